@@ -1,0 +1,72 @@
+"""The project's error types, in one place.
+
+Every user-facing error names where the bad data came from (file, line/record, field) so a
+one-line message is enough to fix the input. Tracebacks are for bugs, not for bad data.
+"""
+
+from __future__ import annotations
+
+
+class VerisceneError(Exception):
+    """Base class of all errors veriscene raises on purpose."""
+
+
+class SceneValidationError(VerisceneError, ValueError):
+    """A scene graph violates the data model.
+
+    `source` is the file (or other origin), `record` the line number or record key, `field` the
+    offending field path (e.g. ``objects[3].box``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        record: int | str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.source = source
+        self.record = record
+        self.field = field
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.source is not None:
+            where.append(str(self.source))
+        if self.record is not None:
+            where.append(f"line {self.record}" if isinstance(self.record, int) else f"record {self.record}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.reason}" if prefix else self.reason
+
+    def located(
+        self, source: str | None = None, record: int | str | None = None
+    ) -> "SceneValidationError":
+        """Return a copy of this error with the file and record filled in (kept when already set)."""
+        return SceneValidationError(
+            self.reason,
+            source=self.source if self.source is not None else source,
+            record=self.record if self.record is not None else record,
+            field=self.field,
+        )
+
+
+class ProgramError(VerisceneError, ValueError):
+    """A program is ill-formed: unknown op, wrong arity, type mismatch, bad argument."""
+
+
+class ExecutionFailure(VerisceneError):
+    """A well-typed program has no answer on this scene (e.g. `unique` on zero or two objects).
+
+    This is an expected outcome that generators use to reject candidates, not a crash.
+    """
+
+    def __init__(self, node: int, op: str, reason: str) -> None:
+        self.node = node
+        self.op = op
+        self.reason = reason
+        super().__init__(f"node {node} ({op}): {reason}")

@@ -1,0 +1,84 @@
+"""The sample record: one question with the program that computes its answer.
+
+Field names are final (ARCHITECTURE.md); extras go in `meta`. A record is plain JSON:
+
+    id                 stable content hash of (task, scene ids, program, template id, question)
+    task               generator name, e.g. "object.count.v1"
+    family             generator family, e.g. "counting"
+    images             [{"id": image_id, "path": image path or null}, ...] (several for multi-image)
+    question           rendered question text (multiple-choice options are listed in it)
+    answer             the program's result as JSON (see ANSWER_TYPES)
+    answer_type        one of ANSWER_TYPES
+    choices            list of option strings for multiple choice, else null
+    program            list of {"op", "inputs", "args"} nodes
+    template_id        which paraphrase template rendered the question
+    generator_version  integer version of the generator
+    seed               per-scene seed the generator used
+    meta               extras: mode ("qa" | "mc" | "caption"), answer_letter (mc), box_format,
+                       image_size [w, h], generator config, ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+# Answer types and their JSON form:
+#   bool          true / false                 (questions answered yes / no)
+#   int           integer                      (counts)
+#   float         number
+#   str           a word or phrase             (names, attribute values, predicates)
+#   str_set       sorted list of strings
+#   box           [x0, y0, x1, y1] absolute pixels of the image; the question renders it in
+#                 meta["box_format"] ("norm1" default: 0-1 with two decimals; "pixel"; "norm1000")
+#   point         [x, y] absolute pixels, rendered like boxes
+#   image_index   0-based int; questions say "Image 1", "Image 2", ... (1-based)
+#   text          free-form description (scored by free-form matching, not exact match)
+ANSWER_TYPES = ("bool", "int", "float", "str", "str_set", "box", "point", "image_index", "text")
+MODES = ("qa", "mc", "caption")
+SAMPLE_FIELDS = (
+    "id", "task", "family", "images", "question", "answer", "answer_type", "choices",
+    "program", "template_id", "generator_version", "seed", "meta",
+)
+OPTION_LETTERS = "ABCDEFGH"
+
+
+def sample_id(task: str, image_ids: list[str], program: list[dict[str, Any]], template_id: str,
+              question: str) -> str:
+    """Content hash: identical inputs give the identical id on every machine and worker count."""
+    payload = orjson.dumps([task, image_ids, program, template_id, question])
+    return hashlib.blake2b(payload, digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Sample:
+    id: str
+    task: str
+    family: str
+    images: list[dict[str, Any]]
+    question: str
+    answer: Any
+    answer_type: str
+    choices: list[str] | None
+    program: list[dict[str, Any]]
+    template_id: str
+    generator_version: int
+    seed: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Sample":
+        missing = [k for k in SAMPLE_FIELDS if k not in d]
+        if missing:
+            raise ValueError(f"sample record is missing fields {missing}")
+        return cls(**{k: d[k] for k in SAMPLE_FIELDS})
+
+    @property
+    def mode(self) -> str:
+        return str(self.meta.get("mode", "qa"))

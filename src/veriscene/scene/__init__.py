@@ -1,0 +1,22 @@
+"""Scene graphs: the data model, its JSONL form, geometry and masks."""
+
+from veriscene.scene.geometry import box_area, box_center, box_iou
+from veriscene.scene.jsonl import read_scenes, scene_from_dict, scene_to_dict, write_scenes
+from veriscene.scene.masks import decode_mask, encode_mask, mask_area
+from veriscene.scene.model import SCHEMA_VERSION, Scene, SceneObject
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Scene",
+    "SceneObject",
+    "box_area",
+    "box_center",
+    "box_iou",
+    "decode_mask",
+    "encode_mask",
+    "mask_area",
+    "read_scenes",
+    "scene_from_dict",
+    "scene_to_dict",
+    "write_scenes",
+]

@@ -1,0 +1,49 @@
+"""Box geometry on xyxy float arrays (absolute pixels). Pure numpy functions, no scene state."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def box_area(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) xyxy -> (N,) areas in square pixels."""
+    boxes = np.asarray(boxes, dtype=np.float64)
+    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
+
+
+def box_center(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) xyxy -> (N, 2) centres (x, y)."""
+    boxes = np.asarray(boxes, dtype=np.float64)
+    return np.stack([(boxes[..., 0] + boxes[..., 2]) / 2, (boxes[..., 1] + boxes[..., 3]) / 2], axis=-1)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU: (N, 4) x (M, 4) -> (N, M). Boxes of zero area give IoU 0."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = np.clip(rb - lt, 0, None)
+    inter = wh[..., 0] * wh[..., 1]
+    union = box_area(a)[:, None] + box_area(b)[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def box_intersection_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection areas: (N, 4) x (M, 4) -> (N, M)."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = np.clip(rb - lt, 0, None)
+    return wh[..., 0] * wh[..., 1]
+
+
+def normalise_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
+    """xyxy pixels -> xyxy in [0, 1] of the image size."""
+    return np.asarray(box, dtype=np.float64) / np.array([width, height, width, height], dtype=np.float64)
+
+
+def denormalise_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
+    """xyxy in [0, 1] -> xyxy pixels."""
+    return np.asarray(box, dtype=np.float64) * np.array([width, height, width, height], dtype=np.float64)

@@ -1,0 +1,174 @@
+"""veriscene JSONL: one scene graph per line, row-wise objects, with a schema version.
+
+    {"schema_version": 1, "image_id": "0001", "width": 640, "height": 480, "image": "images/0001.png",
+     "objects": [{"name": "cup", "box": [x0, y0, x1, y1], "attributes": ["red"], "depth": 0.3,
+                  "mask": {"size": [480, 640], "counts": "..."}}],
+     "relations": [[0, "left of", 1]], "depth_map": null, "meta": {}}
+
+Boxes are xyxy in absolute pixels. Reading is streaming and validates every line; errors name the
+file, line and field.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
+
+from veriscene.errors import SceneValidationError
+from veriscene.scene.model import SCHEMA_VERSION, Scene
+
+OnError = Callable[[SceneValidationError], None]
+
+
+def scene_to_dict(scene: Scene) -> dict[str, Any]:
+    objects = []
+    boxes = scene.boxes.tolist()
+    for i in range(len(scene)):
+        obj: dict[str, Any] = {
+            "name": scene.names[i],
+            "box": boxes[i],
+            "attributes": list(scene.attributes[i]),
+        }
+        if scene.depth is not None:
+            obj["depth"] = float(scene.depth[i])
+        if scene.masks is not None:
+            obj["mask"] = scene.masks[i]
+        objects.append(obj)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "image_id": scene.image_id,
+        "width": scene.width,
+        "height": scene.height,
+        "image": scene.image,
+        "objects": objects,
+        "relations": [list(r) for r in scene.relations],
+        "depth_map": scene.depth_map,
+        "meta": scene.meta,
+    }
+
+
+def _require(d: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in d:
+        raise SceneValidationError(f"missing required field '{key}'", field=where + key)
+    value = d[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise SceneValidationError(
+            f"expected {names}, got {type(value).__name__} {value!r}"[:200], field=where + key
+        )
+    return value
+
+
+def scene_from_dict(d: Any) -> Scene:
+    """Validate one decoded JSON record and build a Scene (raises SceneValidationError)."""
+    if not isinstance(d, dict):
+        raise SceneValidationError(f"a scene must be a JSON object, got {type(d).__name__}")
+    version = d.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise SceneValidationError(
+            f"unknown schema version {version!r} (this veriscene reads version {SCHEMA_VERSION})",
+            field="schema_version",
+        )
+    image_id = d.get("image_id")
+    if isinstance(image_id, int) and not isinstance(image_id, bool):
+        image_id = str(image_id)
+    objects = _require(d, "objects", list, "")
+    rows = []
+    for i, obj in enumerate(objects):
+        where = f"objects[{i}]."
+        if not isinstance(obj, dict):
+            raise SceneValidationError(f"object must be a JSON object, got {obj!r}"[:200], field=f"objects[{i}]")
+        box = _require(obj, "box", list, where)
+        if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box):
+            raise SceneValidationError(f"box must be 4 numbers [x0, y0, x1, y1], got {box!r}", field=where + "box")
+        row = {
+            "name": _require(obj, "name", str, where),
+            "box": box,
+            "attributes": obj.get("attributes") or [],
+        }
+        if not isinstance(row["attributes"], list):
+            raise SceneValidationError(
+                f"expected a list of strings, got {row['attributes']!r}", field=where + "attributes"
+            )
+        if obj.get("depth") is not None:
+            if not isinstance(obj["depth"], (int, float)) or isinstance(obj["depth"], bool):
+                raise SceneValidationError(f"expected a number, got {obj['depth']!r}", field=where + "depth")
+            row["depth"] = obj["depth"]
+        if obj.get("mask") is not None:
+            row["mask"] = obj["mask"]
+        rows.append(row)
+    relations = d.get("relations") or []
+    if not isinstance(relations, list) or not all(isinstance(r, list) for r in relations):
+        raise SceneValidationError("relations must be a list of [subject, predicate, object]", field="relations")
+    meta = d.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise SceneValidationError(f"meta must be a JSON object, got {meta!r}"[:200], field="meta")
+    # Depth and masks are all-or-nothing per scene: a partial column is a data error.
+    for key in ("depth", "mask"):
+        present = sum(key in r for r in rows)
+        if 0 < present < len(rows):
+            missing = next(i for i, r in enumerate(rows) if key not in r)
+            raise SceneValidationError(
+                f"{key} is given for {present} of {len(rows)} objects; give it for all or none",
+                field=f"objects[{missing}].{key}",
+            )
+    for key in ("width", "height"):
+        if key not in d:
+            raise SceneValidationError(f"missing required field '{key}'", field=key)
+    return Scene.from_objects(
+        image_id=image_id,  # type: ignore[arg-type]
+        width=d["width"],
+        height=d["height"],
+        objects=rows,
+        relations=relations,
+        image=d.get("image"),
+        depth_map=d.get("depth_map"),
+        meta=meta,
+    )
+
+
+def dumps_scene(scene: Scene) -> bytes:
+    return orjson.dumps(scene_to_dict(scene))
+
+
+def read_scenes(path: str | os.PathLike[str], on_error: OnError | None = None) -> Iterator[Scene]:
+    """Stream scenes from a JSONL file.
+
+    A bad line raises SceneValidationError naming file, line and field, unless `on_error` is given:
+    then the error is passed to it and reading goes on (so long runs count bad records, not die).
+    """
+    source = str(path)
+    with open(path, "rb") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise SceneValidationError(f"invalid JSON ({exc})") from None
+                scene = scene_from_dict(record)
+            except SceneValidationError as exc:
+                located = exc.located(source, lineno)
+                if on_error is None:
+                    raise located from None
+                on_error(located)
+                continue
+            yield scene
+
+
+def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
+    """Write scenes as JSONL (atomically: to a temporary name, then renamed). Returns the count."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with open(tmp, "wb") as fh:
+        for scene in scenes:
+            fh.write(dumps_scene(scene))
+            fh.write(b"\n")
+            count += 1
+    os.replace(tmp, path)
+    return count

@@ -1,0 +1,37 @@
+"""Instance masks as COCO RLE, through pycocotools (never hand-rolled RLE)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+
+def encode_mask(binary: np.ndarray) -> dict[str, Any]:
+    """(H, W) bool/uint8 -> JSON-ready COCO RLE ``{"size": [H, W], "counts": str}``."""
+    rle = mask_utils.encode(np.asfortranarray(np.asarray(binary, dtype=np.uint8)))
+    return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
+
+
+def _as_coco(rle: dict[str, Any]) -> dict[str, Any]:
+    counts = rle["counts"]
+    if isinstance(counts, list):  # uncompressed RLE -> compressed
+        h, w = rle["size"]
+        return mask_utils.frPyObjects(rle, h, w)
+    return {"size": rle["size"], "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
+
+
+def decode_mask(rle: dict[str, Any]) -> np.ndarray:
+    """COCO RLE (compressed or uncompressed) -> (H, W) bool array."""
+    return mask_utils.decode(_as_coco(rle)).astype(bool)
+
+
+def mask_area(rle: dict[str, Any]) -> int:
+    return int(mask_utils.area(_as_coco(rle)))
+
+
+def mask_to_box(rle: dict[str, Any]) -> np.ndarray:
+    """Tight xyxy box of a mask, in pixels."""
+    x, y, w, h = mask_utils.toBbox(_as_coco(rle)).tolist()
+    return np.array([x, y, x + w, y + h], dtype=np.float32)

@@ -1,0 +1,221 @@
+"""The scene graph of one image, held column-wise.
+
+Conventions (the one internal convention; readers convert to it):
+- `boxes`: float32 array (N, 4), xyxy in absolute pixels, 0 <= x0 < x1 <= width, same for y.
+- `depth`: optional float32 array (N,), relative depth, **smaller = closer** to the camera.
+- `masks`: optional tuple of N COCO RLE dicts ``{"size": [height, width], "counts": str}``.
+- `relations`: tuple of ``(subject_index, predicate, object_index)``.
+- `attributes`: per object, a sorted tuple of unique attribute words (sorted so that every
+  iteration over them is deterministic).
+
+A Scene is validated once, in ``__post_init__``; code downstream trusts it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+from veriscene.errors import SceneValidationError
+
+SCHEMA_VERSION = 1
+# Slack for float round-off when checking that boxes lie inside the image (pixels).
+_BOX_EPS = 1e-3
+
+
+class SceneObject(NamedTuple):
+    """A row view of one object, for convenience outside hot loops."""
+
+    index: int
+    name: str
+    box: tuple[float, float, float, float]
+    attributes: tuple[str, ...]
+    depth: float | None
+    mask: dict[str, Any] | None
+
+
+def _bad(message: str, field_name: str) -> SceneValidationError:
+    return SceneValidationError(message, field=field_name)
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    image_id: str
+    width: int
+    height: int
+    boxes: np.ndarray
+    names: tuple[str, ...]
+    attributes: tuple[tuple[str, ...], ...]
+    relations: tuple[tuple[int, str, int], ...] = ()
+    image: str | None = None
+    masks: tuple[dict[str, Any], ...] | None = None
+    depth: np.ndarray | None = None
+    depth_map: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen dataclass: normalise fields once, here
+        if not isinstance(self.image_id, str) or not self.image_id:
+            raise _bad(f"image_id must be a non-empty string, got {self.image_id!r}", "image_id")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise _bad(f"{name} must be a positive integer, got {value!r}", name)
+            set_(self, name, int(value))
+
+        boxes = np.asarray(self.boxes, dtype=np.float32)
+        if boxes.size == 0:
+            boxes = boxes.reshape(0, 4)
+        if boxes.ndim != 2 or boxes.shape[1] != 4:
+            raise _bad(f"boxes must have shape (N, 4), got {boxes.shape}", "boxes")
+        set_(self, "boxes", boxes)
+        n = boxes.shape[0]
+        self._check_boxes(boxes)
+
+        names = tuple(self.names)
+        if len(names) != n:
+            raise _bad(f"names has {len(names)} entries but there are {n} boxes", "names")
+        for i, name in enumerate(names):
+            if not isinstance(name, str) or not name.strip():
+                raise _bad(f"object name must be a non-empty string, got {name!r}", f"objects[{i}].name")
+        set_(self, "names", names)
+
+        attributes = tuple(self.attributes) if self.attributes is not None else ((),) * n
+        if len(attributes) != n:
+            raise _bad(
+                f"attributes has {len(attributes)} entries but there are {n} objects", "attributes"
+            )
+        normalised = []
+        for i, attrs in enumerate(attributes):
+            if isinstance(attrs, str) or not all(isinstance(a, str) and a for a in attrs):
+                raise _bad(
+                    f"attributes must be a list of non-empty strings, got {attrs!r}",
+                    f"objects[{i}].attributes",
+                )
+            normalised.append(tuple(sorted(set(attrs))))
+        set_(self, "attributes", tuple(normalised))
+
+        relations = []
+        for k, rel in enumerate(self.relations):
+            if len(rel) != 3:
+                raise _bad(f"relation must be [subject, predicate, object], got {rel!r}", f"relations[{k}]")
+            s, p, o = rel
+            for role, idx in (("subject", s), ("object", o)):
+                if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)) or not 0 <= idx < n:
+                    raise _bad(
+                        f"{role} index {idx!r} out of range for {n} objects", f"relations[{k}].{role}"
+                    )
+            if not isinstance(p, str) or not p.strip():
+                raise _bad(f"predicate must be a non-empty string, got {p!r}", f"relations[{k}].predicate")
+            if s == o:
+                raise _bad(f"relation links object {s} to itself", f"relations[{k}]")
+            relations.append((int(s), p, int(o)))
+        set_(self, "relations", tuple(relations))
+
+        if self.masks is not None:
+            masks = tuple(self.masks)
+            if len(masks) != n:
+                raise _bad(f"masks has {len(masks)} entries but there are {n} objects", "masks")
+            for i, rle in enumerate(masks):
+                if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
+                    raise _bad("mask must be a COCO RLE dict with 'size' and 'counts'", f"objects[{i}].mask")
+                if list(rle["size"]) != [self.height, self.width]:
+                    raise _bad(
+                        f"mask size {list(rle['size'])} does not match image [height, width] "
+                        f"[{self.height}, {self.width}]",
+                        f"objects[{i}].mask.size",
+                    )
+            set_(self, "masks", masks)
+
+        if self.depth is not None:
+            depth = np.asarray(self.depth, dtype=np.float32).reshape(-1)
+            if depth.shape[0] != n:
+                raise _bad(f"depth has {depth.shape[0]} entries but there are {n} objects", "depth")
+            if not np.all(np.isfinite(depth)):
+                i = int(np.flatnonzero(~np.isfinite(depth))[0])
+                raise _bad(f"depth must be finite, got {depth[i]}", f"objects[{i}].depth")
+            set_(self, "depth", depth)
+
+    def _check_boxes(self, boxes: np.ndarray) -> None:
+        if not np.all(np.isfinite(boxes)):
+            i = int(np.flatnonzero(~np.all(np.isfinite(boxes), axis=1))[0])
+            raise _bad(f"box has non-finite values {boxes[i].tolist()}", f"objects[{i}].box")
+        x0, y0, x1, y1 = boxes.T
+        inverted = (x1 <= x0) | (y1 <= y0)
+        if inverted.any():
+            i = int(np.flatnonzero(inverted)[0])
+            raise _bad(
+                f"box {boxes[i].tolist()} is not xyxy with x0 < x1 and y0 < y1", f"objects[{i}].box"
+            )
+        outside = (
+            (x0 < -_BOX_EPS) | (y0 < -_BOX_EPS)
+            | (x1 > self.width + _BOX_EPS) | (y1 > self.height + _BOX_EPS)
+        )
+        if outside.any():
+            i = int(np.flatnonzero(outside)[0])
+            raise _bad(
+                f"box {boxes[i].tolist()} lies outside the {self.width}x{self.height} image",
+                f"objects[{i}].box",
+            )
+
+    # ---- accessors -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.boxes.shape[0])
+
+    @property
+    def has_masks(self) -> bool:
+        return self.masks is not None
+
+    @property
+    def has_depth(self) -> bool:
+        return self.depth is not None
+
+    def object(self, i: int) -> SceneObject:
+        return SceneObject(
+            index=i,
+            name=self.names[i],
+            box=tuple(float(v) for v in self.boxes[i]),  # type: ignore[arg-type]
+            attributes=self.attributes[i],
+            depth=None if self.depth is None else float(self.depth[i]),
+            mask=None if self.masks is None else self.masks[i],
+        )
+
+    def objects(self) -> list[SceneObject]:
+        return [self.object(i) for i in range(len(self))]
+
+    @classmethod
+    def from_objects(
+        cls,
+        image_id: str,
+        width: int,
+        height: int,
+        objects: Sequence[dict[str, Any]],
+        relations: Iterable[Sequence[Any]] = (),
+        **kwargs: Any,
+    ) -> "Scene":
+        """Build a scene from row-wise dicts ``{"name", "box", "attributes"?, "depth"?, "mask"?}``."""
+        boxes = np.array([o["box"] for o in objects], dtype=np.float32).reshape(-1, 4)
+        has_depth = any("depth" in o for o in objects)
+        has_masks = any("mask" in o for o in objects)
+        depth = None
+        if has_depth:
+            depth = np.array([o.get("depth", math.nan) for o in objects], dtype=np.float32)
+        masks = None
+        if has_masks:
+            masks = tuple(o.get("mask") for o in objects)  # type: ignore[misc]
+        return cls(
+            image_id=image_id,
+            width=width,
+            height=height,
+            boxes=boxes,
+            names=tuple(o["name"] for o in objects),
+            attributes=tuple(tuple(o.get("attributes", ())) for o in objects),
+            relations=tuple(tuple(r) for r in relations),  # type: ignore[misc]
+            depth=depth,
+            masks=masks,
+            **kwargs,
+        )
