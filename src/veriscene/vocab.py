@@ -17,9 +17,10 @@ _DEFAULT_TYPES: dict[str, tuple[str, ...]] = {
         "white", "pink", "cyan", "tan", "silver", "gold", "beige", "navy",
     ),
     "material": (
-        "matte", "shiny", "metal", "metallic", "rubber", "wooden", "wood", "plastic", "glass",
+        "metal", "metallic", "rubber", "wooden", "wood", "plastic", "glass",
         "leather", "stone", "concrete", "brick", "fabric", "paper", "ceramic",
     ),
+    "finish": ("matte", "shiny", "glossy", "dull"),
     "size": ("small", "large", "big", "tiny", "huge", "tall", "short", "little", "giant"),
     "shape": ("round", "square", "rectangular", "triangular", "circular", "oval", "cylindrical"),
     "pattern": ("striped", "dotted", "checkered", "plaid", "spotted", "plain", "patterned"),

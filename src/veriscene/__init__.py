@@ -1,0 +1,14 @@
+"""veriscene: scene graphs in, verifiable vision-language data out.
+
+Every question carries the program that computes its answer from the scene graph, so one record
+serves as training data, a benchmark item and an RL reward.
+"""
+
+__version__ = "0.1.0"
+
+from veriscene.engine.generate import generate  # noqa: E402
+from veriscene.sample import Sample  # noqa: E402
+from veriscene.scene import Scene, read_scenes, write_scenes  # noqa: E402
+from veriscene.verify import verify  # noqa: E402
+
+__all__ = ["Sample", "Scene", "__version__", "generate", "read_scenes", "verify", "write_scenes"]

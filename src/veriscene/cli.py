@@ -1,0 +1,159 @@
+"""The `veriscene` command line: a thin layer over the Python API (same names, same options)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from veriscene import __version__
+
+app = typer.Typer(
+    name="veriscene",
+    help="Turn scene graphs into verifiable vision-language data: every question carries the program "
+    "that computes its answer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"veriscene {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """veriscene command line."""
+
+
+def _fail(message: str, code: int = 2) -> None:
+    from veriscene.console import err_console
+
+    err_console.print(f"[red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo_out"), "--out", "-o", help="Output folder."),
+    scenes: int = typer.Option(200, "--scenes", "-n", min=1, help="Number of synthetic scenes to render."),
+    seed: int = typer.Option(0, "--seed", help="Run seed: the same seed gives byte-identical output."),
+    generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
+    mode: str = typer.Option("both", "--mode", help="qa, mc or both."),
+) -> None:
+    """Render the built-in synthetic world, generate samples with every generator, export LLaVA
+    JSON and verify everything (Python: veriscene.demo.pipeline.run_demo)."""
+    from veriscene.console import console, print_run_summary, print_verify_report, stage_progress
+    from veriscene.demo.pipeline import run_demo
+
+    labels = {"render": "rendering scenes", "generate": "generating", "verify": "verifying"}
+    try:
+        with stage_progress(labels) as advance:
+            result = run_demo(out, scenes=scenes, seed=seed, generators=generators, mode=mode, progress=advance)
+    except (KeyError, ValueError) as exc:
+        _fail(str(exc.args[0] if exc.args else exc))
+    print_run_summary(result.summary, title=f"Demo: {scenes} scenes, seed {seed}")
+    print_verify_report(result.verification)
+    console.print(
+        f"wrote {out}/images/ ({scenes} PNG), {out}/scenes.jsonl, {out}/samples.jsonl, {out}/llava.json, "
+        f"{out}/manifest.json"
+    )
+    if not result.verification.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def generate(
+    scenes: Path = typer.Argument(..., help="Scene graphs in veriscene JSONL."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    seed: int = typer.Option(0, "--seed", help="Run seed."),
+    generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
+    mode: str = typer.Option("both", "--mode", help="qa, mc or both (captions always run)."),
+    per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
+) -> None:
+    """Generate samples from scene graphs (Python: veriscene.generate)."""
+    from veriscene.console import print_run_summary, progress_bar
+    from veriscene.engine.generate import count_lines, generate as run_generate
+    from veriscene.errors import SceneValidationError
+
+    if not scenes.exists():
+        _fail(f"scene file {scenes} does not exist")
+    try:
+        with progress_bar("generating", count_lines(scenes)) as advance:
+            summary = run_generate(scenes, out, seed=seed, generators=generators, mode=mode,
+                                   per_scene=per_scene, strict=strict, progress=advance)
+    except SceneValidationError as exc:
+        _fail(str(exc), code=1)
+    except (KeyError, ValueError) as exc:
+        _fail(str(exc.args[0] if exc.args else exc))
+    print_run_summary(summary)
+
+
+@app.command()
+def verify(
+    path: Path = typer.Argument(..., help="A run folder (from demo or generate) or a samples.jsonl file."),
+    scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scene file (default: from the run's manifest)."),
+) -> None:
+    """Re-execute every sample's program on its scene graph and compare with the stored answer.
+    Exit status 1 on any mismatch or unreadable record (Python: veriscene.verify)."""
+    from veriscene.console import print_verify_report, progress_bar
+    from veriscene.verify import verify as run_verify
+
+    try:
+        with progress_bar("verifying", None) as advance:
+            report = run_verify(path, scenes, progress=advance)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    print_verify_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("generators")
+def list_generators(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """List every registered generator with family, modes, requirements and answer type."""
+    import json
+
+    from veriscene.console import console
+    from veriscene.generators.catalog import generator_catalog
+
+    rows = generator_catalog()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} generators")
+    for col in ("name", "family", "answer", "modes", "requires", "description"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["family"], r["answer_type"], ",".join(r["modes"]), ",".join(r["requires"]) or "-",
+                      r["description"])
+    console.print(table)
+
+
+def _register_plugins() -> None:
+    """Commands contributed by subsystems (each module exposes `register(app)`)."""
+    import importlib
+
+    for module in ("veriscene.commands.convert", "veriscene.commands.export"):
+        try:
+            importlib.import_module(module).register(app)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+_register_plugins()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

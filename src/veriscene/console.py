@@ -1,0 +1,97 @@
+"""Terminal output: progress bars and summary tables (rich). Only the CLI uses this module."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from veriscene.engine.summary import RunSummary
+from veriscene.verify import VerifyReport
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar with rate; yields `advance(n)`."""
+    columns = (
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.speed:>8.0f}/s" if total else ""), TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+@contextmanager
+def stage_progress(totals: dict[str, str]) -> Iterator[Callable[[str, int, int], None]]:
+    """Several named stages in one display; yields `advance(stage, n, total)`."""
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True, disable=not err_console.is_terminal,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def advance(stage: str, n: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(totals.get(stage, stage), total=total)
+            bar.advance(tasks[stage], n)
+
+        yield advance
+
+
+def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> None:
+    table = Table(title=title, show_lines=False)
+    table.add_column("generator")
+    table.add_column("family")
+    table.add_column("samples", justify="right")
+    table.add_column("top answers (qa)")
+    families = {}
+    from veriscene.generators.registry import GENERATORS
+
+    for task, n in sorted(summary.per_task.items()):
+        family = GENERATORS[task].family if task in GENERATORS else "?"
+        families[family] = families.get(family, 0) + n
+        top = ", ".join(f"{a} {share:.0%}" for a, share in summary.top_answers(task))
+        table.add_row(task, family, str(n), top)
+    console.print(table)
+    fam = Table(title="Per family")
+    fam.add_column("family")
+    fam.add_column("samples", justify="right")
+    for family, n in sorted(summary.per_family.items()):
+        fam.add_row(family, str(n))
+    console.print(fam)
+    modes = ", ".join(f"{m}: {n}" for m, n in sorted(summary.per_mode.items()))
+    letters = ", ".join(f"{k}: {n}" for k, n in sorted(summary.mc_positions.items()))
+    console.print(
+        f"[bold]{summary.samples}[/] samples from [bold]{summary.scenes}[/] scenes "
+        f"({len(summary.per_task)} generators, {len(summary.per_family)} families) in {summary.seconds:.1f} s; "
+        f"peak memory {summary.peak_memory_mb:.0f} MiB"
+    )
+    console.print(f"modes: {modes}; multiple-choice correct letters: {letters or '-'}")
+    rejected = summary.rejects.get("rejected", 0)
+    if rejected:
+        console.print(f"[yellow]{rejected} scene record(s) rejected[/]; see {summary.rejects.get('report')}")
+
+
+def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
+    for problem in report.problems[:max_listed]:
+        if problem.kind == "mismatch":
+            console.print(
+                f"[red]MISMATCH[/] line {problem.line} sample {problem.sample_id}: "
+                f"stored {problem.stored!r}, program computes {problem.computed!r}"
+            )
+        else:
+            console.print(f"[red]{problem.kind.upper()}[/] line {problem.line} sample {problem.sample_id}: {problem.detail}")
+    if len(report.problems) > max_listed:
+        console.print(f"... and {len(report.problems) - max_listed} more problems")
+    style = "green" if report.ok else "red"
+    console.print(
+        f"[{style}]verified {report.verified} of {report.samples} samples: "
+        f"{report.mismatches} mismatches, {report.unreadable} unreadable or unverifiable[/]"
+    )

@@ -1,0 +1,20 @@
+"""Generators: small programs that ask verifiable questions about scene graphs."""
+
+from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.registry import GENERATORS, get_generator, register, select_generators
+from veriscene.generators.runner import SceneRunner, derive_seed
+from veriscene.generators.vocabulary import Vocabulary
+
+__all__ = [
+    "GENERATORS",
+    "Candidate",
+    "GenContext",
+    "Generator",
+    "GeneratorConfig",
+    "SceneRunner",
+    "Vocabulary",
+    "derive_seed",
+    "get_generator",
+    "register",
+    "select_generators",
+]

@@ -1,0 +1,87 @@
+"""Generator base class and the candidate it proposes.
+
+A generator looks at one scene and proposes candidates: a program, the template slots that phrase
+it, and for multiple choice the wrong options. The runner executes each program (the answer is
+always what the program computes, never what the generator believes), drops failures, balances
+answers and renders the question (see `veriscene.generators.runner`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable, Sequence
+
+import numpy as np
+
+from veriscene.generators.vocabulary import Vocabulary
+from veriscene.program.context import ExecutionContext, SceneIndex
+from veriscene.scene.model import Scene
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Default configuration shared by generators; subclasses add fields."""
+
+    per_scene: int = 1  # samples per scene and mode
+    num_choices: int = 4  # options in multiple choice (fewer when the scene cannot fill them)
+    box_format: str = "norm1"  # coordinates in questions: "norm1" (0-1, 2 decimals), "norm1000", "pixel"
+
+
+@dataclass
+class Candidate:
+    program: list[dict[str, Any]]
+    slots: dict[str, str]
+    group: str = "default"  # which template group phrases it
+    distractors: Sequence[Any] = ()  # wrong answers (JSON form) for multiple choice
+    expected: Any = None  # what the generator meant the answer to be (checked against the program)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GenContext:
+    """What a generator sees of one scene."""
+
+    scene: Scene
+    index: SceneIndex
+    exec_ctx: ExecutionContext
+    rng: np.random.Generator
+    vocab: Vocabulary
+
+
+class Generator(ABC):
+    # Set by @register:
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    version: ClassVar[int] = 0
+    # Declared by each generator:
+    requires: ClassVar[tuple[str, ...]] = ()  # "relations", "attributes", "depth", "masks"
+    modes: ClassVar[tuple[str, ...]] = ("qa", "mc")
+    answer_type: ClassVar[str] = ""
+    templates: ClassVar[dict[str, Sequence[str]]] = {}
+    Config: ClassVar[type[GeneratorConfig]] = GeneratorConfig
+    description: ClassVar[str] = ""
+
+    def __init__(self, config: GeneratorConfig | None = None) -> None:
+        self.config = config or self.Config()
+
+    def missing_requirements(self, scene: Scene) -> list[str]:
+        """Requirements this scene lacks (the scene is then skipped and counted)."""
+        have = {
+            "relations": bool(scene.relations),
+            "attributes": any(scene.attributes),
+            "depth": scene.depth is not None,
+            "masks": scene.masks is not None,
+            "objects": len(scene) > 0,
+        }
+        return [r for r in self.requires if not have.get(r, False)]
+
+    @abstractmethod
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        """Candidate questions for this scene (may be empty)."""
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        """How an answer value is written as a multiple-choice option."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)

@@ -1,0 +1,33 @@
+"""Helpers shared by generators: program fragments for referents, distractor draws."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import Referent
+
+
+def add_unique(builder: ProgramBuilder, referent: Referent) -> int:
+    """Append the nodes selecting `referent` plus `unique`; return the Object node index."""
+    return builder.add("unique", builder.extend(list(referent.nodes)))
+
+
+def name_set_nodes(builder: ProgramBuilder, name: str, attributes: Sequence[str] = (), image: int = 0) -> int:
+    """Append scene -> filter_name -> filter_attribute*; return the Objects node index."""
+    node = builder.add("scene", args=[image])
+    node = builder.add("filter_name", node, args=[name])
+    for a in attributes:
+        node = builder.add("filter_attribute", node, args=[a])
+    return node
+
+
+def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list[Any]:
+    """Up to k items drawn without replacement, in a random order (deterministic given rng)."""
+    if len(items) <= k:
+        order = rng.permutation(len(items))
+    else:
+        order = rng.choice(len(items), size=k, replace=False)
+    return [items[int(i)] for i in order]

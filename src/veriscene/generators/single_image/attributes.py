@@ -1,0 +1,74 @@
+"""Attribute questions: typed query ("What color is ...?") and existence ("Is there a red X?")."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.common import add_unique, name_set_nodes
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import noun_phrase, refer
+from veriscene.text import plural, with_article
+from veriscene.vocab import UNTYPED, attribute_type
+
+
+@register("attribute.query.v1", family="attribute")
+class QueryAttribute(Generator):
+    """What <type> is the <uniquely described object>? The description never uses the queried type."""
+
+    answer_type = "str"
+    requires = ("attributes",)
+    description = "The color, size, material, ... of a uniquely described object."
+    templates = {
+        "color": ("What color is {the_ref}?", "What is the color of {the_ref}?", "Which color does {the_ref} have?"),
+        "size": ("What size is {the_ref}?", "How big is {the_ref}: what is its size?", "What is the size of {the_ref}?"),
+        "material": ("What material is {the_ref} made of?", "What is {the_ref} made of?"),
+        "finish": ("What kind of surface does {the_ref} have?", "What is the surface finish of {the_ref}?"),
+        "shape": ("What shape is {the_ref}?", "What is the shape of {the_ref}?"),
+        "pattern": ("What pattern does {the_ref} have?", "What is the pattern on {the_ref}?"),
+        "typed": ("What is the {kind} of {the_ref}?", "Which {kind} does {the_ref} have?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        for i in range(len(ctx.scene)):
+            kinds = sorted({attribute_type(a) for a in ctx.scene.attributes[i]} - {UNTYPED})
+            for kind in kinds:
+                ref = refer(ctx.index, i, exclude_types=(kind,))
+                if ref is None:
+                    continue
+                b = ProgramBuilder()
+                b.add("query_attribute", add_unique(b, ref), args=[kind])
+                own = set(ctx.scene.attributes[i])
+                distractors = [a for a in ctx.vocab.attributes_of_type(kind) if a not in own]
+                group = kind if kind in self.templates else "typed"
+                yield Candidate(b.program, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors)
+
+
+@register("attribute.exists.v1", family="attribute")
+class AttributeExists(Generator):
+    """Is there a <attr> <name>? Negatives keep the name and swap in an attribute of the same type
+    that no object of that name has (a hard negative)."""
+
+    answer_type = "bool"
+    requires = ("attributes",)
+    description = "Whether an object with a given attribute is in the image."
+    templates = {
+        "default": (
+            "Is there {a_phrase} in the image?",
+            "Is any {name} in the image {attr}?",
+            "Does the picture show {a_phrase}?",
+        )
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        for name, members in sorted(ctx.index.by_name.items()):
+            present = sorted({a for i in members for a in ctx.scene.attributes[i]})
+            kinds = sorted({attribute_type(a) for a in present} - {UNTYPED})
+            absent = [a for k in kinds for a in ctx.vocab.attributes_of_type(k) if a not in present]
+            for attr, expected in [(a, True) for a in present] + [(a, False) for a in absent]:
+                b = ProgramBuilder()
+                b.add("exists", name_set_nodes(b, name, (attr,)))
+                slots = {"a_phrase": with_article(noun_phrase(name, (attr,))), "name": name, "attr": attr,
+                         "names": plural(name)}
+                yield Candidate(b.program, slots, expected=expected, distractors=[not expected])

@@ -1,0 +1,51 @@
+"""Grounding: the bounding box of a uniquely described object (answer checked by IoU)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from veriscene.answers.coords import format_box
+from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.common import add_unique
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import refer
+from veriscene.scene.model import Scene
+
+# How each coordinate convention is stated in the question.
+FORMAT_NOTES = {
+    "norm1": "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1.",
+    "norm1000": "Answer with [x0, y0, x1, y1], coordinates as integers from 0 to 1000.",
+    "pixel": "Answer with [x0, y0, x1, y1] in pixels.",
+}
+
+
+@register("grounding.box.v1", family="grounding")
+class GroundObject(Generator):
+    """Give the bounding box of the <referring expression>."""
+
+    answer_type = "box"
+    description = "Bounding box of a uniquely described object."
+    templates = {
+        "default": (
+            "Give the bounding box of {the_ref}. {fmt}",
+            "Where is {the_ref}? {fmt}",
+            "Locate {the_ref} in the image. {fmt}",
+            "Output the bounding box of {the_ref}. {fmt}",
+        )
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        boxes = ctx.scene.boxes.tolist()
+        for i in range(len(ctx.scene)):
+            ref = refer(ctx.index, i)
+            if ref is None:
+                continue
+            b = ProgramBuilder()
+            b.add("query_box", add_unique(b, ref))
+            others = [[round(v, 2) for v in box] for j, box in enumerate(boxes) if j != i]
+            slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
+            yield Candidate(b.program, slots, distractors=others)
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        return format_box(value, (scene.width, scene.height), self.config.box_format)

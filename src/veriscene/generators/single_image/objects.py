@@ -1,0 +1,97 @@
+"""Object existence and counting."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.common import name_set_nodes, sample_up_to
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import noun_phrase
+from veriscene.text import plural, with_article
+
+
+@register("object.exists.v1", family="object")
+class ObjectExists(Generator):
+    """Is there an X? Negatives name objects of the data set that are absent from the scene."""
+
+    answer_type = "bool"
+    description = "Whether an object of a given name is in the image."
+    templates = {
+        "default": (
+            "Is there {a_obj} in the image?",
+            "Does the image contain {a_obj}?",
+            "Can you see {a_obj} in this picture?",
+            "Is {a_obj} present in the image?",
+        )
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        present = sorted(ctx.index.by_name)
+        absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
+        for name, expected in [(n, True) for n in present] + [(n, False) for n in sample_up_to(ctx.rng, absent, 4)]:
+            b = ProgramBuilder()
+            b.add("exists", name_set_nodes(b, name))
+            yield Candidate(b.program, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected])
+
+
+@register("object.count.v1", family="counting")
+class CountObjects(Generator):
+    """How many X (or attributed X) are there? Includes absent names (answer 0)."""
+
+    answer_type = "int"
+    description = "Number of objects of a name, optionally with an attribute."
+    templates = {
+        "default": (
+            "How many {objs} are there?",
+            "How many {objs} are in the image?",
+            "Count the {objs} in the image.",
+            "What is the number of {objs} in this picture?",
+        )
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        phrases: set[tuple[str, tuple[str, ...]]] = set()
+        for i, name in enumerate(ctx.scene.names):
+            phrases.add((name, ()))
+            for a in ctx.scene.attributes[i]:
+                phrases.add((name, (a,)))
+        absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
+        phrases.update((n, ()) for n in sample_up_to(ctx.rng, absent, 1))
+        top = max(len(ctx.scene), 4)
+        for name, attrs in sorted(phrases):
+            b = ProgramBuilder()
+            b.add("count", name_set_nodes(b, name, attrs))
+            yield Candidate(b.program, {"objs": plural(noun_phrase(name, attrs))}, distractors=list(range(top + 2)))
+
+
+@register("counting.compare.v1", family="counting")
+class CompareCounts(Generator):
+    """Are there more / fewer / as many X as Y?"""
+
+    answer_type = "bool"
+    description = "Compares the numbers of objects of two names."
+    templates = {
+        "greater": ("Are there more {as_} than {bs}?", "Is the number of {as_} greater than the number of {bs}?"),
+        "less": ("Are there fewer {as_} than {bs}?", "Is the number of {as_} smaller than the number of {bs}?"),
+        "equal": ("Are there as many {as_} as {bs}?", "Is the number of {as_} equal to the number of {bs}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        names = sorted(ctx.index.by_name)
+        for a in names:
+            for b_name in names:
+                if a == b_name:
+                    continue
+                for how in ("greater", "less", "equal"):
+                    b = ProgramBuilder()
+                    ca = b.add("count", name_set_nodes(b, a))
+                    cb = b.add("count", name_set_nodes(b, b_name))
+                    b.add("compare_int", ca, cb, args=[how])
+                    n_a, n_b = len(ctx.index.by_name[a]), len(ctx.index.by_name[b_name])
+                    truth = n_a > n_b if how == "greater" else n_a < n_b if how == "less" else n_a == n_b
+                    yield Candidate(
+                        b.program, {"as_": plural(a), "bs": plural(b_name)}, group=how,
+                        expected=truth, distractors=[not truth],
+                    )

@@ -1,0 +1,98 @@
+"""Relation questions between two uniquely described objects."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.common import add_unique, sample_up_to
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import Referent, refer
+from veriscene.text import relation_phrase
+from veriscene.vocab import CONVERSE_PREDICATES
+
+
+def _referents(ctx: GenContext) -> dict[int, Referent]:
+    found = {}
+    for i in range(len(ctx.scene)):
+        ref = refer(ctx.index, i, allow_relations=False)
+        if ref is not None:
+            found[i] = ref
+    return found
+
+
+def _kind(predicate: str) -> str:
+    """Template group of a predicate: 'is'-phrased or a plain verb ("has", "wears")."""
+    return "is" if relation_phrase(predicate).startswith("is ") else "verb"
+
+
+@register("relation.exists.v1", family="relation")
+class RelationExists(Generator):
+    """Is the A <predicate> the B? A "no" uses a predicate whose converse holds (A right of B ->
+    "Is A left of B?") when the predicate is geometric, else one the pair does not have."""
+
+    answer_type = "bool"
+    requires = ("relations",)
+    description = "Whether a relation holds between two objects."
+    templates = {
+        "is": ("Is {the_a} {rel} {the_b}?", "Is it true that {the_a} is {rel} {the_b}?",
+               "Would you say {the_a} is {rel} {the_b}?"),
+        "verb": ("Is it true that {the_a} {rel} {the_b}?", "Does this statement hold: {the_a} {rel} {the_b}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        refs = _referents(ctx)
+        vocab_predicates = ctx.vocab.predicate_list()
+        for (s, o), held in sorted(ctx.index.predicates_between.items()):
+            if s not in refs or o not in refs:
+                continue
+            asks = [(p, True) for p in held]
+            negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
+            negatives = [p for p in negatives if p not in held]
+            if not negatives:  # not geometric: any predicate of the data set the pair lacks
+                negatives = sample_up_to(ctx.rng, [p for p in vocab_predicates if p not in held], 1)
+            asks += [(p, False) for p in sorted(set(negatives))]
+            for predicate, expected in asks:
+                b = ProgramBuilder()
+                a_node = add_unique(b, refs[s])
+                b_node = add_unique(b, refs[o])
+                b.add("has_relation", a_node, b_node, args=[predicate])
+                rel = relation_phrase(predicate).removeprefix("is ")
+                yield Candidate(
+                    b.program, {"the_a": refs[s].the, "the_b": refs[o].the, "rel": rel},
+                    group=_kind(predicate), expected=expected, distractors=[not expected],
+                )
+
+
+@register("relation.query.v1", family="relation")
+class QueryRelation(Generator):
+    """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
+    otherwise); options never include another predicate that holds."""
+
+    answer_type = "str"
+    requires = ("relations",)
+    description = "The relation that holds between two objects."
+    templates = {
+        "is": ("Where is {the_a} relative to {the_b}?", "What is the spatial relation of {the_a} to {the_b}?",
+               "How is {the_a} positioned with respect to {the_b}?"),
+        "doing": ("What is {the_a} doing to {the_b}?", "What is {the_a} doing with {the_b}?"),
+        "verb": ("What is the relationship between {the_a} and {the_b}?",
+                 "How is {the_a} related to {the_b}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        refs = _referents(ctx)
+        vocab_predicates = ctx.vocab.predicate_list()
+        for (s, o), held in sorted(ctx.index.predicates_between.items()):
+            if len(held) != 1 or s not in refs or o not in refs:
+                continue
+            predicate = held[0]
+            group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
+            # Distractors of the same phrasing kind that do not hold from A to B (the converse,
+            # which holds from B to A, is a good hard negative).
+            same_kind = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
+            b = ProgramBuilder()
+            b.add("query_relation", add_unique(b, refs[s]), add_unique(b, refs[o]))
+            yield Candidate(b.program, {"the_a": refs[s].the, "the_b": refs[o].the}, group=group,
+                            expected=predicate, distractors=same_kind)

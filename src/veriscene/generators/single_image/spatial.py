@@ -1,0 +1,87 @@
+"""Spatial extremes: leftmost, rightmost, topmost, bottommost, largest, smallest.
+
+A question is asked only when the extreme object wins by a clear margin (so a person looking at
+the image agrees): positions differ by at least `position_margin` of the image size, areas by a
+factor of at least `area_ratio`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.common import name_set_nodes
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.text import plural
+from veriscene.vocab import UNTYPED, attribute_type
+
+_PHRASES = {
+    "leftmost": ("leftmost", "furthest to the left"),
+    "rightmost": ("rightmost", "furthest to the right"),
+    "topmost": ("topmost", "closest to the top of the image"),
+    "bottommost": ("bottommost", "closest to the bottom of the image"),
+    "largest": ("largest", "biggest"),
+    "smallest": ("smallest", "tiniest"),
+}
+
+
+@dataclass(frozen=True)
+class SpatialConfig(GeneratorConfig):
+    position_margin: float = 0.08  # min gap between winner and runner-up centres, share of image size
+    area_ratio: float = 1.5  # min ratio of winner's to runner-up's area (largest/smallest)
+
+
+def clear_winner(ctx: GenContext, members: Sequence[int], which: str, config: SpatialConfig) -> bool:
+    """Whether the extreme among `members` is unambiguous to the eye."""
+    if len(members) < 2:
+        return False
+    idx = np.array(members)
+    if which in ("largest", "smallest"):
+        keys = np.sort(ctx.index.areas[idx])
+        low, high = (keys[0], keys[1]) if which == "smallest" else (keys[-2], keys[-1])
+        return bool(low > 0 and high / low >= config.area_ratio)
+    axis = 0 if which in ("leftmost", "rightmost") else 1
+    size = ctx.scene.width if axis == 0 else ctx.scene.height
+    keys = np.sort(ctx.index.centers[idx, axis])
+    gap = keys[1] - keys[0] if which in ("leftmost", "topmost") else keys[-1] - keys[-2]
+    return bool(gap >= config.position_margin * size)
+
+
+@register("spatial.extreme.v1", family="spatial")
+class SpatialExtreme(Generator):
+    """What is the leftmost object? What color is the largest circle?"""
+
+    answer_type = "str"
+    Config = SpatialConfig
+    description = "The name or attribute of the left-/right-/top-/bottom-most, largest or smallest object."
+    templates = {
+        "name": ("What is the {ext} object in the image?", "Which object is {ext_adv}?",
+                 "Name the {ext} object in this picture."),
+        "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {ext_adv}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: SpatialConfig = self.config  # type: ignore[assignment]
+        names = ctx.vocab.name_list()
+        everyone = list(range(len(ctx.scene)))
+        for which, (ext, ext_adv) in _PHRASES.items():
+            if clear_winner(ctx, everyone, which, config):
+                b = ProgramBuilder()
+                b.add("query_name", b.add("extreme", b.add("scene", args=[0]), args=[which]))
+                yield Candidate(b.program, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=names)
+            for name, members in sorted(ctx.index.by_name.items()):
+                if not clear_winner(ctx, members, which, config):
+                    continue
+                kinds = sorted({attribute_type(a) for i in members for a in ctx.scene.attributes[i]} - {UNTYPED})
+                for kind in kinds:
+                    if kind == "size" and which in ("largest", "smallest"):
+                        continue  # "What size is the largest circle?" gives itself away
+                    b = ProgramBuilder()
+                    winner = b.add("extreme", name_set_nodes(b, name), args=[which])
+                    b.add("query_attribute", winner, args=[kind])
+                    slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
+                    yield Candidate(b.program, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind))

@@ -1,0 +1,103 @@
+"""Per-scene lookup tables that ops share, built lazily once per scene.
+
+An ExecutionContext wraps the scene(s) a program runs on. Generators make one context per scene
+and run many programs through it, so indexes (name -> objects, attribute -> objects, relation
+lookups, areas, centres) are computed once. The scenes themselves are never modified.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from veriscene.scene.geometry import box_area, box_center
+from veriscene.scene.masks import mask_area
+from veriscene.scene.model import Scene
+
+
+class SceneIndex:
+    """Lookup tables of one scene."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self.n = len(scene)
+
+    @cached_property
+    def all(self) -> tuple[int, ...]:
+        return tuple(range(self.n))
+
+    @cached_property
+    def by_name(self) -> dict[str, tuple[int, ...]]:
+        table: dict[str, list[int]] = {}
+        for i, name in enumerate(self.scene.names):
+            table.setdefault(name, []).append(i)
+        return {k: tuple(v) for k, v in table.items()}
+
+    @cached_property
+    def by_attribute(self) -> dict[str, tuple[int, ...]]:
+        table: dict[str, list[int]] = {}
+        for i, attrs in enumerate(self.scene.attributes):
+            for a in attrs:
+                table.setdefault(a, []).append(i)
+        return {k: tuple(v) for k, v in table.items()}
+
+    @cached_property
+    def relation_set(self) -> frozenset[tuple[int, str, int]]:
+        return frozenset(self.scene.relations)
+
+    @cached_property
+    def predicates_between(self) -> dict[tuple[int, int], tuple[str, ...]]:
+        """(subject, object) -> sorted predicates from subject to object."""
+        table: dict[tuple[int, int], set[str]] = {}
+        for s, p, o in self.scene.relations:
+            table.setdefault((s, o), set()).add(p)
+        return {k: tuple(sorted(v)) for k, v in table.items()}
+
+    @cached_property
+    def outgoing(self) -> dict[tuple[int, str], tuple[int, ...]]:
+        """(subject, predicate) -> sorted objects."""
+        table: dict[tuple[int, str], set[int]] = {}
+        for s, p, o in self.scene.relations:
+            table.setdefault((s, p), set()).add(o)
+        return {k: tuple(sorted(v)) for k, v in table.items()}
+
+    @cached_property
+    def incoming(self) -> dict[tuple[int, str], tuple[int, ...]]:
+        """(object, predicate) -> sorted subjects."""
+        table: dict[tuple[int, str], set[int]] = {}
+        for s, p, o in self.scene.relations:
+            table.setdefault((o, p), set()).add(s)
+        return {k: tuple(sorted(v)) for k, v in table.items()}
+
+    @cached_property
+    def centers(self) -> np.ndarray:
+        """(N, 2) box centres in pixels."""
+        return box_center(self.scene.boxes)
+
+    @cached_property
+    def areas(self) -> np.ndarray:
+        """(N,) object areas in square pixels: mask area when masks exist, else box area."""
+        if self.scene.masks is not None:
+            return np.array([mask_area(m) for m in self.scene.masks], dtype=np.float64)
+        return box_area(self.scene.boxes)
+
+
+class ExecutionContext:
+    """The scenes a program runs on (index 0 for single-image programs)."""
+
+    def __init__(self, scenes: Scene | Sequence[Scene]) -> None:
+        self.scenes: tuple[Scene, ...] = (scenes,) if isinstance(scenes, Scene) else tuple(scenes)
+        if not self.scenes:
+            raise ValueError("a program needs at least one scene")
+        self._indexes: list[SceneIndex | None] = [None] * len(self.scenes)
+
+    def index(self, image: int) -> SceneIndex:
+        found = self._indexes[image]
+        if found is None:
+            found = self._indexes[image] = SceneIndex(self.scenes[image])
+        return found
+
+    def scene(self, image: int) -> Scene:
+        return self.scenes[image]

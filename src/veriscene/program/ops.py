@@ -1,0 +1,261 @@
+"""The core ops. Each op is a pure function of (context, input values, args).
+
+An op that has no answer on this scene (e.g. `unique` on two objects) raises ExecutionFailure via
+`fail`; the executor adds the node index. Set-valued results are sorted tuples, so every result is
+deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import numpy as np
+
+from veriscene.errors import ExecutionFailure
+from veriscene.program.context import ExecutionContext
+from veriscene.program.registry import op
+from veriscene.program.types import (
+    ANY, BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
+)
+from veriscene.vocab import attribute_type
+
+EXTREMES = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest", "closest", "farthest")
+COMPARISONS = ("greater", "less", "equal")
+SIDES = ("subject", "object")
+
+
+class _Fail(Exception):
+    """Raised by ops; the executor turns it into ExecutionFailure with the node index."""
+
+
+def fail(reason: str) -> NoReturn:
+    raise _Fail(reason)
+
+
+def _same_image(a: Objs, b: Objs) -> None:
+    if a.image != b.image:
+        fail(f"object sets come from different images ({a.image} and {b.image})")
+
+
+# ---- selection and filtering -------------------------------------------------------------------
+
+
+@op("scene", inputs=[], args=[int], out=OBJECTS)
+def scene(ctx: ExecutionContext, image: int) -> Objs:
+    """All objects of image `image` (0 for single-image programs)."""
+    if not 0 <= image < len(ctx.scenes):
+        fail(f"image index {image} out of range for {len(ctx.scenes)} images")
+    return Objs(image, ctx.index(image).all)
+
+
+@op("filter_name", inputs=[OBJECTS], args=[str], out=OBJECTS)
+def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
+    """Objects whose name is `name`."""
+    keep = set(ctx.index(objs.image).by_name.get(name, ()))
+    return Objs(objs.image, tuple(i for i in objs.idx if i in keep))
+
+
+@op("filter_attribute", inputs=[OBJECTS], args=[str], out=OBJECTS)
+def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
+    """Objects that have attribute `attribute`."""
+    keep = set(ctx.index(objs.image).by_attribute.get(attribute, ()))
+    return Objs(objs.image, tuple(i for i in objs.idx if i in keep))
+
+
+@op("filter_relation", inputs=[OBJECTS, OBJECTS], args=[str, SIDES], out=OBJECTS)
+def filter_relation(ctx: ExecutionContext, objs: Objs, others: Objs, predicate: str, side: str) -> Objs:
+    """Objects x of the first set related to some y of the second: (x, predicate, y) when side is
+    "subject" ("the cup on the table"), (y, predicate, x) when side is "object"."""
+    _same_image(objs, others)
+    index = ctx.index(objs.image)
+    table = index.outgoing if side == "subject" else index.incoming
+    targets = set(others.idx)
+    return Objs(objs.image, tuple(i for i in objs.idx if targets.intersection(table.get((i, predicate), ()))))
+
+
+@op("relate", inputs=[OBJECT], args=[str, SIDES], out=OBJECTS)
+def relate(ctx: ExecutionContext, obj: Obj, predicate: str, side: str) -> Objs:
+    """Objects y with (obj, predicate, y) when side is "subject", (y, predicate, obj) otherwise."""
+    index = ctx.index(obj.image)
+    table = index.outgoing if side == "subject" else index.incoming
+    return Objs(obj.image, table.get((obj.index, predicate), ()))
+
+
+@op("unique", inputs=[OBJECTS], out=OBJECT)
+def unique(ctx: ExecutionContext, objs: Objs) -> Obj:
+    """The single object of the set; fails unless there is exactly one."""
+    if len(objs.idx) != 1:
+        fail(f"expected exactly one object, found {len(objs.idx)}")
+    return Obj(objs.image, objs.idx[0])
+
+
+@op("extreme", inputs=[OBJECTS], args=[EXTREMES], out=OBJECT)
+def extreme(ctx: ExecutionContext, objs: Objs, which: str) -> Obj:
+    """The left-/right-/top-/bottom-most (by box centre), largest/smallest (mask or box area) or
+    closest/farthest (depth, smaller = closer) object; fails on an empty set or a tie."""
+    if not objs.idx:
+        fail("no objects to compare")
+    index = ctx.index(objs.image)
+    idx = np.array(objs.idx)
+    if which in ("leftmost", "rightmost"):
+        keys = index.centers[idx, 0]
+    elif which in ("topmost", "bottommost"):
+        keys = index.centers[idx, 1]
+    elif which in ("largest", "smallest"):
+        keys = index.areas[idx]
+    else:
+        depth = ctx.scene(objs.image).depth
+        if depth is None:
+            fail("the scene has no depth")
+        keys = depth[idx].astype(np.float64)
+    pick_max = which in ("rightmost", "bottommost", "largest", "farthest")
+    best = keys.max() if pick_max else keys.min()
+    winners = np.flatnonzero(keys == best)
+    if len(winners) != 1:
+        fail(f"{len(winners)} objects tie for {which}")
+    return Obj(objs.image, int(idx[winners[0]]))
+
+
+# ---- queries -----------------------------------------------------------------------------------
+
+
+@op("count", inputs=[OBJECTS], out=INT)
+def count(ctx: ExecutionContext, objs: Objs) -> int:
+    """Number of objects in the set."""
+    return len(objs.idx)
+
+
+@op("exists", inputs=[OBJECTS], out=BOOL)
+def exists(ctx: ExecutionContext, objs: Objs) -> bool:
+    """Whether the set is non-empty."""
+    return bool(objs.idx)
+
+
+@op("query_name", inputs=[OBJECT], out=STR)
+def query_name(ctx: ExecutionContext, obj: Obj) -> str:
+    """The object's name."""
+    return ctx.scene(obj.image).names[obj.index]
+
+
+@op("query_attribute", inputs=[OBJECT], args=[str], out=STR)
+def query_attribute(ctx: ExecutionContext, obj: Obj, kind: str) -> str:
+    """The object's attribute of type `kind` ("color", ...); fails unless it has exactly one."""
+    found = [a for a in ctx.scene(obj.image).attributes[obj.index] if attribute_type(a) == kind]
+    if len(found) != 1:
+        fail(f"object has {len(found)} attributes of type '{kind}'")
+    return found[0]
+
+
+@op("query_attributes", inputs=[OBJECT], out=STR_SET)
+def query_attributes(ctx: ExecutionContext, obj: Obj) -> tuple[str, ...]:
+    """All attributes of the object."""
+    return ctx.scene(obj.image).attributes[obj.index]
+
+
+@op("query_box", inputs=[OBJECT], out=BOX)
+def query_box(ctx: ExecutionContext, obj: Obj) -> tuple[float, ...]:
+    """The object's box, xyxy absolute pixels."""
+    return tuple(float(v) for v in ctx.scene(obj.image).boxes[obj.index])
+
+
+@op("query_relation", inputs=[OBJECT, OBJECT], out=STR)
+def query_relation(ctx: ExecutionContext, a: Obj, b: Obj) -> str:
+    """The predicate p with (a, p, b); fails unless exactly one holds."""
+    if a.image != b.image:
+        fail("objects come from different images")
+    found = ctx.index(a.image).predicates_between.get((a.index, b.index), ())
+    if len(found) != 1:
+        fail(f"{len(found)} relations hold from object {a.index} to {b.index}")
+    return found[0]
+
+
+@op("query_relations", inputs=[OBJECT, OBJECT], out=STR_SET)
+def query_relations(ctx: ExecutionContext, a: Obj, b: Obj) -> tuple[str, ...]:
+    """All predicates p with (a, p, b)."""
+    if a.image != b.image:
+        fail("objects come from different images")
+    return ctx.index(a.image).predicates_between.get((a.index, b.index), ())
+
+
+@op("has_relation", inputs=[OBJECT, OBJECT], args=[str], out=BOOL)
+def has_relation(ctx: ExecutionContext, a: Obj, b: Obj, predicate: str) -> bool:
+    """Whether (a, predicate, b) holds."""
+    return a.image == b.image and (a.index, predicate, b.index) in ctx.index(a.image).relation_set
+
+
+@op("describe_scene", inputs=[], args=[int], out=TEXT)
+def describe_scene(ctx: ExecutionContext, image: int) -> str:
+    """Dense scene-graph caption of image `image`: objects, attributes and relations."""
+    from veriscene.scene.describe import scene_caption  # local: describe imports text helpers
+
+    if not 0 <= image < len(ctx.scenes):
+        fail(f"image index {image} out of range for {len(ctx.scenes)} images")
+    return scene_caption(ctx.scene(image))
+
+
+# ---- logic and comparison ----------------------------------------------------------------------
+
+
+@op("compare_int", inputs=[INT, INT], args=[COMPARISONS], out=BOOL)
+def compare_int(ctx: ExecutionContext, a: int, b: int, how: str) -> bool:
+    """a > b, a < b or a == b."""
+    return a > b if how == "greater" else a < b if how == "less" else a == b
+
+
+@op("union", inputs=[OBJECTS, OBJECTS], out=OBJECTS)
+def union(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
+    """Objects in either set."""
+    _same_image(a, b)
+    return Objs(a.image, tuple(sorted(set(a.idx) | set(b.idx))))
+
+
+@op("intersect", inputs=[OBJECTS, OBJECTS], out=OBJECTS)
+def intersect(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
+    """Objects in both sets."""
+    _same_image(a, b)
+    keep = set(b.idx)
+    return Objs(a.image, tuple(i for i in a.idx if i in keep))
+
+
+@op("difference", inputs=[OBJECTS, OBJECTS], out=OBJECTS)
+def difference(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
+    """Objects of the first set not in the second."""
+    _same_image(a, b)
+    drop = set(b.idx)
+    return Objs(a.image, tuple(i for i in a.idx if i not in drop))
+
+
+@op("as_set", inputs=[OBJECT], out=OBJECTS)
+def as_set(ctx: ExecutionContext, obj: Obj) -> Objs:
+    """The one-object set {obj}."""
+    return Objs(obj.image, (obj.index,))
+
+
+@op("and", inputs=[BOOL, BOOL], out=BOOL)
+def and_(ctx: ExecutionContext, a: bool, b: bool) -> bool:
+    """Logical and."""
+    return a and b
+
+
+@op("or", inputs=[BOOL, BOOL], out=BOOL)
+def or_(ctx: ExecutionContext, a: bool, b: bool) -> bool:
+    """Logical or."""
+    return a or b
+
+
+@op("not", inputs=[BOOL], out=BOOL)
+def not_(ctx: ExecutionContext, a: bool) -> bool:
+    """Logical not."""
+    return not a
+
+
+@op("equal", inputs=[ANY, ANY], out=BOOL)
+def equal(ctx: ExecutionContext, a: object, b: object) -> bool:
+    """Equality of two values of the same type."""
+    return a == b
+
+
+@op("same_object", inputs=[OBJECT, OBJECT], out=BOOL)
+def same_object(ctx: ExecutionContext, a: Obj, b: Obj) -> bool:
+    """Whether two references denote the same object."""
+    return a == b

@@ -1,0 +1,69 @@
+"""Value types of the program language and their JSON answer forms.
+
+Objects and Object values carry the image they belong to, so the same ops serve single-image
+(image 0) and multi-image programs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+# Type names used in op signatures and by the checker.
+OBJECTS = "Objects"  # a set of objects of one image
+OBJECT = "Object"  # exactly one object
+BOOL = "Bool"
+INT = "Int"
+FLOAT = "Float"
+STR = "Str"
+STR_SET = "StrSet"
+BOX = "Box"
+POINT = "Point"
+IMAGE = "Image"  # an image index (multi-image programs)
+TEXT = "Text"  # free-form description
+ANY = "Any"  # in a signature: any type, but all Any inputs of one node must agree
+
+VALUE_TYPES = (OBJECTS, OBJECT, BOOL, INT, FLOAT, STR, STR_SET, BOX, POINT, IMAGE, TEXT)
+
+# Program result type -> sample answer_type (see veriscene.sample.ANSWER_TYPES).
+ANSWER_TYPE_OF = {
+    BOOL: "bool",
+    INT: "int",
+    FLOAT: "float",
+    STR: "str",
+    STR_SET: "str_set",
+    BOX: "box",
+    POINT: "point",
+    IMAGE: "image_index",
+    TEXT: "text",
+}
+
+
+class Objs(NamedTuple):
+    """A set of objects: image index and sorted, unique object indices."""
+
+    image: int
+    idx: tuple[int, ...]
+
+
+class Obj(NamedTuple):
+    """One object: image index and object index."""
+
+    image: int
+    index: int
+
+
+def to_answer(value: Any, type_name: str) -> Any:
+    """Convert an executor value to its JSON answer form (the sample's `answer`)."""
+    if type_name == BOOL:
+        return bool(value)
+    if type_name in (INT, IMAGE):
+        return int(value)
+    if type_name == FLOAT:
+        return float(value)
+    if type_name in (STR, TEXT):
+        return str(value)
+    if type_name == STR_SET:
+        return sorted(value)
+    if type_name in (BOX, POINT):
+        return [round(float(v), 2) for v in value]
+    raise TypeError(f"a program ending in {type_name} has no answer form; end it with a query op")

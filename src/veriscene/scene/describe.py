@@ -1,0 +1,149 @@
+"""Noun phrases, referring expressions and dense captions from a scene graph.
+
+A referring expression is the shortest description that selects exactly one object: its name,
+then name plus one attribute, plus two, ..., then name plus a relation to a uniquely described
+anchor ("the circle left of the red square"). It comes with the program nodes that select the
+object, so a question's wording and its program can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Collection, Sequence
+
+from veriscene.program.context import SceneIndex
+from veriscene.scene.model import Scene
+from veriscene.text import capitalise, counted, join_words, relation_phrase, with_article
+from veriscene.vocab import CONVERSE_PREDICATES, attribute_type
+
+# English adjective order by attribute type; finishes like "shiny" go before colour.
+_ORDER = {"size": 0, "shape": 1, "finish": 2, "color": 3, "pattern": 4, "material": 5}
+_FINISHES = {"shiny", "matte", "glossy", "metallic", "dull"}
+
+
+def _adjective_rank(word: str) -> tuple[int, str]:
+    kind = "finish" if word in _FINISHES else attribute_type(word)
+    return (_ORDER.get(kind, 6), word)
+
+
+def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:
+    """'circle', ['red', 'large'] -> 'large red circle'."""
+    return " ".join([*sorted(attributes, key=_adjective_rank), name])
+
+
+@dataclass(frozen=True)
+class Referent:
+    """A description selecting exactly one object, and the nodes that select it.
+
+    `nodes` is a self-contained sub-program (inputs local to it) ending in an Objects set of one
+    element; append it with ProgramBuilder.extend and add "unique".
+    """
+
+    index: int
+    phrase: str  # without article: "red circle", "circle to the left of the blue square"
+    nodes: tuple[dict[str, Any], ...]
+
+    @property
+    def the(self) -> str:
+        return f"the {self.phrase}"
+
+
+def _attr_nodes(image: int, name: str, attrs: Sequence[str]) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = [
+        {"op": "scene", "inputs": [], "args": [image]},
+        {"op": "filter_name", "inputs": [0], "args": [name]},
+    ]
+    for a in attrs:
+        nodes.append({"op": "filter_attribute", "inputs": [len(nodes) - 1], "args": [a]})
+    return nodes
+
+
+def _matching(index: SceneIndex, name: str, attrs: Sequence[str]) -> tuple[int, ...]:
+    found = index.by_name.get(name, ())
+    for a in attrs:
+        allowed = set(index.by_attribute.get(a, ()))
+        found = tuple(i for i in found if i in allowed)
+    return found
+
+
+def refer_by_attributes(
+    index: SceneIndex, i: int, image: int = 0, max_attributes: int = 2, exclude_types: Collection[str] = ()
+) -> Referent | None:
+    """Shortest name + attributes description of object i, or None if none is unique.
+
+    Attributes whose type is in `exclude_types` are not used (so "What color is the red cup?"
+    cannot happen)."""
+    scene = index.scene
+    name = scene.names[i]
+    attrs = sorted((a for a in scene.attributes[i] if attribute_type(a) not in exclude_types), key=_adjective_rank)
+    for k in range(0, min(max_attributes, len(attrs)) + 1):
+        for subset in combinations(attrs, k):
+            if _matching(index, name, subset) == (i,):
+                return Referent(i, noun_phrase(name, subset), tuple(_attr_nodes(image, name, subset)))
+    return None
+
+
+def refer(
+    index: SceneIndex, i: int, image: int = 0, *, allow_relations: bool = True, exclude_types: Collection[str] = ()
+) -> Referent | None:
+    """Referring expression for object i: by attributes, else by a relation to a unique anchor."""
+    found = refer_by_attributes(index, i, image, exclude_types=exclude_types)
+    if found is not None or not allow_relations:
+        return found
+    scene = index.scene
+    name = scene.names[i]
+    same_name = index.by_name.get(name, ())
+    for (s, o), predicates in sorted(index.predicates_between.items()):
+        if s != i:
+            continue
+        anchor = refer_by_attributes(index, o, image)
+        if anchor is None:
+            continue
+        for p in predicates:
+            # subjects named like i that stand in p to the anchor: must be i alone
+            holders = [j for j in same_name if (j, p, o) in index.relation_set]
+            if holders != [i]:
+                continue
+            base = _attr_nodes(image, name, ())
+            offset = len(base)
+            anchor_nodes = [
+                {"op": n["op"], "inputs": [j + offset for j in n["inputs"]], "args": list(n["args"])}
+                for n in anchor.nodes
+            ]
+            rel = {"op": "filter_relation", "inputs": [1, len(base) + len(anchor_nodes) - 1], "args": [p, "subject"]}
+            phrase = f"{name} {relation_phrase(p).removeprefix('is ')} the {anchor.phrase}"
+            return Referent(i, phrase, tuple(base + anchor_nodes + [rel]))
+    return None
+
+
+def scene_caption(scene: Scene, max_relations: int = 12) -> str:
+    """A dense description: every object with its attributes, then up to `max_relations`
+    relations (one of each converse pair), in a deterministic order (left to right)."""
+    index = SceneIndex(scene)
+    if len(scene) == 0:
+        return "The image shows no annotated objects."
+    order = sorted(range(len(scene)), key=lambda i: (float(index.centers[i, 0]), i))
+    groups: dict[str, int] = {}
+    for i in order:
+        phrase = noun_phrase(scene.names[i], scene.attributes[i])
+        groups[phrase] = groups.get(phrase, 0) + 1
+    listed = join_words([counted(n, p) for p, n in groups.items()])
+    total = len(scene)
+    sentences = [f"The image shows {total} object{'s' if total != 1 else ''}: {listed}."]
+    emitted = 0
+    seen: set[tuple[int, str, int]] = set()
+    for s, p, o in sorted(scene.relations, key=lambda r: (order.index(r[0]), r[1], order.index(r[2]))):
+        converse = CONVERSE_PREDICATES.get(p)
+        if converse is not None and (o, converse, s) in seen:
+            continue
+        seen.add((s, p, o))
+        subject = refer(index, s, allow_relations=False)
+        obj = refer(index, o, allow_relations=False)
+        subj_text = subject.the if subject else with_article(noun_phrase(scene.names[s], scene.attributes[s]))
+        obj_text = obj.the if obj else with_article(noun_phrase(scene.names[o], scene.attributes[o]))
+        sentences.append(f"{capitalise(subj_text)} {relation_phrase(p)} {obj_text}.")
+        emitted += 1
+        if emitted >= max_relations:
+            break
+    return " ".join(sentences)

@@ -1,0 +1,106 @@
+"""English surface forms: articles, plurals, number words, lists and relation phrases.
+
+inflect does the linguistics; results are cached because generators call these in hot loops.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import inflect
+
+_ENGINE = inflect.engine()
+
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+)
+
+# Predicates phrased with "is" ("the cup is on the table"); anything ending in -ing too.
+_PREPOSITIONS = {
+    "left of": "to the left of",
+    "right of": "to the right of",
+    "above": "above",
+    "below": "below",
+    "under": "under",
+    "on": "on",
+    "on top of": "on top of",
+    "in": "in",
+    "inside": "inside",
+    "in front of": "in front of",
+    "behind": "behind",
+    "near": "near",
+    "next to": "next to",
+    "beside": "beside",
+    "by": "by",
+    "at": "at",
+    "with": "with",
+    "over": "over",
+    "along": "along",
+    "against": "against",
+    "across": "across",
+    "around": "around",
+    "beneath": "beneath",
+}
+
+
+@lru_cache(maxsize=65536)
+def with_article(phrase: str) -> str:
+    """'apple' -> 'an apple', 'red cup' -> 'a red cup'."""
+    return _ENGINE.a(phrase)
+
+
+@lru_cache(maxsize=65536)
+def plural(noun_phrase: str) -> str:
+    """'red box' -> 'red boxes' (inflects the last word only)."""
+    head, _, last = noun_phrase.rpartition(" ")
+    inflected = _ENGINE.plural_noun(last) or last + "s"
+    return f"{head} {inflected}" if head else inflected
+
+
+def number_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def counted(n: int, noun_phrase: str) -> str:
+    """(3, 'red cup') -> 'three red cups'; (1, 'cup') -> 'a cup'."""
+    if n == 1:
+        return with_article(noun_phrase)
+    return f"{number_word(n)} {plural(noun_phrase)}"
+
+
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def is_prepositional(predicate: str) -> bool:
+    return predicate in _PREPOSITIONS or predicate.split(" ")[0].endswith("ing")
+
+
+def relation_phrase(predicate: str) -> str:
+    """Verb phrase for 'X <phrase> Y': 'left of' -> 'is to the left of', 'holding' -> 'is holding',
+    'has' -> 'has'."""
+    if predicate in _PREPOSITIONS:
+        return f"is {_PREPOSITIONS[predicate]}"
+    if predicate.split(" ")[0].endswith("ing"):
+        return f"is {predicate}"
+    return predicate
+
+
+def relation_phrase_plural(predicate: str) -> str:
+    """Plural-subject form: 'are to the left of', 'are holding', 'have'."""
+    phrase = relation_phrase(predicate)
+    if phrase.startswith("is "):
+        return "are " + phrase[3:]
+    if phrase in ("has",):
+        return "have"
+    return phrase
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
