@@ -1,0 +1,110 @@
+"""`veriscene export RUN_DIR --to FORMAT --out PATH`: a generation run to a trainer's format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from veriscene.io.writers.common import ExportSummary
+
+FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl")
+
+
+def default_out(run_dir: Path, fmt: str) -> Path:
+    """RUN_DIR/export/<fmt>: a folder that receives the format's default file name."""
+    base = run_dir.parent if run_dir.is_file() else run_dir
+    return base / "export" / fmt
+
+
+def print_summary(summary: ExportSummary, console: Console) -> None:
+    table = Table(title=f"export to {summary.format}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("written", "\n".join(str(f) for f in summary.files) or "-")
+    table.add_row("samples", str(summary.samples_written))
+    table.add_row("skipped", str(summary.samples_skipped))
+    table.add_row("image root", str(summary.image_root))
+    table.add_row("image references", str(summary.images_referenced))
+    if summary.images_embedded:
+        table.add_row("images embedded", str(summary.images_embedded))
+    table.add_row("images missing", str(summary.images_missing))
+    console.print(table)
+    for reason in summary.errors:
+        console.print(f"[yellow]skipped[/yellow] {reason}")
+    if summary.images_missing:
+        console.print(
+            f"[yellow]warning[/yellow]: {summary.images_missing} referenced image(s) not found "
+            f"(the export was written; paths point where the images are expected), e.g.:"
+        )
+        for path in summary.missing_examples:
+            console.print(f"  {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `export` command to `app`."""
+
+    @app.command("export")
+    def export_command(
+        run_dir: Annotated[
+            Path,
+            typer.Argument(help="Generation run folder holding samples.jsonl (or a .jsonl file)."),
+        ],
+        to: Annotated[str, typer.Option("--to", help=f"Output format: {', '.join(FORMATS)}.")],
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Output file or folder [default: RUN_DIR/export/FORMAT].",
+            ),
+        ] = None,
+        image_root: Annotated[
+            Path | None,
+            typer.Option(
+                "--image-root",
+                help="Write image paths relative to this folder (default: the output folder).",
+            ),
+        ] = None,
+        embed_images: Annotated[
+            bool,
+            typer.Option("--embed-images", help="Store image bytes (parquet, hf, trl, verl)."),
+        ] = False,
+        absolute_paths: Annotated[
+            bool,
+            typer.Option("--absolute-paths", help="Write absolute image paths instead."),
+        ] = False,
+        mc_style: Annotated[
+            str,
+            typer.Option(
+                "--mc-style",
+                help="Multiple-choice targets as 'letter' (B) or 'letter_text' (B. red).",
+            ),
+        ] = "letter",
+    ) -> None:
+        """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL or verl."""
+        from veriscene.io.export import export
+
+        console = Console()
+        if to not in FORMATS:
+            choices = ", ".join(FORMATS)
+            console.print(f"[red]error[/red]: unknown format {to!r}; choose one of {choices}")
+            raise typer.Exit(2)
+        options: dict[str, Any] = {"absolute_paths": absolute_paths}
+        if to != "verl":  # verl targets are rewards, not text
+            options["mc_style"] = mc_style
+        try:
+            summary = export(
+                run_dir,
+                out if out is not None else default_out(run_dir, to),
+                to,
+                image_root=image_root,
+                embed_images=embed_images,
+                **options,
+            )
+        except (FileNotFoundError, ValueError, TypeError, ImportError) as exc:
+            console.print(f"[red]error[/red]: {exc}")
+            raise typer.Exit(1) from None
+        print_summary(summary, console)

@@ -1,0 +1,1 @@
+"""Input and output formats: readers (scene graphs in) and writers (samples out)."""

@@ -1,0 +1,280 @@
+"""Shared parts of all writers: the export summary, image path resolution, provenance.
+
+Image path rule (every format). A sample's `images[i]["path"]` is either absolute or relative to
+`sample_root` (for `veriscene export RUN_DIR` that is RUN_DIR; when None, the current directory).
+The path written to the export is `os.path.relpath(source, image_root)` in POSIX form, where
+`image_root` defaults to the folder that receives the export (the parent of an output file, or the
+output directory itself). `..` components are kept, so the export works wherever the trainer
+resolves paths against `image_root` (LLaVA's `--image_folder`, LLaMA-Factory's `media_dir`).
+With `absolute_paths=True` the resolved absolute path is written instead.
+
+Each referenced image is checked once for existence; missing ones are counted and the first few
+are listed in the summary. A missing image never stops an export (when embedding bytes, the row
+keeps the path and gets no bytes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+MAX_LISTED = 10  # missing images / errors listed by name in a summary
+REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
+
+T = TypeVar("T")
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote and what it could not (returned by every writer)."""
+
+    format: str
+    out: Path
+    image_root: Path
+    files: list[Path] = field(default_factory=list)
+    samples_written: int = 0
+    samples_skipped: int = 0
+    errors: list[str] = field(default_factory=list)  # first MAX_LISTED reasons for skipped records
+    images_referenced: int = 0  # image references written (a multi-image sample counts each)
+    images_missing: int = 0  # distinct referenced images that do not exist (or have no path)
+    missing_examples: list[str] = field(default_factory=list)  # first MAX_LISTED of them
+    images_embedded: int = 0
+
+    def skip(self, reason: str) -> None:
+        self.samples_skipped += 1
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append(reason)
+
+    @property
+    def ok(self) -> bool:
+        return self.samples_skipped == 0 and self.images_missing == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "out": str(self.out),
+            "image_root": str(self.image_root),
+            "files": [str(f) for f in self.files],
+            "samples_written": self.samples_written,
+            "samples_skipped": self.samples_skipped,
+            "errors": list(self.errors),
+            "images_referenced": self.images_referenced,
+            "images_missing": self.images_missing,
+            "missing_examples": list(self.missing_examples),
+            "images_embedded": self.images_embedded,
+        }
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image of a sample as an export sees it."""
+
+    id: str
+    source: Path | None  # absolute location on this machine (None: the sample has no path)
+    path: str | None  # what the export writes (relative to image_root unless absolute_paths)
+    exists: bool
+    data: bytes | None = None  # file bytes when embedding and the file exists
+
+
+class ImageResolver:
+    """Resolves, checks and (optionally) reads the images samples refer to."""
+
+    def __init__(
+        self,
+        summary: ExportSummary,
+        *,
+        sample_root: Path | None = None,
+        embed: bool = False,
+        absolute_paths: bool = False,
+    ) -> None:
+        self.summary = summary
+        self.image_root = Path(os.path.abspath(summary.image_root))
+        self.sample_root = Path(os.path.abspath(sample_root if sample_root is not None else "."))
+        self.embed = embed
+        self.absolute_paths = absolute_paths
+        self._exists: dict[Path, bool] = {}  # one stat per distinct image
+
+    def _missing(self, what: str) -> None:
+        self.summary.images_missing += 1
+        if len(self.summary.missing_examples) < MAX_LISTED:
+            self.summary.missing_examples.append(what)
+
+    def resolve(self, image: dict[str, Any]) -> ImageRef:
+        image_id = str(image.get("id", ""))
+        self.summary.images_referenced += 1
+        raw = image.get("path")
+        if not raw:
+            self._missing(f"<image {image_id!r} has no path>")
+            return ImageRef(image_id, None, None, False)
+        source = Path(os.path.abspath(self.sample_root / str(raw)))
+        exists = self._exists.get(source)
+        if exists is None:
+            exists = source.is_file()
+            self._exists[source] = exists
+            if not exists:
+                self._missing(str(source))
+        if self.absolute_paths:
+            written = source.as_posix()
+        else:
+            try:
+                written = Path(os.path.relpath(source, self.image_root)).as_posix()
+            except ValueError:  # different drive on Windows: no relative path exists
+                written = source.as_posix()
+        data = None
+        if self.embed and exists:
+            data = source.read_bytes()
+            self.summary.images_embedded += 1
+        return ImageRef(image_id, source, written, exists, data)
+
+    def resolve_all(self, sample: dict[str, Any]) -> list[ImageRef]:
+        return [self.resolve(im) for im in sample.get("images") or []]
+
+
+INT64_MAX = 2**63 - 1
+
+
+def int64(sample: dict[str, Any], key: str) -> int:
+    """sample[key] as an int that fits the int64 columns (seed, generator_version); 0 if absent."""
+    value = int(sample.get(key) or 0)
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise ValueError(f"sample {sample.get('id', '?')}: field '{key}' = {value} exceeds int64")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text (used for program / answer / meta columns whose types vary by row)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def check_sample(sample: Any) -> None:
+    """Raise ValueError / TypeError naming the missing or malformed fields a writer needs."""
+    if not isinstance(sample, dict):
+        raise TypeError(f"a sample must be a JSON object, got {type(sample).__name__}")
+    missing = [k for k in REQUIRED_FIELDS if k not in sample]
+    if missing:
+        raise ValueError(f"sample {sample.get('id', '?')}: missing fields {missing}")
+    if not isinstance(sample["images"], list):
+        raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
+
+
+def provenance(sample: dict[str, Any]) -> dict[str, Any]:
+    """Flat, type-stable provenance: enough to find (and re-run) the sample's program.
+
+    `program` and `answer` are JSON text because their shapes vary between samples, which columnar
+    readers (pyarrow, datasets' JSON loader) cannot infer as one type.
+    """
+    return {
+        "sample_id": str(sample["id"]),
+        "task": str(sample["task"]),
+        "family": str(sample.get("family", "")),
+        "template_id": str(sample.get("template_id", "")),
+        "generator_version": int64(sample, "generator_version"),
+        "seed": int64(sample, "seed"),
+        "image_ids": [str(im.get("id", "")) for im in sample["images"]],
+        "answer": dumps(sample["answer"]),
+        "answer_type": str(sample["answer_type"]),
+        "program": dumps(sample.get("program", [])),
+    }
+
+
+def ground_truth(sample: dict[str, Any]) -> str:
+    """JSON text a reward function needs to score a response (verl ground_truth, TRL column)."""
+    meta = sample.get("meta") or {}
+    return dumps(
+        {
+            "answer": sample["answer"],
+            "answer_type": sample["answer_type"],
+            "choices": sample.get("choices"),
+            "answer_letter": meta.get("answer_letter"),
+            "mode": meta.get("mode", "qa"),
+            "box_format": meta.get("box_format"),
+            "image_size": meta.get("image_size"),
+        }
+    )
+
+
+def convert_all(
+    samples: Iterable[Any],
+    summary: ExportSummary,
+    convert: Callable[[int, dict[str, Any]], T],
+) -> Iterator[T]:
+    """Apply `convert(index, sample)` to each valid sample; bad ones are skipped and reported.
+
+    `index` counts written rows (0-based). A ValueError / TypeError / KeyError from a record skips
+    that record with its reason; anything else is a bug and propagates.
+    """
+    for sample in samples:
+        try:
+            check_sample(sample)
+            row = convert(summary.samples_written, sample)
+        except (ValueError, TypeError, KeyError) as exc:
+            sid = sample.get("id", "?") if isinstance(sample, dict) else "?"
+            reason = str(exc)
+            summary.skip(reason if reason.startswith("sample ") else f"sample {sid}: {reason}")
+            continue
+        summary.samples_written += 1
+        yield row
+
+
+class AtomicTextFile:
+    """Write text to `path` through a temporary sibling, renamed into place on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._tmp = self.path.with_name(self.path.name + ".tmp")
+        self._fh: Any = None
+
+    def __enter__(self) -> AtomicTextFile:  # noqa: PYI034
+        self._fh = open(self._tmp, "w", encoding="utf-8")
+        return self
+
+    def write(self, text: str) -> None:
+        self._fh.write(text)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._fh.close()
+        if exc_type is None:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink(missing_ok=True)
+
+
+def write_json_array(path: Path, rows: Iterable[Any]) -> None:
+    """Stream `rows` into a JSON array file, one object per line, never holding the whole list."""
+    with AtomicTextFile(path) as fh:
+        fh.write("[")
+        first = True
+        for row in rows:
+            fh.write("\n" if first else ",\n")
+            fh.write(orjson.dumps(row).decode())
+            first = False
+        fh.write("\n]\n" if not first else "]\n")
+
+
+def write_json_lines(path: Path, rows: Iterable[Any]) -> None:
+    """Stream `rows` into a JSON Lines file."""
+    with AtomicTextFile(path) as fh:
+        for row in rows:
+            fh.write(orjson.dumps(row).decode())
+            fh.write("\n")
+
+
+def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
+    """`out` itself when it names a file with one of `suffixes`, else `out / default_name`."""
+    out = Path(out)
+    if out.suffix.lower() in suffixes:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    return out / default_name
+
+
+def default_image_root(out: Path) -> Path:
+    """The folder receiving the export: `out` if it is (or will be) a directory, else its parent."""
+    out = Path(out)
+    return out.parent if out.suffix else out

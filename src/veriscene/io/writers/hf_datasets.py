@@ -1,0 +1,89 @@
+"""Hugging Face `datasets`: a folder written by `Dataset.save_to_disk`, images as `Image` features.
+
+Columns are those of the parquet writer (see `parquet.py`) plus `image_paths`, and `images` is a
+`List(Image())` feature, so `datasets.load_from_disk(out)[i]["images"]` gives PIL images.
+
+Image bytes are always stored (`write` sets embed for "hf"): `save_to_disk` of recent `datasets`
+releases embeds referenced files by itself, and a stored path would be opened relative to the
+reader's working directory, not the dataset folder. `image_paths` keeps the paths relative to
+image_root (rule in `common`) and each image cell's `path` holds the same relative path. A missing
+image becomes a null cell (decoded as None) and is reported in the summary.
+
+Streaming: rows go in batches to an Arrow IPC stream in a temporary folder beside `out`, which
+`Dataset.from_file` memory-maps and `save_to_disk` copies into `out`; memory stays one batch.
+`datasets` is an optional dependency imported here only (`pip install 'veriscene[hf]'`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from veriscene.io.writers.arrow import require_pyarrow, with_hf_features, write_rows
+from veriscene.io.writers.common import ExportSummary, ImageRef, ImageResolver, convert_all
+from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
+
+HF_EXTRA = "pip install 'veriscene[hf]'"
+
+
+def require_datasets() -> Any:
+    """Import `datasets` or fail with the install command."""
+    try:
+        import datasets
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise ImportError(
+            f"the 'hf' export format needs the Hugging Face datasets library: {HF_EXTRA}"
+        ) from exc
+    return datasets
+
+
+def hf_schema() -> Any:
+    pa = require_pyarrow()
+    base = sample_schema()
+    fields = [f for f in base] + [pa.field("image_paths", pa.list_(pa.string()))]
+    return with_hf_features(pa.schema(fields), image_lists=["images"])
+
+
+def _image_cell(ref: ImageRef) -> dict[str, Any] | None:
+    """Embedded image (the resolver read its bytes) or None when the file is missing."""
+    return {"bytes": ref.data, "path": ref.path} if ref.data is not None else None
+
+
+def hf_row(
+    sample: dict[str, Any], images: ImageResolver, *, mc_style: str = "letter"
+) -> tuple[dict[str, Any], int]:
+    refs = images.resolve_all(sample)
+    row = sample_row(sample, refs, mc_style=mc_style)
+    row["images"] = [_image_cell(r) for r in refs]
+    row["image_paths"] = [r.path for r in refs]
+    return row, embedded_bytes(refs)
+
+
+def write_hf(
+    samples: Iterable[dict[str, Any]],
+    out: Path,
+    summary: ExportSummary,
+    images: ImageResolver,
+    *,
+    mc_style: str = "letter",
+    batch_rows: int = 1000,
+    max_shard_size: str | int | None = None,
+) -> None:
+    """Write a `save_to_disk` folder at `out` (created; existing dataset files are replaced)."""
+    datasets = require_datasets()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = convert_all(samples, summary, lambda _i, s: hf_row(s, images, mc_style=mc_style))
+    tmp = Path(tempfile.mkdtemp(prefix=".veriscene-hf-", dir=out.parent))
+    try:
+        stream = tmp / "data.arrow"
+        write_rows(stream, hf_schema(), rows, kind="arrow", batch_rows=batch_rows)
+        dataset = datasets.Dataset.from_file(str(stream))
+        dataset.save_to_disk(str(out), max_shard_size=max_shard_size)
+        del dataset  # release the memory map before the temporary file goes
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary.files.append(out)

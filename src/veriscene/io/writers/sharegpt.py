@@ -1,0 +1,106 @@
+"""ShareGPT in LLaMA-Factory's multimodal form, plus the `dataset_info.json` entry registering it.
+
+    {"messages": [{"role": "user", "content": "<image>How many cups are there?"},
+                  {"role": "assistant", "content": "3"}],
+     "images": ["images/0001.png"],
+     "id": "<sample id>",
+     "veriscene": {provenance, as in the LLaVA writer}}
+
+LLaMA-Factory requires as many "<image>" placeholders in the messages as paths in "images", and
+resolves relative image paths against its `media_dir` (by default the dataset_dir that holds
+dataset_info.json), which is why image_root defaults to the output folder. The entry is merged into
+an existing dataset_info.json in that folder (other datasets in it are kept):
+
+    "<dataset_name>": {"file_name": "sharegpt.json", "formatting": "sharegpt",
+                       "columns": {"messages": "messages", "images": "images"},
+                       "tags": {"role_tag": "role", "content_tag": "content",
+                                "user_tag": "user", "assistant_tag": "assistant"}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from veriscene.io.writers.common import (
+    AtomicTextFile,
+    ExportSummary,
+    ImageResolver,
+    convert_all,
+    output_file,
+    provenance,
+    write_json_array,
+)
+from veriscene.io.writers.text import answer_text, prompt_text
+
+DEFAULT_NAME = "sharegpt.json"
+SUFFIXES = (".json",)
+DATASET_INFO = "dataset_info.json"
+
+
+def sharegpt_record(
+    sample: dict[str, Any], images: ImageResolver, *, mc_style: str = "letter"
+) -> dict[str, Any]:
+    refs = images.resolve_all(sample)
+    return {
+        "messages": [
+            {"role": "user", "content": prompt_text(str(sample["question"]), len(refs))},
+            {"role": "assistant", "content": answer_text(sample, mc_style=mc_style)},
+        ],
+        "images": [r.path for r in refs],
+        "id": str(sample["id"]),
+        "veriscene": provenance(sample),
+    }
+
+
+def dataset_info_entry(file_name: str) -> dict[str, Any]:
+    return {
+        "file_name": file_name,
+        "formatting": "sharegpt",
+        "columns": {"messages": "messages", "images": "images"},
+        "tags": {
+            "role_tag": "role",
+            "content_tag": "content",
+            "user_tag": "user",
+            "assistant_tag": "assistant",
+        },
+    }
+
+
+def register_dataset(folder: Path, dataset_name: str, file_name: str) -> Path:
+    """Add (or replace) `dataset_name` in folder/dataset_info.json; returns that file."""
+    info_path = Path(folder) / DATASET_INFO
+    info: dict[str, Any] = {}
+    if info_path.exists():
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{info_path}: not valid JSON ({exc}); fix or remove it") from exc
+        if not isinstance(info, dict):
+            raise ValueError(f"{info_path}: expected a JSON object of dataset entries")
+    info[dataset_name] = dataset_info_entry(file_name)
+    with AtomicTextFile(info_path) as fh:
+        fh.write(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    return info_path
+
+
+def write_sharegpt(
+    samples: Iterable[dict[str, Any]],
+    out: Path,
+    summary: ExportSummary,
+    images: ImageResolver,
+    *,
+    mc_style: str = "letter",
+    dataset_name: str | None = None,
+) -> None:
+    """Write the ShareGPT JSON array and register it; `dataset_name` defaults to the file stem."""
+    path = output_file(out, DEFAULT_NAME, SUFFIXES)
+    rows = convert_all(
+        samples, summary, lambda _i, s: sharegpt_record(s, images, mc_style=mc_style)
+    )
+    write_json_array(path, rows)
+    info = register_dataset(path.parent, dataset_name or path.stem, os.path.basename(path))
+    summary.files.extend([path, info])

@@ -1,0 +1,126 @@
+"""TRL conversational prompt / completion records with images (SFTTrainer, GRPOTrainer).
+
+    prompt       [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": Q}]}]
+    completion   [{"role": "assistant", "content": [{"type": "text", "text": answer_text}]}]
+    images       JSONL: ["images/0001.png"] (paths, see `common`)
+                 parquet: [{"bytes": ..., "path": ...}] declared as Image features
+    answer       JSON text of the program result          \
+    answer_type, choices, sample_id, task                  |  extra columns: TRL passes them to
+    ground_truth JSON text {answer, answer_type, choices,  |  reward functions as keyword args
+                 answer_letter, mode, box_format, image_size}
+    program      JSON text of the program                 /
+
+The file type follows the output name (".jsonl" or ".parquet"), else `file_format`. JSONL cannot
+embed images: use parquet for that. For JSONL, load with `datasets.load_dataset("json", ...)` and
+cast `images` to `Sequence(Image())` after making the paths resolvable (they are relative to
+image_root).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from veriscene.io.writers.arrow import (
+    image_cell,
+    image_struct_type,
+    require_pyarrow,
+    with_hf_features,
+    write_rows,
+)
+from veriscene.io.writers.common import (
+    ExportSummary,
+    ImageResolver,
+    convert_all,
+    dumps,
+    ground_truth,
+    output_file,
+    write_json_lines,
+)
+from veriscene.io.writers.text import IMAGE_PLACEHOLDER, answer_text
+
+FILE_FORMATS = ("jsonl", "parquet")
+SUFFIXES = (".jsonl", ".parquet")
+
+
+def trl_row(
+    sample: dict[str, Any], images: ImageResolver, *, columnar: bool, mc_style: str = "letter"
+) -> tuple[dict[str, Any], int]:
+    refs = images.resolve_all(sample)
+    question = str(sample["question"]).replace(IMAGE_PLACEHOLDER, "").strip()
+    content: list[dict[str, Any]] = [{"type": "image"} for _ in refs]
+    content.append({"type": "text", "text": question})
+    choices = sample.get("choices")
+    row = {
+        "prompt": [{"role": "user", "content": content}],
+        "completion": [
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": answer_text(sample, mc_style=mc_style)}],
+            }
+        ],
+        "images": [image_cell(r) for r in refs] if columnar else [r.path for r in refs],
+        "answer": dumps(sample["answer"]),
+        "answer_type": str(sample["answer_type"]),
+        "choices": [str(c) for c in choices] if choices is not None else None,
+        "sample_id": str(sample["id"]),
+        "task": str(sample["task"]),
+        "ground_truth": ground_truth(sample),
+        "program": dumps(sample.get("program", [])),
+    }
+    return row, sum(len(r.data) for r in refs if r.data)
+
+
+def trl_schema() -> Any:
+    pa = require_pyarrow()
+    part = pa.struct([("type", pa.string()), ("text", pa.string())])
+    message = pa.list_(pa.struct([("role", pa.string()), ("content", pa.list_(part))]))
+    schema = pa.schema(
+        [
+            ("prompt", message),
+            ("completion", message),
+            ("images", pa.list_(image_struct_type())),
+            ("answer", pa.string()),
+            ("answer_type", pa.string()),
+            ("choices", pa.list_(pa.string())),
+            ("sample_id", pa.string()),
+            ("task", pa.string()),
+            ("ground_truth", pa.string()),
+            ("program", pa.string()),
+        ]
+    )
+    return with_hf_features(schema, image_lists=["images"])
+
+
+def write_trl(
+    samples: Iterable[dict[str, Any]],
+    out: Path,
+    summary: ExportSummary,
+    images: ImageResolver,
+    *,
+    mc_style: str = "letter",
+    file_format: str | None = None,
+    batch_rows: int = 1000,
+) -> None:
+    """`file_format` ("jsonl" | "parquet") applies when `out` is a directory; default jsonl
+    (parquet when embedding images)."""
+    out = Path(out)
+    if out.suffix.lower() in SUFFIXES:
+        file_format = out.suffix.lower().lstrip(".")
+    elif file_format is None:
+        file_format = "parquet" if images.embed else "jsonl"
+    if file_format not in FILE_FORMATS:
+        raise ValueError(f"unknown TRL file_format {file_format!r}; expected one of {FILE_FORMATS}")
+    if file_format == "jsonl" and images.embed:
+        raise ValueError("TRL JSONL cannot embed images; write to a .parquet file instead")
+    path = output_file(out, f"trl.{file_format}", SUFFIXES)
+    columnar = file_format == "parquet"
+    rows = convert_all(
+        samples, summary, lambda _i, s: trl_row(s, images, columnar=columnar, mc_style=mc_style)
+    )
+    if columnar:
+        write_rows(path, trl_schema(), rows, batch_rows=batch_rows)
+    else:
+        write_json_lines(path, (row for row, _ in rows))
+    summary.files.append(path)

@@ -1,0 +1,71 @@
+"""write() on in-memory samples: options, bad records, images not available at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from tests.io.writers.conftest import SAMPLES, make_sample
+from typer.testing import CliRunner
+
+from veriscene.commands.export import register
+from veriscene.io.writers import write, writer_options
+
+
+def test_bad_records_are_skipped_and_reported(tmp_path: Path) -> None:
+    bad_type = make_sample("bad-type", [], answer=1, answer_type="colour")
+    huge_seed = make_sample("huge-seed", [], seed=2**64 - 1)
+    no_question = {k: v for k, v in make_sample("no-q", []).items() if k != "question"}
+    samples: list[Any] = [make_sample("ok", []), bad_type, no_question, "not a dict", huge_seed]
+    summary = write(samples, tmp_path / "o.json", "llava")
+    assert summary.samples_written == 1 and summary.samples_skipped == 4
+    assert any("huge-seed" in e and "int64" in e for e in summary.errors)
+    assert any("bad-type" in e and "answer_type" in e for e in summary.errors)
+    assert any("no-q" in e and "question" in e for e in summary.errors)
+    records = json.loads((tmp_path / "o.json").read_text())
+    assert [r["id"] for r in records] == ["ok"]
+    assert "image" not in records[0]  # text-only sample
+
+
+def test_no_images_available_is_not_fatal(tmp_path: Path) -> None:
+    summary = write(SAMPLES, tmp_path / "o.parquet", "parquet", sample_root=tmp_path / "nowhere")
+    assert summary.samples_written == len(SAMPLES)
+    assert summary.images_missing == 4  # a, b, c, missing: each distinct file reported once
+    assert summary.images_referenced == 7
+
+
+def test_options_are_checked(tmp_path: Path) -> None:
+    assert "dataset_name" in writer_options("sharegpt")
+    with pytest.raises(TypeError, match="dataset_name"):
+        write(SAMPLES, tmp_path / "o.json", "llava", dataset_name="x")
+    with pytest.raises(ValueError, match="cannot embed"):
+        write(SAMPLES, tmp_path / "o.json", "llava", embed_images=True)
+
+
+def test_empty_export_is_valid_json(tmp_path: Path) -> None:
+    write([], tmp_path / "e.json", "llava")
+    assert json.loads((tmp_path / "e.json").read_text()) == []
+
+
+def test_cli_export(run_dir: Path, tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps typer from collapsing to a single command
+        """Placeholder."""
+
+    out = tmp_path / "cli" / "data.json"
+    result = CliRunner().invoke(
+        app,
+        ["export", str(run_dir), "--to", "llava", "--out", str(out), "--mc-style", "letter_text"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "images missing" in result.output and "missing.png" in result.output
+    records = json.loads(out.read_text())
+    assert {r["id"]: r["conversations"][1]["value"] for r in records}["s-mc"] == "B. red"
+    result = CliRunner().invoke(app, ["export", str(run_dir), "--to", "nope"])
+    assert result.exit_code == 2
