@@ -1,0 +1,163 @@
+"""Scoring a reply against the gold answer: `match_answer` and `score_sample`.
+
+Scores by answer type (all in 0..1):
+
+    bool, int, str, image_index   1.0 when equal (str after `normalize_phrase`), else 0.0
+    float                         1.0 when within `float_rel_tol` (relative) or `float_abs_tol`
+    str_set                       F1 of the normalised item sets; correct when F1 == 1
+    box                           IoU with the gold pixel box; correct when IoU >= iou_threshold
+    point                         1.0 when within point_tolerance x image diagonal of the gold
+    multiple choice               1.0 when the picked letter is `answer_letter` (or, without
+                                  it, when the picked option reads as the gold answer)
+    text                          not scored here: score NaN, `applicable` False
+
+An unreadable reply scores 0.0 with `parse_failed=True` and its reason, never a guess.
+Evaluation and RL rewards both call this module, so they always agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from veriscene.answers.coords import (
+    box_iou,
+    check_image_size,
+    image_diagonal,
+    parse_box_format,
+    point_distance,
+)
+from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, read_reply
+from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
+from veriscene.answers.parse import parse_answer
+from veriscene.answers.result import MatchResult
+from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
+
+
+def set_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
+    """F1 of two sets of (already normalised) items; two empty sets score 1.0."""
+    p, g = set(predicted), set(gold)
+    if not p and not g:
+        return 1.0
+    tp = len(p & g)
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / len(p), tp / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _check_gold(answer: Any, answer_type: str) -> None:
+    if answer_type in ("box", "point"):
+        n = 4 if answer_type == "box" else 2
+        if not isinstance(answer, (list, tuple)) or len(answer) != n:
+            raise ValueError(f"a gold {answer_type} answer must be a list of {n} pixel values, got {answer!r}")
+    if answer_type == "str_set" and not isinstance(answer, (list, tuple, set, frozenset)):
+        raise ValueError(f"a gold str_set answer must be a list of strings, got {answer!r}")
+
+
+def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str, str] | None = None,
+            image_size: Sequence[int] | None = None, iou_threshold: float = 0.5,
+            point_tolerance: float = 0.05, float_rel_tol: float = 1e-2,
+            float_abs_tol: float = 1e-6) -> tuple[float, bool]:
+    """(score, correct) of a parsed value against the gold answer, both in the JSON form."""
+    syn = prepare_synonyms(synonyms)
+    if answer_type == "box":
+        iou = box_iou(parsed, answer)
+        return iou, iou >= iou_threshold
+    if answer_type == "point":
+        size = check_image_size(image_size)
+        if size is None:
+            raise ValueError("scoring a point needs image_size (width, height) for the tolerance")
+        ok = point_distance(parsed, answer) <= point_tolerance * image_diagonal(size)
+        return float(ok), ok
+    if answer_type == "str_set":
+        f1 = set_f1([normalize_phrase(str(x), prepared=syn) for x in parsed],
+                    [normalize_phrase(str(x), prepared=syn) for x in answer])
+        return f1, f1 == 1.0
+    if answer_type == "float":
+        try:
+            ok = math.isclose(float(parsed), float(answer), rel_tol=float_rel_tol, abs_tol=float_abs_tol)
+        except (TypeError, ValueError):
+            ok = False
+        return float(ok), ok
+    if answer_type == "str":
+        ok = normalize_phrase(str(parsed), prepared=syn) == normalize_phrase(str(answer), prepared=syn)
+        return float(ok), ok
+    if answer_type == "bool":
+        ok = isinstance(parsed, bool) and parsed == bool(answer)
+        return float(ok), ok
+    ok = not isinstance(parsed, bool) and isinstance(parsed, int) and parsed == int(answer)
+    return float(ok), ok
+
+
+def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence[str] | None = None,
+                 answer_letter: str | None = None, box_format: str = "norm1",
+                 image_size: Sequence[int] | None = None, synonyms: Mapping[str, str] | None = None,
+                 iou_threshold: float = 0.5, vocabulary: Sequence[str] | None = None,
+                 point_tolerance: float = 0.05, float_rel_tol: float = 1e-2, float_abs_tol: float = 1e-6,
+                 think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
+                 answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
+                 auto_detect_box_format: bool = True) -> MatchResult:
+    """Parse `reply` as `answer_type` and score it against the gold `answer` (see module doc).
+
+    `vocabulary` lists the candidate answers of a `str` question; the gold answer and the
+    options are always added. `point_tolerance` is a fraction of the image diagonal.
+    """
+    if answer_type not in ANSWER_TYPES:
+        raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
+    if answer_type == "text" and not choices:
+        return MatchResult.not_scored(read_reply(reply, think_tags=think_tags, answer_tags=answer_tags).body)
+    _check_gold(answer, answer_type)
+    fmt = parse_box_format(box_format)
+    candidates = list(vocabulary or ())
+    if answer_type == "str":
+        candidates += [str(answer), *(str(c) for c in choices or ())]
+    parsed = parse_answer(reply, answer_type, choices=choices, box_format=fmt, image_size=image_size,
+                          synonyms=synonyms, vocabulary=candidates or None, think_tags=think_tags,
+                          answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format)
+    if not parsed.ok:
+        return MatchResult.failed(parsed.reason or "unparseable reply")
+    options: dict[str, Any] = {
+        "synonyms": synonyms, "image_size": image_size, "iou_threshold": iou_threshold,
+        "point_tolerance": point_tolerance, "float_rel_tol": float_rel_tol, "float_abs_tol": float_abs_tol,
+    }
+    if choices and parsed.choice_index is not None:
+        if answer_letter:
+            letter = str(answer_letter).strip().upper()
+            if letter not in OPTION_LETTERS[:len(choices)]:
+                raise ValueError(f"answer_letter {answer_letter!r} is not one of the {len(choices)} options")
+            ok = OPTION_LETTERS[parsed.choice_index] == letter
+        elif answer_type == "text":
+            ok = normalize_phrase(str(parsed.value)) == normalize_phrase(str(answer))
+        else:
+            try:
+                ok = compare(parsed.value, answer, answer_type, **options)[1]
+            except (TypeError, ValueError):
+                ok = False
+        return MatchResult(score=float(ok), correct=ok, parse_failed=False, reason=None, parsed=parsed.value)
+    score, ok = compare(parsed.value, answer, answer_type, **options)
+    return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=parsed.value)
+
+
+def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
+    """Score a reply against a sample record: reads answer, answer_type, choices and
+    meta["answer_letter"], meta["box_format"], meta["image_size"]; `options` go to
+    `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...})."""
+    record = sample.to_dict() if isinstance(sample, Sample) else sample
+    missing = [k for k in ("answer", "answer_type") if k not in record]
+    if missing:
+        raise ValueError(f"sample {record.get('id', '?')!r} is missing fields {missing}")
+    meta = record.get("meta") or {}
+    kwargs: dict[str, Any] = {
+        "choices": record.get("choices"),
+        "answer_letter": meta.get("answer_letter"),
+        "box_format": meta.get("box_format") or "norm1",
+        "image_size": meta.get("image_size"),
+    }
+    if meta.get("synonyms"):
+        kwargs["synonyms"] = meta["synonyms"]
+    if meta.get("vocabulary"):
+        kwargs["vocabulary"] = meta["vocabulary"]
+    kwargs.update(options)
+    return match_answer(reply, record["answer"], record["answer_type"], **kwargs)

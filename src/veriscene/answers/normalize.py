@@ -1,0 +1,102 @@
+"""Normalisation of words and phrases so that equivalent answers compare equal.
+
+`normalize_phrase` lowercases, folds Unicode, turns hyphens / underscores into spaces, drops
+punctuation and the articles a / an / the, applies synonyms (whole phrase, then per word),
+singularises nouns with `inflect` ("dogs" -> "dog", "people" -> "person") and collapses
+whitespace. Gold answers and replies go through the same function, so any quirk of the
+singulariser applies to both sides alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+# Always applied (both sides); users add more with `synonyms`.
+DEFAULT_SYNONYMS: dict[str, str] = {"grey": "gray", "colour": "color"}
+ARTICLES = frozenset({"a", "an", "the"})
+# Words inflect would wrongly singularise ("is" -> "i", "has" -> "ha", "bus" -> "bu").
+_NO_SINGULAR = frozenset({
+    "is", "was", "has", "does", "this", "his", "its", "yes", "us", "as", "gas", "bus", "lens",
+    "news", "series", "species", "always", "perhaps", "less", "thus", "plus", "towards",
+    "across", "upstairs", "downstairs", "outdoors", "indoors", "christmas", "chaos", "canvas",
+    "atlas", "iris", "axis", "pants", "jeans", "shorts", "glasses", "scissors", "trousers",
+})
+_PUNCT_RE = re.compile(r"[^\w\s.]|(?<!\d)\.|\.(?!\d)|_")
+_SPACE_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _inflect_engine():
+    import inflect  # slow import (~1 s): load on first use only
+
+    return inflect.engine()
+
+
+@lru_cache(maxsize=65536)
+def singular(word: str) -> str:
+    """Singular of a lowercase word; unchanged for non-nouns, singulars and the guard list."""
+    if len(word) < 3 or word in _NO_SINGULAR or not word.isalpha() or word.endswith(("ss", "us", "is")):
+        return word
+    result = _inflect_engine().singular_noun(word)
+    return result if isinstance(result, str) and result else word
+
+
+def fold(text: str) -> str:
+    """Unicode-fold and lowercase; curly quotes to straight; hyphen/underscore/slash to space."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"[-_/\u2013\u2014]", " ", text)
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase word tokens without punctuation (decimal points in numbers kept)."""
+    text = fold(text).replace("&", " and ").replace("'s ", " ").replace("'", "")
+    return [t for t in _SPACE_RE.split(_PUNCT_RE.sub(" ", text)) if t]
+
+
+def prepare_synonyms(synonyms: Mapping[str, str] | None) -> dict[str, str]:
+    """Merge user synonyms over the defaults; keys and values normalised to token strings."""
+    merged = dict(DEFAULT_SYNONYMS)
+    if synonyms:
+        merged.update(synonyms)
+    return {" ".join(tokens(k)): " ".join(tokens(v)) for k, v in merged.items() if tokens(k)}
+
+
+def normalize_phrase(text: str, synonyms: Mapping[str, str] | None = None, *,
+                     prepared: Mapping[str, str] | None = None) -> str:
+    """Canonical form of a word or phrase; see the module docstring. "The Grey Dogs." -> "gray dog"."""
+    syn = prepared if prepared is not None else prepare_synonyms(synonyms)
+    words = [w for w in tokens(text) if w not in ARTICLES]
+    phrase = " ".join(words)
+    if phrase in syn:
+        words = syn[phrase].split()
+    out: list[str] = []
+    for w in words:
+        w = syn.get(w, w)
+        s = singular(w)
+        out.extend(syn.get(s, s).split())
+    phrase = " ".join(out)
+    return syn.get(phrase, phrase)
+
+
+def find_phrases(text_norm: str, candidates: Iterable[str]) -> list[str]:
+    """Candidates (normalised) occurring as whole words in `text_norm` (normalised), keeping
+    only maximal matches: with "light blue" and "blue" in "light blue car", only "light blue"."""
+    hits: list[tuple[int, int, str]] = []
+    padded = f" {text_norm} "
+    for cand in set(candidates):
+        if not cand:
+            continue
+        start = padded.find(f" {cand} ")
+        while start != -1:
+            hits.append((start, start + len(cand) + 1, cand))
+            start = padded.find(f" {cand} ", start + 1)
+    maximal = [h for h in hits
+               if not any(o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)]
+    seen: dict[str, None] = {}
+    for _, _, cand in sorted(maximal):
+        seen.setdefault(cand, None)
+    return list(seen)

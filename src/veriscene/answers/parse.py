@@ -1,0 +1,324 @@
+"""Parsing a reply into an answer type: `parse_answer` and one reader per type.
+
+Every reader looks at the marked answer (`Reply.focus`: answer tag, \\boxed{}, "answer is")
+first and at the whole reply when the focus holds no candidate. A reader either returns the
+value in the gold answer's JSON form or a failure with its reason; it never guesses between
+conflicting candidates.
+
+    bool         yes/no/true/false/correct/incorrect, hedges ("I think yes"), negated
+                 statements ("There is no dog" -> False); uncertainty and contradictions fail
+    int, float   digits or number words; for int also "none" / "no dogs" -> 0; several
+                 different numbers fail unless marked ("..., so the answer is 5")
+    image_index  "Image 2", "the second image", "image two", "2" -> 1 (0-based)
+    str          a word or phrase, normalised (`normalize`); a sentence counts when exactly one
+                 vocabulary entry occurs in it; an enumeration of alternatives fails
+    str_set      comma / "and" / line separated items -> sorted list of normalised items
+    box, point   see `spatial`;  text: the cleaned reply, never a failure unless empty
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import lru_cache
+
+from veriscene import vocab
+from veriscene.answers.choice import parse_choice
+from veriscene.answers.coords import check_image_size, parse_box_format
+from veriscene.answers.extract import (
+    DEFAULT_ANSWER_TAGS,
+    DEFAULT_THINK_TAGS,
+    Reply,
+    read_reply,
+    strip_edges,
+)
+from veriscene.answers.normalize import find_phrases, fold, normalize_phrase, prepare_synonyms
+from veriscene.answers.numbers import ORDINALS, UNITS, find_numbers
+from veriscene.answers.result import ParseResult
+from veriscene.answers.spatial import parse_box, parse_point
+from veriscene.sample import ANSWER_TYPES
+
+_UNCERTAIN_RE = re.compile(
+    r"\b(?:not\s+(?:sure|certain|clear|possible\s+to\s+(?:tell|say|determine|know))|unsure|uncertain|"
+    r"maybe|unclear|unknown|unanswerable|(?:can\s*not|can't|cant|unable\s+to|impossible\s+to|hard\s+to|"
+    r"difficult\s+to|no\s+way\s+to)\s+(?:tell|say|determine|know|be\s+determined|answer)|"
+    r"(?:don't|do\s+not|dont)\s+know|it\s+depends|not\s+enough\s+information|insufficient|"
+    r"yes\s+or\s+no|either)\b", re.IGNORECASE)
+_YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "true", "correct", "affirmative", "indeed"})
+_NO = frozenset({"no", "nope", "nah", "false", "incorrect", "negative"})
+_FLIPPABLE = frozenset({"true", "correct", "false", "incorrect"})
+_BOOL_WORD_RE = re.compile(r"\b(" + "|".join(sorted(_YES | _NO)) + r")\b", re.IGNORECASE)
+_HEDGE_BEFORE_RE = re.compile(
+    r"(?:^|[.!?;:,(\n\"'*]|\b(?:i\s+think|i\s+believe|i\s+guess|i'd\s+say|i\s+would\s+say|probably|"
+    r"likely|definitely|certainly|absolutely|surely|clearly|answer\s+is|answer|so|then|well|oh|"
+    r"actually|hmm|that's|that\s+is|it's|it\s+is|seems|looks))\s*$", re.IGNORECASE)
+_CLAUSE_END_RE = re.compile(r"^\s*(?:$|[.!?;:,)\n\"'*])")
+_NEGATION_RE = re.compile(
+    r"\b(?:no|not|none|nothing|nobody|never|neither|nor|without|cannot)\b|n't\b|\bnt\b", re.IGNORECASE)
+_EXISTENTIAL_RE = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|there's|there're)\b", re.IGNORECASE)
+_SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
+
+_IMAGE_WORD = r"(?:image|picture|photo|photograph|img|pic|frame|figure)"
+_IMAGE_NUM_RE = re.compile(
+    rf"\b{_IMAGE_WORD}\s*(?:#|no\.?|number|num\.?)?\s*[-_]?\s*(\d+|{'|'.join(UNITS)})\b", re.IGNORECASE)
+_ORDINAL_RE = re.compile(
+    rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(?:{_IMAGE_WORD}|one)\b", re.IGNORECASE)
+_LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\W*$", re.IGNORECASE)
+
+_LEAD_IN_RE = re.compile(
+    r"^\s*(?:(?:i\s+think|i\s+believe|i'd\s+say|i\s+would\s+say|i\s+guess|probably|it\s+looks\s+like|"
+    r"it\s+seems|it\s+appears|based\s+on\s+the\s+image,?)\s+(?:that\s+)?)?"
+    r"(?:it\s+is|it's|its|this\s+is|that\s+is|that's|they\s+are|they're|these\s+are|those\s+are|"
+    r"there\s+is|there\s+are|there's|i\s+see|i\s+can\s+see|the\s+image\s+(?:shows|contains)|"
+    r"it\s+appears\s+to\s+be|it\s+seems\s+to\s+be|it\s+looks\s+like|the\s+objects?\s+(?:is|are))\s+",
+    re.IGNORECASE)
+_ENUM_SPLIT_RE = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|&|\n)\s*", re.IGNORECASE)
+_SET_SPLIT_RE = re.compile(r"\s*(?:,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)
+_NEGATED_PART_RE = re.compile(r"^\s*(?:but\s+)?(?:not|no|never)\b", re.IGNORECASE)
+_BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_QUANTITY_RE = re.compile(
+    rf"^(?:\d+|{'|'.join(UNITS)}|some|several|many|a\s+few|few|multiple|two\s+or\s+more)\s+", re.IGNORECASE)
+_EMPTY_SET = frozenset({"none", "nothing", "no object", "no one", "nobody", "empty", "empty set", "no"})
+_MAX_FREE_PHRASE_WORDS = 5
+
+Reader = Callable[[str], "ParseResult | None"]  # None: no candidate in this text
+
+
+def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
+    for text in ([reply.focus] if reply.focus else []) + [reply.body]:
+        result = read(text)
+        if result is not None:
+            return result
+    return ParseResult.fail(f"no {what} found in the reply" if reply.body else "empty reply")
+
+
+# --- bool ---------------------------------------------------------------------------------
+
+def _read_bool(text: str) -> ParseResult | None:
+    text = fold(text).replace("*", " ")
+    if not text.strip():
+        return None
+    if (m := _UNCERTAIN_RE.search(text)) is not None:
+        return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
+    polarities: set[bool] = set()
+    for m in _SO_RE.finditer(text):
+        polarities.add(m.group(1) is None)
+    for m in _BOOL_WORD_RE.finditer(text):
+        word = m.group(1).lower()
+        before, after = text[:m.start()], text[m.end():]
+        if not (_HEDGE_BEFORE_RE.search(before) or _CLAUSE_END_RE.match(after)):
+            continue  # "no" as a determiner ("has no collar"), "correct" as an adjective
+        positive = word in _YES
+        if word in _FLIPPABLE and re.search(r"(?:\bnot|n't)\s*$", before):
+            positive = not positive
+        polarities.add(positive)
+    if len(polarities) > 1:
+        return ParseResult.fail("the reply says both yes and no")
+    if polarities:
+        return ParseResult(value=polarities.pop())
+    if _NEGATION_RE.search(text):
+        return ParseResult(value=False)
+    if _EXISTENTIAL_RE.search(text):
+        return ParseResult(value=True)
+    return None
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+def _read_number(text: str, integer: bool, first: bool) -> ParseResult | None:
+    numbers = find_numbers(text, zero_words=integer)
+    if not numbers:
+        return None
+    values = [n.value for n in numbers]
+    if first:
+        values = values[:1]
+    distinct = sorted(set(values))
+    if len(distinct) > 1:
+        shown = ", ".join(f"{v:g}" for v in distinct[:6])
+        return ParseResult.fail(f"several different numbers in the reply ({shown}) and none marked as the answer")
+    value = distinct[0]
+    if integer:
+        if value != int(value):
+            return ParseResult.fail(f"expected a whole number, got {value:g}")
+        return ParseResult(value=int(value))
+    return ParseResult(value=float(value))
+
+
+def parse_number(reply: Reply, integer: bool) -> ParseResult:
+    """A number; the first number of the marked answer wins over the rest of the reply."""
+    def read(text: str) -> ParseResult | None:
+        return _read_number(text, integer, first=reply.focus is not None and text is reply.focus)
+    return _focus_then_body(reply, read, "whole number" if integer else "number")
+
+
+# --- image index --------------------------------------------------------------------------
+
+def _ordinal_value(word: str) -> int:
+    word = word.lower()
+    return ORDINALS[word] if word in ORDINALS else int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
+
+
+def _read_image_index(text: str) -> ParseResult | None:
+    values = [int(m.group(1)) if m.group(1).isdigit() else UNITS[m.group(1).lower()]
+              for m in _IMAGE_NUM_RE.finditer(text)]
+    values += [_ordinal_value(m.group(1)) for m in _ORDINAL_RE.finditer(text)]
+    if not values and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
+        values = [_ordinal_value(m.group(1))]
+    if not values:  # bare digits ("2"), or a lone number word ("two"); not the pronoun "one"
+        values = [int(n.value) for n in find_numbers(text) if n.is_integer_form and text[n.start].isdigit()]
+        word = strip_edges(text).lower()
+        values += [UNITS[word]] if word in UNITS else []
+    if not values:
+        return None
+    distinct = sorted(set(values))
+    if len(distinct) > 1:
+        return ParseResult.fail(f"the reply names several images ({', '.join(map(str, distinct))})")
+    if distinct[0] < 1:
+        return ParseResult.fail(f"image numbers start at 1, got {distinct[0]}")
+    return ParseResult(value=distinct[0] - 1)
+
+
+# --- str ----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _normalized_vocab(words: tuple[str, ...], syn_items: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    syn = dict(syn_items)
+    out: dict[str, str] = {}
+    for w in words:
+        out.setdefault(normalize_phrase(w, prepared=syn), w)
+    out.pop("", None)
+    return out
+
+
+def default_vocabulary() -> tuple[str, ...]:
+    """Attribute words and relation predicates of `veriscene.vocab`: replies naming several of
+    them ("red, blue or green") are ambiguous even when the gold answer is among them."""
+    return tuple(sorted(set(vocab.ATTRIBUTE_TYPES) | set(vocab.CONVERSE_PREDICATES)))
+
+
+def _strip_lead_in(text: str) -> str:
+    text = strip_edges(text)
+    for _ in range(2):
+        text = _LEAD_IN_RE.sub("", text)
+    return strip_edges(text)
+
+
+def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None,
+              closed: bool = False) -> ParseResult:
+    """A word or phrase. With `closed`, only vocabulary entries are accepted."""
+    vocab_map = _normalized_vocab(tuple(vocabulary or ()) + default_vocabulary(), tuple(sorted(syn.items())))
+
+    def read(text: str) -> ParseResult | None:
+        phrase = _strip_lead_in(text)
+        norm = normalize_phrase(phrase, prepared=syn)
+        if not norm:
+            return None
+        if norm in vocab_map:
+            return ParseResult(value=vocab_map[norm])
+        if (m := _UNCERTAIN_RE.search(text)) is not None:
+            return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
+        parts = [p for p in _ENUM_SPLIT_RE.split(phrase) if p.strip()]
+        if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts):
+            kept = [p for p in parts if not _NEGATED_PART_RE.match(p)]  # "red, not blue"
+            normed = {normalize_phrase(p, prepared=syn) for p in kept}
+            if len(normed) > 1:
+                return ParseResult.fail(f"the reply lists several answers ({', '.join(sorted(normed))})")
+            if len(kept) < len(parts) and kept:
+                return read(kept[0])
+        hits = find_phrases(normalize_phrase(text, prepared=syn), vocab_map)
+        if len(hits) > 1:
+            return ParseResult.fail(f"the reply names several candidates ({', '.join(vocab_map[h] for h in hits)})")
+        if hits:
+            return ParseResult(value=vocab_map[hits[0]])
+        if closed:
+            return ParseResult.fail("the reply names none of the allowed answers")
+        if len(norm.split()) > _MAX_FREE_PHRASE_WORDS:
+            return None
+        return ParseResult(value=re.sub(r"^(?:a|an|the)\s+", "", phrase.lower()))
+
+    return _focus_then_body(reply, read, "short answer")
+
+
+# --- str_set ------------------------------------------------------------------------------
+
+def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None) -> ParseResult:
+    """A list of items -> sorted list of distinct normalised items ("none" -> [])."""
+    vocab_map = _normalized_vocab(tuple(vocabulary or ()), tuple(sorted(syn.items())))
+
+    def read(text: str) -> ParseResult | None:
+        text = text.split(":", 1)[1] if re.search(r"\b(?:are|is|include|includes)\s*:", text) else text
+        body = _strip_lead_in(text)
+        if not body:
+            return None
+        if (m := _UNCERTAIN_RE.search(body)) is not None:
+            return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
+        if normalize_phrase(body, prepared=syn) in _EMPTY_SET or re.match(r"^there\s+(?:are|is)\s+no(?:ne)?\b", fold(body)):
+            return ParseResult(value=[])
+        items: set[str] = set()
+        for raw in _SET_SPLIT_RE.split(body):
+            item = _QUANTITY_RE.sub("", strip_edges(_BULLET_RE.sub("", raw)))
+            norm = normalize_phrase(item, prepared=syn)
+            if not norm:
+                continue
+            if vocab_map and norm not in vocab_map:
+                hits = find_phrases(norm, vocab_map)
+                norm = normalize_phrase(vocab_map[hits[0]], prepared=syn) if len(hits) == 1 else norm
+            items.add(norm)
+        return ParseResult(value=sorted(items)) if items else None
+
+    return _focus_then_body(replace(reply, focus=reply.list_focus), read, "list of items")
+
+
+# --- dispatcher ---------------------------------------------------------------------------
+
+def _choice_value(choice: str, answer_type: str, **kw: object) -> object:
+    """An option's text read as the answer type (options of a count question are "3", ...)."""
+    if answer_type in ("text", "str"):
+        return choice
+    result = parse_answer(choice, answer_type, **kw)  # type: ignore[arg-type]
+    return result.value if result.ok else choice
+
+
+def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None = None,
+                 box_format: str = "norm1", image_size: Sequence[int] | None = None,
+                 synonyms: Mapping[str, str] | None = None, vocabulary: Sequence[str] | None = None,
+                 think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
+                 answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
+                 auto_detect_box_format: bool = True) -> ParseResult:
+    """Read a raw model reply as `answer_type` (one of `veriscene.sample.ANSWER_TYPES`).
+
+    With `choices` (multiple choice) the reply picks an option (`choice_index`) and `value` is
+    that option read as `answer_type`. Boxes and points come back in absolute pixels; their
+    values are read in `box_format`, which needs `image_size` = (width, height) unless "pixel".
+    Raises ValueError for an unknown answer type or box format; bad replies are failures.
+    """
+    if answer_type not in ANSWER_TYPES:
+        raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
+    fmt = parse_box_format(box_format)
+    size = check_image_size(image_size, fmt) if answer_type in ("box", "point") else (
+        check_image_size(image_size) if image_size is not None else None)
+    syn = prepare_synonyms(synonyms)
+    r = read_reply(reply, think_tags=think_tags, answer_tags=answer_tags)
+    if choices:
+        picked = parse_choice(r, [str(c) for c in choices], syn)
+        if not picked.ok or picked.choice_index is None:
+            return picked
+        value = _choice_value(str(choices[picked.choice_index]), answer_type, box_format=fmt,
+                              image_size=size, synonyms=synonyms)
+        return ParseResult(value=value, choice_index=picked.choice_index)
+    if answer_type == "text":
+        return ParseResult(value=r.body) if r.body else ParseResult.fail("empty reply")
+    if answer_type == "bool":
+        return _focus_then_body(r, _read_bool, "yes/no answer")
+    if answer_type in ("int", "float"):
+        return parse_number(r, integer=answer_type == "int")
+    if answer_type == "image_index":
+        return _focus_then_body(r, _read_image_index, "image number")
+    if answer_type == "str":
+        return parse_str(r, syn, vocabulary)
+    if answer_type == "str_set":
+        return parse_str_set(r, syn, vocabulary)
+    if answer_type == "box":
+        return parse_box(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)
+    return parse_point(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)

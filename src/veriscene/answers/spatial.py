@@ -1,0 +1,142 @@
+"""Reading boxes and points from replies.
+
+Accepted box forms (values in any convention; see `coords`):
+
+    [x0, y0, x1, y1]   (x0, y0, x1, y1)   {x0 y0 x1 y1}   x0, y0, x1, y1   (the whole answer)
+    (x0, y0), (x1, y1)   [x0, y0] to [x1, y1]
+    <box>...</box>   <|box_start|>(x0,y0),(x1,y1)<|box_end|>   (Qwen-VL)
+    {"x1": .., "y1": .., "x2": .., "y2": ..}   xmin=.., ymin=.., xmax=.., ymax=..
+
+Points: [x, y], (x, y), <point>x, y</point>, <point x=".." y="..">, x=.., y=.., or "x, y".
+The values are read in the stated `box_format` when they fit it; otherwise (with auto-detection)
+in the only other convention they fit (e.g. 0-1 floats when pixels were asked for). Boxes with
+inverted corners are reordered; everything is clipped to the image. Several different boxes
+(points) in one reply are a parse failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from veriscene.answers.coords import resolve_format, to_pixels
+from veriscene.answers.extract import Reply
+from veriscene.answers.result import ParseResult
+
+_N = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+_SEP = r"\s*[,;\s]\s*"
+_PAIR = rf"[\(\[]\s*{_N}{_SEP}{_N}\s*[\)\]]"
+
+_BOX_PATTERNS = [
+    re.compile(rf"<\|box_start\|>\s*{_PAIR}\s*,?\s*{_PAIR}\s*<\|box_end\|>"),
+    re.compile(rf"<box>\s*[\(\[\{{]?\s*{_N}{_SEP}{_N}\s*[\)\]]?\s*,?\s*[\(\[]?\s*{_N}{_SEP}{_N}\s*[\)\]\}}]?\s*</box>",
+               re.IGNORECASE),
+    re.compile(rf"{_PAIR}\s*(?:,|and|to|-|–)?\s*{_PAIR}", re.IGNORECASE),
+    re.compile(rf"[\(\[\{{]\s*{_N}{_SEP}{_N}{_SEP}{_N}{_SEP}{_N}\s*[\)\]\}}]"),
+]
+_POINT_PATTERNS = [
+    re.compile(rf"<point>\s*[\(\[]?\s*{_N}{_SEP}{_N}\s*[\)\]]?\s*</point>", re.IGNORECASE),
+    re.compile(rf"<points?\b[^>]*?\bx1?\s*=\s*[\"']?{_N}[\"']?[^>]*?\by1?\s*=\s*[\"']?{_N}[\"']?[^>]*>",
+               re.IGNORECASE),
+    re.compile(rf"\[\s*{_N}{_SEP}{_N}\s*\]|\(\s*{_N}{_SEP}{_N}\s*\)"),
+]
+_KEYED_RE = re.compile(rf"[\"']?\b(x_?min|y_?min|x_?max|y_?max|[xy][012]|x|y)\b[\"']?\s*[:=]\s*[\"']?{_N}",
+                       re.IGNORECASE)
+_KEY_ORDERS = [("xmin", "ymin", "xmax", "ymax"), ("x1", "y1", "x2", "y2"), ("x0", "y0", "x1", "y1")]
+_BARE_RE = re.compile(rf"^\s*{_N}(?:{_SEP}{_N})*\s*$")
+
+
+def _numbers(match: re.Match[str]) -> list[float]:
+    return [float(g) for g in match.groups() if g is not None]
+
+
+def _scan(text: str, patterns: Sequence[re.Pattern[str]]) -> tuple[list[list[float]], str]:
+    """Values of every pattern match, in priority order; matched spans are blanked out so that
+    a lower-priority pattern does not read the same numbers again."""
+    found: list[list[float]] = []
+    for pattern in patterns:
+        def take(m: re.Match[str]) -> str:
+            found.append(_numbers(m))
+            return " " * len(m.group(0))
+        text = pattern.sub(take, text)
+    return found, text
+
+
+def _keyed(text: str) -> dict[str, float]:
+    return {m.group(1).lower().replace("_", ""): float(m.group(2)) for m in _KEYED_RE.finditer(text)}
+
+
+def _distinct(values: list[list[float]]) -> list[list[float]]:
+    out: list[list[float]] = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def find_boxes(text: str) -> list[list[float]]:
+    """Distinct 4-value boxes written in `text` (raw values, any convention)."""
+    found, rest = _scan(text, _BOX_PATTERNS)
+    keys = _keyed(rest)
+    for order in _KEY_ORDERS:
+        if all(k in keys for k in order):
+            found.append([keys[k] for k in order])
+            break
+    if not found:
+        bare = _BARE_RE.match(text.strip().strip(".").strip())
+        nums = re.findall(_N, text) if bare else []
+        if len(nums) == 4:
+            found.append([float(v) for v in nums])
+    return _distinct(found)
+
+
+def find_points(text: str) -> tuple[list[list[float]], bool]:
+    """Distinct [x, y] points in `text`, and whether a box was written instead."""
+    boxes, rest = _scan(text, [_BOX_PATTERNS[0], _BOX_PATTERNS[1], _BOX_PATTERNS[3]])
+    found, rest = _scan(rest, _POINT_PATTERNS)
+    keys = _keyed(rest)
+    if "x" in keys and "y" in keys:
+        found.append([keys["x"], keys["y"]])
+    if not found and not boxes:
+        bare = _BARE_RE.match(text.strip().strip(".").strip())
+        nums = re.findall(_N, text) if bare else []
+        if len(nums) == 2:
+            found.append([float(v) for v in nums])
+    return _distinct(found), bool(boxes)
+
+
+def _to_pixels(values: list[float], box_format: str, image_size: tuple[int, int] | None,
+               auto_detect: bool) -> ParseResult:
+    fmt = resolve_format(values, box_format, image_size, auto_detect)
+    if fmt is None:
+        size = f" (image {image_size[0]}x{image_size[1]})" if image_size else ""
+        return ParseResult.fail(
+            f"coordinates {values} do not fit box_format {box_format!r}{size}"
+            + (" and no other convention fits them unambiguously" if auto_detect else ""))
+    return ParseResult(value=[round(v, 3) for v in to_pixels(values, fmt, image_size)])
+
+
+def parse_box(reply: Reply, *, box_format: str, image_size: tuple[int, int] | None,
+              auto_detect: bool = True) -> ParseResult:
+    """A box in absolute pixels [x0, y0, x1, y1]; see the module docstring for accepted forms."""
+    for text in ([reply.focus] if reply.focus else []) + [reply.body]:
+        boxes = find_boxes(text)
+        if len(boxes) > 1:
+            return ParseResult.fail(f"several different boxes in the reply: {boxes[:4]}")
+        if boxes:
+            return _to_pixels(boxes[0], box_format, image_size, auto_detect)
+    return ParseResult.fail("no box [x0, y0, x1, y1] found in the reply")
+
+
+def parse_point(reply: Reply, *, box_format: str, image_size: tuple[int, int] | None,
+                auto_detect: bool = True) -> ParseResult:
+    """A point in absolute pixels [x, y]; see the module docstring for accepted forms."""
+    for text in ([reply.focus] if reply.focus else []) + [reply.body]:
+        points, saw_box = find_points(text)
+        if len(points) > 1:
+            return ParseResult.fail(f"several different points in the reply: {points[:4]}")
+        if points:
+            return _to_pixels(points[0], box_format, image_size, auto_detect)
+        if saw_box:
+            return ParseResult.fail("expected a point [x, y] but the reply gives a box")
+    return ParseResult.fail("no point [x, y] found in the reply")

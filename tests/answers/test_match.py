@@ -1,0 +1,117 @@
+"""score_sample / match_answer contracts: records, failures, free-form text, coordinates."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from veriscene.answers import (
+    MatchResult,
+    format_box,
+    format_point,
+    match_answer,
+    parse_answer,
+    parse_box_format,
+    score_sample,
+    set_f1,
+)
+from veriscene.sample import ANSWER_TYPES, Sample
+
+
+def _record(**over: object) -> dict:
+    base = {"id": "x", "task": "t.v1", "family": "f", "images": [{"id": "img", "path": None}], "question": "?",
+            "answer": True, "answer_type": "bool", "choices": None, "program": [], "template_id": "t0",
+            "generator_version": 1, "seed": 0, "meta": {}}
+    base.update(over)
+    return base
+
+
+@pytest.mark.parametrize(("reply", "record", "correct"), [
+    ("<think>hmm</think><answer>Yes, there is.</answer>", _record(), True),
+    ("No", _record(), False),
+    ("(B)", _record(answer="cat", answer_type="str", choices=["dog", "cat"], meta={"mode": "mc", "answer_letter": "B"}), True),
+    ("[0.10, 0.20, 0.50, 0.60]", _record(answer=[64, 96, 320, 288], answer_type="box", meta={"image_size": [640, 480]}), True),
+    ("[100, 200, 500, 600]", _record(answer=[64, 96, 320, 288], answer_type="box",
+                                     meta={"image_size": [640, 480], "box_format": "norm1000"}), True),
+    ("crimson", _record(answer="red", answer_type="str", meta={"synonyms": {"crimson": "red"}}), True),
+    ("3", _record(answer=3, answer_type="int"), True),
+    ("Image 2", _record(answer=1, answer_type="image_index"), True),
+    ("cat and dog", _record(answer=["cat", "dog"], answer_type="str_set"), True),
+])
+def test_score_sample_reads_the_record(reply: str, record: dict, correct: bool) -> None:
+    assert score_sample(reply, record).correct is correct
+    assert score_sample(reply, Sample.from_dict(record)).correct is correct
+
+
+def test_options_override_the_record() -> None:
+    rec = _record(answer=[64, 96, 320, 288], answer_type="box", meta={"image_size": [640, 480]})
+    assert score_sample("[0.1, 0.2, 0.3, 0.6]", rec).correct
+    assert not score_sample("[0.1, 0.2, 0.3, 0.6]", rec, iou_threshold=0.9).correct
+
+
+@pytest.mark.parametrize("answer_type", [t for t in ANSWER_TYPES if t != "text"])
+@pytest.mark.parametrize("reply", ["", "<think>unfinished reasoning", "I am not sure, maybe.", "¯\\_(ツ)_/¯"])
+def test_unparseable_is_never_a_silent_answer(reply: str, answer_type: str) -> None:
+    gold = {"bool": True, "int": 1, "float": 1.0, "str": "red", "str_set": ["red"], "box": [0, 0, 10, 10],
+            "point": [5, 5], "image_index": 0}[answer_type]
+    res = match_answer(reply, gold, answer_type, image_size=(100, 100))
+    if res.parse_failed:
+        assert (res.score, res.correct, res.parsed) == (0.0, False, None) and res.reason
+    else:  # a free phrase or item read from such a reply is never the gold answer
+        assert answer_type in ("str", "str_set") and not res.correct and res.score == 0.0
+
+
+def test_text_is_not_scored() -> None:
+    res = score_sample("<think>x</think>A dog sits on a bench.", _record(answer="A dog on a bench.", answer_type="text"))
+    assert not res.applicable and math.isnan(res.score)
+    assert (res.correct, res.parse_failed, res.reason) == (False, False, None)
+    assert res.parsed == "A dog sits on a bench."
+    assert parse_answer("  A caption. ", "text").value == "A caption."
+    assert MatchResult.failed("r").applicable
+
+
+def test_errors_name_the_problem() -> None:
+    with pytest.raises(ValueError, match="answer_type"):
+        match_answer("yes", True, "boolean")
+    with pytest.raises(ValueError, match="box_format"):
+        parse_answer("[1, 2, 3, 4]", "box", box_format="weird", image_size=(10, 10))
+    with pytest.raises(ValueError, match="gold box"):
+        match_answer("[1, 2, 3, 4]", [1, 2], "box", box_format="pixel")
+    with pytest.raises(ValueError, match="missing"):
+        score_sample("yes", {"answer": True})
+
+
+@pytest.mark.parametrize(("name", "canonical"), [
+    (None, "norm1"), ("norm1", "norm1"), ("normalized", "norm1"), ("PIXELS", "pixel"), ("abs", "pixel"),
+    ("norm1000", "norm1000"), ("qwen", "norm1000"),
+])
+def test_parse_box_format(name: str | None, canonical: str) -> None:
+    assert parse_box_format(name) == canonical
+
+
+@pytest.mark.parametrize(("box", "fmt", "text"), [
+    ([64, 96, 320, 288], "norm1", "[0.10, 0.20, 0.50, 0.60]"),
+    ([64, 96, 320, 288], "norm1000", "[100, 200, 500, 600]"),
+    ([64.4, 96.6, 320, 288], "pixel", "[64, 97, 320, 288]"),
+    ([320, 288, 64, 96], "norm1", "[0.10, 0.20, 0.50, 0.60]"),
+    ([-10, -10, 1000, 1000], "norm1", "[0.00, 0.00, 1.00, 1.00]"),
+    ([-10, -10, 1000, 1000], "pixel", "[0, 0, 640, 480]"),
+])
+def test_format_box(box: list[float], fmt: str, text: str) -> None:
+    assert format_box(box, (640, 480), fmt) == text
+
+
+def test_format_point_and_errors() -> None:
+    assert format_point([320, 120], (640, 480)) == "[0.50, 0.25]"
+    assert format_point([320, 120], (640, 480), "norm1000") == "[500, 250]"
+    with pytest.raises(ValueError):
+        format_box([1, 2, 3], (640, 480))
+    with pytest.raises(ValueError, match="image_size"):
+        format_box([1, 2, 3, 4], None, "norm1")
+    assert format_box([1, 2, 3, 4], None, "pixel") == "[1, 2, 3, 4]"
+
+
+def test_set_f1() -> None:
+    assert set_f1([], []) == 1.0 and set_f1(["a"], []) == 0.0
+    assert set_f1(["a", "b"], ["b", "c"]) == pytest.approx(0.5)
