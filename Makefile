@@ -25,7 +25,7 @@ demo: $(VENV)/.installed-test
 	$(BIN)/veriscene demo --out $(DEMO_OUT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/generate_throughput.py

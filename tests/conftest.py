@@ -1,0 +1,38 @@
+"""Shared fixtures: tiny hand-built scenes."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriscene.scene import Scene
+
+
+def make_scene(objects, relations=(), image_id="s0", width=200, height=100, **kw) -> Scene:
+    return Scene.from_objects(image_id, width, height, objects, relations, **kw)
+
+
+@pytest.fixture
+def street() -> Scene:
+    """Two red circles (one large), a blue square, a green triangle; relations by hand.
+
+    index  name      box                  attributes              depth
+    0      circle    [10, 10, 50, 50]     large red shiny         0.2
+    1      circle    [120, 60, 140, 80]   small red matte         0.6
+    2      square    [60, 20, 100, 55]    large blue matte        0.4
+    3      triangle  [150, 10, 190, 40]   small green shiny       0.8
+    """
+    return make_scene(
+        [
+            {"name": "circle", "box": [10, 10, 50, 50], "attributes": ["large", "red", "shiny"], "depth": 0.2},
+            {"name": "circle", "box": [120, 60, 140, 80], "attributes": ["small", "red", "matte"], "depth": 0.6},
+            {"name": "square", "box": [60, 20, 100, 55], "attributes": ["large", "blue", "matte"], "depth": 0.4},
+            {"name": "triangle", "box": [150, 10, 190, 40], "attributes": ["small", "green", "shiny"], "depth": 0.8},
+        ],
+        [
+            (0, "left of", 2), (2, "right of", 0),
+            (2, "left of", 3), (3, "right of", 2),
+            (1, "below", 3), (3, "above", 1),
+            (0, "near", 2), (2, "near", 0),
+        ],
+        image_id="street",
+    )

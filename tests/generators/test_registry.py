@@ -1,0 +1,45 @@
+import pytest
+
+from veriscene.generators import GENERATORS, Generator, get_generator, register, select_generators
+
+# Snapshot of registered names: removing or renaming a generator must be deliberate.
+EXPECTED_CORE = {
+    "attribute.exists.v1", "attribute.query.v1", "counting.compare.v1", "depth.closer.v1",
+    "grounding.box.v1", "object.count.v1", "object.exists.v1", "relation.exists.v1",
+    "relation.query.v1", "scene_graph.caption.v1", "spatial.extreme.v1",
+}
+
+
+def test_snapshot_of_registered_names() -> None:
+    select_generators()
+    assert EXPECTED_CORE <= set(GENERATORS)
+
+
+def test_duplicate_name_rejected() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        register("object.count.v1", family="counting")(type("Dup", (Generator,), {}))
+
+
+def test_name_needs_version() -> None:
+    with pytest.raises(ValueError, match="must end in a version"):
+        register("object.count", family="counting")
+
+
+def test_unknown_name_suggests_close_matches() -> None:
+    with pytest.raises(KeyError, match="did you mean object.count.v1"):
+        get_generator("object.cont.v1")
+
+
+def test_select_by_glob_family_and_list() -> None:
+    assert [g.name for g in select_generators("object.*")] == ["object.count.v1", "object.exists.v1"]
+    assert {g.name for g in select_generators("relation")} == {"relation.exists.v1", "relation.query.v1"}
+    assert len(select_generators("depth.closer.v1, grounding")) == 2
+    with pytest.raises(KeyError):
+        select_generators("nonsense.v1")
+
+
+def test_every_generator_declares_itself() -> None:
+    for cls in select_generators():
+        assert cls.family and cls.answer_type and cls.templates and cls.description, cls.name
+        assert all(len(t) >= 2 for t in cls.templates.values()) or cls.name.startswith("scene_graph"), cls.name
+        assert set(cls.modes) <= {"qa", "mc", "caption"}

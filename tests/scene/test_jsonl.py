@@ -1,0 +1,81 @@
+import numpy as np
+import orjson
+import pytest
+
+from veriscene.errors import SceneValidationError
+from veriscene.scene import encode_mask, read_scenes, scene_from_dict, scene_to_dict, write_scenes
+from veriscene.scene.masks import decode_mask, mask_area, mask_to_box
+from tests.conftest import make_scene
+
+
+def _equal(a, b) -> bool:
+    return scene_to_dict(a) == scene_to_dict(b)
+
+
+def test_round_trip_with_masks_and_depth(tmp_path, street) -> None:
+    binary = np.zeros((100, 200), dtype=bool)
+    binary[10:50, 10:50] = True
+    with_mask = make_scene(
+        [{"name": "cup", "box": [10, 10, 50, 50], "attributes": ["red"], "depth": 0.5, "mask": encode_mask(binary)}],
+        image_id="m", image="images/m.png", meta={"source": "test"},
+    )
+    path = tmp_path / "scenes.jsonl"
+    assert write_scenes([street, with_mask], path) == 2
+    back = list(read_scenes(path))
+    assert [s.image_id for s in back] == ["street", "m"]
+    assert _equal(back[0], street) and _equal(back[1], with_mask)
+    assert decode_mask(back[1].masks[0]).sum() == 1600 == mask_area(back[1].masks[0])
+    assert mask_to_box(back[1].masks[0]).tolist() == [10, 10, 50, 50]
+    assert back[1].meta == {"source": "test"}
+
+
+def test_schema_version_is_written_and_checked(street) -> None:
+    d = scene_to_dict(street)
+    assert d["schema_version"] == 1
+    d["schema_version"] = 99
+    with pytest.raises(SceneValidationError, match="unknown schema version 99"):
+        scene_from_dict(d)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "text"),
+    [
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [', None, "invalid JSON"),
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": [0, 0, 50, 5]}]}',
+         "objects[0].box", "outside"),
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": [0, 0, 5, 5]}], '
+         b'"relations": [[0, "on", 7]]}', "relations[0].object", "out of range"),
+        (b'{"image_id": "a", "height": 10, "objects": []}', "width", "missing"),
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": "0,0,5,5"}]}',
+         "objects[0].box", "expected list"),
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": [0, 0, 5]}]}',
+         "objects[0].box", "4 numbers"),
+        (b'[1, 2]', None, "JSON object"),
+    ],
+)
+def test_bad_line_names_file_line_and_field(tmp_path, street, line, field, text) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(orjson.dumps(scene_to_dict(street)) + b"\n" + line + b"\n")
+    with pytest.raises(SceneValidationError) as info:
+        list(read_scenes(path))
+    err = info.value
+    assert err.source == str(path) and err.record == 2 and err.field == field
+    assert text in str(err)
+    assert "\n" not in str(err) and str(err).startswith(f"{path}, line 2")
+
+
+def test_on_error_collects_and_continues(tmp_path, street) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = orjson.dumps(scene_to_dict(street))
+    path.write_bytes(good + b"\nnot json\n" + good + b"\n\n")
+    errors = []
+    scenes = list(read_scenes(path, on_error=errors.append))
+    assert len(scenes) == 2 and len(errors) == 1 and errors[0].record == 2
+
+
+def test_partial_depth_column_is_rejected() -> None:
+    d = {"image_id": "a", "width": 10, "height": 10,
+         "objects": [{"name": "x", "box": [0, 0, 5, 5], "depth": 1.0}, {"name": "y", "box": [0, 0, 5, 5]}]}
+    with pytest.raises(SceneValidationError) as info:
+        scene_from_dict(d)
+    assert info.value.field == "objects[1].depth"

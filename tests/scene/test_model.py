@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+from veriscene.errors import SceneValidationError
+from veriscene.scene import Scene
+from tests.conftest import make_scene
+
+
+def test_columns_are_typed_and_attributes_sorted(street: Scene) -> None:
+    assert street.boxes.dtype == np.float32 and street.boxes.shape == (4, 4)
+    assert street.attributes[0] == ("large", "red", "shiny")
+    assert street.depth is not None and street.depth.dtype == np.float32
+    assert len(street) == 4
+    assert street.object(2).name == "square"
+    assert street.object(2).box == (60.0, 20.0, 100.0, 55.0)
+
+
+def test_empty_scene_is_valid() -> None:
+    scene = make_scene([])
+    assert len(scene) == 0 and scene.boxes.shape == (0, 4)
+
+
+@pytest.mark.parametrize(
+    ("objects", "relations", "field", "message"),
+    [
+        ([{"name": "a", "box": [10, 10, 5, 20]}], (), "objects[0].box", "x0 < x1"),
+        ([{"name": "a", "box": [10, 10, 20, 10]}], (), "objects[0].box", "y0 < y1"),
+        ([{"name": "a", "box": [150, 10, 250, 20]}], (), "objects[0].box", "outside"),
+        ([{"name": "a", "box": [-5, 10, 20, 20]}], (), "objects[0].box", "outside"),
+        ([{"name": "a", "box": [0, 0, float("nan"), 20]}], (), "objects[0].box", "non-finite"),
+        ([{"name": "", "box": [0, 0, 5, 5]}], (), "objects[0].name", "non-empty"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}], [(0, "on", 3)], "relations[0].object", "out of range"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}], [(-1, "on", 0)], "relations[0].subject", "out of range"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}, {"name": "b", "box": [0, 0, 5, 5]}], [(0, "", 1)],
+         "relations[0].predicate", "non-empty"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}], [(0, "on", 0)], "relations[0]", "itself"),
+        ([{"name": "a", "box": [0, 0, 5, 5], "depth": float("inf")}], (), "objects[0].depth", "finite"),
+    ],
+)
+def test_validation_names_field_and_value(objects, relations, field, message) -> None:
+    with pytest.raises(SceneValidationError) as info:
+        make_scene(objects, relations, width=100, height=100)
+    assert info.value.field == field
+    assert message in str(info.value)
+
+
+def test_attribute_list_length_mismatch() -> None:
+    with pytest.raises(SceneValidationError, match="attributes has 1 entries but there are 2 objects"):
+        Scene("x", 10, 10, np.zeros((2, 4)) + [0, 0, 1, 1], ("a", "b"), (("red",),))
+
+
+def test_mask_size_must_match_image() -> None:
+    from veriscene.scene import encode_mask
+
+    mask = encode_mask(np.ones((5, 5), dtype=bool))
+    with pytest.raises(SceneValidationError, match="does not match image"):
+        make_scene([{"name": "a", "box": [0, 0, 5, 5], "mask": mask}], width=10, height=10)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "10", True])
+def test_width_must_be_positive_int(bad) -> None:
+    with pytest.raises(SceneValidationError, match="width"):
+        Scene("x", bad, 10, np.zeros((0, 4)), (), ())

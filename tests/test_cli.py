@@ -1,0 +1,68 @@
+"""The command line: demo end to end, determinism, errors without tracebacks."""
+
+import orjson
+from typer.testing import CliRunner
+
+from veriscene.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "generate", "verify", "generators", "convert", "export"):
+        assert command in result.output
+
+
+def test_every_command_has_help() -> None:
+    for command in ("demo", "generate", "verify", "generators", "convert", "export"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, command
+
+
+def test_demo_is_verified_and_deterministic(tmp_path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    first = runner.invoke(app, ["demo", "--out", str(a), "--scenes", "12", "--seed", "4"])
+    assert first.exit_code == 0, first.output
+    assert "0 mismatches" in first.output
+    assert runner.invoke(app, ["demo", "--out", str(b), "--scenes", "12", "--seed", "4"]).exit_code == 0
+    for name in ("samples.jsonl", "scenes.jsonl", "llava.json", "images/demo-000003.png"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    llava = orjson.loads((a / "llava.json").read_bytes())
+    assert llava[0]["image"].startswith("images/") and llava[0]["conversations"][0]["value"].startswith("<image>")
+
+
+def test_verify_reports_tampered_sample(tmp_path) -> None:
+    out = tmp_path / "d"
+    assert runner.invoke(app, ["demo", "--out", str(out), "--scenes", "5"]).exit_code == 0
+    lines = (out / "samples.jsonl").read_bytes().splitlines()
+    record = orjson.loads(lines[0])
+    record["answer"] = not record["answer"] if isinstance(record["answer"], bool) else "tampered"
+    lines[0] = orjson.dumps(record)
+    (out / "samples.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    result = runner.invoke(app, ["verify", str(out)])
+    assert result.exit_code == 1
+    assert f"MISMATCH line 1 sample {record['id']}" in result.output
+
+
+def test_generate_bad_scene_file_strict_one_line_error(tmp_path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": [], "relations": [[0, "on", 1]]}\n')
+    result = runner.invoke(app, ["generate", str(bad), "--out", str(tmp_path / "o"), "--strict"])
+    assert result.exit_code == 1
+    assert "line 1, field 'relations[0]" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_generate_unknown_generator_suggests(tmp_path) -> None:
+    good = tmp_path / "s.jsonl"
+    good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": []}\n')
+    result = runner.invoke(app, ["generate", str(good), "--out", str(tmp_path / "o"), "-g", "object.cont.v1"])
+    assert result.exit_code == 2 and "did you mean object.count.v1" in result.output
+
+
+def test_generators_json() -> None:
+    result = runner.invoke(app, ["generators", "--json"])
+    rows = orjson.loads(result.output)
+    assert {r["family"] for r in rows} >= {"object", "counting", "attribute", "relation", "spatial", "grounding"}
