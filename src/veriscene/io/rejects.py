@@ -1,0 +1,112 @@
+"""The reject report: every record a reader refuses, and every repair it makes, counted.
+
+A reject is one JSON line ``{"file", "record", "field", "reason", "level"}`` where `level` says
+what was refused: a whole ``file`` (e.g. truncated JSON), a ``scene`` (one image), or, when a reader
+is asked to keep the rest of a scene, one ``object``, ``attribute`` entry or ``relation``. Repairs (boxes clipped to the
+image, masks transposed, ...) are not rejects: they are only counted, by kind.
+
+Nothing vanishes silently: a reader either yields a valid scene or reports why it did not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from veriscene.errors import SceneValidationError
+
+LEVELS = ("file", "scene", "object", "attribute", "relation")
+
+
+@dataclass(frozen=True)
+class Reject:
+    file: str | None
+    record: int | str | None
+    field: str | None
+    reason: str
+    level: str = "scene"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RejectReport:
+    """Collects rejects and repair counts.
+
+    With `path`, each reject is written as a JSON line as soon as it arrives (so a killed run
+    still leaves its report); the first `keep` rejects are also held in `entries` for display.
+    Use as a context manager, or call `close()`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, keep: int = 1000) -> None:
+        self.path = Path(path) if path is not None else None
+        self.keep = keep
+        self.entries: list[Reject] = []
+        self.rejected: Counter[str] = Counter()  # level -> count
+        self.repairs: Counter[str] = Counter()  # kind -> count, e.g. "boxes_clipped"
+        self._fh: IO[bytes] | None = None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "wb")  # noqa: SIM115 - held open to stream rejects; see close()
+
+    # ---- recording -------------------------------------------------------------------------
+
+    def add(self, error: SceneValidationError, level: str = "scene") -> Reject:
+        """Record one reject from a located SceneValidationError."""
+        if level not in LEVELS:
+            raise ValueError(f"reject level must be one of {LEVELS}, got {level!r}")
+        entry = Reject(
+            file=error.source, record=error.record, field=error.field, reason=error.reason, level=level
+        )
+        self.rejected[level] += 1
+        if len(self.entries) < self.keep:
+            self.entries.append(entry)
+        if self._fh is not None:
+            self._fh.write(orjson.dumps(entry.to_dict()) + b"\n")
+        return entry
+
+    def count(self, kind: str, n: int = 1) -> None:
+        """Count a repair (not a reject): `kind` is a short snake_case name."""
+        if n:
+            self.repairs[kind] += n
+
+    # ---- reading back ----------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return sum(self.rejected.values())
+
+    @property
+    def boxes_clipped(self) -> int:
+        return self.repairs["boxes_clipped"]
+
+    def summary(self) -> dict[str, Any]:
+        reasons: Counter[str] = Counter(e.reason[:60] for e in self.entries)
+        return {
+            "rejected": self.total,
+            "rejected_by_level": {level: self.rejected[level] for level in LEVELS if self.rejected[level]},
+            "repairs": dict(sorted(self.repairs.items())),
+            "top_reasons": dict(reasons.most_common(5)),
+            "report": str(self.path) if self.path is not None else None,
+        }
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Write the kept entries as JSONL (for reports built without a path)."""
+        with open(path, "wb") as fh:
+            fh.writelines(orjson.dumps(entry.to_dict()) + b"\n" for entry in self.entries)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> RejectReport:  # noqa: PYI034 - Self needs Python 3.11
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
