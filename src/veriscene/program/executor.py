@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from veriscene.errors import ExecutionFailure
-from veriscene.program import ops as _ops  # noqa: F401  (registers the core ops)
+from veriscene.program import all_ops as _all_ops  # noqa: F401  (registers every op)
 from veriscene.program.checker import check_program
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import _Fail
