@@ -145,7 +145,13 @@ def _register_plugins() -> None:
     """Commands contributed by subsystems (each module exposes `register(app)`)."""
     import importlib
 
-    for module in ("veriscene.commands.convert", "veriscene.commands.export"):
+    for module in (
+        "veriscene.commands.convert",
+        "veriscene.commands.export",
+        "veriscene.commands.stats",
+        "veriscene.commands.evaluate",
+        "veriscene.commands.rewards",
+    ):
         try:
             importlib.import_module(module).register(app)
         except ModuleNotFoundError as exc:
