@@ -1,0 +1,127 @@
+"""Readers: annotation formats in, validated scene graphs (internal convention) out.
+
+    from veriscene.io.readers import read
+    for scene in read("scene_graphs.json", "auto", report=report):
+        ...
+
+Every reader is a pure streaming function ``read_<fmt>(path, **options) -> Iterator[Scene]``,
+registered here under its format name. Options shared by all readers: `report` (a RejectReport),
+`strict` (raise the first SceneValidationError instead of reporting it), `normalizer`,
+`image_root` (image files, for sizes missing from the annotation), `image_size` ((W, H) fallback)
+and `drop_bad_parts` (drop a bad object or relation instead of rejecting its whole scene).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from veriscene.io.readers.clevr import read_clevr
+from veriscene.io.readers.coco import read_coco
+from veriscene.io.readers.detect import FormatDetectionError, detect, detect_format
+from veriscene.io.readers.gqa import read_gqa
+from veriscene.io.readers.open_images import read_open_images
+from veriscene.io.readers.provision import read_provision
+from veriscene.io.readers.veriscene_jsonl import read_veriscene_jsonl
+from veriscene.io.readers.visual_genome import read_visual_genome
+from veriscene.io.rejects import RejectReport
+from veriscene.scene.model import Scene
+
+ReaderFn = Callable[..., Iterator[Scene]]
+
+READERS: dict[str, ReaderFn] = {}
+# Other names users type for a format.
+ALIASES: dict[str, str] = {
+    "vg": "visual_genome",
+    "coco_panoptic": "coco",
+    "coco_instances": "coco",
+    "jsonl": "veriscene_jsonl",
+    "veriscene": "veriscene_jsonl",
+    "oi": "open_images",
+    "openimages": "open_images",
+}
+COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts")
+
+
+def register_reader(name: str, fn: ReaderFn) -> ReaderFn:
+    """Register `fn` as the reader of format `name` (duplicate names are refused)."""
+    if name in READERS or name in ALIASES:
+        raise ValueError(f"a reader named {name!r} is already registered")
+    READERS[name] = fn
+    return fn
+
+
+for _name, _fn in (
+    ("visual_genome", read_visual_genome),
+    ("gqa", read_gqa),
+    ("coco", read_coco),
+    ("clevr", read_clevr),
+    ("provision", read_provision),
+    ("open_images", read_open_images),
+    ("veriscene_jsonl", read_veriscene_jsonl),
+):
+    register_reader(_name, _fn)
+
+
+def resolve_format(fmt: str) -> str:
+    """Canonical format name for `fmt` (or an alias); KeyError with close matches otherwise."""
+    key = fmt.strip().lower().replace("-", "_")
+    key = ALIASES.get(key, key)
+    if key not in READERS:
+        known = sorted(READERS) + sorted(ALIASES)
+        close = difflib.get_close_matches(key, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown input format {fmt!r}{hint} (known: auto, {', '.join(sorted(READERS))})")
+    return key
+
+
+def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Keep the options `fn` takes; unset options for other formats are ignored, set ones refused."""
+    own = {
+        p.name for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    out = {}
+    for key, value in options.items():
+        if key in own or key in COMMON_OPTIONS:
+            out[key] = value
+        elif value not in (None, False):
+            accepted = ", ".join(sorted(own | set(COMMON_OPTIONS)))
+            raise TypeError(f"option {key!r} does not apply to format {fmt!r} (it takes: {accepted})")
+    return out
+
+
+def read(
+    path: str | os.PathLike[str],
+    fmt: str = "auto",
+    *,
+    report: RejectReport | None = None,
+    strict: bool = False,
+    **options: Any,
+) -> Iterator[Scene]:
+    """Stream validated scenes from `path` in format `fmt` ("auto" detects it)."""
+    name = detect_format(path) if fmt == "auto" else resolve_format(fmt)
+    fn = READERS[name]
+    return fn(path, report=report, strict=strict, **_fit_options(fn, name, options))
+
+
+__all__ = [
+    "ALIASES",
+    "READERS",
+    "FormatDetectionError",
+    "ReaderFn",
+    "detect",
+    "detect_format",
+    "read",
+    "read_clevr",
+    "read_coco",
+    "read_gqa",
+    "read_open_images",
+    "read_provision",
+    "read_veriscene_jsonl",
+    "read_visual_genome",
+    "register_reader",
+    "resolve_format",
+]

@@ -1,0 +1,338 @@
+"""What every reader shares: per-record error handling, box conversion, image sizes, JSON loading.
+
+A reader builds one scene per record inside `ReadContext.scene(record, build)`. Anything wrong with
+the record raises `SceneValidationError` (naming the field); the context turns it into a reject
+(or re-raises it in strict mode) and the reader goes on with the next record. Malformed user data
+never ends a run with a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.normalize import Normalizer
+from veriscene.io.rejects import RejectReport
+from veriscene.scene.model import Scene
+
+# Errors that malformed data can still provoke past the explicit checks (e.g. a dict where a list
+# was expected deep inside a record). They become rejects, never tracebacks.
+_DATA_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError)
+
+_DEFAULT_NORMALIZER: Normalizer | None = None
+
+
+def default_normalizer() -> Normalizer:
+    global _DEFAULT_NORMALIZER
+    if _DEFAULT_NORMALIZER is None:
+        _DEFAULT_NORMALIZER = Normalizer()
+    return _DEFAULT_NORMALIZER
+
+
+def bad(message: str, field: str | None = None) -> SceneValidationError:
+    return SceneValidationError(message, field=field)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class ReadContext:
+    """Options and bookkeeping shared by one reader call over one input."""
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        fmt: str,
+        *,
+        report: RejectReport | None = None,
+        strict: bool = False,
+        normalizer: Normalizer | None = None,
+        image_root: str | os.PathLike[str] | None = None,
+        image_size: tuple[int, int] | None = None,
+        drop_bad_parts: bool = False,
+    ) -> None:
+        self.source = str(source)
+        self.fmt = fmt
+        self.report = report if report is not None else RejectReport()
+        self.strict = strict
+        self.normalizer = normalizer or default_normalizer()
+        self.image_root = Path(image_root) if image_root is not None else None
+        if image_size is not None:
+            w, h = image_size
+            if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
+                raise ValueError(f"image_size must be two positive integers (width, height), got {image_size!r}")
+        self.image_size = image_size
+        self.drop_bad_parts = drop_bad_parts
+        self.record: str | int | None = None
+        self._seen: set[str] = set()
+        self._pending: Counter[str] = Counter()
+
+    # ---- error handling --------------------------------------------------------------------
+
+    def _fail(self, error: SceneValidationError, level: str) -> None:
+        if self.strict:
+            raise error
+        self.report.add(error, level)
+
+    def file_error(self, error: SceneValidationError, source: str | None = None) -> None:
+        """A whole input file is unusable (truncated JSON, wrong top-level type)."""
+        self._fail(error.located(source or self.source), "file")
+
+    def scene(self, record: str | int, build: Callable[[], Scene]) -> Scene | None:
+        """Run `build` for one record: its Scene, or None after reporting why not."""
+        self.record = record
+        self._pending.clear()
+        try:
+            scene = build()
+            if scene.image_id in self._seen:
+                raise bad(f"duplicate image id {scene.image_id!r} (an earlier record has it)", "image_id")
+        except SceneValidationError as exc:
+            self._fail(exc.located(self.source, record), "scene")
+            return None
+        except _DATA_ERRORS as exc:
+            err = SceneValidationError(
+                f"malformed record ({type(exc).__name__}: {exc})"[:300], source=self.source, record=record
+            )
+            self._fail(err, "scene")
+            return None
+        self._seen.add(scene.image_id)
+        for kind, n in self._pending.items():
+            self.report.count(kind, n)
+        return scene
+
+    def reject(self, record: str | int, error: SceneValidationError, level: str = "scene") -> None:
+        """Report a record that never gets as far as `scene()` (e.g. it has no usable id)."""
+        self._fail(error.located(self.source, record), level)
+
+    def drop(self, error: SceneValidationError, level: str) -> None:
+        """An object or relation is bad: drop just it (when asked to), else reject the scene."""
+        if not self.drop_bad_parts or self.strict:
+            raise error
+        self.report.add(error.located(self.source, self.record), level)
+
+    def repair(self, kind: str, n: int = 1) -> None:
+        """Count a repair; committed only if the scene is accepted."""
+        self._pending[kind] += n
+
+    # ---- values ----------------------------------------------------------------------------
+
+    def name(self, raw: Any, field: str) -> str:
+        if not isinstance(raw, str):
+            raise bad(f"name must be a string, got {type(raw).__name__} {raw!r}"[:200], field)
+        text = self.normalizer.name(raw)
+        if not text:
+            raise bad(f"name is empty (got {raw!r})", field)
+        return text
+
+    def predicate(self, raw: Any, field: str) -> str:
+        if not isinstance(raw, str):
+            raise bad(f"predicate must be a string, got {type(raw).__name__} {raw!r}"[:200], field)
+        text = self.normalizer.predicate(raw)
+        if not text:
+            raise bad(f"predicate is empty (got {raw!r})", field)
+        return text
+
+    def attributes(self, raw: Any, field: str) -> list[str]:
+        """A list of attribute words, normalised; empty strings are dropped and counted."""
+        if raw is None:
+            return []
+        if not isinstance(raw, (list, tuple)):
+            raise bad(f"attributes must be a list of strings, got {type(raw).__name__} {raw!r}"[:200], field)
+        out = []
+        for k, value in enumerate(raw):
+            if not isinstance(value, str):
+                raise bad(f"attribute must be a string, got {type(value).__name__} {value!r}"[:200], f"{field}[{k}]")
+            text = self.normalizer.attribute(value)
+            if text:
+                out.append(text)
+            else:
+                self.repair("empty_attributes_dropped")
+        return out
+
+    def box_xywh(self, xywh: Any, width: int, height: int, field: str) -> list[float]:
+        """[x, y, w, h] (top-left corner, size) -> clipped xyxy."""
+        x, y, w, h = self._numbers(xywh, field)
+        if w < 0 or h < 0:
+            raise bad(f"box [x, y, w, h] = {list(xywh)} has a negative width or height", field)
+        return self.box_xyxy((x, y, x + w, y + h), width, height, field)
+
+    def box_xyxy(self, xyxy: Sequence[Any], width: int, height: int, field: str) -> list[float]:
+        """[x0, y0, x1, y1] in pixels -> clipped to the image; inverted or empty boxes rejected."""
+        x0, y0, x1, y1 = self._numbers(xyxy, field)
+        if x1 < x0 or y1 < y0:
+            raise bad(f"box {[x0, y0, x1, y1]} is inverted (x1 < x0 or y1 < y0)", field)
+        if x1 == x0 or y1 == y0:
+            raise bad(f"box {[x0, y0, x1, y1]} has no area", field)
+        cx0, cx1 = min(max(x0, 0.0), width), min(max(x1, 0.0), width)
+        cy0, cy1 = min(max(y0, 0.0), height), min(max(y1, 0.0), height)
+        if cx1 <= cx0 or cy1 <= cy0:
+            raise bad(f"box {[x0, y0, x1, y1]} lies outside the {width}x{height} image", field)
+        if (cx0, cy0, cx1, cy1) != (x0, y0, x1, y1):
+            self.repair("boxes_clipped")
+        return [cx0, cy0, cx1, cy1]
+
+    @staticmethod
+    def _numbers(values: Any, field: str) -> tuple[float, float, float, float]:
+        if not isinstance(values, (list, tuple)) or len(values) != 4:
+            raise bad(f"box must be 4 numbers, got {values!r}"[:200], field)
+        if not all(is_number(v) for v in values):
+            raise bad(f"box must be 4 finite numbers, got {list(values)!r}"[:200], field)
+        a, b, c, d = (float(v) for v in values)
+        return a, b, c, d
+
+    # ---- image sizes -----------------------------------------------------------------------
+
+    def image_size_of(
+        self, width: Any, height: Any, candidates: Iterable[str | os.PathLike[str]] = ()
+    ) -> tuple[int, int]:
+        """Image (width, height): from the annotation, else the image header, else `image_size`."""
+        if width is not None or height is not None:
+            return _dimension(width, "width"), _dimension(height, "height")
+        for candidate in candidates:
+            path = Path(candidate)
+            if not path.is_absolute() and self.image_root is not None:
+                path = self.image_root / path
+            if path.is_absolute() or self.image_root is not None:
+                size = _header_size(path)
+                if size is not None:
+                    self.repair("sizes_from_image_header")
+                    return size
+        if self.image_size is not None:
+            return self.image_size
+        hint = "no image file found under the image root" if self.image_root else "no image root given"
+        raise bad(
+            f"image size missing: the annotation has no width/height and {hint}; pass image_root=DIR "
+            "(--image-root, reads the image header) or image_size=(W, H) (--image-size WxH)",
+            "width",
+        )
+
+
+def _dimension(value: Any, field: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise bad(f"{field} must be a positive integer, got {value!r}", field)
+    return value
+
+
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the image header (PIL opens lazily: pixels are not decoded)."""
+    if not path.is_file():
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return int(im.size[0]), int(im.size[1])
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise bad(f"cannot read the image header of {path}: {exc}", "image") from None
+
+
+def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
+    """Load a whole JSON file with orjson; None (after a file-level reject) if it is malformed."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        hint = "truncated or malformed JSON" if data.strip() else "empty file"
+        ctx.file_error(bad(f"{hint}: {exc}"), str(path))
+        return None
+
+
+def as_records(data: Any, list_key: str | None, single_keys: Sequence[str]) -> list[Any] | None:
+    """Top-level JSON -> list of records: a list, {list_key: [...]}, or one record dict."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        if list_key is not None and isinstance(data.get(list_key), list):
+            return data[list_key]
+        if any(k in data for k in single_keys):
+            return [data]
+    return None
+
+
+def object_id(raw: Any, field: str) -> str:
+    """Object/image ids are compared as strings (JSON files mix 12 and "12")."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or raw == "":
+        raise bad(f"id must be an integer or a non-empty string, got {raw!r}"[:200], field)
+    return str(raw)
+
+
+class SceneParts:
+    """Objects and relations of one scene as they are read, keyed by the source's object ids.
+
+    Object ids are resolved within the image. A relation to an id the image does not have is
+    "dangling" (a reject); one to an object that was dropped goes with it (counted).
+    """
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self.rows: list[dict[str, Any]] = []
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self.dropped: set[str] = set()
+        self.relations: list[tuple[int, str, int]] = []
+        self._relation_set: set[tuple[int, str, int]] = set()
+
+    def __contains__(self, oid: str) -> bool:
+        return oid in self.index
+
+    def add(self, oid: str, build: Callable[[], dict[str, Any]], field: str) -> None:
+        """Add object `oid` from `build()` (a row dict); a bad object is dropped or rejects the scene."""
+        try:
+            if oid in self.index or oid in self.dropped:
+                raise bad(f"duplicate object id {oid!r} in this image", field)
+            row = build()
+        except SceneValidationError as exc:
+            if oid not in self.index:
+                self.dropped.add(oid)
+            self.ctx.drop(exc, "object")
+            return
+        self.index[oid] = len(self.rows)
+        self.rows.append(row)
+        self.ids.append(oid)
+
+    def relate(self, subject: str, predicate: Any, obj: str, field: str) -> None:
+        try:
+            pred = self.ctx.predicate(predicate, field + ".predicate")
+            for role, oid in (("subject", subject), ("object", obj)):
+                if oid in self.dropped:
+                    self.ctx.repair("relations_dropped_with_object")
+                    return
+                if oid not in self.index:
+                    raise bad(f"dangling relation: {role} id {oid!r} is not an object of this image", field)
+            s, o = self.index[subject], self.index[obj]
+            if s == o:
+                raise bad(f"relation links object {subject!r} to itself", field)
+        except SceneValidationError as exc:
+            self.ctx.drop(exc, "relation")
+            return
+        triple = (s, pred, o)
+        if triple in self._relation_set:
+            self.ctx.repair("duplicate_relations_merged")
+            return
+        self._relation_set.add(triple)
+        self.relations.append(triple)
+
+    def scene(self, image_id: str, width: int, height: int, **kwargs: Any) -> Scene:
+        meta = dict(kwargs.pop("meta", None) or {})
+        meta.setdefault("source_format", self.ctx.fmt)
+        meta["object_ids"] = list(self.ids)
+        return Scene.from_objects(
+            image_id=image_id,
+            width=width,
+            height=height,
+            objects=self.rows,
+            relations=self.relations,
+            meta=meta,
+            **kwargs,
+        )

@@ -1,0 +1,236 @@
+"""COCO instances and COCO panoptic annotation files.
+
+Instances: ``{"images": [{id, file_name, width, height}], "annotations": [{id, image_id,
+category_id, bbox: [x, y, w, h], segmentation, iscrowd}], "categories": [{id, name}]}``.
+Category ids need not be contiguous. `segmentation` is a list of polygons, an uncompressed RLE
+(``counts`` a list of ints, usual for crowd regions), a compressed RLE (``counts`` a string) or
+empty. Masks go through pycocotools and come out as compressed RLE with string counts.
+
+Panoptic: annotations are ``{image_id, file_name, segments_info: [{id, category_id, bbox,
+iscrowd}]}`` with PNG id maps (id = R + 256 G + 256^2 B) in `panoptic_root` (default: the folder
+named like the JSON file). Without that folder, panoptic scenes have boxes but no masks.
+
+Crowd regions are kept (their indices are listed in ``meta["crowd"]``) unless `skip_crowd`.
+A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
+of that scene are dropped and counted (``masks_dropped_partial``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, object_id
+from veriscene.scene.masks import encode_mask
+from veriscene.scene.model import Scene
+
+
+def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dict[str, Any] | None:
+    """COCO segmentation (polygons / RLE) -> compressed RLE with str counts, or None when empty."""
+    if seg is None or (isinstance(seg, (list, dict)) and not seg):
+        return None
+    if isinstance(seg, list):
+        polygons = []
+        for k, poly in enumerate(seg):
+            if not isinstance(poly, list) or not all(is_number(v) for v in poly):
+                raise bad(f"polygon must be a list of numbers, got {poly!r}"[:200], f"{field}[{k}]")
+            if len(poly) < 6 or len(poly) % 2:
+                # pycocotools would read a 4-number list as a box: refuse it explicitly.
+                raise bad(f"polygon needs an even number (>= 6) of coordinates, got {len(poly)}", f"{field}[{k}]")
+            polygons.append([float(v) for v in poly])
+        rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
+    elif isinstance(seg, dict):
+        size, counts = seg.get("size"), seg.get("counts")
+        if not isinstance(size, list) or [*size] != [height, width]:
+            raise bad(f"RLE size {size!r} does not match the image [height, width] [{height}, {width}]", field + ".size")
+        if isinstance(counts, list):
+            if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+                raise bad("uncompressed RLE counts must be non-negative integers", field + ".counts")
+            if sum(counts) != height * width:
+                raise bad(f"uncompressed RLE counts sum to {sum(counts)}, expected height*width = {height * width}", field + ".counts")
+            rle = mask_utils.frPyObjects({"size": size, "counts": counts}, height, width)
+        elif isinstance(counts, str) and counts:
+            rle = {"size": [height, width], "counts": counts.encode("ascii", errors="replace")}
+            if int(mask_utils.area(rle)) > height * width:
+                raise bad("compressed RLE counts are malformed", field + ".counts")
+        else:
+            raise bad(f"RLE counts must be a list of ints or a string, got {type(counts).__name__}", field + ".counts")
+    else:
+        raise bad(f"segmentation must be polygons or an RLE dict, got {type(seg).__name__}", field)
+    counts_out = rle["counts"]
+    return {"size": [height, width], "counts": counts_out.decode("ascii") if isinstance(counts_out, bytes) else counts_out}
+
+
+def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, bool]]:
+    """category id -> (normalised name, isthing)."""
+    out: dict[str, tuple[str, bool]] = {}
+    for k, cat in enumerate(data.get("categories") or []):
+        field = f"categories[{k}]"
+        try:
+            if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
+                raise bad(f"category must be {{id, name}}, got {cat!r}"[:200], field)
+            cid = object_id(cat["id"], field + ".id")
+            if cid in out:
+                raise bad(f"duplicate category id {cid}", field + ".id")
+            out[cid] = (ctx.name(cat["name"], field + ".name"), bool(cat.get("isthing", 1)))
+        except SceneValidationError as exc:
+            ctx.file_error(exc.located(ctx.source, "categories"))
+    return out
+
+
+def _panoptic_ids(png: Path, height: int, width: int) -> np.ndarray:
+    if not png.is_file():
+        raise bad(f"missing mask file {png}", "file_name")
+    from PIL import Image
+
+    try:
+        with Image.open(png) as im:
+            rgb = np.asarray(im.convert("RGB"), dtype=np.uint32)
+    except OSError as exc:
+        raise bad(f"cannot read mask file {png}: {exc}", "file_name") from None
+    if rgb.shape[:2] != (height, width):
+        raise bad(f"mask file {png} is {rgb.shape[1]}x{rgb.shape[0]}, the image is {width}x{height}", "file_name")
+    return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
+
+
+def _scene(
+    ctx: ReadContext,
+    image: dict[str, Any],
+    anns: list[Any],
+    cats: dict[str, tuple[str, bool]],
+    opts: dict[str, Any],
+) -> Scene:
+    image_id = object_id(image.get("id"), "id")
+    file_name = image.get("file_name")
+    file_name = file_name if isinstance(file_name, str) else None
+    width, height = ctx.image_size_of(image.get("width"), image.get("height"), [file_name] if file_name else [])
+    ids_map = None
+    if opts["panoptic"]:
+        if len(anns) > 1:
+            raise bad(f"{len(anns)} panoptic annotations for this image; expected one", "annotations")
+        ann = anns[0] if anns else {}
+        segments = ann.get("segments_info") or []
+        if opts["panoptic_root"] is not None and isinstance(ann.get("file_name"), str):
+            ids_map = _panoptic_ids(opts["panoptic_root"] / ann["file_name"], height, width)
+        anns = segments
+    parts = SceneParts(ctx)
+    crowd, stuff = [], []
+
+    def row(ann: Any, field: str) -> dict[str, Any]:
+        if not isinstance(ann, dict):
+            raise bad(f"annotation must be a JSON object, got {type(ann).__name__}", field)
+        cid = object_id(ann.get("category_id"), field + ".category_id")
+        if cid not in cats:
+            raise bad(f"unknown category_id {cid} (not in categories)", field + ".category_id")
+        name, isthing = cats[cid]
+        out: dict[str, Any] = {"name": name, "attributes": []}
+        mask = None
+        if ids_map is not None:
+            binary = ids_map == int(ann["id"])
+            if not binary.any():
+                raise bad(f"segment id {ann['id']} does not occur in the PNG id map", field + ".id")
+            mask = encode_mask(binary)
+        elif opts["masks"] and not opts["panoptic"]:
+            mask = _rle_from_segmentation(ann.get("segmentation"), height, width, field + ".segmentation")
+        bbox = ann.get("bbox")
+        if bbox is None and mask is not None:
+            x, y, w, h = mask_utils.toBbox({"size": mask["size"], "counts": mask["counts"].encode()}).tolist()
+            bbox = [x, y, w, h]
+        out["box"] = ctx.box_xywh(bbox, width, height, field + ".bbox")
+        if mask is not None:
+            out["mask"] = mask
+        out["_crowd"], out["_stuff"] = bool(ann.get("iscrowd", 0)), not isthing
+        return out
+
+    for k, ann in enumerate(anns):
+        raw_id = ann.get("id", k) if isinstance(ann, dict) else k
+        field = f"annotations[{raw_id}]" if not opts["panoptic"] else f"segments_info[{k}]"
+        if opts["skip_crowd"] and isinstance(ann, dict) and ann.get("iscrowd"):
+            ctx.repair("crowd_skipped")
+            continue
+        try:
+            oid = object_id(raw_id, field + ".id")
+        except SceneValidationError as exc:
+            ctx.drop(exc, "object")
+            continue
+        parts.add(oid, partial(row, ann, field), field)
+
+    with_mask = sum("mask" in r for r in parts.rows)
+    if 0 < with_mask < len(parts.rows):
+        for r in parts.rows:
+            r.pop("mask", None)
+        ctx.repair("masks_dropped_partial")
+    for i, r in enumerate(parts.rows):
+        if r.pop("_crowd"):
+            crowd.append(i)
+        if r.pop("_stuff"):
+            stuff.append(i)
+    meta: dict[str, Any] = {"crowd": crowd}
+    if opts["panoptic"]:
+        meta["stuff"] = stuff
+    return parts.scene(image_id, width, height, image=file_name, meta=meta)
+
+
+def read_coco(
+    path: str | os.PathLike[str],
+    *,
+    masks: bool = True,
+    skip_crowd: bool = False,
+    panoptic_root: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Iterator[Scene]:
+    """Stream scenes from a COCO instances or panoptic JSON file (see the module docstring)."""
+    path = Path(path)
+    ctx = ReadContext(path, "coco", **options)
+    data = load_json(path, ctx)
+    if data is None:
+        return
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+        ctx.file_error(bad("a COCO file must be a JSON object with an 'images' list", "images"))
+        return
+    annotations = data.get("annotations") or []
+    if not isinstance(annotations, list):
+        ctx.file_error(bad("'annotations' must be a list", "annotations"))
+        return
+    cats = _categories(data, ctx)
+    panoptic = any(isinstance(a, dict) and "segments_info" in a for a in annotations[:10])
+    root = Path(panoptic_root) if panoptic_root is not None else path.with_suffix("")
+    opts = {
+        "masks": masks,
+        "skip_crowd": skip_crowd,
+        "panoptic": panoptic,
+        "panoptic_root": root if panoptic and root.is_dir() else None,
+    }
+    if panoptic and panoptic_root is not None and not root.is_dir():
+        raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
+
+    by_image: dict[str, list[Any]] = {}
+    for k, ann in enumerate(annotations):
+        try:
+            if not isinstance(ann, dict):
+                raise bad(f"annotation must be a JSON object, got {type(ann).__name__}", f"annotations[{k}]")
+            image_id = object_id(ann.get("image_id"), f"annotations[{k}].image_id")
+        except SceneValidationError as exc:
+            ctx.reject(f"annotations[{k}]", exc, level="object")
+            continue
+        by_image.setdefault(image_id, []).append(ann)
+
+    for k, image in enumerate(data["images"]):
+        record = str(image.get("id")) if isinstance(image, dict) and "id" in image else f"images[{k}]"
+        if not isinstance(image, dict):
+            ctx.reject(record, bad(f"image entry must be a JSON object, got {type(image).__name__}"))
+            continue
+        anns = by_image.pop(record, [])
+        scene = ctx.scene(record, partial(_scene, ctx, image, anns, cats, opts))
+        if scene is not None:
+            yield scene
+    for image_id, anns in by_image.items():
+        err = bad(f"{len(anns)} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
+        ctx.reject(image_id, err, level="object")

@@ -1,0 +1,94 @@
+"""Guess the annotation format of a path from file names and the first bytes of the file.
+
+Big JSON files are not parsed here: the first megabyte is searched for keys that only one format
+uses. The result is a format name of `veriscene.io.readers.READERS`, with the reason it was chosen.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_PEEK = 1 << 20  # bytes
+_VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")
+
+# (format, reason, keys that must all occur) in order of precedence: rarer, more specific keys first.
+_RULES: tuple[tuple[str, str, tuple[bytes, ...]], ...] = (
+    ("clevr", "CLEVR key 'pixel_coords'", (b'"pixel_coords"',)),
+    ("clevr", "CLEVR keys 'image_index' and 'objects'", (b'"image_index"', b'"objects"')),
+    ("coco", "COCO panoptic key 'segments_info'", (b'"segments_info"',)),
+    ("provision", "ProVision key 'det_scores'", (b'"det_scores"',)),
+    ("provision", "ProVision key 'seg_mask_id'", (b'"seg_mask_id"',)),
+    ("provision", "ProVision key 'depth_mask_id'", (b'"depth_mask_id"',)),
+    ("provision", "ProVision keys 'annotation', 'labels', 'bboxes'", (b'"annotation"', b'"labels"', b'"bboxes"')),
+    ("visual_genome", "Visual Genome key 'subject_id'", (b'"subject_id"',)),
+    ("visual_genome", "Visual Genome key 'synsets'", (b'"synsets"',)),
+    ("visual_genome", "Visual Genome key 'object_id'", (b'"object_id"',)),
+    ("visual_genome", "Visual Genome key 'names'", (b'"names"',)),
+    ("visual_genome", "Visual Genome key 'object_names'", (b'"object_names"',)),
+    ("coco", "COCO key 'categories'", (b'"categories"',)),
+    ("coco", "COCO key 'iscrowd'", (b'"iscrowd"',)),
+    ("coco", "COCO keys 'images' and 'file_name'", (b'"images"', b'"file_name"')),
+)
+_GQA_HEAD = re.compile(rb'^\s*\{\s*"[^"]+"\s*:\s*\{')
+
+
+class FormatDetectionError(ValueError):
+    """The format of an input could not be told; the message says what to pass instead."""
+
+
+def _peek(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(_PEEK)
+
+
+def _sniff_json(path: Path) -> tuple[str, str] | None:
+    head = _peek(path)
+    for fmt, reason, keys in _RULES:
+        if all(k in head for k in keys):
+            return fmt, reason
+    if _GQA_HEAD.match(head) and b'"objects"' in head and (b'"relations"' in head or b'"x"' in head):
+        return "gqa", "GQA layout {imageId: {objects: {objId: ...}}}"
+    return None
+
+
+def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(format, reason) for `path`; raises FormatDetectionError when no rule matches."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    if path.is_dir():
+        for name in _VG_FILES:
+            if (path / name).is_file():
+                return "visual_genome", f"folder holds {name}"
+        if any(path.glob("*.jsonl")):
+            return "veriscene_jsonl", "folder holds *.jsonl files"
+        for file in sorted(path.glob("*.json"))[:5]:
+            found = _sniff_json(file)
+            if found is not None and found[0] in ("provision", "clevr"):
+                return found[0], f"{file.name}: {found[1]}"
+        raise FormatDetectionError(
+            f"{path}: cannot tell the annotation format of this folder; pass --from FORMAT"
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return "veriscene_jsonl", "file extension .jsonl"
+    if suffix == ".csv":
+        header = _peek(path).split(b"\n", 1)[0]
+        if b"RelationshipLabel" in header or b"LabelName1" in header:
+            return "open_images", "CSV header with LabelName1/RelationshipLabel"
+        raise FormatDetectionError(f"{path}: CSV without Open Images relationship columns; pass --from FORMAT")
+    if path.name in _VG_FILES or path.name == "image_data.json":
+        return "visual_genome", f"file name {path.name}"
+    found = _sniff_json(path)
+    if found is None:
+        raise FormatDetectionError(
+            f"{path}: cannot tell the annotation format from its first {_PEEK // 1024} KiB; pass --from FORMAT"
+        )
+    return found
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format name for `path` (see `detect` for the reason)."""
+    return detect(path)[0]

@@ -1,0 +1,90 @@
+"""GQA scene graphs: ``{imageId: {width, height, objects: {objId: {...}}}}``.
+
+    {"2370799": {"width": 500, "height": 333, "location": "outdoors",
+                 "objects": {"1": {"name": "man", "x": 10, "y": 20, "w": 50, "h": 120,
+                                   "attributes": ["standing"],
+                                   "relations": [{"name": "to the left of", "object": "2"}]}}}}
+
+Boxes are [x, y, w, h] in pixels (top-left corner). A relation listed under object A with
+``"object": B`` reads "A <name> B".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext, SceneParts, bad, load_json, object_id
+from veriscene.scene.model import Scene
+
+_SCENE_META = ("location", "weather")
+
+
+def _object_row(ctx: ReadContext, obj: Any, width: int, height: int, field: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise bad(f"object must be a JSON object, got {type(obj).__name__}", field)
+    missing = [k for k in ("name", "x", "y", "w", "h") if k not in obj]
+    if missing:
+        raise bad(f"object lacks {', '.join(missing)}", field)
+    return {
+        "name": ctx.name(obj["name"], field + ".name"),
+        "box": ctx.box_xywh([obj["x"], obj["y"], obj["w"], obj["h"]], width, height, field + ".box"),
+        "attributes": ctx.attributes(obj.get("attributes"), field + ".attributes"),
+    }
+
+
+def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
+    if not isinstance(record, dict):
+        raise bad(f"a GQA scene must be a JSON object, got {type(record).__name__}")
+    width, height = ctx.image_size_of(
+        record.get("width"), record.get("height"), [f"{image_id}.jpg", f"images/{image_id}.jpg"]
+    )
+    objects = record.get("objects")
+    if objects is None:
+        objects = {}
+    if not isinstance(objects, dict):
+        raise bad(f"objects must be a JSON object {{objId: object}}, got {type(objects).__name__}", "objects")
+
+    parts = SceneParts(ctx)
+    for raw_id, obj in objects.items():
+        field = f"objects[{raw_id}]"
+        parts.add(str(raw_id), partial(_object_row, ctx, obj, width, height, field), field)
+    for raw_id, obj in objects.items():
+        if str(raw_id) not in parts:
+            continue
+        relations = obj.get("relations") or []
+        if not isinstance(relations, list):
+            ctx.drop(bad("relations must be a list", f"objects[{raw_id}].relations"), "relation")
+            continue
+        for k, rel in enumerate(relations):
+            field = f"objects[{raw_id}].relations[{k}]"
+            if not isinstance(rel, dict) or "name" not in rel or "object" not in rel:
+                ctx.drop(bad(f"relation must be {{name, object}}, got {rel!r}"[:200], field), "relation")
+                continue
+            try:
+                target = object_id(rel["object"], field + ".object")
+            except SceneValidationError as exc:
+                ctx.drop(exc, "relation")
+                continue
+            parts.relate(str(raw_id), rel["name"], target, field)
+
+    meta = {k: record[k] for k in _SCENE_META if isinstance(record.get(k), str)}
+    return parts.scene(image_id, width, height, image=f"{image_id}.jpg", meta=meta)
+
+
+def read_gqa(path: str | os.PathLike[str], **options: Any) -> Iterator[Scene]:
+    """Stream scenes from a GQA scene-graph JSON file (`train_sceneGraphs.json`, ...)."""
+    ctx = ReadContext(path, "gqa", **options)
+    data = load_json(path, ctx)
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        ctx.file_error(bad(f"GQA scene graphs must be a JSON object {{imageId: scene}}, got {type(data).__name__}"))
+        return
+    for image_id, record in data.items():
+        scene = ctx.scene(str(image_id), partial(_scene, ctx, str(image_id), record))
+        if scene is not None:
+            yield scene

@@ -1,0 +1,132 @@
+"""Open Images visual relationship annotations (CSV).
+
+    ImageID,LabelName1,LabelName2,XMin1,XMax1,YMin1,YMax1,XMin2,XMax2,YMin2,YMax2,RelationshipLabel
+    0a1b,/m/01g317,/m/04bcr3,0.1,0.5,0.2,0.9,0.4,0.8,0.6,0.95,at
+    0a1b,/m/04bcr3,/m/083vt,0.4,0.8,0.6,0.95,0.4,0.8,0.6,0.95,is
+
+Coordinates are normalised to [0, 1]: they become pixels once the image size is known (from the
+image header under `image_root`, named ImageID.jpg, or `image_size`). A row whose relationship is
+``is`` gives object 1 the attribute LabelName2. The two ends of a relation are objects identified
+by (label, box); the same label and box on several rows is one object.
+
+Label ids (/m/...) become names through the class-description tables: `class_names` (one path
+or several), else the files in the same folder whose names contain "class-descriptions" or
+"attributes-description". Without a table, the label id itself is the name.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.scene.model import Scene
+
+COLUMNS = (
+    "ImageID", "LabelName1", "LabelName2", "XMin1", "XMax1", "YMin1", "YMax1",
+    "XMin2", "XMax2", "YMin2", "YMax2", "RelationshipLabel",
+)
+_TABLE_HINTS = ("class-descriptions", "class_descriptions", "attributes-description", "attributes_description")
+
+
+def _load_names(paths: Sequence[Path]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for path in paths:
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                if len(row) >= 2 and row[0] and row[0] != "LabelName":
+                    names[row[0]] = row[1]
+    return names
+
+
+def _table_paths(folder: Path, class_names: Any) -> list[Path]:
+    if class_names is None:
+        return sorted(p for p in folder.glob("*.csv") if any(h in p.name for h in _TABLE_HINTS))
+    paths = [class_names] if isinstance(class_names, (str, os.PathLike)) else list(class_names)
+    for p in paths:
+        if not Path(p).is_file():
+            raise FileNotFoundError(f"{p}: class-name table not found")
+    return [Path(p) for p in paths]
+
+
+def _box(ctx: ReadContext, row: dict[str, str], k: str, width: int, height: int, field: str) -> list[float]:
+    values = []
+    for col in (f"XMin{k}", f"YMin{k}", f"XMax{k}", f"YMax{k}"):
+        try:
+            values.append(float(row[col]))
+        except (TypeError, ValueError):
+            raise bad(f"{col} must be a number in [0, 1], got {row.get(col)!r}", f"{field}.{col}") from None
+    x0, y0, x1, y1 = values
+    return ctx.box_xyxy([x0 * width, y0 * height, x1 * width, y1 * height], width, height, f"{field}.box{k}")
+
+
+def _scene(
+    ctx: ReadContext, image_id: str, rows: list[tuple[int, dict[str, str]]], names: dict[str, str]
+) -> Scene:
+    width, height = ctx.image_size_of(None, None, [f"{image_id}.jpg", f"{image_id}.png"])
+    parts = SceneParts(ctx)
+
+    def end(row: dict[str, str], k: str, field: str) -> str:
+        label = row.get(f"LabelName{k}") or ""
+        box = _box(ctx, row, k, width, height, field)
+        oid = f"{label}@" + ",".join(f"{v:.2f}" for v in box)
+        if oid not in parts:
+            parts.add(oid, lambda: {"name": ctx.name(names.get(label, label), f"{field}.LabelName{k}"),
+                                    "box": box, "attributes": []}, field)
+        return oid
+
+    for lineno, row in rows:
+        field = f"line {lineno}"
+        try:
+            subject = end(row, "1", field)
+            relation = (row.get("RelationshipLabel") or "").strip()
+            if subject not in parts:
+                continue  # dropped: already reported
+            if relation == "is":
+                label = row.get("LabelName2") or ""
+                target = parts.rows[parts.index[subject]]
+                target["attributes"] += ctx.attributes([names.get(label, label)], f"{field}.LabelName2")
+                continue
+            obj = end(row, "2", field)
+        except SceneValidationError as exc:
+            ctx.drop(exc, "relation")
+            continue
+        parts.relate(subject, relation, obj, field)
+    return parts.scene(image_id, width, height, image=f"{image_id}.jpg")
+
+
+def read_open_images(
+    path: str | os.PathLike[str], *, class_names: Any = None, **options: Any
+) -> Iterator[Scene]:
+    """Stream scenes from an Open Images relationship CSV (rows grouped by ImageID)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    names = _load_names(_table_paths(path.parent, class_names))
+    ctx = ReadContext(path, "open_images", **options)
+    grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            ctx.file_error(bad(f"CSV header lacks column(s) {', '.join(missing)}", "header"))
+            return
+        try:
+            for row in reader:
+                image_id = (row.get("ImageID") or "").strip()
+                if not image_id or None in row or any(row.get(c) is None for c in COLUMNS):
+                    ctx.reject(f"line {reader.line_num}", bad("malformed row (missing ImageID or wrong number of columns)"))
+                    continue
+                grouped.setdefault(image_id, []).append((reader.line_num, row))
+        except csv.Error as exc:
+            ctx.file_error(bad(f"malformed CSV at line {reader.line_num}: {exc}"))
+    for image_id in list(grouped):
+        rows = grouped.pop(image_id)
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, rows, names))
+        if scene is not None:
+            yield scene

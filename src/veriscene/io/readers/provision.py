@@ -1,0 +1,236 @@
+"""ProVision annotation sets: one JSON file per annotation stage, keyed by image id, merged.
+
+    {"IMAGE_ID": {"data_path": "/path/IMAGE_ID.jpg", "source": "...",
+                  "annotation": {"width": 640, "height": 480,
+                                 "labels": ["dog", ...], "bboxes": [[x0, y0, x1, y1], ...],
+                                 "det_scores": [0.9, ...],                 # detection stage
+                                 "seg_mask_id": "IMAGE_ID_mask.pkl",       # segmentation stage
+                                 "depth_mask_id": "IMAGE_ID_depth.npy",    # depth stage
+                                 "attributes": [["brown", "small"], ...],  # attribute stage
+                                 "relations": [[0, "next to", 1], ...]}}}  # relation stage
+
+Boxes are xyxy pixels. Segmentation files are either `.npy` (N, H, W) arrays, read with
+``allow_pickle=False``, or `.pkl` pickles of scipy sparse matrices: unpickling runs code from the
+file, so those are read only with ``allow_pickle=True`` (``--allow-pickle``), and need scipy.
+Depth maps are (H, W) arrays in 0-255 with larger = closer; each object's depth is the median
+over its mask (else its box), converted to the internal convention ``1 - v / 255`` (smaller =
+closer, in [0, 1]). The dense map is not converted: its path is kept in
+``meta["source_depth_map"]`` with its encoding.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json
+from veriscene.scene.masks import encode_mask
+from veriscene.scene.model import Scene
+
+_SAME_IN_EVERY_STAGE = ("width", "height", "labels", "bboxes")
+
+
+def _load_array(path: Path, allow_pickle: bool, field: str) -> np.ndarray:
+    """A mask or depth file -> numpy array; every failure is a SceneValidationError."""
+    candidates = [path, path.with_suffix(".pkl"), path.with_suffix(".npy")]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
+        raise bad(f"missing mask file {path}", field)
+    if found.suffix == ".npy":
+        try:
+            return np.load(found, allow_pickle=False)
+        except ValueError as exc:  # object arrays need pickle: refuse
+            raise bad(f"cannot read {found} without unpickling ({exc})", field) from None
+        except OSError as exc:
+            raise bad(f"cannot read {found}: {exc}", field) from None
+    if found.suffix != ".pkl":
+        raise bad(f"unsupported mask file {found} (expected .npy or .pkl)", field)
+    if not allow_pickle:
+        raise bad(
+            f"{found} is a pickle: unpickling runs code stored in the file, so it is read only with "
+            "--allow-pickle (allow_pickle=True); use that only for files you trust",
+            field,
+        )
+    try:
+        with open(found, "rb") as fh:
+            data = pickle.load(fh)
+    except ModuleNotFoundError as exc:
+        raise bad(f"{found} needs the '{exc.name}' package to unpickle (pip install scipy)", field) from None
+    except Exception as exc:  # noqa: BLE001 - unpickling a damaged file can fail in any way
+        raise bad(f"cannot unpickle {found}: {type(exc).__name__}: {exc}", field) from None
+    if hasattr(data, "toarray"):
+        data = [data]
+    try:
+        return np.stack([np.asarray(m.toarray() if hasattr(m, "toarray") else m) for m in data]).astype(bool)
+    except (TypeError, ValueError) as exc:
+        raise bad(f"{found} does not hold a list of 2-D masks ({exc})", field) from None
+
+
+def _orient(array: np.ndarray, height: int, width: int, ctx: ReadContext, field: str) -> np.ndarray:
+    """Masks are documented as [.., w, h] but usually stored [.., h, w]: accept both, count swaps."""
+    if array.shape[-2:] == (height, width):
+        return array
+    if array.shape[-2:] == (width, height):
+        ctx.repair("maps_transposed")
+        return np.swapaxes(array, -1, -2)
+    raise bad(f"array of shape {array.shape} does not match the {width}x{height} image", field)
+
+
+def _object_depth(depth: np.ndarray, box: list[float], mask: np.ndarray | None) -> float:
+    """Median of the 0-255 depth map over the object's mask (else its box), made internal."""
+    if mask is not None and mask.any():
+        region = depth[mask]
+    else:
+        x0, y0 = int(box[0]), int(box[1])
+        x1, y1 = max(int(np.ceil(box[2])), x0 + 1), max(int(np.ceil(box[3])), y0 + 1)
+        region = depth[y0:y1, x0:x1]
+    value = float(np.median(region))
+    return 1.0 - value / 255.0  # 0-255 larger = closer -> [0, 1] smaller = closer
+
+
+def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str, Any]) -> Scene:
+    if ann.get("_conflict"):
+        key, detail = ann["_conflict"]
+        raise bad(f"stage files disagree on {key}: {detail}", key)
+    data_path = ann.get("_data_path")
+    candidates = [data_path, Path(data_path).name] if data_path else []
+    width, height = ctx.image_size_of(ann.get("width"), ann.get("height"), candidates)
+    labels, boxes = ann.get("labels"), ann.get("bboxes")
+    if not isinstance(labels, list) or not isinstance(boxes, list):
+        raise bad("labels and bboxes (detection stage) must both be lists", "labels")
+    n = len(labels)
+    if len(boxes) != n:
+        raise bad(f"bboxes has {len(boxes)} entries but labels has {n}", "bboxes")
+    lists: dict[str, list[Any] | None] = {}
+    for key in ("det_scores", "attributes"):
+        value = ann.get(key)
+        if key == "attributes" and value is None and isinstance(ann.get("annotations"), list):
+            value = ann["annotations"]
+        if value is not None and (not isinstance(value, list) or len(value) != n):
+            got = len(value) if isinstance(value, list) else type(value).__name__
+            raise bad(f"{key} must have one entry per object ({n}), got {got}", key)
+        lists[key] = value
+    scores = lists["det_scores"]
+    if scores is not None and not all(is_number(s) for s in scores):
+        raise bad("det_scores must be numbers", "det_scores")
+
+    masks = depth = None
+    if isinstance(ann.get("seg_mask_id"), str):
+        masks = _orient(_load_array(opts["seg_dir"] / ann["seg_mask_id"], opts["allow_pickle"], "seg_mask_id"), height, width, ctx, "seg_mask_id")
+        if masks.ndim != 3 or masks.shape[0] != n:
+            raise bad(f"segmentation holds {masks.shape[0] if masks.ndim == 3 else masks.shape} masks for {n} objects", "seg_mask_id")
+        masks = masks.astype(bool)
+    if isinstance(ann.get("depth_mask_id"), str):
+        depth = _orient(_load_array(opts["depth_dir"] / ann["depth_mask_id"], False, "depth_mask_id"), height, width, ctx, "depth_mask_id")
+        if depth.ndim != 2:
+            raise bad(f"depth map must be 2-D (H, W), got shape {depth.shape}", "depth_mask_id")
+
+    def row(i: int, field: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": ctx.name(labels[i], field + ".label")}
+        out["box"] = ctx.box_xyxy(boxes[i], width, height, field + ".bbox")
+        attrs = lists["attributes"][i] if lists["attributes"] is not None else []
+        if not isinstance(attrs, list) or not all(isinstance(a, str) for a in attrs):
+            raise bad(f"attributes must be a list of strings, got {attrs!r}"[:200], field + ".attributes")
+        # The attribute model answers "red and shiny": one attribute per conjunct.
+        out["attributes"] = ctx.attributes([w for a in attrs for w in a.split(" and ")], field + ".attributes")
+        if masks is not None:
+            out["mask"] = encode_mask(masks[i])
+        if depth is not None:
+            out["depth"] = _object_depth(depth, out["box"], None if masks is None else masks[i])
+        out["_score"] = None if scores is None else float(scores[i])
+        return out
+
+    parts = SceneParts(ctx)
+    for i in range(n):
+        parts.add(str(i), partial(row, i, f"objects[{i}]"), f"objects[{i}]")
+    relations = ann.get("relations") or []
+    if isinstance(relations, list) and len(relations) == 3 and isinstance(relations[1], str):
+        relations = [relations]  # a single triple, as the stage documentation shows it
+    if not isinstance(relations, list):
+        raise bad(f"relations must be a list of [subject, predicate, object], got {type(relations).__name__}", "relations")
+    for k, rel in enumerate(relations):
+        field = f"relations[{k}]"
+        if not isinstance(rel, list) or len(rel) != 3 or not all(isinstance(rel[j], int) and not isinstance(rel[j], bool) for j in (0, 2)):
+            ctx.drop(bad(f"relation must be [subject index, predicate, object index], got {rel!r}"[:200], field), "relation")
+            continue
+        parts.relate(str(rel[0]), rel[1], str(rel[2]), field)
+
+    meta: dict[str, Any] = {"data_path": data_path, "source": ann.get("_source")}
+    if scores is not None:
+        meta["det_scores"] = [r["_score"] for r in parts.rows]
+    for r in parts.rows:
+        r.pop("_score")
+    if depth is not None:
+        meta["source_depth_map"] = {
+            "path": str(opts["depth_dir"] / ann["depth_mask_id"]),
+            "encoding": "uint8 0-255, larger = closer (internal depth = 1 - v / 255)",
+        }
+    image = data_path if isinstance(data_path, str) else None
+    return parts.scene(image_id, width, height, image=image, meta=meta)
+
+
+def _merge(files: list[Path], ctx: ReadContext) -> dict[str, dict[str, Any]]:
+    """Merge the stage files by image id (raw dicts). A stage that contradicts another on the
+    labels, boxes or size marks the image, which is then rejected."""
+    merged: dict[str, dict[str, Any]] = {}
+    for file in files:
+        data = load_json(file, ctx)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            ctx.file_error(bad(f"a ProVision stage file must be a JSON object {{image_id: entry}}, got {type(data).__name__}"), str(file))
+            continue
+        for image_id, entry in data.items():
+            target = merged.setdefault(str(image_id), {})
+            if not isinstance(entry, dict):
+                target["_conflict"] = ("annotation", f"the entry in {file.name} is not a JSON object")
+                continue
+            ann = entry.get("annotation", entry)
+            if not isinstance(ann, dict):
+                target["_conflict"] = ("annotation", f"the annotation in {file.name} is not a JSON object")
+                continue
+            for key, value in ann.items():
+                if key in _SAME_IN_EVERY_STAGE and key in target and target[key] != value:
+                    target.setdefault("_conflict", (key, f"{file.name} differs from an earlier stage"))
+                target.setdefault(key, value)
+            for key in ("data_path", "source"):
+                if isinstance(entry.get(key), str):
+                    target.setdefault(f"_{key}", entry[key])
+    return merged
+
+
+def read_provision(
+    path: str | os.PathLike[str],
+    *,
+    allow_pickle: bool = False,
+    seg_dir: str | os.PathLike[str] | None = None,
+    depth_dir: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Iterator[Scene]:
+    """Stream scenes from a ProVision annotation folder (every *.json in it is a stage file) or
+    from one stage file. Masks are looked up in `seg_dir` (default: FOLDER/seg_masks, else the
+    folder) and depth maps in `depth_dir` (default: FOLDER/depth_masks, else the folder)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    folder = path if path.is_dir() else path.parent
+    files = sorted(p for p in folder.glob("*.json")) if path.is_dir() else [path]
+    ctx = ReadContext(path, "provision", **options)
+    opts = {
+        "allow_pickle": allow_pickle,
+        "seg_dir": Path(seg_dir) if seg_dir else (folder / "seg_masks" if (folder / "seg_masks").is_dir() else folder),
+        "depth_dir": Path(depth_dir) if depth_dir else (folder / "depth_masks" if (folder / "depth_masks").is_dir() else folder),
+    }
+    merged = _merge(files, ctx)
+    for image_id in list(merged):
+        ann = merged.pop(image_id)
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, ann, opts))
+        if scene is not None:
+            yield scene
+

@@ -1,0 +1,41 @@
+"""veriscene JSONL, the core format (see `veriscene.scene.jsonl`): read line by line, unchanged.
+
+Names are not normalised again and boxes are not clipped: a file in the core format is expected
+to satisfy the data model already, so a line that does not is rejected, not repaired.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext
+from veriscene.scene.jsonl import read_scenes
+from veriscene.scene.model import Scene
+
+
+def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterator[Scene]:
+    """Stream scenes from a veriscene JSONL file, or from every *.jsonl file of a folder."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    ctx = ReadContext(path, "veriscene_jsonl", **options)
+
+    def on_error(error: SceneValidationError) -> None:
+        ctx.reject(error.record if error.record is not None else "?", error)
+
+    seen: set[str] = set()
+    for file in files:
+        ctx.source = str(file)
+        for scene in read_scenes(file, on_error=None if ctx.strict else on_error):
+            if scene.image_id in seen:
+                ctx.reject(scene.image_id, SceneValidationError(
+                    f"duplicate image id {scene.image_id!r} (an earlier line has it)", field="image_id"
+                ))
+                continue
+            seen.add(scene.image_id)
+            yield scene

@@ -1,0 +1,252 @@
+"""Visual Genome: `scene_graphs.json`, or the split layout (`objects.json`, `attributes.json`,
+`relationships.json`, `image_data.json`), v1.0 to v1.4.
+
+One image record, in any of these files:
+
+    {"image_id": 1,                      # v1.0: "id"
+     "objects": [{"object_id": 5, "x": 10, "y": 20, "w": 30, "h": 40,   # v1.0: "id"
+                  "names": ["man"],       # v1.0: "name" or "object_names"
+                  "synsets": ["man.n.01"], "attributes": ["tall"]}],
+     "attributes": [{"object_id": 5, ..., "attributes": ["tall"]}],      # or {"attribute": {...}}
+     "relationships": [{"predicate": "ON", "subject_id": 5, "object_id": 6}]}
+                       # relationships.json embeds "subject"/"object" object dicts instead
+
+Boxes are [x, y, w, h] in pixels. Object ids are resolved within an image; an object that only
+appears embedded in an attribute or relationship entry (with its box and name) is added. Image
+sizes come from `image_data.json`, else the image header under `image_root`. A file may hold a
+single image dict instead of a list.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import (
+    ReadContext,
+    SceneParts,
+    as_records,
+    bad,
+    load_json,
+    object_id,
+)
+from veriscene.scene.model import Scene
+
+SPLIT_FILES = ("objects", "attributes", "relationships")
+_RECORD_KEYS = ("objects", "relationships", "attributes", "image_id", "id")
+
+
+def _id_of(record: dict[str, Any], keys: tuple[str, ...], field: str) -> str:
+    for key in keys:
+        if key in record:
+            return object_id(record[key], f"{field}.{key}")
+    raise bad(f"missing id (expected one of {', '.join(keys)})", field)
+
+
+def _image_id(record: Any) -> str:
+    if not isinstance(record, dict):
+        raise bad(f"an image record must be a JSON object, got {type(record).__name__}")
+    return _id_of(record, ("image_id", "id"), "image")
+
+
+def _object_id(obj: Any, field: str) -> str:
+    if not isinstance(obj, dict):
+        raise bad(f"object must be a JSON object, got {type(obj).__name__} {obj!r}"[:200], field)
+    return _id_of(obj, ("object_id", "id"), field)
+
+
+def _has_geometry(obj: dict[str, Any]) -> bool:
+    return all(k in obj for k in ("x", "y", "w", "h")) and any(
+        k in obj for k in ("names", "name", "object_names")
+    )
+
+
+def _raw_name(obj: dict[str, Any], field: str) -> Any:
+    for key in ("names", "object_names"):
+        if key in obj:
+            names = obj[key]
+            if not isinstance(names, list) or not names:
+                raise bad(f"{key} must be a non-empty list of strings, got {names!r}"[:200], f"{field}.{key}")
+            return names[0]
+    if "name" in obj:
+        return obj["name"]
+    raise bad("object has no name (expected names, object_names or name)", field)
+
+
+def _object_row(
+    ctx: ReadContext, obj: dict[str, Any], width: int, height: int, field: str
+) -> dict[str, Any]:
+    missing = [k for k in ("x", "y", "w", "h") if k not in obj]
+    if missing:
+        raise bad(f"object lacks {', '.join(missing)}", field)
+    synsets = obj.get("synsets")
+    return {
+        "name": ctx.name(_raw_name(obj, field), field + ".names"),
+        "box": ctx.box_xywh([obj["x"], obj["y"], obj["w"], obj["h"]], width, height, field + ".box"),
+        "attributes": ctx.attributes(obj.get("attributes"), field + ".attributes"),
+        "synset": synsets[0] if isinstance(synsets, list) and synsets and isinstance(synsets[0], str) else None,
+    }
+
+
+def _add_embedded(parts: SceneParts, obj: Any, width: int, height: int, field: str) -> str:
+    """Id of an object embedded in an attribute/relationship entry, adding it when new."""
+    oid = _object_id(obj, field)
+    if oid not in parts and oid not in parts.dropped and _has_geometry(obj):
+        parts.add(oid, partial(_object_row, parts.ctx, obj, width, height, field), field)
+    return oid
+
+
+def _list(record: dict[str, Any], key: str) -> list[Any]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise bad(f"{key} must be a list, got {type(value).__name__}", key)
+    return value
+
+
+def _scene(
+    ctx: ReadContext, image_id: str, records: list[dict[str, Any]], sizes: dict[str, tuple[Any, Any]]
+) -> Scene:
+    first = records[0]
+    width_raw, height_raw = sizes.get(image_id, (first.get("width"), first.get("height")))
+    candidates = [f"{image_id}.jpg", f"VG_100K/{image_id}.jpg", f"VG_100K_2/{image_id}.jpg"]
+    width, height = ctx.image_size_of(width_raw, height_raw, candidates)
+    parts = SceneParts(ctx)
+
+    for record in records:
+        for k, obj in enumerate(_list(record, "objects")):
+            try:
+                oid = _object_id(obj, f"objects[{k}]")
+            except SceneValidationError as exc:
+                ctx.drop(exc, "object")
+                continue
+            field = f"objects[{oid}]"
+            parts.add(oid, partial(_object_row, ctx, obj, width, height, field), field)
+
+    for record in records:
+        for k, entry in enumerate(_list(record, "attributes")):
+            field = f"attributes[{k}]"
+            try:
+                inner = entry.get("attribute", entry) if isinstance(entry, dict) else entry
+                oid = _add_embedded(parts, inner, width, height, field)
+                if oid in parts.dropped:
+                    continue
+                if oid not in parts:
+                    raise bad(f"attributes refer to object id {oid!r}, which this image does not have", field)
+                row = parts.rows[parts.index[oid]]
+                row["attributes"] = row["attributes"] + ctx.attributes(inner.get("attributes"), field + ".attributes")
+            except SceneValidationError as exc:
+                ctx.drop(exc, "attribute")
+
+    for record in records:
+        for k, rel in enumerate(_list(record, "relationships")):
+            field = f"relationships[{k}]"
+            try:
+                if not isinstance(rel, dict):
+                    raise bad(f"relationship must be a JSON object, got {rel!r}"[:200], field)
+                ends = []
+                for role in ("subject", "object"):
+                    if f"{role}_id" in rel:
+                        ends.append(object_id(rel[f"{role}_id"], f"{field}.{role}_id"))
+                    elif role in rel:
+                        ends.append(_add_embedded(parts, rel[role], width, height, f"{field}.{role}"))
+                    else:
+                        raise bad(f"relationship lacks {role}_id (or an embedded {role})", field)
+                if "predicate" not in rel:
+                    raise bad("relationship lacks predicate", field)
+            except SceneValidationError as exc:
+                ctx.drop(exc, "relation")
+                continue
+            parts.relate(ends[0], rel["predicate"], ends[1], field)
+
+    meta = {"synsets": [row.pop("synset", None) for row in parts.rows]}
+    return parts.scene(image_id, width, height, image=f"{image_id}.jpg", meta=meta)
+
+
+def _layout(path: Path) -> tuple[dict[str, Path], Path | None]:
+    """Input path -> ({role: file}, image_data.json or None). Roles: "scene_graphs" or split names."""
+    folder = path if path.is_dir() else path.parent
+    image_data = folder / "image_data.json"
+    image_data_path = image_data if image_data.is_file() else None
+    if path.is_dir():
+        if (path / "scene_graphs.json").is_file():
+            return {"scene_graphs": path / "scene_graphs.json"}, image_data_path
+        split = {name: path / f"{name}.json" for name in SPLIT_FILES if (path / f"{name}.json").is_file()}
+        if not split:
+            raise FileNotFoundError(
+                f"{path}: no Visual Genome files (scene_graphs.json, objects.json, attributes.json, "
+                "relationships.json) in this directory"
+            )
+        return split, image_data_path
+    if path.name == "image_data.json":
+        return _layout(folder)
+    if path.stem in SPLIT_FILES:
+        siblings = {n: folder / f"{n}.json" for n in SPLIT_FILES if (folder / f"{n}.json").is_file()}
+        return {**siblings, path.stem: path}, image_data_path
+    return {"scene_graphs": path}, image_data_path
+
+
+def _sizes(path: Path | None, ctx: ReadContext) -> dict[str, tuple[Any, Any]]:
+    if path is None:
+        return {}
+    records = as_records(load_json(path, ctx), None, ("image_id", "id", "width"))
+    sizes: dict[str, tuple[Any, Any]] = {}
+    for k, rec in enumerate(records or []):
+        try:
+            sizes[_image_id(rec)] = (rec.get("width"), rec.get("height"))
+        except SceneValidationError as exc:
+            ctx.file_error(exc.located(str(path), f"index {k}"))
+    return sizes
+
+
+def _records(path: Path, ctx: ReadContext) -> list[Any]:
+    data = load_json(path, ctx)
+    if data is None:
+        return []
+    records = as_records(data, None, _RECORD_KEYS)
+    if records is None:
+        ctx.file_error(bad("expected a list of image records or one image record {image_id, objects, ...}"), str(path))
+        return []
+    return records
+
+
+def read_visual_genome(
+    path: str | os.PathLike[str], *, image_data: str | os.PathLike[str] | None = None, **options: Any
+) -> Iterator[Scene]:
+    """Stream scenes from a Visual Genome file or directory (see the module docstring)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    files, found_image_data = _layout(path)
+    ctx = ReadContext(path, "visual_genome", **options)
+    sizes = _sizes(Path(image_data) if image_data is not None else found_image_data, ctx)
+
+    # Group the records of every file by image id (the split files share ids), keeping the order
+    # of the first file that lists an image. Raw dicts only: scenes are built one at a time.
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    sources: dict[str, str] = {}
+    for file in files.values():
+        seen_here: set[str] = set()
+        for k, record in enumerate(_records(file, ctx)):
+            try:
+                image_id = _image_id(record)
+                if image_id in seen_here:
+                    raise bad(f"duplicate image id {image_id!r} in {file.name}", "image_id")
+            except SceneValidationError as exc:
+                ctx.reject(f"index {k}", exc.located(str(file)))
+                continue
+            seen_here.add(image_id)
+            grouped.setdefault(image_id, []).append(record)
+            sources.setdefault(image_id, str(file))
+    for image_id in list(grouped):
+        records = grouped.pop(image_id)
+        ctx.source = sources[image_id]
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, records, sizes))
+        if scene is not None:
+            yield scene
+

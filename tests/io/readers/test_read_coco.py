@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from veriscene.io.readers import detect_format
+from veriscene.scene.masks import decode_mask, encode_mask, mask_area
+
+from .reader_helpers import assert_round_trip, fields, read_all, write_json
+
+H, W = 20, 30
+
+
+def square_rle() -> dict:
+    m = np.zeros((H, W), bool)
+    m[2:6, 3:9] = True
+    return encode_mask(m)
+
+
+def uncompressed(m: np.ndarray) -> dict:
+    flat = m.flatten(order="F").astype(int)
+    counts, current, run = [], 0, 0
+    for v in flat:
+        if v != current:
+            counts.append(run)
+            current, run = v, 0
+        run += 1
+    counts.append(run)
+    return {"size": [H, W], "counts": counts}
+
+
+def coco(annotations: list, images=None) -> dict:
+    return {
+        "images": images or [{"id": 1, "file_name": "a.jpg", "width": W, "height": H},
+                             {"id": 2, "file_name": "b.jpg", "width": W, "height": H}],
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "Dogs"}, {"id": 90, "name": "toothbrush"}],
+    }
+
+
+def ann(aid: int, cat: int, bbox, seg, image_id=1, iscrowd=0) -> dict:
+    return {"id": aid, "image_id": image_id, "category_id": cat, "bbox": bbox, "segmentation": seg,
+            "area": 1.0, "iscrowd": iscrowd}
+
+
+def test_polygons_rle_and_crowd(tmp_path: Path) -> None:
+    crowd_mask = np.zeros((H, W), bool)
+    crowd_mask[10:15, 0:30] = True
+    path = write_json(tmp_path / "instances_val.json", coco([
+        ann(1, 18, [3, 2, 6, 4], [[3, 2, 9, 2, 9, 6, 3, 6]]),           # polygon
+        ann(2, 90, [3, 2, 6, 4], {**square_rle()}),                      # compressed RLE
+        ann(3, 1, [0, 10, 30, 5], uncompressed(crowd_mask), iscrowd=1),  # uncompressed RLE, crowd
+        ann(4, 1, [25, 1, 10, 3], [[25, 1, 29, 1, 29, 3]], image_id=2),  # box partly outside: clipped
+    ]))
+    assert detect_format(path) == "coco"
+    scenes, report = read_all(path, "coco")
+    a, b = scenes
+    assert a.names == ("dog", "toothbrush", "person")
+    assert a.meta["crowd"] == [2]
+    assert mask_area(a.masks[1]) == 24 and a.masks[1]["size"] == [H, W]
+    assert isinstance(a.masks[0]["counts"], str)
+    np.testing.assert_array_equal(decode_mask(a.masks[2]), crowd_mask)
+    np.testing.assert_allclose(b.boxes, [[25, 1, 30, 4]])
+    assert report.total == 0 and report.boxes_clipped == 1
+    assert_round_trip(scenes, tmp_path)
+
+    scenes, report = read_all(path, "coco", skip_crowd=True)
+    assert scenes[0].names == ("dog", "toothbrush") and report.repairs["crowd_skipped"] == 1
+
+
+def test_empty_segmentation_drops_masks_of_that_scene(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "c.json", coco([ann(1, 18, [3, 2, 6, 4], square_rle()), ann(2, 1, [0, 0, 5, 5], [])]))
+    scenes, report = read_all(path, "coco")
+    assert scenes[0].masks is None and len(scenes[0]) == 2
+    assert report.repairs["masks_dropped_partial"] == 1
+    scenes, _ = read_all(path, "coco", masks=False)
+    assert scenes[0].masks is None
+
+
+@pytest.mark.parametrize(
+    "bad, field, reason",
+    [
+        (ann(1, 5, [0, 0, 5, 5], []), "annotations[1].category_id", "unknown category_id"),
+        (ann(1, 1, [0, 0, 5, 5], [[1, 2, 3, 4]]), "annotations[1].segmentation[0]", ">= 6"),
+        (ann(1, 1, [0, 0, 5, 5], {"size": [5, 5], "counts": "abc"}), "annotations[1].segmentation.size", "does not match"),
+        (ann(1, 1, [0, 0, 5, 5], {"size": [H, W], "counts": [1, 2]}), "annotations[1].segmentation.counts", "sum to"),
+        (ann(1, 1, [5, 5, -2, 3], []), "annotations[1].bbox", "negative"),
+        (ann(1, 1, [5, 5, 0, 3], []), "annotations[1].bbox", "no area"),
+        (ann(1, 1, "box", []), "annotations[1].bbox", "4 numbers"),
+    ],
+)
+def test_bad_annotations(tmp_path: Path, bad: dict, field: str, reason: str) -> None:
+    path = write_json(tmp_path / "c.json", coco([bad, ann(2, 1, [0, 0, 5, 5], [], image_id=2)]))
+    scenes, report = read_all(path, "coco")
+    assert [s.image_id for s in scenes] == ["2"]
+    assert fields(report) == [("1", field)] and reason in report.entries[0].reason
+
+
+def test_missing_size_duplicate_ids_and_orphans(tmp_path: Path, tiny_png) -> None:
+    images = [{"id": 1, "file_name": "a.jpg"}, {"id": 1, "file_name": "a.jpg", "width": W, "height": H}]
+    path = write_json(tmp_path / "c.json", coco([ann(1, 1, [0, 0, 5, 5], []), ann(2, 1, [0, 0, 5, 5], [], image_id=9)], images))
+    scenes, report = read_all(path, "coco")
+    reasons = [e.reason for e in report.entries]
+    assert len(scenes) == 1
+    assert any("image size missing" in r for r in reasons) and any("image id 9" in r for r in reasons)
+    tiny_png("imgs/a.jpg", W, H)
+    scenes, report = read_all(path, "coco", image_root=tmp_path / "imgs")
+    assert len(scenes) == 1 and any("duplicate image id" in e.reason for e in report.entries)
+
+
+def panoptic_png(path: Path, ids: np.ndarray) -> None:
+    rgb = np.stack([ids % 256, ids // 256 % 256, ids // 65536], axis=-1).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rgb).save(path)
+
+
+def test_panoptic_with_and_without_pngs(tmp_path: Path) -> None:
+    ids = np.zeros((H, W), np.int64)
+    ids[0:10, 0:10] = 300  # > 255: exercises the G channel
+    ids[12:20, 5:25] = 7
+    data = coco([], images=[{"id": 1, "file_name": "a.jpg", "width": W, "height": H},
+                            {"id": 2, "file_name": "b.jpg", "width": W, "height": H}])
+    data["categories"][0]["isthing"] = 1
+    data["categories"].append({"id": 200, "name": "grass", "isthing": 0})
+    data["annotations"] = [
+        {"image_id": 1, "file_name": "a.png", "segments_info": [
+            {"id": 300, "category_id": 1, "bbox": [0, 0, 10, 10], "iscrowd": 0},
+            {"id": 7, "category_id": 200, "bbox": [5, 12, 20, 8], "iscrowd": 0}]},
+        {"image_id": 2, "file_name": "b.png", "segments_info": []},
+    ]
+    path = write_json(tmp_path / "panoptic_val.json", data)
+    assert detect_format(path) == "coco"
+    scenes, report = read_all(path, "coco")  # no PNG folder: boxes only
+    assert scenes[0].names == ("person", "grass") and scenes[0].masks is None
+    assert scenes[0].meta["stuff"] == [1]
+
+    panoptic_png(tmp_path / "panoptic_val" / "a.png", ids)
+    scenes, report = read_all(path, "coco")
+    a = scenes[0]
+    assert mask_area(a.masks[0]) == 100 and mask_area(a.masks[1]) == 160
+    # b.png is missing while the folder exists: that scene is rejected
+    assert [s.image_id for s in scenes] == ["1"]
+    assert "missing mask file" in report.entries[0].reason and report.entries[0].record == "2"
+    assert_round_trip(scenes, tmp_path)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers import read
+
+from .reader_helpers import assert_round_trip, fields, read_all, write_json
+
+
+def gqa_scene(**objects: dict) -> dict:
+    return {"width": 100, "height": 80, "location": "park", "objects": objects}
+
+
+def obj(name: str, x: float, y: float, w: float, h: float, attrs=(), rels=()) -> dict:
+    return {
+        "name": name, "x": x, "y": y, "w": w, "h": h, "attributes": list(attrs),
+        "relations": [{"name": n, "object": o} for n, o in rels],
+    }
+
+
+@pytest.fixture
+def gqa_file(tmp_path: Path) -> Path:
+    return write_json(tmp_path / "val_sceneGraphs.json", {
+        "2370799": gqa_scene(
+            **{"1": obj("Men", 10, 10, 20, 30, ["Tall ", "standing"], [("to the LEFT of", "2")]),
+               "2": obj("dogs", 90, 50, 30, 40, ["brown"])}),
+        "2370800": gqa_scene(**{"7": obj("cup", 0, 0, 5, 5)}),
+    })
+
+
+def test_reads_boxes_names_attributes_relations(gqa_file: Path, tmp_path: Path) -> None:
+    scenes, report = read_all(gqa_file, "gqa")
+    assert [s.image_id for s in scenes] == ["2370799", "2370800"]
+    s = scenes[0]
+    assert s.names == ("man", "dog")
+    np.testing.assert_allclose(s.boxes, [[10, 10, 30, 40], [90, 50, 100, 80]])  # second clipped
+    assert s.attributes == (("standing", "tall"), ("brown",))
+    assert s.relations == ((0, "to the left of", 1),)
+    assert s.meta["object_ids"] == ["1", "2"] and s.meta["location"] == "park"
+    assert report.total == 0 and report.boxes_clipped == 1
+    assert_round_trip(scenes, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "bad_object, field, reason",
+    [
+        (obj("cat", 10, 10, -5, 30), "objects[1].box", "negative width"),
+        (obj("cat", 10, 10, 0, 30), "objects[1].box", "no area"),
+        (obj("cat", 200, 10, 5, 30), "objects[1].box", "outside"),
+        (obj(5, 10, 10, 5, 5), "objects[1].name", "must be a string"),
+        (obj("cat", "10", 10, 5, 5), "objects[1].box", "finite numbers"),
+        ({"name": "cat", "x": 1}, "objects[1]", "lacks y, w, h"),
+        ({**obj("cat", 1, 1, 5, 5), "attributes": "red"}, "objects[1].attributes", "list of strings"),
+        (obj("cat", 1, 1, 5, 5, rels=[("near", "99")]), "objects[1].relations[0]", "dangling"),
+        (obj("cat", 1, 1, 5, 5, rels=[("near", "1")]), "objects[1].relations[0]", "itself"),
+    ],
+)
+def test_bad_records_are_rejected_with_field(tmp_path: Path, bad_object: dict, field: str, reason: str) -> None:
+    path = write_json(tmp_path / "g.json", {"a": gqa_scene(**{"1": bad_object}), "b": gqa_scene(**{"1": obj("cup", 0, 0, 5, 5)})})
+    scenes, report = read_all(path, "gqa")
+    assert [s.image_id for s in scenes] == ["b"]
+    assert fields(report) == [("a", field)]
+    assert reason in report.entries[0].reason
+    assert report.entries[0].file == str(path)
+
+
+def test_drop_bad_parts_keeps_the_rest(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "g.json", {"a": gqa_scene(**{
+        "1": obj("cat", 1, 1, 5, 5, rels=[("near", "2"), ("on", "3")]),
+        "2": obj("mat", 10, 10, -1, 5),
+        "3": obj("rug", 20, 20, 5, 5),
+    })})
+    scenes, report = read_all(path, "gqa", drop_bad_parts=True)
+    (s,) = scenes
+    assert s.names == ("cat", "rug") and s.relations == ((0, "on", 1),)
+    assert dict(report.rejected) == {"object": 1}
+    assert report.repairs["relations_dropped_with_object"] == 1
+
+
+def test_missing_size_rejected_unless_image_root_or_default(tmp_path: Path, tiny_png) -> None:
+    scene = {"objects": {"1": obj("cup", 0, 0, 5, 5)}}
+    path = write_json(tmp_path / "g.json", {"42": scene})
+    scenes, report = read_all(path, "gqa")
+    assert scenes == [] and report.entries[0].field == "width"
+    assert "image size missing" in report.entries[0].reason
+    tiny_png("images/42.jpg", 64, 48)
+    scenes, report = read_all(path, "gqa", image_root=tmp_path / "images")
+    assert (scenes[0].width, scenes[0].height) == (64, 48) and report.total == 0
+    scenes, _ = read_all(path, "gqa", image_size=(30, 20))
+    assert (scenes[0].width, scenes[0].height) == (30, 20)
+
+
+@pytest.mark.parametrize("text", ['{"a": {"width": 10', "", "[1, 2]"])
+def test_unreadable_file_is_one_file_reject(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "g.json"
+    path.write_text(text)
+    scenes, report = read_all(path, "gqa")
+    assert scenes == [] and dict(report.rejected) == {"file": 1}
+
+
+def test_strict_raises_first_reject(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "g.json", {"a": gqa_scene(**{"1": obj("cat", 1, 1, 0, 5)})})
+    with pytest.raises(SceneValidationError) as info:
+        list(read(path, "gqa", strict=True))
+    assert info.value.record == "a" and info.value.field == "objects[1].box"
+
+
+def test_wrong_types_never_traceback(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "g.json", {
+        "a": "not a scene", "b": {"width": 10, "height": 10, "objects": [1, 2]},
+        "c": {"width": -3, "height": 10, "objects": {}},
+        "d": {"width": 10, "height": 10, "objects": {"1": {**obj("x", 0, 0, 1, 1), "relations": [{"name": 3, "object": []}]}}},
+    })
+    scenes, report = read_all(path, "gqa")
+    assert scenes == [] and report.total == 4

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.io.readers import detect_format
+from veriscene.scene.masks import decode_mask
+
+from .reader_helpers import assert_round_trip, fields, read_all, write_json
+
+H, W = 12, 16
+
+
+def stage(image_id: str, annotation: dict) -> dict:
+    return {image_id: {"data_path": f"/data/{image_id}.jpg", "annotation": {"width": W, "height": H, **annotation}, "source": "test"}}
+
+
+def masks() -> np.ndarray:
+    m = np.zeros((2, H, W), bool)
+    m[0, 1:5, 1:6] = True
+    m[1, 6:11, 8:15] = True
+    return m
+
+
+def depth_map() -> np.ndarray:
+    d = np.zeros((H, W), np.uint8)
+    d[1:5, 1:6] = 255  # object 0: as close as it gets
+    d[6:11, 8:15] = 51  # object 1: far
+    return d
+
+
+DET = {"labels": ["Dogs", "ball"], "bboxes": [[1, 1, 6, 5], [8, 6, 15, 11]], "det_scores": [0.9, 0.5]}
+
+
+def write_set(root: Path, seg_name: str = "img1_mask.npy", **overrides: dict) -> Path:
+    write_json(root / "object-detection-annotations.json", stage("img1", overrides.get("det", DET)))
+    write_json(root / "segmentation-annotations.json", stage("img1", {**DET, "seg_mask_id": seg_name, **overrides.get("seg", {})}))
+    write_json(root / "depth-estimation-annotations.json", stage("img1", {"depth_mask_id": "img1_depth.npy"}))
+    write_json(root / "image-attributes-annotations.json", stage("img1", overrides.get("attr", {"attributes": [["brown and small"], []]})))
+    write_json(root / "image-relations-annotations.json", stage("img1", overrides.get("rel", {"relations": [[0, "playing with", 1]]})))
+    (root / "seg_masks").mkdir(exist_ok=True)
+    (root / "depth_masks").mkdir(exist_ok=True)
+    np.save(root / "depth_masks" / "img1_depth.npy", depth_map())
+    return root
+
+
+def test_merged_stages_with_npy_masks_and_depth(tmp_path: Path) -> None:
+    root = write_set(tmp_path)
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    assert detect_format(root) == "provision"
+    scenes, report = read_all(root, "provision")
+    (s,) = scenes
+    assert s.image_id == "img1" and s.names == ("dog", "ball")
+    assert s.attributes == (("brown", "small"), ())
+    assert s.relations == ((0, "playing with", 1),)
+    np.testing.assert_array_equal(decode_mask(s.masks[1]), masks()[1])
+    np.testing.assert_allclose(s.depth, [0.0, 0.8], atol=1e-6)  # 255 (closest) -> 0; 51 -> 0.8
+    assert s.depth[0] < s.depth[1]
+    assert s.meta["det_scores"] == [0.9, 0.5] and "larger = closer" in s.meta["source_depth_map"]["encoding"]
+    assert report.total == 0
+    assert_round_trip(scenes, tmp_path)
+
+
+def test_pickled_masks_need_allow_pickle(tmp_path: Path) -> None:
+    from scipy import sparse
+
+    root = write_set(tmp_path, seg_name="img1_mask.pkl")
+    with open(root / "seg_masks" / "img1_mask.pkl", "wb") as fh:
+        pickle.dump([sparse.csr_matrix(m) for m in masks()], fh)
+    scenes, report = read_all(root, "provision")
+    assert scenes == [] and "--allow-pickle" in report.entries[0].reason
+    assert report.entries[0].field == "seg_mask_id"
+    scenes, report = read_all(root, "provision", allow_pickle=True)
+    np.testing.assert_array_equal(decode_mask(scenes[0].masks[0]), masks()[0])
+
+
+def test_object_arrays_in_npy_are_refused(tmp_path: Path) -> None:
+    root = write_set(tmp_path)
+    np.save(root / "seg_masks" / "img1_mask.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    scenes, report = read_all(root, "provision")
+    assert scenes == [] and "without unpickling" in report.entries[0].reason
+
+
+def test_transposed_masks_are_accepted_and_counted(tmp_path: Path) -> None:
+    root = write_set(tmp_path)
+    np.save(root / "seg_masks" / "img1_mask.npy", np.swapaxes(masks(), 1, 2))
+    scenes, report = read_all(root, "provision")
+    np.testing.assert_array_equal(decode_mask(scenes[0].masks[0]), masks()[0])
+    assert report.repairs["maps_transposed"] == 1
+
+
+@pytest.mark.parametrize(
+    "overrides, field, reason",
+    [
+        ({"attr": {"attributes": [["red"]]}}, "attributes", "one entry per object"),
+        ({"rel": {"relations": [[0, "on", 7]]}}, "relations[0]", "dangling"),
+        ({"rel": {"relations": [["a", "on", 1]]}}, "relations[0]", "subject index"),
+        ({"det": {**DET, "bboxes": [[6, 1, 1, 5], [8, 6, 15, 11]]}}, "bboxes", "disagree"),
+        ({"det": {**DET, "bboxes": [[6, 1, 1, 5], [8, 6, 15, 11]]}, "seg": {"bboxes": [[6, 1, 1, 5], [8, 6, 15, 11]]}}, "objects[0].bbox", "inverted"),
+        ({"det": {**DET, "det_scores": [0.3]}}, "det_scores", "one entry per object"),
+    ],
+)
+def test_bad_records(tmp_path: Path, overrides: dict, field: str, reason: str) -> None:
+    root = write_set(tmp_path, **overrides)
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    scenes, report = read_all(root, "provision")
+    assert scenes == []
+    assert fields(report) == [("img1", field)] and reason in report.entries[0].reason
+
+
+def test_missing_mask_file(tmp_path: Path) -> None:
+    root = write_set(tmp_path)
+    scenes, report = read_all(root, "provision")
+    assert scenes == [] and "missing mask file" in report.entries[0].reason
+
+
+def test_size_from_image_header_by_file_name(tmp_path: Path, tiny_png) -> None:
+    root = tmp_path / "set"
+    write_json(root / "object-detection-annotations.json", {"img1": {"data_path": "/elsewhere/img1.jpg",
+               "annotation": {"labels": ["cup"], "bboxes": [[0, 0, 4, 4]]}}})
+    scenes, report = read_all(root, "provision")
+    assert scenes == [] and report.entries[0].field == "width"
+    tiny_png("imgs/img1.jpg", 8, 6)
+    scenes, report = read_all(root, "provision", image_root=tmp_path / "imgs")
+    assert (scenes[0].width, scenes[0].height) == (8, 6) and scenes[0].names == ("cup",)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.io.readers import detect_format
+
+from .reader_helpers import assert_round_trip, fields, read_all, write_json
+
+
+def vg_obj(oid: int, name: str, x=0, y=0, w=10, h=10, attrs=None, key="names", id_key="object_id") -> dict:
+    names = [name] if key in ("names", "object_names") else name
+    out = {id_key: oid, "x": x, "y": y, "w": w, "h": h, key: names, "synsets": [f"{name}.n.01"]}
+    if attrs is not None:
+        out["attributes"] = attrs
+    return out
+
+
+SCENE_GRAPHS = [
+    {
+        "image_id": 1,
+        "objects": [vg_obj(10, "Shirts", 5, 5, 20, 20, ["White"]), vg_obj(11, "man", 0, 0, 50, 90)],
+        "relationships": [{"relationship_id": 1, "predicate": "ON", "subject_id": 10, "object_id": 11}],
+    },
+    {"image_id": 2, "objects": [vg_obj(20, "tree", 90, 10, 30, 30)], "relationships": []},
+]
+IMAGE_DATA = [{"image_id": 1, "width": 100, "height": 100}, {"id": 2, "width": 100, "height": 50}]
+
+
+def test_scene_graphs_json(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "scene_graphs.json", SCENE_GRAPHS)
+    write_json(tmp_path / "image_data.json", IMAGE_DATA)
+    assert detect_format(path) == "visual_genome" and detect_format(tmp_path) == "visual_genome"
+    scenes, report = read_all(path, "visual_genome")
+    a, b = scenes
+    assert a.names == ("shirt", "man") and a.attributes == (("white",), ())
+    assert a.relations == ((0, "on", 1),)
+    assert a.meta["object_ids"] == ["10", "11"] and a.meta["synsets"] == ["Shirts.n.01", "man.n.01"]
+    np.testing.assert_allclose(b.boxes, [[90, 10, 100, 40]])  # clipped to width 100
+    assert (b.width, b.height) == (100, 50)
+    assert report.total == 0 and report.boxes_clipped == 1
+    assert_round_trip(scenes, tmp_path)
+
+
+def test_split_layout_v12(tmp_path: Path) -> None:
+    write_json(tmp_path / "image_data.json", IMAGE_DATA)
+    write_json(tmp_path / "objects.json", [
+        {"image_id": 1, "objects": [vg_obj(10, "shirt"), vg_obj(11, "man", 0, 0, 50, 90)]},
+    ])
+    write_json(tmp_path / "attributes.json", [
+        {"image_id": 1, "attributes": [{**vg_obj(10, "shirt"), "attributes": ["white", "striped"]}]},
+    ])
+    write_json(tmp_path / "relationships.json", [
+        {"image_id": 1, "relationships": [
+            {"predicate": "wears", "subject": vg_obj(11, "man", 0, 0, 50, 90), "object": vg_obj(10, "shirt")},
+            # the hat is only known from this relationship: it is added with its box
+            {"predicate": "has", "subject": vg_obj(11, "man"), "object": vg_obj(12, "hat", 1, 1, 5, 5)},
+        ]},
+        {"image_id": 2, "relationships": []},
+    ])
+    for given in (tmp_path, tmp_path / "objects.json", tmp_path / "relationships.json"):
+        scenes, report = read_all(given, "vg")
+        assert [s.image_id for s in scenes] == ["1", "2"], given
+        s = scenes[0]
+        assert s.names == ("shirt", "man", "hat")
+        assert s.attributes[0] == ("striped", "white")
+        assert s.relations == ((1, "wears", 0), (1, "has", 2))
+        assert report.total == 0
+    assert_round_trip(scenes, tmp_path)
+
+
+def test_v10_keys_and_single_image_dict(tmp_path: Path) -> None:
+    write_json(tmp_path / "objects.json", {  # one image dict, not a list
+        "id": 7, "width": 40, "height": 30,
+        "objects": [vg_obj(1, "cats", id_key="id", key="object_names"), vg_obj(2, "mat", 0, 20, 40, 10, id_key="id", key="name")],
+    })
+    write_json(tmp_path / "relationships.json", {"id": 7, "relationships": [
+        {"predicate": "on", "subject": {"id": 1, "name": "cat"}, "object": {"id": 2, "name": "mat"}},
+    ]})
+    scenes, report = read_all(tmp_path, "visual_genome")
+    (s,) = scenes
+    assert s.image_id == "7" and s.names == ("cat", "mat") and s.relations == ((0, "on", 1),)
+    assert report.total == 0
+
+
+def test_sizes_from_image_header(tmp_path: Path, tiny_png) -> None:
+    path = write_json(tmp_path / "scene_graphs.json", SCENE_GRAPHS[1:])
+    scenes, report = read_all(path, "visual_genome")
+    assert scenes == [] and "image size missing" in report.entries[0].reason
+    tiny_png("imgs/VG_100K/2.jpg", 200, 150)
+    scenes, report = read_all(path, "visual_genome", image_root=tmp_path / "imgs")
+    assert (scenes[0].width, scenes[0].height) == (200, 150)
+    assert report.repairs["sizes_from_image_header"] == 1
+
+
+@pytest.mark.parametrize(
+    "record, field, reason",
+    [
+        ({"image_id": 1, "objects": [vg_obj(10, "a"), vg_obj(10, "b")]}, "objects[10]", "duplicate object id"),
+        ({"image_id": 1, "objects": [vg_obj(10, "a")], "relationships": [{"predicate": "on", "subject_id": 10, "object_id": 99}]},
+         "relationships[0]", "dangling"),
+        ({"image_id": 1, "objects": [vg_obj(10, "a", w=-4)]}, "objects[10].box", "negative"),
+        ({"image_id": 1, "objects": [vg_obj(10, "a", attrs=[3])]}, "objects[10].attributes[0]", "must be a string"),
+        ({"image_id": 1, "objects": [{**vg_obj(10, "a"), "names": []}]}, "objects[10].names", "non-empty list"),
+        ({"image_id": 1, "objects": "nope"}, "objects", "must be a list"),
+        ({"image_id": 1, "objects": [vg_obj(10, "a")], "attributes": [{"object_id": 55, "attributes": ["red"]}]},
+         "attributes[0]", "does not have"),
+    ],
+)
+def test_bad_records(tmp_path: Path, record: dict, field: str, reason: str) -> None:
+    path = write_json(tmp_path / "scene_graphs.json", [record, SCENE_GRAPHS[1]])
+    write_json(tmp_path / "image_data.json", IMAGE_DATA)
+    scenes, report = read_all(path, "visual_genome")
+    assert [s.image_id for s in scenes] == ["2"]
+    assert fields(report) == [("1", field)] and reason in report.entries[0].reason
+
+
+def test_duplicate_image_ids_and_truncated_file(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "scene_graphs.json", [SCENE_GRAPHS[1], SCENE_GRAPHS[1]])
+    write_json(tmp_path / "image_data.json", IMAGE_DATA)
+    scenes, report = read_all(path, "visual_genome")
+    assert len(scenes) == 1 and "duplicate image id" in report.entries[0].reason
+    path.write_text(path.read_text()[:-20])
+    scenes, report = read_all(path, "visual_genome")
+    assert scenes == [] and report.entries[0].level == "file" and "truncated" in report.entries[0].reason

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from veriscene.io.readers import (
+    READERS,
+    FormatDetectionError,
+    detect,
+    detect_format,
+    read,
+    register_reader,
+    resolve_format,
+)
+from veriscene.io.rejects import RejectReport
+
+
+def test_registered_formats_snapshot() -> None:
+    assert sorted(READERS) == [
+        "clevr", "coco", "gqa", "open_images", "provision", "veriscene_jsonl", "visual_genome",
+    ]
+
+
+def test_duplicate_registration_is_refused() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        register_reader("gqa", READERS["gqa"])
+
+
+@pytest.mark.parametrize("alias, name", [("vg", "visual_genome"), ("COCO-panoptic", "coco"), ("jsonl", "veriscene_jsonl")])
+def test_aliases(alias: str, name: str) -> None:
+    assert resolve_format(alias) == name
+
+
+def test_unknown_format_suggests_close_names() -> None:
+    with pytest.raises(KeyError, match="did you mean clevr"):
+        resolve_format("clever")
+
+
+def test_options_for_other_formats(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps({"1": {"width": 5, "height": 5, "objects": {}}}))
+    assert len(list(read(path, "gqa", allow_pickle=False))) == 1  # unset: ignored
+    with pytest.raises(TypeError, match="does not apply to format 'gqa'"):
+        read(path, "gqa", allow_pickle=True)
+
+
+@pytest.mark.parametrize(
+    "name, content, fmt",
+    [
+        ("a.json", {"1": {"width": 5, "height": 5, "objects": {"2": {"name": "x", "x": 0, "y": 0, "w": 1, "h": 1, "relations": []}}}}, "gqa"),
+        ("a.json", {"images": [{"id": 1, "file_name": "a.jpg"}], "annotations": []}, "coco"),
+        ("a.json", [{"image_id": 1, "objects": [{"object_id": 1}]}], "visual_genome"),
+        ("a.json", {"scenes": [{"image_index": 0, "objects": []}]}, "clevr"),
+        ("a.json", {"x": {"annotation": {"labels": [], "bboxes": []}}}, "provision"),
+        ("relationships.json", [], "visual_genome"),
+    ],
+)
+def test_detect_json(tmp_path: Path, name: str, content: object, fmt: str) -> None:
+    path = tmp_path / name
+    path.write_text(json.dumps(content))
+    assert detect_format(path) == fmt
+    assert detect(path)[1]  # a reason is given
+
+
+def test_detect_failures(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    (tmp_path / "y.csv").write_text("a,b\n")
+    for p in (tmp_path / "x.json", tmp_path / "y.csv", tmp_path):
+        with pytest.raises(FormatDetectionError, match="--from"):
+            detect_format(p)
+    with pytest.raises(FileNotFoundError):
+        detect_format(tmp_path / "nope.json")
+
+
+def test_auto_read(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps({"1": {"width": 5, "height": 5, "objects": {"a": {"name": "x", "x": 0, "y": 0, "w": 1, "h": 1}}}}))
+    report = RejectReport()
+    assert [s.image_id for s in read(path, report=report)] == ["1"]

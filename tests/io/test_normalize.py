@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from veriscene.io.normalize import Normalizer
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Dog", "dog"), ("  Tennis   Balls ", "tennis ball"), ("people", "person"), ("Men", "man"),
+        ("leaves", "leaf"), ("boxes", "box"), ("buses", "bus"), ("bus", "bus"), ("glass", "glass"),
+        ("cactus", "cactus"), ("jeans", "jeans"), ("glasses", "glasses"), ("gas", "gas"),
+        ("tennis", "tennis"), ("fire_hydrant", "fire hydrant"), ("t-shirt", "t-shirt"), ("sheep", "sheep"),
+    ],
+)
+def test_names(raw: str, expected: str) -> None:
+    assert Normalizer().name(raw) == expected
+
+
+def test_synonyms_are_extendable_and_normalised() -> None:
+    norm = Normalizer({"T Shirt": "shirt"}, attribute_synonyms={"Crimson": "red"}, predicate_synonyms={"on top of": "on"})
+    assert norm.name("t  shirts") == "shirt"
+    assert norm.attribute(" CRIMSON ") == "red" and norm.attribute("grey") == "gray"
+    assert norm.predicate("On  Top Of") == "on"
+    norm.add_synonyms({"puppy": "dog"})
+    assert norm.name("Puppies") == "dog"
+    with pytest.raises(ValueError):
+        norm.add_synonyms({"": "x"})
+    with pytest.raises(ValueError):
+        norm.add_synonyms({"a": "b"}, kind="colour")
+
+
+def test_singularize_off() -> None:
+    assert Normalizer(singularize=False).name("Dogs") == "dogs"
+
+
+def test_from_file(tmp_path: Path) -> None:
+    flat = tmp_path / "flat.json"
+    flat.write_text(json.dumps({"kitty": "cat"}))
+    assert Normalizer.from_file(flat).name("Kitties") == "cat"
+    sections = tmp_path / "s.json"
+    sections.write_text(json.dumps({"names": {"kitty": "cat"}, "attributes": {"scarlet": "red"}}))
+    n = Normalizer.from_file(sections)
+    assert n.name("kitty") == "cat" and n.attribute("Scarlet") == "red"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        Normalizer.from_file(bad)
