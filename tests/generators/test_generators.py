@@ -23,7 +23,7 @@ def qa(street, name, seed=0):
     out = {}
     for cand in gen.propose(ctx):
         try:
-            answer = execute(cand.program, street)
+            answer = execute(cand.get_program(), street)
         except Exception:
             continue
         out[gen.templates[cand.group][0].format(**cand.slots)] = answer

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 import numpy as np
 
@@ -30,12 +30,24 @@ class GeneratorConfig:
 
 @dataclass
 class Candidate:
-    program: list[dict[str, Any]]
+    """A proposed question. Give `program` directly, or `program=None` and a `build` function that
+    makes it: with `expected` set too, the program is then built only if the candidate is picked,
+    which keeps generators with many candidates cheap."""
+
+    program: list[dict[str, Any]] | None
     slots: dict[str, str]
     group: str = "default"  # which template group phrases it
     distractors: Sequence[Any] = ()  # wrong answers (JSON form) for multiple choice
     expected: Any = None  # what the generator meant the answer to be (checked against the program)
     meta: dict[str, Any] = field(default_factory=dict)
+    build: Callable[[], list[dict[str, Any]]] | None = None
+
+    def get_program(self) -> list[dict[str, Any]]:
+        if self.program is None:
+            if self.build is None:
+                raise ValueError("a candidate needs a program or a build function")
+            self.program = self.build()
+        return self.program
 
 
 @dataclass

@@ -31,3 +31,18 @@ def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list
     else:
         order = rng.choice(len(items), size=k, replace=False)
     return [items[int(i)] for i in order]
+
+
+def name_query(name: str, attributes: Sequence[str], final_op: str, image: int = 0) -> list[dict[str, Any]]:
+    """Program: objects named `name` with `attributes`, then `final_op` ("count", "exists")."""
+    b = ProgramBuilder()
+    b.add(final_op, name_set_nodes(b, name, attributes, image))
+    return b.program
+
+
+def referent_query(referents: Sequence[Referent], final_op: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Program: `unique` of each referent, then `final_op` over those objects (in order)."""
+    b = ProgramBuilder()
+    objects = [add_unique(b, r) for r in referents]
+    b.add(final_op, *objects, args=list(args))
+    return b.program

@@ -54,6 +54,74 @@ def balanced_pick(candidates: list[Candidate], answers: list[Any], k: int, rng: 
     return picked
 
 
+_PENDING = object()  # answer not computed yet (or the program failed)
+
+
+class _CandidatePool:
+    """A generator's candidates on one scene, grouped by answer, executed lazily.
+
+    A candidate that states its `expected` answer is grouped by it and its program is executed
+    only when picked (the program's result must equal `expected`, else the candidate is dropped
+    and counted); other candidates are executed up front to learn their answer. Each pick draws an
+    answer group uniformly among those not used yet, then a candidate within it.
+    """
+
+    def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext, candidates: list[Candidate]) -> None:
+        self.runner, self.gen, self.ctx = runner, gen, ctx
+        self.candidates = candidates
+        self.answers: list[Any] = []
+        self.groups: dict[bytes, list[int]] = {}
+        self.any_valid = False
+        for i, cand in enumerate(candidates):
+            answer: Any = _PENDING
+            if cand.expected is not None:
+                key = _key(cand.expected)
+            else:
+                answer = self._run(cand)
+                if answer is _PENDING:
+                    self.answers.append(answer)
+                    continue
+                key = _key(answer)
+                self.any_valid = True
+            self.answers.append(answer)
+            self.groups.setdefault(key, []).append(i)
+
+    def _run(self, cand: Candidate) -> Any:
+        """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
+        try:
+            answer = execute(cand.get_program(), self.ctx.exec_ctx, check=False)
+        except ExecutionFailure:
+            self.runner.stats[f"rejected_program:{self.gen.name}"] += 1
+            return _PENDING
+        if cand.expected is not None and _key(answer) != _key(cand.expected):
+            # The generator's wording assumed another answer: never emit such a question.
+            self.runner.stats[f"rejected_inconsistent:{self.gen.name}"] += 1
+            return _PENDING
+        return answer
+
+    def pick(self, k: int) -> list[tuple[Candidate, Any]]:
+        """Up to k (candidate, answer) pairs with distinct answers, answer groups drawn uniformly."""
+        rng = self.ctx.rng
+        keys = sorted(self.groups)
+        picked: list[tuple[Candidate, Any]] = []
+        while len(picked) < k and keys:
+            slot = int(rng.integers(len(keys)))
+            members = self.groups[keys[slot]]
+            j = int(rng.integers(len(members)))
+            i = members[j]
+            if self.answers[i] is _PENDING:
+                self.answers[i] = self._run(self.candidates[i])
+                if self.answers[i] is _PENDING:  # failed: drop it and draw again
+                    members.pop(j)
+                    if not members:
+                        del self.groups[keys.pop(slot)]
+                    continue
+                self.any_valid = True
+            keys.pop(slot)
+            picked.append((self.candidates[i], self.answers[i]))
+        return picked
+
+
 class SceneRunner:
     """Runs a fixed list of generators; keeps counters of what was skipped or rejected."""
 
@@ -64,6 +132,7 @@ class SceneRunner:
         self.seed = seed
         self.modes = tuple(modes)
         self.stats: Counter[str] = Counter()
+        self._configs: dict[str, dict[str, Any]] = {}
 
     def run(self, scene: Scene, image_path: str | None = None) -> list[Sample]:
         index = SceneIndex(scene)
@@ -77,34 +146,23 @@ class SceneRunner:
                 continue
             rng = np.random.default_rng(derive_seed(scene_seed, gen.name))
             ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
-            candidates, answers = self._execute(gen, ctx)
+            pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
             modes = [m for m in self.modes if m in gen.modes] or [m for m in gen.modes if m == "caption"]
             for mode in modes:
-                for i in balanced_pick(candidates, answers, gen.config.per_scene, rng):
-                    sample = self._render(gen, ctx, candidates[i], answers[i], mode, scene_seed, image_path)
+                for cand, answer in pool.pick(gen.config.per_scene):
+                    sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
                     if sample is not None and sample.id not in seen:
                         seen.add(sample.id)
                         samples.append(sample)
+            if not pool.any_valid:
+                self.stats[f"no_candidates:{gen.name}"] += 1
         return samples
 
-    def _execute(self, gen: Generator, ctx: GenContext) -> tuple[list[Candidate], list[Any]]:
-        kept: list[Candidate] = []
-        answers: list[Any] = []
-        for cand in gen.propose(ctx):
-            try:
-                answer = execute(cand.program, ctx.exec_ctx)
-            except ExecutionFailure:
-                self.stats[f"rejected_program:{gen.name}"] += 1
-                continue
-            if cand.expected is not None and _key(answer) != _key(cand.expected):
-                # The generator's wording assumed another answer: never emit such a question.
-                self.stats[f"rejected_inconsistent:{gen.name}"] += 1
-                continue
-            kept.append(cand)
-            answers.append(answer)
-        if not kept:
-            self.stats[f"no_candidates:{gen.name}"] += 1
-        return kept, answers
+    def _config_dict(self, gen: Generator) -> dict[str, Any]:
+        cached = self._configs.get(gen.name)
+        if cached is None:
+            cached = self._configs[gen.name] = asdict(gen.config)
+        return dict(cached)
 
     def _render(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any, mode: str,
                 scene_seed: int, image_path: str | None) -> Sample | None:
@@ -113,7 +171,7 @@ class SceneRunner:
         question = templates[t].format(**cand.slots)
         question = question[:1].upper() + question[1:]
         choices = None
-        meta: dict[str, Any] = {"mode": mode, "config": asdict(gen.config)}
+        meta: dict[str, Any] = {"mode": mode, "config": self._config_dict(gen)}
         if gen.answer_type in ("box", "point"):
             meta["box_format"] = gen.config.box_format
             meta["image_size"] = [ctx.scene.width, ctx.scene.height]
@@ -130,7 +188,7 @@ class SceneRunner:
         template_id = f"{cand.group}.{t}"
         images = [{"id": ctx.scene.image_id, "path": image_path if image_path is not None else ctx.scene.image}]
         return Sample(
-            id=sample_id(gen.name, [ctx.scene.image_id], cand.program, template_id, question),
+            id=sample_id(gen.name, [ctx.scene.image_id], cand.get_program(), template_id, question),
             task=gen.name,
             family=gen.family,
             images=images,
@@ -138,7 +196,7 @@ class SceneRunner:
             answer=answer,
             answer_type=gen.answer_type,
             choices=choices,
-            program=cand.program,
+            program=cand.get_program(),
             template_id=template_id,
             generator_version=gen.version,
             seed=scene_seed,

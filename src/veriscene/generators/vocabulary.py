@@ -39,7 +39,11 @@ class Vocabulary:
         return sorted(self.names)
 
     def attributes_of_type(self, kind: str) -> list[str]:
-        return sorted(a for a in self.attributes if attribute_type(a) == kind)
+        """Sorted attribute words of a type (cached: the vocabulary is fixed once a run starts)."""
+        cache = self.__dict__.setdefault("_by_type", {})
+        if kind not in cache:
+            cache[kind] = sorted(a for a in self.attributes if attribute_type(a) == kind)
+        return cache[kind]
 
     def attribute_types(self) -> list[str]:
         return sorted({attribute_type(a) for a in self.attributes})

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator
-from veriscene.generators.common import add_unique, name_set_nodes
+from veriscene.generators.common import name_query, referent_query
 from veriscene.generators.registry import register
-from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase, refer
 from veriscene.text import plural, with_article
 from veriscene.vocab import UNTYPED, attribute_type
@@ -37,12 +37,14 @@ class QueryAttribute(Generator):
                 ref = refer(ctx.index, i, exclude_types=(kind,))
                 if ref is None:
                     continue
-                b = ProgramBuilder()
-                b.add("query_attribute", add_unique(b, ref), args=[kind])
                 own = set(ctx.scene.attributes[i])
+                values = [a for a in ctx.scene.attributes[i] if attribute_type(a) == kind]
+                if len(values) != 1:
+                    continue  # two colours: "What color is it?" has no single answer
                 distractors = [a for a in ctx.vocab.attributes_of_type(kind) if a not in own]
                 group = kind if kind in self.templates else "typed"
-                yield Candidate(b.program, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors)
+                yield Candidate(None, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors,
+                                expected=values[0], build=partial(referent_query, (ref,), "query_attribute", (kind,)))
 
 
 @register("attribute.exists.v1", family="attribute")
@@ -67,8 +69,7 @@ class AttributeExists(Generator):
             kinds = sorted({attribute_type(a) for a in present} - {UNTYPED})
             absent = [a for k in kinds for a in ctx.vocab.attributes_of_type(k) if a not in present]
             for attr, expected in [(a, True) for a in present] + [(a, False) for a in absent]:
-                b = ProgramBuilder()
-                b.add("exists", name_set_nodes(b, name, (attr,)))
                 slots = {"a_phrase": with_article(noun_phrase(name, (attr,))), "name": name, "attr": attr,
                          "names": plural(name)}
-                yield Candidate(b.program, slots, expected=expected, distractors=[not expected])
+                yield Candidate(None, slots, expected=expected, distractors=[not expected],
+                                build=partial(name_query, name, (attr,), "exists"))

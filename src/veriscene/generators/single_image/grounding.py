@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
 from veriscene.generators.base import Candidate, GenContext, Generator
-from veriscene.generators.common import add_unique
+from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
-from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import refer
 from veriscene.scene.model import Scene
 
@@ -41,11 +41,10 @@ class GroundObject(Generator):
             ref = refer(ctx.index, i)
             if ref is None:
                 continue
-            b = ProgramBuilder()
-            b.add("query_box", add_unique(b, ref))
             others = [[round(v, 2) for v in box] for j, box in enumerate(boxes) if j != i]
             slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
-            yield Candidate(b.program, slots, distractors=others)
+            yield Candidate(None, slots, distractors=others, expected=[round(v, 2) for v in boxes[i]],
+                            build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return format_box(value, (scene.width, scene.height), self.config.box_format)

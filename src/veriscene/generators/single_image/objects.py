@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from functools import partial
+from typing import Any, Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import name_set_nodes, sample_up_to
+from veriscene.generators.common import name_query, name_set_nodes, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
@@ -31,9 +32,8 @@ class ObjectExists(Generator):
         present = sorted(ctx.index.by_name)
         absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
         for name, expected in [(n, True) for n in present] + [(n, False) for n in sample_up_to(ctx.rng, absent, 4)]:
-            b = ProgramBuilder()
-            b.add("exists", name_set_nodes(b, name))
-            yield Candidate(b.program, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected])
+            yield Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
+                            build=partial(name_query, name, (), "exists"))
 
 
 @register("object.count.v1", family="counting")
@@ -61,9 +61,11 @@ class CountObjects(Generator):
         phrases.update((n, ()) for n in sample_up_to(ctx.rng, absent, 1))
         top = max(len(ctx.scene), 4)
         for name, attrs in sorted(phrases):
-            b = ProgramBuilder()
-            b.add("count", name_set_nodes(b, name, attrs))
-            yield Candidate(b.program, {"objs": plural(noun_phrase(name, attrs))}, distractors=list(range(top + 2)))
+            members = set(ctx.index.by_name.get(name, ()))
+            for a in attrs:
+                members &= set(ctx.index.by_attribute.get(a, ()))
+            yield Candidate(None, {"objs": plural(noun_phrase(name, attrs))}, expected=len(members),
+                            distractors=list(range(top + 2)), build=partial(name_query, name, attrs, "count"))
 
 
 @register("counting.compare.v1", family="counting")
@@ -84,14 +86,18 @@ class CompareCounts(Generator):
             for b_name in names:
                 if a == b_name:
                     continue
+                n_a, n_b = len(ctx.index.by_name[a]), len(ctx.index.by_name[b_name])
                 for how in ("greater", "less", "equal"):
-                    b = ProgramBuilder()
-                    ca = b.add("count", name_set_nodes(b, a))
-                    cb = b.add("count", name_set_nodes(b, b_name))
-                    b.add("compare_int", ca, cb, args=[how])
-                    n_a, n_b = len(ctx.index.by_name[a]), len(ctx.index.by_name[b_name])
                     truth = n_a > n_b if how == "greater" else n_a < n_b if how == "less" else n_a == n_b
                     yield Candidate(
-                        b.program, {"as_": plural(a), "bs": plural(b_name)}, group=how,
-                        expected=truth, distractors=[not truth],
+                        None, {"as_": plural(a), "bs": plural(b_name)}, group=how,
+                        expected=truth, distractors=[not truth], build=partial(_compare_program, a, b_name, how),
                     )
+
+
+def _compare_program(a: str, b_name: str, how: str) -> list[dict[str, Any]]:
+    b = ProgramBuilder()
+    ca = b.add("count", name_set_nodes(b, a))
+    cb = b.add("count", name_set_nodes(b, b_name))
+    b.add("compare_int", ca, cb, args=[how])
+    return b.program

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator
-from veriscene.generators.common import add_unique, sample_up_to
+from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
-from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, refer
 from veriscene.text import relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
@@ -54,14 +54,11 @@ class RelationExists(Generator):
                 negatives = sample_up_to(ctx.rng, [p for p in vocab_predicates if p not in held], 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
-                b = ProgramBuilder()
-                a_node = add_unique(b, refs[s])
-                b_node = add_unique(b, refs[o])
-                b.add("has_relation", a_node, b_node, args=[predicate])
                 rel = relation_phrase(predicate).removeprefix("is ")
                 yield Candidate(
-                    b.program, {"the_a": refs[s].the, "the_b": refs[o].the, "rel": rel},
+                    None, {"the_a": refs[s].the, "the_b": refs[o].the, "rel": rel},
                     group=_kind(predicate), expected=expected, distractors=[not expected],
+                    build=partial(referent_query, (refs[s], refs[o]), "has_relation", (predicate,)),
                 )
 
 
@@ -92,7 +89,6 @@ class QueryRelation(Generator):
             # Distractors of the same phrasing kind that do not hold from A to B (the converse,
             # which holds from B to A, is a good hard negative).
             same_kind = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
-            b = ProgramBuilder()
-            b.add("query_relation", add_unique(b, refs[s]), add_unique(b, refs[o]))
-            yield Candidate(b.program, {"the_a": refs[s].the, "the_b": refs[o].the}, group=group,
-                            expected=predicate, distractors=same_kind)
+            yield Candidate(None, {"the_a": refs[s].the, "the_b": refs[o].the}, group=group,
+                            expected=predicate, distractors=same_kind,
+                            build=partial(referent_query, (refs[s], refs[o]), "query_relation"))
