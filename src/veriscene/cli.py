@@ -46,6 +46,7 @@ def demo(
     seed: int = typer.Option(0, "--seed", help="Run seed: the same seed gives byte-identical output."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for generation."),
 ) -> None:
     """Render the built-in synthetic world, generate samples with every generator, export LLaVA
     JSON and verify everything (Python: veriscene.demo.pipeline.run_demo)."""
@@ -55,7 +56,8 @@ def demo(
     labels = {"render": "rendering scenes", "generate": "generating", "verify": "verifying"}
     try:
         with stage_progress(labels) as advance:
-            result = run_demo(out, scenes=scenes, seed=seed, generators=generators, mode=mode, progress=advance)
+            result = run_demo(out, scenes=scenes, seed=seed, generators=generators, mode=mode, workers=workers,
+                              progress=advance)
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
     print_run_summary(result.summary, title=f"Demo: {scenes} scenes, seed {seed}")
@@ -70,30 +72,55 @@ def demo(
 
 @app.command()
 def generate(
-    scenes: Path = typer.Argument(..., help="Scene graphs in veriscene JSONL."),
+    scenes: Path = typer.Argument(..., help="Scene graphs: veriscene JSONL, or any format with --from."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
+                                    "clevr, provision, open_images (others are converted into OUT/scenes.jsonl)."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both (captions always run)."),
     per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (or Ray CPUs)."),
+    backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: start a local Ray)."),
+    shard_size: int = typer.Option(1000, "--shard-size", min=1, help="Scenes per shard."),
+    shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl) or zstd (kept as shards)."),
+    resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),
+    to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl)."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
 ) -> None:
-    """Generate samples from scene graphs (Python: veriscene.generate)."""
-    from veriscene.console import print_run_summary, progress_bar
+    """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
+    number of workers (Python: veriscene.generate)."""
+    from veriscene.console import console, print_run_summary, progress_bar
     from veriscene.engine.generate import count_lines, generate as run_generate
+    from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
 
     if not scenes.exists():
         _fail(f"scene file {scenes} does not exist")
+    total = count_lines(scenes) if scenes.is_file() and from_format == "jsonl" else None
     try:
-        with progress_bar("generating", count_lines(scenes)) as advance:
-            summary = run_generate(scenes, out, seed=seed, generators=generators, mode=mode,
-                                   per_scene=per_scene, strict=strict, progress=advance)
+        with progress_bar("generating", total) as advance:
+            summary = run_generate(
+                scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
+                workers=workers, backend=backend, address=address, shard_size=shard_size,
+                shard_format=shard_format, resume=resume, overwrite=overwrite, from_format=from_format,
+                progress=advance,
+            )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
+    except (RunExistsError, ResumeMismatchError, FileNotFoundError) as exc:
+        _fail(str(exc))
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
     print_run_summary(summary)
+    if to:
+        from veriscene.io.export import export
+
+        target = out / "export" / to
+        result = export(out, target, to=to)
+        console.print(f"exported {result.samples_written} samples to {target} ({to})")
 
 
 @app.command()
@@ -120,7 +147,8 @@ def verify(
 def list_generators(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List every registered generator with family, modes, requirements and answer type."""
+    """List every registered generator with family, modes, requirements, answer type and one
+    example question (its first question on a few built-in demo scenes)."""
     import json
 
     from veriscene.console import console
@@ -133,11 +161,11 @@ def list_generators(
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} generators")
-    for col in ("name", "family", "answer", "modes", "requires", "description"):
+    for col in ("name", "family", "answer", "modes", "requires", "example"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["name"], r["family"], r["answer_type"], ",".join(r["modes"]), ",".join(r["requires"]) or "-",
-                      r["description"])
+                      r["example"] or r["description"])
     console.print(table)
 
 

@@ -11,8 +11,11 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from array import array
+from collections import OrderedDict
+from typing import Any, Callable, Iterable, Iterator
 
+import numpy as np
 import orjson
 
 from veriscene.errors import ExecutionFailure, ProgramError, SceneValidationError
@@ -20,7 +23,9 @@ from veriscene.generators.registry import get_generator
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
-from veriscene.scene.jsonl import read_scenes
+from veriscene.engine.generate import iter_sample_lines
+from veriscene.engine.scan import stable_hash
+from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
 _COORD_TOLERANCE = 0.01  # pixels: stored boxes are rounded to 2 decimals
@@ -69,49 +74,90 @@ def answers_equal(stored: Any, found: Any, answer_type: str) -> bool:
     return type(stored) is type(found) and stored == found
 
 
+def _scenes_from_manifest(run_dir: Path) -> Path:
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise FileNotFoundError(f"{run_dir} has no manifest.json; pass the scenes file explicitly")
+    manifest = orjson.loads(manifest_path.read_bytes())
+    return run_dir / manifest["config"]["scenes"]["path"]
+
+
 def resolve_inputs(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None) -> tuple[Path, Path]:
-    """(samples file, scenes file) from a run folder or a samples file."""
+    """(run folder or samples file, scenes file) from a run folder or a samples file."""
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    run_dir = path if path.is_dir() else path.parent
+    scenes_path = Path(scenes) if scenes is not None else _scenes_from_manifest(run_dir)
+    if not scenes_path.exists():
+        raise FileNotFoundError(f"scenes file {scenes_path} does not exist")
+    return path, scenes_path
+
+
+class SceneLookup:
+    """image id -> Scene by seeking into the scene file.
+
+    One pass records a 64-bit hash of every image id with its line offset (16 bytes per scene), so
+    a sample, single- or multi-image, finds its scenes without the data set held in memory.
+    """
+
+    def __init__(self, path: Path, cache_size: int = 64) -> None:
+        hashes, offsets = array("Q"), array("q")
+        offset = 0
+        with open(path, "rb") as fh:
+            for line in fh:
+                start, offset = offset, offset + len(line)
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(record, dict) and "image_id" in record:
+                    hashes.append(stable_hash(str(record["image_id"])))
+                    offsets.append(start)
+        order = np.argsort(np.frombuffer(hashes, dtype=np.uint64), kind="stable") if hashes else np.empty(0, np.int64)
+        self._hashes = np.frombuffer(hashes, dtype=np.uint64)[order] if hashes else np.empty(0, np.uint64)
+        self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)
+        self._fh = open(path, "rb")
+        self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _load(self, image_id: str) -> Scene | None:
+        h = np.uint64(stable_hash(image_id))
+        k = int(np.searchsorted(self._hashes, h))
+        while k < len(self._hashes) and self._hashes[k] == h:
+            self._fh.seek(int(self._offsets[k]))
+            try:
+                scene = scene_from_dict(orjson.loads(self._fh.readline()))
+            except (SceneValidationError, orjson.JSONDecodeError):
+                scene = None
+            if scene is not None and scene.image_id == image_id:
+                return scene
+            k += 1
+        return None
+
+    def context(self, image_ids: list[str]) -> ExecutionContext | None:
+        """An execution context over these images (None if one is missing or invalid)."""
+        key = "\x00".join(image_ids)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        scenes = [self._load(i) for i in image_ids]
+        ctx = ExecutionContext([s for s in scenes if s is not None]) if all(s is not None for s in scenes) else None
+        self._cache[key] = ctx
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return ctx
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _sample_lines(path: Path) -> Iterator[bytes]:
     if path.is_dir():
-        samples = path / "samples.jsonl"
-        manifest_path = path / "manifest.json"
-        if scenes is None:
-            if not manifest_path.exists():
-                raise FileNotFoundError(f"{path} has no manifest.json; pass the scenes file explicitly")
-            manifest = orjson.loads(manifest_path.read_bytes())
-            scenes = path / manifest["scenes"]["path"]
+        yield from iter_sample_lines(path)
     else:
-        samples = path
-        if scenes is None:
-            manifest_path = path.parent / "manifest.json"
-            if not manifest_path.exists():
-                raise FileNotFoundError(f"no manifest.json beside {path}; pass the scenes file explicitly")
-            scenes = path.parent / orjson.loads(manifest_path.read_bytes())["scenes"]["path"]
-    if not samples.exists():
-        raise FileNotFoundError(f"samples file {samples} does not exist")
-    if not Path(scenes).exists():
-        raise FileNotFoundError(f"scenes file {scenes} does not exist")
-    return samples, Path(scenes)
-
-
-class _LazyScenes:
-    """image id -> Scene, reading the scene file only as far as needed (samples come in scene order)."""
-
-    def __init__(self, path: Path) -> None:
-        self._stream: Iterator[Scene] = read_scenes(path, on_error=lambda e: None)
-        self._scenes: dict[str, Scene] = {}
-        self._contexts: dict[str, ExecutionContext] = {}
-
-    def context(self, image_id: str) -> ExecutionContext | None:
-        while image_id not in self._scenes:
-            scene = next(self._stream, None)
-            if scene is None:
-                return None
-            self._scenes[scene.image_id] = scene
-        if image_id not in self._contexts:
-            self._contexts.clear()  # keep only the current scene's cached indexes
-            self._contexts[image_id] = ExecutionContext(self._scenes[image_id])
-        return self._contexts[image_id]
+        with open(path, "rb") as fh:
+            yield from fh
 
 
 def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
@@ -128,49 +174,60 @@ def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
     return None if chosen == expected else f"option {letter} is {chosen!r} but the answer is {expected!r}"
 
 
+def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyReport) -> None:
+    try:
+        sample = Sample.from_dict(orjson.loads(line))
+    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        report.problems.append(Problem(line_no, None, "unreadable", detail=str(exc)[:200]))
+        return
+    images = sample.images if isinstance(sample.images, list) else []
+    image_ids = [img.get("id") if isinstance(img, dict) else None for img in images]
+    if not image_ids or not all(isinstance(i, str) for i in image_ids):
+        report.problems.append(Problem(line_no, sample.id, "unreadable", detail="images must list image ids"))
+        return
+    ctx = lookup.context(image_ids)  # type: ignore[arg-type]
+    if ctx is None:
+        report.problems.append(Problem(line_no, sample.id, "missing_scene", detail=f"no valid scene for {image_ids}"))
+        return
+    try:
+        found = execute(sample.program, ctx)
+    except (ProgramError, ExecutionFailure, SceneValidationError, TypeError) as exc:
+        report.problems.append(Problem(line_no, sample.id, "program_error", detail=str(exc)[:200]))
+        return
+    if not answers_equal(sample.answer, found, sample.answer_type):
+        report.problems.append(Problem(line_no, sample.id, "mismatch", stored=sample.answer, computed=found))
+        return
+    if sample.choices is not None:
+        detail = _check_choice(sample, found, ctx.scene(0))
+        if detail is not None:
+            report.problems.append(Problem(line_no, sample.id, "choice_mismatch", detail=detail))
+            return
+    report.verified += 1
+    report.per_task[sample.task] += 1
+
+
 def verify(
     path: str | os.PathLike[str],
     scenes: str | os.PathLike[str] | None = None,
     *,
     progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
-    """Re-execute every sample's program; report mismatches and unreadable records."""
+    """Re-execute every sample's program; report mismatches and unreadable records.
+
+    `path` is a run folder (its manifest names the scene file) or a samples JSONL file (with the
+    run's manifest beside it, or `scenes` given).
+    """
     samples_path, scenes_path = resolve_inputs(path, scenes)
-    lookup = _LazyScenes(scenes_path)
+    lookup = SceneLookup(scenes_path)
     report = VerifyReport()
-    with open(samples_path, "rb") as fh:
-        for line_no, line in enumerate(fh, start=1):
+    try:
+        for line_no, line in enumerate(_sample_lines(samples_path), start=1):
             if not line.strip():
                 continue
             report.samples += 1
+            _verify_one(line_no, line, lookup, report)
             if progress is not None:
                 progress(1)
-            try:
-                sample = Sample.from_dict(orjson.loads(line))
-            except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-                report.problems.append(Problem(line_no, None, "unreadable", detail=str(exc)[:200]))
-                continue
-            image_ids = [img.get("id") for img in sample.images] if isinstance(sample.images, list) else []
-            if len(image_ids) != 1:
-                report.problems.append(Problem(line_no, sample.id, "unreadable", detail="expected exactly one image"))
-                continue
-            ctx = lookup.context(str(image_ids[0]))
-            if ctx is None:
-                report.problems.append(Problem(line_no, sample.id, "missing_scene", detail=f"no scene {image_ids[0]!r}"))
-                continue
-            try:
-                found = execute(sample.program, ctx)
-            except (ProgramError, ExecutionFailure, SceneValidationError, TypeError) as exc:
-                report.problems.append(Problem(line_no, sample.id, "program_error", detail=str(exc)[:200]))
-                continue
-            if not answers_equal(sample.answer, found, sample.answer_type):
-                report.problems.append(Problem(line_no, sample.id, "mismatch", stored=sample.answer, computed=found))
-                continue
-            if sample.choices is not None:
-                detail = _check_choice(sample, found, ctx.scene(0))
-                if detail is not None:
-                    report.problems.append(Problem(line_no, sample.id, "choice_mismatch", detail=detail))
-                    continue
-            report.verified += 1
-            report.per_task[sample.task] += 1
+    finally:
+        lookup.close()
     return report

@@ -20,8 +20,8 @@ def test_generate_writes_run_folder(tmp_path, scenes_file) -> None:
     summary = generate(scenes_file, out, seed=3)
     assert summary.scenes == 15 and summary.samples > 200
     manifest = orjson.loads((out / "manifest.json").read_bytes())
-    assert manifest["seed"] == 3 and manifest["counts"]["samples"] == summary.samples
-    assert manifest["scenes"]["path"] == "../in/scenes.jsonl" and len(manifest["scenes"]["sha256"]) == 64
+    assert manifest["config"]["seed"] == 3 and manifest["counts"]["samples"] == summary.samples
+    assert manifest["config"]["scenes"]["path"] == "../in/scenes.jsonl" and len(manifest["config"]["scenes"]["sha256"]) == 64
     first = orjson.loads((out / "samples.jsonl").read_bytes().splitlines()[0])
     assert first["images"][0]["path"] == "../in/images/demo-000000.png"  # relative to the run folder
     assert verify(out).ok

@@ -41,6 +41,7 @@ def run_demo(
     generators: str | None = None,
     mode: str = "both",
     render: bool = True,
+    workers: int = 1,
     progress: StageProgress | None = None,
 ) -> DemoResult:
     """Make the demo world and a verified data set from it (see module docstring)."""
@@ -56,8 +57,9 @@ def run_demo(
     scenes_path = out_dir / "scenes.jsonl"
     write_scenes(world, scenes_path)
     del world
-    summary = generate(scenes_path, out_dir, seed=seed, generators=generators, mode=mode,
-                       progress=tick("generate", scenes))
+    # The demo owns its folder: a second `make demo` replaces the first run.
+    summary = generate(scenes_path, out_dir, seed=seed, generators=generators, mode=mode, workers=workers,
+                       overwrite=True, progress=lambda n: progress("generate", n, scenes) if progress else None)
     llava_path = _export_llava(out_dir)
     report = verify(out_dir, progress=tick("verify", summary.samples))
     return DemoResult(out_dir=out_dir, summary=summary, verification=report, llava_path=llava_path)

@@ -1,44 +1,49 @@
-"""`generate`: scenes in, verified-by-construction samples out, streaming.
+"""`generate`: scenes in, verified-by-construction samples out; streaming, sharded, resumable.
 
 Output folder layout:
-    samples.jsonl    one sample record per line, in scene order, then generator-name order
-    manifest.json    inputs (path, sha256), seed, filled generator configs, modes, counts
-    vocabulary.json  names / attributes / predicates of the input (used for distractors)
-    rejects.jsonl    scene records that failed validation (file, record, field, reason)
+    samples.jsonl    every sample, in scene order (file order), then generator-name order, then
+                     mode (qa before mc); identical for any worker count, backend or resume
+    manifest.json    config (inputs + sha256, seed, filled generator configs, modes, shard size,
+                     version), per-shard line ranges, sample counts and checksums
+    vocabulary.json  names / attributes / predicates / co-occurrence of the input
+    rejects.jsonl    scene records that were refused: file, record (line), field, reason
+    shards/          per-shard files while running (kept as the output for --shard-format zstd)
 
-Sample image paths are relative to the output folder (or absolute when they cannot be).
-Two passes over the input: the first collects the vocabulary (so that distractors and negatives do
-not depend on scene order or worker count), the second generates.
+Steps: (1) a scan pass reads the input once for line offsets, the vocabulary, duplicate ids and
+the multi-image pool; (2) shards of `shard_size` lines run on the chosen backend; each finished
+shard is written atomically with a checksummed sidecar; (3) shards are concatenated in order.
+`resume=True` skips every shard whose sidecar and checksum are intact, so a run killed at any
+moment (even `kill -9` mid-write) completes without losing or duplicating a sample.
+
+Sample image paths are relative to the output folder (absolute when they cannot be).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import orjson
 
+from veriscene.engine.backends import run_tasks
+from veriscene.engine.manifest import (
+    RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
+)
+from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
+from veriscene.engine.shards import (
+    SHARD_FORMATS, RunSpec, ShardTask, decode, finished_sidecar, shard_name, shard_path, write_shard,
+)
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
-from veriscene.generators import SceneRunner, Vocabulary, select_generators
-from veriscene.io.rejects import RejectReport
-from veriscene.scene.jsonl import read_scenes
-from veriscene.scene.model import Scene
+from veriscene.generators import Generator, select_generators
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
+RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl")
 Progress = Callable[[int], None]
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
@@ -49,24 +54,75 @@ def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(mode)
 
 
-def _image_path(scene: Scene, scenes_dir: Path | None, out_dir: Path) -> str | None:
-    if scene.image is None:
+def count_lines(path: str | os.PathLike[str]) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def _instances(generators: str | None, per_scene: int | None) -> list[Generator]:
+    instances = []
+    for cls in select_generators(generators):
+        config = cls.Config() if per_scene is None else cls.Config(per_scene=per_scene)
+        instances.append(cls(config))
+    return instances
+
+
+def _version() -> str:
+    from veriscene import __version__
+
+    return __version__
+
+
+def _prepare_folder(out_dir: Path, config: dict[str, Any], resume: bool, overwrite: bool) -> dict[str, Any] | None:
+    """Check the output folder; returns the manifest of a finished identical run (nothing to do)."""
+    manifest = read_manifest(out_dir)
+    if manifest is not None and overwrite:
+        for name in RUN_FILES:
+            (out_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "shards", ignore_errors=True)
         return None
-    image = Path(scene.image)
-    if not image.is_absolute() and scenes_dir is not None:
-        image = scenes_dir / image
-    if not image.is_absolute():
-        return scene.image
-    try:
-        return os.path.relpath(image, out_dir)
-    except ValueError:  # different drive (Windows)
-        return str(image)
+    if manifest is None:  # a fresh folder, or a run killed before its manifest: start from scratch
+        return None
+    if not resume:
+        raise RunExistsError(
+            f"{out_dir} already holds a run (manifest.json); pass --resume to complete it or "
+            "--overwrite to replace it"
+        )
+    check_resume(manifest, config, out_dir)
+    done = manifest.get("status") == "complete" and (out_dir / "samples.jsonl").exists()
+    return manifest if done else None
 
 
-def write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    os.replace(tmp, path)
+def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
+           skip: dict[int, str]) -> Iterator[ShardTask]:
+    """Read the lines of each shard still to do (by seeking: done shards cost nothing)."""
+    with open(path, "rb") as fh:
+        for index in todo:
+            start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
+            fh.seek(scan.offsets[start])
+            lines = []
+            for j in range(start, end):
+                fh.seek(scan.offsets[j])
+                lines.append((scan.line_numbers[j], fh.readline().rstrip(b"\n")))
+            own = {n: r for n, r in skip.items() if lines and lines[0][0] <= n <= lines[-1][0]}
+            yield ShardTask(index, lines, own)
+
+
+def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
+    """Concatenate shard samples (jsonl format) and rejects, in shard order, atomically."""
+    if fmt == "jsonl":
+        tmp = out_dir / "samples.jsonl.tmp"
+        with open(tmp, "wb") as out:
+            for index in range(n_shards):
+                with open(shard_path(shards_dir, index, fmt), "rb") as fh:
+                    shutil.copyfileobj(fh, out)
+        os.replace(tmp, out_dir / "samples.jsonl")
+    tmp = out_dir / "rejects.jsonl.tmp"
+    with open(tmp, "wb") as out:
+        for index in range(n_shards):
+            with open(shards_dir / (shard_name(index) + ".rejects.jsonl"), "rb") as fh:
+                shutil.copyfileobj(fh, out)
+    os.replace(tmp, out_dir / "rejects.jsonl")
 
 
 def generate(
@@ -78,67 +134,140 @@ def generate(
     mode: str | Sequence[str] = "both",
     per_scene: int | None = None,
     strict: bool = False,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    shard_size: int = 1000,
+    shard_format: str = "jsonl",
+    pool_size: int = DEFAULT_POOL_SIZE,
+    resume: bool = False,
+    overwrite: bool = False,
+    from_format: str = "jsonl",
+    reader_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
     """Generate samples for every scene of a veriscene JSONL file into folder `out`.
 
-    `generators` is a comma-separated list of names, globs or families (all when None); `mode`
-    is "qa", "mc" or "both" (caption generators always run in caption mode). Bad scene records are
-    written to `out/rejects.jsonl` and counted, or raise with `strict`.
+    `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
+    "both" (caption generators always run). `workers`/`backend`/`address`: 1 = in-process, N = a
+    local process pool, backend "ray" = Ray tasks (a local Ray, or the cluster at `address`).
+    `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
+    first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
+    `out/convert_rejects.jsonl`). Bad scene records go to `out/rejects.jsonl` and are counted, or
+    raise with `strict`.
     """
     start = time.perf_counter()
-    scenes_path = Path(scenes)
-    out_dir = Path(out)
+    scenes_path, out_dir = Path(scenes), Path(out)
+    if not scenes_path.exists():
+        raise FileNotFoundError(f"scene file {scenes_path} does not exist")
+    notes: list[str] = []
+    if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
+        from veriscene.io.convert import convert
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        converted = convert(scenes_path, out_dir / "scenes.jsonl", from_format, strict=strict,
+                            rejects_path=out_dir / "convert_rejects.jsonl", **(reader_options or {}))
+        how = f"detected: {converted.detection_reason}" if converted.format_detected else "as given"
+        notes.append(f"read {scenes_path} as {converted.format} ({how}): {converted.scenes_written} scenes, "
+                     f"{converted.scenes_rejected} rejected (see {converted.rejects})")
+        scenes_path = out_dir / "scenes.jsonl"
+    if not scenes_path.is_file():
+        raise FileNotFoundError(f"scene file {scenes_path} is not a file")
+    if shard_format not in SHARD_FORMATS:
+        raise ValueError(f"shard_format must be one of {list(SHARD_FORMATS)}, got {shard_format!r}")
+    if shard_size < 1:
+        raise ValueError(f"shard_size must be at least 1, got {shard_size}")
     out_dir.mkdir(parents=True, exist_ok=True)
     modes = parse_modes(mode)
-    classes = select_generators(generators)
-    instances = []
-    for cls in classes:
-        config = cls.Config() if per_scene is None else cls.Config(per_scene=per_scene)
-        instances.append(cls(config))
-
-    with RejectReport(out_dir / "rejects.jsonl") as report:
-        on_error = None if strict else (lambda err: report.add(err))
-        vocab = Vocabulary.from_scenes(read_scenes(scenes_path, on_error=None if strict else (lambda e: None)))
-        runner = SceneRunner(instances, vocab, seed=seed, modes=modes)
-        summary = RunSummary(out_dir=str(out_dir))
-        tmp = out_dir / "samples.jsonl.tmp"
-        with open(tmp, "wb") as fh:
-            for scene in read_scenes(scenes_path, on_error=on_error):
-                image_path = _image_path(scene, scenes_path.parent.resolve(), out_dir.resolve())
-                for sample in runner.run(scene, image_path=image_path):
-                    fh.write(orjson.dumps(sample.to_dict()))
-                    fh.write(b"\n")
-                    summary.add(sample)
-                summary.scenes += 1
-                if progress is not None:
-                    progress(1)
-        os.replace(tmp, out_dir / "samples.jsonl")
-        summary.rejects = report.summary()
-
-    summary.generator_stats = runner.stats
-    write_json(out_dir / "vocabulary.json", vocab.to_dict())
-    manifest = {
+    instances = _instances(generators, per_scene)
+    config = {
         "veriscene_version": _version(),
         "scenes": {"path": os.path.relpath(scenes_path.resolve(), out_dir.resolve()), "sha256": file_sha256(scenes_path)},
         "seed": seed,
         "modes": list(modes),
         "generators": {g.name: {"version": g.version, "family": g.family, "config": asdict(g.config)} for g in instances},
-        "counts": {"scenes": summary.scenes, "samples": summary.samples, "rejected_scenes": report.total},
-        "files": {"samples": "samples.jsonl", "vocabulary": "vocabulary.json", "rejects": "rejects.jsonl"},
+        "shard_size": shard_size,
+        "shard_format": shard_format,
+        "pool_size": pool_size,
+    }
+    key = config_key(config)
+    finished = _prepare_folder(out_dir, config, resume, overwrite)
+    summary = RunSummary(out_dir=str(out_dir), notes=notes)
+    if finished is not None:  # resuming a run that had completed: nothing to do
+        for shard in finished.get("shards", []):
+            summary.merge_counts(shard["counts"])
+        summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
+        summary.seconds = time.perf_counter() - start
+        return summary
+    write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
+
+    scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size)
+    skip = duplicate_lines(scan)
+    write_json(out_dir / "vocabulary.json", scan.vocab.to_dict())
+    spec = RunSpec(
+        key=key, seed=seed, modes=modes,
+        generators=tuple((g.name, asdict(g.config)) for g in instances),
+        vocabulary=scan.vocab.to_dict(), pool=tuple(scan.pool), scenes_file=str(scenes_path),
+        scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()),
+    )
+    n_shards = (scan.scenes + shard_size - 1) // shard_size
+    shards_dir = out_dir / "shards"
+    shards_dir.mkdir(exist_ok=True)
+    for stray in shards_dir.glob("*.tmp"):
+        stray.unlink()
+    sidecars: dict[int, dict[str, Any]] = {}
+    for index in range(n_shards):
+        done = finished_sidecar(shards_dir, index, shard_format) if resume else None
+        if done is not None:
+            sidecars[index] = done
+            if progress is not None:
+                progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0)
+    todo = [i for i in range(n_shards) if i not in sidecars]
+
+    outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
+                        workers=workers, address=address, progress=progress)
+    for output in outputs:
+        sidecars[output.index] = write_shard(shards_dir, output, shard_format)
+        if strict and output.rejects:
+            first = min(output.rejects, key=lambda r: r["record"])
+            raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
+
+    _merge(out_dir, shards_dir, n_shards, shard_format)
+    for index in range(n_shards):
+        summary.merge_counts(sidecars[index]["counts"])
+    rejected = sum(s["rejected"] for s in sidecars.values())
+    summary.rejects = {"rejected": rejected, "report": str(out_dir / "rejects.jsonl")}
+    manifest = {
+        "config": config,
+        "key": key,
+        "status": "complete",
+        "counts": {"scenes": summary.scenes, "samples": summary.samples, "rejected_scenes": rejected,
+                   "lines": scan.scenes},
+        "shards": [
+            {k: sidecars[i][k] for k in ("index", "lines", "samples", "scenes", "rejected", "sha256", "counts")}
+            for i in range(n_shards)
+        ],
+        "files": {"samples": "samples.jsonl" if shard_format == "jsonl" else f"shards/*{shard_format}",
+                  "vocabulary": "vocabulary.json", "rejects": "rejects.jsonl"},
     }
     write_json(out_dir / "manifest.json", manifest)
+    if shard_format == "jsonl":
+        shutil.rmtree(shards_dir, ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     summary.peak_memory_mb = peak_memory_mb()
     return summary
 
 
-def _version() -> str:
-    from veriscene import __version__
-
-    return __version__
-
-
-def count_lines(path: str | os.PathLike[str]) -> int:
-    with open(path, "rb") as fh:
-        return sum(1 for line in fh if line.strip())
+def iter_sample_lines(run_dir: str | os.PathLike[str]) -> Iterator[bytes]:
+    """Every sample line of a run folder, in order, whatever the shard format."""
+    run_dir = Path(run_dir)
+    samples = run_dir / "samples.jsonl"
+    if samples.exists():
+        with open(samples, "rb") as fh:
+            yield from (line for line in fh if line.strip())
+        return
+    manifest = read_manifest(run_dir) or {}
+    fmt = manifest.get("config", {}).get("shard_format", "jsonl")
+    for shard in manifest.get("shards", []):
+        data = decode(shard_path(run_dir / "shards", shard["index"], fmt).read_bytes(), fmt)
+        yield from (line + b"\n" for line in data.splitlines() if line.strip())

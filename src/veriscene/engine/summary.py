@@ -28,6 +28,7 @@ class RunSummary:
     rejects: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)  # e.g. which input format was detected
 
     def add(self, sample: Sample) -> None:
         self.samples += 1
@@ -36,9 +37,34 @@ class RunSummary:
         mode = sample.mode
         self.per_mode[mode] += 1
         if mode == "mc":
-            self.mc_positions[str(sample.meta.get("answer_letter"))] += 1
+            # keyed by number of options: the correct letter is uniform among that many
+            self.mc_positions[f"{len(sample.choices or [])}:{sample.meta.get('answer_letter')}"] += 1
         elif sample.answer_type in _DISCRETE:
             self.answers[sample.task][_answer_label(sample.answer)] += 1
+
+    def counts(self) -> dict[str, Any]:
+        """The additive part of the summary (what shards report and the driver merges)."""
+        return {
+            "scenes": self.scenes,
+            "samples": self.samples,
+            "per_task": dict(self.per_task),
+            "per_family": dict(self.per_family),
+            "per_mode": dict(self.per_mode),
+            "answers": {t: dict(c) for t, c in self.answers.items()},
+            "mc_positions": dict(self.mc_positions),
+            "generator_stats": dict(self.generator_stats),
+        }
+
+    def merge_counts(self, counts: dict[str, Any]) -> None:
+        self.scenes += counts["scenes"]
+        self.samples += counts["samples"]
+        self.per_task.update(counts["per_task"])
+        self.per_family.update(counts["per_family"])
+        self.per_mode.update(counts["per_mode"])
+        for task, answers in counts["answers"].items():
+            self.answers[task].update(answers)
+        self.mc_positions.update(counts["mc_positions"])
+        self.generator_stats.update(counts["generator_stats"])
 
     def top_answers(self, task: str, k: int = 3) -> list[tuple[str, float]]:
         counts = self.answers.get(task, Counter())
@@ -57,6 +83,7 @@ class RunSummary:
             "mc_positions": dict(sorted(self.mc_positions.items())),
             "generator_stats": dict(sorted(self.generator_stats.items())),
             "rejects": self.rejects,
+            "notes": self.notes,
             "seconds": round(self.seconds, 3),
             "peak_memory_mb": round(self.peak_memory_mb, 1),
         }
@@ -70,13 +97,16 @@ def _answer_label(answer: Any) -> str:
     return orjson.dumps(answer).decode()
 
 
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process in MiB (Linux/macOS)."""
+def peak_memory_mb(include_children: bool = True) -> float:
+    """Peak resident memory in MiB of this process, or of the largest finished child process when
+    that is larger (process-pool workers). Linux and macOS; 0.0 elsewhere."""
     try:
         import resource
         import sys
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-    except (ImportError, OSError):  # pragma: no cover - Windows
+    except ImportError:  # pragma: no cover - Windows
         return 0.0
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if include_children:
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return peak / scale

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
 import numpy as np
 
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
 from veriscene.scene.model import Scene
+
+if TYPE_CHECKING:
+    from veriscene.engine.pool import ScenePool
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class Candidate:
     expected: Any = None  # what the generator meant the answer to be (checked against the program)
     meta: dict[str, Any] = field(default_factory=dict)
     build: Callable[[], list[dict[str, Any]]] | None = None
+    # Multi-image candidates: the images the program's `scene` indices refer to, in question
+    # order ("Image 1" is scenes[0]). None means the single scene of the context.
+    scenes: tuple[Scene, ...] | None = None
 
     def get_program(self) -> list[dict[str, Any]]:
         if self.program is None:
@@ -59,6 +65,13 @@ class GenContext:
     exec_ctx: ExecutionContext
     rng: np.random.Generator
     vocab: Vocabulary
+
+
+@dataclass
+class GroupContext(GenContext):
+    """What a multi-image generator sees: the anchor scene (as `scene`) and the partner pool."""
+
+    pool: "ScenePool"
 
 
 class Generator(ABC):
@@ -97,3 +110,16 @@ class Generator(ABC):
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
+
+
+class MultiImageGenerator(Generator):
+    """A generator over groups of 2-4 images. `propose` receives a GroupContext: the anchor scene
+    and a pool to draw partner scenes from; each candidate sets `scenes` (the group, in question
+    order) and a program whose `scene` ops name image indices. A sample is emitted only by its
+    anchor, so the same group is never written twice from two anchors with the same image order."""
+
+    group_sizes: ClassVar[tuple[int, ...]] = (2, 3, 4)
+
+    @abstractmethod
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        """Candidate questions over groups that include the anchor scene."""

@@ -14,18 +14,21 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import orjson
 
 from veriscene.errors import ExecutionFailure
-from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.base import Candidate, GenContext, Generator, GroupContext, MultiImageGenerator
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample, sample_id
 from veriscene.scene.model import Scene
+
+if TYPE_CHECKING:
+    from veriscene.engine.pool import ScenePool
 
 MC_INSTRUCTION = "Answer with the option's letter from the given choices."
 
@@ -89,7 +92,8 @@ class _CandidatePool:
     def _run(self, cand: Candidate) -> Any:
         """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
         try:
-            answer = execute(cand.get_program(), self.ctx.exec_ctx, check=False)
+            exec_ctx = self.ctx.exec_ctx if cand.scenes is None else ExecutionContext(cand.scenes)
+            answer = execute(cand.get_program(), exec_ctx, check=False)
         except ExecutionFailure:
             self.runner.stats[f"rejected_program:{self.gen.name}"] += 1
             return _PENDING
@@ -126,11 +130,14 @@ class SceneRunner:
     """Runs a fixed list of generators; keeps counters of what was skipped or rejected."""
 
     def __init__(self, generators: Sequence[Generator], vocab: Vocabulary, *, seed: int = 0,
-                 modes: Sequence[str] = ("qa", "mc")) -> None:
+                 modes: Sequence[str] = ("qa", "mc"), pool: "ScenePool | None" = None,
+                 image_path: Callable[[Scene], str | None] | None = None) -> None:
         self.generators = list(generators)
         self.vocab = vocab
         self.seed = seed
         self.modes = tuple(modes)
+        self.pool = pool  # partner images for multi-image generators (skipped without a pool)
+        self.image_path = image_path  # where a scene's image is, as written in samples
         self.stats: Counter[str] = Counter()
         self._configs: dict[str, dict[str, Any]] = {}
 
@@ -145,7 +152,13 @@ class SceneRunner:
                 self.stats[f"skipped_requirements:{gen.name}"] += 1
                 continue
             rng = np.random.default_rng(derive_seed(scene_seed, gen.name))
-            ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
+            if isinstance(gen, MultiImageGenerator):
+                if self.pool is None or len(self.pool) == 0:
+                    self.stats[f"skipped_no_pool:{gen.name}"] += 1
+                    continue
+                ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
+            else:
+                ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
             pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
             modes = [m for m in self.modes if m in gen.modes] or [m for m in gen.modes if m == "caption"]
             for mode in modes:
@@ -157,6 +170,9 @@ class SceneRunner:
             if not pool.any_valid:
                 self.stats[f"no_candidates:{gen.name}"] += 1
         return samples
+
+    def _path(self, scene: Scene) -> str | None:
+        return self.image_path(scene) if self.image_path is not None else scene.image
 
     def _config_dict(self, gen: Generator) -> dict[str, Any]:
         cached = self._configs.get(gen.name)
@@ -186,9 +202,14 @@ class SceneRunner:
             listed = "\n".join(f"{OPTION_LETTERS[i]}. {c}" for i, c in enumerate(choices))
             question = f"{question}\nOptions:\n{listed}\n{MC_INSTRUCTION}"
         template_id = f"{cand.group}.{t}"
-        images = [{"id": ctx.scene.image_id, "path": image_path if image_path is not None else ctx.scene.image}]
+        images = [{"id": ctx.scene.image_id, "path": image_path if image_path is not None else self._path(ctx.scene)}]
+        if cand.scenes is not None:
+            images = [
+                {"id": s.image_id, "path": image_path if s is ctx.scene and image_path is not None else self._path(s)}
+                for s in cand.scenes
+            ]
         return Sample(
-            id=sample_id(gen.name, [ctx.scene.image_id], cand.get_program(), template_id, question),
+            id=sample_id(gen.name, [img["id"] for img in images], cand.get_program(), template_id, question),
             task=gen.name,
             family=gen.family,
             images=images,

@@ -1,15 +1,18 @@
-"""The data set's vocabulary: object names, attribute values by type, predicates.
+"""The data set's vocabulary: object names, attribute values by type, predicates, and how often
+two names occur in the same image.
 
-Generators draw multiple-choice distractors and "absent" names for negative questions from it. It
-is collected in one streaming pass over the scenes before generation (so every worker sees the
-same vocabulary and output does not depend on scene order) and saved with the run.
+Generators draw multiple-choice distractors and "absent" names for negative questions from it;
+co-occurrence counts give *adversarial* absent names for hallucination probes (a fork is absent
+from a kitchen scene that has a knife and a plate). It is collected in one streaming pass over the
+scenes before generation (so every worker sees the same vocabulary and output does not depend on
+scene order) and saved with the run.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from veriscene.scene.model import Scene
 from veriscene.vocab import attribute_type
@@ -20,12 +23,22 @@ class Vocabulary:
     names: Counter[str] = field(default_factory=Counter)
     attributes: Counter[str] = field(default_factory=Counter)
     predicates: Counter[str] = field(default_factory=Counter)
+    # name -> other name -> number of scenes holding both (symmetric; each scene counts once)
+    cooccurrence: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add_scene(self, scene: Scene) -> None:
-        self.names.update(scene.names)
-        for attrs in scene.attributes:
-            self.attributes.update(attrs)
-        self.predicates.update(p for _, p, _ in scene.relations)
+        self.add_names(scene.names, [a for attrs in scene.attributes for a in attrs], [p for _, p, _ in scene.relations])
+
+    def add_names(self, names: Sequence[str], attributes: Iterable[str], predicates: Iterable[str]) -> None:
+        """Count one scene from its object names, attribute occurrences and relation predicates
+        (the engine's scan pass calls this on raw JSON, without building a Scene)."""
+        self.names.update(names)
+        distinct = sorted(set(names))
+        for a in distinct:
+            row = self.cooccurrence.setdefault(a, Counter())
+            row.update(b for b in distinct if b != a)
+        self.attributes.update(attributes)
+        self.predicates.update(predicates)
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "Vocabulary":
@@ -51,13 +64,27 @@ class Vocabulary:
     def predicate_list(self) -> list[str]:
         return sorted(self.predicates)
 
+    def cooccurring_absent(self, present: Iterable[str]) -> list[str]:
+        """Names absent from `present`, most co-occurring with the present names first (sum of
+        co-occurrence counts), then by overall frequency, then alphabetically."""
+        present = set(present)
+        score: Counter[str] = Counter()
+        for name in present:
+            score.update(self.cooccurrence.get(name, Counter()))
+        absent = [n for n in self.names if n not in present]
+        return sorted(absent, key=lambda n: (-score[n], -self.names[n], n))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "names": dict(sorted(self.names.items())),
             "attributes": dict(sorted(self.attributes.items())),
             "predicates": dict(sorted(self.predicates.items())),
+            "cooccurrence": {a: dict(sorted(row.items())) for a, row in sorted(self.cooccurrence.items())},
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Vocabulary":
-        return cls(Counter(d.get("names", {})), Counter(d.get("attributes", {})), Counter(d.get("predicates", {})))
+        return cls(
+            Counter(d.get("names", {})), Counter(d.get("attributes", {})), Counter(d.get("predicates", {})),
+            {a: Counter(row) for a, row in d.get("cooccurrence", {}).items()},
+        )

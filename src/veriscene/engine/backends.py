@@ -1,0 +1,121 @@
+"""Backends that run shard tasks: in-process, a local process pool, or Ray.
+
+All three call the same `run_shard(spec, task)`, so the backend changes nothing in the output. At
+most `2 x workers` shards are in flight, so memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterable, Iterator
+
+from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
+
+BACKENDS = ("local", "ray")
+Progress = Callable[[int], None]
+
+
+def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress | None) -> Iterator[ShardOutput]:
+    for task in tasks:
+        yield run_shard(spec, task, progress)
+
+
+_SPEC: RunSpec | None = None
+
+
+def _init_worker(spec: RunSpec) -> None:
+    global _SPEC
+    _SPEC = spec
+
+
+def _pool_task(task: ShardTask) -> ShardOutput:
+    assert _SPEC is not None, "worker was not initialised"
+    return run_shard(_SPEC, task)
+
+
+def _context() -> Any:
+    # fork shares the parent's imported modules (fast start); elsewhere spawn is the safe default
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
+                   progress: Progress | None) -> Iterator[ShardOutput]:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+                             initargs=(spec,)) as pool:
+        pending: set[Future[ShardOutput]] = set()
+        sizes: dict[Future[ShardOutput], int] = {}
+        source = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * workers:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                future = pool.submit(_pool_task, task)
+                sizes[future] = len(task.lines)
+                pending.add(future)
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                if progress is not None:
+                    progress(sizes.pop(future))
+                yield future.result()
+
+
+def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,
+            progress: Progress | None) -> Iterator[ShardOutput]:
+    """Shard tasks as Ray tasks. Scene lines travel with the task and results come back to the
+    driver, so workers need no shared file system. `address=None` starts a local Ray."""
+    try:
+        import ray
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise RuntimeError("the Ray backend needs Ray: pip install 'veriscene[ray]'") from exc
+    started = False
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
+        started = True
+    try:
+        remote = ray.remote(run_shard)
+        spec_ref = ray.put(spec)
+        pending: deque[tuple[Any, int]] = deque()
+        source = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * workers:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pending.append((remote.remote(spec_ref, task), len(task.lines)))
+            if not pending:
+                return
+            ref, size = pending.popleft()
+            output = ray.get(ref)
+            if progress is not None:
+                progress(size)
+            yield output
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_tasks(spec: RunSpec, tasks: Iterable[ShardTask], *, backend: str = "local", workers: int = 1,
+              address: str | None = None, progress: Progress | None = None) -> Iterator[ShardOutput]:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if backend == "ray":
+        return run_ray(spec, tasks, workers, address, progress)
+    if workers == 1:
+        return run_in_process(spec, tasks, progress)
+    return run_local_pool(spec, tasks, workers, progress)

@@ -1,0 +1,72 @@
+"""The run manifest: what a run was made from and with, and what it produced.
+
+`manifest.json` holds the inputs (path and sha256), the filled configuration, the seed and the
+veriscene version under "config" (whose hash keys the run), and, once finished, per-shard scene
+ranges, sample counts and checksums. It contains no timestamps, so the same run gives the same
+manifest. Resuming compares the stored config with the new one and refuses any difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+class RunExistsError(FileExistsError):
+    """The output folder already holds a run and neither resume nor overwrite was asked for."""
+
+
+class ResumeMismatchError(ValueError):
+    """--resume with a configuration or input different from the interrupted run's."""
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def config_key(config: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(config, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    os.replace(tmp, path)
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    path = out_dir / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); remove it or pass --overwrite") from None
+
+
+def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = sorted(set(old) | set(new))
+        return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{prefix}{k}.")]
+    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"[:160]]
+
+
+def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path) -> None:
+    """Raise ResumeMismatchError naming every difference between the stored and the new config."""
+    stored = manifest.get("config")
+    if stored == config:
+        return
+    diffs = _differences(stored or {}, config)
+    listed = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
+    raise ResumeMismatchError(
+        f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}). "
+        "Use the original options, or --overwrite to start again."
+    )

@@ -1,0 +1,100 @@
+"""The multi-image partner pool: a bounded, indexed sample of the data set's scenes.
+
+Multi-image generators draw partner images for an anchor scene from here. The pool holds at most
+`pool_size` scenes (a bottom-k hash sample, see `scan.py`), with inverted indexes from object name,
+attribute and predicate to pool positions, so drawing a group costs the same whether the data set
+has a thousand or a million images. Scenes are parsed from their stored JSONL line on first use and
+kept in a small cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from veriscene.engine.scan import PoolEntry
+from veriscene.errors import SceneValidationError
+from veriscene.scene.jsonl import scene_from_dict
+from veriscene.scene.model import Scene
+
+import orjson
+
+_CACHE_SIZE = 256
+
+
+def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[str]]) -> dict[str, np.ndarray]:
+    table: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        for word in key(entry):
+            table.setdefault(word, []).append(i)
+    return {word: np.asarray(ids, dtype=np.int32) for word, ids in table.items()}
+
+
+class ScenePool:
+    def __init__(self, entries: Sequence[PoolEntry]) -> None:
+        self.entries = list(entries)
+        self.by_name = _postings(self.entries, lambda e: e.names)
+        self.by_attribute = _postings(self.entries, lambda e: e.attributes)
+        self.by_predicate = _postings(self.entries, lambda e: e.predicates)
+        self._cache: OrderedDict[int, Scene | None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def scene(self, i: int) -> Scene | None:
+        """The pooled scene at position i, or None if its record is invalid."""
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        try:
+            scene: Scene | None = scene_from_dict(orjson.loads(self.entries[i].line))
+        except (SceneValidationError, orjson.JSONDecodeError):
+            scene = None
+        self._cache[i] = scene
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return scene
+
+    def draw(
+        self,
+        rng: np.random.Generator,
+        k: int,
+        *,
+        accept: Callable[[PoolEntry], bool] | None = None,
+        among: np.ndarray | None = None,
+        exclude_ids: Iterable[str] = (),
+        max_tries: int = 64,
+    ) -> list[Scene]:
+        """Up to k distinct valid pooled scenes drawn uniformly (from `among` positions if given)
+        that satisfy `accept`, skipping `exclude_ids`. Rejection sampling: O(k) expected draws when
+        accepted scenes are not rare; gives up after `max_tries` draws and returns what it has."""
+        population = len(self.entries) if among is None else len(among)
+        if population == 0 or k <= 0:
+            return []
+        excluded = set(exclude_ids)
+        chosen: list[Scene] = []
+        for _ in range(max_tries):
+            j = int(rng.integers(population))
+            i = j if among is None else int(among[j])
+            entry = self.entries[i]
+            if entry.image_id in excluded or (accept is not None and not accept(entry)):
+                continue
+            scene = self.scene(i)
+            if scene is None:
+                continue
+            excluded.add(entry.image_id)
+            chosen.append(scene)
+            if len(chosen) == k:
+                break
+        return chosen
+
+    def with_name(self, name: str) -> np.ndarray:
+        return self.by_name.get(name, np.empty(0, dtype=np.int32))
+
+    def with_attribute(self, attribute: str) -> np.ndarray:
+        return self.by_attribute.get(attribute, np.empty(0, dtype=np.int32))
+
+    def with_predicate(self, predicate: str) -> np.ndarray:
+        return self.by_predicate.get(predicate, np.empty(0, dtype=np.int32))

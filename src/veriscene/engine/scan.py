@@ -1,0 +1,140 @@
+"""The first pass over a scene file: line offsets, vocabulary and the multi-image pool.
+
+One streaming pass, with memory bounded by the vocabulary and the pool size, not the input size:
+- `offsets`/`line_numbers`: byte offset and 1-based line number of every non-empty line (8 + 8
+  bytes per scene), so shards can be cut by line and read by seeking;
+- the Vocabulary (names, attributes, predicates, and name co-occurrence when supported);
+- the pool: a uniform sample of at most `pool_size` scenes chosen by the smallest hashes of
+  (seed, image id) - a bottom-k sample, so the same scenes are chosen whatever the file order or
+  worker count - from which multi-image generators draw partner images through an index.
+
+Lines are only JSON-decoded here; full validation happens in the shard pass, which reports bad
+records once, with file, line and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import os
+from array import array
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+from veriscene.generators.vocabulary import Vocabulary
+
+DEFAULT_POOL_SIZE = 4096
+
+
+def stable_hash(*parts: object) -> int:
+    """A 64-bit hash stable across processes and PYTHONHASHSEED."""
+    digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+@dataclass
+class PoolEntry:
+    """One pooled scene: its raw JSONL line and what the index needs."""
+
+    line: bytes
+    image_id: str
+    names: tuple[str, ...]
+    attributes: tuple[str, ...]
+    predicates: tuple[str, ...]
+
+
+@dataclass
+class ScanResult:
+    offsets: array = field(default_factory=lambda: array("q"))
+    line_numbers: array = field(default_factory=lambda: array("q"))
+    id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
+    vocab: Vocabulary = field(default_factory=Vocabulary)
+    pool: list[PoolEntry] = field(default_factory=list)
+    undecodable: int = 0  # lines that are not JSON objects (reported in the shard pass)
+
+    @property
+    def scenes(self) -> int:
+        return len(self.offsets)
+
+
+def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
+    """(names, attribute occurrences, predicates) of a raw scene record, or None if malformed."""
+    objects = record.get("objects")
+    relations = record.get("relations") or []
+    if not isinstance(objects, list) or not isinstance(relations, list):
+        return None
+    names: list[str] = []
+    attrs: list[str] = []
+    for obj in objects:
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+            return None
+        names.append(obj["name"])
+        values = obj.get("attributes") or []
+        if isinstance(values, list):
+            attrs.extend(a for a in values if isinstance(a, str))
+    preds = [r[1] for r in relations if isinstance(r, list) and len(r) == 3 and isinstance(r[1], str)]
+    return names, attrs, preds
+
+
+def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int = DEFAULT_POOL_SIZE) -> ScanResult:
+    """One pass over a veriscene JSONL file (see module docstring)."""
+    result = ScanResult()
+    heap: list[tuple[int, int, PoolEntry]] = []  # (-hash, scene number, entry): the pool_size smallest hashes
+    offset = 0
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            start, offset = offset, offset + len(line)
+            if not line.strip():
+                continue
+            number = len(result.offsets)
+            result.offsets.append(start)
+            result.line_numbers.append(line_no)
+            result.id_hashes.append(0)
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                result.undecodable += 1
+                continue
+            summary = _summary(record) if isinstance(record, dict) else None
+            if summary is None:
+                result.undecodable += 1
+                continue
+            names, attrs, preds = summary
+            result.vocab.add_names(names, attrs, preds)
+            image_id = str(record.get("image_id"))
+            result.id_hashes[number] = stable_hash(image_id) or 1
+            if pool_size <= 0:
+                continue
+            h = stable_hash(seed, image_id)
+            if len(heap) < pool_size or -heap[0][0] > h:
+                entry = PoolEntry(line.rstrip(b"\n"), image_id, tuple(sorted(set(names))),
+                                  tuple(sorted(set(attrs))), tuple(sorted(set(preds))))
+                item = (-h, number, entry)
+                if len(heap) < pool_size:
+                    heapq.heappush(heap, item)
+                else:
+                    heapq.heapreplace(heap, item)
+    # Pool in a deterministic order: by hash.
+    result.pool = [entry for _, _, entry in sorted(heap, key=lambda t: (-t[0], t[1]))]
+    return result
+
+
+def duplicate_lines(scan: ScanResult) -> dict[int, str]:
+    """Line number -> reason for every scene whose image_id repeats an earlier line's."""
+    n = len(scan.id_hashes)
+    if n == 0:
+        return {}
+    hashes = np.frombuffer(scan.id_hashes, dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")  # stable: equal ids stay in file order
+    ordered = hashes[order]
+    is_start = np.ones(n, dtype=bool)
+    is_start[1:] = ordered[1:] != ordered[:-1]
+    group_start = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+    found: dict[int, str] = {}
+    for k in np.flatnonzero(~is_start & (ordered != 0)):
+        later, first = int(order[k]), int(order[group_start[k]])
+        found[scan.line_numbers[later]] = f"duplicate image_id (first seen on line {scan.line_numbers[first]})"
+    return found

@@ -1,0 +1,210 @@
+"""Shard tasks: the unit of work every backend runs, and the files a finished shard leaves.
+
+A shard is a run of consecutive scene lines. `run_shard` is a pure function of the run spec and
+the shard's raw lines, so the in-process, process-pool and Ray backends produce identical bytes.
+The driver writes each finished shard atomically (temporary name, then rename) with a sidecar
+`.json` written last; a shard counts as done only when its sidecar exists and the checksum of its
+sample file matches, which is what makes `--resume` safe after `kill -9` at any moment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import orjson
+
+from veriscene.engine.pool import ScenePool
+from veriscene.engine.scan import PoolEntry
+from veriscene.engine.summary import RunSummary
+from veriscene.errors import SceneValidationError
+from veriscene.generators import SceneRunner, Vocabulary, get_generator
+from veriscene.scene.jsonl import scene_from_dict
+from veriscene.scene.model import Scene
+
+SHARD_FORMATS = ("jsonl", "zstd")
+_SUFFIX = {"jsonl": ".jsonl", "zstd": ".jsonl.zst"}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a worker needs, shared by all shards of a run (picklable)."""
+
+    key: str  # config hash: workers cache their state by it
+    seed: int
+    modes: tuple[str, ...]
+    generators: tuple[tuple[str, dict[str, Any]], ...]  # (name, filled config)
+    vocabulary: dict[str, Any]
+    pool: tuple[PoolEntry, ...]
+    scenes_file: str  # as named in reject reports
+    scenes_dir: str  # image paths in scenes are relative to this
+    out_dir: str  # image paths in samples are relative to this
+
+
+@dataclass
+class ShardTask:
+    index: int
+    lines: list[tuple[int, bytes]]  # (1-based line number, raw line)
+    skip: dict[int, str] = field(default_factory=dict)  # line number -> reason (e.g. duplicate id)
+
+
+@dataclass
+class ShardOutput:
+    index: int
+    data: bytes  # samples as JSONL
+    rejects: list[dict[str, Any]]
+    counts: dict[str, Any]  # RunSummary.counts()
+    first_line: int
+    last_line: int
+
+
+class _Worker:
+    """Per-process state built once from a RunSpec."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        generators = []
+        for name, config in spec.generators:
+            cls = get_generator(name)
+            generators.append(cls(cls.Config(**config)))
+        self.scenes_dir = Path(spec.scenes_dir)
+        self.out_dir = Path(spec.out_dir)
+        self.runner = SceneRunner(
+            generators, Vocabulary.from_dict(spec.vocabulary), seed=spec.seed, modes=spec.modes,
+            pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path,
+        )
+        self.spec = spec
+
+    def image_path(self, scene: Scene) -> str | None:
+        """Image path as written in samples: relative to the output folder when possible."""
+        if scene.image is None:
+            return None
+        image = Path(scene.image)
+        if not image.is_absolute():
+            image = self.scenes_dir / image
+        try:
+            return os.path.relpath(image, self.out_dir)
+        except ValueError:  # another drive (Windows)
+            return str(image)
+
+
+_WORKERS: dict[str, _Worker] = {}
+
+
+def worker_for(spec: RunSpec) -> _Worker:
+    worker = _WORKERS.get(spec.key)
+    if worker is None:
+        _WORKERS.clear()
+        worker = _WORKERS[spec.key] = _Worker(spec)
+    return worker
+
+
+def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | None = None) -> ShardOutput:
+    """Generate one shard. Bad scene records become reject entries, never exceptions."""
+    worker = worker_for(spec)
+    runner = worker.runner
+    runner.stats.clear()
+    summary = RunSummary()
+    rejects: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    for line_no, line in task.lines:
+        if line_no in task.skip:
+            rejects.append({"file": spec.scenes_file, "record": line_no, "field": "image_id",
+                            "reason": task.skip[line_no], "level": "scene"})
+        else:
+            try:
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise SceneValidationError(f"invalid JSON ({exc})") from None
+                scene = scene_from_dict(record)
+            except SceneValidationError as exc:
+                rejects.append({"file": spec.scenes_file, "record": line_no, "field": exc.field,
+                                "reason": exc.reason, "level": "scene"})
+            else:
+                for sample in runner.run(scene, image_path=worker.image_path(scene)):
+                    chunks.append(orjson.dumps(sample.to_dict()))
+                    summary.add(sample)
+                summary.scenes += 1
+        if progress is not None:
+            progress(1)
+    summary.generator_stats.update(runner.stats)
+    data = b"\n".join(chunks) + b"\n" if chunks else b""
+    first = task.lines[0][0] if task.lines else 0
+    last = task.lines[-1][0] if task.lines else 0
+    return ShardOutput(task.index, data, rejects, summary.counts(), first, last)
+
+
+# ---- files a shard leaves ------------------------------------------------------------------
+
+
+def shard_name(index: int) -> str:
+    return f"shard-{index:05d}"
+
+
+def shard_path(shards_dir: Path, index: int, fmt: str) -> Path:
+    return shards_dir / (shard_name(index) + _SUFFIX[fmt])
+
+
+def sidecar_path(shards_dir: Path, index: int) -> Path:
+    return shards_dir / (shard_name(index) + ".json")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def encode(data: bytes, fmt: str) -> bytes:
+    if fmt == "zstd":
+        import zstandard  # optional dependency: pip install veriscene[zstd]
+
+        return zstandard.ZstdCompressor(level=3).compress(data)
+    return data
+
+
+def decode(data: bytes, fmt: str) -> bytes:
+    if fmt == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompress(data)
+    return data
+
+
+def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, Any]:
+    """Write a finished shard's files; the sidecar last. Returns the sidecar content."""
+    payload = encode(output.data, fmt)
+    _atomic_write(shard_path(shards_dir, output.index, fmt), payload)
+    rejects = b"".join(orjson.dumps(r) + b"\n" for r in output.rejects)
+    _atomic_write(shards_dir / (shard_name(output.index) + ".rejects.jsonl"), rejects)
+    sidecar = {
+        "index": output.index,
+        "lines": [output.first_line, output.last_line],
+        "samples": output.counts["samples"],
+        "scenes": output.counts["scenes"],
+        "rejected": len(output.rejects),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "counts": output.counts,
+    }
+    _atomic_write(sidecar_path(shards_dir, output.index), orjson.dumps(sidecar))
+    return sidecar
+
+
+def finished_sidecar(shards_dir: Path, index: int, fmt: str) -> dict[str, Any] | None:
+    """The sidecar of a shard that finished intact, else None (missing, partial or corrupt)."""
+    side, data = sidecar_path(shards_dir, index), shard_path(shards_dir, index, fmt)
+    if not side.exists() or not data.exists():
+        return None
+    try:
+        sidecar = orjson.loads(side.read_bytes())
+    except orjson.JSONDecodeError:
+        return None
+    if hashlib.sha256(data.read_bytes()).hexdigest() != sidecar.get("sha256"):
+        return None
+    return sidecar
