@@ -13,13 +13,12 @@ from collections import OrderedDict
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+import orjson
 
 from veriscene.engine.scan import PoolEntry
 from veriscene.errors import SceneValidationError
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
-
-import orjson
 
 _CACHE_SIZE = 256
 
@@ -39,6 +38,18 @@ class ScenePool:
         self.by_attribute = _postings(self.entries, lambda e: e.attributes)
         self.by_predicate = _postings(self.entries, lambda e: e.predicates)
         self._cache: OrderedDict[int, Scene | None] = OrderedDict()
+
+    @classmethod
+    def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
+        """A pool holding exactly these scenes (for tests and in-memory use)."""
+        from veriscene.scene.jsonl import dumps_scene
+
+        return cls([
+            PoolEntry(dumps_scene(s), s.image_id, tuple(sorted(set(s.names))),
+                      tuple(sorted({a for attrs in s.attributes for a in attrs})),
+                      tuple(sorted({p for _, p, _ in s.relations})))
+            for s in scenes
+        ])
 
     def __len__(self) -> int:
         return len(self.entries)
