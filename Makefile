@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= test
 DEMO_OUT ?= demo_out
 
 .PHONY: demo test install venv clean bench
@@ -11,17 +10,26 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# torch is pinned for the test environment: this exact CPU build is installed from the local disk,
+# and installing it first keeps pip from fetching a multi-gigabyte CUDA build for the extras.
+TORCH_PIN ?= torch==2.13.0
+
 # Re-install only when the project definition changes (stamp file keeps `make` idempotent and fast).
-$(VENV)/.installed-$(EXTRAS): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH_PIN)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+# The demo needs only the core package.
+$(VENV)/.installed-core: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
 venv: $(BIN)/python
 
-install: $(VENV)/.installed-$(EXTRAS)
+install: $(VENV)/.installed-core
 
-demo: EXTRAS = test
-demo: $(VENV)/.installed-test
+demo: $(VENV)/.installed-core
 	$(BIN)/veriscene demo --out $(DEMO_OUT)
 
 test: $(VENV)/.installed-test

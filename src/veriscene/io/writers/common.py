@@ -183,19 +183,26 @@ def provenance(sample: dict[str, Any]) -> dict[str, Any]:
 
 
 def ground_truth(sample: dict[str, Any]) -> str:
-    """JSON text a reward function needs to score a response (verl ground_truth, TRL column)."""
+    """JSON text a reward function needs to score a response (verl ground_truth, TRL column).
+
+    Everything `veriscene.answers.score_sample` reads from a sample is included, so rewards
+    computed from this text equal evaluation scores: `synonyms` and `vocabulary` are added
+    only when the sample's meta has them (they change how `str` answers are read).
+    """
     meta = sample.get("meta") or {}
-    return dumps(
-        {
-            "answer": sample["answer"],
-            "answer_type": sample["answer_type"],
-            "choices": sample.get("choices"),
-            "answer_letter": meta.get("answer_letter"),
-            "mode": meta.get("mode", "qa"),
-            "box_format": meta.get("box_format"),
-            "image_size": meta.get("image_size"),
-        }
-    )
+    truth = {
+        "answer": sample["answer"],
+        "answer_type": sample["answer_type"],
+        "choices": sample.get("choices"),
+        "answer_letter": meta.get("answer_letter"),
+        "mode": meta.get("mode", "qa"),
+        "box_format": meta.get("box_format"),
+        "image_size": meta.get("image_size"),
+    }
+    for key in ("synonyms", "vocabulary"):
+        if meta.get(key):
+            truth[key] = meta[key]
+    return dumps(truth)
 
 
 def convert_all(

@@ -1,0 +1,236 @@
+"""Gymnasium environment `veriscene/VQA-v0`: answer a question about an image, rewarded by the
+sample's verifier.
+
+    env = gymnasium.make("veriscene/VQA-v0", run_dir="demo_out", max_attempts=3, max_zooms=2)
+    obs, info = env.reset(seed=0)      # obs = {"image": uint8 (H, W, 3), "question": str, "feedback": str}
+    obs, reward, terminated, truncated, info = env.step("<answer>3</answer>")
+
+Episodes. `reset` draws a sample of the run folder (uniformly with the env's seeded generator,
+or the one named by ``options={"index": i}`` / ``{"sample_id": ...}``). Each `step` takes the
+model's text:
+
+* an answer: scored with `veriscene.answers.score_sample` on the sample record, so the reward is
+  exactly `veriscene eval`'s score for that reply (1/0, set F1, IoU for open boxes). The episode
+  ends when the answer is correct or no attempts are left; then the reward is the score. With
+  attempts left a wrong answer gets reward 0 and feedback such as "incorrect, 2 attempts left",
+  so an episode's return is the score of its last answer (never a sum of partial credit).
+* a zoom ``<zoom>[x0, y0, x1, y1]</zoom>`` (when ``max_zooms > 0``): the region, in the
+  sample's box convention (`meta.box_format`, else `zoom_format`) over the original image, is
+  cropped and fitted into the observation; reward 0, no attempt used. Unreadable regions get
+  feedback and use the zoom. With no zooms left a zoom is read as an answer.
+
+So an episode lasts at most ``max_attempts + max_zooms`` steps, `truncated` is always False.
+Observation images have one fixed size (`observation_size` = (width, height); default the size
+of the first sample's image), fitted as `views` describes (`fit`: "stretch" | "letterbox");
+`info["view"]` states the region shown and the sizes. Free-form `text` samples and samples
+without exactly one readable image are left out (counted in `env.skipped`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import orjson
+from gymnasium import spaces
+
+from veriscene.answers import parse_box_format, score_sample, to_pixels
+from veriscene.answers.coords import resolve_format
+from veriscene.answers.spatial import find_boxes
+from veriscene.rewards.truth import completion_text
+from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
+
+ENV_ID = "veriscene/VQA-v0"
+_BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}
+
+
+def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
+    """Samples of a run folder (samples.jsonl) or a samples file, and the folder image paths are
+    relative to."""
+    path = Path(path)
+    file = path / "samples.jsonl" if path.is_dir() else path
+    if not file.is_file():
+        raise FileNotFoundError(f"no samples file at {file}")
+    with open(file, "rb") as fh:
+        samples = [orjson.loads(line) for line in fh if line.strip()]
+    return samples, file.parent
+
+
+class VQAEnv(gym.Env):
+    """Visual question answering with verifiable rewards (see the module docstring)."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 1}  # noqa: RUF012  (gymnasium API)
+
+    def __init__(self, run_dir: str | Path | None = None, *, samples: Iterable[Mapping[str, Any]] | None = None,
+                 image_root: str | Path | None = None, observation_size: tuple[int, int] | None = None,
+                 fit: str = "stretch", max_attempts: int = 1, max_zooms: int = 0, zoom_format: str = "norm1",
+                 answer_types: Iterable[str] | None = None, tasks: Iterable[str] | None = None,
+                 max_text_length: int = 4096, render_mode: str | None = None,
+                 score_options: Mapping[str, Any] | None = None) -> None:
+        if (run_dir is None) == (samples is None):
+            raise ValueError("give either run_dir (a run folder or samples.jsonl) or samples (records)")
+        if max_attempts < 1 or max_zooms < 0:
+            raise ValueError(f"need max_attempts >= 1 and max_zooms >= 0, got {max_attempts}, {max_zooms}")
+        if fit not in FITS:
+            raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}")
+        if run_dir is not None:
+            records, root = load_samples(run_dir)
+        else:
+            records, root = [dict(s) for s in samples or ()], Path(".")
+        self.image_root = Path(image_root) if image_root is not None else root
+        self.samples, self.skipped = self._usable(records, answer_types, tasks)
+        if not self.samples:
+            raise ValueError(f"no usable samples ({self.skipped} skipped: text answers, missing images or "
+                             "filtered out by answer_types / tasks)")
+        self.fit, self.max_attempts, self.max_zooms = fit, max_attempts, max_zooms
+        self.zoom_format = parse_box_format(zoom_format)
+        self.render_mode = render_mode
+        self.score_options = dict(score_options or {})
+        self.observation_size = tuple(observation_size) if observation_size else image_size_of(
+            self.image_path(self.samples[0]))
+        charset = set(_BASE_CHARSET).union(*(set(s["question"]) for s in self.samples))
+        q_len = max(len(s["question"]) for s in self.samples)
+        w, h = self.observation_size
+        self.observation_space = spaces.Dict({
+            "image": spaces.Box(0, 255, shape=(h, w, 3), dtype=np.uint8),
+            "question": spaces.Text(max_length=max(q_len, 1), min_length=1, charset=frozenset(charset)),
+            "feedback": spaces.Text(max_length=256, min_length=0, charset=frozenset(charset)),
+        })
+        self.action_space = spaces.Text(max_length=max_text_length, min_length=0, charset=frozenset(charset))
+        self._charset = frozenset(charset)
+        self._sample: dict[str, Any] | None = None
+        self._done = True
+
+    # -- data ------------------------------------------------------------------------------
+
+    def image_path(self, sample: Mapping[str, Any]) -> Path:
+        """Where a sample's image is on disk."""
+        p = Path(str(sample["images"][0]["path"]))
+        return p if p.is_absolute() else self.image_root / p
+
+    def _usable(self, records: list[dict[str, Any]], answer_types: Iterable[str] | None,
+                tasks: Iterable[str] | None) -> tuple[list[dict[str, Any]], int]:
+        types, task_set = set(answer_types or ()), set(tasks or ())
+        keep = []
+        for s in records:
+            images = s.get("images") or []
+            ok = (len(images) == 1 and images[0].get("path") and (s["answer_type"] != "text" or s.get("choices"))
+                  and (not types or s["answer_type"] in types) and (not task_set or s.get("task") in task_set))
+            if ok and self.image_path(s).is_file():
+                keep.append(s)
+        return keep, len(records) - len(keep)
+
+    # -- gymnasium API ---------------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+        super().reset(seed=seed)
+        options = options or {}
+        if "sample_id" in options:
+            ids = [s["id"] for s in self.samples]
+            if options["sample_id"] not in ids:
+                raise KeyError(f"no usable sample with id {options['sample_id']!r}")
+            index = ids.index(options["sample_id"])
+        elif "index" in options:
+            index = int(options["index"]) % len(self.samples)
+        else:
+            index = int(self.np_random.integers(len(self.samples)))
+        self._sample = self.samples[index]
+        self._image = load_rgb(self.image_path(self._sample))
+        self._attempts_left, self._zooms_left, self._done = self.max_attempts, self.max_zooms, False
+        self._show(None)
+        return self._observation(""), self._info(index=index)
+
+    def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        if self._done or self._sample is None:
+            raise RuntimeError("the episode has ended: call reset() before step()")
+        text = completion_text(action)
+        zoom = self._zoom_region(text) if self._zooms_left > 0 else None
+        if zoom is not None:
+            return self._zoom(zoom)
+        result = score_sample(text, self._sample, **self.score_options)
+        score = 0.0 if math.isnan(result.score) else float(result.score)
+        self._attempts_left -= 1
+        terminated = bool(result.correct) or self._attempts_left == 0
+        self._done = terminated
+        if terminated:
+            feedback, reward = ("correct" if result.correct else "incorrect"), score
+        else:
+            left = f"{self._attempts_left} attempt{'s' if self._attempts_left != 1 else ''} left"
+            why = f"your answer could not be read ({result.reason})" if result.parse_failed else "incorrect"
+            feedback, reward = f"{why}, {left}"[:256], 0.0
+        info = self._info(action="answer", score=score, correct=bool(result.correct),
+                          parse_failed=bool(result.parse_failed), reason=result.reason, parsed=result.parsed)
+        return self._observation(feedback), reward, terminated, False, info
+
+    def render(self) -> np.ndarray | None:
+        return self._array.copy() if self.render_mode == "rgb_array" and self._sample is not None else None
+
+    # -- zoom ------------------------------------------------------------------------------
+
+    def _zoom_region(self, text: str) -> str | None:
+        """The content of a zoom action, or None when the text is not a zoom."""
+        m = re.search(r"<\s*zoom\s*>(.*?)<\s*/\s*zoom\s*>", text, flags=re.IGNORECASE | re.DOTALL)
+        if m is None or re.search(r"<\s*answer\s*>", text, flags=re.IGNORECASE):
+            return None
+        return m.group(1)
+
+    def _zoom(self, content: str) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        self._zooms_left -= 1
+        sample = self._sample or {}
+        fmt = parse_box_format((sample.get("meta") or {}).get("box_format") or self.zoom_format)
+        size = self._image.size
+        boxes = find_boxes(content)
+        region, reason = None, None
+        if len(boxes) != 1:
+            reason = f"expected one box [x0, y0, x1, y1] in <zoom>, found {len(boxes)}"
+        else:
+            used = resolve_format(boxes[0], fmt, size, auto_detect=False)
+            pixels = to_pixels(boxes[0], fmt, size) if used else None
+            if pixels is None or pixels[2] - pixels[0] < 1 or pixels[3] - pixels[1] < 1:
+                reason = f"zoom box {boxes[0]} is not a non-empty region in the {fmt!r} convention"
+            else:
+                region = tuple(pixels)
+        if region is not None:
+            self._show(region)  # type: ignore[arg-type]
+            feedback = f"zoomed to {boxes[0]}"
+        else:
+            feedback = f"could not zoom: {reason}"[:256]
+        info = self._info(action="zoom", score=0.0, correct=False, parse_failed=region is None, reason=reason,
+                          parsed=list(region) if region else None)
+        return self._observation(feedback), 0.0, False, False, info
+
+    # -- observations ----------------------------------------------------------------------
+
+    def _show(self, region: tuple[float, float, float, float] | None) -> None:
+        self._array, self._view = fit_view(self._image, region, self.observation_size, self.fit)  # type: ignore[arg-type]
+
+    def _observation(self, feedback: str) -> dict[str, Any]:
+        assert self._sample is not None
+        # feedback may quote the model's text: keep it inside the observation space's charset
+        clean = "".join(c if c in self._charset else "?" for c in feedback)[:256]
+        return {"image": self._array.copy(), "question": str(self._sample["question"]), "feedback": clean}
+
+    @property
+    def sample(self) -> dict[str, Any] | None:
+        """The current sample record."""
+        return self._sample
+
+    @property
+    def view(self) -> View:
+        return self._view
+
+    def _info(self, **extra: Any) -> dict[str, Any]:
+        s = self._sample or {}
+        meta = s.get("meta") or {}
+        return {"sample_id": s.get("id"), "task": s.get("task"), "answer_type": s.get("answer_type"),
+                "box_format": meta.get("box_format") or self.zoom_format, "view": self._view.to_dict(),
+                "fit": self.fit, "attempts_left": self._attempts_left, "zooms_left": self._zooms_left, **extra}

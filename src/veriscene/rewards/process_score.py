@@ -1,0 +1,257 @@
+"""Step-level (process) reward: does a reasoning trace state the program's intermediate results?
+
+Expected format. The reasoning (the think block, or the whole completion when there is none)
+states intermediate results one per line or sentence, optionally as ``<step>...</step>`` blocks
+or ``Step k:`` lines, for example (question: "Where is the hexagon right of the shiny square?"):
+
+    <think>
+    Step 1: the shiny square at [0.10, 0.20, 0.30, 0.40].
+    Step 2: the hexagon to the right of it at [0.43, 0.52, 0.58, 0.71].
+    </think><answer>[0.43, 0.52, 0.58, 0.71]</answer>
+
+Boxes are in the question's convention (the sample's box_format over the original image). A
+statement is checked against the `Step`s of `veriscene.rewards.process`:
+
+    object    a box with IoU >= iou_threshold with the object's box; or, without a box and unless
+              `require_boxes`, the object's name as the only object name, with no attribute the
+              object lacks ("the shiny square")
+    objects   the same number of boxes, each matching a distinct object; or the count and the name
+    count     the number (digits or words; "no"/"none" for 0) and the counted name when known
+    value     the value phrase (e.g. a colour);   values: every item;   bool: yes/no words
+
+Score. Statements that assert something checkable are claims: each box is one claim, and a
+statement without boxes is one claim when it has a number, or names exactly one object name
+(only when objects may be identified by name). Statements are lines, sentences, ``<step>``
+blocks, further split at " and " / ";".
+recall = steps stated / steps, precision = true claims / claims (1 when there are none), and
+the process score is their F1, so stating every object or every number in the image does not
+pay. A sample without steps (single-hop programs) gets None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+from veriscene.answers.coords import box_iou, resolve_format, to_pixels
+from veriscene.answers.normalize import find_phrases, normalize_phrase
+from veriscene.answers.numbers import find_numbers
+from veriscene.answers.spatial import find_boxes
+from veriscene.rewards.process import Step, sample_steps
+from veriscene.rewards.tags import think_text
+from veriscene.rewards.truth import completion_text
+from veriscene.scene.model import Scene
+
+_STEP_TAG_RE = re.compile(r"<\s*step\s*>(.*?)<\s*/\s*step\s*>", re.IGNORECASE | re.DOTALL)
+_SPLIT_RE = re.compile(r"\n+|(?<=[.!?;])\s+")
+_LABEL_RE = re.compile(r"^\W*(?:step|hop)\s*\d+\s*[:.)\-]\s*", re.IGNORECASE)
+_BRACKETS_RE = re.compile(r"[\[\(\{<][^\[\]\(\)\{\}<>]*[\]\)\}>]")
+_ZERO_RE = re.compile(r"\b(?:no|none|zero)\b", re.IGNORECASE)
+_YES_RE = re.compile(r"\b(?:yes|true)\b", re.IGNORECASE)
+_NO_RE = re.compile(r"\b(?:no|not|false)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ProcessTargets:
+    """A sample's steps plus what reading statements needs: the object names and attributes of
+    its scene(s) and the box convention. Stored as JSON in the `process` data set column."""
+
+    steps: tuple[Step, ...]
+    names: tuple[str, ...]
+    attributes: tuple[str, ...]
+    box_format: str = "norm1"
+    image_size: tuple[int, int] | None = None
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["steps"] = [s.to_dict() for s in self.steps]
+        return orjson.dumps(d).decode()
+
+    @classmethod
+    def from_json(cls, value: str | bytes | Mapping[str, Any]) -> ProcessTargets:
+        d = orjson.loads(value) if isinstance(value, (str, bytes)) else dict(value)
+        size = d.get("image_size")
+        return cls(steps=tuple(Step.from_dict(s) for s in d["steps"]), names=tuple(d["names"]),
+                   attributes=tuple(d["attributes"]), box_format=d.get("box_format") or "norm1",
+                   image_size=(int(size[0]), int(size[1])) if size else None)
+
+
+def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *,
+                    select: str = "key") -> ProcessTargets:
+    """The targets of a sample (see `veriscene.rewards.process.sample_steps`)."""
+    scene_list = [scenes] if isinstance(scenes, Scene) else list(scenes)
+    meta = sample.get("meta") or {}
+    size = meta.get("image_size") or [scene_list[0].width, scene_list[0].height]
+    return ProcessTargets(
+        steps=tuple(sample_steps(sample, scene_list, select=select)),
+        names=tuple(sorted({n for s in scene_list for n in s.names})),
+        attributes=tuple(sorted({a for s in scene_list for attrs in s.attributes for a in attrs})),
+        box_format=meta.get("box_format") or "norm1", image_size=(int(size[0]), int(size[1])))
+
+
+@dataclass(frozen=True)
+class ProcessScore:
+    """score: F1 of recall and precision (None without steps); hits: node indices stated."""
+
+    score: float | None
+    recall: float
+    precision: float
+    hits: tuple[int, ...] = ()
+    missed: tuple[int, ...] = ()
+    claims: int = 0
+    true_claims: int = 0
+    statements: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Statement:
+    text: str
+    boxes: list[list[float]]  # pixels; unreadable boxes are dropped but still counted as claims
+    bad_boxes: int
+    numbers: list[int]
+    names: list[str]
+    attributes: list[str]
+
+
+def split_statements(trace: str) -> list[str]:
+    """Statements of a trace: ``<step>`` blocks when present, else lines and sentences; each
+    further split at " and " / ";" outside brackets ("three circles and one square")."""
+    tagged = _STEP_TAG_RE.findall(trace)
+    parts = tagged if tagged else _SPLIT_RE.split(trace)
+    out = []
+    for part in parts:
+        for clause in _split_clauses(part):
+            clause = _LABEL_RE.sub("", clause).strip()
+            if clause:
+                out.append(clause)
+    return out
+
+
+def _split_clauses(text: str) -> list[str]:
+    clauses, depth, start, i = [], 0, 0, 0
+    lower = text.lower()
+    while i < len(text):
+        c = text[i]
+        depth += c in "[({"
+        depth -= c in "])}" and depth > 0
+        if depth == 0 and (c == ";" or lower.startswith(" and ", i)):
+            clauses.append(text[start:i])
+            i += 1 if c == ";" else 5
+            start = i
+            continue
+        i += 1
+    clauses.append(text[start:])
+    return clauses
+
+
+def _read(text: str, targets: ProcessTargets) -> _Statement:
+    boxes, bad = [], 0
+    for raw in find_boxes(text):
+        fmt = resolve_format(raw, targets.box_format, targets.image_size)
+        if fmt is None:
+            bad += 1
+        else:
+            boxes.append(to_pixels(raw, fmt, targets.image_size))
+    rest = _BRACKETS_RE.sub(" ", text)
+    numbers = [int(n.value) for n in find_numbers(rest) if n.is_integer_form]
+    norm = normalize_phrase(rest)
+    names = find_phrases(norm, [normalize_phrase(n) for n in targets.names])
+    attrs = find_phrases(norm, [normalize_phrase(a) for a in targets.attributes])
+    return _Statement(text, boxes, bad, numbers, names, attrs)
+
+
+def _box_hits(boxes: Sequence[Sequence[float]], gold: Sequence[Sequence[float]], thr: float) -> int:
+    """Boxes matched one-to-one (greedily, best IoU first) to gold boxes."""
+    pairs = sorted(((box_iou(b, g), i, j) for i, b in enumerate(boxes) for j, g in enumerate(gold)), reverse=True)
+    used_b, used_g = set(), set()
+    for iou, i, j in pairs:
+        if iou >= thr and i not in used_b and j not in used_g:
+            used_b.add(i)
+            used_g.add(j)
+    return len(used_b)
+
+
+def _states(st: _Statement, step: Step, thr: float, require_boxes: bool) -> bool:
+    v = step.value
+    named = (lambda name: name is None or normalize_phrase(name) in st.names)
+    count_said = (lambda k: k in st.numbers or (k == 0 and bool(_ZERO_RE.search(st.text))))
+    if step.kind == "object":
+        if st.boxes:
+            return _box_hits(st.boxes, [v["box"]], thr) == 1
+        own = {normalize_phrase(a) for a in v["attributes"]}
+        return (not require_boxes and st.names == [normalize_phrase(v["name"])]
+                and set(st.attributes) <= own and st.numbers in ([], [1]))
+    if step.kind == "objects":
+        if st.boxes:
+            return len(st.boxes) == v["count"] and _box_hits(st.boxes, v["boxes"], thr) == v["count"]
+        return not require_boxes and count_said(v["count"]) and named(v.get("name"))
+    if step.kind == "count":
+        return not st.boxes and count_said(v["count"]) and named(v.get("name"))
+    if step.kind == "value":
+        return bool(find_phrases(normalize_phrase(st.text), [normalize_phrase(v)]))
+    if step.kind == "values":
+        norm = normalize_phrase(st.text)
+        return all(find_phrases(norm, [normalize_phrase(x)]) for x in v) if v else bool(_ZERO_RE.search(st.text))
+    if step.kind == "bool":
+        return bool((_YES_RE if v else _NO_RE).search(st.text)) and not st.boxes and not st.numbers
+    return False
+
+
+def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: float = 0.5,
+                require_boxes: bool = False, think_tag: str = "think") -> ProcessScore:
+    """Score the reasoning of one completion against its targets (see the module docstring)."""
+    text = completion_text(completion)
+    trace = think_text(text, think_tag) or text
+    statements = [_read(s, targets) for s in split_statements(trace)]
+    hit_nodes = [s.node for s in targets.steps
+                 if any(_states(st, s, iou_threshold, require_boxes) for st in statements)]
+    gold_boxes = [b for s in targets.steps for b in
+                  ([s.value["box"]] if s.kind == "object" else s.value["boxes"] if s.kind == "objects" else [])]
+    # a statement naming one object without box or number is a claim only where objects may be
+    # identified by name ("So more circles." in a counting trace asserts nothing checkable)
+    name_claims = not require_boxes and any(s.kind == "object" for s in targets.steps)
+    claims = true_claims = 0
+    for st in statements:
+        if st.boxes or st.bad_boxes:
+            claims += len(st.boxes) + st.bad_boxes
+            true_claims += _box_hits(st.boxes, gold_boxes, iou_threshold)
+        elif st.numbers or (name_claims and len(st.names) == 1):
+            claims += 1
+            true_claims += any(_states(st, s, iou_threshold, require_boxes) for s in targets.steps)
+    if not targets.steps:
+        return ProcessScore(None, 0.0, 0.0, statements=[s.text for s in statements])
+    recall = len(hit_nodes) / len(targets.steps)
+    precision = true_claims / claims if claims else 1.0
+    f1 = 0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision)
+    missed = tuple(s.node for s in targets.steps if s.node not in hit_nodes)
+    return ProcessScore(f1, recall, precision, tuple(hit_nodes), missed, claims, true_claims,
+                        [s.text for s in statements])
+
+
+def make_process_reward(**options: Any) -> Any:
+    """A TRL reward reading the `process` column (`ProcessTargets.to_json()` per row); options
+    go to `score_trace` (iou_threshold, require_boxes, think_tag)."""
+
+    def process_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
+                       **columns: Any) -> list[float | None]:
+        """F1 of the intermediate results stated in the reasoning; None without targets."""
+        column = columns.get("process")
+        if column is None:
+            raise ValueError("process_reward needs a 'process' column: add ProcessTargets.to_json() per row "
+                             "(veriscene.rewards.process_score.process_targets)")
+        if len(column) != len(completions):
+            raise ValueError(f"column 'process' has {len(column)} values for {len(completions)} completions")
+        out: list[float | None] = []
+        for completion, cell in zip(completions, column):
+            out.append(None if cell in (None, "") else score_trace(completion, ProcessTargets.from_json(cell),
+                                                                   **options).score)
+        return out
+
+    return process_reward
+
+
+process_reward = make_process_reward()

@@ -1,0 +1,137 @@
+"""Record environment episodes and write them as JSON Lines (for SFT or offline RL).
+
+    env = TrajectoryRecorder(VQAEnv("demo_out", max_attempts=2, max_zooms=1), image_dir="traj/views")
+    ... run episodes ...
+    write_trajectories("traj/episodes.jsonl", env.episodes)
+
+One line per finished episode:
+
+    sample_id, task, image_id, image     the sample and its source image path
+    question, answer, answer_type        the gold answer comes along for SFT filtering
+    observations   [{"question", "feedback", "view": {region, content, image_size, array_size},
+                     "image_file": path of the saved observation PNG or null}]   (len = steps + 1)
+    actions        [str]                 the model's texts               (len = steps)
+    rewards        [float]               rewards from the verifier       (len = steps)
+    infos          [{...}]               step infos: score, correct, parse_failed, reason, ...
+    terminated, truncated, return
+
+Observation arrays are not embedded: `view.region` says which part of the source image was
+shown (enough to re-render it), and with `image_dir` every observation is also saved as PNG.
+`to_messages` turns an episode into chat messages for SFT on successful trajectories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import orjson
+from PIL import Image
+
+from veriscene.io.writers.common import write_json_lines
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+class TrajectoryRecorder(gym.Wrapper):
+    """Wraps a `VQAEnv` and keeps every finished episode in `episodes` (see module doc)."""
+
+    def __init__(self, env: gym.Env, image_dir: str | Path | None = None) -> None:
+        super().__init__(env)
+        self.image_dir = Path(image_dir) if image_dir is not None else None
+        self.episodes: list[dict[str, Any]] = []
+        self._current: dict[str, Any] | None = None
+        self._count = 0
+
+    def _observation(self, obs: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+        image_file = None
+        if self.image_dir is not None:
+            self.image_dir.mkdir(parents=True, exist_ok=True)
+            path = self.image_dir / f"ep{len(self.episodes):06d}_obs{len(self._current['observations']):02d}.png"  # type: ignore[index]
+            Image.fromarray(obs["image"]).save(path)
+            image_file = path.as_posix()
+        return {"question": obs["question"], "feedback": obs["feedback"], "view": _jsonable(info.get("view")),
+                "image_file": image_file}
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(**kwargs)
+        base: Any = self.env.unwrapped  # a VQAEnv
+        sample = base.sample or {}
+        image = (sample.get("images") or [{}])[0]
+        self._current = {
+            "sample_id": sample.get("id"), "task": sample.get("task"), "image_id": image.get("id"),
+            "image": str(base.image_path(sample)) if image else None,
+            "question": sample.get("question"), "answer": sample.get("answer"),
+            "answer_type": sample.get("answer_type"), "observations": [], "actions": [], "rewards": [],
+            "infos": [], "terminated": False, "truncated": False,
+        }
+        self._current["observations"].append(self._observation(obs, info))
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if self._current is not None:
+            ep = self._current
+            ep["observations"].append(self._observation(obs, info))
+            ep["actions"].append(action if isinstance(action, str) else _jsonable(action))
+            ep["rewards"].append(float(reward))
+            ep["infos"].append(_jsonable(info))
+            if terminated or truncated:
+                ep.update(terminated=bool(terminated), truncated=bool(truncated), **{"return": sum(ep["rewards"])})
+                self.episodes.append(ep)
+                self._current = None
+        return obs, float(reward), terminated, truncated, info
+
+
+def write_trajectories(path: str | Path, episodes: Iterable[dict[str, Any]]) -> Path:
+    """Write episodes as JSON Lines (atomically); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_lines(path, (_jsonable(e) for e in episodes))
+    return path
+
+
+def read_trajectories(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Episodes from a JSON Lines file written by `write_trajectories`."""
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                yield orjson.loads(line)
+
+
+def to_messages(episode: dict[str, Any]) -> list[dict[str, Any]]:
+    """Chat messages of an episode: the question with the image, then the model's actions and
+    the environment's feedback (a new image part after each zoom). Image parts are
+    ``{"type": "image", "image": path}`` with the saved observation file (or the source image)."""
+    obs = episode["observations"]
+
+    def image_part(o: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "image", "image": o.get("image_file") or episode.get("image")}
+
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": [image_part(obs[0]), {"type": "text", "text": obs[0]["question"]}]}]
+    for k, action in enumerate(episode["actions"]):
+        messages.append({"role": "assistant", "content": [{"type": "text", "text": action}]})
+        nxt = obs[k + 1]
+        if k + 1 < len(episode["actions"]):
+            content: list[dict[str, Any]] = []
+            if (episode["infos"][k].get("action") == "zoom") and not episode["infos"][k].get("parse_failed"):
+                content.append(image_part(nxt))
+            content.append({"type": "text", "text": nxt["feedback"]})
+            messages.append({"role": "user", "content": content})
+    return messages

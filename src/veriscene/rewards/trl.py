@@ -1,0 +1,157 @@
+"""Reward functions in TRL's calling convention (`GRPOTrainer(reward_funcs=[...])`).
+
+TRL calls every reward function as
+
+    reward_func(prompts=[...], completions=[...], completion_ids=[...], **columns)
+
+where `completions` are strings (standard data sets) or lists of messages
+``[{"role": "assistant", "content": str | [{"type": "text", "text": ...}]}]`` (conversational
+ones), and `columns` holds every other data set column as a list with one value per completion
+(plus `trainer_state`, `log_extra`, `log_metric`). A function returns one float per completion,
+or None where it does not apply (TRL turns None into NaN and leaves it out of the weighted sum).
+
+The functions read the columns `veriscene export RUN --to trl` writes (see `truth`):
+`ground_truth` (JSON text), else `answer` / `answer_type` / `choices`. An optional column
+`model_image_size` ([width, height] per row) declares the size of the image the model saw, for
+"pixel" box questions on resized images.
+
+| function          | value                                                         | None when            |
+|-------------------|---------------------------------------------------------------|----------------------|
+| `accuracy_reward` | `score_sample(...).score`: 1/0, set F1, IoU for open boxes    | free-form `text`     |
+| `format_reward`   | 1.0 for exactly one think block then one answer block, else 0 | never                |
+| `iou_reward`      | IoU of the answered box with the gold box (0 when unreadable) | not an open box task |
+
+Weights (`WeightedReward`, or `GRPOConfig(reward_weights=...)` with separate functions): the
+defaults are accuracy 1.0 and format 0.1, so following the format alone can never earn more
+than a tenth of a correct answer while still shaping early training; `iou` defaults to 0
+because `accuracy` already is the IoU for open box questions (use it alone for
+grounding-only training, where its None on other rows keeps them out of the mean).
+
+Unreadable completions (garbage, several candidate answers such as every option letter or every
+number, an empty answer) score 0.0; they never raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from veriscene.rewards.tags import check_format
+from veriscene.rewards.truth import (
+    as_reward,
+    completion_text,
+    ground_truths_from_columns,
+    per_row,
+    safe_score,
+)
+
+RewardFunc = Callable[..., list[float | None]]
+DEFAULT_WEIGHTS: dict[str, float] = {"accuracy": 1.0, "format": 0.1, "iou": 0.0}
+
+
+def _texts(completions: Sequence[Any]) -> list[str]:
+    if isinstance(completions, (str, bytes)):
+        raise TypeError("completions must be a list (one entry per completion), got a single string")
+    return [completion_text(c) for c in completions]
+
+
+def _log(columns: Mapping[str, Any], name: str, values: list[float]) -> None:
+    """Report a batch mean through TRL's `log_metric` when the trainer provides it."""
+    log_metric = columns.get("log_metric")
+    if callable(log_metric) and values:
+        log_metric(name, sum(values) / len(values))
+
+
+def make_accuracy_reward(**options: Any) -> RewardFunc:
+    """An accuracy reward with scoring options for `veriscene.answers.match_answer`
+    (e.g. ``think_tags=("reasoning",)``, ``answer_tags=("final",)``, ``iou_threshold=0.7``).
+    Options that change scoring make rewards differ from `veriscene eval` with default options."""
+
+    def accuracy_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
+                        **columns: Any) -> list[float | None]:
+        """Verifier score of each completion against its sample's gold answer (see module doc)."""
+        texts = _texts(completions)
+        truths = ground_truths_from_columns(len(texts), columns)
+        seen = per_row(len(texts), columns, "model_image_size")
+        results = [safe_score(t, x, model_image_size=s, **options) for t, x, s in zip(truths, texts, seen)]
+        _log(columns, "veriscene/parse_failed", [float(r.parse_failed) for r in results if as_reward(r) is not None])
+        return [as_reward(r) for r in results]
+
+    return accuracy_reward
+
+
+accuracy_reward = make_accuracy_reward()
+
+
+def make_format_reward(think_tag: str = "think", answer_tag: str = "answer", *,
+                       require_think: bool = True) -> RewardFunc:
+    """A format reward for other tag names (see `veriscene.rewards.tags.check_format`)."""
+    check_format("<a></a>", think_tag=think_tag, answer_tag=answer_tag)  # validates the tag names
+
+    def format_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
+                      **columns: Any) -> list[float | None]:
+        """1.0 when a completion is exactly one think block followed by one answer block."""
+        return [float(check_format(t, think_tag=think_tag, answer_tag=answer_tag,
+                                   require_think=require_think).ok) for t in _texts(completions)]
+
+    return format_reward
+
+
+format_reward = make_format_reward()
+
+
+def make_iou_reward(**options: Any) -> RewardFunc:
+    """An IoU reward; `options` go to answer parsing (e.g. ``answer_tags=("final",)``)."""
+
+    def iou_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
+                   **columns: Any) -> list[float | None]:
+        """IoU in [0, 1] of the answered box with the gold box, in the sample's box convention
+        (rescaled from `model_image_size` for "pixel" boxes); None for other samples."""
+        texts = _texts(completions)
+        truths = ground_truths_from_columns(len(texts), columns)
+        seen = per_row(len(texts), columns, "model_image_size")
+        out: list[float | None] = []
+        for truth, text, size in zip(truths, texts, seen):
+            out.append(as_reward(safe_score(truth, text, model_image_size=size, **options))
+                       if truth.is_box else None)
+        return out
+
+    return iou_reward
+
+
+iou_reward = make_iou_reward()
+
+
+class WeightedReward:
+    """A weighted sum of veriscene rewards as one TRL reward function.
+
+        reward = sum(weight[k] * r_k for the components k whose r_k is not None)
+
+    None when every weighted component is None. `weights` names components among "accuracy",
+    "format", "iou" (defaults `DEFAULT_WEIGHTS`); `functions` may replace or add components
+    (e.g. ``{"process": process_reward}``). The same result is obtained by passing the functions
+    separately with ``GRPOConfig(reward_weights=[...])``, which also logs each one.
+    """
+
+    def __init__(self, weights: Mapping[str, float] | None = None,
+                 functions: Mapping[str, RewardFunc] | None = None) -> None:
+        self.functions: dict[str, RewardFunc] = {
+            "accuracy": accuracy_reward, "format": format_reward, "iou": iou_reward, **(functions or {})}
+        self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+        unknown = sorted(set(self.weights) - set(self.functions))
+        if unknown:
+            raise KeyError(f"no reward function for {unknown}; known: {sorted(self.functions)}")
+        self.__name__ = "veriscene_reward"  # TRL names reward columns after __name__
+
+    def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
+                 **columns: Any) -> list[float | None]:
+        n = len(completions)
+        totals: list[float | None] = [None] * n
+        for name, weight in self.weights.items():
+            if weight == 0:
+                continue
+            values = self.functions[name](prompts=prompts, completions=completions, **columns)
+            for i, v in enumerate(values):
+                if v is not None:
+                    totals[i] = (totals[i] or 0.0) + weight * float(v)
+        return totals

@@ -1,0 +1,283 @@
+"""What every reward reads: the ground truth of a sample and the text of a completion.
+
+Ground truth travels with the exported data, in exactly the columns the writers produce
+(`veriscene.io.writers.common.ground_truth`): a JSON text
+
+    {"answer": ..., "answer_type": "box", "choices": null | [...], "answer_letter": "B" | null,
+     "mode": "qa" | "mc", "box_format": "norm1" | "norm1000" | "pixel" | null,
+     "image_size": [width, height] | null, "synonyms"?: {...}, "vocabulary"?: [...]}
+
+in TRL's `ground_truth` column and verl's `reward_model.ground_truth`. Without that column the
+TRL columns `answer` (JSON text), `answer_type`, `choices` (and, if present, `answer_letter`,
+`box_format`, `image_size`) are read instead.
+
+Scoring goes through `veriscene.answers.score_sample` on a minimal record rebuilt from the ground
+truth, so a reward and `veriscene eval` give the same number for the same reply by construction.
+The one deliberate extension is `model_image_size`: when the model saw a resized image and answers
+a "pixel" box / point question in the pixels of what it saw, its coordinates are scaled back to
+the original image before the comparison (normalised conventions need no rescaling).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from veriscene.answers import MatchResult, parse_answer, parse_box_format, score_sample
+from veriscene.answers.match import compare
+from veriscene.sample import ANSWER_TYPES, Sample
+
+# Columns TRL hands to reward functions besides the data set's own (never ground truth).
+TRL_RUNTIME_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids")
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """The gold answer of one sample and what is needed to read a reply against it.
+
+    answer        JSON form of the program result (boxes / points in absolute pixels)
+    answer_type   one of `veriscene.sample.ANSWER_TYPES`
+    choices       option texts for multiple choice, else None
+    answer_letter the correct option letter ("A", ...) for multiple choice, else None
+    box_format    convention the question states for boxes / points ("norm1" when None)
+    image_size    (width, height) of the original image in pixels, or None
+    """
+
+    answer: Any
+    answer_type: str
+    choices: tuple[str, ...] | None = None
+    answer_letter: str | None = None
+    mode: str = "qa"
+    box_format: str | None = None
+    image_size: tuple[int, int] | None = None
+    synonyms: Mapping[str, str] | None = None
+    vocabulary: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.answer_type not in ANSWER_TYPES:
+            raise ValueError(f"ground truth answer_type {self.answer_type!r} is not one of {list(ANSWER_TYPES)}")
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GroundTruth:
+        missing = [k for k in ("answer", "answer_type") if k not in d]
+        if missing:
+            raise ValueError(f"ground truth is missing {missing}; got keys {sorted(d)}")
+        choices = d.get("choices")
+        size = d.get("image_size")
+        vocab = d.get("vocabulary")
+        return cls(
+            answer=d["answer"],
+            answer_type=str(d["answer_type"]),
+            choices=tuple(str(c) for c in choices) if choices is not None else None,
+            answer_letter=d.get("answer_letter"),
+            mode=str(d.get("mode") or ("mc" if choices else "qa")),
+            box_format=d.get("box_format"),
+            image_size=(int(size[0]), int(size[1])) if size is not None else None,
+            synonyms=d.get("synonyms") or None,
+            vocabulary=tuple(vocab) if vocab else None,
+        )
+
+    @classmethod
+    def from_json(cls, value: str | bytes | Mapping[str, Any]) -> GroundTruth:
+        """From the `ground_truth` JSON text (or an already decoded dict)."""
+        if isinstance(value, Mapping):
+            return cls.from_dict(value)
+        try:
+            decoded = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"ground_truth is not valid JSON: {str(value)[:120]!r}") from exc
+        if not isinstance(decoded, dict):
+            raise ValueError(f"ground_truth must be a JSON object, got {str(value)[:120]!r}")  # noqa: TRY004  (a data error)
+        return cls.from_dict(decoded)
+
+    @classmethod
+    def from_sample(cls, sample: Mapping[str, Any] | Sample) -> GroundTruth:
+        """From a sample record (samples.jsonl line)."""
+        record = sample.to_dict() if isinstance(sample, Sample) else sample
+        meta = record.get("meta") or {}
+        return cls.from_dict({
+            "answer": record["answer"], "answer_type": record["answer_type"],
+            "choices": record.get("choices"), "answer_letter": meta.get("answer_letter"),
+            "mode": meta.get("mode", "qa"), "box_format": meta.get("box_format"),
+            "image_size": meta.get("image_size"), "synonyms": meta.get("synonyms"),
+            "vocabulary": meta.get("vocabulary"),
+        })
+
+    # -- properties --------------------------------------------------------------------------
+
+    @property
+    def scored(self) -> bool:
+        """False for free-form `text` answers, which exact matching does not score."""
+        return not (self.answer_type == "text" and not self.choices)
+
+    @property
+    def is_box(self) -> bool:
+        """An open box question (a multiple-choice box question is answered by letter)."""
+        return self.answer_type == "box" and not self.choices
+
+    @property
+    def convention(self) -> str:
+        return parse_box_format(self.box_format)
+
+    def record(self) -> dict[str, Any]:
+        """A minimal sample record that `score_sample` reads exactly as the original sample."""
+        meta: dict[str, Any] = {"mode": self.mode}
+        for key in ("answer_letter", "box_format", "synonyms"):
+            if getattr(self, key) is not None:
+                meta[key] = getattr(self, key)
+        if self.image_size is not None:
+            meta["image_size"] = list(self.image_size)
+        if self.vocabulary is not None:
+            meta["vocabulary"] = list(self.vocabulary)
+        return {"answer": self.answer, "answer_type": self.answer_type,
+                "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def score(self, reply: str, *, model_image_size: Sequence[int] | None = None,
+              **options: Any) -> MatchResult:
+        """Score `reply` exactly like `score_sample` (options go to `match_answer`).
+
+        `model_image_size` = (width, height) of the image the model saw; it only matters for
+        open box / point questions in the "pixel" convention (see the module docstring).
+        """
+        if self._needs_rescale(model_image_size):
+            return self._score_rescaled(reply, model_image_size, options)  # type: ignore[arg-type]
+        return score_sample(reply, self.record(), **options)
+
+    def _needs_rescale(self, model_image_size: Sequence[int] | None) -> bool:
+        if model_image_size is None or self.choices or self.answer_type not in ("box", "point"):
+            return False
+        if self.convention != "pixel" or self.image_size is None:
+            return False
+        return tuple(int(v) for v in model_image_size) != tuple(self.image_size)
+
+    def _score_rescaled(self, reply: str, seen: Sequence[int], options: dict[str, Any]) -> MatchResult:
+        sw, sh = (int(v) for v in seen)
+        w, h = self.image_size  # type: ignore[misc]
+        parse_opts = {k: options[k] for k in ("think_tags", "answer_tags", "auto_detect_box_format") if k in options}
+        parsed = parse_answer(reply, self.answer_type, box_format="pixel", image_size=(sw, sh), **parse_opts)
+        if not parsed.ok:
+            return MatchResult.failed(parsed.reason or "unparseable reply")
+        fx, fy = w / sw, h / sh  # seen pixels -> original pixels
+        value = [round(v * (fx if i % 2 == 0 else fy), 3) for i, v in enumerate(parsed.value)]
+        cmp_opts = {k: options[k] for k in ("iou_threshold", "point_tolerance") if k in options}
+        score, ok = compare(value, self.answer, self.answer_type, image_size=self.image_size, **cmp_opts)
+        return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=value)
+
+
+# -- completions ------------------------------------------------------------------------------
+
+def _content_text(content: Any) -> str:
+    """Text of a message `content`: a string, or a list of parts {"type": "text", "text": ...}."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Mapping):
+        return str(content.get("text") or "")
+    if isinstance(content, Sequence):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, Mapping) and part.get("type", "text") == "text":
+                parts.append(str(part.get("text") or ""))
+        return "".join(parts)
+    return str(content)
+
+
+def completion_text(completion: Any) -> str:
+    """The text a reward reads from one completion.
+
+    A plain string is used as is. A conversational completion (a list of messages
+    {"role", "content"}) gives the content of its last assistant message (the final answer
+    after any tool turns); content may be a string or a list of typed parts. Anything else
+    (None, numbers) becomes "" or its string form, so garbage never raises.
+    """
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, Mapping):
+        return _content_text(completion.get("content"))
+    if isinstance(completion, Sequence):
+        messages = [m for m in completion if isinstance(m, Mapping)]
+        if not messages:
+            return "".join(str(m) for m in completion if isinstance(m, str))
+        assistant = [m for m in messages if m.get("role", "assistant") == "assistant"]
+        return _content_text((assistant or messages)[-1].get("content"))
+    return "" if completion is None else str(completion)
+
+
+# -- TRL columns ------------------------------------------------------------------------------
+
+def _decode_answer(value: Any) -> Any:
+    """The TRL `answer` column is JSON text of the program result."""
+    if isinstance(value, (str, bytes)):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value  # a plain string answer written without JSON quoting
+    return value
+
+
+def ground_truths_from_columns(n: int, columns: Mapping[str, Any]) -> list[GroundTruth]:
+    """One GroundTruth per completion from the data set columns TRL passes as keyword args.
+
+    Raises ValueError (a data / configuration error, not a bad completion) when neither a
+    `ground_truth` column nor `answer` + `answer_type` columns are present, or their length is
+    not the number of completions.
+    """
+    def column(name: str) -> list[Any] | None:
+        value = columns.get(name)
+        if value is None:
+            return None
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+            value = [value] * n  # a constant passed by hand
+        if len(value) != n:
+            raise ValueError(f"column {name!r} has {len(value)} values for {n} completions")
+        return list(value)
+
+    if (gt := column("ground_truth")) is not None:
+        return [GroundTruth.from_json(v) for v in gt]
+    answers, types = column("answer"), column("answer_type")
+    if answers is None or types is None:
+        raise ValueError("reward functions need a 'ground_truth' column, or 'answer' and 'answer_type' columns "
+                         f"(export with `veriscene export RUN --to trl`); got columns {sorted(columns)}")
+    extras = {k: column(k) for k in ("choices", "answer_letter", "box_format", "image_size")}
+    out = []
+    for i in range(n):
+        d = {"answer": _decode_answer(answers[i]), "answer_type": types[i]}
+        d.update({k: v[i] for k, v in extras.items() if v is not None})
+        out.append(GroundTruth.from_dict(d))
+    return out
+
+
+def per_row(n: int, columns: Mapping[str, Any], name: str) -> list[Any]:
+    """An optional per-row column (e.g. `model_image_size`), or Nones."""
+    value = columns.get(name)
+    if value is None:
+        return [None] * n
+    if len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+        return [value] * n  # one (width, height) for every row
+    if len(value) != n:
+        raise ValueError(f"column {name!r} has {len(value)} values for {n} completions")
+    return list(value)
+
+
+def safe_score(truth: GroundTruth, reply: str, **options: Any) -> MatchResult:
+    """`truth.score`, but a reply that breaks the parser scores 0.0 with the reason (never raises)."""
+    try:
+        return truth.score(reply, **options)
+    except (ValueError, TypeError, IndexError, RecursionError) as exc:
+        return MatchResult.failed(f"reply could not be scored: {type(exc).__name__}: {exc}"[:300])
+
+
+def as_reward(result: MatchResult) -> float | None:
+    """A MatchResult as a reward: its score, None where it does not apply (NaN for `text`)."""
+    return None if math.isnan(result.score) else float(result.score)

@@ -1,0 +1,82 @@
+"""verl reward: `compute_score` for `custom_reward_function` over `veriscene export --to verl` rows.
+
+verl's reward managers call
+
+    compute_score(data_source, solution_str, ground_truth, extra_info=None, **reward_kwargs)
+
+with a row's `data_source` ("veriscene/<task>"), the decoded response, `reward_model.ground_truth`
+(the JSON text written by `veriscene.io.writers.common.ground_truth`) and `extra_info`
+(provenance). Point verl at it with
+
+    custom_reward_function.path=<site-packages>/veriscene/rewards/verl.py
+    custom_reward_function.name=compute_score
+
+The returned dict has `score` (the reward verl uses) and parse details that verl collects per
+row as `reward_extra_info`; every key is always present with one type, so they batch cleanly:
+
+    score         float: (1 - format_weight) * acc_score + format_weight * format
+    acc_score     float: `veriscene.answers.score_sample(...).score` (IoU for open boxes; 0.0 and
+                  applicable=False for free-form text, which exact matching does not score)
+    correct       bool    parse_failed  bool    applicable  bool
+    format        float: 1.0 when the response is one think block then one answer block
+    reason        str: why parsing failed ("" otherwise)
+    parsed        str: the parsed value as JSON text ("null" when unparsed)
+    answer_type   str
+
+With the default ``format_weight=0`` the score equals `veriscene eval`'s score for the reply.
+`model_image_size` ((width, height) the model saw) rescales "pixel" boxes as in `truth`; it may
+be given in `reward_kwargs` or in `extra_info`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from veriscene.rewards.tags import check_format
+from veriscene.rewards.truth import GroundTruth, safe_score
+
+_MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_abs_tol",
+                  "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format")
+
+
+def _json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return orjson.dumps(str(value)).decode()
+
+
+def compute_score(data_source: str | None, solution_str: Any, ground_truth: str | Mapping[str, Any],
+                  extra_info: Mapping[str, Any] | None = None, *, format_weight: float = 0.0,
+                  think_tag: str = "think", answer_tag: str = "answer",
+                  model_image_size: Sequence[int] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Score one verl response against its row's ground truth (see the module docstring).
+
+    Raises ValueError only for an unreadable `ground_truth` (a data error); any response,
+    including garbage, gets a score.
+    """
+    if not 0.0 <= format_weight <= 1.0:
+        raise ValueError(f"format_weight must be in [0, 1], got {format_weight}")
+    truth = GroundTruth.from_json(ground_truth)
+    text = solution_str if isinstance(solution_str, str) else ("" if solution_str is None else str(solution_str))
+    if model_image_size is None and extra_info is not None:
+        model_image_size = extra_info.get("model_image_size")
+    options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
+    result = safe_score(truth, text, model_image_size=model_image_size, **options)
+    applicable = result.applicable
+    acc = float(result.score) if applicable else 0.0
+    fmt = check_format(text, think_tag=think_tag, answer_tag=answer_tag)
+    return {
+        "score": (1.0 - format_weight) * acc + format_weight * float(fmt.ok),
+        "acc_score": acc,
+        "correct": bool(result.correct),
+        "parse_failed": bool(result.parse_failed),
+        "applicable": bool(applicable),
+        "format": float(fmt.ok),
+        "reason": result.reason or "",
+        "parsed": _json(result.parsed),
+        "answer_type": truth.answer_type,
+    }

@@ -1,0 +1,160 @@
+"""The Gymnasium environment: checker, single- and multi-turn episodes, zoom, trajectories."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+gym = pytest.importorskip("gymnasium")
+
+from gymnasium.utils.env_checker import check_env
+
+import veriscene.rewards  # noqa: F401  (registers veriscene/VQA-v0)
+from veriscene.answers import format_box, score_sample
+from veriscene.io.writers.text import answer_text
+from veriscene.rewards.env import VQAEnv
+from veriscene.rewards.trajectories import (
+    TrajectoryRecorder,
+    read_trajectories,
+    to_messages,
+    write_trajectories,
+)
+
+
+def index_of(env: VQAEnv, task: str, mc: bool = False) -> int:
+    return next(i for i, s in enumerate(env.samples) if s["task"] == task and bool(s["choices"]) == mc)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"max_attempts": 3, "max_zooms": 2},
+    {"observation_size": (224, 224), "fit": "letterbox", "max_zooms": 1},
+])
+def test_passes_gymnasium_checker(demo_run, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the checker reports problems as warnings too
+        env = gym.make("veriscene/VQA-v0", run_dir=demo_run, render_mode="rgb_array", **kwargs)
+        check_env(env.unwrapped, skip_render_check=False)
+
+
+def test_registered_id(demo_run):
+    env = gym.make("veriscene/VQA-v0", run_dir=demo_run)
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert set(obs) == {"image", "question", "feedback"} and obs["image"].dtype == np.uint8
+
+
+def test_observation_and_info(demo_run):
+    env = VQAEnv(demo_run, observation_size=(240, 240), fit="letterbox")
+    obs, info = env.reset(seed=3)
+    assert obs["image"].shape == (240, 240, 3) and obs["question"] == env.sample["question"]
+    # 480 x 360 demo images letterboxed into 240 x 240: scaled by 1/2, padded below
+    assert info["view"] == {"region": [0.0, 0.0, 480.0, 360.0], "content": [0, 0, 240, 180],
+                            "image_size": [480, 360], "array_size": [240, 240]}
+    assert not obs["image"][180:].any()
+    assert all(s["answer_type"] != "text" or s["choices"] for s in env.samples) and env.skipped > 0
+    obs2, _ = env.reset(seed=3)
+    assert obs2["question"] == obs["question"]
+
+
+def test_single_turn_reward_is_the_verifier_score(demo_run):
+    env = VQAEnv(demo_run)
+    env.reset(options={"index": index_of(env, "object.count.v1")})
+    right = answer_text(env.sample)
+    _, reward, terminated, truncated, info = env.step(f"<think>counting</think><answer>{right}</answer>")
+    assert (reward, terminated, truncated, info["correct"], info["parse_failed"]) == (1.0, True, False, True, False)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step("3")
+
+
+def test_box_reward_is_iou(demo_run):
+    env = VQAEnv(demo_run)
+    env.reset(options={"index": index_of(env, "grounding.box.v1")})
+    x0, y0, x1, y1 = env.sample["answer"]
+    half = format_box([x0, y0, (x0 + x1) / 2, y1], [480, 360])
+    _, reward, terminated, _, _ = env.step(half)
+    assert terminated and reward == pytest.approx(score_sample(half, env.sample).score) and 0.3 < reward < 0.7
+
+
+def test_multi_turn_feedback(demo_run):
+    env = VQAEnv(demo_run, max_attempts=3)
+    env.reset(options={"index": index_of(env, "object.count.v1")})
+    wrong = str(int(env.sample["answer"]) + 1)
+    obs, reward, terminated, _, info = env.step(wrong)
+    assert (reward, terminated, obs["feedback"], info["attempts_left"]) == (0.0, False, "incorrect, 2 attempts left", 2)
+    obs, reward, terminated, _, info = env.step("I do not know")
+    assert obs["feedback"].startswith("your answer could not be read") and obs["feedback"].endswith("1 attempt left")
+    obs, reward, terminated, _, _ = env.step(str(env.sample["answer"]))
+    assert (reward, terminated, obs["feedback"]) == (1.0, True, "correct")
+    env.reset(options={"index": index_of(env, "object.count.v1")})
+    for _ in range(2):
+        assert env.step(wrong)[2] is False
+    _, reward, terminated, _, _ = env.step(wrong)
+    assert (reward, terminated) == (0.0, True)
+
+
+def test_zoom_returns_the_region(demo_run):
+    env = VQAEnv(demo_run, max_zooms=1)
+    obs, _ = env.reset(options={"index": index_of(env, "attribute.query.v1")})
+    full = obs["image"]
+    obs, reward, terminated, _, info = env.step("<zoom>[0.5, 0.5, 1.0, 1.0]</zoom>")
+    assert (reward, terminated, info["action"], info["zooms_left"]) == (0.0, False, "zoom", 0)
+    assert info["view"]["region"] == [240.0, 180.0, 480.0, 360.0]
+    assert obs["feedback"] == "zoomed to [0.5, 0.5, 1.0, 1.0]"
+    # the zoomed view is the bottom-right quarter, upscaled x2
+    assert np.abs(obs["image"][::2, ::2].astype(int) - full[180:, 240:].astype(int)).mean() < 12
+    # no zooms left: the next zoom is read as an answer and ends the episode
+    assert env.step("<zoom>[0, 0, 0.5, 0.5]</zoom>")[2] is True
+
+
+def test_bad_zoom_gets_feedback(demo_run):
+    env = VQAEnv(demo_run, max_zooms=2)
+    env.reset(seed=0)
+    obs, _, terminated, _, info = env.step("<zoom>somewhere left</zoom>")
+    assert not terminated and info["parse_failed"] and obs["feedback"].startswith("could not zoom")
+    obs, *_ = env.step("<zoom>[0.5, 0.5, 0.5, 0.9]</zoom>")  # empty region
+    assert obs["feedback"].startswith("could not zoom")
+
+
+def test_feedback_stays_in_the_observation_space(demo_run):
+    env = VQAEnv(demo_run, max_attempts=2)
+    env.reset(options={"index": index_of(env, "object.count.v1")})
+    obs, *_ = env.step("ünïcødé ✓ 1 or 2")
+    assert env.observation_space.contains(obs)
+
+
+def test_trajectories_round_trip(demo_run, tmp_path):
+    env = TrajectoryRecorder(VQAEnv(demo_run, max_attempts=2, max_zooms=1), image_dir=tmp_path / "views")
+    env.reset(options={"index": index_of(env.unwrapped, "object.count.v1")})
+    answer = env.unwrapped.sample["answer"]
+    env.step("<zoom>[0, 0, 0.5, 0.5]</zoom>")
+    env.step(str(answer + 1))
+    env.step(f"<answer>{answer}</answer>")
+    env.reset(seed=1)
+    env.step("%%%")
+    env.step("???")
+    path = write_trajectories(tmp_path / "episodes.jsonl", env.episodes)
+    episodes = list(read_trajectories(path))
+    assert episodes == env.episodes and len(episodes) == 2
+    first = episodes[0]
+    assert first["rewards"] == [0.0, 0.0, 1.0] and first["return"] == 1.0 and first["terminated"]
+    assert len(first["observations"]) == 4 and len(first["actions"]) == 3
+    assert [i["action"] for i in first["infos"]] == ["zoom", "answer", "answer"]
+    assert first["observations"][1]["view"]["region"] == [0.0, 0.0, 240.0, 180.0]
+    assert all((tmp_path / "views").joinpath(o["image_file"].rsplit("/", 1)[-1]).is_file()
+               for o in first["observations"])
+    messages = to_messages(first)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user", "assistant"]
+    assert messages[2]["content"][0]["type"] == "image"  # the zoomed view comes back as an image
+    assert messages[4]["content"] == [{"type": "text", "text": "incorrect, 1 attempt left"}]
+
+
+def test_bad_configuration(demo_run):
+    with pytest.raises(ValueError):
+        VQAEnv()
+    with pytest.raises(ValueError):
+        VQAEnv(demo_run, max_attempts=0)
+    with pytest.raises(ValueError, match="no usable samples"):
+        VQAEnv(demo_run, tasks=["nope.v1"])

@@ -1,0 +1,179 @@
+"""Step-level checks: intermediate node values of multi-hop programs and the process reward."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriscene.errors import ExecutionFailure
+from veriscene.program import ProgramBuilder
+from veriscene.rewards import (
+    process_reward,
+    process_targets,
+    program_steps,
+    reference_trace,
+    score_trace,
+)
+from veriscene.rewards.process_score import ProcessTargets, split_statements
+from veriscene.scene import Scene
+
+W, H = 400, 200
+
+
+@pytest.fixture
+def scene() -> Scene:
+    """index name      box (px)              attributes
+       0     circle    [20, 120, 60, 160]    red       left of the square
+       1     square    [100, 110, 160, 170]  blue      below the triangle
+       2     triangle  [110, 20, 150, 60]    green
+       3     circle    [300, 120, 340, 160]  green
+       4     star      [200, 20, 240, 60]    yellow
+       5     hexagon   [340, 20, 390, 60]    red"""
+    objects = [
+        {"name": "circle", "box": [20, 120, 60, 160], "attributes": ["red"]},
+        {"name": "square", "box": [100, 110, 160, 170], "attributes": ["blue"]},
+        {"name": "triangle", "box": [110, 20, 150, 60], "attributes": ["green"]},
+        {"name": "circle", "box": [300, 120, 340, 160], "attributes": ["green"]},
+        {"name": "star", "box": [200, 20, 240, 60], "attributes": ["yellow"]},
+        {"name": "hexagon", "box": [340, 20, 390, 60], "attributes": ["red"]},
+    ]
+    relations = [(0, "left of", 1), (1, "right of", 0), (2, "above", 1), (1, "below", 2)]
+    return Scene.from_objects("hop", W, H, objects, relations)
+
+
+def two_hop() -> list[dict]:
+    """What color is the circle left of the square below the triangle?  -> red"""
+    b = ProgramBuilder()
+    tri = b.add("unique", b.add("filter_name", b.add("scene", args=[0]), args=["triangle"]))
+    below = b.add("relate", tri, args=["above", "subject"])          # {square}
+    square = b.add("unique", below)
+    circles = b.add("filter_name", b.add("scene", args=[0]), args=["circle"])
+    left = b.add("filter_relation", circles, below, args=["left of", "subject"])  # {circle 0}
+    b.add("query_attribute", b.add("unique", left), args=["color"])
+    assert square == 4
+    return b.program
+
+
+def counting() -> list[dict]:
+    """Are there more circles than squares?  -> yes"""
+    b = ProgramBuilder()
+    n_circles = b.add("count", b.add("filter_name", b.add("scene", args=[0]), args=["circle"]))
+    n_squares = b.add("count", b.add("filter_name", b.add("scene", args=[0]), args=["square"]))
+    b.add("compare_int", n_circles, n_squares, args=["greater"])
+    return b.program
+
+
+def sample(program: list[dict]) -> dict:
+    return {"program": program, "meta": {"box_format": "norm1", "image_size": [W, H]}}
+
+
+def test_intermediate_values_of_a_two_hop_program(scene):
+    steps = program_steps(two_hop(), scene)
+    assert [(s.node, s.op, s.kind) for s in steps] == [
+        (2, "unique", "object"), (3, "relate", "object"), (7, "filter_relation", "object")]
+    assert [s.value["name"] for s in steps] == ["triangle", "square", "circle"]
+    assert steps[2].value["box"] == [20.0, 120.0, 60.0, 160.0]
+    assert steps[0].text == "the green triangle at [0.28, 0.10, 0.38, 0.30]"
+    every = program_steps(two_hop(), scene, select="all")
+    assert [s.node for s in every] == [1, 3, 6, 7]  # the triangle (first as a set) and the circles
+    assert every[2].text == "two circles at [0.05, 0.60, 0.15, 0.80], [0.75, 0.60, 0.85, 0.80]"
+
+
+def test_counts_are_steps(scene):
+    steps = program_steps(counting(), scene)
+    assert [(s.kind, s.value) for s in steps] == [
+        ("count", {"count": 2, "name": "circle"}), ("count", {"count": 1, "name": "square"})]
+    assert [s.text for s in steps] == ["two circles", "a square"]
+
+
+def test_failing_program_raises(scene):
+    b = ProgramBuilder()
+    b.add("query_name", b.add("unique", b.add("filter_name", b.add("scene", args=[0]), args=["circle"])))
+    with pytest.raises(ExecutionFailure):
+        program_steps(b.program, scene)
+
+
+TRI = "[0.28, 0.10, 0.38, 0.30]"
+SQUARE = "[0.25, 0.55, 0.40, 0.85]"
+RED_CIRCLE = "[0.05, 0.60, 0.15, 0.80]"
+GREEN_CIRCLE = "[0.75, 0.60, 0.85, 0.80]"
+STAR = "[0.50, 0.10, 0.60, 0.30]"
+HEXAGON = "[0.85, 0.10, 0.97, 0.30]"
+
+
+@pytest.mark.parametrize(("trace", "expected", "options"), [
+    ((f"Step 1: the triangle at {TRI}.\nStep 2: the square below it at {SQUARE}.\n"
+      f"Step 3: the circle left of the square at {RED_CIRCLE}."), 1.0, {}),
+    ("The triangle is at the top. Below it is the square. The circle to its left is red.", 1.0, {}),
+    ("The triangle is at the top. Below it is the square. The circle to its left is red.", 0.0,
+     {"require_boxes": True}),
+    # wrong intermediate object: the green circle instead of the red one; R = P = 2/3
+    (f"<step>triangle {TRI}</step><step>square {SQUARE}</step><step>circle {GREEN_CIRCLE}</step>", 2 / 3, {}),
+    # only the anchor: R = 1/3, P = 1
+    (f"The triangle is at {TRI}.", 0.5, {}),
+    # a wrong attribute for the right name does not count: R = 2/3, P = 2/3
+    ("I see the green triangle. The square is below it. The green circle is left of it.", 2 / 3, {}),
+    ("", 0.0, {}),
+    ("%$#@! 17 [9, 9]", 0.0, {}),
+])
+def test_trace_scores(scene, trace, expected, options):
+    targets = process_targets(sample(two_hop()), scene)
+    completion = f"<think>{trace}</think><answer>red</answer>"
+    assert score_trace(completion, targets, **options).score == pytest.approx(expected)
+
+
+def test_listing_every_object_does_not_pay(scene):
+    targets = process_targets(sample(two_hop()), scene)
+    everything = "\n".join(f"object at {b}" for b in (TRI, SQUARE, RED_CIRCLE, GREEN_CIRCLE, STAR, HEXAGON))
+    result = score_trace(f"<think>{everything}</think><answer>red</answer>", targets)
+    assert result.recall == 1.0 and result.precision == pytest.approx(0.5)
+    assert result.score == pytest.approx(2 / 3)
+    names = "\n".join(f"the {n}" for n in ("triangle", "square", "circle", "star", "hexagon"))
+    assert score_trace(f"<think>{names}</think>", targets).score < 0.8
+
+
+@pytest.mark.parametrize(("trace", "expected"), [
+    ("There are 2 circles. There is one square. So more circles.", 1.0),
+    ("There are three circles and one square.", 0.5),       # split at "and": one right, one wrong
+    ("There are 3 circles. There is 1 square.", 0.5),
+    ("1 2 3 4 5", 0.0),
+])
+def test_count_steps(scene, trace, expected):
+    targets = process_targets(sample(counting()), scene)
+    assert score_trace(trace, targets).score == pytest.approx(expected)
+
+
+def test_reference_trace_scores_full_marks(scene):
+    targets = process_targets(sample(two_hop()), scene)
+    trace = reference_trace(targets.steps, "red")
+    assert trace.startswith("<think>\nStep 1: the green triangle at [0.28, 0.10, 0.38, 0.30].")
+    assert score_trace(trace, targets).score == 1.0
+    assert split_statements("<step>a</step> x <step>b</step>") == ["a", "b"]
+
+
+def test_process_reward_trl_convention(scene):
+    hop = process_targets(sample(two_hop()), scene).to_json()
+    b = ProgramBuilder()
+    b.add("count", b.add("filter_name", b.add("scene", args=[0]), args=["circle"]))
+    single = process_targets(sample(b.program), scene)
+    assert single.steps == ()
+    good = [{"role": "assistant", "content": f"<think>triangle {TRI}\nsquare {SQUARE}\ncircle {RED_CIRCLE}</think>"
+                                             "<answer>red</answer>"}]
+    out = process_reward(prompts=["q"] * 3, completions=[good, "junk", "2"], process=[hop, hop, single.to_json()])
+    assert out == [1.0, 0.0, None]
+    assert ProcessTargets.from_json(hop) == process_targets(sample(two_hop()), scene)
+    with pytest.raises(ValueError, match="process"):
+        process_reward(prompts=["q"], completions=["x"])
+
+
+def test_demo_relation_samples(demo_run, demo_samples):
+    from veriscene.answers import format_box
+    from veriscene.scene.jsonl import read_scenes
+
+    scenes = {s.image_id: s for s in read_scenes(demo_run / "scenes.jsonl")}
+    hops = [s for s in demo_samples if any(n["op"] == "filter_relation" for n in s["program"])]
+    assert hops
+    for s in hops:
+        targets = process_targets(s, scenes[s["images"][0]["id"]])
+        assert targets.steps, s["id"]
+        answer = format_box(s["answer"], s["meta"]["image_size"]) if s["answer_type"] == "box" else str(s["answer"])
+        assert score_trace(reference_trace(targets.steps, answer), targets).score == 1.0, s["id"]

@@ -1,0 +1,166 @@
+"""TRL reward functions on hand-written completions, called the way GRPOTrainer calls them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from veriscene.rewards import (
+    WeightedReward,
+    accuracy_reward,
+    format_reward,
+    iou_reward,
+    make_format_reward,
+)
+from veriscene.rewards.trl import make_accuracy_reward
+
+COUNT = json.dumps({"answer": 3, "answer_type": "int", "choices": None})
+YESNO = json.dumps({"answer": True, "answer_type": "bool", "choices": None})
+COLOR_MC = json.dumps({"answer": "blue", "answer_type": "str", "choices": ["red", "blue", "green", "yellow"],
+                       "answer_letter": "B", "mode": "mc"})
+CAPTION = json.dumps({"answer": "A red circle.", "answer_type": "text", "choices": None})
+# gold box [100, 50, 300, 150] px in a 400 x 200 image = [0.25, 0.25, 0.75, 0.75] norm1
+BOX = {"answer": [100.0, 50.0, 300.0, 150.0], "answer_type": "box", "choices": None, "image_size": [400, 200]}
+BOX_NORM1 = json.dumps({**BOX, "box_format": "norm1"})
+BOX_NORM1000 = json.dumps({**BOX, "box_format": "norm1000"})
+BOX_PIXEL = json.dumps({**BOX, "box_format": "pixel"})
+
+
+def call(func, completions, truth, **columns):
+    """Call like TRL: keyword arguments, one column value per completion, runtime extras."""
+    n = len(completions)
+    return func(prompts=["q"] * n, completions=completions, completion_ids=[[1, 2]] * n,
+                ground_truth=[truth] * n, trainer_state=None, **columns)
+
+
+@pytest.mark.parametrize(("truth", "completion", "expected"), [
+    (COUNT, "<think>I see three circles.</think><answer>3</answer>", 1.0),
+    (COUNT, "<answer>three</answer>", 1.0),
+    (COUNT, "<think>two, maybe</think><answer>4</answer>", 0.0),
+    (COUNT, "1 2 3 4 5 6 7 8 9", 0.0),           # every number: unreadable, not a hit
+    (COUNT, "%%% garbage \x00", 0.0),
+    (COUNT, "", 0.0),
+    (YESNO, "Yes.", 1.0),
+    (YESNO, "<answer>no</answer>", 0.0),
+    (YESNO, "yes or no", 0.0),
+    (COLOR_MC, "<answer>B</answer>", 1.0),
+    (COLOR_MC, "blue", 1.0),
+    (COLOR_MC, "The answer is (C).", 0.0),
+    (COLOR_MC, "A B C D", 0.0),                  # every option
+    (COLOR_MC, "red, blue, green or yellow", 0.0),
+    (BOX_NORM1, "<answer>[0.25, 0.25, 0.75, 0.75]</answer>", 1.0),
+    (BOX_NORM1, "[0.25, 0.25, 0.5, 0.75]", 0.5),
+    (BOX_NORM1, "[0.5, 0.5, 1.0, 1.0]", 1 / 7),
+    (BOX_NORM1, "[0.1, 0.1, 0.2, 0.2] or [0.25, 0.25, 0.75, 0.75]", 0.0),  # two boxes
+    (BOX_NORM1000, "[250, 250, 500, 750]", 0.5),
+    (BOX_PIXEL, "[100, 50, 300, 150]", 1.0),
+    (BOX_PIXEL, "no idea", 0.0),
+])
+def test_accuracy_reward_table(truth, completion, expected):
+    assert call(accuracy_reward, [completion], truth) == [pytest.approx(expected, abs=1e-9)]
+
+
+def test_accuracy_is_none_for_free_text():
+    assert call(accuracy_reward, ["A red circle."], CAPTION) == [None]
+
+
+@pytest.mark.parametrize(("truth", "completion", "expected"), [
+    (BOX_NORM1, "[0.25, 0.25, 0.5, 0.75]", 0.5),
+    (BOX_NORM1, "[0.5, 0.5, 1.0, 1.0]", 1 / 7),
+    (BOX_NORM1, "<answer>nothing</answer>", 0.0),
+    (BOX_PIXEL, "[50, 25, 150, 75]", 1 / 19),      # read in the original image's pixels
+    (COUNT, "3", None),
+    (COLOR_MC, "B", None),
+])
+def test_iou_reward_table(truth, completion, expected):
+    out = call(iou_reward, [completion], truth)
+    assert out == [None] if expected is None else out == [pytest.approx(expected, abs=1e-9)]
+
+
+@pytest.mark.parametrize(("seen", "completion", "expected"), [
+    ([200, 100], "[50, 25, 150, 75]", 1.0),        # half-size view: scaled back x2
+    ([800, 400], "[200, 100, 600, 300]", 1.0),     # double-size view
+    ([200, 100], "[50, 25, 100, 75]", 0.5),
+    ([400, 200], "[100, 50, 300, 150]", 1.0),      # same size: no rescaling
+])
+def test_resized_image_rescaling(seen, completion, expected):
+    for func in (iou_reward, accuracy_reward):
+        out = call(func, [completion], BOX_PIXEL, model_image_size=[seen])
+        assert out == [pytest.approx(expected, abs=1e-9)]
+
+
+def test_rescaling_ignored_for_normalised_boxes():
+    out = call(iou_reward, ["[0.25, 0.25, 0.75, 0.75]"], BOX_NORM1, model_image_size=[[200, 100]])
+    assert out == [pytest.approx(1.0)]
+
+
+@pytest.mark.parametrize("completion", [
+    [{"role": "assistant", "content": "<think>3 circles</think><answer>3</answer>"}],
+    [{"role": "assistant", "content": [{"type": "text", "text": "<answer>3</answer>"}]}],
+    [{"role": "assistant", "content": "let me count"}, {"role": "tool", "content": "4"},
+     {"role": "assistant", "content": "<answer>3</answer>"}],
+])
+def test_conversational_completions(completion):
+    assert call(accuracy_reward, [completion], COUNT) == [1.0]
+
+
+@pytest.mark.parametrize("garbage", [None, 123, [], [{"role": "assistant", "content": None}], {"x": 1}, ["a", "b"]])
+def test_garbage_completions_never_raise(garbage):
+    assert call(accuracy_reward, [garbage], COUNT) == [0.0]
+    assert call(format_reward, [garbage], COUNT) == [0.0]
+    assert call(iou_reward, [garbage], BOX_NORM1) == [0.0]
+
+
+def test_columns_without_ground_truth():
+    out = accuracy_reward(prompts=["q", "q"], completions=["B", "3"], answer=['"blue"', "3"],
+                          answer_type=["str", "int"], choices=[["red", "blue"], None])
+    assert out == [1.0, 1.0]
+
+
+def test_missing_columns_is_a_clear_error():
+    with pytest.raises(ValueError, match="ground_truth"):
+        accuracy_reward(prompts=["q"], completions=["3"], sample_id=["x"])
+
+
+def test_batch_mixes_types_and_logs_parse_failures():
+    logged = {}
+    out = accuracy_reward(prompts=["q"] * 4, completions=["3", "junk", "A red circle.", "[0.25, 0.25, 0.5, 0.75]"],
+                          ground_truth=[COUNT, COUNT, CAPTION, BOX_NORM1],
+                          log_metric=lambda name, value: logged.__setitem__(name, value))
+    assert out == [1.0, 0.0, None, pytest.approx(0.5)]
+    assert logged == {"veriscene/parse_failed": pytest.approx(1 / 3)}
+
+
+@pytest.mark.parametrize(("completion", "expected"), [
+    ("<think>count them</think><answer>3</answer>", 1.0),
+    ("  <think>\ncount\n</think>\n\n<answer> 3 </answer>\n", 1.0),
+    ("<answer>3</answer>", 0.0),                                     # no reasoning
+    ("<think>x</think><answer>3</answer><answer>4</answer>", 0.0),   # two answers
+    ("<think>x</think><think>y</think><answer>3</answer>", 0.0),
+    ("<answer>3</answer><think>x</think>", 0.0),                     # out of order
+    ("<think>x</think>so<answer>3</answer>", 0.0),                   # text outside
+    ("<think></think><answer>3</answer>", 0.0),                      # empty think
+    ("<think>x</think><answer> </answer>", 0.0),
+    ("<think>x <answer>1</answer></think><answer>3</answer>", 0.0),  # nested
+    ("3", 0.0),
+])
+def test_format_reward_table(completion, expected):
+    assert call(format_reward, [completion], COUNT) == [expected]
+
+
+def test_format_reward_custom_tags():
+    reward = make_format_reward("reasoning", "final")
+    ok = "<reasoning>two plus one</reasoning><final>3</final>"
+    assert call(reward, [ok, "<think>x</think><answer>3</answer>"], COUNT) == [1.0, 0.0]
+    accuracy = make_accuracy_reward(think_tags=("reasoning",), answer_tags=("final",))
+    assert call(accuracy, ["<reasoning>maybe 4</reasoning><final>3</final>"], COUNT) == [1.0]
+
+
+def test_weighted_reward_documents_weights():
+    combined = WeightedReward()
+    out = call(combined, ["<think>x</think><answer>3</answer>", "3", "<think>x</think><answer>4</answer>"], COUNT)
+    assert out == [pytest.approx(1.1), pytest.approx(1.0), pytest.approx(0.1)]
+    assert call(WeightedReward({"iou": 1.0}), ["3"], COUNT) == [None]
+    with pytest.raises(KeyError):
+        WeightedReward({"nope": 1.0})

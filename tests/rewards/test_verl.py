@@ -1,0 +1,68 @@
+"""verl `compute_score`: the dict it returns, options, and the data it reads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from veriscene.io.writers.common import ground_truth
+from veriscene.rewards import compute_score
+
+TRUTH = json.dumps({"answer": [100.0, 50.0, 300.0, 150.0], "answer_type": "box", "choices": None,
+                    "box_format": "norm1", "image_size": [400, 200]})
+
+
+def test_score_and_parse_details():
+    ok = compute_score("veriscene/grounding.box.v1", "<think>x</think><answer>[0.25, 0.25, 0.5, 0.75]</answer>", TRUTH)
+    assert ok["score"] == pytest.approx(0.5) and ok["acc_score"] == pytest.approx(0.5)
+    assert ok["correct"] is True and ok["parse_failed"] is False and ok["format"] == 1.0
+    assert json.loads(ok["parsed"]) == [100.0, 50.0, 200.0, 150.0]
+    bad = compute_score("veriscene/grounding.box.v1", "I cannot tell", TRUTH)
+    assert bad["score"] == 0.0 and bad["parse_failed"] is True and bad["reason"]
+    assert bad["parsed"] == "null" and bad["format"] == 0.0
+
+
+def test_format_weight_and_options():
+    text = "<think>x</think><answer>[0.25, 0.25, 0.5, 0.75]</answer>"
+    mixed = compute_score("veriscene/x", text, TRUTH, format_weight=0.2)
+    assert mixed["score"] == pytest.approx(0.8 * 0.5 + 0.2)
+    strict = compute_score("veriscene/x", text, TRUTH, iou_threshold=0.75)
+    assert strict["correct"] is False and strict["score"] == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        compute_score("veriscene/x", text, TRUTH, format_weight=2.0)
+
+
+def test_model_image_size_from_extra_info():
+    truth = json.dumps({**json.loads(TRUTH), "box_format": "pixel"})
+    out = compute_score("veriscene/x", "[50, 25, 150, 75]", truth, extra_info={"model_image_size": [200, 100]})
+    assert out["score"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("garbage", [None, 42, "", "\x00\x01", "<answer>" * 50])
+def test_garbage_responses(garbage):
+    assert compute_score("veriscene/x", garbage, TRUTH)["score"] == 0.0
+
+
+def test_text_answers_are_not_applicable():
+    truth = json.dumps({"answer": "A red circle.", "answer_type": "text", "choices": None})
+    out = compute_score("veriscene/scene_graph.caption.v1", "A red circle.", truth)
+    assert out["score"] == 0.0 and out["applicable"] is False
+
+
+def test_unreadable_ground_truth_is_an_error():
+    with pytest.raises(ValueError, match="ground_truth"):
+        compute_score("veriscene/x", "3", "not json")
+
+
+def test_ground_truth_writer_carries_synonyms_and_vocabulary():
+    """Fix in `io.writers.common.ground_truth`: score_sample reads meta synonyms / vocabulary,
+    so the exported ground truth must carry them for rewards to equal evaluation."""
+    sample = {"id": "s", "task": "t", "images": [], "question": "q", "answer": "sofa", "answer_type": "str",
+              "choices": None, "meta": {"synonyms": {"couch": "sofa"}, "vocabulary": ["sofa", "chair"]}}
+    truth = json.loads(ground_truth(sample))
+    assert truth["synonyms"] == {"couch": "sofa"} and truth["vocabulary"] == ["sofa", "chair"]
+    assert compute_score("veriscene/t", "a couch", ground_truth(sample))["score"] == 1.0
+    plain = dict(sample, meta={})
+    assert "synonyms" not in json.loads(ground_truth(plain))
+    assert compute_score("veriscene/t", "a couch", ground_truth(plain))["score"] == 0.0
