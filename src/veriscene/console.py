@@ -67,16 +67,46 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         fam.add_row(family, str(n))
     console.print(fam)
     modes = ", ".join(f"{m}: {n}" for m, n in sorted(summary.per_mode.items()))
-    letters = ", ".join(f"{k}: {n}" for k, n in sorted(summary.mc_positions.items()))
+    by_options: dict[str, list[str]] = {}
+    for key, n in sorted(summary.mc_positions.items()):
+        options, _, letter = key.partition(":")
+        by_options.setdefault(options, []).append(f"{letter} {n}")
+    letters = "; ".join(f"{k} options: {', '.join(v)}" for k, v in by_options.items())
     console.print(
         f"[bold]{summary.samples}[/] samples from [bold]{summary.scenes}[/] scenes "
         f"({len(summary.per_task)} generators, {len(summary.per_family)} families) in {summary.seconds:.1f} s; "
         f"peak memory {summary.peak_memory_mb:.0f} MiB"
     )
-    console.print(f"modes: {modes}; multiple-choice correct letters: {letters or '-'}")
+    console.print(f"modes: {modes}", emoji=False)
+    console.print(f"multiple-choice correct letters by number of options: {letters or '-'}", emoji=False)
+    for note in summary.notes:
+        console.print(note, emoji=False)
     rejected = summary.rejects.get("rejected", 0)
     if rejected:
-        console.print(f"[yellow]{rejected} scene record(s) rejected[/]; see {summary.rejects.get('report')}")
+        report = summary.rejects.get("report")
+        console.print(f"[yellow]{rejected} scene record(s) rejected[/]; all listed in {report}")
+        for line in _first_lines(report, 5):
+            console.print(f"  {line}", emoji=False, markup=False)
+
+
+def _first_lines(report: str | None, k: int) -> list[str]:
+    """The first k rejects of a report as one-line messages (file, line, field: reason)."""
+    import orjson
+
+    if not report:
+        return []
+    found = []
+    try:
+        with open(report, "rb") as fh:
+            for raw in fh:
+                r = orjson.loads(raw)
+                field = f", field '{r['field']}'" if r.get("field") else ""
+                found.append(f"{r.get('file')}, line {r.get('record')}{field}: {r.get('reason')}")
+                if len(found) == k:
+                    break
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    return found
 
 
 def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
