@@ -8,11 +8,19 @@ EXPECTED_CORE = {
     "grounding.box.v1", "object.count.v1", "object.exists.v1", "relation.exists.v1",
     "relation.query.v1", "scene_graph.caption.v1", "spatial.extreme.v1",
 }
+SINGLE_IMAGE = EXPECTED_CORE | {
+    "attribute.count.v1", "attribute.region.v1", "depth.anchor.v1", "depth.points.v1",
+    "grounding.refexp.v1", "object.absent.v1", "object.extreme_among.v1", "object.frequency.v1",
+    "region.describe.v1", "relation.region.v1", "relation.subject.v1", "scene_graph.multihop.v1",
+    "segmentation.different_object.v1", "segmentation.point_object.v1", "segmentation.same_object.v1",
+    "size.compare.v1", "spatial.relation.v1",
+}
 
 
 def test_snapshot_of_registered_names() -> None:
     select_generators()
-    assert EXPECTED_CORE <= set(GENERATORS)
+    assert SINGLE_IMAGE <= set(GENERATORS)
+    assert len(SINGLE_IMAGE) == 28
 
 
 def test_duplicate_name_rejected() -> None:
@@ -31,9 +39,11 @@ def test_unknown_name_suggests_close_matches() -> None:
 
 
 def test_select_by_glob_family_and_list() -> None:
-    assert [g.name for g in select_generators("object.*")] == ["object.count.v1", "object.exists.v1"]
-    assert {g.name for g in select_generators("relation")} == {"relation.exists.v1", "relation.query.v1"}
-    assert len(select_generators("depth.closer.v1, grounding")) == 2
+    assert [g.name for g in select_generators("object.*")] == [
+        "object.absent.v1", "object.count.v1", "object.exists.v1", "object.extreme_among.v1", "object.frequency.v1"]
+    assert {g.name for g in select_generators("relation")} == {
+        "relation.exists.v1", "relation.query.v1", "relation.region.v1", "relation.subject.v1"}
+    assert len(select_generators("depth.closer.v1, grounding")) == 3  # grounding.box, grounding.refexp
     with pytest.raises(KeyError):
         select_generators("nonsense.v1")
 

@@ -1,11 +1,19 @@
 """Imports every built-in generator module once, so that they register themselves."""
 
 from veriscene.generators.single_image import (  # noqa: F401
+    attribute_regions,
     attributes,
     captions,
     depth,
+    depth_points,
+    geometry,
     grounding,
+    multihop,
+    object_lists,
     objects,
+    refexp,
+    relation_heads,
     relations,
+    segmentation,
     spatial,
 )

@@ -1,13 +1,47 @@
-"""A JSON-ready description of every registered generator (for `veriscene generators`)."""
+"""A JSON-ready description of every registered generator (for `veriscene generators`).
+
+Each row carries one example question: the generator's first sample on a small fixed set of demo
+scenes (`EXAMPLE_SCENES` scenes of the demo world, seed 0, open-QA mode where the generator has
+it), so the listing shows real output rather than a raw template.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from veriscene.generators.registry import select_generators
 
+EXAMPLE_SCENES = 8  # demo scenes tried, in order, until a generator produces a sample
 
-def generator_catalog() -> list[dict[str, Any]]:
+
+@lru_cache(maxsize=1)
+def example_questions() -> dict[str, str]:
+    """Generator name -> its first question on the example scenes ("" if it produced none)."""
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.generators.runner import SceneRunner
+    from veriscene.generators.vocabulary import Vocabulary
+
+    scenes = list(iter_scene_graphs(EXAMPLE_SCENES, seed=0))
+    vocab = Vocabulary.from_scenes(scenes)
+    found: dict[str, str] = {}
+    for cls in select_generators():
+        modes = ("qa",) if "qa" in cls.modes else cls.modes[:1]
+        runner = SceneRunner([cls()], vocab, seed=0, modes=modes)
+        for scene in scenes:
+            samples = runner.run(scene)
+            if samples:
+                found[cls.name] = samples[0].question
+                break
+        else:
+            found[cls.name] = ""
+    return found
+
+
+def generator_catalog(examples: bool = True) -> list[dict[str, Any]]:
+    """One row per generator: name, family, version, answer type, modes, requirements, number of
+    templates, first template, description and (with `examples`) one example question."""
+    questions = example_questions() if examples else {}
     rows = []
     for cls in select_generators():
         first_group = next(iter(cls.templates.values()), ())
@@ -20,6 +54,7 @@ def generator_catalog() -> list[dict[str, Any]]:
             "requires": list(cls.requires),
             "templates": sum(len(t) for t in cls.templates.values()),
             "example_template": first_group[0] if first_group else "",
+            "example": questions.get(cls.name, ""),
             "description": cls.description,
         })
     return rows

@@ -1,0 +1,74 @@
+"""`veriscene stats DIR`: counts, answer distributions, question lengths and balance of a run,
+as tables and as a PNG chart (DIR/stats.png); `--json` prints the report as JSON instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def print_report(report_dict: dict, chart: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{report_dict['samples']} samples")
+    for col in ("task", "family", "samples", "top answers", "max share", "entropy (bits)", "yes"):
+        table.add_column(col)
+    for r in report_dict["tasks"]:
+        top = ", ".join(f"{a[:24]} {n}" for a, n in r["top_answers"][:3])
+        table.add_row(
+            r["task"], r["family"], str(r["samples"]), top or "-",
+            "-" if r["max_share"] is None else f"{r['max_share']:.0%}",
+            "-" if r["entropy_bits"] is None else f"{r['entropy_bits']:.2f}",
+            "-" if r["yes_share"] is None else f"{r['yes_share']:.0%}",
+        )
+    console.print(table)
+    families = ", ".join(f"{k} {v}" for k, v in report_dict["families"].items())
+    modes = ", ".join(f"{k} {v}" for k, v in report_dict["modes"].items())
+    words = report_dict["question_words"]
+    console.print(f"families: {families}")
+    console.print(f"modes: {modes}")
+    console.print(f"question words: median {words['p50']:.0f}, 5-95% {words['p5']:.0f}-{words['p95']:.0f}, "
+                  f"max {words['max']:.0f}; vocabulary {report_dict['vocabulary_size']} words")
+    if report_dict["yes_share"] is not None:
+        console.print(f"yes/no: {report_dict['yes_share']:.1%} yes")
+    for n, entry in report_dict["mc_letters"].items():
+        counts = ", ".join(f"{k} {v}" for k, v in entry["counts"].items())
+        console.print(f"multiple choice, {n} options: {counts} (max deviation {entry['max_deviation_points']:.1f} points)")
+    if report_dict["unreadable"]:
+        console.print(f"[yellow]{report_dict['unreadable']} unreadable lines[/yellow]")
+    if chart is not None:
+        console.print(f"chart: {chart}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `stats` command to `app`."""
+
+    @app.command("stats")
+    def stats_command(
+        run_dir: Annotated[Path, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file).")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write DIR/stats.png.")] = True,
+    ) -> None:
+        """Counts per task, family and mode, answer distributions, question length and vocabulary,
+        yes/no and multiple-choice balance (Python: veriscene.stats.stats)."""
+        from veriscene.stats import stats, write_chart
+
+        try:
+            report = stats(run_dir)
+        except FileNotFoundError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        data = report.to_dict()
+        png = None
+        if chart:
+            folder = run_dir if run_dir.is_dir() else run_dir.parent
+            png = write_chart(report, folder / "stats.png")
+        if as_json:
+            typer.echo(json.dumps(data, indent=2))
+        else:
+            print_report(data, png)

@@ -1,0 +1,139 @@
+"""Attributes by region and by count, and region descriptions.
+
+- attribute.region.v1: What attributes does the object in region [box] have? (str_set)
+- attribute.count.v1: How many red objects are there? (int; absent attributes give 0)
+- region.describe.v1: Describe the object in region [box] (text: "a large shiny red circle";
+  a description is scored by free-form matching, so its answer type is text, not str).
+
+A region is the object's box as the question shows it (`box_format`, read back to pixels); it is
+used only when it can mean that object alone (`regions.region_is_clear`: no other object fills
+it or lies mostly inside it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.common import sample_up_to
+from veriscene.generators.registry import register
+from veriscene.generators.regions import coord_meta, region_is_clear, shown_box
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import noun_phrase
+from veriscene.scene.model import Scene
+from veriscene.text import with_article
+from veriscene.vocab import UNTYPED, attribute_type
+
+
+def region_object_nodes(b: ProgramBuilder, box: list[float]) -> int:
+    """Append scene + region + object_in_region; return the Object node."""
+    return b.add("object_in_region", b.add("scene", args=[0]), b.add("region", args=box))
+
+
+def clear_regions(ctx: GenContext, box_format: str) -> dict[int, tuple[str, list[float]]]:
+    """Object index -> (shown region text, region in pixels) for objects a region can name."""
+    found = {}
+    for i in range(len(ctx.scene)):
+        text, box = shown_box(ctx.scene, ctx.scene.boxes[i].tolist(), box_format)
+        if region_is_clear(ctx.scene, i, box):
+            found[i] = (text, box)
+    return found
+
+
+def attribute_text(attributes: Iterable[str]) -> str:
+    """Attributes in English adjective order, comma separated: "large, shiny, red"."""
+    return ", ".join(noun_phrase("", tuple(attributes)).split())
+
+
+@register("attribute.region.v1", family="attribute")
+class RegionAttributes(Generator):
+    """What attributes does the object in region [box] have? Answer: all its attributes.
+    Options swap one attribute for another of the same type, or are other objects' sets."""
+
+    answer_type = "str_set"
+    requires = ("attributes",)
+    description = "All attributes of the object in a given region."
+    templates = {
+        "default": ("What attributes does the object in the region {region} have?",
+                    "List the attributes of the object inside the box {region}.",
+                    "Which properties describe the object located at {region}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        for i, (text, box) in sorted(clear_regions(ctx, self.config.box_format).items()):
+            own = ctx.scene.attributes[i]
+            if not own:
+                continue
+            b = ProgramBuilder()
+            b.add("query_attributes", region_object_nodes(b, box))
+            distractors: list[list[str]] = []
+            for a in own:
+                kind = attribute_type(a)
+                if kind == UNTYPED:
+                    continue
+                for other in ctx.vocab.attributes_of_type(kind):
+                    if other not in own:
+                        distractors.append(sorted([x for x in own if x != a] + [other]))
+            distractors += [sorted(attrs) for attrs in ctx.scene.attributes if attrs and set(attrs) != set(own)]
+            yield Candidate(b.program, {"region": text}, expected=sorted(own), distractors=distractors,
+                            meta=coord_meta(ctx.scene, self.config.box_format))
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        return attribute_text(value)
+
+
+@register("attribute.count.v1", family="attribute")
+class CountAttribute(Generator):
+    """How many <attribute> objects are there? Includes an attribute of the data set that no
+    object here has (answer 0)."""
+
+    answer_type = "int"
+    requires = ("attributes",)
+    description = "How many objects have a given attribute."
+    templates = {
+        "default": ("How many {attr} objects are there?", "How many objects in the image are {attr}?",
+                    "Count the {attr} objects in this picture.", "What is the number of {attr} objects?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        present = sorted(ctx.index.by_attribute)
+        absent = [a for a in ctx.vocab.attributes if a not in ctx.index.by_attribute]
+        top = max(len(ctx.scene), 4)
+        for attr in present + sample_up_to(ctx.rng, sorted(absent), 1):
+            b = ProgramBuilder()
+            b.add("count", b.add("filter_attribute", b.add("scene", args=[0]), args=[attr]))
+            yield Candidate(b.program, {"attr": attr}, expected=len(ctx.index.by_attribute.get(attr, ())),
+                            distractors=list(range(top + 2)))
+
+
+@register("region.describe.v1", family="region")
+class DescribeRegion(Generator):
+    """Describe the object in region [box]: its name with every attribute ("a large shiny red
+    circle"). Options are other objects' descriptions and one-attribute swaps."""
+
+    answer_type = "text"
+    description = "Short description (name and attributes) of the object in a given region."
+    templates = {
+        "default": ("Describe the object in the region {region} in a few words.",
+                    "What is the object inside the box {region}? Give its attributes and name.",
+                    "Briefly describe what is located at {region}."),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        scene = ctx.scene
+        for i, (text, box) in sorted(clear_regions(ctx, self.config.box_format).items()):
+            name, own = scene.names[i], scene.attributes[i]
+            b = ProgramBuilder()
+            b.add("describe_object", region_object_nodes(b, box))
+            answer = with_article(noun_phrase(name, own))
+            distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j])) for j in range(len(scene))]
+            for a in own:
+                kind = attribute_type(a)
+                swaps = [o for o in ctx.vocab.attributes_of_type(kind) if o not in own] if kind != UNTYPED else []
+                for other in swaps:
+                    distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
+            distractors += [with_article(noun_phrase(n, own)) for n in sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)]
+            yield Candidate(b.program, {"region": text}, expected=answer,
+                            distractors=[d for d in distractors if d != answer],
+                            meta=coord_meta(scene, self.config.box_format))
+

@@ -1,0 +1,102 @@
+"""Questions answered from geometry alone (boxes and mask areas), not from annotated relations.
+
+- spatial.relation.v1: Is the A to the left or to the right of the B? (above or below?) Asked
+  only when the two boxes are apart along that axis by at least `position_margin` of the image
+  side, so the answer is plain to see (the `relative_position` op fails when boxes overlap).
+- size.compare.v1: Is the A larger (smaller) than the B? Areas are visible mask areas when masks
+  exist, else box areas, and must differ by a factor of at least `area_ratio`. Objects are never
+  described by their size attribute here ("Is the large circle larger than ...?").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.common import add_unique
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import refer
+
+_OPPOSITE = {"left": "right", "right": "left", "above": "below", "below": "above"}
+
+
+@dataclass(frozen=True)
+class GeometryConfig(GeneratorConfig):
+    position_margin: float = 0.02  # min gap between the boxes along the axis, share of the image side
+    area_ratio: float = 1.5  # min ratio of the larger to the smaller area
+
+
+@register("spatial.relation.v1", family="spatial")
+class GeometricRelation(Generator):
+    """Is the A to the left or to the right of the B? Is the A above or below the B?"""
+
+    answer_type = "str"
+    Config = GeometryConfig
+    description = "Left/right or above/below between two objects, from their boxes."
+    templates = {
+        "horizontal": ("Is {the_a} to the left or to the right of {the_b}?",
+                       "On which side of {the_b} is {the_a}: left or right?",
+                       "Relative to {the_b}, is {the_a} on the left or on the right?"),
+        "vertical": ("Is {the_a} above or below {the_b}?",
+                     "Relative to {the_b}, is {the_a} above it or below it?",
+                     "Is {the_a} located above or below {the_b} in the image?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: GeometryConfig = self.config  # type: ignore[assignment]
+        refs = {i: r for i in range(len(ctx.scene)) if (r := refer(ctx.index, i, allow_relations=False))}
+        boxes = ctx.scene.boxes
+        for a in sorted(refs):
+            for o in sorted(refs):
+                if a == o:
+                    continue
+                for axis, (lo, hi), side in (("horizontal", (0, 2), ctx.scene.width),
+                                             ("vertical", (1, 3), ctx.scene.height)):
+                    margin = config.position_margin * side
+                    if boxes[a, hi] + margin <= boxes[o, lo]:
+                        answer = "left" if axis == "horizontal" else "above"
+                    elif boxes[o, hi] + margin <= boxes[a, lo]:
+                        answer = "right" if axis == "horizontal" else "below"
+                    else:
+                        continue
+                    b = ProgramBuilder()
+                    b.add("relative_position", add_unique(b, refs[a]), add_unique(b, refs[o]), args=[axis])
+                    yield Candidate(b.program, {"the_a": refs[a].the, "the_b": refs[o].the}, group=axis,
+                                    expected=answer, distractors=[_OPPOSITE[answer]])
+
+
+@register("size.compare.v1", family="size")
+class CompareSize(Generator):
+    """Is the A larger (smaller) than the B? (visible area, clear ratio)"""
+
+    answer_type = "bool"
+    Config = GeometryConfig
+    description = "Which of two objects is larger in the image (mask or box area)."
+    templates = {
+        "largest": ("Is {the_a} larger than {the_b}?", "Does {the_a} take up more space in the image than {the_b}?",
+                    "Is {the_a} bigger than {the_b} in this picture?"),
+        "smallest": ("Is {the_a} smaller than {the_b}?", "Does {the_a} take up less space in the image than {the_b}?",
+                     "Is {the_a} tinier than {the_b} in this picture?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: GeometryConfig = self.config  # type: ignore[assignment]
+        refs = {i: r for i in range(len(ctx.scene))
+                if (r := refer(ctx.index, i, allow_relations=False, exclude_types=("size",)))}
+        areas = ctx.index.areas
+        for a in sorted(refs):
+            for o in sorted(refs):
+                if a == o or min(areas[a], areas[o]) <= 0:
+                    continue
+                if max(areas[a], areas[o]) / min(areas[a], areas[o]) < config.area_ratio:
+                    continue
+                for which in ("largest", "smallest"):
+                    b = ProgramBuilder()
+                    na = add_unique(b, refs[a])
+                    pair = b.add("union", b.add("as_set", na), b.add("as_set", add_unique(b, refs[o])))
+                    b.add("same_object", b.add("extreme", pair, args=[which]), na)
+                    truth = bool(areas[a] > areas[o]) if which == "largest" else bool(areas[a] < areas[o])
+                    yield Candidate(b.program, {"the_a": refs[a].the, "the_b": refs[o].the}, group=which,
+                                    expected=truth, distractors=[not truth])

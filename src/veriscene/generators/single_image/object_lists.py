@@ -1,0 +1,158 @@
+"""Object questions over listed names, and hallucination probes.
+
+- object.frequency.v1: which of the listed kinds appears most (least) often.
+- object.extreme_among.v1: among the listed kinds, which is the left-/right-/top-/bottom-most.
+- object.absent.v1: POPE-style probes; "no" questions name objects that often co-occur with the
+  scene's objects in the data set but are absent here (adversarial negatives), "yes" questions
+  name present objects, so a model that says "yes" to whatever fits the scene is caught while
+  yes/no stays balanced.
+
+Listed names are always present in the scene (a name with no object cannot be "least frequent"
+or "leftmost" for a viewer), and a question is asked only when its answer is unique (a strict
+winner in counts; a clear margin in position, like spatial.extreme).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Iterable, Sequence
+
+from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.common import name_set_nodes
+from veriscene.generators.registry import register
+from veriscene.generators.single_image.spatial import SpatialConfig, clear_winner
+from veriscene.program.builder import ProgramBuilder
+from veriscene.text import join_words, plural, with_article
+
+
+def listed_names_nodes(b: ProgramBuilder, names: Sequence[str]) -> int:
+    """Append nodes selecting the union of objects named any of `names`; return its node."""
+    node = name_set_nodes(b, names[0])
+    for name in names[1:]:
+        node = b.add("union", node, name_set_nodes(b, name))
+    return node
+
+
+def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
+    """Lists of 2..max_names present names, each in a random order (order of the wording)."""
+    present = sorted(ctx.index.by_name)
+    lists = []
+    for k in range(2, min(max_names, len(present)) + 1):
+        for combo in combinations(present, k):
+            lists.append(tuple(combo[int(i)] for i in ctx.rng.permutation(k)))
+    return lists
+
+
+@dataclass(frozen=True)
+class ListConfig(GeneratorConfig):
+    max_names: int = 3  # names listed in one question (at least 2)
+
+
+@register("object.frequency.v1", family="object")
+class NameFrequency(Generator):
+    """Which of the listed kinds of object appears most (least) often? Needs a strict winner."""
+
+    answer_type = "str"
+    Config = ListConfig
+    description = "Which of the listed kinds of object appears most or least often."
+    templates = {
+        "most": ("Which kind of object appears most often in the image: {list_or}?",
+                 "Of the {list_and} in the image, which are the most numerous?",
+                 "Which are there the most of in this picture: {list_or}?"),
+        "least": ("Which kind of object appears least often in the image: {list_or}?",
+                  "Of the {list_and} in the image, which are the fewest?",
+                  "Which are there the fewest of in this picture: {list_or}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: ListConfig = self.config  # type: ignore[assignment]
+        for names in name_lists(ctx, config.max_names):
+            counts = sorted((len(ctx.index.by_name[n]), n) for n in names)
+            for which in ("most", "least"):
+                ranked = counts[::-1] if which == "most" else counts
+                if ranked[0][0] == ranked[1][0]:
+                    continue  # tie: no answer
+                b = ProgramBuilder()
+                b.add("frequent_name", listed_names_nodes(b, names), args=[which])
+                plurals = [plural(n) for n in names]
+                slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
+                answer = ranked[0][1]
+                yield Candidate(b.program, slots, group=which, expected=answer,
+                                distractors=[n for n in names if n != answer])
+
+
+_EXTREMES = {
+    "leftmost": ("leftmost", "furthest to the left"),
+    "rightmost": ("rightmost", "furthest to the right"),
+    "topmost": ("topmost", "closest to the top of the image"),
+    "bottommost": ("bottommost", "closest to the bottom of the image"),
+}
+
+
+@dataclass(frozen=True)
+class ExtremeAmongConfig(SpatialConfig):
+    max_names: int = 3  # names listed in one question (at least 2)
+
+
+@register("object.extreme_among.v1", family="object")
+class ExtremeAmongNames(Generator):
+    """Among the <listed kinds>, what is the leftmost (rightmost, topmost, bottommost) object?
+    Asked only when the winner leads the runner-up by `position_margin` of the image size."""
+
+    answer_type = "str"
+    Config = ExtremeAmongConfig
+    description = "Which of the listed kinds of object is the left-, right-, top- or bottom-most."
+    templates = {
+        "default": ("Among the {list_and}, what is the {ext} object?",
+                    "Considering only the {list_and}, which object is {ext_adv}?",
+                    "Looking at the {list_and} in the image, which kind of object is {ext_adv}?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
+        for names in name_lists(ctx, config.max_names):
+            members = sorted(i for n in names for i in ctx.index.by_name[n])
+            for which, (ext, ext_adv) in _EXTREMES.items():
+                if not clear_winner(ctx, members, which, config):
+                    continue
+                b = ProgramBuilder()
+                b.add("query_name", b.add("extreme", listed_names_nodes(b, names), args=[which]))
+                axis = 0 if which in ("leftmost", "rightmost") else 1
+                keys = [(float(ctx.index.centers[i, axis]), i) for i in members]
+                winner = (min(keys) if which in ("leftmost", "topmost") else max(keys))[1]
+                answer = ctx.scene.names[winner]
+                slots = {"list_and": join_words([plural(n) for n in names]), "ext": ext, "ext_adv": ext_adv}
+                yield Candidate(b.program, slots, expected=answer, distractors=[n for n in names if n != answer])
+
+
+@dataclass(frozen=True)
+class AbsentConfig(GeneratorConfig):
+    adversarial: int = 3  # absent names per scene, most co-occurring with the scene's names first
+
+
+@register("object.absent.v1", family="object")
+class AbsentObjectProbe(Generator):
+    """Hallucination probe: Is there a <name>? "No" names are absent objects that co-occur most
+    with the scene's objects in the data set; "yes" names are present (answers balanced)."""
+
+    answer_type = "bool"
+    Config = AbsentConfig
+    description = "Hallucination probe: absent objects that often co-occur with the scene's objects (POPE-style)."
+    templates = {
+        "default": ("Is there {a_obj} in the image?",
+                    "Look carefully: is there {a_obj} anywhere in this picture?",
+                    "Does this image show {a_obj}?",
+                    "Can you find {a_obj} in the image?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: AbsentConfig = self.config  # type: ignore[assignment]
+        present = sorted(ctx.index.by_name)
+        absent = ctx.vocab.cooccurring_absent(present)[: config.adversarial]
+        asks = [(n, True, "present") for n in present] + [(n, False, "adversarial") for n in absent]
+        for name, expected, probe in asks:
+            b = ProgramBuilder()
+            b.add("exists", name_set_nodes(b, name))
+            yield Candidate(b.program, {"a_obj": with_article(name)}, expected=expected,
+                            distractors=[not expected], meta={"probe": probe})

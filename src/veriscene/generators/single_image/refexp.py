@@ -1,0 +1,91 @@
+"""Relational referring-expression grounding: the box of "the red circle to the left of the star".
+
+The target shares its name (and the attributes used) with at least one other object, so the
+relation is what singles it out. Among the objects matching the name and attributes, the target
+must be the only one annotated with the relation to the anchor *and* the only one a viewer could
+read it into (`visual.GenerousReader`). The anchor is described by name and attributes. The
+answer is the target's box (absolute pixels), scored by IoU; options are other objects' boxes,
+those sharing the target's name first (the hardest confusions).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any, Iterable
+
+from veriscene.answers.coords import format_box
+from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.common import add_unique
+from veriscene.generators.registry import register
+from veriscene.generators.single_image.grounding import FORMAT_NOTES
+from veriscene.generators.visual import GenerousReader
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import Referent, _attr_nodes, _matching, noun_phrase, refer_by_attributes
+from veriscene.scene.model import Scene
+from veriscene.text import relation_phrase
+
+
+def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_attributes: int = 1) -> Referent | None:
+    """Shortest "name [+ attributes] <relation> the <anchor>" description selecting object i when
+    its name (+ attributes) alone is ambiguous; None if there is none."""
+    scene = ctx.scene
+    name = scene.names[i]
+    for k in range(0, min(max_attributes, len(scene.attributes[i])) + 1):
+        for subset in combinations(scene.attributes[i], k):
+            base = _matching(ctx.index, name, subset)
+            if len(base) < 2:
+                continue  # not ambiguous without the relation: plain grounding covers it
+            for (s, o), predicates in sorted(ctx.index.predicates_between.items()):
+                if s != i or o in base:
+                    continue
+                anchor = refer_by_attributes(ctx.index, o)
+                if anchor is None:
+                    continue
+                for p in predicates:
+                    holders = [j for j in base if (j, p, o) in ctx.index.relation_set]
+                    if holders != [i] or not reader.only_subject(i, p, o, among=base):
+                        continue
+                    nodes = _attr_nodes(0, name, subset)
+                    offset = len(nodes)
+                    nodes += [{"op": n["op"], "inputs": [j + offset for j in n["inputs"]], "args": list(n["args"])}
+                              for n in anchor.nodes]
+                    nodes.append({"op": "filter_relation", "inputs": [offset - 1, len(nodes) - 1],
+                                  "args": [p, "subject"]})
+                    phrase = f"{noun_phrase(name, subset)} {relation_phrase(p).removeprefix('is ')} {anchor.the}"
+                    return Referent(i, phrase, tuple(nodes))
+    return None
+
+
+@register("grounding.refexp.v1", family="grounding")
+class GroundRelationalExpression(Generator):
+    """Give the bounding box of <the X related to the Y>, where the relation disambiguates."""
+
+    answer_type = "box"
+    requires = ("relations",)
+    description = "Bounding box of an object named by a relational referring expression."
+    templates = {
+        "default": (
+            "Give the bounding box of {the_ref}. {fmt}",
+            "Locate {the_ref}. {fmt}",
+            "Find {the_ref} and output its bounding box. {fmt}",
+            "Where exactly is {the_ref}? {fmt}",
+        )
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        reader = GenerousReader(ctx.index)
+        boxes = ctx.scene.boxes.tolist()
+        for i in range(len(ctx.scene)):
+            ref = relational_referent(ctx, reader, i)
+            if ref is None:
+                continue
+            b = ProgramBuilder()
+            b.add("query_box", add_unique(b, ref))
+            same = set(ctx.index.by_name[ctx.scene.names[i]])
+            order = sorted((j for j in range(len(boxes)) if j != i), key=lambda j: (j not in same, j))
+            others = [[round(v, 2) for v in boxes[j]] for j in order][: max(self.config.num_choices - 1, 1)]
+            slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
+            yield Candidate(b.program, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others)
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        return format_box(value, (scene.width, scene.height), self.config.box_format)

@@ -1,0 +1,140 @@
+"""Segmentation questions about points (need instance masks).
+
+- segmentation.same_object.v1: Which of the points P and Q lies on the same object as point A?
+- segmentation.different_object.v1: Which of P and Q lies on a different object than A?
+- segmentation.point_object.v1: What object (what color, ...) is at point P?
+
+Points are drawn on the interior of an object's *visible* mask (at least `margin_px` from its
+edge, see `regions.PointSampler`), rendered in `box_format` and read back, so the program holds
+exactly the point the question shows. Two points on the same object are at least
+`min_distance_frac` of its box diagonal apart (otherwise "same object" is trivial proximity).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable
+
+import numpy as np
+
+from veriscene.answers.coords import format_point
+from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.common import sample_up_to
+from veriscene.generators.registry import register
+from veriscene.generators.regions import PointSampler, coord_meta
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.model import Scene
+from veriscene.vocab import UNTYPED, attribute_type
+
+
+@dataclass(frozen=True)
+class SegmentationConfig(GeneratorConfig):
+    margin_px: int = 4  # points lie at least this far inside the visible mask
+    min_distance_frac: float = 0.3  # two points on one object: apart by this share of its box diagonal
+    max_others: int = 3  # objects tried for the point that lies elsewhere, per target object
+
+
+class _PointPair(Generator):
+    """Shared construction: point A and P on object i, Q on another object j; both orders."""
+
+    side: ClassVar[str] = "same"  # "same": the answer is P; "different": the answer is Q
+    answer_type = "point"
+    requires = ("masks",)
+    Config = SegmentationConfig
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: SegmentationConfig = self.config  # type: ignore[assignment]
+        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
+        meta = coord_meta(ctx.scene, config.box_format)
+        n = len(ctx.scene)
+        for i in range(n):
+            x0, y0, x1, y1 = (float(v) for v in ctx.scene.boxes[i])
+            pair = sampler.sample(ctx.rng, i, 2, min_distance=config.min_distance_frac * float(np.hypot(x1 - x0, y1 - y0)))
+            if pair is None:
+                continue
+            (ta, xa), (tp, xp) = pair
+            for j in sample_up_to(ctx.rng, [j for j in range(n) if j != i], config.max_others):
+                found = sampler.sample(ctx.rng, j)
+                if found is None:
+                    continue
+                tq, xq = found[0]
+                answer, other = (xp, xq) if self.side == "same" else (xq, xp)
+                for (t1, x1_), (t2, x2_) in (((tp, xp), (tq, xq)), ((tq, xq), (tp, xp))):
+                    b = ProgramBuilder()
+                    anchor = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=xa))
+                    b.add("point_on", anchor, b.add("point", args=x1_), b.add("point", args=x2_), args=[self.side])
+                    yield Candidate(b.program, {"pa": ta, "p1": t1, "p2": t2}, expected=answer,
+                                    distractors=[other], meta=dict(meta))
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        return format_point(value, (scene.width, scene.height), self.config.box_format)
+
+
+@register("segmentation.same_object.v1", family="segmentation")
+class SameObjectPoint(_PointPair):
+    """Which of two points lies on the same object as a third?"""
+
+    side = "same"
+    description = "Which of two points lies on the same object as a given point."
+    templates = {
+        "default": ("Which of the points {p1} and {p2} lies on the same object as the point {pa}?",
+                    "The point {pa} is on an object. Which point is on that same object: {p1} or {p2}?",
+                    "Does {p1} or {p2} belong to the same object as {pa}?"),
+    }
+
+
+@register("segmentation.different_object.v1", family="segmentation")
+class DifferentObjectPoint(_PointPair):
+    """Which of two points lies on a different object than a third?"""
+
+    side = "different"
+    description = "Which of two points lies on a different object than a given point."
+    templates = {
+        "default": ("Which of the points {p1} and {p2} lies on a different object than the point {pa}?",
+                    "The point {pa} is on an object. Which point is on another object: {p1} or {p2}?",
+                    "Does {p1} or {p2} belong to a different object than {pa}?"),
+    }
+
+
+@register("segmentation.point_object.v1", family="segmentation")
+class PointObject(Generator):
+    """What object is at point P? What is the <kind> of the object at point P?"""
+
+    answer_type = "str"
+    requires = ("masks",)
+    Config = SegmentationConfig
+    description = "Which object (its name or an attribute) contains a given point."
+    templates = {
+        "name": ("What object is at the point {p}?", "Which object contains the point {p}?",
+                 "Name the object located at {p}."),
+        "attribute": ("What is the {kind} of the object at the point {p}?",
+                      "The point {p} lies on an object. What {kind} is it?"),
+    }
+
+    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+        config: SegmentationConfig = self.config  # type: ignore[assignment]
+        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
+        meta = coord_meta(ctx.scene, config.box_format)
+        names = ctx.vocab.name_list()
+        for i in range(len(ctx.scene)):
+            found = sampler.sample(ctx.rng, i)
+            if found is None:
+                continue
+            text, p = found[0]
+            b = ProgramBuilder()
+            obj = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=p))
+            b.add("query_name", obj)
+            name = ctx.scene.names[i]
+            yield Candidate(b.program, {"p": text}, group="name", expected=name,
+                            distractors=[n for n in names if n != name], meta=dict(meta))
+            own = ctx.scene.attributes[i]
+            for attr in own:
+                kind = attribute_type(attr)
+                if kind == UNTYPED or sum(attribute_type(a) == kind for a in own) != 1:
+                    continue
+                b = ProgramBuilder()
+                obj = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=p))
+                b.add("query_attribute", obj, args=[kind])
+                wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
+                yield Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
+                                distractors=wrong, meta=dict(meta))

@@ -1,0 +1,217 @@
+"""Statistics of a generation run: what a data set holds, streamed over `samples.jsonl`.
+
+`stats(run_dir)` reads one sample at a time (memory grows with the number of distinct tasks,
+answers and words, not with the number of samples) and reports:
+
+- counts per task, family and mode;
+- per task, the answer distribution of categorical answers (bool, int, str, str_set): the top
+  answers, the share of the most common one and the entropy in bits (0 = one answer only);
+- question length in words (question stem, without multiple-choice options): percentiles;
+- vocabulary: distinct lower-cased words of the question stems;
+- yes/no balance of bool answers, overall and per task;
+- multiple-choice balance: the correct option's letter, per number of options, and the largest
+  deviation of a letter's share from uniform (in percentage points).
+
+`write_chart(report, path)` draws the same in one PNG (matplotlib, imported lazily, Agg backend).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+CATEGORICAL = ("bool", "int", "str", "str_set")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+TOP_ANSWERS = 5
+
+
+def _answer_key(answer: Any, answer_type: str) -> str:
+    if answer_type == "bool":
+        return "yes" if answer else "no"
+    if answer_type == "str_set":
+        return ", ".join(sorted(str(a) for a in answer))
+    return str(answer)
+
+
+def entropy_bits(counts: Counter[str]) -> float:
+    total = sum(counts.values())
+    return -sum(c / total * math.log2(c / total) for c in counts.values() if c) if total else 0.0
+
+
+def percentile(histogram: Counter[int], q: float) -> float:
+    """The q-th percentile (0-100, nearest rank) of values given as value -> count."""
+    total = sum(histogram.values())
+    if not total:
+        return 0.0
+    rank = max(1, math.ceil(q / 100 * total))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return float(value)
+    return float(max(histogram))
+
+
+@dataclass
+class StatsReport:
+    samples: int = 0
+    unreadable: int = 0
+    per_task: Counter[str] = field(default_factory=Counter)
+    per_family: Counter[str] = field(default_factory=Counter)
+    per_mode: Counter[str] = field(default_factory=Counter)
+    task_family: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, Counter[str]] = field(default_factory=dict)  # task -> categorical answers
+    question_words: Counter[int] = field(default_factory=Counter)  # length in words -> samples
+    vocabulary: set[str] = field(default_factory=set)
+    yes_no: dict[str, Counter[str]] = field(default_factory=dict)  # task -> {"yes": n, "no": m}
+    letters: dict[int, Counter[str]] = field(default_factory=dict)  # number of options -> letters
+
+    def add(self, record: dict[str, Any]) -> None:
+        task, family = str(record["task"]), str(record["family"])
+        mode = str((record.get("meta") or {}).get("mode", "qa"))
+        self.samples += 1
+        self.per_task[task] += 1
+        self.per_family[family] += 1
+        self.per_mode[mode] += 1
+        self.task_family[task] = family
+        answer_type = record["answer_type"]
+        if answer_type in CATEGORICAL:
+            key = _answer_key(record["answer"], answer_type)
+            self.answers.setdefault(task, Counter())[key] += 1
+            if answer_type == "bool":
+                self.yes_no.setdefault(task, Counter())[key] += 1
+        stem = str(record["question"]).split("\nOptions:", 1)[0]
+        words = _WORD.findall(stem.lower())
+        self.question_words[len(words)] += 1
+        self.vocabulary.update(words)
+        choices = record.get("choices")
+        letter = (record.get("meta") or {}).get("answer_letter")
+        if choices and isinstance(letter, str):
+            self.letters.setdefault(len(choices), Counter())[letter] += 1
+
+    # ---- derived figures -----------------------------------------------------------------------
+
+    @property
+    def yes_share(self) -> float | None:
+        yes = sum(c["yes"] for c in self.yes_no.values())
+        total = sum(sum(c.values()) for c in self.yes_no.values())
+        return yes / total if total else None
+
+    def letter_deviation(self, n_options: int) -> float:
+        """Largest |share - 1/n| over the letters, in percentage points."""
+        counts = self.letters.get(n_options, Counter())
+        total = sum(counts.values())
+        if not total:
+            return 0.0
+        letters = "ABCDEFGH"[:n_options]
+        return 100 * max(abs(counts[x] / total - 1 / n_options) for x in letters)
+
+    def task_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for task in sorted(self.per_task):
+            answers = self.answers.get(task, Counter())
+            total = sum(answers.values())
+            rows.append({
+                "task": task,
+                "family": self.task_family[task],
+                "samples": self.per_task[task],
+                "distinct_answers": len(answers),
+                "top_answers": [[a, n] for a, n in answers.most_common(TOP_ANSWERS)],
+                "max_share": round(answers.most_common(1)[0][1] / total, 4) if total else None,
+                "entropy_bits": round(entropy_bits(answers), 4) if total else None,
+                "yes_share": round(self.yes_no[task]["yes"] / sum(self.yes_no[task].values()), 4)
+                if task in self.yes_no else None,
+            })
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples,
+            "unreadable": self.unreadable,
+            "tasks": self.task_rows(),
+            "families": dict(sorted(self.per_family.items())),
+            "modes": dict(sorted(self.per_mode.items())),
+            "question_words": {f"p{q}": percentile(self.question_words, q) for q in (5, 25, 50, 75, 95)}
+            | {"max": float(max(self.question_words, default=0))},
+            "vocabulary_size": len(self.vocabulary),
+            "yes_share": None if self.yes_share is None else round(self.yes_share, 4),
+            "mc_letters": {
+                str(n): {"counts": dict(sorted(c.items())), "max_deviation_points": round(self.letter_deviation(n), 2)}
+                for n, c in sorted(self.letters.items())
+            },
+        }
+
+
+def samples_path(run: str | os.PathLike[str]) -> Path:
+    path = Path(run)
+    found = path / "samples.jsonl" if path.is_dir() else path
+    if not found.exists():
+        raise FileNotFoundError(f"no samples file at {found}")
+    return found
+
+
+def stats(run: str | os.PathLike[str]) -> StatsReport:
+    """Statistics of a run folder (or a samples.jsonl file), streaming over its samples.
+    Unreadable lines are counted in `unreadable`, never fatal."""
+    report = StatsReport()
+    with open(samples_path(run), "rb") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+                report.add(record)
+            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                report.unreadable += 1
+    return report
+
+
+def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
+    """Draw samples per task and family, question lengths and answer balance into one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = sorted(report.per_task)
+    fig, axes = plt.subplots(2, 2, figsize=(14, max(8.0, 0.28 * len(tasks) + 4)),
+                             gridspec_kw={"height_ratios": [max(len(tasks), 4), 6]})
+    ax = axes[0, 0]
+    ax.barh(tasks[::-1], [report.per_task[t] for t in tasks[::-1]], color="#4c72b0")
+    ax.set_title(f"samples per task ({report.samples} total)")
+    ax.tick_params(axis="y", labelsize=8)
+    ax = axes[0, 1]
+    shares = [r["max_share"] or 0.0 for r in report.task_rows()][::-1]
+    ax.barh(tasks[::-1], shares, color="#dd8452")
+    ax.set_xlim(0, 1)
+    ax.set_title("share of the most common answer (categorical answers)")
+    ax.set_yticks([])
+    ax = axes[1, 0]
+    lengths = sorted(report.question_words)
+    ax.bar(lengths, [report.question_words[n] for n in lengths], color="#55a868")
+    ax.set_title(f"question length (words); vocabulary {len(report.vocabulary)} words")
+    ax = axes[1, 1]
+    labels, values = [], []
+    if report.yes_share is not None:
+        labels += ["yes", "no"]
+        values += [report.yes_share, 1 - report.yes_share]
+    for n, counts in sorted(report.letters.items()):
+        total = sum(counts.values())
+        for letter in "ABCDEFGH"[:n]:
+            labels.append(f"{n}:{letter}")
+            values.append(counts[letter] / total)
+    ax.bar(range(len(values)), values, color="#8172b3")
+    ax.set_xticks(range(len(values)), labels, rotation=90, fontsize=8)
+    ax.set_title("yes/no share and correct MC letter share (options:letter)")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out

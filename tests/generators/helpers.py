@@ -1,0 +1,59 @@
+"""Shared helpers for generator tests: run a generator's candidates, build masked scenes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Sequence
+
+import numpy as np
+
+from veriscene.errors import ExecutionFailure
+from veriscene.generators import GenContext, Vocabulary, get_generator
+from veriscene.program import ExecutionContext, SceneIndex, execute
+from veriscene.scene import Scene
+from veriscene.scene.masks import encode_mask
+
+VOCAB = Vocabulary(
+    names=Counter({"circle": 5, "square": 3, "triangle": 2, "star": 1}),
+    attributes=Counter({"red": 3, "blue": 2, "green": 1, "yellow": 1, "small": 3, "large": 3, "shiny": 2, "matte": 2}),
+    predicates=Counter({"left of": 2, "right of": 2, "above": 1, "below": 1, "near": 2, "in front of": 1,
+                        "behind": 1}),
+)
+
+
+def candidates(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0, **config: Any) -> list[tuple[Any, Any]]:
+    """(candidate, answer) for every candidate whose program runs; a candidate's `expected`
+    must equal its program's answer (the runner would drop it otherwise: a generator bug)."""
+    cls = get_generator(name)
+    gen = cls(cls.Config(**config))
+    ctx = GenContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(seed), vocab)
+    out = []
+    for cand in gen.propose(ctx):
+        try:
+            answer = execute(cand.get_program(), ctx.exec_ctx)
+        except ExecutionFailure:
+            continue
+        if cand.expected is not None:
+            assert answer == cand.expected, (cand.slots, answer, cand.expected)
+        out.append((cand, answer))
+    return out
+
+
+def qa(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0, template: int = 0,
+       **config: Any) -> dict[str, Any]:
+    """{question rendered with template `template` of its group: answer} over all candidates."""
+    gen = get_generator(name)
+    out = {}
+    for cand, answer in candidates(scene, name, vocab, seed, **config):
+        templates = gen.templates[cand.group]
+        text = templates[min(template, len(templates) - 1)].format(**cand.slots)
+        out[text[:1].upper() + text[1:]] = answer
+    return out
+
+
+def rect_mask(width: int, height: int, boxes: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """COCO RLE of the union of integer pixel rectangles [x0, y0, x1, y1) (x1, y1 exclusive)."""
+    m = np.zeros((height, width), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        m[y0:y1, x0:x1] = True
+    return encode_mask(m)

@@ -1,0 +1,57 @@
+"""attribute.region, attribute.count and region.describe: exact questions on `street` (200x100)."""
+
+import pytest
+
+from tests.conftest import make_scene
+from tests.generators.helpers import candidates, qa
+from veriscene.answers.coords import to_pixels
+
+
+def test_region_attributes(street) -> None:
+    got = qa(street, "attribute.region.v1")
+    assert got == {
+        "What attributes does the object in the region [0.05, 0.10, 0.25, 0.50] have?": ["large", "red", "shiny"],
+        "What attributes does the object in the region [0.60, 0.60, 0.70, 0.80] have?": ["matte", "red", "small"],
+        "What attributes does the object in the region [0.30, 0.20, 0.50, 0.55] have?": ["blue", "large", "matte"],
+        "What attributes does the object in the region [0.75, 0.10, 0.95, 0.40] have?": ["green", "shiny", "small"],
+    }
+
+
+@pytest.mark.parametrize("fmt, shown", [
+    ("norm1", "[0.05, 0.10, 0.25, 0.50]"), ("norm1000", "[50, 100, 250, 500]"), ("pixel", "[10, 10, 50, 50]"),
+])
+def test_region_rendered_in_the_configured_convention(street, fmt, shown) -> None:
+    got = qa(street, "region.describe.v1", box_format=fmt)
+    assert got[f"Describe the object in the region {shown} in a few words."] == "a large shiny red circle"
+    cand = next(c for c, _ in candidates(street, "region.describe.v1", box_format=fmt) if c.slots["region"] == shown)
+    assert cand.meta == {"box_format": fmt, "image_size": [200, 100]}
+    region = next(n for n in cand.get_program() if n["op"] == "region")["args"]
+    values = [float(v) for v in shown.strip("[]").split(",")]
+    assert region == pytest.approx(to_pixels(values, fmt, (200, 100)))  # the program holds what is shown
+
+
+def test_region_options_never_correct(street) -> None:
+    for cand, answer in candidates(street, "attribute.region.v1"):
+        assert answer not in [sorted(d) for d in cand.distractors]
+    for cand, answer in candidates(street, "region.describe.v1"):
+        assert answer not in cand.distractors and len(cand.distractors) >= 3
+
+
+def test_region_with_an_object_inside_is_not_asked() -> None:
+    # a small star sitting inside the large square's box: "the object in [square box]" is ambiguous
+    scene = make_scene([
+        {"name": "square", "box": [20, 20, 80, 80], "attributes": ["large", "red"]},
+        {"name": "star", "box": [40, 30, 55, 45], "attributes": ["small", "blue"]},
+    ])
+    got = qa(scene, "region.describe.v1")
+    assert got == {"Describe the object in the region [0.20, 0.30, 0.28, 0.45] in a few words.": "a small blue star"}
+
+
+def test_attribute_count(street) -> None:
+    got = qa(street, "attribute.count.v1")
+    assert got == {
+        "How many blue objects are there?": 1, "How many green objects are there?": 1,
+        "How many large objects are there?": 2, "How many matte objects are there?": 2,
+        "How many red objects are there?": 2, "How many shiny objects are there?": 2,
+        "How many small objects are there?": 2, "How many yellow objects are there?": 0,  # absent: 0
+    }

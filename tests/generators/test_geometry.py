@@ -1,0 +1,35 @@
+"""spatial.relation and size.compare: answers from boxes and areas, with margins."""
+
+from tests.conftest import make_scene
+from tests.generators.helpers import qa
+
+
+def test_left_right_above_below(street) -> None:
+    got = qa(street, "spatial.relation.v1")
+    assert got["Is the large circle to the left or to the right of the square?"] == "left"
+    assert got["Is the square to the left or to the right of the large circle?"] == "right"
+    assert got["Is the small circle above or below the triangle?"] == "below"
+    assert got["Is the square above or below the small circle?"] == "above"
+    # boxes overlap vertically (y 10-50 and 20-55): no above/below between large circle and square
+    assert "Is the large circle above or below the square?" not in got
+    assert set(got.values()) == {"left", "right", "above", "below"}
+
+
+def test_relation_needs_a_margin() -> None:
+    scene = make_scene([{"name": "circle", "box": [10, 10, 50, 50]}, {"name": "square", "box": [52, 10, 90, 50]}])
+    assert qa(scene, "spatial.relation.v1") == {}  # 2 px apart < 2% of the width
+    assert qa(scene, "spatial.relation.v1", position_margin=0.0) == {
+        "Is the circle to the left or to the right of the square?": "left",
+        "Is the square to the left or to the right of the circle?": "right",
+    }
+
+
+def test_size_compare_never_describes_by_size(street) -> None:
+    got = qa(street, "size.compare.v1")
+    assert got["Is the shiny circle larger than the matte circle?"] is True
+    assert got["Is the matte circle smaller than the square?"] is True
+    assert got["Is the triangle larger than the matte circle?"] is True
+    assert not any("large" in q.replace("larger", "") or "small " in q for q in got)
+    # large circle (1600 px^2) vs square (1400): ratio below 1.5, never asked
+    assert "Is the shiny circle larger than the square?" not in got
+    assert sum(got.values()) == len(got) / 2

@@ -1,0 +1,54 @@
+"""object.frequency, object.extreme_among and object.absent on the hand-built `street` scene."""
+
+from collections import Counter
+
+from tests.generators.helpers import VOCAB, candidates, qa
+from veriscene.generators import Vocabulary
+
+
+def test_frequency_needs_a_strict_winner(street) -> None:
+    got = qa(street, "object.frequency.v1")
+    assert got == {
+        "Which kind of object appears most often in the image: circles or squares?": "circle",
+        "Which kind of object appears least often in the image: circles or squares?": "square",
+        "Which kind of object appears most often in the image: circles or triangles?": "circle",
+        "Which kind of object appears least often in the image: circles or triangles?": "triangle",
+        "Which kind of object appears most often in the image: squares, triangles or circles?": "circle",
+    }  # squares vs triangles (1 each) and "least" of all three tie: never asked
+
+
+def test_frequency_options_are_the_other_listed_names(street) -> None:
+    for cand, answer in candidates(street, "object.frequency.v1"):
+        assert answer not in cand.distractors and cand.distractors
+
+
+def test_extreme_among_listed_names(street) -> None:
+    got = qa(street, "object.extreme_among.v1")
+    assert got["Among the circles and squares, what is the leftmost object?"] == "circle"
+    assert got["Among the circles and squares, what is the rightmost object?"] == "circle"  # the small circle
+    assert got["Among the squares and triangles, what is the topmost object?"] == "triangle"
+    assert got["Among the squares, triangles and circles, what is the rightmost object?"] == "triangle"
+    # circles vs triangles: the top circle (y 30) and the triangle (y 25) are too close to call
+    assert "Among the circles and triangles, what is the topmost object?" not in got
+
+
+def test_absent_probes_prefer_cooccurring_names(street) -> None:
+    vocab = Vocabulary(
+        names=Counter({"circle": 9, "square": 5, "triangle": 3, "star": 8, "dog": 1}),
+        attributes=VOCAB.attributes, predicates=VOCAB.predicates,
+        cooccurrence={"circle": Counter({"dog": 4, "star": 1}), "square": Counter({"dog": 2})},
+    )
+    got = qa(street, "object.absent.v1", vocab=vocab, adversarial=1)
+    assert got == {
+        "Is there a circle in the image?": True,
+        "Is there a square in the image?": True,
+        "Is there a triangle in the image?": True,
+        "Is there a dog in the image?": False,  # co-occurs with circles and squares: adversarial
+    }
+    assert vocab.cooccurring_absent(["circle", "square"]) == ["dog", "star", "triangle"]
+
+
+def test_vocabulary_counts_cooccurrence_once_per_scene(street) -> None:
+    vocab = Vocabulary.from_scenes([street, street])
+    assert vocab.cooccurrence["circle"] == Counter({"square": 2, "triangle": 2})
+    assert Vocabulary.from_dict(vocab.to_dict()).cooccurrence == vocab.cooccurrence

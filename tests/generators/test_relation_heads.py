@@ -1,0 +1,79 @@
+"""relation.subject, relation.region, scene_graph.multihop and grounding.refexp on `street`.
+
+`street` relations: large circle left of / near the square, square left of the triangle, small
+circle below the triangle (and converses). Answers must be unique also to a generous viewer:
+the large circle is also (unannotated) left of the triangle, and the small circle could be read
+as left of the triangle.
+"""
+
+from tests.conftest import make_scene
+from tests.generators.helpers import candidates, qa
+
+
+def test_relation_subject_and_object_queries(street) -> None:
+    got = qa(street, "relation.subject.v1")
+    assert got == {
+        "Which object is near the large circle?": "square",
+        "Which object is to the left of the square?": "circle",
+        "Which object is near the square?": "circle",
+        "Which object is below the triangle?": "circle",
+        "What is the large circle near?": "square",
+        "What is the square near?": "circle",
+        "What is the square to the right of?": "circle",
+        "What is the triangle above?": "circle",
+    }
+    # the square is the only *annotated* object left of the triangle, but the large circle is
+    # plainly left of it too: never asked
+    assert "Which object is to the left of the triangle?" not in got
+
+
+def test_relation_subject_options_never_correct(street) -> None:
+    for cand, answer in candidates(street, "relation.subject.v1"):
+        assert answer not in cand.distractors
+
+
+def test_relation_between_regions(street) -> None:
+    got = qa(street, "relation.region.v1")
+    assert got == {
+        "Where is the object in the region [0.30, 0.20, 0.50, 0.55] relative to the object in the region "
+        "[0.75, 0.10, 0.95, 0.40]?": "left of",
+        "Where is the object in the region [0.75, 0.10, 0.95, 0.40] relative to the object in the region "
+        "[0.30, 0.20, 0.50, 0.55]?": "right of",
+    }  # large circle/square: two relations (left of, near); small circle/triangle: also reads as "left of"
+    for cand, answer in candidates(street, "relation.region.v1"):
+        assert cand.distractors and answer not in cand.distractors
+
+
+def test_multihop_chains(street) -> None:
+    got = qa(street, "scene_graph.multihop.v1")
+    assert got["What color is the object the large circle is near?"] == "blue"
+    assert got["What color is the object that is to the left of the square?"] == "red"
+    assert got["What size is the object that is below the triangle?"] == "small"
+    assert got["What kind of object is the object the square is to the right of?"] == "circle"
+    assert not any("to the left of the triangle" in q for q in got)  # not unique to a viewer
+
+
+def test_multihop_two_hops() -> None:
+    # batter holding a bat; the bat is left of a ball
+    scene = make_scene(
+        [{"name": "batter", "box": [10, 10, 40, 90], "attributes": ["tall"]},
+         {"name": "bat", "box": [40, 30, 70, 40], "attributes": ["brown", "wooden"]},
+         {"name": "ball", "box": [150, 30, 160, 40], "attributes": ["white"]}],
+        [(0, "holding", 1), (1, "left of", 2), (2, "right of", 1)],
+    )
+    got = qa(scene, "scene_graph.multihop.v1")
+    assert got["What color is the object the batter is holding?"] == "brown"
+    assert got["What material is the object the batter is holding?"] == "wooden"
+    assert got["What color is the object the object the batter is holding is to the left of?"] == "white"
+    assert got["What kind of object is the object that is holding the bat?"] == "batter"
+
+
+def test_refexp_uses_the_relation_to_disambiguate(street) -> None:
+    got = qa(street, "grounding.refexp.v1")
+    note = "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."
+    assert got == {
+        f"Give the bounding box of the circle to the left of the square. {note}": [10.0, 10.0, 50.0, 50.0],
+        f"Give the bounding box of the circle below the triangle. {note}": [120.0, 60.0, 140.0, 80.0],
+    }
+    for cand, answer in candidates(street, "grounding.refexp.v1"):
+        assert answer not in cand.distractors

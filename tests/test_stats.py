@@ -1,0 +1,71 @@
+"""`veriscene stats`: counts, answer distributions, lengths, balance; PNG chart; CLI."""
+
+import json
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from veriscene.stats import percentile, stats, write_chart
+
+
+def record(task, family, answer, answer_type, question, mode="qa", choices=None, letter=None):
+    meta = {"mode": mode}
+    if letter:
+        meta["answer_letter"] = letter
+    return {"id": "x", "task": task, "family": family, "images": [], "question": question, "answer": answer,
+            "answer_type": answer_type, "choices": choices, "program": [], "template_id": "d.0",
+            "generator_version": 1, "seed": 0, "meta": meta}
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    rows = [
+        record("object.exists.v1", "object", True, "bool", "Is there a circle in the image?"),
+        record("object.exists.v1", "object", False, "bool", "Is there a star in the image?"),
+        record("object.exists.v1", "object", True, "bool", "Is there a star?\nOptions:\nA. yes\nB. no\nAnswer.",
+               mode="mc", choices=["yes", "no"], letter="A"),
+        record("object.count.v1", "counting", 2, "int", "How many circles are there?"),
+        record("object.count.v1", "counting", 2, "int", "How many red circles are there?", mode="mc",
+               choices=["1", "2", "3"], letter="B"),
+        record("grounding.box.v1", "grounding", [1, 2, 3, 4], "box", "Where is the square?"),
+    ]
+    (tmp_path / "samples.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n{broken\n")
+    return tmp_path
+
+
+def test_counts_and_distributions(run_dir) -> None:
+    report = stats(run_dir)
+    d = report.to_dict()
+    assert d["samples"] == 6 and d["unreadable"] == 1
+    assert d["families"] == {"counting": 2, "grounding": 1, "object": 3}
+    assert d["modes"] == {"mc": 2, "qa": 4}
+    rows = {r["task"]: r for r in d["tasks"]}
+    assert rows["object.exists.v1"]["top_answers"] == [["yes", 2], ["no", 1]]
+    assert rows["object.exists.v1"]["yes_share"] == pytest.approx(2 / 3, abs=1e-4)
+    assert rows["object.count.v1"]["max_share"] == 1.0 and rows["object.count.v1"]["entropy_bits"] == 0.0
+    assert rows["grounding.box.v1"]["top_answers"] == []  # boxes are not categorical
+    assert d["yes_share"] == pytest.approx(2 / 3, abs=1e-4)
+    assert d["mc_letters"]["2"]["counts"] == {"A": 1} and d["mc_letters"]["2"]["max_deviation_points"] == 50.0
+    assert d["question_words"]["max"] == 7.0 and d["question_words"]["p5"] == 4.0  # options not counted
+    assert "options" not in report.vocabulary and "circle" in report.vocabulary
+
+
+def test_percentile_nearest_rank() -> None:
+    from collections import Counter
+
+    hist = Counter({5: 1, 6: 2, 10: 1})
+    assert [percentile(hist, q) for q in (0, 25, 50, 75, 100)] == [5.0, 5.0, 6.0, 6.0, 10.0]
+
+
+def test_chart_and_cli(run_dir) -> None:
+    png = write_chart(stats(run_dir), run_dir / "chart.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from veriscene.cli import app
+
+    result = CliRunner().invoke(app, ["stats", str(run_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["samples"] == 6
+    assert (run_dir / "stats.png").exists()
+    result = CliRunner().invoke(app, ["stats", str(run_dir / "missing")])
+    assert result.exit_code == 2
