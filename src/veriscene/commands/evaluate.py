@@ -1,0 +1,138 @@
+"""`veriscene eval`, `veriscene compare` and `veriscene score-freeform` (Python: veriscene.evaluate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def _fail(message: str, code: int = 2) -> None:
+    from veriscene.console import err_console
+
+    err_console.print(f"[red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _params(items: list[str]) -> dict[str, Any]:
+    import orjson
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--param expects KEY=VALUE (VALUE read as JSON when it parses), got {item!r}")
+        try:
+            out[key] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("eval")
+    def eval_command(
+        samples: Path = typer.Argument(..., help="samples.jsonl (or a run folder holding one)."),
+        model: str = typer.Option(..., "--model", "-m", help="openai:NAME, hf:PATH or replay:FILE."),
+        out: Path = typer.Option(..., "--out", "-o", help="Output folder (rerun the same command to resume)."),
+        base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
+        api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key."),
+        concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, help="Requests in flight (openai)."),
+        timeout: float = typer.Option(120.0, "--timeout", help="Per-request timeout in seconds (openai)."),
+        max_retries: int = typer.Option(6, "--max-retries", min=0, help="Retries on 429, 5xx, timeouts, connection errors."),
+        max_tokens: int = typer.Option(512, "--max-tokens", help="Generation limit."),
+        temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature."),
+        param: list[str] = typer.Option([], "--param", help="Extra generation parameter KEY=VALUE (repeatable)."),
+        batch_size: int = typer.Option(8, "--batch-size", min=1, help="Batch size (hf)."),
+        limit: int | None = typer.Option(None, "--limit", min=0, help="Evaluate at most this many samples."),
+        families: str | None = typer.Option(None, "--families", "-f", help="Families or generators (globs), comma-separated."),
+        seed: int | None = typer.Option(None, "--seed", help="With --limit: a seeded random subset."),
+        prompts: Path | None = typer.Option(None, "--prompts", help="JSON file overriding prompts for this model."),
+        system: str | None = typer.Option(None, "--system", help="System prompt."),
+        cache: Path | None = typer.Option(None, "--cache", help="Request cache file [default: OUT/requests.sqlite]."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache replies."),
+        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring (default: from the manifest)."),
+        freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto, minilm, lexical or off."),
+    ) -> None:
+        """Run a model on samples, score every reply by program, write results and reports."""
+        from veriscene.console import console, progress_bar
+        from veriscene.evaluate import ModelConfigError, evaluate
+        from veriscene.evaluate.prompts import load_prompts
+
+        kind = model.partition(":")[0]
+        options: dict[str, Any] = {}
+        if kind == "openai":
+            options = {"concurrency": concurrency, "timeout": timeout, "max_retries": max_retries,
+                       "max_tokens": max_tokens, "temperature": temperature, "api_key_env": api_key_env,
+                       "extra_params": _params(param)}
+        elif kind == "hf":
+            options = {"batch_size": batch_size, "max_new_tokens": max_tokens, "generate_kwargs": _params(param) or None}
+        try:
+            prompt_set = load_prompts(prompts)
+            if system is not None:
+                prompt_set = prompt_set.with_system(system)
+            with progress_bar("evaluating", None) as advance:
+                last = [0]
+
+                def progress(done: int, total: int) -> None:
+                    advance(done - last[0])
+                    last[0] = done
+
+                result = evaluate(samples, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
+                                  prompts=prompt_set, cache=False if no_cache else (cache or True),
+                                  model_options=options, scenes=scenes, freeform=freeform, progress=progress)
+        except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
+            _fail(str(exc.args[0] if exc.args else exc))
+        console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+        console.print(f"wrote {out}/results.jsonl, {out}/summary.json, {out}/report.md, {out}/report.html")
+        if not result.complete:
+            console.print(f"[yellow]{result.counts['errors']} requests failed; rerun the same command to retry them[/]")
+            raise typer.Exit(1)
+
+    @app.command("compare")
+    def compare_command(
+        runs: list[Path] = typer.Argument(..., help="Evaluation output folders."),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Write compare.md and compare.html here."),
+    ) -> None:
+        """Put several evaluation runs side by side (accuracy, CIs, parse failures, paired differences)."""
+        from veriscene.console import console
+        from veriscene.evaluate import compare
+        from veriscene.evaluate.compare import to_markdown
+
+        try:
+            result = compare(runs, out)
+        except (FileNotFoundError, ValueError) as exc:
+            _fail(str(exc))
+        console.print(to_markdown(result), markup=False, highlight=False)
+
+    @app.command("score-freeform")
+    def score_freeform_command(
+        responses: Path = typer.Argument(..., help="JSONL of replies: response/reply text and image_id (results.jsonl works)."),
+        scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL)."),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Per-reply scores (JSONL)."),
+        matcher: str = typer.Option("auto", "--matcher", help="auto, minilm or lexical."),
+        extractor: str = typer.Option("rules", "--extractor", help="rules or llm."),
+        extractor_model: str | None = typer.Option(None, "--extractor-model", help="openai:NAME for --extractor llm."),
+        base_url: str | None = typer.Option(None, "--base-url", help="Server of the extractor model."),
+    ) -> None:
+        """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs."""
+        import orjson
+
+        from veriscene.console import console
+        from veriscene.evaluate import ModelConfigError, score_freeform
+
+        model = None
+        if extractor == "llm":
+            from veriscene.evaluate.adapters import load_model
+
+            if not extractor_model:
+                _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
+            model = load_model(extractor_model, base_url=base_url)
+        try:
+            report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out)
+        except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
+            _fail(str(exc.args[0] if exc.args else exc))
+        console.print_json(orjson.dumps(report.summary()).decode())
+        for r in report.rejected[:10]:
+            console.print(f"[yellow]skipped[/] {responses}, line {r['line']}: {r['reason']}")

@@ -1,0 +1,45 @@
+"""Model adapters and `load_model`, which reads a model spec:
+
+    openai:NAME     OpenAI-compatible chat completions server (needs base_url)
+    hf:PATH         local Hugging Face transformers model folder (the ``ml`` extra)
+    replay:FILE     replies stored in a JSONL file (``{"id", "reply"}`` per line)
+
+A `Model` instance is accepted as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, Request
+from veriscene.evaluate.adapters.replay import FunctionModel, ReplayModel
+
+KINDS = ("openai", "hf", "replay")
+
+
+def load_model(spec: str | Model, *, base_url: str | None = None, **options: Any) -> Model:
+    """A model adapter from a spec string (see the module docstring); `options` go to the adapter
+    (openai: concurrency, timeout, max_retries, temperature, max_tokens, extra_params, api_key_env;
+    hf: batch_size, max_new_tokens, device, dtype)."""
+    if isinstance(spec, Model):
+        return spec
+    kind, sep, rest = str(spec).partition(":")
+    if not sep or not rest or kind not in KINDS:
+        raise ModelConfigError(f"model spec {spec!r} must be one of openai:NAME, hf:PATH, replay:FILE")
+    if kind == "openai":
+        if not base_url:
+            raise ModelConfigError("openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
+        from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+
+        return OpenAIChatModel(rest, base_url, **options)
+    if kind == "hf":
+        from veriscene.evaluate.adapters.transformers_local import TransformersModel
+
+        return TransformersModel(rest, **options)
+    unknown = sorted(set(options) - {"name"})
+    if unknown:
+        raise ModelConfigError(f"replay models take no options {unknown}")
+    return ReplayModel(rest, **options)
+
+
+__all__ = ["KINDS", "Completion", "FunctionModel", "Model", "ModelConfigError", "ReplayModel", "Request", "load_model"]

@@ -1,0 +1,114 @@
+"""What every model adapter takes and gives back.
+
+A `Request` is one prompt (system text, user text, image files) with the key the runner uses to
+put the reply back in place. An adapter's `generate(requests, on_done)` answers all of them in
+any order it likes (concurrently, in batches) and calls ``on_done(completion)`` once per request,
+from the calling thread, as soon as that request is finished. A request that could not be
+answered (after retries) still gets exactly one completion, with `error` set: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from veriscene.evaluate.prompts import Prompt
+
+
+class ModelConfigError(ValueError):
+    """The model cannot be used at all (bad URL, unknown model, refused key): stop the run."""
+
+
+@dataclass(frozen=True)
+class Request:
+    key: str  # the sample id
+    prompt: Prompt
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The outcome of one request.
+
+    text        the model's reply ("" when the model returned no content)
+    latency_s   wall time of the successful attempt (seconds), None when served from cache
+    attempts    HTTP attempts made (1 = no retry); 0 for local models and cache hits
+    error       why the request failed for good, or None
+    info        adapter extras: finish_reason, usage tokens, HTTP status of the last attempt
+    """
+
+    key: str
+    text: str
+    latency_s: float | None = None
+    attempts: int = 0
+    error: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+OnDone = Callable[[Completion], None]
+
+
+class Model(ABC):
+    """A model adapter. `name` identifies the model in results and cache keys; `params` holds the
+    generation parameters (part of the cache key: a change in them never reuses a cached reply)."""
+
+    name: str = "model"
+    params: dict[str, Any]
+
+    def identity(self) -> dict[str, Any]:
+        """What makes two runs send the same request: adapter kind, model name, parameters."""
+        return {"adapter": type(self).__name__, "model": self.name, "params": self.params}
+
+    @abstractmethod
+    def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
+        """Answer every request; call `on_done` exactly once per request, from this thread."""
+
+    def close(self) -> None:
+        """Release connections / memory."""
+
+
+# --- images ---------------------------------------------------------------------------------
+
+_MIME_BY_SUFFIX = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+                   ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff"}
+_MAGIC = [(b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
+          (b"BM", "image/bmp"), (b"RIFF", "image/webp")]
+
+
+def image_mime(path: Path, head: bytes) -> str:
+    """MIME type from the file's first bytes, else from its suffix."""
+    for magic, mime in _MAGIC:
+        if head.startswith(magic):
+            return mime
+    return _MIME_BY_SUFFIX.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "image/png"
+
+
+@lru_cache(maxsize=256)
+def _read_image(path: str, mtime_ns: int, size: int) -> tuple[str, str]:
+    data = Path(path).read_bytes()
+    mime = image_mime(Path(path), data[:16])
+    return hashlib.sha256(data).hexdigest(), f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def image_payload(path: Path) -> tuple[str, str]:
+    """(sha256 of the bytes, base64 data URL) of an image file; clear error when it is missing."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"image file {path} does not exist") from None
+    return _read_image(str(path), st.st_mtime_ns, st.st_size)
+
+
+def image_hash(path: Path) -> str:
+    return image_payload(path)[0]

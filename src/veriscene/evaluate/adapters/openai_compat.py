@@ -1,0 +1,200 @@
+"""OpenAI-compatible chat completions over HTTP (vLLM, SGLang, Ollama, llama.cpp server, hosted APIs).
+
+Images go as base64 data URLs (MIME type from the file's bytes) before the text of the user
+turn; several images are labelled "Image 1:", "Image 2:", ... so that questions naming them
+read right. `concurrency` requests are in flight at once (asyncio workers over one pooled
+httpx client). Each request has a timeout; 429, 5xx, timeouts, connection errors and
+unreadable 200 bodies are retried with exponential backoff and jitter (a server's
+``Retry-After`` is honoured), up to `max_retries` retries. 401 / 403 / 404 stop the whole run
+with a one-line error (bad key, URL or model name); other 4xx fail only that request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from veriscene.evaluate.adapters.base import (
+    Completion,
+    Model,
+    ModelConfigError,
+    OnDone,
+    Request,
+    image_payload,
+)
+
+RETRY_STATUSES = frozenset({408, 409, 425, 429})
+FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden",
+                  404: "endpoint or model not found"}
+
+
+def chat_url(base_url: str) -> str:
+    """``http://host:8000`` -> ``http://host:8000/v1/chat/completions``; ``.../v1`` -> ``.../v1/chat/completions``."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ModelConfigError(f"--base-url must be an http(s) URL like http://localhost:8000/v1, got {base_url!r}")
+    base = base_url.rstrip("/")
+    if base.endswith("/chat/completions"):
+        return base
+    if parts.path in ("", "/"):
+        base += "/v1"
+    return base + "/chat/completions"
+
+
+def build_messages(request: Request) -> list[dict[str, Any]]:
+    """The chat messages of a request: optional system turn, then one user turn (images, text)."""
+    prompt = request.prompt
+    content: list[dict[str, Any]] = []
+    labelled = len(prompt.images) > 1
+    for k, path in enumerate(prompt.images, start=1):
+        if labelled:
+            content.append({"type": "text", "text": f"Image {k}:"})
+        content.append({"type": "image_url", "image_url": {"url": image_payload(path)[1]}})
+    content.append({"type": "text", "text": prompt.text})
+    messages: list[dict[str, Any]] = []
+    if prompt.system:
+        messages.append({"role": "system", "content": prompt.system})
+    messages.append({"role": "user", "content": content})
+    return messages
+
+
+def reply_text(body: Any) -> tuple[str, dict[str, Any]]:
+    """(content, info) of a chat-completions response body; ValueError when it has no choice."""
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list) or not body["choices"]:
+        raise ValueError("response has no 'choices'")
+    choice = body["choices"][0]
+    message = choice.get("message") or {}
+    content = message.get("content")
+    if isinstance(content, list):  # some servers return content parts
+        content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    info: dict[str, Any] = {"finish_reason": choice.get("finish_reason")}
+    if isinstance(body.get("usage"), dict):
+        info["usage"] = {k: body["usage"].get(k) for k in ("prompt_tokens", "completion_tokens")}
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if reasoning and isinstance(reasoning, str):
+        info["reasoning_chars"] = len(reasoning)
+    return (content or "") if isinstance(content, str) else "", info
+
+
+class OpenAIChatModel(Model):
+    def __init__(self, name: str, base_url: str, *, api_key: str | None = None,
+                 api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8, timeout: float = 120.0,
+                 max_retries: int = 6, backoff_base: float = 0.5, backoff_max: float = 30.0,
+                 temperature: float = 0.0, max_tokens: int = 512, extra_params: dict[str, Any] | None = None,
+                 seed: int = 0) -> None:
+        if not name:
+            raise ModelConfigError("an OpenAI-compatible model needs a name: --model openai:NAME")
+        if concurrency < 1 or max_retries < 0 or timeout <= 0:
+            raise ModelConfigError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
+        self.name = name
+        self.url = chat_url(base_url)
+        self.api_key = api_key if api_key is not None else os.environ.get(api_key_env)
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, **(extra_params or {})}
+        self._rng = random.Random(seed)  # backoff jitter only; never touches results
+        self.stats = {"http_requests": 0, "retries": 0}
+
+    def identity(self) -> dict[str, Any]:
+        # The URL is not part of the identity: the same model behind another host gives the same replies.
+        return {"adapter": "openai", "model": self.name, "params": self.params}
+
+    def payload(self, request: Request) -> dict[str, Any]:
+        return {"model": self.name, "messages": build_messages(request), **self.params}
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(max(float(retry_after), 0.0), self.backoff_max)
+            except ValueError:
+                pass
+        delay = self.backoff_base * (2 ** (attempt - 1))
+        return min(delay * (0.5 + self._rng.random()), self.backoff_max)
+
+    async def _one(self, client: Any, request: Request) -> Completion:
+        import httpx
+
+        try:
+            body = self.payload(request)
+        except FileNotFoundError as exc:
+            return Completion(key=request.key, text="", error=str(exc))
+        last = "no attempt made"
+        for attempt in range(1, self.max_retries + 2):
+            retry_after = None
+            started = time.perf_counter()
+            self.stats["http_requests"] += 1
+            try:
+                response = await client.post(self.url, json=body)
+            except httpx.TimeoutException:
+                last = f"timed out after {self.timeout:g} s"
+            except httpx.TransportError as exc:
+                last = f"connection error: {type(exc).__name__}: {exc}"
+            else:
+                latency = time.perf_counter() - started
+                status = response.status_code
+                if status == 200:
+                    try:
+                        text, info = reply_text(response.json())
+                    except ValueError as exc:  # also JSONDecodeError
+                        last = f"unreadable response body: {exc}"
+                    else:
+                        info["status"] = status
+                        return Completion(key=request.key, text=text, latency_s=latency, attempts=attempt, info=info)
+                elif status in FATAL_STATUSES:
+                    raise ModelConfigError(
+                        f"{self.url} answered HTTP {status} for model {self.name!r}: {FATAL_STATUSES[status]} "
+                        f"({response.text[:200].strip()})")
+                elif status in RETRY_STATUSES or status >= 500:
+                    last = f"HTTP {status}: {response.text[:200].strip()}"
+                    retry_after = response.headers.get("retry-after")
+                else:
+                    return Completion(key=request.key, text="", latency_s=latency, attempts=attempt,
+                                      error=f"HTTP {status}: {response.text[:300].strip()}", info={"status": status})
+            if attempt <= self.max_retries:
+                self.stats["retries"] += 1
+                await asyncio.sleep(self._delay(attempt, retry_after))
+        return Completion(key=request.key, text="", attempts=self.max_retries + 1,
+                          error=f"gave up after {self.max_retries + 1} attempts; last: {last}")
+
+    async def _run(self, requests: Sequence[Request], on_done: OnDone) -> None:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 30.0))
+        queue: asyncio.Queue[Request] = asyncio.Queue()
+        for r in requests:
+            queue.put_nowait(r)
+
+        async def worker() -> None:
+            while True:
+                try:
+                    request = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                on_done(await self._one(client, request))
+
+        async with httpx.AsyncClient(headers=headers, limits=limits, timeout=timeout) as client:
+            workers = [asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(requests)))]
+            try:
+                await asyncio.gather(*workers)
+            finally:
+                for w in workers:
+                    w.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+
+    def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
+        try:
+            import httpx  # noqa: F401
+        except ImportError:
+            raise ImportError("the OpenAI-compatible adapter needs httpx: pip install 'veriscene[eval]'") from None
+        if requests:
+            asyncio.run(self._run(requests, on_done))

@@ -1,0 +1,83 @@
+"""Adapters without a model: replay stored replies, or answer with a Python function.
+
+`ReplayModel` ("replay:FILE") scores replies computed elsewhere: FILE is JSONL with one
+``{"id": SAMPLE_ID, "reply": TEXT}`` per line (a previous run's results.jsonl works as is;
+"response" / "output" / "text" are accepted for "reply"). A sample without a stored reply gets
+an error completion naming the file, never a silent empty answer.
+
+`FunctionModel` wraps ``fn(request) -> str`` (tests, rule-based baselines).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, OnDone, Request
+
+REPLY_FIELDS = ("reply", "response", "output", "text")
+
+
+def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
+    """sample id -> reply text from a JSONL file; bad lines raise with file and line."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelConfigError(f"replay file {path} does not exist")
+    replies: dict[str, str] = {}
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise ModelConfigError(f"{path}, line {line_no}: not valid JSON ({exc})") from None
+            if not isinstance(record, dict) or "id" not in record:
+                raise ModelConfigError(f"{path}, line {line_no}: field 'id' is missing")
+            field = next((f for f in REPLY_FIELDS if isinstance(record.get(f), str)), None)
+            if field is None:
+                if record.get("status") == "error":
+                    continue  # a failed request of an earlier run has no reply to replay
+                raise ModelConfigError(f"{path}, line {line_no}: no string field among {list(REPLY_FIELDS)}")
+            replies[str(record["id"])] = record[field]
+    return replies
+
+
+class ReplayModel(Model):
+    def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
+        self.path = Path(path)
+        self.replies = read_replies(self.path)
+        self.name = name or f"replay:{self.path.name}"
+        self.params: dict[str, Any] = {}
+
+    def identity(self) -> dict[str, Any]:
+        return {"adapter": "replay", "model": self.name, "file": str(self.path.resolve())}
+
+    def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
+        for r in requests:
+            if r.key in self.replies:
+                on_done(Completion(key=r.key, text=self.replies[r.key], latency_s=0.0))
+            else:
+                on_done(Completion(key=r.key, text="", error=f"no reply for sample {r.key!r} in {self.path}"))
+
+
+class FunctionModel(Model):
+    def __init__(self, fn: Callable[[Request], str], name: str = "function", params: dict[str, Any] | None = None) -> None:
+        self.fn = fn
+        self.name = name
+        self.params = dict(params or {})
+
+    def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
+        for r in requests:
+            started = time.perf_counter()
+            try:
+                text = self.fn(r)
+            except Exception as exc:  # noqa: BLE001 - a failing baseline fails one request, reported
+                on_done(Completion(key=r.key, text="", error=f"{type(exc).__name__}: {exc}"))
+                continue
+            on_done(Completion(key=r.key, text=text, latency_s=time.perf_counter() - started))

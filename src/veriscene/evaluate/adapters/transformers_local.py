@@ -1,0 +1,127 @@
+"""Local Hugging Face transformers vision-language models ("hf:PATH"), with batching.
+
+Loads `AutoModelForImageTextToText` and `AutoProcessor` from a local folder (or takes a model and
+processor built in Python), renders each request with the processor's chat template (images as
+``{"type": "image"}`` parts before the text), pads on the left and decodes greedily by default.
+
+Batching and scores: requests are sorted by prompt length and number of images before they are
+cut into batches, so that batches hold prompts of similar length (little padding). Padding can
+still change a model's floating-point results in the last bits; `batch_size=1` rules that out at
+the cost of speed. Scoring itself never depends on batch size (it reads only the reply text).
+
+torch, transformers and pillow are imported on first use: install the ``ml`` extra.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, OnDone, Request
+
+
+def _hf_messages(request: Request) -> list[dict[str, Any]]:
+    prompt = request.prompt
+    messages: list[dict[str, Any]] = []
+    if prompt.system:
+        messages.append({"role": "system", "content": [{"type": "text", "text": prompt.system}]})
+    parts: list[dict[str, Any]] = [{"type": "image"} for _ in prompt.images]
+    parts.append({"type": "text", "text": prompt.text})
+    messages.append({"role": "user", "content": parts})
+    return messages
+
+
+class TransformersModel(Model):
+    def __init__(self, path: str | None = None, *, model: Any = None, processor: Any = None,
+                 name: str | None = None, batch_size: int = 8, max_new_tokens: int = 128,
+                 device: str | None = None, dtype: str | None = None, do_sample: bool = False,
+                 generate_kwargs: dict[str, Any] | None = None) -> None:
+        if (path is None) == (model is None):
+            raise ModelConfigError("give either a model folder (hf:PATH) or a model and processor object")
+        if batch_size < 1:
+            raise ModelConfigError(f"batch_size must be >= 1, got {batch_size}")
+        try:
+            import torch  # noqa: F401
+            import transformers  # noqa: F401
+        except ImportError:
+            raise ImportError("the transformers adapter needs torch and transformers: "
+                              "pip install 'veriscene[ml]'") from None
+        if path is not None:
+            model, processor = self._load(path, dtype)
+        if processor is None:
+            raise ModelConfigError("a transformers model needs its processor")
+        self.model = model.eval()
+        if device is not None:
+            self.model.to(device)
+        self.processor = processor
+        self.tokenizer = getattr(processor, "tokenizer", processor)
+        self.tokenizer.padding_side = "left"
+        self.batch_size = batch_size
+        self.name = name or (Path(path).name if path else type(model).__name__)
+        self.params: dict[str, Any] = {"max_new_tokens": max_new_tokens, "do_sample": do_sample,
+                                       **(generate_kwargs or {})}
+        self._source = str(Path(path).resolve()) if path else None
+
+    @staticmethod
+    def _load(path: str, dtype: str | None) -> tuple[Any, Any]:
+        import torch
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        folder = Path(path)
+        if not (folder / "config.json").exists():
+            raise ModelConfigError(f"hf:{path}: no config.json in that folder (a local model folder is needed; "
+                                   "nothing is downloaded)")
+        kwargs: dict[str, Any] = {"local_files_only": True}
+        if dtype:
+            kwargs["dtype"] = getattr(torch, dtype)
+        model = AutoModelForImageTextToText.from_pretrained(str(folder), **kwargs)
+        processor = AutoProcessor.from_pretrained(str(folder), local_files_only=True)
+        return model, processor
+
+    def identity(self) -> dict[str, Any]:
+        return {"adapter": "transformers", "model": self.name, "source": self._source, "params": self.params}
+
+    def _render(self, request: Request) -> str:
+        return self.processor.apply_chat_template(_hf_messages(request), add_generation_prompt=True, tokenize=False)
+
+    def _batch(self, batch: list[tuple[Request, str, list[Any]]]) -> list[str]:
+        import torch
+
+        texts = [text for _, text, _ in batch]
+        images = [img for _, _, imgs in batch for img in imgs]
+        inputs = self.processor(text=texts, images=images or None, return_tensors="pt", padding=True)
+        inputs = inputs.to(self.model.device)
+        with torch.inference_mode():
+            out = self.model.generate(**inputs, **self.params)
+        new_tokens = out[:, inputs["input_ids"].shape[1]:]
+        return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+
+    def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
+        from PIL import Image
+
+        prepared: list[tuple[Request, str, list[Any]]] = []
+        for r in requests:
+            try:
+                images = [Image.open(p).convert("RGB") for p in r.prompt.images]
+            except (FileNotFoundError, OSError) as exc:
+                on_done(Completion(key=r.key, text="", error=f"cannot read image: {exc}"))
+                continue
+            prepared.append((r, self._render(r), images))
+        prepared.sort(key=lambda item: (len(item[2]), len(self.tokenizer(item[1])["input_ids"]), item[0].key))
+        for start in range(0, len(prepared), self.batch_size):
+            batch = prepared[start:start + self.batch_size]
+            began = time.perf_counter()
+            try:
+                replies = self._batch(batch)
+            except (RuntimeError, ValueError) as exc:  # e.g. out of memory: fail this batch, report it
+                for r, _, _ in batch:
+                    on_done(Completion(key=r.key, text="", error=f"generation failed: {type(exc).__name__}: {exc}"))
+                continue
+            per_item = (time.perf_counter() - began) / len(batch)
+            for (r, _, _), text in zip(batch, replies):
+                on_done(Completion(key=r.key, text=text, latency_s=per_item, info={"batch": len(batch)}))
+
+    def close(self) -> None:
+        self.model = None

@@ -1,0 +1,121 @@
+"""`compare`: several evaluation runs side by side (accuracy with CIs per family, generator, type).
+
+Each run folder must hold a summary.json from `evaluate`. Rows are the union of the runs'
+groups; a run without a group shows "-". For two or more runs, the per-sample results of the
+samples every run answered give a paired difference of each run against the first, with a
+bootstrap interval (the same resampled samples for both runs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from veriscene.evaluate.metrics import ANSWERED, _rng
+from veriscene.evaluate.report import (
+    SECTIONS,
+    ci_text,
+    html_table,
+    markdown_table,
+    model_label,
+    page,
+    pct,
+    svg_bars,
+)
+
+
+def _load(run: Path) -> dict[str, Any]:
+    path = run / "summary.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{run} has no summary.json; run `veriscene eval` into it first")
+    return orjson.loads(path.read_bytes())
+
+
+def _correct_by_id(run: Path) -> dict[str, float]:
+    out: dict[str, float] = {}
+    path = run / "results.jsonl"
+    if path.exists():
+        for line in path.read_bytes().splitlines():
+            if line.strip():
+                r = orjson.loads(line)
+                if r.get("status") in ANSWERED:
+                    out[r["id"]] = float(bool(r["correct"]))
+    return out
+
+
+def paired_difference(a: dict[str, float], b: dict[str, float], n_boot: int = 1000) -> dict[str, Any]:
+    """Accuracy of b minus a on the samples both answered, with a paired bootstrap interval."""
+    common = sorted(set(a) & set(b))
+    if not common:
+        return {"n": 0, "diff": None, "ci": None}
+    d = np.array([b[i] - a[i] for i in common])
+    idx = _rng(0, "paired").integers(0, d.size, size=(n_boot, d.size))
+    low, high = np.quantile(d[idx].mean(axis=1), [0.025, 0.975])
+    return {"n": len(common), "diff": float(d.mean()), "ci": [float(low), float(high)]}
+
+
+def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Side-by-side table of runs; writes compare.md / compare.html into `out` when given."""
+    if not runs:
+        raise ValueError("compare needs at least one run folder")
+    paths = [Path(r) for r in runs]
+    summaries = [_load(p) for p in paths]
+    labels = [f"{model_label(s)} ({p.name})" for s, p in zip(summaries, paths)]
+    tables: dict[str, list[list[str]]] = {}
+    for key, _ in (("overall", "all"), *SECTIONS):
+        groups = ["all"] if key == "overall" else sorted({g for s in summaries for g in (s.get(key) or {})})
+        rows = []
+        for g in groups:
+            row = [g]
+            for s in summaries:
+                stats = s["overall"] if key == "overall" else (s.get(key) or {}).get(g)
+                row.append("-" if not stats or stats.get("accuracy") is None else
+                           f"{pct(stats['accuracy'])} {ci_text(stats)} (n={stats['n']}, pf={stats['parse_failures']})")
+            rows.append(row)
+        tables[key] = rows
+    base = _correct_by_id(paths[0])
+    diffs = [paired_difference(base, _correct_by_id(p)) for p in paths[1:]]
+    result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare.md").write_text(to_markdown(result), encoding="utf-8")
+        (out / "compare.html").write_text(to_html(result, summaries), encoding="utf-8")
+    return result
+
+
+def _diff_rows(result: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for label, d in zip(result["labels"][1:], result["paired_vs_first"]):
+        ci = "-" if d["ci"] is None else f"[{pct(d['ci'][0])}, {pct(d['ci'][1])}]"
+        rows.append([label, str(d["n"]), pct(d["diff"]), ci])
+    return rows
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    header = [""] + result["labels"]
+    parts = ["# Comparison", "", "Cells: accuracy % [95% CI] (n answered, pf = parse failures)."]
+    for key, rows in result["tables"].items():
+        parts += ["", f"## {key.replace('_', ' ')}", "", markdown_table(header, rows)]
+    if result["paired_vs_first"]:
+        parts += ["", f"## Paired difference against {result['labels'][0]}", "",
+                  markdown_table(["run", "common samples", "difference (points)", "95% CI"], _diff_rows(result))]
+    return "\n".join(parts) + "\n"
+
+
+def to_html(result: dict[str, Any], summaries: list[dict[str, Any]]) -> str:
+    header = [""] + result["labels"]
+    body = ["<h1>Comparison</h1>", "<p>Cells: accuracy % [95% CI] (n answered, pf = parse failures).</p>"]
+    overall = {label: s["overall"] for label, s in zip(result["labels"], summaries)}
+    body += ["<h2>Overall accuracy</h2>", svg_bars(overall)]
+    for key, rows in result["tables"].items():
+        body += [f"<h2>{key.replace('_', ' ')}</h2>", html_table(header, rows)]
+    if result["paired_vs_first"]:
+        body += [f"<h2>Paired difference against {result['labels'][0]}</h2>",
+                 html_table(["run", "common samples", "difference (points)", "95% CI"], _diff_rows(result))]
+    return page("veriscene comparison", body)

@@ -1,0 +1,263 @@
+"""Claims in a free-form reply, and the rule-based extractor.
+
+A reply states claims of four kinds (PROVE-style tuples, plus counts):
+
+    entity      ("circle",)                          there is a circle
+    attribute   ("circle", "red")                    the circle is red
+    relation    ("circle", "left of", "square")      the circle is to the left of the square
+    count       ("circle", 2)                        there are two circles (with the mention's attributes)
+
+Each claim keeps the whole mention it came from (name plus every attribute said with it), so the
+scorer can ground "the small red circle" to one object before checking its relations.
+
+`RuleExtractor` reads English with a lexicon of object names, attribute words and relation
+phrases (the scene file's vocabulary, `veriscene.vocab` and common synonyms). A noun phrase is an
+optional determiner or number, attribute words, and a head noun: a known name, or any other word
+after a determiner or an attribute (so "a purple pentagon" or "a dog" are caught as entities the
+scene graph may not support). Negated mentions ("there is no dog") state nothing. Relations link
+the mentions before a relation phrase to the mentions after it; "which" / "it" refer back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from veriscene import vocab
+from veriscene.answers.normalize import normalize_phrase, singular
+from veriscene.answers.numbers import SCALES, TENS, UNITS
+
+# Relation phrases as people write them -> canonical predicate (longest phrases win).
+PREDICATE_PHRASES: dict[str, str] = {
+    "to the left of": "left of", "on the left of": "left of", "on the left side of": "left of",
+    "left of": "left of", "at the left of": "left of", "to the left side of": "left of",
+    "to the right of": "right of", "on the right of": "right of", "on the right side of": "right of",
+    "right of": "right of", "at the right of": "right of", "to the right side of": "right of",
+    "above": "above", "over": "above", "higher than": "above",
+    "below": "below", "under": "below", "beneath": "below", "underneath": "below", "lower than": "below",
+    "on top of": "on top of", "in front of": "in front of", "behind": "behind", "in back of": "behind",
+    "near": "near", "next to": "near", "close to": "near", "beside": "near", "by": "near",
+    "closer to the camera than": "in front of", "farther from the camera than": "behind",
+}
+GENERIC_NOUNS = frozenset({
+    "object", "shape", "thing", "item", "figure", "element", "one", "image", "picture", "photo", "scene",
+    "background", "foreground", "left", "right", "top", "bottom", "side", "middle", "center", "centre",
+    "corner", "edge", "total", "number", "color", "colour", "size", "variety", "mix", "group", "set",
+    "arrangement", "pair", "lot", "kind", "type", "way", "part", "view", "rest", "other", "another", "each",
+})
+COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "element"})
+DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
+                         "multiple", "both", "another", "one", "its", "their"})
+STOPWORDS = frozenset({
+    "is", "are", "was", "were", "be", "been", "being", "and", "or", "but", "of", "in", "on", "at", "to",
+    "with", "as", "it", "its", "they", "them", "there", "here", "which", "that", "who", "while", "whereas",
+    "also", "too", "very", "quite", "slightly", "just", "only", "than", "from", "into", "has", "have", "had",
+    "shows", "show", "showing", "contains", "contain", "containing", "includes", "include", "including",
+    "see", "seen", "can", "appears", "appear", "seems", "looks", "sits", "sit", "lies", "lie", "stands",
+    "located", "positioned", "placed", "situated", "each", "all", "any", "not", "no", "none", "without",
+    "nothing", "image", "what", "where", "other", "others", "same", "different", "i", "we", "you",
+}) | DETERMINERS
+NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither"})
+BACK_REFERENCES = frozenset({"which", "it", "that", "who", "this"})
+COPULAS = frozenset({"is", "are", "was", "were", "sits", "lies", "stands", "appears", "seems", "located",
+                     "positioned", "placed", "situated"})
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
+_NUMBER_WORDS = {**UNITS, **{k: v for k, v in TENS.items()}, "a dozen": 12, "dozen": 12}
+
+
+@dataclass(frozen=True)
+class Mention:
+    name: str
+    attributes: tuple[str, ...] = ()
+    count: int | None = None
+
+    @property
+    def phrase(self) -> str:
+        return " ".join([*self.attributes, self.name])
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # "entity" | "attribute" | "relation" | "count"
+    subject: Mention
+    attribute: str | None = None
+    predicate: str | None = None
+    object: Mention | None = None
+    count: int | None = None
+
+    @property
+    def text(self) -> str:
+        if self.kind == "entity":
+            return self.subject.name
+        if self.kind == "attribute":
+            return f"{self.subject.name} is {self.attribute}"
+        if self.kind == "count":
+            return f"{self.count} x {self.subject.phrase}"
+        assert self.object is not None
+        return f"{self.subject.phrase} {self.predicate} {self.object.phrase}"
+
+
+@dataclass
+class Lexicon:
+    """Known object names, attribute words and predicates (all normalised)."""
+
+    names: set[str] = field(default_factory=set)
+    attributes: set[str] = field(default_factory=lambda: {normalize_phrase(w) for w in vocab.ATTRIBUTE_TYPES})
+    predicates: set[str] = field(default_factory=lambda: set(vocab.CONVERSE_PREDICATES) | {"on top of"})
+
+    def add(self, names: Iterable[str] = (), attributes: Iterable[str] = (), predicates: Iterable[str] = ()) -> None:
+        self.names.update(normalize_phrase(n) for n in names)
+        self.attributes.update(normalize_phrase(a) for a in attributes)
+        self.predicates.update(predicates)
+
+    def phrase_table(self) -> list[tuple[tuple[str, ...], str]]:
+        table = dict(PREDICATE_PHRASES)
+        table.update({p: p for p in self.predicates})
+        return sorted(((tuple(k.split()), v) for k, v in table.items()), key=lambda kv: -len(kv[0]))
+
+
+def _number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    return _NUMBER_WORDS.get(token) if token not in SCALES else None
+
+
+class RuleExtractor:
+    """Claims from English text with a `Lexicon` (see the module docstring)."""
+
+    name = "rules"
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._phrases = lexicon.phrase_table()
+        self._multiword_names = sorted((tuple(n.split()) for n in lexicon.names if " " in n), key=len, reverse=True)
+
+    def extract(self, text: str) -> list[Claim]:
+        claims: dict[str, Claim] = {}
+        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text.lower()):
+            for claim in self._sentence(_WORD_RE.findall(sentence.replace("-", " "))):
+                claims.setdefault(f"{claim.kind}|{claim.text}", claim)
+        return list(claims.values())
+
+    # -- one sentence: tokens -> elements (mentions, predicates, other words) -> claims --------
+
+    def _predicate_at(self, tokens: Sequence[str], i: int) -> tuple[int, str] | None:
+        for words, canonical in self._phrases:
+            if tuple(tokens[i:i + len(words)]) == words:
+                return len(words), canonical
+        return None
+
+    def _is_name(self, token: str) -> bool:
+        return singular(token) in self.lexicon.names or token in self.lexicon.names
+
+    def _mention_at(self, tokens: Sequence[str], i: int) -> tuple[int, Mention | None, bool]:
+        """(tokens used, mention or None, negated) for a noun phrase starting at i."""
+        j, count, determined, negated = i, None, False, False
+        if tokens[j] in NEGATORS:
+            negated, j = True, j + 1
+        while j < len(tokens) and (tokens[j] in DETERMINERS or _number(tokens[j]) is not None):
+            n = _number(tokens[j])
+            count = n if n is not None and tokens[j] != "one" else count
+            determined, j = True, j + 1
+        attributes: list[str] = []
+        while j < len(tokens) and normalize_phrase(tokens[j]) in self.lexicon.attributes and not self._is_name(tokens[j]):
+            attributes.append(normalize_phrase(tokens[j]))
+            j += 1
+        if j >= len(tokens) or not tokens[j].isalpha():
+            return max(j - i, 1), None, negated
+        for words in self._multiword_names:
+            if tuple(tokens[j:j + len(words)]) == words:
+                return j + len(words) - i, Mention(" ".join(words), tuple(attributes), count), negated
+        head = tokens[j]
+        known = self._is_name(head)
+        unknown_ok = (determined or attributes) and head not in STOPWORDS and self._predicate_at(tokens, j) is None
+        if not known and not unknown_ok:
+            return max(j - i, 1), None, negated
+        name = singular(head)
+        if name in GENERIC_NOUNS and not (name in COUNTABLE_GENERIC and (count is not None or attributes)):
+            return j + 1 - i, None, negated
+        # "crimson circle": an unknown word right before a known name is an attribute of it
+        if not known and j + 1 < len(tokens) and self._is_name(tokens[j + 1]):
+            attributes.append(head)
+            j, name = j + 1, singular(tokens[j + 1])
+        return j + 1 - i, Mention(name, tuple(attributes), count), negated
+
+    def _elements(self, tokens: Sequence[str]) -> list[tuple[str, object]]:
+        out: list[tuple[str, object]] = []
+        i, negated_clause = 0, False
+        while i < len(tokens):
+            tok = tokens[i]
+            pred = self._predicate_at(tokens, i)
+            if pred is not None and not (tok == "by" and not out):
+                out.append(("pred", pred[1]))
+                i += pred[0]
+                continue
+            if tok in (",", ";", ":") or tok in ("and", "while", "whereas", "but"):
+                negated_clause = False if tok not in ("and",) else negated_clause
+                out.append(("sep", tok))
+                i += 1
+                continue
+            if tok in NEGATORS:
+                negated_clause = True
+            used, mention, negated = self._mention_at(tokens, i)
+            if mention is not None:
+                out.append(("mention", None if (negated or negated_clause) else mention))
+            elif tok in BACK_REFERENCES or tok in COPULAS:
+                out.append(("word", tok))
+            i += used
+        return out
+
+    def _sentence(self, tokens: Sequence[str]) -> list[Claim]:
+        elements = self._elements(tokens)
+        claims: list[Claim] = []
+        for kind, value in elements:
+            if kind == "mention" and value is not None:
+                claims.extend(mention_claims(value))  # type: ignore[arg-type]
+        # groups of elements between predicates
+        groups: list[list[tuple[str, object]]] = [[]]
+        predicates: list[str] = []
+        for kind, value in elements:
+            if kind == "pred":
+                predicates.append(str(value))
+                groups.append([])
+            else:
+                groups[-1].append((kind, value))
+        subjects = _mentions(groups[0])
+        for k, predicate in enumerate(predicates):
+            following = groups[k + 1]
+            objects, next_subjects = _split_group(following, subjects)
+            for s in subjects:
+                for o in objects:
+                    if s is not None and o is not None:
+                        claims.append(Claim("relation", s, predicate=predicate, object=o))
+            subjects = next_subjects
+        return claims
+
+
+def mention_claims(m: Mention) -> list[Claim]:
+    out: list[Claim] = []
+    if m.name not in COUNTABLE_GENERIC:
+        out.append(Claim("entity", Mention(m.name)))
+        out.extend(Claim("attribute", m, attribute=a) for a in m.attributes)
+    if m.count is not None:
+        out.append(Claim("count", m, count=m.count))
+    return out
+
+
+def _mentions(group: Sequence[tuple[str, object]]) -> list[Mention | None]:
+    return [v for k, v in group if k == "mention"]  # type: ignore[misc]
+
+
+def _split_group(group: Sequence[tuple[str, object]], subjects: list[Mention | None]) -> tuple[list[Mention | None], list[Mention | None]]:
+    """Objects of the predicate before `group` and subjects of the predicate after it."""
+    mentions = [(i, v) for i, (k, v) in enumerate(group) if k == "mention"]
+    copula_at = [i for i, (k, v) in enumerate(group) if k == "word" and v in COPULAS]
+    # "A is left of B and C is above D": mentions followed by a copula start a new clause
+    for idx, (i, _) in enumerate(mentions):
+        if idx > 0 and any(c > i for c in copula_at):
+            return [v for _, v in mentions[:idx]], [v for _, v in mentions[idx:]]
+    objects = [v for _, v in mentions]
+    if any(k == "word" and v in BACK_REFERENCES for k, v in group) and objects:
+        return objects, [objects[-1]]  # "..., which is above C"
+    return objects, subjects  # "A is below B and left of C"

