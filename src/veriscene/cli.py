@@ -79,6 +79,8 @@ def generate(
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both (captions always run)."),
+    mixture: Optional[Path] = typer.Option(None, "--mixture", help="Mixture YAML: generator weights, per-scene budget, modes "
+                                           "(see examples/mixture.yaml); replaces --generators and --mode."),
     per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (or Ray CPUs)."),
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
@@ -106,7 +108,7 @@ def generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shard_size=shard_size,
                 shard_format=shard_format, resume=resume, overwrite=overwrite, from_format=from_format,
-                progress=advance,
+                mixture=mixture, progress=advance,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)

@@ -66,3 +66,20 @@ def test_verify_detects_tampered_answer_and_choice(tmp_path, scenes_file) -> Non
 def test_verify_missing_inputs(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="manifest"):
         verify(tmp_path)
+
+
+def test_mixture_budget_and_weights(tmp_path, scenes_file) -> None:
+    mixture = tmp_path / "mix.yaml"
+    mixture.write_text("budget: 6\nmodes: [qa]\ndefault_weight: 0\ngenerators:\n  object.count.v1: 3\n  object.exists.v1: 1\n")
+    summary = generate(scenes_file, tmp_path / "r", mixture=mixture)
+    assert set(summary.per_task) == {"object.count.v1", "object.exists.v1"}
+    assert summary.per_task["object.count.v1"] > summary.per_task["object.exists.v1"]
+    per_scene = {}
+    for line in (tmp_path / "r" / "samples.jsonl").read_bytes().splitlines():
+        image = orjson.loads(line)["images"][0]["id"]
+        per_scene[image] = per_scene.get(image, 0) + 1
+    assert max(per_scene.values()) <= 6 and set(summary.per_mode) == {"qa"}
+    manifest = orjson.loads((tmp_path / "r" / "manifest.json").read_bytes())
+    assert manifest["config"]["mixture"]["budget"] == 6
+    with pytest.raises(ValueError, match="either a mixture or --generators"):
+        generate(scenes_file, tmp_path / "r2", mixture=mixture, generators="object.*")

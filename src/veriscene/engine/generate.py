@@ -40,6 +40,7 @@ from veriscene.engine.shards import (
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Generator, select_generators
+from veriscene.generators.mixture import Mixture
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
 RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl")
@@ -65,6 +66,14 @@ def _instances(generators: str | None, per_scene: int | None) -> list[Generator]
         config = cls.Config() if per_scene is None else cls.Config(per_scene=per_scene)
         instances.append(cls(config))
     return instances
+
+
+def _mixture_config(mix: Mixture | None) -> dict[str, Any] | None:
+    if mix is None:
+        return None
+    data = asdict(mix)
+    data.pop("source", None)  # where the file was does not change the samples
+    return data
 
 
 def _version() -> str:
@@ -144,6 +153,7 @@ def generate(
     overwrite: bool = False,
     from_format: str = "jsonl",
     reader_options: dict[str, Any] | None = None,
+    mixture: str | os.PathLike[str] | Mixture | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
     """Generate samples for every scene of a veriscene JSONL file into folder `out`.
@@ -151,7 +161,8 @@ def generate(
     `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
     "both" (caption generators always run). `workers`/`backend`/`address`: 1 = in-process, N = a
     local process pool, backend "ray" = Ray tasks (a local Ray, or the cluster at `address`).
-    `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
+    `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
+    and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`). Bad scene records go to `out/rejects.jsonl` and are counted, or
     raise with `strict`.
@@ -178,8 +189,18 @@ def generate(
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    modes = parse_modes(mode)
-    instances = _instances(generators, per_scene)
+    if mixture is not None:
+        mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
+        if generators is not None:
+            raise ValueError("give either a mixture or --generators, not both")
+        modes = mix.modes
+        instances = mix.make_generators(per_scene)
+    else:
+        mix = None
+        modes = parse_modes(mode)
+        instances = _instances(generators, per_scene)
+    if not instances:
+        raise ValueError("no generator selected")
     config = {
         "veriscene_version": _version(),
         "scenes": {"path": os.path.relpath(scenes_path.resolve(), out_dir.resolve()), "sha256": file_sha256(scenes_path)},
@@ -189,6 +210,7 @@ def generate(
         "shard_size": shard_size,
         "shard_format": shard_format,
         "pool_size": pool_size,
+        "mixture": _mixture_config(mix),
     }
     key = config_key(config)
     finished = _prepare_folder(out_dir, config, resume, overwrite)
@@ -208,7 +230,7 @@ def generate(
         key=key, seed=seed, modes=modes,
         generators=tuple((g.name, asdict(g.config)) for g in instances),
         vocabulary=scan.vocab.to_dict(), pool=tuple(scan.pool), scenes_file=str(scenes_path),
-        scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()),
+        scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
     )
     n_shards = (scan.scenes + shard_size - 1) // shard_size
     shards_dir = out_dir / "shards"

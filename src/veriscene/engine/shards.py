@@ -22,6 +22,7 @@ from veriscene.engine.scan import PoolEntry
 from veriscene.engine.summary import RunSummary
 from veriscene.errors import SceneValidationError
 from veriscene.generators import SceneRunner, Vocabulary, get_generator
+from veriscene.generators.mixture import Mixture
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -42,6 +43,7 @@ class RunSpec:
     scenes_file: str  # as named in reject reports
     scenes_dir: str  # image paths in scenes are relative to this
     out_dir: str  # image paths in samples are relative to this
+    mixture: Mixture | None = None
 
 
 @dataclass
@@ -73,7 +75,7 @@ class _Worker:
         self.out_dir = Path(spec.out_dir)
         self.runner = SceneRunner(
             generators, Vocabulary.from_dict(spec.vocabulary), seed=spec.seed, modes=spec.modes,
-            pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path,
+            pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path, mixture=spec.mixture,
         )
         self.spec = spec
 

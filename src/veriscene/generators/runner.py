@@ -29,6 +29,7 @@ from veriscene.scene.model import Scene
 
 if TYPE_CHECKING:
     from veriscene.engine.pool import ScenePool
+    from veriscene.generators.mixture import Mixture
 
 MC_INSTRUCTION = "Answer with the option's letter from the given choices."
 
@@ -131,13 +132,15 @@ class SceneRunner:
 
     def __init__(self, generators: Sequence[Generator], vocab: Vocabulary, *, seed: int = 0,
                  modes: Sequence[str] = ("qa", "mc"), pool: "ScenePool | None" = None,
-                 image_path: Callable[[Scene], str | None] | None = None) -> None:
+                 image_path: Callable[[Scene], str | None] | None = None,
+                 mixture: "Mixture | None" = None) -> None:
         self.generators = list(generators)
         self.vocab = vocab
         self.seed = seed
         self.modes = tuple(modes)
         self.pool = pool  # partner images for multi-image generators (skipped without a pool)
         self.image_path = image_path  # where a scene's image is, as written in samples
+        self.mixture = mixture  # per-scene budget split by weights (else each generator's per_scene)
         self.stats: Counter[str] = Counter()
         self._configs: dict[str, dict[str, Any]] = {}
 
@@ -147,22 +150,31 @@ class SceneRunner:
         scene_seed = derive_seed(self.seed, scene.image_id)
         samples: list[Sample] = []
         seen: set[str] = set()
+        runnable = []
         for gen in self.generators:
             if gen.missing_requirements(scene):
                 self.stats[f"skipped_requirements:{gen.name}"] += 1
+            elif isinstance(gen, MultiImageGenerator) and (self.pool is None or len(self.pool) == 0):
+                self.stats[f"skipped_no_pool:{gen.name}"] += 1
+            else:
+                runnable.append(gen)
+        if self.mixture is not None:
+            plan = self.mixture.plan(np.random.default_rng(derive_seed(scene_seed, "mixture")), runnable)
+        else:
+            plan = {gen.name: gen.config.per_scene for gen in runnable}
+        for gen in runnable:
+            if plan[gen.name] == 0:
                 continue
             rng = np.random.default_rng(derive_seed(scene_seed, gen.name))
             if isinstance(gen, MultiImageGenerator):
-                if self.pool is None or len(self.pool) == 0:
-                    self.stats[f"skipped_no_pool:{gen.name}"] += 1
-                    continue
+                assert self.pool is not None
                 ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
             else:
                 ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
             pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
             modes = [m for m in self.modes if m in gen.modes] or [m for m in gen.modes if m == "caption"]
             for mode in modes:
-                for cand, answer in pool.pick(gen.config.per_scene):
+                for cand, answer in pool.pick(plan[gen.name]):
                     sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
                     if sample is not None and sample.id not in seen:
                         seen.add(sample.id)
