@@ -43,7 +43,7 @@ def trl_rows(demo_run: Path, tmp_path_factory) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def verl_rows(demo_run: Path, tmp_path_factory) -> list[dict]:
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq
     out = tmp_path_factory.mktemp("verl") / "verl.parquet"
     export(demo_run, out, "verl")
     return pq.read_table(out).to_pylist()
@@ -85,7 +85,7 @@ def test_verl_rows_agree_with_evaluation(verl_rows, demo_samples):
 
 
 def test_environment_agrees_with_evaluation(demo_run):
-    pytest.importorskip("gymnasium")
+    import gymnasium  # noqa: F401
     from veriscene.rewards.env import VQAEnv
 
     env = VQAEnv(demo_run)

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-gym = pytest.importorskip("gymnasium")
+import gymnasium as gym
 
 from gymnasium.utils.env_checker import check_env
 

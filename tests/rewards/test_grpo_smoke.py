@@ -15,10 +15,10 @@ import math
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("trl")
-pytest.importorskip("transformers")
-datasets = pytest.importorskip("datasets")
+import torch
+import trl  # noqa: F401
+import transformers  # noqa: F401
+import datasets
 
 from veriscene.answers import score_sample
 from veriscene.io.export import export

@@ -173,7 +173,7 @@ def test_demo_relation_samples(demo_run, demo_samples):
     hops = [s for s in demo_samples if any(n["op"] == "filter_relation" for n in s["program"])]
     assert hops
     for s in hops:
-        targets = process_targets(s, scenes[s["images"][0]["id"]])
+        targets = process_targets(s, [scenes[img["id"]] for img in s["images"]])
         assert targets.steps, s["id"]
         answer = format_box(s["answer"], s["meta"]["image_size"]) if s["answer_type"] == "box" else str(s["answer"])
         assert score_trace(reference_trace(targets.steps, answer), targets).score == 1.0, s["id"]

@@ -1,0 +1,101 @@
+"""Engine at scale: throughput per worker, speed-up and peak memory over 10k / 100k / 1M scenes.
+
+    python benchmarks/engine_scale.py --sizes 10000 --workers 1 2
+    python benchmarks/engine_scale.py --sizes 10000 100000 1000000 --workers 1 -g object.count.v1
+
+Input: demo scene graphs with masks and depth. Synthesising a demo scene costs ~2 ms, so a base
+of `--base` distinct scenes (default 5,000, cached in `--cache`) is tiled to each size with fresh
+image ids (`demo-000123~7`); every line is a distinct scene record, generation works on each one,
+and the per-scene cost is that of real demo scenes. Each configuration runs `veriscene.generate`
+in a fresh process (so peak memory is that run's), `--repeats` times; the median is printed.
+
+Columns: scenes, workers, samples, seconds (median), samples/s, samples/s per worker, scenes/s,
+peak RSS of the driver and of the largest worker (MiB), and speed-up over 1 worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+_RUN = r"""
+import json, sys, time
+from veriscene import generate
+from veriscene.engine.summary import peak_memory_mb
+scenes, out, workers, gens = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] or None
+t = time.perf_counter()
+s = generate(scenes, out, workers=workers, generators=gens, overwrite=True)
+print(json.dumps({"samples": s.samples, "scenes": s.scenes, "seconds": time.perf_counter() - t,
+                  "driver_mb": peak_memory_mb(include_children=False), "peak_mb": peak_memory_mb()}))
+"""
+
+
+def base_scenes(cache: Path, n: int) -> list[bytes]:
+    path = cache / f"demo-base-{n}.jsonl"
+    if not path.exists():
+        from veriscene.demo.world import iter_scene_graphs
+        from veriscene.scene import write_scenes
+
+        print(f"making {n} base demo scene graphs (cached in {path}) ...", file=sys.stderr)
+        cache.mkdir(parents=True, exist_ok=True)
+        write_scenes(iter_scene_graphs(n, seed=0), path)
+    return path.read_bytes().splitlines()
+
+
+def tiled(cache: Path, base: list[bytes], size: int) -> Path:
+    """A scene file of `size` lines: the base scenes repeated with unique image ids."""
+    path = cache / f"demo-tiled-{len(base)}-{size}.jsonl"
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        for i in range(size):
+            line = base[i % len(base)]
+            copy = i // len(base)
+            if copy:
+                image_id = json.loads(line)["image_id"]
+                line = line.replace(f'"image_id":"{image_id}"'.encode(), f'"image_id":"{image_id}~{copy}"'.encode(), 1)
+            fh.write(line + b"\n")
+    tmp.rename(path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--base", type=int, default=5000)
+    parser.add_argument("-g", "--generators", default="", help="generator names/globs/families (default: all)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    args = parser.parse_args()
+    base = base_scenes(args.cache, args.base)
+    print(f"{'scenes':>8} {'workers':>7} {'samples':>9} {'seconds':>8} {'samples/s':>10} {'per worker':>10} "
+          f"{'scenes/s':>9} {'driver MiB':>10} {'peak MiB':>9} {'speed-up':>8}")
+    for size in args.sizes:
+        scenes = tiled(args.cache, base, size)
+        single = None
+        for workers in args.workers:
+            runs = []
+            for _ in range(args.repeats):
+                with tempfile.TemporaryDirectory(dir=args.cache) as out:
+                    done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, str(workers), args.generators],
+                                          check=True, capture_output=True, text=True)
+                    runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            seconds = statistics.median(r["seconds"] for r in runs)
+            r = runs[0]
+            rate = r["samples"] / seconds
+            single = rate if workers == args.workers[0] else single
+            speedup = rate / single if single else 1.0
+            print(f"{size:>8} {workers:>7} {r['samples']:>9} {seconds:>8.1f} {rate:>10.0f} {rate / workers:>10.0f} "
+                  f"{r['scenes'] / seconds:>9.0f} {max(x['driver_mb'] for x in runs):>10.0f} "
+                  f"{max(x['peak_mb'] for x in runs):>9.0f} {speedup:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
