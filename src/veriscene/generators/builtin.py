@@ -17,3 +17,4 @@ from veriscene.generators.single_image import (  # noqa: F401
     segmentation,
     spatial,
 )
+from veriscene.generators.multi_image import aggregate, captions, compare_counts, differences, select, sets  # noqa: F401,E501

@@ -7,3 +7,4 @@ from veriscene.program import ops  # noqa: F401
 from veriscene.program import ops_geometry  # noqa: F401  (points, regions, positions from boxes)
 from veriscene.program import ops_masks  # noqa: F401  (objects at points, via decoded masks)
 from veriscene.program import ops_objects  # noqa: F401  (name frequency, depth vs anchor, descriptions)
+from veriscene.program import ops_multi  # noqa: F401  (multi-image: per-image sets, totals, image selection)

@@ -1,0 +1,215 @@
+"""What multi-image generators share: drawing groups from the pool, program fragments, option text.
+
+Conventions:
+- A group is 2-4 scenes in question order; "Image k" in a question is `scenes[k - 1]` and an
+  `image_index` answer is 0-based (`veriscene.sample`). The anchor (`ctx.scene`) is always in the
+  group; groups are shuffled so the anchor, and so the answer of "which image" questions, sits at
+  a uniformly random position.
+- Partners come from `ctx.pool` only through its postings (`with_name`, ...) and `draw` with an
+  `accept` test on the pooled entry (names / attributes / predicates present), so drawing a group
+  costs a bounded number of pool accesses whatever the data set's size. A partner whose
+  uniqueness needs object counts (not in the entry) is parsed and checked; such checks get a small
+  fixed budget of extra draws (`SPARE`) and the candidate is dropped if the budget runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import Any, ClassVar
+
+import numpy as np
+
+from veriscene.engine.scan import PoolEntry
+from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator
+from veriscene.program.builder import ProgramBuilder
+from veriscene.program.context import SceneIndex
+from veriscene.scene.model import Scene
+from veriscene.text import join_words, number_word
+
+Accept = Callable[[PoolEntry], bool]
+SPARE = 4  # extra partners drawn when drawn partners must still pass a check on the parsed scene
+
+_HAVE: dict[str, Accept] = {
+    "relations": lambda e: bool(e.predicates),
+    "attributes": lambda e: bool(e.attributes),
+    "objects": lambda e: bool(e.names),
+}
+
+
+def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
+    """Entry test: the scene has objects of all these names and all these attributes (anywhere)."""
+    return lambda e: all(n in e.names for n in names) and all(a in e.attributes for a in attributes)
+
+
+def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
+    """Entry test: the scene lacks at least one of these names or attributes."""
+    return lambda e: any(n not in e.names for n in names) or any(a not in e.attributes for a in attributes)
+
+
+def image_label(i: int) -> str:
+    """0-based image index -> "Image 1"."""
+    return f"Image {i + 1}"
+
+
+def images_phrase(indices: Iterable[int]) -> str:
+    """[0, 2] -> "Image 1 and Image 3"."""
+    return join_words([image_label(i) for i in indices])
+
+
+class GroupGenerator(MultiImageGenerator):
+    """Base of the built-in multi-image generators (not registered itself): option text for image
+    indices and word sets, partner draws that respect the generator's requirements."""
+
+    max_candidates: ClassVar[int] = 4  # groups drawn per anchor scene (bounds the cost per scene)
+
+    def choice_text(self, value: Any, scene: Scene) -> str:
+        if self.answer_type == "image_index":
+            return image_label(int(value))
+        if self.answer_type == "str_set":
+            return ", ".join(sorted(value)) if value else "none"
+        return super().choice_text(value, scene)
+
+    def entry_ok(self, entry: PoolEntry) -> bool:
+        """Whether a pooled partner meets this generator's requirements (as far as the entry
+        tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
+        return all(_HAVE[r](entry) for r in self.requires if r in _HAVE)
+
+    def scene_ok(self, scene: Scene) -> bool:
+        return not self.missing_requirements(scene)
+
+    def partners(self, ctx: GroupContext, k: int, *, accept: Accept | None = None, among: np.ndarray | None = None,
+                 exclude: Iterable[str] = ()) -> list[Scene] | None:
+        """k distinct partner scenes (never the anchor) meeting the requirements and `accept`, or
+        None when the pool cannot supply them within the draw budget."""
+        if k <= 0:
+            return []
+        got = self.partners_upto(ctx, k, accept=accept, among=among, exclude=exclude)
+        return got if len(got) == k else None
+
+    def checked_partners(self, ctx: GroupContext, k: int, check: Callable[[SceneIndex], bool], *,
+                         accept: Accept | None = None, among: np.ndarray | None = None,
+                         exclude: Iterable[str] = ()) -> list[Scene] | None:
+        """k partners that also pass `check` on their parsed scene, from at most k + SPARE draws."""
+        if k <= 0:
+            return []
+        got = self.partners_upto(ctx, k + SPARE, accept=accept, among=among, exclude=exclude)
+        passing = [s for s in got if check(SceneIndex(s))]
+        return passing[:k] if len(passing) >= k else None
+
+    def partners_upto(self, ctx: GroupContext, k: int, *, accept: Accept | None = None,
+                      among: np.ndarray | None = None, exclude: Iterable[str] = ()) -> list[Scene]:
+        """Up to k partners (fewer when the pool runs short)."""
+
+        def ok(entry: PoolEntry) -> bool:
+            return self.entry_ok(entry) and (accept is None or accept(entry))
+
+        got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude))
+        return [s for s in got if self.scene_ok(s)]
+
+    def negatives(self, ctx: GroupContext, k: int, check: Callable[[SceneIndex], bool], *, hard: np.ndarray | None,
+                  hard_accept: Accept | None = None, easy_accept: Accept, exclude: Iterable[str] = ()) -> list[Scene] | None:
+        """k partners that lack something: first from `hard` positions (pool postings of scenes
+        that could hold it; each parsed and kept if `check` passes), then topped up with partners
+        whose entry alone rules it out (`easy_accept`). `hard=None`: easy partners only. None if
+        the pool cannot supply k."""
+        if k <= 0:
+            return []
+        exclude = tuple(exclude)
+        found: list[Scene] = []
+        if hard is not None:
+            found = [s for s in self.partners_upto(ctx, k + SPARE // 2, accept=hard_accept, among=hard,
+                                                   exclude=exclude) if check(SceneIndex(s))][:k]
+        rest = self.partners(ctx, k - len(found), accept=easy_accept, exclude=(*exclude, *(s.image_id for s in found)))
+        return None if rest is None else found + rest
+
+    def group_size(self, ctx: GroupContext) -> int:
+        return int(self.group_sizes[int(ctx.rng.integers(len(self.group_sizes)))])
+
+
+def shuffled(ctx: GroupContext, scenes: Sequence[Scene]) -> tuple[Scene, ...]:
+    """The scenes in a uniformly random order (the question order)."""
+    return tuple(scenes[int(i)] for i in ctx.rng.permutation(len(scenes)))
+
+
+def position(scenes: Sequence[Scene], scene: Scene) -> int:
+    """Index of `scene` (by identity) in the group."""
+    for i, s in enumerate(scenes):
+        if s is scene:
+            return i
+    raise ValueError(f"scene {scene.image_id} is not in the group")
+
+
+def count_in(index: SceneIndex, name: str, attributes: Sequence[str] = ()) -> int:
+    """Objects named `name` having every attribute in `attributes`."""
+    found = set(index.by_name.get(name, ()))
+    for a in attributes:
+        found &= set(index.by_attribute.get(a, ()))
+    return len(found)
+
+
+# ---- program fragments -------------------------------------------------------------------------
+
+
+def objects_node(b: ProgramBuilder, image: int, name: str, attributes: Sequence[str] = ()) -> int:
+    """scene(image) -> filter_name -> filter_attribute*; returns the Objects node."""
+    node = b.add("filter_name", b.add("scene", args=[image]), args=[name])
+    for a in attributes:
+        node = b.add("filter_attribute", node, args=[a])
+    return node
+
+
+def count_node(b: ProgramBuilder, image: int, name: str, attributes: Sequence[str] = ()) -> int:
+    return b.add("count", objects_node(b, image, name, attributes))
+
+
+def exists_node(b: ProgramBuilder, image: int, name: str, attributes: Sequence[str] = ()) -> int:
+    return b.add("exists", objects_node(b, image, name, attributes))
+
+
+def triple_node(b: ProgramBuilder, image: int, subject: str, predicate: str, obj: str) -> int:
+    """exists(some `subject` in `predicate` to some `obj`) in one image."""
+    s = objects_node(b, image, subject)
+    o = objects_node(b, image, obj)
+    return b.add("exists", b.add("filter_relation", s, o, args=[predicate, "subject"]))
+
+
+def chain(b: ProgramBuilder, op_name: str, nodes: Sequence[int]) -> int:
+    """Fold a binary op left to right over nodes: op(op(n0, n1), n2) ..."""
+    acc = nodes[0]
+    for node in nodes[1:]:
+        acc = b.add(op_name, acc, node)
+    return acc
+
+
+def per_image(n: int, fragment: Callable[[ProgramBuilder, int], int], final: str,
+              final_args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """A program applying `fragment` to images 0..n-1 and combining the n values with the
+    arity-specific op `final{n}` (e.g. "select_image" -> "select_image3")."""
+    b = ProgramBuilder()
+    values = [fragment(b, i) for i in range(n)]
+    b.add(f"{final}{n}", *values, args=list(final_args))
+    return b.program
+
+
+def folded(n: int, fragment: Callable[[ProgramBuilder, int], int], op_name: str) -> list[dict[str, Any]]:
+    """A program applying `fragment` to images 0..n-1 and folding the values with a binary op."""
+    b = ProgramBuilder()
+    chain(b, op_name, [fragment(b, i) for i in range(n)])
+    return b.program
+
+
+def int_distractors(answer: int, low: int = 0, spread: int = 3) -> list[int]:
+    """Wrong counts near the answer (never below `low`)."""
+    return [v for v in range(max(low, answer - spread), answer + spread + 1) if v != answer]
+
+
+def which_image(scenes: tuple[Scene, ...], target: Scene, fragment: Callable[[ProgramBuilder, int], int],
+                final: str, slots: dict[str, str], group: str = "default") -> Candidate:
+    """A "which image ...?" candidate: `fragment` gives each image's value, `final{n}` selects the
+    image; the answer is the target's position and the options are the other images."""
+    answer = position(scenes, target)
+    n = len(scenes)
+    return Candidate(None, {**slots, "n": number_word(n)}, group=group, expected=answer,
+                     distractors=[i for i in range(n) if i != answer], scenes=scenes,
+                     build=partial(per_image, n, fragment, final))

@@ -1,0 +1,146 @@
+"""Comparing object counts between images (family multi_compare).
+
+- multi.most_objects.v1 / multi.least_objects.v1: which image has the most (fewest) X? Partners
+  come from `with_name(X)`, so every image of the group has at least one X and the question needs
+  real counting; a draw whose maximum (minimum) is tied is discarded (`argmax_image{n}` fails on a
+  tie too) and redrawn, at most `redraws` times.
+- multi.count_compare.v1: are there more / fewer / as many X in Image i as in Image j? For a
+  pair exactly one of the three holds, so every group yields yes and no candidates and the
+  runner's answer balancing makes yes/no 50/50.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, ClassVar
+
+from veriscene.generators.base import Candidate, GroupContext
+from veriscene.generators.common import sample_up_to
+from veriscene.generators.multi_image.common import (
+    GroupGenerator,
+    count_in,
+    count_node,
+    image_label,
+    per_image,
+    position,
+    shuffled,
+)
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.program.context import SceneIndex
+from veriscene.text import plural
+
+
+class _ExtremeCount(GroupGenerator):
+    """Shared body of most/least: `final` is the selection op, `pick_max` its direction."""
+
+    answer_type = "image_index"
+    final: ClassVar[str] = ""
+    pick_max: ClassVar[bool] = True
+    redraws: ClassVar[int] = 2  # fresh groups tried per name when counts tie
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+            for _ in range(self.redraws):
+                n = self.group_size(ctx)
+                others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name))
+                if others is None:
+                    break  # the pool has too few scenes with this name
+                scenes = shuffled(ctx, [ctx.scene, *others])
+                counts = [count_in(SceneIndex(s), name) for s in scenes]
+                best = max(counts) if self.pick_max else min(counts)
+                if counts.count(best) != 1:
+                    continue
+                answer = counts.index(best)
+                yield Candidate(
+                    None, {"objs": plural(name)}, expected=answer, scenes=scenes,
+                    distractors=[i for i in range(n) if i != answer],
+                    build=partial(per_image, n, partial(count_node, name=name), self.final),
+                    meta={"counts": counts},
+                )
+                break
+
+
+@register("multi.most_objects.v1", family="multi_compare")
+class WhichHasMost(_ExtremeCount):
+    """Which image has the most X? (every image has at least one X; the maximum is unique)"""
+
+    description = "Which of 2-4 images has the largest number of objects of a given name."
+    final = "argmax_image"
+    pick_max = True
+    templates = {
+        "default": (
+            "Which image has the most {objs}?",
+            "In which of the images are there the most {objs}?",
+            "Which image contains the largest number of {objs}?",
+            "Count the {objs} in each image. Which image has the most?",
+        )
+    }
+
+
+@register("multi.least_objects.v1", family="multi_compare")
+class WhichHasLeast(_ExtremeCount):
+    """Which image has the fewest X? (every image has at least one X; the minimum is unique)"""
+
+    description = "Which of 2-4 images has the smallest number of objects of a given name."
+    final = "argmin_image"
+    pick_max = False
+    templates = {
+        "default": (
+            "Which image has the fewest {objs}?",
+            "In which of the images are there the fewest {objs}?",
+            "Which image contains the smallest number of {objs}?",
+            "Count the {objs} in each image. Which image has the fewest?",
+        )
+    }
+
+
+@register("multi.count_compare.v1", family="multi_compare")
+class CompareCountsAcross(GroupGenerator):
+    """Are there more / fewer / as many X in Image i as in Image j? Image j is drawn from
+    `with_name(X)` half of the time and from the whole pool otherwise (counts of 0 included)."""
+
+    answer_type = "bool"
+    description = "Compares the number of objects of a name in two of 2-4 images."
+    templates = {
+        "greater": (
+            "Are there more {objs} in {img_a} than in {img_b}?",
+            "Does {img_a} contain more {objs} than {img_b}?",
+            "Compared with {img_b}, does {img_a} have more {objs}?",
+        ),
+        "less": (
+            "Are there fewer {objs} in {img_a} than in {img_b}?",
+            "Does {img_a} contain fewer {objs} than {img_b}?",
+            "Compared with {img_b}, does {img_a} have fewer {objs}?",
+        ),
+        "equal": (
+            "Are there as many {objs} in {img_a} as in {img_b}?",
+            "Do {img_a} and {img_b} contain the same number of {objs}?",
+            "Is the number of {objs} the same in {img_a} and {img_b}?",
+        ),
+    }
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+            n = self.group_size(ctx)
+            among = ctx.pool.with_name(name) if ctx.rng.random() < 0.5 else None
+            others = self.partners(ctx, n - 1, among=among)
+            if others is None:
+                continue
+            scenes = shuffled(ctx, [ctx.scene, *others])
+            a, b = position(scenes, ctx.scene), position(scenes, others[0])
+            if ctx.rng.random() < 0.5:
+                a, b = b, a
+            ca, cb = count_in(SceneIndex(scenes[a]), name), count_in(SceneIndex(scenes[b]), name)
+            truth = {"greater": ca > cb, "less": ca < cb, "equal": ca == cb}
+            slots = {"objs": plural(name), "img_a": image_label(a), "img_b": image_label(b)}
+            for how, expected in truth.items():
+                yield Candidate(None, slots, group=how, expected=expected, distractors=[not expected], scenes=scenes,
+                                build=partial(_compare_program, name, a, b, how))
+
+
+def _compare_program(name: str, a: int, b: int, how: str) -> list[dict[str, Any]]:
+    prog = ProgramBuilder()
+    prog.add("compare_int", count_node(prog, a, name), count_node(prog, b, name), args=[how])
+    return prog.program

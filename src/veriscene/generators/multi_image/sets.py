@@ -1,0 +1,219 @@
+"""What the images share and what sets one apart (family multi_aggregate).
+
+- multi.common_objects.v1: which kinds of objects appear in every image? (str_set)
+- multi.common_attributes.v1: which colors (sizes, ...) appear in every image, optionally among
+  the objects of one name? (str_set)
+- multi.only_in.v1: which kinds of objects appear in Image k and in none of the others? (str_set)
+- multi.exists_all.v1: is there an X in every image? (bool; yes and no groups drawn for every X)
+
+Set answers are never empty (an empty intersection is a degenerate question) and are written as
+comma-joined sorted lists in options. Distractors are near misses - the answer plus a name that
+some but not all images have, minus one member, or with one member swapped - and are by
+construction different sets, so no distractor is also correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from veriscene.generators.base import Candidate, GroupContext
+from veriscene.generators.common import sample_up_to
+from veriscene.generators.multi_image.common import (
+    GroupGenerator,
+    chain,
+    exists_node,
+    folded,
+    holding,
+    image_label,
+    missing,
+    position,
+    shuffled,
+)
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.model import Scene
+from veriscene.text import number_word, plural, with_article
+from veriscene.vocab import UNTYPED, attribute_type
+
+
+def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequence[str]) -> list[list[str]]:
+    """Wrong sets near `answer` (sorted lists): answer + one of `extra`, answer minus one member,
+    answer with one member swapped for one of `extra`. `extra` must be disjoint from answer."""
+    have = set(answer)
+    out: list[list[str]] = [sorted(have | {y}) for y in extra]
+    if len(have) > 1:
+        out += [sorted(have - {x}) for x in answer]
+    out += [sorted((have - {x}) | {y}) for x in answer for y in extra]
+    return [out[int(i)] for i in rng.permutation(len(out))]
+
+
+def _names_node(b: ProgramBuilder, image: int) -> int:
+    return b.add("names_in", b.add("scene", args=[image]))
+
+
+@register("multi.common_objects.v1", family="multi_aggregate")
+class CommonObjects(GroupGenerator):
+    """Which kinds of objects appear in every image? Partners come from `with_name(X)` for an
+    anchor name X, so the answer holds at least X."""
+
+    answer_type = "str_set"
+    description = "The object names present in every one of 2-4 images."
+    templates = {
+        "default": (
+            "Which kinds of objects appear in every image?",
+            "What kinds of objects do the {n} images have in common?",
+            "List the object types that are present in each of the {n} images.",
+        )
+    }
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+            n = self.group_size(ctx)
+            others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name))
+            if others is None:
+                continue
+            scenes = shuffled(ctx, [ctx.scene, *others])
+            sets = [set(s.names) for s in scenes]
+            common = sorted(set.intersection(*sets))
+            near = sorted(set.union(*sets) - set(common))
+            rest = [x for x in ctx.vocab.name_list() if x not in near and x not in common]
+            yield Candidate(None, {"n": number_word(n)}, expected=common, scenes=scenes,
+                            distractors=set_distractors(ctx.rng, common, near or rest),
+                            build=partial(folded, n, _names_node, "set_intersect"))
+
+
+@register("multi.common_attributes.v1", family="multi_aggregate")
+class CommonAttributes(GroupGenerator):
+    """Which colors (sizes, ...) appear in every image - on any object ("any") or on the objects of
+    one name ("named")? Partners come from `with_attribute(a)` for a value a of the anchor.
+    Degenerate answers are rejected: empty, or every value of that type in the data set."""
+
+    answer_type = "str_set"
+    requires = ("attributes",)
+    description = "The attribute values of a type present in every one of 2-4 images."
+    templates = {
+        "any": (
+            "Which {kinds} appear in every image?",
+            "Which {kinds} can be found in each of the {n} images?",
+            "What {kinds} do the {n} images have in common?",
+        ),
+        "named": (
+            "Which {kinds} do the {objs} have in every image?",
+            "In each of the {n} images, which {kinds} can be found among the {objs}?",
+            "Which {kinds} of {objs} appear in each of the {n} images?",
+        ),
+    }
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        held = sorted({(attribute_type(a), a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes)
+                       for a in attrs if attribute_type(a) != UNTYPED})
+        for kind, attr, name in sample_up_to(ctx.rng, held, self.max_candidates):
+            named = bool(ctx.rng.random() < 0.5)
+            n = self.group_size(ctx)
+            if named:
+                others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name), accept=holding(attributes=(attr,)))
+            else:
+                others = self.partners(ctx, n - 1, among=ctx.pool.with_attribute(attr))
+            if others is None:
+                continue
+            scenes = shuffled(ctx, [ctx.scene, *others])
+            target = name if named else None
+            sets = [_values(s, kind, target) for s in scenes]
+            common = sorted(set.intersection(*sets))
+            every = ctx.vocab.attributes_of_type(kind)
+            if not common or set(common) >= set(every):
+                continue
+            near = sorted(set.union(*sets) - set(common))
+            rest = [v for v in every if v not in near and v not in common]
+            slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name)}
+            yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
+                            distractors=set_distractors(ctx.rng, common, near or rest),
+                            build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
+
+
+def _values(scene: Scene, kind: str, name: str | None) -> set[str]:
+    return {a for x, attrs in zip(scene.names, scene.attributes) if name is None or x == name
+            for a in attrs if attribute_type(a) == kind}
+
+
+def _values_node(b: ProgramBuilder, image: int, kind: str, name: str | None) -> int:
+    node = b.add("scene", args=[image])
+    if name is not None:
+        node = b.add("filter_name", node, args=[name])
+    return b.add("attribute_values", node, args=[kind])
+
+
+@register("multi.only_in.v1", family="multi_aggregate")
+class OnlyIn(GroupGenerator):
+    """Which kinds of objects appear in Image k and in none of the other images? Image k is the
+    anchor; partners are accepted on their entry lacking one of its names X (answer holds X)."""
+
+    answer_type = "str_set"
+    description = "The object names present in one image and absent from the other 1-3."
+    templates = {
+        "default": (
+            "Which kinds of objects appear in {img} but in none of the other images?",
+            "What kinds of objects does {img} contain that no other image contains?",
+            "Which object types are unique to {img} among these {n} images?",
+        )
+    }
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+            n = self.group_size(ctx)
+            others = self.partners(ctx, n - 1, accept=missing(names=(name,)))
+            if others is None:
+                continue
+            scenes = shuffled(ctx, [ctx.scene, *others])
+            k = position(scenes, ctx.scene)
+            elsewhere = set().union(*(s.names for s in others))
+            only = sorted(set(ctx.scene.names) - elsewhere)
+            near = sorted(set(ctx.scene.names) & elsewhere) or [x for x in ctx.vocab.name_list() if x not in only]
+            yield Candidate(None, {"img": image_label(k), "n": number_word(n)}, expected=only, scenes=scenes,
+                            distractors=set_distractors(ctx.rng, only, near),
+                            build=partial(_only_program, n, k))
+
+
+def _only_program(n: int, k: int) -> list[dict[str, Any]]:
+    b = ProgramBuilder()
+    mine = _names_node(b, k)
+    rest = chain(b, "set_union", [_names_node(b, i) for i in range(n) if i != k])
+    b.add("set_difference", mine, rest)
+    return b.program
+
+
+@register("multi.exists_all.v1", family="multi_aggregate")
+class ExistsInAll(GroupGenerator):
+    """Is there an X in every image? For an anchor name X: a "yes" group (partners from
+    `with_name(X)`) and a "no" group (one partner lacking X, the others with X); both or neither
+    are proposed, so yes/no stays balanced."""
+
+    answer_type = "bool"
+    description = "Whether every one of 2-4 images contains an object of a given name."
+    templates = {
+        "default": (
+            "Is there {a_obj} in every image?",
+            "Does each of the {n} images contain {a_obj}?",
+            "Do the {n} images all show at least one {obj}?",
+        )
+    }
+
+    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+            with_x = ctx.pool.with_name(name)
+            n_yes, n_no = self.group_size(ctx), self.group_size(ctx)
+            yes = self.partners(ctx, n_yes - 1, among=with_x)
+            lacking = self.partners(ctx, 1, accept=missing(names=(name,)))
+            no = None if lacking is None else self.partners(ctx, n_no - 2, among=with_x)
+            if yes is None or no is None or lacking is None:
+                continue
+            for others, expected in ((yes, True), (lacking + no, False)):
+                n = len(others) + 1
+                yield Candidate(None, {"a_obj": with_article(name), "obj": name, "n": number_word(n)},
+                                expected=expected, distractors=[not expected],
+                                scenes=shuffled(ctx, [ctx.scene, *others]),
+                                build=partial(folded, n, partial(exists_node, name=name), "and"))

@@ -1,0 +1,186 @@
+"""Ops over groups of images: per-image values combined into one answer.
+
+Conventions. A multi-image program runs on an ExecutionContext of N scenes (N = 2-4 in the built-in
+generators); `scene(i)` selects image i, 0-based, which questions call "Image i+1". Per-image
+values (a Bool, an Int or a StrSet per image) are computed by ordinary single-image sub-programs
+and then combined here.
+
+Arity. The checker requires a fixed number of inputs per op, so:
+- associative combinations are binary and chained left to right: `add_int`, `set_intersect`,
+  `set_union`, `set_difference` (and the core `and` / `or`), e.g. the total count over three
+  images is `add_int(add_int(c0, c1), c2)`;
+- selections that must see every image at once (which single image is true / has the most) are
+  registered once per group size, `select_image2` ... `select_image{MAX_IMAGES}` (and likewise
+  `argmax_image{n}`, `argmin_image{n}`): one function, one signature per arity, input k being the
+  value of image k. A selection fails unless its answer is unique, so an ambiguous question
+  ("which image has a dog?" when two do) can never be emitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from veriscene.program.context import ExecutionContext
+from veriscene.program.ops import fail
+from veriscene.program.registry import op
+from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
+from veriscene.text import counted, join_words, plural
+from veriscene.vocab import UNTYPED, attribute_type
+
+MAX_IMAGES = 4  # largest group the arity-specific selection ops are registered for
+_ARITIES = range(2, MAX_IMAGES + 1)
+
+
+# ---- per-image sets of words -------------------------------------------------------------------
+
+
+@op("names_in", inputs=[OBJECTS], out=STR_SET)
+def names_in(ctx: ExecutionContext, objs: Objs) -> tuple[str, ...]:
+    """The distinct object names of the set, sorted."""
+    names = ctx.scene(objs.image).names
+    return tuple(sorted({names[i] for i in objs.idx}))
+
+
+@op("attribute_values", inputs=[OBJECTS], args=[str], out=STR_SET)
+def attribute_values(ctx: ExecutionContext, objs: Objs, kind: str) -> tuple[str, ...]:
+    """The distinct attributes of type `kind` ("color", ...) held by any object of the set, sorted."""
+    attributes = ctx.scene(objs.image).attributes
+    return tuple(sorted({a for i in objs.idx for a in attributes[i] if attribute_type(a) == kind}))
+
+
+@op("set_intersect", inputs=[STR_SET, STR_SET], out=STR_SET)
+def set_intersect(ctx: ExecutionContext, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Words in both sets (chain it for more than two images)."""
+    return tuple(sorted(set(a) & set(b)))
+
+
+@op("set_union", inputs=[STR_SET, STR_SET], out=STR_SET)
+def set_union(ctx: ExecutionContext, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Words in either set."""
+    return tuple(sorted(set(a) | set(b)))
+
+
+@op("set_difference", inputs=[STR_SET, STR_SET], out=STR_SET)
+def set_difference(ctx: ExecutionContext, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Words of the first set not in the second."""
+    drop = set(b)
+    return tuple(w for w in a if w not in drop)
+
+
+# ---- integers ----------------------------------------------------------------------------------
+
+
+@op("add_int", inputs=[INT, INT], out=INT)
+def add_int(ctx: ExecutionContext, a: int, b: int) -> int:
+    """a + b (chain it to total per-image counts)."""
+    return a + b
+
+
+@op("bool_to_int", inputs=[BOOL], out=INT)
+def bool_to_int(ctx: ExecutionContext, a: bool) -> int:
+    """1 for true, 0 for false (to count the images where something holds)."""
+    return int(bool(a))
+
+
+# ---- comparing two objects or two values across images ------------------------------------------
+
+
+@op("differing_attribute_type", inputs=[OBJECT, OBJECT], out=STR)
+def differing_attribute_type(ctx: ExecutionContext, a: Obj, b: Obj) -> str:
+    """The one attribute type ("color", ...) whose values differ between two objects (usually of
+    different images). Both objects must have the same typed attribute kinds, else the comparison
+    is not well posed; fails unless exactly one kind differs."""
+    kinds_a = _typed(ctx, a)
+    kinds_b = _typed(ctx, b)
+    if set(kinds_a) != set(kinds_b):
+        fail(f"the objects have different attribute kinds ({sorted(kinds_a)} and {sorted(kinds_b)})")
+    differing = sorted(k for k in kinds_a if kinds_a[k] != kinds_b[k])
+    if len(differing) != 1:
+        fail(f"{len(differing)} attribute kinds differ ({differing})")
+    return differing[0]
+
+
+def _typed(ctx: ExecutionContext, obj: Obj) -> dict[str, frozenset[str]]:
+    """kind -> the object's attribute values of that kind (untyped attributes ignored)."""
+    out: dict[str, set[str]] = {}
+    for word in ctx.scene(obj.image).attributes[obj.index]:
+        kind = attribute_type(word)
+        if kind != UNTYPED:
+            out.setdefault(kind, set()).add(word)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@op("differ_str", inputs=[STR, STR], out=STR)
+def differ_str(ctx: ExecutionContext, before: str, after: str) -> str:
+    """`after`, provided it differs from `before` (fails when they are equal): the value in the
+    second image of something the question says has changed."""
+    if before == after:
+        fail(f"'{before}' is the same in both images")
+    return after
+
+
+# ---- selecting one image -----------------------------------------------------------------------
+
+
+def _select_image(ctx: ExecutionContext, *flags: bool) -> int:
+    """The index of the only image whose flag is true; fails unless exactly one is."""
+    hits = [i for i, f in enumerate(flags) if f]
+    if len(hits) != 1:
+        fail(f"{len(hits)} images qualify, expected exactly one")
+    return hits[0]
+
+
+def _argbest(pick_max: bool) -> Callable[..., int]:
+    def argbest(ctx: ExecutionContext, *values: int) -> int:
+        best = max(values) if pick_max else min(values)
+        hits = [i for i, v in enumerate(values) if v == best]
+        if len(hits) != 1:
+            fail(f"{len(hits)} images tie with {best}")
+        return hits[0]
+
+    return argbest
+
+
+_argmax = _argbest(True)
+_argmax.__doc__ = "The index of the image with the largest value; fails on a tie."
+_argmin = _argbest(False)
+_argmin.__doc__ = "The index of the image with the smallest value; fails on a tie."
+
+# One signature per group size: input k is image k's value (see the module docstring).
+for _n in _ARITIES:
+    op(f"select_image{_n}", inputs=[BOOL] * _n, out=IMAGE)(_select_image)
+    op(f"argmax_image{_n}", inputs=[INT] * _n, out=IMAGE)(_argmax)
+    op(f"argmin_image{_n}", inputs=[INT] * _n, out=IMAGE)(_argmin)
+
+
+# ---- describing a group ------------------------------------------------------------------------
+
+
+@op("describe_images", inputs=[], out=TEXT)
+def describe_images(ctx: ExecutionContext) -> str:
+    """What all images of the group have in common and how they differ, object kind by object kind:
+    "All 3 images contain circles: 2 in Image 1, ... Only Image 2 contains a star." (one sentence
+    per name, names in alphabetical order; counts use 'Image k', 1-based)."""
+    n = len(ctx.scenes)
+    counts: dict[str, list[int]] = {}
+    for i in range(n):
+        for name, members in ctx.index(i).by_name.items():
+            counts.setdefault(name, [0] * n)[i] = len(members)
+    sentences: list[str] = []
+    for name in sorted(counts):
+        per = counts[name]
+        holders = [i for i, c in enumerate(per) if c]
+        listed = join_words([f"{per[i]} in Image {i + 1}" for i in holders])
+        if len(holders) == n:
+            if len(set(per)) == 1:
+                sentences.append(f"Every image contains {counted(per[0], name)}.")
+            else:
+                sentences.append(f"Every image contains {plural(name)}: {listed}.")
+        elif len(holders) == 1:
+            sentences.append(f"Only Image {holders[0] + 1} contains {counted(per[holders[0]], name)}.")
+        else:
+            images = join_words([f"Image {i + 1}" for i in holders])
+            sentences.append(f"{plural(name).capitalize()} appear in {images} ({listed}).")
+    if not sentences:
+        return "None of the images contains any object."
+    return " ".join(sentences)

@@ -1,0 +1,69 @@
+"""multi_aggregate and multi_caption generators on the hand-built world of test_multi_ops."""
+
+from tests.generators.test_multi_ops import group_candidates, group_qa
+
+
+def test_count_total() -> None:
+    assert group_qa("multi.count_total.v1", "A", "BD", sizes=(3,)) == {
+        "How many circles are there in the three images altogether?": 4,  # A 1, B 2, D 1
+        "How many squares are there in the three images altogether?": 2,  # A 1, D 1
+        "How many triangles are there in the three images altogether?": 1,  # absent from the anchor
+    }
+
+
+def test_count_attributed_total() -> None:
+    assert group_qa("multi.count_attributed_total.v1", "A", "BD", sizes=(3,)) == {
+        "How many red circles are there in the three images altogether?": 2,
+        "How many large circles are there in the three images altogether?": 2,
+        "How many shiny circles are there in the three images altogether?": 3,
+        "How many matte squares are there in the three images altogether?": 2,
+        "How many small squares are there in the three images altogether?": 1,
+    }
+
+
+def test_count_images() -> None:
+    assert group_qa("multi.count_images.v1", "A", "BCD", sizes=(3,)) == {
+        "In how many of the three images is there a circle?": 2,
+        "In how many of the three images is there a square?": 2,
+        "In how many of the three images is there a triangle?": 2,
+        "In how many of the three images is there a star?": 0,  # C is the only one with a star
+    }
+
+
+def test_common_objects() -> None:
+    assert group_qa("multi.common_objects.v1", "A", "D") == {
+        "Which kinds of objects appear in every image?": ["circle", "square"]}
+    assert group_qa("multi.common_objects.v1", "B", "AD", sizes=(3,)) == {
+        "Which kinds of objects appear in every image?": ["circle"]}
+    (cand, answer), = group_candidates("multi.common_objects.v1", "B", "AD", sizes=(3,))
+    assert answer not in [sorted(d) for d in cand.distractors] and ["circle", "square"] in cand.distractors
+
+
+def test_common_attributes() -> None:
+    assert group_qa("multi.common_attributes.v1", "B", "A", seed=1) == {
+        "Which sizes do the circles have in every image?": ["large"],  # B: large and small, A: large
+        "Which finishes do the circles have in every image?": ["shiny"],
+        "Which colors appear in every image?": ["red"],  # B: green, red; A: red, blue
+    }
+    # sizes and finishes over A, B, D: every value of the type everywhere - degenerate, not asked
+    assert group_qa("multi.common_attributes.v1", "A", "BD", sizes=(3,)) == {}
+
+
+def test_only_in() -> None:
+    assert group_qa("multi.only_in.v1", "C", "AB", sizes=(3,)) == {
+        "Which kinds of objects appear in [C] but in none of the other images?": ["star"]}
+    assert group_qa("multi.only_in.v1", "B", "D") == {
+        "Which kinds of objects appear in [B] but in none of the other images?": ["triangle"]}
+
+
+def test_exists_all_proposes_yes_and_no_groups() -> None:
+    got = {(c.slots["obj"], "".join(sorted(s.image_id for s in c.scenes))): a
+           for c, a in group_candidates("multi.exists_all.v1", "A", "BCD", sizes=(3,))}
+    assert got == {("circle", "ABD"): True, ("circle", "ACD"): False,
+                   ("square", "ACD"): True, ("square", "ABC"): False}
+
+
+def test_compare_caption() -> None:
+    assert group_qa("multi.compare_caption.v1", "A", "D") == {
+        "Compare these two images: which kinds of objects do they have in common, and how do they differ?":
+            "Every image contains a circle. Every image contains a square."}

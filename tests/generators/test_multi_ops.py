@@ -1,0 +1,204 @@
+"""Multi-image ops (ops_multi) and the helpers shared by the multi-image generator tests.
+
+The hand-built world (200 x 100 images):
+
+    A  circle   red large shiny    [10, 10, 40, 40]     relations: circle left of square
+       square   blue small matte   [100, 10, 140, 40]              (and square right of circle)
+    B  circle   green large shiny  [10, 10, 40, 40]     both circles left of the triangle
+       circle   red small matte    [60, 50, 80, 70]
+       triangle green small shiny  [150, 10, 190, 40]
+    C  square   red large matte    [10, 10, 50, 50]     square left of triangle
+       triangle red small shiny    [100, 10, 140, 40]
+       star     yellow small shiny [150, 50, 190, 90]
+    D  square   blue large matte   [10, 10, 40, 40]     square left of circle (A mirrored)
+       circle   blue small shiny   [100, 10, 140, 40]
+
+Questions name images "Image k"; `group_qa` rewrites "Image k" as "[<image id>]" and image-index
+answers as image ids, so expected pairs do not depend on the (random) order of a group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from veriscene.engine.pool import ScenePool
+from veriscene.errors import ExecutionFailure
+from veriscene.generators import Vocabulary, get_generator
+from veriscene.generators.base import GroupContext
+from veriscene.program import ExecutionContext, SceneIndex, execute
+from veriscene.scene import Scene
+
+VOCAB = Vocabulary(
+    names=Counter({"circle": 5, "square": 4, "triangle": 3, "star": 1}),
+    attributes=Counter({"red": 3, "blue": 2, "green": 2, "yellow": 1, "small": 3, "large": 3, "shiny": 3, "matte": 2}),
+    predicates=Counter({"left of": 3, "right of": 3, "above": 1, "below": 1}),
+)
+
+
+def _obj(name: str, box: Sequence[int], *attributes: str) -> dict[str, Any]:
+    return {"name": name, "box": list(box), "attributes": list(attributes)}
+
+
+def _lr(a: int, b: int) -> list[tuple[int, str, int]]:
+    return [(a, "left of", b), (b, "right of", a)]
+
+
+WORLD = {
+    "A": Scene.from_objects("A", 200, 100, [
+        _obj("circle", [10, 10, 40, 40], "red", "large", "shiny"),
+        _obj("square", [100, 10, 140, 40], "blue", "small", "matte"),
+    ], _lr(0, 1)),
+    "B": Scene.from_objects("B", 200, 100, [
+        _obj("circle", [10, 10, 40, 40], "green", "large", "shiny"),
+        _obj("circle", [60, 50, 80, 70], "red", "small", "matte"),
+        _obj("triangle", [150, 10, 190, 40], "green", "small", "shiny"),
+    ], _lr(0, 2) + _lr(1, 2)),
+    "C": Scene.from_objects("C", 200, 100, [
+        _obj("square", [10, 10, 50, 50], "red", "large", "matte"),
+        _obj("triangle", [100, 10, 140, 40], "red", "small", "shiny"),
+        _obj("star", [150, 50, 190, 90], "yellow", "small", "shiny"),
+    ], _lr(0, 1)),
+    "D": Scene.from_objects("D", 200, 100, [
+        _obj("square", [10, 10, 40, 40], "blue", "large", "matte"),
+        _obj("circle", [100, 10, 140, 40], "blue", "small", "shiny"),
+    ], _lr(0, 1)),
+}
+
+
+def group_context(anchor: str, partners: str, seed: int = 0) -> GroupContext:
+    """Context of anchor WORLD[anchor] with a pool of the partner scenes named by letters."""
+    scene = WORLD[anchor]
+    pool = ScenePool.from_scenes([WORLD[p] for p in partners])
+    return GroupContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(seed), VOCAB, pool)
+
+
+def group_candidates(name: str, anchor: str, partners: str, *, sizes: tuple[int, ...] = (2,), seed: int = 0,
+                     max_candidates: int = 10) -> list[tuple[Any, Any]]:
+    """(candidate, answer) for every candidate; each `expected` must equal the program's answer."""
+    gen = get_generator(name)()
+    gen.group_sizes = sizes  # type: ignore[misc]
+    gen.max_candidates = max_candidates  # type: ignore[misc]
+    out = []
+    for cand in gen.propose(group_context(anchor, partners, seed)):
+        assert cand.scenes is not None and any(s is WORLD[anchor] for s in cand.scenes)
+        assert len(cand.scenes) in sizes and len({s.image_id for s in cand.scenes}) == len(cand.scenes)
+        try:
+            answer = execute(cand.get_program(), ExecutionContext(cand.scenes))
+        except ExecutionFailure:
+            assert cand.expected is None, cand.slots
+            continue
+        if cand.expected is not None:
+            assert answer == cand.expected, (cand.slots, answer, cand.expected)
+        correct = gen.choice_text(answer, cand.scenes[0])
+        assert all(gen.choice_text(d, cand.scenes[0]) != correct for d in cand.distractors), cand.slots
+        out.append((cand, answer))
+    return out
+
+
+def _by_id(text: str, ids: Sequence[str]) -> str:
+    """"Image k" -> "[<id of image k>]"."""
+    return re.sub(r"Image (\d)", lambda m: f"[{ids[int(m.group(1)) - 1]}]", text)
+
+
+def group_qa(name: str, anchor: str, partners: str, *, sizes: tuple[int, ...] = (2,), seed: int = 0,
+             template: int = 0) -> dict[str, Any]:
+    """{question (template `template`, "Image k" -> "[id]"): answer (image index -> id)}."""
+    gen = get_generator(name)
+    out: dict[str, Any] = {}
+    for cand, answer in group_candidates(name, anchor, partners, sizes=sizes, seed=seed):
+        ids = [s.image_id for s in cand.scenes]
+        templates = gen.templates[cand.group]
+        text = templates[min(template, len(templates) - 1)].format(**cand.slots)
+        text = _by_id(text[:1].upper() + text[1:], ids)
+        if gen.answer_type == "image_index":
+            answer = ids[answer]
+        elif gen.answer_type == "text":
+            answer = _by_id(answer, ids)
+        out[text] = answer
+    return out
+
+
+# ---- the ops -----------------------------------------------------------------------------------
+
+def _run(program: list[dict[str, Any]], *ids: str) -> Any:
+    return execute(program, ExecutionContext([WORLD[i] for i in ids]))
+
+
+def _node(op: str, inputs: Sequence[int] = (), args: Sequence[Any] = ()) -> dict[str, Any]:
+    return {"op": op, "inputs": list(inputs), "args": list(args)}
+
+
+def _exists(image: int, name: str, at: int) -> list[dict[str, Any]]:
+    return [_node("scene", args=[image]), _node("filter_name", [at], [name]), _node("exists", [at + 1])]
+
+
+def _count(image: int, name: str, at: int) -> list[dict[str, Any]]:
+    return [_node("scene", args=[image]), _node("filter_name", [at], [name]), _node("count", [at + 1])]
+
+
+@pytest.mark.parametrize("name, ids, answer", [
+    ("star", "ABC", 2), ("triangle", "ACD", 1), ("square", "BD", 1),
+])
+def test_select_image_picks_the_only_true_image(name: str, ids: str, answer: int) -> None:
+    program = [n for i in range(len(ids)) for n in _exists(i, name, 3 * i)]
+    program.append(_node(f"select_image{len(ids)}", [3 * i + 2 for i in range(len(ids))]))
+    assert _run(program, *ids) == answer
+
+
+def test_select_image_fails_unless_exactly_one() -> None:
+    program = _exists(0, "circle", 0) + _exists(1, "circle", 3) + [_node("select_image2", [2, 5])]
+    with pytest.raises(ExecutionFailure, match="2 images qualify"):
+        _run(program, "A", "B")
+
+
+def test_argmax_and_argmin_fail_on_ties() -> None:
+    program = _count(0, "circle", 0) + _count(1, "circle", 3) + _count(2, "circle", 6)
+    assert _run(program + [_node("argmax_image3", [2, 5, 8])], "A", "B", "C") == 1
+    assert _run(program + [_node("argmin_image3", [2, 5, 8])], "A", "B", "C") == 2
+    with pytest.raises(ExecutionFailure, match="tie"):
+        _run(program + [_node("argmax_image3", [2, 5, 8])], "A", "D", "C")
+
+
+def test_set_ops_and_totals() -> None:
+    names = [_node("scene", args=[0]), _node("names_in", [0]), _node("scene", args=[1]), _node("names_in", [2])]
+    assert _run(names + [_node("set_intersect", [1, 3])], "A", "D") == ["circle", "square"]
+    assert _run(names + [_node("set_difference", [3, 1])], "A", "B") == ["triangle"]
+    assert _run(names + [_node("set_union", [1, 3])], "A", "C") == ["circle", "square", "star", "triangle"]
+    colors = [_node("scene", args=[0]), _node("attribute_values", [0], ["color"])]
+    assert _run(colors, "B") == ["green", "red"]
+    total = _count(0, "circle", 0) + _count(1, "circle", 3) + [_node("add_int", [2, 5])]
+    assert _run(total, "B", "D") == 3
+
+
+def test_differing_attribute_type_and_differ_str() -> None:
+    a_circle = [_node("scene", args=[0]), _node("filter_name", [0], ["circle"]), _node("unique", [1])]
+    d_circle = [_node("scene", args=[1]), _node("filter_name", [3], ["circle"]), _node("unique", [4])]
+    prog = a_circle + d_circle + [_node("differing_attribute_type", [2, 5])]
+    with pytest.raises(ExecutionFailure, match="2 attribute kinds differ"):  # colour and size
+        _run(prog, "A", "D")
+    a_sq = [_node("scene", args=[0]), _node("filter_name", [0], ["square"]), _node("unique", [1])]
+    d_sq = [_node("scene", args=[1]), _node("filter_name", [3], ["square"]), _node("unique", [4])]
+    assert _run(a_sq + d_sq + [_node("differing_attribute_type", [2, 5])], "A", "D") == "size"
+    rel = a_circle + [_node("scene", args=[0]), _node("filter_name", [3], ["square"]), _node("unique", [4]),
+                      _node("query_relation", [2, 5])]
+    rel_d = [_node("scene", args=[1]), _node("filter_name", [7], ["circle"]), _node("unique", [8]),
+             _node("scene", args=[1]), _node("filter_name", [10], ["square"]), _node("unique", [11]),
+             _node("query_relation", [9, 12])]
+    assert _run(rel + rel_d + [_node("differ_str", [6, 13])], "A", "D") == "right of"
+    with pytest.raises(ExecutionFailure, match="same in both"):
+        _run(rel + rel_d + [_node("differ_str", [6, 13])], "A", "A")
+
+
+def test_describe_images() -> None:
+    text = _run([_node("describe_images")], "A", "D")
+    assert text == "Every image contains a circle. Every image contains a square."
+    text = _run([_node("describe_images")], "B", "D", "A")
+    assert text == ("Every image contains circles: 2 in Image 1, 1 in Image 2 and 1 in Image 3. "
+                    "Squares appear in Image 2 and Image 3 (1 in Image 2 and 1 in Image 3). "
+                    "Only Image 1 contains a triangle.")
