@@ -9,6 +9,7 @@ import numpy as np
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import GenContext, Vocabulary, get_generator
+from veriscene.generators.base import Deferred
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
 from veriscene.scene.masks import encode_mask
@@ -22,13 +23,18 @@ VOCAB = Vocabulary(
 
 
 def candidates(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0, **config: Any) -> list[tuple[Any, Any]]:
-    """(candidate, answer) for every candidate whose program runs; a candidate's `expected`
-    must equal its program's answer (the runner would drop it otherwise: a generator bug)."""
+    """(candidate, answer) for every candidate whose program runs (deferred ones made in turn);
+    a candidate's `expected` must equal its program's answer (the runner would drop it
+    otherwise: a generator bug)."""
     cls = get_generator(name)
     gen = cls(cls.Config(**config))
     ctx = GenContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(seed), vocab)
     out = []
     for cand in gen.propose(ctx):
+        if isinstance(cand, Deferred):  # made here as if picked
+            cand = cand.make()
+            if cand is None:
+                continue
         try:
             answer = execute(cand.get_program(), ctx.exec_ctx)
         except ExecutionFailure:

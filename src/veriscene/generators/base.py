@@ -35,7 +35,8 @@ class GeneratorConfig:
 class Candidate:
     """A proposed question. Give `program` directly, or `program=None` and a `build` function that
     makes it: with `expected` set too, the program is then built only if the candidate is picked,
-    which keeps generators with many candidates cheap."""
+    which keeps generators with many candidates cheap (see also `Deferred`, which defers the
+    whole candidate)."""
 
     program: list[dict[str, Any]] | None
     slots: dict[str, str]
@@ -57,6 +58,23 @@ class Candidate:
 
 
 @dataclass
+class Deferred:
+    """A candidate made only if it is picked, for candidates that are expensive to make (points
+    sampled on masks) when a scene has many and one or two are used.
+
+    `key` groups it for answer balancing and must be known up front (JSON form): its expected
+    answer when that is known (it then shares a group with candidates of the same answer), else
+    a value that stands for the answer (e.g. ``["on object", 3]`` for a point still to be drawn
+    on object 3); deferred candidates with equal keys form one group. `make` may draw from the
+    context's rng and returns the Candidate (with `expected`, checked against its program like
+    any other), or None when it cannot be made after all (counted as `rejected_unmade`).
+    """
+
+    key: Any
+    make: Callable[[], "Candidate | None"]
+
+
+@dataclass
 class GenContext:
     """What a generator sees of one scene."""
 
@@ -72,6 +90,17 @@ class GroupContext(GenContext):
     """What a multi-image generator sees: the anchor scene (as `scene`) and the partner pool."""
 
     pool: "ScenePool"
+
+
+def capabilities(scene: Scene) -> dict[str, bool]:
+    """Which generator requirements a scene meets."""
+    return {
+        "relations": bool(scene.relations),
+        "attributes": any(scene.attributes),
+        "depth": scene.depth is not None,
+        "masks": scene.masks is not None,
+        "objects": len(scene) > 0,
+    }
 
 
 class Generator(ABC):
@@ -90,19 +119,14 @@ class Generator(ABC):
     def __init__(self, config: GeneratorConfig | None = None) -> None:
         self.config = config or self.Config()
 
-    def missing_requirements(self, scene: Scene) -> list[str]:
-        """Requirements this scene lacks (the scene is then skipped and counted)."""
-        have = {
-            "relations": bool(scene.relations),
-            "attributes": any(scene.attributes),
-            "depth": scene.depth is not None,
-            "masks": scene.masks is not None,
-            "objects": len(scene) > 0,
-        }
+    def missing_requirements(self, scene: Scene, have: dict[str, bool] | None = None) -> list[str]:
+        """Requirements this scene lacks (the scene is then skipped and counted); pass the
+        scene's `capabilities` when checking many generators."""
+        have = capabilities(scene) if have is None else have
         return [r for r in self.requires if not have.get(r, False)]
 
     @abstractmethod
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Candidate | Deferred]:
         """Candidate questions for this scene (may be empty)."""
 
     def choice_text(self, value: Any, scene: Scene) -> str:

@@ -46,3 +46,13 @@ def referent_query(referents: Sequence[Referent], final_op: str, args: Sequence[
     objects = [add_unique(b, r) for r in referents]
     b.add(final_op, *objects, args=list(args))
     return b.program
+
+
+def is_extreme_of_pair(a: Referent, b: Referent, which: str) -> list[dict[str, Any]]:
+    """Program: whether `a` is the `which` ("largest", "closest", ... see the `extreme` op) of
+    the two objects `a` and `b`."""
+    builder = ProgramBuilder()
+    na = add_unique(builder, a)
+    pair = builder.add("union", builder.add("as_set", na), builder.add("as_set", add_unique(builder, b)))
+    builder.add("same_object", builder.add("extreme", pair, args=[which]), na)
+    return builder.program

@@ -7,17 +7,20 @@ wording and the program disagree. Rendered coordinates are clipped to the image 
 Samples that show coordinates carry `box_format` and `image_size` in their meta (`coord_meta`).
 
 Points are drawn from the *interior* of an object's visible mask (pixels at least `margin_px`
-from its edge), so a point is clearly on the object for a person looking at the image, and the
-shown (rounded) point is checked to still lie on that interior.
+from its edge), so a point is clearly on the object for a person looking at the image. They are
+drawn among the points the question can show exactly (the `box_format` grid: 0.01 of the image
+side for norm1), so nothing is lost to rounding, and the shown point is checked to lie on that
+interior again.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
 
-from veriscene.answers.coords import format_box, format_point, to_pixels
+from veriscene.answers.coords import format_box, format_point, parse_box_format, to_pixels
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import label_map
 from veriscene.scene.geometry import box_area, box_intersection_area, box_iou
@@ -47,80 +50,121 @@ def shown_point(scene: Scene, p: Sequence[float], box_format: str) -> tuple[str,
     return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
 
 
-def region_is_clear(scene: Scene, i: int, region: Sequence[float], max_other_iou: float = 0.3,
-                    max_inside: float = 0.5) -> bool:
-    """Whether "the object in region" can only mean object i: the region matches i's box
-    (IoU >= 0.5) and no other object's box matches it (IoU < `max_other_iou`) or lies mostly
-    inside it (share of its box area inside < `max_inside`, e.g. a small object on a large one)."""
-    r = np.asarray(region, dtype=np.float64).reshape(1, 4)
-    ious = box_iou(scene.boxes, r)[:, 0]
-    inside = box_intersection_area(scene.boxes, r)[:, 0] / np.maximum(box_area(scene.boxes), 1e-9)
-    others = np.arange(len(scene)) != i
-    return bool(ious[i] >= 0.5 and not np.any(others & ((ious >= max_other_iou) | (inside >= max_inside))))
+# Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with two
+# decimals, norm1000 and pixel as integers).
+_SHOWN_UNIT = {"norm1": 0.01, "norm1000": 1.0, "pixel": 1.0}
+
+
+def _shown_grid(lo: int, n: int, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """(values, pixel offsets): coordinates k * step (pixels) that lie on pixels lo .. lo+n-1,
+    and those pixels minus lo."""
+    values = np.arange(math.ceil(lo / step), math.floor((lo + n) / step) + 1) * step
+    offsets = values.astype(np.int64) - lo
+    keep = (offsets >= 0) & (offsets < n)
+    return values[keep], offsets[keep]
+
+
+def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float = 0.3,
+                       max_inside: float = 0.5) -> np.ndarray:
+    """(N,) bool: whether "the object in region i" can only mean object i, for (N, 4) pixel
+    regions, one per object: region i matches i's box (IoU >= 0.5) and no other object's box
+    matches it (IoU < `max_other_iou`) or lies mostly inside it (share of its box area inside <
+    `max_inside`, e.g. a small object on a large one)."""
+    boxes = scene.boxes
+    ious = box_iou(boxes, regions)  # (objects, regions)
+    inside = box_intersection_area(boxes, regions) / np.maximum(box_area(boxes), 1e-9)[:, None]
+    others = ~np.eye(len(scene), dtype=bool)
+    ambiguous = (others & ((ious >= max_other_iou) | (inside >= max_inside))).any(axis=0)
+    return (np.diagonal(ious) >= 0.5) & ~ambiguous
+
+
+def _all_in_windows(a: np.ndarray, length: int) -> np.ndarray:
+    """Row i of the result: whether rows i .. i+length-1 of `a` are all True. Windows doubled in
+    length (AND of two shifted copies) until two overlapping ones cover `length`."""
+    n = a.shape[0] - length + 1
+    span = 1
+    while span * 2 <= length:  # row i of `a` becomes the AND of rows i .. i+2*span-1
+        a = a[:-span] & a[span:]
+        span *= 2
+    rest = length - span
+    return a[:n] & a[rest : rest + n]
 
 
 def _erode(mask: np.ndarray, r: int) -> np.ndarray:
     """Binary erosion by a (2r+1)^2 square: pixels whose whole neighbourhood is in the mask
-    (pixels beyond the array's edge count as outside)."""
-    out = mask.copy()
-    for axis in (0, 1):
-        shifted = out.copy()
-        for k in range(1, r + 1):
-            fwd = np.zeros_like(out)
-            back = np.zeros_like(out)
-            if axis == 0:
-                fwd[:-k] = out[k:]
-                back[k:] = out[:-k]
-            else:
-                fwd[:, :-k] = out[:, k:]
-                back[:, k:] = out[:, :-k]
-            shifted &= fwd & back
-        out = shifted
-    return out
+    (pixels beyond the array's edge count as outside). Separable: rows, then columns."""
+    h, w = mask.shape
+    padded = np.zeros((h + 2 * r, w + 2 * r), dtype=bool)
+    padded[r : r + h, r : r + w] = mask
+    rows = _all_in_windows(padded, 2 * r + 1)  # (h, w + 2r)
+    return _all_in_windows(rows.T, 2 * r + 1).T
+
+
+def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, int, np.ndarray]:
+    """(x0, y0, interior crop (h, w) bool) of object i of image 0: pixels at least `margin_px`
+    inside its visible mask, within its box. Computed once per scene index."""
+
+    def compute() -> tuple[int, int, np.ndarray]:
+        scene = exec_ctx.scene(0)
+        x0, y0, x1, y1 = (int(v) for v in scene.boxes[i])
+        x1, y1 = min(x1 + 1, scene.width), min(y1 + 1, scene.height)
+        crop = _erode(label_map(exec_ctx, 0)[y0:y1, x0:x1] == i, margin_px)  # outside the crop = not i
+        return x0, y0, crop
+
+    return exec_ctx.index(0).memo(("interior", i, margin_px), compute)
+
+
+def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_format: str) -> np.ndarray:
+    """(M, 2) pixel points (x, y) a question can show exactly (on the `box_format` grid) that lie
+    on object i's interior. Computed once per scene index."""
+
+    def compute() -> np.ndarray:
+        scene = exec_ctx.scene(0)
+        x0, y0, crop = _interior(exec_ctx, i, margin_px)
+        unit = _SHOWN_UNIT[parse_box_format(box_format)]
+        step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
+        xs, cols = _shown_grid(x0, crop.shape[1], step_x)
+        ys, rows = _shown_grid(y0, crop.shape[0], step_y)
+        hit_rows, hit_cols = np.nonzero(crop[np.ix_(rows, cols)])
+        return np.stack([xs[hit_cols], ys[hit_rows]], axis=1)
+
+    return exec_ctx.index(0).memo(("interior points", i, margin_px, box_format), compute)
 
 
 class PointSampler:
-    """Draws points on the interior of objects' visible masks of one scene (masks decoded once,
-    through the ops' label-map cache of the execution context)."""
+    """Draws points on the interior of objects' visible masks of one scene, uniformly among the
+    points a question can show there. Masks are decoded once per execution context (the ops'
+    label map); each object's interior and its shown points are computed once per scene index,
+    whichever generator asks first."""
 
     def __init__(self, exec_ctx: ExecutionContext, box_format: str, margin_px: int = 4) -> None:
+        self.exec_ctx = exec_ctx
         self.scene = exec_ctx.scene(0)
-        self.labels = label_map(exec_ctx, 0)
         self.box_format = box_format
         self.margin_px = margin_px
-        # object -> (x0, y0, interior crop (h, w) bool, its pixel rows, its pixel columns)
-        self._interior: dict[int, tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = {}
-
-    def _crop(self, i: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
-        """Pixels of object i at least `margin_px` inside its visible mask, within its box."""
-        if i not in self._interior:
-            x0, y0, x1, y1 = (int(v) for v in self.scene.boxes[i])
-            x1, y1 = min(x1 + 1, self.scene.width), min(y1 + 1, self.scene.height)
-            crop = _erode(self.labels[y0:y1, x0:x1] == i, self.margin_px)  # outside the crop = not i
-            rows, cols = np.nonzero(crop)
-            self._interior[i] = (x0, y0, crop, rows + y0, cols + x0)
-        return self._interior[i]
 
     def inside(self, i: int, p: Sequence[float]) -> bool:
         """Whether point p (pixels) lies on object i's interior."""
-        x0, y0, crop, _, _ = self._crop(i)
+        x0, y0, crop = _interior(self.exec_ctx, i, self.margin_px)
         r, c = int(p[1]) - y0, int(p[0]) - x0
         return bool(0 <= r < crop.shape[0] and 0 <= c < crop.shape[1] and crop[r, c])
 
     def sample(self, rng: np.random.Generator, i: int, k: int = 1,
                min_distance: float = 0.0) -> list[tuple[str, list[float]]] | None:
-        """k shown points on object i, pairwise at least `min_distance` pixels apart, each still
-        on i's interior after rounding; None when the object has too little interior."""
-        _, _, _, rows, cols = self._crop(i)
-        if len(rows) == 0:
+        """k shown points on object i, pairwise at least `min_distance` pixels apart, each on
+        i's interior as shown (checked again after rounding); None when the object has too
+        little interior."""
+        points = _interior_points(self.exec_ctx, i, self.margin_px, self.box_format)
+        if len(points) == 0:
             return None
         found: list[tuple[str, list[float]]] = []
+        apart = max(min_distance, 1.0)
         for _ in range(8 * k):
-            j = int(rng.integers(len(rows)))
-            text, p = shown_point(self.scene, (cols[j] + 0.5, rows[j] + 0.5), self.box_format)
-            if not self.inside(i, p):
-                continue
-            if any(np.hypot(p[0] - q[0], p[1] - q[1]) < max(min_distance, 1.0) for _, q in found):
+            x, y = points[int(rng.integers(len(points)))].tolist()
+            if any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
+                continue  # cheap test before formatting (the shown point differs by rounding)
+            text, p = shown_point(self.scene, (x, y), self.box_format)
+            if not self.inside(i, p) or any(math.hypot(p[0] - q[0], p[1] - q[1]) < apart for _, q in found):
                 continue
             found.append((text, p))
             if len(found) == k:

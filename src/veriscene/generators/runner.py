@@ -7,6 +7,10 @@ on the worker count, the scene order, which other generators run, or PYTHONHASHS
 Answer balancing: candidates are grouped by answer; each pick draws an answer group uniformly
 (without replacement while groups remain), then a candidate within it. A yes/no generator that
 proposes both kinds therefore answers yes and no equally often, and no count dominates.
+
+Laziness: a scene has many candidates and a generator emits one or two per mode, so work is
+deferred to the candidates picked: programs with an `expected` answer run (and a `build` program
+is built) only when picked, and `Deferred` candidates (points drawn on masks) are made only then.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import numpy as np
 import orjson
 
 from veriscene.errors import ExecutionFailure
-from veriscene.generators.base import Candidate, GenContext, Generator, GroupContext, MultiImageGenerator
+from veriscene.generators.base import (
+    Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities,
+)
 from veriscene.generators.vocabulary import Vocabulary
-from veriscene.program.context import ExecutionContext, SceneIndex
+from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample, sample_id
 from veriscene.scene.model import Scene
@@ -38,6 +44,20 @@ def derive_seed(*parts: object) -> int:
     """A 63-bit seed from any parts, stable across processes and Python hash seeds."""
     digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little") >> 1
+
+
+def reseed(rng: np.random.Generator, *parts: object) -> np.random.Generator:
+    """Put `rng` (PCG64) in a state derived from any parts with a cryptographic hash, stable
+    across processes and Python hash seeds. Re-seeding one Generator per generator name costs
+    ~1 us, making a new one per (scene, generator) ~8 us."""
+    digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=32).digest()
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": int.from_bytes(digest[:16], "little"), "inc": int.from_bytes(digest[16:], "little") | 1},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    return rng
 
 
 def _key(value: Any) -> bytes:
@@ -66,11 +86,13 @@ class _CandidatePool:
 
     A candidate that states its `expected` answer is grouped by it and its program is executed
     only when picked (the program's result must equal `expected`, else the candidate is dropped
-    and counted); other candidates are executed up front to learn their answer. Each pick draws an
-    answer group uniformly among those not used yet, then a candidate within it.
+    and counted); a `Deferred` candidate is grouped by its `key` and made only when picked; other
+    candidates are executed up front to learn their answer. Each pick draws an answer group
+    uniformly among those not used yet, then a candidate within it.
     """
 
-    def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext, candidates: list[Candidate]) -> None:
+    def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
+                 candidates: list[Candidate | Deferred]) -> None:
         self.runner, self.gen, self.ctx = runner, gen, ctx
         self.candidates = candidates
         self.answers: list[Any] = []
@@ -78,7 +100,9 @@ class _CandidatePool:
         self.any_valid = False
         for i, cand in enumerate(candidates):
             answer: Any = _PENDING
-            if cand.expected is not None:
+            if isinstance(cand, Deferred):
+                key = _key(cand.key)
+            elif cand.expected is not None:
                 key = _key(cand.expected)
             else:
                 answer = self._run(cand)
@@ -104,6 +128,17 @@ class _CandidatePool:
             return _PENDING
         return answer
 
+    def _resolve(self, i: int) -> Any:
+        """Make candidate i if it is deferred, then run it: its answer or _PENDING."""
+        cand = self.candidates[i]
+        if isinstance(cand, Deferred):
+            made = cand.make()
+            if made is None:
+                self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
+                return _PENDING
+            self.candidates[i] = cand = made
+        return self._run(cand)
+
     def pick(self, k: int) -> list[tuple[Candidate, Any]]:
         """Up to k (candidate, answer) pairs with distinct answers, answer groups drawn uniformly."""
         rng = self.ctx.rng
@@ -115,7 +150,7 @@ class _CandidatePool:
             j = int(rng.integers(len(members)))
             i = members[j]
             if self.answers[i] is _PENDING:
-                self.answers[i] = self._run(self.candidates[i])
+                self.answers[i] = self._resolve(i)
                 if self.answers[i] is _PENDING:  # failed: drop it and draw again
                     members.pop(j)
                     if not members:
@@ -123,7 +158,9 @@ class _CandidatePool:
                     continue
                 self.any_valid = True
             keys.pop(slot)
-            picked.append((self.candidates[i], self.answers[i]))
+            cand = self.candidates[i]
+            assert isinstance(cand, Candidate)  # made when it was resolved
+            picked.append((cand, self.answers[i]))
         return picked
 
 
@@ -143,16 +180,21 @@ class SceneRunner:
         self.mixture = mixture  # per-scene budget split by weights (else each generator's per_scene)
         self.stats: Counter[str] = Counter()
         self._configs: dict[str, dict[str, Any]] = {}
+        # Per generator: its modes in this run, and one random generator re-seeded per scene.
+        self._modes = {g.name: [m for m in self.modes if m in g.modes] or [m for m in g.modes if m == "caption"]
+                       for g in self.generators}
+        self._rngs = {g.name: np.random.Generator(np.random.PCG64(0)) for g in self.generators}
 
     def run(self, scene: Scene, image_path: str | None = None) -> list[Sample]:
-        index = SceneIndex(scene)
         exec_ctx = ExecutionContext(scene)
+        index = exec_ctx.index(0)  # one set of lookup tables for generators and programs
         scene_seed = derive_seed(self.seed, scene.image_id)
         samples: list[Sample] = []
         seen: set[str] = set()
         runnable = []
+        have = capabilities(scene)
         for gen in self.generators:
-            if gen.missing_requirements(scene):
+            if gen.missing_requirements(scene, have):
                 self.stats[f"skipped_requirements:{gen.name}"] += 1
             elif isinstance(gen, MultiImageGenerator) and (self.pool is None or len(self.pool) == 0):
                 self.stats[f"skipped_no_pool:{gen.name}"] += 1
@@ -165,15 +207,14 @@ class SceneRunner:
         for gen in runnable:
             if plan[gen.name] == 0:
                 continue
-            rng = np.random.default_rng(derive_seed(scene_seed, gen.name))
+            rng = reseed(self._rngs[gen.name], scene_seed, gen.name)
             if isinstance(gen, MultiImageGenerator):
                 assert self.pool is not None
                 ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
             else:
                 ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
             pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
-            modes = [m for m in self.modes if m in gen.modes] or [m for m in gen.modes if m == "caption"]
-            for mode in modes:
+            for mode in self._modes[gen.name]:
                 for cand, answer in pool.pick(plan[gen.name]):
                     sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
                     if sample is not None and sample.id not in seen:
@@ -237,17 +278,20 @@ class SceneRunner:
         )
 
     def _choices(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any) -> tuple[list[str], str] | None:
+        """Options (up to `num_choices`) and the correct letter. Wrong options are taken in a
+        random order of the distractors, skipping texts already taken or equal to the correct
+        one, so only the distractors used are formatted."""
         correct = gen.choice_text(answer, ctx.scene)
-        wrong: list[str] = []
-        for d in cand.distractors:
-            text = gen.choice_text(d, ctx.scene)
-            if text != correct and text not in wrong:
-                wrong.append(text)
-        if not wrong:
+        wanted = gen.config.num_choices - 1
+        chosen: list[str] = []
+        for i in ctx.rng.permutation(len(cand.distractors)).tolist():
+            text = gen.choice_text(cand.distractors[i], ctx.scene)
+            if text != correct and text not in chosen:
+                chosen.append(text)
+                if len(chosen) == wanted:
+                    break
+        if not chosen:
             return None
-        n_wrong = min(len(wrong), gen.config.num_choices - 1)
-        chosen = [wrong[i] for i in sorted(ctx.rng.choice(len(wrong), size=n_wrong, replace=False))]
-        chosen = [chosen[i] for i in ctx.rng.permutation(n_wrong)]
-        position = int(ctx.rng.integers(n_wrong + 1))  # correct option position: uniform
+        position = int(ctx.rng.integers(len(chosen) + 1))  # correct option position: uniform
         chosen.insert(position, correct)
         return chosen, OPTION_LETTERS[position]

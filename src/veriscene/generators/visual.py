@@ -42,16 +42,23 @@ class GenerousReader:
         self.scene = index.scene
         self.readings = readings
 
-    @cached_property
-    def _boxes(self) -> np.ndarray:
-        return self.scene.boxes.astype(np.float64)
+    @classmethod
+    def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
+        """The reader of a scene index, shared by the generators that ask (made once per index)."""
+        return index.memo(("generous reader", readings), lambda: cls(index, readings))
 
     @cached_property
-    def _gap(self) -> np.ndarray:
-        b = self._boxes
+    def _boxes(self) -> list[list[float]]:
+        """(N, 4) boxes as nested lists (plain Python is faster on a few objects)."""
+        return self.scene.boxes.tolist()
+
+    @cached_property
+    def _gap(self) -> list[list[float]]:
+        """(N, N) gaps between boxes in pixels (0 when they touch or overlap), nested lists."""
+        b = self.scene.boxes.astype(np.float64)
         gx = np.maximum(b[None, :, 0] - b[:, None, 2], b[:, None, 0] - b[None, :, 2])
         gy = np.maximum(b[None, :, 1] - b[:, None, 3], b[:, None, 1] - b[None, :, 3])
-        return np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0))
+        return np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0)).tolist()
 
     def could_hold(self, a: int, predicate: str, b: int) -> bool:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
@@ -63,11 +70,11 @@ class GenerousReader:
             lo, hi, flip = _DIRECTIONS[predicate]
             first, second = (b, a) if flip else (a, b)
             boxes = self._boxes
-            side = min(boxes[a, hi] - boxes[a, lo], boxes[b, hi] - boxes[b, lo])
-            return bool(boxes[first, hi] <= boxes[second, lo] + self.readings.slack * side)
+            side = min(boxes[a][hi] - boxes[a][lo], boxes[b][hi] - boxes[b][lo])
+            return boxes[first][hi] <= boxes[second][lo] + self.readings.slack * side
         if predicate == "near":
             longer = max(self.scene.width, self.scene.height)
-            return bool(self._gap[a, b] <= self.readings.near_frac * longer)
+            return self._gap[a][b] <= self.readings.near_frac * longer
         if predicate == "on top of":
             return (a, "in front of", b) in self.index.relation_set
         return False

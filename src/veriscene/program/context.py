@@ -8,13 +8,15 @@ lookups, areas, centres) are computed once. The scenes themselves are never modi
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Sequence
+from typing import Any, Callable, Hashable, Sequence, TypeVar
 
 import numpy as np
 
-from veriscene.scene.geometry import box_area, box_center
+from veriscene.scene.geometry import box_area, box_center, box_intersection_area
 from veriscene.scene.masks import mask_area
 from veriscene.scene.model import Scene
+
+T = TypeVar("T")
 
 
 class SceneIndex:
@@ -23,6 +25,17 @@ class SceneIndex:
     def __init__(self, scene: Scene) -> None:
         self.scene = scene
         self.n = len(scene)
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A pure result derived from this scene (referring expressions, clear regions, ...),
+        computed once per index: `key` must name the computation and every argument it depends
+        on besides the scene. The scene itself is never written to."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     @cached_property
     def all(self) -> tuple[int, ...]:
@@ -75,6 +88,26 @@ class SceneIndex:
     def centers(self) -> np.ndarray:
         """(N, 2) box centres in pixels."""
         return box_center(self.scene.boxes)
+
+    @cached_property
+    def box_list(self) -> list[list[float]]:
+        """(N, 4) xyxy boxes as nested lists of floats (plain Python is faster on a few objects)."""
+        return self.scene.boxes.tolist()
+
+    @cached_property
+    def center_list(self) -> list[list[float]]:
+        """`centers` as nested lists [[x, y], ...] (plain Python is faster on a few objects)."""
+        return self.centers.tolist()
+
+    @cached_property
+    def area_list(self) -> list[float]:
+        """`areas` as a list."""
+        return self.areas.tolist()
+
+    @cached_property
+    def overlap_areas(self) -> list[list[float]]:
+        """(N, N) box intersection areas in square pixels, as nested lists (cheap to index)."""
+        return box_intersection_area(self.scene.boxes, self.scene.boxes).tolist()
 
     @cached_property
     def areas(self) -> np.ndarray:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-import numpy as np
-
 from veriscene.errors import ExecutionFailure
 from veriscene.program.context import ExecutionContext
 from veriscene.program.registry import op
@@ -96,24 +94,23 @@ def extreme(ctx: ExecutionContext, objs: Objs, which: str) -> Obj:
     if not objs.idx:
         fail("no objects to compare")
     index = ctx.index(objs.image)
-    idx = np.array(objs.idx)
+    # plain Python floats (float64): faster than numpy on the few objects of a set
     if which in ("leftmost", "rightmost"):
-        keys = index.centers[idx, 0]
+        keys = [index.center_list[i][0] for i in objs.idx]
     elif which in ("topmost", "bottommost"):
-        keys = index.centers[idx, 1]
+        keys = [index.center_list[i][1] for i in objs.idx]
     elif which in ("largest", "smallest"):
-        keys = index.areas[idx]
+        keys = [index.area_list[i] for i in objs.idx]
     else:
         depth = ctx.scene(objs.image).depth
         if depth is None:
             fail("the scene has no depth")
-        keys = depth[idx].astype(np.float64)
-    pick_max = which in ("rightmost", "bottommost", "largest", "farthest")
-    best = keys.max() if pick_max else keys.min()
-    winners = np.flatnonzero(keys == best)
+        keys = [float(depth[i]) for i in objs.idx]
+    best = max(keys) if which in ("rightmost", "bottommost", "largest", "farthest") else min(keys)
+    winners = [i for i, key in zip(objs.idx, keys) if key == best]
     if len(winners) != 1:
         fail(f"{len(winners)} objects tie for {which}")
-    return Obj(objs.image, int(idx[winners[0]]))
+    return Obj(objs.image, winners[0])
 
 
 # ---- queries -----------------------------------------------------------------------------------
@@ -190,7 +187,7 @@ def describe_scene(ctx: ExecutionContext, image: int) -> str:
 
     if not 0 <= image < len(ctx.scenes):
         fail(f"image index {image} out of range for {len(ctx.scenes)} images")
-    return scene_caption(ctx.scene(image))
+    return scene_caption(ctx.scene(image), index=ctx.index(image))
 
 
 # ---- logic and comparison ----------------------------------------------------------------------

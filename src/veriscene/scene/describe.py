@@ -62,8 +62,8 @@ def _attr_nodes(image: int, name: str, attrs: Sequence[str]) -> list[dict[str, A
 def _matching(index: SceneIndex, name: str, attrs: Sequence[str]) -> tuple[int, ...]:
     found = index.by_name.get(name, ())
     for a in attrs:
-        allowed = set(index.by_attribute.get(a, ()))
-        found = tuple(i for i in found if i in allowed)
+        having = index.by_attribute.get(a, ())  # a few objects: a tuple is faster than a set
+        found = tuple(i for i in found if i in having)
     return found
 
 
@@ -73,7 +73,14 @@ def refer_by_attributes(
     """Shortest name + attributes description of object i, or None if none is unique.
 
     Attributes whose type is in `exclude_types` are not used (so "What color is the red cup?"
-    cannot happen)."""
+    cannot happen). Computed once per scene index (several generators ask for the same)."""
+    key = ("refer_by_attributes", i, image, max_attributes, frozenset(exclude_types))
+    return index.memo(key, lambda: _refer_by_attributes(index, i, image, max_attributes, exclude_types))
+
+
+def _refer_by_attributes(
+    index: SceneIndex, i: int, image: int, max_attributes: int, exclude_types: Collection[str]
+) -> Referent | None:
     scene = index.scene
     name = scene.names[i]
     attrs = sorted((a for a in scene.attributes[i] if attribute_type(a) not in exclude_types), key=_adjective_rank)
@@ -87,16 +94,51 @@ def refer_by_attributes(
 def refer(
     index: SceneIndex, i: int, image: int = 0, *, allow_relations: bool = True, exclude_types: Collection[str] = ()
 ) -> Referent | None:
-    """Referring expression for object i: by attributes, else by a relation to a unique anchor."""
+    """Referring expression for object i: by attributes, else by a relation to a unique anchor.
+    Computed once per scene index."""
+    key = ("refer", i, image, allow_relations, frozenset(exclude_types))
+    return index.memo(key, lambda: _refer(index, i, image, allow_relations, exclude_types))
+
+
+def referents(
+    index: SceneIndex, image: int = 0, *, allow_relations: bool = True, exclude_types: Collection[str] = ()
+) -> dict[int, Referent]:
+    """Object index -> referring expression (`refer`), for every object that has one; computed
+    once per scene index. Treat the result as read-only: it is shared."""
+    key = ("referents", image, allow_relations, frozenset(exclude_types))
+
+    def compute() -> dict[int, Referent]:
+        found = {}
+        for i in range(index.n):
+            ref = refer(index, i, image, allow_relations=allow_relations, exclude_types=exclude_types)
+            if ref is not None:
+                found[i] = ref
+        return found
+
+    return index.memo(key, compute)
+
+
+def _relations_from(index: SceneIndex, i: int) -> list[tuple[int, tuple[str, ...]]]:
+    """(object, sorted predicates) of the relations from subject i, by object."""
+    def compute() -> dict[int, list[tuple[int, tuple[str, ...]]]]:
+        table: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+        for (s, o), predicates in sorted(index.predicates_between.items()):
+            table.setdefault(s, []).append((o, predicates))
+        return table
+
+    return index.memo(("relations by subject",), compute).get(i, [])
+
+
+def _refer(
+    index: SceneIndex, i: int, image: int, allow_relations: bool, exclude_types: Collection[str]
+) -> Referent | None:
     found = refer_by_attributes(index, i, image, exclude_types=exclude_types)
     if found is not None or not allow_relations:
         return found
     scene = index.scene
     name = scene.names[i]
     same_name = index.by_name.get(name, ())
-    for (s, o), predicates in sorted(index.predicates_between.items()):
-        if s != i:
-            continue
+    for o, predicates in _relations_from(index, i):
         anchor = refer_by_attributes(index, o, image)
         if anchor is None:
             continue
@@ -117,10 +159,11 @@ def refer(
     return None
 
 
-def scene_caption(scene: Scene, max_relations: int = 12) -> str:
+def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | None = None) -> str:
     """A dense description: every object with its attributes, then up to `max_relations`
-    relations (one of each converse pair), in a deterministic order (left to right)."""
-    index = SceneIndex(scene)
+    relations (one of each converse pair), in a deterministic order (left to right). Pass the
+    scene's `index` to share its lookup tables."""
+    index = index if index is not None else SceneIndex(scene)
     if len(scene) == 0:
         return "The image shows no annotated objects."
     order = sorted(range(len(scene)), key=lambda i: (float(index.centers[i, 0]), i))
@@ -133,7 +176,8 @@ def scene_caption(scene: Scene, max_relations: int = 12) -> str:
     sentences = [f"The image shows {total} object{'s' if total != 1 else ''}: {listed}."]
     emitted = 0
     seen: set[tuple[int, str, int]] = set()
-    for s, p, o in sorted(scene.relations, key=lambda r: (order.index(r[0]), r[1], order.index(r[2]))):
+    rank = {i: r for r, i in enumerate(order)}
+    for s, p, o in sorted(scene.relations, key=lambda r: (rank[r[0]], r[1], rank[r[2]])):
         converse = CONVERSE_PREDICATES.get(p)
         if converse is not None and (o, converse, s) in seen:
             continue

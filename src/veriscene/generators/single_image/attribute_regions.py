@@ -6,18 +6,21 @@
   a description is scored by free-form matching, so its answer type is text, not str).
 
 A region is the object's box as the question shows it (`box_format`, read back to pixels); it is
-used only when it can mean that object alone (`regions.region_is_clear`: no other object fills
+used only when it can mean that object alone (`regions.clear_regions_mask`: no other object fills
 it or lies mostly inside it).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator
+import numpy as np
+
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.regions import coord_meta, region_is_clear, shown_box
+from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
@@ -31,13 +34,17 @@ def region_object_nodes(b: ProgramBuilder, box: list[float]) -> int:
 
 
 def clear_regions(ctx: GenContext, box_format: str) -> dict[int, tuple[str, list[float]]]:
-    """Object index -> (shown region text, region in pixels) for objects a region can name."""
-    found = {}
-    for i in range(len(ctx.scene)):
-        text, box = shown_box(ctx.scene, ctx.scene.boxes[i].tolist(), box_format)
-        if region_is_clear(ctx.scene, i, box):
-            found[i] = (text, box)
-    return found
+    """Object index -> (shown region text, region in pixels) for objects a region can name
+    (computed once per scene index; read-only)."""
+
+    def compute() -> dict[int, tuple[str, list[float]]]:
+        shown = [shown_box(ctx.scene, box, box_format) for box in ctx.scene.boxes.tolist()]
+        if not shown:
+            return {}
+        clear = clear_regions_mask(ctx.scene, np.array([box for _, box in shown], dtype=np.float64))
+        return {i: shown[i] for i in np.flatnonzero(clear).tolist()}
+
+    return ctx.index.memo(("clear_regions", box_format), compute)
 
 
 def attribute_text(attributes: Iterable[str]) -> str:
@@ -59,24 +66,28 @@ class RegionAttributes(Generator):
                     "Which properties describe the object located at {region}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        for i, (text, box) in sorted(clear_regions(ctx, self.config.box_format).items()):
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+        for i in sorted(clear_regions(ctx, self.config.box_format)):
             own = ctx.scene.attributes[i]
-            if not own:
+            if own:
+                yield Deferred(sorted(own), partial(self._make, ctx, i))
+
+    def _make(self, ctx: GenContext, i: int) -> Candidate:
+        text, box = clear_regions(ctx, self.config.box_format)[i]
+        own = ctx.scene.attributes[i]
+        b = ProgramBuilder()
+        b.add("query_attributes", region_object_nodes(b, box))
+        distractors: list[list[str]] = []
+        for a in own:
+            kind = attribute_type(a)
+            if kind == UNTYPED:
                 continue
-            b = ProgramBuilder()
-            b.add("query_attributes", region_object_nodes(b, box))
-            distractors: list[list[str]] = []
-            for a in own:
-                kind = attribute_type(a)
-                if kind == UNTYPED:
-                    continue
-                for other in ctx.vocab.attributes_of_type(kind):
-                    if other not in own:
-                        distractors.append(sorted([x for x in own if x != a] + [other]))
-            distractors += [sorted(attrs) for attrs in ctx.scene.attributes if attrs and set(attrs) != set(own)]
-            yield Candidate(b.program, {"region": text}, expected=sorted(own), distractors=distractors,
-                            meta=coord_meta(ctx.scene, self.config.box_format))
+            for other in ctx.vocab.attributes_of_type(kind):
+                if other not in own:
+                    distractors.append(sorted([x for x in own if x != a] + [other]))
+        distractors += [sorted(attrs) for attrs in ctx.scene.attributes if attrs and set(attrs) != set(own)]
+        return Candidate(b.program, {"region": text}, expected=sorted(own), distractors=distractors,
+                         meta=coord_meta(ctx.scene, self.config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return attribute_text(value)
@@ -98,12 +109,16 @@ class CountAttribute(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         present = sorted(ctx.index.by_attribute)
         absent = [a for a in ctx.vocab.attributes if a not in ctx.index.by_attribute]
-        top = max(len(ctx.scene), 4)
+        distractors = list(range(max(len(ctx.scene), 4) + 2))  # shared: read-only
         for attr in present + sample_up_to(ctx.rng, sorted(absent), 1):
-            b = ProgramBuilder()
-            b.add("count", b.add("filter_attribute", b.add("scene", args=[0]), args=[attr]))
-            yield Candidate(b.program, {"attr": attr}, expected=len(ctx.index.by_attribute.get(attr, ())),
-                            distractors=list(range(top + 2)))
+            yield Candidate(None, {"attr": attr}, expected=len(ctx.index.by_attribute.get(attr, ())),
+                            distractors=distractors, build=partial(_count_attribute_program, attr))
+
+
+def _count_attribute_program(attr: str) -> list[dict[str, Any]]:
+    b = ProgramBuilder()
+    b.add("count", b.add("filter_attribute", b.add("scene", args=[0]), args=[attr]))
+    return b.program
 
 
 @register("region.describe.v1", family="region")
@@ -119,21 +134,25 @@ class DescribeRegion(Generator):
                     "Briefly describe what is located at {region}."),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         scene = ctx.scene
-        for i, (text, box) in sorted(clear_regions(ctx, self.config.box_format).items()):
-            name, own = scene.names[i], scene.attributes[i]
-            b = ProgramBuilder()
-            b.add("describe_object", region_object_nodes(b, box))
-            answer = with_article(noun_phrase(name, own))
-            distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j])) for j in range(len(scene))]
-            for a in own:
-                kind = attribute_type(a)
-                swaps = [o for o in ctx.vocab.attributes_of_type(kind) if o not in own] if kind != UNTYPED else []
-                for other in swaps:
-                    distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
-            distractors += [with_article(noun_phrase(n, own)) for n in sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)]
-            yield Candidate(b.program, {"region": text}, expected=answer,
-                            distractors=[d for d in distractors if d != answer],
-                            meta=coord_meta(scene, self.config.box_format))
+        for i in sorted(clear_regions(ctx, self.config.box_format)):
+            yield Deferred(with_article(noun_phrase(scene.names[i], scene.attributes[i])), partial(self._make, ctx, i))
 
+    def _make(self, ctx: GenContext, i: int) -> Candidate:
+        scene = ctx.scene
+        text, box = clear_regions(ctx, self.config.box_format)[i]
+        name, own = scene.names[i], scene.attributes[i]
+        b = ProgramBuilder()
+        b.add("describe_object", region_object_nodes(b, box))
+        answer = with_article(noun_phrase(name, own))
+        distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j])) for j in range(len(scene))]
+        for a in own:
+            kind = attribute_type(a)
+            swaps = [o for o in ctx.vocab.attributes_of_type(kind) if o not in own] if kind != UNTYPED else []
+            for other in swaps:
+                distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
+        distractors += [with_article(noun_phrase(n, own)) for n in sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)]
+        return Candidate(b.program, {"region": text}, expected=answer,
+                         distractors=[d for d in distractors if d != answer],
+                         meta=coord_meta(scene, self.config.box_format))

@@ -7,14 +7,13 @@ a viewer; for depth-annotated photos set `require_overlap=False`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import add_unique
+from veriscene.generators.common import is_extreme_of_pair
 from veriscene.generators.registry import register
-from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.describe import refer
-from veriscene.scene.geometry import box_intersection_area
+from veriscene.scene.describe import referents
 
 
 @dataclass(frozen=True)
@@ -42,21 +41,18 @@ class CloserObject(Generator):
         config: DepthConfig = self.config  # type: ignore[assignment]
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
-        refs = {i: r for i in range(len(ctx.scene)) if (r := refer(ctx.index, i, allow_relations=False))}
-        overlap = box_intersection_area(ctx.scene.boxes, ctx.scene.boxes)
-        spread = float(depth.max() - depth.min()) or 1.0
+        refs = referents(ctx.index, allow_relations=False)
+        overlap = ctx.index.overlap_areas
+        values = depth.tolist()
+        spread = (max(values) - min(values)) or 1.0
         for a in sorted(refs):
             for b_i in sorted(refs):
-                if a == b_i or abs(float(depth[a] - depth[b_i])) < config.min_depth_gap * spread:
+                if a == b_i or abs(values[a] - values[b_i]) < config.min_depth_gap * spread:
                     continue
-                if config.require_overlap and overlap[a, b_i] <= 0:
+                if config.require_overlap and overlap[a][b_i] <= 0:
                     continue
                 for which in ("closest", "farthest"):
-                    b = ProgramBuilder()
-                    na = add_unique(b, refs[a])
-                    nb = add_unique(b, refs[b_i])
-                    pair = b.add("union", b.add("as_set", na), b.add("as_set", nb))
-                    b.add("same_object", b.add("extreme", pair, args=[which]), na)
-                    truth = bool(depth[a] < depth[b_i]) if which == "closest" else bool(depth[a] > depth[b_i])
-                    yield Candidate(b.program, {"the_a": refs[a].the, "the_b": refs[b_i].the}, group=which,
-                                    expected=truth, distractors=[not truth])
+                    truth = values[a] < values[b_i] if which == "closest" else values[a] > values[b_i]
+                    yield Candidate(None, {"the_a": refs[a].the, "the_b": refs[b_i].the}, group=which,
+                                    expected=truth, distractors=[not truth],
+                                    build=partial(is_extreme_of_pair, refs[a], refs[b_i], which))

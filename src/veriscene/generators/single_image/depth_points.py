@@ -16,18 +16,16 @@ depths must differ by at least `min_depth_gap` of the scene's depth range.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Iterable
 
-import numpy as np
-
 from veriscene.answers.coords import format_point
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
 from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.describe import refer
-from veriscene.scene.geometry import box_intersection_area
+from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
 
 
@@ -38,16 +36,15 @@ class DepthPairConfig(GeneratorConfig):
     margin_px: int = 4  # points lie at least this far inside an object's visible mask
 
 
-def ordered_pairs(ctx: GenContext, config: DepthPairConfig) -> np.ndarray:
-    """(N, N) bool: pairs whose depth order a viewer can see (distinct objects, clear depth gap,
-    overlapping boxes unless `require_overlap` is off)."""
-    depth = ctx.scene.depth.astype(np.float64)  # type: ignore[union-attr]  (required)
-    spread = float(depth.max() - depth.min()) or 1.0
-    ok = np.abs(depth[:, None] - depth[None, :]) >= config.min_depth_gap * spread
-    if config.require_overlap:
-        ok &= box_intersection_area(ctx.scene.boxes, ctx.scene.boxes) > 0
-    np.fill_diagonal(ok, False)
-    return ok
+def ordered_pairs(ctx: GenContext, config: DepthPairConfig) -> list[list[bool]]:
+    """(N, N) bool as nested lists: pairs whose depth order a viewer can see (distinct objects,
+    clear depth gap, overlapping boxes unless `require_overlap` is off)."""
+    depth = ctx.scene.depth.tolist()  # type: ignore[union-attr]  (required)
+    gap = config.min_depth_gap * ((max(depth) - min(depth)) or 1.0)
+    overlap = ctx.index.overlap_areas
+    n = len(depth)
+    return [[a != b and abs(depth[a] - depth[b]) >= gap
+             and (not config.require_overlap or overlap[a][b] > 0) for b in range(n)] for a in range(n)]
 
 
 @register("depth.points.v1", family="depth")
@@ -67,26 +64,34 @@ class CloserPoint(Generator):
                     "Of the points {p1} and {p2}, which one is further away from the viewer?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+        # Points are drawn only for the candidates picked: grouped by (pair, closer/farther),
+        # both orders in a group, as the answer is a point still to be drawn.
         config: DepthPairConfig = self.config  # type: ignore[assignment]
+        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
+        ok = ordered_pairs(ctx, config)
+        for a, b_i in ((a, b_i) for a in range(len(ok)) for b_i in range(a + 1, len(ok)) if ok[a][b_i]):
+            for which in ("closer", "farther"):
+                for a_first in (True, False):
+                    yield Deferred([a, b_i, which], partial(self._make, ctx, sampler, a, b_i, which, a_first))
+
+    def _make(self, ctx: GenContext, sampler: PointSampler, a: int, b_i: int, which: str,
+              a_first: bool) -> Candidate | None:
+        """Points on objects a and b_i, a's listed first or second; None when either object has
+        too little interior."""
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
-        ok = ordered_pairs(ctx, config)
-        sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
-        meta = coord_meta(ctx.scene, config.box_format)
-        for a, b_i in zip(*np.nonzero(np.triu(ok))):
-            pa, pb = sampler.sample(ctx.rng, int(a)), sampler.sample(ctx.rng, int(b_i))
-            if pa is None or pb is None:
-                continue
-            (ta, xa), (tb, xb) = pa[0], pb[0]
-            for which in ("closer", "farther"):
-                a_wins = bool(depth[a] < depth[b_i]) if which == "closer" else bool(depth[a] > depth[b_i])
-                answer, other = (xa, xb) if a_wins else (xb, xa)
-                for (t1, x1), (t2, x2) in (((ta, xa), (tb, xb)), ((tb, xb), (ta, xa))):
-                    b = ProgramBuilder()
-                    b.add("closer_point", b.add("point", args=x1), b.add("point", args=x2), args=[which])
-                    yield Candidate(b.program, {"p1": t1, "p2": t2}, group=which, expected=answer,
-                                    distractors=[other], meta=dict(meta))
+        pa, pb = sampler.sample(ctx.rng, a), sampler.sample(ctx.rng, b_i)
+        if pa is None or pb is None:
+            return None
+        (ta, xa), (tb, xb) = pa[0], pb[0]
+        a_wins = bool(depth[a] < depth[b_i]) if which == "closer" else bool(depth[a] > depth[b_i])
+        answer, other = (xa, xb) if a_wins else (xb, xa)
+        (t1, x1), (t2, x2) = ((ta, xa), (tb, xb)) if a_first else ((tb, xb), (ta, xa))
+        b = ProgramBuilder()
+        b.add("closer_point", b.add("point", args=x1), b.add("point", args=x2), args=[which])
+        return Candidate(b.program, {"p1": t1, "p2": t2}, group=which, expected=answer, distractors=[other],
+                         meta=coord_meta(ctx.scene, self.config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return format_point(value, (scene.width, scene.height), self.config.box_format)
@@ -124,36 +129,48 @@ class DepthAnchor(Generator):
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
         ok = ordered_pairs(ctx, config)
-        overlap = box_intersection_area(ctx.scene.boxes, ctx.scene.boxes) > 0
-        refs = {i: r for i in range(len(ctx.scene)) if (r := refer(ctx.index, i, allow_relations=False))}
+        overlap = ctx.index.overlap_areas
+        values = depth.tolist()
+        refs = referents(ctx.index, allow_relations=False)
         names = ctx.scene.names
         vocab_names = ctx.vocab.name_list()
         for anchor in sorted(refs):
-            near = [i for i in range(len(ctx.scene)) if i != anchor and overlap[anchor, i]]
+            near = [i for i in range(len(ctx.scene)) if i != anchor and overlap[anchor][i] > 0]
             for which in ("closer", "farther"):
-                side = [i for i in near if (depth[i] < depth[anchor]) == (which == "closer")]
-                if len(side) == 1 and ok[anchor, side[0]]:
-                    b = ProgramBuilder()
-                    node = add_unique(b, refs[anchor])
-                    found = b.add("filter_overlap", b.add("scene", args=[0]), node)
-                    found = b.add("filter_depth", found, node, args=[which])
-                    b.add("query_name", b.add("unique", found))
+                side = [i for i in near if (values[i] < values[anchor]) == (which == "closer")]
+                if len(side) == 1 and ok[anchor][side[0]]:
                     answer = names[side[0]]
-                    yield Candidate(b.program, {"the_anchor": refs[anchor].the}, group=f"cover_{which}",
-                                    expected=answer, distractors=[n for n in vocab_names if n != answer])
-            front = [i for i in np.flatnonzero(ok[anchor]) if depth[i] < depth[anchor] and i in refs]
-            back = [i for i in np.flatnonzero(ok[anchor]) if depth[i] > depth[anchor] and i in refs]
-            for f, k in ((f, k) for f in front for k in back if names[f] != names[k]):
+                    yield Candidate(None, {"the_anchor": refs[anchor].the}, group=f"cover_{which}",
+                                    expected=answer, distractors=[n for n in vocab_names if n != answer],
+                                    build=partial(_cover_program, refs[anchor], which))
+            front = [i for i in refs if ok[anchor][i] and values[i] < values[anchor]]
+            back = [i for i in refs if ok[anchor][i] and values[i] > values[anchor]]
+            for f, k in ((f, k) for f in sorted(front) for k in sorted(back) if names[f] != names[k]):
                 yield from self._pairs(refs, anchor, f, k, names)
 
     def _pairs(self, refs: dict, anchor: int, f: int, k: int, names: tuple[str, ...]) -> Iterable[Candidate]:
         for which in ("closer", "farther"):
             answer, other = (names[f], names[k]) if which == "closer" else (names[k], names[f])
             for first, second in ((f, k), (k, f)):
-                b = ProgramBuilder()
-                pair = b.add("union", b.add("as_set", add_unique(b, refs[first])),
-                             b.add("as_set", add_unique(b, refs[second])))
-                found = b.add("filter_depth", pair, add_unique(b, refs[anchor]), args=[which])
-                b.add("query_name", b.add("unique", found))
                 slots = {"the_anchor": refs[anchor].the, "the_1": refs[first].the, "the_2": refs[second].the}
-                yield Candidate(b.program, slots, group=f"pair_{which}", expected=answer, distractors=[other])
+                yield Candidate(None, slots, group=f"pair_{which}", expected=answer, distractors=[other],
+                                build=partial(_pair_program, refs[first], refs[second], refs[anchor], which))
+
+
+def _cover_program(anchor: Referent, which: str) -> list[dict[str, Any]]:
+    """Program: the name of the one object overlapping `anchor` on the `which` side of it."""
+    b = ProgramBuilder()
+    node = add_unique(b, anchor)
+    found = b.add("filter_overlap", b.add("scene", args=[0]), node)
+    found = b.add("filter_depth", found, node, args=[which])
+    b.add("query_name", b.add("unique", found))
+    return b.program
+
+
+def _pair_program(first: Referent, second: Referent, anchor: Referent, which: str) -> list[dict[str, Any]]:
+    """Program: the name of whichever of `first` and `second` is on the `which` side of `anchor`."""
+    b = ProgramBuilder()
+    pair = b.add("union", b.add("as_set", add_unique(b, first)), b.add("as_set", add_unique(b, second)))
+    found = b.add("filter_depth", pair, add_unique(b, anchor), args=[which])
+    b.add("query_name", b.add("unique", found))
+    return b.program

@@ -11,13 +11,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import add_unique
+from veriscene.generators.common import is_extreme_of_pair, referent_query
 from veriscene.generators.registry import register
-from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.describe import refer
+from veriscene.scene.describe import referents
 
 _OPPOSITE = {"left": "right", "right": "left", "above": "below", "below": "above"}
 
@@ -46,25 +46,24 @@ class GeometricRelation(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         config: GeometryConfig = self.config  # type: ignore[assignment]
-        refs = {i: r for i in range(len(ctx.scene)) if (r := refer(ctx.index, i, allow_relations=False))}
-        boxes = ctx.scene.boxes
+        refs = referents(ctx.index, allow_relations=False)
+        boxes = ctx.scene.boxes.tolist()
+        axes = (("horizontal", 0, 2, config.position_margin * ctx.scene.width),
+                ("vertical", 1, 3, config.position_margin * ctx.scene.height))
         for a in sorted(refs):
             for o in sorted(refs):
                 if a == o:
                     continue
-                for axis, (lo, hi), side in (("horizontal", (0, 2), ctx.scene.width),
-                                             ("vertical", (1, 3), ctx.scene.height)):
-                    margin = config.position_margin * side
-                    if boxes[a, hi] + margin <= boxes[o, lo]:
+                for axis, lo, hi, margin in axes:
+                    if boxes[a][hi] + margin <= boxes[o][lo]:
                         answer = "left" if axis == "horizontal" else "above"
-                    elif boxes[o, hi] + margin <= boxes[a, lo]:
+                    elif boxes[o][hi] + margin <= boxes[a][lo]:
                         answer = "right" if axis == "horizontal" else "below"
                     else:
                         continue
-                    b = ProgramBuilder()
-                    b.add("relative_position", add_unique(b, refs[a]), add_unique(b, refs[o]), args=[axis])
-                    yield Candidate(b.program, {"the_a": refs[a].the, "the_b": refs[o].the}, group=axis,
-                                    expected=answer, distractors=[_OPPOSITE[answer]])
+                    yield Candidate(None, {"the_a": refs[a].the, "the_b": refs[o].the}, group=axis,
+                                    expected=answer, distractors=[_OPPOSITE[answer]],
+                                    build=partial(referent_query, (refs[a], refs[o]), "relative_position", (axis,)))
 
 
 @register("size.compare.v1", family="size")
@@ -83,9 +82,8 @@ class CompareSize(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         config: GeometryConfig = self.config  # type: ignore[assignment]
-        refs = {i: r for i in range(len(ctx.scene))
-                if (r := refer(ctx.index, i, allow_relations=False, exclude_types=("size",)))}
-        areas = ctx.index.areas
+        refs = referents(ctx.index, allow_relations=False, exclude_types=("size",))
+        areas = ctx.index.areas.tolist()
         for a in sorted(refs):
             for o in sorted(refs):
                 if a == o or min(areas[a], areas[o]) <= 0:
@@ -93,10 +91,7 @@ class CompareSize(Generator):
                 if max(areas[a], areas[o]) / min(areas[a], areas[o]) < config.area_ratio:
                     continue
                 for which in ("largest", "smallest"):
-                    b = ProgramBuilder()
-                    na = add_unique(b, refs[a])
-                    pair = b.add("union", b.add("as_set", na), b.add("as_set", add_unique(b, refs[o])))
-                    b.add("same_object", b.add("extreme", pair, args=[which]), na)
-                    truth = bool(areas[a] > areas[o]) if which == "largest" else bool(areas[a] < areas[o])
-                    yield Candidate(b.program, {"the_a": refs[a].the, "the_b": refs[o].the}, group=which,
-                                    expected=truth, distractors=[not truth])
+                    truth = areas[a] > areas[o] if which == "largest" else areas[a] < areas[o]
+                    yield Candidate(None, {"the_a": refs[a].the, "the_b": refs[o].the}, group=which,
+                                    expected=truth, distractors=[not truth],
+                                    build=partial(is_extreme_of_pair, refs[a], refs[o], which))

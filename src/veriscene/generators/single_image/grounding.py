@@ -9,7 +9,7 @@ from veriscene.answers.coords import format_box
 from veriscene.generators.base import Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
-from veriscene.scene.describe import refer
+from veriscene.scene.describe import referents
 from veriscene.scene.model import Scene
 
 # How each coordinate convention is stated in the question.
@@ -36,14 +36,11 @@ class GroundObject(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        boxes = ctx.scene.boxes.tolist()
-        for i in range(len(ctx.scene)):
-            ref = refer(ctx.index, i)
-            if ref is None:
-                continue
-            others = [[round(v, 2) for v in box] for j, box in enumerate(boxes) if j != i]
+        boxes = [[round(v, 2) for v in box] for box in ctx.scene.boxes.tolist()]
+        for i, ref in referents(ctx.index).items():
+            others = [box for j, box in enumerate(boxes) if j != i]
             slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
-            yield Candidate(None, slots, distractors=others, expected=[round(v, 2) for v in boxes[i]],
+            yield Candidate(None, slots, distractors=others, expected=boxes[i],
                             build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:

@@ -12,14 +12,15 @@ generous visual reading (`visual.GenerousReader`), and a chain never ends on its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from functools import partial
+from typing import Any, Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.relations import _referents
 from veriscene.generators.visual import GenerousReader
 from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
 from veriscene.vocab import UNTYPED, attribute_type
 
@@ -59,48 +60,54 @@ class MultiHop(Generator):
                       "Tell me the {kind} of {chain}."),
     }
 
-    def _hops(self, ctx: GenContext, reader: GenerousReader, current: int) -> Iterator[Hop]:
-        """Hops from `current` that lead to exactly one object, also to a generous viewer."""
+    def _hops(self, ctx: GenContext, reader: GenerousReader) -> dict[int, list[Hop]]:
+        """Object -> hops from it that lead to exactly one object, also to a generous viewer."""
+        hops: dict[int, list[Hop]] = {}
         for (o, p), subjects in sorted(ctx.index.incoming.items()):
-            if o == current and len(subjects) == 1 and reader.only_subject(subjects[0], p, current):
-                yield Hop(p, "object", subjects[0])
+            if len(subjects) == 1 and reader.only_subject(subjects[0], p, o):
+                hops.setdefault(o, []).append(Hop(p, "object", subjects[0]))
         for (s, p), objects in sorted(ctx.index.outgoing.items()):
-            if s == current and len(objects) == 1 and reader.only_object(objects[0], p, current):
-                yield Hop(p, "subject", objects[0])
+            if len(objects) == 1 and reader.only_object(objects[0], p, s):
+                hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
+        return hops
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         config: MultiHopConfig = self.config  # type: ignore[assignment]
-        reader = GenerousReader(ctx.index)
+        hops = self._hops(ctx, GenerousReader.of(ctx.index))
         names = ctx.vocab.name_list()
-        for anchor, ref in sorted(_referents(ctx).items()):
-            chains: list[list[Hop]] = [[h] for h in self._hops(ctx, reader, anchor)]
+        for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
+            chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ())]
             if config.max_hops >= 2:
-                chains += [c + [h] for c in list(chains) for h in self._hops(ctx, reader, c[-1].target)]
+                chains += [c + [h] for c in list(chains) for h in hops.get(c[-1].target, ())]
             for chain in chains:
                 end = chain[-1].target
                 if end == anchor or len({h.target for h in chain}) != len(chain):
                     continue
                 phrase = ref.the
-                b = ProgramBuilder()
-                node = add_unique(b, ref)
                 for hop in chain:
                     phrase = _phrase(phrase, hop)
-                    node = b.add("unique", b.add("relate", node, args=[hop.predicate, hop.side]))
                 meta = {"hops": len(chain)}
                 name = ctx.scene.names[end]
-                q = ProgramBuilder()
-                q.program = [dict(n) for n in b.program]
-                q.add("query_name", node)
-                yield Candidate(q.program, {"chain": phrase}, group="name", expected=name,
-                                distractors=[n for n in names if n != name], meta=meta)
+                yield Candidate(None, {"chain": phrase}, group="name", expected=name,
+                                distractors=[n for n in names if n != name], meta=meta,
+                                build=partial(_chain_program, ref, chain, "query_name"))
                 own = ctx.scene.attributes[end]
-                for attr in own:
-                    kind = attribute_type(attr)
-                    if kind == UNTYPED or sum(attribute_type(a) == kind for a in own) != 1:
+                kinds = [attribute_type(a) for a in own]
+                for attr, kind in zip(own, kinds):
+                    if kind == UNTYPED or kinds.count(kind) != 1:
                         continue
-                    q = ProgramBuilder()
-                    q.program = [dict(n) for n in b.program]
-                    q.add("query_attribute", node, args=[kind])
                     wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
-                    yield Candidate(q.program, {"chain": phrase, "kind": kind}, group="attribute",
-                                    expected=attr, distractors=wrong, meta=meta)
+                    yield Candidate(None, {"chain": phrase, "kind": kind}, group="attribute", expected=attr,
+                                    distractors=wrong, meta=meta,
+                                    build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
+
+
+def _chain_program(anchor: Referent, chain: list[Hop], final_op: str,
+                   args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Program: the anchor, one `relate` + `unique` per hop, then `final_op` on the object reached."""
+    b = ProgramBuilder()
+    node = add_unique(b, anchor)
+    for hop in chain:
+        node = b.add("unique", b.add("relate", node, args=[hop.predicate, hop.side]))
+    b.add(final_op, node, args=list(args))
+    return b.program

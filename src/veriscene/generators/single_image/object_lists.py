@@ -15,13 +15,14 @@ winner in counts; a clear margin in position, like spatial.extreme).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from itertools import combinations
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import name_set_nodes
+from veriscene.generators.common import name_query, name_set_nodes
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.spatial import SpatialConfig, clear_winner
+from veriscene.generators.single_image.spatial import SpatialConfig, clear_winner, extreme_member
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import join_words, plural, with_article
 
@@ -32,6 +33,15 @@ def listed_names_nodes(b: ProgramBuilder, names: Sequence[str]) -> int:
     for name in names[1:]:
         node = b.add("union", node, name_set_nodes(b, name))
     return node
+
+
+def _listed_query(names: Sequence[str], op: str, arg: str, final_op: str | None = None) -> list[dict[str, Any]]:
+    """Program: `op` (with argument `arg`) over the objects named any of `names`, then `final_op`."""
+    b = ProgramBuilder()
+    node = b.add(op, listed_names_nodes(b, names), args=[arg])
+    if final_op is not None:
+        b.add(final_op, node)
+    return b.program
 
 
 def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
@@ -69,17 +79,18 @@ class NameFrequency(Generator):
         config: ListConfig = self.config  # type: ignore[assignment]
         for names in name_lists(ctx, config.max_names):
             counts = sorted((len(ctx.index.by_name[n]), n) for n in names)
+            slots: dict[str, str] | None = None
             for which in ("most", "least"):
                 ranked = counts[::-1] if which == "most" else counts
                 if ranked[0][0] == ranked[1][0]:
                     continue  # tie: no answer
-                b = ProgramBuilder()
-                b.add("frequent_name", listed_names_nodes(b, names), args=[which])
-                plurals = [plural(n) for n in names]
-                slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
+                if slots is None:
+                    plurals = [plural(n) for n in names]
+                    slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
                 answer = ranked[0][1]
-                yield Candidate(b.program, slots, group=which, expected=answer,
-                                distractors=[n for n in names if n != answer])
+                yield Candidate(None, slots, group=which, expected=answer,
+                                distractors=[n for n in names if n != answer],
+                                build=partial(_listed_query, names, "frequent_name", which))
 
 
 _EXTREMES = {
@@ -113,17 +124,16 @@ class ExtremeAmongNames(Generator):
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
         for names in name_lists(ctx, config.max_names):
             members = sorted(i for n in names for i in ctx.index.by_name[n])
+            listed: str | None = None  # the wording of the list, made once it is needed
             for which, (ext, ext_adv) in _EXTREMES.items():
                 if not clear_winner(ctx, members, which, config):
                     continue
-                b = ProgramBuilder()
-                b.add("query_name", b.add("extreme", listed_names_nodes(b, names), args=[which]))
-                axis = 0 if which in ("leftmost", "rightmost") else 1
-                keys = [(float(ctx.index.centers[i, axis]), i) for i in members]
-                winner = (min(keys) if which in ("leftmost", "topmost") else max(keys))[1]
-                answer = ctx.scene.names[winner]
-                slots = {"list_and": join_words([plural(n) for n in names]), "ext": ext, "ext_adv": ext_adv}
-                yield Candidate(b.program, slots, expected=answer, distractors=[n for n in names if n != answer])
+                if listed is None:
+                    listed = join_words([plural(n) for n in names])
+                answer = ctx.scene.names[extreme_member(ctx, members, which)]
+                yield Candidate(None, {"list_and": listed, "ext": ext, "ext_adv": ext_adv}, expected=answer,
+                                distractors=[n for n in names if n != answer],
+                                build=partial(_listed_query, names, "extreme", which, "query_name"))
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,5 @@ class AbsentObjectProbe(Generator):
         absent = ctx.vocab.cooccurring_absent(present)[: config.adversarial]
         asks = [(n, True, "present") for n in present] + [(n, False, "adversarial") for n in absent]
         for name, expected, probe in asks:
-            b = ProgramBuilder()
-            b.add("exists", name_set_nodes(b, name))
-            yield Candidate(b.program, {"a_obj": with_article(name)}, expected=expected,
-                            distractors=[not expected], meta={"probe": probe})
+            yield Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
+                            meta={"probe": probe}, build=partial(name_query, name, (), "exists"))

@@ -10,17 +10,19 @@ those sharing the target's name first (the hardest confusions).
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import combinations
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
 from veriscene.generators.base import Candidate, GenContext, Generator
-from veriscene.generators.common import add_unique
+from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.grounding import FORMAT_NOTES
 from veriscene.generators.visual import GenerousReader
-from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.describe import Referent, _attr_nodes, _matching, noun_phrase, refer_by_attributes
+from veriscene.scene.describe import (
+    Referent, _attr_nodes, _matching, _relations_from, noun_phrase, refer_by_attributes,
+)
 from veriscene.scene.model import Scene
 from veriscene.text import relation_phrase
 
@@ -35,8 +37,8 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
             base = _matching(ctx.index, name, subset)
             if len(base) < 2:
                 continue  # not ambiguous without the relation: plain grounding covers it
-            for (s, o), predicates in sorted(ctx.index.predicates_between.items()):
-                if s != i or o in base:
+            for o, predicates in _relations_from(ctx.index, i):
+                if o in base:
                     continue
                 anchor = refer_by_attributes(ctx.index, o)
                 if anchor is None:
@@ -73,19 +75,18 @@ class GroundRelationalExpression(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        reader = GenerousReader(ctx.index)
+        reader = GenerousReader.of(ctx.index)
         boxes = ctx.scene.boxes.tolist()
         for i in range(len(ctx.scene)):
             ref = relational_referent(ctx, reader, i)
             if ref is None:
                 continue
-            b = ProgramBuilder()
-            b.add("query_box", add_unique(b, ref))
             same = set(ctx.index.by_name[ctx.scene.names[i]])
             order = sorted((j for j in range(len(boxes)) if j != i), key=lambda j: (j not in same, j))
             others = [[round(v, 2) for v in boxes[j]] for j in order][: max(self.config.num_choices - 1, 1)]
             slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
-            yield Candidate(b.program, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others)
+            yield Candidate(None, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others,
+                            build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return format_box(value, (scene.width, scene.height), self.config.box_format)

@@ -11,16 +11,18 @@ only when exactly one predicate is annotated and no other predicate could be rea
 
 from __future__ import annotations
 
-from typing import Iterable
+from functools import partial
+from typing import Any, Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind, _referents
+from veriscene.generators.single_image.relations import _kind
 from veriscene.generators.visual import GenerousReader
 from veriscene.program.builder import ProgramBuilder
+from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
 
 
@@ -40,8 +42,8 @@ class RelatedObject(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        refs = _referents(ctx)
-        reader = GenerousReader(ctx.index)
+        refs = referents(ctx.index, allow_relations=False)
+        reader = GenerousReader.of(ctx.index)
         names = ctx.vocab.name_list()
         for (anchor, predicate), subjects in sorted(ctx.index.incoming.items()):
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
@@ -56,15 +58,27 @@ class RelatedObject(Generator):
 
     def _candidate(self, ctx: GenContext, anchor, predicate: str, target: int, group: str,
                    names: list[str]) -> Candidate:
-        b = ProgramBuilder()
         side = "object" if group == "subject" else "subject"  # relate(anchor, p, side) finds the target
-        found = b.add("relate", add_unique(b, anchor), args=[predicate, side])
-        b.add("query_name", b.add("unique", found))
         rel = relation_phrase(predicate)
         answer = ctx.scene.names[target]
         slots = {"rel": rel, "rel_short": rel.removeprefix("is "), "the_anchor": anchor.the}
-        return Candidate(b.program, slots, group=group, expected=answer,
-                         distractors=[n for n in names if n != answer])
+        return Candidate(None, slots, group=group, expected=answer, distractors=[n for n in names if n != answer],
+                         build=partial(_related_name_program, anchor, predicate, side))
+
+
+def _related_name_program(anchor: Referent, predicate: str, side: str) -> list[dict[str, Any]]:
+    """Program: the name of the one object `relate(anchor, predicate, side)` finds."""
+    b = ProgramBuilder()
+    found = b.add("relate", add_unique(b, anchor), args=[predicate, side])
+    b.add("query_name", b.add("unique", found))
+    return b.program
+
+
+def _region_relation_program(box_s: list[float], box_o: list[float]) -> list[dict[str, Any]]:
+    """Program: the relation from the object in region `box_s` to the object in region `box_o`."""
+    b = ProgramBuilder()
+    b.add("query_relation", region_object_nodes(b, box_s), region_object_nodes(b, box_o))
+    return b.program
 
 
 @register("relation.region.v1", family="relation")
@@ -85,7 +99,7 @@ class RegionRelation(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         regions = clear_regions(ctx, self.config.box_format)
-        reader = GenerousReader(ctx.index)
+        reader = GenerousReader.of(ctx.index)
         vocab_predicates = ctx.vocab.predicate_list()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in regions or o not in regions:
@@ -94,9 +108,8 @@ class RegionRelation(Generator):
             readable = reader.readable_predicates(s, o, sorted(set(vocab_predicates) | {predicate}))
             if readable != {predicate}:
                 continue  # another relation could be read into the image: ambiguous
-            b = ProgramBuilder()
-            b.add("query_relation", region_object_nodes(b, regions[s][1]), region_object_nodes(b, regions[o][1]))
             distractors = [p for p in vocab_predicates if p not in readable and _kind(p) == _kind(predicate)]
-            yield Candidate(b.program, {"r1": regions[s][0], "r2": regions[o][0]}, group=_kind(predicate),
+            yield Candidate(None, {"r1": regions[s][0], "r2": regions[o][0]}, group=_kind(predicate),
                             expected=predicate, distractors=distractors,
-                            meta=coord_meta(ctx.scene, self.config.box_format))
+                            meta=coord_meta(ctx.scene, self.config.box_format),
+                            build=partial(_region_relation_program, regions[s][1], regions[o][1]))

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
-from veriscene.scene.describe import Referent, refer
+from veriscene.scene.describe import referents
 from veriscene.text import relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
-def _referents(ctx: GenContext) -> dict[int, Referent]:
-    found = {}
-    for i in range(len(ctx.scene)):
-        ref = refer(ctx.index, i, allow_relations=False)
-        if ref is not None:
-            found[i] = ref
-    return found
-
-
+@lru_cache(maxsize=4096)
 def _kind(predicate: str) -> str:
     """Template group of a predicate: 'is'-phrased or a plain verb ("has", "wears")."""
     return "is" if relation_phrase(predicate).startswith("is ") else "verb"
@@ -42,7 +34,7 @@ class RelationExists(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        refs = _referents(ctx)
+        refs = referents(ctx.index, allow_relations=False)
         vocab_predicates = ctx.vocab.predicate_list()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if s not in refs or o not in refs:
@@ -79,7 +71,7 @@ class QueryRelation(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        refs = _referents(ctx)
+        refs = referents(ctx.index, allow_relations=False)
         vocab_predicates = ctx.vocab.predicate_list()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs:

@@ -12,13 +12,13 @@ exactly the point the question shows. Two points on the same object are at least
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Iterable
 
-import numpy as np
-
 from veriscene.answers.coords import format_point
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
@@ -35,36 +35,47 @@ class SegmentationConfig(GeneratorConfig):
 
 
 class _PointPair(Generator):
-    """Shared construction: point A and P on object i, Q on another object j; both orders."""
+    """Shared construction: point A and P on object i, Q on another object j; both orders.
+
+    Points are drawn only for the candidates picked (`Deferred`): one per target object i and
+    order, grouped by i for balancing (the answer is a point still to be drawn)."""
 
     side: ClassVar[str] = "same"  # "same": the answer is P; "different": the answer is Q
     answer_type = "point"
     requires = ("masks",)
     Config = SegmentationConfig
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
-        meta = coord_meta(ctx.scene, config.box_format)
-        n = len(ctx.scene)
-        for i in range(n):
-            x0, y0, x1, y1 = (float(v) for v in ctx.scene.boxes[i])
-            pair = sampler.sample(ctx.rng, i, 2, min_distance=config.min_distance_frac * float(np.hypot(x1 - x0, y1 - y0)))
-            if pair is None:
-                continue
-            (ta, xa), (tp, xp) = pair
-            for j in sample_up_to(ctx.rng, [j for j in range(n) if j != i], config.max_others):
-                found = sampler.sample(ctx.rng, j)
-                if found is None:
-                    continue
-                tq, xq = found[0]
-                answer, other = (xp, xq) if self.side == "same" else (xq, xp)
-                for (t1, x1_), (t2, x2_) in (((tp, xp), (tq, xq)), ((tq, xq), (tp, xp))):
-                    b = ProgramBuilder()
-                    anchor = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=xa))
-                    b.add("point_on", anchor, b.add("point", args=x1_), b.add("point", args=x2_), args=[self.side])
-                    yield Candidate(b.program, {"pa": ta, "p1": t1, "p2": t2}, expected=answer,
-                                    distractors=[other], meta=dict(meta))
+        for i in range(len(ctx.scene)):
+            for p_first in (True, False):
+                yield Deferred(["points on", i], partial(self._make, ctx, sampler, i, p_first))
+
+    def _make(self, ctx: GenContext, sampler: PointSampler, i: int, p_first: bool) -> Candidate | None:
+        """A on i and P on i, apart; Q on one of up to `max_others` other objects tried; P listed
+        first or second. None when i or every object tried has too little interior."""
+        config: SegmentationConfig = self.config  # type: ignore[assignment]
+        x0, y0, x1, y1 = ctx.scene.boxes[i].tolist()
+        pair = sampler.sample(ctx.rng, i, 2, min_distance=config.min_distance_frac * math.hypot(x1 - x0, y1 - y0))
+        if pair is None:
+            return None
+        (ta, xa), (tp, xp) = pair
+        others = [j for j in range(len(ctx.scene)) if j != i]
+        for j in sample_up_to(ctx.rng, others, config.max_others):
+            found = sampler.sample(ctx.rng, j)
+            if found is not None:
+                break
+        else:
+            return None
+        tq, xq = found[0]
+        answer, other = (xp, xq) if self.side == "same" else (xq, xp)
+        (t1, x1_), (t2, x2_) = ((tp, xp), (tq, xq)) if p_first else ((tq, xq), (tp, xp))
+        b = ProgramBuilder()
+        anchor = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=xa))
+        b.add("point_on", anchor, b.add("point", args=x1_), b.add("point", args=x2_), args=[self.side])
+        return Candidate(b.program, {"pa": ta, "p1": t1, "p2": t2}, expected=answer, distractors=[other],
+                         meta=coord_meta(ctx.scene, config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return format_point(value, (scene.width, scene.height), self.config.box_format)
@@ -111,30 +122,36 @@ class PointObject(Generator):
                       "The point {p} lies on an object. What {kind} is it?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+        # Grouped by the answer (known up front); the point is drawn only if picked.
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
-        meta = coord_meta(ctx.scene, config.box_format)
-        names = ctx.vocab.name_list()
         for i in range(len(ctx.scene)):
-            found = sampler.sample(ctx.rng, i)
-            if found is None:
-                continue
-            text, p = found[0]
-            b = ProgramBuilder()
-            obj = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=p))
+            yield Deferred(ctx.scene.names[i], partial(self._make, ctx, sampler, i, None))
+            own = ctx.scene.attributes[i]
+            kinds = [attribute_type(a) for a in own]
+            for attr, kind in zip(own, kinds):
+                if kind != UNTYPED and kinds.count(kind) == 1:
+                    yield Deferred(attr, partial(self._make, ctx, sampler, i, kind))
+
+    def _make(self, ctx: GenContext, sampler: PointSampler, i: int, kind: str | None) -> Candidate | None:
+        """What is at (the <kind> of the object at) a point drawn on object i; None when i has
+        too little interior."""
+        config: SegmentationConfig = self.config  # type: ignore[assignment]
+        found = sampler.sample(ctx.rng, i)
+        if found is None:
+            return None
+        text, p = found[0]
+        b = ProgramBuilder()
+        obj = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=p))
+        meta = coord_meta(ctx.scene, config.box_format)
+        if kind is None:
             b.add("query_name", obj)
             name = ctx.scene.names[i]
-            yield Candidate(b.program, {"p": text}, group="name", expected=name,
-                            distractors=[n for n in names if n != name], meta=dict(meta))
-            own = ctx.scene.attributes[i]
-            for attr in own:
-                kind = attribute_type(attr)
-                if kind == UNTYPED or sum(attribute_type(a) == kind for a in own) != 1:
-                    continue
-                b = ProgramBuilder()
-                obj = b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=p))
-                b.add("query_attribute", obj, args=[kind])
-                wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
-                yield Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
-                                distractors=wrong, meta=dict(meta))
+            return Candidate(b.program, {"p": text}, group="name", expected=name,
+                             distractors=[n for n in ctx.vocab.name_list() if n != name], meta=meta)
+        b.add("query_attribute", obj, args=[kind])
+        attr = next(a for a in ctx.scene.attributes[i] if attribute_type(a) == kind)
+        wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
+        return Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
+                         distractors=wrong, meta=meta)

@@ -8,9 +8,8 @@ factor of at least `area_ratio`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
-
-import numpy as np
+from functools import partial
+from typing import Any, Iterable, Sequence
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_set_nodes
@@ -39,16 +38,41 @@ def clear_winner(ctx: GenContext, members: Sequence[int], which: str, config: Sp
     """Whether the extreme among `members` is unambiguous to the eye."""
     if len(members) < 2:
         return False
-    idx = np.array(members)
     if which in ("largest", "smallest"):
-        keys = np.sort(ctx.index.areas[idx])
+        areas = ctx.index.area_list
+        keys = sorted(areas[i] for i in members)
         low, high = (keys[0], keys[1]) if which == "smallest" else (keys[-2], keys[-1])
-        return bool(low > 0 and high / low >= config.area_ratio)
+        return low > 0 and high / low >= config.area_ratio
     axis = 0 if which in ("leftmost", "rightmost") else 1
     size = ctx.scene.width if axis == 0 else ctx.scene.height
-    keys = np.sort(ctx.index.centers[idx, axis])
+    centers = ctx.index.center_list
+    keys = sorted(centers[i][axis] for i in members)
     gap = keys[1] - keys[0] if which in ("leftmost", "topmost") else keys[-1] - keys[-2]
-    return bool(gap >= config.position_margin * size)
+    return gap >= config.position_margin * size
+
+
+def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
+    """The member the `extreme` op picks ("leftmost", ..., "largest", "smallest"); ties are
+    ruled out by `clear_winner`."""
+    if which in ("largest", "smallest"):
+        keys = ctx.index.area_list
+    else:
+        axis = 0 if which in ("leftmost", "rightmost") else 1
+        keys = [c[axis] for c in ctx.index.center_list]
+    pick = max if which in ("rightmost", "bottommost", "largest") else min
+    return pick(members, key=keys.__getitem__)
+
+
+def _extreme_name_program(which: str) -> list[dict[str, Any]]:
+    b = ProgramBuilder()
+    b.add("query_name", b.add("extreme", b.add("scene", args=[0]), args=[which]))
+    return b.program
+
+
+def _extreme_attribute_program(name: str, which: str, kind: str) -> list[dict[str, Any]]:
+    b = ProgramBuilder()
+    b.add("query_attribute", b.add("extreme", name_set_nodes(b, name), args=[which]), args=[kind])
+    return b.program
 
 
 @register("spatial.extreme.v1", family="spatial")
@@ -70,18 +94,20 @@ class SpatialExtreme(Generator):
         everyone = list(range(len(ctx.scene)))
         for which, (ext, ext_adv) in _PHRASES.items():
             if clear_winner(ctx, everyone, which, config):
-                b = ProgramBuilder()
-                b.add("query_name", b.add("extreme", b.add("scene", args=[0]), args=[which]))
-                yield Candidate(b.program, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=names)
+                yield Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=names,
+                                expected=ctx.scene.names[extreme_member(ctx, everyone, which)],
+                                build=partial(_extreme_name_program, which))
             for name, members in sorted(ctx.index.by_name.items()):
                 if not clear_winner(ctx, members, which, config):
                     continue
+                winner = ctx.scene.attributes[extreme_member(ctx, members, which)]
                 kinds = sorted({attribute_type(a) for i in members for a in ctx.scene.attributes[i]} - {UNTYPED})
                 for kind in kinds:
                     if kind == "size" and which in ("largest", "smallest"):
                         continue  # "What size is the largest circle?" gives itself away
-                    b = ProgramBuilder()
-                    winner = b.add("extreme", name_set_nodes(b, name), args=[which])
-                    b.add("query_attribute", winner, args=[kind])
+                    values = [a for a in winner if attribute_type(a) == kind]
+                    if len(values) != 1:
+                        continue  # the winner has no single <kind>: no answer
                     slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
-                    yield Candidate(b.program, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind))
+                    yield Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
+                                    expected=values[0], build=partial(_extreme_attribute_program, name, which, kind))
