@@ -19,15 +19,17 @@ EXAMPLE_SCENES = 8  # demo scenes tried, in order, until a generator produces a 
 def example_questions() -> dict[str, str]:
     """Generator name -> its first question on the example scenes ("" if it produced none)."""
     from veriscene.demo.world import iter_scene_graphs
+    from veriscene.engine.pool import ScenePool
     from veriscene.generators.runner import SceneRunner
     from veriscene.generators.vocabulary import Vocabulary
 
     scenes = list(iter_scene_graphs(EXAMPLE_SCENES, seed=0))
     vocab = Vocabulary.from_scenes(scenes)
+    pool = ScenePool.from_scenes(scenes)  # partners for the multi-image generators
     found: dict[str, str] = {}
     for cls in select_generators():
         modes = ("qa",) if "qa" in cls.modes else cls.modes[:1]
-        runner = SceneRunner([cls()], vocab, seed=0, modes=modes)
+        runner = SceneRunner([cls()], vocab, seed=0, modes=modes, pool=pool)
         for scene in scenes:
             samples = runner.run(scene)
             if samples:

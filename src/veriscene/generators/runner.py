@@ -164,6 +164,11 @@ class _CandidatePool:
         return picked
 
 
+def _image_number(option: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in option if ch.isdigit())
+    return (int(digits) if digits else 0, option)
+
+
 class SceneRunner:
     """Runs a fixed list of generators; keeps counters of what was skipped or rejected."""
 
@@ -294,4 +299,9 @@ class SceneRunner:
             return None
         position = int(ctx.rng.integers(len(chosen) + 1))  # correct option position: uniform
         chosen.insert(position, correct)
+        if gen.answer_type == "image_index":
+            # "A. Image 1, B. Image 2, ...": read in image order; groups are shuffled, so the
+            # correct position stays uniform for a given group size.
+            chosen.sort(key=_image_number)
+            position = chosen.index(correct)
         return chosen, OPTION_LETTERS[position]
