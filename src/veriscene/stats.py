@@ -27,6 +27,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.engine.runfiles import sample_lines
+
 CATEGORICAL = ("bool", "int", "str", "str_set")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 TOP_ANSWERS = 5
@@ -149,27 +151,16 @@ class StatsReport:
         }
 
 
-def samples_path(run: str | os.PathLike[str]) -> Path:
-    path = Path(run)
-    found = path / "samples.jsonl" if path.is_dir() else path
-    if not found.exists():
-        raise FileNotFoundError(f"no samples file at {found}")
-    return found
-
-
 def stats(run: str | os.PathLike[str]) -> StatsReport:
     """Statistics of a run folder (or a samples.jsonl file), streaming over its samples.
     Unreadable lines are counted in `unreadable`, never fatal."""
     report = StatsReport()
-    with open(samples_path(run), "rb") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-                report.add(record)
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-                report.unreadable += 1
+    for _, line in sample_lines(run):
+        try:
+            record = orjson.loads(line)
+            report.add(record)
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            report.unreadable += 1
     return report
 
 

@@ -23,7 +23,7 @@ from veriscene.generators.registry import get_generator
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
-from veriscene.engine.generate import iter_sample_lines
+from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
@@ -152,14 +152,6 @@ class SceneLookup:
         self._fh.close()
 
 
-def _sample_lines(path: Path) -> Iterator[bytes]:
-    if path.is_dir():
-        yield from iter_sample_lines(path)
-    else:
-        with open(path, "rb") as fh:
-            yield from fh
-
-
 def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
     letter = sample.meta.get("answer_letter")
     if not isinstance(letter, str) or letter not in OPTION_LETTERS[: len(sample.choices or [])]:
@@ -221,9 +213,7 @@ def verify(
     lookup = SceneLookup(scenes_path)
     report = VerifyReport()
     try:
-        for line_no, line in enumerate(_sample_lines(samples_path), start=1):
-            if not line.strip():
-                continue
+        for line_no, line in sample_lines(samples_path):
             report.samples += 1
             _verify_one(line_no, line, lookup, report)
             if progress is not None:

@@ -58,12 +58,18 @@ def test_hash_seed_does_not_matter(scenes_file, reference, tmp_path_factory) -> 
 
 
 def test_zstd_shards_round_trip(scenes_file, reference, tmp_path) -> None:
-    from veriscene.engine.generate import iter_sample_lines
+    from veriscene.engine.runfiles import iter_sample_lines
 
     generate(scenes_file, tmp_path, seed=1, shard_size=4, shard_format="zstd")
     assert not (tmp_path / "samples.jsonl").exists()
     assert b"".join(iter_sample_lines(tmp_path)) == reference
     assert verify(tmp_path).ok
+    # every consumer reads a zstd run like a samples.jsonl run
+    from veriscene.io.export import export
+    from veriscene.stats import stats
+
+    assert stats(tmp_path).samples == reference.count(b"\n")
+    assert export(tmp_path, tmp_path / "export" / "llava.json", to="llava").samples_written == reference.count(b"\n")
 
 
 def test_existing_run_needs_resume_or_overwrite(scenes_file, tmp_path) -> None:

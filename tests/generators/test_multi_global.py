@@ -12,7 +12,7 @@ import pytest
 
 import veriscene
 from veriscene.demo.world import iter_scene_graphs
-from veriscene.engine.generate import iter_sample_lines
+from veriscene.engine.runfiles import iter_sample_lines
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import PoolEntry
 from veriscene.generators import SceneRunner, Vocabulary, select_generators

@@ -35,7 +35,7 @@ from veriscene.engine.manifest import (
 )
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
-    SHARD_FORMATS, RunSpec, ShardTask, decode, finished_sidecar, shard_name, shard_path, write_shard,
+    SHARD_FORMATS, RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
@@ -278,18 +278,3 @@ def generate(
     summary.seconds = time.perf_counter() - start
     summary.peak_memory_mb = peak_memory_mb()
     return summary
-
-
-def iter_sample_lines(run_dir: str | os.PathLike[str]) -> Iterator[bytes]:
-    """Every sample line of a run folder, in order, whatever the shard format."""
-    run_dir = Path(run_dir)
-    samples = run_dir / "samples.jsonl"
-    if samples.exists():
-        with open(samples, "rb") as fh:
-            yield from (line for line in fh if line.strip())
-        return
-    manifest = read_manifest(run_dir) or {}
-    fmt = manifest.get("config", {}).get("shard_format", "jsonl")
-    for shard in manifest.get("shards", []):
-        data = decode(shard_path(run_dir / "shards", shard["index"], fmt).read_bytes(), fmt)
-        yield from (line + b"\n" for line in data.splitlines() if line.strip())

@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.engine.runfiles import sample_lines, samples_root
+
 from veriscene.sample import ANSWER_TYPES
 
 REQUIRED_FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type")
@@ -42,8 +44,8 @@ class SampleSet:
 
     @property
     def image_root(self) -> Path:
-        """Image paths in samples are relative to the samples file's folder."""
-        return self.path.parent
+        """Image paths in samples are relative to the run folder (or the samples file's folder)."""
+        return samples_root(self.path)
 
 
 def _problem(record: Any) -> str | None:
@@ -70,31 +72,26 @@ def _problem(record: Any) -> str | None:
 def load_samples(path: str | os.PathLike[str]) -> SampleSet:
     """Valid records and rejected lines of a samples JSONL file (or a run folder holding one)."""
     path = Path(path)
-    if path.is_dir():
-        path = path / "samples.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"samples file {path} does not exist")
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     seen: dict[str, int] = {}
-    with open(path, "rb") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                rejected.append(Rejected(line_no, None, f"not valid JSON ({exc})"))
-                continue
-            problem = _problem(record)
-            sid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-            if problem is None and sid in seen:
-                problem = f"duplicate sample id (first on line {seen[sid]})"
-            if problem is not None:
-                rejected.append(Rejected(line_no, sid, problem))
-                continue
-            seen[record["id"]] = line_no
-            records.append(record)
+    for line_no, line in sample_lines(path):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            rejected.append(Rejected(line_no, None, f"not valid JSON ({exc})"))
+            continue
+        problem = _problem(record)
+        sid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+        if problem is None and sid in seen:
+            problem = f"duplicate sample id (first on line {seen[sid]})"
+        if problem is not None:
+            rejected.append(Rejected(line_no, sid, problem))
+            continue
+        seen[record["id"]] = line_no
+        records.append(record)
     return SampleSet(path=path, records=records, rejected=rejected)
 
 

@@ -23,40 +23,23 @@ from typing import Any
 
 import orjson
 
+from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.io.writers import write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary
 
-SAMPLES_FILE = "samples.jsonl"
-
-
-def samples_path(run_dir: str | Path) -> Path:
-    """run_dir/samples.jsonl, or run_dir itself when it is a .jsonl file."""
-    run_dir = Path(run_dir)
-    path = run_dir if run_dir.is_file() else run_dir / SAMPLES_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path}: no samples file; expected a generation run folder holding {SAMPLES_FILE}"
-        )
-    return path
-
-
 def read_samples(path: Path, errors: list[str]) -> Iterator[dict[str, Any]]:
-    """Stream sample records from a JSONL file; bad lines go to `errors` ("file:line: reason")."""
-    with open(path, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                errors.append(f"{path}:{number}: not valid JSON ({exc})")
-                continue
-            if not isinstance(record, dict):
-                errors.append(
-                    f"{path}:{number}: expected a JSON object, got {type(record).__name__}"
-                )
-                continue
-            yield record
+    """Stream sample records of a run folder or samples file; bad lines go to `errors`
+    ("file:line: reason")."""
+    for number, line in sample_lines(path):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            errors.append(f"{path}:{number}: not valid JSON ({exc})")
+            continue
+        if not isinstance(record, dict):
+            errors.append(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+            continue
+        yield record
 
 
 def export(
@@ -68,18 +51,21 @@ def export(
     embed_images: bool = False,
     **options: Any,
 ) -> ExportSummary:
-    """Export `run_dir/samples.jsonl` to `out` in format `to` (see veriscene.io.writers.WRITERS).
+    """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
+    `out` in format `to` (see veriscene.io.writers.WRITERS).
 
     `options` go to the writer (e.g. absolute_paths, mc_style, dataset_name, split, file_format).
     """
-    source = samples_path(run_dir)
+    source = Path(run_dir)
+    if not source.exists():
+        raise FileNotFoundError(f"{source}: no such run folder or samples file")
     bad_lines: list[str] = []
     summary = write(
         read_samples(source, bad_lines),
         out,
         to,
         image_root=image_root,
-        sample_root=source.parent,
+        sample_root=samples_root(source),
         embed_images=embed_images,
         **options,
     )

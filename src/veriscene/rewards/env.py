@@ -38,6 +38,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import orjson
+
+from veriscene.engine.runfiles import sample_lines, samples_root
 from gymnasium import spaces
 
 from veriscene.answers import parse_box_format, score_sample, to_pixels
@@ -53,13 +55,8 @@ _BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}
 def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
     """Samples of a run folder (samples.jsonl) or a samples file, and the folder image paths are
     relative to."""
-    path = Path(path)
-    file = path / "samples.jsonl" if path.is_dir() else path
-    if not file.is_file():
-        raise FileNotFoundError(f"no samples file at {file}")
-    with open(file, "rb") as fh:
-        samples = [orjson.loads(line) for line in fh if line.strip()]
-    return samples, file.parent
+    samples = [orjson.loads(line) for _, line in sample_lines(path)]
+    return samples, samples_root(path)
 
 
 class VQAEnv(gym.Env):
