@@ -85,7 +85,7 @@ def generate(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (or Ray CPUs)."),
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: start a local Ray)."),
-    shard_size: int = typer.Option(1000, "--shard-size", min=1, help="Scenes per shard."),
+    shard_size: int = typer.Option(200, "--shard-size", min=1, help="Scenes per shard (memory holds ~2 x workers shards of samples)."),
     shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl) or zstd (kept as shards)."),
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),

@@ -146,7 +146,7 @@ def generate(
     workers: int = 1,
     backend: str = "local",
     address: str | None = None,
-    shard_size: int = 1000,
+    shard_size: int = 200,
     shard_format: str = "jsonl",
     pool_size: int = DEFAULT_POOL_SIZE,
     resume: bool = False,

@@ -110,7 +110,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     runner.stats.clear()
     summary = RunSummary()
     rejects: list[dict[str, Any]] = []
-    chunks: list[bytes] = []
+    data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
     for line_no, line in task.lines:
         if line_no in task.skip:
             rejects.append({"file": spec.scenes_file, "record": line_no, "field": "image_id",
@@ -127,16 +127,16 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
                                 "reason": exc.reason, "level": "scene"})
             else:
                 for sample in runner.run(scene, image_path=worker.image_path(scene)):
-                    chunks.append(orjson.dumps(sample.to_dict()))
+                    data += orjson.dumps(sample.to_dict())
+                    data += b"\n"
                     summary.add(sample)
                 summary.scenes += 1
         if progress is not None:
             progress(1)
     summary.generator_stats.update(runner.stats)
-    data = b"\n".join(chunks) + b"\n" if chunks else b""
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
-    return ShardOutput(task.index, data, rejects, summary.counts(), first, last)
+    return ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last)
 
 
 # ---- files a shard leaves ------------------------------------------------------------------
