@@ -4,7 +4,6 @@ import numpy as np
 
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.generators import SceneRunner, Vocabulary, derive_seed, select_generators
-from veriscene.generators.runner import balanced_pick
 from veriscene.sample import SAMPLE_FIELDS
 
 
@@ -21,11 +20,28 @@ def test_derive_seed_is_stable() -> None:
     assert 0 <= derive_seed("x") < 2**63
 
 
-def test_balanced_pick_draws_answer_groups_uniformly() -> None:
-    rng = np.random.default_rng(0)
-    answers = [True] * 9 + [False]
-    picks = Counter(answers[i] for _ in range(2000) for i in balanced_pick(list(range(10)), answers, 1, rng))
-    assert abs(picks[True] / 2000 - 0.5) < 0.05
+def test_answer_groups_are_drawn_uniformly(street) -> None:
+    """Nine candidates answer yes and one answers no: picks are still half yes, half no."""
+    from veriscene.generators import Candidate, Generator
+
+    class Lopsided(Generator):
+        answer_type = "bool"
+        templates = {"default": ("Is there a {n}?", "Can you see a {n}?")}
+
+        def propose(self, ctx):
+            for name in ["circle"] * 9 + ["giraffe"]:
+                program = [{"op": "scene", "inputs": [], "args": [0]},
+                           {"op": "filter_name", "inputs": [0], "args": [name]},
+                           {"op": "exists", "inputs": [1], "args": []}]
+                yield Candidate(program, {"n": name}, expected=name == "circle", distractors=[name != "circle"])
+
+    Lopsided.name, Lopsided.family = "test.lopsided.v1", "test"
+    runner = SceneRunner([Lopsided()], Vocabulary(), modes=("qa",))
+    answers = Counter()
+    for seed in range(1000):
+        runner.seed = seed
+        answers.update(s.answer for s in runner.run(street))
+    assert abs(answers[True] / 1000 - 0.5) < 0.05
 
 
 def test_records_complete_and_answers_balanced() -> None:

@@ -64,20 +64,6 @@ def _key(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def balanced_pick(candidates: list[Candidate], answers: list[Any], k: int, rng: np.random.Generator) -> list[int]:
-    """Indices of up to k candidates, drawing answer groups uniformly without replacement."""
-    groups: dict[bytes, list[int]] = {}
-    for i, answer in enumerate(answers):
-        groups.setdefault(_key(answer), []).append(i)
-    keys = sorted(groups)
-    picked: list[int] = []
-    while len(picked) < k and keys:
-        key = keys.pop(int(rng.integers(len(keys))))
-        members = groups[key]
-        picked.append(members[int(rng.integers(len(members)))])
-    return picked
-
-
 _PENDING = object()  # answer not computed yet (or the program failed)
 
 
