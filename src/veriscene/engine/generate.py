@@ -231,6 +231,7 @@ def generate(
         generators=tuple((g.name, asdict(g.config)) for g in instances),
         vocabulary=scan.vocab.to_dict(), pool=tuple(scan.pool), scenes_file=str(scenes_path),
         scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
+        shards_dir=None if backend == "ray" else str((out_dir / "shards").resolve()), shard_format=shard_format,
     )
     n_shards = (scan.scenes + shard_size - 1) // shard_size
     shards_dir = out_dir / "shards"
@@ -249,7 +250,7 @@ def generate(
     outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
                         workers=workers, address=address, progress=progress)
     for output in outputs:
-        sidecars[output.index] = write_shard(shards_dir, output, shard_format)
+        sidecars[output.index] = output.sidecar or write_shard(shards_dir, output, shard_format)
         if strict and output.rejects:
             first = min(output.rejects, key=lambda r: r["record"])
             raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])

@@ -44,6 +44,10 @@ class RunSpec:
     scenes_dir: str  # image paths in scenes are relative to this
     out_dir: str  # image paths in samples are relative to this
     mixture: Mixture | None = None
+    # Where workers write finished shards themselves (local backends: one file system). None:
+    # the shard's bytes go back to the driver, which writes them (Ray, no shared file system).
+    shards_dir: str | None = None
+    shard_format: str = "jsonl"
 
 
 @dataclass
@@ -56,11 +60,12 @@ class ShardTask:
 @dataclass
 class ShardOutput:
     index: int
-    data: bytes  # samples as JSONL
+    data: bytes  # samples as JSONL (empty once written by the worker)
     rejects: list[dict[str, Any]]
     counts: dict[str, Any]  # RunSummary.counts()
     first_line: int
     last_line: int
+    sidecar: dict[str, Any] | None = None  # set when the worker wrote the shard's files itself
 
 
 class _Worker:
@@ -136,7 +141,13 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
-    return ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last)
+    output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last)
+    if spec.shards_dir is not None:
+        # Written here, so the driver never holds a shard's samples (large buffers passed between
+        # processes fragment the driver's heap and its memory would grow with the run).
+        output.sidecar = write_shard(Path(spec.shards_dir), output, spec.shard_format)
+        output.data = b""
+    return output
 
 
 # ---- files a shard leaves ------------------------------------------------------------------
