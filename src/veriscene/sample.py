@@ -21,7 +21,7 @@ Field names are final (ARCHITECTURE.md); extras go in `meta`. A record is plain 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -70,7 +70,8 @@ class Sample:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as a plain dict (shallow: nested lists and dicts are shared, not copied)."""
+        return {name: getattr(self, name) for name in SAMPLE_FIELDS}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Sample":

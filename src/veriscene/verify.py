@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from array import array
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import orjson

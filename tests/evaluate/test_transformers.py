@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 
 import torch
-import transformers
 
 from tests.evaluate.conftest import samples
 from veriscene.evaluate import evaluate, load_model

@@ -1,6 +1,5 @@
 from collections import Counter
 
-import numpy as np
 
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.generators import SceneRunner, Vocabulary, derive_seed, select_generators

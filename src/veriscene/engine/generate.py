@@ -27,7 +27,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-import orjson
 
 from veriscene.engine.backends import run_tasks
 from veriscene.engine.manifest import (

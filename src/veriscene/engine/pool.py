@@ -4,7 +4,7 @@ Multi-image generators draw partner images for an anchor scene from here. The po
 `pool_size` scenes (a bottom-k hash sample, see `scan.py`), with inverted indexes from object name,
 attribute and predicate to pool positions, so drawing a group costs the same whether the data set
 has a thousand or a million images. Scenes are parsed from their stored JSONL line on first use and
-kept in a small cache.
+kept in a bounded cache.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ import orjson
 
 from veriscene.engine.scan import PoolEntry
 from veriscene.errors import SceneValidationError
+from veriscene.program.context import SceneIndex
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
-_CACHE_SIZE = 256
+# Parsed scenes kept per worker. The default pool (4,096 scenes) fits whole: about 45 MiB of demo
+# scenes, the same at any data-set size; larger pools fall back to least-recently-used eviction.
+_CACHE_SIZE = 4096
 
 
 def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[str]]) -> dict[str, np.ndarray]:
@@ -38,6 +41,7 @@ class ScenePool:
         self.by_attribute = _postings(self.entries, lambda e: e.attributes)
         self.by_predicate = _postings(self.entries, lambda e: e.predicates)
         self._cache: OrderedDict[int, Scene | None] = OrderedDict()
+        self._indexes: dict[str, SceneIndex] = {}  # image id -> lookup tables of a cached scene
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
@@ -64,9 +68,19 @@ class ScenePool:
         except (SceneValidationError, orjson.JSONDecodeError):
             scene = None
         self._cache[i] = scene
+        if scene is not None:
+            self._indexes[scene.image_id] = SceneIndex(scene)
         if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+            _, evicted = self._cache.popitem(last=False)
+            if evicted is not None:
+                self._indexes.pop(evicted.image_id, None)
         return scene
+
+    def index(self, scene: Scene) -> SceneIndex:
+        """Lookup tables of a scene: shared while a pooled scene stays cached (programs and
+        generators then build them once), new for any other scene."""
+        found = self._indexes.get(scene.image_id)
+        return found if found is not None and found.scene is scene else SceneIndex(scene)
 
     def draw(
         self,

@@ -83,12 +83,21 @@ class _Worker:
             pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path, mixture=spec.mixture,
         )
         self.spec = spec
+        self._paths: dict[str, str] = {}
 
     def image_path(self, scene: Scene) -> str | None:
         """Image path as written in samples: relative to the output folder when possible."""
         if scene.image is None:
             return None
-        image = Path(scene.image)
+        cached = self._paths.get(scene.image)
+        if cached is None:
+            if len(self._paths) >= 8192:  # bounded: partner images repeat, anchors do not
+                self._paths.clear()
+            cached = self._paths[scene.image] = self._relative(scene.image)
+        return cached
+
+    def _relative(self, path: str) -> str:
+        image = Path(path)
         if not image.is_absolute():
             image = self.scenes_dir / image
         try:

@@ -91,6 +91,14 @@ class GroupContext(GenContext):
 
     pool: "ScenePool"
 
+    def index_of(self, scene: Scene) -> SceneIndex:
+        """Lookup tables of the anchor or a pooled partner, built once and shared."""
+        return self.index if scene is self.scene else self.pool.index(scene)
+
+    def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
+        """An execution context over a group that reuses the scenes' lookup tables."""
+        return ExecutionContext(scenes, [self.index_of(s) for s in scenes])
+
 
 def capabilities(scene: Scene) -> dict[str, bool]:
     """Which generator requirements a scene meets."""

@@ -103,7 +103,12 @@ class _CandidatePool:
     def _run(self, cand: Candidate) -> Any:
         """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
         try:
-            exec_ctx = self.ctx.exec_ctx if cand.scenes is None else ExecutionContext(cand.scenes)
+            if cand.scenes is None:
+                exec_ctx = self.ctx.exec_ctx
+            elif isinstance(self.ctx, GroupContext):
+                exec_ctx = self.ctx.group_context(cand.scenes)
+            else:
+                exec_ctx = ExecutionContext(cand.scenes)
             answer = execute(cand.get_program(), exec_ctx, check=False)
         except ExecutionFailure:
             self.runner.stats[f"rejected_program:{self.gen.name}"] += 1

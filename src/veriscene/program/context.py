@@ -120,11 +120,19 @@ class SceneIndex:
 class ExecutionContext:
     """The scenes a program runs on (index 0 for single-image programs)."""
 
-    def __init__(self, scenes: Scene | Sequence[Scene]) -> None:
+    def __init__(self, scenes: Scene | Sequence[Scene], indexes: Sequence[SceneIndex | None] | None = None) -> None:
+        """`indexes`: lookup tables already built for these scenes (one per scene, None where
+        there is none yet), so contexts over the same scenes share them."""
         self.scenes: tuple[Scene, ...] = (scenes,) if isinstance(scenes, Scene) else tuple(scenes)
         if not self.scenes:
             raise ValueError("a program needs at least one scene")
-        self._indexes: list[SceneIndex | None] = [None] * len(self.scenes)
+        if indexes is None:
+            self._indexes: list[SceneIndex | None] = [None] * len(self.scenes)
+        else:
+            if len(indexes) != len(self.scenes) or any(
+                    x is not None and x.scene is not s for x, s in zip(indexes, self.scenes)):
+                raise ValueError("indexes must be one per scene, each built on that scene")
+            self._indexes = list(indexes)
 
     def index(self, image: int) -> SceneIndex:
         found = self._indexes[image]

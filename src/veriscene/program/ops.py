@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from veriscene.errors import ExecutionFailure
 from veriscene.program.context import ExecutionContext
 from veriscene.program.registry import op
 from veriscene.program.types import (

@@ -30,7 +30,6 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
-from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
 from veriscene.text import number_word, plural, with_article
@@ -54,7 +53,7 @@ class _Total(GroupGenerator):
         if others is None:
             return None
         scenes: tuple[Scene, ...] = shuffled(ctx, [ctx.scene, *others])
-        total = sum(count_in(SceneIndex(s), name, attributes) for s in scenes)
+        total = sum(count_in(ctx.index_of(s), name, attributes) for s in scenes)
         return Candidate(
             None, {"objs": plural(noun_phrase(name, attributes)), "n": number_word(n)}, expected=total,
             distractors=int_distractors(total), scenes=scenes,

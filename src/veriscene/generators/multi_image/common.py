@@ -94,7 +94,7 @@ class GroupGenerator(MultiImageGenerator):
         if k <= 0:
             return []
         got = self.partners_upto(ctx, k + SPARE, accept=accept, among=among, exclude=exclude)
-        passing = [s for s in got if check(SceneIndex(s))]
+        passing = [s for s in got if check(ctx.index_of(s))]
         return passing[:k] if len(passing) >= k else None
 
     def partners_upto(self, ctx: GroupContext, k: int, *, accept: Accept | None = None,
@@ -119,7 +119,7 @@ class GroupGenerator(MultiImageGenerator):
         found: list[Scene] = []
         if hard is not None:
             found = [s for s in self.partners_upto(ctx, k + SPARE // 2, accept=hard_accept, among=hard,
-                                                   exclude=exclude) if check(SceneIndex(s))][:k]
+                                                   exclude=exclude) if check(ctx.index_of(s))][:k]
         rest = self.partners(ctx, k - len(found), accept=easy_accept, exclude=(*exclude, *(s.image_id for s in found)))
         return None if rest is None else found + rest
 

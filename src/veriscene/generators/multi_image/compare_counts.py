@@ -28,7 +28,6 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
-from veriscene.program.context import SceneIndex
 from veriscene.text import plural
 
 
@@ -48,7 +47,7 @@ class _ExtremeCount(GroupGenerator):
                 if others is None:
                     break  # the pool has too few scenes with this name
                 scenes = shuffled(ctx, [ctx.scene, *others])
-                counts = [count_in(SceneIndex(s), name) for s in scenes]
+                counts = [count_in(ctx.index_of(s), name) for s in scenes]
                 best = max(counts) if self.pick_max else min(counts)
                 if counts.count(best) != 1:
                     continue
@@ -132,7 +131,7 @@ class CompareCountsAcross(GroupGenerator):
             a, b = position(scenes, ctx.scene), position(scenes, others[0])
             if ctx.rng.random() < 0.5:
                 a, b = b, a
-            ca, cb = count_in(SceneIndex(scenes[a]), name), count_in(SceneIndex(scenes[b]), name)
+            ca, cb = count_in(ctx.index_of(scenes[a]), name), count_in(ctx.index_of(scenes[b]), name)
             truth = {"greater": ca > cb, "less": ca < cb, "equal": ca == cb}
             slots = {"objs": plural(name), "img_a": image_label(a), "img_b": image_label(b)}
             for how, expected in truth.items():

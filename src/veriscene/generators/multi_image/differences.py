@@ -142,7 +142,7 @@ class AttributeSame(GroupGenerator):
             mine = {k: v for k, v in mine.items() if len(v) == 1}
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
-                k = only_one(SceneIndex(partner), name)
+                k = only_one(ctx.index_of(partner), name)
                 if k is None:
                     continue
                 theirs = typed(partner, k)
@@ -204,7 +204,7 @@ class RelationDifference(GroupGenerator):
             if partner is None:
                 continue
             scenes, i, j = _pair(ctx, self, partner[0])
-            theirs = _relation(SceneIndex(partner[0]), a, b)
+            theirs = _relation(ctx.index_of(partner[0]), a, b)
             assert theirs is not None  # checked by other_relation
             before, after = (pred, theirs) if scenes[i] is ctx.scene else (theirs, pred)
             group = "is" if relation_phrase(after).startswith("is ") else "verb"

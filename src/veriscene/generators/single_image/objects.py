@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, GenContext, Generator
 from veriscene.generators.common import name_query, name_set_nodes, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
