@@ -87,3 +87,46 @@ def test_ambiguous_referents_never_rendered() -> None:
         for node, value in zip(sample.program, values):
             if node["op"] == "unique":
                 assert len(values[node["inputs"][0]].idx) == 1
+
+
+def _in_order_generator(names, made):
+    """A generator answered by construction: it records which candidates were made."""
+    from veriscene.generators import Candidate, Generator
+    from veriscene.generators.base import Deferred
+
+    class InOrder(Generator):
+        answer_type = "int"
+        in_order = True
+        templates = {"default": ("How many {n}s?",)}
+
+        def propose(self, ctx):
+            for name in names:
+                def make(name=name):
+                    made.append(name)
+                    program = [{"op": "scene", "inputs": [], "args": [0]},
+                               {"op": "filter_name", "inputs": [0], "args": [name]},
+                               {"op": "count", "inputs": [1], "args": []}]
+                    return Candidate(program, {"n": name}, distractors=[7, 8, 9])
+                yield Deferred(name, make)
+
+    InOrder.name, InOrder.family = "test.in_order.v1", "test"
+    return InOrder()
+
+
+def test_in_order_generator_makes_only_the_candidates_it_needs(street) -> None:
+    made: list[str] = []
+    names = sorted(set(street.names))
+    runner = SceneRunner([_in_order_generator(names, made)], Vocabulary.from_scenes([street]), modes=("qa", "mc"))
+    samples = runner.run(street)
+    assert [s.meta["mode"] for s in samples] == ["qa", "mc"]
+    assert made == names[:2]  # one candidate per mode, in proposal order; the rest never made
+
+
+def test_in_order_generator_reuses_a_candidate_when_propose_runs_dry(street) -> None:
+    made: list[str] = []
+    name = street.names[0]
+    runner = SceneRunner([_in_order_generator([name], made)], Vocabulary.from_scenes([street]), modes=("qa", "mc"))
+    samples = runner.run(street)
+    assert made == [name]
+    assert [s.meta["mode"] for s in samples] == ["qa", "mc"]
+    assert samples[0].answer == samples[1].answer == street.names.count(name)

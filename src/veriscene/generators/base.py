@@ -123,6 +123,11 @@ class Generator(ABC):
     templates: ClassVar[dict[str, Sequence[str]]] = {}
     Config: ClassVar[type[GeneratorConfig]] = GeneratorConfig
     description: ClassVar[str] = ""
+    # True when the answers are balanced by construction (e.g. "which image" questions whose
+    # group is shuffled, so the answer position is uniform): the runner then takes candidates
+    # from `propose` in order, only as many as it needs, instead of collecting them all to
+    # balance answers. `propose` must then yield candidates in a random order.
+    in_order: ClassVar[bool] = False
 
     def __init__(self, config: GeneratorConfig | None = None) -> None:
         self.config = config or self.Config()

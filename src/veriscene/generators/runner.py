@@ -8,6 +8,9 @@ Answer balancing: candidates are grouped by answer; each pick draws an answer gr
 (without replacement while groups remain), then a candidate within it. A yes/no generator that
 proposes both kinds therefore answers yes and no equally often, and no count dominates.
 
+Generators whose answers are balanced by construction (`in_order`, e.g. "which image" questions
+over a shuffled group) skip the grouping: their candidates are taken from `propose` as needed.
+
 Laziness: a scene has many candidates and a generator emits one or two per mode, so work is
 deferred to the candidates picked: programs with an `expected` answer run (and a `build` program
 is built) only when picked, and `Deferred` candidates (points drawn on masks) are made only then.
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import orjson
@@ -155,6 +158,47 @@ class _CandidatePool:
         return picked
 
 
+class _InOrder(_CandidatePool):
+    """Candidates of an `in_order` generator, taken from `propose` one at a time as needed (each
+    one drawn costs a group draw; the ones never needed are never made). When `propose` runs
+    dry, candidates already used (by an earlier mode) are used again, as the grouped pool does."""
+
+    def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
+                 candidates: Iterable[Candidate | Deferred]) -> None:
+        self.runner, self.gen, self.ctx = runner, gen, ctx
+        self.source: Iterator[Candidate | Deferred] = iter(candidates)
+        self.used: list[tuple[Candidate, Any]] = []
+        self.any_valid = False
+
+    def pick(self, k: int) -> list[tuple[Candidate, Any]]:
+        """The next up to k candidates that run, with distinct answers."""
+        picked: list[tuple[Candidate, Any]] = []
+        keys: set[bytes] = set()
+        for cand in self.source:
+            if isinstance(cand, Deferred):
+                made = cand.make()
+                if made is None:
+                    self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
+                    continue
+                cand = made
+            answer = self._run(cand)
+            if answer is _PENDING or _key(answer) in keys:
+                continue
+            self.any_valid = True
+            keys.add(_key(answer))
+            picked.append((cand, answer))
+            self.used.append((cand, answer))
+            if len(picked) == k:
+                return picked
+        for cand, answer in self.used:
+            if len(picked) == k:
+                break
+            if _key(answer) not in keys:
+                keys.add(_key(answer))
+                picked.append((cand, answer))
+        return picked
+
+
 def _image_number(option: str) -> tuple[int, str]:
     digits = "".join(ch for ch in option if ch.isdigit())
     return (int(digits) if digits else 0, option)
@@ -209,7 +253,10 @@ class SceneRunner:
                 ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
             else:
                 ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
-            pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
+            if gen.in_order:
+                pool: _CandidatePool = _InOrder(self, gen, ctx, gen.propose(ctx))
+            else:
+                pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
             for mode in self._modes[gen.name]:
                 for cand, answer in pool.pick(plan[gen.name]):
                     sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)

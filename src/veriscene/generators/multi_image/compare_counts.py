@@ -35,6 +35,7 @@ class _ExtremeCount(GroupGenerator):
     """Shared body of most/least: `final` is the selection op, `pick_max` its direction."""
 
     answer_type = "image_index"
+    in_order = True  # the group is shuffled: the answer position is uniform by construction
     final: ClassVar[str] = ""
     pick_max: ClassVar[bool] = True
     redraws: ClassVar[int] = 2  # fresh groups tried per name when counts tie

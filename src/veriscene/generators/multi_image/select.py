@@ -47,6 +47,16 @@ def clearly_not(index: SceneIndex, subject: str, predicate: str, obj: str) -> bo
     return all((s, converse, o) in rel and (s, predicate, o) not in rel for s in subjects for o in objects if s != o)
 
 
+def present_or_absent(ctx: GroupContext, half: int) -> list[tuple[bool, str]]:
+    """Up to `half` names the anchor has and `half` it lacks, as (anchor has it, name), in a
+    random order (the runner takes them in order until it has what it needs)."""
+    present = sorted(ctx.index.by_name)
+    absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
+    tasks = [(True, n) for n in sample_up_to(ctx.rng, present, half)]
+    tasks += [(False, n) for n in sample_up_to(ctx.rng, absent, half)]
+    return [tasks[int(i)] for i in ctx.rng.permutation(len(tasks))]
+
+
 def _lacks(name: str) -> Accept:
     """Entry test: no object of this name."""
     return missing(names=(name,))
@@ -63,6 +73,7 @@ class WhichHasObject(GroupGenerator):
     without X) or a partner (X absent from the anchor, one partner from `with_name(X)`)."""
 
     answer_type = "image_index"
+    in_order = True  # the group is shuffled: the answer position is uniform by construction
     description = "Which of 2-4 images is the only one containing an object of a given name."
     templates = {
         "default": (
@@ -74,14 +85,12 @@ class WhichHasObject(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        present = sorted(ctx.index.by_name)
-        absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
-        half = self.max_candidates // 2
-        for name in sample_up_to(ctx.rng, present, half):
-            others = self.partners(ctx, self.group_size(ctx) - 1, accept=_lacks(name))
-            if others is not None:
-                yield self._candidate(shuffled(ctx, [ctx.scene, *others]), ctx.scene, name)
-        for name in sample_up_to(ctx.rng, absent, half):
+        for anchor_has, name in present_or_absent(ctx, self.max_candidates // 2):
+            if anchor_has:  # the anchor is the only image with X
+                others = self.partners(ctx, self.group_size(ctx) - 1, accept=_lacks(name))
+                if others is not None:
+                    yield self._candidate(shuffled(ctx, [ctx.scene, *others]), ctx.scene, name)
+                continue
             target = self.partners(ctx, 1, among=ctx.pool.with_name(name))
             if target is None:
                 continue
@@ -100,6 +109,7 @@ class WhichLacksObject(GroupGenerator):
     X, one partner lacks it and the others have it."""
 
     answer_type = "image_index"
+    in_order = True  # the group is shuffled: the answer position is uniform by construction
     description = "Which of 2-4 images is the only one without an object of a given name."
     templates = {
         "default": (
@@ -111,14 +121,12 @@ class WhichLacksObject(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        present = sorted(ctx.index.by_name)
-        absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
-        half = self.max_candidates // 2
-        for name in sample_up_to(ctx.rng, absent, half):
-            others = self.partners(ctx, self.group_size(ctx) - 1, among=ctx.pool.with_name(name))
-            if others is not None:
-                yield self._candidate(shuffled(ctx, [ctx.scene, *others]), ctx.scene, name)
-        for name in sample_up_to(ctx.rng, present, half):
+        for anchor_has, name in present_or_absent(ctx, self.max_candidates // 2):
+            if not anchor_has:  # the anchor is the only image without X
+                others = self.partners(ctx, self.group_size(ctx) - 1, among=ctx.pool.with_name(name))
+                if others is not None:
+                    yield self._candidate(shuffled(ctx, [ctx.scene, *others]), ctx.scene, name)
+                continue
             target = self.partners(ctx, 1, accept=_lacks(name))
             if target is None:
                 continue
@@ -140,6 +148,7 @@ class WhichHasAttributed(GroupGenerator):
     negatives where possible (they have an X, but not an <attr> one)."""
 
     answer_type = "image_index"
+    in_order = True  # the group is shuffled: the answer position is uniform by construction
     requires = ("attributes",)
     description = "Which of 2-4 images is the only one containing an object with a given attribute."
     templates = {
@@ -173,6 +182,7 @@ class WhichHasRelation(GroupGenerator):
     converse relation (see `clearly_not`)."""
 
     answer_type = "image_index"
+    in_order = True  # the group is shuffled: the answer position is uniform by construction
     requires = ("relations",)
     description = "Which of 2-4 images is the only one where a relation holds between two kinds of object."
     templates = {
