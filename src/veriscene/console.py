@@ -81,6 +81,9 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     console.print(f"multiple-choice correct letters by number of options: {letters or '-'}", emoji=False)
     for note in summary.notes:
         console.print(note, emoji=False)
+    if summary.repeats_dropped:
+        console.print(f"{summary.repeats_dropped} multi-image sample(s) repeated one another anchor had already "
+                      "written: written once", emoji=False)
     rejected = summary.rejects.get("rejected", 0)
     if rejected:
         report = summary.rejects.get("report")

@@ -32,6 +32,7 @@ from veriscene.engine.backends import run_tasks
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
+from veriscene.engine.repeats import drop_repeats
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
     SHARD_FORMATS, RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
@@ -254,17 +255,19 @@ def generate(
             first = min(output.rejects, key=lambda r: r["record"])
             raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
 
+    repeats = drop_repeats(shards_dir, sidecars, shard_format)
     _merge(out_dir, shards_dir, n_shards, shard_format)
     for index in range(n_shards):
         summary.merge_counts(sidecars[index]["counts"])
     rejected = sum(s["rejected"] for s in sidecars.values())
     summary.rejects = {"rejected": rejected, "report": str(out_dir / "rejects.jsonl")}
+    summary.repeats_dropped = repeats
     manifest = {
         "config": config,
         "key": key,
         "status": "complete",
         "counts": {"scenes": summary.scenes, "samples": summary.samples, "rejected_scenes": rejected,
-                   "lines": scan.scenes},
+                   "lines": scan.scenes, "repeats_dropped": repeats},
         "shards": [
             {k: sidecars[i][k] for k in ("index", "lines", "samples", "scenes", "rejected", "sha256", "counts")}
             for i in range(n_shards)

@@ -66,6 +66,9 @@ class ShardOutput:
     first_line: int
     last_line: int
     sidecar: dict[str, Any] | None = None  # set when the worker wrote the shard's files itself
+    # [line in shard, sample id] of multi-image samples whose images all lie in the partner pool:
+    # the only samples another anchor can repeat exactly (see `engine.repeats`).
+    shared: list[list[Any]] = field(default_factory=list)
 
 
 class _Worker:
@@ -83,6 +86,7 @@ class _Worker:
             pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path, mixture=spec.mixture,
         )
         self.spec = spec
+        self.pool_ids = frozenset(entry.image_id for entry in spec.pool)
         self._paths: dict[str, str] = {}
 
     def image_path(self, scene: Scene) -> str | None:
@@ -124,6 +128,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     runner.stats.clear()
     summary = RunSummary()
     rejects: list[dict[str, Any]] = []
+    shared: list[list[Any]] = []
     data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
     for line_no, line in task.lines:
         if line_no in task.skip:
@@ -141,6 +146,8 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
                                 "reason": exc.reason, "level": "scene"})
             else:
                 for sample in runner.run(scene, image_path=worker.image_path(scene)):
+                    if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
+                        shared.append([summary.samples, sample.id])
                     data += orjson.dumps(sample.to_dict())
                     data += b"\n"
                     summary.add(sample)
@@ -150,7 +157,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
-    output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last)
+    output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last, shared=shared)
     if spec.shards_dir is not None:
         # Written here, so the driver never holds a shard's samples (large buffers passed between
         # processes fragment the driver's heap and its memory would grow with the run).
@@ -213,6 +220,7 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
         "rejected": len(output.rejects),
         "sha256": hashlib.sha256(payload).hexdigest(),
         "counts": output.counts,
+        "shared": output.shared,
     }
     _atomic_write(sidecar_path(shards_dir, output.index), orjson.dumps(sidecar))
     return sidecar

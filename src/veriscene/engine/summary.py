@@ -26,6 +26,7 @@ class RunSummary:
     mc_positions: Counter[str] = field(default_factory=Counter)
     generator_stats: Counter[str] = field(default_factory=Counter)
     rejects: dict[str, Any] = field(default_factory=dict)
+    repeats_dropped: int = 0  # multi-image samples another anchor had already written
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. which input format was detected
@@ -41,6 +42,21 @@ class RunSummary:
             self.mc_positions[f"{len(sample.choices or [])}:{sample.meta.get('answer_letter')}"] += 1
         elif sample.answer_type in _DISCRETE:
             self.answers[sample.task][_answer_label(sample.answer)] += 1
+
+    def remove(self, sample: Sample) -> None:
+        """Undo `add` for a sample dropped after it was counted (a repeat, see `engine.repeats`)."""
+        self.samples -= 1
+        mode = sample.mode
+        counters: list[tuple[Counter[str], str]] = [
+            (self.per_task, sample.task), (self.per_family, sample.family), (self.per_mode, mode)]
+        if mode == "mc":
+            counters.append((self.mc_positions, f"{len(sample.choices or [])}:{sample.meta.get('answer_letter')}"))
+        elif sample.answer_type in _DISCRETE:
+            counters.append((self.answers[sample.task], _answer_label(sample.answer)))
+        for counter, key in counters:
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
 
     def counts(self) -> dict[str, Any]:
         """The additive part of the summary (what shards report and the driver merges)."""
@@ -83,6 +99,7 @@ class RunSummary:
             "mc_positions": dict(sorted(self.mc_positions.items())),
             "generator_stats": dict(sorted(self.generator_stats.items())),
             "rejects": self.rejects,
+            "repeats_dropped": self.repeats_dropped,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
             "peak_memory_mb": round(self.peak_memory_mb, 1),

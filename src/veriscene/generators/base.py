@@ -153,7 +153,8 @@ class MultiImageGenerator(Generator):
     """A generator over groups of 2-4 images. `propose` receives a GroupContext: the anchor scene
     and a pool to draw partner scenes from; each candidate sets `scenes` (the group, in question
     order) and a program whose `scene` ops name image indices. A sample is emitted only by its
-    anchor, so the same group is never written twice from two anchors with the same image order."""
+    anchor; when two anchors of one group ask the very same question, the engine writes it once
+    (`veriscene.engine.repeats`)."""
 
     group_sizes: ClassVar[tuple[int, ...]] = (2, 3, 4)
 

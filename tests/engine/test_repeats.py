@@ -1,0 +1,55 @@
+"""A multi-image sample that two anchors both produce is written once."""
+
+import orjson
+import pytest
+
+from veriscene import generate, verify
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.runfiles import iter_sample_lines
+from veriscene.generators import Candidate
+from veriscene.generators.base import MultiImageGenerator
+from veriscene.generators.registry import GENERATORS, register
+from veriscene.scene import write_scenes
+
+
+@pytest.fixture
+def same_question_generator():
+    """Each anchor draws its one partner and asks about the pair in image-id order with one
+    template, so both anchors of a pair produce the identical sample."""
+
+    @register("test.same_pair.v1", family="test")
+    class SamePair(MultiImageGenerator):
+        answer_type = "int"
+        group_sizes = (2,)
+        modes = ("qa",)
+        templates = {"default": ("How many objects are in the first image?",)}
+
+        def propose(self, ctx):
+            partners = ctx.pool.draw(ctx.rng, 1, exclude_ids=[ctx.scene.image_id])
+            if partners:
+                group = tuple(sorted([ctx.scene, partners[0]], key=lambda s: s.image_id))
+                program = [{"op": "scene", "inputs": [], "args": [0]}, {"op": "count", "inputs": [0], "args": []}]
+                yield Candidate(program, {}, scenes=group)
+
+    yield SamePair.name
+    del GENERATORS[SamePair.name]
+
+
+@pytest.mark.parametrize("shard_size,shard_format,workers", [(1, "jsonl", 1), (2, "jsonl", 1), (1, "zstd", 2)])
+def test_repeat_written_once(tmp_path, same_question_generator, shard_size, shard_format, workers) -> None:
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(2, seed=4), scenes)
+    out = tmp_path / "out"
+    summary = generate(scenes, out, generators=same_question_generator, mode="qa", shard_size=shard_size,
+                       shard_format=shard_format, workers=workers)
+    lines = list(iter_sample_lines(out))
+    assert len(lines) == 1 and summary.samples == 1 and summary.repeats_dropped == 1
+    assert summary.per_task == {same_question_generator: 1}
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    assert manifest["counts"]["samples"] == 1 and manifest["counts"]["repeats_dropped"] == 1
+    assert sum(s["samples"] for s in manifest["shards"]) == 1
+    assert verify(out).ok
+    # resuming the finished run changes nothing
+    again = generate(scenes, out, generators=same_question_generator, mode="qa", shard_size=shard_size,
+                     shard_format=shard_format, workers=workers, resume=True)
+    assert list(iter_sample_lines(out)) == lines and again.samples == 1
