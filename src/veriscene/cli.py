@@ -86,7 +86,7 @@ def generate(
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: start a local Ray)."),
     shard_size: int = typer.Option(200, "--shard-size", min=1, help="Scenes per shard (memory holds ~2 x workers shards of samples)."),
-    shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl) or zstd (kept as shards)."),
+    shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl), or zstd or parquet (kept as shards)."),
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),
     to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl)."),

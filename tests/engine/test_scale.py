@@ -57,14 +57,15 @@ def test_hash_seed_does_not_matter(scenes_file, reference, tmp_path_factory) -> 
         assert (out / "samples.jsonl").read_bytes() == reference
 
 
-def test_zstd_shards_round_trip(scenes_file, reference, tmp_path) -> None:
+@pytest.mark.parametrize("shard_format", ["zstd", "parquet"])
+def test_kept_shards_round_trip(scenes_file, reference, tmp_path, shard_format) -> None:
     from veriscene.engine.runfiles import iter_sample_lines
 
-    generate(scenes_file, tmp_path, seed=1, shard_size=4, shard_format="zstd")
+    generate(scenes_file, tmp_path, seed=1, shard_size=4, shard_format=shard_format)
     assert not (tmp_path / "samples.jsonl").exists()
     assert b"".join(iter_sample_lines(tmp_path)) == reference
     assert verify(tmp_path).ok
-    # every consumer reads a zstd run like a samples.jsonl run
+    # every consumer reads a run kept as shards like a samples.jsonl run
     from veriscene.io.export import export
     from veriscene.stats import stats
 

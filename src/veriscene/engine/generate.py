@@ -32,10 +32,11 @@ from veriscene.engine.backends import run_tasks
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
+from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.repeats import drop_repeats
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
-    SHARD_FORMATS, RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
+    RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
@@ -184,8 +185,7 @@ def generate(
         scenes_path = out_dir / "scenes.jsonl"
     if not scenes_path.is_file():
         raise FileNotFoundError(f"scene file {scenes_path} is not a file")
-    if shard_format not in SHARD_FORMATS:
-        raise ValueError(f"shard_format must be one of {list(SHARD_FORMATS)}, got {shard_format!r}")
+    check_available(shard_format)
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -272,7 +272,7 @@ def generate(
             {k: sidecars[i][k] for k in ("index", "lines", "samples", "scenes", "rejected", "sha256", "counts")}
             for i in range(n_shards)
         ],
-        "files": {"samples": "samples.jsonl" if shard_format == "jsonl" else f"shards/*{shard_format}",
+        "files": {"samples": "samples.jsonl" if shard_format == "jsonl" else f"shards/*{SUFFIX[shard_format]}",
                   "vocabulary": "vocabulary.json", "rejects": "rejects.jsonl"},
     }
     write_json(out_dir / "manifest.json", manifest)

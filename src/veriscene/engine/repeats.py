@@ -21,7 +21,8 @@ from typing import Any
 
 import orjson
 
-from veriscene.engine.shards import ShardOutput, decode, shard_name, shard_path, write_shard
+from veriscene.engine.codecs import decode
+from veriscene.engine.shards import ShardOutput, shard_name, shard_path, write_shard
 from veriscene.engine.summary import RunSummary
 from veriscene.sample import Sample
 

@@ -14,7 +14,8 @@ from typing import Iterator
 
 import orjson
 
-from veriscene.engine.shards import decode, shard_path
+from veriscene.engine.codecs import decode
+from veriscene.engine.shards import shard_path
 
 SAMPLES_FILE = "samples.jsonl"
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import orjson
 
+from veriscene.engine.codecs import SUFFIX, encode
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.summary import RunSummary
@@ -26,8 +27,6 @@ from veriscene.generators.mixture import Mixture
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
-SHARD_FORMATS = ("jsonl", "zstd")
-_SUFFIX = {"jsonl": ".jsonl", "zstd": ".jsonl.zst"}
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ def shard_name(index: int) -> str:
 
 
 def shard_path(shards_dir: Path, index: int, fmt: str) -> Path:
-    return shards_dir / (shard_name(index) + _SUFFIX[fmt])
+    return shards_dir / (shard_name(index) + SUFFIX[fmt])
 
 
 def sidecar_path(shards_dir: Path, index: int) -> Path:
@@ -188,22 +187,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-def encode(data: bytes, fmt: str) -> bytes:
-    if fmt == "zstd":
-        import zstandard  # optional dependency: pip install veriscene[zstd]
-
-        return zstandard.ZstdCompressor(level=3).compress(data)
-    return data
-
-
-def decode(data: bytes, fmt: str) -> bytes:
-    if fmt == "zstd":
-        import zstandard
-
-        return zstandard.ZstdDecompressor().decompress(data)
-    return data
 
 
 def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, Any]:
