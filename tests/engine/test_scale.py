@@ -147,3 +147,19 @@ def test_duplicate_image_ids_are_rejected_once(tmp_path) -> None:
     assert summary.scenes == 3 and summary.rejects["rejected"] == 1
     (reject,) = [orjson.loads(l) for l in (tmp_path / "out" / "rejects.jsonl").read_bytes().splitlines()]
     assert reject["record"] == 4 and "first seen on line 2" in reject["reason"]
+
+
+def test_duplicate_lines_many_repeats_blank_and_unreadable_lines(tmp_path) -> None:
+    from veriscene.engine.scan import duplicate_lines, scan_scenes
+    from veriscene.scene.jsonl import dumps_scene
+
+    a, b = iter_scene_graphs(2, seed=5)
+    lines = [dumps_scene(a), b"", dumps_scene(b), dumps_scene(a), b"not json", dumps_scene(a), b"not json", dumps_scene(b)]
+    path = tmp_path / "scenes.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    found = duplicate_lines(scan_scenes(path))
+    assert found == {
+        4: "duplicate image_id (first seen on line 1)",
+        6: "duplicate image_id (first seen on line 1)",
+        8: "duplicate image_id (first seen on line 3)",
+    }

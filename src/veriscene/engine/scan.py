@@ -1,8 +1,9 @@
 """The first pass over a scene file: line offsets, vocabulary and the multi-image pool.
 
 One streaming pass, with memory bounded by the vocabulary and the pool size, not the input size:
-- `offsets`/`line_numbers`: byte offset and 1-based line number of every non-empty line (8 + 8
-  bytes per scene), so shards can be cut by line and read by seeking;
+- `offsets`/`line_numbers`/`id_hashes`: byte offset, 1-based line number and image-id hash of
+  every non-empty line (8 + 4 + 8 bytes per scene), so shards can be cut by line and read by
+  seeking, and repeated image ids found without keeping the ids;
 - the Vocabulary (names, attributes, predicates, and name co-occurrence when supported);
 - the pool: a uniform sample of at most `pool_size` scenes chosen by the smallest hashes of
   (seed, image id) - a bottom-k sample, so the same scenes are chosen whatever the file order or
@@ -49,7 +50,7 @@ class PoolEntry:
 @dataclass
 class ScanResult:
     offsets: array = field(default_factory=lambda: array("q"))
-    line_numbers: array = field(default_factory=lambda: array("q"))
+    line_numbers: array = field(default_factory=lambda: array("I"))  # up to 4e9 lines
     id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
     vocab: Vocabulary = field(default_factory=Vocabulary)
     pool: list[PoolEntry] = field(default_factory=list)
@@ -123,18 +124,25 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
 
 
 def duplicate_lines(scan: ScanResult) -> dict[int, str]:
-    """Line number -> reason for every scene whose image_id repeats an earlier line's."""
-    n = len(scan.id_hashes)
-    if n == 0:
+    """Line number -> reason for every scene whose image_id repeats an earlier line's.
+
+    Memory: one sorted copy of the id hashes (8 bytes per scene) while it runs; the lines holding
+    a repeated id are then found by value, in file order."""
+    if len(scan.id_hashes) < 2:
         return {}
     hashes = np.frombuffer(scan.id_hashes, dtype=np.uint64)
-    order = np.argsort(hashes, kind="stable")  # stable: equal ids stay in file order
-    ordered = hashes[order]
-    is_start = np.ones(n, dtype=bool)
-    is_start[1:] = ordered[1:] != ordered[:-1]
-    group_start = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+    ordered = np.sort(hashes)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    repeated = repeated[repeated != 0]  # 0: unreadable line, reported in the shard pass
+    if len(repeated) == 0:
+        return {}
+    first_seen: dict[int, int] = {}
     found: dict[int, str] = {}
-    for k in np.flatnonzero(~is_start & (ordered != 0)):
-        later, first = int(order[k]), int(order[group_start[k]])
-        found[scan.line_numbers[later]] = f"duplicate image_id (first seen on line {scan.line_numbers[first]})"
+    for k in np.flatnonzero(np.isin(hashes, repeated)).tolist():
+        h = int(hashes[k])
+        if h in first_seen:
+            found[scan.line_numbers[k]] = f"duplicate image_id (first seen on line {scan.line_numbers[first_seen[h]]})"
+        else:
+            first_seen[h] = k
     return found
