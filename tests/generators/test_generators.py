@@ -5,7 +5,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from veriscene.errors import ExecutionFailure
 from veriscene.generators import GenContext, SceneRunner, Vocabulary, get_generator
+from veriscene.generators.base import Deferred
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.sample import OPTION_LETTERS
 
@@ -22,9 +24,13 @@ def qa(street, name, seed=0):
     ctx = GenContext(street, SceneIndex(street), ExecutionContext(street), np.random.default_rng(seed), VOCAB)
     out = {}
     for cand in gen.propose(ctx):
+        if isinstance(cand, Deferred):
+            cand = cand.make()
+            if cand is None:
+                continue
         try:
             answer = execute(cand.get_program(), street)
-        except Exception:
+        except ExecutionFailure:
             continue
         out[gen.templates[cand.group][0].format(**cand.slots)] = answer
     return out
