@@ -163,3 +163,25 @@ def test_duplicate_lines_many_repeats_blank_and_unreadable_lines(tmp_path) -> No
         6: "duplicate image_id (first seen on line 1)",
         8: "duplicate image_id (first seen on line 3)",
     }
+
+
+def test_scan_reads_any_scene_range_with_its_line_numbers(tmp_path) -> None:
+    """Scenes are found from sparse checkpoints: every range, across checkpoints and blank
+    lines, reads the same lines with the same line numbers as a plain enumeration."""
+    from veriscene.engine.scan import STRIDE, scan_scenes
+    from veriscene.scene.jsonl import dumps_scene
+
+    base = [dumps_scene(s) for s in iter_scene_graphs(5, seed=6)]
+    raw: list[bytes] = []
+    for k in range(3 * STRIDE + 7):
+        line = base[k % 5].replace(b'"image_id":"', f'"image_id":"{k}-'.encode(), 1)
+        raw += [b"", b"  "] * (k % 29 == 3) + [line]
+    path = tmp_path / "scenes.jsonl"
+    path.write_bytes(b"\n".join(raw))  # no newline after the last line
+    expected = [(n, line) for n, line in enumerate(raw, start=1) if line.strip()]
+    scan = scan_scenes(path)
+    assert scan.scenes == len(expected) == 3 * STRIDE + 7
+    with open(path, "rb") as fh:
+        for start, end in [(0, 1), (0, len(expected)), (STRIDE - 1, STRIDE + 1), (70, 150), (len(expected) - 1, len(expected))]:
+            assert scan.read(fh, start, end) == expected[start:end]
+    assert [scan.line_number(k) for k in range(len(expected))] == [n for n, _ in expected]

@@ -110,11 +110,7 @@ def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
     with open(path, "rb") as fh:
         for index in todo:
             start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
-            fh.seek(scan.offsets[start])
-            lines = []
-            for j in range(start, end):
-                fh.seek(scan.offsets[j])
-                lines.append((scan.line_numbers[j], fh.readline().rstrip(b"\n")))
+            lines = scan.read(fh, start, end)
             own = {n: r for n, r in skip.items() if lines and lines[0][0] <= n <= lines[-1][0]}
             yield ShardTask(index, lines, own)
 

@@ -1,9 +1,11 @@
 """The first pass over a scene file: line offsets, vocabulary and the multi-image pool.
 
 One streaming pass, with memory bounded by the vocabulary and the pool size, not the input size:
-- `offsets`/`line_numbers`/`id_hashes`: byte offset, 1-based line number and image-id hash of
-  every non-empty line (8 + 4 + 8 bytes per scene), so shards can be cut by line and read by
-  seeking, and repeated image ids found without keeping the ids;
+- where the scenes are: the byte offset of every `STRIDE`-th scene and the positions of blank
+  lines, so a shard is read by seeking to the checkpoint before it and reading on, and every
+  scene's line number is known;
+- `id_hashes`: a 64-bit hash of every scene's image id (8 bytes per scene, the only per-scene
+  cost), so repeated image ids are found without keeping the ids;
 - the Vocabulary (names, attributes, predicates, and name co-occurrence when supported);
 - the pool: a uniform sample of at most `pool_size` scenes chosen by the smallest hashes of
   (seed, image id) - a bottom-k sample, so the same scenes are chosen whatever the file order or
@@ -15,12 +17,13 @@ records once, with file, line and field.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import os
 from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -28,6 +31,7 @@ import orjson
 from veriscene.generators.vocabulary import Vocabulary
 
 DEFAULT_POOL_SIZE = 4096
+STRIDE = 64  # scenes between two stored byte offsets
 
 
 def stable_hash(*parts: object) -> int:
@@ -49,16 +53,34 @@ class PoolEntry:
 
 @dataclass
 class ScanResult:
-    offsets: array = field(default_factory=lambda: array("q"))
-    line_numbers: array = field(default_factory=lambda: array("I"))  # up to 4e9 lines
+    scenes: int = 0  # non-empty lines
+    checkpoints: array = field(default_factory=lambda: array("q"))  # byte offset of scene k * STRIDE
+    blank_after: array = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
     id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
     vocab: Vocabulary = field(default_factory=Vocabulary)
     pool: list[PoolEntry] = field(default_factory=list)
     undecodable: int = 0  # lines that are not JSON objects (reported in the shard pass)
 
-    @property
-    def scenes(self) -> int:
-        return len(self.offsets)
+    def line_number(self, scene: int) -> int:
+        """1-based line number of scene number `scene` (0-based, blank lines not counted)."""
+        return scene + 1 + bisect.bisect_right(self.blank_after, scene)
+
+    def read(self, fh: BinaryIO, start: int, end: int) -> list[tuple[int, bytes]]:
+        """(line number, line without newline) of scenes start .. end-1, read from the open file."""
+        scene = start - start % STRIDE
+        fh.seek(self.checkpoints[scene // STRIDE])
+        line_no = self.line_number(scene)
+        found: list[tuple[int, bytes]] = []
+        while scene < end:
+            line = fh.readline()
+            if not line:
+                raise ValueError(f"{getattr(fh, 'name', 'the scene file')} changed since it was scanned")
+            if line.strip():
+                if scene >= start:
+                    found.append((line_no, line.rstrip(b"\n")))
+                scene += 1
+            line_no += 1
+        return found
 
 
 def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
@@ -86,13 +108,15 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
     heap: list[tuple[int, int, PoolEntry]] = []  # (-hash, scene number, entry): the pool_size smallest hashes
     offset = 0
     with open(path, "rb") as fh:
-        for line_no, line in enumerate(fh, start=1):
+        for line in fh:
             start, offset = offset, offset + len(line)
             if not line.strip():
+                result.blank_after.append(result.scenes)
                 continue
-            number = len(result.offsets)
-            result.offsets.append(start)
-            result.line_numbers.append(line_no)
+            number = result.scenes
+            result.scenes += 1
+            if number % STRIDE == 0:
+                result.checkpoints.append(start)
             result.id_hashes.append(0)
             try:
                 record = orjson.loads(line)
@@ -142,7 +166,8 @@ def duplicate_lines(scan: ScanResult) -> dict[int, str]:
     for k in np.flatnonzero(np.isin(hashes, repeated)).tolist():
         h = int(hashes[k])
         if h in first_seen:
-            found[scan.line_numbers[k]] = f"duplicate image_id (first seen on line {scan.line_numbers[first_seen[h]]})"
+            first = scan.line_number(first_seen[h])
+            found[scan.line_number(k)] = f"duplicate image_id (first seen on line {first})"
         else:
             first_seen[h] = k
     return found
