@@ -25,6 +25,11 @@ def test_generate_writes_run_folder(tmp_path, scenes_file) -> None:
     first = orjson.loads((out / "samples.jsonl").read_bytes().splitlines()[0])
     assert first["images"][0]["path"] == "../in/images/demo-000000.png"  # relative to the run folder
     assert verify(out).ok
+    # the run's counts once, not per shard; a resumed finished run reports the same summary
+    assert manifest["summary"]["per_task"] == dict(summary.per_task)
+    assert all("counts" not in shard for shard in manifest["shards"])
+    again = generate(scenes_file, out, seed=3, resume=True)
+    assert again.per_task == summary.per_task and again.answers == summary.answers
 
 
 def test_generators_and_mode_filters(tmp_path, scenes_file) -> None:

@@ -34,10 +34,10 @@ from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
 from veriscene.engine.codecs import SUFFIX, check_available
-from veriscene.engine.repeats import drop_repeats
+from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
-    RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
+    SHARD_ENTRY, RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
@@ -213,8 +213,11 @@ def generate(
     finished = _prepare_folder(out_dir, config, resume, overwrite)
     summary = RunSummary(out_dir=str(out_dir), notes=notes)
     if finished is not None:  # resuming a run that had completed: nothing to do
-        for shard in finished.get("shards", []):
-            summary.merge_counts(shard["counts"])
+        if "summary" in finished:
+            summary.merge_counts(finished["summary"])
+        else:  # manifests of veriscene before 0.1.0's driver change kept counts per shard
+            for shard in finished.get("shards", []):
+                summary.merge_counts(shard["counts"])
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
         summary.seconds = time.perf_counter() - start
         return summary
@@ -236,28 +239,35 @@ def generate(
     shards_dir.mkdir(exist_ok=True)
     for stray in shards_dir.glob("*.tmp"):
         stray.unlink()
-    sidecars: dict[int, dict[str, Any]] = {}
+    # The driver keeps a few numbers per shard (its counts go into `summary` as it arrives, its
+    # repeatable ids into `shared` in compact form), so its memory does not grow with the run.
+    entries: dict[int, dict[str, Any]] = {}
+    shared = SharedIds()
+
+    def finish(sidecar: dict[str, Any]) -> None:
+        summary.merge_counts(sidecar["counts"])
+        shared.add(sidecar["index"], sidecar.get("shared", ()))
+        entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
+
     for index in range(n_shards):
         done = finished_sidecar(shards_dir, index, shard_format) if resume else None
         if done is not None:
-            sidecars[index] = done
+            finish(done)
             if progress is not None:
                 progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0)
-    todo = [i for i in range(n_shards) if i not in sidecars]
+    todo = [i for i in range(n_shards) if i not in entries]
 
     outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
                         workers=workers, address=address, progress=progress)
     for output in outputs:
-        sidecars[output.index] = output.sidecar or write_shard(shards_dir, output, shard_format)
+        finish(output.sidecar or write_shard(shards_dir, output, shard_format))
         if strict and output.rejects:
             first = min(output.rejects, key=lambda r: r["record"])
             raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
 
-    repeats = drop_repeats(shards_dir, sidecars, shard_format)
+    repeats = drop_repeats(shards_dir, entries, shared, shard_format, summary)
     _merge(out_dir, shards_dir, n_shards, shard_format)
-    for index in range(n_shards):
-        summary.merge_counts(sidecars[index]["counts"])
-    rejected = sum(s["rejected"] for s in sidecars.values())
+    rejected = sum(s["rejected"] for s in entries.values())
     summary.rejects = {"rejected": rejected, "report": str(out_dir / "rejects.jsonl")}
     summary.repeats_dropped = repeats
     manifest = {
@@ -266,10 +276,8 @@ def generate(
         "status": "complete",
         "counts": {"scenes": summary.scenes, "samples": summary.samples, "rejected_scenes": rejected,
                    "lines": scan.scenes, "repeats_dropped": repeats},
-        "shards": [
-            {k: sidecars[i][k] for k in ("index", "lines", "samples", "scenes", "rejected", "sha256", "counts")}
-            for i in range(n_shards)
-        ],
+        "summary": summary.counts(),
+        "shards": [entries[i] for i in range(n_shards)],
         "files": {"samples": "samples.jsonl" if shard_format == "jsonl" else f"shards/*{SUFFIX[shard_format]}",
                   "vocabulary": "vocabulary.json", "rejects": "rejects.jsonl"},
     }

@@ -6,61 +6,99 @@ dropped by the runner. A multi-image sample can: anchor A drawing partner B and 
 partner A may ask the very same question. That needs every image of the group in the partner pool
 (partners always come from it), so each shard lists, in its sidecar (`shared`), the line and id of
 its multi-image samples whose images all lie in the pool: at most pool size x multi-image
-samples per scene ids in all, whatever the input size.
+samples per scene ids in all, whatever the input size. The driver keeps them compactly
+(`SharedIds`: 12 bytes each).
 
-Before the merge the driver walks those lists in shard order and keeps the first occurrence of
-each id; a shard holding a later one is rewritten without it (file and sidecar, atomically, the
-sidecar last) and its counts are corrected. Rare, deterministic, and safe to repeat: a run killed
-here and resumed reaches the same result.
+Before the merge the driver finds, in shard order, the ids seen before and rewrites the rare shard
+holding such a later occurrence without it (file and sidecar, atomically, the sidecar last); the
+run's counts are corrected. Rare, deterministic, and safe to repeat: a run killed here and resumed
+reaches the same result.
 """
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
+import numpy as np
 import orjson
 
 from veriscene.engine.codecs import decode
-from veriscene.engine.shards import ShardOutput, shard_name, shard_path, write_shard
+from veriscene.engine.shards import SHARD_ENTRY, ShardOutput, shard_name, shard_path, sidecar_path, write_shard
 from veriscene.engine.summary import RunSummary
 from veriscene.sample import Sample
 
 
-def repeated_lines(sidecars: dict[int, dict[str, Any]]) -> dict[int, set[int]]:
-    """Shard index -> lines (0-based, within the shard) repeating a sample of an earlier line."""
-    seen: set[str] = set()
-    repeats: dict[int, set[int]] = {}
-    for index in sorted(sidecars):
-        for line, sample_id in sidecars[index].get("shared", ()):
-            if sample_id in seen:
-                repeats.setdefault(index, set()).add(line)
-            else:
-                seen.add(sample_id)
-    return repeats
+def id_hash(sample_id: str) -> int:
+    """64 bits of a sample id (ids are hex digests; a collision among the pool's few hundred
+    thousand multi-image samples has odds below one in a billion)."""
+    return int(sample_id[:16], 16)
 
 
-def drop_repeats(shards_dir: Path, sidecars: dict[int, dict[str, Any]], fmt: str) -> int:
-    """Rewrite the shards holding repeats without them; update `sidecars` in place. Returns the
-    number of samples dropped."""
+class SharedIds:
+    """Per shard, the lines and id hashes of its repeatable samples, in compact arrays."""
+
+    def __init__(self) -> None:
+        self.lines: dict[int, array] = {}
+        self.hashes: dict[int, array] = {}
+
+    def add(self, index: int, shared: Iterable[tuple[int, str]]) -> None:
+        lines, hashes = array("I"), array("Q")
+        for line, sample_id in shared:
+            lines.append(line)
+            hashes.append(id_hash(sample_id))
+        self.lines[index], self.hashes[index] = lines, hashes
+
+    def repeated_lines(self) -> dict[int, set[int]]:
+        """Shard index -> lines (0-based, within the shard) repeating a sample of an earlier line."""
+        order = sorted(self.hashes)
+        if not order:
+            return {}
+        hashes = np.concatenate([np.frombuffer(self.hashes[i], dtype=np.uint64) for i in order])
+        ordered = np.sort(hashes)
+        repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        if len(repeated) == 0:
+            return {}
+        seen: set[int] = set()
+        found: dict[int, set[int]] = {}
+        for index in order:
+            mine = np.frombuffer(self.hashes[index], dtype=np.uint64)
+            for k in np.flatnonzero(np.isin(mine, repeated)).tolist():
+                h = int(mine[k])
+                if h in seen:
+                    found.setdefault(index, set()).add(self.lines[index][k])
+                else:
+                    seen.add(h)
+        return found
+
+
+def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: SharedIds, fmt: str,
+                 summary: RunSummary) -> int:
+    """Rewrite the shards holding repeats without them; update `entries`, `shared` and `summary`.
+    Returns the number of samples dropped."""
     dropped = 0
-    for index, lines in repeated_lines(sidecars).items():
-        sidecar = sidecars[index]
+    for index, lines in shared.repeated_lines().items():
+        sidecar = orjson.loads(sidecar_path(shards_dir, index).read_bytes())
         samples = decode(shard_path(shards_dir, index, fmt).read_bytes(), fmt).splitlines(keepends=True)
         counts = RunSummary()
         counts.merge_counts(sidecar["counts"])
         kept = bytearray()
         for i, line in enumerate(samples):
             if i in lines:
-                counts.remove(Sample.from_dict(orjson.loads(line)))
+                sample = Sample.from_dict(orjson.loads(line))
+                counts.remove(sample)
+                summary.remove(sample)
             else:
                 kept += line
-        shared = [[line - sum(1 for r in lines if r < line), sample_id]
-                  for line, sample_id in sidecar["shared"] if line not in lines]
+        left = [[line - sum(1 for r in lines if r < line), sample_id]
+                for line, sample_id in sidecar["shared"] if line not in lines]
         rejects_file = shards_dir / (shard_name(index) + ".rejects.jsonl")
         rejects = [orjson.loads(r) for r in rejects_file.read_bytes().splitlines() if r.strip()]
         first, last = sidecar["lines"]
-        output = ShardOutput(index, bytes(kept), rejects, counts.counts(), first, last, shared=shared)
-        sidecars[index] = write_shard(shards_dir, output, fmt)
+        output = ShardOutput(index, bytes(kept), rejects, counts.counts(), first, last, shared=left)
+        written = write_shard(shards_dir, output, fmt)
+        entries[index] = {k: written[k] for k in SHARD_ENTRY}
+        shared.add(index, left)
         dropped += len(lines)
     return dropped

@@ -189,6 +189,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+# What the manifest keeps of each shard's sidecar.
+SHARD_ENTRY = ("index", "lines", "samples", "scenes", "rejected", "sha256")
+
+
 def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, Any]:
     """Write a finished shard's files; the sidecar last. Returns the sidecar content."""
     payload = encode(output.data, fmt)
