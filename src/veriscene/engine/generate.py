@@ -37,7 +37,7 @@ from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
-    SHARD_ENTRY, RunSpec, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
+    SHARD_ENTRY, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
@@ -246,7 +246,7 @@ def generate(
 
     def finish(sidecar: dict[str, Any]) -> None:
         summary.merge_counts(sidecar["counts"])
-        shared.add(sidecar["index"], sidecar.get("shared", ()))
+        shared.add(sidecar["index"], SharedRows.from_json(sidecar.get("shared")))
         entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
 
     for index in range(n_shards):

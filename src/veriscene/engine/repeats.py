@@ -6,8 +6,8 @@ dropped by the runner. A multi-image sample can: anchor A drawing partner B and 
 partner A may ask the very same question. That needs every image of the group in the partner pool
 (partners always come from it), so each shard lists, in its sidecar (`shared`), the line and id of
 its multi-image samples whose images all lie in the pool: at most pool size x multi-image
-samples per scene ids in all, whatever the input size. The driver keeps them compactly
-(`SharedIds`: 12 bytes each).
+samples per scene entries in all, whatever the input size, kept as 12-byte rows (line, 64-bit
+id hash) in memory, in transit and in the sidecar (`shards.SharedRows`).
 
 Before the merge the driver finds, in shard order, the ids seen before and rewrites the rare shard
 holding such a later occurrence without it (file and sidecar, atomically, the sidecar last); the
@@ -17,45 +17,35 @@ reaches the same result.
 
 from __future__ import annotations
 
-from array import array
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import orjson
 
 from veriscene.engine.codecs import decode
-from veriscene.engine.shards import SHARD_ENTRY, ShardOutput, shard_name, shard_path, sidecar_path, write_shard
+from veriscene.engine.shards import (
+    SHARD_ENTRY, SharedRows, ShardOutput, shard_name, shard_path, sidecar_path, write_shard,
+)
 from veriscene.engine.summary import RunSummary
 from veriscene.sample import Sample
 
 
-def id_hash(sample_id: str) -> int:
-    """64 bits of a sample id (ids are hex digests; a collision among the pool's few hundred
-    thousand multi-image samples has odds below one in a billion)."""
-    return int(sample_id[:16], 16)
-
-
 class SharedIds:
-    """Per shard, the lines and id hashes of its repeatable samples, in compact arrays."""
+    """Every shard's repeatable samples (`SharedRows`: 12 bytes each), by shard index."""
 
     def __init__(self) -> None:
-        self.lines: dict[int, array] = {}
-        self.hashes: dict[int, array] = {}
+        self.rows: dict[int, SharedRows] = {}
 
-    def add(self, index: int, shared: Iterable[tuple[int, str]]) -> None:
-        lines, hashes = array("I"), array("Q")
-        for line, sample_id in shared:
-            lines.append(line)
-            hashes.append(id_hash(sample_id))
-        self.lines[index], self.hashes[index] = lines, hashes
+    def add(self, index: int, rows: SharedRows) -> None:
+        self.rows[index] = rows
 
     def repeated_lines(self) -> dict[int, set[int]]:
         """Shard index -> lines (0-based, within the shard) repeating a sample of an earlier line."""
-        order = sorted(self.hashes)
+        order = sorted(self.rows)
         if not order:
             return {}
-        hashes = np.concatenate([np.frombuffer(self.hashes[i], dtype=np.uint64) for i in order])
+        hashes = np.concatenate([np.frombuffer(self.rows[i].hashes, dtype=np.uint64) for i in order])
         ordered = np.sort(hashes)
         repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
         if len(repeated) == 0:
@@ -63,11 +53,12 @@ class SharedIds:
         seen: set[int] = set()
         found: dict[int, set[int]] = {}
         for index in order:
-            mine = np.frombuffer(self.hashes[index], dtype=np.uint64)
+            rows = self.rows[index]
+            mine = np.frombuffer(rows.hashes, dtype=np.uint64)
             for k in np.flatnonzero(np.isin(mine, repeated)).tolist():
                 h = int(mine[k])
                 if h in seen:
-                    found.setdefault(index, set()).add(self.lines[index][k])
+                    found.setdefault(index, set()).add(rows.lines[k])
                 else:
                     seen.add(h)
         return found
@@ -91,8 +82,12 @@ def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: S
                 summary.remove(sample)
             else:
                 kept += line
-        left = [[line - sum(1 for r in lines if r < line), sample_id]
-                for line, sample_id in sidecar["shared"] if line not in lines]
+        before = shared.rows[index]
+        left = SharedRows()
+        for line, h in zip(before.lines, before.hashes):
+            if line not in lines:
+                left.lines.append(line - sum(1 for r in lines if r < line))
+                left.hashes.append(h)
         rejects_file = shards_dir / (shard_name(index) + ".rejects.jsonl")
         rejects = [orjson.loads(r) for r in rejects_file.read_bytes().splitlines() if r.strip()]
         first, last = sidecar["lines"]

@@ -9,8 +9,11 @@ sample file matches, which is what makes `--resume` safe after `kill -9` at any 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
+import sys
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -56,6 +59,50 @@ class ShardTask:
     skip: dict[int, str] = field(default_factory=dict)  # line number -> reason (e.g. duplicate id)
 
 
+def id_hash(sample_id: str) -> int:
+    """64 bits of a sample id (ids are hex digests; a collision among the pool's few hundred
+    thousand multi-image samples has odds below one in a billion)."""
+    return int(sample_id[:16], 16)
+
+
+@dataclass
+class SharedRows:
+    """Lines (uint32) and sample-id hashes (uint64) of a shard's repeatable samples: compact in
+    memory, in transit between processes and in the sidecar (base64)."""
+
+    lines: array = field(default_factory=lambda: array("I"))
+    hashes: array = field(default_factory=lambda: array("Q"))
+
+    def add(self, line: int, sample_id: str) -> None:
+        self.lines.append(line)
+        self.hashes.append(id_hash(sample_id))
+
+    def to_json(self) -> dict[str, str]:
+        return {"lines": _encode(self.lines), "hashes": _encode(self.hashes)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str] | None) -> "SharedRows":
+        if not data:
+            return cls()
+        return cls(_decode("I", data["lines"]), _decode("Q", data["hashes"]))
+
+
+def _encode(values: array) -> str:
+    """Base64 of the values as little-endian bytes (the same file on any machine)."""
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return base64.b64encode(values.tobytes()).decode("ascii")
+
+
+def _decode(typecode: str, text: str) -> array:
+    values = array(typecode)
+    values.frombytes(base64.b64decode(text))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
 @dataclass
 class ShardOutput:
     index: int
@@ -65,9 +112,9 @@ class ShardOutput:
     first_line: int
     last_line: int
     sidecar: dict[str, Any] | None = None  # set when the worker wrote the shard's files itself
-    # [line in shard, sample id] of multi-image samples whose images all lie in the partner pool:
-    # the only samples another anchor can repeat exactly (see `engine.repeats`).
-    shared: list[list[Any]] = field(default_factory=list)
+    # Multi-image samples whose images all lie in the partner pool, the only samples another
+    # anchor can repeat exactly (see `engine.repeats`): their lines in the shard and id hashes.
+    shared: "SharedRows" = field(default_factory=lambda: SharedRows())
 
 
 class _Worker:
@@ -127,7 +174,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     runner.stats.clear()
     summary = RunSummary()
     rejects: list[dict[str, Any]] = []
-    shared: list[list[Any]] = []
+    shared = SharedRows()
     data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
     for line_no, line in task.lines:
         if line_no in task.skip:
@@ -146,7 +193,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
             else:
                 for sample in runner.run(scene, image_path=worker.image_path(scene)):
                     if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
-                        shared.append([summary.samples, sample.id])
+                        shared.add(summary.samples, sample.id)
                     data += orjson.dumps(sample.to_dict())
                     data += b"\n"
                     summary.add(sample)
@@ -207,7 +254,7 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
         "rejected": len(output.rejects),
         "sha256": hashlib.sha256(payload).hexdigest(),
         "counts": output.counts,
-        "shared": output.shared,
+        "shared": output.shared.to_json(),
     }
     _atomic_write(sidecar_path(shards_dir, output.index), orjson.dumps(sidecar))
     return sidecar
