@@ -53,3 +53,20 @@ def test_repeat_written_once(tmp_path, same_question_generator, shard_size, shar
     again = generate(scenes, out, generators=same_question_generator, mode="qa", shard_size=shard_size,
                      shard_format=shard_format, workers=workers, resume=True)
     assert list(iter_sample_lines(out)) == lines and again.samples == 1
+
+
+def test_shared_rows_round_trip_and_repeats_in_shard_order() -> None:
+    from veriscene.engine.repeats import SharedIds
+    from veriscene.engine.shards import SharedRows
+
+    first, second = SharedRows(), SharedRows()
+    for line, sid in [(0, "aa" * 12), (5, "bb" * 12)]:
+        first.add(line, sid)
+    for line, sid in [(1, "cc" * 12), (3, "bb" * 12), (4, "aa" * 12)]:
+        second.add(line, sid)
+    back = SharedRows.from_json(orjson.loads(orjson.dumps(second.to_json())))
+    assert list(back.lines) == [1, 3, 4] and list(back.hashes) == list(second.hashes)
+    ids = SharedIds()
+    ids.add(7, back)
+    ids.add(2, first)  # added out of order: shard order decides which occurrence is first
+    assert ids.repeated_lines() == {7: {3, 4}}
