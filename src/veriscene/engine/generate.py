@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from array import array
 import time
+from array import array
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
-
 
 from veriscene.engine.backends import run_tasks
 from veriscene.engine.manifest import (
@@ -215,7 +214,7 @@ def generate(
     if finished is not None:  # resuming a run that had completed: nothing to do
         if "summary" in finished:
             summary.merge_counts(finished["summary"])
-        else:  # manifests of veriscene before 0.1.0's driver change kept counts per shard
+        else:  # manifests written before the run summary was stored kept counts per shard
             for shard in finished.get("shards", []):
                 summary.merge_counts(shard["counts"])
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}

@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 
 from veriscene.engine.codecs import decode
+from veriscene.engine.scan import later_repeats
 from veriscene.engine.shards import (
     SHARD_ENTRY, SharedRows, ShardOutput, shard_name, shard_path, sidecar_path, write_shard,
 )
@@ -46,21 +47,11 @@ class SharedIds:
         if not order:
             return {}
         hashes = np.concatenate([np.frombuffer(self.rows[i].hashes, dtype=np.uint64) for i in order])
-        ordered = np.sort(hashes)
-        repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-        if len(repeated) == 0:
-            return {}
-        seen: set[int] = set()
+        shard_of = np.repeat(order, [len(self.rows[i].hashes) for i in order])
+        lines = np.concatenate([np.frombuffer(self.rows[i].lines, dtype=np.uint32) for i in order])
         found: dict[int, set[int]] = {}
-        for index in order:
-            rows = self.rows[index]
-            mine = np.frombuffer(rows.hashes, dtype=np.uint64)
-            for k in np.flatnonzero(np.isin(mine, repeated)).tolist():
-                h = int(mine[k])
-                if h in seen:
-                    found.setdefault(index, set()).add(rows.lines[k])
-                else:
-                    seen.add(h)
+        for k, _ in later_repeats(hashes):
+            found.setdefault(int(shard_of[k]), set()).add(int(lines[k]))
         return found
 
 

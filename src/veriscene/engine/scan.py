@@ -147,27 +147,28 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
     return result
 
 
-def duplicate_lines(scan: ScanResult) -> dict[int, str]:
-    """Line number -> reason for every scene whose image_id repeats an earlier line's.
-
-    Memory: one sorted copy of the id hashes (8 bytes per scene) while it runs; the lines holding
-    a repeated id are then found by value, in file order."""
-    if len(scan.id_hashes) < 2:
-        return {}
-    hashes = np.frombuffer(scan.id_hashes, dtype=np.uint64)
+def later_repeats(hashes: np.ndarray) -> list[tuple[int, int]]:
+    """(position, position of its first occurrence) of every nonzero uint64 value equal to an
+    earlier one, in order. Memory: one sorted copy of the values while it runs; the positions of
+    repeated values are then found by value (repeats are rare)."""
+    if len(hashes) < 2:
+        return []
     ordered = np.sort(hashes)
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     del ordered
-    repeated = repeated[repeated != 0]  # 0: unreadable line, reported in the shard pass
-    if len(repeated) == 0:
-        return {}
+    repeated = repeated[repeated != 0]  # 0: no value (an unreadable line)
     first_seen: dict[int, int] = {}
-    found: dict[int, str] = {}
-    for k in np.flatnonzero(np.isin(hashes, repeated)).tolist():
-        h = int(hashes[k])
-        if h in first_seen:
-            first = scan.line_number(first_seen[h])
-            found[scan.line_number(k)] = f"duplicate image_id (first seen on line {first})"
-        else:
-            first_seen[h] = k
+    found: list[tuple[int, int]] = []
+    for k in np.flatnonzero(np.isin(hashes, repeated)).tolist() if len(repeated) else ():
+        first = first_seen.setdefault(int(hashes[k]), k)
+        if first != k:
+            found.append((k, first))
     return found
+
+
+def duplicate_lines(scan: ScanResult) -> dict[int, str]:
+    """Line number -> reason for every scene whose image_id repeats an earlier line's."""
+    return {
+        scan.line_number(k): f"duplicate image_id (first seen on line {scan.line_number(first)})"
+        for k, first in later_repeats(np.frombuffer(scan.id_hashes, dtype=np.uint64))
+    }

@@ -114,7 +114,7 @@ class ShardOutput:
     sidecar: dict[str, Any] | None = None  # set when the worker wrote the shard's files itself
     # Multi-image samples whose images all lie in the partner pool, the only samples another
     # anchor can repeat exactly (see `engine.repeats`): their lines in the shard and id hashes.
-    shared: "SharedRows" = field(default_factory=lambda: SharedRows())
+    shared: SharedRows = field(default_factory=SharedRows)
 
 
 class _Worker:

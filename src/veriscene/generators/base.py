@@ -84,6 +84,10 @@ class GenContext:
     rng: np.random.Generator
     vocab: Vocabulary
 
+    def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
+        """An execution context over a candidate's own scenes (multi-image groups)."""
+        return ExecutionContext(scenes)
+
 
 @dataclass
 class GroupContext(GenContext):
@@ -96,7 +100,7 @@ class GroupContext(GenContext):
         return self.index if scene is self.scene else self.pool.index(scene)
 
     def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
-        """An execution context over a group that reuses the scenes' lookup tables."""
+        """An execution context over a group that reuses the anchor's and partners' lookup tables."""
         return ExecutionContext(scenes, [self.index_of(s) for s in scenes])
 
 

@@ -106,12 +106,7 @@ class _CandidatePool:
     def _run(self, cand: Candidate) -> Any:
         """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
         try:
-            if cand.scenes is None:
-                exec_ctx = self.ctx.exec_ctx
-            elif isinstance(self.ctx, GroupContext):
-                exec_ctx = self.ctx.group_context(cand.scenes)
-            else:
-                exec_ctx = ExecutionContext(cand.scenes)
+            exec_ctx = self.ctx.exec_ctx if cand.scenes is None else self.ctx.group_context(cand.scenes)
             answer = execute(cand.get_program(), exec_ctx, check=False)
         except ExecutionFailure:
             self.runner.stats[f"rejected_program:{self.gen.name}"] += 1
@@ -122,15 +117,21 @@ class _CandidatePool:
             return _PENDING
         return answer
 
+    def _made(self, cand: Candidate | Deferred) -> Candidate | None:
+        """The candidate itself, or a deferred one made now (None, counted, if it cannot be)."""
+        if not isinstance(cand, Deferred):
+            return cand
+        made = cand.make()
+        if made is None:
+            self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
+        return made
+
     def _resolve(self, i: int) -> Any:
         """Make candidate i if it is deferred, then run it: its answer or _PENDING."""
-        cand = self.candidates[i]
-        if isinstance(cand, Deferred):
-            made = cand.make()
-            if made is None:
-                self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
-                return _PENDING
-            self.candidates[i] = cand = made
+        cand = self._made(self.candidates[i])
+        if cand is None:
+            return _PENDING
+        self.candidates[i] = cand
         return self._run(cand)
 
     def pick(self, k: int) -> list[tuple[Candidate, Any]]:
@@ -174,13 +175,10 @@ class _InOrder(_CandidatePool):
         """The next up to k candidates that run, with distinct answers."""
         picked: list[tuple[Candidate, Any]] = []
         keys: set[bytes] = set()
-        for cand in self.source:
-            if isinstance(cand, Deferred):
-                made = cand.make()
-                if made is None:
-                    self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
-                    continue
-                cand = made
+        for proposed in self.source:
+            cand = self._made(proposed)
+            if cand is None:
+                continue
             answer = self._run(cand)
             if answer is _PENDING or _key(answer) in keys:
                 continue
