@@ -1,16 +1,17 @@
 """English surface forms: articles, plurals, number words, lists and relation phrases.
 
 inflect does the linguistics; results are cached because generators call these in hot loops.
+inflect is imported on first use: its import takes about two seconds (it instruments itself with
+typeguard), which every command would otherwise pay at start-up.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import inflect
-
-_ENGINE = inflect.engine()
+if TYPE_CHECKING:
+    import inflect
 
 _NUMBER_WORDS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -45,17 +46,25 @@ _PREPOSITIONS = {
 }
 
 
+@lru_cache(maxsize=1)
+def inflect_engine() -> "inflect.engine":
+    """The shared inflect engine (imported on first use)."""
+    import inflect
+
+    return inflect.engine()
+
+
 @lru_cache(maxsize=65536)
 def with_article(phrase: str) -> str:
     """'apple' -> 'an apple', 'red cup' -> 'a red cup'."""
-    return _ENGINE.a(phrase)
+    return inflect_engine().a(phrase)
 
 
 @lru_cache(maxsize=65536)
 def plural(noun_phrase: str) -> str:
     """'red box' -> 'red boxes' (inflects the last word only)."""
     head, _, last = noun_phrase.rpartition(" ")
-    inflected = _ENGINE.plural_noun(last) or last + "s"
+    inflected = inflect_engine().plural_noun(last) or last + "s"
     return f"{head} {inflected}" if head else inflected
 
 

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from veriscene.text import inflect_engine
+
 # Always applied (both sides); users add more with `synonyms`.
 DEFAULT_SYNONYMS: dict[str, str] = {"grey": "gray", "colour": "color"}
 ARTICLES = frozenset({"a", "an", "the"})
@@ -28,19 +30,12 @@ _PUNCT_RE = re.compile(r"[^\w\s.]|(?<!\d)\.|\.(?!\d)|_")
 _SPACE_RE = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1)
-def _inflect_engine():
-    import inflect  # slow import (~1 s): load on first use only
-
-    return inflect.engine()
-
-
 @lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """Singular of a lowercase word; unchanged for non-nouns, singulars and the guard list."""
     if len(word) < 3 or word in _NO_SINGULAR or not word.isalpha() or word.endswith(("ss", "us", "is")):
         return word
-    result = _inflect_engine().singular_noun(word)
+    result = inflect_engine().singular_noun(word)
     return result if isinstance(result, str) and result else word
 
 

@@ -12,6 +12,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator
 
+from veriscene.engine import collector
 from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
 
 BACKENDS = ("local", "ray")
@@ -19,8 +20,11 @@ Progress = Callable[[int], None]
 
 
 def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress | None) -> Iterator[ShardOutput]:
-    for task in tasks:
-        yield run_shard(spec, task, progress)
+    try:
+        for task in tasks:
+            yield run_shard(spec, task, progress)
+    finally:
+        collector.release()  # the objects shards froze go back to this process's collector
 
 
 _SPEC: RunSpec | None = None

@@ -10,7 +10,7 @@ kept in a bounded cache.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import orjson
@@ -24,6 +24,7 @@ from veriscene.scene.model import Scene
 # Parsed scenes kept per worker. The default pool (4,096 scenes) fits whole: about 45 MiB of demo
 # scenes, the same at any data-set size; larger pools fall back to least-recently-used eviction.
 _CACHE_SIZE = 4096
+_UNREAD: Any = object()
 
 
 def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[str]]) -> dict[str, np.ndarray]:
@@ -60,9 +61,11 @@ class ScenePool:
 
     def scene(self, i: int) -> Scene | None:
         """The pooled scene at position i, or None if its record is invalid."""
-        if i in self._cache:
-            self._cache.move_to_end(i)
-            return self._cache[i]
+        found = self._cache.get(i, _UNREAD)
+        if found is not _UNREAD:
+            if len(self.entries) > _CACHE_SIZE:  # least recently used goes first
+                self._cache.move_to_end(i)
+            return found
         try:
             scene: Scene | None = scene_from_dict(orjson.loads(self.entries[i].line))
         except (SceneValidationError, orjson.JSONDecodeError):

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import orjson
 
+from veriscene.engine import collector
 from veriscene.engine.codecs import SUFFIX, encode
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import PoolEntry
@@ -167,6 +168,14 @@ def worker_for(spec: RunSpec) -> _Worker:
     return worker
 
 
+def _parse_scene(line: bytes) -> Scene:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise SceneValidationError(f"invalid JSON ({exc})") from None
+    return scene_from_dict(record)
+
+
 def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | None = None) -> ShardOutput:
     """Generate one shard. Bad scene records become reject entries, never exceptions."""
     worker = worker_for(spec)
@@ -176,30 +185,29 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     rejects: list[dict[str, Any]] = []
     shared = SharedRows()
     data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
-    for line_no, line in task.lines:
-        if line_no in task.skip:
-            rejects.append({"file": spec.scenes_file, "record": line_no, "field": "image_id",
-                            "reason": task.skip[line_no], "level": "scene"})
-        else:
-            try:
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise SceneValidationError(f"invalid JSON ({exc})") from None
-                scene = scene_from_dict(record)
-            except SceneValidationError as exc:
-                rejects.append({"file": spec.scenes_file, "record": line_no, "field": exc.field,
-                                "reason": exc.reason, "level": "scene"})
+    with collector.paused():
+        for line_no, line in task.lines:
+            if line_no in task.skip:
+                rejects.append({"file": spec.scenes_file, "record": line_no, "field": "image_id",
+                                "reason": task.skip[line_no], "level": "scene"})
             else:
-                for sample in runner.run(scene, image_path=worker.image_path(scene)):
-                    if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
-                        shared.add(summary.samples, sample.id)
-                    data += orjson.dumps(sample.to_dict())
-                    data += b"\n"
-                    summary.add(sample)
-                summary.scenes += 1
-        if progress is not None:
-            progress(1)
+                try:
+                    scene = _parse_scene(line)
+                except SceneValidationError as exc:
+                    rejects.append({"file": spec.scenes_file, "record": line_no, "field": exc.field,
+                                    "reason": exc.reason, "level": "scene"})
+                else:
+                    for sample in runner.run(scene, image_path=worker.image_path(scene)):
+                        if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
+                            shared.add(summary.samples, sample.id)
+                        data += orjson.dumps(sample)  # a dataclass: fields in record order, as to_dict
+                        data += b"\n"
+                        summary.add(sample)
+                    summary.scenes += 1
+                    if summary.scenes % collector.PERIOD == 0:
+                        collector.settle()
+            if progress is not None:
+                progress(1)
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0

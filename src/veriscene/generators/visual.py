@@ -38,7 +38,9 @@ class GenerousReader:
     """Generous readings of predicates between the objects of one scene."""
 
     def __init__(self, index: SceneIndex, readings: Readings = Readings()) -> None:
-        self.index = index
+        # the index's tables, not the index: the reader is kept in the index's memo, and a
+        # reference back would make each scene's tables cyclic garbage (left to the collector)
+        self.relations = index.relation_set
         self.scene = index.scene
         self.readings = readings
 
@@ -64,7 +66,7 @@ class GenerousReader:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
         if a == b:
             return False
-        if (a, predicate, b) in self.index.relation_set:
+        if (a, predicate, b) in self.relations:
             return True
         if predicate in _DIRECTIONS:
             lo, hi, flip = _DIRECTIONS[predicate]
@@ -76,7 +78,7 @@ class GenerousReader:
             longer = max(self.scene.width, self.scene.height)
             return self._gap[a][b] <= self.readings.near_frac * longer
         if predicate == "on top of":
-            return (a, "in front of", b) in self.index.relation_set
+            return (a, "in front of", b) in self.relations
         return False
 
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from veriscene.engine.scan import PoolEntry
-from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator
+from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
@@ -75,8 +75,11 @@ class GroupGenerator(MultiImageGenerator):
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
         return all(_HAVE[r](entry) for r in self.requires if r in _HAVE)
 
-    def scene_ok(self, scene: Scene) -> bool:
-        return not self.missing_requirements(scene)
+    def scene_ok(self, scene: Scene, index: SceneIndex | None = None) -> bool:
+        """Whether a parsed partner meets the requirements (its capabilities kept in `index`)."""
+        if index is None:
+            return not self.missing_requirements(scene)
+        return not self.missing_requirements(scene, index.memo("capabilities", partial(capabilities, scene)))
 
     def partners(self, ctx: GroupContext, k: int, *, accept: Accept | None = None, among: np.ndarray | None = None,
                  exclude: Iterable[str] = ()) -> list[Scene] | None:
@@ -105,7 +108,7 @@ class GroupGenerator(MultiImageGenerator):
             return self.entry_ok(entry) and (accept is None or accept(entry))
 
         got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude))
-        return [s for s in got if self.scene_ok(s)]
+        return [s for s in got if self.scene_ok(s, ctx.index_of(s))]
 
     def negatives(self, ctx: GroupContext, k: int, check: Callable[[SceneIndex], bool], *, hard: np.ndarray | None,
                   hard_accept: Accept | None = None, easy_accept: Accept, exclude: Iterable[str] = ()) -> list[Scene] | None:
