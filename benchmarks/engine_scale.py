@@ -3,11 +3,10 @@
     python benchmarks/engine_scale.py --sizes 10000 --workers 1 2
     python benchmarks/engine_scale.py --sizes 10000 100000 1000000 --workers 1 -g object.count.v1
 
-Input: demo scene graphs with masks and depth. Synthesising a demo scene costs ~2 ms, so a base
-of `--base` distinct scenes (default 5,000, cached in `--cache`) is tiled to each size with fresh
-image ids (`demo-000123~7`); every line is a distinct scene record, generation works on each one,
-and the per-scene cost is that of real demo scenes. Each configuration runs `veriscene.generate`
-in a fresh process (so peak memory is that run's), `--repeats` times; the median is printed.
+Input: demo scene graphs with masks and depth: a base of `--base` distinct scenes (default 5,000,
+cached in `--cache`) tiled to each size with fresh image ids (see `_scenes.py`). Each
+configuration runs `veriscene.generate` in a fresh process (so peak memory is that run's),
+`--repeats` times; the median is printed.
 
 Columns: scenes, workers, samples, seconds (median), samples/s, samples/s per worker, scenes/s,
 peak RSS of the driver and of the largest worker (MiB), and speed-up over 1 worker.
@@ -16,12 +15,13 @@ peak RSS of the driver and of the largest worker (MiB), and speed-up over 1 work
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
 import json, sys, time
@@ -33,36 +33,6 @@ s = generate(scenes, out, workers=workers, generators=gens, overwrite=True)
 print(json.dumps({"samples": s.samples, "scenes": s.scenes, "seconds": time.perf_counter() - t,
                   "driver_mb": peak_memory_mb(include_children=False), "peak_mb": peak_memory_mb()}))
 """
-
-
-def base_scenes(cache: Path, n: int) -> list[bytes]:
-    path = cache / f"demo-base-{n}.jsonl"
-    if not path.exists():
-        from veriscene.demo.world import iter_scene_graphs
-        from veriscene.scene import write_scenes
-
-        print(f"making {n} base demo scene graphs (cached in {path}) ...", file=sys.stderr)
-        cache.mkdir(parents=True, exist_ok=True)
-        write_scenes(iter_scene_graphs(n, seed=0), path)
-    return path.read_bytes().splitlines()
-
-
-def tiled(cache: Path, base: list[bytes], size: int) -> Path:
-    """A scene file of `size` lines: the base scenes repeated with unique image ids."""
-    path = cache / f"demo-tiled-{len(base)}-{size}.jsonl"
-    if path.exists():
-        return path
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        for i in range(size):
-            line = base[i % len(base)]
-            copy = i // len(base)
-            if copy:
-                image_id = json.loads(line)["image_id"]
-                line = line.replace(f'"image_id":"{image_id}"'.encode(), f'"image_id":"{image_id}~{copy}"'.encode(), 1)
-            fh.write(line + b"\n")
-    tmp.rename(path)
-    return path
 
 
 def main() -> None:

@@ -1,12 +1,11 @@
 """Multi-image generation speed as the data set grows: 10k vs 100k (and 1M) demo scene graphs.
 
     python benchmarks/multi_image_scaling.py                      # 10k and 100k scenes
-    python benchmarks/multi_image_scaling.py --million            # also 1M (scene file ~2.5 GB)
+    python benchmarks/multi_image_scaling.py --million            # also 1M (scene file ~2.6 GB)
     python benchmarks/multi_image_scaling.py --anchors 500 --repeats 5
 
-Scene files are synthesised once (about 2 ms per scene: 100k take ~4 minutes, 1M ~40 minutes)
-and CACHED under --cache-dir (default /tmp/veriscene_bench/demo_<N>.jsonl); delete them to
-rebuild. For each size N the script
+Scene files: a base of `--base` distinct demo scenes tiled to each size with fresh image ids
+(`_scenes.py`), cached under `--cache` (delete them to rebuild). For each size N the script
 1. runs the engine's scan pass over the whole file (`scan_scenes`: offsets, vocabulary and the
    bottom-k partner pool; linear in N, shared with single-image generation), and
 2. times every `multi*` generator (qa + mc) on the same fixed `--anchors` scenes (the first ones
@@ -32,7 +31,8 @@ from pathlib import Path
 import orjson
 
 import veriscene
-from veriscene.demo.world import iter_scene_graphs
+from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
+from veriscene.engine import collector
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, scan_scenes
 from veriscene.engine.summary import peak_memory_mb
@@ -40,18 +40,6 @@ from veriscene.generators import SceneRunner, select_generators
 from veriscene.scene.jsonl import scene_from_dict
 
 FULL_POOL_LIMIT = 100_000  # larger "whole data set" pools would hold GBs of raw lines in memory
-
-
-def scene_file(n: int, cache_dir: Path) -> Path:
-    """The cached JSONL of n demo scenes (seed 0), written on first use."""
-    path = cache_dir / f"demo_{n}.jsonl"
-    if not path.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        print(f"  synthesising {n} demo scene graphs into {path} (cached for later runs) ...", flush=True)
-        veriscene.write_scenes(iter_scene_graphs(n, seed=0), path)
-        print(f"  ... {time.perf_counter() - start:.0f} s", flush=True)
-    return path
 
 
 def read_anchors(path: Path, k: int) -> list:
@@ -66,8 +54,10 @@ def time_generation(anchors: list, pool: ScenePool, vocab, repeats: int) -> tupl
     for r in range(repeats):
         runner = SceneRunner(generators, vocab, seed=r, modes=("qa", "mc"), pool=pool)
         start = time.perf_counter()
-        counts.append(sum(len(runner.run(scene)) for scene in anchors))
+        with collector.paused():  # as the engine runs shards
+            counts.append(sum(len(runner.run(scene)) for scene in anchors))
         times.append(time.perf_counter() - start)
+    collector.release()
     return int(statistics.median(counts)), statistics.median(times)
 
 
@@ -78,7 +68,8 @@ def main() -> None:
     parser.add_argument("--anchors", type=int, default=1000, help="anchor scenes timed per row")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE)
-    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/veriscene_bench"))
+    parser.add_argument("--base", type=int, default=5000, help="distinct demo scenes tiled to each size")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     parser.add_argument("--end-to-end", action="store_true", help="also time veriscene.generate on the 10k file")
     args = parser.parse_args()
     sizes = sorted(set(args.sizes + ([1_000_000] if args.million else [])))
@@ -86,8 +77,9 @@ def main() -> None:
     print(f"multi-image generators: {len(select_generators('multi*'))}; anchors per row: {args.anchors}; "
           f"median of {args.repeats}")
     print(f"{'scenes':>9} {'scan s':>7} {'pool':>8} {'samples':>8} {'gen s':>7} {'samples/s':>10} {'peak MiB':>9}")
+    base = base_scenes(args.cache, args.base)
     for n in sizes:
-        path = scene_file(n, args.cache_dir)
+        path = tiled(args.cache, base, n)
         start = time.perf_counter()
         scan = scan_scenes(path, seed=0, pool_size=args.pool_size)
         scan_s = time.perf_counter() - start
@@ -107,7 +99,7 @@ def main() -> None:
             gc.collect()
 
     if args.end_to_end:
-        path = scene_file(10_000, args.cache_dir)
+        path = tiled(args.cache, base, 10_000)
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
             summary = veriscene.generate(path, out, seed=0, generators="multi*", mode="both", overwrite=True)
