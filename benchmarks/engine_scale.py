@@ -15,6 +15,7 @@ peak RSS of the driver and of the largest worker (MiB), and speed-up over 1 work
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
