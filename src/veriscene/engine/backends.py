@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from veriscene.engine import collector
 from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
+from veriscene.text import inflect_engine
 
 BACKENDS = ("local", "ray")
 Progress = Callable[[int], None]
@@ -48,6 +49,7 @@ def _context() -> Any:
 
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
+    inflect_engine()  # imported once here (about 2 s) and inherited by forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
                              initargs=(spec,)) as pool:
         pending: set[Future[ShardOutput]] = set()
