@@ -22,7 +22,7 @@ from veriscene.program.ops import fail
 from veriscene.program.ops_geometry import point_inside
 from veriscene.program.registry import op
 from veriscene.program.types import OBJECT, OBJECTS, POINT, Obj, Objs
-from veriscene.scene.masks import decode_mask, mask_to_box
+from veriscene.scene.masks import decode_mask_box
 
 BACKGROUND = -1
 CONTESTED = -2
@@ -42,10 +42,8 @@ def label_map(ctx: ExecutionContext, image: int) -> np.ndarray:
             fail("the scene has no masks")
         found = np.full((scene.height, scene.width), BACKGROUND, dtype=np.int16)
         for i, rle in enumerate(scene.masks):
-            # work inside the mask's tight box (read from the RLE without decoding)
-            x0, y0, x1, y1 = (int(v) for v in mask_to_box(rle))
-            pixels = decode_mask(rle)[y0:y1, x0:x1]
-            labels = found[y0:y1, x0:x1]  # a view: writes go to `found`
+            x0, y0, pixels = decode_mask_box(rle)  # work inside the mask's tight box
+            labels = found[y0 : y0 + pixels.shape[0], x0 : x0 + pixels.shape[1]]  # a view: writes go to `found`
             labels[pixels & (labels != BACKGROUND)] = CONTESTED
             labels[pixels & (labels == BACKGROUND)] = i
         per_image[image] = found

@@ -27,6 +27,14 @@ def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     return mask_utils.decode(_as_coco(rle)).astype(bool)
 
 
+def decode_mask_box(rle: dict[str, Any]) -> tuple[int, int, np.ndarray]:
+    """(x0, y0, pixels): the mask's tight box corner and the (h, w) bool pixels inside that box.
+    Only the box is converted from the decoded frame, so small masks on large images are cheap."""
+    coco = _as_coco(rle)
+    x, y, w, h = (int(v) for v in mask_utils.toBbox(coco).tolist())
+    return x, y, mask_utils.decode(coco)[y : y + h, x : x + w] != 0
+
+
 def mask_area(rle: dict[str, Any]) -> int:
     return int(mask_utils.area(_as_coco(rle)))
 
