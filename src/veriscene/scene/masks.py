@@ -27,11 +27,17 @@ def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     return mask_utils.decode(_as_coco(rle)).astype(bool)
 
 
+def _xywh(coco: dict[str, Any]) -> tuple[int, int, int, int]:
+    """Tight (x, y, w, h) box of a pycocotools RLE, read without decoding."""
+    x, y, w, h = (int(v) for v in mask_utils.toBbox(coco).tolist())
+    return x, y, w, h
+
+
 def decode_mask_box(rle: dict[str, Any]) -> tuple[int, int, np.ndarray]:
     """(x0, y0, pixels): the mask's tight box corner and the (h, w) bool pixels inside that box.
     Only the box is converted from the decoded frame, so small masks on large images are cheap."""
     coco = _as_coco(rle)
-    x, y, w, h = (int(v) for v in mask_utils.toBbox(coco).tolist())
+    x, y, w, h = _xywh(coco)
     return x, y, mask_utils.decode(coco)[y : y + h, x : x + w] != 0
 
 
@@ -41,5 +47,5 @@ def mask_area(rle: dict[str, Any]) -> int:
 
 def mask_to_box(rle: dict[str, Any]) -> np.ndarray:
     """Tight xyxy box of a mask, in pixels."""
-    x, y, w, h = mask_utils.toBbox(_as_coco(rle)).tolist()
+    x, y, w, h = _xywh(_as_coco(rle))
     return np.array([x, y, x + w, y + h], dtype=np.float32)

@@ -75,10 +75,8 @@ class GroupGenerator(MultiImageGenerator):
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
         return all(_HAVE[r](entry) for r in self.requires if r in _HAVE)
 
-    def scene_ok(self, scene: Scene, index: SceneIndex | None = None) -> bool:
-        """Whether a parsed partner meets the requirements (its capabilities kept in `index`)."""
-        if index is None:
-            return not self.missing_requirements(scene)
+    def scene_ok(self, scene: Scene, index: SceneIndex) -> bool:
+        """Whether a parsed partner meets the requirements (its capabilities kept in its `index`)."""
         return not self.missing_requirements(scene, index.memo("capabilities", partial(capabilities, scene)))
 
     def partners(self, ctx: GroupContext, k: int, *, accept: Accept | None = None, among: np.ndarray | None = None,
