@@ -69,8 +69,9 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
+                size = sizes.pop(future)  # always: a future kept here keeps its shard's output
                 if progress is not None:
-                    progress(sizes.pop(future))
+                    progress(size)
                 yield future.result()
 
 
