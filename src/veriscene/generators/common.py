@@ -30,7 +30,7 @@ def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list
         order = rng.permutation(len(items))
     else:
         order = rng.choice(len(items), size=k, replace=False)
-    return [items[int(i)] for i in order]
+    return [items[i] for i in order.tolist()]
 
 
 def name_query(name: str, attributes: Sequence[str], final_op: str, image: int = 0) -> list[dict[str, Any]]:

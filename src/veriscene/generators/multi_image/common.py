@@ -73,7 +73,11 @@ class GroupGenerator(MultiImageGenerator):
     def entry_ok(self, entry: PoolEntry) -> bool:
         """Whether a pooled partner meets this generator's requirements (as far as the entry
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
-        return all(_HAVE[r](entry) for r in self.requires if r in _HAVE)
+        for requirement in self.requires:
+            has = _HAVE.get(requirement)
+            if has is not None and not has(entry):
+                return False
+        return True
 
     def scene_ok(self, scene: Scene, index: SceneIndex) -> bool:
         """Whether a parsed partner meets the requirements (its capabilities kept in its `index`)."""
@@ -130,7 +134,7 @@ class GroupGenerator(MultiImageGenerator):
 
 def shuffled(ctx: GroupContext, scenes: Sequence[Scene]) -> tuple[Scene, ...]:
     """The scenes in a uniformly random order (the question order)."""
-    return tuple(scenes[int(i)] for i in ctx.rng.permutation(len(scenes)))
+    return tuple([scenes[i] for i in ctx.rng.permutation(len(scenes)).tolist()])
 
 
 def position(scenes: Sequence[Scene], scene: Scene) -> int:
