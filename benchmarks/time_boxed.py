@@ -1,6 +1,7 @@
 """A run on a large input stopped after a fixed time: rate and peak memory at that input size.
 
     python benchmarks/time_boxed.py --size 1000000 --workers 2 --seconds 900
+    python benchmarks/time_boxed.py --size 1000000 -g object.count.v1 --seconds 160 --trace 10
 
 A full run of every generator on 1M demo scenes makes about 81M samples (2 hours on 2 cores).
 Memory that grows with the input shows early (the driver's scan and shard plan cover the whole
@@ -47,6 +48,17 @@ def _peak_mib(pid: int) -> float:
     return 0.0
 
 
+def _rss_mib(pid: int) -> float:
+    """Current resident memory of a live process (VmRSS), 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0.0
+
+
 def _children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -69,6 +81,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=900)
     parser.add_argument("--base", type=int, default=5000)
     parser.add_argument("-g", "--generators", default="", help="generator names/globs/families (default: all)")
+    parser.add_argument("--trace", type=float, default=0,
+                        help="also print the driver's resident memory and the shards finished every this many seconds")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if not Path("/proc/self/status").exists():
@@ -79,7 +93,13 @@ def main() -> None:
         proc = subprocess.Popen([sys.executable, "-c", _RUN, str(scenes), out, str(args.workers), args.generators])
         driver = 0.0
         workers: dict[int, float] = {}
+        next_trace = args.trace
         while time.time() - start < args.seconds and proc.poll() is None:
+            if args.trace and time.time() - start >= next_trace:
+                shards = len(list(Path(out, "shards").glob("shard-*.json"))) if Path(out, "shards").exists() else 0
+                print(f"{next_trace:7.0f} s: {shards:6d} shards finished, driver RSS {_rss_mib(proc.pid):.0f} MiB",
+                      flush=True)
+                next_trace += args.trace
             driver = max(driver, _peak_mib(proc.pid))
             for child in _children(proc.pid):
                 workers[child] = max(workers.get(child, 0.0), _peak_mib(child))
@@ -92,8 +112,8 @@ def main() -> None:
         proc.wait()
         elapsed = time.time() - start
         # (finish time, sidecar) of each finished shard, in finishing order
-        done = sorted((p.stat().st_mtime, json.loads(p.read_text()))
-                      for p in Path(out, "shards").glob("shard-*.json"))
+        done = sorted(((p.stat().st_mtime, json.loads(p.read_text()))
+                       for p in Path(out, "shards").glob("shard-*.json")), key=lambda pair: pair[0])
         manifest = Path(out, "manifest.json")
         counts = json.loads(manifest.read_text()).get("counts") if finished and manifest.exists() else None
     print(f"input: {args.size} scenes; {'finished' if finished else f'stopped after {elapsed:.0f} s'}")
