@@ -11,9 +11,10 @@ shard), so this script starts `veriscene.generate` on the tiled input of `--size
 every half second, and stops the run (SIGKILL, as a crash would) after `--seconds`. The run can be
 completed later with `generate(..., resume=True)`.
 
-Printed: shards finished and their scenes and samples (from the shard sidecars), the rate over
-the time from the first shard's start to the last finished shard, and the peak memory of the
-driver and of the largest worker.
+Printed: shards finished and their scenes and samples (from the shard sidecars), the steady rate
+(shards finished after the first one, over the time from the first to the last finish), and the
+peak memory of the driver and of the largest worker. `--trace S` also prints the driver's current
+memory and the shards finished every S seconds.
 """
 
 from __future__ import annotations
@@ -37,22 +38,12 @@ generate(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]), generators=sys.argv
 """
 
 
-def _peak_mib(pid: int) -> float:
-    """Peak resident memory of a live process (VmHWM), 0 when it is gone."""
+def _status_mib(pid: int, field: str) -> float:
+    """A memory figure of a live process from /proc (VmHWM: peak resident, VmRSS: current), in
+    MiB; 0 when the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0.0
-
-
-def _rss_mib(pid: int) -> float:
-    """Current resident memory of a live process (VmRSS), 0 when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except (FileNotFoundError, ProcessLookupError):
         pass
@@ -97,12 +88,12 @@ def main() -> None:
         while time.time() - start < args.seconds and proc.poll() is None:
             if args.trace and time.time() - start >= next_trace:
                 shards = len(list(Path(out, "shards").glob("shard-*.json"))) if Path(out, "shards").exists() else 0
-                print(f"{next_trace:7.0f} s: {shards:6d} shards finished, driver RSS {_rss_mib(proc.pid):.0f} MiB",
+                print(f"{next_trace:7.0f} s: {shards:6d} shards finished, driver RSS {_status_mib(proc.pid, 'VmRSS'):.0f} MiB",
                       flush=True)
                 next_trace += args.trace
-            driver = max(driver, _peak_mib(proc.pid))
+            driver = max(driver, _status_mib(proc.pid, "VmHWM"))
             for child in _children(proc.pid):
-                workers[child] = max(workers.get(child, 0.0), _peak_mib(child))
+                workers[child] = max(workers.get(child, 0.0), _status_mib(child, "VmHWM"))
             time.sleep(0.5)
         finished = proc.poll() is not None
         if not finished:

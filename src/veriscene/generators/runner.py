@@ -222,7 +222,6 @@ class SceneRunner:
         self._modes = {g.name: [m for m in self.modes if m in g.modes] or [m for m in g.modes if m == "caption"]
                        for g in self.generators}
         self._rngs = {g.name: np.random.Generator(np.random.PCG64(0)) for g in self.generators}
-        self._multi = {g.name: isinstance(g, MultiImageGenerator) for g in self.generators}  # ABC check once
 
     def run(self, scene: Scene, image_path: str | None = None) -> list[Sample]:
         exec_ctx = ExecutionContext(scene)
@@ -235,7 +234,7 @@ class SceneRunner:
         for gen in self.generators:
             if gen.missing_requirements(scene, have):
                 self.stats[f"skipped_requirements:{gen.name}"] += 1
-            elif self._multi[gen.name] and (self.pool is None or len(self.pool) == 0):
+            elif isinstance(gen, MultiImageGenerator) and (self.pool is None or len(self.pool) == 0):
                 self.stats[f"skipped_no_pool:{gen.name}"] += 1
             else:
                 runnable.append(gen)
@@ -247,7 +246,7 @@ class SceneRunner:
             if plan[gen.name] == 0:
                 continue
             rng = reseed(self._rngs[gen.name], scene_seed, gen.name)
-            if self._multi[gen.name]:
+            if isinstance(gen, MultiImageGenerator):
                 assert self.pool is not None
                 ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
             else:

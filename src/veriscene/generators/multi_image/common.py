@@ -73,11 +73,7 @@ class GroupGenerator(MultiImageGenerator):
     def entry_ok(self, entry: PoolEntry) -> bool:
         """Whether a pooled partner meets this generator's requirements (as far as the entry
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
-        for requirement in self.requires:
-            has = _HAVE.get(requirement)
-            if has is not None and not has(entry):
-                return False
-        return True
+        return all(_HAVE[r](entry) for r in self.requires if r in _HAVE)
 
     def scene_ok(self, scene: Scene, index: SceneIndex) -> bool:
         """Whether a parsed partner meets the requirements (its capabilities kept in its `index`)."""
