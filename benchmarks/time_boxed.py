@@ -2,6 +2,7 @@
 
     python benchmarks/time_boxed.py --size 1000000 --workers 2 --seconds 900
     python benchmarks/time_boxed.py --size 1000000 -g object.count.v1 --seconds 160 --trace 10
+    python benchmarks/time_boxed.py --size 1000000 --seconds 10000 --shard-format zstd  # to the end
 
 A full run of every generator on 1M demo scenes makes about 81M samples (2 hours on 2 cores).
 Memory that grows with the input shows early (the driver's scan and shard plan cover the whole
@@ -9,7 +10,8 @@ input before the first shard starts, and each worker's pool and vocabulary are b
 shard), so this script starts `veriscene.generate` on the tiled input of `--size` scenes (see
 `_scenes.py`), polls the peak resident memory (Linux `VmHWM`) of the driver and of each worker
 every half second, and stops the run (SIGKILL, as a crash would) after `--seconds`. The run can be
-completed later with `generate(..., resume=True)`.
+completed later with `generate(..., resume=True)`. A run that ends within `--seconds` is a full run:
+`--shard-format zstd` keeps its output compressed (about 77 GB as JSONL for every generator at 1M).
 
 Printed: shards finished and their scenes and samples (from the shard sidecars), the steady rate
 (shards finished after the first one, over the time from the first to the last finish), and the
@@ -34,7 +36,8 @@ from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
 _RUN = r"""
 import sys
 from veriscene import generate
-generate(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]), generators=sys.argv[4] or None, overwrite=True)
+generate(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]), generators=sys.argv[4] or None,
+         shard_format=sys.argv[5], overwrite=True)
 """
 
 
@@ -74,6 +77,7 @@ def main() -> None:
     parser.add_argument("-g", "--generators", default="", help="generator names/globs/families (default: all)")
     parser.add_argument("--trace", type=float, default=0,
                         help="also print the driver's resident memory and the shards finished every this many seconds")
+    parser.add_argument("--shard-format", default="jsonl", choices=["jsonl", "zstd", "parquet"])
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if not Path("/proc/self/status").exists():
@@ -81,7 +85,8 @@ def main() -> None:
     scenes = tiled(args.cache, base_scenes(args.cache, args.base), args.size)
     with tempfile.TemporaryDirectory(dir=args.cache) as out:
         start = time.time()
-        proc = subprocess.Popen([sys.executable, "-c", _RUN, str(scenes), out, str(args.workers), args.generators])
+        proc = subprocess.Popen([sys.executable, "-c", _RUN, str(scenes), out, str(args.workers), args.generators,
+                                 args.shard_format])
         driver = 0.0
         workers: dict[int, float] = {}
         next_trace = args.trace

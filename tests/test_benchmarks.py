@@ -42,7 +42,7 @@ def test_engine_scale(cache: str) -> None:
 
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
-               "--cache", cache, "-g", "object.count.v1")
+               "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd")
     assert "input: 60 scenes; finished" in out
     assert re.search(r"run finished: 60 scenes, [1-9]\d* samples", out)
     # (a run this short may end before a poll sees its worker, so only the driver is sure)
@@ -65,6 +65,13 @@ def test_worker_drift(cache: str) -> None:
     out = _run("worker_drift.py", "--size", "60", "--scenes", "40", "--chunk", "20", "--base", "30",
                "--cache", cache, "-g", "object.count.v1")
     assert len(re.findall(r"^\s*\d+", out, flags=re.M)) >= 2  # a row per chunk
+
+
+def test_scene_density(cache: str) -> None:
+    out = _run("scene_density.py", "--objects", "3", "12", "--scenes", "6", "--cache", cache,
+               "-g", "object.count.v1,segmentation.point_object.v1")
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0][0].isdigit()]
+    assert [float(r[0]) for r in rows] == [3.0, 12.0] and all(float(r[2]) > 0 for r in rows)
 
 
 def test_generate_throughput() -> None:

@@ -62,12 +62,15 @@ def test_point_on_and_closer_point(masked) -> None:
     assert run(masked, closer("farther")) == [12.0, 12.0]
 
 
-def test_labels_are_cached_per_context(masked) -> None:
-    from veriscene.program.ops_masks import label_map
+def test_mask_lookups_are_built_once_per_scene_index(masked) -> None:
+    from veriscene.program.ops_masks import BACKGROUND, CONTESTED, object_index_at, scene_masks
 
     ctx = ExecutionContext(masked)
-    assert label_map(ctx, 0) is label_map(ctx, 0)
-    assert label_map(ctx, 0)[35, 35] == 1 and label_map(ctx, 0)[0, 0] == -1
+    assert scene_masks(ctx, 0) is scene_masks(ctx, 0)
+    assert object_index_at(ctx, 0, (35.0, 35.0)) == 1 and object_index_at(ctx, 0, (0.0, 0.0)) == BACKGROUND
+    overlapping = make_scene([dict(o, mask=encode_mask(np.ones((100, 200), dtype=bool))) for o in
+                              ({"name": "square", "box": [0, 0, 200, 100]}, {"name": "circle", "box": [0, 0, 200, 100]})])
+    assert object_index_at(ExecutionContext(overlapping), 0, (5.0, 5.0)) == CONTESTED
 
 
 def test_region_and_relative_position(street) -> None:

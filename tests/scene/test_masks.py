@@ -1,8 +1,8 @@
-"""COCO RLE masks through pycocotools: round trip, tight box, and decoding inside the box."""
+"""COCO RLE masks through pycocotools: round trip, tight box, and pixel lookups decoding only the masks looked at."""
 
 import numpy as np
 
-from veriscene.scene.masks import decode_mask, decode_mask_box, encode_mask, mask_area, mask_to_box
+from veriscene.scene.masks import BACKGROUND, CONTESTED, SceneMasks, decode_mask, encode_mask, mask_area, mask_to_box
 
 
 def _mask() -> np.ndarray:
@@ -19,14 +19,49 @@ def test_round_trip_area_and_box() -> None:
     assert mask_to_box(rle).tolist() == [8, 5, 20, 20]  # x1, y1 exclusive
 
 
-def test_decode_mask_box_is_the_mask_inside_its_tight_box() -> None:
-    for rle in (encode_mask(_mask()), {"size": [30, 40], "counts": encode_mask(_mask())["counts"].encode()}):
-        x0, y0, pixels = decode_mask_box(rle)
-        x1, y1 = (int(v) for v in mask_to_box(rle)[2:])
-        assert (x0, y0) == (8, 5) and pixels.dtype == bool
-        assert (pixels == decode_mask(rle)[y0:y1, x0:x1]).all()
+def _random_masks(rng: np.random.Generator, n: int, h: int, w: int) -> list[np.ndarray]:
+    """n masks of random rectangles and discs, some overlapping, the first one empty."""
+    yy, xx = np.mgrid[:h, :w]
+    masks = [np.zeros((h, w), dtype=bool)]
+    for _ in range(n - 1):
+        m = np.zeros((h, w), dtype=bool)
+        x0, y0 = int(rng.integers(w - 4)), int(rng.integers(h - 4))
+        m[y0 : y0 + int(rng.integers(2, 12)), x0 : x0 + int(rng.integers(2, 12))] = True
+        cx, cy, r = rng.integers(w), rng.integers(h), rng.integers(2, 8)
+        m |= (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
+        masks.append(m)
+    return masks
 
 
-def test_decode_mask_box_of_an_empty_mask_is_empty() -> None:
-    x0, y0, pixels = decode_mask_box(encode_mask(np.zeros((6, 7), dtype=bool)))
-    assert pixels.size == 0
+def _expected_labels(masks: list[np.ndarray]) -> np.ndarray:
+    stack = np.array(masks)
+    labels = np.where(stack.any(axis=0), stack.argmax(axis=0), BACKGROUND)
+    return np.where(stack.sum(axis=0) > 1, CONTESTED, labels)
+
+
+def test_scene_masks_match_the_decoded_masks() -> None:
+    rng = np.random.default_rng(0)
+    h, w = 23, 31
+    masks = _random_masks(rng, 6, h, w)
+    rles = [encode_mask(m) for m in masks]
+    rles[1] = {"size": [h, w], "counts": rles[1]["counts"].encode()}  # bytes counts work too
+    lookup = SceneMasks(rles, w, h)
+    for row in range(h):
+        for col in range(w):
+            assert lookup.at(col, row) == [j for j, m in enumerate(masks) if m[row, col]]
+    expected = _expected_labels(masks)
+    assert (expected == CONTESTED).any() and (expected == BACKGROUND).any()
+    for _ in range(200):
+        x0, y0 = int(rng.integers(w)), int(rng.integers(h))
+        x1, y1 = x0 + int(rng.integers(1, w - x0 + 1)), y0 + int(rng.integers(1, h - y0 + 1))
+        assert (SceneMasks(rles, w, h).labels(x0, y0, x1, y1) == expected[y0:y1, x0:x1]).all()
+    assert 0 not in lookup.near(0, 0, w, h)  # the empty mask meets no window
+
+
+def test_scene_masks_decode_only_the_masks_looked_at() -> None:
+    masks = [np.zeros((20, 40), dtype=bool) for _ in range(3)]
+    masks[0][2:8, 2:8] = masks[1][2:8, 20:28] = masks[2][10:18, 30:38] = True
+    lookup = SceneMasks([encode_mask(m) for m in masks], 40, 20)
+    assert lookup.at(5, 5) == [0] and lookup.at(15, 5) == []
+    assert (lookup.labels(0, 0, 10, 10) == _expected_labels(masks)[:10, :10]).all()
+    assert sorted(lookup._pixels) == [0]  # the other two masks were never decoded

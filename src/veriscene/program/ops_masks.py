@@ -1,11 +1,11 @@
 """Ops on instance masks: the object at a point, which of two points lies on an object, and
 which of two points is closer to the camera.
 
-Masks (COCO RLE, see `veriscene.scene.masks`) are decoded once per scene into a *label map*: an
-(H, W) int16 array holding, per pixel, the index of the object whose visible mask covers it,
-`BACKGROUND` (-1) where none does and `CONTESTED` (-2) where several masks overlap (a point there
-has no single object). The map is kept in a cache keyed by the ExecutionContext (weakly, so it
-dies with the context); scenes are never written to.
+The object at a point is the one whose visible mask (COCO RLE, see `veriscene.scene.masks`) holds
+the point's pixel: `BACKGROUND` (-1) where none does and `CONTESTED` (-2) where several overlapping
+masks do (a point there has no single object). Pixels are looked up through `SceneMasks`, built
+once per scene index, which decodes only the masks whose box holds a pixel looked up; scenes are
+never written to.
 
 Depth at a point is the depth of the object whose visible mask holds the point (per-object
 depth, smaller = closer). Dense depth maps (`Scene.depth_map`) are not read yet.
@@ -13,47 +13,36 @@ depth, smaller = closer). Dense depth maps (`Scene.depth_map`) are not read yet.
 
 from __future__ import annotations
 
-import weakref
-
-import numpy as np
-
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail
 from veriscene.program.ops_geometry import point_inside
 from veriscene.program.registry import op
 from veriscene.program.types import OBJECT, OBJECTS, POINT, Obj, Objs
-from veriscene.scene.masks import decode_mask_box
+from veriscene.scene.masks import BACKGROUND, CONTESTED, SceneMasks
 
-BACKGROUND = -1
-CONTESTED = -2
 SIDES = ("same", "different")
 DEPTH_ORDER = ("closer", "farther")
 
-_LABELS: "weakref.WeakKeyDictionary[ExecutionContext, dict[int, np.ndarray]]" = weakref.WeakKeyDictionary()
 
+def scene_masks(ctx: ExecutionContext, image: int) -> SceneMasks:
+    """Pixel lookups on the masks of image `image` (built once per scene index)."""
 
-def label_map(ctx: ExecutionContext, image: int) -> np.ndarray:
-    """(H, W) int16 object index per pixel of image `image` (decoded once per context)."""
-    per_image = _LABELS.setdefault(ctx, {})
-    found = per_image.get(image)
-    if found is None:
+    def compute() -> SceneMasks:
         scene = ctx.scene(image)
         if scene.masks is None:
             fail("the scene has no masks")
-        found = np.full((scene.height, scene.width), BACKGROUND, dtype=np.int16)
-        for i, rle in enumerate(scene.masks):
-            x0, y0, pixels = decode_mask_box(rle)  # work inside the mask's tight box
-            labels = found[y0 : y0 + pixels.shape[0], x0 : x0 + pixels.shape[1]]  # a view: writes go to `found`
-            labels[pixels & (labels != BACKGROUND)] = CONTESTED
-            labels[pixels & (labels == BACKGROUND)] = i
-        per_image[image] = found
-    return found
+        return SceneMasks(scene.masks, scene.width, scene.height)
+
+    return ctx.index(image).memo("scene masks", compute)
 
 
 def object_index_at(ctx: ExecutionContext, image: int, p: tuple[float, float]) -> int:
     """Index of the object under point p, or BACKGROUND / CONTESTED."""
     col, row = point_inside(ctx, image, p)
-    return int(label_map(ctx, image)[row, col])
+    found = scene_masks(ctx, image).at(col, row)
+    if not found:
+        return BACKGROUND
+    return found[0] if len(found) == 1 else CONTESTED
 
 
 @op("object_at_point", inputs=[OBJECTS, POINT], out=OBJECT, requires=("masks",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -33,14 +33,6 @@ def _xywh(coco: dict[str, Any]) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def decode_mask_box(rle: dict[str, Any]) -> tuple[int, int, np.ndarray]:
-    """(x0, y0, pixels): the mask's tight box corner and the (h, w) bool pixels inside that box.
-    Only the box is converted from the decoded frame, so small masks on large images are cheap."""
-    coco = _as_coco(rle)
-    x, y, w, h = _xywh(coco)
-    return x, y, mask_utils.decode(coco)[y : y + h, x : x + w] != 0
-
-
 def mask_area(rle: dict[str, Any]) -> int:
     return int(mask_utils.area(_as_coco(rle)))
 
@@ -49,3 +41,59 @@ def mask_to_box(rle: dict[str, Any]) -> np.ndarray:
     """Tight xyxy box of a mask, in pixels."""
     x, y, w, h = _xywh(_as_coco(rle))
     return np.array([x, y, x + w, y + h], dtype=np.float32)
+
+
+# Labels of `SceneMasks.labels`: pixels on no mask, and pixels on several overlapping masks.
+BACKGROUND = -1
+CONTESTED = -2
+
+
+class SceneMasks:
+    """A scene's masks for pixel lookups. Each mask's tight box is read from the RLE without
+    decoding; masks are decoded (once, and kept inside their tight box) only when a lookup
+    touches their box. pycocotools decodes a mask into a frame the size of the image, so on large
+    images with many objects most of the cost would be in masks no question looks at."""
+
+    def __init__(self, masks: Sequence[dict[str, Any]], width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self._rles = [_as_coco(m) for m in masks]
+        xywh = mask_utils.toBbox(self._rles).tolist() if self._rles else []
+        # each mask's tight box as [x0, x1) x [y0, y1) pixel bounds (an empty mask meets nothing)
+        self.boxes = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in xywh]
+        self._pixels: dict[int, np.ndarray] = {}
+
+    def near(self, x0: int, y0: int, x1: int, y1: int) -> list[int]:
+        """The masks whose tight box meets the window [x0, x1) x [y0, y1)."""
+        return [j for j, (a, b, c, d) in enumerate(self.boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
+
+    def pixels(self, masks: Sequence[int]) -> list[np.ndarray]:
+        """Each mask's (h, w) bool pixels inside its tight box (the ones not decoded yet are
+        decoded together, in one call)."""
+        missing = [j for j in masks if j not in self._pixels]
+        if missing:
+            frames = mask_utils.decode([self._rles[j] for j in missing])  # (H, W, len(missing))
+            for k, j in enumerate(missing):
+                x0, y0, x1, y1 = self.boxes[j]
+                self._pixels[j] = frames[y0:y1, x0:x1, k] != 0
+        return [self._pixels[j] for j in masks]
+
+    def at(self, col: int, row: int) -> list[int]:
+        """The masks holding pixel (col, row)."""
+        near = self.near(col, row, col + 1, row + 1)
+        return [j for j, pixels in zip(near, self.pixels(near))
+                if pixels[row - self.boxes[j][1], col - self.boxes[j][0]]]
+
+    def labels(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """(y1 - y0, x1 - x0) int16 labels of the window [x0, x1) x [y0, y1): per pixel the
+        index of the one mask holding it, BACKGROUND on none and CONTESTED on several."""
+        found = np.full((y1 - y0, x1 - x0), BACKGROUND, dtype=np.int16)
+        near = self.near(x0, y0, x1, y1)
+        for j, pixels in zip(near, self.pixels(near)):
+            a, b, c, d = self.boxes[j]
+            # the part of the window inside mask j's box, in window and in mask coordinates
+            wx0, wy0, wx1, wy1 = max(a, x0), max(b, y0), min(c, x1), min(d, y1)
+            inside = pixels[wy0 - b : wy1 - b, wx0 - a : wx1 - a]
+            window = found[wy0 - y0 : wy1 - y0, wx0 - x0 : wx1 - x0]  # a view: writes go to `found`
+            window[inside & (window != BACKGROUND)] = CONTESTED
+            window[inside & (window == BACKGROUND)] = j
+        return found

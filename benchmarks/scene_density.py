@@ -1,0 +1,69 @@
+"""Throughput against scene density: samples per second as scenes hold more objects.
+
+    python benchmarks/scene_density.py                         # 6, 15 and 30 objects per scene
+    python benchmarks/scene_density.py --objects 6 30 --scenes 300 --repeats 3
+
+The other benchmarks use the demo world's scenes (3-8 objects, about 6). Annotated data sets are
+denser: COCO has about 7 objects per image, GQA about 16 and Visual Genome about 35. Each row here
+is `--scenes` demo scene graphs (masks and depth, no images rendered) with exactly that many
+objects on a 1024x768 image (the same image size in every row, so only the density changes),
+cached in `--cache`. Each row runs `veriscene.generate` in-process with one worker, every
+generator by default, `--repeats` times; the median is printed.
+
+Columns: objects and relations per scene (as made: placement can drop an object), samples per
+scene, milliseconds per scene, and samples per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from veriscene import generate
+from veriscene.demo.config import WorldConfig
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.scene import read_scenes, write_scenes
+
+
+def scene_file(cache: Path, objects: int, n: int) -> Path:
+    """n demo scene graphs with `objects` objects each on a 1024x768 image (cached)."""
+    path = cache / f"density-{objects}-{n}.jsonl"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        config = WorldConfig(width=1024, height=768, min_objects=objects, max_objects=objects, max_tries=200)
+        tmp = path.with_suffix(".tmp")
+        write_scenes(iter_scene_graphs(n, seed=0, config=config), tmp)
+        tmp.rename(path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objects", type=int, nargs="+", default=[6, 15, 30])
+    parser.add_argument("--scenes", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("-g", "--generators", default=None, help="generator names/globs/families (default: all)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    args = parser.parse_args()
+    print(f"{'objects':>7} {'relations':>9} {'samples/scene':>13} {'ms/scene':>9} {'samples/s':>10}")
+    for objects in args.objects:
+        path = scene_file(args.cache, objects, args.scenes)
+        scenes = list(read_scenes(path))
+        made = sum(len(s) for s in scenes) / len(scenes)
+        relations = sum(len(s.relations) for s in scenes) / len(scenes)
+        times, samples = [], 0
+        for _ in range(args.repeats):
+            with tempfile.TemporaryDirectory(dir=args.cache) as out:
+                start = time.perf_counter()
+                samples = generate(path, out, generators=args.generators, overwrite=True).samples
+                times.append(time.perf_counter() - start)
+        seconds = statistics.median(times)
+        print(f"{made:>7.1f} {relations:>9.1f} {samples / len(scenes):>13.1f} {seconds * 1e3 / len(scenes):>9.1f} "
+              f"{samples / seconds:>10.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
