@@ -33,3 +33,21 @@ def test_size_compare_never_describes_by_size(street) -> None:
     # large circle (1600 px^2) vs square (1400): ratio below 1.5, never asked
     assert "Is the shiny circle larger than the square?" not in got
     assert sum(got.values()) == len(got) / 2
+
+
+def test_dense_scenes_pair_up_a_bounded_random_subset() -> None:
+    import re
+
+    from tests.generators.helpers import candidates
+    from veriscene.generators.common import MAX_PAIRED_OBJECTS
+
+    # 24 objects in a row, each named apart, sizes alternating so every pair differs enough
+    objects = [{"name": f"thing{k}", "box": [10 + 40 * k, 10, 40 + 40 * k, 40 + 30 * (k % 2)]} for k in range(24)]
+    scene = make_scene(objects, width=1000, height=100)
+    for name in ("spatial.relation.v1", "size.compare.v1"):
+        used = [{int(n) for n in re.findall(r"thing(\d+)", " ".join(c.slots.values()))} for c, _ in candidates(scene, name)]
+        objects_used = set().union(*used)
+        assert len(objects_used) == MAX_PAIRED_OBJECTS
+        other_seed = set().union(*[{int(n) for n in re.findall(r"thing(\d+)", " ".join(c.slots.values()))}
+                                   for c, _ in candidates(scene, name, seed=1)])
+        assert len(other_seed) == MAX_PAIRED_OBJECTS and other_seed != objects_used  # drawn at random

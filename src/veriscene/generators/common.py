@@ -33,6 +33,20 @@ def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list
     return [items[i] for i in order.tolist()]
 
 
+# Objects a pairwise generator pairs up on one scene at most: 16 x 15 ordered pairs. Demo scenes
+# (3-8 objects) are never cut; a dense scene (Visual Genome has about 35 objects) asks one or two
+# questions per generator, so enumerating every pair of its objects would be wasted work.
+MAX_PAIRED_OBJECTS = 16
+
+
+def paired_objects(rng: np.random.Generator, objects: Sequence[int], limit: int = MAX_PAIRED_OBJECTS) -> list[int]:
+    """The objects whose pairs a pairwise generator proposes, in ascending order: all of them
+    up to `limit`, else `limit` drawn at random (every pair stays equally likely to be asked)."""
+    if len(objects) <= limit:
+        return sorted(objects)
+    return sorted(sample_up_to(rng, objects, limit))
+
+
 def name_query(name: str, attributes: Sequence[str], final_op: str, image: int = 0) -> list[dict[str, Any]]:
     """Program: objects named `name` with `attributes`, then `final_op` ("count", "exists")."""
     b = ProgramBuilder()

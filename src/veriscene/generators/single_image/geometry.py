@@ -6,6 +6,9 @@
 - size.compare.v1: Is the A larger (smaller) than the B? Areas are visible mask areas when masks
   exist, else box areas, and must differ by a factor of at least `area_ratio`. Objects are never
   described by their size attribute here ("Is the large circle larger than ...?").
+
+Both pair up at most `common.MAX_PAIRED_OBJECTS` objects of a scene (drawn at random on denser
+scenes), so their cost per scene stays bounded.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from functools import partial
 from typing import Iterable
 
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import is_extreme_of_pair, referent_query
+from veriscene.generators.common import is_extreme_of_pair, paired_objects, referent_query
 from veriscene.generators.registry import register
 from veriscene.scene.describe import referents
 
@@ -50,8 +53,9 @@ class GeometricRelation(Generator):
         boxes = ctx.scene.boxes.tolist()
         axes = (("horizontal", 0, 2, config.position_margin * ctx.scene.width),
                 ("vertical", 1, 3, config.position_margin * ctx.scene.height))
-        for a in sorted(refs):
-            for o in sorted(refs):
+        objects = paired_objects(ctx.rng, list(refs))
+        for a in objects:
+            for o in objects:
                 if a == o:
                     continue
                 for axis, lo, hi, margin in axes:
@@ -84,8 +88,9 @@ class CompareSize(Generator):
         config: GeometryConfig = self.config  # type: ignore[assignment]
         refs = referents(ctx.index, allow_relations=False, exclude_types=("size",))
         areas = ctx.index.areas.tolist()
-        for a in sorted(refs):
-            for o in sorted(refs):
+        objects = paired_objects(ctx.rng, list(refs))
+        for a in objects:
+            for o in objects:
                 if a == o or min(areas[a], areas[o]) <= 0:
                     continue
                 if max(areas[a], areas[o]) / min(areas[a], areas[o]) < config.area_ratio:

@@ -77,13 +77,15 @@ class GroundRelationalExpression(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         reader = GenerousReader.of(ctx.index)
         boxes = ctx.scene.boxes.tolist()
+        wanted = max(self.config.num_choices - 1, 1)
         for i in range(len(ctx.scene)):
             ref = relational_referent(ctx, reader, i)
             if ref is None:
                 continue
-            same = set(ctx.index.by_name[ctx.scene.names[i]])
-            order = sorted((j for j in range(len(boxes)) if j != i), key=lambda j: (j not in same, j))
-            others = [[round(v, 2) for v in boxes[j]] for j in order][: max(self.config.num_choices - 1, 1)]
+            same = ctx.index.by_name[ctx.scene.names[i]]  # sorted
+            order = [j for j in same if j != i][:wanted]  # objects of the same name first, then the rest
+            order += [j for j in range(len(boxes)) if j not in same][: wanted - len(order)]
+            others = [[round(v, 2) for v in boxes[j]] for j in order]
             slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
             yield Candidate(None, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others,
                             build=partial(referent_query, (ref,), "query_box"))
