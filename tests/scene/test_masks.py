@@ -33,6 +33,14 @@ def _random_masks(rng: np.random.Generator, n: int, h: int, w: int) -> list[np.n
     return masks
 
 
+def _uncompressed(mask: np.ndarray) -> dict:
+    """COCO's uncompressed RLE: run lengths over the column-major pixels, starting with zeros."""
+    flat = mask.T.ravel().astype(np.int8)
+    edges = np.flatnonzero(np.diff(flat)) + 1
+    runs = np.diff(np.concatenate([[0], edges, [flat.size]])).tolist()
+    return {"size": list(mask.shape), "counts": ([0] if flat[0] else []) + runs}
+
+
 def _expected_labels(masks: list[np.ndarray]) -> np.ndarray:
     stack = np.array(masks)
     labels = np.where(stack.any(axis=0), stack.argmax(axis=0), BACKGROUND)
@@ -45,6 +53,8 @@ def test_scene_masks_match_the_decoded_masks() -> None:
     masks = _random_masks(rng, 6, h, w)
     rles = [encode_mask(m) for m in masks]
     rles[1] = {"size": [h, w], "counts": rles[1]["counts"].encode()}  # bytes counts work too
+    rles[2] = _uncompressed(masks[2])  # and uncompressed RLE
+    assert (decode_mask(rles[2]) == masks[2]).all()
     lookup = SceneMasks(rles, w, h)
     for row in range(h):
         for col in range(w):
