@@ -82,3 +82,10 @@ def test_generate_throughput() -> None:
 def test_eval_concurrency() -> None:
     out = _run("eval_concurrency.py", "--samples", "20", "--capacity", "4", "--latency", "0.01")
     assert "accuracy" in out.lower()
+
+
+def test_repeat_rewrite(cache: str) -> None:
+    out = _run("repeat_rewrite.py", "--scenes", "12", "--cache", cache)
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0] in ("jsonl", "zstd", "parquet")]
+    assert [r[0] for r in rows] == ["jsonl", "zstd", "parquet"]
+    assert all(int(r[1]) > 0 and float(r[4]) >= float(r[3]) for r in rows)  # samples; peak after >= before

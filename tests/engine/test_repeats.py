@@ -35,7 +35,7 @@ def same_question_generator():
     del GENERATORS[SamePair.name]
 
 
-@pytest.mark.parametrize("shard_size,shard_format,workers", [(1, "jsonl", 1), (2, "jsonl", 1), (1, "zstd", 2)])
+@pytest.mark.parametrize("shard_size,shard_format,workers", [(1, "jsonl", 1), (2, "jsonl", 1), (1, "zstd", 2), (2, "parquet", 1)])
 def test_repeat_written_once(tmp_path, same_question_generator, shard_size, shard_format, workers) -> None:
     scenes = tmp_path / "scenes.jsonl"
     write_scenes(iter_scene_graphs(2, seed=4), scenes)

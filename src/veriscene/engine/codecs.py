@@ -1,22 +1,30 @@
 """How a shard's samples are stored: JSONL, zstd-compressed JSONL, or Parquet.
 
 Every format round-trips the exact JSONL bytes of the samples (`decode(encode(data)) == data`),
-so `samples.jsonl`, verification and the checksums mean the same whatever the format.
+so `samples.jsonl`, verification and the checksums mean the same whatever the format. Workers
+encode a shard in one piece; `read_lines` and `write_lines` stream a stored shard line by line
+(with memory bounded by a batch, not the shard), for reading a run and for the driver's rare
+shard rewrite (`engine.repeats`).
 
 - jsonl: the sample lines as they are (merged into `samples.jsonl` at the end of a run).
 - zstd: the same lines compressed with zstandard (level 3); kept as shards.
 - parquet: one row per sample with columns for filtering without parsing (`id`, `task`,
   `family`, `mode`, `answer_type`, `question`, `image_ids`) and `record`, the sample's JSON line;
-  zstd-compressed columns; kept as shards. Readable by pyarrow, pandas, polars, DuckDB and
-  `datasets.load_dataset("parquet", ...)`.
+  zstd-compressed columns, a row group per 1,024 samples; kept as shards. Readable by pyarrow,
+  pandas, polars, DuckDB and `datasets.load_dataset("parquet", ...)`.
 """
 
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 from types import ModuleType
+from typing import BinaryIO, Iterable, Iterator
 
 import orjson
+
+from veriscene.engine.manifest import file_sha256
 
 SHARD_FORMATS = ("jsonl", "zstd", "parquet")
 SUFFIX = {"jsonl": ".jsonl", "zstd": ".jsonl.zst", "parquet": ".parquet"}
@@ -55,20 +63,23 @@ def decode(data: bytes, fmt: str) -> bytes:
     """The JSONL bytes back from the stored form."""
     if fmt == "zstd":
         zstandard = _module(fmt)
-        return zstandard.ZstdDecompressor().decompress(data)  # type: ignore[union-attr]
+        # a decompressobj also reads streamed frames, whose header has no content size
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)  # type: ignore[union-attr]
     if fmt == "parquet":
         return _from_parquet(data)
     return data
 
 
-def _to_parquet(data: bytes) -> bytes:
+_PARQUET_COLUMNS = ("id", "task", "family", "mode", "answer_type", "question", "image_ids", "record")
+_BATCH = 1024  # lines per Parquet row group
+
+
+def _parquet_table(lines: Iterable[bytes]):  # -> pyarrow.Table
     _module("parquet")
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    columns: dict[str, list] = {k: [] for k in ("id", "task", "family", "mode", "answer_type", "question",
-                                                "image_ids", "record")}
-    for line in data.splitlines():
+    columns: dict[str, list] = {k: [] for k in _PARQUET_COLUMNS}
+    for line in lines:
         if not line.strip():
             continue
         record = orjson.loads(line)
@@ -79,11 +90,37 @@ def _to_parquet(data: bytes) -> bytes:
         columns["answer_type"].append(record["answer_type"])
         columns["question"].append(record["question"])
         columns["image_ids"].append([image["id"] for image in record["images"]])
-        columns["record"].append(line.decode("utf-8"))
-    schema = pa.schema([(k, pa.list_(pa.string()) if k == "image_ids" else pa.string()) for k in columns])
+        columns["record"].append(line.rstrip(b"\n").decode("utf-8"))
+    return pa.table(columns, schema=_parquet_schema())
+
+
+def _parquet_schema():  # -> pyarrow.Schema
+    import pyarrow as pa
+
+    return pa.schema([(k, pa.list_(pa.string()) if k == "image_ids" else pa.string()) for k in _PARQUET_COLUMNS])
+
+
+def _to_parquet(data: bytes) -> bytes:
     sink = io.BytesIO()
-    pq.write_table(pa.table(columns, schema=schema), sink, compression="zstd")
+    _write_parquet(sink, io.BytesIO(data))
     return sink.getvalue()
+
+
+def _write_parquet(sink: BinaryIO, lines: Iterable[bytes]) -> None:
+    """Parquet of the lines, a row group per `_BATCH` lines: memory bounded by a batch, not the
+    shard (one table of a whole shard would hold every column of it at once)."""
+    _module("parquet")
+    import pyarrow.parquet as pq
+
+    with pq.ParquetWriter(sink, _parquet_schema(), compression="zstd") as writer:
+        batch: list[bytes] = []
+        for line in lines:
+            batch.append(line)
+            if len(batch) == _BATCH:
+                writer.write_table(_parquet_table(batch))
+                batch = []
+        if batch:
+            writer.write_table(_parquet_table(batch))
 
 
 def _from_parquet(data: bytes) -> bytes:
@@ -92,3 +129,44 @@ def _from_parquet(data: bytes) -> bytes:
 
     records = pq.read_table(io.BytesIO(data), columns=["record"]).column("record").to_pylist()
     return b"".join(r.encode("utf-8") + b"\n" for r in records)
+
+
+def read_lines(path: Path, fmt: str) -> Iterator[bytes]:
+    """The JSONL lines (with their newline) of a stored shard, streamed."""
+    if fmt == "parquet":
+        _module(fmt)
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as stored:
+            for group in range(stored.num_row_groups):
+                table = stored.read_row_group(group, columns=["record"], use_threads=False)
+                records = table.column(0).to_pylist()
+                yield from (record.encode("utf-8") + b"\n" for record in records)
+        return
+    with open(path, "rb") as fh:
+        if fmt == "zstd":
+            zstandard = _module(fmt)
+            with zstandard.ZstdDecompressor().stream_reader(fh) as reader:  # type: ignore[union-attr]
+                yield from io.BufferedReader(reader)
+        else:
+            yield from fh
+
+
+def write_lines(path: Path, lines: Iterable[bytes], fmt: str) -> str:
+    """Write JSONL lines (each ending in a newline) to `path` in the stored form, streamed; returns
+    the sha256 of the file. Zstd bytes can differ from `encode` of the same lines (a streamed frame
+    does not record its size); `read_lines` and `decode` give the lines back the same."""
+    with open(path, "wb") as fh:
+        if fmt == "parquet":
+            _write_parquet(fh, lines)
+        elif fmt == "zstd":
+            zstandard = _module(fmt)
+            with zstandard.ZstdCompressor(level=3).stream_writer(fh, closefd=False) as out:  # type: ignore[union-attr]
+                for line in lines:
+                    out.write(line)
+        else:
+            fh.writelines(lines)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return file_sha256(path)
+

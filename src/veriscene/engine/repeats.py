@@ -17,16 +17,17 @@ reaches the same result.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import orjson
 
-from veriscene.engine.codecs import decode
+from veriscene.engine.codecs import read_lines, write_lines
 from veriscene.engine.scan import later_repeats
 from veriscene.engine.shards import (
-    SHARD_ENTRY, SharedRows, ShardOutput, shard_name, shard_path, sidecar_path, write_shard,
+    SHARD_ENTRY, SharedRows, ShardOutput, shard_path, sidecar_path, write_sidecar,
 )
 from veriscene.engine.summary import RunSummary
 from veriscene.sample import Sample
@@ -58,32 +59,36 @@ class SharedIds:
 def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: SharedIds, fmt: str,
                  summary: RunSummary) -> int:
     """Rewrite the shards holding repeats without them; update `entries`, `shared` and `summary`.
-    Returns the number of samples dropped."""
+    Returns the number of samples dropped. A shard is streamed line by line into a temporary file,
+    so the driver holds one line at a time, not the shard."""
     dropped = 0
     for index, lines in shared.repeated_lines().items():
         sidecar = orjson.loads(sidecar_path(shards_dir, index).read_bytes())
-        samples = decode(shard_path(shards_dir, index, fmt).read_bytes(), fmt).splitlines(keepends=True)
         counts = RunSummary()
         counts.merge_counts(sidecar["counts"])
-        kept = bytearray()
-        for i, line in enumerate(samples):
-            if i in lines:
-                sample = Sample.from_dict(orjson.loads(line))
-                counts.remove(sample)
-                summary.remove(sample)
-            else:
-                kept += line
+
+        def kept(source: Iterator[bytes]) -> Iterator[bytes]:
+            for i, line in enumerate(source):
+                if i in lines:
+                    sample = Sample.from_dict(orjson.loads(line))
+                    counts.remove(sample)
+                    summary.remove(sample)
+                else:
+                    yield line
+
+        path = shard_path(shards_dir, index, fmt)
+        tmp = path.with_name(path.name + ".tmp")
+        sha256 = write_lines(tmp, kept(read_lines(path, fmt)), fmt)
+        os.replace(tmp, path)
         before = shared.rows[index]
         left = SharedRows()
         for line, h in zip(before.lines, before.hashes):
             if line not in lines:
                 left.lines.append(line - sum(1 for r in lines if r < line))
                 left.hashes.append(h)
-        rejects_file = shards_dir / (shard_name(index) + ".rejects.jsonl")
-        rejects = [orjson.loads(r) for r in rejects_file.read_bytes().splitlines() if r.strip()]
         first, last = sidecar["lines"]
-        output = ShardOutput(index, bytes(kept), rejects, counts.counts(), first, last, shared=left)
-        written = write_shard(shards_dir, output, fmt)
+        output = ShardOutput(index, b"", [], counts.counts(), first, last, shared=left)
+        written = write_sidecar(shards_dir, output, sidecar["rejected"], sha256)  # the sidecar last
         entries[index] = {k: written[k] for k in SHARD_ENTRY}
         shared.add(index, left)
         dropped += len(lines)

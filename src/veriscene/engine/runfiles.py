@@ -14,7 +14,7 @@ from typing import Iterator
 
 import orjson
 
-from veriscene.engine.codecs import decode
+from veriscene.engine.codecs import read_lines
 from veriscene.engine.shards import shard_path
 
 SAMPLES_FILE = "samples.jsonl"
@@ -48,11 +48,10 @@ def sample_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
     fmt = manifest["config"].get("shard_format", "jsonl")
     number = 0
     for shard in shards:
-        data = decode(shard_path(path / "shards", shard["index"], fmt).read_bytes(), fmt)
-        for line in data.splitlines():
+        for line in read_lines(shard_path(path / "shards", shard["index"], fmt), fmt):
             number += 1
             if line.strip():
-                yield number, line + b"\n"
+                yield number, line
 
 
 def _file_lines(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -254,13 +254,18 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
     _atomic_write(shard_path(shards_dir, output.index, fmt), payload)
     rejects = b"".join(orjson.dumps(r) + b"\n" for r in output.rejects)
     _atomic_write(shards_dir / (shard_name(output.index) + ".rejects.jsonl"), rejects)
+    return write_sidecar(shards_dir, output, len(output.rejects), hashlib.sha256(payload).hexdigest())
+
+
+def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: str) -> dict[str, Any]:
+    """Write the sidecar that marks a shard finished (after its files); returns its content."""
     sidecar = {
         "index": output.index,
         "lines": [output.first_line, output.last_line],
         "samples": output.counts["samples"],
         "scenes": output.counts["scenes"],
-        "rejected": len(output.rejects),
-        "sha256": hashlib.sha256(payload).hexdigest(),
+        "rejected": rejected,
+        "sha256": sha256,
         "counts": output.counts,
         "shared": output.shared.to_json(),
     }
