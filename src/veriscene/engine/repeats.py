@@ -56,6 +56,18 @@ class SharedIds:
         return found
 
 
+def _without(source: Iterator[bytes], drop: set[int], tallies: tuple[RunSummary, ...]) -> Iterator[bytes]:
+    """The lines of `source` but those numbered in `drop` (0-based), whose samples are taken out
+    of every tally."""
+    for i, line in enumerate(source):
+        if i in drop:
+            sample = Sample.from_dict(orjson.loads(line))
+            for tally in tallies:
+                tally.remove(sample)
+        else:
+            yield line
+
+
 def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: SharedIds, fmt: str,
                  summary: RunSummary) -> int:
     """Rewrite the shards holding repeats without them; update `entries`, `shared` and `summary`.
@@ -66,19 +78,9 @@ def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: S
         sidecar = orjson.loads(sidecar_path(shards_dir, index).read_bytes())
         counts = RunSummary()
         counts.merge_counts(sidecar["counts"])
-
-        def kept(source: Iterator[bytes]) -> Iterator[bytes]:
-            for i, line in enumerate(source):
-                if i in lines:
-                    sample = Sample.from_dict(orjson.loads(line))
-                    counts.remove(sample)
-                    summary.remove(sample)
-                else:
-                    yield line
-
         path = shard_path(shards_dir, index, fmt)
         tmp = path.with_name(path.name + ".tmp")
-        sha256 = write_lines(tmp, kept(read_lines(path, fmt)), fmt)
+        sha256 = write_lines(tmp, _without(read_lines(path, fmt), lines, (counts, summary)), fmt)
         os.replace(tmp, path)
         before = shared.rows[index]
         left = SharedRows()
