@@ -296,14 +296,16 @@ class SceneRunner:
             listed = "\n".join(f"{OPTION_LETTERS[i]}. {c}" for i, c in enumerate(choices))
             question = f"{question}\nOptions:\n{listed}\n{MC_INSTRUCTION}"
         template_id = f"{cand.group}.{t}"
-        images = [{"id": ctx.scene.image_id, "path": image_path if image_path is not None else self._path(ctx.scene)}]
-        if cand.scenes is not None:
+        if cand.scenes is None:
+            images = [{"id": ctx.scene.image_id, "path": image_path if image_path is not None else self._path(ctx.scene)}]
+        else:
             images = [
                 {"id": s.image_id, "path": image_path if s is ctx.scene and image_path is not None else self._path(s)}
                 for s in cand.scenes
             ]
+        program = cand.get_program()
         return Sample(
-            id=sample_id(gen.name, [img["id"] for img in images], cand.get_program(), template_id, question),
+            id=sample_id(gen.name, [img["id"] for img in images], program, template_id, question),
             task=gen.name,
             family=gen.family,
             images=images,
@@ -311,7 +313,7 @@ class SceneRunner:
             answer=answer,
             answer_type=gen.answer_type,
             choices=choices,
-            program=cand.get_program(),
+            program=program,
             template_id=template_id,
             generator_version=gen.version,
             seed=scene_seed,

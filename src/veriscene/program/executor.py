@@ -24,11 +24,15 @@ def run_nodes(program: Program, ctx: ExecutionContext) -> list[Any]:
     """
     values: list[Any] = []
     for i, node in enumerate(program):
-        spec = OPS[node["op"]]
+        fn = OPS[node["op"]].fn
+        inputs = node.get("inputs")
         try:
-            values.append(spec.fn(ctx, *[values[j] for j in node.get("inputs", ())], *node.get("args", ())))
+            if inputs:
+                values.append(fn(ctx, *[values[j] for j in inputs], *node.get("args", ())))
+            else:  # the first node of most programs (`scene`)
+                values.append(fn(ctx, *node.get("args", ())))
         except _Fail as exc:
-            raise ExecutionFailure(i, spec.name, str(exc)) from None
+            raise ExecutionFailure(i, node["op"], str(exc)) from None
     return values
 
 
