@@ -48,14 +48,22 @@ def scene(ctx: ExecutionContext, image: int) -> Objs:
 @op("filter_name", inputs=[OBJECTS], args=[str], out=OBJECTS)
 def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
     """Objects whose name is `name`."""
-    keep = set(ctx.index(objs.image).by_name.get(name, ()))
+    index = ctx.index(objs.image)
+    found = index.by_name.get(name, ())
+    if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple
+        return Objs(objs.image, found)
+    keep = set(found)
     return Objs(objs.image, tuple(i for i in objs.idx if i in keep))
 
 
 @op("filter_attribute", inputs=[OBJECTS], args=[str], out=OBJECTS)
 def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
     """Objects that have attribute `attribute`."""
-    keep = set(ctx.index(objs.image).by_attribute.get(attribute, ()))
+    index = ctx.index(objs.image)
+    found = index.by_attribute.get(attribute, ())
+    if len(objs.idx) == index.n:  # all objects: the table's sorted tuple
+        return Objs(objs.image, found)
+    keep = set(found)
     return Objs(objs.image, tuple(i for i in objs.idx if i in keep))
 
 
