@@ -27,10 +27,17 @@ def name_set_nodes(builder: ProgramBuilder, name: str, attributes: Sequence[str]
 def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list[Any]:
     """Up to k items drawn without replacement, in a random order (deterministic given rng)."""
     if len(items) <= k:
-        order = rng.permutation(len(items))
-    else:
-        order = rng.choice(len(items), size=k, replace=False)
-    return [items[i] for i in order.tolist()]
+        return shuffled(rng, items)
+    return [items[i] for i in rng.choice(len(items), size=k, replace=False).tolist()]
+
+
+def shuffled(rng: np.random.Generator, items: Sequence[Any]) -> list[Any]:
+    """The items in a random order: the order of `[items[i] for i in rng.permutation(n)]`, from
+    the same draws (numpy's permutation shuffles an arange with the same swaps), in a third of
+    the time for a few items."""
+    out = list(items)
+    rng.shuffle(out)
+    return out
 
 
 # Objects a pairwise generator pairs up on one scene at most: 16 x 15 ordered pairs. Demo scenes

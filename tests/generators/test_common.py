@@ -1,0 +1,35 @@
+"""Shared generator helpers: random draws that must stay the same as numpy's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from veriscene.generators.common import sample_up_to, shuffled
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 17])
+def test_shuffled_is_the_permutation_order_from_the_same_draws(n: int) -> None:
+    items = [f"item{i}" for i in range(n)]
+    for seed in range(50):
+        a, b = _rng(seed), _rng(seed)
+        assert shuffled(a, items) == [items[i] for i in b.permutation(n).tolist()]
+        assert a.integers(1 << 40) == b.integers(1 << 40)  # the streams stay in step
+
+
+def test_shuffled_leaves_its_input_alone() -> None:
+    items = (3, 1, 2)
+    out = shuffled(_rng(0), items)
+    assert items == (3, 1, 2) and sorted(out) == [1, 2, 3]
+
+
+def test_sample_up_to_draws_distinct_items() -> None:
+    items = list(range(10))
+    for seed in range(20):
+        picked = sample_up_to(_rng(seed), items, 4)
+        assert len(picked) == 4 and len(set(picked)) == 4 and set(picked) <= set(items)
+    assert sorted(sample_up_to(_rng(1), items[:3], 4)) == [0, 1, 2]
