@@ -83,12 +83,28 @@ def _refer_by_attributes(
 ) -> Referent | None:
     scene = index.scene
     name = scene.names[i]
-    attrs = sorted((a for a in scene.attributes[i] if attribute_type(a) not in exclude_types), key=_adjective_rank)
-    for k in range(0, min(max_attributes, len(attrs)) + 1):
+    if max_attributes < 0:
+        return None
+    # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
+    # that name has all of them (i always has them).
+    others = [scene.attributes[j] for j in index.by_name[name] if j != i]
+    if not others:
+        return Referent(i, name, tuple(_attr_nodes(image, name, ())))
+    attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
+    for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
-            if _matching(index, name, subset) == (i,):
-                return Referent(i, noun_phrase(name, subset), tuple(_attr_nodes(image, name, subset)))
+            if not any(all(a in own for a in subset) for own in others):
+                # subset is in adjective order already: noun_phrase(name, subset) without the sort
+                return Referent(i, " ".join((*subset, name)), tuple(_attr_nodes(image, name, subset)))
     return None
+
+
+def _ranked_attributes(index: SceneIndex, i: int) -> tuple[str, ...]:
+    """Object i's attributes in adjective order (computed once per scene index)."""
+    def compute() -> list[tuple[str, ...]]:
+        return [tuple(sorted(attrs, key=_adjective_rank)) for attrs in index.scene.attributes]
+
+    return index.memo(("ranked attributes",), compute)[i]
 
 
 def refer(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Iterable, Sequence
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_set_nodes
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
@@ -88,26 +88,36 @@ class SpatialExtreme(Generator):
         "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {ext_adv}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: SpatialConfig = self.config  # type: ignore[assignment]
-        names = ctx.vocab.name_list()
         everyone = list(range(len(ctx.scene)))
-        for which, (ext, ext_adv) in _PHRASES.items():
+        attributes = ctx.scene.attributes
+        groups = [(name, members, sorted({attribute_type(a) for i in members for a in attributes[i]} - {UNTYPED}))
+                  for name, members in sorted(ctx.index.by_name.items()) if len(members) >= 2]
+        # many per scene, one or two used: phrased only if picked
+        for which in _PHRASES:
             if clear_winner(ctx, everyone, which, config):
-                yield Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=names,
-                                expected=ctx.scene.names[extreme_member(ctx, everyone, which)],
-                                build=partial(_extreme_name_program, which))
-            for name, members in sorted(ctx.index.by_name.items()):
+                answer = ctx.scene.names[extreme_member(ctx, everyone, which)]
+                yield Deferred(answer, partial(self._name_candidate, ctx, which, answer))
+            for name, members, kinds in groups:
                 if not clear_winner(ctx, members, which, config):
                     continue
-                winner = ctx.scene.attributes[extreme_member(ctx, members, which)]
-                kinds = sorted({attribute_type(a) for i in members for a in ctx.scene.attributes[i]} - {UNTYPED})
+                winner = attributes[extreme_member(ctx, members, which)]
                 for kind in kinds:
                     if kind == "size" and which in ("largest", "smallest"):
                         continue  # "What size is the largest circle?" gives itself away
                     values = [a for a in winner if attribute_type(a) == kind]
                     if len(values) != 1:
                         continue  # the winner has no single <kind>: no answer
-                    slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
-                    yield Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
-                                    expected=values[0], build=partial(_extreme_attribute_program, name, which, kind))
+                    yield Deferred(values[0], partial(self._attribute_candidate, ctx, which, name, kind, values[0]))
+
+    def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
+        ext, ext_adv = _PHRASES[which]
+        return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=ctx.vocab.name_list(),
+                         expected=answer, build=partial(_extreme_name_program, which))
+
+    def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
+        ext, ext_adv = _PHRASES[which]
+        slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
+        return Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
+                         expected=answer, build=partial(_extreme_attribute_program, name, which, kind))
