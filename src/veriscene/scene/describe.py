@@ -74,13 +74,21 @@ def refer_by_attributes(
 
     Attributes whose type is in `exclude_types` are not used (so "What color is the red cup?"
     cannot happen). Computed once per scene index (several generators ask for the same)."""
-    key = ("refer_by_attributes", i, image, max_attributes, frozenset(exclude_types))
-    return index.memo(key, lambda: _refer_by_attributes(index, i, image, max_attributes, exclude_types))
+    excluded = frozenset(exclude_types)
+    key = ("refer_by_attributes", i, image, max_attributes, excluded)
+    return index.memo(key, lambda: _refer_by_attributes(index, i, image, max_attributes, excluded))
 
 
 def _refer_by_attributes(
-    index: SceneIndex, i: int, image: int, max_attributes: int, exclude_types: Collection[str]
+    index: SceneIndex, i: int, image: int, max_attributes: int, exclude_types: frozenset[str]
 ) -> Referent | None:
+    if exclude_types:
+        # Leaving types out only removes subsets from the search below, keeping the order of the
+        # rest: the description found without exclusions stands if it uses no excluded type, and
+        # when there is none, there is none with exclusions either.
+        plain = refer_by_attributes(index, i, image, max_attributes)
+        if plain is None or not any(attribute_type(a) in exclude_types for a in _filtered_attributes(plain)):
+            return plain
     scene = index.scene
     name = scene.names[i]
     if max_attributes < 0:
@@ -99,6 +107,11 @@ def _refer_by_attributes(
     return None
 
 
+def _filtered_attributes(referent: Referent) -> list[str]:
+    """The attributes a name + attributes referent (`_attr_nodes`) filters by."""
+    return [n["args"][0] for n in referent.nodes if n["op"] == "filter_attribute"]
+
+
 def _ranked_attributes(index: SceneIndex, i: int) -> tuple[str, ...]:
     """Object i's attributes in adjective order (computed once per scene index)."""
     def compute() -> list[tuple[str, ...]]:
@@ -112,8 +125,9 @@ def refer(
 ) -> Referent | None:
     """Referring expression for object i: by attributes, else by a relation to a unique anchor.
     Computed once per scene index."""
-    key = ("refer", i, image, allow_relations, frozenset(exclude_types))
-    return index.memo(key, lambda: _refer(index, i, image, allow_relations, exclude_types))
+    excluded = frozenset(exclude_types)
+    key = ("refer", i, image, allow_relations, excluded)
+    return index.memo(key, lambda: _refer(index, i, image, allow_relations, excluded))
 
 
 def referents(
@@ -121,12 +135,13 @@ def referents(
 ) -> dict[int, Referent]:
     """Object index -> referring expression (`refer`), for every object that has one; computed
     once per scene index. Treat the result as read-only: it is shared."""
-    key = ("referents", image, allow_relations, frozenset(exclude_types))
+    excluded = frozenset(exclude_types)
+    key = ("referents", image, allow_relations, excluded)
 
     def compute() -> dict[int, Referent]:
         found = {}
         for i in range(index.n):
-            ref = refer(index, i, image, allow_relations=allow_relations, exclude_types=exclude_types)
+            ref = refer(index, i, image, allow_relations=allow_relations, exclude_types=excluded)
             if ref is not None:
                 found[i] = ref
         return found
@@ -146,11 +161,18 @@ def _relations_from(index: SceneIndex, i: int) -> list[tuple[int, tuple[str, ...
 
 
 def _refer(
-    index: SceneIndex, i: int, image: int, allow_relations: bool, exclude_types: Collection[str]
+    index: SceneIndex, i: int, image: int, allow_relations: bool, exclude_types: frozenset[str]
 ) -> Referent | None:
     found = refer_by_attributes(index, i, image, exclude_types=exclude_types)
     if found is not None or not allow_relations:
         return found
+    # does not depend on the excluded types: shared by all of them
+    return index.memo(("refer by relation", i, image), lambda: _refer_by_relation(index, i, image))
+
+
+def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None:
+    """Object i as its name, a relation and an anchor described by name and attributes ("circle
+    left of the red square"), or None if no such description selects it alone."""
     scene = index.scene
     name = scene.names[i]
     same_name = index.by_name.get(name, ())
