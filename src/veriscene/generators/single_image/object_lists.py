@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.spatial import SpatialConfig, clear_winner, extreme_member
+from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes, extreme_member
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import join_words, plural, with_article
 
@@ -132,9 +132,7 @@ class ExtremeAmongNames(Generator):
         names_of = ctx.scene.names
         for names in name_lists(ctx, config.max_names):
             members = sorted([i for n in names for i in by_name[n]])
-            for which in _EXTREMES:
-                if not clear_winner(ctx, members, which, config):
-                    continue
+            for which in clear_extremes(ctx, members, _EXTREMES, config):
                 answer = names_of[extreme_member(ctx, members, which)]
                 # many per scene, one or two used: phrased only if picked
                 yield Deferred(answer, partial(self._make, names, which, answer))
