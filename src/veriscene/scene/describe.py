@@ -9,13 +9,14 @@ object, so a question's wording and its program can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any, Collection, Sequence
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
 from veriscene.text import capitalise, counted, join_words, relation_phrase, with_article
-from veriscene.vocab import CONVERSE_PREDICATES, attribute_type
+from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
 
 # English adjective order by attribute type; finishes like "shiny" go before colour.
 _ORDER = {"size": 0, "shape": 1, "finish": 2, "color": 3, "pattern": 4, "material": 5}
@@ -29,7 +30,16 @@ def _adjective_rank(word: str) -> tuple[int, str]:
 
 def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:
     """'circle', ['red', 'large'] -> 'large red circle'."""
+    return _noun_phrase(name, tuple(attributes))
+
+
+@lru_cache(maxsize=65536)
+def _noun_phrase(name: str, attributes: tuple[str, ...]) -> str:
+    # cached: generators phrase the same few objects over and over
     return " ".join([*sorted(attributes, key=_adjective_rank), name])
+
+
+on_register_attribute_types(_noun_phrase.cache_clear)  # the adjective order depends on the types
 
 
 @dataclass(frozen=True)
@@ -204,26 +214,28 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     index = index if index is not None else SceneIndex(scene)
     if len(scene) == 0:
         return "The image shows no annotated objects."
-    order = sorted(range(len(scene)), key=lambda i: (float(index.centers[i, 0]), i))
+    centers = index.center_list
+    order = sorted(range(len(scene)), key=lambda i: (centers[i][0], i))
+    # noun_phrase of each object, from its attributes in adjective order
+    phrases = [" ".join((*_ranked_attributes(index, i), name)) for i, name in enumerate(scene.names)]
     groups: dict[str, int] = {}
     for i in order:
-        phrase = noun_phrase(scene.names[i], scene.attributes[i])
-        groups[phrase] = groups.get(phrase, 0) + 1
+        groups[phrases[i]] = groups.get(phrases[i], 0) + 1
     listed = join_words([counted(n, p) for p, n in groups.items()])
     total = len(scene)
     sentences = [f"The image shows {total} object{'s' if total != 1 else ''}: {listed}."]
     emitted = 0
     seen: set[tuple[int, str, int]] = set()
     rank = {i: r for r, i in enumerate(order)}
+    refs = referents(index, allow_relations=False)
     for s, p, o in sorted(scene.relations, key=lambda r: (rank[r[0]], r[1], rank[r[2]])):
         converse = CONVERSE_PREDICATES.get(p)
         if converse is not None and (o, converse, s) in seen:
             continue
         seen.add((s, p, o))
-        subject = refer(index, s, allow_relations=False)
-        obj = refer(index, o, allow_relations=False)
-        subj_text = subject.the if subject else with_article(noun_phrase(scene.names[s], scene.attributes[s]))
-        obj_text = obj.the if obj else with_article(noun_phrase(scene.names[o], scene.attributes[o]))
+        subject, obj = refs.get(s), refs.get(o)  # refer(index, s, allow_relations=False), ...
+        subj_text = subject.the if subject else with_article(phrases[s])
+        obj_text = obj.the if obj else with_article(phrases[o])
         sentences.append(f"{capitalise(subj_text)} {relation_phrase(p)} {obj_text}.")
         emitted += 1
         if emitted >= max_relations:
