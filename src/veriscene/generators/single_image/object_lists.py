@@ -51,8 +51,8 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     shuffle = ctx.rng.shuffle
     for k in range(2, min(max_names, len(present)) + 1):
         for combo in combinations(present, k):
-            # shuffling the list draws and swaps exactly as `rng.permutation(k)` would (numpy
-            # permutes an arange with this same shuffle), at a third of the cost
+            # the same draws and swaps as taking `rng.permutation(k)` of the combination (numpy's
+            # permutation shuffles an arange this way), without making and reading an array
             names = list(combo)
             shuffle(names)
             lists.append(tuple(names))
