@@ -80,9 +80,9 @@ class CommonObjects(GroupGenerator):
             sets = [set(s.names) for s in scenes]
             common = sorted(set.intersection(*sets))
             near = sorted(set.union(*sets) - set(common))
-            rest = [x for x in ctx.vocab.name_list() if x not in near and x not in common]
+            extra = near or [x for x in ctx.vocab.name_list() if x not in common]
             yield Candidate(None, {"n": number_word(n)}, expected=common, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, common, near or rest),
+                            distractors=set_distractors(ctx.rng, common, extra),
                             build=partial(folded, n, _names_node, "set_intersect"))
 
 
@@ -128,10 +128,10 @@ class CommonAttributes(GroupGenerator):
             if not common or set(common) >= set(every):
                 continue
             near = sorted(set.union(*sets) - set(common))
-            rest = [v for v in every if v not in near and v not in common]
+            extra = near or [v for v in every if v not in common]
             slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, common, near or rest),
+                            distractors=set_distractors(ctx.rng, common, extra),
                             build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
 
 
