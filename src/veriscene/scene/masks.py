@@ -52,7 +52,12 @@ class SceneMasks:
     """A scene's masks for pixel lookups. Each mask's tight box is read from the RLE without
     decoding; masks are decoded (once, and kept inside their tight box) only when a lookup
     touches their box. pycocotools decodes a mask into a frame the size of the image, so on large
-    images with many objects most of the cost would be in masks no question looks at."""
+    images with many objects most of the cost would be in frames no question looks at.
+
+    Masks whose boxes do not meet share a frame: the masks are split into groups of pairwise
+    disjoint boxes (greedily, in index order), and a group is decoded once as the union of its
+    masks (merged as RLE). Inside a mask's box the union holds that mask alone, so the crop is
+    exactly the mask; a scene of many objects needs only a few frames."""
 
     def __init__(self, masks: Sequence[dict[str, Any]], width: int, height: int) -> None:
         self.width, self.height = width, height
@@ -61,18 +66,43 @@ class SceneMasks:
         # each mask's tight box as [x0, x1) x [y0, y1) pixel bounds (an empty mask meets nothing)
         self.boxes = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in xywh]
         self._pixels: dict[int, np.ndarray] = {}
+        self._group: list[int] | None = None  # mask -> its group (built at the first decode)
+        self._frames: dict[int, tuple[np.ndarray, int]] = {}  # group -> (decoded frames, channel)
+
+    def _groups(self) -> list[int]:
+        """Each mask's group: the first group holding no mask whose box meets its box."""
+        if self._group is None:
+            group: list[int] = []
+            members: list[list[tuple[int, int, int, int]]] = []  # per group, its masks' boxes
+            for a, b, c, d in self.boxes:
+                g = next((g for g, boxes in enumerate(members)
+                          if not any(a < x1 and x0 < c and b < y1 and y0 < d for x0, y0, x1, y1 in boxes)),
+                         len(members))
+                if g == len(members):
+                    members.append([])
+                members[g].append((a, b, c, d))
+                group.append(g)
+            self._group = group
+        return self._group
 
     def near(self, x0: int, y0: int, x1: int, y1: int) -> list[int]:
         """The masks whose tight box meets the window [x0, x1) x [y0, y1)."""
         return [j for j, (a, b, c, d) in enumerate(self.boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
 
     def pixels(self, masks: Sequence[int]) -> list[np.ndarray]:
-        """Each mask's (h, w) bool pixels inside its tight box (the ones not decoded yet are
+        """Each mask's (h, w) bool pixels inside its tight box (the groups not decoded yet are
         decoded together, in one call)."""
         missing = [j for j in masks if j not in self._pixels]
         if missing:
-            frames = mask_utils.decode([self._rles[j] for j in missing])  # (H, W, len(missing))
-            for k, j in enumerate(missing):
+            group = self._groups()
+            todo = sorted({group[j] for j in missing} - self._frames.keys())
+            if todo:
+                unions = [[rle for rle, g in zip(self._rles, group) if g == t] for t in todo]
+                frames = mask_utils.decode(  # (H, W, len(todo))
+                    [rles[0] if len(rles) == 1 else mask_utils.merge(rles, intersect=False) for rles in unions])
+                self._frames.update((t, (frames, k)) for k, t in enumerate(todo))
+            for j in missing:
+                frames, k = self._frames[group[j]]
                 x0, y0, x1, y1 = self.boxes[j]
                 self._pixels[j] = frames[y0:y1, x0:x1, k] != 0
         return [self._pixels[j] for j in masks]
