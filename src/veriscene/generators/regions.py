@@ -108,7 +108,7 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
         scene = exec_ctx.scene(0)
         x0, y0, x1, y1 = (int(v) for v in scene.boxes[i])
         x1, y1 = min(x1 + 1, scene.width), min(y1 + 1, scene.height)
-        crop = _erode(scene_masks(exec_ctx, 0).labels(x0, y0, x1, y1) == i, margin_px)  # outside the crop = not i
+        crop = _erode(scene_masks(exec_ctx, 0).alone(i, x0, y0, x1, y1), margin_px)  # outside the crop = not i
         return x0, y0, crop
 
     return exec_ctx.index(0).memo(("interior", i, margin_px), compute)
@@ -134,8 +134,8 @@ def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_for
 class PointSampler:
     """Draws points on the interior of objects' visible masks of one scene, uniformly among the
     points a question can show there. Each object's interior and its shown points are computed
-    once per scene index, whichever generator asks first, from the labels of its box (only the
-    masks meeting the box are decoded, see `SceneMasks`)."""
+    once per scene index, whichever generator asks first, from the pixels of its box that its
+    mask alone holds (only the masks meeting the box are decoded, see `SceneMasks.alone`)."""
 
     def __init__(self, exec_ctx: ExecutionContext, box_format: str, margin_px: int = 4) -> None:
         self.exec_ctx = exec_ctx

@@ -127,3 +127,23 @@ class SceneMasks:
             window[inside & (window != BACKGROUND)] = CONTESTED
             window[inside & (window == BACKGROUND)] = j
         return found
+
+    def alone(self, j: int, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """(y1 - y0, x1 - x0) bool: the pixels of the window [x0, x1) x [y0, y1) that mask j
+        holds and no other mask does (``labels(x0, y0, x1, y1) == j``, without the labels)."""
+        found = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        a, b, c, d = self.boxes[j]
+        # the part of the window inside mask j's box: only masks meeting it can take pixels from j
+        wx0, wy0, wx1, wy1 = max(a, x0), max(b, y0), min(c, x1), min(d, y1)
+        if wx0 >= wx1 or wy0 >= wy1:
+            return found
+        others = [k for k in self.near(wx0, wy0, wx1, wy1) if k != j]
+        pixels = self.pixels([j, *others])
+        part = found[wy0 - y0 : wy1 - y0, wx0 - x0 : wx1 - x0]  # a view: writes go to `found`
+        part[...] = pixels[0][wy0 - b : wy1 - b, wx0 - a : wx1 - a]
+        for k, other in zip(others, pixels[1:]):
+            ka, kb, kc, kd = self.boxes[k]
+            # mask k's box inside the part, in part and in mask k coordinates
+            px0, py0, px1, py1 = max(ka, wx0), max(kb, wy0), min(kc, wx1), min(kd, wy1)
+            part[py0 - wy0 : py1 - wy0, px0 - wx0 : px1 - wx0] &= ~other[py0 - kb : py1 - kb, px0 - ka : px1 - ka]
+        return found
