@@ -18,6 +18,7 @@ back gives the same box up to rounding.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import cycle
 
 import numpy as np
 
@@ -88,8 +89,7 @@ def clip_pixels(values: Sequence[float], image_size: tuple[int, int] | None) -> 
     if image_size is None:
         return [max(float(v), 0.0) for v in values]
     w, h = image_size
-    bounds = (float(w), float(h))
-    return [min(max(float(v), 0.0), bounds[i % 2]) for i, v in enumerate(values)]
+    return [min(max(float(v), 0.0), bound) for v, bound in zip(values, cycle((float(w), float(h))))]
 
 
 def to_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int] | None) -> list[float]:
@@ -98,8 +98,7 @@ def to_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int
     size = check_image_size(image_size, fmt)
     if len(values) not in (2, 4):
         raise ValueError(f"expected 2 (point) or 4 (box) coordinates, got {len(values)}")
-    scale = _scale(fmt, size)
-    pixels = [float(v) * scale[i % 2] for i, v in enumerate(values)]
+    pixels = [float(v) * s for v, s in zip(values, cycle(_scale(fmt, size)))]
     if len(pixels) == 4:
         pixels = order_box(pixels)
     return clip_pixels(pixels, size)
@@ -113,17 +112,15 @@ def from_pixels(values: Sequence[float], box_format: str, image_size: Sequence[i
 
 def _from_pixels(values: Sequence[float], fmt: str, size: tuple[int, int] | None) -> list[float] | list[int]:
     """`from_pixels` for a canonical `fmt` and a checked `size`."""
-    pixels = order_box(values) if len(values) == 4 else values
-    pixels = clip_pixels(pixels, size)
-    scale = _scale(fmt, size)
-    scaled = [v / scale[i % 2] for i, v in enumerate(pixels)]
+    pixels = clip_pixels(order_box(values) if len(values) == 4 else values, size)
+    scale = cycle(_scale(fmt, size))
     if fmt == "norm1":
-        return [min(max(round(v, 2), 0.0), 1.0) for v in scaled]
+        return [min(max(round(v / s, 2), 0.0), 1.0) for v, s in zip(pixels, scale)]
+    scaled = [v / s for v, s in zip(pixels, scale)]
     upper = (1000, 1000) if fmt == "norm1000" else size if size else (None, None)
     out: list[int] = []
-    for i, v in enumerate(scaled):
+    for v, bound in zip(scaled, cycle(upper)):
         r = max(round(v), 0)
-        bound = upper[i % 2]
         out.append(r if bound is None else min(r, bound))
     return out
 

@@ -90,8 +90,8 @@ class SceneMasks:
         return [j for j, (a, b, c, d) in enumerate(self.boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
 
     def pixels(self, masks: Sequence[int]) -> list[np.ndarray]:
-        """Each mask's (h, w) bool pixels inside its tight box (the groups not decoded yet are
-        decoded together, in one call)."""
+        """Each mask's (h, w) bool pixels inside its tight box, read-only (the groups not decoded
+        yet are decoded together, in one call)."""
         missing = [j for j in masks if j not in self._pixels]
         if missing:
             group = self._groups()
@@ -100,11 +100,13 @@ class SceneMasks:
                 unions = [[rle for rle, g in zip(self._rles, group) if g == t] for t in todo]
                 frames = mask_utils.decode(  # (H, W, len(todo))
                     [rles[0] if len(rles) == 1 else mask_utils.merge(rles, intersect=False) for rles in unions])
+                frames = frames.view(bool)  # pycocotools writes 0/1 bytes: bool without a copy
+                frames.flags.writeable = False  # the crops handed out are views of it
                 self._frames.update((t, (frames, k)) for k, t in enumerate(todo))
             for j in missing:
                 frames, k = self._frames[group[j]]
                 x0, y0, x1, y1 = self.boxes[j]
-                self._pixels[j] = frames[y0:y1, x0:x1, k] != 0
+                self._pixels[j] = frames[y0:y1, x0:x1, k]
         return [self._pixels[j] for j in masks]
 
     def at(self, col: int, row: int) -> list[int]:
