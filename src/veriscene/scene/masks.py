@@ -50,14 +50,15 @@ CONTESTED = -2
 
 class SceneMasks:
     """A scene's masks for pixel lookups. Each mask's tight box is read from the RLE without
-    decoding; masks are decoded (once, and kept inside their tight box) only when a lookup
-    touches their box. pycocotools decodes a mask into a frame the size of the image, so on large
-    images with many objects most of the cost would be in frames no question looks at.
+    decoding; a mask is decoded (once) only when a lookup touches its box, and its pixels are
+    kept as the crop of its box. pycocotools decodes into a frame the size of the image, so the
+    cost is per frame, and on large images most of it would be in frames no question looks at.
 
     Masks whose boxes do not meet share a frame: the masks are split into groups of pairwise
-    disjoint boxes (greedily, in index order), and a group is decoded once as the union of its
-    masks (merged as RLE). Inside a mask's box the union holds that mask alone, so the crop is
-    exactly the mask; a scene of many objects needs only a few frames."""
+    disjoint boxes (greedily, in index order), and a group is decoded once, as the union of its
+    masks (merged as RLE), when one of them is first looked up; its frame is kept. A mask's
+    pixels all lie in its box, which meets no other box of the group, so the crop of the union
+    is exactly the mask: a scene of many objects needs only a few frames."""
 
     def __init__(self, masks: Sequence[dict[str, Any]], width: int, height: int) -> None:
         self.width, self.height = width, height
