@@ -91,6 +91,7 @@ def is_prepositional(predicate: str) -> bool:
     return predicate in _PREPOSITIONS or predicate.split(" ")[0].endswith("ing")
 
 
+@lru_cache(maxsize=4096)
 def relation_phrase(predicate: str) -> str:
     """Verb phrase for 'X <phrase> Y': 'left of' -> 'is to the left of', 'holding' -> 'is holding',
     'has' -> 'has'."""

@@ -7,7 +7,7 @@ ask "What color is ...?" and draw distractors of the same type. Words not listed
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 UNTYPED = "attribute"
 
@@ -36,12 +36,23 @@ def attribute_type(word: str) -> str:
     return ATTRIBUTE_TYPES.get(word, UNTYPED)
 
 
+# Called after every `register_attribute_types`: caches of results derived from the types.
+_ON_REGISTER: list[Callable[[], None]] = []
+
+
+def on_register_attribute_types(clear: Callable[[], None]) -> None:
+    """Have `clear` (a cache's clear function) called whenever attribute types are registered."""
+    _ON_REGISTER.append(clear)
+
+
 def register_attribute_types(mapping: Mapping[str, str]) -> None:
     """Add or override attribute word -> type entries (e.g. {"crimson": "color"})."""
     for word, kind in mapping.items():
         if not word or not kind:
             raise ValueError(f"attribute type entries must be non-empty strings, got {word!r}: {kind!r}")
         ATTRIBUTE_TYPES[word] = kind
+    for clear in _ON_REGISTER:
+        clear()
 
 
 # Relation predicates whose meaning is purely geometric, with their converse. Used to phrase

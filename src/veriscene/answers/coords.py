@@ -18,6 +18,7 @@ back gives the same box up to rounding.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import cycle
 
 import numpy as np
 
@@ -42,6 +43,8 @@ def parse_box_format(name: str | None) -> str:
     """Canonical convention name for `name` (aliases like "pixels", "normalized"); None -> "norm1"."""
     if name is None:
         return DEFAULT_BOX_FORMAT
+    if isinstance(name, str) and name in _ALIASES:  # already lower-case and stripped
+        return _ALIASES[name]
     key = str(name).strip().lower()
     if key not in _ALIASES:
         raise ValueError(f"unknown box_format {name!r}; expected one of {list(BOX_FORMATS)}")
@@ -56,7 +59,8 @@ def check_image_size(image_size: Sequence[int] | None, box_format: str = "pixel"
         return None
     if len(image_size) != 2:
         raise ValueError(f"image_size must be (width, height), got {image_size!r}")
-    w, h = (round(float(v)) for v in image_size)
+    w, h = image_size
+    w, h = round(float(w)), round(float(h))
     if w <= 0 or h <= 0:
         raise ValueError(f"image_size must be positive (width, height), got {image_size!r}")
     return w, h
@@ -75,17 +79,17 @@ def _scale(box_format: str, image_size: tuple[int, int] | None) -> tuple[float, 
 
 def order_box(box: Sequence[float]) -> list[float]:
     """Reorder corners so that x0 <= x1 and y0 <= y1 (models sometimes invert them)."""
-    x0, y0, x1, y1 = (float(v) for v in box)
+    x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
     return [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
 
 
 def clip_pixels(values: Sequence[float], image_size: tuple[int, int] | None) -> list[float]:
     """Clip a pixel box (4 values) or point (2 values) inside [0, width] x [0, height]."""
-    out = [float(v) for v in values]
     if image_size is None:
-        return [max(v, 0.0) for v in out]
+        return [max(float(v), 0.0) for v in values]
     w, h = image_size
-    return [min(max(v, 0.0), float(w if i % 2 == 0 else h)) for i, v in enumerate(out)]
+    return [min(max(float(v), 0.0), bound) for v, bound in zip(values, cycle((float(w), float(h))))]
 
 
 def to_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int] | None) -> list[float]:
@@ -94,8 +98,7 @@ def to_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int
     size = check_image_size(image_size, fmt)
     if len(values) not in (2, 4):
         raise ValueError(f"expected 2 (point) or 4 (box) coordinates, got {len(values)}")
-    sx, sy = _scale(fmt, size)
-    pixels = [float(v) * (sx if i % 2 == 0 else sy) for i, v in enumerate(values)]
+    pixels = [float(v) * s for v, s in zip(values, cycle(_scale(fmt, size)))]
     if len(pixels) == 4:
         pixels = order_box(pixels)
     return clip_pixels(pixels, size)
@@ -104,28 +107,28 @@ def to_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int
 def from_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int] | None) -> list[float] | list[int]:
     """Pixels -> `box_format` values as rendered: norm1 rounded to 2 decimals, others to integers."""
     fmt = parse_box_format(box_format)
-    size = check_image_size(image_size, fmt)
-    pixels = [float(v) for v in values]
-    if len(pixels) == 4:
-        pixels = order_box(pixels)
-    pixels = clip_pixels(pixels, size)
-    sx, sy = _scale(fmt, size)
-    scaled = [v / (sx if i % 2 == 0 else sy) for i, v in enumerate(pixels)]
+    return _from_pixels(values, fmt, check_image_size(image_size, fmt))
+
+
+def _from_pixels(values: Sequence[float], fmt: str, size: tuple[int, int] | None) -> list[float] | list[int]:
+    """`from_pixels` for a canonical `fmt` and a checked `size`."""
+    pixels = clip_pixels(order_box(values) if len(values) == 4 else values, size)
+    scale = cycle(_scale(fmt, size))
     if fmt == "norm1":
-        return [min(max(round(v, 2), 0.0), 1.0) for v in scaled]
-    upper = [1000, 1000] if fmt == "norm1000" else list(size) if size else [None, None]
+        return [min(max(round(v / s, 2), 0.0), 1.0) for v, s in zip(pixels, scale)]
+    scaled = [v / s for v, s in zip(pixels, scale)]
+    upper = (1000, 1000) if fmt == "norm1000" else size if size else (None, None)
     out: list[int] = []
-    for i, v in enumerate(scaled):
+    for v, bound in zip(scaled, cycle(upper)):
         r = max(round(v), 0)
-        bound = upper[i % 2]
         out.append(r if bound is None else min(r, bound))
     return out
 
 
 def _render(values: Sequence[float] | Sequence[int], box_format: str) -> str:
     if box_format == "norm1":
-        return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
-    return "[" + ", ".join(str(int(v)) for v in values) + "]"
+        return "[" + ", ".join([f"{v:.2f}" for v in values]) + "]"
+    return "[" + ", ".join([str(int(v)) for v in values]) + "]"
 
 
 def format_box(box_pixels: Sequence[float], image_size: Sequence[int] | None,
@@ -134,7 +137,7 @@ def format_box(box_pixels: Sequence[float], image_size: Sequence[int] | None,
     if len(box_pixels) != 4:
         raise ValueError(f"a box has 4 coordinates [x0, y0, x1, y1], got {list(box_pixels)!r}")
     fmt = parse_box_format(box_format)
-    return _render(from_pixels(box_pixels, fmt, image_size), fmt)
+    return _render(_from_pixels(box_pixels, fmt, check_image_size(image_size, fmt)), fmt)
 
 
 def format_point(point_pixels: Sequence[float], image_size: Sequence[int] | None,
@@ -143,7 +146,7 @@ def format_point(point_pixels: Sequence[float], image_size: Sequence[int] | None
     if len(point_pixels) != 2:
         raise ValueError(f"a point has 2 coordinates [x, y], got {list(point_pixels)!r}")
     fmt = parse_box_format(box_format)
-    return _render(from_pixels(point_pixels, fmt, image_size), fmt)
+    return _render(_from_pixels(point_pixels, fmt, check_image_size(image_size, fmt)), fmt)
 
 
 def fits_format(values: Sequence[float], box_format: str, image_size: tuple[int, int] | None) -> bool:

@@ -44,8 +44,7 @@ def shown_point(scene: Scene, p: Sequence[float], box_format: str) -> tuple[str,
     """(text shown in the question, the same point back in pixels rounded to 0.01)."""
     size = (scene.width, scene.height)
     text = format_point(p, size, box_format)
-    values = [float(v) for v in text.strip("[]").split(",")]
-    x, y = to_pixels(values, box_format, size)
+    x, y = to_pixels([float(v) for v in text.strip("[]").split(",")], box_format, size)
     # a point on the right/bottom edge would fall off the image's last pixel
     return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
 
@@ -108,7 +107,7 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
         scene = exec_ctx.scene(0)
         x0, y0, x1, y1 = (int(v) for v in scene.boxes[i])
         x1, y1 = min(x1 + 1, scene.width), min(y1 + 1, scene.height)
-        crop = _erode(scene_masks(exec_ctx, 0).labels(x0, y0, x1, y1) == i, margin_px)  # outside the crop = not i
+        crop = _erode(scene_masks(exec_ctx, 0).alone(i, x0, y0, x1, y1), margin_px)  # outside the crop = not i
         return x0, y0, crop
 
     return exec_ctx.index(0).memo(("interior", i, margin_px), compute)
@@ -125,8 +124,10 @@ def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_for
         step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
         xs, cols = _shown_grid(x0, crop.shape[1], step_x)
         ys, rows = _shown_grid(y0, crop.shape[0], step_y)
-        hit_rows, hit_cols = np.nonzero(crop[np.ix_(rows, cols)])
-        return np.stack([xs[hit_cols], ys[hit_rows]], axis=1)
+        hit_rows, hit_cols = crop[rows[:, None], cols].nonzero()  # row-major, as np.nonzero
+        points = np.empty((len(hit_rows), 2))
+        points[:, 0], points[:, 1] = xs[hit_cols], ys[hit_rows]
+        return points
 
     return exec_ctx.index(0).memo(("interior points", i, margin_px, box_format), compute)
 
@@ -134,8 +135,8 @@ def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_for
 class PointSampler:
     """Draws points on the interior of objects' visible masks of one scene, uniformly among the
     points a question can show there. Each object's interior and its shown points are computed
-    once per scene index, whichever generator asks first, from the labels of its box (only the
-    masks meeting the box are decoded, see `SceneMasks`)."""
+    once per scene index, whichever generator asks first, from the pixels of its box that its
+    mask alone holds (only the masks meeting the box are decoded, see `SceneMasks.alone`)."""
 
     def __init__(self, exec_ctx: ExecutionContext, box_format: str, margin_px: int = 4) -> None:
         self.exec_ctx = exec_ctx
@@ -155,16 +156,18 @@ class PointSampler:
         i's interior as shown (checked again after rounding); None when the object has too
         little interior."""
         points = _interior_points(self.exec_ctx, i, self.margin_px, self.box_format)
-        if len(points) == 0:
+        n = len(points)
+        if n == 0:
             return None
         found: list[tuple[str, list[float]]] = []
         apart = max(min_distance, 1.0)
         for _ in range(8 * k):
-            x, y = points[int(rng.integers(len(points)))].tolist()
-            if any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
+            x, y = points[int(rng.integers(n))].tolist()
+            if found and any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
                 continue  # cheap test before formatting (the shown point differs by rounding)
             text, p = shown_point(self.scene, (x, y), self.box_format)
-            if not self.inside(i, p) or any(math.hypot(p[0] - q[0], p[1] - q[1]) < apart for _, q in found):
+            if not self.inside(i, p) or (found and any(math.hypot(p[0] - q[0], p[1] - q[1]) < apart
+                                                       for _, q in found)):
                 continue
             found.append((text, p))
             if len(found) == k:

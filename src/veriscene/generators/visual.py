@@ -43,6 +43,9 @@ class GenerousReader:
         self.relations = index.relation_set
         self.scene = index.scene
         self.readings = readings
+        # (target, predicate, anchor, among, side) -> whether target is the only reading:
+        # several generators ask the same of one scene
+        self._only: dict[tuple, bool] = {}
 
     @classmethod
     def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
@@ -68,12 +71,13 @@ class GenerousReader:
             return False
         if (a, predicate, b) in self.relations:
             return True
-        if predicate in _DIRECTIONS:
-            lo, hi, flip = _DIRECTIONS[predicate]
-            first, second = (b, a) if flip else (a, b)
-            boxes = self._boxes
-            side = min(boxes[a][hi] - boxes[a][lo], boxes[b][hi] - boxes[b][lo])
-            return boxes[first][hi] <= boxes[second][lo] + self.readings.slack * side
+        direction = _DIRECTIONS.get(predicate)
+        if direction is not None:
+            lo, hi, flip = direction
+            box_a, box_b = self._boxes[a], self._boxes[b]
+            side = min(box_a[hi] - box_a[lo], box_b[hi] - box_b[lo])
+            first, second = (box_b, box_a) if flip else (box_a, box_b)
+            return first[hi] <= second[lo] + self.readings.slack * side
         if predicate == "near":
             longer = max(self.scene.width, self.scene.height)
             return self._gap[a][b] <= self.readings.near_frac * longer
@@ -84,13 +88,23 @@ class GenerousReader:
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object (of `among`, default all) that could be read as
         "<x> <predicate> anchor"."""
-        pool = range(len(self.scene)) if among is None else among
-        return all(x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
+        key = (target, predicate, anchor, among if among is None else tuple(among), "subject")
+        found = self._only.get(key)
+        if found is None:
+            pool = range(len(self.scene)) if among is None else among
+            found = self._only[key] = all(
+                x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
+        return found
 
     def only_object(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object that could be read as "anchor <predicate> <x>"."""
-        pool = range(len(self.scene)) if among is None else among
-        return all(x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+        key = (target, predicate, anchor, among if among is None else tuple(among), "object")
+        found = self._only.get(key)
+        if found is None:
+            pool = range(len(self.scene)) if among is None else among
+            found = self._only[key] = all(
+                x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+        return found
 
     def readable_predicates(self, a: int, b: int, predicates: list[str]) -> set[str]:
         """Every predicate of `predicates` a viewer might read from a to b."""

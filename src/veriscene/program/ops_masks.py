@@ -4,8 +4,8 @@ which of two points is closer to the camera.
 The object at a point is the one whose visible mask (COCO RLE, see `veriscene.scene.masks`) holds
 the point's pixel: `BACKGROUND` (-1) where none does and `CONTESTED` (-2) where several overlapping
 masks do (a point there has no single object). Pixels are looked up through `SceneMasks`, built
-once per scene index, which decodes only the masks whose box holds a pixel looked up; scenes are
-never written to.
+once per scene index, which decodes only the masks (with the masks sharing their frame) whose box
+holds a pixel looked up; scenes are never written to.
 
 Depth at a point is the depth of the object whose visible mask holds the point (per-object
 depth, smaller = closer). Dense depth maps (`Scene.depth_map`) are not read yet.

@@ -9,13 +9,14 @@ object, so a question's wording and its program can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any, Collection, Sequence
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
 from veriscene.text import capitalise, counted, join_words, relation_phrase, with_article
-from veriscene.vocab import CONVERSE_PREDICATES, attribute_type
+from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
 
 # English adjective order by attribute type; finishes like "shiny" go before colour.
 _ORDER = {"size": 0, "shape": 1, "finish": 2, "color": 3, "pattern": 4, "material": 5}
@@ -29,7 +30,16 @@ def _adjective_rank(word: str) -> tuple[int, str]:
 
 def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:
     """'circle', ['red', 'large'] -> 'large red circle'."""
+    return _noun_phrase(name, tuple(attributes))
+
+
+@lru_cache(maxsize=65536)
+def _noun_phrase(name: str, attributes: tuple[str, ...]) -> str:
+    # cached: generators phrase the same few objects over and over
     return " ".join([*sorted(attributes, key=_adjective_rank), name])
+
+
+on_register_attribute_types(_noun_phrase.cache_clear)  # the adjective order depends on the types
 
 
 @dataclass(frozen=True)
@@ -74,21 +84,50 @@ def refer_by_attributes(
 
     Attributes whose type is in `exclude_types` are not used (so "What color is the red cup?"
     cannot happen). Computed once per scene index (several generators ask for the same)."""
-    key = ("refer_by_attributes", i, image, max_attributes, frozenset(exclude_types))
-    return index.memo(key, lambda: _refer_by_attributes(index, i, image, max_attributes, exclude_types))
+    excluded = frozenset(exclude_types)
+    key = ("refer_by_attributes", i, image, max_attributes, excluded)
+    return index.memo(key, lambda: _refer_by_attributes(index, i, image, max_attributes, excluded))
 
 
 def _refer_by_attributes(
-    index: SceneIndex, i: int, image: int, max_attributes: int, exclude_types: Collection[str]
+    index: SceneIndex, i: int, image: int, max_attributes: int, exclude_types: frozenset[str]
 ) -> Referent | None:
+    if exclude_types:
+        # Leaving types out only removes subsets from the search below, keeping the order of the
+        # rest: the description found without exclusions stands if it uses no excluded type, and
+        # when there is none, there is none with exclusions either.
+        plain = refer_by_attributes(index, i, image, max_attributes)
+        if plain is None or not any(attribute_type(a) in exclude_types for a in _filtered_attributes(plain)):
+            return plain
     scene = index.scene
     name = scene.names[i]
-    attrs = sorted((a for a in scene.attributes[i] if attribute_type(a) not in exclude_types), key=_adjective_rank)
-    for k in range(0, min(max_attributes, len(attrs)) + 1):
+    if max_attributes < 0:
+        return None
+    # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
+    # that name has all of them (i always has them).
+    others = [scene.attributes[j] for j in index.by_name[name] if j != i]
+    if not others:
+        return Referent(i, name, tuple(_attr_nodes(image, name, ())))
+    attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
+    for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
-            if _matching(index, name, subset) == (i,):
-                return Referent(i, noun_phrase(name, subset), tuple(_attr_nodes(image, name, subset)))
+            if not any(all(a in own for a in subset) for own in others):
+                # subset is in adjective order already: noun_phrase(name, subset) without the sort
+                return Referent(i, " ".join((*subset, name)), tuple(_attr_nodes(image, name, subset)))
     return None
+
+
+def _filtered_attributes(referent: Referent) -> list[str]:
+    """The attributes a name + attributes referent (`_attr_nodes`) filters by."""
+    return [n["args"][0] for n in referent.nodes if n["op"] == "filter_attribute"]
+
+
+def _ranked_attributes(index: SceneIndex, i: int) -> tuple[str, ...]:
+    """Object i's attributes in adjective order (computed once per scene index)."""
+    def compute() -> list[tuple[str, ...]]:
+        return [tuple(sorted(attrs, key=_adjective_rank)) for attrs in index.scene.attributes]
+
+    return index.memo(("ranked attributes",), compute)[i]
 
 
 def refer(
@@ -96,8 +135,9 @@ def refer(
 ) -> Referent | None:
     """Referring expression for object i: by attributes, else by a relation to a unique anchor.
     Computed once per scene index."""
-    key = ("refer", i, image, allow_relations, frozenset(exclude_types))
-    return index.memo(key, lambda: _refer(index, i, image, allow_relations, exclude_types))
+    excluded = frozenset(exclude_types)
+    key = ("refer", i, image, allow_relations, excluded)
+    return index.memo(key, lambda: _refer(index, i, image, allow_relations, excluded))
 
 
 def referents(
@@ -105,12 +145,13 @@ def referents(
 ) -> dict[int, Referent]:
     """Object index -> referring expression (`refer`), for every object that has one; computed
     once per scene index. Treat the result as read-only: it is shared."""
-    key = ("referents", image, allow_relations, frozenset(exclude_types))
+    excluded = frozenset(exclude_types)
+    key = ("referents", image, allow_relations, excluded)
 
     def compute() -> dict[int, Referent]:
         found = {}
         for i in range(index.n):
-            ref = refer(index, i, image, allow_relations=allow_relations, exclude_types=exclude_types)
+            ref = refer(index, i, image, allow_relations=allow_relations, exclude_types=excluded)
             if ref is not None:
                 found[i] = ref
         return found
@@ -130,11 +171,18 @@ def _relations_from(index: SceneIndex, i: int) -> list[tuple[int, tuple[str, ...
 
 
 def _refer(
-    index: SceneIndex, i: int, image: int, allow_relations: bool, exclude_types: Collection[str]
+    index: SceneIndex, i: int, image: int, allow_relations: bool, exclude_types: frozenset[str]
 ) -> Referent | None:
     found = refer_by_attributes(index, i, image, exclude_types=exclude_types)
     if found is not None or not allow_relations:
         return found
+    # does not depend on the excluded types: shared by all of them
+    return index.memo(("refer by relation", i, image), lambda: _refer_by_relation(index, i, image))
+
+
+def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None:
+    """Object i as its name, a relation and an anchor described by name and attributes ("circle
+    left of the red square"), or None if no such description selects it alone."""
     scene = index.scene
     name = scene.names[i]
     same_name = index.by_name.get(name, ())
@@ -166,26 +214,28 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     index = index if index is not None else SceneIndex(scene)
     if len(scene) == 0:
         return "The image shows no annotated objects."
-    order = sorted(range(len(scene)), key=lambda i: (float(index.centers[i, 0]), i))
+    centers = index.center_list
+    order = sorted(range(len(scene)), key=lambda i: (centers[i][0], i))
+    # noun_phrase of each object, from its attributes in adjective order
+    phrases = [" ".join((*_ranked_attributes(index, i), name)) for i, name in enumerate(scene.names)]
     groups: dict[str, int] = {}
     for i in order:
-        phrase = noun_phrase(scene.names[i], scene.attributes[i])
-        groups[phrase] = groups.get(phrase, 0) + 1
+        groups[phrases[i]] = groups.get(phrases[i], 0) + 1
     listed = join_words([counted(n, p) for p, n in groups.items()])
     total = len(scene)
     sentences = [f"The image shows {total} object{'s' if total != 1 else ''}: {listed}."]
     emitted = 0
     seen: set[tuple[int, str, int]] = set()
     rank = {i: r for r, i in enumerate(order)}
+    refs = referents(index, allow_relations=False)
     for s, p, o in sorted(scene.relations, key=lambda r: (rank[r[0]], r[1], rank[r[2]])):
         converse = CONVERSE_PREDICATES.get(p)
         if converse is not None and (o, converse, s) in seen:
             continue
         seen.add((s, p, o))
-        subject = refer(index, s, allow_relations=False)
-        obj = refer(index, o, allow_relations=False)
-        subj_text = subject.the if subject else with_article(noun_phrase(scene.names[s], scene.attributes[s]))
-        obj_text = obj.the if obj else with_article(noun_phrase(scene.names[o], scene.attributes[o]))
+        subject, obj = refs.get(s), refs.get(o)  # refer(index, s, allow_relations=False), ...
+        subj_text = subject.the if subject else with_article(phrases[s])
+        obj_text = obj.the if obj else with_article(phrases[o])
         sentences.append(f"{capitalise(subj_text)} {relation_phrase(p)} {obj_text}.")
         emitted += 1
         if emitted >= max_relations:

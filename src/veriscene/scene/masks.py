@@ -50,9 +50,15 @@ CONTESTED = -2
 
 class SceneMasks:
     """A scene's masks for pixel lookups. Each mask's tight box is read from the RLE without
-    decoding; masks are decoded (once, and kept inside their tight box) only when a lookup
-    touches their box. pycocotools decodes a mask into a frame the size of the image, so on large
-    images with many objects most of the cost would be in masks no question looks at."""
+    decoding; a mask is decoded (once) only when a lookup touches its box, and its pixels are
+    kept as the crop of its box. pycocotools decodes into a frame the size of the image, so the
+    cost is per frame, and on large images most of it would be in frames no question looks at.
+
+    Masks whose boxes do not meet share a frame: the masks are split into groups of pairwise
+    disjoint boxes (greedily, in index order), and a group is decoded once, as the union of its
+    masks (merged as RLE), when one of them is first looked up; its frame is kept. A mask's
+    pixels all lie in its box, which meets no other box of the group, so the crop of the union
+    is exactly the mask: a scene of many objects needs only a few frames."""
 
     def __init__(self, masks: Sequence[dict[str, Any]], width: int, height: int) -> None:
         self.width, self.height = width, height
@@ -61,20 +67,47 @@ class SceneMasks:
         # each mask's tight box as [x0, x1) x [y0, y1) pixel bounds (an empty mask meets nothing)
         self.boxes = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in xywh]
         self._pixels: dict[int, np.ndarray] = {}
+        self._group: list[int] | None = None  # mask -> its group (built at the first decode)
+        self._frames: dict[int, tuple[np.ndarray, int]] = {}  # group -> (decoded frames, channel)
+
+    def _groups(self) -> list[int]:
+        """Each mask's group: the first group holding no mask whose box meets its box."""
+        if self._group is None:
+            group: list[int] = []
+            members: list[list[tuple[int, int, int, int]]] = []  # per group, its masks' boxes
+            for a, b, c, d in self.boxes:
+                g = next((g for g, boxes in enumerate(members)
+                          if not any(a < x1 and x0 < c and b < y1 and y0 < d for x0, y0, x1, y1 in boxes)),
+                         len(members))
+                if g == len(members):
+                    members.append([])
+                members[g].append((a, b, c, d))
+                group.append(g)
+            self._group = group
+        return self._group
 
     def near(self, x0: int, y0: int, x1: int, y1: int) -> list[int]:
         """The masks whose tight box meets the window [x0, x1) x [y0, y1)."""
         return [j for j, (a, b, c, d) in enumerate(self.boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
 
     def pixels(self, masks: Sequence[int]) -> list[np.ndarray]:
-        """Each mask's (h, w) bool pixels inside its tight box (the ones not decoded yet are
-        decoded together, in one call)."""
+        """Each mask's (h, w) bool pixels inside its tight box, read-only (the groups not decoded
+        yet are decoded together, in one call)."""
         missing = [j for j in masks if j not in self._pixels]
         if missing:
-            frames = mask_utils.decode([self._rles[j] for j in missing])  # (H, W, len(missing))
-            for k, j in enumerate(missing):
+            group = self._groups()
+            todo = sorted({group[j] for j in missing} - self._frames.keys())
+            if todo:
+                unions = [[rle for rle, g in zip(self._rles, group) if g == t] for t in todo]
+                frames = mask_utils.decode(  # (H, W, len(todo))
+                    [rles[0] if len(rles) == 1 else mask_utils.merge(rles, intersect=False) for rles in unions])
+                frames = frames.view(bool)  # pycocotools writes 0/1 bytes: bool without a copy
+                frames.flags.writeable = False  # the crops handed out are views of it
+                self._frames.update((t, (frames, k)) for k, t in enumerate(todo))
+            for j in missing:
+                frames, k = self._frames[group[j]]
                 x0, y0, x1, y1 = self.boxes[j]
-                self._pixels[j] = frames[y0:y1, x0:x1, k] != 0
+                self._pixels[j] = frames[y0:y1, x0:x1, k]
         return [self._pixels[j] for j in masks]
 
     def at(self, col: int, row: int) -> list[int]:
@@ -96,4 +129,24 @@ class SceneMasks:
             window = found[wy0 - y0 : wy1 - y0, wx0 - x0 : wx1 - x0]  # a view: writes go to `found`
             window[inside & (window != BACKGROUND)] = CONTESTED
             window[inside & (window == BACKGROUND)] = j
+        return found
+
+    def alone(self, j: int, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """(y1 - y0, x1 - x0) bool: the pixels of the window [x0, x1) x [y0, y1) that mask j
+        holds and no other mask does (``labels(x0, y0, x1, y1) == j``, without the labels)."""
+        found = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        a, b, c, d = self.boxes[j]
+        # the part of the window inside mask j's box: only masks meeting it can take pixels from j
+        wx0, wy0, wx1, wy1 = max(a, x0), max(b, y0), min(c, x1), min(d, y1)
+        if wx0 >= wx1 or wy0 >= wy1:
+            return found
+        others = [k for k in self.near(wx0, wy0, wx1, wy1) if k != j]
+        pixels = self.pixels([j, *others])
+        part = found[wy0 - y0 : wy1 - y0, wx0 - x0 : wx1 - x0]  # a view: writes go to `found`
+        part[...] = pixels[0][wy0 - b : wy1 - b, wx0 - a : wx1 - a]
+        for k, other in zip(others, pixels[1:]):
+            ka, kb, kc, kd = self.boxes[k]
+            # mask k's box inside the part, in part and in mask k coordinates
+            px0, py0, px1, py1 = max(ka, wx0), max(kb, wy0), min(kc, wx1), min(kd, wy1)
+            part[py0 - wy0 : py1 - wy0, px0 - wx0 : px1 - wx0] &= ~other[py0 - kb : py1 - kb, px0 - ka : px1 - ka]
         return found

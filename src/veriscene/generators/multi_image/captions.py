@@ -35,7 +35,8 @@ class CompareCaption(GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         n = self.group_size(ctx)
-        others = self.partners(ctx, n - 1, accept=lambda e: bool(set(e.names) & set(ctx.scene.names)))
+        mine = set(ctx.scene.names)
+        others = self.partners(ctx, n - 1, accept=lambda e: not mine.isdisjoint(e.names))
         if others is None:
             return
         scenes = shuffled(ctx, [ctx.scene, *others])

@@ -15,7 +15,7 @@ Conventions:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,12 +39,44 @@ _HAVE: dict[str, Accept] = {
 
 def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
     """Entry test: the scene has objects of all these names and all these attributes (anywhere)."""
-    return lambda e: all(n in e.names for n in names) and all(a in e.attributes for a in attributes)
+
+    def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than all(...)
+        for n in names:
+            if n not in e.names:
+                return False
+        for a in attributes:
+            if a not in e.attributes:
+                return False
+        return True
+
+    return test
 
 
 def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
     """Entry test: the scene lacks at least one of these names or attributes."""
-    return lambda e: any(n not in e.names for n in names) or any(a not in e.attributes for a in attributes)
+
+    def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than any(...)
+        for n in names:
+            if n not in e.names:
+                return True
+        for a in attributes:
+            if a not in e.attributes:
+                return True
+        return False
+
+    return test
+
+
+def all_of(tests: Sequence[Accept]) -> Accept | None:
+    """One entry test passing when all of `tests` pass (None when there are none: accept all)."""
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda e: first(e) and second(e)
+    return lambda e: all(test(e) for test in tests)
 
 
 def image_label(i: int) -> str:
@@ -70,14 +102,23 @@ class GroupGenerator(MultiImageGenerator):
             return ", ".join(sorted(value)) if value else "none"
         return super().choice_text(value, scene)
 
+    @cached_property
+    def entry_tests(self) -> tuple[Accept, ...]:
+        """The entry tests of this generator's requirements (those an entry can tell)."""
+        return tuple(_HAVE[r] for r in self.requires if r in _HAVE)
+
     def entry_ok(self, entry: PoolEntry) -> bool:
         """Whether a pooled partner meets this generator's requirements (as far as the entry
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
-        return all(_HAVE[r](entry) for r in self.requires if r in _HAVE)
+        return all(test(entry) for test in self.entry_tests)
 
     def scene_ok(self, scene: Scene, index: SceneIndex) -> bool:
-        """Whether a parsed partner meets the requirements (its capabilities kept in its `index`)."""
-        return not self.missing_requirements(scene, index.memo("capabilities", partial(capabilities, scene)))
+        """Whether a parsed partner meets the requirements (the verdict, and the capabilities it
+        is read from, kept in its `index`)."""
+        if not self.requires:
+            return True
+        return index.memo(("meets_requirements", self.requires), lambda: not self.missing_requirements(
+            scene, index.memo("capabilities", partial(capabilities, scene))))
 
     def partners(self, ctx: GroupContext, k: int, *, accept: Accept | None = None, among: np.ndarray | None = None,
                  exclude: Iterable[str] = ()) -> list[Scene] | None:
@@ -100,12 +141,12 @@ class GroupGenerator(MultiImageGenerator):
 
     def partners_upto(self, ctx: GroupContext, k: int, *, accept: Accept | None = None,
                       among: np.ndarray | None = None, exclude: Iterable[str] = ()) -> list[Scene]:
-        """Up to k partners (fewer when the pool runs short)."""
-
-        def ok(entry: PoolEntry) -> bool:
-            return self.entry_ok(entry) and (accept is None or accept(entry))
-
+        """Up to k partners (fewer when the pool runs short): drawn on `entry_tests` and `accept`,
+        then kept if `scene_ok` (a no-op when nothing is required)."""
+        ok = all_of(self.entry_tests if accept is None else (*self.entry_tests, accept))
         got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude))
+        if not self.requires:
+            return got
         return [s for s in got if self.scene_ok(s, ctx.index_of(s))]
 
     def negatives(self, ctx: GroupContext, k: int, check: Callable[[SceneIndex], bool], *, hard: np.ndarray | None,
@@ -143,6 +184,8 @@ def position(scenes: Sequence[Scene], scene: Scene) -> int:
 
 def count_in(index: SceneIndex, name: str, attributes: Sequence[str] = ()) -> int:
     """Objects named `name` having every attribute in `attributes`."""
+    if not attributes:
+        return len(index.by_name.get(name, ()))  # distinct object indexes
     found = set(index.by_name.get(name, ()))
     for a in attributes:
         found &= set(index.by_attribute.get(a, ()))

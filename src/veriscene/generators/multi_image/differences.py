@@ -53,6 +53,11 @@ def typed(scene: Scene, i: int) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def typed_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
+    """`typed` of object i of the index's scene, kept in the index (shared: read only)."""
+    return index.memo(("multi.typed", i), partial(typed, index.scene, i))
+
+
 def _unique_node(b: ProgramBuilder, image: int, name: str) -> int:
     return b.add("unique", objects_node(b, image, name))
 
@@ -85,7 +90,7 @@ class AttributeDifference(GroupGenerator):
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         names = [x for x in sorted(ctx.index.by_name) if only_one(ctx.index, x) is not None]
         for name in sample_up_to(ctx.rng, names, 2):
-            mine = typed(ctx.scene, only_one(ctx.index, name))  # type: ignore[arg-type]
+            mine = typed_of(ctx.index, only_one(ctx.index, name))  # type: ignore[arg-type]
             if len(mine) < 2:
                 continue
 
@@ -98,7 +103,7 @@ class AttributeDifference(GroupGenerator):
                 k = only_one(idx, x)
                 if k is None:
                     return False
-                theirs = typed(idx.scene, k)
+                theirs = typed_of(idx, k)
                 return set(theirs) == set(mine) and [t for t in sorted(mine) if theirs[t] != mine[t]] == [kind]
 
             partner = self.checked_partners(ctx, 1, differs_in, among=ctx.pool.with_name(name),
@@ -138,14 +143,14 @@ class AttributeSame(GroupGenerator):
         names = [x for x in sorted(ctx.index.by_name) if only_one(ctx.index, x) is not None]
         found: dict[bool, list[Candidate]] = {True: [], False: []}
         for name in sample_up_to(ctx.rng, names, 2):
-            mine = typed(ctx.scene, only_one(ctx.index, name))  # type: ignore[arg-type]
+            mine = typed_of(ctx.index, only_one(ctx.index, name))  # type: ignore[arg-type]
             mine = {k: v for k, v in mine.items() if len(v) == 1}
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
                 k = only_one(ctx.index_of(partner), name)
                 if k is None:
                     continue
-                theirs = typed(partner, k)
+                theirs = typed_of(ctx.index_of(partner), k)
                 for kind in sorted(set(mine) & {t for t, v in theirs.items() if len(v) == 1}):
                     same = mine[kind] == theirs[kind]
                     if len(found[same]) >= 2:

@@ -35,7 +35,7 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.model import Scene
+from veriscene.program.context import SceneIndex
 from veriscene.text import number_word, plural, with_article
 from veriscene.vocab import UNTYPED, attribute_type
 
@@ -80,9 +80,9 @@ class CommonObjects(GroupGenerator):
             sets = [set(s.names) for s in scenes]
             common = sorted(set.intersection(*sets))
             near = sorted(set.union(*sets) - set(common))
-            rest = [x for x in ctx.vocab.name_list() if x not in near and x not in common]
+            extra = near or [x for x in ctx.vocab.name_list() if x not in common]
             yield Candidate(None, {"n": number_word(n)}, expected=common, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, common, near or rest),
+                            distractors=set_distractors(ctx.rng, common, extra),
                             build=partial(folded, n, _names_node, "set_intersect"))
 
 
@@ -122,22 +122,29 @@ class CommonAttributes(GroupGenerator):
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])
             target = name if named else None
-            sets = [_values(s, kind, target) for s in scenes]
-            common = sorted(set.intersection(*sets))
+            sets = [_values(ctx.index_of(s), kind, target) for s in scenes]
+            common = sorted(frozenset.intersection(*sets))
             every = ctx.vocab.attributes_of_type(kind)
             if not common or set(common) >= set(every):
                 continue
-            near = sorted(set.union(*sets) - set(common))
-            rest = [v for v in every if v not in near and v not in common]
+            near = sorted(frozenset.union(*sets) - set(common))
+            extra = near or [v for v in every if v not in common]
             slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, common, near or rest),
+                            distractors=set_distractors(ctx.rng, common, extra),
                             build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
 
 
-def _values(scene: Scene, kind: str, name: str | None) -> set[str]:
-    return {a for x, attrs in zip(scene.names, scene.attributes) if name is None or x == name
-            for a in attrs if attribute_type(a) == kind}
+def _values(index: SceneIndex, kind: str, name: str | None) -> frozenset[str]:
+    """Attribute values of type `kind` held by the scene's objects (those named `name` if given),
+    kept in the scene's index: pooled partners recur across anchors."""
+    scene = index.scene
+
+    def compute() -> frozenset[str]:
+        return frozenset(a for x, attrs in zip(scene.names, scene.attributes) if name is None or x == name
+                         for a in attrs if attribute_type(a) == kind)
+
+    return index.memo(("multi.attribute_values", kind, name), compute)
 
 
 def _values_node(b: ProgramBuilder, image: int, kind: str, name: str | None) -> int:

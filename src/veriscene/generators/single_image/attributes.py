@@ -8,7 +8,7 @@ from typing import Iterable
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import name_query, referent_query
 from veriscene.generators.registry import register
-from veriscene.scene.describe import noun_phrase, refer
+from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import plural, with_article
 from veriscene.vocab import UNTYPED, attribute_type
 
@@ -30,21 +30,28 @@ class QueryAttribute(Generator):
         "typed": ("What is the {kind} of {the_ref}?", "Which {kind} does {the_ref} have?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         for i in range(len(ctx.scene)):
-            kinds = sorted({attribute_type(a) for a in ctx.scene.attributes[i]} - {UNTYPED})
-            for kind in kinds:
+            own = ctx.scene.attributes[i]
+            by_kind: dict[str, list[str]] = {}
+            for a in own:
+                by_kind.setdefault(attribute_type(a), []).append(a)
+            for kind in sorted(by_kind.keys() - {UNTYPED}):
+                values = by_kind[kind]
+                if len(values) != 1:
+                    continue  # two colours: "What color is it?" has no single answer
                 ref = refer(ctx.index, i, exclude_types=(kind,))
                 if ref is None:
                     continue
-                own = set(ctx.scene.attributes[i])
-                values = [a for a in ctx.scene.attributes[i] if attribute_type(a) == kind]
-                if len(values) != 1:
-                    continue  # two colours: "What color is it?" has no single answer
-                distractors = [a for a in ctx.vocab.attributes_of_type(kind) if a not in own]
-                group = kind if kind in self.templates else "typed"
-                yield Candidate(None, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors,
-                                expected=values[0], build=partial(referent_query, (ref,), "query_attribute", (kind,)))
+                # many per scene, one or two used: the options are listed only if picked
+                yield Deferred(values[0], partial(self._make, ctx, i, kind, values[0], ref))
+
+    def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
+        own = ctx.scene.attributes[i]
+        distractors = [a for a in ctx.vocab.attributes_of_type(kind) if a not in own]
+        group = kind if kind in self.templates else "typed"
+        return Candidate(None, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors,
+                         expected=value, build=partial(referent_query, (ref,), "query_attribute", (kind,)))
 
 
 @register("attribute.exists.v1", family="attribute")

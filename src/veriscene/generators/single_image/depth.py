@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair
 from veriscene.generators.registry import register
-from veriscene.scene.describe import referents
+from veriscene.scene.describe import Referent, referents
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class CloserObject(Generator):
                      "Is {the_a} further away from the viewer than {the_b}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: DepthConfig = self.config  # type: ignore[assignment]
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
@@ -53,6 +53,10 @@ class CloserObject(Generator):
                     continue
                 for which in ("closest", "farthest"):
                     truth = values[a] < values[b_i] if which == "closest" else values[a] > values[b_i]
-                    yield Candidate(None, {"the_a": refs[a].the, "the_b": refs[b_i].the}, group=which,
-                                    expected=truth, distractors=[not truth],
-                                    build=partial(is_extreme_of_pair, refs[a], refs[b_i], which))
+                    # phrased only if picked
+                    yield Deferred(truth, partial(_candidate, refs[a], refs[b_i], which, truth))
+
+
+def _candidate(a: Referent, b: Referent, which: str, truth: bool) -> Candidate:
+    return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=which, expected=truth, distractors=[not truth],
+                     build=partial(is_extreme_of_pair, a, b, which))

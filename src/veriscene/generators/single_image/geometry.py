@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair, paired_objects, referent_query
 from veriscene.generators.registry import register
-from veriscene.scene.describe import referents
+from veriscene.scene.describe import Referent, referents
 
 _OPPOSITE = {"left": "right", "right": "left", "above": "below", "below": "above"}
 
@@ -47,27 +47,34 @@ class GeometricRelation(Generator):
                      "Is {the_a} located above or below {the_b} in the image?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: GeometryConfig = self.config  # type: ignore[assignment]
         refs = referents(ctx.index, allow_relations=False)
-        boxes = ctx.scene.boxes.tolist()
+        boxes = ctx.index.box_list
         axes = (("horizontal", 0, 2, config.position_margin * ctx.scene.width),
                 ("vertical", 1, 3, config.position_margin * ctx.scene.height))
         objects = paired_objects(ctx.rng, list(refs))
         for a in objects:
+            box_a = boxes[a]
             for o in objects:
                 if a == o:
                     continue
+                box_o = boxes[o]
                 for axis, lo, hi, margin in axes:
-                    if boxes[a][hi] + margin <= boxes[o][lo]:
+                    if box_a[hi] + margin <= box_o[lo]:
                         answer = "left" if axis == "horizontal" else "above"
-                    elif boxes[o][hi] + margin <= boxes[a][lo]:
+                    elif box_o[hi] + margin <= box_a[lo]:
                         answer = "right" if axis == "horizontal" else "below"
                     else:
                         continue
-                    yield Candidate(None, {"the_a": refs[a].the, "the_b": refs[o].the}, group=axis,
-                                    expected=answer, distractors=[_OPPOSITE[answer]],
-                                    build=partial(referent_query, (refs[a], refs[o]), "relative_position", (axis,)))
+                    # many per scene, one or two used: phrased only if picked
+                    yield Deferred(answer, partial(_position_candidate, refs[a], refs[o], axis, answer))
+
+
+def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
+    return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=axis, expected=answer,
+                     distractors=[_OPPOSITE[answer]],
+                     build=partial(referent_query, (a, o), "relative_position", (axis,)))
 
 
 @register("size.compare.v1", family="size")
@@ -84,19 +91,25 @@ class CompareSize(Generator):
                      "Is {the_a} tinier than {the_b} in this picture?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: GeometryConfig = self.config  # type: ignore[assignment]
         refs = referents(ctx.index, allow_relations=False, exclude_types=("size",))
-        areas = ctx.index.areas.tolist()
+        areas = ctx.index.area_list
+        ratio = config.area_ratio
         objects = paired_objects(ctx.rng, list(refs))
         for a in objects:
+            area_a = areas[a]
             for o in objects:
-                if a == o or min(areas[a], areas[o]) <= 0:
+                area_o = areas[o]
+                if a == o or min(area_a, area_o) <= 0:
                     continue
-                if max(areas[a], areas[o]) / min(areas[a], areas[o]) < config.area_ratio:
+                if max(area_a, area_o) / min(area_a, area_o) < ratio:
                     continue
-                for which in ("largest", "smallest"):
-                    truth = areas[a] > areas[o] if which == "largest" else areas[a] < areas[o]
-                    yield Candidate(None, {"the_a": refs[a].the, "the_b": refs[o].the}, group=which,
-                                    expected=truth, distractors=[not truth],
-                                    build=partial(is_extreme_of_pair, refs[a], refs[o], which))
+                # many per scene, one or two used: phrased only if picked
+                for which, truth in (("largest", area_a > area_o), ("smallest", area_a < area_o)):
+                    yield Deferred(truth, partial(_size_candidate, refs[a], refs[o], which, truth))
+
+
+def _size_candidate(a: Referent, o: Referent, which: str, truth: bool) -> Candidate:
+    return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=which, expected=truth, distractors=[not truth],
+                     build=partial(is_extreme_of_pair, a, o, which))

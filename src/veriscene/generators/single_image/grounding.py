@@ -6,10 +6,10 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
-from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
-from veriscene.scene.describe import referents
+from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
 
 # How each coordinate convention is stated in the question.
@@ -35,13 +35,17 @@ class GroundObject(Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        boxes = [[round(v, 2) for v in box] for box in ctx.scene.boxes.tolist()]
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+        boxes = [[round(v, 2) for v in box] for box in ctx.index.box_list]
         for i, ref in referents(ctx.index).items():
-            others = [box for j, box in enumerate(boxes) if j != i]
-            slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
-            yield Candidate(None, slots, distractors=others, expected=boxes[i],
-                            build=partial(referent_query, (ref,), "query_box"))
+            # one per object, one or two used: phrased only if picked
+            yield Deferred(boxes[i], partial(self._make, ref, boxes))
+
+    def _make(self, ref: Referent, boxes: list[list[float]]) -> Candidate:
+        others = [box for j, box in enumerate(boxes) if j != ref.index]
+        slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
+        return Candidate(None, slots, distractors=others, expected=boxes[ref.index],
+                         build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return format_box(value, (scene.width, scene.height), self.config.box_format)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
@@ -71,10 +71,9 @@ class MultiHop(Generator):
                 hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
         return hops
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: MultiHopConfig = self.config  # type: ignore[assignment]
         hops = self._hops(ctx, GenerousReader.of(ctx.index))
-        names = ctx.vocab.name_list()
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
             chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ())]
             if config.max_hops >= 2:
@@ -83,23 +82,32 @@ class MultiHop(Generator):
                 end = chain[-1].target
                 if end == anchor or len({h.target for h in chain}) != len(chain):
                     continue
-                phrase = ref.the
-                for hop in chain:
-                    phrase = _phrase(phrase, hop)
-                meta = {"hops": len(chain)}
-                name = ctx.scene.names[end]
-                yield Candidate(None, {"chain": phrase}, group="name", expected=name,
-                                distractors=[n for n in names if n != name], meta=meta,
-                                build=partial(_chain_program, ref, chain, "query_name"))
+                # many per scene, one or two used: phrased only if picked
+                yield Deferred(ctx.scene.names[end], partial(self._make, ctx, ref, chain, None))
                 own = ctx.scene.attributes[end]
                 kinds = [attribute_type(a) for a in own]
                 for attr, kind in zip(own, kinds):
                     if kind == UNTYPED or kinds.count(kind) != 1:
                         continue
-                    wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
-                    yield Candidate(None, {"chain": phrase, "kind": kind}, group="attribute", expected=attr,
-                                    distractors=wrong, meta=meta,
-                                    build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
+                    yield Deferred(attr, partial(self._make, ctx, ref, chain, kind))
+
+    def _make(self, ctx: GenContext, ref: Referent, chain: list[Hop], kind: str | None) -> Candidate:
+        """The question about the name (`kind` None) or the `kind` attribute of the chain's end."""
+        phrase = ref.the
+        for hop in chain:
+            phrase = _phrase(phrase, hop)
+        meta = {"hops": len(chain)}
+        end = chain[-1].target
+        if kind is None:
+            name = ctx.scene.names[end]
+            return Candidate(None, {"chain": phrase}, group="name", expected=name,
+                             distractors=[n for n in ctx.vocab.name_list() if n != name], meta=meta,
+                             build=partial(_chain_program, ref, chain, "query_name"))
+        attr = next(a for a in ctx.scene.attributes[end] if attribute_type(a) == kind)
+        wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
+        return Candidate(None, {"chain": phrase, "kind": kind}, group="attribute", expected=attr,
+                         distractors=wrong, meta=meta,
+                         build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
 
 
 def _chain_program(anchor: Referent, chain: list[Hop], final_op: str,

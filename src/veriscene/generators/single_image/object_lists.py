@@ -19,10 +19,10 @@ from functools import partial
 from itertools import combinations
 from typing import Any, Iterable, Sequence
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.spatial import SpatialConfig, clear_winner, extreme_member
+from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes, extreme_member
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import join_words, plural, with_article
 
@@ -48,9 +48,14 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     """Lists of 2..max_names present names, each in a random order (order of the wording)."""
     present = sorted(ctx.index.by_name)
     lists = []
+    shuffle = ctx.rng.shuffle
     for k in range(2, min(max_names, len(present)) + 1):
         for combo in combinations(present, k):
-            lists.append(tuple(combo[int(i)] for i in ctx.rng.permutation(k)))
+            # the same draws and swaps as taking `rng.permutation(k)` of the combination (numpy's
+            # permutation shuffles an arange this way), without making and reading an array
+            names = list(combo)
+            shuffle(names)
+            lists.append(tuple(names))
     return lists
 
 
@@ -75,22 +80,23 @@ class NameFrequency(Generator):
                   "Which are there the fewest of in this picture: {list_or}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: ListConfig = self.config  # type: ignore[assignment]
+        by_name = ctx.index.by_name
         for names in name_lists(ctx, config.max_names):
-            counts = sorted((len(ctx.index.by_name[n]), n) for n in names)
-            slots: dict[str, str] | None = None
+            counts = sorted([(len(by_name[n]), n) for n in names])
             for which in ("most", "least"):
                 ranked = counts[::-1] if which == "most" else counts
                 if ranked[0][0] == ranked[1][0]:
                     continue  # tie: no answer
-                if slots is None:
-                    plurals = [plural(n) for n in names]
-                    slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
-                answer = ranked[0][1]
-                yield Candidate(None, slots, group=which, expected=answer,
-                                distractors=[n for n in names if n != answer],
-                                build=partial(_listed_query, names, "frequent_name", which))
+                # many per scene, one or two used: phrased only if picked
+                yield Deferred(ranked[0][1], partial(self._make, names, which, ranked[0][1]))
+
+    def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
+        plurals = [plural(n) for n in names]
+        slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
+        return Candidate(None, slots, group=which, expected=answer, distractors=[n for n in names if n != answer],
+                         build=partial(_listed_query, names, "frequent_name", which))
 
 
 _EXTREMES = {
@@ -120,20 +126,23 @@ class ExtremeAmongNames(Generator):
                     "Looking at the {list_and} in the image, which kind of object is {ext_adv}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
+        by_name = ctx.index.by_name
+        names_of = ctx.scene.names
         for names in name_lists(ctx, config.max_names):
-            members = sorted(i for n in names for i in ctx.index.by_name[n])
-            listed: str | None = None  # the wording of the list, made once it is needed
-            for which, (ext, ext_adv) in _EXTREMES.items():
-                if not clear_winner(ctx, members, which, config):
-                    continue
-                if listed is None:
-                    listed = join_words([plural(n) for n in names])
-                answer = ctx.scene.names[extreme_member(ctx, members, which)]
-                yield Candidate(None, {"list_and": listed, "ext": ext, "ext_adv": ext_adv}, expected=answer,
-                                distractors=[n for n in names if n != answer],
-                                build=partial(_listed_query, names, "extreme", which, "query_name"))
+            members = sorted([i for n in names for i in by_name[n]])
+            for which in clear_extremes(ctx, members, _EXTREMES, config):
+                answer = names_of[extreme_member(ctx, members, which)]
+                # many per scene, one or two used: phrased only if picked
+                yield Deferred(answer, partial(self._make, names, which, answer))
+
+    def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
+        ext, ext_adv = _EXTREMES[which]
+        listed = join_words([plural(n) for n in names])
+        return Candidate(None, {"list_and": listed, "ext": ext, "ext_adv": ext_adv}, expected=answer,
+                         distractors=[n for n in names if n != answer],
+                         build=partial(_listed_query, names, "extreme", which, "query_name"))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import name_query, name_set_nodes, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
@@ -51,7 +51,7 @@ class CountObjects(Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         phrases: set[tuple[str, tuple[str, ...]]] = set()
         for i, name in enumerate(ctx.scene.names):
             phrases.add((name, ()))
@@ -60,12 +60,16 @@ class CountObjects(Generator):
         absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
         phrases.update((n, ()) for n in sample_up_to(ctx.rng, absent, 1))
         top = max(len(ctx.scene), 4)
+        attributes = ctx.scene.attributes
         for name, attrs in sorted(phrases):
-            members = set(ctx.index.by_name.get(name, ()))
-            for a in attrs:
-                members &= set(ctx.index.by_attribute.get(a, ()))
-            yield Candidate(None, {"objs": plural(noun_phrase(name, attrs))}, expected=len(members),
-                            distractors=list(range(top + 2)), build=partial(name_query, name, attrs, "count"))
+            members = ctx.index.by_name.get(name, ())
+            count = sum(all(a in attributes[i] for a in attrs) for i in members)
+            # many per scene, one or two used: phrased only if picked
+            yield Deferred(count, partial(self._make, name, attrs, count, top))
+
+    def _make(self, name: str, attrs: tuple[str, ...], count: int, top: int) -> Candidate:
+        return Candidate(None, {"objs": plural(noun_phrase(name, attrs))}, expected=count,
+                         distractors=list(range(top + 2)), build=partial(name_query, name, attrs, "count"))
 
 
 @register("counting.compare.v1", family="counting")
@@ -80,19 +84,19 @@ class CompareCounts(Generator):
         "equal": ("Are there as many {as_} as {bs}?", "Is the number of {as_} equal to the number of {bs}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
-        names = sorted(ctx.index.by_name)
-        for a in names:
-            for b_name in names:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+        counts = sorted((name, len(members)) for name, members in ctx.index.by_name.items())
+        for a, n_a in counts:
+            for b_name, n_b in counts:
                 if a == b_name:
                     continue
-                n_a, n_b = len(ctx.index.by_name[a]), len(ctx.index.by_name[b_name])
-                for how in ("greater", "less", "equal"):
-                    truth = n_a > n_b if how == "greater" else n_a < n_b if how == "less" else n_a == n_b
-                    yield Candidate(
-                        None, {"as_": plural(a), "bs": plural(b_name)}, group=how,
-                        expected=truth, distractors=[not truth], build=partial(_compare_program, a, b_name, how),
-                    )
+                # many per scene, one or two used: phrased only if picked
+                for how, truth in (("greater", n_a > n_b), ("less", n_a < n_b), ("equal", n_a == n_b)):
+                    yield Deferred(truth, partial(self._make, a, b_name, how, truth))
+
+    def _make(self, a: str, b_name: str, how: str, truth: bool) -> Candidate:
+        return Candidate(None, {"as_": plural(a), "bs": plural(b_name)}, group=how, expected=truth,
+                         distractors=[not truth], build=partial(_compare_program, a, b_name, how))
 
 
 def _compare_program(a: str, b_name: str, how: str) -> list[dict[str, Any]]:

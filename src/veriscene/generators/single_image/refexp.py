@@ -15,7 +15,7 @@ from itertools import combinations
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
-from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.grounding import FORMAT_NOTES
@@ -32,6 +32,8 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
     its name (+ attributes) alone is ambiguous; None if there is none."""
     scene = ctx.scene
     name = scene.names[i]
+    if len(ctx.index.by_name[name]) < 2:
+        return None  # the name alone is unambiguous (each base below is a subset of its objects)
     for k in range(0, min(max_attributes, len(scene.attributes[i])) + 1):
         for subset in combinations(scene.attributes[i], k):
             base = _matching(ctx.index, name, subset)
@@ -74,21 +76,26 @@ class GroundRelationalExpression(Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         reader = GenerousReader.of(ctx.index)
-        boxes = ctx.scene.boxes.tolist()
-        wanted = max(self.config.num_choices - 1, 1)
+        boxes = ctx.index.box_list
         for i in range(len(ctx.scene)):
             ref = relational_referent(ctx, reader, i)
-            if ref is None:
-                continue
-            same = ctx.index.by_name[ctx.scene.names[i]]  # sorted
-            order = [j for j in same if j != i][:wanted]  # objects of the same name first, then the rest
-            order += [j for j in range(len(boxes)) if j not in same][: wanted - len(order)]
-            others = [[round(v, 2) for v in boxes[j]] for j in order]
-            slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
-            yield Candidate(None, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others,
-                            build=partial(referent_query, (ref,), "query_box"))
+            if ref is not None:
+                # phrased only if picked
+                yield Deferred([round(v, 2) for v in boxes[i]], partial(self._make, ctx, ref))
+
+    def _make(self, ctx: GenContext, ref: Referent) -> Candidate:
+        boxes = ctx.index.box_list
+        i = ref.index
+        wanted = max(self.config.num_choices - 1, 1)
+        same = ctx.index.by_name[ctx.scene.names[i]]  # sorted
+        order = [j for j in same if j != i][:wanted]  # objects of the same name first, then the rest
+        order += [j for j in range(len(boxes)) if j not in same][: wanted - len(order)]
+        others = [[round(v, 2) for v in boxes[j]] for j in order]
+        slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
+        return Candidate(None, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others,
+                         build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         return format_box(value, (scene.width, scene.height), self.config.box_format)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
@@ -41,28 +41,31 @@ class RelatedObject(Generator):
                    "Which object is {the_anchor} {rel_short}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
         reader = GenerousReader.of(ctx.index)
-        names = ctx.vocab.name_list()
+        names_of = ctx.scene.names
+        # phrased only if picked
         for (anchor, predicate), subjects in sorted(ctx.index.incoming.items()):
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
                 continue
-            yield self._candidate(ctx, refs[anchor], predicate, subjects[0], "subject", names)
+            yield Deferred(names_of[subjects[0]],
+                           partial(self._candidate, ctx, refs[anchor], predicate, subjects[0], "subject"))
         for (anchor, predicate), objects in sorted(ctx.index.outgoing.items()):
             if _kind(predicate) != "is" or anchor not in refs or len(objects) != 1:
                 continue
             if not reader.only_object(objects[0], predicate, anchor):
                 continue
-            yield self._candidate(ctx, refs[anchor], predicate, objects[0], "object", names)
+            yield Deferred(names_of[objects[0]],
+                           partial(self._candidate, ctx, refs[anchor], predicate, objects[0], "object"))
 
-    def _candidate(self, ctx: GenContext, anchor, predicate: str, target: int, group: str,
-                   names: list[str]) -> Candidate:
+    def _candidate(self, ctx: GenContext, anchor: Referent, predicate: str, target: int, group: str) -> Candidate:
         side = "object" if group == "subject" else "subject"  # relate(anchor, p, side) finds the target
         rel = relation_phrase(predicate)
         answer = ctx.scene.names[target]
         slots = {"rel": rel, "rel_short": rel.removeprefix("is "), "the_anchor": anchor.the}
-        return Candidate(None, slots, group=group, expected=answer, distractors=[n for n in names if n != answer],
+        return Candidate(None, slots, group=group, expected=answer,
+                         distractors=[n for n in ctx.vocab.name_list() if n != answer],
                          build=partial(_related_name_program, anchor, predicate, side))
 
 
@@ -97,7 +100,7 @@ class RegionRelation(Generator):
                  "How is the object at {r1} related to the object at {r2}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         regions = clear_regions(ctx, self.config.box_format)
         reader = GenerousReader.of(ctx.index)
         vocab_predicates = ctx.vocab.predicate_list()
@@ -105,11 +108,17 @@ class RegionRelation(Generator):
             if len(held) != 1 or s not in regions or o not in regions:
                 continue
             predicate = held[0]
-            readable = reader.readable_predicates(s, o, sorted(set(vocab_predicates) | {predicate}))
-            if readable != {predicate}:
+            if not reader.could_hold(s, predicate, o) or any(
+                    reader.could_hold(s, p, o) for p in vocab_predicates if p != predicate):
                 continue  # another relation could be read into the image: ambiguous
-            distractors = [p for p in vocab_predicates if p not in readable and _kind(p) == _kind(predicate)]
-            yield Candidate(None, {"r1": regions[s][0], "r2": regions[o][0]}, group=_kind(predicate),
-                            expected=predicate, distractors=distractors,
-                            meta=coord_meta(ctx.scene, self.config.box_format),
-                            build=partial(_region_relation_program, regions[s][1], regions[o][1]))
+            # phrased only if picked
+            yield Deferred(predicate, partial(self._make, ctx, regions[s], regions[o], predicate, vocab_predicates))
+
+    def _make(self, ctx: GenContext, region_s: tuple[str, list[float]], region_o: tuple[str, list[float]],
+              predicate: str, vocab_predicates: list[str]) -> Candidate:
+        # the only readable predicate is `predicate`: every other one of its kind is wrong
+        distractors = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
+        return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=_kind(predicate),
+                         expected=predicate, distractors=distractors,
+                         meta=coord_meta(ctx.scene, self.config.box_format),
+                         build=partial(_region_relation_program, region_s[1], region_o[1]))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache, partial
 from typing import Iterable
 
-from veriscene.generators.base import Candidate, GenContext, Generator
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
-from veriscene.scene.describe import referents
+from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
 
@@ -33,7 +33,7 @@ class RelationExists(Generator):
         "verb": ("Is it true that {the_a} {rel} {the_b}?", "Does this statement hold: {the_a} {rel} {the_b}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
         vocab_predicates = ctx.vocab.predicate_list()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
@@ -46,12 +46,14 @@ class RelationExists(Generator):
                 negatives = sample_up_to(ctx.rng, [p for p in vocab_predicates if p not in held], 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
-                rel = relation_phrase(predicate).removeprefix("is ")
-                yield Candidate(
-                    None, {"the_a": refs[s].the, "the_b": refs[o].the, "rel": rel},
-                    group=_kind(predicate), expected=expected, distractors=[not expected],
-                    build=partial(referent_query, (refs[s], refs[o]), "has_relation", (predicate,)),
-                )
+                # many per scene, one or two used: phrased only if picked
+                yield Deferred(expected, partial(self._make, refs[s], refs[o], predicate, expected))
+
+    def _make(self, a: Referent, b: Referent, predicate: str, expected: bool) -> Candidate:
+        rel = relation_phrase(predicate).removeprefix("is ")
+        return Candidate(None, {"the_a": a.the, "the_b": b.the, "rel": rel}, group=_kind(predicate),
+                         expected=expected, distractors=[not expected],
+                         build=partial(referent_query, (a, b), "has_relation", (predicate,)))
 
 
 @register("relation.query.v1", family="relation")
@@ -70,17 +72,19 @@ class QueryRelation(Generator):
                  "How is {the_a} related to {the_b}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
         vocab_predicates = ctx.vocab.predicate_list()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs:
                 continue
-            predicate = held[0]
-            group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
-            # Distractors of the same phrasing kind that do not hold from A to B (the converse,
-            # which holds from B to A, is a good hard negative).
-            same_kind = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
-            yield Candidate(None, {"the_a": refs[s].the, "the_b": refs[o].the}, group=group,
-                            expected=predicate, distractors=same_kind,
-                            build=partial(referent_query, (refs[s], refs[o]), "query_relation"))
+            # many per scene, one or two used: phrased only if picked
+            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], vocab_predicates))
+
+    def _make(self, a: Referent, b: Referent, predicate: str, vocab_predicates: list[str]) -> Candidate:
+        group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
+        # Distractors of the same phrasing kind that do not hold from A to B (the converse,
+        # which holds from B to A, is a good hard negative).
+        same_kind = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
+        return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
+                         distractors=same_kind, build=partial(referent_query, (a, b), "query_relation"))

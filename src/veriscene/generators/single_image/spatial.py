@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Iterable, Sequence
 
-from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_set_nodes
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
@@ -34,33 +34,58 @@ class SpatialConfig(GeneratorConfig):
     area_ratio: float = 1.5  # min ratio of winner's to runner-up's area (largest/smallest)
 
 
+# What each extreme compares: centre x (0), centre y (1) or area ("area").
+_KEY = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1, "largest": "area", "smallest": "area"}
+
+
+def _keys(ctx: GenContext, key: int | str) -> list[float]:
+    """Per object: centre x (key 0), centre y (1) or area ("area"); computed once per scene index."""
+    if key == "area":
+        return ctx.index.area_list
+    return ctx.index.memo(("centre coordinate", key), lambda: [c[key] for c in ctx.index.center_list])
+
+
+def _clear(ctx: GenContext, ranked: list[float], which: str, config: SpatialConfig) -> bool:
+    """Whether the extreme is unambiguous, given the members' keys in ascending order (2 or more)."""
+    if which in ("largest", "smallest"):
+        low, high = (ranked[0], ranked[1]) if which == "smallest" else (ranked[-2], ranked[-1])
+        return low > 0 and high / low >= config.area_ratio
+    size = ctx.scene.width if _KEY[which] == 0 else ctx.scene.height
+    gap = ranked[1] - ranked[0] if which in ("leftmost", "topmost") else ranked[-1] - ranked[-2]
+    return gap >= config.position_margin * size
+
+
 def clear_winner(ctx: GenContext, members: Sequence[int], which: str, config: SpatialConfig) -> bool:
     """Whether the extreme among `members` is unambiguous to the eye."""
     if len(members) < 2:
         return False
-    if which in ("largest", "smallest"):
-        areas = ctx.index.area_list
-        keys = sorted(areas[i] for i in members)
-        low, high = (keys[0], keys[1]) if which == "smallest" else (keys[-2], keys[-1])
-        return low > 0 and high / low >= config.area_ratio
-    axis = 0 if which in ("leftmost", "rightmost") else 1
-    size = ctx.scene.width if axis == 0 else ctx.scene.height
-    centers = ctx.index.center_list
-    keys = sorted(centers[i][axis] for i in members)
-    gap = keys[1] - keys[0] if which in ("leftmost", "topmost") else keys[-1] - keys[-2]
-    return gap >= config.position_margin * size
+    keys = _keys(ctx, _KEY[which])
+    return _clear(ctx, sorted([keys[i] for i in members]), which, config)
+
+
+def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[str],
+                   config: SpatialConfig) -> list[str]:
+    """The extremes of `whiches` (in order) that `clear_winner` finds unambiguous among
+    `members`, sorting the members once per key rather than once per extreme."""
+    if len(members) < 2:
+        return []
+    ranked: dict[int | str, list[float]] = {}
+    clear = []
+    for which in whiches:
+        key = _KEY[which]
+        if key not in ranked:
+            keys = _keys(ctx, key)
+            ranked[key] = sorted([keys[i] for i in members])
+        if _clear(ctx, ranked[key], which, config):
+            clear.append(which)
+    return clear
 
 
 def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
     """The member the `extreme` op picks ("leftmost", ..., "largest", "smallest"); ties are
     ruled out by `clear_winner`."""
-    if which in ("largest", "smallest"):
-        keys = ctx.index.area_list
-    else:
-        axis = 0 if which in ("leftmost", "rightmost") else 1
-        keys = [c[axis] for c in ctx.index.center_list]
     pick = max if which in ("rightmost", "bottommost", "largest") else min
-    return pick(members, key=keys.__getitem__)
+    return pick(members, key=_keys(ctx, _KEY[which]).__getitem__)
 
 
 def _extreme_name_program(which: str) -> list[dict[str, Any]]:
@@ -88,26 +113,38 @@ class SpatialExtreme(Generator):
         "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {ext_adv}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: SpatialConfig = self.config  # type: ignore[assignment]
-        names = ctx.vocab.name_list()
         everyone = list(range(len(ctx.scene)))
-        for which, (ext, ext_adv) in _PHRASES.items():
-            if clear_winner(ctx, everyone, which, config):
-                yield Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=names,
-                                expected=ctx.scene.names[extreme_member(ctx, everyone, which)],
-                                build=partial(_extreme_name_program, which))
-            for name, members in sorted(ctx.index.by_name.items()):
-                if not clear_winner(ctx, members, which, config):
+        attributes = ctx.scene.attributes
+        groups = [(name, members, sorted({attribute_type(a) for i in members for a in attributes[i]} - {UNTYPED}))
+                  for name, members in sorted(ctx.index.by_name.items()) if len(members) >= 2]
+        clear_everyone = clear_extremes(ctx, everyone, _PHRASES, config)
+        clear_groups = [clear_extremes(ctx, members, _PHRASES, config) for _, members, _ in groups]
+        # many per scene, one or two used: phrased only if picked
+        for which in _PHRASES:
+            if which in clear_everyone:
+                answer = ctx.scene.names[extreme_member(ctx, everyone, which)]
+                yield Deferred(answer, partial(self._name_candidate, ctx, which, answer))
+            for (name, members, kinds), clear in zip(groups, clear_groups):
+                if which not in clear:
                     continue
-                winner = ctx.scene.attributes[extreme_member(ctx, members, which)]
-                kinds = sorted({attribute_type(a) for i in members for a in ctx.scene.attributes[i]} - {UNTYPED})
+                winner = attributes[extreme_member(ctx, members, which)]
                 for kind in kinds:
                     if kind == "size" and which in ("largest", "smallest"):
                         continue  # "What size is the largest circle?" gives itself away
                     values = [a for a in winner if attribute_type(a) == kind]
                     if len(values) != 1:
                         continue  # the winner has no single <kind>: no answer
-                    slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
-                    yield Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
-                                    expected=values[0], build=partial(_extreme_attribute_program, name, which, kind))
+                    yield Deferred(values[0], partial(self._attribute_candidate, ctx, which, name, kind, values[0]))
+
+    def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
+        ext, ext_adv = _PHRASES[which]
+        return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=ctx.vocab.name_list(),
+                         expected=answer, build=partial(_extreme_name_program, which))
+
+    def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
+        ext, ext_adv = _PHRASES[which]
+        slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
+        return Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
+                         expected=answer, build=partial(_extreme_attribute_program, name, which, kind))
