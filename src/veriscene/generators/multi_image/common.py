@@ -22,6 +22,7 @@ import numpy as np
 
 from veriscene.engine.scan import PoolEntry
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
+from veriscene.generators.common import shuffled as shuffled_list
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
@@ -171,7 +172,7 @@ class GroupGenerator(MultiImageGenerator):
 
 def shuffled(ctx: GroupContext, scenes: Sequence[Scene]) -> tuple[Scene, ...]:
     """The scenes in a uniformly random order (the question order)."""
-    return tuple([scenes[i] for i in ctx.rng.permutation(len(scenes)).tolist()])
+    return tuple(shuffled_list(ctx.rng, scenes))
 
 
 def position(scenes: Sequence[Scene], scene: Scene) -> int:

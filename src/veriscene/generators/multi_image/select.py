@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from veriscene.generators.base import Candidate, GroupContext
-from veriscene.generators.common import sample_up_to
+from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
     Accept,
     GroupGenerator,
@@ -54,7 +54,7 @@ def present_or_absent(ctx: GroupContext, half: int) -> list[tuple[bool, str]]:
     absent = [n for n in ctx.vocab.name_list() if n not in ctx.index.by_name]
     tasks = [(True, n) for n in sample_up_to(ctx.rng, present, half)]
     tasks += [(False, n) for n in sample_up_to(ctx.rng, absent, half)]
-    return [tasks[int(i)] for i in ctx.rng.permutation(len(tasks))]
+    return shuffled_list(ctx.rng, tasks)
 
 
 def _lacks(name: str) -> Accept:

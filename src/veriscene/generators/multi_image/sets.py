@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.generators.base import Candidate, GroupContext
-from veriscene.generators.common import sample_up_to
+from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     chain,
@@ -48,7 +48,7 @@ def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequ
     if len(have) > 1:
         out += [sorted(have - {x}) for x in answer]
     out += [sorted((have - {x}) | {y}) for x in answer for y in extra]
-    return [out[int(i)] for i in rng.permutation(len(out))]
+    return shuffled_list(rng, out)
 
 
 def _names_node(b: ProgramBuilder, image: int) -> int:
