@@ -26,6 +26,8 @@ from veriscene.program.context import SceneIndex
 from veriscene.vocab import CONVERSE_PREDICATES
 
 _DIRECTIONS = {"left of": (0, 2, False), "right of": (0, 2, True), "above": (1, 3, False), "below": (1, 3, True)}
+# The predicates `could_hold` may read into a pair without an annotation of that predicate.
+_GENEROUS = (*_DIRECTIONS, "near", "on top of")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class GenerousReader:
         # the index's tables, not the index: the reader is kept in the index's memo, and a
         # reference back would make each scene's tables cyclic garbage (left to the collector)
         self.relations = index.relation_set
+        self._between = index.predicates_between
         self.scene = index.scene
         self.readings = readings
         # (target, predicate, anchor, among, side) -> whether target is the only reading:
@@ -84,6 +87,15 @@ class GenerousReader:
         if predicate == "on top of":
             return (a, "in front of", b) in self.relations
         return False
+
+    def other_reading(self, a: int, b: int, predicate: str, vocabulary: frozenset[str]) -> bool:
+        """Whether some predicate of `vocabulary` other than `predicate` could be read from a to
+        b: the same as asking `could_hold` of each, but only the pair's annotated predicates and
+        the generous ones can answer yes, so the cost does not grow with the vocabulary."""
+        if a == b:
+            return False
+        annotated = self._between.get((a, b), ())
+        return any(p != predicate and p in vocabulary and self.could_hold(a, p, b) for p in (*annotated, *_GENEROUS))
 
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object (of `among`, default all) that could be read as

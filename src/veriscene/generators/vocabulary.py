@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from veriscene.scene.model import Scene
 from veriscene.vocab import attribute_type
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Vocabulary:
     def add_names(self, names: Sequence[str], attributes: Iterable[str], predicates: Iterable[str]) -> None:
         """Count one scene from its object names, attribute occurrences and relation predicates
         (the engine's scan pass calls this on raw JSON, without building a Scene)."""
+        self.__dict__.pop("_views", None)  # the sorted views are made again on next use
         self.names.update(names)
         distinct = sorted(set(names))
         for a in distinct:
@@ -47,22 +50,38 @@ class Vocabulary:
             vocab.add_scene(scene)
         return vocab
 
-    # Sorted views: every draw from the vocabulary is over a deterministic order.
+    # Sorted views: every draw from the vocabulary is over a deterministic order. Each is made
+    # once and shared (a vocabulary of a large annotation set has tens of thousands of words, and
+    # generators ask for these views on every scene): callers must not modify the lists. They are
+    # made again after `add_names`; change the counters only through it.
+    def view(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value derived from the vocabulary (`key` names it and its arguments), computed once."""
+        views = self.__dict__.setdefault("_views", {})
+        try:
+            return views[key]
+        except KeyError:
+            value = views[key] = compute()
+            return value
+
     def name_list(self) -> list[str]:
-        return sorted(self.names)
+        return self.view("names", lambda: sorted(self.names))
+
+    def name_set(self) -> frozenset[str]:
+        return self.view("name set", lambda: frozenset(self.names))
 
     def attributes_of_type(self, kind: str) -> list[str]:
-        """Sorted attribute words of a type (cached: the vocabulary is fixed once a run starts)."""
-        cache = self.__dict__.setdefault("_by_type", {})
-        if kind not in cache:
-            cache[kind] = sorted(a for a in self.attributes if attribute_type(a) == kind)
-        return cache[kind]
+        """Sorted attribute words of a type."""
+        return self.view(("attributes of type", kind),
+                         lambda: sorted(a for a in self.attributes if attribute_type(a) == kind))
 
     def attribute_types(self) -> list[str]:
-        return sorted({attribute_type(a) for a in self.attributes})
+        return self.view("attribute types", lambda: sorted({attribute_type(a) for a in self.attributes}))
 
     def predicate_list(self) -> list[str]:
-        return sorted(self.predicates)
+        return self.view("predicates", lambda: sorted(self.predicates))
+
+    def predicate_set(self) -> frozenset[str]:
+        return self.view("predicate set", lambda: frozenset(self.predicates))
 
     def cooccurring_absent(self, present: Iterable[str]) -> list[str]:
         """Names absent from `present`, most co-occurring with the present names first (sum of
@@ -71,8 +90,12 @@ class Vocabulary:
         score: Counter[str] = Counter()
         for name in present:
             score.update(self.cooccurrence.get(name, Counter()))
-        absent = [n for n in self.names if n not in present]
-        return sorted(absent, key=lambda n: (-score[n], -self.names[n], n))
+        # Only the co-occurring names need sorting per call; the rest keep the shared order by
+        # frequency, then alphabetically.
+        first = sorted((n for n, k in score.items() if k > 0 and n not in present and n in self.names),
+                       key=lambda n: (-score[n], -self.names[n], n))
+        by_count = self.view("names by count", lambda: sorted(self.names, key=lambda n: (-self.names[n], n)))
+        return first + [n for n in by_count if n not in present and score[n] <= 0]
 
     def to_dict(self) -> dict[str, Any]:
         return {

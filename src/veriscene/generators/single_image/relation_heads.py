@@ -19,7 +19,7 @@ from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind
+from veriscene.generators.single_image.relations import _kind, predicates_of_kind
 from veriscene.generators.visual import GenerousReader
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
@@ -103,21 +103,20 @@ class RegionRelation(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         regions = clear_regions(ctx, self.config.box_format)
         reader = GenerousReader.of(ctx.index)
-        vocab_predicates = ctx.vocab.predicate_list()
+        vocab_set = ctx.vocab.predicate_set()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in regions or o not in regions:
                 continue
             predicate = held[0]
-            if not reader.could_hold(s, predicate, o) or any(
-                    reader.could_hold(s, p, o) for p in vocab_predicates if p != predicate):
+            if not reader.could_hold(s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
                 continue  # another relation could be read into the image: ambiguous
             # phrased only if picked
-            yield Deferred(predicate, partial(self._make, ctx, regions[s], regions[o], predicate, vocab_predicates))
+            yield Deferred(predicate, partial(self._make, ctx, regions[s], regions[o], predicate))
 
     def _make(self, ctx: GenContext, region_s: tuple[str, list[float]], region_o: tuple[str, list[float]],
-              predicate: str, vocab_predicates: list[str]) -> Candidate:
+              predicate: str) -> Candidate:
         # the only readable predicate is `predicate`: every other one of its kind is wrong
-        distractors = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
+        distractors = [p for p in predicates_of_kind(ctx.vocab, _kind(predicate)) if p != predicate]
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=_kind(predicate),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -8,6 +8,7 @@ from typing import Iterable
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary import Vocabulary
 from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
@@ -17,6 +18,12 @@ from veriscene.vocab import CONVERSE_PREDICATES
 def _kind(predicate: str) -> str:
     """Template group of a predicate: 'is'-phrased or a plain verb ("has", "wears")."""
     return "is" if relation_phrase(predicate).startswith("is ") else "verb"
+
+
+def predicates_of_kind(vocab: Vocabulary, kind: str) -> list[str]:
+    """The vocabulary's predicates of one template group (`_kind`), sorted (made once per
+    vocabulary; do not modify)."""
+    return vocab.view(("predicates of kind", kind), lambda: [p for p in vocab.predicate_list() if _kind(p) == kind])
 
 
 @register("relation.exists.v1", family="relation")
@@ -74,17 +81,16 @@ class QueryRelation(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
-        vocab_predicates = ctx.vocab.predicate_list()
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs:
                 continue
             # many per scene, one or two used: phrased only if picked
-            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], vocab_predicates))
+            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab))
 
-    def _make(self, a: Referent, b: Referent, predicate: str, vocab_predicates: list[str]) -> Candidate:
+    def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary) -> Candidate:
         group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
         # Distractors of the same phrasing kind that do not hold from A to B (the converse,
         # which holds from B to A, is a good hard negative).
-        same_kind = [p for p in vocab_predicates if p != predicate and _kind(p) == _kind(predicate)]
+        same_kind = [p for p in predicates_of_kind(vocab, _kind(predicate)) if p != predicate]
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          distractors=same_kind, build=partial(referent_query, (a, b), "query_relation"))
