@@ -33,3 +33,14 @@ def test_sample_up_to_draws_distinct_items() -> None:
         picked = sample_up_to(_rng(seed), items, 4)
         assert len(picked) == 4 and len(set(picked)) == 4 and set(picked) <= set(items)
     assert sorted(sample_up_to(_rng(1), items[:3], 4)) == [0, 1, 2]
+
+
+def test_vocabulary_views_are_made_again_after_names_are_added() -> None:
+    from veriscene.generators import Vocabulary
+
+    vocab = Vocabulary()
+    vocab.add_names(["dog", "cat"], ["red"], ["near"])
+    assert vocab.name_list() == ["cat", "dog"] and vocab.name_list() is vocab.name_list()
+    vocab.add_names(["ant"], ["blue"], ["above"])
+    assert vocab.name_list() == ["ant", "cat", "dog"]
+    assert vocab.predicate_list() == ["above", "near"] and vocab.name_set() == {"ant", "cat", "dog"}

@@ -52,3 +52,12 @@ def test_vocabulary_counts_cooccurrence_once_per_scene(street) -> None:
     vocab = Vocabulary.from_scenes([street, street])
     assert vocab.cooccurrence["circle"] == Counter({"square": 2, "triangle": 2})
     assert Vocabulary.from_dict(vocab.to_dict()).cooccurrence == vocab.cooccurrence
+
+
+def test_cooccurring_absent_limit_is_a_prefix_of_the_whole_order() -> None:
+    vocab = Vocabulary(names=Counter({f"n{i}": 1 + i % 3 for i in range(12)}))
+    vocab.cooccurrence = {"n0": Counter({"n5": 2, "n7": 1}), "n5": Counter({"n0": 2})}
+    whole = vocab.cooccurring_absent(["n0", "n1"])
+    assert whole[:2] == ["n5", "n7"] and "n0" not in whole and len(whole) == 10
+    for limit in (0, 1, 2, 5, 10, 20):
+        assert vocab.cooccurring_absent(["n0", "n1"], limit=limit) == whole[:limit]

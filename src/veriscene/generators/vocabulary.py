@@ -83,19 +83,28 @@ class Vocabulary:
     def predicate_set(self) -> frozenset[str]:
         return self.view("predicate set", lambda: frozenset(self.predicates))
 
-    def cooccurring_absent(self, present: Iterable[str]) -> list[str]:
+    def cooccurring_absent(self, present: Iterable[str], limit: int | None = None) -> list[str]:
         """Names absent from `present`, most co-occurring with the present names first (sum of
-        co-occurrence counts), then by overall frequency, then alphabetically."""
+        co-occurrence counts), then by overall frequency, then alphabetically; the first `limit`
+        of them when a limit is given."""
         present = set(present)
         score: Counter[str] = Counter()
         for name in present:
             score.update(self.cooccurrence.get(name, Counter()))
         # Only the co-occurring names need sorting per call; the rest keep the shared order by
         # frequency, then alphabetically.
-        first = sorted((n for n, k in score.items() if k > 0 and n not in present and n in self.names),
+        found = sorted((n for n, k in score.items() if k > 0 and n not in present and n in self.names),
                        key=lambda n: (-score[n], -self.names[n], n))
         by_count = self.view("names by count", lambda: sorted(self.names, key=lambda n: (-self.names[n], n)))
-        return first + [n for n in by_count if n not in present and score[n] <= 0]
+        if limit is None:
+            return found + [n for n in by_count if n not in present and score[n] <= 0]
+        found = found[:limit]
+        for n in by_count:
+            if len(found) >= limit:
+                break
+            if n not in present and score[n] <= 0:
+                found.append(n)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -168,7 +168,7 @@ class AbsentObjectProbe(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         config: AbsentConfig = self.config  # type: ignore[assignment]
         present = sorted(ctx.index.by_name)
-        absent = ctx.vocab.cooccurring_absent(present)[: config.adversarial]
+        absent = ctx.vocab.cooccurring_absent(present, limit=config.adversarial)
         asks = [(n, True, "present") for n in present] + [(n, False, "adversarial") for n in absent]
         for name, expected, probe in asks:
             yield Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
