@@ -74,6 +74,13 @@ def test_scene_density(cache: str) -> None:
     assert [float(r[0]) for r in rows] == [3.0, 12.0] and all(float(r[2]) > 0 for r in rows)
 
 
+def test_vocabulary_size() -> None:
+    out = _run("vocabulary_size.py", "--extra", "0", "300", "--scenes", "8", "-g", "object.absent.v1,relation.*")
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].isdigit()]
+    assert [int(r[0]) for r in rows] == [0, 300] and int(rows[1][1]) == int(rows[0][1]) + 300
+    assert rows[0][2] == rows[1][2]  # unused words change no sample count
+
+
 def test_generate_throughput() -> None:
     out = _run("generate_throughput.py", "--sizes", "20", "--repeats", "1", "--generators", "object.count.v1")
     assert _rows(out, "20")
