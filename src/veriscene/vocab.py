@@ -38,6 +38,12 @@ def attribute_type(word: str) -> str:
 
 # Called after every `register_attribute_types`: caches of results derived from the types.
 _ON_REGISTER: list[Callable[[], None]] = []
+_REGISTERED = [0]  # how many times types were registered (part of the key of cached results)
+
+
+def attribute_types_version() -> int:
+    """A number that changes whenever attribute types are registered."""
+    return _REGISTERED[0]
 
 
 def on_register_attribute_types(clear: Callable[[], None]) -> None:
@@ -51,6 +57,7 @@ def register_attribute_types(mapping: Mapping[str, str]) -> None:
         if not word or not kind:
             raise ValueError(f"attribute type entries must be non-empty strings, got {word!r}: {kind!r}")
         ATTRIBUTE_TYPES[word] = kind
+    _REGISTERED[0] += 1
     for clear in _ON_REGISTER:
         clear()
 

@@ -44,3 +44,20 @@ def test_vocabulary_views_are_made_again_after_names_are_added() -> None:
     vocab.add_names(["ant"], ["blue"], ["above"])
     assert vocab.name_list() == ["ant", "cat", "dog"]
     assert vocab.predicate_list() == ["above", "near"] and vocab.name_set() == {"ant", "cat", "dog"}
+
+
+def test_vocabulary_type_views_follow_registered_attribute_types() -> None:
+    from veriscene import vocab as words
+    from veriscene.generators import Vocabulary
+
+    vocab = Vocabulary()
+    vocab.add_names(["dog"], ["zorblue", "red"], [])
+    assert "zorblue" not in vocab.attributes_of_type("color")
+    saved = dict(words.ATTRIBUTE_TYPES)
+    try:
+        words.register_attribute_types({"zorblue": "color"})
+        assert vocab.attributes_of_type("color") == ["red", "zorblue"]
+    finally:
+        words.ATTRIBUTE_TYPES.clear()
+        words.ATTRIBUTE_TYPES.update(saved)
+        words.register_attribute_types({})

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from veriscene.scene.model import Scene
-from veriscene.vocab import attribute_type
+from veriscene.vocab import attribute_type, attribute_types_version
 
 T = TypeVar("T")
 
@@ -71,11 +71,11 @@ class Vocabulary:
 
     def attributes_of_type(self, kind: str) -> list[str]:
         """Sorted attribute words of a type."""
-        return self.view(("attributes of type", kind),
+        return self.view(("attributes of type", kind, attribute_types_version()),
                          lambda: sorted(a for a in self.attributes if attribute_type(a) == kind))
 
     def attribute_types(self) -> list[str]:
-        return self.view("attribute types", lambda: sorted({attribute_type(a) for a in self.attributes}))
+        return self.view(("attribute types", attribute_types_version()), lambda: sorted({attribute_type(a) for a in self.attributes}))
 
     def predicate_list(self) -> list[str]:
         return self.view("predicates", lambda: sorted(self.predicates))
