@@ -100,22 +100,22 @@ class GenerousReader:
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object (of `among`, default all) that could be read as
         "<x> <predicate> anchor"."""
-        key = (target, predicate, anchor, among if among is None else tuple(among), "subject")
-        found = self._only.get(key)
-        if found is None:
-            pool = range(len(self.scene)) if among is None else among
-            found = self._only[key] = all(
-                x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
-        return found
+        return self._only_one(target, predicate, anchor, among, "subject")
 
     def only_object(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object that could be read as "anchor <predicate> <x>"."""
-        key = (target, predicate, anchor, among if among is None else tuple(among), "object")
+        return self._only_one(target, predicate, anchor, among, "object")
+
+    def _only_one(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None, side: str) -> bool:
+        key = (target, predicate, anchor, among if among is None else tuple(among), side)
         found = self._only.get(key)
         if found is None:
             pool = range(len(self.scene)) if among is None else among
-            found = self._only[key] = all(
-                x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+            if side == "subject":
+                found = all(x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
+            else:
+                found = all(x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+            self._only[key] = found
         return found
 
     def readable_predicates(self, a: int, b: int, predicates: list[str]) -> set[str]:

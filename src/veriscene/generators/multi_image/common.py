@@ -55,17 +55,8 @@ def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Acc
 
 def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
     """Entry test: the scene lacks at least one of these names or attributes."""
-
-    def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than any(...)
-        for n in names:
-            if n not in e.names:
-                return True
-        for a in attributes:
-            if a not in e.attributes:
-                return True
-        return False
-
-    return test
+    held = holding(names=names, attributes=attributes)
+    return lambda e: not held(e)
 
 
 def all_of(tests: Sequence[Accept]) -> Accept | None:
