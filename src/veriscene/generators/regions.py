@@ -163,11 +163,10 @@ class PointSampler:
         apart = max(min_distance, 1.0)
         for _ in range(8 * k):
             x, y = points[int(rng.integers(n))].tolist()
-            if found and any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
+            if any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
                 continue  # cheap test before formatting (the shown point differs by rounding)
             text, p = shown_point(self.scene, (x, y), self.box_format)
-            if not self.inside(i, p) or (found and any(math.hypot(p[0] - q[0], p[1] - q[1]) < apart
-                                                       for _, q in found)):
+            if not self.inside(i, p) or any(math.hypot(p[0] - q[0], p[1] - q[1]) < apart for _, q in found):
                 continue
             found.append((text, p))
             if len(found) == k:

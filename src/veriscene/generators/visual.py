@@ -118,10 +118,6 @@ class GenerousReader:
             self._only[key] = found
         return found
 
-    def readable_predicates(self, a: int, b: int, predicates: list[str]) -> set[str]:
-        """Every predicate of `predicates` a viewer might read from a to b."""
-        return {p for p in predicates if self.could_hold(a, p, b)}
-
 
 def geometric(predicate: str) -> bool:
     """Predicates with a geometric meaning (and a converse)."""

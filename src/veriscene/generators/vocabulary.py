@@ -75,7 +75,8 @@ class Vocabulary:
                          lambda: sorted(a for a in self.attributes if attribute_type(a) == kind))
 
     def attribute_types(self) -> list[str]:
-        return self.view(("attribute types", attribute_types_version()), lambda: sorted({attribute_type(a) for a in self.attributes}))
+        return self.view(("attribute types", attribute_types_version()),
+                         lambda: sorted({attribute_type(a) for a in self.attributes}))
 
     def predicate_list(self) -> list[str]:
         return self.view("predicates", lambda: sorted(self.predicates))

@@ -20,7 +20,7 @@ from itertools import combinations
 from typing import Any, Iterable, Sequence
 
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import name_query, name_set_nodes
+from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes, extreme_member
 from veriscene.program.builder import ProgramBuilder
@@ -48,14 +48,9 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     """Lists of 2..max_names present names, each in a random order (order of the wording)."""
     present = sorted(ctx.index.by_name)
     lists = []
-    shuffle = ctx.rng.shuffle
     for k in range(2, min(max_names, len(present)) + 1):
         for combo in combinations(present, k):
-            # the same draws and swaps as taking `rng.permutation(k)` of the combination (numpy's
-            # permutation shuffles an arange this way), without making and reading an array
-            names = list(combo)
-            shuffle(names)
-            lists.append(tuple(names))
+            lists.append(tuple(shuffled(ctx.rng, combo)))
     return lists
 
 

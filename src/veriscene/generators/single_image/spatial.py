@@ -35,12 +35,13 @@ class SpatialConfig(GeneratorConfig):
 
 
 # What each extreme compares: centre x (0), centre y (1) or area ("area").
-_KEY = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1, "largest": "area", "smallest": "area"}
+_KEY: dict[str, int | str] = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1,
+                              "largest": "area", "smallest": "area"}
 
 
 def _keys(ctx: GenContext, key: int | str) -> list[float]:
     """Per object: centre x (key 0), centre y (1) or area ("area"); computed once per scene index."""
-    if key == "area":
+    if isinstance(key, str):  # "area"
         return ctx.index.area_list
     return ctx.index.memo(("centre coordinate", key), lambda: [c[key] for c in ctx.index.center_list])
 
@@ -55,18 +56,10 @@ def _clear(ctx: GenContext, ranked: list[float], which: str, config: SpatialConf
     return gap >= config.position_margin * size
 
 
-def clear_winner(ctx: GenContext, members: Sequence[int], which: str, config: SpatialConfig) -> bool:
-    """Whether the extreme among `members` is unambiguous to the eye."""
-    if len(members) < 2:
-        return False
-    keys = _keys(ctx, _KEY[which])
-    return _clear(ctx, sorted([keys[i] for i in members]), which, config)
-
-
 def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[str],
                    config: SpatialConfig) -> list[str]:
-    """The extremes of `whiches` (in order) that `clear_winner` finds unambiguous among
-    `members`, sorting the members once per key rather than once per extreme."""
+    """The extremes of `whiches` (in order) that are unambiguous to the eye among `members`
+    (none with fewer than 2), sorting the members once per key rather than once per extreme."""
     if len(members) < 2:
         return []
     ranked: dict[int | str, list[float]] = {}
@@ -83,7 +76,7 @@ def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
 
 def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
     """The member the `extreme` op picks ("leftmost", ..., "largest", "smallest"); ties are
-    ruled out by `clear_winner`."""
+    ruled out by `clear_extremes`."""
     pick = max if which in ("rightmost", "bottommost", "largest") else min
     return pick(members, key=_keys(ctx, _KEY[which]).__getitem__)
 
