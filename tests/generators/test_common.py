@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from veriscene.generators.common import sample_up_to, shuffled
+from veriscene.generators.common import sample_up_to, shuffled, shuffled_indices
+from veriscene.generators.vocabulary import Without
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -61,3 +66,41 @@ def test_vocabulary_type_views_follow_registered_attribute_types() -> None:
         words.ATTRIBUTE_TYPES.clear()
         words.ATTRIBUTE_TYPES.update(saved)
         words.register_attribute_types({})
+
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 64, 65, 200, 5000])
+def test_shuffled_indices_is_the_shuffled_order_from_the_same_draws(n: int) -> None:
+    for seed in range(10):
+        a, b = _rng(seed), _rng(seed)
+        expected = shuffled(b, range(n))
+        lazy = shuffled_indices(a, n)
+        first = list(islice(lazy, 3))  # the runner reads only a few
+        assert first == expected[:3]
+        assert a.integers(1 << 40) == b.integers(1 << 40)  # every draw made by the first read
+        assert first + list(lazy) == expected
+
+
+words = st.lists(st.text("abcde", max_size=4), unique=True).map(sorted)
+
+
+@given(words, st.lists(st.text("abcdef", max_size=4), max_size=6))
+def test_without_is_the_filtered_list(items: list[str], excluded: list[str]) -> None:
+    view = Without(items, excluded)
+    filtered = [w for w in items if w not in excluded]
+    assert len(view) == len(filtered) and list(view) == filtered and view == filtered
+    assert [view[i] for i in range(len(view))] == filtered
+    assert [view[-i] for i in range(1, len(view) + 1)] == [filtered[-i] for i in range(1, len(filtered) + 1)]
+    assert view[1:4] == filtered[1:4] and view[::-2] == filtered[::-2]
+    for word in items + excluded + ["zz"]:
+        assert (word in view) == (word in filtered)
+    with pytest.raises(IndexError):
+        view[len(filtered)]
+
+
+def test_without_draws_the_same_items_as_the_filtered_list() -> None:
+    names = sorted(f"thing{i:05d}" for i in range(3000))
+    present = ["thing00000", "thing01500", "thing02999", "not a word"]
+    filtered = [n for n in names if n not in present]
+    for seed in range(20):
+        assert sample_up_to(_rng(seed), Without(names, present), 4) == sample_up_to(_rng(seed), filtered, 4)

@@ -3,7 +3,7 @@
 from veriscene.generators.base import Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.registry import GENERATORS, get_generator, register, select_generators
 from veriscene.generators.runner import SceneRunner, derive_seed
-from veriscene.generators.vocabulary import Vocabulary
+from veriscene.generators.vocabulary import Vocabulary, Without
 
 __all__ = [
     "GENERATORS",
@@ -13,6 +13,7 @@ __all__ = [
     "GeneratorConfig",
     "SceneRunner",
     "Vocabulary",
+    "Without",
     "derive_seed",
     "get_generator",
     "register",

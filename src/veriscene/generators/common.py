@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -29,6 +29,20 @@ def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list
     if len(items) <= k:
         return shuffled(rng, items)
     return [items[i] for i in rng.choice(len(items), size=k, replace=False).tolist()]
+
+
+def shuffled_indices(rng: np.random.Generator, n: int) -> Iterator[int]:
+    """0..n-1 in the order of `shuffled(rng, range(n))`, from the same draws, made as they are
+    read: for a long list (options drawn from a large vocabulary) no list of n ints is made."""
+    if n <= _SMALL:
+        yield from shuffled(rng, range(n))
+        return
+    order = rng.permutation(n)
+    for start in range(0, n, _SMALL):
+        yield from order[start:start + _SMALL].tolist()
+
+
+_SMALL = 64
 
 
 def shuffled(rng: np.random.Generator, items: Sequence[Any]) -> list[Any]:

@@ -30,7 +30,7 @@ from veriscene.errors import ExecutionFailure
 from veriscene.generators.base import (
     Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities,
 )
-from veriscene.generators.common import shuffled
+from veriscene.generators.common import shuffled_indices
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
@@ -328,7 +328,7 @@ class SceneRunner:
         correct = gen.choice_text(answer, ctx.scene)
         wanted = gen.config.num_choices - 1
         chosen: list[str] = []
-        for i in shuffled(ctx.rng, range(len(cand.distractors))):
+        for i in shuffled_indices(ctx.rng, len(cand.distractors)):
             text = gen.choice_text(cand.distractors[i], ctx.scene)
             if text != correct and text not in chosen:
                 chosen.append(text)

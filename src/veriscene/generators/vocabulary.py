@@ -10,9 +10,10 @@ scene order) and saved with the run.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence, TypeVar, overload
 
 from veriscene.scene.model import Scene
 from veriscene.vocab import attribute_type, attribute_types_version
@@ -107,6 +108,10 @@ class Vocabulary:
                 found.append(n)
         return found
 
+    def attribute_list(self) -> list[str]:
+        """Every attribute word, sorted."""
+        return self.view("attributes", lambda: sorted(self.attributes))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "names": dict(sorted(self.names.items())),
@@ -121,3 +126,68 @@ class Vocabulary:
             Counter(d.get("names", {})), Counter(d.get("attributes", {})), Counter(d.get("predicates", {})),
             {a: Counter(row) for a, row in d.get("cooccurrence", {}).items()},
         )
+
+
+class Without(Sequence[str]):
+    """A sorted word list minus a few words, without copying it.
+
+    Generators take absent names and distractors as "the vocabulary's sorted names except the
+    ones here"; for a vocabulary of tens of thousands of words, building that list per scene
+    cost more than the rest of the scene. This view holds the excluded positions (found by
+    bisection, so `words` must be sorted and without repeats) and maps an index past them: the
+    same items, in the same order, as `[w for w in words if w not in excluded]`, so draws by
+    index (`sample_up_to`, the runner's options) pick the same words.
+    """
+
+    __slots__ = ("words", "excluded", "gaps")
+
+    def __init__(self, words: Sequence[str], excluded: Iterable[str]) -> None:
+        self.words = words
+        self.excluded = frozenset(excluded)
+        gaps = []
+        for word in self.excluded:
+            i = bisect_left(words, word)
+            if i < len(words) and words[i] == word:
+                gaps.append(i)
+        self.gaps = sorted(gaps)
+
+    def __len__(self) -> int:
+        return len(self.words) - len(self.gaps)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("Without index out of range")
+        for gap in self.gaps:  # few: the words of one scene
+            if gap > index:
+                break
+            index += 1
+        return self.words[index]
+
+    def __iter__(self) -> Iterator[str]:
+        excluded = self.excluded
+        return (w for w in self.words if w not in excluded)
+
+    def __contains__(self, word: object) -> bool:
+        if word in self.excluded or not isinstance(word, str):
+            return False
+        i = bisect_left(self.words, word)
+        return i < len(self.words) and self.words[i] == word
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Without, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Without({len(self.words)} words, {len(self.gaps)} excluded)"

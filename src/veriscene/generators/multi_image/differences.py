@@ -31,6 +31,7 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
@@ -213,7 +214,7 @@ class RelationDifference(GroupGenerator):
             assert theirs is not None  # checked by other_relation
             before, after = (pred, theirs) if scenes[i] is ctx.scene else (theirs, pred)
             group = "is" if relation_phrase(after).startswith("is ") else "verb"
-            wrong = [p for p in ctx.vocab.predicate_list() if p != after]
+            wrong = Without(ctx.vocab.predicate_list(), (after,))
             distractors = [before] + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
             yield Candidate(None, {"a": a, "b": b, "img_a": image_label(i), "img_b": image_label(j)}, group=group,
                             expected=after, distractors=distractors, scenes=scenes,

@@ -21,6 +21,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
@@ -108,9 +109,9 @@ class CountAttribute(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         present = sorted(ctx.index.by_attribute)
-        absent = [a for a in ctx.vocab.attributes if a not in ctx.index.by_attribute]
+        absent = Without(ctx.vocab.attribute_list(), ctx.index.by_attribute)
         distractors = list(range(max(len(ctx.scene), 4) + 2))  # shared: read-only
-        for attr in present + sample_up_to(ctx.rng, sorted(absent), 1):
+        for attr in present + sample_up_to(ctx.rng, absent, 1):
             yield Candidate(None, {"attr": attr}, expected=len(ctx.index.by_attribute.get(attr, ())),
                             distractors=distractors, build=partial(_count_attribute_program, attr))
 

@@ -8,6 +8,7 @@ from typing import Iterable
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import name_query, referent_query
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary import Without
 from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import plural, with_article
 from veriscene.vocab import UNTYPED, attribute_type
@@ -48,7 +49,7 @@ class QueryAttribute(Generator):
 
     def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
         own = ctx.scene.attributes[i]
-        distractors = [a for a in ctx.vocab.attributes_of_type(kind) if a not in own]
+        distractors = Without(ctx.vocab.attributes_of_type(kind), own)
         group = kind if kind in self.templates else "typed"
         return Candidate(None, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors,
                          expected=value, build=partial(referent_query, (ref,), "query_attribute", (kind,)))

@@ -24,6 +24,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
@@ -141,7 +142,7 @@ class DepthAnchor(Generator):
                 if len(side) == 1 and ok[anchor][side[0]]:
                     answer = names[side[0]]
                     yield Candidate(None, {"the_anchor": refs[anchor].the}, group=f"cover_{which}",
-                                    expected=answer, distractors=[n for n in vocab_names if n != answer],
+                                    expected=answer, distractors=Without(vocab_names, (answer,)),
                                     build=partial(_cover_program, refs[anchor], which))
             front = [i for i in refs if ok[anchor][i] and values[i] < values[anchor]]
             back = [i for i in refs if ok[anchor][i] and values[i] > values[anchor]]

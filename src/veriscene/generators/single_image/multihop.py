@@ -19,6 +19,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
@@ -101,10 +102,10 @@ class MultiHop(Generator):
         if kind is None:
             name = ctx.scene.names[end]
             return Candidate(None, {"chain": phrase}, group="name", expected=name,
-                             distractors=[n for n in ctx.vocab.name_list() if n != name], meta=meta,
+                             distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
         attr = next(a for a in ctx.scene.attributes[end] if attribute_type(a) == kind)
-        wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
+        wrong = Without(ctx.vocab.attributes_of_type(kind), (attr,))
         return Candidate(None, {"chain": phrase, "kind": kind}, group="attribute", expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))

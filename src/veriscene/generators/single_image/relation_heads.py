@@ -21,6 +21,7 @@ from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import clear_regions, region_object_nodes
 from veriscene.generators.single_image.relations import _kind, predicates_of_kind
 from veriscene.generators.visual import GenerousReader
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
@@ -65,7 +66,7 @@ class RelatedObject(Generator):
         answer = ctx.scene.names[target]
         slots = {"rel": rel, "rel_short": rel.removeprefix("is "), "the_anchor": anchor.the}
         return Candidate(None, slots, group=group, expected=answer,
-                         distractors=[n for n in ctx.vocab.name_list() if n != answer],
+                         distractors=Without(ctx.vocab.name_list(), (answer,)),
                          build=partial(_related_name_program, anchor, predicate, side))
 
 
@@ -116,7 +117,7 @@ class RegionRelation(Generator):
     def _make(self, ctx: GenContext, region_s: tuple[str, list[float]], region_o: tuple[str, list[float]],
               predicate: str) -> Candidate:
         # the only readable predicate is `predicate`: every other one of its kind is wrong
-        distractors = [p for p in predicates_of_kind(ctx.vocab, _kind(predicate)) if p != predicate]
+        distractors = Without(predicates_of_kind(ctx.vocab, _kind(predicate)), (predicate,))
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=_kind(predicate),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -8,7 +8,7 @@ from typing import Iterable
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import Vocabulary
+from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
@@ -50,7 +50,7 @@ class RelationExists(Generator):
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in held]
             if not negatives:  # not geometric: any predicate of the data set the pair lacks
-                negatives = sample_up_to(ctx.rng, [p for p in vocab_predicates if p not in held], 1)
+                negatives = sample_up_to(ctx.rng, Without(vocab_predicates, held), 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
                 # many per scene, one or two used: phrased only if picked
@@ -91,6 +91,6 @@ class QueryRelation(Generator):
         group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
         # Distractors of the same phrasing kind that do not hold from A to B (the converse,
         # which holds from B to A, is a good hard negative).
-        same_kind = [p for p in predicates_of_kind(vocab, _kind(predicate)) if p != predicate]
+        same_kind = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate,))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          distractors=same_kind, build=partial(referent_query, (a, b), "query_relation"))

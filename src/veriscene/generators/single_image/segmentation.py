@@ -22,6 +22,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.model import Scene
 from veriscene.vocab import UNTYPED, attribute_type
@@ -149,9 +150,9 @@ class PointObject(Generator):
             b.add("query_name", obj)
             name = ctx.scene.names[i]
             return Candidate(b.program, {"p": text}, group="name", expected=name,
-                             distractors=[n for n in ctx.vocab.name_list() if n != name], meta=meta)
+                             distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta)
         b.add("query_attribute", obj, args=[kind])
         attr = next(a for a in ctx.scene.attributes[i] if attribute_type(a) == kind)
-        wrong = [a for a in ctx.vocab.attributes_of_type(kind) if a != attr]
+        wrong = Without(ctx.vocab.attributes_of_type(kind), (attr,))
         return Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
                          distractors=wrong, meta=meta)
