@@ -81,6 +81,13 @@ def test_vocabulary_size() -> None:
     assert rows[0][2] == rows[1][2]  # unused words change no sample count
 
 
+def test_cooccurrence() -> None:
+    out = _run("cooccurrence.py", "--scenes", "300", "--names", "400", "--per-scene", "12")
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].isdigit()]
+    assert len(rows) == 1 and int(rows[0][0]) == 300
+    assert 0 < int(rows[0][4].replace(",", "")) <= int(rows[0][1]) * 63  # rows are cut below 64 names
+
+
 def test_generate_throughput() -> None:
     out = _run("generate_throughput.py", "--sizes", "20", "--repeats", "1", "--generators", "object.count.v1")
     assert _rows(out, "20")

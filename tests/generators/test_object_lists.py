@@ -61,3 +61,29 @@ def test_cooccurring_absent_limit_is_a_prefix_of_the_whole_order() -> None:
     assert whole[:2] == ["n5", "n7"] and "n0" not in whole and len(whole) == 10
     for limit in (0, 1, 2, 5, 10, 20):
         assert vocab.cooccurring_absent(["n0", "n1"], limit=limit) == whole[:limit]
+
+
+def test_cooccurrence_rows_keep_the_names_met_most_often() -> None:
+    from veriscene.generators.vocabulary import COOCCURRING_KEPT
+
+    vocab = Vocabulary()
+    for k in range(400):  # "man" meets "shirt" every time and 400 other names once each
+        vocab.add_names(["man", "shirt", f"thing{k:03d}"], [], [])
+    row = vocab.cooccurrence["man"]
+    assert len(row) < 2 * COOCCURRING_KEPT and row["shirt"] == 400
+    assert vocab.cooccurrence["shirt"]["man"] == 400 and vocab.cooccurrence["thing007"] == {"man": 1, "shirt": 1}
+    assert vocab.cooccurring_absent(["shirt"], limit=1) == ["man"]
+    again = Vocabulary()
+    for k in range(400):
+        again.add_names(["man", "shirt", f"thing{k:03d}"], [], [])
+    assert again.to_dict() == vocab.to_dict()  # the cut depends only on the scenes, in order
+
+
+def test_cooccurrence_rows_are_exact_below_the_cut() -> None:
+    from veriscene.generators.vocabulary import COOCCURRING_KEPT
+
+    vocab = Vocabulary()
+    names = [f"n{k:03d}" for k in range(2 * COOCCURRING_KEPT - 1)]
+    for k in range(len(names)):
+        vocab.add_names(names[: k + 1], [], [])
+    assert vocab.cooccurrence["n000"] == {n: len(names) - k for k, n in enumerate(names) if k > 0}
