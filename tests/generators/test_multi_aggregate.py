@@ -67,3 +67,18 @@ def test_compare_caption() -> None:
     assert group_qa("multi.compare_caption.v1", "A", "D") == {
         "Compare these two images: which kinds of objects do they have in common, and how do they differ?":
             "Every image contains a circle. Every image contains a square."}
+
+
+def test_vocabulary_extra_is_every_other_word_or_a_few_of_a_large_vocabulary() -> None:
+    import numpy as np
+
+    from veriscene.generators.multi_image.sets import MAX_VOCABULARY_EXTRA, vocabulary_extra
+
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    assert vocabulary_extra(rng, ["ant", "bee", "cat"], ["bee"]) == ["ant", "cat"]
+    assert rng.bit_generator.state == state  # a small vocabulary costs no draw
+    words = [f"w{k:05d}" for k in range(20_000)]
+    extra = vocabulary_extra(rng, words, ["w00001", "w00002"])
+    assert len(set(extra)) == MAX_VOCABULARY_EXTRA and not {"w00001", "w00002"} & set(extra)
+    assert set(extra) <= set(words)

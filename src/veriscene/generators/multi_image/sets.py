@@ -34,10 +34,23 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.text import number_word, plural, with_article
 from veriscene.vocab import UNTYPED, attribute_type
+
+
+# Words of the vocabulary a wrong set may add when the images offer none: at most this many,
+# drawn at random when the vocabulary has more (every word would make a set each).
+MAX_VOCABULARY_EXTRA = 8
+
+
+def vocabulary_extra(rng: np.random.Generator, words: Sequence[str], answer: Sequence[str]) -> list[str]:
+    """The sorted `words` not in `answer`, or `MAX_VOCABULARY_EXTRA` of them drawn at random
+    when there are more (no draw is made otherwise)."""
+    rest = Without(words, answer)
+    return list(rest) if len(rest) <= MAX_VOCABULARY_EXTRA else sample_up_to(rng, rest, MAX_VOCABULARY_EXTRA)
 
 
 def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequence[str]) -> list[list[str]]:
@@ -80,7 +93,7 @@ class CommonObjects(GroupGenerator):
             sets = [set(s.names) for s in scenes]
             common = sorted(set.intersection(*sets))
             near = sorted(set.union(*sets) - set(common))
-            extra = near or [x for x in ctx.vocab.name_list() if x not in common]
+            extra = near or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), common)
             yield Candidate(None, {"n": number_word(n)}, expected=common, scenes=scenes,
                             distractors=set_distractors(ctx.rng, common, extra),
                             build=partial(folded, n, _names_node, "set_intersect"))
@@ -128,7 +141,7 @@ class CommonAttributes(GroupGenerator):
             if not common or set(common) >= set(every):
                 continue
             near = sorted(frozenset.union(*sets) - set(common))
-            extra = near or [v for v in every if v not in common]
+            extra = near or vocabulary_extra(ctx.rng, every, common)
             slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
                             distractors=set_distractors(ctx.rng, common, extra),
@@ -179,7 +192,7 @@ class OnlyIn(GroupGenerator):
             k = position(scenes, ctx.scene)
             elsewhere = set().union(*(s.names for s in others))
             only = sorted(set(ctx.scene.names) - elsewhere)
-            near = sorted(set(ctx.scene.names) & elsewhere) or [x for x in ctx.vocab.name_list() if x not in only]
+            near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
             yield Candidate(None, {"img": image_label(k), "n": number_word(n)}, expected=only, scenes=scenes,
                             distractors=set_distractors(ctx.rng, only, near),
                             build=partial(_only_program, n, k))
