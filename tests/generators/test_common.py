@@ -104,3 +104,13 @@ def test_without_draws_the_same_items_as_the_filtered_list() -> None:
     filtered = [n for n in names if n not in present]
     for seed in range(20):
         assert sample_up_to(_rng(seed), Without(names, present), 4) == sample_up_to(_rng(seed), filtered, 4)
+
+
+def test_sorted_subset_draws_only_above_the_limit() -> None:
+    from veriscene.generators.common import sorted_subset
+
+    rng = _rng(3)
+    state = rng.bit_generator.state
+    assert sorted_subset(rng, {"b": 1, "a": 2}, 2) == ["a", "b"] and rng.bit_generator.state == state
+    picked = sorted_subset(rng, range(40), 16)
+    assert len(set(picked)) == 16 and picked == sorted(picked) and set(picked) <= set(range(40))

@@ -87,3 +87,41 @@ def test_cooccurrence_rows_are_exact_below_the_cut() -> None:
     for k in range(len(names)):
         vocab.add_names(names[: k + 1], [], [])
     assert vocab.cooccurrence["n000"] == {n: len(names) - k for k, n in enumerate(names) if k > 0}
+
+
+def _context_with_names(count: int, seed: int = 0):
+    import numpy as np
+
+    from veriscene.generators.base import GenContext
+    from veriscene.program.context import ExecutionContext
+    from veriscene.scene.model import Scene
+
+    scene = Scene.from_objects("many", 800, 600, [
+        {"name": f"name{k:02d}", "box": [10.0 * k, 10.0, 10.0 * k + 8, 20.0]} for k in range(count)
+    ])
+    exec_ctx = ExecutionContext(scene)
+    return GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(seed), VOCAB)
+
+
+def test_name_lists_are_every_list_on_a_scene_with_few_names() -> None:
+    from veriscene.generators.single_image.object_lists import name_lists
+
+    lists = name_lists(_context_with_names(9), 3)
+    assert len(lists) == 36 + 84 and len({frozenset(x) for x in lists}) == 120
+
+
+def test_name_lists_are_drawn_on_a_scene_with_many_names() -> None:
+    from math import comb
+
+    from veriscene.generators.single_image.object_lists import MAX_NAME_LISTS, name_lists
+
+    sizes: Counter[int] = Counter()
+    for seed in range(20):
+        ctx = _context_with_names(35, seed)
+        lists = name_lists(ctx, 3)
+        assert 0.9 * MAX_NAME_LISTS <= len(lists) <= MAX_NAME_LISTS
+        assert len({frozenset(x) for x in lists}) == len(lists)  # a list drawn twice is kept once
+        assert all(len(set(x)) == len(x) and set(x) <= set(ctx.index.by_name) for x in lists)
+        sizes.update(len(x) for x in lists)
+    share = comb(35, 3) / (comb(35, 2) + comb(35, 3))  # every list equally likely: 0.92 have 3 names
+    assert abs(sizes[3] / (sizes[2] + sizes[3]) - share) < 0.03

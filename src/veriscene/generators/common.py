@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -63,9 +63,17 @@ MAX_PAIRED_OBJECTS = 16
 def paired_objects(rng: np.random.Generator, objects: Sequence[int], limit: int = MAX_PAIRED_OBJECTS) -> list[int]:
     """The objects whose pairs a pairwise generator proposes, in ascending order: all of them
     up to `limit`, else `limit` drawn at random (every pair stays equally likely to be asked)."""
-    if len(objects) <= limit:
-        return sorted(objects)
-    return sorted(sample_up_to(rng, objects, limit))
+    return sorted_subset(rng, objects, limit)
+
+
+def sorted_subset(rng: np.random.Generator, items: Iterable[Any], limit: int) -> list[Any]:
+    """All the items, sorted, when there are at most `limit` (no draw is made); else `limit` of
+    them drawn at random, sorted. A generator that combines items (pairs, lists) then asks about
+    every combination with the same chance, at a cost bounded by `limit`."""
+    items = sorted(items)
+    if len(items) <= limit:
+        return items
+    return sorted(sample_up_to(rng, items, limit))
 
 
 def name_query(name: str, attributes: Sequence[str], final_op: str, image: int = 0) -> list[dict[str, Any]]:

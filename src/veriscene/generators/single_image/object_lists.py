@@ -14,9 +14,11 @@ winner in counts; a clear margin in position, like spatial.extreme).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import partial
-from itertools import combinations
+from itertools import accumulate, combinations
+from math import comb
 from typing import Any, Iterable, Sequence
 
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
@@ -44,13 +46,32 @@ def _listed_query(names: Sequence[str], op: str, arg: str, final_op: str | None 
     return b.program
 
 
+# Lists of names a generator proposes on one scene at most. A scene with up to 9 names has at
+# most 120 lists of 2 or 3 names; Visual Genome's have 20-40 distinct names, and 35 names make
+# 7,140 such lists for the one or two questions asked.
+MAX_NAME_LISTS = 120
+
+
 def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
-    """Lists of 2..max_names present names, each in a random order (order of the wording)."""
+    """Lists of 2..max_names present names, each in a random order (order of the wording): all
+    of them, or when there are more than `MAX_NAME_LISTS`, that many draws of a list, every list
+    equally likely (a list drawn twice is kept once)."""
     present = sorted(ctx.index.by_name)
+    n, rng = len(present), ctx.rng
+    sizes = range(2, min(max_names, n) + 1)
+    counts = [comb(n, k) for k in sizes]
+    if sum(counts) <= MAX_NAME_LISTS:
+        return [tuple(shuffled(rng, combo)) for k in sizes for combo in combinations(present, k)]
+    ends = list(accumulate(counts))
+    drawn: set[frozenset[int]] = set()
     lists = []
-    for k in range(2, min(max_names, len(present)) + 1):
-        for combo in combinations(present, k):
-            lists.append(tuple(shuffled(ctx.rng, combo)))
+    for _ in range(MAX_NAME_LISTS):
+        k = sizes[bisect_right(ends, int(rng.integers(ends[-1])))]  # a size, as often as its lists
+        chosen = rng.permutation(n)[:k].tolist()  # k distinct names, in a random order
+        if frozenset(chosen) in drawn:
+            continue
+        drawn.add(frozenset(chosen))
+        lists.append(tuple(present[i] for i in chosen))
     return lists
 
 

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
-from veriscene.generators.common import name_query, name_set_nodes, sample_up_to
+from veriscene.generators.common import MAX_PAIRED_OBJECTS, name_query, name_set_nodes, sample_up_to, sorted_subset
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
@@ -86,7 +86,9 @@ class CompareCounts(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
-        counts = sorted((name, len(members)) for name, members in ctx.index.by_name.items())
+        by_name = ctx.index.by_name
+        # pairs of at most MAX_PAIRED_OBJECTS names (drawn at random on a scene with more)
+        counts = [(name, len(by_name[name])) for name in sorted_subset(ctx.rng, by_name, MAX_PAIRED_OBJECTS)]
         for a, n_a in counts:
             for b_name, n_b in counts:
                 if a == b_name:
