@@ -54,18 +54,38 @@ def inflect_engine() -> "inflect.engine":
     return inflect.engine()
 
 
-@lru_cache(maxsize=65536)
 def with_article(phrase: str) -> str:
-    """'apple' -> 'an apple', 'red cup' -> 'a red cup'."""
+    """'apple' -> 'an apple', 'red cup' -> 'a red cup' (inflect's `a`)."""
+    first, space, _ = phrase.partition(" ")
+    if space and first.split() == [first] and first.lower() not in ("a", "an") and not phrase[-1].isspace():
+        # inflect's article rules read the start of the text, never past the character after
+        # its first word: every phrase of two or more words takes the article of "<first> x"
+        # (unless it starts with an article, which inflect replaces). Cached per first word:
+        # phrases of attributes and names are many, their first words few.
+        return f"{_article_before(first)} {phrase}"
+    return _with_article(phrase)
+
+
+@lru_cache(maxsize=65536)
+def _article_before(first_word: str) -> str:
+    return inflect_engine().a(f"{first_word} x").partition(" ")[0]
+
+
+@lru_cache(maxsize=65536)
+def _with_article(phrase: str) -> str:
     return inflect_engine().a(phrase)
 
 
-@lru_cache(maxsize=65536)
 def plural(noun_phrase: str) -> str:
     """'red box' -> 'red boxes' (inflects the last word only)."""
     head, _, last = noun_phrase.rpartition(" ")
-    inflected = inflect_engine().plural_noun(last) or last + "s"
+    inflected = _plural_word(last)
     return f"{head} {inflected}" if head else inflected
+
+
+@lru_cache(maxsize=65536)
+def _plural_word(word: str) -> str:
+    return inflect_engine().plural_noun(word) or word + "s"
 
 
 def number_word(n: int) -> str:

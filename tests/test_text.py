@@ -1,0 +1,39 @@
+"""English surface forms: the cached shortcuts must say what inflect says."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from veriscene.text import counted, inflect_engine, plural, with_article
+
+# Words inflect has special rules for (abbreviations, "hour", "uni-", "one", single letters, ...)
+TRICKY = [
+    "hour", "hourly", "heir", "honest", "honor", "euler", "mpeg", "uni", "unicorn", "union", "unimodal",
+    "uninformed", "one", "once", "onetime", "oner", "ukr", "ukulele", "US", "USB", "UN", "UK", "UNESCO",
+    "FBI", "FJORD", "HYPE", "HY", "RYE", "SQUID", "SCUBA", "X", "x", "a", "e", "u", "b", "y", "yttrium",
+    "ybl", "ewe", "eu", "u-boat", "x-ray", "e-mail", "8", "11", "18th", "f-th", "apple", "red", "orange",
+    "umbrella", "ubiquitous", "user", "NASA", "MRI", "LED", "ugly", "utensil", "owl", "yellow", "ice",
+    "A", "an", "An", "AN", "a\tb", "\tred",
+]
+
+phrases = st.lists(st.sampled_from(TRICKY) | st.text("abcehinouxyFHNSUXY-. \t", min_size=1, max_size=6),
+                   min_size=1, max_size=3).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(phrases)
+def test_with_article_is_inflects_article(phrase: str) -> None:
+    assert with_article(phrase) == inflect_engine().a(phrase)
+
+
+def test_with_article_on_tricky_word_pairs() -> None:
+    for first in TRICKY:
+        for rest in ("", "cup", "x", "iron", "hour", "a", " cup", "cup ", "\tcup"):
+            phrase = f"{first} {rest}" if rest else first
+            assert with_article(phrase) == inflect_engine().a(phrase), phrase
+
+
+def test_plural_inflects_the_last_word() -> None:
+    assert plural("red box") == "red boxes" and plural("man") == "men" and counted(3, "large mouse") == "three large mice"
+    assert counted(1, "hour glass") == "an hour glass" and with_article("unicorn horn") == "a unicorn horn"
