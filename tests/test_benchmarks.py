@@ -81,6 +81,12 @@ def test_vocabulary_size() -> None:
     assert rows[0][2] == rows[1][2]  # unused words change no sample count
 
 
+def test_vg_shaped(cache: str) -> None:
+    out = _run("vg_shaped.py", "--scenes", "12", "--cache", cache, "-g", "object.*,counting.*")
+    rows = _rows(out, "12")
+    assert len(rows) == 1 and int(rows[0][1]) == 1 and int(rows[0][2]) > 0
+
+
 def test_cooccurrence() -> None:
     out = _run("cooccurrence.py", "--scenes", "300", "--names", "400", "--per-scene", "12")
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].isdigit()]
