@@ -36,6 +36,17 @@ print(json.dumps({"samples": s.samples, "scenes": s.scenes, "seconds": time.perf
 """
 
 
+def fresh_runs(scenes: Path, workers: int, generators: str, cache: Path, repeats: int) -> list[dict]:
+    """`repeats` runs of `veriscene.generate` on `scenes`, each in a fresh process (its figures)."""
+    runs = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(dir=cache) as out:
+            done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, str(workers), generators],
+                                  check=True, capture_output=True, text=True)
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
@@ -52,12 +63,7 @@ def main() -> None:
         scenes = tiled(args.cache, base, size)
         single = None
         for workers in args.workers:
-            runs = []
-            for _ in range(args.repeats):
-                with tempfile.TemporaryDirectory(dir=args.cache) as out:
-                    done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, str(workers), args.generators],
-                                          check=True, capture_output=True, text=True)
-                    runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            runs = fresh_runs(scenes, workers, args.generators, args.cache, args.repeats)
             seconds = statistics.median(r["seconds"] for r in runs)
             r = runs[0]
             rate = r["samples"] / seconds

@@ -17,15 +17,12 @@ worker, ms per scene per worker, peak RSS of the driver and of the largest worke
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from _scenes import vg_shaped_scenes  # benchmarks/_scenes.py
-from engine_scale import _RUN  # benchmarks/engine_scale.py: one run in a fresh process
+from engine_scale import fresh_runs  # benchmarks/engine_scale.py
 
 
 def main() -> None:
@@ -41,12 +38,7 @@ def main() -> None:
     print(f"{'scenes':>7} {'workers':>7} {'samples':>8} {'per scene':>9} {'seconds':>8} {'samples/s':>10} "
           f"{'per worker':>10} {'ms/scene':>8} {'driver MiB':>10} {'peak MiB':>9}")
     for workers in args.workers:
-        runs = []
-        for _ in range(args.repeats):
-            with tempfile.TemporaryDirectory(dir=args.cache) as out:
-                done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, str(workers), args.generators],
-                                      check=True, capture_output=True, text=True)
-                runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        runs = fresh_runs(scenes, workers, args.generators, args.cache, args.repeats)
         seconds = statistics.median(r["seconds"] for r in runs)
         r = runs[0]
         rate = r["samples"] / seconds
