@@ -40,7 +40,7 @@ from veriscene.engine.shards import (
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
-from veriscene.generators import Generator, select_generators
+from veriscene.generators import Generator, Vocabulary, select_generators
 from veriscene.generators.mixture import Mixture
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
@@ -225,11 +225,13 @@ def generate(
     scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size)
     skip = duplicate_lines(scan)
     scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
-    write_json(out_dir / "vocabulary.json", scan.vocab.to_dict())
+    vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver
+    scan.vocab = Vocabulary()
+    write_json(out_dir / "vocabulary.json", vocabulary)
     spec = RunSpec(
         key=key, seed=seed, modes=modes,
         generators=tuple((g.name, asdict(g.config)) for g in instances),
-        vocabulary=scan.vocab.to_dict(), pool=tuple(scan.pool), scenes_file=str(scenes_path),
+        vocabulary=vocabulary, pool=tuple(scan.pool), scenes_file=str(scenes_path),
         scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
         shards_dir=None if backend == "ray" else str((out_dir / "shards").resolve()), shard_format=shard_format,
     )
