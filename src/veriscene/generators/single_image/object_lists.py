@@ -9,7 +9,8 @@
 
 Listed names are always present in the scene (a name with no object cannot be "least frequent"
 or "leftmost" for a viewer), and a question is asked only when its answer is unique (a strict
-winner in counts; a clear margin in position, like spatial.extreme).
+winner in counts; a clear margin in position, like spatial.extreme). A scene with many names
+(Visual Genome's have 20-40) proposes at most `MAX_NAME_LISTS` lists, drawn at random.
 """
 
 from __future__ import annotations

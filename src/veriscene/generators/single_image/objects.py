@@ -75,7 +75,8 @@ class CountObjects(Generator):
 
 @register("counting.compare.v1", family="counting")
 class CompareCounts(Generator):
-    """Are there more / fewer / as many X as Y?"""
+    """Are there more / fewer / as many X as Y? Pairs of names among at most
+    `MAX_PAIRED_OBJECTS` of the scene's names (drawn at random when it has more)."""
 
     answer_type = "bool"
     description = "Compares the numbers of objects of two names."
