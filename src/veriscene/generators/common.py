@@ -31,6 +31,9 @@ def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list
     return [items[i] for i in rng.choice(len(items), size=k, replace=False).tolist()]
 
 
+_SMALL = 64  # lists up to this long are shuffled whole; longer ones are read in chunks
+
+
 def shuffled_indices(rng: np.random.Generator, n: int) -> Iterator[int]:
     """0..n-1 in the order of `shuffled(rng, range(n))`, from the same draws, made as they are
     read: for a long list (options drawn from a large vocabulary) no list of n ints is made."""
@@ -40,9 +43,6 @@ def shuffled_indices(rng: np.random.Generator, n: int) -> Iterator[int]:
     order = rng.permutation(n)
     for start in range(0, n, _SMALL):
         yield from order[start:start + _SMALL].tolist()
-
-
-_SMALL = 64
 
 
 def shuffled(rng: np.random.Generator, items: Sequence[Any]) -> list[Any]:

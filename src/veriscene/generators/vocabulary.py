@@ -51,16 +51,12 @@ class Vocabulary:
         self.__dict__.pop("_views", None)  # the sorted views are made again on next use
         self.names.update(names)
         distinct = sorted(set(names))
-        if len(distinct) > 1:
-            for a in distinct:
-                row = self.cooccurrence.setdefault(a, Counter())
-                row.update(distinct)  # counted in C; a row never holds its own name:
-                del row[a]
-                if len(row) >= 2 * COOCCURRING_KEPT:
-                    _cut(row, COOCCURRING_KEPT)
-        else:
-            for a in distinct:
-                self.cooccurrence.setdefault(a, Counter())
+        for a in distinct:
+            row = self.cooccurrence.setdefault(a, Counter())
+            row.update(distinct)  # counted in C; a row never holds its own name:
+            del row[a]
+            if len(row) >= 2 * COOCCURRING_KEPT:
+                _cut(row, COOCCURRING_KEPT)
         self.attributes.update(attributes)
         self.predicates.update(predicates)
 
@@ -211,13 +207,6 @@ class Without(Sequence[str]):
             return False
         i = bisect_left(self.words, word)
         return i < len(self.words) and self.words[i] == word
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Without, list, tuple)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Without({len(self.words)} words, {len(self.gaps)} excluded)"

@@ -69,9 +69,10 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     for _ in range(MAX_NAME_LISTS):
         k = sizes[bisect_right(ends, int(rng.integers(ends[-1])))]  # a size, as often as its lists
         chosen = rng.permutation(n)[:k].tolist()  # k distinct names, in a random order
-        if frozenset(chosen) in drawn:
+        key = frozenset(chosen)
+        if key in drawn:
             continue
-        drawn.add(frozenset(chosen))
+        drawn.add(key)
         lists.append(tuple(present[i] for i in chosen))
     return lists
 
