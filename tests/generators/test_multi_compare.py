@@ -42,8 +42,50 @@ def test_attribute_same() -> None:
 
 
 def test_attribute_same_needs_both_answers() -> None:
-    # B has two circles and A's square has no partner square: nothing to compare
-    assert group_qa("multi.attribute_same.v1", "A", "B") == {}
+    # D's circle (blue small shiny) against B's circles: every comparison a shared description
+    # allows answers "no" (the finish, shared with the green circle, would need "shiny" to describe it)
+    assert group_qa("multi.attribute_same.v1", "D", "B") == {}
+
+
+def _seeds(name: str, anchor: str, partners: str, seeds: int = 4) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for seed in range(seeds):
+        found.update(group_qa(name, anchor, partners, seed=seed))
+    return found
+
+
+def test_repeated_names_are_described_by_shared_attributes() -> None:
+    # B has two circles: each is described by attributes both it and A's circle have, and the
+    # description never uses the attribute kind asked about
+    found = _seeds("multi.attribute_same.v1", "A", "B")
+    assert found == {
+        "Does the large circle in [A] have the same color as the large circle in [B]?": False,
+        "Does the large circle in [A] have the same finish as the large circle in [B]?": True,
+        "Does the large circle in [B] have the same color as the large circle in [A]?": False,
+        "Does the large circle in [B] have the same finish as the large circle in [A]?": True,
+        "Does the shiny circle in [A] have the same size as the shiny circle in [B]?": True,
+        "Does the shiny circle in [B] have the same size as the shiny circle in [A]?": True,
+        "Does the red circle in [A] have the same finish as the red circle in [B]?": False,
+        "Does the red circle in [B] have the same finish as the red circle in [A]?": False,
+    }
+    # the size names the circle, so it is not offered: A's and B's large circles differ in colour
+    assert _seeds("multi.attribute_diff.v1", "A", "B") == {
+        "[B] and [A] each show one large circle. In which property do the two large circles differ: "
+        "color or finish?": "color",
+    }
+    for cand, _ in group_candidates("multi.attribute_diff.v1", "A", "B"):
+        assert cand.distractors == ["finish"]
+
+
+def test_relation_diff_describes_repeated_names() -> None:
+    # both circles of B and of E: left of the triangle in B, right of it in E
+    found = _seeds("multi.relation_diff.v1", "B", "E", seeds=8)
+    assert found["The small circle and the triangle are arranged differently in [B] and [E]. "
+                 "Where is the small circle relative to the triangle in [E]?"] == "right of"
+    assert found["The triangle and the large circle are arranged differently in [E] and [B]. "
+                 "Where is the triangle relative to the large circle in [B]?"] == "right of"
+    assert len(found) == 7
+    assert all("the circle" not in question for question in found), found
 
 
 def test_relation_diff() -> None:

@@ -12,6 +12,9 @@ The hand-built world (200 x 100 images):
        star     yellow small shiny [150, 50, 190, 90]
     D  square   blue large matte   [10, 10, 40, 40]     square left of circle (A mirrored)
        circle   blue small shiny   [100, 10, 140, 40]
+    E  triangle red small shiny    [10, 10, 50, 40]     triangle left of both circles (B mirrored)
+       circle   green large shiny  [100, 10, 130, 40]
+       circle   red small matte    [150, 50, 170, 70]
 
 Questions name images "Image k"; `group_qa` rewrites "Image k" as "[<image id>]" and image-index
 answers as image ids, so expected pairs do not depend on the (random) order of a group.
@@ -68,6 +71,11 @@ WORLD = {
         _obj("square", [10, 10, 40, 40], "blue", "large", "matte"),
         _obj("circle", [100, 10, 140, 40], "blue", "small", "shiny"),
     ], _lr(0, 1)),
+    "E": Scene.from_objects("E", 200, 100, [
+        _obj("triangle", [10, 10, 50, 40], "red", "small", "shiny"),
+        _obj("circle", [100, 10, 130, 40], "green", "large", "shiny"),
+        _obj("circle", [150, 50, 170, 70], "red", "small", "matte"),
+    ], _lr(0, 1) + _lr(0, 2)),
 }
 
 

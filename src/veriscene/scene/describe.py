@@ -117,6 +117,27 @@ def _refer_by_attributes(
     return None
 
 
+def shared_description(
+    a: SceneIndex, i: int, b: SceneIndex, k: int, *, max_attributes: int = 2, exclude_types: Collection[str] = ()
+) -> tuple[str, ...] | None:
+    """The fewest attributes, in adjective order, that select object i of `a` alone among the
+    objects of its name in `a` and object k of `b` alone among those in `b`: one description
+    ("the red car") that picks the compared object in each of two images. Both objects have the
+    attributes; () when the name alone does it in both; None when no such description of up to
+    `max_attributes` attributes (none of a type in `exclude_types`) exists. Objects i and k must
+    share their name."""
+    name = a.scene.names[i]
+    if len(a.by_name.get(name, ())) == 1 and len(b.by_name.get(name, ())) == 1:
+        return ()
+    theirs = b.scene.attributes[k]
+    common = [x for x in _ranked_attributes(a, i) if x in theirs and attribute_type(x) not in exclude_types]
+    for size in range(1, min(max_attributes, len(common)) + 1):
+        for subset in combinations(common, size):
+            if _matching(a, name, subset) == (i,) and _matching(b, name, subset) == (k,):
+                return subset
+    return None
+
+
 def _filtered_attributes(referent: Referent) -> list[str]:
     """The attributes a name + attributes referent (`_attr_nodes`) filters by."""
     return [n["args"][0] for n in referent.nodes if n["op"] == "filter_attribute"]

@@ -127,9 +127,13 @@ class GroupGenerator(MultiImageGenerator):
         """k partners that also pass `check` on their parsed scene, from at most k + SPARE draws."""
         if k <= 0:
             return []
-        got = self.partners_upto(ctx, k + SPARE, accept=accept, among=among, exclude=exclude)
-        passing = [s for s in got if check(ctx.index_of(s))]
-        return passing[:k] if len(passing) >= k else None
+        passing = []
+        for scene in self.partners_upto(ctx, k + SPARE, accept=accept, among=among, exclude=exclude):
+            if check(ctx.index_of(scene)):  # parsed only until k pass
+                passing.append(scene)
+                if len(passing) == k:
+                    return passing
+        return None
 
     def partners_upto(self, ctx: GroupContext, k: int, *, accept: Accept | None = None,
                       among: np.ndarray | None = None, exclude: Iterable[str] = ()) -> list[Scene]:

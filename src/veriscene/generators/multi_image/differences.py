@@ -1,14 +1,19 @@
 """How one object, or one pair of objects, differs between two images (family multi_compare).
 
-The object is named only by its kind ("the star in Image 2"), so it must be the only object of
-that name in both images (`unique` fails otherwise). The partner is drawn from `with_name(X)` and
-checked on its parsed scene; the remaining images of a 3-4 image group are fillers drawn from the
-whole pool (the question says which two images it compares).
+The object is named by its kind ("the star in Image 2") when it is the only object of that name in
+both images, else by its kind and the fewest attributes that both objects have and that pick each
+alone in its image ("the wooden chair in Image 2"; `describe.shared_description`), so dense scenes
+(Visual Genome repeats "man", "window") still get questions. The program selects it the same way
+(`filter_attribute` nodes, then `unique`). The partner is drawn from `with_name(X)` and checked on
+its parsed scene; the remaining images of a 3-4 image group are fillers drawn from the whole pool
+(the question says which two images it compares).
 
 - multi.attribute_diff.v1: which property (color, size, ...) differs between the star in Image i
   and the star in Image j? Exactly one typed property may differ (`differing_attribute_type`).
+  The description never uses the differing property, and the properties it uses are not offered.
 - multi.attribute_same.v1: does the star in Image i have the same color as the one in Image j?
-  Proposed only when the anchor yields both a yes and a no, so yes/no stays balanced.
+  Proposed only when the anchor yields both a yes and a no, so yes/no stays balanced. The
+  description never uses the property asked about.
 - multi.relation_diff.v1: the circle and the square are arranged differently in Image i and
   Image j; where is the circle relative to the square in Image j? (`differ_str` fails unless the
   relation really differs; each pair must stand in exactly one relation.)
@@ -34,15 +39,10 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
+from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
 from veriscene.text import join_words, plural, relation_phrase
 from veriscene.vocab import UNTYPED, attribute_type
-
-
-def only_one(index: SceneIndex, name: str) -> int | None:
-    """The index of the only object named `name`, or None."""
-    found = index.by_name.get(name, ())
-    return found[0] if len(found) == 1 else None
 
 
 def typed(scene: Scene, i: int) -> dict[str, frozenset[str]]:
@@ -59,8 +59,28 @@ def typed_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
     return index.memo(("multi.typed", i), partial(typed, index.scene, i))
 
 
-def _unique_node(b: ProgramBuilder, image: int, name: str) -> int:
-    return b.add("unique", objects_node(b, image, name))
+def describable(ctx: GroupContext) -> dict[str, list[int]]:
+    """name -> the anchor's objects of that name that a name + attributes description picks
+    alone in the anchor image (a shared description must at least do that), for names with any."""
+    found: dict[str, list[int]] = {}
+    for name, objects in sorted(ctx.index.by_name.items()):
+        picked = [i for i in objects if refer_by_attributes(ctx.index, i) is not None]
+        if picked:
+            found[name] = picked
+    return found
+
+
+def _one_of(ctx: GroupContext, objects: list[int]) -> int:
+    """The only object, or one drawn at random."""
+    return objects[0] if len(objects) == 1 else objects[int(ctx.rng.integers(len(objects)))]
+
+
+def _phrase(name: str, description: tuple[str, ...]) -> str:
+    return " ".join((*description, name))  # the description is in adjective order
+
+
+def _described_node(b: ProgramBuilder, image: int, name: str, description: tuple[str, ...]) -> int:
+    return b.add("unique", objects_node(b, image, name, description))
 
 
 def _pair(ctx: GroupContext, gen: GroupGenerator, partner: Scene) -> tuple[tuple[Scene, ...], int, int]:
@@ -71,6 +91,28 @@ def _pair(ctx: GroupContext, gen: GroupGenerator, partner: Scene) -> tuple[tuple
     scenes = shuffled(ctx, [ctx.scene, partner, *fillers])
     i, j = position(scenes, ctx.scene), position(scenes, partner)
     return (scenes, i, j) if ctx.rng.random() < 0.5 else (scenes, j, i)
+
+
+def differing_match(anchor: SceneIndex, i: int, partner: SceneIndex,
+                    kind: str) -> tuple[tuple[str, ...], list[str]] | None:
+    """For object i of the anchor, the first object of its name in the partner that has the same
+    attribute kinds and differs in `kind` alone, and a shared description not using `kind`:
+    (description, kinds to offer), the kinds being i's minus those the description names (at
+    least 2 are left). None when there is no such object."""
+    name = anchor.scene.names[i]
+    mine = typed_of(anchor, i)
+    for k in partner.by_name.get(name, ()):
+        theirs = typed_of(partner, k)
+        if set(theirs) != set(mine) or [t for t in sorted(mine) if theirs[t] != mine[t]] != [kind]:
+            continue
+        description = shared_description(anchor, i, partner, k, exclude_types=(kind,))
+        if description is None:
+            continue
+        named = {attribute_type(a) for a in description}
+        kinds = [t for t in sorted(mine) if t not in named]
+        if len(kinds) >= 2:
+            return description, kinds
+    return None
 
 
 @register("multi.attribute_diff.v1", family="multi_compare")
@@ -89,9 +131,10 @@ class AttributeDifference(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        names = [x for x in sorted(ctx.index.by_name) if only_one(ctx.index, x) is not None]
-        for name in sample_up_to(ctx.rng, names, 2):
-            mine = typed_of(ctx.index, only_one(ctx.index, name))  # type: ignore[arg-type]
+        objects = describable(ctx)
+        for name in sample_up_to(ctx.rng, list(objects), 2):
+            i = _one_of(ctx, objects[name])
+            mine = typed_of(ctx.index, i)
             if len(mine) < 2:
                 continue
 
@@ -100,28 +143,28 @@ class AttributeDifference(GroupGenerator):
             answer = sorted(mine)[int(ctx.rng.integers(len(mine)))]
             keep = [v for k, vs in mine.items() if k != answer for v in vs]
 
-            def differs_in(idx: SceneIndex, x: str = name, mine: dict = mine, kind: str = answer) -> bool:
-                k = only_one(idx, x)
-                if k is None:
-                    return False
-                theirs = typed_of(idx, k)
-                return set(theirs) == set(mine) and [t for t in sorted(mine) if theirs[t] != mine[t]] == [kind]
+            def differs_in(idx: SceneIndex, i: int = i, kind: str = answer) -> bool:
+                return differing_match(ctx.index, i, idx, kind) is not None
 
             partner = self.checked_partners(ctx, 1, differs_in, among=ctx.pool.with_name(name),
                                             accept=holding(attributes=keep))
             if partner is None:
                 continue
-            scenes, i, j = _pair(ctx, self, partner[0])
-            kinds = sorted(mine)
-            slots = {"img_a": image_label(i), "img_b": image_label(j), "obj": name, "objs": plural(name),
+            match = differing_match(ctx.index, i, ctx.index_of(partner[0]), answer)
+            assert match is not None  # checked by differs_in
+            description, kinds = match
+            scenes, a, b = _pair(ctx, self, partner[0])
+            obj = _phrase(name, description)
+            slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": obj, "objs": plural(obj),
                      "kinds": join_words(kinds, "or")}
             yield Candidate(None, slots, expected=answer, distractors=[k for k in kinds if k != answer],
-                            scenes=scenes, build=partial(_diff_program, name, i, j))
+                            scenes=scenes, build=partial(_diff_program, name, description, a, b))
 
 
-def _diff_program(name: str, i: int, j: int) -> list[dict[str, Any]]:
+def _diff_program(name: str, description: tuple[str, ...], i: int, j: int) -> list[dict[str, Any]]:
     b = ProgramBuilder()
-    b.add("differing_attribute_type", _unique_node(b, i, name), _unique_node(b, j, name))
+    b.add("differing_attribute_type", _described_node(b, i, name, description),
+          _described_node(b, j, name, description))
     return b.program
 
 
@@ -141,41 +184,63 @@ class AttributeSame(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        names = [x for x in sorted(ctx.index.by_name) if only_one(ctx.index, x) is not None]
+        objects = describable(ctx)
         found: dict[bool, list[Candidate]] = {True: [], False: []}
-        for name in sample_up_to(ctx.rng, names, 2):
-            mine = typed_of(ctx.index, only_one(ctx.index, name))  # type: ignore[arg-type]
-            mine = {k: v for k, v in mine.items() if len(v) == 1}
+        for name in sample_up_to(ctx.rng, list(objects), 2):
+            i = _one_of(ctx, objects[name])
+            mine = {k: v for k, v in typed_of(ctx.index, i).items() if len(v) == 1}
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
-                k = only_one(ctx.index_of(partner), name)
-                if k is None:
-                    continue
-                theirs = typed_of(ctx.index_of(partner), k)
-                for kind in sorted(set(mine) & {t for t, v in theirs.items() if len(v) == 1}):
-                    same = mine[kind] == theirs[kind]
-                    if len(found[same]) >= 2:
-                        continue
-                    scenes, i, j = _pair(ctx, self, partner)
-                    slots = {"img_a": image_label(i), "img_b": image_label(j), "obj": name, "kind": kind}
-                    found[same].append(Candidate(None, slots, expected=same, distractors=[not same], scenes=scenes,
-                                                 build=partial(_same_program, name, kind, i, j)))
+                index = ctx.index_of(partner)
+                for k in index.by_name.get(name, ()):
+                    theirs = typed_of(index, k)
+                    for kind in sorted(set(mine) & {t for t, v in theirs.items() if len(v) == 1}):
+                        same = mine[kind] == theirs[kind]
+                        if len(found[same]) >= 2:
+                            continue
+                        description = shared_description(ctx.index, i, index, k, exclude_types=(kind,))
+                        if description is None:
+                            continue
+                        scenes, a, b = _pair(ctx, self, partner)
+                        slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": _phrase(name, description),
+                                 "kind": kind}
+                        found[same].append(Candidate(None, slots, expected=same, distractors=[not same], scenes=scenes,
+                                                     build=partial(_same_program, name, description, kind, a, b)))
         if found[True] and found[False]:
             yield from found[True] + found[False]
 
 
-def _same_program(name: str, kind: str, i: int, j: int) -> list[dict[str, Any]]:
+def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j: int) -> list[dict[str, Any]]:
     b = ProgramBuilder()
-    a = b.add("query_attribute", _unique_node(b, i, name), args=[kind])
-    c = b.add("query_attribute", _unique_node(b, j, name), args=[kind])
+    a = b.add("query_attribute", _described_node(b, i, name, description), args=[kind])
+    c = b.add("query_attribute", _described_node(b, j, name, description), args=[kind])
     b.add("equal", a, c)
     return b.program
+
+
+def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
+                   partner: SceneIndex) -> tuple[tuple[str, ...], tuple[str, ...], str] | None:
+    """For the anchor's pair (s, o), the first pair of objects of the same names in the partner
+    that stand in exactly one relation, not `predicate`, with shared descriptions of both:
+    (description of s, description of o, the partner's predicate), or None."""
+    names = anchor.scene.names
+    for s2 in partner.by_name.get(names[s], ()):
+        for o2 in partner.by_name.get(names[o], ()):
+            found = partner.predicates_between.get((s2, o2), ())
+            if len(found) != 1 or found[0] == predicate:
+                continue
+            subject = shared_description(anchor, s, partner, s2)
+            target = shared_description(anchor, o, partner, o2) if subject is not None else None
+            if subject is not None and target is not None:
+                return subject, target, found[0]
+    return None
 
 
 @register("multi.relation_diff.v1", family="multi_compare")
 class RelationDifference(GroupGenerator):
     """The A and the B are arranged differently in Image i and Image j: how are they in Image j?
-    A and B are the only objects of their names in both images and stand in exactly one relation."""
+    A and B are picked alone by their names (or shared descriptions) in both images and stand in
+    exactly one relation."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -195,44 +260,39 @@ class RelationDifference(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        names = ctx.scene.names
         pairs = []
         for (s, o), preds in sorted(ctx.index.predicates_between.items()):
-            a, b = ctx.scene.names[s], ctx.scene.names[o]
-            if a != b and len(preds) == 1 and only_one(ctx.index, a) == s and only_one(ctx.index, b) == o:
-                pairs.append((a, b, preds[0]))
-        for a, b, pred in sample_up_to(ctx.rng, pairs, 2):
+            if (names[s] != names[o] and len(preds) == 1 and refer_by_attributes(ctx.index, s) is not None
+                    and refer_by_attributes(ctx.index, o) is not None):
+                pairs.append((s, o, preds[0]))
+        for s, o, pred in sample_up_to(ctx.rng, pairs, 2):
 
-            def other_relation(idx: SceneIndex, a: str = a, b: str = b, pred: str = pred) -> bool:
-                return _relation(idx, a, b) not in (None, pred)
+            def other_relation(idx: SceneIndex, s: int = s, o: int = o, pred: str = pred) -> bool:
+                return relation_match(ctx.index, s, o, pred, idx) is not None
 
-            partner = self.checked_partners(ctx, 1, other_relation, among=ctx.pool.with_name(a),
-                                            accept=holding(names=(b,)))
+            partner = self.checked_partners(ctx, 1, other_relation, among=ctx.pool.with_name(names[s]),
+                                            accept=holding(names=(names[o],)))
             if partner is None:
                 continue
+            match = relation_match(ctx.index, s, o, pred, ctx.index_of(partner[0]))
+            assert match is not None  # checked by other_relation
+            subject, target, theirs = match
             scenes, i, j = _pair(ctx, self, partner[0])
-            theirs = _relation(ctx.index_of(partner[0]), a, b)
-            assert theirs is not None  # checked by other_relation
             before, after = (pred, theirs) if scenes[i] is ctx.scene else (theirs, pred)
             group = "is" if relation_phrase(after).startswith("is ") else "verb"
             wrong = Without(ctx.vocab.predicate_list(), (after,))
             distractors = [before] + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
-            yield Candidate(None, {"a": a, "b": b, "img_a": image_label(i), "img_b": image_label(j)}, group=group,
-                            expected=after, distractors=distractors, scenes=scenes,
-                            build=partial(_relation_program, a, b, i, j))
+            slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
+                     "img_a": image_label(i), "img_b": image_label(j)}
+            yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
+                            build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
 
 
-def _relation(index: SceneIndex, a: str, b: str) -> str | None:
-    """The one predicate from the only A to the only B, or None."""
-    s, o = only_one(index, a), only_one(index, b)
-    if s is None or o is None:
-        return None
-    preds = index.predicates_between.get((s, o), ())
-    return preds[0] if len(preds) == 1 else None
-
-
-def _relation_program(a: str, b: str, i: int, j: int) -> list[dict[str, Any]]:
+def _relation_program(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]], i: int,
+                      j: int) -> list[dict[str, Any]]:
     prog = ProgramBuilder()
-    before = prog.add("query_relation", _unique_node(prog, i, a), _unique_node(prog, i, b))
-    after = prog.add("query_relation", _unique_node(prog, j, a), _unique_node(prog, j, b))
+    before = prog.add("query_relation", _described_node(prog, i, *a), _described_node(prog, i, *b))
+    after = prog.add("query_relation", _described_node(prog, j, *a), _described_node(prog, j, *b))
     prog.add("differ_str", before, after)
     return prog.program
