@@ -9,7 +9,7 @@ import numpy as np
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import GenContext, Vocabulary, get_generator
-from veriscene.generators.base import Deferred
+from veriscene.generators.base import Deferred, one_by_one
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
 from veriscene.scene.masks import encode_mask
@@ -30,7 +30,7 @@ def candidates(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0
     gen = cls(cls.Config(**config))
     ctx = GenContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(seed), vocab)
     out = []
-    for cand in gen.propose(ctx):
+    for cand in one_by_one(gen.propose(ctx)):
         if isinstance(cand, Deferred):  # made here as if picked
             cand = cand.make()
             if cand is None:

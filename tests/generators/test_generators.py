@@ -7,7 +7,7 @@ import pytest
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import GenContext, SceneRunner, Vocabulary, get_generator
-from veriscene.generators.base import Deferred
+from veriscene.generators.base import Deferred, one_by_one
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.sample import OPTION_LETTERS
 
@@ -23,7 +23,7 @@ def qa(street, name, seed=0):
     gen = get_generator(name)()
     ctx = GenContext(street, SceneIndex(street), ExecutionContext(street), np.random.default_rng(seed), VOCAB)
     out = {}
-    for cand in gen.propose(ctx):
+    for cand in one_by_one(gen.propose(ctx)):
         if isinstance(cand, Deferred):
             cand = cand.make()
             if cand is None:

@@ -130,3 +130,62 @@ def test_in_order_generator_reuses_a_candidate_when_propose_runs_dry(street) -> 
     assert made == [name]
     assert [s.meta["mode"] for s in samples] == ["qa", "mc"]
     assert samples[0].answer == samples[1].answer == street.names.count(name)
+
+
+def _counting(names, made, batched):
+    """A generator asking "how many X?" for each name, as one Batch or as Deferred candidates,
+    with a fixed Candidate between them (proposals of both kinds mix)."""
+    from veriscene.generators import Candidate, Generator
+    from veriscene.generators.base import Batch, Deferred
+
+    def make(name):
+        made.append(name)
+        program = [{"op": "scene", "inputs": [], "args": [0]},
+                   {"op": "filter_name", "inputs": [0], "args": [name]},
+                   {"op": "count", "inputs": [1], "args": []}]
+        return None if name == "unmakeable" else Candidate(program, {"n": name}, expected=counts[name],
+                                                            distractors=[7, 8, 9])
+
+    counts = {n: 0 for n in names}
+
+    class Counting(Generator):
+        answer_type = "int"
+        templates = {"default": ("How many {n}s?", "Count the {n}s.")}
+
+        def propose(self, ctx):
+            counts.update({n: ctx.scene.names.count(n) for n in names})
+            first, rest = names[:1], names[1:]
+            yield make(first[0])
+            if batched:
+                yield Batch.of([counts[n] for n in rest], [(n,) for n in rest], make)
+            else:
+                for n in rest:
+                    yield Deferred(counts[n], lambda n=n: make(n))
+
+    Counting.name, Counting.family = "test.counting.v1", "test"
+    return Counting()
+
+
+def test_a_batch_gives_the_samples_of_its_deferred_candidates(street) -> None:
+    names = sorted(set(street.names)) + ["giraffe", "unicorn", "unmakeable"]
+    vocab = Vocabulary.from_scenes([street])
+    out = {}
+    for batched in (False, True):
+        made: list[str] = []
+        runner = SceneRunner([_counting(names, made, batched)], vocab, modes=("qa", "mc"))
+        runner.generators[0].config = type(runner.generators[0].config)(per_scene=3)
+        samples = [s for seed in range(20) for s in SceneRunner(runner.generators, vocab, seed=seed,
+                                                                modes=("qa", "mc")).run(street)]
+        out[batched] = ([s.to_dict() for s in samples], made)
+    assert out[True] == out[False]
+    assert len(out[True][0]) > 40
+    # only picked candidates are made: never all of them on every run
+    assert len(out[True][1]) < 20 * len(names)
+
+
+def test_batch_needs_one_argument_tuple_per_key() -> None:
+    import pytest
+
+    from veriscene.generators.base import Batch
+    with pytest.raises(ValueError, match="one argument tuple per key"):
+        Batch.of([1, 2], [(1,)], print)

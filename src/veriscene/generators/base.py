@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -72,6 +73,37 @@ class Deferred:
 
     key: Any
     make: Callable[[], "Candidate | None"]
+
+
+@dataclass
+class Batch:
+    """Many deferred candidates at once, for generators that propose hundreds per scene (every
+    pair of 16 names, ...) and use one or two: candidate i of the batch has the grouping key
+    `keys[i]` (as `Deferred.key`) and is made by `make(i)` only if picked. A batch stands for
+    `len(keys)` deferred candidates in a row, with the same answer balancing and the same draws,
+    without an object per candidate."""
+
+    keys: Sequence[Any]
+    make: Callable[[int], "Candidate | None"]
+
+    @classmethod
+    def of(cls, keys: Sequence[Any], args: Sequence[tuple[Any, ...]],
+           make: Callable[..., "Candidate | None"]) -> "Batch":
+        """The batch whose candidate i has key `keys[i]` and is made by `make(*args[i])`."""
+        if len(keys) != len(args):
+            raise ValueError(f"a batch needs one argument tuple per key ({len(keys)} keys, {len(args)} tuples)")
+        return cls(keys, lambda i: make(*args[i]))
+
+
+def one_by_one(proposed: Iterable["Candidate | Deferred | Batch"]) -> Iterator["Candidate | Deferred"]:
+    """A generator's proposals with each batch's candidates as `Deferred` ones (to look at every
+    candidate, as tests do; the runner does not make these objects)."""
+    for cand in proposed:
+        if isinstance(cand, Batch):
+            for i, key in enumerate(cand.keys):
+                yield Deferred(key, partial(cand.make, i))
+        else:
+            yield cand
 
 
 @dataclass
@@ -143,8 +175,9 @@ class Generator(ABC):
         return [r for r in self.requires if not have.get(r, False)]
 
     @abstractmethod
-    def propose(self, ctx: GenContext) -> Iterable[Candidate | Deferred]:
-        """Candidate questions for this scene (may be empty)."""
+    def propose(self, ctx: GenContext) -> Iterable[Candidate | Deferred | Batch]:
+        """Candidate questions for this scene (may be empty): candidates, deferred candidates
+        made only if picked, or batches of many deferred ones."""
 
     def choice_text(self, value: Any, scene: Scene) -> str:
         """How an answer value is written as a multiple-choice option."""

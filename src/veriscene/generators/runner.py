@@ -21,14 +21,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, Union
 
 import numpy as np
 import orjson
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators.base import (
-    Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities,
+    Batch, Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities,
 )
 from veriscene.generators.common import shuffled_indices
 from veriscene.generators.vocabulary import Vocabulary
@@ -68,6 +68,32 @@ def _key(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
+def _cached_key(value: Any, cache: dict[tuple[type, Any], bytes]) -> bytes:
+    """`_key`, kept in `cache` for str, int and bool values (most answers): a generator's
+    hundreds of candidates have a handful of distinct answers."""
+    kind = type(value)
+    if kind is bool or kind is int or kind is str:
+        found = cache.get((kind, value))
+        if found is None:
+            found = cache[(kind, value)] = _key(value)
+        return found
+    return _key(value)
+
+
+# A batch's candidate j, made when picked (see `Batch`)
+_Proposed = Union[Candidate, Deferred, tuple[Batch, int]]
+
+
+def _flat(candidates: Iterable[Candidate | Deferred | Batch]) -> Iterator[_Proposed]:
+    """The candidates one by one, a batch's as (batch, j)."""
+    for cand in candidates:
+        if isinstance(cand, Batch):
+            for j in range(len(cand.keys)):
+                yield cand, j
+        else:
+            yield cand
+
+
 _PENDING = object()  # answer not computed yet (or the program failed)
 
 
@@ -76,33 +102,44 @@ class _CandidatePool:
 
     A candidate that states its `expected` answer is grouped by it and its program is executed
     only when picked (the program's result must equal `expected`, else the candidate is dropped
-    and counted); a `Deferred` candidate is grouped by its `key` and made only when picked; other
+    and counted); a `Deferred` candidate, or one of a `Batch`, is grouped by its key and made only
+    when picked; other
     candidates are executed up front to learn their answer. Each pick draws an answer group
     uniformly among those not used yet, then a candidate within it.
     """
 
     def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
-                 candidates: list[Candidate | Deferred]) -> None:
+                 candidates: Iterable[Candidate | Deferred | Batch]) -> None:
         self.runner, self.gen, self.ctx = runner, gen, ctx
-        self.candidates = candidates
+        self.candidates: list[_Proposed] = []
         self.answers: list[Any] = []
         self.groups: dict[bytes, list[int]] = {}
         self.any_valid = False
-        for i, cand in enumerate(candidates):
+        answers, groups = self.answers, self.groups
+        keys: dict[tuple[type, Any], bytes] = {}
+        for cand in candidates:
             answer: Any = _PENDING
+            if isinstance(cand, Batch):  # candidates i.. of the batch's keys, made when picked
+                first = len(answers)
+                for j, value in enumerate(cand.keys):
+                    groups.setdefault(_cached_key(value, keys), []).append(first + j)
+                answers.extend([_PENDING] * len(cand.keys))
+                self.candidates.extend([(cand, j) for j in range(len(cand.keys))])
+                continue
+            self.candidates.append(cand)
             if isinstance(cand, Deferred):
-                key = _key(cand.key)
+                key = _cached_key(cand.key, keys)
             elif cand.expected is not None:
-                key = _key(cand.expected)
+                key = _cached_key(cand.expected, keys)
             else:
                 answer = self._run(cand)
                 if answer is _PENDING:
-                    self.answers.append(answer)
+                    answers.append(answer)
                     continue
                 key = _key(answer)
                 self.any_valid = True
-            self.answers.append(answer)
-            self.groups.setdefault(key, []).append(i)
+            groups.setdefault(key, []).append(len(answers))
+            answers.append(answer)
 
     def _run(self, cand: Candidate) -> Any:
         """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
@@ -118,11 +155,15 @@ class _CandidatePool:
             return _PENDING
         return answer
 
-    def _made(self, cand: Candidate | Deferred) -> Candidate | None:
+    def _made(self, cand: _Proposed) -> Candidate | None:
         """The candidate itself, or a deferred one made now (None, counted, if it cannot be)."""
-        if not isinstance(cand, Deferred):
+        if isinstance(cand, tuple):
+            batch, j = cand
+            made = batch.make(j)
+        elif isinstance(cand, Deferred):
+            made = cand.make()
+        else:
             return cand
-        made = cand.make()
         if made is None:
             self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
         return made
@@ -166,9 +207,9 @@ class _InOrder(_CandidatePool):
     dry, candidates already used (by an earlier mode) are used again, as the grouped pool does."""
 
     def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
-                 candidates: Iterable[Candidate | Deferred]) -> None:
+                 candidates: Iterable[Candidate | Deferred | Batch]) -> None:
         self.runner, self.gen, self.ctx = runner, gen, ctx
-        self.source: Iterator[Candidate | Deferred] = iter(candidates)
+        self.source: Iterator[_Proposed] = _flat(candidates)
         self.used: list[tuple[Candidate, Any]] = []
         self.any_valid = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Iterable
 
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import name_query, referent_query
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
@@ -71,14 +71,17 @@ class AttributeExists(Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
+        answers: list[bool] = []
+        asked: list[tuple[str, str, bool]] = []
         for name, members in sorted(ctx.index.by_name.items()):
             present = sorted({a for i in members for a in ctx.scene.attributes[i]})
             kinds = sorted({attribute_type(a) for a in present} - {UNTYPED})
             absent = [a for k in kinds for a in ctx.vocab.attributes_of_type(k) if a not in present]
-            for attr, expected in [(a, True) for a in present] + [(a, False) for a in absent]:
-                # many per scene, one or two used: phrased only if picked
-                yield Deferred(expected, partial(self._make, name, attr, expected))
+            answers += [True] * len(present) + [False] * len(absent)
+            asked += [(name, a, True) for a in present] + [(name, a, False) for a in absent]
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, name: str, attr: str, expected: bool) -> Candidate:
         slots = {"a_phrase": with_article(noun_phrase(name, (attr,))), "name": name, "attr": attr,

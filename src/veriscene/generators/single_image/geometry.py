@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair, paired_objects, referent_query
 from veriscene.generators.registry import register
 from veriscene.scene.describe import Referent, referents
@@ -47,13 +47,15 @@ class GeometricRelation(Generator):
                      "Is {the_a} located above or below {the_b} in the image?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: GeometryConfig = self.config  # type: ignore[assignment]
         refs = referents(ctx.index, allow_relations=False)
         boxes = ctx.index.box_list
         axes = (("horizontal", 0, 2, config.position_margin * ctx.scene.width),
                 ("vertical", 1, 3, config.position_margin * ctx.scene.height))
         objects = paired_objects(ctx.rng, list(refs))
+        answers: list[str] = []
+        asked: list[tuple[Referent, Referent, str, str]] = []
         for a in objects:
             box_a = boxes[a]
             for o in objects:
@@ -67,8 +69,10 @@ class GeometricRelation(Generator):
                         answer = "right" if axis == "horizontal" else "below"
                     else:
                         continue
-                    # many per scene, one or two used: phrased only if picked
-                    yield Deferred(answer, partial(_position_candidate, refs[a], refs[o], axis, answer))
+                    answers.append(answer)
+                    asked.append((refs[a], refs[o], axis, answer))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, _position_candidate)
 
 
 def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
@@ -91,12 +95,14 @@ class CompareSize(Generator):
                      "Is {the_a} tinier than {the_b} in this picture?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: GeometryConfig = self.config  # type: ignore[assignment]
         refs = referents(ctx.index, allow_relations=False, exclude_types=("size",))
         areas = ctx.index.area_list
         ratio = config.area_ratio
         objects = paired_objects(ctx.rng, list(refs))
+        truths: list[bool] = []
+        asked: list[tuple[Referent, Referent, str, bool]] = []
         for a in objects:
             area_a = areas[a]
             for o in objects:
@@ -105,9 +111,11 @@ class CompareSize(Generator):
                     continue
                 if max(area_a, area_o) / min(area_a, area_o) < ratio:
                     continue
-                # many per scene, one or two used: phrased only if picked
                 for which, truth in (("largest", area_a > area_o), ("smallest", area_a < area_o)):
-                    yield Deferred(truth, partial(_size_candidate, refs[a], refs[o], which, truth))
+                    truths.append(truth)
+                    asked.append((refs[a], refs[o], which, truth))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(truths, asked, _size_candidate)
 
 
 def _size_candidate(a: Referent, o: Referent, which: str, truth: bool) -> Candidate:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
@@ -72,9 +72,11 @@ class MultiHop(Generator):
                 hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
         return hops
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: MultiHopConfig = self.config  # type: ignore[assignment]
         hops = self._hops(ctx, GenerousReader.of(ctx.index))
+        answers: list[str] = []
+        asked: list[tuple[GenContext, Referent, list[Hop], str | None]] = []
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
             chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ())]
             if config.max_hops >= 2:
@@ -83,14 +85,17 @@ class MultiHop(Generator):
                 end = chain[-1].target
                 if end == anchor or len({h.target for h in chain}) != len(chain):
                     continue
-                # many per scene, one or two used: phrased only if picked
-                yield Deferred(ctx.scene.names[end], partial(self._make, ctx, ref, chain, None))
+                answers.append(ctx.scene.names[end])
+                asked.append((ctx, ref, chain, None))
                 own = ctx.scene.attributes[end]
                 kinds = [attribute_type(a) for a in own]
                 for attr, kind in zip(own, kinds):
                     if kind == UNTYPED or kinds.count(kind) != 1:
                         continue
-                    yield Deferred(attr, partial(self._make, ctx, ref, chain, kind))
+                    answers.append(attr)
+                    asked.append((ctx, ref, chain, kind))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, ctx: GenContext, ref: Referent, chain: list[Hop], kind: str | None) -> Candidate:
         """The question about the name (`kind` None) or the `kind` attribute of the chain's end."""

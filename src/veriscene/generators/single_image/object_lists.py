@@ -22,7 +22,7 @@ from itertools import accumulate, combinations
 from math import comb
 from typing import Any, Iterable, Sequence
 
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes, extreme_member
@@ -98,17 +98,21 @@ class NameFrequency(Generator):
                   "Which are there the fewest of in this picture: {list_or}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ListConfig = self.config  # type: ignore[assignment]
         by_name = ctx.index.by_name
+        answers: list[str] = []
+        asked: list[tuple[tuple[str, ...], str, str]] = []
         for names in name_lists(ctx, config.max_names):
             counts = sorted([(len(by_name[n]), n) for n in names])
             for which in ("most", "least"):
                 ranked = counts[::-1] if which == "most" else counts
                 if ranked[0][0] == ranked[1][0]:
                     continue  # tie: no answer
-                # many per scene, one or two used: phrased only if picked
-                yield Deferred(ranked[0][1], partial(self._make, names, which, ranked[0][1]))
+                answers.append(ranked[0][1])
+                asked.append((names, which, ranked[0][1]))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
         plurals = [plural(n) for n in names]
@@ -144,16 +148,20 @@ class ExtremeAmongNames(Generator):
                     "Looking at the {list_and} in the image, which kind of object is {ext_adv}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
         by_name = ctx.index.by_name
         names_of = ctx.scene.names
+        answers: list[str] = []
+        asked: list[tuple[tuple[str, ...], str, str]] = []
         for names in name_lists(ctx, config.max_names):
             members = sorted([i for n in names for i in by_name[n]])
             for which in clear_extremes(ctx, members, _EXTREMES, config):
                 answer = names_of[extreme_member(ctx, members, which)]
-                # many per scene, one or two used: phrased only if picked
-                yield Deferred(answer, partial(self._make, names, which, answer))
+                answers.append(answer)
+                asked.append((names, which, answer))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
         ext, ext_adv = _EXTREMES[which]

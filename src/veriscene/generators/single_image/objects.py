@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import MAX_PAIRED_OBJECTS, name_query, name_set_nodes, sample_up_to, sorted_subset
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
@@ -52,7 +52,7 @@ class CountObjects(Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         phrases: set[tuple[str, tuple[str, ...]]] = set()
         for i, name in enumerate(ctx.scene.names):
             phrases.add((name, ()))
@@ -62,11 +62,15 @@ class CountObjects(Generator):
         phrases.update((n, ()) for n in sample_up_to(ctx.rng, absent, 1))
         top = max(len(ctx.scene), 4)
         attributes = ctx.scene.attributes
+        counts: list[int] = []
+        asked: list[tuple[str, tuple[str, ...], int, int]] = []
         for name, attrs in sorted(phrases):
             members = ctx.index.by_name.get(name, ())
             count = sum(all(a in attributes[i] for a in attrs) for i in members)
-            # many per scene, one or two used: phrased only if picked
-            yield Deferred(count, partial(self._make, name, attrs, count, top))
+            counts.append(count)
+            asked.append((name, attrs, count, top))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(counts, asked, self._make)
 
     def _make(self, name: str, attrs: tuple[str, ...], count: int, top: int) -> Candidate:
         return Candidate(None, {"objs": plural(noun_phrase(name, attrs))}, expected=count,
@@ -86,17 +90,21 @@ class CompareCounts(Generator):
         "equal": ("Are there as many {as_} as {bs}?", "Is the number of {as_} equal to the number of {bs}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         by_name = ctx.index.by_name
         # pairs of at most MAX_PAIRED_OBJECTS names (drawn at random on a scene with more)
         counts = [(name, len(by_name[name])) for name in sorted_subset(ctx.rng, by_name, MAX_PAIRED_OBJECTS)]
+        truths: list[bool] = []
+        asked: list[tuple[str, str, str, bool]] = []
         for a, n_a in counts:
             for b_name, n_b in counts:
                 if a == b_name:
                     continue
-                # many per scene, one or two used: phrased only if picked
                 for how, truth in (("greater", n_a > n_b), ("less", n_a < n_b), ("equal", n_a == n_b)):
-                    yield Deferred(truth, partial(self._make, a, b_name, how, truth))
+                    truths.append(truth)
+                    asked.append((a, b_name, how, truth))
+        # 720 questions for 16 names, one or two used: phrased only if picked
+        yield Batch.of(truths, asked, self._make)
 
     def _make(self, a: str, b_name: str, how: str, truth: bool) -> Candidate:
         return Candidate(None, {"as_": plural(a), "bs": plural(b_name)}, group=how, expected=truth,
