@@ -41,3 +41,37 @@ def test_execution_context_rejects_indexes_of_other_scenes() -> None:
         ExecutionContext([a, b], [SceneIndex(b), None])
     with pytest.raises(ValueError, match="one per scene"):
         ExecutionContext([a, b], [None])
+
+
+def _numbered_pool(n: int) -> ScenePool:
+    scene = next(iter_scene_graphs(1, seed=4))
+    entries = ScenePool.from_scenes([scene]).entries
+    e = entries[0]
+    from veriscene.engine.scan import PoolEntry
+    return ScenePool([PoolEntry(e.line.replace(f'"{e.image_id}"'.encode(), f'"p{k}"'.encode(), 1), f"p{k}",
+                                e.names, e.attributes, e.predicates) for k in range(n)])
+
+
+def test_a_rare_partner_among_few_positions_is_always_found() -> None:
+    # 1 acceptable scene of 60: rejection with 64 tries would miss it about a third of the time
+    pool = _numbered_pool(60)
+    among = np.arange(60, dtype=np.int32)
+    for seed in range(40):
+        got = pool.draw(np.random.default_rng(seed), 1, accept=lambda e: e.image_id == "p17", among=among)
+        assert [s.image_id for s in got] == ["p17"]
+    assert pool.draw(np.random.default_rng(0), 1, accept=lambda e: False, among=among) == []
+
+
+def test_few_positions_are_drawn_uniformly_without_repeats() -> None:
+    pool = _numbered_pool(40)
+    rng = np.random.default_rng(1)
+    among = np.arange(0, 40, 2, dtype=np.int32)  # 20 positions, p0 excluded, p30.. rejected
+    seen: dict[str, int] = {}
+    for _ in range(800):
+        got = [s.image_id for s in pool.draw(rng, 3, among=among, exclude_ids=["p0"],
+                                             accept=lambda e: int(e.image_id[1:]) < 30)]
+        assert len(got) == len(set(got)) == 3
+        for image_id in got:
+            seen[image_id] = seen.get(image_id, 0) + 1
+    assert sorted(seen, key=lambda i: int(i[1:])) == [f"p{k}" for k in range(2, 30, 2)]
+    assert min(seen.values()) > 0.7 * 2400 / 14 and max(seen.values()) < 1.3 * 2400 / 14

@@ -189,3 +189,16 @@ def test_batch_needs_one_argument_tuple_per_key() -> None:
     from veriscene.generators.base import Batch
     with pytest.raises(ValueError, match="one argument tuple per key"):
         Batch.of([1, 2], [(1,)], print)
+
+
+def test_batch_keys_group_as_their_json_forms() -> None:
+    from veriscene.generators.runner import _batch_groups, _key
+
+    for values in ([True, 1, 0, False, 1, True], [3, 1, 3, 2], ["a", "b", "a"], [["x", 1], ["x", 1], 1.0, 1]):
+        grouped: dict[bytes, list[int]] = {}
+        for key, members in _batch_groups(values, 5, {}):
+            grouped.setdefault(key, []).extend(members)
+        expected: dict[bytes, list[int]] = {}
+        for j, value in enumerate(values, 5):
+            expected.setdefault(_key(value), []).append(j)
+        assert grouped == expected

@@ -96,13 +96,32 @@ class ScenePool:
         max_tries: int = 64,
     ) -> list[Scene]:
         """Up to k distinct valid pooled scenes drawn uniformly (from `among` positions if given)
-        that satisfy `accept`, skipping `exclude_ids`. Rejection sampling: O(k) expected draws when
-        accepted scenes are not rare; gives up after `max_tries` draws and returns what it has."""
+        that satisfy `accept`, skipping `exclude_ids`.
+
+        From at most `max_tries` positions (a rare name's postings), every one is tested once and
+        the scenes are drawn from those that pass: a sample is found whenever one exists, at no
+        more tests than rejection would make. From more, rejection sampling: O(k) expected draws
+        when accepted scenes are not rare; it gives up after `max_tries` draws and returns what it
+        has."""
         population = len(self.entries) if among is None else len(among)
         if population == 0 or k <= 0:
             return []
         excluded = set(exclude_ids)
         chosen: list[Scene] = []
+        if population <= max_tries:
+            positions = range(population) if among is None else among.tolist()
+            passing = [i for i in positions if self.entries[i].image_id not in excluded
+                       and (accept is None or accept(self.entries[i]))]
+            while passing and len(chosen) < k:
+                j = int(rng.integers(len(passing)))
+                i = passing[j]
+                passing[j] = passing[-1]  # drawn without replacement: the last takes its place
+                passing.pop()
+                scene = self.scene(i)
+                if scene is not None and scene.image_id not in excluded:
+                    excluded.add(scene.image_id)
+                    chosen.append(scene)
+            return chosen
         for _ in range(max_tries):
             j = int(rng.integers(population))
             i = j if among is None else int(among[j])

@@ -80,6 +80,23 @@ def _cached_key(value: Any, cache: dict[tuple[type, Any], bytes]) -> bytes:
     return _key(value)
 
 
+def _batch_groups(values: Sequence[Any], first: int,
+                  cache: dict[tuple[type, Any], bytes]) -> Iterator[tuple[bytes, list[int]]]:
+    """(key, positions in ascending order) of a batch whose candidates start at `first`. Keys of
+    one type among str, int and bool (most batches) are grouped by value, then serialised once
+    per distinct value; equal values of those types have equal keys and unequal ones unequal."""
+    kinds = {type(v) for v in values}
+    if len(kinds) == 1 and kinds <= {str, int, bool}:
+        by_value: dict[Any, list[int]] = {}
+        for j, value in enumerate(values, first):
+            by_value.setdefault(value, []).append(j)
+        for value, members in by_value.items():
+            yield _cached_key(value, cache), members
+        return
+    for j, value in enumerate(values, first):
+        yield _cached_key(value, cache), [j]
+
+
 # A batch's candidate j, made when picked (see `Batch`)
 _Proposed = Union[Candidate, Deferred, tuple[Batch, int]]
 
@@ -121,8 +138,8 @@ class _CandidatePool:
             answer: Any = _PENDING
             if isinstance(cand, Batch):  # candidates i.. of the batch's keys, made when picked
                 first = len(answers)
-                for j, value in enumerate(cand.keys):
-                    groups.setdefault(_cached_key(value, keys), []).append(first + j)
+                for key, members in _batch_groups(cand.keys, first, keys):
+                    groups.setdefault(key, []).extend(members)  # after any earlier members
                 answers.extend([_PENDING] * len(cand.keys))
                 self.candidates.extend([(cand, j) for j in range(len(cand.keys))])
                 continue
