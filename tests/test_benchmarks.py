@@ -109,3 +109,10 @@ def test_repeat_rewrite(cache: str) -> None:
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0] in ("jsonl", "zstd", "parquet")]
     assert [r[0] for r in rows] == ["jsonl", "zstd", "parquet"]
     assert all(int(r[1]) > 0 and float(r[4]) >= float(r[3]) for r in rows)  # samples; peak after >= before
+
+
+def test_partner_draws(cache: str) -> None:
+    out = _run("partner_draws.py", "--scenes", "40", "--anchors", "10", "--cache", cache,
+               "-g", "multi.has_object.v1,multi.relation_diff.v1")
+    rows = _rows(out, "10")
+    assert len(rows) == 1 and int(rows[0][1]) > 0  # draw calls were counted
