@@ -28,7 +28,7 @@ import orjson
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators.base import (
-    Batch, Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities,
+    Batch, Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities, one_by_one,
 )
 from veriscene.generators.common import shuffled_indices
 from veriscene.generators.vocabulary import Vocabulary
@@ -99,16 +99,6 @@ def _batch_groups(values: Sequence[Any], first: int,
 
 # A batch's candidate j, made when picked (see `Batch`)
 _Proposed = Union[Candidate, Deferred, tuple[Batch, int]]
-
-
-def _flat(candidates: Iterable[Candidate | Deferred | Batch]) -> Iterator[_Proposed]:
-    """The candidates one by one, a batch's as (batch, j)."""
-    for cand in candidates:
-        if isinstance(cand, Batch):
-            for j in range(len(cand.keys)):
-                yield cand, j
-        else:
-            yield cand
 
 
 _PENDING = object()  # answer not computed yet (or the program failed)
@@ -226,7 +216,7 @@ class _InOrder(_CandidatePool):
     def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
                  candidates: Iterable[Candidate | Deferred | Batch]) -> None:
         self.runner, self.gen, self.ctx = runner, gen, ctx
-        self.source: Iterator[_Proposed] = _flat(candidates)
+        self.source: Iterator[Candidate | Deferred] = one_by_one(candidates)
         self.used: list[tuple[Candidate, Any]] = []
         self.any_valid = False
 

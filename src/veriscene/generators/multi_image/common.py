@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from veriscene.scene.model import Scene
 from veriscene.text import join_words, number_word
 
 Accept = Callable[[PoolEntry], bool]
+T = TypeVar("T")
 SPARE = 4  # extra partners drawn when drawn partners must still pass a check on the parsed scene
 
 _HAVE: dict[str, Accept] = {
@@ -121,18 +122,15 @@ class GroupGenerator(MultiImageGenerator):
         got = self.partners_upto(ctx, k, accept=accept, among=among, exclude=exclude)
         return got if len(got) == k else None
 
-    def checked_partners(self, ctx: GroupContext, k: int, check: Callable[[SceneIndex], bool], *,
-                         accept: Accept | None = None, among: np.ndarray | None = None,
-                         exclude: Iterable[str] = ()) -> list[Scene] | None:
-        """k partners that also pass `check` on their parsed scene, from at most k + SPARE draws."""
-        if k <= 0:
-            return []
-        passing = []
-        for scene in self.partners_upto(ctx, k + SPARE, accept=accept, among=among, exclude=exclude):
-            if check(ctx.index_of(scene)):  # parsed only until k pass
-                passing.append(scene)
-                if len(passing) == k:
-                    return passing
+    def matched_partner(self, ctx: GroupContext, match: Callable[[SceneIndex], T | None], *,
+                        accept: Accept | None = None, among: np.ndarray | None = None,
+                        exclude: Iterable[str] = ()) -> tuple[Scene, T] | None:
+        """The first of at most 1 + SPARE drawn partners on whose parsed scene `match` finds
+        something, with what it found (None if none does)."""
+        for scene in self.partners_upto(ctx, 1 + SPARE, accept=accept, among=among, exclude=exclude):
+            found = match(ctx.index_of(scene))  # parsed only until one matches
+            if found is not None:
+                return scene, found
         return None
 
     def partners_upto(self, ctx: GroupContext, k: int, *, accept: Accept | None = None,

@@ -143,17 +143,12 @@ class AttributeDifference(GroupGenerator):
             answer = sorted(mine)[int(ctx.rng.integers(len(mine)))]
             keep = [v for k, vs in mine.items() if k != answer for v in vs]
 
-            def differs_in(idx: SceneIndex, i: int = i, kind: str = answer) -> bool:
-                return differing_match(ctx.index, i, idx, kind) is not None
-
-            partner = self.checked_partners(ctx, 1, differs_in, among=ctx.pool.with_name(name),
-                                            accept=holding(attributes=keep))
-            if partner is None:
+            matched = self.matched_partner(ctx, partial(differing_match, ctx.index, i, kind=answer),
+                                           among=ctx.pool.with_name(name), accept=holding(attributes=keep))
+            if matched is None:
                 continue
-            match = differing_match(ctx.index, i, ctx.index_of(partner[0]), answer)
-            assert match is not None  # checked by differs_in
-            description, kinds = match
-            scenes, a, b = _pair(ctx, self, partner[0])
+            partner, (description, kinds) = matched
+            scenes, a, b = _pair(ctx, self, partner)
             obj = _phrase(name, description)
             slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": obj, "objs": plural(obj),
                      "kinds": join_words(kinds, "or")}
@@ -230,8 +225,10 @@ def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
             if len(found) != 1 or found[0] == predicate:
                 continue
             subject = shared_description(anchor, s, partner, s2)
-            target = shared_description(anchor, o, partner, o2) if subject is not None else None
-            if subject is not None and target is not None:
+            if subject is None:
+                continue
+            target = shared_description(anchor, o, partner, o2)
+            if target is not None:
                 return subject, target, found[0]
     return None
 
@@ -268,17 +265,12 @@ class RelationDifference(GroupGenerator):
                 pairs.append((s, o, preds[0]))
         for s, o, pred in sample_up_to(ctx.rng, pairs, 2):
 
-            def other_relation(idx: SceneIndex, s: int = s, o: int = o, pred: str = pred) -> bool:
-                return relation_match(ctx.index, s, o, pred, idx) is not None
-
-            partner = self.checked_partners(ctx, 1, other_relation, among=ctx.pool.with_name(names[s]),
-                                            accept=holding(names=(names[o],)))
-            if partner is None:
+            matched = self.matched_partner(ctx, partial(relation_match, ctx.index, s, o, pred),
+                                           among=ctx.pool.with_name(names[s]), accept=holding(names=(names[o],)))
+            if matched is None:
                 continue
-            match = relation_match(ctx.index, s, o, pred, ctx.index_of(partner[0]))
-            assert match is not None  # checked by other_relation
-            subject, target, theirs = match
-            scenes, i, j = _pair(ctx, self, partner[0])
+            partner, (subject, target, theirs) = matched
+            scenes, i, j = _pair(ctx, self, partner)
             before, after = (pred, theirs) if scenes[i] is ctx.scene else (theirs, pred)
             group = "is" if relation_phrase(after).startswith("is ") else "verb"
             wrong = Without(ctx.vocab.predicate_list(), (after,))
