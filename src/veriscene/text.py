@@ -1,14 +1,15 @@
 """English surface forms: articles, plurals, number words, lists and relation phrases.
 
 inflect does the linguistics; results are cached because generators call these in hot loops.
-inflect is imported on first use: its import takes about two seconds (it instruments itself with
-typeguard), which every command would otherwise pay at start-up.
+inflect is imported on first use, without its run-time type checks (`_import_inflect`).
 """
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     import inflect
@@ -46,12 +47,37 @@ _PREPOSITIONS = {
 }
 
 
+def _unchecked(target: Any = None, **_options: Any) -> Any:
+    """typeguard's `typechecked` as a no-op, in both its forms (`@typechecked`, `@typechecked(...)`)."""
+    return target if target is not None else (lambda function: function)
+
+
+def _import_inflect() -> ModuleType:
+    """Import inflect with typeguard's `@typechecked` made a no-op while inflect's module runs.
+
+    inflect decorates its API with `typechecked`, which re-parses inflect's whole source once per
+    decorated function (about 2.3 s per process) and then checks the arguments of every call (a
+    call to `a`, `plural_noun` or `singular_noun` on a new word costs 50-140 us instead of 7-41).
+    We pass it only strings, so those checks never fire; inflect's results are the same. The
+    decorator is restored at once; an inflect imported earlier by someone else is used as it is.
+    """
+    if "inflect" in sys.modules:
+        return sys.modules["inflect"]
+    import typeguard
+
+    typechecked = typeguard.typechecked
+    typeguard.typechecked = _unchecked  # type: ignore[assignment]
+    try:
+        import inflect
+    finally:
+        typeguard.typechecked = typechecked
+    return inflect
+
+
 @lru_cache(maxsize=1)
 def inflect_engine() -> "inflect.engine":
     """The shared inflect engine (imported on first use)."""
-    import inflect
-
-    return inflect.engine()
+    return _import_inflect().engine()
 
 
 def with_article(phrase: str) -> str:

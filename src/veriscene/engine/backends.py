@@ -49,7 +49,7 @@ def _context() -> Any:
 
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
-    inflect_engine()  # imported once here (about 2 s) and inherited by forked workers
+    inflect_engine()  # imported once here and inherited by forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
                              initargs=(spec,)) as pool:
         pending: set[Future[ShardOutput]] = set()
