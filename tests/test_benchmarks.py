@@ -116,3 +116,47 @@ def test_partner_draws(cache: str) -> None:
                "-g", "multi.has_object.v1,multi.relation_diff.v1")
     rows = _rows(out, "10")
     assert len(rows) == 1 and int(rows[0][1]) > 0  # draw calls were counted
+
+
+def test_provision_side_by_side_without_provision(cache: str) -> None:
+    """Only veriscene runs without a ProVision checkout; it reads the folder the script writes,
+    and its output does not change with PYTHONHASHSEED."""
+    out = _run("provision_side_by_side.py", "--data", "demo", "--scenes", "6", "--hash-seeds", "--cache", cache)
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["veriscene"], ["vs"])]
+    assert [r[0] for r in rows] == ["veriscene", "vs"] and int(rows[0][1]) == 6 and int(rows[0][2]) > int(rows[1][3]) > 0
+    assert out.count("PYTHONHASHSEED 1 instead of 0: the same bytes") == 2
+
+
+def test_provision_folder_reads_back_as_the_same_scenes(tmp_path: Path) -> None:
+    """The ProVision folder the side-by-side benchmark writes holds the scene graphs it was made
+    from: veriscene's provision reader gives back names, boxes, attributes, relations and masks,
+    and depths to within 1/255 where no nearer object covers most of the mask."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _provision import write_provision_folder
+    finally:
+        sys.path.remove(str(BENCH))
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.io.readers.provision import read_provision
+    from veriscene.scene import write_scenes
+    from veriscene.scene.masks import decode_mask
+
+    originals = list(iter_scene_graphs(12, seed=3))
+    write_scenes(originals, tmp_path / "scenes.jsonl")
+    folder = write_provision_folder(tmp_path / "scenes.jsonl", tmp_path / "pv")
+    back = {s.image_id: s for s in read_provision(folder, allow_pickle=True)}
+    assert sorted(back) == sorted(s.image_id for s in originals)
+    close = total = 0
+    for scene in originals:
+        other = back[scene.image_id]
+        assert other.names == scene.names and other.attributes == scene.attributes
+        assert sorted(other.relations) == sorted(scene.relations)
+        assert abs(other.boxes - scene.boxes).max() < 0.01
+        assert scene.masks is not None and other.masks is not None
+        for a, b in zip(scene.masks, other.masks):
+            assert (decode_mask(a) == decode_mask(b)).all()
+        assert scene.depth is not None and other.depth is not None
+        for d0, d1 in zip(scene.depth, other.depth):
+            total += 1
+            close += abs(d0 - d1) <= 1 / 255 + 1e-9
+    assert close >= 0.9 * total
