@@ -24,9 +24,12 @@ from __future__ import annotations
 import json
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from veriscene.scene.model import Scene
 
 
 def write_provision_folder(scenes: Path, folder: Path) -> Path:
@@ -38,37 +41,42 @@ def write_provision_folder(scenes: Path, folder: Path) -> Path:
     from veriscene.scene.masks import decode_mask
 
     stages: dict[str, dict[str, Any]] = {name: {} for name in (
-        "object-detection", "image-attributes", "relation-annotations-parsed", "segmentation", "depth-estimation")}
+        "object-detection-annotations.json", "image-attributes-annotations.json", "relation-annotations-parsed.json",
+        "segmentation-annotations.json", "depth-estimation-annotations.json")}
     tmp = folder.with_name(folder.name + ".tmp")
     (tmp / "seg_masks").mkdir(parents=True, exist_ok=True)
     (tmp / "depth_masks").mkdir(exist_ok=True)
     for scene in read_scenes(scenes):
-        def entry(**annotation: Any) -> dict[str, Any]:
-            return {"data_path": scene.image, "annotation": {"width": scene.width, "height": scene.height, **annotation},
-                    "source": None}
-
         key = scene.image_id
         labels = list(scene.names)
         boxes = [[round(float(v), 2) for v in box] for box in scene.boxes.tolist()]
-        stages["object-detection"][key] = entry(labels=labels, bboxes=boxes, det_scores=[1.0] * len(labels))
-        stages["image-attributes"][key] = entry(attributes=[list(a) for a in scene.attributes])
-        stages["relation-annotations-parsed"][key] = entry(relations=[list(r) for r in scene.relations])
-        if scene.masks is not None:
-            masks = [decode_mask(rle).astype(bool) for rle in scene.masks]
-            _write_masks(tmp / "seg_masks" / f"{key}_mask.pkl", masks)
-            stages["segmentation"][key] = entry(seg_mask_id=f"{key}_mask.pkl", labels=labels, bboxes=boxes)
-            if scene.depth is not None:
-                depth_map = np.zeros((scene.height, scene.width), dtype=np.uint8)
-                for i in np.argsort(-np.asarray(scene.depth, dtype=float), kind="stable"):  # far first
-                    depth_map[masks[i]] = round(255 * (1 - float(scene.depth[i])))
-                np.save(tmp / "depth_masks" / f"{key}_depth.npy", depth_map)
-                stages["depth-estimation"][key] = entry(depth_mask_id=f"{key}_depth.npy")
-    for stage, entries in stages.items():
+        stages["object-detection-annotations.json"][key] = _entry(scene, labels=labels, bboxes=boxes,
+                                                                  det_scores=[1.0] * len(labels))
+        stages["image-attributes-annotations.json"][key] = _entry(scene, attributes=[list(a) for a in scene.attributes])
+        stages["relation-annotations-parsed.json"][key] = _entry(scene, relations=[list(r) for r in scene.relations])
+        if scene.masks is None:
+            continue
+        masks = [decode_mask(rle).astype(bool) for rle in scene.masks]
+        _write_masks(tmp / "seg_masks" / f"{key}_mask.pkl", masks)
+        stages["segmentation-annotations.json"][key] = _entry(scene, seg_mask_id=f"{key}_mask.pkl", labels=labels,
+                                                              bboxes=boxes)
+        if scene.depth is not None:
+            depth_map = np.zeros((scene.height, scene.width), dtype=np.uint8)
+            for i in np.argsort(-np.asarray(scene.depth, dtype=float), kind="stable"):  # far first
+                depth_map[masks[i]] = round(255 * (1 - float(scene.depth[i])))
+            np.save(tmp / "depth_masks" / f"{key}_depth.npy", depth_map)
+            stages["depth-estimation-annotations.json"][key] = _entry(scene, depth_mask_id=f"{key}_depth.npy")
+    for name, entries in stages.items():
         if entries:
-            name = stage if stage.endswith("parsed") else f"{stage}-annotations"
-            (tmp / f"{name}.json").write_text(json.dumps(entries))
+            (tmp / name).write_text(json.dumps(entries))
     tmp.rename(folder)
     return folder
+
+
+def _entry(scene: Scene, **annotation: Any) -> dict[str, Any]:
+    """One image's record in a stage file."""
+    return {"data_path": scene.image, "annotation": {"width": scene.width, "height": scene.height, **annotation},
+            "source": None}
 
 
 def _write_masks(path: Path, masks: list[np.ndarray]) -> None:

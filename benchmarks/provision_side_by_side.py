@@ -41,7 +41,7 @@ import tempfile
 from pathlib import Path
 
 from _provision import write_provision_folder
-from _scenes import base_scenes, vg_shaped_scenes
+from _scenes import base_scenes, tiled, vg_shaped_scenes
 
 HERE = Path(__file__).resolve().parent
 
@@ -105,9 +105,7 @@ def main() -> None:
     if args.data == "vg":
         scenes = vg_shaped_scenes(args.cache, args.scenes)
     else:
-        scenes = args.cache / f"demo-{args.scenes}.jsonl"
-        if not scenes.exists():
-            scenes.write_bytes(b"\n".join(base_scenes(args.cache, args.scenes)) + b"\n")
+        scenes = tiled(args.cache, base_scenes(args.cache, args.scenes), args.scenes)
     folder = write_provision_folder(scenes, args.cache / f"provision-{scenes.stem}")
     print(f"input: {folder} ({args.data}, {args.scenes} scene graphs)")
     tools = {"veriscene": lambda work, seed: run_veriscene(folder, work, seed, "both"),

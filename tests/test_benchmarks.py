@@ -130,7 +130,8 @@ def test_provision_side_by_side_without_provision(cache: str) -> None:
 def test_provision_folder_reads_back_as_the_same_scenes(tmp_path: Path) -> None:
     """The ProVision folder the side-by-side benchmark writes holds the scene graphs it was made
     from: veriscene's provision reader gives back names, boxes, attributes, relations and masks,
-    and depths to within 1/255 where no nearer object covers most of the mask."""
+    and most depths to within 1/255 (the reader takes the median over the mask, which a nearer
+    object covering most of it moves)."""
     sys.path.insert(0, str(BENCH))
     try:
         from _provision import write_provision_folder
