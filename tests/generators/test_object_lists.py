@@ -125,3 +125,17 @@ def test_name_lists_are_drawn_on_a_scene_with_many_names() -> None:
         sizes.update(len(x) for x in lists)
     share = comb(35, 3) / (comb(35, 2) + comb(35, 3))  # every list equally likely: 0.92 have 3 names
     assert abs(sizes[3] / (sizes[2] + sizes[3]) - share) < 0.03
+
+
+def test_cooccurrence_cut_keeps_the_highest_counts_ties_by_name() -> None:
+    import random
+
+    from veriscene.generators.vocabulary import _cut
+
+    rng = random.Random(3)
+    for trial in range(300):
+        row = Counter({f"w{rng.randrange(500):03d}": rng.randrange(1, 4) for _ in range(rng.randrange(1, 90))})
+        keep = rng.randrange(1, 40)
+        expected = dict(sorted(row.items(), key=lambda item: (-item[1], item[0]))[:keep])
+        _cut(row, keep)
+        assert row == expected, trial
