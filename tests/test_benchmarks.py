@@ -161,3 +161,10 @@ def test_provision_folder_reads_back_as_the_same_scenes(tmp_path: Path) -> None:
             total += 1
             close += abs(d0 - d1) <= 1 / 255 + 1e-9
     assert close >= 0.9 * total
+
+
+def test_scan_throughput(cache: str) -> None:
+    out = _run("scan_throughput.py", "--scenes", "60", "--workers", "1", "2", "--chunk-mb", "0.05", "--cache", cache)
+    rows = _rows(out, "60")
+    assert [int(r[1]) for r in rows] == [1, 2] and int(rows[0][2]) > 1  # several chunks
+    assert rows[0][-1] == rows[1][-1]  # the same scan result for 1 and 2 workers

@@ -9,14 +9,16 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from veriscene.engine import collector
 from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
 from veriscene.text import inflect_engine
 
 BACKENDS = ("local", "ray")
+R = TypeVar("R")
 Progress = Callable[[int], None]
 
 
@@ -75,22 +77,65 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                 yield future.result()
 
 
-def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,
-            progress: Progress | None) -> Iterator[ShardOutput]:
-    """Shard tasks as Ray tasks. Scene lines travel with the task and results come back to the
-    driver, so workers need no shared file system. `address=None` starts a local Ray."""
+@contextmanager
+def ray_session(workers: int, address: str | None) -> Iterator[Any]:
+    """The `ray` module, connected: to the cluster at `address`, or to a local Ray of `workers`
+    CPUs started here (and shut down on leaving). An already connected Ray is used as it is."""
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
         raise RuntimeError("the Ray backend needs Ray: pip install 'veriscene[ray]'") from exc
-    started = False
-    if not ray.is_initialized():
-        if address:
-            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
-        started = True
+    if ray.is_initialized():
+        yield ray
+        return
+    if address:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    else:
+        ray.init(num_cpus=workers, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
     try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backend: str = "local",
+                workers: int = 1, address: str | None = None) -> Iterator[R]:
+    """`fn(*a)` for every `a` of `args`, results in the order of `args`: in this process, on
+    `workers` local processes, or as Ray tasks. At most `2 x workers` calls are in flight, so
+    `args` may be a lazy stream of large arguments. `fn` must be a module-level function."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    source = iter(args)
+    if backend == "ray":
+        with ray_session(workers, address) as ray:
+            remote = ray.remote(fn)
+            yield from _in_order(lambda a: remote.remote(*a), ray.get, source, workers)
+    elif workers == 1:
+        for a in source:
+            yield fn(*a)
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), source, workers)
+
+
+def _in_order(submit: Callable[[tuple[Any, ...]], Any], result: Callable[[Any], R],
+              source: Iterator[tuple[Any, ...]], workers: int) -> Iterator[R]:
+    pending: deque[Any] = deque()
+    for a in source:
+        pending.append(submit(a))
+        if len(pending) >= 2 * workers:
+            yield result(pending.popleft())
+    while pending:
+        yield result(pending.popleft())
+
+
+def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,
+            progress: Progress | None) -> Iterator[ShardOutput]:
+    """Shard tasks as Ray tasks. Scene lines travel with the task and results come back to the
+    driver, so workers need no shared file system. `address=None` starts a local Ray."""
+    with ray_session(workers, address) as ray:
         remote = ray.remote(run_shard)
         spec_ref = ray.put(spec)
         pending: deque[tuple[Any, int]] = deque()
@@ -110,9 +155,6 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
             if progress is not None:
                 progress(size)
             yield output
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def run_tasks(spec: RunSpec, tasks: Iterable[ShardTask], *, backend: str = "local", workers: int = 1,

@@ -24,17 +24,18 @@ import os
 import shutil
 import time
 from array import array
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from veriscene.engine.backends import run_tasks
+from veriscene.engine.backends import ray_session, run_tasks
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.repeats import SharedIds, drop_repeats
-from veriscene.engine.scan import DEFAULT_POOL_SIZE, ScanResult, duplicate_lines, scan_scenes
+from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
     SHARD_ENTRY, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
@@ -146,6 +147,7 @@ def generate(
     shard_size: int = 200,
     shard_format: str = "jsonl",
     pool_size: int = DEFAULT_POOL_SIZE,
+    scan_chunk: int = SCAN_CHUNK_BYTES,
     resume: bool = False,
     overwrite: bool = False,
     from_format: str = "jsonl",
@@ -158,7 +160,9 @@ def generate(
     `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
     "both" (caption generators always run). `workers`/`backend`/`address`: 1 = in-process, N = a
     local process pool, backend "ray" = Ray tasks (a local Ray, or the cluster at `address`).
-    `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
+    `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
+    and workers (the vocabulary of a file larger than one chunk depends on it, see
+    `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
     and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`). Bad scene records go to `out/rejects.jsonl` and are counted, or
@@ -182,6 +186,8 @@ def generate(
     if not scenes_path.is_file():
         raise FileNotFoundError(f"scene file {scenes_path} is not a file")
     check_available(shard_format)
+    if scan_chunk < 1:
+        raise ValueError(f"scan_chunk must be at least 1 byte, got {scan_chunk}")
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -206,6 +212,7 @@ def generate(
         "shard_size": shard_size,
         "shard_format": shard_format,
         "pool_size": pool_size,
+        "scan_chunk_bytes": scan_chunk,
         "mixture": _mixture_config(mix),
     }
     key = config_key(config)
@@ -222,49 +229,52 @@ def generate(
         return summary
     write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
 
-    scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size)
-    skip = duplicate_lines(scan)
-    scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
-    vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver
-    scan.vocab = Vocabulary()
-    write_json(out_dir / "vocabulary.json", vocabulary)
-    spec = RunSpec(
-        key=key, seed=seed, modes=modes,
-        generators=tuple((g.name, asdict(g.config)) for g in instances),
-        vocabulary=vocabulary, pool=tuple(scan.pool), scenes_file=str(scenes_path),
-        scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
-        shards_dir=None if backend == "ray" else str((out_dir / "shards").resolve()), shard_format=shard_format,
-    )
-    n_shards = (scan.scenes + shard_size - 1) // shard_size
-    shards_dir = out_dir / "shards"
-    shards_dir.mkdir(exist_ok=True)
-    for stray in shards_dir.glob("*.tmp"):
-        stray.unlink()
-    # The driver keeps a few numbers per shard (its counts go into `summary` as it arrives, its
-    # repeatable ids into `shared` in compact form), so its memory does not grow with the run.
-    entries: dict[int, dict[str, Any]] = {}
-    shared = SharedIds()
+    # one Ray session for both passes (a no-op for the local backend)
+    with ray_session(workers, address) if backend == "ray" else nullcontext():
+        scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
+                           workers=workers, backend=backend, address=address)
+        skip = duplicate_lines(scan)
+        scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
+        vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver
+        scan.vocab = Vocabulary()
+        write_json(out_dir / "vocabulary.json", vocabulary)
+        spec = RunSpec(
+            key=key, seed=seed, modes=modes,
+            generators=tuple((g.name, asdict(g.config)) for g in instances),
+            vocabulary=vocabulary, pool=tuple(scan.pool), scenes_file=str(scenes_path),
+            scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
+            shards_dir=None if backend == "ray" else str((out_dir / "shards").resolve()), shard_format=shard_format,
+        )
+        n_shards = (scan.scenes + shard_size - 1) // shard_size
+        shards_dir = out_dir / "shards"
+        shards_dir.mkdir(exist_ok=True)
+        for stray in shards_dir.glob("*.tmp"):
+            stray.unlink()
+        # The driver keeps a few numbers per shard (its counts go into `summary` as it arrives, its
+        # repeatable ids into `shared` in compact form), so its memory does not grow with the run.
+        entries: dict[int, dict[str, Any]] = {}
+        shared = SharedIds()
 
-    def finish(sidecar: dict[str, Any]) -> None:
-        summary.merge_counts(sidecar["counts"])
-        shared.add(sidecar["index"], SharedRows.from_json(sidecar.get("shared")))
-        entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
+        def finish(sidecar: dict[str, Any]) -> None:
+            summary.merge_counts(sidecar["counts"])
+            shared.add(sidecar["index"], SharedRows.from_json(sidecar.get("shared")))
+            entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
 
-    for index in range(n_shards):
-        done = finished_sidecar(shards_dir, index, shard_format) if resume else None
-        if done is not None:
-            finish(done)
-            if progress is not None:
-                progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0)
-    todo = [i for i in range(n_shards) if i not in entries]
+        for index in range(n_shards):
+            done = finished_sidecar(shards_dir, index, shard_format) if resume else None
+            if done is not None:
+                finish(done)
+                if progress is not None:
+                    progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0)
+        todo = [i for i in range(n_shards) if i not in entries]
 
-    outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
-                        workers=workers, address=address, progress=progress)
-    for output in outputs:
-        finish(output.sidecar or write_shard(shards_dir, output, shard_format))
-        if strict and output.rejects:
-            first = min(output.rejects, key=lambda r: r["record"])
-            raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
+        outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
+                            workers=workers, address=address, progress=progress)
+        for output in outputs:
+            finish(output.sidecar or write_shard(shards_dir, output, shard_format))
+            if strict and output.rejects:
+                first = min(output.rejects, key=lambda r: r["record"])
+                raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
 
     repeats = drop_repeats(shards_dir, entries, shared, shard_format, summary)
     _merge(out_dir, shards_dir, n_shards, shard_format)

@@ -11,6 +11,12 @@ One streaming pass, with memory bounded by the vocabulary and the pool size, not
   (seed, image id) - a bottom-k sample, so the same scenes are chosen whatever the file order or
   worker count - from which multi-image generators draw partner images through an index.
 
+The file is scanned in chunks of about `chunk_bytes` (cut at the first line end after each
+multiple of it, so the chunks depend only on the file), on the run's backend: each chunk is
+scanned alone and the chunk results are merged in file order. The merge is exact for everything
+but co-occurrence rows that reach the cut (see `Vocabulary.merge`), and it is the same whatever
+the worker count or backend, since the chunks are. A file smaller than one chunk is one chunk.
+
 Lines are only JSON-decoded here; full validation happens in the shard pass, which reports bad
 records once, with file, line and field.
 """
@@ -20,10 +26,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import heapq
+import io
 import os
+import pickle
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from itertools import islice
+from typing import Any, BinaryIO, Iterator
 
 import numpy as np
 import orjson
@@ -32,6 +41,7 @@ from veriscene.generators.vocabulary import Vocabulary
 
 DEFAULT_POOL_SIZE = 4096
 STRIDE = 64  # scenes between two stored byte offsets
+SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see module docstring)
 
 
 def stable_hash(*parts: object) -> int:
@@ -49,6 +59,18 @@ class PoolEntry:
     names: tuple[str, ...]
     attributes: tuple[str, ...]
     predicates: tuple[str, ...]
+
+
+@dataclass
+class ChunkScan:
+    """What the scan found in one chunk of the file (scene numbers counted from the chunk's start)."""
+
+    starts: array = field(default_factory=lambda: array("q"))  # byte offset of every scene
+    blank_after: array = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
+    id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
+    vocab: Vocabulary = field(default_factory=Vocabulary)
+    pool: list[tuple[int, int, PoolEntry]] = field(default_factory=list)  # (hash, scene, entry), smallest first
+    undecodable: int = 0
 
 
 @dataclass
@@ -82,6 +104,23 @@ class ScanResult:
             line_no += 1
         return found
 
+    def add(self, chunk: ChunkScan, pool: list[tuple[int, int, PoolEntry]], pool_size: int) -> list[tuple[int, int, PoolEntry]]:
+        """Append the next chunk of the file; returns the pool so far as (hash, scene, entry),
+        smallest first (`pool` is the one returned for the chunk before)."""
+        first = self.scenes
+        self.checkpoints.extend(chunk.starts[-first % STRIDE::STRIDE])
+        self.blank_after.extend(first + k for k in chunk.blank_after)
+        self.id_hashes.extend(chunk.id_hashes)
+        self.scenes += len(chunk.starts)
+        self.undecodable += chunk.undecodable
+        self.vocab.merge(chunk.vocab)
+        ours = ((h, first + k, entry) for h, k, entry in chunk.pool)
+        return list(islice(heapq.merge(pool, ours, key=_pool_key), pool_size))  # both sorted
+
+
+def _pool_key(item: tuple[int, int, PoolEntry]) -> tuple[int, int]:
+    return item[0], item[1]
+
 
 def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
     """(names, attribute occurrences, predicates) of a raw scene record, or None if malformed."""
@@ -102,48 +141,110 @@ def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] |
     return names, attrs, preds
 
 
-def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int = DEFAULT_POOL_SIZE) -> ScanResult:
-    """One pass over a veriscene JSONL file (see module docstring)."""
-    result = ScanResult()
-    heap: list[tuple[int, int, PoolEntry]] = []  # (-hash, scene number, entry): the pool_size smallest hashes
-    offset = 0
+def chunk_bounds(path: str | os.PathLike[str], chunk_bytes: int = SCAN_CHUNK_BYTES) -> list[tuple[int, int]]:
+    """(start, end) byte ranges covering the file, each ending at the first line end at or after
+    a multiple of `chunk_bytes` (or at the end of the file)."""
+    if chunk_bytes < 1:
+        raise ValueError(f"scan chunk size must be at least 1 byte, got {chunk_bytes}")
+    size = os.path.getsize(path)
+    bounds: list[tuple[int, int]] = []
+    start = 0
     with open(path, "rb") as fh:
+        while start < size:
+            cut = (start // chunk_bytes + 1) * chunk_bytes
+            if cut >= size:
+                end = size
+            else:
+                fh.seek(cut - 1)
+                fh.readline()  # to just after the line end at or after byte cut - 1
+                end = fh.tell()
+            bounds.append((start, end))
+            start = end
+    return bounds
+
+
+def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int) -> ChunkScan:
+    """Scan bytes start .. end of the scene file: `source` is its path, or those bytes (for
+    workers without the file, e.g. on a Ray cluster)."""
+    chunk = ChunkScan()
+    heap: list[tuple[int, int, PoolEntry]] = []  # (-hash, -scene, entry): the pool_size smallest (hash, scene)
+    with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
+        if not isinstance(source, bytes):
+            fh.seek(start)
+        offset = start
         for line in fh:
-            start, offset = offset, offset + len(line)
+            if offset >= end:
+                break
+            line_start, offset = offset, offset + len(line)
             if not line.strip():
-                result.blank_after.append(result.scenes)
+                chunk.blank_after.append(len(chunk.starts))
                 continue
-            number = result.scenes
-            result.scenes += 1
-            if number % STRIDE == 0:
-                result.checkpoints.append(start)
-            result.id_hashes.append(0)
+            number = len(chunk.starts)
+            chunk.starts.append(line_start)
+            chunk.id_hashes.append(0)
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError:
-                result.undecodable += 1
+                chunk.undecodable += 1
                 continue
             summary = _summary(record) if isinstance(record, dict) else None
             if summary is None:
-                result.undecodable += 1
+                chunk.undecodable += 1
                 continue
             names, attrs, preds = summary
-            result.vocab.add_names(names, attrs, preds)
+            chunk.vocab.add_names(names, attrs, preds)
             image_id = str(record.get("image_id"))
-            result.id_hashes[number] = stable_hash(image_id) or 1
+            chunk.id_hashes[number] = stable_hash(image_id) or 1
             if pool_size <= 0:
                 continue
             h = stable_hash(seed, image_id)
-            if len(heap) < pool_size or -heap[0][0] > h:
+            if len(heap) < pool_size or -heap[0][0] > h:  # a later scene with an equal hash never enters
                 entry = PoolEntry(line.rstrip(b"\n"), image_id, tuple(sorted(set(names))),
                                   tuple(sorted(set(attrs))), tuple(sorted(set(preds))))
-                item = (-h, number, entry)
+                item = (-h, -number, entry)
                 if len(heap) < pool_size:
                     heapq.heappush(heap, item)
                 else:
                     heapq.heapreplace(heap, item)
-    # Pool in a deterministic order: by hash.
-    result.pool = [entry for _, _, entry in sorted(heap, key=lambda t: (-t[0], t[1]))]
+    chunk.pool = sorted(((-h, -k, entry) for h, k, entry in heap), key=_pool_key)
+    return chunk
+
+
+def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int) -> bytes:
+    """`scan_chunk` in a worker, its result pickled: the driver holds finished chunks waiting for
+    their turn as bytes (about a sixth of their size as objects), and unpickles one at a time."""
+    return pickle.dumps(scan_chunk(source, start, end, seed, pool_size), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int = DEFAULT_POOL_SIZE,
+                chunk_bytes: int = SCAN_CHUNK_BYTES, workers: int = 1, backend: str = "local",
+                address: str | None = None) -> ScanResult:
+    """Scan a veriscene JSONL file (see module docstring): chunks on `workers` local processes,
+    or as Ray tasks (`backend="ray"`, which are sent the chunk's bytes, not the path)."""
+    from veriscene.engine.backends import ordered_map
+
+    path = os.fspath(path)
+    bounds = chunk_bounds(path, chunk_bytes)
+
+    def tasks() -> Iterator[tuple[str | bytes, int, int, int, int]]:
+        with open(path, "rb") as fh:
+            for start, end in bounds:
+                if backend == "ray":
+                    fh.seek(start)
+                    yield fh.read(end - start), start, end, seed, pool_size
+                else:
+                    yield path, start, end, seed, pool_size
+
+    if len(bounds) == 1 or (backend == "local" and workers == 1):
+        chunks: Iterator[ChunkScan] = (scan_chunk(*task) for task in tasks())
+    else:
+        chunks = map(pickle.loads, ordered_map(_scan_task, tasks(), backend=backend, workers=workers, address=address))
+    result = ScanResult()
+    pool: list[tuple[int, int, PoolEntry]] = []
+    for chunk in chunks:
+        pool = result.add(chunk, pool, pool_size)
+        del chunk  # not held while the next chunk is scanned
+    result.pool = [entry for _, _, entry in pool]  # in a deterministic order: by hash, then scene
     return result
 
 

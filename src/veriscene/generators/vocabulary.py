@@ -14,7 +14,9 @@ names follow a Zipf law over 50,000 names: 25.8 million), which the scan, the sa
 until it holds `2 * COOCCURRING_KEPT` names; it is then cut back to the `COOCCURRING_KEPT` with
 the highest counts (ties by name), and grows again from there. The cut depends only on the scenes
 read so far, in file order, so it is the same for every worker count. Names that co-occur often
-stay; a count may then be lower than the true one (a name cut and met again starts over).
+stay; a count may then be lower than the true one (a name cut and met again starts over). The
+engine's scan counts a large file in chunks and merges them in file order (`merge`), which cuts
+the summed rows the same way.
 """
 
 from __future__ import annotations
@@ -59,6 +61,26 @@ class Vocabulary:
                 _cut(row, COOCCURRING_KEPT)
         self.attributes.update(attributes)
         self.predicates.update(predicates)
+
+    def merge(self, other: "Vocabulary") -> None:
+        """Add the counts of another part of the data set (the scan's next chunk of the file).
+
+        Word counts add up exactly. Co-occurrence rows add up, and a row that then holds
+        `2 * COOCCURRING_KEPT` names or more is cut as in `add_names`; merging a vocabulary into
+        an empty one copies it. The result depends on how the data set was split and in what
+        order the parts are merged, which the scan fixes by the file alone."""
+        self.__dict__.pop("_views", None)
+        self.names.update(other.names)
+        self.attributes.update(other.attributes)
+        self.predicates.update(other.predicates)
+        for name, theirs in other.cooccurrence.items():
+            row = self.cooccurrence.get(name)
+            if row is None:
+                self.cooccurrence[name] = Counter(theirs)
+                continue
+            row.update(theirs)
+            if len(row) >= 2 * COOCCURRING_KEPT:
+                _cut(row, COOCCURRING_KEPT)
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "Vocabulary":

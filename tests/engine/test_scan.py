@@ -1,0 +1,122 @@
+"""The scan in chunks: the same result for any chunking of a file whose co-occurrence rows stay
+below the cut, and the same result for any worker count or backend for a given chunk size."""
+
+import random
+
+import pytest
+
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.scan import STRIDE, ScanResult, chunk_bounds, scan_scenes
+from veriscene.generators.vocabulary import COOCCURRING_KEPT, Vocabulary
+from veriscene.scene import write_scenes
+from veriscene.scene.jsonl import dumps_scene
+
+
+def _state(scan: ScanResult) -> dict:
+    return {
+        "scenes": scan.scenes, "checkpoints": list(scan.checkpoints), "blank_after": list(scan.blank_after),
+        "id_hashes": list(scan.id_hashes), "vocab": scan.vocab.to_dict(), "undecodable": scan.undecodable,
+        "pool": [(e.image_id, e.line, e.names, e.attributes, e.predicates) for e in scan.pool],
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    """Demo scenes with blank, blank-looking and unreadable lines, and no newline at the end."""
+    lines = [dumps_scene(s) for s in iter_scene_graphs(3 * STRIDE + 5, seed=4)]
+    raw: list[bytes] = []
+    for k, line in enumerate(lines):
+        raw += [b""] * (k % 37 == 5) + [b"  "] * (k % 41 == 7) + [b"{not json"] * (k % 53 == 11) + [line]
+    path = tmp_path_factory.mktemp("scan") / "scenes.jsonl"
+    path.write_bytes(b"\n".join(raw))
+    return path
+
+
+@pytest.fixture(scope="module")
+def many_names_file(tmp_path_factory):
+    """Scenes of 30 names drawn from 300: co-occurrence rows reach the cut many times."""
+    rng = random.Random(0)
+    path = tmp_path_factory.mktemp("names") / "scenes.jsonl"
+    scenes = []
+    for k in range(400):
+        names = [f"name{rng.randrange(300):03d}" for _ in range(30)]
+        scenes.append({"image_id": f"img{k}", "width": 100, "height": 100,
+                       "objects": [{"name": n, "box": [1, 1, 9, 9]} for n in names]})
+    import orjson
+
+    path.write_bytes(b"\n".join(orjson.dumps(s) for s in scenes) + b"\n")
+    return path
+
+
+def test_chunk_bounds_cover_the_file_and_end_at_line_ends(demo_file) -> None:
+    data = demo_file.read_bytes()
+    for size in (1, 100, 4096, 50_000, len(data), 10 * len(data)):
+        bounds = chunk_bounds(demo_file, size)
+        assert bounds[0][0] == 0 and bounds[-1][1] == len(data)
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        assert all(data[end - 1:end] == b"\n" for _, end in bounds[:-1])
+        assert all(end >= (start // size + 1) * size or end == len(data) for start, end in bounds)
+    assert chunk_bounds(demo_file, len(data)) == [(0, len(data))]
+    with pytest.raises(ValueError, match="at least 1 byte"):
+        chunk_bounds(demo_file, 0)
+
+
+def test_chunking_changes_nothing_below_the_cut(demo_file) -> None:
+    whole = _state(scan_scenes(demo_file, seed=3, pool_size=40))
+    assert whole["scenes"] == 3 * STRIDE + 5 + sum(1 for k in range(3 * STRIDE + 5) if k % 53 == 11)
+    assert whole["undecodable"] > 0 and whole["blank_after"] and len(whole["pool"]) == 40
+    for size in (1, 700, 5000, 20_000):
+        assert _state(scan_scenes(demo_file, seed=3, pool_size=40, chunk_bytes=size)) == whole, size
+
+
+def test_chunked_scan_reads_every_scene_range(demo_file) -> None:
+    scan = scan_scenes(demo_file, chunk_bytes=3000)
+    expected = [(n, line) for n, line in enumerate(demo_file.read_bytes().split(b"\n"), start=1) if line.strip()]
+    with open(demo_file, "rb") as fh:
+        assert scan.read(fh, 0, scan.scenes) == expected
+        assert scan.read(fh, STRIDE + 3, 2 * STRIDE + 1) == expected[STRIDE + 3:2 * STRIDE + 1]
+
+
+def test_rows_at_the_cut_depend_on_the_chunks_not_the_workers(many_names_file) -> None:
+    one = _state(scan_scenes(many_names_file, chunk_bytes=20_000))
+    assert one != _state(scan_scenes(many_names_file))  # another chunking, other cut rows
+    assert one == _state(scan_scenes(many_names_file, chunk_bytes=20_000, workers=2))
+    rows = one["vocab"]["cooccurrence"].values()
+    assert max(len(r) for r in rows) < 2 * COOCCURRING_KEPT and min(len(r) for r in rows) >= COOCCURRING_KEPT
+    whole = scan_scenes(many_names_file).vocab
+    assert one["vocab"]["names"] == whole.to_dict()["names"]  # word counts are exact
+
+
+def test_ray_backend_scans_the_same(many_names_file) -> None:
+    pytest.importorskip("ray")
+    assert (_state(scan_scenes(many_names_file, chunk_bytes=50_000, workers=2, backend="ray"))
+            == _state(scan_scenes(many_names_file, chunk_bytes=50_000)))
+
+
+def test_merge_adds_counts_and_copies_into_an_empty_vocabulary() -> None:
+    a, b = Vocabulary(), Vocabulary()
+    a.add_names(["cat", "dog"], ["red"], ["on"])
+    b.add_names(["cat", "cat", "mat"], ["red", "blue"], [])
+    merged = Vocabulary()
+    merged.merge(a)
+    assert merged.to_dict() == a.to_dict()
+    merged.merge(b)
+    assert merged.names == {"cat": 3, "dog": 1, "mat": 1}
+    assert merged.attributes == {"red": 2, "blue": 1} and merged.predicates == {"on": 1}
+    assert merged.cooccurrence["cat"] == {"dog": 1, "mat": 1}
+    assert merged.name_list() == ["cat", "dog", "mat"]
+    b.add_names(["zebra"], [], [])
+    assert "zebra" not in merged.names  # a copy, not shared counters
+
+
+def test_generate_with_a_chunked_scan_on_two_workers(tmp_path) -> None:
+    from veriscene import generate
+
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(24, seed=2), path)
+    generate(path, tmp_path / "a", seed=1, shard_size=5)
+    summary = generate(path, tmp_path / "b", seed=1, shard_size=5, scan_chunk=4000, workers=2)
+    assert (tmp_path / "a" / "samples.jsonl").read_bytes() == (tmp_path / "b" / "samples.jsonl").read_bytes()
+    assert summary.samples > 0
+    with pytest.raises(ValueError, match="scan_chunk"):
+        generate(path, tmp_path / "c", scan_chunk=0)
