@@ -35,11 +35,12 @@ path, workers, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 t = time.perf_counter()
 scan = scan_scenes(path, workers=workers, chunk_bytes=chunk)
 seconds = time.perf_counter() - t
+driver_mb, peak_mb = peak_memory_mb(include_children=False), peak_memory_mb()  # before the hash's copies
 state = [scan.scenes, list(scan.checkpoints), list(scan.blank_after), list(scan.id_hashes), scan.vocab.to_dict(),
          [e.image_id for e in scan.pool], scan.undecodable]
 print(json.dumps({"seconds": seconds, "scenes": scan.scenes, "chunks": len(chunk_bounds(path, chunk)),
                   "hash": hashlib.sha256(orjson.dumps(state)).hexdigest()[:12],
-                  "driver_mb": peak_memory_mb(include_children=False), "peak_mb": peak_memory_mb()}))
+                  "driver_mb": driver_mb, "peak_mb": peak_mb}))
 """
 
 
