@@ -94,7 +94,7 @@ def generate(
 ) -> None:
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
-    from veriscene.console import console, print_run_summary, progress_bar
+    from veriscene.console import console, print_run_summary, run_progress
     from veriscene.engine.generate import count_lines, generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
@@ -103,12 +103,12 @@ def generate(
         _fail(f"scene file {scenes} does not exist")
     total = count_lines(scenes) if scenes.is_file() and from_format == "jsonl" else None
     try:
-        with progress_bar("generating", total) as advance:
+        with run_progress(total) as (scanned, advance):
             summary = run_generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shard_size=shard_size,
                 shard_format=shard_format, resume=resume, overwrite=overwrite, from_format=from_format,
-                mixture=mixture, progress=advance,
+                mixture=mixture, progress=advance, scan_progress=scanned,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)

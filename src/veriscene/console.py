@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from veriscene.engine.summary import RunSummary
 from veriscene.verify import VerifyReport
@@ -26,6 +27,57 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+class RunCounts(ProgressColumn):
+    """Counts and rates of a `generate` stage: MB and MB/s while scanning; scenes, scenes/s,
+    samples and samples/s while generating (rates averaged over the stage so far)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+
+        def rate(n: float) -> float:
+            return n / elapsed if elapsed > 0 else 0.0
+
+        if task.fields.get("unit") == "bytes":
+            done, total = task.completed / 1e6, (task.total or 0) / 1e6
+            return Text(f"{done:,.0f}/{total:,.0f} MB  {rate(done):,.0f} MB/s")
+        samples = task.fields.get("samples", 0)
+        total = f"/{int(task.total):,}" if task.total is not None else ""
+        return Text(f"{int(task.completed):,}{total} scenes {rate(task.completed):,.0f}/s  "
+                    f"{samples:,} samples {rate(samples):,.0f}/s")
+
+
+@contextmanager
+def run_progress(total: int | None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None]]]:
+    """The display of `veriscene generate`: a scan bar, then a generation bar of `total` input
+    lines (None: unknown). Yields the callbacks `generate` takes: (scan_progress, progress)."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=10), RunCounts(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        ids: dict[str, Any] = {}
+        made = read = 0
+
+        def start_generating() -> Any:
+            if "generate" not in ids:
+                ids["generate"] = bar.add_task("generating", total=total, samples=0)
+            return ids["generate"]
+
+        def scanned(n: int, total_bytes: int) -> None:
+            nonlocal read
+            read += n
+            if "scan" not in ids:
+                ids["scan"] = bar.add_task("scanning", total=total_bytes, unit="bytes")
+            bar.advance(ids["scan"], n)
+            if read >= total_bytes:
+                bar.stop_task(ids["scan"])
+                start_generating()  # its rates count from the end of the scan
+
+        def generated(scenes: int, samples: int) -> None:
+            nonlocal made
+            made += samples
+            bar.update(start_generating(), advance=scenes, samples=made)
+
+        yield scanned, generated
 
 
 @contextmanager

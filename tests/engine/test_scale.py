@@ -41,7 +41,9 @@ def test_shard_size_does_not_change_samples(scenes_file, reference, tmp_path) ->
 
 
 def test_ray_backend_identical(scenes_file, reference, tmp_path) -> None:
-    generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2, backend="ray")
+    # the scan in several chunks too (Ray tasks sent the chunks' bytes), in the same Ray session
+    assert scenes_file.stat().st_size > 3 * 20_000
+    generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2, backend="ray", scan_chunk=20_000)
     assert (tmp_path / "samples.jsonl").read_bytes() == reference
 
 

@@ -120,3 +120,36 @@ def test_generate_with_a_chunked_scan_on_two_workers(tmp_path) -> None:
     assert summary.samples > 0
     with pytest.raises(ValueError, match="scan_chunk"):
         generate(path, tmp_path / "c", scan_chunk=0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reports_every_line_sample_and_byte(tmp_path, workers) -> None:
+    from veriscene import generate
+
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(12, seed=3), path)
+    with open(path, "ab") as fh:
+        fh.write(b"{broken\n")  # a rejected line is a line done, with no samples
+    seen, read = [0, 0], []
+    summary = generate(path, tmp_path / "out", shard_size=5, workers=workers, scan_chunk=6000,
+                       progress=lambda n, s: seen.__setitem__(slice(None), [seen[0] + n, seen[1] + s]),
+                       scan_progress=lambda n, total: read.append((n, total)))
+    assert seen == [13, summary.samples] and summary.samples > 0
+    assert read[0] == (0, path.stat().st_size) and len(read) > 2 and sum(n for n, _ in read) == path.stat().st_size
+    assert {total for _, total in read} == {path.stat().st_size}
+
+
+def test_run_counts_column_shows_rates() -> None:
+    from rich.progress import Progress
+
+    from veriscene.console import RunCounts
+
+    with Progress(RunCounts(), disable=True) as bar:
+        scan = bar.add_task("scanning", total=4_000_000, unit="bytes")
+        gen = bar.add_task("generating", total=100, samples=0)
+        bar.update(scan, advance=2_000_000)
+        bar.update(gen, advance=40, samples=3_200)
+        column = RunCounts()
+        assert str(column.render(bar.tasks[scan])).startswith("2/4 MB")
+        text = str(column.render(bar.tasks[gen]))
+        assert text.startswith("40/100 scenes") and "3,200 samples" in text and text.endswith("/s")

@@ -59,7 +59,7 @@ def run_demo(
     del world
     # The demo owns its folder: a second `make demo` replaces the first run.
     summary = generate(scenes_path, out_dir, seed=seed, generators=generators, mode=mode, workers=workers,
-                       overwrite=True, progress=lambda n: progress("generate", n, scenes) if progress else None)
+                       overwrite=True, progress=lambda n, _samples: progress("generate", n, scenes) if progress else None)
     llava_path = _export_llava(out_dir)
     report = verify(out_dir, progress=tick("verify", summary.samples))
     return DemoResult(out_dir=out_dir, summary=summary, verification=report, llava_path=llava_path)

@@ -19,7 +19,8 @@ from veriscene.text import inflect_engine
 
 BACKENDS = ("local", "ray")
 R = TypeVar("R")
-Progress = Callable[[int], None]
+# progress(scenes, samples): lines of the input done and samples made since the last call
+Progress = Callable[[int, int], None]
 
 
 def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress | None) -> Iterator[ShardOutput]:
@@ -72,9 +73,10 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 size = sizes.pop(future)  # always: a future kept here keeps its shard's output
+                output = future.result()
                 if progress is not None:
-                    progress(size)
-                yield future.result()
+                    progress(size, output.counts["samples"])
+                yield output
 
 
 @contextmanager
@@ -153,7 +155,7 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
             ref, size = pending.popleft()
             output = ray.get(ref)
             if progress is not None:
-                progress(size)
+                progress(size, output.counts["samples"])
             yield output
 
 

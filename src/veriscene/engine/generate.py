@@ -29,7 +29,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from veriscene.engine.backends import ray_session, run_tasks
+from veriscene.engine.backends import Progress, ray_session, run_tasks
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
@@ -46,7 +46,6 @@ from veriscene.generators.mixture import Mixture
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
 RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl")
-Progress = Callable[[int], None]
 
 
 def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
@@ -154,6 +153,7 @@ def generate(
     reader_options: dict[str, Any] | None = None,
     mixture: str | os.PathLike[str] | Mixture | None = None,
     progress: Progress | None = None,
+    scan_progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Generate samples for every scene of a veriscene JSONL file into folder `out`.
 
@@ -166,7 +166,9 @@ def generate(
     and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`). Bad scene records go to `out/rejects.jsonl` and are counted, or
-    raise with `strict`.
+    raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
+    order or as shards finish), with the lines and the samples made since the last call;
+    `scan_progress(bytes, total_bytes)` as the first pass reads the input.
     """
     start = time.perf_counter()
     scenes_path, out_dir = Path(scenes), Path(out)
@@ -232,7 +234,7 @@ def generate(
     # one Ray session for both passes (a no-op for the local backend)
     with ray_session(workers, address) if backend == "ray" else nullcontext():
         scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
-                           workers=workers, backend=backend, address=address)
+                           workers=workers, backend=backend, address=address, progress=scan_progress)
         skip = duplicate_lines(scan)
         scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
         vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver
@@ -265,7 +267,8 @@ def generate(
             if done is not None:
                 finish(done)
                 if progress is not None:
-                    progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0)
+                    progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0,
+                             done["samples"])
         todo = [i for i in range(n_shards) if i not in entries]
 
         outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,

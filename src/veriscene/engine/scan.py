@@ -32,7 +32,7 @@ import pickle
 from array import array
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import numpy as np
 import orjson
@@ -218,9 +218,10 @@ def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: 
 
 def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int = DEFAULT_POOL_SIZE,
                 chunk_bytes: int = SCAN_CHUNK_BYTES, workers: int = 1, backend: str = "local",
-                address: str | None = None) -> ScanResult:
+                address: str | None = None, progress: Callable[[int, int], None] | None = None) -> ScanResult:
     """Scan a veriscene JSONL file (see module docstring): chunks on `workers` local processes,
-    or as Ray tasks (`backend="ray"`, which are sent the chunk's bytes, not the path)."""
+    or as Ray tasks (`backend="ray"`, which are sent the chunk's bytes, not the path).
+    `progress(bytes, total_bytes)` is called as each chunk is merged."""
     from veriscene.engine.backends import ordered_map
 
     path = os.fspath(path)
@@ -241,9 +242,14 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
         chunks = map(pickle.loads, ordered_map(_scan_task, tasks(), backend=backend, workers=workers, address=address))
     result = ScanResult()
     pool: list[tuple[int, int, PoolEntry]] = []
-    for chunk in chunks:
+    total = bounds[-1][1] if bounds else 0
+    if progress is not None:
+        progress(0, total)  # the scan starts
+    for (start, end), chunk in zip(bounds, chunks):
         pool = result.add(chunk, pool, pool_size)
         del chunk  # not held while the next chunk is scanned
+        if progress is not None:
+            progress(end - start, total)
     result.pool = [entry for _, _, entry in pool]  # in a deterministic order: by hash, then scene
     return result
 

@@ -176,8 +176,9 @@ def _parse_scene(line: bytes) -> Scene:
     return scene_from_dict(record)
 
 
-def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | None = None) -> ShardOutput:
-    """Generate one shard. Bad scene records become reject entries, never exceptions."""
+def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], None] | None = None) -> ShardOutput:
+    """Generate one shard. Bad scene records become reject entries, never exceptions. `progress(1,
+    samples)` is called after every line."""
     worker = worker_for(spec)
     runner = worker.runner
     runner.stats.clear()
@@ -187,6 +188,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
     data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
     with collector.paused():
         for line_no, line in task.lines:
+            before = summary.samples
             if line_no in task.skip:
                 rejects.append({"file": spec.scenes_file, "record": line_no, "field": "image_id",
                                 "reason": task.skip[line_no], "level": "scene"})
@@ -207,7 +209,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int], None] | 
                     if summary.scenes % collector.PERIOD == 0:
                         collector.settle()
             if progress is not None:
-                progress(1)
+                progress(1, summary.samples - before)
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
