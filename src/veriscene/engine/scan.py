@@ -61,6 +61,9 @@ class PoolEntry:
     predicates: tuple[str, ...]
 
 
+PoolCandidate = tuple[int, int, int]  # (hash, scene, byte offset); in a chunk's heap (-hash, -scene, offset)
+
+
 @dataclass
 class ChunkScan:
     """What the scan found in one chunk of the file (scene numbers counted from the chunk's start)."""
@@ -69,7 +72,9 @@ class ChunkScan:
     blank_after: array = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
     id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
     vocab: Vocabulary = field(default_factory=Vocabulary)
-    pool: list[tuple[int, int, PoolEntry]] = field(default_factory=list)  # (hash, scene, entry), smallest first
+    # (hash, scene, byte offset), smallest first: the driver reads and indexes the scenes of the
+    # pool it keeps, so a chunk's result stays small whatever the pool size
+    pool: list[PoolCandidate] = field(default_factory=list)
     undecodable: int = 0
 
 
@@ -104,8 +109,8 @@ class ScanResult:
             line_no += 1
         return found
 
-    def add(self, chunk: ChunkScan, pool: list[tuple[int, int, PoolEntry]], pool_size: int) -> list[tuple[int, int, PoolEntry]]:
-        """Append the next chunk of the file; returns the pool so far as (hash, scene, entry),
+    def add(self, chunk: ChunkScan, pool: list[PoolCandidate], pool_size: int) -> list[PoolCandidate]:
+        """Append the next chunk of the file; returns the pool so far as (hash, scene, offset),
         smallest first (`pool` is the one returned for the chunk before)."""
         first = self.scenes
         self.checkpoints.extend(chunk.starts[-first % STRIDE::STRIDE])
@@ -114,12 +119,8 @@ class ScanResult:
         self.scenes += len(chunk.starts)
         self.undecodable += chunk.undecodable
         self.vocab.merge(chunk.vocab)
-        ours = ((h, first + k, entry) for h, k, entry in chunk.pool)
-        return list(islice(heapq.merge(pool, ours, key=_pool_key), pool_size))  # both sorted
-
-
-def _pool_key(item: tuple[int, int, PoolEntry]) -> tuple[int, int]:
-    return item[0], item[1]
+        ours = ((h, first + k, offset) for h, k, offset in chunk.pool)
+        return list(islice(heapq.merge(pool, ours), pool_size))  # both sorted
 
 
 def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
@@ -167,7 +168,7 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     """Scan bytes start .. end of the scene file: `source` is its path, or those bytes (for
     workers without the file, e.g. on a Ray cluster)."""
     chunk = ChunkScan()
-    heap: list[tuple[int, int, PoolEntry]] = []  # (-hash, -scene, entry): the pool_size smallest (hash, scene)
+    heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
     with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
         if not isinstance(source, bytes):
             fh.seek(start)
@@ -199,15 +200,33 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
                 continue
             h = stable_hash(seed, image_id)
             if len(heap) < pool_size or -heap[0][0] > h:  # a later scene with an equal hash never enters
-                entry = PoolEntry(line.rstrip(b"\n"), image_id, tuple(sorted(set(names))),
-                                  tuple(sorted(set(attrs))), tuple(sorted(set(preds))))
-                item = (-h, -number, entry)
+                item = (-h, -number, line_start)
                 if len(heap) < pool_size:
                     heapq.heappush(heap, item)
                 else:
                     heapq.heapreplace(heap, item)
-    chunk.pool = sorted(((-h, -k, entry) for h, k, entry in heap), key=_pool_key)
+    chunk.pool = sorted((-h, -k, offset) for h, k, offset in heap)
     return chunk
+
+
+def _pool_entries(path: str, offsets: list[int]) -> list[PoolEntry]:
+    """The pooled scenes, read again at their offsets (they were readable when scanned)."""
+    entries = []
+    with open(path, "rb") as fh:
+        for offset in offsets:
+            fh.seek(offset)
+            line = fh.readline().rstrip(b"\n")
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                record = None
+            summary = _summary(record) if isinstance(record, dict) else None
+            if summary is None:
+                raise ValueError(f"{path} changed since it was scanned")
+            names, attrs, preds = summary
+            entries.append(PoolEntry(line, str(record.get("image_id")), tuple(sorted(set(names))),
+                                     tuple(sorted(set(attrs))), tuple(sorted(set(preds)))))
+    return entries
 
 
 def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int) -> bytes:
@@ -241,7 +260,7 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
     else:
         chunks = map(pickle.loads, ordered_map(_scan_task, tasks(), backend=backend, workers=workers, address=address))
     result = ScanResult()
-    pool: list[tuple[int, int, PoolEntry]] = []
+    pool: list[PoolCandidate] = []
     total = bounds[-1][1] if bounds else 0
     if progress is not None:
         progress(0, total)  # the scan starts
@@ -250,7 +269,7 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
         del chunk  # not held while the next chunk is scanned
         if progress is not None:
             progress(end - start, total)
-    result.pool = [entry for _, _, entry in pool]  # in a deterministic order: by hash, then scene
+    result.pool = _pool_entries(path, [offset for _, _, offset in pool])  # by hash, then scene
     return result
 
 
