@@ -9,7 +9,8 @@ Memory that grows with the input shows early (the driver's scan and shard plan c
 input before the first shard starts, and each worker's pool and vocabulary are built on its first
 shard), so this script starts `veriscene.generate` on the tiled input of `--size` scenes (see
 `_scenes.py`), polls the peak resident memory (Linux `VmHWM`) of the driver and of each worker
-every half second, and stops the run (SIGKILL, as a crash would) after `--seconds`. The run can be
+every half second (a driver that finishes also writes its own peak, so a run shorter than a poll
+still has one), and stops the run (SIGKILL, as a crash would) after `--seconds`. The run can be
 completed later with `generate(..., resume=True)`. A run that ends within `--seconds` is a full run:
 `--shard-format zstd` keeps its output compressed (about 77 GB as JSONL for every generator at 1M).
 
@@ -34,10 +35,13 @@ from pathlib import Path
 from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
-import sys
+import resource, sys
+from pathlib import Path
 from veriscene import generate
 generate(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]), generators=sys.argv[4] or None,
          shard_format=sys.argv[5], overwrite=True)
+# a run that ends between two polls still reports its peak (finished runs only)
+Path(sys.argv[2], "driver_peak_mib").write_text(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 """
 
 
@@ -111,6 +115,9 @@ def main() -> None:
         done = sorted(((p.stat().st_mtime, json.loads(p.read_text()))
                        for p in Path(out, "shards").glob("shard-*.json")), key=lambda pair: pair[0])
         manifest = Path(out, "manifest.json")
+        own_peak = Path(out, "driver_peak_mib")
+        if own_peak.exists():
+            driver = max(driver, float(own_peak.read_text()))
         counts = json.loads(manifest.read_text()).get("counts") if finished and manifest.exists() else None
     print(f"input: {args.size} scenes; {'finished' if finished else f'stopped after {elapsed:.0f} s'}")
     if done:

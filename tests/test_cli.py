@@ -55,6 +55,14 @@ def test_generate_bad_scene_file_strict_one_line_error(tmp_path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_generate_scan_chunk_option_reaches_the_manifest(tmp_path) -> None:
+    good = tmp_path / "s.jsonl"
+    good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "cat", "box": [1, 1, 5, 5]}]}\n')
+    result = runner.invoke(app, ["generate", str(good), "--out", str(tmp_path / "o"), "--scan-chunk-mb", "2"])
+    assert result.exit_code == 0, result.output
+    assert orjson.loads((tmp_path / "o" / "manifest.json").read_bytes())["config"]["scan_chunk_bytes"] == 2 << 20
+
+
 def test_generate_unknown_generator_suggests(tmp_path) -> None:
     good = tmp_path / "s.jsonl"
     good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": []}\n')

@@ -87,6 +87,8 @@ def generate(
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: start a local Ray)."),
     shard_size: int = typer.Option(200, "--shard-size", min=1, help="Scenes per shard (memory holds ~2 x workers shards of samples)."),
     shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl), or zstd or parquet (kept as shards)."),
+    scan_chunk_mb: int = typer.Option(64, "--scan-chunk-mb", min=1, help="MiB of input per task of the first pass (more, smaller "
+                                      "chunks share it among more workers; co-occurrence of inputs above one chunk depends on it)."),
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),
     to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl)."),
@@ -107,8 +109,8 @@ def generate(
             summary = run_generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shard_size=shard_size,
-                shard_format=shard_format, resume=resume, overwrite=overwrite, from_format=from_format,
-                mixture=mixture, progress=advance, scan_progress=scanned,
+                shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
+                from_format=from_format, mixture=mixture, progress=advance, scan_progress=scanned,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
