@@ -19,6 +19,7 @@ from veriscene.text import inflect_engine
 
 BACKENDS = ("local", "ray")
 R = TypeVar("R")
+T = TypeVar("T")
 # progress(scenes, samples): lines of the input done and samples made since the last call
 Progress = Callable[[int, int], None]
 
@@ -102,31 +103,28 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
 
 def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backend: str = "local",
                 workers: int = 1, address: str | None = None) -> Iterator[R]:
-    """`fn(*a)` for every `a` of `args`, results in the order of `args`: in this process, on
-    `workers` local processes, or as Ray tasks. At most `2 x workers` calls are in flight, so
-    `args` may be a lazy stream of large arguments. `fn` must be a module-level function."""
+    """`fn(*a)` for every `a` of `args`, results in the order of `args`: on `workers` local
+    processes, or as Ray tasks. At most `2 x workers` calls are in flight, so `args` may be a lazy
+    stream of large arguments. `fn` must be a module-level function."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    source = iter(args)
     if backend == "ray":
         with ray_session(workers, address) as ray:
             remote = ray.remote(fn)
-            yield from _in_order(lambda a: remote.remote(*a), ray.get, source, workers)
-    elif workers == 1:
-        for a in source:
-            yield fn(*a)
+            yield from _in_order(lambda a: remote.remote(*a), ray.get, args, workers)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-            yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), source, workers)
+            yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
 
 
-def _in_order(submit: Callable[[tuple[Any, ...]], Any], result: Callable[[Any], R],
-              source: Iterator[tuple[Any, ...]], workers: int) -> Iterator[R]:
+def _in_order(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """`result(submit(item))` for every item, in order, with at most `2 x workers` submitted and
+    not yet handed on."""
     pending: deque[Any] = deque()
-    for a in source:
-        pending.append(submit(a))
+    for item in items:
+        pending.append(submit(item))
         if len(pending) >= 2 * workers:
             yield result(pending.popleft())
     while pending:
@@ -140,20 +138,9 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
     with ray_session(workers, address) as ray:
         remote = ray.remote(run_shard)
         spec_ref = ray.put(spec)
-        pending: deque[tuple[Any, int]] = deque()
-        source = iter(tasks)
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * workers:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                    break
-                pending.append((remote.remote(spec_ref, task), len(task.lines)))
-            if not pending:
-                return
-            ref, size = pending.popleft()
-            output = ray.get(ref)
+        submitted = _in_order(lambda task: (remote.remote(spec_ref, task), len(task.lines)),
+                              lambda pair: (ray.get(pair[0]), pair[1]), tasks, workers)
+        for output, size in submitted:
             if progress is not None:
                 progress(size, output.counts["samples"])
             yield output

@@ -123,6 +123,16 @@ class ScanResult:
         return list(islice(heapq.merge(pool, ours), pool_size))  # both sorted
 
 
+def _decode(line: bytes) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
+    """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    summary = _summary(record) if isinstance(record, dict) else None
+    return None if summary is None else (str(record.get("image_id")), summary)
+
+
 def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
     """(names, attribute occurrences, predicates) of a raw scene record, or None if malformed."""
     objects = record.get("objects")
@@ -183,18 +193,12 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             number = len(chunk.starts)
             chunk.starts.append(line_start)
             chunk.id_hashes.append(0)
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
+            decoded = _decode(line)
+            if decoded is None:
                 chunk.undecodable += 1
                 continue
-            summary = _summary(record) if isinstance(record, dict) else None
-            if summary is None:
-                chunk.undecodable += 1
-                continue
-            names, attrs, preds = summary
+            image_id, (names, attrs, preds) = decoded
             chunk.vocab.add_names(names, attrs, preds)
-            image_id = str(record.get("image_id"))
             chunk.id_hashes[number] = stable_hash(image_id) or 1
             if pool_size <= 0:
                 continue
@@ -216,15 +220,11 @@ def _pool_entries(path: str, offsets: list[int]) -> list[PoolEntry]:
         for offset in offsets:
             fh.seek(offset)
             line = fh.readline().rstrip(b"\n")
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                record = None
-            summary = _summary(record) if isinstance(record, dict) else None
-            if summary is None:
+            decoded = _decode(line)
+            if decoded is None:
                 raise ValueError(f"{path} changed since it was scanned")
-            names, attrs, preds = summary
-            entries.append(PoolEntry(line, str(record.get("image_id")), tuple(sorted(set(names))),
+            image_id, (names, attrs, preds) = decoded
+            entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))),
                                      tuple(sorted(set(attrs))), tuple(sorted(set(preds)))))
     return entries
 
@@ -255,10 +255,11 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
                 else:
                     yield path, start, end, seed, pool_size
 
-    if len(bounds) == 1 or (backend == "local" and workers == 1):
-        chunks: Iterator[ChunkScan] = (scan_chunk(*task) for task in tasks())
-    else:
-        chunks = map(pickle.loads, ordered_map(_scan_task, tasks(), backend=backend, workers=workers, address=address))
+    if len(bounds) > 1 and (backend == "ray" or workers > 1):
+        chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(_scan_task, tasks(), backend=backend,
+                                                                    workers=workers, address=address))
+    else:  # in this process, one chunk at a time
+        chunks = (scan_chunk(*task) for task in tasks())
     result = ScanResult()
     pool: list[PoolCandidate] = []
     total = bounds[-1][1] if bounds else 0

@@ -57,8 +57,7 @@ class Vocabulary:
             row = self.cooccurrence.setdefault(a, Counter())
             row.update(distinct)  # counted in C; a row never holds its own name:
             del row[a]
-            if len(row) >= 2 * COOCCURRING_KEPT:
-                _cut(row, COOCCURRING_KEPT)
+            _trim(row)
         self.attributes.update(attributes)
         self.predicates.update(predicates)
 
@@ -79,8 +78,7 @@ class Vocabulary:
                 self.cooccurrence[name] = Counter(theirs)
                 continue
             row.update(theirs)
-            if len(row) >= 2 * COOCCURRING_KEPT:
-                _cut(row, COOCCURRING_KEPT)
+            _trim(row)
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "Vocabulary":
@@ -167,6 +165,12 @@ class Vocabulary:
             Counter(d.get("names", {})), Counter(d.get("attributes", {})), Counter(d.get("predicates", {})),
             {a: Counter(row) for a, row in d.get("cooccurrence", {}).items()},
         )
+
+
+def _trim(row: Counter[str]) -> None:
+    """Cut a co-occurrence row back to `COOCCURRING_KEPT` names once it holds twice as many."""
+    if len(row) >= 2 * COOCCURRING_KEPT:
+        _cut(row, COOCCURRING_KEPT)
 
 
 def _cut(row: Counter[str], keep: int) -> None:
