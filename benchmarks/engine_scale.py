@@ -2,6 +2,7 @@
 
     python benchmarks/engine_scale.py --sizes 10000 --workers 1 2
     python benchmarks/engine_scale.py --sizes 10000 100000 1000000 --workers 1 -g object.count.v1
+    python benchmarks/engine_scale.py --sizes 10000 --workers 1 2 --per-scene 3
 
 Input: demo scene graphs with masks and depth: a base of `--base` distinct scenes (default 5,000,
 cached in `--cache`) tiled to each size with fresh image ids (see `_scenes.py`). Each
@@ -29,19 +30,22 @@ import json, sys, time
 from veriscene import generate
 from veriscene.engine.summary import peak_memory_mb
 scenes, out, workers, gens = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] or None
+per_scene = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else None
 t = time.perf_counter()
-s = generate(scenes, out, workers=workers, generators=gens, overwrite=True)
+s = generate(scenes, out, workers=workers, generators=gens, per_scene=per_scene, overwrite=True)
 print(json.dumps({"samples": s.samples, "scenes": s.scenes, "seconds": time.perf_counter() - t,
                   "driver_mb": peak_memory_mb(include_children=False), "peak_mb": peak_memory_mb()}))
 """
 
 
-def fresh_runs(scenes: Path, workers: int, generators: str, cache: Path, repeats: int) -> list[dict]:
+def fresh_runs(scenes: Path, workers: int, generators: str, cache: Path, repeats: int,
+               per_scene: int | None = None) -> list[dict]:
     """`repeats` runs of `veriscene.generate` on `scenes`, each in a fresh process (its figures)."""
     runs = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory(dir=cache) as out:
-            done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, str(workers), generators],
+            done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, str(workers), generators,
+                                   str(per_scene or "")],
                                   check=True, capture_output=True, text=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     return runs
@@ -54,6 +58,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--base", type=int, default=5000)
     parser.add_argument("-g", "--generators", default="", help="generator names/globs/families (default: all)")
+    parser.add_argument("--per-scene", type=int, default=None,
+                        help="samples per scene, generator and mode (default: each generator's, 1)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     base = base_scenes(args.cache, args.base)
@@ -63,7 +69,7 @@ def main() -> None:
         scenes = tiled(args.cache, base, size)
         single = None
         for workers in args.workers:
-            runs = fresh_runs(scenes, workers, args.generators, args.cache, args.repeats)
+            runs = fresh_runs(scenes, workers, args.generators, args.cache, args.repeats, args.per_scene)
             seconds = statistics.median(r["seconds"] for r in runs)
             r = runs[0]
             rate = r["samples"] / seconds

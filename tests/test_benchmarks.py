@@ -40,6 +40,14 @@ def test_engine_scale(cache: str) -> None:
     assert rows[0][2] == rows[1][2] and int(rows[0][2]) > 0  # same samples for 1 and 2 workers
 
 
+def test_engine_scale_per_scene(cache: str) -> None:
+    out = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
+               "-g", "object.count.v1", "--per-scene", "2")
+    one = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
+               "-g", "object.count.v1")
+    assert int(_rows(out, "60")[0][2]) > int(_rows(one, "60")[0][2])  # more samples per scene
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd")
@@ -168,3 +176,13 @@ def test_scan_throughput(cache: str) -> None:
     rows = _rows(out, "60")
     assert [int(r[1]) for r in rows] == [1, 2] and int(rows[0][2]) > 1  # several chunks
     assert rows[0][-1] == rows[1][-1]  # the same scan result for 1 and 2 workers
+
+
+def test_generator_costs(cache: str) -> None:
+    out = _run("generator_costs.py", "--scenes", "30", "-g", "object.count.v1,object.exists.v1", "--more", "2",
+               "--cache", cache)
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("object.")}
+    assert set(rows) == {"object.count.v1", "object.exists.v1"}
+    for cells in rows.values():
+        assert float(cells[1]) > 0 and float(cells[3]) > float(cells[2])  # ms/scene; more samples at --more
+    assert "all together, per_scene 2:" in out

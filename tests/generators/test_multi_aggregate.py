@@ -89,3 +89,30 @@ def test_vocabulary_extra_is_every_other_word_or_a_few_of_a_large_vocabulary() -
     extra = vocabulary_extra(rng, words, ["w00001", "w00002"])
     assert len(set(extra)) == MAX_VOCABULARY_EXTRA and not {"w00001", "w00002"} & set(extra)
     assert set(extra) <= set(words)
+
+
+def test_set_distractors_are_the_set_operations_they_describe() -> None:
+    import random
+
+    import numpy as np
+
+    from veriscene.generators.common import shuffled
+    from veriscene.generators.multi_image.sets import set_distractors
+
+    def by_sets(rng: np.random.Generator, answer: list[str], extra: list[str]) -> list[list[str]]:
+        have = set(answer)
+        out = [sorted(have | {y}) for y in extra]
+        if len(have) > 1:
+            out += [sorted(have - {x}) for x in answer]
+        out += [sorted((have - {x}) | {y}) for x in answer for y in extra]
+        return shuffled(rng, out)
+
+    r = random.Random(0)
+    words = [f"w{i:02d}" for i in range(40)]
+    for trial in range(500):
+        answer = sorted(r.sample(words, r.randrange(0, 12)))
+        extra = r.sample(words, r.randrange(0, 9))
+        if r.random() < 0.7:  # as callers pass them; the rest also overlap the answer
+            extra = [w for w in extra if w not in answer]
+        expected = by_sets(np.random.default_rng(trial), answer, extra)
+        assert set_distractors(np.random.default_rng(trial), answer, extra) == expected

@@ -127,6 +127,18 @@ def test_name_lists_are_drawn_on_a_scene_with_many_names() -> None:
     assert abs(sizes[3] / (sizes[2] + sizes[3]) - share) < 0.03
 
 
+def test_drawn_name_lists_are_in_a_random_order() -> None:
+    from veriscene.generators.single_image.object_lists import name_lists
+
+    first_is_smallest = total = 0
+    for seed in range(10):
+        for names in name_lists(_context_with_names(35, seed), 3):
+            if len(names) == 3:
+                total += 1
+                first_is_smallest += names[0] == min(names)
+    assert abs(first_is_smallest / total - 1 / 3) < 0.05  # the wording's order is not the sorted one
+
+
 def test_cooccurrence_cut_keeps_the_highest_counts_ties_by_name() -> None:
     import random
 
@@ -139,3 +151,36 @@ def test_cooccurrence_cut_keeps_the_highest_counts_ties_by_name() -> None:
         expected = dict(sorted(row.items(), key=lambda item: (-item[1], item[0]))[:keep])
         _cut(row, keep)
         assert row == expected, trial
+
+
+def test_clear_extremes_among_names_match_the_members_sorted_per_list() -> None:
+    import random
+
+    import numpy as np
+
+    from veriscene.generators.base import GenContext
+    from veriscene.generators.single_image.spatial import (
+        SpatialConfig, clear_extremes, clear_extremes_among, extreme_member,
+    )
+    from veriscene.program.context import ExecutionContext
+    from veriscene.scene.model import Scene
+
+    r = random.Random(1)
+    whiches = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest")
+    for trial in range(200):
+        # coarse integer boxes and names: ties in position and area are common
+        objects = []
+        for _ in range(r.randrange(2, 25)):
+            x0, y0 = r.randrange(0, 8) * 50, r.randrange(0, 6) * 50
+            objects.append({"name": f"n{r.randrange(6)}", "box": [x0, y0, x0 + r.randrange(1, 4) * 50,
+                                                                 y0 + r.randrange(1, 4) * 50]})
+        scene = Scene.from_objects(f"s{trial}", 800, 600, objects)
+        exec_ctx = ExecutionContext(scene)
+        ctx = GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(0), VOCAB)
+        config = SpatialConfig(position_margin=r.choice([0.0, 0.05, 0.08]), area_ratio=r.choice([1.0, 1.5]))
+        present = sorted(ctx.index.by_name)
+        for _ in range(5):
+            names = r.sample(present, r.randrange(1, min(3, len(present)) + 1))
+            members = sorted(i for n in names for i in ctx.index.by_name[n])
+            expected = [(w, extreme_member(ctx, members, w)) for w in clear_extremes(ctx, members, whiches, config)]
+            assert clear_extremes_among(ctx, names, whiches, config) == expected

@@ -14,6 +14,7 @@ construction different sets, so no distractor is also correct.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -55,12 +56,26 @@ def vocabulary_extra(rng: np.random.Generator, words: Sequence[str], answer: Seq
 
 def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequence[str]) -> list[list[str]]:
     """Wrong sets near `answer` (sorted lists): answer + one of `extra`, answer minus one member,
-    answer with one member swapped for one of `extra`. `extra` must be disjoint from answer."""
-    have = set(answer)
-    out: list[list[str]] = [sorted(have | {y}) for y in extra]
-    if len(have) > 1:
-        out += [sorted(have - {x}) for x in answer]
-    out += [sorted((have - {x}) | {y}) for x in answer for y in extra]
+    answer with one member swapped for one of `extra`. `extra` must be disjoint from answer.
+
+    Each set is the sorted answer with one member left out and a word inserted in place, not a
+    set operation and a sort: a dense scene's answer has tens of names, which makes hundreds of
+    wrong sets, of which a question shows three."""
+    base = sorted(set(answer))
+    where = {word: i for i, word in enumerate(base)}
+
+    def changed(members: list[str], word: str) -> list[str]:
+        """`members` (sorted) with `word` added, unless it is in the answer (then as they are)."""
+        out = members.copy()
+        if word not in where:
+            insort(out, word)
+        return out
+
+    without = {x: base[:i] + base[i + 1:] for x, i in where.items()}  # sorted(set(answer) - {x})
+    out: list[list[str]] = [changed(base, y) for y in extra]
+    if len(base) > 1:
+        out += [without[x].copy() for x in answer]
+    out += [base.copy() if y == x else changed(without[x], y) for x in answer for y in extra]
     return shuffled_list(rng, out)
 
 

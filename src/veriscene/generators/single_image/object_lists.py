@@ -25,7 +25,7 @@ from typing import Any, Iterable, Sequence
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes, extreme_member
+from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes_among
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import join_words, plural, with_article
 
@@ -63,12 +63,16 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     counts = [comb(n, k) for k in sizes]
     if sum(counts) <= MAX_NAME_LISTS:
         return [tuple(shuffled(rng, combo)) for k in sizes for combo in combinations(present, k)]
+    # All draws at once (two numpy calls instead of two per list): a size per list, as often as
+    # its lists; then per list a uniformly random order of the names (the argsort of random keys),
+    # of which the first `size` are listed: k distinct names in a random order.
     ends = list(accumulate(counts))
+    drawn_sizes = [sizes[bisect_right(ends, e)] for e in rng.integers(ends[-1], size=MAX_NAME_LISTS).tolist()]
+    orders = rng.random((MAX_NAME_LISTS, n)).argsort(axis=1, kind="stable")[:, : sizes[-1]].tolist()
     drawn: set[frozenset[int]] = set()
     lists = []
-    for _ in range(MAX_NAME_LISTS):
-        k = sizes[bisect_right(ends, int(rng.integers(ends[-1])))]  # a size, as often as its lists
-        chosen = rng.permutation(n)[:k].tolist()  # k distinct names, in a random order
+    for k, order in zip(drawn_sizes, orders):
+        chosen = order[:k]
         key = frozenset(chosen)
         if key in drawn:
             continue
@@ -150,14 +154,12 @@ class ExtremeAmongNames(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
-        by_name = ctx.index.by_name
         names_of = ctx.scene.names
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
         for names in name_lists(ctx, config.max_names):
-            members = sorted([i for n in names for i in by_name[n]])
-            for which in clear_extremes(ctx, members, _EXTREMES, config):
-                answer = names_of[extreme_member(ctx, members, which)]
+            for which, member in clear_extremes_among(ctx, names, _EXTREMES, config):
+                answer = names_of[member]
                 answers.append(answer)
                 asked.append((names, which, answer))
         # many per scene, one or two used: phrased only if picked

@@ -81,6 +81,49 @@ def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
     return pick(members, key=_keys(ctx, _KEY[which]).__getitem__)
 
 
+def _name_ranks(ctx: GenContext, key: int | str) -> dict[str, tuple[list[float], int, int]]:
+    """Per present name, for `key`: its objects' keys in ascending order, and the object that
+    `extreme_member` picks among them as the minimum and as the maximum. Computed once per scene
+    index."""
+
+    def compute() -> dict[str, tuple[list[float], int, int]]:
+        keys = _keys(ctx, key)
+        return {name: (sorted([keys[i] for i in members]), min(members, key=keys.__getitem__),
+                       max(members, key=keys.__getitem__))
+                for name, members in ctx.index.by_name.items()}
+
+    return ctx.index.memo(("name ranks", key), compute)
+
+
+def clear_extremes_among(ctx: GenContext, names: Sequence[str], whiches: Iterable[str],
+                         config: SpatialConfig) -> list[tuple[str, int]]:
+    """(extreme, the member `extreme_member` picks) for each extreme of `whiches` (in order) that
+    `clear_extremes` finds clear among the objects named any of `names` (distinct present names):
+    the same results, from each name's ranks (`_name_ranks`) instead of the members' keys sorted
+    per list. The two lowest and two highest keys of the union are among each name's two lowest
+    and two highest, and the union's extreme member is one of the names' own."""
+    found: list[tuple[str, int]] = []
+    ranked: dict[int | str, tuple[list[float], list[tuple[list[float], int, int]]]] = {}
+    for which in whiches:
+        key = _KEY[which]
+        if key not in ranked:
+            table = _name_ranks(ctx, key)
+            rows = [table[n] for n in names]
+            if sum(len(values) for values, _, _ in rows) < 2:
+                return []
+            lows = sorted([v for values, _, _ in rows for v in values[:2]])
+            highs = sorted([v for values, _, _ in rows for v in values[-2:]])
+            ranked[key] = ([lows[0], lows[1], highs[-2], highs[-1]], rows)  # what `_clear` reads
+        ends, rows = ranked[key]
+        if _clear(ctx, ends, which, config):
+            keys = _keys(ctx, key).__getitem__
+            if which in ("rightmost", "bottommost", "largest"):
+                found.append((which, max(sorted([high for _, _, high in rows]), key=keys)))
+            else:
+                found.append((which, min(sorted([low for _, low, _ in rows]), key=keys)))
+    return found
+
+
 def _extreme_name_program(which: str) -> list[dict[str, Any]]:
     b = ProgramBuilder()
     b.add("query_name", b.add("extreme", b.add("scene", args=[0]), args=[which]))

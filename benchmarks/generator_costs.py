@@ -1,0 +1,121 @@
+"""Where generation time goes: each generator's cost per scene, split into a fixed part (paid
+once per scene: enumerating candidates, per-scene lookups) and a part per sample.
+
+    python benchmarks/generator_costs.py                        # 1,000 demo scenes, all generators
+    python benchmarks/generator_costs.py --data vg --scenes 500 -g "multi*" --repeats 3
+
+Each generator runs alone (qa and mc) over the same scenes, once with `per_scene=1` and once with
+`per_scene=--more` (default 3), in this process, with partners from the pool a run would use
+(the engine's scan of the file). A generator's cost per scene is modelled as fixed + per sample x
+samples: the two runs give both. CPU time of this process (`time.process_time`), the median of
+`--repeats` (the two runs interleaved). The last rows run all selected generators together (as `veriscene.generate` does,
+without reading and writing): lower than the sum of the rows, because generators share a scene's
+lookup tables and decoded masks, which each one alone builds for itself.
+
+Columns: ms per scene at per_scene=1, samples per scene at 1 and at --more, us per sample at 1,
+then the fit: fixed ms per scene and us per further sample, and the fixed share of the time at 1
+("-" where the second run makes fewer than MIN_MORE further samples per scene: a generator whose
+scenes cannot supply more questions, whose fit would be noise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+import orjson
+
+from _scenes import base_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
+from veriscene.engine import collector
+from veriscene.engine.pool import ScenePool
+from veriscene.engine.scan import scan_scenes
+from veriscene.generators import SceneRunner, select_generators
+from veriscene.generators.base import Generator
+from veriscene.generators.vocabulary import Vocabulary
+from veriscene.scene.jsonl import scene_from_dict
+from veriscene.scene.model import Scene
+
+
+MIN_MORE = 0.5  # further samples per scene the second run must make for a fit
+
+
+def once(generators: Sequence[Generator], scenes: Sequence[Scene], vocab: Vocabulary,
+         pool: ScenePool) -> tuple[float, int]:
+    """(CPU seconds, samples) of running `generators` over `scenes` with a fresh runner."""
+    runner = SceneRunner(generators, vocab, seed=0, pool=pool)
+    start = time.process_time()
+    with collector.paused():  # as the engine runs shards
+        samples = sum(len(runner.run(scene)) for scene in scenes)
+    return time.process_time() - start, samples
+
+
+def paired(one: Sequence[Generator], more: Sequence[Generator], scenes: Sequence[Scene], vocab: Vocabulary,
+           pool: ScenePool, repeats: int) -> tuple[tuple[float, int], tuple[float, int]]:
+    """Median (CPU seconds, samples) of `one` and of `more`, their runs interleaved so that a
+    change in the machine's speed shows in both."""
+    runs: tuple[list[tuple[float, int]], list[tuple[float, int]]] = ([], [])
+    for _ in range(repeats):
+        for generators, found in zip((one, more), runs):
+            found.append(once(generators, scenes, vocab, pool))
+    return tuple((statistics.median(t for t, _ in found), found[0][1]) for found in runs)  # type: ignore[return-value]
+
+
+def row(label: str, n: int, one: tuple[float, int], more: tuple[float, int]) -> str:
+    (t1, s1), (t3, s3) = one, more
+    per = f"{t1 * 1e6 / s1:8.1f}" if s1 else f"{'-':>8}"
+    cells = f"{label:34s} {t1 * 1e3 / n:8.3f} {s1 / n:6.2f} {s3 / n:6.2f} {per}"
+    if (s3 - s1) < MIN_MORE * n:  # too few further samples for a fit (the scene cannot supply them)
+        return cells + f" {'-':>8} {'-':>8} {'-':>6}"
+    per_sample = (t3 - t1) / (s3 - s1)
+    fixed = max(t1 - per_sample * s1, 0.0)
+    return cells + f" {fixed * 1e3 / n:8.3f} {per_sample * 1e6:8.1f} {fixed / t1 * 100 if t1 else 0:5.0f}%"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", choices=["demo", "vg"], default="demo")
+    parser.add_argument("--scenes", type=int, default=1000)
+    parser.add_argument("-g", "--generators", default="*", help="generator names/globs/families (default: all)")
+    parser.add_argument("--more", type=int, default=3, help="the second run's per_scene")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    args = parser.parse_args()
+    if args.more < 2:
+        parser.error("--more must be at least 2")
+    if args.data == "vg":
+        path = vg_shaped_scenes(args.cache, args.scenes)
+    else:
+        path = tiled(args.cache, base_scenes(args.cache, args.scenes), args.scenes)
+    scan = scan_scenes(path)
+    pool = ScenePool(scan.pool)
+    with open(path, "rb") as fh:
+        scenes = [scene_from_dict(orjson.loads(line)) for line in fh if line.strip()]
+    classes = select_generators(args.generators)
+    n = len(scenes)
+    print(f"{n} {args.data} scenes, {len(classes)} generators, per_scene 1 and {args.more}, median of {args.repeats}")
+    print(f"{'generator':34s} {'ms/scene':>8} {'s/sc 1':>6} {f's/sc {args.more}':>6} {'us/smp':>8} "
+          f"{'fixed ms':>8} {'us/more':>8} {'fixed':>6}")
+    once([cls() for cls in classes], scenes[:50], scan.vocab, pool)  # warm-up: lazy imports, caches
+    rows = []
+    for cls in classes:
+        one, more = paired([cls()], [cls(cls.Config(per_scene=args.more))], scenes, scan.vocab, pool, args.repeats)
+        rows.append((one[0], row(cls.name, n, one, more), one, more))
+    for _, text, _, _ in sorted(rows, key=lambda r: -r[0]):
+        print(text, flush=True)
+    total_one = (sum(r[2][0] for r in rows), sum(r[2][1] for r in rows))
+    total_more = (sum(r[3][0] for r in rows), sum(r[3][1] for r in rows))
+    print(row("sum of the rows", n, total_one, total_more))
+    together_one, together_more = paired([cls() for cls in classes], [cls(cls.Config(per_scene=args.more))
+                                                                       for cls in classes],
+                                         scenes, scan.vocab, pool, args.repeats)
+    print(row("all together", n, together_one, together_more))
+    for label, (seconds, samples) in (("per_scene 1", together_one), (f"per_scene {args.more}", together_more)):
+        print(f"all together, {label}: {samples:,} samples, {samples / seconds:,.0f} samples/s of CPU time")
+
+
+if __name__ == "__main__":
+    main()
