@@ -40,6 +40,15 @@ def test_sample_up_to_draws_distinct_items() -> None:
     assert sorted(sample_up_to(_rng(1), items[:3], 4)) == [0, 1, 2]
 
 
+@pytest.mark.parametrize("n", [2, 3, 17, 999, 10_001, 50_000, 2**32 + 5])
+def test_sample_up_to_one_is_numpys_choice_from_the_same_draws(n: int) -> None:
+    items = range(n)
+    for seed in range(30):
+        a, b = _rng(seed), _rng(seed)
+        assert sample_up_to(a, items, 1) == b.choice(n, size=1, replace=False).tolist()
+        assert a.bit_generator.state == b.bit_generator.state  # the streams stay in step
+
+
 def test_vocabulary_views_are_made_again_after_names_are_added() -> None:
     from veriscene.generators import Vocabulary
 
