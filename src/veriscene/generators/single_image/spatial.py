@@ -81,16 +81,22 @@ def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
     return pick(members, key=_keys(ctx, _KEY[which]).__getitem__)
 
 
-def _name_ranks(ctx: GenContext, key: int | str) -> dict[str, tuple[list[float], int, int]]:
-    """Per present name, for `key`: its objects' keys in ascending order, and the object that
-    `extreme_member` picks among them as the minimum and as the maximum. Computed once per scene
-    index."""
+_Ranks = tuple[int, list[float], list[float], int, int]  # per name, see `_name_ranks`
 
-    def compute() -> dict[str, tuple[list[float], int, int]]:
+
+def _name_ranks(ctx: GenContext, key: int | str) -> dict[str, _Ranks]:
+    """Per present name, for `key`: how many objects it has, their two lowest and two highest
+    keys (ascending), and the objects that `extreme_member` picks among them as the minimum and
+    as the maximum. Computed once per scene index."""
+
+    def compute() -> dict[str, _Ranks]:
         keys = _keys(ctx, key)
-        return {name: (sorted([keys[i] for i in members]), min(members, key=keys.__getitem__),
-                       max(members, key=keys.__getitem__))
-                for name, members in ctx.index.by_name.items()}
+        out: dict[str, _Ranks] = {}
+        for name, members in ctx.index.by_name.items():
+            values = sorted([keys[i] for i in members])
+            out[name] = (len(values), values[:2], values[-2:], min(members, key=keys.__getitem__),
+                         max(members, key=keys.__getitem__))
+        return out
 
     return ctx.index.memo(("name ranks", key), compute)
 
@@ -103,24 +109,24 @@ def clear_extremes_among(ctx: GenContext, names: Sequence[str], whiches: Iterabl
     per list. The two lowest and two highest keys of the union are among each name's two lowest
     and two highest, and the union's extreme member is one of the names' own."""
     found: list[tuple[str, int]] = []
-    ranked: dict[int | str, tuple[list[float], list[tuple[list[float], int, int]]]] = {}
+    ranked: dict[int | str, tuple[list[float], list[_Ranks]]] = {}
     for which in whiches:
         key = _KEY[which]
         if key not in ranked:
             table = _name_ranks(ctx, key)
             rows = [table[n] for n in names]
-            if sum(len(values) for values, _, _ in rows) < 2:
+            if len(rows) < 2 and sum(row[0] for row in rows) < 2:
                 return []
-            lows = sorted([v for values, _, _ in rows for v in values[:2]])
-            highs = sorted([v for values, _, _ in rows for v in values[-2:]])
+            lows = sorted([v for row in rows for v in row[1]])
+            highs = sorted([v for row in rows for v in row[2]])
             ranked[key] = ([lows[0], lows[1], highs[-2], highs[-1]], rows)  # what `_clear` reads
         ends, rows = ranked[key]
         if _clear(ctx, ends, which, config):
             keys = _keys(ctx, key).__getitem__
             if which in ("rightmost", "bottommost", "largest"):
-                found.append((which, max(sorted([high for _, _, high in rows]), key=keys)))
+                found.append((which, max(sorted([row[4] for row in rows]), key=keys)))
             else:
-                found.append((which, min(sorted([low for _, low, _ in rows]), key=keys)))
+                found.append((which, min(sorted([row[3] for row in rows]), key=keys)))
     return found
 
 
