@@ -30,7 +30,7 @@ def sample_up_to(rng: np.random.Generator, items: Sequence[Any], k: int) -> list
         return shuffled(rng, items)
     if k == 1:
         # `rng.choice(n, 1, replace=False)` is one step of Floyd's algorithm: the same bounded
-        # draw as `rng.integers(n)` (the same value and state after), at a tenth of the cost.
+        # draw as `rng.integers(n)` (the same value and state after), at a fifth of the cost.
         return [items[int(rng.integers(len(items)))]]
     return [items[i] for i in rng.choice(len(items), size=k, replace=False).tolist()]
 
