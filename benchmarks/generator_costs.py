@@ -10,7 +10,10 @@ Each generator runs alone (qa and mc) over the same scenes, once with `per_scene
 samples: the two runs give both. CPU time of this process (`time.process_time`), the median of
 `--repeats` (the two runs interleaved). The last rows run all selected generators together (as `veriscene.generate` does,
 without reading and writing): lower than the sum of the rows, because generators share a scene's
-lookup tables and decoded masks, which each one alone builds for itself.
+lookup tables and decoded masks, which each one alone builds for itself. The last two lines are
+the runner's own share, measured with stand-in generators (not registered): per scene and
+generator with `--stand-ins` generators that propose nothing, and per sample with as many that
+each ask one question of a one-step program (`count` of the scene's objects) in each mode.
 
 Columns: ms per scene at per_scene=1, samples per scene at 1 and at --more, us per sample at 1,
 then the fit: fixed ms per scene and us per further sample, and the fixed share of the time at 1
@@ -25,7 +28,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Sequence
 
 import orjson
 
@@ -34,10 +37,41 @@ from veriscene.engine import collector
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import scan_scenes
 from veriscene.generators import SceneRunner, select_generators
-from veriscene.generators.base import Generator
+from veriscene.generators.base import Candidate, GenContext, Generator
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
+
+
+class _Nothing(Generator):
+    """Proposes nothing: what the runner costs per scene and generator by itself."""
+
+    family = "bench"
+    answer_type = "int"
+    templates = {"default": ("How many objects are there?",)}
+
+    def propose(self, ctx: GenContext) -> Iterator[Candidate]:
+        return iter(())
+
+
+def _count_program() -> list[dict[str, Any]]:
+    return [{"op": "scene", "inputs": [], "args": [0]}, {"op": "count", "inputs": [0], "args": []}]
+
+
+class _Count(_Nothing):
+    """One question per scene, a one-step program: the runner's cost per sample (pick, run the
+    program, render the question and its options, hash the sample id)."""
+
+    templates = {"default": ("How many objects are there?", "Count the objects in the image.")}
+
+    def propose(self, ctx: GenContext) -> Iterator[Candidate]:
+        yield Candidate(None, {}, expected=len(ctx.scene), distractors=list(range(12)), build=_count_program)
+
+
+def stand_ins(cls: type[Generator], k: int) -> list[Generator]:
+    """k instances of `cls` under distinct names (their samples get distinct ids)."""
+    return [type(f"{cls.__name__}{i}", (cls,), {"name": f"bench.{cls.__name__.strip('_').lower()}{i}.v1",
+                                                 "version": 1})() for i in range(k)]
 
 
 MIN_MORE = 0.5  # further samples per scene the second run must make for a fit
@@ -82,6 +116,7 @@ def main() -> None:
     parser.add_argument("-g", "--generators", default="*", help="generator names/globs/families (default: all)")
     parser.add_argument("--more", type=int, default=3, help="the second run's per_scene")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--stand-ins", type=int, default=20, help="stand-in generators for the runner's share")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if args.more < 2:
@@ -115,6 +150,11 @@ def main() -> None:
     print(row("all together", n, together_one, together_more))
     for label, (seconds, samples) in (("per_scene 1", together_one), (f"per_scene {args.more}", together_more)):
         print(f"all together, {label}: {samples:,} samples, {samples / seconds:,.0f} samples/s of CPU time")
+    k = args.stand_ins
+    (idle, _), (counting, asked) = paired(stand_ins(_Nothing, k), stand_ins(_Count, k), scenes, scan.vocab, pool,
+                                          args.repeats)
+    print(f"runner alone: {idle * 1e6 / (n * k):.1f} us per scene and generator; "
+          f"{(counting - idle) * 1e6 / max(asked, 1):.1f} us per sample of a one-step program ({asked:,} samples)")
 
 
 if __name__ == "__main__":

@@ -180,9 +180,11 @@ def test_scan_throughput(cache: str) -> None:
 
 def test_generator_costs(cache: str) -> None:
     out = _run("generator_costs.py", "--scenes", "30", "-g", "object.count.v1,object.exists.v1", "--more", "2",
-               "--cache", cache)
+               "--stand-ins", "3", "--cache", cache)
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("object.")}
     assert set(rows) == {"object.count.v1", "object.exists.v1"}
     for cells in rows.values():
         assert float(cells[1]) > 0 and float(cells[3]) > float(cells[2])  # ms/scene; more samples at --more
     assert "all together, per_scene 2:" in out
+    runner = re.search(r"runner alone: ([\d.]+) us per scene and generator; ([\d.]+) us per sample", out)
+    assert runner is not None and float(runner.group(1)) > 0 and float(runner.group(2)) > 0
