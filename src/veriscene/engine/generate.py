@@ -159,8 +159,9 @@ def generate(
 
     `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
     "both" (caption generators always run). `per_scene`: questions per scene, generator and mode
-    (None: each generator's, 1); more spread each scene's fixed cost over more samples. `workers`/`backend`/`address`: 1 = in-process, N = a
-    local process pool, backend "ray" = Ray tasks (a local Ray, or the cluster at `address`).
+    (None: each generator's, 1); more spread each scene's fixed cost over more samples.
+    `workers`/`backend`/`address`: 1 = in-process, N = a local process pool, backend "ray" = Ray
+    tasks (a local Ray, or the cluster at `address`).
     `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
     and workers (the vocabulary of a file larger than one chunk depends on it, see
     `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget

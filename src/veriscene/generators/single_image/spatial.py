@@ -35,6 +35,8 @@ class SpatialConfig(GeneratorConfig):
 
 
 # What each extreme compares: centre x (0), centre y (1) or area ("area").
+# The extremes that pick the object with the highest key (the others pick the lowest).
+_HIGHEST = ("rightmost", "bottommost", "largest")
 _KEY: dict[str, int | str] = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1,
                               "largest": "area", "smallest": "area"}
 
@@ -77,7 +79,7 @@ def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
 def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
     """The member the `extreme` op picks ("leftmost", ..., "largest", "smallest"); ties are
     ruled out by `clear_extremes`."""
-    pick = max if which in ("rightmost", "bottommost", "largest") else min
+    pick = max if which in _HIGHEST else min
     return pick(members, key=_keys(ctx, _KEY[which]).__getitem__)
 
 
@@ -115,7 +117,7 @@ def clear_extremes_among(ctx: GenContext, names: Sequence[str], whiches: Iterabl
         if key not in ranked:
             table = _name_ranks(ctx, key)
             rows = [table[n] for n in names]
-            if len(rows) < 2 and sum(row[0] for row in rows) < 2:
+            if sum(row[0] for row in rows) < 2:
                 return []
             lows = sorted([v for row in rows for v in row[1]])
             highs = sorted([v for row in rows for v in row[2]])
@@ -123,7 +125,7 @@ def clear_extremes_among(ctx: GenContext, names: Sequence[str], whiches: Iterabl
         ends, rows = ranked[key]
         if _clear(ctx, ends, which, config):
             keys = _keys(ctx, key).__getitem__
-            if which in ("rightmost", "bottommost", "largest"):
+            if which in _HIGHEST:
                 found.append((which, max(sorted([row[4] for row in rows]), key=keys)))
             else:
                 found.append((which, min(sorted([row[3] for row in rows]), key=keys)))
