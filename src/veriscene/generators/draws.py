@@ -1,0 +1,115 @@
+"""numpy's random Generator, with faster single bounded draws and small samples.
+
+Generators make hundreds of small draws per scene (`rng.integers(n)` for a template, an answer
+group, a partner image; `rng.choice(n, k, replace=False)` for a few distractors). numpy spends
+most of such a call (about 1.2 us, 6 us for `choice`) parsing its arguments and making an array;
+the draw itself is one call of the bit generator. `Draws` is a `numpy.random.Generator` whose
+`integers(n)` / `integers(lo, hi)` (size None) and `distinct(n, k)` make exactly the draws numpy
+makes, through the bit generator's documented ctypes interface (`BitGenerator.ctypes`), so the
+values *and* the generator's state afterwards are the same as numpy's: a seeded run gives the
+same samples with either, and the two can be mixed freely on one generator.
+
+The bounded draw is numpy's (Lemire's multiply-and-reject on 32-bit words, `next_uint32` using
+the bit generator's own buffered half word); `choice(n, k, replace=False)` on a population of at
+most 10,000 is Floyd's algorithm followed by a Fisher-Yates shuffle of the k values, with the same
+bounded draws. At import, the emulation is compared with numpy on several hundred draws; if they
+differ (a numpy release that draws otherwise), `Draws` falls back to numpy's own calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_WORD = 0x100000000  # 2**32: bounds up to this are drawn from 32-bit words
+_FLOYD_MAX = 10_000  # numpy's `choice` uses Floyd's algorithm up to this population (then a tail shuffle)
+_INT64 = np.int64
+
+
+def _bounded(next32: Any, state: Any, n: int) -> int:
+    """A uniform integer in [0, n) for 2 <= n <= 2**32, as numpy draws it (Lemire's method)."""
+    m = next32(state) * n
+    if (m & 0xFFFFFFFF) < n:
+        threshold = (_WORD - n) % n
+        while (m & 0xFFFFFFFF) < threshold:
+            m = next32(state) * n
+    return m >> 32
+
+
+class Draws(np.random.Generator):
+    """A `numpy.random.Generator` (same bit generator, same results) with faster `integers` for
+    one value and `distinct` for a few values without replacement. `integers` with one value
+    returns a Python int (numpy returns a numpy integer of the same value)."""
+
+    def __init__(self, bit_generator: np.random.BitGenerator) -> None:
+        super().__init__(bit_generator)
+        interface = bit_generator.ctypes  # function pointers into the bit generator's C state
+        self._next32 = interface.next_uint32
+        self._state = interface.state
+
+    def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = _INT64,
+                 endpoint: bool = False) -> Any:
+        """`numpy.random.Generator.integers`; one int64 value in [low, high) is drawn here."""
+        if size is None and dtype is _INT64 and not endpoint and type(low) is int:
+            if high is None:
+                n, offset = low, 0
+            elif type(high) is int:
+                n, offset = high - low, low
+            else:
+                n, offset = 0, 0
+            if 2 <= n <= _WORD:  # Lemire's method, as `_bounded` (inlined: the hot path)
+                next32, state = self._next32, self._state
+                m = next32(state) * n
+                if (m & 0xFFFFFFFF) < n:
+                    threshold = (_WORD - n) % n
+                    while (m & 0xFFFFFFFF) < threshold:
+                        m = next32(state) * n
+                return offset + (m >> 32)
+            if n == 1:  # numpy draws nothing for a range of one value
+                return offset
+        return super().integers(low, high, size, dtype, endpoint)
+
+    def distinct(self, n: int, k: int) -> list[int]:
+        """`self.choice(n, k, replace=False).tolist()`: k distinct values of range(n) in a random
+        order (the same values, order and state as numpy)."""
+        if not 0 < k <= n <= _FLOYD_MAX:
+            return _numpy_distinct(self, n, k)
+        next32, state = self._next32, self._state
+        chosen: list[int] = []
+        taken: set[int] = set()
+        for j in range(n - k, n):  # Floyd: a value of [0, j], or j itself if that one is taken
+            value = _bounded(next32, state, j + 1) if j else 0
+            if value in taken:
+                value = j
+            taken.add(value)
+            chosen.append(value)
+        for i in range(k - 1, 0, -1):  # then shuffled (Fisher-Yates, from the end)
+            j = _bounded(next32, state, i + 1)
+            chosen[i], chosen[j] = chosen[j], chosen[i]
+        return chosen
+
+
+def _numpy_distinct(rng: np.random.Generator, n: int, k: int) -> list[int]:
+    return [int(v) for v in rng.choice(n, k, replace=False).tolist()]
+
+
+def _matches_numpy() -> bool:
+    """Whether `Draws` gives numpy's values and state on a mixed run of draws."""
+    ours, theirs = Draws(np.random.PCG64(20240611)), np.random.Generator(np.random.PCG64(20240611))
+    for step in range(800):
+        bound = (2, 3, 7, 10, 1000, 2**31 + 5, 2**32, 12_345_678)[step % 8]
+        if step % 5 == 4:
+            k = 1 + step % 4
+            if ours.distinct(bound % 9000 + k, k) != theirs.choice(bound % 9000 + k, k, replace=False).tolist():
+                return False
+        elif int(ours.integers(bound)) != int(theirs.integers(bound)):
+            return False
+        if step % 7 == 0 and ours.random() != theirs.random():  # shares the buffered half word
+            return False
+    return ours.bit_generator.state == theirs.bit_generator.state
+
+
+if not _matches_numpy():  # a numpy release that draws otherwise: use its own calls
+    Draws.integers = np.random.Generator.integers  # type: ignore[method-assign]
+    Draws.distinct = _numpy_distinct  # type: ignore[method-assign]

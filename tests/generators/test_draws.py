@@ -1,0 +1,95 @@
+"""`Draws` makes numpy's draws: the same values and the same generator state afterwards."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from veriscene.generators import draws
+from veriscene.generators.common import sample_up_to
+from veriscene.generators.draws import Draws
+
+BOUNDS = [1, 2, 3, 5, 9, 64, 1000, 2**31, 2**32 - 1, 2**32, 2**32 + 1, 2**40]
+
+
+def _pair(seed: int) -> tuple[Draws, np.random.Generator]:
+    return Draws(np.random.PCG64(seed)), np.random.Generator(np.random.PCG64(seed))
+
+
+def test_the_emulation_is_in_use() -> None:
+    # the import-time comparison passed, so the faster methods are the ones called
+    assert Draws.integers is not np.random.Generator.integers
+    assert draws._matches_numpy()
+
+
+@pytest.mark.parametrize("trial", range(40))
+def test_mixed_draws_match_numpy(trial: int) -> None:
+    """A random mix of every kind of call the generators make, on one generator each."""
+    r = random.Random(trial)
+    ours, theirs = _pair(r.randrange(2**63))
+    for _ in range(400):
+        kind = r.random()
+        if kind < 0.45:
+            n = r.choice([*BOUNDS, r.randrange(1, 2**33)])
+            if r.random() < 0.3:
+                low = r.randrange(-50, 50)
+                got, want = ours.integers(low, low + n), theirs.integers(low, low + n)
+            else:
+                got, want = ours.integers(n), theirs.integers(n)
+            assert got == want and type(got) in (int, np.int64)
+        elif kind < 0.75:
+            n = r.choice([1, 2, 5, 30, 200, 9_999, 10_000, 10_001, 50_000])
+            k = r.randint(1, min(n, 12))
+            assert ours.distinct(n, k) == theirs.choice(n, k, replace=False).tolist()
+        elif kind < 0.85:
+            assert ours.random() == theirs.random()  # reads 64 bits, beside the buffered 32
+        elif kind < 0.95:
+            a = list(range(r.randint(1, 9)))
+            b = list(a)
+            ours.shuffle(a)
+            theirs.shuffle(b)
+            assert a == b
+        else:
+            assert ours.integers(10, size=3).tolist() == theirs.integers(10, size=3).tolist()
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
+def test_one_value_is_a_python_int_and_other_calls_are_numpy_s() -> None:
+    ours, theirs = _pair(7)
+    assert type(ours.integers(5)) is int and type(ours.integers(2, 9)) is int
+    theirs.integers(5), theirs.integers(2, 9)
+    assert ours.integers(1) == 0 and ours.integers(4, 5) == 4  # one value: nothing drawn
+    assert ours.bit_generator.state == theirs.bit_generator.state
+    # arrays, other dtypes, closed ranges and numpy bounds go to numpy itself
+    assert ours.integers(0, 10, size=4).dtype == np.int64
+    assert ours.integers(5, dtype=np.int32).dtype == np.int32
+    assert 1 <= ours.integers(1, 3, endpoint=True) <= 3
+    assert ours.integers(np.int64(6)) < 6
+    with pytest.raises(ValueError):
+        ours.integers(0)
+
+
+def test_reseeding_keeps_the_fast_path_on_the_same_state() -> None:
+    from veriscene.generators.runner import reseed
+
+    ours, theirs = _pair(0)
+    for parts in [(1, "a"), (2, "b"), (3, "object.count.v1")]:
+        reseed(ours, *parts), reseed(theirs, *parts)
+        assert [ours.integers(97) for _ in range(20)] == theirs.integers(97, size=20).tolist()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_sample_up_to_draws_the_same_with_draws_and_numpy(k: int) -> None:
+    items = [f"w{i}" for i in range(40)]
+    ours, theirs = _pair(11)
+    for _ in range(50):
+        assert sample_up_to(ours, items, k) == sample_up_to(theirs, items, k)
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
+def test_a_numpy_that_draws_otherwise_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    # what the import-time check sees if numpy's bounded draw changed: a mismatch
+    monkeypatch.setattr(Draws, "distinct", lambda self, n, k: list(range(k)))
+    assert not draws._matches_numpy()
