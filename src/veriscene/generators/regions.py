@@ -34,6 +34,8 @@ def coord_meta(scene: Scene, box_format: str) -> dict[str, Any]:
 
 def shown_box(scene: Scene, box: Sequence[float], box_format: str) -> tuple[str, list[float]]:
     """(text shown in the question, the same box back in pixels rounded to 0.01)."""
+    if box_format == "norm1" and len(box) == 4:
+        return _shown_norm1(scene, box)
     size = (scene.width, scene.height)
     text = format_box(box, size, box_format)
     values = [float(v) for v in text.strip("[]").split(",")]
@@ -42,11 +44,38 @@ def shown_box(scene: Scene, box: Sequence[float], box_format: str) -> tuple[str,
 
 def shown_point(scene: Scene, p: Sequence[float], box_format: str) -> tuple[str, list[float]]:
     """(text shown in the question, the same point back in pixels rounded to 0.01)."""
+    if box_format == "norm1" and len(p) == 2:
+        text, (x, y) = _shown_norm1(scene, p)
+        return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
     size = (scene.width, scene.height)
     text = format_point(p, size, box_format)
     x, y = to_pixels([float(v) for v in text.strip("[]").split(",")], box_format, size)
     # a point on the right/bottom edge would fall off the image's last pixel
     return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
+
+
+def _shown_norm1(scene: Scene, values: Sequence[float]) -> tuple[str, list[float]]:
+    """`shown_box` / `shown_point` in the default "norm1" format (the hot path of questions that
+    show coordinates): the steps of `format_box` / `format_point` and `to_pixels` written out
+    for it, the same arithmetic in the same order (box corners ordered, clipped to the image,
+    divided by its side, rounded to two decimals and clipped to [0, 1]; the text read back,
+    multiplied, clipped). Returns the text and the values back in pixels, a point's not yet
+    kept off the image's far edge."""
+    sides = (float(round(float(scene.width))), float(round(float(scene.height))))  # as check_image_size
+    pixels = [float(v) for v in values]
+    if len(pixels) == 4:
+        x0, y0, x1, y1 = pixels
+        pixels = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+    shown = [f"{min(max(round(min(max(v, 0.0), side) / side, 2), 0.0), 1.0):.2f}"
+             for v, side in zip(pixels, sides * 2)]
+    back = [float(text) * side for text, side in zip(shown, sides * 2)]
+    if len(back) == 4:
+        x0, y0, x1, y1 = back
+        back = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+    back = [min(max(v, 0.0), side) for v, side in zip(back, sides * 2)]
+    if len(back) == 4:
+        back = [round(v, 2) for v in back]
+    return "[" + ", ".join(shown) + "]", back
 
 
 # Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with two

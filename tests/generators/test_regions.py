@@ -1,0 +1,55 @@
+"""Shown coordinates: the norm1 fast path gives what the general formatting and parsing give."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.conftest import make_scene
+from veriscene.answers.coords import format_box, format_point, to_pixels
+from veriscene.generators.regions import shown_box, shown_point
+
+
+def _general_box(scene, box, box_format):  # the steps shown_box took before its norm1 path
+    size = (scene.width, scene.height)
+    text = format_box(box, size, box_format)
+    return text, [round(v, 2) for v in to_pixels([float(v) for v in text.strip("[]").split(",")], box_format, size)]
+
+
+def _general_point(scene, p, box_format):
+    size = (scene.width, scene.height)
+    text = format_point(p, size, box_format)
+    x, y = to_pixels([float(v) for v in text.strip("[]").split(",")], box_format, size)
+    return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
+
+
+def _value(r: random.Random, side: int) -> float:
+    kind = r.random()
+    if kind < 0.1:
+        return r.choice([0.0, -0.0, float(side), side - 0.005, side + 3.0, -2.5, side / 2])
+    if kind < 0.5:  # on the grid of shown points, as the point sampler draws them
+        return r.randrange(0, 101) * side / 100
+    return r.uniform(-5, side + 5)
+
+
+@pytest.mark.parametrize("size", [(200, 100), (640, 480), (1024, 768), (333, 999), (1, 1), (4000, 3)])
+def test_norm1_fast_path_matches_the_general_steps(size: tuple[int, int]) -> None:
+    w, h = size
+    scene = make_scene([{"name": "a", "box": [0, 0, 1, 1]}], width=w, height=h)
+    r = random.Random(w * 7919 + h)
+    for _ in range(3000):
+        p = [_value(r, w), _value(r, h)]
+        assert shown_point(scene, p, "norm1") == _general_point(scene, p, "norm1")
+        box = [_value(r, w), _value(r, h), _value(r, w), _value(r, h)]  # corners in any order
+        assert shown_box(scene, box, "norm1") == _general_box(scene, box, "norm1")
+
+
+def test_other_formats_and_bad_lengths_take_the_general_path() -> None:
+    scene = make_scene([{"name": "a", "box": [0, 0, 1, 1]}], width=640, height=480)
+    assert shown_box(scene, [10.4, 20, 300.6, 479.9], "pixel") == _general_box(scene, [10.4, 20, 300.6, 479.9], "pixel")
+    assert shown_point(scene, [639.9, 0.2], "norm1000") == _general_point(scene, [639.9, 0.2], "norm1000")
+    with pytest.raises(ValueError, match="4 coordinates"):
+        shown_box(scene, [1, 2], "norm1")
+    with pytest.raises(ValueError, match="2 coordinates"):
+        shown_point(scene, [1, 2, 3, 4], "norm1")
