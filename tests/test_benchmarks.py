@@ -6,6 +6,7 @@ Only that they run and print their rows is checked here, never a speed (ground r
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +189,23 @@ def test_generator_costs(cache: str) -> None:
     assert "all together, per_scene 2:" in out
     runner = re.search(r"runner alone: ([\d.]+) us per scene and generator; ([\d.]+) us per sample", out)
     assert runner is not None and float(runner.group(1)) > 0 and float(runner.group(2)) > 0
+
+
+def test_instruction_count_child_digests_the_samples(cache: str) -> None:
+    """The part that runs under valgrind: the same digest for the same scenes, another for more."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _scenes import base_scenes, tiled
+    finally:
+        sys.path.remove(str(BENCH))
+    path = str(tiled(Path(cache), base_scenes(Path(cache), 4), 4))
+    lines = [_run("instruction_count.py", "--child", path, str(k)).strip() for k in (2, 2, 4)]
+    assert lines[0] == lines[1] and lines[0] != lines[2]
+    assert re.fullmatch(r"samples \d+ digest [0-9a-f]{16}", lines[0])
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+def test_instruction_count(cache: str) -> None:
+    out = _run("instruction_count.py", "--scenes", "1", "--cache", cache, timeout=600)
+    row = [line for line in out.splitlines() if "M instructions per scene" in line]
+    assert len(row) == 1 and "1.0000 of the first" in row[0]
