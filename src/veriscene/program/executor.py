@@ -26,11 +26,14 @@ def run_nodes(program: Program, ctx: ExecutionContext) -> list[Any]:
     for i, node in enumerate(program):
         fn = OPS[node["op"]].fn
         inputs = node.get("inputs")
+        args = node.get("args", ())
         try:
-            if inputs:
-                values.append(fn(ctx, *[values[j] for j in inputs], *node.get("args", ())))
-            else:  # the first node of most programs (`scene`)
-                values.append(fn(ctx, *node.get("args", ())))
+            if not inputs:  # the first node of most programs (`scene`)
+                values.append(fn(ctx, *args))
+            elif len(inputs) == 1:  # most other nodes: no list of input values to make
+                values.append(fn(ctx, values[inputs[0]], *args))
+            else:
+                values.append(fn(ctx, *[values[j] for j in inputs], *args))
         except _Fail as exc:
             raise ExecutionFailure(i, node["op"], str(exc)) from None
     return values
