@@ -113,6 +113,8 @@ class GenContext:
     scene: Scene
     index: SceneIndex
     exec_ctx: ExecutionContext
+    # the (scene, generator) pair's random generator; the runner's is a `draws.Draws` (numpy's
+    # Generator with faster single draws: `integers(n)` returns a Python int, same values)
     rng: np.random.Generator
     vocab: Vocabulary
 
