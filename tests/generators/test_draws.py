@@ -93,3 +93,24 @@ def test_a_numpy_that_draws_otherwise_falls_back(monkeypatch: pytest.MonkeyPatch
     # what the import-time check sees if numpy's bounded draw changed: a mismatch
     monkeypatch.setattr(Draws, "distinct", lambda self, n, k: list(range(k)))
     assert not draws._matches_numpy()
+
+
+def test_set_pcg64_gives_the_state_the_dict_gives() -> None:
+    r = random.Random(3)
+    ours, theirs = _pair(5)
+    for _ in range(200):
+        ours.integers(9), theirs.integers(9)  # leave a half word buffered now and then
+        if r.random() < 0.5:
+            ours.random(), theirs.random()
+        words = r.randbytes(32)
+        ours.set_pcg64(words)
+        theirs.bit_generator.state = draws.pcg64_state(words)
+        assert ours.bit_generator.state == theirs.bit_generator.state
+        assert ours.integers(1000, size=4).tolist() == theirs.integers(1000, size=4).tolist()
+
+
+def test_set_pcg64_on_another_bit_generator_goes_through_the_state_dict() -> None:
+    rng = Draws(np.random.MT19937(0))
+    with pytest.raises(ValueError):  # an MT19937 cannot take a PCG64 state: numpy's own check
+        rng.set_pcg64(bytes(32))
+    assert draws._pcg64_layout()  # this machine's layout is the one written directly
