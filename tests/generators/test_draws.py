@@ -114,3 +114,16 @@ def test_set_pcg64_on_another_bit_generator_goes_through_the_state_dict() -> Non
     with pytest.raises(ValueError):  # an MT19937 cannot take a PCG64 state: numpy's own check
         rng.set_pcg64(bytes(32))
     assert draws._pcg64_layout()  # this machine's layout is the one written directly
+
+
+def test_a_copy_or_pickle_is_a_draws_in_the_same_state() -> None:
+    import copy
+    import pickle
+
+    ours, theirs = _pair(9)
+    ours.integers(7), theirs.integers(7)  # half a word buffered
+    for other in (pickle.loads(pickle.dumps(ours)), copy.deepcopy(ours)):
+        assert type(other) is Draws and other.bit_generator.state == theirs.bit_generator.state
+        assert other.integers(1000) == np.random.Generator(copy.deepcopy(theirs.bit_generator)).integers(1000)
+        other.set_pcg64(bytes(32))  # its own state, not the original's
+    assert ours.bit_generator.state == theirs.bit_generator.state

@@ -55,6 +55,10 @@ class Draws(np.random.Generator):
             self._words = ctypes.c_void_p.from_address(address).value
             self._buffered = (ctypes.c_uint32 * 2).from_address(address + ctypes.sizeof(ctypes.c_void_p))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # numpy's own would give back a plain Generator (the same stream, without the fast draws)
+        return (type(self), (self.bit_generator,))
+
     def set_pcg64(self, words: bytes) -> None:
         """Put the PCG64 generator in state (state, increment | 1, nothing buffered), the two
         128-bit numbers read little-endian from the 32 bytes `words`: what setting
