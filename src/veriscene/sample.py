@@ -53,7 +53,7 @@ def sample_id(task: str, image_ids: list[str], program: list[dict[str, Any]], te
     return hashlib.blake2b(payload, digest_size=12).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Sample:
     id: str
     task: str
@@ -68,6 +68,17 @@ class Sample:
     generator_version: int
     seed: int
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __init__(self, id: str, task: str, family: str, images: list[dict[str, Any]], question: str, answer: Any,
+                 answer_type: str, choices: list[str] | None, program: list[dict[str, Any]], template_id: str,
+                 generator_version: int, seed: int, meta: dict[str, Any] | None = None) -> None:
+        # The dataclass's own __init__, in one step: a frozen dataclass sets each field through
+        # object.__setattr__ (2.2 us a sample, against 0.4). The fields go in in record order,
+        # which is the order orjson writes them in.
+        self.__dict__.update(
+            id=id, task=task, family=family, images=images, question=question, answer=answer, answer_type=answer_type,
+            choices=choices, program=program, template_id=template_id, generator_version=generator_version,
+            seed=seed, meta={} if meta is None else meta)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a plain dict (shallow: nested lists and dicts are shared, not copied)."""
