@@ -14,6 +14,10 @@ the bit generator's own buffered half word); `choice(n, k, replace=False)` on a 
 most 10,000 is Floyd's algorithm followed by a Fisher-Yates shuffle of the k values, with the same
 bounded draws. At import, the emulation is compared with numpy on several hundred draws; if they
 differ (a numpy release that draws otherwise), `Draws` falls back to numpy's own calls.
+
+`set_pcg64` re-seeds (the runner does for every scene and generator) by writing PCG64's state
+into its C struct, where setting `bit_generator.state` builds and parses a dict; the struct's
+layout is checked at import the same way, and the dict is used where it differs.
 """
 
 from __future__ import annotations
@@ -49,11 +53,10 @@ class Draws(np.random.Generator):
         interface = bit_generator.ctypes  # function pointers into the bit generator's C state
         self._next32 = interface.next_uint32
         self._state = interface.state
-        self._words: int | None = None  # where PCG64's 128-bit state and increment lie (see `set_pcg64`)
+        # PCG64's C state, written directly by `set_pcg64` where its layout was checked at import
+        self._pcg64 = None
         if type(bit_generator) is np.random.PCG64 and _PCG64_LAYOUT:
-            address = interface.state_address  # pcg64_state: {pcg_state *, int has_uint32, uint32 uinteger}
-            self._words = ctypes.c_void_p.from_address(address).value
-            self._buffered = (ctypes.c_uint32 * 2).from_address(address + ctypes.sizeof(ctypes.c_void_p))
+            self._pcg64 = _pcg64_fields(interface.state_address)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # numpy's own would give back a plain Generator (the same stream, without the fast draws)
@@ -64,12 +67,10 @@ class Draws(np.random.Generator):
         128-bit numbers read little-endian from the 32 bytes `words`: what setting
         `bit_generator.state` to that dict does, without building and parsing the dict (a
         quarter of the cost). The memory layout is checked at import (`_PCG64_LAYOUT`)."""
-        if self._words is None:
+        if self._pcg64 is None:
             self.bit_generator.state = pcg64_state(words)
-            return
-        ctypes.memmove(self._words, words[:16] + bytes((words[16] | 1,)) + words[17:32], 32)
-        self._buffered[0] = 0  # has_uint32
-        self._buffered[1] = 0  # uinteger
+        else:
+            _write_pcg64(self._pcg64, words)
 
     def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = _INT64,
                  endpoint: bool = False) -> Any:
@@ -125,6 +126,21 @@ def pcg64_state(words: bytes) -> dict[str, Any]:
             "has_uint32": 0, "uinteger": 0}
 
 
+def _pcg64_fields(address: int) -> tuple[int, Any]:
+    """(where the 128-bit state and increment lie, the two buffer fields) of numpy's pcg64_state
+    struct at `address`: {pcg_state *, int has_uint32, uint32 uinteger}."""
+    inner = ctypes.c_void_p.from_address(address).value
+    return inner, (ctypes.c_uint32 * 2).from_address(address + ctypes.sizeof(ctypes.c_void_p))
+
+
+def _write_pcg64(fields: tuple[int, Any], words: bytes) -> None:
+    """Write `pcg64_state(words)` into the fields of `_pcg64_fields` (state and increment as
+    native, little-endian, 128-bit integers; nothing buffered)."""
+    inner, buffered = fields
+    ctypes.memmove(inner, words[:16] + bytes((words[16] | 1,)) + words[17:32], 32)
+    buffered[0] = buffered[1] = 0  # has_uint32, uinteger
+
+
 def _pcg64_layout() -> bool:
     """Whether PCG64's C state is laid out as `Draws.set_pcg64` writes it (128-bit integers in
     the machine's little-endian order): written both ways, the states must be equal."""
@@ -133,10 +149,7 @@ def _pcg64_layout() -> bool:
     words = bytes(range(7, 39))
     ours, theirs = np.random.PCG64(0), np.random.PCG64(0)
     ours.random_raw(), ours.ctypes.next_uint32(ours.ctypes.state)  # something buffered, to be cleared
-    address = ours.ctypes.state_address
-    inner = ctypes.c_void_p.from_address(address).value
-    ctypes.memmove(inner, words[:16] + bytes((words[16] | 1,)) + words[17:32], 32)
-    (ctypes.c_uint32 * 2).from_address(address + ctypes.sizeof(ctypes.c_void_p))[:] = [0, 0]
+    _write_pcg64(_pcg64_fields(ours.ctypes.state_address), words)
     theirs.state = pcg64_state(words)
     return ours.state == theirs.state and ours.random_raw(3).tolist() == theirs.random_raw(3).tolist()
 
