@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from veriscene.answers.coords import format_box, format_point, parse_box_format, to_pixels
+from veriscene.answers.coords import format_box, format_point, order_box, parse_box_format, to_pixels
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.geometry import box_area, box_intersection_area, box_iou
@@ -61,21 +61,14 @@ def _shown_norm1(scene: Scene, values: Sequence[float]) -> tuple[str, list[float
     divided by its side, rounded to two decimals and clipped to [0, 1]; the text read back,
     multiplied, clipped). Returns the text and the values back in pixels, a point's not yet
     kept off the image's far edge."""
-    sides = (float(round(float(scene.width))), float(round(float(scene.height))))  # as check_image_size
+    sides = (float(round(float(scene.width))), float(round(float(scene.height)))) * 2  # as check_image_size
+    box = len(values) == 4
     pixels = [float(v) for v in values]
-    if len(pixels) == 4:
-        x0, y0, x1, y1 = pixels
-        pixels = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
     shown = [f"{min(max(round(min(max(v, 0.0), side) / side, 2), 0.0), 1.0):.2f}"
-             for v, side in zip(pixels, sides * 2)]
-    back = [float(text) * side for text, side in zip(shown, sides * 2)]
-    if len(back) == 4:
-        x0, y0, x1, y1 = back
-        back = [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
-    back = [min(max(v, 0.0), side) for v, side in zip(back, sides * 2)]
-    if len(back) == 4:
-        back = [round(v, 2) for v in back]
-    return "[" + ", ".join(shown) + "]", back
+             for v, side in zip(order_box(pixels) if box else pixels, sides)]
+    back = [float(text) * side for text, side in zip(shown, sides)]
+    back = [min(max(v, 0.0), side) for v, side in zip(order_box(back) if box else back, sides)]
+    return "[" + ", ".join(shown) + "]", [round(v, 2) for v in back] if box else back
 
 
 # Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with two
