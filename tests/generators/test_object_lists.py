@@ -179,8 +179,10 @@ def test_clear_extremes_among_names_match_the_members_sorted_per_list() -> None:
         ctx = GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(0), VOCAB)
         config = SpatialConfig(position_margin=r.choice([0.0, 0.05, 0.08]), area_ratio=r.choice([1.0, 1.5]))
         present = sorted(ctx.index.by_name)
-        for _ in range(5):
-            names = r.sample(present, r.randrange(1, min(3, len(present)) + 1))
+        lists = [r.sample(present, r.randrange(1, min(3, len(present)) + 1)) for _ in range(r.randrange(1, 8))]
+        asked = r.sample(whiches, r.randrange(1, len(whiches) + 1))  # any subset, in any order
+        expected = []
+        for m, names in enumerate(lists):
             members = sorted(i for n in names for i in ctx.index.by_name[n])
-            expected = [(w, extreme_member(ctx, members, w)) for w in clear_extremes(ctx, members, whiches, config)]
-            assert clear_extremes_among(ctx, names, whiches, config) == expected
+            expected += [(m, w, extreme_member(ctx, members, w)) for w in clear_extremes(ctx, members, asked, config)]
+        assert clear_extremes_among(ctx, lists, asked, config) == expected, trial

@@ -131,6 +131,7 @@ _EXTREMES = {
     "topmost": ("topmost", "closest to the top of the image"),
     "bottommost": ("bottommost", "closest to the bottom of the image"),
 }
+_WHICHES = tuple(_EXTREMES)
 
 
 @dataclass(frozen=True)
@@ -157,11 +158,11 @@ class ExtremeAmongNames(Generator):
         names_of = ctx.scene.names
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
-        for names in name_lists(ctx, config.max_names):
-            for which, member in clear_extremes_among(ctx, names, _EXTREMES, config):
-                answer = names_of[member]
-                answers.append(answer)
-                asked.append((names, which, answer))
+        lists = name_lists(ctx, config.max_names)
+        for m, which, member in clear_extremes_among(ctx, lists, _WHICHES, config):
+            answer = names_of[member]
+            answers.append(answer)
+            asked.append((lists[m], which, answer))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_set_nodes
 from veriscene.generators.registry import register
@@ -83,53 +85,101 @@ def extreme_member(ctx: GenContext, members: Sequence[int], which: str) -> int:
     return pick(members, key=_keys(ctx, _KEY[which]).__getitem__)
 
 
-_Ranks = tuple[int, list[float], list[float], int, int]  # per name, see `_name_ranks`
+def _name_rows(ctx: GenContext) -> dict[str, int]:
+    """Row of each present name in the tables of `_name_ranks` (names in sorted order)."""
+    return ctx.index.memo("name rows", lambda: {name: r for r, name in enumerate(sorted(ctx.index.by_name))})
 
 
-def _name_ranks(ctx: GenContext, key: int | str) -> dict[str, _Ranks]:
-    """Per present name, for `key`: how many objects it has, their two lowest and two highest
-    keys (ascending), and the objects that `extreme_member` picks among them as the minimum and
-    as the maximum. Computed once per scene index."""
+# Per name (one row each, then a last row standing for "no name", which pads short lists), for
+# one key: the count of objects, their two lowest keys (ascending; +inf pads a name with one
+# object), their two highest (-inf pads), the object `extreme_member` picks among them as the
+# minimum and as the maximum, and those objects' keys (+inf and -inf for the padding row).
+_Ranks = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
-    def compute() -> dict[str, _Ranks]:
+
+def _name_ranks(ctx: GenContext, key: int | str) -> _Ranks:
+    """`_Ranks` for `key`, computed once per scene index."""
+
+    def compute() -> _Ranks:
         keys = _keys(ctx, key)
-        out: dict[str, _Ranks] = {}
-        for name, members in ctx.index.by_name.items():
+        by_name = ctx.index.by_name
+        inf = float("inf")
+        count, low, high, low_member, high_member = [], [], [], [], []
+        for name in _name_rows(ctx):  # row order
+            members = by_name[name]
             values = sorted([keys[i] for i in members])
-            out[name] = (len(values), values[:2], values[-2:], min(members, key=keys.__getitem__),
-                         max(members, key=keys.__getitem__))
-        return out
+            count.append(len(values))
+            low.append((values + [inf])[:2])
+            high.append(([-inf] + values)[-2:])
+            low_member.append(min(members, key=keys.__getitem__))
+            high_member.append(max(members, key=keys.__getitem__))
+        count.append(0)
+        low.append([inf, inf])
+        high.append([-inf, -inf])
+        low_member.append(-1)
+        high_member.append(-1)
+        low_key = [keys[i] for i in low_member[:-1]] + [inf]
+        high_key = [keys[i] for i in high_member[:-1]] + [-inf]
+        return (np.array(count), np.array(low, dtype=np.float64), np.array(high, dtype=np.float64),
+                np.array(low_member), np.array(high_member), np.array(low_key, dtype=np.float64),
+                np.array(high_key, dtype=np.float64))
 
     return ctx.index.memo(("name ranks", key), compute)
 
 
-def clear_extremes_among(ctx: GenContext, names: Sequence[str], whiches: Iterable[str],
-                         config: SpatialConfig) -> list[tuple[str, int]]:
-    """(extreme, the member `extreme_member` picks) for each extreme of `whiches` (in order) that
-    `clear_extremes` finds clear among the objects named any of `names` (distinct present names):
-    the same results, from each name's ranks (`_name_ranks`) instead of the members' keys sorted
-    per list. The two lowest and two highest keys of the union are among each name's two lowest
-    and two highest, and the union's extreme member is one of the names' own."""
-    found: list[tuple[str, int]] = []
-    ranked: dict[int | str, tuple[list[float], list[_Ranks]]] = {}
-    for which in whiches:
+def _first_at(best: np.ndarray, keys: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Per row: the smallest member whose key equals the row's `best` (what `min` / `max` over
+    the members in ascending order, by key, return: the first of the tied ones)."""
+    return np.where(keys == best[:, None], members, np.iinfo(members.dtype).max).min(axis=1)
+
+
+def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiches: Sequence[str],
+                         config: SpatialConfig) -> list[tuple[int, str, int]]:
+    """(list number, extreme, the member `extreme_member` picks) for each list of distinct present
+    names and each extreme of `whiches` (lists in order, extremes in order within a list) that
+    `clear_extremes` finds clear among the objects named any of the list's names: the same
+    results, for all lists at once in numpy from each name's ranks (`_name_ranks`) instead of
+    the members' keys sorted per list. The two lowest and two highest keys of a union are among
+    each name's two lowest and two highest, and the union's extreme member is one of the names'
+    own."""
+    if not lists or not whiches:
+        return []
+    rows = _name_rows(ctx)
+    pad = len(rows)
+    width = max(len(names) for names in lists)
+    table = np.array([[rows[n] for n in names] + [pad] * (width - len(names)) for names in lists])
+    found = np.zeros((len(lists), len(whiches)), dtype=bool)
+    picked = np.zeros((len(lists), len(whiches)), dtype=np.int64)
+    ranked: dict[int | str, tuple[np.ndarray, ...]] = {}
+    valid: np.ndarray | None = None
+    for w, which in enumerate(whiches):
         key = _KEY[which]
+        count, low, high, low_member, high_member, low_key, high_key = _name_ranks(ctx, key)
+        if valid is None:
+            valid = count[table].sum(axis=1) >= 2  # fewer than 2 objects: no extreme
         if key not in ranked:
-            table = _name_ranks(ctx, key)
-            rows = [table[n] for n in names]
-            if sum(row[0] for row in rows) < 2:
-                return []
-            lows = sorted([v for row in rows for v in row[1]])
-            highs = sorted([v for row in rows for v in row[2]])
-            ranked[key] = ([lows[0], lows[1], highs[-2], highs[-1]], rows)  # what `_clear` reads
-        ends, rows = ranked[key]
-        if _clear(ctx, ends, which, config):
-            keys = _keys(ctx, key).__getitem__
-            if which in _HIGHEST:
-                found.append((which, max(sorted([row[4] for row in rows]), key=keys)))
-            else:
-                found.append((which, min(sorted([row[3] for row in rows]), key=keys)))
-    return found
+            lows = np.sort(low[table].reshape(len(lists), -1), axis=1)
+            highs = np.sort(high[table].reshape(len(lists), -1), axis=1)
+            ranked[key] = (lows[:, 0], lows[:, 1], highs[:, -2], highs[:, -1])  # what `_clear` reads
+        first, second, last_but_one, last = ranked[key]
+        if which in ("largest", "smallest"):
+            low_end, high_end = (first, second) if which == "smallest" else (last_but_one, last)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                clear = (low_end > 0) & (high_end / low_end >= config.area_ratio)
+        else:
+            size = ctx.scene.width if key == 0 else ctx.scene.height
+            gap = second - first if which in ("leftmost", "topmost") else last - last_but_one
+            clear = gap >= config.position_margin * size
+        found[:, w] = clear & valid
+        if which in _HIGHEST:
+            keys = high_key[table]
+            picked[:, w] = _first_at(keys.max(axis=1), keys, high_member[table])
+        else:
+            keys = low_key[table]
+            picked[:, w] = _first_at(keys.min(axis=1), keys, low_member[table])
+    at_list, at_which = np.nonzero(found)  # row-major: lists in order, extremes in order
+    return [(m, whiches[w], member) for m, w, member in
+            zip(at_list.tolist(), at_which.tolist(), picked[at_list, at_which].tolist())]
 
 
 def _extreme_name_program(which: str) -> list[dict[str, Any]]:
