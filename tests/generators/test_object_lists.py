@@ -63,6 +63,22 @@ def test_cooccurring_absent_limit_is_a_prefix_of_the_whole_order() -> None:
         assert vocab.cooccurring_absent(["n0", "n1"], limit=limit) == whole[:limit]
 
 
+def test_cooccurring_absent_limit_matches_the_whole_order_on_random_vocabularies() -> None:
+    import random
+
+    r = random.Random(5)
+    for trial in range(150):
+        words = [f"w{k:02d}" for k in range(r.randrange(2, 40))]
+        vocab = Vocabulary(names=Counter({w: r.randrange(0, 4) for w in words}))  # ties, and zero counts
+        for w in r.sample(words, r.randrange(0, len(words))):
+            vocab.cooccurrence[w] = Counter({o: r.randrange(1, 4) for o in r.sample(words, r.randrange(0, min(6, len(words)))) if o != w})
+        vocab.cooccurrence.setdefault(words[0], Counter())["unknown"] = 9  # a name missing from `names`
+        present = r.sample(words + ["elsewhere"], r.randrange(0, min(8, len(words))))
+        whole = vocab.cooccurring_absent(present)
+        for limit in (0, 1, 3, 7, len(words) + 1):
+            assert vocab.cooccurring_absent(present, limit=limit) == whole[:limit], (trial, limit)
+
+
 def test_cooccurrence_rows_keep_the_names_met_most_often() -> None:
     from veriscene.generators.vocabulary import COOCCURRING_KEPT
 

@@ -21,11 +21,12 @@ the summed rows the same way.
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence, TypeVar, overload
+
+import numpy as np
 
 from veriscene.scene.model import Scene
 from veriscene.vocab import attribute_type, attribute_types_version
@@ -126,26 +127,62 @@ class Vocabulary:
         co-occurrence counts), then by overall frequency, then alphabetically; the first `limit`
         of them when a limit is given."""
         present = set(present)
-        score: Counter[str] = Counter()
-        for name in present:
-            score.update(self.cooccurrence.get(name, Counter()))
-        # Only the co-occurring names need sorting per call; the rest keep the shared order by
-        # frequency, then alphabetically.
-        candidates = (n for n, k in score.items() if k > 0 and n not in present and n in self.names)
-
-        def order(n: str) -> tuple[int, int, str]:
-            return (-score[n], -self.names[n], n)
-
-        by_count = self.view("names by count", lambda: sorted(self.names, key=lambda n: (-self.names[n], n)))
+        by_count = self._names_by_count()
         if limit is None:
-            return sorted(candidates, key=order) + [n for n in by_count if n not in present and score[n] <= 0]
-        found = heapq.nsmallest(limit, candidates, key=order)
-        for n in by_count:
+            score: Counter[str] = Counter()
+            for name in present:
+                score.update(self.cooccurrence.get(name, Counter()))
+            candidates = (n for n, k in score.items() if k > 0 and n not in present and n in self.names)
+            return (sorted(candidates, key=lambda n: (-score[n], -self.names[n], n))
+                    + [n for n in by_count if n not in present and score[n] <= 0])
+        # The first `limit` only (a hallucination probe per scene): the present names' rows
+        # summed in numpy over positions in `by_count`, whose order breaks ties in score.
+        rows, position = self._cooccurrence_rows()
+        parts = [rows[n] for n in sorted(present) if n in rows]
+        if not parts or limit <= 0:
+            scored: set[int] = set()
+            found: list[str] = []
+        else:
+            at, counts = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+            positions, inverse = np.unique(at, return_inverse=True)
+            totals = np.bincount(inverse.reshape(-1), weights=counts)
+            positive = totals > 0
+            keep = positive.copy()
+            mine = np.array([position[n] for n in present if n in position], dtype=np.int64)
+            if len(positions) and len(mine):
+                slots = np.minimum(np.searchsorted(positions, mine), len(positions) - 1)
+                keep[slots[positions[slots] == mine]] = False  # present names are not absent
+            chosen, scores = positions[keep], totals[keep]
+            found = [by_count[r] for r in chosen[np.lexsort((chosen, -scores))[:limit]].tolist()]
+            if len(found) == limit:
+                return found
+            scored = set(positions[positive].tolist())
+        for r, n in enumerate(by_count):
             if len(found) >= limit:
                 break
-            if n not in present and score[n] <= 0:
+            if r not in scored and n not in present:
                 found.append(n)
         return found
+
+    def _names_by_count(self) -> list[str]:
+        """Every name, most frequent first, then alphabetically."""
+        return self.view("names by count", lambda: sorted(self.names, key=lambda n: (-self.names[n], n)))
+
+    def _cooccurrence_rows(self) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, int]]:
+        """Per name, its co-occurrence row as (positions in `_names_by_count`, counts) arrays
+        (names missing from `names` left out, as `cooccurring_absent` leaves them); and each
+        name's position there."""
+
+        def compute() -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, int]]:
+            position = {n: r for r, n in enumerate(self._names_by_count())}
+            rows = {}
+            for name, row in self.cooccurrence.items():
+                kept = [(position[n], k) for n, k in row.items() if n in position]
+                rows[name] = (np.array([r for r, _ in kept], dtype=np.int64),
+                              np.array([k for _, k in kept], dtype=np.float64))
+            return rows, position
+
+        return self.view("cooccurrence rows", compute)
 
     def attribute_list(self) -> list[str]:
         """Every attribute word, sorted."""
