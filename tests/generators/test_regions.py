@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from tests.conftest import make_scene
@@ -53,3 +54,27 @@ def test_other_formats_and_bad_lengths_take_the_general_path() -> None:
         shown_box(scene, [1, 2], "norm1")
     with pytest.raises(ValueError, match="2 coordinates"):
         shown_point(scene, [1, 2, 3, 4], "norm1")
+
+
+@pytest.mark.parametrize("size", [(200, 100), (640, 480), (1024, 768), (333, 999), (1, 1), (4000, 3)])
+def test_shown_boxes_at_once_match_shown_box(size: tuple[int, int]) -> None:
+    from veriscene.generators.regions import shown_boxes_norm1
+
+    w, h = size
+    scene = make_scene([{"name": "a", "box": [0, 0, 1, 1]}], width=w, height=h)
+    r = random.Random(w * 31 + h)
+    boxes = [[_value(r, w), _value(r, h), _value(r, w), _value(r, h)] for _ in range(3000)]
+    # values a rounding error away from a half-cent of the side, where numpy's own rounding errs
+    boxes += [[(k + 0.5) * w / 100 + d, (k + 0.5) * h / 100, w * 0.125, h * 0.375]
+              for k in range(100) for d in (0.0, 1e-12, -1e-12)]
+    got = shown_boxes_norm1(scene, np.array(boxes)).tolist()
+    assert got == [shown_box(scene, box, "norm1")[1] for box in boxes]
+
+
+def test_round2_is_pythons_round() -> None:
+    from veriscene.generators.regions import _round2
+
+    r = random.Random(2)
+    values = [k / 1000 for k in range(-3000, 3000)] + [r.uniform(0, 5000) for _ in range(5000)]
+    values += [k / 100 + 0.005 for k in range(2000)] + [0.125, 0.375, 2.675, 1.005, 0.0, -0.0]
+    assert _round2(np.array(values)).tolist() == [round(v, 2) for v in values]

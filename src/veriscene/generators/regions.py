@@ -71,6 +71,31 @@ def _shown_norm1(scene: Scene, values: Sequence[float]) -> tuple[str, list[float
     return "[" + ", ".join(shown) + "]", [round(v, 2) for v in back] if box else back
 
 
+def _round2(values: np.ndarray) -> np.ndarray:
+    """Python's `round(v, 2)` of each value. numpy's `np.round` scales by 100 and rounds that,
+    which can send a value within a rounding error of a half-cent the other way; such values
+    (rare) are rounded here by Python, the others by numpy (k / 100 for the same nearest k)."""
+    scaled = values * 100.0
+    out = np.rint(scaled) / 100.0
+    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near.any():
+        at = np.flatnonzero(near)
+        out.flat[at] = [round(v, 2) for v in values.flat[at].tolist()]
+    return out
+
+
+def shown_boxes_norm1(scene: Scene, boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) pixel boxes -> (N, 4): each box as `shown_box(scene, box, "norm1")` reads it back
+    (its second value), for all boxes at once with the same arithmetic."""
+    sides = np.array([float(round(float(scene.width))), float(round(float(scene.height)))] * 2)
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    ordered = np.concatenate([np.minimum(boxes[:, :2], boxes[:, 2:]), np.maximum(boxes[:, :2], boxes[:, 2:])], axis=1)
+    shown = np.minimum(np.maximum(_round2(np.minimum(np.maximum(ordered, 0.0), sides) / sides), 0.0), 1.0)
+    back = shown * sides  # the text read back: the shown value is the double nearest its two decimals
+    back = np.concatenate([np.minimum(back[:, :2], back[:, 2:]), np.maximum(back[:, :2], back[:, 2:])], axis=1)
+    return _round2(np.minimum(np.maximum(back, 0.0), sides))
+
+
 # Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with two
 # decimals, norm1000 and pixel as integers).
 _SHOWN_UNIT = {"norm1": 0.01, "norm1000": 1.0, "pixel": 1.0}

@@ -20,7 +20,7 @@ import numpy as np
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box
+from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
@@ -39,10 +39,15 @@ def clear_regions(ctx: GenContext, box_format: str) -> dict[int, tuple[str, list
     (computed once per scene index; read-only)."""
 
     def compute() -> dict[int, tuple[str, list[float]]]:
-        shown = [shown_box(ctx.scene, box, box_format) for box in ctx.scene.boxes.tolist()]
-        if not shown:
+        scene = ctx.scene
+        if len(scene) == 0:
             return {}
-        clear = clear_regions_mask(ctx.scene, np.array([box for _, box in shown], dtype=np.float64))
+        if box_format == "norm1":  # the default: every region read back at once, phrased if clear
+            clear = clear_regions_mask(scene, shown_boxes_norm1(scene, scene.boxes))
+            boxes = scene.boxes
+            return {i: shown_box(scene, boxes[i].tolist(), box_format) for i in np.flatnonzero(clear).tolist()}
+        shown = [shown_box(scene, box, box_format) for box in scene.boxes.tolist()]
+        clear = clear_regions_mask(scene, np.array([box for _, box in shown], dtype=np.float64))
         return {i: shown[i] for i in np.flatnonzero(clear).tolist()}
 
     return ctx.index.memo(("clear_regions", box_format), compute)
