@@ -143,6 +143,17 @@ def test_name_lists_are_drawn_on_a_scene_with_many_names() -> None:
     assert abs(sizes[3] / (sizes[2] + sizes[3]) - share) < 0.03
 
 
+def test_name_table_holds_the_lists_as_positions() -> None:
+    from veriscene.generators.single_image.object_lists import name_lists, name_table
+
+    for count, seed in ((4, 0), (9, 1), (35, 2), (60, 3)):
+        lists, table = name_table(_context_with_names(count, seed), 3)
+        present = sorted(_context_with_names(count).index.by_name)
+        assert table.shape == (len(lists), 3)
+        assert [tuple(present[i] for i in row if i < count) for row in table.tolist()] == lists
+        assert name_lists(_context_with_names(count, seed), 3) == lists  # the same draws
+
+
 def test_drawn_name_lists_are_in_a_random_order() -> None:
     from veriscene.generators.single_image.object_lists import name_lists
 

@@ -22,6 +22,8 @@ from itertools import accumulate, combinations
 from math import comb
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
@@ -57,33 +59,42 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     """Lists of 2..max_names present names, each in a random order (order of the wording): all
     of them, or when there are more than `MAX_NAME_LISTS`, that many draws of a list, every list
     equally likely (a list drawn twice is kept once)."""
+    return name_table(ctx, max_names)[0]
+
+
+def name_table(ctx: GenContext, max_names: int) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """`name_lists`, and the same lists as a (lists, most names) array of positions among the
+    present names in sorted order, shorter lists padded with the number of present names."""
     present = sorted(ctx.index.by_name)
     n, rng = len(present), ctx.rng
     sizes = range(2, min(max_names, n) + 1)
     counts = [comb(n, k) for k in sizes]
     if sum(counts) <= MAX_NAME_LISTS:
-        return [tuple(shuffled(rng, combo)) for k in sizes for combo in combinations(present, k)]
-    # All draws at once (two numpy calls instead of two per list): a size per list, as often as
-    # its lists; then per list a uniformly random order of the names (the argsort of random keys),
-    # of which the first `size` are listed: k distinct names in a random order.
+        rows = [shuffled(rng, combo) for k in sizes for combo in combinations(range(n), k)]
+        width = sizes[-1] if rows else 0
+        table = np.array([row + [n] * (width - len(row)) for row in rows], dtype=np.int64).reshape(len(rows), width)
+        return [tuple(map(present.__getitem__, row)) for row in rows], table
+    # All draws at once: a size per list, as often as its lists; then per list a uniformly random
+    # order of the names (the argsort of random keys), of which the first `size` are listed: k
+    # distinct names in a random order. A list is kept the first time its set of names comes.
     ends = list(accumulate(counts))
-    drawn_sizes = [sizes[bisect_right(ends, e)] for e in rng.integers(ends[-1], size=MAX_NAME_LISTS).tolist()]
-    orders = rng.random((MAX_NAME_LISTS, n)).argsort(axis=1, kind="stable")[:, : sizes[-1]].tolist()
-    drawn: set[frozenset[int]] = set()
-    lists = []
-    for k, order in zip(drawn_sizes, orders):
-        chosen = order[:k]
-        key = frozenset(chosen)
-        if key in drawn:
-            continue
-        drawn.add(key)
-        lists.append(tuple(present[i] for i in chosen))
-    return lists
+    drawn_sizes = np.array(sizes)[np.searchsorted(ends, rng.integers(ends[-1], size=MAX_NAME_LISTS), side="right")]
+    width = sizes[-1]
+    table = rng.random((MAX_NAME_LISTS, n)).argsort(axis=1, kind="stable")[:, :width]
+    table[np.arange(width)[None, :] >= drawn_sizes[:, None]] = n  # beyond a list's size: padding
+    _, first = np.unique(np.sort(table, axis=1), axis=0, return_index=True)  # first of each set of names
+    table = table[np.sort(first)]
+    lists = [tuple(map(present.__getitem__, row[:k])) for row, k in
+             zip(table.tolist(), drawn_sizes[np.sort(first)].tolist())]
+    return lists, table
 
 
 @dataclass(frozen=True)
 class ListConfig(GeneratorConfig):
     max_names: int = 3  # names listed in one question (at least 2)
+
+
+_MOST_LEAST = ("most", "least")
 
 
 @register("object.frequency.v1", family="object")
@@ -105,16 +116,23 @@ class NameFrequency(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ListConfig = self.config  # type: ignore[assignment]
         by_name = ctx.index.by_name
+        lists, table = name_table(ctx, config.max_names)
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
-        for names in name_lists(ctx, config.max_names):
-            counts = sorted([(len(by_name[n]), n) for n in names])
-            for which in ("most", "least"):
-                ranked = counts[::-1] if which == "most" else counts
-                if ranked[0][0] == ranked[1][0]:
-                    continue  # tie: no answer
-                answers.append(ranked[0][1])
-                asked.append((names, which, ranked[0][1]))
+        if lists:
+            # per list (all at once): the largest and smallest counts and whether each is unique;
+            # padding counts as -1 for the largest and as more than any count for the smallest
+            counts = np.array([len(by_name[n]) for n in sorted(by_name)] + [-1])[table]
+            tops = np.sort(counts, axis=1)[:, ::-1]
+            bottoms = np.sort(np.where(counts < 0, len(ctx.scene) + 1, counts), axis=1)
+            clear = np.stack([tops[:, 0] != tops[:, 1], bottoms[:, 0] != bottoms[:, 1]], axis=1)
+            winners = np.stack([counts.argmax(axis=1), np.where(counts < 0, len(ctx.scene) + 1, counts).argmin(axis=1)],
+                               axis=1)
+            at_list, at_which = np.nonzero(clear)  # lists in order, "most" before "least"
+            for m, w, k in zip(at_list.tolist(), at_which.tolist(), winners[at_list, at_which].tolist()):
+                names = lists[m]
+                answers.append(names[k])
+                asked.append((names, _MOST_LEAST[w], names[k]))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
@@ -158,8 +176,8 @@ class ExtremeAmongNames(Generator):
         names_of = ctx.scene.names
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
-        lists = name_lists(ctx, config.max_names)
-        for m, which, member in clear_extremes_among(ctx, lists, _WHICHES, config):
+        lists, table = name_table(ctx, config.max_names)
+        for m, which, member in clear_extremes_among(ctx, lists, _WHICHES, config, table):
             answer = names_of[member]
             answers.append(answer)
             asked.append((lists[m], which, answer))

@@ -134,20 +134,21 @@ def _first_at(best: np.ndarray, keys: np.ndarray, members: np.ndarray) -> np.nda
 
 
 def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiches: Sequence[str],
-                         config: SpatialConfig) -> list[tuple[int, str, int]]:
+                         config: SpatialConfig, table: np.ndarray | None = None) -> list[tuple[int, str, int]]:
     """(list number, extreme, the member `extreme_member` picks) for each list of distinct present
     names and each extreme of `whiches` (lists in order, extremes in order within a list) that
     `clear_extremes` finds clear among the objects named any of the list's names: the same
     results, for all lists at once in numpy from each name's ranks (`_name_ranks`) instead of
     the members' keys sorted per list. The two lowest and two highest keys of a union are among
     each name's two lowest and two highest, and the union's extreme member is one of the names'
-    own."""
+    own. `table`, if given, holds the lists as positions among the present names in sorted
+    order, padded with their number (as `object_lists.name_table` makes them)."""
     if not lists or not whiches:
         return []
-    rows = _name_rows(ctx)
-    pad = len(rows)
-    width = max(len(names) for names in lists)
-    table = np.array([[rows[n] for n in names] + [pad] * (width - len(names)) for names in lists])
+    if table is None:
+        rows = _name_rows(ctx)
+        width = max(len(names) for names in lists)
+        table = np.array([[rows[n] for n in names] + [len(rows)] * (width - len(names)) for names in lists])
     found = np.zeros((len(lists), len(whiches)), dtype=bool)
     picked = np.zeros((len(lists), len(whiches)), dtype=np.int64)
     ranked: dict[int | str, tuple[np.ndarray, ...]] = {}
