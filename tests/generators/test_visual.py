@@ -21,3 +21,38 @@ def test_other_reading_matches_could_hold_over_the_whole_vocabulary() -> None:
                     assert reader.other_reading(a, b, predicate, vocabulary) == expected
                     checked += expected
     assert checked > 0  # some pairs do have another reading
+
+
+def test_only_one_matches_could_hold_over_every_object() -> None:
+    import random
+
+    from veriscene.scene.model import Scene
+
+    r = random.Random(4)
+    predicates = ("left of", "right of", "above", "below", "near", "on top of", "in front of", "holding")
+    scenes = list(iter_scene_graphs(10, seed=5))
+    for trial in range(20):  # denser scenes: coarse boxes (ties and touching edges), random relations
+        objects = []
+        for _ in range(r.randrange(2, 14)):
+            x0, y0 = r.randrange(0, 8) * 40, r.randrange(0, 6) * 40
+            objects.append({"name": "thing", "box": [x0, y0, x0 + r.randrange(1, 4) * 40, y0 + r.randrange(1, 4) * 40]})
+        n = len(objects)
+        relations = [(r.randrange(n), r.choice(predicates), r.randrange(n)) for _ in range(r.randrange(0, 3 * n))]
+        scenes.append(Scene.from_objects(f"t{trial}", 480, 400, objects,
+                                         relations=[(s, p, o) for s, p, o in relations if s != o]))
+    checked = 0
+    for scene in scenes:
+        reader = GenerousReader(SceneIndex(scene))
+        n = len(scene)
+        amongs = [None, tuple(range(0, n, 2)), tuple(r.sample(range(n), min(n, 3)))]
+        for predicate in predicates:
+            for anchor in range(n):
+                for target in range(n):
+                    for among in amongs:
+                        pool = range(n) if among is None else among
+                        subject = all(x == target or not reader.could_hold(x, predicate, anchor) for x in pool if x != anchor)
+                        obj = all(x == target or not reader.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+                        assert reader.only_subject(target, predicate, anchor, among) == subject
+                        assert reader.only_object(target, predicate, anchor, among) == obj
+                        checked += subject + obj
+    assert checked > 0

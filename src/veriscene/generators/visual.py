@@ -49,6 +49,9 @@ class GenerousReader:
         # (target, predicate, anchor, among, side) -> whether target is the only reading:
         # several generators ask the same of one scene
         self._only: dict[tuple, bool] = {}
+        self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
+        self._incoming = index.incoming  # (object, predicate) -> subjects
+        self._outgoing = index.outgoing  # (subject, predicate) -> objects
 
     @classmethod
     def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
@@ -110,13 +113,56 @@ class GenerousReader:
         key = (target, predicate, anchor, among if among is None else tuple(among), side)
         found = self._only.get(key)
         if found is None:
-            pool = range(len(self.scene)) if among is None else among
-            if side == "subject":
-                found = all(x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
+            holders = self._holders(predicate, anchor, side)
+            if among is None:
+                found = all(x == target for x in holders)
             else:
-                found = all(x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+                pool = set(among)
+                found = not any(x != target and x in pool for x in holders)
             self._only[key] = found
         return found
+
+    def _holders(self, predicate: str, anchor: int, side: str) -> list[int]:
+        """The objects x, in order, for which `could_hold(x, predicate, anchor)` (side "subject")
+        or `could_hold(anchor, predicate, x)` (side "object") is true, for all x at once; kept,
+        as several targets are asked about with the same predicate and anchor."""
+        key = (predicate, anchor, side)
+        found = self._holding.get(key)
+        if found is not None:
+            return found
+        subject = side == "subject"
+        table = self._incoming if subject else self._outgoing
+        held = set(table.get((anchor, predicate), ()))  # annotated
+        direction = _DIRECTIONS.get(predicate)
+        if direction is not None or predicate == "near":
+            if direction is not None:
+                lo, hi, flip = direction
+                boxes = self._box_array
+                extent = boxes[:, hi] - boxes[:, lo]
+                side_len = np.minimum(extent, extent[anchor])  # min(x's, the anchor's)
+                # "first[hi] <= second[lo] + slack * side", first the subject (second if flipped)
+                first_is_x = subject != flip
+                if first_is_x:
+                    ok = boxes[:, hi] <= boxes[anchor, lo] + self.readings.slack * side_len
+                else:
+                    ok = boxes[anchor, hi] <= boxes[:, lo] + self.readings.slack * side_len
+            else:
+                longer = max(self.scene.width, self.scene.height)
+                ok = self._gap_array[anchor] <= self.readings.near_frac * longer
+            held.update(np.flatnonzero(ok).tolist())
+        elif predicate == "on top of":
+            held.update(table.get((anchor, "in front of"), ()))
+        held.discard(anchor)
+        found = self._holding[key] = sorted(held)
+        return found
+
+    @cached_property
+    def _box_array(self) -> np.ndarray:
+        return np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
+
+    @cached_property
+    def _gap_array(self) -> np.ndarray:
+        return np.array(self._gap, dtype=np.float64).reshape(len(self.scene), len(self.scene))
 
 
 def geometric(predicate: str) -> bool:
