@@ -138,7 +138,7 @@ class Vocabulary:
         # The first `limit` only (a hallucination probe per scene): the present names' rows
         # summed in numpy over positions in `by_count`, whose order breaks ties in score.
         rows, position = self._cooccurrence_rows()
-        parts = [rows[n] for n in sorted(present) if n in rows]
+        parts = [rows[n] for n in sorted(present) if n in self.cooccurrence]
         if not parts or limit <= 0:
             scored: set[int] = set()
             found: list[str] = []
@@ -168,19 +168,14 @@ class Vocabulary:
         """Every name, most frequent first, then alphabetically."""
         return self.view("names by count", lambda: sorted(self.names, key=lambda n: (-self.names[n], n)))
 
-    def _cooccurrence_rows(self) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, int]]:
-        """Per name, its co-occurrence row as (positions in `_names_by_count`, counts) arrays
-        (names missing from `names` left out, as `cooccurring_absent` leaves them); and each
-        name's position there."""
+    def _cooccurrence_rows(self) -> tuple["_Rows", dict[str, int]]:
+        """Each name's co-occurrence row as (positions in `_names_by_count`, counts) arrays, made
+        on first use (names missing from `names` left out, as `cooccurring_absent` leaves them);
+        and each name's position there."""
 
-        def compute() -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, int]]:
+        def compute() -> tuple[_Rows, dict[str, int]]:
             position = {n: r for r, n in enumerate(self._names_by_count())}
-            rows = {}
-            for name, row in self.cooccurrence.items():
-                kept = [(position[n], k) for n, k in row.items() if n in position]
-                rows[name] = (np.array([r for r, _ in kept], dtype=np.int64),
-                              np.array([k for _, k in kept], dtype=np.float64))
-            return rows, position
+            return _Rows(self.cooccurrence, position), position
 
         return self.view("cooccurrence rows", compute)
 
@@ -282,3 +277,18 @@ class Without(Sequence[str]):
 
     def __repr__(self) -> str:
         return f"Without({len(self.words)} words, {len(self.gaps)} excluded)"
+
+
+class _Rows(dict):
+    """Name -> its co-occurrence row as arrays (see `Vocabulary._cooccurrence_rows`), each made
+    when first asked for: a large vocabulary has tens of thousands of rows, a run reads some."""
+
+    def __init__(self, cooccurrence: dict[str, Counter[str]], position: dict[str, int]) -> None:
+        super().__init__()
+        self._cooccurrence, self._position = cooccurrence, position
+
+    def __missing__(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        position = self._position
+        kept = [(position[n], k) for n, k in self._cooccurrence[name].items() if n in position]
+        row = self[name] = (np.array([r for r, _ in kept], dtype=np.int64), np.array([k for _, k in kept], dtype=np.float64))
+        return row

@@ -82,7 +82,10 @@ def name_table(ctx: GenContext, max_names: int) -> tuple[list[tuple[str, ...]], 
     width = sizes[-1]
     table = rng.random((MAX_NAME_LISTS, n)).argsort(axis=1, kind="stable")[:, :width]
     table[np.arange(width)[None, :] >= drawn_sizes[:, None]] = n  # beyond a list's size: padding
-    _, first = np.unique(np.sort(table, axis=1), axis=0, return_index=True)  # first of each set of names
+    as_sets = np.sort(table, axis=1)
+    if (n + 1) ** width < 2**62:  # one number per set of names (numpy's unique over rows is slower)
+        as_sets = as_sets @ (n + 1) ** np.arange(width, dtype=np.int64)
+    _, first = np.unique(as_sets, axis=0 if as_sets.ndim == 2 else None, return_index=True)  # each set's first list
     table = table[np.sort(first)]
     lists = [tuple(map(present.__getitem__, row[:k])) for row, k in
              zip(table.tolist(), drawn_sizes[np.sort(first)].tolist())]

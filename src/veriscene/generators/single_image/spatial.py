@@ -98,31 +98,27 @@ _Ranks = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nd
 
 
 def _name_ranks(ctx: GenContext, key: int | str) -> _Ranks:
-    """`_Ranks` for `key`, computed once per scene index."""
+    """`_Ranks` for `key`, computed once per scene index (for all names at once: the objects
+    sorted by name row, then key, then index)."""
 
     def compute() -> _Ranks:
-        keys = _keys(ctx, key)
-        by_name = ctx.index.by_name
-        inf = float("inf")
-        count, low, high, low_member, high_member = [], [], [], [], []
-        for name in _name_rows(ctx):  # row order
-            members = by_name[name]
-            values = sorted([keys[i] for i in members])
-            count.append(len(values))
-            low.append((values + [inf])[:2])
-            high.append(([-inf] + values)[-2:])
-            low_member.append(min(members, key=keys.__getitem__))
-            high_member.append(max(members, key=keys.__getitem__))
-        count.append(0)
-        low.append([inf, inf])
-        high.append([-inf, -inf])
-        low_member.append(-1)
-        high_member.append(-1)
-        low_key = [keys[i] for i in low_member[:-1]] + [inf]
-        high_key = [keys[i] for i in high_member[:-1]] + [-inf]
-        return (np.array(count), np.array(low, dtype=np.float64), np.array(high, dtype=np.float64),
-                np.array(low_member), np.array(high_member), np.array(low_key, dtype=np.float64),
-                np.array(high_key, dtype=np.float64))
+        rows = _name_rows(ctx)
+        keys = np.array(_keys(ctx, key), dtype=np.float64)
+        row = np.array([rows[n] for n in ctx.scene.names], dtype=np.int64)
+        index = np.arange(len(keys))
+        count = np.bincount(row, minlength=len(rows))
+        ends = np.cumsum(count)
+        starts = ends - count
+        several = count >= 2
+        rising = np.lexsort((index, keys, row))  # per row: lowest key first, ties by index
+        falling = np.lexsort((index, -keys, row))  # per row: highest key first, ties by index
+        inf = np.array([np.inf])
+        low = np.stack([keys[rising[starts]], np.where(several, keys[rising[np.minimum(starts + 1, len(keys) - 1)]], np.inf)], axis=1)
+        high = np.stack([np.where(several, keys[rising[np.maximum(ends - 2, 0)]], -np.inf), keys[rising[ends - 1]]], axis=1)
+        low_member, high_member = rising[starts], falling[starts]
+        return (np.append(count, 0), np.vstack([low, [np.inf, np.inf]]), np.vstack([high, [-np.inf, -np.inf]]),
+                np.append(low_member, -1), np.append(high_member, -1),
+                np.concatenate([keys[low_member], inf]), np.concatenate([keys[high_member], -inf]))
 
     return ctx.index.memo(("name ranks", key), compute)
 
