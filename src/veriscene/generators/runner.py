@@ -84,7 +84,7 @@ def _batch_groups(values: Sequence[Any], first: int,
     """(key, positions in ascending order) of a batch whose candidates start at `first`. Keys of
     one type among str, int and bool (most batches) are grouped by value, then serialised once
     per distinct value; equal values of those types have equal keys and unequal ones unequal."""
-    kinds = {type(v) for v in values}
+    kinds = set(map(type, values))
     if len(kinds) == 1 and kinds <= {str, int, bool}:
         by_value: dict[Any, list[int]] = {}
         for j, value in enumerate(values, first):
@@ -96,8 +96,8 @@ def _batch_groups(values: Sequence[Any], first: int,
         yield _cached_key(value, cache), [j]
 
 
-# A batch's candidate j, made when picked (see `Batch`)
-_Proposed = Union[Candidate, Deferred, tuple[Batch, int]]
+# A candidate as proposed: a batch stands in the list once per candidate of it (see `Batch`)
+_Proposed = Union[Candidate, Deferred, Batch]
 
 
 _PENDING = object()  # answer not computed yet (or the program failed)
@@ -118,6 +118,7 @@ class _CandidatePool:
                  candidates: Iterable[Candidate | Deferred | Batch]) -> None:
         self.runner, self.gen, self.ctx = runner, gen, ctx
         self.candidates: list[_Proposed] = []
+        self.batch_first: dict[int, int] = {}  # id of a batch -> the position of its first candidate
         self.answers: list[Any] = []
         self.groups: dict[bytes, list[int]] = {}
         self.any_valid = False
@@ -130,7 +131,8 @@ class _CandidatePool:
                 for key, members in _batch_groups(cand.keys, first, keys):
                     groups.setdefault(key, []).extend(members)  # after any earlier members
                 answers.extend([_PENDING] * len(cand.keys))
-                self.candidates.extend([(cand, j) for j in range(len(cand.keys))])
+                self.candidates.extend([cand] * len(cand.keys))  # candidate i is made by make(i - first)
+                self.batch_first[id(cand)] = first
                 continue
             self.candidates.append(cand)
             if isinstance(cand, Deferred):
@@ -161,11 +163,11 @@ class _CandidatePool:
             return _PENDING
         return answer
 
-    def _made(self, cand: _Proposed) -> Candidate | None:
-        """The candidate itself, or a deferred one made now (None, counted, if it cannot be)."""
-        if isinstance(cand, tuple):
-            batch, j = cand
-            made = batch.make(j)
+    def _made(self, cand: _Proposed, batch_at: int = -1) -> Candidate | None:
+        """The candidate itself, or a deferred one made now (None, counted, if it cannot be);
+        a batch's candidate at `batch_at` in it."""
+        if isinstance(cand, Batch):
+            made = cand.make(batch_at)
         elif isinstance(cand, Deferred):
             made = cand.make()
         else:
@@ -176,7 +178,8 @@ class _CandidatePool:
 
     def _resolve(self, i: int) -> Any:
         """Make candidate i if it is deferred, then run it: its answer or _PENDING."""
-        cand = self._made(self.candidates[i])
+        proposed = self.candidates[i]
+        cand = self._made(proposed, i - self.batch_first[id(proposed)] if isinstance(proposed, Batch) else -1)
         if cand is None:
             return _PENDING
         self.candidates[i] = cand
