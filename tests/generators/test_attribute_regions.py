@@ -55,3 +55,35 @@ def test_attribute_count(street) -> None:
         "How many red objects are there?": 2, "How many shiny objects are there?": 2,
         "How many small objects are there?": 2, "How many yellow objects are there?": 0,  # absent: 0
     }
+
+
+def test_clear_regions_of_many_objects_match_each_box_shown_and_read_back() -> None:
+    import random
+
+    import numpy as np
+
+    from veriscene.generators.base import GenContext
+    from veriscene.generators.regions import clear_regions_mask, shown_box
+    from veriscene.generators.single_image.attribute_regions import clear_regions
+    from veriscene.generators.vocabulary import Vocabulary
+    from veriscene.program.context import ExecutionContext
+    from veriscene.scene.model import Scene
+
+    r = random.Random(8)
+    nonempty = 0
+    for trial in range(40):  # more than 12 objects: regions read back in numpy
+        w, h = r.choice([(640, 480), (333, 517), (1024, 768)])
+        objects = []
+        for _ in range(r.randrange(13, 40)):
+            x0, y0 = r.uniform(0, w - 20), r.uniform(0, h - 20)
+            objects.append({"name": "thing", "box": [x0, y0, r.uniform(x0 + 1, min(w, x0 + w / 3)),
+                                                     r.uniform(y0 + 1, min(h, y0 + h / 3))]})
+        scene = Scene.from_objects(f"s{trial}", w, h, objects)
+        exec_ctx = ExecutionContext(scene)
+        ctx = GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(0), Vocabulary())
+        shown = [shown_box(scene, box, "norm1") for box in scene.boxes.tolist()]
+        clear = clear_regions_mask(scene, np.array([box for _, box in shown]))
+        expected = {i: shown[i] for i in np.flatnonzero(clear).tolist()}
+        assert clear_regions(ctx, "norm1") == expected
+        nonempty += bool(expected)
+    assert nonempty > 10

@@ -26,6 +26,10 @@ from veriscene.program.context import SceneIndex
 from veriscene.vocab import CONVERSE_PREDICATES
 
 _DIRECTIONS = {"left of": (0, 2, False), "right of": (0, 2, True), "above": (1, 3, False), "below": (1, 3, True)}
+# Scenes of up to this many objects answer "only one" questions with `could_hold` in plain
+# Python, larger ones from `_holders` in numpy (the same answers; numpy's calls cost more than a
+# few objects' checks).
+_FEW_OBJECTS = 12
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 _GENEROUS = (*_DIRECTIONS, "near", "on top of")
 
@@ -50,8 +54,6 @@ class GenerousReader:
         # several generators ask the same of one scene
         self._only: dict[tuple, bool] = {}
         self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
-        self._incoming = index.incoming  # (object, predicate) -> subjects
-        self._outgoing = index.outgoing  # (subject, predicate) -> objects
 
     @classmethod
     def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
@@ -112,7 +114,14 @@ class GenerousReader:
     def _only_one(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None, side: str) -> bool:
         key = (target, predicate, anchor, among if among is None else tuple(among), side)
         found = self._only.get(key)
-        if found is None:
+        if found is None and len(self.scene) <= _FEW_OBJECTS:  # plain Python, up to a second reading
+            pool = range(len(self.scene)) if among is None else among
+            if side == "subject":
+                found = all(x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
+            else:
+                found = all(x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+            self._only[key] = found
+        elif found is None:
             holders = self._holders(predicate, anchor, side)
             if among is None:
                 found = all(x == target for x in holders)
@@ -124,15 +133,15 @@ class GenerousReader:
 
     def _holders(self, predicate: str, anchor: int, side: str) -> list[int]:
         """The objects x, in order, for which `could_hold(x, predicate, anchor)` (side "subject")
-        or `could_hold(anchor, predicate, x)` (side "object") is true, for all x at once; kept,
-        as several targets are asked about with the same predicate and anchor."""
+        or `could_hold(anchor, predicate, x)` (side "object") is true, for all x at once in numpy;
+        kept, as several targets are asked about with the same predicate and anchor."""
         key = (predicate, anchor, side)
         found = self._holding.get(key)
         if found is not None:
             return found
         subject = side == "subject"
-        table = self._incoming if subject else self._outgoing
-        held = set(table.get((anchor, predicate), ()))  # annotated
+        everyone = range(len(self.scene))
+        held = {x for x in everyone if ((x, predicate, anchor) if subject else (anchor, predicate, x)) in self.relations}
         direction = _DIRECTIONS.get(predicate)
         if direction is not None or predicate == "near":
             if direction is not None:
@@ -151,7 +160,8 @@ class GenerousReader:
                 ok = self._gap_array[anchor] <= self.readings.near_frac * longer
             held.update(np.flatnonzero(ok).tolist())
         elif predicate == "on top of":
-            held.update(table.get((anchor, "in front of"), ()))
+            held.update(x for x in everyone
+                        if ((x, "in front of", anchor) if subject else (anchor, "in front of", x)) in self.relations)
         held.discard(anchor)
         found = self._holding[key] = sorted(held)
         return found

@@ -34,6 +34,11 @@ def region_object_nodes(b: ProgramBuilder, box: list[float]) -> int:
     return b.add("object_in_region", b.add("scene", args=[0]), b.add("region", args=box))
 
 
+# Scenes of more objects read their regions back in numpy (`shown_boxes_norm1`) and phrase only
+# the clear ones; on fewer, numpy's calls cost more than phrasing each.
+_FEW_OBJECTS = 12
+
+
 def clear_regions(ctx: GenContext, box_format: str) -> dict[int, tuple[str, list[float]]]:
     """Object index -> (shown region text, region in pixels) for objects a region can name
     (computed once per scene index; read-only)."""
@@ -42,7 +47,7 @@ def clear_regions(ctx: GenContext, box_format: str) -> dict[int, tuple[str, list
         scene = ctx.scene
         if len(scene) == 0:
             return {}
-        if box_format == "norm1":  # the default: every region read back at once, phrased if clear
+        if box_format == "norm1" and len(scene) > _FEW_OBJECTS:  # every region read back at once, phrased if clear
             clear = clear_regions_mask(scene, shown_boxes_norm1(scene, scene.boxes))
             boxes = scene.boxes
             return {i: shown_box(scene, boxes[i].tolist(), box_format) for i in np.flatnonzero(clear).tolist()}

@@ -98,35 +98,36 @@ _Ranks = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nd
 
 
 def _name_ranks(ctx: GenContext, key: int | str) -> _Ranks:
-    """`_Ranks` for `key`, computed once per scene index (for all names at once: the objects
-    sorted by name row, then key, then index)."""
+    """`_Ranks` for `key`, computed once per scene index."""
 
     def compute() -> _Ranks:
-        rows = _name_rows(ctx)
-        keys = np.array(_keys(ctx, key), dtype=np.float64)
-        row = np.array([rows[n] for n in ctx.scene.names], dtype=np.int64)
-        index = np.arange(len(keys))
-        count = np.bincount(row, minlength=len(rows))
-        ends = np.cumsum(count)
-        starts = ends - count
-        several = count >= 2
-        rising = np.lexsort((index, keys, row))  # per row: lowest key first, ties by index
-        falling = np.lexsort((index, -keys, row))  # per row: highest key first, ties by index
-        inf = np.array([np.inf])
-        low = np.stack([keys[rising[starts]], np.where(several, keys[rising[np.minimum(starts + 1, len(keys) - 1)]], np.inf)], axis=1)
-        high = np.stack([np.where(several, keys[rising[np.maximum(ends - 2, 0)]], -np.inf), keys[rising[ends - 1]]], axis=1)
-        low_member, high_member = rising[starts], falling[starts]
-        return (np.append(count, 0), np.vstack([low, [np.inf, np.inf]]), np.vstack([high, [-np.inf, -np.inf]]),
-                np.append(low_member, -1), np.append(high_member, -1),
-                np.concatenate([keys[low_member], inf]), np.concatenate([keys[high_member], -inf]))
+        keys = _keys(ctx, key)
+        by_name = ctx.index.by_name
+        inf = float("inf")
+        count, low, high, low_member, high_member = [], [], [], [], []
+        for name in _name_rows(ctx):  # row order
+            members = by_name[name]
+            values = sorted([keys[i] for i in members])
+            count.append(len(values))
+            low.append((values + [inf])[:2])
+            high.append(([-inf] + values)[-2:])
+            low_member.append(min(members, key=keys.__getitem__))
+            high_member.append(max(members, key=keys.__getitem__))
+        low_key = [keys[i] for i in low_member] + [inf]
+        high_key = [keys[i] for i in high_member] + [-inf]
+        return (np.array(count + [0]), np.array(low + [[inf, inf]]), np.array(high + [[-inf, -inf]]),
+                np.array(low_member + [-1]), np.array(high_member + [-1]), np.array(low_key), np.array(high_key))
 
     return ctx.index.memo(("name ranks", key), compute)
+
+
+_NO_MEMBER = np.iinfo(np.int64).max
 
 
 def _first_at(best: np.ndarray, keys: np.ndarray, members: np.ndarray) -> np.ndarray:
     """Per row: the smallest member whose key equals the row's `best` (what `min` / `max` over
     the members in ascending order, by key, return: the first of the tied ones)."""
-    return np.where(keys == best[:, None], members, np.iinfo(members.dtype).max).min(axis=1)
+    return np.where(keys == best[:, None], members, _NO_MEMBER).min(axis=1)
 
 
 def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiches: Sequence[str],
