@@ -123,3 +123,15 @@ def test_sorted_subset_draws_only_above_the_limit() -> None:
     assert sorted_subset(rng, {"b": 1, "a": 2}, 2) == ["a", "b"] and rng.bit_generator.state == state
     picked = sorted_subset(rng, range(40), 16)
     assert len(set(picked)) == 16 and picked == sorted(picked) and set(picked) <= set(range(40))
+
+
+def test_absent_names_are_the_vocabulary_minus_the_scene_shared_per_index(street) -> None:
+    from veriscene.generators.vocabulary import Vocabulary, absent_names
+    from veriscene.program.context import SceneIndex
+
+    vocab = Vocabulary.from_scenes([street])
+    vocab.names.update(["dog", "apple", "zebra"])
+    index = SceneIndex(street)
+    absent = absent_names(vocab, index)
+    assert list(absent) == [n for n in vocab.name_list() if n not in set(street.names)] == ["apple", "dog", "zebra"]
+    assert absent_names(vocab, index) is absent  # made once per scene index

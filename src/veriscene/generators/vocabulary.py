@@ -24,12 +24,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Sequence, TypeVar, overload
 
 import numpy as np
 
 from veriscene.scene.model import Scene
 from veriscene.vocab import attribute_type, attribute_types_version
+
+if TYPE_CHECKING:
+    from veriscene.program.context import SceneIndex
 
 T = TypeVar("T")
 
@@ -219,6 +222,12 @@ def _cut(row: Counter[str], keep: int) -> None:
         kept[name] = threshold
     row.clear()
     row.update(kept)
+
+
+def absent_names(vocab: Vocabulary, index: "SceneIndex") -> "Without":
+    """The vocabulary's names that the scene has no object of, as a `Without` view; made once per
+    scene index (several generators ask)."""
+    return index.memo(("absent names", id(vocab)), lambda: Without(vocab.name_list(), index.by_name))
 
 
 class Without(Sequence[str]):

@@ -29,7 +29,7 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import absent_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
@@ -70,7 +70,7 @@ class CountTotal(_Total):
     description = "Total number of objects of a name over 2-4 images."
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        absent = Without(ctx.vocab.name_list(), ctx.index.by_name)
+        absent = absent_names(ctx.vocab, ctx.index)
         names = sample_up_to(ctx.rng, sorted(ctx.index.by_name), self.max_candidates - 1)
         for name in names + sample_up_to(ctx.rng, absent, 1):
             cand = self._total(ctx, name, ())
@@ -110,7 +110,7 @@ class CountImagesWith(GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         present = sorted(ctx.index.by_name)
-        absent = Without(ctx.vocab.name_list(), ctx.index.by_name)
+        absent = absent_names(ctx.vocab, ctx.index)
         half = self.max_candidates // 2
         for name in sample_up_to(ctx.rng, present, half) + sample_up_to(ctx.rng, absent, half):
             n = self.group_size(ctx)

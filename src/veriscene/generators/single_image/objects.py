@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import MAX_PAIRED_OBJECTS, name_query, name_set_nodes, sample_up_to, sorted_subset
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import absent_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.text import plural, with_article
@@ -31,7 +31,7 @@ class ObjectExists(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Candidate]:
         present = sorted(ctx.index.by_name)
-        absent = Without(ctx.vocab.name_list(), ctx.index.by_name)
+        absent = absent_names(ctx.vocab, ctx.index)
         for name, expected in [(n, True) for n in present] + [(n, False) for n in sample_up_to(ctx.rng, absent, 4)]:
             yield Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
                             build=partial(name_query, name, (), "exists"))
@@ -58,7 +58,7 @@ class CountObjects(Generator):
             phrases.add((name, ()))
             for a in ctx.scene.attributes[i]:
                 phrases.add((name, (a,)))
-        absent = Without(ctx.vocab.name_list(), ctx.index.by_name)
+        absent = absent_names(ctx.vocab, ctx.index)
         phrases.update((n, ()) for n in sample_up_to(ctx.rng, absent, 1))
         top = max(len(ctx.scene), 4)
         attributes = ctx.scene.attributes
