@@ -51,3 +51,45 @@ def test_dense_scenes_pair_up_a_bounded_random_subset() -> None:
         other_seed = set().union(*[{int(n) for n in re.findall(r"thing(\d+)", " ".join(c.slots.values()))}
                                    for c, _ in candidates(scene, name, seed=1)])
         assert len(other_seed) == MAX_PAIRED_OBJECTS and other_seed != objects_used  # drawn at random
+
+
+def test_size_compare_asks_every_ordered_pair_with_a_clear_ratio() -> None:
+    import random
+
+    import numpy as np
+
+    from veriscene.generators.base import GenContext
+    from veriscene.generators.common import paired_objects
+    from veriscene.generators.registry import get_generator
+    from veriscene.generators.vocabulary import Vocabulary
+    from veriscene.program.context import ExecutionContext
+    from veriscene.scene.describe import referents
+
+    r = random.Random(6)
+    for trial in range(60):
+        objects = []
+        for k in range(r.randrange(2, 20)):  # equal sizes are common: coarse boxes
+            x0, y0 = r.randrange(0, 10) * 20, r.randrange(0, 8) * 20
+            objects.append({"name": f"thing{k}", "box": [x0, y0, x0 + r.randrange(1, 4) * 20, y0 + r.randrange(1, 4) * 20]})
+        scene = make_scene(objects, width=300, height=240)
+        ratio = r.choice([1.0, 1.2, 1.5])
+        cls = get_generator("size.compare.v1")
+        gen = cls(cls.Config(area_ratio=ratio))
+        exec_ctx = ExecutionContext(scene)
+        ctx = GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(trial), Vocabulary.from_scenes([scene]))
+        (batch,) = gen.propose(ctx)
+        # what the generator proposes, pair by pair: the same random subset of objects, then
+        # every ordered pair of distinct ones whose areas differ by the ratio, both questions
+        refs = referents(ctx.index, allow_relations=False, exclude_types=("size",))
+        chosen = paired_objects(np.random.default_rng(trial), list(refs))
+        areas = ctx.index.area_list
+        expected = []
+        for a in chosen:
+            for o in chosen:
+                low, high = min(areas[a], areas[o]), max(areas[a], areas[o])
+                if a != o and low > 0 and high / low >= ratio:
+                    expected += [("largest", a, o, areas[a] > areas[o]), ("smallest", a, o, areas[a] < areas[o])]
+        made = [batch.make(i) for i in range(len(batch.keys))]
+        assert list(batch.keys) == [truth for *_, truth in expected], trial
+        assert [(c.group, c.slots["the_a"], c.slots["the_b"]) for c in made] == [
+            (which, refs[a].the, refs[o].the) for which, a, o, _ in expected]

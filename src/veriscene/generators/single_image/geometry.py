@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
+import numpy as np
+
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair, paired_objects, referent_query
 from veriscene.generators.registry import register
@@ -101,19 +103,20 @@ class CompareSize(Generator):
         areas = ctx.index.area_list
         ratio = config.area_ratio
         objects = paired_objects(ctx.rng, list(refs))
+        # every ordered pair (a, o) of distinct objects whose areas differ by `ratio`, a first
+        mine = np.array([areas[i] for i in objects], dtype=np.float64)
+        lower = np.minimum(mine[:, None], mine[None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            clear = (lower > 0) & (np.maximum(mine[:, None], mine[None, :]) / lower >= ratio)
+        clear[np.diag_indices(len(objects))] = False
+        at_a, at_o = np.nonzero(clear)
         truths: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool]] = []
-        for a in objects:
-            area_a = areas[a]
-            for o in objects:
-                area_o = areas[o]
-                if a == o or min(area_a, area_o) <= 0:
-                    continue
-                if max(area_a, area_o) / min(area_a, area_o) < ratio:
-                    continue
-                for which, truth in (("largest", area_a > area_o), ("smallest", area_a < area_o)):
-                    truths.append(truth)
-                    asked.append((refs[a], refs[o], which, truth))
+        larger, smaller = (mine[at_a] > mine[at_o]).tolist(), (mine[at_a] < mine[at_o]).tolist()
+        for a, o, is_larger, is_smaller in zip(at_a.tolist(), at_o.tolist(), larger, smaller):
+            ref_a, ref_o = refs[objects[a]], refs[objects[o]]
+            truths += (is_larger, is_smaller)
+            asked += ((ref_a, ref_o, "largest", is_larger), (ref_a, ref_o, "smallest", is_smaller))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(truths, asked, _size_candidate)
 
