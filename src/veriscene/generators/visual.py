@@ -54,6 +54,8 @@ class GenerousReader:
         # several generators ask the same of one scene
         self._only: dict[tuple, bool] = {}
         self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
+        if len(self.scene) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
+            self._incoming, self._outgoing = index.incoming, index.outgoing
 
     @classmethod
     def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
@@ -140,8 +142,8 @@ class GenerousReader:
         if found is not None:
             return found
         subject = side == "subject"
-        everyone = range(len(self.scene))
-        held = {x for x in everyone if ((x, predicate, anchor) if subject else (anchor, predicate, x)) in self.relations}
+        table = self._incoming if subject else self._outgoing  # (anchor, predicate) -> the other side
+        held = set(table.get((anchor, predicate), ()))  # annotated
         direction = _DIRECTIONS.get(predicate)
         if direction is not None or predicate == "near":
             if direction is not None:
@@ -160,8 +162,7 @@ class GenerousReader:
                 ok = self._gap_array[anchor] <= self.readings.near_frac * longer
             held.update(np.flatnonzero(ok).tolist())
         elif predicate == "on top of":
-            held.update(x for x in everyone
-                        if ((x, "in front of", anchor) if subject else (anchor, "in front of", x)) in self.relations)
+            held.update(table.get((anchor, "in front of"), ()))
         held.discard(anchor)
         found = self._holding[key] = sorted(held)
         return found

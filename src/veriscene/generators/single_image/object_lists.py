@@ -177,13 +177,10 @@ class ExtremeAmongNames(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
         names_of = ctx.scene.names
-        answers: list[str] = []
-        asked: list[tuple[tuple[str, ...], str, str]] = []
         lists, table = name_table(ctx, config.max_names)
-        for m, which, member in clear_extremes_among(ctx, lists, _WHICHES, config, table):
-            answer = names_of[member]
-            answers.append(answer)
-            asked.append((lists[m], which, answer))
+        found = clear_extremes_among(ctx, lists, _WHICHES, config, table)
+        answers = [names_of[member] for _, _, member in found]
+        asked = [(lists[m], which, answer) for (m, which, _), answer in zip(found, answers)]
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
