@@ -84,16 +84,19 @@ def _round2(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ordered(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) boxes with their corners ordered (x0 <= x1, y0 <= y1), as `order_box` each."""
+    return np.concatenate([np.minimum(boxes[:, :2], boxes[:, 2:]), np.maximum(boxes[:, :2], boxes[:, 2:])], axis=1)
+
+
 def shown_boxes_norm1(scene: Scene, boxes: np.ndarray) -> np.ndarray:
     """(N, 4) pixel boxes -> (N, 4): each box as `shown_box(scene, box, "norm1")` reads it back
     (its second value), for all boxes at once with the same arithmetic."""
     sides = np.array([float(round(float(scene.width))), float(round(float(scene.height)))] * 2)
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    ordered = np.concatenate([np.minimum(boxes[:, :2], boxes[:, 2:]), np.maximum(boxes[:, :2], boxes[:, 2:])], axis=1)
-    shown = np.minimum(np.maximum(_round2(np.minimum(np.maximum(ordered, 0.0), sides) / sides), 0.0), 1.0)
+    shown = np.minimum(np.maximum(_round2(np.minimum(np.maximum(_ordered(boxes), 0.0), sides) / sides), 0.0), 1.0)
     back = shown * sides  # the text read back: the shown value is the double nearest its two decimals
-    back = np.concatenate([np.minimum(back[:, :2], back[:, 2:]), np.maximum(back[:, :2], back[:, 2:])], axis=1)
-    return _round2(np.minimum(np.maximum(back, 0.0), sides))
+    return _round2(np.minimum(np.maximum(_ordered(back), 0.0), sides))
 
 
 # Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with two

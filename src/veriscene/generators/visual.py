@@ -68,12 +68,17 @@ class GenerousReader:
         return self.scene.boxes.tolist()
 
     @cached_property
-    def _gap(self) -> list[list[float]]:
-        """(N, N) gaps between boxes in pixels (0 when they touch or overlap), nested lists."""
-        b = self.scene.boxes.astype(np.float64)
+    def _gap_array(self) -> np.ndarray:
+        """(N, N) gaps between boxes in pixels (0 when they touch or overlap)."""
+        b = self.scene.boxes.astype(np.float64).reshape(-1, 4)
         gx = np.maximum(b[None, :, 0] - b[:, None, 2], b[:, None, 0] - b[None, :, 2])
         gy = np.maximum(b[None, :, 1] - b[:, None, 3], b[:, None, 1] - b[None, :, 3])
-        return np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0)).tolist()
+        return np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0))
+
+    @cached_property
+    def _gap(self) -> list[list[float]]:
+        """`_gap_array` as nested lists (cheap to index one pair)."""
+        return self._gap_array.tolist()
 
     def could_hold(self, a: int, predicate: str, b: int) -> bool:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
@@ -116,21 +121,22 @@ class GenerousReader:
     def _only_one(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None, side: str) -> bool:
         key = (target, predicate, anchor, among if among is None else tuple(among), side)
         found = self._only.get(key)
-        if found is None and len(self.scene) <= _FEW_OBJECTS:  # plain Python, up to a second reading
+        if found is not None:
+            return found
+        if len(self.scene) <= _FEW_OBJECTS:  # plain Python, up to a second reading
             pool = range(len(self.scene)) if among is None else among
             if side == "subject":
                 found = all(x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
             else:
                 found = all(x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
-            self._only[key] = found
-        elif found is None:
+        else:
             holders = self._holders(predicate, anchor, side)
             if among is None:
                 found = all(x == target for x in holders)
             else:
                 pool = set(among)
                 found = not any(x != target and x in pool for x in holders)
-            self._only[key] = found
+        self._only[key] = found
         return found
 
     def _holders(self, predicate: str, anchor: int, side: str) -> list[int]:
@@ -170,10 +176,6 @@ class GenerousReader:
     @cached_property
     def _box_array(self) -> np.ndarray:
         return np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
-
-    @cached_property
-    def _gap_array(self) -> np.ndarray:
-        return np.array(self._gap, dtype=np.float64).reshape(len(self.scene), len(self.scene))
 
 
 def geometric(predicate: str) -> bool:

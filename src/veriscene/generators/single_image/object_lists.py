@@ -15,7 +15,6 @@ winner in counts; a clear margin in position, like spatial.extreme). A scene wit
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, combinations
@@ -86,9 +85,9 @@ def name_table(ctx: GenContext, max_names: int) -> tuple[list[tuple[str, ...]], 
     if (n + 1) ** width < 2**62:  # one number per set of names (numpy's unique over rows is slower)
         as_sets = as_sets @ (n + 1) ** np.arange(width, dtype=np.int64)
     _, first = np.unique(as_sets, axis=0 if as_sets.ndim == 2 else None, return_index=True)  # each set's first list
-    table = table[np.sort(first)]
-    lists = [tuple(map(present.__getitem__, row[:k])) for row, k in
-             zip(table.tolist(), drawn_sizes[np.sort(first)].tolist())]
+    kept = np.sort(first)
+    table = table[kept]
+    lists = [tuple(map(present.__getitem__, row[:k])) for row, k in zip(table.tolist(), drawn_sizes[kept].tolist())]
     return lists, table
 
 
@@ -126,11 +125,10 @@ class NameFrequency(Generator):
             # per list (all at once): the largest and smallest counts and whether each is unique;
             # padding counts as -1 for the largest and as more than any count for the smallest
             counts = np.array([len(by_name[n]) for n in sorted(by_name)] + [-1])[table]
-            tops = np.sort(counts, axis=1)[:, ::-1]
-            bottoms = np.sort(np.where(counts < 0, len(ctx.scene) + 1, counts), axis=1)
+            for_least = np.where(counts < 0, len(ctx.scene) + 1, counts)
+            tops, bottoms = np.sort(counts, axis=1)[:, ::-1], np.sort(for_least, axis=1)
             clear = np.stack([tops[:, 0] != tops[:, 1], bottoms[:, 0] != bottoms[:, 1]], axis=1)
-            winners = np.stack([counts.argmax(axis=1), np.where(counts < 0, len(ctx.scene) + 1, counts).argmin(axis=1)],
-                               axis=1)
+            winners = np.stack([counts.argmax(axis=1), for_least.argmin(axis=1)], axis=1)
             at_list, at_which = np.nonzero(clear)  # lists in order, "most" before "least"
             for m, w, k in zip(at_list.tolist(), at_which.tolist(), winners[at_list, at_which].tolist()):
                 names = lists[m]
