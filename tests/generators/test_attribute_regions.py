@@ -87,3 +87,25 @@ def test_clear_regions_of_many_objects_match_each_box_shown_and_read_back() -> N
         assert clear_regions(ctx, "norm1") == expected
         nonempty += bool(expected)
     assert nonempty > 10
+
+
+def test_clear_regions_make_each_text_on_first_use_only() -> None:
+    import pytest
+
+    from veriscene.generators.regions import shown_box
+    from veriscene.generators.single_image.attribute_regions import ClearRegions
+    from veriscene.scene.model import Scene
+
+    boxes = [[10 + 40 * k, 10, 40 + 40 * k, 60] for k in range(15)]
+    scene = Scene.from_objects("row", 640, 100, [{"name": "post", "box": b} for b in boxes])
+    regions = ClearRegions(scene, "norm1", [2, 5, 9])
+    assert list(regions) == [2, 5, 9] and len(regions) == 3
+    assert 5 in regions and 3 not in regions and "5" not in regions
+    assert regions._shown == {}  # membership and order need no text
+    assert regions[5] == shown_box(scene, boxes[5], "norm1")
+    assert list(regions._shown) == [5]  # made once, when first read
+    assert regions[5] is regions[5]
+    with pytest.raises(KeyError):
+        regions[3]  # not clear: no text made for it
+    assert list(regions._shown) == [5]
+    assert dict(regions) == {i: shown_box(scene, boxes[i], "norm1") for i in (2, 5, 9)}

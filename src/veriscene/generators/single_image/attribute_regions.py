@@ -13,11 +13,12 @@ it or lies mostly inside it).
 from __future__ import annotations
 
 from functools import partial
+from collections.abc import Iterator, Mapping
 from typing import Any, Iterable
 
 import numpy as np
 
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
@@ -39,21 +40,50 @@ def region_object_nodes(b: ProgramBuilder, box: list[float]) -> int:
 _FEW_OBJECTS = 12
 
 
-def clear_regions(ctx: GenContext, box_format: str) -> dict[int, tuple[str, list[float]]]:
-    """Object index -> (shown region text, region in pixels) for objects a region can name
-    (computed once per scene index; read-only)."""
+class ClearRegions(Mapping[int, tuple[str, list[float]]]):
+    """Object index -> (shown region text, region in pixels) for the objects a region can name,
+    in ascending order. A text is made on first use: dense scenes have dozens of clear regions,
+    and a question shows one or two."""
 
-    def compute() -> dict[int, tuple[str, list[float]]]:
+    def __init__(self, scene: Scene, box_format: str, objects: list[int],
+                 shown: dict[int, tuple[str, list[float]]] | None = None) -> None:
+        self._scene, self._box_format = scene, box_format
+        self._objects = objects
+        self._members = frozenset(objects)
+        self._shown = {} if shown is None else shown
+
+    def __getitem__(self, i: int) -> tuple[str, list[float]]:
+        found = self._shown.get(i)
+        if found is None:
+            if i not in self._members:
+                raise KeyError(i)
+            found = self._shown[i] = shown_box(self._scene, self._scene.boxes[i].tolist(), self._box_format)
+        return found
+
+    def __contains__(self, i: object) -> bool:
+        return i in self._members
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+
+def clear_regions(ctx: GenContext, box_format: str) -> ClearRegions:
+    """The scene's clear regions (computed once per scene index; read-only)."""
+
+    def compute() -> ClearRegions:
         scene = ctx.scene
         if len(scene) == 0:
-            return {}
-        if box_format == "norm1" and len(scene) > _FEW_OBJECTS:  # every region read back at once, phrased if clear
+            return ClearRegions(scene, box_format, [])
+        if box_format == "norm1" and len(scene) > _FEW_OBJECTS:  # every region read back at once
             clear = clear_regions_mask(scene, shown_boxes_norm1(scene, scene.boxes))
-            boxes = scene.boxes
-            return {i: shown_box(scene, boxes[i].tolist(), box_format) for i in np.flatnonzero(clear).tolist()}
+            return ClearRegions(scene, box_format, np.flatnonzero(clear).tolist())
         shown = [shown_box(scene, box, box_format) for box in scene.boxes.tolist()]
         clear = clear_regions_mask(scene, np.array([box for _, box in shown], dtype=np.float64))
-        return {i: shown[i] for i in np.flatnonzero(clear).tolist()}
+        objects = np.flatnonzero(clear).tolist()
+        return ClearRegions(scene, box_format, objects, {i: shown[i] for i in objects})
 
     return ctx.index.memo(("clear_regions", box_format), compute)
 
@@ -117,13 +147,18 @@ class CountAttribute(Generator):
                     "Count the {attr} objects in this picture.", "What is the number of {attr} objects?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         present = sorted(ctx.index.by_attribute)
         absent = Without(ctx.vocab.attribute_list(), ctx.index.by_attribute)
         distractors = list(range(max(len(ctx.scene), 4) + 2))  # shared: read-only
-        for attr in present + sample_up_to(ctx.rng, absent, 1):
-            yield Candidate(None, {"attr": attr}, expected=len(ctx.index.by_attribute.get(attr, ())),
-                            distractors=distractors, build=partial(_count_attribute_program, attr))
+        asked = present + sample_up_to(ctx.rng, absent, 1)
+        counts = [len(ctx.index.by_attribute.get(attr, ())) for attr in asked]
+        # one per attribute of the scene (dozens on dense scenes), one or two used: made only if picked
+        yield Batch.of(counts, [(attr, count, distractors) for attr, count in zip(asked, counts)], self._make)
+
+    def _make(self, attr: str, count: int, distractors: list[int]) -> Candidate:
+        return Candidate(None, {"attr": attr}, expected=count, distractors=distractors,
+                         build=partial(_count_attribute_program, attr))
 
 
 def _count_attribute_program(attr: str) -> list[dict[str, Any]]:

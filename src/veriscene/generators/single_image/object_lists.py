@@ -210,11 +210,14 @@ class AbsentObjectProbe(Generator):
                     "Can you find {a_obj} in the image?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: AbsentConfig = self.config  # type: ignore[assignment]
         present = sorted(ctx.index.by_name)
         absent = ctx.vocab.cooccurring_absent(present, limit=config.adversarial)
         asks = [(n, True, "present") for n in present] + [(n, False, "adversarial") for n in absent]
-        for name, expected, probe in asks:
-            yield Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
-                            meta={"probe": probe}, build=partial(name_query, name, (), "exists"))
+        # one per name of the scene (dozens on dense scenes), one or two used: phrased only if picked
+        yield Batch.of([expected for _, expected, _ in asks], asks, self._make)
+
+    def _make(self, name: str, expected: bool, probe: str) -> Candidate:
+        return Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
+                         meta={"probe": probe}, build=partial(name_query, name, (), "exists"))

@@ -29,12 +29,16 @@ class ObjectExists(Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         present = sorted(ctx.index.by_name)
         absent = absent_names(ctx.vocab, ctx.index)
-        for name, expected in [(n, True) for n in present] + [(n, False) for n in sample_up_to(ctx.rng, absent, 4)]:
-            yield Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
-                            build=partial(name_query, name, (), "exists"))
+        asked = [(n, True) for n in present] + [(n, False) for n in sample_up_to(ctx.rng, absent, 4)]
+        # one per name of the scene (dozens on dense scenes), one or two used: phrased only if picked
+        yield Batch.of([expected for _, expected in asked], asked, self._make)
+
+    def _make(self, name: str, expected: bool) -> Candidate:
+        return Candidate(None, {"a_obj": with_article(name)}, expected=expected, distractors=[not expected],
+                         build=partial(name_query, name, (), "exists"))
 
 
 @register("object.count.v1", family="counting")

@@ -18,7 +18,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
-from veriscene.generators.single_image.attribute_regions import clear_regions, region_object_nodes
+from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
 from veriscene.generators.single_image.relations import _kind, predicates_of_kind
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without
@@ -112,10 +112,10 @@ class RegionRelation(Generator):
             if not reader.could_hold(s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
                 continue  # another relation could be read into the image: ambiguous
             # phrased only if picked
-            yield Deferred(predicate, partial(self._make, ctx, regions[s], regions[o], predicate))
+            yield Deferred(predicate, partial(self._make, ctx, regions, s, o, predicate))
 
-    def _make(self, ctx: GenContext, region_s: tuple[str, list[float]], region_o: tuple[str, list[float]],
-              predicate: str) -> Candidate:
+    def _make(self, ctx: GenContext, regions: ClearRegions, s: int, o: int, predicate: str) -> Candidate:
+        region_s, region_o = regions[s], regions[o]
         # the only readable predicate is `predicate`: every other one of its kind is wrong
         distractors = Without(predicates_of_kind(ctx.vocab, _kind(predicate)), (predicate,))
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=_kind(predicate),
