@@ -57,7 +57,7 @@ def test_attribute_count(street) -> None:
     }
 
 
-def test_clear_regions_of_many_objects_match_each_box_shown_and_read_back() -> None:
+def test_clear_regions_match_each_box_shown_and_read_back() -> None:
     import random
 
     import numpy as np
@@ -71,10 +71,10 @@ def test_clear_regions_of_many_objects_match_each_box_shown_and_read_back() -> N
 
     r = random.Random(8)
     nonempty = 0
-    for trial in range(40):  # more than 12 objects: regions read back in numpy
+    for trial in range(60):  # norm1: regions read back in numpy, from one object to dozens
         w, h = r.choice([(640, 480), (333, 517), (1024, 768)])
         objects = []
-        for _ in range(r.randrange(13, 40)):
+        for _ in range(r.randrange(1, 40)):
             x0, y0 = r.uniform(0, w - 20), r.uniform(0, h - 20)
             objects.append({"name": "thing", "box": [x0, y0, r.uniform(x0 + 1, min(w, x0 + w / 3)),
                                                      r.uniform(y0 + 1, min(h, y0 + h / 3))]})

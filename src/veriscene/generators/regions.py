@@ -23,7 +23,7 @@ import numpy as np
 from veriscene.answers.coords import format_box, format_point, order_box, parse_box_format, to_pixels
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
-from veriscene.scene.geometry import box_area, box_intersection_area, box_iou
+from veriscene.scene.geometry import box_area, box_intersection_area, iou_of
 from veriscene.scene.model import Scene
 
 
@@ -120,8 +120,10 @@ def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float =
     matches it (IoU < `max_other_iou`) or lies mostly inside it (share of its box area inside <
     `max_inside`, e.g. a small object on a large one)."""
     boxes = scene.boxes
-    ious = box_iou(boxes, regions)  # (objects, regions)
-    inside = box_intersection_area(boxes, regions) / np.maximum(box_area(boxes), 1e-9)[:, None]
+    inter = box_intersection_area(boxes, regions)  # (objects, regions)
+    areas = box_area(boxes)
+    ious = iou_of(inter, areas, box_area(regions))
+    inside = inter / np.maximum(areas, 1e-9)[:, None]
     others = ~np.eye(len(scene), dtype=bool)
     ambiguous = (others & ((ious >= max_other_iou) | (inside >= max_inside))).any(axis=0)
     return (np.diagonal(ious) >= 0.5) & ~ambiguous

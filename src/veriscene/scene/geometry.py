@@ -21,12 +21,15 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise IoU: (N, 4) x (M, 4) -> (N, M). Boxes of zero area give IoU 0."""
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    wh = np.clip(rb - lt, 0, None)
-    inter = wh[..., 0] * wh[..., 1]
-    union = box_area(a)[:, None] + box_area(b)[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+    return iou_of(box_intersection_area(a, b), box_area(a), box_area(b))
+
+
+def iou_of(inter: np.ndarray, area_a: np.ndarray, area_b: np.ndarray) -> np.ndarray:
+    """`box_iou` from pairwise intersection areas (N, M) and each side's areas (N,) and (M,),
+    for callers that need the intersections too."""
+    union = area_a[:, None] + area_b[None, :] - inter
+    positive = union > 0
+    return np.where(positive, inter / np.where(positive, union, 1), 0.0)
 
 
 def box_intersection_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -35,7 +38,7 @@ def box_intersection_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
     lt = np.maximum(a[:, None, :2], b[None, :, :2])
     rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    wh = np.clip(rb - lt, 0, None)
+    wh = np.maximum(rb - lt, 0)  # what np.clip(rb - lt, 0, None) computes, without its dispatch
     return wh[..., 0] * wh[..., 1]
 
 

@@ -35,11 +35,6 @@ def region_object_nodes(b: ProgramBuilder, box: list[float]) -> int:
     return b.add("object_in_region", b.add("scene", args=[0]), b.add("region", args=box))
 
 
-# Scenes of more objects read their regions back in numpy (`shown_boxes_norm1`) and phrase only
-# the clear ones; on fewer, numpy's calls cost more than phrasing each.
-_FEW_OBJECTS = 12
-
-
 class ClearRegions(Mapping[int, tuple[str, list[float]]]):
     """Object index -> (shown region text, region in pixels) for the objects a region can name,
     in ascending order. A text is made on first use: dense scenes have dozens of clear regions,
@@ -77,7 +72,7 @@ def clear_regions(ctx: GenContext, box_format: str) -> ClearRegions:
         scene = ctx.scene
         if len(scene) == 0:
             return ClearRegions(scene, box_format, [])
-        if box_format == "norm1" and len(scene) > _FEW_OBJECTS:  # every region read back at once
+        if box_format == "norm1":  # every region read back at once, phrased only when used
             clear = clear_regions_mask(scene, shown_boxes_norm1(scene, scene.boxes))
             return ClearRegions(scene, box_format, np.flatnonzero(clear).tolist())
         shown = [shown_box(scene, box, box_format) for box in scene.boxes.tolist()]
