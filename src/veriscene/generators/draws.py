@@ -126,19 +126,26 @@ def pcg64_state(words: bytes) -> dict[str, Any]:
             "has_uint32": 0, "uinteger": 0}
 
 
-def _pcg64_fields(address: int) -> tuple[int, Any]:
-    """(where the 128-bit state and increment lie, the two buffer fields) of numpy's pcg64_state
-    struct at `address`: {pcg_state *, int has_uint32, uint32 uinteger}."""
+def _pcg64_fields(address: int) -> tuple[memoryview, memoryview]:
+    """Writable bytes of numpy's pcg64_state struct at `address`, {pcg_state *, int has_uint32,
+    uint32 uinteger}: the 32 bytes of the 128-bit state and increment it points to, and the 8 of
+    the two buffer fields."""
     inner = ctypes.c_void_p.from_address(address).value
-    return inner, (ctypes.c_uint32 * 2).from_address(address + ctypes.sizeof(ctypes.c_void_p))
+    state = memoryview((ctypes.c_ubyte * 32).from_address(inner)).cast("B")
+    buffered = memoryview((ctypes.c_ubyte * 8).from_address(address + ctypes.sizeof(ctypes.c_void_p))).cast("B")
+    return state, buffered
 
 
-def _write_pcg64(fields: tuple[int, Any], words: bytes) -> None:
+def _write_pcg64(fields: tuple[memoryview, memoryview], words: bytes) -> None:
     """Write `pcg64_state(words)` into the fields of `_pcg64_fields` (state and increment as
     native, little-endian, 128-bit integers; nothing buffered)."""
     inner, buffered = fields
-    ctypes.memmove(inner, words[:16] + bytes((words[16] | 1,)) + words[17:32], 32)
-    buffered[0] = buffered[1] = 0  # has_uint32, uinteger
+    inner[:] = words
+    inner[16] |= 1  # the increment is odd
+    buffered[:] = _NOTHING_BUFFERED  # has_uint32, uinteger
+
+
+_NOTHING_BUFFERED = bytes(8)
 
 
 def _pcg64_layout() -> bool:
