@@ -12,8 +12,8 @@ it or lies mostly inside it).
 
 from __future__ import annotations
 
-from functools import partial
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any, Iterable
 
 import numpy as np
