@@ -3,6 +3,8 @@
     python benchmarks/provision_side_by_side.py --data vg --scenes 2000 \\
         --provision-src ~/src/ProVision --provision-python ~/provision-venv/bin/python
     python benchmarks/provision_side_by_side.py --data demo --scenes 200 --provision-src ... --hash-seeds
+    veriscene convert --from gqa val_sceneGraphs.json gqa.jsonl      # real annotations, yours
+    python benchmarks/provision_side_by_side.py --scene-graphs gqa.jsonl --scenes 2000 --provision-src ...
 
 ProVision (github.com/JieyuZ2/ProVision) is not on PyPI and none of its code is part of veriscene:
 bring a checkout (`--provision-src`) and a Python environment holding what its generators import
@@ -13,7 +15,9 @@ Both tools read one ProVision annotation folder, written here from veriscene sce
 (`_provision.write_provision_folder`: stage JSON files, masks as pickled scipy sparse matrices,
 uint8 depth maps): `--data vg` makes Visual Genome-shaped scene graphs (`_scenes.vg_shaped_scenes`:
 about 35 objects, attributes and relations, no masks or depth), `--data demo` demo scene graphs
-with masks and depth (3-8 objects). veriscene reads the folder with its `provision` reader
+with masks and depth (3-8 objects), and `--scene-graphs FILE` the first `--scenes` scene graphs of any veriscene JSONL file,
+for example real Visual Genome, GQA or COCO annotations converted with `veriscene convert`
+(`--scenes 0`: all of them). veriscene reads the folder with its `provision` reader
 (`from_format="provision"`, `allow_pickle=True`) and runs all its generators with its defaults
 (one question-answer and one multiple-choice sample per candidate picked, 1 worker), and again
 with question-answer samples only ("vs qa-only", as ProVision's notebooks template). ProVision
@@ -42,6 +46,7 @@ from pathlib import Path
 
 from _provision import write_provision_folder
 from _scenes import base_scenes, tiled, vg_shaped_scenes
+from veriscene.engine.generate import count_lines
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,6 +60,19 @@ seconds = time.perf_counter() - t
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"images": summary.scenes, "samples": summary.samples, "seconds": seconds, "peak_mib": peak / 1024}))
 """
+
+
+def first_scenes(path: Path, n: int, cache: Path) -> Path:
+    """A copy of the first n lines of a scene file (all of it for n = 0), named by the source's
+    content, so that its ProVision folder is made once and never reused for other scenes."""
+    with open(path, "rb") as fh:
+        lines = fh.readlines() if n <= 0 else [line for _, line in zip(range(n), fh)]
+    data = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines if line.strip())
+    copy = cache / f"{path.stem}-{len(data.splitlines())}-{hashlib.sha256(data).hexdigest()[:12]}.jsonl"
+    if not copy.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(data)
+    return copy
 
 
 def _digest(path: Path) -> str:
@@ -94,7 +112,8 @@ def _row(tool: str, r: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", choices=("vg", "demo"), default="vg")
-    parser.add_argument("--scenes", type=int, default=200)
+    parser.add_argument("--scene-graphs", type=Path, help="a veriscene JSONL file to use instead of --data")
+    parser.add_argument("--scenes", type=int, default=200, help="scene graphs (with --scene-graphs: the first N, 0: all)")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each tool (median time printed)")
     parser.add_argument("--provision-src", type=Path, help="a ProVision checkout (else only veriscene runs)")
     parser.add_argument("--provision-python", default=sys.executable, help="the Python of ProVision's environment")
@@ -102,12 +121,17 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
 
-    if args.data == "vg":
+    if args.scene_graphs is not None:
+        scenes = first_scenes(args.scene_graphs, args.scenes, args.cache)
+        source = str(args.scene_graphs)
+    elif args.data == "vg":
         scenes = vg_shaped_scenes(args.cache, args.scenes)
+        source = args.data
     else:
         scenes = tiled(args.cache, base_scenes(args.cache, args.scenes), args.scenes)
+        source = args.data
     folder = write_provision_folder(scenes, args.cache / f"provision-{scenes.stem}")
-    print(f"input: {folder} ({args.data}, {args.scenes} scene graphs)")
+    print(f"input: {folder} ({source}, {count_lines(scenes)} scene graphs)")
     tools = {"veriscene": lambda work, seed: run_veriscene(folder, work, seed, "both"),
              "vs qa-only": lambda work, seed: run_veriscene(folder, work, seed, "qa")}
     if args.provision_src is not None:

@@ -136,6 +136,30 @@ def test_provision_side_by_side_without_provision(cache: str) -> None:
     assert out.count("PYTHONHASHSEED 1 instead of 0: the same bytes") == 2
 
 
+def test_provision_side_by_side_on_converted_annotations(cache: str, tmp_path: Path) -> None:
+    """`--scene-graphs` takes any veriscene JSONL file, here a small GQA file converted by
+    `veriscene.io.convert`: the first `--scenes` of it, or all with 0."""
+    import orjson
+
+    from veriscene.io.convert import convert
+
+    gqa = {str(k): {"width": 200, "height": 150, "objects": {
+        f"{k}1": {"name": "man", "x": 10, "y": 20, "w": 40, "h": 90, "attributes": ["tall", "standing"],
+                  "relations": [{"name": "to the left of", "object": f"{k}2"}]},
+        f"{k}2": {"name": "dog", "x": 120, "y": 80, "w": 50, "h": 40, "attributes": ["brown"],
+                  "relations": [{"name": "to the right of", "object": f"{k}1"}]},
+        f"{k}3": {"name": "tree", "x": 60 + k, "y": 0, "w": 30, "h": 120, "attributes": ["green"], "relations": []},
+    }} for k in range(5)}
+    (tmp_path / "val_sceneGraphs.json").write_bytes(orjson.dumps(gqa))
+    convert(tmp_path / "val_sceneGraphs.json", tmp_path / "gqa.jsonl", "gqa")
+    for scenes, images in (("3", 3), ("0", 5)):
+        out = _run("provision_side_by_side.py", "--scene-graphs", str(tmp_path / "gqa.jsonl"), "--scenes", scenes,
+                   "--cache", cache)
+        assert f"gqa.jsonl, {images} scene graphs" in out
+        rows = _rows(out, "veriscene")
+        assert len(rows) == 1 and int(rows[0][1]) == images and int(rows[0][2]) > 0
+
+
 def test_provision_folder_reads_back_as_the_same_scenes(tmp_path: Path) -> None:
     """The ProVision folder the side-by-side benchmark writes holds the scene graphs it was made
     from: veriscene's provision reader gives back names, boxes, attributes, relations and masks,
