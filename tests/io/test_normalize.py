@@ -50,3 +50,27 @@ def test_from_file(tmp_path: Path) -> None:
     bad.write_text("{")
     with pytest.raises(ValueError, match="not valid JSON"):
         Normalizer.from_file(bad)
+
+
+def test_singular_names_use_the_engine_without_run_time_checks() -> None:
+    """Readers singularise names through veriscene's shared inflect engine, imported without
+    typeguard's instrumentation (which costs about 2 s in every process that converts a data set,
+    and checks the arguments of every call)."""
+    import subprocess
+    import sys
+
+    check = (
+        "import typeguard\n"
+        "from veriscene.io.normalize import Normalizer\n"
+        "from veriscene.text import inflect_engine\n"
+        "norm = Normalizer()\n"
+        "print(norm.name('Tennis Balls'), norm._engine is inflect_engine())\n"
+        "try:\n"
+        "    norm._engine.a(3)\n"
+        "except typeguard.TypeCheckError:\n"
+        "    print('checked')\n"
+        "except Exception:\n"
+        "    print('unchecked')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["tennis ball True", "unchecked"]

@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.text import inflect_engine
+
 _SPACE = re.compile(r"\s+")
 
 # Nouns used in the plural for one thing, or that inflect would mangle.
@@ -107,10 +109,8 @@ class Normalizer:
             or not word.isalpha()
         ):
             return word
-        if self._engine is None:
-            import inflect
-
-            self._engine = inflect.engine()
+        if self._engine is None:  # the shared engine: inflect imported without typeguard's cost
+            self._engine = inflect_engine()
         singular = self._engine.singular_noun(word)
         return singular if isinstance(singular, str) and singular else word
 
