@@ -8,6 +8,7 @@ takes about a minute to write instead of 40.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -26,9 +27,20 @@ def base_scenes(cache: Path, n: int) -> list[bytes]:
     return path.read_bytes().splitlines()
 
 
-def tiled(cache: Path, base: list[bytes], size: int) -> Path:
-    """A scene file of `size` lines: the base scenes repeated with unique image ids (cached)."""
-    path = cache / f"demo-tiled-{len(base)}-{size}.jsonl"
+def file_scenes(path: Path, n: int) -> tuple[str, list[bytes]]:
+    """The first n JSONL lines of a scene file (all of them for n = 0), and a name for files made
+    from them: the file's stem and a hash of those lines (so a changed file is not mistaken for it)."""
+    with open(path, "rb") as fh:
+        lines = [line.rstrip(b"\r\n") for line in fh if line.strip()]
+    lines = lines if n <= 0 else lines[:n]
+    digest = hashlib.sha256(b"\n".join(lines)).hexdigest()[:12]
+    return f"{path.stem}-{digest}", lines
+
+
+def tiled(cache: Path, base: list[bytes], size: int, name: str = "demo") -> Path:
+    """A scene file of `size` lines: the base scenes repeated with unique image ids (cached; the
+    file is named by `name`, the base's size and `size`)."""
+    path = cache / f"{name}-tiled-{len(base)}-{size}.jsonl"
     if path.exists():
         return path
     tmp = path.with_suffix(".tmp")
@@ -37,8 +49,12 @@ def tiled(cache: Path, base: list[bytes], size: int) -> Path:
             line = base[i % len(base)]
             copy = i // len(base)
             if copy:
-                image_id = json.loads(line)["image_id"]
-                line = line.replace(f'"image_id":"{image_id}"'.encode(), f'"image_id":"{image_id}~{copy}"'.encode(), 1)
+                record = json.loads(line)
+                image_id = record["image_id"]
+                renamed = line.replace(f'"image_id":"{image_id}"'.encode(), f'"image_id":"{image_id}~{copy}"'.encode(), 1)
+                if renamed == line:  # not written compactly (or a numeric id): write the record anew
+                    renamed = json.dumps({**record, "image_id": f"{image_id}~{copy}"}).encode()
+                line = renamed
             fh.write(line + b"\n")
     tmp.rename(path)
     return path

@@ -3,9 +3,12 @@
     python benchmarks/engine_scale.py --sizes 10000 --workers 1 2
     python benchmarks/engine_scale.py --sizes 10000 100000 1000000 --workers 1 -g object.count.v1
     python benchmarks/engine_scale.py --sizes 10000 --workers 1 2 --per-scene 3
+    python benchmarks/engine_scale.py --sizes 10000 --workers 1 2 --scene-graphs coco.jsonl --base 0
 
 Input: demo scene graphs with masks and depth: a base of `--base` distinct scenes (default 5,000,
-cached in `--cache`) tiled to each size with fresh image ids (see `_scenes.py`). Each
+cached in `--cache`) tiled to each size with fresh image ids (see `_scenes.py`). With
+`--scene-graphs FILE`, the first `--base` scene graphs of a veriscene JSONL file instead (for
+example real annotations converted with `veriscene convert`; `--base 0`: all of them). Each
 configuration runs `veriscene.generate` in a fresh process (so peak memory is that run's),
 `--repeats` times; the median is printed.
 
@@ -23,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
+from _scenes import base_scenes, file_scenes, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
 import json, sys, time
@@ -56,17 +59,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--base", type=int, default=5000)
+    parser.add_argument("--base", type=int, default=5000, help="distinct scenes tiled to each size")
+    parser.add_argument("--scene-graphs", type=Path,
+                        help="tile the first --base scene graphs of this veriscene JSONL file (0: all) instead of demo ones")
     parser.add_argument("-g", "--generators", default="", help="generator names/globs/families (default: all)")
     parser.add_argument("--per-scene", type=int, default=None,
                         help="samples per scene, generator and mode (default: each generator's, 1)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
-    base = base_scenes(args.cache, args.base)
+    if args.scene_graphs is not None:
+        name, base = file_scenes(args.scene_graphs, args.base)
+        print(f"input: {len(base)} scene graphs of {args.scene_graphs}, tiled")
+    else:
+        name, base = "demo", base_scenes(args.cache, args.base)
     print(f"{'scenes':>8} {'workers':>7} {'samples':>9} {'seconds':>8} {'samples/s':>10} {'per worker':>10} "
           f"{'scenes/s':>9} {'driver MiB':>10} {'peak MiB':>9} {'speed-up':>8}")
     for size in args.sizes:
-        scenes = tiled(args.cache, base, size)
+        scenes = tiled(args.cache, base, size, name)
         single = None
         for workers in args.workers:
             runs = fresh_runs(scenes, workers, args.generators, args.cache, args.repeats, args.per_scene)

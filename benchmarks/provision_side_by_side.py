@@ -45,7 +45,7 @@ import tempfile
 from pathlib import Path
 
 from _provision import write_provision_folder
-from _scenes import base_scenes, tiled, vg_shaped_scenes
+from _scenes import base_scenes, file_scenes, tiled, vg_shaped_scenes
 from veriscene.engine.generate import count_lines
 
 HERE = Path(__file__).resolve().parent
@@ -63,15 +63,13 @@ print(json.dumps({"images": summary.scenes, "samples": summary.samples, "seconds
 
 
 def first_scenes(path: Path, n: int, cache: Path) -> Path:
-    """A copy of the first n lines of a scene file (all of it for n = 0), named by the source's
-    content, so that its ProVision folder is made once and never reused for other scenes."""
-    with open(path, "rb") as fh:
-        lines = fh.readlines() if n <= 0 else [line for _, line in zip(range(n), fh)]
-    data = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines if line.strip())
-    copy = cache / f"{path.stem}-{len(data.splitlines())}-{hashlib.sha256(data).hexdigest()[:12]}.jsonl"
+    """A copy of the first n scene graphs of a file (all for n = 0), named by their content, so
+    that its ProVision folder is made once and never reused for other scenes."""
+    name, lines = file_scenes(path, n)
+    copy = cache / f"{name}-{len(lines)}.jsonl"
     if not copy.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(data)
+        copy.write_bytes(b"".join(line + b"\n" for line in lines))
     return copy
 
 

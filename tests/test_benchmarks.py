@@ -49,6 +49,28 @@ def test_engine_scale_per_scene(cache: str) -> None:
     assert int(_rows(out, "60")[0][2]) > int(_rows(one, "60")[0][2])  # more samples per scene
 
 
+def test_engine_scale_on_a_scene_file(cache: str, tmp_path: Path) -> None:
+    """`--scene-graphs` tiles the scene graphs of a given file (here 3, one not written compactly
+    and with a numeric id) to each size, every copy with its own image id."""
+    import json
+
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    write_scenes(list(iter_scene_graphs(3, seed=5)), tmp_path / "mine.jsonl")
+    lines = (tmp_path / "mine.jsonl").read_text().splitlines()
+    spaced = json.loads(lines[2])
+    spaced["image_id"] = 7
+    (tmp_path / "mine.jsonl").write_text("\n".join([*lines[:2], json.dumps(spaced, indent=None)]) + "\n")
+    out = _run("engine_scale.py", "--sizes", "8", "--workers", "1", "--base", "0", "--cache", cache,
+               "--scene-graphs", str(tmp_path / "mine.jsonl"), "-g", "object.count.v1")
+    assert "input: 3 scene graphs of" in out and int(_rows(out, "8")[0][2]) > 0
+    tiled = next(Path(cache).glob("mine-*-tiled-3-8.jsonl"))
+    ids = [json.loads(line)["image_id"] for line in tiled.read_text().splitlines()]
+    first = [json.loads(line)["image_id"] for line in lines[:2]]
+    assert ids == [*first, 7, *(f"{i}~1" for i in first), "7~1", *(f"{i}~2" for i in first)]
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd")
