@@ -3,6 +3,7 @@ once per scene: enumerating candidates, per-scene lookups) and a part per sample
 
     python benchmarks/generator_costs.py                        # 1,000 demo scenes, all generators
     python benchmarks/generator_costs.py --data vg --scenes 500 -g "multi*" --repeats 3
+    python benchmarks/generator_costs.py --scene-graphs coco.jsonl --scenes 0   # your own scene graphs
 
 Each generator runs alone (qa and mc) over the same scenes, once with `per_scene=1` and once with
 `per_scene=--more` (default 3), in this process, with partners from the pool a run would use
@@ -32,7 +33,7 @@ from typing import Any, Iterator, Sequence
 
 import orjson
 
-from _scenes import base_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
+from _scenes import base_scenes, file_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
 from veriscene.engine import collector
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import scan_scenes
@@ -112,7 +113,8 @@ def row(label: str, n: int, one: tuple[float, int], more: tuple[float, int]) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", choices=["demo", "vg"], default="demo")
-    parser.add_argument("--scenes", type=int, default=1000)
+    parser.add_argument("--scenes", type=int, default=1000, help="scenes (with --scene-graphs: the first N, 0: all)")
+    parser.add_argument("--scene-graphs", type=Path, help="a veriscene JSONL file to use instead of --data")
     parser.add_argument("-g", "--generators", default="*", help="generator names/globs/families (default: all)")
     parser.add_argument("--more", type=int, default=3, help="the second run's per_scene")
     parser.add_argument("--repeats", type=int, default=1)
@@ -121,7 +123,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.more < 2:
         parser.error("--more must be at least 2")
-    if args.data == "vg":
+    if args.scene_graphs is not None:
+        name, lines = file_scenes(args.scene_graphs, args.scenes)
+        path = tiled(args.cache, lines, len(lines), name)  # the lines themselves, as one file
+        args.data = str(args.scene_graphs)
+    elif args.data == "vg":
         path = vg_shaped_scenes(args.cache, args.scenes)
     else:
         path = tiled(args.cache, base_scenes(args.cache, args.scenes), args.scenes)

@@ -237,6 +237,17 @@ def test_generator_costs(cache: str) -> None:
     assert runner is not None and float(runner.group(1)) > 0 and float(runner.group(2)) > 0
 
 
+def test_generator_costs_on_a_scene_file(cache: str, tmp_path: Path) -> None:
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    write_scenes(list(iter_scene_graphs(12, seed=9)), tmp_path / "mine.jsonl")
+    out = _run("generator_costs.py", "--scene-graphs", str(tmp_path / "mine.jsonl"), "--scenes", "10", "-g",
+               "object.count.v1", "--more", "2", "--stand-ins", "2", "--cache", cache)
+    assert out.startswith(f"10 {tmp_path / 'mine.jsonl'} scenes, 1 generators")
+    assert float(_rows(out, "object.count.v1")[0][1]) > 0
+
+
 def test_instruction_count_child_digests_the_samples(cache: str) -> None:
     """The part that runs under valgrind: the same digest for the same scenes, another for more."""
     sys.path.insert(0, str(BENCH))
