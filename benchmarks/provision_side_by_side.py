@@ -17,7 +17,8 @@ uint8 depth maps): `--data vg` makes Visual Genome-shaped scene graphs (`_scenes
 about 35 objects, attributes and relations, no masks or depth), `--data demo` demo scene graphs
 with masks and depth (3-8 objects), and `--scene-graphs FILE` the first `--scenes` scene graphs of any veriscene JSONL file,
 for example real Visual Genome, GQA or COCO annotations converted with `veriscene convert`
-(`--scenes 0`: all of them). veriscene reads the folder with its `provision` reader
+(`--scenes 0`: all of them; scene graphs without objects are left out, as ProVision's mask
+generators fail on them). veriscene reads the folder with its `provision` reader
 (`from_format="provision"`, `allow_pickle=True`) and runs all its generators with its defaults
 (one question-answer and one multiple-choice sample per candidate picked, 1 worker), and again
 with question-answer samples only ("vs qa-only", as ProVision's notebooks template). ProVision
@@ -63,9 +64,15 @@ print(json.dumps({"images": summary.scenes, "samples": summary.samples, "seconds
 
 
 def first_scenes(path: Path, n: int, cache: Path) -> Path:
-    """A copy of the first n scene graphs of a file (all for n = 0), named by their content, so
-    that its ProVision folder is made once and never reused for other scenes."""
+    """A copy of the first n scene graphs of a file (all for n = 0) that have objects, named by
+    their content, so that its ProVision folder is made once and never reused for other scenes.
+    (ProVision's mask generators fail on an image without masks, and they run only when every
+    image has its mask file: both tools get the images with objects.)"""
     name, lines = file_scenes(path, n)
+    kept = [line for line in lines if json.loads(line).get("objects")]
+    if len(kept) < len(lines):
+        print(f"left out {len(lines) - len(kept)} of {len(lines)} scene graphs: no objects")
+    lines = kept
     copy = cache / f"{name}-{len(lines)}.jsonl"
     if not copy.exists():
         cache.mkdir(parents=True, exist_ok=True)

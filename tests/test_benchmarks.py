@@ -172,12 +172,14 @@ def test_provision_side_by_side_on_converted_annotations(cache: str, tmp_path: P
                   "relations": [{"name": "to the right of", "object": f"{k}1"}]},
         f"{k}3": {"name": "tree", "x": 60 + k, "y": 0, "w": 30, "h": 120, "attributes": ["green"], "relations": []},
     }} for k in range(5)}
+    gqa["5"] = {"width": 200, "height": 150, "objects": {}}  # left out: ProVision fails on it
     (tmp_path / "val_sceneGraphs.json").write_bytes(orjson.dumps(gqa))
     convert(tmp_path / "val_sceneGraphs.json", tmp_path / "gqa.jsonl", "gqa")
     for scenes, images in (("3", 3), ("0", 5)):
         out = _run("provision_side_by_side.py", "--scene-graphs", str(tmp_path / "gqa.jsonl"), "--scenes", scenes,
                    "--cache", cache)
         assert f"gqa.jsonl, {images} scene graphs" in out
+        assert ("left out 1 of 6 scene graphs: no objects" in out) == (scenes == "0")
         rows = _rows(out, "veriscene")
         assert len(rows) == 1 and int(rows[0][1]) == images and int(rows[0][2]) > 0
 
