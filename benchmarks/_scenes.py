@@ -30,9 +30,21 @@ def base_scenes(cache: Path, n: int) -> list[bytes]:
 def file_scenes(path: Path, n: int) -> tuple[str, list[bytes]]:
     """The first n JSONL lines of a scene file (all of them for n = 0), and a name for files made
     from them: the file's stem and a hash of those lines (so a changed file is not mistaken for it)."""
+    lines: list[bytes] = []
     with open(path, "rb") as fh:
-        lines = [line.rstrip(b"\r\n") for line in fh if line.strip()]
-    lines = lines if n <= 0 else lines[:n]
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                sys.exit(f"{path}, line {number}: not a JSON record ({exc})")
+            if not isinstance(record, dict) or "image_id" not in record:
+                sys.exit(f"{path}, line {number}: not a scene graph (no image_id); convert annotations with "
+                         "`veriscene convert` first")
+            lines.append(line.rstrip(b"\r\n"))
+            if len(lines) == n:
+                break
     digest = hashlib.sha256(b"\n".join(lines)).hexdigest()[:12]
     return f"{path.stem}-{digest}", lines
 

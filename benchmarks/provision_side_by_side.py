@@ -15,10 +15,10 @@ Both tools read one ProVision annotation folder, written here from veriscene sce
 (`_provision.write_provision_folder`: stage JSON files, masks as pickled scipy sparse matrices,
 uint8 depth maps): `--data vg` makes Visual Genome-shaped scene graphs (`_scenes.vg_shaped_scenes`:
 about 35 objects, attributes and relations, no masks or depth), `--data demo` demo scene graphs
-with masks and depth (3-8 objects), and `--scene-graphs FILE` the first `--scenes` scene graphs of any veriscene JSONL file,
-for example real Visual Genome, GQA or COCO annotations converted with `veriscene convert`
-(`--scenes 0`: all of them; scene graphs without objects are left out, as ProVision's mask
-generators fail on them). veriscene reads the folder with its `provision` reader
+with masks and depth (3-8 objects), and `--scene-graphs FILE` the first `--scenes` scene graphs
+of any veriscene JSONL file, for example real Visual Genome, GQA or COCO annotations converted
+with `veriscene convert` (`--scenes 0`: all of them; scene graphs without objects are left out,
+as ProVision's mask generators fail on them). veriscene reads the folder with its `provision` reader
 (`from_format="provision"`, `allow_pickle=True`) and runs all its generators with its defaults
 (one question-answer and one multiple-choice sample per candidate picked, 1 worker), and again
 with question-answer samples only ("vs qa-only", as ProVision's notebooks template). ProVision

@@ -71,6 +71,17 @@ def test_engine_scale_on_a_scene_file(cache: str, tmp_path: Path) -> None:
     assert ids == [*first, 7, *(f"{i}~1" for i in first), "7~1", *(f"{i}~2" for i in first)]
 
 
+def test_scene_file_errors_name_the_file_and_line(cache: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    for text, reason in (('{"image_id": "a", "objects": []}\nnot json\n', "line 2: not a JSON record"),
+                         ('{"images": [], "annotations": []}\n', "line 1: not a scene graph (no image_id)")):
+        bad.write_text(text)
+        done = subprocess.run([sys.executable, str(BENCH / "engine_scale.py"), "--sizes", "2", "--workers", "1",
+                               "--scene-graphs", str(bad), "--base", "0", "--cache", cache],
+                              capture_output=True, text=True, timeout=120, cwd=BENCH)
+        assert done.returncode == 1 and f"{bad}, {reason}" in done.stderr
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd")
