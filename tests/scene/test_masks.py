@@ -19,6 +19,17 @@ def test_round_trip_area_and_box() -> None:
     assert mask_to_box(rle).tolist() == [8, 5, 20, 20]  # x1, y1 exclusive
 
 
+def test_encoding_does_not_depend_on_memory_order_or_dtype() -> None:
+    """Row-major or column-major, bool or 0/1 bytes, a view with strides: the same RLE."""
+    mask = _mask()
+    expected = encode_mask(mask)
+    big = np.zeros((60, 80), dtype=bool)
+    big[::2, ::2] = mask
+    for variant in (np.asfortranarray(mask), mask.astype(np.uint8), np.asfortranarray(mask.astype(np.uint8)),
+                    big[::2, ::2], mask.T.copy().T):
+        assert encode_mask(variant) == expected
+
+
 def _random_masks(rng: np.random.Generator, n: int, h: int, w: int) -> list[np.ndarray]:
     """n masks of random rectangles and discs, some overlapping, the first one empty."""
     yy, xx = np.mgrid[:h, :w]

@@ -9,8 +9,15 @@ from pycocotools import mask as mask_utils
 
 
 def encode_mask(binary: np.ndarray) -> dict[str, Any]:
-    """(H, W) bool/uint8 -> JSON-ready COCO RLE ``{"size": [H, W], "counts": str}``."""
-    rle = mask_utils.encode(np.asfortranarray(np.asarray(binary, dtype=np.uint8)))
+    """(H, W) bool/uint8 -> JSON-ready COCO RLE ``{"size": [H, W], "counts": str}``.
+
+    pycocotools reads the mask column by column (Fortran order): a mask already in that order
+    (`scipy.sparse` matrices' ``toarray(order="F")``, see the ProVision reader) is encoded
+    without a copy; the usual row-major one is transposed once."""
+    array = np.asarray(binary)
+    if array.dtype == bool:
+        array = array.view(np.uint8)  # numpy's booleans are 0/1 bytes: the same values, no copy
+    rle = mask_utils.encode(np.asfortranarray(array, dtype=np.uint8))
     return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
 
 

@@ -77,6 +77,26 @@ def test_pickled_masks_need_allow_pickle(tmp_path: Path) -> None:
     np.testing.assert_array_equal(decode_mask(scenes[0].masks[0]), masks()[0])
 
 
+@pytest.mark.parametrize("dtype", [bool, np.uint8])
+def test_pickled_sparse_masks_of_any_dtype_read_as_the_dense_ones(tmp_path: Path, dtype: type) -> None:
+    """Sparse masks are stacked column by column (what RLE encoding reads, no transposing):
+    the scene holds exactly the RLE of the same masks read densely (bool, or 0/255 bytes)."""
+    from scipy import sparse
+
+    from veriscene.io.readers.provision import _stack_sparse
+    from veriscene.scene.masks import encode_mask
+
+    values = (masks() * (1 if dtype is bool else 255)).astype(dtype)
+    stacked = _stack_sparse([sparse.csr_matrix(m) for m in values])
+    assert stacked.dtype == bool and all(m.flags.f_contiguous for m in stacked)
+    np.testing.assert_array_equal(stacked, masks())
+    root = write_set(tmp_path, seg_name="img1_mask.pkl")
+    with open(root / "seg_masks" / "img1_mask.pkl", "wb") as fh:
+        pickle.dump([sparse.csr_matrix(m) for m in values], fh)
+    (scene,), report = read_all(root, "provision", allow_pickle=True)
+    assert list(scene.masks) == [encode_mask(m) for m in masks()] and report.total == 0
+
+
 def test_object_arrays_in_npy_are_refused(tmp_path: Path) -> None:
     root = write_set(tmp_path)
     np.save(root / "seg_masks" / "img1_mask.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)

@@ -67,9 +67,24 @@ def _load_array(path: Path, allow_pickle: bool, field: str) -> np.ndarray:
     if hasattr(data, "toarray"):
         data = [data]
     try:
+        if data and all(hasattr(m, "toarray") for m in data) and len({m.shape for m in data}) == 1:
+            return _stack_sparse(data)
         return np.stack([np.asarray(m.toarray() if hasattr(m, "toarray") else m) for m in data]).astype(bool)
     except (TypeError, ValueError) as exc:
         raise bad(f"{found} does not hold a list of 2-D masks ({exc})", field) from None
+
+
+def _stack_sparse(matrices: list[Any]) -> np.ndarray:
+    """(N, H, W) bool masks from N sparse (H, W) matrices, each mask laid out column by column
+    (what pycocotools encodes from without transposing it: `encode_mask`)."""
+    h, w = matrices[0].shape
+    stacked = np.empty((len(matrices), w, h), dtype=bool).transpose(0, 2, 1)  # [i] is Fortran-ordered
+    for i, matrix in enumerate(matrices):
+        if matrix.dtype == bool:
+            matrix.toarray(out=stacked[i])  # written in place, in the slice's (Fortran) order
+        else:
+            stacked[i] = matrix.toarray(order="F") != 0
+    return stacked
 
 
 def _orient(array: np.ndarray, height: int, width: int, ctx: ReadContext, field: str) -> np.ndarray:
@@ -125,7 +140,7 @@ def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str,
         masks = _orient(_load_array(opts["seg_dir"] / ann["seg_mask_id"], opts["allow_pickle"], "seg_mask_id"), height, width, ctx, "seg_mask_id")
         if masks.ndim != 3 or masks.shape[0] != n:
             raise bad(f"segmentation holds {masks.shape[0] if masks.ndim == 3 else masks.shape} masks for {n} objects", "seg_mask_id")
-        masks = masks.astype(bool)
+        masks = masks.astype(bool, copy=False)
     if isinstance(ann.get("depth_mask_id"), str):
         depth = _orient(_load_array(opts["depth_dir"] / ann["depth_mask_id"], False, "depth_mask_id"), height, width, ctx, "depth_mask_id")
         if depth.ndim != 2:
