@@ -12,8 +12,8 @@ def encode_mask(binary: np.ndarray) -> dict[str, Any]:
     """(H, W) bool/uint8 -> JSON-ready COCO RLE ``{"size": [H, W], "counts": str}``.
 
     pycocotools reads the mask column by column (Fortran order): a mask already in that order
-    (`scipy.sparse` matrices' ``toarray(order="F")``, see the ProVision reader) is encoded
-    without a copy; the usual row-major one is transposed once."""
+    (the ProVision reader writes its sparse masks so) is encoded without a copy; the usual
+    row-major one is transposed once."""
     array = np.asarray(binary)
     if array.dtype == bool:
         array = array.view(np.uint8)  # numpy's booleans are 0/1 bytes: the same values, no copy
