@@ -85,3 +85,20 @@ def test_llm_extractor_with_fake_server(demo_run) -> None:
                                       matcher="lexical")
     assert name == "llm"
     assert scores[0].truthfulness == 0.0 and "pentagon left of square" in scores[0].hallucinations
+
+
+def test_count_claims_beside_a_crowd_region() -> None:
+    from tests.conftest import make_scene
+    from veriscene.evaluate.freeform import SceneFacts
+    from veriscene.evaluate.freeform.claims import Claim, Mention
+
+    objects = [{"name": "person", "box": [0, 0, 10, 10]}, {"name": "person", "box": [20, 0, 30, 10]},
+               {"name": "person", "box": [40, 0, 90, 50]}, {"name": "dog", "box": [100, 0, 120, 20]}]
+    claim = lambda name, n: Claim("count", Mention(name, (), n), count=n)  # noqa: E731
+    plain = SceneFacts(make_scene(objects))
+    assert plain.supports(claim("person", 3)) and not plain.supports(claim("person", 5))
+    # two people and a crowd of them: at least four people, how many more is unknown
+    crowd = SceneFacts(make_scene(objects, meta={"crowd": [2]}))
+    assert not crowd.supports(claim("person", 3)) and not crowd.supports(claim("person", 2))
+    assert crowd.supports(claim("person", 4)) and crowd.supports(claim("person", 12))
+    assert crowd.supports(claim("dog", 1)) and not crowd.supports(claim("dog", 2))

@@ -17,6 +17,7 @@ from veriscene.scene.masks import mask_area
 from veriscene.scene.model import Scene
 
 T = TypeVar("T")
+_NONE: frozenset[int] = frozenset()
 
 
 class SceneIndex:
@@ -26,6 +27,9 @@ class SceneIndex:
         self.scene = scene
         self.n = len(scene)
         self._memo: dict[Hashable, Any] = {}
+        crowd = scene.meta.get("crowd")
+        # objects that stand for a group of instances (``scene.meta["crowd"]``, see `Scene`)
+        self.crowd: frozenset[int] = frozenset(crowd) if crowd else _NONE
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),
@@ -36,6 +40,13 @@ class SceneIndex:
         except KeyError:
             value = self._memo[key] = compute()
             return value
+
+    @cached_property
+    def crowd_names(self) -> frozenset[str]:
+        """Names of which the scene has a crowd region: how many there are is unknown, and no
+        object of the name can be singled out by its name ("the person")."""
+        names = self.scene.names
+        return frozenset(names[i] for i in self.crowd) if self.crowd else frozenset()
 
     @cached_property
     def all(self) -> tuple[int, ...]:
@@ -133,6 +144,11 @@ class ExecutionContext:
                     x is not None and x.scene is not s for x, s in zip(indexes, self.scenes)):
                 raise ValueError("indexes must be one per scene, each built on that scene")
             self._indexes = list(indexes)
+        # whether any scene has crowd regions (`SceneIndex.crowd`): ops check them only then
+        self.crowded = False
+        for s in self.scenes:
+            if s.meta.get("crowd"):
+                self.crowded = True
 
     def index(self, image: int) -> SceneIndex:
         found = self._indexes[image]

@@ -160,24 +160,35 @@ for _n in _ARITIES:
 def describe_images(ctx: ExecutionContext) -> str:
     """What all images of the group have in common and how they differ, object kind by object kind:
     "All 3 images contain circles: 2 in Image 1, ... Only Image 2 contains a star." (one sentence
-    per name, names in alphabetical order; counts use 'Image k', 1-based)."""
+    per name, names in alphabetical order; counts use 'Image k', 1-based; "many" where an image
+    has a crowd region of the name)."""
     n = len(ctx.scenes)
     counts: dict[str, list[int]] = {}
+    crowds: set[tuple[str, int]] = set()  # (name, image) with a crowd region: the count is unknown
     for i in range(n):
-        for name, members in ctx.index(i).by_name.items():
+        index = ctx.index(i)
+        for name, members in index.by_name.items():
             counts.setdefault(name, [0] * n)[i] = len(members)
+        crowds.update((name, i) for name in index.crowd_names)
+
+    def amount(name: str, i: int) -> str:
+        return "many" if (name, i) in crowds else str(counts[name][i])
+
+    def some(name: str, i: int) -> str:
+        return f"many {plural(name)}" if (name, i) in crowds else counted(counts[name][i], name)
+
     sentences: list[str] = []
     for name in sorted(counts):
         per = counts[name]
         holders = [i for i, c in enumerate(per) if c]
-        listed = join_words([f"{per[i]} in Image {i + 1}" for i in holders])
+        listed = join_words([f"{amount(name, i)} in Image {i + 1}" for i in holders])
         if len(holders) == n:
-            if len(set(per)) == 1:
-                sentences.append(f"Every image contains {counted(per[0], name)}.")
+            if len({amount(name, i) for i in holders}) == 1:
+                sentences.append(f"Every image contains {some(name, 0)}.")
             else:
                 sentences.append(f"Every image contains {plural(name)}: {listed}.")
         elif len(holders) == 1:
-            sentences.append(f"Only Image {holders[0] + 1} contains {counted(per[holders[0]], name)}.")
+            sentences.append(f"Only Image {holders[0] + 1} contains {some(name, holders[0])}.")
         else:
             images = join_words([f"Image {i + 1}" for i in holders])
             sentences.append(f"{plural(name).capitalize()} appear in {images} ({listed}).")

@@ -7,6 +7,10 @@ Conventions (the one internal convention; readers convert to it):
 - `relations`: tuple of ``(subject_index, predicate, object_index)``.
 - `attributes`: per object, a sorted tuple of unique attribute words (sorted so that every
   iteration over them is deterministic).
+- `meta["crowd"]` (optional): indices of objects that each stand for a group of instances
+  annotated as one region (COCO's `iscrowd`, "a crowd of people"). They count as present, but
+  never as one object: programs do not count them, single them out or name them as "the ..."
+  (see `veriscene.program.ops`).
 
 A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 """
@@ -138,6 +142,26 @@ class Scene:
                 i = int(np.flatnonzero(~np.isfinite(depth))[0])
                 raise _bad(f"depth must be finite, got {depth[i]}", f"objects[{i}].depth")
             set_(self, "depth", depth)
+
+        if self.meta is None:
+            set_(self, "meta", {})
+        elif not isinstance(self.meta, dict):
+            raise _bad(f"meta must be a dict, got {type(self.meta).__name__}", "meta")
+        crowd = self.meta.get("crowd")
+        if crowd:
+            self._check_crowd(crowd, n)
+
+    @staticmethod
+    def _check_crowd(crowd: Any, n: int) -> None:
+        if not isinstance(crowd, (list, tuple)):
+            raise _bad(f"crowd must be a list of object indices, got {crowd!r}"[:200], "meta.crowd")
+        seen: set[int] = set()
+        for k, i in enumerate(crowd):
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
+                raise _bad(f"crowd index {i!r} out of range for {n} objects", f"meta.crowd[{k}]")
+            if i in seen:
+                raise _bad(f"crowd index {i} is listed twice", f"meta.crowd[{k}]")
+            seen.add(int(i))
 
     def _check_boxes(self, boxes: np.ndarray) -> None:
         if not np.all(np.isfinite(boxes)):

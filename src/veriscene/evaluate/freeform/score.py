@@ -6,7 +6,9 @@ For one reply and its image's scene graph:
                   their words mapped onto the vocabulary by a matcher (`embed`)
     supported     entity: an object of that name exists; attribute: the object the mention
                   grounds to (same name, most of the mention's attributes) has it; count: the
-                  number of objects with that name and all the attributes equals it; relation:
+                  number of objects with that name and all the attributes equals it (when a
+                  crowd region is among them, at least that number plus one per crowd region,
+                  each being two instances or more); relation:
                   some grounded subject and object stand in that relation (or its converse)
     truthfulness  supported claims / claims (None when the reply states nothing checkable)
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
@@ -69,6 +71,7 @@ class SceneFacts:
     def __init__(self, scene: Scene) -> None:
         self.names = [normalize_phrase(n) for n in scene.names]
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
+        self.crowd = frozenset(scene.meta.get("crowd") or ()) if scene.meta else frozenset()
         self.relations: set[tuple[int, str, int]] = set()
         for s, p, o in scene.relations:
             self.relations.add((s, p, o))
@@ -97,10 +100,13 @@ class SceneFacts:
             cands = self.candidates(c.subject)
             return bool(cands) and c.attribute in self.attributes[cands[0]]
         if c.kind == "count":
-            n = sum(1 for i, name in enumerate(self.names)
-                    if (name == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
-                    and set(c.subject.attributes) <= self.attributes[i])
-            return n == c.count
+            matching = [i for i, name in enumerate(self.names)
+                        if (name == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
+                        and set(c.subject.attributes) <= self.attributes[i]]
+            crowds = sum(1 for i in matching if i in self.crowd)
+            if crowds:  # each crowd region is two instances or more: only a lower bound is known
+                return c.count >= len(matching) + crowds
+            return len(matching) == c.count
         assert c.object is not None
         subjects, objects = self.candidates(c.subject), self.candidates(c.object)
         return any((s, c.predicate, o) in self.relations for s in subjects for o in objects if s != o)

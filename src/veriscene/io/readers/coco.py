@@ -10,7 +10,11 @@ Panoptic: annotations are ``{image_id, file_name, segments_info: [{id, category_
 iscrowd}]}`` with PNG id maps (id = R + 256 G + 256^2 B) in `panoptic_root` (default: the folder
 named like the JSON file). Without that folder, panoptic scenes have boxes but no masks.
 
-Crowd regions are kept (their indices are listed in ``meta["crowd"]``) unless `skip_crowd`.
+Crowd regions (``iscrowd``: several instances annotated as one region) are kept and their indices
+listed in ``meta["crowd"]``: questions treat them as showing that such objects are there, but never
+count them, single one out or point at one as a single object (see `veriscene.program.ops`).
+`skip_crowd` drops them instead, which makes "Is there a person?" wrongly "no" on an image whose
+only people are a crowd region.
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
 of that scene are dropped and counted (``masks_dropped_partial``).
 """
