@@ -47,6 +47,20 @@ def test_region_with_an_object_inside_is_not_asked() -> None:
     assert got == {"Describe the object in the region [0.20, 0.30, 0.28, 0.45] in a few words.": "a small blue star"}
 
 
+def test_region_of_an_object_without_attributes_asks_for_its_name() -> None:
+    # COCO-like annotations have no attributes: the question does not ask for them
+    scene = make_scene([
+        {"name": "car", "box": [20, 20, 80, 80]},
+        {"name": "square", "box": [120, 20, 180, 80], "attributes": ["large", "red"]},
+    ])
+    assert {c.group for c, _ in candidates(scene, "region.describe.v1")} == {"name", "default"}
+    for template in range(3):
+        got = qa(scene, "region.describe.v1", template=template)
+        car = next(q for q, a in got.items() if a == "a car")
+        assert "attributes" not in car and "[0.10, 0.20, 0.40, 0.80]" in car
+        assert got[next(q for q, a in got.items() if a == "a large red square")]
+
+
 def test_attribute_count(street) -> None:
     got = qa(street, "attribute.count.v1")
     assert got == {

@@ -173,6 +173,10 @@ class DescribeRegion(Generator):
         "default": ("Describe the object in the region {region} in a few words.",
                     "What is the object inside the box {region}? Give its attributes and name.",
                     "Briefly describe what is located at {region}."),
+        # objects annotated without attributes (COCO, ...): the answer is "a car"
+        "name": ("What is the object in the region {region}?",
+                 "What object is inside the box {region}?",
+                 "Name the object located at {region}."),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
@@ -194,6 +198,6 @@ class DescribeRegion(Generator):
             for other in swaps:
                 distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
         distractors += [with_article(noun_phrase(n, own)) for n in sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)]
-        return Candidate(b.program, {"region": text}, expected=answer,
+        return Candidate(b.program, {"region": text}, group="default" if own else "name", expected=answer,
                          distractors=[d for d in distractors if d != answer],
                          meta=coord_meta(scene, self.config.box_format))
