@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +70,20 @@ def test_inflect_is_imported_without_run_time_checks_and_says_the_same() -> None
     assert ours.splitlines()[-1] == "unchecked" and plain.splitlines()[-1] == "checked"
     assert ours.splitlines()[0] == plain.splitlines()[0]
     assert "an hour" in ours and "mice" in ours
+
+
+@pytest.mark.parametrize(("noun", "one", "two", "many"), [
+    ("jeans", "a pair of jeans", "two pairs of jeans", "jeans"),
+    ("blue jeans", "a pair of blue jeans", "two pairs of blue jeans", "blue jeans"),
+    ("scissors", "a pair of scissors", "two pairs of scissors", "scissors"),
+    ("skis", "a pair of skis", "two pairs of skis", "skis"),  # COCO's category: one pair
+    ("sunglasses", "a pair of sunglasses", "two pairs of sunglasses", "sunglasses"),
+    ("stairs", "a flight of stairs", "two flights of stairs", "stairs"),
+    ("species", "a species", "two species", "species"),
+    ("dice", "a dice", "two dice", "dice"),
+    ("hair drier", "a hair drier", "two hair driers", "hair driers"),
+    ("elephant", "an elephant", "two elephants", "elephants"),  # ends like "pants", is not one
+])
+def test_nouns_plural_in_form(noun, one, two, many) -> None:
+    assert with_article(noun) == one == counted(1, noun)
+    assert counted(2, noun) == two and plural(noun) == many

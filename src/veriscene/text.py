@@ -19,6 +19,18 @@ _NUMBER_WORDS = (
     "eleven", "twelve",
 )
 
+# Nouns plural in form that name one thing, counted in units: "a pair of jeans", "two pairs of
+# skis" (COCO's "skis" is one pair), "a flight of stairs".
+UNIT_NOUNS: dict[str, str] = {
+    **dict.fromkeys(
+        ["jeans", "pants", "shorts", "trousers", "slacks", "sweatpants", "overalls", "pajamas", "pyjamas",
+         "leggings", "tights", "glasses", "sunglasses", "eyeglasses", "goggles", "binoculars", "scissors",
+         "pliers", "tongs", "tweezers", "headphones", "earphones", "earbuds", "skis"], "pair"),
+    "stairs": "flight", "blinds": "set", "clothes": "pile",
+}
+# Nouns whose plural is the word itself (besides the unit nouns), where inflect would add an -s.
+SAME_PLURAL = frozenset(["species", "series", "dice", "news", "suds", "chess", "tennis", *UNIT_NOUNS])
+
 # Predicates phrased with "is" ("the cup is on the table"); anything ending in -ing too.
 _PREPOSITIONS = {
     "left of": "to the left of",
@@ -81,7 +93,11 @@ def inflect_engine() -> "inflect.engine":
 
 
 def with_article(phrase: str) -> str:
-    """'apple' -> 'an apple', 'red cup' -> 'a red cup' (inflect's `a`)."""
+    """'apple' -> 'an apple', 'red cup' -> 'a red cup' (inflect's `a`); 'blue jeans' -> 'a pair of
+    blue jeans' (`UNIT_NOUNS`)."""
+    unit = UNIT_NOUNS.get(phrase[phrase.rfind(" ") + 1:])
+    if unit is not None:
+        return f"{_article_before(unit)} {unit} of {phrase}"
     first, space, _ = phrase.partition(" ")
     if space and first.split() == [first] and first.lower() not in ("a", "an") and not phrase[-1].isspace():
         # inflect's article rules read the start of the text, never past the character after
@@ -103,8 +119,10 @@ def _with_article(phrase: str) -> str:
 
 
 def plural(noun_phrase: str) -> str:
-    """'red box' -> 'red boxes' (inflects the last word only)."""
+    """'red box' -> 'red boxes' (inflects the last word only); 'jeans' -> 'jeans' (`SAME_PLURAL`)."""
     head, _, last = noun_phrase.rpartition(" ")
+    if last in SAME_PLURAL:
+        return noun_phrase
     inflected = _plural_word(last)
     return f"{head} {inflected}" if head else inflected
 
@@ -119,9 +137,13 @@ def number_word(n: int) -> str:
 
 
 def counted(n: int, noun_phrase: str) -> str:
-    """(3, 'red cup') -> 'three red cups'; (1, 'cup') -> 'a cup'."""
+    """(3, 'red cup') -> 'three red cups'; (1, 'cup') -> 'a cup'; (2, 'jeans') -> 'two pairs of
+    jeans'."""
     if n == 1:
         return with_article(noun_phrase)
+    unit = UNIT_NOUNS.get(noun_phrase[noun_phrase.rfind(" ") + 1:])
+    if unit is not None:
+        return f"{number_word(n)} {unit}s of {noun_phrase}"
     return f"{number_word(n)} {plural(noun_phrase)}"
 
 

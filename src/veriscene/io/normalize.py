@@ -18,14 +18,13 @@ from typing import Any
 
 import orjson
 
-from veriscene.text import inflect_engine
+from veriscene.text import SAME_PLURAL, UNIT_NOUNS, inflect_engine
 
 _SPACE = re.compile(r"\s+")
 
-# Nouns used in the plural for one thing, or that inflect would mangle.
-_KEEP_PLURAL = frozenset(
-    ["jeans", "pants", "shorts", "trousers", "glasses", "sunglasses", "goggles", "scissors", "pliers", "tongs", "binoculars", "clothes", "overalls", "pajamas", "pyjamas", "leggings", "tights", "headphones", "earphones", "earbuds", "sweatpants", "species", "series", "news", "dice", "gas", "canvas", "lens", "tennis", "chess", "blinds", "stairs", "suds"]
-)
+# Nouns used in the plural for one thing (`text.UNIT_NOUNS`), whose plural is the word itself, or
+# that inflect would mangle.
+_KEEP_PLURAL = frozenset(UNIT_NOUNS) | SAME_PLURAL | {"gas", "canvas", "lens"}
 _KEEP_SUFFIXES = ("ss", "us", "is", "ics", "ous")
 
 
