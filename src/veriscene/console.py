@@ -103,15 +103,15 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     table.add_column("family")
     table.add_column("samples", justify="right")
     table.add_column("top answers (qa)")
-    families = {}
     from veriscene.generators.registry import GENERATORS
 
+    rows = summary.per_generator()
     for task, n in sorted(summary.per_task.items()):
         family = GENERATORS[task].family if task in GENERATORS else "?"
-        families[family] = families.get(family, 0) + n
         top = ", ".join(f"{a} {share:.0%}" for a, share in summary.top_answers(task))
         table.add_row(task, family, str(n), top)
     console.print(table)
+    print_generator_stats(rows)
     fam = Table(title="Per family")
     fam.add_column("family")
     fam.add_column("samples", justify="right")
@@ -142,6 +142,33 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         console.print(f"[yellow]{rejected} scene record(s) rejected[/]; all listed in {report}")
         for line in _first_lines(report, 5):
             console.print(f"  {line}", emoji=False, markup=False)
+
+
+def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
+    """The generators' scenes skipped and candidates dropped (`RunSummary.per_generator`), and the
+    generators that made nothing because no scene has what they need."""
+    from veriscene.generators.registry import GENERATORS
+
+    table = Table(title="Skipped and dropped", caption="skipped: scenes lacking what the generator needs; "
+                  "no question: scenes it found nothing to ask about; dropped: candidates refused")
+    table.add_column("generator", no_wrap=True)
+    table.add_column("samples", justify="right")
+    table.add_column("skipped", justify="right")
+    table.add_column("no question", justify="right")
+    table.add_column("dropped", justify="right")
+    idle: dict[str, list[str]] = {}  # what they need -> generators that made nothing for lack of it
+    for task, row in rows.items():
+        gen = GENERATORS.get(task)
+        if row["samples"] == 0 and row["skipped"] and gen is not None and gen.requires:
+            idle.setdefault(" and ".join(gen.requires), []).append(task)
+        elif row["skipped"] or row["no_question"] or row["dropped"]:
+            table.add_row(task, *(str(row[k]) for k in ("samples", "skipped", "no_question", "dropped")))
+    if table.row_count:
+        console.print(table)
+    if idle:
+        needs = "; ".join(f"{need}: {', '.join(tasks)}" for need, tasks in sorted(idle.items()))
+        console.print(f"{sum(map(len, idle.values()))} generator(s) made no samples, as no scene has what they "
+                      f"need. {needs}", emoji=False)
 
 
 def _first_lines(report: str | None, k: int) -> list[str]:

@@ -88,3 +88,32 @@ def test_no_sample_counts_or_singles_out_a_crowd(tmp_path: Path) -> None:
     # the questions refused on crowd images are counted as rejects, not dropped silently
     manifest = json.loads((out / "manifest.json").read_text())
     assert "rejected_program:object.count.v1" in json.dumps(manifest)
+
+
+def test_summary_says_what_was_skipped_and_dropped(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    _coco_file(tmp_path / "instances.json")
+    summary = generate(tmp_path / "instances.json", tmp_path / "run", from_format="coco")
+    rows = summary.per_generator()
+    # every generator that ran has a row, with the samples of `per_task` and its scenes
+    assert set(summary.per_task) < set(rows)
+    assert rows["attribute.query.v1"] == {"samples": 0, "skipped": 12, "no_question": 0, "dropped": 0}
+    assert rows["object.count.v1"]["samples"] == summary.per_task["object.count.v1"]
+    assert rows["object.count.v1"]["dropped"] == summary.generator_stats["rejected_program:object.count.v1"] > 0
+    assert all(sum(r.values()) > 0 for r in rows.values())
+
+    result = CliRunner().invoke(app, ["generate", str(tmp_path / "instances.json"), "--from", "coco",
+                                      "--out", str(tmp_path / "cli")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Skipped and dropped" in result.output
+    stats = result.output[result.output.index("Skipped and dropped"):]
+    line = next(ln for ln in stats.splitlines() if "│ object.count.v1" in ln)
+    assert [c.strip() for c in line.split("│")[2:6]] == [str(rows["object.count.v1"][k]) for k in
+                                                         ("samples", "skipped", "no_question", "dropped")]
+    flat = " ".join(result.output.split())
+    idle = flat[flat.index("20 generator(s)"):]
+    assert idle.startswith("20 generator(s) made no samples, as no scene has what they need.")
+    assert "relations: grounding.refexp.v1," in idle and "depth and masks: depth.points.v1" in idle

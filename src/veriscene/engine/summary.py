@@ -82,6 +82,22 @@ class RunSummary:
         self.mc_positions.update(counts["mc_positions"])
         self.generator_stats.update(counts["generator_stats"])
 
+    def per_generator(self) -> dict[str, dict[str, int]]:
+        """Per generator that ran: `samples`; `skipped` scenes (lacking what it requires, e.g.
+        relations, or a partner pool); `no_question` scenes it could ask nothing about; `dropped`
+        candidates (their program failed or contradicted the generator, a point could not be
+        drawn, no wrong options were left for multiple choice). From `generator_stats`."""
+        rows: dict[str, dict[str, int]] = {}
+        for task, n in self.per_task.items():
+            rows[task] = {"samples": n, "skipped": 0, "no_question": 0, "dropped": 0}
+        for key, n in self.generator_stats.items():
+            kind, _, task = key.partition(":")
+            column = _STAT_COLUMNS.get(kind)
+            if column is not None and task:
+                row = rows.setdefault(task, {"samples": 0, "skipped": 0, "no_question": 0, "dropped": 0})
+                row[column] += n
+        return dict(sorted(rows.items()))
+
     def top_answers(self, task: str, k: int = 3) -> list[tuple[str, float]]:
         counts = self.answers.get(task, Counter())
         total = sum(counts.values()) or 1
@@ -104,6 +120,14 @@ class RunSummary:
             "seconds": round(self.seconds, 3),
             "peak_memory_mb": round(self.peak_memory_mb, 1),
         }
+
+
+# generator_stats kinds (see `generators.runner`) -> the `per_generator` column they add to
+_STAT_COLUMNS = {
+    "skipped_requirements": "skipped", "skipped_no_pool": "skipped", "no_candidates": "no_question",
+    "rejected_program": "dropped", "rejected_inconsistent": "dropped", "rejected_unmade": "dropped",
+    "no_choices": "dropped",
+}
 
 
 def _answer_label(answer: Any) -> str:
