@@ -117,3 +117,28 @@ def test_wrong_types_never_traceback(tmp_path: Path) -> None:
     })
     scenes, report = read_all(path, "gqa")
     assert scenes == [] and report.total == 4
+
+
+def test_read_one_scene_graph_at_a_time(gqa_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fault after the first scene graph: it is read, the fault reported where it is
+    path = tmp_path / "cut.json"
+    text = gqa_file.read_text()
+    path.write_text(text[: text.index('"2370800"') + 20])
+    scenes, report = read_all(path, "gqa")
+    assert [s.image_id for s in scenes] == ["2370799"] and dict(report.rejected) == {"file": 1}
+    reason = report.entries[0].reason
+    assert reason.startswith("truncated or malformed JSON: ") and reason.endswith("the 1 scene graphs before it were read")
+    # the whole file is never parsed at once: the first scene arrives before the reader sees the rest
+    from veriscene.io.readers import gqa
+
+    seen = []
+    stream = gqa.stream_json
+
+    def watched(p):
+        for key, value in stream(p, chunk_chars=64):
+            seen.append(key)
+            yield key, value
+
+    monkeypatch.setattr(gqa, "stream_json", watched)
+    first = next(gqa.read_gqa(gqa_file))
+    assert first.image_id == "2370799" and seen == ["2370799"]

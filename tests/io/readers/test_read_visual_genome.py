@@ -124,4 +124,56 @@ def test_duplicate_image_ids_and_truncated_file(tmp_path: Path) -> None:
     assert len(scenes) == 1 and "duplicate image id" in report.entries[0].reason
     path.write_text(path.read_text()[:-20])
     scenes, report = read_all(path, "visual_genome")
-    assert scenes == [] and report.entries[0].level == "file" and "truncated" in report.entries[0].reason
+    # the file is read one record at a time: the record before the cut is kept, the cut reported
+    assert [s.image_id for s in scenes] == ["2"]
+    assert [e.level for e in report.entries] == ["file"]
+    assert report.entries[0].reason.startswith("truncated or malformed JSON: Unterminated string starting at character ")
+    assert report.entries[0].reason.endswith("; the 1 records before it were read")
+
+
+def _split_files(tmp_path: Path, orders: dict[str, list[int]]) -> None:
+    """objects/attributes/relationships.json listing images in the given orders."""
+    write_json(tmp_path / "image_data.json", [{"image_id": k, "width": 100, "height": 100} for k in range(1, 400)])
+    records = {
+        "objects": lambda k: {"image_id": k, "objects": [vg_obj(10 * k, "man", 0, 0, 50, 90), vg_obj(10 * k + 1, "hat")]},
+        "attributes": lambda k: {"image_id": k, "attributes": [{**vg_obj(10 * k + 1, "hat"), "attributes": [f"a{k}"]}]},
+        "relationships": lambda k: {"image_id": k, "relationships": [
+            {"predicate": "wears", "subject": vg_obj(10 * k, "man", 0, 0, 50, 90), "object": vg_obj(10 * k + 1, "hat")}]},
+    }
+    for name, order in orders.items():
+        write_json(tmp_path / f"{name}.json", [records[name](k) for k in order])
+
+
+def test_split_files_joined_in_the_first_files_order(tmp_path: Path) -> None:
+    # attributes.json in another order, without image 3 and with image 6; relationships.json without 2
+    _split_files(tmp_path, {"objects": [1, 2, 3, 4, 5], "attributes": [5, 6, 2, 1, 4],
+                            "relationships": [1, 3, 4, 5]})
+    scenes, report = read_all(tmp_path, "visual_genome")
+    assert [s.image_id for s in scenes] == ["1", "2", "3", "4", "5", "6"] and report.total == 0
+    by_id = {s.image_id: s for s in scenes}
+    assert by_id["1"].attributes == ((), ("a1",)) and by_id["1"].relations == ((0, "wears", 1),)
+    assert by_id["2"].attributes == ((), ("a2",)) and by_id["2"].relations == ()
+    assert by_id["3"].attributes == ((), ()) and by_id["3"].relations == ((0, "wears", 1),)
+    assert by_id["6"].names == ("hat",) and by_id["6"].attributes == (("a6",),)
+
+
+def test_split_files_in_one_order_are_read_in_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.io.readers import visual_genome
+
+    order = list(range(1, 301))
+    _split_files(tmp_path, {"objects": order, "attributes": order, "relationships": order})
+    read: dict[str, int] = {}
+    records = visual_genome._records
+
+    def counted(path, ctx):
+        for item in records(path, ctx):
+            read[path.stem] = read.get(path.stem, 0) + 1
+            yield item
+
+    monkeypatch.setattr(visual_genome, "_records", counted)
+    scenes = visual_genome.read_visual_genome(tmp_path)
+    for k in range(1, 301):
+        assert next(scenes).image_id == str(k)
+        # one record of each file per image: none is held back for later
+        assert read == {"objects": k, "attributes": k, "relationships": k}
+    assert next(scenes, None) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import orjson
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.normalize import Normalizer
+from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.model import Scene
 
@@ -246,6 +247,37 @@ def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
         hint = "truncated or malformed JSON" if data.strip() else "empty file"
         ctx.file_error(bad(f"{hint}: {exc}"), str(path))
         return None
+
+
+def json_records(path: str | os.PathLike[str], ctx: ReadContext, list_key: str | None,
+                 single_keys: Sequence[str], expected: str) -> Iterator[Any]:
+    """The records of a JSON file, as `as_records` finds them. A top-level list (Visual Genome's
+    0.7 GB `scene_graphs.json`) is read one record at a time (`_json.stream_json`): memory holds
+    one record whatever the file's size, and a fault part-way is reported after the records
+    before it. Other files are loaded whole; `expected` is the message when they hold no records."""
+    if top_level(path) == "[":
+        count = 0
+        try:
+            for _, record in stream_json(path):
+                yield record
+                count += 1
+        except (JsonStreamError, UnicodeDecodeError) as exc:
+            ctx.file_error(bad(stream_fault(exc, count, "records")), str(path))
+        return
+    data = load_json(path, ctx)
+    if data is None:
+        return
+    records = as_records(data, list_key, single_keys)
+    if records is None:
+        ctx.file_error(bad(expected), str(path))
+        return
+    yield from records
+
+
+def stream_fault(exc: Exception, count: int, what: str) -> str:
+    """The reject reason for a file whose streaming stopped at a fault, after `count` `what`."""
+    before = f"; the {count} {what} before it were read" if count else ""
+    return f"truncated or malformed JSON: {exc}{before}"[:300]
 
 
 def as_records(data: Any, list_key: str | None, single_keys: Sequence[str]) -> list[Any] | None:

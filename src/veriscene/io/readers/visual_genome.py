@@ -11,6 +11,10 @@ One image record, in any of these files:
      "relationships": [{"predicate": "ON", "subject_id": 5, "object_id": 6}]}
                        # relationships.json embeds "subject"/"object" object dicts instead
 
+Files are read one image record at a time (`_json.stream_json`), so memory stays flat however
+large the file (`scene_graphs.json` is 0.7 GB). The split files list images in the same order and
+are read in step; an image a file lists out of that order waits until its turn.
+
 Boxes are [x, y, w, h] in pixels. Object ids are resolved within an image; an object that only
 appears embedded in an attribute or relationship entry (with its box and name) is added. Image
 sizes come from `image_data.json`, else the image header under `image_root`. A file may hold a
@@ -31,6 +35,7 @@ from veriscene.io.readers._base import (
     SceneParts,
     as_records,
     bad,
+    json_records,
     load_json,
     object_id,
 )
@@ -204,15 +209,56 @@ def _sizes(path: Path | None, ctx: ReadContext) -> dict[str, tuple[Any, Any]]:
     return sizes
 
 
-def _records(path: Path, ctx: ReadContext) -> list[Any]:
-    data = load_json(path, ctx)
-    if data is None:
-        return []
-    records = as_records(data, None, _RECORD_KEYS)
-    if records is None:
-        ctx.file_error(bad("expected a list of image records or one image record {image_id, objects, ...}"), str(path))
-        return []
-    return records
+def _records(path: Path, ctx: ReadContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(image id, record) of one file, in file order, read one at a time; records without a
+    usable id, and repeats of an id, are rejected."""
+    seen: set[str] = set()
+    expected = "expected a list of image records or one image record {image_id, objects, ...}"
+    for k, record in enumerate(json_records(path, ctx, None, _RECORD_KEYS, expected)):
+        try:
+            image_id = _image_id(record)
+            if image_id in seen:
+                raise bad(f"duplicate image id {image_id!r} in {path.name}", "image_id")
+        except SceneValidationError as exc:
+            ctx.reject(f"index {k}", exc.located(str(path)))
+            continue
+        seen.add(image_id)
+        yield image_id, record
+
+
+def _joined(files: list[Path], ctx: ReadContext) -> Iterator[tuple[str, list[dict[str, Any]], str]]:
+    """(image id, its records in file order, the first file listing it) for every image of the
+    files, in the order of the first file that lists each image. The split files of a release
+    list images in the same order: they are read in step, one image at a time. Records a file
+    lists ahead of the others wait in `ahead` until their image comes up (all of them, at worst)."""
+    streams = [_records(f, ctx) for f in files]
+    ahead: list[dict[str, dict[str, Any]]] = [{} for _ in files]
+
+    def take(j: int, image_id: str) -> dict[str, Any] | None:
+        """File j's record of the image: read ahead already, or read up to it."""
+        found = ahead[j].pop(image_id, None)
+        if found is not None:
+            return found
+        for other, record in streams[j]:
+            if other == image_id:
+                return record
+            ahead[j][other] = record
+        return None
+
+    for i, file in enumerate(files):
+        def own() -> Iterator[tuple[str, dict[str, Any]]]:
+            while ahead[i]:  # read ahead of an earlier file's image: first in this file's order
+                image_id = next(iter(ahead[i]))
+                yield image_id, ahead[i].pop(image_id)
+            yield from streams[i]
+
+        for image_id, record in own():
+            records = [record]
+            for j in range(i + 1, len(files)):
+                other = take(j, image_id)
+                if other is not None:
+                    records.append(other)
+            yield image_id, records, str(file)
 
 
 def read_visual_genome(
@@ -226,27 +272,8 @@ def read_visual_genome(
     ctx = ReadContext(path, "visual_genome", **options)
     sizes = _sizes(Path(image_data) if image_data is not None else found_image_data, ctx)
 
-    # Group the records of every file by image id (the split files share ids), keeping the order
-    # of the first file that lists an image. Raw dicts only: scenes are built one at a time.
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    sources: dict[str, str] = {}
-    for file in files.values():
-        seen_here: set[str] = set()
-        for k, record in enumerate(_records(file, ctx)):
-            try:
-                image_id = _image_id(record)
-                if image_id in seen_here:
-                    raise bad(f"duplicate image id {image_id!r} in {file.name}", "image_id")
-            except SceneValidationError as exc:
-                ctx.reject(f"index {k}", exc.located(str(file)))
-                continue
-            seen_here.add(image_id)
-            grouped.setdefault(image_id, []).append(record)
-            sources.setdefault(image_id, str(file))
-    for image_id in list(grouped):
-        records = grouped.pop(image_id)
-        ctx.source = sources[image_id]
+    for image_id, records, source in _joined(list(files.values()), ctx):
+        ctx.source = source
         scene = ctx.scene(image_id, partial(_scene, ctx, image_id, records, sizes))
         if scene is not None:
             yield scene
-

@@ -1,0 +1,185 @@
+"""Large JSON files read one member at a time.
+
+Annotation sets ship as one JSON file: Visual Genome's `scene_graphs.json` (a list of 108,077
+image records, 0.7 GB) or GQA's `train_sceneGraphs.json` (an object of image id -> record). Parsed
+whole, such a file takes about ten times its size in memory. `stream_json` yields the members of
+the top-level list or object one at a time, each parsed by the standard library's decoder
+(`json.JSONDecoder.raw_decode`, its C scanner) from a window of the text, so memory holds one member
+and one chunk of text whatever the file's size; values are the ones `json.loads` would give.
+
+A file that is not well-formed JSON raises `JsonStreamError` (with the character offset) when the
+fault is reached: the members before it have been yielded, the reader reports the rest as lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import IO, Any
+
+CHUNK_CHARS = 1 << 22  # characters read at a time (the window grows for a longer member)
+_SPACE = " \t\n\r"
+_NEAR_END = 64  # a decoding error this close to the end of the text read may be a value cut short
+
+
+class JsonStreamError(ValueError):
+    """The file is not well-formed JSON at character `offset` (after `members` members)."""
+
+    def __init__(self, message: str, offset: int, members: int) -> None:
+        super().__init__(f"{message.removesuffix(' at')} at character {offset}")
+        self.offset, self.members = offset, members
+
+
+def top_level(path: str | os.PathLike[str]) -> str:
+    """The first character of the file's JSON text ("[", "{", ...; "" when empty), past a BOM
+    and whitespace."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        while True:
+            chunk = fh.read(4096)
+            if not chunk:
+                return ""
+            text = chunk.lstrip(_SPACE)
+            if text:
+                return text[0]
+
+
+class _Window:
+    """The text of a file, read in chunks; `text[start:]` is kept when more is read."""
+
+    def __init__(self, fh: IO[str], chunk: int) -> None:
+        self.fh, self.chunk = fh, chunk
+        self.text, self.base, self.eof = "", 0, False  # base: file offset of text[0]
+
+    def more(self, start: int) -> bool:
+        """Drop the text before `start`, read the next chunk after the rest; False at the end."""
+        if self.eof:
+            return False
+        data = self.fh.read(self.chunk)
+        if not data:
+            self.eof = True
+            return False
+        self.base += start
+        self.text = self.text[start:] + data
+        return True
+
+
+class _Incomplete(Exception):
+    """The member runs past the text read so far."""
+
+
+def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS) -> Iterator[tuple[Any, Any]]:
+    """(index, value) for each element of the file's top-level list, or (key, value) for each
+    member of its top-level object, in file order (an object's repeated keys are all yielded).
+    Raises JsonStreamError on malformed text, and ValueError when the top level is neither."""
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8-sig") as fh:
+        window = _Window(fh, chunk_chars)
+        pos = _skip_space(window, 0)
+        opener = window.text[pos] if pos < len(window.text) else ""
+        if opener not in "[{" or not opener:
+            raise ValueError(f"the top level is not a list or an object (it starts with {opener[:1]!r})")
+        closer = "]" if opener == "[" else "}"
+        pos += 1
+        count = 0
+        while True:
+            start = pos
+            try:
+                key, value, pos, done = _member(window, decoder, start, opener == "{", closer, count == 0)
+            except _Incomplete:
+                at_end = window.eof
+                if window.more(start):
+                    pos = 0
+                    continue
+                if not at_end:  # the text read was all there is: parse the member again as final
+                    pos = start
+                    continue
+                raise JsonStreamError("the file ends inside the top-level " + ("list" if opener == "[" else "object"),
+                                      window.base + len(window.text), count) from None
+            except json.JSONDecodeError as exc:
+                raise JsonStreamError(exc.msg, window.base + exc.pos, count) from None
+            if done:
+                _check_rest(window, pos, count)
+                return
+            yield (count if opener == "[" else key), value
+            count += 1
+            if pos > chunk_chars:  # keep the window small: drop what was read
+                window.text, window.base, pos = window.text[pos:], window.base + pos, 0
+
+
+def _skip_space(window: _Window, pos: int) -> int:
+    text = window.text
+    while True:
+        while pos < len(text) and text[pos] in _SPACE:
+            pos += 1
+        if pos < len(text) or not window.more(pos):
+            return pos if pos < len(text) else len(text)
+        text, pos = window.text, 0
+
+
+def _member(window: _Window, decoder: json.JSONDecoder, i: int, keyed: bool, closer: str,
+            first: bool) -> tuple[Any, Any, int, bool]:
+    """The member starting at text[i] (after its separator): (key, value, end, False), or
+    (None, None, end, True) at the closing bracket. Raises _Incomplete when the text read so far
+    ends inside it."""
+    text = window.text
+    i = _space(text, i)
+    if text[i] == closer:
+        return None, None, i + 1, True
+    if not first:
+        if text[i] != ",":
+            raise json.JSONDecodeError(f"expected ',' or {closer!r}", text, i)
+        i = _space(text, i + 1)
+    key = None
+    if keyed:
+        if text[i] != '"':
+            raise json.JSONDecodeError("expected a string key", text, i)
+        key, i = _decode(decoder, window, i)
+        i = _space(text, i)
+        if text[i] != ":":
+            raise json.JSONDecodeError("expected ':'", text, i)
+        i = _space(text, i + 1)
+    value, i = _decode(decoder, window, i)
+    return key, value, i, False
+
+
+def _space(text: str, i: int) -> int:
+    """The first non-space position from i; _Incomplete when the text ends first."""
+    while i < len(text) and text[i] in _SPACE:
+        i += 1
+    if i >= len(text):
+        raise _Incomplete
+    return i
+
+
+def _decode(decoder: json.JSONDecoder, window: _Window, i: int) -> tuple[Any, int]:
+    """One JSON value at text[i]. A value that reaches the end of the text read so far may go on
+    (a number cut by the chunk), and a decoding error near the end may be a value cut short
+    ("tr" of "true", an unterminated string): both are _Incomplete until the file has no more
+    text (a real fault near the end is then found again, further from it)."""
+    text = window.text
+    try:
+        value, end = decoder.raw_decode(text, i)
+    except json.JSONDecodeError as exc:
+        if not window.eof and (exc.msg.startswith("Unterminated string") or exc.pos >= len(text) - _NEAR_END):
+            raise _Incomplete from None
+        raise
+    if not window.eof and (end >= len(text) or end + 2 >= len(text) and _is_number(value)):
+        raise _Incomplete  # "1" of "1.5" or of "1e+5" is a number too
+    return value, end
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_rest(window: _Window, pos: int, count: int) -> None:
+    """Nothing but whitespace may follow the top-level value."""
+    while True:
+        rest = window.text[pos:]
+        if rest.strip(_SPACE):
+            at = pos + len(rest) - len(rest.lstrip(_SPACE))
+            raise JsonStreamError("extra data after the top-level value", window.base + at, count)
+        if not window.more(len(window.text)):
+            return
+        pos = 0
