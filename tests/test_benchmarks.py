@@ -279,3 +279,12 @@ def test_instruction_count(cache: str) -> None:
     out = _run("instruction_count.py", "--scenes", "1", "--cache", cache, timeout=600)
     row = [line for line in out.splitlines() if "M instructions per scene" in line]
     assert len(row) == 1 and "1.0000 of the first" in row[0]
+
+
+@pytest.mark.parametrize("fmt", ["vg", "gqa", "coco"])
+def test_convert_scale(cache: str, fmt: str) -> None:
+    root = str(BENCH.parent)
+    out = _run("convert_scale.py", "--format", fmt, "--images", "30", "--src", root, "--src", root, "--cache", cache)
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert [r[1] for r in rows] == ["30", "30"] and float(rows[0][5]) > 0
+    assert rows[0][-1] == rows[1][-1]  # the same output from the same tree twice

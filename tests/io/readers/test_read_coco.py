@@ -90,6 +90,8 @@ def test_empty_segmentation_drops_masks_of_that_scene(tmp_path: Path) -> None:
         (ann(1, 1, [5, 5, -2, 3], []), "annotations[1].bbox", "negative"),
         (ann(1, 1, [5, 5, 0, 3], []), "annotations[1].bbox", "no area"),
         (ann(1, 1, "box", []), "annotations[1].bbox", "4 numbers"),
+        # a far-off vertex: pycocotools would draw a billion-pixel outline (gigabytes, or a crash)
+        (ann(1, 1, [0, 0, 5, 5], [[0, 0, 1e9, 0, 5, 5]]), "annotations[1].segmentation[0]", "far outside the 30x20"),
     ],
 )
 def test_bad_annotations(tmp_path: Path, bad: dict, field: str, reason: str) -> None:
@@ -145,3 +147,39 @@ def test_panoptic_with_and_without_pngs(tmp_path: Path) -> None:
     assert [s.image_id for s in scenes] == ["1"]
     assert "missing mask file" in report.entries[0].reason and report.entries[0].record == "2"
     assert_round_trip(scenes, tmp_path)
+
+
+def test_annotations_are_read_one_at_a_time_and_kept_as_rle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.io.readers import coco as coco_reader
+    from veriscene.io.readers._base import ReadContext
+
+    images = [{"id": 1, "file_name": "a.jpg", "width": W, "height": H}, {"id": 2, "file_name": "b.jpg"}]
+    polygon = [[3, 2, 9, 2, 9, 6, 3, 6]]
+    path = write_json(tmp_path / "c.json", coco([ann(1, 18, [3, 2, 6, 4], polygon),
+                                                 ann(2, 18, [3, 2, 6, 4], polygon, image_id=2)], images))
+    ctx = ReadContext(path, "coco")
+    read = coco_reader._read_members(path, ctx, masks=True)
+    assert read is not None
+    _, by_image, _, panoptic = read
+    # the size of image 1 is known when its annotation is read: its polygon is held as RLE
+    assert by_image["1"][0]["segmentation"] == {"size": [H, W], "counts": by_image["1"][0]["segmentation"]["counts"]}
+    assert isinstance(by_image["1"][0]["segmentation"]["counts"], str) and not panoptic
+    assert by_image["2"][0]["segmentation"] == polygon  # no size yet (from the image file later)
+    _, without, _, _ = coco_reader._read_members(path, ctx, masks=False)
+    assert "segmentation" not in without["1"][0]
+    # and the scene is the one the polygon makes
+    scenes, report = read_all(path, "coco", image_size=(W, H))
+    assert [s.image_id for s in scenes] == ["1", "2"] and scenes[0].masks == scenes[1].masks
+
+    # the file is read annotation by annotation, never parsed whole
+    monkeypatch.setattr(coco_reader, "load_json", lambda *a: pytest.fail("parsed whole"))
+    assert len(read_all(path, "coco", image_size=(W, H))[0]) == 2
+
+
+def test_truncated_file_is_one_file_reject(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "c.json", coco([ann(1, 18, [3, 2, 6, 4], [[3, 2, 9, 2, 9, 6, 3, 6]])]))
+    text = path.read_text()
+    path.write_text(text[: text.index('"annotations"') + 40])
+    scenes, report = read_all(path, "coco")
+    assert scenes == [] and dict(report.rejected) == {"file": 1}
+    assert report.entries[0].reason.startswith("truncated or malformed JSON: ")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Collection, Iterator
+from typing import IO, Any, NamedTuple
 
 CHUNK_CHARS = 1 << 22  # characters read at a time (the window grows for a longer member)
 _SPACE = " \t\n\r"
@@ -68,9 +68,23 @@ class _Incomplete(Exception):
     """The member runs past the text read so far."""
 
 
-def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS) -> Iterator[tuple[Any, Any]]:
+class Element(NamedTuple):
+    """The key `stream_json` gives an element of an expanded member: element `index` of the list
+    under `key`."""
+
+    key: str
+    index: int
+
+
+_EXPANDED = object()  # `_member`'s value for an expanded member: its elements follow
+
+
+def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS,
+                expand: Collection[str] = ()) -> Iterator[tuple[Any, Any]]:
     """(index, value) for each element of the file's top-level list, or (key, value) for each
     member of its top-level object, in file order (an object's repeated keys are all yielded).
+    A member of the top-level object whose key is in `expand` and whose value is a list is given
+    element by element instead, as (Element(key, i), element i) (COCO's "annotations").
     Raises JsonStreamError on malformed text, and ValueError when the top level is neither."""
     decoder = json.JSONDecoder()
     with open(path, encoding="utf-8-sig") as fh:
@@ -80,12 +94,19 @@ def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS) ->
         if opener not in "[{" or not opener:
             raise ValueError(f"the top level is not a list or an object (it starts with {opener[:1]!r})")
         closer = "]" if opener == "[" else "}"
+        keyed = opener == "{"
+        expand = frozenset(expand) if keyed else frozenset()
         pos += 1
         count = 0
+        inside: str | None = None  # the expanded member whose elements are being read
+        elements = 0
         while True:
             start = pos
             try:
-                key, value, pos, done = _member(window, decoder, start, opener == "{", closer, count == 0)
+                if inside is not None:
+                    key, value, pos, done = _member(window, decoder, start, False, "]", elements == 0, frozenset())
+                else:
+                    key, value, pos, done = _member(window, decoder, start, keyed, closer, count == 0, expand)
             except _Incomplete:
                 at_end = window.eof
                 if window.more(start):
@@ -94,15 +115,25 @@ def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS) ->
                 if not at_end:  # the text read was all there is: parse the member again as final
                     pos = start
                     continue
-                raise JsonStreamError("the file ends inside the top-level " + ("list" if opener == "[" else "object"),
-                                      window.base + len(window.text), count) from None
+                where = f"list '{inside}'" if inside is not None else "top-level " + ("object" if keyed else "list")
+                raise JsonStreamError(f"the file ends inside the {where}", window.base + len(window.text), count) from None
             except json.JSONDecodeError as exc:
                 raise JsonStreamError(exc.msg, window.base + exc.pos, count) from None
-            if done:
+            if inside is not None:
+                if done:  # the expanded member's list is closed: back to the top level
+                    inside = None
+                    count += 1
+                else:
+                    yield Element(inside, elements), value
+                    elements += 1
+            elif done:
                 _check_rest(window, pos, count)
                 return
-            yield (count if opener == "[" else key), value
-            count += 1
+            elif value is _EXPANDED:
+                inside, elements = key, 0
+            else:
+                yield (key if keyed else count), value
+                count += 1
             if pos > chunk_chars:  # keep the window small: drop what was read
                 window.text, window.base, pos = window.text[pos:], window.base + pos, 0
 
@@ -118,10 +149,11 @@ def _skip_space(window: _Window, pos: int) -> int:
 
 
 def _member(window: _Window, decoder: json.JSONDecoder, i: int, keyed: bool, closer: str,
-            first: bool) -> tuple[Any, Any, int, bool]:
+            first: bool, expand: frozenset[str]) -> tuple[Any, Any, int, bool]:
     """The member starting at text[i] (after its separator): (key, value, end, False), or
-    (None, None, end, True) at the closing bracket. Raises _Incomplete when the text read so far
-    ends inside it."""
+    (None, None, end, True) at the closing bracket; (key, _EXPANDED, end, False) for a member to
+    expand, `end` just inside its list. Raises _Incomplete when the text read so far ends inside
+    it."""
     text = window.text
     i = _space(text, i)
     if text[i] == closer:
@@ -139,6 +171,8 @@ def _member(window: _Window, decoder: json.JSONDecoder, i: int, keyed: bool, clo
         if text[i] != ":":
             raise json.JSONDecodeError("expected ':'", text, i)
         i = _space(text, i + 1)
+        if key in expand and text[i] == "[":
+            return key, _EXPANDED, i + 1, False
     value, i = _decode(decoder, window, i)
     return key, value, i, False
 

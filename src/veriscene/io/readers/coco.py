@@ -15,12 +15,20 @@ listed in ``meta["crowd"]``: questions treat them as showing that such objects a
 count them, single one out or point at one as a single object (see `veriscene.program.ops`).
 `skip_crowd` drops them instead, which makes "Is there a person?" wrongly "no" on an image whose
 only people are a crowd region.
+The file is read member by member and its annotations one at a time (`_json.stream_json`): a
+polygon is held as its RLE as soon as it is read when its image's size is already known (COCO
+files list the images first), and the annotations are grouped by image before the categories,
+which come last, name them. A file the size of train2017 (118k images, 826k polygons) peaks at
+about 1.3 GB instead of 3.8. A polygon with a vertex far outside its image is refused before
+pycocotools draws it (one such vertex would take gigabytes).
+
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
 of that scene are dropped and counted (``masks_dropped_partial``).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from functools import partial
@@ -31,7 +39,10 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from veriscene.errors import SceneValidationError
-from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, object_id
+from veriscene.io.readers._base import (
+    _DATA_ERRORS, ReadContext, SceneParts, bad, is_number, load_json, object_id, stream_fault,
+)
+from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
@@ -48,6 +59,11 @@ def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dic
             if len(poly) < 6 or len(poly) % 2:
                 # pycocotools would read a 4-number list as a box: refuse it explicitly.
                 raise bad(f"polygon needs an even number (>= 6) of coordinates, got {len(poly)}", f"{field}[{k}]")
+            xs, ys = poly[0::2], poly[1::2]
+            if min(xs) < -width or max(xs) > 2 * width or min(ys) < -height or max(ys) > 2 * height:
+                # pycocotools draws every pixel of the outline: a far-off vertex would take gigabytes
+                raise bad(f"polygon reaches x {min(xs)}..{max(xs)}, y {min(ys)}..{max(ys)}, far outside the "
+                          f"{width}x{height} image", f"{field}[{k}]")
             polygons.append([float(v) for v in poly])
         rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
     elif isinstance(seg, dict):
@@ -193,18 +209,15 @@ def read_coco(
     """Stream scenes from a COCO instances or panoptic JSON file (see the module docstring)."""
     path = Path(path)
     ctx = ReadContext(path, "coco", **options)
-    data = load_json(path, ctx)
-    if data is None:
+    if top_level(path) != "{":
+        if load_json(path, ctx) is not None:
+            ctx.file_error(bad("a COCO file must be a JSON object with an 'images' list", "images"))
         return
-    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
-        ctx.file_error(bad("a COCO file must be a JSON object with an 'images' list", "images"))
+    read = _read_members(path, ctx, masks)
+    if read is None:
         return
-    annotations = data.get("annotations") or []
-    if not isinstance(annotations, list):
-        ctx.file_error(bad("'annotations' must be a list", "annotations"))
-        return
-    cats = _categories(data, ctx)
-    panoptic = any(isinstance(a, dict) and "segments_info" in a for a in annotations[:10])
+    images, by_image, categories, panoptic = read
+    cats = _categories({"categories": categories}, ctx)
     root = Path(panoptic_root) if panoptic_root is not None else path.with_suffix("")
     opts = {
         "masks": masks,
@@ -215,18 +228,7 @@ def read_coco(
     if panoptic and panoptic_root is not None and not root.is_dir():
         raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
 
-    by_image: dict[str, list[Any]] = {}
-    for k, ann in enumerate(annotations):
-        try:
-            if not isinstance(ann, dict):
-                raise bad(f"annotation must be a JSON object, got {type(ann).__name__}", f"annotations[{k}]")
-            image_id = object_id(ann.get("image_id"), f"annotations[{k}].image_id")
-        except SceneValidationError as exc:
-            ctx.reject(f"annotations[{k}]", exc, level="object")
-            continue
-        by_image.setdefault(image_id, []).append(ann)
-
-    for k, image in enumerate(data["images"]):
+    for k, image in enumerate(images):
         record = str(image.get("id")) if isinstance(image, dict) and "id" in image else f"images[{k}]"
         if not isinstance(image, dict):
             ctx.reject(record, bad(f"image entry must be a JSON object, got {type(image).__name__}"))
@@ -238,3 +240,83 @@ def read_coco(
     for image_id, anns in by_image.items():
         err = bad(f"{len(anns)} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
         ctx.reject(image_id, err, level="object")
+
+
+def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[list[Any], dict[str, list[Any]], Any, bool] | None:
+    """(images, annotations by image id, categories, panoptic) of a COCO file, read member by
+    member and annotation by annotation (`_json.stream_json`): the annotations are never all held
+    as parsed JSON. A polygon becomes its RLE as soon as it is read when its image's size is
+    already known (COCO files list images first), which holds a few hundred bytes instead of its
+    list of coordinates; without masks, segmentations are dropped at once. None after a
+    file-level reject."""
+    images: Any = None
+    categories: Any = []
+    annotations: Any = []  # a non-list "annotations" member (an error), else unused
+    by_image: dict[str, list[Any]] = {}
+    sizes: dict[str, tuple[int, int]] = {}
+    panoptic = False
+    count = 0
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of kept dicts, no cycles: full collections would walk them all
+    try:
+        for key, value in stream_json(path, expand=("annotations",)):
+            if isinstance(key, Element):
+                count += 1
+                k = key.index
+                if k < 10 and isinstance(value, dict) and "segments_info" in value:
+                    panoptic = True
+                try:
+                    if not isinstance(value, dict):
+                        raise bad(f"annotation must be a JSON object, got {type(value).__name__}", f"annotations[{k}]")
+                    image_id = object_id(value.get("image_id"), f"annotations[{k}].image_id")
+                except SceneValidationError as exc:
+                    ctx.reject(f"annotations[{k}]", exc, level="object")
+                    continue
+                by_image.setdefault(image_id, []).append(_compact(value, sizes.get(image_id), masks))
+            elif key == "images":
+                images = value
+                sizes = _known_sizes(value)
+            elif key == "annotations":
+                annotations = value
+            elif key == "categories":
+                categories = value
+    except (JsonStreamError, UnicodeDecodeError) as exc:
+        ctx.file_error(bad(stream_fault(exc, count, "annotations")), str(path))
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(images, list):
+        ctx.file_error(bad("a COCO file must be a JSON object with an 'images' list", "images"))
+        return None
+    if annotations is not None and not isinstance(annotations, list):
+        ctx.file_error(bad("'annotations' must be a list", "annotations"))
+        return None
+    return images, by_image, categories, panoptic
+
+
+def _known_sizes(images: Any) -> dict[str, tuple[int, int]]:
+    """Image id -> (height, width) for the images that state both as positive integers."""
+    sizes: dict[str, tuple[int, int]] = {}
+    if isinstance(images, list):
+        for image in images:
+            if isinstance(image, dict) and isinstance(image.get("id"), (int, str)) and not isinstance(image["id"], bool):
+                w, h = image.get("width"), image.get("height")
+                if type(w) is int and type(h) is int and w > 0 and h > 0:
+                    sizes.setdefault(str(image["id"]), (h, w))  # the first image of an id gets its annotations
+    return sizes
+
+
+def _compact(ann: dict[str, Any], size: tuple[int, int] | None, masks: bool) -> dict[str, Any]:
+    """The annotation with its polygons as RLE when its image's size is known, and without its
+    segmentation when masks are not read: the same scene later, in a fraction of the memory. A
+    segmentation that does not convert is kept as it is, to be reported with its field later."""
+    seg = ann.get("segmentation")
+    if not masks:
+        ann.pop("segmentation", None)
+    elif isinstance(seg, list) and seg and size is not None:
+        try:
+            ann["segmentation"] = _rle_from_segmentation(seg, size[0], size[1], "segmentation")
+        except (SceneValidationError, *_DATA_ERRORS):
+            pass
+    return ann
