@@ -105,13 +105,12 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     table.add_column("top answers (qa)")
     from veriscene.generators.registry import GENERATORS
 
-    rows = summary.per_generator()
     for task, n in sorted(summary.per_task.items()):
         family = GENERATORS[task].family if task in GENERATORS else "?"
         top = ", ".join(f"{a} {share:.0%}" for a, share in summary.top_answers(task))
         table.add_row(task, family, str(n), top)
     console.print(table)
-    print_generator_stats(rows)
+    print_generator_stats(summary.per_generator())
     fam = Table(title="Per family")
     fam.add_column("family")
     fam.add_column("samples", justify="right")

@@ -92,10 +92,15 @@ def inflect_engine() -> "inflect.engine":
     return _import_inflect().engine()
 
 
+def _unit_of(phrase: str) -> str | None:
+    """The unit ("pair", ...) a phrase ending in one of `UNIT_NOUNS` is counted in, else None."""
+    return UNIT_NOUNS.get(phrase[phrase.rfind(" ") + 1:])
+
+
 def with_article(phrase: str) -> str:
     """'apple' -> 'an apple', 'red cup' -> 'a red cup' (inflect's `a`); 'blue jeans' -> 'a pair of
     blue jeans' (`UNIT_NOUNS`)."""
-    unit = UNIT_NOUNS.get(phrase[phrase.rfind(" ") + 1:])
+    unit = _unit_of(phrase)
     if unit is not None:
         return f"{_article_before(unit)} {unit} of {phrase}"
     first, space, _ = phrase.partition(" ")
@@ -141,7 +146,7 @@ def counted(n: int, noun_phrase: str) -> str:
     jeans'."""
     if n == 1:
         return with_article(noun_phrase)
-    unit = UNIT_NOUNS.get(noun_phrase[noun_phrase.rfind(" ") + 1:])
+    unit = _unit_of(noun_phrase)
     if unit is not None:
         return f"{number_word(n)} {unit}s of {noun_phrase}"
     return f"{number_word(n)} {plural(noun_phrase)}"

@@ -46,7 +46,7 @@ class SceneIndex:
         """Names of which the scene has a crowd region: how many there are is unknown, and no
         object of the name can be singled out by its name ("the person")."""
         names = self.scene.names
-        return frozenset(names[i] for i in self.crowd) if self.crowd else frozenset()
+        return frozenset(names[i] for i in self.crowd)
 
     @cached_property
     def all(self) -> tuple[int, ...]:
@@ -149,6 +149,7 @@ class ExecutionContext:
         for s in self.scenes:
             if s.meta.get("crowd"):
                 self.crowded = True
+                break
 
     def index(self, image: int) -> SceneIndex:
         found = self._indexes[image]

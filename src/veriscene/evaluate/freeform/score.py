@@ -71,7 +71,7 @@ class SceneFacts:
     def __init__(self, scene: Scene) -> None:
         self.names = [normalize_phrase(n) for n in scene.names]
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
-        self.crowd = frozenset(scene.meta.get("crowd") or ()) if scene.meta else frozenset()
+        self.crowd = frozenset(scene.meta.get("crowd") or ())
         self.relations: set[tuple[int, str, int]] = set()
         for s, p, o in scene.relations:
             self.relations.add((s, p, o))

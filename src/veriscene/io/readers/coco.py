@@ -47,6 +47,9 @@ from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
 
+_NOT_COCO = "a COCO file must be a JSON object with an 'images' list"
+
+
 def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dict[str, Any] | None:
     """COCO segmentation (polygons / RLE) -> compressed RLE with str counts, or None when empty."""
     if seg is None or (isinstance(seg, (list, dict)) and not seg):
@@ -211,7 +214,7 @@ def read_coco(
     ctx = ReadContext(path, "coco", **options)
     if top_level(path) != "{":
         if load_json(path, ctx) is not None:
-            ctx.file_error(bad("a COCO file must be a JSON object with an 'images' list", "images"))
+            ctx.file_error(bad(_NOT_COCO, "images"))
         return
     read = _read_members(path, ctx, masks)
     if read is None:
@@ -287,7 +290,7 @@ def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[list[Any],
         if collecting:
             gc.enable()
     if not isinstance(images, list):
-        ctx.file_error(bad("a COCO file must be a JSON object with an 'images' list", "images"))
+        ctx.file_error(bad(_NOT_COCO, "images"))
         return None
     if annotations is not None and not isinstance(annotations, list):
         ctx.file_error(bad("'annotations' must be a list", "annotations"))
