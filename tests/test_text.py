@@ -87,3 +87,12 @@ def test_inflect_is_imported_without_run_time_checks_and_says_the_same() -> None
 def test_nouns_plural_in_form(noun, one, two, many) -> None:
     assert with_article(noun) == one == counted(1, noun)
     assert counted(2, noun) == two and plural(noun) == many
+
+
+def test_regions_are_named_without_a_number() -> None:
+    from veriscene.text import is_mass, region_noun
+
+    assert region_noun("sky") == "sky" and region_noun("brick wall") == "brick wall"
+    assert region_noun("playing field") == "playing field" and region_noun("tree") == "trees"
+    assert region_noun("building") == "buildings" and region_noun("stairs") == "stairs"
+    assert is_mass("grass") and not is_mass("grass hopper") and not is_mass("dog")

@@ -31,6 +31,17 @@ UNIT_NOUNS: dict[str, str] = {
 # Nouns whose plural is the word itself (besides the unit nouns), where inflect would add an -s.
 SAME_PLURAL = frozenset(["species", "series", "dice", "news", "suds", "chess", "tennis", *UNIT_NOUNS])
 
+# Nouns read as a mass, without a number, when they name a stuff region (an area of it, see
+# `veriscene.scene.model`): "the image shows a dog, grass and sky", against "trees" for a merged
+# region of trees. COCO panoptic's and COCO-Stuff's stuff classes, cleaned (`region_noun`).
+MASS_NOUNS = frozenset([
+    "sky", "grass", "water", "sea", "river", "snow", "sand", "dirt", "mud", "gravel", "ground",
+    "pavement", "road", "railroad", "playing field", "field", "floor", "ceiling", "wall", "fog",
+    "moss", "straw", "hay", "leaves", "foliage", "vegetation", "paper", "cardboard", "food", "fruit",
+    "cloth", "textile", "carpet", "rug", "wood", "metal", "plastic", "stone", "concrete", "marble",
+    "tile", "brick", "net",
+])
+
 # Predicates phrased with "is" ("the cup is on the table"); anything ending in -ing too.
 _PREPOSITIONS = {
     "left of": "to the left of",
@@ -130,6 +141,17 @@ def plural(noun_phrase: str) -> str:
         return noun_phrase
     inflected = _plural_word(last)
     return f"{head} {inflected}" if head else inflected
+
+
+def region_noun(name: str) -> str:
+    """How a stuff region of `name` is named, without a number: 'sky', 'brick wall' (its last word
+    in `MASS_NOUNS`), else the plural: 'trees'."""
+    return name if is_mass(name) else plural(name)
+
+
+def is_mass(name: str) -> bool:
+    """Whether `name` reads as a mass noun when it names a region (`MASS_NOUNS`, last word or all)."""
+    return name in MASS_NOUNS or name[name.rfind(" ") + 1:] in MASS_NOUNS
 
 
 @lru_cache(maxsize=65536)

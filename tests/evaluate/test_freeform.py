@@ -102,3 +102,7 @@ def test_count_claims_beside_a_crowd_region() -> None:
     assert not crowd.supports(claim("person", 3)) and not crowd.supports(claim("person", 2))
     assert crowd.supports(claim("person", 4)) and crowd.supports(claim("person", 12))
     assert crowd.supports(claim("dog", 1)) and not crowd.supports(claim("dog", 2))
+    # two people and a stuff region of them (an area: one or more): at least three
+    stuff = SceneFacts(make_scene(objects, meta={"stuff": [2]}))
+    assert not stuff.supports(claim("person", 2))
+    assert stuff.supports(claim("person", 3)) and stuff.supports(claim("person", 7))

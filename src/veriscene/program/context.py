@@ -27,9 +27,15 @@ class SceneIndex:
         self.scene = scene
         self.n = len(scene)
         self._memo: dict[Hashable, Any] = {}
-        crowd = scene.meta.get("crowd")
+        meta = scene.meta
+        crowd, stuff = meta.get("crowd"), meta.get("stuff")
         # objects that stand for a group of instances (``scene.meta["crowd"]``, see `Scene`)
         self.crowd: frozenset[int] = frozenset(crowd) if crowd else _NONE
+        # amorphous regions: sky, grass, a merged region of trees (``scene.meta["stuff"]``)
+        self.stuff: frozenset[int] = frozenset(stuff) if stuff else _NONE
+        # both kinds: objects that are regions, not single objects; programs never count them,
+        # single them out or take one for one object (see `veriscene.program.ops`)
+        self.regions: frozenset[int] = self.crowd | self.stuff if stuff else self.crowd
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),
@@ -42,11 +48,11 @@ class SceneIndex:
             return value
 
     @cached_property
-    def crowd_names(self) -> frozenset[str]:
-        """Names of which the scene has a crowd region: how many there are is unknown, and no
-        object of the name can be singled out by its name ("the person")."""
+    def region_names(self) -> frozenset[str]:
+        """Names of which the scene has a crowd or stuff region: how many there are is unknown,
+        and no object of the name can be singled out by its name ("the person")."""
         names = self.scene.names
-        return frozenset(names[i] for i in self.crowd)
+        return frozenset(names[i] for i in self.regions)
 
     @cached_property
     def all(self) -> tuple[int, ...]:
@@ -144,11 +150,12 @@ class ExecutionContext:
                     x is not None and x.scene is not s for x, s in zip(indexes, self.scenes)):
                 raise ValueError("indexes must be one per scene, each built on that scene")
             self._indexes = list(indexes)
-        # whether any scene has crowd regions (`SceneIndex.crowd`): ops check them only then
-        self.crowded = False
+        # whether any scene has crowd or stuff regions (`SceneIndex.regions`): ops check them only then
+        self.has_regions = False
         for s in self.scenes:
-            if s.meta.get("crowd"):
-                self.crowded = True
+            meta = s.meta
+            if meta.get("crowd") or meta.get("stuff"):
+                self.has_regions = True
                 break
 
     def index(self, image: int) -> SceneIndex:

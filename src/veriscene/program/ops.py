@@ -5,11 +5,12 @@ An op that has no answer on this scene (e.g. `unique` on two objects) raises Exe
 deterministic.
 
 Crowd regions (``scene.meta["crowd"]``: several instances annotated as one object, COCO's
-`iscrowd`) make some answers unknown, and the ops that would give one fail instead: `count`,
-`extreme` and `frequent_name` on a set holding a crowd region, `unique` on an object whose name has
-a crowd region ("the person" beside a crowd of people), and the ops that take a crowd region for
-one object (its box, its description, its relative position, points on it). `exists` and names
-are unaffected: a crowd region of people shows that there are people.
+`iscrowd`) and stuff regions (``scene.meta["stuff"]``: amorphous areas such as sky, grass or a
+merged region of trees, COCO panoptic's ``isthing: 0``) make some answers unknown, and the ops
+that would give one fail instead: `count`, `extreme` and `frequent_name` on a set holding such a
+region, `unique` on an object whose name has one ("the person" beside a crowd of people), and the
+ops that take one for one object (its box, its description, its relative position, points on
+it). `exists` and names are unaffected: a crowd region of people shows that there are people.
 """
 
 from __future__ import annotations
@@ -36,14 +37,17 @@ def fail(reason: str) -> NoReturn:
     raise _Fail(reason)
 
 
-def no_crowd(ctx: ExecutionContext, image: int, idx: tuple[int, ...] | list[int], what: str) -> None:
-    """Fail when one of the objects `idx` of image `image` is a crowd region: `what` (e.g. "the
-    count") is then unknown. Call it only when ``ctx.crowded``."""
+def no_region(ctx: ExecutionContext, image: int, idx: tuple[int, ...] | list[int], what: str) -> None:
+    """Fail when one of the objects `idx` of image `image` is a crowd or stuff region: `what`
+    (e.g. "the count") is then unknown. Call it only when ``ctx.has_regions``."""
     index = ctx.index(image)
-    crowd = index.crowd
-    if crowd and not crowd.isdisjoint(idx):
-        i = min(crowd.intersection(idx))
-        fail(f"{what} is unknown: object {i} is a crowd region (several {index.scene.names[i]!r} as one)")
+    regions = index.regions
+    if regions and not regions.isdisjoint(idx):
+        i = min(regions.intersection(idx))
+        name = index.scene.names[i]
+        if i in index.crowd:
+            fail(f"{what} is unknown: object {i} is a crowd region (several {name!r} as one)")
+        fail(f"{what} is unknown: object {i} is a stuff region (an area of {name!r}, not one object)")
 
 
 def _same_image(a: Objs, b: Objs) -> None:
@@ -108,11 +112,12 @@ def unique(ctx: ExecutionContext, objs: Objs) -> Obj:
     """The single object of the set; fails unless there is exactly one."""
     if len(objs.idx) != 1:
         fail(f"expected exactly one object, found {len(objs.idx)}")
-    if ctx.crowded:
+    if ctx.has_regions:
         index = ctx.index(objs.image)
         name = index.scene.names[objs.idx[0]]
-        if name in index.crowd_names:
-            fail(f"no single {name!r}: the image has a crowd region of them")
+        if name in index.region_names:
+            kind = "crowd" if any(index.scene.names[i] == name for i in index.crowd) else "stuff"
+            fail(f"no single {name!r}: the image has a {kind} region of them")
     return Obj(objs.image, objs.idx[0])
 
 
@@ -122,8 +127,8 @@ def extreme(ctx: ExecutionContext, objs: Objs, which: str) -> Obj:
     closest/farthest (depth, smaller = closer) object; fails on an empty set or a tie."""
     if not objs.idx:
         fail("no objects to compare")
-    if ctx.crowded:
-        no_crowd(ctx, objs.image, objs.idx, f"the {which} object")
+    if ctx.has_regions:
+        no_region(ctx, objs.image, objs.idx, f"the {which} object")
     index = ctx.index(objs.image)
     # plain Python floats (float64): faster than numpy on the few objects of a set
     if which in ("leftmost", "rightmost"):
@@ -150,8 +155,8 @@ def extreme(ctx: ExecutionContext, objs: Objs, which: str) -> Obj:
 @op("count", inputs=[OBJECTS], out=INT)
 def count(ctx: ExecutionContext, objs: Objs) -> int:
     """Number of objects in the set."""
-    if ctx.crowded:
-        no_crowd(ctx, objs.image, objs.idx, "the count")
+    if ctx.has_regions:
+        no_region(ctx, objs.image, objs.idx, "the count")
     return len(objs.idx)
 
 
@@ -185,8 +190,8 @@ def query_attributes(ctx: ExecutionContext, obj: Obj) -> tuple[str, ...]:
 @op("query_box", inputs=[OBJECT], out=BOX)
 def query_box(ctx: ExecutionContext, obj: Obj) -> tuple[float, ...]:
     """The object's box, xyxy absolute pixels."""
-    if ctx.crowded:
-        no_crowd(ctx, obj.image, (obj.index,), "the box of one object")
+    if ctx.has_regions:
+        no_region(ctx, obj.image, (obj.index,), "the box of one object")
     return tuple(float(v) for v in ctx.scene(obj.image).boxes[obj.index])
 
 
@@ -290,7 +295,7 @@ def equal(ctx: ExecutionContext, a: object, b: object) -> bool:
 @op("same_object", inputs=[OBJECT, OBJECT], out=BOOL)
 def same_object(ctx: ExecutionContext, a: Obj, b: Obj) -> bool:
     """Whether two references denote the same object."""
-    if ctx.crowded:
+    if ctx.has_regions:
         for o in (a, b):
-            no_crowd(ctx, o.image, (o.index,), "whether two references denote one object")
+            no_region(ctx, o.image, (o.index,), "whether two references denote one object")
     return a == b

@@ -12,7 +12,7 @@ import math
 from typing import Sequence
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import fail, no_crowd
+from veriscene.program.ops import fail, no_region
 from veriscene.program.registry import op
 from veriscene.program.types import BOX, OBJECT, OBJECTS, POINT, STR, Obj, Objs
 
@@ -58,9 +58,10 @@ def object_in_region(ctx: ExecutionContext, objs: Objs, box: tuple[float, ...]) 
     hits = [i for i in objs.idx if _iou(boxes[i], box) >= REGION_MIN_IOU]
     if len(hits) != 1:
         fail(f"{len(hits)} objects fill the region (IoU >= {REGION_MIN_IOU})")
-    if ctx.crowded:
+    if ctx.has_regions:
         index = ctx.index(objs.image)
         # a crowd region meeting the box may hold an instance that fills it, annotated with none
+        # (stuff regions hold no such instance of a thing: an area of sky or grass behind it)
         met = [i for i in index.crowd if _iou(boxes[i], box) > 0.0]
         if met:
             fail(f"a crowd region (object {min(met)}) meets the region: what fills it is unknown")
@@ -84,8 +85,8 @@ def relative_position(ctx: ExecutionContext, a: Obj, b: Obj, axis: str) -> str:
     answer never depends on a threshold."""
     if a.image != b.image:
         fail("objects come from different images")
-    if ctx.crowded:
-        no_crowd(ctx, a.image, (a.index, b.index), "the position of one object")
+    if ctx.has_regions:
+        no_region(ctx, a.image, (a.index, b.index), "the position of one object")
     boxes = ctx.scene(a.image).boxes
     lo, hi = (0, 2) if axis == "horizontal" else (1, 3)
     box_a, box_b = boxes[a.index], boxes[b.index]

@@ -14,7 +14,7 @@ depth, smaller = closer). Dense depth maps (`Scene.depth_map`) are not read yet.
 from __future__ import annotations
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import fail, no_crowd
+from veriscene.program.ops import fail, no_region
 from veriscene.program.ops_geometry import point_inside
 from veriscene.program.registry import op
 from veriscene.program.types import OBJECT, OBJECTS, POINT, Obj, Objs
@@ -65,8 +65,8 @@ def point_on(ctx: ExecutionContext, obj: Obj, p1: tuple[float, float], p2: tuple
     """Of two points, the one on the object ("same") or on another object ("different"; the
     background does not count). Fails unless exactly one of the two points qualifies, and on a
     crowd region (whether two of its points lie on one instance is unknown)."""
-    if ctx.crowded:
-        no_crowd(ctx, obj.image, (obj.index,), "which points lie on one object")
+    if ctx.has_regions:
+        no_region(ctx, obj.image, (obj.index,), "which points lie on one object")
     under = [object_index_at(ctx, obj.image, p) for p in (p1, p2)]
     if side == "same":
         ok = [u == obj.index for u in under]
@@ -90,8 +90,8 @@ def closer_point(ctx: ExecutionContext, p1: tuple[float, float], p2: tuple[float
         found = object_index_at(ctx, 0, p)
         if found < 0:
             fail(f"point {list(p)} lies on no single object")
-        if ctx.crowded:
-            no_crowd(ctx, 0, (found,), "the depth at a point")
+        if ctx.has_regions:
+            no_region(ctx, 0, (found,), "the depth at a point")
         values.append(float(depth[found]))
     if values[0] == values[1]:
         fail("the two points have the same depth")

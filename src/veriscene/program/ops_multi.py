@@ -24,7 +24,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail
 from veriscene.program.registry import op
 from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
-from veriscene.text import counted, join_words, plural
+from veriscene.text import counted, is_mass, join_words, plural, region_noun
 from veriscene.vocab import UNTYPED, attribute_type
 
 MAX_IMAGES = 4  # largest group the arity-specific selection ops are registered for
@@ -161,37 +161,46 @@ def describe_images(ctx: ExecutionContext) -> str:
     """What all images of the group have in common and how they differ, object kind by object kind:
     "All 3 images contain circles: 2 in Image 1, ... Only Image 2 contains a star." (one sentence
     per name, names in alphabetical order; counts use 'Image k', 1-based; "many" where an image
-    has a crowd region of the name)."""
+    has a crowd region of the name, "some" where it has a stuff region: "Every image contains sky.")."""
     n = len(ctx.scenes)
     counts: dict[str, list[int]] = {}
-    crowds: set[tuple[str, int]] = set()  # (name, image) with a crowd region: the count is unknown
+    # (name, image) with a crowd region, and with a stuff region (an area): the count is unknown
+    crowds: set[tuple[str, int]] = set()
+    stuff: set[tuple[str, int]] = set()
     for i in range(n):
         index = ctx.index(i)
         for name, members in index.by_name.items():
             counts.setdefault(name, [0] * n)[i] = len(members)
-        crowds.update((name, i) for name in index.crowd_names)
+        if index.regions:
+            names = index.scene.names
+            crowds.update((names[k], i) for k in index.crowd)
+            stuff.update((names[k], i) for k in index.stuff)
 
     def amount(name: str, i: int) -> str:
-        return "many" if (name, i) in crowds else str(counts[name][i])
+        return "many" if (name, i) in crowds else "some" if (name, i) in stuff else str(counts[name][i])
 
     def some(name: str, i: int) -> str:
-        return f"many {plural(name)}" if (name, i) in crowds else counted(counts[name][i], name)
+        if (name, i) in crowds:
+            return f"many {plural(name)}"
+        return region_noun(name) if (name, i) in stuff else counted(counts[name][i], name)
 
     sentences: list[str] = []
     for name in sorted(counts):
         per = counts[name]
         holders = [i for i, c in enumerate(per) if c]
         listed = join_words([f"{amount(name, i)} in Image {i + 1}" for i in holders])
+        mass = any((name, i) in stuff for i in holders) and is_mass(name)  # "sky appears", not "skies appear"
+        kind = name if mass else plural(name)
         if len(holders) == n:
             if len({amount(name, i) for i in holders}) == 1:
                 sentences.append(f"Every image contains {some(name, 0)}.")
             else:
-                sentences.append(f"Every image contains {plural(name)}: {listed}.")
+                sentences.append(f"Every image contains {kind}: {listed}.")
         elif len(holders) == 1:
             sentences.append(f"Only Image {holders[0] + 1} contains {some(name, holders[0])}.")
         else:
             images = join_words([f"Image {i + 1}" for i in holders])
-            sentences.append(f"{plural(name).capitalize()} appear in {images} ({listed}).")
+            sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} in {images} ({listed}).")
     if not sentences:
         return "None of the images contains any object."
     return " ".join(sentences)

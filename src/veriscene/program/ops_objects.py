@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import fail, no_crowd
+from veriscene.program.ops import fail, no_region
 from veriscene.program.registry import op
 from veriscene.program.types import OBJECT, OBJECTS, STR, TEXT, Obj, Objs
 from veriscene.scene.describe import noun_phrase
@@ -21,8 +21,8 @@ DEPTH_SIDES = ("closer", "farther")
 @op("frequent_name", inputs=[OBJECTS], args=[FREQUENCIES], out=STR)
 def frequent_name(ctx: ExecutionContext, objs: Objs, which: str) -> str:
     """The name occurring most (least) often in the set; fails on an empty set or a tie."""
-    if ctx.crowded:
-        no_crowd(ctx, objs.image, objs.idx, "how often each name occurs")
+    if ctx.has_regions:
+        no_region(ctx, objs.image, objs.idx, "how often each name occurs")
     counts = Counter(ctx.scene(objs.image).names[i] for i in objs.idx)
     if not counts:
         fail("no objects to count")
@@ -53,7 +53,7 @@ def filter_depth(ctx: ExecutionContext, objs: Objs, anchor: Obj, side: str) -> O
 def describe_object(ctx: ExecutionContext, obj: Obj) -> str:
     """The object's name with all its attributes in English adjective order, with an article:
     "a large shiny red circle"."""
-    if ctx.crowded:
-        no_crowd(ctx, obj.image, (obj.index,), "the description of one object")
+    if ctx.has_regions:
+        no_region(ctx, obj.image, (obj.index,), "the description of one object")
     scene = ctx.scene(obj.image)
     return with_article(noun_phrase(scene.names[obj.index], scene.attributes[obj.index]))

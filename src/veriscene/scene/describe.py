@@ -15,7 +15,7 @@ from typing import Any, Collection, Sequence
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
-from veriscene.text import capitalise, counted, join_words, plural, relation_phrase, with_article
+from veriscene.text import capitalise, counted, join_words, plural, region_noun, relation_phrase, with_article
 from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
 
 # English adjective order by attribute type; finishes like "shiny" go before colour.
@@ -101,7 +101,7 @@ def _refer_by_attributes(
             return plain
     scene = index.scene
     name = scene.names[i]
-    if max_attributes < 0 or (index.crowd and name in index.crowd_names):  # no "the person" beside a crowd of them
+    if max_attributes < 0 or (index.regions and name in index.region_names):  # no "the person" beside a crowd of them
         return None
     # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
     # that name has all of them (i always has them).
@@ -242,9 +242,14 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     groups: dict[str, int] = {}
     for i in order:
         groups[phrases[i]] = groups.get(phrases[i], 0) + 1
-    if index.crowd:  # a crowd region is several instances: "many people", and no total
+    if index.regions:  # a crowd region is several instances ("many people"), a stuff region an area ("sky"): no total
         crowds = {phrases[i] for i in index.crowd}
-        listed = join_words([f"many {plural(p)}" if p in crowds else counted(n, p) for p, n in groups.items()])
+        stuff = {phrases[i] for i in index.stuff} - crowds
+
+        def amount(p: str, n: int) -> str:
+            return f"many {plural(p)}" if p in crowds else region_noun(p) if p in stuff else counted(n, p)
+
+        listed = join_words([amount(p, n) for p, n in groups.items()])
         sentences = [f"The image shows {listed}."]
     else:
         listed = join_words([counted(n, p) for p, n in groups.items()])

@@ -11,6 +11,10 @@ Conventions (the one internal convention; readers convert to it):
   annotated as one region (COCO's `iscrowd`, "a crowd of people"). They count as present, but
   never as one object: programs do not count them, single them out or name them as "the ..."
   (see `veriscene.program.ops`).
+- `meta["stuff"]` (optional): indices of objects that are "stuff" regions, amorphous areas such as
+  sky, grass or a merged region of trees (COCO panoptic's ``isthing: 0``). Programs treat them as
+  they treat crowd regions: present, never counted or singled out; captions name them without a
+  number ("sky", "trees").
 
 A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 """
@@ -26,6 +30,8 @@ import numpy as np
 from veriscene.errors import SceneValidationError
 
 SCHEMA_VERSION = 1
+# `meta` keys listing objects that are regions rather than single objects (see the module notes)
+REGION_KEYS = ("crowd", "stuff")
 # Slack for float round-off when checking that boxes lie inside the image (pixels).
 _BOX_EPS = 1e-3
 
@@ -147,20 +153,22 @@ class Scene:
             set_(self, "meta", {})
         elif not isinstance(self.meta, dict):
             raise _bad(f"meta must be a dict, got {type(self.meta).__name__}", "meta")
-        crowd = self.meta.get("crowd")
-        if crowd:
-            self._check_crowd(crowd, n)
+        for key in REGION_KEYS:
+            listed = self.meta.get(key)
+            if listed:
+                self._check_indices(key, listed, n)
 
     @staticmethod
-    def _check_crowd(crowd: Any, n: int) -> None:
-        if not isinstance(crowd, (list, tuple)):
-            raise _bad(f"crowd must be a list of object indices, got {crowd!r}"[:200], "meta.crowd")
+    def _check_indices(key: str, listed: Any, n: int) -> None:
+        """`meta[key]` must be a list of distinct object indices."""
+        if not isinstance(listed, (list, tuple)):
+            raise _bad(f"{key} must be a list of object indices, got {listed!r}"[:200], f"meta.{key}")
         seen: set[int] = set()
-        for k, i in enumerate(crowd):
+        for k, i in enumerate(listed):
             if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
-                raise _bad(f"crowd index {i!r} out of range for {n} objects", f"meta.crowd[{k}]")
+                raise _bad(f"{key} index {i!r} out of range for {n} objects", f"meta.{key}[{k}]")
             if i in seen:
-                raise _bad(f"crowd index {i} is listed twice", f"meta.crowd[{k}]")
+                raise _bad(f"{key} index {i} is listed twice", f"meta.{key}[{k}]")
             seen.add(int(i))
 
     def _check_boxes(self, boxes: np.ndarray) -> None:

@@ -183,3 +183,38 @@ def test_truncated_file_is_one_file_reject(tmp_path: Path) -> None:
     scenes, report = read_all(path, "coco")
     assert scenes == [] and dict(report.rejected) == {"file": 1}
     assert report.entries[0].reason.startswith("truncated or malformed JSON: ")
+
+
+@pytest.mark.parametrize("raw, plain", [
+    ("sky-other-merged", "sky"), ("tree-merged", "tree"), ("wall-brick", "brick wall"), ("floor-wood", "wood floor"),
+    ("ceiling-tile", "tile ceiling"), ("window-blind", "window blind"), ("window-other", "window"),
+    ("door-stuff", "door"), ("playingfield", "playing field"), ("food-other-merged", "food"),
+    # thing names, hyphenated or not, stay as they are
+    ("t-shirt", "t-shirt"), ("floor-lamp", "floor-lamp"), ("dining table", "dining table"), ("-other", "-other"),
+])
+def test_stuff_names_are_made_plain(raw: str, plain: str) -> None:
+    from veriscene.io.readers.coco import stuff_name
+
+    assert stuff_name(raw) == plain
+
+
+def test_panoptic_stuff_classes_get_plain_names_and_are_listed(tmp_path: Path) -> None:
+    data = coco([], images=[{"id": 1, "file_name": "a.jpg", "width": W, "height": H}])
+    data["categories"] = [{"id": 1, "name": "person", "isthing": 1},
+                          {"id": 187, "name": "sky-other-merged", "isthing": 0},
+                          {"id": 184, "name": "tree-merged", "isthing": 0},
+                          {"id": 171, "name": "wall-brick", "isthing": 0}]
+    data["annotations"] = [{"image_id": 1, "file_name": "a.png", "segments_info": [
+        {"id": 1, "category_id": 187, "bbox": [0, 0, W, 5], "iscrowd": 0},
+        {"id": 2, "category_id": 1, "bbox": [2, 6, 5, 10], "iscrowd": 0},
+        {"id": 3, "category_id": 184, "bbox": [10, 6, 10, 10], "iscrowd": 0},
+        {"id": 4, "category_id": 171, "bbox": [20, 6, 10, 10], "iscrowd": 1}]}]
+    scenes, _ = read_all(write_json(tmp_path / "panoptic_val.json", data), "coco")
+    assert scenes[0].names == ("sky", "person", "tree", "brick wall")
+    assert scenes[0].meta["crowd"] == [3] and scenes[0].meta["stuff"] == [0, 2, 3]
+    # an instances file whose categories mark stuff (COCO-Stuff's own files carry no isthing)
+    inst = coco([ann(1, 1, [0, 0, 5, 5], []), ann(2, 2, [5, 5, 5, 5], [])],
+                images=[{"id": 1, "file_name": "a.jpg", "width": W, "height": H}])
+    inst["categories"] = [{"id": 1, "name": "grass-merged", "isthing": 0}, {"id": 2, "name": "dog"}]
+    scenes, _ = read_all(write_json(tmp_path / "inst.json", inst), "coco")
+    assert scenes[0].names == ("grass", "dog") and scenes[0].meta["stuff"] == [0]

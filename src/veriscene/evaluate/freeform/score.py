@@ -7,8 +7,9 @@ For one reply and its image's scene graph:
     supported     entity: an object of that name exists; attribute: the object the mention
                   grounds to (same name, most of the mention's attributes) has it; count: the
                   number of objects with that name and all the attributes equals it (when a
-                  crowd region is among them, at least that number plus one per crowd region,
-                  each being two instances or more); relation:
+                  crowd or stuff region is among them, at least that number plus one per
+                  crowd region, a crowd being two instances or more and an area of stuff one
+                  or more); relation:
                   some grounded subject and object stand in that relation (or its converse)
     truthfulness  supported claims / claims (None when the reply states nothing checkable)
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
@@ -71,7 +72,9 @@ class SceneFacts:
     def __init__(self, scene: Scene) -> None:
         self.names = [normalize_phrase(n) for n in scene.names]
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
+        # crowd regions are two instances or more, stuff regions (an area of them) one or more
         self.crowd = frozenset(scene.meta.get("crowd") or ())
+        self.regions = self.crowd | frozenset(scene.meta.get("stuff") or ())
         self.relations: set[tuple[int, str, int]] = set()
         for s, p, o in scene.relations:
             self.relations.add((s, p, o))
@@ -103,9 +106,8 @@ class SceneFacts:
             matching = [i for i, name in enumerate(self.names)
                         if (name == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
                         and set(c.subject.attributes) <= self.attributes[i]]
-            crowds = sum(1 for i in matching if i in self.crowd)
-            if crowds:  # each crowd region is two instances or more: only a lower bound is known
-                return c.count >= len(matching) + crowds
+            if not self.regions.isdisjoint(matching):  # only a lower bound is known
+                return c.count >= len(matching) + sum(1 for i in matching if i in self.crowd)
             return len(matching) == c.count
         assert c.object is not None
         subjects, objects = self.candidates(c.subject), self.candidates(c.object)

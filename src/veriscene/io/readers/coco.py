@@ -10,6 +10,11 @@ Panoptic: annotations are ``{image_id, file_name, segments_info: [{id, category_
 iscrowd}]}`` with PNG id maps (id = R + 256 G + 256^2 B) in `panoptic_root` (default: the folder
 named like the JSON file). Without that folder, panoptic scenes have boxes but no masks.
 
+Stuff classes (``isthing: 0`` in a category, as panoptic files have: sky, grass, a merged region
+of trees) are listed in ``meta["stuff"]``: present, never counted or singled out, like crowd
+regions. Their names are made plain: 'sky-other-merged' -> 'sky', 'wall-brick' -> 'brick wall'
+(`stuff_name`; also COCO-Stuff's names, whose files carry no ``isthing``).
+
 Crowd regions (``iscrowd``: several instances annotated as one region) are kept and their indices
 listed in ``meta["crowd"]``: questions treat them as showing that such objects are there, but never
 count them, single one out or point at one as a single object (see `veriscene.program.ops`).
@@ -91,8 +96,29 @@ def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dic
     return {"size": [height, width], "counts": counts_out.decode("ascii") if isinstance(counts_out, bytes) else counts_out}
 
 
+_STUFF_SUFFIXES = ("-merged", "-other", "-stuff")
+# COCO-Stuff's "wall-brick" is a brick wall; other hyphenated names ("t-shirt", "floor-lamp") stay
+_SURFACES = ("wall", "floor", "ceiling")
+_MATERIALS = ("brick", "concrete", "marble", "panel", "stone", "tile", "wood")
+_STUFF_WORDS = {"playingfield": "playing field", "window-blind": "window blind"}
+
+
+def stuff_name(raw: str) -> str:
+    """The plain name of a COCO panoptic or COCO-Stuff class: 'sky-other-merged' -> 'sky',
+    'wall-brick' -> 'brick wall', 'door-stuff' -> 'door', 'playingfield' -> 'playing field'.
+    Other names are returned unchanged."""
+    name = raw
+    while name.endswith(_STUFF_SUFFIXES) and len(name) > len("-other"):
+        name = name.rsplit("-", 1)[0]
+    head, _, tail = name.partition("-")
+    if head in _SURFACES and tail in _MATERIALS:
+        name = f"{tail} {head}"
+    return _STUFF_WORDS.get(name, name) or raw
+
+
 def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, bool]]:
-    """category id -> (normalised name, isthing)."""
+    """category id -> (normalised name, isthing); stuff classes named like COCO's
+    ('sky-other-merged') get their plain names (`stuff_name`)."""
     out: dict[str, tuple[str, bool]] = {}
     for k, cat in enumerate(data.get("categories") or []):
         field = f"categories[{k}]"
@@ -102,7 +128,9 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, 
             cid = object_id(cat["id"], field + ".id")
             if cid in out:
                 raise bad(f"duplicate category id {cid}", field + ".id")
-            out[cid] = (ctx.name(cat["name"], field + ".name"), bool(cat.get("isthing", 1)))
+            raw = cat["name"]
+            raw = stuff_name(raw) if isinstance(raw, str) else raw
+            out[cid] = (ctx.name(raw, field + ".name"), bool(cat.get("isthing", 1)))
         except SceneValidationError as exc:
             ctx.file_error(exc.located(ctx.source, "categories"))
     return out
@@ -196,7 +224,7 @@ def _scene(
         if r.pop("_stuff"):
             stuff.append(i)
     meta: dict[str, Any] = {"crowd": crowd}
-    if opts["panoptic"]:
+    if opts["panoptic"] or stuff:
         meta["stuff"] = stuff
     return parts.scene(image_id, width, height, image=file_name, meta=meta)
 
