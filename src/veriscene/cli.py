@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from veriscene import __version__
+from veriscene.commands.convert import READER_OPTION_HELP, check_reader_options, parse_reader_options
 
 app = typer.Typer(
     name="veriscene",
@@ -95,6 +96,8 @@ def generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),
     to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl)."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
+    reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
+                                                      help="With --from FORMAT: " + READER_OPTION_HELP),
 ) -> None:
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
@@ -105,6 +108,12 @@ def generate(
 
     if not scenes.exists():
         _fail(f"scene file {scenes} does not exist")
+    try:
+        read_options = parse_reader_options(reader_option)
+        if read_options and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
+            check_reader_options(read_options, from_format, scenes)
+    except (FileNotFoundError, KeyError) as exc:
+        _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     total = count_lines(scenes) if scenes.is_file() and from_format == "jsonl" else None
     try:
         with run_progress(total) as (scanned, advance):
@@ -112,7 +121,8 @@ def generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
-                from_format=from_format, mixture=mixture, progress=advance, scan_progress=scanned,
+                from_format=from_format, reader_options=read_options or None, mixture=mixture, progress=advance,
+                scan_progress=scanned,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,77 @@ def test_cli_summary_and_exit_codes(cli: typer.Typer, gqa: Path, tmp_path: Path)
 
     result = runner.invoke(cli, ["convert", str(gqa), "--out", str(out), "--image-size", "big"])
     assert result.exit_code == 2
+
+
+def _flat(text: str) -> str:
+    """Command output without rich's box drawing and line wrapping."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
+
+
+def _coco(path: Path) -> Path:
+    """Two images of a person with a polygon mask; image 2 also holds a crowd region."""
+    poly = [[2.0, 2.0, 12.0, 2.0, 12.0, 12.0, 2.0, 12.0]]
+    anns = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [2, 2, 10, 10], "segmentation": poly, "iscrowd": 0},
+            {"id": 2, "image_id": 2, "category_id": 1, "bbox": [2, 2, 10, 10], "segmentation": poly, "iscrowd": 0},
+            {"id": 3, "image_id": 2, "category_id": 1, "bbox": [20, 2, 10, 10],
+             "segmentation": {"size": [40, 50], "counts": [1002, 10, 988]}, "iscrowd": 1}]
+    path.write_text(json.dumps({"images": [{"id": 1, "file_name": "1.jpg", "width": 50, "height": 40},
+                                           {"id": 2, "file_name": "2.jpg", "width": 50, "height": 40}],
+                                "annotations": anns, "categories": [{"id": 1, "name": "person"}]}))
+    return path
+
+
+def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
+    from veriscene.io.readers import reader_options
+
+    assert reader_options("coco") == ("masks", "skip_crowd", "panoptic_root")
+    assert reader_options("vg") == ("image_data",) and reader_options("gqa") == ()
+    src, runner = _coco(tmp_path / "instances.json"), CliRunner()
+    out = tmp_path / "plain.jsonl"
+    assert runner.invoke(cli, ["convert", str(src), "--out", str(out)]).exit_code == 0
+    plain = list(read_scenes(out))
+    assert plain[0].masks is not None and plain[1].meta["crowd"] == [1]
+
+    out = tmp_path / "opts.jsonl"
+    result = runner.invoke(cli, ["convert", str(src), "--out", str(out), "-r", "masks=false",
+                                 "--reader-option", "skip-crowd=yes", "-r", "image_size=64x48"])
+    assert result.exit_code == 0, result.output
+    assert "crowd skipped" in result.output
+    scenes = list(read_scenes(out))
+    assert all(s.masks is None for s in scenes) and [len(s) for s in scenes] == [1, 1]
+
+    # a misspelt option is refused even when set to false, naming what the reader takes
+    for bad, message in ((["-r", "mask=false"], "'mask' is not an option of the coco reader"),
+                         (["-r", "image_data=x.json"], "it takes: drop_bad_parts, image_root"),
+                         (["-r", "masks"], "expected KEY=VALUE"),
+                         (["-r", "masks=false", "-r", "masks=true"], "'masks' is given twice"),
+                         (["-r", "image_size=big"], "expected WIDTHxHEIGHT")):
+        result = runner.invoke(cli, ["convert", str(src), "--out", str(tmp_path / "x.jsonl"), *bad])
+        assert result.exit_code == 2, (bad, result.output)
+        assert message in _flat(result.output), (bad, result.output)
+    result = runner.invoke(cli, ["convert", str(src), "--out", str(tmp_path / "x.jsonl"), "-r", "synonyms=nope.json"])
+    assert result.exit_code == 2 and "nope.json" in result.output
+
+
+def test_generate_takes_reader_options(tmp_path: Path) -> None:
+    from veriscene import generate
+    from veriscene.cli import app
+
+    src = _coco(tmp_path / "instances.json")
+    summary = generate(src, tmp_path / "api", from_format="coco", reader_options={"masks": False}, generators="object.*")
+    assert summary.scenes == 2
+    assert all(s.masks is None for s in read_scenes(tmp_path / "api" / "scenes.jsonl"))
+    with pytest.raises(ValueError, match=r"reader options \(masks\) apply when an input format is given"):
+        generate(tmp_path / "api" / "scenes.jsonl", tmp_path / "bad", reader_options={"masks": False})
+
+    result = CliRunner().invoke(app, ["generate", str(src), "--from", "coco", "--out", str(tmp_path / "cli"),
+                                      "-r", "masks=false", "-r", "skip_crowd=true", "-g", "object.*"])
+    assert result.exit_code == 0, result.output
+    scenes = list(read_scenes(tmp_path / "cli" / "scenes.jsonl"))
+    assert [len(s) for s in scenes] == [1, 1] and all(s.masks is None for s in scenes)
+    result = CliRunner().invoke(app, ["generate", str(src), "--from", "coco", "--out", str(tmp_path / "c2"),
+                                      "-r", "seg_dir=x"])
+    assert result.exit_code == 2 and "'seg_dir' is not an option of the coco reader" in _flat(result.output)
+    result = CliRunner().invoke(app, ["generate", str(tmp_path / "cli" / "scenes.jsonl"), "--out", str(tmp_path / "c3"),
+                                      "-r", "masks=false"])
+    assert result.exit_code == 2 and "reader options (masks) apply" in _flat(result.output)

@@ -19,7 +19,9 @@ from rich.table import Table
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
 from veriscene.io.normalize import Normalizer
-from veriscene.io.readers import READERS, FormatDetectionError
+from veriscene.io.readers import (
+    COMMON_OPTIONS, READERS, FormatDetectionError, detect_format, reader_options, resolve_format,
+)
 
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX,]\s*(\d+)\s*$")
 
@@ -31,6 +33,58 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
     if not match or int(match.group(1)) <= 0 or int(match.group(2)) <= 0:
         raise typer.BadParameter(f"expected WIDTHxHEIGHT, e.g. 480x320, got {text!r}")
     return int(match.group(1)), int(match.group(2))
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _reader_options_help() -> str:
+    per_format = "; ".join(f"{fmt}: {', '.join(names)}" for fmt in READERS if (names := reader_options(fmt)))
+    return (f"An option of the input's reader, repeatable: {per_format}; for every format: image_root=DIR, "
+            "image_size=WxH, synonyms=FILE, drop_bad_parts=true. Example: -r masks=false -r skip_crowd=true.")
+
+
+READER_OPTION_HELP = _reader_options_help()
+
+
+def parse_reader_options(pairs: list[str] | None) -> dict[str, Any]:
+    """`KEY=VALUE` texts of the command line -> reader options (`veriscene.io.readers.read`):
+    true/false (yes/no, on/off) become booleans, `image_size` WxH a pair, `synonyms` a
+    Normalizer read from the file; other values stay text (paths, names). A malformed pair or a
+    repeated key raises typer.BadParameter."""
+    options: dict[str, Any] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--reader-option")
+        if key in options:
+            raise typer.BadParameter(f"{key!r} is given twice", param_hint="--reader-option")
+        value = value.strip()
+        if key == "image_size":
+            options[key] = _parse_size(value)
+        elif key == "synonyms":
+            options["normalizer"] = Normalizer.from_file(value)
+        elif value.lower() in _TRUE:
+            options[key] = True
+        elif value.lower() in _FALSE:
+            options[key] = False
+        else:
+            options[key] = value
+    return options
+
+
+def check_reader_options(options: dict[str, Any], fmt: str, path: Path) -> None:
+    """Refuse a command-line reader option that format `fmt` (detected from `path` for "auto")
+    does not take, even set to false: a misspelt `-r mask=false` must not pass unnoticed."""
+    if not options:
+        return
+    name = detect_format(path) if fmt == "auto" else resolve_format(fmt)
+    known = {*reader_options(name), *COMMON_OPTIONS, "synonyms"} - {"report", "strict", "normalizer"}
+    for key in options:
+        if key != "normalizer" and key not in known:
+            raise typer.BadParameter(f"{key!r} is not an option of the {name} reader (it takes: "
+                                     f"{', '.join(sorted(known))})", param_hint="--reader-option")
 
 
 def summary_table(summary: ConvertSummary) -> Table:
@@ -83,6 +137,9 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--drop-bad-parts", help="Drop a bad object or relation instead of rejecting its whole scene."),
         ] = False,
+        reader_option: Annotated[
+            list[str] | None, typer.Option("--reader-option", "-r", metavar="KEY=VALUE", help=READER_OPTION_HELP)
+        ] = None,
     ) -> None:
         """Convert an annotation set (VG, GQA, COCO, CLEVR, ProVision, Open Images) to veriscene JSONL."""
         console, err = Console(), Console(stderr=True)
@@ -93,7 +150,15 @@ def register(app: typer.Typer) -> None:
             "drop_bad_parts": drop_bad_parts,
         }
         try:
+            given = parse_reader_options(reader_option)
+            check_reader_options(given, fmt, input)
+            for key, value in given.items():
+                if options.get(key) not in (None, False):
+                    raise typer.BadParameter(f"{key!r} is given both as an option and with --reader-option")
+                options[key] = value
             if synonyms is not None:
+                if "normalizer" in options:
+                    raise typer.BadParameter("synonyms are given both with --synonyms and with --reader-option")
                 options["normalizer"] = Normalizer.from_file(synonyms)
             summary = convert(input, out, fmt, strict=strict, rejects_path=rejects, **options)
         except FileNotFoundError as exc:

@@ -167,7 +167,9 @@ def generate(
     `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
     and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
-    `out/convert_rejects.jsonl`). Bad scene records go to `out/rejects.jsonl` and are counted, or
+    `out/convert_rejects.jsonl`), with `reader_options` (e.g. ``{"masks": False}`` for COCO;
+    `veriscene.io.readers.reader_options` lists each format's). Bad scene records go to
+    `out/rejects.jsonl` and are counted, or
     raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
     order or as shards finish), with the lines and the samples made since the last call;
     `scan_progress(bytes, total_bytes)` as the first pass reads the input.
@@ -187,6 +189,9 @@ def generate(
         notes.append(f"read {scenes_path} as {converted.format} ({how}): {converted.scenes_written} scenes, "
                      f"{converted.scenes_rejected} rejected (see {converted.rejects})")
         scenes_path = out_dir / "scenes.jsonl"
+    elif reader_options:
+        raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
+                         "given to convert from (from_format / --from), not to veriscene JSONL")
     if not scenes_path.is_file():
         raise FileNotFoundError(f"scene file {scenes_path} is not a file")
     check_available(shard_format)

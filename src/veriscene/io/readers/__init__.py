@@ -93,6 +93,15 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
     return out
 
 
+def reader_options(fmt: str) -> tuple[str, ...]:
+    """The options of format `fmt`'s reader besides `COMMON_OPTIONS` (e.g. COCO's `masks`,
+    `skip_crowd`, `panoptic_root`), as `read`, `convert` and `generate(reader_options=...)` take
+    them."""
+    fn = READERS[resolve_format(fmt)]
+    return tuple(p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in COMMON_OPTIONS)
+
+
 def read(
     path: str | os.PathLike[str],
     fmt: str = "auto",
@@ -122,6 +131,7 @@ __all__ = [
     "read_provision",
     "read_veriscene_jsonl",
     "read_visual_genome",
+    "reader_options",
     "register_reader",
     "resolve_format",
 ]
