@@ -1,21 +1,14 @@
 """Stuff regions (``meta["stuff"]``, COCO panoptic's ``isthing: 0``: sky, grass, a merged region of
 trees): programs treat them as crowd regions, and texts name them without a number."""
 
-import numpy as np
 import pytest
 
 from tests.conftest import make_scene
+from tests.program.test_ops_crowd import _mask, at, named, run
 from veriscene.errors import ExecutionFailure, SceneValidationError
-from veriscene.program import ExecutionContext, ProgramBuilder, execute
+from veriscene.program import ExecutionContext
 from veriscene.program.ops_multi import describe_images
 from veriscene.scene.describe import refer, referents, scene_caption
-from veriscene.scene.masks import encode_mask
-
-
-def _mask(x0: int, y0: int, x1: int, y1: int) -> dict:
-    m = np.zeros((100, 200), dtype=bool)
-    m[y0:y1, x0:x1] = True
-    return encode_mask(m)
 
 
 def _objects() -> list[dict]:
@@ -37,21 +30,6 @@ def stuffed():
 @pytest.fixture
 def plain():
     return make_scene(_objects())
-
-
-def run(scene, build):
-    b = ProgramBuilder()
-    build(b)
-    return execute(b.program, scene)
-
-
-def named(b, name=None):
-    n = b.add("scene", args=[0])
-    return b.add("filter_name", n, args=[name]) if name else n
-
-
-def at(b, x, y):
-    return b.add("object_at_point", b.add("scene", args=[0]), b.add("point", args=[x, y]))
 
 
 def test_counts_and_extremes_fail_on_a_set_holding_a_stuff_region(stuffed, plain) -> None:

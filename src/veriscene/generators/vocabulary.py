@@ -224,9 +224,15 @@ def _cut(row: Counter[str], keep: int) -> None:
     row.update(kept)
 
 
-def absent_names(vocab: Vocabulary, index: "SceneIndex") -> "Without":
+def absent_names(vocab: Vocabulary, index: "SceneIndex") -> Sequence[str]:
     """The vocabulary's names that the scene has no object of, as a `Without` view; made once per
-    scene index (several generators ask)."""
+    scene index (several generators ask). On a scene that annotates only some names in full
+    (`SceneIndex.exhaustive`), only those: the absence of any other is unknown."""
+    exhaustive = index.exhaustive
+    if exhaustive is not None:
+        known, present = vocab.names, index.by_name
+        return index.memo(("absent names", id(vocab)),
+                          lambda: sorted(n for n in exhaustive if n in known and n not in present))
     return index.memo(("absent names", id(vocab)), lambda: Without(vocab.name_list(), index.by_name))
 
 

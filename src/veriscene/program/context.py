@@ -36,6 +36,13 @@ class SceneIndex:
         # both kinds: objects that are regions, not single objects; programs never count them,
         # single them out or take one for one object (see `veriscene.program.ops`)
         self.regions: frozenset[int] = self.crowd | self.stuff if stuff else self.crowd
+        exhaustive = meta.get("exhaustive")
+        # names of which every instance is annotated (``scene.meta["exhaustive"]``); None: all
+        self.exhaustive: frozenset[str] | None = None if exhaustive is None else frozenset(exhaustive)
+
+    def complete(self, name: str) -> bool:
+        """Whether every instance of `name` in the image is annotated (`exhaustive`)."""
+        return self.exhaustive is None or name in self.exhaustive
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),
@@ -150,13 +157,16 @@ class ExecutionContext:
                     x is not None and x.scene is not s for x, s in zip(indexes, self.scenes)):
                 raise ValueError("indexes must be one per scene, each built on that scene")
             self._indexes = list(indexes)
-        # whether any scene has crowd or stuff regions (`SceneIndex.regions`): ops check them only then
-        self.has_regions = False
+        # whether any scene has crowd or stuff regions (`SceneIndex.regions`), and whether any
+        # annotates only some names exhaustively (`SceneIndex.exhaustive`): ops check them only then
+        self.has_regions = self.partial = False
         for s in self.scenes:
             meta = s.meta
-            if meta.get("crowd") or meta.get("stuff"):
-                self.has_regions = True
-                break
+            if meta:
+                if meta.get("crowd") or meta.get("stuff"):
+                    self.has_regions = True
+                if meta.get("exhaustive") is not None:
+                    self.partial = True
 
     def index(self, image: int) -> SceneIndex:
         found = self._indexes[image]

@@ -11,6 +11,14 @@ that would give one fail instead: `count`, `extreme` and `frequent_name` on a se
 region, `unique` on an object whose name has one ("the person" beside a crowd of people), and the
 ops that take one for one object (its box, its description, its relative position, points on
 it). `exists` and names are unaffected: a crowd region of people shows that there are people.
+
+Scenes that annotate every instance of only some names (``scene.meta["exhaustive"]``, e.g. LVIS)
+make sets that may miss objects (`Objs.complete` False): `scene`, `relate`, and `filter_name` of a
+name outside the list, unless the set filtered was complete. On such a set `count`, `unique`,
+`extreme`, `frequent_name`, `names_in`, `attribute_values` and an empty `exists` fail; a
+non-empty `exists` is true. Sets built from complete ones stay complete (`intersect` needs one,
+`union` and `filter_relation` both, `difference` the first). Attributes and relations are taken as
+annotated in full, as everywhere.
 """
 
 from __future__ import annotations
@@ -50,6 +58,12 @@ def no_region(ctx: ExecutionContext, image: int, idx: tuple[int, ...] | list[int
         fail(f"{what} is unknown: object {i} is a stuff region (an area of {name!r}, not one object)")
 
 
+def incomplete(objs: Objs, what: str) -> NoReturn:
+    """Fail: `what` of a set that may miss objects is unknown (call it when ``not objs.complete``)."""
+    fail(f"{what} is unknown: image {objs.image} does not annotate every object this set describes "
+         "(a name outside its meta.exhaustive)")
+
+
 def _same_image(a: Objs, b: Objs) -> None:
     if a.image != b.image:
         fail(f"object sets come from different images ({a.image} and {b.image})")
@@ -63,7 +77,8 @@ def scene(ctx: ExecutionContext, image: int) -> Objs:
     """All objects of image `image` (0 for single-image programs)."""
     if not 0 <= image < len(ctx.scenes):
         fail(f"image index {image} out of range for {len(ctx.scenes)} images")
-    return Objs(image, ctx.index(image).all)
+    index = ctx.index(image)
+    return Objs(image, index.all, index.exhaustive is None)
 
 
 @op("filter_name", inputs=[OBJECTS], args=[str], out=OBJECTS)
@@ -71,10 +86,12 @@ def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
     """Objects whose name is `name`."""
     index = ctx.index(objs.image)
     found = index.by_name.get(name, ())
+    # every object of the name is annotated, or the set was complete already
+    complete = objs.complete or index.complete(name)
     if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple
-        return Objs(objs.image, found)
+        return Objs(objs.image, found, complete)
     keep = set(found)
-    return Objs(objs.image, tuple(i for i in objs.idx if i in keep))
+    return Objs(objs.image, tuple(i for i in objs.idx if i in keep), complete)
 
 
 @op("filter_attribute", inputs=[OBJECTS], args=[str], out=OBJECTS)
@@ -83,9 +100,9 @@ def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
     index = ctx.index(objs.image)
     found = index.by_attribute.get(attribute, ())
     if len(objs.idx) == index.n:  # all objects: the table's sorted tuple
-        return Objs(objs.image, found)
+        return Objs(objs.image, found, objs.complete)
     keep = set(found)
-    return Objs(objs.image, tuple(i for i in objs.idx if i in keep))
+    return Objs(objs.image, tuple(i for i in objs.idx if i in keep), objs.complete)
 
 
 @op("filter_relation", inputs=[OBJECTS, OBJECTS], args=[str, SIDES], out=OBJECTS)
@@ -96,7 +113,8 @@ def filter_relation(ctx: ExecutionContext, objs: Objs, others: Objs, predicate: 
     index = ctx.index(objs.image)
     table = index.outgoing if side == "subject" else index.incoming
     targets = set(others.idx)
-    return Objs(objs.image, tuple(i for i in objs.idx if targets.intersection(table.get((i, predicate), ()))))
+    return Objs(objs.image, tuple(i for i in objs.idx if targets.intersection(table.get((i, predicate), ()))),
+                objs.complete and others.complete)
 
 
 @op("relate", inputs=[OBJECT], args=[str, SIDES], out=OBJECTS)
@@ -104,7 +122,7 @@ def relate(ctx: ExecutionContext, obj: Obj, predicate: str, side: str) -> Objs:
     """Objects y with (obj, predicate, y) when side is "subject", (y, predicate, obj) otherwise."""
     index = ctx.index(obj.image)
     table = index.outgoing if side == "subject" else index.incoming
-    return Objs(obj.image, table.get((obj.index, predicate), ()))
+    return Objs(obj.image, table.get((obj.index, predicate), ()), index.exhaustive is None)
 
 
 @op("unique", inputs=[OBJECTS], out=OBJECT)
@@ -112,6 +130,8 @@ def unique(ctx: ExecutionContext, objs: Objs) -> Obj:
     """The single object of the set; fails unless there is exactly one."""
     if len(objs.idx) != 1:
         fail(f"expected exactly one object, found {len(objs.idx)}")
+    if not objs.complete:
+        incomplete(objs, "whether there is only one")
     if ctx.has_regions:
         index = ctx.index(objs.image)
         name = index.scene.names[objs.idx[0]]
@@ -127,6 +147,8 @@ def extreme(ctx: ExecutionContext, objs: Objs, which: str) -> Obj:
     closest/farthest (depth, smaller = closer) object; fails on an empty set or a tie."""
     if not objs.idx:
         fail("no objects to compare")
+    if not objs.complete:
+        incomplete(objs, f"the {which} object")
     if ctx.has_regions:
         no_region(ctx, objs.image, objs.idx, f"the {which} object")
     index = ctx.index(objs.image)
@@ -155,6 +177,8 @@ def extreme(ctx: ExecutionContext, objs: Objs, which: str) -> Obj:
 @op("count", inputs=[OBJECTS], out=INT)
 def count(ctx: ExecutionContext, objs: Objs) -> int:
     """Number of objects in the set."""
+    if not objs.complete:
+        incomplete(objs, "the count")
     if ctx.has_regions:
         no_region(ctx, objs.image, objs.idx, "the count")
     return len(objs.idx)
@@ -162,8 +186,12 @@ def count(ctx: ExecutionContext, objs: Objs) -> int:
 
 @op("exists", inputs=[OBJECTS], out=BOOL)
 def exists(ctx: ExecutionContext, objs: Objs) -> bool:
-    """Whether the set is non-empty."""
-    return bool(objs.idx)
+    """Whether the set is non-empty (an empty set that may miss objects fails)."""
+    if objs.idx:
+        return True
+    if not objs.complete:
+        incomplete(objs, "absence")
+    return False
 
 
 @op("query_name", inputs=[OBJECT], out=STR)
@@ -243,7 +271,7 @@ def compare_int(ctx: ExecutionContext, a: int, b: int, how: str) -> bool:
 def union(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
     """Objects in either set."""
     _same_image(a, b)
-    return Objs(a.image, tuple(sorted(set(a.idx) | set(b.idx))))
+    return Objs(a.image, tuple(sorted(set(a.idx) | set(b.idx))), a.complete and b.complete)
 
 
 @op("intersect", inputs=[OBJECTS, OBJECTS], out=OBJECTS)
@@ -251,7 +279,8 @@ def intersect(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
     """Objects in both sets."""
     _same_image(a, b)
     keep = set(b.idx)
-    return Objs(a.image, tuple(i for i in a.idx if i in keep))
+    # the objects of a complete set are all annotated: the other set's test is exact on them
+    return Objs(a.image, tuple(i for i in a.idx if i in keep), a.complete or b.complete)
 
 
 @op("difference", inputs=[OBJECTS, OBJECTS], out=OBJECTS)
@@ -259,7 +288,7 @@ def difference(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
     """Objects of the first set not in the second."""
     _same_image(a, b)
     drop = set(b.idx)
-    return Objs(a.image, tuple(i for i in a.idx if i not in drop))
+    return Objs(a.image, tuple(i for i in a.idx if i not in drop), a.complete)
 
 
 @op("as_set", inputs=[OBJECT], out=OBJECTS)

@@ -110,4 +110,4 @@ def filter_overlap(ctx: ExecutionContext, objs: Objs, anchor: Obj) -> Objs:
         b = boxes[i]
         if i != anchor.index and min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1]):
             keep.append(i)
-    return Objs(objs.image, tuple(keep))
+    return Objs(objs.image, tuple(keep), objs.complete)

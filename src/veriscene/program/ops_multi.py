@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import fail
+from veriscene.program.ops import fail, incomplete
 from veriscene.program.registry import op
 from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
 from veriscene.text import counted, is_mass, join_words, plural, region_noun
@@ -37,6 +37,8 @@ _ARITIES = range(2, MAX_IMAGES + 1)
 @op("names_in", inputs=[OBJECTS], out=STR_SET)
 def names_in(ctx: ExecutionContext, objs: Objs) -> tuple[str, ...]:
     """The distinct object names of the set, sorted."""
+    if not objs.complete:
+        incomplete(objs, "which names the set holds")
     names = ctx.scene(objs.image).names
     return tuple(sorted({names[i] for i in objs.idx}))
 
@@ -44,6 +46,8 @@ def names_in(ctx: ExecutionContext, objs: Objs) -> tuple[str, ...]:
 @op("attribute_values", inputs=[OBJECTS], args=[str], out=STR_SET)
 def attribute_values(ctx: ExecutionContext, objs: Objs, kind: str) -> tuple[str, ...]:
     """The distinct attributes of type `kind` ("color", ...) held by any object of the set, sorted."""
+    if not objs.complete:
+        incomplete(objs, f"which {kind} values the set holds")
     attributes = ctx.scene(objs.image).attributes
     return tuple(sorted({a for i in objs.idx for a in attributes[i] if attribute_type(a) == kind}))
 
@@ -162,6 +166,8 @@ def describe_images(ctx: ExecutionContext) -> str:
     "All 3 images contain circles: 2 in Image 1, ... Only Image 2 contains a star." (one sentence
     per name, names in alphabetical order; counts use 'Image k', 1-based; "many" where an image
     has a crowd region of the name, "some" where it has a stuff region: "Every image contains sky.")."""
+    if ctx.partial:  # "Only Image 2 contains a cup" would claim that the others have none
+        fail("what the images hold is unknown: an image does not annotate every name in full (meta.exhaustive)")
     n = len(ctx.scenes)
     counts: dict[str, list[int]] = {}
     # (name, image) with a crowd region, and with a stuff region (an area): the count is unknown

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import fail, no_region
+from veriscene.program.ops import fail, incomplete, no_region
 from veriscene.program.registry import op
 from veriscene.program.types import OBJECT, OBJECTS, STR, TEXT, Obj, Objs
 from veriscene.scene.describe import noun_phrase
@@ -21,6 +21,8 @@ DEPTH_SIDES = ("closer", "farther")
 @op("frequent_name", inputs=[OBJECTS], args=[FREQUENCIES], out=STR)
 def frequent_name(ctx: ExecutionContext, objs: Objs, which: str) -> str:
     """The name occurring most (least) often in the set; fails on an empty set or a tie."""
+    if not objs.complete:
+        incomplete(objs, "how often each name occurs")
     if ctx.has_regions:
         no_region(ctx, objs.image, objs.idx, "how often each name occurs")
     counts = Counter(ctx.scene(objs.image).names[i] for i in objs.idx)
@@ -46,7 +48,7 @@ def filter_depth(ctx: ExecutionContext, objs: Objs, anchor: Obj, side: str) -> O
         keep = tuple(i for i in objs.idx if float(depth[i]) < ref)
     else:
         keep = tuple(i for i in objs.idx if float(depth[i]) > ref)
-    return Objs(objs.image, keep)
+    return Objs(objs.image, keep, objs.complete)
 
 
 @op("describe_object", inputs=[OBJECT], out=TEXT)

@@ -39,10 +39,14 @@ ANSWER_TYPE_OF = {
 
 
 class Objs(NamedTuple):
-    """A set of objects: image index and sorted, unique object indices."""
+    """A set of objects: image index and sorted, unique object indices. `complete` is False when
+    objects the set describes may be missing from the annotation: the scene does not annotate
+    every instance of some name (``scene.meta["exhaustive"]``), so the set's count, its absence
+    and its extremes are unknown (see `veriscene.program.ops`)."""
 
     image: int
     idx: tuple[int, ...]
+    complete: bool = True
 
 
 class Obj(NamedTuple):

@@ -101,7 +101,8 @@ def _refer_by_attributes(
             return plain
     scene = index.scene
     name = scene.names[i]
-    if max_attributes < 0 or (index.regions and name in index.region_names):  # no "the person" beside a crowd of them
+    if max_attributes < 0 or (index.regions and name in index.region_names) or not index.complete(name):
+        # no "the person" beside a crowd of them, nor where other people may not be annotated
         return None
     # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
     # that name has all of them (i always has them).
@@ -206,6 +207,8 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
     left of the red square"), or None if no such description selects it alone."""
     scene = index.scene
     name = scene.names[i]
+    if (index.regions and name in index.region_names) or not index.complete(name):
+        return None  # "the person ..." is never one object of them (see `refer_by_attributes`)
     same_name = index.by_name.get(name, ())
     for o, predicates in _relations_from(index, i):
         anchor = refer_by_attributes(index, o, image)
@@ -242,12 +245,19 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     groups: dict[str, int] = {}
     for i in order:
         groups[phrases[i]] = groups.get(phrases[i], 0) + 1
-    if index.regions:  # a crowd region is several instances ("many people"), a stuff region an area ("sky"): no total
+    if index.regions or index.exhaustive is not None:
+        # a crowd region is several instances ("many people"), a stuff region an area ("sky"), and
+        # a name not annotated exhaustively has at least its annotated instances: no total
         crowds = {phrases[i] for i in index.crowd}
         stuff = {phrases[i] for i in index.stuff} - crowds
+        partial = {phrases[i] for i, name in enumerate(scene.names) if not index.complete(name)}
 
         def amount(p: str, n: int) -> str:
-            return f"many {plural(p)}" if p in crowds else region_noun(p) if p in stuff else counted(n, p)
+            if p in crowds:
+                return f"many {plural(p)}"
+            if p in stuff:
+                return region_noun(p)
+            return f"at least {counted(n, p)}" if p in partial and n > 1 else counted(n, p)
 
         listed = join_words([amount(p, n) for p, n in groups.items()])
         sentences = [f"The image shows {listed}."]

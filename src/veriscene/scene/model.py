@@ -11,6 +11,11 @@ Conventions (the one internal convention; readers convert to it):
   annotated as one region (COCO's `iscrowd`, "a crowd of people"). They count as present, but
   never as one object: programs do not count them, single them out or name them as "the ..."
   (see `veriscene.program.ops`).
+- `meta["exhaustive"]` (optional): the names of which every instance in the image is annotated,
+  including names verified absent (LVIS's positive categories that are exhaustive, and its
+  `neg_category_ids`). Without it, every name is (the usual assumption: COCO, CLEVR, synthetic
+  scenes). With it, the count, absence and extremes of any other name are unknown, and programs
+  refuse them (see `veriscene.program.ops`).
 - `meta["stuff"]` (optional): indices of objects that are "stuff" regions, amorphous areas such as
   sky, grass or a merged region of trees (COCO panoptic's ``isthing: 0``). Programs treat them as
   they treat crowd regions: present, never counted or singled out; captions name them without a
@@ -157,6 +162,22 @@ class Scene:
             listed = self.meta.get(key)
             if listed:
                 self._check_indices(key, listed, n)
+        exhaustive = self.meta.get("exhaustive")
+        if exhaustive is not None:
+            self._check_names(exhaustive)
+
+    @staticmethod
+    def _check_names(names: Any) -> None:
+        """`meta["exhaustive"]` must be a list of distinct non-empty names."""
+        if not isinstance(names, (list, tuple)):
+            raise _bad(f"exhaustive must be a list of names, got {names!r}"[:200], "meta.exhaustive")
+        seen: set[str] = set()
+        for k, name in enumerate(names):
+            if not isinstance(name, str) or not name:
+                raise _bad(f"exhaustive name must be a non-empty string, got {name!r}"[:200], f"meta.exhaustive[{k}]")
+            if name in seen:
+                raise _bad(f"exhaustive name {name!r} is listed twice", f"meta.exhaustive[{k}]")
+            seen.add(name)
 
     @staticmethod
     def _check_indices(key: str, listed: Any, n: int) -> None:

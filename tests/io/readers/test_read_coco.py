@@ -218,3 +218,30 @@ def test_panoptic_stuff_classes_get_plain_names_and_are_listed(tmp_path: Path) -
     inst["categories"] = [{"id": 1, "name": "grass-merged", "isthing": 0}, {"id": 2, "name": "dog"}]
     scenes, _ = read_all(write_json(tmp_path / "inst.json", inst), "coco")
     assert scenes[0].names == ("grass", "dog") and scenes[0].meta["stuff"] == [0]
+
+
+def test_lvis_images_list_the_names_annotated_in_full(tmp_path: Path) -> None:
+    images = [{"id": 1, "file_name": "a.jpg", "width": W, "height": H, "neg_category_ids": [3, 4],
+               "not_exhaustive_category_ids": [2]},
+              {"id": 2, "file_name": "b.jpg", "width": W, "height": H, "neg_category_ids": [],
+               "not_exhaustive_category_ids": []},
+              {"id": 3, "file_name": "c.jpg", "width": W, "height": H}]
+    data = coco([ann(1, 1, [0, 0, 5, 5], []), ann(2, 2, [5, 5, 5, 5], []), ann(3, 2, [10, 5, 5, 5], []),
+                 ann(4, 1, [0, 0, 5, 5], [], image_id=2), ann(5, 1, [0, 0, 5, 5], [], image_id=3),
+                 ann(6, 1, [0, 0, 0, 5], [], image_id=2)], images)
+    data["categories"] = [{"id": 1, "name": "dog"}, {"id": 2, "name": "cup"}, {"id": 3, "name": "giraffe"},
+                          {"id": 4, "name": "fork"}]
+    path = write_json(tmp_path / "lvis_v1_val.json", data)
+    scenes, report = read_all(path, "coco", drop_bad_parts=True, image_size=(W, H))
+    by_id = {s.image_id: s for s in scenes}
+    # dogs annotated in full, cups not (LVIS says so), giraffes and forks verified absent
+    assert by_id["1"].meta["exhaustive"] == ["dog", "fork", "giraffe"]
+    # image 2 lost a dog whose box was bad: dogs are no longer all there
+    assert len(by_id["2"]) == 1 and by_id["2"].meta["exhaustive"] == []
+    assert "exhaustive" not in by_id["3"].meta  # not an LVIS image: every name in full, as in COCO
+    assert_round_trip(scenes, tmp_path)
+
+    images[0]["neg_category_ids"] = [9]
+    scenes, report = read_all(write_json(tmp_path / "bad.json", data), "coco", image_size=(W, H))
+    entry = next(e for e in report.entries if e.record == "1")
+    assert entry.field == "neg_category_ids[0]" and "unknown category_id 9" in entry.reason

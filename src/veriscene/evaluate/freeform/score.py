@@ -11,7 +11,11 @@ For one reply and its image's scene graph:
                   crowd region, a crowd being two instances or more and an area of stuff one
                   or more); relation:
                   some grounded subject and object stand in that relation (or its converse)
-    truthfulness  supported claims / claims (None when the reply states nothing checkable)
+    truthfulness  supported claims / claims (None when the reply states nothing checkable);
+                  on a scene graph that annotates only some names in full (`meta["exhaustive"]`),
+                  a claim about another name beyond what is annotated ("there is a fork" with no
+                  fork annotated) is undetermined: listed with `supported` None, counted in
+                  neither
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
@@ -75,6 +79,9 @@ class SceneFacts:
         # crowd regions are two instances or more, stuff regions (an area of them) one or more
         self.crowd = frozenset(scene.meta.get("crowd") or ())
         self.regions = self.crowd | frozenset(scene.meta.get("stuff") or ())
+        # names annotated in full (``meta["exhaustive"]``); None: all of them
+        exhaustive = scene.meta.get("exhaustive")
+        self.exhaustive = None if exhaustive is None else frozenset(normalize_phrase(n) for n in exhaustive)
         self.relations: set[tuple[int, str, int]] = set()
         for s, p, o in scene.relations:
             self.relations.add((s, p, o))
@@ -112,6 +119,22 @@ class SceneFacts:
         assert c.object is not None
         subjects, objects = self.candidates(c.subject), self.candidates(c.object)
         return any((s, c.predicate, o) in self.relations for s in subjects for o in objects if s != o)
+
+    def undetermined(self, c: Claim) -> bool:
+        """Whether the scene graph leaves the claim open: an object or a number of objects of a
+        name it does not annotate in full (``meta["exhaustive"]``), beyond what it annotates.
+        Such claims are neither supported nor hallucinated."""
+        if self.exhaustive is None or c.kind not in ("entity", "count"):
+            return False
+        name = c.subject.name
+        generic = name in COUNTABLE_GENERIC  # "three objects": any name, some not annotated in full
+        if not generic and name in self.exhaustive:
+            return False
+        if c.kind == "entity":
+            return not generic and name not in self.names
+        annotated = sum(1 for i, n in enumerate(self.names)
+                        if (generic or n == name) and set(c.subject.attributes) <= self.attributes[i])
+        return c.count is not None and c.count >= annotated  # fewer than annotated is false
 
     def tuple_of(self, c: Claim) -> tuple[str, tuple[str, ...]] | None:
         if c.kind == "entity":
@@ -164,18 +187,19 @@ def score_claims(claims: Sequence[Claim], facts: SceneFacts, canon: Canonicalise
         if key in seen:  # two phrasings of one claim count once
             continue
         seen.add(key)
-        ok = facts.supports(c)
+        ok: bool | None = None if facts.undetermined(c) else facts.supports(c)
         checked.append({"kind": c.kind, "text": c.text, "said": raw.text, "supported": ok})
         found = facts.tuple_of(c) if ok else None
         if found is not None and found[1] in facts.tuples[found[0]]:
             covered[found[0]].add(found[1])
     total = sum(len(t) for t in facts.tuples.values())
     hit = sum(len(t) for t in covered.values())
-    supported = sum(c["supported"] for c in checked)
+    decided = [c for c in checked if c["supported"] is not None]
+    supported = sum(c["supported"] for c in decided)
     return ReplyScore(
         helpfulness=hit / total if total else 0.0,
-        truthfulness=supported / len(checked) if checked else None,
+        truthfulness=supported / len(decided) if decided else None,
         claims=checked,
-        hallucinations=[c["text"] for c in checked if not c["supported"]],
+        hallucinations=[c["text"] for c in decided if not c["supported"]],
         recall_by_kind={k: (len(covered[k]) / len(v) if v else None) for k, v in facts.tuples.items()},
     )

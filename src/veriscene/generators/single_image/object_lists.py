@@ -213,7 +213,11 @@ class AbsentObjectProbe(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: AbsentConfig = self.config  # type: ignore[assignment]
         present = sorted(ctx.index.by_name)
-        absent = ctx.vocab.cooccurring_absent(present, limit=config.adversarial)
+        if ctx.index.exhaustive is None:
+            absent = ctx.vocab.cooccurring_absent(present, limit=config.adversarial)
+        else:  # only names annotated in full can be absent
+            complete = ctx.index.complete
+            absent = [n for n in ctx.vocab.cooccurring_absent(present) if complete(n)][: config.adversarial]
         asks = [(n, True, "present") for n in present] + [(n, False, "adversarial") for n in absent]
         # one per name of the scene (dozens on dense scenes), one or two used: phrased only if picked
         yield Batch.of([expected for _, expected, _ in asks], asks, self._make)

@@ -27,6 +27,11 @@ which come last, name them. A file the size of train2017 (118k images, 826k poly
 about 1.3 GB instead of 3.8. A polygon with a vertex far outside its image is refused before
 pycocotools draws it (one such vertex would take gigabytes).
 
+LVIS files (COCO's layout, with per-image `neg_category_ids` and `not_exhaustive_category_ids`)
+annotate only some categories in full on each image: ``meta["exhaustive"]`` lists them (the
+annotated categories not marked non-exhaustive, and those verified absent), and programs refuse
+the count, absence or uniqueness of any other (see `veriscene.scene.model.Scene`).
+
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
 of that scene are dropped and counted (``masks_dropped_partial``).
 """
@@ -226,7 +231,38 @@ def _scene(
     meta: dict[str, Any] = {"crowd": crowd}
     if opts["panoptic"] or stuff:
         meta["stuff"] = stuff
+    if _LVIS_KEYS[0] in image or _LVIS_KEYS[1] in image:
+        meta["exhaustive"] = _exhaustive(image, anns, [r["name"] for r in parts.rows], cats)
     return parts.scene(image_id, width, height, image=file_name, meta=meta)
+
+
+_LVIS_KEYS = ("neg_category_ids", "not_exhaustive_category_ids")
+
+
+def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: dict[str, tuple[str, bool]]) -> list[str]:
+    """The names an LVIS image annotates in full: its categories with annotations, except the
+    ones LVIS marks `not_exhaustive_category_ids` and any with an annotation dropped here, plus
+    the ones verified absent (`neg_category_ids`). Sorted."""
+    listed: dict[str, set[str]] = {}
+    for key in _LVIS_KEYS:
+        ids = image.get(key) or []
+        if not isinstance(ids, list):
+            raise bad(f"{key} must be a list of category ids, got {ids!r}"[:200], key)
+        listed[key] = set()
+        for k, raw in enumerate(ids):
+            cid = object_id(raw, f"{key}[{k}]")
+            if cid not in cats:
+                raise bad(f"unknown category_id {cid} (not in categories)", f"{key}[{k}]")
+            listed[key].add(cats[cid][0])
+    wanted: dict[str, int] = {}
+    for ann in anns:
+        cid = ann.get("category_id") if isinstance(ann, dict) else None
+        found = cats.get(str(cid)) if cid is not None else None
+        if found is not None:
+            wanted[found[0]] = wanted.get(found[0], 0) + 1
+    kept = {name: names.count(name) for name in set(names)}
+    full = {name for name, n in kept.items() if n == wanted.get(name)} - listed["not_exhaustive_category_ids"]
+    return sorted(full | (listed["neg_category_ids"] - set(kept)))
 
 
 def read_coco(

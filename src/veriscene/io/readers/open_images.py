@@ -9,6 +9,11 @@ image header under `image_root`, named ImageID.jpg, or `image_size`). A row whos
 ``is`` gives object 1 the attribute LabelName2. The two ends of a relation are objects identified
 by (label, box); the same label and box on several rows is one object.
 
+The file lists only the objects that take part in a relationship: a man beside a guitarist, in
+no relationship, is not there. Each scene says so (``meta["exhaustive"]`` empty), and programs
+refuse to count any name, to state its absence or to single out "the man"; questions about an
+object shown by its box, its relations and attributes stay.
+
 Label ids (/m/...) become names through the class-description tables: `class_names` (one path
 or several), else the files in the same folder whose names contain "class-descriptions" or
 "attributes-description". Without a table, the label id itself is the name.
@@ -97,7 +102,8 @@ def _scene(
             ctx.drop(exc, "relation")
             continue
         parts.relate(subject, relation, obj, field)
-    return parts.scene(image_id, width, height, image=f"{image_id}.jpg")
+    # only the objects in a relationship are listed: no name is annotated in full
+    return parts.scene(image_id, width, height, image=f"{image_id}.jpg", meta={"exhaustive": []})
 
 
 def read_open_images(
