@@ -78,7 +78,9 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         header = _peek(path).split(b"\n", 1)[0]
         if b"RelationshipLabel" in header or b"LabelName1" in header:
             return "open_images", "CSV header with LabelName1/RelationshipLabel"
-        raise FormatDetectionError(f"{path}: CSV without Open Images relationship columns; pass --from FORMAT")
+        if b"LabelName" in header and b"IsGroupOf" in header:
+            return "open_images", "CSV header with LabelName/IsGroupOf (boxes)"
+        raise FormatDetectionError(f"{path}: CSV without Open Images box or relationship columns; pass --from FORMAT")
     if path.name in _VG_FILES or path.name == "image_data.json":
         return "visual_genome", f"file name {path.name}"
     found = _sniff_json(path)

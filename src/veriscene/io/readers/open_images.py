@@ -1,4 +1,4 @@
-"""Open Images visual relationship annotations (CSV).
+"""Open Images visual relationship annotations (CSV); box files are read by `open_images_boxes`.
 
     ImageID,LabelName1,LabelName2,XMin1,XMax1,YMin1,YMax1,XMin2,XMax2,YMin2,YMax2,RelationshipLabel
     0a1b,/m/01g317,/m/04bcr3,0.1,0.5,0.2,0.9,0.4,0.8,0.6,0.95,at
@@ -30,6 +30,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers.open_images_boxes import is_boxes_header, read_boxes
 from veriscene.scene.model import Scene
 
 COLUMNS = (
@@ -107,14 +108,26 @@ def _scene(
 
 
 def read_open_images(
-    path: str | os.PathLike[str], *, class_names: Any = None, **options: Any
+    path: str | os.PathLike[str], *, class_names: Any = None, labels: str | os.PathLike[str] | None = None,
+    relationships: str | os.PathLike[str] | None = None, **options: Any
 ) -> Iterator[Scene]:
-    """Stream scenes from an Open Images relationship CSV (rows grouped by ImageID)."""
+    """Stream scenes from an Open Images relationship CSV (rows grouped by ImageID), or from a
+    box CSV with optional human-verified `labels` and `relationships` files
+    (`open_images_boxes`)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     names = _load_names(_table_paths(path.parent, class_names))
     ctx = ReadContext(path, "open_images", **options)
+    with open(path, newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), None)
+    if is_boxes_header(header):
+        yield from read_boxes(path, ctx, lambda label: names.get(label, label), labels=labels,
+                              relationships=relationships, relationship_columns=COLUMNS)
+        return
+    if labels is not None or relationships is not None:
+        raise ValueError(f"{path}: labels and relationships files go with an Open Images box file "
+                         "(ImageID,Source,LabelName,...,IsGroupOf); this is a relationship file")
     grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.io.readers import detect_format
+
+from .reader_helpers import assert_round_trip, read_all
+
+BOX_HEADER = "ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,IsTruncated,IsGroupOf,IsDepiction,IsInside\n"
+BOXES = [
+    "a1,xclick,/m/man,1,0.1,0.5,0.2,0.9,0,0,0,0,0",
+    "a1,xclick,/m/man,1,0.6,0.7,0.2,0.9,0,0,0,0,0",
+    "a1,xclick,/m/guitar,1,0.4,0.8,0.5,0.7,0,0,0,0,0",
+    "a1,xclick,/m/man,1,0.0,1.0,0.0,0.3,1,0,1,0,0",   # a group of people
+    "b2,xclick,/m/chair,1,0.0,0.3,0.6,1.0,0,0,0,0,0",
+    "c3,xclick,/m/dog,1,0.2,0.4,0.2,0.4,0,0,0,0,0",
+]
+LABEL_HEADER = "ImageID,Source,LabelName,Confidence\n"
+LABELS = [
+    "a1,verification,/m/man,1",
+    "a1,verification,/m/dog,0",        # verified absent
+    "a1,verification,/m/guitar,1",
+    "b2,verification,/m/chair,1",
+    "b2,verification,/m/chair,1",
+    "b2,verification,/m/man,0",
+    "z9,verification,/m/man,0",         # an image without boxes: no scene
+]
+REL_HEADER = "ImageID,LabelName1,LabelName2,XMin1,XMax1,YMin1,YMax1,XMin2,XMax2,YMin2,YMax2,RelationshipLabel\n"
+RELATIONS = [
+    "a1,/m/man,/m/guitar,0.1,0.5,0.2,0.9,0.4,0.8,0.5,0.7,plays",
+    "a1,/m/guitar,/m/wooden,0.4,0.8,0.5,0.7,0.4,0.8,0.5,0.7,is",
+    "b2,/m/man,/m/chair,0.5,0.9,0.1,0.9,0.0,0.3,0.6,1.0,on",   # a man no box file row has
+]
+
+
+def write(tmp_path: Path, name: str, header: str, rows: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text(header + "\n".join(rows) + "\n")
+    return path
+
+
+def files(tmp_path: Path, boxes=BOXES, labels=LABELS, relations=RELATIONS) -> dict[str, Path]:
+    (tmp_path / "oidv6-class-descriptions.csv").write_text(
+        "LabelName,DisplayName\n/m/man,Man\n/m/guitar,Guitar\n/m/chair,Chair\n/m/dog,Dog\n")
+    (tmp_path / "oidv6-attributes-description.csv").write_text("/m/wooden,Wooden\n")
+    return {"boxes": write(tmp_path, "validation-annotations-bbox.csv", BOX_HEADER, boxes),
+            "labels": write(tmp_path, "validation-annotations-human-imagelabels-boxable.csv", LABEL_HEADER, labels),
+            "relationships": write(tmp_path, "validation-annotations-vrd.csv", REL_HEADER, relations)}
+
+
+def test_boxes_labels_and_relationships(tmp_path: Path) -> None:
+    """Sorted files, as Open Images ships them: read in step, one image at a time."""
+    f = files(tmp_path)
+    assert detect_format(f["boxes"]) == "open_images"
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"],
+                              relationships=f["relationships"])
+    a, b, c = scenes
+    assert a.names == ("man", "man", "guitar", "man") and a.meta["crowd"] == [3]
+    np.testing.assert_allclose(a.boxes[2], [80, 50, 160, 70])
+    assert a.relations == ((0, "plays", 2),) and a.attributes[2] == ("wooden",)
+    # boxed classes are complete, and so is the dog LabelName verified absent
+    assert a.meta["exhaustive"] == ["dog", "guitar", "man"]
+    # b2: the relationship's man has no box: added, and men are no longer complete there
+    assert b.names == ("chair", "man") and b.relations == ((1, "on", 0),)
+    assert b.meta["exhaustive"] == ["chair"] and b.meta["crowd"] == []
+    # c3 has no labels: only its boxed class is known in full
+    assert c.meta["exhaustive"] == ["dog"]
+    assert not report.entries
+    assert_round_trip(scenes, tmp_path)
+
+    alone, _ = read_all(f["boxes"], "open_images", image_size=(200, 100))
+    assert [s.meta["exhaustive"] for s in alone] == [["guitar", "man"], ["chair"], ["dog"]]
+    assert alone[0].relations == ()
+
+
+def test_unsorted_files_give_the_same_scenes(tmp_path: Path) -> None:
+    f = files(tmp_path)
+    expected, _ = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"],
+                           relationships=f["relationships"])
+    (tmp_path / "unsorted").mkdir()
+    g = files(tmp_path / "unsorted", boxes=[BOXES[4], *BOXES[:4], BOXES[5]], labels=LABELS[::-1],
+              relations=RELATIONS[::-1])
+    scenes, _ = read_all(g["boxes"], "open_images", image_size=(200, 100), labels=g["labels"],
+                         relationships=g["relationships"])
+    by_id = {s.image_id: s for s in scenes}
+    assert [s.image_id for s in scenes] == ["b2", "a1", "c3"]
+    for s in expected:
+        assert by_id[s.image_id].names == s.names and by_id[s.image_id].meta["exhaustive"] == s.meta["exhaustive"]
+        assert by_id[s.image_id].relations == s.relations
+
+
+def test_bad_rows_and_files(tmp_path: Path) -> None:
+    f = files(tmp_path, boxes=[*BOXES[:2], "a1,xclick,/m/guitar,1,x,0.8,0.5,0.7,0,0,0,0,0", "b2,xclick"],
+              labels=["a1,verification,/m/dog,maybe"])
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"],
+                              drop_bad_parts=True)
+    assert [s.image_id for s in scenes] == ["a1"] and len(scenes[0]) == 2
+    fields = {(e.record, e.field) for e in report.entries}
+    assert ("a1", "line 4.XMin") in fields and ("a1", "labels line 2.Confidence") in fields
+    assert any(e.record == "validation-annotations-bbox.csv line 5" for e in report.entries)
+
+    no_columns = write(tmp_path, "labels.csv", "ImageID,LabelName\n", ["a1,/m/dog"])
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=no_columns,
+                              drop_bad_parts=True)
+    entry = next(e for e in report.entries if e.level == "file")
+    assert "Confidence" in entry.reason and entry.file.endswith("labels.csv")
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        read_all(f["boxes"], "open_images", image_size=(200, 100), labels=tmp_path / "missing.csv")
+    with pytest.raises(ValueError, match="go with an Open Images box file"):
+        read_all(f["relationships"], "open_images", image_size=(200, 100), labels=f["labels"])
