@@ -3,14 +3,17 @@
     python benchmarks/convert_scale.py                                # VG, 20k and 100k images
     python benchmarks/convert_scale.py --format gqa --images 20000 75000
     python benchmarks/convert_scale.py --format coco --images 20000 118000
+    python benchmarks/convert_scale.py --format oi --images 100000 1000000
     python benchmarks/convert_scale.py --src ../old-checkout --src .   # two releases side by side
 
 Visual Genome ships its scene graphs as one JSON list (`scene_graphs.json`, 108,077 images,
 0.7 GB), GQA as one JSON object (`train_sceneGraphs.json`, 74,942 images), COCO as one object
 whose "annotations" list holds every object (train2017: 118,287 images, 860,001 annotations,
-0.45 GB). This benchmark writes such a file of `--images` images shaped like the real ones (35
+0.45 GB), Open Images as CSV files sorted by ImageID (train: 1.7M images, 14.6M boxes; with the
+human-verified labels and the relationships, read in step). This benchmark writes such a file of `--images` images shaped like the real ones (35
 objects of 5,000 names and 21 relations per image for VG; 16 objects with 8 relations each for
-GQA, the density of GQA's train set; 7 objects with a 24-point polygon each for COCO), runs `veriscene convert` on it in a fresh process per source tree, and prints the
+GQA, the density of GQA's train set; 7 objects with a 24-point polygon each for COCO; 8 boxes, 10 verified labels of which 4 absent and
+2 relationships per image for Open Images, the box file as input), runs `veriscene convert` on it in a fresh process per source tree, and prints the
 file size, seconds, scenes/s, the peak RSS of the process (MiB) and a hash of the output (the
 same for every source tree that reads the file the same way). Files are cached in `--cache`.
 """
@@ -75,11 +78,51 @@ def _write_coco(fh, rng: random.Random, images: int) -> None:
     fh.write(b'], "categories": ' + orjson.dumps([{"id": i, "name": f"cat{i}"} for i in range(1, 81)]) + b"}")
 
 
+_OI_LABELS = [f"/m/{i:05x}" for i in range(600)]
+
+
+def _write_open_images(boxes: Path, rng: random.Random, images: int) -> None:
+    """Box, label and relationship CSVs of `images` images, sorted by ImageID (the label and
+    relationship files sit beside the box file, named like it)."""
+    with open(boxes, "w") as fb, open(boxes.with_suffix(".labels"), "w") as fl, \
+            open(boxes.with_suffix(".vrd"), "w") as fr:
+        fb.write("ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,IsTruncated,IsGroupOf,"
+                 "IsDepiction,IsInside\n")
+        fl.write("ImageID,Source,LabelName,Confidence\n")
+        fr.write("ImageID,LabelName1,LabelName2,XMin1,XMax1,YMin1,YMax1,XMin2,XMax2,YMin2,YMax2,RelationshipLabel\n")
+        for k in range(images):
+            image_id = f"{k:016x}"
+            drawn = []
+            for _ in range(8):
+                label, x0, y0 = rng.choice(_OI_LABELS), rng.uniform(0, 0.8), rng.uniform(0, 0.8)
+                box = (x0, x0 + rng.uniform(0.02, 0.2), y0, y0 + rng.uniform(0.02, 0.2))
+                drawn.append((label, box))
+                fb.write(f"{image_id},xclick,{label},1,{box[0]:.6f},{box[1]:.6f},{box[2]:.6f},{box[3]:.6f},"
+                         f"0,0,{int(rng.random() < 0.05)},0,0\n")
+            present = sorted({label for label, _ in drawn})
+            for label in present[:6]:
+                fl.write(f"{image_id},verification,{label},1\n")
+            for label in rng.sample(_OI_LABELS, 4):
+                if label not in present:
+                    fl.write(f"{image_id},verification,{label},0\n")
+            for (l1, b1), (l2, b2) in (drawn[0:2], drawn[2:4]):
+                fr.write(f"{image_id},{l1},{l2},{b1[0]:.6f},{b1[1]:.6f},{b1[2]:.6f},{b1[3]:.6f},"
+                         f"{b2[0]:.6f},{b2[1]:.6f},{b2[2]:.6f},{b2[3]:.6f},{rng.choice(_PREDICATES)}\n")
+
+
 def annotation_file(cache: Path, fmt: str, images: int) -> Path:
-    """A synthetic VG `scene_graphs.json`, GQA scene-graph file or COCO instances file of
-    `images` images (cached)."""
-    path = cache / f"convert-{fmt}-{images}.json"
+    """A synthetic VG `scene_graphs.json`, GQA scene-graph file, COCO instances file or Open
+    Images box file (with its label and relationship files) of `images` images (cached)."""
+    path = cache / f"convert-{fmt}-{images}.{'csv' if fmt == 'oi' else 'json'}"
     if path.exists():
+        return path
+    if fmt == "oi":
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".tmp.csv")
+        _write_open_images(tmp, random.Random(0), images)
+        for suffix in (".labels", ".vrd"):
+            os.replace(tmp.with_suffix(suffix), path.with_suffix(suffix))
+        os.replace(tmp, path)
         return path
     cache.mkdir(parents=True, exist_ok=True)
     rng = random.Random(0)
@@ -103,9 +146,11 @@ def annotation_file(cache: Path, fmt: str, images: int) -> Path:
 def _convert(src: Path, path: Path, fmt: str, out: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MiB) of `veriscene convert` in a fresh process over `src/src`."""
     env = dict(os.environ, PYTHONPATH=str(src / "src"))
-    reader = {"vg": "visual_genome", "gqa": "gqa", "coco": "coco"}[fmt]
+    reader = {"vg": "visual_genome", "gqa": "gqa", "coco": "coco", "oi": "open_images"}[fmt]
     cmd = [sys.executable, "-m", "veriscene", "convert", str(path), "--from", reader,
            "--image-size", "800x600", "--out", str(out)]
+    if fmt == "oi":
+        cmd += ["-r", f"labels={path.with_suffix('.labels')}", "-r", f"relationships={path.with_suffix('.vrd')}"]
     script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
               "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
@@ -118,7 +163,7 @@ def _convert(src: Path, path: Path, fmt: str, out: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--format", choices=("vg", "gqa", "coco"), default="vg")
+    parser.add_argument("--format", choices=("vg", "gqa", "coco", "oi"), default="vg")
     parser.add_argument("--images", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--src", type=Path, action="append", help="source tree(s) to run (default: this one)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
@@ -132,7 +177,9 @@ def main() -> None:
                 out = Path(tmp) / "scenes.jsonl"
                 seconds, peak = _convert(src, path, args.format, out)
                 digest = hashlib.sha256(out.read_bytes()).hexdigest()[:12]
-            print(f"{str(src)[-28:]:<28} {images:>8} {path.stat().st_size / 1e6:>8.0f} {seconds:>8.1f} "
+            size = sum(p.stat().st_size for p in (path, path.with_suffix(".labels"), path.with_suffix(".vrd"))
+                       if p.exists())
+            print(f"{str(src)[-28:]:<28} {images:>8} {size / 1e6:>8.0f} {seconds:>8.1f} "
                   f"{images / seconds:>9.0f} {peak:>9.0f}  {digest}", flush=True)
 
 

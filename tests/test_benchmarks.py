@@ -281,7 +281,7 @@ def test_instruction_count(cache: str) -> None:
     assert len(row) == 1 and "1.0000 of the first" in row[0]
 
 
-@pytest.mark.parametrize("fmt", ["vg", "gqa", "coco"])
+@pytest.mark.parametrize("fmt", ["vg", "gqa", "coco", "oi"])
 def test_convert_scale(cache: str, fmt: str) -> None:
     root = str(BENCH.parent)
     out = _run("convert_scale.py", "--format", fmt, "--images", "30", "--src", root, "--src", root, "--cache", cache)
