@@ -30,7 +30,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
-from veriscene.io.readers.open_images_boxes import is_boxes_header, read_boxes
+from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, read_boxes
 from veriscene.scene.model import Scene
 
 COLUMNS = (
@@ -61,13 +61,7 @@ def _table_paths(folder: Path, class_names: Any) -> list[Path]:
 
 
 def _box(ctx: ReadContext, row: dict[str, str], k: str, width: int, height: int, field: str) -> list[float]:
-    values = []
-    for col in (f"XMin{k}", f"YMin{k}", f"XMax{k}", f"YMax{k}"):
-        try:
-            values.append(float(row[col]))
-        except (TypeError, ValueError):
-            raise bad(f"{col} must be a number in [0, 1], got {row.get(col)!r}", f"{field}.{col}") from None
-    x0, y0, x1, y1 = values
+    x0, y0, x1, y1 = coordinates(row, k, field)
     return ctx.box_xyxy([x0 * width, y0 * height, x1 * width, y1 * height], width, height, f"{field}.box{k}")
 
 

@@ -111,7 +111,8 @@ class _InStep:
         return []
 
 
-def _coordinates(row: dict[str, str], suffix: str, field: str) -> tuple[float, float, float, float]:
+def coordinates(row: dict[str, str], suffix: str, field: str) -> tuple[float, float, float, float]:
+    """(XMin, YMin, XMax, YMax) of a row, normalised; `suffix` '1'/'2' for a relationship's ends."""
     values = []
     for col in (f"XMin{suffix}", f"YMin{suffix}", f"XMax{suffix}", f"YMax{suffix}"):
         try:
@@ -145,7 +146,7 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
     for line, row in boxes:
         field, label = f"line {line}", row["LabelName"].strip()
         try:
-            xyxy = _coordinates(row, "", field)
+            xyxy = coordinates(row, "", field)
         except SceneValidationError as exc:
             ctx.drop(exc, "object")
             continue
@@ -159,7 +160,7 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
 
     def end(row: dict[str, str], k: str, field: str) -> str:
         label = (row.get(f"LabelName{k}") or "").strip()
-        xyxy = _coordinates(row, k, field)
+        xyxy = coordinates(row, k, field)
         oid = by_key.get(_key(label, xyxy))
         if oid is None:
             oid = by_key[_key(label, xyxy)] = f"{label}@relationships {field}"
