@@ -149,29 +149,35 @@ def test_panoptic_with_and_without_pngs(tmp_path: Path) -> None:
     assert_round_trip(scenes, tmp_path)
 
 
-def test_annotations_are_read_one_at_a_time_and_kept_as_rle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_images_and_annotations_are_read_one_at_a_time_into_a_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from veriscene.io.readers import coco as coco_reader
     from veriscene.io.readers._base import ReadContext
 
     images = [{"id": 1, "file_name": "a.jpg", "width": W, "height": H}, {"id": 2, "file_name": "b.jpg"}]
     polygon = [[3, 2, 9, 2, 9, 6, 3, 6]]
-    path = write_json(tmp_path / "c.json", coco([ann(1, 18, [3, 2, 6, 4], polygon),
-                                                 ann(2, 18, [3, 2, 6, 4], polygon, image_id=2)], images))
+    # annotations of image 2 before and after one of image 1, and one of an image not listed
+    path = write_json(tmp_path / "c.json", coco([ann(1, 18, [3, 2, 6, 4], polygon, image_id=2),
+                                                 ann(2, 18, [3, 2, 6, 4], polygon),
+                                                 ann(3, 1, [1, 1, 2, 2], polygon, image_id=2),
+                                                 ann(4, 1, [1, 1, 2, 2], polygon, image_id=7)], images))
     ctx = ReadContext(path, "coco")
     read = coco_reader._read_members(path, ctx, masks=True)
     assert read is not None
-    _, by_image, _, panoptic = read
-    # the size of image 1 is known when its annotation is read: its polygon is held as RLE
-    assert by_image["1"][0]["segmentation"] == {"size": [H, W], "counts": by_image["1"][0]["segmentation"]["counts"]}
-    assert isinstance(by_image["1"][0]["segmentation"]["counts"], str) and not panoptic
-    assert by_image["2"][0]["segmentation"] == polygon  # no size yet (from the image file later)
+    spooled, by_image, _, panoptic = read
+    assert [image["id"] for image in spooled] == [1, 2] and not panoptic
+    # each image's annotations, in file order, as parsed
+    assert [a["id"] for a in by_image.pop("2")] == [1, 3] and by_image.pop("2") == []
+    assert by_image.pop("1")[0]["segmentation"] == polygon
+    assert by_image.remaining() == [("7", 1)]
     _, without, _, _ = coco_reader._read_members(path, ctx, masks=False)
-    assert "segmentation" not in without["1"][0]
-    # and the scene is the one the polygon makes
+    assert "segmentation" not in without.pop("1")[0]
+    # and the scenes are the ones the polygons make
     scenes, report = read_all(path, "coco", image_size=(W, H))
-    assert [s.image_id for s in scenes] == ["1", "2"] and scenes[0].masks == scenes[1].masks
+    assert [s.image_id for s in scenes] == ["1", "2"] and scenes[0].masks[0] == scenes[1].masks[0]
+    assert [(e.record, e.field) for e in report.entries] == [("7", "image_id")]
+    assert "1 annotation(s) refer to image id 7" in report.entries[0].reason
 
-    # the file is read annotation by annotation, never parsed whole
+    # the file is read element by element, never parsed whole
     monkeypatch.setattr(coco_reader, "load_json", lambda *a: pytest.fail("parsed whole"))
     assert len(read_all(path, "coco", image_size=(W, H))[0]) == 2
 

@@ -76,17 +76,21 @@ def test_boxes_labels_and_relationships(tmp_path: Path) -> None:
     assert alone[0].relations == ()
 
 
-def test_unsorted_files_give_the_same_scenes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unsorted", ["all", "boxes", "labels"])
+def test_unsorted_files_give_the_same_scenes(tmp_path: Path, unsorted: str) -> None:
+    """An unsorted file is grouped in a temporary file first; when the box file is the unsorted
+    one, the sorted side files cannot be read in step with it either."""
     f = files(tmp_path)
     expected, _ = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"],
                            relationships=f["relationships"])
     (tmp_path / "unsorted").mkdir()
-    g = files(tmp_path / "unsorted", boxes=[BOXES[4], *BOXES[:4], BOXES[5]], labels=LABELS[::-1],
-              relations=RELATIONS[::-1])
+    boxes = [BOXES[4], *BOXES[:4], BOXES[5]] if unsorted in ("all", "boxes") else BOXES
+    g = files(tmp_path / "unsorted", boxes=boxes, labels=LABELS[::-1] if unsorted in ("all", "labels") else LABELS,
+              relations=RELATIONS[::-1] if unsorted == "all" else RELATIONS)
     scenes, _ = read_all(g["boxes"], "open_images", image_size=(200, 100), labels=g["labels"],
                          relationships=g["relationships"])
     by_id = {s.image_id: s for s in scenes}
-    assert [s.image_id for s in scenes] == ["b2", "a1", "c3"]
+    assert [s.image_id for s in scenes] == (["a1", "b2", "c3"] if unsorted == "labels" else ["b2", "a1", "c3"])
     for s in expected:
         assert by_id[s.image_id].names == s.names and by_id[s.image_id].meta["exhaustive"] == s.meta["exhaustive"]
         assert by_id[s.image_id].relations == s.relations

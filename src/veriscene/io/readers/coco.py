@@ -20,12 +20,12 @@ listed in ``meta["crowd"]``: questions treat them as showing that such objects a
 count them, single one out or point at one as a single object (see `veriscene.program.ops`).
 `skip_crowd` drops them instead, which makes "Is there a person?" wrongly "no" on an image whose
 only people are a crowd region.
-The file is read member by member and its annotations one at a time (`_json.stream_json`): a
-polygon is held as its RLE as soon as it is read when its image's size is already known (COCO
-files list the images first), and the annotations are grouped by image before the categories,
-which come last, name them. A file the size of train2017 (118k images, 826k polygons) peaks at
-about 1.3 GB instead of 3.8. A polygon with a vertex far outside its image is refused before
-pycocotools draws it (one such vertex would take gigabytes).
+The file is read member by member, its images and annotations one at a time
+(`_json.stream_json`), each put in a temporary file as it is read (`_spool`) and grouped by image
+there, as the categories, which come last, must name them first: memory holds a few numbers per
+annotation whatever the file's size (Objects365 or LVIS in COCO's layout). A polygon with a
+vertex far outside its image is refused before pycocotools draws it (one such vertex would take
+gigabytes).
 
 LVIS files (COCO's layout, with per-image `neg_category_ids` and `not_exhaustive_category_ids`)
 annotate only some categories in full on each image: ``meta["exhaustive"]`` lists them (the
@@ -38,7 +38,6 @@ of that scene are dropped and counted (``masks_dropped_partial``).
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from functools import partial
@@ -50,9 +49,10 @@ from pycocotools import mask as mask_utils
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import (
-    _DATA_ERRORS, ReadContext, SceneParts, bad, is_number, load_json, object_id, stream_fault,
+    ReadContext, SceneParts, bad, is_number, load_json, object_id, stream_fault,
 )
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
+from veriscene.io.readers._spool import GroupedSpool, Spool
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
@@ -295,39 +295,43 @@ def read_coco(
     if panoptic and panoptic_root is not None and not root.is_dir():
         raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
 
-    for k, image in enumerate(images):
-        record = str(image.get("id")) if isinstance(image, dict) and "id" in image else f"images[{k}]"
-        if not isinstance(image, dict):
-            ctx.reject(record, bad(f"image entry must be a JSON object, got {type(image).__name__}"))
-            continue
-        anns = by_image.pop(record, [])
-        scene = ctx.scene(record, partial(_scene, ctx, image, anns, cats, opts))
-        if scene is not None:
-            yield scene
-    for image_id, anns in by_image.items():
-        err = bad(f"{len(anns)} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
-        ctx.reject(image_id, err, level="object")
+    try:
+        for k, image in enumerate(images):
+            record = str(image.get("id")) if isinstance(image, dict) and "id" in image else f"images[{k}]"
+            if not isinstance(image, dict):
+                ctx.reject(record, bad(f"image entry must be a JSON object, got {type(image).__name__}"))
+                continue
+            anns = by_image.pop(record)
+            scene = ctx.scene(record, partial(_scene, ctx, image, anns, cats, opts))
+            if scene is not None:
+                yield scene
+        for image_id, n in by_image.remaining():
+            err = bad(f"{n} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
+            ctx.reject(image_id, err, level="object")
+    finally:
+        images.close()
+        by_image.close()
 
 
-def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[list[Any], dict[str, list[Any]], Any, bool] | None:
+def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[Spool, GroupedSpool, Any, bool] | None:
     """(images, annotations by image id, categories, panoptic) of a COCO file, read member by
-    member and annotation by annotation (`_json.stream_json`): the annotations are never all held
-    as parsed JSON. A polygon becomes its RLE as soon as it is read when its image's size is
-    already known (COCO files list images first), which holds a few hundred bytes instead of its
-    list of coordinates; without masks, segmentations are dropped at once. None after a
-    file-level reject."""
-    images: Any = None
+    member, image by image and annotation by annotation (`_json.stream_json`), each image and
+    annotation put in a temporary file as it is read (`_spool`): memory holds a few numbers per
+    annotation, whatever the file's size. Without masks, segmentations are dropped at once. None
+    after a file-level reject."""
+    images, by_image = Spool(), GroupedSpool()
+    listed = False  # whether "images" is a list (a non-list one is a file-level reject)
     categories: Any = []
     annotations: Any = []  # a non-list "annotations" member (an error), else unused
-    by_image: dict[str, list[Any]] = {}
-    sizes: dict[str, tuple[int, int]] = {}
     panoptic = False
     count = 0
-    collecting = gc.isenabled()
-    gc.disable()  # hundreds of thousands of kept dicts, no cycles: full collections would walk them all
     try:
-        for key, value in stream_json(path, expand=("annotations",)):
+        for key, value in stream_json(path, expand=("images", "annotations")):
             if isinstance(key, Element):
+                if key.key == "images":
+                    listed = True
+                    images.add(value)
+                    continue
                 count += 1
                 k = key.index
                 if k < 10 and isinstance(value, dict) and "segments_info" in value:
@@ -339,10 +343,11 @@ def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[list[Any],
                 except SceneValidationError as exc:
                     ctx.reject(f"annotations[{k}]", exc, level="object")
                     continue
-                by_image.setdefault(image_id, []).append(_compact(value, sizes.get(image_id), masks))
+                if not masks:
+                    value.pop("segmentation", None)
+                by_image.add(image_id, value)
             elif key == "images":
-                images = value
-                sizes = _known_sizes(value)
+                listed = isinstance(value, list)  # an empty list, or not a list
             elif key == "annotations":
                 annotations = value
             elif key == "categories":
@@ -350,40 +355,10 @@ def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[list[Any],
     except (JsonStreamError, UnicodeDecodeError) as exc:
         ctx.file_error(bad(stream_fault(exc, count, "annotations")), str(path))
         return None
-    finally:
-        if collecting:
-            gc.enable()
-    if not isinstance(images, list):
+    if not listed:
         ctx.file_error(bad(_NOT_COCO, "images"))
         return None
     if annotations is not None and not isinstance(annotations, list):
         ctx.file_error(bad("'annotations' must be a list", "annotations"))
         return None
     return images, by_image, categories, panoptic
-
-
-def _known_sizes(images: Any) -> dict[str, tuple[int, int]]:
-    """Image id -> (height, width) for the images that state both as positive integers."""
-    sizes: dict[str, tuple[int, int]] = {}
-    if isinstance(images, list):
-        for image in images:
-            if isinstance(image, dict) and isinstance(image.get("id"), (int, str)) and not isinstance(image["id"], bool):
-                w, h = image.get("width"), image.get("height")
-                if type(w) is int and type(h) is int and w > 0 and h > 0:
-                    sizes.setdefault(str(image["id"]), (h, w))  # the first image of an id gets its annotations
-    return sizes
-
-
-def _compact(ann: dict[str, Any], size: tuple[int, int] | None, masks: bool) -> dict[str, Any]:
-    """The annotation with its polygons as RLE when its image's size is known, and without its
-    segmentation when masks are not read: the same scene later, in a fraction of the memory. A
-    segmentation that does not convert is kept as it is, to be reported with its field later."""
-    seg = ann.get("segmentation")
-    if not masks:
-        ann.pop("segmentation", None)
-    elif isinstance(seg, list) and seg and size is not None:
-        try:
-            ann["segmentation"] = _rle_from_segmentation(seg, size[0], size[1], "segmentation")
-        except (SceneValidationError, *_DATA_ERRORS):
-            pass
-    return ann

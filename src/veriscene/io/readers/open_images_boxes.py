@@ -6,7 +6,8 @@
 Open Images boxes every instance of each class it verified present in an image, so the boxed
 classes are complete; a box with ``IsGroupOf`` 1 covers a group of instances and becomes a crowd
 region (``meta["crowd"]``). Two optional files add to it, read in step with the boxes (all three
-are sorted by ImageID as Open Images ships them; an unsorted file is grouped in memory instead):
+are sorted by ImageID as Open Images ships them; an unsorted file is grouped in a temporary file
+first, `_spool`):
 
 - `labels`: the human-verified image-level labels (``ImageID,Source,LabelName,Confidence``).
   A label verified absent (Confidence 0) is complete too: "Is there a dog?" can be answered "no"
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers._spool import GroupedSpool
 from veriscene.scene.model import Scene
 
 BOX_COLUMNS = ("ImageID", "LabelName", "XMin", "XMax", "YMin", "YMax", "IsGroupOf")
@@ -49,24 +51,17 @@ def _sorted_by_image(path: Path) -> bool:
     return True
 
 
-def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
-           streamed: bool | None = None) -> Iterator[tuple[str, Rows]]:
-    """(ImageID, [(line, row)]) of a CSV, one image at a time: streamed when the file is sorted
-    by ImageID (`streamed`, checked when None), else grouped in memory in order of first
-    appearance. A file without `columns` or with a malformed row is reported (file or row level)
-    and read as far as it goes."""
+def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> Iterator[tuple[str, int, dict[str, str]]]:
+    """(ImageID, line, row) of a CSV. A file without `columns` is a file-level reject; a malformed
+    row is reported and skipped."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    if streamed is None:
-        streamed = _sorted_by_image(path)
-    held: dict[str, Rows] = {}
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
             ctx.file_error(bad(f"CSV header lacks column(s) {', '.join(missing)}", "header"), str(path))
             return
-        current, rows = "", []
         try:
             for row in reader:
                 image_id = (row.get("ImageID") or "").strip()
@@ -74,41 +69,71 @@ def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
                     ctx.reject(f"{path.name} line {reader.line_num}",
                                bad("malformed row (missing ImageID or wrong number of columns)"))
                     continue
-                if not streamed:
-                    held.setdefault(image_id, []).append((reader.line_num, row))
-                    continue
-                if image_id != current and rows:
-                    yield current, rows
-                    rows = []
-                current = image_id
-                rows.append((reader.line_num, row))
+                yield image_id, reader.line_num, row
         except csv.Error as exc:
             ctx.file_error(bad(f"malformed CSV at line {reader.line_num}: {exc}"), str(path))
-        if rows:
+
+
+def _spooled(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> GroupedSpool:
+    """Every row of the file grouped by ImageID in a temporary file (`_spool`)."""
+    spool = GroupedSpool()
+    for image_id, line, row in _rows(path, columns, ctx):
+        spool.add(image_id, (line, row))
+    return spool
+
+
+def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
+           streamed: bool | None = None) -> Iterator[tuple[str, Rows]]:
+    """(ImageID, [(line, row)]) of a CSV, one image at a time: streamed when the file is sorted
+    by ImageID (`streamed`, checked when None), else grouped in a temporary file first, in order
+    of first appearance."""
+    if streamed is None:
+        streamed = _sorted_by_image(path) if path.is_file() else True
+    if not streamed:
+        spool = _spooled(path, columns, ctx)
+        try:
+            for image_id, _ in spool.remaining():
+                yield image_id, spool.pop(image_id)
+        finally:
+            spool.close()
+        return
+    current, rows = "", []
+    for image_id, line, row in _rows(path, columns, ctx):
+        if image_id != current and rows:
             yield current, rows
-    yield from held.items()
+            rows = []
+        current = image_id
+        rows.append((line, row))
+    if rows:
+        yield current, rows
 
 
 class _InStep:
-    """The rows of a side file for one image at a time, the images asked in the main file's order."""
+    """The rows of a side file for one image at a time. Read in step with the main file when
+    both are sorted by ImageID (`asked_in_order`: the main file asks in that order), else
+    grouped in a temporary file first."""
 
-    def __init__(self, path: Path, columns: tuple[str, ...], ctx: ReadContext) -> None:
+    def __init__(self, path: Path, columns: tuple[str, ...], ctx: ReadContext, asked_in_order: bool) -> None:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
-        self._sorted = _sorted_by_image(path)
-        self._groups = groups(path, columns, ctx, self._sorted)
-        self._held: dict[str, Rows] = {} if self._sorted else dict(self._groups)
-        self._next = next(self._groups, None) if self._sorted else None
+        self._in_step = asked_in_order and _sorted_by_image(path)
+        self._spool = None if self._in_step else _spooled(path, columns, ctx)
+        self._groups = groups(path, columns, ctx, True) if self._in_step else iter(())
+        self._next = next(self._groups, None)
 
     def take(self, image_id: str) -> Rows:
-        if not self._sorted:
-            return self._held.pop(image_id, [])
+        if self._spool is not None:
+            return self._spool.pop(image_id)
         while self._next is not None and self._next[0] < image_id:
             self._next = next(self._groups, None)
         if self._next is not None and self._next[0] == image_id:
             rows, self._next = self._next[1], next(self._groups, None)
             return rows
         return []
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
 
 
 def coordinates(row: dict[str, str], suffix: str, field: str) -> tuple[float, float, float, float]:
@@ -204,9 +229,21 @@ def read_boxes(path: Path, ctx: ReadContext, name_of: Callable[[str], str], *,
                labels: str | os.PathLike[str] | None, relationships: str | os.PathLike[str] | None,
                relationship_columns: tuple[str, ...]) -> Iterator[Scene]:
     """Scenes of an Open Images box file (see the module docstring)."""
-    side_labels = _InStep(Path(labels), LABEL_COLUMNS, ctx) if labels is not None else None
-    side_relations = _InStep(Path(relationships), relationship_columns, ctx) if relationships is not None else None
-    for image_id, boxes in groups(path, BOX_COLUMNS, ctx):
+    in_order = _sorted_by_image(path)
+    side_labels = _InStep(Path(labels), LABEL_COLUMNS, ctx, in_order) if labels is not None else None
+    side_relations = (_InStep(Path(relationships), relationship_columns, ctx, in_order)
+                      if relationships is not None else None)
+    try:
+        yield from _scenes(path, ctx, name_of, in_order, side_labels, side_relations)
+    finally:
+        for side in (side_labels, side_relations):
+            if side is not None:
+                side.close()
+
+
+def _scenes(path: Path, ctx: ReadContext, name_of: Callable[[str], str], in_order: bool,
+            side_labels: _InStep | None, side_relations: _InStep | None) -> Iterator[Scene]:
+    for image_id, boxes in groups(path, BOX_COLUMNS, ctx, in_order):
         label_rows = side_labels.take(image_id) if side_labels is not None else []
         relation_rows = side_relations.take(image_id) if side_relations is not None else []
 
