@@ -96,3 +96,13 @@ def test_regions_are_named_without_a_number() -> None:
     assert region_noun("playing field") == "playing field" and region_noun("tree") == "trees"
     assert region_noun("building") == "buildings" and region_noun("stairs") == "stairs"
     assert is_mass("grass") and not is_mass("grass hopper") and not is_mass("dog")
+
+
+def test_names_with_a_qualifier_inflect_the_noun_before_it() -> None:
+    from veriscene.text import counted, plural, with_article
+
+    # LVIS tells "bow (weapon)" from "bow (decorative ribbons)"
+    assert plural("bow (weapon)") == "bows (weapon)" and counted(3, "glass (drink container)") == "three glasses (drink container)"
+    assert with_article("aerosol can") == "an aerosol can" and counted(1, "bow (weapon)") == "a bow (weapon)"
+    assert counted(2, "jeans (denim)") == "two pairs of jeans (denim)" and plural("jeans (denim)") == "jeans (denim)"
+    assert plural("(x)") == "(x)s"  # nothing before the parenthesis: an ordinary word

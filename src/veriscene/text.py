@@ -103,8 +103,19 @@ def inflect_engine() -> "inflect.engine":
     return _import_inflect().engine()
 
 
+def _qualified(phrase: str) -> tuple[str, str]:
+    """'bow (weapon)' -> ('bow', ' (weapon)'): LVIS tells names apart by a qualifier in
+    parentheses, and the noun before it is the one to inflect; ('cup', '') without one."""
+    if phrase.endswith(")"):
+        i = phrase.rfind(" (")
+        if i > 0:
+            return phrase[:i], phrase[i:]
+    return phrase, ""
+
+
 def _unit_of(phrase: str) -> str | None:
     """The unit ("pair", ...) a phrase ending in one of `UNIT_NOUNS` is counted in, else None."""
+    phrase = _qualified(phrase)[0]
     return UNIT_NOUNS.get(phrase[phrase.rfind(" ") + 1:])
 
 
@@ -135,12 +146,14 @@ def _with_article(phrase: str) -> str:
 
 
 def plural(noun_phrase: str) -> str:
-    """'red box' -> 'red boxes' (inflects the last word only); 'jeans' -> 'jeans' (`SAME_PLURAL`)."""
-    head, _, last = noun_phrase.rpartition(" ")
+    """'red box' -> 'red boxes' (inflects the last word only); 'jeans' -> 'jeans' (`SAME_PLURAL`);
+    'bow (weapon)' -> 'bows (weapon)' (`_qualified`)."""
+    phrase, qualifier = _qualified(noun_phrase)
+    head, _, last = phrase.rpartition(" ")
     if last in SAME_PLURAL:
         return noun_phrase
     inflected = _plural_word(last)
-    return f"{head} {inflected}" if head else inflected
+    return (f"{head} {inflected}" if head else inflected) + qualifier
 
 
 def region_noun(name: str) -> str:
@@ -151,6 +164,7 @@ def region_noun(name: str) -> str:
 
 def is_mass(name: str) -> bool:
     """Whether `name` reads as a mass noun when it names a region (`MASS_NOUNS`, last word or all)."""
+    name = _qualified(name)[0]
     return name in MASS_NOUNS or name[name.rfind(" ") + 1:] in MASS_NOUNS
 
 
