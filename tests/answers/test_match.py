@@ -115,3 +115,12 @@ def test_format_point_and_errors() -> None:
 def test_set_f1() -> None:
     assert set_f1([], []) == 1.0 and set_f1(["a"], []) == 0.0
     assert set_f1(["a", "b"], ["b", "c"]) == pytest.approx(0.5)
+
+
+def test_a_qualified_gold_name_matches_without_its_qualifier() -> None:
+    # LVIS tells "bow (weapon)" from "bow (decorative ribbons)": the image shows which is meant
+    for reply in ("bow", "A bow.", "bow (weapon)", "bows"):
+        assert match_answer(reply, "bow (weapon)", "str").correct, reply
+    assert not match_answer("arrow", "bow (weapon)", "str").correct
+    assert not match_answer("weapon", "bow (weapon)", "str").correct
+    assert match_answer("(x)", "(x)", "str").correct  # nothing before the parenthesis: the whole name

@@ -2,7 +2,9 @@
 
 Scores by answer type (all in 0..1):
 
-    bool, int, str, image_index   1.0 when equal (str after `normalize_phrase`), else 0.0
+    bool, int, str, image_index   1.0 when equal (str after `normalize_phrase`; a gold name with a
+                                  qualifier in parentheses, "bow (weapon)", also matches
+                                  without it), else 0.0
     float                         1.0 when within `float_rel_tol` (relative) or `float_abs_tol`
     str_set                       F1 of the normalised item sets; correct when F1 == 1
     box                           IoU with the gold pixel box; correct when IoU >= iou_threshold
@@ -18,6 +20,7 @@ Evaluation and RL rewards both call this module, so they always agree.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,6 +48,16 @@ def set_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
         return 0.0
     precision, recall = tp / len(p), tp / len(g)
     return 2 * precision * recall / (precision + recall)
+
+
+_QUALIFIED = re.compile(r"^(.*\S)\s+\([^()]*\)$")
+
+
+def _readings(answer: str) -> tuple[str, ...]:
+    """A gold name and, when it ends in a qualifier in parentheses (LVIS's "bow (weapon)", which
+    tells two categories apart), the name without it: the image shows which bow is meant."""
+    found = _QUALIFIED.match(answer)
+    return (answer, found.group(1)) if found else (answer,)
 
 
 def _check_gold(answer: Any, answer_type: str) -> None:
@@ -82,7 +95,8 @@ def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str
             ok = False
         return float(ok), ok
     if answer_type == "str":
-        ok = normalize_phrase(str(parsed), prepared=syn) == normalize_phrase(str(answer), prepared=syn)
+        said = normalize_phrase(str(parsed), prepared=syn)
+        ok = said in {normalize_phrase(gold, prepared=syn) for gold in _readings(str(answer))}
         return float(ok), ok
     if answer_type == "bool":
         ok = isinstance(parsed, bool) and parsed == bool(answer)
