@@ -227,7 +227,8 @@ def test_panoptic_stuff_classes_get_plain_names_and_are_listed(tmp_path: Path) -
 
 
 def test_lvis_images_list_the_names_annotated_in_full(tmp_path: Path) -> None:
-    images = [{"id": 1, "file_name": "a.jpg", "width": W, "height": H, "neg_category_ids": [3, 4],
+    images = [{"id": 1, "coco_url": "http://images.cocodataset.org/val2017/000000000001.jpg", "width": W,
+               "height": H, "neg_category_ids": [3, 4],
                "not_exhaustive_category_ids": [2]},
               {"id": 2, "file_name": "b.jpg", "width": W, "height": H, "neg_category_ids": [],
                "not_exhaustive_category_ids": []},
@@ -242,6 +243,7 @@ def test_lvis_images_list_the_names_annotated_in_full(tmp_path: Path) -> None:
     by_id = {s.image_id: s for s in scenes}
     # dogs annotated in full, cups not (LVIS says so), giraffes and forks verified absent
     assert by_id["1"].meta["exhaustive"] == ["dog", "fork", "giraffe"]
+    assert by_id["1"].image == "val2017/000000000001.jpg"  # LVIS names images by their COCO address
     # image 2 lost a dog whose box was bad: dogs are no longer all there
     assert len(by_id["2"]) == 1 and by_id["2"].meta["exhaustive"] == []
     assert "exhaustive" not in by_id["3"].meta  # not an LVIS image: every name in full, as in COCO

@@ -27,7 +27,8 @@ annotation whatever the file's size (Objects365 or LVIS in COCO's layout). A pol
 vertex far outside its image is refused before pycocotools draws it (one such vertex would take
 gigabytes).
 
-LVIS files (COCO's layout, with per-image `neg_category_ids` and `not_exhaustive_category_ids`)
+LVIS files (COCO's layout, with per-image `neg_category_ids` and `not_exhaustive_category_ids`,
+and images named by `coco_url` only: their path becomes "train2017/000000391895.jpg")
 annotate only some categories in full on each image: ``meta["exhaustive"]`` lists them (the
 annotated categories not marked non-exhaustive, and those verified absent), and programs refuse
 the count, absence or uniqueness of any other (see `veriscene.scene.model.Scene`).
@@ -43,6 +44,7 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -165,7 +167,7 @@ def _scene(
 ) -> Scene:
     image_id = object_id(image.get("id"), "id")
     file_name = image.get("file_name")
-    file_name = file_name if isinstance(file_name, str) else None
+    file_name = file_name if isinstance(file_name, str) else _from_url(image.get("coco_url"))
     width, height = ctx.image_size_of(image.get("width"), image.get("height"), [file_name] if file_name else [])
     ids_map = None
     if opts["panoptic"]:
@@ -234,6 +236,15 @@ def _scene(
     if _LVIS_KEYS[0] in image or _LVIS_KEYS[1] in image:
         meta["exhaustive"] = _exhaustive(image, anns, [r["name"] for r in parts.rows], cats)
     return parts.scene(image_id, width, height, image=file_name, meta=meta)
+
+
+def _from_url(url: Any) -> str | None:
+    """LVIS names an image by its COCO address only: ".../train2017/000000391895.jpg" ->
+    "train2017/000000391895.jpg", the path under a COCO images folder."""
+    if not isinstance(url, str) or "/" not in url:
+        return None
+    parts = urlparse(url).path.strip("/").split("/")
+    return "/".join(parts[-2:]) if parts and parts[-1] else None
 
 
 _LVIS_KEYS = ("neg_category_ids", "not_exhaustive_category_ids")
