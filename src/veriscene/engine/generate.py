@@ -34,6 +34,7 @@ from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
 from veriscene.engine.codecs import SUFFIX, check_available
+from veriscene.engine.converted import STAMP, converted_scenes
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, ScanResult, duplicate_lines, scan_scenes
 from veriscene.engine.shards import (
@@ -45,7 +46,7 @@ from veriscene.generators import Generator, Vocabulary, select_generators
 from veriscene.generators.mixture import Mixture
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
-RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl")
+RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP)
 
 
 def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
@@ -168,7 +169,8 @@ def generate(
     and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`), with `reader_options` (e.g. ``{"masks": False}`` for COCO;
-    `veriscene.io.readers.reader_options` lists each format's). Bad scene records go to
+    `veriscene.io.readers.reader_options` lists each format's); a resumed run reuses that
+    conversion when the input and options are unchanged (`veriscene.engine.converted`). Bad scene records go to
     `out/rejects.jsonl` and are counted, or
     raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
     order or as shards finish), with the lines and the samples made since the last call;
@@ -180,15 +182,14 @@ def generate(
         raise FileNotFoundError(f"scene file {scenes_path} does not exist")
     notes: list[str] = []
     if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
-        from veriscene.io.convert import convert
-
+        running = not overwrite and read_manifest(out_dir) is not None
+        if running and not resume:
+            _prepare_folder(out_dir, {}, resume, overwrite)  # refuses before the conversion replaces its scenes
         out_dir.mkdir(parents=True, exist_ok=True)
-        converted = convert(scenes_path, out_dir / "scenes.jsonl", from_format, strict=strict,
-                            rejects_path=out_dir / "convert_rejects.jsonl", **(reader_options or {}))
-        how = f"detected: {converted.detection_reason}" if converted.format_detected else "as given"
-        notes.append(f"read {scenes_path} as {converted.format} ({how}): {converted.scenes_written} scenes, "
-                     f"{converted.scenes_rejected} rejected (see {converted.rejects})")
-        scenes_path = out_dir / "scenes.jsonl"
+        scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict,
+                                             options=dict(reader_options or {}), version=_version(),
+                                             reuse=resume and not overwrite, resuming=running)
+        notes.append(note)
     elif reader_options:
         raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
                          "given to convert from (from_format / --from), not to veriscene JSONL")

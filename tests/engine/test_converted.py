@@ -1,0 +1,73 @@
+"""Inputs in another format are converted into the run folder once: a resumed run reuses the
+conversion when nothing it depends on changed, and refuses a changed input before replacing the
+run's scenes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.io.test_convert import _coco
+from veriscene import generate
+from veriscene.engine.converted import STAMP
+from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
+from veriscene.io.normalize import Normalizer
+
+
+def _no_conversion(monkeypatch: pytest.MonkeyPatch) -> None:
+    import veriscene.io.convert
+
+    monkeypatch.setattr(veriscene.io.convert, "convert", lambda *a, **k: pytest.fail("converted again"))
+
+
+def test_a_resumed_run_reuses_the_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, out = _coco(tmp_path / "instances.json"), tmp_path / "run"
+    first = generate(src, out, from_format="coco", generators="object.*", reader_options={"masks": False})
+    stamp = json.loads((out / STAMP).read_text())
+    assert stamp["key"]["format"] == "coco" and stamp["key"]["options"] == {"masks": False}
+    scenes = (out / "scenes.jsonl").read_bytes()
+    # a run killed part-way: its samples and manifest status gone, its conversion kept
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "samples.jsonl").unlink()
+    with monkeypatch.context() as m:
+        _no_conversion(m)
+        again = generate(src, out, from_format="coco", generators="object.*", reader_options={"masks": False},
+                         resume=True)
+    assert again.samples == first.samples and (out / "scenes.jsonl").read_bytes() == scenes
+    assert any("reused: the input and options are unchanged" in note for note in again.notes)
+
+    # other options, or a changed input: refused before the run's scenes are replaced
+    with pytest.raises(ResumeMismatchError, match="changed since the run"):
+        generate(src, out, from_format="coco", generators="object.*", resume=True)
+    src.write_text(src.read_text().replace('"person"', '"man"'))
+    with pytest.raises(ResumeMismatchError, match="instances.json, its format or the reader options changed"):
+        generate(src, out, from_format="coco", generators="object.*", reader_options={"masks": False}, resume=True)
+    assert (out / "scenes.jsonl").read_bytes() == scenes
+    # a new run into the folder is refused before converting, too
+    with pytest.raises(RunExistsError):
+        generate(src, out, from_format="coco", generators="object.*")
+    assert (out / "scenes.jsonl").read_bytes() == scenes
+    # --overwrite starts again from the new input
+    generate(src, out, from_format="coco", generators="object.*", overwrite=True)
+    assert b'"man"' in (out / "scenes.jsonl").read_bytes()
+
+
+def test_an_option_that_is_not_a_plain_value_converts_again(tmp_path: Path) -> None:
+    src, out = _coco(tmp_path / "instances.json"), tmp_path / "run"
+    options = {"normalizer": Normalizer(synonyms={"person": "human"})}
+    generate(src, out, from_format="coco", generators="object.*", reader_options=options)
+    assert not (out / STAMP).exists()
+    summary = generate(src, out, from_format="coco", generators="object.*", reader_options=options, resume=True)
+    assert not any("reused" in note for note in summary.notes)
+    # an option naming a file is keyed by the file's content
+    labels = tmp_path / "synonyms.json"
+    labels.write_text('{"person": "human"}')
+    from veriscene.engine.converted import _plain
+
+    before = _plain(str(labels))
+    labels.write_text('{"person": "man"}')
+    assert _plain(str(labels)) != before and _plain(7) == 7 and _plain("not a path") == "not a path"
