@@ -202,3 +202,28 @@ def test_batch_keys_group_as_their_json_forms() -> None:
         for j, value in enumerate(values, 5):
             expected.setdefault(_key(value), []).append(j)
         assert grouped == expected
+
+
+def test_yes_no_questions_are_asked_only_where_no_can_be_said() -> None:
+    """On a scene that leaves absences open (`meta["exhaustive"]`), a yes/no generator whose "no"
+    candidates all fail would answer only yes: it asks nothing there, counted as one-sided."""
+    from tests.conftest import make_scene
+    from veriscene.generators import get_generator
+
+    objects = [{"name": "circle", "box": [10, 10, 30, 30]}, {"name": "square", "box": [50, 50, 80, 80]}]
+    vocab = Vocabulary()
+    vocab.add_names(["circle", "square", "star", "triangle"], [], [])
+
+    def answers(meta):
+        runner = SceneRunner([get_generator("object.exists.v1")()], vocab, modes=("qa",))
+        found = Counter(s.answer for k in range(40) for s in runner.run(make_scene(objects, image_id=f"s{k}", meta=meta)))
+        return found, runner.stats
+
+    complete, _ = answers({})
+    assert complete[True] > 5 and complete[False] > 5
+    # nothing verified absent: no question at all, rather than yes every time
+    none, stats = answers({"exhaustive": []})
+    assert not none and stats["one_sided:object.exists.v1"] == 40
+    # stars verified absent: "no" can be said, and both answers come
+    some, stats = answers({"exhaustive": ["star"]})
+    assert some[True] > 5 and some[False] > 5 and not stats["one_sided:object.exists.v1"]

@@ -126,7 +126,7 @@ class RunSummary:
 _STAT_COLUMNS = {
     "skipped_requirements": "skipped", "skipped_no_pool": "skipped", "no_candidates": "no_question",
     "rejected_program": "dropped", "rejected_inconsistent": "dropped", "rejected_unmade": "dropped",
-    "no_choices": "dropped",
+    "no_choices": "dropped", "one_sided": "no_question",
 }
 
 

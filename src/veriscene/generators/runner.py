@@ -101,6 +101,7 @@ _Proposed = Union[Candidate, Deferred, Batch]
 
 
 _PENDING = object()  # answer not computed yet (or the program failed)
+_YES, _NO = _key(True), _key(False)
 
 
 class _CandidatePool:
@@ -184,6 +185,22 @@ class _CandidatePool:
             return _PENDING
         self.candidates[i] = cand
         return self._run(cand)
+
+    def viable(self, key: bytes) -> bool:
+        """Whether answer group `key` holds a candidate whose program runs: its candidates are
+        resolved in order until one does (the failures dropped and counted, as when picked)."""
+        members = self.groups.get(key)
+        while members:
+            i = members[0]
+            if self.answers[i] is _PENDING:
+                self.answers[i] = self._resolve(i)
+                if self.answers[i] is _PENDING:
+                    members.pop(0)
+                    continue
+                self.any_valid = True
+            return True
+        self.groups.pop(key, None)
+        return False
 
     def pick(self, k: int) -> list[tuple[Candidate, Any]]:
         """Up to k (candidate, answer) pairs with distinct answers, answer groups drawn uniformly."""
@@ -309,6 +326,12 @@ class SceneRunner:
                 pool: _CandidatePool = _InOrder(self, gen, ctx, gen.propose(ctx))
             else:
                 pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
+                if index.exhaustive is not None and gen.answer_type == "bool" and not (
+                        pool.viable(_YES) and pool.viable(_NO)):
+                    # a scene that leaves absences open may allow only "yes": asked alone, the
+                    # generator's answers would all be yes (`SceneIndex.exhaustive`)
+                    self.stats[f"one_sided:{gen.name}"] += 1
+                    continue
             for mode in self._modes[gen.name]:
                 for cand, answer in pool.pick(plan[gen.name]):
                     sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
