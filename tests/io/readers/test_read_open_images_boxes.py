@@ -111,6 +111,10 @@ def test_bad_rows_and_files(tmp_path: Path) -> None:
                               drop_bad_parts=True)
     entry = next(e for e in report.entries if e.level == "file")
     assert "Confidence" in entry.reason and entry.file.endswith("labels.csv")
+    # a box file without IsGroupOf is still a box file: the missing column is named
+    no_group = write(tmp_path, "boxes.csv", BOX_HEADER.replace(",IsGroupOf", ""), [])
+    scenes, report = read_all(no_group, "open_images", image_size=(200, 100), labels=f["labels"])
+    assert scenes == [] and "lacks column(s) IsGroupOf" in report.entries[-1].reason
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         read_all(f["boxes"], "open_images", image_size=(200, 100), labels=tmp_path / "missing.csv")
     with pytest.raises(ValueError, match="go with an Open Images box file"):

@@ -35,7 +35,10 @@ Rows = list[tuple[int, dict[str, str]]]
 
 
 def is_boxes_header(columns: list[str] | None) -> bool:
-    return bool(columns) and all(c in (columns or ()) for c in BOX_COLUMNS)
+    """Whether a CSV header is a box file's (LabelName, not a relationship's LabelName1); the
+    columns it lacks are reported when it is read."""
+    found = {c.strip() for c in columns or ()}
+    return "LabelName" in found and "LabelName1" not in found
 
 
 def _sorted_by_image(path: Path) -> bool:
