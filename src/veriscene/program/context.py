@@ -44,6 +44,11 @@ class SceneIndex:
         """Whether every instance of `name` in the image is annotated (`exhaustive`)."""
         return self.exhaustive is None or name in self.exhaustive
 
+    def nameable(self, name: str) -> bool:
+        """Whether an object of `name` may be singled out by its name ("the person"): not beside
+        a crowd or stuff region of the name, nor where others of it may be unannotated."""
+        return not (self.regions and name in self.region_names) and self.complete(name)
+
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),
         computed once per index: `key` must name the computation and every argument it depends

@@ -101,8 +101,7 @@ def _refer_by_attributes(
             return plain
     scene = index.scene
     name = scene.names[i]
-    if max_attributes < 0 or (index.regions and name in index.region_names) or not index.complete(name):
-        # no "the person" beside a crowd of them, nor where other people may not be annotated
+    if max_attributes < 0 or not index.nameable(name):
         return None
     # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
     # that name has all of them (i always has them).
@@ -207,8 +206,8 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
     left of the red square"), or None if no such description selects it alone."""
     scene = index.scene
     name = scene.names[i]
-    if (index.regions and name in index.region_names) or not index.complete(name):
-        return None  # "the person ..." is never one object of them (see `refer_by_attributes`)
+    if not index.nameable(name):
+        return None
     same_name = index.by_name.get(name, ())
     for o, predicates in _relations_from(index, i):
         anchor = refer_by_attributes(index, o, image)

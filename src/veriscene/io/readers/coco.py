@@ -40,6 +40,7 @@ of that scene are dropped and counted (``masks_dropped_partial``).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -265,13 +266,9 @@ def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: 
             if cid not in cats:
                 raise bad(f"unknown category_id {cid} (not in categories)", f"{key}[{k}]")
             listed[key].add(cats[cid][0])
-    wanted: dict[str, int] = {}
-    for ann in anns:
-        cid = ann.get("category_id") if isinstance(ann, dict) else None
-        found = cats.get(str(cid)) if cid is not None else None
-        if found is not None:
-            wanted[found[0]] = wanted.get(found[0], 0) + 1
-    kept = {name: names.count(name) for name in set(names)}
+    ids = (str(ann.get("category_id")) for ann in anns if isinstance(ann, dict))
+    wanted = Counter(cats[cid][0] for cid in ids if cid in cats)
+    kept = Counter(names)
     full = {name for name, n in kept.items() if n == wanted.get(name)} - listed["not_exhaustive_category_ids"]
     return sorted(full | (listed["neg_category_ids"] - set(kept)))
 
