@@ -153,3 +153,25 @@ def test_run_counts_column_shows_rates() -> None:
         assert str(column.render(bar.tasks[scan])).startswith("2/4 MB")
         text = str(column.render(bar.tasks[gen]))
         assert text.startswith("40/100 scenes") and "3,200 samples" in text and text.endswith("/s")
+
+
+def test_pool_entries_carry_the_names_annotated_in_full(tmp_path) -> None:
+    """`PoolEntry.complete` from `meta["exhaustive"]` (None without it), as `ScenePool.from_scenes`
+    gives it, so that multi-image generators draw images known to lack a name."""
+    import orjson
+
+    from veriscene.engine.pool import ScenePool
+    from veriscene.scene.jsonl import scene_from_dict
+
+    records = [
+        {"image_id": "full", "width": 10, "height": 10, "objects": [{"name": "cup", "box": [1, 1, 5, 5]}]},
+        {"image_id": "some", "width": 10, "height": 10, "objects": [{"name": "cup", "box": [1, 1, 5, 5]}],
+         "meta": {"exhaustive": ["fork", "cup"]}},
+        {"image_id": "none", "width": 10, "height": 10, "objects": [], "meta": {"exhaustive": []}},
+    ]
+    path = tmp_path / "scenes.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    expected = {"full": None, "some": frozenset({"cup", "fork"}), "none": frozenset()}
+    assert {e.image_id: e.complete for e in scan_scenes(path).pool} == expected
+    pool = ScenePool.from_scenes([scene_from_dict(r) for r in records])
+    assert {e.image_id: e.complete for e in pool.entries} == expected

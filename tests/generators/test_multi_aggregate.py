@@ -1,6 +1,18 @@
 """multi_aggregate and multi_caption generators on the hand-built world of test_multi_ops."""
 
-from tests.generators.test_multi_ops import group_candidates, group_qa
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from tests.generators.test_multi_ops import VOCAB, WORLD, group_candidates, group_qa
+from veriscene.engine.pool import ScenePool
+from veriscene.errors import ExecutionFailure
+from veriscene.generators import get_generator
+from veriscene.generators.base import GroupContext
+from veriscene.program import ExecutionContext, SceneIndex, execute
+from veriscene.scene import Scene
 
 
 def test_count_total() -> None:
@@ -116,3 +128,69 @@ def test_set_distractors_are_the_set_operations_they_describe() -> None:
             extra = [w for w in extra if w not in answer]
         expected = by_sets(np.random.default_rng(trial), answer, extra)
         assert set_distractors(np.random.default_rng(trial), answer, extra) == expected
+
+
+# ---- data sets that annotate only some names in full (meta["exhaustive"], e.g. LVIS) ----------
+
+def _partial(letter: str, *complete: str) -> Scene:
+    """WORLD[letter] annotating only `complete` in full."""
+    return replace(WORLD[letter], meta={"exhaustive": list(complete)})
+
+
+def _partial_candidates(name: str, anchor: Scene, partners: Sequence[Scene], seed: int,
+                        size: int = 3) -> list[tuple[Any, Any]]:
+    """(candidate, answer) of each proposed group of `size` whose program runs; every proposed
+    candidate with an expected answer must run and give it."""
+    gen = get_generator(name)()
+    gen.group_sizes = (size,)  # type: ignore[misc]
+    gen.max_candidates = 10  # type: ignore[misc]
+    pool = ScenePool.from_scenes(partners)
+    ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed), VOCAB, pool)
+    out = []
+    for cand in gen.propose(ctx):
+        try:
+            answer = execute(cand.get_program(), ExecutionContext(cand.scenes))
+        except ExecutionFailure:
+            assert cand.expected is None, cand.slots  # a group built on an absence nobody knows
+            continue
+        assert cand.expected is None or answer == cand.expected
+        out.append((cand, answer))
+    return out
+
+
+def test_count_images_draws_images_known_to_lack_the_name() -> None:
+    # Squares: the anchor C, A and D have some; B and E have none, but only B annotates squares
+    # in full, so only B is known to lack them.
+    anchor = _partial("C", "square", "triangle", "star")
+    partners = [_partial("A", "circle", "square"), _partial("D", "circle", "square"),
+                _partial("B", "circle", "square"), _partial("E", "triangle")]
+    answers: set[int] = set()
+    for seed in range(20):
+        for cand, answer in _partial_candidates("multi.count_images.v1", anchor, partners, seed):
+            if cand.slots["a_obj"] == "a square":
+                answers.add(answer)
+                assert "E" not in {s.image_id for s in cand.scenes}
+    assert answers == {2, 3}  # 1 of 3 would need two images known to lack squares
+    # with no image known to lack squares, "all of them" is not asked either: it would be the
+    # only answer ever given (A is known to lack triangles)
+    unknown = [_partial("A", "circle", "square", "triangle"), _partial("D", "circle", "square"), _partial("B", "circle"),
+               _partial("E", "triangle")]
+    asked = set()
+    for seed in range(20):
+        for cand, _ in _partial_candidates("multi.count_images.v1", anchor, unknown, seed):
+            asked.add(cand.slots["a_obj"])
+    assert "a square" not in asked and "a triangle" in asked
+
+
+def test_counts_across_images_draw_images_that_count_the_name() -> None:
+    anchor = _partial("A", "circle", "square")
+    partners = [_partial("B", "circle"), _partial("D", "square"), _partial("E", "circle"), _partial("C")]
+    for generator in ("multi.count_total.v1", "multi.count_compare.v1", "multi.most_objects.v1"):
+        asked: set[str] = set()
+        for seed in range(20):
+            for cand, _ in _partial_candidates(generator, anchor, partners, seed, size=2):
+                asked.add(cand.slots["objs"])
+                names = {"circles": "circle", "squares": "square"}
+                for s in cand.scenes:  # each image of the group counts the name in full
+                    assert names[cand.slots["objs"]] in s.meta["exhaustive"], (generator, cand.slots)
+        assert asked, generator

@@ -52,7 +52,8 @@ class ScenePool:
         return cls([
             PoolEntry(dumps_scene(s), s.image_id, tuple(sorted(set(s.names))),
                       tuple(sorted({a for attrs in s.attributes for a in attrs})),
-                      tuple(sorted({p for _, p, _ in s.relations})))
+                      tuple(sorted({p for _, p, _ in s.relations})),
+                      None if s.meta.get("exhaustive") is None else frozenset(s.meta["exhaustive"]))
             for s in scenes
         ])
 

@@ -59,6 +59,8 @@ class PoolEntry:
     names: tuple[str, ...]
     attributes: tuple[str, ...]
     predicates: tuple[str, ...]
+    # the names the scene annotates in full (its ``meta["exhaustive"]``); None: every name
+    complete: frozenset[str] | None = None
 
 
 PoolCandidate = tuple[int, int, int]  # (hash, scene, byte offset); in a chunk's heap (-hash, -scene, offset)
@@ -224,9 +226,19 @@ def _pool_entries(path: str, offsets: list[int]) -> list[PoolEntry]:
             if decoded is None:
                 raise ValueError(f"{path} changed since it was scanned")
             image_id, (names, attrs, preds) = decoded
-            entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))),
-                                     tuple(sorted(set(attrs))), tuple(sorted(set(preds)))))
+            entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))), tuple(sorted(set(attrs))),
+                                     tuple(sorted(set(preds))), _complete(line)))
     return entries
+
+
+def _complete(line: bytes) -> frozenset[str] | None:
+    """The names a pooled scene annotates in full (`PoolEntry.complete`). A malformed list gives
+    None: such a scene fails validation when parsed, and is never drawn."""
+    meta = orjson.loads(line).get("meta")
+    listed = meta.get("exhaustive") if isinstance(meta, dict) else None
+    if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
+        return None
+    return frozenset(listed)
 
 
 def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int) -> bytes:

@@ -5,7 +5,9 @@
 - multi.count_attributed_total.v1: the same for an attributed object ("red stars").
 - multi.count_images.v1: in how many of the images is there an X? The count m is chosen first
   (uniformly) and the group built to have it: m - [anchor has X] partners from `with_name(X)`,
-  the rest accepted on their entry lacking X, so no parsing is needed to know the answer.
+  the rest accepted on their entry lacking X, so no parsing is needed to know the answer. On
+  data sets that leave some absences open, "all of them" needs an image known to lack X in the
+  pool (`missing`), or it would be the only answer given there.
 
 Partners for the totals come from `with_name(X)` half of the time (so totals are not mostly the
 anchor's count) and from the whole pool otherwise.
@@ -22,6 +24,8 @@ from veriscene.generators.multi_image.common import (
     GroupGenerator,
     count_in,
     count_node,
+    countable_names,
+    counted,
     exists_node,
     folded,
     int_distractors,
@@ -50,7 +54,7 @@ class _Total(GroupGenerator):
     def _total(self, ctx: GroupContext, name: str, attributes: Sequence[str]) -> Candidate | None:
         n = self.group_size(ctx)
         among = ctx.pool.with_name(name) if ctx.rng.random() < 0.5 else None
-        others = self.partners(ctx, n - 1, among=among)
+        others = self.partners(ctx, n - 1, accept=counted(names=(name,)), among=among)
         if others is None:
             return None
         scenes: tuple[Scene, ...] = shuffled(ctx, [ctx.scene, *others])
@@ -71,7 +75,7 @@ class CountTotal(_Total):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         absent = absent_names(ctx.vocab, ctx.index)
-        names = sample_up_to(ctx.rng, sorted(ctx.index.by_name), self.max_candidates - 1)
+        names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
         for name in names + sample_up_to(ctx.rng, absent, 1):
             cand = self._total(ctx, name, ())
             if cand is not None:
@@ -86,7 +90,8 @@ class CountAttributedTotal(_Total):
     description = "Total number of objects with a given attribute and name over 2-4 images."
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs})
+        pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
+                        if ctx.index.complete(name)})
         for attr, name in sample_up_to(ctx.rng, pairs, self.max_candidates):
             cand = self._total(ctx, name, (attr,))
             if cand is not None:
@@ -119,10 +124,15 @@ class CountImagesWith(GroupGenerator):
             holders = self.partners(ctx, m - int(has), among=ctx.pool.with_name(name))
             if holders is None:
                 continue
-            lacking = self.partners(ctx, n - 1 - len(holders), accept=missing(names=(name,)),
+            need = n - 1 - len(holders)
+            # where absences are not all known, "all of them" is asked only if the pool holds an
+            # image known to lack the name: otherwise it would be the only answer ever given
+            probe = need == 0 and ctx.index.exhaustive is not None
+            lacking = self.partners(ctx, 1 if probe else need, accept=missing(names=(name,)),
                                     exclude=[s.image_id for s in holders])
             if lacking is None:
                 continue
+            lacking = lacking[:need]
             scenes = shuffled(ctx, [ctx.scene, *holders, *lacking])
             yield Candidate(
                 None, {"a_obj": with_article(name), "n": number_word(n)}, expected=m,

@@ -55,9 +55,35 @@ def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Acc
 
 
 def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
-    """Entry test: the scene lacks at least one of these names or attributes."""
+    """Entry test: the scene is known to lack at least one of these names or attributes. Where a
+    scene annotates only some names in full (`PoolEntry.complete`), it must annotate all of
+    `names` in full: an unannotated fork might be red, so no "red fork" is not known either. Drawn
+    partners then answer the programs, which refuse an absence that is not known; partners drawn
+    without this test fail there, so groups would come mostly from whatever needs no absence."""
     held = holding(names=names, attributes=attributes)
-    return lambda e: not held(e)
+    known = counted(names=names)
+    return lambda e: not held(e) and known(e)
+
+
+def counted(*, names: Sequence[str]) -> Accept:
+    """Entry test: the scene annotates all of these names in full, so their counts are known
+    (always true on data sets that annotate every name in full, `PoolEntry.complete`)."""
+
+    def test(e: PoolEntry) -> bool:
+        if e.complete is not None:
+            for n in names:
+                if n not in e.complete:
+                    return False
+        return True
+
+    return test
+
+
+def countable_names(index: SceneIndex) -> list[str]:
+    """The anchor's names whose objects are all annotated (every name, on most data sets), sorted."""
+    if index.exhaustive is None:
+        return sorted(index.by_name)
+    return sorted(n for n in index.by_name if n in index.exhaustive)
 
 
 def all_of(tests: Sequence[Accept]) -> Accept | None:

@@ -20,6 +20,8 @@ from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     count_in,
+    countable_names,
+    counted,
     count_node,
     image_label,
     per_image,
@@ -41,10 +43,10 @@ class _ExtremeCount(GroupGenerator):
     redraws: ClassVar[int] = 2  # fresh groups tried per name when counts tie
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+        for name in sample_up_to(ctx.rng, countable_names(ctx.index), 2):
             for _ in range(self.redraws):
                 n = self.group_size(ctx)
-                others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name))
+                others = self.partners(ctx, n - 1, accept=counted(names=(name,)), among=ctx.pool.with_name(name))
                 if others is None:
                     break  # the pool has too few scenes with this name
                 scenes = shuffled(ctx, [ctx.scene, *others])
@@ -122,10 +124,10 @@ class CompareCountsAcross(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
+        for name in sample_up_to(ctx.rng, countable_names(ctx.index), 2):
             n = self.group_size(ctx)
             among = ctx.pool.with_name(name) if ctx.rng.random() < 0.5 else None
-            others = self.partners(ctx, n - 1, among=among)
+            others = self.partners(ctx, n - 1, accept=counted(names=(name,)), among=among)
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])
