@@ -177,3 +177,42 @@ def test_split_files_in_one_order_are_read_in_step(tmp_path: Path, monkeypatch: 
         # one record of each file per image: none is held back for later
         assert read == {"objects": k, "attributes": k, "relationships": k}
     assert next(scenes, None) is None
+
+
+def test_objects_annotated_twice_are_merged(tmp_path: Path) -> None:
+    """Raw Visual Genome annotates many objects twice (same name, nearly the same box): they are
+    one object, or "How many men?" would count one man twice."""
+    path = write_json(tmp_path / "scene_graphs.json", [{
+        "image_id": 1, "width": 200, "height": 100,
+        "objects": [
+            vg_obj(1, "man", 10, 10, 40, 80, ["tall"]),
+            vg_obj(2, "Man", 11, 10, 40, 79, ["smiling", "tall"]),  # IoU 0.95 with 1: merged
+            vg_obj(3, "man", 100, 10, 40, 80),  # another man
+            vg_obj(4, "shirt", 12, 20, 30, 30),
+            vg_obj(5, "shirt", 12, 20, 30, 26),  # IoU 0.87: kept
+            vg_obj(6, "hat", 12, 0, 20, 10),
+        ],
+        "relationships": [
+            {"predicate": "wearing", "subject_id": 1, "object_id": 4},
+            {"predicate": "wearing", "subject_id": 2, "object_id": 4},  # the same relation, once merged
+            {"predicate": "wearing", "subject_id": 2, "object_id": 6},  # moves to man 1
+            {"predicate": "next to", "subject_id": 1, "object_id": 2},  # within one man: dropped
+            {"predicate": "next to", "subject_id": 3, "object_id": 2},
+        ],
+    }])
+    (scene,), report = read_all(path, "visual_genome")
+    assert scene.names == ("man", "man", "shirt", "shirt", "hat")
+    assert scene.meta["object_ids"] == ["1", "3", "4", "5", "6"]
+    assert scene.attributes[0] == ("smiling", "tall")
+    assert set(scene.relations) == {(0, "wearing", 2), (0, "wearing", 4), (1, "next to", 0)}
+    assert scene.meta["synsets"] == ["man.n.01", "man.n.01", "shirt.n.01", "shirt.n.01", "hat.n.01"]
+    assert report.repairs == {"duplicate_objects_merged": 1, "duplicate_relations_merged": 1,
+                              "relations_within_merged_object_dropped": 1}
+    assert report.total == 0
+
+    (kept,), _ = read_all(path, "visual_genome", merge_duplicates=False)
+    assert kept.names == ("man", "man", "man", "shirt", "shirt", "hat") and len(kept.relations) == 5
+    (strict,), _ = read_all(path, "visual_genome", merge_duplicates="0.8")  # the shirts too
+    assert strict.names == ("man", "man", "shirt", "hat")
+    with pytest.raises(ValueError, match="merge_duplicates must be true, false or an IoU threshold"):
+        read_all(path, "visual_genome", merge_duplicates="most")

@@ -355,6 +355,46 @@ class SceneParts:
         self._relation_set.add(triple)
         self.relations.append(triple)
 
+    def merge_duplicates(self, min_iou: float) -> None:
+        """Merge objects of one name whose boxes overlap by at least `min_iou` (intersection over
+        union): one object annotated twice, as raw Visual Genome often has it. Each object is
+        compared with the objects of its name kept before it and merged into the first close
+        enough; that one keeps its id and box and gains its attributes, and its relations move to
+        that one (one that would relate it to itself is dropped). Each merge counts as the repair
+        `duplicate_objects_merged`."""
+        kept: dict[str, list[int]] = {}  # name -> its objects kept so far
+        into: list[int] = []  # object -> the kept object it is merged into (itself if kept)
+        for b, row in enumerate(self.rows):
+            box = row["box"]
+            same = kept.setdefault(row["name"], [])
+            a = next((a for a in same if _iou(self.rows[a]["box"], box) >= min_iou), None)
+            if a is None:
+                same.append(b)
+                into.append(b)
+                continue
+            into.append(a)
+            first = self.rows[a]
+            first["attributes"] = list(dict.fromkeys([*first["attributes"], *row["attributes"]]))
+            self.ctx.repair("duplicate_objects_merged")
+        if into == list(range(len(self.rows))):
+            return
+        survivors = sorted(set(into))
+        renumber = {old: new for new, old in enumerate(survivors)}
+        self.rows = [self.rows[i] for i in survivors]
+        self.ids = [self.ids[i] for i in survivors]
+        self.index = {oid: renumber[into[i]] for oid, i in self.index.items()}
+        relations, self._relation_set = self.relations, set()
+        self.relations = []
+        for s, pred, o in relations:
+            triple = (renumber[into[s]], pred, renumber[into[o]])
+            if triple[0] == triple[2]:
+                self.ctx.repair("relations_within_merged_object_dropped")
+            elif triple in self._relation_set:
+                self.ctx.repair("duplicate_relations_merged")
+            else:
+                self._relation_set.add(triple)
+                self.relations.append(triple)
+
     def scene(self, image_id: str, width: int, height: int, **kwargs: Any) -> Scene:
         meta = dict(kwargs.pop("meta", None) or {})
         meta.setdefault("source_format", self.ctx.fmt)
@@ -368,3 +408,14 @@ class SceneParts:
             meta=meta,
             **kwargs,
         )
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two [x0, y0, x1, y1] boxes of positive area (plain floats: for
+    the few boxes of one name in a scene, cheaper than `scene.geometry.box_iou`'s arrays)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
