@@ -253,3 +253,28 @@ def test_lvis_images_list_the_names_annotated_in_full(tmp_path: Path) -> None:
     scenes, report = read_all(write_json(tmp_path / "bad.json", data), "coco", image_size=(W, H))
     entry = next(e for e in report.entries if e.record == "1")
     assert entry.field == "neg_category_ids[0]" and "unknown category_id 9" in entry.reason
+
+
+def test_coco_stuff_files_mark_stuff_by_class_and_skip_the_merged_things(tmp_path: Path) -> None:
+    """COCO-Stuff's own files (`stuff_train2017.json`) carry no `isthing`: its stuff classes (ids
+    92-182) are known by id and name, and class 183 "other", every thing pixel of the image as one
+    region, is not an object."""
+    from veriscene.io.readers.coco import COCO_STUFF_CLASSES
+
+    assert len(COCO_STUFF_CLASSES) == 91 and COCO_STUFF_CLASSES[157 - 92] == "sky-other"
+    data = coco([ann(1, 157, [0, 0, W, 5], []), ann(2, 171, [0, 6, 10, 10], []), ann(3, 183, [10, 6, 10, 10], []),
+                 ann(4, 165, [2, 12, 10, 5], [])],
+                images=[{"id": 1, "file_name": "a.jpg", "width": W, "height": H}])
+    data["categories"] = [{"id": 157, "name": "sky-other", "supercategory": "sky"},
+                          {"id": 171, "name": "wall-brick", "supercategory": "wall"},
+                          {"id": 183, "name": "other", "supercategory": "other"},
+                          {"id": 165, "name": "table", "supercategory": "furniture-stuff"}]
+    scenes, report = read_all(write_json(tmp_path / "stuff_val2017.json", data), "coco")
+    assert scenes[0].names == ("sky", "brick wall", "table") and scenes[0].meta["stuff"] == [0, 1, 2]
+    assert report.repairs["merged_things_skipped"] == 1 and report.total == 0
+    # the same ids under other names (another data set in COCO's layout, e.g. LVIS) are things
+    data["categories"] = [{"id": 157, "name": "sky"}, {"id": 171, "name": "brick"}, {"id": 183, "name": "otter"},
+                          {"id": 165, "name": "tablecloth"}]
+    scenes, report = read_all(write_json(tmp_path / "lvis_val.json", data), "coco")
+    assert scenes[0].names == ("sky", "brick", "otter", "tablecloth") and "stuff" not in scenes[0].meta
+    assert "merged_things_skipped" not in report.repairs

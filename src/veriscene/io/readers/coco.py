@@ -13,7 +13,9 @@ named like the JSON file). Without that folder, panoptic scenes have boxes but n
 Stuff classes (``isthing: 0`` in a category, as panoptic files have: sky, grass, a merged region
 of trees) are listed in ``meta["stuff"]``: present, never counted or singled out, like crowd
 regions. Their names are made plain: 'sky-other-merged' -> 'sky', 'wall-brick' -> 'brick wall'
-(`stuff_name`; also COCO-Stuff's names, whose files carry no ``isthing``).
+(`stuff_name`). COCO-Stuff's files carry no ``isthing``: their stuff classes are known by id and
+name (`COCO_STUFF_CLASSES`), and their class 183 "other", every thing pixel of an image merged
+into one region, is skipped (counted as `merged_things_skipped`).
 
 Crowd regions (``iscrowd``: several instances annotated as one region) are kept and their indices
 listed in ``meta["crowd"]``: questions treat them as showing that such objects are there, but never
@@ -124,9 +126,37 @@ def stuff_name(raw: str) -> str:
     return _STUFF_WORDS.get(name, name) or raw
 
 
+# COCO-Stuff's stuff classes, ids 92 to 182 in this order. Its files give no ``isthing``: a
+# category is taken for a stuff class when its id and name are those of one. Its class 183,
+# "other", is every thing pixel merged into one region (not an object): such annotations are
+# skipped and counted (`merged_things_skipped`).
+COCO_STUFF_CLASSES = (
+    "banner blanket branch bridge building-other bush cabinet cage cardboard carpet ceiling-other ceiling-tile "
+    "cloth clothes clouds counter cupboard curtain desk-stuff dirt door-stuff fence floor-marble floor-other "
+    "floor-stone floor-tile floor-wood flower fog food-other fruit furniture-other grass gravel ground-other hill "
+    "house leaves light mat metal mirror-stuff moss mountain mud napkin net paper pavement pillow plant-other "
+    "plastic platform playingfield railing railroad river road rock roof rug salad sand sea shelf sky-other "
+    "skyscraper snow solid-other stairs stone straw structural-other table tent textile-other towel tree vegetable "
+    "wall-brick wall-concrete wall-other wall-panel wall-stone wall-tile wall-wood water-other waterdrops "
+    "window-blind window-other wood"
+).split()
+_COCO_STUFF_FIRST = 92
+_MERGED_THINGS = ("183", "other")
+
+
+def _isthing(cid: str, raw: Any, cat: dict[str, Any]) -> bool:
+    """A category's ``isthing``, or, when it has none, whether it is not one of COCO-Stuff's stuff
+    classes (matched by id and name)."""
+    if "isthing" in cat:
+        return bool(cat["isthing"])
+    k = int(cid) - _COCO_STUFF_FIRST if cid.isdigit() else -1
+    return not (0 <= k < len(COCO_STUFF_CLASSES) and COCO_STUFF_CLASSES[k] == raw)
+
+
 def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, bool]]:
     """category id -> (normalised name, isthing); stuff classes named like COCO's
-    ('sky-other-merged') get their plain names (`stuff_name`)."""
+    ('sky-other-merged') get their plain names (`stuff_name`). COCO-Stuff's merged thing region
+    (`_MERGED_THINGS`) is left out: its annotations are skipped."""
     out: dict[str, tuple[str, bool]] = {}
     for k, cat in enumerate(data.get("categories") or []):
         field = f"categories[{k}]"
@@ -137,8 +167,11 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, 
             if cid in out:
                 raise bad(f"duplicate category id {cid}", field + ".id")
             raw = cat["name"]
+            if (cid, raw) == _MERGED_THINGS and "isthing" not in cat:
+                continue
+            isthing = _isthing(cid, raw, cat)
             raw = stuff_name(raw) if isinstance(raw, str) else raw
-            out[cid] = (ctx.name(raw, field + ".name"), bool(cat.get("isthing", 1)))
+            out[cid] = (ctx.name(raw, field + ".name"), isthing)
         except SceneValidationError as exc:
             ctx.file_error(exc.located(ctx.source, "categories"))
     return out
@@ -213,6 +246,9 @@ def _scene(
         field = f"annotations[{raw_id}]" if not opts["panoptic"] else f"segments_info[{k}]"
         if opts["skip_crowd"] and isinstance(ann, dict) and ann.get("iscrowd"):
             ctx.repair("crowd_skipped")
+            continue
+        if opts["merged_things"] and isinstance(ann, dict) and str(ann.get("category_id")) == _MERGED_THINGS[0]:
+            ctx.repair("merged_things_skipped")
             continue
         try:
             oid = object_id(raw_id, field + ".id")
@@ -295,6 +331,9 @@ def read_coco(
     cats = _categories({"categories": categories}, ctx)
     root = Path(panoptic_root) if panoptic_root is not None else path.with_suffix("")
     opts = {
+        "merged_things": isinstance(categories, list) and any(
+            isinstance(c, dict) and (str(c.get("id")), c.get("name")) == _MERGED_THINGS and "isthing" not in c
+            for c in categories),
         "masks": masks,
         "skip_crowd": skip_crowd,
         "panoptic": panoptic,
