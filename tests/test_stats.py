@@ -69,3 +69,25 @@ def test_chart_and_cli(run_dir) -> None:
     assert (run_dir / "stats.png").exists()
     result = CliRunner().invoke(app, ["stats", str(run_dir / "missing")])
     assert result.exit_code == 2
+
+
+def test_text_only_guess_is_leave_one_out(tmp_path) -> None:
+    """`text_only`: a sample's answer guessed as the commonest among the other samples with the
+    same question text (the task's commonest answer, leave-one-out, when there are none)."""
+    q = "Is there a person in the image?"
+    rows = [record("object.exists.v1", "object", True, "bool", q) for _ in range(3)]
+    rows += [record("object.exists.v1", "object", False, "bool", q)]  # person: yes 3, no 1
+    rows += [record("object.exists.v1", "object", False, "bool", f"Is there a {n}?") for n in ("cat", "dog")]
+    rows += [record("object.exists.v1", "object", False, "bool", "Is there a cow?", mode="mc",
+                    choices=["yes", "no"], letter="B")]  # multiple choice: not counted
+    (tmp_path / "samples.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    row, = stats(tmp_path).task_rows()
+    # yes 3, no 3: the constant guess is "no" (ties in sorted order), right 3 times. Person: each
+    # yes guessed from the other person samples (2 yes, 1 no): right 3 times; the no (3 yes
+    # left): wrong. Cat and dog: no other sample of their text, the constant guess: right.
+    assert (row["text_only"], row["text_only_samples"]) == (pytest.approx(5 / 6, abs=1e-4), 6)
+    assert row["majority"] == pytest.approx(3 / 6, abs=1e-4)
+    from veriscene.cli import app
+
+    result = CliRunner().invoke(app, ["stats", str(tmp_path), "--no-chart"])
+    assert result.exit_code == 0 and "text only" in result.output

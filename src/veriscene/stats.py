@@ -10,7 +10,15 @@ answers and words, not with the number of samples) and reports:
 - vocabulary: distinct lower-cased words of the question stems;
 - yes/no balance of bool answers, overall and per task;
 - multiple-choice balance: the correct option's letter, per number of options, and the largest
-  deviation of a letter's share from uniform (in percentage points).
+  deviation of a letter's share from uniform (in percentage points);
+- per task, how much the question text alone tells of the answer: the share of question-answer
+  samples whose answer is the most common one among the *other* samples with the same question
+  text (`text_only`; the task's most common answer when no other sample has that text), beside
+  the share a constant guess of that answer gets (`majority`). A task whose `text_only` is
+  well above `majority` can be answered without the image ("Is there a person?" nearly always
+  yes). Exact repeats only: a lower bound on what a model could learn from the text. Each task
+  keeps at most `MAX_QUESTIONS` distinct question texts (memory stays bounded); samples of
+  further texts are left out of the figure (`text_only_samples` says how many are in it).
 
 `write_chart(report, path)` draws the same in one PNG (matplotlib, imported lazily, Agg backend).
 """
@@ -32,6 +40,7 @@ from veriscene.engine.runfiles import sample_lines
 CATEGORICAL = ("bool", "int", "str", "str_set")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 TOP_ANSWERS = 5
+MAX_QUESTIONS = 20_000  # distinct question texts kept per task for the text-only guess
 
 
 def _answer_key(answer: Any, answer_type: str) -> str:
@@ -74,6 +83,8 @@ class StatsReport:
     vocabulary: set[str] = field(default_factory=set)
     yes_no: dict[str, Counter[str]] = field(default_factory=dict)  # task -> {"yes": n, "no": m}
     letters: dict[int, Counter[str]] = field(default_factory=dict)  # number of options -> letters
+    # task -> question text -> categorical answers, question-answer samples only (`text_only`)
+    by_question: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
 
     def add(self, record: dict[str, Any]) -> None:
         task, family = str(record["task"]), str(record["family"])
@@ -90,6 +101,13 @@ class StatsReport:
             if answer_type == "bool":
                 self.yes_no.setdefault(task, Counter())[key] += 1
         stem = str(record["question"]).split("\nOptions:", 1)[0]
+        if answer_type in CATEGORICAL and mode == "qa":
+            texts = self.by_question.setdefault(task, {})
+            found = texts.get(stem)
+            if found is None and len(texts) < MAX_QUESTIONS:
+                found = texts[stem] = Counter()
+            if found is not None:
+                found[key] += 1
         words = _WORD.findall(stem.lower())
         self.question_words[len(words)] += 1
         self.vocabulary.update(words)
@@ -115,6 +133,33 @@ class StatsReport:
         letters = "ABCDEFGH"[:n_options]
         return 100 * max(abs(counts[x] / total - 1 / n_options) for x in letters)
 
+    def text_only(self, task: str) -> tuple[float, float, int] | None:
+        """(text-only share right, constant-guess share right, samples counted) of a task's
+        question-answer samples (see the module notes); None without any."""
+        texts = self.by_question.get(task)
+        if not texts:
+            return None
+        overall: Counter[str] = Counter()
+        for answers in texts.values():
+            overall.update(answers)
+        ranked = sorted(overall.items(), key=lambda an: (-an[1], an[0]))
+        order = {a: k for k, (a, _) in enumerate(ranked)}
+        constant = ranked[0][0]  # the commonest answer (ties: the first in sorted order)
+
+        def guess(counts: Counter[str], left_out: str) -> str:
+            """The commonest answer among the other samples of a text (ties by `order`); the
+            constant guess when the text has no other sample."""
+            best, best_key = constant, None
+            for a, n in counts.items():
+                n -= a == left_out
+                if n > 0 and (best_key is None or (-n, order[a]) < best_key):
+                    best, best_key = a, (-n, order[a])
+            return best
+
+        total = sum(overall.values())
+        right = sum(n for answers in texts.values() for a, n in answers.items() if guess(answers, a) == a)
+        return right / total, overall[constant] / total, total
+
     def task_rows(self) -> list[dict[str, Any]]:
         rows = []
         for task in sorted(self.per_task):
@@ -130,7 +175,7 @@ class StatsReport:
                 "entropy_bits": round(entropy_bits(answers), 4) if total else None,
                 "yes_share": round(self.yes_no[task]["yes"] / sum(self.yes_no[task].values()), 4)
                 if task in self.yes_no else None,
-            })
+            } | _text_only_fields(self.text_only(task)))
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,6 +194,13 @@ class StatsReport:
                 for n, c in sorted(self.letters.items())
             },
         }
+
+
+def _text_only_fields(found: tuple[float, float, int] | None) -> dict[str, Any]:
+    if found is None:
+        return {"text_only": None, "majority": None, "text_only_samples": 0}
+    by_text, constant, n = found
+    return {"text_only": round(by_text, 4), "majority": round(constant, 4), "text_only_samples": n}
 
 
 def stats(run: str | os.PathLike[str]) -> StatsReport:

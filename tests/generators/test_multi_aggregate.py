@@ -19,7 +19,7 @@ def test_count_total() -> None:
     assert group_qa("multi.count_total.v1", "A", "BD", sizes=(3,)) == {
         "How many circles are there in the three images altogether?": 4,  # A 1, B 2, D 1
         "How many squares are there in the three images altogether?": 2,  # A 1, D 1
-        "How many triangles are there in the three images altogether?": 1,  # absent from the anchor
+        "How many stars are there in the three images altogether?": 0,  # absent from the anchor
     }
 
 

@@ -1,5 +1,6 @@
 """`veriscene stats DIR`: counts, answer distributions, question lengths and balance of a run,
-as tables and as a PNG chart (DIR/stats.png); `--json` prints the report as JSON instead."""
+how much the question text alone tells of the answer, as tables and as a PNG chart
+(DIR/stats.png); `--json` prints the report as JSON instead."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+TELLING_POINTS = 10  # text-only above a constant guess by more than this many points is reported
+
 
 def print_report(report_dict: dict, chart: Path | None) -> None:
     from rich.console import Console
@@ -16,7 +19,8 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
 
     console = Console()
     table = Table(title=f"{report_dict['samples']} samples")
-    for col in ("task", "family", "samples", "top answers", "max share", "entropy (bits)", "yes"):
+    for col in ("task", "family", "samples", "top answers", "max share", "entropy (bits)", "yes",
+                "text only (constant)"):
         table.add_column(col)
     for r in report_dict["tasks"]:
         top = ", ".join(f"{a[:24]} {n}" for a, n in r["top_answers"][:3])
@@ -25,8 +29,16 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
             "-" if r["max_share"] is None else f"{r['max_share']:.0%}",
             "-" if r["entropy_bits"] is None else f"{r['entropy_bits']:.2f}",
             "-" if r["yes_share"] is None else f"{r['yes_share']:.0%}",
+            "-" if r["text_only"] is None else f"{r['text_only']:.0%} ({r['majority']:.0%})",
         )
     console.print(table)
+    telling = [f"{r['task']} {r['text_only']:.0%} against {r['majority']:.0%}" for r in report_dict["tasks"]
+               if r["text_only"] is not None and r["text_only"] - r["majority"] > TELLING_POINTS / 100]
+    console.print("text only: the share of question-answer samples a guess from the question text alone gets "
+                  "right (the commonest answer of the other samples asking the same), against a constant guess")
+    if telling:
+        console.print(f"[yellow]question text tells the answer more than {TELLING_POINTS} points above a constant "
+                      f"guess (a choice listed in it, or a prior of the data):[/yellow] {'; '.join(telling)}")
     families = ", ".join(f"{k} {v}" for k, v in report_dict["families"].items())
     modes = ", ".join(f"{k} {v}" for k, v in report_dict["modes"].items())
     words = report_dict["question_words"]
@@ -55,7 +67,8 @@ def register(app: typer.Typer) -> None:
         chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write DIR/stats.png.")] = True,
     ) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
-        yes/no and multiple-choice balance (Python: veriscene.stats.stats)."""
+        yes/no and multiple-choice balance, and per task how often a guess from the question text
+        alone is right (Python: veriscene.stats.stats)."""
         from veriscene.stats import stats, write_chart
 
         try:

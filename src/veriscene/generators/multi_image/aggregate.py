@@ -33,7 +33,7 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import absent_names
+from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
@@ -74,9 +74,8 @@ class CountTotal(_Total):
     description = "Total number of objects of a name over 2-4 images."
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        absent = absent_names(ctx.vocab, ctx.index)
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
-        for name in names + sample_up_to(ctx.rng, absent, 1):
+        for name in names + absent_sample(ctx.rng, ctx.vocab, ctx.index, 1):
             cand = self._total(ctx, name, ())
             if cand is not None:
                 yield cand
@@ -115,9 +114,8 @@ class CountImagesWith(GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         present = sorted(ctx.index.by_name)
-        absent = absent_names(ctx.vocab, ctx.index)
         half = self.max_candidates // 2
-        for name in sample_up_to(ctx.rng, present, half) + sample_up_to(ctx.rng, absent, half):
+        for name in sample_up_to(ctx.rng, present, half) + absent_sample(ctx.rng, ctx.vocab, ctx.index, half):
             n = self.group_size(ctx)
             has = name in ctx.index.by_name
             m = int(ctx.rng.integers(1, n + 1)) if has else int(ctx.rng.integers(0, n))

@@ -27,7 +27,7 @@ from veriscene.generators.multi_image.common import (
     which_image,
 )
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import absent_names
+from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
 from veriscene.text import relation_phrase, with_article
@@ -52,9 +52,8 @@ def present_or_absent(ctx: GroupContext, half: int) -> list[tuple[bool, str]]:
     """Up to `half` names the anchor has and `half` it lacks, as (anchor has it, name), in a
     random order (the runner takes them in order until it has what it needs)."""
     present = sorted(ctx.index.by_name)
-    absent = absent_names(ctx.vocab, ctx.index)
     tasks = [(True, n) for n in sample_up_to(ctx.rng, present, half)]
-    tasks += [(False, n) for n in sample_up_to(ctx.rng, absent, half)]
+    tasks += [(False, n) for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, half)]
     return shuffled_list(ctx.rng, tasks)
 
 

@@ -218,7 +218,10 @@ class AbsentObjectProbe(Generator):
         else:  # only names annotated in full can be absent
             complete = ctx.index.complete
             absent = [n for n in ctx.vocab.cooccurring_absent(present) if complete(n)][: config.adversarial]
-        asks = [(n, True, "present") for n in present] + [(n, False, "adversarial") for n in absent]
+        # "yes" names chosen as the "no" ones are, among the scene's (else the most typical
+        # names of a scene would mostly be asked absent, and the question would tell the answer)
+        shown = ctx.vocab.cooccurring_present(present, config.adversarial)
+        asks = [(n, True, "present") for n in shown] + [(n, False, "adversarial") for n in absent]
         # one per name of the scene (dozens on dense scenes), one or two used: phrased only if picked
         yield Batch.of([expected for _, expected, _ in asks], asks, self._make)
 

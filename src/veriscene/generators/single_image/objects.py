@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import MAX_PAIRED_OBJECTS, name_query, name_set_nodes, sample_up_to, sorted_subset
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import absent_names
+from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.text import plural, with_article
@@ -31,8 +31,7 @@ class ObjectExists(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         present = sorted(ctx.index.by_name)
-        absent = absent_names(ctx.vocab, ctx.index)
-        asked = [(n, True) for n in present] + [(n, False) for n in sample_up_to(ctx.rng, absent, 4)]
+        asked = [(n, True) for n in present] + [(n, False) for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 4)]
         # one per name of the scene (dozens on dense scenes), one or two used: phrased only if picked
         yield Batch.of([expected for _, expected in asked], asked, self._make)
 
@@ -62,8 +61,7 @@ class CountObjects(Generator):
             phrases.add((name, ()))
             for a in ctx.scene.attributes[i]:
                 phrases.add((name, (a,)))
-        absent = absent_names(ctx.vocab, ctx.index)
-        phrases.update((n, ()) for n in sample_up_to(ctx.rng, absent, 1))
+        phrases.update((n, ()) for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1))
         top = max(len(ctx.scene), 4)
         attributes = ctx.scene.attributes
         counts: list[int] = []
