@@ -21,8 +21,9 @@ the summed rows the same way.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Sequence, TypeVar, overload
 
@@ -266,15 +267,18 @@ def _absent_weight(images: int, scenes: int) -> float:
     return images / (scenes - images + 1)
 
 
-def _name_weights(vocab: Vocabulary) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+def _name_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list[float]]:
     """(position of each name in `name_list`, its weight, the running sums of the weights); every
     weight 1 for a vocabulary without scene counts (one built by hand)."""
     names = vocab.name_list()
-    if vocab.scenes:
-        weights = np.array([_absent_weight(vocab.images[n], vocab.scenes) for n in names], dtype=np.float64)
-    else:
-        weights = np.ones(len(names))
-    return {n: i for i, n in enumerate(names)}, weights, np.cumsum(weights)
+    weights = _weights(vocab, names)
+    return {n: i for i, n in enumerate(names)}, weights, list(accumulate(weights))
+
+
+def _weights(vocab: Vocabulary, names: Sequence[str]) -> list[float]:
+    if not vocab.scenes:
+        return [1.0] * len(names)
+    return [_absent_weight(vocab.images[n], vocab.scenes) for n in names]
 
 
 def absent_sample(rng: np.random.Generator, vocab: Vocabulary, index: "SceneIndex", k: int) -> list[str]:
@@ -293,42 +297,38 @@ def absent_sample(rng: np.random.Generator, vocab: Vocabulary, index: "SceneInde
         return []
     if index.exhaustive is not None:  # a short list of names known absent: weighed directly
         absent = absent_names(vocab, index)
-        if not absent:
-            return []
-        if vocab.scenes:
-            weights = np.array([_absent_weight(vocab.images[n], vocab.scenes) for n in absent])
-        else:
-            weights = np.ones(len(absent))
-        return _weighted_draws(rng, absent, weights, np.cumsum(weights), [], k)
+        weights = _weights(vocab, absent)
+        return _weighted_draws(rng, absent, weights, list(accumulate(weights)), [], k)
     positions, weights, cum = vocab.view("absent weights", lambda: _name_weights(vocab))
     excluded = sorted(positions[n] for n in index.by_name if n in positions)
     return _weighted_draws(rng, vocab.name_list(), weights, cum, excluded, k)
 
 
-def _weighted_draws(rng: np.random.Generator, names: Sequence[str], weights: np.ndarray, cum: np.ndarray,
+def _weighted_draws(rng: np.random.Generator, names: Sequence[str], weights: list[float], cum: list[float],
                     excluded: list[int], k: int) -> list[str]:
     """Up to k of `names` but the `excluded` positions (sorted), drawn one at a time without
     replacement with probability proportional to `weights` (`cum`: their running sums). A draw
     is a point in the total weight of the names left, carried past the excluded names' weight
     before it, then found by bisection: a few steps, however long the list."""
+    if not names:
+        return []
     excluded = list(excluded)
-    left = float(cum[-1]) - float(weights[excluded].sum()) if excluded else float(cum[-1])
+    left = cum[-1] - sum(weights[e] for e in excluded)
     found: list[str] = []
     while len(found) < k and len(excluded) < len(names) and left > 0:
-        u = float(rng.random()) * left
+        u = rng.random() * left
         for e in excluded:  # ascending: skip the weight of every excluded name before the point
             if u >= cum[e] - weights[e]:
                 u += weights[e]
             else:
                 break
-        i = min(int(np.searchsorted(cum, u, side="right")), len(names) - 1)
-        while i in excluded and i > 0:  # rounding at a boundary: the name before it
-            i -= 1
-        if i in excluded:
-            break
+        i = min(bisect_right(cum, u), len(names) - 1)
+        if i in excluded:  # rounding at a boundary: the nearest name left, before it or after
+            before = [j for j in range(i) if j not in excluded]
+            i = before[-1] if before else next(j for j in range(i + 1, len(names)) if j not in excluded)
         found.append(names[i])
         insort(excluded, i)
-        left -= float(weights[i])
+        left -= weights[i]
     return found
 
 
