@@ -6,7 +6,7 @@ from functools import partial
 from typing import Iterable
 
 from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
-from veriscene.generators.common import name_query, referent_query
+from veriscene.generators.common import name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
 from veriscene.scene.describe import Referent, noun_phrase, refer
@@ -58,7 +58,9 @@ class QueryAttribute(Generator):
 @register("attribute.exists.v1", family="attribute")
 class AttributeExists(Generator):
     """Is there a <attr> <name>? Negatives keep the name and swap in an attribute of the same type
-    that no object of that name has (a hard negative)."""
+    that no object of that name has (a hard negative), as many of a type as the name shows values
+    of it, so that the attribute asked does not tell the answer. Attributes of no known type are
+    not asked (they have no negative)."""
 
     answer_type = "bool"
     requires = ("attributes",)
@@ -75,9 +77,17 @@ class AttributeExists(Generator):
         answers: list[bool] = []
         asked: list[tuple[str, str, bool]] = []
         for name, members in sorted(ctx.index.by_name.items()):
-            present = sorted({a for i in members for a in ctx.scene.attributes[i]})
-            kinds = sorted({attribute_type(a) for a in present} - {UNTYPED})
-            absent = [a for k in kinds for a in ctx.vocab.attributes_of_type(k) if a not in present]
+            # attributes of no known type have no negative (no value of the same kind to swap
+            # in): asked, they would always be "yes"
+            present = sorted({a for i in members for a in ctx.scene.attributes[i] if attribute_type(a) != UNTYPED})
+            absent = []
+            for kind in sorted({attribute_type(a) for a in present}):
+                shown = [a for a in present if attribute_type(a) == kind]
+                # as many negatives of a type as the name shows values of it: all of them would
+                # make colours (many values) mostly "no" and sizes (two) mostly "yes", and the
+                # attribute in the question would tell the answer
+                others = [a for a in ctx.vocab.attributes_of_type(kind) if a not in shown]
+                absent += sample_up_to(ctx.rng, others, len(shown))
             answers += [True] * len(present) + [False] * len(absent)
             asked += [(name, a, True) for a in present] + [(name, a, False) for a in absent]
         # many per scene, one or two used: phrased only if picked
