@@ -50,6 +50,15 @@ def test_object_count(street) -> None:
     assert got["How many red circles are there?"] == 2
     assert got["How many large circles are there?"] == 1
     assert got["How many stars are there?"] == 0
+    # zeros of attributed phrases too ("blue circles" beside red ones), as many as there are
+    # attributed phrases per plain one (11 / 4), so that a plain phrase does not tell a zero
+    zeros = sorted(q for q, n in got.items() if n == 0 and q != "How many stars are there?")
+    assert len(zeros) == 3, zeros
+    shown = {"circle": {"large", "small", "red", "shiny", "matte"}, "square": {"large", "blue", "matte"},
+             "triangle": {"small", "green", "shiny"}}
+    for q in zeros:  # "How many <value> <name>s are there?": an absent value of a type the name shows
+        _, _, value, noun, *_ = q.split()
+        assert noun[:-1] in shown and value not in shown[noun[:-1]], q
 
 
 def test_compare_counts(street) -> None:

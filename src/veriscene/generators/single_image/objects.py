@@ -12,6 +12,7 @@ from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.text import plural, with_article
+from veriscene.vocab import UNTYPED, attribute_type
 
 
 @register("object.exists.v1", family="object")
@@ -62,6 +63,7 @@ class CountObjects(Generator):
             for a in ctx.scene.attributes[i]:
                 phrases.add((name, (a,)))
         phrases.update((n, ()) for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1))
+        phrases.update(_hard_zeros(ctx, phrases))
         top = max(len(ctx.scene), 4)
         attributes = ctx.scene.attributes
         counts: list[int] = []
@@ -77,6 +79,26 @@ class CountObjects(Generator):
     def _make(self, name: str, attrs: tuple[str, ...], count: int, top: int) -> Candidate:
         return Candidate(None, {"objs": plural(noun_phrase(name, attrs))}, expected=count,
                          distractors=list(range(top + 2)), build=partial(name_query, name, attrs, "count"))
+
+
+def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
+    """Phrases counting none of the scene's objects: a name it has with a value of an attribute
+    type shown on it that none of them has ("green squares" beside red ones). As many as the
+    scene has attributed phrases per plain name, so that a zero is not told by the phrase being
+    plain (the absent name asked is plain, and most phrases counting some objects are not)."""
+    plain = sum(1 for _, attrs in phrases if not attrs)
+    attributed = len(phrases) - plain
+    want = round(attributed / plain) if plain else 0
+    if want == 0:
+        return []
+    pool: list[tuple[str, tuple[str, ...]]] = []
+    for name, members in sorted(ctx.index.by_name.items()):
+        if not ctx.index.complete(name):
+            continue
+        shown = {a for i in members for a in ctx.scene.attributes[i]}
+        for kind in sorted({attribute_type(a) for a in shown} - {UNTYPED}):
+            pool += [(name, (a,)) for a in ctx.vocab.attributes_of_type(kind) if a not in shown]
+    return sample_up_to(ctx.rng, pool, want)
 
 
 @register("counting.compare.v1", family="counting")
