@@ -129,6 +129,13 @@ def test_vg_shaped(cache: str) -> None:
     assert len(rows) == 1 and int(rows[0][1]) == 1 and int(rows[0][2]) > 0
 
 
+def test_partial_annotations() -> None:
+    out = _run("partial_annotations.py", "--images", "40")
+    row = next(line.split() for line in out.splitlines() if line.startswith(str(BENCH.parent)))
+    samples, mismatches = int(row[1]), int(row[2])
+    assert samples > 0 and mismatches == 0 and row[3].endswith("%") and row[4].endswith("%")
+
+
 def test_cooccurrence() -> None:
     out = _run("cooccurrence.py", "--scenes", "300", "--names", "400", "--per-scene", "12")
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].isdigit()]
