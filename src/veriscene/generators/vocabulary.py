@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, S
 import numpy as np
 
 from veriscene.scene.model import Scene
-from veriscene.vocab import attribute_type, attribute_types_version
+from veriscene.vocab import UNTYPED, attribute_type, attribute_types_version
 
 if TYPE_CHECKING:
     from veriscene.program.context import SceneIndex
@@ -122,6 +122,14 @@ class Vocabulary:
         """Sorted attribute words of a type."""
         return self.view(("attributes of type", kind, attribute_types_version()),
                          lambda: sorted(a for a in self.attributes if attribute_type(a) == kind))
+
+    def unshown_values(self, shown: Iterable[str]) -> dict[str, list[str]]:
+        """Per attribute type of `shown` (an object's or a name's attributes; untyped ones left
+        out), in type order, the vocabulary's values of that type not in `shown`: what a hard
+        negative ("a green square" beside red ones) can swap in."""
+        shown = set(shown)
+        kinds = sorted({attribute_type(a) for a in shown} - {UNTYPED})
+        return {kind: [a for a in self.attributes_of_type(kind) if a not in shown] for kind in kinds}
 
     def attribute_types(self) -> list[str]:
         return self.view(("attribute types", attribute_types_version()),
@@ -290,9 +298,10 @@ def absent_sample(rng: np.random.Generator, vocab: Vocabulary, index: "SceneInde
     almost always present: "Is there a person?" was "yes" nearly every time, and the question
     alone gave its answer away. Weighted, the two come closer: on 190 real COCO images tiled to
     2,000 scenes, a guess from the question text alone (`veriscene.stats`) of `object.exists`
-    fell from 60% to 53% right, against 50-51% for a constant guess (the copies lift both). A name held by most scenes
-    still leans to "yes": it can be absent only from the few scenes without it, and a scene asks
-    about one of its drawn names; levelling it needs quotas over the whole run."""
+    fell from 60% to 53% right, against 50-51% for a constant guess (the copies lift both). A
+    name held by most scenes still leans to "yes": it can be absent only from the few scenes
+    without it, and a scene asks about one of its drawn names; levelling it needs quotas over
+    the whole run."""
     if k <= 0:
         return []
     if index.exhaustive is not None:  # a short list of names known absent: weighed directly

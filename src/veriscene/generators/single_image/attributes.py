@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 from typing import Iterable
 
@@ -80,14 +81,13 @@ class AttributeExists(Generator):
             # attributes of no known type have no negative (no value of the same kind to swap
             # in): asked, they would always be "yes"
             present = sorted({a for i in members for a in ctx.scene.attributes[i] if attribute_type(a) != UNTYPED})
+            shown = Counter(map(attribute_type, present))
             absent = []
-            for kind in sorted({attribute_type(a) for a in present}):
-                shown = [a for a in present if attribute_type(a) == kind]
+            for kind, others in ctx.vocab.unshown_values(present).items():
                 # as many negatives of a type as the name shows values of it: all of them would
                 # make colours (many values) mostly "no" and sizes (two) mostly "yes", and the
                 # attribute in the question would tell the answer
-                others = [a for a in ctx.vocab.attributes_of_type(kind) if a not in shown]
-                absent += sample_up_to(ctx.rng, others, len(shown))
+                absent += sample_up_to(ctx.rng, others, shown[kind])
             answers += [True] * len(present) + [False] * len(absent)
             asked += [(name, a, True) for a in present] + [(name, a, False) for a in absent]
         # many per scene, one or two used: phrased only if picked

@@ -12,7 +12,6 @@ from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.text import plural, with_article
-from veriscene.vocab import UNTYPED, attribute_type
 
 
 @register("object.exists.v1", family="object")
@@ -96,8 +95,7 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
         if not ctx.index.complete(name):
             continue
         shown = {a for i in members for a in ctx.scene.attributes[i]}
-        for kind in sorted({attribute_type(a) for a in shown} - {UNTYPED}):
-            pool += [(name, (a,)) for a in ctx.vocab.attributes_of_type(kind) if a not in shown]
+        pool += [(name, (a,)) for others in ctx.vocab.unshown_values(shown).values() for a in others]
     return sample_up_to(ctx.rng, pool, want)
 
 

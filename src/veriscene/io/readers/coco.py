@@ -144,6 +144,11 @@ _COCO_STUFF_FIRST = 92
 _MERGED_THINGS = ("183", "other")
 
 
+def _merged_things(cat: Any) -> bool:
+    """Whether a category is COCO-Stuff's class 183, "other" (all thing pixels as one region)."""
+    return isinstance(cat, dict) and (str(cat.get("id")), cat.get("name")) == _MERGED_THINGS and "isthing" not in cat
+
+
 def _isthing(cid: str, raw: Any, cat: dict[str, Any]) -> bool:
     """A category's ``isthing``, or, when it has none, whether it is not one of COCO-Stuff's stuff
     classes (matched by id and name)."""
@@ -167,7 +172,7 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, 
             if cid in out:
                 raise bad(f"duplicate category id {cid}", field + ".id")
             raw = cat["name"]
-            if (cid, raw) == _MERGED_THINGS and "isthing" not in cat:
+            if _merged_things(cat):
                 continue
             isthing = _isthing(cid, raw, cat)
             raw = stuff_name(raw) if isinstance(raw, str) else raw
@@ -331,9 +336,7 @@ def read_coco(
     cats = _categories({"categories": categories}, ctx)
     root = Path(panoptic_root) if panoptic_root is not None else path.with_suffix("")
     opts = {
-        "merged_things": isinstance(categories, list) and any(
-            isinstance(c, dict) and (str(c.get("id")), c.get("name")) == _MERGED_THINGS and "isthing" not in c
-            for c in categories),
+        "merged_things": isinstance(categories, list) and any(map(_merged_things, categories)),
         "masks": masks,
         "skip_crowd": skip_crowd,
         "panoptic": panoptic,
