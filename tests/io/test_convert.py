@@ -75,6 +75,7 @@ def test_cli_summary_and_exit_codes(cli: typer.Typer, gqa: Path, tmp_path: Path)
     result = runner.invoke(cli, ["convert", str(gqa), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "gqa" in result.output and "auto-detected" in result.output and "boxes clipped" in result.output
+    assert "sparse annotations" in result.output and "attributes, relations" in result.output
     assert out.exists()
 
     result = runner.invoke(cli, ["convert", str(gqa), "--from", "gqa", "--out", str(out), "--strict"])
@@ -170,3 +171,23 @@ def test_generate_takes_reader_options(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", str(tmp_path / "cli" / "scenes.jsonl"), "--out", str(tmp_path / "c3"),
                                       "-r", "masks=false"])
     assert result.exit_code == 2 and "reader options (masks) apply" in _flat(result.output)
+
+
+def test_sparse_annotations(gqa: Path, tmp_path: Path) -> None:
+    """GQA (like Visual Genome and Open Images) records attributes and relations in part: scenes
+    say so by default; `sparse` sets it for any format, a JSONL file included."""
+    out = tmp_path / "out" / "scenes.jsonl"
+    summary = convert(gqa, out)
+    assert summary.sparse == ["attributes", "relations"]
+    assert {tuple(s.meta["sparse"]) for s in read_scenes(out)} == {("attributes", "relations")}
+    summary = convert(gqa, out, sparse=False)
+    assert summary.sparse == [] and all("sparse" not in s.meta for s in read_scenes(out))
+    # the core format is read unchanged, but the option sets (or removes) the list
+    again = tmp_path / "again.jsonl"
+    assert convert(out, again, "veriscene_jsonl").sparse == []
+    assert all("sparse" not in s.meta for s in read_scenes(again))
+    assert convert(out, again, "veriscene_jsonl", sparse="relations").sparse == ["relations"]
+    assert {tuple(s.meta["sparse"]) for s in read_scenes(again)} == {("relations",)}
+    third = tmp_path / "third.jsonl"
+    convert(again, third, "veriscene_jsonl", sparse="none")
+    assert all("sparse" not in s.meta for s in read_scenes(third))

@@ -41,7 +41,7 @@ _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 def _reader_options_help() -> str:
     per_format = "; ".join(f"{fmt}: {', '.join(names)}" for fmt in READERS if (names := reader_options(fmt)))
     return (f"An option of the input's reader, repeatable: {per_format}; for every format: image_root=DIR, "
-            "image_size=WxH, synonyms=FILE, drop_bad_parts=true. Example: -r masks=false -r skip_crowd=true.")
+            "image_size=WxH, synonyms=FILE, drop_bad_parts=true, sparse=attributes,relations (or false). Example: -r masks=false -r skip_crowd=true.")
 
 
 READER_OPTION_HELP = _reader_options_help()
@@ -103,6 +103,9 @@ def summary_table(summary: ConvertSummary) -> Table:
     for kind, n in sorted(summary.repairs.items()):
         if kind != "boxes_clipped":
             table.add_row(kind.replace("_", " "), str(n))
+    if summary.sparse:
+        table.add_row("sparse annotations", f"{', '.join(summary.sparse)} [dim](one not annotated may hold: "
+                      "programs never take it for absent; -r sparse=false takes them as complete)[/dim]")
     table.add_row("reject report", escape(summary.rejects))
     return table
 

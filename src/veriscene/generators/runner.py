@@ -326,10 +326,10 @@ class SceneRunner:
                 pool: _CandidatePool = _InOrder(self, gen, ctx, gen.propose(ctx))
             else:
                 pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
-                if index.exhaustive is not None and gen.answer_type == "bool" and not (
+                if (index.exhaustive is not None or index.sparse) and gen.answer_type == "bool" and not (
                         pool.viable(_YES) and pool.viable(_NO)):
                     # a scene that leaves absences open may allow only "yes": asked alone, the
-                    # generator's answers would all be yes (`SceneIndex.exhaustive`)
+                    # generator's answers would all be yes (`SceneIndex.exhaustive`, `.sparse`)
                     self.stats[f"one_sided:{gen.name}"] += 1
                     continue
             for mode in self._modes[gen.name]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
+from veriscene.io.readers._base import SPARSE_DEFAULTS, sparse_kinds
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.jsonl import dumps_scene
 
@@ -35,6 +36,9 @@ class ConvertSummary:
     boxes_clipped: int
     repairs: dict[str, int] = field(default_factory=dict)
     rejected_by_level: dict[str, int] = field(default_factory=dict)
+    # what the scenes written record only in part (``meta["sparse"]``: the reader's `sparse`
+    # option, else the format's default, `SPARSE_DEFAULTS`)
+    sparse: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,4 +99,6 @@ def convert(
         boxes_clipped=report.boxes_clipped,
         repairs=dict(report.repairs),
         rejected_by_level={k: v for k, v in report.rejected.items() if v},
+        sparse=sparse_kinds(options["sparse"]) if options.get("sparse") is not None
+        else list(SPARSE_DEFAULTS.get(name, ())),
     )

@@ -39,6 +39,12 @@ class SceneIndex:
         exhaustive = meta.get("exhaustive")
         # names of which every instance is annotated (``scene.meta["exhaustive"]``); None: all
         self.exhaustive: frozenset[str] | None = None if exhaustive is None else frozenset(exhaustive)
+        sparse = meta.get("sparse") or ()
+        # attributes / relations recorded only in part (``scene.meta["sparse"]``): one not
+        # annotated may hold, so sets filtered by them may miss objects (see `veriscene.program.ops`)
+        self.sparse_attributes: bool = "attributes" in sparse
+        self.sparse_relations: bool = "relations" in sparse
+        self.sparse: bool = self.sparse_attributes or self.sparse_relations
 
     def complete(self, name: str) -> bool:
         """Whether every instance of `name` in the image is annotated (`exhaustive`)."""

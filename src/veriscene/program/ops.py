@@ -17,8 +17,17 @@ make sets that may miss objects (`Objs.complete` False): `scene`, `relate`, and 
 name outside the list, unless the set filtered was complete. On such a set `count`, `unique`,
 `extreme`, `frequent_name`, `names_in`, `attribute_values` and an empty `exists` fail; a
 non-empty `exists` is true. Sets built from complete ones stay complete (`intersect` needs one,
-`union` and `filter_relation` both, `difference` the first). Attributes and relations are taken as
-annotated in full, as everywhere.
+`union` and `filter_relation` both, `difference` the first).
+
+Scenes that record attributes or relations only in part (``scene.meta["sparse"]``, e.g. Visual
+Genome) make sets that may miss objects as well: `filter_attribute` under sparse attributes,
+`filter_relation` and `relate` under sparse relations, and on such a scene no set becomes complete
+again (`filter_name` and `intersect` above rely on the missing objects being unannotated ones). The
+ops that take an unannotated attribute or relation for absent fail there: `query_attributes` and
+`attribute_values` (all of an object's attributes, or all values of a set), `differing_attribute_type`,
+`query_relations`, a false `has_relation`, and `difference` by an incomplete set ("the cars that
+are not red"). What is annotated stays true: a non-empty `exists`, `query_attribute` of an object
+annotated with one value of the type, `query_relation` of the one annotated predicate.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from veriscene.program.registry import op
 from veriscene.program.types import (
     ANY, BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
 )
-from veriscene.vocab import attribute_type
+from veriscene.vocab import CONVERSE_PREDICATES, attribute_type
 
 EXTREMES = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest", "closest", "farthest")
 COMPARISONS = ("greater", "less", "equal")
@@ -61,7 +70,13 @@ def no_region(ctx: ExecutionContext, image: int, idx: tuple[int, ...] | list[int
 def incomplete(objs: Objs, what: str) -> NoReturn:
     """Fail: `what` of a set that may miss objects is unknown (call it when ``not objs.complete``)."""
     fail(f"{what} is unknown: image {objs.image} does not annotate every object this set describes "
-         "(a name outside its meta.exhaustive)")
+         "(a name outside its meta.exhaustive, or an attribute or relation its meta.sparse leaves open)")
+
+
+def sparse(image: int, kind: str, what: str) -> NoReturn:
+    """Fail: `what` is unknown because image `image` records `kind` ("attributes", "relations")
+    only in part (``scene.meta["sparse"]``): one not annotated may hold."""
+    fail(f"{what} is unknown: image {image} annotates only some {kind} (meta.sparse)")
 
 
 def _same_image(a: Objs, b: Objs) -> None:
@@ -86,8 +101,9 @@ def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
     """Objects whose name is `name`."""
     index = ctx.index(objs.image)
     found = index.by_name.get(name, ())
-    # every object of the name is annotated, or the set was complete already
-    complete = objs.complete or index.complete(name)
+    # the set was complete already, or every object of the name is annotated (and the set misses
+    # only unannotated objects: not a set filtered by sparse attributes or relations)
+    complete = objs.complete or (index.complete(name) and not index.sparse)
     if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple
         return Objs(objs.image, found, complete)
     keep = set(found)
@@ -99,10 +115,12 @@ def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
     """Objects that have attribute `attribute`."""
     index = ctx.index(objs.image)
     found = index.by_attribute.get(attribute, ())
+    # under sparse attributes an object without `attribute` annotated may have it
+    complete = objs.complete and not index.sparse_attributes
     if len(objs.idx) == index.n:  # all objects: the table's sorted tuple
-        return Objs(objs.image, found, objs.complete)
+        return Objs(objs.image, found, complete)
     keep = set(found)
-    return Objs(objs.image, tuple(i for i in objs.idx if i in keep), objs.complete)
+    return Objs(objs.image, tuple(i for i in objs.idx if i in keep), complete)
 
 
 @op("filter_relation", inputs=[OBJECTS, OBJECTS], args=[str, SIDES], out=OBJECTS)
@@ -114,7 +132,7 @@ def filter_relation(ctx: ExecutionContext, objs: Objs, others: Objs, predicate: 
     table = index.outgoing if side == "subject" else index.incoming
     targets = set(others.idx)
     return Objs(objs.image, tuple(i for i in objs.idx if targets.intersection(table.get((i, predicate), ()))),
-                objs.complete and others.complete)
+                objs.complete and others.complete and not index.sparse_relations)
 
 
 @op("relate", inputs=[OBJECT], args=[str, SIDES], out=OBJECTS)
@@ -122,7 +140,8 @@ def relate(ctx: ExecutionContext, obj: Obj, predicate: str, side: str) -> Objs:
     """Objects y with (obj, predicate, y) when side is "subject", (y, predicate, obj) otherwise."""
     index = ctx.index(obj.image)
     table = index.outgoing if side == "subject" else index.incoming
-    return Objs(obj.image, table.get((obj.index, predicate), ()), index.exhaustive is None)
+    return Objs(obj.image, table.get((obj.index, predicate), ()),
+                index.exhaustive is None and not index.sparse_relations)
 
 
 @op("unique", inputs=[OBJECTS], out=OBJECT)
@@ -212,6 +231,8 @@ def query_attribute(ctx: ExecutionContext, obj: Obj, kind: str) -> str:
 @op("query_attributes", inputs=[OBJECT], out=STR_SET)
 def query_attributes(ctx: ExecutionContext, obj: Obj) -> tuple[str, ...]:
     """All attributes of the object."""
+    if ctx.index(obj.image).sparse_attributes:
+        sparse(obj.image, "attributes", "every attribute of the object")
     return ctx.scene(obj.image).attributes[obj.index]
 
 
@@ -239,13 +260,27 @@ def query_relations(ctx: ExecutionContext, a: Obj, b: Obj) -> tuple[str, ...]:
     """All predicates p with (a, p, b)."""
     if a.image != b.image:
         fail("objects come from different images")
-    return ctx.index(a.image).predicates_between.get((a.index, b.index), ())
+    index = ctx.index(a.image)
+    if index.sparse_relations:
+        sparse(a.image, "relations", "every relation between the objects")
+    return index.predicates_between.get((a.index, b.index), ())
 
 
 @op("has_relation", inputs=[OBJECT, OBJECT], args=[str], out=BOOL)
 def has_relation(ctx: ExecutionContext, a: Obj, b: Obj, predicate: str) -> bool:
-    """Whether (a, predicate, b) holds."""
-    return a.image == b.image and (a.index, predicate, b.index) in ctx.index(a.image).relation_set
+    """Whether (a, predicate, b) holds. Where relations are sparse, false only when the opposite
+    predicate is annotated ("left of" when a is right of b), else it fails: it may hold."""
+    if a.image != b.image:
+        return False
+    index = ctx.index(a.image)
+    relations = index.relation_set
+    if (a.index, predicate, b.index) in relations:
+        return True
+    if index.sparse_relations:
+        opposite = CONVERSE_PREDICATES.get(predicate, predicate)
+        if opposite == predicate or (a.index, opposite, b.index) not in relations:
+            sparse(a.image, "relations", f"whether {predicate!r} does not hold")
+    return False
 
 
 @op("describe_scene", inputs=[], args=[int], out=TEXT)
@@ -280,13 +315,18 @@ def intersect(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
     _same_image(a, b)
     keep = set(b.idx)
     # the objects of a complete set are all annotated: the other set's test is exact on them
-    return Objs(a.image, tuple(i for i in a.idx if i in keep), a.complete or b.complete)
+    # (unless the other set was filtered by sparse attributes or relations: never on such scenes)
+    complete = a.complete and b.complete if ctx.index(a.image).sparse else a.complete or b.complete
+    return Objs(a.image, tuple(i for i in a.idx if i in keep), complete)
 
 
 @op("difference", inputs=[OBJECTS, OBJECTS], out=OBJECTS)
 def difference(ctx: ExecutionContext, a: Objs, b: Objs) -> Objs:
     """Objects of the first set not in the second."""
     _same_image(a, b)
+    if not b.complete and ctx.index(a.image).sparse:
+        # "the cars that are not red": a car without "red" annotated may be red
+        sparse(a.image, "attributes or relations", "which objects are outside the second set")
     drop = set(b.idx)
     return Objs(a.image, tuple(i for i in a.idx if i not in drop), a.complete)
 

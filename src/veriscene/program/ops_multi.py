@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import fail, incomplete
+from veriscene.program.ops import fail, incomplete, sparse
 from veriscene.program.registry import op
 from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
 from veriscene.text import counted, is_mass, join_words, plural, region_noun
@@ -48,6 +48,8 @@ def attribute_values(ctx: ExecutionContext, objs: Objs, kind: str) -> tuple[str,
     """The distinct attributes of type `kind` ("color", ...) held by any object of the set, sorted."""
     if not objs.complete:
         incomplete(objs, f"which {kind} values the set holds")
+    if ctx.index(objs.image).sparse_attributes:
+        sparse(objs.image, "attributes", f"which {kind} values the set holds")
     attributes = ctx.scene(objs.image).attributes
     return tuple(sorted({a for i in objs.idx for a in attributes[i] if attribute_type(a) == kind}))
 
@@ -93,7 +95,11 @@ def bool_to_int(ctx: ExecutionContext, a: bool) -> int:
 def differing_attribute_type(ctx: ExecutionContext, a: Obj, b: Obj) -> str:
     """The one attribute type ("color", ...) whose values differ between two objects (usually of
     different images). Both objects must have the same typed attribute kinds, else the comparison
-    is not well posed; fails unless exactly one kind differs."""
+    is not well posed; fails unless exactly one kind differs, and where attributes are sparse
+    (an unannotated kind may differ as well)."""
+    for obj in (a, b):
+        if ctx.index(obj.image).sparse_attributes:
+            sparse(obj.image, "attributes", "which attribute type differs")
     kinds_a = _typed(ctx, a)
     kinds_b = _typed(ctx, b)
     if set(kinds_a) != set(kinds_b):

@@ -80,7 +80,8 @@ def _matching(index: SceneIndex, name: str, attrs: Sequence[str]) -> tuple[int, 
 def refer_by_attributes(
     index: SceneIndex, i: int, image: int = 0, max_attributes: int = 2, exclude_types: Collection[str] = ()
 ) -> Referent | None:
-    """Shortest name + attributes description of object i, or None if none is unique.
+    """Shortest name + attributes description of object i, or None if none is unique. Where
+    attributes are sparse (``meta["sparse"]``) only the name alone, when no other object has it.
 
     Attributes whose type is in `exclude_types` are not used (so "What color is the red cup?"
     cannot happen). Computed once per scene index (several generators ask for the same)."""
@@ -108,6 +109,8 @@ def _refer_by_attributes(
     others = [scene.attributes[j] for j in index.by_name[name] if j != i]
     if not others:
         return Referent(i, name, tuple(_attr_nodes(image, name, ())))
+    if index.sparse_attributes:  # "the red car": another car may be red, unannotated
+        return None
     attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
     for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
@@ -129,6 +132,8 @@ def shared_description(
     name = a.scene.names[i]
     if len(a.by_name.get(name, ())) == 1 and len(b.by_name.get(name, ())) == 1:
         return ()
+    if a.sparse_attributes or b.sparse_attributes:  # another of the name may have them, unannotated
+        return None
     theirs = b.scene.attributes[k]
     common = [x for x in _ranked_attributes(a, i) if x in theirs and attribute_type(x) not in exclude_types]
     for size in range(1, min(max_attributes, len(common)) + 1):
@@ -203,10 +208,11 @@ def _refer(
 
 def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None:
     """Object i as its name, a relation and an anchor described by name and attributes ("circle
-    left of the red square"), or None if no such description selects it alone."""
+    left of the red square"), or None if no such description selects it alone (always where
+    relations are sparse: another object of the name may hold the relation, unannotated)."""
     scene = index.scene
     name = scene.names[i]
-    if not index.nameable(name):
+    if not index.nameable(name) or index.sparse_relations:  # another may hold it, unannotated
         return None
     same_name = index.by_name.get(name, ())
     for o, predicates in _relations_from(index, i):

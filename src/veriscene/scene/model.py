@@ -20,6 +20,13 @@ Conventions (the one internal convention; readers convert to it):
   sky, grass or a merged region of trees (COCO panoptic's ``isthing: 0``). Programs treat them as
   they treat crowd regions: present, never counted or singled out; captions name them without a
   number ("sky", "trees").
+- `meta["sparse"]` (optional): what the annotation records only in part, a list of
+  ``"attributes"`` and/or ``"relations"`` (`SPARSE_KINDS`; Visual Genome and GQA: annotators
+  marked some attributes and relations of an object, not all that hold). What is annotated is
+  true, but one not annotated may hold as well: a car without "red" may be red, a cup not "on"
+  the table may be on it. Programs then refuse whatever takes an unannotated attribute or
+  relation for absent (see `veriscene.program.ops`). Without it, both are taken as annotated in
+  full (CLEVR, synthetic scenes).
 
 A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 """
@@ -37,6 +44,8 @@ from veriscene.errors import SceneValidationError
 SCHEMA_VERSION = 1
 # `meta` keys listing objects that are regions rather than single objects (see the module notes)
 REGION_KEYS = ("crowd", "stuff")
+# what `meta["sparse"]` may list: annotations recorded only in part (see the module notes)
+SPARSE_KINDS = ("attributes", "relations")
 # Slack for float round-off when checking that boxes lie inside the image (pixels).
 _BOX_EPS = 1e-3
 
@@ -165,6 +174,20 @@ class Scene:
         exhaustive = self.meta.get("exhaustive")
         if exhaustive is not None:
             self._check_names(exhaustive)
+        sparse = self.meta.get("sparse")
+        if sparse is not None:
+            self._check_sparse(sparse)
+
+    @staticmethod
+    def _check_sparse(kinds: Any) -> None:
+        """`meta["sparse"]` must be a list of distinct `SPARSE_KINDS`."""
+        if not isinstance(kinds, (list, tuple)):
+            raise _bad(f"sparse must be a list of {list(SPARSE_KINDS)}, got {kinds!r}"[:200], "meta.sparse")
+        for k, kind in enumerate(kinds):
+            if kind not in SPARSE_KINDS:
+                raise _bad(f"sparse lists {kind!r}; it may list {list(SPARSE_KINDS)}"[:200], f"meta.sparse[{k}]")
+            if kind in kinds[:k]:
+                raise _bad(f"sparse lists {kind!r} twice", f"meta.sparse[{k}]")
 
     @staticmethod
     def _check_names(names: Any) -> None:

@@ -216,3 +216,20 @@ def test_objects_annotated_twice_are_merged(tmp_path: Path) -> None:
     assert strict.names == ("man", "man", "shirt", "hat")
     with pytest.raises(ValueError, match="merge_duplicates must be true, false or an IoU threshold"):
         read_all(path, "visual_genome", merge_duplicates="most")
+
+
+def test_attributes_and_relations_are_marked_sparse(tmp_path: Path) -> None:
+    """Visual Genome's annotators wrote some attributes and relations of an object, not all that
+    hold: scenes say so (``meta["sparse"]``) unless told otherwise (`sparse` option)."""
+    path = write_json(tmp_path / "scene_graphs.json", SCENE_GRAPHS)
+    write_json(tmp_path / "image_data.json", IMAGE_DATA)
+    scenes, _ = read_all(path, "visual_genome")
+    assert [s.meta["sparse"] for s in scenes] == [["attributes", "relations"]] * 2
+    assert_round_trip(scenes, tmp_path)
+    for value, expected in ((False, None), ("none", None), ("attributes", ["attributes"]),
+                            ("relations, attributes", ["attributes", "relations"]), (["relations"], ["relations"]),
+                            (True, ["attributes", "relations"])):
+        (first, _), _ = read_all(path, "visual_genome", sparse=value)
+        assert first.meta.get("sparse") == expected, value
+    with pytest.raises(ValueError, match=r"sparse must be true, false, none or some of attributes, relations; got \['colours'\]"):
+        read_all(path, "visual_genome", sparse="colours")

@@ -15,7 +15,12 @@ For one reply and its image's scene graph:
                   on a scene graph that annotates only some names in full (`meta["exhaustive"]`),
                   a claim about another name beyond what is annotated ("there is a fork" with no
                   fork annotated) is undetermined: listed with `supported` None, counted in
-                  neither
+                  neither; so, on one that records attributes or relations only in part
+                  (`meta["sparse"]`, Visual Genome), is an attribute of a type the grounded
+                  objects have no annotated value of ("the car is red" of a car with no colour),
+                  a count of attributed objects above the annotated one and within the objects
+                  of the name, and a relation between existing objects that is not annotated
+                  (unless its opposite is: "left of" where "right of" is annotated)
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
@@ -38,7 +43,7 @@ from veriscene.evaluate.freeform.claims import (
 )
 from veriscene.evaluate.freeform.embed import LexicalMatcher
 from veriscene.scene.model import Scene
-from veriscene.vocab import CONVERSE_PREDICATES
+from veriscene.vocab import CONVERSE_PREDICATES, UNTYPED, attribute_type
 
 
 def lexicon_from_scenes(scenes: Iterable[Scene]) -> Lexicon:
@@ -82,6 +87,9 @@ class SceneFacts:
         # names annotated in full (``meta["exhaustive"]``); None: all of them
         exhaustive = scene.meta.get("exhaustive")
         self.exhaustive = None if exhaustive is None else frozenset(normalize_phrase(n) for n in exhaustive)
+        sparse = scene.meta.get("sparse") or ()
+        self.sparse_attributes = "attributes" in sparse
+        self.sparse_relations = "relations" in sparse
         self.relations: set[tuple[int, str, int]] = set()
         for s, p, o in scene.relations:
             self.relations.add((s, p, o))
@@ -123,7 +131,10 @@ class SceneFacts:
     def undetermined(self, c: Claim) -> bool:
         """Whether the scene graph leaves the claim open: an object or a number of objects of a
         name it does not annotate in full (``meta["exhaustive"]``), beyond what it annotates.
-        Such claims are neither supported nor hallucinated."""
+        Such claims are neither supported nor hallucinated. So are, where attributes or relations
+        are sparse (``meta["sparse"]``), claims that an unannotated one may make true."""
+        if (self.sparse_attributes or self.sparse_relations) and self._sparse_open(c):
+            return True
         if self.exhaustive is None or c.kind not in ("entity", "count"):
             return False
         name = c.subject.name
@@ -135,6 +146,31 @@ class SceneFacts:
         annotated = sum(1 for i, n in enumerate(self.names)
                         if (generic or n == name) and set(c.subject.attributes) <= self.attributes[i])
         return c.count is not None and c.count >= annotated  # fewer than annotated is false
+
+    def _sparse_open(self, c: Claim) -> bool:
+        """Whether a claim not supported by the annotation may hold through an attribute or a
+        relation the annotators left out (``meta["sparse"]``)."""
+        if c.kind == "relation":
+            if not self.sparse_relations or c.object is None or self.supports(c):
+                return False
+            subjects, objects = self.candidates(c.subject), self.candidates(c.object)
+            opposite = CONVERSE_PREDICATES.get(str(c.predicate), c.predicate)
+            return any(s != o for s in subjects for o in objects) and not (
+                opposite != c.predicate and any((s, opposite, o) in self.relations for s in subjects for o in objects))
+        if not self.sparse_attributes:
+            return False
+        if c.kind == "attribute":
+            cands = self.candidates(c.subject)
+            if not cands or self.supports(c):
+                return False
+            kind = attribute_type(str(c.attribute))
+            # an untyped word may hold beside any annotated one; a colour only where none is annotated
+            return kind == UNTYPED or not any(attribute_type(a) == kind for i in cands for a in self.attributes[i])
+        if c.kind == "count" and c.subject.attributes and c.count is not None:
+            named = [i for i, n in enumerate(self.names) if n == c.subject.name or c.subject.name in COUNTABLE_GENERIC]
+            annotated = sum(1 for i in named if set(c.subject.attributes) <= self.attributes[i])
+            return annotated < c.count <= len(named)
+        return False
 
     def tuple_of(self, c: Claim) -> tuple[str, tuple[str, ...]] | None:
         if c.kind == "entity":

@@ -29,7 +29,8 @@ def predicates_of_kind(vocab: Vocabulary, kind: str) -> list[str]:
 @register("relation.exists.v1", family="relation")
 class RelationExists(Generator):
     """Is the A <predicate> the B? A "no" uses a predicate whose converse holds (A right of B ->
-    "Is A left of B?") when the predicate is geometric, else one the pair does not have."""
+    "Is A left of B?") when the predicate is geometric, else one the pair does not have (not
+    where relations are sparse: it may hold, unannotated)."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -49,7 +50,9 @@ class RelationExists(Generator):
             asks = [(p, True) for p in held]
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in held]
-            if not negatives:  # not geometric: any predicate of the data set the pair lacks
+            if not negatives and not ctx.index.sparse_relations:
+                # not geometric: any predicate of the data set the pair lacks (where relations are
+                # sparse, only the opposite of an annotated spatial one is sure not to hold)
                 negatives = sample_up_to(ctx.rng, Without(vocab_predicates, held), 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
@@ -66,7 +69,8 @@ class RelationExists(Generator):
 @register("relation.query.v1", family="relation")
 class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
-    otherwise); options never include another predicate that holds."""
+    otherwise); options never include another predicate that holds (where relations are sparse,
+    only the opposite of a spatial predicate is sure not to: other scenes get no options)."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -85,12 +89,20 @@ class QueryRelation(Generator):
             if len(held) != 1 or s not in refs or o not in refs:
                 continue
             # many per scene, one or two used: phrased only if picked
-            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab))
+            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab,
+                                            ctx.index.sparse_relations))
 
-    def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary) -> Candidate:
+    def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary, sparse: bool = False) -> Candidate:
         group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
-        # Distractors of the same phrasing kind that do not hold from A to B (the converse,
-        # which holds from B to A, is a good hard negative).
-        same_kind = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate,))
+        distractors: Iterable[str]
+        if sparse:
+            # relations recorded in part (``meta["sparse"]``): an unannotated predicate may hold as
+            # well, so the only sure wrong option is the opposite of a spatial one ("left of")
+            opposite = CONVERSE_PREDICATES.get(predicate, predicate)
+            distractors = [opposite] if opposite != predicate else []
+        else:
+            # Distractors of the same phrasing kind that do not hold from A to B (the converse,
+            # which holds from B to A, is a good hard negative).
+            distractors = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate,))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
-                         distractors=same_kind, build=partial(referent_query, (a, b), "query_relation"))
+                         distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))

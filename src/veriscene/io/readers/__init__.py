@@ -43,7 +43,7 @@ ALIASES: dict[str, str] = {
     "oi": "open_images",
     "openimages": "open_images",
 }
-COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts")
+COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts", "sparse")
 
 
 def register_reader(name: str, fn: ReaderFn) -> ReaderFn:

@@ -21,7 +21,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.normalize import Normalizer
 from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
 from veriscene.io.rejects import RejectReport
-from veriscene.scene.model import Scene
+from veriscene.scene.model import SPARSE_KINDS, Scene
 
 # Errors that malformed data can still provoke past the explicit checks (e.g. a dict where a list
 # was expected deep inside a record). They become rejects, never tracebacks.
@@ -45,6 +45,27 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+# Formats whose annotators recorded only some attributes and relations of an object (``meta["sparse"]``):
+# Visual Genome's crowd workers wrote what they noticed; GQA cleaned those graphs but did not fill
+# them in; Open Images annotated relationships (and "is" attributes) for some pairs only.
+SPARSE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "visual_genome": SPARSE_KINDS, "gqa": SPARSE_KINDS, "open_images": SPARSE_KINDS,
+}
+
+
+def sparse_kinds(value: bool | str | Sequence[str]) -> list[str]:
+    """The `sparse` reader option as `meta["sparse"]`: true is both `SPARSE_KINDS`, false (or
+    "none") neither, else the kinds named, in a list or comma-separated ("attributes")."""
+    if isinstance(value, bool):
+        return list(SPARSE_KINDS) if value else []
+    words = value.split(",") if isinstance(value, str) else list(value)
+    kinds = {str(w).strip().lower() for w in words} - {"", "none"}
+    unknown = sorted(kinds - set(SPARSE_KINDS))
+    if unknown:
+        raise ValueError(f"sparse must be true, false, none or some of {', '.join(SPARSE_KINDS)}; got {unknown}")
+    return [k for k in SPARSE_KINDS if k in kinds]
+
+
 class ReadContext:
     """Options and bookkeeping shared by one reader call over one input."""
 
@@ -59,6 +80,7 @@ class ReadContext:
         image_root: str | os.PathLike[str] | None = None,
         image_size: tuple[int, int] | None = None,
         drop_bad_parts: bool = False,
+        sparse: bool | str | Sequence[str] | None = None,
     ) -> None:
         self.source = str(source)
         self.fmt = fmt
@@ -72,6 +94,9 @@ class ReadContext:
                 raise ValueError(f"image_size must be two positive integers (width, height), got {image_size!r}")
         self.image_size = image_size
         self.drop_bad_parts = drop_bad_parts
+        # what the scenes record only in part (``meta["sparse"]``): the format's default unless given
+        self.sparse: list[str] = sparse_kinds(SPARSE_DEFAULTS.get(fmt, ()) if sparse is None else sparse)
+        self.sparse_given = sparse is not None
         self.record: str | int | None = None
         self._seen: set[str] = set()
         self._pending: Counter[str] = Counter()
@@ -399,6 +424,8 @@ class SceneParts:
         meta = dict(kwargs.pop("meta", None) or {})
         meta.setdefault("source_format", self.ctx.fmt)
         meta["object_ids"] = list(self.ids)
+        if self.ctx.sparse:
+            meta["sparse"] = list(self.ctx.sparse)
         return Scene.from_objects(
             image_id=image_id,
             width=width,

@@ -1,13 +1,16 @@
 """veriscene JSONL, the core format (see `veriscene.scene.jsonl`): read line by line, unchanged.
 
 Names are not normalised again and boxes are not clipped: a file in the core format is expected
-to satisfy the data model already, so a line that does not is rejected, not repaired.
+to satisfy the data model already, so a line that does not is rejected, not repaired. The one
+option that changes a scene is `sparse`, when given: it sets (or, false, removes) each scene's
+``meta["sparse"]``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,4 +41,9 @@ def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterat
                 ))
                 continue
             seen.add(scene.image_id)
+            if ctx.sparse_given and scene.meta.get("sparse", []) != ctx.sparse:
+                meta = {k: v for k, v in scene.meta.items() if k != "sparse"}
+                if ctx.sparse:
+                    meta["sparse"] = list(ctx.sparse)
+                scene = replace(scene, meta=meta)
             yield scene
