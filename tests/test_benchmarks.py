@@ -136,6 +136,15 @@ def test_partial_annotations() -> None:
     assert samples > 0 and mismatches == 0 and row[3].endswith("%") and row[4].endswith("%")
 
 
+def test_sparse_annotations(cache: str) -> None:
+    out = _run("sparse_annotations.py", "--scenes", "30", "--cache", cache)
+    complete, sparse = (_rows(out, label)[0] for label in ("complete:", "sparse:"))
+    assert int(complete[1].replace(",", "")) > int(sparse[1].replace(",", "")) > 0
+    assert complete[3] == sparse[3] == "0"  # mismatches
+    refused = _rows(out, "attribute.count.v1")[0]
+    assert refused[1] == refused[2] != "0" and refused[3] == "0"
+
+
 def test_cooccurrence() -> None:
     out = _run("cooccurrence.py", "--scenes", "300", "--names", "400", "--per-scene", "12")
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].isdigit()]

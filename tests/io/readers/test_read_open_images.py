@@ -39,6 +39,7 @@ def test_relationships_attributes_and_names(tmp_path: Path) -> None:
     np.testing.assert_allclose(s.boxes[2], [0, 60, 60, 100])
     assert report.boxes_clipped == 1
     assert s.meta["exhaustive"] == []  # only objects in a relationship: no name is there in full
+    assert s.meta["sparse"] == ["attributes", "relations"]  # relationships of some pairs only
     assert [(e.record, e.reason[:10]) for e in report.entries] == [("img2", "box [100.0")]
     assert_round_trip(scenes, tmp_path)
 

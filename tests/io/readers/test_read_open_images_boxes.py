@@ -63,6 +63,7 @@ def test_boxes_labels_and_relationships(tmp_path: Path) -> None:
     assert a.relations == ((0, "plays", 2),) and a.attributes[2] == ("wooden",)
     # boxed classes are complete, and so is the dog LabelName verified absent
     assert a.meta["exhaustive"] == ["dog", "guitar", "man"]
+    assert a.meta["sparse"] == ["attributes", "relations"]  # relationships of some pairs only
     # b2: the relationship's man has no box: added, and men are no longer complete there
     assert b.names == ("chair", "man") and b.relations == ((1, "on", 0),)
     assert b.meta["exhaustive"] == ["chair"] and b.meta["crowd"] == []
