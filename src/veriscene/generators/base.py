@@ -139,10 +139,15 @@ class GroupContext(GenContext):
 
 
 def capabilities(scene: Scene) -> dict[str, bool]:
-    """Which generator requirements a scene meets."""
+    """Which generator requirements a scene meets. ``*_in_full``: the scene records that kind in
+    full (not in ``meta["sparse"]``), for generators whose every question takes an unannotated
+    attribute or relation for absent ("How many red cars?", "What is on the table?")."""
+    sparse = scene.meta.get("sparse") or ()
     return {
         "relations": bool(scene.relations),
         "attributes": any(scene.attributes),
+        "attributes_in_full": "attributes" not in sparse,
+        "relations_in_full": "relations" not in sparse,
         "depth": scene.depth is not None,
         "masks": scene.masks is not None,
         "objects": len(scene) > 0,
@@ -155,7 +160,8 @@ class Generator(ABC):
     family: ClassVar[str] = ""
     version: ClassVar[int] = 0
     # Declared by each generator:
-    requires: ClassVar[tuple[str, ...]] = ()  # "relations", "attributes", "depth", "masks"
+    # "relations", "attributes", "depth", "masks", "objects", "attributes_in_full", "relations_in_full"
+    requires: ClassVar[tuple[str, ...]] = ()
     modes: ClassVar[tuple[str, ...]] = ("qa", "mc")
     answer_type: ClassVar[str] = ""
     templates: ClassVar[dict[str, Sequence[str]]] = {}

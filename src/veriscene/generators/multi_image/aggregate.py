@@ -85,7 +85,7 @@ class CountTotal(_Total):
 class CountAttributedTotal(_Total):
     """How many <attr> X are there in the images altogether? (attr, X) held by an anchor object."""
 
-    requires = ("attributes",)
+    requires = ("attributes", "attributes_in_full")
     description = "Total number of objects with a given attribute and name over 2-4 images."
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]

@@ -149,7 +149,7 @@ class WhichHasAttributed(GroupGenerator):
 
     answer_type = "image_index"
     in_order = True  # the group is shuffled: the answer position is uniform by construction
-    requires = ("attributes",)
+    requires = ("attributes", "attributes_in_full")
     description = "Which of 2-4 images is the only one containing an object with a given attribute."
     templates = {
         "default": (
@@ -183,7 +183,7 @@ class WhichHasRelation(GroupGenerator):
 
     answer_type = "image_index"
     in_order = True  # the group is shuffled: the answer position is uniform by construction
-    requires = ("relations",)
+    requires = ("relations", "relations_in_full")
     description = "Which of 2-4 images is the only one where a relation holds between two kinds of object."
     templates = {
         "is": (

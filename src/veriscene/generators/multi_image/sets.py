@@ -121,7 +121,7 @@ class CommonAttributes(GroupGenerator):
     Degenerate answers are rejected: empty, or every value of that type in the data set."""
 
     answer_type = "str_set"
-    requires = ("attributes",)
+    requires = ("attributes", "attributes_in_full")
     description = "The attribute values of a type present in every one of 2-4 images."
     templates = {
         "any": (

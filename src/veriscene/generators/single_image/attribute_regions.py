@@ -94,7 +94,7 @@ class RegionAttributes(Generator):
     Options swap one attribute for another of the same type, or are other objects' sets."""
 
     answer_type = "str_set"
-    requires = ("attributes",)
+    requires = ("attributes", "attributes_in_full")
     description = "All attributes of the object in a given region."
     templates = {
         "default": ("What attributes does the object in the region {region} have?",
@@ -135,7 +135,7 @@ class CountAttribute(Generator):
     object here has (answer 0)."""
 
     answer_type = "int"
-    requires = ("attributes",)
+    requires = ("attributes", "attributes_in_full")
     description = "How many objects have a given attribute."
     templates = {
         "default": ("How many {attr} objects are there?", "How many objects in the image are {attr}?",

@@ -64,7 +64,7 @@ class AttributeExists(Generator):
     not asked (they have no negative)."""
 
     answer_type = "bool"
-    requires = ("attributes",)
+    requires = ("attributes", "attributes_in_full")
     description = "Whether an object with a given attribute is in the image."
     templates = {
         "default": (

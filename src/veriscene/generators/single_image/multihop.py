@@ -51,7 +51,7 @@ class MultiHop(Generator):
     """What <kind> is the object <relation> the <anchor>? (one or two relation hops)"""
 
     answer_type = "str"
-    requires = ("relations",)
+    requires = ("relations", "relations_in_full")
     Config = MultiHopConfig
     description = "Multi-hop questions chaining objects, relations and attributes."
     templates = {

@@ -65,7 +65,7 @@ class GroundRelationalExpression(Generator):
     """Give the bounding box of <the X related to the Y>, where the relation disambiguates."""
 
     answer_type = "box"
-    requires = ("relations",)
+    requires = ("relations", "relations_in_full")
     description = "Bounding box of an object named by a relational referring expression."
     templates = {
         "default": (

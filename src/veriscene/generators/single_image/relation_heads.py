@@ -33,7 +33,7 @@ class RelatedObject(Generator):
     when exactly one object stands in the relation, also under a generous visual reading."""
 
     answer_type = "str"
-    requires = ("relations",)
+    requires = ("relations", "relations_in_full")
     description = "Which object stands in a given relation to another (subject or head query)."
     templates = {
         "subject": ("Which object {rel} {the_anchor}?", "What {rel} {the_anchor}?",
