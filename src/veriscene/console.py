@@ -143,6 +143,19 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
             console.print(f"  {line}", emoji=False, markup=False)
 
 
+def _needs(requires: tuple[str, ...]) -> str:
+    """A generator's requirements in words: "attributes annotated in full" for `attributes` and
+    `attributes_in_full` (a scene whose meta.sparse lists attributes lacks it)."""
+    words = []
+    for need in requires:
+        kind = need.removesuffix("_in_full")
+        if need != kind:
+            words.append(f"{kind}, annotated in full (not in meta.sparse)")
+        elif f"{need}_in_full" not in requires:
+            words.append(need)
+    return " and ".join(words)
+
+
 def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
     """The generators' scenes skipped and candidates dropped (`RunSummary.per_generator`), and the
     generators that made nothing because no scene has what they need."""
@@ -159,7 +172,7 @@ def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
     for task, row in rows.items():
         gen = GENERATORS.get(task)
         if row["samples"] == 0 and row["skipped"] and gen is not None and gen.requires:
-            idle.setdefault(" and ".join(gen.requires), []).append(task)
+            idle.setdefault(_needs(gen.requires), []).append(task)
         elif row["skipped"] or row["no_question"] or row["dropped"]:
             table.add_row(task, *(str(row[k]) for k in ("samples", "skipped", "no_question", "dropped")))
     if table.row_count:
