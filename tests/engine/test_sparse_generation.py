@@ -15,6 +15,7 @@ import orjson
 from veriscene import generate, verify
 from veriscene.errors import ExecutionFailure
 from veriscene.program import execute
+from veriscene.scene.geometry import READABLE, could_read
 from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
 from veriscene.verify import answers_equal
@@ -52,19 +53,22 @@ def _vg(path: Path, images: int = 10) -> None:
 
 def _filled(scene: Scene, rng: np.random.Generator) -> Scene:
     """The scene with many attributes and relations added that its annotation leaves open (never
-    one that contradicts an annotated spatial relation), read as annotated in full."""
+    one that contradicts an annotated spatial relation or that no viewer would read into the
+    boxes), read as annotated in full."""
     attributes = [set(a) for a in scene.attributes]
     for attrs in attributes:
         attrs.update(str(c) for c in COLOURS if rng.random() < 0.3)
         if rng.random() < 0.3:
             attrs.add("large")
     relations = set(scene.relations)
-    n = len(scene)
+    n, boxes, longer = len(scene), scene.boxes.tolist(), max(scene.width, scene.height)
     for s in range(n):
         for o in range(n):
             for p in PREDICATES:
                 if s == o or rng.random() < 0.5:
                     continue
+                if p in READABLE and not could_read(boxes[s], boxes[o], p, longer):
+                    continue  # no viewer would say it of these boxes
                 opposite = CONVERSE_PREDICATES.get(p, p)
                 if opposite == p or ((s, opposite, o) not in relations and (o, p, s) not in relations):
                     relations.add((s, p, o))
@@ -109,11 +113,14 @@ def test_no_sample_takes_an_unannotated_attribute_or_relation_for_absent(tmp_pat
             assert answers_equal(r["answer"], found, r["answer_type"]), (r["task"], r["question"], found)
             checked += 1
     assert checked > summary.samples  # most samples are checked on each filling-in
+    # relational referring expressions remain where the boxes make them sure ("the man left of the car")
+    refexps = [r for r in rows if r["task"] == "grounding.refexp.v1"]
+    assert refexps and all(n["args"][0] in READABLE for r in refexps for n in r["program"] if n["op"] == "filter_relation")
     # relation options are only the opposite of a spatial predicate
     for r in rows:
         if r["task"] == "relation.query.v1" and r["choices"]:
             assert len(r["choices"]) == 2 and r["answer"] in CONVERSE_PREDICATES, r["question"]
     # generators whose every question would take an unannotated attribute or relation for absent
     # are not run on such scenes
-    for name in ("attribute.exists.v1", "attribute.count.v1", "scene_graph.multihop.v1", "multi.has_relation.v1"):
+    for name in ("attribute.exists.v1", "attribute.count.v1", "scene_graph.multihop.v1", "multi.has_attributed.v1"):
         assert summary.generator_stats.get(f"skipped_requirements:{name}", 0) == 10, name

@@ -102,16 +102,40 @@ def test_relations(sparse, full) -> None:
         return lambda b: b.add("has_relation", man(b), table(b), args=[predicate])
 
     assert run(sparse, holds("left of")) is True
-    assert run(full, holds("near")) is False
-    with pytest.raises(ExecutionFailure, match="whether 'near' does not hold is unknown"):
-        run(sparse, holds("near"))
+    assert run(full, holds("holding")) is False
+    with pytest.raises(ExecutionFailure, match="whether 'holding' does not hold is unknown"):
+        run(sparse, holds("holding"))
     assert run(sparse, holds("right of")) is False  # its opposite, "left of", is annotated
-    with pytest.raises(ExecutionFailure, match="whether 'above' does not hold"):
-        run(sparse, holds("above"))
+    # the boxes rule out what no viewer could read into them: 70 px apart, side by side
+    assert run(sparse, holds("near")) is False and run(sparse, holds("above")) is False
+    cup = lambda b: b.add("unique", b.add("filter_attribute", named(b, "cup"), args=["white"]))  # noqa: E731
+    with pytest.raises(ExecutionFailure, match="whether 'near' does not hold is unknown"):
+        run(make_scene(OBJECTS, RELATIONS, meta={"sparse": ["relations"]}),
+            lambda b: b.add("has_relation", cup(b), table(b), args=["near"]))  # the cup touches the table
     assert run(sparse, lambda b: b.add("query_relation", man(b), table(b))) == "left of"
     assert run(full, lambda b: b.add("query_relations", man(b), table(b))) == ["left of"]
     with pytest.raises(ExecutionFailure, match="every relation between the objects is unknown"):
         run(sparse, lambda b: b.add("query_relations", man(b), table(b)))
+
+
+def test_sets_the_boxes_complete(sparse) -> None:
+    """A relation with a geometric reading ("left of", "near") makes a complete set when no other
+    object's box could be read into it."""
+    man_left = lambda b: b.add("filter_relation", named(b, "man"), named(b, "table"), args=["left of", "subject"])  # noqa: E731
+    assert run(sparse, lambda b: b.add("count", man_left(b))) == 1
+    assert run(sparse, lambda b: b.add("query_box", b.add("unique", man_left(b)))) == [0.0, 40.0, 30.0, 99.0]
+    # no cup lies left of the table: none is, annotated or not
+    cups_left = lambda b: b.add("filter_relation", named(b, "cup"), named(b, "table"), args=["left of", "subject"])  # noqa: E731
+    assert run(sparse, lambda b: b.add("count", cups_left(b))) == 0
+    assert run(sparse, lambda b: b.add("exists", cups_left(b))) is False
+    # what is left of the table: the man, and perhaps the first car (it lies left of it too)
+    table = lambda b: b.add("unique", named(b, "table"))  # noqa: E731
+    left_of_table = lambda b: b.add("relate", table(b), args=["left of", "object"])  # noqa: E731
+    with pytest.raises(ExecutionFailure, match="the count is unknown"):
+        run(sparse, lambda b: b.add("count", left_of_table(b)))
+    # what the man is above: nothing annotated, and his feet are below every other object's top
+    man_above = lambda b: b.add("relate", b.add("unique", named(b, "man")), args=["above", "subject"])  # noqa: E731
+    assert run(sparse, lambda b: b.add("count", man_above(b))) == 0
 
 
 def test_one_kind_only() -> None:

@@ -23,9 +23,10 @@ from functools import cached_property
 import numpy as np
 
 from veriscene.program.context import SceneIndex
+from veriscene.scene.geometry import DIRECTIONS as _DIRECTIONS
+from veriscene.scene.geometry import NEAR_FRACTION, READING_SLACK, could_read
 from veriscene.vocab import CONVERSE_PREDICATES
 
-_DIRECTIONS = {"left of": (0, 2, False), "right of": (0, 2, True), "above": (1, 3, False), "below": (1, 3, True)}
 # Scenes of up to this many objects answer "only one" questions with `could_hold` in plain
 # Python, larger ones from `_holders` in numpy (the same answers; numpy's calls cost more than a
 # few objects' checks).
@@ -36,8 +37,8 @@ _GENEROUS = (*_DIRECTIONS, "near", "on top of")
 
 @dataclass(frozen=True)
 class Readings:
-    slack: float = 0.25  # directional: overlap along the axis allowed, share of the narrower side
-    near_frac: float = 0.08  # "near": gap <= this * longer image side
+    slack: float = READING_SLACK  # directional: overlap along the axis allowed, share of the narrower side
+    near_frac: float = NEAR_FRACTION  # "near": gap <= this * longer image side
 
 
 class GenerousReader:
@@ -86,13 +87,8 @@ class GenerousReader:
             return False
         if (a, predicate, b) in self.relations:
             return True
-        direction = _DIRECTIONS.get(predicate)
-        if direction is not None:
-            lo, hi, flip = direction
-            box_a, box_b = self._boxes[a], self._boxes[b]
-            side = min(box_a[hi] - box_a[lo], box_b[hi] - box_b[lo])
-            first, second = (box_b, box_a) if flip else (box_a, box_b)
-            return first[hi] <= second[lo] + self.readings.slack * side
+        if predicate in _DIRECTIONS:
+            return could_read(self._boxes[a], self._boxes[b], predicate, 0.0, self.readings.slack)
         if predicate == "near":
             longer = max(self.scene.width, self.scene.height)
             return self._gap[a][b] <= self.readings.near_frac * longer

@@ -12,7 +12,7 @@ from typing import Any, Callable, Hashable, Sequence, TypeVar
 
 import numpy as np
 
-from veriscene.scene.geometry import box_area, box_center, box_intersection_area
+from veriscene.scene.geometry import READABLE, box_area, box_center, box_intersection_area, could_read
 from veriscene.scene.masks import mask_area
 from veriscene.scene.model import Scene
 
@@ -54,6 +54,17 @@ class SceneIndex:
         """Whether an object of `name` may be singled out by its name ("the person"): not beside
         a crowd or stuff region of the name, nor where others of it may be unannotated."""
         return not (self.regions and name in self.region_names) and self.complete(name)
+
+    def could_hold(self, a: int, predicate: str, b: int) -> bool:
+        """Whether "a <predicate> b" may hold where relations are sparse: annotated, or for a
+        predicate with a geometric reading (`READABLE`: "left of", "near", ...), one a viewer
+        might read into the boxes; any other predicate may always hold, unannotated."""
+        if a == b:
+            return False
+        if predicate not in READABLE or (a, predicate, b) in self.relation_set:
+            return True
+        boxes = self.box_list
+        return could_read(boxes[a], boxes[b], predicate, max(self.scene.width, self.scene.height))
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),

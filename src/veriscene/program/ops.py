@@ -21,11 +21,14 @@ non-empty `exists` is true. Sets built from complete ones stay complete (`inters
 
 Scenes that record attributes or relations only in part (``scene.meta["sparse"]``, e.g. Visual
 Genome) make sets that may miss objects as well: `filter_attribute` under sparse attributes,
-`filter_relation` and `relate` under sparse relations, and on such a scene no set becomes complete
+`filter_relation` and `relate` under sparse relations (unless the predicate has a geometric
+reading, "left of" or "near", and no other object's box could be read into it:
+`SceneIndex.could_hold`), and on such a scene no set becomes complete
 again (`filter_name` and `intersect` above rely on the missing objects being unannotated ones). The
 ops that take an unannotated attribute or relation for absent fail there: `query_attributes` and
 `attribute_values` (all of an object's attributes, or all values of a set), `differing_attribute_type`,
-`query_relations`, a false `has_relation`, and `difference` by an incomplete set ("the cars that
+`query_relations`, a false `has_relation` (unless the boxes or the annotated opposite rule it out),
+and `difference` by an incomplete set ("the cars that
 are not red"). What is annotated stays true: a non-empty `exists`, `query_attribute` of an object
 annotated with one value of the type, `query_relation` of the one annotated predicate.
 """
@@ -115,12 +118,13 @@ def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
     """Objects that have attribute `attribute`."""
     index = ctx.index(objs.image)
     found = index.by_attribute.get(attribute, ())
-    # under sparse attributes an object without `attribute` annotated may have it
-    complete = objs.complete and not index.sparse_attributes
-    if len(objs.idx) == index.n:  # all objects: the table's sorted tuple
-        return Objs(objs.image, found, complete)
-    keep = set(found)
-    return Objs(objs.image, tuple(i for i in objs.idx if i in keep), complete)
+    if len(objs.idx) != index.n:  # else all objects: the table's sorted tuple
+        keep = set(found)
+        found = tuple(i for i in objs.idx if i in keep)
+    # under sparse attributes an object without `attribute` annotated may have it (so the set is
+    # complete only when every object filtered has it, or there was none)
+    complete = objs.complete and (not index.sparse_attributes or len(found) == len(objs.idx))
+    return Objs(objs.image, found, complete)
 
 
 @op("filter_relation", inputs=[OBJECTS, OBJECTS], args=[str, SIDES], out=OBJECTS)
@@ -131,8 +135,16 @@ def filter_relation(ctx: ExecutionContext, objs: Objs, others: Objs, predicate: 
     index = ctx.index(objs.image)
     table = index.outgoing if side == "subject" else index.incoming
     targets = set(others.idx)
-    return Objs(objs.image, tuple(i for i in objs.idx if targets.intersection(table.get((i, predicate), ()))),
-                objs.complete and others.complete and not index.sparse_relations)
+    found = tuple(i for i in objs.idx if targets.intersection(table.get((i, predicate), ())))
+    complete = objs.complete and others.complete
+    if complete and index.sparse_relations:
+        # complete only if no other object of the set could be read in that relation to one of
+        # the others ("the cup left of the plate": no other cup lies left of it)
+        hold = index.could_hold
+        rest = set(objs.idx).difference(found)
+        complete = not any(hold(x, predicate, y) if side == "subject" else hold(y, predicate, x)
+                           for x in rest for y in others.idx)
+    return Objs(objs.image, found, complete)
 
 
 @op("relate", inputs=[OBJECT], args=[str, SIDES], out=OBJECTS)
@@ -140,8 +152,13 @@ def relate(ctx: ExecutionContext, obj: Obj, predicate: str, side: str) -> Objs:
     """Objects y with (obj, predicate, y) when side is "subject", (y, predicate, obj) otherwise."""
     index = ctx.index(obj.image)
     table = index.outgoing if side == "subject" else index.incoming
-    return Objs(obj.image, table.get((obj.index, predicate), ()),
-                index.exhaustive is None and not index.sparse_relations)
+    found = table.get((obj.index, predicate), ())
+    complete = index.exhaustive is None
+    if complete and index.sparse_relations:  # as in `filter_relation`: no other object could hold it
+        hold, o = index.could_hold, obj.index
+        complete = not any(hold(o, predicate, x) if side == "subject" else hold(x, predicate, o)
+                           for x in range(index.n) if x not in found)
+    return Objs(obj.image, found, complete)
 
 
 @op("unique", inputs=[OBJECTS], out=OBJECT)
@@ -269,14 +286,15 @@ def query_relations(ctx: ExecutionContext, a: Obj, b: Obj) -> tuple[str, ...]:
 @op("has_relation", inputs=[OBJECT, OBJECT], args=[str], out=BOOL)
 def has_relation(ctx: ExecutionContext, a: Obj, b: Obj, predicate: str) -> bool:
     """Whether (a, predicate, b) holds. Where relations are sparse, false only when the opposite
-    predicate is annotated ("left of" when a is right of b), else it fails: it may hold."""
+    predicate is annotated ("left of" when a is right of b) or the boxes rule the predicate out
+    (`SceneIndex.could_hold`), else it fails: it may hold."""
     if a.image != b.image:
         return False
     index = ctx.index(a.image)
     relations = index.relation_set
     if (a.index, predicate, b.index) in relations:
         return True
-    if index.sparse_relations:
+    if index.sparse_relations and index.could_hold(a.index, predicate, b.index):
         opposite = CONVERSE_PREDICATES.get(predicate, predicate)
         if opposite == predicate or (a.index, opposite, b.index) not in relations:
             sparse(a.image, "relations", f"whether {predicate!r} does not hold")

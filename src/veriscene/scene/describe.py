@@ -208,20 +208,26 @@ def _refer(
 
 def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None:
     """Object i as its name, a relation and an anchor described by name and attributes ("circle
-    left of the red square"), or None if no such description selects it alone (always where
-    relations are sparse: another object of the name may hold the relation, unannotated)."""
+    left of the red square"), or None if no such description selects it alone (where relations
+    are sparse, only a predicate read from the boxes that no other object of the name could hold:
+    `SceneIndex.could_hold`)."""
     scene = index.scene
     name = scene.names[i]
-    if not index.nameable(name) or index.sparse_relations:  # another may hold it, unannotated
+    if not index.nameable(name):
         return None
     same_name = index.by_name.get(name, ())
+    sparse = index.sparse_relations
     for o, predicates in _relations_from(index, i):
         anchor = refer_by_attributes(index, o, image)
         if anchor is None:
             continue
         for p in predicates:
-            # subjects named like i that stand in p to the anchor: must be i alone
-            holders = [j for j in same_name if (j, p, o) in index.relation_set]
+            # subjects named like i that stand in p to the anchor: must be i alone (where relations
+            # are sparse, that may: by the boxes, for a predicate read from them, else any)
+            if sparse:
+                holders = [j for j in same_name if index.could_hold(j, p, o)]
+            else:
+                holders = [j for j in same_name if (j, p, o) in index.relation_set]
             if holders != [i]:
                 continue
             base = _attr_nodes(image, name, ())

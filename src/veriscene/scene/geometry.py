@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -50,3 +53,33 @@ def normalise_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
 def denormalise_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
     """xyxy in [0, 1] -> xyxy pixels."""
     return np.asarray(box, dtype=np.float64) * np.array([width, height, width, height], dtype=np.float64)
+
+
+# ---- generous readings of spatial predicates ----------------------------------------------------
+# Whether a viewer might say "a <predicate> b" of two boxes (xyxy, y down): a lies mostly left of
+# b for "left of" (its right edge at most `slack` of the narrower width past b's left edge), and
+# likewise for the other directions; "near": the boxes' gap is at most `near_frac` of the image's
+# longer side. A reading that fails rules the predicate out; one that holds only allows it.
+
+# predicate -> (low, high) box coordinates along its axis, and whether b comes first on it
+DIRECTIONS = {"left of": (0, 2, False), "right of": (0, 2, True), "above": (1, 3, False), "below": (1, 3, True)}
+READING_SLACK = 0.25  # directional: overlap along the axis allowed, share of the narrower side
+NEAR_FRACTION = 0.08  # "near": gap <= this * longer image side
+READABLE = (*DIRECTIONS, "near")  # the predicates with a geometric reading
+
+
+def could_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_side: float,
+               slack: float = READING_SLACK, near_fraction: float = NEAR_FRACTION) -> bool:
+    """Whether a viewer might say "a <predicate> b" of boxes a and b, for a `READABLE` predicate
+    (`longer_side`: the image's longer side, for "near")."""
+    direction = DIRECTIONS.get(predicate)
+    if direction is not None:
+        lo, hi, flip = direction
+        side = min(a[hi] - a[lo], b[hi] - b[lo])
+        first, second = (b, a) if flip else (a, b)
+        return first[hi] <= second[lo] + slack * side
+    if predicate != "near":
+        raise ValueError(f"{predicate!r} has no geometric reading (see READABLE)")
+    gx = max(b[0] - a[2], a[0] - b[2], 0.0)
+    gy = max(b[1] - a[3], a[1] - b[3], 0.0)
+    return math.hypot(gx, gy) <= near_fraction * longer_side

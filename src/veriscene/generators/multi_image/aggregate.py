@@ -85,6 +85,8 @@ class CountTotal(_Total):
 class CountAttributedTotal(_Total):
     """How many <attr> X are there in the images altogether? (attr, X) held by an anchor object."""
 
+    # (where attributes are sparse the only partners a program accepts lack the name altogether,
+    # so the question would come down to the name: not asked there)
     requires = ("attributes", "attributes_in_full")
     description = "Total number of objects with a given attribute and name over 2-4 images."
 

@@ -23,6 +23,7 @@ from veriscene.generators.visual import GenerousReader
 from veriscene.scene.describe import (
     Referent, _attr_nodes, _matching, _relations_from, noun_phrase, refer_by_attributes,
 )
+from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
 from veriscene.text import relation_phrase
 
@@ -34,7 +35,12 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
     name = scene.names[i]
     if len(ctx.index.by_name[name]) < 2:
         return None  # the name alone is unambiguous (each base below is a subset of its objects)
-    for k in range(0, min(max_attributes, len(scene.attributes[i])) + 1):
+    # where relations are sparse (``meta["sparse"]``), only predicates read from the boxes: the
+    # reader's check that no other object could hold one then makes the expression sure
+    sparse = ctx.index.sparse_relations
+    # (no attributes where they are sparse: "the red cup" may not be the only red cup)
+    most = 0 if ctx.index.sparse_attributes else min(max_attributes, len(scene.attributes[i]))
+    for k in range(0, most + 1):
         for subset in combinations(scene.attributes[i], k):
             base = _matching(ctx.index, name, subset)
             if len(base) < 2:
@@ -46,6 +52,8 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
                 if anchor is None:
                     continue
                 for p in predicates:
+                    if sparse and p not in READABLE:  # another may hold it, unannotated
+                        continue
                     holders = [j for j in base if (j, p, o) in ctx.index.relation_set]
                     if holders != [i] or not reader.only_subject(i, p, o, among=base):
                         continue
@@ -65,7 +73,7 @@ class GroundRelationalExpression(Generator):
     """Give the bounding box of <the X related to the Y>, where the relation disambiguates."""
 
     answer_type = "box"
-    requires = ("relations", "relations_in_full")
+    requires = ("relations",)
     description = "Bounding box of an object named by a relational referring expression."
     templates = {
         "default": (
