@@ -106,3 +106,15 @@ def test_names_with_a_qualifier_inflect_the_noun_before_it() -> None:
     assert with_article("aerosol can") == "an aerosol can" and counted(1, "bow (weapon)") == "a bow (weapon)"
     assert counted(2, "jeans (denim)") == "two pairs of jeans (denim)" and plural("jeans (denim)") == "jeans (denim)"
     assert plural("(x)") == "(x)s"  # nothing before the parenthesis: an ordinary word
+
+
+def test_relation_phrases_of_visual_genome_and_gqa_predicates() -> None:
+    from veriscene.text import is_prepositional, relation_phrase
+
+    assert relation_phrase("left of") == "is to the left of"
+    assert relation_phrase("holding") == "is holding"
+    assert relation_phrase("to the left of") == "is to the left of"
+    assert relation_phrase("attached to") == "is attached to" and relation_phrase("made of") == "is made of"
+    assert relation_phrase("of") == "is of" and relation_phrase("parked on") == "is parked on"
+    assert relation_phrase("has") == "has" and relation_phrase("wears") == "wears"
+    assert is_prepositional("attached to") and not is_prepositional("wears")

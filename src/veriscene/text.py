@@ -196,17 +196,31 @@ def join_words(items: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
+# First words of predicates said after "is" beside those of `_PREPOSITIONS` (Visual Genome's and
+# GQA's "of", "to the left of", "attached to", "made of"): prepositions and past participles.
+_PREPOSITION_WORDS = frozenset({
+    "about", "above", "across", "after", "against", "along", "alongside", "among", "around", "at", "atop",
+    "before", "behind", "below", "beneath", "beside", "between", "beyond", "by", "down", "for", "from", "in",
+    "inside", "into", "near", "next", "of", "off", "on", "onto", "out", "outside", "over", "past", "through",
+    "to", "toward", "towards", "under", "underneath", "up", "upon", "with", "within", "without",
+})
+_PARTICIPLES = frozenset({"made", "worn", "hung", "held", "built", "drawn", "written", "shown", "seen", "sewn"})
+
+
 def is_prepositional(predicate: str) -> bool:
-    return predicate in _PREPOSITIONS or predicate.split(" ")[0].endswith("ing")
+    """Whether the predicate is said after "is" ("is on", "is holding", "is attached to")."""
+    return relation_phrase(predicate).startswith("is ")
 
 
 @lru_cache(maxsize=4096)
 def relation_phrase(predicate: str) -> str:
     """Verb phrase for 'X <phrase> Y': 'left of' -> 'is to the left of', 'holding' -> 'is holding',
-    'has' -> 'has'."""
+    'to the left of' -> 'is to the left of', 'attached to' -> 'is attached to', 'has' -> 'has'."""
     if predicate in _PREPOSITIONS:
         return f"is {_PREPOSITIONS[predicate]}"
-    if predicate.split(" ")[0].endswith("ing"):
+    first = predicate.split(" ")[0]
+    if (first.endswith("ing") or first in _PREPOSITION_WORDS or first in _PARTICIPLES
+            or (first.endswith("ed") and len(first) > 4)):
         return f"is {predicate}"
     return predicate
 

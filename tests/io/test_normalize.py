@@ -74,3 +74,10 @@ def test_singular_names_use_the_engine_without_run_time_checks() -> None:
     )
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["tennis ball True", "unchecked"]
+
+
+def test_direction_wordings_are_the_ops_ones() -> None:
+    n = Normalizer()
+    assert n.predicate("To the left of") == "left of" and n.predicate("to the right of") == "right of"
+    assert n.predicate("on the left of") == "left of" and n.predicate("on left side of") == "on left side of"
+    assert Normalizer(predicate_synonyms={"to the left of": "beside"}).predicate("to the left of") == "beside"

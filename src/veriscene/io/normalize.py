@@ -2,7 +2,9 @@
 
 - object names: lower case, whitespace collapsed, last word made singular ("Tennis  Balls" ->
   "tennis ball", "people" -> "person"), then the synonym map;
-- attributes and predicates: lower case, whitespace collapsed, then their synonym maps.
+- attributes and predicates: lower case, whitespace collapsed, then their synonym maps ("grey"
+  is "gray", GQA's "to the left of" is "left of", as the demo and the ops that read directions
+  from the boxes say it).
 
 Singular forms come from `inflect` (offline). Its rules strip a final "s" from words such as "bus"
 or "cactus", so short words, words ending in -ss/-us/-is/-ics and nouns that only exist in the
@@ -26,6 +28,12 @@ _SPACE = re.compile(r"\s+")
 # that inflect would mangle.
 _KEEP_PLURAL = frozenset(UNIT_NOUNS) | SAME_PLURAL | {"gas", "canvas", "lens"}
 _KEEP_SUFFIXES = ("ss", "us", "is", "ics", "ous")
+
+
+_PREDICATE_SYNONYMS = {
+    "to the left of": "left of", "to the right of": "right of", "to left of": "left of",
+    "to right of": "right of", "on the left of": "left of", "on the right of": "right of",
+}
 
 
 def _clean(raw: str) -> str:
@@ -52,7 +60,8 @@ class Normalizer:
         self.singularize = singularize
         self.synonyms: dict[str, str] = {}
         self.attribute_synonyms: dict[str, str] = {"grey": "gray"}
-        self.predicate_synonyms: dict[str, str] = {}
+        # GQA's and Visual Genome's wordings of the directions the ops read from the boxes
+        self.predicate_synonyms: dict[str, str] = dict(_PREDICATE_SYNONYMS)
         self._engine: Any = None  # inflect.engine, built on first use
         self._cache: dict[str, str] = {}
         self.add_synonyms(synonyms or {}, kind="name")

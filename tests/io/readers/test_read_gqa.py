@@ -39,7 +39,7 @@ def test_reads_boxes_names_attributes_relations(gqa_file: Path, tmp_path: Path) 
     assert s.names == ("man", "dog")
     np.testing.assert_allclose(s.boxes, [[10, 10, 30, 40], [90, 50, 100, 80]])  # second clipped
     assert s.attributes == (("standing", "tall"), ("brown",))
-    assert s.relations == ((0, "to the left of", 1),)
+    assert s.relations == ((0, "left of", 1),)  # GQA's "to the left of", said as the ops read it
     assert s.meta["object_ids"] == ["1", "2"] and s.meta["location"] == "park"
     assert report.total == 0 and report.boxes_clipped == 1
     assert_round_trip(scenes, tmp_path)
