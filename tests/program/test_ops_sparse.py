@@ -54,6 +54,9 @@ def test_sets_filtered_by_sparse_attributes_may_miss_objects(sparse, full) -> No
     assert run(full, lambda b: b.add("exists", green(b))) is False
     with pytest.raises(ExecutionFailure, match="absence is unknown"):
         run(sparse, lambda b: b.add("exists", green(b)))
+    # every table is annotated wooden, and no dog is there to be red: those sets are complete
+    assert run(sparse, lambda b: b.add("count", b.add("filter_attribute", named(b, "table"), args=["wooden"]))) == 1
+    assert run(sparse, lambda b: b.add("exists", b.add("filter_attribute", named(b, "dog"), args=["red"]))) is False
     # names stay annotated in full: counting and singling out by name are unchanged
     assert run(sparse, lambda b: b.add("count", named(b, "car"))) == 2
     assert run(sparse, lambda b: b.add("query_box", b.add("unique", named(b, "table")))) == [100.0, 40.0, 180.0, 90.0]

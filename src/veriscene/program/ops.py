@@ -20,17 +20,17 @@ non-empty `exists` is true. Sets built from complete ones stay complete (`inters
 `union` and `filter_relation` both, `difference` the first).
 
 Scenes that record attributes or relations only in part (``scene.meta["sparse"]``, e.g. Visual
-Genome) make sets that may miss objects as well: `filter_attribute` under sparse attributes,
-`filter_relation` and `relate` under sparse relations (unless the predicate has a geometric
-reading, "left of" or "near", and no other object's box could be read into it:
-`SceneIndex.could_hold`), and on such a scene no set becomes complete
-again (`filter_name` and `intersect` above rely on the missing objects being unannotated ones). The
-ops that take an unannotated attribute or relation for absent fail there: `query_attributes` and
-`attribute_values` (all of an object's attributes, or all values of a set), `differing_attribute_type`,
-`query_relations`, a false `has_relation` (unless the boxes or the annotated opposite rule it out),
-and `difference` by an incomplete set ("the cars that
-are not red"). What is annotated stays true: a non-empty `exists`, `query_attribute` of an object
-annotated with one value of the type, `query_relation` of the one annotated predicate.
+Genome) make sets that may miss objects as well: `filter_attribute` under sparse attributes
+(unless every object filtered has the attribute), `filter_relation` and `relate` under sparse
+relations (unless the predicate has a geometric reading, "left of" or "near", and no other
+object's box could be read into it: `SceneIndex.could_hold`). On such a scene no set becomes
+complete again (`filter_name` and `intersect` above rely on the missing objects being unannotated
+ones). The ops that take an unannotated attribute or relation for absent fail there:
+`query_attributes` and `attribute_values` (all of an object's attributes, or all values of a set),
+`differing_attribute_type`, `query_relations`, a false `has_relation` (unless the boxes or the
+annotated opposite rule it out), and `difference` by an incomplete set ("the cars that are not
+red"). What is annotated stays true: a non-empty `exists`, `query_attribute` of an object annotated
+with one value of the type, `query_relation` of the one annotated predicate.
 """
 
 from __future__ import annotations
