@@ -124,3 +124,13 @@ def test_a_qualified_gold_name_matches_without_its_qualifier() -> None:
     assert not match_answer("arrow", "bow (weapon)", "str").correct
     assert not match_answer("weapon", "bow (weapon)", "str").correct
     assert match_answer("(x)", "(x)", "str").correct  # nothing before the parenthesis: the whole name
+
+
+def test_a_direction_matches_without_its_of() -> None:
+    # "Where is the cup relative to the plate?" (gold "left of", from relation.query)
+    for reply in ("left of", "To the left of the plate.", "left", "Left.", "On the left."):
+        assert match_answer(reply, "left of", "str").correct, reply
+    for reply in ("right", "to the right of the plate", "above"):
+        assert not match_answer(reply, "left of", "str").correct, reply
+    assert not match_answer("left or right", "left of", "str").correct
+    assert match_answer("right", "right of", "str").correct

@@ -53,11 +53,19 @@ def set_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
 _QUALIFIED = re.compile(r"^(.*\S)\s+\([^()]*\)$")
 
 
+# Directions said without their "of": "Where is the cup relative to the plate?" "Left."
+_DIRECTION_READINGS = {"left of": "left", "right of": "right"}
+
+
 def _readings(answer: str) -> tuple[str, ...]:
     """A gold name and, when it ends in a qualifier in parentheses (LVIS's "bow (weapon)", which
-    tells two categories apart), the name without it: the image shows which bow is meant."""
+    tells two categories apart), the name without it: the image shows which bow is meant. A
+    direction ("left of") may also be said alone ("left")."""
     found = _QUALIFIED.match(answer)
-    return (answer, found.group(1)) if found else (answer,)
+    if found:
+        return (answer, found.group(1))
+    short = _DIRECTION_READINGS.get(answer)
+    return (answer, short) if short else (answer,)
 
 
 def _check_gold(answer: Any, answer_type: str) -> None:
@@ -126,7 +134,7 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
     fmt = parse_box_format(box_format)
     candidates = list(vocabulary or ())
     if answer_type == "str":
-        candidates += [str(answer), *(str(c) for c in choices or ())]
+        candidates += [*_readings(str(answer)), *(str(c) for c in choices or ())]
     parsed = parse_answer(reply, answer_type, choices=choices, box_format=fmt, image_size=image_size,
                           synonyms=synonyms, vocabulary=candidates or None, think_tags=think_tags,
                           answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format)
