@@ -240,7 +240,9 @@ class RelationDifference(GroupGenerator):
     exactly one relation."""
 
     answer_type = "str"
-    requires = ("relations",)
+    # (where relations are sparse, a pair annotated "left of" in one image and "above" in the
+    # other may stand in both in each: "arranged differently" would not be sure)
+    requires = ("relations", "relations_in_full")
     description = "The relation of a pair of objects in one image, where it differs from another of 2-4 images."
     templates = {
         "is": (
