@@ -117,5 +117,5 @@ def test_summary_says_what_was_skipped_and_dropped(tmp_path: Path) -> None:
     idle = flat[flat.index("20 generator(s)"):]
     assert idle.startswith("20 generator(s) made no samples, as no scene has what they need.")
     assert "relations: grounding.refexp.v1," in idle
-    assert "relations, annotated in full (not in meta.sparse): relation.subject.v1," in idle
+    assert "relations, annotated in full (not in meta.sparse): multi.relation_diff.v1, relation.subject.v1," in idle
     assert "depth and masks: depth.points.v1" in idle
