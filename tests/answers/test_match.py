@@ -134,3 +134,14 @@ def test_a_direction_matches_without_its_of() -> None:
         assert not match_answer(reply, "left of", "str").correct, reply
     assert not match_answer("left or right", "left of", "str").correct
     assert match_answer("right", "right of", "str").correct
+
+
+def test_a_denied_answer_is_not_the_answer() -> None:
+    # a reply that names the gold answer only to deny it is not that answer
+    for reply in ("not red", "It is not red.", "It isn't red.", "It doesn't look red.", "No, it is not a red one"):
+        result = match_answer(reply, "red", "str")
+        assert not result.correct and result.parse_failed and "says what the answer is not" in result.reason, reply
+    for reply, gold in (("The car is red, not blue.", "red"), ("It isn't red, it is blue", "blue"),
+                        ("It is not red, but blue", "blue"), ("There is no dog; it is a cat", "cat")):
+        assert match_answer(reply, gold, "str").correct, reply
+    assert not match_answer("It isn't red, it is blue", "red", "str").correct

@@ -75,7 +75,8 @@ _LEAD_IN_RE = re.compile(
     re.IGNORECASE)
 _ENUM_SPLIT_RE = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|&|\n)\s*", re.IGNORECASE)
 _SET_SPLIT_RE = re.compile(r"\s*(?:,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)
-_NEGATED_PART_RE = re.compile(r"^\s*(?:but\s+)?(?:not|no|never)\b", re.IGNORECASE)
+_NEGATED_PART_RE = re.compile(
+    r"^\s*(?:but\s+)?(?:(?:it|that|this)\s+)?(?:not|no|never|is\s+not|isn'?t|is\s+never)\b", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _QUANTITY_RE = re.compile(
     rf"^(?:\d+|{'|'.join(UNITS)}|some|several|many|a\s+few|few|multiple|two\s+or\s+more)\s+", re.IGNORECASE)
@@ -191,6 +192,21 @@ def _normalized_vocab(words: tuple[str, ...], syn_items: tuple[tuple[str, str], 
     return out
 
 
+_NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wasnt", "doesnt", "dont", "nor", "neither"})
+_LINKS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "be", "really", "quite", "exactly"})
+
+
+def _denied(text_norm: str, phrase: str) -> bool:
+    """Whether every mention of `phrase` (normalised, as found by `find_phrases`) in `text_norm`
+    follows a negation: "not red", "isnt red", "doesnt look red"."""
+    words = text_norm.split()
+    size = len(phrase.split())
+    starts = [k for k in range(len(words) - size + 1) if " ".join(words[k:k + size]) == phrase]
+    return bool(starts) and all(
+        k >= 1 and (words[k - 1] in _NEGATIONS or (k >= 2 and words[k - 1] in _LINKS and words[k - 2] in _NEGATIONS))
+        for k in starts)
+
+
 def default_vocabulary() -> tuple[str, ...]:
     """Attribute words and relation predicates of `veriscene.vocab`: replies naming several of
     them ("red, blue or green") are ambiguous even when the gold answer is among them."""
@@ -226,7 +242,14 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
                 return ParseResult.fail(f"the reply lists several answers ({', '.join(sorted(normed))})")
             if len(kept) < len(parts) and kept:
                 return read(kept[0])
-        hits = find_phrases(normalize_phrase(text, prepared=syn), vocab_map)
+        text_norm = normalize_phrase(text, prepared=syn)
+        hits = find_phrases(text_norm, vocab_map)
+        if hits:
+            # "It is not red." names red only to deny it; "red, not blue" names red
+            said = [h for h in hits if not _denied(text_norm, h)]
+            if not said:
+                return ParseResult.fail(f"the reply says what the answer is not ({', '.join(vocab_map[h] for h in hits)})")
+            hits = said
         if len(hits) > 1:
             return ParseResult.fail(f"the reply names several candidates ({', '.join(vocab_map[h] for h in hits)})")
         if hits:
