@@ -116,10 +116,11 @@ def test_no_sample_takes_an_unannotated_attribute_or_relation_for_absent(tmp_pat
     # relational referring expressions remain where the boxes make them sure ("the man left of the car")
     refexps = [r for r in rows if r["task"] == "grounding.refexp.v1"]
     assert refexps and all(n["args"][0] in READABLE for r in refexps for n in r["program"] if n["op"] == "filter_relation")
-    # relation options are only the opposite of a spatial predicate
-    for r in rows:
-        if r["task"] == "relation.query.v1" and r["choices"]:
-            assert len(r["choices"]) == 2 and r["answer"] in CONVERSE_PREDICATES, r["question"]
+    # wrong relation options are only predicates the boxes (or an annotated opposite) rule out
+    options = [r for r in rows if r["task"] in ("relation.query.v1", "relation.region.v1") and r["choices"]]
+    assert options
+    for r in options:
+        assert all(c in READABLE for c in r["choices"] if c != r["answer"]), r["question"]
     # generators whose every question would take an unannotated attribute or relation for absent
     # are not run on such scenes
     for name in ("attribute.exists.v1", "attribute.count.v1", "scene_graph.multihop.v1", "multi.has_attributed.v1"):

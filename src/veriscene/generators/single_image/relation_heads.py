@@ -19,7 +19,7 @@ from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind, predicates_of_kind
+from veriscene.generators.single_image.relations import _kind, predicates_of_kind, sure_wrong
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
@@ -116,8 +116,11 @@ class RegionRelation(Generator):
 
     def _make(self, ctx: GenContext, regions: ClearRegions, s: int, o: int, predicate: str) -> Candidate:
         region_s, region_o = regions[s], regions[o]
-        # the only readable predicate is `predicate`: every other one of its kind is wrong
-        distractors = Without(predicates_of_kind(ctx.vocab, _kind(predicate)), (predicate,))
+        distractors: Iterable[str]
+        if ctx.index.sparse_relations:  # any unannotated predicate may hold: only sure wrong ones
+            distractors = sure_wrong(ctx.index, s, o, predicate, ctx.vocab)
+        else:  # the only readable predicate is `predicate`: every other one of its kind is wrong
+            distractors = Without(predicates_of_kind(ctx.vocab, _kind(predicate)), (predicate,))
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=_kind(predicate),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -9,7 +9,9 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Vocabulary, Without
+from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
+from veriscene.scene.geometry import READABLE
 from veriscene.text import relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
 
@@ -24,6 +26,19 @@ def predicates_of_kind(vocab: Vocabulary, kind: str) -> list[str]:
     """The vocabulary's predicates of one template group (`_kind`), sorted (made once per
     vocabulary; do not modify)."""
     return vocab.view(("predicates of kind", kind), lambda: [p for p in vocab.predicate_list() if _kind(p) == kind])
+
+
+def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabulary) -> list[str]:
+    """Options for "how is s related to o?" (answer `predicate`) where relations are sparse
+    (``meta["sparse"]``): any unannotated predicate may hold, so only those sure not to: the
+    opposite of an annotated spatial one, and the predicates of the same phrasing with a
+    geometric reading that the boxes rule out (`SceneIndex.could_hold`)."""
+    kind = _kind(predicate)
+    held = index.predicates_between.get((s, o), ())
+    opposites = {CONVERSE_PREDICATES[p] for p in held if CONVERSE_PREDICATES.get(p, p) != p}
+    known = vocab.predicate_set()
+    return [p for p in READABLE if p != predicate and p in known and _kind(p) == kind
+            and (p in opposites or not index.could_hold(s, p, o))]
 
 
 @register("relation.exists.v1", family="relation")
@@ -70,7 +85,7 @@ class RelationExists(Generator):
 class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
     otherwise); options never include another predicate that holds (where relations are sparse,
-    only the opposite of a spatial predicate is sure not to: other scenes get no options)."""
+    only predicates sure not to hold: `sure_wrong`)."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -89,17 +104,16 @@ class QueryRelation(Generator):
             if len(held) != 1 or s not in refs or o not in refs:
                 continue
             # many per scene, one or two used: phrased only if picked
-            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab,
-                                            ctx.index.sparse_relations))
+            # where relations are sparse, options only among those sure not to hold
+            wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
+            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab, wrong))
 
-    def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary, sparse: bool = False) -> Candidate:
+    def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
+              wrong: list[str] | None = None) -> Candidate:
         group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
         distractors: Iterable[str]
-        if sparse:
-            # relations recorded in part (``meta["sparse"]``): an unannotated predicate may hold as
-            # well, so the only sure wrong option is the opposite of a spatial one ("left of")
-            opposite = CONVERSE_PREDICATES.get(predicate, predicate)
-            distractors = [opposite] if opposite != predicate else []
+        if wrong is not None:
+            distractors = wrong
         else:
             # Distractors of the same phrasing kind that do not hold from A to B (the converse,
             # which holds from B to A, is a good hard negative).
