@@ -77,3 +77,22 @@ def test_refexp_uses_the_relation_to_disambiguate(street) -> None:
     }
     for cand, answer in candidates(street, "grounding.refexp.v1"):
         assert answer not in cand.distractors
+
+
+def test_sure_wrong_options_where_relations_are_sparse() -> None:
+    """Where any unannotated predicate may hold, wrong options are only those sure not to: the
+    annotated one's opposite and the spatial predicates the boxes rule out."""
+    from veriscene.generators import Vocabulary
+    from veriscene.generators.single_image.relations import sure_wrong
+    from veriscene.program import ExecutionContext
+
+    objects = [{"name": "man", "box": [0, 40, 30, 99]}, {"name": "table", "box": [100, 40, 180, 90]},
+               {"name": "cup", "box": [120, 30, 130, 42]}]
+    scene = make_scene(objects, [(0, "left of", 1), (2, "on", 1)], meta={"sparse": ["relations"]})
+    vocab = Vocabulary()
+    vocab.add_names(["man", "table", "cup"], [], ["left of", "right of", "above", "below", "near", "on", "holding"])
+    index = ExecutionContext(scene).index(0)
+    # the man stands clear left of the table: right of (the opposite), above, below and near are wrong
+    assert sure_wrong(index, 0, 1, "left of", vocab) == ["right of", "above", "below", "near"]
+    # the cup touches the table's top edge: it may be above it or near it; left or right of it it is not
+    assert sure_wrong(index, 2, 1, "on", vocab) == ["left of", "right of", "below"]
