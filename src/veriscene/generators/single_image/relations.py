@@ -44,8 +44,8 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
 @register("relation.exists.v1", family="relation")
 class RelationExists(Generator):
     """Is the A <predicate> the B? A "no" uses a predicate whose converse holds (A right of B ->
-    "Is A left of B?") when the predicate is geometric, else one the pair does not have (not
-    where relations are sparse: it may hold, unannotated)."""
+    "Is A left of B?") when the predicate is geometric, else one the pair does not have (where
+    relations are sparse, a spatial one the boxes rule out: another may hold, unannotated)."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -59,6 +59,7 @@ class RelationExists(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
         vocab_predicates = ctx.vocab.predicate_list()
+        vocab_set, could = ctx.vocab.predicate_set(), ctx.index.could_hold
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if s not in refs or o not in refs:
                 continue
@@ -66,9 +67,12 @@ class RelationExists(Generator):
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in held]
             if not negatives and not ctx.index.sparse_relations:
-                # not geometric: any predicate of the data set the pair lacks (where relations are
-                # sparse, only the opposite of an annotated spatial one is sure not to hold)
+                # not geometric: any predicate of the data set the pair lacks
                 negatives = sample_up_to(ctx.rng, Without(vocab_predicates, held), 1)
+            elif not negatives:
+                # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
+                ruled_out = [p for p in READABLE if p in vocab_set and p not in held and not could(s, p, o)]
+                negatives = sample_up_to(ctx.rng, ruled_out, 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
                 # many per scene, one or two used: phrased only if picked
