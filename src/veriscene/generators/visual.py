@@ -24,7 +24,7 @@ import numpy as np
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import DIRECTIONS as _DIRECTIONS
-from veriscene.scene.geometry import NEAR_FRACTION, READING_SLACK, could_read
+from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK, could_read
 from veriscene.vocab import CONVERSE_PREDICATES
 
 # Scenes of up to this many objects answer "only one" questions with `could_hold` in plain
@@ -76,22 +76,15 @@ class GenerousReader:
         gy = np.maximum(b[None, :, 1] - b[:, None, 3], b[:, None, 1] - b[None, :, 3])
         return np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0))
 
-    @cached_property
-    def _gap(self) -> list[list[float]]:
-        """`_gap_array` as nested lists (cheap to index one pair)."""
-        return self._gap_array.tolist()
-
     def could_hold(self, a: int, predicate: str, b: int) -> bool:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
         if a == b:
             return False
         if (a, predicate, b) in self.relations:
             return True
-        if predicate in _DIRECTIONS:
-            return could_read(self._boxes[a], self._boxes[b], predicate, 0.0, self.readings.slack)
-        if predicate == "near":
-            longer = max(self.scene.width, self.scene.height)
-            return self._gap[a][b] <= self.readings.near_frac * longer
+        if predicate in READABLE:  # the directions and "near", read from the boxes
+            return could_read(self._boxes[a], self._boxes[b], predicate, max(self.scene.width, self.scene.height),
+                              self.readings.slack, self.readings.near_frac)
         if predicate == "on top of":
             return (a, "in front of", b) in self.relations
         return False

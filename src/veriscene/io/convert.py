@@ -16,7 +16,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
-from veriscene.io.readers._base import SPARSE_DEFAULTS, sparse_kinds
+from veriscene.io.readers._base import sparse_for
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.jsonl import dumps_scene
 
@@ -99,6 +99,5 @@ def convert(
         boxes_clipped=report.boxes_clipped,
         repairs=dict(report.repairs),
         rejected_by_level={k: v for k, v in report.rejected.items() if v},
-        sparse=sparse_kinds(options["sparse"]) if options.get("sparse") is not None
-        else list(SPARSE_DEFAULTS.get(name, ())),
+        sparse=sparse_for(name, options.get("sparse")),
     )

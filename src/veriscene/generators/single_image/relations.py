@@ -28,17 +28,21 @@ def predicates_of_kind(vocab: Vocabulary, kind: str) -> list[str]:
     return vocab.view(("predicates of kind", kind), lambda: [p for p in vocab.predicate_list() if _kind(p) == kind])
 
 
-def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabulary) -> list[str]:
-    """Options for "how is s related to o?" (answer `predicate`) where relations are sparse
-    (``meta["sparse"]``): any unannotated predicate may hold, so only those sure not to: the
-    opposite of an annotated spatial one, and the predicates of the same phrasing with a
-    geometric reading that the boxes rule out (`SceneIndex.could_hold`)."""
-    kind = _kind(predicate)
+def ruled_out(index: SceneIndex, s: int, o: int, vocab: Vocabulary) -> list[str]:
+    """The data set's predicates sure not to hold from s to o where relations are sparse
+    (``meta["sparse"]``), in `READABLE` order: the opposite of an annotated spatial one, and
+    those with a geometric reading that the boxes rule out (`SceneIndex.could_hold`)."""
     held = index.predicates_between.get((s, o), ())
     opposites = {CONVERSE_PREDICATES[p] for p in held if CONVERSE_PREDICATES.get(p, p) != p}
     known = vocab.predicate_set()
-    return [p for p in READABLE if p != predicate and p in known and _kind(p) == kind
-            and (p in opposites or not index.could_hold(s, p, o))]
+    return [p for p in READABLE if p in known and (p in opposites or not index.could_hold(s, p, o))]
+
+
+def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabulary) -> list[str]:
+    """Options for "how is s related to o?" (answer `predicate`) where relations are sparse: any
+    unannotated predicate may hold, so only those `ruled_out`, of the same phrasing."""
+    kind = _kind(predicate)
+    return [p for p in ruled_out(index, s, o, vocab) if p != predicate and _kind(p) == kind]
 
 
 @register("relation.exists.v1", family="relation")
@@ -59,7 +63,6 @@ class RelationExists(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
         vocab_predicates = ctx.vocab.predicate_list()
-        vocab_set, could = ctx.vocab.predicate_set(), ctx.index.could_hold
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if s not in refs or o not in refs:
                 continue
@@ -71,8 +74,7 @@ class RelationExists(Generator):
                 negatives = sample_up_to(ctx.rng, Without(vocab_predicates, held), 1)
             elif not negatives:
                 # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
-                ruled_out = [p for p in READABLE if p in vocab_set and p not in held and not could(s, p, o)]
-                negatives = sample_up_to(ctx.rng, ruled_out, 1)
+                negatives = sample_up_to(ctx.rng, ruled_out(ctx.index, s, o, ctx.vocab), 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
                 # many per scene, one or two used: phrased only if picked

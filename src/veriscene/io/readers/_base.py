@@ -66,6 +66,12 @@ def sparse_kinds(value: bool | str | Sequence[str]) -> list[str]:
     return [k for k in SPARSE_KINDS if k in kinds]
 
 
+def sparse_for(fmt: str, value: bool | str | Sequence[str] | None) -> list[str]:
+    """`meta["sparse"]` of a format's scenes: the `sparse` option when given, else the format's
+    default (`SPARSE_DEFAULTS`)."""
+    return sparse_kinds(SPARSE_DEFAULTS.get(fmt, ()) if value is None else value)
+
+
 class ReadContext:
     """Options and bookkeeping shared by one reader call over one input."""
 
@@ -95,7 +101,7 @@ class ReadContext:
         self.image_size = image_size
         self.drop_bad_parts = drop_bad_parts
         # what the scenes record only in part (``meta["sparse"]``): the format's default unless given
-        self.sparse: list[str] = sparse_kinds(SPARSE_DEFAULTS.get(fmt, ()) if sparse is None else sparse)
+        self.sparse: list[str] = sparse_for(fmt, sparse)
         self.sparse_given = sparse is not None
         self.record: str | int | None = None
         self._seen: set[str] = set()
