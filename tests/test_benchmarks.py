@@ -145,6 +145,14 @@ def test_sparse_annotations(cache: str) -> None:
     assert refused[1] == refused[2] != "0" and refused[3] == "0"
 
 
+def test_label_maps(cache: str) -> None:
+    out = _run("label_maps.py", "--cases", "2", "--size", "48", "--slices", "12", "--structures", "5",
+               "--cache", cache)
+    assert [r[0] for r in _rows(out, "convert")] == ["convert", "convert"]  # without and with slice images
+    assert _rows(out, "generate")
+    assert out.rstrip().endswith("mismatches 0")
+
+
 def test_cooccurrence() -> None:
     out = _run("cooccurrence.py", "--scenes", "300", "--names", "400", "--per-scene", "12")
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].isdigit()]

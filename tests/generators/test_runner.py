@@ -227,3 +227,28 @@ def test_yes_no_questions_are_asked_only_where_no_can_be_said() -> None:
     # stars verified absent: "no" can be said, and both answers come
     some, stats = answers({"exhaustive": ["star"]})
     assert some[True] > 5 and some[False] > 5 and not stats["one_sided:object.exists.v1"]
+
+
+def test_left_and_right_are_said_to_be_the_images_on_radiological_scenes() -> None:
+    from dataclasses import replace
+
+    from veriscene.generators.runner import IMAGE_SIDES_NOTE
+
+    scenes = list(iter_scene_graphs(30, seed=3))
+    flipped = [replace(s, meta={**s.meta, "orientation": "radiological"}) for s in scenes]
+    vocab = Vocabulary.from_scenes(scenes)
+
+    def run(group):
+        runner = SceneRunner([g() for g in select_generators("spatial.*,object.extreme_among.v1")], vocab)
+        return [s for scene in group for s in runner.run(scene)]
+
+    plain, noted = run(scenes), run(flipped)
+    assert len(plain) == len(noted)
+    sideways = 0
+    for a, b in zip(plain, noted):
+        assert a.answer == b.answer and a.program == b.program  # only the wording changes
+        speaks_of_sides = any(w in a.question for w in ("left", "right"))
+        assert (IMAGE_SIDES_NOTE in b.question) == speaks_of_sides
+        assert IMAGE_SIDES_NOTE not in a.question
+        sideways += speaks_of_sides
+    assert sideways > 10

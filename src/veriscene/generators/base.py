@@ -49,6 +49,9 @@ class Candidate:
     # Multi-image candidates: the images the program's `scene` indices refer to, in question
     # order ("Image 1" is scenes[0]). None means the single scene of the context.
     scenes: tuple[Scene, ...] | None = None
+    # Whether the question speaks of the image's left and right ("leftmost", "to the left of"):
+    # on a scene shown as radiologists read it (``meta["orientation"]``), it then says so.
+    sides: bool = False
 
     def get_program(self) -> list[dict[str, Any]]:
         if self.program is None:

@@ -36,13 +36,16 @@ from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample, sample_id
-from veriscene.scene.model import Scene
+from veriscene.scene.model import RADIOLOGICAL, Scene
 
 if TYPE_CHECKING:
     from veriscene.engine.pool import ScenePool
     from veriscene.generators.mixture import Mixture
 
 MC_INSTRUCTION = "Answer with the option's letter from the given choices."
+# Said after a question about left and right (`Candidate.sides`) on a scene shown as radiologists
+# read it (``meta["orientation"] == "radiological"``), where "the left kidney" is on the right.
+IMAGE_SIDES_NOTE = "Left and right are as seen in the image, where the patient's right side is on the left."
 
 
 def derive_seed(*parts: object) -> int:
@@ -357,6 +360,8 @@ class SceneRunner:
         t = int(ctx.rng.integers(len(templates)))
         question = templates[t].format(**cand.slots)
         question = question[:1].upper() + question[1:]
+        if cand.sides and ctx.scene.meta.get("orientation") == RADIOLOGICAL:
+            question = f"{question} {IMAGE_SIDES_NOTE}"
         choices = None
         meta: dict[str, Any] = {"mode": mode, "config": self._config_dict(gen)}
         if gen.answer_type in ("box", "point"):

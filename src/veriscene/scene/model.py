@@ -27,6 +27,10 @@ Conventions (the one internal convention; readers convert to it):
   the table may be on it. Programs then refuse whatever takes an unannotated attribute or
   relation for absent (see `veriscene.program.ops`). Without it, both are taken as annotated in
   full (CLEVR, synthetic scenes).
+- `meta["orientation"]` (optional): ``"radiological"`` when the image shows a patient as
+  radiologists read it, the patient's right on the image's left (slices of medical volumes, chest
+  radiographs). Directions in programs stay the image's; questions about left and right say so
+  (`veriscene.generators.runner.IMAGE_SIDES_NOTE`).
 
 A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 """
@@ -46,6 +50,8 @@ SCHEMA_VERSION = 1
 REGION_KEYS = ("crowd", "stuff")
 # what `meta["sparse"]` may list: annotations recorded only in part (see the module notes)
 SPARSE_KINDS = ("attributes", "relations")
+# `meta["orientation"]` of an image showing the patient's right on its left (see the module notes)
+RADIOLOGICAL = "radiological"
 # Slack for float round-off when checking that boxes lie inside the image (pixels).
 _BOX_EPS = 1e-3
 

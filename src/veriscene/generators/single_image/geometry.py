@@ -79,7 +79,7 @@ class GeometricRelation(Generator):
 
 def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
     return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=axis, expected=answer,
-                     distractors=[_OPPOSITE[answer]],
+                     distractors=[_OPPOSITE[answer]], sides=axis == "horizontal",
                      build=partial(referent_query, (a, o), "relative_position", (axis,)))
 
 

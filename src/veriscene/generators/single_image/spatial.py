@@ -39,6 +39,8 @@ class SpatialConfig(GeneratorConfig):
 # What each extreme compares: centre x (0), centre y (1) or area ("area").
 # The extremes that pick the object with the highest key (the others pick the lowest).
 _HIGHEST = ("rightmost", "bottommost", "largest")
+# The extremes that speak of left and right (`Candidate.sides`).
+SIDEWAYS = ("leftmost", "rightmost")
 _KEY: dict[str, int | str] = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1,
                               "largest": "area", "smallest": "area"}
 
@@ -233,10 +235,11 @@ class SpatialExtreme(Generator):
     def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
         return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=ctx.vocab.name_list(),
-                         expected=answer, build=partial(_extreme_name_program, which))
+                         expected=answer, build=partial(_extreme_name_program, which), sides=which in SIDEWAYS)
 
     def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
         slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
         return Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
-                         expected=answer, build=partial(_extreme_attribute_program, name, which, kind))
+                         expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
+                         sides=which in SIDEWAYS)

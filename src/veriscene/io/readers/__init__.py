@@ -23,6 +23,7 @@ from veriscene.io.readers.clevr import read_clevr
 from veriscene.io.readers.coco import read_coco
 from veriscene.io.readers.detect import FormatDetectionError, detect, detect_format
 from veriscene.io.readers.gqa import read_gqa
+from veriscene.io.readers.label_map import read_label_map
 from veriscene.io.readers.open_images import read_open_images
 from veriscene.io.readers.provision import read_provision
 from veriscene.io.readers.veriscene_jsonl import read_veriscene_jsonl
@@ -42,6 +43,9 @@ ALIASES: dict[str, str] = {
     "veriscene": "veriscene_jsonl",
     "oi": "open_images",
     "openimages": "open_images",
+    "medical": "label_map",
+    "nifti": "label_map",
+    "msd": "label_map",
 }
 COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts", "sparse")
 
@@ -61,6 +65,7 @@ for _name, _fn in (
     ("clevr", read_clevr),
     ("provision", read_provision),
     ("open_images", read_open_images),
+    ("label_map", read_label_map),
     ("veriscene_jsonl", read_veriscene_jsonl),
 ):
     register_reader(_name, _fn)

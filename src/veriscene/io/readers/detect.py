@@ -10,6 +10,8 @@ import os
 import re
 from pathlib import Path
 
+from veriscene.io.readers.label_map import LABEL_TABLE_FILES, is_label_map
+
 _PEEK = 1 << 20  # bytes
 _VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")
 
@@ -59,6 +61,8 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
     if path.is_dir():
+        if (path / "dataset.json").is_file() and b'"labels"' in _peek(path / "dataset.json"):
+            return "label_map", "folder holds a segmentation dataset.json (Medical Segmentation Decathlon / nnU-Net)"
         for name in _VG_FILES:
             if (path / name).is_file():
                 return "visual_genome", f"folder holds {name}"
@@ -68,9 +72,14 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
             found = _sniff_json(file)
             if found is not None and found[0] in ("provision", "clevr"):
                 return found[0], f"{file.name}: {found[1]}"
+        if any(is_label_map(p) for p in path.iterdir()) and all(
+                p.name in LABEL_TABLE_FILES for p in path.glob("*.json")):
+            return "label_map", "folder holds label maps (NIfTI, NumPy or image files) and no annotation JSON"
         raise FormatDetectionError(
             f"{path}: cannot tell the annotation format of this folder; pass --from FORMAT"
         )
+    if is_label_map(path):
+        return "label_map", "a label map file (NIfTI, NumPy or image)"
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return "veriscene_jsonl", "file extension .jsonl"

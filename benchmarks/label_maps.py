@@ -1,0 +1,128 @@
+"""Medical label maps: reading NIfTI volumes into slice scenes, then generating from them.
+
+    python benchmarks/label_maps.py                                   # 4 volumes of 256x256x64
+    python benchmarks/label_maps.py --cases 8 --size 512 --slices 100 --structures 30 --repeats 3
+
+Makes (and caches in `--cache`) an MSD-style folder of synthetic CT-like volumes: `--structures`
+ellipsoids of random sizes and places per case (organs), each with a label value and a name, and
+a lesion inside the first one, stored as gzipped NIfTI (`labelsTr/`, `imagesTr/`, `dataset.json`).
+Then, `--repeats` times, in this process:
+
+- convert: `veriscene.io.convert.convert(..., slice_images=DIR)`, every slice with a label becomes
+  a scene (masks, boxes, touching and surrounded-by relations) and a PNG of the image slice;
+- generate: `veriscene.generate` on the converted scenes, all generators, 1 worker, then
+  `veriscene.verify`.
+
+After one untimed conversion (imports, first reads), prints the median of each: scenes per second of the conversion (with and without writing the
+slice images), samples per second of generation, samples per scene, objects and relations per
+scene, and the verification's mismatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def make_cases(root: Path, cases: int, size: int, slices: int, structures: int, seed: int) -> Path:
+    import nibabel as nib
+
+    folder = root / f"label-maps-{cases}-{size}-{slices}-{structures}-{seed}"
+    if (folder / "dataset.json").is_file():
+        return folder
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "labelsTr").mkdir(parents=True)
+    (tmp / "imagesTr").mkdir()
+    rng = np.random.default_rng(seed)
+    x, y, z = np.ogrid[:size, :size, :slices]
+    training = []
+    for c in range(cases):
+        labels = np.zeros((size, size, slices), np.uint8)
+        centres = []
+        for k in range(structures):
+            cx, cy, cz = rng.uniform(0.15, 0.85, 3) * (size, size, slices)
+            rx, ry = rng.uniform(0.04, 0.16, 2) * size
+            rz = rng.uniform(0.1, 0.4) * slices
+            inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 + ((z - cz) / rz) ** 2 <= 1
+            labels[inside & (labels == 0)] = k + 1
+            centres.append((cx, cy, cz, rx, ry, rz))
+        cx, cy, cz, rx, ry, rz = centres[0]
+        lesion = ((x - cx) / (rx / 4)) ** 2 + ((y - cy) / (ry / 4)) ** 2 + ((z - cz) / (rz / 4)) ** 2 <= 1
+        labels[lesion] = structures + 1
+        image = (labels * 20.0 + rng.normal(0, 15, labels.shape)).astype(np.float32)
+        affine = np.diag([0.8, 0.8, 2.5, 1.0])
+        nib.save(nib.Nifti1Image(labels, affine), tmp / "labelsTr" / f"case_{c:03d}.nii.gz")
+        nib.save(nib.Nifti1Image(image, affine), tmp / "imagesTr" / f"case_{c:03d}_0000.nii.gz")
+        training.append({"image": f"./imagesTr/case_{c:03d}_0000.nii.gz", "label": f"./labelsTr/case_{c:03d}.nii.gz"})
+    names = {str(k + 1): f"organ_{k + 1}" for k in range(structures)}
+    names[str(structures + 1)] = "lesion"
+    (tmp / "dataset.json").write_text(json.dumps({"labels": {"0": "background", **names}, "training": training}))
+    tmp.rename(folder)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=4)
+    parser.add_argument("--size", type=int, default=256, help="width and height of a slice (voxels)")
+    parser.add_argument("--slices", type=int, default=64)
+    parser.add_argument("--structures", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    args = parser.parse_args()
+
+    from veriscene import generate, verify
+    from veriscene.io.convert import convert
+
+    folder = make_cases(args.cache, args.cases, args.size, args.slices, args.structures, args.seed)
+    rows: dict[str, list[float]] = {}
+    facts: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as work:
+        convert(folder, Path(work) / "warm-up.jsonl", "label_map")  # imports and first reads, untimed
+        for r in range(args.repeats):
+            for images in (False, True):
+                out = Path(work) / f"scenes-{r}-{images}.jsonl"
+                options = {"slice_images": str(Path(work) / f"slices-{r}")} if images else {}
+                t = time.perf_counter()
+                summary = convert(folder, out, "label_map", **options)
+                seconds = time.perf_counter() - t
+                key = "convert with slice images" if images else "convert"
+                rows.setdefault(key, []).append(summary.scenes_written / seconds)
+            objects = relations = 0
+            import orjson
+
+            with open(out, "rb") as fh:
+                for line in fh:
+                    scene = orjson.loads(line)
+                    objects += len(scene["objects"])
+                    relations += len(scene["relations"])
+            t = time.perf_counter()
+            run = generate(out, Path(work) / f"run-{r}")
+            seconds = time.perf_counter() - t
+            rows.setdefault("generate", []).append(run.samples / seconds)
+            report = verify(Path(work) / f"run-{r}")
+            facts = {"scenes": summary.scenes_written, "samples": run.samples,
+                     "objects": objects / summary.scenes_written, "relations": relations / summary.scenes_written,
+                     "mismatches": len(report.problems)}
+    print(f"{args.cases} volumes of {args.size}x{args.size}x{args.slices}, {args.structures} structures and a lesion "
+          f"each; median of {args.repeats}")
+    print(f"{'step':<28} {'rate':>10} unit")
+    for key, values in rows.items():
+        unit = "samples/s" if key == "generate" else "scenes/s"
+        print(f"{key:<28} {statistics.median(values):>10.1f} {unit}")
+    print(f"scenes {facts['scenes']}, samples {facts['samples']} ({facts['samples'] / facts['scenes']:.1f} per scene), "
+          f"objects per scene {facts['objects']:.1f}, relations per scene {facts['relations']:.1f}, "
+          f"mismatches {facts['mismatches']}")
+
+
+if __name__ == "__main__":
+    main()
