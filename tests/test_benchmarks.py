@@ -312,3 +312,9 @@ def test_convert_scale(cache: str, fmt: str) -> None:
     rows = [line.split() for line in out.splitlines()[1:]]
     assert [r[1] for r in rows] == ["30", "30"] and float(rows[0][5]) > 0
     assert rows[0][-1] == rows[1][-1]  # the same output from the same tree twice
+
+
+def test_annotate_overhead(cache: str) -> None:
+    out = _run("annotate_overhead.py", "--images", "5", "--size", "64x48", "--objects", "4", "--cache", cache)
+    (row,) = [r for r in _rows(out, "5") if len(r) == 5]  # the table row, not the title
+    assert row[1] == "5"  # every image made a scene

@@ -11,12 +11,12 @@ runner = CliRunner()
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("demo", "generate", "verify", "generators", "convert", "export"):
+    for command in ("demo", "generate", "verify", "generators", "convert", "annotate", "export"):
         assert command in result.output
 
 
 def test_every_command_has_help() -> None:
-    for command in ("demo", "generate", "verify", "generators", "convert", "export"):
+    for command in ("demo", "generate", "verify", "generators", "convert", "annotate", "export"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, command
 

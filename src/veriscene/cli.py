@@ -191,6 +191,7 @@ def _register_plugins() -> None:
 
     for module in (
         "veriscene.commands.convert",
+        "veriscene.commands.annotate",
         "veriscene.commands.export",
         "veriscene.commands.stats",
         "veriscene.commands.evaluate",

@@ -87,8 +87,8 @@ def check_reader_options(options: dict[str, Any], fmt: str, path: Path) -> None:
                                      f"{', '.join(sorted(known))})", param_hint="--reader-option")
 
 
-def summary_table(summary: ConvertSummary) -> Table:
-    table = Table(title=f"veriscene convert: {escape(summary.input)}", show_header=False)
+def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
+    table = Table(title=f"veriscene {command}: {escape(summary.input)}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
     how = f"auto-detected ({summary.detection_reason})" if summary.format_detected else "given"
@@ -104,8 +104,9 @@ def summary_table(summary: ConvertSummary) -> Table:
         if kind != "boxes_clipped":
             table.add_row(kind.replace("_", " "), str(n))
     if summary.sparse:
+        how = "; -r sparse=false takes them as complete" if command == "convert" else ""
         table.add_row("sparse annotations", f"{', '.join(summary.sparse)} [dim](one not annotated may hold: "
-                      "programs never take it for absent; -r sparse=false takes them as complete)[/dim]")
+                      f"programs never take it for absent{how})[/dim]")
     table.add_row("reject report", escape(summary.rejects))
     return table
 

@@ -12,13 +12,14 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.jsonl import dumps_scene
+from veriscene.scene.model import Scene
 
 
 @dataclass
@@ -44,6 +45,31 @@ class ConvertSummary:
         return asdict(self)
 
 
+def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path,
+                     rejects_path: str | os.PathLike[str] | None, strict: bool) -> tuple[Path, int, RejectReport]:
+    """Write the scenes `scenes(report)` yields to `out` atomically, rejects to `rejects_path`
+    (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
+    written = 0
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    with RejectReport(rejects) as report:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for scene in scenes(report):
+                    fh.write(dumps_scene(scene))
+                    fh.write(b"\n")
+                    written += 1
+            os.replace(tmp_name, out)
+        except BaseException as exc:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            if strict and isinstance(exc, SceneValidationError):
+                report.add(exc, "scene")  # the one reject that stopped the run
+            raise
+    return rejects, written, report
+
+
 def convert(
     input: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -66,25 +92,8 @@ def convert(
         name, reason = detect(src)
     else:
         name = resolve_format(fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
-
-    written = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    with RejectReport(rejects) as report:
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                for scene in read(src, name, report=report, strict=strict, **options):
-                    fh.write(dumps_scene(scene))
-                    fh.write(b"\n")
-                    written += 1
-            os.replace(tmp_name, out)
-        except BaseException as exc:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            if strict and isinstance(exc, SceneValidationError):
-                report.add(exc, "scene")  # the one reject that stopped the run
-            raise
+    rejects, written, report = write_scene_file(
+        lambda report: read(src, name, report=report, strict=strict, **options), out, rejects_path, strict)
     return ConvertSummary(
         input=str(src),
         output=str(out),

@@ -1,0 +1,32 @@
+"""Scene graphs from raw images (`pipeline`): detection, depth, colours and relations.
+
+    from veriscene.annotate import annotate
+    annotate("photos/", "scenes.jsonl", detector="models/detr-resnet-50")
+
+Model stages run through transformers (the `ml` extra) from local folders only; a stage may also
+be any callable (`Detector`, `DepthEstimator`).
+"""
+
+from veriscene.annotate.colours import COLOURS, dominant_colour
+from veriscene.annotate.models import (
+    DepthEstimator,
+    Detection,
+    Detector,
+    TransformersDepth,
+    TransformersDetector,
+)
+from veriscene.annotate.pipeline import annotate, annotate_images, clear_relations, image_files
+
+__all__ = [
+    "COLOURS",
+    "DepthEstimator",
+    "Detection",
+    "Detector",
+    "TransformersDepth",
+    "TransformersDetector",
+    "annotate",
+    "annotate_images",
+    "clear_relations",
+    "dominant_colour",
+    "image_files",
+]

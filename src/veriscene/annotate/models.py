@@ -1,0 +1,118 @@
+"""Model stages of the annotation pipeline, through Hugging Face transformers (the `ml` extra).
+
+Models are loaded from a local folder or the local Hugging Face cache only (``local_files_only``):
+nothing is downloaded at run time. Any object detector `transformers.AutoModelForObjectDetection`
+loads (DETR, Deformable DETR, Conditional DETR, YOLOS, RT-DETR, ...) and any depth estimator
+`AutoModelForDepthEstimation` loads (DPT, GLPN, Depth Anything, ...), each with its image processor
+saved beside it. A detector or depth stage may also be any callable of the same signature
+(`Detector`, `DepthEstimator`): a model served elsewhere, or a rule.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import numpy as np
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected object: its class name, xyxy box in pixels and score."""
+
+    name: str
+    box: tuple[float, float, float, float]
+    score: float
+
+
+class Detector(Protocol):
+    def __call__(self, image: Image.Image) -> list[Detection]: ...
+
+
+class DepthEstimator(Protocol):
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        """(H, W) relative depth of the image's pixels, **smaller = closer**."""
+        ...
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("model stages need torch and transformers: pip install 'veriscene[ml]'") from None
+    return torch
+
+
+def _load(kind: str, path: str | os.PathLike[str], device: str) -> tuple[Any, Any]:
+    torch = _torch()
+    import transformers
+
+    auto = getattr(transformers, kind)
+    try:
+        processor = transformers.AutoImageProcessor.from_pretrained(str(path), local_files_only=True)
+        model = auto.from_pretrained(str(path), local_files_only=True)
+    except OSError as exc:
+        raise FileNotFoundError(f"{path}: cannot load a model from it (a local folder or cached model "
+                                f"id is needed; nothing is downloaded): {exc}"[:500]) from None
+    torch.set_grad_enabled(False)
+    return processor, model.to(device).eval()
+
+
+class TransformersDetector:
+    """A `Detector`: a transformers object-detection model from a local folder. Detections with a
+    score of at least `threshold` are kept, best first, at most `max_objects` of them."""
+
+    def __init__(self, path: str | os.PathLike[str], *, threshold: float = 0.5, max_objects: int = 50,
+                 device: str = "cpu") -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+        self.path, self.threshold, self.max_objects, self.device = str(path), threshold, max_objects, device
+        self.processor, self.model = _load("AutoModelForObjectDetection", path, device)
+        self.labels: dict[int, str] = {int(k): v for k, v in self.model.config.id2label.items()}
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": self.path, "kind": type(self.model).__name__, "threshold": self.threshold,
+                "max_objects": self.max_objects}
+
+    def __call__(self, image: Image.Image) -> list[Detection]:
+        inputs = self.processor(images=image, return_tensors="pt").to(self.device)
+        outputs = self.model(**inputs)
+        found = self.processor.post_process_object_detection(
+            outputs, threshold=self.threshold, target_sizes=[(image.height, image.width)])[0]
+        scores = found["scores"].tolist()
+        order = sorted(range(len(scores)), key=lambda k: -scores[k])[: self.max_objects]
+        labels, boxes = found["labels"].tolist(), found["boxes"].tolist()
+        return [Detection(self.labels.get(labels[k], str(labels[k])), tuple(boxes[k]), scores[k]) for k in order]
+
+
+class TransformersDepth:
+    """A `DepthEstimator`: a transformers depth model from a local folder, resized to the image.
+    Most such models (DPT, Depth Anything) predict inverse depth, larger = closer: with
+    `larger_is_closer` (the default) the map is flipped (its maximum minus it) so that smaller is
+    closer, as scenes keep depth."""
+
+    def __init__(self, path: str | os.PathLike[str], *, larger_is_closer: bool = True, device: str = "cpu") -> None:
+        self.path, self.larger_is_closer, self.device = str(path), larger_is_closer, device
+        self.processor, self.model = _load("AutoModelForDepthEstimation", path, device)
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": self.path, "kind": type(self.model).__name__, "larger_is_closer": self.larger_is_closer}
+
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        torch = _torch()
+        inputs = self.processor(images=image, return_tensors="pt").to(self.device)
+        predicted = self.model(**inputs).predicted_depth  # (1, h, w)
+        resized = torch.nn.functional.interpolate(predicted[:, None].float(), size=(image.height, image.width),
+                                                  mode="bilinear", align_corners=False)[0, 0]
+        depth = resized.cpu().numpy().astype(np.float64)
+        return depth.max() - depth if self.larger_is_closer else depth
+
+
+def describe(stage: Callable[..., Any] | None) -> dict[str, Any] | str | None:
+    """What a stage is, for the scenes' provenance: its own description, else its type's name."""
+    if stage is None:
+        return None
+    own = getattr(stage, "describe", None)
+    return own() if callable(own) else type(stage).__name__

@@ -1,0 +1,193 @@
+"""Scene graphs from raw images: detect objects, then read their colours, depth and relations.
+
+    from veriscene.annotate import annotate
+    summary = annotate("photos/", "scenes.jsonl", detector="models/detr-resnet-50", depth="models/dpt")
+
+Stages, per image (a folder of images, searched recursively and sorted; a text file listing image
+paths, one per line; or one image):
+
+1. **detect** (`detector`): objects with class names, boxes and scores, from a transformers
+   object-detection model in a local folder (`models.TransformersDetector`) or any `Detector`
+   callable. Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one
+   object, the best scored kept (counted as ``duplicate_objects_merged``).
+2. **depth** (`depth`, optional): a depth map (`models.TransformersDepth` or any
+   `DepthEstimator`, smaller = closer); each object's depth is the median of the map in its box.
+3. **colours** (`colours`): the colour word most of the pixels in the middle of the box have, if
+   any (`colours.dominant_colour`).
+4. **relations** (`relations`): "left of", "right of", "above" and "below" between objects
+   whose boxes are clearly apart along the axis (by `margin` of the image's width or height).
+
+A scene says how it was made (``meta["annotated_by"]``: the stages and their models) and keeps the
+detection scores (``meta["scores"]``). Its names are the detector's, taken as complete (how many
+cups there are is what the detector found: the data is as right as the model). Colours and
+relations are recorded only in part (``meta["sparse"]``): an object may have other colours, and
+boxes not clearly apart may stand in any relation, so programs never take an unrecorded one
+for absent. An image that cannot be read is reported (`rejects.jsonl`) and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from veriscene.annotate.colours import dominant_colour
+from veriscene.annotate.models import DepthEstimator, Detector, TransformersDepth, TransformersDetector, describe
+from veriscene.io.convert import ConvertSummary, write_scene_file
+from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.rejects import RejectReport
+from veriscene.scene.model import SPARSE_KINDS, Scene
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+FORMAT = "pipeline"
+_DIRECTIONS = (("left of", "right of", 0, 2), ("above", "below", 1, 3))
+
+
+def image_files(images: str | os.PathLike[str]) -> tuple[Path, list[Path]]:
+    """(root, image paths): a folder's images (recursive, sorted), a list file's, or one image.
+    Image ids are the paths relative to the root, without the suffix."""
+    path = Path(images)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise FileNotFoundError(f"{path}: no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
+        return path, files
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return path.parent, [path]
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return path.parent, [path.parent / line for line in lines if line and not line.startswith("#")]
+
+
+def clear_relations(boxes: list[list[float]], width: int, height: int, margin: float) -> list[tuple[int, str, int]]:
+    """(a, predicate, b) for every ordered pair whose boxes are apart by `margin` of the image's
+    width ("left of", "right of") or height ("above", "below")."""
+    out = []
+    for first, second, lo, hi in _DIRECTIONS:
+        gap = margin * (width if lo == 0 else height)
+        for a, box_a in enumerate(boxes):
+            for b, box_b in enumerate(boxes):
+                if a != b and box_a[hi] + gap <= box_b[lo]:
+                    out += [(a, first, b), (b, second, a)]
+    return sorted(out)
+
+
+def recorded_in_part(colours: bool, relations: bool) -> list[str]:
+    """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
+    return [k for k, on in zip(SPARSE_KINDS, (colours, relations)) if on]
+
+
+def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, hsv: np.ndarray | None,
+            depth: np.ndarray | None) -> dict[str, Any]:
+    field = f"detections[{k}]"
+    box = ctx.box_xyxy(list(detection.box), width, height, field + ".box")
+    row: dict[str, Any] = {"name": ctx.name(detection.name, field + ".name"), "box": box, "attributes": []}
+    if hsv is not None:
+        colour = dominant_colour(hsv, box)
+        if colour is not None:
+            row["attributes"] = [colour]
+    if depth is not None:
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+        patch = depth[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
+        row["depth"] = float(np.median(patch))
+    return row
+
+
+def _scene(ctx: ReadContext, path: Path, image_id: str, detector: Detector, depth: DepthEstimator | None,
+           colours: bool, relations: bool, margin: float, duplicate_iou: float, provenance: dict[str, Any]) -> Scene:
+    try:
+        with Image.open(path) as im:
+            rgb = im.convert("RGB")
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise bad(f"cannot read the image: {exc}"[:300], "image") from None
+    width, height = rgb.size
+    detections = sorted(detector(rgb), key=lambda d: -d.score)
+    depth_map = depth(rgb) if depth is not None else None
+    if depth_map is not None and depth_map.shape != (height, width):
+        raise bad(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}", "depth")
+    hsv = np.asarray(rgb.convert("HSV")) if colours else None
+    parts = SceneParts(ctx)
+    for k, detection in enumerate(detections):
+        parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map), f"detections[{k}]")
+    parts.merge_duplicates(duplicate_iou)  # best scored first: each keeps the first of its duplicates
+    if not parts.rows:
+        ctx.repair("images_without_objects")
+    if relations:
+        ids = parts.ids
+        for a, predicate, b in clear_relations([r["box"] for r in parts.rows], width, height, margin):
+            parts.relate(ids[a], predicate, ids[b], "relations")
+    scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
+    meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
+    return parts.scene(image_id, width, height, image=str(path), meta=meta)
+
+
+def annotate_images(
+    images: str | os.PathLike[str],
+    *,
+    detector: Detector,
+    depth: DepthEstimator | None = None,
+    colours: bool = True,
+    relations: bool = True,
+    margin: float = 0.02,
+    duplicate_iou: float = 0.7,
+    report: RejectReport | None = None,
+    strict: bool = False,
+) -> Iterator[Scene]:
+    """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
+    if not 0.0 <= margin < 1.0:
+        raise ValueError(f"margin must be in [0, 1), got {margin}")
+    if not 0.0 < duplicate_iou <= 1.0:
+        raise ValueError(f"duplicate_iou must be in (0, 1], got {duplicate_iou}")
+    root, files = image_files(images)
+    ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=recorded_in_part(colours, relations))
+    provenance: dict[str, Any] = {"detector": describe(detector), "depth": describe(depth),
+                                  "colours": colours, "relations": {"margin": margin} if relations else False}
+    for path in files:
+        image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
+        scene = ctx.scene(str(path), partial(_scene, ctx, path, image_id, detector, depth, colours, relations,
+                                             margin, duplicate_iou, provenance))
+        if scene is not None:
+            yield scene
+
+
+def annotate(
+    images: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    detector: str | os.PathLike[str] | Detector,
+    depth: str | os.PathLike[str] | DepthEstimator | None = None,
+    threshold: float = 0.5,
+    max_objects: int = 50,
+    device: str = "cpu",
+    colours: bool = True,
+    relations: bool = True,
+    margin: float = 0.02,
+    duplicate_iou: float = 0.7,
+    strict: bool = False,
+    rejects_path: str | os.PathLike[str] | None = None,
+) -> ConvertSummary:
+    """Annotate `images` and write their scene graphs to `out` (veriscene JSONL, atomically), rejects
+    beside it. `detector` and `depth` are model folders (loaded with transformers, `threshold`,
+    `max_objects` and `device` applying to them) or callables."""
+    find: Detector = (TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=device)
+                      if isinstance(detector, (str, os.PathLike)) else detector)
+    estimate: DepthEstimator | None = (TransformersDepth(depth, device=device)
+                                       if isinstance(depth, (str, os.PathLike)) else depth)
+    out = Path(out)
+    scenes: Callable[[RejectReport], Iterator[Scene]] = lambda report: annotate_images(  # noqa: E731
+        images, detector=find, depth=estimate, colours=colours, relations=relations, margin=margin,
+        duplicate_iou=duplicate_iou, report=report, strict=strict)
+    rejects, written, report = write_scene_file(scenes, out, rejects_path, strict)
+    return ConvertSummary(
+        input=str(images), output=str(out), rejects=str(rejects), format=FORMAT, format_detected=False,
+        detection_reason=None, scenes_read=written + report.rejected["scene"], scenes_written=written,
+        scenes_rejected=report.rejected["scene"], rejected=report.total, boxes_clipped=report.boxes_clipped,
+        repairs=dict(report.repairs), rejected_by_level={k: v for k, v in report.rejected.items() if v},
+        sparse=recorded_in_part(colours, relations),
+    )

@@ -1,0 +1,65 @@
+"""`veriscene annotate IMAGES --detector MODEL --out scenes.jsonl`: raw images -> scene graphs.
+
+Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in --strict mode or
+a model that cannot be loaded, 2 missing images or model folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from veriscene.commands.convert import summary_table
+from veriscene.errors import SceneValidationError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `annotate` command to `app`."""
+
+    @app.command("annotate")
+    def annotate_command(
+        images: Annotated[Path, typer.Argument(help="A folder of images (searched recursively), a text file "
+                                                    "listing image paths, or one image.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file.")],
+        detector: Annotated[Path, typer.Option("--detector", help="Local folder of a transformers object-detection "
+                                                                  "model and its image processor.")],
+        depth: Annotated[Path | None, typer.Option("--depth", help="Local folder of a transformers depth model "
+                                                                   "(optional).")] = None,
+        threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
+        max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
+        device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
+        colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
+                                                                             "colour.")] = True,
+        relations: Annotated[bool, typer.Option("--relations/--no-relations", help="Add left of / right of / "
+                                                "above / below between boxes clearly apart.")] = True,
+        margin: Annotated[float, typer.Option("--margin", help="Gap between boxes for a relation, share of the "
+                                                               "image's width or height.")] = 0.02,
+        strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable image (exit 1).")] = False,
+        rejects: Annotated[Path | None, typer.Option("--rejects", help="Reject report (default: OUT's "
+                                                                       "folder/rejects.jsonl).")] = None,
+    ) -> None:
+        """Make scene graphs from raw images with local models: objects, colours, depth, relations (Python: veriscene.annotate.annotate)."""
+        from veriscene.annotate import annotate
+
+        console, err = Console(), Console(stderr=True)
+        try:
+            summary = annotate(images, out, detector=detector, depth=depth, threshold=threshold,
+                               max_objects=max_objects, device=device, colours=colours, relations=relations,
+                               margin=margin, strict=strict, rejects_path=rejects)
+        except FileNotFoundError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+        except SceneValidationError as exc:
+            err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        except (ValueError, OSError, ImportError) as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        console.print(summary_table(summary, "annotate"))
+        if summary.rejected:
+            console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
+                          "(file, record, field, reason)")

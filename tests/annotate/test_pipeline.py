@@ -1,0 +1,167 @@
+"""The annotation pipeline with callable stages (exact checks) and with tiny random transformers
+models built here (the real loading code; no weights are downloaded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from veriscene.annotate import Detection, annotate, annotate_images, clear_relations
+from veriscene.errors import SceneValidationError
+from veriscene.io.rejects import RejectReport
+
+
+def draw_scene(path: Path) -> Path:
+    """120x80: a red square on the left, a blue disc on the right, grey background."""
+    image = Image.new("RGB", (120, 80), (128, 128, 128))
+    pen = ImageDraw.Draw(image)
+    pen.rectangle((10, 20, 40, 50), fill=(230, 20, 20))
+    pen.ellipse((70, 15, 110, 55), fill=(30, 60, 220))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+def fake_detector(image: Image.Image) -> list[Detection]:
+    return [
+        Detection("Cups", (10, 20, 41, 51), 0.6),
+        Detection("ball", (70, 15, 111, 56), 0.9),
+        Detection("ball", (71, 15, 111, 57), 0.5),  # the same ball again, scored lower
+        Detection("box", (100, 60, 130, 90), 0.4),  # partly outside the 120x80 image
+    ]
+
+
+def gradient_depth(image: Image.Image) -> np.ndarray:
+    return np.tile(np.arange(image.width, dtype=np.float64), (image.height, 1))  # farther to the right
+
+
+def test_scenes_from_callable_stages(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "photos" / "a" / "one.png")
+    report = RejectReport()
+    (s,) = annotate_images(tmp_path / "photos", detector=fake_detector, depth=gradient_depth, report=report)
+    assert s.image_id == "a/one" and s.image == str(tmp_path / "photos" / "a" / "one.png")
+    assert s.names == ("ball", "cup", "box")  # best score first, names normalised
+    assert s.attributes == (("blue",), ("red",), ("gray",))  # the box holds grey background only
+    assert s.boxes.tolist()[2] == [100.0, 60.0, 120.0, 80.0]
+    assert report.repairs["boxes_clipped"] == 1 and report.repairs["duplicate_objects_merged"] == 1
+    assert s.meta["scores"] == [0.9, 0.6, 0.4]
+    assert s.meta["sparse"] == ["attributes", "relations"]
+    assert s.meta["annotated_by"]["detector"] == "function" and s.meta["annotated_by"]["depth"] == "function"
+    ball, cup, box = range(3)
+    assert s.depth[cup] < s.depth[ball] < s.depth[box]
+    assert {(cup, "left of", ball), (ball, "right of", cup), (cup, "left of", box), (ball, "above", box)} <= set(s.relations)
+    assert (ball, "left of", box) not in s.relations  # their boxes overlap along x
+
+
+def test_clear_relations_margin() -> None:
+    boxes = [[0, 0, 10, 10], [12, 0, 20, 10]]  # 2 pixels apart
+    assert clear_relations(boxes, 100, 100, 0.02) == [(0, "left of", 1), (1, "right of", 0)]
+    assert clear_relations(boxes, 100, 100, 0.03) == []
+
+
+def test_bad_images_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "photos" / "b.png")
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"not a jpeg")
+    report = RejectReport()
+    scenes = list(annotate_images(tmp_path / "photos", detector=fake_detector, report=report))
+    assert [s.image_id for s in scenes] == ["b"]
+    (entry,) = report.entries
+    assert entry.record == str(tmp_path / "photos" / "a.jpg") and entry.field == "image"
+    with pytest.raises(SceneValidationError):
+        list(annotate_images(tmp_path / "photos", detector=fake_detector, strict=True))
+
+
+def test_depth_map_of_another_size_and_bad_names_are_rejects(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "x.png")
+    report = RejectReport()
+    assert not list(annotate_images(tmp_path / "x.png", detector=fake_detector, report=report,
+                                    depth=lambda image: np.zeros((3, 3))))
+    assert report.entries[0].field == "depth"
+    report = RejectReport()
+    assert not list(annotate_images(tmp_path / "x.png", report=report,
+                                    detector=lambda image: [Detection("", (1, 1, 5, 5), 0.9)]))
+    assert report.entries[0].field == "detections[0].name"
+
+
+def test_list_file_and_options(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "imgs" / "p.png")
+    (tmp_path / "list.txt").write_text("# images\nimgs/p.png\n")
+    (s,) = annotate_images(tmp_path / "list.txt", detector=fake_detector, colours=False, relations=False)
+    assert s.image_id == "imgs/p" and s.relations == () and "sparse" not in s.meta
+    with pytest.raises(ValueError):
+        list(annotate_images(tmp_path / "list.txt", detector=fake_detector, margin=1.5))
+    with pytest.raises(FileNotFoundError):
+        list(annotate_images(tmp_path / "nothing", detector=fake_detector))
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny random DETR (classes cup and ball) and a tiny random DPT, saved with their image processors."""
+    torch = pytest.importorskip("torch")  # the test extra has torch: never skipped by `make test`
+    from transformers import (
+        DetrConfig, DetrForObjectDetection, DetrImageProcessor, DPTConfig, DPTForDepthEstimation,
+        DPTImageProcessor, ResNetConfig,
+    )
+
+    root = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    backbone = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[8, 8, 8, 8], depths=[1, 1, 1, 1],
+                            out_features=["stage4"])
+    detr = DetrConfig(use_timm_backbone=False, backbone_config=backbone, use_pretrained_backbone=False, d_model=16,
+                      encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
+                      encoder_ffn_dim=16, decoder_ffn_dim=16, num_queries=8,
+                      id2label={0: "cup", 1: "ball"}, label2id={"cup": 0, "ball": 1})
+    DetrForObjectDetection(detr).save_pretrained(root / "detr")
+    DetrImageProcessor(size={"shortest_edge": 64, "longest_edge": 96}).save_pretrained(root / "detr")
+    dpt = DPTConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16, image_size=32,
+                    patch_size=8, backbone_out_indices=[0, 1], neck_hidden_sizes=[8, 8], reassemble_factors=[1, 1],
+                    fusion_hidden_size=8, head_in_index=-1)
+    DPTForDepthEstimation(dpt).save_pretrained(root / "dpt")
+    DPTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(root / "dpt")
+    return root / "detr", root / "dpt"
+
+
+def test_transformers_models_end_to_end(tmp_path: Path, tiny_models: tuple[Path, Path]) -> None:
+    from veriscene import generate, verify
+
+    detr, dpt = tiny_models
+    for k in range(3):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    summary = annotate(tmp_path / "photos", tmp_path / "scenes.jsonl", detector=detr, depth=dpt, threshold=0.0)
+    assert summary.scenes_written == 3 and summary.format == "pipeline" and summary.rejected == 0
+    from veriscene.scene.jsonl import read_scenes
+
+    scenes = list(read_scenes(tmp_path / "scenes.jsonl"))
+    assert all(set(s.names) <= {"cup", "ball"} and s.depth is not None for s in scenes)
+    assert sum(len(s) for s in scenes) > 0
+    made_by = scenes[0].meta["annotated_by"]
+    assert made_by["detector"]["kind"] == "DetrForObjectDetection" and made_by["detector"]["threshold"] == 0.0
+    assert made_by["depth"]["kind"] == "DPTForDepthEstimation"
+    run = generate(tmp_path / "scenes.jsonl", tmp_path / "run")
+    report = verify(tmp_path / "run")
+    assert report.ok and report.verified == run.samples
+
+
+def test_a_model_folder_that_is_not_there(tmp_path: Path) -> None:
+    pytest.importorskip("transformers")
+    draw_scene(tmp_path / "p.png")
+    with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
+        annotate(tmp_path / "p.png", tmp_path / "s.jsonl", detector=tmp_path / "no-such-model")
+
+
+def test_cli(tmp_path: Path, tiny_models: tuple[Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    draw_scene(tmp_path / "photos" / "p.png")
+    done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tiny_models[0]),
+                                    "--threshold", "0", "--out", str(tmp_path / "s.jsonl")])
+    assert done.exit_code == 0, done.output
+    assert "veriscene annotate" in done.output and "scenes written" in done.output
+    missing = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tmp_path / "none"),
+                                       "--out", str(tmp_path / "t.jsonl")])
+    assert missing.exit_code == 2 and "nothing is downloaded" in missing.output
