@@ -56,6 +56,40 @@ def test_scenes_from_callable_stages(tmp_path: Path) -> None:
     assert (ball, "left of", box) not in s.relations  # their boxes overlap along x
 
 
+def square_segmenter(image: Image.Image, boxes: list) -> list[np.ndarray]:
+    """The red pixels inside each box (none for the ball: an empty mask)."""
+    red = np.asarray(image)[..., 0] > 200
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        mask = np.zeros(red.shape, dtype=bool)
+        mask[int(y0):int(y1), int(x0):int(x1)] = True
+        out.append(mask & red & (np.asarray(image)[..., 2] < 100))
+    return out
+
+
+def test_masks_from_a_segmenter(tmp_path: Path) -> None:
+    from veriscene.scene.masks import decode_mask
+
+    draw_scene(tmp_path / "p.png")
+    report = RejectReport()
+    (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, segmenter=square_segmenter,
+                           depth=gradient_depth, report=report)
+    ball, cup, box = range(3)
+    assert decode_mask(s.masks[cup]).sum() == 31 * 31  # the red square, drawn 10..40 inclusive
+    assert s.attributes[cup] == ("red",)
+    assert decode_mask(s.masks[ball]).sum() == (111 - 70) * (56 - 15)  # empty: the box stands for it
+    assert report.repairs["masks_from_boxes"] == 3  # the ball, its duplicate and the box
+    assert s.depth[cup] == 25.0  # the median column of the square's pixels
+    report = RejectReport()
+    assert not list(annotate_images(tmp_path / "p.png", detector=fake_detector, report=report,
+                                    segmenter=lambda image, boxes: [np.zeros((2, 2), bool)] * len(boxes)))
+    assert report.entries[0].field == "detections[0].mask"
+    report = RejectReport()
+    assert not list(annotate_images(tmp_path / "p.png", detector=fake_detector, report=report,
+                                    segmenter=lambda image, boxes: []))
+    assert report.entries[0].field == "masks"
+
+
 def test_clear_relations_margin() -> None:
     boxes = [[0, 0, 10, 10], [12, 0, 20, 10]]  # 2 pixels apart
     assert clear_relations(boxes, 100, 100, 0.02) == [(0, "left of", 1), (1, "right of", 0)]
@@ -98,12 +132,13 @@ def test_list_file_and_options(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A tiny random DETR (classes cup and ball) and a tiny random DPT, saved with their image processors."""
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A tiny random DETR (classes cup and ball), DPT and SAM, saved with their processors."""
     torch = pytest.importorskip("torch")  # the test extra has torch: never skipped by `make test`
     from transformers import (
         DetrConfig, DetrForObjectDetection, DetrImageProcessor, DPTConfig, DPTForDepthEstimation,
-        DPTImageProcessor, ResNetConfig,
+        DPTImageProcessor, ResNetConfig, SamConfig, SamImageProcessor, SamMaskDecoderConfig, SamModel,
+        SamProcessor, SamPromptEncoderConfig, SamVisionConfig,
     )
 
     root = tmp_path_factory.mktemp("models")
@@ -121,28 +156,46 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                     fusion_hidden_size=8, head_in_index=-1)
     DPTForDepthEstimation(dpt).save_pretrained(root / "dpt")
     DPTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(root / "dpt")
-    return root / "detr", root / "dpt"
+    sam = SamConfig(
+        vision_config=SamVisionConfig(hidden_size=16, output_channels=8, num_hidden_layers=2, num_attention_heads=2,
+                                      image_size=64, patch_size=16, mlp_dim=16, global_attn_indexes=[1],
+                                      window_size=2, num_pos_feats=4),
+        prompt_encoder_config=SamPromptEncoderConfig(hidden_size=8, image_size=64, patch_size=16, mask_input_channels=4),
+        mask_decoder_config=SamMaskDecoderConfig(hidden_size=8, num_hidden_layers=2, num_attention_heads=2, mlp_dim=16,
+                                                 iou_head_hidden_dim=8, iou_head_depth=2))
+    SamModel(sam).save_pretrained(root / "sam")
+    SamProcessor(SamImageProcessor(size={"longest_edge": 64}, pad_size={"height": 64, "width": 64},
+                                   mask_size={"longest_edge": 16}, mask_pad_size={"height": 16, "width": 16})
+                 ).save_pretrained(root / "sam")
+    return root / "detr", root / "dpt", root / "sam"
 
 
-def test_transformers_models_end_to_end(tmp_path: Path, tiny_models: tuple[Path, Path]) -> None:
+def test_transformers_models_end_to_end(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
     from veriscene import generate, verify
 
-    detr, dpt = tiny_models
+    detr, dpt, sam = tiny_models
     for k in range(3):
         draw_scene(tmp_path / "photos" / f"{k}.png")
-    summary = annotate(tmp_path / "photos", tmp_path / "scenes.jsonl", detector=detr, depth=dpt, threshold=0.0)
+    summary = annotate(tmp_path / "photos", tmp_path / "scenes.jsonl", detector=detr, segmenter=sam, depth=dpt,
+                       threshold=0.0)
     assert summary.scenes_written == 3 and summary.format == "pipeline" and summary.rejected == 0
     from veriscene.scene.jsonl import read_scenes
 
     scenes = list(read_scenes(tmp_path / "scenes.jsonl"))
-    assert all(set(s.names) <= {"cup", "ball"} and s.depth is not None for s in scenes)
+    assert all(set(s.names) <= {"cup", "ball"} and s.depth is not None and s.masks is not None for s in scenes)
     assert sum(len(s) for s in scenes) > 0
     made_by = scenes[0].meta["annotated_by"]
     assert made_by["detector"]["kind"] == "DetrForObjectDetection" and made_by["detector"]["threshold"] == 0.0
-    assert made_by["depth"]["kind"] == "DPTForDepthEstimation"
+    assert made_by["depth"]["kind"] == "DPTForDepthEstimation" and made_by["segmenter"]["kind"] == "SamModel"
     run = generate(tmp_path / "scenes.jsonl", tmp_path / "run")
     report = verify(tmp_path / "run")
     assert report.ok and report.verified == run.samples
+    from veriscene.scene.masks import decode_mask
+
+    for s in scenes:  # the random SAM's masks, cut to their boxes
+        for box, rle in zip(s.boxes.tolist(), s.masks):
+            rows, cols = np.nonzero(decode_mask(rle))
+            assert box[0] <= cols.min() and cols.max() < box[2] and box[1] <= rows.min() and rows.max() < box[3]
 
 
 def test_a_model_folder_that_is_not_there(tmp_path: Path) -> None:
@@ -152,7 +205,7 @@ def test_a_model_folder_that_is_not_there(tmp_path: Path) -> None:
         annotate(tmp_path / "p.png", tmp_path / "s.jsonl", detector=tmp_path / "no-such-model")
 
 
-def test_cli(tmp_path: Path, tiny_models: tuple[Path, Path]) -> None:
+def test_cli(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
     from typer.testing import CliRunner
 
     from veriscene.cli import app
@@ -165,3 +218,12 @@ def test_cli(tmp_path: Path, tiny_models: tuple[Path, Path]) -> None:
     missing = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tmp_path / "none"),
                                        "--out", str(tmp_path / "t.jsonl")])
     assert missing.exit_code == 2 and "nothing is downloaded" in missing.output
+
+
+def test_models_leave_autograd_alone(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
+    import torch
+
+    draw_scene(tmp_path / "p.png")
+    annotate(tmp_path / "p.png", tmp_path / "s.jsonl", detector=tiny_models[0], segmenter=tiny_models[2],
+             depth=tiny_models[1], threshold=0.0)
+    assert torch.is_grad_enabled()  # a training loop in the same process still trains

@@ -1,4 +1,4 @@
-"""Scene graphs from raw images (`pipeline`): detection, depth, colours and relations.
+"""Scene graphs from raw images (`pipeline`): detection, masks, depth, colours and relations.
 
     from veriscene.annotate import annotate
     annotate("photos/", "scenes.jsonl", detector="models/detr-resnet-50")
@@ -7,13 +7,15 @@ Model stages run through transformers (the `ml` extra) from local folders only; 
 be any callable (`Detector`, `DepthEstimator`).
 """
 
-from veriscene.annotate.colours import COLOURS, dominant_colour
+from veriscene.annotate.colours import COLOURS, dominant_colour, dominant_colour_of
 from veriscene.annotate.models import (
     DepthEstimator,
     Detection,
     Detector,
+    Segmenter,
     TransformersDepth,
     TransformersDetector,
+    TransformersSegmenter,
 )
 from veriscene.annotate.pipeline import annotate, annotate_images, clear_relations, image_files
 
@@ -22,11 +24,14 @@ __all__ = [
     "DepthEstimator",
     "Detection",
     "Detector",
+    "Segmenter",
     "TransformersDepth",
     "TransformersDetector",
+    "TransformersSegmenter",
     "annotate",
     "annotate_images",
     "clear_relations",
     "dominant_colour",
+    "dominant_colour_of",
     "image_files",
 ]

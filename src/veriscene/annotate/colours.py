@@ -37,6 +37,16 @@ def pixel_colours(hsv: np.ndarray) -> np.ndarray:
     return out
 
 
+def dominant_colour_of(pixels: np.ndarray, share: float = 0.5) -> str | None:
+    """The colour word of at least `share` of (..., 3) HSV `pixels` (an object's, under its
+    mask); None when no colour has that many, or there are no pixels."""
+    if pixels.size == 0:
+        return None
+    counts = np.bincount(pixel_colours(pixels).ravel(), minlength=len(COLOURS))
+    best = int(np.argmax(counts))
+    return COLOURS[best] if counts[best] >= share * counts.sum() else None
+
+
 def dominant_colour(hsv: np.ndarray, box: list[float], *, inner: float = 0.5, share: float = 0.5) -> str | None:
     """The colour word of at least `share` of the pixels in the middle `inner` of `box` (xyxy
     pixels) of an (H, W, 3) HSV image; None when no colour has that many."""
@@ -44,9 +54,4 @@ def dominant_colour(hsv: np.ndarray, box: list[float], *, inner: float = 0.5, sh
     dx, dy = (x1 - x0) * (1 - inner) / 2, (y1 - y0) * (1 - inner) / 2
     c0, c1 = int(np.floor(x0 + dx)), int(np.ceil(x1 - dx))
     r0, r1 = int(np.floor(y0 + dy)), int(np.ceil(y1 - dy))
-    patch = hsv[max(r0, 0): max(r1, r0 + 1), max(c0, 0): max(c1, c0 + 1)]
-    if patch.size == 0:
-        return None
-    counts = np.bincount(pixel_colours(patch).ravel(), minlength=len(COLOURS))
-    best = int(np.argmax(counts))
-    return COLOURS[best] if counts[best] >= share * counts.sum() else None
+    return dominant_colour_of(hsv[max(r0, 0): max(r1, r0 + 1), max(c0, 0): max(c1, c0 + 1)], share)

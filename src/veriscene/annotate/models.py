@@ -2,10 +2,11 @@
 
 Models are loaded from a local folder or the local Hugging Face cache only (``local_files_only``):
 nothing is downloaded at run time. Any object detector `transformers.AutoModelForObjectDetection`
-loads (DETR, Deformable DETR, Conditional DETR, YOLOS, RT-DETR, ...) and any depth estimator
-`AutoModelForDepthEstimation` loads (DPT, GLPN, Depth Anything, ...), each with its image processor
-saved beside it. A detector or depth stage may also be any callable of the same signature
-(`Detector`, `DepthEstimator`): a model served elsewhere, or a rule.
+loads (DETR, Deformable DETR, Conditional DETR, YOLOS, RT-DETR, ...), any promptable mask model
+`AutoModelForMaskGeneration` loads (SAM), and any depth estimator `AutoModelForDepthEstimation`
+loads (DPT, GLPN, Depth Anything, ...), each with its processor saved beside it. A stage may also
+be any callable of the same signature (`Detector`, `Segmenter`, `DepthEstimator`): a model served
+elsewhere, or a rule.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ class Detector(Protocol):
     def __call__(self, image: Image.Image) -> list[Detection]: ...
 
 
+class Segmenter(Protocol):
+    def __call__(self, image: Image.Image, boxes: list[tuple[float, float, float, float]]) -> list[np.ndarray]:
+        """One (H, W) bool mask per xyxy box: the object the box holds."""
+        ...
+
+
 class DepthEstimator(Protocol):
     def __call__(self, image: Image.Image) -> np.ndarray:
         """(H, W) relative depth of the image's pixels, **smaller = closer**."""
@@ -45,18 +52,18 @@ def _torch() -> Any:
     return torch
 
 
-def _load(kind: str, path: str | os.PathLike[str], device: str) -> tuple[Any, Any]:
-    torch = _torch()
+def _load(kind: str, path: str | os.PathLike[str], device: str,
+          processor: str = "AutoImageProcessor") -> tuple[Any, Any]:
+    _torch()
     import transformers
 
     auto = getattr(transformers, kind)
     try:
-        processor = transformers.AutoImageProcessor.from_pretrained(str(path), local_files_only=True)
+        processor = getattr(transformers, processor).from_pretrained(str(path), local_files_only=True)
         model = auto.from_pretrained(str(path), local_files_only=True)
     except OSError as exc:
         raise FileNotFoundError(f"{path}: cannot load a model from it (a local folder or cached model "
                                 f"id is needed; nothing is downloaded): {exc}"[:500]) from None
-    torch.set_grad_enabled(False)
     return processor, model.to(device).eval()
 
 
@@ -78,13 +85,37 @@ class TransformersDetector:
 
     def __call__(self, image: Image.Image) -> list[Detection]:
         inputs = self.processor(images=image, return_tensors="pt").to(self.device)
-        outputs = self.model(**inputs)
+        with _torch().no_grad():  # local: the caller's autograd state is left alone
+            outputs = self.model(**inputs)
         found = self.processor.post_process_object_detection(
             outputs, threshold=self.threshold, target_sizes=[(image.height, image.width)])[0]
         scores = found["scores"].tolist()
         order = sorted(range(len(scores)), key=lambda k: -scores[k])[: self.max_objects]
         labels, boxes = found["labels"].tolist(), found["boxes"].tolist()
         return [Detection(self.labels.get(labels[k], str(labels[k])), tuple(boxes[k]), scores[k]) for k in order]
+
+
+class TransformersSegmenter:
+    """A `Segmenter`: a transformers promptable mask model (SAM, SAM-HQ, ...) from a local folder,
+    prompted with each object's box; the mask it scores best per box."""
+
+    def __init__(self, path: str | os.PathLike[str], *, device: str = "cpu") -> None:
+        self.path, self.device = str(path), device
+        self.processor, self.model = _load("AutoModelForMaskGeneration", path, device, processor="AutoProcessor")
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": self.path, "kind": type(self.model).__name__}
+
+    def __call__(self, image: Image.Image, boxes: list[tuple[float, float, float, float]]) -> list[np.ndarray]:
+        if not boxes:
+            return []
+        inputs = self.processor(images=image, input_boxes=[[list(b) for b in boxes]], return_tensors="pt")
+        with _torch().no_grad():
+            outputs = self.model(**inputs.to(self.device))
+        best = outputs.iou_scores[0].argmax(dim=-1)  # (boxes,): the best of each box's masks
+        masks = self.processor.image_processor.post_process_masks(
+            outputs.pred_masks.cpu(), inputs["original_sizes"].cpu(), inputs["reshaped_input_sizes"].cpu())[0]
+        return [masks[k, int(best[k])].numpy().astype(bool) for k in range(len(boxes))]
 
 
 class TransformersDepth:
@@ -103,9 +134,10 @@ class TransformersDepth:
     def __call__(self, image: Image.Image) -> np.ndarray:
         torch = _torch()
         inputs = self.processor(images=image, return_tensors="pt").to(self.device)
-        predicted = self.model(**inputs).predicted_depth  # (1, h, w)
-        resized = torch.nn.functional.interpolate(predicted[:, None].float(), size=(image.height, image.width),
-                                                  mode="bilinear", align_corners=False)[0, 0]
+        with torch.no_grad():
+            predicted = self.model(**inputs).predicted_depth  # (1, h, w)
+            resized = torch.nn.functional.interpolate(predicted[:, None].float(), size=(image.height, image.width),
+                                                      mode="bilinear", align_corners=False)[0, 0]
         depth = resized.cpu().numpy().astype(np.float64)
         return depth.max() - depth if self.larger_is_closer else depth
 

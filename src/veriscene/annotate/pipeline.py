@@ -10,11 +10,15 @@ paths, one per line; or one image):
    object-detection model in a local folder (`models.TransformersDetector`) or any `Detector`
    callable. Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one
    object, the best scored kept (counted as ``duplicate_objects_merged``).
-2. **depth** (`depth`, optional): a depth map (`models.TransformersDepth` or any
-   `DepthEstimator`, smaller = closer); each object's depth is the median of the map in its box.
-3. **colours** (`colours`): the colour word most of the pixels in the middle of the box have, if
-   any (`colours.dominant_colour`).
-4. **relations** (`relations`): "left of", "right of", "above" and "below" between objects
+2. **masks** (`segmenter`, optional): each object's mask, from a promptable mask model given its
+   box (`models.TransformersSegmenter`: SAM) or any `Segmenter`, cut to the box; an empty one is
+   replaced by the box (counted as ``masks_from_boxes``).
+3. **depth** (`depth`, optional): a depth map (`models.TransformersDepth` or any
+   `DepthEstimator`, smaller = closer); each object's depth is the median of the map over its mask,
+   else its box.
+4. **colours** (`colours`): the colour word most of the object's pixels have, if any: those of its
+   mask, else those in the middle of its box (`colours.dominant_colour`).
+5. **relations** (`relations`): "left of", "right of", "above" and "below" between objects
    whose boxes are clearly apart along the axis (by `margin` of the image's width or height).
 
 A scene says how it was made (``meta["annotated_by"]``: the stages and their models) and keeps the
@@ -36,11 +40,14 @@ from typing import Any, Callable
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from veriscene.annotate.colours import dominant_colour
-from veriscene.annotate.models import DepthEstimator, Detector, TransformersDepth, TransformersDetector, describe
+from veriscene.annotate.colours import dominant_colour, dominant_colour_of
+from veriscene.annotate.models import (
+    DepthEstimator, Detector, Segmenter, TransformersDepth, TransformersDetector, TransformersSegmenter, describe,
+)
 from veriscene.io.convert import ConvertSummary, write_scene_file
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.rejects import RejectReport
+from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -84,23 +91,35 @@ def recorded_in_part(colours: bool, relations: bool) -> list[str]:
 
 
 def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, hsv: np.ndarray | None,
-            depth: np.ndarray | None) -> dict[str, Any]:
+            depth: np.ndarray | None, mask: np.ndarray | None) -> dict[str, Any]:
     field = f"detections[{k}]"
     box = ctx.box_xyxy(list(detection.box), width, height, field + ".box")
     row: dict[str, Any] = {"name": ctx.name(detection.name, field + ".name"), "box": box, "attributes": []}
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    inside = (slice(y0, max(y1, y0 + 1)), slice(x0, max(x1, x0 + 1)))
+    if mask is not None:
+        if mask.shape != (height, width):
+            raise bad(f"the mask is {mask.shape[1]}x{mask.shape[0]}, the image {width}x{height}", field + ".mask")
+        within = np.zeros((height, width), dtype=bool)
+        within[inside] = True
+        if mask.any():
+            mask = mask & within  # the object the box holds: a mask never spills out of its box
+        if not mask.any():
+            mask = within  # the segmenter found nothing in the box: the box stands for the object
+            ctx.repair("masks_from_boxes")
+        row["mask"] = encode_mask(mask)
     if hsv is not None:
-        colour = dominant_colour(hsv, box)
+        colour = dominant_colour(hsv, box) if mask is None else dominant_colour_of(hsv[mask])
         if colour is not None:
             row["attributes"] = [colour]
     if depth is not None:
-        x0, y0, x1, y1 = (int(round(v)) for v in box)
-        patch = depth[y0: max(y1, y0 + 1), x0: max(x1, x0 + 1)]
-        row["depth"] = float(np.median(patch))
+        row["depth"] = float(np.median(depth[inside] if mask is None else depth[mask]))
     return row
 
 
-def _scene(ctx: ReadContext, path: Path, image_id: str, detector: Detector, depth: DepthEstimator | None,
-           colours: bool, relations: bool, margin: float, duplicate_iou: float, provenance: dict[str, Any]) -> Scene:
+def _scene(ctx: ReadContext, path: Path, image_id: str, detector: Detector, segmenter: Segmenter | None,
+           depth: DepthEstimator | None, colours: bool, relations: bool, margin: float, duplicate_iou: float,
+           provenance: dict[str, Any]) -> Scene:
     try:
         with Image.open(path) as im:
             rgb = im.convert("RGB")
@@ -112,9 +131,17 @@ def _scene(ctx: ReadContext, path: Path, image_id: str, detector: Detector, dept
     if depth_map is not None and depth_map.shape != (height, width):
         raise bad(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}", "depth")
     hsv = np.asarray(rgb.convert("HSV")) if colours else None
+    masks: list[np.ndarray | None] = [None] * len(detections)
+    if segmenter is not None and detections:
+        inside = [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
+                  for x0, y0, x1, y1 in (d.box for d in detections)]
+        masks = list(segmenter(rgb, inside))
+        if len(masks) != len(detections):
+            raise bad(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", "masks")
     parts = SceneParts(ctx)
     for k, detection in enumerate(detections):
-        parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map), f"detections[{k}]")
+        parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map, masks[k]),
+                  f"detections[{k}]")
     parts.merge_duplicates(duplicate_iou)  # best scored first: each keeps the first of its duplicates
     if not parts.rows:
         ctx.repair("images_without_objects")
@@ -131,6 +158,7 @@ def annotate_images(
     images: str | os.PathLike[str],
     *,
     detector: Detector,
+    segmenter: Segmenter | None = None,
     depth: DepthEstimator | None = None,
     colours: bool = True,
     relations: bool = True,
@@ -146,12 +174,13 @@ def annotate_images(
         raise ValueError(f"duplicate_iou must be in (0, 1], got {duplicate_iou}")
     root, files = image_files(images)
     ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=recorded_in_part(colours, relations))
-    provenance: dict[str, Any] = {"detector": describe(detector), "depth": describe(depth),
+    provenance: dict[str, Any] = {"detector": describe(detector), "segmenter": describe(segmenter),
+                                  "depth": describe(depth),
                                   "colours": colours, "relations": {"margin": margin} if relations else False}
     for path in files:
         image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
-        scene = ctx.scene(str(path), partial(_scene, ctx, path, image_id, detector, depth, colours, relations,
-                                             margin, duplicate_iou, provenance))
+        scene = ctx.scene(str(path), partial(_scene, ctx, path, image_id, detector, segmenter, depth, colours,
+                                             relations, margin, duplicate_iou, provenance))
         if scene is not None:
             yield scene
 
@@ -161,6 +190,7 @@ def annotate(
     out: str | os.PathLike[str],
     *,
     detector: str | os.PathLike[str] | Detector,
+    segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
     threshold: float = 0.5,
     max_objects: int = 50,
@@ -179,9 +209,11 @@ def annotate(
                       if isinstance(detector, (str, os.PathLike)) else detector)
     estimate: DepthEstimator | None = (TransformersDepth(depth, device=device)
                                        if isinstance(depth, (str, os.PathLike)) else depth)
+    outline: Segmenter | None = (TransformersSegmenter(segmenter, device=device)
+                                 if isinstance(segmenter, (str, os.PathLike)) else segmenter)
     out = Path(out)
     scenes: Callable[[RejectReport], Iterator[Scene]] = lambda report: annotate_images(  # noqa: E731
-        images, detector=find, depth=estimate, colours=colours, relations=relations, margin=margin,
+        images, detector=find, segmenter=outline, depth=estimate, colours=colours, relations=relations, margin=margin,
         duplicate_iou=duplicate_iou, report=report, strict=strict)
     rejects, written, report = write_scene_file(scenes, out, rejects_path, strict)
     return ConvertSummary(

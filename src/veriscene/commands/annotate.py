@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file.")],
         detector: Annotated[Path, typer.Option("--detector", help="Local folder of a transformers object-detection "
                                                                   "model and its image processor.")],
+        segmenter: Annotated[Path | None, typer.Option("--segmenter", help="Local folder of a transformers "
+                                                   "promptable mask model (SAM), prompted with each box (optional).")] = None,
         depth: Annotated[Path | None, typer.Option("--depth", help="Local folder of a transformers depth model "
                                                                    "(optional).")] = None,
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
@@ -42,12 +44,12 @@ def register(app: typer.Typer) -> None:
         rejects: Annotated[Path | None, typer.Option("--rejects", help="Reject report (default: OUT's "
                                                                        "folder/rejects.jsonl).")] = None,
     ) -> None:
-        """Make scene graphs from raw images with local models: objects, colours, depth, relations (Python: veriscene.annotate.annotate)."""
+        """Make scene graphs from raw images with local models: objects, masks, colours, depth, relations (Python: veriscene.annotate.annotate)."""
         from veriscene.annotate import annotate
 
         console, err = Console(), Console(stderr=True)
         try:
-            summary = annotate(images, out, detector=detector, depth=depth, threshold=threshold,
+            summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, threshold=threshold,
                                max_objects=max_objects, device=device, colours=colours, relations=relations,
                                margin=margin, strict=strict, rejects_path=rejects)
         except FileNotFoundError as exc:
