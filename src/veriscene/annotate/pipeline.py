@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -44,7 +45,7 @@ from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 from veriscene.annotate.models import (
     DepthEstimator, Detector, Segmenter, TransformersDepth, TransformersDetector, TransformersSegmenter, describe,
 )
-from veriscene.io.convert import ConvertSummary, write_scene_file
+from veriscene.io.convert import ConvertSummary
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.masks import encode_mask
@@ -85,11 +86,6 @@ def clear_relations(boxes: list[list[float]], width: int, height: int, margin: f
     return sorted(out)
 
 
-def recorded_in_part(colours: bool, relations: bool) -> list[str]:
-    """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
-    return [k for k, on in zip(SPARSE_KINDS, (colours, relations)) if on]
-
-
 def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, hsv: np.ndarray | None,
             depth: np.ndarray | None, mask: np.ndarray | None) -> dict[str, Any]:
     field = f"detections[{k}]"
@@ -117,41 +113,82 @@ def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, h
     return row
 
 
-def _scene(ctx: ReadContext, path: Path, image_id: str, detector: Detector, segmenter: Segmenter | None,
-           depth: DepthEstimator | None, colours: bool, relations: bool, margin: float, duplicate_iou: float,
-           provenance: dict[str, Any]) -> Scene:
+@dataclass(frozen=True)
+class Stages:
+    """What to run on each image (module notes) and with which settings."""
+
+    detector: Detector
+    segmenter: Segmenter | None = None
+    depth: DepthEstimator | None = None
+    colours: bool = True
+    relations: bool = True
+    margin: float = 0.02
+    duplicate_iou: float = 0.7
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.margin < 1.0:
+            raise ValueError(f"margin must be in [0, 1), got {self.margin}")
+        if not 0.0 < self.duplicate_iou <= 1.0:
+            raise ValueError(f"duplicate_iou must be in (0, 1], got {self.duplicate_iou}")
+
+    def provenance(self) -> dict[str, Any]:
+        """``meta["annotated_by"]`` of the scenes: the stages, their models and settings."""
+        return {"detector": describe(self.detector), "segmenter": describe(self.segmenter),
+                "depth": describe(self.depth), "colours": self.colours,
+                "relations": {"margin": self.margin} if self.relations else False,
+                "duplicate_iou": self.duplicate_iou}
+
+    def sparse(self) -> list[str]:
+        """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
+        return [k for k, on in zip(SPARSE_KINDS, (self.colours, self.relations)) if on]
+
+
+def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any]) -> Scene:
     try:
         with Image.open(path) as im:
             rgb = im.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise bad(f"cannot read the image: {exc}"[:300], "image") from None
     width, height = rgb.size
-    detections = sorted(detector(rgb), key=lambda d: -d.score)
-    depth_map = depth(rgb) if depth is not None else None
+    detections = sorted(stages.detector(rgb), key=lambda d: -d.score)
+    depth_map = stages.depth(rgb) if stages.depth is not None else None
     if depth_map is not None and depth_map.shape != (height, width):
         raise bad(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}", "depth")
-    hsv = np.asarray(rgb.convert("HSV")) if colours else None
+    hsv = np.asarray(rgb.convert("HSV")) if stages.colours else None
     masks: list[np.ndarray | None] = [None] * len(detections)
-    if segmenter is not None and detections:
+    if stages.segmenter is not None and detections:
         inside = [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
                   for x0, y0, x1, y1 in (d.box for d in detections)]
-        masks = list(segmenter(rgb, inside))
+        masks = list(stages.segmenter(rgb, inside))
         if len(masks) != len(detections):
             raise bad(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", "masks")
     parts = SceneParts(ctx)
     for k, detection in enumerate(detections):
         parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map, masks[k]),
                   f"detections[{k}]")
-    parts.merge_duplicates(duplicate_iou)  # best scored first: each keeps the first of its duplicates
+    parts.merge_duplicates(stages.duplicate_iou)  # best scored first: each keeps the first of its duplicates
     if not parts.rows:
         ctx.repair("images_without_objects")
-    if relations:
+    if stages.relations:
         ids = parts.ids
-        for a, predicate, b in clear_relations([r["box"] for r in parts.rows], width, height, margin):
+        for a, predicate, b in clear_relations([r["box"] for r in parts.rows], width, height, stages.margin):
             parts.relate(ids[a], predicate, ids[b], "relations")
     scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
     meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
     return parts.scene(image_id, width, height, image=str(path), meta=meta)
+
+
+def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
+              strict: bool = False, start: int = 0) -> Iterator[tuple[int, Scene | None]]:
+    """(position, scene) for each image of `images` from position `start` on; the scene is None
+    when the image was rejected (reported in `report`)."""
+    root, files = image_files(images)
+    ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse())
+    provenance = stages.provenance()
+    for position in range(start, len(files)):
+        path = files[position]
+        image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
+        yield position, ctx.scene(str(path), partial(_scene, ctx, stages, path, image_id, provenance))
 
 
 def annotate_images(
@@ -168,19 +205,8 @@ def annotate_images(
     strict: bool = False,
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
-    if not 0.0 <= margin < 1.0:
-        raise ValueError(f"margin must be in [0, 1), got {margin}")
-    if not 0.0 < duplicate_iou <= 1.0:
-        raise ValueError(f"duplicate_iou must be in (0, 1], got {duplicate_iou}")
-    root, files = image_files(images)
-    ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=recorded_in_part(colours, relations))
-    provenance: dict[str, Any] = {"detector": describe(detector), "segmenter": describe(segmenter),
-                                  "depth": describe(depth),
-                                  "colours": colours, "relations": {"margin": margin} if relations else False}
-    for path in files:
-        image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
-        scene = ctx.scene(str(path), partial(_scene, ctx, path, image_id, detector, segmenter, depth, colours,
-                                             relations, margin, duplicate_iou, provenance))
+    stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou)
+    for _, scene in annotated(images, stages, report, strict):
         if scene is not None:
             yield scene
 
@@ -201,25 +227,22 @@ def annotate(
     duplicate_iou: float = 0.7,
     strict: bool = False,
     rejects_path: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ConvertSummary:
-    """Annotate `images` and write their scene graphs to `out` (veriscene JSONL, atomically), rejects
-    beside it. `detector` and `depth` are model folders (loaded with transformers, `threshold`,
-    `max_objects` and `device` applying to them) or callables."""
+    """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
+    `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
+    `max_objects` and `device` apply to them) or callables. The output appears when every image
+    is done; with `resume`, a run killed part-way goes on from the last image it finished
+    (`runfile`). `progress(n)` is called as images are done."""
+    from veriscene.annotate.runfile import write_resumable
+
     find: Detector = (TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=device)
                       if isinstance(detector, (str, os.PathLike)) else detector)
     estimate: DepthEstimator | None = (TransformersDepth(depth, device=device)
                                        if isinstance(depth, (str, os.PathLike)) else depth)
     outline: Segmenter | None = (TransformersSegmenter(segmenter, device=device)
                                  if isinstance(segmenter, (str, os.PathLike)) else segmenter)
-    out = Path(out)
-    scenes: Callable[[RejectReport], Iterator[Scene]] = lambda report: annotate_images(  # noqa: E731
-        images, detector=find, segmenter=outline, depth=estimate, colours=colours, relations=relations, margin=margin,
-        duplicate_iou=duplicate_iou, report=report, strict=strict)
-    rejects, written, report = write_scene_file(scenes, out, rejects_path, strict)
-    return ConvertSummary(
-        input=str(images), output=str(out), rejects=str(rejects), format=FORMAT, format_detected=False,
-        detection_reason=None, scenes_read=written + report.rejected["scene"], scenes_written=written,
-        scenes_rejected=report.rejected["scene"], rejected=report.total, boxes_clipped=report.boxes_clipped,
-        repairs=dict(report.repairs), rejected_by_level={k: v for k, v in report.rejected.items() if v},
-        sparse=recorded_in_part(colours, relations),
-    )
+    stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou)
+    return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
+                           progress=progress)

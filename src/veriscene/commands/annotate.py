@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from veriscene.commands.convert import summary_table
-from veriscene.errors import SceneValidationError
+from veriscene.commands.convert import exit_codes, print_summary
 
 
 def register(app: typer.Typer) -> None:
@@ -41,27 +39,21 @@ def register(app: typer.Typer) -> None:
         margin: Annotated[float, typer.Option("--margin", help="Gap between boxes for a relation, share of the "
                                                                "image's width or height.")] = 0.02,
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable image (exit 1).")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Go on with a run that was stopped part-way "
+                                                              "(same images, models and settings).")] = False,
         rejects: Annotated[Path | None, typer.Option("--rejects", help="Reject report (default: OUT's "
                                                                        "folder/rejects.jsonl).")] = None,
     ) -> None:
         """Make scene graphs from raw images with local models: objects, masks, colours, depth, relations (Python: veriscene.annotate.annotate)."""
-        from veriscene.annotate import annotate
+        from veriscene.annotate import annotate, image_files
+        from veriscene.console import progress_bar
 
         console, err = Console(), Console(stderr=True)
-        try:
-            summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, threshold=threshold,
-                               max_objects=max_objects, device=device, colours=colours, relations=relations,
-                               margin=margin, strict=strict, rejects_path=rejects)
-        except FileNotFoundError as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from None
-        except SceneValidationError as exc:
-            err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
-        except (ValueError, OSError, ImportError) as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
-        console.print(summary_table(summary, "annotate"))
-        if summary.rejected:
-            console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
-                          "(file, record, field, reason)")
+        with exit_codes(err):
+            total = len(image_files(images)[1])
+            with progress_bar("annotating", total) as advance:
+                summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth,
+                                   threshold=threshold, max_objects=max_objects, device=device, colours=colours,
+                                   relations=relations, margin=margin, strict=strict, rejects_path=rejects,
+                                   resume=resume, progress=advance)
+        print_summary(console, summary, "annotate")

@@ -8,6 +8,8 @@ traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,6 +113,33 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
     return table
 
 
+@contextmanager
+def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Errors of a command that reads inputs, as messages and exit codes: 2 for a missing file (or
+    an error of `usage`), 1 for a reject in strict mode or an input that cannot be read. Bad data
+    never ends in a traceback."""
+    try:
+        yield
+    except (FileNotFoundError, *usage) as exc:
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        err.print(f"[red]error:[/red] {escape(str(text))}")
+        raise typer.Exit(2) from None
+    except SceneValidationError as exc:
+        err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except (ValueError, OSError, ImportError) as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+
+
+def print_summary(console: Console, summary: ConvertSummary, command: str = "convert") -> None:
+    """The summary table of a conversion (or annotation), and where its rejects are."""
+    console.print(summary_table(summary, command))
+    if summary.rejected:
+        console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
+                      "(file, record, field, reason)")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `convert` command to `app`."""
 
@@ -153,7 +182,7 @@ def register(app: typer.Typer) -> None:
             "image_size": _parse_size(image_size),
             "drop_bad_parts": drop_bad_parts,
         }
-        try:
+        with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError)):
             given = parse_reader_options(reader_option)
             check_reader_options(given, fmt, input)
             for key, value in given.items():
@@ -165,21 +194,4 @@ def register(app: typer.Typer) -> None:
                     raise typer.BadParameter("synonyms are given both with --synonyms and with --reader-option")
                 options["normalizer"] = Normalizer.from_file(synonyms)
             summary = convert(input, out, fmt, strict=strict, rejects_path=rejects, **options)
-        except FileNotFoundError as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from None
-        except (KeyError, FormatDetectionError, TypeError) as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}")
-            raise typer.Exit(2) from None
-        except SceneValidationError as exc:
-            err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
-        except (ValueError, OSError) as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
-        console.print(summary_table(summary))
-        if summary.rejected:
-            console.print(
-                f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
-                "(file, record, field, reason)"
-            )
+        print_summary(console, summary)

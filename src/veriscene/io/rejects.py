@@ -43,7 +43,8 @@ class RejectReport:
     Use as a context manager, or call `close()`.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, keep: int = 1000) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, keep: int = 1000,
+                 append_at: int | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self.keep = keep
         self.entries: list[Reject] = []
@@ -52,7 +53,19 @@ class RejectReport:
         self._fh: IO[bytes] | None = None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "wb")  # noqa: SIM115 - held open to stream rejects; see close()
+            if append_at is not None and self.path.is_file():  # a resumed run: keep the first `append_at` bytes
+                self._fh = open(self.path, "r+b")  # noqa: SIM115
+                self._fh.truncate(append_at)
+                self._fh.seek(append_at)
+            else:
+                self._fh = open(self.path, "wb")  # noqa: SIM115 - held open to stream rejects; see close()
+
+    def tell(self) -> int:
+        """Bytes of the report written so far (flushed), for a run to resume from."""
+        if self._fh is None:
+            return 0
+        self._fh.flush()
+        return self._fh.tell()
 
     # ---- recording -------------------------------------------------------------------------
 

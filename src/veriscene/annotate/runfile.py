@@ -1,0 +1,106 @@
+"""Writing an annotation run so that a run killed at any moment can go on where it stopped.
+
+Scenes go to ``.<out>.partial`` beside `out`, rejects to the reject report, and after each image
+``.<out>.state.json`` records (written atomically) how many images are done, how many bytes of
+each file hold them, the counts so far, and what the run is (its images, their number and names,
+the stages, their models and settings, the veriscene version). When every image is done the partial
+file becomes `out` and the state goes.
+
+With `resume`, a state left by a killed run is read: the run must be the same (else ValueError
+names what differs), both files are cut back to the bytes the state names (a scene or reject
+written after the state was saved goes, and is made again), and images are taken up after the last
+one done. Without it, or with no state, the run starts from the first image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import orjson
+
+from veriscene import __version__
+from veriscene.annotate.pipeline import FORMAT, Stages, annotated, image_files
+from veriscene.errors import SceneValidationError
+from veriscene.io.convert import ConvertSummary
+from veriscene.io.rejects import RejectReport
+from veriscene.scene.jsonl import dumps_scene
+
+
+def run_files(out: Path) -> tuple[Path, Path]:
+    """(partial scenes file, state file) of a run writing `out`."""
+    return out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.state.json")
+
+
+def fingerprint(images: str | os.PathLike[str], stages: Stages) -> dict[str, Any]:
+    """What a run is: a resumed run must match it."""
+    root, files = image_files(images)
+    names = "\n".join(p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in files)
+    return {"images": str(images), "count": len(files), "names_sha256": hashlib.sha256(names.encode()).hexdigest(),
+            "stages": stages.provenance(), "veriscene_version": __version__}
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)]
+
+
+def _save(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(orjson.dumps(state))
+    os.replace(tmp, path)
+
+
+def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *, strict: bool,
+                    rejects_path: str | os.PathLike[str] | None, resume: bool,
+                    progress: Callable[[int], None] | None) -> ConvertSummary:
+    """Run `stages` on `images` into `out` (module notes) and summarise the whole run."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
+    partial, state_path = run_files(out)
+    what = fingerprint(images, stages)
+    state: dict[str, Any] = {"run": what, "done": 0, "written": 0, "bytes": 0, "rejects_bytes": 0,
+                             "rejected": {}, "repairs": {}}
+    if resume and state_path.is_file() and partial.is_file():
+        saved = orjson.loads(state_path.read_bytes())
+        differ = _differences(saved["run"], what)
+        if differ:
+            raise ValueError(f"{out}: cannot resume a different run ({'; '.join(differ)}); run without resume "
+                             "to start over")
+        state = saved
+    with RejectReport(rejects, append_at=state["rejects_bytes"] if state["done"] else None) as report, \
+            open(partial, "r+b" if state["done"] else "wb") as fh:
+        fh.truncate(state["bytes"])
+        fh.seek(state["bytes"])
+        report.rejected.update(state["rejected"])
+        report.repairs.update(state["repairs"])
+        if progress is not None and state["done"]:
+            progress(state["done"])
+        try:
+            for position, scene in annotated(images, stages, report, strict, start=state["done"]):
+                if scene is not None:
+                    fh.write(dumps_scene(scene) + b"\n")
+                    state["written"] += 1
+                fh.flush()
+                state.update(done=position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
+                             rejected=dict(report.rejected), repairs=dict(report.repairs))
+                _save(state_path, state)
+                if progress is not None:
+                    progress(1)
+        except SceneValidationError as exc:
+            if strict:
+                report.add(exc, "scene")  # the one reject that stopped the run
+            raise
+    os.replace(partial, out)
+    state_path.unlink()
+    rejected: Counter[str] = report.rejected
+    return ConvertSummary(
+        input=str(images), output=str(out), rejects=str(rejects), format=FORMAT, format_detected=False,
+        detection_reason=None, scenes_read=state["written"] + rejected["scene"], scenes_written=state["written"],
+        scenes_rejected=rejected["scene"], rejected=sum(rejected.values()), boxes_clipped=report.repairs["boxes_clipped"],
+        repairs=dict(report.repairs), rejected_by_level={k: v for k, v in rejected.items() if v},
+        sparse=stages.sparse(),
+    )
