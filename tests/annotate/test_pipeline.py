@@ -80,14 +80,11 @@ def test_masks_from_a_segmenter(tmp_path: Path) -> None:
     assert decode_mask(s.masks[ball]).sum() == (111 - 70) * (56 - 15)  # empty: the box stands for it
     assert report.repairs["masks_from_boxes"] == 3  # the ball, its duplicate and the box
     assert s.depth[cup] == 25.0  # the median column of the square's pixels
-    report = RejectReport()
-    assert not list(annotate_images(tmp_path / "p.png", detector=fake_detector, report=report,
-                                    segmenter=lambda image, boxes: [np.zeros((2, 2), bool)] * len(boxes)))
-    assert report.entries[0].field == "detections[0].mask"
-    report = RejectReport()
-    assert not list(annotate_images(tmp_path / "p.png", detector=fake_detector, report=report,
-                                    segmenter=lambda image, boxes: []))
-    assert report.entries[0].field == "masks"
+    for wrong in (lambda image, boxes: [np.zeros((2, 2), bool)] * len(boxes), lambda image, boxes: []):
+        report = RejectReport()
+        with pytest.raises(RuntimeError, match="the segmenter gave"):  # the only image failed: a model at fault
+            list(annotate_images(tmp_path / "p.png", detector=fake_detector, report=report, segmenter=wrong))
+        assert report.entries[0].field == "segmenter"
 
 
 def test_clear_relations_margin() -> None:
@@ -108,16 +105,19 @@ def test_bad_images_are_reported_and_the_run_goes_on(tmp_path: Path) -> None:
         list(annotate_images(tmp_path / "photos", detector=fake_detector, strict=True))
 
 
-def test_depth_map_of_another_size_and_bad_names_are_rejects(tmp_path: Path) -> None:
+def test_depth_map_of_another_size_rejects_the_image_bad_detections_are_dropped(tmp_path: Path) -> None:
     draw_scene(tmp_path / "x.png")
     report = RejectReport()
-    assert not list(annotate_images(tmp_path / "x.png", detector=fake_detector, report=report,
-                                    depth=lambda image: np.zeros((3, 3))))
+    with pytest.raises(RuntimeError, match="the depth map is 3x3"):
+        list(annotate_images(tmp_path / "x.png", detector=fake_detector, report=report,
+                             depth=lambda image: np.zeros((3, 3))))
     assert report.entries[0].field == "depth"
     report = RejectReport()
-    assert not list(annotate_images(tmp_path / "x.png", report=report,
-                                    detector=lambda image: [Detection("", (1, 1, 5, 5), 0.9)]))
-    assert report.entries[0].field == "detections[0].name"
+    (s,) = annotate_images(tmp_path / "x.png", report=report, detector=lambda image: [
+        Detection("", (1, 1, 5, 5), 0.9), Detection("cup", (7, 7, 7, 9), 0.8), Detection("cup", (1, 1, 5, 5), 0.7)])
+    assert s.names == ("cup",)  # the nameless and the flat detection are dropped, the image kept
+    assert [(e.field, e.level) for e in report.entries] == [("detections[0].name", "object"),
+                                                           ("detections[1].box", "object")]
 
 
 def test_list_file_and_options(tmp_path: Path) -> None:
@@ -227,3 +227,76 @@ def test_models_leave_autograd_alone(tmp_path: Path, tiny_models: tuple[Path, Pa
     annotate(tmp_path / "p.png", tmp_path / "s.jsonl", detector=tiny_models[0], segmenter=tiny_models[2],
              depth=tiny_models[1], threshold=0.0)
     assert torch.is_grad_enabled()  # a training loop in the same process still trains
+
+
+@pytest.fixture(scope="module")
+def tiny_owl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random OWL-ViT with a letters-only CLIP tokenizer, saved with its processor."""
+    torch = pytest.importorskip("torch")
+    import string
+
+    from transformers import CLIPTokenizer, OwlViTConfig, OwlViTForObjectDetection, OwlViTImageProcessor, OwlViTProcessor
+
+    vocab = {"!": 0, "<|startoftext|>": 1, "<|endoftext|>": 2}  # OWL-ViT takes a query starting with id 0 for padding
+    for c in string.ascii_lowercase:
+        vocab[c] = len(vocab)
+        vocab[c + "</w>"] = len(vocab)
+    torch.manual_seed(0)
+    config = OwlViTConfig(
+        text_config=dict(vocab_size=len(vocab), hidden_size=16, intermediate_size=16, num_hidden_layers=1,
+                         num_attention_heads=2, max_position_embeddings=16, bos_token_id=1, eos_token_id=2,
+                         pad_token_id=2),
+        vision_config=dict(hidden_size=16, intermediate_size=16, num_hidden_layers=1, num_attention_heads=2,
+                           image_size=32, patch_size=8),
+        projection_dim=16)
+    path = tmp_path_factory.mktemp("owl") / "owl"
+    OwlViTForObjectDetection(config).save_pretrained(path)
+    OwlViTProcessor(image_processor=OwlViTImageProcessor(size={"height": 32, "width": 32},
+                                                         crop_size={"height": 32, "width": 32}),
+                    tokenizer=CLIPTokenizer(vocab=vocab, merges=[])).save_pretrained(path)
+    return path
+
+
+def test_open_vocabulary_detector(tmp_path: Path, tiny_owl: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+    from veriscene.scene.jsonl import read_scenes
+
+    draw_scene(tmp_path / "photos" / "p.png")
+    summary = annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=tiny_owl, names=["cup", "ball"],
+                       threshold=0.0)
+    (s,) = read_scenes(tmp_path / "s.jsonl")
+    assert summary.scenes_written == 1 and len(s) > 0 and set(s.names) <= {"cup", "ball"}
+    made_by = s.meta["annotated_by"]["detector"]
+    assert made_by["kind"] == "OwlViTForObjectDetection" and made_by["names"] == ["cup", "ball"]
+    (tmp_path / "names.txt").write_text("cup\n\nball\n")
+    done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tiny_owl), "--names",
+                                    str(tmp_path / "names.txt"), "--threshold", "0", "--out", str(tmp_path / "t.jsonl")])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "t.jsonl").read_bytes() == (tmp_path / "s.jsonl").read_bytes()
+    with pytest.raises(ValueError, match="at least one name"):
+        annotate(tmp_path / "photos", tmp_path / "u.jsonl", detector=tiny_owl, names=[" "])
+
+
+def test_a_model_failing_on_every_image_stops_the_run_one_failing_image_is_a_reject(tmp_path: Path) -> None:
+    for k in range(5):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+
+    def broken(image):
+        raise RuntimeError("weights do not fit")
+
+    with pytest.raises(RuntimeError, match="each of the first 3 images failed.*detector failed: RuntimeError"):
+        annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=broken)
+    calls = []
+
+    def flaky(image):
+        calls.append(1)
+        if len(calls) in (2, 3, 4):
+            raise RuntimeError("out of memory")
+        return fake_detector(image)
+
+    summary = annotate(tmp_path / "photos", tmp_path / "t.jsonl", detector=flaky)
+    assert summary.scenes_written == 2 and summary.scenes_rejected == 3
+    lines = (tmp_path / "rejects.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and all('"field":"detector"' in line and "out of memory" in line for line in lines)

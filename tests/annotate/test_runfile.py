@@ -24,7 +24,7 @@ def photos(root: Path, n: int = 8) -> Path:
     return root / "photos"
 
 
-class Crash(Exception):
+class Crash(BaseException):  # as a kill would: never taken for a failure on one image
     pass
 
 

@@ -2,7 +2,9 @@
 
 Models are loaded from a local folder or the local Hugging Face cache only (``local_files_only``):
 nothing is downloaded at run time. Any object detector `transformers.AutoModelForObjectDetection`
-loads (DETR, Deformable DETR, Conditional DETR, YOLOS, RT-DETR, ...), any promptable mask model
+loads (DETR, Deformable DETR, Conditional DETR, YOLOS, RT-DETR, ...), any open-vocabulary detector
+`AutoModelForZeroShotObjectDetection` loads (OWL-ViT, OWLv2, Grounding DINO: prompted with the names
+to look for), any promptable mask model
 `AutoModelForMaskGeneration` loads (SAM), and any depth estimator `AutoModelForDepthEstimation`
 loads (DPT, GLPN, Depth Anything, ...), each with its processor saved beside it. A stage may also
 be any callable of the same signature (`Detector`, `Segmenter`, `DepthEstimator`): a model served
@@ -11,6 +13,7 @@ elsewhere, or a rule.
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
@@ -93,6 +96,41 @@ class TransformersDetector:
         order = sorted(range(len(scores)), key=lambda k: -scores[k])[: self.max_objects]
         labels, boxes = found["labels"].tolist(), found["boxes"].tolist()
         return [Detection(self.labels.get(labels[k], str(labels[k])), tuple(boxes[k]), scores[k]) for k in order]
+
+
+class OpenVocabularyDetector(TransformersDetector):
+    """A `Detector` that looks for the given `names`: a transformers zero-shot (open-vocabulary)
+    detection model from a local folder (OWL-ViT, OWLv2, Grounding DINO), prompted with the names.
+    A detection whose text is none of the names (Grounding DINO may join words) is dropped."""
+
+    def __init__(self, path: str | os.PathLike[str], names: list[str], *, threshold: float = 0.3,
+                 max_objects: int = 50, device: str = "cpu") -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+        self.names = [n.strip() for n in names if n.strip()]
+        if not self.names:
+            raise ValueError("an open-vocabulary detector needs at least one name to look for")
+        self.path, self.threshold, self.max_objects, self.device = str(path), threshold, max_objects, device
+        self.processor, self.model = _load("AutoModelForZeroShotObjectDetection", path, device, processor="AutoProcessor")
+        post = self.processor.post_process_grounded_object_detection
+        self._needs_ids = "input_ids" in inspect.signature(post).parameters  # Grounding DINO's
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "names": list(self.names)}
+
+    def __call__(self, image: Image.Image) -> list[Detection]:
+        inputs = self.processor(text=[self.names], images=image, padding=True, return_tensors="pt").to(self.device)
+        with _torch().no_grad():
+            outputs = self.model(**inputs)
+        extra = {"input_ids": inputs["input_ids"]} if self._needs_ids else {}
+        found = self.processor.post_process_grounded_object_detection(
+            outputs, threshold=self.threshold, target_sizes=[(image.height, image.width)],
+            text_labels=[self.names], **extra)[0]
+        scores, boxes = found["scores"].tolist(), found["boxes"].tolist()
+        texts = [str(t).strip() for t in found["text_labels"]]
+        wanted = set(self.names)
+        keep = sorted((k for k in range(len(scores)) if texts[k] in wanted), key=lambda k: -scores[k])
+        return [Detection(texts[k], tuple(boxes[k]), scores[k]) for k in keep[: self.max_objects]]
 
 
 class TransformersSegmenter:

@@ -7,8 +7,8 @@ Stages, per image (a folder of images, searched recursively and sorted; a text f
 paths, one per line; or one image):
 
 1. **detect** (`detector`): objects with class names, boxes and scores, from a transformers
-   object-detection model in a local folder (`models.TransformersDetector`) or any `Detector`
-   callable. Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one
+   object-detection model in a local folder (`models.TransformersDetector`), an open-vocabulary
+   one prompted with `names` (`models.OpenVocabularyDetector`), or any `Detector` callable. Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one
    object, the best scored kept (counted as ``duplicate_objects_merged``).
 2. **masks** (`segmenter`, optional): each object's mask, from a promptable mask model given its
    box (`models.TransformersSegmenter`: SAM) or any `Segmenter`, cut to the box; an empty one is
@@ -43,8 +43,10 @@ from PIL import Image, UnidentifiedImageError
 
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 from veriscene.annotate.models import (
-    DepthEstimator, Detector, Segmenter, TransformersDepth, TransformersDetector, TransformersSegmenter, describe,
+    DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
+    TransformersSegmenter, describe,
 )
+from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.rejects import RejectReport
@@ -52,6 +54,9 @@ from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+# A run stops when each of its first images fails in a model stage: the model or its settings are
+# wrong, not the images (after that, a failure rejects just its image)
+FAILING_START = 3
 FORMAT = "pipeline"
 _DIRECTIONS = (("left of", "right of", 0, 2), ("above", "below", 1, 3))
 
@@ -94,8 +99,6 @@ def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, h
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     inside = (slice(y0, max(y1, y0 + 1)), slice(x0, max(x1, x0 + 1)))
     if mask is not None:
-        if mask.shape != (height, width):
-            raise bad(f"the mask is {mask.shape[1]}x{mask.shape[0]}, the image {width}x{height}", field + ".mask")
         within = np.zeros((height, width), dtype=bool)
         within[inside] = True
         if mask.any():
@@ -143,6 +146,17 @@ class Stages:
         return [k for k, on in zip(SPARSE_KINDS, (self.colours, self.relations)) if on]
 
 
+class StageFailure(SceneValidationError):
+    """A model stage raised on one image: the image is rejected, naming the stage."""
+
+
+def _stage(name: str, stage: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return stage(*args)
+    except Exception as exc:  # a model's failure on this image: reported, not a traceback
+        raise StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name) from None
+
+
 def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any]) -> Scene:
     try:
         with Image.open(path) as im:
@@ -150,18 +164,23 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise bad(f"cannot read the image: {exc}"[:300], "image") from None
     width, height = rgb.size
-    detections = sorted(stages.detector(rgb), key=lambda d: -d.score)
-    depth_map = stages.depth(rgb) if stages.depth is not None else None
+    detections = sorted(_stage("detector", stages.detector, rgb), key=lambda d: -d.score)
+    depth_map = _stage("depth", stages.depth, rgb) if stages.depth is not None else None
     if depth_map is not None and depth_map.shape != (height, width):
-        raise bad(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}", "depth")
+        raise StageFailure(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}",
+                           field="depth")
     hsv = np.asarray(rgb.convert("HSV")) if stages.colours else None
     masks: list[np.ndarray | None] = [None] * len(detections)
     if stages.segmenter is not None and detections:
         inside = [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
                   for x0, y0, x1, y1 in (d.box for d in detections)]
-        masks = list(stages.segmenter(rgb, inside))
+        masks = list(_stage("segmenter", stages.segmenter, rgb, inside))
         if len(masks) != len(detections):
-            raise bad(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", "masks")
+            raise StageFailure(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", field="segmenter")
+        wrong = next((m.shape for m in masks if m.shape != (height, width)), None)
+        if wrong is not None:
+            raise StageFailure(f"the segmenter gave a {wrong[1]}x{wrong[0]} mask for a {width}x{height} image",
+                               field="segmenter")
     parts = SceneParts(ctx)
     for k, detection in enumerate(detections):
         parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map, masks[k]),
@@ -183,12 +202,26 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     """(position, scene) for each image of `images` from position `start` on; the scene is None
     when the image was rejected (reported in `report`)."""
     root, files = image_files(images)
-    ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse())
+    # a detection with no name or no area is dropped (reported as an object), not its image
+    ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse(), drop_bad_parts=True)
     provenance = stages.provenance()
+    failing: list[str] = []  # why each image from `start` on failed in a model stage, while all have
+
+    def build(path: Path, image_id: str) -> Scene:
+        try:
+            return _scene(ctx, stages, path, image_id, provenance)
+        except StageFailure as exc:
+            failing.append(exc.reason)
+            raise
+
     for position in range(start, len(files)):
         path = files[position]
         image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
-        yield position, ctx.scene(str(path), partial(_scene, ctx, stages, path, image_id, provenance))
+        scene = ctx.scene(str(path), partial(build, path, image_id))
+        if len(failing) == position - start + 1 == min(FAILING_START, len(files) - start):
+            raise RuntimeError(f"each of the first {len(failing)} images failed in a model stage, so the model or "
+                               f"its settings are at fault, not the images; the last: {failing[-1]}")
+        yield position, scene
 
 
 def annotate_images(
@@ -218,6 +251,7 @@ def annotate(
     detector: str | os.PathLike[str] | Detector,
     segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
+    names: list[str] | None = None,
     threshold: float = 0.5,
     max_objects: int = 50,
     device: str = "cpu",
@@ -232,13 +266,19 @@ def annotate(
 ) -> ConvertSummary:
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
-    `max_objects` and `device` apply to them) or callables. The output appears when every image
+    `max_objects` and `device` apply to them) or callables; with `names`, the detector is an
+    open-vocabulary one prompted with them. The output appears when every image
     is done; with `resume`, a run killed part-way goes on from the last image it finished
     (`runfile`). `progress(n)` is called as images are done."""
     from veriscene.annotate.runfile import write_resumable
 
-    find: Detector = (TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=device)
-                      if isinstance(detector, (str, os.PathLike)) else detector)
+    find: Detector
+    if not isinstance(detector, (str, os.PathLike)):
+        find = detector
+    elif names:
+        find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=device)
+    else:
+        find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=device)
     estimate: DepthEstimator | None = (TransformersDepth(depth, device=device)
                                        if isinstance(depth, (str, os.PathLike)) else depth)
     outline: Segmenter | None = (TransformersSegmenter(segmenter, device=device)

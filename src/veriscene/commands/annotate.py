@@ -29,6 +29,9 @@ def register(app: typer.Typer) -> None:
                                                    "promptable mask model (SAM), prompted with each box (optional).")] = None,
         depth: Annotated[Path | None, typer.Option("--depth", help="Local folder of a transformers depth model "
                                                                    "(optional).")] = None,
+        names: Annotated[str | None, typer.Option("--names", help="Names to look for, comma-separated or a file "
+                                                  "of one per line: the detector is then an open-vocabulary one "
+                                                  "(OWL-ViT, OWLv2, Grounding DINO).")] = None,
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
@@ -51,8 +54,12 @@ def register(app: typer.Typer) -> None:
         console, err = Console(), Console(stderr=True)
         with exit_codes(err):
             total = len(image_files(images)[1])
+            wanted = None
+            if names is not None:
+                listed = Path(names)
+                wanted = (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else names.split(","))
             with progress_bar("annotating", total) as advance:
-                summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth,
+                summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, names=wanted,
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
                                    resume=resume, progress=advance)
