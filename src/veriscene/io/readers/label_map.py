@@ -351,6 +351,7 @@ def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) 
 def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, image: str | None,
            meta: dict[str, Any]) -> Scene:
     ndimage = _scipy()
+    labels = np.asfortranarray(labels)  # masks cut from it are column-major, as pycocotools encodes them
     height, width = labels.shape
     parts = SceneParts(ctx)
     masks: list[np.ndarray] = []
