@@ -300,3 +300,57 @@ def test_a_model_failing_on_every_image_stops_the_run_one_failing_image_is_a_rej
     assert summary.scenes_written == 2 and summary.scenes_rejected == 3
     lines = (tmp_path / "rejects.jsonl").read_text().splitlines()
     assert len(lines) == 3 and all('"field":"detector"' in line and "out of memory" in line for line in lines)
+
+
+class BatchingDetector:
+    """`fake_detector` with a `batch` method that records the batch sizes it is given."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.batches: list[int] = []
+        self.fail_on = fail_on
+        self.seen = 0
+
+    def __call__(self, image: Image.Image) -> list[Detection]:
+        self.seen += 1
+        if self.seen == self.fail_on:
+            raise RuntimeError("this image breaks the model")
+        return fake_detector(image)
+
+    def batch(self, images: list[Image.Image]) -> list[list[Detection]]:
+        self.batches.append(len(images))
+        if self.fail_on is not None:
+            raise RuntimeError("one image of the batch breaks the model")
+        return [fake_detector(image) for image in images]
+
+
+def test_batches_go_through_the_model_at_once_and_one_bad_image_fails_alone(tmp_path: Path) -> None:
+    for k in range(7):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    (tmp_path / "photos" / "3.png").write_bytes(b"broken")
+    one = annotate(tmp_path / "photos", tmp_path / "a" / "s.jsonl", detector=BatchingDetector())  # one at a time
+    batching = BatchingDetector()
+    batched = annotate(tmp_path / "photos", tmp_path / "b" / "s.jsonl", detector=batching, batch_size=3)
+    assert batching.batches == [3, 2]  # the broken image never reaches the model; the last one goes alone
+    assert (tmp_path / "a" / "s.jsonl").read_bytes() == (tmp_path / "b" / "s.jsonl").read_bytes()
+    assert batched.scenes_written == one.scenes_written == 6
+    flaky = BatchingDetector(fail_on=2)
+    summary = annotate(tmp_path / "photos", tmp_path / "c" / "s.jsonl", detector=flaky, batch_size=3)
+    assert summary.scenes_written == 5 and summary.scenes_rejected == 2  # the broken file and the image at fault
+    reasons = (tmp_path / "c" / "rejects.jsonl").read_text()
+    assert "this image breaks the model" in reasons and "cannot read the image" in reasons
+
+
+def test_batched_transformers_models_give_what_one_at_a_time_gives(tmp_path: Path,
+                                                                   tiny_models: tuple[Path, Path, Path]) -> None:
+    detr, dpt, _ = tiny_models
+    for k in range(4):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    annotate(tmp_path / "photos", tmp_path / "a.jsonl", detector=detr, depth=dpt, threshold=0.0)
+    annotate(tmp_path / "photos", tmp_path / "b.jsonl", detector=detr, depth=dpt, threshold=0.0, batch_size=4)
+    from veriscene.scene.jsonl import read_scenes
+
+    one, many = list(read_scenes(tmp_path / "a.jsonl")), list(read_scenes(tmp_path / "b.jsonl"))
+    assert [s.names for s in one] == [s.names for s in many] and len(one) == 4
+    for a, b in zip(one, many):  # the same up to float round-off (a batch may take other kernels)
+        np.testing.assert_allclose(a.boxes, b.boxes, atol=0.05)
+        np.testing.assert_allclose(a.depth, b.depth, rtol=1e-3, atol=1e-3)

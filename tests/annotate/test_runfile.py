@@ -57,6 +57,18 @@ def test_resume_after_a_crash_gives_the_same_files(tmp_path: Path) -> None:
     assert not partial.exists() and not state.exists()
 
 
+def test_resume_in_the_middle_of_a_batch(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    annotate(images, tmp_path / "a" / "scenes.jsonl", detector=fake_detector, batch_size=3)
+    with pytest.raises(Crash):
+        annotate(images, tmp_path / "b" / "scenes.jsonl", detector=crashing_after(4), batch_size=3)
+    with pytest.raises(ValueError, match="batch_size: 3 -> 2"):
+        annotate(images, tmp_path / "b" / "scenes.jsonl", detector=fake_detector, batch_size=2, resume=True)
+    annotate(images, tmp_path / "b" / "scenes.jsonl", detector=fake_detector, batch_size=3, resume=True)
+    for name in ("scenes.jsonl", "rejects.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
 def test_resume_refuses_another_run_and_without_resume_starts_over(tmp_path: Path) -> None:
     images = photos(tmp_path)
     out = tmp_path / "scenes.jsonl"

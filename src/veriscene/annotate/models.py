@@ -87,15 +87,22 @@ class TransformersDetector:
                 "max_objects": self.max_objects}
 
     def __call__(self, image: Image.Image) -> list[Detection]:
-        inputs = self.processor(images=image, return_tensors="pt").to(self.device)
+        return self.batch([image])[0]
+
+    def batch(self, images: list[Image.Image]) -> list[list[Detection]]:
+        """The detections of several images, through the model at once."""
+        inputs = self.processor(images=images, return_tensors="pt").to(self.device)
         with _torch().no_grad():  # local: the caller's autograd state is left alone
             outputs = self.model(**inputs)
-        found = self.processor.post_process_object_detection(
-            outputs, threshold=self.threshold, target_sizes=[(image.height, image.width)])[0]
-        scores = found["scores"].tolist()
+        sizes = [(image.height, image.width) for image in images]
+        return [self._kept(found["scores"].tolist(), found["boxes"].tolist(),
+                           [self.labels.get(k, str(k)) for k in found["labels"].tolist()])
+                for found in self.processor.post_process_object_detection(outputs, threshold=self.threshold,
+                                                                           target_sizes=sizes)]
+
+    def _kept(self, scores: list[float], boxes: list[list[float]], names: list[str]) -> list[Detection]:
         order = sorted(range(len(scores)), key=lambda k: -scores[k])[: self.max_objects]
-        labels, boxes = found["labels"].tolist(), found["boxes"].tolist()
-        return [Detection(self.labels.get(labels[k], str(labels[k])), tuple(boxes[k]), scores[k]) for k in order]
+        return [Detection(names[k], tuple(boxes[k]), scores[k]) for k in order]
 
 
 class OpenVocabularyDetector(TransformersDetector):
@@ -118,19 +125,23 @@ class OpenVocabularyDetector(TransformersDetector):
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "names": list(self.names)}
 
-    def __call__(self, image: Image.Image) -> list[Detection]:
-        inputs = self.processor(text=[self.names], images=image, padding=True, return_tensors="pt").to(self.device)
+    def batch(self, images: list[Image.Image]) -> list[list[Detection]]:
+        inputs = self.processor(text=[self.names] * len(images), images=images, padding=True,
+                                return_tensors="pt").to(self.device)
         with _torch().no_grad():
             outputs = self.model(**inputs)
         extra = {"input_ids": inputs["input_ids"]} if self._needs_ids else {}
-        found = self.processor.post_process_grounded_object_detection(
-            outputs, threshold=self.threshold, target_sizes=[(image.height, image.width)],
-            text_labels=[self.names], **extra)[0]
-        scores, boxes = found["scores"].tolist(), found["boxes"].tolist()
-        texts = [str(t).strip() for t in found["text_labels"]]
+        results = self.processor.post_process_grounded_object_detection(
+            outputs, threshold=self.threshold, target_sizes=[(image.height, image.width) for image in images],
+            text_labels=[self.names] * len(images), **extra)
         wanted = set(self.names)
-        keep = sorted((k for k in range(len(scores)) if texts[k] in wanted), key=lambda k: -scores[k])
-        return [Detection(texts[k], tuple(boxes[k]), scores[k]) for k in keep[: self.max_objects]]
+        out = []
+        for found in results:
+            texts = [str(t).strip() for t in found["text_labels"]]
+            keep = [k for k in range(len(texts)) if texts[k] in wanted]
+            scores, boxes = found["scores"].tolist(), found["boxes"].tolist()
+            out.append(self._kept([scores[k] for k in keep], [boxes[k] for k in keep], [texts[k] for k in keep]))
+        return out
 
 
 class TransformersSegmenter:
@@ -170,14 +181,22 @@ class TransformersDepth:
         return {"model": self.path, "kind": type(self.model).__name__, "larger_is_closer": self.larger_is_closer}
 
     def __call__(self, image: Image.Image) -> np.ndarray:
+        return self.batch([image])[0]
+
+    def batch(self, images: list[Image.Image]) -> list[np.ndarray]:
+        """The depth maps of several images, through the model at once."""
         torch = _torch()
-        inputs = self.processor(images=image, return_tensors="pt").to(self.device)
+        inputs = self.processor(images=images, return_tensors="pt").to(self.device)
+        out = []
         with torch.no_grad():
-            predicted = self.model(**inputs).predicted_depth  # (1, h, w)
-            resized = torch.nn.functional.interpolate(predicted[:, None].float(), size=(image.height, image.width),
-                                                      mode="bilinear", align_corners=False)[0, 0]
-        depth = resized.cpu().numpy().astype(np.float64)
-        return depth.max() - depth if self.larger_is_closer else depth
+            predicted = self.model(**inputs).predicted_depth  # (n, h, w)
+            for k, image in enumerate(images):
+                resized = torch.nn.functional.interpolate(predicted[k: k + 1, None].float(),
+                                                          size=(image.height, image.width),
+                                                          mode="bilinear", align_corners=False)[0, 0]
+                depth = resized.cpu().numpy().astype(np.float64)
+                out.append(depth.max() - depth if self.larger_is_closer else depth)
+        return out
 
 
 def describe(stage: Callable[..., Any] | None) -> dict[str, Any] | str | None:

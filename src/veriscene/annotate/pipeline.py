@@ -39,16 +39,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
     TransformersSegmenter, describe,
 )
+from veriscene.annotate.batches import StageFailure, load_image, run_stage
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary
-from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers._base import ReadContext, SceneParts
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import SPARSE_KINDS, Scene
@@ -146,26 +147,16 @@ class Stages:
         return [k for k, on in zip(SPARSE_KINDS, (self.colours, self.relations)) if on]
 
 
-class StageFailure(SceneValidationError):
-    """A model stage raised on one image: the image is rejected, naming the stage."""
-
-
-def _stage(name: str, stage: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return stage(*args)
-    except Exception as exc:  # a model's failure on this image: reported, not a traceback
-        raise StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name) from None
-
-
-def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any]) -> Scene:
-    try:
-        with Image.open(path) as im:
-            rgb = im.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise bad(f"cannot read the image: {exc}"[:300], "image") from None
+def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any],
+           rgb: Image.Image | SceneValidationError, found: Any, depth_map: Any) -> Scene:
+    """The scene of one image, from the image (or the reject loading it gave) and its detector and
+    depth results (or their failures)."""
+    for given in (rgb, found, depth_map):
+        if isinstance(given, SceneValidationError):
+            raise given
+    assert isinstance(rgb, Image.Image)
     width, height = rgb.size
-    detections = sorted(_stage("detector", stages.detector, rgb), key=lambda d: -d.score)
-    depth_map = _stage("depth", stages.depth, rgb) if stages.depth is not None else None
+    detections = sorted(found, key=lambda d: -d.score)
     if depth_map is not None and depth_map.shape != (height, width):
         raise StageFailure(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}",
                            field="depth")
@@ -174,7 +165,10 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     if stages.segmenter is not None and detections:
         inside = [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
                   for x0, y0, x1, y1 in (d.box for d in detections)]
-        masks = list(_stage("segmenter", stages.segmenter, rgb, inside))
+        try:
+            masks = list(stages.segmenter(rgb, inside))
+        except Exception as exc:  # a model's failure on this image: reported, not a traceback
+            raise StageFailure(f"the segmenter failed: {type(exc).__name__}: {exc}"[:300], field="segmenter") from None
         if len(masks) != len(detections):
             raise StageFailure(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", field="segmenter")
         wrong = next((m.shape for m in masks if m.shape != (height, width)), None)
@@ -198,30 +192,43 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
 
 
 def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
-              strict: bool = False, start: int = 0) -> Iterator[tuple[int, Scene | None]]:
+              strict: bool = False, start: int = 0, batch_size: int = 1) -> Iterator[tuple[int, Scene | None]]:
     """(position, scene) for each image of `images` from position `start` on; the scene is None
-    when the image was rejected (reported in `report`)."""
+    when the image was rejected (reported in `report`). `batch_size` images at a time go through
+    the detector and depth models (`batches`)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     root, files = image_files(images)
     # a detection with no name or no area is dropped (reported as an object), not its image
     ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse(), drop_bad_parts=True)
     provenance = stages.provenance()
     failing: list[str] = []  # why each image from `start` on failed in a model stage, while all have
 
-    def build(path: Path, image_id: str) -> Scene:
+    def build(path: Path, image_id: str, *prepared: Any) -> Scene:
         try:
-            return _scene(ctx, stages, path, image_id, provenance)
+            return _scene(ctx, stages, path, image_id, provenance, *prepared)
         except StageFailure as exc:
             failing.append(exc.reason)
             raise
 
-    for position in range(start, len(files)):
-        path = files[position]
-        image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
-        scene = ctx.scene(str(path), partial(build, path, image_id))
-        if len(failing) == position - start + 1 == min(FAILING_START, len(files) - start):
-            raise RuntimeError(f"each of the first {len(failing)} images failed in a model stage, so the model or "
-                               f"its settings are at fault, not the images; the last: {failing[-1]}")
-        yield position, scene
+    # batches start at multiples of batch_size from the first image, a resumed run's too: an image
+    # goes through the models with the same others (padded alike) whether or not the run was resumed
+    for first in range(start - start % batch_size, len(files), batch_size):
+        chunk = files[first: first + batch_size]
+        loaded = [load_image(path) for path in chunk]
+        readable = [im for im in loaded if isinstance(im, Image.Image)]
+        found = iter(run_stage("detector", stages.detector, readable))
+        depths = iter(run_stage("depth", stages.depth, readable) if stages.depth is not None else [None] * len(readable))
+        for position, path, rgb in zip(range(first, first + len(chunk)), chunk, loaded):
+            prepared = (rgb, next(found), next(depths)) if isinstance(rgb, Image.Image) else (rgb, None, None)
+            if position < start:
+                continue  # done before the run was resumed
+            image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
+            scene = ctx.scene(str(path), partial(build, path, image_id, *prepared))
+            if len(failing) == position - start + 1 == min(FAILING_START, len(files) - start):
+                raise RuntimeError(f"each of the first {len(failing)} images failed in a model stage, so the model "
+                                   f"or its settings are at fault, not the images; the last: {failing[-1]}")
+            yield position, scene
 
 
 def annotate_images(
@@ -236,10 +243,11 @@ def annotate_images(
     duplicate_iou: float = 0.7,
     report: RejectReport | None = None,
     strict: bool = False,
+    batch_size: int = 1,
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
     stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou)
-    for _, scene in annotated(images, stages, report, strict):
+    for _, scene in annotated(images, stages, report, strict, batch_size=batch_size):
         if scene is not None:
             yield scene
 
@@ -263,13 +271,15 @@ def annotate(
     rejects_path: str | os.PathLike[str] | None = None,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
+    batch_size: int = 1,
 ) -> ConvertSummary:
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
     `max_objects` and `device` apply to them) or callables; with `names`, the detector is an
     open-vocabulary one prompted with them. The output appears when every image
     is done; with `resume`, a run killed part-way goes on from the last image it finished
-    (`runfile`). `progress(n)` is called as images are done."""
+    (`runfile`). `progress(n)` is called as images are done. `batch_size` images at a time go
+    through the detector and depth models (faster on a GPU)."""
     from veriscene.annotate.runfile import write_resumable
 
     find: Detector
@@ -285,4 +295,4 @@ def annotate(
                                  if isinstance(segmenter, (str, os.PathLike)) else segmenter)
     stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou)
     return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
-                           progress=progress)
+                           progress=progress, batch_size=batch_size)

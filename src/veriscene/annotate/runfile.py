@@ -35,12 +35,13 @@ def run_files(out: Path) -> tuple[Path, Path]:
     return out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.state.json")
 
 
-def fingerprint(images: str | os.PathLike[str], stages: Stages) -> dict[str, Any]:
-    """What a run is: a resumed run must match it."""
+def fingerprint(images: str | os.PathLike[str], stages: Stages, batch_size: int = 1) -> dict[str, Any]:
+    """What a run is: a resumed run must match it (the batch size too: images padded together
+    may come out of a model slightly otherwise)."""
     root, files = image_files(images)
     names = "\n".join(p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in files)
     return {"images": str(images), "count": len(files), "names_sha256": hashlib.sha256(names.encode()).hexdigest(),
-            "stages": stages.provenance(), "veriscene_version": __version__}
+            "stages": stages.provenance(), "batch_size": batch_size, "veriscene_version": __version__}
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -56,12 +57,12 @@ def _save(path: Path, state: dict[str, Any]) -> None:
 
 def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *, strict: bool,
                     rejects_path: str | os.PathLike[str] | None, resume: bool,
-                    progress: Callable[[int], None] | None) -> ConvertSummary:
+                    progress: Callable[[int], None] | None, batch_size: int = 1) -> ConvertSummary:
     """Run `stages` on `images` into `out` (module notes) and summarise the whole run."""
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     partial, state_path = run_files(out)
-    what = fingerprint(images, stages)
+    what = fingerprint(images, stages, batch_size)
     state: dict[str, Any] = {"run": what, "done": 0, "written": 0, "bytes": 0, "rejects_bytes": 0,
                              "rejected": {}, "repairs": {}}
     if resume and state_path.is_file() and partial.is_file():
@@ -80,7 +81,7 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
         if progress is not None and state["done"]:
             progress(state["done"])
         try:
-            for position, scene in annotated(images, stages, report, strict, start=state["done"]):
+            for position, scene in annotated(images, stages, report, strict, start=state["done"], batch_size=batch_size):
                 if scene is not None:
                     fh.write(dumps_scene(scene) + b"\n")
                     state["written"] += 1

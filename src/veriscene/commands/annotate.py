@@ -35,6 +35,8 @@ def register(app: typer.Typer) -> None:
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
+        batch_size: Annotated[int, typer.Option("--batch-size", help="Images through the detector and depth "
+                                                                     "models at once (faster on a GPU).")] = 1,
         colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
                                                                              "colour.")] = True,
         relations: Annotated[bool, typer.Option("--relations/--no-relations", help="Add left of / right of / "
@@ -62,5 +64,5 @@ def register(app: typer.Typer) -> None:
                 summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, names=wanted,
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
-                                   resume=resume, progress=advance)
+                                   resume=resume, progress=advance, batch_size=batch_size)
         print_summary(console, summary, "annotate")

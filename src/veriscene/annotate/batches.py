@@ -1,0 +1,55 @@
+"""Images through the model stages a batch at a time, with failures kept per image.
+
+A stage is called on one image at a time, unless it has a `batch(images)` method (the
+transformers stages do) and more than one image is waiting: then the batch goes through the model
+at once, which is what keeps a GPU busy. If the batch call raises, each image of it is tried alone,
+so one bad image fails alone. A failure is returned in the image's place (`StageFailure`), to be
+reported as that image's reject.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PIL import Image, UnidentifiedImageError
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import bad
+
+
+class StageFailure(SceneValidationError):
+    """A model stage failed on one image: the image is rejected, naming the stage."""
+
+
+def load_image(path: Path) -> Image.Image | SceneValidationError:
+    """The image as RGB, or the reject to report for it."""
+    try:
+        with Image.open(path) as im:
+            return im.convert("RGB")
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        return bad(f"cannot read the image: {exc}"[:300], "image")
+
+
+def _failure(name: str, exc: Exception) -> StageFailure:
+    return StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name)
+
+
+def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image]) -> list[Any]:
+    """`stage`'s result for each image (`StageFailure` where it failed), a batch at a time when the
+    stage can take one."""
+    batch = getattr(stage, "batch", None)
+    if callable(batch) and len(images) > 1:
+        try:
+            results = list(batch(images))
+            if len(results) == len(images):
+                return results
+        except Exception:  # noqa: S110 - each image is tried alone below, to find the one at fault
+            pass
+    out: list[Any] = []
+    for image in images:
+        try:
+            out.append(stage(image))
+        except Exception as exc:  # a model's failure on this image: reported, not a traceback
+            out.append(_failure(name, exc))
+    return out
