@@ -19,6 +19,7 @@ from veriscene.annotate.models import (
     TransformersSegmenter,
 )
 from veriscene.annotate.pipeline import annotate, annotate_images, clear_relations, image_files
+from veriscene.annotate.vlm import VLMAttributes
 
 __all__ = [
     "COLOURS",
@@ -30,6 +31,7 @@ __all__ = [
     "TransformersDepth",
     "TransformersDetector",
     "TransformersSegmenter",
+    "VLMAttributes",
     "annotate",
     "annotate_images",
     "clear_relations",

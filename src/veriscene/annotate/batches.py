@@ -35,6 +35,14 @@ def _failure(name: str, exc: Exception) -> StageFailure:
     return StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name)
 
 
+def call_stage(name: str, stage: Callable[..., Any], *args: Any) -> Any:
+    """`stage(*args)` on one image; its failure raised as that image's `StageFailure`."""
+    try:
+        return stage(*args)
+    except Exception as exc:  # a model's failure on this image: reported, not a traceback
+        raise _failure(name, exc) from None
+
+
 def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image]) -> list[Any]:
     """`stage`'s result for each image (`StageFailure` where it failed), a batch at a time when the
     stage can take one."""

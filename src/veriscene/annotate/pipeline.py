@@ -17,7 +17,9 @@ paths, one per line; or one image):
    `DepthEstimator`, smaller = closer); each object's depth is the median of the map over its mask,
    else its box.
 4. **colours** (`colours`): the colour word most of the object's pixels have, if any: those of its
-   mask, else those in the middle of its box (`colours.dominant_colour`).
+   mask, else those in the middle of its box (`colours.dominant_colour`); and **attributes**
+   (`attributes`, optional): words a vision-language model gives for each object's crop
+   (`vlm.VLMAttributes`; when it is asked for colours, it gives them instead of the pixels).
 5. **relations** (`relations`): "left of", "right of", "above" and "below" between objects
    whose boxes are clearly apart along the axis (by `margin` of the image's width or height).
 
@@ -46,7 +48,7 @@ from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
     TransformersSegmenter, describe,
 )
-from veriscene.annotate.batches import StageFailure, load_image, run_stage
+from veriscene.annotate.batches import StageFailure, call_stage, load_image, run_stage
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.readers._base import ReadContext, SceneParts
@@ -128,6 +130,7 @@ class Stages:
     relations: bool = True
     margin: float = 0.02
     duplicate_iou: float = 0.7
+    attributes: Any = None  # an attribute stage (`vlm.VLMAttributes`): its `kinds` and a call per image
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.margin < 1.0:
@@ -138,13 +141,14 @@ class Stages:
     def provenance(self) -> dict[str, Any]:
         """``meta["annotated_by"]`` of the scenes: the stages, their models and settings."""
         return {"detector": describe(self.detector), "segmenter": describe(self.segmenter),
-                "depth": describe(self.depth), "colours": self.colours,
+                "depth": describe(self.depth), "attributes": describe(self.attributes), "colours": self.colours,
                 "relations": {"margin": self.margin} if self.relations else False,
                 "duplicate_iou": self.duplicate_iou}
 
     def sparse(self) -> list[str]:
         """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
-        return [k for k, on in zip(SPARSE_KINDS, (self.colours, self.relations)) if on]
+        read = self.colours or self.attributes is not None
+        return [k for k, on in zip(SPARSE_KINDS, (read, self.relations)) if on]
 
 
 def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any],
@@ -160,15 +164,13 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     if depth_map is not None and depth_map.shape != (height, width):
         raise StageFailure(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}",
                            field="depth")
-    hsv = np.asarray(rgb.convert("HSV")) if stages.colours else None
+    pixel_colours = stages.colours and (stages.attributes is None or "color" not in stages.attributes.kinds)
+    hsv = np.asarray(rgb.convert("HSV")) if pixel_colours else None
     masks: list[np.ndarray | None] = [None] * len(detections)
     if stages.segmenter is not None and detections:
         inside = [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
                   for x0, y0, x1, y1 in (d.box for d in detections)]
-        try:
-            masks = list(stages.segmenter(rgb, inside))
-        except Exception as exc:  # a model's failure on this image: reported, not a traceback
-            raise StageFailure(f"the segmenter failed: {type(exc).__name__}: {exc}"[:300], field="segmenter") from None
+        masks = list(call_stage("segmenter", stages.segmenter, rgb, inside))
         if len(masks) != len(detections):
             raise StageFailure(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", field="segmenter")
         wrong = next((m.shape for m in masks if m.shape != (height, width)), None)
@@ -180,6 +182,13 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
         parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map, masks[k]),
                   f"detections[{k}]")
     parts.merge_duplicates(stages.duplicate_iou)  # best scored first: each keeps the first of its duplicates
+    if stages.attributes is not None and parts.rows:
+        read = call_stage("attributes", stages.attributes, rgb, [(r["name"], r["box"]) for r in parts.rows])
+        if len(read) != len(parts.rows):
+            raise StageFailure(f"the attribute model gave {len(read)} lists for {len(parts.rows)} objects",
+                               field="attributes")
+        for row, words in zip(parts.rows, read):
+            row["attributes"] = list(dict.fromkeys([*row["attributes"], *words]))
     if not parts.rows:
         ctx.repair("images_without_objects")
     if stages.relations:
@@ -244,9 +253,10 @@ def annotate_images(
     report: RejectReport | None = None,
     strict: bool = False,
     batch_size: int = 1,
+    attributes: Any = None,
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
-    stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou)
+    stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes)
     for _, scene in annotated(images, stages, report, strict, batch_size=batch_size):
         if scene is not None:
             yield scene
@@ -260,6 +270,7 @@ def annotate(
     segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
     names: list[str] | None = None,
+    attributes: Any = None,
     threshold: float = 0.5,
     max_objects: int = 50,
     device: str = "cpu",
@@ -276,7 +287,8 @@ def annotate(
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
     `max_objects` and `device` apply to them) or callables; with `names`, the detector is an
-    open-vocabulary one prompted with them. The output appears when every image
+    open-vocabulary one prompted with them. `attributes` is an attribute stage
+    (`vlm.VLMAttributes`: a vision-language model asked about each object's crop). The output appears when every image
     is done; with `resume`, a run killed part-way goes on from the last image it finished
     (`runfile`). `progress(n)` is called as images are done. `batch_size` images at a time go
     through the detector and depth models (faster on a GPU)."""
@@ -293,6 +305,6 @@ def annotate(
                                        if isinstance(depth, (str, os.PathLike)) else depth)
     outline: Segmenter | None = (TransformersSegmenter(segmenter, device=device)
                                  if isinstance(segmenter, (str, os.PathLike)) else segmenter)
-    stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou)
+    stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes)
     return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
                            progress=progress, batch_size=batch_size)

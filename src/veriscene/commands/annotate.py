@@ -32,6 +32,16 @@ def register(app: typer.Typer) -> None:
         names: Annotated[str | None, typer.Option("--names", help="Names to look for, comma-separated or a file "
                                                   "of one per line: the detector is then an open-vocabulary one "
                                                   "(OWL-ViT, OWLv2, Grounding DINO).")] = None,
+        attributes_model: Annotated[str | None, typer.Option("--attributes-model", help="A vision-language model "
+                                                             "on an OpenAI-compatible server (vLLM, ...) asked "
+                                                             "each object's attributes (optional).")] = None,
+        base_url: Annotated[str | None, typer.Option("--base-url", help="The server of --attributes-model, e.g. "
+                                                     "http://localhost:8000/v1 (API key: OPENAI_API_KEY).")] = None,
+        attribute_kinds: Annotated[str, typer.Option("--attribute-kinds", help="Attribute types to ask, "
+                                                     "comma-separated (color, material, finish, size, shape, "
+                                                     "pattern).")] = "color,material",
+        concurrency: Annotated[int, typer.Option("--concurrency", help="Requests to the attribute model at "
+                                                                       "once.")] = 8,
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
@@ -56,12 +66,22 @@ def register(app: typer.Typer) -> None:
         console, err = Console(), Console(stderr=True)
         with exit_codes(err):
             total = len(image_files(images)[1])
+            reader = None
+            if attributes_model is not None:
+                from veriscene.annotate.vlm import VLMAttributes
+                from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+
+                if base_url is None:
+                    raise ValueError("--attributes-model needs --base-url (the OpenAI-compatible server)")
+                reader = VLMAttributes(OpenAIChatModel(attributes_model, base_url, concurrency=concurrency),
+                                       [k.strip() for k in attribute_kinds.split(",") if k.strip()])
             wanted = None
             if names is not None:
                 listed = Path(names)
                 wanted = (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else names.split(","))
             with progress_bar("annotating", total) as advance:
                 summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, names=wanted,
+                                   attributes=reader,
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
                                    resume=resume, progress=advance, batch_size=batch_size)

@@ -1,0 +1,74 @@
+"""Attributes from a vision-language model on an OpenAI-compatible server (a fake one, real HTTP)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("httpx")  # in the test extra: never skipped by `make test`
+
+from veriscene.annotate import VLMAttributes, annotate, annotate_images  # noqa: E402
+from veriscene.annotate.vlm import type_words  # noqa: E402
+from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel  # noqa: E402
+from veriscene.io.rejects import RejectReport  # noqa: E402
+
+from ..evaluate.fake_server import Faults, FakeServer  # noqa: E402
+from .test_pipeline import draw_scene, fake_detector  # noqa: E402
+
+REPLIES = {("cup", "color"): "It is red.", ("cup", "material"): "ceramic",
+           ("ball", "color"): "It isn't red, it is blue", ("ball", "material"): "none",
+           ("box", "color"): "Hard to say, maybe purple or pink.", ("box", "material"): "cardboard"}
+
+
+def answer(text: str, images: list[str]) -> str:
+    found = re.search(r"shows a (\w+), cut out .* What is its (\w+)\?", text)
+    assert found and len(images) == 1
+    return REPLIES[(found.group(1), found.group(2))]
+
+
+def test_attributes_from_the_model(tmp_path: Path) -> None:
+    draw_scene(tmp_path / "p.png")
+    with FakeServer(answer, faults=Faults(rate_500=0.3)) as server:  # some requests need a retry
+        model = OpenAIChatModel("fake-vlm", server.url, backoff_base=0.001)
+        (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, attributes=VLMAttributes(model))
+    ball, cup, box = range(3)
+    assert s.attributes[cup] == ("ceramic", "red")
+    assert s.attributes[ball] == ("blue",)  # the denied word is not the answer; "none" gives nothing
+    assert s.attributes[box] == ()  # two colours named, and a material not among the words
+    made_by = s.meta["annotated_by"]["attributes"]
+    assert made_by["kinds"] == ["color", "material"] and made_by["model"]["model"] == "fake-vlm"
+    assert s.meta["sparse"] == ["attributes", "relations"]
+
+
+def test_a_server_refusing_every_request_stops_the_run(tmp_path: Path) -> None:
+    for k in range(3):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    with FakeServer(answer) as server:
+        url = server.url
+    model = OpenAIChatModel("fake-vlm", url, max_retries=0)  # the server is gone: every connection is refused
+    report = RejectReport()
+    with pytest.raises(RuntimeError, match="every request to the attribute model failed"):
+        list(annotate_images(tmp_path / "photos", detector=fake_detector, report=report,
+                             attributes=VLMAttributes(model, ["color"])))
+    assert [e.field for e in report.entries] == ["attributes"] * 3
+
+
+def test_cli_and_kinds(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    assert type_words("finish") == ["matte", "shiny", "glossy", "dull"]
+    with pytest.raises(ValueError, match="unknown attribute type 'flavour'"):
+        type_words("flavour")
+    draw_scene(tmp_path / "photos" / "p.png")
+    detector = tmp_path / "detector.py"  # the CLI takes model folders: check its wiring up to loading
+    done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(detector),
+                                    "--attributes-model", "fake", "--out", str(tmp_path / "s.jsonl")])
+    assert done.exit_code == 1 and "--base-url" in done.output
+    with FakeServer(answer) as server:
+        summary = annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=fake_detector,
+                           attributes=VLMAttributes(OpenAIChatModel("fake-vlm", server.url), ["material"]))
+    assert summary.scenes_written == 1
