@@ -8,8 +8,10 @@ paths, one per line; or one image):
 
 1. **detect** (`detector`): objects with class names, boxes and scores, from a transformers
    object-detection model in a local folder (`models.TransformersDetector`), an open-vocabulary
-   one prompted with `names` (`models.OpenVocabularyDetector`), or any `Detector` callable. Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one
-   object, the best scored kept (counted as ``duplicate_objects_merged``).
+   one prompted with `names` (`models.OpenVocabularyDetector`), or any `Detector` callable.
+   Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one object, the best
+   scored kept (counted as ``duplicate_objects_merged``); one with no name or no area is dropped
+   (an ``object`` reject).
 2. **masks** (`segmenter`, optional): each object's mask, from a promptable mask model given its
    box (`models.TransformersSegmenter`: SAM) or any `Segmenter`, cut to the box; an empty one is
    replaced by the box (counted as ``masks_from_boxes``).
@@ -28,7 +30,9 @@ detection scores (``meta["scores"]``). Its names are the detector's, taken as co
 cups there are is what the detector found: the data is as right as the model). Colours and
 relations are recorded only in part (``meta["sparse"]``): an object may have other colours, and
 boxes not clearly apart may stand in any relation, so programs never take an unrecorded one
-for absent. An image that cannot be read is reported (`rejects.jsonl`) and the run goes on.
+for absent. An image that cannot be read, or on which a model stage fails, is reported
+(`rejects.jsonl`, naming the stage) and the run goes on; when each of the first `FAILING_START`
+images fails in a model stage, the run stops with the error (the model is at fault).
 """
 
 from __future__ import annotations
@@ -43,12 +47,12 @@ from typing import Any, Callable
 import numpy as np
 from PIL import Image
 
+from veriscene.annotate.batches import StageFailure, call_stage, load_image, run_stage
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
     TransformersSegmenter, describe,
 )
-from veriscene.annotate.batches import StageFailure, call_stage, load_image, run_stage
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.readers._base import ReadContext, SceneParts

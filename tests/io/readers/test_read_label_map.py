@@ -10,7 +10,7 @@ import pytest
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect_format
-from veriscene.io.readers.label_map import plane, read_label_table, structure_name
+from veriscene.io.readers.label_map import plane
 from veriscene.scene.masks import decode_mask
 
 from .reader_helpers import assert_round_trip, fields, read_all, write_json
@@ -82,40 +82,6 @@ def test_components_split_counted_structures_and_small_pieces(tmp_path: Path) ->
     assert report.repairs["small_pieces_dropped"] == 1
     (alls,), _ = read_all(path, "label_map", labels=table, components="all", min_pixels="40")
     assert alls.names == ("liver",)  # the lesions (36 pixels each) fall under min_pixels=40
-
-
-@pytest.mark.parametrize("name, text", [
-    ("t.json", '{"0": "background", "1": "liver", "2": "kidney_left"}'),
-    ("dataset.json", '{"name": "x", "labels": {"background": 0, "liver": 1, "kidney_left": 2}}'),
-    ("t.tsv", "id\tname\n1\tliver\n2\tkidney_left\n"),
-    ("t.txt", '# ITK-SnAP Label Description File\n    0     0    0    0        0  0  0    "Clear Label"\n'
-              '    1   255    0    0        1  1  1    "liver"\n    2     0  255    0        1  1  1    "kidney_left"\n'),
-])
-def test_label_tables(tmp_path: Path, name: str, text: str) -> None:
-    path = tmp_path / name
-    path.write_text(text)
-    assert read_label_table(path) == {1: "liver", 2: "kidney_left"}
-
-
-@pytest.mark.parametrize("name, text, message", [
-    ("t.json", '{"1": ["liver", "x"]}', "expected a name or one integer"),
-    ("t.json", '{"1": "liver"', "malformed JSON"),
-    ("t.csv", "1,liver\nx\n", "row 2: expected value,name"),
-    ("t.csv", "1,liver\n-2,kidney\n", "negative"),
-    ("t.txt", "1 liver\n", "line 1"),
-])
-def test_bad_label_tables_name_file_and_row(tmp_path: Path, name: str, text: str, message: str) -> None:
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(ValueError, match=message) as info:
-        read_label_table(path)
-    assert str(path) in str(info.value)
-
-
-def test_structure_names() -> None:
-    assert structure_name("kidney_left") == "left kidney"
-    assert structure_name("Right Lung") == "Right Lung"
-    assert structure_name("adrenal_gland_right") == "right adrenal gland"
 
 
 def test_unnamed_values_are_named_and_counted(tmp_path: Path) -> None:
@@ -296,3 +262,9 @@ def test_multichannel_image_volume_shows_its_first_channel(tmp_path: Path) -> No
     with Image.open(scenes[0].image) as im:
         pixels = np.asarray(im).astype(int)
     assert pixels[:8, :6].mean() > pixels[8:, 10:].mean()  # the liver is bright in the first channel
+
+
+def test_malformed_dataset_json_is_named(tmp_path: Path) -> None:
+    (tmp_path / "dataset.json").write_text('{"labels": {"1": "liver"}, "training": [')
+    with pytest.raises(ValueError, match=r"dataset.json: malformed JSON"):
+        read_all(tmp_path, "label_map")

@@ -10,7 +10,8 @@ import os
 import re
 from pathlib import Path
 
-from veriscene.io.readers.label_map import LABEL_TABLE_FILES, is_label_map
+from veriscene.io.readers.label_map import is_label_map
+from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 
 _PEEK = 1 << 20  # bytes
 _VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")

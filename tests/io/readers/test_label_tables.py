@@ -1,0 +1,43 @@
+"""Label tables of medical label maps: JSON, nnU-Net v2, CSV/TSV, ITK-SNAP; bad tables named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veriscene.io.readers.label_tables import read_label_table, structure_name
+
+
+@pytest.mark.parametrize("name, text", [
+    ("t.json", '{"0": "background", "1": "liver", "2": "kidney_left"}'),
+    ("dataset.json", '{"name": "x", "labels": {"background": 0, "liver": 1, "kidney_left": 2}}'),
+    ("t.tsv", "id\tname\n1\tliver\n2\tkidney_left\n"),
+    ("t.txt", '# ITK-SnAP Label Description File\n    0     0    0    0        0  0  0    "Clear Label"\n'
+              '    1   255    0    0        1  1  1    "liver"\n    2     0  255    0        1  1  1    "kidney_left"\n'),
+])
+def test_label_tables(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    assert read_label_table(path) == {1: "liver", 2: "kidney_left"}
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("t.json", '{"1": ["liver", "x"]}', "expected a name or one integer"),
+    ("t.json", '{"1": "liver"', "malformed JSON"),
+    ("t.csv", "1,liver\nx\n", "row 2: expected value,name"),
+    ("t.csv", "1,liver\n-2,kidney\n", "negative"),
+    ("t.txt", "1 liver\n", "line 1"),
+])
+def test_bad_label_tables_name_file_and_row(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        read_label_table(path)
+    assert str(path) in str(info.value)
+
+
+def test_structure_names() -> None:
+    assert structure_name("kidney_left") == "left kidney"
+    assert structure_name("Right Lung") == "Right Lung"
+    assert structure_name("adrenal_gland_right") == "right adrenal gland"
