@@ -72,3 +72,28 @@ def test_cli_and_kinds(tmp_path: Path) -> None:
         summary = annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=fake_detector,
                            attributes=VLMAttributes(OpenAIChatModel("fake-vlm", server.url), ["material"]))
     assert summary.scenes_written == 1
+
+
+def relation_answer(text: str, images: list[str]) -> str:
+    found = re.search(r"marks a (\w+), the blue outline a (\w+)\.", text)
+    assert found and len(images) == 1
+    return {("cup", "ball"): "The cup is next to the ball.", ("ball", "cup"): "none"}.get(found.groups(), "on")
+
+
+def test_relations_from_the_model(tmp_path: Path) -> None:
+    from veriscene.annotate import VLMRelations
+
+    draw_scene(tmp_path / "p.png")
+    with FakeServer(relation_answer) as server:
+        relater = VLMRelations(OpenAIChatModel("fake-vlm", server.url), near=0.3)
+        (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, relation_model=relater, relations=False)
+    ball, cup, box = range(3)
+    assert (cup, "next to", ball) in s.relations and not any(r[0] == ball and r[2] == cup for r in s.relations)
+    assert (box, "on", ball) in s.relations  # the box's corner overlaps the ball's: near enough
+    assert s.meta["sparse"] == ["attributes", "relations"]
+    assert s.meta["annotated_by"]["relation_model"]["predicates"][:3] == ["on", "in", "holding"]
+    assert relater.pairs([[0, 0, 10, 10], [50, 0, 60, 10]], 100, 100) == []  # 40 px apart: not near
+    assert VLMRelations(OpenAIChatModel("m", server.url), near=0.5).pairs(
+        [[0, 0, 10, 10], [50, 0, 60, 10]], 100, 100) == [(0, 1), (1, 0)]
+    with pytest.raises(ValueError, match="at least one predicate"):
+        VLMRelations(OpenAIChatModel("m", server.url), predicates=[" "])

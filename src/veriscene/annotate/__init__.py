@@ -19,7 +19,7 @@ from veriscene.annotate.models import (
     TransformersSegmenter,
 )
 from veriscene.annotate.pipeline import annotate, annotate_images, clear_relations, image_files
-from veriscene.annotate.vlm import VLMAttributes
+from veriscene.annotate.vlm import VLMAttributes, VLMRelations
 
 __all__ = [
     "COLOURS",
@@ -32,6 +32,7 @@ __all__ = [
     "TransformersDetector",
     "TransformersSegmenter",
     "VLMAttributes",
+    "VLMRelations",
     "annotate",
     "annotate_images",
     "clear_relations",

@@ -23,7 +23,9 @@ paths, one per line; or one image):
    (`attributes`, optional): words a vision-language model gives for each object's crop
    (`vlm.VLMAttributes`; when it is asked for colours, it gives them instead of the pixels).
 5. **relations** (`relations`): "left of", "right of", "above" and "below" between objects
-   whose boxes are clearly apart along the axis (by `margin` of the image's width or height).
+   whose boxes are clearly apart along the axis (by `margin` of the image's width or height);
+   and (`relation_model`, optional) predicates a vision-language model gives for pairs of near
+   objects (`vlm.VLMRelations`).
 
 A scene says how it was made (``meta["annotated_by"]``: the stages and their models) and keeps the
 detection scores (``meta["scores"]``). Its names are the detector's, taken as complete (how many
@@ -135,6 +137,7 @@ class Stages:
     margin: float = 0.02
     duplicate_iou: float = 0.7
     attributes: Any = None  # an attribute stage (`vlm.VLMAttributes`): its `kinds` and a call per image
+    relation_model: Any = None  # a relation stage (`vlm.VLMRelations`): (a, predicate, b) per image
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.margin < 1.0:
@@ -145,14 +148,16 @@ class Stages:
     def provenance(self) -> dict[str, Any]:
         """``meta["annotated_by"]`` of the scenes: the stages, their models and settings."""
         return {"detector": describe(self.detector), "segmenter": describe(self.segmenter),
-                "depth": describe(self.depth), "attributes": describe(self.attributes), "colours": self.colours,
+                "depth": describe(self.depth), "attributes": describe(self.attributes),
+                "relation_model": describe(self.relation_model), "colours": self.colours,
                 "relations": {"margin": self.margin} if self.relations else False,
                 "duplicate_iou": self.duplicate_iou}
 
     def sparse(self) -> list[str]:
         """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
-        read = self.colours or self.attributes is not None
-        return [k for k, on in zip(SPARSE_KINDS, (read, self.relations)) if on]
+        attributes = self.colours or self.attributes is not None
+        relations = self.relations or self.relation_model is not None
+        return [k for k, on in zip(SPARSE_KINDS, (attributes, relations)) if on]
 
 
 def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any],
@@ -195,10 +200,14 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
             row["attributes"] = list(dict.fromkeys([*row["attributes"], *words]))
     if not parts.rows:
         ctx.repair("images_without_objects")
+    ids = parts.ids
     if stages.relations:
-        ids = parts.ids
         for a, predicate, b in clear_relations([r["box"] for r in parts.rows], width, height, stages.margin):
             parts.relate(ids[a], predicate, ids[b], "relations")
+    if stages.relation_model is not None and len(parts.rows) > 1:
+        told = call_stage("relation_model", stages.relation_model, rgb, [(r["name"], r["box"]) for r in parts.rows])
+        for a, predicate, b in told:
+            parts.relate(ids[a], predicate, ids[b], "relation_model")
     scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
     meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
     return parts.scene(image_id, width, height, image=str(path), meta=meta)
@@ -258,9 +267,10 @@ def annotate_images(
     strict: bool = False,
     batch_size: int = 1,
     attributes: Any = None,
+    relation_model: Any = None,
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
-    stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes)
+    stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
     for _, scene in annotated(images, stages, report, strict, batch_size=batch_size):
         if scene is not None:
             yield scene
@@ -275,6 +285,7 @@ def annotate(
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
     names: list[str] | None = None,
     attributes: Any = None,
+    relation_model: Any = None,
     threshold: float = 0.5,
     max_objects: int = 50,
     device: str = "cpu",
@@ -292,7 +303,8 @@ def annotate(
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
     `max_objects` and `device` apply to them) or callables; with `names`, the detector is an
     open-vocabulary one prompted with them. `attributes` is an attribute stage
-    (`vlm.VLMAttributes`: a vision-language model asked about each object's crop). The output appears when every image
+    (`vlm.VLMAttributes`: a vision-language model asked about each object's crop) and
+    `relation_model` a relation stage (`vlm.VLMRelations`: asked about pairs of near objects). The output appears when every image
     is done; with `resume`, a run killed part-way goes on from the last image it finished
     (`runfile`). `progress(n)` is called as images are done. `batch_size` images at a time go
     through the detector and depth models (faster on a GPU)."""
@@ -309,6 +321,6 @@ def annotate(
                                        if isinstance(depth, (str, os.PathLike)) else depth)
     outline: Segmenter | None = (TransformersSegmenter(segmenter, device=device)
                                  if isinstance(segmenter, (str, os.PathLike)) else segmenter)
-    stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes)
+    stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes, relation_model)
     return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
                            progress=progress, batch_size=batch_size)

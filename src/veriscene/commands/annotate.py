@@ -35,8 +35,15 @@ def register(app: typer.Typer) -> None:
         attributes_model: Annotated[str | None, typer.Option("--attributes-model", help="A vision-language model "
                                                              "on an OpenAI-compatible server (vLLM, ...) asked "
                                                              "each object's attributes (optional).")] = None,
-        base_url: Annotated[str | None, typer.Option("--base-url", help="The server of --attributes-model, e.g. "
-                                                     "http://localhost:8000/v1 (API key: OPENAI_API_KEY).")] = None,
+        relations_model: Annotated[str | None, typer.Option("--relations-model", help="A vision-language model "
+                                                            "on an OpenAI-compatible server asked how pairs of near "
+                                                            "objects relate (optional).")] = None,
+        predicates: Annotated[str | None, typer.Option("--predicates", help="Predicates --relations-model "
+                                                       "chooses from, comma-separated (default: on, in, holding, "
+                                                       "wearing, riding, ...).")] = None,
+        base_url: Annotated[str | None, typer.Option("--base-url", help="The server of --attributes-model and "
+                                                     "--relations-model, e.g. http://localhost:8000/v1 (API key: "
+                                                     "OPENAI_API_KEY).")] = None,
         attribute_kinds: Annotated[str, typer.Option("--attribute-kinds", help="Attribute types to ask, "
                                                      "comma-separated (color, material, finish, size, shape, "
                                                      "pattern).")] = "color,material",
@@ -66,22 +73,26 @@ def register(app: typer.Typer) -> None:
         console, err = Console(), Console(stderr=True)
         with exit_codes(err):
             total = len(image_files(images)[1])
-            reader = None
-            if attributes_model is not None:
-                from veriscene.annotate.vlm import VLMAttributes
-                from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+            from veriscene.annotate.vlm import PREDICATES, VLMAttributes, VLMRelations
+            from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
 
-                if base_url is None:
-                    raise ValueError("--attributes-model needs --base-url (the OpenAI-compatible server)")
-                reader = VLMAttributes(OpenAIChatModel(attributes_model, base_url, concurrency=concurrency),
+            if (attributes_model or relations_model) and base_url is None:
+                raise ValueError("--attributes-model and --relations-model need --base-url (the OpenAI-compatible "
+                                 "server)")
+            reader = relater = None
+            if attributes_model is not None:
+                reader = VLMAttributes(OpenAIChatModel(attributes_model, str(base_url), concurrency=concurrency),
                                        [k.strip() for k in attribute_kinds.split(",") if k.strip()])
+            if relations_model is not None:
+                asked = PREDICATES if predicates is None else predicates.split(",")
+                relater = VLMRelations(OpenAIChatModel(relations_model, str(base_url), concurrency=concurrency), asked)
             wanted = None
             if names is not None:
                 listed = Path(names)
                 wanted = (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else names.split(","))
             with progress_bar("annotating", total) as advance:
                 summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, names=wanted,
-                                   attributes=reader,
+                                   attributes=reader, relation_model=relater,
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
                                    resume=resume, progress=advance, batch_size=batch_size)
