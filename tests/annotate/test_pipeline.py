@@ -114,10 +114,12 @@ def test_depth_map_of_another_size_rejects_the_image_bad_detections_are_dropped(
     assert report.entries[0].field == "depth"
     report = RejectReport()
     (s,) = annotate_images(tmp_path / "x.png", report=report, detector=lambda image: [
-        Detection("", (1, 1, 5, 5), 0.9), Detection("cup", (7, 7, 7, 9), 0.8), Detection("cup", (1, 1, 5, 5), 0.7)])
-    assert s.names == ("cup",)  # the nameless and the flat detection are dropped, the image kept
+        Detection("", (1, 1, 5, 5), 0.9), Detection("cup", (7, 7, 7, 9), 0.8), Detection("cup", (1, 1, 5, 5), 0.7),
+        Detection("N/A", (20, 20, 30, 30), 0.6)])
+    assert s.names == ("cup",)  # the nameless, the flat and the "N/A" detection are dropped, the image kept
     assert [(e.field, e.level) for e in report.entries] == [("detections[0].name", "object"),
-                                                           ("detections[1].box", "object")]
+                                                           ("detections[1].box", "object"),
+                                                           ("detections[3].name", "object")]
 
 
 def test_list_file_and_options(tmp_path: Path) -> None:

@@ -41,3 +41,15 @@ def test_structure_names() -> None:
     assert structure_name("kidney_left") == "left kidney"
     assert structure_name("Right Lung") == "Right Lung"
     assert structure_name("adrenal_gland_right") == "right adrenal gland"
+
+
+def test_itk_snap_file_as_written_by_the_tool(tmp_path: Path) -> None:
+    path = tmp_path / "labels.txt"
+    path.write_text(
+        "################################################\n# ITK-SnAP Label Description File\n# File format:\n"
+        "# IDX   -R-  -G-  -B-  -A--  VIS MSH  LABEL\n################################################\n"
+        '    0     0    0    0        0  0  0    "Clear Label"\n'
+        '    1   255    0    0        1  1  1    "Crohn\'s lesion"\n'
+        '    2     0  255    0     0.50  1  1    "kidney (left)"\n'
+        '    3     0    0  255        1  1  1    \u201cportal vein\u201d\n')
+    assert read_label_table(path) == {1: "Crohn's lesion", 2: "kidney (left)", 3: "portal vein"}

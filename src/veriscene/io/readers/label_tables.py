@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,15 @@ def _table_from_mapping(mapping: dict[str, Any], where: str) -> dict[int, str]:
         else:
             raise ValueError(f"{where}: label {key!r} maps to {value!r}; expected a name or one integer value")
     return table
+
+
+def _unquoted(text: str) -> str:
+    """An ITK-SNAP label's name without its quotes ("Crohn's lesion" keeps its apostrophe;
+    typographic quotes are taken off too)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] in "\"\u201c" and text[-1] in "\"\u201d":
+        text = text[1:-1]
+    return text.strip()
 
 
 def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
@@ -85,7 +93,7 @@ def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
             found = _ITK_ROW.match(line)
             if found is None:
                 raise ValueError(f"{where}: line {k + 1}: expected 'value R G B A visible mesh \"name\"', got {line!r}")
-            table[int(found.group(1))] = " ".join(shlex.split(found.group(2)))
+            table[int(found.group(1))] = _unquoted(found.group(2))
     table.pop(0, None)
     empty = sorted(v for v, name in table.items() if not name.strip())
     if empty:
