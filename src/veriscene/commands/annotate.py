@@ -47,8 +47,8 @@ def register(app: typer.Typer) -> None:
         attribute_kinds: Annotated[str, typer.Option("--attribute-kinds", help="Attribute types to ask, "
                                                      "comma-separated (color, material, finish, size, shape, "
                                                      "pattern).")] = "color,material",
-        concurrency: Annotated[int, typer.Option("--concurrency", help="Requests to the attribute model at "
-                                                                       "once.")] = 8,
+        concurrency: Annotated[int, typer.Option("--concurrency", help="Requests to each vision-language model "
+                                                                       "at once.")] = 8,
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
