@@ -216,13 +216,15 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
 
 
 def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
-              strict: bool = False, start: int = 0, batch_size: int = 1) -> Iterator[tuple[int, Scene | None]]:
+              strict: bool = False, start: int = 0, batch_size: int = 1,
+              listing: tuple[Path, list[Path]] | None = None) -> Iterator[tuple[int, Scene | None]]:
     """(position, scene) for each image of `images` from position `start` on; the scene is None
     when the image was rejected (reported in `report`). `batch_size` images at a time go through
-    the detector and depth models (`batches`)."""
+    the detector and depth models (`batches`). `listing`: `image_files(images)`, when the caller
+    has it already."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    root, files = image_files(images)
+    root, files = listing if listing is not None else image_files(images)
     # a detection with no name or no area is dropped (reported as an object), not its image
     ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse(), drop_bad_parts=True)
     provenance = stages.provenance()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,10 +34,11 @@ def run_files(out: Path) -> tuple[Path, Path]:
     return out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.state.json")
 
 
-def fingerprint(images: str | os.PathLike[str], stages: Stages, batch_size: int = 1) -> dict[str, Any]:
+def fingerprint(images: str | os.PathLike[str], listing: tuple[Path, list[Path]], stages: Stages,
+                batch_size: int = 1) -> dict[str, Any]:
     """What a run is: a resumed run must match it (the batch size too: images padded together
-    may come out of a model slightly otherwise)."""
-    root, files = image_files(images)
+    may come out of a model slightly otherwise). `listing`: `image_files(images)`."""
+    root, files = listing
     names = "\n".join(p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in files)
     return {"images": str(images), "count": len(files), "names_sha256": hashlib.sha256(names.encode()).hexdigest(),
             "stages": stages.provenance(), "batch_size": batch_size, "veriscene_version": __version__}
@@ -62,7 +62,8 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     partial, state_path = run_files(out)
-    what = fingerprint(images, stages, batch_size)
+    listing = image_files(images)
+    what = fingerprint(images, listing, stages, batch_size)
     state: dict[str, Any] = {"run": what, "done": 0, "written": 0, "bytes": 0, "rejects_bytes": 0,
                              "rejected": {}, "repairs": {}}
     if resume and state_path.is_file() and partial.is_file():
@@ -81,7 +82,8 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
         if progress is not None and state["done"]:
             progress(state["done"])
         try:
-            for position, scene in annotated(images, stages, report, strict, start=state["done"], batch_size=batch_size):
+            for position, scene in annotated(images, stages, report, strict, start=state["done"], batch_size=batch_size,
+                                             listing=listing):
                 if scene is not None:
                     fh.write(dumps_scene(scene) + b"\n")
                     state["written"] += 1
@@ -97,11 +99,4 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             raise
     os.replace(partial, out)
     state_path.unlink()
-    rejected: Counter[str] = report.rejected
-    return ConvertSummary(
-        input=str(images), output=str(out), rejects=str(rejects), format=FORMAT, format_detected=False,
-        detection_reason=None, scenes_read=state["written"] + rejected["scene"], scenes_written=state["written"],
-        scenes_rejected=rejected["scene"], rejected=sum(rejected.values()), boxes_clipped=report.repairs["boxes_clipped"],
-        repairs=dict(report.repairs), rejected_by_level={k: v for k, v in rejected.items() if v},
-        sparse=stages.sparse(),
-    )
+    return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())

@@ -52,6 +52,14 @@ def _completions(model: Any, requests: list[Any], what: str) -> dict[str, Any]:
     return replies
 
 
+def widened(image: Image.Image, box: Sequence[float], share: float) -> tuple[int, int, int, int]:
+    """`box` grown by `share` of its width and height on each side, in whole pixels, within the image."""
+    x0, y0, x1, y1 = box
+    dx, dy = (x1 - x0) * share, (y1 - y0) * share
+    return (max(int(x0 - dx), 0), max(int(y0 - dy), 0),
+            min(int(x1 + dx + 0.999), image.width), min(int(y1 + dy + 0.999), image.height))
+
+
 def type_words(kind: str) -> list[str]:
     """The attribute words of type `kind` (`veriscene.vocab.ATTRIBUTE_TYPES`), in their order there."""
     words = [word for word, k in ATTRIBUTE_TYPES.items() if k == kind]
@@ -75,12 +83,6 @@ class VLMAttributes:
     def describe(self) -> dict[str, Any]:
         return {"model": self.model.identity(), "kinds": self.kinds, "context": self.context}
 
-    def _crop(self, image: Image.Image, box: Sequence[float]) -> Image.Image:
-        x0, y0, x1, y1 = box
-        dx, dy = (x1 - x0) * self.context, (y1 - y0) * self.context
-        return image.crop((max(int(x0 - dx), 0), max(int(y0 - dy), 0),
-                           min(int(x1 + dx + 0.999), image.width), min(int(y1 + dy + 0.999), image.height)))
-
     def __call__(self, image: Image.Image, objects: Sequence[tuple[str, Sequence[float]]]) -> list[list[str]]:
         from veriscene.evaluate.adapters.base import Request
         from veriscene.evaluate.prompts import Prompt
@@ -92,7 +94,7 @@ class VLMAttributes:
             requests = []
             for k, (name, box) in enumerate(objects):
                 crop = Path(folder) / f"{k}.png"
-                self._crop(image, box).save(crop)
+                image.crop(widened(image, box, self.context)).save(crop)
                 for kind in self.kinds:
                     text = PROMPT.format(name=name, kind=kind, words=", ".join(self.words[kind]))
                     requests.append(Request(key=f"{k}\t{kind}", prompt=Prompt(None, text, (crop,))))
@@ -138,11 +140,9 @@ class VLMRelations:
         return [(a, b) for _, a, b in sorted(found)[: self.max_pairs]]
 
     def _view(self, image: Image.Image, box_a: Sequence[float], box_b: Sequence[float]) -> Image.Image:
-        x0, y0 = min(box_a[0], box_b[0]), min(box_a[1], box_b[1])
-        x1, y1 = max(box_a[2], box_b[2]), max(box_a[3], box_b[3])
-        dx, dy = (x1 - x0) * 0.1, (y1 - y0) * 0.1
-        left, top = max(int(x0 - dx), 0), max(int(y0 - dy), 0)
-        view = image.crop((left, top, min(int(x1 + dx + 0.999), image.width), min(int(y1 + dy + 0.999), image.height)))
+        both = (min(box_a[0], box_b[0]), min(box_a[1], box_b[1]), max(box_a[2], box_b[2]), max(box_a[3], box_b[3]))
+        left, top, right, bottom = widened(image, both, 0.1)
+        view = image.crop((left, top, right, bottom))
         pen = ImageDraw.Draw(view)
         line = max(2, round(max(view.size) / 150))
         for box, colour in ((box_a, (255, 0, 0)), (box_b, (0, 0, 255))):

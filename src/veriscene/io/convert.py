@@ -44,6 +44,16 @@ class ConvertSummary:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def of(cls, input: str, output: str, rejects: str, format: str, written: int, report: RejectReport,
+           sparse: list[str], detection_reason: str | None = None, detected: bool = False) -> "ConvertSummary":
+        """The summary of a run that wrote `written` scenes and reported into `report`."""
+        return cls(input=input, output=output, rejects=rejects, format=format, format_detected=detected,
+                   detection_reason=detection_reason, scenes_read=written + report.rejected["scene"],
+                   scenes_written=written, scenes_rejected=report.rejected["scene"], rejected=report.total,
+                   boxes_clipped=report.boxes_clipped, repairs=dict(report.repairs),
+                   rejected_by_level={k: v for k, v in report.rejected.items() if v}, sparse=sparse)
+
 
 def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path,
                      rejects_path: str | os.PathLike[str] | None, strict: bool) -> tuple[Path, int, RejectReport]:
@@ -94,19 +104,5 @@ def convert(
         name = resolve_format(fmt)
     rejects, written, report = write_scene_file(
         lambda report: read(src, name, report=report, strict=strict, **options), out, rejects_path, strict)
-    return ConvertSummary(
-        input=str(src),
-        output=str(out),
-        rejects=str(rejects),
-        format=name,
-        format_detected=fmt == "auto",
-        detection_reason=reason,
-        scenes_read=written + report.rejected["scene"],
-        scenes_written=written,
-        scenes_rejected=report.rejected["scene"],
-        rejected=report.total,
-        boxes_clipped=report.boxes_clipped,
-        repairs=dict(report.repairs),
-        rejected_by_level={k: v for k, v in report.rejected.items() if v},
-        sparse=sparse_for(name, options.get("sparse")),
-    )
+    return ConvertSummary.of(str(src), str(out), str(rejects), name, written, report,
+                             sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")

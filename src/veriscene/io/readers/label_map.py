@@ -238,14 +238,10 @@ def _box(mask: np.ndarray) -> list[float]:
 def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) -> list[tuple[int, str, int]]:
     """``touching`` (both ways) and ``surrounded by`` between every pair of masks, from the pixels."""
     height, width = masks[0].shape if masks else (0, 0)
-    grown: list[tuple[slice, slice, np.ndarray]] = []
-    filled: list[tuple[slice, slice, np.ndarray]] = []
-    for mask, (x0, y0, x1, y1) in zip(masks, boxes):
-        rows = slice(max(int(y0) - 1, 0), min(int(y1) + 1, height))
-        cols = slice(max(int(x0) - 1, 0), min(int(x1) + 1, width))
-        crop = mask[rows, cols]
-        grown.append((rows, cols, ndimage.binary_dilation(crop, structure=np.ones((3, 3), dtype=bool))))
-        filled.append((rows, cols, ndimage.binary_fill_holes(crop)))
+    windows = [(slice(max(int(y0) - 1, 0), min(int(y1) + 1, height)), slice(max(int(x0) - 1, 0), min(int(x1) + 1, width)))
+               for x0, y0, x1, y1 in boxes]  # each box and a pixel around it
+    grown = [ndimage.binary_dilation(mask[w], structure=np.ones((3, 3), dtype=bool)) for mask, w in zip(masks, windows)]
+    filled: dict[int, np.ndarray] = {}  # outlines with holes filled, made for the boxes that hold another
     out: list[tuple[int, str, int]] = []
     for a in range(len(masks)):
         for b in range(len(masks)):
@@ -255,13 +251,12 @@ def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) 
             bx0, by0, bx1, by1 = boxes[b]
             if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
                 continue  # more than a pixel apart
-            rows, cols, around = grown[a]
-            if a < b and np.any(around & masks[b][rows, cols]):
+            if a < b and np.any(grown[a] & masks[b][windows[a]]):
                 out += [(a, TOUCHING, b), (b, TOUCHING, a)]
-            rows, cols, outline = filled[b]
-            if ax0 >= bx0 and ay0 >= by0 and ax1 <= bx1 and ay1 <= by1:
-                inner = masks[a][rows, cols]
-                if inner.sum() == masks[a].sum() and not np.any(inner & ~outline):
+            if ax0 >= bx0 and ay0 >= by0 and ax1 <= bx1 and ay1 <= by1:  # a's pixels all lie in b's window
+                if b not in filled:
+                    filled[b] = ndimage.binary_fill_holes(masks[b][windows[b]])
+                if not np.any(masks[a][windows[b]] & ~filled[b]):
                     out.append((a, SURROUNDED, b))
     return sorted(out)
 
@@ -327,13 +322,13 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         return
     if labels.ndim == 2:
         image = str(case.image) if case.image is not None else None
-        if case.image is None:
-            ctx.report.count("scenes_without_image")
         meta = {"label_map": str(case.label)}
         if orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
         scene = ctx.scene(case.label.name, partial(_scene, ctx, opts, labels, case.name, image, meta))
         if scene is not None:
+            if image is None:
+                ctx.report.count("scenes_without_image")
             yield scene
         return
     axis %= 3
