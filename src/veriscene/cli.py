@@ -94,7 +94,7 @@ def generate(
                                       "chunks share it among more workers; co-occurrence of inputs above one chunk depends on it)."),
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),
-    to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl)."),
+    to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl, jsonl, lmms_eval)."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
     reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
                                                       help="With --from FORMAT: " + READER_OPTION_HELP),
@@ -196,6 +196,7 @@ def _register_plugins() -> None:
         "veriscene.commands.stats",
         "veriscene.commands.evaluate",
         "veriscene.commands.rewards",
+        "veriscene.commands.view",
     ):
         try:
             importlib.import_module(module).register(app)

@@ -1,0 +1,62 @@
+"""`veriscene view RUN`: browse a run in a web browser (Python: veriscene.viewer.view), or write
+chosen samples to one self-contained HTML file with `--html` (veriscene.viewer.write_html)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("view")
+    def view_command(
+        run: Path = typer.Argument(..., help="Run folder, or a samples file with --scenes."),
+        scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file (default: the one the run's "
+                                              "manifest names)."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 exposes the run's "
+                                 "files to the network)."),
+        port: int = typer.Option(8000, "--port", min=0, help="Port (0: any free port)."),
+        limit: int = typer.Option(20_000, "--limit", min=0, help="Read the first N samples of the run (0: all)."),
+        html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML file of samples "
+                                            "instead of serving."),
+        count: int = typer.Option(100, "--count", min=1, help="With --html: samples on the page."),
+        task: str = typer.Option("", "--task", help="With --html: only this generator (e.g. object.count.v1)."),
+        family: str = typer.Option("", "--family", help="With --html: only this family."),
+        mode: str = typer.Option("", "--mode", help="With --html: only this mode (qa, mc, caption)."),
+        image: str = typer.Option("", "--image", help="With --html: only samples showing this image id."),
+        text: str = typer.Option("", "--text", help="With --html: only questions containing these words."),
+    ) -> None:
+        """Browse a run: each sample's images with the objects its program touches, the question,
+        options and answer, and the program step by step with each step's value, checked against
+        the stored answer; each scene graph's boxes, masks, attributes and relations (Python:
+        veriscene.viewer.view, veriscene.viewer.write_html)."""
+        from veriscene.console import console, err_console
+        from veriscene.viewer import Filters, view, write_html
+
+        try:
+            if html is not None:
+                summary = write_html(run, html, scenes, count=count, limit=limit,
+                                     filters=Filters(task=task, family=family, mode=mode, image=image, text=text))
+                console.print(f"wrote {summary.samples_written} of {summary.samples_matching} matching samples to "
+                              f"{summary.out}")
+                if summary.missing_images:
+                    console.print(f"[yellow]{summary.missing_images} image(s) without a readable file, drawn as a "
+                                  "grey canvas[/yellow]")
+                if summary.unreadable_lines:
+                    console.print(f"[yellow]{summary.unreadable_lines} unreadable sample line(s) left out[/yellow]")
+                return
+
+            def ready(url: str, catalog) -> None:  # type: ignore[no-untyped-def]
+                more = " (the first; raise --limit)" if catalog.truncated else ""
+                console.print(f"serving {len(catalog.entries):,} samples{more} of {run} at [bold]{url}[/bold] "
+                              "(Ctrl-C to stop)")
+
+            view(run, scenes, host=host, port=port, limit=limit, on_ready=ready)
+        except FileNotFoundError as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2)
+        except OSError as exc:  # e.g. the port is taken
+            err_console.print(f"[red]error:[/] cannot serve on {host}:{port}: {exc}")
+            raise typer.Exit(2)

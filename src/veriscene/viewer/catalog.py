@@ -1,0 +1,201 @@
+"""What the viewer shows: a run's samples, their scenes, images and program traces.
+
+A `Catalog` reads up to `limit` samples of a run folder or samples file (any shard format, through
+`engine.runfiles.sample_lines`) and finds each sample's scenes by seeking into the scenes file
+(`verify.SceneLookup`), so a large run is browsed without the data set in memory. Records that
+cannot be read are kept as problems (line and reason) and shown, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+
+from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.errors import ExecutionFailure, ProgramError
+from veriscene.program.context import ExecutionContext
+from veriscene.program.executor import run_nodes
+from veriscene.program.registry import OPS
+from veriscene.program.types import to_answer
+from veriscene.scene.model import Scene
+from veriscene.verify import SceneLookup, answers_equal, resolve_inputs
+
+DEFAULT_LIMIT = 20_000
+_FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
+
+
+@dataclass
+class Entry:
+    """One readable sample: its line in the run and the record."""
+
+    line: int
+    record: dict[str, Any]
+
+    @property
+    def mode(self) -> str:
+        meta = self.record.get("meta")
+        return str(meta.get("mode", "")) if isinstance(meta, dict) else ""
+
+    @property
+    def image_ids(self) -> list[str]:
+        return [str(img.get("id")) for img in self.record["images"]]
+
+
+@dataclass
+class Trace:
+    """A program run node by node on its scenes: every node's value, or where it failed."""
+
+    values: list[Any]
+    failure: str | None = None
+    answer: Any = None  # the program's answer in JSON form (None if it failed)
+    matches: bool | None = None  # whether it equals the stored answer
+
+
+@dataclass
+class Filters:
+    """Which samples a listing shows: exact task, family, mode and image id; a case-insensitive
+    substring of the question."""
+
+    task: str = ""
+    family: str = ""
+    mode: str = ""
+    image: str = ""
+    text: str = ""
+
+    def keep(self, entry: Entry) -> bool:
+        r = entry.record
+        return ((not self.task or r.get("task") == self.task)
+                and (not self.family or r.get("family") == self.family)
+                and (not self.mode or entry.mode == self.mode)
+                and (not self.image or self.image in entry.image_ids)
+                and (not self.text or self.text.lower() in str(r.get("question", "")).lower()))
+
+
+@dataclass
+class Problem:
+    line: int
+    reason: str
+
+
+@dataclass
+class Catalog:
+    """A run's samples (the first `limit`; 0 for all) and a way to their scenes and images."""
+
+    path: Path
+    scenes_path: Path
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False  # more samples than `limit` in the run
+
+    def __post_init__(self) -> None:
+        self._lookup: SceneLookup | None = None
+        self._lock = threading.Lock()  # one scene file handle, shared by the server's threads
+        self._by_image: dict[str, list[int]] | None = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
+             limit: int = DEFAULT_LIMIT) -> "Catalog":
+        """Read a run folder (its manifest names the scenes file) or a samples file with `scenes`."""
+        path, scenes_path = resolve_inputs(path, scenes)
+        catalog = cls(Path(path), Path(scenes_path))
+        catalog._read(sample_lines(path), limit)
+        return catalog
+
+    def _read(self, lines: Iterable[tuple[int, bytes]], limit: int) -> None:
+        for number, line in lines:
+            if limit and len(self.entries) >= limit:
+                self.truncated = True
+                break
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                self.problems.append(Problem(number, f"not JSON: {exc}"))
+                continue
+            missing = [f for f in _FIELDS if not isinstance(record, dict) or f not in record]
+            if missing:
+                self.problems.append(Problem(number, f"missing field(s): {', '.join(missing)}"))
+            elif not isinstance(record["images"], list) or not all(isinstance(i, dict) and "id" in i
+                                                                   for i in record["images"]):
+                self.problems.append(Problem(number, "field 'images' must be a list of {'id', 'path'} objects"))
+            elif not isinstance(record["program"], list):
+                self.problems.append(Problem(number, "field 'program' must be a list of nodes"))
+            else:
+                self.entries.append(Entry(number, record))
+
+    # --- listing ------------------------------------------------------------------------------
+
+    def select(self, filters: Filters) -> list[int]:
+        """Positions (in `entries`) of the samples the filters keep, in run order."""
+        return [k for k, e in enumerate(self.entries) if filters.keep(e)]
+
+    def counts(self, key: str) -> Counter[str]:
+        """How many samples per value of `key`: "task", "family" or "mode"."""
+        if key == "mode":
+            return Counter(e.mode for e in self.entries)
+        return Counter(str(e.record.get(key, "")) for e in self.entries)
+
+    def of_image(self, image_id: str) -> list[int]:
+        """Positions of the samples that show this image."""
+        if self._by_image is None:
+            table: dict[str, list[int]] = {}
+            for k, e in enumerate(self.entries):
+                for i in dict.fromkeys(e.image_ids):
+                    table.setdefault(i, []).append(k)
+            self._by_image = table
+        return self._by_image.get(image_id, [])
+
+    # --- scenes, images, traces ---------------------------------------------------------------
+
+    def scene(self, image_id: str) -> Scene | None:
+        """The scene graph of an image (None when the scenes file lacks it or it is invalid)."""
+        with self._lock:
+            if self._lookup is None:
+                self._lookup = SceneLookup(self.scenes_path)
+            ctx = self._lookup.context([image_id])
+        return ctx.scene(0) if ctx is not None else None
+
+    def image_file(self, image_id: str) -> Path | None:
+        """The image file of an image id, if it exists: a sample's path (relative to the run
+        folder), else the scene's `image` (relative to the scenes file's folder, or as written)."""
+        candidates: list[Path] = []
+        root = samples_root(self.path)
+        for k in self.of_image(image_id)[:1]:
+            for img in self.entries[k].record["images"]:
+                if img.get("id") == image_id and isinstance(img.get("path"), str):
+                    candidates.append(root / img["path"])
+        scene = self.scene(image_id)
+        if scene is not None and scene.image:
+            candidates += [self.scenes_path.parent / scene.image, Path(scene.image)]
+        return next((p for p in candidates if p.is_file()), None)
+
+    def trace(self, entry: Entry) -> tuple[list[Scene | None], Trace]:
+        """The sample's scenes (None where missing) and its program run on them."""
+        scenes = [self.scene(i) for i in entry.image_ids]
+        record = entry.record
+        if any(s is None for s in scenes):
+            missing = [i for i, s in zip(entry.image_ids, scenes) if s is None]
+            return scenes, Trace([], failure=f"scene(s) not in {self.scenes_path.name}: {', '.join(missing)}")
+        try:
+            values = run_nodes(record["program"], ExecutionContext([s for s in scenes if s is not None]))
+        except ExecutionFailure as exc:
+            return scenes, Trace([], failure=str(exc))
+        except (ProgramError, KeyError, TypeError, IndexError, ValueError) as exc:
+            return scenes, Trace([], failure=f"the program cannot run: {exc!r}")
+        out_type = OPS[record["program"][-1]["op"]].out
+        try:
+            answer = to_answer(values[-1], out_type)
+        except (TypeError, ValueError) as exc:
+            return scenes, Trace(values, failure=str(exc))
+        return scenes, Trace(values, answer=answer,
+                             matches=answers_equal(record["answer"], answer, str(record["answer_type"])))
+
+    def close(self) -> None:
+        if self._lookup is not None:
+            self._lookup.close()
+            self._lookup = None

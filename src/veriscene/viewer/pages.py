@@ -1,0 +1,346 @@
+"""HTML of the viewer: the sample list, one sample with its program trace, one scene graph.
+
+Pages are plain server-rendered HTML with inline CSS and a few lines of inline script (hovering a
+program step outlines the objects its value holds); no external resource is loaded. Images are
+drawn in an SVG whose coordinates are the scene's pixels, so boxes, masks and answer boxes or
+points sit where the scene graph puts them. Where to fetch an image, a mask overlay or another
+page is left to a `Links` object: the server links to its own routes, the static export
+(`write_html`) embeds everything in one file.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Protocol, Sequence
+from urllib.parse import urlencode
+
+import orjson
+
+from veriscene.program.types import Obj, Objs
+from veriscene.scene.model import Scene
+from veriscene.viewer.catalog import Catalog, Entry, Filters
+
+PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324",
+           "#469990", "#800000", "#808000", "#000075")
+MAX_LISTED = 12  # objects written out in a trace value before "and N more"
+
+
+def colour(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+class Links(Protocol):
+    """Where a page finds images, mask overlays and other pages."""
+
+    def image(self, image_id: str) -> str | None: ...
+    def masks(self, image_id: str, objects: Sequence[int]) -> str | None: ...
+    def sample(self, position: int) -> str: ...
+    def scene(self, image_id: str) -> str: ...
+    def listing(self, filters: Filters, page: int = 0) -> str: ...
+
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
+header{background:#263238;color:#fff;padding:8px 16px}header a{color:#cfe8ff}
+main{padding:12px 16px;max-width:1400px}
+a{color:#1565c0;text-decoration:none}a:hover{text-decoration:underline}
+table{border-collapse:collapse;margin:6px 0}td,th{border-bottom:1px solid #ddd;padding:3px 8px;
+text-align:left;vertical-align:top}th{background:#eceff1}
+pre{background:#f1f3f4;padding:8px;white-space:pre-wrap;margin:4px 0}
+.figs{display:flex;flex-wrap:wrap;gap:12px}.fig{max-width:640px;width:100%;height:auto;background:#ccc}
+.fig rect.obj{fill:none;stroke-width:2;vector-effect:non-scaling-stroke;opacity:.9}
+.fig rect.faint{stroke:#fff;stroke-dasharray:3 3;opacity:.5}
+.fig rect.hl{stroke-width:5;opacity:1}.fig text{font:bold 12px sans-serif;paint-order:stroke;
+stroke:#000;stroke-width:3px;fill:#fff}.fig .answer{fill:none;stroke:#ffeb3b;stroke-width:3;
+stroke-dasharray:8 4;vector-effect:non-scaling-stroke}
+.ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}
+.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:0 0 14px}
+.muted{color:#666}form.filters select,form.filters input{margin-right:8px}
+tr.step:hover{background:#fff8e1}.tag{display:inline-block;background:#eceff1;border-radius:3px;
+padding:0 5px;margin:1px}td.q{min-width:360px}td.a{max-width:300px;overflow-wrap:anywhere}
+td.ids{white-space:nowrap}
+"""
+
+SCRIPT = """
+for (const row of document.querySelectorAll('tr.step')) {
+  const keys = (row.dataset.objs || '').split(' ').filter(Boolean);
+  const on = (v) => keys.forEach(k => document.querySelectorAll('rect[data-key="' + k + '"]')
+      .forEach(r => r.classList.toggle('hl', v)));
+  row.addEventListener('mouseenter', () => on(true));
+  row.addEventListener('mouseleave', () => on(false));
+}
+"""
+
+
+def page(title: str, body: str, header: str = "") -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
+            f"<style>{STYLE}</style></head><body><header>{header or esc(title)}</header>"
+            f"<main>{body}</main><script>{SCRIPT}</script></body></html>")
+
+
+# --- values of program nodes -----------------------------------------------------------------
+
+
+def touched(value: Any) -> list[tuple[int, int]]:
+    """(image, object) pairs a node's value holds."""
+    if isinstance(value, Objs):
+        return [(value.image, i) for i in value.idx]
+    if isinstance(value, Obj):
+        return [(value.image, value.index)]
+    return []
+
+
+def show_value(value: Any, scenes: Sequence[Scene | None]) -> str:
+    """A node's value as text: objects by index and name, numbers rounded, sets sorted."""
+
+    def name(image: int, i: int) -> str:
+        scene = scenes[image] if image < len(scenes) else None
+        label = scene.names[i] if scene is not None and i < len(scene) else "?"
+        return f"#{i} {label}" if len(scenes) == 1 else f"image {image + 1} #{i} {label}"
+
+    if isinstance(value, Objs):
+        listed = ", ".join(name(value.image, i) for i in value.idx[:MAX_LISTED])
+        more = f" and {len(value.idx) - MAX_LISTED} more" if len(value.idx) > MAX_LISTED else ""
+        note = " (may be incomplete: not every instance is annotated)" if not value.complete else ""
+        return f"{len(value.idx)} object(s): {listed or '-'}{more}{note}"
+    if isinstance(value, Obj):
+        return name(value.image, value.index)
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(map(str, value))) + "}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (tuple, list)) and value and all(isinstance(v, (int, float)) for v in value):
+        return "[" + ", ".join(f"{float(v):.1f}" for v in value) + "]"
+    return str(value)
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int = 0,
+           highlight: Sequence[int] = (), label_all: bool = False,
+           answer: tuple[str, Sequence[float]] | None = None) -> str:
+    """An SVG of one image in its pixel coordinates: the image (or a grey canvas), the mask
+    overlay of the highlighted objects (all objects with `label_all`), every box (highlighted ones
+    in colour and labelled) and the answer's box or point."""
+    if scene is None:
+        return f"<p class='bad'>No scene graph for image {esc(image_id)}.</p>"
+    w, h = scene.width, scene.height
+    parts = [f"<svg class='fig' viewBox='0 0 {w} {h}' width='{w}' height='{h}' "
+             f"xmlns='http://www.w3.org/2000/svg'><title>{esc(image_id)}</title>"]
+    href = links.image(image_id)
+    if href is not None:
+        parts.append(f"<image href='{esc(href)}' x='0' y='0' width='{w}' height='{h}' preserveAspectRatio='none'/>")
+    else:
+        parts.append(f"<rect x='0' y='0' width='{w}' height='{h}' fill='#9e9e9e'/>"
+                     f"<text x='8' y='20'>no image file for {esc(image_id)}</text>")
+    shown = list(range(len(scene))) if label_all else sorted(set(highlight))
+    if scene.masks is not None and shown:
+        mask_href = links.masks(image_id, shown)
+        if mask_href is not None:
+            parts.append(f"<image href='{esc(mask_href)}' x='0' y='0' width='{w}' height='{h}' "
+                         "preserveAspectRatio='none'/>")
+    lit = set(shown)
+    for i, box in enumerate(scene.boxes.tolist()):
+        x0, y0, x1, y1 = box
+        cls = "obj" if i in lit else "obj faint"
+        stroke = f" stroke='{colour(i)}'" if i in lit else ""
+        parts.append(f"<rect class='{cls}' data-key='{image_index}:{i}' x='{x0:.1f}' y='{y0:.1f}' "
+                     f"width='{max(x1 - x0, 1):.1f}' height='{max(y1 - y0, 1):.1f}'{stroke}>"
+                     f"<title>#{i} {esc(scene.names[i])}</title></rect>")
+    for i in shown:
+        x0, y0 = scene.boxes[i, 0], scene.boxes[i, 1]
+        parts.append(f"<text x='{x0 + 2:.1f}' y='{max(y0 - 3, 12):.1f}'>#{i} {esc(scene.names[i])}</text>")
+    if answer is not None:
+        kind, values = answer
+        if kind == "box" and len(values) == 4:
+            x0, y0, x1, y1 = values
+            parts.append(f"<rect class='answer' x='{x0:.1f}' y='{y0:.1f}' width='{max(x1 - x0, 1):.1f}' "
+                         f"height='{max(y1 - y0, 1):.1f}'><title>answer</title></rect>")
+        elif kind == "point" and len(values) == 2:
+            r = max(w, h) / 80
+            parts.append(f"<circle class='answer' cx='{values[0]:.1f}' cy='{values[1]:.1f}' r='{r:.1f}'>"
+                         "<title>answer</title></circle>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _points(program: Sequence[dict[str, Any]]) -> list[list[float]]:
+    """Points a program's question shows (the args of its `point` nodes)."""
+    return [list(node.get("args", [])) for node in program if node.get("op") == "point"]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _options(name: str, plural: str, counts: dict[str, int], chosen: str) -> str:
+    opts = [f"<option value=''>all {plural}</option>"]
+    for value, n in sorted(counts.items()):
+        sel = " selected" if value == chosen else ""
+        opts.append(f"<option value='{esc(value)}'{sel}>{esc(value or '(none)')} ({n})</option>")
+    return f"<select name='{name}'>{''.join(opts)}</select>"
+
+
+def _summary(catalog: Catalog) -> str:
+    shown = f"{len(catalog.entries):,} samples"
+    if catalog.truncated:
+        shown = f"the first {len(catalog.entries):,} samples (raise --limit, or 0 for all)"
+    out = [f"<p class='muted'>{esc(catalog.path)}: {shown}; scenes from {esc(catalog.scenes_path)}.</p>"]
+    if catalog.problems:
+        items = "".join(f"<li>line {p.line}: {esc(p.reason)}</li>" for p in catalog.problems[:20])
+        more = f"<li>and {len(catalog.problems) - 20} more</li>" if len(catalog.problems) > 20 else ""
+        out.append(f"<p class='bad'>{len(catalog.problems)} unreadable sample line(s), not listed:</p>"
+                   f"<ul>{items}{more}</ul>")
+    return "".join(out)
+
+
+def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
+    """The samples the filters keep, `per_page` at a time, with the filter form."""
+    chosen = catalog.select(filters)
+    pages = max(1, -(-len(chosen) // per_page))
+    page_no = min(max(page_no, 0), pages - 1)
+    form = ("<form class='filters' method='get' action='/'>"
+            + _options("task", "tasks", catalog.counts("task"), filters.task)
+            + _options("family", "families", catalog.counts("family"), filters.family)
+            + _options("mode", "modes", catalog.counts("mode"), filters.mode)
+            + f"<input name='image' placeholder='image id' value='{esc(filters.image)}'>"
+            + f"<input name='text' placeholder='words in the question' value='{esc(filters.text)}'>"
+            + "<button>show</button></form>")
+    rows = []
+    for k in chosen[page_no * per_page:(page_no + 1) * per_page]:
+        e = catalog.entries[k]
+        r = e.record
+        question = str(r["question"]).split("\n")[0]
+        images = " ".join(f"<a href='{esc(links.scene(i))}'>{esc(i)}</a>" for i in dict.fromkeys(e.image_ids))
+        rows.append(f"<tr><td><a href='{esc(links.sample(k))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
+                    f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_json(r['answer']))}</td>"
+                    f"<td class='ids'>{images}</td></tr>")
+    nav = []
+    if page_no > 0:
+        nav.append(f"<a href='{esc(links.listing(filters, page_no - 1))}'>&larr; previous</a>")
+    nav.append(f"page {page_no + 1} of {pages} ({len(chosen):,} samples)")
+    if page_no + 1 < pages:
+        nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
+    body = (_summary(catalog) + form + f"<p>{' &middot; '.join(nav)}</p>"
+            + "<table><tr><th>line</th><th>task</th><th>mode</th><th>question</th><th>answer</th>"
+            + f"<th>images</th></tr>{''.join(rows)}</table>")
+    return page("veriscene: samples", body)
+
+
+def sample_card(catalog: Catalog, position: int, links: Links) -> str:
+    """One sample: its images with the objects its program touches, the question, options and
+    answer, and the program step by step with each step's value, checked against the answer."""
+    entry: Entry = catalog.entries[position]
+    r = entry.record
+    scenes, trace = catalog.trace(entry)
+    # per image, the objects of the last step holding objects of it (what is counted, compared
+    # or queried); hovering a step outlines that step's objects instead
+    per_image: dict[int, set[int]] = {}
+    step_keys: list[str] = []
+    for value in trace.values:
+        pairs = touched(value)
+        if isinstance(value, (Obj, Objs)):
+            per_image[value.image] = {i for _, i in pairs}
+        step_keys.append(" ".join(f"{image}:{i}" for image, i in pairs))
+    answer_shape = None
+    if r["answer_type"] in ("box", "point") and isinstance(r["answer"], list):
+        answer_shape = (str(r["answer_type"]), [float(v) for v in r["answer"]])
+    figs = []
+    for n, image_id in enumerate(entry.image_ids):
+        scene = scenes[n] if n < len(scenes) else None
+        caption = f"image {n + 1}: " if len(entry.image_ids) > 1 else ""
+        figs.append(f"<div><div class='muted'>{caption}<a href='{esc(links.scene(image_id))}'>{esc(image_id)}</a>"
+                    "</div>" + figure(scene, image_id, links, image_index=n, highlight=sorted(per_image.get(n, ())),
+                                      answer=answer_shape if n == 0 else None) + "</div>")
+    points = _points(r["program"])
+    if points and scenes and scenes[0] is not None:
+        # the points a question shows, drawn on the first image
+        marks = "".join(f"<circle cx='{p[0]:.1f}' cy='{p[1]:.1f}' r='{max(scenes[0].width, scenes[0].height) / 90:.1f}' "
+                        f"fill='{colour(j)}' stroke='#fff'><title>point {p}</title></circle>"
+                        for j, p in enumerate(points) if len(p) == 2)
+        figs[0] = figs[0].replace("</svg>", marks + "</svg>", 1)
+    if trace.failure is not None:
+        check = f"<span class='bad'>program failed: {esc(trace.failure)}</span>"
+    elif trace.matches:
+        check = f"<span class='ok'>the program computes the stored answer ({esc(_json(trace.answer))})</span>"
+    else:
+        check = f"<span class='bad'>MISMATCH: the program computes {esc(_json(trace.answer))}</span>"
+    steps = []
+    for j, node in enumerate(r["program"]):
+        value = show_value(trace.values[j], scenes) if j < len(trace.values) else ""
+        keys = step_keys[j] if j < len(step_keys) else ""
+        steps.append(f"<tr class='step' data-objs='{esc(keys)}'><td>{j}</td><td>{esc(node.get('op'))}</td>"
+                     f"<td>{esc(_json(node.get('inputs', [])))}</td><td>{esc(_json(node.get('args', [])))}</td>"
+                     f"<td>{esc(value)}</td></tr>")
+    choices = ""
+    if r.get("choices"):
+        letter = (r.get("meta") or {}).get("answer_letter")
+        choices = f"<p>options: {esc(', '.join(map(str, r['choices'])))}; correct letter {esc(letter)}</p>"
+    meta = r.get("meta") or {}
+    tags = "".join(f"<span class='tag'>{esc(k)}: {esc(_json(v))}</span>"
+                   for k, v in meta.items() if k not in ("config",))
+    return (f"<div class='card'><div class='muted'>line {entry.line} &middot; {esc(r['task'])} "
+            f"({esc(r.get('family'))}) &middot; template {esc(r.get('template_id'))} &middot; id {esc(r['id'])}</div>"
+            f"<div class='figs'>{''.join(figs)}</div><pre>{esc(r['question'])}</pre>{choices}"
+            f"<p>answer ({esc(r['answer_type'])}): <b>{esc(_json(r['answer']))}</b> &middot; {check}</p>"
+            "<table><tr><th>step</th><th>op</th><th>inputs</th><th>args</th><th>value</th></tr>"
+            f"{''.join(steps)}</table><p>{tags}</p></div>")
+
+
+def sample_page(catalog: Catalog, position: int, links: Links) -> str:
+    nav = []
+    if position > 0:
+        nav.append(f"<a href='{esc(links.sample(position - 1))}'>&larr; previous</a>")
+    nav.append(f"<a href='{esc(links.listing(Filters()))}'>all samples</a>")
+    if position + 1 < len(catalog.entries):
+        nav.append(f"<a href='{esc(links.sample(position + 1))}'>next &rarr;</a>")
+    r = catalog.entries[position].record
+    return page(f"veriscene: {r['task']}", f"<p>{' &middot; '.join(nav)}</p>" + sample_card(catalog, position, links))
+
+
+def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
+    """One scene graph: every object (box, mask, name, attributes, depth), its relations, its
+    meta, and the samples that show it."""
+    scene = catalog.scene(image_id)
+    back = f"<p><a href='{esc(links.listing(Filters()))}'>all samples</a></p>"
+    if scene is None:
+        return page(f"veriscene: {image_id}", back + f"<p class='bad'>No valid scene graph for image "
+                    f"{esc(image_id)} in {esc(catalog.scenes_path)}.</p>")
+    objects = []
+    for i in range(len(scene)):
+        depth = "" if scene.depth is None else f"{float(scene.depth[i]):.3g}"
+        box = ", ".join(f"{v:.1f}" for v in scene.boxes[i].tolist())
+        objects.append(f"<tr><td style='color:{colour(i)}'>#{i}</td><td>{esc(scene.names[i])}</td>"
+                       f"<td>{esc(', '.join(scene.attributes[i]))}</td><td>[{box}]</td><td>{depth}</td></tr>")
+    relations = "".join(f"<li>#{s} {esc(scene.names[s])} <b>{esc(p)}</b> #{o} {esc(scene.names[o])}</li>"
+                        for s, p, o in scene.relations)
+    samples = catalog.of_image(image_id)
+    listed = "".join(f"<li><a href='{esc(links.sample(k))}'>{esc(catalog.entries[k].record['task'])}</a>: "
+                     f"{esc(str(catalog.entries[k].record['question']).split(chr(10))[0])}</li>" for k in samples[:200])
+    meta = f"<pre>{esc(orjson.dumps(scene.meta, option=orjson.OPT_INDENT_2, default=str).decode())}</pre>" if scene.meta else ""
+    body = (back + f"<p class='muted'>{scene.width} x {scene.height} px, {len(scene)} objects, "
+            f"{len(scene.relations)} relations{', masks' if scene.masks is not None else ''}"
+            f"{', depth' if scene.depth is not None else ''}</p>"
+            + figure(scene, image_id, links, label_all=True)
+            + "<table><tr><th>object</th><th>name</th><th>attributes</th><th>box (x0, y0, x1, y1)</th>"
+            + f"<th>depth</th></tr>{''.join(objects)}</table>"
+            + (f"<h3>Relations</h3><ul>{relations}</ul>" if relations else "") + meta
+            + f"<h3>Samples showing it ({len(samples)})</h3><ul>{listed}</ul>")
+    return page(f"veriscene: {image_id}", body)
+
+
+def listing_href(filters: Filters, page_no: int = 0) -> str:
+    """The server's URL of a listing."""
+    params = {k: v for k, v in vars(filters).items() if v}
+    if page_no:
+        params["page"] = str(page_no)
+    return "/" + (f"?{urlencode(params)}" if params else "")
+

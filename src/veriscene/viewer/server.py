@@ -1,0 +1,156 @@
+"""`view`: browse a run in a web browser, served from this machine.
+
+Routes (all GET):
+    /                      the sample list; query: task, family, mode, image, text, page
+    /sample/<position>     one sample (position in the list of readable samples, from 0)
+    /scene/<image id>      one scene graph and the samples showing it
+    /image/<image id>      the image file (formats a browser cannot show are sent as JPEG)
+    /masks/<image id>?o=1,2  a PNG overlay of those objects' masks
+
+The server binds to 127.0.0.1 by default: it serves files named by the run, so expose it to a
+network only on purpose (`host="0.0.0.0"`).
+"""
+
+from __future__ import annotations
+
+import os
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Sequence
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
+from veriscene.viewer.images import MIME_TYPES, mask_overlay, thumbnail
+from veriscene.viewer.pages import PALETTE, listing_href, listing_page, page, esc, sample_page, scene_page
+
+BROWSER_FORMATS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"}
+
+
+class ServerLinks:
+    """Links to the server's own routes."""
+
+    def image(self, image_id: str) -> str | None:
+        return f"/image/{quote(image_id, safe='')}"
+
+    def masks(self, image_id: str, objects: Sequence[int]) -> str | None:
+        return f"/masks/{quote(image_id, safe='')}?o={','.join(map(str, objects))}"
+
+    def sample(self, position: int) -> str:
+        return f"/sample/{position}"
+
+    def scene(self, image_id: str) -> str:
+        return f"/scene/{quote(image_id, safe='')}"
+
+    def listing(self, filters: Filters, page_no: int = 0) -> str:
+        return listing_href(filters, page_no)
+
+
+def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
+    links = ServerLinks()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "veriscene-view"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (stdlib's name)
+            pass  # quiet: the command prints the address once
+
+        def _send(self, status: int, body: bytes, mime: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", mime)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _html(self, text: str, status: int = HTTPStatus.OK) -> None:
+            self._send(status, text.encode("utf-8"), "text/html; charset=utf-8")
+
+        def _not_found(self, what: str) -> None:
+            self._html(page("veriscene: not found", f"<p class='bad'>{esc(what)}</p><p><a href='/'>all samples</a></p>"),
+                       HTTPStatus.NOT_FOUND)
+
+        def do_GET(self) -> None:  # noqa: N802  (stdlib's name)
+            url = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+            parts = [unquote(p) for p in url.path.split("/")[1:]]
+            route, rest = (parts[0], "/".join(parts[1:])) if parts else ("", "")
+            try:
+                if route == "":
+                    self._listing(query)
+                elif route == "sample":
+                    self._sample(rest)
+                elif route == "scene":
+                    self._html(scene_page(catalog, rest, links))
+                elif route == "image":
+                    self._image(rest)
+                elif route == "masks":
+                    self._masks(rest, query.get("o", ""))
+                else:
+                    self._not_found(f"no page {url.path}")
+            except BrokenPipeError:
+                pass  # the browser went away
+
+        def _listing(self, query: dict[str, str]) -> None:
+            filters = Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text")})
+            page_no = int(query["page"]) if query.get("page", "").isdigit() else 0
+            self._html(listing_page(catalog, filters, links, page_no))
+
+        def _sample(self, rest: str) -> None:
+            if not rest.isdigit() or int(rest) >= len(catalog.entries):
+                self._not_found(f"no sample {rest!r}: positions run from 0 to {len(catalog.entries) - 1}")
+                return
+            self._html(sample_page(catalog, int(rest), links))
+
+        def _image(self, image_id: str) -> None:
+            path = catalog.image_file(image_id)
+            if path is None:
+                self._not_found(f"no image file for {image_id}")
+                return
+            suffix = path.suffix.lower()
+            if suffix in BROWSER_FORMATS:
+                self._send(HTTPStatus.OK, path.read_bytes(), MIME_TYPES[suffix])
+                return
+            converted = thumbnail(path, max_side=4096, quality=92)
+            if converted is None:
+                self._not_found(f"cannot read the image {path}")
+            else:
+                self._send(HTTPStatus.OK, converted, "image/jpeg")
+
+        def _masks(self, image_id: str, objects: str) -> None:
+            scene = catalog.scene(image_id)
+            if scene is None or scene.masks is None:
+                self._not_found(f"no masks for {image_id}")
+                return
+            wanted = [int(o) for o in objects.split(",") if o.isdigit()]
+            self._send(HTTPStatus.OK, mask_overlay(scene, wanted, PALETTE), "image/png")
+
+    return Handler
+
+
+def make_server(catalog: Catalog, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """A server for `catalog`, bound but not started (`serve_forever()` starts it; port 0 picks
+    a free port, read back from `server.server_address`)."""
+    server = ThreadingHTTPServer((host, port), _handler(catalog))
+    server.daemon_threads = True
+    return server
+
+
+def view(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
+         port: int = 8000, limit: int = DEFAULT_LIMIT,
+         on_ready: Callable[[str, Catalog], None] | None = None) -> None:
+    """Serve a run (a run folder, or a samples file with its `scenes` file) for browsing until
+    interrupted: the sample list with filters, each sample's images, objects and program trace,
+    each scene graph. Reads the first `limit` samples (0: all). `on_ready(url, catalog)` is called
+    once the server listens."""
+    catalog = Catalog.open(path, scenes, limit=limit)
+    server = make_server(catalog, host, port)
+    try:
+        if on_ready is not None:
+            bound_host, bound_port = server.server_address[:2]
+            on_ready(f"http://{bound_host}:{bound_port}/", catalog)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        catalog.close()

@@ -1,0 +1,82 @@
+"""`write_html`: a chosen set of samples as one self-contained HTML file, to share or to open
+without a server (images scaled down and embedded; nothing loaded from elsewhere)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
+from veriscene.viewer.images import data_uri, mask_overlay, thumbnail
+from veriscene.viewer.pages import PALETTE, esc, page, sample_card
+
+
+@dataclass
+class HtmlSummary:
+    out: Path
+    samples_written: int  # samples on the page
+    samples_matching: int  # samples the filters kept (among those read)
+    missing_images: int  # images shown as a grey canvas (no readable file)
+    unreadable_lines: int  # sample lines that could not be read
+
+
+class EmbeddedLinks:
+    """Images and mask overlays as data URIs (each image encoded once); samples as anchors."""
+
+    def __init__(self, catalog: Catalog, max_side: int) -> None:
+        self.catalog, self.max_side = catalog, max_side
+        self._images: dict[str, str | None] = {}
+        self.missing: set[str] = set()
+
+    def image(self, image_id: str) -> str | None:
+        if image_id not in self._images:
+            path = self.catalog.image_file(image_id)
+            encoded = thumbnail(path, self.max_side) if path is not None else None
+            self._images[image_id] = data_uri(encoded, "image/jpeg") if encoded is not None else None
+            if encoded is None:
+                self.missing.add(image_id)
+        return self._images[image_id]
+
+    def masks(self, image_id: str, objects: Sequence[int]) -> str | None:
+        scene = self.catalog.scene(image_id)
+        if scene is None:
+            return None
+        return data_uri(mask_overlay(scene, objects, PALETTE, max_side=self.max_side), "image/png")
+
+    def sample(self, position: int) -> str:
+        return f"#sample-{position}"
+
+    def scene(self, image_id: str) -> str:
+        return "#top"  # scene pages need the server
+
+    def listing(self, filters: Filters, page_no: int = 0) -> str:
+        return "#top"
+
+
+def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
+               *, count: int = 100, limit: int = DEFAULT_LIMIT, filters: Filters | None = None,
+               max_side: int = 640) -> HtmlSummary:
+    """Write the first `count` samples the `filters` keep (among the first `limit` of the run;
+    0: all) to `out`, one card each: images with the objects the program touches, question,
+    options, answer, and the program step by step, checked against the stored answer."""
+    catalog = Catalog.open(path, scenes, limit=limit)
+    try:
+        filters = filters or Filters()
+        chosen = catalog.select(filters)
+        links = EmbeddedLinks(catalog, max_side)
+        cards = [f"<div id='sample-{k}'>{sample_card(catalog, k, links)}</div>" for k in chosen[:count]]
+        kept = {k: v for k, v in vars(filters).items() if v}
+        header = (f"<span id='top'>veriscene: {len(cards)} of {len(chosen):,} samples"
+                  f"{' (' + esc(kept) + ')' if kept else ''} from {esc(catalog.path)}</span>")
+        problems = ""
+        if catalog.problems:
+            problems = (f"<p class='bad'>{len(catalog.problems)} unreadable sample line(s) left out, first: line "
+                        f"{catalog.problems[0].line}: {esc(catalog.problems[0].reason)}</p>")
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page("veriscene samples", problems + "".join(cards), header=header), encoding="utf-8")
+        return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems))
+    finally:
+        catalog.close()

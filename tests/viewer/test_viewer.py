@@ -1,0 +1,312 @@
+"""The viewer: catalog of a run, pages served over real HTTP, the static export, the command."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import orjson
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from veriscene.cli import app
+from veriscene.demo.pipeline import run_demo
+from veriscene.scene.jsonl import scene_from_dict
+from veriscene.scene.masks import decode_mask
+from veriscene.viewer import Catalog, Filters, make_server, write_html
+from veriscene.viewer.images import mask_overlay
+from veriscene.viewer.pages import PALETTE, show_value
+from veriscene.program.types import Obj, Objs
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("view")
+    run_demo(out, scenes=5, seed=2)
+    return out
+
+
+def records(run: Path) -> list[dict]:
+    return [orjson.loads(line) for line in (run / "samples.jsonl").read_bytes().splitlines() if line.strip()]
+
+
+class _Parser(HTMLParser):
+    """Collects tags with their attributes; fails the test on an unclosed <svg> or <table>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("svg", "table", "tr"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("svg", "table", "tr"):
+            assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-1:]}"
+            self.open.pop()
+
+
+def parse(text: str) -> _Parser:
+    p = _Parser()
+    p.feed(text)
+    assert not p.open, f"unclosed {p.open}"
+    return p
+
+
+@pytest.fixture(scope="module")
+def server(run: Path) -> Iterator[str]:
+    catalog = Catalog.open(run)
+    srv = make_server(catalog, port=0)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+    catalog.close()
+
+
+def get(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.headers["Content-Type"], r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read()
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+def test_catalog_reads_every_sample_and_every_trace_matches(run: Path) -> None:
+    catalog = Catalog.open(run)
+    expected = records(run)
+    assert [e.record["id"] for e in catalog.entries] == [r["id"] for r in expected]
+    assert not catalog.problems and not catalog.truncated
+    for entry in catalog.entries:
+        scenes, trace = catalog.trace(entry)
+        assert trace.failure is None and trace.matches, (entry.record["task"], trace)
+        assert len(trace.values) == len(entry.record["program"])
+        assert [s.image_id for s in scenes if s is not None] == entry.image_ids
+    catalog.close()
+
+
+def test_catalog_filters_and_counts(run: Path) -> None:
+    catalog = Catalog.open(run)
+    expected = records(run)
+    chosen = catalog.select(Filters(task="object.count.v1", mode="mc"))
+    assert chosen and all(catalog.entries[k].record["task"] == "object.count.v1" for k in chosen)
+    assert len(chosen) == sum(r["task"] == "object.count.v1" and r["meta"]["mode"] == "mc" for r in expected)
+    word = "how many"
+    assert len(catalog.select(Filters(text=word.upper()))) == sum(word in r["question"].lower() for r in expected)
+    image = expected[0]["images"][0]["id"]
+    assert catalog.select(Filters(image=image)) == catalog.of_image(image)
+    assert sum(catalog.counts("family").values()) == len(expected)
+    assert catalog.counts("mode")["qa"] == sum(r["meta"]["mode"] == "qa" for r in expected)
+
+
+def test_catalog_limit_and_bad_lines_are_reported(run: Path, tmp_path: Path) -> None:
+    lines = (run / "samples.jsonl").read_bytes().splitlines()
+    broken = tmp_path / "samples.jsonl"
+    broken.write_bytes(b"\n".join([lines[0], b"{not json", b'{"id": "x"}', lines[1], lines[2]]) + b"\n")
+    catalog = Catalog.open(broken, scenes=run / "scenes.jsonl")
+    assert len(catalog.entries) == 3 and [p.line for p in catalog.problems] == [2, 3]
+    assert "missing field(s): task" in catalog.problems[1].reason
+    limited = Catalog.open(run, limit=4)
+    assert len(limited.entries) == 4 and limited.truncated
+
+
+def test_missing_scene_is_shown_not_raised(run: Path, tmp_path: Path) -> None:
+    record = records(run)[0]
+    record["images"][0]["id"] = "no-such-image"
+    path = tmp_path / "samples.jsonl"
+    path.write_bytes(orjson.dumps(record) + b"\n")
+    catalog = Catalog.open(path, scenes=run / "scenes.jsonl")
+    _, trace = catalog.trace(catalog.entries[0])
+    assert trace.failure is not None and "no-such-image" in trace.failure
+
+
+def test_mismatch_is_flagged(run: Path, tmp_path: Path) -> None:
+    record = next(r for r in records(run) if r["answer_type"] == "int")
+    record["answer"] += 1
+    path = tmp_path / "samples.jsonl"
+    path.write_bytes(orjson.dumps(record) + b"\n")
+    catalog = Catalog.open(path, scenes=run / "scenes.jsonl")
+    _, trace = catalog.trace(catalog.entries[0])
+    assert trace.matches is False and trace.answer == record["answer"] - 1
+
+
+def test_image_file_resolution(run: Path, tmp_path: Path) -> None:
+    catalog = Catalog.open(run)
+    image_id = catalog.entries[0].image_ids[0]
+    assert catalog.image_file(image_id) == run / catalog.entries[0].record["images"][0]["path"]
+    # a samples file elsewhere: the scene's own image path, relative to the scenes file
+    copy = tmp_path / "elsewhere.jsonl"
+    shutil.copy(run / "samples.jsonl", copy)
+    moved = Catalog.open(copy, scenes=run / "scenes.jsonl")
+    assert moved.image_file(image_id) == run / moved.scene(image_id).image
+    assert moved.image_file("no-such-image") is None
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+
+def test_mask_overlay_paints_exactly_the_masks_asked(run: Path) -> None:
+    line = (run / "scenes.jsonl").read_bytes().splitlines()[0]
+    scene = scene_from_dict(orjson.loads(line))
+    png = mask_overlay(scene, [0, 2], PALETTE)
+    rgba = np.asarray(Image.open(io.BytesIO(png)))
+    assert rgba.shape == (scene.height, scene.width, 4)
+    painted = rgba[..., 3] > 0
+    expected = decode_mask(scene.masks[0]) | decode_mask(scene.masks[2])
+    assert np.array_equal(painted, expected)
+    only_2 = decode_mask(scene.masks[2])
+    assert tuple(rgba[only_2][0][:3]) == tuple(int(PALETTE[2][k:k + 2], 16) for k in (1, 3, 5))
+
+
+def test_show_value() -> None:
+    from tests.conftest import make_scene
+
+    scene = make_scene([{"name": "cat", "box": [0, 0, 5, 5]}, {"name": "dog", "box": [5, 5, 9, 9]}])
+    assert show_value(Objs(0, (0, 1)), [scene]) == "2 object(s): #0 cat, #1 dog"
+    assert "may be incomplete" in show_value(Objs(0, (1,), complete=False), [scene])
+    assert show_value(Obj(1, 0), [scene, scene]) == "image 2 #0 cat"
+    assert show_value(frozenset({"b", "a"}), [scene]) == "{a, b}"
+    assert show_value((1.0, 2.25), [scene]) == "[1.0, 2.2]"
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def test_listing_page(server: str, run: Path) -> None:
+    status, mime, body = get(server + "/?task=object.count.v1&mode=qa")
+    assert status == 200 and mime.startswith("text/html")
+    text = body.decode()
+    parse(text)
+    wanted = [r for r in records(run) if r["task"] == "object.count.v1" and r["meta"]["mode"] == "qa"]
+    assert f"({len(wanted):,} samples)" in text
+    for r in wanted:
+        assert r["question"].split("\n")[0].replace("'", "&#x27;") in text
+
+
+def test_listing_pages_through_all_samples(server: str, run: Path) -> None:
+    total = len(records(run))
+    first = get(server + "/")[2].decode()
+    pages = -(-total // 100)
+    assert f"page 1 of {pages} ({total:,} samples)" in first
+    links = set()
+    for n in range(pages):
+        text = get(server + f"/?page={n}")[2].decode()
+        links |= set(re.findall(r"href='/sample/(\d+)'", text))
+    assert links == {str(k) for k in range(total)}
+
+
+def test_sample_page_draws_the_answer_objects_and_trace(server: str, run: Path) -> None:
+    rows = records(run)
+    k = next(i for i, r in enumerate(rows) if r["task"] == "grounding.box.v1")
+    status, _, body = get(server + f"/sample/{k}")
+    text = body.decode()
+    tags = parse(text).tags
+    assert status == 200 and "the program computes the stored answer" in text
+    steps = [a for t, a in tags if t == "tr" and a.get("class") == "step"]
+    assert len(steps) == len(rows[k]["program"])
+    lit = [a for t, a in tags if t == "rect" and a.get("class") == "obj"]
+    assert len(lit) == 1  # the one object whose box is asked
+    answer = [a for t, a in tags if t == "rect" and a.get("class") == "answer"]
+    x0, y0, x1, y1 = rows[k]["answer"]
+    assert len(answer) == 1 and float(answer[0]["x"]) == pytest.approx(x0, abs=0.05)
+    assert float(answer[0]["width"]) == pytest.approx(x1 - x0, abs=0.1)
+    images = [a["href"] for t, a in tags if t == "image"]
+    assert images[0] == "/image/" + rows[k]["images"][0]["id"]
+    mask_href = images[1]
+    index = lit[0]["data-key"].split(":")[1]
+    assert mask_href.endswith(f"?o={index}")
+    status, mime, png = get(server + mask_href)
+    assert status == 200 and mime == "image/png" and png.startswith(b"\x89PNG")
+
+
+def test_multi_image_sample_has_one_figure_per_image(server: str, run: Path) -> None:
+    rows = records(run)
+    k = next(i for i, r in enumerate(rows) if len(r["images"]) >= 2)
+    tags = parse(get(server + f"/sample/{k}")[2].decode()).tags
+    assert sum(t == "svg" for t, _ in tags) == len(rows[k]["images"])
+
+
+def test_scene_page_lists_objects_relations_and_samples(server: str, run: Path) -> None:
+    line = (run / "scenes.jsonl").read_bytes().splitlines()[0]
+    scene = scene_from_dict(orjson.loads(line))
+    status, _, body = get(server + f"/scene/{scene.image_id}")
+    text = body.decode()
+    tags = parse(text).tags
+    assert status == 200
+    assert sum(t == "rect" and a.get("class") == "obj" for t, a in tags) == len(scene)
+    assert text.count("<li>#") == len(scene.relations)
+    shown = sum(scene.image_id in [i["id"] for i in r["images"]] for r in records(run))
+    assert f"Samples showing it ({shown})" in text
+
+
+def test_image_route_serves_the_file(server: str, run: Path) -> None:
+    rows = records(run)
+    status, mime, body = get(server + "/image/" + rows[0]["images"][0]["id"])
+    assert status == 200 and mime == "image/png"
+    assert body == (run / rows[0]["images"][0]["path"]).read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/sample/999999", "/sample/x", "/nothing", "/image/nope", "/masks/nope?o=1"])
+def test_unknown_pages_are_404_with_a_message(server: str, path: str) -> None:
+    status, mime, body = get(server + path)
+    assert status == 404 and mime.startswith("text/html") and b"all samples" in body
+
+
+def test_scene_page_of_an_unknown_image(server: str) -> None:
+    status, _, body = get(server + "/scene/nope")
+    assert status == 200 and b"No valid scene graph for image nope" in body
+
+
+# --- static export and command ---------------------------------------------------------------
+
+
+def test_write_html_embeds_everything(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "page" / "samples.html"
+    summary = write_html(run, out, count=5, filters=Filters(family="segmentation"))
+    text = out.read_text()
+    tags = parse(text).tags
+    assert summary.samples_written == 5 and summary.missing_images == 0
+    assert summary.samples_matching == sum(r["family"] == "segmentation" for r in records(run))
+    hrefs = [a["href"] for t, a in tags if t == "image"]
+    assert hrefs and all(h.startswith("data:image/") for h in hrefs)
+    assert "http" not in "".join(a.get("href", "") + a.get("src", "") for _, a in tags)
+    assert text.count("the program computes the stored answer") == 5
+
+
+def test_write_html_without_images(run: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "run" / "samples.jsonl"
+    copy.parent.mkdir()
+    shutil.copy(run / "samples.jsonl", copy)
+    scenes = tmp_path / "run" / "scenes.jsonl"
+    scenes.write_bytes(b"".join(
+        orjson.dumps({**orjson.loads(line), "image": None}) + b"\n"
+        for line in (run / "scenes.jsonl").read_bytes().splitlines()))
+    summary = write_html(copy, tmp_path / "out.html", scenes, count=3)
+    assert summary.missing_images >= 1 and "no image file for" in (tmp_path / "out.html").read_text()
+
+
+def test_view_command_html_and_errors(run: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "v.html"
+    result = runner.invoke(app, ["view", str(run), "--html", str(out), "--count", "3", "--task", "object.count.v1"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 of" in result.output and out.exists()
+    missing = runner.invoke(app, ["view", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "does not exist" in " ".join(missing.output.split())
+    assert "view" in runner.invoke(app, ["--help"]).output
