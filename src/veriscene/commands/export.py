@@ -11,7 +11,7 @@ from rich.table import Table
 
 from veriscene.io.writers.common import ExportSummary
 
-FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl")
+FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl", "lmms_eval")
 
 
 def default_out(run_dir: Path, fmt: str) -> Path:
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         embed_images: Annotated[
             bool,
-            typer.Option("--embed-images", help="Store image bytes (parquet, hf, trl, verl)."),
+            typer.Option("--embed-images", help="Store image bytes (parquet, trl, verl; hf and lmms_eval always do)."),
         ] = False,
         absolute_paths: Annotated[
             bool,
@@ -83,8 +83,21 @@ def register(app: typer.Typer) -> None:
                 help="Multiple-choice targets as 'letter' (B) or 'letter_text' (B. red).",
             ),
         ] = "letter",
+        task_name: Annotated[
+            str,
+            typer.Option("--task-name", help="lmms_eval: the group task's name (subtasks are NAME_<family>)."),
+        ] = "veriscene",
+        split_by: Annotated[
+            str,
+            typer.Option("--split-by", help="lmms_eval: one subtask per 'family' or per 'task' (generator)."),
+        ] = "family",
+        prompts: Annotated[
+            Path | None,
+            typer.Option("--prompts", help="lmms_eval: prompt JSON file, as `veriscene eval --prompts` takes."),
+        ] = None,
     ) -> None:
-        """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL or verl."""
+        """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an
+        lmms-eval task folder scored by program (Python: veriscene.io.export.export)."""
         from veriscene.io.export import export
 
         console = Console()
@@ -93,7 +106,9 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]error[/red]: unknown format {to!r}; choose one of {choices}")
             raise typer.Exit(2)
         options: dict[str, Any] = {"absolute_paths": absolute_paths}
-        if to != "verl":  # verl targets are rewards, not text
+        if to == "lmms_eval":  # targets are scored by program, not compared as text
+            options.update(task_name=task_name, split_by=split_by, prompts=prompts)
+        elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style
         try:
             summary = export(

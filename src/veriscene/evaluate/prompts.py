@@ -137,11 +137,15 @@ class PromptSet:
             text = text.replace("{width}", str(size[0])).replace("{height}", str(size[1]))
         return text
 
-    def build(self, record: Mapping[str, Any], image_root: Path) -> Prompt:
-        """The prompt of one sample record; image paths are relative to `image_root`."""
+    def text(self, record: Mapping[str, Any]) -> str:
+        """The prompt's text for a sample record: its question and instruction in the template."""
         question = str(record["question"]).strip()
         instruction = self.instruction(record)
-        text = self.template.replace("{question}", question).replace("{instruction}", instruction).strip()
+        return self.template.replace("{question}", question).replace("{instruction}", instruction).strip()
+
+    def build(self, record: Mapping[str, Any], image_root: Path) -> Prompt:
+        """The prompt of one sample record; image paths are relative to `image_root`."""
+        text = self.text(record)
         images = []
         for k, image in enumerate(record.get("images") or []):
             path = image.get("path") if isinstance(image, Mapping) else None

@@ -33,7 +33,7 @@ def check_summary(summary, n_written: int = len(SAMPLES)) -> None:
 
 
 def test_registry_names() -> None:
-    assert sorted(WRITERS) == ["hf", "jsonl", "llava", "parquet", "sharegpt", "trl", "verl"]
+    assert sorted(WRITERS) == ["hf", "jsonl", "llava", "lmms_eval", "parquet", "sharegpt", "trl", "verl"]
     with pytest.raises(KeyError, match="did you mean 'llava'"):
         write([], "x", "lava")
 

@@ -7,6 +7,7 @@
     write(samples, out, "trl")            TRL prompt/completion JSONL/parquet (trl.py)
     write(samples, out, "verl")           verl RL parquet                    (verl.py)
     write(samples, out, "jsonl")          veriscene samples, paths rebased   (jsonl.py)
+    write(samples, out, "lmms_eval")      lmms-eval task folder, scored by program (lmms_eval.py)
 
 `out` naming a file with the format's suffix (".json", ".parquet", ".jsonl") writes that file;
 any other `out` is a directory that receives the format's default file name ("hf" always writes a
@@ -27,6 +28,7 @@ from veriscene.io.writers.common import ExportSummary, ImageResolver
 from veriscene.io.writers.hf_datasets import write_hf
 from veriscene.io.writers.jsonl import write_jsonl
 from veriscene.io.writers.llava import write_llava
+from veriscene.io.writers.lmms_eval import write_lmms_eval
 from veriscene.io.writers.parquet import write_parquet
 from veriscene.io.writers.sharegpt import write_sharegpt
 from veriscene.io.writers.text import answer_text
@@ -37,8 +39,8 @@ from veriscene.io.writers.verl import write_verl
 Writer = Callable[..., None]
 
 WRITERS: dict[str, Writer] = {}
-EMBEDDING_FORMATS = ("parquet", "hf", "trl", "verl")  # formats that can hold image bytes
-ALWAYS_EMBED = ("hf",)  # a saved `datasets` folder stores image bytes (see hf_datasets.py)
+EMBEDDING_FORMATS = ("parquet", "hf", "trl", "verl", "lmms_eval")  # formats that can hold image bytes
+ALWAYS_EMBED = ("hf", "lmms_eval")  # a saved `datasets` folder stores image bytes (see hf_datasets.py)
 
 
 def register_writer(name: str, writer: Writer) -> None:
@@ -55,6 +57,7 @@ for _name, _writer in (
     ("trl", write_trl),
     ("verl", write_verl),
     ("jsonl", write_jsonl),
+    ("lmms_eval", write_lmms_eval),
 ):
     register_writer(_name, _writer)
 
@@ -79,7 +82,7 @@ def writer_options(fmt: str) -> tuple[str, ...]:
 def output_folder(out: Path, fmt: str) -> Path:
     """The folder an export writes into (the default image_root)."""
     out = Path(out)
-    return out if fmt == "hf" or not out.suffix else out.parent
+    return out if fmt in ("hf", "lmms_eval") or not out.suffix else out.parent
 
 
 def write(

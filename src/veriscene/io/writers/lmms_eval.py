@@ -1,0 +1,163 @@
+"""lmms-eval task folder: a run's samples as a benchmark lmms-eval runs and scores by program.
+
+    OUT/
+      veriscene.yaml              group task: every subtask, accuracy weighted by size
+      veriscene_counting.yaml     one subtask per family (or per generator, split_by="task")
+      ...
+      _default_template_yaml      what the subtasks share (prompt, scoring, metrics)
+      utils.py                    doc_to_visual / doc_to_text / process_results (lmms_eval_utils.py)
+      data/counting.parquet       the subtask's samples, images embedded
+
+    lmms-eval --model qwen2_5_vl --model_args pretrained=... --include_path OUT --tasks veriscene
+
+Rows are the parquet writer's (`parquet.py`) plus `prompt`, the text `veriscene eval` sends (the
+question and its answer-format instruction, `evaluate.prompts`), so both harnesses ask the same
+thing and score the reply with the same `veriscene.answers.score_sample`. Metrics: `accuracy`
+(exact answers; boxes at IoU >= 0.5), `score` (partial credit: IoU, set F1) and `parse_failure`.
+Free-form `text` samples without options are not scored by program and are left out, counted as
+skipped. The subtasks' `data_files` are absolute paths (lmms-eval opens them from its working
+directory); move the folder and export again, or edit them. Images are always embedded, so the
+folder runs where the run's image files are not.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from veriscene.io.writers.arrow import BatchedArrowWriter, require_pyarrow, with_hf_features
+from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all
+from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
+
+UTILS_SOURCE = Path(__file__).with_name("lmms_eval_utils.py")
+TEMPLATE_FILE = "_default_template_yaml"
+SPLIT_KEYS = ("family", "task")
+METRICS = (("accuracy", True), ("score", True), ("parse_failure", False))
+
+
+def task_schema() -> Any:
+    """The parquet writer's columns plus `prompt`, images declared as `datasets` Image features."""
+    pa = require_pyarrow()
+    schema = sample_schema().remove_metadata().append(pa.field("prompt", pa.string()))
+    return with_hf_features(schema, image_lists=["images"])
+
+
+def safe_name(key: str) -> str:
+    """`key` with anything but letters, digits and underscores made an underscore."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", key)
+
+
+def subtask_name(task_name: str, key: str) -> str:
+    return f"{task_name}_{safe_name(key)}"
+
+
+def _function(name: str) -> "_Function":
+    return _Function(f"utils.{name}")
+
+
+class _Function(str):
+    """A `!function utils.name` reference in the YAML lmms-eval reads."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Function, lambda dumper, value: dumper.represent_scalar("!function", str(value), style=""))
+
+
+def _dump(data: dict[str, Any], path: Path, header: str = "") -> None:
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    path.write_text(header + text, encoding="utf-8")
+
+
+def write_lmms_eval(
+    samples: Iterable[dict[str, Any]],
+    out: Path,
+    summary: ExportSummary,
+    images: ImageResolver,
+    *,
+    task_name: str = "veriscene",
+    split_by: str = "family",
+    max_new_tokens: int = 128,
+    prompts: Any = None,
+    batch_rows: int = 256,
+    compression: str = "zstd",
+) -> None:
+    """Write the task folder `out` (see the module docstring). `prompts`: a PromptSet, a dict or
+    the path of a JSON file, as `veriscene eval --prompts` takes (default: veriscene's)."""
+    from veriscene.evaluate.prompts import load_prompts
+
+    if split_by not in SPLIT_KEYS:
+        raise ValueError(f"split_by must be one of {SPLIT_KEYS}, got {split_by!r}")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", task_name):
+        raise ValueError(f"task_name must be letters, digits and underscores, starting with a letter: {task_name!r}")
+    prompt_set = load_prompts(prompts)
+    out = Path(out)
+    if out.suffix in (".yaml", ".yml", ".json", ".parquet"):
+        raise ValueError(f"{out}: lmms_eval writes a task folder; give a folder, not a file")
+    data_dir = out / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    schema = task_schema()
+    writers: dict[str, BatchedArrowWriter] = {}
+    counts: dict[str, int] = {}
+
+    def convert(_index: int, sample: dict[str, Any]) -> tuple[str, dict[str, Any], int]:
+        if sample["answer_type"] == "text" and not sample.get("choices"):
+            raise ValueError(f"sample {sample.get('id', '?')}: a free-form description is not scored by program "
+                             "(only its multiple-choice form goes to lmms-eval)")
+        refs = images.resolve_all(sample)
+        row = sample_row(sample, refs)
+        row["prompt"] = prompt_set.text(sample)
+        return str(sample.get(split_by) or "other"), row, embedded_bytes(refs)
+
+    try:
+        for key, row, nbytes in convert_all(samples, summary, convert):
+            if key not in writers:
+                writers[key] = BatchedArrowWriter(data_dir / f"{safe_name(key)}.parquet", schema,
+                                                  batch_rows=batch_rows, compression=compression)
+                counts[key] = 0
+            writers[key].add(row, nbytes)
+            counts[key] += 1
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    for writer in writers.values():
+        writer.close()
+
+    template = {
+        "dataset_path": "parquet",
+        "test_split": "test",
+        "output_type": "generate_until",
+        "doc_to_visual": _function("doc_to_visual"),
+        "doc_to_text": _function("doc_to_text"),
+        "doc_to_target": _function("doc_to_target"),
+        "generation_kwargs": {"max_new_tokens": max_new_tokens, "temperature": 0, "do_sample": False},
+        "process_results": _function("process_results"),
+        "metric_list": [{"metric": m, "aggregation": "mean", "higher_is_better": hib} for m, hib in METRICS],
+        "lmms_eval_specific_kwargs": {"default": {"pre_prompt": "", "post_prompt": ""}},
+        "metadata": {"version": 1.0, "exported_by": "veriscene"},
+    }
+    header = "# written by `veriscene export --to lmms_eval`; run with: lmms-eval --include_path <this folder>\n"
+    _dump(template, out / TEMPLATE_FILE, header)
+    subtasks = []
+    for key in sorted(writers):
+        name = subtask_name(task_name, key)
+        subtasks.append(name)
+        _dump({"include": TEMPLATE_FILE, "task": name,
+               "dataset_kwargs": {"data_files": {"test": str(writers[key].path.resolve())}},
+               "metadata": {"version": 1.0, "samples": counts[key], split_by: key}},
+              out / f"{name}.yaml", header)
+    _dump({"group": task_name, "task": subtasks,
+           "aggregate_metric_list": [{"metric": m, "aggregation": "mean", "weight_by_size": True} for m, _ in METRICS],
+           "metadata": {"version": 1.0, "samples": sum(counts.values())}},
+          out / f"{task_name}.yaml", header)
+    shutil.copyfile(UTILS_SOURCE, out / "utils.py")
+    summary.files += [out / f"{task_name}.yaml", out / TEMPLATE_FILE, out / "utils.py"]
+    summary.files += [out / f"{n}.yaml" for n in subtasks] + [writers[k].path for k in sorted(writers)]

@@ -1,0 +1,57 @@
+"""lmms-eval hooks of a benchmark exported by veriscene (`veriscene export RUN --to lmms_eval`).
+
+This file is copied into the task folder as `utils.py`; the task YAML files name its functions
+with `!function utils.<name>`. Replies are scored by `veriscene.answers.score_sample`, the
+function `veriscene eval` and the RL rewards use, so lmms-eval reports the same scores veriscene
+does. The environment running lmms-eval needs veriscene installed (`pip install veriscene`).
+
+Each row of the task's Parquet files holds the prompt `veriscene eval` would send (`prompt`:
+the question plus its answer-format instruction), the images (`images`, decoded by `datasets`
+into PIL images), and what scoring reads (`answer`, `answer_type`, `choices`, `meta`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from veriscene.answers import score_sample
+
+
+def doc_to_visual(doc: dict[str, Any]) -> list[Any]:
+    """The sample's images, in order, as RGB PIL images."""
+    return [image.convert("RGB") for image in doc["images"] if image is not None]
+
+
+def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: dict[str, Any] | None = None) -> str:
+    """The prompt, with the task's (or the model's) `pre_prompt` and `post_prompt` around it."""
+    kwargs = lmms_eval_specific_kwargs or {}
+    return f"{kwargs.get('pre_prompt', '')}{doc['prompt']}{kwargs.get('post_prompt', '')}"
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    """The reference answer as text (the option letter for multiple choice)."""
+    return str(doc["answer_text"])
+
+
+def record(doc: dict[str, Any]) -> dict[str, Any]:
+    """The sample record scoring reads, from a row."""
+    return {
+        "id": doc["id"],
+        "answer": json.loads(doc["answer"]),
+        "answer_type": doc["answer_type"],
+        "choices": doc["choices"],
+        "meta": json.loads(doc["meta"]),
+    }
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    """accuracy: 1 for an exact answer (boxes: IoU >= 0.5); score: partial credit (IoU of a box,
+    F1 of a set); parse_failure: 1 when the reply could not be read as the answer's type."""
+    reply = results[0] if results else ""
+    result = score_sample(str(reply), record(doc))
+    return {
+        "accuracy": float(result.correct),
+        "score": float(result.score),
+        "parse_failure": float(result.parse_failed),
+    }

@@ -1,0 +1,150 @@
+"""The lmms-eval task folder: YAML lmms-eval reads, Parquet `datasets` loads, hooks that score
+by program. lmms-eval itself is not installed here: its loading path is followed by hand
+(`datasets.load_dataset("parquet", data_files=...)`, `!function utils.<name>`, `include`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import pytest
+import yaml
+
+pytest.importorskip("datasets")
+import datasets  # noqa: E402
+
+from veriscene.demo.pipeline import run_demo  # noqa: E402
+from veriscene.evaluate.prompts import PromptSet  # noqa: E402
+from veriscene.io.export import export  # noqa: E402
+from veriscene.io.writers.text import answer_text  # noqa: E402
+
+
+class _Loader(yaml.SafeLoader):
+    """lmms-eval's reading of task YAML: `!function utils.name` names a hook."""
+
+
+_Loader.add_constructor("!function", lambda loader, node: ("function", loader.construct_scalar(node)))
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=_Loader)
+
+
+def load_utils(folder: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"lmms_utils_{abs(hash(folder))}", folder / "utils.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("lmms_run")
+    run_demo(out, scenes=5, seed=4)
+    return out
+
+
+@pytest.fixture(scope="module")
+def task(run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    out = tmp_path_factory.mktemp("lmms") / "task"
+    return out, export(run, out, to="lmms_eval")
+
+
+def records(run: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in (run / "samples.jsonl").read_bytes().splitlines() if line.strip()]
+
+
+def scorable(r: dict[str, Any]) -> bool:
+    return r["answer_type"] != "text" or bool(r.get("choices"))
+
+
+def test_task_files_are_what_lmms_eval_reads(run: Path, task: tuple[Path, Any]) -> None:
+    out, summary = task
+    rows = records(run)
+    group = load_yaml(out / "veriscene.yaml")
+    families = sorted({r["family"] for r in rows if scorable(r)})
+    assert group["group"] == "veriscene"
+    assert group["task"] == [f"veriscene_{f}" for f in families]
+    assert [m["metric"] for m in group["aggregate_metric_list"]] == ["accuracy", "score", "parse_failure"]
+    template = load_yaml(out / "_default_template_yaml")
+    for hook in ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results"):
+        assert template[hook] == ("function", f"utils.{hook}")
+    assert template["dataset_path"] == "parquet" and template["test_split"] == "test"
+    total = 0
+    for name in group["task"]:
+        sub = load_yaml(out / f"{name}.yaml")
+        assert sub["task"] == name and (out / sub["include"]).is_file()
+        data = Path(sub["dataset_kwargs"]["data_files"]["test"])
+        assert data.is_absolute() and data.is_file()
+        total += sub["metadata"]["samples"]
+    assert total == summary.samples_written == sum(scorable(r) for r in rows)
+    assert summary.samples_skipped == sum(not scorable(r) for r in rows) > 0
+    assert "not scored by program" in summary.errors[0]
+    assert summary.images_missing == 0 and summary.images_embedded > 0
+
+
+def test_hooks_score_the_planned_replies(run: Path, task: tuple[Path, Any]) -> None:
+    out, _ = task
+    utils = load_utils(out)
+    by_id = {r["id"]: r for r in records(run)}
+    prompts = PromptSet()
+    seen = 0
+    for name in load_yaml(out / "veriscene.yaml")["task"]:
+        files = load_yaml(out / f"{name}.yaml")["dataset_kwargs"]["data_files"]
+        docs = datasets.load_dataset("parquet", data_files=files)["test"]
+        for doc in docs:
+            record = by_id[doc["id"]]
+            visuals = utils.doc_to_visual(doc)
+            assert len(visuals) == len(record["images"])
+            assert all(v.mode == "RGB" and v.size == (480, 360) for v in visuals)
+            assert utils.doc_to_text(doc) == prompts.text(record)
+            assert utils.doc_to_text(doc, {"pre_prompt": "P: ", "post_prompt": " Q"}) == f"P: {prompts.text(record)} Q"
+            assert utils.doc_to_target(doc) == answer_text(record)
+            right = utils.process_results(doc, [answer_text(record)])
+            assert right["accuracy"] == 1.0 and right["parse_failure"] == 0.0, (record["task"], doc["prompt"])
+            # a box written with two decimals overlaps the pixel box less than fully
+            assert right["score"] > 0.85 if record["answer_type"] == "box" else right["score"] == 1.0
+            garbage = utils.process_results(doc, ["I cannot tell."])
+            assert garbage["accuracy"] == 0.0 and garbage["score"] == 0.0
+            seen += 1
+    assert seen == sum(scorable(r) for r in records(run))
+
+
+def test_split_by_task_name_and_prompts(run: Path, tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts.json"
+    prompts.write_text(json.dumps({"template": "Q: {question}\n{instruction}", "instructions": {"bool": "Say yes or no."}}))
+    out = tmp_path / "bench"
+    summary = export(run, out, to="lmms_eval", task_name="shapes", split_by="task", prompts=str(prompts))
+    group = load_yaml(out / "shapes.yaml")
+    tasks = sorted({r["task"] for r in records(run) if scorable(r)})
+    assert group["task"] == ["shapes_" + t.replace(".", "_") for t in tasks]
+    files = load_yaml(out / "shapes_object_exists_v1.yaml")["dataset_kwargs"]["data_files"]
+    doc = datasets.load_dataset("parquet", data_files=files)["test"][0]
+    assert doc["prompt"].startswith("Q: ") and doc["prompt"].endswith("Say yes or no.")
+    assert summary.samples_written == sum(scorable(r) for r in records(run))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"task_name": "1bad"}, "task_name"),
+    ({"split_by": "mode"}, "split_by"),
+])
+def test_bad_options(run: Path, tmp_path: Path, options: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        export(run, tmp_path / "x", to="lmms_eval", **options)
+
+
+def test_export_command(run: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["export", str(run), "--to", "lmms_eval", "--out", str(out),
+                                      "--task-name", "demo_bench"])
+    assert result.exit_code == 0, result.output
+    assert (out / "demo_bench.yaml").is_file() and (out / "utils.py").is_file()
