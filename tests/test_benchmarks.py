@@ -170,6 +170,12 @@ def test_eval_concurrency() -> None:
     assert "accuracy" in out.lower()
 
 
+def test_lmms_eval_agreement_without_lmms_eval() -> None:
+    out = _run("lmms_eval_agreement.py", "--scenes", "2")
+    assert "samples scored by program" in out and "overall veriscene accuracy" in out
+    assert re.search(r"object\.count\.v1 +\d+ +[01]\.\d{4} +-", out)
+
+
 def test_repeat_rewrite(cache: str) -> None:
     out = _run("repeat_rewrite.py", "--scenes", "12", "--cache", cache)
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0] in ("jsonl", "zstd", "parquet")]
