@@ -176,6 +176,12 @@ def test_lmms_eval_agreement_without_lmms_eval() -> None:
     assert re.search(r"object\.count\.v1 +\d+ +[01]\.\d{4} +-", out)
 
 
+def test_viewer_pages() -> None:
+    out = _run("viewer_pages.py", "--scenes", "2", "--tiles", "1", "2", "--pages", "2")
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0].replace(",", "").isdigit()]
+    assert len(rows) == 2 and int(rows[1][0].replace(",", "")) == 2 * int(rows[0][0].replace(",", ""))
+
+
 def test_repeat_rewrite(cache: str) -> None:
     out = _run("repeat_rewrite.py", "--scenes", "12", "--cache", cache)
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0] in ("jsonl", "zstd", "parquet")]

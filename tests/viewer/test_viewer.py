@@ -97,7 +97,7 @@ def test_catalog_reads_every_sample_and_every_trace_matches(run: Path) -> None:
         scenes, trace = catalog.trace(entry)
         assert trace.failure is None and trace.matches, (entry.record["task"], trace)
         assert len(trace.values) == len(entry.record["program"])
-        assert [s.image_id for s in scenes if s is not None] == entry.image_ids
+        assert [s.image_id for s in scenes if s is not None] == list(entry.image_ids)
     catalog.close()
 
 

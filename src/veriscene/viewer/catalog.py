@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import orjson
 
@@ -30,21 +30,29 @@ DEFAULT_LIMIT = 20_000
 _FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
 
 
-@dataclass
 class Entry:
-    """One readable sample: its line in the run and the record."""
+    """One readable sample: its line in the run, its raw JSON (parsed again when shown) and the
+    fields listings filter on. About the raw line's size in memory, not a parsed record's."""
 
-    line: int
-    record: dict[str, Any]
+    __slots__ = ("line", "raw", "task", "family", "mode", "image_ids", "question")
+
+    def __init__(self, line: int, raw: bytes, record: dict[str, Any], strings: dict[str, str]) -> None:
+        meta = record.get("meta")
+        mode = str(meta.get("mode", "")) if isinstance(meta, dict) else ""
+        self.line = line
+        self.raw = bytes(raw).strip()
+        # a run has a few dozen tasks, families and modes: one string object each
+        self.task = strings.setdefault(str(record.get("task", "")), str(record.get("task", "")))
+        self.family = strings.setdefault(str(record.get("family", "")), str(record.get("family", "")))
+        self.mode = strings.setdefault(mode, mode)
+        self.image_ids = tuple(str(img.get("id")) for img in record["images"])
+        self.question = str(record.get("question", ""))
 
     @property
-    def mode(self) -> str:
-        meta = self.record.get("meta")
-        return str(meta.get("mode", "")) if isinstance(meta, dict) else ""
-
-    @property
-    def image_ids(self) -> list[str]:
-        return [str(img.get("id")) for img in self.record["images"]]
+    def record(self) -> dict[str, Any]:
+        """The sample record, parsed from the raw line."""
+        parsed: dict[str, Any] = orjson.loads(self.raw)
+        return parsed
 
 
 @dataclass
@@ -69,12 +77,15 @@ class Filters:
     text: str = ""
 
     def keep(self, entry: Entry) -> bool:
-        r = entry.record
-        return ((not self.task or r.get("task") == self.task)
-                and (not self.family or r.get("family") == self.family)
+        return ((not self.task or entry.task == self.task)
+                and (not self.family or entry.family == self.family)
                 and (not self.mode or entry.mode == self.mode)
                 and (not self.image or self.image in entry.image_ids)
-                and (not self.text or self.text.lower() in str(r.get("question", "")).lower()))
+                and (not self.text or self.text.lower() in entry.question.lower()))
+
+    @property
+    def empty(self) -> bool:
+        return not any(vars(self).values())
 
 
 @dataclass
@@ -97,6 +108,7 @@ class Catalog:
         self._lookup: SceneLookup | None = None
         self._lock = threading.Lock()  # one scene file handle, shared by the server's threads
         self._by_image: dict[str, list[int]] | None = None
+        self._counts: dict[str, Counter[str]] = {}
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
@@ -108,6 +120,7 @@ class Catalog:
         return catalog
 
     def _read(self, lines: Iterable[tuple[int, bytes]], limit: int) -> None:
+        strings: dict[str, str] = {}
         for number, line in lines:
             if limit and len(self.entries) >= limit:
                 self.truncated = True
@@ -126,19 +139,25 @@ class Catalog:
             elif not isinstance(record["program"], list):
                 self.problems.append(Problem(number, "field 'program' must be a list of nodes"))
             else:
-                self.entries.append(Entry(number, record))
+                self.entries.append(Entry(number, line, record, strings))
 
     # --- listing ------------------------------------------------------------------------------
 
-    def select(self, filters: Filters) -> list[int]:
+    def select(self, filters: Filters) -> Sequence[int]:
         """Positions (in `entries`) of the samples the filters keep, in run order."""
+        if filters.empty:
+            return range(len(self.entries))
+        if filters.image and not (filters.task or filters.family or filters.mode or filters.text):
+            return self.of_image(filters.image)
         return [k for k, e in enumerate(self.entries) if filters.keep(e)]
 
     def counts(self, key: str) -> Counter[str]:
-        """How many samples per value of `key`: "task", "family" or "mode"."""
-        if key == "mode":
-            return Counter(e.mode for e in self.entries)
-        return Counter(str(e.record.get(key, "")) for e in self.entries)
+        """How many samples per value of `key`: "task", "family" or "mode" (counted once)."""
+        if key not in ("task", "family", "mode"):
+            raise KeyError(f"no counts of {key!r}: task, family or mode")
+        if key not in self._counts:
+            self._counts[key] = Counter(getattr(e, key) for e in self.entries)
+        return self._counts[key]
 
     def of_image(self, image_id: str) -> list[int]:
         """Positions of the samples that show this image."""

@@ -323,8 +323,8 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
     relations = "".join(f"<li>#{s} {esc(scene.names[s])} <b>{esc(p)}</b> #{o} {esc(scene.names[o])}</li>"
                         for s, p, o in scene.relations)
     samples = catalog.of_image(image_id)
-    listed = "".join(f"<li><a href='{esc(links.sample(k))}'>{esc(catalog.entries[k].record['task'])}</a>: "
-                     f"{esc(str(catalog.entries[k].record['question']).split(chr(10))[0])}</li>" for k in samples[:200])
+    listed = "".join(f"<li><a href='{esc(links.sample(k))}'>{esc(catalog.entries[k].task)}</a>: "
+                     f"{esc(catalog.entries[k].question.split(chr(10))[0])}</li>" for k in samples[:200])
     meta = f"<pre>{esc(orjson.dumps(scene.meta, option=orjson.OPT_INDENT_2, default=str).decode())}</pre>" if scene.meta else ""
     body = (back + f"<p class='muted'>{scene.width} x {scene.height} px, {len(scene)} objects, "
             f"{len(scene.relations)} relations{', masks' if scene.masks is not None else ''}"
