@@ -19,7 +19,7 @@ from veriscene.io.rejects import RejectReport
 
 def test_registered_formats_snapshot() -> None:
     assert sorted(READERS) == [
-        "clevr", "coco", "gqa", "label_map", "open_images", "provision", "veriscene_jsonl", "visual_genome",
+        "clevr", "coco", "dicom_seg", "gqa", "label_map", "open_images", "provision", "veriscene_jsonl", "visual_genome",
     ]
 
 
@@ -28,7 +28,7 @@ def test_duplicate_registration_is_refused() -> None:
         register_reader("gqa", READERS["gqa"])
 
 
-@pytest.mark.parametrize("alias, name", [("vg", "visual_genome"), ("COCO-panoptic", "coco"), ("jsonl", "veriscene_jsonl"), ("nifti", "label_map")])
+@pytest.mark.parametrize("alias, name", [("vg", "visual_genome"), ("COCO-panoptic", "coco"), ("jsonl", "veriscene_jsonl"), ("nifti", "label_map"), ("dicom", "dicom_seg")])
 def test_aliases(alias: str, name: str) -> None:
     assert resolve_format(alias) == name
 

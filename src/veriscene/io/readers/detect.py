@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 
@@ -73,6 +74,8 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
             found = _sniff_json(file)
             if found is not None and found[0] in ("provision", "clevr"):
                 return found[0], f"{file.name}: {found[1]}"
+        if any(is_dicom_seg(p) for p in sorted(path.iterdir())[:200]):
+            return "dicom_seg", "folder holds DICOM Segmentation (SEG) files"
         if any(is_label_map(p) for p in path.iterdir()) and all(
                 p.name in LABEL_TABLE_FILES for p in path.glob("*.json")):
             return "label_map", "folder holds label maps (NIfTI, NumPy or image files) and no annotation JSON"
@@ -81,6 +84,8 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         )
     if is_label_map(path):
         return "label_map", "a label map file (NIfTI, NumPy or image)"
+    if is_dicom_seg(path):
+        return "dicom_seg", "a DICOM Segmentation (SEG) file"
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return "veriscene_jsonl", "file extension .jsonl"

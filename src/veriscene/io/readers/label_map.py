@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -207,9 +207,10 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
 
 def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarray:
     """Slice k along `axis`; for a canonical (RAS+) NIfTI volume turned as a radiologist reads it:
-    rows run down from anterior / superior, columns from the patient's right to left."""
+    rows run down from anterior / superior, columns from the patient's right to left. Axes after
+    the three spatial ones (segments of a DICOM SEG) are kept last."""
     cut = volume[(slice(None),) * axis + (k,)]  # a view (np.take would copy the whole volume first)
-    return np.ascontiguousarray(cut.T[::-1, ::-1] if radiological else cut)
+    return np.ascontiguousarray(cut.swapaxes(0, 1)[::-1, ::-1] if radiological else cut)
 
 
 # ---- one scene -----------------------------------------------------------------------------
@@ -263,20 +264,31 @@ def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) 
 
 def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, image: str | None,
            meta: dict[str, Any]) -> Scene:
-    ndimage = _scipy()
     labels = np.asfortranarray(labels)  # masks cut from it are column-major, as pycocotools encodes them
-    height, width = labels.shape
+
+    def structures() -> Iterator[tuple[int, str, np.ndarray]]:
+        for value in np.unique(labels).tolist():
+            if value == 0:
+                continue
+            raw = opts.table.get(value)
+            if raw is None:
+                raw = f"label {value}"
+                ctx.repair("labels_without_name")
+            yield value, raw, labels == value
+
+    return structure_scene(ctx, opts, structures(), labels.shape, image_id, image, meta)
+
+
+def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[int, str, np.ndarray]],
+                    shape: tuple[int, ...], image_id: str, image: str | None, meta: dict[str, Any]) -> Scene:
+    """The scene of one slice from its structures: (number, raw name, boolean mask) each, masks
+    column-major (Fortran order) for pycocotools. Masks may overlap (DICOM segments do)."""
+    ndimage = _scipy()
+    height, width = shape
     parts = SceneParts(ctx)
     masks: list[np.ndarray] = []
-    for value in np.unique(labels).tolist():
-        if value == 0:
-            continue
-        raw = opts.table.get(value)
-        if raw is None:
-            raw = f"label {value}"
-            ctx.repair("labels_without_name")
+    for value, raw, mask in structures:
         name = ctx.name(structure_name(raw), f"labels[{value}]")
-        mask = labels == value
         if opts.split is None or name in opts.split:
             pieces, small = _pieces(ndimage, mask, opts.min_pixels)
         elif int(mask.sum()) >= opts.min_pixels:
@@ -371,6 +383,15 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         ctx.report.count("empty_slices_skipped", empty)
 
 
+def split_names(ctx: ReadContext, components: str | bool | None) -> frozenset[str] | None:
+    """The `components` option: names counted by connected pieces (normalised), None for all."""
+    if components is None or components is False or str(components).strip().lower() in ("", "none", "false"):
+        return frozenset()
+    if components is True or str(components).strip().lower() in ("all", "true"):
+        return None
+    return frozenset(ctx.normalizer.name(structure_name(w)) for w in str(components).split(",") if w.strip())
+
+
 def _count_option(name: str, value: int | str, low: int = 1, high: int | None = None) -> int:
     """An integer option, given as a number or as command-line text ("5")."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -409,13 +430,7 @@ def read_label_map(
     table_path = Path(labels) if labels is not None else found_table
     table = read_label_table(table_path) if table_path is not None else {}
     ctx = ReadContext(path, "label_map", **options)
-    if components is None or components is False or str(components).strip().lower() in ("", "none", "false"):
-        split: frozenset[str] | None = frozenset()
-    elif components is True or str(components).strip().lower() in ("all", "true"):
-        split = None
-    else:
-        split = frozenset(ctx.normalizer.name(structure_name(w)) for w in str(components).split(",") if w.strip())
-    opts = Options(table, split, min_pixels)
+    opts = Options(table, split_names(ctx, components), min_pixels)
     out_dir = Path(slice_images) if slice_images is not None else None
     for case in cases:
         ctx.source = str(case.label)

@@ -1,0 +1,264 @@
+"""DICOM Segmentation objects (SEG): segments of a CT or MR series read into scene graphs of anatomy.
+
+    veriscene convert seg.dcm --from dicom_seg -r images=ct_series/ -r slice_images=slices/ --out scenes.jsonl
+
+A DICOM SEG holds binary (or fractional) masks of numbered segments, each described by a label
+and a coded property type ("Liver", "Kidney" with a "Left" modifier), over frames that refer to
+positions in the patient. It is read with highdicom (``pip install veriscene[dicom]``) into a
+volume of segment masks, turned to the closest canonical (RAS+) orientation as NIfTI volumes are
+(`label_map`), and cut into one scene per slice along `axis` (default 2, axial), every `step`-th
+slice, shown as a radiologist reads it (``meta["orientation"] == "radiological"``: the patient's
+right on the image's left). Slices with no segment are skipped (counted).
+
+Inputs (`path`): a SEG file, or a folder searched recursively for SEG files (other DICOM files there,
+such as the source series, are passed over and counted). Each SEG's frame of reference must be
+one volume (highdicom's rules: parallel, evenly spaced frames).
+
+Objects: one per segment present in the slice, named by its coded property type with its modifiers
+("left kidney"), or by its segment label with ``names="label"``; segments may overlap (a lesion in
+the liver), which a label map cannot hold. `components` and `min_pixels` split and filter as
+for label maps; relations ``touching`` and ``surrounded by`` are computed from the masks, for every
+pair (complete). Fractional segments are read as present where their value is at least 0.5.
+
+Images (`images`): the folder of the source series (every DICOM file there of the SEG's frame of
+reference, read as one volume by highdicom). With `slice_images` (a folder), each slice of it is
+written there as an 8-bit PNG (the slice's 0.5th to 99.5th percentiles) and becomes the scene's
+image; the SEG's masks are placed into the series' geometry first, so a SEG covering part of the
+series lands on the right slices. Without `images`, slices are those the SEG spans and scenes have
+no image (`meta` names the SEG file and slice).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext, bad
+from veriscene.io.readers.label_map import (
+    Options,
+    _count_option,
+    _scipy,
+    _write_slice,
+    plane,
+    split_names,
+    structure_scene,
+)
+from veriscene.io.readers.label_tables import structure_name
+from veriscene.scene.model import RADIOLOGICAL, Scene
+
+SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
+DICOM_SUFFIXES = (".dcm", ".dicom", "")
+NAME_SOURCES = ("type", "label")
+
+
+def _highdicom() -> Any:
+    try:
+        import highdicom
+    except ImportError:
+        raise ImportError("reading DICOM SEG needs highdicom: pip install 'veriscene[dicom]'") from None
+    return highdicom
+
+
+def _nibabel_orientations() -> Any:
+    try:
+        from nibabel import orientations
+    except ImportError:
+        raise ImportError("reading DICOM SEG needs nibabel: pip install 'veriscene[dicom]'") from None
+    return orientations
+
+
+def _header(path: Path) -> Any | None:
+    """The DICOM header of `path` (pixels not read), or None if it is not a DICOM file."""
+    import pydicom
+
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=True)
+    except (pydicom.errors.InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
+        return None
+
+
+def is_dicom_seg(path: Path) -> bool:
+    """Whether `path` is a DICOM Segmentation file (its header is read)."""
+    if not path.is_file() or path.suffix.lower() not in DICOM_SUFFIXES:
+        return False
+    if importlib.util.find_spec("pydicom") is None:  # cannot look inside: a DICOM file is taken for one
+        return path.suffix.lower() in (".dcm", ".dicom") and _has_dicm(path)
+    header = _header(path)
+    return header is not None and str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE
+
+
+def _has_dicm(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(128)
+        return fh.read(4) == b"DICM"
+
+
+def find_segs(path: Path, ctx: ReadContext) -> list[Path]:
+    """SEG files: `path` itself, or those under the folder `path` (sorted); other DICOM files
+    under it are counted as ``dicom_files_not_seg``."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} does not exist")
+    found: list[Path] = []
+    others = 0
+    for p in sorted(q for q in path.rglob("*") if q.is_file() and q.suffix.lower() in DICOM_SUFFIXES):
+        header = _header(p)
+        if header is None:
+            continue
+        if str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE:
+            found.append(p)
+        else:
+            others += 1
+    if others:
+        ctx.report.count("dicom_files_not_seg", others)
+    if not found:
+        raise FileNotFoundError(f"{path}: no DICOM Segmentation (SEG) file found")
+    return found
+
+
+def segment_name(description: Any, source: str) -> str:
+    """A segment's structure name: its coded property type with modifier words in front ("left
+    kidney"), or its segment label (`source="label"`); whichever is missing gives way to the other."""
+    label = str(description.get("SegmentLabel", "") or "").strip()
+    coded = ""
+    types = description.get("SegmentedPropertyTypeCodeSequence") or []
+    if types:
+        meaning = str(types[0].get("CodeMeaning", "") or "").strip()
+        modifiers = [str(m.get("CodeMeaning", "") or "").strip()
+                     for m in (types[0].get("SegmentedPropertyTypeModifierCodeSequence") or [])]
+        coded = " ".join([*(m for m in modifiers if m), meaning]).strip() if meaning else ""
+    first, second = (label, coded) if source == "label" else (coded, label)
+    return structure_name(first or second or f"segment {description.get('SegmentNumber', '?')}")
+
+
+@dataclass
+class _Case:
+    masks: np.ndarray  # (X, Y, Z, segments) bool, canonical RAS+
+    names: dict[int, str]  # channel -> raw structure name
+    numbers: list[int]  # channel -> segment number
+    image: np.ndarray | None  # (X, Y, Z) canonical, when the series was given
+
+
+def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
+    """`array` (spatial axes first) turned to the closest canonical RAS+ orientation."""
+    orientations = _nibabel_orientations()
+    ras = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine_lps, dtype=np.float64)
+    return np.asarray(orientations.apply_orientation(array, orientations.io_orientation(ras)))
+
+
+def _series_volume(images: Path, frame_of_reference: str) -> Any:
+    """highdicom's volume of the series under `images` in this frame of reference."""
+    import pydicom
+
+    hd = _highdicom()
+    datasets = []
+    for p in sorted(q for q in images.rglob("*") if q.is_file() and q.suffix.lower() in DICOM_SUFFIXES):
+        header = _header(p)
+        if header is None or str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE:
+            continue
+        if str(header.get("FrameOfReferenceUID", "")) == frame_of_reference:
+            datasets.append(pydicom.dcmread(p))
+    if not datasets:
+        raise bad(f"no image of frame of reference {frame_of_reference} under {images}", "images")
+    return hd.get_volume_from_series(datasets)
+
+
+def _read_case(path: Path, images: Path | None, names: str) -> _Case:
+    hd = _highdicom()
+    seg = hd.seg.segread(str(path))
+    numbers = list(seg.segment_numbers)
+    if not numbers:
+        raise bad("the SEG has no segment", "SegmentSequence")
+    raw_names = {k: segment_name(seg.get_segment_description(n), names) for k, n in enumerate(numbers)}
+    volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
+    series = None
+    if images is not None:
+        series = _series_volume(images, str(seg.FrameOfReferenceUID))
+        volume = volume.match_geometry(series)
+    array = np.asarray(volume.array)
+    if array.ndim == 3:  # one segment: no channel axis
+        array = array[..., None]
+    masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), volume.affine)
+    image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
+    return _Case(masks, raw_names, numbers, image)
+
+
+def _seg_scenes(ctx: ReadContext, opts: Options, path: Path, images: Path | None, names: str, axis: int,
+                step: int, slice_images: Path | None) -> Iterator[Scene]:
+    try:
+        case = _read_case(path, images, names)
+    except SceneValidationError as exc:
+        ctx.file_error(exc, str(path))
+        return
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as exc:
+        ctx.file_error(bad(f"cannot read the DICOM SEG: {exc}"[:300]), str(path))
+        return
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    present = set(np.flatnonzero(np.any(case.masks, axis=tuple(a for a in range(4) if a != axis))).tolist())
+    empty = 0
+    for k in range(0, case.masks.shape[axis], step):
+        if k not in present:
+            empty += 1
+            continue
+        image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
+        image: str | None = None
+        if case.image is not None and slice_images is not None:
+            out = slice_images / f"{image_id}.png"
+            _write_slice(plane(case.image, axis, k, True), out)
+            image = str(out)
+        meta: dict[str, Any] = {"dicom_seg": str(path), "axis": axis, "slice": k, "orientation": RADIOLOGICAL}
+        if images is not None:
+            meta["image_series"] = str(images)
+        cut = plane(case.masks, axis, k, True)  # (rows, columns, segments)
+        structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
+                      for c in range(cut.shape[-1]) if cut[..., c].any())
+        scene = ctx.scene(f"{path.name}[{'xyz'[axis]}={k}]",
+                          partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta))
+        if scene is not None:
+            if image is None:
+                ctx.report.count("scenes_without_image")
+            yield scene
+    if empty:
+        ctx.report.count("empty_slices_skipped", empty)
+
+
+def read_dicom_seg(
+    path: str | os.PathLike[str],
+    *,
+    images: str | os.PathLike[str] | None = None,
+    names: str = "type",
+    components: str | bool | None = None,
+    min_pixels: int | str = 10,
+    axis: int | str = 2,
+    step: int | str = 1,
+    slice_images: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Iterator[Scene]:
+    """Stream scenes from DICOM SEG files (module notes): one per slice holding a segment.
+    `images` is the folder of the source series, `names` "type" (coded property type) or "label"
+    (segment label), `components` the names counted by connected pieces (or "all"),
+    `slice_images` the folder the series' slices are written to as PNG."""
+    min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
+    axis = _count_option("axis", axis, low=-3, high=2) % 3
+    if names not in NAME_SOURCES:
+        raise ValueError(f"names must be one of {NAME_SOURCES}, got {names!r}")
+    _scipy()
+    _highdicom()
+    ctx = ReadContext(path, "dicom_seg", **options)
+    opts = Options({}, split_names(ctx, components), min_pixels)
+    image_dir = Path(images) if images is not None else None
+    if image_dir is not None and not image_dir.is_dir():
+        raise FileNotFoundError(f"images: {image_dir} is not a folder")
+    out_dir = Path(slice_images) if slice_images is not None else None
+    for seg_path in find_segs(Path(path), ctx):
+        ctx.source = str(seg_path)
+        yield from _seg_scenes(ctx, opts, seg_path, image_dir, names, axis, step, out_dir)

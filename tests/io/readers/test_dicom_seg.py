@@ -1,0 +1,233 @@
+"""DICOM SEG reader: synthetic CT series and SEG objects written with pydicom and highdicom in the
+test, read back through highdicom into slice scenes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import orjson
+import pytest
+
+hd = pytest.importorskip("highdicom")
+pydicom = pytest.importorskip("pydicom")
+pytest.importorskip("nibabel")
+pytest.importorskip("scipy")
+
+from PIL import Image  # noqa: E402
+from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
+from pydicom.sr.codedict import codes  # noqa: E402
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid  # noqa: E402
+
+from veriscene.io.convert import convert  # noqa: E402
+from veriscene.io.readers import detect, read  # noqa: E402
+from veriscene.io.readers.dicom_seg import read_dicom_seg, segment_name  # noqa: E402
+from veriscene.io.rejects import RejectReport  # noqa: E402
+from veriscene.scene.jsonl import scene_to_dict  # noqa: E402
+from veriscene.scene.masks import decode_mask  # noqa: E402
+
+ROWS, COLS, SLICES = 32, 40, 6
+
+
+def ct_series(out: Path, orientation: Sequence[float] = (1, 0, 0, 0, 1, 0), slices: int = SLICES) -> list[Dataset]:
+    """A CT series of `slices` axial images 2.5 mm apart; each holds a bright 4x4 square at rows
+    2-5, columns 30-33 of its pixel array (to check how slices are turned)."""
+    study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    out.mkdir(parents=True, exist_ok=True)
+    datasets = []
+    for k in range(slices):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CTImageStorage
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
+        ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "P1", "Test^Patient", "", "O"
+        ds.StudyDate, ds.StudyTime, ds.AccessionNumber, ds.ReferringPhysicianName, ds.StudyID = (
+            "20260101", "000000", "", "", "1")
+        ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.Manufacturer = "CT", 1, k + 1, "test"
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.Rows, ds.Columns = ROWS, COLS
+        ds.PixelSpacing, ds.SliceThickness = [0.8, 0.7], 2.5
+        ds.ImageOrientationPatient = list(orientation)
+        ds.ImagePositionPatient = [-10.0, -20.0, 30.0 + 2.5 * k]
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
+        pixels = np.full((ROWS, COLS), 100, dtype=np.int16)
+        pixels[2:6, 30:34] = 2000
+        ds.PixelData = pixels.tobytes()
+        path = out / f"ct{k:03d}.dcm"
+        pydicom.dcmwrite(path, ds, enforce_file_format=True)
+        datasets.append(pydicom.dcmread(path))
+    return datasets
+
+
+def description(number: int, label: str, kind: object, modifier: object | None = None) -> object:
+    desc = hd.seg.SegmentDescription(
+        segment_number=number, segment_label=label, segmented_property_category=codes.SCT.Organ,
+        segmented_property_type=kind, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+    if modifier is not None:
+        item = Dataset()
+        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = modifier
+        desc.SegmentedPropertyTypeCodeSequence[0].SegmentedPropertyTypeModifierCodeSequence = [item]
+    return desc
+
+
+def write_seg(out: Path, source: list[Dataset], mask: np.ndarray, descriptions: list[object]) -> Path:
+    seg = hd.seg.Segmentation(
+        source_images=source, pixel_array=mask, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=descriptions, series_instance_uid=generate_uid(), series_number=2,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer="veriscene",
+        manufacturer_model_name="test", software_versions="0", device_serial_number="1")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    seg.save_as(out)
+    return out
+
+
+def abdomen_mask() -> np.ndarray:
+    """(slices, rows, columns, 3): a liver on slices 1-4, a lesion inside it on slices 2-3, a left
+    kidney on slice 4 (in the array's own rows and columns)."""
+    mask = np.zeros((SLICES, ROWS, COLS, 3), dtype=bool)
+    mask[1:5, 5:20, 5:25, 0] = True
+    mask[2:4, 8:12, 8:12, 1] = True
+    mask[4, 22:30, 28:36, 2] = True
+    return mask
+
+
+ABDOMEN = [
+    ("Liver", codes.SCT.Liver, None),
+    ("Tumour 1", codes.SCT.Lesion, None),
+    ("kidney_left", codes.SCT.Kidney, ("7771000", "SCT", "Left")),
+]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("dicom")
+    source = ct_series(root / "ct")
+    seg = write_seg(root / "seg" / "abdomen.dcm", source, abdomen_mask(),
+                    [description(k + 1, label, kind, mod) for k, (label, kind, mod) in enumerate(ABDOMEN)])
+    return seg, root / "ct"
+
+
+def scenes_of(path: Path, **options: object) -> tuple[list[dict], RejectReport]:
+    report = RejectReport()
+    scenes = [scene_to_dict(s) for s in read(path, "dicom_seg", report=report, **options)]
+    return scenes, report
+
+
+def test_slices_objects_relations_and_images(study: tuple[Path, Path], tmp_path: Path) -> None:
+    seg, ct = study
+    scenes, report = scenes_of(seg, images=ct, slice_images=tmp_path / "slices")
+    assert [s["image_id"] for s in scenes] == [f"abdomen_z{k:04d}" for k in (1, 2, 3, 4)]
+    assert report.repairs["empty_slices_skipped"] == 2
+    names = [[o["name"] for o in s["objects"]] for s in scenes]
+    assert names == [["liver"], ["liver", "lesion"], ["liver", "lesion"], ["liver", "left kidney"]]
+    liver, lesion = scenes[1]["objects"]
+    # the image is shown as stored (axial, identity orientation is already the radiological view)
+    assert liver["box"] == [5.0, 5.0, 25.0, 20.0] and lesion["box"] == [8.0, 8.0, 12.0, 12.0]
+    assert decode_mask(lesion["mask"]).sum() == 16
+    assert [1, "surrounded by", 0] in scenes[1]["relations"] and [0, "surrounded by", 1] not in scenes[1]["relations"]
+    meta = scenes[1]["meta"]
+    assert meta["orientation"] == "radiological" and meta["slice"] == 2 and meta["dicom_seg"] == str(seg)
+    picture = np.asarray(Image.open(scenes[1]["image"]))
+    assert picture.shape == (ROWS, COLS)
+    bright = np.argwhere(picture == picture.max())
+    assert bright.min(axis=0).tolist() == [2, 30] and bright.max(axis=0).tolist() == [5, 33]
+
+
+def test_without_the_series_scenes_span_the_seg(study: tuple[Path, Path]) -> None:
+    seg, _ = study
+    scenes, report = scenes_of(seg)
+    assert len(scenes) == 4 and all(s["image"] is None for s in scenes)
+    assert report.repairs["scenes_without_image"] == 4
+    assert scenes[0]["objects"][0]["box"] == [5.0, 5.0, 25.0, 20.0]
+
+
+def test_names_from_labels(study: tuple[Path, Path]) -> None:
+    seg, _ = study
+    scenes, _ = scenes_of(seg, names="label")
+    assert [o["name"] for o in scenes[3]["objects"]] == ["liver", "left kidney"]
+    assert [o["name"] for o in scenes[1]["objects"]] == ["liver", "tumour 1"]
+
+
+def test_segment_name_falls_back() -> None:
+    item = Dataset()
+    item.SegmentNumber, item.SegmentLabel = 3, "Spleen"
+    assert segment_name(item, "type") == "Spleen"
+    empty = Dataset()
+    empty.SegmentNumber = 4
+    assert segment_name(empty, "label") == "segment 4"
+
+
+def test_flipped_rows_are_turned_to_the_radiological_view(tmp_path: Path) -> None:
+    source = ct_series(tmp_path / "ct", orientation=(-1, 0, 0, 0, 1, 0))  # columns run to the patient's right
+    mask = np.zeros((SLICES, ROWS, COLS, 1), dtype=bool)
+    mask[2, 5:20, 5:25, 0] = True
+    seg = write_seg(tmp_path / "seg.dcm", source, mask, [description(1, "Liver", codes.SCT.Liver)])
+    scenes, _ = scenes_of(seg, images=tmp_path / "ct", slice_images=tmp_path / "slices")
+    assert len(scenes) == 1
+    # shown with the patient's right on the image's left: the columns are mirrored
+    assert scenes[0]["objects"][0]["box"] == [COLS - 25.0, 5.0, COLS - 5.0, 20.0]
+    picture = np.asarray(Image.open(scenes[0]["image"]))
+    bright = np.argwhere(picture == picture.max())
+    assert bright[:, 1].min() == COLS - 34 and bright[:, 1].max() == COLS - 31
+
+
+def test_folder_with_series_and_seg(study: tuple[Path, Path], tmp_path: Path) -> None:
+    seg, ct = study
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for p in ct.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "seg.dcm").write_bytes(seg.read_bytes())
+    (folder / "notes.txt").write_text("not DICOM")
+    fmt, reason = detect(folder)
+    assert fmt == "dicom_seg" and "SEG" in reason
+    assert detect(seg)[0] == "dicom_seg"
+    scenes, report = scenes_of(folder, images=folder)
+    assert len(scenes) == 4 and report.repairs["dicom_files_not_seg"] == SLICES
+
+
+def test_components_and_min_pixels(study: tuple[Path, Path]) -> None:
+    seg, _ = study
+    scenes, report = scenes_of(seg, min_pixels=20)
+    assert [o["name"] for o in scenes[1]["objects"]] == ["liver"]  # the 16-pixel lesion is dropped
+    assert report.repairs["small_pieces_dropped"] == 2
+
+
+def test_bad_files_are_reported_and_reading_goes_on(study: tuple[Path, Path], tmp_path: Path) -> None:
+    seg, _ = study
+    folder = tmp_path / "segs"
+    folder.mkdir()
+    (folder / "a.dcm").write_bytes(seg.read_bytes())
+    data = seg.read_bytes()
+    (folder / "b.dcm").write_bytes(data[: len(data) - 300])  # truncated pixel data
+    scenes, report = scenes_of(folder)
+    assert len(scenes) == 4
+    rejects = [r for r in report.entries if (r.file or "").endswith("b.dcm")]
+    assert rejects and "cannot read the DICOM SEG" in rejects[0].reason
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list(read_dicom_seg(tmp_path / "missing"))
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(FileNotFoundError, match="no DICOM Segmentation"):
+        list(read_dicom_seg(tmp_path / "plain"))
+    with pytest.raises(ValueError, match="names must be"):
+        list(read_dicom_seg(seg, names="code"))
+
+
+def test_generate_and_verify_end_to_end(study: tuple[Path, Path], tmp_path: Path) -> None:
+    import veriscene
+
+    seg, ct = study
+    summary = convert(seg, tmp_path / "scenes.jsonl", "dicom_seg", images=ct, slice_images=tmp_path / "slices")
+    assert summary.scenes_written == 4
+    veriscene.generate(tmp_path / "scenes.jsonl", tmp_path / "run", seed=0)
+    report = veriscene.verify(tmp_path / "run")
+    assert report.ok and report.verified > 20
+    samples = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
+    assert any("surround" in s["question"].lower() or "lesion" in s["question"].lower() for s in samples)
