@@ -182,6 +182,12 @@ def test_viewer_pages() -> None:
     assert len(rows) == 2 and int(rows[1][0].replace(",", "")) == 2 * int(rows[0][0].replace(",", ""))
 
 
+def test_dicom_seg(cache: str) -> None:
+    pytest.importorskip("highdicom")
+    out = _run("dicom_seg.py", "--size", "32", "--slices", "6", "--segments", "3", "--cache", cache)
+    assert "slice scenes" in out and out.count("slices/s") == 2
+
+
 def test_repeat_rewrite(cache: str) -> None:
     out = _run("repeat_rewrite.py", "--scenes", "12", "--cache", cache)
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0] in ("jsonl", "zstd", "parquet")]

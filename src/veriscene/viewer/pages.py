@@ -54,8 +54,8 @@ pre{background:#f1f3f4;padding:8px;white-space:pre-wrap;margin:4px 0}
 .figs{display:flex;flex-wrap:wrap;gap:12px}.fig{max-width:640px;width:100%;height:auto;background:#ccc}
 .fig rect.obj{fill:none;stroke-width:2;vector-effect:non-scaling-stroke;opacity:.9}
 .fig rect.faint{stroke:#fff;stroke-dasharray:3 3;opacity:.5}
-.fig rect.hl{stroke-width:5;opacity:1}.fig text{font:bold 12px sans-serif;paint-order:stroke;
-stroke:#000;stroke-width:3px;fill:#fff}.fig .answer{fill:none;stroke:#ffeb3b;stroke-width:3;
+.fig rect.hl{stroke-width:5;opacity:1}.fig text{font-weight:bold;font-family:sans-serif;
+paint-order:stroke;stroke:#000;stroke-width:.2em;fill:#fff}.fig .answer{fill:none;stroke:#ffeb3b;stroke-width:3;
 stroke-dasharray:8 4;vector-effect:non-scaling-stroke}
 .ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:0 0 14px}
@@ -134,7 +134,8 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
     if scene is None:
         return f"<p class='bad'>No scene graph for image {esc(image_id)}.</p>"
     w, h = scene.width, scene.height
-    parts = [f"<svg class='fig' viewBox='0 0 {w} {h}' width='{w}' height='{h}' "
+    # labels about 1/40 of the image's larger side: readable whatever the image's size
+    parts = [f"<svg class='fig' viewBox='0 0 {w} {h}' width='{w}' height='{h}' font-size='{max(w, h) / 40:.1f}' "
              f"xmlns='http://www.w3.org/2000/svg'><title>{esc(image_id)}</title>"]
     href = links.image(image_id)
     if href is not None:
@@ -158,7 +159,7 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
                      f"<title>#{i} {esc(scene.names[i])}</title></rect>")
     for i in shown:
         x0, y0 = scene.boxes[i, 0], scene.boxes[i, 1]
-        parts.append(f"<text x='{x0 + 2:.1f}' y='{max(y0 - 3, 12):.1f}'>#{i} {esc(scene.names[i])}</text>")
+        parts.append(f"<text x='{x0 + 2:.1f}' y='{max(y0 - 3, max(w, h) / 40):.1f}'>#{i} {esc(scene.names[i])}</text>")
     if answer is not None:
         kind, values = answer
         if kind == "box" and len(values) == 4:

@@ -4,21 +4,20 @@ test, read back through highdicom into slice scenes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import orjson
 import pytest
 
-hd = pytest.importorskip("highdicom")
-pydicom = pytest.importorskip("pydicom")
+pytest.importorskip("highdicom")
 pytest.importorskip("nibabel")
 pytest.importorskip("scipy")
 
 from PIL import Image  # noqa: E402
-from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
+from pydicom.dataset import Dataset  # noqa: E402
 from pydicom.sr.codedict import codes  # noqa: E402
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid  # noqa: E402
+
+from tests.io.readers.dicom_builders import ct_series, description, write_seg  # noqa: E402
 
 from veriscene.io.convert import convert  # noqa: E402
 from veriscene.io.readers import detect, read  # noqa: E402
@@ -28,64 +27,6 @@ from veriscene.scene.jsonl import scene_to_dict  # noqa: E402
 from veriscene.scene.masks import decode_mask  # noqa: E402
 
 ROWS, COLS, SLICES = 32, 40, 6
-
-
-def ct_series(out: Path, orientation: Sequence[float] = (1, 0, 0, 0, 1, 0), slices: int = SLICES) -> list[Dataset]:
-    """A CT series of `slices` axial images 2.5 mm apart; each holds a bright 4x4 square at rows
-    2-5, columns 30-33 of its pixel array (to check how slices are turned)."""
-    study, series, frame = generate_uid(), generate_uid(), generate_uid()
-    out.mkdir(parents=True, exist_ok=True)
-    datasets = []
-    for k in range(slices):
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = CTImageStorage
-        meta.MediaStorageSOPInstanceUID = generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = Dataset()
-        ds.file_meta = meta
-        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
-        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
-        ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "P1", "Test^Patient", "", "O"
-        ds.StudyDate, ds.StudyTime, ds.AccessionNumber, ds.ReferringPhysicianName, ds.StudyID = (
-            "20260101", "000000", "", "", "1")
-        ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.Manufacturer = "CT", 1, k + 1, "test"
-        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
-        ds.Rows, ds.Columns = ROWS, COLS
-        ds.PixelSpacing, ds.SliceThickness = [0.8, 0.7], 2.5
-        ds.ImageOrientationPatient = list(orientation)
-        ds.ImagePositionPatient = [-10.0, -20.0, 30.0 + 2.5 * k]
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-        ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
-        pixels = np.full((ROWS, COLS), 100, dtype=np.int16)
-        pixels[2:6, 30:34] = 2000
-        ds.PixelData = pixels.tobytes()
-        path = out / f"ct{k:03d}.dcm"
-        pydicom.dcmwrite(path, ds, enforce_file_format=True)
-        datasets.append(pydicom.dcmread(path))
-    return datasets
-
-
-def description(number: int, label: str, kind: object, modifier: object | None = None) -> object:
-    desc = hd.seg.SegmentDescription(
-        segment_number=number, segment_label=label, segmented_property_category=codes.SCT.Organ,
-        segmented_property_type=kind, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
-    if modifier is not None:
-        item = Dataset()
-        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = modifier
-        desc.SegmentedPropertyTypeCodeSequence[0].SegmentedPropertyTypeModifierCodeSequence = [item]
-    return desc
-
-
-def write_seg(out: Path, source: list[Dataset], mask: np.ndarray, descriptions: list[object]) -> Path:
-    seg = hd.seg.Segmentation(
-        source_images=source, pixel_array=mask, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
-        segment_descriptions=descriptions, series_instance_uid=generate_uid(), series_number=2,
-        sop_instance_uid=generate_uid(), instance_number=1, manufacturer="veriscene",
-        manufacturer_model_name="test", software_versions="0", device_serial_number="1")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    seg.save_as(out)
-    return out
 
 
 def abdomen_mask() -> np.ndarray:

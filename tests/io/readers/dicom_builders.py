@@ -1,0 +1,79 @@
+"""Synthetic DICOM for tests and benchmarks: a CT series written with pydicom and SEG objects
+written with highdicom over it (both must be installed: the `dicom` or `test` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import highdicom as hd
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sr.codedict import codes
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+
+ORGAN = codes.SCT.Organ
+
+
+def ct_series(out: Path, orientation: Sequence[float] = (1, 0, 0, 0, 1, 0), slices: int = 6, rows: int = 32,
+              cols: int = 40, pixels: np.ndarray | None = None) -> list[Dataset]:
+    """A CT series of `slices` axial images 2.5 mm apart, of `pixels` (slices, rows, cols) when
+    given; by default each holds a bright 4x4 square at rows 2-5, columns 30-33 of its pixel
+    array (to check how slices are turned)."""
+    study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    out.mkdir(parents=True, exist_ok=True)
+    datasets = []
+    for k in range(slices):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CTImageStorage
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
+        ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "P1", "Test^Patient", "", "O"
+        ds.StudyDate, ds.StudyTime, ds.AccessionNumber, ds.ReferringPhysicianName, ds.StudyID = (
+            "20260101", "000000", "", "", "1")
+        ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.Manufacturer = "CT", 1, k + 1, "test"
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.Rows, ds.Columns = rows, cols
+        ds.PixelSpacing, ds.SliceThickness = [0.8, 0.7], 2.5
+        ds.ImageOrientationPatient = list(orientation)
+        ds.ImagePositionPatient = [-10.0, -20.0, 30.0 + 2.5 * k]
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
+        if pixels is None:
+            picture = np.full((rows, cols), 100, dtype=np.int16)
+            picture[2:6, 30:34] = 2000
+        else:
+            picture = pixels[k].astype(np.int16)
+        ds.PixelData = picture.tobytes()
+        path = out / f"ct{k:03d}.dcm"
+        pydicom.dcmwrite(path, ds, enforce_file_format=True)
+        datasets.append(pydicom.dcmread(path))
+    return datasets
+
+
+def description(number: int, label: str, kind: object, modifier: object | None = None) -> object:
+    desc = hd.seg.SegmentDescription(
+        segment_number=number, segment_label=label, segmented_property_category=ORGAN,
+        segmented_property_type=kind, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+    if modifier is not None:
+        item = Dataset()
+        item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = modifier
+        desc.SegmentedPropertyTypeCodeSequence[0].SegmentedPropertyTypeModifierCodeSequence = [item]
+    return desc
+
+
+def write_seg(out: Path, source: list[Dataset], mask: np.ndarray, descriptions: list[object]) -> Path:
+    seg = hd.seg.Segmentation(
+        source_images=source, pixel_array=mask, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=descriptions, series_instance_uid=generate_uid(), series_number=2,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer="veriscene",
+        manufacturer_model_name="test", software_versions="0", device_serial_number="1")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    seg.save_as(out)
+    return out
