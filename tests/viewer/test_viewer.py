@@ -310,3 +310,78 @@ def test_view_command_html_and_errors(run: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["view", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "does not exist" in " ".join(missing.output.split())
     assert "view" in runner.invoke(app, ["--help"]).output
+
+
+# --- evaluation results ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def evaluated(run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.evaluate.conftest import answer_table
+    from tests.evaluate.fake_server import FakeServer
+    from veriscene.evaluate import evaluate
+
+    out = tmp_path_factory.mktemp("eval")
+    table = answer_table(run)
+    with FakeServer(lambda text, images: table[(text, tuple(images))]) as fake:
+        evaluate(run, "openai:fake", out, base_url=fake.url, freeform="off", reports=False)
+    return out
+
+
+def results_of(out: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in (orjson.loads(line) for line in (out / "results.jsonl").read_bytes().splitlines())}
+
+
+def test_catalog_outcomes_follow_the_results(run: Path, evaluated: Path) -> None:
+    catalog = Catalog.open(run, results=evaluated)
+    results = results_of(evaluated)
+    for e in catalog.entries:
+        r = results[e.id]
+        expected = {"scored": "correct" if r["correct"] else "wrong"}.get(r["status"], r["status"])
+        assert e.outcome == expected
+    correct, scored = catalog.accuracy()
+    assert correct == sum(bool(r["correct"]) for r in results.values())
+    assert scored == sum(r["status"] in ("scored", "parse_failed") for r in results.values())
+    wrong = catalog.select(Filters(outcome="incorrect"))
+    assert {catalog.entries[k].outcome for k in wrong} == {"wrong", "parse_failed"}
+    assert {catalog.entries[k].outcome for k in catalog.select(Filters(outcome="wrong"))} == {"wrong"}
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        Filters(outcome="bad")
+
+
+def test_results_shown_on_pages(run: Path, evaluated: Path) -> None:
+    catalog = Catalog.open(run, results=evaluated)
+    srv = make_server(catalog, port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        listing = get(base + "/?outcome=parse_failed")[2].decode()
+        parse(listing)
+        failed = catalog.select(Filters(outcome="parse_failed"))
+        assert failed and f"({len(failed):,} samples)" in listing and "model's reply" in listing
+        rows = records(run)
+        results = results_of(evaluated)
+        k = next(i for i, r in enumerate(rows) if r["answer_type"] == "box" and not r["choices"]
+                 and results[r["id"]]["status"] == "scored")
+        text = get(base + f"/sample/{k}")[2].decode()
+        tags = parse(text).tags
+        assert "model's reply" in text and "score " in text
+        predicted = [a for t, a in tags if t == "rect" and a.get("class") == "predicted"]
+        x0, y0, _, _ = results[rows[k]["id"]]["parsed"]
+        assert len(predicted) == 1 and float(predicted[0]["x"]) == pytest.approx(x0, abs=0.05)
+        assert get(base + "/?outcome=nonsense")[0] == 404
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_write_html_of_the_failures(run: Path, evaluated: Path, tmp_path: Path) -> None:
+    out = tmp_path / "wrong.html"
+    summary = write_html(run, out, count=1000, results=evaluated, filters=Filters(outcome="incorrect"))
+    results = results_of(evaluated)
+    assert summary.samples_written == sum(r["status"] == "parse_failed" or (r["status"] == "scored" and not r["correct"])
+                                          for r in results.values())
+    text = out.read_text()
+    assert text.count("model's reply:") == summary.samples_written
+    result = CliRunner().invoke(app, ["view", str(run), "--html", str(tmp_path / "x.html"), "--outcome", "wrong"])
+    assert result.exit_code == 2 and "--results" in result.output

@@ -27,18 +27,27 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("", "--mode", help="With --html: only this mode (qa, mc, caption)."),
         image: str = typer.Option("", "--image", help="With --html: only samples showing this image id."),
         text: str = typer.Option("", "--text", help="With --html: only questions containing these words."),
+        results: Optional[Path] = typer.Option(None, "--results", help="A `veriscene eval` output folder: show each "
+                                               "sample's reply and score, filter by outcome."),
+        outcome: str = typer.Option("", "--outcome", help="With --html and --results: only correct, wrong, "
+                                    "parse_failed, incorrect (wrong or parse_failed), not_scored, error or unanswered "
+                                    "samples."),
     ) -> None:
         """Browse a run: each sample's images with the objects its program touches, the question,
         options and answer, and the program step by step with each step's value, checked against
-        the stored answer; each scene graph's boxes, masks, attributes and relations (Python:
+        the stored answer; each scene graph's boxes, masks, attributes and relations; with
+        --results, a model's replies and scores from `veriscene eval` (Python:
         veriscene.viewer.view, veriscene.viewer.write_html)."""
         from veriscene.console import console, err_console
         from veriscene.viewer import Filters, view, write_html
 
         try:
             if html is not None:
-                summary = write_html(run, html, scenes, count=count, limit=limit,
-                                     filters=Filters(task=task, family=family, mode=mode, image=image, text=text))
+                if outcome and results is None:
+                    raise typer.BadParameter("--outcome needs --results (a veriscene eval output folder)")
+                summary = write_html(run, html, scenes, count=count, limit=limit, results=results,
+                                     filters=Filters(task=task, family=family, mode=mode, image=image, text=text,
+                                                     outcome=outcome))
                 console.print(f"wrote {summary.samples_written} of {summary.samples_matching} matching samples to "
                               f"{summary.out}")
                 if summary.missing_images:
@@ -53,8 +62,8 @@ def register(app: typer.Typer) -> None:
                 console.print(f"serving {len(catalog.entries):,} samples{more} of {run} at [bold]{url}[/bold] "
                               "(Ctrl-C to stop)")
 
-            view(run, scenes, host=host, port=port, limit=limit, on_ready=ready)
-        except FileNotFoundError as exc:
+            view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
+        except (FileNotFoundError, ValueError) as exc:
             err_console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2)
         except OSError as exc:  # e.g. the port is taken

@@ -27,6 +27,11 @@ from veriscene.scene.model import Scene
 from veriscene.verify import SceneLookup, answers_equal, resolve_inputs
 
 DEFAULT_LIMIT = 20_000
+RESULTS_FILE = "results.jsonl"
+# A result's outcome, from `veriscene eval`'s status and correctness; the filter "incorrect" keeps
+# both wrong and unreadable (parse_failed) replies
+OUTCOMES = ("correct", "wrong", "parse_failed", "not_scored", "error", "unanswered")
+_RESULT_FIELDS = ("status", "reply", "parsed", "parse_error", "score", "correct", "error")
 _FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
 
 
@@ -34,13 +39,15 @@ class Entry:
     """One readable sample: its line in the run, its raw JSON (parsed again when shown) and the
     fields listings filter on. About the raw line's size in memory, not a parsed record's."""
 
-    __slots__ = ("line", "raw", "task", "family", "mode", "image_ids", "question")
+    __slots__ = ("line", "raw", "id", "task", "family", "mode", "image_ids", "question", "outcome")
 
     def __init__(self, line: int, raw: bytes, record: dict[str, Any], strings: dict[str, str]) -> None:
         meta = record.get("meta")
         mode = str(meta.get("mode", "")) if isinstance(meta, dict) else ""
         self.line = line
         self.raw = bytes(raw).strip()
+        self.id = str(record.get("id", ""))
+        self.outcome = ""  # with evaluation results: correct, wrong, parse_failed, not_scored, error, unanswered
         # a run has a few dozen tasks, families and modes: one string object each
         self.task = strings.setdefault(str(record.get("task", "")), str(record.get("task", "")))
         self.family = strings.setdefault(str(record.get("family", "")), str(record.get("family", "")))
@@ -75,9 +82,17 @@ class Filters:
     mode: str = ""
     image: str = ""
     text: str = ""
+    outcome: str = ""  # with evaluation results (see `OUTCOMES`)
+
+    def __post_init__(self) -> None:
+        if self.outcome and self.outcome not in (*OUTCOMES, "incorrect"):
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)} or incorrect (wrong or parse_failed), "
+                             f"got {self.outcome!r}")
 
     def keep(self, entry: Entry) -> bool:
-        return ((not self.task or entry.task == self.task)
+        return ((not self.outcome or entry.outcome == self.outcome
+                 or (self.outcome == "incorrect" and entry.outcome in ("wrong", "parse_failed")))
+                and (not self.task or entry.task == self.task)
                 and (not self.family or entry.family == self.family)
                 and (not self.mode or entry.mode == self.mode)
                 and (not self.image or self.image in entry.image_ids)
@@ -86,6 +101,13 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not any(vars(self).values())
+
+
+def _outcome(result: dict[str, Any]) -> str:
+    status = result.get("status")
+    if status == "scored":
+        return "correct" if result.get("correct") else "wrong"
+    return str(status) if status in ("parse_failed", "not_scored", "error") else "error"
 
 
 @dataclass
@@ -109,15 +131,55 @@ class Catalog:
         self._lock = threading.Lock()  # one scene file handle, shared by the server's threads
         self._by_image: dict[str, list[int]] | None = None
         self._counts: dict[str, Counter[str]] = {}
+        self.results: dict[str, dict[str, Any]] = {}  # sample id -> its evaluation record (`--results`)
+        self.results_path: Path | None = None
+        self.results_elsewhere = 0  # result records of samples not read (other samples, or past `limit`)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
-             limit: int = DEFAULT_LIMIT) -> "Catalog":
-        """Read a run folder (its manifest names the scenes file) or a samples file with `scenes`."""
+             limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None) -> "Catalog":
+        """Read a run folder (its manifest names the scenes file) or a samples file with `scenes`;
+        with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
+        and score."""
         path, scenes_path = resolve_inputs(path, scenes)
         catalog = cls(Path(path), Path(scenes_path))
         catalog._read(sample_lines(path), limit)
+        if results is not None:
+            catalog._read_results(Path(results))
         return catalog
+
+    def _read_results(self, path: Path) -> None:
+        """Each shown sample's evaluation record (the last for an id), read without changing the
+        file; lines that cannot be read are listed as problems of that file."""
+        file = path / RESULTS_FILE if path.is_dir() else path
+        if not file.is_file():
+            raise FileNotFoundError(f"{path}: no evaluation results (expected {RESULTS_FILE} of `veriscene eval`)")
+        self.results_path = file
+        wanted = {e.id for e in self.entries}
+        with open(file, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    self.problems.append(Problem(number, f"{file.name}: not JSON: {exc}"))
+                    continue
+                if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                    self.problems.append(Problem(number, f"{file.name}: field 'id' is missing"))
+                    continue
+                if record["id"] in wanted:
+                    self.results[record["id"]] = {k: record.get(k) for k in _RESULT_FIELDS}
+                else:
+                    self.results_elsewhere += 1
+        for e in self.entries:
+            result = self.results.get(e.id)
+            e.outcome = "unanswered" if result is None else _outcome(result)
+
+    def accuracy(self) -> tuple[int, int]:
+        """(correct, scored) over the shown samples' results."""
+        correct = sum(e.outcome == "correct" for e in self.entries)
+        return correct, correct + sum(e.outcome in ("wrong", "parse_failed") for e in self.entries)
 
     def _read(self, lines: Iterable[tuple[int, bytes]], limit: int) -> None:
         strings: dict[str, str] = {}
@@ -147,14 +209,14 @@ class Catalog:
         """Positions (in `entries`) of the samples the filters keep, in run order."""
         if filters.empty:
             return range(len(self.entries))
-        if filters.image and not (filters.task or filters.family or filters.mode or filters.text):
+        if filters.image and not (filters.task or filters.family or filters.mode or filters.text or filters.outcome):
             return self.of_image(filters.image)
         return [k for k, e in enumerate(self.entries) if filters.keep(e)]
 
     def counts(self, key: str) -> Counter[str]:
-        """How many samples per value of `key`: "task", "family" or "mode" (counted once)."""
-        if key not in ("task", "family", "mode"):
-            raise KeyError(f"no counts of {key!r}: task, family or mode")
+        """How many samples per value of `key`: "task", "family", "mode" or "outcome" (counted once)."""
+        if key not in ("task", "family", "mode", "outcome"):
+            raise KeyError(f"no counts of {key!r}: task, family, mode or outcome")
         if key not in self._counts:
             self._counts[key] = Counter(getattr(e, key) for e in self.entries)
         return self._counts[key]

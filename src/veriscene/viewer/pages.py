@@ -56,7 +56,8 @@ pre{background:#f1f3f4;padding:8px;white-space:pre-wrap;margin:4px 0}
 .fig rect.faint{stroke:#fff;stroke-dasharray:3 3;opacity:.5}
 .fig rect.hl{stroke-width:5;opacity:1}.fig text{font-weight:bold;font-family:sans-serif;
 paint-order:stroke;stroke:#000;stroke-width:.2em;fill:#fff}.fig .answer{fill:none;stroke:#ffeb3b;stroke-width:3;
-stroke-dasharray:8 4;vector-effect:non-scaling-stroke}
+stroke-dasharray:8 4;vector-effect:non-scaling-stroke}.fig .predicted{fill:none;stroke:#00e5ff;
+stroke-width:3;stroke-dasharray:2 3;vector-effect:non-scaling-stroke}
 .ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:0 0 14px}
 .muted{color:#666}form.filters select,form.filters input{margin-right:8px}
@@ -127,7 +128,8 @@ def _json(value: Any) -> str:
 
 def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int = 0,
            highlight: Sequence[int] = (), label_all: bool = False,
-           answer: tuple[str, Sequence[float]] | None = None) -> str:
+           answer: tuple[str, Sequence[float]] | None = None,
+           prediction: tuple[str, Sequence[float]] | None = None) -> str:
     """An SVG of one image in its pixel coordinates: the image (or a grey canvas), the mask
     overlay of the highlighted objects (all objects with `label_all`), every box (highlighted ones
     in colour and labelled) and the answer's box or point."""
@@ -160,16 +162,18 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
     for i in shown:
         x0, y0 = scene.boxes[i, 0], scene.boxes[i, 1]
         parts.append(f"<text x='{x0 + 2:.1f}' y='{max(y0 - 3, max(w, h) / 40):.1f}'>#{i} {esc(scene.names[i])}</text>")
-    if answer is not None:
-        kind, values = answer
+    for shape, cls, title in ((answer, "answer", "answer"), (prediction, "predicted", "the model's answer")):
+        if shape is None:
+            continue
+        kind, values = shape
         if kind == "box" and len(values) == 4:
             x0, y0, x1, y1 = values
-            parts.append(f"<rect class='answer' x='{x0:.1f}' y='{y0:.1f}' width='{max(x1 - x0, 1):.1f}' "
-                         f"height='{max(y1 - y0, 1):.1f}'><title>answer</title></rect>")
+            parts.append(f"<rect class='{cls}' x='{x0:.1f}' y='{y0:.1f}' width='{max(x1 - x0, 1):.1f}' "
+                         f"height='{max(y1 - y0, 1):.1f}'><title>{title}</title></rect>")
         elif kind == "point" and len(values) == 2:
             r = max(w, h) / 80
-            parts.append(f"<circle class='answer' cx='{values[0]:.1f}' cy='{values[1]:.1f}' r='{r:.1f}'>"
-                         "<title>answer</title></circle>")
+            parts.append(f"<circle class='{cls}' cx='{values[0]:.1f}' cy='{values[1]:.1f}' r='{r:.1f}'>"
+                         f"<title>{title}</title></circle>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -195,12 +199,24 @@ def _summary(catalog: Catalog) -> str:
     if catalog.truncated:
         shown = f"the first {len(catalog.entries):,} samples (raise --limit, or 0 for all)"
     out = [f"<p class='muted'>{esc(catalog.path)}: {shown}; scenes from {esc(catalog.scenes_path)}.</p>"]
+    if catalog.results_path is not None:
+        correct, scored = catalog.accuracy()
+        share = f"{correct / scored:.1%}" if scored else "-"
+        out.append(f"<p>Replies from {esc(catalog.results_path)}: {correct:,} of {scored:,} scored samples correct "
+                   f"({share}); {catalog.counts('outcome').get('unanswered', 0):,} shown samples have no result"
+                   f"{f', {catalog.results_elsewhere:,} results are of samples not shown' if catalog.results_elsewhere else ''}.</p>")
     if catalog.problems:
         items = "".join(f"<li>line {p.line}: {esc(p.reason)}</li>" for p in catalog.problems[:20])
         more = f"<li>and {len(catalog.problems) - 20} more</li>" if len(catalog.problems) > 20 else ""
-        out.append(f"<p class='bad'>{len(catalog.problems)} unreadable sample line(s), not listed:</p>"
+        out.append(f"<p class='bad'>{len(catalog.problems)} unreadable line(s), not listed:</p>"
                    f"<ul>{items}{more}</ul>")
     return "".join(out)
+
+
+def _outcome_counts(catalog: Catalog) -> dict[str, int]:
+    counts = dict(catalog.counts("outcome"))
+    counts["incorrect"] = counts.get("wrong", 0) + counts.get("parse_failed", 0)
+    return counts
 
 
 def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
@@ -212,6 +228,7 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
             + _options("task", "tasks", catalog.counts("task"), filters.task)
             + _options("family", "families", catalog.counts("family"), filters.family)
             + _options("mode", "modes", catalog.counts("mode"), filters.mode)
+            + (_options("outcome", "outcomes", _outcome_counts(catalog), filters.outcome) if catalog.results_path else "")
             + f"<input name='image' placeholder='image id' value='{esc(filters.image)}'>"
             + f"<input name='text' placeholder='words in the question' value='{esc(filters.text)}'>"
             + "<button>show</button></form>")
@@ -221,9 +238,15 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
         r = e.record
         question = str(r["question"]).split("\n")[0]
         images = " ".join(f"<a href='{esc(links.scene(i))}'>{esc(i)}</a>" for i in dict.fromkeys(e.image_ids))
+        reply = ""
+        if catalog.results_path is not None:
+            result = catalog.results.get(e.id) or {}
+            text = str(result.get("reply") or "")
+            reply = (f"<td class='a'><span class='{_OUTCOME_CLASS.get(e.outcome, 'muted')}'>{esc(e.outcome)}</span> "
+                     f"{esc(text[:80])}{'...' if len(text) > 80 else ''}</td>")
         rows.append(f"<tr><td><a href='{esc(links.sample(k))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
                     f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_json(r['answer']))}</td>"
-                    f"<td class='ids'>{images}</td></tr>")
+                    f"{reply}<td class='ids'>{images}</td></tr>")
     nav = []
     if page_no > 0:
         nav.append(f"<a href='{esc(links.listing(filters, page_no - 1))}'>&larr; previous</a>")
@@ -232,6 +255,7 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
         nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
     body = (_summary(catalog) + form + f"<p>{' &middot; '.join(nav)}</p>"
             + "<table><tr><th>line</th><th>task</th><th>mode</th><th>question</th><th>answer</th>"
+            + ("<th>model's reply</th>" if catalog.results_path is not None else "")
             + f"<th>images</th></tr>{''.join(rows)}</table>")
     return page("veriscene: samples", body)
 
@@ -251,16 +275,21 @@ def sample_card(catalog: Catalog, position: int, links: Links) -> str:
         if isinstance(value, (Obj, Objs)):
             per_image[value.image] = {i for _, i in pairs}
         step_keys.append(" ".join(f"{image}:{i}" for image, i in pairs))
-    answer_shape = None
+    answer_shape = prediction = None
+    result = catalog.results.get(entry.id) if catalog.results_path is not None else None
     if r["answer_type"] in ("box", "point") and isinstance(r["answer"], list):
         answer_shape = (str(r["answer_type"]), [float(v) for v in r["answer"]])
+        parsed = (result or {}).get("parsed")
+        if not r.get("choices") and isinstance(parsed, list) and all(isinstance(v, (int, float)) for v in parsed):
+            prediction = (str(r["answer_type"]), [float(v) for v in parsed])
     figs = []
     for n, image_id in enumerate(entry.image_ids):
         scene = scenes[n] if n < len(scenes) else None
         caption = f"image {n + 1}: " if len(entry.image_ids) > 1 else ""
         figs.append(f"<div><div class='muted'>{caption}<a href='{esc(links.scene(image_id))}'>{esc(image_id)}</a>"
                     "</div>" + figure(scene, image_id, links, image_index=n, highlight=sorted(per_image.get(n, ())),
-                                      answer=answer_shape if n == 0 else None) + "</div>")
+                                      answer=answer_shape if n == 0 else None,
+                                      prediction=prediction if n == 0 else None) + "</div>")
     points = _points(r["program"])
     if points and scenes and scenes[0] is not None:
         # the points a question shows, drawn on the first image
@@ -292,8 +321,31 @@ def sample_card(catalog: Catalog, position: int, links: Links) -> str:
             f"({esc(r.get('family'))}) &middot; template {esc(r.get('template_id'))} &middot; id {esc(r['id'])}</div>"
             f"<div class='figs'>{''.join(figs)}</div><pre>{esc(r['question'])}</pre>{choices}"
             f"<p>answer ({esc(r['answer_type'])}): <b>{esc(_json(r['answer']))}</b> &middot; {check}</p>"
+            f"{_reply(catalog, entry.outcome, result)}"
             "<table><tr><th>step</th><th>op</th><th>inputs</th><th>args</th><th>value</th></tr>"
             f"{''.join(steps)}</table><p>{tags}</p></div>")
+
+
+_OUTCOME_CLASS = {"correct": "ok", "wrong": "bad", "parse_failed": "bad", "error": "bad"}
+
+
+def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None) -> str:
+    """The model's reply and its score, when the catalog has evaluation results."""
+    if catalog.results_path is None:
+        return ""
+    if result is None:
+        return "<p class='muted'>no evaluation result for this sample</p>"
+    score = result.get("score")
+    details = [f"<span class='{_OUTCOME_CLASS.get(outcome, 'muted')}'>{esc(outcome)}</span>"]
+    if isinstance(score, (int, float)):
+        details.append(f"score {score:.3g}")
+    if result.get("parsed") is not None:
+        details.append(f"read as {esc(_json(result['parsed']))}")
+    for key in ("parse_error", "error"):
+        if result.get(key):
+            details.append(f"{key.replace('_', ' ')}: {esc(result[key])}")
+    return (f"<p>model's reply: {' &middot; '.join(details)}</p>"
+            f"<pre>{esc(result.get('reply') or '')}</pre>")
 
 
 def sample_page(catalog: Catalog, position: int, links: Links) -> str:

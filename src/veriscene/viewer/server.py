@@ -1,7 +1,7 @@
 """`view`: browse a run in a web browser, served from this machine.
 
 Routes (all GET):
-    /                      the sample list; query: task, family, mode, image, text, page
+    /                      the sample list; query: task, family, mode, image, text, outcome, page
     /sample/<position>     one sample (position in the list of readable samples, from 0)
     /scene/<image id>      one scene graph and the samples showing it
     /image/<image id>      the image file (formats a browser cannot show are sent as JPEG)
@@ -91,7 +91,11 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
                 pass  # the browser went away
 
         def _listing(self, query: dict[str, str]) -> None:
-            filters = Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text")})
+            try:
+                filters = Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text", "outcome")})
+            except ValueError as exc:
+                self._not_found(str(exc))
+                return
             page_no = int(query["page"]) if query.get("page", "").isdigit() else 0
             self._html(listing_page(catalog, filters, links, page_no))
 
@@ -136,13 +140,14 @@ def make_server(catalog: Catalog, host: str = "127.0.0.1", port: int = 8000) -> 
 
 
 def view(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
-         port: int = 8000, limit: int = DEFAULT_LIMIT,
+         port: int = 8000, limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None,
          on_ready: Callable[[str, Catalog], None] | None = None) -> None:
     """Serve a run (a run folder, or a samples file with its `scenes` file) for browsing until
     interrupted: the sample list with filters, each sample's images, objects and program trace,
-    each scene graph. Reads the first `limit` samples (0: all). `on_ready(url, catalog)` is called
-    once the server listens."""
-    catalog = Catalog.open(path, scenes, limit=limit)
+    each scene graph; with `results` (a `veriscene eval` output folder), each sample's reply and
+    score, and a filter by outcome. Reads the first `limit` samples (0: all). `on_ready(url,
+    catalog)` is called once the server listens."""
+    catalog = Catalog.open(path, scenes, limit=limit, results=results)
     server = make_server(catalog, host, port)
     try:
         if on_ready is not None:

@@ -57,11 +57,13 @@ class EmbeddedLinks:
 
 def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
                *, count: int = 100, limit: int = DEFAULT_LIMIT, filters: Filters | None = None,
-               max_side: int = 640) -> HtmlSummary:
+               results: str | os.PathLike[str] | None = None, max_side: int = 640) -> HtmlSummary:
     """Write the first `count` samples the `filters` keep (among the first `limit` of the run;
     0: all) to `out`, one card each: images with the objects the program touches, question,
-    options, answer, and the program step by step, checked against the stored answer."""
-    catalog = Catalog.open(path, scenes, limit=limit)
+    options, answer, and the program step by step, checked against the stored answer; with
+    `results` (a `veriscene eval` output folder), the model's reply and score (and
+    `Filters(outcome="wrong")` keeps the failures)."""
+    catalog = Catalog.open(path, scenes, limit=limit, results=results)
     try:
         filters = filters or Filters()
         chosen = catalog.select(filters)
