@@ -76,7 +76,7 @@ def generate(
     scenes: Path = typer.Argument(..., help="Scene graphs: veriscene JSONL, or any format with --from."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
-                                    "clevr, provision, open_images (label_map, dicom_seg: converted into OUT/scenes.jsonl first)."),
+                                    "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both (captions always run)."),

@@ -77,3 +77,64 @@ def write_seg(out: Path, source: list[Dataset], mask: np.ndarray, descriptions: 
     out.parent.mkdir(parents=True, exist_ok=True)
     seg.save_as(out)
     return out
+
+
+def patient_point(ds: Dataset, col: float, row: float) -> list[float]:
+    """Patient coordinates (mm) of pixel (column, row) of image `ds`."""
+    origin = np.asarray(ds.ImagePositionPatient, dtype=float)
+    x_dir, y_dir = np.asarray(ds.ImageOrientationPatient[:3], float), np.asarray(ds.ImageOrientationPatient[3:], float)
+    return (origin + col * float(ds.PixelSpacing[1]) * x_dir + row * float(ds.PixelSpacing[0]) * y_dir).tolist()
+
+
+def write_rtstruct(out: Path, source: list[Dataset],
+                   rois: list[tuple[str, dict[int, list[list[tuple[float, float]]]]]],
+                   geometric_type: str = "CLOSED_PLANAR") -> Path:
+    """An RT Structure Set over `source`: per ROI, its name and, per slice (index in `source`),
+    polygons of (column, row) pixel vertices, written in patient coordinates."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.481.3"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    first = source[0]
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = first.StudyInstanceUID, generate_uid()
+    ds.PatientID, ds.PatientName, ds.Modality, ds.StructureSetLabel = first.PatientID, first.PatientName, "RTSTRUCT", "test"
+    series_item = Dataset()
+    series_item.SeriesInstanceUID = first.SeriesInstanceUID
+    series_item.ContourImageSequence = []
+    for image in source:
+        ref = Dataset()
+        ref.ReferencedSOPClassUID, ref.ReferencedSOPInstanceUID = image.SOPClassUID, image.SOPInstanceUID
+        series_item.ContourImageSequence.append(ref)
+    study_item = Dataset()
+    study_item.ReferencedSOPInstanceUID = first.StudyInstanceUID
+    study_item.RTReferencedSeriesSequence = [series_item]
+    frame = Dataset()
+    frame.FrameOfReferenceUID = first.FrameOfReferenceUID
+    frame.RTReferencedStudySequence = [study_item]
+    ds.ReferencedFrameOfReferenceSequence = [frame]
+    ds.StructureSetROISequence, ds.ROIContourSequence = [], []
+    for number, (name, planes) in enumerate(rois, start=1):
+        roi = Dataset()
+        roi.ROINumber, roi.ROIName, roi.ReferencedFrameOfReferenceUID = number, name, first.FrameOfReferenceUID
+        ds.StructureSetROISequence.append(roi)
+        item = Dataset()
+        item.ReferencedROINumber, item.ROIDisplayColor = number, [255, 0, 0]
+        item.ContourSequence = []
+        for k, polygons in planes.items():
+            for polygon in polygons:
+                contour = Dataset()
+                contour.ContourGeometricType = geometric_type
+                contour.NumberOfContourPoints = len(polygon)
+                contour.ContourData = [v for col, row in polygon for v in patient_point(source[k], col, row)]
+                image_ref = Dataset()
+                image_ref.ReferencedSOPClassUID = source[k].SOPClassUID
+                image_ref.ReferencedSOPInstanceUID = source[k].SOPInstanceUID
+                contour.ContourImageSequence = [image_ref]
+                item.ContourSequence.append(contour)
+        ds.ROIContourSequence.append(item)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pydicom.dcmwrite(out, ds, enforce_file_format=True)
+    return out

@@ -19,7 +19,7 @@ from veriscene.io.rejects import RejectReport
 
 def test_registered_formats_snapshot() -> None:
     assert sorted(READERS) == [
-        "clevr", "coco", "dicom_seg", "gqa", "label_map", "open_images", "provision", "veriscene_jsonl", "visual_genome",
+        "clevr", "coco", "dicom_rt", "dicom_seg", "gqa", "label_map", "open_images", "provision", "veriscene_jsonl", "visual_genome",
     ]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from veriscene.io.readers.clevr import read_clevr
 from veriscene.io.readers.coco import read_coco
 from veriscene.io.readers.detect import FormatDetectionError, detect, detect_format
+from veriscene.io.readers.dicom_rt import read_dicom_rt
 from veriscene.io.readers.dicom_seg import read_dicom_seg
 from veriscene.io.readers.gqa import read_gqa
 from veriscene.io.readers.label_map import read_label_map
@@ -49,6 +50,8 @@ ALIASES: dict[str, str] = {
     "msd": "label_map",
     "dicom": "dicom_seg",
     "seg": "dicom_seg",
+    "rtstruct": "dicom_rt",
+    "rt": "dicom_rt",
 }
 COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts", "sparse")
 
@@ -70,6 +73,7 @@ for _name, _fn in (
     ("open_images", read_open_images),
     ("label_map", read_label_map),
     ("dicom_seg", read_dicom_seg),
+    ("dicom_rt", read_dicom_rt),
     ("veriscene_jsonl", read_veriscene_jsonl),
 ):
     register_reader(_name, _fn)

@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+from veriscene.io.readers.dicom_rt import is_dicom_rt
 from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
@@ -74,8 +75,11 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
             found = _sniff_json(file)
             if found is not None and found[0] in ("provision", "clevr"):
                 return found[0], f"{file.name}: {found[1]}"
-        if any(is_dicom_seg(p) for p in sorted(path.iterdir())[:200]):
+        files = sorted(path.iterdir())[:200]
+        if any(is_dicom_seg(p) for p in files):
             return "dicom_seg", "folder holds DICOM Segmentation (SEG) files"
+        if any(is_dicom_rt(p) for p in files):
+            return "dicom_rt", "folder holds a DICOM RT Structure Set (RTSTRUCT)"
         if any(is_label_map(p) for p in path.iterdir()) and all(
                 p.name in LABEL_TABLE_FILES for p in path.glob("*.json")):
             return "label_map", "folder holds label maps (NIfTI, NumPy or image files) and no annotation JSON"
@@ -86,6 +90,8 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         return "label_map", "a label map file (NIfTI, NumPy or image)"
     if is_dicom_seg(path):
         return "dicom_seg", "a DICOM Segmentation (SEG) file"
+    if is_dicom_rt(path):
+        return "dicom_rt", "a DICOM RT Structure Set (RTSTRUCT) file"
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return "veriscene_jsonl", "file extension .jsonl"

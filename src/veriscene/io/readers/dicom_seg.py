@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -155,21 +155,47 @@ def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
     return np.asarray(orientations.apply_orientation(array, orientations.io_orientation(ras)))
 
 
-def _series_volume(images: Path, frame_of_reference: str) -> Any:
-    """highdicom's volume of the series under `images` in this frame of reference."""
+NOT_IMAGES = ("SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "RTRECORD", "REG", "SR", "KO", "PR")
+
+
+def _series_volume(images: Path, frame_of_reference: str, series: set[str] | None = None) -> Any:
+    """highdicom's volume of the image series under `images` in this frame of reference: the one
+    among `series` (the series a SEG or structure set says it was drawn on) when given, else the
+    only one there."""
     import pydicom
 
     hd = _highdicom()
-    datasets = []
+    found: dict[str, list[Path]] = {}
     for p in sorted(q for q in images.rglob("*") if q.is_file() and q.suffix.lower() in DICOM_SUFFIXES):
         header = _header(p)
-        if header is None or str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE:
+        if header is None or str(header.get("Modality", "")).upper() in NOT_IMAGES or "Rows" not in header:
             continue
         if str(header.get("FrameOfReferenceUID", "")) == frame_of_reference:
-            datasets.append(pydicom.dcmread(p))
-    if not datasets:
+            found.setdefault(str(header.get("SeriesInstanceUID", "")), []).append(p)
+    if series:
+        found = {uid: paths for uid, paths in found.items() if uid in series} or found
+    if not found:
         raise bad(f"no image of frame of reference {frame_of_reference} under {images}", "images")
-    return hd.get_volume_from_series(datasets)
+    if len(found) > 1:
+        listed = ", ".join(f"{uid} ({len(paths)} files)" for uid, paths in sorted(found.items()))
+        raise bad(f"several image series of frame of reference {frame_of_reference} under {images}: {listed}; "
+                  "pass images=DIR holding only the one the segmentation was drawn on", "images")
+    (paths,) = found.values()
+    return hd.get_volume_from_series([pydicom.dcmread(p) for p in paths])
+
+
+def referenced_series(dataset: Any) -> set[str]:
+    """Series instance UIDs a SEG (ReferencedSeriesSequence) or an RT structure set
+    (ReferencedFrameOfReferenceSequence > RTReferencedStudySequence > RTReferencedSeriesSequence)
+    names as its source."""
+    uids = {str(item.SeriesInstanceUID) for item in dataset.get("ReferencedSeriesSequence") or []
+            if item.get("SeriesInstanceUID")}
+    for frame in dataset.get("ReferencedFrameOfReferenceSequence") or []:
+        for study in frame.get("RTReferencedStudySequence") or []:
+            for item in study.get("RTReferencedSeriesSequence") or []:
+                if item.get("SeriesInstanceUID"):
+                    uids.add(str(item.SeriesInstanceUID))
+    return uids
 
 
 def _read_case(path: Path, images: Path | None, names: str) -> _Case:
@@ -182,7 +208,7 @@ def _read_case(path: Path, images: Path | None, names: str) -> _Case:
     volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
     series = None
     if images is not None:
-        series = _series_volume(images, str(seg.FrameOfReferenceUID))
+        series = _series_volume(images, str(seg.FrameOfReferenceUID), referenced_series(seg))
         volume = volume.match_geometry(series)
     array = np.asarray(volume.array)
     if array.ndim == 3:  # one segment: no channel axis
@@ -192,15 +218,16 @@ def _read_case(path: Path, images: Path | None, names: str) -> _Case:
     return _Case(masks, raw_names, numbers, image)
 
 
-def _seg_scenes(ctx: ReadContext, opts: Options, path: Path, images: Path | None, names: str, axis: int,
-                step: int, slice_images: Path | None) -> Iterator[Scene]:
+def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
+                images: Path | None, axis: int, step: int, slice_images: Path | None) -> Iterator[Scene]:
+    """The slice scenes of one DICOM object (`kind`: "SEG", "RTSTRUCT") whose masks `load` reads."""
     try:
-        case = _read_case(path, images, names)
+        case = load()
     except SceneValidationError as exc:
         ctx.file_error(exc, str(path))
         return
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as exc:
-        ctx.file_error(bad(f"cannot read the DICOM SEG: {exc}"[:300]), str(path))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError, IndexError) as exc:
+        ctx.file_error(bad(f"cannot read the DICOM {kind}: {exc}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     present = set(np.flatnonzero(np.any(case.masks, axis=tuple(a for a in range(4) if a != axis))).tolist())
@@ -215,10 +242,11 @@ def _seg_scenes(ctx: ReadContext, opts: Options, path: Path, images: Path | None
             out = slice_images / f"{image_id}.png"
             _write_slice(plane(case.image, axis, k, True), out)
             image = str(out)
-        meta: dict[str, Any] = {"dicom_seg": str(path), "axis": axis, "slice": k, "orientation": RADIOLOGICAL}
+        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), "axis": axis, "slice": k,
+                                "orientation": RADIOLOGICAL}
         if images is not None:
             meta["image_series"] = str(images)
-        cut = plane(case.masks, axis, k, True)  # (rows, columns, segments)
+        cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
                       for c in range(cut.shape[-1]) if cut[..., c].any())
         scene = ctx.scene(f"{path.name}[{'xyz'[axis]}={k}]",
@@ -261,4 +289,5 @@ def read_dicom_seg(
     out_dir = Path(slice_images) if slice_images is not None else None
     for seg_path in find_segs(Path(path), ctx):
         ctx.source = str(seg_path)
-        yield from _seg_scenes(ctx, opts, seg_path, image_dir, names, axis, step, out_dir)
+        yield from case_scenes(ctx, opts, seg_path, partial(_read_case, seg_path, image_dir, names), "SEG",
+                               image_dir, axis, step, out_dir)
