@@ -385,3 +385,20 @@ def test_write_html_of_the_failures(run: Path, evaluated: Path, tmp_path: Path) 
     assert text.count("model's reply:") == summary.samples_written
     result = CliRunner().invoke(app, ["view", str(run), "--html", str(tmp_path / "x.html"), "--outcome", "wrong"])
     assert result.exit_code == 2 and "--results" in result.output
+
+
+def test_scene_page_says_when_a_slice_is_shown_radiologically(tmp_path: Path) -> None:
+    from veriscene.scene.jsonl import scene_to_dict
+    from veriscene.viewer.server import ServerLinks
+    from veriscene.viewer.pages import scene_page
+    from tests.conftest import make_scene
+
+    scene = make_scene([{"name": "liver", "box": [0, 0, 50, 40]}, {"name": "spleen", "box": [60, 10, 90, 40]}],
+                       image_id="ct_z0001", meta={"orientation": "radiological"})
+    scenes = tmp_path / "scenes.jsonl"
+    scenes.write_bytes(orjson.dumps(scene_to_dict(scene)) + b"\n")
+    samples = tmp_path / "samples.jsonl"
+    samples.write_bytes(b"")
+    catalog = Catalog.open(samples, scenes=scenes)
+    text = scene_page(catalog, "ct_z0001", ServerLinks())
+    assert "the patient&#x27;s right is on the image&#x27;s left" in text or "the patient's right is on the image's left" in text

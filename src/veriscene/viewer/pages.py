@@ -17,12 +17,13 @@ from urllib.parse import urlencode
 import orjson
 
 from veriscene.program.types import Obj, Objs
-from veriscene.scene.model import Scene
+from veriscene.scene.model import RADIOLOGICAL, Scene
 from veriscene.viewer.catalog import Catalog, Entry, Filters
 
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324",
            "#469990", "#800000", "#808000", "#000075")
 MAX_LISTED = 12  # objects written out in a trace value before "and N more"
+RADIOLOGICAL_NOTE = "; shown as radiologists read it: the patient's right is on the image's left"
 
 
 def colour(index: int) -> str:
@@ -381,7 +382,8 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
     meta = f"<pre>{esc(orjson.dumps(scene.meta, option=orjson.OPT_INDENT_2, default=str).decode())}</pre>" if scene.meta else ""
     body = (back + f"<p class='muted'>{scene.width} x {scene.height} px, {len(scene)} objects, "
             f"{len(scene.relations)} relations{', masks' if scene.masks is not None else ''}"
-            f"{', depth' if scene.depth is not None else ''}</p>"
+            f"{', depth' if scene.depth is not None else ''}"
+            f"{RADIOLOGICAL_NOTE if scene.meta.get('orientation') == RADIOLOGICAL else ''}</p>"
             + figure(scene, image_id, links, label_all=True)
             + "<table><tr><th>object</th><th>name</th><th>attributes</th><th>box (x0, y0, x1, y1)</th>"
             + f"<th>depth</th></tr>{''.join(objects)}</table>"
