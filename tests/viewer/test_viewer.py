@@ -402,3 +402,35 @@ def test_scene_page_says_when_a_slice_is_shown_radiologically(tmp_path: Path) ->
     catalog = Catalog.open(samples, scenes=scenes)
     text = scene_page(catalog, "ct_z0001", ServerLinks())
     assert "the patient&#x27;s right is on the image&#x27;s left" in text or "the patient's right is on the image's left" in text
+
+
+def test_a_scenes_file_alone(run: Path, tmp_path: Path) -> None:
+    scenes = run / "scenes.jsonl"
+    lines = scenes.read_bytes().splitlines()
+    broken = tmp_path / "scenes.jsonl"
+    broken.write_bytes(b"\n".join([lines[0], b'{"image_id": "x"}', *lines[1:]]) + b"\n")
+    catalog = Catalog.open(broken)
+    assert catalog.scene_rows is not None and len(catalog.scene_rows) == len(lines)
+    assert [p.line for p in catalog.problems] == [2]
+    first = orjson.loads(lines[0])
+    assert catalog.scene_rows[0].image_id == first["image_id"] and catalog.scene_rows[0].objects == len(first["objects"])
+    srv = make_server(Catalog.open(scenes), port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        listing = get(base + "/")[2].decode()
+        parse(listing)
+        assert f"({len(lines):,} scenes)" in listing and "no samples" in listing
+        name = first["objects"][0]["name"]
+        wanted = sum(any(o["name"] == name for o in orjson.loads(line)["objects"]) for line in lines)
+        assert f"({wanted:,} scenes)" in get(base + f"/?text={name}")[2].decode()
+        status, _, body = get(base + f"/scene/{first['image_id']}")
+        assert status == 200 and body.decode().count("class='obj'") == len(first["objects"])
+        assert get(base + f"/image/{first['image_id']}")[0] == 200  # the scene's own image path
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    with pytest.raises(ValueError, match="scenes file"):
+        write_html(scenes, tmp_path / "x.html")
+    result = CliRunner().invoke(app, ["view", str(scenes), "--html", str(tmp_path / "x.html")])
+    assert result.exit_code == 2 and "scenes file" in " ".join(result.output.split())

@@ -12,7 +12,8 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("view")
     def view_command(
-        run: Path = typer.Argument(..., help="Run folder, or a samples file with --scenes."),
+        run: Path = typer.Argument(..., help="Run folder, a samples file with --scenes, or a scenes file alone "
+                                   "(its scene graphs, before generating)."),
         scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file (default: the one the run's "
                                               "manifest names)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 exposes the run's "
@@ -59,8 +60,9 @@ def register(app: typer.Typer) -> None:
 
             def ready(url: str, catalog) -> None:  # type: ignore[no-untyped-def]
                 more = " (the first; raise --limit)" if catalog.truncated else ""
-                console.print(f"serving {len(catalog.entries):,} samples{more} of {run} at [bold]{url}[/bold] "
-                              "(Ctrl-C to stop)")
+                what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
+                        else f"{len(catalog.entries):,} samples")
+                console.print(f"serving {what}{more} of {run} at [bold]{url}[/bold] (Ctrl-C to stop)")
 
             view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:

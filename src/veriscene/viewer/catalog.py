@@ -110,6 +110,33 @@ def _outcome(result: dict[str, Any]) -> str:
     return str(status) if status in ("parse_failed", "not_scored", "error") else "error"
 
 
+def is_scene_file(path: Path) -> bool:
+    """Whether `path` is a veriscene scenes file (its first record has `image_id` and `objects`,
+    and no `task`)."""
+    if not path.is_file():
+        return False
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    return False
+                return isinstance(record, dict) and "image_id" in record and "objects" in record and "task" not in record
+    return False
+
+
+@dataclass(frozen=True)
+class SceneRow:
+    """One scene of a scenes file opened alone: its line, id, counts and names."""
+
+    line: int
+    image_id: str
+    objects: int
+    relations: int
+    names: str  # "2 circle, 1 star"
+
+
 @dataclass
 class Problem:
     line: int
@@ -134,6 +161,7 @@ class Catalog:
         self.results: dict[str, dict[str, Any]] = {}  # sample id -> its evaluation record (`--results`)
         self.results_path: Path | None = None
         self.results_elsewhere = 0  # result records of samples not read (other samples, or past `limit`)
+        self.scene_rows: list[SceneRow] | None = None  # a scenes file opened alone
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
@@ -141,12 +169,38 @@ class Catalog:
         """Read a run folder (its manifest names the scenes file) or a samples file with `scenes`;
         with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
         and score."""
+        if scenes is None and is_scene_file(Path(path)):
+            if results is not None:
+                raise ValueError(f"{path} is a scenes file: evaluation results go with a run's samples")
+            catalog = cls(Path(path), Path(path))
+            catalog._read_scenes(limit)
+            return catalog
         path, scenes_path = resolve_inputs(path, scenes)
         catalog = cls(Path(path), Path(scenes_path))
         catalog._read(sample_lines(path), limit)
         if results is not None:
             catalog._read_results(Path(results))
         return catalog
+
+    def _read_scenes(self, limit: int) -> None:
+        """A scenes file alone (no samples yet): one row per scene, to list and open them."""
+        rows: list[SceneRow] = []
+        with open(self.path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                if limit and len(rows) >= limit:
+                    self.truncated = True
+                    break
+                try:
+                    record = orjson.loads(line)
+                    objects = record["objects"]
+                    names = Counter(str(o.get("name", "?")) for o in objects)
+                    rows.append(SceneRow(number, str(record["image_id"]), len(objects), len(record.get("relations") or []),
+                                         ", ".join(f"{n} {name}" for name, n in sorted(names.items()))))
+                except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                    self.problems.append(Problem(number, f"not a scene record: {exc!r}"[:200]))
+        self.scene_rows = rows
 
     def _read_results(self, path: Path) -> None:
         """Each shown sample's evaluation record (the last for an id), read without changing the

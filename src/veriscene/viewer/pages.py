@@ -220,8 +220,44 @@ def _outcome_counts(catalog: Catalog) -> dict[str, int]:
     return counts
 
 
+def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
+    """A scenes file opened alone: its scenes (image id or words among the names), `per_page` at a time."""
+    rows = catalog.scene_rows or []
+    wanted = filters.text.lower()
+    chosen = [r for r in rows if (not filters.image or filters.image in r.image_id)
+              and (not wanted or wanted in r.names.lower())]
+    pages = max(1, -(-len(chosen) // per_page))
+    page_no = min(max(page_no, 0), pages - 1)
+    form = ("<form class='filters' method='get' action='/'>"
+            f"<input name='image' placeholder='image id contains' value='{esc(filters.image)}'>"
+            f"<input name='text' placeholder='object name' value='{esc(filters.text)}'>"
+            "<button>show</button></form>")
+    body_rows = "".join(f"<tr><td>{r.line}</td><td><a href='{esc(links.scene(r.image_id))}'>{esc(r.image_id)}</a></td>"
+                        f"<td>{r.objects}</td><td>{r.relations}</td><td>{esc(r.names)}</td></tr>"
+                        for r in chosen[page_no * per_page:(page_no + 1) * per_page])
+    nav = []
+    if page_no > 0:
+        nav.append(f"<a href='{esc(links.listing(filters, page_no - 1))}'>&larr; previous</a>")
+    nav.append(f"page {page_no + 1} of {pages} ({len(chosen):,} scenes)")
+    if page_no + 1 < pages:
+        nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
+    shown = f"the first {len(rows):,} scenes (raise --limit, or 0 for all)" if catalog.truncated else f"{len(rows):,} scenes"
+    problems = ""
+    if catalog.problems:
+        items = "".join(f"<li>line {p.line}: {esc(p.reason)}</li>" for p in catalog.problems[:20])
+        problems = f"<p class='bad'>{len(catalog.problems)} unreadable line(s), not listed:</p><ul>{items}</ul>"
+    body = (f"<p class='muted'>{esc(catalog.path)}: {shown}, no samples (generate from it to see questions).</p>"
+            + problems + form + f"<p>{' &middot; '.join(nav)}</p>"
+            + "<table><tr><th>line</th><th>image</th><th>objects</th><th>relations</th><th>names</th></tr>"
+            + f"{body_rows}</table>")
+    return page("veriscene: scenes", body)
+
+
 def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
-    """The samples the filters keep, `per_page` at a time, with the filter form."""
+    """The samples the filters keep, `per_page` at a time, with the filter form (the scenes, for a
+    scenes file opened alone)."""
+    if catalog.scene_rows is not None:
+        return scenes_page(catalog, filters, links, page_no, per_page)
     chosen = catalog.select(filters)
     pages = max(1, -(-len(chosen) // per_page))
     page_no = min(max(page_no, 0), pages - 1)

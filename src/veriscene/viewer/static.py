@@ -64,6 +64,10 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
     `results` (a `veriscene eval` output folder), the model's reply and score (and
     `Filters(outcome="wrong")` keeps the failures)."""
     catalog = Catalog.open(path, scenes, limit=limit, results=results)
+    if catalog.scene_rows is not None:
+        catalog.close()
+        raise ValueError(f"{path} is a scenes file: the HTML export shows samples; serve it with view() to "
+                         "browse its scenes")
     try:
         filters = filters or Filters()
         chosen = catalog.select(filters)
