@@ -148,3 +148,18 @@ def test_export_command(run: Path, tmp_path: Path) -> None:
                                       "--task-name", "demo_bench"])
     assert result.exit_code == 0, result.output
     assert (out / "demo_bench.yaml").is_file() and (out / "utils.py").is_file()
+
+
+def test_keys_that_clean_to_the_same_name_get_distinct_subtasks(run: Path, tmp_path: Path) -> None:
+    rows = [r for r in records(run) if r["task"] == "object.count.v1"][:4]
+    for k, r in enumerate(rows):
+        r["task"] = "my.count" if k % 2 else "my_count"
+    (run / "renamed.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    try:
+        export(run / "renamed.jsonl", tmp_path / "t", to="lmms_eval", split_by="task")
+    finally:
+        (run / "renamed.jsonl").unlink()
+    group = load_yaml(tmp_path / "t" / "veriscene.yaml")
+    assert sorted(group["task"]) == ["veriscene_my_count", "veriscene_my_count_2"]
+    files = {load_yaml(tmp_path / "t" / f"{n}.yaml")["dataset_kwargs"]["data_files"]["test"] for n in group["task"]}
+    assert len(files) == 2 and all(Path(f).is_file() for f in files)

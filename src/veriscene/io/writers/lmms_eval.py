@@ -116,10 +116,17 @@ def write_lmms_eval(
         row["prompt"] = prompt_set.text(sample)
         return str(sample.get(split_by) or "other"), row, embedded_bytes(refs)
 
+    names: dict[str, str] = {}  # key -> its file and subtask name, distinct even where keys differ only in
+    # characters made underscores ("a.b" and "a_b")
     try:
         for key, row, nbytes in convert_all(samples, summary, convert):
             if key not in writers:
-                writers[key] = BatchedArrowWriter(data_dir / f"{safe_name(key)}.parquet", schema,
+                name, n = safe_name(key), 1
+                while name in names.values():
+                    n += 1
+                    name = f"{safe_name(key)}_{n}"
+                names[key] = name
+                writers[key] = BatchedArrowWriter(data_dir / f"{name}.parquet", schema,
                                                   batch_rows=batch_rows, compression=compression)
                 counts[key] = 0
             writers[key].add(row, nbytes)
@@ -148,7 +155,7 @@ def write_lmms_eval(
     _dump(template, out / TEMPLATE_FILE, header)
     subtasks = []
     for key in sorted(writers):
-        name = subtask_name(task_name, key)
+        name = f"{task_name}_{names[key]}"
         subtasks.append(name)
         _dump({"include": TEMPLATE_FILE, "task": name,
                "dataset_kwargs": {"data_files": {"test": str(writers[key].path.resolve())}},
