@@ -83,8 +83,9 @@ def test_slices_objects_relations_and_images(study: tuple[Path, Path], tmp_path:
 
 def test_without_the_series_scenes_span_the_seg(study: tuple[Path, Path]) -> None:
     seg, _ = study
-    scenes, report = scenes_of(seg)
+    scenes, report = scenes_of(seg)  # the series is not beside the SEG
     assert len(scenes) == 4 and all(s["image"] is None for s in scenes)
+    assert report.repairs["series_not_found"] == 1
     assert report.repairs["scenes_without_image"] == 4
     assert scenes[0]["objects"][0]["box"] == [5.0, 5.0, 25.0, 20.0]
 
@@ -132,6 +133,10 @@ def test_folder_with_series_and_seg(study: tuple[Path, Path], tmp_path: Path) ->
     assert detect(seg)[0] == "dicom_seg"
     scenes, report = scenes_of(folder, images=folder)
     assert len(scenes) == 4 and report.repairs["dicom_files_not_seg"] == SLICES
+    # without images=, the series beside the SEG is found
+    scenes, report = scenes_of(folder, slice_images=tmp_path / "png")
+    assert report.repairs["series_found_beside_the_seg"] == 1 and all(Path(s["image"]).is_file() for s in scenes)
+    assert scenes[0]["meta"]["image_series"] == str(folder)
 
 
 def test_components_and_min_pixels(study: tuple[Path, Path]) -> None:

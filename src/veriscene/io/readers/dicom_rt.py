@@ -136,7 +136,7 @@ def _read_case(ctx: ReadContext, path: Path, images: Path) -> _Case:
     ctx.report.count("contours_not_closed_planar", skipped)
     ctx.report.count("contours_off_the_series", outside)
     image = _canonical(np.asarray(series.array), series.affine)
-    return _Case(_canonical(masks, series.affine), raw_names, numbers, image)
+    return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images)
 
 
 def find_structure_sets(path: Path, ctx: ReadContext) -> list[Path]:
@@ -180,4 +180,4 @@ def read_dicom_rt(
     for rt_path in find_structure_sets(root, ctx):
         ctx.source = str(rt_path)
         yield from case_scenes(ctx, opts, rt_path, partial(_read_case, ctx, rt_path, image_dir), "RTSTRUCT",
-                               image_dir, axis, step, out_dir)
+                               axis, step, out_dir)

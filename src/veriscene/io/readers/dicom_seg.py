@@ -24,8 +24,10 @@ Images (`images`): the folder of the source series (every DICOM file there of th
 reference, read as one volume by highdicom). With `slice_images` (a folder), each slice of it is
 written there as an 8-bit PNG (the slice's 0.5th to 99.5th percentiles) and becomes the scene's
 image; the SEG's masks are placed into the series' geometry first, so a SEG covering part of the
-series lands on the right slices. Without `images`, slices are those the SEG spans and scenes have
-no image (`meta` names the SEG file and slice).
+series lands on the right slices. Without `images`, the series is looked for beside the SEG (its
+folder, recursively: the series it names, counted as ``series_found_beside_the_seg``); where none is
+found, slices are those the SEG spans and scenes have no image (counted as ``series_not_found``;
+`meta` names the SEG file and slice).
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ class _Case:
     masks: np.ndarray  # (X, Y, Z, segments) bool, canonical RAS+
     names: dict[int, str]  # channel -> raw structure name
     numbers: list[int]  # channel -> segment number
-    image: np.ndarray | None  # (X, Y, Z) canonical, when the series was given
+    image: np.ndarray | None  # (X, Y, Z) canonical, when the series was found
+    series_dir: Path | None = None  # where the series was read from
 
 
 def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
@@ -198,7 +201,7 @@ def referenced_series(dataset: Any) -> set[str]:
     return uids
 
 
-def _read_case(path: Path, images: Path | None, names: str) -> _Case:
+def _read_case(ctx: ReadContext, path: Path, images: Path | None, names: str) -> _Case:
     hd = _highdicom()
     seg = hd.seg.segread(str(path))
     numbers = list(seg.segment_numbers)
@@ -209,17 +212,24 @@ def _read_case(path: Path, images: Path | None, names: str) -> _Case:
     series = None
     if images is not None:
         series = _series_volume(images, str(seg.FrameOfReferenceUID), referenced_series(seg))
+    else:  # the series it was drawn on, if it lies beside the SEG (a study folder): else no images
+        try:
+            series, images = _series_volume(path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg)), path.parent
+            ctx.report.count("series_found_beside_the_seg")
+        except SceneValidationError:
+            ctx.report.count("series_not_found")
+    if series is not None:
         volume = volume.match_geometry(series)
     array = np.asarray(volume.array)
     if array.ndim == 3:  # one segment: no channel axis
         array = array[..., None]
     masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), volume.affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
-    return _Case(masks, raw_names, numbers, image)
+    return _Case(masks, raw_names, numbers, image, images if series is not None else None)
 
 
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
-                images: Path | None, axis: int, step: int, slice_images: Path | None) -> Iterator[Scene]:
+                axis: int, step: int, slice_images: Path | None) -> Iterator[Scene]:
     """The slice scenes of one DICOM object (`kind`: "SEG", "RTSTRUCT") whose masks `load` reads."""
     try:
         case = load()
@@ -244,8 +254,8 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             image = str(out)
         meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), "axis": axis, "slice": k,
                                 "orientation": RADIOLOGICAL}
-        if images is not None:
-            meta["image_series"] = str(images)
+        if case.series_dir is not None:
+            meta["image_series"] = str(case.series_dir)
         cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
                       for c in range(cut.shape[-1]) if cut[..., c].any())
@@ -289,5 +299,5 @@ def read_dicom_seg(
     out_dir = Path(slice_images) if slice_images is not None else None
     for seg_path in find_segs(Path(path), ctx):
         ctx.source = str(seg_path)
-        yield from case_scenes(ctx, opts, seg_path, partial(_read_case, seg_path, image_dir, names), "SEG",
-                               image_dir, axis, step, out_dir)
+        yield from case_scenes(ctx, opts, seg_path, partial(_read_case, ctx, seg_path, image_dir, names), "SEG",
+                               axis, step, out_dir)
