@@ -49,8 +49,9 @@ class Entry:
         self.id = str(record.get("id", ""))
         self.outcome = ""  # with evaluation results: correct, wrong, parse_failed, not_scored, error, unanswered
         # a run has a few dozen tasks, families and modes: one string object each
-        self.task = strings.setdefault(str(record.get("task", "")), str(record.get("task", "")))
-        self.family = strings.setdefault(str(record.get("family", "")), str(record.get("family", "")))
+        task, family = str(record.get("task", "")), str(record.get("family", ""))
+        self.task = strings.setdefault(task, task)
+        self.family = strings.setdefault(family, family)
         self.mode = strings.setdefault(mode, mode)
         self.image_ids = tuple(str(img.get("id")) for img in record["images"])
         self.question = str(record.get("question", ""))
@@ -232,8 +233,8 @@ class Catalog:
 
     def accuracy(self) -> tuple[int, int]:
         """(correct, scored) over the shown samples' results."""
-        correct = sum(e.outcome == "correct" for e in self.entries)
-        return correct, correct + sum(e.outcome in ("wrong", "parse_failed") for e in self.entries)
+        counts = self.counts("outcome")
+        return counts["correct"], counts["correct"] + counts["wrong"] + counts["parse_failed"]
 
     def _read(self, lines: Iterable[tuple[int, bytes]], limit: int) -> None:
         strings: dict[str, str] = {}

@@ -206,12 +206,28 @@ def _summary(catalog: Catalog) -> str:
         out.append(f"<p>Replies from {esc(catalog.results_path)}: {correct:,} of {scored:,} scored samples correct "
                    f"({share}); {catalog.counts('outcome').get('unanswered', 0):,} shown samples have no result"
                    f"{f', {catalog.results_elsewhere:,} results are of samples not shown' if catalog.results_elsewhere else ''}.</p>")
-    if catalog.problems:
-        items = "".join(f"<li>line {p.line}: {esc(p.reason)}</li>" for p in catalog.problems[:20])
-        more = f"<li>and {len(catalog.problems) - 20} more</li>" if len(catalog.problems) > 20 else ""
-        out.append(f"<p class='bad'>{len(catalog.problems)} unreadable line(s), not listed:</p>"
-                   f"<ul>{items}{more}</ul>")
+    out.append(_problems(catalog))
     return "".join(out)
+
+
+def _problems(catalog: Catalog, listed: int = 20) -> str:
+    """The lines that could not be read (the first `listed`), or nothing."""
+    if not catalog.problems:
+        return ""
+    items = "".join(f"<li>line {p.line}: {esc(p.reason)}</li>" for p in catalog.problems[:listed])
+    more = f"<li>and {len(catalog.problems) - listed} more</li>" if len(catalog.problems) > listed else ""
+    return f"<p class='bad'>{len(catalog.problems)} unreadable line(s), not listed:</p><ul>{items}{more}</ul>"
+
+
+def _pager(links: Links, filters: Filters, page_no: int, pages: int, total: int, noun: str) -> str:
+    """Previous / page N of M (total) / next."""
+    nav = []
+    if page_no > 0:
+        nav.append(f"<a href='{esc(links.listing(filters, page_no - 1))}'>&larr; previous</a>")
+    nav.append(f"page {page_no + 1} of {pages} ({total:,} {noun})")
+    if page_no + 1 < pages:
+        nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
+    return f"<p>{' &middot; '.join(nav)}</p>"
 
 
 def _outcome_counts(catalog: Catalog) -> dict[str, int]:
@@ -235,19 +251,9 @@ def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int =
     body_rows = "".join(f"<tr><td>{r.line}</td><td><a href='{esc(links.scene(r.image_id))}'>{esc(r.image_id)}</a></td>"
                         f"<td>{r.objects}</td><td>{r.relations}</td><td>{esc(r.names)}</td></tr>"
                         for r in chosen[page_no * per_page:(page_no + 1) * per_page])
-    nav = []
-    if page_no > 0:
-        nav.append(f"<a href='{esc(links.listing(filters, page_no - 1))}'>&larr; previous</a>")
-    nav.append(f"page {page_no + 1} of {pages} ({len(chosen):,} scenes)")
-    if page_no + 1 < pages:
-        nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
     shown = f"the first {len(rows):,} scenes (raise --limit, or 0 for all)" if catalog.truncated else f"{len(rows):,} scenes"
-    problems = ""
-    if catalog.problems:
-        items = "".join(f"<li>line {p.line}: {esc(p.reason)}</li>" for p in catalog.problems[:20])
-        problems = f"<p class='bad'>{len(catalog.problems)} unreadable line(s), not listed:</p><ul>{items}</ul>"
     body = (f"<p class='muted'>{esc(catalog.path)}: {shown}, no samples (generate from it to see questions).</p>"
-            + problems + form + f"<p>{' &middot; '.join(nav)}</p>"
+            + _problems(catalog) + form + _pager(links, filters, page_no, pages, len(chosen), "scenes")
             + "<table><tr><th>line</th><th>image</th><th>objects</th><th>relations</th><th>names</th></tr>"
             + f"{body_rows}</table>")
     return page("veriscene: scenes", body)
@@ -284,13 +290,7 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
         rows.append(f"<tr><td><a href='{esc(links.sample(k))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
                     f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_json(r['answer']))}</td>"
                     f"{reply}<td class='ids'>{images}</td></tr>")
-    nav = []
-    if page_no > 0:
-        nav.append(f"<a href='{esc(links.listing(filters, page_no - 1))}'>&larr; previous</a>")
-    nav.append(f"page {page_no + 1} of {pages} ({len(chosen):,} samples)")
-    if page_no + 1 < pages:
-        nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
-    body = (_summary(catalog) + form + f"<p>{' &middot; '.join(nav)}</p>"
+    body = (_summary(catalog) + form + _pager(links, filters, page_no, pages, len(chosen), "samples")
             + "<table><tr><th>line</th><th>task</th><th>mode</th><th>question</th><th>answer</th>"
             + ("<th>model's reply</th>" if catalog.results_path is not None else "")
             + f"<th>images</th></tr>{''.join(rows)}</table>")
