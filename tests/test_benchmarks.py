@@ -332,6 +332,13 @@ def test_convert_scale(cache: str, fmt: str) -> None:
     assert rows[0][-1] == rows[1][-1]  # the same output from the same tree twice
 
 
+def test_annotate_workers(cache: str) -> None:
+    out = _run("annotate_workers.py", "--images", "6", "--stand-in", "--workers", "1", "2", "--cache", cache)
+    rows = [r for r in (line.split() for line in out.splitlines()) if len(r) == 6 and r[0].isdigit()]
+    assert [r[:2] for r in rows] == [["1", "1"], ["2", "1"], ["1", "torch's"]]
+    assert len({r[5] for r in rows}) == 1  # the same output on 1 and 2 workers
+
+
 def test_annotate_overhead(cache: str) -> None:
     out = _run("annotate_overhead.py", "--images", "5", "--size", "64x48", "--objects", "4", "--cache", cache)
     (row,) = [r for r in _rows(out, "5") if len(r) == 5]  # the table row, not the title

@@ -215,31 +215,84 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     return parts.scene(image_id, width, height, image=str(path), meta=meta)
 
 
+def image_ids(listing: tuple[Path, list[Path]]) -> list[str]:
+    """Each image's id: its path relative to the root, without the suffix (else its stem)."""
+    root, files = listing
+    return [path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
+            for path in files]
+
+
+def duplicate_ids(ids: list[str], files: list[Path]) -> dict[int, str]:
+    """Position -> the earlier image of the same id (``a.jpg`` and ``a.png`` are both ``a``)."""
+    first: dict[str, int] = {}
+    out = {}
+    for position, image_id in enumerate(ids):
+        earlier = first.setdefault(image_id, position)
+        if earlier != position:
+            out[position] = str(files[earlier])
+    return out
+
+
+class FailingStart:
+    """Stops a run when each of its first `FAILING_START` images (or all, if fewer) failed in a
+    model stage: the model or its settings are at fault, not the images. Told each image's
+    outcome in order (`seen`: the failure's reason, or None)."""
+
+    def __init__(self, images_left: int) -> None:
+        self.limit = min(FAILING_START, images_left)
+        self.reasons: list[str] = []
+        self.watching = self.limit > 0
+
+    def seen(self, failure: str | None) -> None:
+        if not self.watching:
+            return
+        if failure is None:
+            self.watching = False
+            return
+        self.reasons.append(failure)
+        if len(self.reasons) == self.limit:
+            raise RuntimeError(f"each of the first {self.limit} images failed in a model stage, so the model "
+                               f"or its settings are at fault, not the images; the last: {failure}")
+
+
 def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
               strict: bool = False, start: int = 0, batch_size: int = 1,
-              listing: tuple[Path, list[Path]] | None = None) -> Iterator[tuple[int, Scene | None]]:
-    """(position, scene) for each image of `images` from position `start` on; the scene is None
-    when the image was rejected (reported in `report`). `batch_size` images at a time go through
-    the detector and depth models (`batches`). `listing`: `image_files(images)`, when the caller
-    has it already."""
+              listing: tuple[Path, list[Path]] | None = None, stop: int | None = None,
+              watch: bool = True, duplicates: dict[int, str] | None = None,
+              ) -> Iterator[tuple[int, Scene | None, str | None]]:
+    """(position, scene, failure) for each image of `images` from position `start` up to `stop`;
+    the scene is None when the image was rejected (reported in `report`), and `failure` is then
+    the reason when a model stage failed on it. `batch_size` images at a time go through the
+    detector and depth models (`batches`); `start` and `stop` may fall inside a batch (the batch
+    is run whole). `listing`: `image_files(images)`, when the caller has it already (or a part of
+    it, with `duplicates`: position -> the earlier image of the same id, `duplicate_ids`). With
+    `watch`, the run stops when its first images all fail in a model stage (`FailingStart`)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    root, files = listing if listing is not None else image_files(images)
+    listing = listing if listing is not None else image_files(images)
+    files = listing[1]
+    ids = image_ids(listing)
+    twice = duplicate_ids(ids, files) if duplicates is None else duplicates
+    stop = len(files) if stop is None else min(stop, len(files))
     # a detection with no name or no area is dropped (reported as an object), not its image
     ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse(), drop_bad_parts=True)
     provenance = stages.provenance()
-    failing: list[str] = []  # why each image from `start` on failed in a model stage, while all have
+    failing_start = FailingStart(stop - start) if watch else None
+    failure: list[str] = []  # why the image being built failed in a model stage
 
-    def build(path: Path, image_id: str, *prepared: Any) -> Scene:
+    def build(position: int, *prepared: Any) -> Scene:
+        if position in twice:  # checked here, after the models, so that the batches stay as they are
+            raise SceneValidationError(f"duplicate image id {ids[position]!r} (the image {twice[position]} has it)",
+                                       field="image_id")
         try:
-            return _scene(ctx, stages, path, image_id, provenance, *prepared)
+            return _scene(ctx, stages, files[position], ids[position], provenance, *prepared)
         except StageFailure as exc:
-            failing.append(exc.reason)
+            failure.append(exc.reason)
             raise
 
     # batches start at multiples of batch_size from the first image, a resumed run's too: an image
     # goes through the models with the same others (padded alike) whether or not the run was resumed
-    for first in range(start - start % batch_size, len(files), batch_size):
+    for first in range(start - start % batch_size, stop, batch_size):
         chunk = files[first: first + batch_size]
         loaded = [load_image(path) for path in chunk]
         readable = [im for im in loaded if isinstance(im, Image.Image)]
@@ -247,14 +300,14 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
         depths = iter(run_stage("depth", stages.depth, readable) if stages.depth is not None else [None] * len(readable))
         for position, path, rgb in zip(range(first, first + len(chunk)), chunk, loaded):
             prepared = (rgb, next(found), next(depths)) if isinstance(rgb, Image.Image) else (rgb, None, None)
-            if position < start:
-                continue  # done before the run was resumed
-            image_id = path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
-            scene = ctx.scene(str(path), partial(build, path, image_id, *prepared))
-            if len(failing) == position - start + 1 == min(FAILING_START, len(files) - start):
-                raise RuntimeError(f"each of the first {len(failing)} images failed in a model stage, so the model "
-                                   f"or its settings are at fault, not the images; the last: {failing[-1]}")
-            yield position, scene
+            if not start <= position < stop:
+                continue  # done before the run was resumed, or another part's
+            failure.clear()
+            scene = ctx.scene(str(path), partial(build, position, *prepared))
+            why = failure[0] if failure and scene is None else None
+            if failing_start is not None:
+                failing_start.seen(why)
+            yield position, scene, why
 
 
 def annotate_images(
@@ -275,7 +328,7 @@ def annotate_images(
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
     stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
-    for _, scene in annotated(images, stages, report, strict, batch_size=batch_size):
+    for _, scene, _ in annotated(images, stages, report, strict, batch_size=batch_size):
         if scene is not None:
             yield scene
 
@@ -302,6 +355,10 @@ def annotate(
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 1,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    threads: int | None = None,
 ) -> ConvertSummary:
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
@@ -311,7 +368,11 @@ def annotate(
     `relation_model` a relation stage (`vlm.VLMRelations`: asked about pairs of near objects). The output appears when every image
     is done; with `resume`, a run killed part-way goes on from the last image it finished
     (`runfile`). `progress(n)` is called as images are done. `batch_size` images at a time go
-    through the detector and depth models (faster on a GPU)."""
+    through the detector and depth models (faster on a GPU). `workers` processes annotate images
+    at once, each with its own copy of the models: local ones, or Ray tasks with `backend="ray"`
+    (on the cluster at `address`, else a local Ray); the output is the same whatever their number
+    at the same number of torch `threads` per worker (default: `cpu_count // workers` with several
+    local workers, else torch's own; `parallel`)."""
     from veriscene.annotate.runfile import write_resumable
 
     find: Detector
@@ -327,4 +388,5 @@ def annotate(
                                  if isinstance(segmenter, (str, os.PathLike)) else segmenter)
     stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes, relation_model)
     return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
-                           progress=progress, batch_size=batch_size)
+                           progress=progress, batch_size=batch_size, workers=workers, backend=backend,
+                           address=address, threads=threads)

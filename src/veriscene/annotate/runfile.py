@@ -9,7 +9,9 @@ file becomes `out` and the state goes.
 With `resume`, a state left by a killed run is read: the run must be the same (else ValueError
 names what differs), both files are cut back to the bytes the state names (a scene or reject
 written after the state was saved goes, and is made again), and images are taken up after the last
-one done. Without it, or with no state, the run starts from the first image.
+one done. Without it, or with no state, the run starts from the first image. The images may be
+annotated on several workers (`parallel`); they are written here in order, one at a time, so the
+state and a resume work alike, and a run may be resumed with another number of workers.
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ from typing import Any, Callable
 import orjson
 
 from veriscene import __version__
-from veriscene.annotate.pipeline import FORMAT, Stages, annotated, image_files
-from veriscene.errors import SceneValidationError
+from veriscene.annotate.parallel import annotated_parts, effective_threads
+from veriscene.annotate.pipeline import FORMAT, FailingStart, Stages, image_files
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import RejectReport
-from veriscene.scene.jsonl import dumps_scene
 
 
 def run_files(out: Path) -> tuple[Path, Path]:
@@ -35,13 +36,15 @@ def run_files(out: Path) -> tuple[Path, Path]:
 
 
 def fingerprint(images: str | os.PathLike[str], listing: tuple[Path, list[Path]], stages: Stages,
-                batch_size: int = 1) -> dict[str, Any]:
-    """What a run is: a resumed run must match it (the batch size too: images padded together
-    may come out of a model slightly otherwise). `listing`: `image_files(images)`."""
+                batch_size: int = 1, threads: int | None = None) -> dict[str, Any]:
+    """What a run is: a resumed run must match it (the batch size and torch's threads too: images
+    padded together, or sums split otherwise, may come out of a model slightly otherwise).
+    `listing`: `image_files(images)`."""
     root, files = listing
     names = "\n".join(p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in files)
     return {"images": str(images), "count": len(files), "names_sha256": hashlib.sha256(names.encode()).hexdigest(),
-            "stages": stages.provenance(), "batch_size": batch_size, "veriscene_version": __version__}
+            "stages": stages.provenance(), "batch_size": batch_size, "threads": threads,
+            "veriscene_version": __version__}
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -57,13 +60,17 @@ def _save(path: Path, state: dict[str, Any]) -> None:
 
 def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *, strict: bool,
                     rejects_path: str | os.PathLike[str] | None, resume: bool,
-                    progress: Callable[[int], None] | None, batch_size: int = 1) -> ConvertSummary:
-    """Run `stages` on `images` into `out` (module notes) and summarise the whole run."""
+                    progress: Callable[[int], None] | None, batch_size: int = 1, workers: int = 1,
+                    backend: str = "local", address: str | None = None,
+                    threads: int | None = None) -> ConvertSummary:
+    """Run `stages` on `images` into `out` (module notes) and summarise the whole run; on `workers`
+    local processes or Ray tasks (`parallel`), which changes nothing in the output."""
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     partial, state_path = run_files(out)
     listing = image_files(images)
-    what = fingerprint(images, listing, stages, batch_size)
+    threads = effective_threads(workers, backend, threads)
+    what = fingerprint(images, listing, stages, batch_size, threads)
     state: dict[str, Any] = {"run": what, "done": 0, "written": 0, "bytes": 0, "rejects_bytes": 0,
                              "rejected": {}, "repairs": {}}
     if resume and state_path.is_file() and partial.is_file():
@@ -81,22 +88,27 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
         report.repairs.update(state["repairs"])
         if progress is not None and state["done"]:
             progress(state["done"])
-        try:
-            for position, scene in annotated(images, stages, report, strict, start=state["done"], batch_size=batch_size,
-                                             listing=listing):
-                if scene is not None:
-                    fh.write(dumps_scene(scene) + b"\n")
+        failing_start = FailingStart(len(listing[1]) - state["done"])
+        for part in annotated_parts(images, stages, listing, start=state["done"], strict=strict, batch_size=batch_size,
+                                    workers=workers, backend=backend, address=address, threads=threads):
+            for done in part.images:
+                for reject in done.rejects:
+                    report.record(reject)
+                for kind, n in done.repairs.items():
+                    report.count(kind, n)
+                failing_start.seen(done.failure)
+                if done.line is not None:
+                    fh.write(done.line)
                     state["written"] += 1
                 fh.flush()
-                state.update(done=position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
+                state.update(done=done.position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
                              rejected=dict(report.rejected), repairs=dict(report.repairs))
                 _save(state_path, state)
                 if progress is not None:
                     progress(1)
-        except SceneValidationError as exc:
-            if strict:
-                report.add(exc, "scene")  # the one reject that stopped the run
-            raise
+            if part.error is not None:  # strict: the one reject that stopped the run
+                report.add(part.error, "scene")
+                raise part.error
     os.replace(partial, out)
     state_path.unlink()
     return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())

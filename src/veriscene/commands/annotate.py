@@ -54,6 +54,17 @@ def register(app: typer.Typer) -> None:
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Images through the detector and depth "
                                                                      "models at once (faster on a GPU).")] = 1,
+        workers: Annotated[int, typer.Option("--workers", "-w", help="Processes annotating images at once, each "
+                                                                     "with its own copy of the models (the output "
+                                                                     "is the same for any number, at the same "
+                                                                     "--threads).")] = 1,
+        threads: Annotated[int | None, typer.Option("--threads", help="torch threads per worker (default: "
+                                                    "cores / workers with several, else torch's own). Models "
+                                                    "may round otherwise on another number: a resume keeps it.")] = None,
+        backend: Annotated[str, typer.Option("--backend", help="local (processes here) or ray (Ray tasks; "
+                                                               "the model folders must be readable there).")] = "local",
+        address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a "
+                                                                      "local Ray).")] = None,
         colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
                                                                              "colour.")] = True,
         relations: Annotated[bool, typer.Option("--relations/--no-relations", help="Add left of / right of / "
@@ -95,5 +106,6 @@ def register(app: typer.Typer) -> None:
                                    attributes=reader, relation_model=relater,
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
-                                   resume=resume, progress=advance, batch_size=batch_size)
+                                   resume=resume, progress=advance, batch_size=batch_size, workers=workers,
+                                   backend=backend, address=address, threads=threads)
         print_summary(console, summary, "annotate")

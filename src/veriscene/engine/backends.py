@@ -45,7 +45,8 @@ def _pool_task(task: ShardTask) -> ShardOutput:
     return run_shard(_SPEC, task)
 
 
-def _context() -> Any:
+def mp_context() -> Any:
+    """The start method of local workers."""
     # fork shares the parent's imported modules (fast start); elsewhere spawn is the safe default
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
@@ -54,7 +55,7 @@ def _context() -> Any:
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
     inflect_engine()  # imported once here and inherited by forked workers
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_worker,
                              initargs=(spec,)) as pool:
         pending: set[Future[ShardOutput]] = set()
         sizes: dict[Future[ShardOutput], int] = {}
@@ -115,8 +116,11 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
             remote = ray.remote(fn)
             yield from _in_order(lambda a: remote.remote(*a), ray.get, args, workers)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-            yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
+            try:
+                yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
+            finally:  # stopped early (an error, or the caller is done): calls not started are dropped
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_order(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iterable[T], workers: int) -> Iterator[R]:

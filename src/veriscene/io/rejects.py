@@ -73,9 +73,15 @@ class RejectReport:
         """Record one reject from a located SceneValidationError."""
         if level not in LEVELS:
             raise ValueError(f"reject level must be one of {LEVELS}, got {level!r}")
-        entry = Reject(
+        return self.record(Reject(
             file=error.source, record=error.record, field=error.field, reason=error.reason, level=level
-        )
+        ))
+
+    def record(self, entry: Reject) -> Reject:
+        """Record one reject made elsewhere (a worker's, say)."""
+        level = entry.level
+        if level not in LEVELS:
+            raise ValueError(f"reject level must be one of {LEVELS}, got {level!r}")
         self.rejected[level] += 1
         if len(self.entries) < self.keep:
             self.entries.append(entry)

@@ -1,0 +1,155 @@
+"""An annotation run in parts of consecutive images, on this process, local worker processes or Ray.
+
+A part is a run of images starting at a multiple of the batch size, so every image goes through
+the models with the same batch whatever the number of workers; each part returns, per image, its
+scene line, the rejects and repairs it made and whether a model stage failed on it. Parts come
+back in order (at most 2 x workers in flight), and the run file writes them image by image
+(`runfile`), so the output is byte-identical for 1 or N workers and for either backend.
+
+The stages reach the workers once, not with every part: local workers are forked from this process
+and inherit them (where processes are spawned instead, the stages travel with each part and must
+pickle); on Ray they are put in the object store once and each worker process fetches them on its
+first part and keeps them. So a model is loaded once per worker.
+
+Threads: torch in each worker runs on `threads` threads, by default `cpu_count // workers` with
+several local workers (so they do not fight over the cores) and torch's own number otherwise. A
+model's float sums may round differently on another number of threads (in the last digits), so
+the files are byte-identical for any number of workers *at the same number of threads*; the run
+file records it (`effective_threads`), and a resume must keep it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from veriscene.annotate.pipeline import Stages, annotated, duplicate_ids, image_ids
+from veriscene.engine.backends import BACKENDS, mp_context, ordered_map
+from veriscene.errors import SceneValidationError
+from veriscene.io.rejects import Reject, RejectReport
+from veriscene.scene.jsonl import dumps_scene
+
+PART_IMAGES = 4  # with several workers, a part holds at least this many images (whole batches)
+_STAGES: dict[str, Stages] = {}  # the run's stages in this process, by run token
+_THREADS: list[int] = []  # torch threads set in this process
+
+
+@dataclass(frozen=True)
+class ImageDone:
+    """One image of a part: its scene's JSON line (None when rejected), what it reported, and the
+    reason a model stage failed on it (if one did)."""
+
+    position: int
+    line: bytes | None
+    rejects: list[Reject]
+    repairs: dict[str, int]
+    failure: str | None
+
+
+@dataclass(frozen=True)
+class Part:
+    images: list[ImageDone]
+    error: SceneValidationError | None = None  # strict: the reject that stopped the run, after `images`
+
+
+def _stages(token: str, holder: Any) -> Stages:
+    if isinstance(holder, Stages):
+        return holder
+    stages = _STAGES.get(token)
+    if stages is None:  # a Ray worker's first part of this run: fetch the stages once
+        import ray
+
+        _STAGES.clear()
+        stages = _STAGES[token] = ray.get(holder[0])
+    return stages
+
+
+def _limit_threads(threads: int | None) -> None:
+    if threads is None or _THREADS == [threads] or "torch" not in sys.modules:
+        return
+    sys.modules["torch"].set_num_threads(threads)
+    _THREADS[:] = [threads]
+
+
+def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[Path], first: int,
+                  duplicates: dict[int, str], start: int, stop: int, strict: bool, batch_size: int,
+                  threads: int | None) -> Part:
+    """Images `start` to `stop` of the run; `files` are the run's images from position `first` (a
+    multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`)."""
+    stages = _stages(token, holder)
+    _limit_threads(threads)
+    report = RejectReport(keep=sys.maxsize)
+    done: list[ImageDone] = []
+    repairs = Counter(report.repairs)
+    try:
+        for k, scene, failure in annotated(images, stages, report, strict, start - first, batch_size,
+                                           (root, files), stop - first, watch=False, duplicates=duplicates):
+            made = report.repairs - repairs
+            repairs = Counter(report.repairs)
+            taken = sum(len(d.rejects) for d in done)
+            done.append(ImageDone(first + k, None if scene is None else dumps_scene(scene) + b"\n",
+                                  report.entries[taken:], dict(made), failure))
+    except SceneValidationError as exc:
+        return Part(done, exc)
+    return Part(done, None)
+
+
+def _tasks(token: str, holder: Any, images: str, listing: tuple[Path, list[Path]], start: int, strict: bool,
+           batch_size: int, part: int, threads: int | None) -> Iterator[tuple[Any, ...]]:
+    root, files = listing
+    twice = duplicate_ids(image_ids(listing), files)
+    for first in range(start - start % batch_size, len(files), part):
+        stop = min(first + part, len(files))
+        ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop} if twice else {}
+        yield (token, holder, images, root, files[first:stop], first, ours, max(start, first), stop, strict,
+               batch_size, threads)
+
+
+def effective_threads(workers: int, backend: str = "local", threads: int | None = None) -> int | None:
+    """Torch threads per worker (None: torch's own number; module notes)."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        return threads
+    return max(1, (os.cpu_count() or 1) // workers) if workers > 1 and backend == "local" else None
+
+
+def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]], *,
+                    start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
+                    backend: str = "local", address: str | None = None,
+                    threads: int | None = None) -> Iterator[Part]:
+    """The run's parts from image `start` on, in order (module notes); `threads`:
+    `effective_threads(workers, backend, threads)`."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    token = uuid.uuid4().hex
+    part = batch_size * -(-PART_IMAGES // batch_size) if workers > 1 or backend == "ray" else batch_size
+    if backend == "local" and workers == 1:
+        for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads):
+            yield annotate_part(*task)
+        return
+    if backend == "ray":
+        from veriscene.engine.backends import ray_session
+
+        with ray_session(workers, address) as ray:
+            holder: Any = [ray.put(stages)]  # in a list: a task fetches it itself, on its first part only
+            yield from ordered_map(annotate_part, _tasks(token, holder, str(images), listing, start, strict,
+                                                         batch_size, part, threads), backend="ray", workers=workers)
+        return
+    forked = mp_context().get_start_method() == "fork"
+    _STAGES[token] = stages  # inherited by the forked workers
+    try:
+        yield from ordered_map(annotate_part, _tasks(token, None if forked else stages, str(images), listing, start,
+                                                     strict, batch_size, part, threads), workers=workers)
+    finally:
+        _STAGES.pop(token, None)

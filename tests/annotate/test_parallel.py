@@ -1,0 +1,197 @@
+"""Annotation on several workers: the same files as one worker, whatever the number, the backend,
+the batch size, or a kill -9 and resume with another number of workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from veriscene.annotate import Detection, annotate
+from veriscene.annotate.parallel import PART_IMAGES, annotated_parts
+from veriscene.annotate.pipeline import Stages, image_files
+from veriscene.annotate.runfile import run_files
+from veriscene.errors import SceneValidationError
+
+from .test_runfile import Crash, crashing_after
+from .test_pipeline import draw_scene, fake_detector, gradient_depth, square_segmenter
+
+FILES = ("scenes.jsonl", "rejects.jsonl")
+
+
+def picky_detector(image: Image.Image) -> list[Detection]:
+    """Fails on images 300 pixels wide (a model stage failing on one image); else as fake_detector."""
+    if image.width == 300:
+        raise ValueError("cannot take this one")
+    return fake_detector(image)
+
+
+def photos(root: Path, n: int = 13) -> Path:
+    """`n` drawn images, one unreadable (05), one the detector fails on (09), and 03.jpg beside
+    03.png (the same image id: the second is a duplicate)."""
+    folder = root / "photos"
+    for k in range(n):
+        draw_scene(folder / f"{k:02d}.png")
+    (folder / "05.png").write_bytes(b"broken")
+    Image.new("RGB", (300, 80), (128, 128, 128)).save(folder / "09.png")
+    Image.open(folder / "03.png").save(folder / "03.jpg")
+    return folder
+
+
+def run(images: Path, out: Path, **kw) -> dict:
+    kw.setdefault("detector", picky_detector)
+    summary = annotate(images, out / "scenes.jsonl", segmenter=square_segmenter, depth=gradient_depth, **kw)
+    return summary.as_dict() | {"output": "", "rejects": ""}
+
+
+def same_files(a: Path, b: Path) -> bool:
+    return all((a / name).read_bytes() == (b / name).read_bytes() for name in FILES)
+
+
+def test_workers_give_the_same_files_as_one(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    one = run(images, tmp_path / "one")
+    assert one["scenes_written"] == 11 and one["scenes_rejected"] == 3  # broken, failing, duplicate
+    rejects = [json.loads(line) for line in (tmp_path / "one" / "rejects.jsonl").read_text().splitlines()]
+    assert [(Path(r["record"]).name, r["field"]) for r in rejects] == [
+        ("03.png", "image_id"), ("05.png", "image"), ("09.png", "detector")]
+    assert rejects[0]["reason"] == f"duplicate image id '03' (the image {images / '03.jpg'} has it)"
+    for workers, batch in ((2, 1), (3, 1), (2, 2)):
+        out = tmp_path / f"w{workers}b{batch}"
+        reference = tmp_path / "one" if batch == 1 else tmp_path / "b2"
+        if batch != 1 and not reference.exists():
+            assert run(images, reference, batch_size=batch) == one
+        assert run(images, out, workers=workers, batch_size=batch) == one
+        assert same_files(reference, out), (workers, batch)
+
+
+def test_parts_hold_whole_batches_and_start_inside_one_on_resume(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    stages = Stages(fake_detector)
+    listing = image_files(images)
+    parts = list(annotated_parts(images, stages, listing, start=5, batch_size=3, workers=2))
+    positions = [[d.position for d in part.images] for part in parts]
+    assert positions[0] == [5, 6, 7, 8] and [p for part in positions for p in part] == list(range(5, 14))
+    size = 3 * -(-PART_IMAGES // 3)
+    assert all(part[0] % size == 3 for part in positions[1:])  # parts begin on batch boundaries
+
+
+def test_a_model_failing_on_every_image_stops_a_run_on_workers(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+
+    with pytest.raises(RuntimeError, match="each of the first 3 images failed in a model stage"):
+        annotate(images, tmp_path / "s.jsonl", detector=always_failing, workers=2)
+    partial, state = run_files(tmp_path / "s.jsonl")
+    assert partial.read_bytes() == b""  # nothing written: the two before the third are rejects only
+    assert len((tmp_path / "rejects.jsonl").read_text().splitlines()) == 3
+
+
+def always_failing(image: Image.Image) -> list[Detection]:
+    raise RuntimeError("weights missing")
+
+
+def test_strict_on_workers_writes_the_images_before_the_reject_then_stops(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    (images / "03.jpg").unlink()
+    with pytest.raises(SceneValidationError, match="cannot read the image"):
+        annotate(images, tmp_path / "s.jsonl", detector=fake_detector, workers=2, strict=True)
+    partial, _ = run_files(tmp_path / "s.jsonl")
+    written = [json.loads(line)["image_id"] for line in partial.read_text().splitlines()]
+    assert written == ["00", "01", "02", "03", "04"]
+    (reject,) = (tmp_path / "rejects.jsonl").read_text().splitlines()
+    assert "05.png" in reject
+
+
+def test_transformers_models_on_forked_workers(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
+    detr, dpt, sam = tiny_models
+    for k in range(6):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    kw = dict(detector=detr, depth=dpt, segmenter=sam, threshold=0.0, max_objects=3, threads=1)
+    one = annotate(tmp_path / "photos", tmp_path / "one" / "scenes.jsonl", **kw)
+    two = annotate(tmp_path / "photos", tmp_path / "two" / "scenes.jsonl", workers=2, **kw)
+    assert one.scenes_written == two.scenes_written == 6
+    assert same_files(tmp_path / "one", tmp_path / "two")
+    masks = [line.count('"mask"') for line in (tmp_path / "two" / "scenes.jsonl").read_text().splitlines()]
+    assert sum(masks) > 0
+
+
+def test_ray_backend_gives_the_same_files(tmp_path: Path) -> None:
+    pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
+    images = photos(tmp_path)
+    one = run(images, tmp_path / "one")
+    assert run(images, tmp_path / "ray", workers=2, backend="ray") == one
+    assert same_files(tmp_path / "one", tmp_path / "ray")
+
+
+RUNNER = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from annotate.test_parallel import picky_detector
+from annotate.test_pipeline import gradient_depth, square_segmenter
+from veriscene.annotate import annotate
+
+def slow(image):
+    time.sleep(0.05)
+    return picky_detector(image)
+
+annotate({images!r}, {out!r}, detector=slow, segmenter=square_segmenter, depth=gradient_depth, resume=True,
+         workers=int(sys.argv[1]), batch_size=2, threads=1)
+"""
+
+
+def test_kill_9_on_workers_then_resume_with_other_numbers_of_workers(tmp_path: Path) -> None:
+    images = photos(tmp_path, 40)
+    run(images, tmp_path / "ref", batch_size=2)
+    out = tmp_path / "run" / "scenes.jsonl"
+    script = RUNNER.format(tests=str(Path(__file__).resolve().parents[1]), images=str(images), out=str(out))
+    kills = 0
+    for delay, workers in ((1.2, 2), (0.7, 3), (1.0, 1), (0.9, 2)):
+        # the run's process group (driver and workers) dies at once, as a killed job does
+        proc = subprocess.Popen([sys.executable, "-c", script, str(workers)], start_new_session=True)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        assert proc.wait() in (0, -signal.SIGKILL)  # each resume was taken up (threads kept), none refused
+    finished = subprocess.run([sys.executable, "-c", script, "2"], timeout=120)
+    assert finished.returncode == 0 and kills >= 2
+    assert same_files(tmp_path / "ref", out.parent)
+
+
+def test_workers_backend_and_threads_are_checked(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        annotate(images, tmp_path / "s.jsonl", detector=fake_detector, threads=0)
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        annotate(images, tmp_path / "s.jsonl", detector=fake_detector, workers=0)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        annotate(images, tmp_path / "s.jsonl", detector=fake_detector, backend="dask")
+    with pytest.raises(Crash):
+        annotate(images, tmp_path / "s.jsonl", detector=crashing_after(1))
+    with pytest.raises(ValueError, match="threads: None -> 1"):  # one worker: torch's own; two: one each here
+        annotate(images, tmp_path / "s.jsonl", detector=fake_detector, workers=2, threads=1, resume=True)
+
+
+def test_cli_workers(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    for k in range(5):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / workers / "scenes.jsonl"
+        done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tiny_models[0]),
+                                        "--threshold", "0", "--workers", workers, "--threads", "1", "--out",
+                                        str(out)])
+        assert done.exit_code == 0, done.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == 5
