@@ -2,6 +2,7 @@
 
     python benchmarks/annotate_workers.py                          # 48 images, workers 1 and 2
     python benchmarks/annotate_workers.py --images 96 --workers 1 2 4 --stand-in
+    python benchmarks/annotate_workers.py --batch-size 4          # the models a batch at a time
 
 No model weights can be fetched here, so the models are transformers models of real architectures
 and moderate size with random weights, built once and cached in `--cache`: a DETR (ResNet
@@ -109,6 +110,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--objects", type=int, default=8)
     parser.add_argument("--edge", type=int, default=320)
+    parser.add_argument("--batch-size", type=int, default=1, help="images through each model at once")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--stand-in", action="store_true", help="callables that cost nothing instead of models")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
@@ -124,7 +126,8 @@ def main() -> None:
         detr, dpt, sam = build_models(args.cache, args.edge)
         stages = {"detector": detr, "depth": dpt, "segmenter": sam, "threshold": 0.0, "max_objects": args.objects}
         what = f"random-weight DETR (edge {args.edge}), DPT and SAM, {args.objects} objects per image"
-    print(f"{args.images} images of 640x480; {what}; wall-clock, median of {args.repeats}")
+    print(f"{args.images} images of 640x480; {what}; batch size {args.batch_size}; wall-clock, median of "
+          f"{args.repeats}")
     print(f"{'workers':>7} {'threads':>7} {'seconds':>8} {'images/s':>9} {'speed-up':>9}  output sha256")
     rows = [(w, args.threads) for w in args.workers] + [(1, None)]
     first = None
@@ -134,7 +137,7 @@ def main() -> None:
             for r in range(args.repeats):
                 out = Path(work) / f"w{workers}-t{threads}-{r}" / "scenes.jsonl"
                 t = time.perf_counter()
-                annotate(folder, out, workers=workers, threads=threads, **stages)
+                annotate(folder, out, workers=workers, threads=threads, batch_size=args.batch_size, **stages)
                 times.append(time.perf_counter() - t)
             seconds = statistics.median(times)
             first = first or seconds

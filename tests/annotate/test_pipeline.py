@@ -3,6 +3,7 @@ models built here (the real loading code; no weights are downloaded)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -317,3 +318,44 @@ def test_batched_transformers_models_give_what_one_at_a_time_gives(tmp_path: Pat
     for a, b in zip(one, many):  # the same up to float round-off (a batch may take other kernels)
         np.testing.assert_allclose(a.boxes, b.boxes, atol=0.05)
         np.testing.assert_allclose(a.depth, b.depth, rtol=1e-3, atol=1e-3)
+
+
+def test_the_mask_model_takes_a_batch_of_images_with_their_own_numbers_of_boxes(
+        tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
+    from veriscene.annotate.models import TransformersSegmenter
+
+    sam = TransformersSegmenter(tiny_models[2])
+    images = [Image.open(draw_scene(tmp_path / f"{k}.png")).convert("RGB") for k in range(3)]
+    boxes = [[(10, 20, 41, 51)], [(70, 15, 111, 56), (10, 20, 41, 51), (0, 0, 120, 80)], []]
+    batched = sam.batch(images, boxes)
+    assert [len(m) for m in batched] == [1, 3, 0]  # the padding boxes' masks are left out
+    for image, asked, got in zip(images, boxes, batched):
+        alone = sam(image, asked)
+        for a, b in zip(alone, got):  # the same masks, up to a pixel where round-off meets the threshold
+            assert a.shape == b.shape == (80, 120) and (a != b).sum() <= 2
+
+
+def test_masks_go_through_the_mask_model_a_batch_at_a_time(tmp_path: Path) -> None:
+    class BatchingSegmenter:
+        def __init__(self) -> None:
+            self.batches: list[int] = []
+
+        def __call__(self, image: Image.Image, boxes: list) -> list[np.ndarray]:
+            self.batches.append(1)
+            return square_segmenter(image, boxes)
+
+        def batch(self, images: list, boxes: list) -> list[list[np.ndarray]]:
+            self.batches.append(len(images))
+            return [square_segmenter(image, b) for image, b in zip(images, boxes)]
+
+    for k in range(5):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    (tmp_path / "photos" / "1.png").write_bytes(b"broken")
+    one = annotate(tmp_path / "photos", tmp_path / "a" / "s.jsonl", detector=fake_detector, segmenter=square_segmenter)
+    segmenter = BatchingSegmenter()
+    annotate(tmp_path / "photos", tmp_path / "b" / "s.jsonl", detector=fake_detector, segmenter=segmenter,
+             batch_size=3)
+    assert segmenter.batches == [2, 2]  # the broken image never reaches the model
+    a, b = ([json.loads(line)["objects"] for line in (tmp_path / d / "s.jsonl").read_text().splitlines()]
+            for d in "ab")
+    assert a == b and one.scenes_written == len(a) == 4 and all("mask" in o for scene in a for o in scene)

@@ -43,21 +43,22 @@ def call_stage(name: str, stage: Callable[..., Any], *args: Any) -> Any:
         raise _failure(name, exc) from None
 
 
-def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image]) -> list[Any]:
+def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image], *more: list[Any]) -> list[Any]:
     """`stage`'s result for each image (`StageFailure` where it failed), a batch at a time when the
-    stage can take one."""
+    stage can take one. `more`: further arguments, one list of them per argument (the mask
+    model's boxes of each image)."""
     batch = getattr(stage, "batch", None)
     if callable(batch) and len(images) > 1:
         try:
-            results = list(batch(images))
+            results = list(batch(images, *more))
             if len(results) == len(images):
                 return results
         except Exception:  # noqa: S110 - each image is tried alone below, to find the one at fault
             pass
     out: list[Any] = []
-    for image in images:
+    for k, image in enumerate(images):
         try:
-            out.append(stage(image))
+            out.append(stage(image, *(args[k] for args in more)))
         except Exception as exc:  # a model's failure on this image: reported, not a traceback
             out.append(_failure(name, exc))
     return out

@@ -156,15 +156,27 @@ class TransformersSegmenter:
         return {"model": self.path, "kind": type(self.model).__name__}
 
     def __call__(self, image: Image.Image, boxes: list[tuple[float, float, float, float]]) -> list[np.ndarray]:
-        if not boxes:
-            return []
-        inputs = self.processor(images=image, input_boxes=[[list(b) for b in boxes]], return_tensors="pt")
+        return self.batch([image], [boxes])[0]
+
+    def batch(self, images: list[Image.Image], boxes: list[list[tuple[float, float, float, float]]]
+              ) -> list[list[np.ndarray]]:
+        """The masks of several images' boxes, through the model at once. Images with fewer boxes
+        than the most are padded with copies of their first box, whose masks are left out."""
+        asked = [k for k in range(len(images)) if boxes[k]]
+        out: list[list[np.ndarray]] = [[] for _ in images]
+        if not asked:
+            return out
+        most = max(len(boxes[k]) for k in asked)
+        prompts = [[list(b) for b in boxes[k]] + [list(boxes[k][0])] * (most - len(boxes[k])) for k in asked]
+        inputs = self.processor(images=[images[k] for k in asked], input_boxes=prompts, return_tensors="pt")
         with _torch().no_grad():
             outputs = self.model(**inputs.to(self.device))
-        best = outputs.iou_scores[0].argmax(dim=-1)  # (boxes,): the best of each box's masks
+        best = outputs.iou_scores.argmax(dim=-1)  # (images, boxes): the best of each box's masks
         masks = self.processor.image_processor.post_process_masks(
-            outputs.pred_masks.cpu(), inputs["original_sizes"].cpu(), inputs["reshaped_input_sizes"].cpu())[0]
-        return [masks[k, int(best[k])].numpy().astype(bool) for k in range(len(boxes))]
+            outputs.pred_masks.cpu(), inputs["original_sizes"].cpu(), inputs["reshaped_input_sizes"].cpu())
+        for i, k in enumerate(asked):
+            out[k] = [masks[i][j, int(best[i, j])].numpy().astype(bool) for j in range(len(boxes[k]))]
+        return out
 
 
 class TransformersDepth:

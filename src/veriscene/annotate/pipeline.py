@@ -162,26 +162,48 @@ class Stages:
         return [k for k, on in zip(SPARSE_KINDS, (attributes, relations)) if on]
 
 
+def _ordered(found: Any) -> Any:
+    """The detections best first (a failure as it is)."""
+    return found if isinstance(found, SceneValidationError) else sorted(found, key=lambda d: -d.score)
+
+
+def _prompts(rgb: Image.Image, detections: list[Any]) -> list[tuple[float, float, float, float]]:
+    """The boxes the mask model is prompted with: the detections' boxes, within the image."""
+    width, height = rgb.size
+    return [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
+            for x0, y0, x1, y1 in (d.box for d in detections)]
+
+
+def _masks(stages: Stages, loaded: list[Image.Image | SceneValidationError], found: list[Any]) -> list[Any]:
+    """Each image's masks from the mask model (None without one, or for an image that has no
+    detections or failed before), through the model a batch at a time (`batches.run_stage`)."""
+    wanted = [k for k, (rgb, dets) in enumerate(zip(loaded, found))
+              if stages.segmenter is not None and isinstance(rgb, Image.Image) and isinstance(dets, list) and dets]
+    out: list[Any] = [None] * len(loaded)
+    made = run_stage("segmenter", stages.segmenter, [loaded[k] for k in wanted],
+                     [_prompts(loaded[k], found[k]) for k in wanted]) if wanted else []
+    for k, masks in zip(wanted, made):
+        out[k] = masks
+    return out
+
+
 def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any],
-           rgb: Image.Image | SceneValidationError, found: Any, depth_map: Any) -> Scene:
-    """The scene of one image, from the image (or the reject loading it gave) and its detector and
-    depth results (or their failures)."""
-    for given in (rgb, found, depth_map):
+           rgb: Image.Image | SceneValidationError, detections: Any, depth_map: Any, made: Any = None) -> Scene:
+    """The scene of one image, from the image (or the reject loading it gave) and its detector,
+    depth and mask results (or their failures; detections best first)."""
+    for given in (rgb, detections, depth_map, made):
         if isinstance(given, SceneValidationError):
             raise given
     assert isinstance(rgb, Image.Image)
     width, height = rgb.size
-    detections = sorted(found, key=lambda d: -d.score)
     if depth_map is not None and depth_map.shape != (height, width):
         raise StageFailure(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}",
                            field="depth")
     pixel_colours = stages.colours and (stages.attributes is None or "color" not in stages.attributes.kinds)
     hsv = np.asarray(rgb.convert("HSV")) if pixel_colours else None
     masks: list[np.ndarray | None] = [None] * len(detections)
-    if stages.segmenter is not None and detections:
-        inside = [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
-                  for x0, y0, x1, y1 in (d.box for d in detections)]
-        masks = list(call_stage("segmenter", stages.segmenter, rgb, inside))
+    if made is not None:
+        masks = list(made)
         if len(masks) != len(detections):
             raise StageFailure(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", field="segmenter")
         wrong = next((m.shape for m in masks if m.shape != (height, width)), None)
@@ -263,7 +285,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     """(position, scene, failure) for each image of `images` from position `start` up to `stop`;
     the scene is None when the image was rejected (reported in `report`), and `failure` is then
     the reason when a model stage failed on it. `batch_size` images at a time go through the
-    detector and depth models (`batches`); `start` and `stop` may fall inside a batch (the batch
+    detector, mask and depth models (`batches`); `start` and `stop` may fall inside a batch (the batch
     is run whole). `listing`: `image_files(images)`, when the caller has it already (or a part of
     it, with `duplicates`: position -> the earlier image of the same id, `duplicate_ids`). With
     `watch`, the run stops when its first images all fail in a model stage (`FailingStart`)."""
@@ -298,8 +320,10 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
         readable = [im for im in loaded if isinstance(im, Image.Image)]
         found = iter(run_stage("detector", stages.detector, readable))
         depths = iter(run_stage("depth", stages.depth, readable) if stages.depth is not None else [None] * len(readable))
-        for position, path, rgb in zip(range(first, first + len(chunk)), chunk, loaded):
-            prepared = (rgb, next(found), next(depths)) if isinstance(rgb, Image.Image) else (rgb, None, None)
+        detected = [_ordered(next(found)) if isinstance(rgb, Image.Image) else None for rgb in loaded]
+        masks = _masks(stages, loaded, detected)
+        for k, (position, path, rgb) in enumerate(zip(range(first, first + len(chunk)), chunk, loaded)):
+            prepared = (rgb, detected[k], next(depths), masks[k]) if isinstance(rgb, Image.Image) else (rgb, None, None)
             if not start <= position < stop:
                 continue  # done before the run was resumed, or another part's
             failure.clear()
@@ -368,7 +392,7 @@ def annotate(
     `relation_model` a relation stage (`vlm.VLMRelations`: asked about pairs of near objects). The output appears when every image
     is done; with `resume`, a run killed part-way goes on from the last image it finished
     (`runfile`). `progress(n)` is called as images are done. `batch_size` images at a time go
-    through the detector and depth models (faster on a GPU). `workers` processes annotate images
+    through the detector, mask and depth models (faster on a GPU). `workers` processes annotate images
     at once, each with its own copy of the models: local ones, or Ray tasks with `backend="ray"`
     (on the cluster at `address`, else a local Ray); the output is the same whatever their number
     at the same number of torch `threads` per worker (default: `cpu_count // workers` with several

@@ -52,8 +52,8 @@ def register(app: typer.Typer) -> None:
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
-        batch_size: Annotated[int, typer.Option("--batch-size", help="Images through the detector and depth "
-                                                                     "models at once (faster on a GPU).")] = 1,
+        batch_size: Annotated[int, typer.Option("--batch-size", help="Images through the detector, mask and "
+                                                                     "depth models at once (faster on a GPU).")] = 1,
         workers: Annotated[int, typer.Option("--workers", "-w", help="Processes annotating images at once, each "
                                                                      "with its own copy of the models (the output "
                                                                      "is the same for any number, at the same "
