@@ -3,8 +3,9 @@
     from veriscene.annotate import annotate
     annotate("photos/", "scenes.jsonl", detector="models/detr-resnet-50")
 
-Model stages run through transformers (the `ml` extra) from local folders only; a stage may also
-be any callable (`Detector`, `DepthEstimator`).
+Model stages run through transformers (the `ml` extra) from local folders only, or through a
+vision-language model on an OpenAI-compatible server (`VLMDetector`, `VLMAttributes`,
+`VLMRelations`); a stage may also be any callable (`Detector`, `Segmenter`, `DepthEstimator`).
 """
 
 from veriscene.annotate.colours import COLOURS, dominant_colour, dominant_colour_of
@@ -20,6 +21,7 @@ from veriscene.annotate.models import (
 )
 from veriscene.annotate.pipeline import annotate, annotate_images, clear_relations, image_files
 from veriscene.annotate.vlm import VLMAttributes, VLMRelations
+from veriscene.annotate.vlm_detect import VLMDetector
 
 __all__ = [
     "COLOURS",
@@ -32,6 +34,7 @@ __all__ = [
     "TransformersDetector",
     "TransformersSegmenter",
     "VLMAttributes",
+    "VLMDetector",
     "VLMRelations",
     "annotate",
     "annotate_images",

@@ -4,7 +4,7 @@ A stage is called on one image at a time, unless it has a `batch(images)` method
 transformers stages do) and more than one image is waiting: then the batch goes through the model
 at once, which is what keeps a GPU busy. If the batch call raises, each image of it is tried alone,
 so one bad image fails alone. A failure is returned in the image's place (`StageFailure`), to be
-reported as that image's reject.
+reported as that image's reject; a stage's `batch` may return one in an image's place itself.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def load_image(path: Path) -> Image.Image | SceneValidationError:
         return bad(f"cannot read the image: {exc}"[:300], "image")
 
 
-def _failure(name: str, exc: Exception) -> StageFailure:
+def stage_failure(name: str, exc: Exception) -> StageFailure:
+    """The reject of an image on which stage `name` raised `exc`."""
     return StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name)
 
 
@@ -40,7 +41,7 @@ def call_stage(name: str, stage: Callable[..., Any], *args: Any) -> Any:
     try:
         return stage(*args)
     except Exception as exc:  # a model's failure on this image: reported, not a traceback
-        raise _failure(name, exc) from None
+        raise stage_failure(name, exc) from None
 
 
 def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image], *more: list[Any]) -> list[Any]:
@@ -60,5 +61,5 @@ def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image], *
         try:
             out.append(stage(image, *(args[k] for args in more)))
         except Exception as exc:  # a model's failure on this image: reported, not a traceback
-            out.append(_failure(name, exc))
+            out.append(stage_failure(name, exc))
     return out

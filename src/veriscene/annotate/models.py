@@ -24,11 +24,14 @@ from PIL import Image
 
 @dataclass(frozen=True)
 class Detection:
-    """One detected object: its class name, xyxy box in pixels and score."""
+    """One detected object: its class name, xyxy box in pixels and score. `problem`: why an entry
+    the model gave cannot be an object (no label, no box): the pipeline reports it as a rejected
+    object of its image and keeps the rest."""
 
     name: str
     box: tuple[float, float, float, float]
     score: float
+    problem: str | None = None
 
 
 class Detector(Protocol):

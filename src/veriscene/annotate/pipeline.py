@@ -103,6 +103,8 @@ def clear_relations(boxes: list[list[float]], width: int, height: int, margin: f
 def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, hsv: np.ndarray | None,
             depth: np.ndarray | None, mask: np.ndarray | None) -> dict[str, Any]:
     field = f"detections[{k}]"
+    if detection.problem is not None:
+        raise SceneValidationError(detection.problem, field=field)
     if detection.name.strip().upper() == "N/A":  # the unused class ids of COCO detectors (DETR's id2label)
         raise SceneValidationError(f"the detector's class {detection.name!r} names no object", field=field + ".name")
     box = ctx.box_xyxy(list(detection.box), width, height, field + ".box")

@@ -7,7 +7,7 @@ a model that cannot be loaded, 2 missing images or model folder.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,8 +23,16 @@ def register(app: typer.Typer) -> None:
         images: Annotated[Path, typer.Argument(help="A folder of images (searched recursively), a text file "
                                                     "listing image paths, or one image.")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file.")],
-        detector: Annotated[Path, typer.Option("--detector", help="Local folder of a transformers object-detection "
-                                                                  "model and its image processor.")],
+        detector: Annotated[Path | None, typer.Option("--detector", help="Local folder of a transformers "
+                                                      "object-detection model and its image processor.")] = None,
+        detector_model: Annotated[str | None, typer.Option("--detector-model", help="Instead of --detector: a "
+                                                           "vision-language model on the --base-url server that "
+                                                           "lists the objects with their boxes (Qwen2.5-VL, ...).")
+                                  ] = None,
+        box_format: Annotated[str, typer.Option("--box-format", help="How --detector-model gives boxes: pixels, "
+                                                "norm1000, norm1 or yxyx_norm1000 (Gemini).")] = "pixels",
+        max_side: Annotated[int | None, typer.Option("--max-side", help="Images sent to --detector-model are "
+                                                     "scaled down to this longer side first.")] = None,
         segmenter: Annotated[Path | None, typer.Option("--segmenter", help="Local folder of a transformers "
                                                    "promptable mask model (SAM), prompted with each box (optional).")] = None,
         depth: Annotated[Path | None, typer.Option("--depth", help="Local folder of a transformers depth model "
@@ -87,9 +95,11 @@ def register(app: typer.Typer) -> None:
             from veriscene.annotate.vlm import PREDICATES, VLMAttributes, VLMRelations
             from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
 
-            if (attributes_model or relations_model) and base_url is None:
-                raise ValueError("--attributes-model and --relations-model need --base-url (the OpenAI-compatible "
-                                 "server)")
+            if (attributes_model or relations_model or detector_model) and base_url is None:
+                raise ValueError("--detector-model, --attributes-model and --relations-model need --base-url (the "
+                                 "OpenAI-compatible server)")
+            if (detector is None) == (detector_model is None):
+                raise ValueError("give one detector: --detector MODEL_DIR or --detector-model NAME")
             reader = relater = None
             if attributes_model is not None:
                 reader = VLMAttributes(OpenAIChatModel(attributes_model, str(base_url), concurrency=concurrency),
@@ -101,8 +111,16 @@ def register(app: typer.Typer) -> None:
             if names is not None:
                 listed = Path(names)
                 wanted = (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else names.split(","))
+            find: Any = detector
+            if detector_model is not None:
+                from veriscene.annotate.vlm_detect import VLMDetector
+
+                # a long list of objects takes tokens: about 30 an object
+                lister = OpenAIChatModel(detector_model, str(base_url), concurrency=concurrency,
+                                         max_tokens=max(512, 40 * max_objects))
+                find = VLMDetector(lister, wanted, box_format=box_format, max_side=max_side, max_objects=max_objects)
             with progress_bar("annotating", total) as advance:
-                summary = annotate(images, out, detector=detector, segmenter=segmenter, depth=depth, names=wanted,
+                summary = annotate(images, out, detector=find, segmenter=segmenter, depth=depth, names=wanted,
                                    attributes=reader, relation_model=relater,
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
