@@ -250,7 +250,12 @@ def test_scene_page_lists_objects_relations_and_samples(server: str, run: Path) 
     tags = parse(text).tags
     assert status == 200
     assert sum(t == "rect" and a.get("class") == "obj" for t, a in tags) == len(scene)
-    assert text.count("<li>#") == len(scene.relations)
+    rows = [a for t, a in tags if t == "tr" and a.get("data-rel")]
+    arrows = [a for t, a in tags if t == "g" and a.get("class") == "rel"]
+    assert len(rows) == len(arrows) == len(scene.relations) > 0
+    assert [r["data-rel"] for r in rows] == [a["data-rel"] for a in arrows]
+    assert [r["data-objs"] for r in rows] == [f"0:{s} 0:{o}" for s, _, o in scene.relations]
+    assert "id='all-rels'" in text
     shown = sum(scene.image_id in [i["id"] for i in r["images"]] for r in records(run))
     assert f"Samples showing it ({shown})" in text
 
@@ -266,6 +271,21 @@ def test_image_route_serves_the_file(server: str, run: Path) -> None:
 def test_unknown_pages_are_404_with_a_message(server: str, path: str) -> None:
     status, mime, body = get(server + path)
     assert status == 404 and mime.startswith("text/html") and b"all samples" in body
+
+
+def test_relation_arrows_leave_the_subjects_box_towards_the_objects() -> None:
+    from veriscene.scene.model import Scene
+    from veriscene.viewer.pages import _arrows
+
+    scene = Scene.from_objects("s", 200, 100, [{"name": "cup", "box": [10, 10, 50, 50]},
+                                               {"name": "table", "box": [120, 10, 180, 90]},
+                                               {"name": "plate", "box": [20, 20, 40, 40]}])
+    svg = _arrows(scene, [(0, "left of", 1), (2, "in", 0)], 0)
+    lines = re.findall(r"<line x1='([\d.]+)' y1='([\d.]+)' x2='([\d.]+)' y2='([\d.]+)'", svg)
+    # on the line between the centres (30, 30) and (150, 50): out of the cup at x = 50, into the table at x = 120
+    assert tuple(map(float, lines[0])) == (50.0, 33.3, 120.0, 45.0)
+    assert tuple(map(float, lines[1])) == (30.0, 30.0, 30.0 + 200 / 40, 30.0 - 200 / 40)  # same centre: a tick
+    assert ">left of<" in svg and ">in<" in svg
 
 
 def test_scene_page_of_an_unknown_image(server: str) -> None:

@@ -1,7 +1,8 @@
 """HTML of the viewer: the sample list, one sample with its program trace, one scene graph.
 
 Pages are plain server-rendered HTML with inline CSS and a few lines of inline script (hovering a
-program step outlines the objects its value holds); no external resource is loaded. Images are
+program step outlines the objects its value holds; hovering a relation draws it as an arrow); no
+external resource is loaded. Images are
 drawn in an SVG whose coordinates are the scene's pixels, so boxes, masks and answer boxes or
 points sit where the scene graph puts them. Where to fetch an image, a mask overlay or another
 page is left to a `Links` object: the server links to its own routes, the static export
@@ -62,6 +63,8 @@ stroke-width:3;stroke-dasharray:2 3;vector-effect:non-scaling-stroke}
 .ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:0 0 14px}
 .muted{color:#666}form.filters select,form.filters input{margin-right:8px}
+.fig g.rel{display:none}.fig g.rel.on,.fig.all-rels g.rel{display:inline}
+.fig g.rel line{stroke:#ffeb3b;stroke-width:2.5;vector-effect:non-scaling-stroke}.fig g.rel text{fill:#ffeb3b}
 tr.step:hover{background:#fff8e1}.tag{display:inline-block;background:#eceff1;border-radius:3px;
 padding:0 5px;margin:1px}td.q{min-width:360px}td.a{max-width:300px;overflow-wrap:anywhere}
 td.ids{white-space:nowrap}
@@ -72,9 +75,15 @@ for (const row of document.querySelectorAll('tr.step')) {
   const keys = (row.dataset.objs || '').split(' ').filter(Boolean);
   const on = (v) => keys.forEach(k => document.querySelectorAll('rect[data-key="' + k + '"]')
       .forEach(r => r.classList.toggle('hl', v)));
-  row.addEventListener('mouseenter', () => on(true));
-  row.addEventListener('mouseleave', () => on(false));
+  const rel = row.dataset.rel;
+  const arrow = (v) => rel && document.querySelectorAll('g.rel[data-rel="' + rel + '"]')
+      .forEach(g => g.classList.toggle('on', v));
+  row.addEventListener('mouseenter', () => { on(true); arrow(true); });
+  row.addEventListener('mouseleave', () => { on(false); arrow(false); });
 }
+const every = document.getElementById('all-rels');
+if (every) every.addEventListener('change', () => document.querySelectorAll('svg.fig')
+    .forEach(f => f.classList.toggle('all-rels', every.checked)));
 """
 
 
@@ -130,10 +139,12 @@ def _json(value: Any) -> str:
 def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int = 0,
            highlight: Sequence[int] = (), label_all: bool = False,
            answer: tuple[str, Sequence[float]] | None = None,
-           prediction: tuple[str, Sequence[float]] | None = None) -> str:
+           prediction: tuple[str, Sequence[float]] | None = None,
+           relations: Sequence[tuple[int, str, int]] = ()) -> str:
     """An SVG of one image in its pixel coordinates: the image (or a grey canvas), the mask
     overlay of the highlighted objects (all objects with `label_all`), every box (highlighted ones
-    in colour and labelled) and the answer's box or point."""
+    in colour and labelled), the answer's box or point, and the `relations` as arrows from the
+    subject's box to the object's, hidden until their row is hovered or all are asked for."""
     if scene is None:
         return f"<p class='bad'>No scene graph for image {esc(image_id)}.</p>"
     w, h = scene.width, scene.height
@@ -163,6 +174,8 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
     for i in shown:
         x0, y0 = scene.boxes[i, 0], scene.boxes[i, 1]
         parts.append(f"<text x='{x0 + 2:.1f}' y='{max(y0 - 3, max(w, h) / 40):.1f}'>#{i} {esc(scene.names[i])}</text>")
+    if relations:
+        parts.append(_arrows(scene, relations, image_index))
     for shape, cls, title in ((answer, "answer", "answer"), (prediction, "predicted", "the model's answer")):
         if shape is None:
             continue
@@ -176,6 +189,43 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
             parts.append(f"<circle class='{cls}' cx='{values[0]:.1f}' cy='{values[1]:.1f}' r='{r:.1f}'>"
                          f"<title>{title}</title></circle>")
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def _edge(box: Sequence[float], towards: tuple[float, float]) -> tuple[float, float]:
+    """Where the line from the box's centre towards a point leaves the box (the centre if the
+    point is inside)."""
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = towards[0] - cx, towards[1] - cy
+    scales = [abs((x1 - x0) / 2 / dx) if dx else float("inf"), abs((y1 - y0) / 2 / dy) if dy else float("inf")]
+    t = min(min(scales), 1.0)
+    return cx + dx * t, cy + dy * t
+
+
+def _arrows(scene: Scene, relations: Sequence[tuple[int, str, int]], image_index: int) -> str:
+    """One hidden arrow per relation, box edge to box edge (centre to centre when the boxes nest),
+    labelled with its predicate."""
+    size = max(scene.width, scene.height)
+    marker = f"arrow{image_index}"
+    parts = [f"<defs><marker id='{marker}' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='5' markerHeight='5' "
+             "orient='auto-start-reverse'><path d='M0,0 L10,5 L0,10 z' fill='#ffeb3b'/></marker></defs>"]
+    boxes = scene.boxes.tolist()
+    for k, (s, predicate, o) in enumerate(relations):
+        a, b = boxes[s], boxes[o]
+        centre_a, centre_b = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+        start, end = _edge(a, centre_b), _edge(b, centre_a)
+        if start == centre_a or end == centre_b:  # one box holds the other's centre: centre to centre
+            start, end = centre_a, centre_b
+        if abs(end[0] - start[0]) + abs(end[1] - start[1]) < size / 100:  # the same centre: a short tick
+            end = (start[0] + size / 40, start[1] - size / 40)
+        # the label a third of the way from the subject: a relation and its inverse ("left of",
+        # "right of") share a line but not a label's place
+        mid = (start[0] + (end[0] - start[0]) / 3, start[1] + (end[1] - start[1]) / 3)
+        parts.append(f"<g class='rel' data-rel='{image_index}:{k}'><line x1='{start[0]:.1f}' y1='{start[1]:.1f}' "
+                     f"x2='{end[0]:.1f}' y2='{end[1]:.1f}' marker-end='url(#{marker})'/>"
+                     f"<text x='{mid[0]:.1f}' y='{mid[1]:.1f}' text-anchor='middle'>{esc(predicate)}</text>"
+                     f"<title>#{s} {esc(scene.names[s])} {esc(predicate)} #{o} {esc(scene.names[o])}</title></g>")
     return "".join(parts)
 
 
@@ -410,8 +460,10 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
         box = ", ".join(f"{v:.1f}" for v in scene.boxes[i].tolist())
         objects.append(f"<tr><td style='color:{colour(i)}'>#{i}</td><td>{esc(scene.names[i])}</td>"
                        f"<td>{esc(', '.join(scene.attributes[i]))}</td><td>[{box}]</td><td>{depth}</td></tr>")
-    relations = "".join(f"<li>#{s} {esc(scene.names[s])} <b>{esc(p)}</b> #{o} {esc(scene.names[o])}</li>"
-                        for s, p, o in scene.relations)
+    relations = "".join(f"<tr class='step' data-objs='0:{s} 0:{o}' data-rel='0:{k}'><td style='color:{colour(s)}'>"
+                        f"#{s} {esc(scene.names[s])}</td><td><b>{esc(p)}</b></td><td style='color:{colour(o)}'>"
+                        f"#{o} {esc(scene.names[o])}</td></tr>"
+                        for k, (s, p, o) in enumerate(scene.relations))
     samples = catalog.of_image(image_id)
     listed = "".join(f"<li><a href='{esc(links.sample(k))}'>{esc(catalog.entries[k].task)}</a>: "
                      f"{esc(catalog.entries[k].question.split(chr(10))[0])}</li>" for k in samples[:200])
@@ -420,10 +472,13 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
             f"{len(scene.relations)} relations{', masks' if scene.masks is not None else ''}"
             f"{', depth' if scene.depth is not None else ''}"
             f"{RADIOLOGICAL_NOTE if scene.meta.get('orientation') == RADIOLOGICAL else ''}</p>"
-            + figure(scene, image_id, links, label_all=True)
+            + figure(scene, image_id, links, label_all=True, relations=scene.relations)
             + "<table><tr><th>object</th><th>name</th><th>attributes</th><th>box (x0, y0, x1, y1)</th>"
             + f"<th>depth</th></tr>{''.join(objects)}</table>"
-            + (f"<h3>Relations</h3><ul>{relations}</ul>" if relations else "") + meta
+            + (f"<h3>Relations ({len(scene.relations)})</h3><p class='muted'>Hover a relation to draw it on the "
+               "image as an arrow from its subject to its object; <label><input type='checkbox' id='all-rels'> "
+               "draw them all</label></p><table><tr><th>subject</th><th>predicate</th><th>object</th></tr>"
+               f"{relations}</table>" if relations else "") + meta
             + f"<h3>Samples showing it ({len(samples)})</h3><ul>{listed}</ul>")
     return page(f"veriscene: {image_id}", body)
 
