@@ -195,3 +195,17 @@ def test_cli_workers(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> No
         assert done.exit_code == 0, done.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and len(outs[0].splitlines()) == 5
+
+
+def test_streamed_scenes_on_workers_are_those_of_one(tmp_path: Path) -> None:
+    from veriscene.annotate import annotate_images
+    from veriscene.io.rejects import RejectReport
+    from veriscene.scene.jsonl import dumps_scene
+
+    images = photos(tmp_path)
+    kw = dict(detector=picky_detector, segmenter=square_segmenter, depth=gradient_depth)
+    reports = RejectReport(), RejectReport()
+    one = [dumps_scene(s) for s in annotate_images(images, report=reports[0], **kw)]
+    two = [dumps_scene(s) for s in annotate_images(images, report=reports[1], workers=2, batch_size=2, **kw)]
+    assert one == two and len(one) == 11
+    assert reports[0].entries == reports[1].entries and reports[0].repairs == reports[1].repairs

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from veriscene.annotate.pipeline import Stages, annotated, duplicate_ids, image_ids
+from veriscene.annotate.pipeline import FailingStart, Stages, annotated, duplicate_ids, image_ids
 from veriscene.engine.backends import BACKENDS, mp_context, ordered_map
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import Reject, RejectReport
@@ -153,3 +153,24 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
                                                      strict, batch_size, part, threads), workers=workers)
     finally:
         _STAGES.pop(token, None)
+
+
+def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]],
+             report: RejectReport, *, start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
+             backend: str = "local", address: str | None = None, threads: int | None = None) -> Iterator[ImageDone]:
+    """Each image's outcome from `start` on, in order, its rejects and repairs recorded in
+    `report` as it is handed on. The run stops as `FailingStart` says, and in strict mode with the
+    reject that stopped it (recorded, then raised)."""
+    failing_start = FailingStart(len(listing[1]) - start)
+    for part in annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
+                                workers=workers, backend=backend, address=address, threads=threads):
+        for done in part.images:
+            for reject in done.rejects:
+                report.record(reject)
+            for kind, n in done.repairs.items():
+                report.count(kind, n)
+            failing_start.seen(done.failure)
+            yield done
+        if part.error is not None:
+            report.add(part.error, "scene")
+            raise part.error

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import orjson
 from PIL import Image
 
 from veriscene.annotate.batches import StageFailure, call_stage, load_image, run_stage
@@ -351,12 +352,27 @@ def annotate_images(
     batch_size: int = 1,
     attributes: Any = None,
     relation_model: Any = None,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    threads: int | None = None,
 ) -> Iterator[Scene]:
-    """Stream one scene per image of `images` (module notes); bad images are reported in `report`."""
+    """Stream one scene per image of `images` (module notes); bad images are reported in `report`.
+    With several `workers` (or `backend="ray"`), as `annotate` runs them (`parallel`)."""
     stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
-    for _, scene, _ in annotated(images, stages, report, strict, batch_size=batch_size):
-        if scene is not None:
-            yield scene
+    if workers == 1 and backend == "local" and threads is None:
+        for _, scene, _ in annotated(images, stages, report, strict, batch_size=batch_size):
+            if scene is not None:
+                yield scene
+        return
+    from veriscene.annotate.parallel import effective_threads, outcomes
+    from veriscene.scene.jsonl import scene_from_dict
+
+    for done in outcomes(images, stages, image_files(images), report if report is not None else RejectReport(),
+                         strict=strict, batch_size=batch_size, workers=workers, backend=backend, address=address,
+                         threads=effective_threads(workers, backend, threads)):
+        if done.line is not None:
+            yield scene_from_dict(orjson.loads(done.line))
 
 
 def annotate(

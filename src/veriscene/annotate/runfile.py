@@ -24,8 +24,8 @@ from typing import Any, Callable
 import orjson
 
 from veriscene import __version__
-from veriscene.annotate.parallel import annotated_parts, effective_threads
-from veriscene.annotate.pipeline import FORMAT, FailingStart, Stages, image_files
+from veriscene.annotate.parallel import effective_threads, outcomes
+from veriscene.annotate.pipeline import FORMAT, Stages, image_files
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import RejectReport
 
@@ -88,27 +88,18 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
         report.repairs.update(state["repairs"])
         if progress is not None and state["done"]:
             progress(state["done"])
-        failing_start = FailingStart(len(listing[1]) - state["done"])
-        for part in annotated_parts(images, stages, listing, start=state["done"], strict=strict, batch_size=batch_size,
-                                    workers=workers, backend=backend, address=address, threads=threads):
-            for done in part.images:
-                for reject in done.rejects:
-                    report.record(reject)
-                for kind, n in done.repairs.items():
-                    report.count(kind, n)
-                failing_start.seen(done.failure)
-                if done.line is not None:
-                    fh.write(done.line)
-                    state["written"] += 1
-                fh.flush()
-                state.update(done=done.position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
-                             rejected=dict(report.rejected), repairs=dict(report.repairs))
-                _save(state_path, state)
-                if progress is not None:
-                    progress(1)
-            if part.error is not None:  # strict: the one reject that stopped the run
-                report.add(part.error, "scene")
-                raise part.error
+        for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
+                             batch_size=batch_size, workers=workers, backend=backend, address=address,
+                             threads=threads):
+            if done.line is not None:
+                fh.write(done.line)
+                state["written"] += 1
+            fh.flush()
+            state.update(done=done.position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
+                         rejected=dict(report.rejected), repairs=dict(report.repairs))
+            _save(state_path, state)
+            if progress is not None:
+                progress(1)
     os.replace(partial, out)
     state_path.unlink()
     return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())
