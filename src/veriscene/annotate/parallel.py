@@ -135,8 +135,15 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
     token = uuid.uuid4().hex
     part = batch_size * -(-PART_IMAGES // batch_size) if workers > 1 or backend == "ray" else batch_size
     if backend == "local" and workers == 1:
-        for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads):
-            yield annotate_part(*task)
+        torch = sys.modules.get("torch")
+        before = torch.get_num_threads() if torch is not None and threads is not None else None
+        try:
+            for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads):
+                yield annotate_part(*task)
+        finally:  # this process's torch threads as they were
+            if before is not None and sys.modules.get("torch") is not None:
+                sys.modules["torch"].set_num_threads(before)
+            _THREADS.clear()
         return
     if backend == "ray":
         from veriscene.engine.backends import ray_session
