@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import time
 import weakref
 
 import pytest
@@ -33,3 +36,62 @@ def test_local_pool_drops_finished_outputs(monkeypatch: pytest.MonkeyPatch, with
             assert [r() for r in refs[:4]] == [None] * 4
     assert len(refs) == 12
     assert seen == ([(1, 3)] * 12 if with_progress else [])
+
+
+ORPHANS = """
+import sys, time
+from veriscene.engine import backends
+
+def nap(k):
+    time.sleep(60)
+    return k
+
+if sys.argv[1] == "ordered_map":
+    list(backends.ordered_map(nap, [(k,) for k in range(4)], workers=2))
+else:
+    from veriscene import generate
+    generate(sys.argv[2], sys.argv[3], workers=2, shard_size=1)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    from pathlib import Path
+
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("pool", ["ordered_map", "generate"])
+def test_workers_die_with_a_driver_killed_with_sigkill(tmp_path, pool: str) -> None:
+    """Killed alone (not its process group), a driver takes its local workers with it: none is
+    left waiting for work, holding its memory."""
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(400, seed=0), scenes)  # a few seconds' work on two workers
+    proc = subprocess.Popen([sys.executable, "-c", ORPHANS, pool, str(scenes), str(tmp_path / "run")])
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    assert len(workers) == 2, "the workers did not start"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)

@@ -7,6 +7,7 @@ most `2 x workers` shards are in flight, so memory does not grow with the input.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections import deque
 from contextlib import contextmanager
@@ -35,8 +36,25 @@ def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress
 _SPEC: RunSpec | None = None
 
 
-def _init_worker(spec: RunSpec) -> None:
+def die_with_parent(parent: int) -> None:
+    """In a local worker: ask Linux to kill this process when its parent dies (a driver killed
+    with SIGKILL would otherwise leave its workers waiting for work forever, holding their memory)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _init_worker(spec: RunSpec, parent: int) -> None:
     global _SPEC
+    die_with_parent(parent)
     _SPEC = spec
 
 
@@ -56,7 +74,7 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
     inflect_engine()  # imported once here and inherited by forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_worker,
-                             initargs=(spec,)) as pool:
+                             initargs=(spec, os.getpid())) as pool:
         pending: set[Future[ShardOutput]] = set()
         sizes: dict[Future[ShardOutput], int] = {}
         source = iter(tasks)
@@ -116,7 +134,8 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
             remote = ray.remote(fn)
             yield from _in_order(lambda a: remote.remote(*a), ray.get, args, workers)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             try:
                 yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
             finally:  # stopped early (an error, or the caller is done): calls not started are dropped
