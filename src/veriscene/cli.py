@@ -194,15 +194,11 @@ def _register_plugins() -> None:
         "veriscene.commands.annotate",
         "veriscene.commands.export",
         "veriscene.commands.stats",
+        "veriscene.commands.card",
         "veriscene.commands.evaluate",
-        "veriscene.commands.rewards",
         "veriscene.commands.view",
     ):
-        try:
-            importlib.import_module(module).register(app)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module).register(app)
 
 
 _register_plugins()

@@ -1,0 +1,240 @@
+"""Dataset card: the README.md to publish beside a generated run (Hugging Face Hub or anywhere).
+
+Built from facts only:
+- the run's manifest: the input and its sha256, seed, modes, generator selection or mixture,
+  scene counts, shard format, and the `veriscene generate` command that makes the run again
+  (`veriscene.engine.reproduce`);
+- one streamed pass over the samples: the figures of `veriscene stats` (the same `StatsReport`,
+  so the counts agree) plus each task's answer types and modes, the templates used and the
+  number of distinct images (counted by 64-bit hash: 8 bytes of memory per image);
+- one streamed pass over the scenes file the manifest names (when it is there and its sha256 is
+  the recorded one): scenes annotated only in part (`meta.sparse`), with exhaustive names,
+  crowd or stuff regions, radiological orientation;
+- with `verify=True`, `veriscene.verify.verify` over every sample.
+
+A samples file given alone has no manifest: the card says what is therefore unknown. Unreadable
+sample lines are counted as `veriscene stats` counts them and reported in the card, never fatal.
+The card's text is rendered by `veriscene.card_text`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from veriscene.engine.manifest import read_manifest
+from veriscene.engine.runfiles import sample_lines
+from veriscene.engine.scan import stable_hash
+from veriscene.scene.model import RADIOLOGICAL, REGION_KEYS, SPARSE_KINDS
+from veriscene.stats import StatsReport
+from veriscene.verify import VerifyReport, verify as verify_run
+
+# what `veriscene.stats.stats` counts as an unreadable line (kept in step: the counts agree)
+_READ_ERRORS = (orjson.JSONDecodeError, KeyError, TypeError, AttributeError)
+
+
+class DistinctCount:
+    """How many distinct strings were added, held as sorted unique 64-bit hashes (8 bytes each)
+    plus a buffer of at most `BUFFER` hashes; a repeat of the previous value costs nothing."""
+
+    BUFFER = 1 << 20
+
+    def __init__(self) -> None:
+        self._seen = np.empty(0, dtype=np.uint64)
+        self._buffer = array("Q")
+        self._last: str | None = None
+
+    def add(self, value: str) -> None:
+        if value == self._last:  # samples come grouped by scene: most repeats are consecutive
+            return
+        self._last = value
+        self._buffer.append(stable_hash(value))
+        if len(self._buffer) >= self.BUFFER:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._seen = np.union1d(self._seen, np.frombuffer(self._buffer, dtype=np.uint64))
+            self._buffer = array("Q")
+
+    def __len__(self) -> int:
+        self._flush()
+        return int(self._seen.size)
+
+
+@dataclass
+class SampleTally:
+    """One pass over the samples: `veriscene stats`'s report and what the card adds to it."""
+
+    report: StatsReport = field(default_factory=StatsReport)
+    answer_types: dict[str, Counter[str]] = field(default_factory=dict)  # task -> answer type -> samples
+    modes: dict[str, Counter[str]] = field(default_factory=dict)  # task -> mode -> samples
+    templates: set[tuple[str, str]] = field(default_factory=set)  # (task, template id)
+    images: DistinctCount = field(default_factory=DistinctCount)
+
+    def add_line(self, line: bytes) -> None:
+        try:
+            record = orjson.loads(line)
+            self.report.add(record)
+        except _READ_ERRORS:
+            self.report.unreadable += 1
+            return
+        task = str(record["task"])
+        self.answer_types.setdefault(task, Counter())[str(record["answer_type"])] += 1
+        self.modes.setdefault(task, Counter())[str((record.get("meta") or {}).get("mode", "qa"))] += 1
+        self.templates.add((task, str(record.get("template_id"))))
+        images = record.get("images")
+        for image in images if isinstance(images, list) else ():
+            if isinstance(image, dict) and image.get("id") is not None:
+                self.images.add(str(image["id"]))
+
+
+@dataclass
+class SceneFacts:
+    """What the scene graphs say about their own annotation, counted over the scenes file."""
+
+    path: str  # as the manifest names it, relative to the run folder
+    scenes: int = 0
+    unreadable: int = 0
+    sparse: Counter[str] = field(default_factory=Counter)  # kind ("attributes", "relations") -> scenes
+    exhaustive: int = 0  # scenes listing the names annotated in full (`meta.exhaustive`)
+    regions: Counter[str] = field(default_factory=Counter)  # "crowd" / "stuff" -> scenes with such regions
+    radiological: int = 0
+
+    def add_line(self, line: bytes) -> None:
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            self.unreadable += 1
+            return
+        meta = record.get("meta") if isinstance(record, dict) else None
+        if not isinstance(record, dict) or not isinstance(meta, (dict, type(None))):
+            self.unreadable += 1
+            return
+        self.scenes += 1
+        meta = meta or {}
+        sparse = meta.get("sparse") or ()
+        self.sparse.update(k for k in SPARSE_KINDS if k in sparse)
+        self.exhaustive += meta.get("exhaustive") is not None
+        self.regions.update(k for k in REGION_KEYS if meta.get(k))
+        self.radiological += meta.get("orientation") == RADIOLOGICAL
+
+
+def scene_facts(run_dir: Path, config: dict[str, Any]) -> tuple[SceneFacts | None, str]:
+    """(facts, "") from the scenes file of a run's config, or (None, why there are none)."""
+    recorded = str(config["scenes"]["path"])
+    path = run_dir / recorded
+    if not path.is_file():
+        return None, f"the scenes file the manifest names (`{recorded}`) was not found beside the run"
+    facts, digest = SceneFacts(recorded), hashlib.sha256()
+    with open(path, "rb") as fh:
+        for line in fh:
+            digest.update(line)
+            if line.strip():
+                facts.add_line(line)
+    if digest.hexdigest() != config["scenes"].get("sha256"):
+        return None, (f"the scenes file at `{recorded}` is not the one the run was made from "
+                      "(its sha256 differs from the manifest's)")
+    return facts, ""
+
+
+@dataclass
+class CardFacts:
+    """Everything a card states, gathered by `card_facts`."""
+
+    run: Path  # the run folder, or the samples file given alone
+    manifest: dict[str, Any] | None  # None for a samples file given alone
+    tally: SampleTally
+    scenes: SceneFacts | None = None
+    scenes_note: str = ""  # why `scenes` is None
+    verification: VerifyReport | None = None
+    verify_error: str = ""  # why verification could not run (verify=True)
+
+    @property
+    def report(self) -> StatsReport:
+        return self.tally.report
+
+    @property
+    def run_dir(self) -> Path:
+        return self.run if self.run.is_dir() else self.run.parent
+
+    def counts_line(self) -> str:
+        """One line of counts, for the command line."""
+        r = self.report
+        line = (f"{r.samples:,} samples, {len(self.tally.images):,} images, {len(r.per_task)} tasks, "
+                f"{len(r.per_family)} families")
+        if r.unreadable:
+            line += f", {r.unreadable:,} unreadable lines"
+        if self.verification is not None:
+            line += f"; {self.verification.verified:,} of {self.verification.samples:,} verified"
+        elif self.verify_error:
+            line += f"; not verified: {self.verify_error}"
+        return line
+
+
+def _verification(run: Path, facts: CardFacts) -> None:
+    """Verify every sample, or say in `verify_error` why it cannot be done (in words that name
+    no local path: the card is published)."""
+    if not (facts.run_dir / "manifest.json").is_file():
+        facts.verify_error = "no manifest.json names the scenes file the samples were made from"
+        return
+    if facts.manifest is not None and not (facts.run_dir / facts.manifest["config"]["scenes"]["path"]).is_file():
+        facts.verify_error = "the scenes file the manifest names was not found beside the run"
+        return
+    try:
+        facts.verification = verify_run(run)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        facts.verify_error = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+
+
+def card_facts(run: str | os.PathLike[str], *, verify: bool = False) -> CardFacts:
+    """Gather what the card of `run` (a run folder, or a samples file) states; see module notes."""
+    path = Path(run)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    manifest = read_manifest(path) if path.is_dir() else None
+    if manifest is not None and not isinstance(manifest.get("config"), dict):
+        raise ValueError(f"{path / 'manifest.json'} has no 'config': not a veriscene run manifest")
+    tally = SampleTally()
+    for _, line in sample_lines(path):
+        tally.add_line(line)
+    facts = CardFacts(path, manifest, tally)
+    if manifest is not None:
+        facts.scenes, facts.scenes_note = scene_facts(path, manifest["config"])
+    else:
+        facts.scenes_note = "without the run's manifest the scenes file is not known"
+    if verify:
+        _verification(path, facts)
+    return facts
+
+
+def dataset_card(run: str | os.PathLike[str], *, name: str | None = None, license: str = "unknown",
+                 data_files: str | None = None, verify: bool = False) -> str:
+    """The dataset card (Markdown with YAML front matter for the Hugging Face Hub) of a run
+    folder or samples file. `name`: the card's title and `pretty_name` (default: the run
+    folder's name); `license`: a Hub license id; `data_files`: a glob for the Hub's `configs`
+    block; `verify`: re-run every program and state the outcome."""
+    from veriscene.card_text import render_card
+
+    return render_card(card_facts(run, verify=verify), name=name, license=license, data_files=data_files)
+
+
+def save_card(text: str, out: str | os.PathLike[str]) -> Path:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name: str | None = None,
+               license: str = "unknown", data_files: str | None = None, verify: bool = False) -> Path:
+    """Write `dataset_card(run, ...)` to `out` (e.g. RUN/README.md); returns the path."""
+    return save_card(dataset_card(run, name=name, license=license, data_files=data_files, verify=verify), out)

@@ -1,0 +1,41 @@
+"""`veriscene card RUN`: a dataset card (README.md with Hugging Face Hub front matter) for a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `card` command to `app`."""
+
+    @app.command("card")
+    def card_command(
+        run: Annotated[Path, typer.Argument(help="Run folder holding manifest.json (or a samples .jsonl file).")],
+        out: Annotated[Optional[Path], typer.Option(
+            "--out", "-o", help="Where to write the card (default: RUN/README.md, or README.md beside a "
+            "samples file).")] = None,
+        name: Annotated[Optional[str], typer.Option(
+            "--name", help="Title and pretty_name (default: the run folder's name).")] = None,
+        license: Annotated[str, typer.Option("--license", help="License id for the Hub (e.g. cc-by-4.0).")] = "unknown",
+        data_files: Annotated[Optional[str], typer.Option("--data-files", help="Glob of the data files for the "
+                                                          "Hub's configs block (e.g. samples.jsonl).")] = None,
+        verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome.")] = False,
+    ) -> None:
+        """Write a dataset card for a run: Hugging Face Hub front matter, how it was made (with the
+        command that makes it again), verification, contents per family and task, the fields of a
+        sample and the limitations, all from the run's own files (Python: veriscene.card.write_card)."""
+        from veriscene.card import card_facts, save_card
+        from veriscene.card_text import render_card
+
+        try:
+            facts = card_facts(run, verify=verify)
+        except (FileNotFoundError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        target = out if out is not None else facts.run_dir / "README.md"
+        path = save_card(render_card(facts, name=name, license=license, data_files=data_files), target)
+        typer.echo(f"wrote {path}")
+        typer.echo(facts.counts_line())

@@ -1,0 +1,215 @@
+"""The `veriscene generate` command line that makes a run again, rebuilt from its manifest.
+
+`generate_command(manifest, run_dir)` turns the recorded configuration (and, for an input
+converted from another format, `scenes.source.json`) back into options of `veriscene generate`,
+each given only when it differs from the command's default (the seed and mode always). What the
+command line cannot set is returned as notes: a multi-image pool size other than the default, a
+scan chunk that is not a whole number of MiB, generator configs changed from Python, generators
+this installation does not have. A run made with a mixture needs a mixture file: `mixture` is
+one equivalent to the recorded mixture (checked by reading it back), else None with a note.
+
+Generation is deterministic given input, configuration and release, so the command makes the
+same samples (ids, order, answers) with the release named in the manifest.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from veriscene.engine.converted import STAMP
+from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES
+
+def _defaults() -> dict[str, Any]:
+    """`generate`'s own defaults, read from it (not written twice)."""
+    import inspect
+
+    from veriscene.engine.generate import generate
+    from veriscene.generators.base import GeneratorConfig
+
+    given = inspect.signature(generate).parameters
+    return {"shard_size": given["shard_size"].default, "shard_format": given["shard_format"].default,
+            "per_scene": GeneratorConfig().per_scene}
+
+
+DEFAULTS = _defaults()
+_MODE_OPTION = {("qa", "mc"): "both", ("qa",): "qa", ("mc",): "mc"}
+_MIB = 1 << 20
+
+
+@dataclass
+class Reproduction:
+    argv: list[str]  # ["veriscene", "generate", INPUT, "--out", "OUT", ...]
+    mixture: dict[str, Any] | None = None  # content of the mixture file `--mixture` names
+    notes: list[str] = field(default_factory=list)  # what the command line cannot set
+
+    @property
+    def command(self) -> str:
+        return shlex.join(self.argv)
+
+
+def read_stamp(run_dir: Path) -> dict[str, Any] | None:
+    """The conversion record of a run made `--from` another format, or None."""
+    path = run_dir / STAMP
+    try:
+        stamp = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return stamp if isinstance(stamp, dict) and isinstance(stamp.get("key"), dict) else None
+
+
+def _option_text(value: Any) -> str | None:
+    """A reader option as `-r KEY=VALUE` text (see `parse_reader_options`), None if it has none."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}x{value[1]}"  # image_size
+    if (isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)
+            and value[1].startswith(("sha256:", "files:"))):
+        return str(value[0])  # a path, recorded with its fingerprint
+    return None
+
+
+def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | None,
+                notes: list[str]) -> list[str]:
+    """The input argument, relative to the folder holding the run, with --from/-r/--strict."""
+    run_dir = run_dir.resolve()
+    if stamp is None:
+        recorded = str(config["scenes"]["path"])
+        return [os.path.normpath(os.path.join(run_dir.name, recorded))]
+    key = stamp["key"]
+    args = [os.path.relpath(str(key["input"]), run_dir.parent), "--from", str(key["format"])]
+    for name, value in sorted((key.get("options") or {}).items()):
+        text = _option_text(value)
+        if text is None:
+            notes.append(f"reader option {name}={value!r} has no command-line form: give it from Python "
+                         "(generate(..., reader_options=...))")
+        else:
+            args += ["-r", f"{name}={text}"]
+    return args + (["--strict"] if key.get("strict") else [])
+
+
+def _generator_pattern(names: list[str], registry: dict[str, Any]) -> str | None:
+    """The shortest -g text selecting exactly `names` (whole families by name), None for all."""
+    chosen = set(names)
+    if chosen == set(registry):
+        return None
+    families: dict[str, set[str]] = {}
+    for name, cls in registry.items():
+        families.setdefault(cls.family, set()).add(name)
+    whole = sorted(f for f, members in families.items() if members <= chosen)
+    covered = set().union(*(families[f] for f in whole)) if whole else set()
+    return ",".join(whole + sorted(chosen - covered))
+
+
+def _config_notes(generators: dict[str, Any], registry: dict[str, Any], fixed: dict[str, dict[str, Any]],
+                  per_scene: int | None) -> list[str]:
+    """Generators whose recorded config is not what the command gives them (default config,
+    mixture overrides `fixed`, --per-scene), or that this installation lacks."""
+    notes = []
+    for name, entry in sorted(generators.items()):
+        cls = registry.get(name)
+        if cls is None:
+            notes.append(f"generator {name} is not registered in this installation")
+            continue
+        expected = asdict(cls.Config()) | fixed.get(name, {})
+        if per_scene is not None and "per_scene" not in fixed.get(name, {}):
+            expected["per_scene"] = per_scene
+        if orjson.loads(orjson.dumps(expected)) != entry.get("config"):
+            notes.append(f"generator {name} ran with config {entry.get('config')} (recorded in manifest.json), "
+                         "which the command line does not give")
+    return notes
+
+
+def _per_scene(generators: dict[str, Any], fixed: dict[str, dict[str, Any]]) -> int | None:
+    """The --per-scene value the run was made with (None: the default), from the generators
+    whose per_scene no mixture override set."""
+    values = {entry.get("config", {}).get("per_scene") for name, entry in generators.items()
+              if "per_scene" not in fixed.get(name, {})}
+    if len(values) == 1:
+        (value,) = values
+        if isinstance(value, int) and value != DEFAULTS["per_scene"]:
+            return value
+    return None
+
+
+def mixture_file(recorded: dict[str, Any]) -> dict[str, Any] | None:
+    """A mixture file (as a dict to dump in YAML) giving the recorded mixture, or None when the
+    rebuilt file does not read back to the same mixture."""
+    from veriscene.generators.mixture import Mixture, MixtureError
+
+    generators: dict[str, Any] = dict(recorded.get("weights") or {})
+    for name, config in (recorded.get("configs") or {}).items():
+        if name not in generators:
+            return None  # a config given through a glob: the file is not rebuilt
+        generators[name] = {"weight": generators[name], "config": config}
+    data = {"budget": recorded.get("budget"), "modes": list(recorded.get("modes") or []),
+            "default_weight": recorded.get("default_weight"), "families": recorded.get("families") or {},
+            "generators": generators}
+    data = {k: v for k, v in data.items() if v is not None}
+    try:
+        rebuilt = asdict(Mixture.from_dict(data))
+    except MixtureError:
+        return None
+    rebuilt.pop("source", None)
+    same = orjson.loads(orjson.dumps(rebuilt)) == orjson.loads(orjson.dumps(recorded))
+    return data if same else None
+
+
+def generate_command(manifest: dict[str, Any], run_dir: Path) -> Reproduction:
+    """The command (run from the folder holding `run_dir`) that makes the run again; see the
+    module notes."""
+    from veriscene.generators.registry import GENERATORS, select_generators
+
+    select_generators()  # load the registry
+    config = manifest["config"]
+    notes: list[str] = []
+    argv = ["veriscene", "generate", *_input_args(config, run_dir, read_stamp(run_dir), notes), "--out", "OUT",
+            "--seed", str(config["seed"])]
+    generators = config.get("generators") or {}
+    recorded_mixture = config.get("mixture")
+    mixture = None
+    fixed: dict[str, dict[str, Any]] = {}
+    if recorded_mixture:
+        fixed = recorded_mixture.get("configs") or {}
+        mixture = mixture_file(recorded_mixture)
+        argv += ["--mixture", "MIXTURE.yaml"]
+        if mixture is None:
+            notes.append("the mixture (config.mixture in manifest.json) could not be written back as a mixture "
+                         "file: make MIXTURE.yaml from it by hand")
+    else:
+        argv += ["--mode", _MODE_OPTION.get(tuple(config.get("modes") or ()), "both")]
+        pattern = _generator_pattern(sorted(generators), GENERATORS)
+        if pattern is not None:
+            argv += ["-g", pattern]
+    per_scene = _per_scene(generators, fixed)
+    if per_scene is not None:
+        argv += ["--per-scene", str(per_scene)]
+    argv += _engine_args(config, notes)
+    notes += _config_notes(generators, GENERATORS, fixed, per_scene)
+    return Reproduction(argv, mixture, notes)
+
+
+def _engine_args(config: dict[str, Any], notes: list[str]) -> list[str]:
+    args = []
+    if config.get("shard_size", DEFAULTS["shard_size"]) != DEFAULTS["shard_size"]:
+        args += ["--shard-size", str(config["shard_size"])]
+    if config.get("shard_format", DEFAULTS["shard_format"]) != DEFAULTS["shard_format"]:
+        args += ["--shard-format", str(config["shard_format"])]
+    chunk = int(config.get("scan_chunk_bytes", SCAN_CHUNK_BYTES))
+    if chunk != SCAN_CHUNK_BYTES:
+        if chunk % _MIB == 0:
+            args += ["--scan-chunk-mb", str(chunk // _MIB)]
+        else:
+            notes.append(f"the scan read {chunk} bytes a chunk: give scan_chunk={chunk} from Python")
+    pool = config.get("pool_size", DEFAULT_POOL_SIZE)
+    if pool != DEFAULT_POOL_SIZE:
+        notes.append(f"the multi-image pool held {pool} scenes: give pool_size={pool} from Python")
+    return args

@@ -1,0 +1,113 @@
+"""`generate_command`: a run's manifest back into `veriscene generate` options, and what it cannot give."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import typer.main
+
+from veriscene.cli import app
+from veriscene.commands.convert import parse_reader_options
+from veriscene.engine.generate import generate
+from veriscene.engine.reproduce import generate_command, mixture_file
+from veriscene.generators.registry import select_generators
+
+
+def scenes_file(folder: Path) -> Path:
+    from veriscene.demo.world import make_world
+    from veriscene.scene.jsonl import write_scenes
+
+    path = folder / "scenes.jsonl"
+    write_scenes(make_world(folder, n=3, seed=0, render=False), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("reproduce")
+    out = folder / "run"
+    generate(scenes_file(folder), out, seed=4, generators="counting,object.exists.v1", mode="mc")
+    return orjson.loads((out / "manifest.json").read_bytes())
+
+
+def generate_options() -> set[str]:
+    command = typer.main.get_command(app).commands["generate"]  # type: ignore[attr-defined]
+    return {opt for param in command.params for opt in param.opts}
+
+
+def test_selection_seed_and_mode(manifest: dict[str, Any], tmp_path: Path) -> None:
+    again = generate_command(manifest, tmp_path / "run")
+    assert again.argv[:5] == ["veriscene", "generate", "scenes.jsonl", "--out", "OUT"]  # ../scenes.jsonl from run/
+    options = again.argv[5:]
+    assert options == ["--seed", "4", "--mode", "mc", "-g", "counting,object.exists.v1"]
+    assert {o for o in options if o.startswith("-")} <= generate_options()
+    assert again.notes == [] and again.mixture is None
+    assert {g.name for g in select_generators(options[-1])} == set(manifest["config"]["generators"])
+
+
+def test_engine_options_and_what_only_python_sets(manifest: dict[str, Any], tmp_path: Path) -> None:
+    changed = copy.deepcopy(manifest)
+    config = changed["config"]
+    config.update(shard_size=50, shard_format="zstd", scan_chunk_bytes=3 << 20, pool_size=100)
+    config["generators"]["object.count.v1"]["config"]["num_choices"] = 3
+    again = generate_command(changed, tmp_path / "run")
+    assert again.argv[-6:] == ["--shard-size", "50", "--shard-format", "zstd", "--scan-chunk-mb", "3"]
+    assert set(again.argv[5:]) - {"4", "mc", "50", "zstd", "3", "counting,object.exists.v1"} <= generate_options()
+    notes = " ".join(again.notes)
+    assert "pool_size=100" in notes and "object.count.v1 ran with config" in notes
+    config["scan_chunk_bytes"] = 1000
+    assert any("scan_chunk=1000" in n for n in generate_command(changed, tmp_path / "run").notes)
+
+
+def test_per_scene_and_unknown_generators(manifest: dict[str, Any], tmp_path: Path) -> None:
+    changed = copy.deepcopy(manifest)
+    for entry in changed["config"]["generators"].values():
+        entry["config"]["per_scene"] = 3
+    changed["config"]["generators"]["gone.thing.v9"] = {"family": "gone", "version": 9, "config": {"per_scene": 3}}
+    again = generate_command(changed, tmp_path / "run")
+    assert again.argv[again.argv.index("--per-scene") + 1] == "3"
+    assert again.notes == ["generator gone.thing.v9 is not registered in this installation"]
+
+
+def test_converted_input_from_the_stamp(manifest: dict[str, Any], tmp_path: Path) -> None:
+    run = tmp_path / "runs" / "coco_run"
+    run.mkdir(parents=True)
+    key = {"input": str(tmp_path / "coco" / "instances.json"), "format": "coco", "strict": True, "version": "0.3.0",
+           "fingerprint": "sha256:ab",
+           "options": {"masks": False, "image_size": [640, 480], "images": ["imgs", "files:cd"], "odd": {"a": 1}}}
+    (run / "scenes.source.json").write_bytes(orjson.dumps({"key": key, "output_sha256": "x", "note": "n"}))
+    again = generate_command(manifest, run)
+    assert again.argv[2:5] == ["../coco/instances.json", "--from", "coco"]
+    pairs = [again.argv[k + 1] for k, a in enumerate(again.argv) if a == "-r"]
+    assert pairs == ["image_size=640x480", "images=imgs", "masks=false"]
+    assert parse_reader_options(pairs) == {"image_size": (640, 480), "images": "imgs", "masks": False}
+    assert "--strict" in again.argv
+    assert len(again.notes) == 1 and "odd=" in again.notes[0]
+
+
+def test_card_names_the_converted_input(manifest: dict[str, Any], tmp_path: Path) -> None:
+    from veriscene.card import CardFacts, SampleTally
+    from veriscene.card_text import made
+
+    run = tmp_path / "run"
+    run.mkdir()
+    key = {"input": str(tmp_path / "coco" / "instances.json"), "format": "coco", "fingerprint": "sha256:ab",
+           "options": {}, "strict": False, "version": "0.3.0"}
+    (run / "scenes.source.json").write_bytes(orjson.dumps({"key": key}))
+    text = made(CardFacts(run, manifest, SampleTally()))
+    assert "from `../coco/instances.json` (relative to the run folder), read as `coco`, fingerprint `sha256:ab`" in text
+    assert "veriscene generate coco/instances.json --from coco" in text  # from the folder holding run/
+
+
+def test_a_mixture_with_a_config_through_a_glob_is_not_rebuilt() -> None:
+    recorded = {"budget": 4, "modes": ["qa"], "default_weight": 0.0, "families": {}, "weights": {"relation.*": 1.0},
+                "configs": {"relation.query.v1": {"num_choices": 3}}}
+    assert mixture_file(recorded) is None
+    recorded["weights"] = {"relation.*": 1.0, "relation.query.v1": 2.0}
+    rebuilt = mixture_file(recorded)
+    assert rebuilt is not None
+    assert rebuilt["generators"]["relation.query.v1"] == {"weight": 2.0, "config": {"num_choices": 3}}

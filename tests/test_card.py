@@ -1,0 +1,280 @@
+"""The dataset card: front matter, counts against `veriscene stats`, verification, bad lines, a
+samples file alone, the scenes file's facts, the reproduce command (run for real), the command."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from veriscene.card import DistinctCount, card_facts, dataset_card, write_card
+from veriscene.card_text import render_card, size_category
+from veriscene.cli import app
+from veriscene.demo.pipeline import run_demo
+from veriscene.engine.generate import generate
+from veriscene.stats import stats
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("card") / "demo_run"
+    run_demo(out, scenes=8, seed=3)
+    return out
+
+
+@pytest.fixture(scope="module")
+def card(run: Path) -> str:
+    return dataset_card(run, license="cc-by-4.0", verify=True)
+
+
+def front_matter(text: str) -> dict:
+    assert text.startswith("---\n")
+    head, _, _ = text[4:].partition("\n---\n")
+    return yaml.safe_load(head)
+
+
+def section(text: str, title: str) -> str:
+    """The body of the `## title` section."""
+    after = text.split(f"\n## {title}\n", 1)[1]
+    return after.split("\n## ", 1)[0]
+
+
+def table_rows(text: str, first_header: str) -> list[list[str]]:
+    """Rows of the Markdown table whose first column is `first_header`, cells stripped."""
+    lines = text.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+def command_in(text: str) -> list[str]:
+    return shlex.split(re.search(r"```bash\n(.*?)\n```", text, re.S).group(1))
+
+
+def samples_of(folder: Path) -> list[tuple[str, object]]:
+    return [(r["id"], r["answer"]) for r in map(orjson.loads, (folder / "samples.jsonl").read_bytes().splitlines())]
+
+
+# ---- the card of a demo run -------------------------------------------------------------------------
+
+def test_front_matter_reads_back_with_hub_fields(run: Path, card: str) -> None:
+    meta = front_matter(card)
+    report = stats(run)
+    assert meta["license"] == "cc-by-4.0"
+    assert meta["pretty_name"] == "demo_run"
+    assert meta["size_categories"] == ["n<1K"] and report.samples < 1000
+    assert meta["task_categories"] == ["visual-question-answering"] and meta["language"] == ["en"]
+    assert meta["tags"][:4] == ["veriscene", "scene-graph", "synthetic", "verifiable"]
+    assert sorted(meta["tags"][4:]) == sorted(report.per_family)
+    assert "configs" not in meta
+
+
+def test_tables_sum_to_the_samples_and_match_stats(run: Path, card: str) -> None:
+    report = stats(run)
+    contents = section(card, "Contents")
+    tasks = {r[0].strip("`"): int(r[2].replace(",", "")) for r in table_rows(contents, "task")}
+    families = {r[0]: (int(r[1].replace(",", "")), int(r[2])) for r in table_rows(contents, "family")}
+    assert sum(tasks.values()) == report.samples == sum(f[0] for f in families.values())
+    assert tasks == dict(report.per_task)
+    assert {f: n for f, (n, _) in families.items()} == dict(report.per_family)
+    assert {f: t for f, (_, t) in families.items()} == dict(Counter(report.task_family.values()))
+    assert f"{report.samples:,} samples (by mode:" in card
+    assert f"vocabulary {len(report.vocabulary):,} distinct" in contents
+
+
+def test_task_rows_give_answer_types_modes_and_shares(run: Path, card: str) -> None:
+    records = [orjson.loads(line) for line in (run / "samples.jsonl").read_bytes().splitlines()]
+    rows = {r[0].strip("`"): r for r in table_rows(section(card, "Contents"), "task")}
+    for task, row in rows.items():
+        mine = [r for r in records if r["task"] == task]
+        assert row[3] == ", ".join(sorted({r["answer_type"] for r in mine}))
+        assert set(row[4].split(", ")) == {r["meta"]["mode"] for r in mine}
+    exists = [r for r in records if r["task"] == "object.exists.v1"]
+    yes = sum(r["answer"] for r in exists) / len(exists)
+    assert rows["object.exists.v1"][7] == f"{yes:.0%}"
+    assert rows["grounding.box.v1"][5:9] == ["–", "–", "–", "–"]  # box answers are not tallied
+
+
+def test_verify_true_states_every_sample_checked(run: Path, card: str) -> None:
+    n = stats(run).samples
+    assert f"{n:,} of {n:,} samples' programs recompute the stored answer" in section(card, "Verification")
+
+
+def test_without_verify_the_card_says_unchecked(run: Path) -> None:
+    body = section(dataset_card(run), "Verification")
+    assert "Not checked when this card was written" in body and "`veriscene verify demo_run`" in body
+
+
+def test_made_from_the_manifest(run: Path, card: str) -> None:
+    manifest = orjson.loads((run / "manifest.json").read_bytes())
+    made = section(card, "How it was made")
+    assert manifest["config"]["scenes"]["sha256"] in made
+    assert f"Seed: {manifest['config']['seed']}." in made
+    assert f"{manifest['counts']['scenes']} scenes read, 0 rejected" in made
+    assert "None of the 8 scenes is marked as annotated only in part" in section(card, "Limitations")
+
+
+def test_fields_are_the_sample_record_fields(card: str) -> None:
+    from veriscene.sample import SAMPLE_FIELDS
+
+    rows = table_rows(section(card, "Fields"), "field")
+    assert [r[0].strip("`") for r in rows] == list(SAMPLE_FIELDS)
+
+
+def test_data_files_and_awkward_names_give_valid_yaml(run: Path) -> None:
+    name = "Shapes: 'demo' #1 - \"quoted\""
+    meta = front_matter(dataset_card(run, name=name, data_files="data/*.jsonl"))
+    assert meta["pretty_name"] == name
+    assert meta["configs"] == [{"config_name": "default", "data_files": "data/*.jsonl"}]
+
+
+@pytest.mark.parametrize("n, bucket", [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (99_999, "10K<n<100K"),
+                                       (100_000, "100K<n<1M"), (3_000_000, "1M<n<10M"), (10**13, "n>1T")])
+def test_size_category(n: int, bucket: str) -> None:
+    assert size_category(n) == bucket
+
+
+def test_distinct_count_across_flushes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DistinctCount, "BUFFER", 3)
+    values = [f"img{k % 7}" for k in range(50)] + ["img0", "img0", "other"]
+    counter = DistinctCount()
+    for v in values:
+        counter.add(v)
+    assert len(counter) == len(set(values)) == 8
+
+
+# ---- bad lines, a samples file alone, the scenes file -------------------------------------------------
+
+def test_bad_sample_lines_are_counted_as_stats_counts_them(run: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(run, broken)
+    with open(broken / "samples.jsonl", "ab") as fh:
+        fh.write(b"{not json\n" + orjson.dumps({"id": "x", "question": "no task"}) + b"\n")
+    report = stats(broken)
+    assert report.unreadable == 2
+    facts = card_facts(broken)
+    assert facts.report.unreadable == 2 and facts.report.samples == report.samples
+    assert "2 sample lines could not be read" in render_card(facts)
+    assert "2 unreadable lines" in facts.counts_line()
+
+
+def test_a_samples_file_alone(run: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "published" / "train.jsonl"
+    alone.parent.mkdir()
+    shutil.copy(run / "samples.jsonl", alone)
+    text = dataset_card(alone, verify=True)
+    assert "written without the run's `manifest.json`" in text and "are unknown and left out" in text
+    assert section(text, "How it was made").strip() == "Unknown: no `manifest.json` was given with the samples."
+    assert "no manifest.json names the scenes file" in section(text, "Verification")
+    assert "`veriscene verify train.jsonl --scenes SCENES.jsonl`" in text
+    assert "scenes file is not known" in section(text, "Limitations")
+    assert sum(int(r[2]) for r in table_rows(text, "task")) == stats(alone).samples
+    assert front_matter(text)["pretty_name"] == "published"
+
+
+def test_sparse_scenes_are_counted(run: Path, tmp_path: Path) -> None:
+    lines = (run / "scenes.jsonl").read_bytes().splitlines()
+    records = [orjson.loads(line) for line in lines]
+    for k, record in enumerate(records):
+        for obj in record["objects"]:
+            obj.pop("depth", None)  # so that depth.closer.v1 makes nothing
+        kinds = ["attributes", "relations"] if k < 2 else ["relations"] if k < 5 else []
+        if kinds:
+            record["meta"] = {**record.get("meta", {}), "sparse": kinds}
+    scenes = tmp_path / "sparse.jsonl"
+    scenes.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    out = tmp_path / "sparse_run"
+    generate(scenes, out, seed=0, generators="relation,attribute,object.exists.v1,depth.closer.v1", mode="qa")
+    text = dataset_card(out)
+    made = section(text, "How it was made")
+    assert "lies outside the run folder: publish it too" in made
+    idle = sorted(set(orjson.loads((out / "manifest.json").read_bytes())["config"]["generators"])
+                  - set(stats(out).per_task))
+    assert idle == ["depth.closer.v1"] and f"{len(idle)} made no sample: " + ", ".join(f"`{g}`" for g in idle) in made
+    limits = section(text, "Limitations")
+    assert "2 of 8 scenes record their attributes only in part" in limits
+    assert "5 of 8 scenes record their relations only in part" in limits
+
+    scenes.write_bytes(scenes.read_bytes() + b"\n")  # no longer the file the run was made from
+    limits = section(dataset_card(out), "Limitations")
+    assert "is not the one the run was made from" in limits and "only in part" not in limits
+    scenes.unlink()
+    text = dataset_card(out, verify=True)
+    assert "was not found beside the run" in section(text, "Limitations")
+    assert "could not run" in section(text, "Verification")
+
+
+# ---- the reproduce command, run for real ------------------------------------------------------------
+
+def reproduce(text: str, where: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = command_in(text)
+    assert argv[:2] == ["veriscene", "generate"]
+    argv = [str(out) if a == "OUT" else a for a in argv[1:]]
+    monkeypatch.chdir(where)
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+
+
+def test_reproduce_command_makes_the_same_samples(run: Path, card: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    reproduce(section(card, "How it was made"), run.parent, tmp_path / "again", monkeypatch)
+    assert samples_of(tmp_path / "again") == samples_of(run)
+
+
+def test_reproduce_a_mixture_run(run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mixture = tmp_path / "mix.yaml"
+    mixture.write_text("budget: 6\nmodes: [qa]\ndefault_weight: 0.0\nfamilies: {counting: 2.0}\n"
+                       "generators:\n  object.exists.v1: 1.0\n"
+                       "  grounding.box.v1: {weight: 1.5, config: {box_format: norm1000}}\n")
+    made = tmp_path / "made"
+    generate(run / "scenes.jsonl", made / "mixed", seed=5, mixture=mixture, per_scene=2, shard_size=3)
+    text = section(dataset_card(made / "mixed"), "How it was made")
+    argv = command_in(text)
+    assert "--mixture" in argv and "--mode" not in argv and "-g" not in argv
+    assert "cannot give" not in text and "at most 6 samples per scene; family weights: counting 2" in text
+    assert argv[argv.index("--per-scene") + 1] == "2" and argv[argv.index("--shard-size") + 1] == "3"
+    rebuilt = re.search(r"```yaml\n(.*?)\n```", text, re.S).group(1)
+    (made / "MIXTURE.yaml").write_text(rebuilt)
+    reproduce(text, made, tmp_path / "again", monkeypatch)
+    assert samples_of(tmp_path / "again") == samples_of(made / "mixed")
+
+
+# ---- the command ------------------------------------------------------------------------------------
+
+def test_cli_writes_the_card(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "card" / "README.md"
+    result = CliRunner().invoke(app, ["card", str(run), "--out", str(out), "--name", "Shapes", "--license",
+                                      "mit", "--data-files", "samples.jsonl"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    n = stats(run).samples
+    assert f"{n:,} samples, 8 images, " in result.output
+    meta = front_matter(out.read_text(encoding="utf-8"))
+    assert meta["license"] == "mit" and meta["pretty_name"] == "Shapes"
+    assert meta["configs"][0]["data_files"] == "samples.jsonl"
+
+
+def test_cli_default_out_and_missing_run(run: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(run, folder)
+    result = CliRunner().invoke(app, ["card", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "README.md").read_text(encoding="utf-8").startswith("---\nlicense: unknown\n")
+    result = CliRunner().invoke(app, ["card", str(tmp_path / "nothing")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_write_card_returns_the_path(run: Path, tmp_path: Path) -> None:
+    path = write_card(run, tmp_path / "x" / "README.md", name="N")
+    assert path.read_text(encoding="utf-8").startswith("---\n") and "# N\n" in path.read_text(encoding="utf-8")
