@@ -209,3 +209,10 @@ def test_streamed_scenes_on_workers_are_those_of_one(tmp_path: Path) -> None:
     two = [dumps_scene(s) for s in annotate_images(images, report=reports[1], workers=2, batch_size=2, **kw)]
     assert one == two and len(one) == 11
     assert reports[0].entries == reports[1].entries and reports[0].repairs == reports[1].repairs
+
+
+def test_several_workers_are_refused_on_a_gpu(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    for kw in ({"workers": 2}, {"backend": "ray"}):
+        with pytest.raises(ValueError, match="several workers annotate on the CPU only"):
+            annotate(images, tmp_path / "s.jsonl", detector=tmp_path / "models" / "detr", device="cuda", **kw)

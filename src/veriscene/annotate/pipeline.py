@@ -417,6 +417,11 @@ def annotate(
     local workers, else torch's own; `parallel`)."""
     from veriscene.annotate.runfile import write_resumable
 
+    if device != "cpu" and (workers > 1 or backend != "local"):
+        # the models are loaded here, once, and the workers are forked from this process (or get
+        # the models through Ray's object store): a GPU's context does not survive either way
+        raise ValueError(f"several workers annotate on the CPU only (device {device!r}): on a GPU, send images "
+                         "through the models in batches (batch_size) on one worker")
     find: Detector
     if not isinstance(detector, (str, os.PathLike)):
         find = detector
