@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         rejects: Annotated[Path | None, typer.Option("--rejects", help="Reject report (default: OUT's "
                                                                        "folder/rejects.jsonl).")] = None,
     ) -> None:
-        """Make scene graphs from raw images with local models: objects, masks, colours, depth, relations (Python: veriscene.annotate.annotate)."""
+        """Make scene graphs from raw images with local models or a vision-language model on a server: objects, masks, colours, depth, relations; on several workers if asked (Python: veriscene.annotate.annotate)."""
         from veriscene.annotate import annotate, image_files
         from veriscene.console import progress_bar
 
