@@ -369,6 +369,46 @@ def test_catalog_outcomes_follow_the_results(run: Path, evaluated: Path) -> None
         Filters(outcome="bad")
 
 
+def test_results_of_a_running_evaluation_are_taken_up_as_they_come(run: Path, evaluated: Path,
+                                                                    tmp_path: Path) -> None:
+    lines = (evaluated / "results.jsonl").read_bytes().splitlines(keepends=True)
+    growing = tmp_path / "results.jsonl"
+    half = len(lines) // 2
+    growing.write_bytes(b"".join(lines[:half]))
+    catalog = Catalog.open(run, results=growing)
+    assert catalog.counts("outcome")["unanswered"] == len(catalog.entries) - half
+    torn = lines[half][: len(lines[half]) // 2]
+    with open(growing, "ab") as fh:
+        fh.write(torn)  # a line still being written
+    assert catalog.refresh() == 0 and catalog.counts("outcome")["unanswered"] == len(catalog.entries) - half
+    with open(growing, "ab") as fh:
+        fh.write(lines[half][len(torn):] + b"".join(lines[half + 1:]))
+    assert catalog.refresh() == len(lines) - half
+    fresh = Catalog.open(run, results=evaluated)
+    assert [e.outcome for e in catalog.entries] == [e.outcome for e in fresh.entries]
+    assert catalog.accuracy() == fresh.accuracy() and not catalog.problems
+
+
+def test_the_server_shows_results_added_while_it_runs(run: Path, evaluated: Path, tmp_path: Path) -> None:
+    lines = (evaluated / "results.jsonl").read_bytes().splitlines(keepends=True)
+    growing = tmp_path / "results.jsonl"
+    growing.write_bytes(lines[0])
+    catalog = Catalog.open(run, results=growing)
+    server = make_server(catalog, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        before = get(url + "?outcome=unanswered")[2].decode()
+        with open(growing, "ab") as fh:
+            fh.write(b"".join(lines[1:]))
+        after = get(url + "?outcome=unanswered")[2].decode()
+    finally:
+        server.shutdown()
+        catalog.close()
+    assert f"unanswered ({len(catalog.entries) - 1})" in before
+    assert "unanswered (" not in after  # every sample has its result now
+
+
 def test_results_shown_on_pages(run: Path, evaluated: Path) -> None:
     catalog = Catalog.open(run, results=evaluated)
     srv = make_server(catalog, port=0)

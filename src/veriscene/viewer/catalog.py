@@ -162,6 +162,9 @@ class Catalog:
         self.results: dict[str, dict[str, Any]] = {}  # sample id -> its evaluation record (`--results`)
         self.results_path: Path | None = None
         self.results_elsewhere = 0  # result records of samples not read (other samples, or past `limit`)
+        self._results_at = 0  # bytes of the results file read (whole lines)
+        self._results_line = 0  # lines of it read
+        self._positions: dict[str, list[int]] | None = None  # sample id -> positions in `entries`
         self.scene_rows: list[SceneRow] | None = None  # a scenes file opened alone
 
     @classmethod
@@ -210,26 +213,59 @@ class Catalog:
         if not file.is_file():
             raise FileNotFoundError(f"{path}: no evaluation results (expected {RESULTS_FILE} of `veriscene eval`)")
         self.results_path = file
-        wanted = {e.id for e in self.entries}
-        with open(file, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    self.problems.append(Problem(number, f"{file.name}: not JSON: {exc}"))
-                    continue
-                if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                    self.problems.append(Problem(number, f"{file.name}: field 'id' is missing"))
-                    continue
-                if record["id"] in wanted:
-                    self.results[record["id"]] = {k: record.get(k) for k in _RESULT_FIELDS}
-                else:
-                    self.results_elsewhere += 1
         for e in self.entries:
-            result = self.results.get(e.id)
-            e.outcome = "unanswered" if result is None else _outcome(result)
+            e.outcome = "unanswered"
+        self._read_new_results()
+
+    def refresh(self) -> int:
+        """Read the results a running `veriscene eval` added since the last read (whole lines
+        only: a line still being written waits for the next call); the number read."""
+        if self.results_path is None:
+            return 0
+        with self._lock:
+            try:
+                grown = self.results_path.stat().st_size > self._results_at
+            except OSError:
+                return 0
+            return self._read_new_results() if grown else 0
+
+    def _read_new_results(self) -> int:
+        assert self.results_path is not None
+        file = self.results_path
+        if self._positions is None:
+            self._positions = {}
+            for k, e in enumerate(self.entries):
+                self._positions.setdefault(e.id, []).append(k)
+        with open(file, "rb") as fh:
+            fh.seek(self._results_at)
+            data = fh.read()
+        end = data.rfind(b"\n") + 1  # a last line without its newline is still being written
+        read = 0
+        for line in data[:end].split(b"\n"):
+            self._results_line += 1
+            if not line.strip():
+                continue
+            number = self._results_line
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                self.problems.append(Problem(number, f"{file.name}: not JSON: {exc}"))
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                self.problems.append(Problem(number, f"{file.name}: field 'id' is missing"))
+                continue
+            read += 1
+            shown = self._positions.get(record["id"])
+            if shown is None:
+                self.results_elsewhere += 1
+                continue
+            result = self.results[record["id"]] = {k: record.get(k) for k in _RESULT_FIELDS}
+            for k in shown:
+                self.entries[k].outcome = _outcome(result)
+        self._results_line -= 1  # the split's last piece is what follows the last newline
+        self._results_at += end
+        self._counts.pop("outcome", None)
+        return read
 
     def accuracy(self) -> tuple[int, int]:
         """(correct, scored) over the shown samples' results."""

@@ -75,6 +75,7 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
             parts = [unquote(p) for p in url.path.split("/")[1:]]
             route, rest = (parts[0], "/".join(parts[1:])) if parts else ("", "")
             try:
+                catalog.refresh()  # results a running evaluation added since the last page
                 if route == "":
                     self._listing(query)
                 elif route == "sample":
