@@ -49,8 +49,8 @@ def register(app: typer.Typer) -> None:
         predicates: Annotated[str | None, typer.Option("--predicates", help="Predicates --relations-model "
                                                        "chooses from, comma-separated (default: on, in, holding, "
                                                        "wearing, riding, ...).")] = None,
-        base_url: Annotated[str | None, typer.Option("--base-url", help="The server of --attributes-model and "
-                                                     "--relations-model, e.g. http://localhost:8000/v1 (API key: "
+        base_url: Annotated[str | None, typer.Option("--base-url", help="The server of --detector-model, "
+                                                     "--attributes-model and --relations-model, e.g. http://localhost:8000/v1 (API key: "
                                                      "OPENAI_API_KEY).")] = None,
         attribute_kinds: Annotated[str, typer.Option("--attribute-kinds", help="Attribute types to ask, "
                                                      "comma-separated (color, material, finish, size, shape, "
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
                                                     "cores / workers with several, else torch's own). Models "
                                                     "may round otherwise on another number: a resume keeps it.")] = None,
         backend: Annotated[str, typer.Option("--backend", help="local (processes here) or ray (Ray tasks; "
-                                                               "the model folders must be readable there).")] = "local",
+                                                               "the loaded models go to each worker once).")] = "local",
         address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a "
                                                                       "local Ray).")] = None,
         colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
