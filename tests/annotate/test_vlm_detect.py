@@ -317,3 +317,29 @@ def test_cli_detector_model(server: FakeServer, script: Script, tmp_path: Path) 
                         (["--base-url", server.url], "give one detector")):
         failed = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), *wrong, "--out", str(out)])
         assert failed.exit_code != 0 and says in " ".join(failed.output.split()), failed.output
+
+
+def test_the_mask_model_is_not_asked_about_the_models_faulty_entries(server: FakeServer, script: Script,
+                                                                     tmp_path: Path) -> None:
+    import numpy as np
+
+    asked: list[list] = []
+
+    def strict_segmenter(image: Image.Image, boxes: list) -> list:
+        asked.append(list(boxes))
+        if any(x1 <= x0 or y1 <= y0 for x0, y0, x1, y1 in boxes):
+            raise ValueError("a box of no area")
+        out = []
+        for x0, y0, x1, y1 in boxes:
+            mask = np.zeros((image.height, image.width), dtype=bool)
+            mask[int(y0):int(y1), int(x0):int(x1)] = True
+            out.append(mask)
+        return out
+
+    draw_scene(tmp_path / "p.png")
+    script.reply = json.dumps([{"label": "cup", "bbox_2d": [10, 20, 41, 51]}, {"label": "ball"}])
+    report = RejectReport()
+    (s,) = annotate_images(tmp_path / "p.png", report=report, segmenter=strict_segmenter,
+                           detector=VLMDetector(OpenAIChatModel("fake-vlm", server.url)))
+    assert asked == [[(10, 20, 41, 51)]] and s.names == ("cup",) and s.masks is not None
+    assert [(e.level, e.field) for e in report.entries] == [("object", "detections[1]")]

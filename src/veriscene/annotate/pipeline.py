@@ -178,15 +178,24 @@ def _prompts(rgb: Image.Image, detections: list[Any]) -> list[tuple[float, float
 
 
 def _masks(stages: Stages, loaded: list[Image.Image | SceneValidationError], found: list[Any]) -> list[Any]:
-    """Each image's masks from the mask model (None without one, or for an image that has no
-    detections or failed before), through the model a batch at a time (`batches.run_stage`)."""
-    wanted = [k for k, (rgb, dets) in enumerate(zip(loaded, found))
-              if stages.segmenter is not None and isinstance(rgb, Image.Image) and isinstance(dets, list) and dets]
+    """Each image's masks from the mask model, one per detection (None for a detection with a
+    `problem`, which the model is not asked about); None without a mask model, or for an image
+    that has no detections or failed before. Through the model a batch at a time
+    (`batches.run_stage`)."""
+    asked = [[d for d in dets if d.problem is None] if isinstance(dets, list) else [] for dets in found]
+    wanted = [k for k, rgb in enumerate(loaded)
+              if stages.segmenter is not None and isinstance(rgb, Image.Image) and asked[k]]
     out: list[Any] = [None] * len(loaded)
     made = run_stage("segmenter", stages.segmenter, [loaded[k] for k in wanted],
-                     [_prompts(loaded[k], found[k]) for k in wanted]) if wanted else []
+                     [_prompts(loaded[k], asked[k]) for k in wanted]) if wanted else []
     for k, masks in zip(wanted, made):
-        out[k] = masks
+        if isinstance(masks, SceneValidationError):
+            out[k] = masks
+        elif len(masks) != len(asked[k]):
+            out[k] = StageFailure(f"the segmenter gave {len(masks)} masks for {len(asked[k])} boxes", field="segmenter")
+        else:
+            given = iter(masks)
+            out[k] = [None if d.problem is not None else next(given) for d in found[k]]
     return out
 
 
@@ -207,9 +216,7 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     masks: list[np.ndarray | None] = [None] * len(detections)
     if made is not None:
         masks = list(made)
-        if len(masks) != len(detections):
-            raise StageFailure(f"the segmenter gave {len(masks)} masks for {len(detections)} boxes", field="segmenter")
-        wrong = next((m.shape for m in masks if m.shape != (height, width)), None)
+        wrong = next((m.shape for m in masks if m is not None and m.shape != (height, width)), None)
         if wrong is not None:
             raise StageFailure(f"the segmenter gave a {wrong[1]}x{wrong[0]} mask for a {width}x{height} image",
                                field="segmenter")
