@@ -9,6 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -65,16 +66,23 @@ def parse(text: str) -> _Parser:
     return p
 
 
+@contextmanager
+def serving(catalog: Catalog) -> Iterator[str]:
+    """The catalog served on a free port, for the block: its base URL."""
+    srv = make_server(catalog, port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        catalog.close()
+
+
 @pytest.fixture(scope="module")
 def server(run: Path) -> Iterator[str]:
-    catalog = Catalog.open(run)
-    srv = make_server(catalog, port=0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
-    catalog.close()
+    with serving(Catalog.open(run)) as base:
+        yield base
 
 
 def get(url: str) -> tuple[int, str, bytes]:
@@ -394,27 +402,18 @@ def test_the_server_shows_results_added_while_it_runs(run: Path, evaluated: Path
     growing = tmp_path / "results.jsonl"
     growing.write_bytes(lines[0])
     catalog = Catalog.open(run, results=growing)
-    server = make_server(catalog, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
-        before = get(url + "?outcome=unanswered")[2].decode()
+    with serving(catalog) as base:
+        before = get(base + "/?outcome=unanswered")[2].decode()
         with open(growing, "ab") as fh:
             fh.write(b"".join(lines[1:]))
-        after = get(url + "?outcome=unanswered")[2].decode()
-    finally:
-        server.shutdown()
-        catalog.close()
+        after = get(base + "/?outcome=unanswered")[2].decode()
     assert f"unanswered ({len(catalog.entries) - 1})" in before
     assert "unanswered (" not in after  # every sample has its result now
 
 
 def test_results_shown_on_pages(run: Path, evaluated: Path) -> None:
     catalog = Catalog.open(run, results=evaluated)
-    srv = make_server(catalog, port=0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{srv.server_address[1]}"
-    try:
+    with serving(catalog) as base:
         listing = get(base + "/?outcome=parse_failed")[2].decode()
         parse(listing)
         failed = catalog.select(Filters(outcome="parse_failed"))
@@ -430,9 +429,6 @@ def test_results_shown_on_pages(run: Path, evaluated: Path) -> None:
         x0, y0, _, _ = results[rows[k]["id"]]["parsed"]
         assert len(predicted) == 1 and float(predicted[0]["x"]) == pytest.approx(x0, abs=0.05)
         assert get(base + "/?outcome=nonsense")[0] == 404
-    finally:
-        srv.shutdown()
-        srv.server_close()
 
 
 def test_write_html_of_the_failures(run: Path, evaluated: Path, tmp_path: Path) -> None:
@@ -474,10 +470,7 @@ def test_a_scenes_file_alone(run: Path, tmp_path: Path) -> None:
     assert [p.line for p in catalog.problems] == [2]
     first = orjson.loads(lines[0])
     assert catalog.scene_rows[0].image_id == first["image_id"] and catalog.scene_rows[0].objects == len(first["objects"])
-    srv = make_server(Catalog.open(scenes), port=0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{srv.server_address[1]}"
-    try:
+    with serving(Catalog.open(scenes)) as base:
         listing = get(base + "/")[2].decode()
         parse(listing)
         assert f"({len(lines):,} scenes)" in listing and "no samples" in listing
@@ -487,9 +480,6 @@ def test_a_scenes_file_alone(run: Path, tmp_path: Path) -> None:
         status, _, body = get(base + f"/scene/{first['image_id']}")
         assert status == 200 and body.decode().count("class='obj'") == len(first["objects"])
         assert get(base + f"/image/{first['image_id']}")[0] == 200  # the scene's own image path
-    finally:
-        srv.shutdown()
-        srv.server_close()
     with pytest.raises(ValueError, match="scenes file"):
         write_html(scenes, tmp_path / "x.html")
     result = CliRunner().invoke(app, ["view", str(scenes), "--html", str(tmp_path / "x.html")])
