@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,17 +83,15 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
     multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`)."""
     stages = _stages(token, holder)
     _limit_threads(threads)
-    report = RejectReport(keep=sys.maxsize)
+    report = RejectReport(keep=sys.maxsize)  # drained after each image: what that image reported
     done: list[ImageDone] = []
-    repairs = Counter(report.repairs)
     try:
         for k, scene, failure in annotated(images, stages, report, strict, start - first, batch_size,
                                            (root, files), stop - first, watch=False, duplicates=duplicates):
-            made = report.repairs - repairs
-            repairs = Counter(report.repairs)
-            taken = sum(len(d.rejects) for d in done)
             done.append(ImageDone(first + k, None if scene is None else dumps_scene(scene) + b"\n",
-                                  report.entries[taken:], dict(made), failure))
+                                  list(report.entries), dict(report.repairs), failure))
+            report.entries.clear()
+            report.repairs.clear()
     except SceneValidationError as exc:
         return Part(done, exc)
     return Part(done, None)
