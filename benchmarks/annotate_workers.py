@@ -3,6 +3,7 @@
     python benchmarks/annotate_workers.py                          # 48 images, workers 1 and 2
     python benchmarks/annotate_workers.py --images 96 --workers 1 2 4 --stand-in
     python benchmarks/annotate_workers.py --batch-size 4          # the models a batch at a time
+    python benchmarks/annotate_workers.py --workers 2 --device cpu,cpu   # each worker loads its own models
 
 No model weights can be fetched here, so the models are transformers models of real architectures
 and moderate size with random weights, built once and cached in `--cache`: a DETR (ResNet
@@ -15,7 +16,9 @@ rectangles, 640x480 PNG. With `--stand-in` the models are replaced by callables 
 Each worker count runs at one torch thread per worker (`--threads`, default 1) so that the output
 can be compared byte for byte (a model's sums may round otherwise on another number of threads);
 a row with the default threads (`cores / workers`) is printed too for one worker. Wall-clock time;
-the median of `--repeats`.
+the median of `--repeats`. With `--device` (as `veriscene annotate --device`: several,
+comma-separated, put the workers on them in turn, each loading its own copy of the models, as on
+GPUs) the time includes each worker's loading; rows with fewer workers than devices are skipped.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1, help="images through each model at once")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--stand-in", action="store_true", help="callables that cost nothing instead of models")
+    parser.add_argument("--device", default="cpu", help="torch device(s), as `veriscene annotate --device`")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
 
@@ -126,18 +130,22 @@ def main() -> None:
         detr, dpt, sam = build_models(args.cache, args.edge)
         stages = {"detector": detr, "depth": dpt, "segmenter": sam, "threshold": 0.0, "max_objects": args.objects}
         what = f"random-weight DETR (edge {args.edge}), DPT and SAM, {args.objects} objects per image"
-    print(f"{args.images} images of 640x480; {what}; batch size {args.batch_size}; wall-clock, median of "
-          f"{args.repeats}")
+    devices = [d for d in args.device.split(",") if d.strip()]
+    print(f"{args.images} images of 640x480; {what}; batch size {args.batch_size}; device {args.device}; "
+          f"wall-clock, median of {args.repeats}")
     print(f"{'workers':>7} {'threads':>7} {'seconds':>8} {'images/s':>9} {'speed-up':>9}  output sha256")
     rows = [(w, args.threads) for w in args.workers] + [(1, None)]
     first = None
     with tempfile.TemporaryDirectory() as work:
         for workers, threads in rows:
+            if workers < len(devices):
+                continue
             times = []
             for r in range(args.repeats):
                 out = Path(work) / f"w{workers}-t{threads}-{r}" / "scenes.jsonl"
                 t = time.perf_counter()
-                annotate(folder, out, workers=workers, threads=threads, batch_size=args.batch_size, **stages)
+                annotate(folder, out, workers=workers, threads=threads, batch_size=args.batch_size,
+                         device=args.device, **stages)
                 times.append(time.perf_counter() - t)
             seconds = statistics.median(times)
             first = first or seconds

@@ -211,8 +211,10 @@ def test_streamed_scenes_on_workers_are_those_of_one(tmp_path: Path) -> None:
     assert reports[0].entries == reports[1].entries and reports[0].repairs == reports[1].repairs
 
 
-def test_several_workers_are_refused_on_a_gpu(tmp_path: Path) -> None:
+def test_models_that_cannot_load_on_a_workers_device_stop_the_run(tmp_path: Path,
+                                                                  tiny_models: tuple[Path, Path, Path]) -> None:
+    # the models are not loaded here (a GPU's context survives no fork): each worker loads its own
     images = photos(tmp_path)
-    for kw in ({"workers": 2}, {"backend": "ray"}):
-        with pytest.raises(ValueError, match="several workers annotate on the CPU only"):
-            annotate(images, tmp_path / "s.jsonl", detector=tmp_path / "models" / "detr", device="cuda", **kw)
+    with pytest.raises(RuntimeError, match="cannot load the models on device 'cuda:9[89]'"):
+        annotate(images, tmp_path / "s.jsonl", detector=tiny_models[0], device="cuda:99,cuda:98")
+    assert not (tmp_path / "s.jsonl").exists()

@@ -9,14 +9,19 @@ to look for), any promptable mask model
 loads (DPT, GLPN, Depth Anything, ...), each with its processor saved beside it. A stage may also
 be any callable of the same signature (`Detector`, `Segmenter`, `DepthEstimator`): a model served
 elsewhere, or a rule.
+
+A model stage made with ``load=False`` holds only its folder and settings (it describes itself from
+the folder's config alone); ``stage.on(device)`` is a copy with the model loaded on `device`. So
+the workers of a run on several GPUs each load their own copy on their own device (`parallel`).
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -73,27 +78,92 @@ def _load(kind: str, path: str | os.PathLike[str], device: str,
     return processor, model.to(device).eval()
 
 
-class TransformersDetector:
+def model_kind(auto: str, path: str | os.PathLike[str]) -> str:
+    """The class `auto` (``"AutoModelForObjectDetection"``, ...) loads from `path`, read from the
+    folder's config alone (no weights are read)."""
+    _torch()
+    import transformers
+
+    try:
+        config = transformers.AutoConfig.from_pretrained(str(path), local_files_only=True)
+    except OSError as exc:
+        raise FileNotFoundError(f"{path}: cannot read a model's config from it (a local folder or cached model "
+                                f"id is needed; nothing is downloaded): {exc}"[:500]) from None
+    try:
+        return getattr(transformers, auto)._model_mapping[type(config)].__name__
+    except KeyError:
+        raise ValueError(f"{path}: a {config.model_type!r} model cannot be loaded as {auto}") from None
+
+
+S = TypeVar("S", bound="TransformersStage")
+
+
+class TransformersStage:
+    """What the transformers stages share: their model loaded now, or later on a device (`on`)."""
+
+    AUTO = ""  # the transformers auto class of the model
+    PROCESSOR = "AutoImageProcessor"
+    path: str
+    device: str
+    processor: Any
+    model: Any
+    kind: str  # the model's class name
+
+    def _attach(self, device: str, load: bool) -> None:
+        self.device = device
+        if load:
+            self.processor, self.model = _load(self.AUTO, self.path, device, processor=self.PROCESSOR)
+            self.kind = type(self.model).__name__
+            self._loaded()
+        else:
+            self.processor = self.model = None
+            self.kind = model_kind(self.AUTO, self.path)
+
+    def _loaded(self) -> None:
+        """Take up what the model and processor just loaded tell."""
+
+    @property
+    def loaded(self) -> bool:
+        return self.model is not None
+
+    def _ready(self) -> None:
+        if self.model is None:
+            raise RuntimeError(f"the model of {self.path} is not loaded (made with load=False): use the stage's "
+                               ".on(device)")
+
+    def on(self: S, device: str) -> S:
+        """A copy of this stage with its model loaded on `device` (this one is left as it is)."""
+        stage = copy.copy(self)
+        stage._attach(device, True)
+        return stage
+
+
+class TransformersDetector(TransformersStage):
     """A `Detector`: a transformers object-detection model from a local folder. Detections with a
     score of at least `threshold` are kept, best first, at most `max_objects` of them."""
 
+    AUTO = "AutoModelForObjectDetection"
+
     def __init__(self, path: str | os.PathLike[str], *, threshold: float = 0.5, max_objects: int = 50,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", load: bool = True) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
-        self.path, self.threshold, self.max_objects, self.device = str(path), threshold, max_objects, device
-        self.processor, self.model = _load("AutoModelForObjectDetection", path, device)
-        self.labels: dict[int, str] = {int(k): v for k, v in self.model.config.id2label.items()}
+        self.path, self.threshold, self.max_objects = str(path), threshold, max_objects
+        self.labels: dict[int, str] = {}
+        self._attach(device, load)
+
+    def _loaded(self) -> None:
+        self.labels = {int(k): v for k, v in self.model.config.id2label.items()}
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.path, "kind": type(self.model).__name__, "threshold": self.threshold,
-                "max_objects": self.max_objects}
+        return {"model": self.path, "kind": self.kind, "threshold": self.threshold, "max_objects": self.max_objects}
 
     def __call__(self, image: Image.Image) -> list[Detection]:
         return self.batch([image])[0]
 
     def batch(self, images: list[Image.Image]) -> list[list[Detection]]:
         """The detections of several images, through the model at once."""
+        self._ready()
         inputs = self.processor(images=images, return_tensors="pt").to(self.device)
         with _torch().no_grad():  # local: the caller's autograd state is left alone
             outputs = self.model(**inputs)
@@ -113,15 +183,22 @@ class OpenVocabularyDetector(TransformersDetector):
     detection model from a local folder (OWL-ViT, OWLv2, Grounding DINO), prompted with the names.
     A detection whose text is none of the names (Grounding DINO may join words) is dropped."""
 
+    AUTO = "AutoModelForZeroShotObjectDetection"
+    PROCESSOR = "AutoProcessor"
+
     def __init__(self, path: str | os.PathLike[str], names: list[str], *, threshold: float = 0.3,
-                 max_objects: int = 50, device: str = "cpu") -> None:
+                 max_objects: int = 50, device: str = "cpu", load: bool = True) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
         self.names = [n.strip() for n in names if n.strip()]
         if not self.names:
             raise ValueError("an open-vocabulary detector needs at least one name to look for")
-        self.path, self.threshold, self.max_objects, self.device = str(path), threshold, max_objects, device
-        self.processor, self.model = _load("AutoModelForZeroShotObjectDetection", path, device, processor="AutoProcessor")
+        self.path, self.threshold, self.max_objects = str(path), threshold, max_objects
+        self.labels = {}
+        self._needs_ids = False
+        self._attach(device, load)
+
+    def _loaded(self) -> None:
         post = self.processor.post_process_grounded_object_detection
         self._needs_ids = "input_ids" in inspect.signature(post).parameters  # Grounding DINO's
 
@@ -129,6 +206,7 @@ class OpenVocabularyDetector(TransformersDetector):
         return {**super().describe(), "names": list(self.names)}
 
     def batch(self, images: list[Image.Image]) -> list[list[Detection]]:
+        self._ready()
         inputs = self.processor(text=[self.names] * len(images), images=images, padding=True,
                                 return_tensors="pt").to(self.device)
         with _torch().no_grad():
@@ -147,16 +225,19 @@ class OpenVocabularyDetector(TransformersDetector):
         return out
 
 
-class TransformersSegmenter:
+class TransformersSegmenter(TransformersStage):
     """A `Segmenter`: a transformers promptable mask model (SAM, SAM-HQ, ...) from a local folder,
     prompted with each object's box; the mask it scores best per box."""
 
-    def __init__(self, path: str | os.PathLike[str], *, device: str = "cpu") -> None:
-        self.path, self.device = str(path), device
-        self.processor, self.model = _load("AutoModelForMaskGeneration", path, device, processor="AutoProcessor")
+    AUTO = "AutoModelForMaskGeneration"
+    PROCESSOR = "AutoProcessor"
+
+    def __init__(self, path: str | os.PathLike[str], *, device: str = "cpu", load: bool = True) -> None:
+        self.path = str(path)
+        self._attach(device, load)
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.path, "kind": type(self.model).__name__}
+        return {"model": self.path, "kind": self.kind}
 
     def __call__(self, image: Image.Image, boxes: list[tuple[float, float, float, float]]) -> list[np.ndarray]:
         return self.batch([image], [boxes])[0]
@@ -165,6 +246,7 @@ class TransformersSegmenter:
               ) -> list[list[np.ndarray]]:
         """The masks of several images' boxes, through the model at once. Images with fewer boxes
         than the most are padded with copies of their first box, whose masks are left out."""
+        self._ready()
         asked = [k for k in range(len(images)) if boxes[k]]
         out: list[list[np.ndarray]] = [[] for _ in images]
         if not asked:
@@ -182,18 +264,21 @@ class TransformersSegmenter:
         return out
 
 
-class TransformersDepth:
+class TransformersDepth(TransformersStage):
     """A `DepthEstimator`: a transformers depth model from a local folder, resized to the image.
     Most such models (DPT, Depth Anything) predict inverse depth, larger = closer: with
     `larger_is_closer` (the default) the map is flipped (its maximum minus it) so that smaller is
     closer, as scenes keep depth."""
 
-    def __init__(self, path: str | os.PathLike[str], *, larger_is_closer: bool = True, device: str = "cpu") -> None:
-        self.path, self.larger_is_closer, self.device = str(path), larger_is_closer, device
-        self.processor, self.model = _load("AutoModelForDepthEstimation", path, device)
+    AUTO = "AutoModelForDepthEstimation"
+
+    def __init__(self, path: str | os.PathLike[str], *, larger_is_closer: bool = True, device: str = "cpu",
+                 load: bool = True) -> None:
+        self.path, self.larger_is_closer = str(path), larger_is_closer
+        self._attach(device, load)
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.path, "kind": type(self.model).__name__, "larger_is_closer": self.larger_is_closer}
+        return {"model": self.path, "kind": self.kind, "larger_is_closer": self.larger_is_closer}
 
     def __call__(self, image: Image.Image) -> np.ndarray:
         return self.batch([image])[0]
@@ -201,6 +286,7 @@ class TransformersDepth:
     def batch(self, images: list[Image.Image]) -> list[np.ndarray]:
         """The depth maps of several images, through the model at once."""
         torch = _torch()
+        self._ready()
         inputs = self.processor(images=images, return_tensors="pt").to(self.device)
         out = []
         with torch.no_grad():

@@ -16,6 +16,12 @@ several local workers (so they do not fight over the cores) and torch's own numb
 model's float sums may round differently on another number of threads (in the last digits), so
 the files are byte-identical for any number of workers *at the same number of threads*; the run
 file records it (`effective_threads`), and a resume must keep it.
+
+Devices: models on the CPU alone are loaded once by the caller and shared as above. On other
+devices (``devices``: one or several, e.g. ``["cuda:0", "cuda:1"]``) the stages come unloaded
+(``load=False``) and each worker loads its own copy on its device, once (`Stages.on`): local
+worker k (in the order they start) takes device k modulo their number; on Ray each worker is an
+actor holding its models, and one on ``"cuda"`` asks Ray for a GPU of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +42,9 @@ from veriscene.scene.jsonl import dumps_scene
 
 PART_IMAGES = 4  # with several workers, a part holds at least this many images (whole batches)
 _STAGES: dict[str, Stages] = {}  # the run's stages in this process, by run token
+_LOADED: dict[tuple[str, str], Stages] = {}  # the run's stages loaded in this process, by (token, device)
 _THREADS: list[int] = []  # torch threads set in this process
+_DEVICE: list[str] = []  # this worker's device (set when it starts; else the run's first device)
 
 
 @dataclass(frozen=True)
@@ -57,16 +65,44 @@ class Part:
     error: SceneValidationError | None = None  # strict: the reject that stopped the run, after `images`
 
 
-def _stages(token: str, holder: Any) -> Stages:
+def _stages(token: str, holder: Any, device: str) -> Stages:
+    """The run's stages, loaded on `device` (once per process and run)."""
+    loaded = _LOADED.get((token, device))
+    if loaded is not None:
+        return loaded
     if isinstance(holder, Stages):
-        return holder
-    stages = _STAGES.get(token)
-    if stages is None:  # a Ray worker's first part of this run: fetch the stages once
+        stages = holder
+    elif token in _STAGES:  # inherited by a forked worker
+        stages = _STAGES[token]
+    else:  # a Ray worker's first part of this run: fetch the stages once
         import ray
 
-        _STAGES.clear()
-        stages = _STAGES[token] = ray.get(holder[0])
-    return stages
+        stages = ray.get(holder[0])
+    _LOADED.clear()  # an earlier run's models go
+    try:
+        loaded = stages.on(device)
+    except Exception as exc:  # no such device, no room on it, ...: the run cannot go on
+        raise RuntimeError(f"cannot load the models on device {device!r}: {type(exc).__name__}: {exc}"[:500]) from exc
+    _LOADED[(token, device)] = loaded
+    return loaded
+
+
+def _take_device(counter: Any, devices: tuple[str, ...]) -> None:
+    """A local worker starting: take the next slot, and its device."""
+    with counter.get_lock():
+        slot = counter.value
+        counter.value += 1
+    _DEVICE[:] = [devices[slot % len(devices)]]
+
+
+class Annotator:
+    """A Ray actor: one worker of a run whose models load where they run, on its `device`."""
+
+    def __init__(self, device: str) -> None:
+        _DEVICE[:] = [device]
+
+    def part(self, *task: Any) -> "Part":
+        return annotate_part(*task)
 
 
 def _limit_threads(threads: int | None) -> None:
@@ -78,11 +114,14 @@ def _limit_threads(threads: int | None) -> None:
 
 def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[Path], first: int,
                   duplicates: dict[int, str], start: int, stop: int, strict: bool, batch_size: int,
-                  threads: int | None) -> Part:
+                  threads: int | None, devices: tuple[str, ...] = ("cpu",)) -> Part:
     """Images `start` to `stop` of the run; `files` are the run's images from position `first` (a
-    multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`)."""
-    stages = _stages(token, holder)
-    _limit_threads(threads)
+    multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`).
+    Models not loaded yet load on this worker's device (the first of `devices` in the caller's
+    process)."""
+    _limit_threads(threads)  # a model loads with the threads it will run on
+    stages = _stages(token, holder, _DEVICE[0] if _DEVICE else devices[0])
+    _limit_threads(threads)  # (where torch came in with the models)
     report = RejectReport(keep=sys.maxsize)  # drained after each image: what that image reported
     done: list[ImageDone] = []
     try:
@@ -98,14 +137,14 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
 
 
 def _tasks(token: str, holder: Any, images: str, listing: tuple[Path, list[Path]], start: int, strict: bool,
-           batch_size: int, part: int, threads: int | None) -> Iterator[tuple[Any, ...]]:
+           batch_size: int, part: int, threads: int | None, devices: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
     root, files = listing
     twice = duplicate_ids(image_ids(listing), files)
     for first in range(start - start % batch_size, len(files), part):
         stop = min(first + part, len(files))
         ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop} if twice else {}
         yield (token, holder, images, root, files[first:stop], first, ours, max(start, first), stop, strict,
-               batch_size, threads)
+               batch_size, threads, devices)
 
 
 def effective_threads(workers: int, backend: str = "local", threads: int | None = None) -> int | None:
@@ -121,53 +160,90 @@ def effective_threads(workers: int, backend: str = "local", threads: int | None 
 
 def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]], *,
                     start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
-                    backend: str = "local", address: str | None = None,
-                    threads: int | None = None) -> Iterator[Part]:
+                    backend: str = "local", address: str | None = None, threads: int | None = None,
+                    devices: Sequence[str] = ("cpu",)) -> Iterator[Part]:
     """The run's parts from image `start` on, in order (module notes); `threads`:
-    `effective_threads(workers, backend, threads)`."""
+    `effective_threads(workers, backend, threads)`; `devices`: where unloaded models load."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    devices = tuple(devices)
+    if not devices:
+        raise ValueError("at least one device is needed")
     token = uuid.uuid4().hex
     part = batch_size * -(-PART_IMAGES // batch_size) if workers > 1 or backend == "ray" else batch_size
     if backend == "local" and workers == 1:
         torch = sys.modules.get("torch")
         before = torch.get_num_threads() if torch is not None and threads is not None else None
         try:
-            for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads):
+            for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads, devices):
                 yield annotate_part(*task)
-        finally:  # this process's torch threads as they were
+        finally:  # this process's torch threads as they were, and models it loaded let go
             if before is not None and sys.modules.get("torch") is not None:
                 sys.modules["torch"].set_num_threads(before)
             _THREADS.clear()
+            _LOADED.clear()
         return
     if backend == "ray":
-        from veriscene.engine.backends import ray_session
-
-        with ray_session(workers, address) as ray:
-            holder: Any = [ray.put(stages)]  # in a list: a task fetches it itself, on its first part only
-            yield from ordered_map(annotate_part, _tasks(token, holder, str(images), listing, start, strict,
-                                                         batch_size, part, threads), backend="ray", workers=workers)
+        yield from _on_ray(token, stages, images, listing, start, strict, batch_size, part, workers, address,
+                           threads, devices)
         return
     forked = mp_context().get_start_method() == "fork"
     _STAGES[token] = stages  # inherited by the forked workers
+    slots = mp_context().Value("i", 0)
     try:
         yield from ordered_map(annotate_part, _tasks(token, None if forked else stages, str(images), listing, start,
-                                                     strict, batch_size, part, threads), workers=workers)
+                                                     strict, batch_size, part, threads, devices), workers=workers,
+                               initializer=_take_device, initargs=(slots, devices))
     finally:
         _STAGES.pop(token, None)
 
 
+def ray_options(device: str) -> dict[str, Any]:
+    """What a Ray worker on `device` asks for: a GPU of its own on ``cuda``."""
+    if device == "cpu":
+        return {"num_cpus": 1}
+    if device == "cuda":
+        return {"num_cpus": 1, "num_gpus": 1}
+    raise ValueError(f"on Ray, a worker's device is cpu or cuda (Ray gives each worker on cuda a GPU of its own), "
+                     f"got {device!r}")
+
+
+def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing: tuple[Path, list[Path]], start: int,
+            strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
+            devices: tuple[str, ...]) -> Iterator[Part]:
+    from veriscene.engine.backends import in_order, ray_session
+
+    with ray_session(workers, address) as ray:
+        holder: Any = [ray.put(stages)]  # in a list: a worker fetches it itself, on its first part only
+        tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices)
+        if not stages.unloaded:  # shared models: tasks, on any Ray worker
+            yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers)
+            return
+        # models loaded where they run: an actor per worker keeps its own, on its device
+        actor = ray.remote(Annotator)
+        actors = [actor.options(**ray_options(devices[k % len(devices)])).remote(devices[k % len(devices)])
+                  for k in range(workers)]
+        turn = iter(range(sys.maxsize))
+        try:
+            yield from in_order(lambda task: actors[next(turn) % workers].part.remote(*task), ray.get, tasks, workers)
+        finally:
+            for one in actors:
+                ray.kill(one)
+
+
 def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]],
              report: RejectReport, *, start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
-             backend: str = "local", address: str | None = None, threads: int | None = None) -> Iterator[ImageDone]:
+             backend: str = "local", address: str | None = None, threads: int | None = None,
+             devices: Sequence[str] = ("cpu",)) -> Iterator[ImageDone]:
     """Each image's outcome from `start` on, in order, its rejects and repairs recorded in
     `report` as it is handed on. The run stops as `FailingStart` says, and in strict mode with the
     reject that stopped it (recorded, then raised)."""
     failing_start = FailingStart(len(listing[1]) - start)
     for part in annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
-                                workers=workers, backend=backend, address=address, threads=threads):
+                                workers=workers, backend=backend, address=address, threads=threads,
+                                devices=devices):
         for done in part.images:
             for reject in done.rejects:
                 report.record(reject)

@@ -41,10 +41,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import orjson
@@ -157,6 +157,18 @@ class Stages:
                 "relation_model": describe(self.relation_model), "colours": self.colours,
                 "relations": {"margin": self.margin} if self.relations else False,
                 "duplicate_iou": self.duplicate_iou}
+
+    def on(self, device: str) -> "Stages":
+        """These stages with each model made with ``load=False`` loaded on `device` (the others as
+        they are): what a worker runs (`parallel`)."""
+        changes = {name: stage.on(device) for name in ("detector", "segmenter", "depth")
+                   if getattr(stage := getattr(self, name), "loaded", True) is False}
+        return replace(self, **changes) if changes else self
+
+    @property
+    def unloaded(self) -> bool:
+        """Whether a model stage waits to be loaded where it runs (`on`)."""
+        return any(getattr(getattr(self, name), "loaded", True) is False for name in ("detector", "segmenter", "depth"))
 
     def sparse(self) -> list[str]:
         """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
@@ -363,12 +375,15 @@ def annotate_images(
     backend: str = "local",
     address: str | None = None,
     threads: int | None = None,
+    device: str | Sequence[str] = "cpu",
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`.
-    With several `workers` (or `backend="ray"`), as `annotate` runs them (`parallel`)."""
+    With several `workers` (or `backend="ray"`), as `annotate` runs them (`parallel`). Model stages
+    made with ``load=False`` load on `device` (several: worker k on device k modulo their number)."""
     stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
+    devices = parse_devices(device)
     if workers == 1 and backend == "local" and threads is None:
-        for _, scene, _ in annotated(images, stages, report, strict, batch_size=batch_size):
+        for _, scene, _ in annotated(images, stages.on(devices[0]), report, strict, batch_size=batch_size):
             if scene is not None:
                 yield scene
         return
@@ -377,7 +392,7 @@ def annotate_images(
 
     for done in outcomes(images, stages, image_files(images), report if report is not None else RejectReport(),
                          strict=strict, batch_size=batch_size, workers=workers, backend=backend, address=address,
-                         threads=effective_threads(workers, backend, threads)):
+                         threads=effective_threads(workers, backend, threads), devices=devices):
         if done.line is not None:
             yield scene_from_dict(orjson.loads(done.line))
 
@@ -394,7 +409,7 @@ def annotate(
     relation_model: Any = None,
     threshold: float = 0.5,
     max_objects: int = 50,
-    device: str = "cpu",
+    device: str | Sequence[str] = "cpu",
     colours: bool = True,
     relations: bool = True,
     margin: float = 0.02,
@@ -404,7 +419,7 @@ def annotate(
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 1,
-    workers: int = 1,
+    workers: int | None = None,
     backend: str = "local",
     address: str | None = None,
     threads: int | None = None,
@@ -421,26 +436,44 @@ def annotate(
     at once, each with its own copy of the models: local ones, or Ray tasks with `backend="ray"`
     (on the cluster at `address`, else a local Ray); the output is the same whatever their number
     at the same number of torch `threads` per worker (default: `cpu_count // workers` with several
-    local workers, else torch's own; `parallel`)."""
+    local workers, else torch's own; `parallel`). `device` is one torch device or several
+    (``"cuda:0,cuda:1"`` or a list): worker k runs on device k modulo their number and loads its
+    own models there (`workers` defaults to the number of devices). With the CPU alone the models
+    load once here and the workers share them."""
     from veriscene.annotate.runfile import write_resumable
 
-    if device != "cpu" and (workers > 1 or backend != "local"):
-        # the models are loaded here, once, and the workers are forked from this process (or get
-        # the models through Ray's object store): a GPU's context does not survive either way
-        raise ValueError(f"several workers annotate on the CPU only (device {device!r}): on a GPU, send images "
-                         "through the models in batches (batch_size) on one worker")
+    devices = parse_devices(device)
+    workers = len(devices) if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers < len(devices):
+        raise ValueError(f"{len(devices)} devices need at least as many workers, got workers={workers}")
+    # Models load here, once, when this process runs them or the workers share them on the CPU
+    # (forked, or through Ray's object store); else each worker loads its own on its device (a
+    # GPU's context survives neither a fork nor a pickle)
+    here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
+    on = devices[0] if here else "cpu"
     find: Detector
     if not isinstance(detector, (str, os.PathLike)):
         find = detector
     elif names:
-        find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=device)
+        find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=on,
+                                      load=here)
     else:
-        find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=device)
-    estimate: DepthEstimator | None = (TransformersDepth(depth, device=device)
+        find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=on, load=here)
+    estimate: DepthEstimator | None = (TransformersDepth(depth, device=on, load=here)
                                        if isinstance(depth, (str, os.PathLike)) else depth)
-    outline: Segmenter | None = (TransformersSegmenter(segmenter, device=device)
+    outline: Segmenter | None = (TransformersSegmenter(segmenter, device=on, load=here)
                                  if isinstance(segmenter, (str, os.PathLike)) else segmenter)
     stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes, relation_model)
     return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
                            progress=progress, batch_size=batch_size, workers=workers, backend=backend,
-                           address=address, threads=threads)
+                           address=address, threads=threads, devices=devices)
+
+
+def parse_devices(device: str | Sequence[str]) -> list[str]:
+    """torch devices from ``"cpu"``, ``"cuda:0,cuda:1"`` or a list of them (at least one)."""
+    found = [d.strip() for d in (device.split(",") if isinstance(device, str) else device) if d.strip()]
+    if not found:
+        raise ValueError(f"no device given in {device!r} (e.g. cpu, cuda, or cuda:0,cuda:1)")
+    return found

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import orjson
 
@@ -62,9 +62,10 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
                     rejects_path: str | os.PathLike[str] | None, resume: bool,
                     progress: Callable[[int], None] | None, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None,
-                    threads: int | None = None) -> ConvertSummary:
+                    threads: int | None = None, devices: Sequence[str] = ("cpu",)) -> ConvertSummary:
     """Run `stages` on `images` into `out` (module notes) and summarise the whole run; on `workers`
-    local processes or Ray tasks (`parallel`), which changes nothing in the output."""
+    local processes or Ray tasks (`parallel`; `devices`: where models not loaded yet load), which
+    changes nothing in the output."""
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     partial, state_path = run_files(out)
@@ -90,7 +91,7 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             progress(state["done"])
         for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
                              batch_size=batch_size, workers=workers, backend=backend, address=address,
-                             threads=threads):
+                             threads=threads, devices=devices):
             if done.line is not None:
                 fh.write(done.line)
                 state["written"] += 1

@@ -1,7 +1,8 @@
 """`veriscene annotate IMAGES --detector MODEL --out scenes.jsonl`: raw images -> scene graphs.
 
-Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in --strict mode or
-a model that cannot be loaded, 2 missing images or model folder.
+Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in --strict mode, a
+model that cannot be loaded (here or on a worker's device) or that fails on each of the first
+images, 2 missing images or model folder.
 """
 
 from __future__ import annotations
@@ -59,13 +60,15 @@ def register(app: typer.Typer) -> None:
                                                                        "at once.")] = 8,
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
-        device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps.")] = "cpu",
+        device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps; or several, "
+                                            "comma-separated (cuda:0,cuda:1): one worker on each, with its own "
+                                            "models. On Ray: cuda gives each worker a GPU of its own.")] = "cpu",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Images through the detector, mask and "
                                                                      "depth models at once (faster on a GPU).")] = 1,
-        workers: Annotated[int, typer.Option("--workers", "-w", help="Processes annotating images at once, each "
-                                                                     "with its own copy of the models (the output "
-                                                                     "is the same for any number, at the same "
-                                                                     "--threads).")] = 1,
+        workers: Annotated[int | None, typer.Option("--workers", "-w", help="Processes annotating images at once, "
+                                                    "each with its own copy of the models (the output is the same "
+                                                    "for any number, at the same --threads; default: one per "
+                                                    "--device).")] = None,
         threads: Annotated[int | None, typer.Option("--threads", help="torch threads per worker (default: "
                                                     "cores / workers with several, else torch's own). Models "
                                                     "may round otherwise on another number: a resume keeps it.")] = None,
@@ -90,7 +93,8 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import progress_bar
 
         console, err = Console(), Console(stderr=True)
-        with exit_codes(err):
+        # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
+        with exit_codes(err, failures=(RuntimeError,)):
             total = len(image_files(images)[1])
             from veriscene.annotate.vlm import PREDICATES, VLMAttributes, VLMRelations
             from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel

@@ -114,10 +114,11 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
 
 
 @contextmanager
-def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
+               failures: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
     """Errors of a command that reads inputs, as messages and exit codes: 2 for a missing file (or
-    an error of `usage`), 1 for a reject in strict mode or an input that cannot be read. Bad data
-    never ends in a traceback."""
+    an error of `usage`), 1 for a reject in strict mode or an input that cannot be read (or an error
+    of `failures`). Bad data never ends in a traceback."""
     try:
         yield
     except (FileNotFoundError, *usage) as exc:
@@ -127,7 +128,7 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = ()) -> Ite
     except SceneValidationError as exc:
         err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
-    except (ValueError, OSError, ImportError) as exc:
+    except (ValueError, OSError, ImportError, *failures) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
 

@@ -120,11 +120,19 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
         ray.shutdown()
 
 
+def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    die_with_parent(parent)
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backend: str = "local",
-                workers: int = 1, address: str | None = None) -> Iterator[R]:
+                workers: int = 1, address: str | None = None, initializer: Callable[..., None] | None = None,
+                initargs: tuple[Any, ...] = ()) -> Iterator[R]:
     """`fn(*a)` for every `a` of `args`, results in the order of `args`: on `workers` local
     processes, or as Ray tasks. At most `2 x workers` calls are in flight, so `args` may be a lazy
-    stream of large arguments. `fn` must be a module-level function."""
+    stream of large arguments. `fn` must be a module-level function. Local workers call
+    `initializer(*initargs)` when they start."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
@@ -132,17 +140,17 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
     if backend == "ray":
         with ray_session(workers, address) as ray:
             remote = ray.remote(fn)
-            yield from _in_order(lambda a: remote.remote(*a), ray.get, args, workers)
+            yield from in_order(lambda a: remote.remote(*a), ray.get, args, workers)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_local,
+                                 initargs=(os.getpid(), initializer, initargs)) as pool:
             try:
-                yield from _in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
+                yield from in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
             finally:  # stopped early (an error, or the caller is done): calls not started are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_order(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iterable[T], workers: int) -> Iterator[R]:
+def in_order(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """`result(submit(item))` for every item, in order, with at most `2 x workers` submitted and
     not yet handed on."""
     pending: deque[Any] = deque()
@@ -161,7 +169,7 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
     with ray_session(workers, address) as ray:
         remote = ray.remote(run_shard)
         spec_ref = ray.put(spec)
-        submitted = _in_order(lambda task: (remote.remote(spec_ref, task), len(task.lines)),
+        submitted = in_order(lambda task: (remote.remote(spec_ref, task), len(task.lines)),
                               lambda pair: (ray.get(pair[0]), pair[1]), tasks, workers)
         for output, size in submitted:
             if progress is not None:

@@ -1,0 +1,216 @@
+"""Annotation on several devices: each worker loads its own models, on its own device, once; the
+files are those of one worker on the CPU."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from veriscene.annotate import Detection, annotate
+from veriscene.annotate import models
+from veriscene.annotate.models import TransformersDepth, TransformersDetector, TransformersSegmenter, model_kind
+from veriscene.annotate.parallel import Annotator, _DEVICE, _take_device, ray_options
+from veriscene.annotate.pipeline import Stages, parse_devices
+
+from .test_parallel import photos, run, same_files
+from .test_pipeline import draw_scene, fake_detector
+
+
+@dataclass
+class Recording:
+    """A detector stage that loads where it runs: each load is a line "pid device [gpu ids]" in `log`."""
+
+    log: str
+    device: str | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.device is not None
+
+    def on(self, device: str) -> "Recording":
+        gpus = ""
+        if device == "cuda":  # on Ray: the GPUs Ray gave this worker
+            import ray
+
+            gpus = " " + ",".join(str(g) for g in ray.get_gpu_ids())
+        with open(self.log, "a") as fh:
+            fh.write(f"{os.getpid()} {device}{gpus}\n")
+        return Recording(self.log, device)
+
+    def describe(self) -> dict[str, str]:
+        return {"model": "recording"}  # the same wherever it loads: the files do not name the device
+
+    def __call__(self, image: Image.Image) -> list[Detection]:
+        assert self.device is not None, "called before it was loaded"
+        return fake_detector(image)
+
+
+def loads(log: Path) -> list[tuple[int, str]]:
+    return [(int(line.split()[0]), line.split(" ", 1)[1]) for line in log.read_text().splitlines()]
+
+
+def test_devices_are_read_from_a_list_or_commas() -> None:
+    assert parse_devices("cpu") == ["cpu"]
+    assert parse_devices("cuda:0, cuda:1") == ["cuda:0", "cuda:1"]
+    assert parse_devices(["cuda:0", "cuda:1"]) == ["cuda:0", "cuda:1"]
+    with pytest.raises(ValueError, match="no device given"):
+        parse_devices(" , ")
+
+
+def test_local_workers_take_the_devices_in_turn() -> None:
+    slots = multiprocessing.get_context("fork").Value("i", 0)
+    taken = []
+    for _ in range(5):
+        _take_device(slots, ("cuda:0", "cuda:1"))
+        taken.append(_DEVICE[0])
+    _DEVICE.clear()
+    assert taken == ["cuda:0", "cuda:1", "cuda:0", "cuda:1", "cuda:0"]
+
+
+def test_one_worker_loads_its_models_here_once(tmp_path: Path) -> None:
+    images = photos(tmp_path)
+    log = tmp_path / "loads.txt"
+    one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))  # loaded here
+    assert run(images, tmp_path / "gpu", detector=Recording(str(log)), device="gpu-a") == one
+    assert loads(log) == [(os.getpid(), "gpu-a")]  # once for the whole run, in this process
+    assert same_files(tmp_path / "one", tmp_path / "gpu")
+
+
+def test_each_worker_loads_its_own_models_on_its_device(tmp_path: Path) -> None:
+    images = photos(tmp_path, 24)
+    log = tmp_path / "loads.txt"
+    one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))  # loaded here
+    for workers in (None, 3):  # one per device; three on two devices
+        out = tmp_path / f"w{workers}"
+        log.write_text("")
+        assert run(images, out, detector=Recording(str(log)), device="gpu-a,gpu-b", workers=workers) == one
+        assert same_files(tmp_path / "one", out)
+        found = loads(log)
+        pids = [pid for pid, _ in found]
+        assert len(set(pids)) == len(pids) and os.getpid() not in pids  # once per worker, none here
+        assert 1 <= len(found) <= (workers or 2) and {d for _, d in found} <= {"gpu-a", "gpu-b"}
+
+
+def test_fewer_workers_than_devices_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="2 devices need at least as many workers, got workers=1"):
+        annotate(photos(tmp_path), tmp_path / "s.jsonl", detector=fake_detector, device="cuda:0,cuda:1", workers=1)
+
+
+def test_transformers_models_load_in_each_worker(tmp_path: Path, tiny_models: tuple[Path, Path, Path],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    detr, dpt, sam = tiny_models
+    for k in range(8):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    log = tmp_path / "loads.txt"
+    load = models._load
+
+    def logged(kind: str, path, device: str, processor: str = "AutoImageProcessor"):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {device} {Path(path).name}\n")
+        return load(kind, path, device, processor)
+
+    kw = dict(detector=detr, depth=dpt, segmenter=sam, threshold=0.0, max_objects=3, threads=1)
+    one = annotate(tmp_path / "photos", tmp_path / "one" / "scenes.jsonl", **kw)
+    monkeypatch.setattr(models, "_load", logged)  # forked workers inherit it
+    two = annotate(tmp_path / "photos", tmp_path / "two" / "scenes.jsonl", device="cpu,cpu", **kw)
+    assert one.scenes_written == two.scenes_written == 8
+    assert same_files(tmp_path / "one", tmp_path / "two")
+    found = [line.split() for line in log.read_text().splitlines()]
+    pids = {int(pid) for pid, _, _ in found}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2  # nothing loaded here, once in each worker
+    for pid in pids:
+        assert sorted(name for p, _, name in found if int(p) == pid) == ["detr", "dpt", "sam"]
+    assert {device for _, device, _ in found} == {"cpu"}
+
+
+def test_a_stage_made_unloaded_describes_itself_as_the_loaded_one(tiny_models: tuple[Path, Path, Path],
+                                                                   tmp_path: Path) -> None:
+    detr, dpt, sam = tiny_models
+    for cls, path in ((TransformersDetector, detr), (TransformersDepth, dpt), (TransformersSegmenter, sam)):
+        waiting, loaded = cls(path, load=False), cls(path)
+        assert waiting.describe() == loaded.describe() and not waiting.loaded and loaded.loaded
+        moved = waiting.on("cpu")
+        assert moved.loaded and not waiting.loaded and moved.describe() == loaded.describe()
+    image = Image.new("RGB", (64, 48))
+    with pytest.raises(RuntimeError, match="is not loaded .* use the stage's .on"):
+        TransformersDetector(detr, load=False)(image)
+    assert TransformersDetector(detr, load=False).on("cpu").labels == {0: "cup", 1: "ball"}
+    assert Stages(TransformersDetector(detr, load=False)).unloaded and not Stages(fake_detector).unloaded
+    with pytest.raises(ValueError, match="cannot be loaded as AutoModelForDepthEstimation"):
+        model_kind("AutoModelForDepthEstimation", detr)
+    with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
+        model_kind("AutoModelForObjectDetection", tmp_path / "absent")
+
+
+def test_ray_workers_ask_for_a_gpu_each_on_cuda() -> None:
+    assert ray_options("cpu") == {"num_cpus": 1}
+    assert ray_options("cuda") == {"num_cpus": 1, "num_gpus": 1}
+    with pytest.raises(ValueError, match="on Ray, a worker's device is cpu or cuda"):
+        ray_options("cuda:1")
+
+
+def test_ray_actors_load_their_own_models_each_on_a_gpu_of_its_own(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
+    images = photos(tmp_path)
+    log = tmp_path / "loads.txt"
+    one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))  # loaded here
+    # two GPUs as Ray sees them (logical: the workers only record what Ray gave them)
+    ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        assert run(images, tmp_path / "ray", detector=Recording(str(log)), device="cuda", workers=2,
+                   backend="ray") == one
+    finally:
+        ray.shutdown()
+    assert same_files(tmp_path / "one", tmp_path / "ray")
+    found = loads(log)
+    assert len(found) == 2 and os.getpid() not in {pid for pid, _ in found}
+    assert sorted(device for _, device in found) == ["cuda 0", "cuda 1"]  # a GPU of its own each
+
+
+def test_an_annotator_actor_runs_parts_on_its_device() -> None:
+    Annotator("gpu-b")
+    try:
+        assert _DEVICE == ["gpu-b"]
+    finally:
+        _DEVICE.clear()
+
+
+def test_cli_puts_a_worker_on_each_device(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    for k in range(5):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    outs = []
+    for device in ("cpu", "cpu,cpu"):
+        out = tmp_path / device.replace(",", "_") / "scenes.jsonl"
+        done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tiny_models[0]),
+                                        "--threshold", "0", "--device", device, "--threads", "1", "--out", str(out)])
+        assert done.exit_code == 0, done.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == 5
+    failed = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tiny_models[0]),
+                                      "--device", "cuda:99,cuda:98", "--out", str(tmp_path / "x.jsonl")])
+    assert failed.exit_code == 1 and "cannot load the models on device" in failed.output
+
+
+def test_streamed_scenes_load_unloaded_stages_on_the_device(tmp_path: Path) -> None:
+    from veriscene.annotate import annotate_images
+    from veriscene.scene.jsonl import dumps_scene
+
+    images = photos(tmp_path)
+    log = tmp_path / "loads.txt"
+    ref = [dumps_scene(s) for s in annotate_images(images, detector=Recording(str(log), "cpu"))]
+    one = [dumps_scene(s) for s in annotate_images(images, detector=Recording(str(log)), device="gpu-a")]
+    two = [dumps_scene(s) for s in annotate_images(images, detector=Recording(str(log)), workers=2,
+                                                   device="gpu-a,gpu-b")]
+    assert len(ref) == len(one) == len(two) == 12
+    assert ref == one == two
+    found = loads(log)
+    assert found[0] == (os.getpid(), "gpu-a") and all(pid != os.getpid() for pid, _ in found[1:])
