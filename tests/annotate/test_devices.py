@@ -154,6 +154,13 @@ def test_ray_workers_ask_for_a_gpu_each_on_cuda() -> None:
         ray_options("cuda:1")
 
 
+def test_a_numbered_gpu_on_ray_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="on Ray, a worker's device is cpu or cuda .* got 'cuda:0'"):
+        annotate(photos(tmp_path), tmp_path / "out" / "s.jsonl", detector=Recording(str(tmp_path / "log")),
+                 device="cuda:0,cuda:1", backend="ray")
+    assert not (tmp_path / "out").exists()
+
+
 def test_ray_actors_load_their_own_models_each_on_a_gpu_of_its_own(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
     images = photos(tmp_path)

@@ -452,6 +452,11 @@ def annotate(
     # (forked, or through Ray's object store); else each worker loads its own on its device (a
     # GPU's context survives neither a fork nor a pickle)
     here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
+    if backend == "ray" and not here:
+        from veriscene.annotate.parallel import ray_options
+
+        for one in devices:
+            ray_options(one)  # before anything is written: Ray places the workers, on cpu or cuda
     on = devices[0] if here else "cpu"
     find: Detector
     if not isinstance(detector, (str, os.PathLike)):
