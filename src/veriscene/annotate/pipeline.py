@@ -161,14 +161,18 @@ class Stages:
     def on(self, device: str) -> "Stages":
         """These stages with each model made with ``load=False`` loaded on `device` (the others as
         they are): what a worker runs (`parallel`)."""
-        changes = {name: stage.on(device) for name in ("detector", "segmenter", "depth")
-                   if getattr(stage := getattr(self, name), "loaded", True) is False}
-        return replace(self, **changes) if changes else self
+        waiting = self._waiting()
+        return replace(self, **{name: getattr(self, name).on(device) for name in waiting}) if waiting else self
 
     @property
     def unloaded(self) -> bool:
         """Whether a model stage waits to be loaded where it runs (`on`)."""
-        return any(getattr(getattr(self, name), "loaded", True) is False for name in ("detector", "segmenter", "depth"))
+        return bool(self._waiting())
+
+    def _waiting(self) -> list[str]:
+        """The model stages made with ``load=False`` (their `loaded` is False)."""
+        return [name for name in ("detector", "segmenter", "depth")
+                if getattr(getattr(self, name), "loaded", True) is False]
 
     def sparse(self) -> list[str]:
         """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
