@@ -484,3 +484,47 @@ def test_a_scenes_file_alone(run: Path, tmp_path: Path) -> None:
         write_html(scenes, tmp_path / "x.html")
     result = CliRunner().invoke(app, ["view", str(scenes), "--html", str(tmp_path / "x.html")])
     assert result.exit_code == 2 and "scenes file" in " ".join(result.output.split())
+
+
+def test_an_unfinished_run_is_read_shard_by_shard_as_its_shards_finish(run: Path, tmp_path: Path) -> None:
+    pytest.importorskip("zstandard")  # in the core install: never skipped
+    from veriscene.engine.generate import generate
+    from veriscene.engine.shards import sidecar_path
+
+    out = tmp_path / "zrun"
+    generate(run / "scenes.jsonl", out, shard_size=2, shard_format="zstd")  # 5 scenes: shards 0, 1, 2
+    complete = Catalog.open(out)
+    finished = (out / "manifest.json").read_bytes()
+    manifest = orjson.loads(finished)
+    # as the run stood while generating: the manifest says "running", shard 0 done, 1 and 2 not yet
+    (out / "manifest.json").write_bytes(orjson.dumps({"config": manifest["config"], "key": manifest["key"],
+                                                      "status": "running"}))
+    sidecars = {k: sidecar_path(out / "shards", k).read_bytes() for k in (1, 2)}
+    for k in (1, 2):
+        sidecar_path(out / "shards", k).unlink()
+    catalog = Catalog.open(out)
+    first = manifest["shards"][0]["samples"]
+    assert catalog.unfinished == "zstd" and catalog.shards_read == 1 and len(catalog.entries) == first
+    assert [e.id for e in catalog.entries] == [e.id for e in complete.entries[:first]]
+    assert catalog.refresh() == 0
+    with pytest.raises(ValueError, match="has not finished"):
+        Catalog.open(out, results=tmp_path)
+    with serving(catalog) as base:
+        status, _, body = get(base + "/")
+        text = body.decode()
+        assert status == 200 and "This run has not finished" in text and "first 1 shard(s)" in text
+        assert catalog.counts("task")  # counted now; counted again when shards come
+        sidecar_path(out / "shards", 2).write_bytes(sidecars[2])  # shard 2 before 1: read after 1 only
+        get(base + "/")
+        assert catalog.shards_read == 1
+        sidecar_path(out / "shards", 1).write_bytes(sidecars[1])
+        status, _, body = get(base + "/")
+        text = body.decode()
+        assert catalog.shards_read == 3 and "first 3 shard(s)" in text
+        assert [e.line for e in catalog.entries] == [e.line for e in complete.entries]
+        assert sum(catalog.counts("task").values()) == len(complete.entries)
+        (out / "manifest.json").write_bytes(finished)  # the run completes
+        status, _, body = get(base + "/")
+        text = body.decode()
+        assert catalog.unfinished is None and "This run has not finished" not in text
+        assert [e.id for e in catalog.entries] == [e.id for e in complete.entries]

@@ -12,7 +12,8 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("view")
     def view_command(
-        run: Path = typer.Argument(..., help="Run folder, a samples file with --scenes, or a scenes file alone "
+        run: Path = typer.Argument(..., help="Run folder (one still generating too: its shards "
+                                   "are shown as they finish), a samples file with --scenes, or a scenes file alone "
                                    "(its scene graphs, before generating)."),
         scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file (default: the one the run's "
                                               "manifest names)."),

@@ -4,6 +4,10 @@ A run folder holds `samples.jsonl`, or, for runs written with `--shard-format zs
 shards listed in its manifest. Every consumer (verify, export, stats, eval, the RL environment)
 reads samples through `sample_lines`, so each works on both layouts. Sample image paths are
 relative to `samples_root(path)`.
+
+A run that has not finished (still generating, or stopped) has no samples yet, only the shards its
+workers finished: `unfinished_format` tells such a run, and `finished_shard_lines` reads a shard
+of it once it is whole (its sidecar written and its checksum right).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Iterator
 import orjson
 
 from veriscene.engine.codecs import read_lines
-from veriscene.engine.shards import shard_path
+from veriscene.engine.shards import finished_sidecar, shard_path
 
 SAMPLES_FILE = "samples.jsonl"
 
@@ -52,6 +56,34 @@ def sample_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
             number += 1
             if line.strip():
                 yield number, line
+
+
+def unfinished_format(path: str | os.PathLike[str]) -> str | None:
+    """The shard format of a run folder that has not finished (its manifest says "running": it is
+    still generating, or it was stopped), else None."""
+    path = Path(path)
+    manifest_path = path / "manifest.json"
+    if not path.is_dir() or (path / SAMPLES_FILE).is_file() or not manifest_path.is_file():
+        return None
+    try:
+        manifest = orjson.loads(manifest_path.read_bytes())
+    except orjson.JSONDecodeError:  # being replaced: read again later
+        return None
+    if manifest.get("status") != "running":
+        return None
+    return str(manifest.get("config", {}).get("shard_format", "jsonl"))
+
+
+def finished_shard_lines(run_dir: str | os.PathLike[str], index: int, fmt: str) -> list[bytes] | None:
+    """Every line (blank ones too, so they can be numbered) of shard `index` of an unfinished run,
+    once the shard is finished; else None."""
+    run_dir = Path(run_dir)
+    if finished_sidecar(run_dir / "shards", index, fmt) is None:
+        return None
+    try:
+        return list(read_lines(shard_path(run_dir / "shards", index, fmt), fmt))
+    except OSError:  # replaced since (repeats are dropped at the end of a run): read it again later
+        return None
 
 
 def _file_lines(path: Path) -> Iterator[tuple[int, bytes]]:

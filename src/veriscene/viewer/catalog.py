@@ -4,6 +4,11 @@ A `Catalog` reads up to `limit` samples of a run folder or samples file (any sha
 `engine.runfiles.sample_lines`) and finds each sample's scenes by seeking into the scenes file
 (`verify.SceneLookup`), so a large run is browsed without the data set in memory. Records that
 cannot be read are kept as problems (line and reason) and shown, never dropped silently.
+
+A run folder that has not finished (still generating, or stopped) is read shard by shard as its
+shards finish, in order (`refresh`, called by the server before each page): the samples of shards
+0 to k-1 once each of them is whole. When the run completes, its samples are read again from its
+finished files (repeated samples are dropped at the end of a run, so they may leave the listing).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, Iterable, Sequence
 
 import orjson
 
-from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.engine.runfiles import finished_shard_lines, sample_lines, samples_root, unfinished_format
 from veriscene.errors import ExecutionFailure, ProgramError
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import run_nodes
@@ -166,6 +171,10 @@ class Catalog:
         self._results_line = 0  # lines of it read
         self._positions: dict[str, list[int]] | None = None  # sample id -> positions in `entries`
         self.scene_rows: list[SceneRow] | None = None  # a scenes file opened alone
+        self.unfinished: str | None = None  # the shard format of a run that has not finished
+        self.shards_read = 0  # of such a run: shards 0 to shards_read - 1
+        self._lines_read = 0
+        self._limit = DEFAULT_LIMIT
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
@@ -181,10 +190,35 @@ class Catalog:
             return catalog
         path, scenes_path = resolve_inputs(path, scenes)
         catalog = cls(Path(path), Path(scenes_path))
+        catalog._limit = limit
+        catalog.unfinished = unfinished_format(path)
+        if catalog.unfinished is not None:
+            if results is not None:
+                raise ValueError(f"{path}: the run has not finished; evaluation results go with a finished run")
+            catalog._read_finished_shards()
+            return catalog
         catalog._read(sample_lines(path), limit)
         if results is not None:
             catalog._read_results(Path(results))
         return catalog
+
+    def _read_finished_shards(self) -> int:
+        """Of an unfinished run: the samples of the shards finished since the last read, in order
+        (up to the limit); the number of samples read."""
+        assert self.unfinished is not None
+        before = len(self.entries)
+        while not self.truncated:
+            lines = finished_shard_lines(self.path, self.shards_read, self.unfinished)
+            if lines is None:
+                break
+            first = self._lines_read
+            self._read(((first + k, line) for k, line in enumerate(lines, start=1) if line.strip()), self._limit)
+            self.shards_read += 1
+            self._lines_read += len(lines)
+        if len(self.entries) != before:
+            self._by_image = None
+            self._counts.clear()
+        return len(self.entries) - before
 
     def _read_scenes(self, limit: int) -> None:
         """A scenes file alone (no samples yet): one row per scene, to list and open them."""
@@ -219,7 +253,11 @@ class Catalog:
 
     def refresh(self) -> int:
         """Read the results a running `veriscene eval` added since the last read (whole lines
-        only: a line still being written waits for the next call); the number read."""
+        only: a line still being written waits for the next call), or the samples of the shards
+        an unfinished run finished since (module notes); the number read."""
+        if self.unfinished is not None:
+            with self._lock:
+                return self._refresh_unfinished()
         if self.results_path is None:
             return 0
         with self._lock:
@@ -228,6 +266,18 @@ class Catalog:
             except OSError:
                 return 0
             return self._read_new_results() if grown else 0
+
+    def _refresh_unfinished(self) -> int:
+        if unfinished_format(self.path) is not None or not (self.path / "manifest.json").is_file():
+            return self._read_finished_shards()
+        try:  # finished (or its manifest is being replaced): read the run again, as it now stands
+            done = Catalog.open(self.path, self.scenes_path, self._limit)
+        except (FileNotFoundError, ValueError, OSError):
+            return 0
+        self.entries, self.problems, self.truncated = done.entries, done.problems, done.truncated
+        self.unfinished, self._by_image = None, None
+        self._counts.clear()
+        return len(self.entries)
 
     def _read_new_results(self) -> int:
         assert self.results_path is not None

@@ -250,6 +250,10 @@ def _summary(catalog: Catalog) -> str:
     if catalog.truncated:
         shown = f"the first {len(catalog.entries):,} samples (raise --limit, or 0 for all)"
     out = [f"<p class='muted'>{esc(catalog.path)}: {shown}; scenes from {esc(catalog.scenes_path)}.</p>"]
+    if catalog.unfinished is not None:
+        out.append(f"<p class='bad'>This run has not finished (it is still generating, or it was stopped): shown are "
+                   f"the samples of its first {catalog.shards_read:,} shard(s), each finished; the next ones appear "
+                   "here as they finish, in order, and the whole run once it completes.</p>")
     if catalog.results_path is not None:
         correct, scored = catalog.accuracy()
         share = f"{correct / scored:.1%}" if scored else "-"
