@@ -85,9 +85,11 @@ def generate(
     per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode "
                                             "(default 1; more spread each scene's fixed cost: 3 makes 1.5-1.8x the "
                                             "samples per second)."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (or Ray CPUs)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes, or Ray CPUs "
+                                          "(default 1; on a Ray cluster, its CPUs)."),
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: start a local Ray)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, or auto for the cluster "
+                                          "`ray start` made here (default: RAY_ADDRESS if set, else a local Ray)."),
     shard_size: int = typer.Option(200, "--shard-size", min=1, help="Scenes per shard (memory holds ~2 x workers shards of samples)."),
     shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl), or zstd or parquet (kept as shards)."),
     scan_chunk_mb: int = typer.Option(64, "--scan-chunk-mb", min=1, help="MiB of input per task of the first pass (more, smaller "
@@ -130,6 +132,8 @@ def generate(
         _fail(str(exc))
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
+    except RuntimeError as exc:  # Ray missing, or its cluster out of reach
+        _fail(str(exc), code=1)
     print_run_summary(summary)
     if to:
         from veriscene.io.export import export

@@ -74,8 +74,9 @@ def register(app: typer.Typer) -> None:
                                                     "may round otherwise on another number: a resume keeps it.")] = None,
         backend: Annotated[str, typer.Option("--backend", help="local (processes here) or ray (Ray tasks; "
                                                                "the loaded models go to each worker once).")] = "local",
-        address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a "
-                                                                      "local Ray).")] = None,
+        address: Annotated[str | None, typer.Option("--address", help="Ray cluster address, or auto for the "
+                                                                      "cluster `ray start` made here (default: "
+                                                                      "RAY_ADDRESS if set, else a local Ray).")] = None,
         colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
                                                                              "colour.")] = True,
         relations: Annotated[bool, typer.Option("--relations/--no-relations", help="Add left of / right of / "

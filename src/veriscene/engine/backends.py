@@ -99,10 +99,35 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                 yield output
 
 
+def cluster_address(address: str | None) -> str | None:
+    """The Ray cluster to connect to: `address` (``"auto"``: the cluster ``ray start`` made on this
+    machine), else the ``RAY_ADDRESS`` environment variable (``ray job submit`` sets it), else None:
+    start a local Ray (``"local"`` says so too). A cluster that ``ray start`` left running on this
+    machine is not joined unless asked for (``"auto"``), so a run without an address stays local."""
+    chosen = address or os.environ.get("RAY_ADDRESS") or None
+    return None if chosen == "local" else chosen
+
+
+def _token_auth() -> None:
+    """Send Ray's authentication token when one is at hand (``RAY_AUTH_TOKEN``,
+    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) and ``RAY_AUTH_MODE`` is unset, as ``ray start``
+    does when it starts the cluster. Ray 2.5x's ``ray.init(address=...)`` does not: against a
+    cluster with token authentication it retries for about 20 s and fails. A cluster without
+    authentication accepts the token and ignores it."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (  # type: ignore[import-not-found]
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
 @contextmanager
 def ray_session(workers: int, address: str | None) -> Iterator[Any]:
-    """The `ray` module, connected: to the cluster at `address`, or to a local Ray of `workers`
-    CPUs started here (and shut down on leaving). An already connected Ray is used as it is."""
+    """The `ray` module, connected: to the cluster at `address` or ``RAY_ADDRESS``
+    (`cluster_address`), or to a local Ray of `workers` CPUs started here (and shut down on
+    leaving). An already connected Ray is used as it is."""
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -110,14 +135,28 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
     if ray.is_initialized():
         yield ray
         return
-    if address:
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    cluster = cluster_address(address)
+    if cluster is None:
+        ray.init(address="local", num_cpus=workers, ignore_reinit_error=True, log_to_driver=False,
+                 include_dashboard=False)
     else:
-        ray.init(num_cpus=workers, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
+        _token_auth()
+        try:
+            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False)
+        except ConnectionError as exc:
+            raise RuntimeError(
+                f"cannot connect to the Ray cluster at {cluster!r} ({exc}): is it up (ray status --address "
+                f"{cluster})? A cluster with token authentication needs its token here: RAY_AUTH_TOKEN, "
+                "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token") from exc
     try:
         yield ray
     finally:
         ray.shutdown()
+
+
+def cluster_workers(ray: Any) -> int:
+    """How many tasks to keep busy on a connected Ray: its CPUs (at least 1)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

@@ -29,7 +29,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from veriscene.engine.backends import Progress, ray_session, run_tasks
+from veriscene.engine.backends import Progress, cluster_workers, ray_session, run_tasks
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
@@ -141,7 +141,7 @@ def generate(
     mode: str | Sequence[str] = "both",
     per_scene: int | None = None,
     strict: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     backend: str = "local",
     address: str | None = None,
     shard_size: int = 200,
@@ -162,7 +162,9 @@ def generate(
     "both" (caption generators always run). `per_scene`: questions per scene, generator and mode
     (None: each generator's, 1); more spread each scene's fixed cost over more samples.
     `workers`/`backend`/`address`: 1 = in-process, N = a local process pool, backend "ray" = Ray
-    tasks (a local Ray, or the cluster at `address`).
+    tasks, at most 2 x `workers` at once: on a local Ray of `workers` CPUs, or on the cluster at
+    `address` or ``RAY_ADDRESS`` (`engine.backends.cluster_address`). None: 1, and on a cluster
+    its CPUs.
     `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
     and workers (the vocabulary of a file larger than one chunk depends on it, see
     `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
@@ -200,6 +202,8 @@ def generate(
         raise ValueError(f"scan_chunk must be at least 1 byte, got {scan_chunk}")
     if shard_size < 1:
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     out_dir.mkdir(parents=True, exist_ok=True)
     if mixture is not None:
         mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
@@ -237,10 +241,17 @@ def generate(
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
         summary.seconds = time.perf_counter() - start
         return summary
-    write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
 
     # one Ray session for both passes (a no-op for the local backend)
-    with ray_session(workers, address) if backend == "ray" else nullcontext():
+    with ray_session(workers or 1, address) if backend == "ray" else nullcontext() as ray:
+        if ray is not None and workers is None:
+            workers = cluster_workers(ray)
+        if ray is not None:
+            summary.notes.append(f"Ray at {ray.get_runtime_context().gcs_address} ({cluster_workers(ray)} CPUs): "
+                                 f"{workers} worker{'s' if workers != 1 else ''}, at most {2 * workers} shards in flight")
+        workers = workers or 1
+        # written once Ray is reached: a cluster out of reach leaves the folder as it was
+        write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
         scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
                            workers=workers, backend=backend, address=address, progress=scan_progress)
         skip = duplicate_lines(scan)

@@ -1,0 +1,148 @@
+"""`veriscene generate` on a Ray cluster started apart, as on a real cluster (`ray start --head`):
+reached through `--address` or RAY_ADDRESS, with Ray's token authentication, as many workers
+as the cluster has CPUs. The runs are CLI processes, as a user starts them: each is a fresh Ray
+client, and this process's Ray state does not leak into them."""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import veriscene.engine.backends as backends
+from veriscene import generate
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.scene import write_scenes
+
+
+@dataclass
+class Cluster:
+    address: str
+    token: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without Ray's variables, plus `extra`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("RAY_")}, **extra}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A one-node cluster of 2 CPUs with token authentication, as `ray start --head` makes it."""
+    token = secrets.token_hex(32)
+    port = _free_port()
+    temp = tempfile.mkdtemp(prefix="vsray", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
+    log = open(Path(temp) / "head.log", "w+")
+    head = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--port", str(port),
+         "--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats", "--temp-dir", temp],
+        env=_clean_env(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while "will now block" not in Path(log.name).read_text():
+            if head.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"ray start --head did not come up:\n{Path(log.name).read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield Cluster(f"127.0.0.1:{port}", token)
+    finally:
+        head.send_signal(signal.SIGTERM)  # --block: Ray stops the node's processes with it
+        try:
+            head.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def scenes_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("in") / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(16, seed=4), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(scenes_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref")
+    generate(scenes_file, out, seed=3, shard_size=3)
+    return (out / "samples.jsonl").read_bytes()
+
+
+def _generate(scenes_file: Path, out: Path, env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "veriscene", "generate", str(scenes_file), "--out", str(out), "--seed", "3",
+         "--shard-size", "3", "--backend", "ray", *options],
+        env={**env, "COLUMNS": "200"}, capture_output=True, text=True, timeout=300)
+
+
+def test_generate_on_a_cluster_with_token_authentication(cluster, scenes_file, reference, tmp_path_factory) -> None:
+    # RAY_AUTH_MODE unset and the token at hand, as on a cluster's machine after `ray start`: Ray's
+    # own client would not send it (and fail after 20 s of retries); veriscene does, as `ray start`
+    out = tmp_path_factory.mktemp("address")  # same depth as the reference: image paths are relative
+    done = _generate(scenes_file, out, _clean_env(RAY_AUTH_TOKEN=cluster.token), "--address", cluster.address)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (out / "samples.jsonl").read_bytes() == reference
+    # no --workers: as many as the cluster's CPUs, said in the summary
+    assert "(2 CPUs): 2 workers, at most 4 shards in flight" in done.stdout
+
+
+def test_generate_on_the_cluster_of_ray_address(cluster, scenes_file, reference, tmp_path_factory) -> None:
+    # as `ray job submit` runs a script on the cluster: RAY_ADDRESS set, no --address
+    out = tmp_path_factory.mktemp("env")
+    done = _generate(scenes_file, out, _clean_env(RAY_ADDRESS=cluster.address, RAY_AUTH_TOKEN=cluster.token),
+                     "--workers", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (out / "samples.jsonl").read_bytes() == reference
+    assert "(2 CPUs): 1 worker, at most 2 shards in flight" in done.stdout
+
+
+def test_cluster_address() -> None:
+    env = os.environ.get("RAY_ADDRESS")
+    try:
+        os.environ.pop("RAY_ADDRESS", None)
+        assert backends.cluster_address(None) is None
+        assert backends.cluster_address("local") is None
+        assert backends.cluster_address("10.0.0.1:6379") == "10.0.0.1:6379"
+        assert backends.cluster_address("auto") == "auto"
+        os.environ["RAY_ADDRESS"] = "10.0.0.2:6379"
+        assert backends.cluster_address(None) == "10.0.0.2:6379"
+        assert backends.cluster_address("10.0.0.1:6379") == "10.0.0.1:6379"  # the argument wins
+        os.environ["RAY_ADDRESS"] = "local"
+        assert backends.cluster_address(None) is None
+    finally:
+        os.environ.pop("RAY_ADDRESS", None)
+        if env is not None:
+            os.environ["RAY_ADDRESS"] = env
+
+
+def test_an_unreachable_cluster_is_named_and_leaves_no_run(scenes_file, tmp_path, monkeypatch) -> None:
+    ray = pytest.importorskip("ray")
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Failed to connect to Ray cluster at 10.9.9.9:6379")
+
+    monkeypatch.setattr(ray, "init", refuse)
+    monkeypatch.setattr(backends, "_token_auth", lambda: None)
+    with pytest.raises(RuntimeError, match=r"cannot connect to the Ray cluster at '10.9.9.9:6379' .*RAY_AUTH_TOKEN"):
+        generate(scenes_file, tmp_path / "run", backend="ray", address="10.9.9.9:6379")
+    assert not (tmp_path / "run" / "manifest.json").exists()  # nothing to resume or overwrite after it
+
+
+def test_workers_below_one_are_refused_before_anything_is_written(scenes_file, tmp_path) -> None:
+    with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
+        generate(scenes_file, tmp_path / "run", workers=0)
+    assert not (tmp_path / "run" / "manifest.json").exists()
