@@ -152,6 +152,20 @@ def test_ray_workers_ask_for_a_gpu_each_on_cuda() -> None:
     assert ray_options("cuda") == {"num_cpus": 1, "num_gpus": 1}
     with pytest.raises(ValueError, match="on Ray, a worker's device is cpu or cuda"):
         ray_options("cuda:1")
+    assert ray_options("cuda", 0.5) == {"num_cpus": 1, "num_gpus": 0.5}
+    for share in (0, -1, 1.5):
+        with pytest.raises(ValueError, match=f"a worker's share of a GPU is more than 0 and at most 1, got {share}"):
+            ray_options("cuda", share)
+
+
+def test_a_share_of_a_gpu_is_for_ray_workers(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="gpus_per_worker is a Ray worker's share of a GPU"):
+        annotate(photos(tmp_path), tmp_path / "out" / "s.jsonl", detector=Recording(str(tmp_path / "log")),
+                 device="cuda", workers=2, gpus_per_worker=0.5)
+    with pytest.raises(ValueError, match="share of a GPU is more than 0 and at most 1, got 2"):
+        annotate(photos(tmp_path), tmp_path / "out" / "s.jsonl", detector=Recording(str(tmp_path / "log")),
+                 device="cuda", backend="ray", gpus_per_worker=2)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_numbered_gpu_on_ray_is_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -177,6 +191,29 @@ def test_ray_actors_load_their_own_models_each_on_a_gpu_of_its_own(tmp_path: Pat
     found = loads(log)
     assert len(found) == 2 and os.getpid() not in {pid for pid, _ in found}
     assert sorted(device for _, device in found) == ["cuda 0", "cuda 1"]  # a GPU of its own each
+
+
+def test_ray_workers_share_gpus_and_too_many_are_refused(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")
+    images = photos(tmp_path)
+    log = tmp_path / "loads.txt"
+    one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))
+    ray.init(num_cpus=4, num_gpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        # half a GPU each: four workers on two GPUs, two on each
+        assert run(images, tmp_path / "half", detector=Recording(str(log)), device="cuda", workers=4,
+                   backend="ray", gpus_per_worker=0.5) == one
+        # a GPU each for three workers on two GPUs: Ray would leave the third waiting for ever
+        with pytest.raises(RuntimeError, match=r"3 workers need 3 CPUs and 3 GPUs \(1 each\); the Ray cluster has "
+                                               r"4 CPUs and 2 GPUs: give fewer workers, or a smaller share"):
+            run(images, tmp_path / "three", detector=Recording(str(tmp_path / "unused.txt")), device="cuda",
+                workers=3, backend="ray")
+    finally:
+        ray.shutdown()
+    assert same_files(tmp_path / "one", tmp_path / "half")
+    found = loads(log)
+    assert len(found) == 4 and os.getpid() not in {pid for pid, _ in found}
+    assert sorted(device for _, device in found) == ["cuda 0", "cuda 0", "cuda 1", "cuda 1"]
 
 
 def test_an_annotator_actor_runs_parts_on_its_device() -> None:

@@ -161,9 +161,10 @@ def effective_threads(workers: int, backend: str = "local", threads: int | None 
 def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]], *,
                     start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None, threads: int | None = None,
-                    devices: Sequence[str] = ("cpu",)) -> Iterator[Part]:
+                    devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0) -> Iterator[Part]:
     """The run's parts from image `start` on, in order (module notes); `threads`:
-    `effective_threads(workers, backend, threads)`; `devices`: where unloaded models load."""
+    `effective_threads(workers, backend, threads)`; `devices`: where unloaded models load;
+    `gpus_per_worker`: on Ray, each worker's share of a GPU on ``cuda`` (`ray_options`)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
@@ -187,7 +188,7 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         return
     if backend == "ray":
         yield from _on_ray(token, stages, images, listing, start, strict, batch_size, part, workers, address,
-                           threads, devices)
+                           threads, devices, gpus_per_worker)
         return
     forked = mp_context().get_start_method() == "fork"
     _STAGES[token] = stages  # inherited by the forked workers
@@ -200,19 +201,22 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         _STAGES.pop(token, None)
 
 
-def ray_options(device: str) -> dict[str, Any]:
-    """What a Ray worker on `device` asks for: a GPU of its own on ``cuda``."""
+def ray_options(device: str, gpus: float = 1.0) -> dict[str, Any]:
+    """What a Ray worker on `device` asks for: on ``cuda``, `gpus` GPUs (1: a GPU of its own; a
+    fraction: Ray puts as many workers on one GPU as fit, 0.5 two)."""
+    if not 0 < gpus <= 1:
+        raise ValueError(f"a worker's share of a GPU is more than 0 and at most 1, got {gpus}")
     if device == "cpu":
         return {"num_cpus": 1}
     if device == "cuda":
-        return {"num_cpus": 1, "num_gpus": 1}
+        return {"num_cpus": 1, "num_gpus": gpus}
     raise ValueError(f"on Ray, a worker's device is cpu or cuda (Ray gives each worker on cuda a GPU of its own), "
                      f"got {device!r}")
 
 
 def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing: tuple[Path, list[Path]], start: int,
             strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
-            devices: tuple[str, ...]) -> Iterator[Part]:
+            devices: tuple[str, ...], gpus: float) -> Iterator[Part]:
     from veriscene.engine.backends import in_order, ray_session
 
     with ray_session(workers, address) as ray:
@@ -222,9 +226,10 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
             yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers)
             return
         # models loaded where they run: an actor per worker keeps its own, on its device
+        options = [ray_options(devices[k % len(devices)], gpus) for k in range(workers)]
+        _check_room(ray, options)
         actor = ray.remote(Annotator)
-        actors = [actor.options(**ray_options(devices[k % len(devices)])).remote(devices[k % len(devices)])
-                  for k in range(workers)]
+        actors = [actor.options(**options[k]).remote(devices[k % len(devices)]) for k in range(workers)]
         turn = iter(range(sys.maxsize))
         try:
             yield from in_order(lambda task: actors[next(turn) % workers].part.remote(*task), ray.get, tasks, workers)
@@ -233,17 +238,31 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
                 ray.kill(one)
 
 
+def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
+    """Refuse workers the Ray cluster cannot hold all at once: Ray would leave the others waiting
+    for room, and the run waiting for them, for ever."""
+    have = ray.cluster_resources()
+    cpus = sum(o["num_cpus"] for o in options)
+    gpus = sum(o.get("num_gpus", 0) for o in options)
+    if cpus > have.get("CPU", 0) or gpus > have.get("GPU", 0) + 1e-9:
+        share = max((o.get("num_gpus", 0) for o in options), default=0)
+        raise RuntimeError(
+            f"{len(options)} workers need {cpus} CPUs" + (f" and {gpus:g} GPUs ({share:g} each)" if gpus else "")
+            + f"; the Ray cluster has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs: give fewer "
+            "workers" + (", or a smaller share of a GPU to each (gpus_per_worker, --gpus-per-worker)" if gpus else ""))
+
+
 def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]],
              report: RejectReport, *, start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
              backend: str = "local", address: str | None = None, threads: int | None = None,
-             devices: Sequence[str] = ("cpu",)) -> Iterator[ImageDone]:
+             devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0) -> Iterator[ImageDone]:
     """Each image's outcome from `start` on, in order, its rejects and repairs recorded in
     `report` as it is handed on. The run stops as `FailingStart` says, and in strict mode with the
     reject that stopped it (recorded, then raised)."""
     failing_start = FailingStart(len(listing[1]) - start)
     for part in annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
                                 workers=workers, backend=backend, address=address, threads=threads,
-                                devices=devices):
+                                devices=devices, gpus_per_worker=gpus_per_worker):
         for done in part.images:
             for reject in done.rejects:
                 report.record(reject)

@@ -380,10 +380,12 @@ def annotate_images(
     address: str | None = None,
     threads: int | None = None,
     device: str | Sequence[str] = "cpu",
+    gpus_per_worker: float = 1.0,
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`.
     With several `workers` (or `backend="ray"`), as `annotate` runs them (`parallel`). Model stages
-    made with ``load=False`` load on `device` (several: worker k on device k modulo their number)."""
+    made with ``load=False`` load on `device` (several: worker k on device k modulo their number;
+    on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``)."""
     stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
     devices = parse_devices(device)
     if workers == 1 and backend == "local" and threads is None:
@@ -396,7 +398,8 @@ def annotate_images(
 
     for done in outcomes(images, stages, image_files(images), report if report is not None else RejectReport(),
                          strict=strict, batch_size=batch_size, workers=workers, backend=backend, address=address,
-                         threads=effective_threads(workers, backend, threads), devices=devices):
+                         threads=effective_threads(workers, backend, threads), devices=devices,
+                         gpus_per_worker=gpus_per_worker):
         if done.line is not None:
             yield scene_from_dict(orjson.loads(done.line))
 
@@ -427,6 +430,7 @@ def annotate(
     backend: str = "local",
     address: str | None = None,
     threads: int | None = None,
+    gpus_per_worker: float = 1.0,
 ) -> ConvertSummary:
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
@@ -443,7 +447,9 @@ def annotate(
     local workers, else torch's own; `parallel`). `device` is one torch device or several
     (``"cuda:0,cuda:1"`` or a list): worker k runs on device k modulo their number and loads its
     own models there (`workers` defaults to the number of devices). With the CPU alone the models
-    load once here and the workers share them."""
+    load once here and the workers share them. On Ray with ``device="cuda"``, each worker asks Ray
+    for `gpus_per_worker` of a GPU (1: a GPU of its own; 0.5: two workers per GPU); workers the
+    cluster cannot hold at once are refused rather than left waiting."""
     from veriscene.annotate.runfile import write_resumable
 
     devices = parse_devices(device)
@@ -460,7 +466,10 @@ def annotate(
         from veriscene.annotate.parallel import ray_options
 
         for one in devices:
-            ray_options(one)  # before anything is written: Ray places the workers, on cpu or cuda
+            ray_options(one, gpus_per_worker)  # before anything is written: Ray places the workers, on cpu or cuda
+    elif gpus_per_worker != 1.0:
+        raise ValueError("gpus_per_worker is a Ray worker's share of a GPU (backend='ray', device='cuda'); local "
+                         "workers on one GPU share it as they come (device='cuda', workers=N)")
     on = devices[0] if here else "cpu"
     find: Detector
     if not isinstance(detector, (str, os.PathLike)):
@@ -477,7 +486,7 @@ def annotate(
     stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes, relation_model)
     return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
                            progress=progress, batch_size=batch_size, workers=workers, backend=backend,
-                           address=address, threads=threads, devices=devices)
+                           address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker)
 
 
 def parse_devices(device: str | Sequence[str]) -> list[str]:

@@ -62,7 +62,8 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
                     rejects_path: str | os.PathLike[str] | None, resume: bool,
                     progress: Callable[[int], None] | None, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None,
-                    threads: int | None = None, devices: Sequence[str] = ("cpu",)) -> ConvertSummary:
+                    threads: int | None = None, devices: Sequence[str] = ("cpu",),
+                    gpus_per_worker: float = 1.0) -> ConvertSummary:
     """Run `stages` on `images` into `out` (module notes) and summarise the whole run; on `workers`
     local processes or Ray tasks (`parallel`; `devices`: where models not loaded yet load), which
     changes nothing in the output."""
@@ -91,7 +92,7 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             progress(state["done"])
         for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
                              batch_size=batch_size, workers=workers, backend=backend, address=address,
-                             threads=threads, devices=devices):
+                             threads=threads, devices=devices, gpus_per_worker=gpus_per_worker):
             if done.line is not None:
                 fh.write(done.line)
                 state["written"] += 1

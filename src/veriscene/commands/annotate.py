@@ -77,6 +77,8 @@ def register(app: typer.Typer) -> None:
         address: Annotated[str | None, typer.Option("--address", help="Ray cluster address, or auto for the "
                                                                       "cluster `ray start` made here (default: "
                                                                       "RAY_ADDRESS if set, else a local Ray).")] = None,
+        gpus_per_worker: Annotated[float, typer.Option("--gpus-per-worker", help="On Ray with --device cuda: each "
+                                                       "worker's share of a GPU (0.5: two workers per GPU).")] = 1.0,
         colours: Annotated[bool, typer.Option("--colours/--no-colours", help="Name each object's dominant "
                                                                              "colour.")] = True,
         relations: Annotated[bool, typer.Option("--relations/--no-relations", help="Add left of / right of / "
@@ -130,5 +132,6 @@ def register(app: typer.Typer) -> None:
                                    threshold=threshold, max_objects=max_objects, device=device, colours=colours,
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
                                    resume=resume, progress=advance, batch_size=batch_size, workers=workers,
-                                   backend=backend, address=address, threads=threads)
+                                   backend=backend, address=address, threads=threads,
+                                   gpus_per_worker=gpus_per_worker)
         print_summary(console, summary, "annotate")
