@@ -14,7 +14,7 @@ from PIL import Image
 from veriscene.annotate import Detection, annotate
 from veriscene.annotate import models
 from veriscene.annotate.models import TransformersDepth, TransformersDetector, TransformersSegmenter, model_kind
-from veriscene.annotate.parallel import Annotator, _DEVICE, _take_device, ray_options
+from veriscene.annotate.parallel import Annotator, _DEVICE, _take_device, gpu_workers, ray_options
 from veriscene.annotate.pipeline import Stages, parse_devices
 
 from .test_parallel import photos, run, same_files
@@ -200,9 +200,10 @@ def test_ray_workers_share_gpus_and_too_many_are_refused(tmp_path: Path) -> None
     one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))
     ray.init(num_cpus=4, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        # half a GPU each: four workers on two GPUs, two on each
-        assert run(images, tmp_path / "half", detector=Recording(str(log)), device="cuda", workers=4,
-                   backend="ray", gpus_per_worker=0.5) == one
+        # half a GPU each, and no number of workers: as many as the GPUs hold, four, two on each
+        assert gpu_workers(ray, 0.5) == 4 and gpu_workers(ray) == 2 and gpu_workers(ray, 0.3) == 4  # 4 CPUs
+        assert run(images, tmp_path / "half", detector=Recording(str(log)), device="cuda", backend="ray",
+                   gpus_per_worker=0.5) == one
         # a GPU each for three workers on two GPUs: Ray would leave the third waiting for ever
         with pytest.raises(RuntimeError, match=r"3 workers need 3 CPUs and 3 GPUs \(1 each\); the Ray cluster has "
                                                r"4 CPUs and 2 GPUs: give fewer workers, or a smaller share"):

@@ -238,6 +238,12 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
                 ray.kill(one)
 
 
+def gpu_workers(ray: Any, gpus: float = 1.0) -> int:
+    """How many workers of `gpus` of a GPU each (and a CPU) a connected Ray holds at once (at least 1)."""
+    have = ray.cluster_resources()
+    return max(1, min(int(have.get("CPU", 1)), int(have.get("GPU", 0) / gpus + 1e-9)))
+
+
 def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
     """Refuse workers the Ray cluster cannot hold all at once: Ray would leave the others waiting
     for room, and the run waiting for them, for ever."""

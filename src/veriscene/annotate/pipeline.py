@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -446,23 +447,16 @@ def annotate(
     at the same number of torch `threads` per worker (default: `cpu_count // workers` with several
     local workers, else torch's own; `parallel`). `device` is one torch device or several
     (``"cuda:0,cuda:1"`` or a list): worker k runs on device k modulo their number and loads its
-    own models there (`workers` defaults to the number of devices). With the CPU alone the models
+    own models there (`workers` defaults to the number of devices; on Ray with ``cuda``, to as many
+    as the cluster's GPUs hold). With the CPU alone the models
     load once here and the workers share them. On Ray with ``device="cuda"``, each worker asks Ray
     for `gpus_per_worker` of a GPU (1: a GPU of its own; 0.5: two workers per GPU); workers the
     cluster cannot hold at once are refused rather than left waiting."""
     from veriscene.annotate.runfile import write_resumable
 
     devices = parse_devices(device)
-    workers = len(devices) if workers is None else workers
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if workers < len(devices):
-        raise ValueError(f"{len(devices)} devices need at least as many workers, got workers={workers}")
-    # Models load here, once, when this process runs them or the workers share them on the CPU
-    # (forked, or through Ray's object store); else each worker loads its own on its device (a
-    # GPU's context survives neither a fork nor a pickle)
-    here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
-    if backend == "ray" and not here:
+    on_ray_devices = backend == "ray" and devices != ["cpu"]  # each Ray worker loads its own models
+    if on_ray_devices:
         from veriscene.annotate.parallel import ray_options
 
         for one in devices:
@@ -470,23 +464,40 @@ def annotate(
     elif gpus_per_worker != 1.0:
         raise ValueError("gpus_per_worker is a Ray worker's share of a GPU (backend='ray', device='cuda'); local "
                          "workers on one GPU share it as they come (device='cuda', workers=N)")
-    on = devices[0] if here else "cpu"
-    find: Detector
-    if not isinstance(detector, (str, os.PathLike)):
-        find = detector
-    elif names:
-        find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=on,
-                                      load=here)
-    else:
-        find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=on, load=here)
-    estimate: DepthEstimator | None = (TransformersDepth(depth, device=on, load=here)
-                                       if isinstance(depth, (str, os.PathLike)) else depth)
-    outline: Segmenter | None = (TransformersSegmenter(segmenter, device=on, load=here)
-                                 if isinstance(segmenter, (str, os.PathLike)) else segmenter)
-    stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes, relation_model)
-    return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
-                           progress=progress, batch_size=batch_size, workers=workers, backend=backend,
-                           address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker)
+    with ExitStack() as session:
+        if workers is None and on_ray_devices and "cuda" in devices:
+            # as many workers as the cluster's GPUs hold (the run goes on in this Ray session)
+            from veriscene.annotate.parallel import gpu_workers
+            from veriscene.engine.backends import ray_session
+
+            workers = gpu_workers(session.enter_context(ray_session(os.cpu_count() or 1, address)), gpus_per_worker)
+        workers = len(devices) if workers is None else workers
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        if workers < len(devices):
+            raise ValueError(f"{len(devices)} devices need at least as many workers, got workers={workers}")
+        # Models load here, once, when this process runs them or the workers share them on the CPU
+        # (forked, or through Ray's object store); else each worker loads its own on its device (a
+        # GPU's context survives neither a fork nor a pickle)
+        here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
+        on = devices[0] if here else "cpu"
+        find: Detector
+        if not isinstance(detector, (str, os.PathLike)):
+            find = detector
+        elif names:
+            find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=on,
+                                          load=here)
+        else:
+            find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=on, load=here)
+        estimate: DepthEstimator | None = (TransformersDepth(depth, device=on, load=here)
+                                           if isinstance(depth, (str, os.PathLike)) else depth)
+        outline: Segmenter | None = (TransformersSegmenter(segmenter, device=on, load=here)
+                                     if isinstance(segmenter, (str, os.PathLike)) else segmenter)
+        stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes,
+                        relation_model)
+        return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
+                               progress=progress, batch_size=batch_size, workers=workers, backend=backend,
+                               address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker)
 
 
 def parse_devices(device: str | Sequence[str]) -> list[str]:

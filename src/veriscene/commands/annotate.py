@@ -68,7 +68,8 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int | None, typer.Option("--workers", "-w", help="Processes annotating images at once, "
                                                     "each with its own copy of the models (the output is the same "
                                                     "for any number, at the same --threads; default: one per "
-                                                    "--device).")] = None,
+                                                    "--device; on Ray with cuda, as many as the cluster's GPUs "
+                                                    "hold).")] = None,
         threads: Annotated[int | None, typer.Option("--threads", help="torch threads per worker (default: "
                                                     "cores / workers with several, else torch's own). Models "
                                                     "may round otherwise on another number: a resume keeps it.")] = None,
