@@ -82,6 +82,14 @@ def test_scene_file_errors_name_the_file_and_line(cache: str, tmp_path: Path) ->
         assert done.returncode == 1 and f"{bad}, {reason}" in done.stderr
 
 
+def test_ray_shared_output(cache: str) -> None:
+    out = _run("ray_shared_output.py", "--size", "40", "--base", "20", "--workers", "2", "--repeats", "1",
+               "--format", "zstd", "-g", "object.count.v1", "--cache", cache)
+    rows = _rows(out, "zstd")  # the script itself stops when the two modes' samples differ
+    assert [" ".join(r[1:3]) for r in rows] == ["sent back", "shared output"]
+    assert rows[0][3] == rows[1][3] and int(rows[0][3]) > 0  # samples
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd")

@@ -90,6 +90,9 @@ def generate(
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, or auto for the cluster "
                                           "`ray start` made here (default: RAY_ADDRESS if set, else a local Ray)."),
+    shared_output: bool = typer.Option(False, "--shared-output", help="With --backend ray: workers write (and "
+                                       "compress) their shards into OUT themselves, which every node must mount at "
+                                       "the same path (checked first); else their samples come back to be written here."),
     shard_size: int = typer.Option(200, "--shard-size", min=1, help="Scenes per shard (memory holds ~2 x workers shards of samples)."),
     shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl), or zstd or parquet (kept as shards)."),
     scan_chunk_mb: int = typer.Option(64, "--scan-chunk-mb", min=1, help="MiB of input per task of the first pass (more, smaller "
@@ -121,7 +124,7 @@ def generate(
         with run_progress(total) as (scanned, advance):
             summary = run_generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
-                workers=workers, backend=backend, address=address, shard_size=shard_size,
+                workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, progress=advance,
                 scan_progress=scanned,

@@ -3,6 +3,7 @@ reached through `--address` or RAY_ADDRESS, with Ray's token authentication, as 
 as the cluster has CPUs. The runs are CLI processes, as a user starts them: each is a fresh Ray
 client, and this process's Ray state does not leak into them."""
 
+import importlib
 import os
 import secrets
 import signal
@@ -19,6 +20,7 @@ import pytest
 import veriscene.engine.backends as backends
 from veriscene import generate
 from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.runfiles import iter_sample_lines
 from veriscene.scene import write_scenes
 
 
@@ -108,6 +110,73 @@ def test_generate_on_the_cluster_of_ray_address(cluster, scenes_file, reference,
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "samples.jsonl").read_bytes() == reference
     assert "(2 CPUs): 1 worker, at most 2 shards in flight" in done.stdout
+
+
+def test_workers_write_their_shards_on_a_shared_output(cluster, scenes_file, reference, tmp_path_factory) -> None:
+    out = tmp_path_factory.mktemp("shared")
+    done = _generate(scenes_file, out, _clean_env(RAY_AUTH_TOKEN=cluster.token), "--address", cluster.address,
+                     "--shared-output")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (out / "samples.jsonl").read_bytes() == reference
+    assert not list(out.glob(".visible-*"))  # the file that every node was asked to see is gone
+
+
+def test_shared_output_shards_are_written_by_the_workers(scenes_file, reference, tmp_path_factory,
+                                                         monkeypatch) -> None:
+    engine = importlib.import_module("veriscene.engine.generate")  # the module (the package names the function so)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the driver wrote a shard")
+
+    monkeypatch.setattr(engine, "write_shard", not_here)  # this process only: Ray's workers import their own
+    out = tmp_path_factory.mktemp("zstd")
+    generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shared_output=True,
+             shard_format="zstd")
+    with pytest.raises(AssertionError, match="the driver wrote a shard"):  # without it, the driver writes
+        generate(scenes_file, tmp_path_factory.mktemp("back"), seed=3, shard_size=3, backend="ray", workers=2,
+                 shard_format="zstd")
+    assert [line.rstrip(b"\n") for line in iter_sample_lines(out)] == reference.splitlines()
+
+
+def test_nodes_without_a_path(tmp_path) -> None:
+    with backends.ray_session(1, None) as ray:
+        assert backends.nodes_without(ray, str(tmp_path)) == []
+        missing = backends.nodes_without(ray, str(tmp_path / "absent"))
+    assert len(missing) == 1 and missing[0].endswith(f"({socket.gethostname()})")
+
+
+def test_an_output_a_node_does_not_see_is_refused_before_the_run(scenes_file, tmp_path, monkeypatch) -> None:
+    engine = importlib.import_module("veriscene.engine.generate")
+    monkeypatch.setattr(engine, "nodes_without", lambda ray, path: ["f00d (node-7)"])
+    with pytest.raises(RuntimeError, match=r"shared_output: .*run is not seen by 1 node\(s\) of the Ray cluster: "
+                                           r"f00d \(node-7\)\. Put the output on a file system every node mounts"):
+        generate(scenes_file, tmp_path / "run", backend="ray", workers=1, shared_output=True)
+    assert not (tmp_path / "run" / "manifest.json").exists() and not list((tmp_path / "run").glob(".visible-*"))
+
+
+def test_a_cluster_without_cpus_for_tasks_is_warned_of(scenes_file, tmp_path, monkeypatch) -> None:
+    ray = pytest.importorskip("ray")
+    engine = importlib.import_module("veriscene.engine.generate")
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop  # the shards would wait for a node with CPUs
+
+    monkeypatch.setattr(engine, "run_tasks", stop)
+    ray.init(num_cpus=0, include_dashboard=False, log_to_driver=False)  # as a head started with --num-cpus 0
+    try:
+        with pytest.warns(UserWarning, match="the Ray cluster has no CPU for tasks yet"), pytest.raises(Stop):
+            generate(scenes_file, tmp_path / "run", backend="ray")
+    finally:
+        ray.shutdown()
+
+
+def test_shared_output_is_for_ray(scenes_file, tmp_path) -> None:
+    with pytest.raises(ValueError, match="shared_output is for the Ray backend"):
+        generate(scenes_file, tmp_path / "run", shared_output=True, workers=2)
+    assert not (tmp_path / "run" / "manifest.json").exists()
 
 
 def test_cluster_address() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 import sys
 from collections import deque
 from contextlib import contextmanager
@@ -201,10 +202,29 @@ def in_order(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iter
         yield result(pending.popleft())
 
 
+def _sees(path: str) -> tuple[str, bool]:
+    return socket.gethostname(), os.path.exists(path)
+
+
+def nodes_without(ray: Any, path: str) -> list[str]:
+    """The live nodes of a connected Ray on which `path` does not exist (``node-id (host)``): a
+    task pinned to each node looks. The tasks ask for no CPU, so a node without CPUs for tasks (a
+    head started with ``--num-cpus 0``) is looked at too."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    look = ray.remote(num_cpus=0)(_sees)
+    nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive")]
+    found = ray.get([look.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(path)
+                     for node in nodes])
+    return [f"{node} ({host})" for node, (host, there) in zip(nodes, found) if not there]
+
+
 def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,
             progress: Progress | None) -> Iterator[ShardOutput]:
-    """Shard tasks as Ray tasks. Scene lines travel with the task and results come back to the
-    driver, so workers need no shared file system. `address=None` starts a local Ray."""
+    """Shard tasks as Ray tasks. Scene lines travel with the task. Results come back to the
+    driver, which writes them, so workers need no shared file system; with `spec.shards_dir` set
+    (`generate(shared_output=True)`) the workers write their shards there themselves, and only
+    the sidecars come back. `address=None` starts a local Ray."""
     with ray_session(workers, address) as ray:
         remote = ray.remote(run_shard)
         spec_ref = ray.put(spec)

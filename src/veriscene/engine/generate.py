@@ -23,13 +23,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import uuid
+import warnings
 from array import array
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from veriscene.engine.backends import Progress, cluster_workers, ray_session, run_tasks
+from veriscene.engine.backends import Progress, cluster_workers, nodes_without, ray_session, run_tasks
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
@@ -115,6 +117,21 @@ def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
             yield ShardTask(index, lines, own)
 
 
+def _check_shared(ray: Any, out_dir: Path) -> None:
+    """Refuse `shared_output` when a node of the cluster does not see the output folder: a
+    file made here must be there, at the same path, on every node."""
+    mark = out_dir.resolve() / f".visible-{uuid.uuid4().hex}"
+    mark.touch()
+    try:
+        missing = nodes_without(ray, str(mark))
+    finally:
+        mark.unlink()
+    if missing:
+        raise RuntimeError(f"shared_output: {out_dir.resolve()} is not seen by {len(missing)} node(s) of the Ray "
+                           f"cluster: {', '.join(missing)}. Put the output on a file system every node mounts at "
+                           "the same path, or run without it (the samples then come back to be written here)")
+
+
 def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
     """Concatenate shard samples (jsonl format) and rejects, in shard order, atomically."""
     if fmt == "jsonl":
@@ -144,6 +161,7 @@ def generate(
     workers: int | None = None,
     backend: str = "local",
     address: str | None = None,
+    shared_output: bool = False,
     shard_size: int = 200,
     shard_format: str = "jsonl",
     pool_size: int = DEFAULT_POOL_SIZE,
@@ -164,7 +182,9 @@ def generate(
     `workers`/`backend`/`address`: 1 = in-process, N = a local process pool, backend "ray" = Ray
     tasks, at most 2 x `workers` at once: on a local Ray of `workers` CPUs, or on the cluster at
     `address` or ``RAY_ADDRESS`` (`engine.backends.cluster_address`). None: 1, and on a cluster
-    its CPUs.
+    its CPUs. Ray workers send their samples back to be written here; with `shared_output` they
+    write (and compress) their shards into `out` themselves, which must then be on a file system
+    that every node mounts at the same path (checked on every node before the first shard).
     `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
     and workers (the vocabulary of a file larger than one chunk depends on it, see
     `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
@@ -204,6 +224,8 @@ def generate(
         raise ValueError(f"shard_size must be at least 1, got {shard_size}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if shared_output and backend != "ray":
+        raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
     out_dir.mkdir(parents=True, exist_ok=True)
     if mixture is not None:
         mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
@@ -246,10 +268,14 @@ def generate(
     with ray_session(workers or 1, address) if backend == "ray" else nullcontext() as ray:
         if ray is not None and workers is None:
             workers = cluster_workers(ray)
+        if ray is not None and not ray.cluster_resources().get("CPU"):
+            warnings.warn("the Ray cluster has no CPU for tasks yet: the shards wait for nodes to join", stacklevel=2)
         if ray is not None:
             summary.notes.append(f"Ray at {ray.get_runtime_context().gcs_address} ({cluster_workers(ray)} CPUs): "
                                  f"{workers} worker{'s' if workers != 1 else ''}, at most {2 * workers} shards in flight")
         workers = workers or 1
+        if shared_output:
+            _check_shared(ray, out_dir)
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
         scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
@@ -264,7 +290,8 @@ def generate(
             generators=tuple((g.name, asdict(g.config)) for g in instances),
             vocabulary=vocabulary, pool=tuple(scan.pool), scenes_file=str(scenes_path),
             scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
-            shards_dir=None if backend == "ray" else str((out_dir / "shards").resolve()), shard_format=shard_format,
+            shards_dir=None if backend == "ray" and not shared_output else str((out_dir / "shards").resolve()),
+            shard_format=shard_format,
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
         shards_dir = out_dir / "shards"
