@@ -1,6 +1,7 @@
 """Kill -9 at random moments, resume, compare: the stress version of the engine's resume test.
 
     python benchmarks/kill_resume.py --scenes 400 --rounds 10 --workers 2
+    python benchmarks/kill_resume.py --scenes 400 --rounds 6 --workers 2 --backend ray --shared-output
 
 Makes `--scenes` demo scene graphs, runs `veriscene generate` once uninterrupted (the reference),
 then for each round starts the same command in a fresh output folder, kills its whole process
@@ -11,7 +12,9 @@ round, the kill times, the shards already finished at each kill and the verdict.
 if any round differs.
 
 Kill moments are drawn uniformly over the reference run's duration (`--seed` fixes them), so
-they land before the manifest, mid-scan, mid-shard, mid-write and mid-merge.
+they land before the manifest, mid-scan, mid-shard, mid-write and mid-merge. With `--backend ray`
+each run starts its own local Ray, killed with it (its processes are in the group); with
+`--shared-output` too, the Ray workers write the shards, so kills land mid-write in them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def _command(scenes: Path, out: Path, args: argparse.Namespace, resume: bool) ->
            "--shard-size", str(args.shard_size), "--workers", str(args.workers)]
     if args.generators:
         cmd += ["-g", args.generators]
+    if args.backend == "ray":
+        cmd += ["--backend", "ray"] + (["--shared-output"] if args.shared_output else [])
     return cmd + (["--resume"] if resume else [])
 
 
@@ -63,6 +68,8 @@ def main() -> None:
     parser.add_argument("--shard-size", type=int, default=20)
     parser.add_argument("-g", "--generators", default="")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--backend", choices=["local", "ray"], default="local")
+    parser.add_argument("--shared-output", action="store_true", help="with --backend ray: workers write the shards")
     args = parser.parse_args()
 
     from veriscene.demo.world import iter_scene_graphs
