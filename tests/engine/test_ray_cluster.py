@@ -138,6 +138,25 @@ def test_shared_output_shards_are_written_by_the_workers(scenes_file, reference,
     assert [line.rstrip(b"\n") for line in iter_sample_lines(out)] == reference.splitlines()
 
 
+def test_two_nodes_are_each_looked_at_and_share_the_shards(scenes_file, reference, tmp_path_factory) -> None:
+    ray = pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster  # Ray's own two-node set-up on one machine
+
+    nodes = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        nodes.add_node(num_cpus=1)
+        ray.init(address=nodes.address, log_to_driver=False)
+        out = tmp_path_factory.mktemp("nodes")
+        assert backends.nodes_without(ray, str(out)) == []
+        assert len(backends.nodes_without(ray, str(out / "absent"))) == 2
+        summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", shared_output=True)
+        assert "(2 CPUs): 2 workers" in summary.notes[-1]
+        assert (out / "samples.jsonl").read_bytes() == reference
+    finally:
+        ray.shutdown()
+        nodes.shutdown()
+
+
 def test_nodes_without_a_path(tmp_path) -> None:
     with backends.ray_session(1, None) as ray:
         assert backends.nodes_without(ray, str(tmp_path)) == []
