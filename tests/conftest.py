@@ -6,6 +6,8 @@ import pytest
 
 from veriscene.scene import Scene
 
+from .ray_head import ray_head
+
 
 def make_scene(objects, relations=(), image_id="s0", width=200, height=100, **kw) -> Scene:
     return Scene.from_objects(image_id, width, height, objects, relations, **kw)
@@ -36,3 +38,11 @@ def street() -> Scene:
         ],
         image_id="street",
     )
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A Ray cluster started apart (`ray start --head`, 2 CPUs, token authentication), shared by
+    the session's tests; see tests/ray_head.py."""
+    with ray_head() as cluster:
+        yield cluster

@@ -218,3 +218,42 @@ def test_models_that_cannot_load_on_a_workers_device_stop_the_run(tmp_path: Path
     with pytest.raises(RuntimeError, match="cannot load the models on device 'cuda:9[89]'"):
         annotate(images, tmp_path / "s.jsonl", detector=tiny_models[0], device="cuda:99,cuda:98")
     assert not (tmp_path / "s.jsonl").exists()
+
+
+_CLUSTER_RUN = """
+import sys
+from veriscene.annotate import Detection, annotate
+
+def boxes(image):
+    w, h = image.size
+    return [Detection("thing", (0.1 * w, 0.1 * h, 0.5 * w, 0.5 * h), 0.9)]
+
+backend = sys.argv[1]
+annotate("photos", backend + "/scenes.jsonl", detector=boxes, backend=backend, workers=2,
+         address=sys.argv[2] if backend == "ray" else None)
+"""
+
+
+def test_a_ray_cluster_reads_images_given_by_a_relative_path(ray_cluster, tmp_path: Path) -> None:
+    # a cluster's workers start in a folder of Ray's: the run's relative paths are read from its own
+    # folder (before, every image was rejected as missing)
+    from ..ray_head import clean_env
+
+    photos(tmp_path)
+    for backend in ("local", "ray"):
+        done = subprocess.run([sys.executable, "-c", _CLUSTER_RUN, backend, ray_cluster.address], cwd=tmp_path,
+                              env=clean_env(RAY_AUTH_TOKEN=ray_cluster.token), capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert same_files(tmp_path / "local", tmp_path / "ray")
+    assert len((tmp_path / "ray" / "scenes.jsonl").read_text().splitlines()) == 12  # 13 images, 05 broken, 03 twice
+
+
+def test_images_a_ray_node_cannot_read_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("ray")
+    import veriscene.engine.backends as backends
+
+    monkeypatch.setattr(backends, "nodes_without", lambda ray, path: ["c0ffee (node-3)"])
+    with pytest.raises(RuntimeError, match=r"the images are not on 1 node\(s\) of the Ray cluster \(c0ffee \(node-3\)\): "
+                                           r".*photos/00.png is not there"):
+        run(photos(tmp_path), tmp_path / "out", backend="ray", workers=2)

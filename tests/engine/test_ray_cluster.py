@@ -5,14 +5,9 @@ client, and this process's Ray state does not leak into them."""
 
 import importlib
 import os
-import secrets
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,51 +18,7 @@ from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.runfiles import iter_sample_lines
 from veriscene.scene import write_scenes
 
-
-@dataclass
-class Cluster:
-    address: str
-    token: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without Ray's variables, plus `extra`."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("RAY_")}, **extra}
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A one-node cluster of 2 CPUs with token authentication, as `ray start --head` makes it."""
-    token = secrets.token_hex(32)
-    port = _free_port()
-    temp = tempfile.mkdtemp(prefix="vsray", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
-    log = open(Path(temp) / "head.log", "w+")
-    head = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--port", str(port),
-         "--num-cpus", "2", "--include-dashboard", "false", "--disable-usage-stats", "--temp-dir", temp],
-        env=_clean_env(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while "will now block" not in Path(log.name).read_text():
-            if head.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"ray start --head did not come up:\n{Path(log.name).read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield Cluster(f"127.0.0.1:{port}", token)
-    finally:
-        head.send_signal(signal.SIGTERM)  # --block: Ray stops the node's processes with it
-        try:
-            head.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
-        log.close()
+from ..ray_head import clean_env
 
 
 @pytest.fixture(scope="module")
@@ -91,30 +42,30 @@ def _generate(scenes_file: Path, out: Path, env: dict[str, str], *options: str) 
         env={**env, "COLUMNS": "200"}, capture_output=True, text=True, timeout=300)
 
 
-def test_generate_on_a_cluster_with_token_authentication(cluster, scenes_file, reference, tmp_path_factory) -> None:
+def test_generate_on_a_cluster_with_token_authentication(ray_cluster, scenes_file, reference, tmp_path_factory) -> None:
     # RAY_AUTH_MODE unset and the token at hand, as on a cluster's machine after `ray start`: Ray's
     # own client would not send it (and fail after 20 s of retries); veriscene does, as `ray start`
     out = tmp_path_factory.mktemp("address")  # same depth as the reference: image paths are relative
-    done = _generate(scenes_file, out, _clean_env(RAY_AUTH_TOKEN=cluster.token), "--address", cluster.address)
+    done = _generate(scenes_file, out, clean_env(RAY_AUTH_TOKEN=ray_cluster.token), "--address", ray_cluster.address)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "samples.jsonl").read_bytes() == reference
     # no --workers: as many as the cluster's CPUs, said in the summary
     assert "(2 CPUs): 2 workers, at most 4 shards in flight" in done.stdout
 
 
-def test_generate_on_the_cluster_of_ray_address(cluster, scenes_file, reference, tmp_path_factory) -> None:
+def test_generate_on_the_cluster_of_ray_address(ray_cluster, scenes_file, reference, tmp_path_factory) -> None:
     # as `ray job submit` runs a script on the cluster: RAY_ADDRESS set, no --address
     out = tmp_path_factory.mktemp("env")
-    done = _generate(scenes_file, out, _clean_env(RAY_ADDRESS=cluster.address, RAY_AUTH_TOKEN=cluster.token),
+    done = _generate(scenes_file, out, clean_env(RAY_ADDRESS=ray_cluster.address, RAY_AUTH_TOKEN=ray_cluster.token),
                      "--workers", "1")
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "samples.jsonl").read_bytes() == reference
     assert "(2 CPUs): 1 worker, at most 2 shards in flight" in done.stdout
 
 
-def test_workers_write_their_shards_on_a_shared_output(cluster, scenes_file, reference, tmp_path_factory) -> None:
+def test_workers_write_their_shards_on_a_shared_output(ray_cluster, scenes_file, reference, tmp_path_factory) -> None:
     out = tmp_path_factory.mktemp("shared")
-    done = _generate(scenes_file, out, _clean_env(RAY_AUTH_TOKEN=cluster.token), "--address", cluster.address,
+    done = _generate(scenes_file, out, clean_env(RAY_AUTH_TOKEN=ray_cluster.token), "--address", ray_cluster.address,
                      "--shared-output")
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "samples.jsonl").read_bytes() == reference

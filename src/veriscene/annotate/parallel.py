@@ -114,11 +114,14 @@ def _limit_threads(threads: int | None) -> None:
 
 def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[Path], first: int,
                   duplicates: dict[int, str], start: int, stop: int, strict: bool, batch_size: int,
-                  threads: int | None, devices: tuple[str, ...] = ("cpu",)) -> Part:
+                  threads: int | None, devices: tuple[str, ...] = ("cpu",), cwd: str | None = None) -> Part:
     """Images `start` to `stop` of the run; `files` are the run's images from position `first` (a
     multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`).
     Models not loaded yet load on this worker's device (the first of `devices` in the caller's
-    process)."""
+    process). `cwd`: the run's working folder, which relative image and model paths are read
+    from (a Ray worker starts in a folder of Ray's)."""
+    if cwd is not None and os.getcwd() != cwd:
+        os.chdir(cwd)
     _limit_threads(threads)  # a model loads with the threads it will run on
     stages = _stages(token, holder, _DEVICE[0] if _DEVICE else devices[0])
     _limit_threads(threads)  # (where torch came in with the models)
@@ -144,7 +147,7 @@ def _tasks(token: str, holder: Any, images: str, listing: tuple[Path, list[Path]
         stop = min(first + part, len(files))
         ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop} if twice else {}
         yield (token, holder, images, root, files[first:stop], first, ours, max(start, first), stop, strict,
-               batch_size, threads, devices)
+               batch_size, threads, devices, os.getcwd())
 
 
 def effective_threads(workers: int, backend: str = "local", threads: int | None = None) -> int | None:
@@ -220,6 +223,7 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
     from veriscene.engine.backends import in_order, ray_session
 
     with ray_session(workers, address) as ray:
+        _check_images(ray, listing[1][start:])
         holder: Any = [ray.put(stages)]  # in a list: a worker fetches it itself, on its first part only
         tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices)
         if not stages.unloaded:  # shared models: tasks, on any Ray worker
@@ -242,6 +246,20 @@ def gpu_workers(ray: Any, gpus: float = 1.0) -> int:
     """How many workers of `gpus` of a GPU each (and a CPU) a connected Ray holds at once (at least 1)."""
     have = ray.cluster_resources()
     return max(1, min(int(have.get("CPU", 1)), int(have.get("GPU", 0) / gpus + 1e-9)))
+
+
+def _check_images(ray: Any, files: list[Path]) -> None:
+    """Refuse a run on Ray whose images a node that runs tasks cannot read, at the same path: else
+    each of its images would be rejected as unreadable."""
+    from veriscene.engine.backends import nodes_without
+
+    if not files:
+        return
+    first = str(Path(files[0]).resolve())
+    missing = nodes_without(ray, first)
+    if missing:
+        raise RuntimeError(f"the images are not on {len(missing)} node(s) of the Ray cluster ({', '.join(missing)}): "
+                           f"{first} is not there. Put them on a file system every node mounts at the same path")
 
 
 def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:

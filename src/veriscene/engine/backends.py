@@ -207,13 +207,14 @@ def _sees(path: str) -> tuple[str, bool]:
 
 
 def nodes_without(ray: Any, path: str) -> list[str]:
-    """The live nodes of a connected Ray on which `path` does not exist (``node-id (host)``): a
-    task pinned to each node looks. The tasks ask for no CPU, so a node without CPUs for tasks (a
-    head started with ``--num-cpus 0``) is looked at too."""
+    """The live nodes of a connected Ray that run tasks (have CPUs) on which `path` does not exist
+    (``node-id (host)``): a task pinned to each node looks. A node without CPUs (a head started
+    with ``--num-cpus 0``) runs no task of a run, and is not asked. The looking tasks ask for no
+    CPU, so they do not wait behind busy ones."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     look = ray.remote(num_cpus=0)(_sees)
-    nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive")]
+    nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive") and node.get("Resources", {}).get("CPU")]
     found = ray.get([look.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(path)
                      for node in nodes])
     return [f"{node} ({host})" for node, (host, there) in zip(nodes, found) if not there]
