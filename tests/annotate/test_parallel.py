@@ -249,11 +249,30 @@ def test_a_ray_cluster_reads_images_given_by_a_relative_path(ray_cluster, tmp_pa
     assert len((tmp_path / "ray" / "scenes.jsonl").read_text().splitlines()) == 12  # 13 images, 05 broken, 03 twice
 
 
-def test_images_a_ray_node_cannot_read_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_images_a_ray_node_does_not_have_are_sent_with_the_parts(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("ray")
     import veriscene.engine.backends as backends
 
+    images = photos(tmp_path)
+    one = run(images, tmp_path / "one")
     monkeypatch.setattr(backends, "nodes_without", lambda ray, path: ["c0ffee (node-3)"])
-    with pytest.raises(RuntimeError, match=r"the images are not on 1 node\(s\) of the Ray cluster \(c0ffee \(node-3\)\): "
-                                           r".*photos/00.png is not there"):
-        run(photos(tmp_path), tmp_path / "out", backend="ray", workers=2)
+    with pytest.warns(UserWarning, match=r"the images are not on 1 node\(s\) of the Ray cluster \(c0ffee \(node-3\)\): "
+                                         r"each part's images are sent with it"):
+        assert run(images, tmp_path / "ray", backend="ray", workers=2) == one
+    assert same_files(tmp_path / "one", tmp_path / "ray")  # the broken image's reject reads the same too
+
+
+def test_a_part_sent_with_its_images_reads_them_from_the_bytes(tmp_path: Path) -> None:
+    from veriscene.annotate.parallel import _tasks, annotate_part
+
+    images = photos(tmp_path)
+    stages = Stages(picky_detector, square_segmenter, gradient_depth)
+    sent = next(_tasks("t", stages, str(images), image_files(images), 0, False, 2, 8, None, ("cpu",), send=True))
+    kept = next(_tasks("t", stages, str(images), image_files(images), 0, False, 2, 8, None, ("cpu",)))
+    assert kept[-1] is None and sorted(sent[-1]) == sorted(str(p) for p in sent[4])  # 8 images' bytes
+    before = annotate_part(*kept)
+    images.rename(tmp_path / "gone")  # as on a node without the images
+    assert annotate_part(*sent) == before
+    assert [d.line is None for d in before.images].count(False) == 6  # 00-06 and 03.jpg: 05 broken, 03 twice
+    assert all(d.line is None for d in annotate_part(*kept).images)  # without the bytes: all unreadable

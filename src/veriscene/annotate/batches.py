@@ -9,6 +9,7 @@ reported as that image's reject; a stage's `batch` may return one in an image's 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,12 +23,16 @@ class StageFailure(SceneValidationError):
     """A model stage failed on one image: the image is rejected, naming the stage."""
 
 
-def load_image(path: Path) -> Image.Image | SceneValidationError:
-    """The image as RGB, or the reject to report for it."""
+def load_image(path: Path, sent: dict[str, bytes] | None = None) -> Image.Image | SceneValidationError:
+    """The image as RGB, or the reject to report for it. `sent`: images' bytes by path, read where
+    the run started (a Ray node without the images); the reject reads as from the path."""
+    data = sent.get(str(path)) if sent is not None else None
     try:
-        with Image.open(path) as im:
+        with Image.open(path if data is None else io.BytesIO(data)) as im:
             return im.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
+    except UnidentifiedImageError:  # Pillow names the file, or else the buffer object
+        return bad(f"cannot read the image: cannot identify image file {str(path)!r}"[:300], "image")
+    except (OSError, ValueError) as exc:
         return bad(f"cannot read the image: {exc}"[:300], "image")
 
 

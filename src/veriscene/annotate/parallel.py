@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,12 +115,14 @@ def _limit_threads(threads: int | None) -> None:
 
 def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[Path], first: int,
                   duplicates: dict[int, str], start: int, stop: int, strict: bool, batch_size: int,
-                  threads: int | None, devices: tuple[str, ...] = ("cpu",), cwd: str | None = None) -> Part:
+                  threads: int | None, devices: tuple[str, ...] = ("cpu",), cwd: str | None = None,
+                  sent: dict[str, bytes] | None = None) -> Part:
     """Images `start` to `stop` of the run; `files` are the run's images from position `first` (a
     multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`).
     Models not loaded yet load on this worker's device (the first of `devices` in the caller's
     process). `cwd`: the run's working folder, which relative image and model paths are read
-    from (a Ray worker starts in a folder of Ray's)."""
+    from (a Ray worker starts in a folder of Ray's). `sent`: the part's images' bytes by path, sent
+    to a node that does not have the images."""
     if cwd is not None and os.getcwd() != cwd:
         os.chdir(cwd)
     _limit_threads(threads)  # a model loads with the threads it will run on
@@ -129,7 +132,8 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
     done: list[ImageDone] = []
     try:
         for k, scene, failure in annotated(images, stages, report, strict, start - first, batch_size,
-                                           (root, files), stop - first, watch=False, duplicates=duplicates):
+                                           (root, files), stop - first, watch=False, duplicates=duplicates,
+                                           sent=sent):
             done.append(ImageDone(first + k, None if scene is None else dumps_scene(scene) + b"\n",
                                   list(report.entries), dict(report.repairs), failure))
             report.entries.clear()
@@ -140,14 +144,28 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
 
 
 def _tasks(token: str, holder: Any, images: str, listing: tuple[Path, list[Path]], start: int, strict: bool,
-           batch_size: int, part: int, threads: int | None, devices: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
+           batch_size: int, part: int, threads: int | None, devices: tuple[str, ...],
+           send: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The run's parts as `annotate_part`'s arguments; with `send`, each with its images' bytes."""
     root, files = listing
     twice = duplicate_ids(image_ids(listing), files)
     for first in range(start - start % batch_size, len(files), part):
         stop = min(first + part, len(files))
         ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop} if twice else {}
         yield (token, holder, images, root, files[first:stop], first, ours, max(start, first), stop, strict,
-               batch_size, threads, devices, os.getcwd())
+               batch_size, threads, devices, os.getcwd(), _read(files[first:stop]) if send else None)
+
+
+def _read(files: list[Path]) -> dict[str, bytes]:
+    """The bytes of each file that can be read here, by path (the others are reported where
+    they are tried, as without sending)."""
+    sent = {}
+    for path in files:
+        try:
+            sent[str(path)] = path.read_bytes()
+        except OSError:
+            continue
+    return sent
 
 
 def effective_threads(workers: int, backend: str = "local", threads: int | None = None) -> int | None:
@@ -223,9 +241,13 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
     from veriscene.engine.backends import in_order, ray_session
 
     with ray_session(workers, address) as ray:
-        _check_images(ray, listing[1][start:])
+        missing = nodes_without_images(ray, listing[1][start:])
+        if missing:  # the images go with the parts, read here
+            warnings.warn(f"the images are not on {len(missing)} node(s) of the Ray cluster ({', '.join(missing)}): "
+                          "each part's images are sent with it", stacklevel=2)
         holder: Any = [ray.put(stages)]  # in a list: a worker fetches it itself, on its first part only
-        tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices)
+        tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices,
+                       send=bool(missing))
         if not stages.unloaded:  # shared models: tasks, on any Ray worker
             yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers)
             return
@@ -248,18 +270,12 @@ def gpu_workers(ray: Any, gpus: float = 1.0) -> int:
     return max(1, min(int(have.get("CPU", 1)), int(have.get("GPU", 0) / gpus + 1e-9)))
 
 
-def _check_images(ray: Any, files: list[Path]) -> None:
-    """Refuse a run on Ray whose images a node that runs tasks cannot read, at the same path: else
-    each of its images would be rejected as unreadable."""
+def nodes_without_images(ray: Any, files: list[Path]) -> list[str]:
+    """The nodes of a Ray cluster that run tasks and do not have the images at the same path (the
+    first one is looked for on each; `engine.backends.nodes_without`)."""
     from veriscene.engine.backends import nodes_without
 
-    if not files:
-        return
-    first = str(Path(files[0]).resolve())
-    missing = nodes_without(ray, first)
-    if missing:
-        raise RuntimeError(f"the images are not on {len(missing)} node(s) of the Ray cluster ({', '.join(missing)}): "
-                           f"{first} is not there. Put them on a file system every node mounts at the same path")
+    return nodes_without(ray, str(Path(files[0]).resolve())) if files else []
 
 
 def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:

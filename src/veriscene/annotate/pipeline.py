@@ -307,7 +307,7 @@ class FailingStart:
 def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
               strict: bool = False, start: int = 0, batch_size: int = 1,
               listing: tuple[Path, list[Path]] | None = None, stop: int | None = None,
-              watch: bool = True, duplicates: dict[int, str] | None = None,
+              watch: bool = True, duplicates: dict[int, str] | None = None, sent: dict[str, bytes] | None = None,
               ) -> Iterator[tuple[int, Scene | None, str | None]]:
     """(position, scene, failure) for each image of `images` from position `start` up to `stop`;
     the scene is None when the image was rejected (reported in `report`), and `failure` is then
@@ -315,7 +315,8 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     detector, mask and depth models (`batches`); `start` and `stop` may fall inside a batch (the batch
     is run whole). `listing`: `image_files(images)`, when the caller has it already (or a part of
     it, with `duplicates`: position -> the earlier image of the same id, `duplicate_ids`). With
-    `watch`, the run stops when its first images all fail in a model stage (`FailingStart`)."""
+    `watch`, the run stops when its first images all fail in a model stage (`FailingStart`).
+    `sent`: the images' bytes by path, read from there instead of the files (`batches.load_image`)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     listing = listing if listing is not None else image_files(images)
@@ -343,7 +344,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     # goes through the models with the same others (padded alike) whether or not the run was resumed
     for first in range(start - start % batch_size, stop, batch_size):
         chunk = files[first: first + batch_size]
-        loaded = [load_image(path) for path in chunk]
+        loaded = [load_image(path, sent) for path in chunk]
         readable = [im for im in loaded if isinstance(im, Image.Image)]
         found = iter(run_stage("detector", stages.detector, readable))
         depths = iter(run_stage("depth", stages.depth, readable) if stages.depth is not None else [None] * len(readable))
