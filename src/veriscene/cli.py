@@ -90,9 +90,11 @@ def generate(
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, or auto for the cluster "
                                           "`ray start` made here (default: RAY_ADDRESS if set, else a local Ray)."),
-    shared_output: bool = typer.Option(False, "--shared-output", help="With --backend ray: workers write (and "
-                                       "compress) their shards into OUT themselves, which every node must mount at "
-                                       "the same path (checked first); else their samples come back to be written here."),
+    shared_output: Optional[bool] = typer.Option(None, "--shared-output/--no-shared-output", help="With --backend "
+                                                 "ray: workers write (and compress) their shards into OUT themselves, "
+                                                 "which every node must see at the same path, or send their samples "
+                                                 "back to be written here (default: the first when every node sees OUT, "
+                                                 "looked for before the run)."),
     shard_size: int = typer.Option(200, "--shard-size", min=1, help="Scenes per shard (memory holds ~2 x workers shards of samples)."),
     shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl), or zstd or parquet (kept as shards)."),
     scan_chunk_mb: int = typer.Option(64, "--scan-chunk-mb", min=1, help="MiB of input per task of the first pass (more, smaller "

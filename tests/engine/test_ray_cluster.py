@@ -63,13 +63,17 @@ def test_generate_on_the_cluster_of_ray_address(ray_cluster, scenes_file, refere
     assert "(2 CPUs): 1 worker, at most 2 shards in flight" in done.stdout
 
 
-def test_workers_write_their_shards_on_a_shared_output(ray_cluster, scenes_file, reference, tmp_path_factory) -> None:
-    out = tmp_path_factory.mktemp("shared")
-    done = _generate(scenes_file, out, clean_env(RAY_AUTH_TOKEN=ray_cluster.token), "--address", ray_cluster.address,
-                     "--shared-output")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert (out / "samples.jsonl").read_bytes() == reference
-    assert not list(out.glob(".visible-*"))  # the file that every node was asked to see is gone
+def test_the_workers_write_or_send_back_as_asked(ray_cluster, scenes_file, reference, tmp_path_factory) -> None:
+    for option, said in (("--shared-output", "Ray workers write their shards into the output folder, which every "
+                                             "node sees"),
+                         ("--no-shared-output", "Ray workers send their samples back to be written here")):
+        out = tmp_path_factory.mktemp("shared")
+        done = _generate(scenes_file, out, clean_env(RAY_AUTH_TOKEN=ray_cluster.token), "--address",
+                         ray_cluster.address, option)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert (out / "samples.jsonl").read_bytes() == reference
+        assert said in done.stdout
+        assert not list(out.glob(".visible-*"))  # the file that every node was asked to see is gone
 
 
 def test_shared_output_shards_are_written_by_the_workers(scenes_file, reference, tmp_path_factory,
@@ -81,11 +85,12 @@ def test_shared_output_shards_are_written_by_the_workers(scenes_file, reference,
 
     monkeypatch.setattr(engine, "write_shard", not_here)  # this process only: Ray's workers import their own
     out = tmp_path_factory.mktemp("zstd")
-    generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shared_output=True,
-             shard_format="zstd")
-    with pytest.raises(AssertionError, match="the driver wrote a shard"):  # without it, the driver writes
+    # by default, as every node (this one) sees the output
+    summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shard_format="zstd")
+    assert "Ray workers write their shards into the output folder, which every node sees" in summary.notes
+    with pytest.raises(AssertionError, match="the driver wrote a shard"):  # when asked not to, the driver writes
         generate(scenes_file, tmp_path_factory.mktemp("back"), seed=3, shard_size=3, backend="ray", workers=2,
-                 shard_format="zstd")
+                 shard_format="zstd", shared_output=False)
     assert [line.rstrip(b"\n") for line in iter_sample_lines(out)] == reference.splitlines()
 
 
@@ -101,7 +106,7 @@ def test_two_nodes_are_each_looked_at_and_share_the_shards(scenes_file, referenc
         assert backends.nodes_without(ray, str(out)) == []
         assert len(backends.nodes_without(ray, str(out / "absent"))) == 2
         summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", shared_output=True)
-        assert "(2 CPUs): 2 workers" in summary.notes[-1]
+        assert any("(2 CPUs): 2 workers" in note for note in summary.notes)
         assert (out / "samples.jsonl").read_bytes() == reference
     finally:
         ray.shutdown()
@@ -115,13 +120,20 @@ def test_nodes_without_a_path(tmp_path) -> None:
     assert len(missing) == 1 and missing[0].endswith(f"({socket.gethostname()})")
 
 
-def test_an_output_a_node_does_not_see_is_refused_before_the_run(scenes_file, tmp_path, monkeypatch) -> None:
+def test_an_output_a_node_does_not_see_is_refused_or_written_here(scenes_file, reference, tmp_path,
+                                                                  tmp_path_factory, monkeypatch) -> None:
     engine = importlib.import_module("veriscene.engine.generate")
     monkeypatch.setattr(engine, "nodes_without", lambda ray, path: ["f00d (node-7)"])
     with pytest.raises(RuntimeError, match=r"shared_output: .*run is not seen by 1 node\(s\) of the Ray cluster: "
                                            r"f00d \(node-7\)\. Put the output on a file system every node mounts"):
         generate(scenes_file, tmp_path / "run", backend="ray", workers=1, shared_output=True)
     assert not (tmp_path / "run" / "manifest.json").exists() and not list((tmp_path / "run").glob(".visible-*"))
+    # by default, the samples come back to be written here, the same bytes
+    out = tmp_path_factory.mktemp("back")  # the reference's depth: image paths are relative
+    summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=1)
+    assert any("send their samples back to be written here: 1 node(s) do not see" in n and "f00d (node-7)" in n
+               for n in summary.notes)
+    assert (out / "samples.jsonl").read_bytes() == reference
 
 
 def test_a_cluster_without_cpus_for_tasks_is_warned_of(scenes_file, tmp_path, monkeypatch) -> None:

@@ -117,19 +117,27 @@ def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
             yield ShardTask(index, lines, own)
 
 
-def _check_shared(ray: Any, out_dir: Path) -> None:
-    """Refuse `shared_output` when a node of the cluster does not see the output folder: a
-    file made here must be there, at the same path, on every node."""
+def _output_shared(ray: Any, out_dir: Path, shared_output: bool | None) -> tuple[bool, str]:
+    """Whether the Ray workers write their shards into `out_dir` themselves, and the run's note
+    saying so. They may when every node that runs tasks sees the folder: a file made here must be
+    there, at the same path (a folder of the same name on another disk does not have it).
+    `shared_output`: None decides so, True refuses a node that does not see it, False never."""
+    if shared_output is False:
+        return False, "Ray workers send their samples back to be written here (shared_output=False)"
     mark = out_dir.resolve() / f".visible-{uuid.uuid4().hex}"
     mark.touch()
     try:
         missing = nodes_without(ray, str(mark))
     finally:
         mark.unlink()
-    if missing:
+    if missing and shared_output:
         raise RuntimeError(f"shared_output: {out_dir.resolve()} is not seen by {len(missing)} node(s) of the Ray "
                            f"cluster: {', '.join(missing)}. Put the output on a file system every node mounts at "
                            "the same path, or run without it (the samples then come back to be written here)")
+    if missing:
+        return False, (f"Ray workers send their samples back to be written here: {len(missing)} node(s) do not see "
+                       f"{out_dir.resolve()} ({', '.join(missing)})")
+    return True, "Ray workers write their shards into the output folder, which every node sees"
 
 
 def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
@@ -161,7 +169,7 @@ def generate(
     workers: int | None = None,
     backend: str = "local",
     address: str | None = None,
-    shared_output: bool = False,
+    shared_output: bool | None = None,
     shard_size: int = 200,
     shard_format: str = "jsonl",
     pool_size: int = DEFAULT_POOL_SIZE,
@@ -182,9 +190,10 @@ def generate(
     `workers`/`backend`/`address`: 1 = in-process, N = a local process pool, backend "ray" = Ray
     tasks, at most 2 x `workers` at once: on a local Ray of `workers` CPUs, or on the cluster at
     `address` or ``RAY_ADDRESS`` (`engine.backends.cluster_address`). None: 1, and on a cluster
-    its CPUs. Ray workers send their samples back to be written here; with `shared_output` they
-    write (and compress) their shards into `out` themselves, which must then be on a file system
-    that every node mounts at the same path (checked on every node before the first shard).
+    its CPUs. Ray workers write (and compress) their shards into `out` themselves when every node
+    sees it (a file made there is looked for on each node before the first shard), else they send
+    their samples back to be written here; `shared_output` True insists on the first (refusing a
+    node that does not see `out`), False keeps to the second. The output is the same.
     `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
     and workers (the vocabulary of a file larger than one chunk depends on it, see
     `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
@@ -274,8 +283,10 @@ def generate(
             summary.notes.append(f"Ray at {ray.get_runtime_context().gcs_address} ({cluster_workers(ray)} CPUs): "
                                  f"{workers} worker{'s' if workers != 1 else ''}, at most {2 * workers} shards in flight")
         workers = workers or 1
-        if shared_output:
-            _check_shared(ray, out_dir)
+        shared = False
+        if ray is not None:
+            shared, note = _output_shared(ray, out_dir, shared_output)
+            summary.notes.append(note)
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
         scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
@@ -290,7 +301,7 @@ def generate(
             generators=tuple((g.name, asdict(g.config)) for g in instances),
             vocabulary=vocabulary, pool=tuple(scan.pool), scenes_file=str(scenes_path),
             scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
-            shards_dir=None if backend == "ray" and not shared_output else str((out_dir / "shards").resolve()),
+            shards_dir=None if backend == "ray" and not shared else str((out_dir / "shards").resolve()),
             shard_format=shard_format,
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
