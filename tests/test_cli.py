@@ -74,3 +74,21 @@ def test_generators_json() -> None:
     result = runner.invoke(app, ["generators", "--json"])
     rows = orjson.loads(result.output)
     assert {r["family"] for r in rows} >= {"object", "counting", "attribute", "relation", "spatial", "grounding"}
+
+
+def test_a_warning_is_one_line_of_the_error_output(capsys) -> None:
+    from veriscene.cli import _show_warning
+
+    _show_warning(UserWarning("the images are not on 1 node(s) [of] the Ray cluster"), UserWarning, "parallel.py", 3)
+    assert capsys.readouterr().err == "warning: the images are not on 1 node(s) [of] the Ray cluster\n"
+
+
+def test_an_error_is_printed_as_it_reads(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    missing = tmp_path / "[of] scenes.jsonl"  # brackets that rich would take for markup
+    result = CliRunner().invoke(app, ["generate", str(missing), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"scene file {missing} does not exist" in " ".join(result.output.split())

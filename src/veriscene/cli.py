@@ -26,17 +26,32 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """A warning as one line of the command's error output (`warning: ...`), not Python's two."""
+    from rich.markup import escape
+
+    from veriscene.console import err_console
+
+    err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
+
+
 @app.callback()
 def main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """veriscene command line."""
+    import warnings
+
+    warnings.showwarning = _show_warning
 
 
 def _fail(message: str, code: int = 2) -> None:
+    from rich.markup import escape
+
     from veriscene.console import err_console
 
-    err_console.print(f"[red]error:[/] {message}")
+    err_console.print(f"[red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -9,9 +9,11 @@ import typer
 
 
 def _fail(message: str, code: int = 2) -> None:
+    from rich.markup import escape
+
     from veriscene.console import err_console
 
-    err_console.print(f"[red]error:[/] {message}")
+    err_console.print(f"[red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +68,7 @@ def register(app: typer.Typer) -> None:
 
             view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:
-            err_console.print(f"[red]error:[/] {exc}")
+            err_console.print(f"[red]error:[/] {escape(str(exc))}")
             raise typer.Exit(2)
         except OSError as exc:  # e.g. the port is taken
             err_console.print(f"[red]error:[/] cannot serve on {host}:{port}: {exc}")
