@@ -113,6 +113,31 @@ def test_two_nodes_are_each_looked_at_and_share_the_shards(scenes_file, referenc
         nodes.shutdown()
 
 
+def test_each_node_runs_this_veriscene(monkeypatch) -> None:
+    with backends.ray_session(1, None) as ray:
+        assert backends.check_nodes(ray) == []  # this machine: the same versions
+        found = backends.on_each_node(ray, backends._versions)
+        assert len(found) == 1 and found[0][1][1]["veriscene"] == backends._versions()[1]["veriscene"]
+
+        def missing():
+            raise ModuleNotFoundError("No module named 'veriscene'")  # as where it is not installed
+
+        failed = backends.on_each_node(ray, missing)
+        assert len(failed) == 1 and isinstance(failed[0][1], Exception) and "No module named" in str(failed[0][1])
+    mine = backends._versions()[1]
+    monkeypatch.setattr(backends, "on_each_node", lambda ray, fn: [
+        ("n1", ("h1", {**mine, "veriscene": "0.0.1"})),
+        ("n2", ModuleNotFoundError("No module named 'veriscene'")),
+        ("n3", ("h3", {**mine, "python": "3.10.0"})),
+    ])
+    with pytest.raises(RuntimeError, match=r"not on 2 node\(s\) of the Ray cluster: n1 \(h1\): veriscene 0\.0\.1; n2: "
+                                           r"cannot run veriscene \(ModuleNotFoundError: No module named 'veriscene'\)\. "
+                                           r"Install the same version on every machine"):
+        backends.check_nodes(None)
+    monkeypatch.setattr(backends, "on_each_node", lambda ray, fn: [("n3", ("h3", {**mine, "python": "3.10.0"}))])
+    assert backends.check_nodes(None) == [f"node n3 (h3) has python 3.10.0 (here: python {mine['python']})"]
+
+
 def test_nodes_without_a_path(tmp_path) -> None:
     with backends.ray_session(1, None) as ray:
         assert backends.nodes_without(ray, str(tmp_path)) == []

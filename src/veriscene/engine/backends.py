@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import socket
 import sys
+import warnings
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -127,8 +128,9 @@ def _token_auth() -> None:
 @contextmanager
 def ray_session(workers: int, address: str | None) -> Iterator[Any]:
     """The `ray` module, connected: to the cluster at `address` or ``RAY_ADDRESS``
-    (`cluster_address`), or to a local Ray of `workers` CPUs started here (and shut down on
-    leaving). An already connected Ray is used as it is."""
+    (`cluster_address`; its nodes checked to run this veriscene, `check_nodes`), or to a local Ray
+    of `workers` CPUs started here (and shut down on leaving). An already connected Ray is used as
+    it is."""
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -150,6 +152,9 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
                 f"{cluster})? A cluster with token authentication needs its token here: RAY_AUTH_TOKEN, "
                 "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token") from exc
     try:
+        if cluster is not None:  # other machines: the same veriscene there, or no run
+            for warning in check_nodes(ray):
+                warnings.warn(warning, stacklevel=3)
         yield ray
     finally:
         ray.shutdown()
@@ -206,18 +211,68 @@ def _sees(path: str) -> tuple[str, bool]:
     return socket.gethostname(), os.path.exists(path)
 
 
-def nodes_without(ray: Any, path: str) -> list[str]:
-    """The live nodes of a connected Ray that run tasks (have CPUs) on which `path` does not exist
-    (``node-id (host)``): a task pinned to each node looks. A node without CPUs (a head started
-    with ``--num-cpus 0``) runs no task of a run, and is not asked. The looking tasks ask for no
+def _versions() -> tuple[str, dict[str, str]]:
+    import numpy
+
+    from veriscene import __version__
+
+    return socket.gethostname(), {"veriscene": __version__, "python": sys.version.split()[0],
+                                  "numpy": numpy.__version__}
+
+
+def on_each_node(ray: Any, fn: Callable[..., R], *args: Any) -> list[tuple[str, R | Exception]]:
+    """(``node-id``, `fn(*args)` there, or the exception it raised) for each live node of a
+    connected Ray that runs tasks (has CPUs): a task pinned to each. A node without CPUs (a head
+    started with ``--num-cpus 0``) runs no task of a run, and is not asked. The tasks ask for no
     CPU, so they do not wait behind busy ones."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    look = ray.remote(num_cpus=0)(_sees)
+    remote = ray.remote(num_cpus=0, max_retries=0)(fn)
     nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive") and node.get("Resources", {}).get("CPU")]
-    found = ray.get([look.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(path)
-                     for node in nodes])
-    return [f"{node} ({host})" for node, (host, there) in zip(nodes, found) if not there]
+    refs = [remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(*args)
+            for node in nodes]
+    found: list[tuple[str, R | Exception]] = []
+    for node, ref in zip(nodes, refs):
+        try:
+            found.append((node, ray.get(ref)))
+        except Exception as exc:  # e.g. veriscene not importable there
+            found.append((node, exc))
+    return found
+
+
+def nodes_without(ray: Any, path: str) -> list[str]:
+    """The nodes that run tasks on which `path` does not exist (``node-id (host)``; `on_each_node`)."""
+    missing = []
+    for node, seen in on_each_node(ray, _sees, path):
+        if isinstance(seen, Exception):
+            raise seen
+        if not seen[1]:
+            missing.append(f"{node} ({seen[0]})")
+    return missing
+
+
+def check_nodes(ray: Any) -> list[str]:
+    """Refuse a Ray cluster on which a node that runs tasks does not have this veriscene (not
+    installed, or another version: its samples could differ); return warnings for other Python or
+    numpy versions than here."""
+    _, mine = _versions()
+    wrong, warned = [], []
+    for node, got in on_each_node(ray, _versions):
+        if isinstance(got, Exception):
+            first = (str(got).strip().splitlines() or [""])[-1][:200]
+            wrong.append(f"{node}: cannot run veriscene ({type(got).__name__}: {first})")
+            continue
+        host, theirs = got
+        if theirs["veriscene"] != mine["veriscene"]:
+            wrong.append(f"{node} ({host}): veriscene {theirs['veriscene']}")
+        others = [f"{k} {theirs[k]}" for k in ("python", "numpy") if theirs[k] != mine[k]]
+        if others:
+            warned.append(f"node {node} ({host}) has {', '.join(others)} (here: "
+                          f"{', '.join(f'{k} {mine[k]}' for k in ('python', 'numpy') if theirs[k] != mine[k])})")
+    if wrong:
+        raise RuntimeError(f"veriscene {mine['veriscene']} runs here, but not on {len(wrong)} node(s) of the Ray cluster: "
+                           f"{'; '.join(wrong)}. Install the same version on every machine")
+    return warned
 
 
 def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,
