@@ -127,6 +127,7 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         f"[bold]{summary.samples}[/] samples from [bold]{summary.scenes}[/] scenes "
         f"({len(summary.per_task)} generators, {len(summary.per_family)} families) in {summary.seconds:.1f} s; "
         f"peak memory {summary.peak_memory_mb:.0f} MiB"
+        + (f" (largest worker {summary.worker_peak_memory_mb:.0f} MiB)" if summary.worker_peak_memory_mb else "")
     )
     console.print(f"modes: {modes}", emoji=False)
     console.print(f"multiple-choice correct letters by number of options: {letters or '-'}", emoji=False)

@@ -33,18 +33,21 @@ def test_two_workers_give_identical_bytes(scenes_file, reference, tmp_path) -> N
     summary = generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2)
     assert (tmp_path / "samples.jsonl").read_bytes() == reference
     assert summary.samples == reference.count(b"\n")
+    assert summary.worker_peak_memory_mb > 20  # as the workers' shards reported it
 
 
 def test_shard_size_does_not_change_samples(scenes_file, reference, tmp_path) -> None:
-    generate(scenes_file, tmp_path, seed=1, shard_size=13)
+    summary = generate(scenes_file, tmp_path, seed=1, shard_size=13)
     assert (tmp_path / "samples.jsonl").read_bytes() == reference
+    assert summary.worker_peak_memory_mb == 0.0 and summary.peak_memory_mb > 20  # in this process alone
 
 
 def test_ray_backend_identical(scenes_file, reference, tmp_path) -> None:
     # the scan in several chunks too (Ray tasks sent the chunks' bytes), in the same Ray session
     assert scenes_file.stat().st_size > 3 * 20_000
-    generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2, backend="ray", scan_chunk=20_000)
+    summary = generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2, backend="ray", scan_chunk=20_000)
     assert (tmp_path / "samples.jsonl").read_bytes() == reference
+    assert summary.worker_peak_memory_mb > 20  # Ray's workers are no children of this process: their shards say
 
 
 def test_hash_seed_does_not_matter(scenes_file, reference, tmp_path_factory) -> None:

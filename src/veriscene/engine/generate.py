@@ -331,6 +331,8 @@ def generate(
         outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
                             workers=workers, address=address, progress=progress)
         for output in outputs:
+            if backend == "ray" or workers > 1:
+                summary.worker_peak_memory_mb = max(summary.worker_peak_memory_mb, output.peak_mb)
             finish(output.sidecar or write_shard(shards_dir, output, shard_format))
             if strict and output.rejects:
                 first = min(output.rejects, key=lambda r: r["record"])

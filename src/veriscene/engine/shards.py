@@ -24,7 +24,7 @@ from veriscene.engine import collector
 from veriscene.engine.codecs import SUFFIX, encode
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import PoolEntry
-from veriscene.engine.summary import RunSummary
+from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.mixture import Mixture
@@ -116,6 +116,7 @@ class ShardOutput:
     # Multi-image samples whose images all lie in the partner pool, the only samples another
     # anchor can repeat exactly (see `engine.repeats`): their lines in the shard and id hashes.
     shared: SharedRows = field(default_factory=SharedRows)
+    peak_mb: float = 0.0  # the worker process's peak RSS when the shard was done (not written)
 
 
 class _Worker:
@@ -213,7 +214,8 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     summary.generator_stats.update(runner.stats)
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
-    output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last, shared=shared)
+    output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last, shared=shared,
+                         peak_mb=peak_memory_mb(include_children=False))
     if spec.shards_dir is not None:
         # Written here, so the driver never holds a shard's samples (large buffers passed between
         # processes fragment the driver's heap and its memory would grow with the run).

@@ -28,7 +28,10 @@ class RunSummary:
     rejects: dict[str, Any] = field(default_factory=dict)
     repeats_dropped: int = 0  # multi-image samples another anchor had already written
     seconds: float = 0.0
-    peak_memory_mb: float = 0.0
+    peak_memory_mb: float = 0.0  # this process, or the largest local worker when larger
+    # the largest worker's peak as its shards reported it (Ray workers included, which are no
+    # children of this process); 0.0 for a run in this process alone or a resumed run's done shards
+    worker_peak_memory_mb: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. which input format was detected
 
     def add(self, sample: Sample) -> None:
@@ -119,6 +122,7 @@ class RunSummary:
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
             "peak_memory_mb": round(self.peak_memory_mb, 1),
+            "worker_peak_memory_mb": round(self.worker_peak_memory_mb, 1),
         }
 
 
