@@ -6,6 +6,7 @@ most `2 x workers` shards are in flight, so memory does not grow with the input.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import socket
@@ -140,8 +141,10 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
         return
     cluster = cluster_address(address)
     if cluster is None:
+        # a Ray of this run's own: its start-up notes (token authentication on, instance started) are
+        # not the user's business; its errors still show
         ray.init(address="local", num_cpus=workers, ignore_reinit_error=True, log_to_driver=False,
-                 include_dashboard=False)
+                 include_dashboard=False, logging_level=logging.ERROR)
     else:
         _token_auth()
         try:
