@@ -181,7 +181,7 @@ def test_ray_actors_load_their_own_models_each_on_a_gpu_of_its_own(tmp_path: Pat
     log = tmp_path / "loads.txt"
     one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))  # loaded here
     # two GPUs as Ray sees them (logical: the workers only record what Ray gave them)
-    ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
         assert run(images, tmp_path / "ray", detector=Recording(str(log)), device="cuda", workers=2,
                    backend="ray") == one
@@ -198,7 +198,7 @@ def test_ray_workers_share_gpus_and_too_many_are_refused(tmp_path: Path) -> None
     images = photos(tmp_path)
     log = tmp_path / "loads.txt"
     one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))
-    ray.init(num_cpus=4, num_gpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=4, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
         # half a GPU each, and no number of workers: as many as the GPUs hold, four, two on each
         assert gpu_workers(ray, 0.5) == 4 and gpu_workers(ray) == 2 and gpu_workers(ray, 0.3) == 4  # 4 CPUs

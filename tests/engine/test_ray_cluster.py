@@ -172,7 +172,7 @@ def test_a_cluster_without_cpus_for_tasks_is_warned_of(scenes_file, tmp_path, mo
         raise Stop  # the shards would wait for a node with CPUs
 
     monkeypatch.setattr(engine, "run_tasks", stop)
-    ray.init(num_cpus=0, include_dashboard=False, log_to_driver=False)  # as a head started with --num-cpus 0
+    ray.init(address="local", num_cpus=0, include_dashboard=False, log_to_driver=False)  # a head with --num-cpus 0
     try:
         with pytest.warns(UserWarning, match="the Ray cluster has no CPU for tasks yet"), pytest.raises(Stop):
             generate(scenes_file, tmp_path / "run", backend="ray")
