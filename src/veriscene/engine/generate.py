@@ -117,6 +117,21 @@ def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
             yield ShardTask(index, lines, own)
 
 
+def _ray_run(ray: Any, workers: int | None, out_dir: Path, shared_output: bool | None,
+             notes: list[str]) -> tuple[int, bool]:
+    """On a connected Ray: the run's workers (None: the cluster's CPUs) and whether they write their
+    shards themselves (`_output_shared`), both said in `notes`."""
+    cpus = ray.cluster_resources().get("CPU", 0)
+    if not cpus:
+        warnings.warn("the Ray cluster has no CPU for tasks yet: the shards wait for nodes to join", stacklevel=3)
+    workers = cluster_workers(ray) if workers is None else workers
+    notes.append(f"Ray at {ray.get_runtime_context().gcs_address} ({cpus:g} CPU{'s' if cpus != 1 else ''}): "
+                 f"{workers} worker{'s' if workers != 1 else ''}, at most {2 * workers} shards in flight")
+    shared, note = _output_shared(ray, out_dir, shared_output)
+    notes.append(note)
+    return workers, shared
+
+
 def _output_shared(ray: Any, out_dir: Path, shared_output: bool | None) -> tuple[bool, str]:
     """Whether the Ray workers write their shards into `out_dir` themselves, and the run's note
     saying so. They may when every node that runs tasks sees the folder: a file made here must be
@@ -275,18 +290,10 @@ def generate(
 
     # one Ray session for both passes (a no-op for the local backend)
     with ray_session(workers or 1, address) if backend == "ray" else nullcontext() as ray:
-        if ray is not None and workers is None:
-            workers = cluster_workers(ray)
-        if ray is not None and not ray.cluster_resources().get("CPU"):
-            warnings.warn("the Ray cluster has no CPU for tasks yet: the shards wait for nodes to join", stacklevel=2)
-        if ray is not None:
-            summary.notes.append(f"Ray at {ray.get_runtime_context().gcs_address} ({cluster_workers(ray)} CPUs): "
-                                 f"{workers} worker{'s' if workers != 1 else ''}, at most {2 * workers} shards in flight")
-        workers = workers or 1
         shared = False
         if ray is not None:
-            shared, note = _output_shared(ray, out_dir, shared_output)
-            summary.notes.append(note)
+            workers, shared = _ray_run(ray, workers, out_dir, shared_output, summary.notes)
+        workers = workers or 1
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
         scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
