@@ -449,10 +449,10 @@ def annotate(
     local workers, else torch's own; `parallel`). `device` is one torch device or several
     (``"cuda:0,cuda:1"`` or a list): worker k runs on device k modulo their number and loads its
     own models there (`workers` defaults to the number of devices; on Ray with ``cuda``, to as many
-    as the cluster's GPUs hold). With the CPU alone the models
-    load once here and the workers share them. On Ray with ``device="cuda"``, each worker asks Ray
-    for `gpus_per_worker` of a GPU (1: a GPU of its own; 0.5: two workers per GPU); workers the
-    cluster cannot hold at once are refused rather than left waiting."""
+    as the cluster's GPUs hold). With the CPU alone the models load once here and the workers share
+    them. On Ray with ``device="cuda"``, each worker asks Ray for `gpus_per_worker` of a GPU (1: a
+    GPU of its own; 0.5: two workers per GPU); workers the cluster cannot hold at once are refused
+    rather than left waiting."""
     from veriscene.annotate.runfile import write_resumable
 
     devices = parse_devices(device)

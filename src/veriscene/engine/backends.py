@@ -268,10 +268,10 @@ def check_nodes(ray: Any) -> list[str]:
         host, theirs = got
         if theirs["veriscene"] != mine["veriscene"]:
             wrong.append(f"{node} ({host}): veriscene {theirs['veriscene']}")
-        others = [f"{k} {theirs[k]}" for k in ("python", "numpy") if theirs[k] != mine[k]]
-        if others:
-            warned.append(f"node {node} ({host}) has {', '.join(others)} (here: "
-                          f"{', '.join(f'{k} {mine[k]}' for k in ('python', 'numpy') if theirs[k] != mine[k])})")
+        differ = [k for k in ("python", "numpy") if theirs[k] != mine[k]]
+        if differ:
+            warned.append(f"node {node} ({host}) has {', '.join(f'{k} {theirs[k]}' for k in differ)} "
+                          f"(here: {', '.join(f'{k} {mine[k]}' for k in differ)})")
     if wrong:
         raise RuntimeError(f"veriscene {mine['veriscene']} runs here, but not on {len(wrong)} node(s) of the Ray cluster: "
                            f"{'; '.join(wrong)}. Install the same version on every machine")
@@ -282,8 +282,8 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
             progress: Progress | None) -> Iterator[ShardOutput]:
     """Shard tasks as Ray tasks. Scene lines travel with the task. Results come back to the
     driver, which writes them, so workers need no shared file system; with `spec.shards_dir` set
-    (`generate(shared_output=True)`) the workers write their shards there themselves, and only
-    the sidecars come back. `address=None` starts a local Ray."""
+    (by `generate` when every node sees the output) the workers write their shards there
+    themselves, and only the sidecars come back. `address=None` starts a local Ray."""
     with ray_session(workers, address) as ray:
         remote = ray.remote(run_shard)
         spec_ref = ray.put(spec)
