@@ -2,6 +2,7 @@
 
     python benchmarks/scan_throughput.py                                 # 100k VG-shaped scenes, 1 and 2 workers
     python benchmarks/scan_throughput.py --data demo --scenes 1000000 --workers 1 2 --repeats 3
+    python benchmarks/scan_throughput.py --data demo --compression none gzip zstd --repeats 3
 
 Before any shard is generated, `veriscene.generate` scans the input once for line offsets, the
 vocabulary (with name co-occurrence), repeated image ids and the multi-image pool. On Visual
@@ -12,6 +13,11 @@ runs `veriscene.engine.scan.scan_scenes` in a fresh process per configuration (`
 median) on a file made by `_scenes.py` (cached in `--cache`), and prints: chunks, seconds,
 scenes/s, MB/s, speed-up over the first worker count, the peak RSS of the driver and of the
 largest worker (MiB), and a hash of the whole scan result (the same for every worker count).
+
+With `--compression`, the same file is also scanned compressed (gzip, zstd, bz2 or xz; the
+copies are cached beside it): the driver decompresses it and sends each chunk's bytes to the
+workers (`veriscene.scene.compressed`). The result hash must be the same as the plain file's;
+MB/s counts the decompressed megabytes.
 """
 
 from __future__ import annotations
@@ -31,14 +37,14 @@ import hashlib, json, sys, time
 import orjson
 from veriscene.engine.scan import chunk_bounds, scan_scenes
 from veriscene.engine.summary import peak_memory_mb
-path, workers, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, workers, chunk, plain = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 t = time.perf_counter()
 scan = scan_scenes(path, workers=workers, chunk_bytes=chunk)
 seconds = time.perf_counter() - t
 driver_mb, peak_mb = peak_memory_mb(include_children=False), peak_memory_mb()  # before the hash's copies
 state = [scan.scenes, list(scan.checkpoints), list(scan.blank_after), list(scan.id_hashes), scan.vocab.to_dict(),
          [e.image_id for e in scan.pool], scan.undecodable]
-print(json.dumps({"seconds": seconds, "scenes": scan.scenes, "chunks": len(chunk_bounds(path, chunk)),
+print(json.dumps({"seconds": seconds, "scenes": scan.scenes, "chunks": len(chunk_bounds(plain, chunk)),
                   "hash": hashlib.sha256(orjson.dumps(state)).hexdigest()[:12],
                   "driver_mb": driver_mb, "peak_mb": peak_mb}))
 """
@@ -51,6 +57,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--chunk-mb", type=float, default=64.0, help="scan chunk size in MiB (the engine's default: 64)")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--compression", nargs="+", default=["none"], choices=("none", "gzip", "zstd", "bz2", "xz"),
+                        help="scan the file as it is (none) and/or compressed so")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if args.data == "vg":
@@ -60,22 +68,43 @@ def main() -> None:
     megabytes = path.stat().st_size / 1e6
     chunk = int(args.chunk_mb * (1 << 20))
     print(f"{path.name}: {megabytes:,.0f} MB")
-    print(f"{'scenes':>8} {'workers':>7} {'chunks':>6} {'seconds':>8} {'scenes/s':>9} {'MB/s':>6} "
+    print(f"{'file':>6} {'scenes':>8} {'workers':>7} {'chunks':>6} {'seconds':>8} {'scenes/s':>9} {'MB/s':>6} "
           f"{'speed-up':>8} {'driver MiB':>10} {'peak MiB':>9} {'result':>12}")
-    first = None
-    for workers in args.workers:
-        runs = []
-        for _ in range(args.repeats):
-            done = subprocess.run([sys.executable, "-c", _RUN, str(path), str(workers), str(chunk)],
-                                  check=True, capture_output=True, text=True)
-            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        seconds = statistics.median(r["seconds"] for r in runs)
-        first = first or seconds
-        r = runs[0]
-        assert len({x["hash"] for x in runs}) == 1, "the scan result changed between repeats"
-        print(f"{r['scenes']:>8} {workers:>7} {r['chunks']:>6} {seconds:>8.1f} {r['scenes'] / seconds:>9.0f} "
-              f"{megabytes / seconds:>6.1f} {first / seconds:>8.2f} {max(x['driver_mb'] for x in runs):>10.0f} "
-              f"{max(x['peak_mb'] for x in runs):>9.0f} {r['hash']:>12}", flush=True)
+    for kind in args.compression:
+        scanned = path if kind == "none" else compressed_copy(path, kind)
+        label = "plain" if kind == "none" else kind
+        if kind != "none":
+            print(f"{kind}: {scanned.name}, {scanned.stat().st_size / 1e6:,.1f} MB")
+        first = None
+        for workers in args.workers:
+            runs = []
+            for _ in range(args.repeats):
+                done = subprocess.run([sys.executable, "-c", _RUN, str(scanned), str(workers), str(chunk), str(path)],
+                                      check=True, capture_output=True, text=True)
+                runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            seconds = statistics.median(r["seconds"] for r in runs)
+            first = first or seconds
+            r = runs[0]
+            assert len({x["hash"] for x in runs}) == 1, "the scan result changed between repeats"
+            print(f"{label:>6} {r['scenes']:>8} {workers:>7} {r['chunks']:>6} {seconds:>8.1f} "
+                  f"{r['scenes'] / seconds:>9.0f} {megabytes / seconds:>6.1f} {first / seconds:>8.2f} "
+                  f"{max(x['driver_mb'] for x in runs):>10.0f} {max(x['peak_mb'] for x in runs):>9.0f} "
+                  f"{r['hash']:>12}", flush=True)
+
+
+def compressed_copy(path: Path, kind: str) -> Path:
+    """`path` compressed with `kind` (cached beside it), written as `veriscene convert` would."""
+    from veriscene.scene.compressed import create_scene_file
+
+    suffix = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[kind]
+    target = path.with_name(path.name + suffix)
+    if not target.exists():
+        tmp = target.with_name(target.name + ".tmp")
+        with open(path, "rb") as src, create_scene_file(tmp, kind) as out:
+            while block := src.read(1 << 20):
+                out.write(block)
+        tmp.replace(target)
+    return target
 
 
 if __name__ == "__main__":

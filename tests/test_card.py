@@ -278,3 +278,19 @@ def test_cli_default_out_and_missing_run(run: Path, tmp_path: Path) -> None:
 def test_write_card_returns_the_path(run: Path, tmp_path: Path) -> None:
     path = write_card(run, tmp_path / "x" / "README.md", name="N")
     assert path.read_text(encoding="utf-8").startswith("---\n") and "# N\n" in path.read_text(encoding="utf-8")
+
+
+def test_scene_facts_of_a_compressed_scenes_file(run: Path, tmp_path: Path) -> None:
+    from veriscene.scene.compressed import create_scene_file
+
+    scenes = tmp_path / "scenes.jsonl.zst"
+    with create_scene_file(scenes) as fh:
+        fh.write((run / "scenes.jsonl").read_bytes())
+    plain, packed = tmp_path / "plain_run", tmp_path / "packed_run"
+    generate(run / "scenes.jsonl", plain, seed=0, generators="object", mode="qa")
+    generate(scenes, packed, seed=0, generators="object", mode="qa")
+    limits = section(dataset_card(packed), "Limitations")
+    assert "was not found" not in limits and "is not the one" not in limits
+    assert limits == section(dataset_card(plain), "Limitations")  # the same facts, read decompressed
+    scenes.write_bytes(scenes.read_bytes()[:-8])  # the sha256 is of the file as stored
+    assert "is not the one the run was made from" in section(dataset_card(packed), "Limitations")

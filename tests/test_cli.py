@@ -63,6 +63,21 @@ def test_generate_scan_chunk_option_reaches_the_manifest(tmp_path) -> None:
     assert orjson.loads((tmp_path / "o" / "manifest.json").read_bytes())["config"]["scan_chunk_bytes"] == 2 << 20
 
 
+def test_generate_compressed_input_and_a_truncated_one(tmp_path) -> None:
+    import gzip
+
+    record = b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "cat", "box": [1, 1, 5, 5]}]}\n'
+    packed = tmp_path / "s.jsonl.gz"
+    packed.write_bytes(gzip.compress(record * 1))
+    result = runner.invoke(app, ["generate", str(packed), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "samples.jsonl").read_bytes()
+    packed.write_bytes(packed.read_bytes()[:-10])
+    result = runner.invoke(app, ["generate", str(packed), "--out", str(tmp_path / "o2")])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "Aborted" not in result.output
+    assert "cannot read the gzip-compressed scene file to its end" in " ".join(result.output.split())
+
+
 def test_generate_unknown_generator_suggests(tmp_path) -> None:
     good = tmp_path / "s.jsonl"
     good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": []}\n')

@@ -19,7 +19,6 @@ The card's text is rendered by `veriscene.card_text`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from array import array
 from collections import Counter
@@ -30,9 +29,10 @@ from typing import Any
 import numpy as np
 import orjson
 
-from veriscene.engine.manifest import read_manifest
+from veriscene.engine.manifest import file_sha256, read_manifest
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
+from veriscene.scene.compressed import open_scene_file
 from veriscene.scene.model import RADIOLOGICAL, REGION_KEYS, SPARSE_KINDS
 from veriscene.stats import StatsReport
 from veriscene.verify import VerifyReport, verify as verify_run
@@ -134,15 +134,14 @@ def scene_facts(run_dir: Path, config: dict[str, Any]) -> tuple[SceneFacts | Non
     path = run_dir / recorded
     if not path.is_file():
         return None, f"the scenes file the manifest names (`{recorded}`) was not found beside the run"
-    facts, digest = SceneFacts(recorded), hashlib.sha256()
-    with open(path, "rb") as fh:
-        for line in fh:
-            digest.update(line)
-            if line.strip():
-                facts.add_line(line)
-    if digest.hexdigest() != config["scenes"].get("sha256"):
+    if file_sha256(path) != config["scenes"].get("sha256"):
         return None, (f"the scenes file at `{recorded}` is not the one the run was made from "
                       "(its sha256 differs from the manifest's)")
+    facts = SceneFacts(recorded)
+    with open_scene_file(path) as fh:  # compressed or not; the sha256 above is of the file as stored
+        for line in fh:
+            if line.strip():
+                facts.add_line(line)
     return facts, ""
 
 

@@ -88,7 +88,7 @@ def demo(
 
 @app.command()
 def generate(
-    scenes: Path = typer.Argument(..., help="Scene graphs: veriscene JSONL, or any format with --from."),
+    scenes: Path = typer.Argument(..., help="Scene graphs: veriscene JSONL (plain, or compressed with gzip, zstd, bz2 or xz), or any format with --from."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
                                     "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),
@@ -136,8 +136,8 @@ def generate(
             check_reader_options(read_options, from_format, scenes)
     except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
-    total = count_lines(scenes) if scenes.is_file() and from_format == "jsonl" else None
     try:
+        total = count_lines(scenes) if scenes.is_file() and from_format == "jsonl" else None
         with run_progress(total) as (scanned, advance):
             summary = run_generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,

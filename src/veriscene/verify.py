@@ -8,6 +8,7 @@ type-checked and executed; multiple-choice letters are checked against the optio
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
+from veriscene.scene.compressed import compression, open_scene_file, read_errors
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -104,9 +106,13 @@ class SceneLookup:
     def __init__(self, path: Path, cache_size: int = 64) -> None:
         hashes, offsets = array("Q"), array("q")
         offset = 0
-        with open(path, "rb") as fh:
+        # a compressed file cannot be seeked in: its lines are copied to a temporary file as read
+        copy = tempfile.TemporaryFile() if compression(path) is not None else None
+        with read_errors(path), open_scene_file(path) as fh:
             for line in fh:
                 start, offset = offset, offset + len(line)
+                if copy is not None:
+                    copy.write(line)
                 try:
                     record = orjson.loads(line)
                 except orjson.JSONDecodeError:
@@ -117,7 +123,9 @@ class SceneLookup:
         order = np.argsort(np.frombuffer(hashes, dtype=np.uint64), kind="stable") if hashes else np.empty(0, np.int64)
         self._hashes = np.frombuffer(hashes, dtype=np.uint64)[order] if hashes else np.empty(0, np.uint64)
         self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)
-        self._fh = open(path, "rb")
+        if copy is not None:
+            copy.flush()
+        self._fh = copy if copy is not None else open(path, "rb")
         self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
         self._cache_size = cache_size
 

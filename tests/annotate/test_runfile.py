@@ -69,6 +69,23 @@ def test_resume_in_the_middle_of_a_batch(tmp_path: Path) -> None:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_a_compressed_output_resumes_and_is_compressed_at_the_end(tmp_path: Path) -> None:
+    from veriscene.scene.compressed import compression, open_scene_file
+
+    images = photos(tmp_path)
+    annotate(images, tmp_path / "a" / "scenes.jsonl", detector=fake_detector)
+    out = tmp_path / "b" / "scenes.jsonl.gz"
+    with pytest.raises(Crash):
+        annotate(images, out, detector=crashing_after(3))
+    partial, state = run_files(out)
+    assert compression(partial) is None and not out.exists()  # appended to as it goes: plain
+    annotate(images, out, detector=fake_detector, resume=True)
+    assert compression(out) == "gzip" and not partial.exists() and not state.exists()
+    with open_scene_file(out) as fh:
+        assert fh.read() == (tmp_path / "a" / "scenes.jsonl").read_bytes()
+    assert not list((tmp_path / "b").glob(".*"))  # no temporary file left
+
+
 def test_resume_refuses_another_run_and_without_resume_starts_over(tmp_path: Path) -> None:
     images = photos(tmp_path)
     out = tmp_path / "scenes.jsonl"

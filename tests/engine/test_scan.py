@@ -1,14 +1,18 @@
 """The scan in chunks: the same result for any chunking of a file whose co-occurrence rows stay
 below the cut, and the same result for any worker count or backend for a given chunk size."""
 
+import io
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from veriscene.demo.world import iter_scene_graphs
-from veriscene.engine.scan import STRIDE, ScanResult, chunk_bounds, scan_scenes
+from veriscene.engine.scan import STRIDE, ScanResult, chunk_bounds, copy_chunk, scan_scenes
 from veriscene.generators.vocabulary import COOCCURRING_KEPT, Vocabulary
 from veriscene.scene import write_scenes
+from veriscene.scene.compressed import create_scene_file, open_scene_file
 from veriscene.scene.jsonl import dumps_scene
 
 
@@ -75,6 +79,47 @@ def test_chunked_scan_reads_every_scene_range(demo_file) -> None:
     with open(demo_file, "rb") as fh:
         assert scan.read(fh, 0, scan.scenes) == expected
         assert scan.read(fh, STRIDE + 3, 2 * STRIDE + 1) == expected[STRIDE + 3:2 * STRIDE + 1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"", b"a", b"bb", b"ccccccc", b"  "]), max_size=40), st.booleans(),
+       st.integers(1, 30))
+def test_chunks_copied_from_a_stream_are_the_chunk_bounds(tmp_path_factory, lines, final_newline, size) -> None:
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    path = tmp_path_factory.mktemp("bounds") / "x.jsonl"
+    path.write_bytes(data)
+    stream, streamed, start = io.BytesIO(data), [], 0
+    while True:  # as the scan cuts a compressed file
+        out = io.BytesIO()
+        end = copy_chunk(stream, start, out, size)
+        if end == start:
+            break
+        streamed.append((start, end, out.getvalue()))
+        start = end
+    assert [(a, b) for a, b, _ in streamed] == chunk_bounds(path, size)
+    assert b"".join(chunk for _, _, chunk in streamed) == data
+    assert all(len(chunk) == b - a for a, b, chunk in streamed)
+
+
+@pytest.mark.parametrize("kind,suffix", [("gzip", ".gz"), ("zstd", ".zst"), ("xz", ".xz")])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_compressed_file_scans_as_the_plain_one(demo_file, tmp_path, kind, suffix, workers) -> None:
+    """Offsets count decompressed bytes, so the chunks and everything found are the plain file's;
+    the progress counts the compressed file's bytes."""
+    packed = tmp_path / f"scenes.jsonl{suffix}"
+    with create_scene_file(packed) as fh:
+        fh.write(demo_file.read_bytes())
+    for size in (700, 20_000, 10 << 20):
+        seen: list[tuple[int, int]] = []
+        found = scan_scenes(packed, seed=3, pool_size=40, chunk_bytes=size, workers=workers,
+                            progress=lambda n, total: seen.append((n, total)))
+        assert _state(found) == _state(scan_scenes(demo_file, seed=3, pool_size=40, chunk_bytes=size)), size
+        assert sum(n for n, _ in seen) == packed.stat().st_size and {t for _, t in seen} == {packed.stat().st_size}
+    expected = [(n, line) for n, line in enumerate(demo_file.read_bytes().split(b"\n"), start=1) if line.strip()]
+    with open_scene_file(packed) as fh:  # shards are read in order; a backward seek starts again
+        assert found.read(fh, STRIDE + 3, 2 * STRIDE + 1) == expected[STRIDE + 3:2 * STRIDE + 1]
+        assert found.read(fh, 2 * STRIDE + 1, found.scenes) == expected[2 * STRIDE + 1:]
+        assert found.read(fh, 0, 5) == expected[:5]
 
 
 def test_rows_at_the_cut_depend_on_the_chunks_not_the_workers(many_names_file) -> None:

@@ -191,3 +191,26 @@ def test_sparse_annotations(gqa: Path, tmp_path: Path) -> None:
     third = tmp_path / "third.jsonl"
     convert(again, third, "veriscene_jsonl", sparse="none")
     assert all("sparse" not in s.meta for s in read_scenes(third))
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_convert_writes_compressed_scenes_by_suffix(gqa: Path, tmp_path: Path, suffix: str) -> None:
+    from veriscene.scene.compressed import compression
+
+    plain, packed = tmp_path / "out" / "scenes.jsonl", tmp_path / "out" / f"scenes.jsonl{suffix}"
+    convert(gqa, plain)
+    summary = convert(gqa, packed)
+    assert summary.scenes_written == 1 and compression(packed) == {".gz": "gzip", ".zst": "zstd"}[suffix]
+    assert [s.image_id for s in read_scenes(packed)] == [s.image_id for s in read_scenes(plain)]
+    assert not list((tmp_path / "out").glob("*.tmp"))
+
+
+def test_converted_file_has_the_usual_permissions(gqa: Path, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        convert(gqa, tmp_path / "scenes.jsonl")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "scenes.jsonl").stat().st_mode & 0o777 == 0o644  # not 0600, as a temporary file's

@@ -79,3 +79,17 @@ def test_partial_depth_column_is_rejected() -> None:
     with pytest.raises(SceneValidationError) as info:
         scene_from_dict(d)
     assert info.value.field == "objects[1].depth"
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst", ".bz2", ".xz"])
+def test_write_and_read_compressed_scene_files(tmp_path, suffix) -> None:
+    from veriscene.scene.compressed import CompressedFileError, compression
+
+    scenes = [make_scene([{"name": "cat", "box": [1, 1, 9, 9]}], image_id=f"s{k}") for k in range(50)]
+    path = tmp_path / f"scenes.jsonl{suffix}"
+    assert write_scenes(scenes, path) == 50 and compression(path) is not None
+    assert not list(tmp_path.glob("*.tmp"))
+    assert [s.image_id for s in read_scenes(path)] == [s.image_id for s in scenes]
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(CompressedFileError, match="cannot read the .*-compressed scene file to its end"):
+        list(read_scenes(path))

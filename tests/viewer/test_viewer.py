@@ -528,3 +528,26 @@ def test_an_unfinished_run_is_read_shard_by_shard_as_its_shards_finish(run: Path
         text = body.decode()
         assert catalog.unfinished is None and "This run has not finished" not in text
         assert [e.id for e in catalog.entries] == [e.id for e in complete.entries]
+
+
+def test_a_compressed_scenes_file_alone(run: Path, tmp_path: Path) -> None:
+    from veriscene.scene.compressed import create_scene_file
+    from veriscene.viewer.catalog import is_scene_file
+
+    lines = (run / "scenes.jsonl").read_bytes().splitlines()
+    packed = tmp_path / "scenes.jsonl.gz"
+    with create_scene_file(packed) as fh:
+        fh.write(b"\n".join(lines) + b"\n")
+    assert is_scene_file(packed)
+    catalog = Catalog.open(packed)
+    assert catalog.scene_rows is not None and len(catalog.scene_rows) == len(lines) and not catalog.problems
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(packed.read_bytes()[:20])
+    assert not is_scene_file(broken)  # not readable as a scenes file: opened as a samples file, which says why
+    # samples checked against scenes kept compressed
+    samples = Catalog.open(run, scenes=packed)
+    assert samples.entries
+    for entry in samples.entries[:40]:
+        trace = samples.trace(entry)[1]
+        assert trace.failure is None and trace.matches
+    samples.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -28,11 +29,26 @@ from veriscene.annotate.parallel import effective_threads, outcomes
 from veriscene.annotate.pipeline import FORMAT, Stages, image_files
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import RejectReport
+from veriscene.scene.compressed import compression_for_name, create_scene_file
 
 
 def run_files(out: Path) -> tuple[Path, Path]:
     """(partial scenes file, state file) of a run writing `out`."""
     return out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.state.json")
+
+
+def _finish(partial: Path, out: Path) -> None:
+    """Put the finished partial file at `out`: renamed, or compressed when `out`'s name asks for it
+    (`.gz`, `.zst`, `.bz2`, `.xz`; the partial file stays plain, as a resumed run appends to it)."""
+    kind = compression_for_name(out)
+    if kind is None:
+        os.replace(partial, out)
+        return
+    tmp = out.with_name(f".{out.name}.tmp")
+    with open(partial, "rb") as src, create_scene_file(tmp, kind) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    os.replace(tmp, out)
+    partial.unlink()
 
 
 def fingerprint(images: str | os.PathLike[str], listing: tuple[Path, list[Path]], stages: Stages,
@@ -102,6 +118,6 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             _save(state_path, state)
             if progress is not None:
                 progress(1)
-    os.replace(partial, out)
+    _finish(partial, out)
     state_path.unlink()
     return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())

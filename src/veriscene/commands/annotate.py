@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
     def annotate_command(
         images: Annotated[Path, typer.Argument(help="A folder of images (searched recursively), a text file "
                                                     "listing image paths, or one image.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz, once finished).")],
         detector: Annotated[Path | None, typer.Option("--detector", help="Local folder of a transformers "
                                                       "object-detection model and its image processor.")] = None,
         detector_model: Annotated[str | None, typer.Option("--detector-model", help="Instead of --detector: a "

@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
     @app.command("score-freeform")
     def score_freeform_command(
         responses: Path = typer.Argument(..., help="JSONL of replies: response/reply text and image_id (results.jsonl works)."),
-        scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL)."),
+        scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL, plain or compressed)."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Per-reply scores (JSONL)."),
         matcher: str = typer.Option("auto", "--matcher", help="auto, minilm or lexical."),
         extractor: str = typer.Option("rules", "--extractor", help="rules or llm."),

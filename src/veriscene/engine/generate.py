@@ -46,6 +46,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Generator, Vocabulary, select_generators
 from veriscene.generators.mixture import Mixture
+from veriscene.scene.compressed import open_scene_file, read_errors
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
 RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP)
@@ -60,7 +61,8 @@ def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def count_lines(path: str | os.PathLike[str]) -> int:
-    with open(path, "rb") as fh:
+    """Scenes (non-blank lines) in a scene file, compressed or not."""
+    with read_errors(path), open_scene_file(path) as fh:
         return sum(1 for line in fh if line.strip())
 
 
@@ -108,8 +110,9 @@ def _prepare_folder(out_dir: Path, config: dict[str, Any], resume: bool, overwri
 
 def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
            skip: dict[int, str]) -> Iterator[ShardTask]:
-    """Read the lines of each shard still to do (by seeking: done shards cost nothing)."""
-    with open(path, "rb") as fh:
+    """Read the lines of each shard still to do (by seeking: done shards cost nothing, but in a
+    compressed file, where seeking forward decompresses, their bytes are read)."""
+    with read_errors(path), open_scene_file(path) as fh:
         for index in todo:
             start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
             lines = scan.read(fh, start, end)

@@ -17,6 +17,12 @@ scanned alone and the chunk results are merged in file order. The merge is exact
 but co-occurrence rows that reach the cut (see `Vocabulary.merge`), and it is the same whatever
 the worker count or backend, since the chunks are. A file smaller than one chunk is one chunk.
 
+A compressed scene file (`veriscene.scene.compressed`) has no size to cut at and cannot be seeked
+in: the driver decompresses it once, cuts the same chunks from the stream (`copy_chunk`; offsets
+count decompressed bytes, so the result is the plain file's), and hands each to its task through
+a temporary file (local workers, or this process) or as bytes (Ray); the pool's lines are then
+read again in increasing order.
+
 Lines are only JSON-decoded here; full validation happens in the shard pass, which reports bad
 records once, with file, line and field.
 """
@@ -29,19 +35,23 @@ import heapq
 import io
 import os
 import pickle
+import tempfile
 from array import array
+from collections import deque
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import count, islice
 from typing import Any, BinaryIO, Callable, Iterator
 
 import numpy as np
 import orjson
 
 from veriscene.generators.vocabulary import Vocabulary
+from veriscene.scene.compressed import compression, decompressing, open_scene_file, read_errors
 
 DEFAULT_POOL_SIZE = 4096
 STRIDE = 64  # scenes between two stored byte offsets
 SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see module docstring)
+_PIECE = 1 << 20  # bytes copied at a time from a compressed file to a chunk
 
 
 def stable_hash(*parts: object) -> int:
@@ -176,14 +186,35 @@ def chunk_bounds(path: str | os.PathLike[str], chunk_bytes: int = SCAN_CHUNK_BYT
     return bounds
 
 
-def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int) -> ChunkScan:
+def copy_chunk(fh: BinaryIO, start: int, out: BinaryIO, chunk_bytes: int = SCAN_CHUNK_BYTES) -> int:
+    """Copy the chunk of a stream that starts at byte `start` (where `fh` stands) to `out`, a
+    piece at a time; returns its end, `start` at the end of the stream. The chunks are the ranges
+    `chunk_bounds` gives for a file of the stream's bytes, found by reading on (a compressed scene
+    file has no size to seek in)."""
+    if chunk_bytes < 1:
+        raise ValueError(f"scan chunk size must be at least 1 byte, got {chunk_bytes}")
+    wanted = (start // chunk_bytes + 1) * chunk_bytes - 1 - start  # then on to the line end
+    copied = 0
+    while copied < wanted:
+        piece = fh.read(min(_PIECE, wanted - copied))
+        if not piece:
+            return start + copied
+        out.write(piece)
+        copied += len(piece)
+    rest = fh.readline()
+    out.write(rest)
+    return start + copied + len(rest)
+
+
+def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None) -> ChunkScan:
     """Scan bytes start .. end of the scene file: `source` is its path, or those bytes (for
-    workers without the file, e.g. on a Ray cluster)."""
+    workers without the file, e.g. on a Ray cluster), or a file holding them from byte `at` on
+    (a chunk of a compressed scene file, decompressed by the driver)."""
     chunk = ChunkScan()
     heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
     with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
         if not isinstance(source, bytes):
-            fh.seek(start)
+            fh.seek(start if at is None else at)
         offset = start
         for line in fh:
             if offset >= end:
@@ -216,18 +247,22 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
 
 
 def _pool_entries(path: str, offsets: list[int]) -> list[PoolEntry]:
-    """The pooled scenes, read again at their offsets (they were readable when scanned)."""
-    entries = []
-    with open(path, "rb") as fh:
-        for offset in offsets:
+    """The pooled scenes, read again at their offsets (they were readable when scanned), in the
+    order of `offsets`; the file is read in increasing order (a compressed one is a stream)."""
+    lines: dict[int, bytes] = {}
+    with open_scene_file(path) as fh:
+        for offset in sorted(set(offsets)):
             fh.seek(offset)
-            line = fh.readline().rstrip(b"\n")
-            decoded = _decode(line)
-            if decoded is None:
-                raise ValueError(f"{path} changed since it was scanned")
-            image_id, (names, attrs, preds) = decoded
-            entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))), tuple(sorted(set(attrs))),
-                                     tuple(sorted(set(preds))), _complete(line)))
+            lines[offset] = fh.readline().rstrip(b"\n")
+    entries = []
+    for offset in offsets:
+        line = lines[offset]
+        decoded = _decode(line)
+        if decoded is None:
+            raise ValueError(f"{path} changed since it was scanned")
+        image_id, (names, attrs, preds) = decoded
+        entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))), tuple(sorted(set(attrs))),
+                                 tuple(sorted(set(preds))), _complete(line)))
     return entries
 
 
@@ -241,10 +276,10 @@ def _complete(line: bytes) -> frozenset[str] | None:
     return frozenset(listed)
 
 
-def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int) -> bytes:
+def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None) -> bytes:
     """`scan_chunk` in a worker, its result pickled: the driver holds finished chunks waiting for
     their turn as bytes (about a sixth of their size as objects), and unpickles one at a time."""
-    return pickle.dumps(scan_chunk(source, start, end, seed, pool_size), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(scan_chunk(source, start, end, seed, pool_size, at), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int = DEFAULT_POOL_SIZE,
@@ -256,33 +291,61 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
     from veriscene.engine.backends import ordered_map
 
     path = os.fspath(path)
-    bounds = chunk_bounds(path, chunk_bytes)
+    kind = compression(path)
+    total = os.path.getsize(path)  # progress counts the file's own bytes, compressed or not
+    # (start, end, file bytes read, the chunk's file in `spool` or None) of the chunks handed out
+    bounds: deque[tuple[int, int, int, str | None]] = deque()
 
-    def tasks() -> Iterator[tuple[str | bytes, int, int, int, int]]:
+    def tasks(spool: str) -> Iterator[tuple[str | bytes, int, int, int, int, int | None]]:
+        if kind is not None:  # decompressed here; a chunk's bytes sent to Ray, or put in a file
+            with open(path, "rb") as raw, decompressing(raw, kind) as fh:
+                start = 0
+                for number in count():
+                    if backend == "ray":
+                        buffer = io.BytesIO()
+                        end = copy_chunk(fh, start, buffer, chunk_bytes)
+                        source: str | bytes = buffer.getvalue()
+                    else:
+                        source = os.path.join(spool, f"chunk-{number}")
+                        with open(source, "wb") as out:
+                            end = copy_chunk(fh, start, out, chunk_bytes)
+                    if end == start:
+                        return
+                    bounds.append((start, end, raw.tell(), source if isinstance(source, str) else None))
+                    yield source, start, end, seed, pool_size, 0 if isinstance(source, str) else None
+                    start = end
         with open(path, "rb") as fh:
-            for start, end in bounds:
+            for start, end in chunk_bounds(path, chunk_bytes):
+                bounds.append((start, end, end, None))
                 if backend == "ray":
                     fh.seek(start)
-                    yield fh.read(end - start), start, end, seed, pool_size
+                    yield fh.read(end - start), start, end, seed, pool_size, None
                 else:
-                    yield path, start, end, seed, pool_size
+                    yield path, start, end, seed, pool_size, None
 
-    if len(bounds) > 1 and (backend == "ray" or workers > 1):
-        chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(_scan_task, tasks(), backend=backend,
-                                                                    workers=workers, address=address))
-    else:  # in this process, one chunk at a time
-        chunks = (scan_chunk(*task) for task in tasks())
     result = ScanResult()
     pool: list[PoolCandidate] = []
-    total = bounds[-1][1] if bounds else 0
     if progress is not None:
         progress(0, total)  # the scan starts
-    for (start, end), chunk in zip(bounds, chunks):
-        pool = result.add(chunk, pool, pool_size)
-        del chunk  # not held while the next chunk is scanned
-        if progress is not None:
-            progress(end - start, total)
-    result.pool = _pool_entries(path, [offset for _, _, offset in pool])  # by hash, then scene
+    read = 0
+    # a compressed file's chunks wait in `spool` for their tasks (at most 2 x workers at a time)
+    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, read_errors(path):
+        several = kind is not None or total > chunk_bytes  # more than one chunk, or maybe (compressed)
+        if several and (backend == "ray" or workers > 1):
+            chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(
+                _scan_task, tasks(spool), backend=backend, workers=workers, address=address))
+        else:  # in this process, one chunk at a time
+            chunks = (scan_chunk(*task) for task in tasks(spool))
+        for chunk in chunks:
+            _, _, done, spooled = bounds.popleft()
+            if spooled is not None:
+                os.unlink(spooled)
+            pool = result.add(chunk, pool, pool_size)
+            del chunk  # not held while the next chunk is scanned
+            if progress is not None:
+                progress(min(done, total) - read, total)
+            read = min(done, total)
+        result.pool = _pool_entries(path, [offset for _, _, offset in pool])  # by hash, then scene
     return result
 
 

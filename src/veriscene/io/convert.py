@@ -9,7 +9,6 @@ when empty, so scripts can count on it.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -18,6 +17,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
 from veriscene.io.rejects import RejectReport
+from veriscene.scene.compressed import compression_for_name, create_scene_file
 from veriscene.scene.jsonl import dumps_scene
 from veriscene.scene.model import Scene
 
@@ -62,10 +62,12 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     written = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    # beside `out` (renamed onto it), named for this process; made by open(), so with the
+    # permissions of any file the user makes (mkstemp's would be readable by the user alone)
+    tmp_name = str(out.parent / f".{out.name}.{os.getpid()}.tmp")
     with RejectReport(rejects) as report:
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with create_scene_file(tmp_name, compression_for_name(out)) as fh:  # by out's suffix
                 for scene in scenes(report):
                     fh.write(dumps_scene(scene))
                     fh.write(b"\n")

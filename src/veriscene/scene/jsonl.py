@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from veriscene.errors import SceneValidationError
+from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file, read_errors
 from veriscene.scene.model import SCHEMA_VERSION, Scene
 
 OnError = Callable[[SceneValidationError], None]
@@ -135,13 +136,14 @@ def dumps_scene(scene: Scene) -> bytes:
 
 
 def read_scenes(path: str | os.PathLike[str], on_error: OnError | None = None) -> Iterator[Scene]:
-    """Stream scenes from a JSONL file.
+    """Stream scenes from a JSONL file, plain or compressed (gzip, zstd, bz2, xz: see
+    `veriscene.scene.compressed`).
 
     A bad line raises SceneValidationError naming file, line and field, unless `on_error` is given:
     then the error is passed to it and reading goes on (so long runs count bad records, not die).
     """
     source = str(path)
-    with open(path, "rb") as fh:
+    with read_errors(path), open_scene_file(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -161,11 +163,12 @@ def read_scenes(path: str | os.PathLike[str], on_error: OnError | None = None) -
 
 
 def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
-    """Write scenes as JSONL (atomically: to a temporary name, then renamed). Returns the count."""
+    """Write scenes as JSONL (atomically: to a temporary name, then renamed), compressed when the
+    name ends in .gz, .zst, .bz2 or .xz. Returns the count."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     count = 0
-    with open(tmp, "wb") as fh:
+    with create_scene_file(tmp, compression_for_name(path)) as fh:
         for scene in scenes:
             fh.write(dumps_scene(scene))
             fh.write(b"\n")

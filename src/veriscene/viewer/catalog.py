@@ -28,6 +28,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import run_nodes
 from veriscene.program.registry import OPS
 from veriscene.program.types import to_answer
+from veriscene.scene.compressed import READ_ERRORS, open_scene_file
 from veriscene.scene.model import Scene
 from veriscene.verify import SceneLookup, answers_equal, resolve_inputs
 
@@ -121,15 +122,13 @@ def is_scene_file(path: Path) -> bool:
     and no `task`)."""
     if not path.is_file():
         return False
-    with open(path, "rb") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    return False
-                return isinstance(record, dict) and "image_id" in record and "objects" in record and "task" not in record
-    return False
+    try:
+        with open_scene_file(path) as fh:  # compressed or not
+            first = next((line for line in fh if line.strip()), None)
+        record = orjson.loads(first) if first is not None else None
+    except (*READ_ERRORS, orjson.JSONDecodeError):
+        return False
+    return isinstance(record, dict) and "image_id" in record and "objects" in record and "task" not in record
 
 
 @dataclass(frozen=True)
@@ -223,7 +222,7 @@ class Catalog:
     def _read_scenes(self, limit: int) -> None:
         """A scenes file alone (no samples yet): one row per scene, to list and open them."""
         rows: list[SceneRow] = []
-        with open(self.path, "rb") as fh:
+        with open_scene_file(self.path) as fh:
             for number, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue

@@ -29,3 +29,19 @@ def test_reads_lines_and_reports_bad_ones(tmp_path: Path) -> None:
     assert report.entries[1].field == "objects[0].box"  # outside the image: rejected, not clipped
     with pytest.raises(SceneValidationError, match="line 2"):
         list(read(path, "jsonl", strict=True))
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst", ".bz2", ".xz"])
+def test_compressed_files_and_folders(tmp_path: Path, suffix: str) -> None:
+    from veriscene.scene.compressed import create_scene_file
+
+    packed = tmp_path / f"scenes.jsonl{suffix}"
+    with create_scene_file(packed) as fh:
+        fh.write(("\n".join([line("a"), '{"truncated": ', line("b")]) + "\n").encode())
+    assert detect_format(packed) == "veriscene_jsonl"
+    scenes, report = read_all(packed, "auto")
+    assert [s.image_id for s in scenes] == ["a", "b"] and [e.record for e in report.entries] == [2]
+    # a folder of scene files, compressed or not, read in name order
+    (tmp_path / "more.jsonl").write_text(line("c") + "\n")
+    scenes, _ = read_all(tmp_path, "auto")
+    assert [s.image_id for s in scenes] == ["c", "a", "b"]

@@ -79,3 +79,22 @@ def test_auto_read(tmp_path: Path) -> None:
     path.write_text(json.dumps({"1": {"width": 5, "height": 5, "objects": {"a": {"name": "x", "x": 0, "y": 0, "w": 1, "h": 1}}}}))
     report = RejectReport()
     assert [s.image_id for s in read(path, report=report)] == ["1"]
+
+
+def test_detect_compressed_files(tmp_path: Path) -> None:
+    import gzip
+
+    named = tmp_path / "scenes.gz"  # no .jsonl in the name: told by its first record
+    named.write_bytes(gzip.compress(b'{"image_id": "a", "width": 4, "height": 4, "objects": []}\n'))
+    assert detect(named) == ("veriscene_jsonl", "gzip-compressed, and its first record has image_id and objects")
+    coco = tmp_path / "instances.json.gz"
+    coco.write_bytes(gzip.compress(b'{"images": [], "annotations": [], "categories": []}'))
+    with pytest.raises(FormatDetectionError, match="only veriscene JSONL is read compressed: decompress it first"):
+        detect(coco)
+    broken = tmp_path / "broken.gz"
+    broken.write_bytes(named.read_bytes()[:12])
+    with pytest.raises(FormatDetectionError, match="gzip-compressed file that is not veriscene JSONL"):
+        detect(broken)
+    nifti = tmp_path / "labels.nii.gz"  # gzip too, but a label map, as before
+    nifti.write_bytes(gzip.compress(b"\x00" * 400))
+    assert detect(nifti)[0] == "label_map"

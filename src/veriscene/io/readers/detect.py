@@ -10,10 +10,13 @@ import os
 import re
 from pathlib import Path
 
+import orjson
+
 from veriscene.io.readers.dicom_rt import is_dicom_rt
 from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
+from veriscene.scene.compressed import READ_ERRORS, compression, jsonl_files, open_scene_file, plain_name
 
 _PEEK = 1 << 20  # bytes
 _VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")
@@ -58,6 +61,24 @@ def _sniff_json(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def _compressed(path: Path, kind: str) -> tuple[str, str]:
+    """A compressed file: veriscene JSONL, the one format read compressed, if it looks like it."""
+    if plain_name(path).lower().endswith(".jsonl"):
+        return "veriscene_jsonl", f"file extension .jsonl{path.suffix} ({kind}-compressed)"
+    try:
+        with open_scene_file(path) as fh:
+            first = next((line for line in fh if line.strip()), b"")
+        record = orjson.loads(first)
+    except (*READ_ERRORS, orjson.JSONDecodeError):
+        record = None
+    if isinstance(record, dict) and "image_id" in record and "objects" in record:
+        return "veriscene_jsonl", f"{kind}-compressed, and its first record has image_id and objects"
+    raise FormatDetectionError(
+        f"{path}: a {kind}-compressed file that is not veriscene JSONL; only veriscene JSONL is read "
+        "compressed: decompress it first"
+    )
+
+
 def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(format, reason) for `path`; raises FormatDetectionError when no rule matches."""
     path = Path(path)
@@ -69,7 +90,7 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         for name in _VG_FILES:
             if (path / name).is_file():
                 return "visual_genome", f"folder holds {name}"
-        if any(path.glob("*.jsonl")):
+        if jsonl_files(path):
             return "veriscene_jsonl", "folder holds *.jsonl files"
         for file in sorted(path.glob("*.json"))[:5]:
             found = _sniff_json(file)
@@ -92,6 +113,9 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         return "dicom_seg", "a DICOM Segmentation (SEG) file"
     if is_dicom_rt(path):
         return "dicom_rt", "a DICOM RT Structure Set (RTSTRUCT) file"
+    kind = compression(path)
+    if kind is not None:
+        return _compressed(path, kind)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return "veriscene_jsonl", "file extension .jsonl"

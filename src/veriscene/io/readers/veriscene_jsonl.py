@@ -16,16 +16,18 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
+from veriscene.scene.compressed import jsonl_files
 from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
 
 
 def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterator[Scene]:
-    """Stream scenes from a veriscene JSONL file, or from every *.jsonl file of a folder."""
+    """Stream scenes from a veriscene JSONL file, or from every *.jsonl file of a folder (either
+    compressed: *.jsonl.gz, .zst, .bz2, .xz)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    files = jsonl_files(path) if path.is_dir() else [path]  # compressed or not
     ctx = ReadContext(path, "veriscene_jsonl", **options)
 
     def on_error(error: SceneValidationError) -> None:

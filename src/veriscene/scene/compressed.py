@@ -1,0 +1,228 @@
+"""Scene files compressed with gzip, zstd, bz2 or xz, read and written like plain JSONL.
+
+A scene file of a million images with masks and depth is gigabytes of JSONL, and is usually kept
+compressed. Reading recognises the compression by the file's first bytes, whatever its name;
+writing chooses it by the name's last suffix (`.gz`, `.zst`, `.bz2`, `.xz`). gzip, bz2 and xz
+come with Python; zstd needs the `zstandard` package (the `zstd` extra).
+
+Positions in a compressed file count decompressed bytes, so the offsets found by a scan of
+`scenes.jsonl.gz` are those of `scenes.jsonl`, and so is everything computed from them (the scan's
+chunks, its pool and every sample). A compressed file is read as a stream: seeking forward
+decompresses and drops the bytes between, seeking backward starts again from the top. Readers of
+a compressed file therefore go through it in increasing order (`ScanResult.read` by shard, the
+pool by offset); random access (`verify.SceneLookup`) copies the decompressed lines to a
+temporary file first.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Iterator
+
+# (first bytes, compression), as each format's specification starts a file
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
+# what a broken compressed file raises: EOFError when it ends early; when its data is corrupt,
+# OSError (gzip's BadGzipFile, bz2's "Invalid data stream", ours for zstd), zlib.error or lzma.LZMAError
+READ_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)
+JSONL_PATTERNS = ("*.jsonl", *(f"*.jsonl{suffix}" for suffix in SUFFIXES))  # the scene files of a folder
+_READ = 1 << 18  # compressed bytes decompressed at a time
+_BUFFER = 1 << 20  # bytes of a reader's buffer
+
+
+def compression(path: str | os.PathLike[str]) -> str | None:
+    """The compression of the file at `path` read from its first bytes (None: not compressed)."""
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+
+
+class CompressedFileError(ValueError):
+    """A compressed scene file that cannot be read to its end (truncated or corrupt)."""
+
+
+@contextmanager
+def read_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn the errors of a broken compressed file read in the block into a CompressedFileError
+    naming the file (a missing file stays FileNotFoundError)."""
+    try:
+        yield
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except READ_ERRORS as exc:
+        kind = compression(path) if os.path.isfile(path) else None
+        what = f"the {kind}-compressed scene file" if kind else "the scene file"
+        raise CompressedFileError(f"{path}: cannot read {what} to its end ({exc}); is it complete?") from exc
+
+
+def jsonl_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The JSONL scene files of a folder, compressed or not, by name."""
+    return sorted({p for pattern in JSONL_PATTERNS for p in Path(folder).glob(pattern)})
+
+
+def compression_for_name(path: str | os.PathLike[str]) -> str | None:
+    """The compression a file of this name is written with (by its last suffix; None: plain)."""
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
+def plain_name(path: str | os.PathLike[str]) -> str:
+    """The file's name without a compression suffix (`scenes.jsonl.gz` -> `scenes.jsonl`)."""
+    name = Path(path).name
+    suffix = Path(name).suffix.lower()
+    return name[: -len(suffix)] if suffix in SUFFIXES else name
+
+
+def _zstandard() -> Any:
+    try:
+        import zstandard
+    except ImportError:
+        raise ImportError("zstd-compressed scene files need zstandard: pip install 'veriscene[zstd]'") from None
+    return zstandard
+
+
+class _ZstdReader(io.RawIOBase):
+    """The decompressed bytes of a zstd file (every frame, one after another), seekable as the
+    module docstring says: forward by reading on, backward by starting again. A file that ends
+    inside a frame raises EOFError, as gzip, bz2 and xz do (zstandard's `stream_reader` would end
+    the data there without a word)."""
+
+    def __init__(self, raw: BinaryIO, owns: bool = False) -> None:
+        self._raw, self._owns = raw, owns
+        self._start = raw.tell()
+        zstandard = _zstandard()
+        self._decompressor, self._zstd_error = zstandard.ZstdDecompressor(), zstandard.ZstdError
+        self._open()
+
+    def _open(self) -> None:
+        self._raw.seek(self._start)
+        self._frame: Any = None  # the decompressor of the frame being read; None between frames
+        self._out, self._at = b"", 0  # decompressed bytes, of which those from `_at` on are not read yet
+        self._pos = 0
+
+    def _fill(self) -> bool:
+        """Decompress more of the file into `_out`; False at its end."""
+        while True:
+            data = self._raw.read(_READ)
+            if not data:
+                if self._frame is not None:
+                    raise EOFError("Compressed file ended before the end of its last zstd frame (truncated?)")
+                return False
+            parts = []
+            while data:
+                if self._frame is None:
+                    self._frame = self._decompressor.decompressobj()
+                try:
+                    parts.append(self._frame.decompress(data))
+                except self._zstd_error as exc:
+                    raise OSError(f"corrupt zstd data: {exc}") from None
+                data = b""
+                if self._frame.eof:  # the frame is complete; what follows starts the next one
+                    data, self._frame = self._frame.unused_data, None
+            out = b"".join(parts)
+            if out:
+                self._out, self._at = out, 0
+                return True
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._at >= len(self._out) and not self._fill():
+            return 0
+        n = min(len(buffer), len(self._out) - self._at)
+        buffer[:n] = memoryview(self._out)[self._at : self._at + n]
+        self._at += n
+        self._pos += n
+        return n
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self._pos
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("a zstd scene file cannot be seeked from its end")
+        if offset < self._pos:
+            self._open()
+        while self._pos < offset:
+            if self._at >= len(self._out) and not self._fill():
+                break  # past the end, as a plain file allows
+            step = min(len(self._out) - self._at, offset - self._pos)
+            self._at += step
+            self._pos += step
+        return self._pos
+
+    def close(self) -> None:
+        if not self.closed and self._owns:
+            self._raw.close()
+        super().close()
+
+
+def decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
+    """A reader of the decompressed bytes of `raw`, an open binary file compressed with `kind`
+    (closing the reader leaves `raw` open; `raw.tell()` says how much of it has been read)."""
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if kind == "bz2":
+        return bz2.BZ2File(raw, mode="rb")  # type: ignore[return-value]
+    if kind == "xz":
+        return lzma.LZMAFile(raw, mode="rb")  # type: ignore[return-value]
+    if kind == "zstd":
+        return io.BufferedReader(_ZstdReader(raw), buffer_size=_BUFFER)  # type: ignore[return-value]
+    raise ValueError(f"unknown compression {kind!r} (known: {', '.join(k for _, k in MAGIC)})")
+
+
+def open_scene_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a scene file for reading its JSONL bytes, decompressed if the file is compressed."""
+    kind = compression(path)
+    if kind == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if kind == "bz2":
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if kind == "xz":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    if kind == "zstd":
+        raw = open(path, "rb")
+        try:
+            return io.BufferedReader(_ZstdReader(raw, owns=True), buffer_size=_BUFFER)  # type: ignore[return-value]
+        except BaseException:
+            raw.close()
+            raise
+    return open(path, "rb")
+
+
+def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> IO[bytes]:
+    """Open `path` for writing JSONL bytes, compressed with `kind` (default: by the name of `path`)."""
+    kind = compression_for_name(path) if kind is None else kind
+    if kind is None:
+        return open(path, "wb")
+    if kind == "gzip":
+        return gzip.open(path, "wb", compresslevel=6)
+    if kind == "bz2":
+        return bz2.open(path, "wb")
+    if kind == "xz":
+        return lzma.open(path, "wb")
+    if kind == "zstd":
+        fh = open(path, "wb")
+        try:
+            return _zstandard().ZstdCompressor(level=3).stream_writer(fh, closefd=True)  # type: ignore[no-any-return]
+        except BaseException:
+            fh.close()
+            raise
+    raise ValueError(f"unknown compression {kind!r} (known: {', '.join(k for _, k in MAGIC)})")
