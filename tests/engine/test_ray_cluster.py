@@ -94,6 +94,30 @@ def test_shared_output_shards_are_written_by_the_workers(scenes_file, reference,
     assert [line.rstrip(b"\n") for line in iter_sample_lines(out)] == reference.splitlines()
 
 
+@pytest.mark.parametrize("shard_format", ["zstd", "parquet"])
+def test_samples_sent_back_come_encoded_by_the_workers(scenes_file, tmp_path_factory, monkeypatch,
+                                                       shard_format) -> None:
+    """Without a shared output the driver writes the files, but the workers compress (or make the
+    Parquet of) their shards: the driver's work stays a file write per shard."""
+    shards = importlib.import_module("veriscene.engine.shards")
+    local = tmp_path_factory.mktemp("local")
+    generate(scenes_file, local, seed=3, shard_size=3, shard_format=shard_format)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the driver encoded a shard")
+
+    monkeypatch.setattr(shards, "encode", not_here)  # this process only: Ray's workers import their own
+    out = tmp_path_factory.mktemp("back")
+    summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shard_format=shard_format,
+                       shared_output=False)
+    assert "Ray workers send their samples back to be written here (shared_output=False)" in summary.notes
+    files = sorted(p.name for p in (out / "shards").iterdir())
+    assert files == sorted(p.name for p in (local / "shards").iterdir())
+    for name in files:
+        if not name.endswith(".json"):  # the sidecars hold the run's path-free counts, the same too
+            assert (out / "shards" / name).read_bytes() == (local / "shards" / name).read_bytes(), name
+
+
 def test_two_nodes_are_each_looked_at_and_share_the_shards(scenes_file, reference, tmp_path_factory) -> None:
     ray = pytest.importorskip("ray")
     from ray.cluster_utils import Cluster  # Ray's own two-node set-up on one machine

@@ -281,7 +281,8 @@ def check_nodes(ray: Any) -> list[str]:
 def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,
             progress: Progress | None) -> Iterator[ShardOutput]:
     """Shard tasks as Ray tasks. Scene lines travel with the task. Results come back to the
-    driver, which writes them, so workers need no shared file system; with `spec.shards_dir` set
+    driver (in the shard format: encoded by the worker), which writes them, so workers need no
+    shared file system; with `spec.shards_dir` set
     (by `generate` when every node sees the output) the workers write their shards there
     themselves, and only the sidecars come back. `address=None` starts a local Ray."""
     with ray_session(workers, address) as ray:

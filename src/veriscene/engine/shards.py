@@ -107,7 +107,7 @@ def _decode(typecode: str, text: str) -> array:
 @dataclass
 class ShardOutput:
     index: int
-    data: bytes  # samples as JSONL (empty once written by the worker)
+    data: bytes  # samples as JSONL, or in the shard format if `encoded` (empty once written by the worker)
     rejects: list[dict[str, Any]]
     counts: dict[str, Any]  # RunSummary.counts()
     first_line: int
@@ -117,6 +117,7 @@ class ShardOutput:
     # anchor can repeat exactly (see `engine.repeats`): their lines in the shard and id hashes.
     shared: SharedRows = field(default_factory=SharedRows)
     peak_mb: float = 0.0  # the worker process's peak RSS when the shard was done (not written)
+    encoded: bool = False  # `data` is already compressed (zstd) or Parquet, by the worker
 
 
 class _Worker:
@@ -221,6 +222,10 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
         # processes fragment the driver's heap and its memory would grow with the run).
         output.sidecar = write_shard(Path(spec.shards_dir), output, spec.shard_format)
         output.data = b""
+    elif spec.shard_format != "jsonl":
+        # Sent back to the driver (Ray workers that cannot write OUT): encoded here, so the driver
+        # only writes files, however many workers there are, and less crosses the network.
+        output.data, output.encoded = encode(output.data, spec.shard_format), True
     return output
 
 
@@ -254,7 +259,7 @@ SHARD_ENTRY = ("index", "lines", "samples", "scenes", "rejected", "sha256")
 
 def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, Any]:
     """Write a finished shard's files; the sidecar last. Returns the sidecar content."""
-    payload = encode(output.data, fmt)
+    payload = output.data if output.encoded else encode(output.data, fmt)
     _atomic_write(shard_path(shards_dir, output.index, fmt), payload)
     rejects = b"".join(orjson.dumps(r) + b"\n" for r in output.rejects)
     _atomic_write(shards_dir / (shard_name(output.index) + ".rejects.jsonl"), rejects)
