@@ -2,6 +2,7 @@
 
     python benchmarks/kill_resume.py --scenes 400 --rounds 10 --workers 2
     python benchmarks/kill_resume.py --scenes 400 --rounds 6 --workers 2 --backend ray --shared-output
+    python benchmarks/kill_resume.py --scenes 400 --rounds 6 --workers 2 --compression gzip
 
 Makes `--scenes` demo scene graphs, runs `veriscene generate` once uninterrupted (the reference),
 then for each round starts the same command in a fresh output folder, kills its whole process
@@ -14,7 +15,9 @@ if any round differs.
 Kill moments are drawn uniformly over the reference run's duration (`--seed` fixes them), so
 they land before the manifest, mid-scan, mid-shard, mid-write and mid-merge. With `--backend ray`
 each run starts its own local Ray, killed with it (its processes are in the group); with
-`--shared-output` too, the Ray workers write the shards, so kills land mid-write in them.
+`--shared-output` too, the Ray workers write the shards, so kills land mid-write in them. With
+`--compression`, the scene file is compressed (the scan decompresses it in the driver, and a
+resumed run reads past its finished shards in the stream).
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", choices=["local", "ray"], default="local")
     parser.add_argument("--shared-output", action="store_true", help="with --backend ray: workers write the shards")
+    parser.add_argument("--compression", choices=["none", "gzip", "zstd", "bz2", "xz"], default="none",
+                        help="compress the scene file so")
     args = parser.parse_args()
 
     from veriscene.demo.world import iter_scene_graphs
@@ -77,7 +82,7 @@ def main() -> None:
 
     rand = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="veriscene-kill-"))
-    scenes = work / "scenes.jsonl"
+    scenes = work / ("scenes.jsonl" + {"none": "", "gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[args.compression])
     write_scenes(iter_scene_graphs(args.scenes, seed=1), scenes)
     # Same folder depth for every run: sample image paths are written relative to the output.
     ref_out = work / "ref" / "out"
