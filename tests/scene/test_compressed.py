@@ -96,6 +96,10 @@ def test_read_errors_leaves_other_errors_alone(tmp_path) -> None:
     with pytest.raises(KeyError):
         with read_errors(tmp_path / "x"):
             raise KeyError("x")
+    with pytest.raises(OSError, match="No space left") as caught:  # the system's error, not the file's
+        with read_errors(tmp_path / "x"):
+            raise OSError(28, "No space left on device")
+    assert not isinstance(caught.value, CompressedFileError)
     assert issubclass(CompressedFileError, ValueError)  # the CLI reports ValueErrors as errors
 
 

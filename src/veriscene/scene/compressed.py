@@ -56,12 +56,13 @@ class CompressedFileError(ValueError):
 @contextmanager
 def read_errors(path: str | os.PathLike[str]) -> Iterator[None]:
     """Turn the errors of a broken compressed file read in the block into a CompressedFileError
-    naming the file (a missing file stays FileNotFoundError)."""
+    naming the file. An OSError with an errno (a missing file, a full disk) is the system's, not
+    the data's, and stays as it is."""
     try:
         yield
-    except (FileNotFoundError, PermissionError, IsADirectoryError):
-        raise
     except READ_ERRORS as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
         kind = compression(path) if os.path.isfile(path) else None
         what = f"the {kind}-compressed scene file" if kind else "the scene file"
         raise CompressedFileError(f"{path}: cannot read {what} to its end ({exc}); is it complete?") from exc
