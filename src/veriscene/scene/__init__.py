@@ -1,5 +1,6 @@
-"""Scene graphs: the data model, its JSONL form, geometry and masks."""
+"""Scene graphs: the data model, its JSONL form (plain or compressed), geometry and masks."""
 
+from veriscene.scene.compressed import create_scene_file, open_scene_file
 from veriscene.scene.geometry import box_area, box_center, box_iou
 from veriscene.scene.jsonl import read_scenes, scene_from_dict, scene_to_dict, write_scenes
 from veriscene.scene.masks import decode_mask, encode_mask, mask_area
@@ -12,9 +13,11 @@ __all__ = [
     "box_area",
     "box_center",
     "box_iou",
+    "create_scene_file",
     "decode_mask",
     "encode_mask",
     "mask_area",
+    "open_scene_file",
     "read_scenes",
     "scene_from_dict",
     "scene_to_dict",
