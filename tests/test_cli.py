@@ -78,6 +78,12 @@ def test_generate_compressed_input_and_a_truncated_one(tmp_path) -> None:
     assert "cannot read the gzip-compressed scene file to its end" in " ".join(result.output.split())
 
 
+def test_generate_on_a_folder_says_to_convert_it(tmp_path) -> None:
+    (tmp_path / "scenes").mkdir()
+    result = runner.invoke(app, ["generate", str(tmp_path / "scenes"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "is a folder: pass from_format='auto' (--from auto)" in " ".join(result.output.split())
+
+
 def test_generate_unknown_generator_suggests(tmp_path) -> None:
     good = tmp_path / "s.jsonl"
     good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": []}\n')

@@ -242,6 +242,10 @@ def generate(
     elif reader_options:
         raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
                          "given to convert from (from_format / --from), not to veriscene JSONL")
+    if scenes_path.is_dir():
+        raise FileNotFoundError(f"{scenes_path} is a folder: pass from_format='auto' (--from auto) to read its "
+                                "scene files (*.jsonl, compressed or not) or annotation files, converted into "
+                                "OUT/scenes.jsonl")
     if not scenes_path.is_file():
         raise FileNotFoundError(f"scene file {scenes_path} is not a file")
     check_available(shard_format)
