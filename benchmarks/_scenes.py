@@ -131,3 +131,19 @@ def vg_shaped_scenes(cache: Path, n: int, seed: int = 0) -> Path:
                                    "relations": [list(r) for r in sorted(relations)]}) + b"\n")
     tmp.rename(path)
     return path
+
+
+def compressed_copy(path: Path, kind: str) -> Path:
+    """`path` compressed with `kind` (gzip, zstd, bz2 or xz), cached beside it, written as
+    `veriscene convert` would."""
+    from veriscene.scene.compressed import create_scene_file
+
+    suffix = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[kind]
+    target = path.with_name(path.name + suffix)
+    if not target.exists():
+        tmp = target.with_name(target.name + ".tmp")
+        with open(path, "rb") as src, create_scene_file(tmp, kind) as out:
+            while block := src.read(1 << 20):
+                out.write(block)
+        tmp.replace(target)
+    return target

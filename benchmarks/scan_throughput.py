@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _scenes import base_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
+from _scenes import base_scenes, compressed_copy, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
 
 _RUN = r"""
 import hashlib, json, sys, time
@@ -90,21 +90,6 @@ def main() -> None:
                   f"{r['scenes'] / seconds:>9.0f} {megabytes / seconds:>6.1f} {first / seconds:>8.2f} "
                   f"{max(x['driver_mb'] for x in runs):>10.0f} {max(x['peak_mb'] for x in runs):>9.0f} "
                   f"{r['hash']:>12}", flush=True)
-
-
-def compressed_copy(path: Path, kind: str) -> Path:
-    """`path` compressed with `kind` (cached beside it), written as `veriscene convert` would."""
-    from veriscene.scene.compressed import create_scene_file
-
-    suffix = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[kind]
-    target = path.with_name(path.name + suffix)
-    if not target.exists():
-        tmp = target.with_name(target.name + ".tmp")
-        with open(path, "rb") as src, create_scene_file(tmp, kind) as out:
-            while block := src.read(1 << 20):
-                out.write(block)
-        tmp.replace(target)
-    return target
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python benchmarks/time_boxed.py --size 1000000 --workers 2 --seconds 900
     python benchmarks/time_boxed.py --size 1000000 -g object.count.v1 --seconds 160 --trace 10
     python benchmarks/time_boxed.py --size 1000000 --seconds 10000 --shard-format zstd  # to the end
+    python benchmarks/time_boxed.py --size 1000000 --seconds 420 --shard-format zstd --compression zstd
 
 A full run of every generator on 1M demo scenes makes about 81M samples (2 hours on 2 cores).
 Memory that grows with the input shows early (the driver's scan and shard plan cover the whole
@@ -32,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
+from _scenes import base_scenes, compressed_copy, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
 import resource, sys
@@ -82,11 +83,15 @@ def main() -> None:
     parser.add_argument("--trace", type=float, default=0,
                         help="also print the driver's resident memory and the shards finished every this many seconds")
     parser.add_argument("--shard-format", default="jsonl", choices=["jsonl", "zstd", "parquet"])
+    parser.add_argument("--compression", default="none", choices=["none", "gzip", "zstd", "bz2", "xz"],
+                        help="read the input compressed so (a copy cached beside it)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if not Path("/proc/self/status").exists():
         sys.exit("time_boxed.py reads peak memory from /proc (Linux only)")
     scenes = tiled(args.cache, base_scenes(args.cache, args.base), args.size)
+    if args.compression != "none":
+        scenes = compressed_copy(scenes, args.compression)
     with tempfile.TemporaryDirectory(dir=args.cache) as out:
         start = time.time()
         proc = subprocess.Popen([sys.executable, "-c", _RUN, str(scenes), out, str(args.workers), args.generators,
