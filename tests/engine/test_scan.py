@@ -122,6 +122,34 @@ def test_a_compressed_file_scans_as_the_plain_one(demo_file, tmp_path, kind, suf
         assert found.read(fh, 0, 5) == expected[:5]
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_the_shard_pass_never_reads_a_compressed_file_again_from_its_top(demo_file, tmp_path, monkeypatch,
+                                                                         suffix) -> None:
+    """Shards that do not start at a checkpoint would seek back to it, and a compressed file
+    seeked back is decompressed again from its top: for every shard, on a large file."""
+    import gzip
+
+    from veriscene.engine.generate import _tasks
+    from veriscene.scene import compressed
+
+    packed = tmp_path / f"scenes.jsonl{suffix}"
+    with create_scene_file(packed) as fh:
+        fh.write(demo_file.read_bytes())
+    restarts: list[int] = []
+    real_rewind, real_open = gzip._GzipReader._rewind, compressed._ZstdReader._open
+    monkeypatch.setattr(gzip._GzipReader, "_rewind", lambda self: (restarts.append(1), real_rewind(self))[1])
+    monkeypatch.setattr(compressed._ZstdReader, "_open", lambda self: (restarts.append(1), real_open(self))[1])
+    monkeypatch.setattr(compressed, "_BUFFER", 4096)  # as for a file many times the buffer's size
+    scan = scan_scenes(demo_file)
+    expected = [(n, line) for n, line in enumerate(demo_file.read_bytes().split(b"\n"), start=1) if line.strip()]
+    shard = 7  # not a multiple of STRIDE: every shard starts past a checkpoint
+    for todo in (list(range(scan.scenes // shard + 1)), [0, 1, 3, 4, 12, 13, 14, 20, 21]):  # all; resumed, with gaps
+        restarts.clear()
+        tasks = list(_tasks(packed, scan, shard, todo, {}))
+        assert [t.lines for t in tasks] == [expected[i * shard:(i + 1) * shard] for i in todo]
+        assert len(restarts) <= (1 if suffix == ".zst" else 0)  # the zstd reader's first opening only
+
+
 def test_rows_at_the_cut_depend_on_the_chunks_not_the_workers(many_names_file) -> None:
     one = _state(scan_scenes(many_names_file, chunk_bytes=20_000))
     assert one != _state(scan_scenes(many_names_file))  # another chunking, other cut rows

@@ -38,7 +38,9 @@ from veriscene.engine.manifest import (
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.converted import STAMP, converted_scenes
 from veriscene.engine.repeats import SharedIds, drop_repeats
-from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, ScanResult, duplicate_lines, scan_scenes
+from veriscene.engine.scan import (
+    DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, Cursor, ScanResult, duplicate_lines, scan_scenes,
+)
 from veriscene.engine.shards import (
     SHARD_ENTRY, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
@@ -110,12 +112,14 @@ def _prepare_folder(out_dir: Path, config: dict[str, Any], resume: bool, overwri
 
 def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
            skip: dict[int, str]) -> Iterator[ShardTask]:
-    """Read the lines of each shard still to do (by seeking: done shards cost nothing, but in a
-    compressed file, where seeking forward decompresses, their bytes are read)."""
+    """Read the lines of each shard still to do, in order, never seeking backward (done shards
+    are seeked past: they cost nothing, but in a compressed file, where seeking forward
+    decompresses, their bytes are read)."""
+    cursor = Cursor()
     with read_errors(path), open_scene_file(path) as fh:
         for index in todo:
             start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
-            lines = scan.read(fh, start, end)
+            lines = scan.read(fh, start, end, cursor)
             own = {n: r for n, r in skip.items() if lines and lines[0][0] <= n <= lines[-1][0]}
             yield ShardTask(index, lines, own)
 

@@ -91,6 +91,15 @@ class ChunkScan:
 
 
 @dataclass
+class Cursor:
+    """Where a reader of the scene file stands after `ScanResult.read`: the number of the next
+    scene and the line number of the next line."""
+
+    scene: int = -1
+    line_no: int = 0
+
+
+@dataclass
 class ScanResult:
     scenes: int = 0  # non-empty lines
     checkpoints: array = field(default_factory=lambda: array("q"))  # byte offset of scene k * STRIDE
@@ -104,11 +113,17 @@ class ScanResult:
         """1-based line number of scene number `scene` (0-based, blank lines not counted)."""
         return scene + 1 + bisect.bisect_right(self.blank_after, scene)
 
-    def read(self, fh: BinaryIO, start: int, end: int) -> list[tuple[int, bytes]]:
-        """(line number, line without newline) of scenes start .. end-1, read from the open file."""
+    def read(self, fh: BinaryIO, start: int, end: int, cursor: Cursor | None = None) -> list[tuple[int, bytes]]:
+        """(line number, line without newline) of scenes start .. end-1, read from the open file:
+        from the checkpoint before `start`, or, with a `cursor` standing between that checkpoint
+        and `start`, from where the last read stopped. Reading shards in order with a cursor
+        never seeks backward (a compressed file would be decompressed again from its top)."""
         scene = start - start % STRIDE
-        fh.seek(self.checkpoints[scene // STRIDE])
-        line_no = self.line_number(scene)
+        if cursor is not None and scene <= cursor.scene <= start:
+            scene, line_no = cursor.scene, cursor.line_no  # read on
+        else:
+            fh.seek(self.checkpoints[scene // STRIDE])
+            line_no = self.line_number(scene)
         found: list[tuple[int, bytes]] = []
         while scene < end:
             line = fh.readline()
@@ -119,6 +134,8 @@ class ScanResult:
                     found.append((line_no, line.rstrip(b"\n")))
                 scene += 1
             line_no += 1
+        if cursor is not None:
+            cursor.scene, cursor.line_no = scene, line_no
         return found
 
     def add(self, chunk: ChunkScan, pool: list[PoolCandidate], pool_size: int) -> list[PoolCandidate]:
