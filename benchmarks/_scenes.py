@@ -147,3 +147,26 @@ def compressed_copy(path: Path, kind: str) -> Path:
                 out.write(block)
         tmp.replace(target)
     return target
+
+
+def split_copy(path: Path, files: int, kind: str = "none") -> Path:
+    """`path` cut into `files` files of about as many lines each (compressed with `kind` unless
+    "none"), in a folder cached beside it; read as one input, they make the same scan and samples."""
+    from veriscene.scene.compressed import create_scene_file
+
+    suffix = {"none": "", "gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[kind]
+    folder = path.with_name(f"{path.name}.{files}-files{suffix or '-plain'}")
+    if folder.exists():
+        return folder
+    with open(path, "rb") as src:
+        lines = sum(1 for _ in src)
+    tmp = folder.with_name(folder.name + ".tmp")
+    tmp.mkdir(exist_ok=True)
+    with open(path, "rb") as src:
+        for k in range(files):
+            wanted = lines * (k + 1) // files - lines * k // files
+            with create_scene_file(tmp / f"part-{k:05d}.jsonl{suffix}", None if kind == "none" else kind) as out:
+                for _ in range(wanted):
+                    out.write(src.readline())
+    tmp.rename(folder)
+    return folder

@@ -3,6 +3,7 @@
     python benchmarks/kill_resume.py --scenes 400 --rounds 10 --workers 2
     python benchmarks/kill_resume.py --scenes 400 --rounds 6 --workers 2 --backend ray --shared-output
     python benchmarks/kill_resume.py --scenes 400 --rounds 6 --workers 2 --compression gzip
+    python benchmarks/kill_resume.py --scenes 400 --rounds 6 --workers 2 --files 7 --compression zstd
 
 Makes `--scenes` demo scene graphs, runs `veriscene generate` once uninterrupted (the reference),
 then for each round starts the same command in a fresh output folder, kills its whole process
@@ -17,7 +18,10 @@ they land before the manifest, mid-scan, mid-shard, mid-write and mid-merge. Wit
 each run starts its own local Ray, killed with it (its processes are in the group); with
 `--shared-output` too, the Ray workers write the shards, so kills land mid-write in them. With
 `--compression`, the scene file is compressed (the scan decompresses it in the driver, and a
-resumed run reads past its finished shards in the stream).
+resumed run reads past its finished shards in the stream). With `--files N`, the scenes are cut
+into N files (each compressed with `--compression`) given as a folder, and the reference is the
+uninterrupted run over the one plain file they came from, in the same folder: the killed and
+resumed runs over the N files must make its samples.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ def main() -> None:
     parser.add_argument("--shared-output", action="store_true", help="with --backend ray: workers write the shards")
     parser.add_argument("--compression", choices=["none", "gzip", "zstd", "bz2", "xz"], default="none",
                         help="compress the scene file so")
+    parser.add_argument("--files", type=int, default=1, help="cut the scenes into this many files, read as one input")
     args = parser.parse_args()
 
     from veriscene.demo.world import iter_scene_graphs
@@ -82,12 +87,23 @@ def main() -> None:
 
     rand = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="veriscene-kill-"))
-    scenes = work / ("scenes.jsonl" + {"none": "", "gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[args.compression])
-    write_scenes(iter_scene_graphs(args.scenes, seed=1), scenes)
+    suffix = {"none": "", "gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}[args.compression]
+    if args.files > 1:  # the parts in a folder, beside the whole file (image paths are relative to the folder)
+        scenes = work / "parts"
+        scenes.mkdir()
+        whole = scenes / "all.scenes"  # not a *.jsonl name: the folder's files are the parts alone
+        graphs = list(iter_scene_graphs(args.scenes, seed=1))
+        write_scenes(graphs, whole)
+        for k in range(args.files):
+            write_scenes(graphs[len(graphs) * k // args.files : len(graphs) * (k + 1) // args.files],
+                         scenes / f"part-{k:03d}.jsonl{suffix}")
+    else:
+        scenes = whole = work / ("scenes.jsonl" + suffix)
+        write_scenes(iter_scene_graphs(args.scenes, seed=1), scenes)
     # Same folder depth for every run: sample image paths are written relative to the output.
     ref_out = work / "ref" / "out"
     t = time.perf_counter()
-    subprocess.run(_command(scenes, ref_out, args, resume=False), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(_command(whole, ref_out, args, resume=False), check=True, stdout=subprocess.DEVNULL)
     duration = time.perf_counter() - t
     reference = (ref_out / "samples.jsonl").read_bytes()
     lines = reference.count(b"\n")

@@ -103,6 +103,10 @@ def test_kill_resume(cache: str) -> None:
     out = _run("kill_resume.py", "--scenes", "40", "--rounds", "1", "--kills", "1", "--workers", "1",
                "--shard-size", "10", "-g", "object.count.v1", "--compression", "zstd")
     assert "1 of 1 rounds" in out and "identical" in out
+    # several files against the one they came from
+    out = _run("kill_resume.py", "--scenes", "40", "--rounds", "1", "--kills", "1", "--workers", "1",
+               "--shard-size", "10", "-g", "object.count.v1", "--compression", "gzip", "--files", "3")
+    assert "1 of 1 rounds" in out and "identical" in out
 
 
 def test_multi_image_scaling(cache: str) -> None:
@@ -283,10 +287,11 @@ def test_provision_folder_reads_back_as_the_same_scenes(tmp_path: Path) -> None:
 
 def test_scan_throughput(cache: str) -> None:
     out = _run("scan_throughput.py", "--scenes", "60", "--workers", "1", "2", "--chunk-mb", "0.05", "--cache", cache,
-               "--compression", "none", "gzip")
-    rows = _rows(out, "plain") + _rows(out, "gzip")
-    assert [(r[1], int(r[2])) for r in rows] == [("60", 1), ("60", 2)] * 2 and int(rows[0][3]) > 1  # several chunks
-    assert len({r[-1] for r in rows}) == 1  # the same scan result for 1 and 2 workers, plain or compressed
+               "--compression", "none", "gzip", "--files", "1", "4")
+    rows = _rows(out, "plain") + _rows(out, "gzip") + _rows(out, "plainx4") + _rows(out, "gzipx4")
+    assert [(r[1], int(r[2])) for r in rows] == [("60", 1), ("60", 2)] * 4 and int(rows[0][3]) > 1  # several chunks
+    # the same scan result for 1 and 2 workers, plain or compressed, one file or four
+    assert len({r[-1] for r in rows}) == 1
 
 
 def test_generator_costs(cache: str) -> None:

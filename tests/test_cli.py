@@ -1,5 +1,7 @@
 """The command line: demo end to end, determinism, errors without tracebacks."""
 
+import os
+
 import orjson
 from typer.testing import CliRunner
 
@@ -78,10 +80,13 @@ def test_generate_compressed_input_and_a_truncated_one(tmp_path) -> None:
     assert "cannot read the gzip-compressed scene file to its end" in " ".join(result.output.split())
 
 
-def test_generate_on_a_folder_says_to_convert_it(tmp_path) -> None:
+def test_generate_on_a_folder_without_scene_files_says_to_convert_it(tmp_path) -> None:
     (tmp_path / "scenes").mkdir()
+    (tmp_path / "scenes" / "instances.json").write_text("{}")
     result = runner.invoke(app, ["generate", str(tmp_path / "scenes"), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2 and "is a folder: pass from_format='auto' (--from auto)" in " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "is a folder without scene files (*.jsonl, compressed or not); to read annotation files from it, pass " \
+        "--from auto" in " ".join(result.output.split())
 
 
 def test_generate_unknown_generator_suggests(tmp_path) -> None:
@@ -113,3 +118,51 @@ def test_an_error_is_printed_as_it_reads(tmp_path) -> None:
     result = CliRunner().invoke(app, ["generate", str(missing), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert f"scene file {missing} does not exist" in " ".join(result.output.split())
+
+
+def test_several_scene_files_from_generate_to_card(tmp_path) -> None:
+    """`generate a b c -o OUT` reads the files as one input; verify, view, card and the card's
+    command to make the run again all find them."""
+    import shlex
+
+    from veriscene.card import dataset_card
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    scenes = list(iter_scene_graphs(6, seed=2))
+    files = [tmp_path / "in" / f"part-{k}.jsonl{suffix}" for k, suffix in enumerate(["", ".gz", ".zst"])]
+    files[0].parent.mkdir()
+    for k, path in enumerate(files):
+        write_scenes(scenes[2 * k : 2 * k + 2], path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["generate", *map(str, files), "-o", str(out), "-g", "object,counting"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["verify", str(out)]).exit_code == 0
+    # a samples file with its scenes given as a folder
+    result = runner.invoke(app, ["verify", str(out / "samples.jsonl"), "--scenes", str(tmp_path / "in")])
+    assert result.exit_code == 0 and "0 mismatches" in " ".join(result.output.split()), result.output
+    page = tmp_path / "page.html"
+    assert runner.invoke(app, ["view", str(out), "--html", str(page), "--count", "5"]).exit_code == 0
+    assert scenes[5].image_id in page.read_text() or scenes[0].image_id in page.read_text()
+    from veriscene.viewer.catalog import Catalog
+
+    catalog = Catalog.open(out)
+    assert catalog.scenes_files == [out / os.path.join("..", "in", f.name) for f in files]
+    found = catalog.scene(scenes[5].image_id)  # from the zstd file
+    assert found is not None and found.image_id == scenes[5].image_id and found.names == scenes[5].names
+    assert catalog.scenes_label(short=True) == "3 scene files, part-0.jsonl to part-2.jsonl.zst"
+    card = dataset_card(out, verify=True)
+    assert "3 files read as one input" in card and "part-2.jsonl.zst" in card
+    (command,) = [line for line in card.splitlines() if line.startswith("veriscene generate")]
+    argv = shlex.split(command)
+    assert argv[2:6] == [os.path.join("in", f.name) for f in files] + ["--out"]
+    # that command, run from the folder holding the run, makes the same samples
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        again = runner.invoke(app, argv[1:argv.index("--out") + 1] + [str(tmp_path / "again")] + argv[argv.index("OUT") + 1:])
+    finally:
+        os.chdir(old)
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "again" / "samples.jsonl").read_bytes().count(b"\n") == (out / "samples.jsonl").read_bytes().count(b"\n")
+

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from veriscene.engine.manifest import file_sha256, read_manifest
+from veriscene.engine.manifest import file_sha256, read_manifest, scene_inputs
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
 from veriscene.scene.compressed import open_scene_file
@@ -101,7 +101,7 @@ class SampleTally:
 class SceneFacts:
     """What the scene graphs say about their own annotation, counted over the scenes file."""
 
-    path: str  # as the manifest names it, relative to the run folder
+    path: str  # as the manifest names it, relative to the run folder (or "N files, ...")
     scenes: int = 0
     unreadable: int = 0
     sparse: Counter[str] = field(default_factory=Counter)  # kind ("attributes", "relations") -> scenes
@@ -129,19 +129,23 @@ class SceneFacts:
 
 
 def scene_facts(run_dir: Path, config: dict[str, Any]) -> tuple[SceneFacts | None, str]:
-    """(facts, "") from the scenes file of a run's config, or (None, why there are none)."""
-    recorded = str(config["scenes"]["path"])
-    path = run_dir / recorded
-    if not path.is_file():
-        return None, f"the scenes file the manifest names (`{recorded}`) was not found beside the run"
-    if file_sha256(path) != config["scenes"].get("sha256"):
-        return None, (f"the scenes file at `{recorded}` is not the one the run was made from "
-                      "(its sha256 differs from the manifest's)")
-    facts = SceneFacts(recorded)
-    with open_scene_file(path) as fh:  # compressed or not; the sha256 above is of the file as stored
-        for line in fh:
-            if line.strip():
-                facts.add_line(line)
+    """(facts, "") from the scene files of a run's config, or (None, why there are none)."""
+    inputs = scene_inputs(config)
+    for entry in inputs:
+        recorded = str(entry["path"])
+        path = run_dir / recorded
+        if not path.is_file():
+            return None, f"the scenes file the manifest names (`{recorded}`) was not found beside the run"
+        if file_sha256(path) != entry.get("sha256"):
+            return None, (f"the scenes file at `{recorded}` is not the one the run was made from "
+                          "(its sha256 differs from the manifest's)")
+    label = str(inputs[0]["path"]) if len(inputs) == 1 else f"{len(inputs)} files, `{inputs[0]['path']}` to `{inputs[-1]['path']}`"
+    facts = SceneFacts(label)
+    for entry in inputs:
+        with open_scene_file(run_dir / entry["path"]) as fh:  # compressed or not; the sha256 above is of the file as stored
+            for line in fh:
+                if line.strip():
+                    facts.add_line(line)
     return facts, ""
 
 
@@ -185,7 +189,8 @@ def _verification(run: Path, facts: CardFacts) -> None:
     if not (facts.run_dir / "manifest.json").is_file():
         facts.verify_error = "no manifest.json names the scenes file the samples were made from"
         return
-    if facts.manifest is not None and not (facts.run_dir / facts.manifest["config"]["scenes"]["path"]).is_file():
+    if facts.manifest is not None and not all((facts.run_dir / entry["path"]).is_file()
+                                              for entry in scene_inputs(facts.manifest["config"])):
         facts.verify_error = "the scenes file the manifest names was not found beside the run"
         return
     try:

@@ -15,12 +15,14 @@ from typing import Any
 import yaml
 
 from veriscene.card import CardFacts
+from veriscene.engine.manifest import scene_inputs
 from veriscene.engine.reproduce import generate_command, read_stamp
 from veriscene.sample import MODES, SAMPLE_FIELDS
 from veriscene.stats import CATEGORICAL, percentile
 
 TAGS = ("veriscene", "scene-graph", "synthetic", "verifiable")
 TELLING_POINTS = 10  # text only above majority by more than this is named (as `veriscene stats` does)
+_LISTED_FILES = 20  # input files listed one by one in a card (the manifest lists all)
 # the Hub's size_categories buckets: (exclusive upper bound, label)
 SIZE_BUCKETS = ((10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
                 (10**7, "1M<n<10M"), (10**8, "10M<n<100M"), (10**9, "100M<n<1B"), (10**10, "1B<n<10B"),
@@ -162,20 +164,28 @@ def made(facts: CardFacts) -> str:
         return "## How it was made\n\nUnknown: no `manifest.json` was given with the samples."
     manifest, config = facts.manifest, facts.manifest["config"]
     counts = manifest.get("counts") or {}
-    scenes = config["scenes"]
+    inputs = scene_inputs(config)
     lines = [f"- Made with {version(facts)}; run key `{manifest.get('key', 'unknown')}`, status "
              f"`{manifest.get('status', 'unknown')}`."]
-    lines.append(f"- Input scene graphs: `{scenes['path']}` (relative to the run folder), "
-                 f"sha256 `{scenes.get('sha256')}`.")
+    if len(inputs) == 1:
+        lines.append(f"- Input scene graphs: `{inputs[0]['path']}` (relative to the run folder), "
+                     f"sha256 `{inputs[0].get('sha256')}`.")
+    else:
+        lines.append(f"- Input scene graphs: {len(inputs)} files read as one input, in this order (relative to "
+                     "the run folder):")
+        lines += [f"  - `{entry['path']}`, sha256 `{entry.get('sha256')}`" for entry in inputs[:_LISTED_FILES]]
+        if len(inputs) > _LISTED_FILES:
+            lines.append(f"  - and {len(inputs) - _LISTED_FILES} more, to `{inputs[-1]['path']}` "
+                         "(`manifest.json` lists every file with its sha256)")
     stamp = read_stamp(facts.run_dir)
     if stamp is not None:
         key = stamp["key"]
         source = os.path.relpath(str(key.get("input")), facts.run_dir.resolve())
         lines.append(f"- Converted into that file from `{source}` (relative to the run folder), read as "
                      f"`{key.get('format')}`, fingerprint `{key.get('fingerprint')}` (`scenes.source.json`).")
-    if str(scenes["path"]).startswith(".."):
-        lines.append("- The scenes file lies outside the run folder: publish it too, at that place, for "
-                     "`veriscene verify` to work.")
+    if any(str(entry["path"]).startswith("..") for entry in inputs):
+        lines.append(f"- The scenes file{'s lie' if len(inputs) > 1 else ' lies'} outside the run folder: publish "
+                     f"{'them' if len(inputs) > 1 else 'it'} too, at that place, for `veriscene verify` to work.")
     samples_at = (manifest.get("files") or {}).get("samples")
     if samples_at:
         lines.append(f"- Samples: `{samples_at}`{SHARD_LAYOUT.get(config.get('shard_format', 'jsonl'), '')}.")

@@ -88,7 +88,9 @@ def demo(
 
 @app.command()
 def generate(
-    scenes: Path = typer.Argument(..., help="Scene graphs: veriscene JSONL (plain, or compressed with gzip, zstd, bz2 or xz), or any format with --from."),
+    scenes: list[Path] = typer.Argument(..., help="Scene graphs: veriscene JSONL (plain, or compressed with gzip, zstd, bz2 "
+                                        "or xz), or any format with --from. Several files, a folder (its *.jsonl files, "
+                                        "compressed or not) or a quoted glob pattern are read as one input, in order."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
                                     "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),
@@ -124,27 +126,29 @@ def generate(
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
     from veriscene.console import console, print_run_summary, run_progress
-    from veriscene.engine.generate import count_lines, generate as run_generate
+    from veriscene.engine.generate import generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
+    from veriscene.scene.inputs import scene_paths
 
-    if not scenes.exists():
-        _fail(f"scene file {scenes} does not exist")
+    converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
+    if converting and len(scenes) > 1:
+        _fail(f"--from {from_format} converts one input (a file or a folder), got {len(scenes)}")
     try:
+        inputs = [scenes[0]] if converting else scene_paths(scenes)
         read_options = parse_reader_options(reader_option)
-        if read_options and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
-            check_reader_options(read_options, from_format, scenes)
-    except (FileNotFoundError, KeyError) as exc:
+        if read_options and converting:
+            check_reader_options(read_options, from_format, scenes[0])
+    except (FileNotFoundError, KeyError, ValueError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     try:
-        total = count_lines(scenes) if scenes.is_file() and from_format == "jsonl" else None
-        with run_progress(total) as (scanned, advance):
+        with run_progress() as (scanned, advance, counted):  # the scan counts the scenes
             summary = run_generate(
-                scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
+                inputs[0] if converting or len(inputs) == 1 else inputs, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, progress=advance,
-                scan_progress=scanned,
+                scan_progress=scanned, counted=counted,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
@@ -166,7 +170,8 @@ def generate(
 @app.command()
 def verify(
     path: Path = typer.Argument(..., help="A run folder (from demo or generate) or a samples.jsonl file."),
-    scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scene file (default: from the run's manifest)."),
+    scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scene file, or a folder or quoted glob pattern of "
+                                          "them read as one input (default: the run's, from its manifest)."),
 ) -> None:
     """Re-execute every sample's program on its scene graph and compare with the stored answer.
     Exit status 1 on any mismatch or unreadable record (Python: veriscene.verify)."""

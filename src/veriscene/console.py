@@ -49,18 +49,27 @@ class RunCounts(ProgressColumn):
 
 
 @contextmanager
-def run_progress(total: int | None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None]]]:
+def run_progress(total: int | None = None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None],
+                                                             Callable[[int], None]]]:
     """The display of `veriscene generate`: a scan bar, then a generation bar of `total` input
-    lines (None: unknown). Yields the callbacks `generate` takes: (scan_progress, progress)."""
+    scenes (None: told by the scan). Yields the callbacks `generate` takes: (scan_progress,
+    progress, counted)."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=10), RunCounts(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         ids: dict[str, Any] = {}
         made = read = 0
+        scenes = total
 
         def start_generating() -> Any:
             if "generate" not in ids:
-                ids["generate"] = bar.add_task("generating", total=total, samples=0)
+                ids["generate"] = bar.add_task("generating", total=scenes, samples=0)
             return ids["generate"]
+
+        def counted(n: int) -> None:
+            nonlocal scenes
+            scenes = n
+            if "generate" in ids:
+                bar.update(ids["generate"], total=n)
 
         def scanned(n: int, total_bytes: int) -> None:
             nonlocal read
@@ -77,7 +86,7 @@ def run_progress(total: int | None) -> Iterator[tuple[Callable[[int, int], None]
             made += samples
             bar.update(start_generating(), advance=scenes, samples=made)
 
-        yield scanned, generated
+        yield scanned, generated, counted
 
 
 @contextmanager

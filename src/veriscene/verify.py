@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from array import array
 from collections import OrderedDict
-from typing import Any, Callable
+from contextlib import nullcontext
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import orjson
@@ -26,7 +27,9 @@ from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
-from veriscene.scene.compressed import compression, open_scene_file, read_errors
+from veriscene.engine.manifest import scene_inputs
+from veriscene.scene.compressed import compression, read_errors
+from veriscene.scene.inputs import open_scenes, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -76,24 +79,29 @@ def answers_equal(stored: Any, found: Any, answer_type: str) -> bool:
     return type(stored) is type(found) and stored == found
 
 
-def _scenes_from_manifest(run_dir: Path) -> Path:
+def _scenes_from_manifest(run_dir: Path) -> list[Path]:
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
         raise FileNotFoundError(f"{run_dir} has no manifest.json; pass the scenes file explicitly")
     manifest = orjson.loads(manifest_path.read_bytes())
-    return run_dir / manifest["config"]["scenes"]["path"]
+    return [run_dir / entry["path"] for entry in scene_inputs(manifest["config"])]
 
 
-def resolve_inputs(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None) -> tuple[Path, Path]:
-    """(run folder or samples file, scenes file) from a run folder or a samples file."""
+def resolve_inputs(path: str | os.PathLike[str],
+                   scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> tuple[Path, list[Path]]:
+    """(run folder or samples file, scene files) from a run folder or a samples file; `scenes`
+    overrides the files the run's manifest names (a file, or several: `veriscene.scene.inputs`)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     run_dir = path if path.is_dir() else path.parent
-    scenes_path = Path(scenes) if scenes is not None else _scenes_from_manifest(run_dir)
-    if not scenes_path.exists():
-        raise FileNotFoundError(f"scenes file {scenes_path} does not exist")
-    return path, scenes_path
+    if scenes is None:
+        files = _scenes_from_manifest(run_dir)
+        for file in files:
+            if not file.exists():
+                raise FileNotFoundError(f"scenes file {file} does not exist")
+        return path, files
+    return path, scene_paths(scenes)
 
 
 class SceneLookup:
@@ -103,12 +111,14 @@ class SceneLookup:
     a sample, single- or multi-image, finds its scenes without the data set held in memory.
     """
 
-    def __init__(self, path: Path, cache_size: int = 64) -> None:
+    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], cache_size: int = 64) -> None:
+        paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
         hashes, offsets = array("Q"), array("q")
         offset = 0
-        # a compressed file cannot be seeked in: its lines are copied to a temporary file as read
-        copy = tempfile.TemporaryFile() if compression(path) is not None else None
-        with read_errors(path), open_scene_file(path) as fh:
+        # a compressed file cannot be seeked in, nor several read as one: their lines are copied
+        # to a temporary file as read
+        copy = tempfile.TemporaryFile() if len(paths) > 1 or compression(paths[0]) is not None else None
+        with read_errors(paths[0]) if len(paths) == 1 else nullcontext(), open_scenes(paths) as fh:
             for line in fh:
                 start, offset = offset, offset + len(line)
                 if copy is not None:
@@ -125,7 +135,7 @@ class SceneLookup:
         self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)
         if copy is not None:
             copy.flush()
-        self._fh = copy if copy is not None else open(path, "rb")
+        self._fh = copy if copy is not None else open(paths[0], "rb")
         self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
         self._cache_size = cache_size
 
@@ -208,14 +218,14 @@ def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyRe
 
 def verify(
     path: str | os.PathLike[str],
-    scenes: str | os.PathLike[str] | None = None,
+    scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     *,
     progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
     """Re-execute every sample's program; report mismatches and unreadable records.
 
-    `path` is a run folder (its manifest names the scene file) or a samples JSONL file (with the
-    run's manifest beside it, or `scenes` given).
+    `path` is a run folder (its manifest names the scene files) or a samples JSONL file (with the
+    run's manifest beside it, or `scenes` given: a file, or several as `generate` reads them).
     """
     samples_path, scenes_path = resolve_inputs(path, scenes)
     lookup = SceneLookup(scenes_path)

@@ -244,3 +244,128 @@ def test_scan_reads_any_scene_range_with_its_line_numbers(tmp_path) -> None:
         for start, end in [(0, 1), (0, len(expected)), (STRIDE - 1, STRIDE + 1), (70, 150), (len(expected) - 1, len(expected))]:
             assert scan.read(fh, start, end) == expected[start:end]
     assert [scan.line_number(k) for k in range(len(expected))] == [n for n, _ in expected]
+
+
+# ---- several files read as one input --------------------------------------------------------
+
+
+def _parts(scenes_file):
+    """The scene file cut into 3 files beside it (image paths are relative to their folder): plain
+    without a final line end, gzip, zstd; then the same for a folder run, in a folder of its own."""
+    from veriscene.scene.compressed import create_scene_file
+
+    lines = scenes_file.read_bytes().splitlines(keepends=True)
+    cuts = [(0, 11, "parts-0.jsonl"), (11, 23, "parts-1.jsonl.gz"), (23, 30, "parts-2.jsonl.zst")]
+    paths = []
+    for first, last, name in cuts:
+        path = scenes_file.with_name(name)
+        if not path.exists():
+            data = b"".join(lines[first:last])
+            with create_scene_file(path) as fh:
+                fh.write(data.rstrip(b"\n") if first == 0 else data)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_several_files_give_the_samples_of_their_concatenation(scenes_file, reference, tmp_path, workers) -> None:
+    from veriscene.engine.manifest import file_sha256, scene_inputs
+
+    parts = _parts(scenes_file)
+    # chunks of the first pass cross the files' bounds
+    summary = generate(parts, tmp_path, seed=1, shard_size=4, workers=workers, scan_chunk=20_000)
+    assert (tmp_path / "samples.jsonl").read_bytes() == reference and summary.scenes == 30
+    inputs = scene_inputs(orjson.loads((tmp_path / "manifest.json").read_bytes())["config"])
+    assert [os.path.basename(i["path"]) for i in inputs] == [p.name for p in parts]
+    assert [i["sha256"] for i in inputs] == [file_sha256(p) for p in parts]
+    report = verify(tmp_path)  # finds every scene in the files the manifest names
+    assert report.ok and report.verified == summary.samples
+    # the same files as a glob pattern
+    generate(str(scenes_file.parent / "parts-*"), tmp_path / "glob", seed=1, shard_size=7)
+    assert (tmp_path / "glob" / "samples.jsonl").read_bytes().count(b"\n") == summary.samples
+
+
+def test_several_files_on_ray(scenes_file, reference, tmp_path) -> None:
+    summary = generate(_parts(scenes_file), tmp_path, seed=1, shard_size=4, workers=2, backend="ray",
+                       scan_chunk=20_000)
+    assert (tmp_path / "samples.jsonl").read_bytes() == reference and summary.scenes == 30
+
+
+def test_kill_9_then_resume_several_files(scenes_file, reference, tmp_path) -> None:
+    _parts(scenes_file)
+    SCENES[:] = [scenes_file.parent / "parts-*"]  # a glob pattern, expanded by generate
+    _kill_when(tmp_path, 3)
+    assert 3 <= len(list((tmp_path / "shards").glob("*.json"))) < 8
+    subprocess.run([sys.executable, "-c", _KILLABLE, str(SCENES[0]), str(tmp_path), "1"], check=True)
+    assert (tmp_path / "samples.jsonl").read_bytes() == reference
+
+
+def test_resume_refuses_another_set_of_files(scenes_file, tmp_path) -> None:
+    parts = _parts(scenes_file)
+    generate(parts[:2], tmp_path, seed=1)
+    with pytest.raises(ResumeMismatchError, match="scenes"):
+        generate(parts, tmp_path, seed=1, resume=True)
+    with pytest.raises(ResumeMismatchError, match="scenes"):
+        generate(parts[1::-1], tmp_path, seed=1, resume=True)  # another order is another input
+    generate(parts[:2], tmp_path, seed=1, resume=True)  # the same: nothing to do
+
+
+def test_a_folder_of_scene_files_is_read_in_name_order(tmp_path) -> None:
+    from veriscene.scene.jsonl import dumps_scene
+
+    scenes = list(iter_scene_graphs(9, seed=4))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k, name in enumerate(["b.jsonl", "a.jsonl.gz", "c.jsonl.zst"]):
+        from veriscene.scene.compressed import create_scene_file
+
+        with create_scene_file(folder / name) as fh:
+            fh.write(b"".join(dumps_scene(s) + b"\n" for s in scenes[3 * k : 3 * k + 3]))
+    (folder / "README.md").write_text("not a scene file")
+    by_folder = generate(folder, tmp_path / "folder", seed=2)
+    by_list = generate([folder / "a.jsonl.gz", folder / "b.jsonl", folder / "c.jsonl.zst"], tmp_path / "list", seed=2)
+    assert by_folder.scenes == 9 and by_folder.samples == by_list.samples
+    assert (tmp_path / "folder" / "samples.jsonl").read_bytes() == (tmp_path / "list" / "samples.jsonl").read_bytes()
+    records = [orjson.loads(line) for line in (tmp_path / "folder" / "samples.jsonl").read_bytes().splitlines()]
+    anchors = [r["images"][0]["id"] for r in records if len(r["images"]) == 1]
+    assert list(dict.fromkeys(anchors)) == [s.image_id for s in scenes[3:6] + scenes[:3] + scenes[6:]]  # by name
+
+
+def test_rejects_name_each_file_and_its_own_line(tmp_path) -> None:
+    from veriscene.scene.jsonl import dumps_scene
+
+    a, b, c, d = iter_scene_graphs(4, seed=3)
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first.write_bytes(dumps_scene(a) + b"\n\n" + dumps_scene(b) + b"\n")
+    second.write_bytes(dumps_scene(c) + b"\n" + b'{"image_id": "x", "width": 5}\n' + dumps_scene(b) + b"\n"
+                       + dumps_scene(d) + b"\n")
+    summary = generate([first, second], tmp_path / "out", workers=2, shard_size=2)
+    assert summary.scenes == 4 and summary.rejects["rejected"] == 2
+    rejects = [orjson.loads(line) for line in (tmp_path / "out" / "rejects.jsonl").read_bytes().splitlines()]
+    assert [(r["file"], r["record"], r["field"]) for r in rejects] == [(str(second), 2, "objects"),
+                                                                        (str(second), 3, "image_id")]
+    assert rejects[1]["reason"] == f"duplicate image_id (first seen on line 3 of {first})"
+    with pytest.raises(Exception, match=rf"{second}.*line 2.*objects"):
+        generate([first, second], tmp_path / "strict", strict=True)
+
+
+def test_images_are_found_beside_each_file(tmp_path) -> None:
+    """A scene's image path is relative to its own file's folder, for anchors and pooled partners."""
+    from veriscene.scene.jsonl import dumps_scene
+
+    scenes = list(iter_scene_graphs(12, seed=8))
+    here, there = tmp_path / "here", tmp_path / "far" / "there"
+    there.mkdir(parents=True)
+    here.mkdir()
+    (here / "a.jsonl").write_bytes(b"".join(dumps_scene(s) + b"\n" for s in scenes[:6]))
+    (there / "b.jsonl").write_bytes(b"".join(dumps_scene(s) + b"\n" for s in scenes[6:]))
+    out = tmp_path / "out"
+    generate([here / "a.jsonl", there / "b.jsonl"], out, seed=1)
+    folder_of = {s.image_id: ("here" if k < 6 else os.path.join("far", "there")) for k, s in enumerate(scenes)}
+    multi = 0
+    for line in (out / "samples.jsonl").read_bytes().splitlines():
+        images = orjson.loads(line)["images"]
+        multi += len(images) > 1
+        for image in images:
+            assert image["path"] == os.path.join("..", folder_of[image["id"]], "images", f"{image['id']}.png")
+    assert multi > 0  # partners from both files

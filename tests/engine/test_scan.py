@@ -145,7 +145,7 @@ def test_the_shard_pass_never_reads_a_compressed_file_again_from_its_top(demo_fi
     shard = 7  # not a multiple of STRIDE: every shard starts past a checkpoint
     for todo in (list(range(scan.scenes // shard + 1)), [0, 1, 3, 4, 12, 13, 14, 20, 21]):  # all; resumed, with gaps
         restarts.clear()
-        tasks = list(_tasks(packed, scan, shard, todo, {}))
+        tasks = list(_tasks([packed], scan, shard, todo, {}))
         assert [t.lines for t in tasks] == [expected[i * shard:(i + 1) * shard] for i in todo]
         assert len(restarts) <= (1 if suffix == ".zst" else 0)  # the zstd reader's first opening only
 
@@ -203,11 +203,13 @@ def test_progress_reports_every_line_sample_and_byte(tmp_path, workers) -> None:
     write_scenes(iter_scene_graphs(12, seed=3), path)
     with open(path, "ab") as fh:
         fh.write(b"{broken\n")  # a rejected line is a line done, with no samples
-    seen, read = [0, 0], []
+    seen, read, counted = [0, 0], [], []
     summary = generate(path, tmp_path / "out", shard_size=5, workers=workers, scan_chunk=6000,
                        progress=lambda n, s: seen.__setitem__(slice(None), [seen[0] + n, seen[1] + s]),
-                       scan_progress=lambda n, total: read.append((n, total)))
+                       scan_progress=lambda n, total: read.append((n, total)),
+                       counted=lambda n: counted.append((n, seen[0])))
     assert seen == [13, summary.samples] and summary.samples > 0
+    assert counted == [(13, 0)]  # the total, told once, before any line is done
     assert read[0] == (0, path.stat().st_size) and len(read) > 2 and sum(n for n, _ in read) == path.stat().st_size
     assert {total for _, total in read} == {path.stat().st_size}
 

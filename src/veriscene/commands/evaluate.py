@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         system: str | None = typer.Option(None, "--system", help="System prompt."),
         cache: Path | None = typer.Option(None, "--cache", help="Request cache file [default: OUT/requests.sqlite]."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache replies."),
-        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring (default: from the manifest)."),
+        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: from the manifest)."),
         freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto, minilm, lexical or off."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports."""
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
     @app.command("score-freeform")
     def score_freeform_command(
         responses: Path = typer.Argument(..., help="JSONL of replies: response/reply text and image_id (results.jsonl works)."),
-        scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL, plain or compressed)."),
+        scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL, plain or compressed): a file, or a folder or quoted glob pattern of them."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Per-reply scores (JSONL)."),
         matcher: str = typer.Option("auto", "--matcher", help="auto, minilm or lexical."),
         extractor: str = typer.Option("rules", "--extractor", help="rules or llm."),

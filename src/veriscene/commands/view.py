@@ -16,8 +16,8 @@ def register(app: typer.Typer) -> None:
         run: Path = typer.Argument(..., help="Run folder (one still generating too: its shards "
                                    "are shown as they finish), a samples file with --scenes, or a scenes file alone "
                                    "(its scene graphs, before generating)."),
-        scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file (default: the one the run's "
-                                              "manifest names)."),
+        scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file, or a folder or quoted glob "
+                                              "pattern of them (default: those the run's manifest names)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 exposes the run's "
                                  "files to the network)."),
         port: int = typer.Option(8000, "--port", min=0, help="Port (0: any free port)."),

@@ -42,13 +42,14 @@ from veriscene.engine.scan import (
     DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, Cursor, ScanResult, duplicate_lines, scan_scenes,
 )
 from veriscene.engine.shards import (
-    SHARD_ENTRY, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
+    SHARD_ENTRY, InputFile, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Generator, Vocabulary, select_generators
 from veriscene.generators.mixture import Mixture
 from veriscene.scene.compressed import open_scene_file, read_errors
+from veriscene.scene.inputs import open_scenes, scene_paths
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
 RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP)
@@ -62,10 +63,21 @@ def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(mode)
 
 
-def count_lines(path: str | os.PathLike[str]) -> int:
-    """Scenes (non-blank lines) in a scene file, compressed or not."""
-    with read_errors(path), open_scene_file(path) as fh:
-        return sum(1 for line in fh if line.strip())
+def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> int:
+    """Scenes (non-blank lines) in a scene file, compressed or not, or in the files of an input
+    (`veriscene.scene.inputs.scene_paths`)."""
+    total = 0
+    for file in scene_paths(path):
+        with read_errors(file), open_scene_file(file) as fh:
+            total += sum(1 for line in fh if line.strip())
+    return total
+
+
+def _inputs_config(paths: list[Path], out_dir: Path) -> dict[str, str] | list[dict[str, str]]:
+    """The manifest's record of the input: path (relative to the run folder) and sha256 of its
+    file, or a list of them for several files (`manifest.scene_inputs` reads either)."""
+    files = [{"path": os.path.relpath(p.resolve(), out_dir.resolve()), "sha256": file_sha256(p)} for p in paths]
+    return files[0] if len(files) == 1 else files
 
 
 def _instances(generators: str | None, per_scene: int | None) -> list[Generator]:
@@ -110,13 +122,13 @@ def _prepare_folder(out_dir: Path, config: dict[str, Any], resume: bool, overwri
     return manifest if done else None
 
 
-def _tasks(path: Path, scan: ScanResult, shard_size: int, todo: Sequence[int],
+def _tasks(paths: list[Path], scan: ScanResult, shard_size: int, todo: Sequence[int],
            skip: dict[int, str]) -> Iterator[ShardTask]:
     """Read the lines of each shard still to do, in order, never seeking backward (done shards
     are seeked past: they cost nothing, but in a compressed file, where seeking forward
     decompresses, their bytes are read)."""
     cursor = Cursor()
-    with read_errors(path), open_scene_file(path) as fh:
+    with read_errors(paths[0]) if len(paths) == 1 else nullcontext(), open_scenes(paths, scan.spans) as fh:
         for index in todo:
             start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
             lines = scan.read(fh, start, end, cursor)
@@ -180,7 +192,7 @@ def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
 
 
 def generate(
-    scenes: str | os.PathLike[str],
+    scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
     *,
     seed: int = 0,
@@ -203,8 +215,14 @@ def generate(
     mixture: str | os.PathLike[str] | Mixture | None = None,
     progress: Progress | None = None,
     scan_progress: Callable[[int, int], None] | None = None,
+    counted: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Generate samples for every scene of a veriscene JSONL file into folder `out`.
+
+    `scenes`: a file (plain or compressed), or several read as one input, in order: a folder (its
+    JSONL files, compressed or not, by name), a glob pattern (its matches, by name) or a list of
+    files (`veriscene.scene.inputs`). The samples are those of the files' concatenation; rejects
+    name each file and its own line; images are found relative to each file's folder.
 
     `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
     "both" (caption generators always run). `per_scene`: questions per scene, generator and mode
@@ -227,14 +245,19 @@ def generate(
     `out/rejects.jsonl` and are counted, or
     raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
     order or as shards finish), with the lines and the samples made since the last call;
-    `scan_progress(bytes, total_bytes)` as the first pass reads the input.
+    `scan_progress(bytes, total_bytes)` as the first pass reads the input, and `counted(scenes)`
+    once it has counted the input's scenes (the total `progress` counts up to), before any shard.
     """
     start = time.perf_counter()
-    scenes_path, out_dir = Path(scenes), Path(out)
-    if not scenes_path.exists():
-        raise FileNotFoundError(f"scene file {scenes_path} does not exist")
+    out_dir = Path(out)
     notes: list[str] = []
+    several = not isinstance(scenes, (str, os.PathLike))
     if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
+        if several:
+            raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(scenes)}")
+        scenes_path = Path(scenes)
+        if not scenes_path.exists():
+            raise FileNotFoundError(f"scene file {scenes_path} does not exist")
         running = not overwrite and read_manifest(out_dir) is not None
         if running and not resume:
             _prepare_folder(out_dir, {}, resume, overwrite)  # refuses before the conversion replaces its scenes
@@ -243,15 +266,12 @@ def generate(
                                              options=dict(reader_options or {}), version=_version(),
                                              reuse=resume and not overwrite, resuming=running)
         notes.append(note)
+        paths = [scenes_path]
     elif reader_options:
         raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
                          "given to convert from (from_format / --from), not to veriscene JSONL")
-    if scenes_path.is_dir():
-        raise FileNotFoundError(f"{scenes_path} is a folder: pass from_format='auto' (--from auto) to read its "
-                                "scene files (*.jsonl, compressed or not) or annotation files, converted into "
-                                "OUT/scenes.jsonl")
-    if not scenes_path.is_file():
-        raise FileNotFoundError(f"scene file {scenes_path} is not a file")
+    else:
+        paths = scene_paths(scenes)
     check_available(shard_format)
     if scan_chunk < 1:
         raise ValueError(f"scan_chunk must be at least 1 byte, got {scan_chunk}")
@@ -276,7 +296,7 @@ def generate(
         raise ValueError("no generator selected")
     config = {
         "veriscene_version": _version(),
-        "scenes": {"path": os.path.relpath(scenes_path.resolve(), out_dir.resolve()), "sha256": file_sha256(scenes_path)},
+        "scenes": _inputs_config(paths, out_dir),
         "seed": seed,
         "modes": list(modes),
         "generators": {g.name: {"version": g.version, "family": g.family, "config": asdict(g.config)} for g in instances},
@@ -307,8 +327,10 @@ def generate(
         workers = workers or 1
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
-        scan = scan_scenes(scenes_path, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
+        scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
                            workers=workers, backend=backend, address=address, progress=scan_progress)
+        if counted is not None:
+            counted(scan.scenes)
         skip = duplicate_lines(scan)
         scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
         vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver
@@ -317,8 +339,9 @@ def generate(
         spec = RunSpec(
             key=key, seed=seed, modes=modes,
             generators=tuple((g.name, asdict(g.config)) for g in instances),
-            vocabulary=vocabulary, pool=tuple(scan.pool), scenes_file=str(scenes_path),
-            scenes_dir=str(scenes_path.parent.resolve()), out_dir=str(out_dir.resolve()), mixture=mix,
+            vocabulary=vocabulary, pool=tuple(scan.pool),
+            inputs=tuple(InputFile(str(p), str(p.parent.resolve()), span.first_line) for p, span in zip(paths, scan.spans)),
+            out_dir=str(out_dir.resolve()), mixture=mix,
             shards_dir=None if backend == "ray" and not shared else str((out_dir / "shards").resolve()),
             shard_format=shard_format,
         )
@@ -346,7 +369,7 @@ def generate(
                              done["samples"])
         todo = [i for i in range(n_shards) if i not in entries]
 
-        outputs = run_tasks(spec, _tasks(scenes_path, scan, shard_size, todo, skip), backend=backend,
+        outputs = run_tasks(spec, _tasks(paths, scan, shard_size, todo, skip), backend=backend,
                             workers=workers, address=address, progress=progress)
         for output in outputs:
             if backend == "ray" or workers > 1:

@@ -1,6 +1,7 @@
 """The run manifest: what a run was made from and with, and what it produced.
 
-`manifest.json` holds the inputs (path and sha256), the filled configuration, the seed and the
+`manifest.json` holds the inputs (path and sha256 of the scene file, or a list of them when the
+input is several files), the filled configuration, the seed and the
 veriscene version under "config" (whose hash keys the run), and, once finished, per-shard scene
 ranges, sample counts and checksums. It contains no timestamps, so the same run gives the same
 manifest. Resuming compares the stored config with the new one and refuses any difference.
@@ -30,6 +31,13 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def scene_inputs(config: dict[str, Any]) -> list[dict[str, str]]:
+    """The input files a run's config records, each as {"path", "sha256"} (path relative to the
+    run folder): one (a dict in the manifest) or several (a list, `generate` on several files)."""
+    scenes = config["scenes"]
+    return [scenes] if isinstance(scenes, dict) else list(scenes)
 
 
 def config_key(config: dict[str, Any]) -> str:

@@ -18,10 +18,12 @@ but co-occurrence rows that reach the cut (see `Vocabulary.merge`), and it is th
 the worker count or backend, since the chunks are. A file smaller than one chunk is one chunk.
 
 A compressed scene file (`veriscene.scene.compressed`) has no size to cut at and cannot be seeked
-in: the driver decompresses it once, cuts the same chunks from the stream (`copy_chunk`; offsets
-count decompressed bytes, so the result is the plain file's), and hands each to its task through
-a temporary file (local workers, or this process) or as bytes (Ray); the pool's lines are then
-read again in increasing order.
+in, and an input of several files (`veriscene.scene.inputs`) is read as their concatenation: the
+driver reads it once (decompressing), cuts the same chunks from the stream (`copy_chunk`; offsets
+count decompressed bytes in the concatenation, so the result is that of the one plain file they
+make), and hands each to its task through a temporary file (local workers, or this process) or as
+bytes (Ray); it learns where each file lies on the way (`ScanResult.spans`), and the pool's lines
+are then read again in increasing order.
 
 Lines are only JSON-decoded here; full validation happens in the shard pass, which reports bad
 records once, with file, line and field.
@@ -38,15 +40,17 @@ import pickle
 import tempfile
 from array import array
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import count, islice
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 import numpy as np
 import orjson
 
 from veriscene.generators.vocabulary import Vocabulary
-from veriscene.scene.compressed import compression, decompressing, open_scene_file, read_errors
+from veriscene.scene.compressed import compression, read_errors
+from veriscene.scene.inputs import FileSpan, SceneStream, locate, open_scenes, plain_spans
 
 DEFAULT_POOL_SIZE = 4096
 STRIDE = 64  # scenes between two stored byte offsets
@@ -71,6 +75,7 @@ class PoolEntry:
     predicates: tuple[str, ...]
     # the names the scene annotates in full (its ``meta["exhaustive"]``); None: every name
     complete: frozenset[str] | None = None
+    source: int = 0  # the input file it comes from (its image path is relative to that file's folder)
 
 
 PoolCandidate = tuple[int, int, int]  # (hash, scene, byte offset); in a chunk's heap (-hash, -scene, offset)
@@ -108,6 +113,11 @@ class ScanResult:
     vocab: Vocabulary = field(default_factory=Vocabulary)
     pool: list[PoolEntry] = field(default_factory=list)
     undecodable: int = 0  # lines that are not JSON objects (reported in the shard pass)
+    spans: list[FileSpan] = field(default_factory=list)  # where each input file lies in the input
+
+    def where(self, line_no: int) -> tuple[str, int]:
+        """(file, its own line number) of line `line_no` of the input."""
+        return locate(self.spans, line_no)
 
     def line_number(self, scene: int) -> int:
         """1-based line number of scene number `scene` (0-based, blank lines not counted)."""
@@ -263,11 +273,12 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     return chunk
 
 
-def _pool_entries(path: str, offsets: list[int]) -> list[PoolEntry]:
+def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -> list[PoolEntry]:
     """The pooled scenes, read again at their offsets (they were readable when scanned), in the
-    order of `offsets`; the file is read in increasing order (a compressed one is a stream)."""
+    order of `offsets`; the input is read in increasing order (a compressed file is a stream)."""
     lines: dict[int, bytes] = {}
-    with open_scene_file(path) as fh:
+    starts = [span.start for span in spans]
+    with open_scenes(paths, spans) as fh:
         for offset in sorted(set(offsets)):
             fh.seek(offset)
             lines[offset] = fh.readline().rstrip(b"\n")
@@ -275,11 +286,12 @@ def _pool_entries(path: str, offsets: list[int]) -> list[PoolEntry]:
     for offset in offsets:
         line = lines[offset]
         decoded = _decode(line)
+        source = max(bisect.bisect_right(starts, offset) - 1, 0)
         if decoded is None:
-            raise ValueError(f"{path} changed since it was scanned")
+            raise ValueError(f"{paths[source]} changed since it was scanned")
         image_id, (names, attrs, preds) = decoded
         entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))), tuple(sorted(set(attrs))),
-                                 tuple(sorted(set(preds))), _complete(line)))
+                                 tuple(sorted(set(preds))), _complete(line), source))
     return entries
 
 
@@ -299,23 +311,27 @@ def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     return pickle.dumps(scan_chunk(source, start, end, seed, pool_size, at), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int = DEFAULT_POOL_SIZE,
-                chunk_bytes: int = SCAN_CHUNK_BYTES, workers: int = 1, backend: str = "local",
-                address: str | None = None, progress: Callable[[int, int], None] | None = None) -> ScanResult:
-    """Scan a veriscene JSONL file (see module docstring): chunks on `workers` local processes,
-    or as Ray tasks (`backend="ray"`, which are sent the chunk's bytes, not the path).
-    `progress(bytes, total_bytes)` is called as each chunk is merged."""
+def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, seed: int = 0,
+                pool_size: int = DEFAULT_POOL_SIZE, chunk_bytes: int = SCAN_CHUNK_BYTES, workers: int = 1,
+                backend: str = "local", address: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Scan a veriscene JSONL file, or several read as one input (`veriscene.scene.inputs`; see
+    module docstring): chunks on `workers` local processes, or as Ray tasks (`backend="ray"`,
+    which are sent the chunk's bytes, not the path). `progress(bytes, total_bytes)` is called as
+    each chunk is merged."""
     from veriscene.engine.backends import ordered_map
 
-    path = os.fspath(path)
-    kind = compression(path)
-    total = os.path.getsize(path)  # progress counts the file's own bytes, compressed or not
+    paths = [os.fspath(path)] if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]
+    # one plain file: cut by its size, read by the workers themselves; else read here as a stream
+    streamed = len(paths) > 1 or compression(paths[0]) is not None
+    total = sum(os.path.getsize(p) for p in paths)  # progress counts the files' own bytes
     # (start, end, file bytes read, the chunk's file in `spool` or None) of the chunks handed out
     bounds: deque[tuple[int, int, int, str | None]] = deque()
+    spans: list[FileSpan] = [] if streamed else plain_spans(paths[0])
 
     def tasks(spool: str) -> Iterator[tuple[str | bytes, int, int, int, int, int | None]]:
-        if kind is not None:  # decompressed here; a chunk's bytes sent to Ray, or put in a file
-            with open(path, "rb") as raw, decompressing(raw, kind) as fh:
+        if streamed:  # a chunk's bytes sent to Ray, or put in a file
+            with SceneStream(paths) as stream, io.BufferedReader(stream, buffer_size=_PIECE) as fh:
                 start = 0
                 for number in count():
                     if backend == "ray":
@@ -327,27 +343,29 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
                         with open(source, "wb") as out:
                             end = copy_chunk(fh, start, out, chunk_bytes)
                     if end == start:
+                        spans.extend(stream.spans)
                         return
-                    bounds.append((start, end, raw.tell(), source if isinstance(source, str) else None))
+                    bounds.append((start, end, stream.consumed(), source if isinstance(source, str) else None))
                     yield source, start, end, seed, pool_size, 0 if isinstance(source, str) else None
                     start = end
-        with open(path, "rb") as fh:
-            for start, end in chunk_bounds(path, chunk_bytes):
+        with open(paths[0], "rb") as fh:
+            for start, end in chunk_bounds(paths[0], chunk_bytes):
                 bounds.append((start, end, end, None))
                 if backend == "ray":
                     fh.seek(start)
                     yield fh.read(end - start), start, end, seed, pool_size, None
                 else:
-                    yield path, start, end, seed, pool_size, None
+                    yield paths[0], start, end, seed, pool_size, None
 
     result = ScanResult()
     pool: list[PoolCandidate] = []
     if progress is not None:
         progress(0, total)  # the scan starts
     read = 0
-    # a compressed file's chunks wait in `spool` for their tasks (at most 2 x workers at a time)
-    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, read_errors(path):
-        several = kind is not None or total > chunk_bytes  # more than one chunk, or maybe (compressed)
+    # a streamed input's chunks wait in `spool` for their tasks (at most 2 x workers at a time)
+    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, \
+            read_errors(paths[0]) if len(paths) == 1 else nullcontext():  # several: SceneStream names the file
+        several = streamed or total > chunk_bytes  # more than one chunk, or maybe
         if several and (backend == "ray" or workers > 1):
             chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(
                 _scan_task, tasks(spool), backend=backend, workers=workers, address=address))
@@ -362,7 +380,8 @@ def scan_scenes(path: str | os.PathLike[str], *, seed: int = 0, pool_size: int =
             if progress is not None:
                 progress(min(done, total) - read, total)
             read = min(done, total)
-        result.pool = _pool_entries(path, [offset for _, _, offset in pool])  # by hash, then scene
+        result.spans = spans
+        result.pool = _pool_entries(paths, spans, [offset for _, _, offset in pool])  # by hash, then scene
     return result
 
 
@@ -386,8 +405,14 @@ def later_repeats(hashes: np.ndarray) -> list[tuple[int, int]]:
 
 
 def duplicate_lines(scan: ScanResult) -> dict[int, str]:
-    """Line number -> reason for every scene whose image_id repeats an earlier line's."""
-    return {
-        scan.line_number(k): f"duplicate image_id (first seen on line {scan.line_number(first)})"
-        for k, first in later_repeats(np.frombuffer(scan.id_hashes, dtype=np.uint64))
-    }
+    """Line number (in the input) -> reason for every scene whose image_id repeats an earlier
+    line's; the earlier line is named in its own file when the input has several."""
+    found = {}
+    for k, first in later_repeats(np.frombuffer(scan.id_hashes, dtype=np.uint64)):
+        line = scan.line_number(first)
+        if len(scan.spans) > 1:
+            path, own = scan.where(line)
+            found[scan.line_number(k)] = f"duplicate image_id (first seen on line {own} of {path})"
+        else:
+            found[scan.line_number(k)] = f"duplicate image_id (first seen on line {line})"
+    return found

@@ -10,13 +10,14 @@ sample file matches, which is what makes `--resume` safe after `kill -9` at any 
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import os
 import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import orjson
 
@@ -33,6 +34,14 @@ from veriscene.scene.model import Scene
 
 
 
+class InputFile(NamedTuple):
+    """One file of a run's input, as its workers need it."""
+
+    name: str  # as named in reject reports
+    folder: str  # image paths in its scenes are relative to this
+    first_line: int  # number of its first line in the input (1 for the first file)
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """Everything a worker needs, shared by all shards of a run (picklable)."""
@@ -43,8 +52,7 @@ class RunSpec:
     generators: tuple[tuple[str, dict[str, Any]], ...]  # (name, filled config)
     vocabulary: dict[str, Any]
     pool: tuple[PoolEntry, ...]
-    scenes_file: str  # as named in reject reports
-    scenes_dir: str  # image paths in scenes are relative to this
+    inputs: tuple[InputFile, ...]  # the input's files, in order
     out_dir: str  # image paths in samples are relative to this
     mixture: Mixture | None = None
     # Where workers write finished shards themselves (local backends: one file system). None:
@@ -56,7 +64,7 @@ class RunSpec:
 @dataclass
 class ShardTask:
     index: int
-    lines: list[tuple[int, bytes]]  # (1-based line number, raw line)
+    lines: list[tuple[int, bytes]]  # (1-based line number in the input, raw line)
     skip: dict[int, str] = field(default_factory=dict)  # line number -> reason (e.g. duplicate id)
 
 
@@ -128,31 +136,43 @@ class _Worker:
         for name, config in spec.generators:
             cls = get_generator(name)
             generators.append(cls(cls.Config(**config)))
-        self.scenes_dir = Path(spec.scenes_dir)
+        self.inputs = spec.inputs
+        self._first_lines = [i.first_line for i in spec.inputs]
         self.out_dir = Path(spec.out_dir)
+        # a pooled scene's image path is relative to the folder of the file it comes from
+        self._pool_folders = {e.image_id: spec.inputs[e.source].folder for e in spec.pool} if len(spec.inputs) > 1 else {}
         self.runner = SceneRunner(
             generators, Vocabulary.from_dict(spec.vocabulary), seed=spec.seed, modes=spec.modes,
             pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path, mixture=spec.mixture,
         )
         self.spec = spec
         self.pool_ids = frozenset(entry.image_id for entry in spec.pool)
-        self._paths: dict[str, str] = {}
+        self._paths: dict[tuple[str, str], str] = {}
 
-    def image_path(self, scene: Scene) -> str | None:
-        """Image path as written in samples: relative to the output folder when possible."""
+    def source(self, line_no: int) -> tuple[InputFile, int]:
+        """(input file, its own line number) of line `line_no` of the input."""
+        k = max(bisect.bisect_right(self._first_lines, line_no) - 1, 0)
+        return self.inputs[k], line_no - self.inputs[k].first_line + 1
+
+    def image_path(self, scene: Scene, folder: str | None = None) -> str | None:
+        """Image path as written in samples: relative to the output folder when possible. `folder`:
+        that of the scene's file (default: a pooled scene's, else the first file's)."""
         if scene.image is None:
             return None
-        cached = self._paths.get(scene.image)
+        if folder is None:
+            folder = self._pool_folders.get(scene.image_id, self.inputs[0].folder)
+        key = (folder, scene.image)
+        cached = self._paths.get(key)
         if cached is None:
             if len(self._paths) >= 8192:  # bounded: partner images repeat, anchors do not
                 self._paths.clear()
-            cached = self._paths[scene.image] = self._relative(scene.image)
+            cached = self._paths[key] = self._relative(scene.image, folder)
         return cached
 
-    def _relative(self, path: str) -> str:
+    def _relative(self, path: str, folder: str) -> str:
         image = Path(path)
         if not image.is_absolute():
-            image = self.scenes_dir / image
+            image = Path(folder) / image
         try:
             return os.path.relpath(image, self.out_dir)
         except ValueError:  # another drive (Windows)
@@ -191,17 +211,18 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     with collector.paused():
         for line_no, line in task.lines:
             before = summary.samples
+            source, own_line = worker.source(line_no)
             if line_no in task.skip:
-                rejects.append({"file": spec.scenes_file, "record": line_no, "field": "image_id",
+                rejects.append({"file": source.name, "record": own_line, "field": "image_id",
                                 "reason": task.skip[line_no], "level": "scene"})
             else:
                 try:
                     scene = _parse_scene(line)
                 except SceneValidationError as exc:
-                    rejects.append({"file": spec.scenes_file, "record": line_no, "field": exc.field,
+                    rejects.append({"file": source.name, "record": own_line, "field": exc.field,
                                     "reason": exc.reason, "level": "scene"})
                 else:
-                    for sample in runner.run(scene, image_path=worker.image_path(scene)):
+                    for sample in runner.run(scene, image_path=worker.image_path(scene, source.folder)):
                         if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
                             shared.add(summary.samples, sample.id)
                         data += orjson.dumps(sample)  # a dataclass: fields in record order, as to_dict

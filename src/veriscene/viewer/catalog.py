@@ -153,12 +153,13 @@ class Catalog:
     """A run's samples (the first `limit`; 0 for all) and a way to their scenes and images."""
 
     path: Path
-    scenes_path: Path
+    scenes_path: Path  # the (first) scene file
     entries: list[Entry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False  # more samples than `limit` in the run
 
     def __post_init__(self) -> None:
+        self.scenes_files: list[Path] = [self.scenes_path]  # every file of the run's input
         self._lookup: SceneLookup | None = None
         self._lock = threading.Lock()  # one scene file handle, shared by the server's threads
         self._by_image: dict[str, list[int]] | None = None
@@ -176,7 +177,7 @@ class Catalog:
         self._limit = DEFAULT_LIMIT
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
+    def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
              limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None) -> "Catalog":
         """Read a run folder (its manifest names the scenes file) or a samples file with `scenes`;
         with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
@@ -187,8 +188,9 @@ class Catalog:
             catalog = cls(Path(path), Path(path))
             catalog._read_scenes(limit)
             return catalog
-        path, scenes_path = resolve_inputs(path, scenes)
-        catalog = cls(Path(path), Path(scenes_path))
+        path, scenes_files = resolve_inputs(path, scenes)
+        catalog = cls(Path(path), scenes_files[0])
+        catalog.scenes_files = scenes_files
         catalog._limit = limit
         catalog.unfinished = unfinished_format(path)
         if catalog.unfinished is not None:
@@ -200,6 +202,13 @@ class Catalog:
         if results is not None:
             catalog._read_results(Path(results))
         return catalog
+
+    def scenes_label(self, short: bool = False) -> str:
+        """The run's scene file as shown (its name with `short`), or how many files it has."""
+        if len(self.scenes_files) > 1:
+            first, last = (f.name if short else str(f) for f in (self.scenes_files[0], self.scenes_files[-1]))
+            return f"{len(self.scenes_files)} scene files, {first} to {last}"
+        return self.scenes_path.name if short else str(self.scenes_path)
 
     def _read_finished_shards(self) -> int:
         """Of an unfinished run: the samples of the shards finished since the last read, in order
@@ -270,7 +279,7 @@ class Catalog:
         if unfinished_format(self.path) is not None or not (self.path / "manifest.json").is_file():
             return self._read_finished_shards()
         try:  # finished (or its manifest is being replaced): read the run again, as it now stands
-            done = Catalog.open(self.path, self.scenes_path, self._limit)
+            done = Catalog.open(self.path, self.scenes_files, self._limit)
         except (FileNotFoundError, ValueError, OSError):
             return 0
         self.entries, self.problems, self.truncated = done.entries, done.problems, done.truncated
@@ -377,13 +386,13 @@ class Catalog:
         """The scene graph of an image (None when the scenes file lacks it or it is invalid)."""
         with self._lock:
             if self._lookup is None:
-                self._lookup = SceneLookup(self.scenes_path)
+                self._lookup = SceneLookup(self.scenes_files)
             ctx = self._lookup.context([image_id])
         return ctx.scene(0) if ctx is not None else None
 
     def image_file(self, image_id: str) -> Path | None:
         """The image file of an image id, if it exists: a sample's path (relative to the run
-        folder), else the scene's `image` (relative to the scenes file's folder, or as written)."""
+        folder), else the scene's `image` (relative to a scene file's folder, or as written)."""
         candidates: list[Path] = []
         root = samples_root(self.path)
         for k in self.of_image(image_id)[:1]:
@@ -392,7 +401,8 @@ class Catalog:
                     candidates.append(root / img["path"])
         scene = self.scene(image_id)
         if scene is not None and scene.image:
-            candidates += [self.scenes_path.parent / scene.image, Path(scene.image)]
+            folders = dict.fromkeys(f.parent for f in self.scenes_files)
+            candidates += [*(folder / scene.image for folder in folders), Path(scene.image)]
         return next((p for p in candidates if p.is_file()), None)
 
     def trace(self, entry: Entry) -> tuple[list[Scene | None], Trace]:
@@ -401,7 +411,7 @@ class Catalog:
         record = entry.record
         if any(s is None for s in scenes):
             missing = [i for i, s in zip(entry.image_ids, scenes) if s is None]
-            return scenes, Trace([], failure=f"scene(s) not in {self.scenes_path.name}: {', '.join(missing)}")
+            return scenes, Trace([], failure=f"scene(s) not in {self.scenes_label(short=True)}: {', '.join(missing)}")
         try:
             values = run_nodes(record["program"], ExecutionContext([s for s in scenes if s is not None]))
         except ExecutionFailure as exc:

@@ -249,7 +249,7 @@ def _summary(catalog: Catalog) -> str:
     shown = f"{len(catalog.entries):,} samples"
     if catalog.truncated:
         shown = f"the first {len(catalog.entries):,} samples (raise --limit, or 0 for all)"
-    out = [f"<p class='muted'>{esc(catalog.path)}: {shown}; scenes from {esc(catalog.scenes_path)}.</p>"]
+    out = [f"<p class='muted'>{esc(catalog.path)}: {shown}; scenes from {esc(catalog.scenes_label())}.</p>"]
     if catalog.unfinished is not None:
         out.append(f"<p class='bad'>This run has not finished (it is still generating, or it was stopped): shown are "
                    f"the samples of its first {catalog.shards_read:,} shard(s), each finished; the next ones appear "
@@ -457,7 +457,7 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
     back = f"<p><a href='{esc(links.listing(Filters()))}'>all samples</a></p>"
     if scene is None:
         return page(f"veriscene: {image_id}", back + f"<p class='bad'>No valid scene graph for image "
-                    f"{esc(image_id)} in {esc(catalog.scenes_path)}.</p>")
+                    f"{esc(image_id)} in {esc(catalog.scenes_label())}.</p>")
     objects = []
     for i in range(len(scene)):
         depth = "" if scene.depth is None else f"{float(scene.depth[i]):.3g}"

@@ -1,0 +1,167 @@
+import io
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from veriscene.scene.compressed import CompressedFileError, create_scene_file
+from veriscene.scene.inputs import FileSpan, SceneStream, locate, open_scenes, plain_spans, scene_paths
+
+SUFFIX = {None: "", "gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}
+
+
+def _lines(first: int, n: int) -> bytes:
+    return b"".join(b'{"image_id": "%d", "pad": "%s"}\n' % (i, b"y" * (i * 53 % 700)) for i in range(first, first + n))
+
+
+# (content, compression) of each file: one without a final line end, an empty one, a blank line
+FILES = [
+    (_lines(0, 30), None),
+    (_lines(30, 20).rstrip(b"\n"), "gzip"),  # a line end is added after it
+    (b"", None),
+    (_lines(50, 25), "zstd"),
+    (b"\n" + _lines(75, 5), None),
+    (_lines(80, 40), "bz2"),
+]
+
+
+def _expected(files=FILES) -> bytes:
+    return b"".join(data + (b"\n" if data and not data.endswith(b"\n") else b"") for data, _ in files)
+
+
+def _write(folder, files=FILES) -> list[str]:
+    paths = []
+    for k, (data, kind) in enumerate(files):
+        path = folder / f"part-{k}.jsonl{SUFFIX[kind]}"
+        with create_scene_file(path, kind) as fh:
+            fh.write(data)
+        paths.append(str(path))
+    return paths
+
+
+def test_the_files_read_as_their_concatenation_and_their_spans_are_learned(tmp_path) -> None:
+    paths = _write(tmp_path)
+    stream = SceneStream(paths)
+    with io.BufferedReader(stream, buffer_size=4096) as fh:
+        assert fh.read() == _expected()
+        spans = stream.spans
+    assert [s.path for s in spans] == paths
+    expected = _expected()
+    starts = [0]
+    for data, _ in FILES:
+        starts.append(starts[-1] + len(data) + (bool(data) and not data.endswith(b"\n")))
+    assert [s.start for s in spans] == starts[:-1] and spans[-1].end == len(expected)
+    assert [s.padded for s in spans] == [False, True, False, False, False, False]
+    # every file's first line is numbered as in the concatenation
+    for span in spans:
+        assert span.first_line == expected[: span.start].count(b"\n") + 1
+    assert locate(spans, 1) == (paths[0], 1)
+    assert locate(spans, 31) == (paths[1], 1)
+    assert locate(spans, 51) == (paths[3], 1)  # the empty file holds no line
+    assert locate(spans, 76) == (paths[4], 1) and locate(spans, 77) == (paths[4], 2)
+    assert locate(spans, 82) == (paths[5], 1)
+
+
+def test_spans_are_known_only_after_the_end(tmp_path) -> None:
+    stream = SceneStream(_write(tmp_path))
+    stream.read(100)
+    with pytest.raises(ValueError, match="read to the end"):
+        stream.spans
+    stream.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, len(_expected()) + 20), min_size=1, max_size=12))
+def test_seeking_with_spans_reads_what_the_concatenation_holds(tmp_path_factory, offsets) -> None:
+    folder = tmp_path_factory.mktemp("inputs")
+    paths = _write(folder)
+    learner = SceneStream(paths)
+    while learner.read(1 << 16):
+        pass
+    spans = learner.spans
+    expected = _expected()
+    with open_scenes(paths, spans) as fh:
+        for offset in offsets:
+            fh.seek(offset)
+            assert fh.tell() == offset
+            end = expected.find(b"\n", offset)
+            assert fh.readline() == expected[offset : len(expected) if end < 0 else end + 1]
+            at = fh.tell()
+            assert fh.read(3000) == expected[at : at + 3000]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, len(_expected()) + 20), min_size=1, max_size=8))
+def test_reads_after_a_seek_match_the_concatenation(tmp_path_factory, offsets) -> None:
+    folder = tmp_path_factory.mktemp("inputs")
+    paths = _write(folder)
+    learner = SceneStream(paths)
+    while learner.read(1 << 16):
+        pass
+    expected = _expected()
+    stream = SceneStream(paths, learner.spans)
+    for offset in offsets:
+        stream.seek(offset)
+        got = bytearray()
+        while len(got) < 5000:
+            piece = stream.read(777)
+            if not piece:
+                break
+            got += piece
+        assert bytes(got) == expected[offset : offset + len(got)]
+        assert len(got) >= 5000 or offset + len(got) >= len(expected)
+    stream.close()
+
+
+def test_seeking_forward_without_spans_reads_on(tmp_path) -> None:
+    paths = _write(tmp_path)
+    expected = _expected()
+    stream = SceneStream(paths)
+    stream.seek(5000)
+    assert stream.read(100) == expected[5000:5100]
+    with pytest.raises(io.UnsupportedOperation, match="backward"):
+        stream.seek(10)
+    while stream.read(1 << 16):
+        pass
+    assert stream.spans[-1].end == len(expected)  # the spans are still learned
+    stream.close()
+
+
+def test_a_single_file_is_opened_as_it_is(tmp_path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"a": 1}')
+    assert plain_spans(path) == [FileSpan(str(path), 0, 8, True, 1)]
+    with open_scenes([path]) as fh:
+        assert isinstance(fh, io.BufferedReader) and fh.read() == b'{"a": 1}'
+
+
+def test_a_truncated_file_among_them_is_named(tmp_path) -> None:
+    paths = _write(tmp_path)
+    broken = paths[3]
+    data = open(broken, "rb").read()
+    with open(broken, "wb") as fh:
+        fh.write(data[: len(data) // 2])
+    with pytest.raises(CompressedFileError, match=f"{os.path.basename(broken)}.*zstd"):
+        with open_scenes(paths) as fh:
+            fh.read()
+
+
+def test_scene_paths_from_files_folders_patterns_and_lists(tmp_path) -> None:
+    for name in ("b.jsonl", "a.jsonl.zst", "c.jsonl.gz", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    assert scene_paths(tmp_path) == [tmp_path / "a.jsonl.zst", tmp_path / "b.jsonl", tmp_path / "c.jsonl.gz"]
+    assert scene_paths(str(tmp_path / "*.jsonl*")) == [tmp_path / "a.jsonl.zst", tmp_path / "b.jsonl",
+                                                       tmp_path / "c.jsonl.gz"]
+    assert scene_paths([tmp_path / "c.jsonl.gz", tmp_path / "b.jsonl"]) == [tmp_path / "c.jsonl.gz", tmp_path / "b.jsonl"]
+    with pytest.raises(FileNotFoundError, match="missing.jsonl does not exist"):
+        scene_paths([tmp_path / "b.jsonl", tmp_path / "missing.jsonl"])
+    with pytest.raises(FileNotFoundError, match="no file matches it as a pattern"):
+        scene_paths(str(tmp_path / "*.parquet"))
+    with pytest.raises(FileNotFoundError, match="without scene files"):
+        scene_paths(tmp_path / "sub")
+    with pytest.raises(ValueError, match="given twice"):
+        scene_paths([tmp_path / "b.jsonl", tmp_path])
+    with pytest.raises(ValueError, match="no scene file given"):
+        scene_paths([])
