@@ -4,6 +4,7 @@
     python benchmarks/time_boxed.py --size 1000000 -g object.count.v1 --seconds 160 --trace 10
     python benchmarks/time_boxed.py --size 1000000 --seconds 10000 --shard-format zstd  # to the end
     python benchmarks/time_boxed.py --size 1000000 --seconds 420 --shard-format zstd --compression zstd
+    python benchmarks/time_boxed.py --size 1000000 --seconds 420 --shard-format zstd --compression zstd --files 100
 
 A full run of every generator on 1M demo scenes makes about 81M samples (2 hours on 2 cores).
 Memory that grows with the input shows early (the driver's scan and shard plan cover the whole
@@ -14,6 +15,8 @@ every half second (a driver that finishes also writes its own peak, so a run sho
 still has one), and stops the run (SIGKILL, as a crash would) after `--seconds`. The run can be
 completed later with `generate(..., resume=True)`. A run that ends within `--seconds` is a full run:
 `--shard-format zstd` keeps its output compressed (about 77 GB as JSONL for every generator at 1M).
+`--compression` reads the input compressed, `--files N` cut into N files read as one input (a
+folder of them, cached beside it; `veriscene.scene.inputs`).
 
 Printed: shards finished and their scenes and samples (from the shard sidecars), the steady rate
 (shards finished after the first one, over the time from the first to the last finish), and the
@@ -33,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _scenes import base_scenes, compressed_copy, tiled  # benchmarks/_scenes.py
+from _scenes import base_scenes, compressed_copy, split_copy, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
 import resource, sys
@@ -85,12 +88,15 @@ def main() -> None:
     parser.add_argument("--shard-format", default="jsonl", choices=["jsonl", "zstd", "parquet"])
     parser.add_argument("--compression", default="none", choices=["none", "gzip", "zstd", "bz2", "xz"],
                         help="read the input compressed so (a copy cached beside it)")
+    parser.add_argument("--files", type=int, default=1, help="read the input cut into this many files")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     if not Path("/proc/self/status").exists():
         sys.exit("time_boxed.py reads peak memory from /proc (Linux only)")
     scenes = tiled(args.cache, base_scenes(args.cache, args.base), args.size)
-    if args.compression != "none":
+    if args.files > 1:
+        scenes = split_copy(scenes, args.files, args.compression)
+    elif args.compression != "none":
         scenes = compressed_copy(scenes, args.compression)
     with tempfile.TemporaryDirectory(dir=args.cache) as out:
         start = time.time()

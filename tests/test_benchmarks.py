@@ -92,7 +92,7 @@ def test_ray_shared_output(cache: str) -> None:
 
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
-               "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd", "--compression", "gzip")
+               "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd", "--compression", "gzip", "--files", "3")
     assert "input: 60 scenes; finished" in out
     assert re.search(r"run finished: 60 scenes, [1-9]\d* samples", out)
     # (a run this short may end before a poll sees its worker, so only the driver is sure)

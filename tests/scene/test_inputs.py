@@ -71,47 +71,40 @@ def test_spans_are_known_only_after_the_end(tmp_path) -> None:
     stream.close()
 
 
+def _learned(folder) -> tuple[list[str], list[FileSpan]]:
+    """The files written in `folder` and their spans, learned by reading them through once."""
+    paths = _write(folder)
+    learner = SceneStream(paths)
+    while learner.read(1 << 16):
+        pass
+    return paths, learner.spans
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, len(_expected()) + 20), min_size=1, max_size=12))
-def test_seeking_with_spans_reads_what_the_concatenation_holds(tmp_path_factory, offsets) -> None:
-    folder = tmp_path_factory.mktemp("inputs")
-    paths = _write(folder)
-    learner = SceneStream(paths)
-    while learner.read(1 << 16):
-        pass
-    spans = learner.spans
+@given(st.lists(st.integers(0, len(_expected()) + 20), min_size=1, max_size=12),
+       st.sampled_from(["lines", "pieces"]))
+def test_seeking_with_spans_reads_what_the_concatenation_holds(tmp_path_factory, offsets, how) -> None:
+    """Buffered (lines, then a block) or raw (pieces of 777 bytes that stop at each file's end)."""
+    paths, spans = _learned(tmp_path_factory.mktemp("inputs"))
     expected = _expected()
-    with open_scenes(paths, spans) as fh:
+    if how == "lines":
+        with open_scenes(paths, spans) as fh:
+            for offset in offsets:
+                fh.seek(offset)
+                assert fh.tell() == offset
+                end = expected.find(b"\n", offset)
+                assert fh.readline() == expected[offset : len(expected) if end < 0 else end + 1]
+                at = fh.tell()
+                assert fh.read(3000) == expected[at : at + 3000]
+        return
+    with SceneStream(paths, spans) as stream:
         for offset in offsets:
-            fh.seek(offset)
-            assert fh.tell() == offset
-            end = expected.find(b"\n", offset)
-            assert fh.readline() == expected[offset : len(expected) if end < 0 else end + 1]
-            at = fh.tell()
-            assert fh.read(3000) == expected[at : at + 3000]
-
-
-@settings(max_examples=25, deadline=None)
-@given(st.lists(st.integers(0, len(_expected()) + 20), min_size=1, max_size=8))
-def test_reads_after_a_seek_match_the_concatenation(tmp_path_factory, offsets) -> None:
-    folder = tmp_path_factory.mktemp("inputs")
-    paths = _write(folder)
-    learner = SceneStream(paths)
-    while learner.read(1 << 16):
-        pass
-    expected = _expected()
-    stream = SceneStream(paths, learner.spans)
-    for offset in offsets:
-        stream.seek(offset)
-        got = bytearray()
-        while len(got) < 5000:
-            piece = stream.read(777)
-            if not piece:
-                break
-            got += piece
-        assert bytes(got) == expected[offset : offset + len(got)]
-        assert len(got) >= 5000 or offset + len(got) >= len(expected)
-    stream.close()
+            stream.seek(offset)
+            got = bytearray()
+            while len(got) < 5000 and (piece := stream.read(777)):
+                got += piece
+            assert bytes(got) == expected[offset : offset + len(got)]
+            assert len(got) >= 5000 or offset + len(got) >= len(expected)
 
 
 def test_seeking_forward_without_spans_reads_on(tmp_path) -> None:

@@ -88,10 +88,12 @@ def plain_spans(path: str | os.PathLike[str]) -> list[FileSpan]:
 
 
 def locate(spans: Sequence[FileSpan], line_no: int) -> tuple[str, int]:
-    """(file, its own 1-based line number) of line `line_no` of the input."""
-    k = max(bisect.bisect_right([s.first_line for s in spans], line_no) - 1, 0)
-    span = spans[k] if spans else None
-    return (span.path, line_no - span.first_line + 1) if span is not None else ("", line_no)
+    """(file, its own 1-based line number) of line `line_no` of the input (of several spans, the
+    last starting at or before it: an empty file holds no line)."""
+    if not spans:
+        raise ValueError("no scene file to locate a line in")
+    span = spans[max(bisect.bisect_right([s.first_line for s in spans], line_no) - 1, 0)]
+    return span.path, line_no - span.first_line + 1
 
 
 class SceneStream(io.RawIOBase):
@@ -106,6 +108,7 @@ class SceneStream(io.RawIOBase):
         self._spans: list[FileSpan] = list(spans) if spans is not None else []
         if self._given and len(self._spans) != len(self._paths):
             raise ValueError(f"{len(self._spans)} spans for {len(self._paths)} scene files")
+        self._starts = [span.start for span in self._spans]  # given: where each file starts
         self._k = 0  # the file being read
         self._raw: BinaryIO | None = None  # it, as stored
         self._fh: BinaryIO | None = None  # its JSONL bytes
@@ -211,8 +214,7 @@ class SceneStream(io.RawIOBase):
                 if not self.readinto(memoryview(scratch)[: min(len(scratch), offset - self._pos)]):
                     break
             return self._pos
-        starts = [s.start for s in self._spans]
-        k = bisect.bisect_right(starts, offset) - 1
+        k = bisect.bisect_right(self._starts, offset) - 1
         if k < 0 or offset >= self._spans[-1].end:  # at or past the end
             self._open(len(self._paths))
             self._pos = max(offset, self._spans[-1].end if self._spans else 0)
