@@ -294,3 +294,31 @@ def test_scene_facts_of_a_compressed_scenes_file(run: Path, tmp_path: Path) -> N
     assert limits == section(dataset_card(plain), "Limitations")  # the same facts, read decompressed
     scenes.write_bytes(scenes.read_bytes()[:-8])  # the sha256 is of the file as stored
     assert "is not the one the run was made from" in section(dataset_card(packed), "Limitations")
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_each_scene_file_is_read_once_for_its_sha256_and_facts(run: Path, tmp_path: Path, monkeypatch, suffix) -> None:
+    import builtins
+
+    from veriscene.card import scene_facts
+    from veriscene.engine.manifest import read_manifest
+    from veriscene.scene.compressed import create_scene_file
+
+    scenes = tmp_path / f"scenes.jsonl{suffix}"
+    with create_scene_file(scenes) as fh:
+        fh.write((run / "scenes.jsonl").read_bytes())
+    out = tmp_path / "out"
+    generate(scenes, out, seed=0, generators="object", mode="qa")
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if Path(str(file)).name == scenes.name:
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    facts, why = scene_facts(out, read_manifest(out)["config"])
+    assert why == "" and facts is not None and facts.scenes == sum(1 for line in (run / "scenes.jsonl").read_bytes().splitlines() if line.strip())
+    # compression() peeks at its first 6 bytes, then one pass reads it through (there were two)
+    assert len(opened) == 2

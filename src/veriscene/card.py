@@ -19,20 +19,22 @@ The card's text is rendered by `veriscene.card_text`.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
 
-from veriscene.engine.manifest import file_sha256, read_manifest, scene_inputs
+from veriscene.engine.manifest import read_manifest, scene_inputs
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
-from veriscene.scene.compressed import open_scene_file
+from veriscene.scene.compressed import CompressedFileError, compression, decompressing, read_errors
 from veriscene.scene.model import RADIOLOGICAL, REGION_KEYS, SPARSE_KINDS
 from veriscene.stats import StatsReport
 from veriscene.verify import VerifyReport, verify as verify_run
@@ -128,24 +130,73 @@ class SceneFacts:
         self.radiological += meta.get("orientation") == RADIOLOGICAL
 
 
+class _Hashed(io.RawIOBase):
+    """A file's bytes as stored, hashed (sha256) as they are read: the card reads a scene file
+    once for both its sha256 and its facts, decompressed or not."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw, self._sha256, self._pos = raw, hashlib.sha256(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True  # to where it stands only (a decompressor notes its start)
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if (offset, whence) not in ((self._pos, io.SEEK_SET), (0, io.SEEK_CUR)):
+            raise io.UnsupportedOperation("a file read once for its sha256 is not seeked in")
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)
+        if n:
+            self._sha256.update(memoryview(buffer)[:n])
+            self._pos += n
+        return n
+
+    def hexdigest(self) -> str:
+        """The sha256 of the whole file (the bytes no reader asked for are read now)."""
+        while block := self._raw.read(1 << 20):
+            self._sha256.update(block)
+        return self._sha256.hexdigest()
+
+
+def _count_facts(facts: SceneFacts, path: Path, sha256: str | None) -> bool:
+    """Add the facts of the scene file at `path` (compressed or not); False if its sha256 as
+    stored is not `sha256` (then a file that cannot be decompressed to its end is no error: it is
+    not the run's file, which the card says)."""
+    kind = compression(path)
+    with open(path, "rb") as raw:
+        hashed = _Hashed(raw)
+        try:
+            with read_errors(path), (decompressing(hashed, kind) if kind else io.BufferedReader(hashed, 1 << 20)) as fh:
+                for line in fh:
+                    if line.strip():
+                        facts.add_line(line)
+        except CompressedFileError:
+            if hashed.hexdigest() == sha256:
+                raise
+            return False
+        return hashed.hexdigest() == sha256
+
+
 def scene_facts(run_dir: Path, config: dict[str, Any]) -> tuple[SceneFacts | None, str]:
-    """(facts, "") from the scene files of a run's config, or (None, why there are none)."""
+    """(facts, "") from the scene files of a run's config, or (None, why there are none). Each
+    file is read once, for its sha256 and its facts."""
     inputs = scene_inputs(config)
     for entry in inputs:
-        recorded = str(entry["path"])
-        path = run_dir / recorded
-        if not path.is_file():
-            return None, f"the scenes file the manifest names (`{recorded}`) was not found beside the run"
-        if file_sha256(path) != entry.get("sha256"):
-            return None, (f"the scenes file at `{recorded}` is not the one the run was made from "
-                          "(its sha256 differs from the manifest's)")
+        if not (run_dir / entry["path"]).is_file():
+            return None, f"the scenes file the manifest names (`{entry['path']}`) was not found beside the run"
     label = str(inputs[0]["path"]) if len(inputs) == 1 else f"{len(inputs)} files, `{inputs[0]['path']}` to `{inputs[-1]['path']}`"
     facts = SceneFacts(label)
     for entry in inputs:
-        with open_scene_file(run_dir / entry["path"]) as fh:  # compressed or not; the sha256 above is of the file as stored
-            for line in fh:
-                if line.strip():
-                    facts.add_line(line)
+        if not _count_facts(facts, run_dir / entry["path"], entry.get("sha256")):
+            return None, (f"the scenes file at `{entry['path']}` is not the one the run was made from "
+                          "(its sha256 differs from the manifest's)")
     return facts, ""
 
 

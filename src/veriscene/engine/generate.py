@@ -251,11 +251,11 @@ def generate(
     start = time.perf_counter()
     out_dir = Path(out)
     notes: list[str] = []
-    several = not isinstance(scenes, (str, os.PathLike))
+    given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
     if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
-        if several:
-            raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(scenes)}")
-        scenes_path = Path(scenes)
+        if len(given) != 1:
+            raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
+        scenes_path = Path(given[0])
         if not scenes_path.exists():
             raise FileNotFoundError(f"scene file {scenes_path} does not exist")
         running = not overwrite and read_manifest(out_dir) is not None
@@ -271,7 +271,7 @@ def generate(
         raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
                          "given to convert from (from_format / --from), not to veriscene JSONL")
     else:
-        paths = scene_paths(scenes)
+        paths = scene_paths(given)
     check_available(shard_format)
     if scan_chunk < 1:
         raise ValueError(f"scan_chunk must be at least 1 byte, got {scan_chunk}")
