@@ -148,13 +148,33 @@ def test_scene_paths_from_files_folders_patterns_and_lists(tmp_path) -> None:
     assert scene_paths(str(tmp_path / "*.jsonl*")) == [tmp_path / "a.jsonl.zst", tmp_path / "b.jsonl",
                                                        tmp_path / "c.jsonl.gz"]
     assert scene_paths([tmp_path / "c.jsonl.gz", tmp_path / "b.jsonl"]) == [tmp_path / "c.jsonl.gz", tmp_path / "b.jsonl"]
+    (tmp_path / "sub" / "d.jsonl").write_bytes(b"")
+    assert scene_paths(str(tmp_path / "**" / "*.jsonl")) == [tmp_path / "b.jsonl", tmp_path / "sub" / "d.jsonl"]
     with pytest.raises(FileNotFoundError, match="missing.jsonl does not exist"):
         scene_paths([tmp_path / "b.jsonl", tmp_path / "missing.jsonl"])
     with pytest.raises(FileNotFoundError, match="no file matches it as a pattern"):
         scene_paths(str(tmp_path / "*.parquet"))
+    (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="without scene files"):
-        scene_paths(tmp_path / "sub")
+        scene_paths(tmp_path / "empty")
     with pytest.raises(ValueError, match="given twice"):
         scene_paths([tmp_path / "b.jsonl", tmp_path])
     with pytest.raises(ValueError, match="no scene file given"):
         scene_paths([])
+
+
+def test_read_scenes_reads_several_files_in_order(tmp_path) -> None:
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.errors import SceneValidationError
+    from veriscene.scene import read_scenes, write_scenes
+
+    scenes = list(iter_scene_graphs(5, seed=1))
+    write_scenes(scenes[:2], tmp_path / "a.jsonl.gz")
+    write_scenes(scenes[2:], tmp_path / "b.jsonl")
+    assert [s.image_id for s in read_scenes(tmp_path)] == [s.image_id for s in scenes]
+    assert [s.image_id for s in read_scenes([tmp_path / "b.jsonl", tmp_path / "a.jsonl.gz"])] == \
+        [s.image_id for s in scenes[2:] + scenes[:2]]
+    with open(tmp_path / "b.jsonl", "ab") as fh:
+        fh.write(b"{broken\n")
+    with pytest.raises(SceneValidationError, match=r"b\.jsonl.*line 4"):
+        list(read_scenes(str(tmp_path / "*.jsonl*")))

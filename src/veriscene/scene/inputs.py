@@ -1,9 +1,9 @@
 """Several scene files read as one input: a data set kept as `scenes-00000.jsonl.zst`, ... .
 
 The input of a run is its files in the order given (a folder's JSONL files, compressed or not, in
-name order; a glob pattern's matches in name order). It reads as the concatenation of the files'
-JSONL bytes, each ending with a line end (one is added after a file that lacks it), so a run over
-files A and B makes the samples of a run over `cat A B`. Positions (offsets, line numbers) count in
+name order; a glob pattern's matches in name order, `**` reaching into subfolders). It reads as
+the concatenation of the files' JSONL bytes, each ending with a line end (one is added after a
+file that lacks it), so a run over files A and B makes the samples of a run over `cat A B`. Positions (offsets, line numbers) count in
 that concatenation; `FileSpan`s say where each file lies in it, so every line can be named by its
 own file and line (`locate`), and a reader seeks into one file without reading the others.
 
@@ -62,7 +62,7 @@ def scene_paths(source: Any) -> list[Path]:
         elif path.exists():
             files.append(path)
         elif any(c in str(item) for c in _GLOB):
-            matches = sorted(Path(m) for m in glob.glob(str(item)) if Path(m).is_file())
+            matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True) if Path(m).is_file())
             if not matches:
                 raise FileNotFoundError(f"scene file {item} does not exist, and no file matches it as a pattern")
             files += matches

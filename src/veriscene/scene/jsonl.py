@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -135,13 +135,21 @@ def dumps_scene(scene: Scene) -> bytes:
     return orjson.dumps(scene_to_dict(scene))
 
 
-def read_scenes(path: str | os.PathLike[str], on_error: OnError | None = None) -> Iterator[Scene]:
+def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+                on_error: OnError | None = None) -> Iterator[Scene]:
     """Stream scenes from a JSONL file, plain or compressed (gzip, zstd, bz2, xz: see
-    `veriscene.scene.compressed`).
+    `veriscene.scene.compressed`), or from several one after another, as `generate` reads them:
+    a folder, a glob pattern or a list of files (`veriscene.scene.inputs.scene_paths`).
 
     A bad line raises SceneValidationError naming file, line and field, unless `on_error` is given:
     then the error is passed to it and reading goes on (so long runs count bad records, not die).
     """
+    if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
+        from veriscene.scene.inputs import scene_paths
+
+        for file in scene_paths(path):
+            yield from read_scenes(file, on_error)
+        return
     source = str(path)
     with read_errors(path), open_scene_file(path) as fh:
         for lineno, line in enumerate(fh, start=1):
