@@ -486,6 +486,35 @@ def test_a_scenes_file_alone(run: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "scenes file" in " ".join(result.output.split())
 
 
+def test_a_folder_of_scene_files_alone(run: Path, tmp_path: Path) -> None:
+    """Several scene files browsed before generating: every scene, named by file and line; each
+    opens with its image (found beside its own file)."""
+    from veriscene.scene.compressed import create_scene_file
+
+    lines = (run / "scenes.jsonl").read_bytes().splitlines()
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "images").symlink_to(run / "images")
+    with create_scene_file(folder / "a.jsonl.gz") as fh:
+        fh.write(b"\n".join(lines[:2]) + b"\n")
+    (folder / "b.jsonl").write_bytes(b"\n".join([*lines[2:], b'{"image_id": "x"}']) + b"\n")
+    catalog = Catalog.open(folder)
+    assert catalog.scene_rows is not None and len(catalog.scene_rows) == len(lines)
+    assert len(lines) > 3
+    assert [(r.file, r.line) for r in catalog.scene_rows[1:3]] == [("a.jsonl.gz", 2), ("b.jsonl", 1)]
+    assert [p.line for p in catalog.problems] == [len(lines) - 1] and "b.jsonl" in catalog.problems[0].reason
+    last = orjson.loads(lines[-1])
+    with serving(catalog) as base:
+        listing = get(base + "/")[2].decode()
+        parse(listing)
+        assert "(2 scene files)" in listing and "<th>file</th>" in listing and f"({len(lines):,} scenes)" in listing
+        status, _, body = get(base + f"/scene/{last['image_id']}")
+        assert status == 200 and body.decode().count("class='obj'") == len(last["objects"])
+        assert get(base + f"/image/{last['image_id']}")[0] == 200
+    # a folder holding a run is the run, not its scene files
+    assert Catalog.open(run).scene_rows is None
+
+
 def test_an_unfinished_run_is_read_shard_by_shard_as_its_shards_finish(run: Path, tmp_path: Path) -> None:
     pytest.importorskip("zstandard")  # in the core install: never skipped
     from veriscene.engine.generate import generate

@@ -14,8 +14,8 @@ def register(app: typer.Typer) -> None:
     @app.command("view")
     def view_command(
         run: Path = typer.Argument(..., help="Run folder (one still generating too: its shards "
-                                   "are shown as they finish), a samples file with --scenes, or a scenes file alone "
-                                   "(its scene graphs, before generating)."),
+                                   "are shown as they finish), a samples file with --scenes, or a scenes file (or a "
+                                   "folder of them) alone: its scene graphs, before generating."),
         scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file, or a folder or quoted glob "
                                               "pattern of them (default: those the run's manifest names)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 exposes the run's "

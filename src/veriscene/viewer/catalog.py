@@ -28,7 +28,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import run_nodes
 from veriscene.program.registry import OPS
 from veriscene.program.types import to_answer
-from veriscene.scene.compressed import READ_ERRORS, open_scene_file
+from veriscene.scene.compressed import READ_ERRORS, jsonl_files, open_scene_file
 from veriscene.scene.model import Scene
 from veriscene.verify import SceneLookup, answers_equal, resolve_inputs
 
@@ -131,15 +131,27 @@ def is_scene_file(path: Path) -> bool:
     return isinstance(record, dict) and "image_id" in record and "objects" in record and "task" not in record
 
 
+def scene_files_alone(path: Path) -> list[Path] | None:
+    """The scene files to browse alone (before generating) at `path`: a scenes file, or a folder
+    of them that holds no run (no manifest.json); None if it is neither."""
+    if path.is_dir():
+        if (path / "manifest.json").exists():
+            return None
+        files = jsonl_files(path)
+        return files if files and is_scene_file(files[0]) else None
+    return [path] if is_scene_file(path) else None
+
+
 @dataclass(frozen=True)
 class SceneRow:
-    """One scene of a scenes file opened alone: its line, id, counts and names."""
+    """One scene of scene files opened alone: its line (in its file), id, counts and names."""
 
     line: int
     image_id: str
     objects: int
     relations: int
     names: str  # "2 circle, 1 star"
+    file: str = ""  # the file's name, when several are browsed
 
 
 @dataclass
@@ -179,13 +191,17 @@ class Catalog:
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
              limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None) -> "Catalog":
-        """Read a run folder (its manifest names the scenes file) or a samples file with `scenes`;
+        """Read a run folder (its manifest names the scene files) or a samples file with `scenes`
+        (a file, or a folder or pattern of them), or scene files alone (a scenes file, or a folder
+        of them holding no run: `scene_rows`);
         with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
         and score."""
-        if scenes is None and is_scene_file(Path(path)):
+        alone = scene_files_alone(Path(path)) if scenes is None else None
+        if alone is not None:
             if results is not None:
                 raise ValueError(f"{path} is a scenes file: evaluation results go with a run's samples")
-            catalog = cls(Path(path), Path(path))
+            catalog = cls(Path(path), alone[0])
+            catalog.scenes_files = alone
             catalog._read_scenes(limit)
             return catalog
         path, scenes_files = resolve_inputs(path, scenes)
@@ -229,23 +245,29 @@ class Catalog:
         return len(self.entries) - before
 
     def _read_scenes(self, limit: int) -> None:
-        """A scenes file alone (no samples yet): one row per scene, to list and open them."""
+        """Scene files alone (no samples yet): one row per scene, to list and open them."""
         rows: list[SceneRow] = []
-        with open_scene_file(self.path) as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                if limit and len(rows) >= limit:
-                    self.truncated = True
-                    break
-                try:
-                    record = orjson.loads(line)
-                    objects = record["objects"]
-                    names = Counter(str(o.get("name", "?")) for o in objects)
-                    rows.append(SceneRow(number, str(record["image_id"]), len(objects), len(record.get("relations") or []),
-                                         ", ".join(f"{n} {name}" for name, n in sorted(names.items()))))
-                except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                    self.problems.append(Problem(number, f"not a scene record: {exc!r}"[:200]))
+        several = len(self.scenes_files) > 1
+        for file in self.scenes_files:
+            name = file.name if several else ""
+            with open_scene_file(file) as fh:
+                for number, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    if limit and len(rows) >= limit:
+                        self.truncated = True
+                        self.scene_rows = rows
+                        return
+                    try:
+                        record = orjson.loads(line)
+                        objects = record["objects"]
+                        names = Counter(str(o.get("name", "?")) for o in objects)
+                        rows.append(SceneRow(number, str(record["image_id"]), len(objects),
+                                             len(record.get("relations") or []),
+                                             ", ".join(f"{n} {name}" for name, n in sorted(names.items())), name))
+                    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                        where = f"{name}: " if several else ""
+                        self.problems.append(Problem(number, f"{where}not a scene record: {exc!r}"[:200]))
         self.scene_rows = rows
 
     def _read_results(self, path: Path) -> None:

@@ -291,7 +291,7 @@ def _outcome_counts(catalog: Catalog) -> dict[str, int]:
 
 
 def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
-    """A scenes file opened alone: its scenes (image id or words among the names), `per_page` at a time."""
+    """Scene files opened alone: their scenes (image id or words among the names), `per_page` at a time."""
     rows = catalog.scene_rows or []
     wanted = filters.text.lower()
     chosen = [r for r in rows if (not filters.image or filters.image in r.image_id)
@@ -302,13 +302,17 @@ def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int =
             f"<input name='image' placeholder='image id contains' value='{esc(filters.image)}'>"
             f"<input name='text' placeholder='object name' value='{esc(filters.text)}'>"
             "<button>show</button></form>")
-    body_rows = "".join(f"<tr><td>{r.line}</td><td><a href='{esc(links.scene(r.image_id))}'>{esc(r.image_id)}</a></td>"
+    several = len(catalog.scenes_files) > 1
+    body_rows = "".join(f"<tr>{f'<td>{esc(r.file)}</td>' if several else ''}<td>{r.line}</td>"
+                        f"<td><a href='{esc(links.scene(r.image_id))}'>{esc(r.image_id)}</a></td>"
                         f"<td>{r.objects}</td><td>{r.relations}</td><td>{esc(r.names)}</td></tr>"
                         for r in chosen[page_no * per_page:(page_no + 1) * per_page])
     shown = f"the first {len(rows):,} scenes (raise --limit, or 0 for all)" if catalog.truncated else f"{len(rows):,} scenes"
-    body = (f"<p class='muted'>{esc(catalog.path)}: {shown}, no samples (generate from it to see questions).</p>"
+    source = f"{esc(catalog.path)} ({len(catalog.scenes_files)} scene files)" if several else esc(catalog.path)
+    body = (f"<p class='muted'>{source}: {shown}, no samples (generate from it to see questions).</p>"
             + _problems(catalog) + form + _pager(links, filters, page_no, pages, len(chosen), "scenes")
-            + "<table><tr><th>line</th><th>image</th><th>objects</th><th>relations</th><th>names</th></tr>"
+            + f"<table><tr>{'<th>file</th>' if several else ''}<th>line</th><th>image</th><th>objects</th>"
+            "<th>relations</th><th>names</th></tr>"
             + f"{body_rows}</table>")
     return page("veriscene: scenes", body)
 
