@@ -323,6 +323,8 @@ def test_a_folder_of_scene_files_is_read_in_name_order(tmp_path) -> None:
             fh.write(b"".join(dumps_scene(s) + b"\n" for s in scenes[3 * k : 3 * k + 3]))
     (folder / "README.md").write_text("not a scene file")
     by_folder = generate(folder, tmp_path / "folder", seed=2)
+    assert by_folder.notes == [f"{folder}: read its scene files (*.jsonl, compressed or not), not its 1 other file(s) "
+                               "(README.md); to convert annotation files from it, pass --from auto"]
     by_list = generate([folder / "a.jsonl.gz", folder / "b.jsonl", folder / "c.jsonl.zst"], tmp_path / "list", seed=2)
     assert by_folder.scenes == 9 and by_folder.samples == by_list.samples
     assert (tmp_path / "folder" / "samples.jsonl").read_bytes() == (tmp_path / "list" / "samples.jsonl").read_bytes()

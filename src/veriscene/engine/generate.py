@@ -73,6 +73,22 @@ def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]])
     return total
 
 
+def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path]) -> list[str]:
+    """A note for each folder given whose other files were not read (annotation files, say)."""
+    notes = []
+    read = set(paths)
+    for item in given:
+        folder = Path(item)
+        if not folder.is_dir():
+            continue
+        others = sorted(p.name for p in folder.iterdir() if p.is_file() and p not in read and not p.name.startswith("."))
+        if others:
+            notes.append(f"{folder}: read its scene files (*.jsonl, compressed or not), not its {len(others)} other "
+                         f"file(s) ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); to convert annotation "
+                         "files from it, pass --from auto")
+    return notes
+
+
 def _inputs_config(paths: list[Path], out_dir: Path) -> dict[str, str] | list[dict[str, str]]:
     """The manifest's record of the input: path (relative to the run folder) and sha256 of its
     file, or a list of them for several files (`manifest.scene_inputs` reads either)."""
@@ -272,6 +288,7 @@ def generate(
                          "given to convert from (from_format / --from), not to veriscene JSONL")
     else:
         paths = scene_paths(given)
+        notes += _folder_notes(given, paths)
     check_available(shard_format)
     if scan_chunk < 1:
         raise ValueError(f"scan_chunk must be at least 1 byte, got {scan_chunk}")
