@@ -178,3 +178,13 @@ def test_read_scenes_reads_several_files_in_order(tmp_path) -> None:
         fh.write(b"{broken\n")
     with pytest.raises(SceneValidationError, match=r"b\.jsonl.*line 4"):
         list(read_scenes(str(tmp_path / "*.jsonl*")))
+
+
+def test_a_file_that_shrank_since_its_spans_were_learned_is_named(tmp_path) -> None:
+    paths, spans = _learned(tmp_path)
+    data = open(paths[0], "rb").read()
+    with open(paths[0], "wb") as fh:
+        fh.write(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=rf"{os.path.basename(paths[0])} changed since it was scanned"):
+        with open_scenes(paths, spans) as fh:
+            fh.read()

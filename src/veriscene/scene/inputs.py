@@ -177,6 +177,9 @@ class SceneStream(io.RawIOBase):
                 self._local += n
                 self._pos += n
                 return n
+            if self._k < len(self._spans) and self._local != self._spans[self._k].size:
+                raise ValueError(f"{self._paths[self._k]} changed since it was scanned (it ends after "
+                                 f"{self._local:,} bytes, not {self._spans[self._k].size:,})")
             if not self._padded and self._needs_line_end():
                 buffer[0] = 10
                 self._padded = True
