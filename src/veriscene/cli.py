@@ -129,22 +129,17 @@ def generate(
     from veriscene.engine.generate import generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
-    from veriscene.scene.inputs import scene_paths
 
-    converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
-    if converting and len(scenes) > 1:
-        _fail(f"--from {from_format} converts one input (a file or a folder), got {len(scenes)}")
     try:
-        inputs = [scenes[0]] if converting else scene_paths(scenes)
         read_options = parse_reader_options(reader_option)
-        if read_options and converting:
+        if read_options and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
             check_reader_options(read_options, from_format, scenes[0])
-    except (FileNotFoundError, KeyError, ValueError) as exc:
+    except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     try:
         with run_progress() as (scanned, advance, counted):  # the scan counts the scenes
             summary = run_generate(
-                inputs[0] if converting or len(inputs) == 1 else inputs, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
+                scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, progress=advance,

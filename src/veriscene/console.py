@@ -58,16 +58,16 @@ def run_progress(total: int | None = None) -> Iterator[tuple[Callable[[int, int]
                   console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         ids: dict[str, Any] = {}
         made = read = 0
-        scenes = total
+        scene_total = total
 
         def start_generating() -> Any:
             if "generate" not in ids:
-                ids["generate"] = bar.add_task("generating", total=scenes, samples=0)
+                ids["generate"] = bar.add_task("generating", total=scene_total, samples=0)
             return ids["generate"]
 
         def counted(n: int) -> None:
-            nonlocal scenes
-            scenes = n
+            nonlocal scene_total
+            scene_total = n
             if "generate" in ids:
                 bar.update(ids["generate"], total=n)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from array import array
 from collections import OrderedDict
-from contextlib import nullcontext
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -28,8 +27,8 @@ from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
 from veriscene.engine.manifest import scene_inputs
-from veriscene.scene.compressed import compression, read_errors
-from veriscene.scene.inputs import open_scenes, scene_paths
+from veriscene.scene.compressed import compression
+from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -118,7 +117,7 @@ class SceneLookup:
         # a compressed file cannot be seeked in, nor several read as one: their lines are copied
         # to a temporary file as read
         copy = tempfile.TemporaryFile() if len(paths) > 1 or compression(paths[0]) is not None else None
-        with read_errors(paths[0]) if len(paths) == 1 else nullcontext(), open_scenes(paths) as fh:
+        with input_errors(paths), open_scenes(paths) as fh:
             for line in fh:
                 start, offset = offset, offset + len(line)
                 if copy is not None:

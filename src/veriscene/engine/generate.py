@@ -48,8 +48,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Generator, Vocabulary, select_generators
 from veriscene.generators.mixture import Mixture
-from veriscene.scene.compressed import open_scene_file, read_errors
-from veriscene.scene.inputs import open_scenes, scene_paths
+from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
 RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP)
@@ -66,11 +65,9 @@ def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
 def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> int:
     """Scenes (non-blank lines) in a scene file, compressed or not, or in the files of an input
     (`veriscene.scene.inputs.scene_paths`)."""
-    total = 0
-    for file in scene_paths(path):
-        with read_errors(file), open_scene_file(file) as fh:
-            total += sum(1 for line in fh if line.strip())
-    return total
+    paths = scene_paths(path)
+    with input_errors(paths), open_scenes(paths) as fh:
+        return sum(1 for line in fh if line.strip())
 
 
 def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path]) -> list[str]:
@@ -144,7 +141,7 @@ def _tasks(paths: list[Path], scan: ScanResult, shard_size: int, todo: Sequence[
     are seeked past: they cost nothing, but in a compressed file, where seeking forward
     decompresses, their bytes are read)."""
     cursor = Cursor()
-    with read_errors(paths[0]) if len(paths) == 1 else nullcontext(), open_scenes(paths, scan.spans) as fh:
+    with input_errors(paths), open_scenes(paths, scan.spans) as fh:
         for index in todo:
             start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
             lines = scan.read(fh, start, end, cursor)

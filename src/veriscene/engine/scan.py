@@ -40,7 +40,6 @@ import pickle
 import tempfile
 from array import array
 from collections import deque
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import count, islice
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
@@ -49,8 +48,8 @@ import numpy as np
 import orjson
 
 from veriscene.generators.vocabulary import Vocabulary
-from veriscene.scene.compressed import compression, read_errors
-from veriscene.scene.inputs import FileSpan, SceneStream, locate, open_scenes, plain_spans
+from veriscene.scene.compressed import compression
+from veriscene.scene.inputs import FileSpan, SceneStream, input_errors, locate, open_scenes, plain_spans
 
 DEFAULT_POOL_SIZE = 4096
 STRIDE = 64  # scenes between two stored byte offsets
@@ -363,8 +362,7 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         progress(0, total)  # the scan starts
     read = 0
     # a streamed input's chunks wait in `spool` for their tasks (at most 2 x workers at a time)
-    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, \
-            read_errors(paths[0]) if len(paths) == 1 else nullcontext():  # several: SceneStream names the file
+    with tempfile.TemporaryDirectory(prefix="veriscene-scan-") as spool, input_errors(paths):
         several = streamed or total > chunk_bytes  # more than one chunk, or maybe
         if several and (backend == "ray" or workers > 1):
             chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(
@@ -412,7 +410,8 @@ def duplicate_lines(scan: ScanResult) -> dict[int, str]:
         line = scan.line_number(first)
         if len(scan.spans) > 1:
             path, own = scan.where(line)
-            found[scan.line_number(k)] = f"duplicate image_id (first seen on line {own} of {path})"
+            where = f"line {own} of {path}"
         else:
-            found[scan.line_number(k)] = f"duplicate image_id (first seen on line {line})"
+            where = f"line {line}"
+        found[scan.line_number(k)] = f"duplicate image_id (first seen on {where})"
     return found

@@ -18,6 +18,7 @@ import bisect
 import glob
 import io
 import os
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Sequence
@@ -236,6 +237,12 @@ class SceneStream(io.RawIOBase):
         if not self.closed:
             self._close_file()
         super().close()
+
+
+def input_errors(paths: Sequence[str | os.PathLike[str]]) -> AbstractContextManager[None]:
+    """The errors of a broken compressed file read in the block, named: `read_errors` for one
+    file; several are read through `SceneStream`, which names the file at fault itself."""
+    return read_errors(paths[0]) if len(paths) == 1 else nullcontext()
 
 
 def open_scenes(paths: Sequence[str | os.PathLike[str]], spans: Sequence[FileSpan] | None = None) -> BinaryIO:

@@ -32,7 +32,6 @@ from veriscene.evaluate.freeform.score import (
 )
 from veriscene.evaluate.metrics import bootstrap_ci
 from veriscene.scene.jsonl import read_scenes
-from veriscene.scene.inputs import scene_paths
 from veriscene.scene.model import Scene
 
 TEXT_FIELDS = ("response", "reply", "output", "text", "caption")
@@ -62,14 +61,12 @@ class FreeformReport:
 
 def _load_scenes(scenes: str | os.PathLike[str] | Sequence[Any] | dict[str, Scene]) -> dict[str, Scene]:
     """image id -> Scene from scene files (a file, a folder, a glob pattern or a list of files: as
-    `veriscene.scene.inputs.scene_paths` reads them), scenes, or such a dict."""
+    `veriscene.read_scenes` reads them), scenes, or such a dict."""
     if isinstance(scenes, dict):
         return scenes
-    if isinstance(scenes, (str, os.PathLike)):  # a file, a folder of them or a glob pattern
-        return {s.image_id: s for path in scene_paths(scenes) for s in read_scenes(path)}
-    items = list(scenes)
-    if items and all(isinstance(s, (str, os.PathLike)) for s in items):  # the files of a run's input
-        return {s.image_id: s for path in items for s in read_scenes(path)}
+    items = scenes if isinstance(scenes, (str, os.PathLike)) else list(scenes)
+    if isinstance(items, (str, os.PathLike)) or (items and all(isinstance(s, (str, os.PathLike)) for s in items)):
+        return {s.image_id: s for s in read_scenes(items)}  # a file, a folder, a pattern or a list of files
     return {s.image_id: s for s in items}
 
 
