@@ -32,8 +32,12 @@ install: $(VENV)/.installed-core
 demo: $(VENV)/.installed-core
 	$(BIN)/veriscene demo --out $(DEMO_OUT)
 
+# Two test workers (pytest-xdist) by default, the cores CI has; Ray's tests stay together on one
+# of them (tests/conftest.py). `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/generate_throughput.py

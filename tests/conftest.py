@@ -1,6 +1,8 @@
-"""Shared fixtures: tiny hand-built scenes."""
+"""Shared fixtures: tiny hand-built scenes; Ray tests kept on one test worker."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -46,3 +48,18 @@ def ray_cluster():
     the session's tests; see tests/ray_head.py."""
     with ray_head() as cluster:
         yield cluster
+
+
+# Modules whose tests start Ray (their own local clusters, or the shared `ray_cluster`), and the
+# word that names a Ray test elsewhere. Under pytest-xdist (`make test` runs two test workers)
+# these tests form one group (`--dist loadgroup`), run one after another on one worker: two Ray
+# clusters at once would share the machine's two cores with each other, and the session's
+# `ray_cluster` is started once.
+_RAY_MODULES = {"test_ray_cluster.py", "test_devices.py", "test_parallel.py"}
+_RAY_WORD = re.compile(r"(^|[_[-])ray($|[]_[-])")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in _RAY_MODULES or _RAY_WORD.search(item.name):
+            item.add_marker(pytest.mark.xdist_group("ray"))

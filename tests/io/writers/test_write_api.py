@@ -64,7 +64,8 @@ def test_cli_export(run_dir: Path, tmp_path: Path) -> None:
         ["export", str(run_dir), "--to", "llava", "--out", str(out), "--mc-style", "letter_text"],
     )
     assert result.exit_code == 0, result.output
-    assert "images missing" in result.output and "missing.png" in result.output
+    unwrapped = result.output.replace("\n", "")  # the console wraps long paths at its width
+    assert "images missing" in unwrapped and "missing.png" in unwrapped, result.output
     records = json.loads(out.read_text())
     assert {r["id"]: r["conversations"][1]["value"] for r in records}["s-mc"] == "B. red"
     result = CliRunner().invoke(app, ["export", str(run_dir), "--to", "nope"])
