@@ -5,6 +5,7 @@
     python benchmarks/convert_scale.py --format coco --images 20000 118000
     python benchmarks/convert_scale.py --format oi --images 100000 1000000
     python benchmarks/convert_scale.py --src ../old-checkout --src .   # two releases side by side
+    python benchmarks/convert_scale.py --compression none gzip zstd    # the file read compressed
 
 Visual Genome ships its scene graphs as one JSON list (`scene_graphs.json`, 108,077 images,
 0.7 GB), GQA as one JSON object (`train_sceneGraphs.json`, 74,942 images), COCO as one object
@@ -15,7 +16,9 @@ objects of 5,000 names and 21 relations per image for VG; 16 objects with 8 rela
 GQA, the density of GQA's train set; 7 objects with a 24-point polygon each for COCO; 8 boxes, 10 verified labels of which 4 absent and
 2 relationships per image for Open Images, the box file as input), runs `veriscene convert` on it in a fresh process per source tree, and prints the
 file size, seconds, scenes/s, the peak RSS of the process (MiB) and a hash of the output (the
-same for every source tree that reads the file the same way). Files are cached in `--cache`.
+same for every source tree that reads the file the same way, and for the file read compressed).
+`--compression` reads the same file compressed as well (gzip, zstd, bz2, xz: every file of the
+input, so for Open Images the label and relationship files too). Files are cached in `--cache`.
 """
 
 from __future__ import annotations
@@ -143,14 +146,36 @@ def annotation_file(cache: Path, fmt: str, images: int) -> Path:
     return path
 
 
-def _convert(src: Path, path: Path, fmt: str, out: Path) -> tuple[float, float]:
+_SUFFIXES = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}
+
+
+def _inputs(path: Path, fmt: str) -> list[Path]:
+    """The file and, for Open Images, its label and relationship files."""
+    return [path, path.with_suffix(".labels"), path.with_suffix(".vrd")] if fmt == "oi" else [path]
+
+
+def compressed(path: Path, kind: str) -> Path:
+    """`path` compressed with `kind` beside it (cached), as veriscene writes such files."""
+    from veriscene.scene.compressed import create_scene_file
+
+    target = path.with_name(path.name + _SUFFIXES[kind])
+    if not target.exists():
+        tmp = target.with_name(target.name + ".tmp")
+        with open(path, "rb") as src, create_scene_file(tmp, kind) as dst:
+            while block := src.read(1 << 22):
+                dst.write(block)
+        os.replace(tmp, target)
+    return target
+
+
+def _convert(src: Path, files: list[Path], fmt: str, out: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MiB) of `veriscene convert` in a fresh process over `src/src`."""
     env = dict(os.environ, PYTHONPATH=str(src / "src"))
     reader = {"vg": "visual_genome", "gqa": "gqa", "coco": "coco", "oi": "open_images"}[fmt]
-    cmd = [sys.executable, "-m", "veriscene", "convert", str(path), "--from", reader,
+    cmd = [sys.executable, "-m", "veriscene", "convert", str(files[0]), "--from", reader,
            "--image-size", "800x600", "--out", str(out)]
     if fmt == "oi":
-        cmd += ["-r", f"labels={path.with_suffix('.labels')}", "-r", f"relationships={path.with_suffix('.vrd')}"]
+        cmd += ["-r", f"labels={files[1]}", "-r", f"relationships={files[2]}"]
     script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
               "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
@@ -166,21 +191,25 @@ def main() -> None:
     parser.add_argument("--format", choices=("vg", "gqa", "coco", "oi"), default="vg")
     parser.add_argument("--images", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--src", type=Path, action="append", help="source tree(s) to run (default: this one)")
+    parser.add_argument("--compression", nargs="+", choices=("none", *_SUFFIXES), default=["none"],
+                        help="read the file as it is (none) and/or compressed with these")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     sources = args.src or [Path(__file__).resolve().parents[1]]
-    print(f"{'source':<28} {'images':>8} {'file MB':>8} {'seconds':>8} {'scenes/s':>9} {'peak MiB':>9}  output")
+    print(f"{'source':<28} {'images':>8} {'input':>6} {'file MB':>8} {'seconds':>8} {'scenes/s':>9} "
+          f"{'peak MiB':>9}  output")
     for images in args.images:
         path = annotation_file(args.cache, args.format, images)
-        for src in sources:
-            with tempfile.TemporaryDirectory() as tmp:
-                out = Path(tmp) / "scenes.jsonl"
-                seconds, peak = _convert(src, path, args.format, out)
-                digest = hashlib.sha256(out.read_bytes()).hexdigest()[:12]
-            size = sum(p.stat().st_size for p in (path, path.with_suffix(".labels"), path.with_suffix(".vrd"))
-                       if p.exists())
-            print(f"{str(src)[-28:]:<28} {images:>8} {size / 1e6:>8.0f} {seconds:>8.1f} "
-                  f"{images / seconds:>9.0f} {peak:>9.0f}  {digest}", flush=True)
+        for kind in args.compression:
+            files = [p if kind == "none" else compressed(p, kind) for p in _inputs(path, args.format)]
+            size = sum(p.stat().st_size for p in files)
+            for src in sources:
+                with tempfile.TemporaryDirectory() as tmp:
+                    out = Path(tmp) / "scenes.jsonl"
+                    seconds, peak = _convert(src, files, args.format, out)
+                    digest = hashlib.sha256(out.read_bytes()).hexdigest()[:12]
+                print(f"{str(src)[-28:]:<28} {images:>8} {kind:>6} {size / 1e6:>8.0f} {seconds:>8.1f} "
+                      f"{images / seconds:>9.0f} {peak:>9.0f}  {digest}", flush=True)
 
 
 if __name__ == "__main__":

@@ -340,10 +340,11 @@ def test_instruction_count(cache: str) -> None:
 @pytest.mark.parametrize("fmt", ["vg", "gqa", "coco", "oi"])
 def test_convert_scale(cache: str, fmt: str) -> None:
     root = str(BENCH.parent)
-    out = _run("convert_scale.py", "--format", fmt, "--images", "30", "--src", root, "--src", root, "--cache", cache)
+    out = _run("convert_scale.py", "--format", fmt, "--images", "30", "--src", root, "--src", root,
+               "--compression", "none", "gzip", "--cache", cache)
     rows = [line.split() for line in out.splitlines()[1:]]
-    assert [r[1] for r in rows] == ["30", "30"] and float(rows[0][5]) > 0
-    assert rows[0][-1] == rows[1][-1]  # the same output from the same tree twice
+    assert [(r[1], r[2]) for r in rows] == [("30", "none")] * 2 + [("30", "gzip")] * 2 and float(rows[0][6]) > 0
+    assert len({r[-1] for r in rows}) == 1  # the same output from the same tree twice, and read compressed
 
 
 def test_annotate_workers(cache: str) -> None:

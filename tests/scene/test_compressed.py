@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veriscene.scene.compressed import (
-    JSONL_PATTERNS, READ_ERRORS, CompressedFileError, compression, compression_for_name, create_scene_file,
-    decompressing, jsonl_files, open_scene_file, plain_name, read_errors,
+    READ_ERRORS, CompressedFileError, compression, compression_for_name, create_scene_file, data_files,
+    decompressing, find_data_file, jsonl_files, open_scene_file, open_text, plain_name, read_errors,
 )
 
 KINDS = ["gzip", "zstd", "bz2", "xz"]
@@ -135,10 +135,25 @@ def test_zstd_needs_zstandard(tmp_path, monkeypatch) -> None:
 def test_names_and_folders(tmp_path) -> None:
     assert plain_name("a/scenes.jsonl.gz") == "scenes.jsonl" and plain_name("scenes.jsonl") == "scenes.jsonl"
     assert plain_name("x.ZST") == "x" and compression_for_name("x.ZST") == "zstd"
-    assert JSONL_PATTERNS[0] == "*.jsonl"
-    for name in ("b.jsonl.gz", "a.jsonl", "c.jsonl.zst", "d.json", "e.jsonl.tmp"):
+    for name in ("b.jsonl.gz", "a.jsonl", "c.jsonl.zst", "d.json", "e.jsonl.tmp", "f.json.xz", "g.json.bz2.part"):
         (tmp_path / name).write_bytes(b"")
+    (tmp_path / "h.jsonl").mkdir()  # a folder of that name is not a file of scenes
     assert [p.name for p in jsonl_files(tmp_path)] == ["a.jsonl", "b.jsonl.gz", "c.jsonl.zst"]
+    assert [p.name for p in data_files(tmp_path, ".json")] == ["d.json", "f.json.xz"]
+    assert find_data_file(tmp_path, "d.json") == tmp_path / "d.json"
+    assert find_data_file(tmp_path, "f.json") == tmp_path / "f.json.xz"
+    assert find_data_file(tmp_path, "g.json") is None
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd", "bz2", "xz", None])
+def test_open_text_reads_any_compression(tmp_path, kind) -> None:
+    text = "\ufeffImageID,LabelName\r\nimg\u00e9,/m/01\r\n"
+    path = tmp_path / ("t.csv" + {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz", None: ""}[kind])
+    with create_scene_file(path) as fh:
+        fh.write(text.encode("utf-8"))
+    assert compression(path) == kind
+    with open_text(path, encoding="utf-8-sig", newline="") as fh:
+        assert fh.read() == text[1:]  # newline="" keeps the CSV's line ends, as open() would
 
 
 @settings(max_examples=40, deadline=None)

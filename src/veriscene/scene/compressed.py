@@ -1,4 +1,6 @@
-"""Scene files compressed with gzip, zstd, bz2 or xz, read and written like plain JSONL.
+"""Scene files compressed with gzip, zstd, bz2 or xz, read and written like plain JSONL; and
+annotation files (COCO, Visual Genome, GQA, CLEVR, ProVision JSON, Open Images CSV) read the same
+way (`open_text`, `data_files`, `find_data_file`).
 
 A scene file of a million images with masks and depth is gigabytes of JSONL, and is usually kept
 compressed. Reading recognises the compression by the file's first bytes, whatever its name;
@@ -37,7 +39,6 @@ SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
 # what a broken compressed file raises: EOFError when it ends early; when its data is corrupt,
 # OSError (gzip's BadGzipFile, bz2's "Invalid data stream", ours for zstd), zlib.error or lzma.LZMAError
 READ_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)
-JSONL_PATTERNS = ("*.jsonl", *(f"*.jsonl{suffix}" for suffix in SUFFIXES))  # the scene files of a folder
 _READ = 1 << 18  # compressed bytes decompressed at a time
 _BUFFER = 1 << 20  # bytes of a reader's buffer
 
@@ -53,24 +54,44 @@ class CompressedFileError(ValueError):
     """A compressed scene file that cannot be read to its end (truncated or corrupt)."""
 
 
+def data_error(exc: BaseException) -> bool:
+    """Whether `exc`, one of `READ_ERRORS`, says a compressed file's data is cut short or
+    corrupt; an OSError with an errno (a missing file, a full disk) is the system's instead."""
+    return not (isinstance(exc, OSError) and exc.errno is not None)
+
+
 @contextmanager
-def read_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+def read_errors(path: str | os.PathLike[str], what: str = "scene file") -> Iterator[None]:
     """Turn the errors of a broken compressed file read in the block into a CompressedFileError
     naming the file. An OSError with an errno (a missing file, a full disk) is the system's, not
     the data's, and stays as it is."""
     try:
         yield
     except READ_ERRORS as exc:
-        if isinstance(exc, OSError) and exc.errno is not None:
+        if not data_error(exc):
             raise
-        kind = compression(path) if os.path.isfile(path) else None
-        what = f"the {kind}-compressed scene file" if kind else "the scene file"
-        raise CompressedFileError(f"{path}: cannot read {what} to its end ({exc}); is it complete?") from exc
+        raise CompressedFileError(f"{path}: {unreadable(path, exc, what)}") from exc
 
 
 def jsonl_files(folder: str | os.PathLike[str]) -> list[Path]:
     """The JSONL scene files of a folder, compressed or not, by name."""
-    return sorted({p for pattern in JSONL_PATTERNS for p in Path(folder).glob(pattern)})
+    return data_files(folder, ".jsonl")
+
+
+def data_files(folder: str | os.PathLike[str], suffix: str) -> list[Path]:
+    """The files of a folder named `*{suffix}`, compressed or not (`*{suffix}.gz`, ...), by name."""
+    patterns = (f"*{suffix}", *(f"*{suffix}{ending}" for ending in SUFFIXES))
+    return sorted({p for pattern in patterns for p in Path(folder).glob(pattern) if p.is_file()})
+
+
+def find_data_file(folder: str | os.PathLike[str], name: str) -> Path | None:
+    """`folder/name`, or else the first of it compressed (`name.gz`, `name.zst`, ...) that is
+    there; None when neither is."""
+    for candidate in (name, *(f"{name}{ending}" for ending in SUFFIXES)):
+        path = Path(folder) / candidate
+        if path.is_file():
+            return path
+    return None
 
 
 def compression_for_name(path: str | os.PathLike[str]) -> str | None:
@@ -206,6 +227,25 @@ def open_scene_file(path: str | os.PathLike[str]) -> BinaryIO:
             raw.close()
             raise
     return open(path, "rb")
+
+
+def open_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline: str | None = None,
+              errors: str = "strict") -> IO[str]:
+    """Open a file as text, decompressed if it is compressed (known by its first bytes, whatever
+    its name): an annotation file may be kept as `instances.json.gz` or `boxes.csv.zst`."""
+    raw = open_scene_file(path)
+    try:
+        return io.TextIOWrapper(raw, encoding=encoding, newline=newline, errors=errors)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def unreadable(path: str | os.PathLike[str], exc: BaseException, what: str = "file") -> str:
+    """Why a compressed file at `path` cannot be read to its end (one of `READ_ERRORS`)."""
+    kind = compression(path) if os.path.isfile(path) else None
+    described = f"the {kind}-compressed {what}" if kind else f"the {what}"
+    return f"cannot read {described} to its end ({exc}); is it complete?"
 
 
 def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> IO[bytes]:

@@ -82,18 +82,26 @@ def test_auto_read(tmp_path: Path) -> None:
 
 
 def test_detect_compressed_files(tmp_path: Path) -> None:
+    import bz2
     import gzip
+    import lzma
 
     named = tmp_path / "scenes.gz"  # no .jsonl in the name: told by its first record
     named.write_bytes(gzip.compress(b'{"image_id": "a", "width": 4, "height": 4, "objects": []}\n'))
-    assert detect(named) == ("veriscene_jsonl", "gzip-compressed, and its first record has image_id and objects")
-    coco = tmp_path / "instances.json.gz"
+    assert detect(named) == ("veriscene_jsonl", "its first record has image_id and objects (gzip-compressed)")
+    coco = tmp_path / "instances.json.gz"  # annotation files are told as their decompressed selves
     coco.write_bytes(gzip.compress(b'{"images": [], "annotations": [], "categories": []}'))
-    with pytest.raises(FormatDetectionError, match="only veriscene JSONL is read compressed: decompress it first"):
-        detect(coco)
+    assert detect(coco) == ("coco", "COCO key 'categories' (gzip-compressed)")
+    boxes = tmp_path / "boxes.csv.bz2"
+    boxes.write_bytes(bz2.compress(b"ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsGroupOf\n"))
+    assert detect(boxes) == ("open_images", "CSV header with LabelName/IsGroupOf (boxes) (bz2-compressed)")
+    (tmp_path / "vg").mkdir()
+    (tmp_path / "vg" / "objects.json.xz").write_bytes(lzma.compress(b"[]"))
+    assert detect(tmp_path / "vg") == ("visual_genome", "folder holds objects.json.xz")
     broken = tmp_path / "broken.gz"
     broken.write_bytes(named.read_bytes()[:12])
-    with pytest.raises(FormatDetectionError, match="gzip-compressed file that is not veriscene JSONL"):
+    with pytest.raises(FormatDetectionError, match=r"broken.gz: cannot tell the annotation format from its "
+                                                   r"first 1024 KiB \(gzip-decompressed\); pass --from FORMAT"):
         detect(broken)
     nifti = tmp_path / "labels.nii.gz"  # gzip too, but a label map, as before
     nifti.write_bytes(gzip.compress(b"\x00" * 400))

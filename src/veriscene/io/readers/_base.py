@@ -21,6 +21,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.normalize import Normalizer
 from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
 from veriscene.io.rejects import RejectReport
+from veriscene.scene.compressed import READ_ERRORS, data_error, open_scene_file, unreadable
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
 # Errors that malformed data can still provoke past the explicit checks (e.g. a dict where a list
@@ -269,9 +270,16 @@ def _header_size(path: Path) -> tuple[int, int] | None:
 
 
 def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
-    """Load a whole JSON file with orjson; None (after a file-level reject) if it is malformed."""
-    with open(path, "rb") as fh:
-        data = fh.read()
+    """Load a whole JSON file with orjson, decompressed if it is compressed; None (after a
+    file-level reject) if it is malformed or, compressed, cut short."""
+    try:
+        with open_scene_file(path) as fh:
+            data = fh.read()
+    except READ_ERRORS as exc:
+        if not data_error(exc):
+            raise  # the system's error (a disk), not the data's
+        ctx.file_error(bad(unreadable(path, exc)), str(path))
+        return None
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:

@@ -9,6 +9,8 @@ and one chunk of text whatever the file's size; values are the ones `json.loads`
 
 A file that is not well-formed JSON raises `JsonStreamError` (with the character offset) when the
 fault is reached: the members before it have been yielded, the reader reports the rest as lost.
+A compressed file (gzip, zstd, bz2, xz: `instances.json.gz`) is read decompressed, as a stream;
+one cut short or corrupt raises `JsonStreamError` where its data stops.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import json
 import os
 from collections.abc import Collection, Iterator
 from typing import IO, Any, NamedTuple
+
+from veriscene.scene.compressed import READ_ERRORS, compression, data_error, open_text
 
 CHUNK_CHARS = 1 << 22  # characters read at a time (the window grows for a longer member)
 _SPACE = " \t\n\r"
@@ -34,9 +38,14 @@ class JsonStreamError(ValueError):
 def top_level(path: str | os.PathLike[str]) -> str:
     """The first character of the file's JSON text ("[", "{", ...; "" when empty), past a BOM
     and whitespace."""
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+    with open_text(path, encoding="utf-8-sig", errors="replace") as fh:
         while True:
-            chunk = fh.read(4096)
+            try:
+                chunk = fh.read(4096)
+            except READ_ERRORS as exc:  # a broken compressed file: its reader reports it
+                if not data_error(exc):
+                    raise
+                return ""
             if not chunk:
                 return ""
             text = chunk.lstrip(_SPACE)
@@ -47,15 +56,24 @@ def top_level(path: str | os.PathLike[str]) -> str:
 class _Window:
     """The text of a file, read in chunks; `text[start:]` is kept when more is read."""
 
-    def __init__(self, fh: IO[str], chunk: int) -> None:
-        self.fh, self.chunk = fh, chunk
+    def __init__(self, fh: IO[str], chunk: int, path: str | os.PathLike[str]) -> None:
+        self.fh, self.chunk, self.path = fh, chunk, path
         self.text, self.base, self.eof = "", 0, False  # base: file offset of text[0]
 
-    def more(self, start: int) -> bool:
-        """Drop the text before `start`, read the next chunk after the rest; False at the end."""
+    def more(self, start: int, members: int = 0) -> bool:
+        """Drop the text before `start`, read the next chunk after the rest; False at the end.
+        A compressed file whose data stops short (truncated or corrupt) raises JsonStreamError,
+        which counts the `members` read before."""
         if self.eof:
             return False
-        data = self.fh.read(self.chunk)
+        try:
+            data = self.fh.read(self.chunk)
+        except READ_ERRORS as exc:
+            if not data_error(exc):
+                raise  # the system's error (a disk), not the data's
+            kind = compression(self.path)
+            raise JsonStreamError(f"the {kind}-compressed data stops ({exc})", self.base + len(self.text),
+                                  members) from exc
         if not data:
             self.eof = True
             return False
@@ -87,8 +105,8 @@ def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS,
     element by element instead, as (Element(key, i), element i) (COCO's "annotations").
     Raises JsonStreamError on malformed text, and ValueError when the top level is neither."""
     decoder = json.JSONDecoder()
-    with open(path, encoding="utf-8-sig") as fh:
-        window = _Window(fh, chunk_chars)
+    with open_text(path, encoding="utf-8-sig") as fh:
+        window = _Window(fh, chunk_chars, path)
         pos = _skip_space(window, 0)
         opener = window.text[pos] if pos < len(window.text) else ""
         if opener not in "[{" or not opener:
@@ -109,7 +127,7 @@ def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS,
                     key, value, pos, done = _member(window, decoder, start, keyed, closer, count == 0, expand)
             except _Incomplete:
                 at_end = window.eof
-                if window.more(start):
+                if window.more(start, count):
                     pos = 0
                     continue
                 if not at_end:  # the text read was all there is: parse the member again as final
@@ -214,6 +232,6 @@ def _check_rest(window: _Window, pos: int, count: int) -> None:
         if rest.strip(_SPACE):
             at = pos + len(rest) - len(rest.lstrip(_SPACE))
             raise JsonStreamError("extra data after the top-level value", window.base + at, count)
-        if not window.more(len(window.text)):
+        if not window.more(len(window.text), count):
             return
         pos = 0

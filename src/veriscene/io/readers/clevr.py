@@ -33,6 +33,7 @@ from veriscene.io.readers._base import (
     is_number,
     load_json,
 )
+from veriscene.scene.compressed import data_files
 from veriscene.scene.model import Scene
 
 PREDICATES = {"left": "left of", "right": "right of", "front": "in front of", "behind": "behind"}
@@ -128,9 +129,9 @@ def _scene(ctx: ReadContext, record: Any, approximate: bool) -> Scene:
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix == ".json" and p.is_file())
+        files = data_files(path, ".json")
         if not files:
-            raise FileNotFoundError(f"{path}: no CLEVR scene files (*.json) in this directory")
+            raise FileNotFoundError(f"{path}: no CLEVR scene files (*.json, maybe compressed) in this directory")
         return files
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")

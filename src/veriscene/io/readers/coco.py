@@ -58,6 +58,7 @@ from veriscene.io.readers._base import (
 )
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
+from veriscene.scene.compressed import plain_name
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
@@ -334,7 +335,8 @@ def read_coco(
         return
     images, by_image, categories, panoptic = read
     cats = _categories({"categories": categories}, ctx)
-    root = Path(panoptic_root) if panoptic_root is not None else path.with_suffix("")
+    # default: panoptic_val2017/ beside panoptic_val2017.json (or .json.gz, ...)
+    root = Path(panoptic_root) if panoptic_root is not None else path.parent / Path(plain_name(path)).stem
     opts = {
         "merged_things": isinstance(categories, list) and any(map(_merged_things, categories)),
         "masks": masks,

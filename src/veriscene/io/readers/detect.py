@@ -2,6 +2,8 @@
 
 Big JSON files are not parsed here: the first megabyte is searched for keys that only one format
 uses. The result is a format name of `veriscene.io.readers.READERS`, with the reason it was chosen.
+A compressed file (gzip, zstd, bz2, xz, known by its first bytes) is told by its name without the
+compression suffix and by its first decompressed megabyte.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from veriscene.io.readers.dicom_rt import is_dicom_rt
 from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
-from veriscene.scene.compressed import READ_ERRORS, compression, jsonl_files, open_scene_file, plain_name
+from veriscene.scene.compressed import (
+    READ_ERRORS, compression, data_error, data_files, find_data_file, jsonl_files, open_scene_file, plain_name,
+)
 
 _PEEK = 1 << 20  # bytes
 _VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")
@@ -47,8 +51,19 @@ class FormatDetectionError(ValueError):
 
 
 def _peek(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(_PEEK)
+    """The first `_PEEK` bytes of the file, decompressed (what a broken compressed file gives)."""
+    head = b""
+    try:
+        with open_scene_file(path) as fh:
+            while len(head) < _PEEK:
+                data = fh.read(_PEEK - len(head))
+                if not data:
+                    break
+                head += data
+    except READ_ERRORS as exc:
+        if not data_error(exc):
+            raise
+    return head
 
 
 def _sniff_json(path: Path) -> tuple[str, str] | None:
@@ -61,22 +76,14 @@ def _sniff_json(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def _compressed(path: Path, kind: str) -> tuple[str, str]:
-    """A compressed file: veriscene JSONL, the one format read compressed, if it looks like it."""
-    if plain_name(path).lower().endswith(".jsonl"):
-        return "veriscene_jsonl", f"file extension .jsonl{path.suffix} ({kind}-compressed)"
+def _first_record(path: Path) -> object:
+    """The first line of a (compressed) file parsed as JSON; None when it is not JSON."""
     try:
         with open_scene_file(path) as fh:
             first = next((line for line in fh if line.strip()), b"")
-        record = orjson.loads(first)
+        return orjson.loads(first)
     except (*READ_ERRORS, orjson.JSONDecodeError):
-        record = None
-    if isinstance(record, dict) and "image_id" in record and "objects" in record:
-        return "veriscene_jsonl", f"{kind}-compressed, and its first record has image_id and objects"
-    raise FormatDetectionError(
-        f"{path}: a {kind}-compressed file that is not veriscene JSONL; only veriscene JSONL is read "
-        "compressed: decompress it first"
-    )
+        return None
 
 
 def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -88,11 +95,12 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         if (path / "dataset.json").is_file() and b'"labels"' in _peek(path / "dataset.json"):
             return "label_map", "folder holds a segmentation dataset.json (Medical Segmentation Decathlon / nnU-Net)"
         for name in _VG_FILES:
-            if (path / name).is_file():
-                return "visual_genome", f"folder holds {name}"
+            file = find_data_file(path, name)
+            if file is not None:
+                return "visual_genome", f"folder holds {file.name}"
         if jsonl_files(path):
             return "veriscene_jsonl", "folder holds *.jsonl files"
-        for file in sorted(path.glob("*.json"))[:5]:
+        for file in data_files(path, ".json")[:5]:
             found = _sniff_json(file)
             if found is not None and found[0] in ("provision", "clevr"):
                 return found[0], f"{file.name}: {found[1]}"
@@ -114,9 +122,20 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     if is_dicom_rt(path):
         return "dicom_rt", "a DICOM RT Structure Set (RTSTRUCT) file"
     kind = compression(path)
-    if kind is not None:
-        return _compressed(path, kind)
-    suffix = path.suffix.lower()
+    found = _by_name_or_content(path, plain_name(path) if kind else path.name)
+    if found is None and kind is not None:
+        record = _first_record(path)  # veriscene JSONL under a name that does not say so
+        if isinstance(record, dict) and "image_id" in record and "objects" in record:
+            found = "veriscene_jsonl", "its first record has image_id and objects"
+    if found is None:
+        what = f"its first {_PEEK // 1024} KiB" + (f" ({kind}-decompressed)" if kind else "")
+        raise FormatDetectionError(f"{path}: cannot tell the annotation format from {what}; pass --from FORMAT")
+    return (found[0], f"{found[1]} ({kind}-compressed)") if kind else found
+
+
+def _by_name_or_content(path: Path, name: str) -> tuple[str, str] | None:
+    """(format, reason) for a file called `name` (its name without a compression suffix)."""
+    suffix = Path(name).suffix.lower()
     if suffix == ".jsonl":
         return "veriscene_jsonl", "file extension .jsonl"
     if suffix == ".csv":
@@ -126,14 +145,9 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         if b"LabelName" in header and b"IsGroupOf" in header:
             return "open_images", "CSV header with LabelName/IsGroupOf (boxes)"
         raise FormatDetectionError(f"{path}: CSV without Open Images box or relationship columns; pass --from FORMAT")
-    if path.name in _VG_FILES or path.name == "image_data.json":
-        return "visual_genome", f"file name {path.name}"
-    found = _sniff_json(path)
-    if found is None:
-        raise FormatDetectionError(
-            f"{path}: cannot tell the annotation format from its first {_PEEK // 1024} KiB; pass --from FORMAT"
-        )
-    return found
+    if name in _VG_FILES or name == "image_data.json":
+        return "visual_genome", f"file name {name}"
+    return _sniff_json(path)
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:

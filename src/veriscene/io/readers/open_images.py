@@ -31,6 +31,7 @@ from typing import Any
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, read_boxes
+from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_text, read_errors, unreadable
 from veriscene.scene.model import Scene
 
 COLUMNS = (
@@ -43,7 +44,7 @@ _TABLE_HINTS = ("class-descriptions", "class_descriptions", "attributes-descript
 def _load_names(paths: Sequence[Path]) -> dict[str, str]:
     names: dict[str, str] = {}
     for path in paths:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open_text(path, newline="") as fh, read_errors(path, "class-name table"):
             for row in csv.reader(fh):
                 if len(row) >= 2 and row[0] and row[0] != "LabelName":
                     names[row[0]] = row[1]
@@ -52,7 +53,7 @@ def _load_names(paths: Sequence[Path]) -> dict[str, str]:
 
 def _table_paths(folder: Path, class_names: Any) -> list[Path]:
     if class_names is None:
-        return sorted(p for p in folder.glob("*.csv") if any(h in p.name for h in _TABLE_HINTS))
+        return [p for p in data_files(folder, ".csv") if any(h in p.name for h in _TABLE_HINTS)]
     paths = [class_names] if isinstance(class_names, (str, os.PathLike)) else list(class_names)
     for p in paths:
         if not Path(p).is_file():
@@ -113,8 +114,14 @@ def read_open_images(
         raise FileNotFoundError(f"{path}: no such file")
     names = _load_names(_table_paths(path.parent, class_names))
     ctx = ReadContext(path, "open_images", **options)
-    with open(path, newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), None)
+    try:
+        with open_text(path, newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except READ_ERRORS as exc:  # compressed, and cut short before its header
+        if not data_error(exc):
+            raise
+        ctx.file_error(bad(unreadable(path, exc)))
+        return
     if is_boxes_header(header):
         yield from read_boxes(path, ctx, lambda label: names.get(label, label), labels=labels,
                               relationships=relationships, relationship_columns=COLUMNS)
@@ -123,7 +130,7 @@ def read_open_images(
         raise ValueError(f"{path}: labels and relationships files go with an Open Images box file "
                          "(ImageID,Source,LabelName,...,IsGroupOf); this is a relationship file")
     grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path, newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
@@ -138,6 +145,10 @@ def read_open_images(
                 grouped.setdefault(image_id, []).append((reader.line_num, row))
         except csv.Error as exc:
             ctx.file_error(bad(f"malformed CSV at line {reader.line_num}: {exc}"))
+        except READ_ERRORS as exc:
+            if not data_error(exc):
+                raise  # the system's error (a disk), not the data's
+            ctx.file_error(bad(f"{unreadable(path, exc)} (it stops after line {reader.line_num})"))
     for image_id in list(grouped):
         rows = grouped.pop(image_id)
         scene = ctx.scene(image_id, partial(_scene, ctx, image_id, rows, names))

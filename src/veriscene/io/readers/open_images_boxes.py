@@ -27,6 +27,7 @@ from pathlib import Path
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers._spool import GroupedSpool
+from veriscene.scene.compressed import READ_ERRORS, data_error, open_scene_file, open_text, unreadable
 from veriscene.scene.model import Scene
 
 BOX_COLUMNS = ("ImageID", "LabelName", "XMin", "XMax", "YMin", "YMax", "IsGroupOf")
@@ -44,13 +45,18 @@ def is_boxes_header(columns: list[str] | None) -> bool:
 def _sorted_by_image(path: Path) -> bool:
     """Whether the rows (after the header) come in ImageID order: one cheap pass over the first column."""
     previous = b""
-    with open(path, "rb") as fh:
-        fh.readline()
-        for line in fh:
-            key = line.split(b",", 1)[0]
-            if key < previous:
-                return False
-            previous = key
+    with open_scene_file(path) as fh:
+        try:
+            fh.readline()
+            for line in fh:
+                key = line.split(b",", 1)[0]
+                if key < previous:
+                    return False
+                previous = key
+        except READ_ERRORS as exc:  # compressed and cut short: `_rows` reports it where it stops
+            if not data_error(exc):
+                raise
+            return False
     return True
 
 
@@ -59,7 +65,7 @@ def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> Iterator[tu
     row is reported and skipped."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path, newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
@@ -75,6 +81,10 @@ def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> Iterator[tu
                 yield image_id, reader.line_num, row
         except csv.Error as exc:
             ctx.file_error(bad(f"malformed CSV at line {reader.line_num}: {exc}"), str(path))
+        except READ_ERRORS as exc:
+            if not data_error(exc):
+                raise  # the system's error (a disk), not the data's
+            ctx.file_error(bad(f"{unreadable(path, exc)} (it stops after line {reader.line_num})"), str(path))
 
 
 def _spooled(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> GroupedSpool:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json
+from veriscene.scene.compressed import data_files
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
@@ -235,7 +236,7 @@ def read_provision(
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
     folder = path if path.is_dir() else path.parent
-    files = sorted(p for p in folder.glob("*.json")) if path.is_dir() else [path]
+    files = data_files(folder, ".json") if path.is_dir() else [path]
     ctx = ReadContext(path, "provision", **options)
     opts = {
         "allow_pickle": allow_pickle,

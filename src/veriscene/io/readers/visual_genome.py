@@ -42,6 +42,7 @@ from veriscene.io.readers._base import (
     load_json,
     object_id,
 )
+from veriscene.scene.compressed import find_data_file, plain_name
 from veriscene.scene.model import Scene
 
 SPLIT_FILES = ("objects", "attributes", "relationships")
@@ -185,26 +186,33 @@ def _scene(
 
 
 def _layout(path: Path) -> tuple[dict[str, Path], Path | None]:
-    """Input path -> ({role: file}, image_data.json or None). Roles: "scene_graphs" or split names."""
+    """Input path -> ({role: file}, image_data.json or None). Roles: "scene_graphs" or split names.
+    Each file may be compressed (`objects.json.gz`, ...)."""
     folder = path if path.is_dir() else path.parent
-    image_data = folder / "image_data.json"
-    image_data_path = image_data if image_data.is_file() else None
+    image_data_path = find_data_file(folder, "image_data.json")
     if path.is_dir():
-        if (path / "scene_graphs.json").is_file():
-            return {"scene_graphs": path / "scene_graphs.json"}, image_data_path
-        split = {name: path / f"{name}.json" for name in SPLIT_FILES if (path / f"{name}.json").is_file()}
+        whole = find_data_file(path, "scene_graphs.json")
+        if whole is not None:
+            return {"scene_graphs": whole}, image_data_path
+        split = _split_files(path)
         if not split:
             raise FileNotFoundError(
                 f"{path}: no Visual Genome files (scene_graphs.json, objects.json, attributes.json, "
-                "relationships.json) in this directory"
+                "relationships.json, each maybe compressed) in this directory"
             )
         return split, image_data_path
-    if path.name == "image_data.json":
+    name = plain_name(path)
+    if name == "image_data.json":
         return _layout(folder)
-    if path.stem in SPLIT_FILES:
-        siblings = {n: folder / f"{n}.json" for n in SPLIT_FILES if (folder / f"{n}.json").is_file()}
-        return {**siblings, path.stem: path}, image_data_path
+    role = Path(name).stem
+    if role in SPLIT_FILES:
+        return {**_split_files(folder), role: path}, image_data_path
     return {"scene_graphs": path}, image_data_path
+
+
+def _split_files(folder: Path) -> dict[str, Path]:
+    found = {name: find_data_file(folder, f"{name}.json") for name in SPLIT_FILES}
+    return {name: file for name, file in found.items() if file is not None}
 
 
 def _sizes(path: Path | None, ctx: ReadContext) -> dict[str, tuple[Any, Any]]:
