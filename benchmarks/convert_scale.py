@@ -17,8 +17,8 @@ GQA, the density of GQA's train set; 7 objects with a 24-point polygon each for 
 2 relationships per image for Open Images, the box file as input), runs `veriscene convert` on it in a fresh process per source tree, and prints the
 file size, seconds, scenes/s, the peak RSS of the process (MiB) and a hash of the output (the
 same for every source tree that reads the file the same way, and for the file read compressed).
-`--compression` reads the same file compressed as well (gzip, zstd, bz2, xz: every file of the
-input, so for Open Images the label and relationship files too). Files are cached in `--cache`.
+`--compression` reads the same file compressed as well (gzip, zstd, bz2, xz, or a zip archive of
+it: every file of the input, so for Open Images the label and relationship files too). Files are cached in `--cache`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import orjson
@@ -146,7 +147,7 @@ def annotation_file(cache: Path, fmt: str, images: int) -> Path:
     return path
 
 
-_SUFFIXES = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}
+_SUFFIXES = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz", "zip": ".zip"}
 
 
 def _inputs(path: Path, fmt: str) -> list[Path]:
@@ -161,9 +162,13 @@ def compressed(path: Path, kind: str) -> Path:
     target = path.with_name(path.name + _SUFFIXES[kind])
     if not target.exists():
         tmp = target.with_name(target.name + ".tmp")
-        with open(path, "rb") as src, create_scene_file(tmp, kind) as dst:
-            while block := src.read(1 << 22):
-                dst.write(block)
+        if kind == "zip":  # an archive of the one file, as Visual Genome ships them
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.write(path, path.name)
+        else:
+            with open(path, "rb") as src, create_scene_file(tmp, kind) as dst:
+                while block := src.read(1 << 22):
+                    dst.write(block)
         os.replace(tmp, target)
     return target
 

@@ -310,6 +310,21 @@ def test_resume_refuses_another_set_of_files(scenes_file, tmp_path) -> None:
     generate(parts[:2], tmp_path, seed=1, resume=True)  # the same: nothing to do
 
 
+def test_annotations_read_as_scenes_are_named_with_the_way_to_convert_them(tmp_path) -> None:
+    import gzip
+
+    coco = {"images": [{"id": 1, "file_name": "a.jpg", "width": 9, "height": 9}], "annotations": [],
+            "categories": [{"id": 1, "name": "cat"}]}
+    packed = tmp_path / "instances_val.json.gz"
+    packed.write_bytes(gzip.compress(orjson.dumps(coco)))
+    summary = generate(packed, tmp_path / "run", seed=1)
+    assert summary.scenes == 0 and summary.rejects["rejected"] == 1
+    assert summary.notes == [f"{packed}: no scene was read from it as veriscene JSONL; it looks like coco annotations "
+                             "(COCO key 'categories' (gzip-compressed)): pass --from auto (or --from coco) to convert it"]
+    converted = generate(packed, tmp_path / "converted", seed=1, from_format="auto")
+    assert converted.scenes == 1 and not any("looks like" in note for note in converted.notes)
+
+
 def test_a_folder_of_scene_files_is_read_in_name_order(tmp_path) -> None:
     from veriscene.scene.jsonl import dumps_scene
 

@@ -86,6 +86,23 @@ def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path]) ->
     return notes
 
 
+def _format_notes(paths: list[Path]) -> list[str]:
+    """For a run that read no scene from its input: a note for each file (of the first few) that
+    looks like annotations of another format, saying to convert it (`--from auto`)."""
+    from veriscene.io.readers.detect import FormatDetectionError, detect
+
+    notes = []
+    for path in paths[:5]:
+        try:
+            fmt, reason = detect(path)
+        except (FormatDetectionError, OSError, ValueError):
+            continue
+        if fmt != "veriscene_jsonl":
+            notes.append(f"{path}: no scene was read from it as veriscene JSONL; it looks like {fmt} annotations "
+                         f"({reason}): pass --from auto (or --from {fmt}) to convert it")
+    return notes
+
+
 def _inputs_config(paths: list[Path], out_dir: Path) -> dict[str, str] | list[dict[str, str]]:
     """The manifest's record of the input: path (relative to the run folder) and sha256 of its
     file, or a list of them for several files (`manifest.scene_inputs` reads either)."""
@@ -398,6 +415,8 @@ def generate(
     rejected = sum(s["rejected"] for s in entries.values())
     summary.rejects = {"rejected": rejected, "report": str(out_dir / "rejects.jsonl")}
     summary.repeats_dropped = repeats
+    if summary.scenes == 0 and rejected:
+        summary.notes += _format_notes(paths)
     manifest = {
         "config": config,
         "key": key,

@@ -1,6 +1,7 @@
 """Scene files compressed with gzip, zstd, bz2 or xz, read and written like plain JSONL; and
 annotation files (COCO, Visual Genome, GQA, CLEVR, ProVision JSON, Open Images CSV) read the same
-way (`open_text`, `data_files`, `find_data_file`).
+way, or from a zip archive of that one file (Visual Genome ships `scene_graphs.json.zip`):
+`open_data_file`, `open_text`, `data_files`, `find_data_file`.
 
 A scene file of a million images with masks and depth is gigabytes of JSONL, and is usually kept
 compressed. Reading recognises the compression by the file's first bytes, whatever its name;
@@ -23,6 +24,7 @@ import gzip
 import io
 import lzma
 import os
+import zipfile
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,9 +38,13 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
 )
 SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
+# an annotation file may also be the one file of a zip archive (read only: scene files are not)
+ZIP_MAGIC = b"PK\x03\x04"
+_READ_SUFFIXES = (*SUFFIXES, ".zip")
 # what a broken compressed file raises: EOFError when it ends early; when its data is corrupt,
-# OSError (gzip's BadGzipFile, bz2's "Invalid data stream", ours for zstd), zlib.error or lzma.LZMAError
-READ_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)
+# OSError (gzip's BadGzipFile, bz2's "Invalid data stream", ours for zstd), zlib.error,
+# lzma.LZMAError or, in a zip archive, BadZipFile (a bad CRC)
+READ_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 _READ = 1 << 18  # compressed bytes decompressed at a time
 _BUFFER = 1 << 20  # bytes of a reader's buffer
 
@@ -79,15 +85,16 @@ def jsonl_files(folder: str | os.PathLike[str]) -> list[Path]:
 
 
 def data_files(folder: str | os.PathLike[str], suffix: str) -> list[Path]:
-    """The files of a folder named `*{suffix}`, compressed or not (`*{suffix}.gz`, ...), by name."""
-    patterns = (f"*{suffix}", *(f"*{suffix}{ending}" for ending in SUFFIXES))
+    """The files of a folder named `*{suffix}`, compressed or zipped or not (`*{suffix}.gz`, ...,
+    `*{suffix}.zip`), by name."""
+    patterns = (f"*{suffix}", *(f"*{suffix}{ending}" for ending in _READ_SUFFIXES))
     return sorted({p for pattern in patterns for p in Path(folder).glob(pattern) if p.is_file()})
 
 
 def find_data_file(folder: str | os.PathLike[str], name: str) -> Path | None:
-    """`folder/name`, or else the first of it compressed (`name.gz`, `name.zst`, ...) that is
-    there; None when neither is."""
-    for candidate in (name, *(f"{name}{ending}" for ending in SUFFIXES)):
+    """`folder/name`, or else the first of it compressed or zipped (`name.gz`, ..., `name.zip`)
+    that is there; None when none is."""
+    for candidate in (name, *(f"{name}{ending}" for ending in _READ_SUFFIXES)):
         path = Path(folder) / candidate
         if path.is_file():
             return path
@@ -100,10 +107,41 @@ def compression_for_name(path: str | os.PathLike[str]) -> str | None:
 
 
 def plain_name(path: str | os.PathLike[str]) -> str:
-    """The file's name without a compression suffix (`scenes.jsonl.gz` -> `scenes.jsonl`)."""
+    """The file's name without a compression or zip suffix (`scenes.jsonl.gz` -> `scenes.jsonl`,
+    `objects.json.zip` -> `objects.json`)."""
     name = Path(path).name
     suffix = Path(name).suffix.lower()
-    return name[: -len(suffix)] if suffix in SUFFIXES else name
+    return name[: -len(suffix)] if suffix in _READ_SUFFIXES else name
+
+
+def data_compression(path: str | os.PathLike[str]) -> str | None:
+    """An annotation file's compression read from its first bytes: `compression`'s, or "zip"
+    for a zip archive (None: a plain file)."""
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+
+
+def open_data_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open an annotation file for reading its bytes: decompressed if it is compressed, the one
+    file in it if it is a zip archive. A zip archive holding several files (or none), or one
+    that cannot be opened (cut short: its directory is at its end), raises CompressedFileError."""
+    if data_compression(path) != "zip":
+        return open_scene_file(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise CompressedFileError(f"{path}: cannot read this zip archive ({exc}); is it complete?") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
+        if len(members) != 1:
+            listed = ", ".join(m.filename for m in members[:5]) + (", ..." if len(members) > 5 else "")
+            raise CompressedFileError(
+                f"{path}: a zip archive of {len(members)} files ({listed or 'none'}); an annotation file is "
+                "read from an archive of that one file: unzip it first")
+        return archive.open(members[0])  # type: ignore[return-value]  # stays readable once the archive is closed
 
 
 def _zstandard() -> Any:
@@ -231,9 +269,10 @@ def open_scene_file(path: str | os.PathLike[str]) -> BinaryIO:
 
 def open_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline: str | None = None,
               errors: str = "strict") -> IO[str]:
-    """Open a file as text, decompressed if it is compressed (known by its first bytes, whatever
-    its name): an annotation file may be kept as `instances.json.gz` or `boxes.csv.zst`."""
-    raw = open_scene_file(path)
+    """Open an annotation file as text, decompressed if it is compressed (known by its first
+    bytes, whatever its name) and out of its zip archive if it is zipped (`open_data_file`):
+    it may be kept as `instances.json.gz`, `boxes.csv.zst` or `objects.json.zip`."""
+    raw = open_data_file(path)
     try:
         return io.TextIOWrapper(raw, encoding=encoding, newline=newline, errors=errors)
     except BaseException:
@@ -243,8 +282,8 @@ def open_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline:
 
 def unreadable(path: str | os.PathLike[str], exc: BaseException, what: str = "file") -> str:
     """Why a compressed file at `path` cannot be read to its end (one of `READ_ERRORS`)."""
-    kind = compression(path) if os.path.isfile(path) else None
-    described = f"the {kind}-compressed {what}" if kind else f"the {what}"
+    kind = data_compression(path) if os.path.isfile(path) else None
+    described = (f"the zip-archived {what}" if kind == "zip" else f"the {kind}-compressed {what}") if kind else f"the {what}"
     return f"cannot read {described} to its end ({exc}); is it complete?"
 
 

@@ -4,6 +4,7 @@ short is a file-level reject naming it, after what could be read."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from typer.testing import CliRunner
 
 from veriscene.io.readers.detect import detect_format
 from veriscene.io.readers._json import JsonStreamError, stream_json
-from veriscene.scene.compressed import create_scene_file
+from veriscene.cli import app
+from veriscene.scene.compressed import CompressedFileError, create_scene_file
 from veriscene.scene.jsonl import read_scenes, scene_to_dict
 
 from .reader_helpers import read_all, write_json
@@ -26,14 +28,18 @@ from .test_read_open_images_boxes import files
 from .test_read_provision import masks, write_set
 from .test_read_visual_genome import IMAGE_DATA, SCENE_GRAPHS, vg_obj
 
-SUFFIX = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz"}
+SUFFIX = {"gzip": ".gz", "zstd": ".zst", "bz2": ".bz2", "xz": ".xz", "zip": ".zip"}
 
 
 def compress(path: Path, kind: str) -> Path:
-    """`path` replaced by its compressed copy `path.gz` (or .zst, ...)."""
+    """`path` replaced by its compressed copy `path.gz` (or .zst, ...; or a zip archive of it)."""
     target = path.with_name(path.name + SUFFIX[kind])
-    with create_scene_file(target) as fh:
-        fh.write(path.read_bytes())
+    if kind == "zip":
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(path.name, path.read_bytes())
+    else:
+        with create_scene_file(target) as fh:
+            fh.write(path.read_bytes())
     path.unlink()
     return target
 
@@ -164,8 +170,6 @@ def test_a_csv_that_gives_nothing_is_one_file_reject(tmp_path: Path) -> None:
 
 
 def test_convert_on_the_command_line_reads_a_compressed_file(tmp_path: Path) -> None:
-    from veriscene.cli import app
-
     path, _ = _coco(tmp_path / "in")
     result = CliRunner().invoke(app, ["convert", str(path), "--out", str(tmp_path / "plain.jsonl")])
     assert result.exit_code == 0, result.output
@@ -175,3 +179,42 @@ def test_convert_on_the_command_line_reads_a_compressed_file(tmp_path: Path) -> 
     assert "coco" in result.output and "gzip-compressed" in result.output  # the format found, and why
     assert (tmp_path / "packed.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
     assert [s.image_id for s in read_scenes(tmp_path / "packed.jsonl")]
+
+
+def test_a_zip_archive_of_one_file_is_read_and_of_several_refused(tmp_path: Path) -> None:
+    path, _ = _vg_whole(tmp_path)
+    plain = _read(path, "visual_genome", {})
+    with zipfile.ZipFile(tmp_path / "scene_graphs.json.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data/", b"")  # folders and macOS's resource forks are not files of it
+        archive.writestr("__MACOSX/data/._scene_graphs.json", b"\x00\x05")
+        archive.writestr("data/scene_graphs.json", path.read_bytes())
+    path.unlink()
+    zipped = tmp_path / "scene_graphs.json.zip"
+    assert detect_format(zipped) == "visual_genome" and detect_format(tmp_path) == "visual_genome"
+    assert _read(zipped, "visual_genome", {}) == plain
+
+    several = tmp_path / "two" / "sceneGraphs.zip"  # GQA's: train and val in one archive
+    several.parent.mkdir()
+    with zipfile.ZipFile(several, "w") as archive:
+        archive.writestr("train_sceneGraphs.json", b"{}")
+        archive.writestr("val_sceneGraphs.json", b"{}")
+    with pytest.raises(CompressedFileError, match=r"sceneGraphs.zip: a zip archive of 2 files \(train_sceneGraphs.json, "
+                                                  r"val_sceneGraphs.json\).*unzip it first"):
+        read_all(several, "gqa")
+    result = CliRunner().invoke(app, ["convert", str(several), "--out", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 1 and "unzip it first" in " ".join(result.output.split()), result.output
+
+    cut = tmp_path / "cut.json.zip"  # a zip archive keeps its directory at its end
+    cut.write_bytes(zipped.read_bytes()[:-30])
+    with pytest.raises(CompressedFileError, match="cut.json.zip: cannot read this zip archive"):
+        read_all(cut, "visual_genome")
+
+
+def test_a_zipped_file_with_damaged_data_is_one_file_reject(tmp_path: Path) -> None:
+    path = compress(write_json(tmp_path / "CLEVR_val_scenes.json", {"scenes": [two_objects()] * 50}), "zip")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # inside the deflated data
+    path.write_bytes(bytes(data))
+    scenes, report = read_all(path, "clevr", image_size=(480, 320))
+    (entry,) = report.entries
+    assert scenes == [] and entry.file == str(path) and "the zip-archived file" in entry.reason

@@ -21,7 +21,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.normalize import Normalizer
 from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
 from veriscene.io.rejects import RejectReport
-from veriscene.scene.compressed import READ_ERRORS, data_error, open_scene_file, unreadable
+from veriscene.scene.compressed import READ_ERRORS, data_error, open_data_file, unreadable
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
 # Errors that malformed data can still provoke past the explicit checks (e.g. a dict where a list
@@ -270,10 +270,10 @@ def _header_size(path: Path) -> tuple[int, int] | None:
 
 
 def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
-    """Load a whole JSON file with orjson, decompressed if it is compressed; None (after a
-    file-level reject) if it is malformed or, compressed, cut short."""
+    """Load a whole JSON file with orjson, decompressed or unzipped (`open_data_file`); None
+    (after a file-level reject) if it is malformed or, compressed, cut short."""
     try:
-        with open_scene_file(path) as fh:
+        with open_data_file(path) as fh:
             data = fh.read()
     except READ_ERRORS as exc:
         if not data_error(exc):

@@ -9,8 +9,9 @@ and one chunk of text whatever the file's size; values are the ones `json.loads`
 
 A file that is not well-formed JSON raises `JsonStreamError` (with the character offset) when the
 fault is reached: the members before it have been yielded, the reader reports the rest as lost.
-A compressed file (gzip, zstd, bz2, xz: `instances.json.gz`) is read decompressed, as a stream;
-one cut short or corrupt raises `JsonStreamError` where its data stops.
+A compressed file (gzip, zstd, bz2, xz: `instances.json.gz`; or the one file of a zip archive) is
+read decompressed, as a stream; one cut short or corrupt raises `JsonStreamError` where its data
+stops.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 from collections.abc import Collection, Iterator
 from typing import IO, Any, NamedTuple
 
-from veriscene.scene.compressed import READ_ERRORS, compression, data_error, open_text
+from veriscene.scene.compressed import READ_ERRORS, data_compression, data_error, open_text
 
 CHUNK_CHARS = 1 << 22  # characters read at a time (the window grows for a longer member)
 _SPACE = " \t\n\r"
@@ -71,7 +72,7 @@ class _Window:
         except READ_ERRORS as exc:
             if not data_error(exc):
                 raise  # the system's error (a disk), not the data's
-            kind = compression(self.path)
+            kind = data_compression(self.path)
             raise JsonStreamError(f"the {kind}-compressed data stops ({exc})", self.base + len(self.text),
                                   members) from exc
         if not data:

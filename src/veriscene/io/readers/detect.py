@@ -2,8 +2,8 @@
 
 Big JSON files are not parsed here: the first megabyte is searched for keys that only one format
 uses. The result is a format name of `veriscene.io.readers.READERS`, with the reason it was chosen.
-A compressed file (gzip, zstd, bz2, xz, known by its first bytes) is told by its name without the
-compression suffix and by its first decompressed megabyte.
+A compressed file (gzip, zstd, bz2, xz, or a zip archive of one file, known by its first bytes) is
+told by its name without the compression suffix and by its first decompressed megabyte.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.compressed import (
-    READ_ERRORS, compression, data_error, data_files, find_data_file, jsonl_files, open_scene_file, plain_name,
+    READ_ERRORS, data_compression, data_error, data_files, find_data_file, jsonl_files, open_data_file, plain_name,
 )
 
 _PEEK = 1 << 20  # bytes
@@ -54,7 +54,7 @@ def _peek(path: Path) -> bytes:
     """The first `_PEEK` bytes of the file, decompressed (what a broken compressed file gives)."""
     head = b""
     try:
-        with open_scene_file(path) as fh:
+        with open_data_file(path) as fh:
             while len(head) < _PEEK:
                 data = fh.read(_PEEK - len(head))
                 if not data:
@@ -79,7 +79,7 @@ def _sniff_json(path: Path) -> tuple[str, str] | None:
 def _first_record(path: Path) -> object:
     """The first line of a (compressed) file parsed as JSON; None when it is not JSON."""
     try:
-        with open_scene_file(path) as fh:
+        with open_data_file(path) as fh:
             first = next((line for line in fh if line.strip()), b"")
         return orjson.loads(first)
     except (*READ_ERRORS, orjson.JSONDecodeError):
@@ -121,7 +121,7 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         return "dicom_seg", "a DICOM Segmentation (SEG) file"
     if is_dicom_rt(path):
         return "dicom_rt", "a DICOM RT Structure Set (RTSTRUCT) file"
-    kind = compression(path)
+    kind = data_compression(path)
     found = _by_name_or_content(path, plain_name(path) if kind else path.name)
     if found is None and kind is not None:
         record = _first_record(path)  # veriscene JSONL under a name that does not say so

@@ -27,7 +27,7 @@ from pathlib import Path
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers._spool import GroupedSpool
-from veriscene.scene.compressed import READ_ERRORS, data_error, open_scene_file, open_text, unreadable
+from veriscene.scene.compressed import READ_ERRORS, data_error, open_data_file, open_text, unreadable
 from veriscene.scene.model import Scene
 
 BOX_COLUMNS = ("ImageID", "LabelName", "XMin", "XMax", "YMin", "YMax", "IsGroupOf")
@@ -45,7 +45,7 @@ def is_boxes_header(columns: list[str] | None) -> bool:
 def _sorted_by_image(path: Path) -> bool:
     """Whether the rows (after the header) come in ImageID order: one cheap pass over the first column."""
     previous = b""
-    with open_scene_file(path) as fh:
+    with open_data_file(path) as fh:
         try:
             fh.readline()
             for line in fh:
