@@ -146,9 +146,13 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         console.print(f"{summary.repeats_dropped} multi-image sample(s) repeated one another anchor had already "
                       "written: written once", emoji=False)
     rejected = summary.rejects.get("rejected", 0)
-    if rejected:
+    failed = sum(n for key, n in summary.generator_stats.items() if key.startswith("failed:"))
+    if rejected or failed:
         report = summary.rejects.get("report")
-        console.print(f"[yellow]{rejected} scene record(s) rejected[/]; all listed in {report}")
+        said = [f"{rejected} scene record(s) rejected"] if rejected else []
+        if failed:
+            said.append(f"{failed} time(s) a generator failed on a scene (its samples of that scene dropped)")
+        console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {report}")
         for line in _first_lines(report, 5):
             console.print(f"  {line}", emoji=False, markup=False)
 
@@ -172,19 +176,21 @@ def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
     from veriscene.generators.registry import GENERATORS
 
     table = Table(title="Skipped and dropped", caption="skipped: scenes lacking what the generator needs; "
-                  "no question: scenes it found nothing to ask about; dropped: candidates refused")
+                  "no question: scenes it found nothing to ask about; dropped: candidates refused; "
+                  "failed: scenes on which it raised an error (listed in rejects.jsonl)")
     table.add_column("generator", no_wrap=True)
     table.add_column("samples", justify="right")
     table.add_column("skipped", justify="right")
     table.add_column("no question", justify="right")
     table.add_column("dropped", justify="right")
+    table.add_column("failed", justify="right")
     idle: dict[str, list[str]] = {}  # what they need -> generators that made nothing for lack of it
     for task, row in rows.items():
         gen = GENERATORS.get(task)
         if row["samples"] == 0 and row["skipped"] and gen is not None and gen.requires:
             idle.setdefault(_needs(gen.requires), []).append(task)
-        elif row["skipped"] or row["no_question"] or row["dropped"]:
-            table.add_row(task, *(str(row[k]) for k in ("samples", "skipped", "no_question", "dropped")))
+        elif row["skipped"] or row["no_question"] or row["dropped"] or row["failed"]:
+            table.add_row(task, *(str(row[k]) for k in ("samples", "skipped", "no_question", "dropped", "failed")))
     if table.row_count:
         console.print(table)
     if idle:

@@ -100,7 +100,7 @@ def test_summary_says_what_was_skipped_and_dropped(tmp_path: Path) -> None:
     rows = summary.per_generator()
     # every generator that ran has a row, with the samples of `per_task` and its scenes
     assert set(summary.per_task) < set(rows)
-    assert rows["attribute.query.v1"] == {"samples": 0, "skipped": 12, "no_question": 0, "dropped": 0}
+    assert rows["attribute.query.v1"] == {"samples": 0, "skipped": 12, "no_question": 0, "dropped": 0, "failed": 0}
     assert rows["object.count.v1"]["samples"] == summary.per_task["object.count.v1"]
     assert rows["object.count.v1"]["dropped"] == summary.generator_stats["rejected_program:object.count.v1"] > 0
     assert all(sum(r.values()) > 0 for r in rows.values())
@@ -111,8 +111,8 @@ def test_summary_says_what_was_skipped_and_dropped(tmp_path: Path) -> None:
     assert "Skipped and dropped" in result.output
     stats = result.output[result.output.index("Skipped and dropped"):]
     line = next(ln for ln in stats.splitlines() if "│ object.count.v1" in ln)
-    assert [c.strip() for c in line.split("│")[2:6]] == [str(rows["object.count.v1"][k]) for k in
-                                                         ("samples", "skipped", "no_question", "dropped")]
+    assert [c.strip() for c in line.split("│")[2:7]] == [str(rows["object.count.v1"][k]) for k in
+                                                         ("samples", "skipped", "no_question", "dropped", "failed")]
     flat = " ".join(result.output.split())
     idle = flat[flat.index("20 generator(s)"):]
     assert idle.startswith("20 generator(s) made no samples, as no scene has what they need.")

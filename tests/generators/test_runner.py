@@ -252,3 +252,63 @@ def test_left_and_right_are_said_to_be_the_images_on_radiological_scenes() -> No
         assert IMAGE_SIDES_NOTE not in a.question
         sideways += speaks_of_sides
     assert sideways > 10
+
+
+def _failing_after(modes_done: int):
+    """A generator asking how many objects a scene has, raising on the scene "s2" once it has made
+    the samples of `modes_done` modes (0: in `propose`)."""
+    from veriscene.generators import Candidate, Generator
+
+    program = [{"op": "scene", "inputs": [], "args": [0]}, {"op": "count", "inputs": [0], "args": []}]
+
+    class Failing(Generator):
+        answer_type = "int"
+        templates = {"default": ("How many objects are there?",)}
+
+        def propose(self, ctx):
+            if ctx.scene.image_id == "s2" and modes_done == 0:
+                raise KeyError("no such object")
+            yield Candidate(program, {}, expected=len(ctx.scene), distractors=[97, 98, 99])
+
+        def choice_text(self, value, scene):
+            if scene.image_id == "s2" and modes_done == 1:
+                return str(1 / 0)  # in multiple choice, after the qa sample was made
+            return str(value)
+
+    Failing.name, Failing.family = "test.failing.v1", "test"
+    return Failing()
+
+
+def test_a_generator_failing_on_a_scene_is_raised_or_contained() -> None:
+    import pytest
+
+    from veriscene.generators.runner import describe_failure
+
+    import dataclasses
+
+    scenes = [dataclasses.replace(s, image_id=f"s{i}") for i, s in enumerate(iter_scene_graphs(4, seed=3))]
+    vocab = Vocabulary.from_scenes(scenes)
+    others = [g() for g in select_generators("object.*")]
+    alone = SceneRunner(others, vocab, seed=5)
+    expected = {s.image_id: [x.id for x in alone.run(s)] for s in scenes}
+    for modes_done, error in ((0, "KeyError: 'no such object'"), (1, "ZeroDivisionError: division by zero")):
+        failing = _failing_after(modes_done)
+        strict = SceneRunner([*others, failing], vocab, seed=5)
+        with pytest.raises((KeyError, ZeroDivisionError)):
+            for scene in scenes:
+                strict.run(scene)
+        runner = SceneRunner([*others, failing], vocab, seed=5, raise_errors=False)
+        for scene in scenes:
+            ids = [x.id for x in runner.run(scene) if x.task != "test.failing.v1"]
+            mine = [x for x in runner.run(scene) if x.task == "test.failing.v1"]
+            assert ids == expected[scene.image_id]  # the other generators' samples, as without it
+            if scene.image_id == "s2":  # none of its samples of that scene, whichever mode failed
+                assert mine == [] and [name for name, _ in runner.failures] == ["test.failing.v1"]
+                assert runner.failures[0][1].startswith(error) and "test_runner.py:" in runner.failures[0][1]
+            else:
+                assert [x.meta["mode"] for x in mine] == ["qa", "mc"] and runner.failures == []
+        assert runner.stats["failed:test.failing.v1"] == 2  # s2, run twice above
+    try:
+        {}["x"]
+    except KeyError as exc:
+        assert describe_failure(exc).startswith("KeyError: 'x' (at test_runner.py:")

@@ -6,7 +6,9 @@ Output folder layout:
     manifest.json    config (inputs + sha256, seed, filled generator configs, modes, shard size,
                      version), per-shard line ranges, sample counts and checksums
     vocabulary.json  names / attributes / predicates / co-occurrence of the input
-    rejects.jsonl    scene records that were refused: file, record (line), field, reason
+    rejects.jsonl    scene records that were refused (level "scene"), and generators that raised an
+                     error on a scene (level "generator", field: the generator): file, record (line),
+                     field, reason
     shards/          per-shard files while running (kept as the output for --shard-format zstd)
 
 Steps: (1) a scan pass reads the input once for line offsets, the vocabulary, duplicate ids and

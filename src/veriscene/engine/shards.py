@@ -144,6 +144,7 @@ class _Worker:
         self.runner = SceneRunner(
             generators, Vocabulary.from_dict(spec.vocabulary), seed=spec.seed, modes=spec.modes,
             pool=ScenePool(spec.pool) if spec.pool else None, image_path=self.image_path, mixture=spec.mixture,
+            raise_errors=False,  # a generator failing on one scene is reported, and the run goes on
         )
         self.spec = spec
         self.pool_ids = frozenset(entry.image_id for entry in spec.pool)
@@ -199,7 +200,8 @@ def _parse_scene(line: bytes) -> Scene:
 
 
 def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], None] | None = None) -> ShardOutput:
-    """Generate one shard. Bad scene records become reject entries, never exceptions. `progress(1,
+    """Generate one shard. Bad scene records, and a generator failing on a scene, become reject
+    entries (levels "scene" and "generator"), never exceptions. `progress(1,
     samples)` is called after every line."""
     worker = worker_for(spec)
     runner = worker.runner
@@ -228,6 +230,10 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                         data += orjson.dumps(sample)  # a dataclass: fields in record order, as to_dict
                         data += b"\n"
                         summary.add(sample)
+                    for name, failure in runner.failures:  # listed in rejects.jsonl, not counted as rejected scenes
+                        rejects.append({"file": source.name, "record": own_line, "field": name,
+                                        "reason": f"generator failed on scene {scene.image_id!r}: {failure}",
+                                        "level": "generator"})
                     summary.scenes += 1
                     if summary.scenes % collector.PERIOD == 0:
                         collector.settle()
@@ -284,7 +290,8 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
     _atomic_write(shard_path(shards_dir, output.index, fmt), payload)
     rejects = b"".join(orjson.dumps(r) + b"\n" for r in output.rejects)
     _atomic_write(shards_dir / (shard_name(output.index) + ".rejects.jsonl"), rejects)
-    return write_sidecar(shards_dir, output, len(output.rejects), hashlib.sha256(payload).hexdigest())
+    rejected = sum(r["level"] == "scene" for r in output.rejects)  # not a generator's failure on a scene
+    return write_sidecar(shards_dir, output, rejected, hashlib.sha256(payload).hexdigest())
 
 
 def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: str) -> dict[str, Any]:

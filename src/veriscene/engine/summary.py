@@ -89,15 +89,16 @@ class RunSummary:
         """Per generator that ran: `samples`; `skipped` scenes (lacking what it requires, e.g.
         relations, or a partner pool); `no_question` scenes it could ask nothing about; `dropped`
         candidates (their program failed or contradicted the generator, a point could not be
-        drawn, no wrong options were left for multiple choice). From `generator_stats`."""
+        drawn, no wrong options were left for multiple choice); `failed` scenes on which it raised
+        an error (its samples of the scene dropped; listed in rejects.jsonl). From `generator_stats`."""
         rows: dict[str, dict[str, int]] = {}
         for task, n in self.per_task.items():
-            rows[task] = {"samples": n, "skipped": 0, "no_question": 0, "dropped": 0}
+            rows[task] = {"samples": n, "skipped": 0, "no_question": 0, "dropped": 0, "failed": 0}
         for key, n in self.generator_stats.items():
             kind, _, task = key.partition(":")
             column = _STAT_COLUMNS.get(kind)
             if column is not None and task:
-                row = rows.setdefault(task, {"samples": 0, "skipped": 0, "no_question": 0, "dropped": 0})
+                row = rows.setdefault(task, {"samples": 0, "skipped": 0, "no_question": 0, "dropped": 0, "failed": 0})
                 row[column] += n
         return dict(sorted(rows.items()))
 
@@ -130,7 +131,7 @@ class RunSummary:
 _STAT_COLUMNS = {
     "skipped_requirements": "skipped", "skipped_no_pool": "skipped", "no_candidates": "no_question",
     "rejected_program": "dropped", "rejected_inconsistent": "dropped", "rejected_unmade": "dropped",
-    "no_choices": "dropped", "one_sided": "no_question",
+    "no_choices": "dropped", "one_sided": "no_question", "failed": "failed",
 }
 
 

@@ -19,6 +19,7 @@ is built) only when picked, and `Deferred` candidates (points drawn on masks) ar
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, Union
@@ -33,7 +34,7 @@ from veriscene.generators.base import (
 from veriscene.generators.common import shuffled_indices
 from veriscene.generators.draws import Draws, pcg64_state
 from veriscene.generators.vocabulary import Vocabulary
-from veriscene.program.context import ExecutionContext
+from veriscene.program.context import ExecutionContext, SceneIndex
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample, sample_id
 from veriscene.scene.model import RADIOLOGICAL, Scene
@@ -268,6 +269,15 @@ class _InOrder(_CandidatePool):
         return picked
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A generator's error in one line: its type, message and where it was raised."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"[:500]
+
+
 def _image_number(option: str) -> tuple[int, str]:
     digits = "".join(ch for ch in option if ch.isdigit())
     return (int(digits) if digits else 0, option)
@@ -279,8 +289,13 @@ class SceneRunner:
     def __init__(self, generators: Sequence[Generator], vocab: Vocabulary, *, seed: int = 0,
                  modes: Sequence[str] = ("qa", "mc"), pool: "ScenePool | None" = None,
                  image_path: Callable[[Scene], str | None] | None = None,
-                 mixture: "Mixture | None" = None) -> None:
+                 mixture: "Mixture | None" = None, raise_errors: bool = True) -> None:
         self.generators = list(generators)
+        # A generator raising on a scene (a bug, often in a user's own generator): raised, or, with
+        # raise_errors=False (as the engine runs), its samples of that scene dropped, counted
+        # (`failed:<name>`) and described in `failures` (for the last scene run).
+        self.raise_errors = raise_errors
+        self.failures: list[tuple[str, str]] = []
         self.vocab = vocab
         self.seed = seed
         self.modes = tuple(modes)
@@ -316,34 +331,52 @@ class SceneRunner:
             plan = self.mixture.plan(np.random.default_rng(derive_seed(scene_seed, "mixture")), runnable)
         else:
             plan = {gen.name: gen.config.per_scene for gen in runnable}
+        self.failures = []
         for gen in runnable:
             if plan[gen.name] == 0:
                 continue
-            rng = reseed(self._rngs[gen.name], scene_seed, gen.name)
-            if gen.name in self._multi:
-                assert self.pool is not None
-                ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
-            else:
-                ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
-            if gen.in_order:
-                pool: _CandidatePool = _InOrder(self, gen, ctx, gen.propose(ctx))
-            else:
-                pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
-                if (index.exhaustive is not None or index.sparse) and gen.answer_type == "bool" and not (
-                        pool.viable(_YES) and pool.viable(_NO)):
-                    # a scene that leaves absences open may allow only "yes": asked alone, the
-                    # generator's answers would all be yes (`SceneIndex.exhaustive`, `.sparse`)
-                    self.stats[f"one_sided:{gen.name}"] += 1
-                    continue
-            for mode in self._modes[gen.name]:
-                for cand, answer in pool.pick(plan[gen.name]):
-                    sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
-                    if sample is not None and sample.id not in seen:
-                        seen.add(sample.id)
-                        samples.append(sample)
-            if not pool.any_valid:
-                self.stats[f"no_candidates:{gen.name}"] += 1
+            try:
+                made = self._ask(gen, scene, index, exec_ctx, scene_seed, plan[gen.name], image_path)
+            except Exception as exc:  # noqa: BLE001 - any bug of a generator, contained as asked
+                if self.raise_errors:
+                    raise
+                self.stats[f"failed:{gen.name}"] += 1
+                self.failures.append((gen.name, describe_failure(exc)))
+                continue
+            for sample in made:
+                if sample.id not in seen:
+                    seen.add(sample.id)
+                    samples.append(sample)
         return samples
+
+    def _ask(self, gen: Generator, scene: Scene, index: SceneIndex, exec_ctx: ExecutionContext, scene_seed: int,
+             per_mode: int, image_path: str | None) -> list[Sample]:
+        """One generator's samples of a scene: up to `per_mode` in each of its modes."""
+        made: list[Sample] = []
+        rng = reseed(self._rngs[gen.name], scene_seed, gen.name)
+        if gen.name in self._multi:
+            assert self.pool is not None
+            ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
+        else:
+            ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
+        if gen.in_order:
+            pool: _CandidatePool = _InOrder(self, gen, ctx, gen.propose(ctx))
+        else:
+            pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
+            if (index.exhaustive is not None or index.sparse) and gen.answer_type == "bool" and not (
+                    pool.viable(_YES) and pool.viable(_NO)):
+                # a scene that leaves absences open may allow only "yes": asked alone, the
+                # generator's answers would all be yes (`SceneIndex.exhaustive`, `.sparse`)
+                self.stats[f"one_sided:{gen.name}"] += 1
+                return made
+        for mode in self._modes[gen.name]:
+            for cand, answer in pool.pick(per_mode):
+                sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
+                if sample is not None:
+                    made.append(sample)
+        if not pool.any_valid:
+            self.stats[f"no_candidates:{gen.name}"] += 1
+        return made
 
     def _path(self, scene: Scene) -> str | None:
         return self.image_path(scene) if self.image_path is not None else scene.image
