@@ -95,3 +95,48 @@ def test_workers_die_with_a_driver_killed_with_sigkill(tmp_path, pool: str) -> N
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked (and so patched) on Linux")
+def test_a_worker_killed_is_said_with_its_signal_and_the_run_resumes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    from veriscene import generate
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(list(iter_scene_graphs(30, seed=3)), path)
+    generate(path, tmp_path / "reference", seed=1, shard_size=5, workers=2)
+    real = backends.run_shard
+
+    def dying(spec, task, progress=None):  # as the out-of-memory killer would, in the worker
+        if task.index == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(spec, task, progress)
+
+    monkeypatch.setattr(backends, "run_shard", dying)  # inherited by the forked workers
+    with pytest.raises(backends.WorkerDied, match=r"a worker process died \(killed by SIGKILL, which the system's "
+                                                  r"out-of-memory killer sends\)\. What was finished before it is "
+                                                  r"kept: run the same command again with --resume"):
+        generate(path, tmp_path / "run", seed=1, shard_size=5, workers=2)
+    monkeypatch.undo()
+    generate(path, tmp_path / "run", seed=1, shard_size=5, workers=2, resume=True)
+    assert (tmp_path / "run" / "samples.jsonl").read_bytes() == (tmp_path / "reference" / "samples.jsonl").read_bytes()
+
+
+def _dies_on_three(n: int) -> int:
+    import os
+    import signal
+
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * n
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a test-module function reaches forked workers")
+def test_ordered_map_says_how_a_worker_died() -> None:
+    assert list(backends.ordered_map(_dies_on_three, [(1,), (2,)], workers=2)) == [1, 4]
+    with pytest.raises(backends.WorkerDied, match=r"a worker process died \(killed by SIGKILL"):
+        list(backends.ordered_map(_dies_on_three, [(n,) for n in range(1, 7)], workers=2))

@@ -66,14 +66,19 @@ def test_strict_stops_at_the_failure(failing_on, tmp_path: Path) -> None:
         generate(path, tmp_path / "run", seed=1, shard_size=2, strict=True)
 
 
-def test_the_summary_says_so(failing_on, tmp_path: Path) -> None:
+def test_the_summary_says_so(failing_on, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.console import console
+
+    monkeypatch.setattr(console, "_width", 80)  # a terminal's width, for this test only (rich's own field)
     path, target, _ = failing_on
-    result = CliRunner().invoke(app, ["generate", str(path), "-o", str(tmp_path / "cli"), "--seed", "1"],
-                                env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, ["generate", str(path), "-o", str(tmp_path / "cli"), "--seed", "1"])
     assert result.exit_code == 0, result.output
-    flat = " ".join(result.output.replace("\n", "").split())  # long paths are wrapped mid-word
-    assert "1 time(s) a generator failed on a scene (its samples of that scene dropped); all listed in" in flat
-    assert f"scenes.jsonl, line 4, field 'object.count.v1': generator failed on scene '{target}'" in flat
+    def squeezed(text: str) -> str:  # the console wraps at its width, long paths mid-word
+        return "".join(text.split())
+
+    said = squeezed(result.output)
+    assert squeezed("1 time(s) a generator failed on a scene (its samples of that scene dropped); all listed in") in said
+    assert squeezed(f"scenes.jsonl, line 4, field 'object.count.v1': generator failed on scene '{target}'") in said
     stats = result.output[result.output.index("Skipped and dropped"):]
     row = next(ln for ln in stats.splitlines() if "│ object.count.v1" in ln)
     assert row.split("│")[6].strip() == "1"  # the table's "failed" column

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 import warnings
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from veriscene.engine import collector
@@ -73,33 +75,69 @@ def mp_context() -> Any:
     return multiprocessing.get_context(method)
 
 
+class WorkerDied(RuntimeError):
+    """A local worker process died (killed: out of memory, say). What was finished before is
+    kept (a run's shards, an annotation run's scenes), so the run completes with `resume=True`
+    (`--resume`)."""
+
+
+def _died(processes: Iterable[Any]) -> str:
+    """What is known of a local worker's death: its exit code or signal (from the pool's
+    processes, once they have ended), and what to do."""
+    for process in processes:
+        process.join(1)
+    codes = sorted({p.exitcode for p in processes if p.exitcode not in (None, 0)})
+    codes = [c for c in codes if c != -signal.SIGTERM] or codes  # the pool ends the others with SIGTERM
+    how = ""
+    if codes:
+        code = codes[0]
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+            how = f" (killed by {name}" + (", which the system's out-of-memory killer sends" if -code == signal.SIGKILL else "") + ")"
+        else:
+            how = f" (exit code {code})"
+    return (f"a worker process died{how}. What was finished before it is kept: run the same command again "
+            "with --resume (resume=True) to complete the run, with fewer workers (or a smaller --shard-size) "
+            "if memory ran out")
+
+
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
     inflect_engine()  # imported once here and inherited by forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_worker,
                              initargs=(spec, os.getpid())) as pool:
-        pending: set[Future[ShardOutput]] = set()
-        sizes: dict[Future[ShardOutput], int] = {}
-        source = iter(tasks)
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * workers:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                    break
-                future = pool.submit(_pool_task, task)
-                sizes[future] = len(task.lines)
-                pending.add(future)
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                size = sizes.pop(future)  # always: a future kept here keeps its shard's output
-                output = future.result()
-                if progress is not None:
-                    progress(size, output.counts["samples"])
-                yield output
+        processes: dict[int, Any] = {}  # the pool's worker processes, to say how one died
+        try:
+            yield from _pool_outputs(pool, tasks, workers, progress, processes)
+        except BrokenProcessPool as exc:  # from a result, or from a submission after the death
+            raise WorkerDied(_died(list(processes.values()))) from exc
+
+
+def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers: int,
+                  progress: Progress | None, processes: dict[int, Any]) -> Iterator[ShardOutput]:
+    pending: set[Future[ShardOutput]] = set()
+    sizes: dict[Future[ShardOutput], int] = {}
+    source = iter(tasks)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < 2 * workers:
+            task = next(source, None)
+            if task is None:
+                exhausted = True
+                break
+            future = pool.submit(_pool_task, task)
+            sizes[future] = len(task.lines)
+            pending.add(future)
+        processes.update(getattr(pool, "_processes", None) or {})  # (the executor's own record)
+        if not pending:
+            return
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            size = sizes.pop(future)  # always: a future kept here keeps its shard's output
+            output = future.result()
+            if progress is not None:
+                progress(size, output.counts["samples"])
+            yield output
 
 
 def cluster_address(address: str | None) -> str | None:
@@ -192,8 +230,17 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_local,
                                  initargs=(os.getpid(), initializer, initargs)) as pool:
+            processes: dict[int, Any] = {}
+
+            def submit(a: tuple[Any, ...]) -> Future[R]:
+                future = pool.submit(fn, *a)
+                processes.update(getattr(pool, "_processes", None) or {})  # to say how one died
+                return future
+
             try:
-                yield from in_order(lambda a: pool.submit(fn, *a), lambda f: f.result(), args, workers)
+                yield from in_order(submit, lambda f: f.result(), args, workers)
+            except BrokenProcessPool as exc:  # from a result, or from a submission after the death
+                raise WorkerDied(_died(list(processes.values()))) from exc
             finally:  # stopped early (an error, or the caller is done): calls not started are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
 
