@@ -82,3 +82,33 @@ def test_the_summary_says_so(failing_on, tmp_path: Path, monkeypatch: pytest.Mon
     stats = result.output[result.output.index("Skipped and dropped"):]
     row = next(ln for ln in stats.splitlines() if "│ object.count.v1" in ln)
     assert row.split("│")[6].strip() == "1"  # the table's "failed" column
+
+
+def test_a_scene_that_cannot_be_prepared_is_rejected_and_the_run_goes_on(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import veriscene.generators.runner as runner
+    from veriscene.generators import derive_seed
+
+    scenes = list(iter_scene_graphs(6, seed=2))
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(scenes, path)
+    generate(path, tmp_path / "reference", seed=1, shard_size=2)
+    target = scenes[2].image_id
+    real = runner.capabilities
+
+    def capabilities(scene):  # what every generator of the scene needs, before any of them runs
+        if scene.image_id == target:
+            raise ValueError("no tables")
+        return real(scene)
+
+    monkeypatch.setattr(runner, "capabilities", capabilities)
+    summary = generate(path, tmp_path / "run", seed=1, shard_size=2)
+    before = (tmp_path / "reference" / "samples.jsonl").read_bytes().splitlines()
+    theirs = derive_seed(1, target)  # the samples the scene made as the anchor of its questions
+    assert (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines() == [
+        x for x in before if orjson.loads(x)["seed"] != theirs]
+    assert summary.scenes == 5 and summary.rejects["rejected"] == 1
+    (entry,) = [orjson.loads(x) for x in (tmp_path / "run" / "rejects.jsonl").read_bytes().splitlines()]
+    assert entry["level"] == "scene" and entry["record"] == 3 and entry["field"] is None
+    assert entry["reason"].startswith(f"scene '{target}' could not be prepared for the generators: ValueError: "
+                                      "no tables (at test_generator_failures.py:")

@@ -29,6 +29,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.mixture import Mixture
+from veriscene.generators.runner import describe_failure
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -224,19 +225,26 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                     rejects.append({"file": source.name, "record": own_line, "field": exc.field,
                                     "reason": exc.reason, "level": "scene"})
                 else:
-                    for sample in runner.run(scene, image_path=worker.image_path(scene, source.folder)):
-                        if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
-                            shared.add(summary.samples, sample.id)
-                        data += orjson.dumps(sample)  # a dataclass: fields in record order, as to_dict
-                        data += b"\n"
-                        summary.add(sample)
-                    for name, failure in runner.failures:  # listed in rejects.jsonl, not counted as rejected scenes
-                        rejects.append({"file": source.name, "record": own_line, "field": name,
-                                        "reason": f"generator failed on scene {scene.image_id!r}: {failure}",
-                                        "level": "generator"})
-                    summary.scenes += 1
-                    if summary.scenes % collector.PERIOD == 0:
-                        collector.settle()
+                    try:
+                        made = runner.run(scene, image_path=worker.image_path(scene, source.folder))
+                    except Exception as exc:  # noqa: BLE001 - outside every generator: the scene's own tables
+                        rejects.append({"file": source.name, "record": own_line, "field": None, "level": "scene",
+                                        "reason": f"scene {scene.image_id!r} could not be prepared for the "
+                                                  f"generators: {describe_failure(exc)}"})
+                    else:
+                        for sample in made:
+                            if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
+                                shared.add(summary.samples, sample.id)
+                            data += orjson.dumps(sample)  # a dataclass: fields in record order, as to_dict
+                            data += b"\n"
+                            summary.add(sample)
+                        for name, failure in runner.failures:  # in rejects.jsonl, not counted as rejected scenes
+                            rejects.append({"file": source.name, "record": own_line, "field": name,
+                                            "reason": f"generator failed on scene {scene.image_id!r}: {failure}",
+                                            "level": "generator"})
+                        summary.scenes += 1
+                        if summary.scenes % collector.PERIOD == 0:
+                            collector.settle()
             if progress is not None:
                 progress(1, summary.samples - before)
     summary.generator_stats.update(runner.stats)
