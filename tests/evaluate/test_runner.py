@@ -31,10 +31,10 @@ def _results(out) -> list[dict]:
 
 
 def test_exact_accuracy_under_faults(demo_run, tmp_path) -> None:
-    faults = Faults(rate_429=0.1, rate_500=0.1, rate_slow=0.05, rate_drop=0.05, slow_s=1.0)
+    faults = Faults(rate_429=0.1, rate_500=0.1, rate_slow=0.05, rate_drop=0.05, slow_s=2.5)
     with _server(demo_run, faults=faults) as server:
         summary = evaluate(demo_run / "samples.jsonl", "openai:fake", tmp_path / "out", base_url=server.url,
-                           model_options={"concurrency": 8, "timeout": 0.5, "backoff_base": 0.01},
+                           model_options={"concurrency": 8, "timeout": 1.0, "backoff_base": 0.01},
                            freeform="lexical")
     correct, answered, garbage = _expected(demo_run)
     overall = summary.summary["overall"]
