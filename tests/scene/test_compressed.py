@@ -138,6 +138,7 @@ def test_names_and_folders(tmp_path) -> None:
     for name in ("b.jsonl.gz", "a.jsonl", "c.jsonl.zst", "d.json", "e.jsonl.tmp", "f.json.xz", "g.json.bz2.part"):
         (tmp_path / name).write_bytes(b"")
     (tmp_path / "h.jsonl").mkdir()  # a folder of that name is not a file of scenes
+    (tmp_path / "i.jsonl.zip").write_bytes(b"")  # scene files are not read from zip archives
     assert [p.name for p in jsonl_files(tmp_path)] == ["a.jsonl", "b.jsonl.gz", "c.jsonl.zst"]
     assert [p.name for p in data_files(tmp_path, ".json")] == ["d.json", "f.json.xz"]
     assert find_data_file(tmp_path, "d.json") == tmp_path / "d.json"

@@ -81,7 +81,7 @@ class WorkerDied(RuntimeError):
     (`--resume`)."""
 
 
-def _died(processes: Iterable[Any]) -> str:
+def _died(processes: list[Any]) -> str:
     """What is known of a local worker's death: its exit code or signal (from the pool's
     processes, once they have ended), and what to do."""
     for process in processes:

@@ -50,10 +50,10 @@ _BUFFER = 1 << 20  # bytes of a reader's buffer
 
 
 def compression(path: str | os.PathLike[str]) -> str | None:
-    """The compression of the file at `path` read from its first bytes (None: not compressed)."""
-    with open(path, "rb") as fh:
-        head = fh.read(6)
-    return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+    """The compression of the scene file at `path` read from its first bytes (None: not
+    compressed; a zip archive is not a compression of scene files)."""
+    kind = data_compression(path)
+    return None if kind == "zip" else kind
 
 
 class CompressedFileError(ValueError):
@@ -80,14 +80,15 @@ def read_errors(path: str | os.PathLike[str], what: str = "scene file") -> Itera
 
 
 def jsonl_files(folder: str | os.PathLike[str]) -> list[Path]:
-    """The JSONL scene files of a folder, compressed or not, by name."""
-    return data_files(folder, ".jsonl")
+    """The JSONL scene files of a folder, compressed or not (never zipped), by name."""
+    return data_files(folder, ".jsonl", zipped=False)
 
 
-def data_files(folder: str | os.PathLike[str], suffix: str) -> list[Path]:
-    """The files of a folder named `*{suffix}`, compressed or zipped or not (`*{suffix}.gz`, ...,
-    `*{suffix}.zip`), by name."""
-    patterns = (f"*{suffix}", *(f"*{suffix}{ending}" for ending in _READ_SUFFIXES))
+def data_files(folder: str | os.PathLike[str], suffix: str, zipped: bool = True) -> list[Path]:
+    """The files of a folder named `*{suffix}`, compressed or not (`*{suffix}.gz`, ...), and with
+    `zipped` zip archives of one too (`*{suffix}.zip`), by name."""
+    endings = _READ_SUFFIXES if zipped else tuple(SUFFIXES)
+    patterns = (f"*{suffix}", *(f"*{suffix}{ending}" for ending in endings))
     return sorted({p for pattern in patterns for p in Path(folder).glob(pattern) if p.is_file()})
 
 
