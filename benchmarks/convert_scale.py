@@ -18,7 +18,9 @@ GQA, the density of GQA's train set; 7 objects with a 24-point polygon each for 
 file size, seconds, scenes/s, the peak RSS of the process (MiB) and a hash of the output (the
 same for every source tree that reads the file the same way, and for the file read compressed).
 `--compression` reads the same file compressed as well (gzip, zstd, bz2, xz, or a zip archive of
-it: every file of the input, so for Open Images the label and relationship files too). Files are cached in `--cache`.
+it: every file of the input, so for Open Images the label and relationship files too), or
+(`zip-set`) every file of the input in one zip archive beside a README, each named past the archive
+(`set.zip/annotations/x.json`), as annotation sets are downloaded. Files are cached in `--cache`.
 """
 
 from __future__ import annotations
@@ -155,6 +157,20 @@ def _inputs(path: Path, fmt: str) -> list[Path]:
     return [path, path.with_suffix(".labels"), path.with_suffix(".vrd")] if fmt == "oi" else [path]
 
 
+def archived(files: list[Path]) -> list[Path]:
+    """The files in one zip archive (cached) under `annotations/`, beside a README, as paths that
+    reach into it."""
+    archive = files[0].with_name(files[0].name + ".set.zip")
+    if not archive.exists():
+        tmp = archive.with_name(archive.name + ".tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("README.txt", "the annotation files are in annotations/\n")
+            for p in files:
+                zf.write(p, f"annotations/{p.name}")
+        os.replace(tmp, archive)
+    return [archive / "annotations" / p.name for p in files]
+
+
 def compressed(path: Path, kind: str) -> Path:
     """`path` compressed with `kind` beside it (cached), as veriscene writes such files."""
     from veriscene.scene.compressed import create_scene_file
@@ -196,24 +212,28 @@ def main() -> None:
     parser.add_argument("--format", choices=("vg", "gqa", "coco", "oi"), default="vg")
     parser.add_argument("--images", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--src", type=Path, action="append", help="source tree(s) to run (default: this one)")
-    parser.add_argument("--compression", nargs="+", choices=("none", *_SUFFIXES), default=["none"],
+    parser.add_argument("--compression", nargs="+", choices=("none", *_SUFFIXES, "zip-set"), default=["none"],
                         help="read the file as it is (none) and/or compressed with these")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
     sources = args.src or [Path(__file__).resolve().parents[1]]
-    print(f"{'source':<28} {'images':>8} {'input':>6} {'file MB':>8} {'seconds':>8} {'scenes/s':>9} "
+    print(f"{'source':<28} {'images':>8} {'input':>7} {'file MB':>8} {'seconds':>8} {'scenes/s':>9} "
           f"{'peak MiB':>9}  output")
     for images in args.images:
         path = annotation_file(args.cache, args.format, images)
         for kind in args.compression:
-            files = [p if kind == "none" else compressed(p, kind) for p in _inputs(path, args.format)]
-            size = sum(p.stat().st_size for p in files)
+            if kind == "zip-set":
+                files = archived(_inputs(path, args.format))
+                size = files[0].parents[1].stat().st_size  # the archive's
+            else:
+                files = [p if kind == "none" else compressed(p, kind) for p in _inputs(path, args.format)]
+                size = sum(p.stat().st_size for p in files)
             for src in sources:
                 with tempfile.TemporaryDirectory() as tmp:
                     out = Path(tmp) / "scenes.jsonl"
                     seconds, peak = _convert(src, files, args.format, out)
                     digest = hashlib.sha256(out.read_bytes()).hexdigest()[:12]
-                print(f"{str(src)[-28:]:<28} {images:>8} {kind:>6} {size / 1e6:>8.0f} {seconds:>8.1f} "
+                print(f"{str(src)[-28:]:<28} {images:>8} {kind:>7} {size / 1e6:>8.0f} {seconds:>8.1f} "
                       f"{images / seconds:>9.0f} {peak:>9.0f}  {digest}", flush=True)
 
 

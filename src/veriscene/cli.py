@@ -89,8 +89,9 @@ def demo(
 @app.command()
 def generate(
     scenes: list[Path] = typer.Argument(..., help="Scene graphs: veriscene JSONL (plain, or compressed with gzip, zstd, bz2 "
-                                        "or xz), or any format with --from. Several files, a folder (its *.jsonl files, "
-                                        "compressed or not) or a quoted glob pattern are read as one input, in order."),
+                                        "or xz), or any format with --from (a file in a zip archive named past it: "
+                                        "sceneGraphs.zip/val_sceneGraphs.json). Several files, a folder (its *.jsonl "
+                                        "files, compressed or not) or a quoted glob pattern are read as one input, in order."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
                                     "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),

@@ -163,6 +163,20 @@ def test_scene_paths_from_files_folders_patterns_and_lists(tmp_path) -> None:
         scene_paths([])
 
 
+def test_scene_files_in_zip_archives_are_refused_saying_what_to_do(tmp_path) -> None:
+    import zipfile
+
+    archive = tmp_path / "scenes.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("scenes.jsonl", b'{"image_id": "a"}\n')
+    with pytest.raises(ValueError, match=r"scenes.zip is a zip archive: scene files are read plain or compressed .*"
+                                         r"unzip it, or, if it holds annotations of another format, pass --from auto"):
+        scene_paths(archive)
+    with pytest.raises(FileNotFoundError, match=r"scenes.zip/scenes.jsonl: scene files are not read from inside zip "
+                                                r"archives; unzip .*scenes.zip first"):
+        scene_paths(archive / "scenes.jsonl")
+
+
 def test_read_scenes_reads_several_files_in_order(tmp_path) -> None:
     from veriscene.demo.world import iter_scene_graphs
     from veriscene.errors import SceneValidationError

@@ -146,7 +146,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("convert")
     def convert_command(
-        input: Annotated[Path, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file).")],
+        input: Annotated[Path, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
         fmt: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(READERS)}.")] = "auto",
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first rejected record (exit 1).")] = False,

@@ -19,12 +19,17 @@ from typing import Any
 import orjson
 
 from veriscene.engine.manifest import ResumeMismatchError, file_sha256, write_json
+from veriscene.scene import archives
 
 STAMP = "scenes.source.json"
 
 
 def fingerprint(path: Path) -> str:
-    """A file's SHA-256, or a folder's files with their sizes and modification times, hashed."""
+    """A file's SHA-256, a folder's files with their sizes and modification times, hashed, or a
+    file inside a zip archive's size and CRC-32 (`archives.member_fingerprint`)."""
+    member = archives.member_fingerprint(path)
+    if member is not None:
+        return member
     if path.is_file():
         return "sha256:" + file_sha256(path)
     listing = sorted((str(p.relative_to(path)), st.st_size, st.st_mtime_ns)
@@ -37,7 +42,7 @@ def _plain(value: Any) -> Any:
     when it is not a plain value."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    if isinstance(value, str) and value and Path(value).exists():
+    if isinstance(value, str) and value and archives.exists(value):
         return [value, fingerprint(Path(value))]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value

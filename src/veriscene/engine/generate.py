@@ -50,6 +50,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Generator, Vocabulary, select_generators
 from veriscene.generators.mixture import Mixture
+from veriscene.scene import archives
 from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
@@ -288,8 +289,10 @@ def generate(
         if len(given) != 1:
             raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
         scenes_path = Path(given[0])
-        if not scenes_path.exists():
-            raise FileNotFoundError(f"scene file {scenes_path} does not exist")
+        problem = archives.missing(scenes_path)  # a file, a folder or a file inside a zip archive (a.zip/b.json)
+        if problem is not None:
+            raise FileNotFoundError(problem if archives.archive_member(scenes_path) else
+                                    f"scene file {scenes_path} does not exist")
         running = not overwrite and read_manifest(out_dir) is not None
         if running and not resume:
             _prepare_folder(out_dir, {}, resume, overwrite)  # refuses before the conversion replaces its scenes

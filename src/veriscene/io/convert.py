@@ -17,6 +17,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
 from veriscene.io.rejects import RejectReport
+from veriscene.scene import archives
 from veriscene.scene.compressed import compression_for_name, create_scene_file
 from veriscene.scene.jsonl import dumps_scene
 from veriscene.scene.model import Scene
@@ -97,8 +98,7 @@ def convert(
     reject report) and `out` is left untouched. Other options go to the reader.
     """
     src, out = Path(input), Path(out)
-    if not src.exists():
-        raise FileNotFoundError(f"{src}: no such file or directory")
+    archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
     reason = None
     if fmt == "auto":
         name, reason = detect(src)

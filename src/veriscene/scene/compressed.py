@@ -1,7 +1,8 @@
 """Scene files compressed with gzip, zstd, bz2 or xz, read and written like plain JSONL; and
 annotation files (COCO, Visual Genome, GQA, CLEVR, ProVision JSON, Open Images CSV) read the same
-way, or from a zip archive of that one file (Visual Genome ships `scene_graphs.json.zip`):
-`open_data_file`, `open_text`, `data_files`, `find_data_file`.
+way, from a zip archive of that one file (Visual Genome ships `scene_graphs.json.zip`), or as
+one named file of a zip archive of several (`sceneGraphs.zip/val_sceneGraphs.json`, see
+`veriscene.scene.archives`): `open_data_file`, `open_text`, `data_files`, `find_data_file`.
 
 A scene file of a million images with masks and depth is gigabytes of JSONL, and is usually kept
 compressed. Reading recognises the compression by the file's first bytes, whatever its name;
@@ -30,6 +31,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Iterator
 
+from veriscene.scene import archives
+from veriscene.scene.archives import ZIP_MAGIC
+
 # (first bytes, compression), as each format's specification starts a file
 MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -39,7 +43,6 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
 # an annotation file may also be the one file of a zip archive (read only: scene files are not)
-ZIP_MAGIC = b"PK\x03\x04"
 _READ_SUFFIXES = (*SUFFIXES, ".zip")
 # what a broken compressed file raises: EOFError when it ends early; when its data is corrupt,
 # OSError (gzip's BadGzipFile, bz2's "Invalid data stream", ours for zstd), zlib.error,
@@ -89,15 +92,18 @@ def data_files(folder: str | os.PathLike[str], suffix: str, zipped: bool = True)
     `zipped` zip archives of one too (`*{suffix}.zip`), by name."""
     endings = _READ_SUFFIXES if zipped else tuple(SUFFIXES)
     patterns = (f"*{suffix}", *(f"*{suffix}{ending}" for ending in endings))
+    if not os.path.isdir(folder):  # a folder inside a zip archive, or none
+        inside = archives.folder_files(folder)
+        return sorted(p for p in inside if any(p.match(pattern) for pattern in patterns))
     return sorted({p for pattern in patterns for p in Path(folder).glob(pattern) if p.is_file()})
 
 
 def find_data_file(folder: str | os.PathLike[str], name: str) -> Path | None:
     """`folder/name`, or else the first of it compressed or zipped (`name.gz`, ..., `name.zip`)
-    that is there; None when none is."""
+    that is there, on disk or in the zip archive `folder` is in; None when none is."""
     for candidate in (name, *(f"{name}{ending}" for ending in _READ_SUFFIXES)):
         path = Path(folder) / candidate
-        if path.is_file():
+        if archives.is_file(path):
             return path
     return None
 
@@ -117,9 +123,15 @@ def plain_name(path: str | os.PathLike[str]) -> str:
 
 def data_compression(path: str | os.PathLike[str]) -> str | None:
     """An annotation file's compression read from its first bytes: `compression`'s, or "zip"
-    for a zip archive (None: a plain file)."""
-    with open(path, "rb") as fh:
-        head = fh.read(6)
+    for a zip archive (None: a plain file). A file inside a zip archive (`archives`) is told by
+    its own first bytes."""
+    member = archives.archive_member(path)
+    if member is not None:
+        with _member(path, *member) as fh:
+            head = fh.read(6)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(6)
     if head.startswith(ZIP_MAGIC):
         return "zip"
     return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
@@ -127,8 +139,16 @@ def data_compression(path: str | os.PathLike[str]) -> str | None:
 
 def open_data_file(path: str | os.PathLike[str]) -> BinaryIO:
     """Open an annotation file for reading its bytes: decompressed if it is compressed, the one
-    file in it if it is a zip archive. A zip archive holding several files (or none), or one
-    that cannot be opened (cut short: its directory is at its end), raises CompressedFileError."""
+    file in it if it is a zip archive, or a named file of a zip archive (`a.zip/b.json`,
+    `veriscene.scene.archives`). A zip archive holding several files (or none), or one that
+    cannot be opened (cut short: its directory is at its end), raises CompressedFileError; a
+    name that is not in its archive raises FileNotFoundError naming the archive's files."""
+    member = archives.archive_member(path)
+    if member is not None:
+        raw = _member(path, *member)
+        head = raw.peek(6)[:6]  # type: ignore[attr-defined]  # a ZipExtFile
+        kind = next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+        return decompressing(raw, kind) if kind is not None else raw
     if data_compression(path) != "zip":
         return open_scene_file(path)
     try:
@@ -136,13 +156,27 @@ def open_data_file(path: str | os.PathLike[str]) -> BinaryIO:
     except (zipfile.BadZipFile, EOFError) as exc:
         raise CompressedFileError(f"{path}: cannot read this zip archive ({exc}); is it complete?") from exc
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
+        members = archives.data_members(archive)
         if len(members) != 1:
-            listed = ", ".join(m.filename for m in members[:5]) + (", ..." if len(members) > 5 else "")
-            raise CompressedFileError(
-                f"{path}: a zip archive of {len(members)} files ({listed or 'none'}); an annotation file is "
-                "read from an archive of that one file: unzip it first")
+            example = next((m.filename for m in members if Path(m.filename).suffix.lower() in _ANNOTATION_SUFFIXES),
+                           members[0].filename if members else None)
+            how = (f"name the one to read after the archive's path, as in {Path(path).as_posix()}/{example} "
+                   "(or unzip it)") if example else "it holds nothing to read"
+            raise CompressedFileError(f"{path}: a zip archive of {len(members)} files "
+                                      f"({archives.listed(members) or 'none'}); {how}")
         return archive.open(members[0])  # type: ignore[return-value]  # stays readable once the archive is closed
+
+
+# what names an annotation file, for the example a message gives
+_ANNOTATION_SUFFIXES = (".json", ".jsonl", ".csv", *SUFFIXES)
+
+
+def _member(path: str | os.PathLike[str], archive: Path, name: str) -> BinaryIO:
+    """The member `name` of `archive` (reached as `path`), its errors as the module's."""
+    try:
+        return archives.open_member(archive, name)
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise CompressedFileError(f"{path}: cannot read the zip archive {archive} ({exc}); is it complete?") from exc
 
 
 def _zstandard() -> Any:
@@ -283,7 +317,9 @@ def open_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline:
 
 def unreadable(path: str | os.PathLike[str], exc: BaseException, what: str = "file") -> str:
     """Why a compressed file at `path` cannot be read to its end (one of `READ_ERRORS`)."""
-    kind = data_compression(path) if os.path.isfile(path) else None
+    kind = data_compression(path) if archives.is_file(path) else None
+    if kind is None and archives.archive_member(path) is not None:
+        kind = "zip"
     described = (f"the zip-archived {what}" if kind == "zip" else f"the {kind}-compressed {what}") if kind else f"the {what}"
     return f"cannot read {described} to its end ({exc}); is it complete?"
 

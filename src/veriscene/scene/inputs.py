@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
+from veriscene.scene import archives
 from veriscene.scene.compressed import compression, decompressing, jsonl_files, read_errors
 
 _BUFFER = 1 << 20  # bytes of the reader's buffer
@@ -61,12 +62,19 @@ def scene_paths(source: Any) -> list[Path]:
                                         "to read annotation files from it, pass --from auto")
             files += found
         elif path.exists():
+            if archives.is_zip(path):
+                raise ValueError(f"{path} is a zip archive: scene files are read plain or compressed (gzip, zstd, bz2, "
+                                 "xz), not from zip archives; unzip it, or, if it holds annotations of another "
+                                 "format, pass --from auto")
             files.append(path)
         elif any(c in str(item) for c in _GLOB):
             matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True) if Path(m).is_file())
             if not matches:
                 raise FileNotFoundError(f"scene file {item} does not exist, and no file matches it as a pattern")
             files += matches
+        elif (inside := archives.archive_member(path)) is not None:
+            raise FileNotFoundError(f"{path}: scene files are not read from inside zip archives; unzip {inside[0]} "
+                                    "first (annotation files are read from it with --from auto)")
         else:
             raise FileNotFoundError(f"scene file {path} does not exist")
     seen: dict[Path, Path] = {}

@@ -33,6 +33,7 @@ from veriscene.io.readers._base import (
     is_number,
     load_json,
 )
+from veriscene.scene import archives
 from veriscene.scene.compressed import data_files
 from veriscene.scene.model import Scene
 
@@ -133,8 +134,7 @@ def _files(path: Path) -> list[Path]:
         if not files:
             raise FileNotFoundError(f"{path}: no CLEVR scene files (*.json, maybe compressed) in this directory")
         return files
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
+    archives.require(path)  # on disk, or a file inside a zip archive
     return [path]
 
 

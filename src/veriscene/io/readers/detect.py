@@ -18,6 +18,7 @@ from veriscene.io.readers.dicom_rt import is_dicom_rt
 from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
+from veriscene.scene import archives
 from veriscene.scene.compressed import (
     READ_ERRORS, data_compression, data_error, data_files, find_data_file, jsonl_files, open_data_file, plain_name,
 )
@@ -89,8 +90,7 @@ def _first_record(path: Path) -> object:
 def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(format, reason) for `path`; raises FormatDetectionError when no rule matches."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
+    archives.require(path)  # on disk, or a file inside a zip archive
     if path.is_dir():
         if (path / "dataset.json").is_file() and b'"labels"' in _peek(path / "dataset.json"):
             return "label_map", "folder holds a segmentation dataset.json (Medical Segmentation Decathlon / nnU-Net)"

@@ -31,6 +31,7 @@ from typing import Any
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, read_boxes
+from veriscene.scene import archives
 from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_text, read_errors, unreadable
 from veriscene.scene.model import Scene
 
@@ -56,7 +57,7 @@ def _table_paths(folder: Path, class_names: Any) -> list[Path]:
         return [p for p in data_files(folder, ".csv") if any(h in p.name for h in _TABLE_HINTS)]
     paths = [class_names] if isinstance(class_names, (str, os.PathLike)) else list(class_names)
     for p in paths:
-        if not Path(p).is_file():
+        if not archives.is_file(p):
             raise FileNotFoundError(f"{p}: class-name table not found")
     return [Path(p) for p in paths]
 
@@ -110,8 +111,7 @@ def read_open_images(
     box CSV with optional human-verified `labels` and `relationships` files
     (`open_images_boxes`)."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    archives.require_file(path)  # on disk, or a file inside a zip archive
     names = _load_names(_table_paths(path.parent, class_names))
     ctx = ReadContext(path, "open_images", **options)
     try:

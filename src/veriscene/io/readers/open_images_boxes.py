@@ -27,6 +27,7 @@ from pathlib import Path
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers._spool import GroupedSpool
+from veriscene.scene import archives
 from veriscene.scene.compressed import READ_ERRORS, data_error, open_data_file, open_text, unreadable
 from veriscene.scene.model import Scene
 
@@ -63,8 +64,7 @@ def _sorted_by_image(path: Path) -> bool:
 def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> Iterator[tuple[str, int, dict[str, str]]]:
     """(ImageID, line, row) of a CSV. A file without `columns` is a file-level reject; a malformed
     row is reported and skipped."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    archives.require_file(path)  # on disk, or a file inside a zip archive
     with open_text(path, newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
@@ -101,7 +101,7 @@ def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
     by ImageID (`streamed`, checked when None), else grouped in a temporary file first, in order
     of first appearance."""
     if streamed is None:
-        streamed = _sorted_by_image(path) if path.is_file() else True
+        streamed = _sorted_by_image(path) if archives.is_file(path) else True
     if not streamed:
         spool = _spooled(path, columns, ctx)
         try:
@@ -127,8 +127,7 @@ class _InStep:
     grouped in a temporary file first."""
 
     def __init__(self, path: Path, columns: tuple[str, ...], ctx: ReadContext, asked_in_order: bool) -> None:
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file")
+        archives.require_file(path)
         self._in_step = asked_in_order and _sorted_by_image(path)
         self._spool = None if self._in_step else _spooled(path, columns, ctx)
         self._groups = groups(path, columns, ctx, True) if self._in_step else iter(())

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json
+from veriscene.scene import archives
 from veriscene.scene.compressed import data_files
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
@@ -233,8 +234,7 @@ def read_provision(
     from one stage file. Masks are looked up in `seg_dir` (default: FOLDER/seg_masks, else the
     folder) and depth maps in `depth_dir` (default: FOLDER/depth_masks, else the folder)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
+    archives.require(path)  # on disk, or a file inside a zip archive
     folder = path if path.is_dir() else path.parent
     files = data_files(folder, ".json") if path.is_dir() else [path]
     ctx = ReadContext(path, "provision", **options)

@@ -42,6 +42,7 @@ from veriscene.io.readers._base import (
     load_json,
     object_id,
 )
+from veriscene.scene import archives
 from veriscene.scene.compressed import find_data_file, plain_name
 from veriscene.scene.model import Scene
 
@@ -303,8 +304,7 @@ def read_visual_genome(
     number given), one object annotated twice; false keeps every object as annotated."""
     merge_iou = merge_threshold(merge_duplicates)
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
+    archives.require(path)  # on disk, or a file inside a zip archive (vg.zip/scene_graphs.json)
     files, found_image_data = _layout(path)
     ctx = ReadContext(path, "visual_genome", **options)
     sizes = _sizes(Path(image_data) if image_data is not None else found_image_data, ctx)
