@@ -189,9 +189,10 @@ def test_cli_workers(tmp_path: Path, tiny_models: tuple[Path, Path, Path]) -> No
     outs = []
     for workers in ("1", "2"):
         out = tmp_path / workers / "scenes.jsonl"
+        timeout = ["--task-timeout", "300"] if workers == "1" else []  # one worker in a process of its own
         done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(tiny_models[0]),
                                         "--threshold", "0", "--workers", workers, "--threads", "1", "--out",
-                                        str(out)])
+                                        str(out), *timeout])
         assert done.exit_code == 0, done.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and len(outs[0].splitlines()) == 5
@@ -276,3 +277,36 @@ def test_a_part_sent_with_its_images_reads_them_from_the_bytes(tmp_path: Path) -
     assert annotate_part(*sent) == before
     assert [d.line is None for d in before.images].count(False) == 6  # 00-06 and 03.jpg: 05 broken, 03 twice
     assert all(d.line is None for d in annotate_part(*kept).images)  # without the bytes: all unreadable
+
+
+def hanging_once(image: Image.Image) -> list[Detection]:
+    """picky_detector, but hangs on the image 300 pixels wide while the file the environment names
+    (VERISCENE_TEST_HANG) exists: a model that hangs once."""
+    flag = os.environ.get("VERISCENE_TEST_HANG")
+    if flag and os.path.exists(flag) and image.width == 300:
+        time.sleep(600)
+    return picky_detector(image)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_hanging_worker_stops_the_run_past_the_timeout_and_resume_completes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    from veriscene.engine.backends import WorkerHung
+
+    images = photos(tmp_path, 16)  # 09.png hangs: parts of 4 images, two done before it
+    run(images, tmp_path / "ref", detector=hanging_once)  # no flag: nothing hangs
+    flag = tmp_path / "hang"
+    flag.touch()
+    monkeypatch.setenv("VERISCENE_TEST_HANG", str(flag))
+    started = time.monotonic()
+    with pytest.raises(WorkerHung, match=r"no result came back from a worker within 2 s .* the workers were stopped"
+                                         r".*--resume"):
+        run(images, tmp_path / "run", detector=hanging_once, workers=workers, task_timeout=2.0)
+    assert time.monotonic() - started < 120  # stopped, not waited for
+    _, state = run_files(tmp_path / "run" / "scenes.jsonl")
+    assert json.loads(state.read_text())["done"] >= 4  # the parts before the hang are kept
+    flag.unlink()
+    run(images, tmp_path / "run", detector=hanging_once, workers=workers, task_timeout=2.0, resume=True)
+    assert same_files(tmp_path / "ref", tmp_path / "run")
+    with pytest.raises(ValueError, match="a task timeout is a number of seconds above 0"):
+        run(images, tmp_path / "other", detector=hanging_once, task_timeout=0)

@@ -140,3 +140,37 @@ def test_ordered_map_says_how_a_worker_died() -> None:
     assert list(backends.ordered_map(_dies_on_three, [(1,), (2,)], workers=2)) == [1, 4]
     with pytest.raises(backends.WorkerDied, match=r"a worker process died \(killed by SIGKILL"):
         list(backends.ordered_map(_dies_on_three, [(n,) for n in range(1, 7)], workers=2))
+
+
+def _hangs_on_three(n: int) -> int:
+    import time
+
+    if n == 3:
+        time.sleep(600)
+    return n * n
+
+
+def _hang_stopped_in_time(backend: str) -> None:
+    import time
+
+    done: list[int] = []
+    started = time.monotonic()
+    with pytest.raises(backends.WorkerHung, match=r"no result came back from a worker within 1.5 s \(a model, a "
+                                                  r"device or a file read that hangs\?\); the workers were stopped"):
+        for value in backends.ordered_map(_hangs_on_three, [(n,) for n in range(1, 7)], backend=backend, workers=2,
+                                          timeout=1.5):
+            done.append(value)
+    assert done == [1, 4]  # the results before the hang were handed on
+    assert time.monotonic() - started < 60  # not the 600 s of the hang
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a test-module function reaches forked workers")
+def test_ordered_map_stops_a_worker_that_hangs() -> None:
+    _hang_stopped_in_time("local")
+    with pytest.raises(ValueError, match="a task timeout is a number of seconds above 0"):
+        list(backends.ordered_map(_hangs_on_three, [(1,)], timeout=-1))
+
+
+def test_ordered_map_on_ray_cancels_a_task_that_hangs() -> None:
+    pytest.importorskip("ray")
+    _hang_stopped_in_time("ray")

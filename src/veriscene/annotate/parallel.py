@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.annotate.pipeline import FailingStart, Stages, annotated, duplicate_ids, image_ids
-from veriscene.engine.backends import BACKENDS, mp_context, ordered_map
+from veriscene.engine.backends import BACKENDS, check_timeout, mp_context, ordered_map
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.jsonl import dumps_scene
@@ -182,10 +182,14 @@ def effective_threads(workers: int, backend: str = "local", threads: int | None 
 def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]], *,
                     start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None, threads: int | None = None,
-                    devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0) -> Iterator[Part]:
+                    devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0,
+                    task_timeout: float | None = None) -> Iterator[Part]:
     """The run's parts from image `start` on, in order (module notes); `threads`:
     `effective_threads(workers, backend, threads)`; `devices`: where unloaded models load;
-    `gpus_per_worker`: on Ray, each worker's share of a GPU on ``cuda`` (`ray_options`)."""
+    `gpus_per_worker`: on Ray, each worker's share of a GPU on ``cuda`` (`ray_options`).
+    `task_timeout`: seconds to wait for the next part once it is the one awaited, past which the
+    workers are stopped and `WorkerHung` raised (the run resumes from the parts done); a single
+    local worker then runs in a process of its own, so that it can be stopped."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
@@ -195,7 +199,8 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         raise ValueError("at least one device is needed")
     token = uuid.uuid4().hex
     part = batch_size * -(-PART_IMAGES // batch_size) if workers > 1 or backend == "ray" else batch_size
-    if backend == "local" and workers == 1:
+    check_timeout(task_timeout)
+    if backend == "local" and workers == 1 and task_timeout is None:
         torch = sys.modules.get("torch")
         before = torch.get_num_threads() if torch is not None and threads is not None else None
         try:
@@ -209,7 +214,7 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         return
     if backend == "ray":
         yield from _on_ray(token, stages, images, listing, start, strict, batch_size, part, workers, address,
-                           threads, devices, gpus_per_worker)
+                           threads, devices, gpus_per_worker, task_timeout)
         return
     forked = mp_context().get_start_method() == "fork"
     _STAGES[token] = stages  # inherited by the forked workers
@@ -217,7 +222,7 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
     try:
         yield from ordered_map(annotate_part, _tasks(token, None if forked else stages, str(images), listing, start,
                                                      strict, batch_size, part, threads, devices), workers=workers,
-                               initializer=_take_device, initargs=(slots, devices))
+                               initializer=_take_device, initargs=(slots, devices), timeout=task_timeout)
     finally:
         _STAGES.pop(token, None)
 
@@ -237,8 +242,8 @@ def ray_options(device: str, gpus: float = 1.0) -> dict[str, Any]:
 
 def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing: tuple[Path, list[Path]], start: int,
             strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
-            devices: tuple[str, ...], gpus: float) -> Iterator[Part]:
-    from veriscene.engine.backends import in_order, ray_session
+            devices: tuple[str, ...], gpus: float, timeout: float | None = None) -> Iterator[Part]:
+    from veriscene.engine.backends import in_order, ray_getter, ray_session
 
     with ray_session(workers, address) as ray:
         missing = nodes_without_images(ray, listing[1][start:])
@@ -249,7 +254,7 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
         tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices,
                        send=bool(missing))
         if not stages.unloaded:  # shared models: tasks, on any Ray worker
-            yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers)
+            yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers, timeout=timeout)
             return
         # models loaded where they run: an actor per worker keeps its own, on its device
         options = [ray_options(devices[k % len(devices)], gpus) for k in range(workers)]
@@ -258,7 +263,8 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
         actors = [actor.options(**options[k]).remote(devices[k % len(devices)]) for k in range(workers)]
         turn = iter(range(sys.maxsize))
         try:
-            yield from in_order(lambda task: actors[next(turn) % workers].part.remote(*task), ray.get, tasks, workers)
+            yield from in_order(lambda task: actors[next(turn) % workers].part.remote(*task),
+                                ray_getter(ray, timeout, cancel=False), tasks, workers)  # actors killed below
         finally:
             for one in actors:
                 ray.kill(one)
@@ -295,14 +301,15 @@ def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
 def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]],
              report: RejectReport, *, start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
              backend: str = "local", address: str | None = None, threads: int | None = None,
-             devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0) -> Iterator[ImageDone]:
+             devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0,
+             task_timeout: float | None = None) -> Iterator[ImageDone]:
     """Each image's outcome from `start` on, in order, its rejects and repairs recorded in
     `report` as it is handed on. The run stops as `FailingStart` says, and in strict mode with the
     reject that stopped it (recorded, then raised)."""
     failing_start = FailingStart(len(listing[1]) - start)
     for part in annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
                                 workers=workers, backend=backend, address=address, threads=threads,
-                                devices=devices, gpus_per_worker=gpus_per_worker):
+                                devices=devices, gpus_per_worker=gpus_per_worker, task_timeout=task_timeout):
         for done in part.images:
             for reject in done.rejects:
                 report.record(reject)

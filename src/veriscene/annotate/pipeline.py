@@ -433,6 +433,7 @@ def annotate(
     address: str | None = None,
     threads: int | None = None,
     gpus_per_worker: float = 1.0,
+    task_timeout: float | None = None,
 ) -> ConvertSummary:
     """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
     `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
@@ -452,7 +453,10 @@ def annotate(
     as the cluster's GPUs hold). With the CPU alone the models load once here and the workers share
     them. On Ray with ``device="cuda"``, each worker asks Ray for `gpus_per_worker` of a GPU (1: a
     GPU of its own; 0.5: two workers per GPU); workers the cluster cannot hold at once are refused
-    rather than left waiting."""
+    rather than left waiting. `task_timeout` (seconds): a part of the run (a batch of images) that
+    does not come back that long after it is awaited stops the run with
+    `veriscene.engine.backends.WorkerHung`, its workers stopped; what was done before is kept for
+    `resume` (None: wait for ever; a single local worker then runs in a process of its own)."""
     from veriscene.annotate.runfile import write_resumable
 
     devices = parse_devices(device)
@@ -498,7 +502,8 @@ def annotate(
                         relation_model)
         return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
                                progress=progress, batch_size=batch_size, workers=workers, backend=backend,
-                               address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker)
+                               address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
+                               task_timeout=task_timeout)
 
 
 def parse_devices(device: str | Sequence[str]) -> list[str]:

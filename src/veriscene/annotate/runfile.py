@@ -79,10 +79,10 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
                     progress: Callable[[int], None] | None, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None,
                     threads: int | None = None, devices: Sequence[str] = ("cpu",),
-                    gpus_per_worker: float = 1.0) -> ConvertSummary:
+                    gpus_per_worker: float = 1.0, task_timeout: float | None = None) -> ConvertSummary:
     """Run `stages` on `images` into `out` (module notes) and summarise the whole run; on `workers`
     local processes or Ray tasks (`parallel`; `devices`: where models not loaded yet load), which
-    changes nothing in the output."""
+    changes nothing in the output. `task_timeout`: `parallel.annotated_parts`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     partial, state_path = run_files(out)
@@ -108,7 +108,8 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             progress(state["done"])
         for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
                              batch_size=batch_size, workers=workers, backend=backend, address=address,
-                             threads=threads, devices=devices, gpus_per_worker=gpus_per_worker):
+                             threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
+                             task_timeout=task_timeout):
             if done.line is not None:
                 fh.write(done.line)
                 state["written"] += 1

@@ -89,6 +89,10 @@ def register(app: typer.Typer) -> None:
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable image (exit 1).")] = False,
         resume: Annotated[bool, typer.Option("--resume", help="Go on with a run that was stopped part-way "
                                                               "(same images, models and settings).")] = False,
+        task_timeout: Annotated[float | None, typer.Option(
+            "--task-timeout", min=0.001, help="Seconds to wait for a worker's batch of images (the first includes "
+                                             "loading its models): past it the run stops, naming the hang, and "
+                                             "--resume goes on from what was done. Default: wait for ever.")] = None,
         rejects: Annotated[Path | None, typer.Option("--rejects", help="Reject report (default: OUT's "
                                                                        "folder/rejects.jsonl).")] = None,
     ) -> None:
@@ -134,5 +138,5 @@ def register(app: typer.Typer) -> None:
                                    relations=relations, margin=margin, strict=strict, rejects_path=rejects,
                                    resume=resume, progress=advance, batch_size=batch_size, workers=workers,
                                    backend=backend, address=address, threads=threads,
-                                   gpus_per_worker=gpus_per_worker)
+                                   gpus_per_worker=gpus_per_worker, task_timeout=task_timeout)
         print_summary(console, summary, "annotate")

@@ -16,6 +16,7 @@ import warnings
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -99,6 +100,41 @@ def _died(processes: list[Any]) -> str:
     return (f"a worker process died{how}. What was finished before it is kept: run the same command again "
             "with --resume (resume=True) to complete the run, with fewer workers (or a smaller --shard-size) "
             "if memory ran out")
+
+
+class WorkerHung(RuntimeError):
+    """No result came back from a worker within the task timeout (`ordered_map(timeout=...)`): the
+    workers were stopped. What was finished before is kept, so the run completes with
+    `resume=True` (`--resume`)."""
+
+
+def _hung(timeout: float) -> str:
+    return (f"no result came back from a worker within {timeout:g} s (a model, a device or a file read that "
+            "hangs?); the workers were stopped. What was finished before it is kept: run the same command again "
+            "with --resume (resume=True) to complete the run, with a larger --task-timeout if its parts are only slow")
+
+
+def check_timeout(timeout: float | None) -> None:
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"a task timeout is a number of seconds above 0, got {timeout!r}")
+
+
+def ray_getter(ray: Any, timeout: float | None, cancel: bool = True) -> Callable[[Any], Any]:
+    """`ray.get` of one reference, within `timeout` seconds (None: no limit); past it the task is
+    cancelled (`cancel`: a task's; an actor's is stopped by killing the actor) and WorkerHung raised."""
+    if timeout is None:
+        return ray.get  # type: ignore[no-any-return]
+    from ray.exceptions import GetTimeoutError
+
+    def get(ref: Any) -> Any:
+        try:
+            return ray.get(ref, timeout=timeout)
+        except GetTimeoutError:
+            if cancel:
+                ray.cancel(ref, force=True)
+            raise WorkerHung(_hung(timeout)) from None
+
+    return get
 
 
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
@@ -214,19 +250,22 @@ def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: 
 
 def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backend: str = "local",
                 workers: int = 1, address: str | None = None, initializer: Callable[..., None] | None = None,
-                initargs: tuple[Any, ...] = ()) -> Iterator[R]:
+                initargs: tuple[Any, ...] = (), timeout: float | None = None) -> Iterator[R]:
     """`fn(*a)` for every `a` of `args`, results in the order of `args`: on `workers` local
     processes, or as Ray tasks. At most `2 x workers` calls are in flight, so `args` may be a lazy
     stream of large arguments. `fn` must be a module-level function. Local workers call
-    `initializer(*initargs)` when they start."""
+    `initializer(*initargs)` when they start. `timeout`: seconds to wait for the next result once
+    it is the one awaited; past it the workers are stopped and WorkerHung is raised (None: wait
+    for ever). A worker that dies raises WorkerDied."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    check_timeout(timeout)
     if backend == "ray":
         with ray_session(workers, address) as ray:
             remote = ray.remote(fn)
-            yield from in_order(lambda a: remote.remote(*a), ray.get, args, workers)
+            yield from in_order(lambda a: remote.remote(*a), ray_getter(ray, timeout), args, workers)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_local,
                                  initargs=(os.getpid(), initializer, initargs)) as pool:
@@ -238,9 +277,14 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
                 return future
 
             try:
-                yield from in_order(submit, lambda f: f.result(), args, workers)
+                yield from in_order(submit, lambda f: f.result(timeout=timeout), args, workers)
             except BrokenProcessPool as exc:  # from a result, or from a submission after the death
                 raise WorkerDied(_died(list(processes.values()))) from exc
+            except FutureTimeout:
+                assert timeout is not None
+                for process in processes.values():  # a hung worker takes no request to stop
+                    process.kill()
+                raise WorkerHung(_hung(timeout)) from None
             finally:  # stopped early (an error, or the caller is done): calls not started are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
 
