@@ -121,6 +121,8 @@ def test_convert_and_generate_read_a_member_and_a_resumed_run_reuses_it(tmp_path
     member = inside[path]
     result = CliRunner().invoke(app, ["convert", str(member), "--out", str(tmp_path / "zipped.jsonl")])
     assert result.exit_code == 0, result.output
+    said = convert(member, tmp_path / "again.jsonl").detection_reason  # how it was read
+    assert said is not None and said.endswith("(in the zip archive set.zip)")
     assert "coco" in result.output and (tmp_path / "zipped.jsonl").read_bytes() == plain.read_bytes()
 
     run = tmp_path / "run"

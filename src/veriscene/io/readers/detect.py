@@ -130,7 +130,10 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     if found is None:
         what = f"its first {_PEEK // 1024} KiB" + (f" ({kind}-decompressed)" if kind else "")
         raise FormatDetectionError(f"{path}: cannot tell the annotation format from {what}; pass --from FORMAT")
-    return (found[0], f"{found[1]} ({kind}-compressed)") if kind else found
+    if kind:
+        found = found[0], f"{found[1]} ({kind}-compressed)"
+    inside = archives.archive_member(path)
+    return (found[0], f"{found[1]} (in the zip archive {inside[0].name})") if inside else found
 
 
 def _by_name_or_content(path: Path, name: str) -> tuple[str, str] | None:
