@@ -21,10 +21,11 @@ unzip it, or name one file.
 
 from __future__ import annotations
 
+import functools
 import os
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Sequence
 
 ZIP_MAGIC = b"PK\x03\x04"
 _LISTED = 8  # members named in a message
@@ -58,59 +59,73 @@ def data_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
 
 
-def listed(members: list[zipfile.ZipInfo]) -> str:
-    """The first members' names, for a message."""
-    names = [m.filename for m in members[:_LISTED]]
-    return ", ".join(names) + (f", ... ({len(members)} files)" if len(members) > _LISTED else "")
+def listed(files: Sequence[zipfile.ZipInfo]) -> str:
+    """The first files' names, for a message."""
+    names = [m.filename for m in files[:_LISTED]]
+    return ", ".join(names) + (f", ... ({len(files)} files)" if len(files) > _LISTED else "")
 
 
-def find_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo | None:
+@functools.lru_cache(maxsize=16)
+def _listing(archive_path: Path, size: int, mtime_ns: int) -> tuple[zipfile.ZipInfo, ...]:
+    """The archive's files (`data_members`), read once per version of the archive: finding a
+    file's siblings asks for the same directory many times (`is_file`, `folder_files`)."""
+    with zipfile.ZipFile(archive_path) as archive:
+        return tuple(data_members(archive))
+
+
+def members(archive_path: Path) -> tuple[zipfile.ZipInfo, ...]:
+    """The files of the zip archive at `archive_path` (zipfile.BadZipFile when it cannot be read)."""
+    st = os.stat(archive_path)
+    return _listing(Path(archive_path).resolve(), st.st_size, st.st_mtime_ns)
+
+
+def find_member(archive_path: Path, name: str) -> zipfile.ZipInfo | None:
     """The member called `name`, else the one member whose path ends with `/name`; None if there
     is none or several."""
-    members = data_members(archive)
-    exact = [m for m in members if m.filename == name]
+    files = members(archive_path)
+    exact = [m for m in files if m.filename == name]
     if exact:
         return exact[0]
-    ending = [m for m in members if m.filename.endswith("/" + name)]
+    ending = [m for m in files if m.filename.endswith("/" + name)]
     return ending[0] if len(ending) == 1 else None
 
 
-def _member_info(archive_path: Path, name: str) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
-    """The open archive and its member `name`; FileNotFoundError naming the archive's files when
-    it holds no such member (zipfile.BadZipFile when the archive cannot be read)."""
-    archive = zipfile.ZipFile(archive_path)
-    info = find_member(archive, name)
+def _member_info(archive_path: Path, name: str) -> zipfile.ZipInfo:
+    """The archive's member `name`; FileNotFoundError naming the archive's files when it holds no
+    such member (zipfile.BadZipFile when the archive cannot be read)."""
+    info = find_member(archive_path, name)
     if info is None:
-        members = data_members(archive)
-        archive.close()
-        several = [m.filename for m in members if m.filename.endswith("/" + name)]
+        files = members(archive_path)
+        several = [m.filename for m in files if m.filename.endswith("/" + name)]
         why = (f"{len(several)} files end with {name!r} ({', '.join(several[:_LISTED])}): name one by its whole path"
-               if several else f"it holds {listed(members) or 'no file'}")
+               if several else f"it holds {listed(files) or 'no file'}")
         raise FileNotFoundError(f"{archive_path}/{name}: the zip archive {archive_path} holds no file {name!r}; {why}")
-    return archive, info
+    return info
 
 
 def open_member(archive_path: Path, name: str) -> BinaryIO:
     """The member's bytes as stored (a member that is itself compressed is not decompressed here)."""
-    archive, info = _member_info(archive_path, name)
-    with archive:
-        return archive.open(info)  # type: ignore[return-value]  # stays readable once the archive is closed
+    info = _member_info(archive_path, name)
+    with zipfile.ZipFile(archive_path) as archive:
+        return archive.open(info.filename)  # type: ignore[return-value]  # stays readable once the archive is closed
 
 
 def folder_files(folder: str | os.PathLike[str]) -> list[Path]:
-    """The files directly in a folder of a zip archive (`a.zip/annotations`), as paths that reach
-    into it; [] when `folder` is not in an archive."""
-    found = archive_member(Path(folder) / "_")  # a name in that folder, to find the archive
-    if found is None:
-        return []
-    archive, name = found
-    prefix = name[: -len("_")]
+    """The files directly in a zip archive (`a.zip`) or in a folder of one (`a.zip/annotations`),
+    as paths that reach into it; [] when `folder` is neither."""
+    if is_zip(folder):
+        archive, prefix = Path(folder), ""
+    else:
+        found = archive_member(folder)
+        if found is None:
+            return []
+        archive, prefix = found[0], found[1] + "/"
     try:
-        with zipfile.ZipFile(archive) as zf:
-            return [archive / m.filename for m in data_members(zf)
-                    if m.filename.startswith(prefix) and "/" not in m.filename[len(prefix):]]
+        listing = members(archive)
     except (zipfile.BadZipFile, EOFError, OSError):
         return []
+    return [archive / m.filename for m in listing
+            if m.filename.startswith(prefix) and "/" not in m.filename[len(prefix):]]
 
 
 def is_file(path: str | os.PathLike[str]) -> bool:
@@ -121,8 +136,7 @@ def is_file(path: str | os.PathLike[str]) -> bool:
     if found is None:
         return False
     try:
-        with zipfile.ZipFile(found[0]) as archive:
-            return find_member(archive, found[1]) is not None
+        return find_member(found[0], found[1]) is not None
     except (zipfile.BadZipFile, EOFError, OSError):
         return False
 
@@ -174,6 +188,5 @@ def member_fingerprint(path: str | os.PathLike[str]) -> str | None:
     found = archive_member(path)
     if found is None:
         return None
-    archive, info = _member_info(*found)
-    archive.close()
+    info = _member_info(*found)
     return f"zip-member:{info.file_size}:{info.CRC:08x}"

@@ -132,8 +132,11 @@ def data_compression(path: str | os.PathLike[str]) -> str | None:
     else:
         with open(path, "rb") as fh:
             head = fh.read(6)
-    if head.startswith(ZIP_MAGIC):
-        return "zip"
+    return "zip" if head.startswith(ZIP_MAGIC) else _stream_kind(head)
+
+
+def _stream_kind(head: bytes) -> str | None:
+    """The stream compression whose magic `head` starts with (None: none)."""
     return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
 
 
@@ -147,7 +150,7 @@ def open_data_file(path: str | os.PathLike[str]) -> BinaryIO:
     if member is not None:
         raw = _member(path, *member)
         head = raw.peek(6)[:6]  # type: ignore[attr-defined]  # a ZipExtFile
-        kind = next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+        kind = _stream_kind(head)
         return decompressing(raw, kind) if kind is not None else raw
     if data_compression(path) != "zip":
         return open_scene_file(path)
