@@ -90,6 +90,15 @@ def test_ray_shared_output(cache: str) -> None:
     assert rows[0][3] == rows[1][3] and int(rows[0][3]) > 0  # samples
 
 
+def test_remote_output(cache: str) -> None:
+    out = _run("remote_output.py", "--size", "40", "--base", "20", "--workers", "2", "--repeats", "1",
+               "--format", "zstd", "jsonl", "-g", "object.count.v1", "--cache", cache)
+    rows = _rows(out, "zstd") + _rows(out, "jsonl")  # the script itself stops when the two outputs' samples differ
+    assert [r[1] for r in rows] == ["local", "s3", "local", "s3"]
+    assert rows[0][2] == rows[1][2] and int(rows[0][2]) > 0  # samples
+    assert float(rows[1][7]) > 0  # MB sent to the bucket
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd", "--compression", "gzip", "--files", "3")

@@ -92,7 +92,8 @@ def generate(
                                         "or xz), or any format with --from (a file in a zip archive named past it: "
                                         "sceneGraphs.zip/val_sceneGraphs.json). Several files, a folder (its *.jsonl "
                                         "files, compressed or not) or a quoted glob pattern are read as one input, in order."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder."),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder, or a URL (s3://bucket/run, gs://..., any fsspec "
+                            "URL): the run is then made in --staging and uploaded as it goes, each shard as it is done."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
                                     "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
@@ -123,6 +124,9 @@ def generate(
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
     reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
                                                       help="With --from FORMAT: " + READER_OPTION_HELP),
+    staging: Optional[Path] = typer.Option(None, "--staging", help="With --out URL: the local folder the run is made in "
+                                           "(default: under $VERISCENE_STAGING or ~/.cache/veriscene/staging, named "
+                                           "after the URL). --resume on another machine downloads the run into it first."),
 ) -> None:
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
@@ -144,7 +148,7 @@ def generate(
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, progress=advance,
-                scan_progress=scanned, counted=counted,
+                scan_progress=scanned, counted=counted, staging=staging,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
@@ -152,15 +156,23 @@ def generate(
         _fail(str(exc))
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
-    except RuntimeError as exc:  # Ray missing, or its cluster out of reach
+    except RuntimeError as exc:  # Ray missing, its cluster out of reach, or the output URL (RemoteError)
         _fail(str(exc), code=1)
     print_run_summary(summary)
     if to:
+        from veriscene.engine import remote
         from veriscene.io.export import export
 
-        target = out / "export" / to
-        result = export(out, target, to=to)
-        console.print(f"exported {result.samples_written} samples to {target} ({to})")
+        run_dir = (staging or remote.default_staging(out)) if remote.is_url(out) else remote.local_path(out)
+        result = export(run_dir, run_dir / "export" / to, to=to)
+        where = str(run_dir / "export" / to)
+        if remote.is_url(out):
+            try:
+                remote.upload_run(run_dir, out)
+            except RuntimeError as exc:
+                _fail(str(exc), code=1)
+            where = f"{out.rstrip('/')}/export/{to}"
+        console.print(f"exported {result.samples_written} samples to {where} ({to})")
 
 
 @app.command()

@@ -17,7 +17,9 @@ shard is written atomically with a checksummed sidecar; (3) shards are concatena
 `resume=True` skips every shard whose sidecar and checksum are intact, so a run killed at any
 moment (even `kill -9` mid-write) completes without losing or duplicating a sample.
 
-Sample image paths are relative to the output folder (absolute when they cannot be).
+Sample image paths are relative to the output folder (absolute when they cannot be, or with
+`absolute_paths`). An output at a URL (s3://..., any fsspec URL) is made in a local staging folder
+and uploaded as it goes, each shard as it is done and the manifest last (`engine.remote`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
 from veriscene.engine.codecs import SUFFIX, check_available
+from veriscene.engine import remote
 from veriscene.engine.converted import STAMP, converted_scenes
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.scan import (
@@ -106,10 +109,15 @@ def _format_notes(paths: list[Path]) -> list[str]:
     return notes
 
 
-def _inputs_config(paths: list[Path], out_dir: Path) -> dict[str, str] | list[dict[str, str]]:
-    """The manifest's record of the input: path (relative to the run folder) and sha256 of its
-    file, or a list of them for several files (`manifest.scene_inputs` reads either)."""
-    files = [{"path": os.path.relpath(p.resolve(), out_dir.resolve()), "sha256": file_sha256(p)} for p in paths]
+def _inputs_config(paths: list[Path], out_dir: Path, absolute: bool = False) -> dict[str, str] | list[dict[str, str]]:
+    """The manifest's record of the input: path (relative to the run folder; with `absolute`,
+    absolute unless it lies in the run folder, as a converted input does) and sha256 of its file,
+    or a list of them for several files (`manifest.scene_inputs` reads either)."""
+    def where(path: Path) -> str:
+        path, run = path.resolve(), out_dir.resolve()
+        return str(path) if absolute and not path.is_relative_to(run) else os.path.relpath(path, run)
+
+    files = [{"path": where(p), "sha256": file_sha256(p)} for p in paths]
     return files[0] if len(files) == 1 else files
 
 
@@ -249,6 +257,10 @@ def generate(
     progress: Progress | None = None,
     scan_progress: Callable[[int, int], None] | None = None,
     counted: Callable[[int], None] | None = None,
+    on_shard: Callable[[dict[str, Any]], None] | None = None,
+    absolute_paths: bool = False,
+    staging: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Generate samples for every scene of a veriscene JSONL file into folder `out`.
 
@@ -279,10 +291,28 @@ def generate(
     raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
     order or as shards finish), with the lines and the samples made since the last call;
     `scan_progress(bytes, total_bytes)` as the first pass reads the input, and `counted(scenes)`
-    once it has counted the input's scenes (the total `progress` counts up to), before any shard.
+    once it has counted the input's scenes (the total `progress` counts up to), before any shard;
+    `on_shard(sidecar)` as each shard is done (its files written; resumed ones too), with its
+    sidecar (`index`, `lines`, `samples`, `sha256`, `counts`...).
+
+    `out` may be a URL (``s3://bucket/run``, ``gs://...``, any fsspec URL): the run is made in the
+    local folder `staging` (default: `veriscene.engine.remote.default_staging`) and uploaded as
+    it goes, each shard as it is done and the manifest last, with fsspec's `storage_options`
+    (`veriscene.engine.remote`). Its sample image paths and manifest input paths are then
+    absolute, as they are anywhere with `absolute_paths` (default: relative to `out`).
     """
+    if remote.is_url(out):
+        return _generate_remote(
+            str(out), staging, storage_options, scenes, seed=seed, generators=generators, mode=mode,
+            per_scene=per_scene, strict=strict, workers=workers, backend=backend, address=address,
+            shared_output=shared_output, shard_size=shard_size, shard_format=shard_format, pool_size=pool_size,
+            scan_chunk=scan_chunk, resume=resume, overwrite=overwrite, from_format=from_format,
+            reader_options=reader_options, mixture=mixture, progress=progress, scan_progress=scan_progress,
+            counted=counted, on_shard=on_shard)
+    if staging is not None or storage_options is not None:
+        raise ValueError("staging and storage_options are for an output at a URL (s3://..., gs://...)")
     start = time.perf_counter()
-    out_dir = Path(out)
+    out_dir = remote.local_path(out)
     notes: list[str] = []
     given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
     if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
@@ -332,7 +362,7 @@ def generate(
         raise ValueError("no generator selected")
     config = {
         "veriscene_version": _version(),
-        "scenes": _inputs_config(paths, out_dir),
+        "scenes": _inputs_config(paths, out_dir, absolute_paths),
         "seed": seed,
         "modes": list(modes),
         "generators": {g.name: {"version": g.version, "family": g.family, "config": asdict(g.config)} for g in instances},
@@ -357,9 +387,9 @@ def generate(
 
     # one Ray session for both passes (a no-op for the local backend)
     with ray_session(workers or 1, address) if backend == "ray" else nullcontext() as ray:
-        shared = False
+        workers_write = False
         if ray is not None:
-            workers, shared = _ray_run(ray, workers, out_dir, shared_output, summary.notes)
+            workers, workers_write = _ray_run(ray, workers, out_dir, shared_output, summary.notes)
         workers = workers or 1
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
@@ -377,8 +407,8 @@ def generate(
             generators=tuple((g.name, asdict(g.config)) for g in instances),
             vocabulary=vocabulary, pool=tuple(scan.pool),
             inputs=tuple(InputFile(str(p), str(p.parent.resolve()), span.first_line) for p, span in zip(paths, scan.spans)),
-            out_dir=str(out_dir.resolve()), mixture=mix,
-            shards_dir=None if backend == "ray" and not shared else str((out_dir / "shards").resolve()),
+            out_dir=None if absolute_paths else str(out_dir.resolve()), mixture=mix,
+            shards_dir=None if backend == "ray" and not workers_write else str((out_dir / "shards").resolve()),
             shard_format=shard_format,
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
@@ -400,6 +430,8 @@ def generate(
             done = finished_sidecar(shards_dir, index, shard_format) if resume else None
             if done is not None:
                 finish(done)
+                if on_shard is not None:
+                    on_shard(done)
                 if progress is not None:
                     progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0,
                              done["samples"])
@@ -410,7 +442,10 @@ def generate(
         for output in outputs:
             if backend == "ray" or workers > 1:
                 summary.worker_peak_memory_mb = max(summary.worker_peak_memory_mb, output.peak_mb)
-            finish(output.sidecar or write_shard(shards_dir, output, shard_format))
+            sidecar = output.sidecar or write_shard(shards_dir, output, shard_format)
+            finish(sidecar)
+            if on_shard is not None:
+                on_shard(sidecar)
             if strict and output.rejects:
                 first = min(output.rejects, key=lambda r: r["record"])
                 raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
@@ -438,4 +473,29 @@ def generate(
         shutil.rmtree(shards_dir, ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     summary.peak_memory_mb = peak_memory_mb()
+    return summary
+
+
+def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_options: dict[str, Any] | None,
+                     scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, resume: bool,
+                     overwrite: bool, on_shard: Callable[[dict[str, Any]], None] | None, shard_format: str,
+                     **options: Any) -> RunSummary:
+    """`generate` into a URL: made in a staging folder, uploaded as it goes (`engine.remote`)."""
+    check_available(shard_format)
+    run = remote.RemoteRun(url, staging, storage_options)
+    with run:
+        note = run.prepare(resume=resume, overwrite=overwrite)
+
+        def done(sidecar: dict[str, Any]) -> None:
+            run.shard_done(sidecar, shard_format)
+            if on_shard is not None:
+                on_shard(sidecar)
+
+        summary = generate(scenes, run.staging, resume=resume, overwrite=overwrite, on_shard=done,
+                           shard_format=shard_format, absolute_paths=True, **options)
+        uploaded = run.publish()
+    summary.notes.append(f"{note}: {uploaded} file(s) uploaded")
+    summary.out_dir = url
+    if summary.rejects:
+        summary.rejects["report"] = f"{url}/rejects.jsonl"
     return summary

@@ -54,7 +54,7 @@ class RunSpec:
     vocabulary: dict[str, Any]
     pool: tuple[PoolEntry, ...]
     inputs: tuple[InputFile, ...]  # the input's files, in order
-    out_dir: str  # image paths in samples are relative to this
+    out_dir: str | None  # image paths in samples are relative to this (None: absolute)
     mixture: Mixture | None = None
     # Where workers write finished shards themselves (local backends: one file system). None:
     # the shard's bytes go back to the driver, which writes them (Ray, no shared file system).
@@ -139,7 +139,7 @@ class _Worker:
             generators.append(cls(cls.Config(**config)))
         self.inputs = spec.inputs
         self._first_lines = [i.first_line for i in spec.inputs]
-        self.out_dir = Path(spec.out_dir)
+        self.out_dir = Path(spec.out_dir) if spec.out_dir is not None else None
         # a pooled scene's image path is relative to the folder of the file it comes from
         self._pool_folders = {e.image_id: spec.inputs[e.source].folder for e in spec.pool} if len(spec.inputs) > 1 else {}
         self.runner = SceneRunner(
@@ -175,6 +175,8 @@ class _Worker:
         image = Path(path)
         if not image.is_absolute():
             image = Path(folder) / image
+        if self.out_dir is None:  # a run at a URL (`absolute_paths`)
+            return os.path.normpath(image)
         try:
             return os.path.relpath(image, self.out_dir)
         except ValueError:  # another drive (Windows)

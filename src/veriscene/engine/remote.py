@@ -1,0 +1,337 @@
+"""Runs written to object storage: `generate(..., out="s3://bucket/run")`, or any URL fsspec reads.
+
+A run at a URL is made in a local *staging* folder, exactly as a run in a local folder, and
+uploaded as it goes:
+
+- each finished shard (its samples, its rejects, then its sidecar, which marks it done) as soon as
+  it is written, by a few threads, so the driver does not wait on the network;
+- the running manifest and the vocabulary before the first shard, so the run can be resumed from
+  the URL alone;
+- at the end every file the staging folder holds that the URL does not have in this form
+  (`samples.jsonl`, `rejects.jsonl`, rewritten shards, an export), with `manifest.json` last: a
+  run at a URL whose manifest says "complete" has all its files. For `--shard-format jsonl`, whose
+  shards are merged into `samples.jsonl`, the shards are then removed from the URL, as from a
+  local folder.
+
+Object stores have no rename, but an object appears whole or not at all, so the order above
+gives what the temporary names give on a disk: a reader of the URL never sees part of a file,
+and a shard counts as done only when its sidecar is there (with the checksum of its samples).
+
+Resume: with the staging folder of the interrupted run at hand, `--resume` goes on from it and
+uploads what is missing. On another machine (a new staging folder), `--resume` first downloads
+the run from the URL, then goes on. The staging folder remembers what was uploaded in
+`.veriscene-upload.json` (each file's size and modification time), so a file is uploaded once.
+
+Sample image paths in a run at a URL are absolute (as resolved on the machine that made the run),
+as are the input paths in its manifest: relative to the staging folder, they would mean nothing.
+
+Credentials and endpoints are fsspec's: for S3 (`pip install 'veriscene[s3]'`, which brings
+s3fs) the usual AWS variables and files (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ...;
+`AWS_ENDPOINT_URL` for MinIO, Ceph or R2), or `storage_options` in Python
+(``{"endpoint_url": ..., "key": ..., "secret": ...}``). Google Cloud Storage (gs://) and Azure
+(az://) work the same with gcsfs or adlfs installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+import orjson
+
+LEDGER = ".veriscene-upload.json"
+STAGING_ENV = "VERISCENE_STAGING"
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_MANIFEST = "manifest.json"
+# What a run leaves at its URL besides its shards: removed by `overwrite`, with `shards/`
+_RUN_NAMES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", "scenes.jsonl",
+              "scenes.source.json", "convert_rejects.jsonl")
+
+
+class RemoteError(RuntimeError):
+    """The URL cannot be reached or written: missing package, bucket, credentials or network."""
+
+
+def is_url(out: str | os.PathLike[str]) -> bool:
+    """Whether `out` names a place by URL (``s3://...``, ``gs://...``, ``memory://...``) rather than a
+    local folder. ``file://`` URLs are local folders (`local_path`)."""
+    if not isinstance(out, str):
+        return False
+    match = _SCHEME.match(out)
+    return match is not None and match.group(1).lower() != "file"
+
+
+def local_path(out: str | os.PathLike[str]) -> Path:
+    """The local folder `out` names: a path, or a ``file://`` URL."""
+    if isinstance(out, str) and out.lower().startswith("file://"):
+        return Path(out[len("file://"):])
+    return Path(out)
+
+
+def default_staging(url: str) -> Path:
+    """Where a run at `url` is made unless told: a folder of `VERISCENE_STAGING` (default
+    ``~/.cache/veriscene/staging``) named after the URL, the same on every machine."""
+    base = os.environ.get(STAGING_ENV) or str(Path.home() / ".cache" / "veriscene" / "staging")
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[1].strip("/"))[-60:].strip("_")
+    return Path(base) / f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+
+
+def _filesystem(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, str]:
+    try:
+        import fsspec
+    except ImportError:
+        raise RemoteError(f"writing a run to {url} needs fsspec and the package for its storage: "
+                          "pip install 'veriscene[s3]' (S3), or fsspec with gcsfs (gs://) or adlfs (az://)") from None
+    try:
+        fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
+    except ImportError as exc:  # fsspec knows the protocol, its package is not installed
+        raise RemoteError(f"writing a run to {url}: {exc}") from None
+    except ValueError as exc:  # an unknown protocol
+        raise RemoteError(f"cannot write a run to {url}: {exc}") from None
+    return fs, root.rstrip("/")
+
+
+def _fingerprint(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _upload_order(rel: str) -> tuple[int, str]:
+    """Files before the sidecars that mark them done, everything before the manifest."""
+    if rel == _MANIFEST:
+        return (3, rel)
+    if rel.startswith("shards/") and rel.endswith(".json"):
+        return (1, rel)
+    return (2 if "/" not in rel else 0, rel)
+
+
+class RemoteRun:
+    """A run folder at `url`, made in the local folder `staging` and uploaded as it is done.
+
+    Use it as a context manager around the run: `prepare` before, `shard_done` for each finished
+    shard, `publish` at the end. Leaving the context waits for the uploads under way (a run that
+    failed keeps what it uploaded, for `--resume`)."""
+
+    def __init__(self, url: str, staging: str | os.PathLike[str] | None = None,
+                 storage_options: dict[str, Any] | None = None, threads: int = 4) -> None:
+        self.url = url.rstrip("/")
+        self.staging = Path(staging) if staging is not None else default_staging(self.url)
+        self.fs, self.root = _filesystem(self.url, storage_options)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="veriscene-upload")
+        self._pending: list[Future[None]] = []
+        self._lock = threading.Lock()
+        self._uploaded: dict[str, list[int]] = {}
+        self._started = False
+        self.uploads = 0  # files uploaded by this object (for the run's note)
+
+    # ---- the URL -----------------------------------------------------------------------------
+
+    def _remote(self, rel: str) -> str:
+        return f"{self.root}/{rel}"
+
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any store's error, said with the URL
+            raise RemoteError(f"{what} {self.url}: {type(exc).__name__}: {exc}") from exc
+
+    def manifest(self) -> dict[str, Any] | None:
+        """The manifest of the run at the URL, or None when there is none."""
+        path = self._remote(_MANIFEST)
+        if not self._call("cannot read", self.fs.exists, path):
+            return None
+        data = self._call("cannot read", self.fs.cat_file, path)
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"{self.url}/{_MANIFEST} is not valid JSON ({exc}); pass --overwrite to replace the run") from None
+
+    def _listing(self) -> list[str]:
+        """Paths of the files under the URL, relative to it."""
+        if not self._call("cannot list", self.fs.exists, self.root):
+            return []
+        found = self._call("cannot list", self.fs.find, self.root)
+        root = self.root.rstrip("/") + "/"
+        return sorted(p[len(root):] for p in found if p.startswith(root))
+
+    def clear(self) -> None:
+        """Remove the run's files from the URL (its manifest, samples, rejects, vocabulary,
+        conversion and shards; nothing else under it)."""
+        for rel in self._listing():
+            if rel in _RUN_NAMES or rel.startswith(("shards/", "export/")):
+                self._call("cannot remove files from", self.fs.rm_file, self._remote(rel))
+
+    # ---- the staging folder ------------------------------------------------------------------
+
+    def _load_ledger(self, adopt: bool = False) -> None:
+        """What was uploaded from the staging folder; `adopt`: a run folder made without a URL
+        may be uploaded (else it is refused, as the run of another URL is)."""
+        path = self.staging / LEDGER
+        if not path.exists():
+            if (self.staging / _MANIFEST).exists() and not adopt:
+                raise ValueError(f"the staging folder {self.staging} holds a run that is not of {self.url} (no "
+                                 f"{LEDGER}); give another staging folder, or remove it")
+            self._uploaded = {}
+            return
+        ledger = orjson.loads(path.read_bytes())
+        if ledger.get("url") != self.url:
+            raise ValueError(f"the staging folder {self.staging} holds the run of {ledger.get('url')}, not of "
+                             f"{self.url}; give another staging folder, or remove it")
+        self._uploaded = dict(ledger.get("files", {}))
+
+    def _save_ledger(self) -> None:
+        tmp = self.staging / (LEDGER + ".tmp")
+        tmp.write_bytes(orjson.dumps({"url": self.url, "files": self._uploaded}, option=orjson.OPT_SORT_KEYS))
+        os.replace(tmp, self.staging / LEDGER)
+
+    def prepare(self, *, resume: bool, overwrite: bool) -> str:
+        """Check the URL and the staging folder before a run; returns a note for the run.
+
+        Refuses a URL that holds a run unless resuming or overwriting; `overwrite` removes the
+        run from the URL (the local run then replaces the staging folder's); resuming with a
+        staging folder that holds no run downloads the run from the URL first."""
+        remote = self.manifest()
+        self.staging.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            self.clear()
+            (self.staging / LEDGER).unlink(missing_ok=True)
+            self._uploaded = {}
+            if (self.staging / _MANIFEST).exists():  # a run of this URL made here: `generate` replaces it
+                self._save_ledger()
+            return f"the run is made in {self.staging} and uploaded to {self.url}"
+        if remote is not None and not resume:
+            from veriscene.engine.manifest import RunExistsError
+
+            raise RunExistsError(f"{self.url} already holds a run (manifest.json); pass --resume to complete it or "
+                                 "--overwrite to replace it")
+        self._load_ledger()
+        if resume and remote is not None and not (self.staging / _MANIFEST).exists():
+            fetched = self.fetch()
+            return (f"the run was downloaded from {self.url} into {self.staging} ({fetched} files) to be resumed, "
+                    "and is uploaded back as it goes")
+        return f"the run is made in {self.staging} and uploaded to {self.url}"
+
+    def fetch(self) -> int:
+        """Download the run at the URL into the staging folder; returns the number of files."""
+        files = self._listing()
+        for rel in files:
+            target = self.staging / PurePosixPath(rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            self._call("cannot download", self.fs.get_file, self._remote(rel), str(tmp))
+            os.replace(tmp, target)
+            self._uploaded[rel] = _fingerprint(target)
+        self._save_ledger()
+        return len(files)
+
+    # ---- uploads -----------------------------------------------------------------------------
+
+    def _put(self, rel: str) -> None:
+        """Upload one staging file unless the URL has it in this form already."""
+        path = self.staging / PurePosixPath(rel)
+        try:
+            mark = _fingerprint(path)
+        except FileNotFoundError:  # gone since (a jsonl shard merged and removed): nothing to send
+            return
+        with self._lock:
+            if self._uploaded.get(rel) == mark:
+                return
+        self._call("cannot upload to", self.fs.put_file, str(path), self._remote(rel))
+        with self._lock:
+            self._uploaded[rel] = mark
+            self.uploads += 1
+
+    def _put_shard(self, names: list[str]) -> None:
+        for rel in names:
+            self._put(rel)
+        with self._lock:
+            self._save_ledger()
+
+    def _check_failed(self) -> None:
+        """Raise the first failed upload (and forget the finished ones)."""
+        still = []
+        for future in self._pending:
+            if future.done():
+                future.result()  # raises the upload's error
+            else:
+                still.append(future)
+        self._pending = still
+
+    def shard_done(self, sidecar: dict[str, Any], fmt: str) -> None:
+        """Upload a finished shard's files (then its sidecar) in the background; before the first,
+        the running manifest and the vocabulary. Raises the error of an earlier upload that
+        failed, which stops the run (resume it to go on)."""
+        from veriscene.engine.codecs import SUFFIX
+        from veriscene.engine.shards import shard_name
+
+        self._check_failed()
+        if not self._started:
+            self._started = True
+            self._pending.append(self._pool.submit(self._put_shard, [
+                rel for rel in (_MANIFEST, "vocabulary.json", "scenes.jsonl", "convert_rejects.jsonl", "scenes.source.json")
+                if (self.staging / rel).exists()]))
+        name = "shards/" + shard_name(sidecar["index"])
+        self._pending.append(self._pool.submit(self._put_shard, [
+            name + SUFFIX[fmt], name + ".rejects.jsonl", name + ".json"]))
+
+    def wait(self) -> None:
+        """Wait for the uploads under way; raises the first that failed."""
+        for future in self._pending:
+            future.result()
+        self._pending = []
+
+    def publish(self) -> int:
+        """Upload every staging file the URL does not have in this form, the manifest last, and
+        remove from the URL the shards the staging folder no longer has (merged into
+        samples.jsonl); returns the files uploaded in all."""
+        self.wait()
+        local = sorted(
+            p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*")
+            if p.is_file() and p.name != LEDGER and not p.name.endswith(".tmp"))
+        for rel in sorted(local, key=_upload_order):
+            self._put(rel)
+            if rel == _MANIFEST or rel.endswith(".json"):
+                self._save_ledger()
+        kept = set(local)
+        for rel in self._listing():
+            if rel.startswith("shards/") and rel not in kept:
+                self._call("cannot remove files from", self.fs.rm_file, self._remote(rel))
+                self._uploaded.pop(rel, None)
+        self._save_ledger()
+        return self.uploads
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> "RemoteRun":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+            return
+        try:  # the run failed: keep what was uploaded, but do not hide the run's own error
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def upload_run(run_dir: str | os.PathLike[str], url: str, storage_options: dict[str, Any] | None = None) -> int:
+    """Upload a finished local run folder to `url` (its manifest last); files the URL already has
+    from an earlier upload from this folder are skipped. Returns the files uploaded."""
+    run = RemoteRun(url, run_dir, storage_options)
+    with run:
+        if not (run.staging / _MANIFEST).is_file():
+            raise FileNotFoundError(f"{run.staging} holds no run (manifest.json)")
+        run._load_ledger(adopt=True)
+        return run.publish()
