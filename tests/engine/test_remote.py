@@ -218,6 +218,14 @@ def test_upload_run_uploads_a_local_run_once(tmp_path, scenes_file, memory) -> N
     assert remote.upload_run(run, "memory://b/copy") == 4
     assert _files(memory, "/b/copy") == _local(run)
     assert remote.upload_run(run, "memory://b/copy") == 0  # nothing changed since
+    # the ledger: the URL, then a line per file; a line cut short by a kill is ignored
+    ledger = run / remote.LEDGER
+    assert len(ledger.read_bytes().splitlines()) == 1 + 4
+    with open(ledger, "ab") as fh:
+        fh.write(b'["samples.jsonl", 12')
+    (run / "rejects.jsonl").write_bytes(b"")  # rewritten: its modification time changes
+    os.utime(run / "rejects.jsonl", ns=(1, 1))
+    assert remote.upload_run(run, "memory://b/copy") == 1
     with pytest.raises(FileNotFoundError, match="holds no run"):
         remote.upload_run(tmp_path / "in", "memory://b/none")
 
@@ -287,3 +295,11 @@ def test_a_run_killed_mid_upload_to_s3_is_resumed_elsewhere(tmp_path, s3) -> Non
                        shard_format="zstd", generators="counting,attribute.*,spatial.*", workers=2)
     assert any("downloaded from s3://runs/killed" in note for note in summary.notes)
     assert _bucket(client, "killed") == _local(reference)
+
+
+def test_a_bucket_that_cannot_be_written_is_refused_before_the_run(tmp_path, s3) -> None:
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(2, seed=2), scenes)
+    with pytest.raises(remote.RemoteError, match="cannot write to s3://no-such-bucket/run: .*bucket does not exist"):
+        generate(scenes, "s3://no-such-bucket/run", staging=tmp_path / "stage")
+    assert not (tmp_path / "stage").exists()  # nothing made

@@ -20,7 +20,8 @@ and a shard counts as done only when its sidecar is there (with the checksum of 
 Resume: with the staging folder of the interrupted run at hand, `--resume` goes on from it and
 uploads what is missing. On another machine (a new staging folder), `--resume` first downloads
 the run from the URL, then goes on. The staging folder remembers what was uploaded in
-`.veriscene-upload.json` (each file's size and modification time), so a file is uploaded once.
+`.veriscene-upload.jsonl` (each file's size and modification time, a line appended per upload),
+so a file is uploaded once.
 
 Sample image paths in a run at a URL are absolute (as resolved on the machine that made the run),
 as are the input paths in its manifest: relative to the staging folder, they would mean nothing.
@@ -44,7 +45,7 @@ from typing import Any, Callable
 
 import orjson
 
-LEDGER = ".veriscene-upload.json"
+LEDGER = ".veriscene-upload.jsonl"
 STAGING_ENV = "VERISCENE_STAGING"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _MANIFEST = "manifest.json"
@@ -137,9 +138,7 @@ class RemoteRun:
     def _call(self, what: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any store's error, said with the URL
+        except Exception as exc:  # noqa: BLE001 - any store's error (a missing bucket too), said with the URL
             raise RemoteError(f"{what} {self.url}: {type(exc).__name__}: {exc}") from exc
 
     def manifest(self) -> dict[str, Any] | None:
@@ -172,23 +171,51 @@ class RemoteRun:
 
     def _load_ledger(self, adopt: bool = False) -> None:
         """What was uploaded from the staging folder; `adopt`: a run folder made without a URL
-        may be uploaded (else it is refused, as the run of another URL is)."""
+        may be uploaded (else it is refused, as the run of another URL is).
+
+        The ledger is a JSON line naming the URL, then one line per upload, appended as each
+        file is sent (``[path, size, mtime_ns]``, or ``[path, null]`` once removed from the URL);
+        a line cut short by a kill is ignored (that file is only sent again)."""
         path = self.staging / LEDGER
         if not path.exists():
             if (self.staging / _MANIFEST).exists() and not adopt:
                 raise ValueError(f"the staging folder {self.staging} holds a run that is not of {self.url} (no "
                                  f"{LEDGER}); give another staging folder, or remove it")
-            self._uploaded = {}
+            self._save_ledger()
             return
-        ledger = orjson.loads(path.read_bytes())
-        if ledger.get("url") != self.url:
-            raise ValueError(f"the staging folder {self.staging} holds the run of {ledger.get('url')}, not of "
+        lines = path.read_bytes().splitlines()
+        head = orjson.loads(lines[0]) if lines else {}
+        if head.get("url") != self.url:
+            raise ValueError(f"the staging folder {self.staging} holds the run of {head.get('url')}, not of "
                              f"{self.url}; give another staging folder, or remove it")
-        self._uploaded = dict(ledger.get("files", {}))
+        uploaded: dict[str, list[int]] = {}
+        for line in lines[1:]:
+            try:
+                rel, *mark = orjson.loads(line)
+            except (orjson.JSONDecodeError, ValueError, TypeError):
+                self._uploaded = uploaded
+                self._save_ledger()  # the last line, cut short: written anew, so lines append after it
+                return
+            if mark and mark[0] is None:
+                uploaded.pop(rel, None)
+            else:
+                uploaded[rel] = mark
+        self._uploaded = uploaded
+
+    def _record(self, rel: str, mark: list[int] | None) -> None:
+        """Note an upload (or a removal, `mark` None) in the ledger, under the lock."""
+        if mark is None:
+            self._uploaded.pop(rel, None)
+        else:
+            self._uploaded[rel] = mark
+        with open(self.staging / LEDGER, "ab") as fh:
+            fh.write(orjson.dumps([rel, *(mark or [None])]) + b"\n")
 
     def _save_ledger(self) -> None:
+        """Write the ledger anew, one line per file the URL has from here."""
+        lines = [orjson.dumps({"url": self.url})] + [orjson.dumps([rel, *mark]) for rel, mark in sorted(self._uploaded.items())]
         tmp = self.staging / (LEDGER + ".tmp")
-        tmp.write_bytes(orjson.dumps({"url": self.url, "files": self._uploaded}, option=orjson.OPT_SORT_KEYS))
+        tmp.write_bytes(b"\n".join(lines) + b"\n")
         os.replace(tmp, self.staging / LEDGER)
 
     def prepare(self, *, resume: bool, overwrite: bool) -> str:
@@ -198,13 +225,14 @@ class RemoteRun:
         run from the URL (the local run then replaces the staging folder's); resuming with a
         staging folder that holds no run downloads the run from the URL first."""
         remote = self.manifest()
+        probe = self._remote(f".veriscene-write-check-{os.getpid()}")  # no bucket, no right to write: said now
+        self._call("cannot write to", self.fs.pipe_file, probe, b"")
+        self._call("cannot write to", self.fs.rm_file, probe)
         self.staging.mkdir(parents=True, exist_ok=True)
         if overwrite:
             self.clear()
-            (self.staging / LEDGER).unlink(missing_ok=True)
             self._uploaded = {}
-            if (self.staging / _MANIFEST).exists():  # a run of this URL made here: `generate` replaces it
-                self._save_ledger()
+            self._save_ledger()  # whatever run the folder held, `generate` replaces it
             return f"the run is made in {self.staging} and uploaded to {self.url}"
         if remote is not None and not resume:
             from veriscene.engine.manifest import RunExistsError
@@ -227,8 +255,8 @@ class RemoteRun:
             tmp = target.with_name(target.name + ".tmp")
             self._call("cannot download", self.fs.get_file, self._remote(rel), str(tmp))
             os.replace(tmp, target)
-            self._uploaded[rel] = _fingerprint(target)
-        self._save_ledger()
+            with self._lock:
+                self._record(rel, _fingerprint(target))
         return len(files)
 
     # ---- uploads -----------------------------------------------------------------------------
@@ -245,14 +273,12 @@ class RemoteRun:
                 return
         self._call("cannot upload to", self.fs.put_file, str(path), self._remote(rel))
         with self._lock:
-            self._uploaded[rel] = mark
+            self._record(rel, mark)
             self.uploads += 1
 
     def _put_shard(self, names: list[str]) -> None:
         for rel in names:
             self._put(rel)
-        with self._lock:
-            self._save_ledger()
 
     def _check_failed(self) -> None:
         """Raise the first failed upload (and forget the finished ones)."""
@@ -297,14 +323,13 @@ class RemoteRun:
             if p.is_file() and p.name != LEDGER and not p.name.endswith(".tmp"))
         for rel in sorted(local, key=_upload_order):
             self._put(rel)
-            if rel == _MANIFEST or rel.endswith(".json"):
-                self._save_ledger()
         kept = set(local)
         for rel in self._listing():
             if rel.startswith("shards/") and rel not in kept:
                 self._call("cannot remove files from", self.fs.rm_file, self._remote(rel))
-                self._uploaded.pop(rel, None)
-        self._save_ledger()
+                with self._lock:
+                    self._record(rel, None)
+        self._save_ledger()  # compacted
         return self.uploads
 
     def close(self) -> None:
