@@ -47,11 +47,18 @@ print(json.dumps({"samples": s.samples, "seconds": seconds, "driver_cpu": me.ru_
                   "driver_mb": peak_memory_mb(include_children=False)}))
 """
 
+# In a process of its own, which downloads a run from the bucket first: a process started later
+# inherits the peak RSS of the one that forked it (Linux keeps ru_maxrss across fork and exec), so
+# this script itself must stay small.
 _DIGEST = r"""
 import hashlib, sys
 from veriscene.engine.runfiles import iter_sample_lines
+folder, url = sys.argv[1], sys.argv[2]
+if url:
+    import fsspec
+    fsspec.filesystem("s3").get(url.removeprefix("s3://") + "/", folder, recursive=True)
 digest = hashlib.blake2b(digest_size=8)
-for line in iter_sample_lines(sys.argv[1]):
+for line in iter_sample_lines(folder):
     digest.update(line)
 print(digest.hexdigest())
 """
@@ -63,8 +70,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _digest(folder: Path) -> str:
-    done = subprocess.run([sys.executable, "-c", _DIGEST, str(folder)], check=True, capture_output=True, text=True)
+def _digest(folder: Path, url: str = "", env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([sys.executable, "-c", _DIGEST, str(folder), url], check=True, capture_output=True,
+                          text=True, env=env)
     return done.stdout.strip()
 
 
@@ -123,9 +131,7 @@ def main() -> None:
                         result = json.loads(done.stdout.strip().splitlines()[-1])
                         if where == "s3":
                             result["mb"] = s3.du(f"bench/{fmt}-{i}") / 1e6
-                            back = Path(tmp) / f"back-{i}"
-                            s3.get(f"bench/{fmt}-{i}/", str(back), recursive=True)
-                            digests.add(_digest(back))
+                            digests.add(_digest(Path(tmp) / f"back-{i}", out, env))
                         else:
                             result["mb"] = None
                             digests.add(_digest(Path(out)))
