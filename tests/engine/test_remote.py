@@ -196,7 +196,7 @@ def test_is_url_and_default_staging(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv(remote.STAGING_ENV, str(tmp_path))
     staging = remote.default_staging("s3://bucket/runs/a")
     assert staging.parent == tmp_path and staging.name.startswith("bucket_runs_a-")
-    assert staging == remote.default_staging("s3://bucket/runs/a") != remote.default_staging("s3://bucket/runs/b")
+    assert staging == remote.default_staging("s3://bucket/runs/a/") != remote.default_staging("s3://bucket/runs/b")
 
 
 def test_cli_generates_to_a_url_and_exports_there(tmp_path, scenes_file, memory) -> None:
@@ -210,6 +210,16 @@ def test_cli_generates_to_a_url_and_exports_there(tmp_path, scenes_file, memory)
     result = CliRunner().invoke(app, ["generate", str(scenes_file), "--out", str(tmp_path / "r"),
                                       "--staging", str(tmp_path / "s")])
     assert result.exit_code == 2 and "for an output at a URL" in result.output
+
+
+def test_cli_without_staging_uses_the_default_folder(tmp_path, scenes_file, memory, monkeypatch) -> None:
+    monkeypatch.setenv(remote.STAGING_ENV, str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["generate", str(scenes_file), "--out", "memory://bucket/d/", "-g", "counting",
+                                      "--to", "sharegpt"])
+    assert result.exit_code == 0, result.output
+    staging = remote.default_staging("memory://bucket/d")
+    assert staging.parent == tmp_path / "cache" and (staging / "export" / "sharegpt").is_dir()
+    assert any(name.startswith("export/sharegpt/") for name in _files(memory, "/bucket/d"))
 
 
 def test_upload_run_uploads_a_local_run_once(tmp_path, scenes_file, memory) -> None:

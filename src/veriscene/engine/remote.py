@@ -78,6 +78,7 @@ def local_path(out: str | os.PathLike[str]) -> Path:
 def default_staging(url: str) -> Path:
     """Where a run at `url` is made unless told: a folder of `VERISCENE_STAGING` (default
     ``~/.cache/veriscene/staging``) named after the URL, the same on every machine."""
+    url = url.rstrip("/")
     base = os.environ.get(STAGING_ENV) or str(Path.home() / ".cache" / "veriscene" / "staging")
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[1].strip("/"))[-60:].strip("_")
     return Path(base) / f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
