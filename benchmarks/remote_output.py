@@ -71,8 +71,9 @@ def _free_port() -> int:
 
 
 def _digest(folder: Path, url: str = "", env: dict[str, str] | None = None) -> str:
-    done = subprocess.run([sys.executable, "-c", _DIGEST, str(folder), url], check=True, capture_output=True,
-                          text=True, env=env)
+    done = subprocess.run([sys.executable, "-c", _DIGEST, str(folder), url], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"reading {url or folder} back failed:\n{done.stderr[-3000:]}")
     return done.stdout.strip()
 
 
@@ -127,7 +128,9 @@ def main() -> None:
                         staging = str(Path(tmp) / f"staging-{i}")
                         done = subprocess.run([sys.executable, "-c", _RUN, str(scenes), out, staging,
                                                str(args.workers), fmt, args.generators],
-                                              check=True, capture_output=True, text=True, env=env)
+                                              capture_output=True, text=True, env=env)
+                        if done.returncode != 0:
+                            raise SystemExit(f"the {where} run ({fmt}) failed:\n{done.stderr[-3000:]}")
                         result = json.loads(done.stdout.strip().splitlines()[-1])
                         if where == "s3":
                             result["mb"] = s3.du(f"bench/{fmt}-{i}") / 1e6
