@@ -206,12 +206,14 @@ class RemoteRun:
 
     def _record(self, rel: str, mark: list[int] | None) -> None:
         """Note an upload (or a removal, `mark` None) in the ledger, under the lock."""
+        line: list[Any] = [rel, None]
         if mark is None:
             self._uploaded.pop(rel, None)
         else:
             self._uploaded[rel] = mark
+            line = [rel, *mark]
         with open(self.staging / LEDGER, "ab") as fh:
-            fh.write(orjson.dumps([rel, *(mark or [None])]) + b"\n")
+            fh.write(orjson.dumps(line) + b"\n")
 
     def _save_ledger(self) -> None:
         """Write the ledger anew, one line per file the URL has from here."""
