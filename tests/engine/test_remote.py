@@ -313,3 +313,23 @@ def test_a_bucket_that_cannot_be_written_is_refused_before_the_run(tmp_path, s3)
     with pytest.raises(remote.RemoteError, match="cannot write to s3://no-such-bucket/run: .*bucket does not exist"):
         generate(scenes, "s3://no-such-bucket/run", staging=tmp_path / "stage")
     assert not (tmp_path / "stage").exists()  # nothing made
+
+
+def test_a_file_removed_while_it_is_sent_is_skipped(tmp_path, memory, monkeypatch) -> None:
+    """jsonl shards are merged and removed at the end of a run, maybe while a thread sends one."""
+    run = remote.RemoteRun("memory://b/race", tmp_path)
+    (tmp_path / "shards").mkdir()
+    shard = tmp_path / "shards" / "shard-00000.jsonl"
+    shard.write_bytes(b"{}\n")
+
+    def removed_meanwhile(local, target, **kwargs):
+        shard.unlink()
+        raise FileNotFoundError(local)
+
+    monkeypatch.setattr(run.fs, "put_file", removed_meanwhile)
+    run._put("shards/shard-00000.jsonl")  # no error: the file is no longer wanted
+    (tmp_path / "kept.json").write_bytes(b"{}")
+    monkeypatch.setattr(run.fs, "put_file", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("reset")))
+    with pytest.raises(remote.RemoteError, match="cannot upload to memory://b/race: ConnectionError: reset"):
+        run._put("kept.json")  # a file still there: its failure is said
+    run.close()

@@ -275,8 +275,13 @@ class RemoteRun:
         with self._lock:
             if self._uploaded.get(rel) == mark:
                 return
-        self._call("cannot upload to", partial(self.fs.put_file, **self._put_options(mark[0])), str(path),
-                   self._remote(rel))
+        try:
+            self._call("cannot upload to", partial(self.fs.put_file, **self._put_options(mark[0])), str(path),
+                       self._remote(rel))
+        except RemoteError:
+            if not path.exists():  # removed while it was sent (jsonl shards, merged at the end): not needed
+                return
+            raise
         with self._lock:
             self._record(rel, mark)
             self.uploads += 1
