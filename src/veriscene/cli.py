@@ -163,7 +163,7 @@ def generate(
         from veriscene.engine import remote
         from veriscene.io.export import export
 
-        run_dir = (staging or remote.default_staging(out)) if remote.is_url(out) else remote.local_path(out)
+        run_dir = Path(summary.run_dir)  # for a run at a URL, its staging folder
         result = export(run_dir, run_dir / "export" / to, to=to)
         where = str(run_dir / "export" / to)
         if remote.is_url(out):

@@ -60,6 +60,7 @@ def test_a_run_at_a_url_has_the_files_of_the_same_run_made_locally(tmp_path, sce
     summary = generate(scenes_file, "memory://bucket/run", staging=tmp_path / "stage", shard_format="zstd",
                        workers=2, **OPTIONS)
     assert summary.samples == reference.samples > 0 and summary.out_dir == "memory://bucket/run"
+    assert summary.run_dir == str(tmp_path / "stage")  # the local folder holding it
     assert summary.rejects["report"] == "memory://bucket/run/rejects.jsonl"
     assert any("uploaded to memory://bucket/run" in note for note in summary.notes)
     uploaded = _files(memory, "/bucket/run")

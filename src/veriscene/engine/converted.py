@@ -22,6 +22,9 @@ from veriscene.engine.manifest import ResumeMismatchError, file_sha256, write_js
 from veriscene.scene import archives
 
 STAMP = "scenes.source.json"
+SCENES = "scenes.jsonl"  # the converted input, in the run folder
+REJECTS = "convert_rejects.jsonl"
+FILES = (SCENES, REJECTS, STAMP)  # what a conversion leaves in the run folder
 
 
 def fingerprint(path: Path) -> str:
@@ -68,7 +71,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     conversion would replace the run's scenes."""
     from veriscene.io.convert import convert
 
-    out, stamp = out_dir / "scenes.jsonl", out_dir / STAMP
+    out, stamp = out_dir / SCENES, out_dir / STAMP
     key = _key(src, fmt, strict, options, version)
     earlier = None
     if stamp.is_file():
@@ -84,7 +87,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     stamp.unlink(missing_ok=True)
-    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / "convert_rejects.jsonl", **options)
+    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, **options)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {src} as {done.format} ({how}): {done.scenes_written} scenes, "
             f"{done.scenes_rejected} rejected (see {done.rejects})")

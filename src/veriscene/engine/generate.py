@@ -47,7 +47,7 @@ from veriscene.engine.scan import (
     DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, Cursor, ScanResult, duplicate_lines, scan_scenes,
 )
 from veriscene.engine.shards import (
-    SHARD_ENTRY, InputFile, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_name, shard_path, write_shard,
+    SHARD_ENTRY, InputFile, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_files, shard_path, write_shard,
 )
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
@@ -227,7 +227,7 @@ def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
     tmp = out_dir / "rejects.jsonl.tmp"
     with open(tmp, "wb") as out:
         for index in range(n_shards):
-            with open(shards_dir / (shard_name(index) + ".rejects.jsonl"), "rb") as fh:
+            with open(shards_dir / shard_files(index, fmt)[1], "rb") as fh:
                 shutil.copyfileobj(fh, out)
     os.replace(tmp, out_dir / "rejects.jsonl")
 
@@ -374,7 +374,7 @@ def generate(
     }
     key = config_key(config)
     finished = _prepare_folder(out_dir, config, resume, overwrite)
-    summary = RunSummary(out_dir=str(out_dir), notes=notes)
+    summary = RunSummary(out_dir=str(out_dir), run_dir=str(out_dir), notes=notes)
     if finished is not None:  # resuming a run that had completed: nothing to do
         if "summary" in finished:
             summary.merge_counts(finished["summary"])

@@ -46,13 +46,17 @@ from typing import Any, Callable
 
 import orjson
 
+from veriscene.engine import converted
+
 LEDGER = ".veriscene-upload.jsonl"
 STAGING_ENV = "VERISCENE_STAGING"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _MANIFEST = "manifest.json"
-# What a run leaves at its URL besides its shards: removed by `overwrite`, with `shards/`
-_RUN_NAMES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", "scenes.jsonl",
-              "scenes.source.json", "convert_rejects.jsonl")
+# Sent before the first shard, so that the run can be resumed from the URL alone (a conversion's
+# stamp after the scenes it vouches for)
+_RESUMABLE = (_MANIFEST, "vocabulary.json", *converted.FILES)
+# What a run leaves at its URL besides its shards and exports: removed by `overwrite`
+_RUN_NAMES = (*_RESUMABLE, "samples.jsonl", "rejects.jsonl")
 
 
 class RemoteError(RuntimeError):
@@ -313,18 +317,15 @@ class RemoteRun:
         """Upload a finished shard's files (then its sidecar) in the background; before the first,
         the running manifest and the vocabulary. Raises the error of an earlier upload that
         failed, which stops the run (resume it to go on)."""
-        from veriscene.engine.codecs import SUFFIX
-        from veriscene.engine.shards import shard_name
+        from veriscene.engine.shards import shard_files
 
         self._check_failed()
         if not self._started:
             self._started = True
             self._pending.append(self._pool.submit(self._put_shard, [
-                rel for rel in (_MANIFEST, "vocabulary.json", "scenes.jsonl", "convert_rejects.jsonl", "scenes.source.json")
-                if (self.staging / rel).exists()]))
-        name = "shards/" + shard_name(sidecar["index"])
+                rel for rel in _RESUMABLE if (self.staging / rel).exists()]))
         self._pending.append(self._pool.submit(self._put_shard, [
-            name + SUFFIX[fmt], name + ".rejects.jsonl", name + ".json"]))
+            f"shards/{name}" for name in shard_files(sidecar["index"], fmt)]))
 
     def wait(self) -> None:
         """Wait for the uploads under way; raises the first that failed."""
@@ -337,10 +338,9 @@ class RemoteRun:
         remove from the URL the shards the staging folder no longer has (merged into
         samples.jsonl); returns the files uploaded in all."""
         self.wait()
-        local = sorted(
-            p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*")
-            if p.is_file() and p.name != LEDGER and not p.name.endswith(".tmp"))
-        for rel in sorted(local, key=_upload_order):
+        local = sorted((p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*")
+                        if p.is_file() and p.name != LEDGER and not p.name.endswith(".tmp")), key=_upload_order)
+        for rel in local:
             self._put(rel)
         kept = set(local)
         for rel in self._listing():

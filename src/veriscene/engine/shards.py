@@ -273,8 +273,15 @@ def shard_name(index: int) -> str:
     return f"shard-{index:05d}"
 
 
+def shard_files(index: int, fmt: str) -> tuple[str, str, str]:
+    """A shard's file names in the order they are written: its samples, its rejects, then the
+    sidecar that marks it done."""
+    name = shard_name(index)
+    return name + SUFFIX[fmt], name + ".rejects.jsonl", name + ".json"
+
+
 def shard_path(shards_dir: Path, index: int, fmt: str) -> Path:
-    return shards_dir / (shard_name(index) + SUFFIX[fmt])
+    return shards_dir / shard_files(index, fmt)[0]
 
 
 def sidecar_path(shards_dir: Path, index: int) -> Path:
@@ -299,7 +306,7 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
     payload = output.data if output.encoded else encode(output.data, fmt)
     _atomic_write(shard_path(shards_dir, output.index, fmt), payload)
     rejects = b"".join(orjson.dumps(r) + b"\n" for r in output.rejects)
-    _atomic_write(shards_dir / (shard_name(output.index) + ".rejects.jsonl"), rejects)
+    _atomic_write(shards_dir / shard_files(output.index, fmt)[1], rejects)
     rejected = sum(r["level"] == "scene" for r in output.rejects)  # not a generator's failure on a scene
     return write_sidecar(shards_dir, output, rejected, hashlib.sha256(payload).hexdigest())
 

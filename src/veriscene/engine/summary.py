@@ -16,7 +16,8 @@ _DISCRETE = ("bool", "int", "str", "image_index", "str_set")
 
 @dataclass
 class RunSummary:
-    out_dir: str = ""
+    out_dir: str = ""  # where the run is: its folder, or its URL (s3://...)
+    run_dir: str = ""  # the local folder holding it (for a run at a URL, its staging folder)
     scenes: int = 0
     samples: int = 0
     per_task: Counter[str] = field(default_factory=Counter)
@@ -110,6 +111,7 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "out_dir": self.out_dir,
+            "run_dir": self.run_dir,
             "scenes": self.scenes,
             "samples": self.samples,
             "per_task": dict(sorted(self.per_task.items())),
