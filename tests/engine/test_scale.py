@@ -1,5 +1,6 @@
 """Engine at scale: identical output for any worker count, backend and resume; clear refusals."""
 
+import importlib
 import os
 import signal
 import subprocess
@@ -76,6 +77,27 @@ def test_kept_shards_round_trip(scenes_file, reference, tmp_path, shard_format) 
 
     assert stats(tmp_path).samples == reference.count(b"\n")
     assert export(tmp_path, tmp_path / "export" / "llava.json", to="llava").samples_written == reference.count(b"\n")
+
+
+def test_a_finished_zstd_run_resumed_does_nothing(scenes_file, tmp_path, monkeypatch) -> None:
+    engine = importlib.import_module("veriscene.engine.generate")  # the module (the package exports the function)
+    first = generate(scenes_file, tmp_path, seed=1, shard_size=4, shard_format="zstd")
+    manifest = (tmp_path / "manifest.json").read_bytes()
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("a finished run was scanned again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "scan_scenes", no_scan)
+        again = generate(scenes_file, tmp_path, seed=1, shard_size=4, shard_format="zstd", resume=True)
+    assert again.per_task == first.per_task and again.samples == first.samples
+    assert (tmp_path / "manifest.json").read_bytes() == manifest  # not rewritten
+    # a shard lost from a finished run is made again on resume, and only it
+    lost = tmp_path / "shards" / "shard-00003.jsonl.zst"
+    data = lost.read_bytes()
+    lost.unlink()
+    generate(scenes_file, tmp_path, seed=1, shard_size=4, shard_format="zstd", resume=True)
+    assert lost.read_bytes() == data and verify(tmp_path).ok
 
 
 def test_existing_run_needs_resume_or_overwrite(scenes_file, tmp_path) -> None:

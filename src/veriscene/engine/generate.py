@@ -159,8 +159,18 @@ def _prepare_folder(out_dir: Path, config: dict[str, Any], resume: bool, overwri
             "--overwrite to replace it"
         )
     check_resume(manifest, config, out_dir)
-    done = manifest.get("status") == "complete" and (out_dir / "samples.jsonl").exists()
-    return manifest if done else None
+    return manifest if _finished(out_dir, manifest) else None
+
+
+def _finished(out_dir: Path, manifest: dict[str, Any]) -> bool:
+    """Whether a run's manifest says complete and its samples are all there: `samples.jsonl` for a
+    jsonl run, every shard's samples for a zstd or parquet run (which never write samples.jsonl)."""
+    if manifest.get("status") != "complete":
+        return False
+    fmt = manifest["config"].get("shard_format", "jsonl")
+    if fmt == "jsonl":
+        return (out_dir / "samples.jsonl").exists()
+    return all(shard_path(out_dir / "shards", shard["index"], fmt).exists() for shard in manifest.get("shards", []))
 
 
 def _tasks(paths: list[Path], scan: ScanResult, shard_size: int, todo: Sequence[int],
