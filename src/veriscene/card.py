@@ -31,8 +31,9 @@ from typing import Any, BinaryIO
 import numpy as np
 import orjson
 
-from veriscene.engine.manifest import read_manifest, scene_inputs
+from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
 from veriscene.engine.runfiles import sample_lines
+from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
 from veriscene.scene.compressed import CompressedFileError, compression, decompressing, read_errors
 from veriscene.scene.model import RADIOLOGICAL, REGION_KEYS, SPARSE_KINDS
@@ -188,13 +189,19 @@ def scene_facts(run_dir: Path, config: dict[str, Any]) -> tuple[SceneFacts | Non
     """(facts, "") from the scene files of a run's config, or (None, why there are none). Each
     file is read once, for its sha256 and its facts."""
     inputs = scene_inputs(config)
+    files = []
     for entry in inputs:
-        if not (run_dir / entry["path"]).is_file():
+        try:
+            file = input_file(run_dir, entry["path"])
+        except (FileNotFoundError, RuntimeError) as exc:  # at a URL: gone, or out of reach
+            return None, f"the scenes file the manifest names (`{entry['path']}`) could not be read ({exc})"
+        if not file.is_file():
             return None, f"the scenes file the manifest names (`{entry['path']}`) was not found beside the run"
+        files.append(file)
     label = str(inputs[0]["path"]) if len(inputs) == 1 else f"{len(inputs)} files, `{inputs[0]['path']}` to `{inputs[-1]['path']}`"
     facts = SceneFacts(label)
-    for entry in inputs:
-        if not _count_facts(facts, run_dir / entry["path"], entry.get("sha256")):
+    for entry, file in zip(inputs, files):
+        if not _count_facts(facts, file, entry.get("sha256")):
             return None, (f"the scenes file at `{entry['path']}` is not the one the run was made from "
                           "(its sha256 differs from the manifest's)")
     return facts, ""
@@ -240,8 +247,12 @@ def _verification(run: Path, facts: CardFacts) -> None:
     if not (facts.run_dir / "manifest.json").is_file():
         facts.verify_error = "no manifest.json names the scenes file the samples were made from"
         return
-    if facts.manifest is not None and not all((facts.run_dir / entry["path"]).is_file()
-                                              for entry in scene_inputs(facts.manifest["config"])):
+    try:
+        found = facts.manifest is None or all(input_file(facts.run_dir, entry["path"]).is_file()
+                                              for entry in scene_inputs(facts.manifest["config"]))
+    except (FileNotFoundError, RuntimeError):  # at a URL: gone, or out of reach
+        found = False
+    if not found:
         facts.verify_error = "the scenes file the manifest names was not found beside the run"
         return
     try:
@@ -252,7 +263,7 @@ def _verification(run: Path, facts: CardFacts) -> None:
 
 def card_facts(run: str | os.PathLike[str], *, verify: bool = False) -> CardFacts:
     """Gather what the card of `run` (a run folder, or a samples file) states; see module notes."""
-    path = Path(run)
+    path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     manifest = read_manifest(path) if path.is_dir() else None

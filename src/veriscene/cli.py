@@ -88,10 +88,12 @@ def demo(
 
 @app.command()
 def generate(
-    scenes: list[Path] = typer.Argument(..., help="Scene graphs: veriscene JSONL (plain, or compressed with gzip, zstd, bz2 "
-                                        "or xz), or any format with --from (a file in a zip archive named past it: "
-                                        "sceneGraphs.zip/val_sceneGraphs.json). Several files, a folder (its *.jsonl "
-                                        "files, compressed or not) or a quoted glob pattern are read as one input, in order."),
+    scenes: list[str] = typer.Argument(..., help="Scene graphs: veriscene JSONL (plain, or compressed with gzip, zstd, bz2 "
+                                       "or xz), or any format with --from (a file in a zip archive named past it: "
+                                       "sceneGraphs.zip/val_sceneGraphs.json). Several files, a folder (its *.jsonl "
+                                       "files, compressed or not) or a quoted glob pattern are read as one input, in order. "
+                                       "JSONL files may be given by URL (s3://bucket/scenes.jsonl.zst, a folder or pattern of "
+                                       "them): they are read through a local copy, downloaded once."),
     out: str = typer.Option(..., "--out", "-o", help="Output folder, or a URL (s3://bucket/run, gs://..., any fsspec "
                             "URL): the run is then made in --staging and uploaded as it goes, each shard as it is done."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
@@ -177,20 +179,25 @@ def generate(
 
 @app.command()
 def verify(
-    path: Path = typer.Argument(..., help="A run folder (from demo or generate) or a samples.jsonl file."),
-    scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scene file, or a folder or quoted glob pattern of "
+    path: str = typer.Argument(..., help="A run folder (from demo or generate) or a samples.jsonl file, or its URL "
+                               "(s3://bucket/run: read through a local copy)."),
+    scenes: Optional[str] = typer.Option(None, "--scenes", help="Scene file, or a folder or quoted glob pattern of "
                                           "them read as one input (default: the run's, from its manifest)."),
 ) -> None:
     """Re-execute every sample's program on its scene graph and compare with the stored answer.
     Exit status 1 on any mismatch or unreadable record (Python: veriscene.verify)."""
+    from veriscene.commands import local_input
     from veriscene.console import print_verify_report, progress_bar
     from veriscene.verify import verify as run_verify
 
+    run = local_input(path)
     try:
         with progress_bar("verifying", None) as advance:
-            report = run_verify(path, scenes, progress=advance)
+            report = run_verify(run, scenes, progress=advance)
     except FileNotFoundError as exc:
         _fail(str(exc))
+    except RuntimeError as exc:  # the run's input at a URL that cannot be read (RemoteError)
+        _fail(str(exc), code=1)
     print_verify_report(report)
     if not report.ok:
         raise typer.Exit(1)

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from veriscene.engine.runfiles import sample_lines
+from veriscene.engine.fetch import readable
 
 CATEGORICAL = ("bool", "int", "str", "str_set")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -207,7 +208,7 @@ def stats(run: str | os.PathLike[str]) -> StatsReport:
     """Statistics of a run folder (or a samples.jsonl file), streaming over its samples.
     Unreadable lines are counted in `unreadable`, never fatal."""
     report = StatsReport()
-    for _, line in sample_lines(run):
+    for _, line in sample_lines(readable(run)):
         try:
             record = orjson.loads(line)
             report.add(record)

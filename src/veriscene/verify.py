@@ -24,9 +24,10 @@ from veriscene.generators.registry import get_generator
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
+from veriscene.engine import fetch
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
-from veriscene.engine.manifest import scene_inputs
+from veriscene.engine.manifest import input_file, scene_inputs
 from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
@@ -83,14 +84,15 @@ def _scenes_from_manifest(run_dir: Path) -> list[Path]:
     if not manifest_path.exists():
         raise FileNotFoundError(f"{run_dir} has no manifest.json; pass the scenes file explicitly")
     manifest = orjson.loads(manifest_path.read_bytes())
-    return [run_dir / entry["path"] for entry in scene_inputs(manifest["config"])]
+    return [input_file(run_dir, entry["path"]) for entry in scene_inputs(manifest["config"])]
 
 
 def resolve_inputs(path: str | os.PathLike[str],
                    scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> tuple[Path, list[Path]]:
     """(run folder or samples file, scene files) from a run folder or a samples file; `scenes`
-    overrides the files the run's manifest names (a file, or several: `veriscene.scene.inputs`)."""
-    path = Path(path)
+    overrides the files the run's manifest names (a file, or several: `veriscene.scene.inputs`).
+    Runs, samples and scene files at a URL are read through local copies (`engine.fetch`)."""
+    path = fetch.readable(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     run_dir = path if path.is_dir() else path.parent
@@ -100,7 +102,7 @@ def resolve_inputs(path: str | os.PathLike[str],
             if not file.exists():
                 raise FileNotFoundError(f"scenes file {file} does not exist")
         return path, files
-    return path, scene_paths(scenes)
+    return path, scene_paths(fetch.fetch_scenes([scenes] if isinstance(scenes, (str, os.PathLike)) else scenes)[0])
 
 
 class SceneLookup:

@@ -25,14 +25,6 @@ from veriscene.scene import write_scenes
 
 
 @pytest.fixture
-def scenes_file(tmp_path):
-    path = tmp_path / "in" / "scenes.jsonl"
-    path.parent.mkdir()
-    write_scenes(iter_scene_graphs(12, seed=4), path)
-    return path
-
-
-@pytest.fixture
 def memory():
     fs = fsspec.filesystem("memory")
     yield fs
@@ -314,6 +306,35 @@ def test_a_bucket_that_cannot_be_written_is_refused_before_the_run(tmp_path, s3)
     with pytest.raises(remote.RemoteError, match="cannot write to s3://no-such-bucket/run: .*bucket does not exist"):
         generate(scenes, "s3://no-such-bucket/run", staging=tmp_path / "stage")
     assert not (tmp_path / "stage").exists()  # nothing made
+
+
+def test_scenes_read_from_s3_and_the_run_read_back_from_it(tmp_path, s3, monkeypatch) -> None:
+    from veriscene.engine import fetch
+    from veriscene.stats import stats
+
+    env, client = s3
+    monkeypatch.setenv(fetch.DOWNLOADS_ENV, str(tmp_path / "downloads"))
+    monkeypatch.setenv(remote.STAGING_ENV, str(tmp_path / "staging"))
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(8, seed=2), scenes)
+    lines = scenes.read_bytes().splitlines(keepends=True)
+    client.put_object(Bucket="runs", Key="data/a.jsonl", Body=b"".join(lines[:5]))
+    client.put_object(Bucket="runs", Key="data/b.jsonl", Body=b"".join(lines[5:]))
+    reference = generate(scenes, tmp_path / "local", seed=1, generators="counting")
+    summary = generate("s3://runs/data/", "s3://runs/out", staging=tmp_path / "made", seed=1, generators="counting",
+                       shard_format="zstd")
+    assert summary.samples == reference.samples > 0
+    manifest = orjson.loads(_bucket(client, "out")["manifest.json"])
+    assert [f["path"] for f in manifest["config"]["scenes"]] == ["s3://runs/data/a.jsonl", "s3://runs/data/b.jsonl"]
+    # read back as on another machine: downloaded into the URL's staging folder, inputs from the bucket
+    report = verify("s3://runs/out")
+    assert report.ok and report.samples == summary.samples
+    assert (remote.default_staging("s3://runs/out") / "manifest.json").is_file()
+    # an input object replaced (a new ETag): downloaded again
+    copy = fetch.fetch_file("s3://runs/data/a.jsonl")
+    client.put_object(Bucket="runs", Key="data/a.jsonl", Body=b"".join(lines[:4]))
+    assert fetch.fetch_file("s3://runs/data/a.jsonl") == copy and copy.read_bytes() == b"".join(lines[:4])
+    assert stats("s3://runs/out").samples == summary.samples
 
 
 def test_a_file_removed_while_it_is_sent_is_skipped(tmp_path, memory, monkeypatch) -> None:

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("card")
     def card_command(
-        run: Annotated[Path, typer.Argument(help="Run folder holding manifest.json (or a samples .jsonl file).")],
+        run: Annotated[str, typer.Argument(help="Run folder holding manifest.json (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
         out: Annotated[Optional[Path], typer.Option(
             "--out", "-o", help="Where to write the card (default: RUN/README.md, or README.md beside a "
             "samples file).")] = None,
@@ -30,8 +30,10 @@ def register(app: typer.Typer) -> None:
         from veriscene.card import card_facts, save_card
         from veriscene.card_text import render_card
 
+        from veriscene.commands import local_input
+
         try:
-            facts = card_facts(run, verify=verify)
+            facts = card_facts(local_input(run), verify=verify)
         except (FileNotFoundError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

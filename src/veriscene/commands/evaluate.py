@@ -35,7 +35,8 @@ def _params(items: list[str]) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
-        samples: Path = typer.Argument(..., help="samples.jsonl (or a run folder holding one)."),
+        samples: str = typer.Argument(..., help="samples.jsonl (or a run folder holding one), or its URL (s3://...: read "
+                                      "through a local copy)."),
         model: str = typer.Option(..., "--model", "-m", help="openai:NAME, hf:PATH or replay:FILE."),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder (rerun the same command to resume)."),
         base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
@@ -60,8 +61,10 @@ def register(app: typer.Typer) -> None:
         """Run a model on samples, score every reply by program, write results and reports."""
         from veriscene.console import console, progress_bar
         from veriscene.evaluate import ModelConfigError, evaluate
+        from veriscene.commands import local_input
         from veriscene.evaluate.prompts import load_prompts
 
+        samples_path = local_input(samples)
         kind = model.partition(":")[0]
         options: dict[str, Any] = {}
         if kind == "openai":
@@ -81,7 +84,7 @@ def register(app: typer.Typer) -> None:
                     advance(done - last[0])
                     last[0] = done
 
-                result = evaluate(samples, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
+                result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompt_set, cache=False if no_cache else (cache or True),
                                   model_options=options, scenes=scenes, freeform=freeform, progress=progress)
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:

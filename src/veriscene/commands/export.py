@@ -50,8 +50,8 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_command(
         run_dir: Annotated[
-            Path,
-            typer.Argument(help="Generation run folder holding samples.jsonl (or a .jsonl file)."),
+            str,
+            typer.Argument(help="Generation run folder holding samples.jsonl (or a .jsonl file), or its URL (s3://bucket/run: read through a local copy)."),
         ],
         to: Annotated[str, typer.Option("--to", help=f"Output format: {', '.join(FORMATS)}.")],
         out: Annotated[
@@ -98,9 +98,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an
         lmms-eval task folder scored by program (Python: veriscene.io.export.export)."""
+        from veriscene.commands import local_input
         from veriscene.io.export import export
 
         console = Console()
+        run = local_input(run_dir)
         if to not in FORMATS:
             choices = ", ".join(FORMATS)
             console.print(f"[red]error[/red]: unknown format {to!r}; choose one of {choices}")
@@ -112,8 +114,8 @@ def register(app: typer.Typer) -> None:
             options["mc_style"] = mc_style
         try:
             summary = export(
-                run_dir,
-                out if out is not None else default_out(run_dir, to),
+                run,
+                out if out is not None else default_out(run, to),
                 to,
                 image_root=image_root,
                 embed_images=embed_images,

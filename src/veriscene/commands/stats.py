@@ -62,24 +62,26 @@ def register(app: typer.Typer) -> None:
 
     @app.command("stats")
     def stats_command(
-        run_dir: Annotated[Path, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file).")],
+        run_dir: Annotated[str, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
         chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write DIR/stats.png.")] = True,
     ) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
         yes/no and multiple-choice balance, and per task how often a guess from the question text
         alone is right (Python: veriscene.stats.stats)."""
+        from veriscene.commands import local_input
         from veriscene.stats import stats, write_chart
 
+        run = local_input(run_dir)
         try:
-            report = stats(run_dir)
+            report = stats(run)
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         data = report.to_dict()
         png = None
         if chart:
-            folder = run_dir if run_dir.is_dir() else run_dir.parent
+            folder = run if run.is_dir() else run.parent
             png = write_chart(report, folder / "stats.png")
         if as_json:
             typer.echo(json.dumps(data, indent=2))

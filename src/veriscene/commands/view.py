@@ -13,10 +13,11 @@ from rich.markup import escape
 def register(app: typer.Typer) -> None:
     @app.command("view")
     def view_command(
-        run: Path = typer.Argument(..., help="Run folder (one still generating too: its shards "
-                                   "are shown as they finish), a samples file with --scenes, or a scenes file (or a "
-                                   "folder of them) alone: its scene graphs, before generating."),
-        scenes: Optional[Path] = typer.Option(None, "--scenes", help="Scenes file, or a folder or quoted glob "
+        run: str = typer.Argument(..., help="Run folder (one still generating too: its shards "
+                                  "are shown as they finish), a samples file with --scenes, or a scenes file (or a "
+                                  "folder of them) alone: its scene graphs, before generating. A finished run or a "
+                                  "file may be given by URL (s3://...): read through a local copy."),
+        scenes: Optional[str] = typer.Option(None, "--scenes", help="Scenes file, or a folder or quoted glob "
                                               "pattern of them (default: those the run's manifest names)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 exposes the run's "
                                  "files to the network)."),
@@ -42,8 +43,10 @@ def register(app: typer.Typer) -> None:
         --results, a model's replies and scores from `veriscene eval` (Python:
         veriscene.viewer.view, veriscene.viewer.write_html)."""
         from veriscene.console import console, err_console
+        from veriscene.commands import local_input
         from veriscene.viewer import Filters, view, write_html
 
+        run = str(local_input(run))
         try:
             if html is not None:
                 if outcome and results is None:

@@ -40,7 +40,7 @@ from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
 from veriscene.engine.codecs import SUFFIX, check_available
-from veriscene.engine import remote
+from veriscene.engine import fetch, remote
 from veriscene.engine.converted import STAMP, converted_scenes
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.scan import (
@@ -109,16 +109,29 @@ def _format_notes(paths: list[Path]) -> list[str]:
     return notes
 
 
-def _inputs_config(paths: list[Path], out_dir: Path, absolute: bool = False) -> dict[str, str] | list[dict[str, str]]:
+def _inputs_config(paths: list[Path], out_dir: Path, absolute: bool = False,
+                   sources: dict[Path, str] | None = None) -> dict[str, str] | list[dict[str, str]]:
     """The manifest's record of the input: path (relative to the run folder; with `absolute`,
-    absolute unless it lies in the run folder, as a converted input does) and sha256 of its file,
-    or a list of them for several files (`manifest.scene_inputs` reads either)."""
+    absolute unless it lies in the run folder, as a converted input does; the URL of a file read
+    from one, `sources`) and sha256 of its file, or a list of them for several files
+    (`manifest.scene_inputs` reads either)."""
     def where(path: Path) -> str:
         path, run = path.resolve(), out_dir.resolve()
+        if sources and path in sources:
+            return sources[path]
         return str(path) if absolute and not path.is_relative_to(run) else os.path.relpath(path, run)
 
     files = [{"path": where(p), "sha256": file_sha256(p)} for p in paths]
     return files[0] if len(files) == 1 else files
+
+
+def _input_file(path: Path, first_line: int, sources: dict[Path, str]) -> InputFile:
+    """What the workers need of an input file: its name in reports and the folder its image
+    paths are relative to (the URL's folder for a file read from a URL)."""
+    url = sources.get(path.resolve())
+    if url is not None:
+        return InputFile(url, fetch.url_folder(url), first_line)
+    return InputFile(str(path), str(path.parent.resolve()), first_line)
 
 
 def _instances(generators: str | None, per_scene: int | None) -> list[Generator]:
@@ -277,7 +290,10 @@ def generate(
     `scenes`: a file (plain or compressed), or several read as one input, in order: a folder (its
     JSONL files, compressed or not, by name), a glob pattern (its matches, by name) or a list of
     files (`veriscene.scene.inputs`). The samples are those of the files' concatenation; rejects
-    name each file and its own line; images are found relative to each file's folder.
+    name each file and its own line; images are found relative to each file's folder. Any of
+    them may be a URL (``s3://bucket/scenes.jsonl.zst``, a folder or a pattern), read through a
+    local copy downloaded once (`veriscene.engine.fetch`); the manifest records the URL, and image
+    paths in its scenes are relative to the URL's folder.
 
     `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
     "both" (caption generators always run). `per_scene`: questions per scene, generator and mode
@@ -310,6 +326,7 @@ def generate(
     it goes, each shard as it is done and the manifest last, with fsspec's `storage_options`
     (`veriscene.engine.remote`). Its sample image paths and manifest input paths are then
     absolute, as they are anywhere with `absolute_paths` (default: relative to `out`).
+    `storage_options` apply to input URLs too.
     """
     if remote.is_url(out):
         return _generate_remote(
@@ -319,12 +336,22 @@ def generate(
             scan_chunk=scan_chunk, resume=resume, overwrite=overwrite, from_format=from_format,
             reader_options=reader_options, mixture=mixture, progress=progress, scan_progress=scan_progress,
             counted=counted, on_shard=on_shard)
-    if staging is not None or storage_options is not None:
-        raise ValueError("staging and storage_options are for an output at a URL (s3://..., gs://...)")
+    given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
+    urls = [str(item) for item in given if remote.is_url(item)]
+    if staging is not None or (storage_options is not None and not urls):
+        raise ValueError("staging is for an output at a URL, storage_options for an output or input at a URL "
+                         "(s3://..., gs://...)")
     start = time.perf_counter()
     out_dir = remote.local_path(out)
     notes: list[str] = []
-    given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
+    sources: dict[Path, str] = {}  # local copies of inputs given by URL: the URL of each
+    if urls and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
+        raise ValueError(f"converting from {from_format} reads local files; download {urls[0]} first "
+                         "(scene files in veriscene JSONL are read from a URL)")
+    if urls:
+        given, sources = fetch.fetch_scenes(given, storage_options)
+        notes.append(f"{len(sources)} scene file(s) read from {', '.join(urls)}, through local copies in "
+                     f"{fetch.download_folder(urls[0]).parent}")
     if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
         if len(given) != 1:
             raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
@@ -372,7 +399,7 @@ def generate(
         raise ValueError("no generator selected")
     config = {
         "veriscene_version": _version(),
-        "scenes": _inputs_config(paths, out_dir, absolute_paths),
+        "scenes": _inputs_config(paths, out_dir, absolute_paths, sources),
         "seed": seed,
         "modes": list(modes),
         "generators": {g.name: {"version": g.version, "family": g.family, "config": asdict(g.config)} for g in instances},
@@ -416,7 +443,7 @@ def generate(
             key=key, seed=seed, modes=modes,
             generators=tuple((g.name, asdict(g.config)) for g in instances),
             vocabulary=vocabulary, pool=tuple(scan.pool),
-            inputs=tuple(InputFile(str(p), str(p.parent.resolve()), span.first_line) for p, span in zip(paths, scan.spans)),
+            inputs=tuple(_input_file(p, span.first_line, sources) for p, span in zip(paths, scan.spans)),
             out_dir=None if absolute_paths else str(out_dir.resolve()), mixture=mix,
             shards_dir=None if backend == "ray" and not workers_write else str((out_dir / "shards").resolve()),
             shard_format=shard_format,
@@ -502,10 +529,16 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
                 on_shard(sidecar)
 
         summary = generate(scenes, run.staging, resume=resume, overwrite=overwrite, on_shard=done,
-                           shard_format=shard_format, absolute_paths=True, **options)
+                           shard_format=shard_format, absolute_paths=True,
+                           storage_options=storage_options if _any_url(scenes) else None, **options)
         uploaded = run.publish()
     summary.notes.append(f"{note}: {uploaded} file(s) uploaded")
     summary.out_dir = url
     if summary.rejects:
         summary.rejects["report"] = f"{url}/rejects.jsonl"
     return summary
+
+
+def _any_url(scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> bool:
+    items = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
+    return any(remote.is_url(item) for item in items)

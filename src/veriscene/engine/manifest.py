@@ -40,6 +40,15 @@ def scene_inputs(config: dict[str, Any]) -> list[dict[str, str]]:
     return [scenes] if isinstance(scenes, dict) else list(scenes)
 
 
+def input_file(run_dir: Path, path: str) -> Path:
+    """The local file of an input path a run's config records: relative to the run folder (or
+    absolute), or a URL, read through its local copy (`engine.fetch.fetch_file`)."""
+    from veriscene.engine.fetch import fetch_file
+    from veriscene.engine.remote import is_url
+
+    return fetch_file(path) if is_url(path) else run_dir / path
+
+
 def config_key(config: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(config, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 

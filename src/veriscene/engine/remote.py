@@ -51,10 +51,10 @@ from veriscene.engine import converted
 LEDGER = ".veriscene-upload.jsonl"
 STAGING_ENV = "VERISCENE_STAGING"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_MANIFEST = "manifest.json"
+MANIFEST = "manifest.json"
 # Sent before the first shard, so that the run can be resumed from the URL alone (a conversion's
 # stamp after the scenes it vouches for)
-_RESUMABLE = (_MANIFEST, "vocabulary.json", *converted.FILES)
+_RESUMABLE = (MANIFEST, "vocabulary.json", *converted.FILES)
 # What a run leaves at its URL besides its shards and exports: removed by `overwrite`
 _RUN_NAMES = (*_RESUMABLE, "samples.jsonl", "rejects.jsonl")
 
@@ -88,18 +88,20 @@ def default_staging(url: str) -> Path:
     return Path(base) / f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
 
 
-def _filesystem(url: str, storage_options: dict[str, Any] | None) -> tuple[Any, str]:
+def filesystem(url: str, storage_options: dict[str, Any] | None, doing: str = "writing a run to") -> tuple[Any, str]:
+    """fsspec's file system for `url` and the path in it; a RemoteError saying what to install
+    when fsspec or the store's package is missing. `doing` names the use, for messages."""
     try:
         import fsspec
     except ImportError:
-        raise RemoteError(f"writing a run to {url} needs fsspec and the package for its storage: "
+        raise RemoteError(f"{doing} {url} needs fsspec and the package for its storage: "
                           "pip install 'veriscene[s3]' (S3), or fsspec with gcsfs (gs://) or adlfs (az://)") from None
     try:
         fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
     except ImportError as exc:  # fsspec knows the protocol, its package is not installed
-        raise RemoteError(f"writing a run to {url}: {exc}") from None
+        raise RemoteError(f"{doing} {url}: {exc}") from None
     except ValueError as exc:  # an unknown protocol
-        raise RemoteError(f"cannot write a run to {url}: {exc}") from None
+        raise RemoteError(f"{doing} {url}: {exc}") from None
     return fs, root.rstrip("/")
 
 
@@ -110,7 +112,7 @@ def _fingerprint(path: Path) -> list[int]:
 
 def _upload_order(rel: str) -> tuple[int, str]:
     """Files before the sidecars that mark them done, everything before the manifest."""
-    if rel == _MANIFEST:
+    if rel == MANIFEST:
         return (3, rel)
     if rel.startswith("shards/") and rel.endswith(".json"):
         return (1, rel)
@@ -128,7 +130,7 @@ class RemoteRun:
                  storage_options: dict[str, Any] | None = None, threads: int = 4) -> None:
         self.url = url.rstrip("/")
         self.staging = Path(staging) if staging is not None else default_staging(self.url)
-        self.fs, self.root = _filesystem(self.url, storage_options)
+        self.fs, self.root = filesystem(self.url, storage_options)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="veriscene-upload")
         self._pending: list[Future[None]] = []
         self._lock = threading.Lock()
@@ -147,35 +149,43 @@ class RemoteRun:
         except Exception as exc:  # noqa: BLE001 - any store's error (a missing bucket too), said with the URL
             raise RemoteError(f"{what} {self.url}: {type(exc).__name__}: {exc}") from exc
 
-    def manifest(self) -> dict[str, Any] | None:
-        """The manifest of the run at the URL, or None when there is none."""
-        path = self._remote(_MANIFEST)
+    def manifest_bytes(self) -> bytes | None:
+        """The bytes of the manifest at the URL, or None when there is none."""
+        path = self._remote(MANIFEST)
+        self.fs.invalidate_cache(self.root)  # s3fs keeps listings: another process may have written since
         if not self._call("cannot read", self.fs.exists, path):
             return None
-        data = self._call("cannot read", self.fs.cat_file, path)
+        return bytes(self._call("cannot read", self.fs.cat_file, path))
+
+    def manifest(self) -> dict[str, Any] | None:
+        """The manifest of the run at the URL, or None when there is none."""
+        data = self.manifest_bytes()
+        if data is None:
+            return None
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"{self.url}/{_MANIFEST} is not valid JSON ({exc}); pass --overwrite to replace the run") from None
+            raise ValueError(f"{self.url}/{MANIFEST} is not valid JSON ({exc}); pass --overwrite to replace the run") from None
 
-    def _listing(self) -> list[str]:
-        """Paths of the files under the URL, relative to it."""
+    def listing(self) -> dict[str, int]:
+        """The files under the URL (paths relative to it) and their sizes."""
+        self.fs.invalidate_cache(self.root)
         if not self._call("cannot list", self.fs.exists, self.root):
-            return []
-        found = self._call("cannot list", self.fs.find, self.root)
+            return {}
+        found = self._call("cannot list", partial(self.fs.find, detail=True), self.root)
         root = self.root.rstrip("/") + "/"
-        return sorted(p[len(root):] for p in found if p.startswith(root))
+        return {p[len(root):]: int(info.get("size") or 0) for p, info in sorted(found.items()) if p.startswith(root)}
 
     def clear(self) -> None:
         """Remove the run's files from the URL (its manifest, samples, rejects, vocabulary,
         conversion and shards; nothing else under it)."""
-        for rel in self._listing():
+        for rel in self.listing():
             if rel in _RUN_NAMES or rel.startswith(("shards/", "export/")):
                 self._call("cannot remove files from", self.fs.rm_file, self._remote(rel))
 
     # ---- the staging folder ------------------------------------------------------------------
 
-    def _load_ledger(self, adopt: bool = False) -> None:
+    def load_ledger(self, adopt: bool = False) -> None:
         """What was uploaded from the staging folder; `adopt`: a run folder made without a URL
         may be uploaded (else it is refused, as the run of another URL is).
 
@@ -184,7 +194,7 @@ class RemoteRun:
         a line cut short by a kill is ignored (that file is only sent again)."""
         path = self.staging / LEDGER
         if not path.exists():
-            if (self.staging / _MANIFEST).exists() and not adopt:
+            if (self.staging / MANIFEST).exists() and not adopt:
                 raise ValueError(f"the staging folder {self.staging} holds a run that is not of {self.url} (no "
                                  f"{LEDGER}); give another staging folder, or remove it")
             self._save_ledger()
@@ -247,8 +257,8 @@ class RemoteRun:
 
             raise RunExistsError(f"{self.url} already holds a run (manifest.json); pass --resume to complete it or "
                                  "--overwrite to replace it")
-        self._load_ledger()
-        if resume and remote is not None and not (self.staging / _MANIFEST).exists():
+        self.load_ledger()
+        if resume and remote is not None and not (self.staging / MANIFEST).exists():
             fetched = self.fetch()
             return (f"the run was downloaded from {self.url} into {self.staging} ({fetched} files) to be resumed, "
                     "and is uploaded back as it goes")
@@ -256,16 +266,27 @@ class RemoteRun:
 
     def fetch(self) -> int:
         """Download the run at the URL into the staging folder; returns the number of files."""
-        files = self._listing()
-        for rel in files:
-            target = self.staging / PurePosixPath(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
+        files = list(self.listing())
+        self.download(files)
+        return len(files)
+
+    def download(self, files: list[str]) -> None:
+        """Download these files of the URL into the staging folder, a few at a time, each under a
+        temporary name first; the ledger notes them as the URL's (not to be sent back)."""
+        for future in [self._pool.submit(self._get, rel) for rel in files]:
+            future.result()
+
+    def _get(self, rel: str) -> None:
+        target = self.staging / PurePosixPath(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        try:
             self._call("cannot download", self.fs.get_file, self._remote(rel), str(tmp))
             os.replace(tmp, target)
-            with self._lock:
-                self._record(rel, _fingerprint(target))
-        return len(files)
+        finally:
+            tmp.unlink(missing_ok=True)
+        with self._lock:
+            self._record(rel, _fingerprint(target))
 
     # ---- uploads -----------------------------------------------------------------------------
 
@@ -343,7 +364,7 @@ class RemoteRun:
         for rel in local:
             self._put(rel)
         kept = set(local)
-        for rel in self._listing():
+        for rel in self.listing():
             if rel.startswith("shards/") and rel not in kept:
                 self._call("cannot remove files from", self.fs.rm_file, self._remote(rel))
                 with self._lock:
@@ -375,7 +396,7 @@ def upload_run(run_dir: str | os.PathLike[str], url: str, storage_options: dict[
     from an earlier upload from this folder are skipped. Returns the files uploaded."""
     run = RemoteRun(url, run_dir, storage_options)
     with run:
-        if not (run.staging / _MANIFEST).is_file():
+        if not (run.staging / MANIFEST).is_file():
             raise FileNotFoundError(f"{run.staging} holds no run (manifest.json)")
-        run._load_ledger(adopt=True)
+        run.load_ledger(adopt=True)
         return run.publish()

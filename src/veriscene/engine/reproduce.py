@@ -24,6 +24,7 @@ import orjson
 
 from veriscene.engine.converted import STAMP
 from veriscene.engine.manifest import scene_inputs
+from veriscene.engine.remote import is_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES
 
 def _defaults() -> dict[str, Any]:
@@ -83,7 +84,8 @@ def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | N
     """The input argument, relative to the folder holding the run, with --from/-r/--strict."""
     run_dir = run_dir.resolve()
     if stamp is None:  # the input files, in order
-        return [os.path.normpath(os.path.join(run_dir.name, str(entry["path"]))) for entry in scene_inputs(config)]
+        return [str(entry["path"]) if is_url(str(entry["path"])) else os.path.normpath(os.path.join(run_dir.name, str(entry["path"])))
+                for entry in scene_inputs(config)]
     key = stamp["key"]
     args = [os.path.relpath(str(key["input"]), run_dir.parent), "--from", str(key["format"])]
     for name, value in sorted((key.get("options") or {}).items()):

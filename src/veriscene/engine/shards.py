@@ -22,6 +22,8 @@ from typing import Any, Callable, NamedTuple
 import orjson
 
 from veriscene.engine import collector
+from veriscene.engine.fetch import join_url
+from veriscene.engine.remote import is_url
 from veriscene.engine.codecs import SUFFIX, encode
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import PoolEntry
@@ -172,6 +174,8 @@ class _Worker:
         return cached
 
     def _relative(self, path: str, folder: str) -> str:
+        if is_url(path) or is_url(folder):  # an image given by URL, or in scenes read from one: a URL
+            return join_url(folder, path) if is_url(folder) else path
         image = Path(path)
         if not image.is_absolute():
             image = Path(folder) / image

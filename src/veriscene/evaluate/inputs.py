@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.engine.fetch import readable
 
 from veriscene.sample import ANSWER_TYPES
 
@@ -70,8 +71,9 @@ def _problem(record: Any) -> str | None:
 
 
 def load_samples(path: str | os.PathLike[str]) -> SampleSet:
-    """Valid records and rejected lines of a samples JSONL file (or a run folder holding one)."""
-    path = Path(path)
+    """Valid records and rejected lines of a samples JSONL file (or a run folder holding one; at a
+    URL too, read through a local copy: `engine.fetch`)."""
+    path = readable(path)
     if not path.exists():
         raise FileNotFoundError(f"samples file {path} does not exist")
     records: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.engine.fetch import readable
 from veriscene.io.writers import write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary
 
@@ -56,7 +57,7 @@ def export(
 
     `options` go to the writer (e.g. absolute_paths, mc_style, dataset_name, split, file_format).
     """
-    source = Path(run_dir)
+    source = readable(run_dir)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     bad_lines: list[str] = []

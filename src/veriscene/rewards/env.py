@@ -40,6 +40,7 @@ import numpy as np
 import orjson
 
 from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.engine.fetch import readable
 from gymnasium import spaces
 
 from veriscene.answers import parse_box_format, score_sample, to_pixels
@@ -54,7 +55,8 @@ _BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}
 
 def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
     """Samples of a run folder (samples.jsonl) or a samples file, and the folder image paths are
-    relative to."""
+    relative to. At a URL, they are read through a local copy (`engine.fetch`)."""
+    path = readable(path)
     samples = [orjson.loads(line) for _, line in sample_lines(path)]
     return samples, samples_root(path)
 

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 import orjson
 
 from veriscene.engine.runfiles import finished_shard_lines, sample_lines, samples_root, unfinished_format
+from veriscene.engine.fetch import readable
 from veriscene.errors import ExecutionFailure, ProgramError
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import run_nodes
@@ -195,8 +196,9 @@ class Catalog:
         (a file, or a folder or pattern of them), or scene files alone (a scenes file, or a folder
         of them holding no run: `scene_rows`);
         with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
-        and score."""
-        alone = scene_files_alone(Path(path)) if scenes is None else None
+        and score. At a URL, each is read through a local copy (`engine.fetch`)."""
+        path = readable(path)
+        alone = scene_files_alone(path) if scenes is None else None
         if alone is not None:
             if results is not None:
                 raise ValueError(f"{path} is a scenes file: evaluation results go with a run's samples")

@@ -1,0 +1,215 @@
+"""Reading from object storage: scene files given to `generate` by URL, and runs (or samples
+files) at a URL read by verify, stats, export, card, eval, view and the RL environment.
+
+- **A file at a URL** (``s3://bucket/scenes.jsonl.zst``, a samples file) is downloaded once into a
+  local cache, `VERISCENE_DOWNLOADS` (default ``~/.cache/veriscene/downloads``), and again only
+  when the object changes: the store's size and ETag (or modification time) are kept beside the
+  copy. Readers then read the local copy, which is what a run's workers need anyway (the input is
+  read twice, and by byte ranges).
+- **A folder or a pattern at a URL** (``s3://bucket/scenes/``, ``s3://bucket/part-*.jsonl.zst``)
+  gives its scene files by name, as a local folder or pattern does.
+- **A run at a URL** (a folder holding ``manifest.json``) is read from its staging folder,
+  `remote.default_staging(url)`, the folder ``generate --out URL`` makes it in: a run made on
+  this machine is read where it is, with nothing downloaded; a run made elsewhere is downloaded
+  there once, and again only when the URL's manifest changes. Only a finished run is read from a
+  URL (a run still going has no final files there yet).
+
+Credentials are fsspec's, as for writing (`veriscene.engine.remote`).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any, Sequence
+
+import orjson
+
+from veriscene.engine import remote
+from veriscene.engine.remote import RemoteError, default_staging, is_url, local_path
+
+DOWNLOADS_ENV = "VERISCENE_DOWNLOADS"
+_SCENE_FILE = re.compile(r"\.jsonl(\.(gz|zst|bz2|xz))?$")
+# what the store says of an object that changes when it is replaced (S3, GCS, Azure, local, memory)
+_VERSION_KEYS = ("ETag", "etag", "md5Hash", "content_settings", "LastModified", "mtime", "last_modified", "created")
+
+
+def download_folder(url: str) -> Path:
+    """Where a file at `url` is kept: a folder of `VERISCENE_DOWNLOADS` (default
+    ``~/.cache/veriscene/downloads``) named after the URL, holding the file under its own name."""
+    base = os.environ.get(DOWNLOADS_ENV) or str(Path.home() / ".cache" / "veriscene" / "downloads")
+    return Path(base) / default_staging(url).name
+
+
+def _version(info: dict[str, Any]) -> list[Any]:
+    """The size and the version marks of an object, as the store reports them (JSON-safe)."""
+    marks = [str(info[key]) for key in _VERSION_KEYS if info.get(key) is not None]
+    return [int(info.get("size") or 0), *marks]
+
+
+def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: str | os.PathLike[str] | None = None) -> Path:
+    """The local copy of the file at `url`, downloaded unless the copy in `folder` (default
+    `download_folder(url)`) is of the same object (same size and ETag or modification time)."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    fs.invalidate_cache(path)  # s3fs keeps what it listed: the object may have been replaced since
+    info = _call(url, "cannot read", fs.info, path)
+    if info.get("type") == "directory":
+        raise IsADirectoryError(f"{url} is a folder, not a file")
+    target = Path(folder) if folder is not None else download_folder(url)
+    local = target / PurePosixPath(path).name
+    stamp = local.with_name(local.name + ".source.json")
+    version = _version(info)
+    if local.is_file() and stamp.is_file() and local.stat().st_size == version[0]:
+        try:
+            if orjson.loads(stamp.read_bytes()) == {"url": url, "version": version}:
+                return local
+        except orjson.JSONDecodeError:
+            pass  # cut short: downloaded again
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = local.with_name(f"{local.name}.{os.getpid()}.tmp")
+    try:
+        _call(url, "cannot download", fs.get_file, path, str(tmp))
+        os.replace(tmp, local)
+    finally:
+        tmp.unlink(missing_ok=True)
+    stamp.write_bytes(orjson.dumps({"url": url, "version": version}))
+    return local
+
+
+def _call(url: str, what: str, fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{url} does not exist") from None
+    except Exception as exc:  # noqa: BLE001 - any store's error, said with the URL
+        raise RemoteError(f"{what} {url}: {type(exc).__name__}: {exc}") from exc
+
+
+def scene_urls(url: str, storage_options: dict[str, Any] | None = None) -> list[str]:
+    """The scene files a URL names: itself (a file), a folder's JSONL files (compressed or not)
+    by name, or a pattern's matches by name."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    fs.invalidate_cache()  # s3fs keeps listings (a pattern's folder too): objects may have changed since
+    protocol = url.split("://", 1)[0]
+
+    def full(found: str) -> str:
+        found = found.split("://", 1)[-1]
+        return f"{protocol}://{found}" if protocol != "memory" else f"memory://{found.lstrip('/')}"
+
+    if any(c in path for c in "*?["):
+        matches = sorted(p for p in _call(url, "cannot list", fs.glob, path) if _call(url, "cannot read", fs.isfile, p))
+        if not matches:
+            raise FileNotFoundError(f"no file matches {url}")
+        return [full(p) for p in matches]
+    if not _call(url, "cannot read", fs.exists, path):
+        raise FileNotFoundError(f"scene file {url} does not exist")
+    if _call(url, "cannot read", fs.isdir, path):
+        files = sorted(p for p in _call(url, "cannot list", fs.ls, path, False) if _SCENE_FILE.search(p))
+        if not files:
+            raise FileNotFoundError(f"{url} is a folder without scene files (*.jsonl, compressed or not)")
+        return [full(p) for p in files]
+    return [url]
+
+
+def fetch_scenes(given: Sequence[str | os.PathLike[str]], storage_options: dict[str, Any] | None = None
+                 ) -> tuple[list[str | os.PathLike[str]], dict[Path, str]]:
+    """`given` with each URL replaced by the local copies of the scene files it names
+    (`scene_urls`, `fetch_file`), and for each copy the URL it is of."""
+    items: list[str | os.PathLike[str]] = []
+    sources: dict[Path, str] = {}
+    for item in given:
+        if not is_url(item):
+            items.append(local_path(item))
+            continue
+        for url in scene_urls(str(item), storage_options):
+            copy = fetch_file(url, storage_options)
+            sources[copy.resolve()] = url
+            items.append(copy)
+    return items, sources
+
+
+def url_folder(url: str) -> str:
+    """The URL of the folder holding the file at `url` (paths in its scenes are relative to it)."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{posixpath.dirname(rest)}"
+
+
+def join_url(folder: str, path: str) -> str:
+    """`path` (relative, or a URL itself) under the folder URL `folder`."""
+    if is_url(path):
+        return path
+    scheme, rest = folder.split("://", 1)
+    return f"{scheme}://{posixpath.normpath(posixpath.join(rest, path))}"
+
+
+# ---- runs at a URL ---------------------------------------------------------------------------
+
+def fetch_run(url: str, storage_options: dict[str, Any] | None = None,
+              staging: str | os.PathLike[str] | None = None) -> Path:
+    """The local folder holding the finished run at `url`: its staging folder (`staging`, default
+    `remote.default_staging(url)`), brought up to date with the URL first. Nothing is downloaded
+    when the folder's manifest is the URL's and it has every file; when the URL holds another run
+    (its manifest differs), the folder is made a copy of it."""
+    run = remote.RemoteRun(url, staging, storage_options)
+    with run:
+        raw = run.manifest_bytes()
+        if raw is None and not run.listing():
+            raise FileNotFoundError(f"{run.url} does not exist")
+        if raw is None:
+            raise FileNotFoundError(f"{run.url} holds no run (no manifest.json); give a run folder's URL, or a "
+                                    "samples or scenes file's")
+        manifest = orjson.loads(raw)
+        if manifest.get("status") != "complete":
+            raise ValueError(f"the run at {run.url} has not finished (its manifest says {manifest.get('status')!r}); "
+                             "a run is read from a URL once it is finished: complete it with generate --resume")
+        run.staging.mkdir(parents=True, exist_ok=True)
+        run.load_ledger()
+        files = run.listing()
+        local_manifest = run.staging / remote.MANIFEST
+        same = local_manifest.is_file() and local_manifest.read_bytes() == raw
+        if not same:
+            _clear(run.staging, set(files))
+        run.download([rel for rel, size in files.items()
+                      if rel != remote.MANIFEST and not _has(run.staging / PurePosixPath(rel), size)])
+        if not same:
+            run.download([remote.MANIFEST])  # last: a folder with the URL's manifest has all its files
+    return run.staging
+
+
+def _has(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except FileNotFoundError:
+        return False
+
+
+def _clear(folder: Path, keep: set[str]) -> None:
+    """Remove what `folder` holds that the URL does not (another run's files), but the ledger."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel not in keep and path.name != remote.LEDGER:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def readable(path: str | os.PathLike[str], storage_options: dict[str, Any] | None = None) -> Path:
+    """A run folder or samples file to read, as a local path: `path` itself, or for a URL, the
+    run it names (`fetch_run`) or the file (`fetch_file`)."""
+    if not is_url(path):
+        return local_path(path)
+    url = str(path).rstrip("/")
+    fs, root = remote.filesystem(url, storage_options, "reading")
+    if _call(url, "cannot read", fs.isfile, root):
+        return fetch_file(url, storage_options)
+    return fetch_run(url, storage_options)
+
+
+def readable_scenes(path: str | os.PathLike[str] | None, storage_options: dict[str, Any] | None = None
+                    ) -> Path | None:
+    """A scenes file given by URL, as its local copy (`fetch_file`); else `path` as a Path."""
+    if path is None:
+        return None
+    return fetch_file(str(path), storage_options) if is_url(path) else local_path(path)

@@ -1,0 +1,176 @@
+"""Reading from object storage: scene files given by URL, and runs read from a URL by the commands.
+
+`memory://` (fsspec's in-process store) stands for object storage, as in test_remote.py.
+"""
+
+from contextlib import contextmanager
+
+import fsspec
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from veriscene import generate, verify
+from veriscene.cli import app
+from veriscene.engine import fetch, remote
+from veriscene.engine.manifest import ResumeMismatchError
+from veriscene.io.export import export
+from veriscene.stats import stats
+
+OPTIONS = dict(seed=5, shard_size=3, generators="counting,attribute.*,multi.has_object.v1")
+
+
+@pytest.fixture
+def memory(tmp_path, monkeypatch):
+    monkeypatch.setenv(fetch.DOWNLOADS_ENV, str(tmp_path / "downloads"))
+    monkeypatch.setenv(remote.STAGING_ENV, str(tmp_path / "staging"))
+    fs = fsspec.filesystem("memory")
+    yield fs
+    fs.store.clear()
+    fs.pseudo_dirs.clear()
+    fs.pseudo_dirs.append("")
+
+
+@contextmanager
+def _no_download(fs):
+    def refuse(*args, **kwargs):
+        raise AssertionError("downloaded again")
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(type(fs), "get_file", refuse)
+        yield
+
+
+def test_scenes_read_from_a_url_give_the_samples_of_the_same_file_read_locally(tmp_path, scenes_file, memory) -> None:
+    memory.pipe_file("/data/scenes.jsonl", scenes_file.read_bytes())
+    local = generate(scenes_file, tmp_path / "local", absolute_paths=True, **OPTIONS)
+    summary = generate("memory://data/scenes.jsonl", tmp_path / "run", **OPTIONS)
+    assert summary.samples == local.samples > 0
+    assert any("read from memory://data/scenes.jsonl" in note for note in summary.notes)
+    samples = (tmp_path / "run" / "samples.jsonl").read_bytes()
+    # images are found relative to the file's folder, at the URL
+    first = orjson.loads(samples.splitlines()[0])
+    assert first["images"][0]["path"] == "memory://data/images/demo-000000.png"
+    assert samples.replace(b"memory://data", str(scenes_file.parent.resolve()).encode()) == \
+        (tmp_path / "local" / "samples.jsonl").read_bytes()
+    manifest = orjson.loads((tmp_path / "run" / "manifest.json").read_bytes())
+    assert manifest["config"]["scenes"]["path"] == "memory://data/scenes.jsonl"
+    assert verify(tmp_path / "run").ok  # the manifest's input, read through the local copy
+    # downloaded once: a resume, a verify and a second run read the copy
+    with _no_download(memory):
+        assert generate("memory://data/scenes.jsonl", tmp_path / "run", resume=True, **OPTIONS).samples == summary.samples
+        assert generate("memory://data/scenes.jsonl", tmp_path / "again", **OPTIONS).samples == summary.samples
+    # the object replaced: downloaded again, and a resume of the run made from the old one refused
+    memory.pipe_file("/data/scenes.jsonl", scenes_file.read_bytes().split(b"\n", 1)[1])
+    with pytest.raises(ResumeMismatchError, match="sha256"):
+        generate("memory://data/scenes.jsonl", tmp_path / "run", resume=True, **OPTIONS)
+
+
+def test_a_folder_or_a_pattern_at_a_url_gives_its_scene_files_by_name(tmp_path, scenes_file, memory) -> None:
+    lines = scenes_file.read_bytes().splitlines(keepends=True)
+    parts = [tmp_path / "in" / "part-2.jsonl", tmp_path / "in" / "part-1.jsonl"]
+    parts[0].write_bytes(b"".join(lines[6:]))
+    parts[1].write_bytes(b"".join(lines[:6]))
+    for part in parts:
+        memory.pipe_file(f"/data/parts/{part.name}", part.read_bytes())
+    memory.pipe_file("/data/parts/README.md", b"not scenes")
+    reference = generate([parts[1], parts[0]], tmp_path / "local", absolute_paths=True, **OPTIONS)
+    for given in ("memory://data/parts", "memory://data/parts/part-*.jsonl"):
+        out = tmp_path / given.rsplit("/", 1)[1].replace("*", "x")
+        summary = generate(given, out, **OPTIONS)
+        assert summary.samples == reference.samples
+        manifest = orjson.loads((out / "manifest.json").read_bytes())
+        assert [f["path"] for f in manifest["config"]["scenes"]] == [
+            "memory://data/parts/part-1.jsonl", "memory://data/parts/part-2.jsonl"]
+    with pytest.raises(FileNotFoundError, match="no file matches memory://data/parts/none-"):
+        generate("memory://data/parts/none-*.jsonl", tmp_path / "none", **OPTIONS)
+    with pytest.raises(FileNotFoundError, match="memory://data/missing.jsonl does not exist"):
+        generate("memory://data/missing.jsonl", tmp_path / "none", **OPTIONS)
+    with pytest.raises(ValueError, match="download memory://data/parts first"):
+        generate("memory://data/parts", tmp_path / "none", from_format="coco")
+
+
+def test_scenes_from_a_url_into_a_run_at_a_url(tmp_path, scenes_file, memory) -> None:
+    memory.pipe_file("/data/scenes.jsonl", scenes_file.read_bytes())
+    summary = generate("memory://data/scenes.jsonl", "memory://b/run", shard_format="zstd", **OPTIONS)
+    assert summary.samples > 0
+    assert orjson.loads(memory.cat_file("/b/run/manifest.json"))["config"]["scenes"]["path"] == \
+        "memory://data/scenes.jsonl"
+
+
+def _run_at_url(tmp_path, scenes_file, url: str, **options) -> int:
+    return generate(scenes_file, url, staging=tmp_path / "made-here", **{**OPTIONS, **options}).samples
+
+
+def test_a_run_at_a_url_is_read_through_its_staging_folder(tmp_path, scenes_file, memory) -> None:
+    samples = _run_at_url(tmp_path, scenes_file, "memory://b/run", shard_format="zstd")
+    # another machine: the run is downloaded into the URL's default staging folder
+    report = verify("memory://b/run")
+    assert report.ok and report.samples == samples
+    folder = remote.default_staging("memory://b/run")
+    assert folder.is_relative_to(tmp_path / "staging") and (folder / "manifest.json").is_file()
+    assert stats("memory://b/run").samples == samples
+    assert export("memory://b/run", tmp_path / "llava.json", to="llava").samples_written == samples
+    # read again: nothing downloaded
+    with _no_download(memory):
+        assert fetch.fetch_run("memory://b/run") == folder
+        assert stats("memory://b/run/").samples == samples
+    # the URL's run replaced by another: the folder becomes a copy of it (no file of the old one left)
+    generate(scenes_file, "memory://b/run", staging=tmp_path / "made-here", overwrite=True, **OPTIONS)  # jsonl
+    assert stats("memory://b/run").samples == samples
+    assert not (folder / "shards").exists() and (folder / "samples.jsonl").is_file()
+    # a run made here is read where it is (its staging folder), with nothing downloaded
+    with _no_download(memory):
+        assert fetch.fetch_run("memory://b/run", staging=tmp_path / "made-here") == tmp_path / "made-here"
+
+
+def test_what_cannot_be_read_from_a_url_is_said(tmp_path, scenes_file, memory) -> None:
+    with pytest.raises(FileNotFoundError, match="memory://nothing/here does not exist"):
+        verify("memory://nothing/here")
+    memory.pipe_file("/b/empty/notes.txt", b"x")
+    with pytest.raises(FileNotFoundError, match="memory://b/empty holds no run"):
+        stats("memory://b/empty")
+    manifest = {"status": "running", "config": {}}
+    memory.pipe_file("/b/going/manifest.json", orjson.dumps(manifest))
+    with pytest.raises(ValueError, match="has not finished"):
+        stats("memory://b/going")
+    # a folder holding another URL's run is not written over
+    _run_at_url(tmp_path, scenes_file, "memory://b/run")
+    memory.copy("/b/run", "/b/copy", recursive=True)
+    with pytest.raises(ValueError, match="holds the run of memory://b/run, not of memory://b/copy"):
+        fetch.fetch_run("memory://b/copy", staging=tmp_path / "made-here")
+
+
+def test_a_samples_file_at_a_url_is_read(tmp_path, scenes_file, memory) -> None:
+    samples = generate(scenes_file, tmp_path / "run", absolute_paths=True, **OPTIONS).samples
+    memory.pipe_file("/b/samples.jsonl", (tmp_path / "run" / "samples.jsonl").read_bytes())
+    assert stats("memory://b/samples.jsonl").samples == samples
+    memory.pipe_file("/b/scenes.jsonl", scenes_file.read_bytes())
+    report = verify("memory://b/samples.jsonl", "memory://b/scenes.jsonl")
+    assert report.ok and report.samples == samples
+
+
+def test_the_commands_read_a_run_at_a_url(tmp_path, scenes_file, memory) -> None:
+    memory.pipe_file("/data/scenes.jsonl", scenes_file.read_bytes())
+    runner = CliRunner()
+    made = runner.invoke(app, ["generate", "memory://data/scenes.jsonl", "--out", "memory://b/run",
+                               "--shard-format", "zstd", "-g", "counting"])
+    assert made.exit_code == 0, made.output
+    checked = runner.invoke(app, ["verify", "memory://b/run"])
+    assert checked.exit_code == 0 and "verified" in checked.output, checked.output
+    counted = runner.invoke(app, ["stats", "memory://b/run", "--json", "--no-chart"])
+    assert counted.exit_code == 0 and orjson.loads(counted.output)["samples"] > 0, counted.output
+    exported = runner.invoke(app, ["export", "memory://b/run", "--to", "llava"])
+    assert exported.exit_code == 0, exported.output
+    assert (remote.default_staging("memory://b/run") / "export" / "llava").is_dir()
+    card = runner.invoke(app, ["card", "memory://b/run"])
+    assert card.exit_code == 0, card.output
+    missing = runner.invoke(app, ["stats", "memory://b/nothing"])
+    assert missing.exit_code == 2 and "memory://b/nothing does not exist" in missing.output
+
+
+def test_urls_join_as_paths_do() -> None:
+    assert fetch.url_folder("s3://bucket/a/scenes.jsonl") == "s3://bucket/a"
+    assert fetch.join_url("s3://bucket/a", "images/x.png") == "s3://bucket/a/images/x.png"
+    assert fetch.join_url("s3://bucket/a", "../img/x.png") == "s3://bucket/img/x.png"
+    assert fetch.join_url("s3://bucket/a", "https://host/x.png") == "https://host/x.png"
