@@ -99,6 +99,14 @@ def test_remote_output(cache: str) -> None:
     assert float(rows[1][7]) > 0  # MB sent to the bucket
 
 
+def test_verify_throughput(cache: str) -> None:
+    out = _run("verify_throughput.py", "--size", "40", "--base", "20", "--workers", "1", "2",
+               "-g", "object.count.v1,multi.has_object.v1", "--cache", cache)
+    rows = _rows(out, "1") + _rows(out, "2")  # the script itself stops when the reports differ
+    assert [r[0] for r in rows] == ["1", "2"] and rows[0][1] == rows[1][1] and int(rows[0][1]) > 0
+    assert rows[0][-1] == rows[1][-1]  # the report's digest
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd", "--compression", "gzip", "--files", "3")

@@ -132,7 +132,8 @@ def generate(
 ) -> None:
     """Generate samples from scene graphs: streaming, sharded, resumable, identical output for any
     number of workers (Python: veriscene.generate)."""
-    from veriscene.console import console, print_run_summary, run_progress
+    from veriscene.console import console, download_progress, print_run_summary, run_progress
+    from veriscene.engine import fetch, remote
     from veriscene.engine.generate import generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
@@ -143,6 +144,14 @@ def generate(
             check_reader_options(read_options, from_format, scenes[0])
     except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
+    if any(remote.is_url(item) for item in scenes):  # downloaded here, with a bar; `generate` finds the copies
+        try:
+            with download_progress() as shown:
+                fetch.fetch_scenes(scenes, progress=shown)
+        except (FileNotFoundError, IsADirectoryError, ValueError) as exc:
+            _fail(str(exc))
+        except RuntimeError as exc:  # RemoteError: no fsspec, no credentials, no network
+            _fail(str(exc), code=1)
     try:
         with run_progress() as (scanned, advance, counted):  # the scan counts the scenes
             summary = run_generate(
@@ -162,7 +171,6 @@ def generate(
         _fail(str(exc), code=1)
     print_run_summary(summary)
     if to:
-        from veriscene.engine import remote
         from veriscene.io.export import export
 
         run_dir = Path(summary.run_dir)  # for a run at a URL, its staging folder
@@ -183,6 +191,11 @@ def verify(
                                "(s3://bucket/run: read through a local copy)."),
     scenes: Optional[str] = typer.Option(None, "--scenes", help="Scene file, or a folder or quoted glob pattern of "
                                           "them read as one input (default: the run's, from its manifest)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes, or Ray CPUs: samples are "
+                                "checked 1,000 at a time, each batch sent with the scenes it needs."),
+    backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: RAY_ADDRESS if "
+                                          "set, else a local Ray)."),
 ) -> None:
     """Re-execute every sample's program on its scene graph and compare with the stored answer.
     Exit status 1 on any mismatch or unreadable record (Python: veriscene.verify)."""
@@ -193,10 +206,10 @@ def verify(
     run = local_input(path)
     try:
         with progress_bar("verifying", None) as advance:
-            report = run_verify(run, scenes, progress=advance)
-    except FileNotFoundError as exc:
+            report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address)
+    except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
-    except RuntimeError as exc:  # the run's input at a URL that cannot be read (RemoteError)
+    except RuntimeError as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray out of reach
         _fail(str(exc), code=1)
     print_verify_report(report)
     if not report.ok:

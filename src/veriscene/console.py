@@ -49,6 +49,21 @@ class RunCounts(ProgressColumn):
 
 
 @contextmanager
+def download_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A bar per file downloaded (`veriscene.engine.fetch`); yields `progress(url, done, total)`."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(bar_width=10), RunCounts(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        ids: dict[str, Any] = {}
+
+        def progress(url: str, done: int, total: int) -> None:
+            if url not in ids:
+                ids[url] = bar.add_task(f"downloading {url.rsplit('/', 1)[-1]}", total=total or None, unit="bytes")
+            bar.update(ids[url], completed=done, total=total or None)
+
+        yield progress
+
+
+@contextmanager
 def run_progress(total: int | None = None) -> Iterator[tuple[Callable[[int, int], None], Callable[[int, int], None],
                                                              Callable[[int], None]]]:
     """The display of `veriscene generate`: a scan bar, then a generation bar of `total` input

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from array import array
 from collections import OrderedDict
-from typing import Any, Callable, Sequence
+from itertools import islice
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import orjson
@@ -34,6 +35,7 @@ from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
 _COORD_TOLERANCE = 0.01  # pixels: stored boxes are rounded to 2 decimals
+CHUNK_SIZE = 1000  # samples per task of a parallel verify
 
 
 @dataclass
@@ -105,14 +107,14 @@ def resolve_inputs(path: str | os.PathLike[str],
     return path, scene_paths(fetch.fetch_scenes([scenes] if isinstance(scenes, (str, os.PathLike)) else scenes)[0])
 
 
-class SceneLookup:
-    """image id -> Scene by seeking into the scene file.
+class SceneIndex:
+    """image id -> the lines of its scene, by seeking into the scene files.
 
     One pass records a 64-bit hash of every image id with its line offset (16 bytes per scene), so
-    a sample, single- or multi-image, finds its scenes without the data set held in memory.
+    scenes are found without the data set held in memory.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], cache_size: int = 64) -> None:
+    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
         paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
         hashes, offsets = array("Q"), array("q")
         offset = 0
@@ -137,21 +139,47 @@ class SceneLookup:
         if copy is not None:
             copy.flush()
         self._fh = copy if copy is not None else open(paths[0], "rb")
+
+    def lines(self, image_id: str) -> list[bytes]:
+        """The lines whose image id hashes as `image_id`'s: its scene's (one, but for a collision
+        of 64-bit hashes, or an id given twice), or none."""
+        h = np.uint64(stable_hash(image_id))
+        k = int(np.searchsorted(self._hashes, h))
+        found = []
+        while k < len(self._hashes) and self._hashes[k] == h:
+            self._fh.seek(int(self._offsets[k]))
+            found.append(self._fh.readline())
+            k += 1
+        return found
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class SceneLookup:
+    """image ids -> an execution context over their scenes, parsed from the lines of a
+    `SceneIndex` (the scene files), or from lines given (`of_lines`: a chunk's scenes, sent to a
+    worker with it); the last `cache_size` contexts are kept (a scene's samples are together)."""
+
+    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+                 cache_size: int = 64, *, lines: Callable[[str], list[bytes]] | None = None) -> None:
+        self._index = SceneIndex(path) if path is not None else None
+        self._lines = self._index.lines if self._index is not None else (lines or (lambda image_id: []))
         self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
         self._cache_size = cache_size
 
+    @classmethod
+    def of_lines(cls, scenes: dict[str, list[bytes]], cache_size: int = 64) -> "SceneLookup":
+        return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []))
+
     def _load(self, image_id: str) -> Scene | None:
-        h = np.uint64(stable_hash(image_id))
-        k = int(np.searchsorted(self._hashes, h))
-        while k < len(self._hashes) and self._hashes[k] == h:
-            self._fh.seek(int(self._offsets[k]))
+        for line in self._lines(image_id):
             try:
-                scene = scene_from_dict(orjson.loads(self._fh.readline()))
+                scene = scene_from_dict(orjson.loads(line))
             except (SceneValidationError, orjson.JSONDecodeError):
                 scene = None
             if scene is not None and scene.image_id == image_id:
                 return scene
-            k += 1
         return None
 
     def context(self, image_ids: list[str]) -> ExecutionContext | None:
@@ -168,7 +196,8 @@ class SceneLookup:
         return ctx
 
     def close(self) -> None:
-        self._fh.close()
+        if self._index is not None:
+            self._index.close()
 
 
 def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
@@ -222,13 +251,28 @@ def verify(
     scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     *,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> VerifyReport:
     """Re-execute every sample's program; report mismatches and unreadable records.
 
     `path` is a run folder (its manifest names the scene files) or a samples JSONL file (with the
     run's manifest beside it, or `scenes` given: a file, or several as `generate` reads them).
+    `progress(n)` is called as samples are done. `workers` > 1 (or `backend` "ray", on the
+    cluster at `address` or a local one): the samples are checked `chunk_size` at a time on
+    worker processes or Ray tasks, each sent with the lines of the scenes it needs (the workers
+    read no file, so a Ray cluster needs no shared disk); the report is the same, problems in
+    line order.
     """
     samples_path, scenes_path = resolve_inputs(path, scenes)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if workers > 1 or backend != "local":
+        return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size)
     lookup = SceneLookup(scenes_path)
     report = VerifyReport()
     try:
@@ -239,4 +283,58 @@ def verify(
                 progress(1)
     finally:
         lookup.close()
+    return report
+
+
+def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]]) -> VerifyReport:
+    """The report on these sample lines ((line number, line) pairs), their scenes given as the
+    lines of each image id (`SceneIndex.lines`): what a worker of a parallel `verify` does."""
+    lookup = SceneLookup.of_lines(scenes)
+    report = VerifyReport()
+    for line_no, line in lines:
+        report.samples += 1
+        _verify_one(line_no, line, lookup, report)
+    return report
+
+
+def _image_ids(line: bytes) -> list[str]:
+    """The image ids a sample line names (none when it cannot be read: its worker says why)."""
+    try:
+        images = orjson.loads(line).get("images")
+    except (orjson.JSONDecodeError, AttributeError):
+        return []
+    if not isinstance(images, list):
+        return []
+    return [img["id"] for img in images if isinstance(img, dict) and isinstance(img.get("id"), str)]
+
+
+def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex,
+            size: int) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]]]]:
+    """The sample lines `size` at a time, each chunk with the lines of the scenes it names."""
+    while chunk := list(islice(samples, size)):
+        scenes: dict[str, list[bytes]] = {}
+        for _, line in chunk:
+            for image_id in _image_ids(line):
+                if image_id not in scenes:
+                    scenes[image_id] = index.lines(image_id)
+        yield chunk, scenes
+
+
+def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Callable[[int], None] | None,
+                     workers: int, backend: str, address: str | None, chunk_size: int) -> VerifyReport:
+    from veriscene.engine.backends import ordered_map
+
+    index = SceneIndex(scenes_path)
+    report = VerifyReport()
+    try:
+        chunks = _chunks(iter(sample_lines(samples_path)), index, chunk_size)
+        for part in ordered_map(verify_chunk, chunks, backend=backend, workers=workers, address=address):
+            report.samples += part.samples
+            report.verified += part.verified
+            report.problems += part.problems
+            report.per_task.update(part.per_task)
+            if progress is not None:
+                progress(part.samples)
+    finally:
+        index.close()
     return report

@@ -174,3 +174,15 @@ def test_urls_join_as_paths_do() -> None:
     assert fetch.join_url("s3://bucket/a", "images/x.png") == "s3://bucket/a/images/x.png"
     assert fetch.join_url("s3://bucket/a", "../img/x.png") == "s3://bucket/img/x.png"
     assert fetch.join_url("s3://bucket/a", "https://host/x.png") == "https://host/x.png"
+
+
+def test_a_download_reports_its_progress(tmp_path, scenes_file, memory) -> None:
+    data = scenes_file.read_bytes()
+    memory.pipe_file("/data/scenes.jsonl", data)
+    seen = []
+    copy = fetch.fetch_file("memory://data/scenes.jsonl", progress=lambda url, done, total: seen.append((url, done, total)))
+    assert copy.read_bytes() == data
+    assert seen and seen[-1] == ("memory://data/scenes.jsonl", len(data), len(data))
+    seen.clear()
+    fetch.fetch_file("memory://data/scenes.jsonl", progress=lambda *a: seen.append(a))
+    assert seen == []  # the copy is the object's: nothing downloaded

@@ -23,7 +23,8 @@ import os
 import posixpath
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, Sequence
+from functools import partial
+from typing import Any, Callable, Sequence
 
 import orjson
 
@@ -49,9 +50,29 @@ def _version(info: dict[str, Any]) -> list[Any]:
     return [int(info.get("size") or 0), *marks]
 
 
-def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: str | os.PathLike[str] | None = None) -> Path:
+# progress(url, bytes done, bytes in all) as a file is downloaded
+Progress = Callable[[str, int, int], None]
+
+
+def _callback(url: str, progress: Progress | None) -> Any:
+    """An fsspec callback calling `progress` as the download goes (None: fsspec's default)."""
+    from fsspec.callbacks import Callback
+
+    if progress is None:
+        return Callback.as_callback(None)
+
+    class Shown(Callback):  # type: ignore[misc]
+        def call(self, *args: Any, **kwargs: Any) -> None:
+            progress(url, int(self.value), int(self.size or 0))
+
+    return Shown()
+
+
+def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: str | os.PathLike[str] | None = None,
+               progress: Progress | None = None) -> Path:
     """The local copy of the file at `url`, downloaded unless the copy in `folder` (default
-    `download_folder(url)`) is of the same object (same size and ETag or modification time)."""
+    `download_folder(url)`) is of the same object (same size and ETag or modification time).
+    `progress(url, done, total)` is called with bytes as it downloads."""
     fs, path = remote.filesystem(url, storage_options, "reading")
     fs.invalidate_cache(path)  # s3fs keeps what it listed: the object may have been replaced since
     info = _call(url, "cannot read", fs.info, path)
@@ -70,7 +91,7 @@ def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: 
     target.mkdir(parents=True, exist_ok=True)
     tmp = local.with_name(f"{local.name}.{os.getpid()}.tmp")
     try:
-        _call(url, "cannot download", fs.get_file, path, str(tmp))
+        _call(url, "cannot download", partial(fs.get_file, callback=_callback(url, progress)), path, str(tmp))
         os.replace(tmp, local)
     finally:
         tmp.unlink(missing_ok=True)
@@ -113,10 +134,10 @@ def scene_urls(url: str, storage_options: dict[str, Any] | None = None) -> list[
     return [url]
 
 
-def fetch_scenes(given: Sequence[str | os.PathLike[str]], storage_options: dict[str, Any] | None = None
-                 ) -> tuple[list[str | os.PathLike[str]], dict[Path, str]]:
+def fetch_scenes(given: Sequence[str | os.PathLike[str]], storage_options: dict[str, Any] | None = None,
+                 progress: Progress | None = None) -> tuple[list[str | os.PathLike[str]], dict[Path, str]]:
     """`given` with each URL replaced by the local copies of the scene files it names
-    (`scene_urls`, `fetch_file`), and for each copy the URL it is of."""
+    (`scene_urls`, `fetch_file`, which calls `progress`), and for each copy the URL it is of."""
     items: list[str | os.PathLike[str]] = []
     sources: dict[Path, str] = {}
     for item in given:
@@ -124,7 +145,7 @@ def fetch_scenes(given: Sequence[str | os.PathLike[str]], storage_options: dict[
             items.append(local_path(item))
             continue
         for url in scene_urls(str(item), storage_options):
-            copy = fetch_file(url, storage_options)
+            copy = fetch_file(url, storage_options, progress=progress)
             sources[copy.resolve()] = url
             items.append(copy)
     return items, sources
