@@ -73,3 +73,25 @@ def test_the_command_takes_workers(tampered) -> None:
     result = CliRunner().invoke(app, ["verify", str(out), "--workers", "2"])
     assert result.exit_code == 1  # the tampered samples
     assert "mismatch" in result.output
+
+
+def test_each_scene_is_parsed_once(tampered, monkeypatch) -> None:
+    """Multi-image samples name scenes of the run's pool again and again: parsed scenes are kept
+    (by their line, so a scene changed is parsed anew)."""
+    import importlib
+
+    module = importlib.import_module("veriscene.verify")  # the package exports the function
+    parsed = []
+    real = module._parse
+    monkeypatch.setattr(module, "_parse", lambda line: parsed.append(line) or real(line))
+    out, _ = tampered
+    verify(out)
+    assert len(parsed) == len(set(parsed)) == 12  # the run's 12 scenes, once each
+    cache = module.ParsedScenes(size=2)
+    first, second = parsed[0], parsed[1]
+    image_id = orjson.loads(first)["image_id"]
+    assert cache.find(image_id, [first]).image_id == image_id
+    changed = orjson.loads(first)
+    changed["objects"][0]["name"] = "zebra"
+    assert cache.find(image_id, [orjson.dumps(changed)]).objects()[0].name == "zebra"
+    assert cache.find("other", [second]) is None  # another image's line

@@ -28,7 +28,7 @@ from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine import fetch
 from veriscene.engine.runfiles import sample_lines
 from veriscene.engine.scan import stable_hash
-from veriscene.engine.manifest import input_file, scene_inputs
+from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
 from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
@@ -36,6 +36,7 @@ from veriscene.scene.model import Scene
 
 _COORD_TOLERANCE = 0.01  # pixels: stored boxes are rounded to 2 decimals
 CHUNK_SIZE = 1000  # samples per task of a parallel verify
+SCENE_CACHE = 5120  # parsed scenes kept (ParsedScenes): generate's default pool of 4,096, and more
 
 
 @dataclass
@@ -156,31 +157,57 @@ class SceneIndex:
         self._fh.close()
 
 
+class ParsedScenes:
+    """The scenes parsed last, by their line (so a line changed is parsed anew): multi-image samples
+    draw their other images from the run's pool of a few thousand scenes (`pool_size`), so each
+    would otherwise parse one to three scenes again. At most `size` are kept."""
+
+    def __init__(self, size: int = SCENE_CACHE) -> None:
+        self._scenes: OrderedDict[bytes, Scene | None] = OrderedDict()
+        self.size = size
+
+    def find(self, image_id: str, lines: list[bytes]) -> Scene | None:
+        """The scene of `image_id` among its candidate lines (None: none is a valid scene of it)."""
+        for line in lines:
+            if line in self._scenes:
+                self._scenes.move_to_end(line)
+                scene = self._scenes[line]
+            else:
+                scene = _parse(line)
+                self._scenes[line] = scene
+                if len(self._scenes) > self.size:
+                    self._scenes.popitem(last=False)
+            if scene is not None and scene.image_id == image_id:
+                return scene
+        return None
+
+
+def _parse(line: bytes) -> Scene | None:
+    try:
+        return scene_from_dict(orjson.loads(line))
+    except (SceneValidationError, orjson.JSONDecodeError):
+        return None
+
+
 class SceneLookup:
     """image ids -> an execution context over their scenes, parsed from the lines of a
     `SceneIndex` (the scene files), or from lines given (`of_lines`: a chunk's scenes, sent to a
-    worker with it); the last `cache_size` contexts are kept (a scene's samples are together)."""
+    worker with it); the last `cache_size` contexts are kept (a scene's samples are together), and
+    the scenes parsed last (`parsed`)."""
 
     def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-                 cache_size: int = 64, *, lines: Callable[[str], list[bytes]] | None = None) -> None:
+                 cache_size: int = 64, *, lines: Callable[[str], list[bytes]] | None = None,
+                 parsed: ParsedScenes | None = None) -> None:
         self._index = SceneIndex(path) if path is not None else None
         self._lines = self._index.lines if self._index is not None else (lines or (lambda image_id: []))
         self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
         self._cache_size = cache_size
+        self._parsed = parsed if parsed is not None else ParsedScenes()
 
     @classmethod
-    def of_lines(cls, scenes: dict[str, list[bytes]], cache_size: int = 64) -> "SceneLookup":
-        return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []))
-
-    def _load(self, image_id: str) -> Scene | None:
-        for line in self._lines(image_id):
-            try:
-                scene = scene_from_dict(orjson.loads(line))
-            except (SceneValidationError, orjson.JSONDecodeError):
-                scene = None
-            if scene is not None and scene.image_id == image_id:
-                return scene
-        return None
+    def of_lines(cls, scenes: dict[str, list[bytes]], cache_size: int = 64,
+                 parsed: ParsedScenes | None = None) -> "SceneLookup":
+        return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []), parsed=parsed)
 
     def context(self, image_ids: list[str]) -> ExecutionContext | None:
         """An execution context over these images (None if one is missing or invalid)."""
@@ -188,7 +215,7 @@ class SceneLookup:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        scenes = [self._load(i) for i in image_ids]
+        scenes = [self._parsed.find(i, self._lines(i)) for i in image_ids]
         ctx = ExecutionContext([s for s in scenes if s is not None]) if all(s is not None for s in scenes) else None
         self._cache[key] = ctx
         if len(self._cache) > self._cache_size:
@@ -271,9 +298,10 @@ def verify(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    cache = _scene_cache(samples_path)
     if workers > 1 or backend != "local":
-        return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size)
-    lookup = SceneLookup(scenes_path)
+        return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size, cache)
+    lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
     report = VerifyReport()
     try:
         for line_no, line in sample_lines(samples_path):
@@ -286,10 +314,28 @@ def verify(
     return report
 
 
-def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]]) -> VerifyReport:
+_WORKER_SCENES = ParsedScenes()  # a worker's, kept from chunk to chunk
+
+
+def _scene_cache(samples_path: Path) -> int:
+    """How many parsed scenes to keep: more than the run's pool of multi-image scenes (its
+    manifest's `pool_size`), which every multi-image sample draws from."""
+    try:
+        manifest = read_manifest(samples_path if samples_path.is_dir() else samples_path.parent)
+    except ValueError:  # not JSON: the default
+        manifest = None
+    config = manifest.get("config") if isinstance(manifest, dict) else None
+    pool = config.get("pool_size") if isinstance(config, dict) else None
+    return max(SCENE_CACHE, pool + 1024) if isinstance(pool, int) else SCENE_CACHE
+
+
+def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]],
+                 cache: int = SCENE_CACHE) -> VerifyReport:
     """The report on these sample lines ((line number, line) pairs), their scenes given as the
-    lines of each image id (`SceneIndex.lines`): what a worker of a parallel `verify` does."""
-    lookup = SceneLookup.of_lines(scenes)
+    lines of each image id (`SceneIndex.lines`): what a worker of a parallel `verify` does. The
+    worker keeps the last `cache` scenes it parsed from chunk to chunk."""
+    _WORKER_SCENES.size = max(_WORKER_SCENES.size, cache)
+    lookup = SceneLookup.of_lines(scenes, parsed=_WORKER_SCENES)
     report = VerifyReport()
     for line_no, line in lines:
         report.samples += 1
@@ -308,26 +354,27 @@ def _image_ids(line: bytes) -> list[str]:
     return [img["id"] for img in images if isinstance(img, dict) and isinstance(img.get("id"), str)]
 
 
-def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex,
-            size: int) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]]]]:
-    """The sample lines `size` at a time, each chunk with the lines of the scenes it names."""
+def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int,
+            cache: int) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]], int]]:
+    """`verify_chunk`'s arguments: the sample lines `size` at a time, each chunk with the lines of
+    the scenes it names."""
     while chunk := list(islice(samples, size)):
         scenes: dict[str, list[bytes]] = {}
         for _, line in chunk:
             for image_id in _image_ids(line):
                 if image_id not in scenes:
                     scenes[image_id] = index.lines(image_id)
-        yield chunk, scenes
+        yield chunk, scenes, cache
 
 
 def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Callable[[int], None] | None,
-                     workers: int, backend: str, address: str | None, chunk_size: int) -> VerifyReport:
+                     workers: int, backend: str, address: str | None, chunk_size: int, cache: int) -> VerifyReport:
     from veriscene.engine.backends import ordered_map
 
     index = SceneIndex(scenes_path)
     report = VerifyReport()
     try:
-        chunks = _chunks(iter(sample_lines(samples_path)), index, chunk_size)
+        chunks = _chunks(iter(sample_lines(samples_path)), index, chunk_size, cache)
         for part in ordered_map(verify_chunk, chunks, backend=backend, workers=workers, address=address):
             report.samples += part.samples
             report.verified += part.verified
