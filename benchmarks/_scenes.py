@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def base_scenes(cache: Path, n: int) -> list[bytes]:
@@ -170,3 +172,45 @@ def split_copy(path: Path, files: int, kind: str = "none") -> Path:
                     out.write(src.readline())
     tmp.rename(folder)
     return folder
+
+
+_GENERATE = r"""
+import sys
+from veriscene import generate
+scenes, run, gens = sys.argv[1:4]
+made = generate(scenes, run, shard_format="zstd", workers=2, generators=gens or None)
+print(f"{made.samples:,} samples in {made.seconds:.1f} s (zstd shards, 2 workers)")
+"""
+
+
+def made_run(scenes: Path, run: Path, generators: str | None = None) -> None:
+    """Generate a run of `scenes` into `run` (zstd shards, 2 workers), in a process of its own: a
+    process the caller starts later inherits the peak RSS of the one that forked it (Linux keeps
+    ru_maxrss across fork and exec), so a benchmark measuring processes must stay small."""
+    subprocess.run([sys.executable, "-c", _GENERATE, str(scenes), str(run), generators or ""], check=True)
+
+
+def alternated(code: str, configs: dict[Any, list[str]], repeats: int) -> dict[Any, list[dict[str, Any]]]:
+    """Run `python -c code *args` for each config's args, in a fresh process each, the configs
+    alternated, `repeats` times; the JSON object each prints last, per config. Stops the benchmark,
+    with the process's stderr, when one fails."""
+    results: dict[Any, list[dict[str, Any]]] = {key: [] for key in configs}
+    for _ in range(repeats):
+        for key, argv in configs.items():
+            done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                sys.exit(f"{key} failed:\n{done.stderr}")
+            results[key].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def add_run_options(parser: Any) -> None:
+    """The options of a benchmark that measures a run made by `made_run`: --size, --base,
+    --repeats, -g and --cache."""
+    import tempfile
+
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--base", type=int, default=5000, help="distinct scenes, tiled to --size")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("-g", "--generators", default=None, help="generators of the run (default: all)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")

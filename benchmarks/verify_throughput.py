@@ -14,22 +14,12 @@ count (the script stops otherwise).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
-
-_GENERATE = r"""
-import sys
-from veriscene import generate
-scenes, run, gens = sys.argv[1:4]
-made = generate(scenes, run, shard_format="zstd", workers=2, generators=gens or None)
-print(f"{made.samples:,} samples in {made.seconds:.1f} s (zstd shards, 2 workers)")
-"""
+from _scenes import add_run_options, alternated, base_scenes, made_run, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
 import hashlib, json, sys, time
@@ -49,27 +39,14 @@ print(json.dumps({"seconds": seconds, "samples": r.samples, "problems": len(r.pr
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--base", type=int, default=5000, help="distinct scenes, tiled to --size")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("-g", "--generators", default=None, help="generators of the run (default: all)")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    add_run_options(parser)
     args = parser.parse_args()
     scenes = tiled(args.cache, base_scenes(args.cache, min(args.base, args.size)), args.size)
     with tempfile.TemporaryDirectory(prefix="verify-bench-") as tmp:
         run = Path(tmp) / "run"
-        # in a process of its own: a process started later inherits the peak RSS of the one that
-        # forked it (Linux keeps ru_maxrss across fork and exec), so this script must stay small
-        subprocess.run([sys.executable, "-c", _GENERATE, str(scenes), str(run), args.generators or ""], check=True)
-        results: dict[int, list[dict[str, float]]] = {w: [] for w in args.workers}
-        for _ in range(args.repeats):
-            for workers in args.workers:
-                done = subprocess.run([sys.executable, "-c", _RUN, str(run), str(workers)], capture_output=True,
-                                      text=True, check=False)
-                if done.returncode != 0:
-                    sys.exit(f"verify with {workers} worker(s) failed:\n{done.stderr}")
-                results[workers].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        made_run(scenes, run, args.generators)
+        results = alternated(_RUN, {w: [str(run), str(w)] for w in args.workers}, args.repeats)
     digests = {r["digest"] for rows in results.values() for r in rows}
     if len(digests) != 1:
         sys.exit(f"the reports differ between runs: {sorted(digests)}")

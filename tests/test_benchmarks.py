@@ -107,6 +107,13 @@ def test_verify_throughput(cache: str) -> None:
     assert rows[0][-1] == rows[1][-1]  # the report's digest
 
 
+def test_export_throughput(cache: str) -> None:
+    out = _run("export_throughput.py", "--size", "40", "--base", "20", "--to", "llava", "parquet", "--repeats", "2",
+               "-g", "object.count.v1", "--cache", cache)
+    rows = _rows(out, "llava") + _rows(out, "parquet")  # the script itself stops when repeats differ
+    assert [r[0] for r in rows] == ["llava", "parquet"] and rows[0][1] == rows[1][1] and int(rows[0][1]) > 0
+
+
 def test_time_boxed_finishes_small_input(cache: str) -> None:
     out = _run("time_boxed.py", "--size", "60", "--workers", "2", "--seconds", "120", "--trace", "1", "--base", "30",
                "--cache", cache, "-g", "object.count.v1", "--shard-format", "zstd", "--compression", "gzip", "--files", "3")

@@ -56,6 +56,9 @@ def test_scenes_read_from_a_url_give_the_samples_of_the_same_file_read_locally(t
     manifest = orjson.loads((tmp_path / "run" / "manifest.json").read_bytes())
     assert manifest["config"]["scenes"]["path"] == "memory://data/scenes.jsonl"
     assert verify(tmp_path / "run").ok  # the manifest's input, read through the local copy
+    exported = export(tmp_path / "run", tmp_path / "llava.json", to="llava")
+    assert exported.images_at_urls == exported.images_referenced > 0 and exported.images_missing == 0
+    assert orjson.loads((tmp_path / "llava.json").read_bytes())[0]["image"].startswith("memory://data/images/")
     # downloaded once: a resume, a verify and a second run read the copy
     with _no_download(memory):
         assert generate("memory://data/scenes.jsonl", tmp_path / "run", resume=True, **OPTIONS).samples == summary.samples

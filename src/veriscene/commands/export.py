@@ -32,6 +32,8 @@ def print_summary(summary: ExportSummary, console: Console) -> None:
     if summary.images_embedded:
         table.add_row("images embedded", str(summary.images_embedded))
     table.add_row("images missing", str(summary.images_missing))
+    if summary.images_at_urls:
+        table.add_row("images at URLs", f"{summary.images_at_urls} (written as they are, not checked or embedded)")
     console.print(table)
     for reason in summary.errors:
         console.print(f"[yellow]skipped[/yellow] {reason}")

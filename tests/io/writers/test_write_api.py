@@ -37,6 +37,32 @@ def test_no_images_available_is_not_fatal(tmp_path: Path) -> None:
     assert summary.images_referenced == 7
 
 
+def test_many_images_are_each_checked_and_counted_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolver keeps only the last few thousand paths (memory bounded whatever the number of
+    images): a missing image seen again after it was forgotten is still counted once."""
+    import veriscene.io.writers.common as common
+
+    monkeypatch.setattr(common, "_RESOLVED", 3)
+    (tmp_path / "images").mkdir()
+    for name in ("p", "q"):
+        (tmp_path / "images" / f"{name}.png").write_bytes(b"png")
+    order = ["p", "x", "q", "y", "z", "w", "p", "x", "y", "q"]  # x, y, z, w missing; all forgotten in between
+    samples = [make_sample(f"s{i}", [f"images/{name}.png"]) for i, name in enumerate(order)]
+    summary = write(samples, tmp_path / "o.json", "llava", sample_root=tmp_path, image_root=tmp_path)
+    assert summary.images_referenced == 10 and summary.images_missing == 4
+    records = json.loads((tmp_path / "o.json").read_text())
+    assert [r["image"] for r in records] == [f"images/{name}.png" for name in order]
+
+
+def test_images_at_urls_are_written_as_they_are(tmp_path: Path) -> None:
+    samples = [make_sample("u", ["s3://bucket/images/a.png"]), make_sample("m", ["s3://bucket/a.png", "images/b.png"])]
+    summary = write(samples, tmp_path / "o.json", "llava", sample_root=tmp_path, image_root=tmp_path)
+    assert summary.images_at_urls == 2 and summary.images_missing == 1  # images/b.png
+    records = json.loads((tmp_path / "o.json").read_text())
+    assert records[0]["image"] == "s3://bucket/images/a.png"
+    assert records[1]["image"] == ["s3://bucket/a.png", "images/b.png"]
+
+
 def test_options_are_checked(tmp_path: Path) -> None:
     assert "dataset_name" in writer_options("sharegpt")
     with pytest.raises(TypeError, match="dataset_name"):

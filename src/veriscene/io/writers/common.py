@@ -16,12 +16,15 @@ keeps the path and gets no bytes).
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
+
+from veriscene.engine.remote import is_url
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
 REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
@@ -44,6 +47,7 @@ class ExportSummary:
     images_missing: int = 0  # distinct referenced images that do not exist (or have no path)
     missing_examples: list[str] = field(default_factory=list)  # first MAX_LISTED of them
     images_embedded: int = 0
+    images_at_urls: int = 0  # references to images by URL (s3://...): written as they are, not checked or embedded
 
     def skip(self, reason: str) -> None:
         self.samples_skipped += 1
@@ -67,6 +71,7 @@ class ExportSummary:
             "images_missing": self.images_missing,
             "missing_examples": list(self.missing_examples),
             "images_embedded": self.images_embedded,
+            "images_at_urls": self.images_at_urls,
         }
 
 
@@ -79,6 +84,9 @@ class ImageRef:
     path: str | None  # what the export writes (relative to image_root unless absolute_paths)
     exists: bool
     data: bytes | None = None  # file bytes when embedding and the file exists
+
+
+_RESOLVED = 8192  # image paths an ImageResolver keeps resolved
 
 
 class ImageResolver:
@@ -97,12 +105,39 @@ class ImageResolver:
         self.sample_root = Path(os.path.abspath(sample_root if sample_root is not None else "."))
         self.embed = embed
         self.absolute_paths = absolute_paths
-        self._exists: dict[Path, bool] = {}  # one stat per distinct image
+        # the images resolved last, by the path a sample gives (a scene's samples, and the pool's
+        # scenes multi-image samples name, come again and again): bounded, as is everything an
+        # export holds, whatever the number of images; the missing ones are kept to count each once
+        self._resolved: OrderedDict[str, tuple[Path, str, bool]] = OrderedDict()
+        self._missing_seen: set[Path] = set()
 
     def _missing(self, what: str) -> None:
         self.summary.images_missing += 1
         if len(self.summary.missing_examples) < MAX_LISTED:
             self.summary.missing_examples.append(what)
+
+    def _locate(self, raw: str) -> tuple[Path, str, bool]:
+        """(absolute source, path to write, whether the file exists) of a sample's image path."""
+        found = self._resolved.get(raw)
+        if found is not None:
+            self._resolved.move_to_end(raw)
+            return found
+        source = Path(os.path.abspath(self.sample_root / raw))
+        exists = source.is_file()
+        if not exists and source not in self._missing_seen:
+            self._missing_seen.add(source)
+            self._missing(str(source))
+        if self.absolute_paths:
+            written = source.as_posix()
+        else:
+            try:
+                written = Path(os.path.relpath(source, self.image_root)).as_posix()
+            except ValueError:  # different drive on Windows: no relative path exists
+                written = source.as_posix()
+        found = self._resolved[raw] = (source, written, exists)
+        if len(self._resolved) > _RESOLVED:
+            self._resolved.popitem(last=False)
+        return found
 
     def resolve(self, image: dict[str, Any]) -> ImageRef:
         image_id = str(image.get("id", ""))
@@ -111,20 +146,10 @@ class ImageResolver:
         if not raw:
             self._missing(f"<image {image_id!r} has no path>")
             return ImageRef(image_id, None, None, False)
-        source = Path(os.path.abspath(self.sample_root / str(raw)))
-        exists = self._exists.get(source)
-        if exists is None:
-            exists = source.is_file()
-            self._exists[source] = exists
-            if not exists:
-                self._missing(str(source))
-        if self.absolute_paths:
-            written = source.as_posix()
-        else:
-            try:
-                written = Path(os.path.relpath(source, self.image_root)).as_posix()
-            except ValueError:  # different drive on Windows: no relative path exists
-                written = source.as_posix()
+        if is_url(str(raw)):  # samples made from scenes read from a URL name their images by URL
+            self.summary.images_at_urls += 1
+            return ImageRef(image_id, None, str(raw), False)
+        source, written, exists = self._locate(str(raw))
         data = None
         if self.embed and exists:
             data = source.read_bytes()
