@@ -168,6 +168,21 @@ def test_the_commands_read_a_run_at_a_url(tmp_path, scenes_file, memory) -> None
     assert (remote.default_staging("memory://b/run") / "export" / "llava").is_dir()
     card = runner.invoke(app, ["card", "memory://b/run"])
     assert card.exit_code == 0, card.output
+    page = runner.invoke(app, ["view", "memory://b/run", "--html", str(tmp_path / "page.html"), "--count", "5"])
+    assert page.exit_code == 0 and "wrote 5 of" in page.output, page.output
+    from veriscene.engine.runfiles import sample_lines
+
+    ids = [orjson.loads(line)["id"] for _, line in sample_lines(fetch.readable("memory://b/run"))]
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": i, "reply": "3"}) + b"\n" for i in ids))
+    scored = runner.invoke(app, ["eval", "memory://b/run", "--model", f"replay:{replies}", "--out",
+                                 str(tmp_path / "eval"), "--freeform", "off"])
+    # every sample of the run at the URL read; their images (scenes read from a URL) are at URLs,
+    # which evaluation does not read: each says so
+    assert scored.exit_code == 1 and "rerun" in scored.output, scored.output
+    results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
+    assert len(results) == len(ids) > 0
+    assert all("memory://data/images/" in r["error"] and "is at a URL" in r["error"] for r in results)
     missing = runner.invoke(app, ["stats", "memory://b/nothing"])
     assert missing.exit_code == 2 and "memory://b/nothing does not exist" in missing.output
 

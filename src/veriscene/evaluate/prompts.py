@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 
 from veriscene.answers.coords import parse_box_format
+from veriscene.engine.remote import is_url
 from veriscene.sample import ANSWER_TYPES
 
 DEFAULT_INSTRUCTIONS: dict[str, str] = {
@@ -152,6 +153,9 @@ class PromptSet:
             if not path:
                 raise ValueError(f"sample {record.get('id')!r}: field 'images[{k}].path' is empty; "
                                  "evaluation needs the image files")
+            if is_url(str(path)):  # samples made from scenes read from s3://...
+                raise ValueError(f"sample {record.get('id')!r}: image {path} is at a URL; evaluation reads image "
+                                 "files on this machine, not URLs")
             p = Path(path)
             images.append(p if p.is_absolute() else image_root / p)
         return Prompt(system=self.system, text=text, images=tuple(images))
