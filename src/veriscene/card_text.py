@@ -16,6 +16,7 @@ import yaml
 
 from veriscene.card import CardFacts
 from veriscene.engine.manifest import scene_inputs
+from veriscene.engine.remote import is_url
 from veriscene.engine.reproduce import generate_command, read_stamp
 from veriscene.sample import MODES, SAMPLE_FIELDS
 from veriscene.stats import CATEGORICAL, percentile
@@ -159,6 +160,10 @@ def selection(config: dict[str, Any], made_samples: set[str]) -> str:
             f"{_weights(mixture.get('weights'))}; default weight {mixture.get('default_weight', 1.0):g}{idle_text})")
 
 
+def _relative(path: str) -> bool:
+    return not is_url(path) and not os.path.isabs(path)
+
+
 def made(facts: CardFacts) -> str:
     if facts.manifest is None:
         return "## How it was made\n\nUnknown: no `manifest.json` was given with the samples."
@@ -167,12 +172,13 @@ def made(facts: CardFacts) -> str:
     inputs = scene_inputs(config)
     lines = [f"- Made with {version(facts)}; run key `{manifest.get('key', 'unknown')}`, status "
              f"`{manifest.get('status', 'unknown')}`."]
+    # paths are relative to the run folder, but absolute ones (a run at a URL) and URLs (an input read from one)
+    relative = " (relative to the run folder)" if any(_relative(str(e["path"])) for e in inputs) else ""
     if len(inputs) == 1:
-        lines.append(f"- Input scene graphs: `{inputs[0]['path']}` (relative to the run folder), "
+        lines.append(f"- Input scene graphs: `{inputs[0]['path']}`{relative}, "
                      f"sha256 `{inputs[0].get('sha256')}`.")
     else:
-        lines.append(f"- Input scene graphs: {len(inputs)} files read as one input, in this order (relative to "
-                     "the run folder):")
+        lines.append(f"- Input scene graphs: {len(inputs)} files read as one input, in this order{relative}:")
         lines += [f"  - `{entry['path']}`, sha256 `{entry.get('sha256')}`" for entry in inputs[:_LISTED_FILES]]
         if len(inputs) > _LISTED_FILES:
             lines.append(f"  - and {len(inputs) - _LISTED_FILES} more, to `{inputs[-1]['path']}` "

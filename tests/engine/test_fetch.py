@@ -168,6 +168,8 @@ def test_the_commands_read_a_run_at_a_url(tmp_path, scenes_file, memory) -> None
     assert (remote.default_staging("memory://b/run") / "export" / "llava").is_dir()
     card = runner.invoke(app, ["card", "memory://b/run"])
     assert card.exit_code == 0, card.output
+    text = (remote.default_staging("memory://b/run") / "README.md").read_text()
+    assert "Input scene graphs: `memory://data/scenes.jsonl`, sha256" in text  # a URL: not relative to the run
     page = runner.invoke(app, ["view", "memory://b/run", "--html", str(tmp_path / "page.html"), "--count", "5"])
     assert page.exit_code == 0 and "wrote 5 of" in page.output, page.output
     from veriscene.engine.runfiles import sample_lines
