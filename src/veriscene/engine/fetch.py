@@ -60,10 +60,11 @@ def _callback(url: str, progress: Progress | None) -> Any:
 
     if progress is None:
         return Callback.as_callback(None)
+    report: Progress = progress
 
     class Shown(Callback):  # type: ignore[misc]
         def call(self, *args: Any, **kwargs: Any) -> None:
-            progress(url, int(self.value), int(self.size or 0))
+            report(url, int(self.value), int(self.size or 0))
 
     return Shown()
 
