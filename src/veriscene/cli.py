@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from veriscene import __version__
+from veriscene.commands import fail
 from veriscene.commands.convert import READER_OPTION_HELP, check_reader_options, parse_reader_options
 
 app = typer.Typer(
@@ -46,13 +47,7 @@ def main(
     warnings.showwarning = _show_warning
 
 
-def _fail(message: str, code: int = 2) -> None:
-    from rich.markup import escape
-
-    from veriscene.console import err_console
-
-    err_console.print(f"[red]error:[/] {escape(message)}")
-    raise typer.Exit(code)
+_fail = fail
 
 
 @app.command()
@@ -141,7 +136,7 @@ def generate(
     try:
         read_options = parse_reader_options(reader_option)
         if read_options and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
-            check_reader_options(read_options, from_format, scenes[0])
+            check_reader_options(read_options, from_format, Path(scenes[0]))
     except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     if any(remote.is_url(item) for item in scenes):  # downloaded here, with a bar; `generate` finds the copies

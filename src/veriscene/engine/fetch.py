@@ -227,11 +227,3 @@ def readable(path: str | os.PathLike[str], storage_options: dict[str, Any] | Non
     if _call(url, "cannot read", fs.isfile, root):
         return fetch_file(url, storage_options)
     return fetch_run(url, storage_options)
-
-
-def readable_scenes(path: str | os.PathLike[str] | None, storage_options: dict[str, Any] | None = None
-                    ) -> Path | None:
-    """A scenes file given by URL, as its local copy (`fetch_file`); else `path` as a Path."""
-    if path is None:
-        return None
-    return fetch_file(str(path), storage_options) if is_url(path) else local_path(path)

@@ -337,7 +337,7 @@ def generate(
             reader_options=reader_options, mixture=mixture, progress=progress, scan_progress=scan_progress,
             counted=counted, on_shard=on_shard)
     given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
-    urls = [str(item) for item in given if remote.is_url(item)]
+    urls = _urls(given)
     if staging is not None or (storage_options is not None and not urls):
         raise ValueError("staging is for an output at a URL, storage_options for an output or input at a URL "
                          "(s3://..., gs://...)")
@@ -530,7 +530,7 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
 
         summary = generate(scenes, run.staging, resume=resume, overwrite=overwrite, on_shard=done,
                            shard_format=shard_format, absolute_paths=True,
-                           storage_options=storage_options if _any_url(scenes) else None, **options)
+                           storage_options=storage_options if _urls(scenes) else None, **options)
         uploaded = run.publish()
     summary.notes.append(f"{note}: {uploaded} file(s) uploaded")
     summary.out_dir = url
@@ -539,6 +539,7 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
     return summary
 
 
-def _any_url(scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> bool:
+def _urls(scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The inputs given by URL."""
     items = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
-    return any(remote.is_url(item) for item in items)
+    return [str(item) for item in items if remote.is_url(item)]
