@@ -180,11 +180,11 @@ def test_the_commands_read_a_run_at_a_url(tmp_path, scenes_file, memory) -> None
     scored = runner.invoke(app, ["eval", "memory://b/run", "--model", f"replay:{replies}", "--out",
                                  str(tmp_path / "eval"), "--freeform", "off"])
     # every sample of the run at the URL read; their images (scenes read from a URL) are at URLs,
-    # which evaluation does not read: each says so
+    # read from there, and not uploaded in this test: each sample says so
     assert scored.exit_code == 1 and "rerun" in scored.output, scored.output
     results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
     assert len(results) == len(ids) > 0
-    assert all("memory://data/images/" in r["error"] and "is at a URL" in r["error"] for r in results)
+    assert all("memory://data/images/" in r["error"] and r["error"].endswith("does not exist") for r in results)
     missing = runner.invoke(app, ["stats", "memory://b/nothing"])
     assert missing.exit_code == 2 and "memory://b/nothing does not exist" in missing.output
 
@@ -206,3 +206,93 @@ def test_a_download_reports_its_progress(tmp_path, scenes_file, memory) -> None:
     seen.clear()
     fetch.fetch_file("memory://data/scenes.jsonl", progress=lambda *a: seen.append(a))
     assert seen == []  # the copy is the object's: nothing downloaded
+
+
+def _images_at(memory, scenes_file) -> dict[str, bytes]:
+    """A small PNG for each scene's image, at memory://data/<its path>: {URL: bytes}."""
+    import io
+
+    from PIL import Image
+
+    pngs = {}
+    for k, line in enumerate(scenes_file.read_bytes().splitlines()):
+        name = orjson.loads(line)["image"]
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 6), (k * 20, 0, 0)).save(buffer, format="PNG")
+        memory.pipe_file(f"/data/{name}", buffer.getvalue())
+        pngs[f"memory://data/{name}"] = buffer.getvalue()
+    return pngs
+
+
+def test_images_at_urls_are_read_where_a_command_needs_them(tmp_path, scenes_file, memory) -> None:
+    import pyarrow.parquet as pq
+
+    from veriscene.evaluate import evaluate
+    from veriscene.viewer.catalog import Catalog
+
+    memory.pipe_file("/data/scenes.jsonl", scenes_file.read_bytes())
+    pngs = _images_at(memory, scenes_file)
+    generate("memory://data/scenes.jsonl", tmp_path / "run", **OPTIONS)
+    gone = sorted(pngs)[0]
+    memory.rm_file(gone)
+    # embedded: each image's bytes, read from the store; the one gone counted missing, once
+    summary = export(tmp_path / "run", tmp_path / "train.parquet", to="parquet", embed_images=True)
+    assert summary.images_missing == 1 and summary.missing_examples == [gone]
+    rows = pq.read_table(tmp_path / "train.parquet").to_pylist()
+    embedded = [(im["path"], im["bytes"]) for row in rows for im in row["images"]]
+    assert summary.images_embedded == sum(1 for _, data in embedded if data) == summary.images_at_urls - \
+        sum(1 for path, _ in embedded if path == gone) > 0
+    assert all(data == pngs[path] for path, data in embedded if path != gone)
+    assert all(data is None for path, data in embedded if path == gone)
+    # evaluation sends the local copies; the samples of the image gone get the error, the others are scored
+    ids = [orjson.loads(line)["id"] for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": i, "reply": "3"}) + b"\n" for i in ids))
+    evaluate(tmp_path / "run" / "samples.jsonl", f"replay:{replies}", tmp_path / "eval", freeform="off")
+    results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
+    failed = [r for r in results if r["error"]]
+    assert 0 < len(failed) < len(results)
+    assert all(r["error"].endswith(f"{gone} does not exist") for r in failed)
+    assert all(r["correct"] is not None for r in results if not r["error"])
+    # the viewer shows the local copy
+    catalog = Catalog.open(tmp_path / "run")
+    shown = next(url for url in sorted(pngs) if url != gone)
+    image_id = shown.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    copy = catalog.image_file(image_id)
+    assert copy is not None and copy.read_bytes() == pngs[shown]
+    assert catalog.image_file(gone.rsplit("/", 1)[1].rsplit(".", 1)[0]) is None
+
+
+def test_an_export_is_written_to_a_url(tmp_path, scenes_file, memory) -> None:
+    generate(scenes_file, tmp_path / "run", **OPTIONS)
+    local = export(tmp_path / "run", tmp_path / "llava.json", to="llava", absolute_paths=True)
+    # a file's URL: the file; image paths absolute (relative to a temporary folder they would mean nothing)
+    summary = export(tmp_path / "run", "memory://out/v1/llava.json", to="llava")
+    assert summary.files == ["memory://out/v1/llava.json"] and summary.out == "memory://out/v1/llava.json"
+    assert summary.image_root is None and summary.samples_written == local.samples_written > 0
+    assert memory.cat_file("/out/v1/llava.json") == (tmp_path / "llava.json").read_bytes()
+    # a folder's URL: the format's files under it; an image root keeps paths relative to it
+    summary = export(tmp_path / "run", "memory://out/v1/sharegpt", to="sharegpt", image_root=tmp_path)
+    assert sorted(summary.files) == ["memory://out/v1/sharegpt/dataset_info.json", "memory://out/v1/sharegpt/sharegpt.json"]
+    rows = orjson.loads(memory.cat_file("/out/v1/sharegpt/sharegpt.json"))
+    assert rows[0]["images"][0].startswith("run/") or rows[0]["images"][0].startswith("in/")
+    # the CLI says where it went; a store that cannot be reached is an error, before any work
+    runner = CliRunner()
+    done = runner.invoke(app, ["export", str(tmp_path / "run"), "--to", "jsonl", "--out", "memory://out/v1/all.jsonl"])
+    assert done.exit_code == 0 and "memory://out/v1/all.jsonl" in done.output and "absolute paths" in done.output, done.output
+    assert memory.exists("/out/v1/all.jsonl")
+    refused = runner.invoke(app, ["export", str(tmp_path / "run"), "--to", "llava", "--out", "nosuchstore://b/x.json"])
+    assert refused.exit_code == 1 and "nosuchstore://b/x.json" in refused.output, refused.output
+
+
+def test_many_files_at_urls_are_read_at_once(tmp_path, memory) -> None:
+    for k in range(20):
+        memory.pipe_file(f"/imgs/{k}.png", bytes([k]) * 10)
+    urls = [f"memory://imgs/{k}.png" for k in range(20)] + ["memory://imgs/none.png", "memory://imgs/3.png"]
+    read = fetch.read_urls(urls, threads=4)
+    assert list(read) == urls[:21]  # each once, in order
+    assert all(read[f"memory://imgs/{k}.png"] == bytes([k]) * 10 for k in range(20))
+    assert isinstance(read["memory://imgs/none.png"], FileNotFoundError)
+    copies = fetch.fetch_files(urls, threads=4)
+    assert all(copies[f"memory://imgs/{k}.png"].read_bytes() == bytes([k]) * 10 for k in range(20))
+    assert "memory://imgs/none.png does not exist" in str(copies["memory://imgs/none.png"])

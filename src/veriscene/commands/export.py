@@ -27,7 +27,7 @@ def print_summary(summary: ExportSummary, console: Console) -> None:
     table.add_row("written", "\n".join(str(f) for f in summary.files) or "-")
     table.add_row("samples", str(summary.samples_written))
     table.add_row("skipped", str(summary.samples_skipped))
-    table.add_row("image root", str(summary.image_root))
+    table.add_row("image root", str(summary.image_root) if summary.image_root is not None else "- (absolute paths)")
     table.add_row("image references", str(summary.images_referenced))
     if summary.images_embedded:
         table.add_row("images embedded", str(summary.images_embedded))
@@ -57,10 +57,11 @@ def register(app: typer.Typer) -> None:
         ],
         to: Annotated[str, typer.Option("--to", help=f"Output format: {', '.join(FORMATS)}.")],
         out: Annotated[
-            Path | None,
+            str | None,
             typer.Option(
                 "--out",
-                help="Output file or folder [default: RUN_DIR/export/FORMAT].",
+                help="Output file or folder, or its URL (s3://bucket/exports/train.parquet: written here, then "
+                "uploaded; image paths absolute unless --image-root) [default: RUN_DIR/export/FORMAT].",
             ),
         ] = None,
         image_root: Annotated[
@@ -101,6 +102,7 @@ def register(app: typer.Typer) -> None:
         """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an
         lmms-eval task folder scored by program (Python: veriscene.io.export.export)."""
         from veriscene.commands import local_input
+        from veriscene.engine.remote import RemoteError
         from veriscene.io.export import export
 
         console = Console()
@@ -123,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 embed_images=embed_images,
                 **options,
             )
-        except (FileNotFoundError, ValueError, TypeError, ImportError) as exc:
+        except (FileNotFoundError, ValueError, TypeError, ImportError, RemoteError) as exc:
             console.print(f"[red]error[/red]: {exc}")
             raise typer.Exit(1) from None
         print_summary(summary, console)

@@ -13,6 +13,10 @@ files) at a URL read by verify, stats, export, card, eval, view and the RL envir
   this machine is read where it is, with nothing downloaded; a run made elsewhere is downloaded
   there once, and again only when the URL's manifest changes. Only a finished run is read from a
   URL (a run still going has no final files there yet).
+- **Images at a URL** (samples made from scenes read from a URL name their images by URL) are
+  read many at a time where a command needs them: their bytes to embed in an export
+  (`read_urls`), their local copies to send to a model or show (`fetch_files`, cached as files
+  are).
 
 Credentials are fsspec's, as for writing (`veriscene.engine.remote`).
 """
@@ -24,7 +28,8 @@ import posixpath
 import re
 from pathlib import Path, PurePosixPath
 from functools import partial
-from typing import Any, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import orjson
 
@@ -32,6 +37,7 @@ from veriscene.engine import remote
 from veriscene.engine.remote import RemoteError, default_staging, is_url, local_path
 
 DOWNLOADS_ENV = "VERISCENE_DOWNLOADS"
+T = TypeVar("T")
 _SCENE_FILE = re.compile(r"\.jsonl(\.(gz|zst|bz2|xz))?$")
 # what the store says of an object that changes when it is replaced (S3, GCS, Azure, local, memory)
 _VERSION_KEYS = ("ETag", "etag", "md5Hash", "content_settings", "LastModified", "mtime", "last_modified", "created")
@@ -107,6 +113,46 @@ def _call(url: str, what: str, fn: Any, *args: Any) -> Any:
         raise FileNotFoundError(f"{url} does not exist") from None
     except Exception as exc:  # noqa: BLE001 - any store's error, said with the URL
         raise RemoteError(f"{what} {url}: {type(exc).__name__}: {exc}") from exc
+
+
+IMAGE_THREADS = 16  # images at URLs read at once (each is a request to the store)
+
+
+def _each(urls: Iterable[str], read: Callable[[str], T], threads: int) -> dict[str, T | Exception]:
+    """`read(url)` for each distinct URL, `threads` at a time; a URL that cannot be read maps to
+    its error (FileNotFoundError when it does not exist, RemoteError otherwise)."""
+    distinct = list(dict.fromkeys(urls))
+
+    def one(url: str) -> T | Exception:
+        try:
+            return read(url)
+        except (FileNotFoundError, IsADirectoryError, RemoteError) as exc:
+            return exc
+
+    if len(distinct) <= 1:
+        return {url: one(url) for url in distinct}
+    with ThreadPoolExecutor(max_workers=min(threads, len(distinct)), thread_name_prefix="veriscene-fetch") as pool:
+        return dict(zip(distinct, pool.map(one, distinct)))
+
+
+def read_url(url: str, storage_options: dict[str, Any] | None = None) -> bytes:
+    """The bytes of the file at `url` (read whole, not kept on disk)."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    return bytes(_call(url, "cannot read", fs.cat_file, path))
+
+
+def read_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
+              threads: int = IMAGE_THREADS) -> dict[str, bytes | Exception]:
+    """The bytes of the files at `urls` (images to embed), `threads` requests at a time; a file
+    that cannot be read maps to its error."""
+    return _each(urls, partial(read_url, storage_options=storage_options), threads)
+
+
+def fetch_files(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
+                threads: int = IMAGE_THREADS) -> dict[str, Path | Exception]:
+    """The local copies of the files at `urls` (`fetch_file` each: images to show or send to a
+    model), `threads` at a time; a file that cannot be had maps to its error."""
+    return _each(urls, partial(fetch_file, storage_options=storage_options), threads)
 
 
 def scene_urls(url: str, storage_options: dict[str, Any] | None = None) -> list[str]:

@@ -243,9 +243,7 @@ class RemoteRun:
         run from the URL (the local run then replaces the staging folder's); resuming with a
         staging folder that holds no run downloads the run from the URL first."""
         remote = self.manifest()
-        probe = self._remote(f".veriscene-write-check-{os.getpid()}")  # no bucket, no right to write: said now
-        self._call("cannot write to", self.fs.pipe_file, probe, b"")
-        self._call("cannot write to", self.fs.rm_file, probe)
+        self.check_writable()
         self.staging.mkdir(parents=True, exist_ok=True)
         if overwrite:
             self.clear()
@@ -263,6 +261,19 @@ class RemoteRun:
             return (f"the run was downloaded from {self.url} into {self.staging} ({fetched} files) to be resumed, "
                     "and is uploaded back as it goes")
         return f"the run is made in {self.staging} and uploaded to {self.url}"
+
+    def check_writable(self) -> None:
+        """Write and remove a small object under the URL: no bucket, or no right to write, is said
+        before any work is done (a RemoteError)."""
+        probe = self._remote(f".veriscene-write-check-{os.getpid()}")
+        self._call("cannot write to", self.fs.pipe_file, probe, b"")
+        self._call("cannot write to", self.fs.rm_file, probe)
+
+    def upload(self, files: list[str]) -> None:
+        """Upload these files of the staging folder, a few at a time (large ones in parts, in
+        bounded memory); raises the first upload that failed."""
+        for future in [self._pool.submit(self._put, rel) for rel in files]:
+            future.result()
 
     def fetch(self) -> int:
         """Download the run at the URL into the staging folder; returns the number of files."""
@@ -400,3 +411,13 @@ def upload_run(run_dir: str | os.PathLike[str], url: str, storage_options: dict[
             raise FileNotFoundError(f"{run.staging} holds no run (manifest.json)")
         run.load_ledger(adopt=True)
         return run.publish()
+
+
+def upload_folder(folder: str | os.PathLike[str], url: str, storage_options: dict[str, Any] | None = None) -> list[str]:
+    """Upload every file under the local `folder` to the same names under the folder URL `url`
+    (an export written locally first); returns their URLs."""
+    folder = Path(folder)
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != LEDGER)
+    with RemoteRun(url, folder, storage_options) as run:
+        run.upload(files)
+    return [f"{run.url}/{rel}" for rel in files]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -144,8 +144,11 @@ class PromptSet:
         instruction = self.instruction(record)
         return self.template.replace("{question}", question).replace("{instruction}", instruction).strip()
 
-    def build(self, record: Mapping[str, Any], image_root: Path) -> Prompt:
-        """The prompt of one sample record; image paths are relative to `image_root`."""
+    def build(self, record: Mapping[str, Any], image_root: Path,
+              fetched: Mapping[str, Path | Exception] | None = None) -> Prompt:
+        """The prompt of one sample record; image paths are relative to `image_root`. An image
+        named by URL (samples made from scenes read from s3://...) is its local copy: from
+        `fetched` (`image_urls` of many records, `engine.fetch.fetch_files`), or downloaded here."""
         text = self.text(record)
         images = []
         for k, image in enumerate(record.get("images") or []):
@@ -153,12 +156,30 @@ class PromptSet:
             if not path:
                 raise ValueError(f"sample {record.get('id')!r}: field 'images[{k}].path' is empty; "
                                  "evaluation needs the image files")
-            if is_url(str(path)):  # samples made from scenes read from s3://...
-                raise ValueError(f"sample {record.get('id')!r}: image {path} is at a URL; evaluation reads image "
-                                 "files on this machine, not URLs")
+            if is_url(str(path)):
+                images.append(_local_copy(str(path), record, fetched))
+                continue
             p = Path(path)
             images.append(p if p.is_absolute() else image_root / p)
         return Prompt(system=self.system, text=text, images=tuple(images))
+
+
+def image_urls(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The images the records name by URL (each once, in order)."""
+    urls = (str(image.get("path")) for record in records for image in record.get("images") or []
+            if isinstance(image, Mapping) and is_url(str(image.get("path") or "")))
+    return list(dict.fromkeys(urls))
+
+
+def _local_copy(url: str, record: Mapping[str, Any], fetched: Mapping[str, Path | Exception] | None) -> Path:
+    from veriscene.engine.fetch import fetch_files
+
+    found = fetched.get(url) if fetched is not None else None
+    if found is None:
+        found = fetch_files([url])[url]
+    if isinstance(found, Exception):  # the sample gets the error; the others go on
+        raise ValueError(f"sample {record.get('id')!r}: image {found}")
+    return found
 
 
 def load_prompts(spec: str | os.PathLike[str] | PromptSet | Mapping[str, Any] | None) -> PromptSet:

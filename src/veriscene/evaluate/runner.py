@@ -25,12 +25,13 @@ import orjson
 
 from veriscene import __version__
 from veriscene.answers import score_sample
+from veriscene.engine.fetch import fetch_files
 from veriscene.evaluate.adapters import Model, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
 from veriscene.evaluate.metrics import summarise
-from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
+from veriscene.evaluate.prompts import Prompt, PromptSet, image_urls, load_prompts
 from veriscene.evaluate.results import OrderedWriter, finalise, read_results
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -156,10 +157,12 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     started = time.perf_counter()
     try:
         misses: list[Request] = []
+        urls = image_urls(todo)  # images at URLs: their local copies, downloaded many at a time
+        fetched = fetch_files(urls) if urls else None
         for sample in todo:
             sid = sample["id"]
             try:
-                prompt = prompt_set.build(sample, sample_set.image_root)
+                prompt = prompt_set.build(sample, sample_set.image_root, fetched)
                 prompts_by_id[sid] = prompt
                 request = Request(key=sid, prompt=prompt)
                 keys[sid] = request_key(identity, request) if cache_db is not None else ""

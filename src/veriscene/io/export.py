@@ -17,6 +17,7 @@ Lines of samples.jsonl that are not valid JSON objects are skipped and reported 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ import orjson
 
 from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.engine.fetch import readable
-from veriscene.io.writers import write
+from veriscene.engine.remote import is_url, local_path
+from veriscene.io.writers import output_folder, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary
 
 def read_samples(path: Path, errors: list[str]) -> Iterator[dict[str, Any]]:
@@ -50,16 +52,27 @@ def export(
     *,
     image_root: str | Path | None = None,
     embed_images: bool = False,
+    storage_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> ExportSummary:
     """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
     `out` in format `to` (see veriscene.io.writers.WRITERS).
 
+    `run_dir` and `out` may be URLs (``s3://bucket/run``, ``s3://bucket/exports/train.parquet``):
+    a run is read through its local copy (`engine.fetch.readable`); an export to a URL is written
+    in a temporary folder (under ``$TMPDIR``), then uploaded, with absolute image paths unless
+    `image_root` is given. `storage_options` are fsspec's, for both.
+
     `options` go to the writer (e.g. absolute_paths, mc_style, dataset_name, split, file_format).
     """
-    source = readable(run_dir)
+    source = readable(run_dir, storage_options)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
+    if not is_url(out):
+        out = local_path(out)
+    else:
+        return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
+                              storage_options=storage_options, **options)
     bad_lines: list[str] = []
     summary = write(
         read_samples(source, bad_lines),
@@ -73,4 +86,31 @@ def export(
     if bad_lines:
         summary.samples_skipped += len(bad_lines)
         summary.errors = (bad_lines + summary.errors)[:MAX_LISTED]
+    return summary
+
+
+def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | None, embed_images: bool,
+                   storage_options: dict[str, Any] | None, **options: Any) -> ExportSummary:
+    """Export into a temporary local folder, then upload its files under `url` (a file's URL, or
+    a folder's, as for a local `out`). Image paths are absolute unless `image_root` is given."""
+    from veriscene.engine.fetch import join_url, url_folder
+    from veriscene.engine.remote import RemoteRun, filesystem, upload_folder
+
+    url = url.rstrip("/")
+    filesystem(url, storage_options, "exporting to")  # a store fsspec cannot write: said with the URL
+    name = url.split("://", 1)[1].rsplit("/", 1)[-1]
+    into_folder = output_folder(Path(name), to) == Path(name)
+    base = url if into_folder else url_folder(url)
+    with RemoteRun(base, None, storage_options) as target:  # no bucket, no right to write: said before the work
+        target.check_writable()
+    if image_root is None:  # paths relative to a temporary folder would mean nothing
+        options["absolute_paths"] = True
+    with tempfile.TemporaryDirectory(prefix="veriscene-export-") as tmp:
+        summary = export(source, Path(tmp) if into_folder else Path(tmp) / name, to, image_root=image_root,
+                         embed_images=embed_images, **options)
+        upload_folder(tmp, base, storage_options)
+        summary.files = [join_url(base, Path(f).relative_to(tmp).as_posix()) for f in summary.files]
+    summary.out = url
+    if image_root is None:
+        summary.image_root = None
     return summary

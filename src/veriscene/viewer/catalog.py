@@ -23,7 +23,8 @@ from typing import Any, Iterable, Sequence
 import orjson
 
 from veriscene.engine.runfiles import finished_shard_lines, sample_lines, samples_root, unfinished_format
-from veriscene.engine.fetch import readable
+from veriscene.engine.fetch import fetch_files, readable
+from veriscene.engine.remote import is_url
 from veriscene.errors import ExecutionFailure, ProgramError
 from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import run_nodes
@@ -422,6 +423,11 @@ class Catalog:
         for k in self.of_image(image_id)[:1]:
             for img in self.entries[k].record["images"]:
                 if img.get("id") == image_id and isinstance(img.get("path"), str):
+                    if is_url(img["path"]):  # samples made from scenes read from a URL: the image's local copy
+                        copy = fetch_files([img["path"]])[img["path"]]
+                        if isinstance(copy, Path):
+                            return copy
+                        continue
                     candidates.append(root / img["path"])
         scene = self.scene(image_id)
         if scene is not None and scene.image:

@@ -96,3 +96,11 @@ def test_cli_export(run_dir: Path, tmp_path: Path) -> None:
     assert {r["id"]: r["conversations"][1]["value"] for r in records}["s-mc"] == "B. red"
     result = CliRunner().invoke(app, ["export", str(run_dir), "--to", "nope"])
     assert result.exit_code == 2
+
+
+def test_images_at_urls_embedded_from_a_store_that_cannot_be_read_stop_the_export(tmp_path: Path) -> None:
+    from veriscene.engine.remote import RemoteError
+
+    samples = [make_sample("u", ["nosuchstore://bucket/images/a.png"])]
+    with pytest.raises(RemoteError, match="nosuchstore://bucket/images/a.png"):
+        write(samples, tmp_path / "o.parquet", "parquet", sample_root=tmp_path, embed_images=True)

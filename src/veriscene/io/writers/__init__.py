@@ -100,7 +100,8 @@ def write(
 
     image_root      paths are written relative to it (default: the output folder)
     sample_root     what relative paths in the records are relative to (default: current dir)
-    embed_images    store image bytes (formats in EMBEDDING_FORMATS only; "hf" always does)
+    embed_images    store image bytes (formats in EMBEDDING_FORMATS only; "hf" always does);
+                    images named by URL (s3://...) are read from the store, many at a time
     absolute_paths  write absolute paths instead of paths relative to image_root
     Bad records are skipped and missing images reported in the returned summary, never raised.
     """
@@ -125,7 +126,7 @@ def write(
         embed=embed_images or fmt in ALWAYS_EMBED,
         absolute_paths=absolute_paths,
     )
-    writer(samples, out, summary, images, **options)
+    writer(images.prefetch(samples) if images.embed else samples, out, summary, images, **options)
     return summary
 
 

@@ -11,6 +11,11 @@ With `absolute_paths=True` the resolved absolute path is written instead.
 Each referenced image is checked once for existence; missing ones are counted and the first few
 are listed in the summary. A missing image never stops an export (when embedding bytes, the row
 keeps the path and gets no bytes).
+
+An image named by URL (``s3://bucket/images/1.jpg``: samples made from scenes read from a URL) is
+written as it is and not checked, unless its bytes are embedded: then it is read from the store
+(for 64 samples at a time, 16 requests at once: `ImageResolver.prefetch`); one that does not exist is counted
+missing, and a store that cannot be read (network, credentials) stops the export with its error.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from veriscene.engine.fetch import read_urls
 from veriscene.engine.remote import is_url
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
@@ -37,9 +43,9 @@ class ExportSummary:
     """What an export wrote and what it could not (returned by every writer)."""
 
     format: str
-    out: Path
-    image_root: Path
-    files: list[Path] = field(default_factory=list)
+    out: Path | str  # a URL (str) for an export to object storage
+    image_root: Path | None  # None: paths are absolute (an export to a URL, without an image root)
+    files: list[Path | str] = field(default_factory=list)
     samples_written: int = 0
     samples_skipped: int = 0
     errors: list[str] = field(default_factory=list)  # first MAX_LISTED reasons for skipped records
@@ -47,7 +53,7 @@ class ExportSummary:
     images_missing: int = 0  # distinct referenced images that do not exist (or have no path)
     missing_examples: list[str] = field(default_factory=list)  # first MAX_LISTED of them
     images_embedded: int = 0
-    images_at_urls: int = 0  # references to images by URL (s3://...): written as they are, not checked or embedded
+    images_at_urls: int = 0  # references to images by URL (s3://...): written as they are; read only to embed them
 
     def skip(self, reason: str) -> None:
         self.samples_skipped += 1
@@ -62,7 +68,7 @@ class ExportSummary:
         return {
             "format": self.format,
             "out": str(self.out),
-            "image_root": str(self.image_root),
+            "image_root": str(self.image_root) if self.image_root is not None else None,
             "files": [str(f) for f in self.files],
             "samples_written": self.samples_written,
             "samples_skipped": self.samples_skipped,
@@ -87,6 +93,7 @@ class ImageRef:
 
 
 _RESOLVED = 8192  # image paths an ImageResolver keeps resolved
+PREFETCH_SAMPLES = 64  # samples whose images at URLs are read at once, when embedding
 
 
 class ImageResolver:
@@ -101,7 +108,7 @@ class ImageResolver:
         absolute_paths: bool = False,
     ) -> None:
         self.summary = summary
-        self.image_root = Path(os.path.abspath(summary.image_root))
+        self.image_root = Path(os.path.abspath(summary.image_root or "."))
         self.sample_root = Path(os.path.abspath(sample_root if sample_root is not None else "."))
         self.embed = embed
         self.absolute_paths = absolute_paths
@@ -109,7 +116,8 @@ class ImageResolver:
         # scenes multi-image samples name, come again and again): bounded, as is everything an
         # export holds, whatever the number of images; the missing ones are kept to count each once
         self._resolved: OrderedDict[str, tuple[Path, str, bool]] = OrderedDict()
-        self._missing_seen: set[Path] = set()
+        self._missing_seen: set[Path | str] = set()
+        self._url_data: dict[str, bytes | Exception] = {}  # bytes of images at URLs, read ahead (`prefetch`)
 
     def _missing(self, what: str) -> None:
         self.summary.images_missing += 1
@@ -147,8 +155,7 @@ class ImageResolver:
             self._missing(f"<image {image_id!r} has no path>")
             return ImageRef(image_id, None, None, False)
         if is_url(str(raw)):  # samples made from scenes read from a URL name their images by URL
-            self.summary.images_at_urls += 1
-            return ImageRef(image_id, None, str(raw), False)
+            return self._at_url(image_id, str(raw))
         source, written, exists = self._locate(str(raw))
         data = None
         if self.embed and exists:
@@ -156,8 +163,53 @@ class ImageResolver:
             self.summary.images_embedded += 1
         return ImageRef(image_id, source, written, exists, data)
 
+    def _at_url(self, image_id: str, url: str) -> ImageRef:
+        """An image named by URL: written as it is; when embedding, its bytes (read by `prefetch`,
+        or here), a missing one counted as a missing file is."""
+        self.summary.images_at_urls += 1
+        if not self.embed:
+            return ImageRef(image_id, None, url, False)
+        data = self._url_data.get(url)
+        if data is None:
+            data = read_urls([url]).get(url)
+        if isinstance(data, FileNotFoundError):
+            if url not in self._missing_seen:
+                self._missing_seen.add(url)
+                self._missing(url)
+            return ImageRef(image_id, None, url, False)
+        if isinstance(data, Exception):  # the store cannot be read (network, credentials): said, not hidden
+            raise data
+        self.summary.images_embedded += 1
+        return ImageRef(image_id, None, url, True, data)
+
+    def prefetch(self, samples: Iterable[Any], batch: int = PREFETCH_SAMPLES) -> Iterator[Any]:
+        """`samples` as they are, the bytes of the images they name by URL read ahead, for a
+        batch of samples at a time and many requests at once (`fetch.read_urls`), when embedding."""
+        if not self.embed:
+            yield from samples
+            return
+        chunk: list[Any] = []
+        for sample in samples:
+            chunk.append(sample)
+            if len(chunk) >= batch:
+                yield from self._with_images(chunk)
+                chunk = []
+        yield from self._with_images(chunk)
+
+    def _with_images(self, chunk: list[Any]) -> Iterator[Any]:
+        urls = [str(image["path"]) for sample in chunk if isinstance(sample, dict)
+                for image in _listed(sample.get("images"))
+                if isinstance(image, dict) and is_url(str(image.get("path") or ""))]
+        self._url_data = read_urls(urls) if urls else {}
+        yield from chunk
+        self._url_data = {}
+
     def resolve_all(self, sample: dict[str, Any]) -> list[ImageRef]:
         return [self.resolve(im) for im in sample.get("images") or []]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 INT64_MAX = 2**63 - 1
