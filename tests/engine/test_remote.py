@@ -337,6 +337,36 @@ def test_scenes_read_from_s3_and_the_run_read_back_from_it(tmp_path, s3, monkeyp
     assert stats("s3://runs/out").samples == summary.samples
 
 
+def test_images_read_from_s3_embedded_in_an_export_written_to_s3(tmp_path, s3, monkeypatch) -> None:
+    import io
+
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    from veriscene.engine import fetch
+    from veriscene.io.export import export
+
+    env, client = s3
+    monkeypatch.setenv(fetch.DOWNLOADS_ENV, str(tmp_path / "downloads"))
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(4, seed=3), scenes)
+    client.put_object(Bucket="runs", Key="pics/scenes.jsonl", Body=scenes.read_bytes())
+    pngs = {}
+    for k, line in enumerate(scenes.read_bytes().splitlines()):
+        buffer = io.BytesIO()
+        Image.new("RGB", (5, 4), (0, k * 40, 0)).save(buffer, format="PNG")
+        key = f"pics/{orjson.loads(line)['image']}"
+        client.put_object(Bucket="runs", Key=key, Body=buffer.getvalue())
+        pngs[f"s3://runs/{key}"] = buffer.getvalue()
+    generate("s3://runs/pics/scenes.jsonl", tmp_path / "run", seed=1, generators="counting")
+    summary = export(tmp_path / "run", "s3://runs/exports/train.parquet", to="parquet", embed_images=True)
+    assert summary.files == ["s3://runs/exports/train.parquet"] and summary.images_missing == 0
+    assert summary.images_embedded == summary.images_at_urls == summary.samples_written > 0
+    table = pq.read_table(io.BytesIO(_bucket(client, "exports")["train.parquet"]))
+    images = [im for row in table.to_pylist() for im in row["images"]]
+    assert len(images) == summary.samples_written and all(im["bytes"] == pngs[im["path"]] for im in images)
+
+
 def test_a_file_removed_while_it_is_sent_is_skipped(tmp_path, memory, monkeypatch) -> None:
     """jsonl shards are merged and removed at the end of a run, maybe while a thread sends one."""
     run = remote.RemoteRun("memory://b/race", tmp_path)
