@@ -15,6 +15,7 @@ from veriscene.cli import app
 from veriscene.engine import fetch, remote
 from veriscene.engine.manifest import ResumeMismatchError
 from veriscene.io.export import export
+from veriscene.scene.compressed import CompressedFileError
 from veriscene.stats import stats
 
 OPTIONS = dict(seed=5, shard_size=3, generators="counting,attribute.*,multi.has_object.v1")
@@ -142,6 +143,14 @@ def test_what_cannot_be_read_from_a_url_is_said(tmp_path, scenes_file, memory) -
     memory.copy("/b/run", "/b/copy", recursive=True)
     with pytest.raises(ValueError, match="holds the run of memory://b/run, not of memory://b/copy"):
         fetch.fetch_run("memory://b/copy", staging=tmp_path / "made-here")
+    # a broken input is named by its URL, not by its local copy
+    import gzip
+
+    packed = gzip.compress(scenes_file.read_bytes())
+    memory.pipe_file("/data/cut.jsonl.gz", packed[: len(packed) // 2])
+    with pytest.raises(CompressedFileError, match="^memory://data/cut.jsonl.gz: cannot read") as raised:
+        generate("memory://data/cut.jsonl.gz", tmp_path / "cut", **OPTIONS)
+    assert "downloads" not in str(raised.value)
 
 
 def test_a_samples_file_at_a_url_is_read(tmp_path, scenes_file, memory) -> None:

@@ -125,6 +125,21 @@ def _inputs_config(paths: list[Path], out_dir: Path, absolute: bool = False,
     return files[0] if len(files) == 1 else files
 
 
+def _said_with_urls(exc: Exception, paths: list[Path], sources: dict[Path, str]) -> Exception:
+    """`exc` with the local copies of inputs given by URL named by their URLs (itself if none is named)."""
+    text = str(exc)
+    for path in paths:
+        url = sources.get(path.resolve())
+        if url is not None:
+            text = text.replace(str(path.resolve()), url).replace(str(path), url)
+    if text == str(exc):
+        return exc
+    try:
+        return type(exc)(text)
+    except TypeError:  # an error type built from other arguments: said as a ValueError
+        return ValueError(text)
+
+
 def _input_file(path: Path, first_line: int, sources: dict[Path, str]) -> InputFile:
     """What the workers need of an input file: its name in reports and the folder its image
     paths are relative to (the URL's folder for a file read from a URL)."""
@@ -430,8 +445,11 @@ def generate(
         workers = workers or 1
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
-        scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
-                           workers=workers, backend=backend, address=address, progress=scan_progress)
+        try:
+            scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
+                               workers=workers, backend=backend, address=address, progress=scan_progress)
+        except (ValueError, OSError) as exc:  # a broken input: named by its URL, not by its local copy
+            raise _said_with_urls(exc, paths, sources) from exc
         if counted is not None:
             counted(scan.scenes)
         skip = duplicate_lines(scan)
