@@ -322,3 +322,12 @@ def test_each_scene_file_is_read_once_for_its_sha256_and_facts(run: Path, tmp_pa
     assert why == "" and facts is not None and facts.scenes == sum(1 for line in (run / "scenes.jsonl").read_bytes().splitlines() if line.strip())
     # compression() peeks at its first 6 bytes, then one pass reads it through (there were two)
     assert len(opened) == 2
+
+
+def test_cli_verifies_on_several_workers_with_the_same_card(run: Path, card: str, tmp_path: Path) -> None:
+    out = tmp_path / "README.md"
+    result = CliRunner().invoke(app, ["card", str(run), "--out", str(out), "--license", "cc-by-4.0", "--verify",
+                                      "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == card  # the card of a one-process verification
+    assert "programs recompute the stored answer" in section(card, "Verification")

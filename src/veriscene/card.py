@@ -241,7 +241,7 @@ class CardFacts:
         return line
 
 
-def _verification(run: Path, facts: CardFacts) -> None:
+def _verification(run: Path, facts: CardFacts, workers: int = 1) -> None:
     """Verify every sample, or say in `verify_error` why it cannot be done (in words that name
     no local path: the card is published)."""
     if not (facts.run_dir / "manifest.json").is_file():
@@ -256,13 +256,14 @@ def _verification(run: Path, facts: CardFacts) -> None:
         facts.verify_error = "the scenes file the manifest names was not found beside the run"
         return
     try:
-        facts.verification = verify_run(run)
+        facts.verification = verify_run(run, workers=workers)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         facts.verify_error = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
 
 
-def card_facts(run: str | os.PathLike[str], *, verify: bool = False) -> CardFacts:
-    """Gather what the card of `run` (a run folder, or a samples file) states; see module notes."""
+def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: int = 1) -> CardFacts:
+    """Gather what the card of `run` (a run folder, or a samples file) states; see module notes.
+    `workers`: local processes verifying (`verify=True`)."""
     path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
@@ -278,19 +279,19 @@ def card_facts(run: str | os.PathLike[str], *, verify: bool = False) -> CardFact
     else:
         facts.scenes_note = "without the run's manifest the scenes file is not known"
     if verify:
-        _verification(path, facts)
+        _verification(path, facts, workers)
     return facts
 
 
 def dataset_card(run: str | os.PathLike[str], *, name: str | None = None, license: str = "unknown",
-                 data_files: str | None = None, verify: bool = False) -> str:
+                 data_files: str | None = None, verify: bool = False, workers: int = 1) -> str:
     """The dataset card (Markdown with YAML front matter for the Hugging Face Hub) of a run
     folder or samples file. `name`: the card's title and `pretty_name` (default: the run
     folder's name); `license`: a Hub license id; `data_files`: a glob for the Hub's `configs`
-    block; `verify`: re-run every program and state the outcome."""
+    block; `verify`: re-run every program (on `workers` local processes) and state the outcome."""
     from veriscene.card_text import render_card
 
-    return render_card(card_facts(run, verify=verify), name=name, license=license, data_files=data_files)
+    return render_card(card_facts(run, verify=verify, workers=workers), name=name, license=license, data_files=data_files)
 
 
 def save_card(text: str, out: str | os.PathLike[str]) -> Path:
@@ -301,6 +302,8 @@ def save_card(text: str, out: str | os.PathLike[str]) -> Path:
 
 
 def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name: str | None = None,
-               license: str = "unknown", data_files: str | None = None, verify: bool = False) -> Path:
+               license: str = "unknown", data_files: str | None = None, verify: bool = False,
+               workers: int = 1) -> Path:
     """Write `dataset_card(run, ...)` to `out` (e.g. RUN/README.md); returns the path."""
-    return save_card(dataset_card(run, name=name, license=license, data_files=data_files, verify=verify), out)
+    return save_card(dataset_card(run, name=name, license=license, data_files=data_files, verify=verify,
+                                  workers=workers), out)
