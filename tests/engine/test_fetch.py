@@ -270,6 +270,16 @@ def test_images_at_urls_are_read_where_a_command_needs_them(tmp_path, scenes_fil
     copy = catalog.image_file(image_id)
     assert copy is not None and copy.read_bytes() == pngs[shown]
     assert catalog.image_file(gone.rsplit("/", 1)[1].rsplit(".", 1)[0]) is None
+    # the RL environment: the local copies, downloaded up front; the samples of the image gone unusable
+    from veriscene.rewards.env import VQAEnv
+
+    env = VQAEnv(tmp_path / "run")
+    single = [r for r in (orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines())
+              if len(r["images"]) == 1]
+    assert 0 < len(env.samples) < len(single) and all(s["images"][0]["path"] != gone for s in env.samples)
+    observation, _ = env.reset(seed=0)
+    assert env.image_path(env._sample).read_bytes() == pngs[env._sample["images"][0]["path"]]
+    assert observation["image"].shape[2] == 3
 
 
 def test_an_export_is_written_to_a_url(tmp_path, scenes_file, memory) -> None:

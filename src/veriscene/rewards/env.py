@@ -40,7 +40,8 @@ import numpy as np
 import orjson
 
 from veriscene.engine.runfiles import sample_lines, samples_root
-from veriscene.engine.fetch import readable
+from veriscene.engine.fetch import fetch_file, fetch_files, readable
+from veriscene.engine.remote import is_url
 from gymnasium import spaces
 
 from veriscene.answers import parse_box_format, score_sample, to_pixels
@@ -111,21 +112,36 @@ class VQAEnv(gym.Env):
     # -- data ------------------------------------------------------------------------------
 
     def image_path(self, sample: Mapping[str, Any]) -> Path:
-        """Where a sample's image is on disk."""
-        p = Path(str(sample["images"][0]["path"]))
+        """Where a sample's image is on disk: an image named by URL (samples made from scenes
+        read from s3://...) is its local copy (`engine.fetch`)."""
+        raw = str(sample["images"][0]["path"])
+        if is_url(raw):
+            copy = self._copies.get(raw)
+            if copy is None:
+                copy = self._copies[raw] = fetch_file(raw)
+            return copy
+        p = Path(raw)
         return p if p.is_absolute() else self.image_root / p
 
     def _usable(self, records: list[dict[str, Any]], answer_types: Iterable[str] | None,
                 tasks: Iterable[str] | None) -> tuple[list[dict[str, Any]], int]:
+        """The samples an episode can use, and how many are not; images at URLs are downloaded
+        now, many at a time (one that cannot be makes its samples unusable, as a missing file does)."""
         types, task_set = set(answer_types or ()), set(tasks or ())
-        keep = []
+        wanted = []
         for s in records:
             images = s.get("images") or []
-            ok = (len(images) == 1 and images[0].get("path") and (s["answer_type"] != "text" or s.get("choices"))
-                  and (not types or s["answer_type"] in types) and (not task_set or s.get("task") in task_set))
-            if ok and self.image_path(s).is_file():
-                keep.append(s)
+            if (len(images) == 1 and images[0].get("path") and (s["answer_type"] != "text" or s.get("choices"))
+                    and (not types or s["answer_type"] in types) and (not task_set or s.get("task") in task_set)):
+                wanted.append(s)
+        urls = [str(s["images"][0]["path"]) for s in wanted if is_url(str(s["images"][0]["path"]))]
+        self._copies = {url: copy for url, copy in (fetch_files(urls) if urls else {}).items() if isinstance(copy, Path)}
+        keep = [s for s in wanted if self._has_image(s)]
         return keep, len(records) - len(keep)
+
+    def _has_image(self, sample: Mapping[str, Any]) -> bool:
+        raw = str(sample["images"][0]["path"])
+        return raw in self._copies if is_url(raw) else self.image_path(sample).is_file()
 
     # -- gymnasium API ---------------------------------------------------------------------
 
