@@ -173,6 +173,32 @@ def test_generate_takes_reader_options(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "reader options (masks) apply" in _flat(result.output)
 
 
+def test_image_paths_point_into_the_image_root(tmp_path: Path) -> None:
+    from veriscene import generate
+    from veriscene.io.export import export
+
+    (tmp_path / "annotations").mkdir()
+    src = _coco(tmp_path / "annotations" / "instances.json")
+    images = tmp_path / "coco" / "val2017"
+    images.mkdir(parents=True)
+    for name in ("1.jpg", "2.jpg"):
+        (images / name).write_bytes(b"jpeg")
+    # convert: relative to the scene file's folder; without an image root, as annotated
+    convert(src, tmp_path / "out" / "scenes.jsonl", "coco", image_root=images)
+    assert [s.image for s in read_scenes(tmp_path / "out" / "scenes.jsonl")] == ["../coco/val2017/1.jpg",
+                                                                               "../coco/val2017/2.jpg"]
+    convert(src, tmp_path / "plain.jsonl", "coco")
+    assert [s.image for s in read_scenes(tmp_path / "plain.jsonl")] == ["1.jpg", "2.jpg"]
+    # generate --from: the samples name the images where they are, and an export finds them all
+    generate(src, tmp_path / "run", from_format="coco", reader_options={"image_root": str(images)},
+             generators="object.*")
+    samples = [json.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
+    assert samples and all((tmp_path / "run" / s["images"][0]["path"]).resolve().parent == images.resolve()
+                           for s in samples)
+    summary = export(tmp_path / "run", tmp_path / "llava.json", to="llava")
+    assert summary.images_missing == 0 and summary.images_referenced == len(samples)
+
+
 def test_sparse_annotations(gqa: Path, tmp_path: Path) -> None:
     """GQA (like Visual Genome and Open Images) records attributes and relations in part: scenes
     say so by default; `sparse` sets it for any format, a JSONL file included."""

@@ -4,15 +4,21 @@ The output is written atomically (a temporary file in the same folder, renamed a
 failed or strict-stopped conversion never leaves a half-written `scenes.jsonl`. Rejects go to
 `rejects.jsonl` in the output's folder unless `rejects_path` says otherwise; it is written even
 when empty, so scripts can count on it.
+
+Image paths: an annotation names its images relative to the image folder (COCO's `file_name`,
+Visual Genome's and GQA's `<id>.jpg`). With `image_root` given, the scenes written name them
+relative to the output's folder (`placed`), where a scene file's image paths are read from, so
+the samples made from them find the images; without it they are written as annotated.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
@@ -83,6 +89,17 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     return rejects, written, report
 
 
+def placed(scene: Scene, image_root: Path, folder: Path) -> Scene:
+    """`scene` with its image path, which the annotation gives relative to `image_root`, made
+    relative to `folder`, where the scene file is written (a scene's image path is relative to
+    its own file's folder). Absolute paths and URLs are kept."""
+    image = scene.image
+    if not image or is_url(image) or os.path.isabs(image):
+        return scene
+    located = os.path.relpath(os.path.abspath(image_root / image), os.path.abspath(folder))
+    return replace(scene, image=Path(located).as_posix())
+
+
 def convert(
     input: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -104,7 +121,12 @@ def convert(
         name, reason = detect(src)
     else:
         name = resolve_format(fmt)
-    rejects, written, report = write_scene_file(
-        lambda report: read(src, name, report=report, strict=strict, **options), out, rejects_path, strict)
+    root = options.get("image_root")
+
+    def scenes(report: RejectReport) -> Iterable[Scene]:
+        found = read(src, name, report=report, strict=strict, **options)
+        return found if root is None else (placed(scene, Path(root), out.parent) for scene in found)
+
+    rejects, written, report = write_scene_file(scenes, out, rejects_path, strict)
     return ConvertSummary.of(str(src), str(out), str(rejects), name, written, report,
                              sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")
