@@ -90,7 +90,7 @@ def test_a_folder_or_a_pattern_at_a_url_gives_its_scene_files_by_name(tmp_path, 
         generate("memory://data/parts/none-*.jsonl", tmp_path / "none", **OPTIONS)
     with pytest.raises(FileNotFoundError, match="memory://data/missing.jsonl does not exist"):
         generate("memory://data/missing.jsonl", tmp_path / "none", **OPTIONS)
-    with pytest.raises(ValueError, match="download memory://data/parts first"):
+    with pytest.raises(ValueError, match="memory://data/parts is a folder: download it first"):
         generate("memory://data/parts", tmp_path / "none", from_format="coco")
 
 
@@ -315,3 +315,49 @@ def test_many_files_at_urls_are_read_at_once(tmp_path, memory) -> None:
     copies = fetch.fetch_files(urls, threads=4)
     assert all(copies[f"memory://imgs/{k}.png"].read_bytes() == bytes([k]) * 10 for k in range(20))
     assert "memory://imgs/none.png does not exist" in str(copies["memory://imgs/none.png"])
+
+
+def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, memory) -> None:
+    import io
+
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    from tests.io.test_convert import _coco
+    from veriscene.engine.reproduce import generate_command
+
+    src = _coco(tmp_path / "instances.json")
+    memory.pipe_file("/coco/annotations/instances.json", src.read_bytes())
+    pngs = {}
+    for name in ("1.jpg", "2.jpg"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (50, 40), (len(pngs) * 90, 0, 0)).save(buffer, format="PNG")
+        memory.pipe_file(f"/coco/val2017/{name}", buffer.getvalue())
+        pngs[f"memory://coco/val2017/{name}"] = buffer.getvalue()
+    options = dict(from_format="coco", reader_options={"masks": False, "image_root": "memory://coco/val2017"},
+                   generators="object.*", seed=2)
+    summary = generate("memory://coco/annotations/instances.json", tmp_path / "run", **options)
+    assert summary.scenes == 2 and any("read memory://coco/annotations/instances.json as coco" in n
+                                       for n in summary.notes)
+    samples = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
+    assert samples and {s["images"][0]["path"] for s in samples} == set(pngs)
+    # the same samples as from the local file with a local image root, but for the image paths
+    local = generate(src, tmp_path / "local", **{**options, "reader_options": {"masks": False,
+                                                                               "image_root": str(tmp_path / "imgs")}})
+    assert local.samples == summary.samples
+    # resumed without converting again (the conversion is keyed by the URL), and made again by the card's command
+    with _no_download(memory):
+        again = generate("memory://coco/annotations/instances.json", tmp_path / "run", resume=True, **options)
+    assert again.samples == summary.samples and any("reused" in note for note in again.notes)
+    manifest = orjson.loads((tmp_path / "run" / "manifest.json").read_bytes())
+    argv = generate_command(manifest, tmp_path / "run").argv
+    assert argv[2:5] == ["memory://coco/annotations/instances.json", "--from", "coco"]
+    assert "image_root=memory://coco/val2017" in argv
+    # an export embeds the images, read from the store
+    exported = export(tmp_path / "run", tmp_path / "t.parquet", to="parquet", embed_images=True)
+    assert exported.images_embedded == len(samples) and exported.images_missing == 0
+    rows = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    assert all(im["bytes"] == pngs[im["path"]] for row in rows for im in row["images"])
+    # a folder is not converted from a URL
+    with pytest.raises(ValueError, match="reads one annotation file from a URL; memory://coco/val2017 is a folder"):
+        generate("memory://coco/val2017", tmp_path / "folder", from_format="coco")

@@ -158,9 +158,10 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--rejects", help="Reject report (default: OUT's folder/rejects.jsonl).")
         ] = None,
         image_root: Annotated[
-            Path | None, typer.Option("--image-root", help="The folder the annotation names its images in: scene "
-                                      "image paths are written to point there (relative to the output's folder), and "
-                                      "sizes missing from the annotation are read from the image headers.")
+            str | None, typer.Option("--image-root", help="The folder the annotation names its images in (or its URL, "
+                                     "s3://bucket/val2017): scene image paths are written to point there (relative to "
+                                     "the output's folder), and sizes missing from the annotation are read from the "
+                                     "image headers (not at a URL).")
         ] = None,
         image_size: Annotated[
             str | None, typer.Option("--image-size", help="Size of every image when unknown, WIDTHxHEIGHT.")

@@ -54,25 +54,28 @@ def _plain(value: Any) -> Any:
     raise KeyError(type(value).__name__)
 
 
-def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: str) -> dict[str, Any] | None:
+def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: str,
+         source: str | None = None) -> dict[str, Any] | None:
     try:
         plain = {k: _plain(v) for k, v in sorted(options.items())}
     except KeyError:
         return None
-    return {"input": str(src.resolve()), "fingerprint": fingerprint(src), "format": fmt, "strict": strict,
+    return {"input": source or str(src.resolve()), "fingerprint": fingerprint(src), "format": fmt, "strict": strict,
             "options": plain, "version": version}
 
 
 def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, options: dict[str, Any],
-                     version: str, reuse: bool, resuming: bool = False) -> tuple[Path, str]:
+                     version: str, reuse: bool, resuming: bool = False, source: str | None = None) -> tuple[Path, str]:
     """(`OUT/scenes.jsonl`, a note for the summary): converted now, or, with `reuse`, the earlier
     conversion when nothing it depends on changed (see the module docstring). `resuming` (the
     folder holds a run to complete): a changed input raises ResumeMismatchError before the
-    conversion would replace the run's scenes."""
+    conversion would replace the run's scenes. `source`: the URL `src` is the local copy of
+    (recorded and said instead of the copy)."""
     from veriscene.io.convert import convert
 
     out, stamp = out_dir / SCENES, out_dir / STAMP
-    key = _key(src, fmt, strict, options, version)
+    key = _key(src, fmt, strict, options, version, source)
+    shown = source or src
     earlier = None
     if stamp.is_file():
         try:
@@ -82,14 +85,14 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     if isinstance(earlier, dict) and key is not None:
         if resuming and earlier.get("key") != key:
             raise ResumeMismatchError(
-                f"{src}, its format or the reader options changed since the run in {out_dir} began (see "
+                f"{shown}, its format or the reader options changed since the run in {out_dir} began (see "
                 f"{stamp}); generate into a new folder, or pass --overwrite to start this one again")
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     stamp.unlink(missing_ok=True)
     done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, **options)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
-    note = (f"read {src} as {done.format} ({how}): {done.scenes_written} scenes, "
+    note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "
             f"{done.scenes_rejected} rejected (see {done.rejects})")
     if key is not None:
         write_json(stamp, {"key": key, "output_sha256": file_sha256(out), "note": note})

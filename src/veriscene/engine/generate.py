@@ -360,14 +360,22 @@ def generate(
     out_dir = remote.local_path(out)
     notes: list[str] = []
     sources: dict[Path, str] = {}  # local copies of inputs given by URL: the URL of each
-    if urls and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
-        raise ValueError(f"converting from {from_format} reads local files; download {urls[0]} first "
-                         "(scene files in veriscene JSONL are read from a URL)")
-    if urls:
+    converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
+    if urls and converting:  # one annotation file at a URL, converted from its local copy
+        if len(given) != 1:
+            raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
+        try:
+            copy = fetch.fetch_file(urls[0], storage_options)
+        except IsADirectoryError:
+            raise ValueError(f"converting from {from_format} reads one annotation file from a URL; {urls[0]} is a "
+                             "folder: download it first") from None
+        given, sources = [copy], {copy.resolve(): urls[0]}
+        notes.append(f"{urls[0]} read through its local copy in {copy.parent}")
+    elif urls:
         given, sources = fetch.fetch_scenes(given, storage_options)
         notes.append(f"{len(sources)} scene file(s) read from {', '.join(urls)}, through local copies in "
                      f"{fetch.download_folder(urls[0]).parent}")
-    if from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
+    if converting:
         if len(given) != 1:
             raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
         scenes_path = Path(given[0])
@@ -381,7 +389,8 @@ def generate(
         out_dir.mkdir(parents=True, exist_ok=True)
         scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict,
                                              options=dict(reader_options or {}), version=_version(),
-                                             reuse=resume and not overwrite, resuming=running)
+                                             reuse=resume and not overwrite, resuming=running,
+                                             source=sources.get(scenes_path.resolve()))
         notes.append(note)
         paths = [scenes_path]
     elif reader_options:

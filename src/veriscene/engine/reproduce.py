@@ -87,7 +87,8 @@ def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | N
         return [str(entry["path"]) if is_url(str(entry["path"])) else os.path.normpath(os.path.join(run_dir.name, str(entry["path"])))
                 for entry in scene_inputs(config)]
     key = stamp["key"]
-    args = [os.path.relpath(str(key["input"]), run_dir.parent), "--from", str(key["format"])]
+    source = str(key["input"])
+    args = [source if is_url(source) else os.path.relpath(source, run_dir.parent), "--from", str(key["format"])]
     for name, value in sorted((key.get("options") or {}).items()):
         text = _option_text(value)
         if text is None:

@@ -89,14 +89,19 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     return rejects, written, report
 
 
-def placed(scene: Scene, image_root: Path, folder: Path) -> Scene:
+def placed(scene: Scene, image_root: str | os.PathLike[str], folder: Path) -> Scene:
     """`scene` with its image path, which the annotation gives relative to `image_root`, made
     relative to `folder`, where the scene file is written (a scene's image path is relative to
-    its own file's folder). Absolute paths and URLs are kept."""
+    its own file's folder); under an image root given by URL (s3://bucket/val2017), the image's
+    URL. Absolute paths and URLs are kept."""
     image = scene.image
     if not image or is_url(image) or os.path.isabs(image):
         return scene
-    located = os.path.relpath(os.path.abspath(image_root / image), os.path.abspath(folder))
+    if is_url(image_root):
+        from veriscene.engine.fetch import join_url
+
+        return replace(scene, image=join_url(str(image_root).rstrip("/"), image))
+    located = os.path.relpath(os.path.abspath(Path(image_root) / image), os.path.abspath(folder))
     return replace(scene, image=Path(located).as_posix())
 
 
@@ -125,7 +130,7 @@ def convert(
 
     def scenes(report: RejectReport) -> Iterable[Scene]:
         found = read(src, name, report=report, strict=strict, **options)
-        return found if root is None else (placed(scene, Path(root), out.parent) for scene in found)
+        return found if root is None else (placed(scene, root, out.parent) for scene in found)
 
     rejects, written, report = write_scene_file(scenes, out, rejects_path, strict)
     return ConvertSummary.of(str(src), str(out), str(rejects), name, written, report,

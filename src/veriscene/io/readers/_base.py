@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.normalize import Normalizer
 from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
@@ -94,7 +95,9 @@ class ReadContext:
         self.report = report if report is not None else RejectReport()
         self.strict = strict
         self.normalizer = normalizer or default_normalizer()
-        self.image_root = Path(image_root) if image_root is not None else None
+        # images under a URL (s3://...) are not read for their sizes: the annotation's, or image_size
+        self.image_root = Path(image_root) if image_root is not None and not is_url(image_root) else None
+        self.image_root_url = image_root if image_root is not None and is_url(image_root) else None
         if image_size is not None:
             w, h = image_size
             if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
@@ -240,7 +243,9 @@ class ReadContext:
                     return size
         if self.image_size is not None:
             return self.image_size
-        hint = "no image file found under the image root" if self.image_root else "no image root given"
+        hint = ("no image file found under the image root" if self.image_root else
+                f"images at a URL ({self.image_root_url}) are not read for their sizes" if self.image_root_url else
+                "no image root given")
         raise bad(
             f"image size missing: the annotation has no width/height and {hint}; pass image_root=DIR "
             "(--image-root, reads the image header) or image_size=(W, H) (--image-size WxH)",
