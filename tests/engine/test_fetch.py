@@ -358,6 +358,15 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     assert exported.images_embedded == len(samples) and exported.images_missing == 0
     rows = pq.read_table(tmp_path / "t.parquet").to_pylist()
     assert all(im["bytes"] == pngs[im["path"]] for row in rows for im in row["images"])
+    # a bad record is named by the URL, in the rejects and in a strict run's error
+    bad = orjson.loads(src.read_bytes())
+    bad["annotations"][0]["bbox"] = [2, 2, -5, 10]
+    memory.pipe_file("/coco/annotations/bad.json", orjson.dumps(bad))
+    generate("memory://coco/annotations/bad.json", tmp_path / "bad", **options)
+    rejects = [orjson.loads(line) for line in (tmp_path / "bad" / "convert_rejects.jsonl").read_bytes().splitlines()]
+    assert rejects and all(r["file"] == "memory://coco/annotations/bad.json" for r in rejects)
+    with pytest.raises(ValueError, match="^memory://coco/annotations/bad.json, "):
+        generate("memory://coco/annotations/bad.json", tmp_path / "strict", strict=True, **options)
     # a folder is not converted from a URL
     with pytest.raises(ValueError, match="reads one annotation file from a URL; memory://coco/val2017 is a folder"):
         generate("memory://coco/val2017", tmp_path / "folder", from_format="coco")

@@ -90,7 +90,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     stamp.unlink(missing_ok=True)
-    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, **options)
+    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, source=source, **options)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "
             f"{done.scenes_rejected} rejected (see {done.rejects})")

@@ -63,7 +63,8 @@ class ConvertSummary:
 
 
 def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path,
-                     rejects_path: str | os.PathLike[str] | None, strict: bool) -> tuple[Path, int, RejectReport]:
+                     rejects_path: str | os.PathLike[str] | None, strict: bool,
+                     names: dict[str, str] | None = None) -> tuple[Path, int, RejectReport]:
     """Write the scenes `scenes(report)` yields to `out` atomically, rejects to `rejects_path`
     (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report)."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,7 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     # beside `out` (renamed onto it), named for this process; made by open(), so with the
     # permissions of any file the user makes (mkstemp's would be readable by the user alone)
     tmp_name = str(out.parent / f".{out.name}.{os.getpid()}.tmp")
-    with RejectReport(rejects) as report:
+    with RejectReport(rejects, names=names) as report:
         try:
             with create_scene_file(tmp_name, compression_for_name(out)) as fh:  # by out's suffix
                 for scene in scenes(report):
@@ -112,12 +113,14 @@ def convert(
     *,
     strict: bool = False,
     rejects_path: str | os.PathLike[str] | None = None,
+    source: str | None = None,
     **options: Any,
 ) -> ConvertSummary:
     """Read `input` in `fmt` and write veriscene JSONL to `out`.
 
     In strict mode the first reject raises SceneValidationError (after it is written to the
-    reject report) and `out` is left untouched. Other options go to the reader.
+    reject report) and `out` is left untouched. `source`: the name `input` goes by in rejects,
+    errors and the summary (the URL it is the local copy of). Other options go to the reader.
     """
     src, out = Path(input), Path(out)
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
@@ -132,6 +135,13 @@ def convert(
         found = read(src, name, report=report, strict=strict, **options)
         return found if root is None else (placed(scene, root, out.parent) for scene in found)
 
-    rejects, written, report = write_scene_file(scenes, out, rejects_path, strict)
-    return ConvertSummary.of(str(src), str(out), str(rejects), name, written, report,
+    names = {str(src): source} if source is not None else None
+    try:
+        rejects, written, report = write_scene_file(scenes, out, rejects_path, strict, names)
+    except SceneValidationError as exc:  # strict: the first reject, named as in the report
+        if source is None:
+            raise
+        raise SceneValidationError(exc.reason, source=source if exc.source == str(src) else exc.source,
+                                   record=exc.record, field=exc.field) from None
+    return ConvertSummary.of(source or str(src), str(out), str(rejects), name, written, report,
                              sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")

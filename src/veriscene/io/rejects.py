@@ -44,8 +44,9 @@ class RejectReport:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, keep: int = 1000,
-                 append_at: int | None = None) -> None:
+                 append_at: int | None = None, names: dict[str, str] | None = None) -> None:
         self.path = Path(path) if path is not None else None
+        self.names = dict(names or {})  # files said otherwise in the report: a local copy -> its URL
         self.keep = keep
         self.entries: list[Reject] = []
         self.rejected: Counter[str] = Counter()  # level -> count
@@ -74,7 +75,7 @@ class RejectReport:
         if level not in LEVELS:
             raise ValueError(f"reject level must be one of {LEVELS}, got {level!r}")
         return self.record(Reject(
-            file=error.source, record=error.record, field=error.field, reason=error.reason, level=level
+            file=self.names.get(error.source, error.source), record=error.record, field=error.field, reason=error.reason, level=level
         ))
 
     def record(self, entry: Reject) -> Reject:
