@@ -133,20 +133,31 @@ def generate(
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
 
+    converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
+    first = Path(scenes[0])
     try:
         read_options = parse_reader_options(reader_option)
-        if read_options and from_format not in ("jsonl", "veriscene_jsonl", "veriscene"):
-            check_reader_options(read_options, from_format, Path(scenes[0]))
-    except (FileNotFoundError, KeyError) as exc:
+    except (FileNotFoundError, KeyError) as exc:  # a synonyms file
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     if any(remote.is_url(item) for item in scenes):  # downloaded here, with a bar; `generate` finds the copies
         try:
             with download_progress() as shown:
-                fetch.fetch_scenes(scenes, progress=shown)
-        except (FileNotFoundError, IsADirectoryError, ValueError) as exc:
+                if converting and len(scenes) == 1:  # one annotation file
+                    first = fetch.fetch_file(scenes[0], progress=shown)
+                else:
+                    fetch.fetch_scenes(scenes, progress=shown)
+        except IsADirectoryError:
+            _fail(f"converting from {from_format} reads one annotation file from a URL; {scenes[0]} is a folder: "
+                  "download it first")
+        except (FileNotFoundError, ValueError) as exc:
             _fail(str(exc))
         except RuntimeError as exc:  # RemoteError: no fsspec, no credentials, no network
             _fail(str(exc), code=1)
+    try:
+        if read_options and converting:
+            check_reader_options(read_options, from_format, first)
+    except (FileNotFoundError, KeyError) as exc:
+        _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     try:
         with run_progress() as (scanned, advance, counted):  # the scan counts the scenes
             summary = run_generate(

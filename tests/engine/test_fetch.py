@@ -370,3 +370,12 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     # a folder is not converted from a URL
     with pytest.raises(ValueError, match="reads one annotation file from a URL; memory://coco/val2017 is a folder"):
         generate("memory://coco/val2017", tmp_path / "folder", from_format="coco")
+    # the CLI: the format detected on the local copy, its reader options checked there
+    runner = CliRunner()
+    made = runner.invoke(app, ["generate", "memory://coco/annotations/instances.json", "--from", "auto", "-r",
+                               "masks=false", "-r", "image_root=memory://coco/val2017", "--out", str(tmp_path / "cli"),
+                               "-g", "object.*", "--seed", "2"])
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "cli" / "samples.jsonl").read_bytes() == (tmp_path / "run" / "samples.jsonl").read_bytes()
+    folder = runner.invoke(app, ["generate", "memory://coco/val2017", "--from", "coco", "--out", str(tmp_path / "f")])
+    assert folder.exit_code == 2 and "is a folder: download it first" in folder.output, folder.output
