@@ -379,3 +379,12 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     assert (tmp_path / "cli" / "samples.jsonl").read_bytes() == (tmp_path / "run" / "samples.jsonl").read_bytes()
     folder = runner.invoke(app, ["generate", "memory://coco/val2017", "--from", "coco", "--out", str(tmp_path / "f")])
     assert folder.exit_code == 2 and "is a folder: download it first" in folder.output, folder.output
+    # convert reads it too, and names it by its URL
+    converted = runner.invoke(app, ["convert", "memory://coco/annotations/instances.json", "--out",
+                                    str(tmp_path / "scenes.jsonl"), "--image-root", "memory://coco/val2017"])
+    assert converted.exit_code == 0 and "memory://coco/annotations/instances.json" in converted.output, converted.output
+    from veriscene.scene import read_scenes
+
+    assert [s.image for s in read_scenes(tmp_path / "scenes.jsonl")] == sorted(pngs)
+    missing = runner.invoke(app, ["convert", "memory://coco/none.json", "--out", str(tmp_path / "n.jsonl")])
+    assert missing.exit_code == 2 and "memory://coco/none.json does not exist" in missing.output, missing.output

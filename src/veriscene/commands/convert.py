@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from veriscene.engine.fetch import fetch_file
+from veriscene.engine.remote import RemoteError, is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
 from veriscene.io.normalize import Normalizer
@@ -146,7 +148,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("convert")
     def convert_command(
-        input: Annotated[Path, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json).")],
+        input: Annotated[str, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json), or one file's URL (s3://bucket/instances.json: read through a local copy).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
         fmt: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(READERS)}.")] = "auto",
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first rejected record (exit 1).")] = False,
@@ -186,9 +188,11 @@ def register(app: typer.Typer) -> None:
             "image_size": _parse_size(image_size),
             "drop_bad_parts": drop_bad_parts,
         }
-        with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError)):
+        with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError, IsADirectoryError),
+                        failures=(RemoteError,)):
             given = parse_reader_options(reader_option)
-            check_reader_options(given, fmt, input)
+            local = fetch_file(input) if is_url(input) else Path(input)  # downloaded once, here
+            check_reader_options(given, fmt, local)
             for key, value in given.items():
                 if options.get(key) not in (None, False):
                     raise typer.BadParameter(f"{key!r} is given both as an option and with --reader-option")

@@ -114,14 +114,21 @@ def convert(
     strict: bool = False,
     rejects_path: str | os.PathLike[str] | None = None,
     source: str | None = None,
+    storage_options: dict[str, Any] | None = None,
     **options: Any,
 ) -> ConvertSummary:
     """Read `input` in `fmt` and write veriscene JSONL to `out`.
 
     In strict mode the first reject raises SceneValidationError (after it is written to the
     reject report) and `out` is left untouched. `source`: the name `input` goes by in rejects,
-    errors and the summary (the URL it is the local copy of). Other options go to the reader.
+    errors and the summary (the URL it is the local copy of). An `input` given by URL
+    (s3://bucket/instances.json: one file) is read through its local copy (`engine.fetch`, with
+    fsspec's `storage_options`). Other options go to the reader.
     """
+    if is_url(input):
+        from veriscene.engine.fetch import fetch_file
+
+        source, input = source or str(input), fetch_file(str(input), storage_options)
     src, out = Path(input), Path(out)
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
     reason = None
