@@ -74,8 +74,10 @@ class RejectReport:
         """Record one reject from a located SceneValidationError."""
         if level not in LEVELS:
             raise ValueError(f"reject level must be one of {LEVELS}, got {level!r}")
+        source = error.source
         return self.record(Reject(
-            file=self.names.get(error.source, error.source), record=error.record, field=error.field, reason=error.reason, level=level
+            file=self.names.get(source, source) if source is not None else None, record=error.record,
+            field=error.field, reason=error.reason, level=level,
         ))
 
     def record(self, entry: Reject) -> Reject:
