@@ -207,11 +207,12 @@ def verify(
     Exit status 1 on any mismatch or unreadable record (Python: veriscene.verify)."""
     from veriscene.commands import local_input
     from veriscene.console import print_verify_report, progress_bar
+    from veriscene.engine.runfiles import sample_count
     from veriscene.verify import verify as run_verify
 
     run = local_input(path)
     try:
-        with progress_bar("verifying", None) as advance:
+        with progress_bar("verifying", sample_count(run)) as advance:
             report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))

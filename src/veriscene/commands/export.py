@@ -102,7 +102,9 @@ def register(app: typer.Typer) -> None:
         """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an
         lmms-eval task folder scored by program (Python: veriscene.io.export.export)."""
         from veriscene.commands import local_input
+        from veriscene.console import progress_bar
         from veriscene.engine.remote import RemoteError
+        from veriscene.engine.runfiles import sample_count
         from veriscene.io.export import export
 
         console = Console()
@@ -117,14 +119,16 @@ def register(app: typer.Typer) -> None:
         elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style
         try:
-            summary = export(
-                run,
-                out if out is not None else default_out(run, to),
-                to,
-                image_root=image_root,
-                embed_images=embed_images,
-                **options,
-            )
+            with progress_bar("exporting", sample_count(run)) as advance:
+                summary = export(
+                    run,
+                    out if out is not None else default_out(run, to),
+                    to,
+                    image_root=image_root,
+                    embed_images=embed_images,
+                    progress=advance,
+                    **options,
+                )
         except (FileNotFoundError, ValueError, TypeError, ImportError, RemoteError) as exc:
             console.print(f"[red]error[/red]: {exc}")
             raise typer.Exit(1) from None

@@ -30,6 +30,19 @@ def samples_root(path: str | os.PathLike[str]) -> Path:
     return path if path.is_dir() else path.parent
 
 
+def sample_count(path: str | os.PathLike[str]) -> int | None:
+    """The number of samples of a finished run folder, as its manifest states it (for progress
+    bars); None for a samples file or a folder without a finished manifest."""
+    manifest_path = Path(path) / "manifest.json"
+    try:
+        manifest = orjson.loads(manifest_path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    counts = manifest.get("counts") if isinstance(manifest, dict) and manifest.get("status") == "complete" else None
+    samples = counts.get("samples") if isinstance(counts, dict) else None
+    return samples if isinstance(samples, int) else None
+
+
 def sample_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
     """(line number, raw line) of every non-empty sample line of a run folder or samples file.
 

@@ -18,7 +18,7 @@ Lines of samples.jsonl that are not valid JSON objects are skipped and reported 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,19 @@ from veriscene.engine.remote import is_url, local_path
 from veriscene.io.writers import output_folder, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary
 
-def read_samples(path: Path, errors: list[str]) -> Iterator[dict[str, Any]]:
+PROGRESS_EVERY = 1000  # samples read between calls of an export's `progress`
+
+
+def read_samples(path: Path, errors: list[str],
+                 progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """Stream sample records of a run folder or samples file; bad lines go to `errors`
-    ("file:line: reason")."""
+    ("file:line: reason"); `progress(n)` is called with the lines read, 1,000 at a time."""
+    read = 0
     for number, line in sample_lines(path):
+        read += 1
+        if progress is not None and read == PROGRESS_EVERY:
+            progress(read)
+            read = 0
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -43,6 +52,8 @@ def read_samples(path: Path, errors: list[str]) -> Iterator[dict[str, Any]]:
             errors.append(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
             continue
         yield record
+    if progress is not None and read:
+        progress(read)
 
 
 def export(
@@ -53,6 +64,7 @@ def export(
     image_root: str | Path | None = None,
     embed_images: bool = False,
     storage_options: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
     **options: Any,
 ) -> ExportSummary:
     """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
@@ -63,7 +75,9 @@ def export(
     in a temporary folder (under ``$TMPDIR``), then uploaded, with absolute image paths unless
     `image_root` is given. `storage_options` are fsspec's, for both.
 
-    `options` go to the writer (e.g. absolute_paths, mc_style, dataset_name, split, file_format).
+    `progress(n)` is called as samples are read, with how many more (for a progress bar; the
+    run's count is `engine.runfiles.sample_count`). `options` go to the writer (e.g.
+    absolute_paths, mc_style, dataset_name, split, file_format).
     """
     source = readable(run_dir, storage_options)
     if not source.exists():
@@ -72,10 +86,10 @@ def export(
         out = local_path(out)
     else:
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
-                              storage_options=storage_options, **options)
+                              storage_options=storage_options, progress=progress, **options)
     bad_lines: list[str] = []
     summary = write(
-        read_samples(source, bad_lines),
+        read_samples(source, bad_lines, progress),
         out,
         to,
         image_root=image_root,
@@ -107,7 +121,7 @@ def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | 
         options["absolute_paths"] = True
     with tempfile.TemporaryDirectory(prefix="veriscene-export-") as tmp:
         summary = export(source, Path(tmp) if into_folder else Path(tmp) / name, to, image_root=image_root,
-                         embed_images=embed_images, **options)
+                         embed_images=embed_images, progress=progress, **options)
         upload_folder(tmp, base, storage_options)
         summary.files = [join_url(base, Path(f).relative_to(tmp).as_posix()) for f in summary.files]
     summary.out = url

@@ -206,3 +206,13 @@ def test_jsonl_rebases_paths(run_dir: Path, tmp_path: Path) -> None:
     assert {k: v for k, v in records[0].items() if k != "images"} == {
         k: v for k, v in SAMPLES[0].items() if k != "images"
     }
+
+
+def test_export_reports_its_progress(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("veriscene.io.export"), "PROGRESS_EVERY", 2)
+    calls: list[int] = []
+    summary = export(run_dir, tmp_path / "l.json", "llava", progress=calls.append)
+    assert sum(calls) == summary.samples_written + summary.samples_skipped > len(SAMPLES)  # with a bad line
+    assert calls[:-1] == [2] * (len(calls) - 1) and 0 < calls[-1] <= 2  # every 2 lines, the rest at the end
