@@ -104,7 +104,8 @@ def export(
 
 
 def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | None, embed_images: bool,
-                   storage_options: dict[str, Any] | None, **options: Any) -> ExportSummary:
+                   storage_options: dict[str, Any] | None, progress: Callable[[int], None] | None,
+                   **options: Any) -> ExportSummary:
     """Export into a temporary local folder, then upload its files under `url` (a file's URL, or
     a folder's, as for a local `out`). Image paths are absolute unless `image_root` is given."""
     from veriscene.engine.fetch import join_url, url_folder
