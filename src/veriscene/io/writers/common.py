@@ -14,8 +14,9 @@ keeps the path and gets no bytes).
 
 An image named by URL (``s3://bucket/images/1.jpg``: samples made from scenes read from a URL) is
 written as it is and not checked, unless its bytes are embedded: then it is read from the store
-(for 64 samples at a time, 16 requests at once: `ImageResolver.prefetch`); one that does not exist is counted
-missing, and a store that cannot be read (network, credentials) stops the export with its error.
+(for 64 samples at a time, 16 requests at once: `ImageResolver.prefetch`); one that does not
+exist is counted missing, and a store that cannot be read (network, credentials) stops the export
+with its error.
 """
 
 from __future__ import annotations
