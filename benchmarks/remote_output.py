@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from _s3 import s3_server  # benchmarks/_s3.py
 from _scenes import base_scenes, tiled  # benchmarks/_scenes.py
 
 _RUN = r"""
@@ -64,12 +62,6 @@ print(digest.hexdigest())
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _digest(folder: Path, url: str = "", env: dict[str, str] | None = None) -> str:
     done = subprocess.run([sys.executable, "-c", _DIGEST, str(folder), url], capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -93,26 +85,9 @@ def main() -> None:
     args = parser.parse_args()
     scenes = tiled(args.cache, base_scenes(args.cache, args.base), args.size)
 
-    import boto3  # the test extra's
     import fsspec
 
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-           "AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": "us-east-1"}
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench",
-                              region_name="us-east-1")
-        for _ in range(100):
-            try:
-                client.create_bucket(Bucket="bench")
-                break
-            except Exception:  # noqa: BLE001 - the server is still starting
-                time.sleep(0.1)
-        os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL",
-                                               "AWS_DEFAULT_REGION")})
+    with s3_server() as (env, _client):
         s3 = fsspec.filesystem("s3")
         print(f"{args.size} demo scenes, {args.workers} local workers, an S3 server on this machine, "
               f"median of {args.repeats}")
@@ -148,9 +123,6 @@ def main() -> None:
                       f"{statistics.median(r['driver_cpu'] for r in done_runs):>12.1f} "
                       f"{max(r['driver_mb'] for r in done_runs):>10.0f} "
                       f"{_mb([r['mb'] for r in done_runs]):>8}", flush=True)
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

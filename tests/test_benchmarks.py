@@ -99,6 +99,13 @@ def test_remote_output(cache: str) -> None:
     assert float(rows[1][7]) > 0  # MB sent to the bucket
 
 
+def test_url_images() -> None:
+    out = _run("url_images.py", "--images", "6", "--width", "64", "--height", "48", "--threads", "1", "4",
+               "--repeats", "1")
+    rows = _rows(out, "1") + _rows(out, "4")  # the script itself stops when an export misses an image or differs
+    assert len(rows) == 2 and all(float(r[2]) > 0 for r in rows)  # images/s
+
+
 def test_verify_throughput(cache: str) -> None:
     out = _run("verify_throughput.py", "--size", "40", "--base", "20", "--workers", "1", "2",
                "-g", "object.count.v1,multi.has_object.v1", "--cache", cache)
