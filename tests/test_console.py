@@ -17,3 +17,25 @@ def test_progress_bars_draw_with_and_without_a_total(monkeypatch) -> None:
                 advance(1)
     drawn = screen.getvalue()
     assert "exporting" in drawn and "40/40" in drawn and "left" in drawn
+
+
+def test_reading_a_run_reports_its_progress(tmp_path) -> None:
+    from veriscene import generate
+    from veriscene.card import card_facts
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.engine.runfiles import reported, sample_count
+    from veriscene.scene import write_scenes
+    from veriscene.stats import stats
+
+    seen: list[int] = []
+    assert list(reported(range(5), seen.append, every=2)) == [0, 1, 2, 3, 4] and seen == [2, 2, 1]
+    write_scenes(iter_scene_graphs(3, seed=1), tmp_path / "scenes.jsonl")
+    summary = generate(tmp_path / "scenes.jsonl", tmp_path / "run", generators="counting")
+    assert sample_count(tmp_path / "run") == summary.samples > 0
+    assert sample_count(tmp_path / "run" / "samples.jsonl") is None  # a samples file: no manifest
+    read: list[int] = []
+    stats(tmp_path / "run", progress=read.append)
+    assert sum(read) == summary.samples
+    read.clear()
+    card_facts(tmp_path / "run", verify=True, progress=read.append)  # read, then verified
+    assert sum(read) == 2 * summary.samples

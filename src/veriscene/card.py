@@ -26,13 +26,13 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import numpy as np
 import orjson
 
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
-from veriscene.engine.runfiles import sample_lines
+from veriscene.engine.runfiles import reported, sample_lines
 from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
 from veriscene.scene.compressed import CompressedFileError, compression, decompressing, read_errors
@@ -241,7 +241,8 @@ class CardFacts:
         return line
 
 
-def _verification(run: Path, facts: CardFacts, workers: int = 1) -> None:
+def _verification(run: Path, facts: CardFacts, workers: int = 1,
+                  progress: Callable[[int], None] | None = None) -> None:
     """Verify every sample, or say in `verify_error` why it cannot be done (in words that name
     no local path: the card is published)."""
     if not (facts.run_dir / "manifest.json").is_file():
@@ -256,14 +257,16 @@ def _verification(run: Path, facts: CardFacts, workers: int = 1) -> None:
         facts.verify_error = "the scenes file the manifest names was not found beside the run"
         return
     try:
-        facts.verification = verify_run(run, workers=workers)
+        facts.verification = verify_run(run, workers=workers, progress=progress)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         facts.verify_error = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
 
 
-def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: int = 1) -> CardFacts:
+def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: int = 1,
+               progress: Callable[[int], None] | None = None) -> CardFacts:
     """Gather what the card of `run` (a run folder, or a samples file) states; see module notes.
-    `workers`: local processes verifying (`verify=True`)."""
+    `workers`: local processes verifying (`verify=True`); `progress(n)`: called as samples are
+    read (and again as they are verified), 1,000 at a time."""
     path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
@@ -271,7 +274,7 @@ def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: in
     if manifest is not None and not isinstance(manifest.get("config"), dict):
         raise ValueError(f"{path / 'manifest.json'} has no 'config': not a veriscene run manifest")
     tally = SampleTally()
-    for _, line in sample_lines(path):
+    for _, line in reported(sample_lines(path), progress):
         tally.add_line(line)
     facts = CardFacts(path, manifest, tally)
     if manifest is not None:
@@ -279,7 +282,7 @@ def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: in
     else:
         facts.scenes_note = "without the run's manifest the scenes file is not known"
     if verify:
-        _verification(path, facts, workers)
+        _verification(path, facts, workers, progress)
     return facts
 
 

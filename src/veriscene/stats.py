@@ -31,11 +31,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
-from veriscene.engine.runfiles import sample_lines
+from veriscene.engine.runfiles import reported, sample_lines
 from veriscene.engine.fetch import readable
 
 CATEGORICAL = ("bool", "int", "str", "str_set")
@@ -204,11 +204,12 @@ def _text_only_fields(found: tuple[float, float, int] | None) -> dict[str, Any]:
     return {"text_only": round(by_text, 4), "majority": round(constant, 4), "text_only_samples": n}
 
 
-def stats(run: str | os.PathLike[str]) -> StatsReport:
+def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = None) -> StatsReport:
     """Statistics of a run folder (or a samples.jsonl file), streaming over its samples.
-    Unreadable lines are counted in `unreadable`, never fatal."""
+    Unreadable lines are counted in `unreadable`, never fatal. `progress(n)` is called as lines
+    are read, 1,000 at a time."""
     report = StatsReport()
-    for _, line in sample_lines(readable(run)):
+    for _, line in reported(sample_lines(readable(run)), progress):
         try:
             record = orjson.loads(line)
             report.add(record)

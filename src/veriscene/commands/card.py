@@ -32,9 +32,15 @@ def register(app: typer.Typer) -> None:
         from veriscene.card_text import render_card
 
         from veriscene.commands import local_input
+        from veriscene.console import progress_bar
+        from veriscene.engine.runfiles import sample_count
 
         try:
-            facts = card_facts(local_input(run), verify=verify, workers=workers)
+            path = local_input(run)
+            count = sample_count(path)
+            with progress_bar("reading" if not verify else "reading, verifying",
+                              count * (2 if verify else 1) if count is not None else None) as advance:
+                facts = card_facts(path, verify=verify, workers=workers, progress=advance)
         except (FileNotFoundError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

@@ -70,11 +70,14 @@ def register(app: typer.Typer) -> None:
         yes/no and multiple-choice balance, and per task how often a guess from the question text
         alone is right (Python: veriscene.stats.stats)."""
         from veriscene.commands import local_input
+        from veriscene.console import progress_bar
+        from veriscene.engine.runfiles import sample_count
         from veriscene.stats import stats, write_chart
 
         run = local_input(run_dir)
         try:
-            report = stats(run)
+            with progress_bar("reading", sample_count(run)) as advance:
+                report = stats(run, progress=advance)
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

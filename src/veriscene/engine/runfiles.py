@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
@@ -22,12 +22,30 @@ from veriscene.engine.codecs import read_lines
 from veriscene.engine.shards import finished_sidecar, shard_path
 
 SAMPLES_FILE = "samples.jsonl"
+T = TypeVar("T")
 
 
 def samples_root(path: str | os.PathLike[str]) -> Path:
     """The folder sample image paths are relative to: the run folder, or the samples file's folder."""
     path = Path(path)
     return path if path.is_dir() else path.parent
+
+
+def reported(items: Iterable[T], progress: Callable[[int], None] | None, every: int = 1000) -> Iterator[T]:
+    """`items` as they are, calling `progress(n)` with how many more were taken, every `every`
+    items and at the end (a progress bar's `advance`)."""
+    if progress is None:
+        yield from items
+        return
+    taken = 0
+    for item in items:
+        taken += 1
+        if taken == every:
+            progress(taken)
+            taken = 0
+        yield item
+    if taken:
+        progress(taken)
 
 
 def sample_count(path: str | os.PathLike[str]) -> int | None:

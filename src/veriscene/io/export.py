@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.engine.runfiles import reported, sample_lines, samples_root
 from veriscene.engine.fetch import readable
 from veriscene.engine.remote import is_url, local_path
 from veriscene.io.writers import output_folder, write
@@ -37,12 +37,7 @@ def read_samples(path: Path, errors: list[str],
                  progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """Stream sample records of a run folder or samples file; bad lines go to `errors`
     ("file:line: reason"); `progress(n)` is called with the lines read, 1,000 at a time."""
-    read = 0
-    for number, line in sample_lines(path):
-        read += 1
-        if progress is not None and read == PROGRESS_EVERY:
-            progress(read)
-            read = 0
+    for number, line in reported(sample_lines(path), progress, PROGRESS_EVERY):
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -52,8 +47,6 @@ def read_samples(path: Path, errors: list[str],
             errors.append(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
             continue
         yield record
-    if progress is not None and read:
-        progress(read)
 
 
 def export(
