@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import time
 import warnings
 from collections import deque
 from contextlib import contextmanager
@@ -87,6 +88,11 @@ def _died(processes: list[Any]) -> str:
     processes, once they have ended), and what to do."""
     for process in processes:
         process.join(1)
+    # The pool's own thread joins them too: when both wait on one process, the one whose wait
+    # loses the race sees no exit code until the other has recorded it, so ask again for a moment
+    deadline = time.monotonic() + 2
+    while any(p.exitcode is None for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
     codes = sorted({p.exitcode for p in processes if p.exitcode not in (None, 0)})
     codes = [c for c in codes if c != -signal.SIGTERM] or codes  # the pool ends the others with SIGTERM
     how = ""
