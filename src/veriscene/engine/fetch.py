@@ -135,6 +135,18 @@ def _each(urls: Iterable[str], read: Callable[[str], T], threads: int) -> dict[s
         return dict(zip(distinct, pool.map(one, distinct)))
 
 
+def image_urls(records: Iterable[Any]) -> list[str]:
+    """The images sample records name by URL, each once, in order (records that are not objects,
+    and images without a path, are passed over: their readers report them)."""
+    urls = []
+    for record in records:
+        images = record.get("images") if isinstance(record, dict) else None
+        for image in images if isinstance(images, list) else ():
+            if isinstance(image, dict) and is_url(str(image.get("path") or "")):
+                urls.append(str(image["path"]))
+    return list(dict.fromkeys(urls))
+
+
 def read_url(url: str, storage_options: dict[str, Any] | None = None) -> bytes:
     """The bytes of the file at `url` (read whole, not kept on disk)."""
     fs, path = remote.filesystem(url, storage_options, "reading")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -148,7 +148,7 @@ class PromptSet:
               fetched: Mapping[str, Path | Exception] | None = None) -> Prompt:
         """The prompt of one sample record; image paths are relative to `image_root`. An image
         named by URL (samples made from scenes read from s3://...) is its local copy: from
-        `fetched` (`image_urls` of many records, `engine.fetch.fetch_files`), or downloaded here."""
+        `fetched` (`engine.fetch.fetch_files` of many records' `image_urls`), or downloaded here."""
         text = self.text(record)
         images = []
         for k, image in enumerate(record.get("images") or []):
@@ -162,13 +162,6 @@ class PromptSet:
             p = Path(path)
             images.append(p if p.is_absolute() else image_root / p)
         return Prompt(system=self.system, text=text, images=tuple(images))
-
-
-def image_urls(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The images the records name by URL (each once, in order)."""
-    urls = (str(image.get("path")) for record in records for image in record.get("images") or []
-            if isinstance(image, Mapping) and is_url(str(image.get("path") or "")))
-    return list(dict.fromkeys(urls))
 
 
 def _local_copy(url: str, record: Mapping[str, Any], fetched: Mapping[str, Path | Exception] | None) -> Path:

@@ -25,13 +25,13 @@ import orjson
 
 from veriscene import __version__
 from veriscene.answers import score_sample
-from veriscene.engine.fetch import fetch_files
+from veriscene.engine.fetch import fetch_files, image_urls
 from veriscene.evaluate.adapters import Model, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
 from veriscene.evaluate.metrics import summarise
-from veriscene.evaluate.prompts import Prompt, PromptSet, image_urls, load_prompts
+from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
 from veriscene.evaluate.results import OrderedWriter, finalise, read_results
 
 Progress = Callable[[int, int], None]  # (done, total)

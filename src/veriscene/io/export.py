@@ -75,11 +75,10 @@ def export(
     source = readable(run_dir, storage_options)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
-    if not is_url(out):
-        out = local_path(out)
-    else:
+    if is_url(out):
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
                               storage_options=storage_options, progress=progress, **options)
+    out = local_path(out)
     bad_lines: list[str] = []
     summary = write(
         read_samples(source, bad_lines, progress),

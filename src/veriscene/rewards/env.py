@@ -40,7 +40,7 @@ import numpy as np
 import orjson
 
 from veriscene.engine.runfiles import sample_lines, samples_root
-from veriscene.engine.fetch import fetch_file, fetch_files, readable
+from veriscene.engine.fetch import fetch_file, fetch_files, image_urls, readable
 from veriscene.engine.remote import is_url
 from gymnasium import spaces
 
@@ -134,7 +134,7 @@ class VQAEnv(gym.Env):
             if (len(images) == 1 and images[0].get("path") and (s["answer_type"] != "text" or s.get("choices"))
                     and (not types or s["answer_type"] in types) and (not task_set or s.get("task") in task_set)):
                 wanted.append(s)
-        urls = [str(s["images"][0]["path"]) for s in wanted if is_url(str(s["images"][0]["path"]))]
+        urls = image_urls(wanted)
         self._copies = {url: copy for url, copy in (fetch_files(urls) if urls else {}).items() if isinstance(copy, Path)}
         keep = [s for s in wanted if self._has_image(s)]
         return keep, len(records) - len(keep)

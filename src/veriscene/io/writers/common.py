@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from veriscene.engine.fetch import read_urls
+from veriscene.engine.fetch import image_urls, read_urls
 from veriscene.engine.remote import is_url
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
@@ -198,19 +198,13 @@ class ImageResolver:
         yield from self._with_images(chunk)
 
     def _with_images(self, chunk: list[Any]) -> Iterator[Any]:
-        urls = [str(image["path"]) for sample in chunk if isinstance(sample, dict)
-                for image in _listed(sample.get("images"))
-                if isinstance(image, dict) and is_url(str(image.get("path") or ""))]
+        urls = image_urls(chunk)
         self._url_data = read_urls(urls) if urls else {}
         yield from chunk
         self._url_data = {}
 
     def resolve_all(self, sample: dict[str, Any]) -> list[ImageRef]:
         return [self.resolve(im) for im in sample.get("images") or []]
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 INT64_MAX = 2**63 - 1
