@@ -88,7 +88,8 @@ def generate(
                                        "sceneGraphs.zip/val_sceneGraphs.json). Several files, a folder (its *.jsonl "
                                        "files, compressed or not) or a quoted glob pattern are read as one input, in order. "
                                        "JSONL files may be given by URL (s3://bucket/scenes.jsonl.zst, a folder or pattern of "
-                                       "them): they are read through a local copy, downloaded once."),
+                                       "them), as may an annotation file or folder with --from (and files or folders -r "
+                                       "options name): they are read through a local copy, downloaded once."),
     out: str = typer.Option(..., "--out", "-o", help="Output folder, or a URL (s3://bucket/run, gs://..., any fsspec "
                             "URL): the run is then made in --staging and uploaded as it goes, each shard as it is done."),
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
@@ -139,16 +140,18 @@ def generate(
         read_options = parse_reader_options(reader_option)
     except (FileNotFoundError, KeyError) as exc:  # a synonyms file
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
-    if any(remote.is_url(item) for item in scenes):  # downloaded here, with a bar; `generate` finds the copies
+    except RuntimeError as exc:  # a synonyms file at a URL that cannot be read (RemoteError)
+        _fail(str(exc), code=1)
+    named = [v for v in (read_options or {}).values() if isinstance(v, str) and remote.is_url(v)]
+    if any(remote.is_url(item) for item in scenes) or named:  # downloaded here, with a bar; `generate` finds the copies
         try:
             with download_progress() as shown:
-                if converting and len(scenes) == 1:  # one annotation file
-                    first = fetch.fetch_file(scenes[0], progress=shown)
-                else:
+                if converting and len(scenes) == 1 and remote.is_url(scenes[0]):  # an annotation file or folder
+                    first = fetch.fetch_input(scenes[0], progress=shown)
+                elif any(remote.is_url(item) for item in scenes):
                     fetch.fetch_scenes(scenes, progress=shown)
-        except IsADirectoryError:
-            _fail(f"converting from {from_format} reads one annotation file from a URL; {scenes[0]} is a folder: "
-                  "download it first")
+                if converting:
+                    fetch.fetch_options(read_options, progress=shown)
         except (FileNotFoundError, ValueError) as exc:
             _fail(str(exc))
         except RuntimeError as exc:  # RemoteError: no fsspec, no credentials, no network
@@ -169,7 +172,7 @@ def generate(
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
-    except (RunExistsError, ResumeMismatchError, FileNotFoundError) as exc:
+    except (RunExistsError, ResumeMismatchError, FileNotFoundError, IsADirectoryError) as exc:
         _fail(str(exc))
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))

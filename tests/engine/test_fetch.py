@@ -90,7 +90,8 @@ def test_a_folder_or_a_pattern_at_a_url_gives_its_scene_files_by_name(tmp_path, 
         generate("memory://data/parts/none-*.jsonl", tmp_path / "none", **OPTIONS)
     with pytest.raises(FileNotFoundError, match="memory://data/missing.jsonl does not exist"):
         generate("memory://data/missing.jsonl", tmp_path / "none", **OPTIONS)
-    with pytest.raises(ValueError, match="memory://data/parts is a folder: download it first"):
+    with pytest.raises(IsADirectoryError, match="^memory://data/parts is a folder: the coco reader reads an "
+                                                "annotation file"):
         generate("memory://data/parts", tmp_path / "none", from_format="coco")
 
 
@@ -367,8 +368,8 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     assert rejects and all(r["file"] == "memory://coco/annotations/bad.json" for r in rejects)
     with pytest.raises(ValueError, match="^memory://coco/annotations/bad.json, "):
         generate("memory://coco/annotations/bad.json", tmp_path / "strict", strict=True, **options)
-    # a folder is not converted from a URL
-    with pytest.raises(ValueError, match="reads one annotation file from a URL; memory://coco/val2017 is a folder"):
+    # a folder given to a reader of one file is named by its URL
+    with pytest.raises(IsADirectoryError, match="^memory://coco/val2017 is a folder: the coco reader reads an "):
         generate("memory://coco/val2017", tmp_path / "folder", from_format="coco")
     # the CLI: the format detected on the local copy, its reader options checked there
     runner = CliRunner()
@@ -378,7 +379,7 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     assert made.exit_code == 0, made.output
     assert (tmp_path / "cli" / "samples.jsonl").read_bytes() == (tmp_path / "run" / "samples.jsonl").read_bytes()
     folder = runner.invoke(app, ["generate", "memory://coco/val2017", "--from", "coco", "--out", str(tmp_path / "f")])
-    assert folder.exit_code == 2 and "is a folder: download it first" in folder.output, folder.output
+    assert folder.exit_code == 2 and "memory://coco/val2017 is a folder: the coco reader" in folder.output, folder.output
     # convert reads it too, and names it by its URL
     converted = runner.invoke(app, ["convert", "memory://coco/annotations/instances.json", "--out",
                                     str(tmp_path / "scenes.jsonl"), "--image-root", "memory://coco/val2017"])
@@ -388,3 +389,87 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     assert [s.image for s in read_scenes(tmp_path / "scenes.jsonl")] == sorted(pngs)
     missing = runner.invoke(app, ["convert", "memory://coco/none.json", "--out", str(tmp_path / "n.jsonl")])
     assert missing.exit_code == 2 and "memory://coco/none.json does not exist" in missing.output, missing.output
+
+
+def test_a_folder_is_copied_once_and_again_only_for_what_changed(tmp_path, memory) -> None:
+    memory.pipe_file("/set/a/x.bin", b"one")
+    memory.pipe_file("/set/b.bin", b"two!")
+    shown: list[tuple[str, int, int]] = []
+    copy = fetch.fetch_folder("memory://set/", progress=lambda url, done, total: shown.append((url, done, total)))
+    assert copy.name == "set" and {p.relative_to(copy).as_posix(): p.read_bytes() for p in copy.rglob("*")
+                                   if p.is_file()} == {"a/x.bin": b"one", "b.bin": b"two!"}
+    assert sorted(shown)[-1] == ("memory://set", 7, 7)  # bytes done of all, as files arrive
+    assert fetch.fetch_input("memory://set") == copy and fetch.fetch_input("memory://set/b.bin").read_bytes() == b"two!"
+    with _no_download(memory):  # the same objects: nothing downloaded
+        assert fetch.fetch_folder("memory://set") == copy
+    memory.pipe_file("/set/b.bin", b"changed")
+    memory.rm("/set/a/x.bin")
+    fetched: list[str] = []
+    real = type(memory).get_file
+
+    def counted(fs, rpath, lpath, **kwargs):
+        fetched.append(rpath)
+        return real(fs, rpath, lpath, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(type(memory), "get_file", counted)
+        assert fetch.fetch_folder("memory://set") == copy
+    assert fetched == ["/set/b.bin"]  # the changed file alone; the removed one gone from the copy
+    assert [p.relative_to(copy).as_posix() for p in copy.rglob("*")] == ["b.bin"]
+    assert (copy / "b.bin").read_bytes() == b"changed"
+    with pytest.raises(FileNotFoundError, match="memory://none does not exist"):
+        fetch.fetch_folder("memory://none")
+    with pytest.raises(ValueError, match="slice_images is a folder the reader writes to: give a local folder"):
+        fetch.fetch_options({"slice_images": "memory://set/slices"})
+
+
+def test_a_label_map_folder_and_its_options_at_urls_are_converted(tmp_path, memory) -> None:
+    """A folder of label maps, its label table and its images, all at URLs: the samples of the
+    same files read locally, the images named by URL, rejects named by URL, a resume without
+    downloading, and the card's command naming the URLs."""
+    import numpy as np
+
+    from tests.io.readers.test_read_label_map import organ_map, save_png
+    from veriscene.engine.reproduce import generate_command
+    from veriscene.scene import read_scenes
+
+    local = tmp_path / "local"
+    for k in range(3):
+        save_png(local / "maps" / f"case{k}.png", np.roll(organ_map(), 3 * k, axis=1))
+        save_png(local / "images" / f"case{k}.png", np.full((40, 60, 3), 40 * k, np.uint8))
+    save_png(local / "maps" / "flat.png", np.zeros((40, 60, 3), np.uint8))  # RGB: rejected
+    (local / "labels.csv").write_text("value,name\n1,Liver\n2,spleen\n3,kidney_right\n5,liver_tumour\n")
+    for path in local.rglob("*"):
+        if path.is_file():
+            memory.pipe_file(f"/med/{path.relative_to(local).as_posix()}", path.read_bytes())
+    options = dict(from_format="label_map", generators="object.*,counting.*", seed=3)
+    reference = generate(local / "maps", tmp_path / "ref", reader_options={
+        "labels": str(local / "labels.csv"), "images": str(local / "images")}, **options)
+    urls = {"labels": "memory://med/labels.csv", "images": "memory://med/images"}
+    summary = generate("memory://med/maps", tmp_path / "run", reader_options=urls, **options)
+    assert summary.scenes == reference.scenes == 3 and summary.samples == reference.samples > 0
+    scenes = list(read_scenes(tmp_path / "run" / "scenes.jsonl"))
+    assert [s.image for s in scenes] == [f"memory://med/images/case{k}.png" for k in range(3)]
+    assert [s.names for s in scenes] == [s.names for s in read_scenes(tmp_path / "ref" / "scenes.jsonl")]
+    rejects = [orjson.loads(line) for line in (tmp_path / "run" / "convert_rejects.jsonl").read_bytes().splitlines()]
+    assert [r["file"] for r in rejects] == ["memory://med/maps/flat.png"]
+    with _no_download(memory):  # resumed from the copies, the conversion reused
+        again = generate("memory://med/maps", tmp_path / "run", reader_options=urls, resume=True, **options)
+    assert any("reused" in note for note in again.notes)
+    argv = generate_command(orjson.loads((tmp_path / "run" / "manifest.json").read_bytes()), tmp_path / "run").argv
+    assert argv[2] == "memory://med/maps" and {"labels=memory://med/labels.csv", "images=memory://med/images"} <= set(argv)
+    # a label table changed in the store: copied again, and the run's resume refused
+    memory.pipe_file("/med/labels.csv", b"value,name\n1,liver\n2,spleen\n3,kidney\n5,tumour\n")
+    with pytest.raises(ResumeMismatchError, match="memory://med/maps, its format or the reader options changed"):
+        generate("memory://med/maps", tmp_path / "run", reader_options=urls, resume=True, **options)
+    # the CLI, convert and generate: downloaded with a bar, the same scenes
+    runner = CliRunner()
+    converted = runner.invoke(app, ["convert", "memory://med/maps", "--from", "label_map", "-r",
+                                    "labels=memory://med/labels.csv", "-r", "images=memory://med/images",
+                                    "--out", str(tmp_path / "scenes.jsonl")])
+    assert converted.exit_code == 0, converted.output
+    assert [s.image for s in read_scenes(tmp_path / "scenes.jsonl")] == [s.image for s in scenes]
+    made = runner.invoke(app, ["generate", "memory://med/maps", "--from", "label_map", "-r",
+                               "labels=memory://med/labels.csv", "-r", "images=memory://med/images",
+                               "-r", "slice_images=memory://med/slices", "--out", str(tmp_path / "cli")])
+    assert made.exit_code == 2 and "slice_images is a folder the reader writes to" in made.output, made.output

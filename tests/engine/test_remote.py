@@ -367,6 +367,26 @@ def test_images_read_from_s3_embedded_in_an_export_written_to_s3(tmp_path, s3, m
     assert len(images) == summary.samples_written and all(im["bytes"] == pngs[im["path"]] for im in images)
 
 
+def test_a_folder_on_s3_is_copied_and_then_only_what_changed(tmp_path, s3, monkeypatch) -> None:
+    from veriscene.engine import fetch
+
+    env, client = s3
+    monkeypatch.setenv(fetch.DOWNLOADS_ENV, str(tmp_path / "downloads"))
+    files = {"maps/a.png": b"a" * 10, "maps/sub/b.png": b"b" * 20, "maps/c.csv": b"value,name\n"}
+    for key, body in files.items():
+        client.put_object(Bucket="runs", Key=f"med/{key}", Body=body)
+    shown: list[int] = []
+    copy = fetch.fetch_folder("s3://runs/med/maps", progress=lambda url, done, total: shown.append(done))
+    assert {f"maps/{p.relative_to(copy).as_posix()}": p.read_bytes() for p in copy.rglob("*") if p.is_file()} == files
+    assert max(shown) == 10 + 20 + len(files["maps/c.csv"])
+    client.put_object(Bucket="runs", Key="med/maps/sub/b.png", Body=b"B" * 5)
+    client.delete_object(Bucket="runs", Key="med/maps/a.png")
+    shown.clear()
+    assert fetch.fetch_folder("s3://runs/med/maps/", progress=lambda url, done, total: shown.append(total)) == copy
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()) == ["c.csv", "sub/b.png"]
+    assert (copy / "sub" / "b.png").read_bytes() == b"B" * 5 and shown == [5 + len(files["maps/c.csv"])]
+
+
 def test_a_file_removed_while_it_is_sent_is_skipped(tmp_path, memory, monkeypatch) -> None:
     """jsonl shards are merged and removed at the end of a run, maybe while a thread sends one."""
     run = remote.RemoteRun("memory://b/race", tmp_path)

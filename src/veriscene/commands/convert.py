@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veriscene.engine.fetch import fetch_file
+from veriscene.console import download_progress
+from veriscene.engine.fetch import fetch_file, fetch_input, fetch_options
 from veriscene.engine.remote import RemoteError, is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
@@ -68,7 +69,7 @@ def parse_reader_options(pairs: list[str] | None) -> dict[str, Any]:
         if key == "image_size":
             options[key] = _parse_size(value)
         elif key == "synonyms":
-            options["normalizer"] = Normalizer.from_file(value)
+            options["normalizer"] = Normalizer.from_file(fetch_file(value) if is_url(value) else value)
         elif value.lower() in _TRUE:
             options[key] = True
         elif value.lower() in _FALSE:
@@ -148,7 +149,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("convert")
     def convert_command(
-        input: Annotated[str, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json), or one file's URL (s3://bucket/instances.json: read through a local copy).")],
+        input: Annotated[str, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json), or its URL (s3://bucket/instances.json, s3://bucket/labelsTr/: read through a local copy, as are files and folders -r options name by URL).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
         fmt: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(READERS)}.")] = "auto",
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first rejected record (exit 1).")] = False,
@@ -169,8 +170,8 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--image-size", help="Size of every image when unknown, WIDTHxHEIGHT.")
         ] = None,
         synonyms: Annotated[
-            Path | None,
-            typer.Option("--synonyms", help="JSON synonym map for names (or {names, attributes, predicates})."),
+            str | None,
+            typer.Option("--synonyms", help="JSON synonym map for names (or {names, attributes, predicates}), or its URL."),
         ] = None,
         drop_bad_parts: Annotated[
             bool,
@@ -191,7 +192,9 @@ def register(app: typer.Typer) -> None:
         with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError, IsADirectoryError),
                         failures=(RemoteError,)):
             given = parse_reader_options(reader_option)
-            local = fetch_file(input) if is_url(input) else Path(input)  # downloaded once, here
+            with download_progress() as shown:  # downloaded once, here, with a bar; `convert` finds the copies
+                local = fetch_input(input, progress=shown) if is_url(input) else Path(input)
+                fetch_options(given, progress=shown)
             check_reader_options(given, fmt, local)
             for key, value in given.items():
                 if options.get(key) not in (None, False):
@@ -200,6 +203,6 @@ def register(app: typer.Typer) -> None:
             if synonyms is not None:
                 if "normalizer" in options:
                     raise typer.BadParameter("synonyms are given both with --synonyms and with --reader-option")
-                options["normalizer"] = Normalizer.from_file(synonyms)
+                options["normalizer"] = Normalizer.from_file(fetch_file(synonyms) if is_url(synonyms) else synonyms)
             summary = convert(input, out, fmt, strict=strict, rejects_path=rejects, **options)
         print_summary(console, summary)

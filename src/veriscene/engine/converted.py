@@ -55,26 +55,30 @@ def _plain(value: Any) -> Any:
 
 
 def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: str,
-         source: str | None = None) -> dict[str, Any] | None:
+         source: str | None = None, option_urls: dict[str, str] | None = None) -> dict[str, Any] | None:
     try:
         plain = {k: _plain(v) for k, v in sorted(options.items())}
     except KeyError:
         return None
+    for key, url in (option_urls or {}).items():  # a local copy: recorded by its URL
+        plain[key] = [url, plain[key][1]] if isinstance(plain.get(key), list) else url
     return {"input": source or str(src.resolve()), "fingerprint": fingerprint(src), "format": fmt, "strict": strict,
             "options": plain, "version": version}
 
 
 def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, options: dict[str, Any],
-                     version: str, reuse: bool, resuming: bool = False, source: str | None = None) -> tuple[Path, str]:
+                     version: str, reuse: bool, resuming: bool = False, source: str | None = None,
+                     option_urls: dict[str, str] | None = None) -> tuple[Path, str]:
     """(`OUT/scenes.jsonl`, a note for the summary): converted now, or, with `reuse`, the earlier
     conversion when nothing it depends on changed (see the module docstring). `resuming` (the
     folder holds a run to complete): a changed input raises ResumeMismatchError before the
     conversion would replace the run's scenes. `source`: the URL `src` is the local copy of
-    (recorded and said instead of the copy)."""
+    (recorded and said instead of the copy); `option_urls`: for an option holding a local copy, the
+    URL it is of (`veriscene.engine.fetch.fetch_options`), recorded with the copy's fingerprint."""
     from veriscene.io.convert import convert
 
     out, stamp = out_dir / SCENES, out_dir / STAMP
-    key = _key(src, fmt, strict, options, version, source)
+    key = _key(src, fmt, strict, options, version, source, option_urls)
     shown = source or src
     earlier = None
     if stamp.is_file():
@@ -90,7 +94,8 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     stamp.unlink(missing_ok=True)
-    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, source=source, **options)
+    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, source=source,
+                   option_urls=option_urls, **options)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "
             f"{done.scenes_rejected} rejected (see {done.rejects})")

@@ -8,6 +8,10 @@ files) at a URL read by verify, stats, export, card, eval, view and the RL envir
   read twice, and by byte ranges).
 - **A folder or a pattern at a URL** (``s3://bucket/scenes/``, ``s3://bucket/part-*.jsonl.zst``)
   gives its scene files by name, as a local folder or pattern does.
+- **An annotation input at a URL** (`generate --from FORMAT`, `convert`): one file, or a folder
+  (label maps, DICOM series, a ProVision folder) copied whole (`fetch_folder`) and again only
+  for the files that changed; files and folders reader options name by URL (`labels=`,
+  `image_data=`, `panoptic_root=`, ...) the same way (`fetch_options`).
 - **A run at a URL** (a folder holding ``manifest.json``) is read from its staging folder,
   `remote.default_staging(url)`, the folder ``generate --out URL`` makes it in: a run made on
   this machine is read where it is, with nothing downloaded; a run made elsewhere is downloaded
@@ -26,6 +30,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import threading
 from pathlib import Path, PurePosixPath
 from functools import partial
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +42,7 @@ from veriscene.engine import remote
 from veriscene.engine.remote import RemoteError, default_staging, is_url, local_path
 
 DOWNLOADS_ENV = "VERISCENE_DOWNLOADS"
+IMAGE_THREADS = 16  # files at URLs read at once (each is a request to the store)
 T = TypeVar("T")
 _SCENE_FILE = re.compile(r"\.jsonl(\.(gz|zst|bz2|xz))?$")
 # what the store says of an object that changes when it is replaced (S3, GCS, Azure, local, memory)
@@ -95,15 +101,111 @@ def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: 
                 return local
         except orjson.JSONDecodeError:
             pass  # cut short: downloaded again
-    target.mkdir(parents=True, exist_ok=True)
-    tmp = local.with_name(f"{local.name}.{os.getpid()}.tmp")
+    _download(fs, url, path, local, _callback(url, progress))
+    stamp.write_bytes(orjson.dumps({"url": url, "version": version}))
+    return local
+
+
+def _download(fs: Any, url: str, path: str, local: Path, callback: Any | None = None) -> None:
+    """The object at `path` (`url`) into `local`, through a temporary file renamed at the end."""
+    local.parent.mkdir(parents=True, exist_ok=True)
+    tmp = local.with_name(f"{local.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        _call(url, "cannot download", partial(fs.get_file, callback=_callback(url, progress)), path, str(tmp))
+        _call(url, "cannot download", partial(fs.get_file, callback=callback or _callback(url, None)), path, str(tmp))
         os.replace(tmp, local)
     finally:
         tmp.unlink(missing_ok=True)
-    stamp.write_bytes(orjson.dumps({"url": url, "version": version}))
-    return local
+
+
+def fetch_folder(url: str, storage_options: dict[str, Any] | None = None, progress: Progress | None = None,
+                 threads: int = IMAGE_THREADS) -> Path:
+    """The local copy of the folder at `url` with all it holds (an annotation set kept as a folder:
+    label maps, DICOM series, a ProVision folder, COCO's panoptic PNGs), in `download_folder(url)`
+    under the folder's own name. A file is downloaded, `threads` at a time, unless its copy is of
+    the same object (the folder's record beside the copy, `<name>.source.json`, keeps each file's
+    size and ETag or modification time); files the folder no longer holds are removed from the
+    copy. `progress(url, bytes done, bytes in all)` is called as files arrive."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    fs.invalidate_cache()  # s3fs keeps listings: the folder may have changed since
+    url = url.rstrip("/")
+    found = _call(url, "cannot list", partial(fs.find, detail=True), path)
+    files = {_relative(name, path): info for name, info in found.items() if info.get("type") != "directory"}
+    if not files:
+        if not _call(url, "cannot read", fs.isdir, path):
+            raise FileNotFoundError(f"{url} does not exist")
+        raise FileNotFoundError(f"{url} is an empty folder")
+    target = download_folder(url) / PurePosixPath(path).name
+    record = target.with_name(target.name + ".source.json")
+    try:
+        earlier = orjson.loads(record.read_bytes()) if record.is_file() else {}
+    except orjson.JSONDecodeError:
+        earlier = {}  # cut short: every file checked again
+    known = earlier.get("files", {}) if isinstance(earlier, dict) and earlier.get("url") == url else {}
+    versions = {rel: _version(info) for rel, info in files.items()}
+    wanted = [rel for rel in sorted(files) if not (known.get(rel) == versions[rel]
+                                                    and _has(target / PurePosixPath(rel), versions[rel][0]))]
+    if target.is_dir():
+        _clear(target, set(files), ledger=None)
+    have = {rel: versions[rel] for rel in set(files) - set(wanted)}  # what the copy holds, recorded
+    total, lock = sum(v[0] for v in versions.values()), threading.Lock()
+    done = [sum(v[0] for v in have.values())]
+
+    def one(rel: str) -> None:
+        _download(fs, join_url(url, rel), f"{path}/{rel}", target / PurePosixPath(rel))
+        with lock:
+            have[rel] = versions[rel]
+            done[0] += versions[rel][0]
+            if progress is not None:
+                progress(url, done[0], total)
+
+    try:
+        if wanted:
+            with ThreadPoolExecutor(max_workers=max(1, min(threads, len(wanted))),
+                                    thread_name_prefix="veriscene-fetch") as pool:
+                list(pool.map(one, wanted))
+    finally:  # a download that failed: the files done are not downloaded again
+        target.mkdir(parents=True, exist_ok=True)
+        record.write_bytes(orjson.dumps({"url": url, "files": dict(sorted(have.items()))}))
+    return target
+
+
+def _relative(found: str, folder: str) -> str:
+    """The path of `found`, a file the listing of `folder` gave, inside that folder."""
+    found, folder = found.split("://", 1)[-1].strip("/"), folder.split("://", 1)[-1].strip("/")
+    return found[len(folder):].lstrip("/") if found.startswith(folder + "/") else PurePosixPath(found).name
+
+
+def fetch_input(url: str, storage_options: dict[str, Any] | None = None, progress: Progress | None = None) -> Path:
+    """The local copy of a file (`fetch_file`) or a folder (`fetch_folder`) at `url`: an annotation
+    input, or a file or folder a reader option names."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    fs.invalidate_cache()
+    if _call(url, "cannot read", fs.isdir, path):
+        return fetch_folder(url, storage_options, progress)
+    return fetch_file(url, storage_options, progress=progress)
+
+
+# reader options naming a file or folder that is not read but kept (image_root: the images are
+# named by URL) or written (slice_images)
+KEPT_OPTIONS = ("image_root",)
+WRITTEN_OPTIONS = ("slice_images",)
+
+
+def fetch_options(options: dict[str, Any], storage_options: dict[str, Any] | None = None,
+                  progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Reader options with each file or folder given by URL (labels=s3://..., image_data=...,
+    panoptic_root=...) replaced by its local copy (`fetch_input`), and for each option replaced,
+    its URL. `image_root` stays a URL (the scenes then name their images by URL); an option the
+    reader writes to (`slice_images`) cannot be a URL (ValueError)."""
+    local, urls = dict(options), {}
+    for key, value in options.items():
+        if not isinstance(value, (str, os.PathLike)) or not is_url(value) or key in KEPT_OPTIONS:
+            continue
+        if key in WRITTEN_OPTIONS:
+            raise ValueError(f"{key} is a folder the reader writes to: give a local folder, not {value}")
+        local[key] = fetch_input(str(value), storage_options, progress)
+        urls[key] = str(value)
+    return local, urls
 
 
 def _call(url: str, what: str, fn: Any, *args: Any) -> Any:
@@ -114,8 +216,6 @@ def _call(url: str, what: str, fn: Any, *args: Any) -> Any:
     except Exception as exc:  # noqa: BLE001 - any store's error, said with the URL
         raise RemoteError(f"{what} {url}: {type(exc).__name__}: {exc}") from exc
 
-
-IMAGE_THREADS = 16  # images at URLs read at once (each is a request to the store)
 
 
 def _each(urls: Iterable[str], read: Callable[[str], T], threads: int) -> dict[str, T | Exception]:
@@ -265,11 +365,11 @@ def _has(path: Path, size: int) -> bool:
         return False
 
 
-def _clear(folder: Path, keep: set[str]) -> None:
-    """Remove what `folder` holds that the URL does not (another run's files), but the ledger."""
+def _clear(folder: Path, keep: set[str], ledger: str | None = remote.LEDGER) -> None:
+    """Remove what `folder` holds that the URL does not (another run's files), but the `ledger`."""
     for path in sorted(folder.rglob("*"), reverse=True):
         rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in keep and path.name != remote.LEDGER:
+        if path.is_file() and rel not in keep and path.name != ledger:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()

@@ -326,7 +326,9 @@ def generate(
     and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`), with `reader_options` (e.g. ``{"masks": False}`` for COCO;
-    `veriscene.io.readers.reader_options` lists each format's); a resumed run reuses that
+    `veriscene.io.readers.reader_options` lists each format's; an annotation file or folder, and a
+    file or folder an option names, may be a URL, read through a local copy,
+    `veriscene.engine.fetch.fetch_input`; an `image_root` URL names the images by URL); a resumed run reuses that
     conversion when the input and options are unchanged (`veriscene.engine.converted`). Bad scene records go to
     `out/rejects.jsonl` and are counted, or
     raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
@@ -353,7 +355,8 @@ def generate(
             counted=counted, on_shard=on_shard)
     given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
     urls = _urls(given)
-    if staging is not None or (storage_options is not None and not urls):
+    named = [v for v in (reader_options or {}).values() if isinstance(v, (str, os.PathLike)) and remote.is_url(v)]
+    if staging is not None or (storage_options is not None and not urls and not named):
         raise ValueError("staging is for an output at a URL, storage_options for an output or input at a URL "
                          "(s3://..., gs://...)")
     start = time.perf_counter()
@@ -361,14 +364,10 @@ def generate(
     notes: list[str] = []
     sources: dict[Path, str] = {}  # local copies of inputs given by URL: the URL of each
     converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
-    if urls and converting:  # one annotation file at a URL, converted from its local copy
+    if urls and converting:  # an annotation file or folder at a URL, converted from its local copy
         if len(given) != 1:
             raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
-        try:
-            copy = fetch.fetch_file(urls[0], storage_options)
-        except IsADirectoryError:
-            raise ValueError(f"converting from {from_format} reads one annotation file from a URL; {urls[0]} is a "
-                             "folder: download it first") from None
+        copy = fetch.fetch_input(urls[0], storage_options)
         given, sources = [copy], {copy.resolve(): urls[0]}
         notes.append(f"{urls[0]} read through its local copy in {copy.parent}")
     elif urls:
@@ -387,10 +386,10 @@ def generate(
         if running and not resume:
             _prepare_folder(out_dir, {}, resume, overwrite)  # refuses before the conversion replaces its scenes
         out_dir.mkdir(parents=True, exist_ok=True)
-        scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict,
-                                             options=dict(reader_options or {}), version=_version(),
-                                             reuse=resume and not overwrite, resuming=running,
-                                             source=sources.get(scenes_path.resolve()))
+        options, option_urls = fetch.fetch_options(dict(reader_options or {}), storage_options)
+        scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict, options=options,
+                                             version=_version(), reuse=resume and not overwrite, resuming=running,
+                                             source=sources.get(scenes_path.resolve()), option_urls=option_urls)
         notes.append(note)
         paths = [scenes_path]
     elif reader_options:

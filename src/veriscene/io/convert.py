@@ -22,7 +22,7 @@ from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
-from veriscene.io.rejects import RejectReport
+from veriscene.io.rejects import RejectReport, renamed
 from veriscene.scene import archives
 from veriscene.scene.compressed import compression_for_name, create_scene_file
 from veriscene.scene.jsonl import dumps_scene
@@ -106,6 +106,14 @@ def placed(scene: Scene, image_root: str | os.PathLike[str], folder: Path) -> Sc
     return replace(scene, image=Path(located).as_posix())
 
 
+def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
+    """`scene` with an image found in the local copy of a folder given by URL (a label map's
+    `images=s3://...`, an MSD folder's imagesTr) named by its URL, as an `image_root` URL names
+    them: the samples then say where the image is, on any machine."""
+    image = renamed(scene.image, folders)
+    return scene if image == scene.image else replace(scene, image=image)
+
+
 def convert(
     input: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -115,6 +123,7 @@ def convert(
     rejects_path: str | os.PathLike[str] | None = None,
     source: str | None = None,
     storage_options: dict[str, Any] | None = None,
+    option_urls: dict[str, str] | None = None,
     **options: Any,
 ) -> ConvertSummary:
     """Read `input` in `fmt` and write veriscene JSONL to `out`.
@@ -122,13 +131,20 @@ def convert(
     In strict mode the first reject raises SceneValidationError (after it is written to the
     reject report) and `out` is left untouched. `source`: the name `input` goes by in rejects,
     errors and the summary (the URL it is the local copy of). An `input` given by URL
-    (s3://bucket/instances.json: one file) is read through its local copy (`engine.fetch`, with
-    fsspec's `storage_options`). Other options go to the reader.
+    (s3://bucket/instances.json, or a folder: s3://bucket/labelsTr/) is read through its local
+    copy (`engine.fetch.fetch_input`, with fsspec's `storage_options`), as are files and folders
+    options name by URL (`engine.fetch.fetch_options`; `image_root` stays a URL).
+    `option_urls`: for options already holding such copies, their URLs (said instead of the
+    copies). Other options go to the reader.
     """
-    if is_url(input):
-        from veriscene.engine.fetch import fetch_file
+    urls = dict(option_urls or {})
+    if is_url(input) or any(isinstance(v, (str, os.PathLike)) and is_url(v) for v in options.values()):
+        from veriscene.engine.fetch import fetch_input, fetch_options
 
-        source, input = source or str(input), fetch_file(str(input), storage_options)
+        if is_url(input):
+            source, input = source or str(input), fetch_input(str(input), storage_options)
+        options, fetched = fetch_options(options, storage_options)
+        urls.update(fetched)
     src, out = Path(input), Path(out)
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
     reason = None
@@ -137,18 +153,26 @@ def convert(
     else:
         name = resolve_format(fmt)
     root = options.get("image_root")
+    # local copies said by their URLs (a folder's files by theirs)
+    names = ({str(src): source} if source is not None else {}) | {str(options[k]): url for k, url in urls.items()}
+    folders = {local: url for local, url in names.items() if Path(local).is_dir()}
 
     def scenes(report: RejectReport) -> Iterable[Scene]:
         found = read(src, name, report=report, strict=strict, **options)
-        return found if root is None else (placed(scene, root, out.parent) for scene in found)
+        if root is not None:
+            found = (placed(scene, root, out.parent) for scene in found)
+        return found if not folders else (at_url(scene, folders) for scene in found)
 
-    names = {str(src): source} if source is not None else None
     try:
-        rejects, written, report = write_scene_file(scenes, out, rejects_path, strict, names)
+        rejects, written, report = write_scene_file(scenes, out, rejects_path, strict, names or None)
+    except IsADirectoryError as exc:  # a folder given to a reader of one file (COCO, VG, GQA...)
+        folder = renamed(str(exc.filename), names) if exc.filename else source or str(src)
+        raise IsADirectoryError(f"{folder} is a folder: the {name} reader reads an annotation file (give the file "
+                                "in it)") from None
     except SceneValidationError as exc:  # strict: the first reject, named as in the report
-        if source is None:
+        if not names:
             raise
-        raise SceneValidationError(exc.reason, source=source if exc.source == str(src) else exc.source,
-                                   record=exc.record, field=exc.field) from None
+        raise SceneValidationError(exc.reason, source=renamed(exc.source, names), record=exc.record,
+                                   field=exc.field) from None
     return ConvertSummary.of(source or str(src), str(out), str(rejects), name, written, report,
                              sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")

@@ -35,6 +35,19 @@ class Reject:
         return asdict(self)
 
 
+def renamed(source: str | None, names: dict[str, str]) -> str | None:
+    """`source` as `names` say it (a local copy -> its URL): the file itself, or a file inside a
+    folder named there (said under the folder's URL)."""
+    if source is None or not names:
+        return source
+    if source in names:
+        return names[source]
+    for local, url in names.items():
+        if source.startswith(local.rstrip(os.sep) + os.sep):
+            return url.rstrip("/") + "/" + Path(source[len(local.rstrip(os.sep)) + 1:]).as_posix()
+    return source
+
+
 class RejectReport:
     """Collects rejects and repair counts.
 
@@ -76,7 +89,7 @@ class RejectReport:
             raise ValueError(f"reject level must be one of {LEVELS}, got {level!r}")
         source = error.source
         return self.record(Reject(
-            file=self.names.get(source, source) if source is not None else None, record=error.record,
+            file=renamed(source, self.names), record=error.record,
             field=error.field, reason=error.reason, level=level,
         ))
 
