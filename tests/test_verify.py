@@ -95,3 +95,87 @@ def test_each_scene_is_parsed_once(tampered, monkeypatch) -> None:
     changed["objects"][0]["name"] = "zebra"
     assert cache.find(image_id, [orjson.dumps(changed)]).objects()[0].name == "zebra"
     assert cache.find("other", [second]) is None  # another image's line
+
+
+def test_sample_files_are_checked_against_the_manifest(tmp_path, tampered) -> None:
+    """A run copied in part, or altered where no program looks, is not the run that was made."""
+    from veriscene.engine.runfiles import check_files
+
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(9, seed=4), scenes)
+    run = tmp_path / "run"
+    generate(scenes, run, seed=1, shard_size=3, generators="counting,attribute.*")
+    whole = (run / "samples.jsonl").read_bytes()
+    report = verify(run)
+    assert report.ok and report.files is not None and (report.files.shards, report.files.intact) == (3, 3)
+    assert report.files.samples == report.samples
+    assert verify(run / "samples.jsonl").files == report.files  # the run's samples file: the same check
+    lines = whole.splitlines(keepends=True)
+    # a copy cut short at a line's end: every sample left verifies, the files say what is missing
+    (run / "samples.jsonl").write_bytes(b"".join(lines[:-5]))
+    cut = verify(run)
+    assert not cut.problems and cut.verified == len(lines) - 5 and not cut.ok
+    assert cut.files.problems == [f"samples.jsonl ends at line {len(lines) - 5}, in shard 2: 5 of the manifest's "
+                                  f"{len(lines)} samples are missing"] and cut.files.intact == 2
+    # a question reworded (the answer still right), and a line repeated at the end
+    altered = orjson.loads(lines[4])
+    altered["question"] = altered["question"].replace("?", " here?")
+    (run / "samples.jsonl").write_bytes(b"".join([*lines[:4], orjson.dumps(altered) + b"\n", *lines[5:], lines[0]]))
+    changed = verify(run)
+    assert not changed.problems and not changed.ok
+    first = orjson.loads(run.joinpath("manifest.json").read_bytes())["shards"][0]
+    assert changed.files.problems == [
+        f"samples.jsonl lines 1-{first['samples']} (shard 0) differ from the run that was made (their SHA-256 is "
+        "not the manifest's)", f"samples.jsonl holds 1 line(s) after the manifest's {len(lines)} samples"]
+    from veriscene.card import dataset_card
+
+    assert ("The sample files differ from the manifest (2 of 3 shards as recorded): samples.jsonl lines 1-"
+            in dataset_card(run, verify=True))
+    result = CliRunner().invoke(app, ["verify", str(run)])
+    assert result.exit_code == 1 and "FILES samples.jsonl lines 1-" in result.output
+    assert "files: 2 of 3 shards as the manifest records them" in result.output, result.output
+    # a samples file alone (no manifest beside it) has nothing to be checked against
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "samples.jsonl").write_bytes(whole)
+    assert check_files(tmp_path / "alone" / "samples.jsonl") is None
+    assert verify(tmp_path / "alone" / "samples.jsonl", scenes).files is None
+    # the tampered run of the other tests: its files are not the run's either
+    assert not verify(tampered[0]).files.ok
+
+
+def test_shard_files_are_checked_against_the_manifest(tmp_path) -> None:
+    from veriscene.card import dataset_card
+
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(9, seed=4), scenes)
+    run = tmp_path / "run"
+    generate(scenes, run, seed=1, shard_size=3, shard_format="zstd", generators="counting")
+    assert verify(run).files.ok and verify(run, workers=2).files.intact == 3
+    assert "the 3 shards' samples are all there, each with the SHA-256 the manifest records" in \
+        dataset_card(run, verify=True)
+    shards = sorted((run / "shards").glob("*.jsonl.zst"))
+    manifest = orjson.loads((run / "manifest.json").read_bytes())
+    shards[2].unlink()
+    missing = verify(run)
+    assert missing.files.intact == 2 and missing.files.problems == [
+        f"shards/{shards[2].name} is missing (shard 2, {manifest['shards'][2]['samples']} samples)"]
+    assert missing.problems[-1].kind == "unreadable" and "reading stopped: " in missing.problems[-1].detail
+    assert missing.verified == sum(s["samples"] for s in manifest["shards"][:2])  # the shards before it
+    _same(verify(run, workers=2, chunk_size=5), missing)
+    shards[0].write_bytes(shards[0].read_bytes()[:-9])  # cut short: zstd cannot read its end
+    damaged = verify(run)
+    assert damaged.files.problems[0] == (f"shards/{shards[0].name} differs from the run that was made (its SHA-256 is "
+                                         "not the manifest's)") and damaged.files.intact == 1
+    assert f"{shards[0].name} cannot be read" in damaged.problems[-1].detail
+    result = CliRunner().invoke(app, ["verify", str(run)])
+    assert result.exit_code == 1 and "reading stopped" in result.output and "FILES shards/" in result.output
+    # the other readers name the file, not a decompressor's error alone (zstandard's own reader
+    # read this shard as empty, without a word)
+    from veriscene.stats import stats
+
+    with pytest.raises(ValueError, match=f"{shards[0].name} cannot be read .*damaged or cut short"):
+        stats(run)
+    with pytest.raises(ValueError, match=f"{shards[0].name} cannot be read"):
+        dataset_card(run, verify=True)
+    said = CliRunner().invoke(app, ["stats", str(run)])
+    assert said.exit_code == 1 and f"{shards[0].name} cannot be read" in said.output

@@ -242,6 +242,14 @@ def verification(facts: CardFacts) -> str:
         listed = ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items()))
         body = (f"Checked when this card was written: {v.verified:,} of {v.samples:,} samples' programs "
                 f"recompute the stored answer; {len(v.problems):,} do not ({listed}). {command} lists them.")
+    files = v.files if v is not None else None
+    if files is not None and files.ok:
+        body += (f" The sample files are the run that was made: the {files.shards:,} shards' samples are all there, "
+                 "each with the SHA-256 the manifest records.")
+    elif files is not None:
+        body += (f" The sample files differ from the manifest ({files.intact:,} of {files.shards:,} shards as "
+                 f"recorded): {files.problems[0]}" + (f", and {len(files.problems) - 1:,} more." if len(files.problems) > 1
+                                                     else "."))
     return "## Verification\n\n" + body
 
 

@@ -206,8 +206,9 @@ def verify(
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: RAY_ADDRESS if "
                                           "set, else a local Ray)."),
 ) -> None:
-    """Re-execute every sample's program on its scene graph and compare with the stored answer.
-    Exit status 1 on any mismatch or unreadable record (Python: veriscene.verify)."""
+    """Check a finished run's sample files against its manifest (every shard there, with its
+    SHA-256), re-execute every sample's program on its scene graph and compare with the stored
+    answer. Exit status 1 on any difference, mismatch or unreadable record (Python: veriscene.verify)."""
     from veriscene.commands import local_input
     from veriscene.console import print_verify_report, progress_bar
     from veriscene.engine.runfiles import sample_count

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
 )
@@ -255,6 +256,13 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
             console.print(f"[red]{problem.kind.upper()}[/] line {problem.line} sample {problem.sample_id}: {problem.detail}")
     if len(report.problems) > max_listed:
         console.print(f"... and {len(report.problems) - max_listed} more problems")
+    files = report.files
+    if files is not None:
+        for problem in files.problems:
+            console.print(f"[red]FILES[/] {escape(problem)}")
+        style = "green" if files.ok else "red"
+        console.print(f"[{style}]files: {files.intact} of {files.shards} shards as the manifest records them "
+                      f"({files.samples} samples, SHA-256 checked)[/]")
     style = "green" if report.ok else "red"
     console.print(
         f"[{style}]verified {report.verified} of {report.samples} samples: "

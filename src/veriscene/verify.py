@@ -26,7 +26,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine import fetch
-from veriscene.engine.runfiles import sample_lines
+from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
 from veriscene.engine.scan import stable_hash
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
 from veriscene.scene.compressed import compression
@@ -55,10 +55,12 @@ class VerifyReport:
     verified: int = 0
     problems: list[Problem] = field(default_factory=list)
     per_task: Counter[str] = field(default_factory=Counter)
+    # a finished run's sample files against its manifest (None: a samples file alone)
+    files: FileCheck | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.samples > 0
+        return not self.problems and self.samples > 0 and (self.files is None or self.files.ok)
 
     @property
     def mismatches(self) -> int:
@@ -287,6 +289,9 @@ def verify(
 
     `path` is a run folder (its manifest names the scene files) or a samples JSONL file (with the
     run's manifest beside it, or `scenes` given: a file, or several as `generate` reads them).
+    A finished run's sample files are first checked against its manifest (`report.files`,
+    `veriscene.engine.runfiles.check_files`): every shard's samples there, with the recorded
+    SHA-256, and nothing more; a difference makes the report not `ok`.
     `progress(n)` is called as samples are done. `workers` > 1 (or `backend` "ray", on the
     cluster at `address` or a local one): the samples are checked `chunk_size` at a time on
     worker processes or Ray tasks, each sent with the lines of the scenes it needs (the workers
@@ -299,19 +304,34 @@ def verify(
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     cache = _scene_cache(samples_path)
+    files = check_files(samples_path)  # first: a run copied in part is told in seconds
     if workers > 1 or backend != "local":
-        return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size, cache)
+        return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size, cache,
+                                files)
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
-    report = VerifyReport()
+    report, stopped = VerifyReport(files=files), []
     try:
-        for line_no, line in sample_lines(samples_path):
+        for line_no, line in _readable_lines(samples_path, files, stopped):
             report.samples += 1
             _verify_one(line_no, line, lookup, report)
             if progress is not None:
                 progress(1)
     finally:
         lookup.close()
+    report.problems += stopped
     return report
+
+
+def _readable_lines(samples_path: Path, files: FileCheck | None,
+                    stopped: list[Problem]) -> Iterator[tuple[int, bytes]]:
+    """The sample lines; when a shard file the manifest check found missing or damaged cannot be
+    read, the reading stops there, said in `stopped` (otherwise the error is raised)."""
+    try:
+        yield from sample_lines(samples_path)
+    except (FileNotFoundError, ValueError) as exc:
+        if files is None or files.ok:
+            raise
+        stopped.append(Problem(line=0, sample_id=None, kind="unreadable", detail=f"reading stopped: {exc}"))
 
 
 _WORKER_SCENES = ParsedScenes()  # a worker's, kept from chunk to chunk
@@ -368,13 +388,14 @@ def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int,
 
 
 def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Callable[[int], None] | None,
-                     workers: int, backend: str, address: str | None, chunk_size: int, cache: int) -> VerifyReport:
+                     workers: int, backend: str, address: str | None, chunk_size: int, cache: int,
+                     files: FileCheck | None) -> VerifyReport:
     from veriscene.engine.backends import ordered_map
 
     index = SceneIndex(scenes_path)
-    report = VerifyReport()
+    report, stopped = VerifyReport(files=files), []
     try:
-        chunks = _chunks(iter(sample_lines(samples_path)), index, chunk_size, cache)
+        chunks = _chunks(_readable_lines(samples_path, files, stopped), index, chunk_size, cache)
         for part in ordered_map(verify_chunk, chunks, backend=backend, workers=workers, address=address):
             report.samples += part.samples
             report.verified += part.verified
@@ -384,4 +405,5 @@ def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Call
                 progress(part.samples)
     finally:
         index.close()
+    report.problems += stopped
     return report

@@ -81,6 +81,9 @@ def register(app: typer.Typer) -> None:
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except ValueError as exc:  # a shard file damaged or cut short
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
         data = report.to_dict()
         png = None
         if chart:

@@ -145,9 +145,12 @@ def read_lines(path: Path, fmt: str) -> Iterator[bytes]:
         return
     with open(path, "rb") as fh:
         if fmt == "zstd":
-            zstandard = _module(fmt)
-            with zstandard.ZstdDecompressor().stream_reader(fh) as reader:  # type: ignore[union-attr]
-                yield from io.BufferedReader(reader)
+            _module(fmt)
+            from veriscene.scene.compressed import decompressing
+
+            # not zstandard's stream_reader, which ends a file cut short inside its frame without a word
+            with decompressing(fh, "zstd") as reader:
+                yield from reader
         else:
             yield from fh
 

@@ -8,17 +8,24 @@ relative to `samples_root(path)`.
 A run that has not finished (still generating, or stopped) has no samples yet, only the shards its
 workers finished: `unfinished_format` tells such a run, and `finished_shard_lines` reads a shard
 of it once it is whole (its sidecar written and its checksum right).
+
+`check_files` checks a finished run's sample files against its manifest, which records each
+shard's sample count and SHA-256: a run copied, uploaded or downloaded in part, or altered since,
+is told apart from the run that was made (`verify` does this first).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
 from veriscene.engine.codecs import read_lines
+from veriscene.engine.manifest import file_sha256
 from veriscene.engine.shards import finished_sidecar, shard_path
 
 SAMPLES_FILE = "samples.jsonl"
@@ -83,10 +90,18 @@ def sample_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
     fmt = manifest["config"].get("shard_format", "jsonl")
     number = 0
     for shard in shards:
-        for line in read_lines(shard_path(path / "shards", shard["index"], fmt), fmt):
-            number += 1
-            if line.strip():
-                yield number, line
+        data = shard_path(path / "shards", shard["index"], fmt)
+        try:
+            for line in read_lines(data, fmt):
+                number += 1
+                if line.strip():
+                    yield number, line
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{data} is missing: the run's manifest lists it (shard {shard['index']}, "
+                                    f"{shard.get('samples')} samples)") from None
+        except Exception as exc:  # noqa: BLE001 - zstd's, pyarrow's: a file cut short or damaged
+            raise ValueError(f"{data} cannot be read ({type(exc).__name__}: {exc}): damaged or cut short since "
+                             "the run was made") from exc
 
 
 def unfinished_format(path: str | os.PathLike[str]) -> str | None:
@@ -128,3 +143,77 @@ def iter_sample_lines(path: str | os.PathLike[str]) -> Iterator[bytes]:
     """Every sample line of a run folder or samples file, in order, whatever the shard format."""
     for _, line in sample_lines(path):
         yield line
+
+
+@dataclass
+class FileCheck:
+    """A finished run's sample files against its manifest (`check_files`)."""
+
+    shards: int = 0  # the shards the manifest records
+    samples: int = 0  # the samples it records
+    intact: int = 0  # shards whose samples are all there, with the manifest's checksum
+    problems: list[str] = field(default_factory=list)  # what differs, naming the file and shard
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_files(path: str | os.PathLike[str]) -> FileCheck | None:
+    """The sample files of the finished run at `path` (its folder, or its samples file) checked
+    against its manifest: each shard's samples (the lines of `samples.jsonl` it holds, in order,
+    or its shard file) must be there, with the SHA-256 the manifest records, and nothing more.
+    None when `path` is not a finished run's (a samples file alone, a run still going)."""
+    path = Path(path)
+    run = path if path.is_dir() else path.parent
+    try:
+        manifest = orjson.loads((run / "manifest.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    shards = manifest.get("shards") if isinstance(manifest, dict) and manifest.get("status") == "complete" else None
+    if not isinstance(shards, list) or (path.is_file() and path.resolve() != (run / SAMPLES_FILE).resolve()):
+        return None
+    check = FileCheck(shards=len(shards), samples=sum(int(s.get("samples", 0)) for s in shards))
+    fmt = manifest.get("config", {}).get("shard_format", "jsonl")
+    if fmt == "jsonl":
+        _check_merged(run / SAMPLES_FILE, shards, check)
+        return check
+    for shard in shards:
+        data = shard_path(run / "shards", shard["index"], fmt)
+        name = data.relative_to(run).as_posix()
+        if not data.is_file():
+            check.problems.append(f"{name} is missing (shard {shard['index']}, {shard['samples']} samples)")
+        elif file_sha256(data) != shard.get("sha256"):
+            check.problems.append(f"{name} differs from the run that was made (its SHA-256 is not the manifest's)")
+        else:
+            check.intact += 1
+    return check
+
+
+def _check_merged(samples: Path, shards: list[dict[str, Any]], check: FileCheck) -> None:
+    """`samples.jsonl`, the shards' lines in order: each shard's lines hashed as the manifest's."""
+    if not samples.is_file():
+        check.problems.append(f"{SAMPLES_FILE} is missing ({check.samples} samples)")
+        return
+    line = 0
+    with open(samples, "rb") as fh:
+        for shard in shards:
+            digest, first, wanted = hashlib.sha256(), line + 1, int(shard["samples"])
+            for _ in range(wanted):
+                text = fh.readline()
+                if not text:
+                    break
+                line += 1
+                digest.update(text)
+            if line < first - 1 + wanted:
+                check.problems.append(f"{SAMPLES_FILE} ends at line {line}, in shard {shard['index']}: "
+                                      f"{check.samples - line} of the manifest's {check.samples} samples are missing")
+                return
+            if digest.hexdigest() != shard.get("sha256"):
+                check.problems.append(f"{SAMPLES_FILE} lines {first}-{line} (shard {shard['index']}) differ from the "
+                                      "run that was made (their SHA-256 is not the manifest's)")
+            else:
+                check.intact += 1
+        extra = sum(1 for text in fh if text.strip())
+    if extra:
+        check.problems.append(f"{SAMPLES_FILE} holds {extra} line(s) after the manifest's {check.samples} samples")
