@@ -19,6 +19,18 @@ def test_progress_bars_draw_with_and_without_a_total(monkeypatch) -> None:
     assert "exporting" in drawn and "40/40" in drawn and "left" in drawn
 
 
+def test_stage_bars_draw_a_bar_per_stage(monkeypatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(console, "err_console", Console(file=screen, force_terminal=True, width=120))
+    with console.stage_bars() as shown:
+        for done in range(1, 13):
+            shown("downloading images", done, 12)
+        for done in range(3, 31):  # a resumed evaluation starts past 0
+            shown("evaluating", done, 30)
+    drawn = screen.getvalue()
+    assert "downloading images" in drawn and "12/12" in drawn and "evaluating" in drawn and "30/30" in drawn
+
+
 def test_reading_a_run_reports_its_progress(tmp_path) -> None:
     from veriscene import generate
     from veriscene.card import card_facts

@@ -32,6 +32,23 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         yield lambda n=1: bar.advance(task, n)
 
 
+@contextmanager
+def stage_bars() -> Iterator[Callable[[str, int, int], None]]:
+    """One display for work done in stages (images downloaded, then samples evaluated): yields
+    `report(stage, done, total)`, which shows a bar per stage, in the order they start."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
+               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        ids: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in ids:
+                ids[stage] = bar.add_task(stage, total=total)
+            bar.update(ids[stage], completed=done, total=total)
+
+        yield report
+
+
 class Rate(ProgressColumn):
     """Items per second, once rich has measured it (blank before: its speed is None at first)."""
 

@@ -258,7 +258,10 @@ def test_images_at_urls_are_read_where_a_command_needs_them(tmp_path, scenes_fil
     ids = [orjson.loads(line)["id"] for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
     replies = tmp_path / "replies.jsonl"
     replies.write_bytes(b"".join(orjson.dumps({"id": i, "reply": "3"}) + b"\n" for i in ids))
-    evaluate(tmp_path / "run" / "samples.jsonl", f"replay:{replies}", tmp_path / "eval", freeform="off")
+    downloaded: list[tuple[int, int]] = []
+    evaluate(tmp_path / "run" / "samples.jsonl", f"replay:{replies}", tmp_path / "eval", freeform="off",
+             download_progress=lambda done, total: downloaded.append((done, total)))
+    assert sorted(downloaded) == [(k, len(pngs)) for k in range(1, len(pngs) + 1)]  # each image, the one gone too
     results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
     failed = [r for r in results if r["error"]]
     assert 0 < len(failed) < len(results)

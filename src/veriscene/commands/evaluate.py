@@ -59,7 +59,9 @@ def register(app: typer.Typer) -> None:
         freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto, minilm, lexical or off."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports."""
-        from veriscene.console import console, progress_bar
+        from functools import partial
+
+        from veriscene.console import console, stage_bars
         from veriscene.evaluate import ModelConfigError, evaluate
         from veriscene.commands import local_input
         from veriscene.evaluate.prompts import load_prompts
@@ -77,16 +79,12 @@ def register(app: typer.Typer) -> None:
             prompt_set = load_prompts(prompts)
             if system is not None:
                 prompt_set = prompt_set.with_system(system)
-            with progress_bar("evaluating", None) as advance:
-                last = [0]
-
-                def progress(done: int, total: int) -> None:
-                    advance(done - last[0])
-                    last[0] = done
-
+            with stage_bars() as shown:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompt_set, cache=False if no_cache else (cache or True),
-                                  model_options=options, scenes=scenes, freeform=freeform, progress=progress)
+                                  model_options=options, scenes=scenes, freeform=freeform,
+                                  progress=partial(shown, "evaluating"),
+                                  download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
             _fail(str(exc.args[0] if exc.args else exc))
         console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)

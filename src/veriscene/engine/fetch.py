@@ -218,16 +218,24 @@ def _call(url: str, what: str, fn: Any, *args: Any) -> Any:
 
 
 
-def _each(urls: Iterable[str], read: Callable[[str], T], threads: int) -> dict[str, T | Exception]:
+def _each(urls: Iterable[str], read: Callable[[str], T], threads: int,
+          progress: Callable[[int, int], None] | None = None) -> dict[str, T | Exception]:
     """`read(url)` for each distinct URL, `threads` at a time; a URL that cannot be read maps to
-    its error (FileNotFoundError when it does not exist, RemoteError otherwise)."""
+    its error (FileNotFoundError when it does not exist, RemoteError otherwise). `progress(done,
+    total)` is called as each URL is done."""
     distinct = list(dict.fromkeys(urls))
+    done, lock = [0], threading.Lock()
 
     def one(url: str) -> T | Exception:
         try:
             return read(url)
         except (FileNotFoundError, IsADirectoryError, RemoteError) as exc:
             return exc
+        finally:
+            if progress is not None:
+                with lock:
+                    done[0] += 1
+                    progress(done[0], len(distinct))
 
     if len(distinct) <= 1:
         return {url: one(url) for url in distinct}
@@ -261,10 +269,12 @@ def read_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None
 
 
 def fetch_files(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
-                threads: int = IMAGE_THREADS) -> dict[str, Path | Exception]:
+                threads: int = IMAGE_THREADS, progress: Callable[[int, int], None] | None = None,
+                ) -> dict[str, Path | Exception]:
     """The local copies of the files at `urls` (`fetch_file` each: images to show or send to a
-    model), `threads` at a time; a file that cannot be had maps to its error."""
-    return _each(urls, partial(fetch_file, storage_options=storage_options), threads)
+    model), `threads` at a time; a file that cannot be had maps to its error. `progress(done,
+    total)` is called as each file is had (or not)."""
+    return _each(urls, partial(fetch_file, storage_options=storage_options), threads, progress)
 
 
 def scene_urls(url: str, storage_options: dict[str, Any] | None = None) -> list[str]:

@@ -107,12 +107,15 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
              seed: int | None = None, prompts: Any = None, cache: bool | str | os.PathLike[str] = True,
              model_options: Mapping[str, Any] | None = None, score_options: Mapping[str, Any] | None = None,
              scenes: str | os.PathLike[str] | None = None, freeform: str = "auto", n_boot: int = 1000,
-             confidence: float = 0.95, progress: Progress | None = None, reports: bool = True) -> EvalSummary:
+             confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
+             download_progress: Progress | None = None) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE" or a Model) on a samples file.
 
     `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
     when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` or the
     run's manifest beside the samples file; without them free-form replies are only stored.
+    `progress(done, total)` is called as samples are scored; images named by URL are first
+    downloaded (16 at a time, into the downloads cache), calling `download_progress(done, total)`.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,7 +161,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     try:
         misses: list[Request] = []
         urls = image_urls(todo)  # images at URLs: their local copies, downloaded many at a time
-        fetched = fetch_files(urls) if urls else None
+        fetched = fetch_files(urls, progress=download_progress) if urls else None
         for sample in todo:
             sid = sample["id"]
             try:
