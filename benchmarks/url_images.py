@@ -9,7 +9,9 @@ client's and that server's cost, not a network's; a real store adds its latency 
 which requests made at once overlap), and writes one sample per image naming it by URL. Then
 exports the samples to Parquet with the images embedded, once per thread count, alternated, in
 this process. Prints per thread count the median seconds, images/s and MB/s over `--repeats`,
-and checks every export embedded every image and wrote the same bytes.
+and checks every export embedded every image and wrote the same bytes. Then exports them to
+LLaVA JSON with `check_urls` (`export --check-urls`: a metadata request per image, nothing read)
+and prints the same per thread count.
 """
 
 from __future__ import annotations
@@ -93,6 +95,22 @@ def main() -> None:
         for threads in args.threads:
             median = statistics.median(seconds[threads])
             print(f"{threads:>7} {median:>8.2f} {args.images / median:>9.0f} {total / 1e6 / median:>7.1f}", flush=True)
+        # not embedded, each URL asked whether it exists (export --check-urls): a metadata request per image
+        print(f"the same samples exported to LLaVA JSON with --check-urls; median of {args.repeats}")
+        print(f"{'threads':>7} {'seconds':>8} {'images/s':>9}")
+        seconds = {t: [] for t in args.threads}
+        for _ in range(args.repeats):
+            for threads in args.threads:
+                common.check_urls = partial(fetch.check_urls, threads=threads)
+                start = time.perf_counter()
+                summary = export(samples, Path(tmp) / f"out-{threads}.json", to="llava", check_urls=True)
+                seconds[threads].append(time.perf_counter() - start)
+                if summary.images_checked != args.images or summary.images_missing:
+                    raise SystemExit(f"{threads} threads: {summary.images_checked} of {args.images} images found, "
+                                     f"{summary.images_missing} missing")
+        for threads in args.threads:
+            median = statistics.median(seconds[threads])
+            print(f"{threads:>7} {median:>8.2f} {args.images / median:>9.0f}", flush=True)
 
 
 if __name__ == "__main__":

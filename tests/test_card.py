@@ -331,3 +331,16 @@ def test_cli_verifies_on_several_workers_with_the_same_card(run: Path, card: str
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == card  # the card of a one-process verification
     assert "programs recompute the stored answer" in section(card, "Verification")
+
+
+def test_samples_read_in_parts_on_several_workers_give_the_same_card(run: Path, card: str, monkeypatch) -> None:
+    import veriscene.card as module
+    from veriscene.card_text import render_card
+
+    monkeypatch.setattr(module, "PART_BYTES", 5_000)  # many parts: inherited by the forked workers
+    assert len(module.sample_parts(run, module.PART_BYTES)) > 5
+    read: list[int] = []
+    facts = module.card_facts(run, verify=True, workers=2, progress=read.append)
+    assert sum(read) == 2 * facts.report.samples  # read, then verified
+    assert render_card(facts, license="cc-by-4.0") == card
+    assert len(facts.tally.images) == len(module.card_facts(run).tally.images) > 0

@@ -91,3 +91,39 @@ def test_text_only_guess_is_leave_one_out(tmp_path) -> None:
 
     result = CliRunner().invoke(app, ["stats", str(tmp_path), "--no-chart"])
     assert result.exit_code == 0 and "text only" in result.output
+
+
+def test_workers_give_the_report_of_one_process(tmp_path, monkeypatch) -> None:
+    """Read in parts on two processes and merged: the same report, with the question texts of a
+    task past the limit the same bottom-k sample (the texts of smallest hash) as one process keeps."""
+    from veriscene import generate
+    from veriscene import stats as module
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    write_scenes(iter_scene_graphs(40, seed=6), tmp_path / "scenes.jsonl")
+    generate(tmp_path / "scenes.jsonl", tmp_path / "run", generators="object.*,counting.*,attribute.*,spatial.*")
+    with (tmp_path / "run" / "samples.jsonl").open("ab") as fh:
+        fh.write(b"not json\n")
+    monkeypatch.setattr(module, "MAX_QUESTIONS", 7)  # inherited by the forked workers
+    monkeypatch.setattr(module, "PART_BYTES", 20_000)
+    one = stats(tmp_path / "run")
+    assert one.unreadable == 1 and any(len(texts) == 7 for texts in one.by_question.values())
+    done: list[int] = []
+    two = stats(tmp_path / "run", workers=2, progress=done.append)
+    assert two.to_dict() == one.to_dict() and sum(done) == one.samples + one.unreadable
+    assert two.by_question == one.by_question
+    # the texts kept are the 7 of smallest hash, each with all its samples counted
+    records = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()[:-1]]
+    for task, texts in one.by_question.items():
+        asked = [r for r in records if r["task"] == task and r["meta"]["mode"] == "qa"]
+        every = sorted({r["question"] for r in asked}, key=module._text_key)[:7]
+        assert sorted(texts) == sorted(every)
+        for text in every:
+            assert sum(texts[text].values()) == sum(r["question"] == text for r in asked)
+    # a run kept as zstd shards: a shard file a part
+    generate(tmp_path / "scenes.jsonl", tmp_path / "zst", generators="object.*,counting.*,attribute.*,spatial.*",
+             shard_format="zstd", shard_size=7)
+    assert stats(tmp_path / "zst", workers=2).to_dict() == {**one.to_dict(), "unreadable": 0}
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        stats(tmp_path / "run", workers=0)

@@ -32,12 +32,12 @@ import numpy as np
 import orjson
 
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
-from veriscene.engine.runfiles import reported, sample_lines
+from veriscene.engine.runfiles import Part, part_lines, reported, sample_lines, sample_parts
 from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
 from veriscene.scene.compressed import CompressedFileError, compression, decompressing, read_errors
 from veriscene.scene.model import RADIOLOGICAL, REGION_KEYS, SPARSE_KINDS
-from veriscene.stats import StatsReport
+from veriscene.stats import PART_BYTES, StatsReport
 from veriscene.verify import VerifyReport, verify as verify_run
 
 # what `veriscene.stats.stats` counts as an unreadable line (kept in step: the counts agree)
@@ -72,6 +72,12 @@ class DistinctCount:
         self._flush()
         return int(self._seen.size)
 
+    def merge(self, other: "DistinctCount") -> None:
+        """Add what `other` counted (the same strings counted once)."""
+        self._flush()
+        other._flush()
+        self._seen = np.union1d(self._seen, other._seen)
+
 
 @dataclass
 class SampleTally:
@@ -98,6 +104,24 @@ class SampleTally:
         for image in images if isinstance(images, list) else ():
             if isinstance(image, dict) and image.get("id") is not None:
                 self.images.add(str(image["id"]))
+
+    def merge(self, other: "SampleTally") -> None:
+        """Add the tally of the samples that follow (a worker's part): the tally of all."""
+        self.report.merge(other.report)
+        for mine, theirs in ((self.answer_types, other.answer_types), (self.modes, other.modes)):
+            for task, counts in theirs.items():
+                mine.setdefault(task, Counter()).update(counts)
+        self.templates |= other.templates
+        self.images.merge(other.images)
+
+
+def part_tally(part: Part) -> SampleTally:
+    """The tally of one part of a run's samples (what a worker of `card_facts(workers=N)` does)."""
+    tally = SampleTally()
+    for line in part_lines(part):
+        if line.strip():
+            tally.add_line(line)
+    return tally
 
 
 @dataclass
@@ -265,8 +289,9 @@ def _verification(run: Path, facts: CardFacts, workers: int = 1,
 def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: int = 1,
                progress: Callable[[int], None] | None = None) -> CardFacts:
     """Gather what the card of `run` (a run folder, or a samples file) states; see module notes.
-    `workers`: local processes verifying (`verify=True`); `progress(n)`: called as samples are
-    read (and again as they are verified), 1,000 at a time."""
+    `workers`: local processes reading the samples (in parts, as `stats(workers=N)` does: the
+    same facts) and verifying them (`verify=True`); `progress(n)`: called as samples are read
+    (and again as they are verified)."""
     path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
@@ -274,8 +299,17 @@ def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: in
     if manifest is not None and not isinstance(manifest.get("config"), dict):
         raise ValueError(f"{path / 'manifest.json'} has no 'config': not a veriscene run manifest")
     tally = SampleTally()
-    for _, line in reported(sample_lines(path), progress):
-        tally.add_line(line)
+    if workers > 1:
+        from veriscene.engine.backends import ordered_map
+
+        for part in ordered_map(part_tally, [(p,) for p in sample_parts(path, PART_BYTES)], workers=workers):
+            tally.merge(part)
+            if progress is not None:
+                progress(part.report.samples + part.report.unreadable)
+    else:
+        for _, line in reported(sample_lines(path), progress):
+            tally.add_line(line)
+    tally.report.done()
     facts = CardFacts(path, manifest, tally)
     if manifest is not None:
         facts.scenes, facts.scenes_note = scene_facts(path, manifest["config"])

@@ -17,31 +17,91 @@ answers and words, not with the number of samples) and reports:
   the share a constant guess of that answer gets (`majority`). A task whose `text_only` is
   well above `majority` can be answered without the image ("Is there a person?" nearly always
   yes). Exact repeats only: a lower bound on what a model could learn from the text. Each task
-  keeps at most `MAX_QUESTIONS` distinct question texts (memory stays bounded); samples of
-  further texts are left out of the figure (`text_only_samples` says how many are in it).
+  keeps at most `MAX_QUESTIONS` distinct question texts (memory stays bounded): those of the
+  smallest hashes (a bottom-k sample, the same whatever order the samples come in, so partial
+  reports merge exactly); samples of the other texts are left out of the figure
+  (`text_only_samples` says how many are in it).
+
+`stats(run, workers=N)` reads on N local processes, each a part of the samples file (32 MiB) or a
+shard file, and merges their reports in order: the same report as one process.
 
 `write_chart(report, path)` draws the same in one PNG (matplotlib, imported lazily, Agg backend).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import orjson
 
-from veriscene.engine.runfiles import reported, sample_lines
+from veriscene.engine.runfiles import Part, part_lines, reported, sample_lines, sample_parts
 from veriscene.engine.fetch import readable
 
 CATEGORICAL = ("bool", "int", "str", "str_set")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 TOP_ANSWERS = 5
 MAX_QUESTIONS = 20_000  # distinct question texts kept per task for the text-only guess
+PART_BYTES = 32 << 20  # of a JSONL file a process reads at a time, when several do
+
+
+def _text_key(text: str) -> tuple[int, str]:
+    """A question text's place in the bottom-k sample of texts: a 64-bit hash stable across
+    processes (ties, if ever, by the text)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little"), text
+
+
+class QuestionTexts(dict[str, Counter[str]]):
+    """A task's question texts -> answer counts, keeping the `limit` texts of smallest
+    `_text_key` (a texts' sample independent of the samples' order): once over twice the limit it
+    is cut back to the limit, and a new text above the last one kept is not taken (it could not be
+    among the `limit` smallest). A text kept has every one of its samples counted."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = limit if limit is not None else MAX_QUESTIONS
+        self.above: tuple[int, str] | None = None  # texts past this key are not taken
+
+    def counts(self, text: str) -> Counter[str] | None:
+        """The answer counts of `text`, new if it may be kept; None if it cannot."""
+        found = self.get(text)
+        if found is not None:
+            return found
+        if self.above is not None and _text_key(text) > self.above:
+            return None
+        found = self[text] = Counter()
+        if len(self) > 2 * self.limit:
+            self.cut()
+        return found
+
+    def cut(self) -> None:
+        """Keep the `limit` texts of smallest key."""
+        if len(self) <= self.limit:
+            return
+        kept = sorted(self, key=_text_key)[: self.limit]
+        self.above = _text_key(kept[-1])
+        for text in set(self) - set(kept):
+            del self[text]
+
+    def merge(self, other: "QuestionTexts") -> None:
+        for text, answers in other.items():
+            mine = self.get(text)
+            if mine is None:
+                if self.above is not None and _text_key(text) > self.above:
+                    continue
+                self[text] = Counter(answers)
+            else:
+                mine.update(answers)
+        if other.above is not None and (self.above is None or other.above < self.above):
+            self.above = other.above
+        if len(self) > 2 * self.limit:
+            self.cut()
 
 
 def _answer_key(answer: Any, answer_type: str) -> str:
@@ -85,7 +145,7 @@ class StatsReport:
     yes_no: dict[str, Counter[str]] = field(default_factory=dict)  # task -> {"yes": n, "no": m}
     letters: dict[int, Counter[str]] = field(default_factory=dict)  # number of options -> letters
     # task -> question text -> categorical answers, question-answer samples only (`text_only`)
-    by_question: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
+    by_question: dict[str, QuestionTexts] = field(default_factory=dict)
 
     def add(self, record: dict[str, Any]) -> None:
         task, family = str(record["task"]), str(record["family"])
@@ -103,10 +163,10 @@ class StatsReport:
                 self.yes_no.setdefault(task, Counter())[key] += 1
         stem = str(record["question"]).split("\nOptions:", 1)[0]
         if answer_type in CATEGORICAL and mode == "qa":
-            texts = self.by_question.setdefault(task, {})
-            found = texts.get(stem)
-            if found is None and len(texts) < MAX_QUESTIONS:
-                found = texts[stem] = Counter()
+            texts = self.by_question.get(task)
+            if texts is None:
+                texts = self.by_question[task] = QuestionTexts()
+            found = texts.counts(stem)
             if found is not None:
                 found[key] += 1
         words = _WORD.findall(stem.lower())
@@ -116,6 +176,30 @@ class StatsReport:
         letter = (record.get("meta") or {}).get("answer_letter")
         if choices and isinstance(letter, str):
             self.letters.setdefault(len(choices), Counter())[letter] += 1
+
+    def merge(self, other: "StatsReport") -> None:
+        """Add the report of the samples that follow (a worker's part): the report of all."""
+        self.samples += other.samples
+        self.unreadable += other.unreadable
+        self.per_task.update(other.per_task)
+        self.per_family.update(other.per_family)
+        self.per_mode.update(other.per_mode)
+        self.task_family.update(other.task_family)
+        for mine, theirs in ((self.answers, other.answers), (self.yes_no, other.yes_no)):
+            for task, counts in theirs.items():
+                mine.setdefault(task, Counter()).update(counts)
+        for n, counts in other.letters.items():
+            self.letters.setdefault(n, Counter()).update(counts)
+        self.question_words.update(other.question_words)
+        self.vocabulary |= other.vocabulary
+        for task, texts in other.by_question.items():
+            self.by_question.setdefault(task, QuestionTexts()).merge(texts)
+
+    def done(self) -> "StatsReport":
+        """Cut each task's question texts back to `MAX_QUESTIONS` (at the end of the reading)."""
+        for texts in self.by_question.values():
+            texts.cut()
+        return self
 
     # ---- derived figures -----------------------------------------------------------------------
 
@@ -204,12 +288,37 @@ def _text_only_fields(found: tuple[float, float, int] | None) -> dict[str, Any]:
     return {"text_only": round(by_text, 4), "majority": round(constant, 4), "text_only_samples": n}
 
 
-def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = None) -> StatsReport:
+def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = None,
+          workers: int = 1) -> StatsReport:
     """Statistics of a run folder (or a samples.jsonl file), streaming over its samples.
     Unreadable lines are counted in `unreadable`, never fatal. `progress(n)` is called as lines
-    are read, 1,000 at a time."""
+    are read, 1,000 at a time. `workers` > 1: the samples are read in parts (`PART_BYTES` of a
+    JSONL file, or a shard file) on that many local processes, each reading its own, their
+    reports merged in order: the same report."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    source = readable(run)
+    if workers == 1:
+        return stats_of(line for _, line in reported(sample_lines(source), progress)).done()
+    from veriscene.engine.backends import ordered_map
+
     report = StatsReport()
-    for _, line in reported(sample_lines(readable(run)), progress):
+    for part in ordered_map(part_stats, [(p,) for p in sample_parts(source, PART_BYTES)], workers=workers):
+        report.merge(part)
+        if progress is not None:
+            progress(part.samples + part.unreadable)
+    return report.done()
+
+
+def part_stats(part: Part) -> StatsReport:
+    """The report of one part of a run's samples (what a worker of `stats(workers=N)` does)."""
+    return stats_of(line for line in part_lines(part) if line.strip())
+
+
+def stats_of(lines: Iterable[bytes]) -> StatsReport:
+    """The report of these sample lines (what a worker of `stats(workers=N)` does)."""
+    report = StatsReport()
+    for line in lines:
         try:
             record = orjson.loads(line)
             report.add(record)

@@ -254,6 +254,18 @@ def test_images_at_urls_are_read_where_a_command_needs_them(tmp_path, scenes_fil
         sum(1 for path, _ in embedded if path == gone) > 0
     assert all(data == pngs[path] for path, data in embedded if path != gone)
     assert all(data is None for path, data in embedded if path == gone)
+    # not embedded: written as they are, unchecked; or checked with check_urls, without reading them
+    unchecked = export(tmp_path / "run", tmp_path / "a" / "llava.json", to="llava")
+    assert unchecked.images_at_urls == summary.images_at_urls and unchecked.images_missing == 0
+    with _no_download(memory):
+        checked = export(tmp_path / "run", tmp_path / "b" / "llava.json", to="llava", check_urls=True)
+    assert checked.images_missing == 1 and checked.missing_examples == [gone]
+    assert checked.images_checked == summary.images_embedded and checked.images_embedded == 0
+    assert (tmp_path / "a" / "llava.json").read_bytes() == (tmp_path / "b" / "llava.json").read_bytes()
+    said = CliRunner().invoke(app, ["export", str(tmp_path / "run"), "--to", "llava", "--out",
+                                    str(tmp_path / "cli.json"), "--check-urls"])
+    assert said.exit_code == 0 and f"{summary.images_embedded} found in the store" in said.output, said.output
+    assert gone in said.output
     # evaluation sends the local copies; the samples of the image gone get the error, the others are scored
     ids = [orjson.loads(line)["id"] for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
     replies = tmp_path / "replies.jsonl"

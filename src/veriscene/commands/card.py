@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
         data_files: Annotated[Optional[str], typer.Option("--data-files", help="Glob of the data files for the "
                                                           "Hub's configs block (e.g. samples.jsonl).")] = None,
         verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome.")] = False,
-        workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes verifying (with --verify).")] = 1,
+        workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes reading the samples (the "
+                                             "same card), and verifying them with --verify.")] = 1,
     ) -> None:
         """Write a dataset card for a run: Hugging Face Hub front matter, how it was made (with the
         command that makes it again), verification, contents per family and task, the fields of a

@@ -20,7 +20,7 @@ def default_out(run_dir: Path, fmt: str) -> Path:
     return base / "export" / fmt
 
 
-def print_summary(summary: ExportSummary, console: Console) -> None:
+def print_summary(summary: ExportSummary, console: Console, checked: bool = False) -> None:
     table = Table(title=f"export to {summary.format}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
@@ -33,7 +33,10 @@ def print_summary(summary: ExportSummary, console: Console) -> None:
         table.add_row("images embedded", str(summary.images_embedded))
     table.add_row("images missing", str(summary.images_missing))
     if summary.images_at_urls:
-        table.add_row("images at URLs", f"{summary.images_at_urls} (written as they are, not checked or embedded)")
+        how = ("their bytes read from the store" if summary.images_embedded else
+               f"written as they are; {summary.images_checked} found in the store" if checked else
+               "written as they are, not checked: --check-urls asks the store")
+        table.add_row("images at URLs", f"{summary.images_at_urls} ({how})")
     console.print(table)
     for reason in summary.errors:
         console.print(f"[yellow]skipped[/yellow] {reason}")
@@ -78,6 +81,11 @@ def register(app: typer.Typer) -> None:
         absolute_paths: Annotated[
             bool,
             typer.Option("--absolute-paths", help="Write absolute image paths instead."),
+        ] = False,
+        check_urls: Annotated[
+            bool,
+            typer.Option("--check-urls", help="Without --embed-images: ask the store whether each image named by URL "
+                         "exists (a metadata request per image, 16 at a time); missing ones are counted and listed."),
         ] = False,
         mc_style: Annotated[
             str,
@@ -126,10 +134,11 @@ def register(app: typer.Typer) -> None:
                     to,
                     image_root=image_root,
                     embed_images=embed_images,
+                    check_urls=check_urls,
                     progress=advance,
                     **options,
                 )
         except (FileNotFoundError, ValueError, TypeError, ImportError, RemoteError) as exc:
             console.print(f"[red]error[/red]: {exc}")
             raise typer.Exit(1) from None
-        print_summary(summary, console)
+        print_summary(summary, console, checked=check_urls)

@@ -65,6 +65,8 @@ def register(app: typer.Typer) -> None:
         run_dir: Annotated[str, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
         chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write DIR/stats.png.")] = True,
+        workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes reading the samples, "
+                                             "each 32 MiB of them or a shard file at a time (the same report).")] = 1,
     ) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
         yes/no and multiple-choice balance, and per task how often a guess from the question text
@@ -77,7 +79,7 @@ def register(app: typer.Typer) -> None:
         run = local_input(run_dir)
         try:
             with progress_bar("reading", sample_count(run)) as advance:
-                report = stats(run, progress=advance)
+                report = stats(run, progress=advance, workers=workers)
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

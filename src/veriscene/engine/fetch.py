@@ -268,6 +268,23 @@ def read_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None
     return _each(urls, partial(read_url, storage_options=storage_options), threads)
 
 
+def url_exists(url: str, storage_options: dict[str, Any] | None = None) -> bool:
+    """True when the file at `url` exists (one request, its metadata: nothing is downloaded);
+    FileNotFoundError when it does not, RemoteError when the store cannot be asked."""
+    fs, path = remote.filesystem(url, storage_options, "reading")
+    info = _call(url, "cannot read", fs.info, path)
+    if info.get("type") == "directory":
+        raise FileNotFoundError(f"{url} is a folder, not a file")
+    return True
+
+
+def check_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
+               threads: int = IMAGE_THREADS) -> dict[str, bool | Exception]:
+    """Whether the files at `urls` exist (`url_exists` each: images an export names by URL),
+    `threads` requests at a time; a file that does not maps to FileNotFoundError."""
+    return _each(urls, partial(url_exists, storage_options=storage_options), threads)
+
+
 def fetch_files(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
                 threads: int = IMAGE_THREADS, progress: Callable[[int, int], None] | None = None,
                 ) -> dict[str, Path | Exception]:

@@ -20,7 +20,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, TypeVar
 
 import orjson
 
@@ -72,14 +72,33 @@ def sample_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
     """(line number, raw line) of every non-empty sample line of a run folder or samples file.
 
     Raises FileNotFoundError naming what was looked for. Line numbers count across shards."""
+    number = 0
+    for part in sample_parts(path, size=None):
+        for line in part_lines(part):
+            number += 1
+            if line.strip():
+                yield number, line
+
+
+class Part(NamedTuple):
+    """Sample lines a process can read alone: bytes `start` to `end` of a JSONL file (`end` -1:
+    to its end), or a whole shard file (`shard`: its manifest entry)."""
+
+    file: str
+    fmt: str
+    start: int = 0
+    end: int = -1
+    shard: dict[str, Any] | None = None
+
+
+def sample_parts(path: str | os.PathLike[str], size: int | None = 32 << 20) -> list[Part]:
+    """The sample lines of a run folder or samples file as `Part`s, in order: a JSONL file cut at
+    line ends about every `size` bytes (None: whole), each shard file of a run kept as shards.
+    Raises FileNotFoundError naming what was looked for."""
     path = Path(path)
-    if path.is_file():
-        yield from _file_lines(path)
-        return
-    samples = path / SAMPLES_FILE
-    if samples.is_file():
-        yield from _file_lines(samples)
-        return
+    if path.is_file() or (path / SAMPLES_FILE).is_file():
+        file = path if path.is_file() else path / SAMPLES_FILE
+        return [Part(str(file), "jsonl", start, end) for start, end in _cuts(file, size)]
     manifest_path = path / "manifest.json"
     manifest = orjson.loads(manifest_path.read_bytes()) if manifest_path.is_file() else {}
     shards = manifest.get("shards") if manifest.get("status") == "complete" else None
@@ -88,20 +107,50 @@ def sample_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
             f"{path}: no samples; expected a samples file or a finished run folder holding {SAMPLES_FILE}"
         )
     fmt = manifest["config"].get("shard_format", "jsonl")
-    number = 0
-    for shard in shards:
-        data = shard_path(path / "shards", shard["index"], fmt)
-        try:
-            for line in read_lines(data, fmt):
-                number += 1
-                if line.strip():
-                    yield number, line
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{data} is missing: the run's manifest lists it (shard {shard['index']}, "
-                                    f"{shard.get('samples')} samples)") from None
-        except Exception as exc:  # noqa: BLE001 - zstd's, pyarrow's: a file cut short or damaged
-            raise ValueError(f"{data} cannot be read ({type(exc).__name__}: {exc}): damaged or cut short since "
-                             "the run was made") from exc
+    return [Part(str(shard_path(path / "shards", shard["index"], fmt)), fmt, shard=shard) for shard in shards]
+
+
+def _cuts(file: Path, size: int | None) -> list[tuple[int, int]]:
+    """Byte ranges of `file` of about `size` bytes each, every one ending at a line's end."""
+    total = file.stat().st_size
+    if size is None or total <= size:
+        return [(0, -1)]
+    cuts, start = [], 0
+    with open(file, "rb") as fh:
+        while start < total:
+            fh.seek(min(start + size, total))
+            if fh.tell() < total:
+                fh.readline()  # on to the end of the line the cut falls in
+            end = fh.tell()
+            cuts.append((start, end))
+            start = end
+    return cuts
+
+
+def part_lines(part: Part) -> Iterator[bytes]:
+    """The lines of a `Part` (with their newlines, empty ones too). A shard file missing or
+    damaged raises FileNotFoundError or ValueError naming it."""
+    if part.shard is None:
+        with open(part.file, "rb") as fh:
+            fh.seek(part.start)
+            if part.end < 0:
+                yield from fh
+                return
+            left = part.end - part.start
+            for line in fh:
+                yield line
+                left -= len(line)
+                if left <= 0:
+                    return
+        return
+    try:
+        yield from read_lines(Path(part.file), part.fmt)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{part.file} is missing: the run's manifest lists it (shard {part.shard['index']}, "
+                                f"{part.shard.get('samples')} samples)") from None
+    except Exception as exc:  # noqa: BLE001 - zstd's, pyarrow's: a file cut short or damaged
+        raise ValueError(f"{part.file} cannot be read ({type(exc).__name__}: {exc}): damaged or cut short since "
+                         "the run was made") from exc
 
 
 def unfinished_format(path: str | os.PathLike[str]) -> str | None:
@@ -130,13 +179,6 @@ def finished_shard_lines(run_dir: str | os.PathLike[str], index: int, fmt: str) 
         return list(read_lines(shard_path(run_dir / "shards", index, fmt), fmt))
     except OSError:  # replaced since (repeats are dropped at the end of a run): read it again later
         return None
-
-
-def _file_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with open(path, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if line.strip():
-                yield number, line
 
 
 def iter_sample_lines(path: str | os.PathLike[str]) -> Iterator[bytes]:

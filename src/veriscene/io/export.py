@@ -56,6 +56,7 @@ def export(
     *,
     image_root: str | Path | None = None,
     embed_images: bool = False,
+    check_urls: bool = False,
     storage_options: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
     **options: Any,
@@ -68,6 +69,10 @@ def export(
     in a temporary folder (under ``$TMPDIR``), then uploaded, with absolute image paths unless
     `image_root` is given. `storage_options` are fsspec's, for both.
 
+    Images named by URL are written as they are; `embed_images` reads their bytes from the store,
+    `check_urls` (without embedding) asks it whether each exists, a missing one counted in
+    `images_missing` as a missing file is.
+
     `progress(n)` is called as samples are read, with how many more (for a progress bar; the
     run's count is `engine.runfiles.sample_count`). `options` go to the writer (e.g.
     absolute_paths, mc_style, dataset_name, split, file_format).
@@ -77,7 +82,7 @@ def export(
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     if is_url(out):
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
-                              storage_options=storage_options, progress=progress, **options)
+                              storage_options=storage_options, progress=progress, check_urls=check_urls, **options)
     out = local_path(out)
     bad_lines: list[str] = []
     summary = write(
@@ -87,6 +92,7 @@ def export(
         image_root=image_root,
         sample_root=samples_root(source),
         embed_images=embed_images,
+        check_urls=check_urls,
         **options,
     )
     if bad_lines:

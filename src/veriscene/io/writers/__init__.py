@@ -94,6 +94,7 @@ def write(
     sample_root: str | Path | None = None,
     embed_images: bool = False,
     absolute_paths: bool = False,
+    check_urls: bool = False,
     **options: Any,
 ) -> ExportSummary:
     """Write `samples` (sample record dicts) to `out` in format `fmt`.
@@ -103,6 +104,8 @@ def write(
     embed_images    store image bytes (formats in EMBEDDING_FORMATS only; "hf" always does);
                     images named by URL (s3://...) are read from the store, many at a time
     absolute_paths  write absolute paths instead of paths relative to image_root
+    check_urls      without embedding, ask the store whether each image named by URL exists
+                    (one metadata request per image, many at a time; missing ones are counted)
     Bad records are skipped and missing images reported in the returned summary, never raised.
     """
     writer = get_writer(fmt)
@@ -125,8 +128,9 @@ def write(
         sample_root=Path(sample_root) if sample_root is not None else None,
         embed=embed_images or fmt in ALWAYS_EMBED,
         absolute_paths=absolute_paths,
+        check_urls=check_urls,
     )
-    writer(images.prefetch(samples) if images.embed else samples, out, summary, images, **options)
+    writer(images.prefetch(samples) if images.embed or check_urls else samples, out, summary, images, **options)
     return summary
 
 

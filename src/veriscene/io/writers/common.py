@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from veriscene.engine.fetch import image_urls, read_urls
+from veriscene.engine.fetch import check_urls, image_urls, read_urls
 from veriscene.engine.remote import is_url
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
@@ -55,6 +55,7 @@ class ExportSummary:
     missing_examples: list[str] = field(default_factory=list)  # first MAX_LISTED of them
     images_embedded: int = 0
     images_at_urls: int = 0  # references to images by URL (s3://...): written as they are; read only to embed them
+    images_checked: int = 0  # of those, found in the store when asked (`check_urls`, without embedding)
 
     def skip(self, reason: str) -> None:
         self.samples_skipped += 1
@@ -107,18 +108,22 @@ class ImageResolver:
         sample_root: Path | None = None,
         embed: bool = False,
         absolute_paths: bool = False,
+        check_urls: bool = False,
     ) -> None:
         self.summary = summary
         self.image_root = Path(os.path.abspath(summary.image_root or "."))
         self.sample_root = Path(os.path.abspath(sample_root if sample_root is not None else "."))
         self.embed = embed
         self.absolute_paths = absolute_paths
+        self.check_urls = check_urls  # without embedding: ask the store whether each URL's image exists
         # the images resolved last, by the path a sample gives (a scene's samples, and the pool's
         # scenes multi-image samples name, come again and again): bounded, as is everything an
         # export holds, whatever the number of images; the missing ones are kept to count each once
         self._resolved: OrderedDict[str, tuple[Path, str, bool]] = OrderedDict()
         self._missing_seen: set[Path | str] = set()
         self._url_data: dict[str, bytes | Exception] = {}  # bytes of images at URLs, read ahead (`prefetch`)
+        # whether images at URLs exist (`check_urls`), the last ones asked: bounded as `_resolved` is
+        self._url_found: OrderedDict[str, bool | Exception] = OrderedDict()
 
     def _missing(self, what: str) -> None:
         self.summary.images_missing += 1
@@ -168,8 +173,20 @@ class ImageResolver:
         """An image named by URL: written as it is; when embedding, its bytes (read by `prefetch`,
         or here), a missing one counted as a missing file is."""
         self.summary.images_at_urls += 1
-        if not self.embed:
+        if not self.embed and not self.check_urls:
             return ImageRef(image_id, None, url, False)
+        if not self.embed:
+            found = self._url_found.get(url)
+            if found is None:
+                found = self._url_found[url] = check_urls([url])[url]
+            if isinstance(found, Exception) and not isinstance(found, FileNotFoundError):
+                raise found  # the store cannot be asked: said, not hidden
+            if found is True:
+                self.summary.images_checked += 1
+            elif url not in self._missing_seen:
+                self._missing_seen.add(url)
+                self._missing(url)
+            return ImageRef(image_id, None, url, found is True)
         data = self._url_data.get(url)
         if data is None:
             data = read_urls([url]).get(url)
@@ -185,8 +202,9 @@ class ImageResolver:
 
     def prefetch(self, samples: Iterable[Any], batch: int = PREFETCH_SAMPLES) -> Iterator[Any]:
         """`samples` as they are, the bytes of the images they name by URL read ahead, for a
-        batch of samples at a time and many requests at once (`fetch.read_urls`), when embedding."""
-        if not self.embed:
+        batch of samples at a time and many requests at once (`fetch.read_urls`), when embedding;
+        with `check_urls`, whether they exist (`fetch.check_urls`)."""
+        if not self.embed and not self.check_urls:
             yield from samples
             return
         chunk: list[Any] = []
@@ -199,6 +217,17 @@ class ImageResolver:
 
     def _with_images(self, chunk: list[Any]) -> Iterator[Any]:
         urls = image_urls(chunk)
+        if not self.embed:
+            asked = [url for url in urls if url not in self._url_found]
+            for url in urls:
+                if url in self._url_found:
+                    self._url_found.move_to_end(url)  # named again: kept
+            for url, found in (check_urls(asked) if asked else {}).items():
+                self._url_found[url] = found
+            while len(self._url_found) > _RESOLVED:
+                self._url_found.popitem(last=False)
+            yield from chunk
+            return
         self._url_data = read_urls(urls) if urls else {}
         yield from chunk
         self._url_data = {}
