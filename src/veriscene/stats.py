@@ -59,9 +59,9 @@ def _text_key(text: str) -> tuple[int, str]:
 
 class QuestionTexts(dict[str, Counter[str]]):
     """A task's question texts -> answer counts, keeping the `limit` texts of smallest
-    `_text_key` (a texts' sample independent of the samples' order): once over twice the limit it
-    is cut back to the limit, and a new text above the last one kept is not taken (it could not be
-    among the `limit` smallest). A text kept has every one of its samples counted."""
+    `_text_key` (a texts' sample independent of the samples' order): once a quarter over the limit
+    it is cut back to the limit, and a new text above the last one kept is not taken (it could not
+    be among the `limit` smallest). A text kept has every one of its samples counted."""
 
     def __init__(self, limit: int | None = None) -> None:
         super().__init__()
@@ -76,7 +76,7 @@ class QuestionTexts(dict[str, Counter[str]]):
         if self.above is not None and _text_key(text) > self.above:
             return None
         found = self[text] = Counter()
-        if len(self) > 2 * self.limit:
+        if len(self) > self.limit + self.limit // 4:
             self.cut()
         return found
 
@@ -100,7 +100,7 @@ class QuestionTexts(dict[str, Counter[str]]):
                 mine.update(answers)
         if other.above is not None and (self.above is None or other.above < self.above):
             self.above = other.above
-        if len(self) > 2 * self.limit:
+        if len(self) > self.limit + self.limit // 4:
             self.cut()
 
 
