@@ -62,3 +62,46 @@ def test_tiny_llava_end_to_end(demo_run, tmp_path) -> None:
     assert len(outs[1]) == 12 and all(s in ("scored", "parse_failed", "not_scored") for _, s, _ in outs[1])
     assert outs[1] == outs[4]  # batching does not change greedy replies of this model, nor scores
     assert len(samples(demo_run)) > 12
+
+
+def test_a_batch_reads_its_own_images_only(demo_run, tmp_path, monkeypatch) -> None:
+    """Images are decoded batch by batch, not all before the first (an evaluation of thousands of
+    images held them all in memory); an image that cannot be read fails its request alone."""
+    import orjson
+    from PIL import Image
+
+    tiny_llava(tmp_path / "tiny")
+    model = load_model(f"hf:{tmp_path / 'tiny'}", batch_size=2, max_new_tokens=2)
+    opened: list[str] = []
+    real_open = Image.open
+
+    def counted(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    real_batch = model._batch
+    seen: list[tuple[int, int]] = []  # (images opened so far, images of this batch) at each batch
+
+    def batch(items):
+        seen.append((len(opened), sum(len(images) for _, _, images in items)))
+        return real_batch(items)
+
+    monkeypatch.setattr(Image, "open", counted)
+    monkeypatch.setattr(model, "_batch", batch)
+    chosen = [s for s in samples(demo_run) if len(s["images"]) == 1][:6]
+    for s in chosen:  # the samples file is written elsewhere: image paths made absolute
+        s["images"][0]["path"] = str((demo_run / s["images"][0]["path"]).resolve())
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    chosen[3]["images"][0]["path"] = str(broken)
+    path = tmp_path / "samples.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(s) + b"\n" for s in chosen))
+    summary = evaluate(path, model, tmp_path / "out", freeform="off", scenes=demo_run / "scenes.jsonl")
+    assert summary.counts["errors"] == 1 and len(seen) == 3
+    done = 0
+    for before, n in seen:  # the images opened by each batch's turn: its own and those before it, no more
+        done += n
+        assert before <= done + 1  # + the broken one, opened (and failed) in its batch's turn
+    results = [orjson.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_bytes().splitlines()]
+    failed = [r for r in results if r["error"]]
+    assert [r["id"] for r in failed] == [chosen[3]["id"]] and "cannot read image" in failed[0]["error"]

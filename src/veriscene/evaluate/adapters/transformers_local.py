@@ -5,7 +5,9 @@ processor built in Python), renders each request with the processor's chat templ
 ``{"type": "image"}`` parts before the text), pads on the left and decodes greedily by default.
 
 Batching and scores: requests are sorted by prompt length and number of images before they are
-cut into batches, so that batches hold prompts of similar length (little padding). Padding can
+cut into batches, so that batches hold prompts of similar length (little padding). A batch's
+images are read when it is its turn: memory holds one batch of decoded images, whatever the
+number of samples. Padding can
 still change a model's floating-point results in the last bits; `batch_size=1` rules that out at
 the cost of speed. Scoring itself never depends on batch size (it reads only the reply text).
 
@@ -101,17 +103,20 @@ class TransformersModel(Model):
     def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
         from PIL import Image
 
-        prepared: list[tuple[Request, str, list[Any]]] = []
-        for r in requests:
-            try:
-                images = [Image.open(p).convert("RGB") for p in r.prompt.images]
-            except (FileNotFoundError, OSError) as exc:
-                on_done(Completion(key=r.key, text="", error=f"cannot read image: {exc}"))
+        # sorted by number of images and prompt length; each batch's images are read when it is
+        # its turn, so memory holds one batch of decoded images, not the whole evaluation's
+        order = sorted(((r, self._render(r)) for r in requests),
+                       key=lambda item: (len(item[0].prompt.images), len(self.tokenizer(item[1])["input_ids"]),
+                                         item[0].key))
+        for start in range(0, len(order), self.batch_size):
+            batch: list[tuple[Request, str, list[Any]]] = []
+            for r, text in order[start:start + self.batch_size]:
+                try:
+                    batch.append((r, text, [Image.open(p).convert("RGB") for p in r.prompt.images]))
+                except (FileNotFoundError, OSError) as exc:
+                    on_done(Completion(key=r.key, text="", error=f"cannot read image: {exc}"))
+            if not batch:
                 continue
-            prepared.append((r, self._render(r), images))
-        prepared.sort(key=lambda item: (len(item[2]), len(self.tokenizer(item[1])["input_ids"]), item[0].key))
-        for start in range(0, len(prepared), self.batch_size):
-            batch = prepared[start:start + self.batch_size]
             began = time.perf_counter()
             try:
                 replies = self._batch(batch)
