@@ -29,7 +29,11 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     )
     with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance
 
 
 @contextmanager
@@ -71,8 +75,8 @@ class RunCounts(ProgressColumn):
             done, total = task.completed / 1e6, (task.total or 0) / 1e6
             return Text(f"{done:,.0f}/{total:,.0f} MB  {rate(done):,.0f} MB/s")
         samples = task.fields.get("samples", 0)
-        total = f"/{int(task.total):,}" if task.total is not None else ""
-        return Text(f"{int(task.completed):,}{total} scenes {rate(task.completed):,.0f}/s  "
+        of = f"/{int(task.total):,}" if task.total is not None else ""
+        return Text(f"{int(task.completed):,}{of} scenes {rate(task.completed):,.0f}/s  "
                     f"{samples:,} samples {rate(samples):,.0f}/s")
 
 
@@ -139,7 +143,7 @@ def stage_progress(totals: dict[str, str]) -> Iterator[Callable[[str, int, int],
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console, transient=True, disable=not err_console.is_terminal,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, Any] = {}
 
         def advance(stage: str, n: int, total: int) -> None:
             if stage not in tasks:
@@ -275,8 +279,8 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
         console.print(f"... and {len(report.problems) - max_listed} more problems")
     files = report.files
     if files is not None:
-        for problem in files.problems:
-            console.print(f"[red]FILES[/] {escape(problem)}")
+        for difference in files.problems:
+            console.print(f"[red]FILES[/] {escape(difference)}")
         style = "green" if files.ok else "red"
         console.print(f"[{style}]files: {files.intact} of {files.shards} shards as the manifest records them "
                       f"({files.samples} samples, SHA-256 checked)[/]")

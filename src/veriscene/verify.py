@@ -309,7 +309,7 @@ def verify(
         return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size, cache,
                                 files)
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
-    report, stopped = VerifyReport(files=files), []
+    report, stopped = VerifyReport(files=files), list[Problem]()
     try:
         for line_no, line in _readable_lines(samples_path, files, stopped):
             report.samples += 1
@@ -393,7 +393,7 @@ def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Call
     from veriscene.engine.backends import ordered_map
 
     index = SceneIndex(scenes_path)
-    report, stopped = VerifyReport(files=files), []
+    report, stopped = VerifyReport(files=files), list[Problem]()
     try:
         chunks = _chunks(_readable_lines(samples_path, files, stopped), index, chunk_size, cache)
         for part in ordered_map(verify_chunk, chunks, backend=backend, workers=workers, address=address):

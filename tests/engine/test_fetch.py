@@ -436,6 +436,10 @@ def test_a_folder_is_copied_once_and_again_only_for_what_changed(tmp_path, memor
         fetch.fetch_folder("memory://none")
     with pytest.raises(ValueError, match="slice_images is a folder the reader writes to: give a local folder"):
         fetch.fetch_options({"slice_images": "memory://set/slices"})
+    memory.pipe_file("/bad/a/../../escaped.bin", b"x")  # an object's name may hold ..: not written outside
+    with pytest.raises(ValueError, match=r"memory://bad holds files named outside it \(a/../../escaped.bin\)"):
+        fetch.fetch_folder("memory://bad")
+    assert not list(tmp_path.rglob("escaped.bin"))
 
 
 def test_a_label_map_folder_and_its_options_at_urls_are_converted(tmp_path, memory) -> None:

@@ -130,6 +130,9 @@ def fetch_folder(url: str, storage_options: dict[str, Any] | None = None, progre
     url = url.rstrip("/")
     found = _call(url, "cannot list", partial(fs.find, detail=True), path)
     files = {_relative(name, path): info for name, info in found.items() if info.get("type") != "directory"}
+    unsafe = sorted(rel for rel in files if ".." in PurePosixPath(rel).parts or rel.startswith("/"))
+    if unsafe:  # an object named ../x would be written outside the copy
+        raise ValueError(f"{url} holds files named outside it ({', '.join(unsafe[:3])}): not copied")
     if not files:
         if not _call(url, "cannot read", fs.isdir, path):
             raise FileNotFoundError(f"{url} does not exist")
