@@ -24,6 +24,7 @@ from veriscene.engine.remote import RemoteError, is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
 from veriscene.io.normalize import Normalizer
+from veriscene.scene.unpack import to_unpack, unpacked
 from veriscene.io.readers import (
     COMMON_OPTIONS, READERS, FormatDetectionError, detect_format, reader_options, resolve_format,
 )
@@ -84,7 +85,7 @@ def check_reader_options(options: dict[str, Any], fmt: str, path: Path) -> None:
     does not take, even set to false: a misspelt `-r mask=false` must not pass unnoticed."""
     if not options:
         return
-    name = detect_format(path) if fmt == "auto" else resolve_format(fmt)
+    name = detect_format(unpacked(path) if to_unpack(path, fmt) else path) if fmt == "auto" else resolve_format(fmt)
     known = {*reader_options(name), *COMMON_OPTIONS, "synonyms"} - {"report", "strict", "normalizer"}
     for key in options:
         if key != "normalizer" and key not in known:

@@ -23,7 +23,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
 from veriscene.io.rejects import RejectReport, renamed
-from veriscene.scene import archives
+from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file
 from veriscene.scene.jsonl import dumps_scene
 from veriscene.scene.model import Scene
@@ -133,7 +133,9 @@ def convert(
     errors and the summary (the URL it is the local copy of). An `input` given by URL
     (s3://bucket/instances.json, or a folder: s3://bucket/labelsTr/) is read through its local
     copy (`engine.fetch.fetch_input`, with fsspec's `storage_options`), as are files and folders
-    options name by URL (`engine.fetch.fetch_options`; `image_root` stays a URL).
+    options name by URL (`engine.fetch.fetch_options`; `image_root` stays a URL). An archive of a
+    folder (a tar, or a zip given to a folder format) is read as the folder it holds, unpacked
+    once into a cache (`veriscene.scene.unpack`); rejects name its files under the archive's name.
     `option_urls`: for options already holding such copies, their URLs (said instead of the
     copies). Other options go to the reader.
     """
@@ -147,15 +149,20 @@ def convert(
         urls.update(fetched)
     src, out = Path(input), Path(out)
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
+    # local copies said by their URLs (a folder's files by theirs)
+    names = ({str(src): source} if source is not None else {}) | {str(options[k]): url for k, url in urls.items()}
+    folders = {local: url for local, url in names.items() if Path(local).is_dir()}
+    if unpack.to_unpack(src, fmt if fmt == "auto" else resolve_format(fmt)):  # an archive of a folder
+        archive, src = source or str(src), unpack.unpacked(src)
+        inside = src.relative_to(unpack.cache_folder(Path(input))).as_posix()
+        names[str(src)] = archive if inside == "." else f"{archive}/{inside}"  # its files: archive.tar/labelsTr/...
+        source = archive
     reason = None
     if fmt == "auto":
         name, reason = detect(src)
     else:
         name = resolve_format(fmt)
     root = options.get("image_root")
-    # local copies said by their URLs (a folder's files by theirs)
-    names = ({str(src): source} if source is not None else {}) | {str(options[k]): url for k, url in urls.items()}
-    folders = {local: url for local, url in names.items() if Path(local).is_dir()}
 
     def scenes(report: RejectReport) -> Iterable[Scene]:
         found = read(src, name, report=report, strict=strict, **options)

@@ -15,8 +15,8 @@ that member. Such a path is recognised only when it does not exist on disk and o
 is a zip file (`archive_member`); files beside the member in the archive are found the same way
 (`is_file`, `folder_files`), so Visual Genome's `vg.zip/scene_graphs.json` finds
 `vg.zip/image_data.json` and Open Images' `oi.zip/relationships.csv` its class tables. A format
-read from a folder of files (CLEVR's, ProVision's) is not read from a folder inside an archive:
-unzip it, or name one file.
+read from a folder of files (label maps, CLEVR's, ProVision's) takes the whole archive instead,
+unpacked once into a cache (`veriscene.scene.unpack`).
 """
 
 from __future__ import annotations
