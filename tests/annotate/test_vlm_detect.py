@@ -232,7 +232,7 @@ def test_an_unreadable_reply_rejects_its_image_only(server: FakeServer, script: 
 def test_a_batch_goes_to_the_server_at_once_and_comes_back_in_order(server: FakeServer,
                                                                       script: Script) -> None:
     sizes = [(40, 40), (60, 40), (80, 40), (100, 40)]
-    together = threading.Barrier(len(sizes), timeout=5)  # each request waits for all of them
+    together = threading.Barrier(len(sizes), timeout=30)  # each request waits for all (long: a loaded CI)
 
     def reply(text: str) -> str:
         together.wait()

@@ -394,7 +394,8 @@ def test_annotations_at_a_url_are_converted_with_their_images_at_urls(tmp_path, 
     assert made.exit_code == 0, made.output
     assert (tmp_path / "cli" / "samples.jsonl").read_bytes() == (tmp_path / "run" / "samples.jsonl").read_bytes()
     folder = runner.invoke(app, ["generate", "memory://coco/val2017", "--from", "coco", "--out", str(tmp_path / "f")])
-    assert folder.exit_code == 2 and "memory://coco/val2017 is a folder: the coco reader" in folder.output, folder.output
+    assert folder.exit_code == 2, folder.output
+    assert "memory://coco/val2017 is a folder: the coco reader" in folder.output
     # convert reads it too, and names it by its URL
     converted = runner.invoke(app, ["convert", "memory://coco/annotations/instances.json", "--out",
                                     str(tmp_path / "scenes.jsonl"), "--image-root", "memory://coco/val2017"])
@@ -476,7 +477,8 @@ def test_a_label_map_folder_and_its_options_at_urls_are_converted(tmp_path, memo
         again = generate("memory://med/maps", tmp_path / "run", reader_options=urls, resume=True, **options)
     assert any("reused" in note for note in again.notes)
     argv = generate_command(orjson.loads((tmp_path / "run" / "manifest.json").read_bytes()), tmp_path / "run").argv
-    assert argv[2] == "memory://med/maps" and {"labels=memory://med/labels.csv", "images=memory://med/images"} <= set(argv)
+    assert argv[2] == "memory://med/maps"
+    assert {"labels=memory://med/labels.csv", "images=memory://med/images"} <= set(argv)
     # a label table changed in the store: copied again, and the run's resume refused
     memory.pipe_file("/med/labels.csv", b"value,name\n1,liver\n2,spleen\n3,kidney\n5,tumour\n")
     with pytest.raises(ResumeMismatchError, match="memory://med/maps, its format or the reader options changed"):
