@@ -23,6 +23,23 @@ def test_every_command_has_help() -> None:
         assert result.exit_code == 0, command
 
 
+def test_each_command_is_summed_up_in_one_line_naming_its_python_function() -> None:
+    """The list of `veriscene --help` wraps each summary as one paragraph (not at the docstring's
+    line ends), and each names the Python function that does the same, which exists."""
+    import importlib
+    import re
+
+    names = []
+    for info in app.registered_commands:
+        assert info.short_help and "\n" not in info.short_help, info.name
+        found = re.search(r"\(Python: ([\w.]+)", info.short_help)
+        assert found, info.short_help
+        module, _, attr = found.group(1).rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attr)), found.group(1)
+        names.append(info.name or info.callback.__name__)
+    assert len(names) == 13
+
+
 def test_demo_is_verified_and_deterministic(tmp_path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     first = runner.invoke(app, ["demo", "--out", str(a), "--scenes", "12", "--seed", "4"])

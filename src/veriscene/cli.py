@@ -232,7 +232,8 @@ def list_generators(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List every registered generator with family, modes, requirements, answer type and one
-    example question (its first question on a few built-in demo scenes)."""
+    example question (its first question on a few built-in demo scenes) (Python:
+    veriscene.generators.catalog.generator_catalog)."""
     import json
 
     from veriscene.console import console
@@ -270,6 +271,20 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+def _one_line_summaries() -> None:
+    """Each command's line in `veriscene --help`: the first paragraph of its help as one line (the
+    list keeps the docstring's line breaks otherwise, which break the table's wrapping)."""
+    import inspect
+
+    for info in app.registered_commands:
+        if info.short_help is None:
+            text = info.help or (inspect.getdoc(info.callback) if info.callback is not None else None) or ""
+            info.short_help = " ".join(text.split("\n\n")[0].split()) or None
+
+
+_one_line_summaries()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

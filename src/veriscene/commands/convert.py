@@ -182,7 +182,8 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--reader-option", "-r", metavar="KEY=VALUE", help=READER_OPTION_HELP)
         ] = None,
     ) -> None:
-        """Convert an annotation set (VG, GQA, COCO, CLEVR, ProVision, Open Images, medical label maps, DICOM SEG and RTSTRUCT) to veriscene JSONL."""
+        """Convert an annotation set (VG, GQA, COCO, CLEVR, ProVision, Open Images, medical label maps, DICOM SEG and RTSTRUCT) to veriscene JSONL
+        (Python: veriscene.io.convert.convert)."""
         console, err = Console(), Console(stderr=True)
         options: dict[str, Any] = {
             "allow_pickle": allow_pickle,

@@ -58,7 +58,8 @@ def register(app: typer.Typer) -> None:
         scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: from the manifest)."),
         freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto, minilm, lexical or off."),
     ) -> None:
-        """Run a model on samples, score every reply by program, write results and reports."""
+        """Run a model on samples, score every reply by program, write results and reports (Python:
+        veriscene.evaluate.evaluate)."""
         from functools import partial
 
         from veriscene.console import console, stage_bars
@@ -98,7 +99,8 @@ def register(app: typer.Typer) -> None:
         runs: list[Path] = typer.Argument(..., help="Evaluation output folders."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Write compare.md and compare.html here."),
     ) -> None:
-        """Put several evaluation runs side by side (accuracy, CIs, parse failures, paired differences)."""
+        """Put several evaluation runs side by side (accuracy, CIs, parse failures, paired differences)
+        (Python: veriscene.evaluate.compare)."""
         from veriscene.console import console
         from veriscene.evaluate import compare
         from veriscene.evaluate.compare import to_markdown
@@ -119,7 +121,8 @@ def register(app: typer.Typer) -> None:
         extractor_model: str | None = typer.Option(None, "--extractor-model", help="openai:NAME for --extractor llm."),
         base_url: str | None = typer.Option(None, "--base-url", help="Server of the extractor model."),
     ) -> None:
-        """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs."""
+        """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs
+        (Python: veriscene.evaluate.score_freeform)."""
         import orjson
 
         from veriscene.console import console
