@@ -110,3 +110,68 @@ def test_subset_selection_and_reports(demo_run, tmp_path) -> None:
     assert acc in md and acc in html and "<svg" in html and "http" not in html.replace("http://www.w3.org", "")
     with pytest.raises(KeyError, match="did you mean"):
         evaluate(demo_run, "openai:fake", tmp_path / "p", base_url="http://127.0.0.1:9", families="countin")
+
+
+def test_images_at_urls_download_a_part_ahead_of_the_model(demo_run, tmp_path, monkeypatch) -> None:
+    """Samples naming images by URL: the model answers the first part as soon as its images are
+    there, while the next part's download; every request gets its local copies, each image is
+    downloaded once and counted against the total of all parts."""
+    import threading
+
+    import fsspec
+
+    from veriscene.engine import fetch
+    from veriscene.evaluate import runner
+    from veriscene.evaluate.adapters.base import Completion, Model
+
+    monkeypatch.setenv(fetch.DOWNLOADS_ENV, str(tmp_path / "downloads"))
+    monkeypatch.setattr(runner, "URL_CHUNK", 7)
+    memory = fsspec.filesystem("memory")
+    records = samples(demo_run)[:40]
+    lines = []
+    for i, record in enumerate(records):  # each sample's images at URLs of its own
+        for image in record["images"]:
+            memory.pipe_file(f"/evalimages/{i}/{image['path']}", (demo_run / image["path"]).read_bytes())
+            image["path"] = f"memory://evalimages/{i}/{image['path']}"
+        lines.append(orjson.dumps(record))
+    (tmp_path / "samples.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+
+    downloads: list[list[str]] = []
+    second_part_started = threading.Event()
+    real_fetch = runner.fetch_files
+
+    def fetch_files(urls, **kw):
+        downloads.append(list(urls))
+        if len(downloads) == 2:
+            second_part_started.set()
+        return real_fetch(urls, **kw)
+
+    monkeypatch.setattr(runner, "fetch_files", fetch_files)
+
+    class Recorder(Model):
+        name = "recorder"
+
+        def __init__(self) -> None:
+            self.params: dict = {}
+            self.calls: list[int] = []
+
+        def generate(self, requests, on_done) -> None:
+            if not self.calls:  # the next part downloads while this one is answered
+                assert second_part_started.wait(30)
+            self.calls.append(len(requests))
+            for request in requests:
+                assert all(path.is_file() for path in request.prompt.images)
+                on_done(Completion(key=request.key, text="yes"))
+
+    model = Recorder()
+    progress: list[tuple[int, int]] = []
+    try:
+        result = evaluate(tmp_path / "samples.jsonl", model, tmp_path / "out", freeform="off", cache=False,
+                          download_progress=lambda done, total: progress.append((done, total)))
+    finally:
+        memory.rm("/evalimages", recursive=True)
+    urls = {image["path"] for record in records for image in record["images"]}
+    assert len(downloads) == 6 and model.calls == [7, 7, 7, 7, 7, 5]
+    assert sorted(url for part in downloads for url in part) == sorted(urls)  # each image once
+    assert progress == [(k, len(urls)) for k in range(1, len(urls) + 1)]
+    assert result.complete and [r["id"] for r in _results(tmp_path / "out")] == [r["id"] for r in records]

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
 from veriscene.evaluate.results import OrderedWriter, finalise, read_results
 
 Progress = Callable[[int, int], None]  # (done, total)
+
+# Samples whose images at URLs are downloaded together, while the model answers the part before
+URL_CHUNK = 512
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,45 @@ def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> 
     path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
 
 
+def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: int | None = None,
+                 ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Path | Exception] | None]]:
+    """`todo` in parts, each with the local copies of the images it names by URL (None when no
+    sample names one: all of `todo` is one part). The next part's images download on a thread
+    while the caller answers this part; `progress` counts the downloads of all parts."""
+    urls = image_urls(todo)
+    if not urls:
+        yield todo, None
+        return
+    size = chunk or URL_CHUNK
+    parts = [todo[i:i + size] for i in range(0, len(todo), size)]
+    fetched: dict[str, Path | Exception] = {}
+    counted = [0]
+
+    def download(part: list[dict[str, Any]]) -> dict[str, Path | Exception]:
+        new = [url for url in image_urls(part) if url not in fetched]
+        before = counted[0]
+
+        def step(done: int, total: int) -> None:
+            counted[0] = before + done
+            if progress is not None:
+                progress(counted[0], len(urls))
+
+        found = fetch_files(new, progress=step) if new else {}
+        fetched.update(found)  # (only this thread writes, and a part is read after its download)
+        return fetched
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veriscene-images") as pool:
+        ahead: Future[dict[str, Path | Exception]] = pool.submit(download, parts[0])
+        try:
+            for k, part in enumerate(parts):
+                ready = ahead.result()
+                if k + 1 < len(parts):
+                    ahead = pool.submit(download, parts[k + 1])
+                yield part, ready
+        finally:
+            ahead.cancel()
+
+
 def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.PathLike[str], *,
              base_url: str | None = None, limit: int | None = None, families: str | Sequence[str] | None = None,
              seed: int | None = None, prompts: Any = None, cache: bool | str | os.PathLike[str] = True,
@@ -114,8 +157,9 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
     when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` or the
     run's manifest beside the samples file; without them free-form replies are only stored.
-    `progress(done, total)` is called as samples are scored; images named by URL are first
-    downloaded (16 at a time, into the downloads cache), calling `download_progress(done, total)`.
+    `progress(done, total)` is called as samples are scored. Images named by URL are downloaded
+    (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
+    while the model answers this one, calling `download_progress(done, total)` over all of them.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,30 +202,31 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
             progress(done[0], len(chosen))
 
     started = time.perf_counter()
+    generate_wall = 0.0
     try:
-        misses: list[Request] = []
-        urls = image_urls(todo)  # images at URLs: their local copies, downloaded many at a time
-        fetched = fetch_files(urls, progress=download_progress) if urls else None
-        for sample in todo:
-            sid = sample["id"]
-            try:
-                prompt = prompt_set.build(sample, sample_set.image_root, fetched)
-                prompts_by_id[sid] = prompt
-                request = Request(key=sid, prompt=prompt)
-                keys[sid] = request_key(identity, request) if cache_db is not None else ""
-            except (ValueError, FileNotFoundError) as exc:
-                finish(Completion(key=sid, text="", error=str(exc)), put=False)
-                continue
-            hit = cache_db.get(keys[sid], sid) if cache_db is not None else None
-            if hit is not None:
-                counts["from_cache"] += 1
-                finish(hit, put=False)
-            else:
-                misses.append(request)
-        counts["sent"] = len(misses)
-        generate_started = time.perf_counter()
-        adapter.generate(misses, finish)
-        generate_wall = time.perf_counter() - generate_started
+        for chunk, fetched in _with_images(todo, download_progress):
+            misses: list[Request] = []
+            for sample in chunk:
+                sid = sample["id"]
+                try:
+                    prompt = prompt_set.build(sample, sample_set.image_root, fetched)
+                    prompts_by_id[sid] = prompt
+                    request = Request(key=sid, prompt=prompt)
+                    keys[sid] = request_key(identity, request) if cache_db is not None else ""
+                except (ValueError, FileNotFoundError) as exc:
+                    finish(Completion(key=sid, text="", error=str(exc)), put=False)
+                    continue
+                hit = cache_db.get(keys[sid], sid) if cache_db is not None else None
+                if hit is not None:
+                    counts["from_cache"] += 1
+                    finish(hit, put=False)
+                else:
+                    misses.append(request)
+            counts["sent"] += len(misses)
+            generate_started = time.perf_counter()
+            if misses:
+                adapter.generate(misses, finish)
+            generate_wall += time.perf_counter() - generate_started
     finally:
         writer.close()
         if cache_db is not None:
