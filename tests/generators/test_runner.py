@@ -312,3 +312,26 @@ def test_a_generator_failing_on_a_scene_is_raised_or_contained() -> None:
         {}["x"]
     except KeyError as exc:
         assert describe_failure(exc).startswith("KeyError: 'x' (at test_runner.py:")
+
+
+def test_a_mask_that_cannot_be_decoded_fails_the_generators_that_look_at_it_not_the_process() -> None:
+    """A scene whose mask's RLE runs past the frame (it would make pycocotools write past its
+    buffer): the mask generators asking about it fail on that scene, named and counted; the
+    others, and the other scenes, are as without it."""
+    import dataclasses
+
+    scenes = [dataclasses.replace(s, image_id=f"s{i}") for i, s in enumerate(iter_scene_graphs(3, seed=4))]
+    masks = list(scenes[1].masks)
+    masks[0] = {**masks[0], "counts": masks[0]["counts"] + "1"}
+    broken = dataclasses.replace(scenes[1], masks=tuple(masks))
+    vocab = Vocabulary.from_scenes(scenes)
+    runner = SceneRunner([g() for g in select_generators("*")], vocab, seed=2, raise_errors=False)
+    clean = {s.image_id: [x.id for x in runner.run(s)] for s in scenes}
+    assert runner.run(scenes[0]) and [x.id for x in runner.run(scenes[0])] == clean["s0"]
+    kept = runner.run(broken)
+    failed = {name for name, _ in runner.failures}
+    assert failed and all(
+        why.startswith("SceneValidationError: field 'objects[0].mask.counts': mask cannot be decoded: the runs add "
+                       "up to 172815 pixels, not 360x480") for _, why in runner.failures), runner.failures
+    assert all(runner.stats[f"failed:{name}"] == 1 for name in failed)
+    assert [x.id for x in kept] == [i for i, x in zip(clean["s1"], runner.run(scenes[1])) if x.task not in failed]

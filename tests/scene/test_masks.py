@@ -86,3 +86,45 @@ def test_scene_masks_decode_only_the_masks_looked_at() -> None:
     assert lookup.at(5, 5) == [0] and lookup.at(15, 5) == []
     assert (lookup.labels(0, 0, 10, 10) == _expected_labels(masks)[:10, :10]).all()
     assert sorted(lookup._pixels) == [0]  # the other two masks were never decoded
+
+
+def test_counts_that_would_overrun_the_frame_are_refused_before_decoding() -> None:
+    """pycocotools writes a mask's runs without checking them against the frame: a malformed RLE
+    could corrupt memory and kill the process. Every mask's counts are read first."""
+    import pytest
+
+    from veriscene.errors import SceneValidationError
+    from veriscene.scene.masks import bad_counts
+
+    rng = np.random.default_rng(3)
+    h, w = 23, 31
+    masks = _random_masks(rng, 40, h, w) + [np.ones((h, w), bool), np.zeros((h, w), bool)]
+    rles = [encode_mask(m) for m in masks]
+    counts = [r["counts"] for r in rles]
+    assert bad_counts(counts, h, w) is None
+    assert bad_counts([c.encode() for c in counts] + [_uncompressed(masks[0])["counts"]], h, w) is None
+    assert bad_counts(counts, h, w + 1) == (0, f"the runs add up to {h * w} pixels, not {h}x{w + 1}")
+    wrong = {
+        "abc": "compressed counts end inside a number",
+        counts[3][:-1] + "o": "compressed counts end inside a number",
+        counts[3] + "1": "the runs add up to",  # one more run, past the frame
+        "0" + chr(127): "compressed counts hold a character outside",
+        "@": "compressed counts hold a negative run",  # -16 pixels
+        "ooooooooo0": "compressed counts hold a number too large",
+        "": "compressed counts must be a non-empty ASCII string",
+        "é": "compressed counts must be a non-empty ASCII string",
+    }
+    for text, why in wrong.items():
+        found = bad_counts(counts[:3] + [text] + counts[3:], h, w)
+        assert found is not None and found[0] == 3 and found[1].startswith(why), (text, found)
+    assert bad_counts([[h * w + 1]], h, w) == (0, f"the runs add up to {h * w + 1} pixels, not {h}x{w}")
+    assert bad_counts([[h * w, -1, 1]], h, w)[1].startswith("uncompressed counts must be")
+    assert bad_counts([5], h, w)[1] == "counts must be a string (compressed RLE) or a list of ints, got int"
+    # the lookups refuse them, naming the object; a mask decoded alone too
+    rles[7] = {"size": [h, w], "counts": counts[7] + "1"}
+    lookup = SceneMasks(rles, w, h)
+    with pytest.raises(SceneValidationError, match="mask cannot be decoded") as raised:
+        lookup.labels(0, 0, w, h)
+    assert raised.value.field == "objects[7].mask.counts"
+    with pytest.raises(SceneValidationError):
+        decode_mask(rles[7])

@@ -21,6 +21,90 @@ def encode_mask(binary: np.ndarray) -> dict[str, Any]:
     return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
 
 
+def bad_counts(counts: Sequence[Any], height: int, width: int) -> tuple[int, str] | None:
+    """The first of these masks' RLE `counts` that does not describe a (height, width) mask, with
+    why, or None when all do.
+
+    pycocotools trusts the counts it decodes: runs that add up to more than the frame (or a
+    negative run) are written past its buffer, which can kill the process. So the counts are
+    checked before they are decoded: compressed counts (COCO's string) are read in one pass over
+    all the masks' characters, as pycocotools reads them; each run must be non-negative and the
+    runs must add up to height x width. Uncompressed counts (a list of ints) are summed."""
+    total = height * width
+    strings: list[str] = []
+    at: list[int] = []
+    for i, c in enumerate(counts):
+        if isinstance(c, bytes):
+            c = c.decode("latin-1")  # (pycocotools' own form; a byte past ASCII is refused below)
+        if isinstance(c, str):
+            if not c or not c.isascii():
+                return i, "compressed counts must be a non-empty ASCII string"
+            strings.append(c)
+            at.append(i)
+        elif isinstance(c, list):
+            if not all(type(r) is int and r >= 0 for r in c):
+                return i, "uncompressed counts must be a list of non-negative integers"
+            if sum(c) != total:
+                return i, f"the runs add up to {sum(c)} pixels, not {height}x{width}"
+        else:
+            return i, f"counts must be a string (compressed RLE) or a list of ints, got {type(c).__name__}"
+    if not strings:
+        return None
+    n = len(strings)
+    lengths = np.fromiter(map(len, strings), np.int64, n)
+    value = np.frombuffer("".join(strings).encode("ascii"), np.uint8).astype(np.int64) - 48
+    owner = np.repeat(np.arange(n), lengths)  # the mask of each character
+    outside = (value < 0) | (value > 63)
+    if outside.any():
+        return at[int(owner[np.flatnonzero(outside)[0]])], "compressed counts hold a character outside '0'..'o'"
+    more = (value & 0x20) != 0  # a number goes on in the next character
+    cut = more[np.cumsum(lengths) - 1]
+    if cut.any():
+        return at[int(np.flatnonzero(cut)[0])], "compressed counts end inside a number"
+    ends = np.flatnonzero(~more)
+    starts = np.empty_like(ends)
+    starts[0], starts[1:] = 0, ends[:-1] + 1
+    digit = np.arange(value.size) - np.repeat(starts, ends - starts + 1)  # 5-bit group within its number
+    if digit.max() > 6:
+        return at[int(owner[np.flatnonzero(digit > 6)[0]])], "compressed counts hold a number too large"
+    number = np.add.reduceat((value & 0x1F) << (5 * digit), starts)
+    negative = (value[ends] & 0x10) != 0  # the sign bit of a number's last group
+    number[negative] -= np.left_shift(1, 5 * (digit[ends][negative] + 1))
+    mask = owner[ends]
+    place = np.arange(number.size) - np.searchsorted(mask, np.arange(n))[mask]  # the run's index in its mask
+    # run m = number m + run m-2 for m > 2: running sums over each mask's odd runs and its even
+    # runs from the third on (the first run alone)
+    series = mask * 3 + np.where(place == 0, 0, 1 + (place & 1))
+    order = np.argsort(series, kind="stable")
+    ordered, keys = number[order], series[order]
+    sums = np.cumsum(ordered)
+    first = np.maximum.accumulate(np.where(np.r_[True, keys[1:] != keys[:-1]], np.arange(keys.size), 0))
+    runs = np.empty_like(number)
+    runs[order] = sums - sums[first] + ordered[first]
+    negative_run = np.zeros(n, dtype=bool)
+    negative_run[mask[runs < 0]] = True
+    pixels = np.bincount(mask, weights=runs, minlength=n)
+    wrong = np.flatnonzero(negative_run | (pixels != total))
+    if wrong.size == 0:
+        return None
+    k = int(wrong[0])
+    if negative_run[k]:
+        return at[k], "compressed counts hold a negative run"
+    return at[k], f"the runs add up to {int(pixels[k])} pixels, not {height}x{width}"
+
+
+def check_counts(masks: Sequence[dict[str, Any]], height: int, width: int, index: Sequence[int] | None = None) -> None:
+    """Raise SceneValidationError naming the first mask whose counts `bad_counts` finds wrong
+    (`index` maps the masks given to their objects' indices)."""
+    found = bad_counts([m["counts"] for m in masks], height, width)
+    if found is not None:
+        from veriscene.errors import SceneValidationError
+
+        i, why = found
+        raise SceneValidationError(f"mask cannot be decoded: {why}",
+                                   field=f"objects[{index[i] if index is not None else i}].mask.counts")
+
+
 def _as_coco(rle: dict[str, Any]) -> dict[str, Any]:
     counts = rle["counts"]
     if isinstance(counts, list):  # uncompressed RLE -> compressed
@@ -30,7 +114,8 @@ def _as_coco(rle: dict[str, Any]) -> dict[str, Any]:
 
 
 def decode_mask(rle: dict[str, Any]) -> np.ndarray:
-    """COCO RLE (compressed or uncompressed) -> (H, W) bool array."""
+    """COCO RLE (compressed or uncompressed) -> (H, W) bool array (its counts checked first)."""
+    check_counts([rle], *rle["size"])
     return mask_utils.decode(_as_coco(rle)).astype(bool)
 
 
@@ -69,6 +154,7 @@ class SceneMasks:
 
     def __init__(self, masks: Sequence[dict[str, Any]], width: int, height: int) -> None:
         self.width, self.height = width, height
+        self._masks = masks
         self._rles = [_as_coco(m) for m in masks]
         xywh = mask_utils.toBbox(self._rles).tolist() if self._rles else []
         # each mask's tight box as [x0, x1) x [y0, y1) pixel bounds (an empty mask meets nothing)
@@ -105,6 +191,8 @@ class SceneMasks:
             group = self._groups()
             todo = sorted({group[j] for j in missing} - self._frames.keys())
             if todo:
+                members = [j for j, g in enumerate(group) if g in todo]
+                check_counts([self._masks[j] for j in members], self.height, self.width, members)
                 unions = [[rle for rle, g in zip(self._rles, group) if g == t] for t in todo]
                 frames = mask_utils.decode(  # (H, W, len(todo))
                     [rles[0] if len(rles) == 1 else mask_utils.merge(rles, intersect=False) for rles in unions])

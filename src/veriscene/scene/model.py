@@ -96,6 +96,11 @@ class Scene:
                 raise _bad(f"{name} must be a positive integer, got {value!r}", name)
             set_(self, name, int(value))
 
+        for name in ("image", "depth_map"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise _bad(f"{name} must be a path (a string), got {value!r}"[:200], name)
+
         boxes = np.asarray(self.boxes, dtype=np.float32)
         if boxes.size == 0:
             boxes = boxes.reshape(0, 4)
@@ -152,6 +157,9 @@ class Scene:
             for i, rle in enumerate(masks):
                 if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
                     raise _bad("mask must be a COCO RLE dict with 'size' and 'counts'", f"objects[{i}].mask")
+                if not isinstance(rle["counts"], (str, bytes, list)) or not rle["counts"]:
+                    raise _bad(f"mask counts must be a string (compressed RLE) or a list of ints, got "
+                               f"{rle['counts']!r}"[:200], f"objects[{i}].mask.counts")
                 if list(rle["size"]) != [self.height, self.width]:
                     raise _bad(
                         f"mask size {list(rle['size'])} does not match image [height, width] "

@@ -59,7 +59,7 @@ from veriscene.io.readers._base import (
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
 from veriscene.scene.compressed import plain_name
-from veriscene.scene.masks import encode_mask
+from veriscene.scene.masks import bad_counts, encode_mask
 from veriscene.scene.model import Scene
 
 
@@ -96,9 +96,10 @@ def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dic
                 raise bad(f"uncompressed RLE counts sum to {sum(counts)}, expected height*width = {height * width}", field + ".counts")
             rle = mask_utils.frPyObjects({"size": size, "counts": counts}, height, width)
         elif isinstance(counts, str) and counts:
-            rle = {"size": [height, width], "counts": counts.encode("ascii", errors="replace")}
-            if int(mask_utils.area(rle)) > height * width:
-                raise bad("compressed RLE counts are malformed", field + ".counts")
+            wrong = bad_counts([counts], height, width)
+            if wrong is not None:
+                raise bad(f"compressed RLE counts are malformed: {wrong[1]}", field + ".counts")
+            rle = {"size": [height, width], "counts": counts}
         else:
             raise bad(f"RLE counts must be a list of ints or a string, got {type(counts).__name__}", field + ".counts")
     else:
