@@ -179,3 +179,35 @@ def test_shard_files_are_checked_against_the_manifest(tmp_path) -> None:
         dataset_card(run, verify=True)
     said = CliRunner().invoke(app, ["stats", str(run)])
     assert said.exit_code == 1 and f"{shards[0].name} cannot be read" in said.output
+
+
+def test_options_shown_in_the_question_and_duplicate_options_are_checked(tmp_path) -> None:
+    """Without the manifest's checksums (a samples file alone), a multiple-choice sample whose
+    question lists other options than its choices, or whose options repeat, is a mismatch; a
+    run with no sample verifies nothing and says so."""
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(4, seed=1), scenes)
+    generate(scenes, tmp_path / "run", seed=1, generators="attribute.*,object.*")
+    records = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
+    mc = [r for r in records if r["choices"] and len(r["choices"]) >= 2]
+    swapped, repeated = mc[0], mc[1]
+    first, second = (f"\nA. {swapped['choices'][0]}\n", f"\nB. {swapped['choices'][1]}\n")
+    assert first in swapped["question"] and second in swapped["question"]
+    swapped["question"] = swapped["question"].replace(first, f"\nA. {swapped['choices'][1]}\n", 1).replace(
+        second, f"\nB. {swapped['choices'][0]}\n", 1)
+    letter = repeated["meta"]["answer_letter"]
+    right = repeated["choices"][ord(letter) - ord("A")]
+    repeated["choices"] = [right] * len(repeated["choices"])  # the question, unchanged, lists others
+    alone = tmp_path / "alone.jsonl"
+    alone.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    report = verify(alone, scenes=scenes)
+    problems = {p.sample_id: p for p in report.problems}
+    assert sorted(problems) == sorted([swapped["id"], repeated["id"]]) and not report.ok
+    assert problems[swapped["id"]].kind == "choice_mismatch"
+    assert problems[swapped["id"]].detail == "the question lists other options than the sample's choices"
+    assert problems[repeated["id"]].detail.startswith("the options are not distinct")
+    assert verify(tmp_path / "run").ok  # as made: fine
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    said = CliRunner().invoke(app, ["verify", str(empty), "--scenes", str(scenes)])
+    assert said.exit_code == 1 and "nothing was verified: the run holds no sample" in said.output

@@ -289,3 +289,5 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
         f"[{style}]verified {report.verified} of {report.samples} samples: "
         f"{report.mismatches} mismatches, {report.unreadable} unreadable or unverifiable[/]"
     )
+    if report.samples == 0:
+        console.print("[red]nothing was verified: the run holds no sample[/]")

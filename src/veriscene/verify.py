@@ -229,10 +229,23 @@ class SceneLookup:
             self._index.close()
 
 
+_OPTIONS_HEAD = "\nOptions:"  # where the runner lists the options in a question (`SceneRunner._render`)
+
+
 def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
+    """Why a multiple-choice sample's options do not hold its verified answer, or None: the
+    correct letter names the option saying the answer, the options are distinct, and the
+    question lists these very options (the list a model reads)."""
     letter = sample.meta.get("answer_letter")
-    if not isinstance(letter, str) or letter not in OPTION_LETTERS[: len(sample.choices or [])]:
-        return f"answer_letter {letter!r} does not name one of {len(sample.choices or [])} options"
+    choices = sample.choices or []
+    if not isinstance(letter, str) or letter not in OPTION_LETTERS[: len(choices)]:
+        return f"answer_letter {letter!r} does not name one of {len(choices)} options"
+    if len(set(choices)) != len(choices):
+        return f"the options are not distinct: {choices!r}"[:300]
+    if _OPTIONS_HEAD in sample.question:
+        listed = "".join(f"\n{OPTION_LETTERS[i]}. {c}" for i, c in enumerate(choices))
+        if f"{_OPTIONS_HEAD}{listed}\n" not in sample.question + "\n":
+            return "the question lists other options than the sample's choices"
     try:
         gen = get_generator(sample.task)
         config = gen.Config(**sample.meta.get("config", {}))
