@@ -298,7 +298,7 @@ def test_relation_arrows_leave_the_subjects_box_towards_the_objects() -> None:
 
 def test_scene_page_of_an_unknown_image(server: str) -> None:
     status, _, body = get(server + "/scene/nope")
-    assert status == 200 and b"No valid scene graph for image nope" in body
+    assert status == 404 and b"No valid scene graph for image nope" in body
 
 
 # --- static export and command ---------------------------------------------------------------
@@ -335,6 +335,10 @@ def test_view_command_html_and_errors(run: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["view", str(run), "--html", str(out), "--count", "3", "--task", "object.count.v1"])
     assert result.exit_code == 0, result.output
     assert "wrote 3 of" in result.output and out.exists()
+    assert "no sample matches" not in result.output
+    none = runner.invoke(app, ["view", str(run), "--html", str(out), "--task", "object.count.v9"])
+    assert none.exit_code == 0 and "wrote 0 of 0 matching samples" in none.output
+    assert "no sample matches the filters given" in " ".join(none.output.split())
     missing = runner.invoke(app, ["view", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "does not exist" in " ".join(missing.output.split())
     assert "view" in runner.invoke(app, ["--help"]).output

@@ -56,6 +56,9 @@ def register(app: typer.Typer) -> None:
                                                      outcome=outcome))
                 console.print(f"wrote {summary.samples_written} of {summary.samples_matching} matching samples to "
                               f"{summary.out}")
+                if summary.samples_matching == 0 and any((task, family, mode, image, text, outcome)):
+                    console.print("[yellow]no sample matches the filters given: `veriscene stats RUN` lists the run's "
+                                  "tasks, families and modes[/yellow]")
                 if summary.missing_images:
                     console.print(f"[yellow]{summary.missing_images} image(s) without a readable file, drawn as a "
                                   "grey canvas[/yellow]")

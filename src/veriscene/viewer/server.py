@@ -81,7 +81,8 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
                 elif route == "sample":
                     self._sample(rest)
                 elif route == "scene":
-                    self._html(scene_page(catalog, rest, links))
+                    shown = scene_page(catalog, rest, links)  # (the page says when the scene is unknown)
+                    self._html(shown, HTTPStatus.OK if catalog.scene(rest) is not None else HTTPStatus.NOT_FOUND)
                 elif route == "image":
                     self._image(rest)
                 elif route == "masks":

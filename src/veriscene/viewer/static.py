@@ -66,8 +66,8 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
     catalog = Catalog.open(path, scenes, limit=limit, results=results)
     if catalog.scene_rows is not None:
         catalog.close()
-        raise ValueError(f"{path} is a scenes file: the HTML export shows samples; serve it with view() to "
-                         "browse its scenes")
+        raise ValueError(f"{path} is a scenes file: the HTML export shows samples; serve it (`veriscene view "
+                         f"{path}`, or view() in Python) to browse its scenes")
     try:
         filters = filters or Filters()
         chosen = catalog.select(filters)
