@@ -71,3 +71,20 @@ def test_an_option_that_is_not_a_plain_value_converts_again(tmp_path: Path) -> N
     before = _plain(str(labels))
     labels.write_text('{"person": "man"}')
     assert _plain(str(labels)) != before and _plain(7) == 7 and _plain("not a path") == "not a path"
+
+
+def test_the_note_counts_every_reject(tmp_path: Path) -> None:
+    """A file-level reject (a truncated file) and object-level ones are counted in the note, not
+    only rejected scenes."""
+    from veriscene.engine.converted import converted_scenes
+
+    cut = tmp_path / "cut.json"
+    cut.write_text('{"images": [{"id": 1, "width": 5, "height": 5}], "annotations": [{"id": 1, ')
+    _, note = converted_scenes(cut, tmp_path / "a", "coco", strict=False, options={}, version="t", reuse=False)
+    assert ": 0 scenes, 1 rejected: 1 file (see " in note
+    orphan = tmp_path / "orphan.json"
+    orphan.write_text(json.dumps({
+        "images": [{"id": 1, "width": 5, "height": 5}], "categories": [{"id": 1, "name": "dog"}],
+        "annotations": [{"id": 1, "image_id": 9, "category_id": 1, "bbox": [0, 0, 2, 2]}]}))
+    _, note = converted_scenes(orphan, tmp_path / "b", "coco", strict=False, options={}, version="t", reuse=False)
+    assert ": 1 scenes, 1 rejected: 1 object (see " in note

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from veriscene.engine.manifest import ResumeMismatchError, file_sha256, write_json
+from veriscene.io.rejects import LEVELS
 from veriscene.scene import archives
 
 STAMP = "scenes.source.json"
@@ -66,6 +67,15 @@ def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: st
             "options": plain, "version": version}
 
 
+def _rejects_said(by_level: dict[str, int]) -> str:
+    """Every reject of a conversion, by what was refused: "0 rejected", "3 rejected: 1 file, 2 objects"."""
+    total = sum(by_level.values())
+    if not total:
+        return "0 rejected"
+    levels = [f"{n} {level}{'' if n == 1 else 's'}" for level in LEVELS if (n := by_level.get(level, 0))]
+    return f"{total} rejected: {', '.join(levels)}"
+
+
 def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, options: dict[str, Any],
                      version: str, reuse: bool, resuming: bool = False, source: str | None = None,
                      option_urls: dict[str, str] | None = None) -> tuple[Path, str]:
@@ -98,7 +108,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
                    option_urls=option_urls, **options)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "
-            f"{done.scenes_rejected} rejected (see {done.rejects})")
+            f"{_rejects_said(done.rejected_by_level)} (see {done.rejects})")
     if key is not None:
         write_json(stamp, {"key": key, "output_sha256": file_sha256(out), "note": note})
     return out, note

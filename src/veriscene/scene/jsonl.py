@@ -135,6 +135,9 @@ def dumps_scene(scene: Scene) -> bytes:
     return orjson.dumps(scene_to_dict(scene))
 
 
+_BOM = b"\xef\xbb\xbf"  # the UTF-8 byte order mark
+
+
 def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                 on_error: OnError | None = None) -> Iterator[Scene]:
     """Stream scenes from a JSONL file, plain or compressed (gzip, zstd, bz2, xz: see
@@ -153,6 +156,8 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     source = str(path)
     with read_errors(path), open_scene_file(path) as fh:
         for lineno, line in enumerate(fh, start=1):
+            if lineno == 1:
+                line = line.removeprefix(_BOM)  # written by some editors; not JSON
             if not line.strip():
                 continue
             try:

@@ -177,3 +177,19 @@ def test_generate_and_verify_end_to_end(study: tuple[Path, Path], tmp_path: Path
     assert report.ok and report.verified > 20
     samples = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()]
     assert any("surround" in s["question"].lower() or "lesion" in s["question"].lower() for s in samples)
+
+
+@pytest.mark.parametrize("fmt", ["dicom_seg", "dicom_rt"])
+def test_a_file_that_is_not_dicom_is_named_not_a_traceback(tmp_path: Path, fmt: str) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+    from veriscene.io.readers.detect import FormatDetectionError
+
+    junk = tmp_path / "seg.dcm"
+    junk.write_bytes(b"not a DICOM file at all\n" * 20)
+    with pytest.raises(FormatDetectionError, match=f"seg.dcm: not a DICOM file .*--from {fmt}"):
+        list(read(junk, fmt))
+    result = CliRunner().invoke(app, ["convert", str(junk), "--from", fmt, "--out", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 2 and "not a DICOM file" in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)

@@ -53,3 +53,24 @@ def test_itk_snap_file_as_written_by_the_tool(tmp_path: Path) -> None:
         '    2     0  255    0     0.50  1  1    "kidney (left)"\n'
         '    3     0    0  255        1  1  1    \u201cportal vein\u201d\n')
     assert read_label_table(path) == {1: "Crohn's lesion", 2: "kidney (left)", 3: "portal vein"}
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("labels.csv", "value,name\n1,kidney_left\n2,liver\n1,spleen\n",
+     "label value 1 is named twice, 'kidney_left' \\(row 2\\) and 'spleen' \\(row 4\\)"),
+    ("labels.txt", '    1   255 0 0   1 1 1  "liver"\n    1   0 255 0   1 1 1  "spleen"\n',
+     "label value 1 is named twice, 'liver' \\(line 1\\) and 'spleen' \\(line 2\\)"),
+    ("labels.json", '{"liver": 1, "spleen": 1}', "label value 1 is named twice, 'liver' \\(key 'liver'\\)"),
+])
+def test_a_value_named_twice_is_refused(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        read_label_table(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_value_repeated_with_its_name_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text("1,liver\n2,spleen\n1,liver\n")
+    assert read_label_table(path) == {1: "liver", 2: "spleen"}

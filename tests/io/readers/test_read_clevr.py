@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,16 @@ def test_no_approximation_when_disabled(tmp_path: Path) -> None:
     path = write_json(tmp_path / "s.json", {"scenes": [two_objects()]})
     scenes, report = read_all(path, "clevr", image_size=(480, 320), approximate_boxes=False)
     assert scenes == [] and report.entries[0].field == "objects[0].bbox"
+
+
+def test_byte_order_mark_and_nan_read_like_streamed_files(tmp_path: Path) -> None:
+    """A whole-file JSON may start with a BOM, and a NaN in one scene rejects that scene only
+    (orjson refuses NaN tokens; the file is read as the streamed readers read theirs)."""
+    bad = clevr_scene(1, [clevr_obj("cube", float("nan"), 50, 9.0)])
+    path = tmp_path / "CLEVR_val_scenes.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"scenes": [two_objects(), bad]}).encode())
+    assert b"NaN" in path.read_bytes()
+    scenes, report = read_all(path, "clevr", image_size=(480, 320))
+    assert [s.image_id for s in scenes] == ["CLEVR_val_000000"]
+    assert fields(report) == [("CLEVR_val_000001.png", "objects[0].pixel_coords")]
+    assert report.rejected == {"scene": 1}

@@ -189,6 +189,7 @@ def test_truncated_file_is_one_file_reject(tmp_path: Path) -> None:
     scenes, report = read_all(path, "coco")
     assert scenes == [] and dict(report.rejected) == {"file": 1}
     assert report.entries[0].reason.startswith("truncated or malformed JSON: ")
+    assert "no scene is converted from the file" in report.entries[0].reason
 
 
 @pytest.mark.parametrize("raw, plain", [
@@ -278,3 +279,32 @@ def test_coco_stuff_files_mark_stuff_by_class_and_skip_the_merged_things(tmp_pat
     scenes, report = read_all(write_json(tmp_path / "lvis_val.json", data), "coco")
     assert scenes[0].names == ("sky", "brick", "otter", "tablecloth") and "stuff" not in scenes[0].meta
     assert "merged_things_skipped" not in report.repairs
+
+
+@pytest.mark.parametrize("iscrowd, crowd", [(0, []), (1, [0]), (False, []), (True, [0])])
+def test_iscrowd_flags(tmp_path: Path, iscrowd: object, crowd: list[int]) -> None:
+    path = write_json(tmp_path / "c.json", coco([ann(1, 1, [0, 0, 5, 5], [], iscrowd=iscrowd)]))
+    scenes, report = read_all(path, "coco")
+    assert scenes[0].meta["crowd"] == crowd and report.total == 0
+    scenes, report = read_all(path, "coco", skip_crowd=True)
+    assert len(scenes[0]) == 1 - len(crowd) and report.repairs["crowd_skipped"] == len(crowd)
+
+
+@pytest.mark.parametrize("skip_crowd", [False, True])
+@pytest.mark.parametrize("iscrowd", ["0", "1", 2, None, 1.0])
+def test_iscrowd_other_than_0_or_1_is_refused(tmp_path: Path, iscrowd: object, skip_crowd: bool) -> None:
+    """The string "0" is true to Python: it made a single person a crowd region (or, with
+    skip_crowd, dropped it)."""
+    path = write_json(tmp_path / "c.json", coco([ann(1, 1, [0, 0, 5, 5], [], iscrowd=iscrowd),
+                                                  ann(2, 1, [0, 0, 5, 5], [], image_id=2)]))
+    scenes, report = read_all(path, "coco", skip_crowd=skip_crowd)
+    assert [s.image_id for s in scenes] == ["2"]
+    assert fields(report) == [("1", "annotations[1].iscrowd")] and "iscrowd must be 0 or 1" in report.entries[0].reason
+    scenes, report = read_all(path, "coco", skip_crowd=skip_crowd, drop_bad_parts=True)
+    assert [len(s) for s in scenes] == [0, 1] and report.rejected == {"object": 1}
+
+
+def test_empty_images_list_is_a_file_without_scenes(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "c.json", {"info": {}, **coco([], images=None), "images": []})
+    scenes, report = read_all(path, "coco")
+    assert scenes == [] and report.total == 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +143,42 @@ def test_read_one_scene_graph_at_a_time(gqa_file: Path, tmp_path: Path, monkeypa
     monkeypatch.setattr(gqa, "stream_json", watched)
     first = next(gqa.read_gqa(gqa_file))
     assert first.image_id == "2370799" and seen == ["2370799"]
+
+
+def _objects_text(*members: tuple[str, dict]) -> str:
+    """A GQA file's text whose first image lists `members` as written (repeated keys kept)."""
+    body = ", ".join(f'"{key}": {json.dumps(value)}' for key, value in members)
+    return ('{"10": {"width": 100, "height": 80, "objects": {' + body + "}}, "
+            '"11": ' + json.dumps(gqa_scene(**{"1": obj("cup", 0, 0, 5, 5)})) + "}")
+
+
+def test_repeated_object_id_is_refused_not_overwritten(tmp_path: Path) -> None:
+    """JSON keeps the last of two objects with one id, and the relation to the first would then
+    point at the second: the image is refused, naming the id."""
+    path = tmp_path / "val_sceneGraphs.json"
+    path.write_text(_objects_text(("1", obj("man", 0, 0, 20, 40, rels=[("left of", "2")])),
+                                  ("2", obj("dog", 50, 10, 20, 20)), ("2", obj("cat", 70, 10, 20, 20))))
+    scenes, report = read_all(path, "gqa")
+    assert [s.image_id for s in scenes] == ["11"]
+    assert fields(report) == [("10", "objects[2]")] and "'2' appears more than once" in report.entries[0].reason
+
+    scenes, report = read_all(path, "gqa", drop_bad_parts=True)
+    assert scenes[0].names == ("man",) and scenes[0].relations == ()
+    assert [(e.field, e.level) for e in report.entries] == [("objects[2]", "object")]
+    assert report.repairs["relations_dropped_with_object"] == 1
+
+
+def test_repeated_key_inside_an_object_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "val_sceneGraphs.json"
+    path.write_text(_objects_text(("1", obj("man", 0, 0, 20, 40))).replace('"name": "man"', '"name": "man", "name": "dog"'))
+    scenes, report = read_all(path, "gqa")
+    assert [s.image_id for s in scenes] == ["11"]
+    assert fields(report) == [("10", "objects[1]")] and "'name' appear" in report.entries[0].reason
+
+
+def test_relations_of_a_dropped_object_are_counted(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "g.json", {"5": gqa_scene(**{
+        "1": obj("man", 0, 0, 20, 40), "2": obj("dog", 0, 0, 0, 40, rels=[("near", "1"), ("left of", "1")])})})
+    scenes, report = read_all(path, "gqa", drop_bad_parts=True)
+    assert scenes[0].names == ("man",) and fields(report) == [("5", "objects[2].box")]
+    assert report.repairs["relations_dropped_with_object"] == 2

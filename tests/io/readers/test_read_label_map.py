@@ -268,3 +268,15 @@ def test_malformed_dataset_json_is_named(tmp_path: Path) -> None:
     (tmp_path / "dataset.json").write_text('{"labels": {"1": "liver"}, "training": [')
     with pytest.raises(ValueError, match=r"dataset.json: malformed JSON"):
         read_all(tmp_path, "label_map")
+
+
+def test_2d_map_beside_an_image_of_another_size_is_refused(tmp_path: Path) -> None:
+    save_png(tmp_path / "maps" / "case1.png", organ_map())  # 60x40
+    save_png(tmp_path / "maps" / "case2.png", organ_map())
+    save_png(tmp_path / "images" / "case1.png", np.zeros((100, 200, 3), np.uint8))  # 200x100
+    save_png(tmp_path / "images" / "case2.png", np.zeros((40, 60, 3), np.uint8))
+    scenes, report = read_all(tmp_path / "maps", "label_map", images=tmp_path / "images")
+    assert [s.image_id for s in scenes] == ["case2"]
+    (entry,) = report.entries
+    assert (entry.file, entry.record, entry.field) == (str(tmp_path / "maps" / "case1.png"), "case1.png", "image")
+    assert "200x100" in entry.reason and "60x40" in entry.reason and str(tmp_path / "images" / "case1.png") in entry.reason

@@ -65,3 +65,11 @@ def test_missing_columns(tmp_path: Path) -> None:
     path.write_text("ImageID,LabelName1\nx,y\n")
     scenes, report = read_all(path, "open_images")
     assert scenes == [] and report.entries[0].level == "file" and "XMin1" in report.entries[0].reason
+
+
+def test_relationship_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = write_csv(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    scenes, report = read_all(path, "open_images", image_size=(200, 100))
+    assert [s.names for s in scenes] == [("man", "guitar", "chair")]
+    assert [e.record for e in report.entries] == ["img2"]

@@ -69,7 +69,9 @@ def test_boxes_labels_and_relationships(tmp_path: Path) -> None:
     assert b.meta["exhaustive"] == ["chair"] and b.meta["crowd"] == []
     # c3 has no labels: only its boxed class is known in full
     assert c.meta["exhaustive"] == ["dog"]
-    assert not report.entries
+    # z9 has labels but no box: its row is reported under the labels file, not dropped silently
+    assert [(Path(e.file).name, e.record, e.level) for e in report.entries] == [
+        ("validation-annotations-human-imagelabels-boxable.csv", "z9", "object")]
     assert_round_trip(scenes, tmp_path)
 
     alone, _ = read_all(f["boxes"], "open_images", image_size=(200, 100))
@@ -104,8 +106,10 @@ def test_bad_rows_and_files(tmp_path: Path) -> None:
                               drop_bad_parts=True)
     assert [s.image_id for s in scenes] == ["a1"] and len(scenes[0]) == 2
     fields = {(e.record, e.field) for e in report.entries}
-    assert ("a1", "line 4.XMin") in fields and ("a1", "labels line 2.Confidence") in fields
-    assert any(e.record == "validation-annotations-bbox.csv line 5" for e in report.entries)
+    assert ("a1", "line 4.XMin") in fields and ("a1", "line 2.Confidence") in fields
+    assert next(e for e in report.entries if e.field == "line 2.Confidence").file == str(f["labels"])
+    malformed = next(e for e in report.entries if e.record == "line 5")
+    assert malformed.file == str(f["boxes"]) and "malformed row" in malformed.reason
 
     no_columns = write(tmp_path, "labels.csv", "ImageID,LabelName\n", ["a1,/m/dog"])
     scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=no_columns,
@@ -120,3 +124,43 @@ def test_bad_rows_and_files(tmp_path: Path) -> None:
         read_all(f["boxes"], "open_images", image_size=(200, 100), labels=tmp_path / "missing.csv")
     with pytest.raises(ValueError, match="go with an Open Images box file"):
         read_all(f["relationships"], "open_images", image_size=(200, 100), labels=f["labels"])
+
+
+@pytest.mark.parametrize("sorted_side", [True, False])
+def test_side_rows_of_images_without_boxes_are_reported(tmp_path: Path, sorted_side: bool) -> None:
+    """Label and relationship rows of an image the box file lacks (before, between and after its
+    images; read in step or grouped first) are each reported once, under their own file."""
+    labels = ["a0,verification,/m/dog,0", *LABELS[:3], "b1,verification,/m/cat,0", "b1,verification,/m/dog,0",
+              *LABELS[3:6], "z9,verification,/m/man,0"]
+    relations = [*RELATIONS, "d4,/m/man,/m/chair,0.1,0.5,0.2,0.9,0.0,0.3,0.6,1.0,on"]
+    f = files(tmp_path, labels=labels if sorted_side else labels[::-1],
+              relations=relations if sorted_side else relations[::-1])
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"],
+                              relationships=f["relationships"])
+    assert [s.image_id for s in scenes] == ["a1", "b2", "c3"]
+    lost = {(Path(e.file).name, e.record, e.field, e.level) for e in report.entries}
+    label_file, rel_file = f["labels"].name, f["relationships"].name
+    assert lost == {(label_file, "a0", "ImageID", "object"), (label_file, "b1", "ImageID", "object"),
+                    (label_file, "z9", "ImageID", "object"), (rel_file, "d4", "ImageID", "relation")}
+    b1 = next(e for e in report.entries if e.record == "b1")
+    assert "has no box in the box file" in b1.reason and "2 row(s)" in b1.reason
+    assert report.rejected == {"object": 3, "relation": 1}
+
+
+def test_bad_relationship_row_is_reported_under_its_file(tmp_path: Path) -> None:
+    f = files(tmp_path, relations=[RELATIONS[0].replace("0.1,0.5", "0.5,0.1", 1)])  # inverted box 1
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100),
+                              relationships=f["relationships"], drop_bad_parts=True)
+    (entry,) = report.entries
+    assert (entry.file, entry.record, entry.field) == (str(f["relationships"]), "a1", "line 2.box")
+    assert scenes[0].relations == ()
+
+
+def test_class_table_with_a_byte_order_mark(tmp_path: Path) -> None:
+    f = files(tmp_path)
+    table = tmp_path / "oidv6-class-descriptions.csv"
+    table.write_bytes(b"\xef\xbb\xbf/m/man,Man\n/m/guitar,Guitar\n/m/chair,Chair\n/m/dog,Dog\n")
+    boxes = f["boxes"]
+    boxes.write_bytes(b"\xef\xbb\xbf" + boxes.read_bytes())
+    scenes, report = read_all(boxes, "open_images", image_size=(200, 100), labels=f["labels"])
+    assert scenes[0].names == ("man", "man", "guitar", "man") and scenes[0].meta["exhaustive"] == ["dog", "guitar", "man"]

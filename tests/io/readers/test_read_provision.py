@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -146,3 +147,15 @@ def test_size_from_image_header_by_file_name(tmp_path: Path, tiny_png) -> None:
     tiny_png("imgs/img1.jpg", 8, 6)
     scenes, report = read_all(root, "provision", image_root=tmp_path / "imgs")
     assert (scenes[0].width, scenes[0].height) == (8, 6) and scenes[0].names == ("cup",)
+
+
+def test_nan_in_a_stage_file_rejects_only_its_record(tmp_path: Path) -> None:
+    root = write_set(tmp_path)
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    det = root / "object-detection-annotations.json"
+    data = {**json.loads(det.read_text()), **stage("img2", {"labels": ["cat"], "bboxes": [[1, 1, 5, 5]],
+                                                             "det_scores": [float("nan")]})}
+    det.write_text(json.dumps(data))  # NaN: a token orjson refuses
+    scenes, report = read_all(root, "provision")
+    assert [s.image_id for s in scenes] == ["img1"]
+    assert fields(report) == [("img2", "det_scores")] and report.rejected == {"scene": 1}

@@ -45,3 +45,24 @@ def test_compressed_files_and_folders(tmp_path: Path, suffix: str) -> None:
     (tmp_path / "more.jsonl").write_text(line("c") + "\n")
     scenes, _ = read_all(tmp_path, "auto")
     assert [s.image_id for s in scenes] == ["c", "a", "b"]
+
+
+def test_byte_order_mark_before_the_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "scenes.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (line("a") + "\n" + line("b") + "\n").encode())
+    assert detect_format(path) == "veriscene_jsonl"
+    scenes, report = read_all(path, "jsonl")
+    assert [s.image_id for s in scenes] == ["a", "b"] and report.total == 0
+
+
+def test_a_value_past_float32_is_rejected_without_a_numpy_warning(tmp_path: Path) -> None:
+    import warnings
+
+    path = tmp_path / "scenes.jsonl"
+    row = {"name": "cup", "box": [0, 0, 5, 5], "attributes": [], "depth": 1e39}
+    path.write_text(line("a", objects=[row]) + "\n" + line("b") + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scenes, report = read_all(path, "jsonl")
+    assert [s.image_id for s in scenes] == ["b"]
+    assert [(e.record, e.field) for e in report.entries] == [(1, "objects[0].depth")]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -233,3 +234,16 @@ def test_attributes_and_relations_are_marked_sparse(tmp_path: Path) -> None:
         assert first.meta.get("sparse") == expected, value
     with pytest.raises(ValueError, match=r"sparse must be true, false, none or some of attributes, relations; got \['colours'\]"):
         read_all(path, "visual_genome", sparse="colours")
+
+
+def test_image_data_listing_an_image_twice(tmp_path: Path) -> None:
+    """Two sizes for one image: its scene is refused, naming both entries; the same size twice
+    (and a BOM before the file's text) is harmless."""
+    path = write_json(tmp_path / "scene_graphs.json", SCENE_GRAPHS)
+    image_data = [*IMAGE_DATA, {"image_id": 1, "width": 50, "height": 40}, {"image_id": 2, "width": 100, "height": 50}]
+    (tmp_path / "image_data.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(image_data).encode())
+    scenes, report = read_all(path, "visual_genome")
+    assert [s.image_id for s in scenes] == ["2"] and (scenes[0].width, scenes[0].height) == (100, 50)
+    assert fields(report) == [("1", "width")]
+    assert report.entries[0].reason == ("image_data.json lists image 1 twice with different sizes: "
+                                        "100x100 at index 0, 50x40 at index 2")

@@ -46,6 +46,24 @@ def test_options_for_other_formats(tmp_path: Path) -> None:
         read(path, "gqa", allow_pickle=True)
 
 
+@pytest.mark.parametrize("fmt, option", [("coco", "skip_crowd"), ("coco", "masks"), ("clevr", "approximate_boxes"),
+                                         ("provision", "allow_pickle"), ("gqa", "drop_bad_parts")])
+def test_true_false_options_refuse_other_values(tmp_path: Path, fmt: str, option: str) -> None:
+    """`-r skip_crowd=flase` reaches the reader as text, which any truth test takes for true."""
+    path = tmp_path / "a.json"
+    path.write_text("{}")
+    with pytest.raises(TypeError, match=f"option '{option}' of format '{fmt}' must be true or false.*'flase'"):
+        read(path, fmt, **{option: "flase"})
+
+
+def test_command_line_true_false_words_become_bools() -> None:
+    from veriscene.commands.convert import parse_reader_options
+
+    assert parse_reader_options(["skip_crowd=No", "masks=on", "approximate_boxes=0"]) == {
+        "skip_crowd": False, "masks": True, "approximate_boxes": False}
+    assert parse_reader_options(["skip_crowd=flase"]) == {"skip_crowd": "flase"}  # refused by the reader
+
+
 @pytest.mark.parametrize(
     "name, content, fmt",
     [

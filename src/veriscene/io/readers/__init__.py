@@ -91,13 +91,22 @@ def resolve_format(fmt: str) -> str:
     return key
 
 
+# Common options that are true or false; a reader's own are those annotated `bool`.
+_COMMON_FLAGS = frozenset({"strict", "drop_bad_parts"})
+
+
 def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Keep the options `fn` takes; unset options for other formats are ignored, set ones refused."""
-    own = {
-        p.name for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
+    """Keep the options `fn` takes; unset options for other formats are ignored, set ones refused.
+    A true/false option given anything but a bool (`-r skip_crowd=flase`, which any text would
+    make true) is refused too."""
+    params = [p for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    own = {p.name for p in params}
+    flags = _COMMON_FLAGS | {p.name for p in params if p.annotation in (bool, "bool")}
     out = {}
     for key, value in options.items():
+        if key in flags and not isinstance(value, bool):
+            raise TypeError(f"option {key!r} of format {fmt!r} must be true or false (yes/no, on/off, 1/0), "
+                            f"got {value!r}")
         if key in own or key in COMMON_OPTIONS:
             out[key] = value
         elif value not in (None, False):

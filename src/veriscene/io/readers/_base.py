@@ -8,6 +8,7 @@ never ends a run with a traceback.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections import Counter
@@ -237,7 +238,7 @@ class ReadContext:
             if not path.is_absolute() and self.image_root is not None:
                 path = self.image_root / path
             if path.is_absolute() or self.image_root is not None:
-                size = _header_size(path)
+                size = header_size(path)
                 if size is not None:
                     self.repair("sizes_from_image_header")
                     return size
@@ -261,7 +262,7 @@ def _dimension(value: Any, field: str) -> int:
     return value
 
 
-def _header_size(path: Path) -> tuple[int, int] | None:
+def header_size(path: Path) -> tuple[int, int] | None:
     """(width, height) from the image header (PIL opens lazily: pixels are not decoded)."""
     if not path.is_file():
         return None
@@ -275,8 +276,9 @@ def _header_size(path: Path) -> tuple[int, int] | None:
 
 
 def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
-    """Load a whole JSON file with orjson, decompressed or unzipped (`open_data_file`); None
-    (after a file-level reject) if it is malformed or, compressed, cut short."""
+    """Load a whole JSON file (`parse_json`: a BOM and NaN tokens are read), decompressed or
+    unzipped (`open_data_file`); None (after a file-level reject) if it is malformed or,
+    compressed, cut short."""
     try:
         with open_data_file(path) as fh:
             data = fh.read()
@@ -286,11 +288,30 @@ def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
         ctx.file_error(bad(unreadable(path, exc)), str(path))
         return None
     try:
+        return parse_json(data)
+    except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError are ValueErrors
+        hint = "truncated or malformed JSON" if data.strip(_BLANK) else "empty file"
+        ctx.file_error(bad(f"{hint}: {exc}"[:300]), str(path))
+        return None
+
+
+_BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark, which some editors write at the start of a file
+_BLANK = b" \t\r\n" + _BOM
+
+
+def parse_json(data: bytes) -> Any:
+    """JSON text -> value, as the streamed readers (`_json.stream_json`) read it: a leading BOM is
+    skipped, and NaN and Infinity tokens are numbers (orjson refuses them; the standard library's
+    decoder takes them), so the per-record checks reject only the record holding one. orjson
+    parses; only a text it refuses is parsed again by the standard library."""
+    data = data.removeprefix(_BOM)
+    try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        hint = "truncated or malformed JSON" if data.strip() else "empty file"
-        ctx.file_error(bad(f"{hint}: {exc}"), str(path))
-        return None
+        try:
+            return json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise exc from None
 
 
 def json_records(path: str | os.PathLike[str], ctx: ReadContext, list_key: str | None,

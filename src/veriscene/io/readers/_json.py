@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Collection, Iterator
 from typing import IO, Any, NamedTuple
 
@@ -83,6 +84,31 @@ class _Window:
         return True
 
 
+class RepeatedKeys(dict):  # type: ignore[type-arg]
+    """A JSON object in which a key appears more than once (``{"2": {...}, "2": {...}}``): the
+    last value of each is kept, as `json.loads` keeps it, and `repeated` names the keys, so a
+    reader can refuse what the file would otherwise lose silently (GQA's object ids)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The decoder's `object_pairs_hook`: a plain dict, or a RepeatedKeys when a key repeats
+    (as fast as the decoder's own dicts: `dict(pairs)` is one C call)."""
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value
+    out = RepeatedKeys(value)
+    out.repeated = tuple(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return out
+
+
+def repeated_keys(value: Any) -> tuple[str, ...]:
+    """The keys that appear more than once in a JSON object read by `stream_json` (none for any
+    other value)."""
+    return value.repeated if isinstance(value, RepeatedKeys) else ()
+
+
 class _Incomplete(Exception):
     """The member runs past the text read so far."""
 
@@ -102,10 +128,12 @@ def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS,
                 expand: Collection[str] = ()) -> Iterator[tuple[Any, Any]]:
     """(index, value) for each element of the file's top-level list, or (key, value) for each
     member of its top-level object, in file order (an object's repeated keys are all yielded).
+    An object inside a member in which a key repeats is a `RepeatedKeys` (`repeated_keys`).
     A member of the top-level object whose key is in `expand` and whose value is a list is given
-    element by element instead, as (Element(key, i), element i) (COCO's "annotations").
+    element by element instead, as (Element(key, i), element i) (COCO's "annotations"); an
+    empty one as (key, []).
     Raises JsonStreamError on malformed text, and ValueError when the top level is neither."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=_json_object)
     with open_text(path, encoding="utf-8-sig") as fh:
         window = _Window(fh, chunk_chars, path)
         pos = _skip_space(window, 0)
@@ -140,6 +168,8 @@ def stream_json(path: str | os.PathLike[str], chunk_chars: int = CHUNK_CHARS,
                 raise JsonStreamError(exc.msg, window.base + exc.pos, count) from None
             if inside is not None:
                 if done:  # the expanded member's list is closed: back to the top level
+                    if elements == 0:  # an empty list has no elements to say it was there
+                        yield inside, []
                     inside = None
                     count += 1
                 else:

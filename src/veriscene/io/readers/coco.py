@@ -54,7 +54,7 @@ from pycocotools import mask as mask_utils
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import (
-    ReadContext, SceneParts, bad, is_number, load_json, object_id, stream_fault,
+    ReadContext, SceneParts, bad, is_number, load_json, object_id,
 )
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
@@ -199,6 +199,15 @@ def _panoptic_ids(png: Path, height: int, width: int) -> np.ndarray:
     return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
 
 
+def _iscrowd(ann: dict[str, Any], field: str) -> bool:
+    """An annotation's `iscrowd`: 0 or 1 (false or true; 0 when absent). Anything else (the
+    string "0" would be true to Python) is refused, naming the field."""
+    value = ann.get("iscrowd", 0)
+    if value in (0, 1) and isinstance(value, (int, bool)):
+        return bool(value)
+    raise bad(f"iscrowd must be 0 or 1 (or false/true), got {type(value).__name__} {value!r}"[:200], field + ".iscrowd")
+
+
 def _scene(
     ctx: ReadContext,
     image: dict[str, Any],
@@ -245,15 +254,20 @@ def _scene(
         out["box"] = ctx.box_xywh(bbox, width, height, field + ".bbox")
         if mask is not None:
             out["mask"] = mask
-        out["_crowd"], out["_stuff"] = bool(ann.get("iscrowd", 0)), not isthing
+        out["_crowd"], out["_stuff"] = _iscrowd(ann, field), not isthing
         return out
 
     for k, ann in enumerate(anns):
         raw_id = ann.get("id", k) if isinstance(ann, dict) else k
         field = f"annotations[{raw_id}]" if not opts["panoptic"] else f"segments_info[{k}]"
-        if opts["skip_crowd"] and isinstance(ann, dict) and ann.get("iscrowd"):
-            ctx.repair("crowd_skipped")
-            continue
+        if opts["skip_crowd"] and isinstance(ann, dict):
+            try:
+                if _iscrowd(ann, field):
+                    ctx.repair("crowd_skipped")
+                    continue
+            except SceneValidationError as exc:
+                ctx.drop(exc, "object")
+                continue
         if opts["merged_things"] and isinstance(ann, dict) and str(ann.get("category_id")) == _MERGED_THINGS[0]:
             ctx.repair("merged_things_skipped")
             continue
@@ -406,7 +420,10 @@ def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[Spool, Gro
             elif key == "categories":
                 categories = value
     except (JsonStreamError, UnicodeDecodeError) as exc:
-        ctx.file_error(bad(stream_fault(exc, count, "annotations")), str(path))
+        # the scenes need the whole file (its categories come last): none is converted
+        ctx.file_error(bad(f"truncated or malformed JSON: {exc}; no scene is converted from the file "
+                           f"(its categories come last; {count} annotation(s) were read before the fault)"[:300]),
+                       str(path))
         return None
     if not listed:
         ctx.file_error(bad(_NOT_COCO, "images"))

@@ -82,7 +82,7 @@ def _first_record(path: Path) -> object:
     try:
         with open_data_file(path) as fh:
             first = next((line for line in fh if line.strip()), b"")
-        return orjson.loads(first)
+        return orjson.loads(first.removeprefix(b"\xef\xbb\xbf"))  # past a BOM
     except (*READ_ERRORS, orjson.JSONDecodeError):
         return None
 

@@ -43,6 +43,7 @@ from veriscene.io.readers.dicom_seg import (
     _series_volume,
     case_scenes,
     referenced_series,
+    require_dicom,
 )
 from veriscene.io.readers.label_map import Options, _count_option, _scipy, split_names
 from veriscene.scene.model import Scene
@@ -142,6 +143,7 @@ def _read_case(ctx: ReadContext, path: Path, images: Path) -> _Case:
 def find_structure_sets(path: Path, ctx: ReadContext) -> list[Path]:
     """RTSTRUCT files: `path`, or those under the folder `path` (sorted)."""
     if path.is_file():
+        require_dicom(path, "dicom_rt", "DICOM RT Structure Set (RTSTRUCT)")
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")

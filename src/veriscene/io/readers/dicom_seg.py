@@ -77,6 +77,13 @@ def _nibabel_orientations() -> Any:
     return orientations
 
 
+def _invalid_dicom() -> type[Exception]:
+    """pydicom's error for a file that is not DICOM (an Exception, not a ValueError)."""
+    from pydicom.errors import InvalidDicomError
+
+    return InvalidDicomError
+
+
 def _header(path: Path) -> Any | None:
     """The DICOM header of `path` (pixels not read), or None if it is not a DICOM file."""
     import pydicom
@@ -85,6 +92,16 @@ def _header(path: Path) -> Any | None:
         return pydicom.dcmread(path, stop_before_pixels=True)
     except (pydicom.errors.InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
         return None
+
+
+def require_dicom(path: Path, fmt: str, kind: str) -> None:
+    """Refuse a file named as input that is not DICOM at all (pydicom cannot read its header),
+    naming it, before a reader's DICOM library fails on it with a traceback."""
+    from veriscene.io.readers.detect import FormatDetectionError  # detect imports this module
+
+    if _header(path) is None:
+        raise FormatDetectionError(f"{path}: not a DICOM file (no readable DICOM header); --from {fmt} reads "
+                                   f"{kind} files, or a folder holding them")
 
 
 def is_dicom_seg(path: Path) -> bool:
@@ -107,6 +124,7 @@ def find_segs(path: Path, ctx: ReadContext) -> list[Path]:
     """SEG files: `path` itself, or those under the folder `path` (sorted); other DICOM files
     under it are counted as ``dicom_files_not_seg``."""
     if path.is_file():
+        require_dicom(path, "dicom_seg", "DICOM Segmentation (SEG)")
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
@@ -236,7 +254,8 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
     except SceneValidationError as exc:
         ctx.file_error(exc, str(path))
         return
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError, IndexError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError, IndexError,
+            _invalid_dicom()) as exc:
         ctx.file_error(bad(f"cannot read the DICOM {kind}: {exc}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name

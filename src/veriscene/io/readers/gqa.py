@@ -19,7 +19,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, load_json, object_id, stream_fault
-from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
+from veriscene.io.readers._json import JsonStreamError, repeated_keys, stream_json, top_level
 from veriscene.scene.model import Scene
 
 _SCENE_META = ("location", "weather")
@@ -28,6 +28,7 @@ _SCENE_META = ("location", "weather")
 def _object_row(ctx: ReadContext, obj: Any, width: int, height: int, field: str) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise bad(f"object must be a JSON object, got {type(obj).__name__}", field)
+    _refuse_repeated(obj, field)
     missing = [k for k in ("name", "x", "y", "w", "h") if k not in obj]
     if missing:
         raise bad(f"object lacks {', '.join(missing)}", field)
@@ -38,9 +39,18 @@ def _object_row(ctx: ReadContext, obj: Any, width: int, height: int, field: str)
     }
 
 
+def _refuse_repeated(value: dict[str, Any], field: str | None) -> None:
+    """A JSON object whose keys repeat keeps only the last value of each: refuse it, naming them."""
+    repeated = repeated_keys(value)
+    if repeated:
+        raise bad(f"key(s) {', '.join(map(repr, repeated))} appear more than once (only the last would be kept)",
+                  field)
+
+
 def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
     if not isinstance(record, dict):
         raise bad(f"a GQA scene must be a JSON object, got {type(record).__name__}")
+    _refuse_repeated(record, None)
     width, height = ctx.image_size_of(
         record.get("width"), record.get("height"), [f"{image_id}.jpg", f"images/{image_id}.jpg"]
     )
@@ -51,11 +61,18 @@ def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
         raise bad(f"objects must be a JSON object {{objId: object}}, got {type(objects).__name__}", "objects")
 
     parts = SceneParts(ctx)
+    for raw_id in repeated_keys(objects):  # which of its objects is meant is unknown: dropped
+        parts.dropped.add(raw_id)
+        ctx.drop(bad(f"object id {raw_id!r} appears more than once in this image's objects (only the last "
+                     "would be kept, and relations to it re-pointed)", f"objects[{raw_id}]"), "object")
     for raw_id, obj in objects.items():
         field = f"objects[{raw_id}]"
-        parts.add(str(raw_id), partial(_object_row, ctx, obj, width, height, field), field)
+        if raw_id not in parts.dropped:
+            parts.add(str(raw_id), partial(_object_row, ctx, obj, width, height, field), field)
     for raw_id, obj in objects.items():
         if str(raw_id) not in parts:
+            if isinstance(obj, dict) and isinstance(obj.get("relations"), list):
+                ctx.repair("relations_dropped_with_object", len(obj["relations"]))
             continue
         relations = obj.get("relations") or []
         if not isinstance(relations, list):

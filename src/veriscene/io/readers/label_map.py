@@ -57,10 +57,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from veriscene.errors import SceneValidationError
-from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers._base import ReadContext, SceneParts, bad, header_size, parse_json
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES, read_label_table, structure_name
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import RADIOLOGICAL, Scene
@@ -139,8 +138,8 @@ def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | No
     table = next((root / n for n in LABEL_TABLE_FILES if (root / n).is_file()), None)
     if path.is_dir() and (path / "dataset.json").is_file():
         try:
-            data = orjson.loads((path / "dataset.json").read_bytes())
-        except orjson.JSONDecodeError as exc:
+            data = parse_json((path / "dataset.json").read_bytes())
+        except ValueError as exc:
             raise ValueError(f"{path / 'dataset.json'}: malformed JSON: {exc}") from None
         if isinstance(data, dict) and data.get("training"):
             return _msd_cases(path, data), table
@@ -324,6 +323,18 @@ def _write_slice(picture: np.ndarray, out: Path) -> None:
     tmp.replace(out)
 
 
+def _check_image_size(case: Case, shape: tuple[int, ...]) -> None:
+    """A 2D map's image must have the map's size (its header is read, not its pixels): masks and
+    boxes are in the map's pixels. Raises naming both files."""
+    if case.image is None or _suffix(case.image) not in (*IMAGE_SUFFIXES, ".jpg", ".jpeg"):
+        return
+    size = header_size(case.image)
+    height, width = shape
+    if size is not None and size != (width, height):
+        raise bad(f"the image {case.image} is {size[0]}x{size[1]} but the label map {case.label} is {width}x{height} "
+                  "(width x height): a map must be the size of the image it annotates", "image").located(str(case.label))
+
+
 def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
                  slice_images: Path | None, orientation: str | None) -> Iterator[Scene]:
     try:
@@ -337,7 +348,12 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         meta = {"label_map": str(case.label)}
         if orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
-        scene = ctx.scene(case.label.name, partial(_scene, ctx, opts, labels, case.name, image, meta))
+
+        def build() -> Scene:
+            _check_image_size(case, labels.shape)
+            return _scene(ctx, opts, labels, case.name, image, meta)
+
+        scene = ctx.scene(case.label.name, build)
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")

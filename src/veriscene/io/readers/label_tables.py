@@ -34,17 +34,35 @@ def _label_value(raw: Any, where: str) -> int:
     return value
 
 
+class _Table:
+    """Label value -> name as a table's rows give them, with where each value was named: a value
+    named twice with different names is refused (the last name would win silently)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.names: dict[int, str] = {}
+        self._places: dict[int, str] = {}
+
+    def add(self, value: int, name: str, place: str) -> None:
+        earlier = self.names.get(value)
+        if earlier is not None and earlier != name:
+            raise ValueError(f"{self.where}: label value {value} is named twice, {earlier!r} ({self._places[value]}) "
+                             f"and {name!r} ({place}); one value must name one structure")
+        self.names[value] = name
+        self._places.setdefault(value, place)
+
+
 def _table_from_mapping(mapping: dict[str, Any], where: str) -> dict[int, str]:
     """{"1": "liver"} or nnU-Net v2's {"liver": 1} (a region's list of values is refused)."""
-    table: dict[int, str] = {}
+    table = _Table(where)
     for key, value in mapping.items():
         if isinstance(value, str) and not isinstance(key, bool):
-            table[_label_value(key, where)] = value
+            table.add(_label_value(key, where), value, f"key {key!r}")
         elif isinstance(value, int) and not isinstance(value, bool):
-            table[_label_value(value, where)] = str(key)
+            table.add(_label_value(value, where), str(key), f"key {key!r}")
         else:
             raise ValueError(f"{where}: label {key!r} maps to {value!r}; expected a name or one integer value")
-    return table
+    return table.names
 
 
 def _unquoted(text: str) -> str:
@@ -75,7 +93,7 @@ def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
             raise ValueError(f"{where}: expected {{value: name}} or {{'labels': {{value: name}}}}")
         table = _table_from_mapping(data, where)
     elif path.suffix.lower() in (".csv", ".tsv"):
-        table = {}
+        rows = _Table(where)
         dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
         for k, row in enumerate(csv.reader(text.splitlines(), dialect=dialect)):
             if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
@@ -84,16 +102,18 @@ def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
                 raise ValueError(f"{where}: row {k + 1}: expected value,name, got {row!r}")
             if k == 0 and not row[0].strip().isdigit():
                 continue  # a header
-            table[_label_value(row[0], f"{where}: row {k + 1}")] = row[1].strip()
+            rows.add(_label_value(row[0], f"{where}: row {k + 1}"), row[1].strip(), f"row {k + 1}")
+        table = rows.names
     else:  # ITK-SNAP: IDX R G B A VIS MSH "LABEL"
-        table = {}
+        rows = _Table(where)
         for k, line in enumerate(text.splitlines()):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             found = _ITK_ROW.match(line)
             if found is None:
                 raise ValueError(f"{where}: line {k + 1}: expected 'value R G B A visible mesh \"name\"', got {line!r}")
-            table[int(found.group(1))] = _unquoted(found.group(2))
+            rows.add(int(found.group(1)), _unquoted(found.group(2)), f"line {k + 1}")
+        table = rows.names
     table.pop(0, None)
     empty = sorted(v for v, name in table.items() if not name.strip())
     if empty:

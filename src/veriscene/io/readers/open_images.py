@@ -45,7 +45,7 @@ _TABLE_HINTS = ("class-descriptions", "class_descriptions", "attributes-descript
 def _load_names(paths: Sequence[Path]) -> dict[str, str]:
     names: dict[str, str] = {}
     for path in paths:
-        with open_text(path, newline="") as fh, read_errors(path, "class-name table"):
+        with open_text(path, encoding="utf-8-sig", newline="") as fh, read_errors(path, "class-name table"):
             for row in csv.reader(fh):
                 if len(row) >= 2 and row[0] and row[0] != "LabelName":
                     names[row[0]] = row[1]
@@ -115,7 +115,7 @@ def read_open_images(
     names = _load_names(_table_paths(path.parent, class_names))
     ctx = ReadContext(path, "open_images", **options)
     try:
-        with open_text(path, newline="") as fh:
+        with open_text(path, encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), None)
     except READ_ERRORS as exc:  # compressed, and cut short before its header
         if not data_error(exc):
@@ -130,7 +130,7 @@ def read_open_images(
         raise ValueError(f"{path}: labels and relationships files go with an Open Images box file "
                          "(ImageID,Source,LabelName,...,IsGroupOf); this is a relationship file")
     grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    with open_text(path, newline="") as fh:
+    with open_text(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:

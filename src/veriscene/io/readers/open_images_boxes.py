@@ -23,6 +23,7 @@ import csv
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
@@ -61,49 +62,58 @@ def _sorted_by_image(path: Path) -> bool:
     return True
 
 
-def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> Iterator[tuple[str, int, dict[str, str]]]:
-    """(ImageID, line, row) of a CSV. A file without `columns` is a file-level reject; a malformed
-    row is reported and skipped."""
+def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext,
+          broken: set[str] | None = None) -> Iterator[tuple[str, int, dict[str, str]]]:
+    """(ImageID, line, row) of a CSV. A file without `columns`, or one that stops part-way, is a
+    file-level reject (its path added to `broken`); a malformed row is reported and skipped."""
     archives.require_file(path)  # on disk, or a file inside a zip archive
-    with open_text(path, newline="") as fh:
+    with open_text(path, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
+            _broken(broken, path)
             ctx.file_error(bad(f"CSV header lacks column(s) {', '.join(missing)}", "header"), str(path))
             return
         try:
             for row in reader:
                 image_id = (row.get("ImageID") or "").strip()
                 if not image_id or None in row or any(row.get(c) is None for c in columns):
-                    ctx.reject(f"{path.name} line {reader.line_num}",
-                               bad("malformed row (missing ImageID or wrong number of columns)"))
+                    ctx.reject(f"line {reader.line_num}",
+                               bad("malformed row (missing ImageID or wrong number of columns)").located(str(path)))
                     continue
                 yield image_id, reader.line_num, row
         except csv.Error as exc:
+            _broken(broken, path)
             ctx.file_error(bad(f"malformed CSV at line {reader.line_num}: {exc}"), str(path))
         except READ_ERRORS as exc:
             if not data_error(exc):
                 raise  # the system's error (a disk), not the data's
+            _broken(broken, path)
             ctx.file_error(bad(f"{unreadable(path, exc)} (it stops after line {reader.line_num})"), str(path))
 
 
-def _spooled(path: Path, columns: tuple[str, ...], ctx: ReadContext) -> GroupedSpool:
+def _broken(broken: set[str] | None, path: Path) -> None:
+    if broken is not None:
+        broken.add(str(path))
+
+
+def _spooled(path: Path, columns: tuple[str, ...], ctx: ReadContext, broken: set[str] | None = None) -> GroupedSpool:
     """Every row of the file grouped by ImageID in a temporary file (`_spool`)."""
     spool = GroupedSpool()
-    for image_id, line, row in _rows(path, columns, ctx):
+    for image_id, line, row in _rows(path, columns, ctx, broken):
         spool.add(image_id, (line, row))
     return spool
 
 
 def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
-           streamed: bool | None = None) -> Iterator[tuple[str, Rows]]:
+           streamed: bool | None = None, broken: set[str] | None = None) -> Iterator[tuple[str, Rows]]:
     """(ImageID, [(line, row)]) of a CSV, one image at a time: streamed when the file is sorted
     by ImageID (`streamed`, checked when None), else grouped in a temporary file first, in order
     of first appearance."""
     if streamed is None:
         streamed = _sorted_by_image(path) if archives.is_file(path) else True
     if not streamed:
-        spool = _spooled(path, columns, ctx)
+        spool = _spooled(path, columns, ctx, broken)
         try:
             for image_id, _ in spool.remaining():
                 yield image_id, spool.pop(image_id)
@@ -111,7 +121,7 @@ def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
             spool.close()
         return
     current, rows = "", []
-    for image_id, line, row in _rows(path, columns, ctx):
+    for image_id, line, row in _rows(path, columns, ctx, broken):
         if image_id != current and rows:
             yield current, rows
             rows = []
@@ -124,24 +134,50 @@ def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
 class _InStep:
     """The rows of a side file for one image at a time. Read in step with the main file when
     both are sorted by ImageID (`asked_in_order`: the main file asks in that order), else
-    grouped in a temporary file first."""
+    grouped in a temporary file first. Rows of an image the main file does not have are reported
+    (`report_unasked`, `finish`), never dropped silently."""
 
-    def __init__(self, path: Path, columns: tuple[str, ...], ctx: ReadContext, asked_in_order: bool) -> None:
+    def __init__(self, path: Path, columns: tuple[str, ...], ctx: ReadContext, asked_in_order: bool,
+                 level: str) -> None:
         archives.require_file(path)
+        self.path, self._ctx, self._level = path, ctx, level
         self._in_step = asked_in_order and _sorted_by_image(path)
         self._spool = None if self._in_step else _spooled(path, columns, ctx)
         self._groups = groups(path, columns, ctx, True) if self._in_step else iter(())
         self._next = next(self._groups, None)
 
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
     def take(self, image_id: str) -> Rows:
         if self._spool is not None:
             return self._spool.pop(image_id)
         while self._next is not None and self._next[0] < image_id:
+            self.report_unasked(*self._next)
             self._next = next(self._groups, None)
         if self._next is not None and self._next[0] == image_id:
             rows, self._next = self._next[1], next(self._groups, None)
             return rows
         return []
+
+    def finish(self) -> None:
+        """Report the rows of every image the main file never asked for (once it has ended)."""
+        if self._spool is not None:
+            for image_id, _ in self._spool.remaining():
+                self.report_unasked(image_id, self._spool.pop(image_id))
+            return
+        while self._next is not None:
+            self.report_unasked(*self._next)
+            self._next = next(self._groups, None)
+
+    def report_unasked(self, image_id: str, rows: Rows) -> None:
+        """One reject for an image of this file that the main file has no box for."""
+        lines = [line for line, _ in rows]
+        shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+        error = bad(f"image {image_id!r} has no box in the box file: its {len(lines)} row(s) here "
+                    f"(line {shown}) are not read", "ImageID")
+        self._ctx.reject(image_id, error.located(self.source), self._level)
 
     def close(self) -> None:
         if self._spool is not None:
@@ -166,7 +202,10 @@ def _key(label: str, xyxy: tuple[float, float, float, float]) -> tuple[str, tupl
 
 
 def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations: Rows,
-           name_of: Callable[[str], str]) -> Scene:
+           name_of: Callable[[str], str], sources: tuple[str, str]) -> Scene:
+    """One image's scene; `sources` (labels file, relationships file) name the file a bad row of
+    a side file is reported under."""
+    labels_file, relations_file = sources
     width, height = ctx.image_size_of(None, None, [f"{image_id}.jpg", f"{image_id}.png"])
     parts = SceneParts(ctx)
     by_key: dict[tuple[str, tuple[float, ...]], str] = {}
@@ -174,11 +213,18 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
     boxed: set[str] = set()
     added: set[str] = set()  # classes with an object only the relationship file names
 
-    def add(oid: str, label: str, xyxy: tuple[float, float, float, float], field: str) -> None:
+    def add(oid: str, label: str, xyxy: tuple[float, float, float, float], field: str, source: str | None) -> None:
         x0, y0, x1, y1 = xyxy
-        parts.add(oid, lambda: {"name": ctx.name(name_of(label), f"{field}.LabelName"), "attributes": [],
-                                "box": ctx.box_xyxy([x0 * width, y0 * height, x1 * width, y1 * height],
-                                                    width, height, f"{field}.box")}, field)
+
+        def build() -> dict[str, Any]:
+            try:
+                return {"name": ctx.name(name_of(label), f"{field}.LabelName"), "attributes": [],
+                        "box": ctx.box_xyxy([x0 * width, y0 * height, x1 * width, y1 * height],
+                                            width, height, f"{field}.box")}
+            except SceneValidationError as exc:
+                raise exc.located(source) from None
+
+        parts.add(oid, build, field)
 
     for line, row in boxes:
         field, label = f"line {line}", row["LabelName"].strip()
@@ -188,7 +234,7 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             ctx.drop(exc, "object")
             continue
         oid = f"{label}@{line}"
-        add(oid, label, xyxy, field)
+        add(oid, label, xyxy, field, None)
         if oid in parts:
             by_key.setdefault(_key(label, xyxy), oid)
             boxed.add(label)
@@ -201,12 +247,12 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
         oid = by_key.get(_key(label, xyxy))
         if oid is None:
             oid = by_key[_key(label, xyxy)] = f"{label}@relationships {field}"
-            add(oid, label, xyxy, field)
+            add(oid, label, xyxy, field, relations_file)
             added.add(label)
         return oid
 
     for line, row in relations:
-        field = f"relationships line {line}"
+        field = f"line {line}"
         try:
             subject = end(row, "1", field)
             if subject not in parts:
@@ -217,17 +263,20 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
                 value = (row.get("LabelName2") or "").strip()
                 target["attributes"] += ctx.attributes([name_of(value)], f"{field}.LabelName2")
                 continue
-            parts.relate(subject, relation, end(row, "2", field), field)
+            ctx.predicate(relation, f"{field}.RelationshipLabel")  # a bad one is named in its file
+            obj = end(row, "2", field)
         except SceneValidationError as exc:
-            ctx.drop(exc, "relation")
+            ctx.drop(exc.located(relations_file), "relation")
+            continue
+        parts.relate(subject, relation, obj, field)
 
     complete = boxed - added
     for line, row in labels:
         try:
             verified = float(row["Confidence"])
         except (TypeError, ValueError):
-            ctx.drop(bad(f"Confidence must be 0 or 1, got {row['Confidence']!r}", f"labels line {line}.Confidence"),
-                     "object")
+            ctx.drop(bad(f"Confidence must be 0 or 1, got {row['Confidence']!r}", f"line {line}.Confidence")
+                     .located(labels_file), "object")
             continue
         label = row["LabelName"].strip()
         if verified == 0 and label not in boxed and label not in added:
@@ -242,11 +291,17 @@ def read_boxes(path: Path, ctx: ReadContext, name_of: Callable[[str], str], *,
                relationship_columns: tuple[str, ...]) -> Iterator[Scene]:
     """Scenes of an Open Images box file (see the module docstring)."""
     in_order = _sorted_by_image(path)
-    side_labels = _InStep(Path(labels), LABEL_COLUMNS, ctx, in_order) if labels is not None else None
-    side_relations = (_InStep(Path(relationships), relationship_columns, ctx, in_order)
+    side_labels = (_InStep(Path(labels), LABEL_COLUMNS, ctx, in_order, "object")
+                   if labels is not None else None)
+    side_relations = (_InStep(Path(relationships), relationship_columns, ctx, in_order, "relation")
                       if relationships is not None else None)
+    broken: set[str] = set()
     try:
-        yield from _scenes(path, ctx, name_of, in_order, side_labels, side_relations)
+        yield from _scenes(path, ctx, name_of, in_order, side_labels, side_relations, broken)
+        if not broken:  # a box file refused or cut short is reported already: not its side rows
+            for side in (side_labels, side_relations):
+                if side is not None:
+                    side.finish()
     finally:
         for side in (side_labels, side_relations):
             if side is not None:
@@ -254,14 +309,16 @@ def read_boxes(path: Path, ctx: ReadContext, name_of: Callable[[str], str], *,
 
 
 def _scenes(path: Path, ctx: ReadContext, name_of: Callable[[str], str], in_order: bool,
-            side_labels: _InStep | None, side_relations: _InStep | None) -> Iterator[Scene]:
-    for image_id, boxes in groups(path, BOX_COLUMNS, ctx, in_order):
+            side_labels: _InStep | None, side_relations: _InStep | None, broken: set[str]) -> Iterator[Scene]:
+    sources = (side_labels.source if side_labels is not None else "",
+               side_relations.source if side_relations is not None else "")
+    for image_id, boxes in groups(path, BOX_COLUMNS, ctx, in_order, broken):
         label_rows = side_labels.take(image_id) if side_labels is not None else []
         relation_rows = side_relations.take(image_id) if side_relations is not None else []
 
         def build(image_id: str = image_id, boxes: Rows = boxes, label_rows: Rows = label_rows,
                   relation_rows: Rows = relation_rows) -> Scene:
-            return _scene(ctx, image_id, boxes, label_rows, relation_rows, name_of)
+            return _scene(ctx, image_id, boxes, label_rows, relation_rows, name_of, sources)
 
         scene = ctx.scene(image_id, build)
         if scene is not None:

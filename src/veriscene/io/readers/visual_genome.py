@@ -47,6 +47,8 @@ from veriscene.scene.compressed import find_data_file, plain_name
 from veriscene.scene.model import Scene
 
 SPLIT_FILES = ("objects", "attributes", "relationships")
+# an image's (width, height) as `image_data.json` gives it, or why it is unknown (`_sizes`)
+Size = tuple[Any, Any] | str
 # Objects of one name with boxes this close are one object annotated twice: raw Visual Genome has
 # many (its objects were parsed from region descriptions written one by one), which would make
 # counts and "the man" questions wrong. 0.9 is the overlap at which the scene-graph generation
@@ -125,11 +127,14 @@ def _list(record: dict[str, Any], key: str) -> list[Any]:
 
 
 def _scene(
-    ctx: ReadContext, image_id: str, records: list[dict[str, Any]], sizes: dict[str, tuple[Any, Any]],
+    ctx: ReadContext, image_id: str, records: list[dict[str, Any]], sizes: dict[str, Size],
     merge_iou: float | None,
 ) -> Scene:
     first = records[0]
-    width_raw, height_raw = sizes.get(image_id, (first.get("width"), first.get("height")))
+    size = sizes.get(image_id, (first.get("width"), first.get("height")))
+    if isinstance(size, str):
+        raise bad(size, "width")
+    width_raw, height_raw = size
     candidates = [f"{image_id}.jpg", f"VG_100K/{image_id}.jpg", f"VG_100K_2/{image_id}.jpg"]
     width, height = ctx.image_size_of(width_raw, height_raw, candidates)
     parts = SceneParts(ctx)
@@ -216,16 +221,27 @@ def _split_files(folder: Path) -> dict[str, Path]:
     return {name: file for name, file in found.items() if file is not None}
 
 
-def _sizes(path: Path | None, ctx: ReadContext) -> dict[str, tuple[Any, Any]]:
+def _sizes(path: Path | None, ctx: ReadContext) -> dict[str, Size]:
+    """Image id -> (width, height) from `image_data.json`. An id listed twice with different
+    sizes maps to the reason its size is unknown (its scene is rejected with it); a repeat of the
+    same size is harmless."""
     if path is None:
         return {}
     records = as_records(load_json(path, ctx), None, ("image_id", "id", "width"))
-    sizes: dict[str, tuple[Any, Any]] = {}
+    sizes: dict[str, Size] = {}
+    where: dict[str, int] = {}  # image id -> index of its first entry
     for k, rec in enumerate(records or []):
         try:
-            sizes[_image_id(rec)] = (rec.get("width"), rec.get("height"))
+            image_id = _image_id(rec)
         except SceneValidationError as exc:
             ctx.file_error(exc.located(str(path), f"index {k}"))
+            continue
+        size, earlier = (rec.get("width"), rec.get("height")), sizes.get(image_id)
+        if earlier is None:
+            sizes[image_id], where[image_id] = size, k
+        elif earlier != size and not isinstance(earlier, str):
+            sizes[image_id] = (f"{path.name} lists image {image_id} twice with different sizes: "
+                               f"{earlier[0]}x{earlier[1]} at index {where[image_id]}, {size[0]}x{size[1]} at index {k}")
     return sizes
 
 
