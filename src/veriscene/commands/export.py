@@ -9,9 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from veriscene.io.writers.common import ExportSummary
+from veriscene.io.writers.common import ExportSummary, OutputError
+from veriscene.io.writers.text import MC_STYLES
 
 FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl", "lmms_eval")
+NO_TEXT_TARGETS = ("verl", "lmms_eval")  # targets scored by program (rewards, lmms-eval): no --mc-style
 
 
 def default_out(run_dir: Path, fmt: str) -> Path:
@@ -27,6 +29,8 @@ def print_summary(summary: ExportSummary, console: Console, checked: bool = Fals
     table.add_row("written", "\n".join(str(f) for f in summary.files) or "-")
     table.add_row("samples", str(summary.samples_written))
     table.add_row("skipped", str(summary.samples_skipped))
+    if summary.samples_expected is not None:
+        table.add_row("run's manifest", f"{summary.samples_expected} samples")
     table.add_row("image root", str(summary.image_root) if summary.image_root is not None else "- (absolute paths)")
     table.add_row("image references", str(summary.images_referenced))
     if summary.images_embedded:
@@ -38,6 +42,8 @@ def print_summary(summary: ExportSummary, console: Console, checked: bool = Fals
                "written as they are, not checked: --check-urls asks the store")
         table.add_row("images at URLs", f"{summary.images_at_urls} ({how})")
     console.print(table)
+    for warning in summary.warnings:
+        console.print(f"[bold red]warning[/bold red]: {warning}")
     for reason in summary.errors:
         console.print(f"[yellow]skipped[/yellow] {reason}")
     if summary.images_missing:
@@ -71,7 +77,8 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--image-root",
-                help="Write image paths relative to this folder (default: the output folder).",
+                help="Write image paths relative to this folder (default: the output folder; "
+                "not with --absolute-paths).",
             ),
         ] = None,
         embed_images: Annotated[
@@ -80,7 +87,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         absolute_paths: Annotated[
             bool,
-            typer.Option("--absolute-paths", help="Write absolute image paths instead."),
+            typer.Option("--absolute-paths", help="Write absolute image paths instead (not with --image-root)."),
         ] = False,
         check_urls: Annotated[
             bool,
@@ -88,12 +95,19 @@ def register(app: typer.Typer) -> None:
                          "exists (a metadata request per image, 16 at a time); missing ones are counted and listed."),
         ] = False,
         mc_style: Annotated[
-            str,
+            str | None,
             typer.Option(
                 "--mc-style",
-                help="Multiple-choice targets as 'letter' (B) or 'letter_text' (B. red).",
+                help="Multiple-choice targets as 'letter' (B, the default) or 'letter_text' (B. red); "
+                "not for verl and lmms_eval, whose targets are scored by program.",
             ),
-        ] = "letter",
+        ] = None,
+        allow_incomplete: Annotated[
+            bool,
+            typer.Option("--allow-incomplete", help="Export a finished run whose sample files hold another number of "
+                         "samples than its manifest records (cut short, added to), with a warning; without it, "
+                         "such an export stops and writes nothing (`veriscene verify RUN` tells what differs)."),
+        ] = False,
         task_name: Annotated[
             str,
             typer.Option("--task-name", help="lmms_eval: the group task's name (subtasks are NAME_<family>)."),
@@ -116,16 +130,16 @@ def register(app: typer.Typer) -> None:
         from veriscene.io.export import export
 
         console = Console()
-        run = local_input(run_dir)
-        if to not in FORMATS:
-            choices = ", ".join(FORMATS)
-            console.print(f"[red]error[/red]: unknown format {to!r}; choose one of {choices}")
+        usage = usage_error(to, out, mc_style, absolute_paths, image_root)
+        if usage:
+            console.print(f"[red]error[/red]: {usage}")
             raise typer.Exit(2)
-        options: dict[str, Any] = {"absolute_paths": absolute_paths}
+        run = local_input(run_dir)
+        options: dict[str, Any] = {"absolute_paths": absolute_paths, "allow_incomplete": allow_incomplete}
         if to == "lmms_eval":  # targets are scored by program, not compared as text
             options.update(task_name=task_name, split_by=split_by, prompts=prompts)
         elif to != "verl":  # verl targets are rewards, not text
-            options["mc_style"] = mc_style
+            options["mc_style"] = mc_style or "letter"
         try:
             with progress_bar("exporting", sample_count(run)) as advance:
                 summary = export(
@@ -138,7 +152,29 @@ def register(app: typer.Typer) -> None:
                     progress=advance,
                     **options,
                 )
-        except (FileNotFoundError, ValueError, TypeError, ImportError, RemoteError) as exc:
+        except OutputError as exc:  # the --out given cannot take this export: nothing written
+            console.print(f"[red]error[/red]: {exc}")
+            raise typer.Exit(2) from None
+        except (OSError, ValueError, TypeError, ImportError, RemoteError) as exc:
             console.print(f"[red]error[/red]: {exc}")
             raise typer.Exit(1) from None
         print_summary(summary, console, checked=check_urls)
+
+
+def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
+                image_root: Path | None) -> str | None:
+    """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
+    from veriscene.engine.remote import is_url
+
+    if to not in FORMATS:
+        return f"unknown format {to!r}; choose one of {', '.join(FORMATS)}"
+    if mc_style is not None and mc_style not in MC_STYLES:
+        return f"unknown --mc-style {mc_style!r}; choose one of {', '.join(MC_STYLES)}"
+    if mc_style is not None and to in NO_TEXT_TARGETS:
+        return f"--mc-style does not apply to {to}: its targets are scored by program, not compared as text"
+    if absolute_paths and image_root is not None:
+        return "--absolute-paths and --image-root exclude each other (absolute paths are relative to no folder)"
+    if to == "lmms_eval" and out is not None and is_url(out):
+        return ("an lmms_eval task folder names its data files by absolute local path: export it to a local "
+                "folder on the machine that runs lmms-eval, not to a URL")
+    return None

@@ -201,11 +201,9 @@ class FileCheck:
         return not self.problems
 
 
-def check_files(path: str | os.PathLike[str]) -> FileCheck | None:
-    """The sample files of the finished run at `path` (its folder, or its samples file) checked
-    against its manifest: each shard's samples (the lines of `samples.jsonl` it holds, in order,
-    or its shard file) must be there, with the SHA-256 the manifest records, and nothing more.
-    None when `path` is not a finished run's (a samples file alone, a run still going)."""
+def finished_manifest(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]] | None:
+    """(run folder, manifest) of the finished run whose folder, or samples file, `path` is; None
+    for a samples file alone, a run still going, or a manifest that cannot be read."""
     path = Path(path)
     run = path if path.is_dir() else path.parent
     try:
@@ -215,6 +213,26 @@ def check_files(path: str | os.PathLike[str]) -> FileCheck | None:
     shards = manifest.get("shards") if isinstance(manifest, dict) and manifest.get("status") == "complete" else None
     if not isinstance(shards, list) or (path.is_file() and path.resolve() != (run / SAMPLES_FILE).resolve()):
         return None
+    return run, manifest
+
+
+def recorded_samples(path: str | os.PathLike[str]) -> int | None:
+    """The number of samples the manifest of the finished run at `path` (its folder, or its
+    samples file) records, summed over its shards; None when `path` is not a finished run's."""
+    found = finished_manifest(path)
+    return None if found is None else sum(int(s.get("samples", 0)) for s in found[1]["shards"])
+
+
+def check_files(path: str | os.PathLike[str]) -> FileCheck | None:
+    """The sample files of the finished run at `path` (its folder, or its samples file) checked
+    against its manifest: each shard's samples (the lines of `samples.jsonl` it holds, in order,
+    or its shard file) must be there, with the SHA-256 the manifest records, and nothing more.
+    None when `path` is not a finished run's (a samples file alone, a run still going)."""
+    found = finished_manifest(path)
+    if found is None:
+        return None
+    run, manifest = found
+    shards = manifest["shards"]
     check = FileCheck(shards=len(shards), samples=sum(int(s.get("samples", 0)) for s in shards))
     fmt = manifest.get("config", {}).get("shard_format", "jsonl")
     if fmt == "jsonl":

@@ -13,6 +13,12 @@ so a trainer that joins its image folder with each path finds the files when tha
 `image_root`. `absolute_paths=True` writes absolute paths instead. Every referenced image is
 checked; missing ones are counted and listed (first few) in the summary and never stop the export.
 Lines of samples.jsonl that are not valid JSON objects are skipped and reported the same way.
+
+A finished run's manifest records how many samples it holds. An export that reads another number
+(samples.jsonl cut short, or added to) stops with `IncompleteRunError` after the last line, before
+its output is put in place, so nothing is written; `allow_incomplete=True` writes it anyway, with
+a warning in the summary (`samples_expected`, `warnings`). An export never writes over a file of
+the run it reads (its samples, manifest, scenes, shards): `RunFileError`.
 """
 
 from __future__ import annotations
@@ -24,20 +30,49 @@ from typing import Any
 
 import orjson
 
-from veriscene.engine.runfiles import reported, sample_lines, samples_root
 from veriscene.engine.fetch import readable
 from veriscene.engine.remote import is_url, local_path
-from veriscene.io.writers import output_folder, write
-from veriscene.io.writers.common import MAX_LISTED, ExportSummary
+from veriscene.engine.runfiles import (
+    SAMPLES_FILE,
+    finished_manifest,
+    recorded_samples,
+    reported,
+    sample_lines,
+    samples_root,
+)
+from veriscene.io.writers import LAYOUTS, names_file, planned_outputs, write
+from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
 
 PROGRESS_EVERY = 1000  # samples read between calls of an export's `progress`
+# a run's files an export never writes over, besides those its manifest names
+RUN_FILES = (SAMPLES_FILE, "manifest.json", "scenes.jsonl", "rejects.jsonl", "vocabulary.json")
 
 
-def read_samples(path: Path, errors: list[str],
-                 progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+class IncompleteRunError(ValueError):
+    """A finished run's sample files hold another number of samples than its manifest records."""
+
+    def __init__(self, path: Path, read: int, expected: int) -> None:
+        self.read, self.expected = read, expected
+        super().__init__(
+            f"{path}: {read} samples read, but the run's manifest records {expected}: its sample files were cut "
+            f"short or changed since the run was made (`veriscene verify {samples_root(path)}` tells where); "
+            "nothing was written. Export them anyway with --allow-incomplete (Python: allow_incomplete=True)"
+        )
+
+
+class RunFileError(OutputError):
+    """An export would write over a file of the run it reads."""
+
+
+def read_samples(path: Path, errors: list[str], progress: Callable[[int], None] | None = None,
+                 expected: int | None = None) -> Iterator[dict[str, Any]]:
     """Stream sample records of a run folder or samples file; bad lines go to `errors`
-    ("file:line: reason"); `progress(n)` is called with the lines read, 1,000 at a time."""
+    ("file:line: reason"); `progress(n)` is called with the lines read, 1,000 at a time. With
+    `expected` (the manifest's count), reading another number of lines raises IncompleteRunError
+    after the last one (a writer consuming this then puts nothing in place)."""
+    read = 0
     for number, line in reported(sample_lines(path), progress, PROGRESS_EVERY):
+        read += 1
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -47,6 +82,37 @@ def read_samples(path: Path, errors: list[str],
             errors.append(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
             continue
         yield record
+    if expected is not None and read != expected:
+        raise IncompleteRunError(path, read, expected)
+
+
+def run_files(source: Path) -> tuple[Path, set[Path]]:
+    """(run folder, its files an export must not write over, resolved): the samples file read,
+    the run's samples, manifest, scenes, rejects and vocabulary, and the files its manifest names.
+    Its shards (under `shards/`) are kept by `check_not_run_files`."""
+    root = samples_root(source)
+    names = set(RUN_FILES)
+    found = finished_manifest(source)
+    if found is not None and isinstance(found[1].get("files"), dict):
+        names |= {str(name) for name in found[1]["files"].values()}
+    files = {(root / name).resolve() for name in names}
+    if source.is_file():
+        files.add(source.resolve())
+    return root.resolve(), files
+
+
+def check_not_run_files(source: Path, out: Path, to: str) -> None:
+    """RunFileError when exporting `source` to `out` would write over one of the run's files (a
+    folder format: into the run folder itself, or a folder holding it)."""
+    root, files = run_files(source)
+    hint = f"give another --out (default: {root / 'export' / to})"
+    for target in (p.resolve() for p in planned_outputs(out, to)):
+        if not LAYOUTS[to].names and root.is_relative_to(target):  # hf, lmms_eval: a folder of their own
+            raise RunFileError(f"{target}: a {to} export writes a folder of its own, and this one holds the run "
+                               f"being exported ({root}); {hint}")
+        if target in files or target.is_relative_to(root / "shards"):
+            raise RunFileError(f"{target} is a file of the run being exported ({root}); the export would write "
+                               f"over it: {hint}")
 
 
 def export(
@@ -59,6 +125,7 @@ def export(
     check_urls: bool = False,
     storage_options: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    allow_incomplete: bool = False,
     **options: Any,
 ) -> ExportSummary:
     """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
@@ -76,17 +143,29 @@ def export(
     `progress(n)` is called as samples are read, with how many more (for a progress bar; the
     run's count is `engine.runfiles.sample_count`). `options` go to the writer (e.g.
     absolute_paths, mc_style, dataset_name, split, file_format).
+
+    A finished run whose files hold another number of samples than its manifest records raises
+    IncompleteRunError and writes nothing, unless `allow_incomplete` (then the summary warns).
+    An `out` that would replace a file of the run raises RunFileError; an lmms_eval task folder
+    cannot go to a URL (its YAML files name their data files by local path): ValueError.
     """
+    if is_url(out) and to == "lmms_eval":
+        raise ValueError("lmms_eval writes a task folder whose YAML files name its data files by absolute local "
+                         "path, which would mean nothing once uploaded: export it to a local folder on the machine "
+                         "that runs lmms-eval")
     source = readable(run_dir, storage_options)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     if is_url(out):
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
-                              storage_options=storage_options, progress=progress, check_urls=check_urls, **options)
+                              storage_options=storage_options, progress=progress, check_urls=check_urls,
+                              allow_incomplete=allow_incomplete, **options)
     out = local_path(out)
+    check_not_run_files(source, out, to)
+    expected = recorded_samples(source)
     bad_lines: list[str] = []
     summary = write(
-        read_samples(source, bad_lines, progress),
+        read_samples(source, bad_lines, progress, expected=None if allow_incomplete else expected),
         out,
         to,
         image_root=image_root,
@@ -98,12 +177,17 @@ def export(
     if bad_lines:
         summary.samples_skipped += len(bad_lines)
         summary.errors = (bad_lines + summary.errors)[:MAX_LISTED]
+    summary.samples_expected = expected
+    read = summary.samples_written + summary.samples_skipped
+    if expected is not None and read != expected:  # allow_incomplete: written, and said
+        summary.warnings.append(f"{read} samples read, but the run's manifest records {expected}: its sample files "
+                                f"were cut short or changed since the run was made (`veriscene verify` tells where)")
     return summary
 
 
 def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | None, embed_images: bool,
                    storage_options: dict[str, Any] | None, progress: Callable[[int], None] | None,
-                   **options: Any) -> ExportSummary:
+                   allow_incomplete: bool, **options: Any) -> ExportSummary:
     """Export into a temporary local folder, then upload its files under `url` (a file's URL, or
     a folder's, as for a local `out`). Image paths are absolute unless `image_root` is given."""
     from veriscene.engine.fetch import join_url, url_folder
@@ -112,7 +196,7 @@ def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | 
     url = url.rstrip("/")
     filesystem(url, storage_options, "exporting to")  # a store fsspec cannot write: said with the URL
     name = url.split("://", 1)[1].rsplit("/", 1)[-1]
-    into_folder = output_folder(Path(name), to) == Path(name)
+    into_folder = not names_file(name, to)
     base = url if into_folder else url_folder(url)
     with RemoteRun(base, None, storage_options) as target:  # no bucket, no right to write: said before the work
         target.check_writable()
@@ -120,7 +204,7 @@ def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | 
         options["absolute_paths"] = True
     with tempfile.TemporaryDirectory(prefix="veriscene-export-") as tmp:
         summary = export(source, Path(tmp) if into_folder else Path(tmp) / name, to, image_root=image_root,
-                         embed_images=embed_images, progress=progress, **options)
+                         embed_images=embed_images, progress=progress, allow_incomplete=allow_incomplete, **options)
         upload_folder(tmp, base, storage_options)
         summary.files = [join_url(base, Path(f).relative_to(tmp).as_posix()) for f in summary.files]
     summary.out = url

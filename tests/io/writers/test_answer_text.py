@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.io.writers.conftest import make_sample
+from tests.io.conftest import make_sample
 
 from veriscene.io.writers.text import answer_text, prompt_text
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from tests.io.writers.conftest import SAMPLES
+from PIL import Image
+from tests.io.conftest import SAMPLES, make_sample
 
 from veriscene.io.export import export
 from veriscene.io.writers import WRITERS, write
+from veriscene.io.writers.trl import prompt_content
 
 GOOD_IDS = [s["id"] for s in SAMPLES]  # the bad JSON line is skipped, every sample is written
 TARGETS = {
@@ -101,8 +103,10 @@ def test_parquet(run_dir: Path, tmp_path: Path, embed: bool) -> None:
     assert (image["bytes"] is not None) == embed
     if embed:
         assert image["bytes"] == (run_dir / "images" / "a.png").read_bytes()
-        assert rows["s-missing"]["images"][0]["bytes"] is None  # reported, kept as a path
+        assert rows["s-missing"]["images"] == [None]  # reported; no path `datasets` would open from its cwd
         assert summary.images_embedded == 6
+    else:
+        assert rows["s-missing"]["images"] == [{"bytes": None, "path": "run/images/missing.png"}]
 
 
 def test_parquet_embedded_images_decode_with_datasets(run_dir: Path, tmp_path: Path) -> None:
@@ -216,3 +220,75 @@ def test_export_reports_its_progress(run_dir: Path, tmp_path: Path, monkeypatch:
     summary = export(run_dir, tmp_path / "l.json", "llava", progress=calls.append)
     assert sum(calls) == summary.samples_written + summary.samples_skipped > len(SAMPLES)  # with a bad line
     assert calls[:-1] == [2] * (len(calls) - 1) and 0 < calls[-1] <= 2  # every 2 lines, the rest at the end
+
+
+@pytest.mark.parametrize("fmt, name", [("llava", "llava.json"), ("verl", "verl.parquet"), ("trl", "trl.jsonl"),
+                                       ("jsonl", "samples.jsonl")])
+def test_a_folder_with_a_dot_in_its_name_is_the_image_root(run_dir: Path, tmp_path: Path, fmt: str, name: str) -> None:
+    out = tmp_path / "exports" / "v1.0"  # a folder: ".0" is no suffix of these formats
+    summary = export(run_dir, out, to=fmt)
+    assert summary.files == [out / name]
+    assert summary.image_root == out
+    # the paths written resolve from the folder holding the file (not from its parent)
+    assert (out / "../../run/images/a.png").is_file()
+    assert "../../run/images/a.png" in ((out / name).read_text() if name.endswith("jsonl") or name.endswith("json")
+                                        else str(pq.read_table(out / name).column("images").to_pylist()))
+
+
+def test_embedded_missing_images_decode_as_none_from_any_working_directory(
+        run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datasets
+    export(run_dir, tmp_path / "s.parquet", to="parquet", embed_images=True)
+    decoy = tmp_path / "cwd" / "run" / "images" / "missing.png"  # what the relative path names from this cwd
+    decoy.parent.mkdir(parents=True)
+    Image.new("RGB", (5, 5), "white").save(decoy)
+    monkeypatch.chdir(tmp_path / "cwd")
+    ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "s.parquet"), split="train")
+    assert ds[GOOD_IDS.index("s-missing")]["images"] == [None]
+    assert ds[GOOD_IDS.index("s-int")]["images"][0].size == (40, 30)
+
+
+@pytest.mark.parametrize("question, n, parts", [
+    ("Compare <image> with <image>: which has more circles?", 2,
+     [("text", "Compare "), ("image", None), ("text", " with "), ("image", None),
+      ("text", ": which has more circles?")]),
+    ("<image>\nHow many?", 1, [("image", None), ("text", "\nHow many?")]),
+    ("How many?", 2, [("image", None), ("image", None), ("text", "How many?")]),
+])
+def test_trl_prompt_parts_follow_the_placeholders(question: str, n: int, parts: list[tuple[str, str | None]]) -> None:
+    content = prompt_content(question, n)
+    assert [(c["type"], c.get("text")) for c in content] == parts
+
+
+def test_trl_question_with_placeholders_keeps_its_order(run_dir: Path, tmp_path: Path) -> None:
+    images = [str(run_dir / "images" / "a.png"), str(run_dir / "images" / "c.png")]
+    samples = [make_sample("two", images, question="Compare <image> with <image>: which is red?"),
+               make_sample("three", images, question="<image> <image> <image> which?")]
+    summary = write(samples, tmp_path / "t.jsonl", "trl")
+    assert summary.samples_written == 1 and "3 <image> placeholders for 2 images" in summary.errors[0]
+    row = json.loads((tmp_path / "t.jsonl").read_text())
+    assert [c["type"] for c in row["prompt"][0]["content"]] == ["text", "image", "text", "image", "text"]
+    assert "".join(c.get("text") or "<image>" for c in row["prompt"][0]["content"]) == samples[0]["question"]
+
+
+@pytest.mark.parametrize("fmt, out", [("llava", "l.json"), ("sharegpt", "s.json"), ("trl", "t.jsonl"),
+                                      ("verl", "v.parquet")])
+def test_an_image_without_a_path_skips_its_sample(tmp_path: Path, fmt: str, out: str) -> None:
+    (tmp_path / "a.png").write_bytes(b"png")
+    no_path = make_sample("no-path", [])
+    no_path["images"] = [{"id": "y"}]
+    summary = write([make_sample("ok", ["a.png"]), no_path], tmp_path / out, fmt, sample_root=tmp_path)
+    assert summary.samples_written == 1 and summary.samples_skipped == 1
+    assert summary.errors == ["sample no-path: image 'y' has no path"]
+    assert summary.images_missing == 1 and summary.missing_examples == ["<image 'y' has no path>"]
+    assert summary.images_referenced == 1  # the skipped sample's image is not in the export
+    if out.endswith(".json"):
+        records = json.loads((tmp_path / out).read_text())
+        assert [r["id"] for r in records] == ["ok"]
+
+
+def test_images_of_skipped_samples_are_not_counted_as_written(run_dir: Path, tmp_path: Path) -> None:
+    summary = export(run_dir, tmp_path / "v.parquet", to="verl", embed_images=True)  # s-missing skipped
+    assert summary.images_referenced == 6 and summary.images_embedded == 6  # 7 named, 1 sample left out
+    assert summary.images_missing == 1
+    assert summary.to_dict()["images_checked"] == 0

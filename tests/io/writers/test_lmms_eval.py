@@ -163,3 +163,30 @@ def test_keys_that_clean_to_the_same_name_get_distinct_subtasks(run: Path, tmp_p
     assert sorted(group["task"]) == ["veriscene_my_count", "veriscene_my_count_2"]
     files = {load_yaml(tmp_path / "t" / f"{n}.yaml")["dataset_kwargs"]["data_files"]["test"] for n in group["task"]}
     assert len(files) == 2 and all(Path(f).is_file() for f in files)
+
+
+def test_a_missing_image_is_a_null_cell(run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = export(run_dir, tmp_path / "t", to="lmms_eval")
+    assert summary.images_missing == 1 and summary.missing_examples[0].endswith("images/missing.png")
+    monkeypatch.chdir(run_dir.parent)  # where the relative path "../run/images/missing.png" would lead elsewhere
+    data_file = load_yaml(tmp_path / "t" / "veriscene_object.yaml")["dataset_kwargs"]["data_files"]["test"]
+    ds = datasets.load_dataset("parquet", data_files={"test": data_file}, split="test")
+    images = dict(zip(ds["id"], ds["images"]))
+    assert images["s-missing"] == [None]
+    assert images["s-bool"][0].size == (40, 80)
+    assert load_utils(tmp_path / "t").doc_to_visual({"images": images["s-missing"]}) == []
+
+
+def test_exporting_again_replaces_the_earlier_export(run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    export(run, out, to="lmms_eval", split_by="task", task_name="old")
+    (out / "mine.yaml").write_text("task: mine\n")  # not veriscene's: kept
+    (out / "data" / "mine.parquet").write_bytes(b"x")
+    summary = export(run, out, to="lmms_eval")
+    group = load_yaml(out / "veriscene.yaml")
+    assert sorted(p.name for p in out.glob("*.yaml")) == sorted(["mine.yaml", "veriscene.yaml",
+                                                                 *(f"{n}.yaml" for n in group["task"])])
+    data = {load_yaml(out / f"{n}.yaml")["dataset_kwargs"]["data_files"]["test"] for n in group["task"]}
+    assert {p.name for p in (out / "data").iterdir()} == {Path(f).name for f in data} | {"mine.parquet"}
+    assert set(summary.files) == {*out.glob("veriscene*.yaml"), out / "_default_template_yaml", out / "utils.py",
+                                  *(Path(f) for f in data)}

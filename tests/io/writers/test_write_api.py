@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import typer
-from tests.io.writers.conftest import SAMPLES, make_sample
+from tests.io.conftest import SAMPLES, make_sample
 from typer.testing import CliRunner
 
 from veriscene.commands.export import register
@@ -104,3 +104,90 @@ def test_images_at_urls_embedded_from_a_store_that_cannot_be_read_stop_the_expor
     samples = [make_sample("u", ["nosuchstore://bucket/images/a.png"])]
     with pytest.raises(RemoteError, match="nosuchstore://bucket/images/a.png"):
         write(samples, tmp_path / "o.parquet", "parquet", sample_root=tmp_path, embed_images=True)
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps typer from collapsing to a single command
+        """Placeholder."""
+
+    return app
+
+
+def test_a_bad_mc_style_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown mc_style 'bogus'; expected one of letter, letter_text"):
+        write(SAMPLES, tmp_path / "o.parquet", "parquet", mc_style="bogus")
+    assert not (tmp_path / "o.parquet").exists()
+
+
+@pytest.mark.parametrize("fmt, style, message", [
+    ("parquet", "bogus", "unknown --mc-style 'bogus'"),
+    ("verl", "bogus", "unknown --mc-style 'bogus'"),
+    ("verl", "letter_text", "--mc-style does not apply to verl"),
+    ("lmms_eval", "letter", "--mc-style does not apply to lmms_eval"),
+])
+def test_cli_mc_style_is_a_usage_error(run_dir: Path, tmp_path: Path, fmt: str, style: str, message: str) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli(), ["export", str(run_dir), "--to", fmt, "--out", str(out), "--mc-style", style])
+    assert result.exit_code == 2 and message in result.output.replace("\n", "")
+    assert not out.exists()
+
+
+def test_absolute_paths_and_image_root_exclude_each_other(run_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="exclude each other"):
+        write(SAMPLES, tmp_path / "o.json", "llava", absolute_paths=True, image_root=tmp_path)
+    result = CliRunner().invoke(cli(), ["export", str(run_dir), "--to", "llava", "--out", str(tmp_path / "o.json"),
+                                        "--absolute-paths", "--image-root", str(tmp_path)])
+    assert result.exit_code == 2 and "exclude each other" in result.output
+    summary = write(SAMPLES[:1], tmp_path / "o.json", "llava", absolute_paths=True)
+    assert summary.image_root is None  # said as "absolute paths", not as a folder nothing is relative to
+
+
+@pytest.mark.parametrize("fmt, out, message", [
+    ("llava", "afile", "afile is an existing file; give a folder, or a file name ending in .json"),
+    ("hf", "afile", "afile is an existing file; give a folder"),
+    ("lmms_eval", "afile", "afile is an existing file; give a folder"),
+    ("llava", "adir.json", "adir.json is a folder"),
+    ("parquet", "adir.parquet", "adir.parquet is a folder"),
+])
+def test_an_out_of_the_wrong_kind_is_refused_in_one_line(run_dir: Path, tmp_path: Path, fmt: str, out: str,
+                                                         message: str) -> None:
+    from veriscene.io.writers.common import OutputError
+
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "adir.json").mkdir()
+    (tmp_path / "adir.parquet").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(OutputError, match=message):
+        write(SAMPLES, tmp_path / out, fmt, sample_root=run_dir)
+    result = CliRunner().invoke(cli(), ["export", str(run_dir), "--to", fmt, "--out", str(tmp_path / out)])
+    assert result.exit_code == 2 and message in result.output.replace("\n", "") and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, no .tmp left
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_atomic_file_removes_its_temporary_file_when_the_rename_fails(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.io.writers import common
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(f"cannot replace {dst}")
+
+    monkeypatch.setattr(common.os, "replace", refuse)
+    with pytest.raises(PermissionError):
+        with common.AtomicTextFile(tmp_path / "o.json") as fh:
+            fh.write("[]")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_dict_has_every_count() -> None:
+    from dataclasses import fields
+
+    from veriscene.io.writers.common import ExportSummary
+
+    summary = ExportSummary(format="llava", out=Path("o.json"), image_root=None, images_checked=3)
+    assert set(summary.to_dict()) == {f.name for f in fields(ExportSummary)}
+    assert summary.to_dict()["images_checked"] == 3

@@ -9,9 +9,10 @@
     write(samples, out, "jsonl")          veriscene samples, paths rebased   (jsonl.py)
     write(samples, out, "lmms_eval")      lmms-eval task folder, scored by program (lmms_eval.py)
 
-`out` naming a file with the format's suffix (".json", ".parquet", ".jsonl") writes that file;
-any other `out` is a directory that receives the format's default file name ("hf" always writes a
-directory). Image paths: see `veriscene.io.writers.common`. Every writer streams: samples are
+`out` naming a file with the format's own suffix (`LAYOUTS`: ".json" for llava, ".parquet" for
+parquet, ...) writes that file; any other `out` is a directory that receives the format's default
+file name, even one with a dot in its name (`out/v1.0`). "hf" and "lmms_eval" always write a
+directory. Image paths: see `veriscene.io.writers.common`. Every writer streams: samples are
 consumed one at a time and written in batches. Format-specific keyword options (e.g. `mc_style`,
 `dataset_name`, `split`, `file_format`, `batch_rows`) are passed through `**options`.
 """
@@ -21,45 +22,53 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from veriscene.io.writers import jsonl, llava, parquet, sharegpt, trl, verl
 from veriscene.io.writers.common import ExportSummary, ImageResolver
 from veriscene.io.writers.hf_datasets import write_hf
-from veriscene.io.writers.jsonl import write_jsonl
-from veriscene.io.writers.llava import write_llava
 from veriscene.io.writers.lmms_eval import write_lmms_eval
-from veriscene.io.writers.parquet import write_parquet
-from veriscene.io.writers.sharegpt import write_sharegpt
-from veriscene.io.writers.text import answer_text
-from veriscene.io.writers.trl import write_trl
-from veriscene.io.writers.verl import write_verl
+from veriscene.io.writers.text import answer_text, check_mc_style
 
 # writer(samples, out, summary, images, **options) -> None; fills `summary`
 Writer = Callable[..., None]
 
+
+@dataclass(frozen=True)
+class OutputLayout:
+    """Where a format writes: `out` ending in one of `suffixes` is the file written, any other
+    `out` a folder receiving one of `names` (no names: the folder is the output, as for hf)."""
+
+    suffixes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+
 WRITERS: dict[str, Writer] = {}
+LAYOUTS: dict[str, OutputLayout] = {}
 EMBEDDING_FORMATS = ("parquet", "hf", "trl", "verl", "lmms_eval")  # formats that can hold image bytes
 ALWAYS_EMBED = ("hf", "lmms_eval")  # a saved `datasets` folder stores image bytes (see hf_datasets.py)
 
 
-def register_writer(name: str, writer: Writer) -> None:
+def register_writer(name: str, writer: Writer, layout: OutputLayout = OutputLayout()) -> None:
     if name in WRITERS:
         raise ValueError(f"a writer named {name!r} is already registered")
     WRITERS[name] = writer
+    LAYOUTS[name] = layout
 
 
-for _name, _writer in (
-    ("llava", write_llava),
-    ("sharegpt", write_sharegpt),
-    ("parquet", write_parquet),
-    ("hf", write_hf),
-    ("trl", write_trl),
-    ("verl", write_verl),
-    ("jsonl", write_jsonl),
-    ("lmms_eval", write_lmms_eval),
+for _name, _writer, _layout in (
+    ("llava", llava.write_llava, OutputLayout(llava.SUFFIXES, (llava.DEFAULT_NAME,))),
+    ("sharegpt", sharegpt.write_sharegpt, OutputLayout(sharegpt.SUFFIXES, (sharegpt.DEFAULT_NAME,))),
+    ("parquet", parquet.write_parquet, OutputLayout(parquet.SUFFIXES, (parquet.DEFAULT_NAME,))),
+    ("hf", write_hf, OutputLayout()),
+    ("trl", trl.write_trl, OutputLayout(trl.SUFFIXES, trl.DEFAULT_NAMES)),
+    ("verl", verl.write_verl, OutputLayout(verl.SUFFIXES, (verl.DEFAULT_NAME,))),
+    ("jsonl", jsonl.write_jsonl, OutputLayout(jsonl.SUFFIXES, (jsonl.DEFAULT_NAME,))),
+    ("lmms_eval", write_lmms_eval, OutputLayout()),
 ):
-    register_writer(_name, _writer)
+    register_writer(_name, _writer, _layout)
 
 
 def get_writer(fmt: str) -> Writer:
@@ -79,10 +88,25 @@ def writer_options(fmt: str) -> tuple[str, ...]:
     return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
-def output_folder(out: Path, fmt: str) -> Path:
+def names_file(out: str | Path, fmt: str) -> bool:
+    """Whether `out` is the file a `fmt` export writes (it ends in one of the format's own
+    suffixes, the rule `common.output_file` follows), not the folder receiving it."""
+    get_writer(fmt)
+    return Path(out).suffix.lower() in LAYOUTS[fmt].suffixes
+
+
+def output_folder(out: str | Path, fmt: str) -> Path:
     """The folder an export writes into (the default image_root)."""
     out = Path(out)
-    return out if fmt in ("hf", "lmms_eval") or not out.suffix else out.parent
+    return out.parent if names_file(out, fmt) else out
+
+
+def planned_outputs(out: str | Path, fmt: str) -> list[Path]:
+    """What a `fmt` export to `out` may write, nothing created: the file `out` names, the default
+    file names in the folder `out`, or the folder itself for folder formats (hf, lmms_eval)."""
+    out = Path(out)
+    names = LAYOUTS[fmt].names if not names_file(out, fmt) else ()
+    return [out / name for name in names] if names else [out]
 
 
 def write(
@@ -106,9 +130,15 @@ def write(
     absolute_paths  write absolute paths instead of paths relative to image_root
     check_urls      without embedding, ask the store whether each image named by URL exists
                     (one metadata request per image, many at a time; missing ones are counted)
-    Bad records are skipped and missing images reported in the returned summary, never raised.
+    Bad records are skipped and missing images reported in the returned summary, never raised;
+    bad options (an unknown `mc_style`, `absolute_paths` with an `image_root`) raise ValueError
+    before anything is written.
     """
     writer = get_writer(fmt)
+    if absolute_paths and image_root is not None:
+        raise ValueError("absolute_paths and image_root exclude each other: absolute paths are relative to nothing")
+    if "mc_style" in options:
+        check_mc_style(options["mc_style"])
     if embed_images and fmt not in EMBEDDING_FORMATS:
         raise ValueError(
             f"format {fmt!r} references images by path and cannot embed them; "
@@ -121,7 +151,7 @@ def write(
             f"unknown option(s) {unknown} for format {fmt!r}; it accepts {list(allowed)}"
         )
     out = Path(out)
-    root = Path(image_root) if image_root is not None else output_folder(out, fmt)
+    root = None if absolute_paths else Path(image_root) if image_root is not None else output_folder(out, fmt)
     summary = ExportSummary(format=fmt, out=out, image_root=root)
     images = ImageResolver(
         summary,
@@ -136,10 +166,15 @@ def write(
 
 __all__ = [
     "EMBEDDING_FORMATS",
+    "LAYOUTS",
     "WRITERS",
     "ExportSummary",
+    "OutputLayout",
     "answer_text",
     "get_writer",
+    "names_file",
+    "output_folder",
+    "planned_outputs",
     "register_writer",
     "write",
     "writer_options",

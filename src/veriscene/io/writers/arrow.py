@@ -38,8 +38,12 @@ def image_struct_type() -> Any:
     return pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 
-def image_cell(ref: ImageRef) -> dict[str, Any]:
-    """An image value in the Hugging Face layout: bytes when embedded, else only the path."""
+def image_cell(ref: ImageRef, embedded: bool) -> dict[str, Any] | None:
+    """An image value in the Hugging Face layout: bytes and path when `embedded`, else only the
+    path. None (decoded as None) for an image that could not be embedded or has no path: a cell
+    of a path alone would be opened by `datasets` relative to the reader's working directory."""
+    if (embedded and ref.data is None) or (ref.path is None and ref.data is None):
+        return None
     return {"bytes": ref.data, "path": ref.path}
 
 

@@ -9,8 +9,11 @@ resolves paths against `image_root` (LLaVA's `--image_folder`, LLaMA-Factory's `
 With `absolute_paths=True` the resolved absolute path is written instead.
 
 Each referenced image is checked once for existence; missing ones are counted and the first few
-are listed in the summary. A missing image never stops an export (when embedding bytes, the row
-keeps the path and gets no bytes).
+are listed in the summary. A missing image never stops an export (when embedding bytes, its
+image cell is null: `arrow.image_cell`; verl skips the sample). An image with no path at all is
+counted missing too, and the formats naming images by path (llava, sharegpt, trl JSONL, verl)
+skip its sample with the reason (`require_paths`). The image counts of a skipped sample are taken
+back (`convert_all`): `images_referenced` and `images_embedded` count what the export holds.
 
 An image named by URL (``s3://bucket/images/1.jpg``: samples made from scenes read from a URL) is
 written as it is and not checked, unless its bytes are embedded: then it is read from the store
@@ -39,6 +42,11 @@ REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
 T = TypeVar("T")
 
 
+class OutputError(ValueError):
+    """The `out` given cannot receive the export (a folder where a file is meant, a file of the run
+    read, ...): said before anything is written."""
+
+
 @dataclass
 class ExportSummary:
     """What an export wrote and what it could not (returned by every writer)."""
@@ -56,6 +64,8 @@ class ExportSummary:
     images_embedded: int = 0
     images_at_urls: int = 0  # references to images by URL (s3://...): written as they are; read only to embed them
     images_checked: int = 0  # of those, found in the store when asked (`check_urls`, without embedding)
+    samples_expected: int | None = None  # the samples the run's manifest records (None: no finished manifest)
+    warnings: list[str] = field(default_factory=list)  # what the export wrote but should be looked at
 
     def skip(self, reason: str) -> None:
         self.samples_skipped += 1
@@ -80,7 +90,19 @@ class ExportSummary:
             "missing_examples": list(self.missing_examples),
             "images_embedded": self.images_embedded,
             "images_at_urls": self.images_at_urls,
+            "images_checked": self.images_checked,
+            "samples_expected": self.samples_expected,
+            "warnings": list(self.warnings),
         }
+
+    def image_counts(self) -> tuple[int, int, int, int]:
+        """The counts of images written, saved before a sample is converted (`restore_image_counts`)."""
+        return self.images_referenced, self.images_embedded, self.images_at_urls, self.images_checked
+
+    def restore_image_counts(self, counts: tuple[int, int, int, int]) -> None:
+        """Forget the images of a sample that was skipped: they are not in the export. (Missing
+        files stay counted: they are missing whichever sample names them.)"""
+        self.images_referenced, self.images_embedded, self.images_at_urls, self.images_checked = counts
 
 
 @dataclass(frozen=True)
@@ -314,13 +336,16 @@ def convert_all(
     """Apply `convert(index, sample)` to each valid sample; bad ones are skipped and reported.
 
     `index` counts written rows (0-based). A ValueError / TypeError / KeyError from a record skips
-    that record with its reason; anything else is a bug and propagates.
+    that record with its reason (its images are then not counted as written); anything else is a
+    bug and propagates.
     """
     for sample in samples:
+        counts = summary.image_counts()
         try:
             check_sample(sample)
             row = convert(summary.samples_written, sample)
         except (ValueError, TypeError, KeyError) as exc:
+            summary.restore_image_counts(counts)
             sid = sample.get("id", "?") if isinstance(sample, dict) else "?"
             reason = str(exc)
             summary.skip(reason if reason.startswith("sample ") else f"sample {sid}: {reason}")
@@ -346,10 +371,11 @@ class AtomicTextFile:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._fh.close()
-        if exc_type is None:
-            os.replace(self._tmp, self.path)
-        else:
-            self._tmp.unlink(missing_ok=True)
+        try:
+            if exc_type is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)  # gone already after a rename; else never left behind
 
 
 def write_json_array(path: Path, rows: Iterable[Any]) -> None:
@@ -373,16 +399,32 @@ def write_json_lines(path: Path, rows: Iterable[Any]) -> None:
 
 
 def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
-    """`out` itself when it names a file with one of `suffixes`, else `out / default_name`."""
+    """`out` itself when it names a file with one of `suffixes`, else `out / default_name` (`out`
+    is then a folder, created, even with a dot in its name). Raises OutputError, before anything is
+    written, for a file `out` that is a folder or a folder `out` that is a file."""
     out = Path(out)
     if out.suffix.lower() in suffixes:
+        if out.is_dir():
+            raise OutputError(f"{out} is a folder: give a new file name, or the folder without a {out.suffix} "
+                             "name to write the format's default file in it")
         out.parent.mkdir(parents=True, exist_ok=True)
         return out
-    out.mkdir(parents=True, exist_ok=True)
+    output_dir(out, f"a folder, or a file name ending in {' or '.join(suffixes)}")
     return out / default_name
 
 
-def default_image_root(out: Path) -> Path:
-    """The folder receiving the export: `out` if it is (or will be) a directory, else its parent."""
+def output_dir(out: Path, instead: str = "a folder") -> Path:
+    """Create the folder `out`; OutputError when it is an existing file (say what to give `instead`)."""
     out = Path(out)
-    return out.parent if out.suffix else out
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is an existing file; give {instead}")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def require_paths(sample: dict[str, Any], refs: list[ImageRef]) -> None:
+    """ValueError (the sample is skipped) when one of its images has no path: formats naming
+    images by path would write a null, which trainers' loaders cannot open."""
+    for ref in refs:
+        if ref.path is None:
+            raise ValueError(f"sample {sample.get('id', '?')}: image {ref.id!r} has no path")

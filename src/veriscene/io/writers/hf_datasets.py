@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.io.writers.arrow import require_pyarrow, with_hf_features, write_rows
-from veriscene.io.writers.common import ExportSummary, ImageRef, ImageResolver, convert_all
+from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all, output_dir
 from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
 
 HF_EXTRA = "pip install 'veriscene[hf]'"
@@ -47,17 +47,11 @@ def hf_schema() -> Any:
     return with_hf_features(pa.schema(fields), image_lists=["images"])
 
 
-def _image_cell(ref: ImageRef) -> dict[str, Any] | None:
-    """Embedded image (the resolver read its bytes) or None when the file is missing."""
-    return {"bytes": ref.data, "path": ref.path} if ref.data is not None else None
-
-
 def hf_row(
     sample: dict[str, Any], images: ImageResolver, *, mc_style: str = "letter"
 ) -> tuple[dict[str, Any], int]:
     refs = images.resolve_all(sample)
-    row = sample_row(sample, refs, mc_style=mc_style)
-    row["images"] = [_image_cell(r) for r in refs]
+    row = sample_row(sample, refs, embedded=True, mc_style=mc_style)
     row["image_paths"] = [r.path for r in refs]
     return row, embedded_bytes(refs)
 
@@ -74,8 +68,7 @@ def write_hf(
 ) -> None:
     """Write a `save_to_disk` folder at `out` (created; existing dataset files are replaced)."""
     datasets = require_datasets()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = output_dir(Path(out), "a folder (hf writes a `save_to_disk` folder)")
     rows = convert_all(samples, summary, lambda _i, s: hf_row(s, images, mc_style=mc_style))
     tmp = Path(tempfile.mkdtemp(prefix=".veriscene-hf-", dir=out.parent))
     try:

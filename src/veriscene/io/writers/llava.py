@@ -8,7 +8,8 @@
                    image_ids, answer (JSON text), answer_type, program (JSON text)}}
 
 Image paths follow the rule in `common` (relative to image_root, which you then pass to the
-trainer as its image folder). Samples without images get no "image" key (text-only records).
+trainer as its image folder). Samples without images get no "image" key (text-only records); a
+sample with an image that has no path is skipped and reported (LLaVA's loader cannot open a null).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from veriscene.io.writers.common import (
     convert_all,
     output_file,
     provenance,
+    require_paths,
     write_json_array,
 )
 from veriscene.io.writers.text import answer_text, prompt_text
@@ -40,6 +42,7 @@ def llava_record(
 ) -> dict[str, Any]:
     """One LLaVA record. `image_list=True` writes "image" as a list even for one image."""
     refs = images.resolve_all(sample)
+    require_paths(sample, refs)
     record: dict[str, Any] = {"id": str(sample["id"])}
     if refs:
         paths = [r.path for r in refs]

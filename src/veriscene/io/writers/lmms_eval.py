@@ -15,9 +15,16 @@ question and its answer-format instruction, `evaluate.prompts`), so both harness
 thing and score the reply with the same `veriscene.answers.score_sample`. Metrics: `accuracy`
 (exact answers; boxes at IoU >= 0.5), `score` (partial credit: IoU, set F1) and `parse_failure`.
 Free-form `text` samples without options are not scored by program and are left out, counted as
-skipped. The subtasks' `data_files` are absolute paths (lmms-eval opens them from its working
-directory); move the folder and export again, or edit them. Images are always embedded, so the
-folder runs where the run's image files are not.
+skipped. The subtasks' `data_files` are absolute paths (lmms-eval hands them to
+`datasets.load_dataset`, which opens a relative one from its working directory, not the YAML's
+folder); move the folder and export again, or edit them. For the same reason a task folder is
+written on the machine that runs it, never to a URL (`io.export` refuses one). Images are always
+embedded (an image that cannot be is a null cell), so the folder runs where the run's image files
+are not.
+
+Exporting again into a folder replaces the files an earlier export wrote there: the YAML files
+starting with `HEADER` that this export does not write again are removed, with the data files under
+`data/` they named. Other files are left alone.
 """
 
 from __future__ import annotations
@@ -31,13 +38,14 @@ from typing import Any
 import yaml
 
 from veriscene.io.writers.arrow import BatchedArrowWriter, require_pyarrow, with_hf_features
-from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all
+from veriscene.io.writers.common import ExportSummary, ImageResolver, OutputError, convert_all, output_dir
 from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
 
 UTILS_SOURCE = Path(__file__).with_name("lmms_eval_utils.py")
 TEMPLATE_FILE = "_default_template_yaml"
 SPLIT_KEYS = ("family", "task")
 METRICS = (("accuracy", True), ("score", True), ("parse_failure", False))
+HEADER = "# written by `veriscene export --to lmms_eval`"  # the first line of every YAML file it writes
 
 
 def task_schema() -> Any:
@@ -71,6 +79,13 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(_Function, lambda dumper, value: dumper.represent_scalar("!function", str(value), style=""))
 
 
+class _Loader(yaml.SafeLoader):
+    """Reads back what `_Dumper` wrote (a `!function` reference as its text)."""
+
+
+_Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+
+
 def _dump(data: dict[str, Any], path: Path, header: str = "") -> None:
     text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
     path.write_text(header + text, encoding="utf-8")
@@ -100,9 +115,9 @@ def write_lmms_eval(
     prompt_set = load_prompts(prompts)
     out = Path(out)
     if out.suffix in (".yaml", ".yml", ".json", ".parquet"):
-        raise ValueError(f"{out}: lmms_eval writes a task folder; give a folder, not a file")
-    data_dir = out / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
+        raise OutputError(f"{out}: lmms_eval writes a task folder; give a folder, not a file")
+    output_dir(out, "a folder (lmms_eval writes a task folder)")
+    data_dir = output_dir(out / "data")
     schema = task_schema()
     writers: dict[str, BatchedArrowWriter] = {}
     counts: dict[str, int] = {}
@@ -112,7 +127,7 @@ def write_lmms_eval(
             raise ValueError(f"sample {sample.get('id', '?')}: a free-form description is not scored by program "
                              "(only its multiple-choice form goes to lmms-eval)")
         refs = images.resolve_all(sample)
-        row = sample_row(sample, refs)
+        row = sample_row(sample, refs, embedded=True)
         row["prompt"] = prompt_set.text(sample)
         return str(sample.get(split_by) or "other"), row, embedded_bytes(refs)
 
@@ -151,7 +166,8 @@ def write_lmms_eval(
         "lmms_eval_specific_kwargs": {"default": {"pre_prompt": "", "post_prompt": ""}},
         "metadata": {"version": 1.0, "exported_by": "veriscene"},
     }
-    header = "# written by `veriscene export --to lmms_eval`; run with: lmms-eval --include_path <this folder>\n"
+    earlier = earlier_files(out)
+    header = f"{HEADER}; run with: lmms-eval --include_path <this folder>\n"
     _dump(template, out / TEMPLATE_FILE, header)
     subtasks = []
     for key in sorted(writers):
@@ -168,3 +184,40 @@ def write_lmms_eval(
     shutil.copyfile(UTILS_SOURCE, out / "utils.py")
     summary.files += [out / f"{task_name}.yaml", out / TEMPLATE_FILE, out / "utils.py"]
     summary.files += [out / f"{n}.yaml" for n in subtasks] + [writers[k].path for k in sorted(writers)]
+    remove_stale(earlier, [Path(f) for f in summary.files])
+
+
+def earlier_files(out: Path) -> list[Path]:
+    """The files an earlier lmms_eval export wrote in `out`, as far as they can be told: its YAML
+    files (first line `HEADER`) and the data files under `out/data` they name."""
+    found: list[Path] = []
+    for path in sorted(out.glob("*.yaml")) + [out / TEMPLATE_FILE]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.startswith(HEADER):
+            found += [path, *_data_files(text, out / "data")]
+    return found
+
+
+def _data_files(text: str, data_dir: Path) -> list[Path]:
+    """The data files under `data_dir` a subtask's YAML `text` names (`dataset_kwargs.data_files`)."""
+    try:
+        task = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return []
+    kwargs = task.get("dataset_kwargs") if isinstance(task, dict) else None
+    files = kwargs.get("data_files") if isinstance(kwargs, dict) else None
+    if not isinstance(files, dict):
+        return []
+    paths = [Path(f) for f in files.values() if isinstance(f, str)]
+    return [p for p in paths if p.suffix == ".parquet" and p.resolve().parent == data_dir.resolve()]
+
+
+def remove_stale(earlier: list[Path], written: list[Path]) -> None:
+    """Remove the files of an earlier export that this one did not write again."""
+    kept = {f.resolve() for f in written}
+    for path in earlier:
+        if path.resolve() not in kept:
+            path.unlink(missing_ok=True)

@@ -11,8 +11,9 @@ between samples are stored as JSON text:
     generator_version, seed                                int64
 
 `images` uses the Hugging Face Image layout (bytes null unless embedded; path relative to
-image_root, see `common`), and the file's schema metadata declares it as a list of `Image`
-features, so `datasets.load_dataset("parquet", data_files=...)` decodes embedded images directly.
+image_root, see `common`; a null cell for an image that could not be embedded or has no path),
+and the file's schema metadata declares it as a list of `Image` features, so
+`datasets.load_dataset("parquet", data_files=...)` decodes embedded images directly.
 Rows are written in row groups of `batch_rows` (smaller when embedded images are large).
 """
 
@@ -69,15 +70,15 @@ def sample_schema() -> Any:
 
 
 def sample_row(
-    sample: dict[str, Any], refs: list[ImageRef], *, mc_style: str = "letter"
+    sample: dict[str, Any], refs: list[ImageRef], *, embedded: bool, mc_style: str = "letter"
 ) -> dict[str, Any]:
-    """The row of one sample whose images are already resolved."""
+    """The row of one sample whose images are already resolved (`embedded`: with their bytes)."""
     choices = sample.get("choices")
     row = {
         "id": str(sample["id"]),
         "task": str(sample["task"]),
         "family": str(sample.get("family", "")),
-        "images": [image_cell(r) for r in refs],
+        "images": [image_cell(r, embedded) for r in refs],
         "image_ids": [r.id for r in refs],
         "question": str(sample["question"]),
         "answer": dumps(sample["answer"]),
@@ -111,7 +112,7 @@ def write_parquet(
 
     def convert(_index: int, sample: dict[str, Any]) -> tuple[dict[str, Any], int]:
         refs = images.resolve_all(sample)
-        return sample_row(sample, refs, mc_style=mc_style), embedded_bytes(refs)
+        return sample_row(sample, refs, embedded=images.embed, mc_style=mc_style), embedded_bytes(refs)
 
     rows = convert_all(samples, summary, convert)
     write_rows(path, sample_schema(), rows, batch_rows=batch_rows, compression=compression)

@@ -8,7 +8,8 @@
 
 LLaMA-Factory requires as many "<image>" placeholders in the messages as paths in "images", and
 resolves relative image paths against its `media_dir` (by default the dataset_dir that holds
-dataset_info.json), which is why image_root defaults to the output folder. The entry is merged into
+dataset_info.json), which is why image_root defaults to the output folder. A sample with an image
+that has no path is skipped and reported (a null in "images" stops LLaMA-Factory's loader). The entry is merged into
 an existing dataset_info.json in that folder (other datasets in it are kept):
 
     "<dataset_name>": {"file_name": "sharegpt.json", "formatting": "sharegpt",
@@ -32,6 +33,7 @@ from veriscene.io.writers.common import (
     convert_all,
     output_file,
     provenance,
+    require_paths,
     write_json_array,
 )
 from veriscene.io.writers.text import answer_text, prompt_text
@@ -45,6 +47,7 @@ def sharegpt_record(
     sample: dict[str, Any], images: ImageResolver, *, mc_style: str = "letter"
 ) -> dict[str, Any]:
     refs = images.resolve_all(sample)
+    require_paths(sample, refs)
     return {
         "messages": [
             {"role": "user", "content": prompt_text(str(sample["question"]), len(refs))},

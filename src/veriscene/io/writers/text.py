@@ -90,10 +90,15 @@ def _plain_answer(sample: dict[str, Any]) -> str:
     raise ValueError(f"sample {_sid(sample)}: unknown answer_type {kind!r}")
 
 
+def check_mc_style(mc_style: str) -> None:
+    """Raise ValueError unless `mc_style` is one of MC_STYLES (checked once, before an export)."""
+    if mc_style not in MC_STYLES:
+        raise ValueError(f"unknown mc_style {mc_style!r}; expected one of {', '.join(MC_STYLES)}")
+
+
 def answer_text(sample: dict[str, Any], *, mc_style: str = "letter") -> str:
     """The assistant's target text for a sample record (see the module docstring for the rules)."""
-    if mc_style not in MC_STYLES:
-        raise ValueError(f"unknown mc_style {mc_style!r}; expected one of {MC_STYLES}")
+    check_mc_style(mc_style)
     meta = sample.get("meta") or {}
     if meta.get("mode") == "mc":
         letter = answer_letter(sample)

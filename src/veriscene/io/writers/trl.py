@@ -1,6 +1,8 @@
 """TRL conversational prompt / completion records with images (SFTTrainer, GRPOTrainer).
 
     prompt       [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": Q}]}]
+                 (a question holding one `<image>` per image, "Compare <image> with <image>", is cut
+                 there: text and image parts interleaved in its order; else the images go first)
     completion   [{"role": "assistant", "content": [{"type": "text", "text": answer_text}]}]
     images       JSONL: ["images/0001.png"] (paths, see `common`)
                  parquet: [{"bytes": ..., "path": ...}] declared as Image features
@@ -36,21 +38,41 @@ from veriscene.io.writers.common import (
     dumps,
     ground_truth,
     output_file,
+    require_paths,
     write_json_lines,
 )
 from veriscene.io.writers.text import IMAGE_PLACEHOLDER, answer_text
 
 FILE_FORMATS = ("jsonl", "parquet")
 SUFFIXES = (".jsonl", ".parquet")
+DEFAULT_NAMES = ("trl.jsonl", "trl.parquet")  # in a folder `out`, by `file_format`
+
+
+def prompt_content(question: str, n_images: int) -> list[dict[str, Any]]:
+    """The user message's parts: one `{"type": "image"}` per image, where the question's `<image>`
+    placeholders are (text between them kept as text parts), or all in front when it has none.
+    A question with placeholders for another number of images raises ValueError."""
+    present = question.count(IMAGE_PLACEHOLDER)
+    if not present:
+        return [{"type": "image"} for _ in range(n_images)] + [{"type": "text", "text": question.strip()}]
+    if present != n_images:
+        raise ValueError(f"question has {present} {IMAGE_PLACEHOLDER} placeholders for {n_images} images")
+    content: list[dict[str, Any]] = []
+    for k, text in enumerate(question.strip().split(IMAGE_PLACEHOLDER)):
+        if k:
+            content.append({"type": "image"})
+        if text.strip():
+            content.append({"type": "text", "text": text})
+    return content
 
 
 def trl_row(
     sample: dict[str, Any], images: ImageResolver, *, columnar: bool, mc_style: str = "letter"
 ) -> tuple[dict[str, Any], int]:
     refs = images.resolve_all(sample)
-    question = str(sample["question"]).replace(IMAGE_PLACEHOLDER, "").strip()
-    content: list[dict[str, Any]] = [{"type": "image"} for _ in refs]
-    content.append({"type": "text", "text": question})
+    if not columnar:
+        require_paths(sample, refs)
+    content = prompt_content(str(sample["question"]), len(refs))
     choices = sample.get("choices")
     row = {
         "prompt": [{"role": "user", "content": content}],
@@ -60,7 +82,7 @@ def trl_row(
                 "content": [{"type": "text", "text": answer_text(sample, mc_style=mc_style)}],
             }
         ],
-        "images": [image_cell(r) for r in refs] if columnar else [r.path for r in refs],
+        "images": [image_cell(r, images.embed) for r in refs] if columnar else [r.path for r in refs],
         "answer": dumps(sample["answer"]),
         "answer_type": str(sample["answer_type"]),
         "choices": [str(c) for c in choices] if choices is not None else None,

@@ -13,7 +13,8 @@
 verl's image loader uses a dict's "bytes" when that key is present and otherwise hands the dict to
 qwen-vl-utils, which reads its "image" key; so path rows carry {"image": path} only, and embedded
 rows {"bytes": ...} only. When embedding, a sample whose image is missing is skipped (a file has one
-image struct type, and verl could not train on it anyway); the summary reports both.
+image struct type, and verl could not train on it anyway); the summary reports both. A sample
+with an image that has no path is skipped likewise.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from veriscene.io.writers.common import (
     ground_truth,
     output_file,
     provenance,
+    require_paths,
 )
 from veriscene.io.writers.text import prompt_text
 
@@ -72,6 +74,7 @@ def verl_row(
     index: int, sample: dict[str, Any], images: ImageResolver, *, split: str = "train"
 ) -> tuple[dict[str, Any], int]:
     refs = images.resolve_all(sample)
+    require_paths(sample, refs)
     cells = [
         {"bytes": r.data} if images.embed and r.data is not None else {"image": r.path}
         for r in refs
