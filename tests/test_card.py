@@ -263,6 +263,14 @@ def test_cli_writes_the_card(run: Path, tmp_path: Path) -> None:
     meta = front_matter(out.read_text(encoding="utf-8"))
     assert meta["license"] == "mit" and meta["pretty_name"] == "Shapes"
     assert meta["configs"][0]["data_files"] == "samples.jsonl"
+    # the card is written away from the run: the pattern names no file beside it, which is said
+    assert "warning: --data-files 'samples.jsonl' matches no file in" in " ".join(result.output.split())
+    inside = CliRunner().invoke(app, ["card", str(run), "--out", str(tmp_path / "in" / "README.md"),
+                                      "--data-files", "samples.jsonl"])
+    (tmp_path / "in" / "samples.jsonl").write_bytes((run / "samples.jsonl").read_bytes())
+    again = CliRunner().invoke(app, ["card", str(run), "--out", str(tmp_path / "in" / "README.md"),
+                                     "--data-files", "samples.jsonl"])
+    assert "warning" in inside.output and again.exit_code == 0 and "warning" not in again.output
 
 
 def test_cli_default_out_and_missing_run(run: Path, tmp_path: Path) -> None:

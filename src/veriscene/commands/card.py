@@ -48,4 +48,15 @@ def register(app: typer.Typer) -> None:
         target = out if out is not None else facts.run_dir / "README.md"
         path = save_card(render_card(facts, name=name, license=license, data_files=data_files), target)
         typer.echo(f"wrote {path}")
+        if data_files and not _matches(path.parent, data_files):
+            typer.echo(f"warning: --data-files {data_files!r} matches no file in {path.parent}: the Hub reads the "
+                       "pattern relative to the card's folder (e.g. samples.jsonl, shards/*.jsonl.zst)", err=True)
         typer.echo(facts.counts_line())
+
+
+def _matches(folder: Path, pattern: str) -> bool:
+    """Whether the glob `pattern` names a file in `folder` (as the Hub reads `data_files`)."""
+    try:
+        return any(p.is_file() for p in folder.glob(pattern))
+    except ValueError:  # a pattern pathlib refuses (absolute, empty)
+        return False
