@@ -98,3 +98,20 @@ def test_uncertain_is_never_scored_correct(wrapper: str) -> None:
 def test_match(reply: str, gold: bool, correct: bool) -> None:
     res = match_answer(reply, gold, "bool")
     assert res.correct is correct and res.score == float(correct) and not res.parse_failed
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    ("not yes", "negates"),
+    ("Not no", "negates"),
+    ("The answer is yes... actually no", "changes its answer"),
+    ("The answer is yes.\nWait, no.", "changes its answer"),
+])
+def test_negated_and_corrected_answers_fail(reply: str, reason: str) -> None:
+    for gold in (True, False):
+        result = match_answer(reply, gold, "bool")
+        assert result.parse_failed and reason in (result.reason or "")
+
+
+def test_a_marked_answer_confirmed_later_stands() -> None:
+    assert match_answer("The answer is yes. Actually, yes: there is one.", True, "bool").correct
+    assert match_answer("That is not correct.", False, "bool").correct  # flippable words still flip

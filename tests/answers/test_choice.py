@@ -87,3 +87,21 @@ def test_without_answer_letter_uses_gold_value() -> None:
 def test_bad_answer_letter_is_an_error() -> None:
     with pytest.raises(ValueError, match="answer_letter"):
         match_answer("A", "dog", "str", choices=["dog", "cat"], answer_letter="F")
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    ("A/B/C/D", "several options"),
+    ("B / C", "several options"),
+    ("A) 1 B) 9 C) 0 D) 3", "repeats the list of options"),
+    ("Definitely not C.", "rules out"),
+    ("not A", "rules out"),
+    ("The answer is A... actually C", "changes its answer"),
+])
+def test_mc_hedges_and_denials_fail(reply: str, reason: str) -> None:
+    result = match_answer(reply, 0, "int", choices=["1", "9", "0", "3"], answer_letter="C")
+    assert result.parse_failed and reason in (result.reason or "")
+
+
+@pytest.mark.parametrize("reply", ["C, not A", "Not A, so C", "Ｃ", "The correct option is (C)."])
+def test_mc_denied_letters_are_skipped_and_fullwidth_read(reply: str) -> None:
+    assert match_answer(reply, 0, "int", choices=["1", "9", "0", "3"], answer_letter="C").correct

@@ -145,3 +145,60 @@ def test_a_denied_answer_is_not_the_answer() -> None:
                         ("It is not red, but blue", "blue"), ("There is no dog; it is a cat", "cat")):
         assert match_answer(reply, gold, "str").correct, reply
     assert not match_answer("It isn't red, it is blue", "red", "str").correct
+
+
+# --- "which point" questions: the points the question shows -------------------------------
+
+def _which_point(answer: list[float], other: list[float], reference: list[float] | None = None) -> dict:
+    """A depth.points-like record in a 400 x 300 image (diagonal 500 px)."""
+    program = [{"op": "point", "inputs": [], "args": answer if answer[0] < other[0] else other},
+               {"op": "point", "inputs": [], "args": other if answer[0] < other[0] else answer}]
+    if reference is not None:
+        program.insert(0, {"op": "point", "inputs": [], "args": reference})
+    program.append({"op": "closer_point", "inputs": [len(program) - 2, len(program) - 1], "args": ["closer"]})
+    return {"answer": answer, "answer_type": "point", "choices": None, "images": [{"id": "i"}],
+            "meta": {"image_size": [400, 300], "box_format": "pixel"}, "program": program}
+
+
+@pytest.mark.parametrize(("reply", "correct"), [
+    ("[100, 100]", True),    # the gold option
+    ("[103, 101]", True),    # near it
+    ("[110, 100]", False),   # the midpoint of the options
+    ("[120, 100]", False),   # the wrong option, 20 px away: within 5% of the diagonal (25 px)
+    ("[106, 100]", True),    # nearer than a third of the distance between the options (6.7 px)
+    ("[107, 100]", False),
+])
+def test_which_point_needs_the_gold_option_not_the_midpoint(reply: str, correct: bool) -> None:
+    record = _which_point([100.0, 100.0], [120.0, 100.0])
+    assert score_sample(reply, record).correct is correct
+    # without the program the plain 5% tolerance applies
+    assert score_sample("[120, 100]", {**record, "program": None}).correct
+
+
+def test_which_point_reference_point_is_not_an_answer() -> None:
+    record = _which_point([100.0, 100.0], [300.0, 200.0], reference=[112.0, 100.0])
+    assert not score_sample("[112, 100]", record).correct
+    assert score_sample("[101, 100]", record).correct
+
+
+def test_a_point_to_find_keeps_the_tolerance() -> None:
+    record = _which_point([100.0, 100.0], [120.0, 100.0])
+    record["answer"] = [150.0, 150.0]  # not one of the program's points: found, not picked
+    assert score_sample("[160, 150]", record).correct
+
+
+def test_meta_point_options_win_over_the_program() -> None:
+    record = {"answer": [100.0, 100.0], "answer_type": "point", "choices": None,
+              "meta": {"image_size": [400, 300], "box_format": "pixel", "point_options": [[100, 100], [130, 100]]}}
+    assert not score_sample("[112, 100]", record).correct and score_sample("[105, 100]", record).correct
+
+
+@pytest.mark.parametrize(("text", "candidates", "found"), [
+    ("light blue car blue", ["light blue", "blue", "car"], ["light blue", "car", "blue"]),
+    ("blue light blue", ["light blue", "blue", "light"], ["blue", "light blue"]),
+    ("left of square", ["left of", "left", "of square"], ["left of", "of square"]),  # overlaps are kept
+    ("red " * 3000, ["red", "red red"], ["red red"]),
+])
+def test_find_phrases_keeps_maximal_matches(text: str, candidates: list[str], found: list[str]) -> None:
+    from veriscene.answers.normalize import find_phrases
+    assert find_phrases(text.strip(), candidates) == found

@@ -107,3 +107,34 @@ def test_words_to_numbers(words: list[str], values: list[float]) -> None:
 ])
 def test_find_numbers(text: str, values: list[float]) -> None:
     assert [n.value for n in find_numbers(text)] == values
+
+
+@pytest.mark.parametrize("reply", [
+    "1e999", "9" * 400, "There are 1e309 circles.", "-1e400", "The answer is " + "9" * 5000,
+])
+@pytest.mark.parametrize("answer_type", ["int", "float"])
+def test_huge_numbers_fail_to_parse_without_raising(reply: str, answer_type: str) -> None:
+    result = match_answer(reply, 3, answer_type)
+    assert result.parse_failed and "out of range" in (result.reason or "")
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    ("The answer is 3 or 4", "alternatives"),
+    ("Answer: 3 or 4", "alternatives"),
+    ("Answer: 3-4", "alternatives"),
+    ("At least 3", "bound"),
+    ("3+", "bound"),
+    ("≥3", "bound"),
+    ("3 or more", "bound"),
+    ("The answer is more than 2", "bound"),
+    ("approximately 3", "approximate"),
+    ("The answer is 3... actually 4", "changes its answer"),
+])
+def test_int_hedges_in_a_marked_answer_fail(reply: str, reason: str) -> None:
+    result = match_answer(reply, 3, "int")
+    assert result.parse_failed and reason in (result.reason or "")
+
+
+def test_float_may_be_approximate_but_not_a_bound() -> None:
+    assert match_answer("approximately 2.5", 2.5, "float").correct
+    assert match_answer("more than 2.5", 2.5, "float").parse_failed

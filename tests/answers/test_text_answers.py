@@ -142,3 +142,53 @@ def test_image_index_failures(reply: str, reason: str) -> None:
 def test_image_index_match() -> None:
     assert match_answer("the second image", 1, "image_index").correct
     assert not match_answer("Image 1", 1, "image_index").correct
+
+
+# --- str: replies naming several candidates of the gold's kind (gaming) -------------------
+
+@pytest.mark.parametrize(("reply", "gold"), [
+    ("circle triangle star hexagon diamond", "hexagon"),
+    ("The object could be a circle, a triangle, a star, a hexagon or a diamond.", "hexagon"),
+    ("The answer is one of circle triangle star hexagon diamond", "hexagon"),
+    ("hexagon star", "hexagon"),
+    ("cat horse dog", "dog"),
+    ("It might be a dog, a cat or a horse.", "dog"),
+    ("color finish size", "color"),
+    ("red green blue", "green"),
+])
+def test_str_listing_candidates_fails(reply: str, gold: str) -> None:
+    result = match_answer(reply, gold, "str")
+    assert result.parse_failed and not result.correct and result.score == 0.0
+
+
+@pytest.mark.parametrize(("reply", "gold"), [
+    ("It is a hexagon.", "hexagon"),
+    ("The rightmost object is the hexagon.", "hexagon"),
+    ("It's the hexagon on the right.", "hexagon"),
+    ("The hexagon, not the star.", "hexagon"),
+    ("It is a large brown dog.", "dog"),
+    ("fluffy dog", "dog"),
+    ("The hexagon is green.", "green"),  # a name beside a colour is no second colour
+    ("It is a green hexagon.", "green"),
+    ("It is to the left of the square.", "left of"),  # "square" is a shape, not a relation
+    ("The hexagon is left of the square, not right of it.", "left of"),
+])
+def test_str_natural_replies_with_other_kinds_pass(reply: str, gold: str) -> None:
+    assert match_answer(reply, gold, "str").correct
+
+
+@pytest.mark.parametrize("reply", ["Image 1 or 2", "Image 2 and 3", "Images 1 and 2", "images 1, 2 and 3", "Image 1-3"])
+def test_image_index_several_images_fail(reply: str) -> None:
+    result = parse_answer(reply, "image_index")
+    assert not result.ok and "several images" in (result.reason or "")
+
+
+def test_the_last_image_needs_the_number_of_images() -> None:
+    assert parse_answer("the last image", "image_index", num_images=4).value == 3
+    assert parse_answer("The last one.", "image_index", num_images=2).value == 1
+    result = parse_answer("the last image", "image_index")
+    assert not result.ok and "number of images" in (result.reason or "")
+
+
+def test_set_oxford_comma_or_splits_items() -> None:
+    assert parse_answer("gray, matte, or small", "str_set").value == ["gray", "matte", "small"]

@@ -88,3 +88,17 @@ def test_cli_eval_replay_and_compare(demo_run, tmp_path) -> None:
     e = runner.invoke(app, ["score-freeform", str(tmp_path / "a" / "results.jsonl"), "--scenes",
                             str(demo_run / "scenes.jsonl"), "--matcher", "lexical"])
     assert e.exit_code == 0, e.output
+
+
+def test_replay_identity_follows_the_file_content(demo_run, tmp_path) -> None:
+    from veriscene.evaluate.adapters.replay import ReplayModel
+    replies = tmp_path / "replies.jsonl"
+    recs = samples(demo_run)[:5]
+    replies.write_bytes(b"\n".join(orjson.dumps({"id": r["id"], "reply": "yes"}) for r in recs) + b"\n")
+    before = ReplayModel(replies).identity()
+    evaluate(demo_run, f"replay:{replies}", tmp_path / "out", limit=5, freeform="off")
+    replies.write_bytes(b"\n".join(orjson.dumps({"id": r["id"], "reply": "no"}) for r in recs) + b"\n")
+    after = ReplayModel(replies).identity()
+    assert before["file"] == after["file"] and before["sha256"] != after["sha256"]
+    with pytest.raises(ValueError, match="holds results of model"):
+        evaluate(demo_run, f"replay:{replies}", tmp_path / "out", limit=5, freeform="off")

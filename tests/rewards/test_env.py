@@ -87,7 +87,7 @@ def test_multi_turn_feedback(demo_run):
     obs, reward, terminated, _, info = env.step("I do not know")
     assert obs["feedback"].startswith("your answer could not be read") and obs["feedback"].endswith("1 attempt left")
     obs, reward, terminated, _, _ = env.step(str(env.sample["answer"]))
-    assert (reward, terminated, obs["feedback"]) == (1.0, True, "correct")
+    assert (reward, terminated, obs["feedback"]) == (0.25, True, "correct")  # after 2 wrong: 0.5 ** 2
     env.reset(options={"index": index_of(env, "object.count.v1")})
     for _ in range(2):
         assert env.step(wrong)[2] is False
@@ -139,7 +139,7 @@ def test_trajectories_round_trip(demo_run, tmp_path):
     episodes = list(read_trajectories(path))
     assert episodes == env.episodes and len(episodes) == 2
     first = episodes[0]
-    assert first["rewards"] == [0.0, 0.0, 1.0] and first["return"] == 1.0 and first["terminated"]
+    assert first["rewards"] == [0.0, 0.0, 0.5] and first["return"] == 0.5 and first["terminated"]
     assert len(first["observations"]) == 4 and len(first["actions"]) == 3
     assert [i["action"] for i in first["infos"]] == ["zoom", "answer", "answer"]
     assert first["observations"][1]["view"]["region"] == [0.0, 0.0, 240.0, 180.0]
@@ -158,3 +158,29 @@ def test_bad_configuration(demo_run):
         VQAEnv(demo_run, max_attempts=0)
     with pytest.raises(ValueError, match="no usable samples"):
         VQAEnv(demo_run, tasks=["nope.v1"])
+
+
+def test_retries_are_discounted_so_enumeration_does_not_pay(demo_run):
+    env = VQAEnv(demo_run, max_attempts=2, answer_types=["bool"])
+    returns = []
+    for i in range(len(env.samples)):
+        env.reset(options={"index": i})
+        reward, terminated = env.step("yes")[1:3]
+        if not terminated:
+            reward = env.step("no")[1]
+        returns.append(reward)
+    assert set(returns) <= {0.5, 1.0} and 0.5 in returns  # "no" after a wrong "yes" earns 0.5
+
+
+def test_undiscounted_retries_warn_when_every_answer_can_be_tried(demo_run):
+    with pytest.warns(UserWarning, match="trying every answer"):
+        VQAEnv(demo_run, max_attempts=2, answer_types=["bool"], retry_discount=1.0)
+    with pytest.raises(ValueError, match="retry_discount"):
+        VQAEnv(demo_run, retry_discount=1.5)
+
+
+def test_huge_number_answer_does_not_raise(demo_run):
+    env = VQAEnv(demo_run)
+    env.reset(options={"index": index_of(env, "object.count.v1")})
+    _, reward, terminated, _, info = env.step("1e999")
+    assert (reward, terminated, info["parse_failed"]) == (0.0, True, True)

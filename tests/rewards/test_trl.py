@@ -164,3 +164,47 @@ def test_weighted_reward_documents_weights():
     assert call(WeightedReward({"iou": 1.0}), ["3"], COUNT) == [None]
     with pytest.raises(KeyError):
         WeightedReward({"nope": 1.0})
+
+
+@pytest.mark.parametrize("completion", ["1e999", "9" * 400, "There are 1e309 circles."])
+def test_huge_numbers_score_zero_never_raise(completion: str) -> None:
+    assert call(accuracy_reward, [completion], COUNT) == [0.0]
+
+
+def test_bytes_completions_are_decoded() -> None:
+    assert call(accuracy_reward, [b"<answer>3</answer>"], COUNT) == [1.0]
+
+
+def test_fallback_columns_refuse_box_rows_without_coordinates_columns() -> None:
+    columns = {"answer": ["[100.0, 50.0, 300.0, 150.0]"], "answer_type": ["box"], "choices": [None]}
+    with pytest.raises(ValueError, match="'box_format' or 'image_size'.*ground_truth"):
+        accuracy_reward(prompts=["q"], completions=["[0.25, 0.25, 0.75, 0.75]"], **columns)
+    scored = accuracy_reward(prompts=["q"], completions=["[0.25, 0.25, 0.75, 0.75]"], box_format=["norm1"],
+                             image_size=[[400, 200]], **columns)
+    assert scored == [1.0]
+    count = accuracy_reward(prompts=["q"], completions=["3"], answer=["3"], answer_type=["int"], choices=[None])
+    assert count == [1.0]  # other rows need no coordinate columns
+
+
+def test_ground_truth_of_a_box_needs_its_image_size() -> None:
+    truth = json.dumps({"answer": [1, 2, 3, 4], "answer_type": "box", "choices": None, "box_format": "norm1"})
+    with pytest.raises(ValueError, match="needs image_size"):
+        call(accuracy_reward, ["[0.1, 0.1, 0.2, 0.2]"], truth)
+
+
+def test_program_column_gives_which_point_questions_their_options() -> None:
+    truth = json.dumps({"answer": [100.0, 100.0], "answer_type": "point", "choices": None,
+                        "box_format": "pixel", "image_size": [400, 300]})
+    program = json.dumps([{"op": "point", "inputs": [], "args": [100.0, 100.0]},
+                          {"op": "point", "inputs": [], "args": [120.0, 100.0]},
+                          {"op": "closer_point", "inputs": [0, 1], "args": ["closer"]}])
+    midpoint = "[110, 100]"
+    assert call(accuracy_reward, [midpoint], truth) == [1.0]  # no program: the 5% tolerance alone
+    assert call(accuracy_reward, [midpoint], truth, program=[program]) == [0.0]
+    assert call(accuracy_reward, ["[100, 100]"], truth, program=[program]) == [1.0]
+
+
+def test_images_column_reads_the_last_image() -> None:
+    truth = json.dumps({"answer": 2, "answer_type": "image_index", "choices": None})
+    assert call(accuracy_reward, ["the last image"], truth, images=[["a.png", "b.png", "c.png"]]) == [1.0]
+    assert call(accuracy_reward, ["the last image"], truth) == [0.0]

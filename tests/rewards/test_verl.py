@@ -66,3 +66,30 @@ def test_ground_truth_writer_carries_synonyms_and_vocabulary():
     plain = dict(sample, meta={})
     assert "synonyms" not in json.loads(ground_truth(plain))
     assert compute_score("veriscene/t", "a couch", ground_truth(plain))["score"] == 0.0
+
+
+def test_custom_tags_are_used_for_scoring() -> None:
+    truth = json.dumps({"answer": 3, "answer_type": "int", "choices": None})
+    reply = "<reasoning>First guess: the answer is 4. Recount.</reasoning><final>3</final>"
+    out = compute_score("veriscene/x", reply, truth, think_tag="reasoning", answer_tag="final")
+    assert out["acc_score"] == 1.0 and out["format"] == 1.0 and out["parsed"] == "3"
+    default = compute_score("veriscene/x", "<thinking>4?</thinking><answer>3</answer>", truth)
+    assert default["acc_score"] == 1.0  # default tags read as `veriscene eval` does
+
+
+def test_bytes_and_huge_numbers_never_raise() -> None:
+    truth = json.dumps({"answer": 3, "answer_type": "int", "choices": None})
+    assert compute_score("veriscene/x", b"<answer>3</answer>", truth)["acc_score"] == 1.0
+    huge = compute_score("veriscene/x", "1e999", truth)
+    assert huge["score"] == 0.0 and huge["parse_failed"] is True
+
+
+def test_extra_info_program_gives_which_point_options() -> None:
+    truth = json.dumps({"answer": [100.0, 100.0], "answer_type": "point", "choices": None,
+                        "box_format": "pixel", "image_size": [400, 300]})
+    program = json.dumps([{"op": "point", "inputs": [], "args": [100.0, 100.0]},
+                          {"op": "point", "inputs": [], "args": [120.0, 100.0]},
+                          {"op": "closer_point", "inputs": [0, 1], "args": ["closer"]}])
+    info = {"program": program, "image_ids": ["a"]}
+    assert compute_score("veriscene/x", "[110, 100]", truth, info)["correct"] is False
+    assert compute_score("veriscene/x", "[101, 100]", truth, info)["correct"] is True

@@ -11,17 +11,22 @@ by letter or by the option's text, read in tiers; the first tier that finds some
 4. the text of an option: equal to it after normalisation, or containing exactly one option
    as whole words
 
-Two different letters in the deciding tier are a parse failure, and so is a label whose
-following text is exactly another option ("B. blue square" when B is "red circle").
+Two different letters in the deciding tier are a parse failure ("A/B/C/D" names four), and so
+is a label whose following text is exactly another option ("B. blue square" when B is "red
+circle"), a reply that repeats three or more option labels with their text ("A) 1 B) 9 C) 0"),
+a marked answer corrected after it ("The answer is A... actually C"), and a reply whose only
+letters are denied ("Definitely not C."; "Not A, so C" picks C).
+Fullwidth letters ("Ｃ") read as their ASCII forms.
 The marked answer (`Reply.focus`) is read before the whole reply.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
-from veriscene.answers.extract import Reply, strip_edges
+from veriscene.answers.extract import Reply, correction_after_focus, strip_edges
 from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.result import ParseResult
 from veriscene.sample import OPTION_LETTERS
@@ -31,7 +36,14 @@ _LABELLED_RE = re.compile(
     r"\b(?:option|choice|answer|letter)\s*(?:is|would be|:)?\s*[:\-]?\s*[\(\[]?\s*([A-Ha-h])\b(?![\w'’-])"
     r"|(?<![\w])[\(\[]\s*([A-Ha-h])\s*[\)\]]"
     r"|(?m:^)[\s>*#\-]*([A-H])\s*[.):](?!\w)", re.IGNORECASE)
-_BARE_RE = re.compile(r"(?<![\w'’\-./])([A-H])(?![\w'’\-])(?!\.\w)")
+_BARE_RE = re.compile(r"(?<![\w'’\-./])([A-H])(?![\w'’\-/])(?!\.\w)")
+# Letters joined by slashes: "A/B/C/D", "B / C".
+_SLASHED_RE = re.compile(r"(?<![\w/])[A-H](?:\s*/\s*[A-H])+(?![\w/])")
+# A negation right before a letter: "not C", "isn't (B)", "definitely not option A".
+_DENIED_BEFORE_RE = re.compile(
+    r"(?:\bnot|n't|\bno|\bnor|\bexcept|\brule\s+out)\s*(?:(?:option|choice)\s*)?[\(\[]?\s*$", re.IGNORECASE)
+# Option labels followed by option text, several on one line: "A) 1 B) 9 C) 0 D) 3".
+_INLINE_LABEL_RE = re.compile(r"(?<![\w'’])([A-H])\s*[.)]\s+(?=\S)")
 _ARTICLE_EXCEPTIONS = re.compile(
     r"\s+(?:is|was|would|should|seems|appears|fits|matches|and|or|nor|vs|versus|then|because|since)\b")
 _LEADING_LABEL_RE = re.compile(r"^\W*[\(\[]?([A-Ha-h])\s*[.):\]]\s*(.+)$", re.DOTALL)
@@ -57,16 +69,36 @@ def _is_article(after: str) -> bool:
     return bool(re.match(r"\s+[a-z]", after)) and not _ARTICLE_EXCEPTIONS.match(after)
 
 
+def _denied_at(text: str, start: int) -> bool:
+    """Whether the letter at `start` follows a negation: "not C", "isn't (A)", "no B"."""
+    return _DENIED_BEFORE_RE.search(text[max(0, start - 24):start]) is not None
+
+
 def _bare_letters(text: str, n: int) -> list[int]:
+    """Letters standing alone, in order; "A/B/C/D" counts each of them. A denied letter ("not
+    C") is -1 - its index, so that callers can tell "names only denied options" apart."""
     out: list[int] = []
+    first = len(text) - len(text.lstrip())
     for m in _BARE_RE.finditer(text):
-        at_sentence_start = not text[:m.start()].strip() or re.search(r"[.!?:\n]\s*$", text[:m.start()])
+        window = text[max(0, m.start() - 8):m.start()]
+        at_sentence_start = m.start() <= first or re.search(r"[.!?:\n]\s*$", window)
         if m.group(1) == "A" and at_sentence_start and _is_article(text[m.end():]):
             continue  # "A red circle." but not "I would go with A here."
         i = _letter_index(m.group(1), n)
         if i is not None:
-            out.append(i)
+            out.append(-1 - i if _denied_at(text, m.start()) else i)
+    for m in _SLASHED_RE.finditer(text):
+        out.extend(i for i in (_letter_index(c, n) for c in re.findall(r"[A-H]", m.group(0))) if i is not None)
     return out
+
+
+def _said(indices: list[int], what: str) -> ParseResult | None:
+    """`_decide` over the letters not denied; a failure when every letter named is denied."""
+    said = [i for i in indices if i >= 0]
+    if indices and not said:
+        names = ", ".join(sorted({OPTION_LETTERS[-1 - i] for i in indices}))
+        return ParseResult.fail(f"the reply names only options it rules out ({names})")
+    return _decide(said, what)
 
 
 def _by_text(text: str, norm_choices: list[str], syn: Mapping[str, str]) -> ParseResult | None:
@@ -88,6 +120,8 @@ def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
             return ParseResult(value=None, choice_index=i)
         if whole.group(1).upper() in OPTION_LETTERS:
             return ParseResult.fail(f"option {whole.group(1).upper()} does not exist ({n} options)")
+    if len({m.group(1) for m in _INLINE_LABEL_RE.finditer(text)}) > 2:
+        return ParseResult.fail("the reply repeats the list of options instead of picking one")
     labelled: list[int] = []
     for m in _LABELLED_RE.finditer(text):
         letter = next(g for g in m.groups() if g)
@@ -95,10 +129,10 @@ def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
             continue  # "the answer is a red circle"
         i = _letter_index(letter, n)
         if i is not None:
-            labelled.append(i)
-    decided = _decide(labelled, "by letter")
+            labelled.append(-1 - i if _denied_at(text, m.start(m.lastindex or 0)) else i)
+    decided = _said(labelled, "by letter")
     if decided is None:
-        decided = _decide(_bare_letters(text, n), "by letter")
+        decided = _said(_bare_letters(text, n), "by letter")
     if decided is not None and decided.ok and decided.choice_index is not None:
         lead = _LEADING_LABEL_RE.match(text.strip())
         if lead:
@@ -114,6 +148,18 @@ def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
     return _by_text(text, norm_choices, syn)
 
 
+def _corrected(reply: Reply, choices: Sequence[str], norm_choices: list[str], syn: Mapping[str, str],
+               marked: ParseResult) -> ParseResult:
+    """`marked`, or a failure when the reply corrects it after marking it ("(A)... actually C")."""
+    found = correction_after_focus(reply)
+    if found is None:
+        return marked
+    later = _in_text(unicodedata.normalize("NFKC", found[1]), choices, norm_choices, syn)
+    if later is not None and (not later.ok or later.choice_index != marked.choice_index):
+        return ParseResult.fail(f"the reply changes its answer after marking it ({found[0]!r})")
+    return marked
+
+
 def parse_choice(reply: Reply, choices: Sequence[str], syn: Mapping[str, str]) -> ParseResult:
     """The option a reply picks: `choice_index` set and `value` the option's text."""
     if not choices:
@@ -122,7 +168,9 @@ def parse_choice(reply: Reply, choices: Sequence[str], syn: Mapping[str, str]) -
         raise ValueError(f"at most {len(OPTION_LETTERS)} choices are supported, got {len(choices)}")
     norm_choices = [normalize_phrase(str(c), prepared=syn) for c in choices]
     for text in ([reply.focus] if reply.focus else []) + [reply.body]:
-        result = _in_text(text, choices, norm_choices, syn)
+        result = _in_text(unicodedata.normalize("NFKC", text), choices, norm_choices, syn)
+        if result is not None and result.ok and text is reply.focus:
+            result = _corrected(reply, choices, norm_choices, syn, result)
         if result is not None:
             if result.ok and result.choice_index is not None:
                 return ParseResult(value=choices[result.choice_index], choice_index=result.choice_index)

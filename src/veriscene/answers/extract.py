@@ -148,6 +148,23 @@ def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     return Reply(raw=reply, body=body, focus=focus or None, list_focus=list_focus or None)
 
 
+# A self-correction after the marked answer: "The answer is yes... actually no".
+_CORRECTION_RE = re.compile(
+    r"\b(?:actually|wait|sorry|correction|i\s+mean|or\s+rather|rather|on\s+second\s+thought|scratch\s+that|"
+    r"hmm+|no,?\s+wait)\b", re.IGNORECASE)
+
+
+def correction_after_focus(reply: Reply) -> tuple[str, str] | None:
+    """(the correcting words, the text after them) when the body goes on after the marked
+    answer with a self-correction ("The answer is 3... actually 4"), else None."""
+    if reply.focus is None:
+        return None
+    at = reply.body.rfind(reply.focus)
+    tail = reply.body[at + len(reply.focus):] if at >= 0 else ""
+    m = _CORRECTION_RE.search(tail)
+    return None if m is None else (tail[m.start():][:60].strip(), tail[m.end():])
+
+
 def strip_edges(text: str) -> str:
     """Remove surrounding quotes, markdown and trailing punctuation: '"**Red.**"' -> 'Red'."""
     text = text.replace("**", "").replace("__", "").strip()

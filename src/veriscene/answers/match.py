@@ -8,7 +8,13 @@ Scores by answer type (all in 0..1):
     float                         1.0 when within `float_rel_tol` (relative) or `float_abs_tol`
     str_set                       F1 of the normalised item sets; correct when F1 == 1
     box                           IoU with the gold pixel box; correct when IoU >= iou_threshold
-    point                         1.0 when within point_tolerance x image diagonal of the gold
+    point                         1.0 when within point_tolerance x image diagonal of the gold;
+                                  when the question shows points and the gold is one of them
+                                  ("Which point is closer: [..] or [..]?", `offered_points`),
+                                  also nearer the gold than a third of the distance from the
+                                  gold to the nearest other shown point, so neither a point
+                                  between the options, the wrong option nor the reference
+                                  point can pass
     multiple choice               1.0 when the picked letter is `answer_letter` (or, without
                                   it, when the picked option reads as the gold answer)
     text                          not scored here: score NaN, `applicable` False
@@ -68,6 +74,43 @@ def _readings(answer: str) -> tuple[str, ...]:
     return (answer, short) if short else (answer,)
 
 
+def offered_points(record: Mapping[str, Any]) -> list[list[float]] | None:
+    """The points (pixels) a "which point" question shows, when its answer is one of them:
+    `meta["point_options"]` when the record has it, else the program's `point` nodes
+    (`program_point_options`); None otherwise."""
+    meta = record.get("meta") or {}
+    if meta.get("point_options"):
+        return [[float(v) for v in p] for p in meta["point_options"]]
+    return program_point_options(record.get("program"), record.get("answer"))
+
+
+def program_point_options(program: Any, answer: Any) -> list[list[float]] | None:
+    """The points of a program's `point` nodes (the options and the reference points the
+    question shows, pixels) when the gold `answer` is one of them and there are two or more;
+    else None (a point the model must find, not pick)."""
+    if isinstance(program, (str, bytes)) or not isinstance(program, Sequence):
+        return None
+    try:
+        points = [[float(v) for v in n["args"][:2]] for n in program
+                  if isinstance(n, Mapping) and n.get("op") == "point"]
+        gold = [float(v) for v in answer]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if len(points) < 2 or not any(point_distance(p, gold) < 1e-6 for p in points):
+        return None
+    return points
+
+
+def point_radius(answer: Sequence[float], size: Sequence[int], tolerance: float,
+                 options: Sequence[Sequence[float]] | None) -> tuple[float, bool]:
+    """(radius around the gold point, whether the radius is strict) for `compare`."""
+    radius = tolerance * image_diagonal(size)
+    others = [d for d in (point_distance(o, answer) for o in options or ()) if d > 1e-6]
+    if not others:
+        return radius, False
+    return min(radius, min(others) / 3), True
+
+
 def _check_gold(answer: Any, answer_type: str) -> None:
     if answer_type in ("box", "point"):
         n = 4 if answer_type == "box" else 2
@@ -80,8 +123,10 @@ def _check_gold(answer: Any, answer_type: str) -> None:
 def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str, str] | None = None,
             image_size: Sequence[int] | None = None, iou_threshold: float = 0.5,
             point_tolerance: float = 0.05, float_rel_tol: float = 1e-2,
-            float_abs_tol: float = 1e-6) -> tuple[float, bool]:
-    """(score, correct) of a parsed value against the gold answer, both in the JSON form."""
+            float_abs_tol: float = 1e-6,
+            point_options: Sequence[Sequence[float]] | None = None) -> tuple[float, bool]:
+    """(score, correct) of a parsed value against the gold answer, both in the JSON form;
+    `point_options` are the points a "which point" question offers (see the module doc)."""
     syn = prepare_synonyms(synonyms)
     if answer_type == "box":
         iou = box_iou(parsed, answer)
@@ -90,7 +135,9 @@ def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str
         size = check_image_size(image_size)
         if size is None:
             raise ValueError("scoring a point needs image_size (width, height) for the tolerance")
-        ok = point_distance(parsed, answer) <= point_tolerance * image_diagonal(size)
+        radius, strict = point_radius(answer, size, point_tolerance, point_options)
+        distance = point_distance(parsed, answer)
+        ok = distance < radius if strict else distance <= radius
         return float(ok), ok
     if answer_type == "str_set":
         f1 = set_f1([normalize_phrase(str(x), prepared=syn) for x in parsed],
@@ -120,11 +167,15 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
                  point_tolerance: float = 0.05, float_rel_tol: float = 1e-2, float_abs_tol: float = 1e-6,
                  think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
                  answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
-                 auto_detect_box_format: bool = True) -> MatchResult:
+                 auto_detect_box_format: bool = True,
+                 point_options: Sequence[Sequence[float]] | None = None,
+                 num_images: int | None = None) -> MatchResult:
     """Parse `reply` as `answer_type` and score it against the gold `answer` (see module doc).
 
     `vocabulary` lists the candidate answers of a `str` question; the gold answer and the
-    options are always added. `point_tolerance` is a fraction of the image diagonal.
+    options are always added. `point_tolerance` is a fraction of the image diagonal;
+    `point_options` (pixels) are the points a "which point" question offers; `num_images`,
+    the sample's number of images, reads "the last image".
     """
     if answer_type not in ANSWER_TYPES:
         raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
@@ -137,12 +188,14 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
         candidates += [*_readings(str(answer)), *(str(c) for c in choices or ())]
     parsed = parse_answer(reply, answer_type, choices=choices, box_format=fmt, image_size=image_size,
                           synonyms=synonyms, vocabulary=candidates or None, think_tags=think_tags,
-                          answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format)
+                          answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format,
+                          answer=str(answer) if answer_type == "str" else None, num_images=num_images)
     if not parsed.ok:
         return MatchResult.failed(parsed.reason or "unparseable reply")
     options: dict[str, Any] = {
         "synonyms": synonyms, "image_size": image_size, "iou_threshold": iou_threshold,
         "point_tolerance": point_tolerance, "float_rel_tol": float_rel_tol, "float_abs_tol": float_abs_tol,
+        "point_options": point_options,
     }
     if choices and parsed.choice_index is not None:
         if answer_letter:
@@ -163,8 +216,10 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
 
 
 def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
-    """Score a reply against a sample record: reads answer, answer_type, choices and
-    meta["answer_letter"], meta["box_format"], meta["image_size"]; `options` go to
+    """Score a reply against a sample record: reads answer, answer_type, choices,
+    meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
+    (meta["num_images"] or `images`) and, for points, the points
+    the question offers (`offered_points`: meta["point_options"] or the program); `options` go to
     `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...})."""
     record = sample.to_dict() if isinstance(sample, Sample) else sample
     missing = [k for k in ("answer", "answer_type") if k not in record]
@@ -181,5 +236,12 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         kwargs["synonyms"] = meta["synonyms"]
     if meta.get("vocabulary"):
         kwargs["vocabulary"] = meta["vocabulary"]
+    images = record.get("images")
+    if meta.get("num_images") is not None:
+        kwargs["num_images"] = int(meta["num_images"])
+    elif isinstance(images, Sequence) and not isinstance(images, str) and images:
+        kwargs["num_images"] = len(images)
+    if record["answer_type"] == "point" and not record.get("choices"):
+        kwargs["point_options"] = offered_points(record)
     kwargs.update(options)
     return match_answer(reply, record["answer"], record["answer_type"], **kwargs)

@@ -79,7 +79,8 @@ def normalize_phrase(text: str, synonyms: Mapping[str, str] | None = None, *,
 
 def find_phrases(text_norm: str, candidates: Iterable[str]) -> list[str]:
     """Candidates (normalised) occurring as whole words in `text_norm` (normalised), keeping
-    only maximal matches: with "light blue" and "blue" in "light blue car", only "light blue"."""
+    only maximal matches: with "light blue" and "blue" in "light blue car", only "light blue".
+    In order of first occurrence; O(hits log hits) after the searches."""
     hits: list[tuple[int, int, str]] = []
     padded = f" {text_norm} "
     for cand in set(candidates):
@@ -89,9 +90,14 @@ def find_phrases(text_norm: str, candidates: Iterable[str]) -> list[str]:
         while start != -1:
             hits.append((start, start + len(cand) + 1, cand))
             start = padded.find(f" {cand} ", start + 1)
-    maximal = [h for h in hits
-               if not any(o[0] <= h[0] and h[1] <= o[1] and (o[1] - o[0]) > (h[1] - h[0]) for o in hits)]
+    # Sorted by start, longer first: a hit lies inside a longer one exactly when some hit of
+    # another span before it in this order ends at or after its end.
+    hits.sort(key=lambda h: (h[0], -h[1]))
     seen: dict[str, None] = {}
-    for _, _, cand in sorted(maximal):
-        seen.setdefault(cand, None)
+    furthest, span = -1, (-1, -1)
+    for start, end, cand in hits:
+        if (start, end) != span:
+            furthest, span = max(furthest, span[1]), (start, end)
+        if furthest < end:
+            seen.setdefault(cand, None)
     return list(seen)

@@ -8,33 +8,42 @@ conflicting candidates.
     bool         yes/no/true/false/correct/incorrect, hedges ("I think yes"), negated
                  statements ("There is no dog" -> False); uncertainty and contradictions fail
     int, float   digits or number words; for int also "none" / "no dogs" -> 0; several
-                 different numbers fail unless marked ("..., so the answer is 5")
-    image_index  "Image 2", "the second image", "image two", "2" -> 1 (0-based)
+                 different numbers fail unless marked ("..., so the answer is 5"); bounds
+                 ("at least 3", "3+", "≥3"), alternatives ("3 or 4", "3-4") and, for int,
+                 approximations ("about 3") fail, marked or not
+    image_index  "Image 2", "the second image", "image two", "2" -> 1 (0-based); "Image 1 or 2"
+                 fails; "the last image" needs the number of images
     str          a word or phrase, normalised (`normalize`); a sentence counts when exactly one
-                 vocabulary entry occurs in it; an enumeration of alternatives fails
+                 candidate of the gold's kind occurs in it (`candidates`); an enumeration of
+                 alternatives ("a circle, a star or a hexagon") or a run of names fails
+
+A marked answer corrected later in the reply ("The answer is yes... actually no") fails.
     str_set      comma / "and" / line separated items -> sorted list of normalised items
     box, point   see `spatial`;  text: the cleaned reply, never a failure unless empty
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
 from veriscene import vocab
+from veriscene.answers.candidates import FUNCTION_WORDS, NAME, competing, gold_kinds, kind_table, listed_names
 from veriscene.answers.choice import parse_choice
 from veriscene.answers.coords import check_image_size, parse_box_format
 from veriscene.answers.extract import (
     DEFAULT_ANSWER_TAGS,
     DEFAULT_THINK_TAGS,
     Reply,
+    correction_after_focus,
     read_reply,
     strip_edges,
 )
 from veriscene.answers.normalize import find_phrases, fold, normalize_phrase, prepare_synonyms
-from veriscene.answers.numbers import ORDINALS, UNITS, find_numbers
+from veriscene.answers.numbers import ORDINALS, UNITS, Number, find_numbers
 from veriscene.answers.result import ParseResult
 from veriscene.answers.spatial import parse_box, parse_point
 from veriscene.sample import ANSWER_TYPES
@@ -60,8 +69,13 @@ _EXISTENTIAL_RE = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|there's|there'
 _SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
 
 _IMAGE_WORD = r"(?:image|picture|photo|photograph|img|pic|frame|figure)"
+_IMAGE_REF = rf"(?:\d{{1,6}}|{'|'.join(UNITS)})"
+# "Image 2", "images 1 and 3", "image 1 or 2", "Image 1-3": every number of the run is named.
 _IMAGE_NUM_RE = re.compile(
-    rf"\b{_IMAGE_WORD}\s*(?:#|no\.?|number|num\.?)?\s*[-_]?\s*(\d+|{'|'.join(UNITS)})\b", re.IGNORECASE)
+    rf"\b{_IMAGE_WORD}s?\s*(?:#|no\.?|number|num\.?)?\s*[-_]?\s*({_IMAGE_REF}"
+    rf"(?:\s*(?:,|&|/|-|–|\bor\b|\band\b|\bto\b|,\s*(?:or|and))\s*(?:{_IMAGE_WORD}\s*)?{_IMAGE_REF})*)\b",
+    re.IGNORECASE)
+_IMAGE_REF_RE = re.compile(_IMAGE_REF, re.IGNORECASE)
 _ORDINAL_RE = re.compile(
     rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(?:{_IMAGE_WORD}|one)\b", re.IGNORECASE)
 _LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\W*$", re.IGNORECASE)
@@ -74,7 +88,7 @@ _LEAD_IN_RE = re.compile(
     r"it\s+appears\s+to\s+be|it\s+seems\s+to\s+be|it\s+looks\s+like|the\s+objects?\s+(?:is|are))\s+",
     re.IGNORECASE)
 _ENUM_SPLIT_RE = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|&|\n)\s*", re.IGNORECASE)
-_SET_SPLIT_RE = re.compile(r"\s*(?:,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)
+_SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)  # ", or": Oxford comma
 _NEGATED_PART_RE = re.compile(
     r"^\s*(?:but\s+)?(?:(?:it|that|this)\s+)?(?:not|no|never|is\s+not|isn'?t|is\s+never)\b", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -86,11 +100,25 @@ _MAX_FREE_PHRASE_WORDS = 5
 Reader = Callable[[str], "ParseResult | None"]  # None: no candidate in this text
 
 
+def _corrected(reply: Reply, read: Reader, marked: ParseResult) -> ParseResult | None:
+    """A failure when the text after the marked answer corrects it to another value."""
+    found = correction_after_focus(reply)
+    if found is None:
+        return None
+    later = read(found[1])
+    if later is not None and (not later.ok or later.value != marked.value):
+        return ParseResult.fail(f"the reply changes its answer after marking it ({found[0]!r})")
+    return None
+
+
 def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
-    for text in ([reply.focus] if reply.focus else []) + [reply.body]:
-        result = read(text)
+    if reply.focus:
+        result = read(reply.focus)
         if result is not None:
-            return result
+            return (_corrected(reply, read, result) or result) if result.ok else result
+    result = read(reply.body)
+    if result is not None:
+        return result
     return ParseResult.fail(f"no {what} found in the reply" if reply.body else "empty reply")
 
 
@@ -111,8 +139,10 @@ def _read_bool(text: str) -> ParseResult | None:
         if not (_HEDGE_BEFORE_RE.search(before) or _CLAUSE_END_RE.match(after)):
             continue  # "no" as a determiner ("has no collar"), "correct" as an adjective
         positive = word in _YES
-        if word in _FLIPPABLE and re.search(r"(?:\bnot|n't)\s*$", before):
-            positive = not positive
+        if re.search(r"(?:\bnot|n't)\s*$", before):
+            if word not in _FLIPPABLE:
+                return ParseResult.fail(f"the reply negates its yes/no word ('not {word}')")
+            positive = not positive  # "not correct", "isn't true"
         polarities.add(positive)
     if len(polarities) > 1:
         return ParseResult.fail("the reply says both yes and no")
@@ -127,18 +157,47 @@ def _read_bool(text: str) -> ParseResult | None:
 
 # --- numbers ------------------------------------------------------------------------------
 
+# A number given as a bound or a range, not a value: "at least 3", "3+", "≥3", "3 or more".
+_BOUND_BEFORE_RE = re.compile(
+    r"(?:\b(?:at\s+(?:least|most)|more\s+than|less\s+than|fewer\s+than|greater\s+than|over|under|"
+    r"up\s+to|no\s+more\s+than|no\s+fewer\s+than|above|below|between)|[<>≤≥≦≧~≈]=?)\s*$", re.IGNORECASE)
+_BOUND_AFTER_RE = re.compile(r"^\s*(?:\+(?!\s*\d)|or\s+(?:more|less|fewer|so|above|below|greater)\b)", re.IGNORECASE)
+_APPROX_BEFORE_RE = re.compile(r"\b(?:about|around|approximately|roughly|nearly|almost|maybe|perhaps)\s*$",
+                               re.IGNORECASE)
+# Two numbers offered as alternatives or a range: "3 or 4", "3-4", "3 to 4", "3/4 objects".
+_ALTERNATIVE_RE = re.compile(r"^\s*(?:,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…)\s*$", re.IGNORECASE)
+_MAX_DIGITS = 18  # a longer integer cannot be a count and does not fit the comparisons
+
+
+def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> str | None:
+    """Why numbers[i] is not given as the answer ("at least", "3 or 4"), or None."""
+    n = numbers[i]
+    before, after = text[max(0, n.start - 40):n.start], text[n.end:n.end + 20]
+    if _BOUND_BEFORE_RE.search(before) or _BOUND_AFTER_RE.match(after):
+        return "a bound, not a number"
+    if integer and _APPROX_BEFORE_RE.search(before):
+        return "an approximate count"
+    if i + 1 < len(numbers) and numbers[i + 1].value != n.value \
+            and _ALTERNATIVE_RE.match(text[n.end:numbers[i + 1].start]):
+        return "alternatives or a range"
+    return None
+
+
 def _read_number(text: str, integer: bool, first: bool) -> ParseResult | None:
     numbers = find_numbers(text, zero_words=integer)
     if not numbers:
         return None
-    values = [n.value for n in numbers]
-    if first:
-        values = values[:1]
-    distinct = sorted(set(values))
+    picked = numbers[:1] if first else numbers
+    distinct = sorted({n.value for n in picked})
     if len(distinct) > 1:
         shown = ", ".join(f"{v:g}" for v in distinct[:6])
         return ParseResult.fail(f"several different numbers in the reply ({shown}) and none marked as the answer")
+    for i in range(len(picked)):
+        if (why := _hedged_number(text, numbers, i, integer)) is not None:
+            return ParseResult.fail(f"the reply gives {why} ({text[numbers[i].start:numbers[i].end + 12].strip()!r})")
     value = distinct[0]
+    if not math.isfinite(value) or abs(value) >= 10 ** _MAX_DIGITS:
+        return ParseResult.fail(f"the number in the reply is out of range ({text[numbers[0].start:][:24]!r})")
     if integer:
         if value != int(value):
             return ParseResult.fail(f"expected a whole number, got {value:g}")
@@ -155,26 +214,41 @@ def parse_number(reply: Reply, integer: bool) -> ParseResult:
 
 # --- image index --------------------------------------------------------------------------
 
-def _ordinal_value(word: str) -> int:
+def _ordinal_value(word: str, num_images: int | None) -> int | None:
+    """1-based image number of an ordinal ("second", "3rd"); "last" needs `num_images` (None
+    without it)."""
     word = word.lower()
-    return ORDINALS[word] if word in ORDINALS else int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
+    if word in ORDINALS:
+        value = ORDINALS[word]
+        return value if value > 0 else num_images
+    return int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
 
 
-def _read_image_index(text: str) -> ParseResult | None:
-    values = [int(m.group(1)) if m.group(1).isdigit() else UNITS[m.group(1).lower()]
-              for m in _IMAGE_NUM_RE.finditer(text)]
-    values += [_ordinal_value(m.group(1)) for m in _ORDINAL_RE.finditer(text)]
-    if not values and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
-        values = [_ordinal_value(m.group(1))]
+def _image_ref(word: str) -> int:
+    return int(word) if word.isdigit() else UNITS[word.lower()]
+
+
+def _read_image_index(text: str, num_images: int | None = None) -> ParseResult | None:
+    values = [_image_ref(ref) for m in _IMAGE_NUM_RE.finditer(text) for ref in _IMAGE_REF_RE.findall(m.group(1))]
+    ordinals = [m.group(1) for m in _ORDINAL_RE.finditer(text)]
+    if not values and not ordinals and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
+        ordinals = [m.group(1)]
+    for word in ordinals:
+        value = _ordinal_value(word, num_images)
+        if value is None:
+            return ParseResult.fail(f"the reply says '{word}' image, which needs the number of images "
+                                    "(the sample's images) to be read")
+        values.append(value)
     if not values:  # bare digits ("2"), or a lone number word ("two"); not the pronoun "one"
-        values = [int(n.value) for n in find_numbers(text) if n.is_integer_form and text[n.start].isdigit()]
+        values = [int(n.value) for n in find_numbers(text)
+                  if n.is_integer_form and text[n.start].isdigit() and math.isfinite(n.value)]
         word = strip_edges(text).lower()
         values += [UNITS[word]] if word in UNITS else []
     if not values:
         return None
     distinct = sorted(set(values))
     if len(distinct) > 1:
-        return ParseResult.fail(f"the reply names several images ({', '.join(map(str, distinct))})")
+        return ParseResult.fail(f"the reply names several images ({', '.join(map(str, distinct[:6]))})")
     if distinct[0] < 1:
         return ParseResult.fail(f"image numbers start at 1, got {distinct[0]}")
     return ParseResult(value=distinct[0] - 1)
@@ -220,10 +294,60 @@ def _strip_lead_in(text: str) -> str:
     return strip_edges(text)
 
 
+def _short_item(part: str, syn: Mapping[str, str]) -> bool:
+    """Whether an enumerated part is a bare noun phrase ("a triangle", "small"), not a clause."""
+    words = normalize_phrase(part, prepared=syn).split()
+    return 0 < len(words) <= 3 and not any(w in FUNCTION_WORDS for w in words)
+
+
+def _tail_item(part: str, syn: Mapping[str, str]) -> str:
+    """The noun phrase ending a clause: "The object could be a circle" -> "circle"."""
+    words = normalize_phrase(part, prepared=syn).split()
+    tail: list[str] = []
+    for w in reversed(words):
+        if w in FUNCTION_WORDS or len(tail) == 3:
+            break
+        tail.insert(0, w)
+    return " ".join(tail)
+
+
+def _enumeration(phrase: str, syn: Mapping[str, str]) -> ParseResult | None:
+    """A failure when `phrase` lists alternatives ("red, blue or green", "It could be a circle,
+    a triangle or a star"); a parts list without the denied ones ("red, not blue"); else None."""
+    parts = [p for p in _ENUM_SPLIT_RE.split(phrase) if p.strip()]
+    if len(parts) < 2:
+        return None
+    kept = [p for p in parts if not _NEGATED_PART_RE.match(p)]  # "red, not blue"
+    if all(len(p.split()) <= 3 for p in parts):
+        items = {normalize_phrase(p, prepared=syn) for p in kept}
+    elif len(kept) > 1 and kept[0] is parts[0] and all(_short_item(p, syn) for p in kept[1:]):
+        items = {_tail_item(kept[0], syn)} | {normalize_phrase(p, prepared=syn) for p in kept[1:]}
+    else:
+        return None
+    items.discard("")
+    if len(items) > 1:
+        return ParseResult.fail(f"the reply lists several answers ({', '.join(sorted(items))})")
+    if len(kept) < len(parts) and kept:
+        return ParseResult(value=kept[0])  # re-read without the denied parts
+    return None
+
+
 def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None,
-              closed: bool = False) -> ParseResult:
-    """A word or phrase. With `closed`, only vocabulary entries are accepted."""
-    vocab_map = _normalized_vocab(tuple(vocabulary or ()) + default_vocabulary(), tuple(sorted(syn.items())))
+              closed: bool = False, answer: str | None = None) -> ParseResult:
+    """A word or phrase. With `closed`, only vocabulary entries are accepted.
+
+    With the gold `answer` (and its other readings among `vocabulary`), only candidates of its
+    kind compete and a gold name must head its phrase (`candidates`); without it every
+    vocabulary and built-in attribute or relation word competes.
+    """
+    table = kind_table(syn)
+    syn_items = tuple(sorted(syn.items()))
+    given_map = _normalized_vocab(tuple(vocabulary or ()), syn_items)
+    builtin = tuple(table) if answer is not None else default_vocabulary()
+    vocab_map = {**_normalized_vocab(builtin, syn_items), **given_map}
+    given = frozenset(given_map)
+    gold = normalize_phrase(answer, prepared=syn) if answer is not None else None
+    target = gold_kinds([gold], table) if gold else None
 
     def read(text: str) -> ParseResult | None:
         phrase = _strip_lead_in(text)
@@ -234,14 +358,9 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
             return ParseResult(value=vocab_map[norm])
         if (m := _UNCERTAIN_RE.search(text)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
-        parts = [p for p in _ENUM_SPLIT_RE.split(phrase) if p.strip()]
-        if len(parts) > 1 and all(len(p.split()) <= 3 for p in parts):
-            kept = [p for p in parts if not _NEGATED_PART_RE.match(p)]  # "red, not blue"
-            normed = {normalize_phrase(p, prepared=syn) for p in kept}
-            if len(normed) > 1:
-                return ParseResult.fail(f"the reply lists several answers ({', '.join(sorted(normed))})")
-            if len(kept) < len(parts) and kept:
-                return read(kept[0])
+        listed = _enumeration(phrase, syn)
+        if listed is not None:
+            return listed if not listed.ok else read(str(listed.value))
         text_norm = normalize_phrase(text, prepared=syn)
         hits = find_phrases(text_norm, vocab_map)
         if hits:
@@ -249,9 +368,11 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
             said = [h for h in hits if not _denied(text_norm, h)]
             if not said:
                 return ParseResult.fail(f"the reply says what the answer is not ({', '.join(vocab_map[h] for h in hits)})")
-            hits = said
+            hits = said if target is None else competing(said, target, table, given)
         if len(hits) > 1:
             return ParseResult.fail(f"the reply names several candidates ({', '.join(vocab_map[h] for h in hits)})")
+        if hits and target is not None and NAME in target and listed_names(text_norm, hits[0], table):
+            return ParseResult.fail(f"the reply lists several objects ({text_norm[:80]!r})")
         if hits:
             return ParseResult(value=vocab_map[hits[0]])
         if closed:
@@ -308,8 +429,13 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
                  synonyms: Mapping[str, str] | None = None, vocabulary: Sequence[str] | None = None,
                  think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
                  answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
-                 auto_detect_box_format: bool = True) -> ParseResult:
+                 auto_detect_box_format: bool = True, answer: str | None = None,
+                 num_images: int | None = None) -> ParseResult:
     """Read a raw model reply as `answer_type` (one of `veriscene.sample.ANSWER_TYPES`).
+
+    `answer`, the gold answer of a `str` question, decides which candidate words compete
+    (`veriscene.answers.candidates`); without it every known word does. `num_images` (the
+    sample's images) reads "the last image".
 
     With `choices` (multiple choice) the reply picks an option (`choice_index`) and `value` is
     that option read as `answer_type`. Boxes and points come back in absolute pixels; their
@@ -337,9 +463,9 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type in ("int", "float"):
         return parse_number(r, integer=answer_type == "int")
     if answer_type == "image_index":
-        return _focus_then_body(r, _read_image_index, "image number")
+        return _focus_then_body(r, lambda text: _read_image_index(text, num_images), "image number")
     if answer_type == "str":
-        return parse_str(r, syn, vocabulary)
+        return parse_str(r, syn, vocabulary, answer=answer)
     if answer_type == "str_set":
         return parse_str_set(r, syn, vocabulary)
     if answer_type == "box":

@@ -11,9 +11,16 @@ model's text:
 
 * an answer: scored with `veriscene.answers.score_sample` on the sample record, so the reward is
   exactly `veriscene eval`'s score for that reply (1/0, set F1, IoU for open boxes). The episode
-  ends when the answer is correct or no attempts are left; then the reward is the score. With
-  attempts left a wrong answer gets reward 0 and feedback such as "incorrect, 2 attempts left",
-  so an episode's return is the score of its last answer (never a sum of partial credit).
+  ends when the answer is correct or no attempts are left; then the reward is the score times
+  ``retry_discount ** k`` for an answer given after k wrong ones. With attempts left a wrong
+  answer gets reward 0 and feedback such as "incorrect, 2 attempts left", so an episode's return
+  is the discounted score of its last answer (never a sum of partial credit).
+  Why the discount: with as many attempts as a question has answers (2 for yes/no, the options
+  of multiple choice), trying them in turn would always end with reward 1, so retries would
+  teach enumeration instead of looking. With the default 0.5, trying yes then no earns 0.75 on
+  average, less than the 1.0 of answering right at once; ``retry_discount=1.0`` restores the
+  undiscounted reward, and then a UserWarning at construction names the samples whose every
+  answer can be tried.
 * a zoom ``<zoom>[x0, y0, x1, y1]</zoom>`` (when ``max_zooms > 0``): the region, in the
   sample's box convention (`meta.box_format`, else `zoom_format`) over the original image, is
   cropped and fitted into the observation; reward 0, no attempt used. Unreadable regions get
@@ -31,6 +38,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +62,14 @@ ENV_ID = "veriscene/VQA-v0"
 _BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}
 
 
+def answer_count(sample: Mapping[str, Any]) -> int:
+    """How many different answers a sample accepts at all: its options, 2 for yes/no, else 0
+    (open answers cannot be enumerated)."""
+    if sample.get("choices"):
+        return len(sample["choices"])
+    return 2 if sample.get("answer_type") == "bool" else 0
+
+
 def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
     """Samples of a run folder (samples.jsonl) or a samples file, and the folder image paths are
     relative to. At a URL, they are read through a local copy (`engine.fetch`)."""
@@ -72,13 +88,15 @@ class VQAEnv(gym.Env):
                  fit: str = "stretch", max_attempts: int = 1, max_zooms: int = 0, zoom_format: str = "norm1",
                  answer_types: Iterable[str] | None = None, tasks: Iterable[str] | None = None,
                  max_text_length: int = 4096, render_mode: str | None = None,
-                 score_options: Mapping[str, Any] | None = None) -> None:
+                 score_options: Mapping[str, Any] | None = None, retry_discount: float = 0.5) -> None:
         if (run_dir is None) == (samples is None):
             raise ValueError("give either run_dir (a run folder or samples.jsonl) or samples (records)")
         if max_attempts < 1 or max_zooms < 0:
             raise ValueError(f"need max_attempts >= 1 and max_zooms >= 0, got {max_attempts}, {max_zooms}")
         if fit not in FITS:
             raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
+        if not 0.0 <= retry_discount <= 1.0:
+            raise ValueError(f"retry_discount must be in [0, 1], got {retry_discount}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}")
         if run_dir is not None:
@@ -91,6 +109,9 @@ class VQAEnv(gym.Env):
             raise ValueError(f"no usable samples ({self.skipped} skipped: text answers, missing images or "
                              "filtered out by answer_types / tasks)")
         self.fit, self.max_attempts, self.max_zooms = fit, max_attempts, max_zooms
+        self.retry_discount = retry_discount
+        if retry_discount == 1.0:
+            self._warn_enumerable()
         self.zoom_format = parse_box_format(zoom_format)
         self.render_mode = render_mode
         self.score_options = dict(score_options or {})
@@ -143,6 +164,17 @@ class VQAEnv(gym.Env):
         raw = str(sample["images"][0]["path"])
         return raw in self._copies if is_url(raw) else self.image_path(sample).is_file()
 
+    def _warn_enumerable(self) -> None:
+        """Warn when undiscounted retries let a policy try every answer of some samples."""
+        if self.max_attempts < 2:
+            return
+        enumerable = sum(1 for s in self.samples if 0 < answer_count(s) <= self.max_attempts)
+        if enumerable:
+            warnings.warn(
+                f"max_attempts={self.max_attempts} with retry_discount=1.0: on {enumerable} of {len(self.samples)} "
+                "samples (yes/no or multiple choice with at most that many options) trying every answer always "
+                "earns reward 1; use retry_discount < 1 or fewer attempts", UserWarning, stacklevel=3)
+
     # -- gymnasium API ---------------------------------------------------------------------
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -173,11 +205,13 @@ class VQAEnv(gym.Env):
             return self._zoom(zoom)
         result = score_sample(text, self._sample, **self.score_options)
         score = 0.0 if math.isnan(result.score) else float(result.score)
+        wrong_before = self.max_attempts - self._attempts_left
         self._attempts_left -= 1
         terminated = bool(result.correct) or self._attempts_left == 0
         self._done = terminated
         if terminated:
-            feedback, reward = ("correct" if result.correct else "incorrect"), score
+            reward = score * self.retry_discount ** wrong_before
+            feedback = "correct" if result.correct else "incorrect"
         else:
             left = f"{self._attempts_left} attempt{'s' if self._attempts_left != 1 else ''} left"
             why = f"your answer could not be read ({result.reason})" if result.parse_failed else "incorrect"

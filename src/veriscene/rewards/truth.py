@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
 from veriscene.answers import MatchResult, parse_answer, parse_box_format, score_sample
-from veriscene.answers.match import compare
+from veriscene.answers.match import compare, program_point_options
 from veriscene.sample import ANSWER_TYPES, Sample
 
 # Columns TRL hands to reward functions besides the data set's own (never ground truth).
@@ -45,6 +45,10 @@ class GroundTruth:
     answer_letter the correct option letter ("A", ...) for multiple choice, else None
     box_format    convention the question states for boxes / points ("norm1" when None)
     image_size    (width, height) of the original image in pixels, or None
+    point_options the points (pixels) a "which point" question shows, the gold among them
+                  (`veriscene.answers.match.offered_points`): from the ground truth's
+                  "point_options", else from the sample's program (`with_program`)
+    num_images    how many images the sample shows (reads "the last image"), or None
     """
 
     answer: Any
@@ -56,10 +60,15 @@ class GroundTruth:
     image_size: tuple[int, int] | None = None
     synonyms: Mapping[str, str] | None = None
     vocabulary: tuple[str, ...] | None = None
+    point_options: tuple[tuple[float, float], ...] | None = None
+    num_images: int | None = None
 
     def __post_init__(self) -> None:
         if self.answer_type not in ANSWER_TYPES:
             raise ValueError(f"ground truth answer_type {self.answer_type!r} is not one of {list(ANSWER_TYPES)}")
+        if self.answer_type in ("box", "point") and self.image_size is None and self.convention != "pixel":
+            raise ValueError(f"ground truth of a {self.answer_type} answer in the {self.convention!r} convention needs "
+                             "image_size [width, height] to read replies; without it every reply would score 0")
 
     # -- construction ------------------------------------------------------------------------
 
@@ -71,7 +80,8 @@ class GroundTruth:
         choices = d.get("choices")
         size = d.get("image_size")
         vocab = d.get("vocabulary")
-        return cls(
+        options = d.get("point_options")
+        truth = cls(
             answer=d["answer"],
             answer_type=str(d["answer_type"]),
             choices=tuple(str(c) for c in choices) if choices is not None else None,
@@ -81,7 +91,33 @@ class GroundTruth:
             image_size=(int(size[0]), int(size[1])) if size is not None else None,
             synonyms=d.get("synonyms") or None,
             vocabulary=tuple(vocab) if vocab else None,
+            point_options=tuple((float(p[0]), float(p[1])) for p in options) if options else None,
+            num_images=int(d["num_images"]) if d.get("num_images") is not None else None,
         )
+        return truth.with_program(d["program"]) if d.get("program") is not None else truth
+
+    def with_program(self, program: Any) -> GroundTruth:
+        """This ground truth with the points its question shows, read from the sample's program
+        (a list of nodes or its JSON text: TRL's `program` column, verl's `extra_info.program`).
+        Unchanged unless it is an open point question without `point_options`."""
+        if self.answer_type != "point" or self.choices or self.point_options is not None or program is None:
+            return self
+        if isinstance(program, (str, bytes)):
+            try:
+                program = orjson.loads(program)
+            except orjson.JSONDecodeError:
+                return self
+        points = program_point_options(program, self.answer)
+        if points is None:
+            return self
+        return replace(self, point_options=tuple((p[0], p[1]) for p in points))
+
+    def with_images(self, images: Any) -> GroundTruth:
+        """This ground truth with the number of images of the sample's `images` (a list: TRL's
+        `images` column, verl's `extra_info.image_ids`); unchanged when already known or not a list."""
+        if self.num_images is not None or isinstance(images, (str, bytes)) or not isinstance(images, Sequence):
+            return self
+        return replace(self, num_images=len(images)) if images else self
 
     @classmethod
     def from_json(cls, value: str | bytes | Mapping[str, Any]) -> GroundTruth:
@@ -106,8 +142,9 @@ class GroundTruth:
             "choices": record.get("choices"), "answer_letter": meta.get("answer_letter"),
             "mode": meta.get("mode", "qa"), "box_format": meta.get("box_format"),
             "image_size": meta.get("image_size"), "synonyms": meta.get("synonyms"),
-            "vocabulary": meta.get("vocabulary"),
-        })
+            "vocabulary": meta.get("vocabulary"), "point_options": meta.get("point_options"),
+            "program": record.get("program"),
+        }).with_images(record.get("images"))
 
     # -- properties --------------------------------------------------------------------------
 
@@ -135,6 +172,10 @@ class GroundTruth:
             meta["image_size"] = list(self.image_size)
         if self.vocabulary is not None:
             meta["vocabulary"] = list(self.vocabulary)
+        if self.point_options is not None:
+            meta["point_options"] = [list(p) for p in self.point_options]
+        if self.num_images is not None:
+            meta["num_images"] = self.num_images
         return {"answer": self.answer, "answer_type": self.answer_type,
                 "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
 
@@ -168,7 +209,8 @@ class GroundTruth:
         fx, fy = w / sw, h / sh  # seen pixels -> original pixels
         value = [round(v * (fx if i % 2 == 0 else fy), 3) for i, v in enumerate(parsed.value)]
         cmp_opts = {k: options[k] for k in ("iou_threshold", "point_tolerance") if k in options}
-        score, ok = compare(value, self.answer, self.answer_type, image_size=self.image_size, **cmp_opts)
+        score, ok = compare(value, self.answer, self.answer_type, image_size=self.image_size,
+                            point_options=self.point_options, **cmp_opts)
         return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=value)
 
 
@@ -196,13 +238,15 @@ def _content_text(content: Any) -> str:
 def completion_text(completion: Any) -> str:
     """The text a reward reads from one completion.
 
-    A plain string is used as is. A conversational completion (a list of messages
+    A plain string is used as is, bytes are decoded as UTF-8. A conversational completion (a list of messages
     {"role", "content"}) gives the content of its last assistant message (the final answer
     after any tool turns); content may be a string or a list of typed parts. Anything else
     (None, numbers) becomes "" or its string form, so garbage never raises.
     """
     if isinstance(completion, str):
         return completion
+    if isinstance(completion, (bytes, bytearray)):
+        return bytes(completion).decode("utf-8", errors="replace")
     if isinstance(completion, Mapping):
         return _content_text(completion.get("content"))
     if isinstance(completion, Sequence):
@@ -226,12 +270,41 @@ def _decode_answer(value: Any) -> Any:
     return value
 
 
+_SPATIAL_COLUMNS = ("box_format", "image_size")
+
+
+def _images_column(n: int, columns: Mapping[str, Any]) -> list[Any]:
+    """TRL's `images` column (a list of images per row), or Nones when absent or not per row."""
+    value = columns.get("images")
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == n:
+        return list(value)
+    return [None] * n
+
+
+def _check_spatial_columns(row: int, answer_type: str, values: Mapping[str, Any]) -> None:
+    """Box and point rows read without a `ground_truth` column need the columns that say how
+    coordinates are read; without them every reply would score 0, so this is refused."""
+    if answer_type not in ("box", "point"):
+        return
+    missing = [k for k in _SPATIAL_COLUMNS if values.get(k) is None]
+    if values.get("box_format") == "pixel" and missing == ["image_size"]:
+        return
+    if missing:
+        raise ValueError(
+            f"row {row} is a {answer_type} question but the data set has no 'ground_truth' column and no "
+            f"{' or '.join(repr(k) for k in missing)} value for it: box and point answers cannot be scored "
+            "from 'answer' / 'answer_type' alone. Export with `veriscene export RUN --to trl` (it writes "
+            "'ground_truth'), or add 'box_format' and 'image_size' ([width, height]) columns")
+
+
 def ground_truths_from_columns(n: int, columns: Mapping[str, Any]) -> list[GroundTruth]:
     """One GroundTruth per completion from the data set columns TRL passes as keyword args.
 
     Raises ValueError (a data / configuration error, not a bad completion) when neither a
-    `ground_truth` column nor `answer` + `answer_type` columns are present, or their length is
-    not the number of completions.
+    `ground_truth` column nor `answer` + `answer_type` columns are present, their length is not
+    the number of completions, or (without `ground_truth`) a box or point row lacks
+    `box_format` / `image_size`. A `program` column gives "which point" questions their
+    shown points (`GroundTruth.with_program`), an `images` column the number of images.
     """
     def column(name: str) -> list[Any] | None:
         value = columns.get(name)
@@ -243,18 +316,21 @@ def ground_truths_from_columns(n: int, columns: Mapping[str, Any]) -> list[Groun
             raise ValueError(f"column {name!r} has {len(value)} values for {n} completions")
         return list(value)
 
+    programs = column("program") or [None] * n
+    images = _images_column(n, columns)
     if (gt := column("ground_truth")) is not None:
-        return [GroundTruth.from_json(v) for v in gt]
+        return [GroundTruth.from_json(v).with_program(p).with_images(i) for v, p, i in zip(gt, programs, images)]
     answers, types = column("answer"), column("answer_type")
     if answers is None or types is None:
         raise ValueError("reward functions need a 'ground_truth' column, or 'answer' and 'answer_type' columns "
                          f"(export with `veriscene export RUN --to trl`); got columns {sorted(columns)}")
-    extras = {k: column(k) for k in ("choices", "answer_letter", "box_format", "image_size")}
+    extras = {k: column(k) for k in ("choices", "answer_letter", *_SPATIAL_COLUMNS)}
     out = []
     for i in range(n):
         d = {"answer": _decode_answer(answers[i]), "answer_type": types[i]}
         d.update({k: v[i] for k, v in extras.items() if v is not None})
-        out.append(GroundTruth.from_dict(d))
+        _check_spatial_columns(i, str(types[i]), d)
+        out.append(GroundTruth.from_dict(d).with_program(programs[i]).with_images(images[i]))
     return out
 
 
@@ -274,7 +350,7 @@ def safe_score(truth: GroundTruth, reply: str, **options: Any) -> MatchResult:
     """`truth.score`, but a reply that breaks the parser scores 0.0 with the reason (never raises)."""
     try:
         return truth.score(reply, **options)
-    except (ValueError, TypeError, IndexError, RecursionError) as exc:
+    except (ValueError, TypeError, IndexError, RecursionError, ArithmeticError) as exc:
         return MatchResult.failed(f"reply could not be scored: {type(exc).__name__}: {exc}"[:300])
 
 

@@ -24,6 +24,12 @@ row as `reward_extra_info`; every key is always present with one type, so they b
     answer_type   str
 
 With the default ``format_weight=0`` the score equals `veriscene eval`'s score for the reply.
+`think_tag` / `answer_tag` name the tags of both the format check and answer reading (with the
+defaults the answer is read as `veriscene eval` reads it, "<thinking>" blocks dropped too);
+`think_tags` / `answer_tags` in `reward_kwargs` set the reading apart. A bytes response is
+decoded as UTF-8, as the TRL rewards do. `extra_info["program"]` gives "which
+point" questions the points they show (`GroundTruth.with_program`), `extra_info["image_ids"]`
+the number of images ("the last image").
 `model_image_size` ((width, height) the model saw) rescales "pixel" boxes as in `truth`; it may
 be given in `reward_kwargs` or in `extra_info`.
 """
@@ -36,7 +42,8 @@ from typing import Any
 import orjson
 
 from veriscene.rewards.tags import check_format
-from veriscene.rewards.truth import GroundTruth, safe_score
+from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS
+from veriscene.rewards.truth import GroundTruth, completion_text, safe_score
 
 _MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_abs_tol",
                   "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format")
@@ -61,10 +68,15 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     if not 0.0 <= format_weight <= 1.0:
         raise ValueError(f"format_weight must be in [0, 1], got {format_weight}")
     truth = GroundTruth.from_json(ground_truth)
-    text = solution_str if isinstance(solution_str, str) else ("" if solution_str is None else str(solution_str))
+    if extra_info is not None:
+        truth = truth.with_program(extra_info.get("program")).with_images(extra_info.get("image_ids"))
+    text = completion_text(solution_str)
     if model_image_size is None and extra_info is not None:
         model_image_size = extra_info.get("model_image_size")
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
+    # the tags the format check reads are the tags the answer is read from, unless given apart
+    options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
+    options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))
     result = safe_score(truth, text, model_image_size=model_image_size, **options)
     applicable = result.applicable
     acc = float(result.score) if applicable else 0.0

@@ -3,13 +3,16 @@
 `ReplayModel` ("replay:FILE") scores replies computed elsewhere: FILE is JSONL with one
 ``{"id": SAMPLE_ID, "reply": TEXT}`` per line (a previous run's results.jsonl works as is;
 "response" / "output" / "text" are accepted for "reply"). A sample without a stored reply gets
-an error completion naming the file, never a silent empty answer.
+an error completion naming the file, never a silent empty answer. The model's identity holds
+the file's SHA-256, so an evaluation folder made from one version of FILE refuses to resume
+with another (its results, and its cached replies, would be stale): use another --out folder.
 
 `FunctionModel` wraps ``fn(request) -> str`` (tests, rule-based baselines).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -48,15 +51,25 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
     return replies
 
 
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class ReplayModel(Model):
     def __init__(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         self.path = Path(path)
         self.replies = read_replies(self.path)
+        self.sha256 = file_sha256(self.path)
         self.name = name or f"replay:{self.path.name}"
         self.params: dict[str, Any] = {}
 
     def identity(self) -> dict[str, Any]:
-        return {"adapter": "replay", "model": self.name, "file": str(self.path.resolve())}
+        return {"adapter": "replay", "model": self.name, "file": str(self.path.resolve()), "sha256": self.sha256}
 
     def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
         for r in requests:
