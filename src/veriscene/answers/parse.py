@@ -16,15 +16,15 @@ conflicting candidates.
     str          a word or phrase, normalised (`normalize`); a sentence counts when exactly one
                  candidate of the gold's kind occurs in it (`candidates`); an enumeration of
                  alternatives ("a circle, a star or a hexagon") or a run of names fails
-
-A marked answer corrected later in the reply ("The answer is yes... actually no") fails.
     str_set      comma / "and" / line separated items -> sorted list of normalised items
     box, point   see `spatial`;  text: the cleaned reply, never a failure unless empty
+
+A marked answer corrected later in the reply ("The answer is yes... actually no") fails. Numbers
+are read by `quantities`, image numbers by `image_refs`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -43,7 +43,9 @@ from veriscene.answers.extract import (
     strip_edges,
 )
 from veriscene.answers.normalize import find_phrases, fold, normalize_phrase, prepare_synonyms
-from veriscene.answers.numbers import ORDINALS, UNITS, Number, find_numbers
+from veriscene.answers.image_refs import read_image_index
+from veriscene.answers.numbers import UNITS
+from veriscene.answers.quantities import read_number
 from veriscene.answers.result import ParseResult
 from veriscene.answers.spatial import parse_box, parse_point
 from veriscene.sample import ANSWER_TYPES
@@ -67,18 +69,6 @@ _NEGATION_RE = re.compile(
     r"\b(?:no|not|none|nothing|nobody|never|neither|nor|without|cannot)\b|n't\b|\bnt\b", re.IGNORECASE)
 _EXISTENTIAL_RE = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|there's|there're)\b", re.IGNORECASE)
 _SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
-
-_IMAGE_WORD = r"(?:image|picture|photo|photograph|img|pic|frame|figure)"
-_IMAGE_REF = rf"(?:\d{{1,6}}|{'|'.join(UNITS)})"
-# "Image 2", "images 1 and 3", "image 1 or 2", "Image 1-3": every number of the run is named.
-_IMAGE_NUM_RE = re.compile(
-    rf"\b{_IMAGE_WORD}s?\s*(?:#|no\.?|number|num\.?)?\s*[-_]?\s*({_IMAGE_REF}"
-    rf"(?:\s*(?:,|&|/|-|–|\bor\b|\band\b|\bto\b|,\s*(?:or|and))\s*(?:{_IMAGE_WORD}\s*)?{_IMAGE_REF})*)\b",
-    re.IGNORECASE)
-_IMAGE_REF_RE = re.compile(_IMAGE_REF, re.IGNORECASE)
-_ORDINAL_RE = re.compile(
-    rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(?:{_IMAGE_WORD}|one)\b", re.IGNORECASE)
-_LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\W*$", re.IGNORECASE)
 
 _LEAD_IN_RE = re.compile(
     r"^\s*(?:(?:i\s+think|i\s+believe|i'd\s+say|i\s+would\s+say|i\s+guess|probably|it\s+looks\s+like|"
@@ -157,101 +147,11 @@ def _read_bool(text: str) -> ParseResult | None:
 
 # --- numbers ------------------------------------------------------------------------------
 
-# A number given as a bound or a range, not a value: "at least 3", "3+", "≥3", "3 or more".
-_BOUND_BEFORE_RE = re.compile(
-    r"(?:\b(?:at\s+(?:least|most)|more\s+than|less\s+than|fewer\s+than|greater\s+than|over|under|"
-    r"up\s+to|no\s+more\s+than|no\s+fewer\s+than|above|below|between)|[<>≤≥≦≧~≈]=?)\s*$", re.IGNORECASE)
-_BOUND_AFTER_RE = re.compile(r"^\s*(?:\+(?!\s*\d)|or\s+(?:more|less|fewer|so|above|below|greater)\b)", re.IGNORECASE)
-_APPROX_BEFORE_RE = re.compile(r"\b(?:about|around|approximately|roughly|nearly|almost|maybe|perhaps)\s*$",
-                               re.IGNORECASE)
-# Two numbers offered as alternatives or a range: "3 or 4", "3-4", "3 to 4", "3/4 objects".
-_ALTERNATIVE_RE = re.compile(r"^\s*(?:,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…)\s*$", re.IGNORECASE)
-_MAX_DIGITS = 18  # a longer integer cannot be a count and does not fit the comparisons
-
-
-def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> str | None:
-    """Why numbers[i] is not given as the answer ("at least", "3 or 4"), or None."""
-    n = numbers[i]
-    before, after = text[max(0, n.start - 40):n.start], text[n.end:n.end + 20]
-    if _BOUND_BEFORE_RE.search(before) or _BOUND_AFTER_RE.match(after):
-        return "a bound, not a number"
-    if integer and _APPROX_BEFORE_RE.search(before):
-        return "an approximate count"
-    if i + 1 < len(numbers) and numbers[i + 1].value != n.value \
-            and _ALTERNATIVE_RE.match(text[n.end:numbers[i + 1].start]):
-        return "alternatives or a range"
-    return None
-
-
-def _read_number(text: str, integer: bool, first: bool) -> ParseResult | None:
-    numbers = find_numbers(text, zero_words=integer)
-    if not numbers:
-        return None
-    picked = numbers[:1] if first else numbers
-    distinct = sorted({n.value for n in picked})
-    if len(distinct) > 1:
-        shown = ", ".join(f"{v:g}" for v in distinct[:6])
-        return ParseResult.fail(f"several different numbers in the reply ({shown}) and none marked as the answer")
-    for i in range(len(picked)):
-        if (why := _hedged_number(text, numbers, i, integer)) is not None:
-            return ParseResult.fail(f"the reply gives {why} ({text[numbers[i].start:numbers[i].end + 12].strip()!r})")
-    value = distinct[0]
-    if not math.isfinite(value) or abs(value) >= 10 ** _MAX_DIGITS:
-        return ParseResult.fail(f"the number in the reply is out of range ({text[numbers[0].start:][:24]!r})")
-    if integer:
-        if value != int(value):
-            return ParseResult.fail(f"expected a whole number, got {value:g}")
-        return ParseResult(value=int(value))
-    return ParseResult(value=float(value))
-
-
 def parse_number(reply: Reply, integer: bool) -> ParseResult:
     """A number; the first number of the marked answer wins over the rest of the reply."""
     def read(text: str) -> ParseResult | None:
-        return _read_number(text, integer, first=reply.focus is not None and text is reply.focus)
+        return read_number(text, integer, first=reply.focus is not None and text is reply.focus)
     return _focus_then_body(reply, read, "whole number" if integer else "number")
-
-
-# --- image index --------------------------------------------------------------------------
-
-def _ordinal_value(word: str, num_images: int | None) -> int | None:
-    """1-based image number of an ordinal ("second", "3rd"); "last" needs `num_images` (None
-    without it)."""
-    word = word.lower()
-    if word in ORDINALS:
-        value = ORDINALS[word]
-        return value if value > 0 else num_images
-    return int(re.match(r"\d+", word).group(0))  # type: ignore[union-attr]
-
-
-def _image_ref(word: str) -> int:
-    return int(word) if word.isdigit() else UNITS[word.lower()]
-
-
-def _read_image_index(text: str, num_images: int | None = None) -> ParseResult | None:
-    values = [_image_ref(ref) for m in _IMAGE_NUM_RE.finditer(text) for ref in _IMAGE_REF_RE.findall(m.group(1))]
-    ordinals = [m.group(1) for m in _ORDINAL_RE.finditer(text)]
-    if not values and not ordinals and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
-        ordinals = [m.group(1)]
-    for word in ordinals:
-        value = _ordinal_value(word, num_images)
-        if value is None:
-            return ParseResult.fail(f"the reply says '{word}' image, which needs the number of images "
-                                    "(the sample's images) to be read")
-        values.append(value)
-    if not values:  # bare digits ("2"), or a lone number word ("two"); not the pronoun "one"
-        values = [int(n.value) for n in find_numbers(text)
-                  if n.is_integer_form and text[n.start].isdigit() and math.isfinite(n.value)]
-        word = strip_edges(text).lower()
-        values += [UNITS[word]] if word in UNITS else []
-    if not values:
-        return None
-    distinct = sorted(set(values))
-    if len(distinct) > 1:
-        return ParseResult.fail(f"the reply names several images ({', '.join(map(str, distinct[:6]))})")
-    if distinct[0] < 1:
-        return ParseResult.fail(f"image numbers start at 1, got {distinct[0]}")
-    return ParseResult(value=distinct[0] - 1)
 
 
 # --- str ----------------------------------------------------------------------------------
@@ -463,7 +363,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type in ("int", "float"):
         return parse_number(r, integer=answer_type == "int")
     if answer_type == "image_index":
-        return _focus_then_body(r, lambda text: _read_image_index(text, num_images), "image number")
+        return _focus_then_body(r, lambda text: read_image_index(text, num_images), "image number")
     if answer_type == "str":
         return parse_str(r, syn, vocabulary, answer=answer)
     if answer_type == "str_set":
