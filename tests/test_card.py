@@ -238,12 +238,12 @@ def test_reproduce_a_mixture_run(run: Path, tmp_path: Path, monkeypatch: pytest.
                        "generators:\n  object.exists.v1: 1.0\n"
                        "  grounding.box.v1: {weight: 1.5, config: {box_format: norm1000}}\n")
     made = tmp_path / "made"
-    generate(run / "scenes.jsonl", made / "mixed", seed=5, mixture=mixture, per_scene=2, shard_size=3)
+    generate(run / "scenes.jsonl", made / "mixed", seed=5, mixture=mixture, shard_size=3)
     text = section(dataset_card(made / "mixed"), "How it was made")
     argv = command_in(text)
     assert "--mixture" in argv and "--mode" not in argv and "-g" not in argv
     assert "cannot give" not in text and "at most 6 samples per scene; family weights: counting 2" in text
-    assert argv[argv.index("--per-scene") + 1] == "2" and argv[argv.index("--shard-size") + 1] == "3"
+    assert "--per-scene" not in argv and argv[argv.index("--shard-size") + 1] == "3"
     rebuilt = re.search(r"```yaml\n(.*?)\n```", text, re.S).group(1)
     (made / "MIXTURE.yaml").write_text(rebuilt)
     reproduce(text, made, tmp_path / "again", monkeypatch)

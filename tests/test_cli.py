@@ -3,6 +3,7 @@
 import os
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from veriscene.cli import app
@@ -183,3 +184,53 @@ def test_several_scene_files_from_generate_to_card(tmp_path) -> None:
     assert again.exit_code == 0, again.output
     assert (tmp_path / "again" / "samples.jsonl").read_bytes().count(b"\n") == (out / "samples.jsonl").read_bytes().count(b"\n")
 
+
+
+def _scene_file(tmp_path):
+    good = tmp_path / "s.jsonl"
+    good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "cat", "box": [1, 1, 5, 5]}]}\n')
+    return good
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--to", "foo"], "--to: unknown export format 'foo'"),
+    (["--seed", str(2**64)], "seed must be at most 18446744073709551615"),
+    (["--scan-chunk-mb", "100000000000000"], "--scan-chunk-mb must be at most 1048576"),
+    (["-w", "99999"], "workers must be at most"),
+    (["--address", "10.0.0.1:6379"], "address is for the Ray backend"),
+    (["-g", ""], "generators is empty"),
+    (["--mode", "qa", "--mixture", "MIX"], "give either a mixture or --mode"),
+])
+def test_generate_usage_errors_are_said_before_the_run(tmp_path, args, said) -> None:
+    mixture = tmp_path / "mix.yaml"
+    mixture.write_text("default_weight: 0\ngenerators: {object.count.v1: 1}\n")
+    args = [str(mixture) if a == "MIX" else a for a in args]
+    result = runner.invoke(app, ["generate", str(_scene_file(tmp_path)), "--out", str(tmp_path / "o"), *args])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert said in " ".join(result.output.split())
+    assert not (tmp_path / "o").exists()
+
+
+def test_generate_into_a_file_or_a_folder_of_other_files_is_refused(tmp_path) -> None:
+    scenes = _scene_file(tmp_path)
+    (tmp_path / "afile").write_text("hi")
+    for out, said in [("afile", "is a file, not a folder"), ("afile/sub", "which is a file, not a folder")]:
+        result = runner.invoke(app, ["generate", str(scenes), "--out", str(tmp_path / out)])
+        assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "vocabulary.json").write_text('{"mine": 1}')
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["generate", str(scenes), "--out", str(tmp_path / "mine")])
+    assert result.exit_code == 2 and "holds files but no veriscene run" in " ".join(result.output.split())
+    assert (tmp_path / "mine" / "vocabulary.json").read_text() == '{"mine": 1}'
+
+
+def test_generators_table_never_cuts_a_name(monkeypatch) -> None:
+    from veriscene.console import console
+    from veriscene.generators.catalog import generator_catalog
+
+    monkeypatch.setattr(console, "width", 80)
+    result = runner.invoke(app, ["generators"])
+    assert result.exit_code == 0
+    for row in generator_catalog():
+        assert f"│ {row['name']}" in result.output, row["name"]

@@ -96,14 +96,15 @@ def generate(
                                     "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
-    mode: str = typer.Option("both", "--mode", help="qa, mc or both (captions always run)."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="qa, mc or both (default both; captions always run)."),
     mixture: Optional[Path] = typer.Option(None, "--mixture", help="Mixture YAML: generator weights, per-scene budget, modes "
-                                           "(see examples/mixture.yaml); replaces --generators and --mode."),
-    per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode "
-                                            "(default 1; more spread each scene's fixed cost: 3 makes 1.5-1.8x the "
-                                            "samples per second)."),
+                                           "(see examples/mixture.yaml); in place of --generators and --mode."),
+    per_scene: Optional[int] = typer.Option(None, "--per-scene", min=1, help="Samples per scene, generator and mode, "
+                                            "up to 1000 (default 1; more spread each scene's fixed cost: 3 makes "
+                                            "1.5-1.8x the samples per second). Not with a mixture's budget."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes, or Ray CPUs "
-                                          "(default 1; on a Ray cluster, its CPUs)."),
+                                          "(default 1; on a Ray cluster, its CPUs; at most 4 per CPU of this machine, "
+                                          "no more processes than shards)."),
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, or auto for the cluster "
                                           "`ray start` made here (default: RAY_ADDRESS if set, else a local Ray)."),
@@ -117,7 +118,8 @@ def generate(
     scan_chunk_mb: int = typer.Option(64, "--scan-chunk-mb", min=1, help="MiB of input per task of the first pass (more, smaller "
                                       "chunks share it among more workers; co-occurrence of inputs above one chunk depends on it)."),
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT (its files, shards/, "
+                                   "export/, README.md, stats.png), or write into a folder holding other files."),
     to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl, jsonl, lmms_eval)."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
     reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
@@ -130,10 +132,19 @@ def generate(
     number of workers (Python: veriscene.generate)."""
     from veriscene.console import console, download_progress, print_run_summary, run_progress
     from veriscene.engine import fetch, remote
-    from veriscene.engine.generate import generate as run_generate
+    from veriscene.engine.generate import MAX_SCAN_CHUNK, generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
 
+    if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
+        _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
+    if to is not None:  # an unknown format is said before the run, not after it
+        from veriscene.io.writers import get_writer
+
+        try:
+            get_writer(to)
+        except KeyError as exc:
+            _fail(f"--to: {exc.args[0]}")
     converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
     first = Path(scenes[0])
     try:
@@ -172,9 +183,9 @@ def generate(
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
-    except (RunExistsError, ResumeMismatchError, FileNotFoundError, IsADirectoryError) as exc:
+    except (RunExistsError, ResumeMismatchError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         _fail(str(exc))
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, TypeError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
     except RuntimeError as exc:  # Ray missing, its cluster out of reach, or the output URL (RemoteError)
         _fail(str(exc), code=1)
@@ -246,7 +257,8 @@ def list_generators(
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} generators")
-    for col in ("name", "family", "answer", "modes", "requires", "example"):
+    table.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))  # typed for -g: never cut
+    for col in ("family", "answer", "modes", "requires", "example"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["name"], r["family"], r["answer_type"], ",".join(r["modes"]), ",".join(r["requires"]) or "-",

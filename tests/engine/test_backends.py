@@ -190,3 +190,24 @@ def test_ordered_map_on_ray_cancels_a_task_that_hangs() -> None:
         _hang_stopped_in_time("ray", 10)
     finally:
         ray.shutdown()
+
+
+def test_workers_are_bounded_by_the_machine_locally_and_by_a_sanity_limit_on_a_cluster(monkeypatch) -> None:
+    monkeypatch.setattr(backends.os, "cpu_count", lambda: 2)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    backends.check_workers(8, "local", None)
+    backends.check_workers(None, "local", None)
+    with pytest.raises(ValueError, match=r"workers must be at most 8 \(4 x the 2 CPUs of this machine\), got 9"):
+        backends.check_workers(9, "local", None)
+    with pytest.raises(ValueError, match="at most 8"):
+        backends.check_workers(9, "ray", None)  # a local Ray of 9 CPUs on this machine
+    backends.check_workers(500, "ray", "10.0.0.1:6379")
+    with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
+        backends.check_workers(0, "local", None)
+    with pytest.raises(TypeError, match="workers must be an integer"):
+        backends.check_workers(2.5, "local", None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("workers, tasks, pool", [(8, 1, 1), (8, 3, 3), (2, 40, 2), (4, 0, 1)])
+def test_a_local_pool_has_no_more_processes_than_shards(workers: int, tasks: int, pool: int) -> None:
+    assert backends.pool_workers(workers, tasks) == pool

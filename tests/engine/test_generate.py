@@ -3,6 +3,7 @@ import pytest
 
 from veriscene import generate, verify
 from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.manifest import RunExistsError
 from veriscene.errors import SceneValidationError
 from veriscene.scene import write_scenes
 
@@ -88,3 +89,178 @@ def test_mixture_budget_and_weights(tmp_path, scenes_file) -> None:
     assert manifest["config"]["mixture"]["budget"] == 6
     with pytest.raises(ValueError, match="either a mixture or --generators"):
         generate(scenes_file, tmp_path / "r2", mixture=mixture, generators="object.*")
+
+
+# ---- the output folder, resume and overwrite ---------------------------------------------------
+
+
+def test_resume_redoes_a_shard_made_with_another_configuration(tmp_path, scenes_file) -> None:
+    """A shard's sidecar carries its run's config key: a shard of a seed-0 run found in a seed-5
+    run's folder is made again, so the resumed run is the clean seed-5 one."""
+    options = {"generators": "counting", "shard_size": 5, "shard_format": "zstd"}
+    five, zero = tmp_path / "five", tmp_path / "zero"
+    generate(scenes_file, five, seed=5, **options)
+    generate(scenes_file, zero, seed=0, **options)
+    clean = {p.name: p.read_bytes() for p in (five / "shards").iterdir()}
+    manifest = orjson.loads((five / "manifest.json").read_bytes())
+    assert orjson.loads((five / "shards" / "shard-00001.json").read_bytes())["key"] == manifest["key"]
+    for name in ("shard-00000.jsonl.zst", "shard-00000.rejects.jsonl", "shard-00000.json"):
+        (five / "shards" / name).write_bytes((zero / "shards" / name).read_bytes())
+    (five / "manifest.json").write_bytes(orjson.dumps({"config": manifest["config"], "key": manifest["key"],
+                                                       "status": "running"}))
+    generate(scenes_file, five, seed=5, resume=True, **options)
+    assert {p.name: p.read_bytes() for p in (five / "shards").iterdir()} == clean
+
+
+def test_a_run_without_a_manifest_starts_with_no_shards(tmp_path, scenes_file) -> None:
+    out = tmp_path / "run"
+    (out / "shards").mkdir(parents=True)
+    for name in ("shard-00007.jsonl.zst", "shard-00007.rejects.jsonl", "shard-00007.json"):
+        (out / "shards" / name).write_bytes(b"left by a run whose manifest is gone")
+    generate(scenes_file, out, generators="counting", shard_size=5, shard_format="zstd", resume=True)
+    assert sorted(p.name for p in (out / "shards").glob("*.json")) == [f"shard-0000{i}.json" for i in range(3)]
+
+
+def test_a_folder_of_other_files_is_not_written_into_without_overwrite(tmp_path, scenes_file) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "samples.jsonl").write_text("precious\n")
+    (out / "notes.txt").write_text("keep\n")
+    for resume in (False, True):
+        with pytest.raises(RunExistsError, match=r"holds files but no veriscene run .*notes.txt, samples.jsonl"):
+            generate(scenes_file, out, generators="counting", resume=resume)
+    assert (out / "samples.jsonl").read_text() == "precious\n" and not (out / "manifest.json").exists()
+    generate(scenes_file, out, generators="counting", overwrite=True)
+    assert (out / "notes.txt").read_text() == "keep\n" and verify(out).ok
+
+
+@pytest.mark.parametrize("manifest", [b"{broken", b"[]", b"{}"])
+def test_overwrite_replaces_a_run_and_what_was_made_from_it(tmp_path, scenes_file, manifest: bytes) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators="counting")
+    for made in ("export/llava/llava.json", "README.md", "stats.png", "convert_rejects.jsonl"):
+        (out / made).parent.mkdir(parents=True, exist_ok=True)
+        (out / made).write_text("of the run replaced")
+    (out / "manifest.json").write_bytes(manifest)
+    with pytest.raises(ValueError, match="manifest.json is not .*--overwrite"):
+        generate(scenes_file, out, generators="counting", resume=True)
+    generate(scenes_file, out, generators="spatial", overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "rejects.jsonl", "samples.jsonl",
+                                                     "vocabulary.json"]
+    assert verify(out).ok
+
+
+def test_an_output_that_is_a_file_is_refused(tmp_path, scenes_file) -> None:
+    file = tmp_path / "afile"
+    file.write_text("hi")
+    with pytest.raises(NotADirectoryError, match="afile is a file, not a folder"):
+        generate(scenes_file, file)
+    with pytest.raises(NotADirectoryError, match=r"sub lies under .*afile, which is a file"):
+        generate(scenes_file, file / "sub")
+
+
+def test_an_input_folder_that_is_the_output_folder_does_not_read_the_run(tmp_path, scenes_file) -> None:
+    folder = tmp_path / "in"  # scenes.jsonl and images/: the run is written beside them
+    first = generate(folder, folder, generators="counting", overwrite=True)
+    samples = (folder / "samples.jsonl").read_bytes()
+    again = generate(folder, folder, generators="counting", resume=True)  # finished: the same input
+    assert again.samples == first.samples
+    replaced = generate(folder, folder, generators="counting", overwrite=True)
+    assert (folder / "samples.jsonl").read_bytes() == samples and replaced.scenes == 15
+    assert any("left out of the input: rejects.jsonl, samples.jsonl" in n for n in replaced.notes)
+    assert orjson.loads((folder / "manifest.json").read_bytes())["status"] == "complete"
+    with pytest.raises(ValueError, match="holds only files this run writes"):
+        generate(folder / "samples.jsonl", folder, generators="counting", overwrite=True)
+
+
+# ---- options checked before anything is written ------------------------------------------------
+
+
+@pytest.mark.parametrize("options, error", [
+    ({"per_scene": 0}, "per_scene must be at least 1, got 0"),
+    ({"per_scene": -2}, "per_scene must be at least 1"),
+    ({"mode": ["QA"]}, "mode must be one of"),
+    ({"mode": []}, "non-empty list of 'qa' and 'mc', got \\[\\]"),
+    ({"mode": ["qa", "xx"]}, "mode must be one of"),
+    ({"seed": 1.5}, "seed must be an integer, got 1.5"),
+    ({"seed": 2**64}, "seed must be at most 18446744073709551615"),
+    ({"scan_chunk": 2**41}, "scan_chunk must be at most"),
+    ({"pool_size": -5}, "pool_size must be at least 0, got -5"),
+    ({"workers": 10**5}, "workers must be at most .* CPU"),
+    ({"address": "10.0.0.1:6379"}, "address is for the Ray backend"),
+    ({"generators": " "}, "generators is empty"),
+    ({"backend": "dask"}, "backend must be one of"),
+])
+def test_bad_options_are_refused_before_the_folder_is_made(tmp_path, scenes_file, options, error) -> None:
+    with pytest.raises((ValueError, TypeError), match=error):
+        generate(scenes_file, tmp_path / "run", **options)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_list_of_modes_is_recorded_in_sample_order(tmp_path, scenes_file) -> None:
+    generate(scenes_file, tmp_path / "r", generators="object.count.v1", mode=["mc", "qa"])
+    assert orjson.loads((tmp_path / "r" / "manifest.json").read_bytes())["config"]["modes"] == ["qa", "mc"]
+
+
+def test_local_workers_are_no_more_than_the_shards(tmp_path, scenes_file, monkeypatch) -> None:
+    import importlib
+
+    engine = importlib.import_module("veriscene.engine.generate")
+
+    asked = []
+    real = engine.run_tasks
+
+    def recorded(*args, **kwargs):
+        asked.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_tasks", recorded)
+    generate(scenes_file, tmp_path / "one", generators="counting", shard_size=15, workers=4)
+    generate(scenes_file, tmp_path / "ref", generators="counting", shard_size=15)
+    assert asked == [1, 1]
+    assert (tmp_path / "one" / "samples.jsonl").read_bytes() == (tmp_path / "ref" / "samples.jsonl").read_bytes()
+
+
+def test_a_mixture_refuses_mode_and_a_per_scene_it_contradicts(tmp_path, scenes_file) -> None:
+    budget = tmp_path / "budget.yaml"
+    budget.write_text("budget: 6\nmodes: [qa]\ndefault_weight: 0\ngenerators:\n  object.count.v1: 1\n")
+    with pytest.raises(ValueError, match="either a mixture or --mode"):
+        generate(scenes_file, tmp_path / "r", mixture=budget, mode="qa")
+    with pytest.raises(ValueError, match=r"per_scene \(3\) has no effect with the mixture's budget"):
+        generate(scenes_file, tmp_path / "r", mixture=budget, per_scene=3)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_whose_manifest_was_removed_is_not_resumed(tmp_path, scenes_file) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators="counting", shard_size=5, shard_format="zstd", seed=0)
+    (out / "manifest.json").unlink()
+    with pytest.raises(RunExistsError, match=r"holds a run's files \(rejects.jsonl, vocabulary.json\) "
+                                             "but no manifest.json"):
+        generate(scenes_file, out, generators="counting", shard_size=5, shard_format="zstd", seed=5, resume=True)
+
+
+def test_a_sidecar_rewritten_without_a_key_keeps_the_one_it_replaces(tmp_path) -> None:
+    """`engine.repeats` rewrites a finished shard's sidecar from an output without the run's key."""
+    from veriscene.engine.shards import ShardOutput, finished_sidecar, write_shard
+
+    counts = {"samples": 0, "scenes": 1}
+    write_shard(tmp_path, ShardOutput(0, b"", [], counts, 1, 1, key="run-a"), "jsonl")
+    write_shard(tmp_path, ShardOutput(0, b"", [], counts, 1, 1), "jsonl")
+    assert finished_sidecar(tmp_path, 0, "jsonl", "run-a") is not None
+    assert finished_sidecar(tmp_path, 0, "jsonl", "run-b") is None
+
+
+def test_a_scenes_file_starting_with_a_byte_order_mark_gives_the_same_samples(tmp_path) -> None:
+    """Some editors write a UTF-8 byte order mark before the first line: the scan and the
+    workers read that line as the others, on one worker and two."""
+    plain = tmp_path / "plain.jsonl"
+    write_scenes(iter_scene_graphs(5, seed=2), plain)
+    marked = tmp_path / "marked.jsonl"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    options = dict(seed=3, generators="counting,attribute.*", shard_size=2)
+    generate(plain, tmp_path / "a", **options)
+    for workers in (1, 2):
+        generate(marked, tmp_path / f"b{workers}", workers=workers, **options)
+        assert (tmp_path / f"b{workers}" / "samples.jsonl").read_bytes() == (tmp_path / "a" / "samples.jsonl").read_bytes()
+        assert (tmp_path / f"b{workers}" / "rejects.jsonl").read_bytes() == b""

@@ -90,3 +90,42 @@ generators: {object.count.v1: 3.0, object.exists.v1: 1.0, scene_graph.caption.v1
 def test_no_budget_means_per_scene(tmp_path) -> None:
     mix = Mixture.load(write(tmp_path, "generators: {object.count.v1: {config: {per_scene: 2}}}\ndefault_weight: 0"))
     assert mix.plan(np.random.default_rng(0), mix.make_generators()) == {"object.count.v1": 2}
+
+
+@pytest.mark.parametrize("text, key, said", [
+    ("budget: 1\nmodes: both\ndefault_weight: 0\ngenerators: {object.count.v1: 1}", "budget",
+     "1 is less than one question of object.count.v1 costs (2 samples"),
+    ("budget: 100000000000\ndefault_weight: 0\ngenerators: {object.count.v1: 1}", "budget",
+     "must be an integer from 1 to 1000"),
+    ("budget: 4\ngenerators: {object.count.v1: {config: {per_scene: 2}}}",
+     "generators.object.count.v1.config.per_scene", "has no effect with a budget"),
+    ("generators: {object.absent.v1: {config: {adversarial: -3}}}", "generators.object.absent.v1.config.adversarial",
+     "must be from 0 to 1000, got -3"),
+    ("generators: {scene_graph.multihop.v1: {config: {max_hops: -3}}}",
+     "generators.scene_graph.multihop.v1.config.max_hops", "must be from 1 to 1000, got -3"),
+    ("generators: {object.count.v1: {config: {per_scene: 5000}}}", "generators.object.count.v1.config.per_scene",
+     "must be from 1 to 1000"),
+    ("generators: {depth.points.v1: {config: {min_depth_gap: .nan}}}",
+     "generators.depth.points.v1.config.min_depth_gap", "must be from 0.0 to 1.0, got nan"),
+])
+def test_budgets_and_config_values_out_of_range_are_refused(tmp_path, text, key, said) -> None:
+    with pytest.raises(MixtureError) as info:
+        Mixture.load(write(tmp_path, text))
+    assert f"key '{key}'" in str(info.value) and said in str(info.value)
+
+
+def test_a_budget_that_one_generator_fits_is_kept(tmp_path) -> None:
+    mix = Mixture.load(write(tmp_path, "budget: 1\nmodes: [qa]\ndefault_weight: 0\ngenerators: {object.count.v1: 1}"))
+    assert mix.plan(np.random.default_rng(0), mix.make_generators()) == {"object.count.v1": 1}
+
+
+def test_per_scene_given_with_a_mixture_must_agree_with_it(tmp_path) -> None:
+    fixed = Mixture.load(write(tmp_path, "default_weight: 0\ngenerators: {object.count.v1: {config: {per_scene: 2}}, "
+                                         "object.exists.v1: 1}"))
+    with pytest.raises(MixtureError, match=r"per_scene \(5\) contradicts the mixture's per_scene of object.count.v1"):
+        fixed.make_generators(5)
+    assert {g.name: g.config.per_scene for g in fixed.make_generators(2)} == {"object.count.v1": 2,
+                                                                              "object.exists.v1": 2}
+    budget = Mixture.load(write(tmp_path, "budget: 4\ndefault_weight: 0\ngenerators: {object.count.v1: 1}"))
+    with pytest.raises(MixtureError, match="has no effect with the mixture's budget"):
+        budget.make_generators(3)

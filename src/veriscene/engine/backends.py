@@ -393,6 +393,42 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
             yield output
 
 
+# Workers beyond this many per CPU of the machine are refused (more processes than that only
+# share the same cores, each holding its own copy of the run's state); a Ray cluster may be far
+# larger than this machine, so there the bound is a fixed sanity limit.
+WORKERS_PER_CPU = 4
+MAX_CLUSTER_WORKERS = 65536
+
+
+def max_workers(backend: str, address: str | None) -> tuple[int, str]:
+    """The most workers a run may ask for, and what that bound is, said for an error message:
+    `WORKERS_PER_CPU` x this machine's CPUs for local processes and a local Ray, else
+    `MAX_CLUSTER_WORKERS` (a Ray cluster, at `address` or ``RAY_ADDRESS``)."""
+    if backend == "ray" and cluster_address(address) is not None:
+        return MAX_CLUSTER_WORKERS, "for a Ray cluster"
+    cpus = os.cpu_count() or 1
+    return WORKERS_PER_CPU * cpus, f"{WORKERS_PER_CPU} x the {cpus} CPU{'s' if cpus != 1 else ''} of this machine"
+
+
+def check_workers(workers: int | None, backend: str, address: str | None) -> None:
+    """Refuse a number of workers that is not a whole number from 1 to `max_workers` (ValueError)."""
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"workers must be an integer, got {workers!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    limit, why = max_workers(backend, address)
+    if workers > limit:
+        raise ValueError(f"workers must be at most {limit} ({why}), got {workers}")
+
+
+def pool_workers(workers: int, tasks: int) -> int:
+    """Local worker processes for `tasks` shards: no more than there are shards to run (a process
+    pool starts all its processes at once), at least 1."""
+    return max(1, min(workers, tasks))
+
+
 def run_tasks(spec: RunSpec, tasks: Iterable[ShardTask], *, backend: str = "local", workers: int = 1,
               address: str | None = None, progress: Progress | None = None) -> Iterator[ShardOutput]:
     if backend not in BACKENDS:

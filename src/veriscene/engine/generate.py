@@ -9,7 +9,8 @@ Output folder layout:
     rejects.jsonl    scene records that were refused (level "scene"), and generators that raised an
                      error on a scene (level "generator", field: the generator): file, record (line),
                      field, reason
-    shards/          per-shard files while running (kept as the output for --shard-format zstd)
+    shards/          per-shard files while running (kept as the output for --shard-format zstd),
+                     each with a sidecar naming the run's config key
 
 Steps: (1) a scan pass reads the input once for line offsets, the vocabulary, duplicate ids and
 the multi-image pool; (2) shards of `shard_size` lines run on the chosen backend; each finished
@@ -24,7 +25,9 @@ and uploaded as it goes, each shard as it is done and the manifest last (`engine
 
 from __future__ import annotations
 
+import operator
 import os
+import re
 import shutil
 import time
 import uuid
@@ -33,14 +36,17 @@ from array import array
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, SupportsIndex
 
-from veriscene.engine.backends import Progress, cluster_workers, nodes_without, ray_session, run_tasks
+from veriscene.engine.backends import (
+    BACKENDS, Progress, check_workers, cluster_workers, nodes_without, pool_workers, ray_session, run_tasks,
+)
 from veriscene.engine.manifest import (
     RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
 )
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine import fetch, remote
+from veriscene.engine import converted
 from veriscene.engine.converted import STAMP, converted_scenes
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.scan import (
@@ -52,20 +58,51 @@ from veriscene.engine.shards import (
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Generator, Vocabulary, select_generators
-from veriscene.generators.mixture import Mixture
+from veriscene.generators.mixture import MAX_PER_SCENE, Mixture
 from veriscene.scene import archives
 from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 
 MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
-RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP)
+# What a run writes in its folder, removed by `overwrite` (a converted input's scenes.jsonl is
+# kept: the folder may hold the input itself, as the demo's does).
+RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP, converted.REJECTS)
+RUN_FOLDERS = ("shards",)
+# What other commands write into a run folder by default (--to's export, `card`, `stats`), which
+# describes the run: removed by `overwrite` when the folder held a run.
+DERIVED = ("export", "README.md", "stats.png")
+_SHARD_FILE = re.compile(r"shard-\d{5,}\.")
+
+# Ranges of the numeric options (orjson records integers of at most 64 bits in the manifest).
+SEED_RANGE = (-(2**63), 2**64 - 1)
+MAX_SHARD_SIZE = 1_000_000  # scenes; memory holds ~2 x workers shards of samples
+MAX_POOL_SIZE = 1_000_000  # scenes every worker holds for multi-image partners
+MAX_SCAN_CHUNK = 1 << 40  # bytes (1 TiB, --scan-chunk-mb 1048576); a larger file is one chunk anyway
 
 
 def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
+    """The modes of a run, in the order of their samples (qa before mc): "qa", "mc", "both", or a
+    non-empty list of "qa" and "mc"."""
     if isinstance(mode, str):
         if mode not in MODE_CHOICES:
             raise ValueError(f"mode must be one of {sorted(MODE_CHOICES)}, got {mode!r}")
         return MODE_CHOICES[mode]
-    return tuple(mode)
+    modes = list(mode)
+    if not modes or any(not isinstance(m, str) or m not in MODE_CHOICES["both"] for m in modes):
+        raise ValueError(f"mode must be one of {sorted(MODE_CHOICES)} or a non-empty list of 'qa' and 'mc', "
+                         f"got {mode!r}")
+    return tuple(m for m in MODE_CHOICES["both"] if m in modes)
+
+
+def check_int(name: str, value: object, low: int, high: int) -> int:
+    """`value` as an int, refused unless a whole number (not a bool) from `low` to `high`."""
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):  # numpy integers too; not floats
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    number = operator.index(value)
+    if number < low:
+        raise ValueError(f"{name} must be at least {low}, got {number}")
+    if number > high:
+        raise ValueError(f"{name} must be at most {high}, got {number}")
+    return number
 
 
 def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> int:
@@ -157,6 +194,51 @@ def _instances(generators: str | None, per_scene: int | None) -> list[Generator]
     return instances
 
 
+def _check_options(*, per_scene: int | None, workers: int | None, backend: str, address: str | None,
+                   shared_output: bool | None, shard_size: int, shard_format: str, pool_size: int,
+                   scan_chunk: int, generators: str | None) -> None:
+    """Refuse bad options before any file is read or written (the CLI's checks are these)."""
+    if per_scene is not None:
+        check_int("per_scene", per_scene, 1, MAX_PER_SCENE)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    check_workers(workers, backend, address)
+    check_int("shard_size", shard_size, 1, MAX_SHARD_SIZE)
+    check_int("pool_size", pool_size, 0, MAX_POOL_SIZE)
+    check_int("scan_chunk", scan_chunk, 1, MAX_SCAN_CHUNK)
+    check_available(shard_format)
+    if shared_output and backend != "ray":
+        raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
+    if address is not None and backend != "ray":
+        raise ValueError("address is for the Ray backend (backend='ray' / --backend ray); the local backend runs "
+                         "on this machine")
+    if generators is not None and not generators.strip():
+        raise ValueError("generators is empty: give names, globs or families (or leave it out for all)")
+
+
+Selection = tuple[Mixture | None, tuple[str, ...], list[Generator]]  # (mixture, modes, generators)
+
+
+def _selection(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
+               mixture: str | os.PathLike[str] | Mixture | None) -> Selection:
+    """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
+    and the modes itself, so `generators` or `mode` with it is refused."""
+    if mixture is None:
+        instances = _instances(generators, per_scene)
+        if not instances:
+            raise ValueError("no generator selected")
+        return None, parse_modes("both" if mode is None else mode), instances
+    mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
+    if generators is not None:
+        raise ValueError("give either a mixture or --generators, not both")
+    if mode is not None:
+        raise ValueError("give either a mixture or --mode, not both (the mixture's modes key sets the modes)")
+    instances = mix.make_generators(per_scene)
+    if not instances:
+        raise ValueError("no generator selected")
+    return mix, mix.modes, instances
+
+
 def _mixture_config(mix: Mixture | None) -> dict[str, Any] | None:
     if mix is None:
         return None
@@ -171,23 +253,103 @@ def _version() -> str:
     return __version__
 
 
-def _prepare_folder(out_dir: Path, config: dict[str, Any], resume: bool, overwrite: bool) -> dict[str, Any] | None:
-    """Check the output folder; returns the manifest of a finished identical run (nothing to do)."""
-    manifest = read_manifest(out_dir)
-    if manifest is not None and overwrite:
-        for name in RUN_FILES:
-            (out_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(out_dir / "shards", ignore_errors=True)
+def _check_out_path(out_dir: Path) -> None:
+    """Refuse an output that is a file, or lies under one (NotADirectoryError)."""
+    for path in (out_dir, *out_dir.parents):
+        if not path.exists():
+            continue
+        if not path.is_dir():
+            where = "is a file" if path == out_dir else f"lies under {path}, which is a file"
+            raise NotADirectoryError(f"the output {out_dir} {where}, not a folder: give a folder (--out)")
+        return
+
+
+def _not_run_files(out_dir: Path) -> list[str]:
+    """What a folder holding no manifest has besides what a run leaves before writing its manifest
+    (its input's conversion, temporary and hidden files, shard files)."""
+    others = []
+    for entry in sorted(out_dir.iterdir()):
+        name = entry.name
+        if name.startswith(".") or name.endswith(".tmp") or name in converted.FILES:
+            continue
+        if name == "shards" and entry.is_dir() and all(_SHARD_FILE.match(p.name) for p in entry.iterdir()):
+            continue
+        others.append(name + "/" if entry.is_dir() else name)
+    return others
+
+
+def _check_no_run_files(out_dir: Path) -> None:
+    """Refuse (RunExistsError) a folder holding no manifest but other files than a run leaves
+    before its manifest: a run's files without it (it cannot be resumed), or the user's."""
+    others = _not_run_files(out_dir)
+    if not others:
+        return
+    listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    if all(name.rstrip("/") in (*RUN_FILES, *DERIVED) for name in others):
+        raise RunExistsError(f"{out_dir} holds a run's files ({listed}) but no manifest.json, so it cannot be "
+                             "resumed or added to: pass --overwrite to start the run again")
+    raise RunExistsError(f"{out_dir} holds files but no veriscene run (no manifest.json): {listed}. Give an "
+                         "empty or new folder, or pass --overwrite to write the run there (replacing the files a "
+                         f"run writes: {', '.join(RUN_FILES[:4])}, shards/)")
+
+
+def _clear_run(out_dir: Path) -> None:
+    """Remove every file a run writes in `out_dir`, and what other commands derived from the run
+    it held (`DERIVED`); nothing else."""
+    held_run = (out_dir / "manifest.json").exists()
+    for name in (*RUN_FILES, *RUN_FOLDERS, *(DERIVED if held_run else ())):
+        for path in (out_dir / name, out_dir / f"{name}.tmp"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, Any] | None:
+    """Check (and with `overwrite` clear) the output folder before the run writes into it; returns
+    the manifest of the run to resume (None: the run starts from scratch, shards/ cleared).
+
+    Without `overwrite`, a folder holding no manifest must be empty or hold only what a run leaves
+    before its manifest (RunExistsError), so that no file of the user's is replaced; a folder
+    holding a run needs `resume`. `overwrite` replaces whatever run the folder holds, an unreadable
+    manifest included."""
+    _check_out_path(out_dir)
+    if not out_dir.exists():
         return None
-    if manifest is None:  # a fresh folder, or a run killed before its manifest: start from scratch
+    if overwrite:
+        _clear_run(out_dir)
+        return None
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        _check_no_run_files(out_dir)
+        shutil.rmtree(out_dir / "shards", ignore_errors=True)  # of a run whose manifest is gone
         return None
     if not resume:
         raise RunExistsError(
             f"{out_dir} already holds a run (manifest.json); pass --resume to complete it or "
             "--overwrite to replace it"
         )
-    check_resume(manifest, config, out_dir)
-    return manifest if _finished(out_dir, manifest) else None
+    return manifest
+
+
+def _own_files_left_out(paths: list[Path], out_dir: Path, notes: list[str]) -> list[Path]:
+    """`paths` without the files this run writes in its folder (an input folder or pattern that is,
+    or holds, the output folder would otherwise read the run's own samples and rejects)."""
+    run = out_dir.resolve()
+    own = {run / name for name in RUN_FILES}
+
+    def is_own(path: Path) -> bool:
+        path = path.resolve()
+        return path in own or any(path.is_relative_to(run / folder) for folder in (*RUN_FOLDERS, *DERIVED))
+
+    kept = [p for p in paths if not is_own(p)]
+    if len(kept) < len(paths):
+        names = sorted({os.path.relpath(p.resolve(), run) for p in paths if is_own(p)})
+        if not kept:
+            raise ValueError(f"the input holds only files this run writes in its output folder {out_dir} "
+                             f"({', '.join(names)}): give the scene files")
+        notes.append(f"left out of the input: {', '.join(names)} (files this run writes in its output folder)")
+    return kept
 
 
 def _finished(out_dir: Path, manifest: dict[str, Any]) -> bool:
@@ -276,7 +438,7 @@ def generate(
     *,
     seed: int = 0,
     generators: str | None = None,
-    mode: str | Sequence[str] = "both",
+    mode: str | Sequence[str] | None = None,
     per_scene: int | None = None,
     strict: bool = False,
     workers: int | None = None,
@@ -310,20 +472,24 @@ def generate(
     local copy downloaded once (`veriscene.engine.fetch`); the manifest records the URL, and image
     paths in its scenes are relative to the URL's folder.
 
-    `generators`: comma-separated names, globs or families (all when None). `mode`: "qa", "mc" or
-    "both" (caption generators always run). `per_scene`: questions per scene, generator and mode
-    (None: each generator's, 1); more spread each scene's fixed cost over more samples.
-    `workers`/`backend`/`address`: 1 = in-process, N = a local process pool, backend "ray" = Ray
-    tasks, at most 2 x `workers` at once: on a local Ray of `workers` CPUs, or on the cluster at
-    `address` or ``RAY_ADDRESS`` (`engine.backends.cluster_address`). None: 1, and on a cluster
-    its CPUs. Ray workers write (and compress) their shards into `out` themselves when every node
+    `generators`: comma-separated names, globs or families (all when None; empty is refused).
+    `mode`: "qa", "mc" or "both", or a list of "qa" and "mc" (None: both; caption generators always
+    run). `per_scene`: questions per scene, generator and mode, 1 to `MAX_PER_SCENE` (None: each
+    generator's, 1); more spread each scene's fixed cost over more samples. `seed`: a 64-bit
+    integer (`SEED_RANGE`). `workers`/`backend`/`address`: 1 = in-process, N = a local process
+    pool (of at most as many processes as shards to run), backend "ray" = Ray tasks, at most 2 x
+    `workers` at once: on a local Ray of `workers` CPUs, or on the cluster at `address` or
+    ``RAY_ADDRESS`` (`engine.backends.cluster_address`; `address` is refused with the local
+    backend). None: 1, and on a cluster its CPUs; more than 4 per CPU of this machine (65,536 on
+    a cluster) are refused (`engine.backends.max_workers`). Ray workers write (and compress) their shards into `out` themselves when every node
     sees it (a file made there is looked for on each node before the first shard), else they send
     their samples back to be written here; `shared_output` True insists on the first (refusing a
     node that does not see `out`), False keeps to the second. The output is the same.
     `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
     and workers (the vocabulary of a file larger than one chunk depends on it, see
-    `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators, weights, the per-scene budget
-    and modes; it replaces `generators` and `mode`. `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
+    `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators,
+    weights, the per-scene budget and modes, in place of `generators` and `mode` (giving either
+    with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts). `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`), with `reader_options` (e.g. ``{"masks": False}`` for COCO;
     `veriscene.io.readers.reader_options` lists each format's; an annotation file or folder, and a
@@ -338,6 +504,13 @@ def generate(
     `on_shard(sidecar)` as each shard is done (its files written; resumed ones too), with its
     sidecar (`index`, `lines`, `samples`, `sha256`, `counts`...).
 
+    `out` must be a new or empty folder, or hold a run (manifest.json): `resume` completes it
+    (keeping only shards made with the same configuration, `RunSpec.key` in each sidecar),
+    `overwrite` replaces it (its files, `RUN_FILES`, shards/, and `DERIVED`: export/, README.md,
+    stats.png), even with an unreadable manifest. A folder holding other files is refused unless
+    `overwrite` (which removes only a run's files); when the input is, or holds, the output folder,
+    the run's own files are left out of it. A run that starts without a manifest clears shards/.
+
     `out` may be a URL (``s3://bucket/run``, ``gs://...``, any fsspec URL): the run is made in the
     local folder `staging` (default: `veriscene.engine.remote.default_staging`) and uploaded as
     it goes, each shard as it is done and the manifest last, with fsspec's `storage_options`
@@ -345,6 +518,11 @@ def generate(
     absolute, as they are anywhere with `absolute_paths` (default: relative to `out`).
     `storage_options` apply to input URLs too.
     """
+    seed = check_int("seed", seed, *SEED_RANGE)
+    _check_options(per_scene=per_scene, workers=workers, backend=backend, address=address,
+                   shared_output=shared_output, shard_size=shard_size, shard_format=shard_format,
+                   pool_size=pool_size, scan_chunk=scan_chunk, generators=generators)
+    mix, modes, instances = _selection(generators, mode, per_scene, mixture)
     if remote.is_url(out):
         return _generate_remote(
             str(out), staging, storage_options, scenes, seed=seed, generators=generators, mode=mode,
@@ -361,12 +539,16 @@ def generate(
                          "(s3://..., gs://...)")
     start = time.perf_counter()
     out_dir = remote.local_path(out)
+    _check_out_path(out_dir)
     notes: list[str] = []
     sources: dict[Path, str] = {}  # local copies of inputs given by URL: the URL of each
     converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
+    if converting and len(given) != 1:
+        raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
+    if not converting and reader_options:
+        raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
+                         "given to convert from (from_format / --from), not to veriscene JSONL")
     if urls and converting:  # an annotation file or folder at a URL, converted from its local copy
-        if len(given) != 1:
-            raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
         copy = fetch.fetch_input(urls[0], storage_options)
         given, sources = [copy], {copy.resolve(): urls[0]}
         notes.append(f"{urls[0]} read through its local copy in {copy.parent}")
@@ -375,51 +557,26 @@ def generate(
         notes.append(f"{len(sources)} scene file(s) read from {', '.join(urls)}, through local copies in "
                      f"{fetch.download_folder(urls[0]).parent}")
     if converting:
-        if len(given) != 1:
-            raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
         scenes_path = Path(given[0])
         problem = archives.missing(scenes_path)  # a file, a folder or a file inside a zip archive (a.zip/b.json)
         if problem is not None:
             raise FileNotFoundError(problem if archives.archive_member(scenes_path) else
                                     f"scene file {scenes_path} does not exist")
-        running = not overwrite and read_manifest(out_dir) is not None
-        if running and not resume:
-            _prepare_folder(out_dir, {}, resume, overwrite)  # refuses before the conversion replaces its scenes
+        manifest = _prepare_folder(out_dir, resume, overwrite)  # before the conversion replaces its scenes
         out_dir.mkdir(parents=True, exist_ok=True)
         options, option_urls = fetch.fetch_options(dict(reader_options or {}), storage_options)
         scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict, options=options,
-                                             version=_version(), reuse=resume and not overwrite, resuming=running,
+                                             version=_version(), reuse=resume and not overwrite,
+                                             resuming=manifest is not None,
                                              source=sources.get(scenes_path.resolve()), option_urls=option_urls)
         notes.append(note)
         paths = [scenes_path]
-    elif reader_options:
-        raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
-                         "given to convert from (from_format / --from), not to veriscene JSONL")
     else:
-        paths = scene_paths(given)
+        paths = scene_paths(given)  # the input checked before the folder is touched
         notes += _folder_notes(given, paths)
-    check_available(shard_format)
-    if scan_chunk < 1:
-        raise ValueError(f"scan_chunk must be at least 1 byte, got {scan_chunk}")
-    if shard_size < 1:
-        raise ValueError(f"shard_size must be at least 1, got {shard_size}")
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if shared_output and backend != "ray":
-        raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
+        manifest = _prepare_folder(out_dir, resume, overwrite)
+        paths = _own_files_left_out(paths, out_dir, notes)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if mixture is not None:
-        mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
-        if generators is not None:
-            raise ValueError("give either a mixture or --generators, not both")
-        modes = mix.modes
-        instances = mix.make_generators(per_scene)
-    else:
-        mix = None
-        modes = parse_modes(mode)
-        instances = _instances(generators, per_scene)
-    if not instances:
-        raise ValueError("no generator selected")
     config = {
         "veriscene_version": _version(),
         "scenes": _inputs_config(paths, out_dir, absolute_paths, sources),
@@ -433,7 +590,10 @@ def generate(
         "mixture": _mixture_config(mix),
     }
     key = config_key(config)
-    finished = _prepare_folder(out_dir, config, resume, overwrite)
+    finished = None
+    if manifest is not None:
+        check_resume(manifest, config, out_dir)
+        finished = manifest if _finished(out_dir, manifest) else None
     summary = RunSummary(out_dir=str(out_dir), run_dir=str(out_dir), notes=notes)
     if finished is not None:  # resuming a run that had completed: nothing to do
         if "summary" in finished:
@@ -490,7 +650,7 @@ def generate(
             entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
 
         for index in range(n_shards):
-            done = finished_sidecar(shards_dir, index, shard_format) if resume else None
+            done = finished_sidecar(shards_dir, index, shard_format, key) if resume else None
             if done is not None:
                 finish(done)
                 if on_shard is not None:
@@ -499,11 +659,12 @@ def generate(
                     progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0,
                              done["samples"])
         todo = [i for i in range(n_shards) if i not in entries]
-
+        # no more local processes than shards to run (the output is the same for any number)
+        shard_workers = workers if backend == "ray" else pool_workers(workers, len(todo))
         outputs = run_tasks(spec, _tasks(paths, scan, shard_size, todo, skip), backend=backend,
-                            workers=workers, address=address, progress=progress)
+                            workers=shard_workers, address=address, progress=progress)
         for output in outputs:
-            if backend == "ray" or workers > 1:
+            if backend == "ray" or shard_workers > 1:
                 summary.worker_peak_memory_mb = max(summary.worker_peak_memory_mb, output.peak_mb)
             sidecar = output.sidecar or write_shard(shards_dir, output, shard_format)
             finish(sidecar)

@@ -50,7 +50,13 @@ def input_file(run_dir: Path, path: str) -> Path:
 
 
 def config_key(config: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(config, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    """16 hex digits of the config's hash; a config JSON cannot hold (an integer beyond 64 bits)
+    is a ValueError (`generate` checks its options first, so this names only what they miss)."""
+    try:
+        data = orjson.dumps(config, option=orjson.OPT_SORT_KEYS)
+    except TypeError as exc:
+        raise ValueError(f"the run's configuration cannot be recorded in its manifest: {exc}") from None
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def write_json(path: Path, data: object) -> None:
@@ -64,16 +70,36 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return orjson.loads(path.read_bytes())
+        manifest = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); remove it or pass --overwrite") from None
+        raise ValueError(f"{path} is not valid JSON ({exc}); replace the run with --overwrite "
+                         "(generate(overwrite=True))") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
+        raise ValueError(f"{path} is not a run manifest (a JSON object with a \"config\" object); replace the run "
+                         "with --overwrite (generate(overwrite=True))")
+    return manifest
+
+
+VALUE_CHARS = 60  # of each side of a difference said in a resume mismatch
+
+
+def _shown(value: Any) -> str:
+    """A value as said in a difference: its repr, cut at a word boundary with an ellipsis past
+    `VALUE_CHARS` characters."""
+    text = repr(value)
+    if len(text) <= VALUE_CHARS:
+        return text
+    cut = text[:VALUE_CHARS]
+    boundary = max(cut.rfind(c) for c in " ,:")
+    return (cut[:boundary + 1] if boundary > VALUE_CHARS // 2 else cut).rstrip() + " ..."
 
 
 def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Each difference as "dotted.key: old -> new", the key in full, each value cut short."""
     if isinstance(old, dict) and isinstance(new, dict):
         keys = sorted(set(old) | set(new))
         return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{prefix}{k}.")]
-    return [] if old == new else [f"{prefix.rstrip('.')}: {old!r} -> {new!r}"[:160]]
+    return [] if old == new else [f"{prefix.rstrip('.')}: {_shown(old)} -> {_shown(new)}"]
 
 
 def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path) -> None:

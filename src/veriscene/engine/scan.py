@@ -50,6 +50,7 @@ import orjson
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import FileSpan, SceneStream, input_errors, locate, open_scenes, plain_spans
+from veriscene.scene.jsonl import BOM, loads_line
 
 DEFAULT_POOL_SIZE = 4096
 STRIDE = 64  # scenes between two stored byte offsets
@@ -164,7 +165,7 @@ class ScanResult:
 def _decode(line: bytes) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
     """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record."""
     try:
-        record = orjson.loads(line)
+        record = loads_line(line)
     except orjson.JSONDecodeError:
         return None
     summary = _summary(record) if isinstance(record, dict) else None
@@ -280,7 +281,7 @@ def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -
     with open_scenes(paths, spans) as fh:
         for offset in sorted(set(offsets)):
             fh.seek(offset)
-            lines[offset] = fh.readline().rstrip(b"\n")
+            lines[offset] = fh.readline().rstrip(b"\n").removeprefix(BOM)  # (a file's first line may have one)
     entries = []
     for offset in offsets:
         line = lines[offset]

@@ -32,7 +32,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.mixture import Mixture
 from veriscene.generators.runner import describe_failure
-from veriscene.scene.jsonl import scene_from_dict
+from veriscene.scene.jsonl import loads_line, scene_from_dict
 from veriscene.scene.model import Scene
 
 
@@ -129,6 +129,7 @@ class ShardOutput:
     shared: SharedRows = field(default_factory=SharedRows)
     peak_mb: float = 0.0  # the worker process's peak RSS when the shard was done (not written)
     encoded: bool = False  # `data` is already compressed (zstd) or Parquet, by the worker
+    key: str = ""  # the run's config key (RunSpec.key), written into the sidecar
 
 
 class _Worker:
@@ -200,7 +201,7 @@ def worker_for(spec: RunSpec) -> _Worker:
 
 def _parse_scene(line: bytes) -> Scene:
     try:
-        record = orjson.loads(line)
+        record = loads_line(line)
     except orjson.JSONDecodeError as exc:
         raise SceneValidationError(f"invalid JSON ({exc})") from None
     return scene_from_dict(record)
@@ -257,7 +258,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     first = task.lines[0][0] if task.lines else 0
     last = task.lines[-1][0] if task.lines else 0
     output = ShardOutput(task.index, bytes(data), rejects, summary.counts(), first, last, shared=shared,
-                         peak_mb=peak_memory_mb(include_children=False))
+                         peak_mb=peak_memory_mb(include_children=False), key=spec.key)
     if spec.shards_dir is not None:
         # Written here, so the driver never holds a shard's samples (large buffers passed between
         # processes fragment the driver's heap and its memory would grow with the run).
@@ -316,9 +317,13 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
 
 
 def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: str) -> dict[str, Any]:
-    """Write the sidecar that marks a shard finished (after its files); returns its content."""
+    """Write the sidecar that marks a shard finished (after its files); returns its content. It
+    holds the run's config key (`output.key`), so that only a run of the same configuration takes
+    the shard as done; an output without one (`engine.repeats` rewriting a finished shard) keeps
+    the key of the sidecar it replaces."""
     sidecar = {
         "index": output.index,
+        "key": output.key or _stored_key(sidecar_path(shards_dir, output.index)),
         "lines": [output.first_line, output.last_line],
         "samples": output.counts["samples"],
         "scenes": output.counts["scenes"],
@@ -331,14 +336,25 @@ def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: 
     return sidecar
 
 
-def finished_sidecar(shards_dir: Path, index: int, fmt: str) -> dict[str, Any] | None:
-    """The sidecar of a shard that finished intact, else None (missing, partial or corrupt)."""
+def _stored_key(side: Path) -> str:
+    try:
+        stored = orjson.loads(side.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return ""
+    return stored.get("key", "") if isinstance(stored, dict) else ""
+
+
+def finished_sidecar(shards_dir: Path, index: int, fmt: str, key: str | None = None) -> dict[str, Any] | None:
+    """The sidecar of a shard that finished intact, else None (missing, partial or corrupt, or,
+    given the run's config `key`, made by a run of another configuration)."""
     side, data = sidecar_path(shards_dir, index), shard_path(shards_dir, index, fmt)
     if not side.exists() or not data.exists():
         return None
     try:
         sidecar = orjson.loads(side.read_bytes())
     except orjson.JSONDecodeError:
+        return None
+    if not isinstance(sidecar, dict) or (key is not None and sidecar.get("key") != key):
         return None
     if hashlib.sha256(data.read_bytes()).hexdigest() != sidecar.get("sha256"):
         return None

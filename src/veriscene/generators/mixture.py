@@ -24,7 +24,11 @@ listed, else `default_weight`. Weight 0 leaves a generator out.
 generator with probability proportional to its weight among those whose cost (the number of
 modes it renders each question in) still fits the remaining budget, so samples per generator are
 proportional to weight on average and never exceed the budget. Deterministic given the rng.
-Without a budget, every selected generator asks its config's `per_scene` questions.
+Without a budget, every selected generator asks its config's `per_scene` questions. A budget is
+at most `MAX_BUDGET` samples and must pay for one question of every selected generator (a
+question costs one sample per mode); with a budget, `per_scene` (in a config or given to
+`make_generators`) is refused, as it would change nothing. Numeric config values are checked
+against their field's range (`_RANGES`).
 
 Every error names the file and the key at fault (`MixtureError`, a ValueError).
 """
@@ -47,6 +51,26 @@ from veriscene.generators.registry import GENERATORS, select_generators
 
 _TOP_KEYS = ("budget", "modes", "default_weight", "families", "generators")
 _MODES = ("qa", "mc")
+# The largest per-scene budget (samples) and per_scene (questions per generator and mode): a
+# scene has far fewer distinct questions, and `plan` draws one question at a time.
+MAX_BUDGET = 1000
+MAX_PER_SCENE = 1000
+_MAX_INT = 1000  # the largest value of any other integer config field
+# Allowed (low, high) of the config fields of the built-in generators (a field not listed here
+# takes any finite value of its type); high None: no upper bound but _MAX_INT for integers.
+_RANGES: dict[str, tuple[float, float | None]] = {
+    "per_scene": (1, MAX_PER_SCENE),
+    "num_choices": (2, 8),
+    "adversarial": (0, None),  # absent names from co-occurrence asked per scene
+    "max_hops": (1, None),
+    "max_names": (2, None),  # a list has at least two names
+    "max_others": (1, None),
+    "margin_px": (0, None),
+    "area_ratio": (1.0, None),  # a factor between two areas
+    "min_depth_gap": (0.0, 1.0),  # fractions of the scene's depth range, box diagonal, image size
+    "min_distance_frac": (0.0, None),
+    "position_margin": (0.0, 1.0),
+}
 
 
 class MixtureError(VerisceneError, ValueError):
@@ -96,8 +120,9 @@ class Mixture:
         select_generators()  # load the registry
 
         budget = data.get("budget")
-        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
-            raise bad("budget", f"must be a positive integer, got {budget!r}")
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int)
+                                   or not 1 <= budget <= MAX_BUDGET):
+            raise bad("budget", f"must be an integer from 1 to {MAX_BUDGET} (samples per scene), got {budget!r}")
         modes = _modes(data.get("modes", list(_MODES)), bad)
         default_weight = _weight(data.get("default_weight", 1.0), "default_weight", bad)
 
@@ -131,7 +156,25 @@ class Mixture:
                                                                                 f"{where}.config", bad)}
             else:
                 weights[key] = _weight(spec, where, bad)
-        return cls(source, budget, modes, default_weight, families, weights, configs)
+        mixture = cls(source, budget, modes, default_weight, families, weights, configs)
+        mixture._check_budget(bad)
+        return mixture
+
+    def _check_budget(self, bad: Any) -> None:
+        """Refuse a budget under which a selected generator can never ask a question (each costs
+        one sample per mode), and a per_scene config that a budget overrides."""
+        if self.budget is None:
+            return
+        fixed = sorted(name for name, config in self.configs.items() if "per_scene" in config)
+        if fixed:
+            raise bad(f"generators.{fixed[0]}.config.per_scene", "has no effect with a budget (the budget "
+                      "decides how many questions each generator asks); remove one of them")
+        dear = [cls for cls in self.selected() if self.cost(cls) > self.budget]
+        if dear:
+            names = ", ".join(cls.name for cls in dear[:3]) + (f" and {len(dear) - 3} more" if len(dear) > 3 else "")
+            raise bad("budget", f"{self.budget} is less than one question of {names} costs ({self.cost(dear[0])} "
+                      f"samples: one per mode, modes {list(self.modes)}), so they would never be asked; raise the "
+                      "budget, give fewer modes or leave them out (weight 0)")
 
     # ---- weights and generators ----------------------------------------------------------------
 
@@ -150,7 +193,11 @@ class Mixture:
         return [cls for cls in select_generators() if self.weight(cls) > 0]
 
     def make_generators(self, per_scene: int | None = None) -> list[Generator]:
-        """Instances of the selected generators with their config overrides applied."""
+        """Instances of the selected generators with their config overrides applied; `per_scene`
+        (questions per generator and mode) for every one, which a budget, or a generator's own
+        per_scene in the mixture, contradicts (MixtureError)."""
+        if per_scene is not None:
+            self._check_per_scene(per_scene)
         out = []
         for cls in self.selected():
             overrides = dict(self.configs.get(cls.name, {}))
@@ -158,6 +205,16 @@ class Mixture:
                 overrides.setdefault("per_scene", per_scene)
             out.append(cls(cls.Config(**overrides)))
         return out
+
+    def _check_per_scene(self, per_scene: int) -> None:
+        if self.budget is not None:
+            raise MixtureError(f"{self.source}: per_scene ({per_scene}) has no effect with the mixture's budget "
+                               f"({self.budget} samples per scene, split between the generators): give one of them")
+        for name in sorted(self.configs):
+            mine = self.configs[name].get("per_scene")
+            if mine is not None and mine != per_scene:
+                raise MixtureError(f"{self.source}: per_scene ({per_scene}) contradicts the mixture's per_scene of "
+                                   f"{name} ({mine}): give one of them")
 
     def cost(self, gen: type[Generator] | Generator) -> int:
         """Samples one question of `gen` turns into: one per mode it renders."""
@@ -231,10 +288,7 @@ def _check_config(cls: type[Generator], overrides: Mapping[str, Any], key: str, 
             ok, value = True, float(value)
         if not ok:
             raise bad(f"{key}.{name}", f"must be {type(default).__name__} like the default {default!r}, got {value!r}")
-        if name == "per_scene" and value < 1:
-            raise bad(f"{key}.{name}", f"must be >= 1, got {value!r}")
-        if name == "num_choices" and not 2 <= value <= 8:
-            raise bad(f"{key}.{name}", f"must be between 2 and 8, got {value!r}")
+        _check_range(name, value, f"{key}.{name}", bad)
         if name == "box_format":
             try:
                 value = parse_box_format(value)
@@ -242,3 +296,17 @@ def _check_config(cls: type[Generator], overrides: Mapping[str, Any], key: str, 
                 raise bad(f"{key}.{name}", str(exc)) from None
         out[name] = value
     return out
+
+
+def _check_range(name: str, value: Any, key: str, bad: Any) -> None:
+    """A numeric config value within its field's range (`_RANGES`), finite, and for an integer at
+    most `_MAX_INT` unless its range says otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    low, high = _RANGES.get(name, (None, None))
+    if isinstance(value, int) and high is None:
+        high = _MAX_INT
+    if not np.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+        allowed = f"from {low} to {high}" if low is not None and high is not None else (
+            f">= {low}" if low is not None else f"<= {high}" if high is not None else "finite")
+        raise bad(key, f"must be {allowed}, got {value!r}")

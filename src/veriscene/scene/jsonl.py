@@ -135,7 +135,18 @@ def dumps_scene(scene: Scene) -> bytes:
     return orjson.dumps(scene_to_dict(scene))
 
 
-_BOM = b"\xef\xbb\xbf"  # the UTF-8 byte order mark
+BOM = b"\xef\xbb\xbf"  # the UTF-8 byte order mark
+
+
+def loads_line(line: bytes) -> Any:
+    """A JSONL line's value; a line starting with a UTF-8 byte order mark (the first line of a
+    file some editors wrote) is read without it. Raises orjson.JSONDecodeError."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        if line.startswith(BOM):
+            return orjson.loads(line[len(BOM):])
+        raise
 
 
 def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
@@ -157,7 +168,7 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     with read_errors(path), open_scene_file(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             if lineno == 1:
-                line = line.removeprefix(_BOM)  # written by some editors; not JSON
+                line = line.removeprefix(BOM)  # written by some editors; not JSON
             if not line.strip():
                 continue
             try:
