@@ -6,6 +6,7 @@ reply's claims the scene graph supports) and the list of unsupported claims (hal
 """
 
 from veriscene.evaluate.freeform.api import (
+    FreeformItem,
     FreeformReport,
     score_freeform,
     score_records,
@@ -16,7 +17,7 @@ from veriscene.evaluate.freeform.embed import LexicalMatcher, MiniLMMatcher, mak
 from veriscene.evaluate.freeform.score import ReplyScore, SceneFacts, lexicon_from_scenes
 
 __all__ = [
-    "Claim", "FreeformReport", "LexicalMatcher", "Lexicon", "Mention", "MiniLMMatcher", "ReplyScore",
+    "Claim", "FreeformItem", "FreeformReport", "LexicalMatcher", "Lexicon", "Mention", "MiniLMMatcher", "ReplyScore",
     "RuleExtractor", "SceneFacts", "lexicon_from_scenes", "make_matcher", "score_freeform", "score_records",
     "score_texts",
 ]

@@ -1,18 +1,26 @@
 """`score_freeform`: score a file of free-form replies against a scene-graph file.
 
 RESPONSES is JSONL, one reply per line: the text in "response" (or "reply", "output", "text",
-"caption") and the image in "image_id" (or "image_ids": [...], or "images": [{"id": ...}]); an
-"id" is kept when present. An evaluation run's results.jsonl works as is. Lines without a text or
-an image id, or whose image has no scene graph, are reported in `rejected` with their line
+"caption") and the images in "image_ids": [...] (or "image_id", or "images": [{"id": ...}]); an
+"id" is kept when present. An evaluation run's results.jsonl works as is. A reply is checked
+against all its images (see `score`). The words of its question ("question", else "prompt")
+that are not in the scene vocabulary are not claims ("Give a detailed description" does not make
+"description" a hallucination).
+
+A region description is scored against the object in its region, which the sample's program
+names: the samples are read from `samples` (for an evaluation's results.jsonl, by default, from
+the run's run.json). Lines without a text or an image id, whose image has no scene graph, or
+region descriptions whose region cannot be found, are reported in `rejected` with their line
 number, never dropped silently.
 
-Writes (with `out`) one JSON line per reply: id, image_id, helpfulness, truthfulness,
-hallucinations, recall_by_kind and every claim with its verdict.
+Writes (with `out`) one JSON line per reply: id, image_id (the first), image_ids, helpfulness,
+truthfulness, hallucinations, recall_by_kind and every claim with its verdict.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +29,9 @@ from typing import Any
 import numpy as np
 import orjson
 
-from veriscene.evaluate.freeform.claims import Lexicon, RuleExtractor
+from veriscene.answers.normalize import singular
+from veriscene.errors import ExecutionFailure
+from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
 from veriscene.evaluate.freeform.score import (
     Canonicaliser,
@@ -31,10 +41,33 @@ from veriscene.evaluate.freeform.score import (
     score_claims,
 )
 from veriscene.evaluate.metrics import bootstrap_ci
+from veriscene.program import ExecutionContext, run_nodes
 from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
 
 TEXT_FIELDS = ("response", "reply", "output", "text", "caption")
+QUESTION_FIELDS = ("question", "prompt")
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+@dataclass(frozen=True)
+class FreeformItem:
+    """One reply to score: its sample's images in order, the reply, the question (its words
+    outside the scene vocabulary are not claims) and the objects the question is about,
+    (image index, object index) pairs (empty: the whole images)."""
+
+    image_ids: tuple[str, ...]
+    text: str
+    question: str = ""
+    focus: tuple[tuple[int, int], ...] = ()
+
+
+def _as_item(item: FreeformItem | tuple[str | Sequence[str], str]) -> FreeformItem:
+    """A `FreeformItem`, or an (image id or image ids, text) pair."""
+    if isinstance(item, FreeformItem):
+        return item
+    images, text = item
+    return FreeformItem((images,) if isinstance(images, str) else tuple(images), text)
 
 
 @dataclass
@@ -85,31 +118,100 @@ def _extractor(kind: Any, lexicon: Lexicon, model: Any = None) -> Any:
     raise ValueError(f"unknown claim extractor {kind!r}; expected rules or llm")
 
 
-def score_texts(items: Sequence[tuple[str, str]], scenes: Any, *, extractor: Any = "rules",
-                matcher: str | LexicalMatcher = "auto", model: Any = None,
+def _question_words(question: str, lexicon: Lexicon) -> frozenset[str]:
+    """Words of a question outside the scene vocabulary, singular: a reply repeating them
+    ("a detailed description of the objects") states nothing by them."""
+    words = {singular(w) for w in _WORD_RE.findall(question.lower())}
+    return frozenset(w for w in words if w not in lexicon.names and w not in lexicon.attributes)
+
+
+def _echoes_question(c: Claim, words: frozenset[str]) -> bool:
+    """Whether a claim is about a word taken from the question rather than from the scene."""
+    return singular(c.subject.name) in words or (c.object is not None and singular(c.object.name) in words)
+
+
+def _facts_of(item: FreeformItem, scene_map: dict[str, Scene],
+              cache: dict[str, SceneFacts]) -> list[SceneFacts]:
+    """The scene graphs an item is checked against: its images, restricted to its focus objects."""
+    out = []
+    for k, image_id in enumerate(item.image_ids):
+        focus = [obj for image, obj in item.focus if image == k]
+        if item.focus:
+            out.append(SceneFacts(scene_map[image_id], focus=focus))
+            continue
+        if image_id not in cache:
+            cache[image_id] = SceneFacts(scene_map[image_id])
+        out.append(cache[image_id])
+    return out
+
+
+def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]], scenes: Any, *,
+                extractor: Any = "rules", matcher: str | LexicalMatcher = "auto", model: Any = None,
                 lexicon: Lexicon | None = None) -> tuple[list[ReplyScore], str, str]:
-    """Scores of (image_id, text) pairs; returns (scores, extractor name, matcher name).
-    Every image id must have a scene graph (KeyError naming it otherwise)."""
+    """Scores of `FreeformItem`s or (image id or image ids, text) pairs; returns (scores, extractor
+    name, matcher name). Every image id must have a scene graph (KeyError naming it otherwise)."""
     scene_map = _load_scenes(scenes)
-    missing = sorted({i for i, _ in items if i not in scene_map})
+    todo = [_as_item(x) for x in items]
+    missing = sorted({i for x in todo for i in x.image_ids if i not in scene_map})
     if missing:
         raise KeyError(f"no scene graph for image ids {missing[:5]}")
+    empty = [k for k, x in enumerate(todo) if not x.image_ids]
+    if empty:
+        raise ValueError(f"items {empty[:5]} name no image")
     lex = lexicon or lexicon_from_scenes(scene_map.values())
     ext = _extractor(extractor, lex, model)
     match = make_matcher(matcher)
     canon = Canonicaliser(lex, match)
-    texts = [t for _, t in items]
+    texts = [x.text for x in todo]
     claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
-    facts: dict[str, SceneFacts] = {}
+    cache: dict[str, SceneFacts] = {}
     scores = []
-    for (image_id, _), claims in zip(items, claim_lists):
-        if image_id not in facts:
-            facts[image_id] = SceneFacts(scene_map[image_id])
-        scores.append(score_claims(claims or [], facts[image_id], canon))
+    for item, claims in zip(todo, claim_lists):
+        echoed = _question_words(item.question, lex)
+        kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
+        scores.append(score_claims(kept, _facts_of(item, scene_map, cache), canon))
     return scores, ext.name, match.name
 
 
-def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], str, str]], list[dict[str, Any]]]:
+def region_focus(sample: dict[str, Any], scene_map: dict[str, Scene]) -> tuple[tuple[int, int], ...] | None:
+    """(image index, object index) of every object a `describe_object` node of the sample's
+    program describes (the object in a region description's region); () when the program has no
+    such node; None when it does not run on these scene graphs."""
+    program = sample.get("program") or []
+    if not any(isinstance(n, dict) and n.get("op") == "describe_object" for n in program):
+        return ()
+    try:
+        ctx = ExecutionContext([scene_map[img["id"]] for img in sample["images"]])
+        values = run_nodes(program, ctx)
+    except (ExecutionFailure, KeyError, IndexError, TypeError, ValueError):
+        return None
+    return tuple((values[n["inputs"][0]].image, values[n["inputs"][0]].index)
+                 for n in program if n["op"] == "describe_object")
+
+
+def _sample_item(image_ids: Sequence[str], text: str, question: str, sample: dict[str, Any] | None,
+                 scene_map: dict[str, Scene]) -> FreeformItem | str:
+    """The item to score for a reply to `sample`, or why it cannot be scored."""
+    focus: tuple[tuple[int, int], ...] | None = ()
+    if sample is not None:
+        focus = region_focus(sample, scene_map)
+        question = sample.get("question") or question
+    if focus is None:
+        return "its sample's program names no object on these scene graphs: the region is unknown"
+    return FreeformItem(tuple(image_ids), text, question, focus)
+
+
+def _image_ids(rec: dict[str, Any]) -> list[str]:
+    """A response line's image ids, in order: "image_ids", else "image_id", else "images"."""
+    if isinstance(rec.get("image_ids"), list):
+        return [str(i) for i in rec["image_ids"] if i]
+    if rec.get("image_id"):
+        return [str(rec["image_id"])]
+    images = rec.get("images")
+    return [str(i["id"]) for i in images if isinstance(i, dict) and i.get("id")] if isinstance(images, list) else []
+
+
+def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[str], str]], list[dict[str, Any]]]:
     items, rejected = [], []
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, start=1):
@@ -127,36 +229,68 @@ def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], str, st
                 rejected.append({"line": line_no, "id": rec.get("id"), "reason": "the request failed: no reply"})
                 continue
             text = next((rec[f] for f in TEXT_FIELDS if isinstance(rec.get(f), str)), None)
-            image = rec.get("image_id") or (rec.get("image_ids") or [None])[0] or \
-                ((rec.get("images") or [{}])[0] or {}).get("id")
-            if text is None or not image:
+            images = _image_ids(rec)
+            if text is None or not images:
                 what = "a text field " + "/".join(TEXT_FIELDS) if text is None else "field 'image_id'"
                 rejected.append({"line": line_no, "id": rec.get("id"), "reason": f"missing {what}"})
                 continue
-            items.append((line_no, rec, str(image), text))
+            items.append((line_no, rec, images, text))
     return items, rejected
+
+
+def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path) -> dict[str, dict[str, Any]]:
+    """Samples by id from `samples`, else from the evaluation run the responses file belongs to
+    (its run.json names the samples); {} when there are none."""
+    from veriscene.evaluate.inputs import load_samples
+
+    if samples is None:
+        run_file = responses.parent / "run.json"
+        if not run_file.exists():
+            return {}
+        samples = orjson.loads(run_file.read_bytes()).get("samples")
+        if not samples or not Path(samples).exists():
+            return {}
+    return {s["id"]: s for s in load_samples(samples).records}
+
+
+def _response_item(rec: dict[str, Any], images: list[str], text: str, samples: dict[str, dict[str, Any]],
+                   scene_map: dict[str, Scene]) -> FreeformItem | str:
+    """The item to score for a response line, or why it cannot be scored."""
+    unknown = [i for i in images if i not in scene_map]
+    if unknown:
+        return f"no scene graph for image {unknown[0]!r}"
+    sample_id = rec.get("id")
+    sample = samples.get(sample_id) if isinstance(sample_id, str) else None
+    if sample is None and str(rec.get("task", "")).startswith("region."):
+        return "a region description is scored against its region: pass the samples file"
+    question = next((rec[f] for f in QUESTION_FIELDS if isinstance(rec.get(f), str)), "")
+    return _sample_item(images, text, question, sample, scene_map)
 
 
 def score_freeform(responses: str | os.PathLike[str], scenes: Any, *, extractor: Any = "rules",
                    matcher: str | LexicalMatcher = "auto", model: Any = None,
-                   out: str | os.PathLike[str] | None = None) -> FreeformReport:
+                   out: str | os.PathLike[str] | None = None,
+                   samples: str | os.PathLike[str] | None = None) -> FreeformReport:
     """Score every reply of a RESPONSES file against SCENES (see the module docstring)."""
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
     items, rejected = _read_responses(path)
     scene_map = _load_scenes(scenes)
-    usable = []
-    for line_no, rec, image, text in items:
-        if image in scene_map:
-            usable.append((line_no, rec, image, text))
+    by_id = _samples_by_id(samples, path)
+    usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
+    for line_no, rec, images, text in items:
+        item = _response_item(rec, images, text, by_id, scene_map)
+        if isinstance(item, str):
+            rejected.append({"line": line_no, "id": rec.get("id"), "reason": item})
         else:
-            rejected.append({"line": line_no, "id": rec.get("id"), "reason": f"no scene graph for image {image!r}"})
-    scores, ext_name, match_name = score_texts([(i, t) for _, _, i, t in usable], scene_map, extractor=extractor,
+            usable.append((line_no, rec, item))
+    scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
                                                matcher=matcher, model=model)
     report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected)
-    for (line_no, rec, image, _), score in zip(usable, scores):
-        report.records.append({"id": rec.get("id", line_no), "image_id": image, **score.to_dict()})
+    for (line_no, rec, item), score in zip(usable, scores):
+        report.records.append({"id": rec.get("id", line_no), "image_id": item.image_ids[0],
+                               "image_ids": list(item.image_ids), **score.to_dict()})
     if out is not None:
         with open(out, "wb") as fh:
             fh.writelines(orjson.dumps(r) + b"\n" for r in report.records)
@@ -165,7 +299,9 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any, *, extractor:
 
 def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
                   matcher: str = "auto", out: Path | None = None) -> dict[str, Any]:
-    """Free-form scores of an evaluation's `not_scored` records (used by `evaluate`)."""
+    """Free-form scores of an evaluation's `not_scored` records (used by `evaluate`): each against
+    all its images, a region description against the object in its region."""
+    from veriscene.evaluate.inputs import load_samples
     from veriscene.verify import resolve_inputs
 
     try:
@@ -173,12 +309,20 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
     except FileNotFoundError as exc:
         return {"skipped": f"free-form replies not scored: {exc}"}
     scene_map = _load_scenes(scenes_path)
-    todo = [r for r in records if r["status"] == "not_scored" and r["image_ids"] and r["image_ids"][0] in scene_map]
-    scores, ext_name, match_name = score_texts([(r["image_ids"][0], r["reply"]) for r in todo], scene_map,
-                                               matcher=matcher)
+    pending = [r for r in records if r["status"] == "not_scored" and r["image_ids"]
+               and all(i in scene_map for i in r["image_ids"])]
+    wanted = {r["id"] for r in pending}
+    samples = {s["id"]: s for s in load_samples(samples_path).records if s["id"] in wanted}
+    todo: list[tuple[dict[str, Any], FreeformItem]] = []
+    for r in pending:
+        item = _sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", samples.get(r["id"]), scene_map)
+        if not isinstance(item, str):
+            todo.append((r, item))
+    scores, ext_name, match_name = score_texts([x for _, x in todo], scene_map, matcher=matcher)
     report = FreeformReport(extractor=ext_name, matcher=match_name)
-    for r, s in zip(todo, scores):
-        report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0], **s.to_dict()})
+    for (r, _), s in zip(todo, scores):
+        report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
+                               "image_ids": list(r["image_ids"]), **s.to_dict()})
     if out is not None:
         with open(out, "wb") as fh:
             fh.writelines(orjson.dumps(rec) + b"\n" for rec in report.records)

@@ -8,13 +8,17 @@ A reply states claims of four kinds (PROVE-style tuples, plus counts):
     count       ("circle", 2)                        there are two circles (with the mention's attributes)
 
 Each claim keeps the whole mention it came from (name plus every attribute said with it), so the
-scorer can ground "the small red circle" to one object before checking its relations.
+scorer can ground "the small red circle" to one object before checking its relations, and the
+images its wording ties it to ("Image 2 has a square": `image_refs`), if any.
 
 `RuleExtractor` reads English with a lexicon of object names, attribute words and relation
 phrases (the scene file's vocabulary, `veriscene.vocab` and common synonyms). A noun phrase is an
 optional determiner or number, attribute words, and a head noun: a known name, or any other word
 after a determiner or an attribute (so "a purple pentagon" or "a dog" are caught as entities the
-scene graph may not support). Negated mentions ("there is no dog") state nothing. Relations link
+scene graph may not support), unless it is a word that names no object ("a simple composition",
+"a detailed description": `NON_OBJECT_WORDS`). Attributes said of a mention with a verb ("the
+circle is red and shiny", "it looks small") are attribute claims like "the red circle".
+Negated mentions ("there is no dog", "the square is not red") state nothing. Relations link
 the mentions before a relation phrase to the mentions after it; "which" / "it" refer back.
 """
 
@@ -22,11 +26,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
+from veriscene.evaluate.freeform.image_refs import ImageScope, split_by_image
 
 # Relation phrases as people write them -> canonical predicate (longest phrases win).
 PREDICATE_PHRASES: dict[str, str] = {
@@ -46,6 +51,25 @@ GENERIC_NOUNS = frozenset({
     "corner", "edge", "total", "number", "color", "colour", "size", "variety", "mix", "group", "set",
     "arrangement", "pair", "lot", "kind", "type", "way", "part", "view", "rest", "other", "another", "each",
 })
+# words that name no object, when they are not one of the scene's names: an unknown head noun among
+# them states nothing ("a simple composition", "a detailed description"), and such an adjective
+# before a head is skipped ("a simple red circle" is "a red circle")
+NON_OBJECT_WORDS = frozenset({
+    "composition", "description", "attribute", "detail", "collection", "assortment", "layout", "array",
+    "range", "selection", "mixture", "combination", "display", "scattering", "pattern", "space", "area",
+    "surface", "canvas", "region", "box", "location", "position", "distance", "order", "row", "column",
+    "caption", "summary", "overview", "sense", "style", "appearance", "shade", "hue", "texture", "finish",
+    "material", "relation", "relationship", "placement", "count", "amount", "difference", "similarity",
+    "instance", "example", "word", "sentence", "question", "answer",
+    "simple", "various", "different", "detailed", "colorful", "colourful", "geometric", "abstract", "similar",
+    "identical", "distinct", "single", "whole", "overall", "main", "visible", "random", "clear", "neat",
+    "basic", "solid", "bright", "dark", "vivid", "flat", "uniform", "empty", "blank", "entire",
+    "separate", "individual", "assorted", "mixed", "scattered", "remaining", "prominent", "notable",
+    "central", "additional", "second", "third", "first", "last", "previous", "following",
+    "given", "described", "shown", "specific", "particular", "certain",
+    "unique", "common", "same", "such", "own", "nearby", "distant", "closest", "nearest", "farthest",
+})
+
 COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "element"})
 DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
                          "multiple", "both", "another", "one", "its", "their"})
@@ -62,6 +86,10 @@ NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither"})
 BACK_REFERENCES = frozenset({"which", "it", "that", "who", "this"})
 COPULAS = frozenset({"is", "are", "was", "were", "sits", "lies", "stands", "appears", "seems", "located",
                      "positioned", "placed", "situated"})
+# verbs that say an attribute of the mention before them: "the circle is red", "it looks small"
+ATTRIBUTE_VERBS = frozenset({"is", "are", "was", "were", "looks", "look", "appears", "appear", "seems", "seem"})
+# words allowed between such a verb and its attributes: "is also very small", "are both red"
+_DEGREE_WORDS = frozenset({"also", "very", "quite", "rather", "fairly", "both", "all", "mostly", "entirely"})
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 _NUMBER_WORDS = {**UNITS, **{k: v for k, v in TENS.items()}, "a dozen": 12, "dozen": 12}
 
@@ -85,9 +113,15 @@ class Claim:
     predicate: str | None = None
     object: Mention | None = None
     count: int | None = None
+    images: ImageScope | None = None  # the images the wording names; None: some image of the sample
 
     @property
     def text(self) -> str:
+        return self.statement + (f" [{_scope_text(self.images)}]" if self.images is not None else "")
+
+    @property
+    def statement(self) -> str:
+        """The claim without the images it is tied to."""
         if self.kind == "entity":
             return self.subject.name
         if self.kind == "attribute":
@@ -96,6 +130,12 @@ class Claim:
             return f"{self.count} x {self.subject.phrase}"
         assert self.object is not None
         return f"{self.subject.phrase} {self.predicate} {self.object.phrase}"
+
+
+def _scope_text(scope: ImageScope) -> str:
+    if scope.every:
+        return "every image"
+    return "image " + ", ".join(str(i + 1) for i in scope.images)
 
 
 @dataclass
@@ -136,8 +176,10 @@ class RuleExtractor:
     def extract(self, text: str) -> list[Claim]:
         claims: dict[str, Claim] = {}
         for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text.lower()):
-            for claim in self._sentence(_WORD_RE.findall(sentence.replace("-", " "))):
-                claims.setdefault(f"{claim.kind}|{claim.text}", claim)
+            for clause, scope in split_by_image(_WORD_RE.findall(sentence.replace("-", " "))):
+                for claim in self._sentence(clause):
+                    claim = replace(claim, images=scope)
+                    claims.setdefault(f"{claim.kind}|{claim.text}", claim)
         return list(claims.values())
 
     # -- one sentence: tokens -> elements (mentions, predicates, other words) -> claims --------
@@ -161,8 +203,9 @@ class RuleExtractor:
             count = n if n is not None and tokens[j] != "one" else count
             determined, j = True, j + 1
         attributes: list[str] = []
-        while j < len(tokens) and normalize_phrase(tokens[j]) in self.lexicon.attributes and not self._is_name(tokens[j]):
-            attributes.append(normalize_phrase(tokens[j]))
+        while j < len(tokens) and self._is_modifier(tokens, j):
+            if normalize_phrase(tokens[j]) in self.lexicon.attributes:
+                attributes.append(normalize_phrase(tokens[j]))
             j += 1
         if j >= len(tokens) or not tokens[j].isalpha():
             return max(j - i, 1), None, negated
@@ -177,11 +220,57 @@ class RuleExtractor:
         name = singular(head)
         if name in GENERIC_NOUNS and not (name in COUNTABLE_GENERIC and (count is not None or attributes)):
             return j + 1 - i, None, negated
+        if not known and (head in NON_OBJECT_WORDS or name in NON_OBJECT_WORDS):
+            return j + 1 - i, None, negated
         # "crimson circle": an unknown word right before a known name is an attribute of it
         if not known and j + 1 < len(tokens) and self._is_name(tokens[j + 1]):
             attributes.append(head)
             j, name = j + 1, singular(tokens[j + 1])
         return j + 1 - i, Mention(name, tuple(attributes), count), negated
+
+    def _is_modifier(self, tokens: Sequence[str], j: int) -> bool:
+        """Whether tokens[j] is an attribute word or a non-object adjective before a head noun."""
+        tok = tokens[j]
+        if self._is_name(tok):
+            return False
+        if normalize_phrase(tok) in self.lexicon.attributes:
+            return True
+        return tok in NON_OBJECT_WORDS and j + 1 < len(tokens) and tokens[j + 1].isalpha()
+
+    def _attribute_list_at(self, tokens: Sequence[str], j: int) -> tuple[int, tuple[str, ...], bool]:
+        """(tokens used, attributes, negated) said by the words after an attribute verb at j - 1:
+        "[not] [very] red(, | and) [also] shiny"; nothing when the words go on to a noun ("are
+        red circles": a noun phrase, read as a mention)."""
+        start, negated, attributes = j, False, []
+        if j < len(tokens) and tokens[j] in ("not", "never"):
+            negated, j = True, j + 1
+        while j < len(tokens):
+            while j < len(tokens) and tokens[j] in _DEGREE_WORDS:
+                j += 1
+            if j >= len(tokens) or self._is_name(tokens[j]) or normalize_phrase(tokens[j]) not in self.lexicon.attributes:
+                break
+            attributes.append(normalize_phrase(tokens[j]))
+            j += 1
+            k = j + (j < len(tokens) and tokens[j] == ",") + (j + 1 < len(tokens) and tokens[j:j + 2] == [",", "and"])
+            k = k + 1 if k == j and j < len(tokens) and tokens[j] == "and" else k
+            if k > j and k < len(tokens) and self._continues_list(tokens, k):
+                j = k
+            else:
+                break
+        if not attributes or (j < len(tokens) and self._starts_noun(tokens, j)):
+            return 0, (), False
+        return j - start, tuple(attributes), negated
+
+    def _continues_list(self, tokens: Sequence[str], k: int) -> bool:
+        while k < len(tokens) and tokens[k] in _DEGREE_WORDS:
+            k += 1
+        return k < len(tokens) and not self._is_name(tokens[k]) and normalize_phrase(tokens[k]) in self.lexicon.attributes
+
+    def _starts_noun(self, tokens: Sequence[str], j: int) -> bool:
+        tok = tokens[j]
+        if tok in ("one", "ones"):
+            return False
+        return tok.isalpha() and tok not in STOPWORDS and self._predicate_at(tokens, j) is None
 
     def _elements(self, tokens: Sequence[str]) -> list[tuple[str, object]]:
         out: list[tuple[str, object]] = []
@@ -198,6 +287,13 @@ class RuleExtractor:
                 out.append(("sep", tok))
                 i += 1
                 continue
+            if tok in ATTRIBUTE_VERBS:  # "the circle is red and shiny"
+                used, attributes, negated = self._attribute_list_at(tokens, i + 1)
+                if attributes:
+                    out.append(("word", tok))
+                    out.append(("attrs", None if negated or negated_clause else attributes))
+                    i += 1 + used
+                    continue
             if tok in NEGATORS:
                 negated_clause = True
             used, mention, negated = self._mention_at(tokens, i)
@@ -211,9 +307,14 @@ class RuleExtractor:
     def _sentence(self, tokens: Sequence[str]) -> list[Claim]:
         elements = self._elements(tokens)
         claims: list[Claim] = []
+        last: Mention | None = None  # the mention an attribute verb speaks of
         for kind, value in elements:
-            if kind == "mention" and value is not None:
-                claims.extend(mention_claims(value))  # type: ignore[arg-type]
+            if kind == "mention":
+                last = value  # type: ignore[assignment]
+                if value is not None:
+                    claims.extend(mention_claims(value))  # type: ignore[arg-type]
+            elif kind == "attrs" and value is not None and last is not None:
+                claims.extend(predicative_claims(last, value))  # type: ignore[arg-type]
         # groups of elements between predicates
         groups: list[list[tuple[str, object]]] = [[]]
         predicates: list[str] = []
@@ -243,6 +344,16 @@ def mention_claims(m: Mention) -> list[Claim]:
     if m.count is not None:
         out.append(Claim("count", m, count=m.count))
     return out
+
+
+def predicative_claims(m: Mention, attributes: Sequence[str]) -> list[Claim]:
+    """Attribute claims of "the small circle is red and shiny": each attribute said of the object
+    the mention names, found by the attributes it was named with ("the small circle" is the small
+    one, red or not); a mention named without any ("the circle is red") is some object of its name."""
+    if m.name in COUNTABLE_GENERIC:
+        return []
+    return [Claim("attribute", Mention(m.name, m.attributes or (a,)), attribute=a)
+            for a in attributes if a not in m.attributes]
 
 
 def _mentions(group: Sequence[tuple[str, object]]) -> list[Mention | None]:

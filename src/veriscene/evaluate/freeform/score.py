@@ -25,6 +25,13 @@ For one reply and its image's scene graph:
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
     hallucinations  the text of every unsupported claim
+
+A reply about several images (a comparison caption) is checked against all of them: a claim its
+wording ties to images ("Image 2 has a square", "both images ...") must hold in each of those, an
+untied one in some image; helpfulness counts each image's tuples. A reply about a region (a
+region description) is checked against the object(s) in it (`SceneFacts(scene, focus=...)`):
+its entity, attribute and count claims must be about them, its relations must involve one, and
+helpfulness counts their tuples only.
 """
 
 from __future__ import annotations
@@ -76,11 +83,18 @@ def _relation_key(s: str, p: str, o: str) -> tuple[str, str, str]:
 
 
 class SceneFacts:
-    """A scene graph in normalised words, ready to check claims against."""
+    """A scene graph in normalised words, ready to check claims against; with `focus` (object
+    indexes), only about those objects (the object a region description describes)."""
 
-    def __init__(self, scene: Scene) -> None:
+    def __init__(self, scene: Scene, *, focus: Iterable[int] | None = None) -> None:
         self.names = [normalize_phrase(n) for n in scene.names]
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
+        self.focus = None if focus is None else frozenset(focus)
+        bad = sorted(i for i in self.focus or () if not 0 <= i < len(self.names))
+        if bad:
+            raise ValueError(f"focus objects {bad} are not in scene {scene.image_id!r} ({len(self.names)} objects)")
+        # the objects entity, attribute and count claims are about
+        self.pool = range(len(self.names)) if self.focus is None else sorted(self.focus)
         # crowd regions are two instances or more, stuff regions (an area of them) one or more
         self.crowd = frozenset(scene.meta.get("crowd") or ())
         self.regions = self.crowd | frozenset(scene.meta.get("stuff") or ())
@@ -96,15 +110,21 @@ class SceneFacts:
             if p in CONVERSE_PREDICATES:
                 self.relations.add((o, CONVERSE_PREDICATES[p], s))
         self.tuples: dict[str, set[tuple[str, ...]]] = {
-            "entity": {(n,) for n in self.names},
-            "attribute": {(n, a) for n, attrs in zip(self.names, self.attributes) for a in attrs},
-            "relation": {_relation_key(self.names[s], p, self.names[o]) for s, p, o in scene.relations},
+            "entity": {(self.names[i],) for i in self.pool},
+            "attribute": {(self.names[i], a) for i in self.pool for a in self.attributes[i]},
+            "relation": {_relation_key(self.names[s], p, self.names[o]) for s, p, o in scene.relations
+                         if self.focus is None or (s in self.focus and o in self.focus)},
         }
 
-    def candidates(self, m: Mention) -> list[int]:
+    def verdict(self, c: Claim) -> bool | None:
+        """True (supported), False (hallucinated) or None (undetermined)."""
+        return None if self.undetermined(c) else self.supports(c)
+
+    def candidates(self, m: Mention, *, anywhere: bool = False) -> list[int]:
         """Objects a mention may refer to: its name (any object for "object", "shape"), and among
-        those the ones holding most of its attributes."""
-        pool = [i for i, n in enumerate(self.names) if n == m.name or m.name in COUNTABLE_GENERIC]
+        those the ones holding most of its attributes. Only the focus objects unless `anywhere`."""
+        objects = range(len(self.names)) if anywhere else self.pool
+        pool = [i for i in objects if self.names[i] == m.name or m.name in COUNTABLE_GENERIC]
         if not pool or not m.attributes:
             return pool
         matches = {i: len(set(m.attributes) & self.attributes[i]) for i in pool}
@@ -113,20 +133,27 @@ class SceneFacts:
 
     def supports(self, c: Claim) -> bool:
         if c.kind == "entity":
-            return c.subject.name in self.names
+            return any(self.names[i] == c.subject.name for i in self.pool)
         if c.kind == "attribute":
             cands = self.candidates(c.subject)
             return bool(cands) and c.attribute in self.attributes[cands[0]]
         if c.kind == "count":
-            matching = [i for i, name in enumerate(self.names)
-                        if (name == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
+            matching = [i for i in self.pool
+                        if (self.names[i] == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
                         and set(c.subject.attributes) <= self.attributes[i]]
             if not self.regions.isdisjoint(matching):  # only a lower bound is known
                 return c.count >= len(matching) + sum(1 for i in matching if i in self.crowd)
             return len(matching) == c.count
+        return any((s, c.predicate, o) in self.relations for s, o in self._pairs(c))
+
+    def _pairs(self, c: Claim) -> list[tuple[int, int]]:
+        """(subject, object) pairs a relation claim may be about: distinct objects, one of them
+        a focus object when there is a focus."""
         assert c.object is not None
-        subjects, objects = self.candidates(c.subject), self.candidates(c.object)
-        return any((s, c.predicate, o) in self.relations for s in subjects for o in objects if s != o)
+        subjects = self.candidates(c.subject, anywhere=True)
+        objects = self.candidates(c.object, anywhere=True)
+        return [(s, o) for s in subjects for o in objects
+                if s != o and (self.focus is None or s in self.focus or o in self.focus)]
 
     def undetermined(self, c: Claim) -> bool:
         """Whether the scene graph leaves the claim open: an object or a number of objects of a
@@ -135,8 +162,8 @@ class SceneFacts:
         are sparse (``meta["sparse"]``), claims that an unannotated one may make true."""
         if (self.sparse_attributes or self.sparse_relations) and self._sparse_open(c):
             return True
-        if self.exhaustive is None or c.kind not in ("entity", "count"):
-            return False
+        if self.exhaustive is None or self.focus is not None or c.kind not in ("entity", "count"):
+            return False  # the objects in a region are known: all the region holds
         name = c.subject.name
         generic = name in COUNTABLE_GENERIC  # "three objects": any name, some not annotated in full
         if not generic and name in self.exhaustive:
@@ -153,10 +180,10 @@ class SceneFacts:
         if c.kind == "relation":
             if not self.sparse_relations or c.object is None or self.supports(c):
                 return False
-            subjects, objects = self.candidates(c.subject), self.candidates(c.object)
+            pairs = self._pairs(c)
             opposite = CONVERSE_PREDICATES.get(str(c.predicate), c.predicate)
-            return any(s != o for s in subjects for o in objects) and not (
-                opposite != c.predicate and any((s, opposite, o) in self.relations for s in subjects for o in objects))
+            return bool(pairs) and not (
+                opposite != c.predicate and any((s, opposite, o) in self.relations for s, o in pairs))
         if not self.sparse_attributes:
             return False
         if c.kind == "attribute":
@@ -167,7 +194,7 @@ class SceneFacts:
             # an untyped word may hold beside any annotated one; a colour only where none is annotated
             return kind == UNTYPED or not any(attribute_type(a) == kind for i in cands for a in self.attributes[i])
         if c.kind == "count" and c.subject.attributes and c.count is not None:
-            named = [i for i, n in enumerate(self.names) if n == c.subject.name or c.subject.name in COUNTABLE_GENERIC]
+            named = [i for i in self.pool if self.names[i] == c.subject.name or c.subject.name in COUNTABLE_GENERIC]
             annotated = sum(1 for i in named if set(c.subject.attributes) <= self.attributes[i])
             return annotated < c.count <= len(named)
         return False
@@ -213,9 +240,29 @@ class Canonicaliser:
                        object=self.mention(c.object) if c.object else None)
 
 
-def score_claims(claims: Sequence[Claim], facts: SceneFacts, canon: Canonicaliser) -> ReplyScore:
+def check_claim(c: Claim, images: Sequence[SceneFacts]) -> tuple[bool | None, list[int]]:
+    """(verdict, images where it holds) of a claim about a sample's images. A claim tied to images
+    by its wording must hold in each of them (False when it names an image the sample lacks), an
+    untied one in some image. Verdicts: True, False, None (undetermined)."""
+    scope = c.images
+    if scope is None or scope.every:
+        named: Sequence[int] = range(len(images))
+    else:
+        named = scope.images
+        if any(k >= len(images) for k in named):
+            return False, []
+    verdicts = {k: images[k].verdict(c) for k in named}
+    holding = [k for k, v in verdicts.items() if v]
+    values = set(verdicts.values())
+    if scope is None:  # some image
+        return (True if True in values else None if None in values else False), holding
+    return (False if False in values else None if None in values else True), holding
+
+
+def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: Canonicaliser) -> ReplyScore:
+    """Scores of a reply's claims against the scene graphs of its sample's images (in order)."""
     checked: list[dict[str, Any]] = []
-    covered: dict[str, set[tuple[str, ...]]] = {k: set() for k in facts.tuples}
+    covered: dict[str, set[tuple[int, tuple[str, ...]]]] = {k: set() for k in images[0].tuples}
     seen: set[str] = set()
     for raw in claims:
         c = canon.claim(raw)
@@ -223,13 +270,14 @@ def score_claims(claims: Sequence[Claim], facts: SceneFacts, canon: Canonicalise
         if key in seen:  # two phrasings of one claim count once
             continue
         seen.add(key)
-        ok: bool | None = None if facts.undetermined(c) else facts.supports(c)
+        ok, holding = check_claim(c, images)
         checked.append({"kind": c.kind, "text": c.text, "said": raw.text, "supported": ok})
-        found = facts.tuple_of(c) if ok else None
-        if found is not None and found[1] in facts.tuples[found[0]]:
-            covered[found[0]].add(found[1])
-    total = sum(len(t) for t in facts.tuples.values())
-    hit = sum(len(t) for t in covered.values())
+        for k in holding if ok else ():
+            found = images[k].tuple_of(c)
+            if found is not None and found[1] in images[k].tuples[found[0]]:
+                covered[found[0]].add((k, found[1]))
+    totals = {kind: sum(len(f.tuples[kind]) for f in images) for kind in covered}
+    total, hit = sum(totals.values()), sum(len(t) for t in covered.values())
     decided = [c for c in checked if c["supported"] is not None]
     supported = sum(c["supported"] for c in decided)
     return ReplyScore(
@@ -237,5 +285,5 @@ def score_claims(claims: Sequence[Claim], facts: SceneFacts, canon: Canonicalise
         truthfulness=supported / len(decided) if decided else None,
         claims=checked,
         hallucinations=[c["text"] for c in decided if not c["supported"]],
-        recall_by_kind={k: (len(covered[k]) / len(v) if v else None) for k, v in facts.tuples.items()},
+        recall_by_kind={k: (len(covered[k]) / n if n else None) for k, n in totals.items()},
     )
