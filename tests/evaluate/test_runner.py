@@ -175,3 +175,41 @@ def test_images_at_urls_download_a_part_ahead_of_the_model(demo_run, tmp_path, m
     assert sorted(url for part in downloads for url in part) == sorted(urls)  # each image once
     assert progress == [(k, len(urls)) for k in range(1, len(urls) + 1)]
     assert result.complete and [r["id"] for r in _results(tmp_path / "out")] == [r["id"] for r in records]
+
+
+def test_a_resume_asks_again_under_other_prompts_and_scores_again_against_the_samples(demo_run, tmp_path) -> None:
+    """Records of an earlier run are kept only for the prompt this run sends, and are scored
+    again against the samples as they are now: another system prompt sends every request again;
+    a samples file whose answers changed (same ids) is scored against the new answers."""
+    from veriscene.evaluate.prompts import PromptSet
+
+    records = samples(demo_run)[:12]
+    first = tmp_path / "a.jsonl"
+    first.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": str(r["answer"])}) + b"\n" for r in records))
+    model = f"replay:{replies}"
+    out = tmp_path / "out"
+    done = evaluate(first, model, out, freeform="off", cache=False)
+    assert done.counts["requests_sent"] == 12
+    again = evaluate(first, model, out, freeform="off", cache=False)
+    assert again.counts["resumed"] == 12 and again.counts["requests_sent"] == 0
+    assert again.summary["overall"] == done.summary["overall"]
+    other = evaluate(first, model, out, freeform="off", cache=False, prompts=PromptSet().with_system("Be brief."))
+    assert other.counts["resumed"] == 0 and other.counts["requests_sent"] == 12
+    assert all(r["system"] == "Be brief." for r in _results(out))
+    wrong_before = {r["id"] for r in _results(out) if r["correct"] is False}
+    # the same ids, other answers (an edited file): scored against what the file says now
+    def flips(r: dict) -> bool:  # an open yes/no question (a multiple-choice one is scored by its letter)
+        return r["answer_type"] == "bool" and not r["choices"]
+
+    changed = [dict(r, answer=not r["answer"]) if flips(r) else r for r in records]
+    assert any(map(flips, records))
+    second = tmp_path / "b.jsonl"
+    second.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in changed))
+    rescored = evaluate(second, model, out, freeform="off", cache=False, prompts=PromptSet().with_system("Be brief."))
+    assert rescored.counts["requests_sent"] == 0 and rescored.counts["resumed"] == 12
+    wrong_now = {r["id"] for r in _results(out) if r["correct"] is False}
+    flipped_ids = {r["id"] for r in records if flips(r)}
+    assert not flipped_ids & wrong_before and wrong_now == wrong_before | flipped_ids
+    assert rescored.summary["samples"] == str(second)

@@ -94,6 +94,29 @@ def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Co
     return record
 
 
+def _kept(previous: Mapping[str, dict[str, Any]], chosen: Sequence[Mapping[str, Any]], prompt_set: PromptSet,
+          score_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The records of an earlier run still valid for this one: a reply to the prompt this run
+    sends (another prompt set or system text: asked again), scored again against the sample as
+    it is now, with this release's parser and these score options (never an old score kept)."""
+    kept: dict[str, dict[str, Any]] = {}
+    for sample in chosen:
+        record = previous.get(sample["id"])
+        if record is None:
+            continue
+        if record["status"] == "error":
+            kept[sample["id"]] = record  # retried below
+            continue
+        if (record.get("prompt"), record.get("system")) != (prompt_set.text(sample), prompt_set.system):
+            continue
+        fresh = make_record(sample, None, Completion(key=sample["id"], text=record.get("reply") or ""),
+                            score_options)
+        for key in ("prompt", "system", "latency_s", "attempts", "cached", "finish_reason"):
+            fresh[key] = record.get(key)
+        kept[sample["id"]] = fresh
+    return kept
+
+
 def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> None:
     path = out / "run.json"
     current = {"model": identity, "samples": str(samples_path.resolve())}
@@ -174,12 +197,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
 
     results_path = out / "results.jsonl"
     chosen_ids = [r["id"] for r in chosen]
-    chosen_set = set(chosen_ids)
-    records = {sid: r for sid, r in read_results(results_path).items() if sid in chosen_set}
+    score_opts = dict(score_options or {})
+    records = _kept(read_results(results_path), chosen, prompt_set, score_opts)
     kept_before = sum(r["status"] != "error" for r in records.values())
     todo = [s for s in chosen if s["id"] not in records or records[s["id"]]["status"] == "error"]
     by_id = {s["id"]: s for s in todo}
-    score_opts = dict(score_options or {})
 
     cache_db: RequestCache | None = None
     if cache:
