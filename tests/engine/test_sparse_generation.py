@@ -85,7 +85,7 @@ def test_no_sample_takes_an_unannotated_attribute_or_relation_for_absent(tmp_pat
     assert summary.samples > 0 and report.ok and report.verified == summary.samples
     # the same annotations taken as complete make questions these scenes cannot answer
     baseline = generate(tmp_path / "scene_graphs.json", full, from_format="visual_genome", per_scene=2,
-                        reader_options={"sparse": False})
+                        reader_options={"sparse": False, "objects": "complete"})
     rows = [orjson.loads(line) for line in (out / "samples.jsonl").read_bytes().splitlines()]
     full_rows = [orjson.loads(line) for line in (full / "samples.jsonl").read_bytes().splitlines()]
     tasks, full_tasks = {r["task"] for r in rows}, {r["task"] for r in full_rows}

@@ -121,7 +121,7 @@ def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
     from veriscene.io.readers import reader_options
 
     assert reader_options("coco") == ("masks", "skip_crowd", "panoptic_root")
-    assert reader_options("vg") == ("image_data", "merge_duplicates") and reader_options("gqa") == ()
+    assert reader_options("vg") == ("image_data", "merge_duplicates", "objects") and reader_options("gqa") == ("objects",)
     src, runner = _coco(tmp_path / "instances.json"), CliRunner()
     out = tmp_path / "plain.jsonl"
     assert runner.invoke(cli, ["convert", str(src), "--out", str(out)]).exit_code == 0

@@ -64,9 +64,9 @@ def test_singular_names_use_the_engine_without_run_time_checks() -> None:
         "from veriscene.io.normalize import Normalizer\n"
         "from veriscene.text import inflect_engine\n"
         "norm = Normalizer()\n"
-        "print(norm.name('Tennis Balls'), norm._engine is inflect_engine())\n"
+        "print(norm.name('Tennis Balls'), 'inflect' in __import__('sys').modules)\n"
         "try:\n"
-        "    norm._engine.a(3)\n"
+        "    inflect_engine().a(3)\n"
         "except typeguard.TypeCheckError:\n"
         "    print('checked')\n"
         "except Exception:\n"
@@ -81,3 +81,23 @@ def test_direction_wordings_are_the_ops_ones() -> None:
     assert n.predicate("To the left of") == "left of" and n.predicate("to the right of") == "right of"
     assert n.predicate("on the left of") == "left of" and n.predicate("on left side of") == "on left side of"
     assert Normalizer(predicate_synonyms={"to the left of": "beside"}).predicate("to the left of") == "beside"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("has a", "has"), ("ON A", "on"), ("are on", "on"), ("is sitting on the", "sitting on"), ("wearing his", "wearing"),
+    ("part of", "part of"), ("hold", "hold"), ("and", ""), ("is", ""), ("  And ", ""), ("to the left of", "left of"),
+    ("are to the left of", "left of"),
+])
+def test_predicates_lose_copulas_and_articles(raw: str, expected: str) -> None:
+    assert Normalizer().predicate(raw) == expected
+    assert Normalizer(predicate_synonyms={"and": "near"}).predicate("and") == "near"  # a synonym decides first
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("trees", ("tree", True)), ("People", ("person", True)), ("tall men", ("tall man", True)),
+    ("tree", ("tree", False)), ("jeans", ("jeans", False)), ("bus", ("bus", False)), ("grass", ("grass", False)),
+    ("sheep", ("sheep", False)),
+])
+def test_name_and_group_tells_plural_names(raw: str, expected: tuple[str, bool]) -> None:
+    assert Normalizer().name_and_group(raw) == expected
+    assert Normalizer(singularize=False).name_and_group(raw) == (raw.lower(), False)

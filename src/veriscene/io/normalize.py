@@ -1,14 +1,19 @@
 """Names, attributes and predicates are normalised here, and only here, for every reader.
 
 - object names: lower case, whitespace collapsed, last word made singular ("Tennis  Balls" ->
-  "tennis ball", "people" -> "person"), then the synonym map;
+  "tennis ball", "people" -> "person"), then the synonym map. `name_and_group` tells too whether
+  the name was plural: Visual Genome and GQA name a box around several things "trees" or
+  "people", and their readers mark such an object as a crowd region;
 - attributes and predicates: lower case, whitespace collapsed, then their synonym maps ("grey"
   is "gray", GQA's "to the left of" is "left of", as the demo and the ops that read directions
-  from the boxes say it).
+  from the boxes say it). A predicate also loses a leading copula and a trailing article
+  (Visual Genome's "are on" is "on", "has a" is "has": `text.trim_predicate`); one that says
+  nothing ("and", `text.MEANINGLESS_PREDICATES`) becomes "" and readers drop its relation.
 
-Singular forms come from `inflect` (offline). Its rules strip a final "s" from words such as "bus"
-or "cactus", so short words, words ending in -ss/-us/-is/-ics and nouns that only exist in the
-plural ("jeans", "glasses") are left alone; irregular plurals ("men", "mice") are handled.
+Singular forms come from `inflect` (offline), through `text.singular_form`. Its rules strip a final
+"s" from words such as "bus" or "cactus", so short words, words ending in -ss/-us/-is/-ics and
+nouns that only exist in the plural ("jeans", "glasses") are left alone; irregular plurals ("men",
+"mice") are handled.
 """
 
 from __future__ import annotations
@@ -16,18 +21,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import orjson
 
-from veriscene.text import SAME_PLURAL, UNIT_NOUNS, inflect_engine
+from veriscene.text import MEANINGLESS_PREDICATES, singular_form, trim_predicate
 
 _SPACE = re.compile(r"\s+")
-
-# Nouns used in the plural for one thing (`text.UNIT_NOUNS`), whose plural is the word itself, or
-# that inflect would mangle.
-_KEEP_PLURAL = frozenset(UNIT_NOUNS) | SAME_PLURAL | {"gas", "canvas", "lens"}
-_KEEP_SUFFIXES = ("ss", "us", "is", "ics", "ous")
 
 
 _PREDICATE_SYNONYMS = {
@@ -62,8 +61,8 @@ class Normalizer:
         self.attribute_synonyms: dict[str, str] = {"grey": "gray"}
         # GQA's and Visual Genome's wordings of the directions the ops read from the boxes
         self.predicate_synonyms: dict[str, str] = dict(_PREDICATE_SYNONYMS)
-        self._engine: Any = None  # inflect.engine, built on first use
-        self._cache: dict[str, str] = {}
+        # raw name -> (normalised name, whether its last word was plural: `name_and_group`)
+        self._cache: dict[str, tuple[str, bool]] = {}
         self.add_synonyms(synonyms or {}, kind="name")
         self.add_synonyms(attribute_synonyms or {}, kind="attribute")
         self.add_synonyms(predicate_synonyms or {}, kind="predicate")
@@ -109,39 +108,41 @@ class Normalizer:
 
     # ---- normalising -----------------------------------------------------------------------
 
-    def _singular(self, word: str) -> str:
-        if (
-            (len(word) <= 3 and word.endswith("s"))  # bus, gas, his, yes; but men -> man
-            or word in _KEEP_PLURAL
-            or word.endswith(_KEEP_SUFFIXES)
-            or not word.isalpha()
-        ):
-            return word
-        if self._engine is None:  # the shared engine: inflect imported without typeguard's cost
-            self._engine = inflect_engine()
-        singular = self._engine.singular_noun(word)
-        return singular if isinstance(singular, str) and singular else word
-
     def name(self, raw: str) -> str:
         """Normalised object name ("" when `raw` holds only whitespace)."""
+        return self.name_and_group(raw)[0]
+
+    def name_and_group(self, raw: str) -> tuple[str, bool]:
+        """(normalised name, whether singularising changed its last word): ("tree", True) for
+        "Trees", ("person", True) for "people", ("jeans", False) for "jeans" (one pair)."""
         cached = self._cache.get(raw)
         if cached is not None:
             return cached
         text = _clean(raw)
         text = self.synonyms.get(text, text)
+        group = False
         if self.singularize and text:
             head, _, last = text.rpartition(" ")
-            singular = self._singular(last)
-            text = f"{head} {singular}" if head else singular
+            singular = singular_form(last)
+            if singular is not None:
+                group = True
+                text = f"{head} {singular}" if head else singular
             text = self.synonyms.get(text, text)
+        result = (text, group)
         if len(self._cache) < 100_000:
-            self._cache[raw] = text
-        return text
+            self._cache[raw] = result
+        return result
 
     def attribute(self, raw: str) -> str:
         text = _clean(raw)
         return self.attribute_synonyms.get(text, text)
 
     def predicate(self, raw: str) -> str:
+        """Normalised predicate: "" when `raw` holds only whitespace or says nothing ("and")."""
         text = _clean(raw)
+        if text in self.predicate_synonyms:
+            return self.predicate_synonyms[text]
+        text = trim_predicate(text)
+        if text in MEANINGLESS_PREDICATES:
+            return ""
         return self.predicate_synonyms.get(text, text)

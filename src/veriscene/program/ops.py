@@ -104,11 +104,13 @@ def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
     """Objects whose name is `name`."""
     index = ctx.index(objs.image)
     found = index.by_name.get(name, ())
+    if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple;
+        # complete when every object of the name is annotated (a set of every annotated object
+        # can miss only unannotated ones, whatever attributes or relations are sparse)
+        return Objs(objs.image, found, objs.complete or index.complete(name))
     # the set was complete already, or every object of the name is annotated (and the set misses
     # only unannotated objects: not a set filtered by sparse attributes or relations)
     complete = objs.complete or (index.complete(name) and not index.sparse)
-    if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple
-        return Objs(objs.image, found, complete)
     keep = set(found)
     return Objs(objs.image, tuple(i for i in objs.idx if i in keep), complete)
 

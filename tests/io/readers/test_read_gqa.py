@@ -182,3 +182,11 @@ def test_relations_of_a_dropped_object_are_counted(tmp_path: Path) -> None:
     scenes, report = read_all(path, "gqa", drop_bad_parts=True)
     assert scenes[0].names == ("man",) and fields(report) == [("5", "objects[2].box")]
     assert report.repairs["relations_dropped_with_object"] == 2
+
+
+def test_plural_names_are_crowd_regions_and_absences_unknown(gqa_file: Path) -> None:
+    scenes = list(read(gqa_file, "gqa"))
+    assert scenes[0].names == ("man", "dog") and scenes[0].meta["crowd"] == [0, 1]
+    assert scenes[0].meta["exhaustive"] == ["dog", "man"] and "crowd" not in scenes[1].meta
+    complete = list(read(gqa_file, "gqa", objects="complete"))
+    assert "exhaustive" not in complete[0].meta and complete[0].meta["crowd"] == [0, 1]

@@ -247,3 +247,68 @@ def test_image_data_listing_an_image_twice(tmp_path: Path) -> None:
     assert fields(report) == [("1", "width")]
     assert report.entries[0].reason == ("image_data.json lists image 1 twice with different sizes: "
                                         "100x100 at index 0, 50x40 at index 2")
+
+
+GROUPS = [{
+    "image_id": 1,
+    "objects": [vg_obj(1, "trees", 0, 0, 40, 30), vg_obj(2, "tree", 60, 0, 10, 30), vg_obj(3, "people", 0, 50, 40, 30),
+                vg_obj(4, "cat", 50, 60, 10, 10), vg_obj(5, "jeans", 80, 60, 10, 20), vg_obj(6, "man", 70, 40, 10, 50),
+                vg_obj(7, "plate", 85, 85, 10, 10)],
+    "relationships": [{"predicate": "ON", "subject_id": 4, "object_id": 3},
+                      {"predicate": "and", "subject_id": 6, "object_id": 7},
+                      {"predicate": "has a", "subject_id": 6, "object_id": 7},
+                      {"predicate": "are on", "subject_id": 7, "object_id": 4},
+                      {"predicate": "hold", "subject_id": 1, "object_id": 2}],
+}]
+
+
+def _count(scene, name: str):
+    from veriscene.errors import ExecutionFailure
+    from veriscene.program import ExecutionContext, run_nodes
+
+    program = [{"op": "scene", "inputs": [], "args": [0]}, {"op": "filter_name", "inputs": [0], "args": [name]},
+               {"op": "count", "inputs": [1], "args": []}]
+    try:
+        return run_nodes(program, ExecutionContext([scene]))[-1]
+    except ExecutionFailure:
+        return None
+
+
+def test_plural_names_are_crowd_regions_and_predicates_are_cleaned(tmp_path: Path) -> None:
+    """"trees" is one box around several: a crowd region of "tree", never counted as one tree;
+    raw predicates lose copulas and articles, and "and" (no relation) is dropped and counted."""
+    from veriscene.scene.describe import scene_caption
+
+    path = write_json(tmp_path / "scene_graphs.json", GROUPS)
+    write_json(tmp_path / "image_data.json", [{"image_id": 1, "width": 100, "height": 100}])
+    (scene,), report = read_all(path, "visual_genome", objects="complete")
+    assert scene.names == ("tree", "tree", "person", "cat", "jeans", "man", "plate")
+    assert scene.meta["crowd"] == [0, 2] and "exhaustive" not in scene.meta
+    assert sorted(p for _, p, _ in scene.relations) == ["has", "hold", "on", "on"]
+    assert report.repairs.get("meaningless_relations_dropped") == 1
+    assert _count(scene, "tree") is None and _count(scene, "man") == 1  # a group of trees: unknown
+    caption = scene_caption(scene)
+    assert "many trees" in caption and "many people" in caption and "two trees" not in caption
+    assert "The plate is on the cat." in caption and "The man has the plate." in caption
+
+
+@pytest.mark.parametrize(("objects", "exhaustive", "man_count"), [
+    (None, ["cat", "jeans", "man", "person", "plate", "tree"], 1),  # default "present"
+    ("present", ["cat", "jeans", "man", "person", "plate", "tree"], 1),
+    ("sparse", [], None),
+    ("complete", None, 1),
+    ("Complete", None, 1),
+])
+def test_objects_option_says_which_names_are_annotated_in_full(tmp_path: Path, objects, exhaustive, man_count) -> None:
+    path = write_json(tmp_path / "scene_graphs.json", GROUPS)
+    write_json(tmp_path / "image_data.json", [{"image_id": 1, "width": 100, "height": 100}])
+    (scene,), _ = read_all(path, "visual_genome", **({} if objects is None else {"objects": objects}))
+    assert scene.meta.get("exhaustive") == exhaustive
+    # a name the image annotates counts (unless "sparse" says no name is complete)
+    assert _count(scene, "man") == man_count
+
+
+def test_objects_option_refuses_unknown_values(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "scene_graphs.json", GROUPS)
+    with pytest.raises(ValueError, match="objects must be one of complete, present, sparse"):
+        read_all(path, "visual_genome", objects="all")

@@ -69,6 +69,38 @@ def sparse_kinds(value: bool | str | Sequence[str]) -> list[str]:
     return [k for k in SPARSE_KINDS if k in kinds]
 
 
+# What a format's object annotation covers (the `objects` option of the readers that take it), as
+# `meta["exhaustive"]` says it (`exhaustive_names`):
+# - "complete": every object of the image is annotated (meta.exhaustive unset): a name without an
+#   object is absent, counts are exact;
+# - "present": every object of the names the image annotates, and nothing is known of any other
+#   name (meta.exhaustive = the image's names): counts and "the man" stand, absences are unknown;
+# - "sparse": some objects only, of any name (meta.exhaustive = []): what is annotated is there,
+#   and neither absences nor counts nor "the man" (one of how many?) are known.
+OBJECT_COVERAGES = ("complete", "present", "sparse")
+# Visual Genome's crowd workers drew the objects they wrote about, not every object; GQA cleaned
+# those graphs but did not complete them: a "car" not annotated may well be in the picture.
+OBJECTS_DEFAULTS: dict[str, str] = {"visual_genome": "present", "gqa": "present"}
+
+
+def objects_for(fmt: str, value: str | None) -> str:
+    """The `objects` option: one of `OBJECT_COVERAGES` (any case), else the format's default
+    (`OBJECTS_DEFAULTS`, "complete" for formats without one)."""
+    if value is None:
+        return OBJECTS_DEFAULTS.get(fmt, "complete")
+    coverage = str(value).strip().lower()
+    if coverage not in OBJECT_COVERAGES:
+        raise ValueError(f"objects must be one of {', '.join(OBJECT_COVERAGES)}, got {value!r}")
+    return coverage
+
+
+def exhaustive_names(coverage: str, names: Iterable[str]) -> list[str] | None:
+    """`meta["exhaustive"]` of a scene of objects `names` under `coverage` (`OBJECT_COVERAGES`)."""
+    if coverage == "complete":
+        return None
+    return sorted(set(names)) if coverage == "present" else []
+
+
 def sparse_for(fmt: str, value: bool | str | Sequence[str] | None) -> list[str]:
     """`meta["sparse"]` of a format's scenes: the `sparse` option when given, else the format's
     default (`SPARSE_DEFAULTS`)."""
@@ -90,6 +122,7 @@ class ReadContext:
         image_size: tuple[int, int] | None = None,
         drop_bad_parts: bool = False,
         sparse: bool | str | Sequence[str] | None = None,
+        objects: str | None = None,
     ) -> None:
         self.source = str(source)
         self.fmt = fmt
@@ -108,6 +141,8 @@ class ReadContext:
         # what the scenes record only in part (``meta["sparse"]``): the format's default unless given
         self.sparse: list[str] = sparse_for(fmt, sparse)
         self.sparse_given = sparse is not None
+        # what the object annotation covers (`OBJECT_COVERAGES`): the format's default unless given
+        self.objects: str = objects_for(fmt, objects)
         self.record: str | int | None = None
         self._seen: set[str] = set()
         self._pending: Counter[str] = Counter()
@@ -162,18 +197,24 @@ class ReadContext:
     # ---- values ----------------------------------------------------------------------------
 
     def name(self, raw: Any, field: str) -> str:
+        return self.name_and_group(raw, field)[0]
+
+    def name_and_group(self, raw: Any, field: str) -> tuple[str, bool]:
+        """(normalised name, whether it was plural: "trees" names a box around several trees)."""
         if not isinstance(raw, str):
             raise bad(f"name must be a string, got {type(raw).__name__} {raw!r}"[:200], field)
-        text = self.normalizer.name(raw)
+        text, group = self.normalizer.name_and_group(raw)
         if not text:
             raise bad(f"name is empty (got {raw!r})", field)
-        return text
+        return text, group
 
     def predicate(self, raw: Any, field: str) -> str:
+        """The normalised predicate; "" for one that says nothing ("and"), whose relation is
+        dropped (`SceneParts.relate`). An empty one is refused."""
         if not isinstance(raw, str):
             raise bad(f"predicate must be a string, got {type(raw).__name__} {raw!r}"[:200], field)
         text = self.normalizer.predicate(raw)
-        if not text:
+        if not text and not raw.replace("_", " ").strip():
             raise bad(f"predicate is empty (got {raw!r})", field)
         return text
 
@@ -401,6 +442,9 @@ class SceneParts:
     def relate(self, subject: str, predicate: Any, obj: str, field: str) -> None:
         try:
             pred = self.ctx.predicate(predicate, field + ".predicate")
+            if not pred:  # "and": says nothing of how the two relate
+                self.ctx.repair("meaningless_relations_dropped")
+                return
             for role, oid in (("subject", subject), ("object", obj)):
                 if oid in self.dropped:
                     self.ctx.repair("relations_dropped_with_object")
@@ -440,6 +484,8 @@ class SceneParts:
             into.append(a)
             first = self.rows[a]
             first["attributes"] = list(dict.fromkeys([*first["attributes"], *row["attributes"]]))
+            if row.get("crowd"):  # "trees" over "tree": the box holds several
+                first["crowd"] = True
             self.ctx.repair("duplicate_objects_merged")
         if into == list(range(len(self.rows))):
             return
@@ -464,8 +510,14 @@ class SceneParts:
         meta = dict(kwargs.pop("meta", None) or {})
         meta.setdefault("source_format", self.ctx.fmt)
         meta["object_ids"] = list(self.ids)
+        crowd = [i for i, row in enumerate(self.rows) if row.pop("crowd", False)]
+        if crowd:  # objects named in the plural (`ReadContext.name_and_group`): several as one
+            meta["crowd"] = crowd
         if self.ctx.sparse:
             meta["sparse"] = list(self.ctx.sparse)
+        exhaustive = exhaustive_names(self.ctx.objects, (row["name"] for row in self.rows))
+        if exhaustive is not None:
+            meta["exhaustive"] = exhaustive
         return Scene.from_objects(
             image_id=image_id,
             width=width,

@@ -8,6 +8,11 @@
 The file is read one scene graph at a time (`_json.stream_json`), so memory stays flat however
 large it is. Boxes are [x, y, w, h] in pixels (top-left corner). A relation listed under object A with
 ``"object": B`` reads "A <name> B".
+
+As for Visual Genome (whose graphs GQA cleaned): an object named in the plural ("trees",
+"people") is one box around several, named in the singular and listed in ``meta["crowd"]``; and
+the `objects` option (default "present", `_base.OBJECT_COVERAGES`) leaves the absence of names an
+image does not annotate unknown.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ def _object_row(ctx: ReadContext, obj: Any, width: int, height: int, field: str)
     missing = [k for k in ("name", "x", "y", "w", "h") if k not in obj]
     if missing:
         raise bad(f"object lacks {', '.join(missing)}", field)
+    name, group = ctx.name_and_group(obj["name"], field + ".name")
     return {
-        "name": ctx.name(obj["name"], field + ".name"),
+        "name": name,
+        "crowd": group,
         "box": ctx.box_xywh([obj["x"], obj["y"], obj["w"], obj["h"]], width, height, field + ".box"),
         "attributes": ctx.attributes(obj.get("attributes"), field + ".attributes"),
     }
@@ -94,9 +101,11 @@ def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
     return parts.scene(image_id, width, height, image=f"{image_id}.jpg", meta=meta)
 
 
-def read_gqa(path: str | os.PathLike[str], **options: Any) -> Iterator[Scene]:
-    """Stream scenes from a GQA scene-graph JSON file (`train_sceneGraphs.json`, ...)."""
-    ctx = ReadContext(path, "gqa", **options)
+def read_gqa(path: str | os.PathLike[str], *, objects: str | None = None, **options: Any) -> Iterator[Scene]:
+    """Stream scenes from a GQA scene-graph JSON file (`train_sceneGraphs.json`, ...). `objects`:
+    what the object annotation covers, "present" (default), "sparse" or "complete"
+    (`_base.OBJECT_COVERAGES`)."""
+    ctx = ReadContext(path, "gqa", objects=objects, **options)
     if top_level(path) == "{":  # the usual layout, read one scene graph at a time (0.4 GB for train)
         count = 0
         try:

@@ -15,7 +15,13 @@ Files are read one image record at a time (`_json.stream_json`), so memory stays
 large the file (`scene_graphs.json` is 0.7 GB). The split files list images in the same order and
 are read in step; an image a file lists out of that order waits until its turn.
 
-Boxes are [x, y, w, h] in pixels. Object ids are resolved within an image; an object that only
+Boxes are [x, y, w, h] in pixels. An object named in the plural ("trees", "people", "clouds":
+Visual Genome draws one box around a group) gets the singular name and is listed in
+``meta["crowd"]``: it shows that trees are there, but is never counted as one tree or called "the
+tree". Visual Genome annotates the objects its workers wrote about, not every object: the
+`objects` option says what may be taken from that (`_base.OBJECT_COVERAGES`; default "present":
+counts of the names an image annotates stand, the absence of any other name is unknown).
+Object ids are resolved within an image; an object that only
 appears embedded in an attribute or relationship entry (with its box and name) is added. Objects
 of one name whose boxes overlap by IoU >= 0.9 are merged (`merge_duplicates`, `DUPLICATE_IOU`):
 raw Visual Genome annotates many objects twice. Image
@@ -101,8 +107,10 @@ def _object_row(
     if missing:
         raise bad(f"object lacks {', '.join(missing)}", field)
     synsets = obj.get("synsets")
+    name, group = ctx.name_and_group(_raw_name(obj, field), field + ".names")
     return {
-        "name": ctx.name(_raw_name(obj, field), field + ".names"),
+        "name": name,
+        "crowd": group,
         "box": ctx.box_xywh([obj["x"], obj["y"], obj["w"], obj["h"]], width, height, field + ".box"),
         "attributes": ctx.attributes(obj.get("attributes"), field + ".attributes"),
         "synset": synsets[0] if isinstance(synsets, list) and synsets and isinstance(synsets[0], str) else None,
@@ -313,16 +321,18 @@ def merge_threshold(value: bool | float | str) -> float | None:
 
 def read_visual_genome(
     path: str | os.PathLike[str], *, image_data: str | os.PathLike[str] | None = None,
-    merge_duplicates: bool | float | str = True, **options: Any
+    merge_duplicates: bool | float | str = True, objects: str | None = None, **options: Any
 ) -> Iterator[Scene]:
     """Stream scenes from a Visual Genome file or directory (see the module docstring).
     `merge_duplicates`: merge objects of one name whose boxes overlap by IoU >= 0.9 (or the
-    number given), one object annotated twice; false keeps every object as annotated."""
+    number given), one object annotated twice; false keeps every object as annotated.
+    `objects`: what the object annotation covers, "present" (default), "sparse" or "complete"
+    (`_base.OBJECT_COVERAGES`)."""
     merge_iou = merge_threshold(merge_duplicates)
     path = Path(path)
     archives.require(path)  # on disk, or a file inside a zip archive (vg.zip/scene_graphs.json)
     files, found_image_data = _layout(path)
-    ctx = ReadContext(path, "visual_genome", **options)
+    ctx = ReadContext(path, "visual_genome", objects=objects, **options)
     sizes = _sizes(Path(image_data) if image_data is not None else found_image_data, ctx)
 
     for image_id, records, source in _joined(list(files.values()), ctx):
