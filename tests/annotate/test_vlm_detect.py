@@ -197,7 +197,11 @@ class Canned(Model):
 def test_a_reply_cut_at_the_token_limit_is_counted() -> None:
     detector = VLMDetector(Canned(f'[{CUP}, {{"label": "ball", "bbox', {"finish_reason": "length"}))
     image = Image.new("RGB", (120, 80))
-    assert detector.batch([image, image]) == [[Detection("cup", (10, 20, 41, 51), 1.0)]] * 2
+    for found in detector.batch([image, image]):
+        cup, cut = found
+        assert cup == Detection("cup", (10, 20, 41, 51), 1.0)
+        assert cut.problem.startswith("the reply was cut at the server's token limit after 1 complete entries")
+        assert found.counts == {"detector_replies_cut_off": 1}  # each image's result carries its counts
     assert detector.cut_off == 2 and detector.skipped == Counter()
 
 
@@ -343,3 +347,75 @@ def test_the_mask_model_is_not_asked_about_the_models_faulty_entries(server: Fak
                            detector=VLMDetector(OpenAIChatModel("fake-vlm", server.url)))
     assert asked == [[(10, 20, 41, 51)]] and s.names == ("cup",) and s.masks is not None
     assert [(e.level, e.field) for e in report.entries] == [("object", "detections[1]")]
+
+
+@pytest.mark.parametrize("reply", [
+    f"If there were none I would answer []. Here they are: [{CUP}]",  # the list of objects, not the []
+    f'Like [{{"label": "cup"}}, {{"label": "ball"}}]? No: [{{"label": "ball"}}], [{CUP}, {CUP}]',  # the most objects
+    f'{{"objects": [{CUP}]}}',  # JSON mode's wrapper object
+    f'```json\n{{"detections": [{CUP}]}}\n```',
+])
+def test_the_list_of_objects_is_found_among_others(server: FakeServer, script: Script, reply: str) -> None:
+    found, detector, _ = detect(server, script, reply)
+    assert {d for d in found if d.problem is None} == {Detection("cup", (10, 20, 41, 51), 1.0)}
+
+
+def test_an_empty_wrapper_and_an_empty_list_mean_no_objects() -> None:
+    assert read_entries('{"objects": []}') == [] and read_entries("There is nothing: []") == []
+
+
+def test_a_cut_reply_keeps_its_complete_entries_not_a_cut_entrys_inner_list() -> None:
+    cut = f'[{CUP}, {{"label": "ball", "attributes": [], "bbox_2d": [70, 15,'
+    detector = VLMDetector(Canned(cut, {"finish_reason": "length"}))
+    found = detector(Image.new("RGB", (120, 80)))
+    assert [d for d in found if d.problem is None] == [Detection("cup", (10, 20, 41, 51), 1.0)]
+    assert found.counts == {"detector_replies_cut_off": 1}
+
+
+def test_entries_left_out_by_the_settings_and_cut_replies_are_counted_in_the_run(
+        server: FakeServer, script: Script, tmp_path: Path) -> None:
+    from veriscene.annotate import annotate
+
+    for k in range(2):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    script.reply = json.dumps([{"label": "cup", "bbox_2d": [10, 20, 41, 51]}, {"label": "tree", "bbox_2d": [1, 1, 9, 9]},
+                               {"label": "cup", "bbox_2d": [70, 15, 111, 56]}])
+    detector = VLMDetector(OpenAIChatModel("fake-vlm", server.url), ["cup"], max_objects=1)
+    one = annotate(tmp_path / "photos", tmp_path / "w1" / "s.jsonl", detector=detector)
+    two = annotate(tmp_path / "photos", tmp_path / "w2" / "s.jsonl", detector=detector, workers=2)
+    for summary in (one, two):  # counted on the workers too
+        assert summary.repairs["detector_labels_not_in_names"] == 2
+        assert summary.repairs["detector_objects_over_max_objects"] == 2
+
+
+@pytest.mark.parametrize(("box_format", "box", "why"), [
+    ("norm1000", [0.1, 0.2, 0.3, 0.5], "has a box of fractions (all four numbers at most 1) where norm1000 asks for "
+                                       "0-1000: the model answers in another convention (try --box-format norm1)"),
+    ("pixels", [0, 0, 1e300, 10], "has a box far outside the image (more than half the image past an edge, in "
+                                  "--box-format pixels)"),
+    ("pixels", [10, 10, 10.5, 30], "has a box less than a pixel wide or high"),
+    ("pixels", [10, 20, 10 ** 400, 51], "has no box of four numbers"),  # too large for a float: only it goes
+])
+def test_boxes_in_another_convention_or_garbage_are_rejected(tmp_path: Path, box_format: str, box: list,
+                                                             why: str) -> None:
+    draw_scene(tmp_path / "p.png")
+    reply = f'[{CUP}, {{"label": "ball", "bbox_2d": [{", ".join(str(v) for v in box)}]}}]'
+    report = RejectReport()
+    detector = VLMDetector(Canned(reply, {"finish_reason": "stop"}), box_format=box_format)
+    (s,) = annotate_images(tmp_path / "p.png", detector=detector, report=report)
+    assert len(s.names) == 1  # the good entry stays
+    (entry,) = report.entries
+    assert entry.level == "object" and entry.reason.startswith(f"entry 1 of the reply {why}: ")
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_a_huge_integer_rejects_its_entry_only_and_nothing_is_sent_twice(
+        server: FakeServer, script: Script, tmp_path: Path, batch_size: int) -> None:
+    draw_scene(tmp_path / "photos" / "a.png")
+    draw_scene(tmp_path / "photos" / "b.png")
+    script.reply = f'[{CUP}, {{"label": "ball", "bbox_2d": [70, 15, 1{"0" * 400}, 56]}}]'
+    report = RejectReport()
+    detector = VLMDetector(OpenAIChatModel("fake-vlm", server.url))
+    scenes = list(annotate_images(tmp_path / "photos", detector=detector, report=report, batch_size=batch_size))
+    assert [s.names for s in scenes] == [("cup",), ("cup",)]
+    assert [e.field for e in report.entries] == ["detections[1]"] * 2 and len(script.seen) == 2

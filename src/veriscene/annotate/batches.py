@@ -4,7 +4,17 @@ A stage is called on one image at a time, unless it has a `batch(images)` method
 transformers stages do) and more than one image is waiting: then the batch goes through the model
 at once, which is what keeps a GPU busy. If the batch call raises, each image of it is tried alone,
 so one bad image fails alone. A failure is returned in the image's place (`StageFailure`), to be
-reported as that image's reject; a stage's `batch` may return one in an image's place itself.
+reported as that image's reject; a stage's `batch` may return one in an image's place itself. A
+model that cannot be used at all (`ModelConfigError`: a refused API key, an unknown model or URL)
+is not an image's fault: it is raised, and stops the run (which `--resume` continues).
+
+A stage's result for an image may be a `Counted` list: what it holds, plus counts of what the
+stage left out (kind -> n, added to the run's counts) and parts it could not do (reported as
+rejects of that image: a failed attribute request, say).
+
+Images are read upright (`load_image`): the EXIF orientation a camera records is applied, so
+sizes and boxes are those of the image as viewers display it; 16-bit grey images are scaled to 8
+bits; an animated GIF gives its first frame.
 """
 
 from __future__ import annotations
@@ -13,38 +23,81 @@ import io
 from pathlib import Path
 from typing import Any, Callable
 
-from PIL import Image, UnidentifiedImageError
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from veriscene.errors import SceneValidationError
+from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.readers._base import bad
 
 
 class StageFailure(SceneValidationError):
-    """A model stage failed on one image: the image is rejected, naming the stage."""
+    """A model stage failed on one image: the image is rejected, naming the stage. `server`: it
+    failed because a server's requests failed (after their retries), not because of the image:
+    counted apart, so that the run's summary says how many to redo."""
+
+    def __init__(self, message: str, *, field: str | None = None, server: bool = False) -> None:
+        super().__init__(message, field=field)
+        self.server = server
+
+
+class ServerFailure(RuntimeError):
+    """A request to a model's server failed after its retries (timeouts, HTTP 5xx, connection
+    errors): the image is not at fault, and a later run may do it."""
+
+
+class Counted(list):  # type: ignore[type-arg]
+    """A stage's result for one image (its items), with `counts` of what the stage left out
+    (kind -> n, e.g. ``detector_labels_not_in_names``) and `problems`: (field, reason) of the
+    parts it could not do, reported as rejects of the image at level `level`."""
+
+    def __init__(self, items: Any = (), counts: dict[str, int] | None = None,
+                 problems: list[tuple[str, str]] | None = None, level: str = "object") -> None:
+        super().__init__(items)
+        self.counts = {k: n for k, n in (counts or {}).items() if n}
+        self.problems = list(problems or [])
+        self.level = level
+
+
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """A 16- or 32-bit integer grey image scaled to 8 bits (0-65535 -> 0-255): Pillow's RGB
+    conversion would clip it, leaving a 16-bit photo almost all white."""
+    if im.mode.startswith("I;16") or im.mode == "I":
+        values = np.asarray(im, dtype=np.float64)
+        return Image.fromarray(np.clip(np.round(values / 257.0), 0, 255).astype(np.uint8), "L")
+    return im
 
 
 def load_image(path: Path, sent: dict[str, bytes] | None = None) -> Image.Image | SceneValidationError:
-    """The image as RGB, or the reject to report for it. `sent`: images' bytes by path, read where
-    the run started (a Ray node without the images); the reject reads as from the path."""
+    """The image as RGB, upright (its EXIF orientation applied: the size and pixels a viewer
+    shows), or the reject to report for it. `sent`: images' bytes by path, read where the run
+    started (a Ray node without the images); the reject reads as from the path."""
     data = sent.get(str(path)) if sent is not None else None
     try:
         with Image.open(path if data is None else io.BytesIO(data)) as im:
-            return im.convert("RGB")
+            upright = ImageOps.exif_transpose(im)  # a copy; the first frame of an animation
+            return _eight_bit(upright).convert("RGB")
     except UnidentifiedImageError:  # Pillow names the file, or else the buffer object
         return bad(f"cannot read the image: cannot identify image file {str(path)!r}"[:300], "image")
-    except (OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:  # a huge header: a decompression bomb, or a huge photo
+        return bad(f"cannot read the image: {exc} Scale it down first if it is a real image."[:300], "image")
+    except (OSError, ValueError, SyntaxError) as exc:  # SyntaxError: some of Pillow's plugins' broken files
         return bad(f"cannot read the image: {exc}"[:300], "image")
 
 
 def stage_failure(name: str, exc: Exception) -> StageFailure:
     """The reject of an image on which stage `name` raised `exc`."""
-    return StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name)
+    return StageFailure(f"the {name} failed: {type(exc).__name__}: {exc}"[:300], field=name,
+                        server=isinstance(exc, ServerFailure))
 
 
 def call_stage(name: str, stage: Callable[..., Any], *args: Any) -> Any:
-    """`stage(*args)` on one image; its failure raised as that image's `StageFailure`."""
+    """`stage(*args)` on one image; its failure raised as that image's `StageFailure` (a model
+    that cannot be used at all, `ModelConfigError`, as it is: it stops the run)."""
     try:
         return stage(*args)
+    except ModelConfigError:
+        raise
     except Exception as exc:  # a model's failure on this image: reported, not a traceback
         raise stage_failure(name, exc) from None
 
@@ -59,12 +112,16 @@ def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image], *
             results = list(batch(images, *more))
             if len(results) == len(images):
                 return results
+        except ModelConfigError:
+            raise
         except Exception:  # noqa: S110 - each image is tried alone below, to find the one at fault
             pass
     out: list[Any] = []
     for k, image in enumerate(images):
         try:
             out.append(stage(image, *(args[k] for args in more)))
+        except ModelConfigError:
+            raise
         except Exception as exc:  # a model's failure on this image: reported, not a traceback
             out.append(stage_failure(name, exc))
     return out

@@ -51,7 +51,7 @@ import numpy as np
 import orjson
 from PIL import Image
 
-from veriscene.annotate.batches import StageFailure, call_stage, load_image, run_stage
+from veriscene.annotate.batches import Counted, StageFailure, call_stage, load_image, run_stage
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
@@ -60,24 +60,55 @@ from veriscene.annotate.models import (
 from veriscene.errors import SceneValidationError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.readers._base import ReadContext, SceneParts
-from veriscene.io.rejects import RejectReport
+from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 # A run stops when each of its first images fails in a model stage: the model or its settings are
 # wrong, not the images (after that, a failure rejects just its image)
 FAILING_START = 3
 FORMAT = "pipeline"
+# the count of images rejected because a model's server failed (after its retries), not the image
+SERVER_FAILED = "images_failed_on_the_server"
 _DIRECTIONS = (("left of", "right of", 0, 2), ("above", "below", 1, 3))
 
 
-def image_files(images: str | os.PathLike[str]) -> tuple[Path, list[Path]]:
+def _folder_images(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    """A folder's images, searched recursively (symbolic links to folders followed, each folder
+    searched once), sorted; what is left out goes to `skipped` as (path, why)."""
+    files: list[Path] = []
+    seen: set[str] = set()
+    for top, folders, names in os.walk(folder, followlinks=True):
+        seen.add(os.path.realpath(top))
+        for name in sorted(folders):
+            inner = os.path.join(top, name)
+            if os.path.realpath(inner) in seen or os.path.realpath(inner) == os.path.realpath(top):
+                folders.remove(name)
+                skipped.append((inner, "the same folder as one searched already (a link to it): left out"))
+        folders.sort()
+        for name in names:
+            path = Path(top) / name
+            if not path.exists():
+                skipped.append((str(path), f"a broken symbolic link (to {os.readlink(path)!r}, which does not exist)"))
+            elif not path.is_file():
+                skipped.append((str(path), "not a regular file"))
+            elif path.suffix.lower() not in IMAGE_SUFFIXES:
+                skipped.append((str(path), f"not an image of a format annotate reads ({', '.join(IMAGE_SUFFIXES)})"))
+            else:
+                files.append(path)
+    return sorted(files)
+
+
+def image_files(images: str | os.PathLike[str],
+                skipped: list[tuple[str, str]] | None = None) -> tuple[Path, list[Path]]:
     """(root, image paths): a folder's images (recursive, sorted), a list file's, or one image.
-    Image ids are the paths relative to the root, without the suffix."""
+    Image ids are the paths relative to the root, without the suffix. `skipped`: gets (path, why)
+    of each file of a folder left out (another format, a broken link), for the run to report."""
     path = Path(images)
+    skipped = [] if skipped is None else skipped
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        files = _folder_images(path, skipped)
         if not files:
             raise FileNotFoundError(f"{path}: no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
         return path, files
@@ -85,8 +116,41 @@ def image_files(images: str | os.PathLike[str]) -> tuple[Path, list[Path]]:
         raise FileNotFoundError(f"{path}: no such file or directory")
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return path.parent, [path]
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # a list file saved with a byte order mark (Windows' Notepad)
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text[:4096]:
+        raise ValueError(f"{path}: not an image of a format annotate reads ({', '.join(IMAGE_SUFFIXES)}; "
+                         f"{path.suffix or 'no suffix'} is not one of them: convert it, e.g. to JPEG or PNG) "
+                         "nor a text file listing image paths")
+    lines = [line.strip() for line in text.splitlines()]
     return path.parent, [path.parent / line for line in lines if line and not line.startswith("#")]
+
+
+def report_skipped(report: RejectReport, images: str | os.PathLike[str], skipped: list[tuple[str, str]],
+                   own: Sequence[Path] = ()) -> None:
+    """Report each file of the folder `images` left out (`image_files`) as a rejected file (its
+    path as the record), but the run's own (`own`: its output files, and their temporary files
+    ``.<name>.*``)."""
+    mine = {os.path.abspath(p) for p in own}
+    hidden = tuple(f".{p.name}." for p in own)
+    for path, why in skipped:
+        if os.path.abspath(path) not in mine and not (hidden and Path(path).name.startswith(hidden)):
+            report.record(Reject(file=str(images), record=path, field="image", reason=f"skipped: {why}", level="file"))
+
+
+def written_path(path: Path, folder: str | None) -> str:
+    """An image's path as a scene file in `folder` names it: relative to that folder (a scene's
+    image path is read relative to its own file's folder), else absolute (another drive); as
+    given when `folder` is None (scenes streamed, not written)."""
+    if folder is None:
+        return str(path)
+    try:
+        return Path(os.path.relpath(os.path.abspath(path), folder)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return os.path.abspath(path)
 
 
 def clear_relations(boxes: list[list[float]], width: int, height: int, margin: float) -> list[tuple[int, str, int]]:
@@ -144,6 +208,9 @@ class Stages:
     duplicate_iou: float = 0.7
     attributes: Any = None  # an attribute stage (`vlm.VLMAttributes`): its `kinds` and a call per image
     relation_model: Any = None  # a relation stage (`vlm.VLMRelations`): (a, predicate, b) per image
+    # the folder (absolute) of the scene file written: image paths are written relative to it
+    # (`written_path`); None: as found. Not part of `provenance`
+    image_folder: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.margin < 1.0:
@@ -183,8 +250,22 @@ class Stages:
 
 
 def _ordered(found: Any) -> Any:
-    """The detections best first (a failure as it is)."""
-    return found if isinstance(found, SceneValidationError) else sorted(found, key=lambda d: -d.score)
+    """The detections best first (a failure as it is; a `Counted` result's counts kept)."""
+    if isinstance(found, SceneValidationError):
+        return found
+    ordered = sorted(found, key=lambda d: -d.score)
+    return Counted(ordered, found.counts, found.problems, found.level) if isinstance(found, Counted) else ordered
+
+
+def _counted(ctx: ReadContext, result: Any) -> None:
+    """Add what a stage's `Counted` result left out to the run's counts, and report the parts it
+    could not do as rejects of the image (at the result's level)."""
+    if not isinstance(result, Counted):
+        return
+    for kind, n in result.counts.items():
+        ctx.report.count(kind, n)  # now: what the stage did is done, even if the image is rejected later
+    for field, reason in result.problems:
+        ctx.drop(SceneValidationError(reason, field=field), result.level)
 
 
 def _prompts(rgb: Image.Image, detections: list[Any]) -> list[tuple[float, float, float, float]]:
@@ -224,6 +305,7 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
         if isinstance(given, SceneValidationError):
             raise given
     assert isinstance(rgb, Image.Image)
+    _counted(ctx, detections)
     width, height = rgb.size
     if depth_map is not None and depth_map.shape != (height, width):
         raise StageFailure(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}",
@@ -244,6 +326,7 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     parts.merge_duplicates(stages.duplicate_iou)  # best scored first: each keeps the first of its duplicates
     if stages.attributes is not None and parts.rows:
         read = call_stage("attributes", stages.attributes, rgb, [(r["name"], r["box"]) for r in parts.rows])
+        _counted(ctx, read)
         if len(read) != len(parts.rows):
             raise StageFailure(f"the attribute model gave {len(read)} lists for {len(parts.rows)} objects",
                                field="attributes")
@@ -257,11 +340,12 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
             parts.relate(ids[a], predicate, ids[b], "relations")
     if stages.relation_model is not None and len(parts.rows) > 1:
         told = call_stage("relation_model", stages.relation_model, rgb, [(r["name"], r["box"]) for r in parts.rows])
+        _counted(ctx, told)
         for a, predicate, b in told:
             parts.relate(ids[a], predicate, ids[b], "relation_model")
     scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
     meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
-    return parts.scene(image_id, width, height, image=str(path), meta=meta)
+    return parts.scene(image_id, width, height, image=written_path(path, stages.image_folder), meta=meta)
 
 
 def image_ids(listing: tuple[Path, list[Path]]) -> list[str]:
@@ -328,7 +412,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     ctx = ReadContext(images, FORMAT, report=report, strict=strict, sparse=stages.sparse(), drop_bad_parts=True)
     provenance = stages.provenance()
     failing_start = FailingStart(stop - start) if watch else None
-    failure: list[str] = []  # why the image being built failed in a model stage
+    failure: list[Any] = []  # [why, whether the server failed] when the image being built failed in a model stage
 
     def build(position: int, *prepared: Any) -> Scene:
         if position in twice:  # checked here, after the models, so that the batches stay as they are
@@ -337,7 +421,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
         try:
             return _scene(ctx, stages, files[position], ids[position], provenance, *prepared)
         except StageFailure as exc:
-            failure.append(exc.reason)
+            failure[:] = [exc.reason, exc.server]
             raise
 
     # batches start at multiples of batch_size from the first image, a resumed run's too: an image
@@ -357,6 +441,8 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
             failure.clear()
             scene = ctx.scene(str(path), partial(build, position, *prepared))
             why = failure[0] if failure and scene is None else None
+            if why is not None and failure[1]:
+                ctx.report.count(SERVER_FAILED)
             if failing_start is not None:
                 failing_start.seen(why)
             yield position, scene, why
@@ -390,15 +476,20 @@ def annotate_images(
     on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``)."""
     stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
     devices = parse_devices(device)
+    skipped: list[tuple[str, str]] = []
+    listing = image_files(images, skipped)
+    report = report if report is not None else RejectReport()
+    report_skipped(report, images, skipped)
     if workers == 1 and backend == "local" and threads is None:
-        for _, scene, _ in annotated(images, stages.on(devices[0]), report, strict, batch_size=batch_size):
+        for _, scene, _ in annotated(images, stages.on(devices[0]), report, strict, batch_size=batch_size,
+                                     listing=listing):
             if scene is not None:
                 yield scene
         return
     from veriscene.annotate.parallel import effective_threads, outcomes
     from veriscene.scene.jsonl import scene_from_dict
 
-    for done in outcomes(images, stages, image_files(images), report if report is not None else RejectReport(),
+    for done in outcomes(images, stages, listing, report,
                          strict=strict, batch_size=batch_size, workers=workers, backend=backend, address=address,
                          threads=effective_threads(workers, backend, threads), devices=devices,
                          gpus_per_worker=gpus_per_worker):

@@ -12,6 +12,12 @@ written after the state was saved goes, and is made again), and images are taken
 one done. Without it, or with no state, the run starts from the first image. The images may be
 annotated on several workers (`parallel`); they are written here in order, one at a time, so the
 state and a resume work alike, and a run may be resumed with another number of workers.
+
+Scenes name their images relative to `out`'s folder (a scene file's image paths are read from its
+own folder), whatever folder the run starts in. Files of the images' folder left out (another
+format, a broken link) are reported first, at level ``file``. A model that cannot be used at all
+(`ModelConfigError`: HTTP 401, 403 or 404 from its server) stops the run, the state kept, so that
+`resume` goes on once the key, URL or model name is put right.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -26,7 +33,8 @@ import orjson
 
 from veriscene import __version__
 from veriscene.annotate.parallel import effective_threads, outcomes
-from veriscene.annotate.pipeline import FORMAT, Stages, image_files
+from veriscene.annotate.pipeline import FORMAT, Stages, image_files, report_skipped
+from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.compressed import compression_for_name, create_scene_file
@@ -86,7 +94,9 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
     out.parent.mkdir(parents=True, exist_ok=True)
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     partial, state_path = run_files(out)
-    listing = image_files(images)
+    skipped: list[tuple[str, str]] = []
+    listing = image_files(images, skipped)
+    stages = replace(stages, image_folder=os.path.abspath(out.parent))  # image paths relative to it
     threads = effective_threads(workers, backend, threads)
     what = fingerprint(images, listing, stages, batch_size, threads)
     state: dict[str, Any] = {"run": what, "done": 0, "written": 0, "bytes": 0, "rejects_bytes": 0,
@@ -106,19 +116,26 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
         report.repairs.update(state["repairs"])
         if progress is not None and state["done"]:
             progress(state["done"])
-        for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
-                             batch_size=batch_size, workers=workers, backend=backend, address=address,
-                             threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
-                             task_timeout=task_timeout):
-            if done.line is not None:
-                fh.write(done.line)
-                state["written"] += 1
-            fh.flush()
-            state.update(done=done.position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
-                         rejected=dict(report.rejected), repairs=dict(report.repairs))
-            _save(state_path, state)
-            if progress is not None:
-                progress(1)
+        if not state["done"]:
+            report_skipped(report, images, skipped, [out, partial, state_path, rejects])
+        try:
+            for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
+                                 batch_size=batch_size, workers=workers, backend=backend, address=address,
+                                 threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
+                                 task_timeout=task_timeout):
+                if done.line is not None:
+                    fh.write(done.line)
+                    state["written"] += 1
+                fh.flush()
+                state.update(done=done.position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
+                             rejected=dict(report.rejected), repairs=dict(report.repairs))
+                _save(state_path, state)
+                if progress is not None:
+                    progress(1)
+        except ModelConfigError as exc:  # not the images' fault: stop, keeping what was done
+            raise ModelConfigError(f"{exc}. The run stopped after {state['done']} of {len(listing[1])} images, "
+                                   "which are kept: put it right, then run the same command with --resume "
+                                   "(resume=True) to go on") from None
     _finish(partial, out)
     state_path.unlink()
     return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())

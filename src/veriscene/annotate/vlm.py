@@ -8,14 +8,18 @@ side) and an open question: "What is the material of this chair? Answer with one
 wooden, ... or none." The reply is read as the evaluation reads answers (`parse_answer`, the type's
 words as vocabulary, a denied word refused), and a word of the type becomes the object's attribute;
 "none", another word or an unreadable reply gives none. Requests of one image go to the server at
-once (the adapter's `concurrency`); failed requests (after the adapter's retries) give no attribute,
-and when every request of an image fails the image is rejected (the model stage failed).
+once (the adapter's `concurrency`); a failed request (after the adapter's retries) gives no attribute
+and is reported as a rejected attribute of its object (field ``objects[k].attributes.<kind>``) and
+counted (``attribute_requests_failed``); when every request of an image fails the image is rejected
+(the model stage failed). A refused key, an unknown model or URL (HTTP 401, 403, 404) stops the run.
 
 Relations (`VLMRelations`): for each pair of objects whose boxes are near (`near` of the image's
 longer side apart, or overlapping), the model sees the part of the image holding both, the first
 outlined in red and the second in blue, and is asked which of `predicates` the red one stands in to
 the blue one, or none: "What is the red-outlined man doing with the blue-outlined horse? Answer
-with one of: on, riding, holding, ..., or none." The predicate read becomes a relation.
+with one of: on, riding, holding, ..., or none." The predicate read becomes a relation. A failed
+request is reported as a rejected relation (field ``relations[a,b]``) and counted
+(``relation_requests_failed``), as attributes are.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any, Sequence
 
 from PIL import Image, ImageDraw
 
+from veriscene.annotate.batches import Counted, ServerFailure
 from veriscene.answers import parse_answer
 from veriscene.vocab import ATTRIBUTE_TYPES
 
@@ -43,13 +48,24 @@ PROMPT = ("The picture shows a {name}, cut out of a larger image. What is its {k
 
 
 def _completions(model: Any, requests: list[Any], what: str) -> dict[str, Any]:
-    """The completions of `requests` by key; RuntimeError when every one failed."""
+    """The completions of `requests` by key; RuntimeError when every one failed (`ServerFailure`
+    when no server answered them: timeouts, HTTP 5xx, no connection)."""
     replies: dict[str, Any] = {}
     model.generate(requests, lambda done: replies.__setitem__(done.key, done))
     if requests and all(not c.ok for c in replies.values()):
         errors = sorted({c.error for c in replies.values() if c.error})
-        raise RuntimeError(f"every request to the {what} model failed: {'; '.join(errors)[:200]}")
+        message = f"every request to the {what} model failed: {'; '.join(errors)[:200]}"
+        server = not any(400 <= c.info.get("status", 0) < 500 for c in replies.values())
+        raise ServerFailure(message) if server else RuntimeError(message)
     return replies
+
+
+def _failed(replies: dict[str, Any], field: Any, what: str, level: str) -> Counted:
+    """An empty `Counted` holding the failed requests of `replies`: each reported as a problem
+    (``field(key)``), and counted under ``<what>_requests_failed``."""
+    problems = [(field(key), f"the {what} model's request failed: {c.error}"[:300])
+                for key, c in sorted(replies.items()) if not c.ok]
+    return Counted(counts={f"{what}_requests_failed": len(problems)}, problems=problems, level=level)
 
 
 def widened(image: Image.Image, box: Sequence[float], share: float) -> tuple[int, int, int, int]:
@@ -83,13 +99,13 @@ class VLMAttributes:
     def describe(self) -> dict[str, Any]:
         return {"model": self.model.identity(), "kinds": self.kinds, "context": self.context}
 
-    def __call__(self, image: Image.Image, objects: Sequence[tuple[str, Sequence[float]]]) -> list[list[str]]:
+    def __call__(self, image: Image.Image, objects: Sequence[tuple[str, Sequence[float]]]) -> Counted:
         from veriscene.evaluate.adapters.base import Request
         from veriscene.evaluate.prompts import Prompt
 
         found: list[list[str]] = [[] for _ in objects]
         if not objects or not self.kinds:
-            return found
+            return Counted(found)
         with tempfile.TemporaryDirectory(prefix="veriscene-crops-") as folder:
             requests = []
             for k, (name, box) in enumerate(objects):
@@ -107,7 +123,9 @@ class VLMAttributes:
             read = parse_answer(completion.text, "str", vocabulary=[*words, "none"])
             if read.ok and read.value in words:
                 found[int(k)].append(read.value)
-        return found
+        failed = _failed(replies, lambda key: "objects[{}].attributes.{}".format(*key.split("\t")), "attribute",
+                         "attribute")
+        return Counted(found, failed.counts, failed.problems, failed.level)
 
 
 class VLMRelations:
@@ -149,13 +167,13 @@ class VLMRelations:
             pen.rectangle((box[0] - left, box[1] - top, box[2] - left - 1, box[3] - top - 1), outline=colour, width=line)
         return view
 
-    def __call__(self, image: Image.Image, objects: Sequence[tuple[str, Sequence[float]]]) -> list[tuple[int, str, int]]:
+    def __call__(self, image: Image.Image, objects: Sequence[tuple[str, Sequence[float]]]) -> Counted:
         from veriscene.evaluate.adapters.base import Request
         from veriscene.evaluate.prompts import Prompt
 
         pairs = self.pairs([box for _, box in objects], image.width, image.height)
         if not pairs:
-            return []
+            return Counted()
         words = ", ".join(self.predicates)
         with tempfile.TemporaryDirectory(prefix="veriscene-pairs-") as folder:
             requests = []
@@ -173,4 +191,5 @@ class VLMRelations:
             if read.ok and read.value in self.predicates:
                 a, b = (int(v) for v in key.split("\t"))
                 found.append((a, read.value, b))
-        return sorted(found)
+        failed = _failed(replies, lambda key: "relations[{},{}]".format(*key.split("\t")), "relation", "relation")
+        return Counted(sorted(found), failed.counts, failed.problems, failed.level)

@@ -19,18 +19,25 @@ counts it). A server may resize an image again before the model sees it (Qwen2.5
 rounds sides to multiples of 28 and caps the pixel count); "pixels" boxes are then in the model's
 own frame and a little off, which the normalised formats are not.
 
-Replies are read tolerantly: JSON inside ```json fences or among prose, a single object instead of
-a list, a list cut short by the token limit (its complete entries are kept, and the reply counted
-in `cut_off`); box keys `bbox_2d`, `bbox`, `box`, `box_2d`; label keys `label`, `name`,
-`object`. Inverted corners are put back in order. An entry without a label or a box of four
-numbers, a box of no area, a label none of `names` (with `names`; a plural "cups" is "cup"), or an
-entry beyond `max_objects` is left out and counted by reason in `skipped`; the entries the model
-got wrong (no label, no box of four numbers, no area, not an object) also come back as detections
-with a `problem`, which the pipeline reports as rejected objects of their image (`rejects.jsonl`,
-field ``detections[k]``), so a worker's counts are not lost. A reply with no JSON at all, or a
-request that failed after the adapter's retries, fails that image: `__call__` raises, and `batch`
+Replies are read tolerantly: JSON inside ```json fences or among prose (of several lists, the one
+holding the most objects, the last of equals: "[] if none; here they are: [...]" is the second),
+a single object instead of a list, a wrapper object ``{"objects": [...]}`` (JSON mode's usual
+shape), a list cut short by the token limit (its complete entries are kept); box keys `bbox_2d`,
+`bbox`, `box`, `box_2d`; label keys `label`, `name`, `object`. Inverted corners are put back in
+order. An entry without a label or a box of four finite numbers, a box of no area or smaller than
+a pixel, a box far outside the image (beyond half the image past an edge) or of fractions when
+0-1000 was asked (the model answered in another convention), a label none of `names` (with
+`names`; a plural "cups" is "cup"), or an entry beyond `max_objects` is left out and counted by
+reason in `skipped`. The entries the model got wrong come back as detections with a `problem`,
+which the pipeline reports as rejected objects of their image (`rejects.jsonl`, field
+``detections[k]``), as does a reply cut at the token limit (what followed its last complete entry
+is lost); the entries left out by the settings (not one of `names`, beyond `max_objects`) and cut
+replies are counted in the result (`batches.Counted`), which the run adds to its summary, so
+a worker's counts are not lost. A reply with no JSON at all, or a request that failed after the
+adapter's retries (`batches.ServerFailure`), fails that image: `__call__` raises, and `batch`
 returns the failure in the image's place (the other images' replies are kept, nothing is sent
-twice); the pipeline rejects the image, naming the detector. The model gives no score: every detection scores 1.0, and duplicates are
+twice); the pipeline rejects the image, naming the detector. A refused key, an unknown model or
+URL (HTTP 401, 403, 404) stops the run. The model gives no score: every detection scores 1.0, and duplicates are
 left to the pipeline.
 
 What it can claim: the names are the model's own words (or the given `names`), and a scene is as
@@ -40,6 +47,7 @@ right as the model. How many cups there are is how many the model listed.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tempfile
 from collections import Counter
@@ -50,10 +58,9 @@ from typing import Any
 
 from PIL import Image
 
-from veriscene.annotate.batches import StageFailure, stage_failure
+from veriscene.annotate.batches import Counted, ServerFailure, StageFailure, stage_failure
 from veriscene.annotate.models import Detection
 from veriscene.answers.coords import order_box
-from veriscene.io.readers._base import is_number
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,23 @@ NAMED_PROMPT = ('Find every instance of these objects in the image: {names}. Ans
                 'is and {key} its bounding box {convention}. Leave out anything else; answer [] if '
                 'none of them is in the image.')
 
-# entries the model got wrong (reported as rejected objects), by `skipped` reason
+# entries the model got wrong (reported as rejected objects), by `skipped` reason; {fmt}: the
+# box format asked for
 _MODEL_FAULTS = {"not_an_object": "is not a JSON object", "no_label": "has no label",
-                 "bad_box": "has no box of four numbers", "no_area": "has a box of no area"}
+                 "bad_box": "has no box of four numbers", "no_area": "has a box of no area",
+                 "sub_pixel": "has a box less than a pixel wide or high",
+                 "far_outside": "has a box far outside the image (more than half the image past an edge, "
+                                "in --box-format {fmt})",
+                 "fractions": "has a box of fractions (all four numbers at most 1) where {fmt} asks for "
+                              "0-1000: the model answers in another convention (try --box-format norm1)"}
+# entries left out by the settings, counted (the run's summary) by `skipped` reason
+_COUNTED = {"not_a_name": "detector_labels_not_in_names", "over_max_objects": "detector_objects_over_max_objects"}
+CUT_OFF = "detector_replies_cut_off"  # replies cut at the token limit, counted
+FAR = 0.5  # a box number more than this share of the image past an edge is no box of the image
 LABEL_KEYS = ("label", "name", "object")
 BOX_KEYS = ("bbox_2d", "bbox", "box", "box_2d")
+# keys a wrapper object holds its list of objects under ({"objects": [...]}, JSON mode's usual shape)
+LIST_KEYS = ("objects", "detections", "items", "results", "boxes", "annotations", "predictions")
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
 
@@ -120,19 +139,36 @@ def json_values(text: str) -> Iterator[Any]:
         at = min(starts)
         try:
             value, at = decoder.raw_decode(text, at)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON here (JSONDecodeError), or an integer of too many digits
             at += 1
             continue
         yield value
 
 
+def unwrapped(value: Any) -> Any:
+    """The list of objects a wrapper object holds (``{"objects": [...]}``: under one of
+    `LIST_KEYS`, else its only list of objects), when it is no entry itself (no label, no box);
+    else `value` as it is."""
+    if not isinstance(value, dict) or any(k in value for k in (*LABEL_KEYS, *BOX_KEYS)):
+        return value
+    known = [value[k] for k in LIST_KEYS if isinstance(value.get(k), list)]
+    if known:
+        return known[0]
+    lists = [v for v in value.values() if isinstance(v, list) and any(isinstance(i, dict) for i in v)]
+    return lists[0] if len(lists) == 1 else value
+
+
 def _entries_among(values: list[Any]) -> list[Any] | None:
-    """The entries among JSON `values`: the first list that is empty or holds objects; else the
-    objects found (a single one, or the complete ones of a list cut short); else the first list."""
+    """The entries among JSON `values` (wrapper objects unwrapped): the list holding the most
+    objects, the last of equals ("I would answer [] ... here they are: [...]"); else the objects
+    found (a single one, or the complete ones of a list cut short: a cut entry's inner lists,
+    such as ``"attributes": []``, are no answer); else the first list (an empty one: none)."""
+    values = [unwrapped(v) for v in values]
     lists = [v for v in values if isinstance(v, list)]
-    for found in lists:
-        if not found or any(isinstance(item, dict) for item in found):
-            return found
+    held = [(sum(isinstance(item, dict) for item in found), k) for k, found in enumerate(lists)]
+    most = max(held, default=(0, -1))
+    if most[0]:
+        return lists[most[1]]
     objects = [v for v in values if isinstance(v, dict)]
     if objects:
         return objects
@@ -142,11 +178,22 @@ def _entries_among(values: list[Any]) -> list[Any] | None:
 def read_entries(text: str) -> list[Any]:
     """The entries of a reply (fenced JSON first, else JSON anywhere in it); ValueError when the
     reply holds no JSON list or object."""
-    for part in [*_FENCE.findall(text), text]:
-        found = _entries_among(list(json_values(part)))
+    fenced = [value for part in _FENCE.findall(text) for value in json_values(part)]
+    for values in (fenced, list(json_values(text))):
+        found = _entries_among(values)
         if found is not None:
             return found
     raise ValueError(f"no JSON list of objects in the reply: {text[:150]!r}")
+
+
+def _finite(value: Any) -> bool:
+    """Whether `value` is a finite JSON number (an integer too large for a float is not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # 1 followed by 400 zeros
+        return False
 
 
 def entry_label(item: dict[str, Any]) -> str | None:
@@ -160,7 +207,7 @@ def entry_label(item: dict[str, Any]) -> str | None:
 def entry_box(item: dict[str, Any]) -> list[float] | None:
     """The entry's four box numbers as given; None when it has no box of four finite numbers."""
     box = next((item[k] for k in BOX_KEYS if k in item), None)
-    if not isinstance(box, (list, tuple)) or len(box) != 4 or not all(is_number(v) for v in box):
+    if not isinstance(box, (list, tuple)) or len(box) != 4 or not all(_finite(v) for v in box):
         return None
     return [float(v) for v in box]
 
@@ -198,7 +245,8 @@ class VLMDetector:
     lists the objects of the image (with `names`, the instances of those names only) with their
     boxes as JSON, in the coordinate convention of `box_format`. Boxes come back as xyxy pixels of
     the original image, every score is 1.0, and entries left out are counted by reason in
-    `skipped`. `batch` sends several images' requests to the server at once."""
+    `skipped` (this process's; each image's result carries its own counts, `batches.Counted`).
+    `batch` sends several images' requests to the server at once."""
 
     def __init__(self, model: Any, names: Sequence[str] | None = None, *,
                  box_format: str = "pixels", max_side: int | None = None, max_objects: int = 50,
@@ -249,30 +297,31 @@ class VLMDetector:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         return image.resize(size, Image.Resampling.LANCZOS)
 
-    def __call__(self, image: Image.Image) -> list[Detection]:
+    def __call__(self, image: Image.Image) -> Counted:
         (found,) = self._found([image])
         if isinstance(found, Exception):
             raise found
         return found
 
-    def batch(self, images: Sequence[Image.Image]) -> list[list[Detection] | StageFailure]:
+    def batch(self, images: Sequence[Image.Image]) -> list[Counted | StageFailure]:
         """The detections of several images, their requests sent to the server at once (the
         adapter's `concurrency`); a `StageFailure` in the place of an image whose request failed
         or whose reply holds no JSON."""
         return [stage_failure("detector", found) if isinstance(found, Exception) else found
                 for found in self._found(images)]
 
-    def _found(self, images: Sequence[Image.Image]) -> list[list[Detection] | Exception]:
+    def _found(self, images: Sequence[Image.Image]) -> list[Counted | Exception]:
         replies, sizes = self._ask(images)
-        out: list[list[Detection] | Exception] = []
+        out: list[Counted | Exception] = []
         for completion, sent, image in zip(replies, sizes, images):
             try:
                 entries = self._entries(completion)
             except (RuntimeError, ValueError) as exc:
                 out.append(exc)
                 continue
-            self.cut_off += completion.info.get("finish_reason") == "length"
-            out.append(self._detections(entries, sent, image.size))
+            cut = completion.info.get("finish_reason") == "length"
+            self.cut_off += cut
+            out.append(self._detections(entries, sent, image.size, cut))
         return out
 
     def _ask(self, images: Sequence[Image.Image]) -> tuple[list[Any], list[tuple[int, int]]]:
@@ -300,27 +349,41 @@ class VLMDetector:
 
     def _entries(self, completion: Any) -> list[Any]:
         if not completion.ok:
-            raise RuntimeError(f"the request to {self.model.name} failed: {completion.error}"[:300])
+            message = f"the request to {self.model.name} failed: {completion.error}"[:300]
+            status = completion.info.get("status", 0)
+            # retries used up (timeouts, 5xx, no connection): the server's fault, not the image's
+            raise RuntimeError(message) if 400 <= status < 500 else ServerFailure(message)
         return read_entries(completion.text)
 
     def _detections(self, entries: list[Any], sent: tuple[int, int],
-                    original: tuple[int, int]) -> list[Detection]:
-        """The kept detections of a reply's entries, in reply order; the others counted in
-        `skipped`."""
+                    original: tuple[int, int], cut: bool = False) -> Counted:
+        """The kept detections of a reply's entries, in reply order, and those the model got
+        wrong (with their `problem`); the others counted, here (`skipped`) and in the result.
+        `cut`: the reply was cut at the token limit (reported as a problem: what followed is
+        lost)."""
         kept: list[Detection] = []
+        counts: Counter[str] = Counter()
         for k, item in enumerate(entries):
             found = self._detection(item, sent, original)
             if isinstance(found, str):
                 self.skipped[found] += 1
                 if found in _MODEL_FAULTS:
                     shown = json.dumps(item, ensure_ascii=False)[:120]
-                    kept.append(Detection("", (0.0, 0.0, 0.0, 0.0), 0.0,
-                                          problem=f"entry {k} of the reply {_MODEL_FAULTS[found]}: {shown}"))
+                    why = _MODEL_FAULTS[found].format(fmt=self.box_format)
+                    kept.append(Detection("", (0.0, 0.0, 0.0, 0.0), 0.0, problem=f"entry {k} of the reply {why}: {shown}"))
+                else:
+                    counts[_COUNTED[found]] += 1
             elif sum(d.problem is None for d in kept) == self.max_objects:
                 self.skipped["over_max_objects"] += 1
+                counts[_COUNTED["over_max_objects"]] += 1
             else:
                 kept.append(found)
-        return kept
+        if cut:
+            counts[CUT_OFF] += 1
+            kept.append(Detection("", (0.0, 0.0, 0.0, 0.0), 0.0, problem=(
+                f"the reply was cut at the server's token limit after {len(entries)} complete entries: the "
+                "objects it went on to list are lost (a higher limit: max_tokens; --max-objects raises it)")))
+        return Counted(kept, counts)
 
     def _detection(self, item: Any, sent: tuple[int, int],
                    original: tuple[int, int]) -> Detection | str:
@@ -335,7 +398,14 @@ class VLMDetector:
         name = label if self._lookup is None else self._lookup.get(label.lower())
         if name is None:
             return "not_a_name"
+        if BOX_FORMATS[self.box_format].unit == 1000.0 and all(abs(v) <= 1 for v in values):
+            return "fractions"
         box = to_original(values, self.box_format, sent, original)
+        width, height = original
+        if any(not -FAR * side <= v <= (1 + FAR) * side for v, side in zip(box, (width, height, width, height))):
+            return "far_outside"
         if box[2] <= box[0] or box[3] <= box[1]:
             return "no_area"
+        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+            return "sub_pixel"
         return Detection(name, box, 1.0)

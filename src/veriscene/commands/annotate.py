@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in --strict mode, a
 model that cannot be loaded (here or on a worker's device) or that fails on each of the first
-images, 2 missing images or model folder.
+images, a server refusing the key, URL or model (HTTP 401/403/404: --resume goes on once it is
+put right), 2 missing images or model folder.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def register(app: typer.Typer) -> None:
                                                      "pattern).")] = "color,material",
         concurrency: Annotated[int, typer.Option("--concurrency", help="Requests to each vision-language model "
                                                                        "at once.")] = 8,
+        timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Seconds to wait for each reply of "
+                                               "the vision-language models' server before it counts as failed "
+                                               "(and is retried).")] = 120.0,
+        max_retries: Annotated[int, typer.Option("--max-retries", min=0, help="Retries of a request to the "
+                                                 "vision-language models' server that timed out or failed "
+                                                 "(HTTP 429, 5xx, no connection), with growing waits.")] = 6,
         threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
         max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps; or several, "
@@ -113,12 +120,13 @@ def register(app: typer.Typer) -> None:
             if (detector is None) == (detector_model is None):
                 raise ValueError("give one detector: --detector MODEL_DIR or --detector-model NAME")
             reader = relater = None
+            served: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout, "max_retries": max_retries}
             if attributes_model is not None:
-                reader = VLMAttributes(OpenAIChatModel(attributes_model, str(base_url), concurrency=concurrency),
+                reader = VLMAttributes(OpenAIChatModel(attributes_model, str(base_url), **served),
                                        [k.strip() for k in attribute_kinds.split(",") if k.strip()])
             if relations_model is not None:
                 asked = PREDICATES if predicates is None else predicates.split(",")
-                relater = VLMRelations(OpenAIChatModel(relations_model, str(base_url), concurrency=concurrency), asked)
+                relater = VLMRelations(OpenAIChatModel(relations_model, str(base_url), **served), asked)
             wanted = None
             if names is not None:
                 listed = Path(names)
@@ -128,8 +136,7 @@ def register(app: typer.Typer) -> None:
                 from veriscene.annotate.vlm_detect import VLMDetector
 
                 # a long list of objects takes tokens: about 30 an object
-                lister = OpenAIChatModel(detector_model, str(base_url), concurrency=concurrency,
-                                         max_tokens=max(512, 40 * max_objects))
+                lister = OpenAIChatModel(detector_model, str(base_url), **served, max_tokens=max(512, 40 * max_objects))
                 find = VLMDetector(lister, wanted, box_format=box_format, max_side=max_side, max_objects=max_objects)
             with progress_bar("annotating", total) as advance:
                 summary = annotate(images, out, detector=find, segmenter=segmenter, depth=depth, names=wanted,
@@ -140,3 +147,12 @@ def register(app: typer.Typer) -> None:
                                    backend=backend, address=address, threads=threads,
                                    gpus_per_worker=gpus_per_worker, task_timeout=task_timeout)
         print_summary(console, summary, "annotate")
+        from veriscene.annotate.pipeline import SERVER_FAILED
+
+        failed = summary.repairs.get(SERVER_FAILED, 0)
+        if failed:
+            console.print(f"[yellow]{failed} image(s) rejected because the server failed[/yellow] (requests timed out "
+                          "or failed after their retries), not because of the images: the reject report names them "
+                          "(reason 'the ... failed: ... gave up after'). Once the server is well, annotate them again "
+                          "(list them in a text file) or run the command again; --timeout and --max-retries wait "
+                          "longer.")
