@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from veriscene.scene.upright import displayed_size, upright
+
 FITS = ("stretch", "letterbox")
 
 
@@ -46,9 +48,9 @@ class View:
 
 
 def load_rgb(path: str | Path) -> Image.Image:
-    """An image file as RGB (alpha and palette images converted)."""
+    """An image file as RGB (alpha and palette images converted), upright (`scene.upright`)."""
     with Image.open(path) as im:
-        return im.convert("RGB")
+        return upright(im).convert("RGB")
 
 
 def fit_view(image: Image.Image, region: tuple[float, float, float, float] | None,
@@ -78,6 +80,5 @@ def fit_view(image: Image.Image, region: tuple[float, float, float, float] | Non
 
 
 def image_size_of(path: str | Path) -> tuple[int, int]:
-    """(width, height) from the file header, without decoding the pixels."""
-    with Image.open(path) as im:
-        return im.size
+    """(width, height) as shown (`scene.upright`), from the file header, without decoding the pixels."""
+    return displayed_size(path)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from veriscene.scene.masks import decode_mask
 from veriscene.scene.model import Scene
+from veriscene.scene.upright import upright
 
 MASK_ALPHA = 110  # of 255: the image stays readable under the overlay
 
@@ -53,7 +54,7 @@ def thumbnail(path: Path, max_side: int = 640, quality: int = 85) -> bytes | Non
     """A JPEG of the image with its longer side at most `max_side` (None if it cannot be read)."""
     try:
         with Image.open(path) as im:
-            im = im.convert("RGB")
+            im = upright(im).convert("RGB")  # as its scene graph's boxes are (`scene.upright`)
             im.thumbnail((max_side, max_side))
             out = io.BytesIO()
             im.save(out, format="JPEG", quality=quality)

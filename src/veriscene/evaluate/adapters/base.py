@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import mimetypes
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -97,8 +98,37 @@ def image_mime(path: Path, head: bytes) -> str:
 @lru_cache(maxsize=256)
 def _read_image(path: str, mtime_ns: int, size: int) -> tuple[str, str]:
     data = Path(path).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     mime = image_mime(Path(path), data[:16])
-    return hashlib.sha256(data).hexdigest(), f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    turned = _upright_bytes(data, mime)
+    if turned is not None:
+        data, mime = turned
+    return digest, f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _upright_bytes(data: bytes, mime: str) -> tuple[bytes, str] | None:
+    """A photo whose EXIF orientation says it is stored turned, encoded upright (as its scene
+    graph's boxes are, `scene.upright`; a server may not turn it), or None for any other image."""
+    if mime not in ("image/jpeg", "image/tiff", "image/webp", "image/png"):
+        return None
+    from PIL import Image
+
+    from veriscene.scene.upright import orientation, upright
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if orientation(im) == 1:
+                return None
+            turned = upright(im).convert("RGB")
+    except (OSError, ValueError, SyntaxError):  # the server gets the file as it is, and says
+        return None
+    out = io.BytesIO()
+    if mime == "image/jpeg":
+        turned.save(out, format="JPEG", quality=95)
+    else:
+        turned.save(out, format="PNG")
+        mime = "image/png"
+    return out.getvalue(), mime
 
 
 def image_payload(path: Path) -> tuple[str, str]:

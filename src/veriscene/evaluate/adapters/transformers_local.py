@@ -101,8 +101,6 @@ class TransformersModel(Model):
         return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
 
     def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
-        from PIL import Image
-
         # sorted by number of images and prompt length; each batch's images are read when it is
         # its turn, so memory holds one batch of decoded images, not the whole evaluation's
         order = sorted(((r, self._render(r)) for r in requests),
@@ -112,7 +110,7 @@ class TransformersModel(Model):
             batch: list[tuple[Request, str, list[Any]]] = []
             for r, text in order[start:start + self.batch_size]:
                 try:
-                    batch.append((r, text, [Image.open(p).convert("RGB") for p in r.prompt.images]))
+                    batch.append((r, text, [_rgb(p) for p in r.prompt.images]))
                 except (FileNotFoundError, OSError) as exc:
                     on_done(Completion(key=r.key, text="", error=f"cannot read image: {exc}"))
             if not batch:
@@ -130,3 +128,13 @@ class TransformersModel(Model):
 
     def close(self) -> None:
         self.model = None
+
+
+def _rgb(path: Path) -> Any:
+    """An image as the model sees it: RGB, upright as its scene graph is (`scene.upright`)."""
+    from PIL import Image
+
+    from veriscene.scene.upright import upright
+
+    with Image.open(path) as im:
+        return upright(im).convert("RGB")

@@ -1,0 +1,37 @@
+"""Images as viewers show them: a camera's EXIF orientation applied.
+
+A phone stores a portrait photo's pixels sideways and records the turn in the EXIF orientation
+tag; viewers, browsers and `annotate` show and read the photo turned upright, so a scene graph's
+width, height and boxes are those of the upright image. Everything that shows an image beside its
+scene graph, or sends it to a model, turns it the same way (`upright`), else the boxes would fall
+on other pixels. An image without the tag, or with the tag saying upright, is used as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+_ORIENTATION = 0x0112  # the EXIF tag
+_SIDEWAYS = frozenset({5, 6, 7, 8})  # turns by a quarter: width and height swap
+
+
+def orientation(im: Image.Image) -> int:
+    """The image's EXIF orientation (1, upright, when it has none)."""
+    try:
+        return int(im.getexif().get(_ORIENTATION, 1) or 1)
+    except (ValueError, TypeError, SyntaxError, OSError):  # a broken EXIF block: shown as stored
+        return 1
+
+
+def upright(im: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says (itself when it says nothing)."""
+    return ImageOps.exif_transpose(im) if orientation(im) != 1 else im
+
+
+def displayed_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of the image as shown, from its header (pixels not decoded)."""
+    with Image.open(path) as im:
+        width, height = im.size
+        return (height, width) if orientation(im) in _SIDEWAYS else (width, height)
