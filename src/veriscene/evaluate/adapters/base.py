@@ -141,4 +141,14 @@ def image_payload(path: Path) -> tuple[str, str]:
 
 
 def image_hash(path: Path) -> str:
-    return image_payload(path)[0]
+    """sha256 of an image file's bytes (the request cache's key; nothing decoded)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"image file {path} does not exist") from None
+    return _file_digest(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
