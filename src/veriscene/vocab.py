@@ -3,6 +3,17 @@
 `ATTRIBUTE_TYPES` maps an attribute word to its type ("color", "material", ...), so a generator can
 ask "What color is ...?" and draw distractors of the same type. Words not listed have type
 "attribute" (untyped). Users extend it with `register_attribute_types`.
+
+Words of one type are not all exclusive, and a wrong option must be exclusive with the answer:
+- `SYNONYM_CLASSES`: words that mean the same ("big", "large"); the first is the class's name
+  (`attribute_class`). Two words of a class are never both options, nor both set members that
+  an option differs by.
+- `OVERLAPPING`: classes one of which may hold where the other does (a huge thing is big, a navy
+  one blue, a square rectangular): `related_attributes`.
+- `SUBKINDS`: words of a type that describe another property than its other words ("tall" and
+  "short" are heights, not sizes: a tall thing may be small).
+`compatible_attributes(word)` gathers the words of its type that may hold of one object with it
+(never a wrong option when it is right); `exclusive(a, b)` is their opposite.
 """
 
 from __future__ import annotations
@@ -36,6 +47,94 @@ def attribute_type(word: str) -> str:
     return ATTRIBUTE_TYPES.get(word, UNTYPED)
 
 
+# Words of one type with the same meaning; the first names the class (answer matching reads
+# "grey" as "gray" too: `answers.normalize.DEFAULT_SYNONYMS`).
+SYNONYM_CLASSES: tuple[tuple[str, ...], ...] = (
+    ("gray", "grey"), ("big", "large"), ("huge", "giant"), ("small", "little"),
+    ("round", "circular"), ("wood", "wooden"), ("metal", "metallic"),
+    ("shiny", "glossy"), ("matte", "dull"), ("dotted", "spotted"),
+)
+# Pairs of classes (by their first word) of which one may hold where the other does, as (broader,
+# narrower): what is narrower may be called by the broader word (a huge thing is big); both
+# orders where neither is narrower.
+OVERLAPPING: tuple[tuple[str, str], ...] = (
+    ("big", "huge"), ("small", "tiny"),
+    ("blue", "navy"), ("gray", "silver"), ("yellow", "gold"), ("brown", "tan"), ("brown", "beige"),
+    ("tan", "beige"), ("beige", "tan"),
+    ("rectangular", "square"), ("round", "oval"), ("round", "cylindrical"),
+    ("checkered", "plaid"), ("patterned", "striped"), ("patterned", "dotted"), ("patterned", "checkered"),
+    ("patterned", "plaid"),
+)
+# Words of a type that describe another property than the type's other words (default: the type).
+SUBKINDS: dict[str, str] = {"tall": "height", "short": "height"}
+
+_CLASS_OF: dict[str, str] = {word: words[0] for words in SYNONYM_CLASSES for word in words}
+_MEMBERS: dict[str, tuple[str, ...]] = {words[0]: words for words in SYNONYM_CLASSES}
+
+
+def attribute_class(word: str) -> str:
+    """The name of a word's synonym class ("large" -> "big"); the word itself if it has none."""
+    return _CLASS_OF.get(word, word)
+
+
+def _related(word: str) -> frozenset[str]:
+    cls = attribute_class(word)
+    classes = {cls} | {b for a, b in OVERLAPPING if a == cls} | {a for a, b in OVERLAPPING if b == cls}
+    return frozenset({word} | {w for c in classes for w in _MEMBERS.get(c, (c,))})
+
+
+def implying_attributes(word: str) -> frozenset[str]:
+    """The word, its synonyms and the words of classes narrower than its own: the words that say
+    `word` holds ("big" -> big, large, huge, giant; "tiny" -> tiny)."""
+    cls = attribute_class(word)
+    classes = {cls} | {b for a, b in OVERLAPPING if a == cls}
+    return frozenset({word} | {w for c in classes for w in _MEMBERS.get(c, (c,))})
+
+
+def _subkind(word: str) -> str:
+    return SUBKINDS.get(word, attribute_type(word))
+
+
+def _compatible(word: str) -> frozenset[str]:
+    kind = attribute_type(word)
+    if kind == UNTYPED:
+        return frozenset({word})
+    own = _subkind(word)
+    others = [w for w, k in ATTRIBUTE_TYPES.items() if k == kind and _subkind(w) != own]
+    return related_attributes(word).union(others)
+
+
+# word -> related / compatible words; cleared when attribute types are registered
+_RELATED: dict[str, frozenset[str]] = {}
+_COMPATIBLE: dict[str, frozenset[str]] = {}
+
+
+def related_attributes(word: str) -> frozenset[str]:
+    """The word, its synonyms and the words of classes overlapping its own ("big" -> big, large,
+    huge, giant): the words that may describe the same value."""
+    found = _RELATED.get(word)
+    if found is None:
+        found = _RELATED[word] = _related(word)
+    return found
+
+
+def compatible_attributes(word: str) -> frozenset[str]:
+    """The words that may hold of an object together with `word` and are of its type (or are
+    `word`): `related_attributes` and the words of the type's other sub-kinds ("big" -> big,
+    large, huge, giant, tall, short). None of them is a wrong option where `word` is right."""
+    found = _COMPATIBLE.get(word)
+    if found is None:
+        found = _COMPATIBLE[word] = _compatible(word)
+    return found
+
+
+def exclusive(a: str, b: str) -> bool:
+    """Whether attribute words a and b cannot both hold of one object: both of one known type,
+    and neither synonyms, overlapping nor of different sub-kinds ("red"/"blue", "big"/"small")."""
+    kind = attribute_type(a)
+    return kind != UNTYPED and attribute_type(b) == kind and b not in compatible_attributes(a)
+
+
 # Called after every `register_attribute_types`: caches of results derived from the types.
 _ON_REGISTER: list[Callable[[], None]] = []
 _REGISTERED = [0]  # how many times types were registered (part of the key of cached results)
@@ -58,6 +157,8 @@ def register_attribute_types(mapping: Mapping[str, str]) -> None:
             raise ValueError(f"attribute type entries must be non-empty strings, got {word!r}: {kind!r}")
         ATTRIBUTE_TYPES[word] = kind
     _REGISTERED[0] += 1
+    _RELATED.clear()
+    _COMPATIBLE.clear()
     for clear in _ON_REGISTER:
         clear()
 

@@ -10,6 +10,7 @@ import orjson
 import pytest
 import typer.main
 
+from veriscene import __version__
 from veriscene.cli import app
 from veriscene.commands.convert import parse_reader_options
 from veriscene.engine.generate import generate
@@ -76,7 +77,7 @@ def test_per_scene_and_unknown_generators(manifest: dict[str, Any], tmp_path: Pa
 def test_converted_input_from_the_stamp(manifest: dict[str, Any], tmp_path: Path) -> None:
     run = tmp_path / "runs" / "coco_run"
     run.mkdir(parents=True)
-    key = {"input": str(tmp_path / "coco" / "instances.json"), "format": "coco", "strict": True, "version": "0.3.0",
+    key = {"input": str(tmp_path / "coco" / "instances.json"), "format": "coco", "strict": True, "version": __version__,
            "fingerprint": "sha256:ab",
            "options": {"masks": False, "image_size": [640, 480], "images": ["imgs", "files:cd"], "odd": {"a": 1}}}
     (run / "scenes.source.json").write_bytes(orjson.dumps({"key": key, "output_sha256": "x", "note": "n"}))
@@ -96,7 +97,7 @@ def test_card_names_the_converted_input(manifest: dict[str, Any], tmp_path: Path
     run = tmp_path / "run"
     run.mkdir()
     key = {"input": str(tmp_path / "coco" / "instances.json"), "format": "coco", "fingerprint": "sha256:ab",
-           "options": {}, "strict": False, "version": "0.3.0"}
+           "options": {}, "strict": False, "version": __version__}
     (run / "scenes.source.json").write_bytes(orjson.dumps({"key": key}))
     text = made(CardFacts(run, manifest, SampleTally()))
     assert "from `../coco/instances.json` (relative to the run folder), read as `coco`, fingerprint `sha256:ab`" in text

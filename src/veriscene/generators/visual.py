@@ -167,6 +167,41 @@ class GenerousReader:
         return np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
 
 
+# The directions across each direction: a pair may stand in one of these too (diagonally).
+_ACROSS = {"left of": ("above", "below"), "right of": ("above", "below"),
+           "above": ("left of", "right of"), "below": ("left of", "right of")}
+
+
+def readable(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
+    """Whether a viewer might say "a <predicate> b" of the boxes, for a direction ("left of",
+    ...; `could_read`); False for any other predicate."""
+    if predicate not in _DIRECTIONS:
+        return False
+    boxes = index.box_list
+    return could_read(boxes[a], boxes[b], predicate, max(index.scene.width, index.scene.height))
+
+
+def seen_directions(index: SceneIndex, a: int, b: int) -> tuple[str, ...]:
+    """The directions a viewer might read from a to b (`readable`): never wrong options."""
+    return tuple(p for p in _DIRECTIONS if readable(index, a, p, b))
+
+
+def sole_direction(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
+    """Whether `predicate` is the only direction a viewer might read from a to b: always for a
+    predicate that is not a direction; for a direction, unless one across it may be read of the
+    boxes too (a pair annotated "below" that also lies clearly to the left: asked "where is a?",
+    "left of" is as right as "below"). `readable` of the two directions across, in one step."""
+    across = _ACROSS.get(predicate)
+    if across is None:
+        return True
+    lo, hi, _ = _DIRECTIONS[across[0]]
+    boxes = index.box_list
+    box_a, box_b = boxes[a], boxes[b]
+    slack = READING_SLACK * min(box_a[hi] - box_a[lo], box_b[hi] - box_b[lo])
+    # neither "a before b" nor "b before a" along the other axis (`could_read`)
+    return box_a[hi] > box_b[lo] + slack and box_b[hi] > box_a[lo] + slack
+
+
 def geometric(predicate: str) -> bool:
     """Predicates with a geometric meaning (and a converse)."""
     return predicate in CONVERSE_PREDICATES

@@ -30,7 +30,13 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, S
 import numpy as np
 
 from veriscene.scene.model import Scene
-from veriscene.vocab import UNTYPED, attribute_type, attribute_types_version
+from veriscene.vocab import (
+    UNTYPED,
+    attribute_class,
+    attribute_type,
+    attribute_types_version,
+    compatible_attributes,
+)
 
 if TYPE_CHECKING:
     from veriscene.program.context import SceneIndex
@@ -123,13 +129,35 @@ class Vocabulary:
         return self.view(("attributes of type", kind, attribute_types_version()),
                          lambda: sorted(a for a in self.attributes if attribute_type(a) == kind))
 
+    def attribute_choices(self, kind: str) -> list[str]:
+        """Sorted attribute words of a type, one per synonym class (`vocab.attribute_class`; the
+        class's most frequent word in the data set, ties by the word): what wrong options are
+        drawn from, so that no two options are synonyms. `attributes_of_type` where no two
+        words of the type are synonyms."""
+
+        def compute() -> list[str]:
+            words = self.attributes_of_type(kind)
+            best: dict[str, str] = {}
+            for word in words:
+                cls = attribute_class(word)
+                held = best.get(cls)
+                if held is None or (-self.attributes[word], word) < (-self.attributes[held], held):
+                    best[cls] = word
+            return words if len(best) == len(words) else sorted(best.values())
+
+        return self.view(("attribute choices", kind, attribute_types_version()), compute)
+
     def unshown_values(self, shown: Iterable[str]) -> dict[str, list[str]]:
         """Per attribute type of `shown` (an object's or a name's attributes; untyped ones left
-        out), in type order, the vocabulary's values of that type not in `shown`: what a hard
-        negative ("a green square" beside red ones) can swap in."""
+        out), in type order, the vocabulary's values of that type that cannot hold with any of
+        `shown` (`vocab.compatible_attributes`: not "large" or "tall" beside "big"): what a
+        hard negative ("a green square" beside red ones) can swap in."""
         shown = set(shown)
         kinds = sorted({attribute_type(a) for a in shown} - {UNTYPED})
-        return {kind: [a for a in self.attributes_of_type(kind) if a not in shown] for kind in kinds}
+        if not kinds:
+            return {}
+        ruled_out = set().union(*map(compatible_attributes, shown))
+        return {kind: [a for a in self.attributes_of_type(kind) if a not in ruled_out] for kind in kinds}
 
     def attribute_types(self) -> list[str]:
         return self.view(("attribute types", attribute_types_version()),
@@ -255,6 +283,15 @@ def _cut(row: Counter[str], keep: int) -> None:
         kept[name] = threshold
     row.clear()
     row.update(kept)
+
+
+def wrong_attributes(vocab: Vocabulary, kind: str, answer: str, own: Iterable[str] = ()) -> "Without":
+    """Wrong options for an attribute question of type `kind` whose answer is `answer`: the
+    vocabulary's words of the type, one per synonym class (`Vocabulary.attribute_choices`), less
+    the words that may hold with the answer (`vocab.compatible_attributes`: its synonyms, the
+    classes overlapping its own, its type's other sub-kinds) and the object's own words `own`."""
+    excluded = compatible_attributes(answer)
+    return Without(vocab.attribute_choices(kind), excluded.union(own) if own else excluded)
 
 
 def absent_names(vocab: Vocabulary, index: "SceneIndex") -> Sequence[str]:

@@ -36,13 +36,14 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
+from veriscene.generators.visual import readable, seen_directions, sole_direction
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
 from veriscene.text import join_words, plural, relation_phrase
-from veriscene.vocab import UNTYPED, attribute_type
+from veriscene.vocab import UNTYPED, attribute_type, exclusive
 
 
 def typed(scene: Scene, i: int) -> dict[str, frozenset[str]]:
@@ -52,6 +53,13 @@ def typed(scene: Scene, i: int) -> dict[str, frozenset[str]]:
         if attribute_type(a) != UNTYPED:
             out.setdefault(attribute_type(a), set()).add(a)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def clearly_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two objects' values of one attribute type differ to the eye: some value of one
+    cannot hold with some value of the other (`vocab.exclusive`: "big" and "small", not "big"
+    and "large" or "big" and "tall")."""
+    return any(exclusive(x, y) for x in a for y in b)
 
 
 def typed_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
@@ -105,6 +113,8 @@ def differing_match(anchor: SceneIndex, i: int, partner: SceneIndex,
         theirs = typed_of(partner, k)
         if set(theirs) != set(mine) or [t for t in sorted(mine) if theirs[t] != mine[t]] != [kind]:
             continue
+        if not clearly_differ(mine[kind], theirs[kind]):
+            continue  # "big" and "large": the words differ, the sizes need not
         description = shared_description(anchor, i, partner, k, exclude_types=(kind,))
         if description is None:
             continue
@@ -191,7 +201,7 @@ class AttributeSame(GroupGenerator):
                     theirs = typed_of(index, k)
                     for kind in sorted(set(mine) & {t for t, v in theirs.items() if len(v) == 1}):
                         same = mine[kind] == theirs[kind]
-                        if len(found[same]) >= 2:
+                        if len(found[same]) >= 2 or not (same or clearly_differ(mine[kind], theirs[kind])):
                             continue
                         description = shared_description(ctx.index, i, index, k, exclude_types=(kind,))
                         if description is None:
@@ -214,22 +224,28 @@ def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j:
 
 
 def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
-                   partner: SceneIndex) -> tuple[tuple[str, ...], tuple[str, ...], str] | None:
+                   partner: SceneIndex) -> tuple[tuple[str, ...], tuple[str, ...], str, int, int] | None:
     """For the anchor's pair (s, o), the first pair of objects of the same names in the partner
     that stand in exactly one relation, not `predicate`, with shared descriptions of both:
-    (description of s, description of o, the partner's predicate), or None."""
+    (description of s, description of o, the partner's predicate, its two objects), or None. A
+    direction must be the only one a viewer reads in its image (`sole_direction`), and neither
+    image's direction may be read in the other (a pair "left of" in one image and diagonally "above" and left in
+    the other is not arranged differently to the eye)."""
     names = anchor.scene.names
     for s2 in partner.by_name.get(names[s], ()):
         for o2 in partner.by_name.get(names[o], ()):
             found = partner.predicates_between.get((s2, o2), ())
             if len(found) != 1 or found[0] == predicate:
                 continue
+            if (not sole_direction(partner, s2, found[0], o2) or readable(partner, s2, predicate, o2)
+                    or readable(anchor, s, found[0], o)):
+                continue
             subject = shared_description(anchor, s, partner, s2)
             if subject is None:
                 continue
             target = shared_description(anchor, o, partner, o2)
             if target is not None:
-                return subject, target, found[0]
+                return subject, target, found[0], s2, o2
     return None
 
 
@@ -237,7 +253,8 @@ def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
 class RelationDifference(GroupGenerator):
     """The A and the B are arranged differently in Image i and Image j: how are they in Image j?
     A and B are picked alone by their names (or shared descriptions) in both images and stand in
-    exactly one relation."""
+    exactly one relation; a direction is the only one a viewer reads there, and not one read in
+    the other image (`relation_match`). Options never hold a direction read in the asked image."""
 
     answer_type = "str"
     # (where relations are sparse, a pair annotated "left of" in one image and "above" in the
@@ -262,7 +279,8 @@ class RelationDifference(GroupGenerator):
         names = ctx.scene.names
         pairs = []
         for (s, o), preds in sorted(ctx.index.predicates_between.items()):
-            if (names[s] != names[o] and len(preds) == 1 and refer_by_attributes(ctx.index, s) is not None
+            if (names[s] != names[o] and len(preds) == 1 and sole_direction(ctx.index, s, preds[0], o)
+                    and refer_by_attributes(ctx.index, s) is not None
                     and refer_by_attributes(ctx.index, o) is not None):
                 pairs.append((s, o, preds[0]))
         for s, o, pred in sample_up_to(ctx.rng, pairs, 2):
@@ -271,16 +289,20 @@ class RelationDifference(GroupGenerator):
                                            among=ctx.pool.with_name(names[s]), accept=holding(names=(names[o],)))
             if matched is None:
                 continue
-            partner, (subject, target, theirs) = matched
+            partner, (subject, target, theirs, s2, o2) = matched
             scenes, i, j = _pair(ctx, self, partner)
-            before, after = (pred, theirs) if scenes[i] is ctx.scene else (theirs, pred)
+            if scenes[i] is ctx.scene:
+                before, after, seen = pred, theirs, seen_directions(ctx.index_of(partner), s2, o2)
+            else:
+                before, after, seen = theirs, pred, seen_directions(ctx.index, s, o)
             group = "is" if relation_phrase(after).startswith("is ") else "verb"
-            wrong = Without(ctx.vocab.predicate_list(), (after,))
+            wrong = Without(ctx.vocab.predicate_list(), (after, *seen))
             distractors = [before] + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j)}
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
                             build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
+
 
 
 def _relation_program(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]], i: int,

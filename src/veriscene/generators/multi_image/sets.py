@@ -39,7 +39,7 @@ from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.text import number_word, plural, with_article
-from veriscene.vocab import UNTYPED, attribute_type
+from veriscene.vocab import UNTYPED, attribute_class, attribute_type, implying_attributes, related_attributes
 
 
 # Words of the vocabulary a wrong set may add when the images offer none: at most this many,
@@ -152,15 +152,30 @@ class CommonAttributes(GroupGenerator):
             target = name if named else None
             sets = [_values(ctx.index_of(s), kind, target) for s in scenes]
             common = sorted(frozenset.intersection(*sets))
-            every = ctx.vocab.attributes_of_type(kind)
-            if not common or set(common) >= set(every):
+            every = ctx.vocab.attribute_choices(kind)
+            if not common or {attribute_class(a) for a in common} >= {attribute_class(a) for a in every}:
                 continue
             near = sorted(frozenset.union(*sets) - set(common))
-            extra = near or vocabulary_extra(ctx.rng, every, common)
+            meaning = _classes(common)
+            if any(attribute_class(w) not in meaning and all(not implying_attributes(w).isdisjoint(v) for v in sets)
+                   for w in near):
+                continue  # "big" in one image, "large" (or "huge") in the other: a size of both, not answered
+            related = [w for a in common for w in related_attributes(a)]
+            extra = near or vocabulary_extra(ctx.rng, every, related)
+            # no wrong set that says what the answer says with synonyms ("large, small" for "big,
+            # small"), nor one that holds two synonyms where the answer does not ("wood, wooden")
+            twice = len(common) - len(meaning)
+            wrong = [d for d in set_distractors(ctx.rng, common, extra)
+                     if _classes(d) != meaning and len(d) - len(_classes(d)) <= twice]
             slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, common, extra),
+                            distractors=wrong,
                             build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
+
+
+def _classes(words: Iterable[str]) -> frozenset[str]:
+    """The synonym classes of attribute words: two sets that differ only by synonyms are one."""
+    return frozenset(map(attribute_class, words))
 
 
 def _values(index: SceneIndex, kind: str, name: str | None) -> frozenset[str]:

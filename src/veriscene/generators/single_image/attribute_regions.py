@@ -12,7 +12,7 @@ it or lies mostly inside it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, Iterable
 
@@ -27,7 +27,13 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
 from veriscene.text import with_article
-from veriscene.vocab import UNTYPED, attribute_type
+from veriscene.vocab import (
+    UNTYPED,
+    attribute_class,
+    attribute_type,
+    compatible_attributes,
+    related_attributes,
+)
 
 
 def region_object_nodes(b: ProgramBuilder, box: list[float]) -> int:
@@ -83,6 +89,28 @@ def clear_regions(ctx: GenContext, box_format: str) -> ClearRegions:
     return ctx.index.memo(("clear_regions", box_format), compute)
 
 
+def swaps(ctx: GenContext, own: Sequence[str]) -> list[tuple[str, str]]:
+    """(a, other) for each typed attribute a of `own` and each word `other` of its type that makes
+    a wrong description in its place: one word per synonym class (`attribute_choices`), not in
+    `own` and unable to hold with a (`compatible_attributes`: not "large" for "big")."""
+    found = []
+    for a in own:
+        kind = attribute_type(a)
+        if kind == UNTYPED:
+            continue
+        ruled_out = compatible_attributes(a)
+        found += [(a, other) for other in ctx.vocab.attribute_choices(kind)
+                  if other not in own and other not in ruled_out]
+    return found
+
+
+def same_meaning(own: Sequence[str]) -> Callable[[Sequence[str]], bool]:
+    """A test of whether a set of attributes says what `own` says, up to synonyms
+    ("big, red" and "large, red")."""
+    classes = frozenset(map(attribute_class, own))
+    return lambda attrs: len(attrs) >= len(classes) and frozenset(map(attribute_class, attrs)) == classes
+
+
 def attribute_text(attributes: Iterable[str]) -> str:
     """Attributes in English adjective order, comma separated: "large, shiny, red"."""
     return ", ".join(noun_phrase("", tuple(attributes)).split())
@@ -113,15 +141,9 @@ class RegionAttributes(Generator):
         own = ctx.scene.attributes[i]
         b = ProgramBuilder()
         b.add("query_attributes", region_object_nodes(b, box))
-        distractors: list[list[str]] = []
-        for a in own:
-            kind = attribute_type(a)
-            if kind == UNTYPED:
-                continue
-            for other in ctx.vocab.attributes_of_type(kind):
-                if other not in own:
-                    distractors.append(sorted([x for x in own if x != a] + [other]))
-        distractors += [sorted(attrs) for attrs in ctx.scene.attributes if attrs and set(attrs) != set(own)]
+        distractors = [sorted([x for x in own if x != a] + [other]) for a, other in swaps(ctx, own)]
+        meaning = same_meaning(own)
+        distractors += [sorted(attrs) for attrs in ctx.scene.attributes if attrs and not meaning(attrs)]
         return Candidate(b.program, {"region": text}, expected=sorted(own), distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format))
 
@@ -132,7 +154,8 @@ class RegionAttributes(Generator):
 @register("attribute.count.v1", family="attribute")
 class CountAttribute(Generator):
     """How many <attribute> objects are there? Includes an attribute of the data set that no
-    object here has (answer 0)."""
+    object here has, nor a synonym of it (answer 0). Attributes whose synonyms some object has
+    are not asked (the count would be of words)."""
 
     answer_type = "int"
     requires = ("attributes", "attributes_in_full")
@@ -143,8 +166,12 @@ class CountAttribute(Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
-        present = sorted(ctx.index.by_attribute)
-        absent = Without(ctx.vocab.attribute_list(), ctx.index.by_attribute)
+        held = ctx.index.by_attribute
+        # not an attribute whose synonym (or a word that may mean it) another object has: "How
+        # many large objects?" beside a "big" one counts words, not sizes
+        related = {a: related_attributes(a) for a in held}
+        present = sorted(a for a in held if all(w == a or w not in held for w in related[a]))
+        absent = Without(ctx.vocab.attribute_list(), set().union(held, *related.values()))
         distractors = list(range(max(len(ctx.scene), 4) + 2))  # shared: read-only
         asked = present + sample_up_to(ctx.rng, absent, 1)
         counts = [len(ctx.index.by_attribute.get(attr, ())) for attr in asked]
@@ -191,12 +218,12 @@ class DescribeRegion(Generator):
         b = ProgramBuilder()
         b.add("describe_object", region_object_nodes(b, box))
         answer = with_article(noun_phrase(name, own))
-        distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j])) for j in range(len(scene))]
-        for a in own:
-            kind = attribute_type(a)
-            swaps = [o for o in ctx.vocab.attributes_of_type(kind) if o not in own] if kind != UNTYPED else []
-            for other in swaps:
-                distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
+        meaning = same_meaning(own)
+        # other objects, unless the same name and the same attributes up to synonyms
+        distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j]))
+                       for j in range(len(scene)) if scene.names[j] != name or not meaning(scene.attributes[j])]
+        for a, other in swaps(ctx, own):
+            distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
         distractors += [with_article(noun_phrase(n, own)) for n in sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)]
         return Candidate(b.program, {"region": text}, group="default" if own else "name", expected=answer,
                          distractors=[d for d in distractors if d != answer],

@@ -9,7 +9,7 @@ from typing import Iterable
 from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import plural, with_article
 from veriscene.vocab import UNTYPED, attribute_type
@@ -50,7 +50,7 @@ class QueryAttribute(Generator):
 
     def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
         own = ctx.scene.attributes[i]
-        distractors = Without(ctx.vocab.attributes_of_type(kind), own)
+        distractors = wrong_attributes(ctx.vocab, kind, value, own)
         group = kind if kind in self.templates else "typed"
         return Candidate(None, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors,
                          expected=value, build=partial(referent_query, (ref,), "query_attribute", (kind,)))

@@ -19,7 +19,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import Without, wrong_attributes
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.text import relation_phrase
@@ -110,7 +110,7 @@ class MultiHop(Generator):
                              distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
         attr = next(a for a in ctx.scene.attributes[end] if attribute_type(a) == kind)
-        wrong = Without(ctx.vocab.attributes_of_type(kind), (attr,))
+        wrong = wrong_attributes(ctx.vocab, kind, attr)
         return Candidate(None, {"chain": phrase, "kind": kind}, group="attribute", expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))

@@ -161,7 +161,9 @@ class ExtremeAmongConfig(SpatialConfig):
 @register("object.extreme_among.v1", family="object")
 class ExtremeAmongNames(Generator):
     """Among the <listed kinds>, what is the leftmost (rightmost, topmost, bottommost) object?
-    Asked only when the winner leads the runner-up by `position_margin` of the image size."""
+    Asked only when the winner leads the runner-up by `position_margin` of the image size, and
+    its box's outer side leads every other's by `spatial.EDGE_MARGIN` (by centres alone, a tall
+    man whose head is higher than a short man's could be asked as the lower one)."""
 
     answer_type = "str"
     Config = ExtremeAmongConfig

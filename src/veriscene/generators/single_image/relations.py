@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from typing import Iterable
+from typing import Callable, Iterable
 
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to
 from veriscene.generators.registry import register
+from veriscene.generators.visual import seen_directions, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
@@ -43,6 +44,7 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
     unannotated predicate may hold, so only those `ruled_out`, of the same phrasing."""
     kind = _kind(predicate)
     return [p for p in ruled_out(index, s, o, vocab) if p != predicate and _kind(p) == kind]
+
 
 
 @register("relation.exists.v1", family="relation")
@@ -90,8 +92,10 @@ class RelationExists(Generator):
 @register("relation.query.v1", family="relation")
 class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
-    otherwise); options never include another predicate that holds (where relations are sparse,
-    only predicates sure not to hold: `sure_wrong`)."""
+    otherwise) and, for a direction, none across it that a viewer might read of the boxes
+    (`sole_direction`: "below" and also clearly "left of" is not asked); options never include
+    another predicate that holds, nor a direction a viewer might read (where relations are
+    sparse, only predicates sure not to hold: `sure_wrong`)."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -109,13 +113,16 @@ class QueryRelation(Generator):
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs:
                 continue
+            if not sole_direction(ctx.index, s, held[0], o):
+                continue  # "below", and also clearly "left of": either is right
             # many per scene, one or two used: phrased only if picked
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
-            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab, wrong))
+            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab, wrong,
+                                            partial(seen_directions, ctx.index, s, o)))
 
     def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
-              wrong: list[str] | None = None) -> Candidate:
+              wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple) -> Candidate:
         group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
         distractors: Iterable[str]
         if wrong is not None:
@@ -123,6 +130,6 @@ class QueryRelation(Generator):
         else:
             # Distractors of the same phrasing kind that do not hold from A to B (the converse,
             # which holds from B to A, is a good hard negative).
-            distractors = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate,))
+            distractors = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate, *seen()))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))

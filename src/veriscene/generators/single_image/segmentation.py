@@ -22,7 +22,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import Without, wrong_attributes
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.model import Scene
 from veriscene.vocab import UNTYPED, attribute_type
@@ -153,6 +153,6 @@ class PointObject(Generator):
                              distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta)
         b.add("query_attribute", obj, args=[kind])
         attr = next(a for a in ctx.scene.attributes[i] if attribute_type(a) == kind)
-        wrong = Without(ctx.vocab.attributes_of_type(kind), (attr,))
+        wrong = wrong_attributes(ctx.vocab, kind, attr)
         return Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
                          distractors=wrong, meta=meta)

@@ -2,7 +2,10 @@
 
 A question is asked only when the extreme object wins by a clear margin (so a person looking at
 the image agrees): positions differ by at least `position_margin` of the image size, areas by a
-factor of at least `area_ratio`.
+factor of at least `area_ratio`. Positions are box centres (the `extreme` op's), and the winner
+must also reach furthest that way with its box's outer edge, by `EDGE_MARGIN` of the image size:
+of a man spanning y 78-552 and one at y 204-246, the second is topmost by centre, but a viewer
+sees the first reach higher, and neither is asked.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_set_nodes
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import plural
 from veriscene.vocab import UNTYPED, attribute_type
@@ -43,13 +47,36 @@ _HIGHEST = ("rightmost", "bottommost", "largest")
 SIDEWAYS = ("leftmost", "rightmost")
 _KEY: dict[str, int | str] = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1,
                               "largest": "area", "smallest": "area"}
+# The box side (x0, y0, x1, y1) a position extreme reaches furthest with: the key ("side", c).
+_SIDE: dict[str, tuple[str, int]] = {"leftmost": ("side", 0), "topmost": ("side", 1),
+                                     "rightmost": ("side", 2), "bottommost": ("side", 3)}
+# Min lead of the winner's outer box side over every other member's, share of the image size.
+EDGE_MARGIN = 0.02
+
+Key = int | str | tuple[str, int]
 
 
-def _keys(ctx: GenContext, key: int | str) -> list[float]:
-    """Per object: centre x (key 0), centre y (1) or area ("area"); computed once per scene index."""
+def _keys(ctx: GenContext, key: Key) -> list[float]:
+    """Per object: centre x (key 0), centre y (1), area ("area") or a box side (("side", c)),
+    computed once per scene index."""
+    if isinstance(key, tuple):
+        c = key[1]
+        return ctx.index.memo(("box side", c), lambda: [b[c] for b in ctx.index.box_list])
     if isinstance(key, str):  # "area"
         return ctx.index.area_list
     return ctx.index.memo(("centre coordinate", key), lambda: [c[key] for c in ctx.index.center_list])
+
+
+def _edge_leads(ctx: GenContext, members: Sequence[int], which: str, winner: int) -> bool:
+    """Whether `winner` (by centre) also reaches furthest `which` way among `members` with its
+    box's outer side, ahead of every other member's by `EDGE_MARGIN` of the image size."""
+    side = _SIDE[which]
+    keys = _keys(ctx, side)
+    margin = EDGE_MARGIN * (ctx.scene.width if side[1] % 2 == 0 else ctx.scene.height)
+    own = keys[winner]
+    if which in _HIGHEST:
+        return all(keys[m] <= own - margin for m in members if m != winner)
+    return all(keys[m] >= own + margin for m in members if m != winner)
 
 
 def _clear(ctx: GenContext, ranked: list[float], which: str, config: SpatialConfig) -> bool:
@@ -75,7 +102,8 @@ def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
         if key not in ranked:
             keys = _keys(ctx, key)
             ranked[key] = sorted([keys[i] for i in members])
-        if _clear(ctx, ranked[key], which, config):
+        if _clear(ctx, ranked[key], which, config) and (
+                which not in _SIDE or _edge_leads(ctx, members, which, extreme_member(ctx, members, which))):
             clear.append(which)
     return clear
 
@@ -99,7 +127,7 @@ def _name_rows(ctx: GenContext) -> dict[str, int]:
 _Ranks = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _name_ranks(ctx: GenContext, key: int | str) -> _Ranks:
+def _name_ranks(ctx: GenContext, key: Key) -> _Ranks:
     """`_Ranks` for `key`, computed once per scene index."""
 
     def compute() -> _Ranks:
@@ -136,12 +164,13 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
                          config: SpatialConfig, table: np.ndarray | None = None) -> list[tuple[int, str, int]]:
     """(list number, extreme, the member `extreme_member` picks) for each list of distinct present
     names and each extreme of `whiches` (lists in order, extremes in order within a list) that
-    `clear_extremes` finds clear among the objects named any of the list's names: the same
-    results, for all lists at once in numpy from each name's ranks (`_name_ranks`) instead of
-    the members' keys sorted per list. The two lowest and two highest keys of a union are among
-    each name's two lowest and two highest, and the union's extreme member is one of the names'
-    own. `table`, if given, holds the lists as positions among the present names in sorted
-    order, padded with their number (as `object_lists.name_table` makes them)."""
+    `clear_extremes` finds clear among the objects named any of the list's names (the winner
+    leading by its outer side too, `_edge_leads`): the same results, for all lists at once in
+    numpy from each name's ranks (`_name_ranks`) instead of the members' keys sorted per list.
+    The two lowest and two highest keys of a union are among each name's two lowest and two
+    highest, and the union's extreme member is one of the names' own. `table`, if given, holds
+    the lists as positions among the present names in sorted order, padded with their number (as
+    `object_lists.name_table` makes them)."""
     if not lists or not whiches:
         return []
     if table is None:
@@ -150,33 +179,39 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
         table = np.array([[rows[n] for n in names] + [len(rows)] * (width - len(names)) for names in lists])
     found = np.zeros((len(lists), len(whiches)), dtype=bool)
     picked = np.zeros((len(lists), len(whiches)), dtype=np.int64)
-    ranked: dict[int | str, tuple[np.ndarray, ...]] = {}
+    ranked: dict[tuple[Key, bool], np.ndarray] = {}  # (key, highest) -> the sorted ends per list
     valid: np.ndarray | None = None
+
+    def extreme(key: Key, highest: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per list: the member `extreme_member` picks by `key`, and the two highest keys (if
+        `highest`, ascending) or the two lowest (what `_clear` reads)."""
+        _, low, high, low_member, high_member, low_key, high_key = _name_ranks(ctx, key)
+        ends = ranked.get((key, highest))
+        if ends is None:
+            ends = (high if highest else low)[table].reshape(len(lists), -1)
+            ends = ranked[(key, highest)] = np.sort(ends, axis=1)
+        if highest:
+            keys = high_key[table]
+            return _first_at(keys.max(axis=1), keys, high_member[table]), ends[:, -2], ends[:, -1]
+        keys = low_key[table]
+        return _first_at(keys.min(axis=1), keys, low_member[table]), ends[:, 0], ends[:, 1]
+
     for w, which in enumerate(whiches):
         key = _KEY[which]
-        count, low, high, low_member, high_member, low_key, high_key = _name_ranks(ctx, key)
         if valid is None:
-            valid = count[table].sum(axis=1) >= 2  # fewer than 2 objects: no extreme
-        if key not in ranked:
-            lows = np.sort(low[table].reshape(len(lists), -1), axis=1)
-            highs = np.sort(high[table].reshape(len(lists), -1), axis=1)
-            ranked[key] = (lows[:, 0], lows[:, 1], highs[:, -2], highs[:, -1])  # what `_clear` reads
-        first, second, last_but_one, last = ranked[key]
+            valid = _name_ranks(ctx, key)[0][table].sum(axis=1) >= 2  # fewer than 2 objects: no extreme
+        member, low_end, high_end = extreme(key, which in _HIGHEST)
         if which in ("largest", "smallest"):
-            low_end, high_end = (first, second) if which == "smallest" else (last_but_one, last)
             with np.errstate(divide="ignore", invalid="ignore"):
                 clear = (low_end > 0) & (high_end / low_end >= config.area_ratio)
         else:
             size = ctx.scene.width if key == 0 else ctx.scene.height
-            gap = second - first if which in ("leftmost", "topmost") else last - last_but_one
-            clear = gap >= config.position_margin * size
+            clear = high_end - low_end >= config.position_margin * size
+            # the winner by centre also leads by its box's outer side (`_edge_leads`)
+            side_member, low_side, high_side = extreme(_SIDE[which], which in _HIGHEST)
+            clear &= (side_member == member) & (high_side - low_side >= EDGE_MARGIN * size)
         found[:, w] = clear & valid
-        if which in _HIGHEST:
-            keys = high_key[table]
-            picked[:, w] = _first_at(keys.max(axis=1), keys, high_member[table])
-        else:
-            keys = low_key[table]
-            picked[:, w] = _first_at(keys.min(axis=1), keys, low_member[table])
+        picked[:, w] = member
     at_list, at_which = np.nonzero(found)  # row-major: lists in order, extremes in order
     return [(m, whiches[w], member) for m, w, member in
             zip(at_list.tolist(), at_which.tolist(), picked[at_list, at_which].tolist())]
@@ -240,6 +275,7 @@ class SpatialExtreme(Generator):
     def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
         slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
-        return Candidate(None, slots, group="attribute", distractors=ctx.vocab.attributes_of_type(kind),
+        wrong = wrong_attributes(ctx.vocab, kind, answer)
+        return Candidate(None, slots, group="attribute", distractors=wrong,
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
                          sides=which in SIDEWAYS)

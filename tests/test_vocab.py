@@ -1,0 +1,99 @@
+"""Attribute words: synonym classes, overlapping classes and sub-kinds (what is exclusive)."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriscene import vocab
+from veriscene.vocab import (
+    ATTRIBUTE_TYPES,
+    attribute_class,
+    attribute_type,
+    compatible_attributes,
+    exclusive,
+    related_attributes,
+)
+
+
+@pytest.mark.parametrize("word, cls", [("large", "big"), ("big", "big"), ("grey", "gray"), ("wooden", "wood"),
+                                       ("metallic", "metal"), ("circular", "round"), ("red", "red"),
+                                       ("crimson", "crimson")])
+def test_attribute_class(word: str, cls: str) -> None:
+    assert attribute_class(word) == cls
+
+
+def test_classes_stay_within_one_type() -> None:
+    for words in vocab.SYNONYM_CLASSES:
+        assert len({attribute_type(w) for w in words}) == 1, words
+    for a, b in vocab.OVERLAPPING:
+        assert attribute_type(a) == attribute_type(b) != vocab.UNTYPED, (a, b)
+    for word in vocab.SUBKINDS:
+        assert word in ATTRIBUTE_TYPES
+
+
+def test_answer_matching_synonyms_agree_with_the_classes() -> None:
+    # answer matching reads a word as its synonym: it must be the same class
+    from veriscene.answers.normalize import DEFAULT_SYNONYMS
+
+    for word, canonical in DEFAULT_SYNONYMS.items():
+        if word in ATTRIBUTE_TYPES:
+            assert attribute_class(word) == attribute_class(canonical), (word, canonical)
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("big", "small", True),
+    ("red", "blue", True),
+    ("tall", "short", True),
+    ("big", "large", False),   # synonyms
+    ("big", "huge", False),    # a huge thing is big
+    ("tiny", "small", False),
+    ("big", "tall", False),    # size and height: a tall thing may be small
+    ("short", "huge", False),
+    ("wood", "wooden", False),
+    ("grey", "gray", False),
+    ("round", "circular", False),
+    ("square", "rectangular", False),
+    ("navy", "blue", False),
+    ("striped", "patterned", False),
+    ("plain", "striped", True),
+    ("red", "big", False),     # another type: both may hold
+    ("red", "attr0001", False),
+])
+def test_exclusive(a: str, b: str, expected: bool) -> None:
+    assert exclusive(a, b) is expected
+    assert exclusive(b, a) is expected
+
+
+def test_related_and_compatible() -> None:
+    assert related_attributes("large") == {"big", "large", "huge", "giant"}
+    assert compatible_attributes("large") == {"big", "large", "huge", "giant", "tall", "short"}
+    assert compatible_attributes("red") == {"red"}
+    assert compatible_attributes("attr0001") == {"attr0001"}
+
+
+def test_registered_types_join_the_sub_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ATTRIBUTE_TYPES, "medium", "size")
+    vocab._COMPATIBLE.clear()
+    try:
+        assert "medium" in compatible_attributes("tall")  # a size, not a height
+        vocab.register_attribute_types({"crimson": "color"})
+        assert exclusive("crimson", "blue") and compatible_attributes("crimson") == {"crimson"}
+    finally:
+        ATTRIBUTE_TYPES.pop("crimson", None)
+        monkeypatch.undo()
+        vocab._COMPATIBLE.clear()
+        vocab._RELATED.clear()
+
+
+@pytest.mark.parametrize("word, implying", [
+    ("big", {"big", "large", "huge", "giant"}),
+    ("huge", {"huge", "giant"}),
+    ("tiny", {"tiny"}),
+    ("rectangular", {"rectangular", "square"}),
+    ("tan", {"tan", "beige"}),
+    ("red", {"red"}),
+])
+def test_implying_attributes(word: str, implying: set[str]) -> None:
+    from veriscene.vocab import implying_attributes
+
+    assert implying_attributes(word) == implying
