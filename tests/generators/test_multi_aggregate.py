@@ -194,3 +194,12 @@ def test_counts_across_images_draw_images_that_count_the_name() -> None:
                 for s in cand.scenes:  # each image of the group counts the name in full
                     assert names[cand.slots["objs"]] in s.meta["exhaustive"], (generator, cand.slots)
         assert asked, generator
+
+
+def test_at_least_one_takes_the_unit_of_a_name_plural_in_form() -> None:
+    """"Do the three images all show at least one ...?": a name given in the plural (a group box
+    in a scene file not normalised) reads "at least one group of trees", never "one trees"."""
+    from veriscene.generators.multi_image.sets import _one_of
+
+    assert [_one_of(n) for n in ("tree", "trees", "people", "apple")] == [
+        "tree", "group of trees", "group of people", "apple"]
