@@ -192,3 +192,20 @@ def test_the_last_image_needs_the_number_of_images() -> None:
 
 def test_set_oxford_comma_or_splits_items() -> None:
     assert parse_answer("gray, matte, or small", "str_set").value == ["gray", "matte", "small"]
+
+
+@pytest.mark.parametrize(("reply", "gold", "correct"), [
+    ("big", "large", True), ("It is large.", "big", True), ("The table is wooden.", "wood", True),
+    ("A large metallic cube", "big metal cube", True), ("circular", "round", True), ("Grey", "gray", True),
+    ("small", "large", False), ("huge", "big", False), ("metal", "wood", False),
+])
+def test_attribute_synonym_classes_match_by_default(reply: str, gold: str, correct: bool) -> None:
+    # vocab.SYNONYM_CLASSES: words of one class are one answer ("huge" is narrower than "big",
+    # not the same word: a different answer)
+    assert match_answer(reply, gold, "str").correct is correct
+
+
+def test_an_option_named_by_a_synonym_is_chosen() -> None:
+    res = match_answer("Big.", "large", "str", choices=["small", "large"], answer_letter="B")
+    assert res.correct and res.parsed == "large"
+    assert not match_answer("It is little.", "large", "str", choices=["small", "large"], answer_letter="B").correct

@@ -89,7 +89,7 @@ def test_score_records_uses_all_images_and_regions(demo_run) -> None:
     ("The hexagon is purple.", {"hexagon", "hexagon is purple"}),
     ("The hexagon is blue and small and shiny.", {"hexagon", "hexagon is blue", "hexagon is small", "hexagon is shiny"}),
     ("The large circle looks red, and the star is very tiny.",
-     {"circle", "circle is large", "circle is red", "star", "star is tiny"}),
+     {"circle", "circle is big", "circle is red", "star", "star is tiny"}),
     ("The hexagon, which is blue, is left of the square.",
      {"hexagon", "hexagon is blue", "square", "hexagon left of square"}),
     ("The square is not red.", {"square"}),

@@ -1,7 +1,8 @@
 """Normalisation of words and phrases so that equivalent answers compare equal.
 
 `normalize_phrase` lowercases, folds Unicode, turns hyphens / underscores into spaces, drops
-punctuation and the articles a / an / the, applies synonyms (whole phrase, then per word),
+punctuation and the articles a / an / the, applies synonyms (whole phrase, then per word; by default
+British spellings and the attribute synonym classes of `vocab.SYNONYM_CLASSES`),
 singularises nouns with `inflect` ("dogs" -> "dog", "people" -> "person") and collapses
 whitespace. Gold answers and replies go through the same function, so any quirk of the
 singulariser applies to both sides alike.
@@ -15,9 +16,16 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from veriscene.text import inflect_engine
+from veriscene.vocab import SYNONYM_CLASSES
 
-# Always applied (both sides); users add more with `synonyms`.
-DEFAULT_SYNONYMS: dict[str, str] = {"grey": "gray", "colour": "color"}
+# Always applied (both sides); users add more with `synonyms`. Words of one synonym class of
+# attributes (`vocab.SYNONYM_CLASSES`: "large" -> "big", "wooden" -> "wood") read as the class's
+# name, so "big" is right where the scene graph says "large" (generators never offer two words of
+# one class as options, so no option is lost).
+DEFAULT_SYNONYMS: dict[str, str] = {
+    "colour": "color",
+    **{word: words[0] for words in SYNONYM_CLASSES for word in words[1:]},
+}
 ARTICLES = frozenset({"a", "an", "the"})
 # Words inflect would wrongly singularise ("is" -> "i", "has" -> "ha", "bus" -> "bu").
 _NO_SINGULAR = frozenset({
