@@ -211,3 +211,24 @@ def test_options_shown_in_the_question_and_duplicate_options_are_checked(tmp_pat
     empty.write_bytes(b"")
     said = CliRunner().invoke(app, ["verify", str(empty), "--scenes", str(scenes)])
     assert said.exit_code == 1 and "nothing was verified: the run holds no sample" in said.output
+
+
+def test_a_run_made_by_another_release_is_named_when_answers_differ(tampered) -> None:
+    import shutil
+
+    from veriscene import __version__
+
+    out, _ = tampered
+    assert verify(out).made_by == __version__
+    old = out.parent / "old"  # beside the run: the manifest names the scenes by a relative path
+    shutil.copytree(out, old)
+    manifest = orjson.loads((old / "manifest.json").read_bytes())
+    manifest["config"]["veriscene_version"] = "0.1.0"
+    (old / "manifest.json").write_bytes(orjson.dumps(manifest))
+    report = verify(old)
+    assert report.made_by == "0.1.0" and report.mismatches == 2
+    result = CliRunner().invoke(app, ["verify", str(old)], terminal_width=200)
+    assert result.exit_code == 1
+    assert f"the run was made by veriscene 0.1.0 and verified with {__version__}" in " ".join(result.output.split())
+    # the same release: no note
+    assert "made by veriscene" not in CliRunner().invoke(app, ["verify", str(out)]).output

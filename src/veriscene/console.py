@@ -13,6 +13,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from veriscene import __version__
 from veriscene.engine.summary import RunSummary
 from veriscene.verify import VerifyReport
 
@@ -291,3 +292,8 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
     )
     if report.samples == 0:
         console.print("[red]nothing was verified: the run holds no sample[/]")
+    if report.made_by is not None and report.made_by != __version__ and report.problems:
+        console.print(f"[yellow]note: the run was made by veriscene {report.made_by} and verified with "
+                      f"{__version__}; where an operation or phrasing changed between them the programs "
+                      f"compute other answers (to check the data as made, verify with veriscene "
+                      f"{report.made_by})[/]")

@@ -57,6 +57,8 @@ class VerifyReport:
     per_task: Counter[str] = field(default_factory=Counter)
     # a finished run's sample files against its manifest (None: a samples file alone)
     files: FileCheck | None = None
+    # the veriscene version the run's manifest records (None: no manifest beside the samples)
+    made_by: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -90,6 +92,17 @@ def _scenes_from_manifest(run_dir: Path) -> list[Path]:
         raise FileNotFoundError(f"{run_dir} has no manifest.json; pass the scenes file explicitly")
     manifest = orjson.loads(manifest_path.read_bytes())
     return [input_file(run_dir, entry["path"]) for entry in scene_inputs(manifest["config"])]
+
+
+def run_version(samples_path: Path) -> str | None:
+    """The veriscene version recorded in the manifest of the run holding `samples_path` (a run
+    folder or a samples file beside its manifest); None without a readable one."""
+    run_dir = samples_path if samples_path.is_dir() else samples_path.parent
+    try:
+        version = orjson.loads((run_dir / "manifest.json").read_bytes())["config"]["veriscene_version"]
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def resolve_inputs(path: str | os.PathLike[str],
@@ -302,6 +315,8 @@ def verify(
 
     `path` is a run folder (its manifest names the scene files) or a samples JSONL file (with the
     run's manifest beside it, or `scenes` given: a file, or several as `generate` reads them).
+    `report.made_by` is the veriscene version the run's manifest records: programs are re-run
+    with this version's ops, so a run made by another release may differ where an op changed.
     A finished run's sample files are first checked against its manifest (`report.files`,
     `veriscene.engine.runfiles.check_files`): every shard's samples there, with the recorded
     SHA-256, and nothing more; a difference makes the report not `ok`.
@@ -319,10 +334,12 @@ def verify(
     cache = _scene_cache(samples_path)
     files = check_files(samples_path)  # first: a run copied in part is told in seconds
     if workers > 1 or backend != "local":
-        return _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size, cache,
-                                files)
+        report = _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size,
+                                  cache, files)
+        report.made_by = run_version(samples_path)
+        return report
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
-    report, stopped = VerifyReport(files=files), list[Problem]()
+    report, stopped = VerifyReport(files=files, made_by=run_version(samples_path)), list[Problem]()
     try:
         for line_no, line in _readable_lines(samples_path, files, stopped):
             report.samples += 1
