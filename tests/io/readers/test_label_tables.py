@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from veriscene.io.readers.label_tables import read_label_table, structure_name
@@ -65,3 +66,100 @@ def test_a_value_repeated_with_its_name_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
     path.write_text("1,liver\n2,spleen\n1,liver\n")
     assert read_label_table(path) == {1: "liver", 2: "spleen"}
+
+
+SLICER_CTBL = ("# Color table file /data/Segmentation-label_ColorTable.ctbl\n# 4 values\n0 Background 0 0 0 0\n"
+               "1 liver 221 130 101 255\n2 kidney_left 185 102 83 255\n3 cerebro-spinal_fluid 85 188 255 255\n")
+FREESURFER_LUT = ("#$Id: FreeSurferColorLUT.txt $\n\n#No. Label Name:                            R   G   B   A\n\n"
+                  "0   Unknown                                 0   0   0   0\n"
+                  "2   Left-Cerebral-White-Matter              245 245 245 0\n"
+                  "4   Left-Lateral-Ventricle                  120 18  134 0\n"
+                  "16  Brain-Stem                              119 159 176 0\n")
+SLICER_CSV = ("LabelValue,Name,Color_R,Color_G,Color_B,Color_A,Category_CodingScheme,Category_CodeValue,"
+              "Category_CodeMeaning,Type_CodingScheme,Type_CodeValue,Type_CodeMeaning,TypeModifier_CodingScheme,"
+              "TypeModifier_CodeValue,TypeModifier_CodeMeaning\n"
+              "1,liver,221,130,101,255,SCT,123037004,Anatomical Structure,SCT,10200004,Liver,,,\n"
+              "2,,185,102,83,255,SCT,123037004,Anatomical Structure,SCT,64033007,Kidney,SCT,7771000,Left\n")
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    # 3D Slicer colour table: names one word, underscores between words; a hyphen inside a word stays
+    ("labels.ctbl", SLICER_CTBL, {1: "liver", 2: "kidney_left", 3: "cerebro-spinal_fluid"}),
+    ("Segmentation_ColorTable.txt", SLICER_CTBL, {1: "liver", 2: "kidney_left", 3: "cerebro-spinal_fluid"}),
+    # FreeSurfer LUT: hyphens between words
+    ("FreeSurferColorLUT.txt", FREESURFER_LUT,
+     {2: "Left Cerebral White Matter", 4: "Left Lateral Ventricle", 16: "Brain Stem"}),
+    # 3D Slicer CSV colour table: a missing Name is the terminology's type, its modifier in front
+    ("colors.csv", SLICER_CSV, {1: "liver", 2: "Left Kidney"}),
+    # BIDS dseg.tsv: index, name, ... columns
+    ("dseg.tsv", "index\tname\tabbreviation\tcolor\n1\tliver\tLIV\t#ff0000\n2\tspleen\tSPL\t#00ff00\n",
+     {1: "liver", 2: "spleen"}),
+    # a header puts the columns anywhere; "label" is the value beside a "name", the name beside a "value"
+    ("t.csv", "name,value\nliver,1\nspleen,2\n", {1: "liver", 2: "spleen"}),
+    ("t.csv", "label,name\n1,liver\n", {1: "liver"}),
+    ("t.csv", "value,label\n1,liver\n", {1: "liver"}),
+    ("t.csv", "structure;x\n", None),  # a header alone: no label rows (checked below)
+    # delimited rows in a .txt
+    ("labels.txt", "value,name\n1,liver\n2,spleen\n", {1: "liver", 2: "spleen"}),
+    ("labels.txt", "1\tliver\n2\tspleen\n", {1: "liver", 2: "spleen"}),
+    # JSON rows
+    ("t.json", '[{"value": 1, "name": "liver"}, {"id": 2, "name": "spleen"}]', {1: "liver", 2: "spleen"}),
+    ("t.json", '{"labels": [{"index": 1, "label": "liver"}]}', {1: "liver"}),
+])
+def test_the_tables_medical_tools_write(tmp_path: Path, name: str, text: str, expected: dict | None) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    if expected is None:
+        with pytest.raises(ValueError, match="no label rows"):
+            read_label_table(path)
+        return
+    assert read_label_table(path) == expected
+
+
+def test_freesurfer_and_slicer_names_read_as_words() -> None:
+    assert structure_name("Left Cerebral White Matter") == "Left Cerebral White Matter"
+    assert structure_name("kidney_left") == "left kidney"
+
+
+def test_a_table_in_a_windows_code_page_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "labels.txt"
+    path.write_bytes('    1   255 0 0   1 1 1  "l\u00e9sion"\n'.encode("latin-1"))
+    assert read_label_table(path) == {1: "l\u00e9sion"}
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("labels.ctbl", "1 liver 221 130 101 255\n2 kidney left 1 2 3 255\n",
+     "line 2: expected 'value name R G B A' as the colour table's first row is"),
+    ("labels.ctbl", "1 liver 221 130 101 255\nx spleen 1 2 3 4\n", "line 2"),
+    ("labels.txt", '    1   255 0 0   1 1 1  "liver"\n2 spleen 1 2 3 255\n',
+     "line 2: expected 'value R G B A visible mesh \"name\"' as the ITK-SNAP's first row is"),
+    ("labels.txt", "# Color procedural file /x.txt\n# 2 points\n0 0 0 0\n255 1 1 1\n", "continuous colour scale"),
+    ("labels.txt", "", "no label rows"),
+    ("labels.txt", "# only comments\n", "no label rows"),
+    ("t.csv", "value,name\n1,liver\n2\n", "row 3: expected value,name"),
+    ("t.csv", "value,name\n1,liver\nx,spleen\n", "row 3: label value 'x' is not an integer"),
+    ("t.csv", "value,name\n1,\n", "row 2: label value 1 has an empty name"),
+    ("t.json", '[{"value": 1}]', "labels\\[0\\]: expected a value"),
+    ("t.json", '[1, 2]', "labels\\[0\\]: expected"),
+    ("t.json", '"liver"', "expected \\{value: name\\}"),
+])
+def test_bad_rows_of_every_kind_are_named(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message) as info:
+        read_label_table(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_slicer_table_beside_the_maps_is_found(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    from PIL import Image
+
+    from veriscene.io.readers import read
+
+    labels = np.zeros((20, 20), np.uint8)
+    labels[2:12, 2:12] = 2
+    Image.fromarray(labels).save(tmp_path / "case.png")
+    (tmp_path / "labels.ctbl").write_text(SLICER_CTBL)
+    (scene,) = list(read(tmp_path, "label_map"))
+    assert scene.names == ("left kidney",)

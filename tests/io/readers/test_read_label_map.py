@@ -223,8 +223,19 @@ def test_options_are_checked(tmp_path: Path) -> None:
 
 
 def test_msd_dataset_json_without_label_path(tmp_path: Path) -> None:
-    write_json(tmp_path / "dataset.json", {"labels": {"1": "liver"}, "training": [{"image": "x.nii.gz"}]})
-    with pytest.raises(ValueError, match=r"training\[0\] has no 'label' path"):
+    """An entry naming no label map is a reject of that entry (naming dataset.json); the others
+    are read. A case whose image is not there is read without it, counted."""
+    save_png(tmp_path / "labelsTr" / "case1.png", organ_map())
+    write_json(tmp_path / "dataset.json", {"labels": {"1": "liver"}, "training": [
+        {"image": "x.nii.gz"}, None, {"image": "imagesTr/case1.png", "label": "labelsTr/case1.png"}]})
+    scenes, report = read_all(tmp_path, "label_map")
+    assert [s.image_id for s in scenes] == ["case1"] and scenes[0].image is None
+    assert report.repairs["images_not_found"] == 1
+    assert [(e.file, e.record, e.level) for e in report.entries] == [
+        (str(tmp_path / "dataset.json"), "training[0]", "file"), (str(tmp_path / "dataset.json"), "training[1]", "file")]
+    assert "has no 'label' path" in report.entries[0].reason
+    write_json(tmp_path / "dataset.json", {"labels": {"1": "liver"}, "training": "labelsTr"})
+    with pytest.raises(ValueError, match="'training' must be a list"):
         read_all(tmp_path, "label_map")
 
 

@@ -121,7 +121,10 @@ def test_transposed_masks_are_accepted_and_counted(tmp_path: Path) -> None:
         ({"rel": {"relations": [["a", "on", 1]]}}, "relations[0]", "subject index"),
         ({"det": {**DET, "bboxes": [[6, 1, 1, 5], [8, 6, 15, 11]]}}, "bboxes", "disagree"),
         ({"det": {**DET, "bboxes": [[6, 1, 1, 5], [8, 6, 15, 11]]}, "seg": {"bboxes": [[6, 1, 1, 5], [8, 6, 15, 11]]}}, "objects[0].bbox", "inverted"),
-        ({"det": {**DET, "det_scores": [0.3]}}, "det_scores", "one entry per object"),
+        ({"det": {**DET, "det_scores": [0.3]}, "seg": {"det_scores": [0.3]}}, "det_scores", "one entry per object"),
+        # any key two stages give differently: which is right cannot be told
+        ({"det": {**DET, "det_scores": [0.3, 0.4]}}, "det_scores", "segmentation-annotations.json differs from "
+                                                                   "object-detection-annotations.json"),
     ],
 )
 def test_bad_records(tmp_path: Path, overrides: dict, field: str, reason: str) -> None:
@@ -159,3 +162,82 @@ def test_nan_in_a_stage_file_rejects_only_its_record(tmp_path: Path) -> None:
     scenes, report = read_all(root, "provision")
     assert [s.image_id for s in scenes] == ["img1"]
     assert fields(report) == [("img2", "det_scores")] and report.rejected == {"scene": 1}
+
+
+def test_rejects_name_the_stage_file_holding_the_fault(tmp_path: Path) -> None:
+    """Each stage is its own file: a reject names the one whose field is at fault, never just the
+    folder (a folder of five stage files gives the user nothing to open)."""
+    root = tmp_path / "set"
+    write_json(root / "object-detection-annotations.json", {
+        **stage("img1", {"labels": ["dog"], "bboxes": [[1, 1, 5, 5]]}),
+        **stage("img2", {"labels": ["cat"], "bboxes": [[6, 1, 1, 5]]}),
+        **stage("img3", {"labels": ["cup"], "bboxes": [[1, 1, 5, 5]]})})
+    write_json(root / "image-relations-annotations.json", {**stage("img1", {"relations": [[0, "on", 5]]})})
+    write_json(root / "segmentation-annotations.json", stage("img3", {"labels": ["mug"]}))
+    scenes, report = read_all(root, "provision")
+    assert scenes == []
+    assert [(e.record, Path(e.file).name, e.field) for e in report.entries] == [
+        ("img1", "image-relations-annotations.json", "relations[0]"),
+        ("img2", "object-detection-annotations.json", "objects[0].bbox"),
+        ("img3", "segmentation-annotations.json", "labels"),  # the stage that differs from the first
+    ]
+    # a part dropped (drop_bad_parts) names its stage file too
+    scenes, report = read_all(root, "provision", drop_bad_parts=True)
+    (entry,) = [e for e in report.entries if e.level == "relation"]
+    assert Path(entry.file).name == "image-relations-annotations.json" and scenes[0].names == ("dog",)
+
+
+def test_json_lines_stage_files(tmp_path: Path) -> None:
+    """JSON Lines: a line is ProVision's {image_id: entry} object (one image or more) or one entry
+    naming its image; a bad line is a reject naming its file and line, and reading goes on."""
+    det = {"labels": ["dog"], "bboxes": [[1, 1, 5, 5]]}
+    path = tmp_path / "annotations.jsonl"
+    path.write_text("\n".join([
+        json.dumps(stage("img1", det)),
+        json.dumps({"image_id": "img2", "data_path": "/d/img2.jpg", "annotation": {"width": W, "height": H, **det}}),
+        "{not json",
+        "[1, 2]",
+        "",
+        json.dumps({**stage("img3", det), **stage("img4", det)}),
+    ]) + "\n")
+    assert detect_format(path) == "provision"
+    scenes, report = read_all(path, "provision")
+    assert [s.image_id for s in scenes] == ["img1", "img2", "img3", "img4"]
+    assert [(e.record, e.file) for e in report.entries] == [("line 3", str(path)), ("line 4", str(path))]
+    assert "malformed JSON line" in report.entries[0].reason
+    # a folder of JSON Lines stage files, merged as JSON ones are
+    root = tmp_path / "set"
+    root.mkdir()
+    (root / "object-detection-annotations.jsonl").write_text(json.dumps(stage("img1", det)) + "\n")
+    (root / "image-relations-annotations.jsonl").write_text(
+        json.dumps(stage("img1", {"relations": [[0, "on", 0]]})) + "\n")
+    assert detect_format(root) == "provision"
+    scenes, report = read_all(root, "provision")
+    assert scenes == [] and Path(report.entries[0].file).name == "image-relations-annotations.jsonl"
+    assert "to itself" in report.entries[0].reason
+
+
+def test_a_list_of_entries_and_a_folder_named_like_a_file(tmp_path: Path) -> None:
+    det = {"width": W, "height": H, "labels": ["dog"], "bboxes": [[1, 1, 5, 5]]}
+    root = tmp_path / "provision_annotations.json"  # a folder, whatever its name says
+    write_json(root / "object-detection-annotations.json", [{"image_id": "img1", "annotation": det}])
+    assert detect_format(root) == "provision"
+    scenes, report = read_all(root, "provision")
+    assert [s.image_id for s in scenes] == ["img1"] and report.total == 0
+
+
+def test_a_folder_without_stage_files_is_refused_not_read_as_empty(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("no annotation here")
+    with pytest.raises(FileNotFoundError, match="no ProVision stage file"):
+        read_all(tmp_path, "provision")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('{"img1": 5}', "entry in bad.json is not a JSON object"),
+    ('[{"annotation": {}}]', "a ProVision stage file holds a JSON object"),
+    ('"text"', "a ProVision stage file holds a JSON object"),
+])
+def test_stage_files_of_another_shape_are_reported(tmp_path: Path, text: str, reason: str) -> None:
+    (tmp_path / "bad.json").write_text(text)
+    scenes, report = read_all(tmp_path / "bad.json", "provision")
+    assert scenes == [] and reason in report.entries[0].reason and report.entries[0].file == str(tmp_path / "bad.json")

@@ -21,6 +21,7 @@ import orjson
 from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.normalize import Normalizer
+from veriscene.io.readers._images import read_header
 from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
 from veriscene.io.rejects import RejectReport
 from veriscene.scene.compressed import READ_ERRORS, data_error, open_data_file, unreadable
@@ -144,6 +145,7 @@ class ReadContext:
         # what the object annotation covers (`OBJECT_COVERAGES`): the format's default unless given
         self.objects: str = objects_for(fmt, objects)
         self.record: str | int | None = None
+        self._where: Callable[[str | None], str | None] | None = None  # see `scene`
         self._seen: set[str] = set()
         self._pending: Counter[str] = Counter()
 
@@ -158,23 +160,27 @@ class ReadContext:
         """A whole input file is unusable (truncated JSON, wrong top-level type)."""
         self._fail(error.located(source or self.source), "file")
 
-    def scene(self, record: str | int, build: Callable[[], Scene]) -> Scene | None:
-        """Run `build` for one record: its Scene, or None after reporting why not."""
+    def scene(self, record: str | int, build: Callable[[], Scene],
+              where: Callable[[str | None], str | None] | None = None) -> Scene | None:
+        """Run `build` for one record: its Scene, or None after reporting why not. `where` names
+        the file holding a field of a record read from several files (ProVision's stage files):
+        its rejects name that file rather than the input (None: the input)."""
         self.record = record
         self._pending.clear()
+        self._where = where
         try:
             scene = build()
             if scene.image_id in self._seen:
                 raise bad(f"duplicate image id {scene.image_id!r} (an earlier record has it)", "image_id")
         except SceneValidationError as exc:
-            self._fail(exc.located(self.source, record), "scene")
+            self._fail(self._located(exc), "scene")
             return None
         except _DATA_ERRORS as exc:
-            err = SceneValidationError(
-                f"malformed record ({type(exc).__name__}: {exc})"[:300], source=self.source, record=record
-            )
-            self._fail(err, "scene")
+            err = SceneValidationError(f"malformed record ({type(exc).__name__}: {exc})"[:300])
+            self._fail(self._located(err), "scene")
             return None
+        finally:
+            self._where = None
         self._seen.add(scene.image_id)
         for kind, n in self._pending.items():
             self.report.count(kind, n)
@@ -188,7 +194,12 @@ class ReadContext:
         """An object or relation is bad: drop just it (when asked to), else reject the scene."""
         if not self.drop_bad_parts or self.strict:
             raise error
-        self.report.add(error.located(self.source, self.record), level)
+        self.report.add(self._located(error), level)
+
+    def _located(self, error: SceneValidationError) -> SceneValidationError:
+        """`error` placed in the record being read: its file (`scene(where=...)`) and record."""
+        source = self._where(error.field) if self._where is not None and error.source is None else None
+        return error.located(source or self.source, self.record)
 
     def repair(self, kind: str, n: int = 1) -> None:
         """Count a repair; committed only if the scene is accepted."""
@@ -271,7 +282,8 @@ class ReadContext:
     def image_size_of(
         self, width: Any, height: Any, candidates: Iterable[str | os.PathLike[str]] = ()
     ) -> tuple[int, int]:
-        """Image (width, height): from the annotation, else the image header, else `image_size`."""
+        """Image (width, height): from the annotation, else the image header (the size shown,
+        EXIF orientation applied: `_images`), else `image_size`."""
         if width is not None or height is not None:
             return _dimension(width, "width"), _dimension(height, "height")
         for candidate in candidates:
@@ -279,10 +291,12 @@ class ReadContext:
             if not path.is_absolute() and self.image_root is not None:
                 path = self.image_root / path
             if path.is_absolute() or self.image_root is not None:
-                size = header_size(path)
-                if size is not None:
+                header = read_header(path)
+                if header is not None:
                     self.repair("sizes_from_image_header")
-                    return size
+                    if header.size != header.stored:  # a photo stored sideways: its upright size
+                        self.repair("sizes_of_upright_image")
+                    return header.size
         if self.image_size is not None:
             return self.image_size
         hint = ("no image file found under the image root" if self.image_root else
@@ -304,16 +318,10 @@ def _dimension(value: Any, field: str) -> int:
 
 
 def header_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the image header (PIL opens lazily: pixels are not decoded)."""
-    if not path.is_file():
-        return None
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return int(im.size[0]), int(im.size[1])
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        raise bad(f"cannot read the image header of {path}: {exc}", "image") from None
+    """(width, height) of the image as shown, its EXIF orientation applied (`_images`: annotation
+    is made on the upright photo), from its header (pixels not decoded); None without the file."""
+    header = read_header(path)
+    return None if header is None else header.size
 
 
 def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:

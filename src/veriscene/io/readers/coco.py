@@ -349,20 +349,19 @@ def read_coco(
     if read is None:
         return
     images, by_image, categories, panoptic = read
-    cats = _categories({"categories": categories}, ctx)
-    # default: panoptic_val2017/ beside panoptic_val2017.json (or .json.gz, ...)
-    root = Path(panoptic_root) if panoptic_root is not None else path.parent / Path(plain_name(path)).stem
-    opts = {
-        "merged_things": isinstance(categories, list) and any(map(_merged_things, categories)),
-        "masks": masks,
-        "skip_crowd": skip_crowd,
-        "panoptic": panoptic,
-        "panoptic_root": root if panoptic and root.is_dir() else None,
-    }
-    if panoptic and panoptic_root is not None and not root.is_dir():
-        raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
-
-    try:
+    try:  # the spools are closed however reading ends (a strict reject, an option refused)
+        cats = _categories({"categories": categories}, ctx)
+        # default: panoptic_val2017/ beside panoptic_val2017.json (or .json.gz, ...)
+        root = Path(panoptic_root) if panoptic_root is not None else path.parent / Path(plain_name(path)).stem
+        opts = {
+            "merged_things": isinstance(categories, list) and any(map(_merged_things, categories)),
+            "masks": masks,
+            "skip_crowd": skip_crowd,
+            "panoptic": panoptic,
+            "panoptic_root": root if panoptic and root.is_dir() else None,
+        }
+        if panoptic and panoptic_root is not None and not root.is_dir():
+            raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
         for k, image in enumerate(images):
             record = str(image.get("id")) if isinstance(image, dict) and "id" in image else f"images[{k}]"
             if not isinstance(image, dict):
@@ -381,12 +380,26 @@ def read_coco(
 
 
 def _read_members(path: Path, ctx: ReadContext, masks: bool) -> tuple[Spool, GroupedSpool, Any, bool] | None:
+    """`_spool_members` into new temporary files, closed when none is given back (a file-level
+    reject, or the first reject raised in strict mode): else they stay open until collected."""
+    images, by_image = Spool(), GroupedSpool()
+    read = None
+    try:
+        read = _spool_members(path, ctx, masks, images, by_image)
+    finally:
+        if read is None:
+            images.close()
+            by_image.close()
+    return read
+
+
+def _spool_members(path: Path, ctx: ReadContext, masks: bool, images: Spool,
+                   by_image: GroupedSpool) -> tuple[Spool, GroupedSpool, Any, bool] | None:
     """(images, annotations by image id, categories, panoptic) of a COCO file, read member by
     member, image by image and annotation by annotation (`_json.stream_json`), each image and
     annotation put in a temporary file as it is read (`_spool`): memory holds a few numbers per
     annotation, whatever the file's size. Without masks, segmentations are dropped at once. None
     after a file-level reject."""
-    images, by_image = Spool(), GroupedSpool()
     listed = False  # whether "images" is a list (a non-list one is a file-level reject)
     categories: Any = []
     annotations: Any = []  # a non-list "annotations" member (an error), else unused

@@ -98,7 +98,12 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
             file = find_data_file(path, name)
             if file is not None:
                 return "visual_genome", f"folder holds {file.name}"
-        if jsonl_files(path):
+        lines = jsonl_files(path)
+        if lines:
+            for file in lines[:5]:
+                fmt, why = _jsonl_format(file)
+                if fmt == "provision":
+                    return fmt, f"folder holds *.jsonl files ({file.name}: {why})"
             return "veriscene_jsonl", "folder holds *.jsonl files"
         for file in data_files(path, ".json")[:5]:
             found = _sniff_json(file)
@@ -140,7 +145,7 @@ def _by_name_or_content(path: Path, name: str) -> tuple[str, str] | None:
     """(format, reason) for a file called `name` (its name without a compression suffix)."""
     suffix = Path(name).suffix.lower()
     if suffix == ".jsonl":
-        return "veriscene_jsonl", "file extension .jsonl"
+        return _jsonl_format(path)
     if suffix == ".csv":
         header = _peek(path).split(b"\n", 1)[0]
         if b"RelationshipLabel" in header or b"LabelName1" in header:
@@ -151,6 +156,18 @@ def _by_name_or_content(path: Path, name: str) -> tuple[str, str] | None:
     if name in _VG_FILES or name == "image_data.json":
         return "visual_genome", f"file name {name}"
     return _sniff_json(path)
+
+
+def _jsonl_format(path: Path) -> tuple[str, str]:
+    """A JSON Lines file is veriscene's (its first record has image_id and objects) unless it is
+    ProVision's (lines of {image_id: {annotation: ...}}, told by ProVision's keys)."""
+    record = _first_record(path)
+    if isinstance(record, dict) and "image_id" in record and "objects" in record:
+        return "veriscene_jsonl", "file extension .jsonl, first record has image_id and objects"
+    found = _sniff_json(path)
+    if found is not None and found[0] == "provision":
+        return found[0], f"JSON Lines with {found[1]}"
+    return "veriscene_jsonl", "file extension .jsonl"
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:

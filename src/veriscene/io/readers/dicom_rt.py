@@ -35,13 +35,14 @@ import numpy as np
 
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers.dicom_seg import (
-    DICOM_SUFFIXES,
+    DicomScan,
     _canonical,
     _Case,
     _header,
     _highdicom,
     _series_volume,
     case_scenes,
+    may_be_dicom,
     referenced_series,
     require_dicom,
 )
@@ -53,7 +54,7 @@ RTSTRUCT_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 
 def is_dicom_rt(path: Path) -> bool:
     """Whether `path` is a DICOM RT Structure Set file (its header is read)."""
-    if not path.is_file() or path.suffix.lower() not in DICOM_SUFFIXES or importlib.util.find_spec("pydicom") is None:
+    if not path.is_file() or not may_be_dicom(path) or importlib.util.find_spec("pydicom") is None:
         return False
     header = _header(path)
     return header is not None and str(header.get("SOPClassUID", "")) == RTSTRUCT_STORAGE
@@ -101,12 +102,12 @@ def _frame_of_reference(rt: Any) -> str:
     raise bad("the structure set names no frame of reference", "ReferencedFrameOfReferenceUID")
 
 
-def _read_case(ctx: ReadContext, path: Path, images: Path) -> _Case:
+def _read_case(scan: DicomScan, path: Path, images: Path) -> _Case:
     import pydicom
 
     rt = pydicom.dcmread(path)
     names = _roi_names(rt)
-    series = _series_volume(images, _frame_of_reference(rt), referenced_series(rt))
+    series = _series_volume(scan, images, _frame_of_reference(rt), referenced_series(rt))
     slices, rows, cols = series.spatial_shape
     contoured = [item for item in rt.get("ROIContourSequence") or [] if item.get("ContourSequence")]
     if not contoured:
@@ -134,20 +135,22 @@ def _read_case(ctx: ReadContext, path: Path, images: Path) -> _Case:
             by_slice.setdefault(k, []).append(index[:, [2, 1]])  # (column, row) vertices
         for k, polygons in by_slice.items():
             masks[k, :, :, channel] = fill_polygons(polygons, rows, cols)
-    ctx.report.count("contours_not_closed_planar", skipped)
-    ctx.report.count("contours_off_the_series", outside)
+    scan.ctx.report.count("contours_not_closed_planar", skipped)
+    scan.ctx.report.count("contours_off_the_series", outside)
     image = _canonical(np.asarray(series.array), series.affine)
     return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images)
 
 
-def find_structure_sets(path: Path, ctx: ReadContext) -> list[Path]:
-    """RTSTRUCT files: `path`, or those under the folder `path` (sorted)."""
+def find_structure_sets(path: Path, scan: DicomScan) -> list[Path]:
+    """RTSTRUCT files: `path`, or those under the folder `path` (sorted); other DICOM files under
+    it are counted as ``dicom_files_not_rtstruct``, files that are not DICOM reported (`DicomScan`)."""
     if path.is_file():
         require_dicom(path, "dicom_rt", "DICOM RT Structure Set (RTSTRUCT)")
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
-    found = [p for p in sorted(path.rglob("*")) if is_dicom_rt(p)]
+    found = [p for p, header in scan.headers(path) if str(header.get("SOPClassUID", "")) == RTSTRUCT_STORAGE]
+    scan.ctx.report.count("dicom_files_not_rtstruct", len(scan.headers(path)) - len(found))
     if not found:
         raise FileNotFoundError(f"{path}: no DICOM RT Structure Set (RTSTRUCT) file found")
     return found
@@ -179,7 +182,8 @@ def read_dicom_rt(
     if not image_dir.is_dir():
         raise FileNotFoundError(f"images: {image_dir} is not a folder")
     out_dir = Path(slice_images) if slice_images is not None else None
-    for rt_path in find_structure_sets(root, ctx):
+    scan = DicomScan(ctx)
+    for rt_path in find_structure_sets(root, scan):
         ctx.source = str(rt_path)
-        yield from case_scenes(ctx, opts, rt_path, partial(_read_case, ctx, rt_path, image_dir), "RTSTRUCT",
+        yield from case_scenes(ctx, opts, rt_path, partial(_read_case, scan, rt_path, image_dir), "RTSTRUCT",
                                axis, step, out_dir)

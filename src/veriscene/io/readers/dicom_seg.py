@@ -57,7 +57,8 @@ from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
 SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
-DICOM_SUFFIXES = (".dcm", ".dicom", "")
+NAMED_DICOM = (".dcm", ".dicom", ".ima")  # .ima: Siemens scanners' exports
+DICOM_SUFFIXES = (*NAMED_DICOM, "")
 NAME_SOURCES = ("type", "label")
 
 
@@ -86,12 +87,86 @@ def _invalid_dicom() -> type[Exception]:
 
 def _header(path: Path) -> Any | None:
     """The DICOM header of `path` (pixels not read), or None if it is not a DICOM file."""
+    return read_dicom_header(path)[0]
+
+
+def read_dicom_header(path: Path) -> tuple[Any | None, str]:
+    """(the DICOM header of `path`, pixels not read, "") or (None, why it is not one)."""
     import pydicom
 
     try:
-        return pydicom.dcmread(path, stop_before_pixels=True)
-    except (pydicom.errors.InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
-        return None
+        header = pydicom.dcmread(path, stop_before_pixels=True)
+    except (pydicom.errors.InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError,
+            AttributeError, IndexError, OverflowError, NotImplementedError) as exc:
+        # (pydicom meets a damaged header with any of these)
+        return None, _not_dicom_reason(path, exc)
+    # pydicom reads what there is of a file cut short: one that does not even say what it is
+    # (a SOP class, in its file meta or its dataset) is no DICOM object to read
+    file_meta = getattr(header, "file_meta", None) or {}
+    if not (header.get("SOPClassUID") or file_meta.get("MediaStorageSOPClassUID")):
+        return None, "damaged DICOM header: it names no SOP class (SOPClassUID), so it is cut short or empty"
+    return header, ""
+
+
+def _not_dicom_reason(path: Path, exc: Exception) -> str:
+    """Why pydicom could not read `path`: no DICOM Part 10 marker, or a damaged header."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(132)
+    except OSError as error:
+        return f"cannot be read: {error}"
+    if len(head) < 132:
+        return (f"not a DICOM file: {len(head)} bytes, shorter than the 128-byte preamble and 'DICM' marker "
+                "every DICOM file starts with")
+    if head[128:132] != b"DICM":
+        return "not a DICOM file: no 'DICM' marker after the 128-byte preamble"
+    return f"unreadable DICOM header ({type(exc).__name__}: {exc})"[:300]
+
+
+def may_be_dicom(path: Path) -> bool:
+    """Whether a file's name lets it be DICOM: a DICOM suffix (`DICOM_SUFFIXES`), none, or a
+    number (files named by their instance UID, ``1.2.840.113619.2.55.3.1``)."""
+    suffix = path.suffix.lower()
+    return suffix in DICOM_SUFFIXES or suffix[1:].isdigit()
+
+
+class DicomScan:
+    """The DICOM files under the folders one reader call looks in, each header read once.
+
+    Nothing is passed over unsaid: a file named as DICOM (`NAMED_DICOM`: .dcm, .dicom, .ima) that
+    is not one, or whose header is damaged, is a file reject naming why; a file of another name
+    that could be DICOM (no suffix: ``README``, ``.DS_Store``) and is not is only counted, as
+    ``files_not_dicom_skipped``. Files of other names (``notes.txt``) are not looked at.
+    """
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self._folders: dict[Path, list[tuple[Path, Any]]] = {}  # resolved folder -> its DICOM files
+        self._judged: set[Path] = set()  # files already reported or counted
+
+    def headers(self, folder: Path) -> list[tuple[Path, Any]]:
+        """(path, header) of every DICOM file under `folder`, recursively, sorted by path."""
+        key = folder.resolve()
+        if key in self._folders:
+            return self._folders[key]
+        for scanned, found in self._folders.items():  # a folder inside one already scanned
+            if key.is_relative_to(scanned):
+                inside = [(p, h) for p, h in found if p.resolve().is_relative_to(key)]
+                self._folders[key] = inside
+                return inside
+        found = []
+        for path in sorted(q for q in folder.rglob("*") if q.is_file() and may_be_dicom(q)):
+            header, reason = read_dicom_header(path)
+            if header is not None:
+                found.append((path, header))
+            elif path.resolve() not in self._judged:
+                self._judged.add(path.resolve())
+                if path.suffix.lower() in NAMED_DICOM:
+                    self.ctx.file_error(bad(reason), str(path))
+                else:
+                    self.ctx.report.count("files_not_dicom_skipped")
+        self._folders[key] = found
+        return found
 
 
 def require_dicom(path: Path, fmt: str, kind: str) -> None:
@@ -106,10 +181,10 @@ def require_dicom(path: Path, fmt: str, kind: str) -> None:
 
 def is_dicom_seg(path: Path) -> bool:
     """Whether `path` is a DICOM Segmentation file (its header is read)."""
-    if not path.is_file() or path.suffix.lower() not in DICOM_SUFFIXES:
+    if not path.is_file() or not may_be_dicom(path):
         return False
     if importlib.util.find_spec("pydicom") is None:  # cannot look inside: a DICOM file is taken for one
-        return path.suffix.lower() in (".dcm", ".dicom") and _has_dicm(path)
+        return path.suffix.lower() in NAMED_DICOM and _has_dicm(path)
     header = _header(path)
     return header is not None and str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE
 
@@ -120,26 +195,16 @@ def _has_dicm(path: Path) -> bool:
         return fh.read(4) == b"DICM"
 
 
-def find_segs(path: Path, ctx: ReadContext) -> list[Path]:
+def find_segs(path: Path, scan: DicomScan) -> list[Path]:
     """SEG files: `path` itself, or those under the folder `path` (sorted); other DICOM files
-    under it are counted as ``dicom_files_not_seg``."""
+    under it are counted as ``dicom_files_not_seg``, files that are not DICOM reported (`DicomScan`)."""
     if path.is_file():
         require_dicom(path, "dicom_seg", "DICOM Segmentation (SEG)")
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
-    found: list[Path] = []
-    others = 0
-    for p in sorted(q for q in path.rglob("*") if q.is_file() and q.suffix.lower() in DICOM_SUFFIXES):
-        header = _header(p)
-        if header is None:
-            continue
-        if str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE:
-            found.append(p)
-        else:
-            others += 1
-    if others:
-        ctx.report.count("dicom_files_not_seg", others)
+    found = [p for p, header in scan.headers(path) if str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE]
+    scan.ctx.report.count("dicom_files_not_seg", len(scan.headers(path)) - len(found))
     if not found:
         raise FileNotFoundError(f"{path}: no DICOM Segmentation (SEG) file found")
     return found
@@ -179,7 +244,7 @@ def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
 NOT_IMAGES = ("SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "RTRECORD", "REG", "SR", "KO", "PR")
 
 
-def _series_volume(images: Path, frame_of_reference: str, series: set[str] | None = None) -> Any:
+def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str, series: set[str] | None = None) -> Any:
     """highdicom's volume of the image series under `images` in this frame of reference: the one
     among `series` (the series a SEG or structure set says it was drawn on) when given, else the
     only one there."""
@@ -187,9 +252,8 @@ def _series_volume(images: Path, frame_of_reference: str, series: set[str] | Non
 
     hd = _highdicom()
     found: dict[str, list[Path]] = {}
-    for p in sorted(q for q in images.rglob("*") if q.is_file() and q.suffix.lower() in DICOM_SUFFIXES):
-        header = _header(p)
-        if header is None or str(header.get("Modality", "")).upper() in NOT_IMAGES or "Rows" not in header:
+    for p, header in scan.headers(images):
+        if str(header.get("Modality", "")).upper() in NOT_IMAGES or "Rows" not in header:
             continue
         if str(header.get("FrameOfReferenceUID", "")) == frame_of_reference:
             found.setdefault(str(header.get("SeriesInstanceUID", "")), []).append(p)
@@ -219,7 +283,7 @@ def referenced_series(dataset: Any) -> set[str]:
     return uids
 
 
-def _read_case(ctx: ReadContext, path: Path, images: Path | None, names: str) -> _Case:
+def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> _Case:
     hd = _highdicom()
     seg = hd.seg.segread(str(path))
     numbers = list(seg.segment_numbers)
@@ -229,13 +293,14 @@ def _read_case(ctx: ReadContext, path: Path, images: Path | None, names: str) ->
     volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
     series = None
     if images is not None:
-        series = _series_volume(images, str(seg.FrameOfReferenceUID), referenced_series(seg))
+        series = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg))
     else:  # the series it was drawn on, if it lies beside the SEG (a study folder): else no images
         try:
-            series, images = _series_volume(path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg)), path.parent
-            ctx.report.count("series_found_beside_the_seg")
+            series = _series_volume(scan, path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg))
+            images = path.parent
+            scan.ctx.report.count("series_found_beside_the_seg")
         except SceneValidationError:
-            ctx.report.count("series_not_found")
+            scan.ctx.report.count("series_not_found")
     if series is not None:
         volume = volume.match_geometry(series)
     array = np.asarray(volume.array)
@@ -316,7 +381,8 @@ def read_dicom_seg(
     if image_dir is not None and not image_dir.is_dir():
         raise FileNotFoundError(f"images: {image_dir} is not a folder")
     out_dir = Path(slice_images) if slice_images is not None else None
-    for seg_path in find_segs(Path(path), ctx):
+    scan = DicomScan(ctx)
+    for seg_path in find_segs(Path(path), scan):
         ctx.source = str(seg_path)
-        yield from case_scenes(ctx, opts, seg_path, partial(_read_case, ctx, seg_path, image_dir, names), "SEG",
+        yield from case_scenes(ctx, opts, seg_path, partial(_read_case, scan, seg_path, image_dir, names), "SEG",
                                axis, step, out_dir)

@@ -12,9 +12,11 @@ Inputs (`path`):
   (``{"labels": {"0": "background", "1": "liver"}}``, or nnU-Net v2's ``{"liver": 1}``) and, in
   ``"training"``, the image and label file of each case.
 
-Label names (`labels`): a JSON file as above, a CSV/TSV of ``value,name`` rows, or an ITK-SNAP label
-description (``value R G B A visible mesh "name"``); by default a `dataset.json`, `labels.json`,
-`labels.csv` or `labels.txt` beside the input. Value 0 is background. A value with no name is read
+Label names (`labels`): a JSON file as above, a CSV/TSV (``value,name`` rows, or columns found by
+their header: 3D Slicer CSV colour tables, BIDS ``dseg.tsv``), an ITK-SNAP label description
+(``value R G B A visible mesh "name"``), a 3D Slicer colour table (``.ctbl``) or a FreeSurfer LUT
+(``value name R G B A``): `label_tables`; by default a `dataset.json`, `labels.json`, `labels.csv`,
+`labels.tsv`, `labels.txt` or `labels.ctbl` beside the input. Value 0 is background. A value with no name is read
 as "label <value>" (counted as ``labels_without_name``). Names are normalised as every reader's:
 "kidney_left" becomes "left kidney".
 
@@ -59,7 +61,8 @@ from typing import Any
 import numpy as np
 
 from veriscene.errors import SceneValidationError
-from veriscene.io.readers._base import ReadContext, SceneParts, bad, header_size, parse_json
+from veriscene.io.readers._base import ReadContext, SceneParts, bad, parse_json
+from veriscene.io.readers._images import read_header, upright_array
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES, read_label_table, structure_name
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import RADIOLOGICAL, Scene
@@ -96,18 +99,28 @@ def _scipy() -> Any:
 
 @dataclass(frozen=True)
 class Case:
-    """One label map and the image it annotates (None when there is none)."""
+    """One label map and the image it annotates (None when there is none); or, with `fault`, an
+    entry of a `dataset.json` that names no label map, to be reported (`label` is the file)."""
 
     label: Path
     image: Path | None
     name: str
+    fault: str | None = None
 
 
 def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
+    """The cases of an MSD `dataset.json`'s "training" list; an entry without a label path is a
+    case holding its fault (reported as a reject of that entry; the others are read)."""
+    entries = data.get("training")
+    where = root / "dataset.json"
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: 'training' must be a list of {{image, label}} entries, got {type(entries).__name__}")
     cases = []
-    for k, entry in enumerate(data.get("training") or []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str):
-            raise ValueError(f"{root / 'dataset.json'}: training[{k}] has no 'label' path")
+    for k, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) or not entry["label"]:
+            cases.append(Case(where, None, f"training[{k}]",
+                              f"entry has no 'label' path (expected {{\"image\": ..., \"label\": ...}}), got {entry!r}"[:300]))
+            continue
         label = (root / entry["label"]).resolve()
         image = (root / entry["image"]).resolve() if isinstance(entry.get("image"), str) else None
         cases.append(Case(label, image, _stem(label)))
@@ -191,11 +204,15 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
         array = array[..., 0]  # a multi-channel image volume (MSD's MRI sequences): the first channel
     if array.ndim not in (2, 3) or (not labels and array.ndim != 3):
         raise bad(f"expected a 2D map or a 3D volume, got an array of shape {array.shape}", "pixels")
+    if array.size == 0:
+        raise bad(f"the {'label map' if labels else 'image volume'} is empty (shape {array.shape})", "pixels")
     if not labels:
         return array, nifti
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
             raise bad("the label map holds values that are not integers", "pixels")
+        if np.abs(array).max() > 2**53:  # past this a float is no exact integer (and int64 overflows)
+            raise bad(f"the label map holds a value of {np.abs(array).max():g}, too large for a label", "pixels")
         array = array.astype(np.int64)
     elif array.dtype.kind not in "iub":
         raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
@@ -323,20 +340,34 @@ def _write_slice(picture: np.ndarray, out: Path) -> None:
     tmp.replace(out)
 
 
-def _check_image_size(case: Case, shape: tuple[int, ...]) -> None:
-    """A 2D map's image must have the map's size (its header is read, not its pixels): masks and
-    boxes are in the map's pixels. Raises naming both files."""
+def _fit_to_image(ctx: ReadContext, case: Case, labels: np.ndarray) -> np.ndarray:
+    """A 2D map as the pixels of its image shown upright (`_images`; the image's header is read,
+    not its pixels): masks and boxes are in the map's pixels, so the two must be the same size.
+    A map the size of a photo as stored sideways (EXIF orientation 5 to 8; not the size shown)
+    was made on the stored pixels and is turned as the photo is (counted as
+    ``label_maps_turned_upright``); a map of a square photo, or of one stored mirrored or upside
+    down, cannot tell and is taken as made on the upright photo. Any other size raises, naming
+    both files."""
     if case.image is None or _suffix(case.image) not in (*IMAGE_SUFFIXES, ".jpg", ".jpeg"):
-        return
-    size = header_size(case.image)
-    height, width = shape
-    if size is not None and size != (width, height):
-        raise bad(f"the image {case.image} is {size[0]}x{size[1]} but the label map {case.label} is {width}x{height} "
-                  "(width x height): a map must be the size of the image it annotates", "image").located(str(case.label))
+        return labels
+    header = read_header(case.image)
+    height, width = labels.shape
+    if header is None or header.size == (width, height):
+        return labels
+    if header.stored == (width, height):
+        ctx.repair("label_maps_turned_upright")
+        return np.ascontiguousarray(upright_array(labels, header.orientation))
+    shown = f" as shown (EXIF orientation {header.orientation} applied)" if header.orientation != 1 else ""
+    raise bad(f"the image {case.image} is {header.size[0]}x{header.size[1]}{shown} but the label map {case.label} "
+              f"is {width}x{height} (width x height): a map must be the size of the image it annotates",
+              "image").located(str(case.label))
 
 
 def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
                  slice_images: Path | None, orientation: str | None) -> Iterator[Scene]:
+    if case.fault is not None:
+        ctx.reject(case.name, bad(case.fault, "training"), "file")
+        return
     try:
         labels, nifti = load_array(case.label, labels=True)
     except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
@@ -345,13 +376,15 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         return
     if labels.ndim == 2:
         image = str(case.image) if case.image is not None else None
+        if case.image is not None and not case.image.is_file():  # named by a dataset.json, not there
+            ctx.report.count("images_not_found")
+            image, case = None, Case(case.label, None, case.name)
         meta = {"label_map": str(case.label)}
         if orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
 
         def build() -> Scene:
-            _check_image_size(case, labels.shape)
-            return _scene(ctx, opts, labels, case.name, image, meta)
+            return _scene(ctx, opts, _fit_to_image(ctx, case, labels), case.name, image, meta)
 
         scene = ctx.scene(case.label.name, build)
         if scene is not None:

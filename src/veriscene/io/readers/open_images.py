@@ -30,7 +30,7 @@ from typing import Any
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
-from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, read_boxes
+from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, not_utf8, read_boxes
 from veriscene.scene import archives
 from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_text, read_errors, unreadable
 from veriscene.scene.model import Scene
@@ -45,10 +45,13 @@ _TABLE_HINTS = ("class-descriptions", "class_descriptions", "attributes-descript
 def _load_names(paths: Sequence[Path]) -> dict[str, str]:
     names: dict[str, str] = {}
     for path in paths:
-        with open_text(path, encoding="utf-8-sig", newline="") as fh, read_errors(path, "class-name table"):
-            for row in csv.reader(fh):
-                if len(row) >= 2 and row[0] and row[0] != "LabelName":
-                    names[row[0]] = row[1]
+        try:
+            with open_text(path, encoding="utf-8-sig", newline="") as fh, read_errors(path, "class-name table"):
+                for row in csv.reader(fh):
+                    if len(row) >= 2 and row[0] and row[0] != "LabelName":
+                        names[row[0]] = row[1]
+        except UnicodeDecodeError as exc:  # the names go into every question: refuse, naming the file
+            raise ValueError(f"{path}: class-name table is not UTF-8 text ({exc}); save it as UTF-8") from None
     return names
 
 
@@ -115,7 +118,7 @@ def read_open_images(
     names = _load_names(_table_paths(path.parent, class_names))
     ctx = ReadContext(path, "open_images", **options)
     try:
-        with open_text(path, encoding="utf-8-sig", newline="") as fh:
+        with open_text(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as fh:
             header = next(csv.reader(fh), None)
     except READ_ERRORS as exc:  # compressed, and cut short before its header
         if not data_error(exc):
@@ -130,7 +133,7 @@ def read_open_images(
         raise ValueError(f"{path}: labels and relationships files go with an Open Images box file "
                          "(ImageID,Source,LabelName,...,IsGroupOf); this is a relationship file")
     grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    with open_text(path, encoding="utf-8-sig", newline="") as fh:
+    with open_text(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
@@ -141,6 +144,10 @@ def read_open_images(
                 image_id = (row.get("ImageID") or "").strip()
                 if not image_id or None in row or any(row.get(c) is None for c in COLUMNS):
                     ctx.reject(f"line {reader.line_num}", bad("malformed row (missing ImageID or wrong number of columns)"))
+                    continue
+                encoding = not_utf8(row)
+                if encoding is not None:
+                    ctx.reject(f"line {reader.line_num}", bad(encoding))
                     continue
                 grouped.setdefault(image_id, []).append((reader.line_num, row))
         except csv.Error as exc:

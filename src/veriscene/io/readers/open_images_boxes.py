@@ -62,12 +62,25 @@ def _sorted_by_image(path: Path) -> bool:
     return True
 
 
+def not_utf8(row: dict[str, Any]) -> str | None:
+    """The reject reason of a CSV row read with ``errors="surrogateescape"`` that holds bytes
+    that are not UTF-8 (each became a lone surrogate), else None: that row is refused, the file
+    read on (a strict decoder would end the whole run at it)."""
+    for column, cell in row.items():
+        text = cell if isinstance(cell, str) else " ".join(map(str, cell or ()))
+        bad_chars = [c for c in text if "\udc80" <= c <= "\udcff"]
+        if bad_chars:
+            return (f"{column or 'a column'} is not UTF-8 text (byte 0x{ord(bad_chars[0]) - 0xDC00:02x}): "
+                    "the CSV must be saved as UTF-8")
+    return None
+
+
 def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext,
           broken: set[str] | None = None) -> Iterator[tuple[str, int, dict[str, str]]]:
     """(ImageID, line, row) of a CSV. A file without `columns`, or one that stops part-way, is a
     file-level reject (its path added to `broken`); a malformed row is reported and skipped."""
     archives.require_file(path)  # on disk, or a file inside a zip archive
-    with open_text(path, encoding="utf-8-sig", newline="") as fh:
+    with open_text(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
@@ -80,6 +93,10 @@ def _rows(path: Path, columns: tuple[str, ...], ctx: ReadContext,
                 if not image_id or None in row or any(row.get(c) is None for c in columns):
                     ctx.reject(f"line {reader.line_num}",
                                bad("malformed row (missing ImageID or wrong number of columns)").located(str(path)))
+                    continue
+                encoding = not_utf8(row)
+                if encoding is not None:
+                    ctx.reject(f"line {reader.line_num}", bad(encoding).located(str(path)))
                     continue
                 yield image_id, reader.line_num, row
         except csv.Error as exc:

@@ -9,6 +9,13 @@
                                  "attributes": [["brown", "small"], ...],  # attribute stage
                                  "relations": [[0, "next to", 1], ...]}}}  # relation stage
 
+Input: the folder of stage files (every *.json and *.jsonl in it, compressed or not, merged by
+image id), or one stage file. A JSON stage file holds the object above (or a list of entries
+naming their image: ``[{"image_id": "IMAGE_ID", "data_path": ..., "annotation": {...}}]``); a
+JSON Lines one holds, a line, such an object (one image or more) or one such entry. Stages that
+give one key different values (labels, boxes, size, relations, ...) reject the image, naming both
+files; every reject names the stage file holding the field at fault, not the folder.
+
 Boxes are xyxy pixels. Segmentation files are either `.npy` (N, H, W) arrays, read with
 ``allow_pickle=False``, or `.pkl` pickles of scipy sparse matrices: unpickling runs code from the
 file, so those are read only with ``allow_pickle=True`` (``--allow-pickle``), and need scipy.
@@ -22,20 +29,18 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json
+from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, parse_json
 from veriscene.scene import archives
-from veriscene.scene.compressed import data_files
+from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_data_file, plain_name, unreadable
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
-
-_SAME_IN_EVERY_STAGE = ("width", "height", "labels", "bboxes")
 
 
 def _load_array(path: Path, allow_pickle: bool, field: str) -> np.ndarray:
@@ -113,7 +118,7 @@ def _object_depth(depth: np.ndarray, box: list[float], mask: np.ndarray | None) 
 
 def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str, Any]) -> Scene:
     if ann.get("_conflict"):
-        key, detail = ann["_conflict"]
+        key, detail, _ = ann["_conflict"]
         raise bad(f"stage files disagree on {key}: {detail}", key)
     data_path = ann.get("_data_path")
     candidates = [data_path, Path(data_path).name] if data_path else []
@@ -138,6 +143,9 @@ def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str,
         raise bad("det_scores must be numbers", "det_scores")
 
     masks = depth = None
+    for key in ("seg_mask_id", "depth_mask_id"):
+        if ann.get(key) is not None and not isinstance(ann[key], str):
+            raise bad(f"{key} must be a file name, got {type(ann[key]).__name__} {ann[key]!r}"[:200], key)
     if isinstance(ann.get("seg_mask_id"), str):
         masks = _orient(_load_array(opts["seg_dir"] / ann["seg_mask_id"], opts["allow_pickle"], "seg_mask_id"), height, width, ctx, "seg_mask_id")
         if masks.ndim != 3 or masks.shape[0] != n:
@@ -147,6 +155,8 @@ def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str,
         depth = _orient(_load_array(opts["depth_dir"] / ann["depth_mask_id"], False, "depth_mask_id"), height, width, ctx, "depth_mask_id")
         if depth.ndim != 2:
             raise bad(f"depth map must be 2-D (H, W), got shape {depth.shape}", "depth_mask_id")
+        if depth.dtype.kind not in "uif":
+            raise bad(f"depth map must hold numbers (0-255), got {depth.dtype} values", "depth_mask_id")
 
     def row(i: int, field: str) -> dict[str, Any]:
         out: dict[str, Any] = {"name": ctx.name(labels[i], field + ".label")}
@@ -192,34 +202,116 @@ def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str,
     return parts.scene(image_id, width, height, image=image, meta=meta)
 
 
+_ENTRY_KEYS = ("data_path", "source", "image_id", "id")  # beside the annotation, not in it
+
+
+def _named_entry(value: Any) -> tuple[str, Any] | None:
+    """(image id, entry) of one entry naming its image (``{"image_id": ..., "annotation": {...}}``)."""
+    if not isinstance(value, dict) or not isinstance(value.get("annotation"), dict):
+        return None
+    named = value.get("image_id", value.get("id"))
+    if isinstance(named, bool) or not isinstance(named, (str, int)) or named == "":
+        return None
+    return str(named), value
+
+
+def _entries(value: Any) -> list[tuple[str, Any]] | None:
+    """(image id, entry) pairs of one JSON value: ProVision's {image_id: entry} object, one entry
+    naming its image (`_named_entry`), or a list of such entries; None when it is none of these."""
+    if isinstance(value, dict):
+        one = _named_entry(value)
+        return [one] if one is not None else [(str(k), v) for k, v in value.items()]
+    if isinstance(value, list):
+        named = [_named_entry(item) for item in value]
+        return None if any(n is None for n in named) else named  # type: ignore[return-value]
+    return None
+
+
+_SHAPE = ("a ProVision stage file holds a JSON object {image_id: {data_path, annotation}} (JSON Lines: one "
+          "such object, or one entry with an image_id, a line)")
+
+
+def _stage_entries(file: Path, ctx: ReadContext) -> Iterator[tuple[str, Any]]:
+    """(image id, entry) of every image of one stage file, JSON or JSON Lines (`_entries`). A
+    file or line of another shape is reported, naming it."""
+    if not plain_name(file).lower().endswith(".jsonl"):
+        data = load_json(file, ctx)
+        found = None if data is None else _entries(data)
+        if data is not None and found is None:
+            ctx.file_error(bad(f"{_SHAPE}; got {type(data).__name__}"), str(file))
+        yield from found or []
+        return
+    try:
+        with open_data_file(file) as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    found = _entries(parse_json(line))
+                except ValueError as exc:  # JSON syntax, or text that is not UTF-8
+                    found, why = None, f"malformed JSON line: {exc}"
+                else:
+                    why = f"{_SHAPE}; this line is not one"
+                if found is None:
+                    ctx.reject(f"line {number}", bad(why[:300]).located(str(file)), "scene")
+                    continue
+                yield from found
+    except READ_ERRORS as exc:
+        if not data_error(exc):
+            raise  # the system's error (a disk), not the data's
+        ctx.file_error(bad(unreadable(file, exc)), str(file))
+
+
 def _merge(files: list[Path], ctx: ReadContext) -> dict[str, dict[str, Any]]:
-    """Merge the stage files by image id (raw dicts). A stage that contradicts another on the
-    labels, boxes or size marks the image, which is then rejected."""
+    """Merge the stage files by image id (raw dicts). A stage that contradicts another on any
+    annotation key (labels, boxes, size, relations, ...) marks the image, which is then rejected
+    naming both files: which stage holds the truth cannot be told. Each image keeps which file
+    gave each key (``_origin``) and the files that hold it (``_files``), for its rejects to name."""
     merged: dict[str, dict[str, Any]] = {}
     for file in files:
-        data = load_json(file, ctx)
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            ctx.file_error(bad(f"a ProVision stage file must be a JSON object {{image_id: entry}}, got {type(data).__name__}"), str(file))
-            continue
-        for image_id, entry in data.items():
-            target = merged.setdefault(str(image_id), {})
-            if not isinstance(entry, dict):
-                target["_conflict"] = ("annotation", f"the entry in {file.name} is not a JSON object")
-                continue
-            ann = entry.get("annotation", entry)
+        name = str(file)
+        for image_id, entry in _stage_entries(file, ctx):
+            target = merged.setdefault(image_id, {"_origin": {}, "_files": []})
+            if name not in target["_files"]:
+                target["_files"].append(name)
+            ann = entry.get("annotation", entry) if isinstance(entry, dict) else None
             if not isinstance(ann, dict):
-                target["_conflict"] = ("annotation", f"the annotation in {file.name} is not a JSON object")
+                what = "entry" if not isinstance(entry, dict) else "annotation"
+                target.setdefault("_conflict", ("annotation", f"the {what} in {file.name} is not a JSON object", name))
                 continue
+            origin = target["_origin"]
             for key, value in ann.items():
-                if key in _SAME_IN_EVERY_STAGE and key in target and target[key] != value:
-                    target.setdefault("_conflict", (key, f"{file.name} differs from an earlier stage"))
+                if ann is entry and key in _ENTRY_KEYS:
+                    continue
+                if key in target and target[key] != value:
+                    first = Path(origin[key]).name
+                    target.setdefault("_conflict", (key, f"{file.name} differs from {first}", name))
+                    continue
                 target.setdefault(key, value)
+                origin.setdefault(key, name)
             for key in ("data_path", "source"):
                 if isinstance(entry.get(key), str):
                     target.setdefault(f"_{key}", entry[key])
     return merged
+
+
+def _field_file(ann: dict[str, Any]) -> Callable[[str | None], str | None]:
+    """The stage file holding a field of a merged image (`ReadContext.scene`'s `where`): the
+    file that gave its key (``objects[3].bbox``: bboxes), else the first file holding the image."""
+    origin, files = ann["_origin"], ann["_files"]
+
+    def where(field: str | None) -> str | None:
+        conflict = ann.get("_conflict")
+        if conflict is not None and field == conflict[0]:
+            return conflict[2]
+        key = (field or "").split("[")[0].split(".")[0]
+        if key == "objects":
+            key = {"label": "labels", "bbox": "bboxes"}.get(field.rsplit(".", 1)[-1], "attributes")  # type: ignore[union-attr]
+        if key == "attributes" and key not in origin:
+            key = "annotations"  # the attribute stage's own name for them
+        return origin.get(key, files[0] if files else None)
+
+    return where
 
 
 def read_provision(
@@ -230,13 +322,17 @@ def read_provision(
     depth_dir: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> Iterator[Scene]:
-    """Stream scenes from a ProVision annotation folder (every *.json in it is a stage file) or
-    from one stage file. Masks are looked up in `seg_dir` (default: FOLDER/seg_masks, else the
-    folder) and depth maps in `depth_dir` (default: FOLDER/depth_masks, else the folder)."""
+    """Stream scenes from a ProVision annotation folder (every *.json and *.jsonl in it is a
+    stage file, compressed or not) or from one stage file (JSON, or JSON Lines of one image or
+    more a line). Masks are looked up in `seg_dir` (default: FOLDER/seg_masks, else the folder)
+    and depth maps in `depth_dir` (default: FOLDER/depth_masks, else the folder). A reject names
+    the stage file holding the field at fault."""
     path = Path(path)
     archives.require(path)  # on disk, or a file inside a zip archive
     folder = path if path.is_dir() else path.parent
-    files = data_files(folder, ".json") if path.is_dir() else [path]
+    files = sorted({*data_files(folder, ".json"), *data_files(folder, ".jsonl")}) if path.is_dir() else [path]
+    if not files:
+        raise FileNotFoundError(f"{path}: no ProVision stage file (*.json, *.jsonl, compressed or not) in this folder")
     ctx = ReadContext(path, "provision", **options)
     opts = {
         "allow_pickle": allow_pickle,
@@ -246,7 +342,6 @@ def read_provision(
     merged = _merge(files, ctx)
     for image_id in list(merged):
         ann = merged.pop(image_id)
-        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, ann, opts))
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, ann, opts), where=_field_file(ann))
         if scene is not None:
             yield scene
-

@@ -18,7 +18,7 @@ import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
-from veriscene.scene.compressed import jsonl_files
+from veriscene.scene.compressed import CompressedFileError, jsonl_files
 from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
 
@@ -50,6 +50,13 @@ def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterat
     seen: set[str] = set()
     for file in files:
         ctx.source = str(file)
+        yield from _file_scenes(ctx, file, on_error, seen)
+
+
+def _file_scenes(ctx: ReadContext, file: Path, on_error: Any, seen: set[str]) -> Iterator[Scene]:
+    """The scenes of one file. A compressed file cut short or corrupt is a file reject after the
+    scenes before its fault, and the folder's other files are read on."""
+    try:
         for scene in _without_overflow_warnings(read_scenes(file, on_error=None if ctx.strict else on_error)):
             if scene.image_id in seen:
                 ctx.reject(scene.image_id, SceneValidationError(
@@ -63,3 +70,5 @@ def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterat
                     meta["sparse"] = list(ctx.sparse)
                 scene = replace(scene, meta=meta)
             yield scene
+    except CompressedFileError as exc:  # names the file already
+        ctx.file_error(SceneValidationError(str(exc).removeprefix(f"{file}: ")), str(file))
