@@ -234,3 +234,19 @@ def test_generators_table_never_cuts_a_name(monkeypatch) -> None:
     assert result.exit_code == 0
     for row in generator_catalog():
         assert f"│ {row['name']}" in result.output, row["name"]
+
+
+def test_a_missing_optional_package_is_one_line_naming_its_extra(tmp_path, monkeypatch) -> None:
+    import sys
+
+    good = tmp_path / "s.jsonl"
+    good.write_text('{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "cat", "box": [1, 1, 5, 5]}]}\n')
+    run = tmp_path / "o"
+    assert runner.invoke(app, ["generate", str(good), "--out", str(run)]).exit_code == 0
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # import zstandard raises ImportError
+    result = runner.invoke(app, ["generate", str(good), "--out", str(tmp_path / "z"), "--shard-format", "zstd"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Traceback" not in said and "pip install 'veriscene[zstd]'" in said
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    result = runner.invoke(app, ["export", str(run), "--to", "parquet", "--out", str(tmp_path / "p.parquet")])
+    assert result.exit_code == 1 and "pip install 'veriscene[parquet]'" in " ".join(result.output.split())

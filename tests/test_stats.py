@@ -127,3 +127,18 @@ def test_workers_give_the_report_of_one_process(tmp_path, monkeypatch) -> None:
     assert stats(tmp_path / "zst", workers=2).to_dict() == {**one.to_dict(), "unreadable": 0}
     with pytest.raises(ValueError, match="workers must be at least 1"):
         stats(tmp_path / "run", workers=0)
+
+
+def test_without_matplotlib_the_report_is_printed_and_the_chart_skipped(run_dir, monkeypatch) -> None:
+    import sys
+
+    from veriscene.cli import app
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'veriscene\[stats\]'"):
+        write_chart(stats(run_dir), run_dir / "chart.png")
+    result = CliRunner().invoke(app, ["stats", str(run_dir), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["samples"] == 6
+    assert "chart skipped" in result.stderr and "veriscene[stats]" in result.stderr
+    assert not (run_dir / "stats.png").exists()

@@ -92,8 +92,9 @@ def generate(
                                        "options name): they are read through a local copy, downloaded once."),
     out: str = typer.Option(..., "--out", "-o", help="Output folder, or a URL (s3://bucket/run, gs://..., any fsspec "
                             "URL): the run is then made in --staging and uploaded as it goes, each shard as it is done."),
-    from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl, auto, visual_genome, gqa, coco, "
-                                    "clevr, provision, open_images (label_map, dicom_seg, dicom_rt: converted into OUT/scenes.jsonl first)."),
+    from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl (default), auto, visual_genome, gqa, "
+                                    "coco, clevr, provision, open_images, label_map, dicom_seg, dicom_rt; any but jsonl "
+                                    "is converted into OUT/scenes.jsonl first."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: Optional[str] = typer.Option(None, "--mode", help="qa, mc or both (default both; captions always run)."),
@@ -189,6 +190,8 @@ def generate(
         _fail(str(exc.args[0] if exc.args else exc))
     except RuntimeError as exc:  # Ray missing, its cluster out of reach, or the output URL (RemoteError)
         _fail(str(exc), code=1)
+    except ImportError as exc:  # an optional package a chosen option needs (zstd shards, a reader's)
+        _fail(str(exc))
     print_run_summary(summary)
     if to:
         from veriscene.io.export import export

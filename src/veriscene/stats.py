@@ -328,8 +328,13 @@ def stats_of(lines: Iterable[bytes]) -> StatsReport:
 
 
 def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
-    """Draw samples per task and family, question lengths and answer balance into one PNG."""
-    import matplotlib
+    """Draw samples per task and family, question lengths and answer balance into one PNG.
+    Needs matplotlib (`pip install 'veriscene[stats]'`): ImportError saying so without it."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("the stats chart needs matplotlib: pip install 'veriscene[stats]' "
+                          "(or leave the chart out: --no-chart)") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from veriscene.io.writers.common import ExportSummary, OutputError
@@ -153,10 +154,10 @@ def register(app: typer.Typer) -> None:
                     **options,
                 )
         except OutputError as exc:  # the --out given cannot take this export: nothing written
-            console.print(f"[red]error[/red]: {exc}")
+            console.print(f"[red]error[/red]: {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2) from None
         except (OSError, ValueError, TypeError, ImportError, RemoteError) as exc:
-            console.print(f"[red]error[/red]: {exc}")
+            console.print(f"[red]error[/red]: {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(1) from None
         print_summary(summary, console, checked=check_urls)
 

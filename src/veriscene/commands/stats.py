@@ -90,7 +90,10 @@ def register(app: typer.Typer) -> None:
         png = None
         if chart:
             folder = run if run.is_dir() else run.parent
-            png = write_chart(report, folder / "stats.png")
+            try:
+                png = write_chart(report, folder / "stats.png")
+            except ImportError as exc:  # the report is still printed; only the chart is left out
+                typer.echo(f"chart skipped: {exc}", err=True)
         if as_json:
             typer.echo(json.dumps(data, indent=2))
         else:
