@@ -183,3 +183,51 @@ def test_predicate_trimming() -> None:
 
     assert trim_predicate("has a") == "has" and trim_predicate("are on") == "on" and trim_predicate("is") == "is"
     assert trim_predicate("on the") == "on" and trim_predicate("a") == "a" and trim_predicate("in front of") == "in front of"
+
+
+@pytest.mark.parametrize(("noun", "one", "counted_many", "plural_verb"), [
+    ("cup", "cup", "cups", False), ("red cup", "red cup", "red cups", False),
+    # a thing plural in form: one pair, counted in pairs ("How many jeans?" left the unit open)
+    ("jeans", "pair of jeans", "pairs of jeans", True),
+    ("blue glasses", "pair of blue glasses", "pairs of blue glasses", True),
+    ("stairs", "flight of stairs", "flights of stairs", True),
+    # a substance: one patch, counted in patches, said "the grass is"
+    ("grass", "patch of grass", "patches of grass", False), ("ground", "patch of ground", "patches of ground", False),
+    # a name plural in form: one group
+    ("trees", "group of trees", "groups of trees", True), ("people", "group of people", "groups of people", True),
+    ("species", "species", "species", False), ("bus", "bus", "buses", False), ("person", "person", "people", False),
+])
+def test_units_counts_and_verbs_of_nouns(noun: str, one: str, counted_many: str, plural_verb: bool) -> None:
+    from veriscene.text import counted_plural, takes_plural_verb, unit_phrase
+
+    assert unit_phrase(noun) == one  # "at least one <one>"
+    assert counted_plural(noun) == counted_many and counted(3, noun) == f"three {counted_many}"
+    assert takes_plural_verb(noun) is plural_verb
+
+
+@pytest.mark.parametrize(("subject", "predicate", "phrase"), [
+    ("cup", "on", "is on"), ("jeans", "on", "are on"), ("glasses", "has", "have"), ("trees", "hold", "hold"),
+    ("man", "hold", "holds"), ("blue jeans", "part of", "are part of"), ("grass", "covering", "is covering"),
+])
+def test_relation_phrase_agrees_with_its_subject(subject: str, predicate: str, phrase: str) -> None:
+    from veriscene.text import agreeing_relation_phrase
+
+    assert agreeing_relation_phrase(subject, predicate) == phrase
+
+
+def test_meaningless_predicate_is_no_participle() -> None:
+    from veriscene.text import relation_modifier
+
+    assert relation_modifier("and") == "and"  # it said "anding"
+
+
+@pytest.mark.parametrize(("predicate", "spatial"), [
+    ("left of", True), ("to the right of", True), ("on", True), ("on top of", True), ("in front of", True),
+    ("next to", True), ("close to", True), ("inside", True), ("behind", True), ("are on", True),
+    ("made of", False), ("parked on", False), ("part of", False), ("holding", False), ("has", False),
+    ("with", False), ("of", False), ("taller than", False), ("wears", False), ("attached to", False),
+])
+def test_spatial_predicates_say_where(predicate: str, spatial: bool) -> None:
+    from veriscene.text import is_spatial
+
+    assert is_spatial(predicate) is spatial

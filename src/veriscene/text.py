@@ -247,6 +247,30 @@ def counted(n: int, noun_phrase: str) -> str:
     return f"{number_word(n)} {plural(noun_phrase)}"
 
 
+def unit_phrase(noun_phrase: str) -> str:
+    """One object of `noun_phrase` as a number or "at least one" takes it, without the number:
+    'cup' -> 'cup', 'jeans' -> 'pair of jeans', 'grass' -> 'patch of grass', 'trees' -> 'group of
+    trees' ("at least one patch of grass", never "at least one grass")."""
+    unit = _unit_of(noun_phrase)
+    return noun_phrase if unit is None else f"{unit} of {noun_phrase}"
+
+
+def counted_plural(noun_phrase: str) -> str:
+    """The plural that a count is of ("How many ...?", "more ... than"), as `counted` says it:
+    'cup' -> 'cups', 'jeans' -> 'pairs of jeans' ("How many jeans?" leaves the unit open, and
+    `counted` says "two pairs of jeans"), 'grass' -> 'patches of grass', 'trees' -> 'groups of trees'."""
+    unit = _unit_of(noun_phrase)
+    return plural(noun_phrase) if unit is None else f"{_plural_word(unit)} of {noun_phrase}"
+
+
+def takes_plural_verb(noun_phrase: str) -> bool:
+    """Whether "the <noun_phrase>" takes a plural verb: its noun is plural in form, one thing
+    ('jeans', 'blue glasses', `UNIT_NOUNS`) or several ('trees', 'people'); not 'cup', 'grass',
+    'species'. (`with_article` phrases of these are singular: "a pair of jeans is".)"""
+    last = _qualified(noun_phrase)[0].rpartition(" ")[2]
+    return last in UNIT_NOUNS or singular_form(last) is not None
+
+
 def join_words(items: Sequence[str], conjunction: str = "and") -> str:
     """['a', 'b', 'c'] -> 'a, b and c'."""
     items = list(items)
@@ -282,6 +306,25 @@ TRAILING_ARTICLES = frozenset({"a", "an", "the", "its", "his", "their"})
 # Predicates that say nothing about how two objects relate (Visual Genome has "and" between
 # objects named in one phrase): normalisation drops their relations; phrased, they stay as given.
 MEANINGLESS_PREDICATES = frozenset({"and", "or", "but", "nor", "then", "&", "+", *LEADING_COPULAS, *TRAILING_ARTICLES})
+
+
+# First words of a predicate (after "is") that say where one thing is relative to another: a
+# question "Where is X relative to Y?" is answered by these, not by "made of" or "holding".
+_SPATIAL_WORDS = frozenset({
+    "above", "across", "against", "ahead", "along", "alongside", "amid", "amidst", "among", "amongst",
+    "around", "at", "atop", "behind", "below", "beneath", "beside", "between", "beyond", "by", "close",
+    "far", "in", "inside", "into", "near", "next", "on", "onto", "opposite", "outside", "over", "past",
+    "to", "under", "underneath", "upon", "within", "adjacent",
+})
+
+
+@lru_cache(maxsize=4096)
+def is_spatial(predicate: str) -> bool:
+    """Whether the predicate says where the subject is ('left of', 'on', 'in front of', 'next
+    to', 'close to'), so that "Where is X relative to Y?" asks for it; not 'made of', 'parked
+    on', 'part of', 'holding', 'has', 'with', 'of'."""
+    phrase = relation_phrase(predicate)
+    return phrase.startswith("is ") and phrase[3:].split(" ", 1)[0] in _SPATIAL_WORDS
 
 
 def is_prepositional(predicate: str) -> bool:
@@ -360,6 +403,8 @@ def relation_modifier(predicate: str) -> str:
     left of', 'that is part of', 'with' (for 'has'), 'holding' (for 'holds' and 'hold'), 'looking
     at'."""
     phrase = relation_phrase(predicate)
+    if phrase in MEANINGLESS_PREDICATES:  # "and": as it is (readers drop such relations)
+        return phrase
     if phrase.startswith("is "):
         head = phrase[3:]
         first, _, rest = head.partition(" ")
@@ -371,6 +416,21 @@ def relation_modifier(predicate: str) -> str:
     bare = _verb_forms(first)[1]
     participle = "with" if bare == "have" else inflect_engine().present_participle(bare)
     return f"{participle} {rest}" if rest else participle
+
+
+def agreeing_relation_phrase(subject: str, predicate: str) -> str:
+    """`relation_phrase` for "the <subject>", plural where its noun is (`takes_plural_verb`):
+    ('cup', 'on') -> 'is on', ('jeans', 'on') -> 'are on', ('glasses', 'has') -> 'have'."""
+    return relation_phrase_plural(predicate) if takes_plural_verb(subject) else relation_phrase(predicate)
+
+
+def agreeing_relation_modifier(subject: str, predicate: str) -> str:
+    """`relation_modifier` after "the <subject>": "the jeans that are part of the outfit" where
+    the noun is plural in form (`takes_plural_verb`), else as it is."""
+    modifier = relation_modifier(predicate)
+    if takes_plural_verb(subject) and modifier.startswith("that is "):
+        return "that are " + modifier[8:]
+    return modifier
 
 
 def capitalise(text: str) -> str:

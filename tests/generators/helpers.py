@@ -9,6 +9,7 @@ import numpy as np
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import GenContext, Vocabulary, get_generator
+from veriscene.generators.agreement import agree
 from veriscene.generators.base import Deferred, one_by_one
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
@@ -52,7 +53,7 @@ def qa(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0, templa
     out = {}
     for cand, answer in candidates(scene, name, vocab, seed, **config):
         templates = gen.templates[cand.group]
-        text = templates[min(template, len(templates) - 1)].format(**cand.slots)
+        text = agree(templates[min(template, len(templates) - 1)], cand.plural).format(**cand.slots)  # as rendered
         out[text[:1].upper() + text[1:]] = answer
     return out
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pytest
 
 from tests.generators.test_multi_ops import VOCAB, WORLD, group_candidates, group_qa
 from veriscene.engine.pool import ScenePool
@@ -196,10 +197,23 @@ def test_counts_across_images_draw_images_that_count_the_name() -> None:
         assert asked, generator
 
 
-def test_at_least_one_takes_the_unit_of_a_name_plural_in_form() -> None:
-    """"Do the three images all show at least one ...?": a name given in the plural (a group box
-    in a scene file not normalised) reads "at least one group of trees", never "one trees"."""
-    from veriscene.generators.multi_image.sets import _one_of
+@pytest.mark.parametrize(("name", "one"), [
+    ("tree", "tree"), ("apple", "apple"),
+    # a name given in the plural (a group box in a scene file not normalised): never "one trees"
+    ("trees", "group of trees"), ("people", "group of people"),
+    # a substance, and a thing plural in form: never "at least one grass" (it said so)
+    ("grass", "patch of grass"), ("ground", "patch of ground"), ("jeans", "pair of jeans"),
+])
+def test_at_least_one_takes_the_unit_of_a_name(name: str, one: str) -> None:
+    """"Do the three images all show at least one ...?" counts the name as `counted` does."""
+    def scene(image_id: str, *names: str) -> Scene:
+        return Scene.from_objects(image_id, 100, 100, [
+            {"name": n, "box": [10 * k, 10, 10 * k + 8, 18], "attributes": []} for k, n in enumerate(names)])
 
-    assert [_one_of(n) for n in ("tree", "trees", "people", "apple")] == [
-        "tree", "group of trees", "group of people", "apple"]
+    gen = get_generator("multi.exists_all.v1")()
+    gen.group_sizes = (3,)  # type: ignore[misc]
+    anchor = scene("A", name)
+    pool = ScenePool.from_scenes([scene("B", name), scene("C", name), scene("D", "cup")])
+    ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(0), VOCAB, pool)
+    asked = [gen.templates[c.group][2].format(**c.slots) for c in gen.propose(ctx)]
+    assert asked and set(asked) == {f"Do the three images all show at least one {one}?"}

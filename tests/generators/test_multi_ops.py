@@ -33,6 +33,7 @@ import pytest
 from veriscene.engine.pool import ScenePool
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import Vocabulary, get_generator
+from veriscene.generators.agreement import agree
 from veriscene.generators.base import GroupContext
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
@@ -122,7 +123,7 @@ def group_qa(name: str, anchor: str, partners: str, *, sizes: tuple[int, ...] = 
     for cand, answer in group_candidates(name, anchor, partners, sizes=sizes, seed=seed):
         ids = [s.image_id for s in cand.scenes]
         templates = gen.templates[cand.group]
-        text = templates[min(template, len(templates) - 1)].format(**cand.slots)
+        text = agree(templates[min(template, len(templates) - 1)], cand.plural).format(**cand.slots)  # as rendered
         text = _by_id(text[:1].upper() + text[1:], ids)
         if gen.answer_type == "image_index":
             answer = ids[answer]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from veriscene.program import ExecutionContext, SceneIndex
 from veriscene.program.executor import run_nodes
 from veriscene.scene import Scene
-from veriscene.scene.describe import refer_by_attributes, shared_description
+from veriscene.scene.describe import refer, refer_by_attributes, scene_caption, shared_description
 
 
 def _scene(image_id: str, *objects: tuple[str, tuple[str, ...]]) -> SceneIndex:
@@ -59,3 +61,48 @@ def test_single_image_description_is_shortest() -> None:
     ref = refer_by_attributes(A, 0)
     assert ref is not None and ref.phrase in ("red car", "wooden car")
     assert refer_by_attributes(A, 2) is not None and refer_by_attributes(A, 2).phrase == "tree"  # type: ignore[union-attr]
+
+
+def _related(objects: list[str], relations: list[tuple[int, str, int]], **meta: Any) -> SceneIndex:
+    rows = [{"name": name, "box": [12 * i, 0, 12 * i + 10, 10], "attributes": []} for i, name in enumerate(objects)]
+    return SceneIndex(Scene.from_objects("r", 200, 100, rows, relations, meta=meta or None))
+
+
+@pytest.mark.parametrize(("predicate", "phrase"), [
+    ("holding", "the man holding the cup"), ("holds", "the man holding the cup"),
+    ("has", "the man with the cup"), ("wears", "the man wearing the cup"),
+    ("part of", "the man that is part of the cup"), ("left of", "the man to the left of the cup"),
+    ("are on", "the man on the cup"),
+])
+def test_relation_referents_phrase_the_predicate_as_a_noun_modifier(predicate: str, phrase: str) -> None:
+    """"the man holds the cup" is a sentence, not a noun phrase (it was "Give the bounding box of
+    the woman wears the tall man", "Which color does the bag has the shorts have?")."""
+    index = _related(["man", "man", "cup"], [(0, predicate, 2)])
+    found = refer(index, 0)
+    assert found is not None and found.the == phrase
+    assert run_nodes([*found.nodes, {"op": "unique", "inputs": [len(found.nodes) - 1], "args": []}],
+                     ExecutionContext(index.scene))[-1].index == 0
+
+
+def test_captions_call_a_crowd_a_group() -> None:
+    """A crowd box ("people", read as a crowd of person) is listed as "many people" and, in a
+    relation, "a group of people": never "a person" (one of them) or "a people"."""
+    index = _related(["person", "bench", "dog"], [(0, "on", 1), (2, "near", 0)], crowd=[0])
+    caption = scene_caption(index.scene, index=index)
+    assert caption == ("The image shows many people, a bench and a dog. A group of people is on the bench. "
+                       "The dog is near a group of people.")
+
+
+def test_caption_verbs_agree_with_names_plural_in_form() -> None:
+    index = _related(["jeans", "chair", "glasses", "cup"], [(0, "on", 1), (2, "has", 3)])
+    caption = scene_caption(index.scene, index=index)
+    assert "The jeans are on the chair." in caption and "The glasses have the cup." in caption
+    # one of several is singular: "a pair of jeans is"
+    index = _related(["jeans", "jeans", "chair"], [(0, "on", 2)])
+    assert "A pair of jeans is on the chair." in scene_caption(index.scene, index=index)
+
+
+def test_captions_name_a_stuff_region_as_an_area() -> None:
+    index = _related(["tree", "man", "sky"], [(0, "behind", 1), (2, "above", 1)], stuff=[0, 2])
+    caption = scene_caption(index.scene, index=index)
+    assert caption.endswith("Trees are behind the man. Sky is above the man."), caption

@@ -52,6 +52,9 @@ class Candidate:
     # Whether the question speaks of the image's left and right ("leftmost", "to the left of"):
     # on a scene shown as radiologists read it (``meta["orientation"]``), it then says so.
     sides: bool = False
+    # Slots whose phrase takes a plural verb ("the jeans"): templates are written for singular
+    # ones, and the verbs beside these slots are made plural when rendered (`text.agree`).
+    plural: tuple[str, ...] = ()
 
     def get_program(self) -> list[dict[str, Any]]:
         if self.program is None:

@@ -9,6 +9,7 @@ import numpy as np
 from veriscene.generators.draws import Draws
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent
+from veriscene.text import is_spatial
 
 
 def add_unique(builder: ProgramBuilder, referent: Referent) -> int:
@@ -81,6 +82,17 @@ def sorted_subset(rng: np.random.Generator, items: Iterable[Any], limit: int) ->
     if len(items) <= limit:
         return items
     return sorted(sample_up_to(rng, items, limit))
+
+
+def wording(predicate: str, doing: bool = True) -> str:
+    """Template group that asks for a predicate: "is" for where the subject is ("Where is A
+    relative to B?": 'left of', 'on', `is_spatial`), "doing" for an action ("What is A doing to
+    B?": 'holding', 'sitting on'; "verb" when `doing` is False), "verb" for any other ("How is A
+    related to B?": 'made of', 'parked on', 'has'; "Where is A relative to B?" answered "made of"
+    read wrong)."""
+    if doing and predicate.split(" ")[0].endswith("ing"):
+        return "doing"
+    return "is" if is_spatial(predicate) else "verb"
 
 
 def name_query(name: str, attributes: Sequence[str], final_op: str, image: int = 0) -> list[dict[str, Any]]:

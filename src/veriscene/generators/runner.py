@@ -28,6 +28,7 @@ import numpy as np
 import orjson
 
 from veriscene.errors import ExecutionFailure
+from veriscene.generators.agreement import agree
 from veriscene.generators.base import (
     Batch, Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities, one_by_one,
 )
@@ -391,7 +392,7 @@ class SceneRunner:
                 scene_seed: int, image_path: str | None) -> Sample | None:
         templates = gen.templates[cand.group]
         t = int(ctx.rng.integers(len(templates)))
-        question = templates[t].format(**cand.slots)
+        question = agree(templates[t], cand.plural).format(**cand.slots)
         question = question[:1].upper() + question[1:]
         if cand.sides and ctx.scene.meta.get("orientation") == RADIOLOGICAL:
             question = f"{question} {IMAGE_SIDES_NOTE}"

@@ -2,8 +2,8 @@
 
 A referring expression is the shortest description that selects exactly one object: its name,
 then name plus one attribute, plus two, ..., then name plus a relation to a uniquely described
-anchor ("the circle left of the red square"). It comes with the program nodes that select the
-object, so a question's wording and its program can never disagree.
+anchor ("the circle to the left of the red square"). It comes with the program nodes that select
+the object, so a question's wording and its program can never disagree.
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ from typing import Any, Collection, Sequence
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
-from veriscene.text import capitalise, counted, join_words, plural, region_noun, relation_phrase, with_article
+from veriscene.text import (
+    capitalise,
+    counted,
+    join_words,
+    plural,
+    region_noun,
+    agreeing_relation_modifier,
+    relation_phrase,
+    relation_phrase_plural,
+    takes_plural_verb,
+    with_article,
+)
 from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
 
 # English adjective order by attribute type; finishes like "shiny" go before colour.
@@ -53,6 +64,8 @@ class Referent:
     index: int
     phrase: str  # without article: "red circle", "circle to the left of the blue square"
     nodes: tuple[dict[str, Any], ...]
+    # whether "the <phrase>" takes a plural verb: its name is plural in form ("the jeans are")
+    plural: bool = False
 
     @property
     def the(self) -> str:
@@ -108,7 +121,7 @@ def _refer_by_attributes(
     # that name has all of them (i always has them).
     others = [scene.attributes[j] for j in index.by_name[name] if j != i]
     if not others:
-        return Referent(i, name, tuple(_attr_nodes(image, name, ())))
+        return Referent(i, name, tuple(_attr_nodes(image, name, ())), takes_plural_verb(name))
     if index.sparse_attributes:  # "the red car": another car may be red, unannotated
         return None
     attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
@@ -116,7 +129,8 @@ def _refer_by_attributes(
         for subset in combinations(attrs, k):
             if not any(all(a in own for a in subset) for own in others):
                 # subset is in adjective order already: noun_phrase(name, subset) without the sort
-                return Referent(i, " ".join((*subset, name)), tuple(_attr_nodes(image, name, subset)))
+                return Referent(i, " ".join((*subset, name)), tuple(_attr_nodes(image, name, subset)),
+                                takes_plural_verb(name))
     return None
 
 
@@ -207,9 +221,10 @@ def _refer(
 
 
 def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None:
-    """Object i as its name, a relation and an anchor described by name and attributes ("circle
-    left of the red square"), or None if no such description selects it alone (where relations
-    are sparse, only a predicate read from the boxes that no other object of the name could hold:
+    """Object i as its name, a relation phrased as a noun modifier (`relation_modifier`) and an
+    anchor described by name and attributes ("circle to the left of the red square", "man holding
+    the cup"), or None if no such description selects it alone (where relations are sparse, only
+    a predicate read from the boxes that no other object of the name could hold:
     `SceneIndex.could_hold`)."""
     scene = index.scene
     name = scene.names[i]
@@ -237,8 +252,10 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
                 for n in anchor.nodes
             ]
             rel = {"op": "filter_relation", "inputs": [1, len(base) + len(anchor_nodes) - 1], "args": [p, "subject"]}
-            phrase = f"{name} {relation_phrase(p).removeprefix('is ')} the {anchor.phrase}"
-            return Referent(i, phrase, tuple(base + anchor_nodes + [rel]))
+            # a noun modifier, not a verb: "the man holding the cup", "the window that is part of
+            # the house" (a verb phrase, "the man holds the cup", is a sentence)
+            phrase = f"{name} {agreeing_relation_modifier(name, p)} the {anchor.phrase}"
+            return Referent(i, phrase, tuple(base + anchor_nodes + [rel]), takes_plural_verb(name))
     return None
 
 
@@ -285,11 +302,28 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         if converse is not None and (o, converse, s) in seen:
             continue
         seen.add((s, p, o))
-        subject, obj = refs.get(s), refs.get(o)  # refer(index, s, allow_relations=False), ...
-        subj_text = subject.the if subject else with_article(phrases[s])
-        obj_text = obj.the if obj else with_article(phrases[o])
-        sentences.append(f"{capitalise(subj_text)} {relation_phrase(p)} {obj_text}.")
+        subj_text, subj_plural = _mention(index, refs, phrases, s)
+        obj_text = _mention(index, refs, phrases, o)[0]
+        verb = relation_phrase_plural(p) if subj_plural else relation_phrase(p)
+        sentences.append(f"{capitalise(subj_text)} {verb} {obj_text}.")
         emitted += 1
         if emitted >= max_relations:
             break
     return " ".join(sentences)
+
+
+def _mention(index: SceneIndex, refs: dict[int, Referent], phrases: Sequence[str], i: int) -> tuple[str, bool]:
+    """How a caption's relation sentence names object i (`phrases[i]`: its attributes and name),
+    and whether that takes a plural verb: its referring expression ("the jeans": plural), else
+    one of several as the listing counted them: a crowd region is a group ("a group of people",
+    listed as "many people"; never "a person"), a stuff region an area ("sky", "trees": listed so,
+    `region_noun`), any other object one of its kind ("a cup", "a pair of jeans", "grass")."""
+    ref = refs.get(i)
+    if ref is not None:
+        return ref.the, ref.plural
+    if i in index.crowd:
+        return with_article(plural(phrases[i])), False
+    if i in index.stuff:
+        text = region_noun(phrases[i])
+        return text, takes_plural_verb(text)
+    return with_article(phrases[i]), False

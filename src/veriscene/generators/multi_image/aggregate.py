@@ -37,7 +37,7 @@ from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
-from veriscene.text import number_word, plural, with_article
+from veriscene.text import counted_plural, number_word, with_article
 
 _TOTAL_TEMPLATES = (
     "How many {objs} are there in the {n} images altogether?",
@@ -60,7 +60,7 @@ class _Total(GroupGenerator):
         scenes: tuple[Scene, ...] = shuffled(ctx, [ctx.scene, *others])
         total = sum(count_in(ctx.index_of(s), name, attributes) for s in scenes)
         return Candidate(
-            None, {"objs": plural(noun_phrase(name, attributes)), "n": number_word(n)}, expected=total,
+            None, {"objs": counted_plural(noun_phrase(name, attributes)), "n": number_word(n)}, expected=total,
             distractors=int_distractors(total), scenes=scenes,
             build=partial(folded, n, partial(count_node, name=name, attributes=tuple(attributes)), "add_int"),
         )

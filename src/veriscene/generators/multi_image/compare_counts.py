@@ -30,7 +30,7 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.program.builder import ProgramBuilder
-from veriscene.text import plural
+from veriscene.text import counted_plural
 
 
 class _ExtremeCount(GroupGenerator):
@@ -56,7 +56,7 @@ class _ExtremeCount(GroupGenerator):
                     continue
                 answer = counts.index(best)
                 yield Candidate(
-                    None, {"objs": plural(name)}, expected=answer, scenes=scenes,
+                    None, {"objs": counted_plural(name)}, expected=answer, scenes=scenes,
                     distractors=[i for i in range(n) if i != answer],
                     build=partial(per_image, n, partial(count_node, name=name), self.final),
                     meta={"counts": counts},
@@ -136,7 +136,7 @@ class CompareCountsAcross(GroupGenerator):
                 a, b = b, a
             ca, cb = count_in(ctx.index_of(scenes[a]), name), count_in(ctx.index_of(scenes[b]), name)
             truth = {"greater": ca > cb, "less": ca < cb, "equal": ca == cb}
-            slots = {"objs": plural(name), "img_a": image_label(a), "img_b": image_label(b)}
+            slots = {"objs": counted_plural(name), "img_a": image_label(a), "img_b": image_label(b)}
             for how, expected in truth.items():
                 yield Candidate(None, slots, group=how, expected=expected, distractors=[not expected], scenes=scenes,
                                 build=partial(_compare_program, name, a, b, how))

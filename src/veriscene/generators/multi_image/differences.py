@@ -25,8 +25,9 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, GroupContext
-from veriscene.generators.common import sample_up_to
+from veriscene.generators.common import sample_up_to, wording
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     holding,
@@ -42,7 +43,7 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
-from veriscene.text import join_words, plural, relation_phrase
+from veriscene.text import counted_plural, join_words, unit_phrase
 from veriscene.vocab import UNTYPED, attribute_type, exclusive
 
 
@@ -134,7 +135,7 @@ class AttributeDifference(GroupGenerator):
     description = "The one attribute type in which an object differs between two of 2-4 images."
     templates = {
         "default": (
-            "{img_a} and {img_b} each show one {obj}. In which property do the two {objs} differ: {kinds}?",
+            "{img_a} and {img_b} each show one {one_obj}. In which property do the two {objs} differ: {kinds}?",
             "Compare the {obj} in {img_a} with the {obj} in {img_b}. Which of these differs: {kinds}?",
             "What is different about the {obj} in {img_b} compared with the {obj} in {img_a}: its {kinds}?",
         )
@@ -160,9 +161,12 @@ class AttributeDifference(GroupGenerator):
             partner, (description, kinds) = matched
             scenes, a, b = _pair(ctx, self, partner)
             obj = _phrase(name, description)
-            slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": obj, "objs": plural(obj),
+            # "one pair of jeans", "the two pairs of jeans" (`unit_phrase`, `counted_plural`)
+            slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": obj, "one_obj": unit_phrase(obj),
+                     "objs": counted_plural(obj),
                      "kinds": join_words(kinds, "or")}
             yield Candidate(None, slots, expected=answer, distractors=[k for k in kinds if k != answer],
+                            plural=plural_slots(obj=name),
                             scenes=scenes, build=partial(_diff_program, name, description, a, b))
 
 
@@ -210,6 +214,7 @@ class AttributeSame(GroupGenerator):
                         slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": _phrase(name, description),
                                  "kind": kind}
                         found[same].append(Candidate(None, slots, expected=same, distractors=[not same], scenes=scenes,
+                                                     plural=plural_slots(obj=name),
                                                      build=partial(_same_program, name, description, kind, a, b)))
         if found[True] and found[False]:
             yield from found[True] + found[False]
@@ -295,12 +300,13 @@ class RelationDifference(GroupGenerator):
                 before, after, seen = pred, theirs, seen_directions(ctx.index_of(partner), s2, o2)
             else:
                 before, after, seen = theirs, pred, seen_directions(ctx.index, s, o)
-            group = "is" if relation_phrase(after).startswith("is ") else "verb"
+            group = wording(after, doing=False)  # "Where is ...?" only for a place ('left of')
             wrong = Without(ctx.vocab.predicate_list(), (after, *seen))
             distractors = [before] + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j)}
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
+                            plural=plural_slots(a=names[s]),
                             build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
 
 

@@ -30,7 +30,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
-from veriscene.text import relation_phrase, with_article
+from veriscene.text import relation_modifier, with_article
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
@@ -187,15 +187,13 @@ class WhichHasRelation(GroupGenerator):
     in_order = True  # the group is shuffled: the answer position is uniform by construction
     requires = ("relations",)
     description = "Which of 2-4 images is the only one where a relation holds between two kinds of object."
+    # `rel` is the predicate as a noun modifier (`relation_modifier`): "a man holding a cup", "a
+    # man with a hat" ("has"), "a window that is part of a house", never "a window part of a house"
     templates = {
         "is": (
             "In which image is there {a_subj} {rel} {a_obj}?",
             "Which image shows {a_subj} {rel} {a_obj}?",
             "In which of the {n} images can you see {a_subj} {rel} {a_obj}?",
-        ),
-        "verb": (
-            "Which image shows {a_subj} that {rel} {a_obj}?",
-            "In which of the {n} images is there {a_subj} that {rel} {a_obj}?",
         ),
     }
 
@@ -212,9 +210,7 @@ class WhichHasRelation(GroupGenerator):
             )
             if others is None:
                 continue
-            phrase = relation_phrase(pred)
-            group = "is" if phrase.startswith("is ") else "verb"
-            rel = phrase.removeprefix("is ") if group == "is" else phrase
+            slots = {"a_subj": with_article(subj), "a_obj": with_article(obj), "rel": relation_modifier(pred)}
             yield which_image(shuffled(ctx, [ctx.scene, *others]), ctx.scene,
                               partial(triple_node, subject=subj, predicate=pred, obj=obj), "select_image",
-                              {"a_subj": with_article(subj), "a_obj": with_article(obj), "rel": rel}, group=group)
+                              slots, group="is")

@@ -38,7 +38,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
-from veriscene.text import counted, number_word, plural, with_article
+from veriscene.text import number_word, plural, unit_phrase, with_article
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type, implying_attributes, related_attributes
 
 
@@ -236,13 +236,6 @@ def _only_program(n: int, k: int) -> list[dict[str, Any]]:
     return b.program
 
 
-def _one_of(name: str) -> str:
-    """What "at least one ..." takes: the name, or for a name plural in form its unit ("at least
-    one group of trees", not "at least one trees")."""
-    one = counted(1, name)
-    return one.split(" ", 1)[1] if one.startswith(("a ", "an ")) else one
-
-
 @register("multi.exists_all.v1", family="multi_aggregate")
 class ExistsInAll(GroupGenerator):
     """Is there an X in every image? For an anchor name X: a "yes" group (partners from
@@ -251,6 +244,8 @@ class ExistsInAll(GroupGenerator):
 
     answer_type = "bool"
     description = "Whether every one of 2-4 images contains an object of a given name."
+    # `obj` is one object as "at least one" takes it (`unit_phrase`): "at least one patch of
+    # grass", "at least one pair of jeans", "at least one group of trees", never "one grass"
     templates = {
         "default": (
             "Is there {a_obj} in every image?",
@@ -270,7 +265,7 @@ class ExistsInAll(GroupGenerator):
                 continue
             for others, expected in ((yes, True), (lacking + no, False)):
                 n = len(others) + 1
-                yield Candidate(None, {"a_obj": with_article(name), "obj": _one_of(name), "n": number_word(n)},
+                yield Candidate(None, {"a_obj": with_article(name), "obj": unit_phrase(name), "n": number_word(n)},
                                 expected=expected, distractors=[not expected],
                                 scenes=shuffled(ctx, [ctx.scene, *others]),
                                 build=partial(folded, n, partial(exists_node, name=name), "and"))

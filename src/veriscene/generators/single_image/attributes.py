@@ -6,12 +6,13 @@ from collections import Counter
 from functools import partial
 from typing import Iterable
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.scene.describe import Referent, noun_phrase, refer
-from veriscene.text import plural, with_article
+from veriscene.text import is_uncountable, unit_phrase, with_article
 from veriscene.vocab import UNTYPED, attribute_type
 
 
@@ -53,7 +54,8 @@ class QueryAttribute(Generator):
         distractors = wrong_attributes(ctx.vocab, kind, value, own)
         group = kind if kind in self.templates else "typed"
         return Candidate(None, {"the_ref": ref.the, "kind": kind}, group=group, distractors=distractors,
-                         expected=value, build=partial(referent_query, (ref,), "query_attribute", (kind,)))
+                         expected=value, plural=plural_slots(the_ref=ref),
+                         build=partial(referent_query, (ref,), "query_attribute", (kind,)))
 
 
 @register("attribute.exists.v1", family="attribute")
@@ -69,7 +71,7 @@ class AttributeExists(Generator):
     templates = {
         "default": (
             "Is there {a_phrase} in the image?",
-            "Is any {name} in the image {attr}?",
+            "Is any {one} in the image {attr}?",
             "Does the picture show {a_phrase}?",
         )
     }
@@ -94,7 +96,9 @@ class AttributeExists(Generator):
         yield Batch.of(answers, asked, self._make)
 
     def _make(self, name: str, attr: str, expected: bool) -> Candidate:
-        slots = {"a_phrase": with_article(noun_phrase(name, (attr,))), "name": name, "attr": attr,
-                 "names": plural(name)}
+        # "Is any pair of jeans in the image white?" (`unit_phrase`), never "Is any jeans"; a
+        # substance as it is: "Is any grass in the image green?"
+        one = name if is_uncountable(name) else unit_phrase(name)
+        slots = {"a_phrase": with_article(noun_phrase(name, (attr,))), "one": one, "attr": attr}
         return Candidate(None, slots, expected=expected, distractors=[not expected],
                          build=partial(name_query, name, (attr,), "exists"))

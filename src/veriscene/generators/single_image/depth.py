@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair
 from veriscene.generators.registry import register
@@ -59,4 +60,4 @@ class CloserObject(Generator):
 
 def _candidate(a: Referent, b: Referent, which: str, truth: bool) -> Candidate:
     return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=which, expected=truth, distractors=[not truth],
-                     build=partial(is_extreme_of_pair, a, b, which))
+                     plural=plural_slots(the_a=a), build=partial(is_extreme_of_pair, a, b, which))

@@ -19,6 +19,7 @@ from typing import Iterable
 
 import numpy as np
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair, paired_objects, referent_query
 from veriscene.generators.registry import register
@@ -79,7 +80,7 @@ class GeometricRelation(Generator):
 
 def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
     return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=axis, expected=answer,
-                     distractors=[_OPPOSITE[answer]], sides=axis == "horizontal",
+                     distractors=[_OPPOSITE[answer]], sides=axis == "horizontal", plural=plural_slots(the_a=a),
                      build=partial(referent_query, (a, o), "relative_position", (axis,)))
 
 
@@ -123,4 +124,4 @@ class CompareSize(Generator):
 
 def _size_candidate(a: Referent, o: Referent, which: str, truth: bool) -> Candidate:
     return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=which, expected=truth, distractors=[not truth],
-                     build=partial(is_extreme_of_pair, a, o, which))
+                     plural=plural_slots(the_a=a), build=partial(is_extreme_of_pair, a, o, which))

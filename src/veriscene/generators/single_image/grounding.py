@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
@@ -44,7 +45,7 @@ class GroundObject(Generator):
     def _make(self, ref: Referent, boxes: list[list[float]]) -> Candidate:
         others = [box for j, box in enumerate(boxes) if j != ref.index]
         slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
-        return Candidate(None, slots, distractors=others, expected=boxes[ref.index],
+        return Candidate(None, slots, distractors=others, expected=boxes[ref.index], plural=plural_slots(the_ref=ref),
                          build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:

@@ -2,11 +2,17 @@
 
     What color is the object the batter is holding?
     What kind of object is the object that is below the object the large square is on top of?
+    The zebra is lying on an object. What color is the object this object is next to?
 
 A chain starts at an anchor described by its name and attributes, follows one or two relations
 (either direction: "the object that is left of X" or "the object X is holding") and asks for the
 name or an attribute of where it ends. Every hop must lead to exactly one object, also under a
 generous visual reading (`visual.GenerousReader`), and a chain never ends on its anchor.
+
+A second hop taken from the subject's side would nest one clause inside another ("the object the
+object the zebra is lying on is next to", "the object the object that holds the cup is on"),
+which nobody can read: the first hop is then said in a sentence of its own, and the question asks
+about "the object this object is next to" (template groups "name_then", "attribute_then").
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without, wrong_attributes
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
-from veriscene.text import relation_phrase
+from veriscene.text import agreeing_relation_phrase, capitalise, relation_phrase
 from veriscene.vocab import UNTYPED, attribute_type
 
 
@@ -38,12 +44,28 @@ class MultiHopConfig(GeneratorConfig):
     max_hops: int = 2  # relations followed (1 or 2)
 
 
-def _phrase(current: str, hop: Hop) -> str:
-    """English for the object reached by `hop` from the object phrased `current`."""
-    rel = relation_phrase(hop.predicate)
+def _phrase(current: str, name: str, hop: Hop) -> str:
+    """English for the object reached by `hop` from the object phrased `current` (named `name`,
+    for the verb's number: "the object the jeans are on")."""
     if hop.side == "object":
-        return f"the object that {rel} {current}"
-    return f"the object {current} {rel}"
+        return f"the object that {relation_phrase(hop.predicate)} {current}"
+    return f"the object {current} {agreeing_relation_phrase(name, hop.predicate)}"
+
+
+def _chain_text(anchor: str, name: str, chain: list[Hop]) -> tuple[str, str]:
+    """(sentence said first, or ""; phrase of the chain's end) for a chain from the anchor
+    phrased `anchor` (named `name`). A second hop from the subject's side follows a first hop
+    said in a sentence of its own ("The zebra is lying on an object.", "An object holds the
+    cup.") and refers to where it led as "this object": nested, the clauses are unreadable."""
+    first = chain[0]
+    if len(chain) == 1 or chain[1].side == "object":
+        phrase = _phrase(anchor, name, first)
+        return "", phrase if len(chain) == 1 else _phrase(phrase, "object", chain[1])
+    if first.side == "object":
+        setup = f"An object {relation_phrase(first.predicate)} {anchor}."
+    else:
+        setup = capitalise(f"{anchor} {agreeing_relation_phrase(name, first.predicate)} an object.")
+    return setup, _phrase("this object", "object", chain[1])
 
 
 @register("scene_graph.multihop.v1", family="scene_graph")
@@ -59,6 +81,11 @@ class MultiHop(Generator):
                  "Which object is {chain}? Answer with its name."),
         "attribute": ("What {kind} is {chain}?", "What is the {kind} of {chain}?",
                       "Tell me the {kind} of {chain}."),
+        # the first hop said first (`_chain_text`)
+        "name_then": ("{setup} What kind of object is {chain}?", "{setup} What is {chain}? Name the object.",
+                      "{setup} Which object is {chain}? Answer with its name."),
+        "attribute_then": ("{setup} What {kind} is {chain}?", "{setup} What is the {kind} of {chain}?",
+                           "{setup} Tell me the {kind} of {chain}."),
     }
 
     def _hops(self, ctx: GenContext, reader: GenerousReader) -> dict[int, list[Hop]]:
@@ -99,19 +126,19 @@ class MultiHop(Generator):
 
     def _make(self, ctx: GenContext, ref: Referent, chain: list[Hop], kind: str | None) -> Candidate:
         """The question about the name (`kind` None) or the `kind` attribute of the chain's end."""
-        phrase = ref.the
-        for hop in chain:
-            phrase = _phrase(phrase, hop)
+        setup, phrase = _chain_text(ref.the, ctx.scene.names[ref.index], chain)
+        slots = {"chain": phrase, "setup": setup} if setup else {"chain": phrase}
+        then = "_then" if setup else ""
         meta = {"hops": len(chain)}
         end = chain[-1].target
         if kind is None:
             name = ctx.scene.names[end]
-            return Candidate(None, {"chain": phrase}, group="name", expected=name,
+            return Candidate(None, slots, group="name" + then, expected=name,
                              distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
         attr = next(a for a in ctx.scene.attributes[end] if attribute_type(a) == kind)
         wrong = wrong_attributes(ctx.vocab, kind, attr)
-        return Candidate(None, {"chain": phrase, "kind": kind}, group="attribute", expected=attr,
+        return Candidate(None, {**slots, "kind": kind}, group="attribute" + then, expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
 

@@ -28,7 +28,7 @@ from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import SIDEWAYS, SpatialConfig, clear_extremes_among
 from veriscene.program.builder import ProgramBuilder
-from veriscene.text import join_words, plural, with_article
+from veriscene.text import counted_plural, join_words, plural, with_article
 
 
 def listed_names_nodes(b: ProgramBuilder, names: Sequence[str]) -> int:
@@ -138,7 +138,7 @@ class NameFrequency(Generator):
         yield Batch.of(answers, asked, self._make)
 
     def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
-        plurals = [plural(n) for n in names]
+        plurals = [counted_plural(n) for n in names]  # "shirts or pairs of jeans": counted
         slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
         return Candidate(None, slots, group=which, expected=answer, distractors=[n for n in names if n != answer],
                          build=partial(_listed_query, names, "frequent_name", which))

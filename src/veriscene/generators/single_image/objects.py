@@ -11,7 +11,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
-from veriscene.text import plural, with_article
+from veriscene.text import counted_plural, with_article
 
 
 @register("object.exists.v1", family="object")
@@ -76,7 +76,8 @@ class CountObjects(Generator):
         yield Batch.of(counts, asked, self._make)
 
     def _make(self, name: str, attrs: tuple[str, ...], count: int, top: int) -> Candidate:
-        return Candidate(None, {"objs": plural(noun_phrase(name, attrs))}, expected=count,
+        # counted as `counted` counts: "How many pairs of jeans", "How many patches of grass"
+        return Candidate(None, {"objs": counted_plural(noun_phrase(name, attrs))}, expected=count,
                          distractors=list(range(top + 2)), build=partial(name_query, name, attrs, "count"))
 
 
@@ -129,7 +130,7 @@ class CompareCounts(Generator):
         yield Batch.of(truths, asked, self._make)
 
     def _make(self, a: str, b_name: str, how: str, truth: bool) -> Candidate:
-        return Candidate(None, {"as_": plural(a), "bs": plural(b_name)}, group=how, expected=truth,
+        return Candidate(None, {"as_": counted_plural(a), "bs": counted_plural(b_name)}, group=how, expected=truth,
                          distractors=[not truth], build=partial(_compare_program, a, b_name, how))
 
 

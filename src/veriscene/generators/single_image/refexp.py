@@ -15,6 +15,7 @@ from itertools import combinations
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
@@ -25,7 +26,7 @@ from veriscene.scene.describe import (
 )
 from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
-from veriscene.text import relation_phrase
+from veriscene.text import agreeing_relation_modifier, takes_plural_verb
 
 
 def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_attributes: int = 1) -> Referent | None:
@@ -63,8 +64,9 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
                               for n in anchor.nodes]
                     nodes.append({"op": "filter_relation", "inputs": [offset - 1, len(nodes) - 1],
                                   "args": [p, "subject"]})
-                    phrase = f"{noun_phrase(name, subset)} {relation_phrase(p).removeprefix('is ')} {anchor.the}"
-                    return Referent(i, phrase, tuple(nodes))
+                    # a noun modifier: "the man holding the cup", not "the man holds the cup"
+                    phrase = f"{noun_phrase(name, subset)} {agreeing_relation_modifier(name, p)} {anchor.the}"
+                    return Referent(i, phrase, tuple(nodes), takes_plural_verb(name))
     return None
 
 
@@ -103,6 +105,7 @@ class GroundRelationalExpression(Generator):
         others = [[round(v, 2) for v in boxes[j]] for j in order]
         slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
         return Candidate(None, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others,
+                         plural=plural_slots(the_ref=ref),
                          build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
-from veriscene.generators.common import add_unique
+from veriscene.generators.common import add_unique, wording
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
@@ -65,7 +66,9 @@ class RelatedObject(Generator):
         rel = relation_phrase(predicate)
         answer = ctx.scene.names[target]
         slots = {"rel": rel, "rel_short": rel.removeprefix("is "), "the_anchor": anchor.the}
-        return Candidate(None, slots, group=group, expected=answer,
+        # "What are the jeans on?": the anchor is the subject of the "object" questions
+        plural = plural_slots(the_anchor=anchor) if group == "object" else ()
+        return Candidate(None, slots, group=group, expected=answer, plural=plural,
                          distractors=Without(ctx.vocab.name_list(), (answer,)),
                          build=partial(_related_name_program, anchor, predicate, side))
 
@@ -121,7 +124,7 @@ class RegionRelation(Generator):
             distractors = sure_wrong(ctx.index, s, o, predicate, ctx.vocab)
         else:  # the only readable predicate is `predicate`: every other one of its kind is wrong
             distractors = Without(predicates_of_kind(ctx.vocab, _kind(predicate)), (predicate,))
-        return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=_kind(predicate),
+        return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=wording(predicate, doing=False),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),
                          build=partial(_region_relation_program, region_s[1], region_o[1]))

@@ -5,15 +5,16 @@ from __future__ import annotations
 from functools import lru_cache, partial
 from typing import Callable, Iterable
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
-from veriscene.generators.common import referent_query, sample_up_to
+from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.visual import seen_directions, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
-from veriscene.text import relation_phrase
+from veriscene.text import relation_phrase, relation_phrase_plural
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
@@ -83,8 +84,11 @@ class RelationExists(Generator):
                 yield Deferred(expected, partial(self._make, refs[s], refs[o], predicate, expected))
 
     def _make(self, a: Referent, b: Referent, predicate: str, expected: bool) -> Candidate:
-        rel = relation_phrase(predicate).removeprefix("is ")
+        # a verb in the slot agrees itself ("the jeans hold"); "is" beside the slot (`text.agree`)
+        phrase = relation_phrase_plural(predicate) if a.plural else relation_phrase(predicate)
+        rel = phrase.removeprefix("are ").removeprefix("is ")
         return Candidate(None, {"the_a": a.the, "the_b": b.the, "rel": rel}, group=_kind(predicate),
+                         plural=plural_slots(the_a=a),
                          expected=expected, distractors=[not expected],
                          build=partial(referent_query, (a, b), "has_relation", (predicate,)))
 
@@ -123,7 +127,7 @@ class QueryRelation(Generator):
 
     def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
               wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple) -> Candidate:
-        group = "doing" if predicate.split(" ")[0].endswith("ing") else _kind(predicate)
+        group = wording(predicate)
         distractors: Iterable[str]
         if wrong is not None:
             distractors = wrong
@@ -132,4 +136,5 @@ class QueryRelation(Generator):
             # which holds from B to A, is a good hard negative).
             distractors = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate, *seen()))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
+                         plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_set_nodes
 from veriscene.generators.registry import register
@@ -24,13 +25,14 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.text import plural
 from veriscene.vocab import UNTYPED, attribute_type
 
+# (before a noun, after "is": "Which object is furthest to the left?", "... is the biggest?")
 _PHRASES = {
     "leftmost": ("leftmost", "furthest to the left"),
     "rightmost": ("rightmost", "furthest to the right"),
     "topmost": ("topmost", "closest to the top of the image"),
     "bottommost": ("bottommost", "closest to the bottom of the image"),
-    "largest": ("largest", "biggest"),
-    "smallest": ("smallest", "tiniest"),
+    "largest": ("largest", "the biggest"),
+    "smallest": ("smallest", "the tiniest"),
 }
 
 
@@ -239,7 +241,9 @@ class SpatialExtreme(Generator):
     templates = {
         "name": ("What is the {ext} object in the image?", "Which object is {ext_adv}?",
                  "Name the {ext} object in this picture."),
-        "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {ext_adv}?"),
+        # `one_ext` after "the one": "the one furthest to the left", "the one that is the tiniest"
+        # (it said "the one tiniest")
+        "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {one_ext}?"),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
@@ -274,8 +278,9 @@ class SpatialExtreme(Generator):
 
     def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
-        slots = {"ext": ext, "ext_adv": ext_adv, "kind": kind, "name": name, "names": plural(name)}
+        one_ext = f"that is {ext_adv}" if ext_adv.startswith("the ") else ext_adv
+        slots = {"ext": ext, "one_ext": one_ext, "kind": kind, "name": name, "names": plural(name)}
         wrong = wrong_attributes(ctx.vocab, kind, answer)
-        return Candidate(None, slots, group="attribute", distractors=wrong,
+        return Candidate(None, slots, group="attribute", distractors=wrong, plural=plural_slots(name=name),
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
                          sides=which in SIDEWAYS)
