@@ -129,3 +129,18 @@ def test_kill_9_at_random_moments_then_resume(tmp_path: Path) -> None:
     assert out.read_bytes() == (tmp_path / "ref" / "scenes.jsonl").read_bytes()
     assert (out.parent / "rejects.jsonl").read_bytes() == (tmp_path / "ref" / "rejects.jsonl").read_bytes()
     assert reference.scenes_written == 23
+
+
+def test_a_run_started_over_and_killed_at_once_leaves_no_state_of_the_earlier_run(tmp_path: Path) -> None:
+    """The earlier run's state named bytes of a partial file the new run had emptied: a resume
+    then padded it with zeros."""
+    images = photos(tmp_path)
+    annotate(images, tmp_path / "a" / "scenes.jsonl", detector=fake_detector)
+    out = tmp_path / "b" / "scenes.jsonl"
+    with pytest.raises(Crash):
+        annotate(images, out, detector=crashing_after(4))
+    with pytest.raises(Crash):
+        annotate(images, out, detector=crashing_after(0))  # started over, killed on its first image
+    annotate(images, out, detector=fake_detector, resume=True)
+    for name in ("scenes.jsonl", "rejects.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -102,3 +102,81 @@ def test_replay_identity_follows_the_file_content(demo_run, tmp_path) -> None:
     assert before["file"] == after["file"] and before["sha256"] != after["sha256"]
     with pytest.raises(ValueError, match="holds results of model"):
         evaluate(demo_run, f"replay:{replies}", tmp_path / "out", limit=5, freeform="off")
+
+
+class RawServer(FakeServer):
+    """Answers every request with HTTP 200 and the body `raw`; `requests` counts them."""
+
+    raw: bytes = b""
+    requests: int = 0
+
+    def handle(self, handler, body):
+        with self._lock:
+            self.requests += 1
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(self.raw)))
+        handler.end_headers()
+        handler.wfile.write(self.raw)
+
+
+def _reply(content, finish_reason="stop") -> bytes:
+    return orjson.dumps({"choices": [{"index": 0, "finish_reason": finish_reason,
+                                      "message": {"role": "assistant", "content": content}}]})
+
+
+@pytest.mark.parametrize(("raw", "requests", "text", "error"), [
+    # not JSON (cut short, a proxy's page): asked again, up to max_retries (2) times
+    (b'{"choices": [{"message": {"content": "Ye', 3, "", "gave up after 3 attempts; last: unreadable response body"),
+    (b"<html>502 Bad Gateway</html>", 3, "", "unreadable response body (not JSON)"),
+    # an error object of a retried status (a gateway's busy upstream): asked again
+    (orjson.dumps({"error": {"message": "overloaded", "code": 503}}), 3, "", "HTTP 200 with an error of status 503"),
+    (orjson.dumps({"error": {"message": "slow down", "code": "429"}}), 3, "", "status 429: slow down"),
+    # well-formed, and no answer: asking again gets the same, so one request
+    (orjson.dumps({"error": {"message": "images are not supported", "code": 400}}), 1, "",
+     "HTTP 200 without an answer: the server answered with an error: images are not supported"),
+    (orjson.dumps({"error": "no such thing"}), 1, "", "the server answered with an error: no such thing"),
+    (orjson.dumps({"id": "x", "object": "chat.completion"}), 1, "", "the reply has no 'choices'"),
+    (orjson.dumps({"choices": []}), 1, "", "the reply has no 'choices'"),
+    (orjson.dumps({"choices": [None]}), 1, "", "first choice holds no message object"),  # raised AttributeError
+    (orjson.dumps({"choices": [{"message": "Yes"}]}), 1, "", "first choice holds no message object"),
+    (orjson.dumps([1, 2]), 1, "", "the body is a JSON list"),
+    (_reply(None, "content_filter"), 1, "", "content filter withheld the reply"),
+    (_reply("Ye", "content_filter"), 1, "Ye", "content filter withheld the reply"),
+    # the model's own answer, empty or cut at the token limit: returned as it is, one request
+    (_reply(""), 1, "", None),
+    (_reply(None, "length"), 1, "", None),
+    (_reply("Yes"), 1, "Yes", None),
+])
+def test_which_http_200_replies_are_asked_again(raw, requests, text, error) -> None:
+    from veriscene.evaluate.adapters.base import Request
+    from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+    from veriscene.evaluate.prompts import Prompt
+
+    server = RawServer(lambda t, i: "")
+    server.raw = raw
+    done = []
+    with server:
+        model = OpenAIChatModel("m", server.url, max_retries=2, backoff_base=0.001, backoff_max=0.01)
+        model.generate([Request("k", Prompt(None, "Is it red?", ()))], done.append)
+    (completion,) = done
+    assert server.requests == requests and completion.attempts == requests
+    assert completion.text == text
+    if error is None:
+        assert completion.ok and completion.info["status"] == 200
+    else:
+        assert error in completion.error
+        # gave up after its retries: the server's failure (annotate's --resume asks again); else the reply's
+        assert completion.info.get("gave_up", False) == (requests > 1)
+        assert completion.info.get("status") == (None if requests > 1 else 200)
+
+
+def test_an_eval_of_hopeless_http_200_replies_sends_each_request_once(demo_run, tmp_path) -> None:
+    server = RawServer(lambda t, i: "")
+    server.raw = orjson.dumps({"error": {"message": "this model reads no images", "code": 400}})
+    with server:
+        s = evaluate(demo_run, "openai:fake", tmp_path / "o", base_url=server.url, limit=4, freeform="off",
+                     model_options={"backoff_base": 0.001})  # max_retries: 6 by default
+    assert server.requests == 4 and s.counts["errors"] == 4
+    results = [orjson.loads(x) for x in (tmp_path / "o" / "results.jsonl").read_bytes().splitlines()]
+    assert all(r["attempts"] == 1 and "this model reads no images" in r["error"] for r in results)

@@ -10,7 +10,13 @@ is not an image's fault: it is raised, and stops the run (which `--resume` conti
 
 A stage's result for an image may be a `Counted` list: what it holds, plus counts of what the
 stage left out (kind -> n, added to the run's counts) and parts it could not do (reported as
-rejects of that image: a failed attribute request, say).
+rejects of that image: a failed attribute request, say), and how many of those the server
+failed on (`server`: the image is done again by a resume, `runfile`).
+
+A request failed on the server (`server_fault`) when the adapter gave up on it after its retries
+(timeouts, HTTP 429 and 5xx, no connection, a body cut short): a later run may get it. A request
+the server answered and refused (another 4xx, a reply saying there is no answer) fails the same
+way each time: it is the image's or the settings' fault, and is not tried again.
 
 Images are read upright (`load_image`): the EXIF orientation a camera records is applied, so
 sizes and boxes are those of the image as viewers display it; 16-bit grey images are scaled to 8
@@ -49,14 +55,22 @@ class ServerFailure(RuntimeError):
 class Counted(list):  # type: ignore[type-arg]
     """A stage's result for one image (its items), with `counts` of what the stage left out
     (kind -> n, e.g. ``detector_labels_not_in_names``) and `problems`: (field, reason) of the
-    parts it could not do, reported as rejects of the image at level `level`."""
+    parts it could not do, reported as rejects of the image at level `level`; `server` of those
+    problems are requests the server failed on (`server_fault`)."""
 
     def __init__(self, items: Any = (), counts: dict[str, int] | None = None,
-                 problems: list[tuple[str, str]] | None = None, level: str = "object") -> None:
+                 problems: list[tuple[str, str]] | None = None, level: str = "object", server: int = 0) -> None:
         super().__init__(items)
         self.counts = {k: n for k, n in (counts or {}).items() if n}
         self.problems = list(problems or [])
         self.level = level
+        self.server = server
+
+
+def server_fault(completion: Any) -> bool:
+    """Whether a failed request (an adapter's `Completion`) failed because no server answered it
+    after its retries (module notes; `openai_compat` marks it ``info["gave_up"]``)."""
+    return not completion.ok and bool(completion.info.get("gave_up"))
 
 
 def _eight_bit(im: Image.Image) -> Image.Image:

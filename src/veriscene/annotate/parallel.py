@@ -4,7 +4,9 @@ A part is a run of images starting at a multiple of the batch size, so every ima
 the models with the same batch whatever the number of workers; each part returns, per image, its
 scene line, the rejects and repairs it made and whether a model stage failed on it. Parts come
 back in order (at most 2 x workers in flight), and the run file writes them image by image
-(`runfile`), so the output is byte-identical for 1 or N workers and for either backend.
+(`runfile`), so the output is byte-identical for 1 or N workers and for either backend. A resumed
+run may ask for some images again (`only`: those a server failed on): each is then a part of its
+own batch, run as that batch would be (`pipeline.annotated`).
 
 The stages reach the workers once, not with every part: local workers are forked from this process
 and inherit them (where processes are spawned instead, the stages travel with each part and must
@@ -35,7 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from veriscene.annotate.pipeline import FailingStart, Stages, annotated, duplicate_ids, image_ids
+from veriscene.annotate.pipeline import (
+    SERVER_FAILED, SERVER_PARTLY, FailingStart, Stages, annotated, duplicate_ids, image_ids,
+)
 from veriscene.engine.backends import BACKENDS, check_timeout, mp_context, ordered_map
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import Reject, RejectReport
@@ -58,6 +62,12 @@ class ImageDone:
     rejects: list[Reject]
     repairs: dict[str, int]
     failure: str | None
+
+    @property
+    def server(self) -> bool:
+        """Whether a model's server failed on the image (rejected, or written without some
+        attributes or relations): not the image's fault, so a resumed run does it again."""
+        return bool(self.repairs.get(SERVER_FAILED) or self.repairs.get(SERVER_PARTLY))
 
 
 @dataclass(frozen=True)
@@ -116,13 +126,14 @@ def _limit_threads(threads: int | None) -> None:
 def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[Path], first: int,
                   duplicates: dict[int, str], start: int, stop: int, strict: bool, batch_size: int,
                   threads: int | None, devices: tuple[str, ...] = ("cpu",), cwd: str | None = None,
-                  sent: dict[str, bytes] | None = None) -> Part:
+                  sent: dict[str, bytes] | None = None, only: tuple[int, ...] | None = None) -> Part:
     """Images `start` to `stop` of the run; `files` are the run's images from position `first` (a
     multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`).
     Models not loaded yet load on this worker's device (the first of `devices` in the caller's
     process). `cwd`: the run's working folder, which relative image and model paths are read
     from (a Ray worker starts in a folder of Ray's). `sent`: the part's images' bytes by path, sent
-    to a node that does not have the images."""
+    to a node that does not have the images. `only`: the run's positions to do, of those (module
+    notes)."""
     if cwd is not None and os.getcwd() != cwd:
         os.chdir(cwd)
     _limit_threads(threads)  # a model loads with the threads it will run on
@@ -133,7 +144,7 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
     try:
         for k, scene, failure in annotated(images, stages, report, strict, start - first, batch_size,
                                            (root, files), stop - first, watch=False, duplicates=duplicates,
-                                           sent=sent):
+                                           sent=sent, only=None if only is None else {p - first for p in only}):
             done.append(ImageDone(first + k, None if scene is None else dumps_scene(scene) + b"\n",
                                   list(report.entries), dict(report.repairs), failure))
             report.entries.clear()
@@ -145,10 +156,22 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
 
 def _tasks(token: str, holder: Any, images: str, listing: tuple[Path, list[Path]], start: int, strict: bool,
            batch_size: int, part: int, threads: int | None, devices: tuple[str, ...],
-           send: bool = False) -> Iterator[tuple[Any, ...]]:
-    """The run's parts as `annotate_part`'s arguments; with `send`, each with its images' bytes."""
+           send: bool = False, only: Sequence[int] | None = None) -> Iterator[tuple[Any, ...]]:
+    """The run's parts as `annotate_part`'s arguments; with `send`, each with its images' bytes.
+    `only`: the parts are the batches holding these positions, each doing them alone."""
     root, files = listing
     twice = duplicate_ids(image_ids(listing), files)
+    if only is not None:
+        batches: dict[int, list[int]] = {}
+        for position in sorted(set(only)):
+            batches.setdefault(position - position % batch_size, []).append(position)
+        for first, wanted in batches.items():
+            stop = min(first + batch_size, len(files))
+            ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop}
+            yield (token, holder, images, root, files[first:stop], first, ours, wanted[0], wanted[-1] + 1, strict,
+                   batch_size, threads, devices, os.getcwd(), _read(files[first:stop]) if send else None,
+                   tuple(wanted))
+        return
     for first in range(start - start % batch_size, len(files), part):
         stop = min(first + part, len(files))
         ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop} if twice else {}
@@ -183,8 +206,9 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
                     start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None, threads: int | None = None,
                     devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0,
-                    task_timeout: float | None = None) -> Iterator[Part]:
-    """The run's parts from image `start` on, in order (module notes); `threads`:
+                    task_timeout: float | None = None, only: Sequence[int] | None = None) -> Iterator[Part]:
+    """The run's parts from image `start` on (or of the images at positions `only`), in order
+    (module notes); `threads`:
     `effective_threads(workers, backend, threads)`; `devices`: where unloaded models load;
     `gpus_per_worker`: on Ray, each worker's share of a GPU on ``cuda`` (`ray_options`).
     `task_timeout`: seconds to wait for the next part once it is the one awaited, past which the
@@ -204,7 +228,8 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         torch = sys.modules.get("torch")
         before = torch.get_num_threads() if torch is not None and threads is not None else None
         try:
-            for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads, devices):
+            for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads, devices,
+                               only=only):
                 yield annotate_part(*task)
         finally:  # this process's torch threads as they were, and models it loaded let go
             if before is not None and sys.modules.get("torch") is not None:
@@ -214,14 +239,15 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         return
     if backend == "ray":
         yield from _on_ray(token, stages, images, listing, start, strict, batch_size, part, workers, address,
-                           threads, devices, gpus_per_worker, task_timeout)
+                           threads, devices, gpus_per_worker, task_timeout, only)
         return
     forked = mp_context().get_start_method() == "fork"
     _STAGES[token] = stages  # inherited by the forked workers
     slots = mp_context().Value("i", 0)
     try:
         yield from ordered_map(annotate_part, _tasks(token, None if forked else stages, str(images), listing, start,
-                                                     strict, batch_size, part, threads, devices), workers=workers,
+                                                     strict, batch_size, part, threads, devices, only=only),
+                               workers=workers,
                                initializer=_take_device, initargs=(slots, devices), timeout=task_timeout)
     finally:
         _STAGES.pop(token, None)
@@ -242,17 +268,19 @@ def ray_options(device: str, gpus: float = 1.0) -> dict[str, Any]:
 
 def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing: tuple[Path, list[Path]], start: int,
             strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
-            devices: tuple[str, ...], gpus: float, timeout: float | None = None) -> Iterator[Part]:
+            devices: tuple[str, ...], gpus: float, timeout: float | None = None,
+            only: Sequence[int] | None = None) -> Iterator[Part]:
     from veriscene.engine.backends import in_order, ray_getter, ray_session
 
     with ray_session(workers, address) as ray:
-        missing = nodes_without_images(ray, listing[1][start:])
+        todo = listing[1][start:] if only is None else [listing[1][p] for p in sorted(only)]
+        missing = nodes_without_images(ray, todo)
         if missing:  # the images go with the parts, read here
             warnings.warn(f"the images are not on {len(missing)} node(s) of the Ray cluster ({', '.join(missing)}): "
                           "each part's images are sent with it", stacklevel=2)
         holder: Any = [ray.put(stages)]  # in a list: a worker fetches it itself, on its first part only
         tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices,
-                       send=bool(missing))
+                       send=bool(missing), only=only)
         if not stages.unloaded:  # shared models: tasks, on any Ray worker
             yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers, timeout=timeout)
             return
@@ -299,24 +327,29 @@ def _check_room(ray: Any, options: list[dict[str, Any]]) -> None:
 
 
 def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path, list[Path]],
-             report: RejectReport, *, start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
-             backend: str = "local", address: str | None = None, threads: int | None = None,
+             report: RejectReport | None, *, start: int = 0, strict: bool = False, batch_size: int = 1,
+             workers: int = 1, backend: str = "local", address: str | None = None, threads: int | None = None,
              devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0,
-             task_timeout: float | None = None) -> Iterator[ImageDone]:
+             task_timeout: float | None = None, only: Sequence[int] | None = None) -> Iterator[ImageDone]:
     """Each image's outcome from `start` on, in order, its rejects and repairs recorded in
-    `report` as it is handed on. The run stops as `FailingStart` says, and in strict mode with the
-    reject that stopped it (recorded, then raised)."""
-    failing_start = FailingStart(len(listing[1]) - start)
+    `report` as it is handed on (None: left to the caller). The run stops as `FailingStart` says,
+    and in strict mode with the reject that stopped it (recorded, then raised). `only`: the images
+    at these positions alone (done again: `FailingStart` does not watch them)."""
+    failing_start = FailingStart(len(listing[1]) - start) if only is None else None
     for part in annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
                                 workers=workers, backend=backend, address=address, threads=threads,
-                                devices=devices, gpus_per_worker=gpus_per_worker, task_timeout=task_timeout):
+                                devices=devices, gpus_per_worker=gpus_per_worker, task_timeout=task_timeout,
+                                only=only):
         for done in part.images:
-            for reject in done.rejects:
-                report.record(reject)
-            for kind, n in done.repairs.items():
-                report.count(kind, n)
-            failing_start.seen(done.failure)
+            if report is not None:
+                for reject in done.rejects:
+                    report.record(reject)
+                for kind, n in done.repairs.items():
+                    report.count(kind, n)
+            if failing_start is not None:
+                failing_start.seen(done.failure)
             yield done
         if part.error is not None:
-            report.add(part.error, "scene")
+            if report is not None:
+                report.add(part.error, "scene")
             raise part.error

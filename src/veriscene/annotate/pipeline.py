@@ -34,13 +34,17 @@ relations are recorded only in part (``meta["sparse"]``): an object may have oth
 boxes not clearly apart may stand in any relation, so programs never take an unrecorded one
 for absent. An image that cannot be read, or on which a model stage fails, is reported
 (`rejects.jsonl`, naming the stage) and the run goes on; when each of the first `FAILING_START`
-images fails in a model stage, the run stops with the error (the model is at fault).
+images fails in a model stage, the run stops with the error (the model is at fault). Images a
+model's server failed on (its requests timed out or failed after their retries: not the image's
+fault) are counted apart: rejected ones as `SERVER_FAILED`, ones written without some attributes
+or relations as `SERVER_PARTLY`; a resumed run does them again (`runfile`). A server that refuses
+the key, URL or model (`ModelConfigError`) stops the run, at whichever stage it answers so.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
@@ -58,6 +62,7 @@ from veriscene.annotate.models import (
     TransformersSegmenter, describe,
 )
 from veriscene.errors import SceneValidationError
+from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.readers._base import ReadContext, SceneParts
 from veriscene.io.rejects import Reject, RejectReport
@@ -71,6 +76,8 @@ FAILING_START = 3
 FORMAT = "pipeline"
 # the count of images rejected because a model's server failed (after its retries), not the image
 SERVER_FAILED = "images_failed_on_the_server"
+# the count of images written without some attributes or relations, their requests failed on the server
+SERVER_PARTLY = "images_partly_failed_on_the_server"
 _DIRECTIONS = (("left of", "right of", 0, 2), ("above", "below", 1, 3))
 
 
@@ -242,6 +249,13 @@ class Stages:
         return [name for name in ("detector", "segmenter", "depth")
                 if getattr(getattr(self, name), "loaded", True) is False]
 
+    def batch_bound(self) -> bool:
+        """Whether an image's detections, masks or depth may depend on the images batched with it:
+        a stage that takes batches (padded together) does, unless it says otherwise
+        (``batch_independent``: one request per image to a server, `vlm_detect.VLMDetector`)."""
+        return any(callable(getattr(stage, "batch", None)) and not getattr(stage, "batch_independent", False)
+                   for stage in (self.detector, self.segmenter, self.depth) if stage is not None)
+
     def sparse(self) -> list[str]:
         """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
         attributes = self.colours or self.attributes is not None
@@ -324,9 +338,11 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
         parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map, masks[k]),
                   f"detections[{k}]")
     parts.merge_duplicates(stages.duplicate_iou)  # best scored first: each keeps the first of its duplicates
+    server_failed = 0  # requests of the attribute and relation stages the server failed on
     if stages.attributes is not None and parts.rows:
         read = call_stage("attributes", stages.attributes, rgb, [(r["name"], r["box"]) for r in parts.rows])
         _counted(ctx, read)
+        server_failed += getattr(read, "server", 0)
         if len(read) != len(parts.rows):
             raise StageFailure(f"the attribute model gave {len(read)} lists for {len(parts.rows)} objects",
                                field="attributes")
@@ -341,8 +357,11 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     if stages.relation_model is not None and len(parts.rows) > 1:
         told = call_stage("relation_model", stages.relation_model, rgb, [(r["name"], r["box"]) for r in parts.rows])
         _counted(ctx, told)
+        server_failed += getattr(told, "server", 0)
         for a, predicate, b in told:
             parts.relate(ids[a], predicate, ids[b], "relation_model")
+    if server_failed:
+        ctx.repair(SERVER_PARTLY)  # counted once per image, if it is written: a resume does it again
     scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
     meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
     return parts.scene(image_id, width, height, image=written_path(path, stages.image_folder), meta=meta)
@@ -364,6 +383,15 @@ def duplicate_ids(ids: list[str], files: list[Path]) -> dict[int, str]:
         if earlier != position:
             out[position] = str(files[earlier])
     return out
+
+
+class _Unusable(Exception):
+    """Carries a `ModelConfigError` out of `ReadContext.scene`, which would take it (a ValueError)
+    for a malformed record and reject the image: a refused key stops the run instead."""
+
+    def __init__(self, error: ModelConfigError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class FailingStart:
@@ -392,7 +420,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
               strict: bool = False, start: int = 0, batch_size: int = 1,
               listing: tuple[Path, list[Path]] | None = None, stop: int | None = None,
               watch: bool = True, duplicates: dict[int, str] | None = None, sent: dict[str, bytes] | None = None,
-              ) -> Iterator[tuple[int, Scene | None, str | None]]:
+              only: Collection[int] | None = None) -> Iterator[tuple[int, Scene | None, str | None]]:
     """(position, scene, failure) for each image of `images` from position `start` up to `stop`;
     the scene is None when the image was rejected (reported in `report`), and `failure` is then
     the reason when a model stage failed on it. `batch_size` images at a time go through the
@@ -400,7 +428,10 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     is run whole). `listing`: `image_files(images)`, when the caller has it already (or a part of
     it, with `duplicates`: position -> the earlier image of the same id, `duplicate_ids`). With
     `watch`, the run stops when its first images all fail in a model stage (`FailingStart`).
-    `sent`: the images' bytes by path, read from there instead of the files (`batches.load_image`)."""
+    `sent`: the images' bytes by path, read from there instead of the files (`batches.load_image`).
+    `only`: the positions to do, of those (images done again by a resume): the others of their
+    batches go through the batch models with them only where the stages are `batch_bound`, so
+    that an image comes out as it would have the first time, and are not yielded."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     listing = listing if listing is not None else image_files(images)
@@ -413,6 +444,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     provenance = stages.provenance()
     failing_start = FailingStart(stop - start) if watch else None
     failure: list[Any] = []  # [why, whether the server failed] when the image being built failed in a model stage
+    alone = only is not None and not stages.batch_bound()  # an image's results do not depend on its batch
 
     def build(position: int, *prepared: Any) -> Scene:
         if position in twice:  # checked here, after the models, so that the batches stay as they are
@@ -423,23 +455,34 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
         except StageFailure as exc:
             failure[:] = [exc.reason, exc.server]
             raise
+        except ModelConfigError as exc:
+            raise _Unusable(exc) from None
 
     # batches start at multiples of batch_size from the first image, a resumed run's too: an image
     # goes through the models with the same others (padded alike) whether or not the run was resumed
     for first in range(start - start % batch_size, stop, batch_size):
-        chunk = files[first: first + batch_size]
+        positions = list(range(first, min(first + batch_size, len(files))))
+        if only is not None:
+            wanted = [p for p in positions if p in only and start <= p < stop]
+            if not wanted:
+                continue
+            positions = wanted if alone else positions
+        chunk = [files[p] for p in positions]
         loaded = [load_image(path, sent) for path in chunk]
         readable = [im for im in loaded if isinstance(im, Image.Image)]
         found = iter(run_stage("detector", stages.detector, readable))
         depths = iter(run_stage("depth", stages.depth, readable) if stages.depth is not None else [None] * len(readable))
         detected = [_ordered(next(found)) if isinstance(rgb, Image.Image) else None for rgb in loaded]
         masks = _masks(stages, loaded, detected)
-        for k, (position, path, rgb) in enumerate(zip(range(first, first + len(chunk)), chunk, loaded)):
+        for k, (position, path, rgb) in enumerate(zip(positions, chunk, loaded)):
             prepared = (rgb, detected[k], next(depths), masks[k]) if isinstance(rgb, Image.Image) else (rgb, None, None)
-            if not start <= position < stop:
+            if not start <= position < stop or (only is not None and position not in only):
                 continue  # done before the run was resumed, or another part's
             failure.clear()
-            scene = ctx.scene(str(path), partial(build, position, *prepared))
+            try:
+                scene = ctx.scene(str(path), partial(build, position, *prepared))
+            except _Unusable as stop_run:
+                raise stop_run.error from None
             why = failure[0] if failure and scene is None else None
             if why is not None and failure[1]:
                 ctx.report.count(SERVER_FAILED)
@@ -532,8 +575,9 @@ def annotate(
     open-vocabulary one prompted with them. `attributes` is an attribute stage
     (`vlm.VLMAttributes`: a vision-language model asked about each object's crop) and
     `relation_model` a relation stage (`vlm.VLMRelations`: asked about pairs of near objects). The output appears when every image
-    is done; with `resume`, a run killed part-way goes on from the last image it finished
-    (`runfile`). `progress(n)` is called as images are done. `batch_size` images at a time go
+    is done; with `resume`, a run killed part-way goes on from the last image it finished, and
+    the images a model's server failed on are done again, even once the run finished (`runfile`,
+    `retry`). `progress(n)` is called as images are done. `batch_size` images at a time go
     through the detector, mask and depth models (faster on a GPU). `workers` processes annotate images
     at once, each with its own copy of the models: local ones, or Ray tasks with `backend="ray"`
     (on the cluster at `address`, else a local Ray); the output is the same whatever their number

@@ -16,8 +16,15 @@ state and a resume work alike, and a run may be resumed with another number of w
 Scenes name their images relative to `out`'s folder (a scene file's image paths are read from its
 own folder), whatever folder the run starts in. Files of the images' folder left out (another
 format, a broken link) are reported first, at level ``file``. A model that cannot be used at all
-(`ModelConfigError`: HTTP 401, 403 or 404 from its server) stops the run, the state kept, so that
-`resume` goes on once the key, URL or model name is put right.
+(`ModelConfigError`: HTTP 401, 403 or 404 from its server, at any stage) stops the run, the state
+kept, so that `resume` goes on once the key, URL or model name is put right.
+
+Images a model's server failed on (its requests timed out or failed after their retries) are
+noted as the run goes (`retry`). With `resume`, they are done again first and put in their
+places, so the files come out as a run that never failed would have written them; the summary
+counts them (`retry.RETRIED`, and `retry.FAILED_AGAIN` of those failing still). A run that
+finished with such images keeps its state and notes (and `out`): `resume` then does just those
+images again, and writes `out` anew. Images rejected for their own fault are not done again.
 """
 
 from __future__ import annotations
@@ -34,10 +41,13 @@ import orjson
 from veriscene import __version__
 from veriscene.annotate.parallel import effective_threads, outcomes
 from veriscene.annotate.pipeline import FORMAT, Stages, image_files, report_skipped
+from veriscene.annotate.retry import (
+    PER_RUN, Noted, commit, finish_moves, next_file, notes_file, put_in_place, read_notes,
+)
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import RejectReport
-from veriscene.scene.compressed import compression_for_name, create_scene_file
+from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file
 
 
 def run_files(out: Path) -> tuple[Path, Path]:
@@ -57,6 +67,28 @@ def _finish(partial: Path, out: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
     os.replace(tmp, out)
     partial.unlink()
+
+
+def _reopened(state: dict[str, Any], partial: Path, out: Path) -> bool:
+    """Whether the partial file of the run `state` describes is there to go on with: as it was
+    left, or taken back from `out` when the run finished with images the server failed on."""
+    if partial.is_file():
+        if partial.stat().st_size < state["bytes"]:
+            raise ValueError(f"{partial}: shorter than the run's state says ({state['bytes']} bytes); run without "
+                             "resume to start over")
+        return True
+    if not state.get("finished") or not out.is_file():
+        return False
+    tmp = partial.with_name(partial.name + ".tmp")
+    with open_scene_file(out) as src, open(tmp, "wb") as dst:  # decompressed, if `out` is
+        shutil.copyfileobj(src, dst, 1 << 20)
+    size = tmp.stat().st_size
+    if size != state["bytes"]:
+        tmp.unlink()
+        raise ValueError(f"{out}: {size} bytes of scenes where the run wrote {state['bytes']}: it changed since the "
+                         "run; run without resume to start over")
+    os.replace(tmp, partial)
+    return True
 
 
 def fingerprint(images: str | os.PathLike[str], listing: tuple[Path, list[Path]], stages: Stages,
@@ -99,43 +131,74 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
     stages = replace(stages, image_folder=os.path.abspath(out.parent))  # image paths relative to it
     threads = effective_threads(workers, backend, threads)
     what = fingerprint(images, listing, stages, batch_size, threads)
+    notes_path = notes_file(out)
     state: dict[str, Any] = {"run": what, "done": 0, "written": 0, "bytes": 0, "rejects_bytes": 0,
-                             "rejected": {}, "repairs": {}}
-    if resume and state_path.is_file() and partial.is_file():
+                             "noted_bytes": 0, "rejected": {}, "repairs": {}}
+    if resume and state_path.is_file():
         saved = orjson.loads(state_path.read_bytes())
         differ = _differences(saved["run"], what)
         if differ:
             raise ValueError(f"{out}: cannot resume a different run ({'; '.join(differ)}); run without resume "
                              "to start over")
-        state = saved
-    with RejectReport(rejects, append_at=state["rejects_bytes"] if state["done"] else None) as report, \
-            open(partial, "r+b" if state["done"] else "wb") as fh:
-        fh.truncate(state["bytes"])
-        fh.seek(state["bytes"])
-        report.rejected.update(state["rejected"])
-        report.repairs.update(state["repairs"])
-        if progress is not None and state["done"]:
-            progress(state["done"])
-        if not state["done"]:
-            report_skipped(report, images, skipped, [out, partial, state_path, rejects])
-        try:
-            for done in outcomes(images, stages, listing, report, start=state["done"], strict=strict,
-                                 batch_size=batch_size, workers=workers, backend=backend, address=address,
-                                 threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
-                                 task_timeout=task_timeout):
+        finish_moves(state_path, saved, _save)  # a resumed run killed while putting its files in place
+        if _reopened(saved, partial, out):
+            state = saved
+            state.setdefault("noted_bytes", 0)
+            state["repairs"] = {k: n for k, n in state["repairs"].items() if k not in PER_RUN}
+    if state["done"] and (not rejects.is_file() or rejects.stat().st_size < state["rejects_bytes"]):
+        raise ValueError(f"{rejects}: the reject report is missing or shorter than the run's state says "
+                         f"({state['rejects_bytes']} bytes); run without resume to start over")
+    if not state["done"]:  # started over: an earlier run's state must not outlive the files cut below
+        state_path.unlink(missing_ok=True)
+    count = len(listing[1])
+    run: dict[str, Any] = {"strict": strict, "batch_size": batch_size, "workers": workers, "backend": backend,
+                           "address": address, "threads": threads, "devices": devices,
+                           "gpus_per_worker": gpus_per_worker, "task_timeout": task_timeout}
+    try:
+        notes = read_notes(notes_path, state["noted_bytes"]) if state["done"] else []
+        if notes:  # done again first, and put in their places before the run goes on
+            redone = {d.position: d for d in outcomes(images, stages, listing, None,
+                                                      only=[n.position for n in notes], **run)}
+            commit(state_path, state, put_in_place(state, notes, redone, partial, rejects, notes_path), _save)
+        with RejectReport(rejects, append_at=state["rejects_bytes"] if state["done"] else None) as report, \
+                open(partial, "r+b" if state["done"] else "wb") as fh, \
+                open(notes_path, "r+b" if state["done"] else "wb") as noted:
+            for fresh in ((fh, state["bytes"]), (noted, state["noted_bytes"])):
+                fresh[0].truncate(fresh[1])
+                fresh[0].seek(fresh[1])
+            report.rejected.update(state["rejected"])
+            report.repairs.update(state["repairs"])
+            if progress is not None and state["done"]:
+                progress(state["done"])
+            if not state["done"]:
+                for stale in (partial, rejects, notes_path):
+                    next_file(stale).unlink(missing_ok=True)  # of a run started over while putting files in place
+                report_skipped(report, images, skipped, [out, partial, state_path, rejects])
+            scene_at, rejects_at = fh.tell(), report.tell()
+            todo = outcomes(images, stages, listing, report, start=state["done"], **run)
+            for done in todo if state["done"] < count else ():
                 if done.line is not None:
                     fh.write(done.line)
                     state["written"] += 1
                 fh.flush()
-                state.update(done=done.position + 1, bytes=fh.tell(), rejects_bytes=report.tell(),
-                             rejected=dict(report.rejected), repairs=dict(report.repairs))
+                if done.server:  # not the image's fault: noted, for a resume to do it again
+                    noted.write(Noted.of(done, (scene_at, fh.tell()), (rejects_at, report.tell())).line())
+                    noted.flush()
+                scene_at, rejects_at = fh.tell(), report.tell()
+                state.update(done=done.position + 1, bytes=scene_at, rejects_bytes=rejects_at,
+                             noted_bytes=noted.tell(), rejected=dict(report.rejected), repairs=dict(report.repairs))
                 _save(state_path, state)
                 if progress is not None:
                     progress(1)
-        except ModelConfigError as exc:  # not the images' fault: stop, keeping what was done
-            raise ModelConfigError(f"{exc}. The run stopped after {state['done']} of {len(listing[1])} images, "
-                                   "which are kept: put it right, then run the same command with --resume "
-                                   "(resume=True) to go on") from None
+    except ModelConfigError as exc:  # not the images' fault: stop, keeping what was done
+        raise ModelConfigError(f"{exc}. The run stopped after {state['done']} of {count} images, "
+                               "which are kept: put it right, then run the same command with --resume "
+                               "(resume=True) to go on") from None
     _finish(partial, out)
-    state_path.unlink()
+    if state["noted_bytes"]:  # images the server failed on: kept for a resume to do them again
+        state["finished"] = True
+        _save(state_path, state)
+    else:
+        state_path.unlink()
+        notes_path.unlink(missing_ok=True)
     return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())

@@ -20,6 +20,11 @@ the blue one, or none: "What is the red-outlined man doing with the blue-outline
 with one of: on, riding, holding, ..., or none." The predicate read becomes a relation. A failed
 request is reported as a rejected relation (field ``relations[a,b]``) and counted
 (``relation_requests_failed``), as attributes are.
+
+A request fails on the server when no server answered it after the adapter's retries (timeouts,
+HTTP 429 and 5xx, no connection: `batches.server_fault`); an image with such a failure (rejected,
+or written without those attributes or relations) is done again by ``--resume``. One the server
+refused (another 4xx, a reply with no answer) is not.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any, Sequence
 
 from PIL import Image, ImageDraw
 
-from veriscene.annotate.batches import Counted, ServerFailure
+from veriscene.annotate.batches import Counted, ServerFailure, server_fault
 from veriscene.answers import parse_answer
 from veriscene.vocab import ATTRIBUTE_TYPES
 
@@ -49,23 +54,25 @@ PROMPT = ("The picture shows a {name}, cut out of a larger image. What is its {k
 
 def _completions(model: Any, requests: list[Any], what: str) -> dict[str, Any]:
     """The completions of `requests` by key; RuntimeError when every one failed (`ServerFailure`
-    when no server answered them: timeouts, HTTP 5xx, no connection)."""
+    when no server answered them: timeouts, HTTP 5xx, no connection, `batches.server_fault`)."""
     replies: dict[str, Any] = {}
     model.generate(requests, lambda done: replies.__setitem__(done.key, done))
     if requests and all(not c.ok for c in replies.values()):
         errors = sorted({c.error for c in replies.values() if c.error})
         message = f"every request to the {what} model failed: {'; '.join(errors)[:200]}"
-        server = not any(400 <= c.info.get("status", 0) < 500 for c in replies.values())
+        server = all(server_fault(c) for c in replies.values())
         raise ServerFailure(message) if server else RuntimeError(message)
     return replies
 
 
 def _failed(replies: dict[str, Any], field: Any, what: str, level: str) -> Counted:
     """An empty `Counted` holding the failed requests of `replies`: each reported as a problem
-    (``field(key)``), and counted under ``<what>_requests_failed``."""
-    problems = [(field(key), f"the {what} model's request failed: {c.error}"[:300])
-                for key, c in sorted(replies.items()) if not c.ok]
-    return Counted(counts={f"{what}_requests_failed": len(problems)}, problems=problems, level=level)
+    (``field(key)``), and counted under ``<what>_requests_failed``; those the server failed on
+    counted in `server` (a resume asks again)."""
+    failed = [(key, c) for key, c in sorted(replies.items()) if not c.ok]
+    problems = [(field(key), f"the {what} model's request failed: {c.error}"[:300]) for key, c in failed]
+    return Counted(counts={f"{what}_requests_failed": len(problems)}, problems=problems, level=level,
+                   server=sum(server_fault(c) for _, c in failed))
 
 
 def widened(image: Image.Image, box: Sequence[float], share: float) -> tuple[int, int, int, int]:
@@ -125,7 +132,7 @@ class VLMAttributes:
                 found[int(k)].append(read.value)
         failed = _failed(replies, lambda key: "objects[{}].attributes.{}".format(*key.split("\t")), "attribute",
                          "attribute")
-        return Counted(found, failed.counts, failed.problems, failed.level)
+        return Counted(found, failed.counts, failed.problems, failed.level, failed.server)
 
 
 class VLMRelations:
@@ -192,4 +199,4 @@ class VLMRelations:
                 a, b = (int(v) for v in key.split("\t"))
                 found.append((a, read.value, b))
         failed = _failed(replies, lambda key: "relations[{},{}]".format(*key.split("\t")), "relation", "relation")
-        return Counted(sorted(found), failed.counts, failed.problems, failed.level)
+        return Counted(sorted(found), failed.counts, failed.problems, failed.level, failed.server)

@@ -58,7 +58,7 @@ from typing import Any
 
 from PIL import Image
 
-from veriscene.annotate.batches import Counted, ServerFailure, StageFailure, stage_failure
+from veriscene.annotate.batches import Counted, ServerFailure, StageFailure, server_fault, stage_failure
 from veriscene.annotate.models import Detection
 from veriscene.answers.coords import order_box
 
@@ -248,6 +248,8 @@ class VLMDetector:
     `skipped` (this process's; each image's result carries its own counts, `batches.Counted`).
     `batch` sends several images' requests to the server at once."""
 
+    batch_independent = True  # one request per image: its detections do not depend on the others sent with it
+
     def __init__(self, model: Any, names: Sequence[str] | None = None, *,
                  box_format: str = "pixels", max_side: int | None = None, max_objects: int = 50,
                  prompt: str | None = None) -> None:
@@ -350,9 +352,9 @@ class VLMDetector:
     def _entries(self, completion: Any) -> list[Any]:
         if not completion.ok:
             message = f"the request to {self.model.name} failed: {completion.error}"[:300]
-            status = completion.info.get("status", 0)
-            # retries used up (timeouts, 5xx, no connection): the server's fault, not the image's
-            raise RuntimeError(message) if 400 <= status < 500 else ServerFailure(message)
+            # retries used up (timeouts, 5xx, no connection): the server's fault, not the image's;
+            # a request refused (4xx) or answered with no answer fails alike each time
+            raise ServerFailure(message) if server_fault(completion) else RuntimeError(message)
         return read_entries(completion.text)
 
     def _detections(self, entries: list[Any], sent: tuple[int, int],

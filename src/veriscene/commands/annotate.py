@@ -4,6 +4,10 @@ Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in
 model that cannot be loaded (here or on a worker's device) or that fails on each of the first
 images, a server refusing the key, URL or model (HTTP 401/403/404: --resume goes on once it is
 put right), 2 missing images or model folder.
+
+Images the vision-language models' server failed on (requests timed out or failed after their
+retries) are counted apart and, with --resume, done again (`veriscene.annotate.retry`), even once
+the run has finished: the output then comes out as a run that never failed would have written it.
 """
 
 from __future__ import annotations
@@ -94,8 +98,10 @@ def register(app: typer.Typer) -> None:
         margin: Annotated[float, typer.Option("--margin", help="Gap between boxes for a relation, share of the "
                                                                "image's width or height.")] = 0.02,
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable image (exit 1).")] = False,
-        resume: Annotated[bool, typer.Option("--resume", help="Go on with a run that was stopped part-way "
-                                                              "(same images, models and settings).")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Go on with a run that was stopped part-way, "
+                                             "and do again the images the vision-language models' server failed "
+                                             "on, even once the run finished (same images, models and "
+                                             "settings).")] = False,
         task_timeout: Annotated[float | None, typer.Option(
             "--task-timeout", min=0.001, help="Seconds to wait for a worker's batch of images (the first includes "
                                              "loading its models): past it the run stops, naming the hang, and "
@@ -147,12 +153,25 @@ def register(app: typer.Typer) -> None:
                                    backend=backend, address=address, threads=threads,
                                    gpus_per_worker=gpus_per_worker, task_timeout=task_timeout)
         print_summary(console, summary, "annotate")
-        from veriscene.annotate.pipeline import SERVER_FAILED
+        print_server_failures(console, summary.repairs)
 
-        failed = summary.repairs.get(SERVER_FAILED, 0)
-        if failed:
-            console.print(f"[yellow]{failed} image(s) rejected because the server failed[/yellow] (requests timed out "
-                          "or failed after their retries), not because of the images: the reject report names them "
-                          "(reason 'the ... failed: ... gave up after'). Once the server is well, annotate them again "
-                          "(list them in a text file) or run the command again; --timeout and --max-retries wait "
-                          "longer.")
+
+def print_server_failures(console: Console, repairs: dict[str, int]) -> None:
+    """What a run says of the images the server failed on: those it did again, those left to do."""
+    from veriscene.annotate.pipeline import SERVER_FAILED, SERVER_PARTLY
+    from veriscene.annotate.retry import FAILED_AGAIN, RETRIED
+
+    retried, again = repairs.get(RETRIED, 0), repairs.get(FAILED_AGAIN, 0)
+    if retried:
+        console.print(f"Retried {retried} image(s) the server had failed on: {retried - again} done now, "
+                      f"{again} failing again.")
+    failed, partly = repairs.get(SERVER_FAILED, 0), repairs.get(SERVER_PARTLY, 0)
+    if failed or partly:
+        what = " and ".join([f"{failed} image(s) rejected"] * bool(failed)
+                            + [f"{partly} image(s) written without some attributes or relations"] * bool(partly))
+        console.print(f"[yellow]{what} because the server failed[/yellow] (requests timed out or failed after their "
+                      "retries), not "
+                      "because of the images: the reject report names them (reason 'the ... failed: ... gave up "
+                      "after'). Once the server is well, run the same command with --resume: only these images are "
+                      "sent again, and the output comes out as if they had never failed. --timeout and "
+                      "--max-retries wait longer.")

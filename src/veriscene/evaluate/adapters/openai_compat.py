@@ -3,10 +3,30 @@
 Images go as base64 data URLs (MIME type from the file's bytes) before the text of the user
 turn; several images are labelled "Image 1:", "Image 2:", ... so that questions naming them
 read right. `concurrency` requests are in flight at once (asyncio workers over one pooled
-httpx client). Each request has a timeout; 429, 5xx, timeouts, connection errors and
-unreadable 200 bodies are retried with exponential backoff and jitter (a server's
-``Retry-After`` is honoured), up to `max_retries` retries. 401 / 403 / 404 stop the whole run
-with a one-line error (bad key, URL or model name); other 4xx fail only that request.
+httpx client). Each request has a timeout; 429, 5xx, timeouts and connection errors are
+retried with exponential backoff and jitter (a server's ``Retry-After`` is honoured), up to
+`max_retries` retries; a request that fails after them says so (``gave up after N attempts``)
+and carries ``info["gave_up"] = True``: no server answered it, so a later run may get it
+(annotate's --resume asks again). 401 / 403 / 404 stop the whole run with a one-line error (bad
+key, URL or model name); other 4xx fail only that request, at once.
+
+A reply with HTTP 200 is retried only when asking again may give another body (each attempt is
+a paid request, and the waits between them grow to minutes):
+
+- a body that is not JSON (cut short by a dropped connection, a proxy's HTML page): retried;
+- an error object (``{"error": {...}}``, no choices) whose ``code`` or ``status`` is one retried
+  above (429, 5xx, ...): retried, as that status would be (gateways pass an overloaded upstream
+  on so);
+- a well-formed body saying there is no answer: any other error object, no ``choices`` (or an
+  empty list, a choice that is no object or holds no message object), or the finish reason
+  ``content_filter`` (what the filter let through, if anything, is kept as the text): the
+  request fails at once, after 1 attempt (error ``HTTP 200 without an answer: ...``,
+  ``info["status"] = 200``). The same request gets the same body;
+- an empty reply (content ``""`` or null, whatever the finish reason) is the model's answer, not
+  a failure: returned as it is after 1 attempt, and scored by an evaluation as the model's
+  answer (counting it a failure would leave it out of the accuracy and ask it again on each
+  rerun). A reasoning model that spent its tokens thinking shows it in ``finish_reason`` and
+  ``info["reasoning_chars"]``.
 """
 
 from __future__ import annotations
@@ -63,12 +83,57 @@ def build_messages(request: Request) -> list[dict[str, Any]]:
     return messages
 
 
+class NoAnswer(ValueError):
+    """A well-formed HTTP 200 body saying there is no answer: not retried (module notes). `text`:
+    what the body holds of a reply, if anything; `info`: its finish reason and usage."""
+
+    def __init__(self, message: str, text: str = "", info: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.text = text
+        self.info = dict(info or {})
+
+
+class BusyReply(ValueError):
+    """An HTTP 200 body holding an error object whose code is a status retried (429, 5xx, ...)."""
+
+
+def _error_status(error: Any) -> int | None:
+    """The HTTP status an error object names in ``code`` or ``status`` (a number or its digits)."""
+    if not isinstance(error, dict):
+        return None
+    for key in ("code", "status"):
+        value = error.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def retried_status(status: int) -> bool:
+    """Whether a reply of HTTP `status` is worth asking again (the server was busy or failed)."""
+    return status in RETRY_STATUSES or status >= 500
+
+
 def reply_text(body: Any) -> tuple[str, dict[str, Any]]:
-    """(content, info) of a chat-completions response body; ValueError when it has no choice."""
-    if not isinstance(body, dict) or not isinstance(body.get("choices"), list) or not body["choices"]:
-        raise ValueError("response has no 'choices'")
-    choice = body["choices"][0]
-    message = choice.get("message") or {}
+    """(content, info) of a chat-completions response body (parsed JSON): `NoAnswer` when the body
+    says there is no answer, `BusyReply` when it holds a retried status's error (module notes)."""
+    if not isinstance(body, dict):
+        raise NoAnswer(f"the body is a JSON {type(body).__name__}, not a chat completion object")
+    choices = body.get("choices")
+    error = body.get("error")
+    if error and not (isinstance(choices, list) and choices):
+        said = error.get("message", error) if isinstance(error, dict) else error
+        status = _error_status(error)
+        if status is not None and retried_status(status):
+            raise BusyReply(f"an error of status {status}: {str(said)[:200]}")
+        raise NoAnswer(f"the server answered with an error: {str(said)[:200]}")
+    if not isinstance(choices, list) or not choices:
+        raise NoAnswer("the reply has no 'choices'")
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        raise NoAnswer("the reply's first choice holds no message object")
     content = message.get("content")
     if isinstance(content, list):  # some servers return content parts
         content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
@@ -78,7 +143,10 @@ def reply_text(body: Any) -> tuple[str, dict[str, Any]]:
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if reasoning and isinstance(reasoning, str):
         info["reasoning_chars"] = len(reasoning)
-    return (content or "") if isinstance(content, str) else "", info
+    text = (content or "") if isinstance(content, str) else ""
+    if info["finish_reason"] == "content_filter":
+        raise NoAnswer("the server's content filter withheld the reply (finish_reason 'content_filter')", text, info)
+    return text, info
 
 
 class OpenAIChatModel(Model):
@@ -142,17 +210,27 @@ class OpenAIChatModel(Model):
                 status = response.status_code
                 if status == 200:
                     try:
-                        text, info = reply_text(response.json())
-                    except ValueError as exc:  # also JSONDecodeError
-                        last = f"unreadable response body: {exc}"
+                        parsed = response.json()
+                    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError: cut short, not JSON
+                        last = f"unreadable response body (not JSON): {exc}"
                     else:
-                        info["status"] = status
-                        return Completion(key=request.key, text=text, latency_s=latency, attempts=attempt, info=info)
+                        try:
+                            text, info = reply_text(parsed)
+                        except BusyReply as exc:
+                            last = f"HTTP 200 with {exc}"
+                        except NoAnswer as exc:  # asking again gets the same: one paid request is enough
+                            return Completion(key=request.key, text=exc.text, latency_s=latency, attempts=attempt,
+                                              error=f"HTTP 200 without an answer: {exc}",
+                                              info={**exc.info, "status": status})
+                        else:
+                            info["status"] = status
+                            return Completion(key=request.key, text=text, latency_s=latency, attempts=attempt,
+                                              info=info)
                 elif status in FATAL_STATUSES:
                     raise ModelConfigError(
                         f"{self.url} answered HTTP {status} for model {self.name!r}: {FATAL_STATUSES[status]} "
                         f"({response.text[:200].strip()})")
-                elif status in RETRY_STATUSES or status >= 500:
+                elif retried_status(status):
                     last = f"HTTP {status}: {response.text[:200].strip()}"
                     retry_after = response.headers.get("retry-after")
                 else:
@@ -162,7 +240,7 @@ class OpenAIChatModel(Model):
                 self.stats["retries"] += 1
                 await asyncio.sleep(self._delay(attempt, retry_after))
         return Completion(key=request.key, text="", attempts=self.max_retries + 1,
-                          error=f"gave up after {self.max_retries + 1} attempts; last: {last}")
+                          error=f"gave up after {self.max_retries + 1} attempts; last: {last}", info={"gave_up": True})
 
     async def _run(self, requests: Sequence[Request], on_done: OnDone) -> None:
         import httpx
