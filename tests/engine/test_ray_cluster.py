@@ -171,8 +171,9 @@ def test_nodes_without_a_path(tmp_path) -> None:
 
 def test_an_output_a_node_does_not_see_is_refused_or_written_here(scenes_file, reference, tmp_path,
                                                                   tmp_path_factory, monkeypatch) -> None:
-    engine = importlib.import_module("veriscene.engine.generate")
-    monkeypatch.setattr(engine, "nodes_without", lambda ray, path: ["f00d (node-7)"])
+    # patched where it is called: `_output_shared` (in `engine.shard_pass`) asks which nodes miss the folder
+    monkeypatch.setattr(importlib.import_module("veriscene.engine.shard_pass"), "nodes_without",
+                        lambda ray, path: ["f00d (node-7)"])
     with pytest.raises(RuntimeError, match=r"shared_output: .*run is not seen by 1 node\(s\) of the Ray cluster: "
                                            r"f00d \(node-7\)\. Put the output on a file system every node mounts"):
         generate(scenes_file, tmp_path / "run", backend="ray", workers=1, shared_output=True)

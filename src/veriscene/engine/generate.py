@@ -21,415 +21,86 @@ moment (even `kill -9` mid-write) completes without losing or duplicating a samp
 Sample image paths are relative to the output folder (absolute when they cannot be, or with
 `absolute_paths`). An output at a URL (s3://..., any fsspec URL) is made in a local staging folder
 and uploaded as it goes, each shard as it is done and the manifest last (`engine.remote`).
+
+The parts of a run live beside this module: `engine.options` (options checked, generators
+chosen), `engine.run_folder` (the output folder checked, cleared or resumed), `engine.run_inputs`
+(the input files described) and `engine.shard_pass` (shard tasks, Ray workers, the merge).
 """
 
 from __future__ import annotations
 
-import operator
 import os
-import re
 import shutil
 import time
-import uuid
-import warnings
 from array import array
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, SupportsIndex
+from typing import Any, Callable, Sequence
 
-from veriscene.engine.backends import (
-    BACKENDS, Progress, check_workers, cluster_workers, nodes_without, pool_workers, ray_session, run_tasks,
-)
-from veriscene.engine.manifest import (
-    RunExistsError, check_resume, config_key, file_sha256, read_manifest, write_json,
-)
-from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine import fetch, remote
-from veriscene.engine import converted
-from veriscene.engine.converted import STAMP, converted_scenes
+from veriscene.engine.backends import Progress, pool_workers, ray_session, run_tasks
+from veriscene.engine.codecs import SUFFIX, check_available
+from veriscene.engine.converted import converted_scenes
+from veriscene.engine.manifest import check_resume, config_key, write_json
+from veriscene.engine.options import SEED_RANGE, _check_options, _mixture_config, _selection, check_int
 from veriscene.engine.repeats import SharedIds, drop_repeats
-from veriscene.engine.scan import (
-    DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, Cursor, ScanResult, duplicate_lines, scan_scenes,
+from veriscene.engine.run_folder import _check_out_path, _finished, _own_files_left_out, _prepare_folder
+from veriscene.engine.run_inputs import (
+    _folder_notes, _format_notes, _input_file, _inputs_config, _said_with_urls, _urls,
 )
-from veriscene.engine.shards import (
-    SHARD_ENTRY, InputFile, RunSpec, SharedRows, ShardTask, finished_sidecar, shard_files, shard_path, write_shard,
-)
+from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
+from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
+from veriscene.engine.shards import SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, write_shard
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
-from veriscene.generators import Generator, Vocabulary, select_generators
-from veriscene.generators.mixture import MAX_PER_SCENE, Mixture
+from veriscene.generators import Vocabulary
+from veriscene.generators.mixture import Mixture
 from veriscene.scene import archives
-from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
+from veriscene.scene.inputs import scene_paths
 
-MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
-# What a run writes in its folder, removed by `overwrite` (a converted input's scenes.jsonl is
-# kept: the folder may hold the input itself, as the demo's does).
-RUN_FILES = ("samples.jsonl", "manifest.json", "vocabulary.json", "rejects.jsonl", STAMP, converted.REJECTS)
-RUN_FOLDERS = ("shards",)
-# What other commands write into a run folder by default (--to's export, `card`, `stats`), which
-# describes the run: removed by `overwrite` when the folder held a run.
-DERIVED = ("export", "README.md", "stats.png")
-_SHARD_FILE = re.compile(r"shard-\d{5,}\.")
+# Kept importable from here, where they were defined or imported before this module was split
+# (the CLI, tests and users import them from here). Patching one of these here changes nothing:
+# patch it in the module that calls it (`engine.shard_pass.nodes_without`, say). The names
+# `generate` calls itself (`scan_scenes`, `run_tasks`, `write_shard`...) are read from here.
+from veriscene.engine import converted
+from veriscene.engine.backends import BACKENDS, check_workers, cluster_workers, nodes_without
+from veriscene.engine.converted import STAMP
+from veriscene.engine.manifest import RunExistsError, file_sha256, read_manifest
+from veriscene.engine.options import (
+    MAX_POOL_SIZE, MAX_SCAN_CHUNK, MAX_SHARD_SIZE, MODE_CHOICES, Selection, _instances, parse_modes,
+)
+from veriscene.engine.run_folder import (
+    _SHARD_FILE, DERIVED, RUN_FILES, RUN_FOLDERS, _check_no_run_files, _clear_run, _not_run_files,
+)
+from veriscene.engine.run_inputs import count_lines
+from veriscene.engine.scan import Cursor, ScanResult
+from veriscene.engine.shard_pass import _output_shared
+from veriscene.engine.shards import InputFile, ShardTask, shard_files, shard_path
+from veriscene.generators import Generator, select_generators
+from veriscene.generators.mixture import MAX_PER_SCENE
+from veriscene.scene.inputs import input_errors, open_scenes
 
-# Ranges of the numeric options (orjson records integers of at most 64 bits in the manifest).
-SEED_RANGE = (-(2**63), 2**64 - 1)
-MAX_SHARD_SIZE = 1_000_000  # scenes; memory holds ~2 x workers shards of samples
-MAX_POOL_SIZE = 1_000_000  # scenes every worker holds for multi-image partners
-MAX_SCAN_CHUNK = 1 << 40  # bytes (1 TiB, --scan-chunk-mb 1048576); a larger file is one chunk anyway
-
-
-def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
-    """The modes of a run, in the order of their samples (qa before mc): "qa", "mc", "both", or a
-    non-empty list of "qa" and "mc"."""
-    if isinstance(mode, str):
-        if mode not in MODE_CHOICES:
-            raise ValueError(f"mode must be one of {sorted(MODE_CHOICES)}, got {mode!r}")
-        return MODE_CHOICES[mode]
-    modes = list(mode)
-    if not modes or any(not isinstance(m, str) or m not in MODE_CHOICES["both"] for m in modes):
-        raise ValueError(f"mode must be one of {sorted(MODE_CHOICES)} or a non-empty list of 'qa' and 'mc', "
-                         f"got {mode!r}")
-    return tuple(m for m in MODE_CHOICES["both"] if m in modes)
-
-
-def check_int(name: str, value: object, low: int, high: int) -> int:
-    """`value` as an int, refused unless a whole number (not a bool) from `low` to `high`."""
-    if isinstance(value, bool) or not isinstance(value, SupportsIndex):  # numpy integers too; not floats
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    number = operator.index(value)
-    if number < low:
-        raise ValueError(f"{name} must be at least {low}, got {number}")
-    if number > high:
-        raise ValueError(f"{name} must be at most {high}, got {number}")
-    return number
-
-
-def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> int:
-    """Scenes (non-blank lines) in a scene file, compressed or not, or in the files of an input
-    (`veriscene.scene.inputs.scene_paths`)."""
-    paths = scene_paths(path)
-    with input_errors(paths), open_scenes(paths) as fh:
-        return sum(1 for line in fh if line.strip())
-
-
-def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path]) -> list[str]:
-    """A note for each folder given whose other files were not read (annotation files, say)."""
-    notes = []
-    read = set(paths)
-    for item in given:
-        folder = Path(item)
-        if not folder.is_dir():
-            continue
-        others = sorted(p.name for p in folder.iterdir() if p.is_file() and p not in read and not p.name.startswith("."))
-        if others:
-            notes.append(f"{folder}: read its scene files (*.jsonl, compressed or not), not its {len(others)} other "
-                         f"file(s) ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); to convert annotation "
-                         "files from it, pass --from auto")
-    return notes
-
-
-def _format_notes(paths: list[Path]) -> list[str]:
-    """For a run that read no scene from its input: a note for each file (of the first few) that
-    looks like annotations of another format, saying to convert it (`--from auto`)."""
-    from veriscene.io.readers.detect import FormatDetectionError, detect
-
-    notes = []
-    for path in paths[:5]:
-        try:
-            fmt, reason = detect(path)
-        except (FormatDetectionError, OSError, ValueError):
-            continue
-        if fmt != "veriscene_jsonl":
-            notes.append(f"{path}: no scene was read from it as veriscene JSONL; it looks like {fmt} annotations "
-                         f"({reason}): pass --from auto (or --from {fmt}) to convert it")
-    return notes
-
-
-def _inputs_config(paths: list[Path], out_dir: Path, absolute: bool = False,
-                   sources: dict[Path, str] | None = None) -> dict[str, str] | list[dict[str, str]]:
-    """The manifest's record of the input: path (relative to the run folder; with `absolute`,
-    absolute unless it lies in the run folder, as a converted input does; the URL of a file read
-    from one, `sources`) and sha256 of its file, or a list of them for several files
-    (`manifest.scene_inputs` reads either)."""
-    def where(path: Path) -> str:
-        path, run = path.resolve(), out_dir.resolve()
-        if sources and path in sources:
-            return sources[path]
-        return str(path) if absolute and not path.is_relative_to(run) else os.path.relpath(path, run)
-
-    files = [{"path": where(p), "sha256": file_sha256(p)} for p in paths]
-    return files[0] if len(files) == 1 else files
-
-
-def _said_with_urls(exc: Exception, paths: list[Path], sources: dict[Path, str]) -> Exception:
-    """`exc` with the local copies of inputs given by URL named by their URLs (itself if none is named)."""
-    text = str(exc)
-    for path in paths:
-        url = sources.get(path.resolve())
-        if url is not None:
-            text = text.replace(str(path.resolve()), url).replace(str(path), url)
-    if text == str(exc):
-        return exc
-    try:
-        return type(exc)(text)
-    except TypeError:  # an error type built from other arguments: said as a ValueError
-        return ValueError(text)
-
-
-def _input_file(path: Path, first_line: int, sources: dict[Path, str]) -> InputFile:
-    """What the workers need of an input file: its name in reports and the folder its image
-    paths are relative to (the URL's folder for a file read from a URL)."""
-    url = sources.get(path.resolve())
-    if url is not None:
-        return InputFile(url, fetch.url_folder(url), first_line)
-    return InputFile(str(path), str(path.parent.resolve()), first_line)
-
-
-def _instances(generators: str | None, per_scene: int | None) -> list[Generator]:
-    instances = []
-    for cls in select_generators(generators):
-        config = cls.Config() if per_scene is None else cls.Config(per_scene=per_scene)
-        instances.append(cls(config))
-    return instances
-
-
-def _check_options(*, per_scene: int | None, workers: int | None, backend: str, address: str | None,
-                   shared_output: bool | None, shard_size: int, shard_format: str, pool_size: int,
-                   scan_chunk: int, generators: str | None) -> None:
-    """Refuse bad options before any file is read or written (the CLI's checks are these)."""
-    if per_scene is not None:
-        check_int("per_scene", per_scene, 1, MAX_PER_SCENE)
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
-    check_workers(workers, backend, address)
-    check_int("shard_size", shard_size, 1, MAX_SHARD_SIZE)
-    check_int("pool_size", pool_size, 0, MAX_POOL_SIZE)
-    check_int("scan_chunk", scan_chunk, 1, MAX_SCAN_CHUNK)
-    check_available(shard_format)
-    if shared_output and backend != "ray":
-        raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
-    if address is not None and backend != "ray":
-        raise ValueError("address is for the Ray backend (backend='ray' / --backend ray); the local backend runs "
-                         "on this machine")
-    if generators is not None and not generators.strip():
-        raise ValueError("generators is empty: give names, globs or families (or leave it out for all)")
-
-
-Selection = tuple[Mixture | None, tuple[str, ...], list[Generator]]  # (mixture, modes, generators)
-
-
-def _selection(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
-               mixture: str | os.PathLike[str] | Mixture | None) -> Selection:
-    """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
-    and the modes itself, so `generators` or `mode` with it is refused."""
-    if mixture is None:
-        instances = _instances(generators, per_scene)
-        if not instances:
-            raise ValueError("no generator selected")
-        return None, parse_modes("both" if mode is None else mode), instances
-    mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
-    if generators is not None:
-        raise ValueError("give either a mixture or --generators, not both")
-    if mode is not None:
-        raise ValueError("give either a mixture or --mode, not both (the mixture's modes key sets the modes)")
-    instances = mix.make_generators(per_scene)
-    if not instances:
-        raise ValueError("no generator selected")
-    return mix, mix.modes, instances
-
-
-def _mixture_config(mix: Mixture | None) -> dict[str, Any] | None:
-    if mix is None:
-        return None
-    data = asdict(mix)
-    data.pop("source", None)  # where the file was does not change the samples
-    return data
+__all__ = [
+    "BACKENDS", "DEFAULT_POOL_SIZE", "DERIVED", "MAX_PER_SCENE", "MAX_POOL_SIZE", "MAX_SCAN_CHUNK",
+    "MAX_SHARD_SIZE", "MODE_CHOICES", "RUN_FILES", "RUN_FOLDERS", "SCAN_CHUNK_BYTES", "SEED_RANGE",
+    "SHARD_ENTRY", "STAMP", "SUFFIX", "Cursor", "Generator", "InputFile", "Mixture", "Progress",
+    "RunExistsError", "RunSpec", "RunSummary", "ScanResult", "SceneValidationError", "Selection",
+    "ShardTask", "SharedIds", "SharedRows", "Vocabulary", "archives", "check_available", "check_int",
+    "check_resume", "check_workers", "cluster_workers", "config_key", "converted", "converted_scenes",
+    "count_lines", "drop_repeats", "duplicate_lines", "fetch", "file_sha256", "finished_sidecar",
+    "generate", "input_errors", "nodes_without", "open_scenes", "parse_modes", "peak_memory_mb",
+    "pool_workers", "ray_session", "read_manifest", "remote", "run_tasks", "scan_scenes", "scene_paths",
+    "select_generators", "shard_files", "shard_path", "write_json", "write_shard",
+    # private, kept importable from here (see above)
+    "_SHARD_FILE", "_check_no_run_files", "_clear_run", "_instances", "_not_run_files", "_output_shared",
+]
 
 
 def _version() -> str:
     from veriscene import __version__
 
     return __version__
-
-
-def _check_out_path(out_dir: Path) -> None:
-    """Refuse an output that is a file, or lies under one (NotADirectoryError)."""
-    for path in (out_dir, *out_dir.parents):
-        if not path.exists():
-            continue
-        if not path.is_dir():
-            where = "is a file" if path == out_dir else f"lies under {path}, which is a file"
-            raise NotADirectoryError(f"the output {out_dir} {where}, not a folder: give a folder (--out)")
-        return
-
-
-def _not_run_files(out_dir: Path) -> list[str]:
-    """What a folder holding no manifest has besides what a run leaves before writing its manifest
-    (its input's conversion, temporary and hidden files, shard files)."""
-    others = []
-    for entry in sorted(out_dir.iterdir()):
-        name = entry.name
-        if name.startswith(".") or name.endswith(".tmp") or name in converted.FILES:
-            continue
-        if name == "shards" and entry.is_dir() and all(_SHARD_FILE.match(p.name) for p in entry.iterdir()):
-            continue
-        others.append(name + "/" if entry.is_dir() else name)
-    return others
-
-
-def _check_no_run_files(out_dir: Path) -> None:
-    """Refuse (RunExistsError) a folder holding no manifest but other files than a run leaves
-    before its manifest: a run's files without it (it cannot be resumed), or the user's."""
-    others = _not_run_files(out_dir)
-    if not others:
-        return
-    listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-    if all(name.rstrip("/") in (*RUN_FILES, *DERIVED) for name in others):
-        raise RunExistsError(f"{out_dir} holds a run's files ({listed}) but no manifest.json, so it cannot be "
-                             "resumed or added to: pass --overwrite to start the run again")
-    raise RunExistsError(f"{out_dir} holds files but no veriscene run (no manifest.json): {listed}. Give an "
-                         "empty or new folder, or pass --overwrite to write the run there (replacing the files a "
-                         f"run writes: {', '.join(RUN_FILES[:4])}, shards/)")
-
-
-def _clear_run(out_dir: Path) -> None:
-    """Remove every file a run writes in `out_dir`, and what other commands derived from the run
-    it held (`DERIVED`); nothing else."""
-    held_run = (out_dir / "manifest.json").exists()
-    for name in (*RUN_FILES, *RUN_FOLDERS, *(DERIVED if held_run else ())):
-        for path in (out_dir / name, out_dir / f"{name}.tmp"):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
-
-
-def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, Any] | None:
-    """Check (and with `overwrite` clear) the output folder before the run writes into it; returns
-    the manifest of the run to resume (None: the run starts from scratch, shards/ cleared).
-
-    Without `overwrite`, a folder holding no manifest must be empty or hold only what a run leaves
-    before its manifest (RunExistsError), so that no file of the user's is replaced; a folder
-    holding a run needs `resume`. `overwrite` replaces whatever run the folder holds, an unreadable
-    manifest included."""
-    _check_out_path(out_dir)
-    if not out_dir.exists():
-        return None
-    if overwrite:
-        _clear_run(out_dir)
-        return None
-    manifest = read_manifest(out_dir)
-    if manifest is None:
-        _check_no_run_files(out_dir)
-        shutil.rmtree(out_dir / "shards", ignore_errors=True)  # of a run whose manifest is gone
-        return None
-    if not resume:
-        raise RunExistsError(
-            f"{out_dir} already holds a run (manifest.json); pass --resume to complete it or "
-            "--overwrite to replace it"
-        )
-    return manifest
-
-
-def _own_files_left_out(paths: list[Path], out_dir: Path, notes: list[str]) -> list[Path]:
-    """`paths` without the files this run writes in its folder (an input folder or pattern that is,
-    or holds, the output folder would otherwise read the run's own samples and rejects)."""
-    run = out_dir.resolve()
-    own = {run / name for name in RUN_FILES}
-
-    def is_own(path: Path) -> bool:
-        path = path.resolve()
-        return path in own or any(path.is_relative_to(run / folder) for folder in (*RUN_FOLDERS, *DERIVED))
-
-    kept = [p for p in paths if not is_own(p)]
-    if len(kept) < len(paths):
-        names = sorted({os.path.relpath(p.resolve(), run) for p in paths if is_own(p)})
-        if not kept:
-            raise ValueError(f"the input holds only files this run writes in its output folder {out_dir} "
-                             f"({', '.join(names)}): give the scene files")
-        notes.append(f"left out of the input: {', '.join(names)} (files this run writes in its output folder)")
-    return kept
-
-
-def _finished(out_dir: Path, manifest: dict[str, Any]) -> bool:
-    """Whether a run's manifest says complete and its samples are all there: `samples.jsonl` for a
-    jsonl run, every shard's samples for a zstd or parquet run (which never write samples.jsonl)."""
-    if manifest.get("status") != "complete":
-        return False
-    fmt = manifest["config"].get("shard_format", "jsonl")
-    if fmt == "jsonl":
-        return (out_dir / "samples.jsonl").exists()
-    return all(shard_path(out_dir / "shards", shard["index"], fmt).exists() for shard in manifest.get("shards", []))
-
-
-def _tasks(paths: list[Path], scan: ScanResult, shard_size: int, todo: Sequence[int],
-           skip: dict[int, str]) -> Iterator[ShardTask]:
-    """Read the lines of each shard still to do, in order, never seeking backward (done shards
-    are seeked past: they cost nothing, but in a compressed file, where seeking forward
-    decompresses, their bytes are read)."""
-    cursor = Cursor()
-    with input_errors(paths), open_scenes(paths, scan.spans) as fh:
-        for index in todo:
-            start, end = index * shard_size, min((index + 1) * shard_size, scan.scenes)
-            lines = scan.read(fh, start, end, cursor)
-            own = {n: r for n, r in skip.items() if lines and lines[0][0] <= n <= lines[-1][0]}
-            yield ShardTask(index, lines, own)
-
-
-def _ray_run(ray: Any, workers: int | None, out_dir: Path, shared_output: bool | None,
-             notes: list[str]) -> tuple[int, bool]:
-    """On a connected Ray: the run's workers (None: the cluster's CPUs) and whether they write their
-    shards themselves (`_output_shared`), both said in `notes`."""
-    cpus = ray.cluster_resources().get("CPU", 0)
-    if not cpus:
-        warnings.warn("the Ray cluster has no CPU for tasks yet: the shards wait for nodes to join", stacklevel=3)
-    workers = cluster_workers(ray) if workers is None else workers
-    notes.append(f"Ray at {ray.get_runtime_context().gcs_address} ({cpus:g} CPU{'s' if cpus != 1 else ''}): "
-                 f"{workers} worker{'s' if workers != 1 else ''}, at most {2 * workers} shards in flight")
-    shared, note = _output_shared(ray, out_dir, shared_output)
-    notes.append(note)
-    return workers, shared
-
-
-def _output_shared(ray: Any, out_dir: Path, shared_output: bool | None) -> tuple[bool, str]:
-    """Whether the Ray workers write their shards into `out_dir` themselves, and the run's note
-    saying so. They may when every node that runs tasks sees the folder: a file made here must be
-    there, at the same path (a folder of the same name on another disk does not have it).
-    `shared_output`: None decides so, True refuses a node that does not see it, False never."""
-    if shared_output is False:
-        return False, "Ray workers send their samples back to be written here (shared_output=False)"
-    mark = out_dir.resolve() / f".visible-{uuid.uuid4().hex}"
-    mark.touch()
-    try:
-        missing = nodes_without(ray, str(mark))
-    finally:
-        mark.unlink()
-    if missing and shared_output:
-        raise RuntimeError(f"shared_output: {out_dir.resolve()} is not seen by {len(missing)} node(s) of the Ray "
-                           f"cluster: {', '.join(missing)}. Put the output on a file system every node mounts at "
-                           "the same path, or run without it (the samples then come back to be written here)")
-    if missing:
-        return False, (f"Ray workers send their samples back to be written here: {len(missing)} node(s) do not see "
-                       f"{out_dir.resolve()} ({', '.join(missing)})")
-    return True, "Ray workers write their shards into the output folder, which every node sees"
-
-
-def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
-    """Concatenate shard samples (jsonl format) and rejects, in shard order, atomically."""
-    if fmt == "jsonl":
-        tmp = out_dir / "samples.jsonl.tmp"
-        with open(tmp, "wb") as out:
-            for index in range(n_shards):
-                with open(shard_path(shards_dir, index, fmt), "rb") as fh:
-                    shutil.copyfileobj(fh, out)
-        os.replace(tmp, out_dir / "samples.jsonl")
-    tmp = out_dir / "rejects.jsonl.tmp"
-    with open(tmp, "wb") as out:
-        for index in range(n_shards):
-            with open(shards_dir / shard_files(index, fmt)[1], "rb") as fh:
-                shutil.copyfileobj(fh, out)
-    os.replace(tmp, out_dir / "rejects.jsonl")
 
 
 def generate(
@@ -724,9 +395,3 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
     if summary.rejects:
         summary.rejects["report"] = f"{url}/rejects.jsonl"
     return summary
-
-
-def _urls(scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str]:
-    """The inputs given by URL."""
-    items = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
-    return [str(item) for item in items if remote.is_url(item)]

@@ -1,0 +1,112 @@
+"""Checking `generate`'s options and choosing its generators, before any file is read or written.
+
+The CLI's checks are these (`_check_options`, `check_int`), so the API refuses what the CLI refuses.
+`_selection` turns `generators`/`mode`/`per_scene` or a mixture into the run's generator instances.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from dataclasses import asdict
+from typing import Any, Sequence, SupportsIndex
+
+from veriscene.engine.backends import BACKENDS, check_workers
+from veriscene.engine.codecs import check_available
+from veriscene.generators import Generator, select_generators
+from veriscene.generators.mixture import MAX_PER_SCENE, Mixture
+
+MODE_CHOICES = {"qa": ("qa",), "mc": ("mc",), "both": ("qa", "mc")}
+
+# Ranges of the numeric options (orjson records integers of at most 64 bits in the manifest).
+SEED_RANGE = (-(2**63), 2**64 - 1)
+MAX_SHARD_SIZE = 1_000_000  # scenes; memory holds ~2 x workers shards of samples
+MAX_POOL_SIZE = 1_000_000  # scenes every worker holds for multi-image partners
+MAX_SCAN_CHUNK = 1 << 40  # bytes (1 TiB, --scan-chunk-mb 1048576); a larger file is one chunk anyway
+
+
+def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
+    """The modes of a run, in the order of their samples (qa before mc): "qa", "mc", "both", or a
+    non-empty list of "qa" and "mc"."""
+    if isinstance(mode, str):
+        if mode not in MODE_CHOICES:
+            raise ValueError(f"mode must be one of {sorted(MODE_CHOICES)}, got {mode!r}")
+        return MODE_CHOICES[mode]
+    modes = list(mode)
+    if not modes or any(not isinstance(m, str) or m not in MODE_CHOICES["both"] for m in modes):
+        raise ValueError(f"mode must be one of {sorted(MODE_CHOICES)} or a non-empty list of 'qa' and 'mc', "
+                         f"got {mode!r}")
+    return tuple(m for m in MODE_CHOICES["both"] if m in modes)
+
+
+def check_int(name: str, value: object, low: int, high: int) -> int:
+    """`value` as an int, refused unless a whole number (not a bool) from `low` to `high`."""
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):  # numpy integers too; not floats
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    number = operator.index(value)
+    if number < low:
+        raise ValueError(f"{name} must be at least {low}, got {number}")
+    if number > high:
+        raise ValueError(f"{name} must be at most {high}, got {number}")
+    return number
+
+
+def _instances(generators: str | None, per_scene: int | None) -> list[Generator]:
+    instances = []
+    for cls in select_generators(generators):
+        config = cls.Config() if per_scene is None else cls.Config(per_scene=per_scene)
+        instances.append(cls(config))
+    return instances
+
+
+def _check_options(*, per_scene: int | None, workers: int | None, backend: str, address: str | None,
+                   shared_output: bool | None, shard_size: int, shard_format: str, pool_size: int,
+                   scan_chunk: int, generators: str | None) -> None:
+    """Refuse bad options before any file is read or written (the CLI's checks are these)."""
+    if per_scene is not None:
+        check_int("per_scene", per_scene, 1, MAX_PER_SCENE)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    check_workers(workers, backend, address)
+    check_int("shard_size", shard_size, 1, MAX_SHARD_SIZE)
+    check_int("pool_size", pool_size, 0, MAX_POOL_SIZE)
+    check_int("scan_chunk", scan_chunk, 1, MAX_SCAN_CHUNK)
+    check_available(shard_format)
+    if shared_output and backend != "ray":
+        raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
+    if address is not None and backend != "ray":
+        raise ValueError("address is for the Ray backend (backend='ray' / --backend ray); the local backend runs "
+                         "on this machine")
+    if generators is not None and not generators.strip():
+        raise ValueError("generators is empty: give names, globs or families (or leave it out for all)")
+
+
+Selection = tuple[Mixture | None, tuple[str, ...], list[Generator]]  # (mixture, modes, generators)
+
+
+def _selection(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
+               mixture: str | os.PathLike[str] | Mixture | None) -> Selection:
+    """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
+    and the modes itself, so `generators` or `mode` with it is refused."""
+    if mixture is None:
+        instances = _instances(generators, per_scene)
+        if not instances:
+            raise ValueError("no generator selected")
+        return None, parse_modes("both" if mode is None else mode), instances
+    mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
+    if generators is not None:
+        raise ValueError("give either a mixture or --generators, not both")
+    if mode is not None:
+        raise ValueError("give either a mixture or --mode, not both (the mixture's modes key sets the modes)")
+    instances = mix.make_generators(per_scene)
+    if not instances:
+        raise ValueError("no generator selected")
+    return mix, mix.modes, instances
+
+
+def _mixture_config(mix: Mixture | None) -> dict[str, Any] | None:
+    if mix is None:
+        return None
+    data = asdict(mix)
+    data.pop("source", None)  # where the file was does not change the samples
+    return data
