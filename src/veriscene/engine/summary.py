@@ -106,7 +106,7 @@ class RunSummary:
     def top_answers(self, task: str, k: int = 3) -> list[tuple[str, float]]:
         counts = self.answers.get(task, Counter())
         total = sum(counts.values()) or 1
-        return [(a, n / total) for a, n in counts.most_common(k)]
+        return [(a, n / total) for a, n in _ranked(counts)[:k]]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,7 +117,7 @@ class RunSummary:
             "per_task": dict(sorted(self.per_task.items())),
             "per_family": dict(sorted(self.per_family.items())),
             "per_mode": dict(sorted(self.per_mode.items())),
-            "answers": {t: dict(c.most_common()) for t, c in sorted(self.answers.items())},
+            "answers": {t: dict(_ranked(c)) for t, c in sorted(self.answers.items())},
             "mc_positions": dict(sorted(self.mc_positions.items())),
             "generator_stats": dict(sorted(self.generator_stats.items())),
             "rejects": self.rejects,
@@ -158,3 +158,9 @@ def peak_memory_mb(include_children: bool = True) -> float:
     if include_children:
         peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return peak / scale
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most common first, ties by answer: shards arrive in any order on several workers, and the
+    summary must not change with it (`Counter.most_common` keeps the order of arrival for ties)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
