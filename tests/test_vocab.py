@@ -97,3 +97,30 @@ def test_implying_attributes(word: str, implying: set[str]) -> None:
     from veriscene.vocab import implying_attributes
 
     assert implying_attributes(word) == implying
+
+
+@pytest.mark.parametrize("word, implied", [
+    ("large", {"large", "big"}),
+    ("huge", {"huge", "giant", "big", "large"}),   # a huge thing is big
+    ("big", {"big", "large"}),                      # a big thing need not be huge
+    ("tiny", {"tiny", "small", "little"}),
+    ("plaid", {"plaid", "checkered", "patterned"}),
+    ("tan", {"tan", "brown"}),                      # tan and beige overlap: neither implies the other
+    ("red", {"red"}),
+    ("attr0001", {"attr0001"}),
+])
+def test_implied_attributes(word: str, implied: set[str]) -> None:
+    from veriscene.vocab import implied_attributes
+
+    assert implied_attributes(word) == implied
+
+
+def test_implied_attributes_invert_implying_but_for_pairs_listed_both_ways() -> None:
+    from veriscene.vocab import implied_attributes, implying_attributes
+
+    both_ways = {(a, b) for a, b in vocab.OVERLAPPING if (b, a) in vocab.OVERLAPPING}
+    words = {w for c in vocab.SYNONYM_CLASSES for w in c} | {w for pair in vocab.OVERLAPPING for w in pair}
+    for a in words:
+        for w in words:
+            said = w in implied_attributes(a)
+            assert said == (a in implying_attributes(w) and (attribute_class(w), attribute_class(a)) not in both_ways), (a, w)

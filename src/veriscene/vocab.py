@@ -14,6 +14,8 @@ Words of one type are not all exclusive, and a wrong option must be exclusive wi
   "short" are heights, not sizes: a tall thing may be small).
 `compatible_attributes(word)` gathers the words of its type that may hold of one object with it
 (never a wrong option when it is right); `exclusive(a, b)` is their opposite.
+`implied_attributes(word)` gathers the words that hold of an object annotated with it (its
+synonyms and broader words: a "huge" dog is big), which programs filter and count by.
 """
 
 from __future__ import annotations
@@ -85,10 +87,54 @@ def _related(word: str) -> frozenset[str]:
 
 def implying_attributes(word: str) -> frozenset[str]:
     """The word, its synonyms and the words of classes narrower than its own: the words that say
-    `word` holds ("big" -> big, large, huge, giant; "tiny" -> tiny)."""
+    `word` holds ("big" -> big, large, huge, giant; "tiny" -> tiny). A pair listed both ways
+    counts too ("tan" -> tan, beige): a guard that must not miss a word that may say `word`.
+    What an annotated word certainly says is `implied_attributes`."""
     cls = attribute_class(word)
     classes = {cls} | {b for a, b in OVERLAPPING if a == cls}
     return frozenset({word} | {w for c in classes for w in _MEMBERS.get(c, (c,))})
+
+
+def _broader_words() -> dict[str, tuple[str, ...]]:
+    """word -> the other words that hold of whatever it is said of: its synonyms and the words of
+    classes strictly broader than its own ("huge" -> giant, big, large), sorted. A pair listed
+    both ways (tan, beige) is an overlap, not an implication: a tan thing need not be beige."""
+    pairs = set(OVERLAPPING)
+    wider: dict[str, set[str]] = {}  # class -> the classes strictly broader than it
+    for wide, narrow in OVERLAPPING:
+        if (narrow, wide) not in pairs:
+            wider.setdefault(narrow, set()).add(wide)
+    changed = True
+    while changed:  # what is broader than a broader class is broader too (plaid, checkered, patterned)
+        changed = False
+        for cls, above in wider.items():
+            more = set().union(*(wider.get(c, ()) for c in above)) - above - {cls}
+            if more:
+                above.update(more)
+                changed = True
+    words = {w for c in SYNONYM_CLASSES for w in c} | {w for pair in OVERLAPPING for w in pair}
+    found: dict[str, tuple[str, ...]] = {}
+    for word in sorted(words):
+        cls = attribute_class(word)
+        said = {w for c in (cls, *wider.get(cls, ())) for w in _MEMBERS.get(c, (c,))} - {word}
+        if said:
+            found[word] = tuple(sorted(said))
+    return found
+
+
+# Only words with synonyms or broader classes are keys (most words imply nothing else: a lookup
+# that misses is the common case on the hot path, `SceneIndex.having_attribute`).
+BROADER_WORDS: dict[str, tuple[str, ...]] = _broader_words()
+
+
+def implied_attributes(word: str) -> frozenset[str]:
+    """The words that hold of an object annotated with `word`: the word, its synonyms and the
+    words of classes broader than its own ("huge" -> huge, giant, big, large; "large" -> large,
+    big; "red" -> red). An object annotated "large" is big, and one annotated "huge" is big too;
+    one annotated "big" is not taken to be huge, nor one annotated "tan" to be beige (neither of
+    those classes is narrower than the other). `w in implied_attributes(a)` implies
+    `a in implying_attributes(w)`; the converse fails only for pairs listed both ways."""
+    return frozenset((word, *BROADER_WORDS.get(word, ())))
 
 
 def _subkind(word: str) -> str:

@@ -206,8 +206,16 @@ def test_differing_attribute_type_and_differ_str() -> None:
 
 def test_describe_images() -> None:
     text = _run([_node("describe_images")], "A", "D")
-    assert text == "Every image contains a circle. Every image contains a square."
+    assert text == "Every image contains exactly one circle. Every image contains exactly one square."
     text = _run([_node("describe_images")], "B", "D", "A")
     assert text == ("Every image contains circles: 2 in Image 1, 1 in Image 2 and 1 in Image 3. "
                     "Squares appear in Image 2 and Image 3 (1 in Image 2 and 1 in Image 3). "
                     "Only Image 1 contains a triangle.")
+
+
+def test_describe_images_says_a_count_held_by_one_image_alone_without_ambiguity() -> None:
+    # "Only Image 1 contains two circles" could mean the others hold fewer (or more): the
+    # program says no other image holds any, and how many this one holds
+    text = _run([_node("describe_images")], "B", "C")
+    assert "Circles appear only in Image 1, which contains two circles." in text
+    assert "Only Image 2 contains a star." in text

@@ -10,6 +10,7 @@ from veriscene.program import ExecutionContext, SceneIndex
 from veriscene.program.executor import run_nodes
 from veriscene.scene import Scene
 from veriscene.scene.describe import refer, refer_by_attributes, scene_caption, shared_description
+from tests.conftest import make_scene
 
 
 def _scene(image_id: str, *objects: tuple[str, tuple[str, ...]]) -> SceneIndex:
@@ -106,3 +107,27 @@ def test_captions_name_a_stuff_region_as_an_area() -> None:
     index = _related(["tree", "man", "sky"], [(0, "behind", 1), (2, "above", 1)], stuff=[0, 2])
     caption = scene_caption(index.scene, index=index)
     assert caption.endswith("Trees are behind the man. Sky is above the man."), caption
+
+
+def test_referring_expressions_read_attributes_by_meaning() -> None:
+    # "the big dog" is not one dog beside a "large" one, nor "the big car" beside a "huge" one
+    scene = make_scene([
+        {"name": "dog", "box": [0, 0, 10, 10], "attributes": ["big", "brown"]},
+        {"name": "dog", "box": [20, 0, 30, 10], "attributes": ["large", "black"]},
+        {"name": "car", "box": [40, 0, 50, 10], "attributes": ["big", "red"]},
+        {"name": "car", "box": [60, 0, 70, 10], "attributes": ["huge", "blue"]},
+    ])
+    index = ExecutionContext(scene).index(0)
+    assert refer_by_attributes(index, 0).phrase == "brown dog"
+    assert refer_by_attributes(index, 1).phrase == "black dog"
+    assert refer_by_attributes(index, 2).phrase == "red car"
+    assert refer_by_attributes(index, 3).phrase == "huge car"  # a big car is not taken to be huge
+
+
+def test_shared_description_by_meaning() -> None:
+    a = make_scene([{"name": "dog", "box": [0, 0, 10, 10], "attributes": ["big"]},
+                    {"name": "dog", "box": [20, 0, 30, 10], "attributes": ["small"]}])
+    b = make_scene([{"name": "dog", "box": [0, 0, 10, 10], "attributes": ["large"]},
+                    {"name": "dog", "box": [20, 0, 30, 10], "attributes": ["tiny"]}], image_id="s1")
+    ia, ib = ExecutionContext(a).index(0), ExecutionContext(b).index(0)
+    assert shared_description(ia, 0, ib, 0) == ("big",)  # "the big dog": the large one in image b

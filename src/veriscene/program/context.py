@@ -15,6 +15,7 @@ import numpy as np
 from veriscene.scene.geometry import READABLE, box_area, box_center, box_intersection_area, could_read
 from veriscene.scene.masks import mask_area
 from veriscene.scene.model import Scene
+from veriscene.vocab import BROADER_WORDS
 
 T = TypeVar("T")
 _NONE: frozenset[int] = frozenset()
@@ -96,11 +97,37 @@ class SceneIndex:
 
     @cached_property
     def by_attribute(self) -> dict[str, tuple[int, ...]]:
+        """Attribute word -> sorted objects annotated with exactly that word: the words the scene
+        uses (to list them). Which objects an attribute holds of is `having_attribute`."""
         table: dict[str, list[int]] = {}
         for i, attrs in enumerate(self.scene.attributes):
             for a in attrs:
                 table.setdefault(a, []).append(i)
         return {k: tuple(v) for k, v in table.items()}
+
+    @cached_property
+    def having_attribute(self) -> dict[str, tuple[int, ...]]:
+        """Attribute word -> sorted objects it holds of: those annotated with it or with a word
+        that implies it (`vocab.implied_attributes`: a "large" or a "huge" dog is big), so
+        "How many big dogs?" counts the dog annotated "large" and "the big dog" is not unique
+        beside it. `filter_attribute` reads it, and so must every set, count or uniqueness test by
+        attribute that a program is to agree with; its keys include words no object is annotated
+        with ("big" where only "large" is)."""
+        table = self.by_attribute
+        extra: dict[str, list[int]] = {}  # implied word -> objects whose annotation implies it
+        for word, objects in table.items():
+            said = BROADER_WORDS.get(word)
+            if said is not None:
+                for w in said:
+                    extra.setdefault(w, []).extend(objects)
+        if not extra:  # no word of the scene implies another (most scenes of most data sets)
+            return table
+        merged = dict(table)
+        for w, objects in extra.items():
+            own = table.get(w)
+            # an object may be annotated with two words implying w ("big" and "large")
+            merged[w] = tuple(sorted(set(objects).union(own) if own else set(objects)))
+        return merged
 
     @cached_property
     def relation_set(self) -> frozenset[tuple[int, str, int]]:

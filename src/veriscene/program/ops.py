@@ -31,6 +31,13 @@ ones). The ops that take an unannotated attribute or relation for absent fail th
 annotated opposite rule it out), and `difference` by an incomplete set ("the cars that are not
 red"). What is annotated stays true: a non-empty `exists`, `query_attribute` of an object annotated
 with one value of the type, `query_relation` of the one annotated predicate.
+
+Attribute words are read by what they say, not how they are spelt: an object has an attribute
+when it is annotated with it, a synonym of it or a word of a narrower class (`vocab.
+implied_attributes`; `SceneIndex.having_attribute`), so `filter_attribute` "big" keeps a dog
+annotated "large" or "huge", and counts, existence and `unique` read attributes by meaning.
+The ops that return annotated words (`query_attribute`, `query_attributes`, `attribute_values`)
+return them as annotated; `differing_attribute_type` compares them up to synonyms.
 """
 
 from __future__ import annotations
@@ -117,9 +124,10 @@ def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
 
 @op("filter_attribute", inputs=[OBJECTS], args=[str], out=OBJECTS)
 def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
-    """Objects that have attribute `attribute`."""
+    """Objects that have attribute `attribute`: annotated with it, a synonym of it or a word of a
+    narrower class ("big": big, large, huge or giant; `SceneIndex.having_attribute`)."""
     index = ctx.index(objs.image)
-    found = index.by_attribute.get(attribute, ())
+    found = index.having_attribute.get(attribute, ())
     if len(objs.idx) != index.n:  # else all objects: the table's sorted tuple
         keep = set(found)
         found = tuple(i for i in objs.idx if i in keep)

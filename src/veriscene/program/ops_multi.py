@@ -24,8 +24,8 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, incomplete, sparse
 from veriscene.program.registry import op
 from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
-from veriscene.text import counted, is_mass, join_words, plural, region_noun
-from veriscene.vocab import UNTYPED, attribute_type
+from veriscene.text import counted, is_mass, join_words, plural, region_noun, unit_phrase
+from veriscene.vocab import UNTYPED, attribute_class, attribute_type
 
 MAX_IMAGES = 4  # largest group the arity-specific selection ops are registered for
 _ARITIES = range(2, MAX_IMAGES + 1)
@@ -94,9 +94,9 @@ def bool_to_int(ctx: ExecutionContext, a: bool) -> int:
 @op("differing_attribute_type", inputs=[OBJECT, OBJECT], out=STR)
 def differing_attribute_type(ctx: ExecutionContext, a: Obj, b: Obj) -> str:
     """The one attribute type ("color", ...) whose values differ between two objects (usually of
-    different images). Both objects must have the same typed attribute kinds, else the comparison
-    is not well posed; fails unless exactly one kind differs, and where attributes are sparse
-    (an unannotated kind may differ as well)."""
+    different images), up to synonyms ("big" and "large" are one size). Both objects must have
+    the same typed attribute kinds, else the comparison is not well posed; fails unless exactly
+    one kind differs, and where attributes are sparse (an unannotated kind may differ as well)."""
     for obj in (a, b):
         if ctx.index(obj.image).sparse_attributes:
             sparse(obj.image, "attributes", "which attribute type differs")
@@ -111,12 +111,13 @@ def differing_attribute_type(ctx: ExecutionContext, a: Obj, b: Obj) -> str:
 
 
 def _typed(ctx: ExecutionContext, obj: Obj) -> dict[str, frozenset[str]]:
-    """kind -> the object's attribute values of that kind (untyped attributes ignored)."""
+    """kind -> the synonym classes of the object's attribute values of that kind (`vocab.
+    attribute_class`: "large" is "big"), untyped attributes ignored."""
     out: dict[str, set[str]] = {}
     for word in ctx.scene(obj.image).attributes[obj.index]:
         kind = attribute_type(word)
         if kind != UNTYPED:
-            out.setdefault(kind, set()).add(word)
+            out.setdefault(kind, set()).add(attribute_class(word))
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -205,11 +206,26 @@ def describe_images(ctx: ExecutionContext) -> str:
         kind = name if mass else plural(name)
         if len(holders) == n:
             if len({amount(name, i) for i in holders}) == 1:
-                sentences.append(f"Every image contains {some(name, 0)}.")
+                # the same count in every image: "exactly two hexagons", not "two hexagons"
+                # (which reads as "at least two"); a crowd or stuff region has no count
+                if any((name, i) in crowds or (name, i) in stuff for i in holders):
+                    sentences.append(f"Every image contains {some(name, 0)}.")
+                else:
+                    c = counts[name][0]
+                    exact = f"one {unit_phrase(name)}" if c == 1 else counted(c, name)
+                    sentences.append(f"Every image contains exactly {exact}.")
             else:
                 sentences.append(f"Every image contains {kind}: {listed}.")
         elif len(holders) == 1:
-            sentences.append(f"Only Image {holders[0] + 1} contains {some(name, holders[0])}.")
+            k = holders[0]
+            if (name, k) in stuff or (name, k) in crowds or counts[name][k] == 1:
+                # "Only Image 2 contains a star" (or "many people"): no other image has one
+                sentences.append(f"Only Image {k + 1} contains {some(name, k)}.")
+            else:
+                # "Only Image 2 contains three diamonds" reads as if Image 1 might hold four: the
+                # program says that no other image holds any, and how many this one holds
+                sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} only in Image {k + 1}, "
+                                 f"which contains {some(name, k)}.")
         else:
             images = join_words([f"Image {i + 1}" for i in holders])
             sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} in {images} ({listed}).")

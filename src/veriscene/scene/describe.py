@@ -85,7 +85,7 @@ def _attr_nodes(image: int, name: str, attrs: Sequence[str]) -> list[dict[str, A
 def _matching(index: SceneIndex, name: str, attrs: Sequence[str]) -> tuple[int, ...]:
     found = index.by_name.get(name, ())
     for a in attrs:
-        having = index.by_attribute.get(a, ())  # a few objects: a tuple is faster than a set
+        having = index.having_attribute.get(a, ())  # a few objects: a tuple is faster than a set
         found = tuple(i for i in found if i in having)
     return found
 
@@ -119,15 +119,16 @@ def _refer_by_attributes(
         return None
     # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
     # that name has all of them (i always has them).
-    others = [scene.attributes[j] for j in index.by_name[name] if j != i]
+    others = [j for j in index.by_name[name] if j != i]
     if not others:
         return Referent(i, name, tuple(_attr_nodes(image, name, ())), takes_plural_verb(name))
     if index.sparse_attributes:  # "the red car": another car may be red, unannotated
         return None
     attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
+    having = index.having_attribute  # by meaning: beside a "large" dog, "big" picks no dog alone
     for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
-            if not any(all(a in own for a in subset) for own in others):
+            if not any(all(j in having[a] for a in subset) for j in others):
                 # subset is in adjective order already: noun_phrase(name, subset) without the sort
                 return Referent(i, " ".join((*subset, name)), tuple(_attr_nodes(image, name, subset)),
                                 takes_plural_verb(name))
@@ -148,8 +149,8 @@ def shared_description(
         return ()
     if a.sparse_attributes or b.sparse_attributes:  # another of the name may have them, unannotated
         return None
-    theirs = b.scene.attributes[k]
-    common = [x for x in _ranked_attributes(a, i) if x in theirs and attribute_type(x) not in exclude_types]
+    theirs = b.having_attribute
+    common = [x for x in _ranked_attributes(a, i) if k in theirs.get(x, ()) and attribute_type(x) not in exclude_types]
     for size in range(1, min(max_attributes, len(common)) + 1):
         for subset in combinations(common, size):
             if _matching(a, name, subset) == (i,) and _matching(b, name, subset) == (k,):

@@ -208,7 +208,7 @@ def count_in(index: SceneIndex, name: str, attributes: Sequence[str] = ()) -> in
         return len(index.by_name.get(name, ()))  # distinct object indexes
     found = set(index.by_name.get(name, ()))
     for a in attributes:
-        found &= set(index.by_attribute.get(a, ()))
+        found &= set(index.having_attribute.get(a, ()))
     return len(found)
 
 

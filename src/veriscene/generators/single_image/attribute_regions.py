@@ -174,7 +174,7 @@ class CountAttribute(Generator):
         absent = Without(ctx.vocab.attribute_list(), set().union(held, *related.values()))
         distractors = list(range(max(len(ctx.scene), 4) + 2))  # shared: read-only
         asked = present + sample_up_to(ctx.rng, absent, 1)
-        counts = [len(ctx.index.by_attribute.get(attr, ())) for attr in asked]
+        counts = [len(ctx.index.having_attribute.get(attr, ())) for attr in asked]
         # one per attribute of the scene (dozens on dense scenes), one or two used: made only if picked
         yield Batch.of(counts, [(attr, count, distractors) for attr, count in zip(asked, counts)], self._make)
 

@@ -64,12 +64,12 @@ class CountObjects(Generator):
         phrases.update((n, ()) for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1))
         phrases.update(_hard_zeros(ctx, phrases))
         top = max(len(ctx.scene), 4)
-        attributes = ctx.scene.attributes
+        having = ctx.index.having_attribute
         counts: list[int] = []
         asked: list[tuple[str, tuple[str, ...], int, int]] = []
         for name, attrs in sorted(phrases):
             members = ctx.index.by_name.get(name, ())
-            count = sum(all(a in attributes[i] for a in attrs) for i in members)
+            count = sum(all(i in having.get(a, ()) for a in attrs) for i in members)
             counts.append(count)
             asked.append((name, attrs, count, top))
         # many per scene, one or two used: phrased only if picked
