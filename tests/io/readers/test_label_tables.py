@@ -35,6 +35,21 @@ def test_label_tables(tmp_path: Path, name: str, text: str) -> None:
     ("labels.txt", '    1   255 0 0   1 1 1  "liver"\n    1   0 255 0   1 1 1  "spleen"\n',
      "label value 1 is named twice, 'liver' \\(line 1\\) and 'spleen' \\(line 2\\)"),
     ("labels.json", '{"liver": 1, "spleen": 1}', "label value 1 is named twice, 'liver' \\(key 'liver'\\)"),
+    # rows of every kind of table
+    ("labels.ctbl", "1 liver 221 130 101 255\n2 kidney left 1 2 3 255\n",
+     "line 2: expected 'value name R G B A' as the colour table's first row is"),
+    ("labels.ctbl", "1 liver 221 130 101 255\nx spleen 1 2 3 4\n", "line 2"),
+    ("labels.txt", '    1   255 0 0   1 1 1  "liver"\n2 spleen 1 2 3 255\n',
+     "line 2: expected 'value R G B A visible mesh \"name\"' as the ITK-SNAP's first row is"),
+    ("labels.txt", "# Color procedural file /x.txt\n# 2 points\n0 0 0 0\n255 1 1 1\n", "continuous colour scale"),
+    ("labels.txt", "", "no label rows"),
+    ("labels.txt", "# only comments\n", "no label rows"),
+    ("t.csv", "value,name\n1,liver\n2\n", "row 3: expected value,name"),
+    ("t.csv", "value,name\n1,liver\nx,spleen\n", "row 3: label value 'x' is not an integer"),
+    ("t.csv", "value,name\n1,\n", "row 2: label value 1 has an empty name"),
+    ("t.json", '[{"value": 1}]', "labels\\[0\\]: expected a value"),
+    ("t.json", '[1, 2]', "labels\\[0\\]: expected"),
+    ("t.json", '"liver"', "expected \\{value: name\\}"),
 ])
 def test_bad_label_tables_name_file_and_row(tmp_path: Path, name: str, text: str, message: str) -> None:
     path = tmp_path / name
@@ -125,30 +140,6 @@ def test_a_table_in_a_windows_code_page_is_read(tmp_path: Path) -> None:
     path = tmp_path / "labels.txt"
     path.write_bytes('    1   255 0 0   1 1 1  "l\u00e9sion"\n'.encode("latin-1"))
     assert read_label_table(path) == {1: "l\u00e9sion"}
-
-
-@pytest.mark.parametrize("name, text, message", [
-    ("labels.ctbl", "1 liver 221 130 101 255\n2 kidney left 1 2 3 255\n",
-     "line 2: expected 'value name R G B A' as the colour table's first row is"),
-    ("labels.ctbl", "1 liver 221 130 101 255\nx spleen 1 2 3 4\n", "line 2"),
-    ("labels.txt", '    1   255 0 0   1 1 1  "liver"\n2 spleen 1 2 3 255\n',
-     "line 2: expected 'value R G B A visible mesh \"name\"' as the ITK-SNAP's first row is"),
-    ("labels.txt", "# Color procedural file /x.txt\n# 2 points\n0 0 0 0\n255 1 1 1\n", "continuous colour scale"),
-    ("labels.txt", "", "no label rows"),
-    ("labels.txt", "# only comments\n", "no label rows"),
-    ("t.csv", "value,name\n1,liver\n2\n", "row 3: expected value,name"),
-    ("t.csv", "value,name\n1,liver\nx,spleen\n", "row 3: label value 'x' is not an integer"),
-    ("t.csv", "value,name\n1,\n", "row 2: label value 1 has an empty name"),
-    ("t.json", '[{"value": 1}]', "labels\\[0\\]: expected a value"),
-    ("t.json", '[1, 2]', "labels\\[0\\]: expected"),
-    ("t.json", '"liver"', "expected \\{value: name\\}"),
-])
-def test_bad_rows_of_every_kind_are_named(tmp_path: Path, name: str, text: str, message: str) -> None:
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(ValueError, match=message) as info:
-        read_label_table(path)
-    assert str(path) in str(info.value)
 
 
 def test_a_slicer_table_beside_the_maps_is_found(tmp_path: Path) -> None:
