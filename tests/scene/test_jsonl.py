@@ -1,9 +1,13 @@
 import numpy as np
 import orjson
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from veriscene.errors import SceneValidationError
 from veriscene.scene import encode_mask, read_scenes, scene_from_dict, scene_to_dict, write_scenes
+from veriscene.scene import jsonl
+from veriscene.scene.jsonl import dumps_scene, dumps_scenes
 from veriscene.scene.masks import decode_mask, mask_area, mask_to_box
 from tests.conftest import make_scene
 
@@ -93,3 +97,68 @@ def test_write_and_read_compressed_scene_files(tmp_path, suffix) -> None:
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     with pytest.raises(CompressedFileError, match="cannot read the .*-compressed scene file to its end"):
         list(read_scenes(path))
+
+
+def _bits(values) -> list[int]:
+    return np.asarray(values, dtype=np.float32).view(np.uint32).ravel().tolist()
+
+
+@pytest.mark.parametrize(("box", "depth", "written"), [
+    ([12.3, 4.56, 100.1, 200.7], 0.3, b'"box":[12.3,4.56,100.1,200.7],"attributes":[],"depth":0.3'),
+    ([0.1, 0.2, 0.7, 0.9], 1e-7, b'"box":[0.1,0.2,0.7,0.9],"attributes":[],"depth":1e-7'),
+    ([10, 10, 50, 50], -0.0, b'"box":[10.0,10.0,50.0,50.0],"attributes":[],"depth":-0.0'),  # as before
+    ([199.99, 0, 200, 99.5], 3.4028235e38, b'"box":[199.99,0.0,200.0,99.5],"attributes":[],"depth":3.4028235e+38'),
+])
+def test_float32_values_are_written_as_their_shortest_decimal(tmp_path, box, depth, written) -> None:
+    scene = make_scene([{"name": "cup", "box": box, "depth": depth}], width=640, height=480)
+    path = tmp_path / "scenes.jsonl"
+    write_scenes([scene], path)
+    assert written in path.read_bytes()  # not 12.300000190734863
+    back = next(read_scenes(path))
+    assert _bits(back.boxes) == _bits(scene.boxes) and _bits(back.depth) == _bits(scene.depth)
+
+
+_coordinate = st.floats(0, 1000, width=32)
+_depth = st.floats(width=32, allow_nan=False, allow_infinity=False)  # tiny, huge, -0.0 included
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_coordinate, _coordinate, _coordinate, _coordinate, _depth), min_size=1, max_size=8))
+def test_written_scenes_read_back_bit_for_bit(tmp_path_factory, objects) -> None:
+    rows = []
+    for x0, y0, x1, y1, depth in objects:
+        (x0, x1), (y0, y1) = sorted((x0, x1)), sorted((y0, y1))
+        assume(x0 < x1 and y0 < y1)
+        rows.append({"name": "thing", "box": [x0, y0, x1, y1], "depth": depth})
+    scene = make_scene(rows, width=1000, height=1000)
+    path = tmp_path_factory.mktemp("scenes") / "s.jsonl"
+    write_scenes([scene], path)
+    back = next(read_scenes(path))
+    assert _bits(back.boxes) == _bits(scene.boxes) and _bits(back.depth) == _bits(scene.depth)
+    written = orjson.loads(path.read_bytes())["objects"]
+    for obj, box, depth in zip(written, scene.boxes, scene.depth):
+        # as short as numpy's own shortest repr of each float32 (str(np.float32(v)))
+        for number, value in zip([*obj["box"], obj["depth"]], [*box, depth]):
+            assert _digits(repr(number)) <= _digits(str(value))
+
+
+def _digits(text: str) -> int:
+    return max(len(text.lstrip("-").split("e")[0].replace(".", "").strip("0")), 1)
+
+
+def test_dumps_scenes_gives_the_bytes_of_dumps_scene_in_batches(street) -> None:
+    plain = make_scene([{"name": "cup", "box": [0.5, 1.25, 12.3, 40.7]}, {"name": "mug", "box": [1, 2, 3, 4]}])
+    deep = make_scene([{"name": "cup", "box": [10.1, 10.2, 20.3, 20.4], "depth": 0.35}], image_id="d")
+    empty = make_scene([], image_id="e")
+    scenes = [street, plain, empty, deep, plain, empty]
+    assert dumps_scenes(scenes) == [dumps_scene(s) for s in scenes]
+    assert dumps_scenes([]) == [] and dumps_scenes([empty]) == [dumps_scene(empty)]
+    assert b'"box":[0.5,1.25,12.3,40.7]' in dumps_scenes(scenes)[1]
+
+
+def test_write_scenes_writes_batches_in_order(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(jsonl, "BATCH", 3)  # 7 scenes: batches of 3, 3 and 1
+    scenes = [make_scene([{"name": "cat", "box": [1.1 * k, 1, 9.9, 9]}], image_id=f"s{k}") for k in range(7)]
+    path = tmp_path / "scenes.jsonl"
+    assert write_scenes(iter(scenes), path) == 7
+    assert path.read_bytes() == b"".join(dumps_scene(s) + b"\n" for s in scenes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -25,7 +26,7 @@ from veriscene.io.readers._base import sparse_for
 from veriscene.io.rejects import RejectReport, renamed
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file
-from veriscene.scene.jsonl import dumps_scene
+from veriscene.scene.jsonl import BATCH, dumps_scenes
 from veriscene.scene.model import Scene
 
 
@@ -76,10 +77,12 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
     with RejectReport(rejects, names=names) as report:
         try:
             with create_scene_file(tmp_name, compression_for_name(out)) as fh:  # by out's suffix
-                for scene in scenes(report):
-                    fh.write(dumps_scene(scene))
-                    fh.write(b"\n")
-                    written += 1
+                stream = iter(scenes(report))  # in batches: numbers are written short a batch at a time
+                while batch := list(islice(stream, BATCH)):
+                    for line in dumps_scenes(batch):
+                        fh.write(line)
+                        fh.write(b"\n")
+                    written += len(batch)
             os.replace(tmp_name, out)
         except BaseException as exc:
             if os.path.exists(tmp_name):

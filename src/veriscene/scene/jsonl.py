@@ -6,35 +6,56 @@
      "relations": [[0, "left of", 1]], "depth_map": null, "meta": {}}
 
 Boxes are xyxy in absolute pixels. Reading is streaming and validates every line; errors name the
-file, line and field.
+file, line and field. Boxes and depth, float32 in a Scene, are written as the shortest decimal that
+reads back to the same float32 (12.3, not 12.300000190734863; see `veriscene.scene.floats`), so
+writing and reading a scene gives its arrays back bit for bit.
 """
 
 from __future__ import annotations
 
 import os
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import numpy as np
 import orjson
 
 from veriscene.errors import SceneValidationError
 from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file, read_errors
+from veriscene.scene.floats import float32_json, shortest_float32
 from veriscene.scene.model import SCHEMA_VERSION, Scene
 
 OnError = Callable[[SceneValidationError], None]
 
 
+def _float_columns(scene: Scene) -> tuple[list[list[float]], list[float] | None]:
+    """Boxes and depth as lists of floats that print as their shortest float32 decimals (not
+    `.tolist()`, which prints 12.3 as 12.300000190734863); one call for both, since its cost is
+    mostly per call."""
+    if scene.depth is None:
+        return float32_json(scene.boxes), None
+    n = len(scene)
+    both = shortest_float32(np.concatenate([scene.boxes.reshape(-1), scene.depth]))
+    return both[: 4 * n].reshape(n, 4).tolist(), both[4 * n:].tolist()
+
+
 def scene_to_dict(scene: Scene) -> dict[str, Any]:
+    boxes, depth = _float_columns(scene)
+    return _scene_dict(scene, boxes, depth)
+
+
+def _scene_dict(scene: Scene, boxes: list[list[float]], depth: list[float] | None) -> dict[str, Any]:
+    """The JSON record of `scene`, its boxes and depth given as lists (see `_float_columns`)."""
     objects = []
-    boxes = scene.boxes.tolist()
     for i in range(len(scene)):
         obj: dict[str, Any] = {
             "name": scene.names[i],
             "box": boxes[i],
             "attributes": list(scene.attributes[i]),
         }
-        if scene.depth is not None:
-            obj["depth"] = float(scene.depth[i])
+        if depth is not None:
+            obj["depth"] = depth[i]
         if scene.masks is not None:
             obj["mask"] = scene.masks[i]
         objects.append(obj)
@@ -135,6 +156,28 @@ def dumps_scene(scene: Scene) -> bytes:
     return orjson.dumps(scene_to_dict(scene))
 
 
+BATCH = 64  # scenes whose float columns `write_scenes` converts in one call (per-call cost / 64)
+
+
+def dumps_scenes(scenes: Sequence[Scene]) -> list[bytes]:
+    """`dumps_scene` of each scene (the same bytes), the boxes and depth of all of them converted
+    in one call: their cost is mostly per call, about 1 us a scene this way against 5 to 50."""
+    if not scenes:
+        return []
+    boxes = float32_json(np.concatenate([s.boxes for s in scenes]))  # (sum of N, 4)
+    with_depth = [s.depth for s in scenes if s.depth is not None]
+    depth = float32_json(np.concatenate(with_depth)) if with_depth else []
+    lines, at_box, at_depth = [], 0, 0
+    for scene in scenes:
+        n = len(scene)
+        scene_depth = None
+        if scene.depth is not None:
+            scene_depth, at_depth = depth[at_depth: at_depth + n], at_depth + n
+        lines.append(orjson.dumps(_scene_dict(scene, boxes[at_box: at_box + n], scene_depth)))
+        at_box += n
+    return lines
+
+
 BOM = b"\xef\xbb\xbf"  # the UTF-8 byte order mark
 
 
@@ -193,9 +236,11 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     tmp = path.with_name(path.name + ".tmp")
     count = 0
     with create_scene_file(tmp, compression_for_name(path)) as fh:
-        for scene in scenes:
-            fh.write(dumps_scene(scene))
-            fh.write(b"\n")
-            count += 1
+        scenes = iter(scenes)
+        while batch := list(islice(scenes, BATCH)):
+            for line in dumps_scenes(batch):
+                fh.write(line)
+                fh.write(b"\n")
+            count += len(batch)
     os.replace(tmp, path)
     return count

@@ -44,6 +44,7 @@ from typing import Any, Iterable, NamedTuple, Sequence
 import numpy as np
 
 from veriscene.errors import SceneValidationError
+from veriscene.scene.floats import float32_json
 
 SCHEMA_VERSION = 1
 # `meta` keys listing objects that are regions rather than single objects (see the module notes)
@@ -232,13 +233,13 @@ class Scene:
     def _check_boxes(self, boxes: np.ndarray) -> None:
         if not np.all(np.isfinite(boxes)):
             i = int(np.flatnonzero(~np.all(np.isfinite(boxes), axis=1))[0])
-            raise _bad(f"box has non-finite values {boxes[i].tolist()}", f"objects[{i}].box")
+            raise _bad(f"box has non-finite values {float32_json(boxes[i])}", f"objects[{i}].box")
         x0, y0, x1, y1 = boxes.T
         inverted = (x1 <= x0) | (y1 <= y0)
         if inverted.any():
             i = int(np.flatnonzero(inverted)[0])
             raise _bad(
-                f"box {boxes[i].tolist()} is not xyxy with x0 < x1 and y0 < y1", f"objects[{i}].box"
+                f"box {float32_json(boxes[i])} is not xyxy with x0 < x1 and y0 < y1", f"objects[{i}].box"
             )
         outside = (
             (x0 < -_BOX_EPS) | (y0 < -_BOX_EPS)
@@ -247,7 +248,7 @@ class Scene:
         if outside.any():
             i = int(np.flatnonzero(outside)[0])
             raise _bad(
-                f"box {boxes[i].tolist()} lies outside the {self.width}x{self.height} image",
+                f"box {float32_json(boxes[i])} lies outside the {self.width}x{self.height} image",
                 f"objects[{i}].box",
             )
 

@@ -12,21 +12,31 @@ image becomes a null cell (decoded as None) and is reported in the summary.
 Streaming: rows go in batches to an Arrow IPC stream in a temporary folder beside `out`, which
 `Dataset.from_file` memory-maps and `save_to_disk` copies into `out`; memory stays one batch.
 `datasets` is an optional dependency imported here only (`pip install 'veriscene[hf]'`).
+
+Reproducible: two exports of the same run are the same bytes. `datasets` would give the dataset a
+fingerprint (state.json's `_fingerprint`) hashed from the memory-mapped stream's temporary path and
+modification time, new every export, so it is set here from the content instead: a hash of the
+schema and of every row (image bytes by their SHA-256), whatever the batching. The arrow shards and
+dataset_info.json hold nothing else that varies.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from veriscene.io.writers.arrow import require_pyarrow, with_hf_features, write_rows
 from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all, output_dir
 from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
 
 HF_EXTRA = "pip install 'veriscene[hf]'"
+Row = tuple[dict[str, Any], int]  # a row and the bytes of the images embedded in it
 
 
 def require_datasets() -> Any:
@@ -49,11 +59,38 @@ def hf_schema() -> Any:
 
 def hf_row(
     sample: dict[str, Any], images: ImageResolver, *, mc_style: str = "letter"
-) -> tuple[dict[str, Any], int]:
+) -> Row:
     refs = images.resolve_all(sample)
     row = sample_row(sample, refs, embedded=True, mc_style=mc_style)
     row["image_paths"] = [r.path for r in refs]
     return row, embedded_bytes(refs)
+
+
+def _bytes_digest(value: Any) -> Any:
+    """orjson `default` for the row hash: binary cells (image bytes) by their SHA-256."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"sha256": hashlib.sha256(value).hexdigest()}
+    raise TypeError(f"no content hash for a {type(value).__name__} cell")
+
+
+class ContentFingerprint:
+    """A `datasets` fingerprint from the schema and the rows that pass through `rows()`.
+
+    16 hex digits, the length `datasets` itself uses; the same rows in the same order give the same
+    fingerprint whatever the batch size, the temporary folder or the process.
+    """
+
+    def __init__(self, schema: Any) -> None:
+        self._hash = hashlib.sha256(schema.serialize().to_pybytes())
+
+    def rows(self, rows: Iterable[Row]) -> Iterator[Row]:
+        for row, nbytes in rows:
+            # one line per row: the row's keys are in schema order, so the text is canonical
+            self._hash.update(orjson.dumps(row, default=_bytes_digest) + b"\n")
+            yield row, nbytes
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()[:16]
 
 
 def write_hf(
@@ -73,8 +110,13 @@ def write_hf(
     tmp = Path(tempfile.mkdtemp(prefix=".veriscene-hf-", dir=out.parent))
     try:
         stream = tmp / "data.arrow"
-        write_rows(stream, hf_schema(), rows, kind="arrow", batch_rows=batch_rows)
-        dataset = datasets.Dataset.from_file(str(stream))
+        schema = hf_schema()
+        fingerprint = ContentFingerprint(schema)
+        write_rows(stream, schema, fingerprint.rows(rows), kind="arrow", batch_rows=batch_rows)
+        # what `Dataset.from_file` does, but with our fingerprint: it has no argument for one, and
+        # hashes the mapped table, whose state holds the temporary path (a new one every export)
+        table = datasets.table.MemoryMappedTable.from_file(str(stream))
+        dataset = datasets.Dataset(table, fingerprint=fingerprint.hexdigest())
         dataset.save_to_disk(str(out), max_shard_size=max_shard_size)
         del dataset  # release the memory map before the temporary file goes
     finally:

@@ -1,0 +1,64 @@
+"""The Hugging Face export is reproducible: the same run gives the same bytes in every file
+(arrow shards, dataset_info.json, state.json), and its fingerprint follows the content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from veriscene.io.export import export
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def fingerprint(folder: Path) -> str:
+    return json.loads((folder / "state.json").read_text())["_fingerprint"]
+
+
+@pytest.mark.parametrize("options", [{}, {"max_shard_size": 100}])  # one shard; one per sample
+def test_two_exports_of_one_run_are_the_same_bytes(run_dir: Path, tmp_path: Path,
+                                                   options: dict[str, Any]) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"  # siblings: the same relative image paths
+    export(run_dir, first, to="hf", **options)
+    export(run_dir, second, to="hf", **options)
+    written = files(first)
+    assert {"state.json", "dataset_info.json"} <= set(written)
+    assert sum(name.endswith(".arrow") for name in written) == (1 if not options else 6)
+    assert written == files(second)
+    assert len(fingerprint(first)) == 16
+
+
+def test_the_fingerprint_does_not_depend_on_batching(run_dir: Path, tmp_path: Path) -> None:
+    export(run_dir, tmp_path / "one", to="hf", batch_rows=1)
+    export(run_dir, tmp_path / "two", to="hf", batch_rows=1000)
+    assert files(tmp_path / "one") == files(tmp_path / "two")
+
+
+@pytest.mark.parametrize("change", ["image", "sample"])
+def test_the_fingerprint_follows_the_content(run_dir: Path, tmp_path: Path, change: str) -> None:
+    export(run_dir, tmp_path / "one", to="hf")
+    if change == "image":  # the same path, other pixels: only the embedded bytes differ
+        Image.new("RGB", (40, 30), "yellow").save(run_dir / "images" / "a.png")
+    else:
+        samples = run_dir / "samples.jsonl"
+        samples.write_text(samples.read_text().replace("How many cups", "How many mugs"))
+    export(run_dir, tmp_path / "two", to="hf")
+    assert fingerprint(tmp_path / "one") != fingerprint(tmp_path / "two")
+
+
+def test_loaded_exports_share_a_fingerprint(run_dir: Path, tmp_path: Path) -> None:
+    """`datasets` names its cache files (`map`, `filter`) by fingerprint: two loaded exports of one
+    run hit the same cache entries, as the same content should."""
+    import datasets
+    loaded = []
+    for name in ("one", "two"):
+        export(run_dir, tmp_path / name, to="hf")
+        loaded.append(datasets.load_from_disk(str(tmp_path / name)))
+    assert loaded[0]._fingerprint == loaded[1]._fingerprint
+    assert loaded[0]["id"] == loaded[1]["id"] and len(loaded[0]) == 6
