@@ -99,6 +99,17 @@ def test_depth_anchor_exact() -> None:
     }
 
 
+def test_depth_anchor_refers_to_a_plural_name_as_them() -> None:
+    jeans = scene()
+    jeans = make_scene([{"name": "jeans" if n == "square" else n, "box": jeans.boxes[i].tolist(),
+                         "attributes": list(jeans.attributes[i]), "depth": float(jeans.depth[i])}
+                        for i, n in enumerate(jeans.names)])
+    assert qa(jeans, "depth.anchor.v1") == {
+        "Which object overlaps the jeans and is closer to the camera than them?": "circle",
+        "Which object overlaps the circle and is farther from the camera than it?": "jeans",
+    }
+
+
 @pytest.mark.parametrize("name", ["depth.closer.v1", "depth.points.v1", "depth.anchor.v1"])
 @pytest.mark.parametrize("circle_depth, closer", [(0.3, "circle"), (0.95, "square")])
 def test_depth_convention_smaller_is_closer(name, circle_depth, closer) -> None:

@@ -270,7 +270,7 @@ class RelationDifference(GroupGenerator):
         "is": (
             ("The {a} and the {b} are arranged differently in {img_a} and {img_b}. "
              "Where is the {a} relative to the {b} in {img_b}?"),
-            "In {img_b}, where is the {a} relative to the {b}? (It is not where it is in {img_a}.)",
+            "In {img_b}, where is the {a} relative to the {b}? (The answer differs from {img_a}'s.)",
             "Unlike in {img_a}, how is the {a} positioned with respect to the {b} in {img_b}?",
         ),
         "verb": (

@@ -113,11 +113,11 @@ class DepthAnchor(Generator):
     Config = DepthPairConfig
     description = "Which object is closer to or farther from the camera than an anchor object."
     templates = {
-        "cover_closer": ("Which object overlaps {the_anchor} and is closer to the camera than it?",
-                         "Which object is in front of {the_anchor}, partly covering it?",
+        "cover_closer": ("Which object overlaps {the_anchor} and is closer to the camera than {it}?",
+                         "Which object is in front of {the_anchor}, partly covering {it}?",
                          "What object partly hides {the_anchor} by being nearer to the viewer?"),
-        "cover_farther": ("Which object overlaps {the_anchor} and is farther from the camera than it?",
-                          "Which object is behind {the_anchor}, partly hidden by it?",
+        "cover_farther": ("Which object overlaps {the_anchor} and is farther from the camera than {it}?",
+                          "Which object is behind {the_anchor}, partly hidden by {it}?",
                           "What object is partly covered by {the_anchor} because it is further away?"),
         "pair_closer": ("Which is closer to the camera than {the_anchor}: {the_1} or {the_2}?",
                         "Which of {the_1} and {the_2} is in front of {the_anchor}?"),
@@ -141,7 +141,9 @@ class DepthAnchor(Generator):
                 side = [i for i in near if (values[i] < values[anchor]) == (which == "closer")]
                 if len(side) == 1 and ok[anchor][side[0]]:
                     answer = names[side[0]]
-                    yield Candidate(None, {"the_anchor": refs[anchor].the}, group=f"cover_{which}",
+                    # {it}: the anchor again ("them" for a name plural in form: "the jeans")
+                    it = "them" if refs[anchor].plural else "it"
+                    yield Candidate(None, {"the_anchor": refs[anchor].the, "it": it}, group=f"cover_{which}",
                                     expected=answer, distractors=Without(vocab_names, (answer,)),
                                     build=partial(_cover_program, refs[anchor], which))
             front = [i for i in refs if ok[anchor][i] and values[i] < values[anchor]]
