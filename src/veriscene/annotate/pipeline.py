@@ -39,6 +39,9 @@ model's server failed on (its requests timed out or failed after their retries: 
 fault) are counted apart: rejected ones as `SERVER_FAILED`, ones written without some attributes
 or relations as `SERVER_PARTLY`; a resumed run does them again (`runfile`). A server that refuses
 the key, URL or model (`ModelConfigError`) stops the run, at whichever stage it answers so.
+
+The run is here (`annotated`, `annotate_images`, `annotate`); the images it reads are listed in
+`inputs`, and each image's stages and scene are in `stages`.
 """
 
 from __future__ import annotations
@@ -46,20 +49,26 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
 import orjson
 from PIL import Image
 
 from veriscene.annotate.batches import Counted, StageFailure, call_stage, load_image, run_stage
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
+# the parts of the pipeline, in modules of their own (re-exported: callers import them from here)
+from veriscene.annotate.inputs import (
+    IMAGE_SUFFIXES, _folder_images, duplicate_ids, image_files, image_ids, report_skipped, written_path,
+)
 from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
     TransformersSegmenter, describe,
+)
+from veriscene.annotate.stages import (
+    _DIRECTIONS, SERVER_FAILED, SERVER_PARTLY, Stages, _counted, _masks, _object, _ordered, _prompts, _scene,
+    clear_relations,
 )
 from veriscene.errors import SceneValidationError
 from veriscene.evaluate.adapters.base import ModelConfigError
@@ -69,320 +78,25 @@ from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+__all__ = [
+    # defined here
+    "FAILING_START", "FORMAT", "FailingStart", "_Unusable", "annotate", "annotate_images", "annotated",
+    "parse_devices",
+    # moved to `inputs` and `stages`
+    "IMAGE_SUFFIXES", "SERVER_FAILED", "SERVER_PARTLY", "Stages", "_DIRECTIONS", "_counted", "_folder_images",
+    "_masks", "_object", "_ordered", "_prompts", "_scene", "clear_relations", "duplicate_ids", "image_files",
+    "image_ids", "report_skipped", "written_path",
+    # imported here before the split, kept importable for callers that took them from here
+    "ConvertSummary", "Counted", "DepthEstimator", "Detector", "ModelConfigError", "OpenVocabularyDetector",
+    "ReadContext", "Reject", "RejectReport", "SPARSE_KINDS", "Scene", "SceneParts", "SceneValidationError",
+    "Segmenter", "StageFailure", "TransformersDepth", "TransformersDetector", "TransformersSegmenter",
+    "call_stage", "describe", "dominant_colour", "dominant_colour_of", "encode_mask", "load_image", "run_stage",
+]
+
 # A run stops when each of its first images fails in a model stage: the model or its settings are
 # wrong, not the images (after that, a failure rejects just its image)
 FAILING_START = 3
 FORMAT = "pipeline"
-# the count of images rejected because a model's server failed (after its retries), not the image
-SERVER_FAILED = "images_failed_on_the_server"
-# the count of images written without some attributes or relations, their requests failed on the server
-SERVER_PARTLY = "images_partly_failed_on_the_server"
-_DIRECTIONS = (("left of", "right of", 0, 2), ("above", "below", 1, 3))
-
-
-def _folder_images(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
-    """A folder's images, searched recursively (symbolic links to folders followed, each folder
-    searched once), sorted; what is left out goes to `skipped` as (path, why)."""
-    files: list[Path] = []
-    seen: set[str] = set()
-    for top, folders, names in os.walk(folder, followlinks=True):
-        seen.add(os.path.realpath(top))
-        for name in sorted(folders):
-            inner = os.path.join(top, name)
-            if os.path.realpath(inner) in seen or os.path.realpath(inner) == os.path.realpath(top):
-                folders.remove(name)
-                skipped.append((inner, "the same folder as one searched already (a link to it): left out"))
-        folders.sort()
-        for name in names:
-            path = Path(top) / name
-            if not path.exists():
-                skipped.append((str(path), f"a broken symbolic link (to {os.readlink(path)!r}, which does not exist)"))
-            elif not path.is_file():
-                skipped.append((str(path), "not a regular file"))
-            elif path.suffix.lower() not in IMAGE_SUFFIXES:
-                skipped.append((str(path), f"not an image of a format annotate reads ({', '.join(IMAGE_SUFFIXES)})"))
-            else:
-                files.append(path)
-    return sorted(files)
-
-
-def image_files(images: str | os.PathLike[str],
-                skipped: list[tuple[str, str]] | None = None) -> tuple[Path, list[Path]]:
-    """(root, image paths): a folder's images (recursive, sorted), a list file's, or one image.
-    Image ids are the paths relative to the root, without the suffix. `skipped`: gets (path, why)
-    of each file of a folder left out (another format, a broken link), for the run to report."""
-    path = Path(images)
-    skipped = [] if skipped is None else skipped
-    if path.is_dir():
-        files = _folder_images(path, skipped)
-        if not files:
-            raise FileNotFoundError(f"{path}: no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
-        return path, files
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        return path.parent, [path]
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")  # a list file saved with a byte order mark (Windows' Notepad)
-    except UnicodeDecodeError:
-        text = None
-    if text is None or "\x00" in text[:4096]:
-        raise ValueError(f"{path}: not an image of a format annotate reads ({', '.join(IMAGE_SUFFIXES)}; "
-                         f"{path.suffix or 'no suffix'} is not one of them: convert it, e.g. to JPEG or PNG) "
-                         "nor a text file listing image paths")
-    lines = [line.strip() for line in text.splitlines()]
-    return path.parent, [path.parent / line for line in lines if line and not line.startswith("#")]
-
-
-def report_skipped(report: RejectReport, images: str | os.PathLike[str], skipped: list[tuple[str, str]],
-                   own: Sequence[Path] = ()) -> None:
-    """Report each file of the folder `images` left out (`image_files`) as a rejected file (its
-    path as the record), but the run's own (`own`: its output files, and their temporary files
-    ``.<name>.*``)."""
-    mine = {os.path.abspath(p) for p in own}
-    hidden = tuple(f".{p.name}." for p in own)
-    for path, why in skipped:
-        if os.path.abspath(path) not in mine and not (hidden and Path(path).name.startswith(hidden)):
-            report.record(Reject(file=str(images), record=path, field="image", reason=f"skipped: {why}", level="file"))
-
-
-def written_path(path: Path, folder: str | None) -> str:
-    """An image's path as a scene file in `folder` names it: relative to that folder (a scene's
-    image path is read relative to its own file's folder), else absolute (another drive); as
-    given when `folder` is None (scenes streamed, not written)."""
-    if folder is None:
-        return str(path)
-    try:
-        return Path(os.path.relpath(os.path.abspath(path), folder)).as_posix()
-    except ValueError:  # another drive (Windows)
-        return os.path.abspath(path)
-
-
-def clear_relations(boxes: list[list[float]], width: int, height: int, margin: float) -> list[tuple[int, str, int]]:
-    """(a, predicate, b) for every ordered pair whose boxes are apart by `margin` of the image's
-    width ("left of", "right of") or height ("above", "below")."""
-    out = []
-    for first, second, lo, hi in _DIRECTIONS:
-        gap = margin * (width if lo == 0 else height)
-        for a, box_a in enumerate(boxes):
-            for b, box_b in enumerate(boxes):
-                if a != b and box_a[hi] + gap <= box_b[lo]:
-                    out += [(a, first, b), (b, second, a)]
-    return sorted(out)
-
-
-def _object(ctx: ReadContext, detection: Any, k: int, width: int, height: int, hsv: np.ndarray | None,
-            depth: np.ndarray | None, mask: np.ndarray | None) -> dict[str, Any]:
-    field = f"detections[{k}]"
-    if detection.problem is not None:
-        raise SceneValidationError(detection.problem, field=field)
-    if detection.name.strip().upper() == "N/A":  # the unused class ids of COCO detectors (DETR's id2label)
-        raise SceneValidationError(f"the detector's class {detection.name!r} names no object", field=field + ".name")
-    box = ctx.box_xyxy(list(detection.box), width, height, field + ".box")
-    row: dict[str, Any] = {"name": ctx.name(detection.name, field + ".name"), "box": box, "attributes": []}
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
-    inside = (slice(y0, max(y1, y0 + 1)), slice(x0, max(x1, x0 + 1)))
-    if mask is not None:
-        within = np.zeros((height, width), dtype=bool)
-        within[inside] = True
-        if mask.any():
-            mask = mask & within  # the object the box holds: a mask never spills out of its box
-        if not mask.any():
-            mask = within  # the segmenter found nothing in the box: the box stands for the object
-            ctx.repair("masks_from_boxes")
-        row["mask"] = encode_mask(mask)
-    if hsv is not None:
-        colour = dominant_colour(hsv, box) if mask is None else dominant_colour_of(hsv[mask])
-        if colour is not None:
-            row["attributes"] = [colour]
-    if depth is not None:
-        row["depth"] = float(np.median(depth[inside] if mask is None else depth[mask]))
-    return row
-
-
-@dataclass(frozen=True)
-class Stages:
-    """What to run on each image (module notes) and with which settings."""
-
-    detector: Detector
-    segmenter: Segmenter | None = None
-    depth: DepthEstimator | None = None
-    colours: bool = True
-    relations: bool = True
-    margin: float = 0.02
-    duplicate_iou: float = 0.7
-    attributes: Any = None  # an attribute stage (`vlm.VLMAttributes`): its `kinds` and a call per image
-    relation_model: Any = None  # a relation stage (`vlm.VLMRelations`): (a, predicate, b) per image
-    # the folder (absolute) of the scene file written: image paths are written relative to it
-    # (`written_path`); None: as found. Not part of `provenance`
-    image_folder: str | None = None
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.margin < 1.0:
-            raise ValueError(f"margin must be in [0, 1), got {self.margin}")
-        if not 0.0 < self.duplicate_iou <= 1.0:
-            raise ValueError(f"duplicate_iou must be in (0, 1], got {self.duplicate_iou}")
-
-    def provenance(self) -> dict[str, Any]:
-        """``meta["annotated_by"]`` of the scenes: the stages, their models and settings."""
-        return {"detector": describe(self.detector), "segmenter": describe(self.segmenter),
-                "depth": describe(self.depth), "attributes": describe(self.attributes),
-                "relation_model": describe(self.relation_model), "colours": self.colours,
-                "relations": {"margin": self.margin} if self.relations else False,
-                "duplicate_iou": self.duplicate_iou}
-
-    def on(self, device: str) -> "Stages":
-        """These stages with each model made with ``load=False`` loaded on `device` (the others as
-        they are): what a worker runs (`parallel`)."""
-        waiting = self._waiting()
-        return replace(self, **{name: getattr(self, name).on(device) for name in waiting}) if waiting else self
-
-    @property
-    def unloaded(self) -> bool:
-        """Whether a model stage waits to be loaded where it runs (`on`)."""
-        return bool(self._waiting())
-
-    def _waiting(self) -> list[str]:
-        """The model stages made with ``load=False`` (their `loaded` is False)."""
-        return [name for name in ("detector", "segmenter", "depth")
-                if getattr(getattr(self, name), "loaded", True) is False]
-
-    def batch_bound(self) -> bool:
-        """Whether an image's detections, masks or depth may depend on the images batched with it:
-        a stage that takes batches (padded together) does, unless it says otherwise
-        (``batch_independent``: one request per image to a server, `vlm_detect.VLMDetector`)."""
-        return any(callable(getattr(stage, "batch", None)) and not getattr(stage, "batch_independent", False)
-                   for stage in (self.detector, self.segmenter, self.depth) if stage is not None)
-
-    def sparse(self) -> list[str]:
-        """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
-        attributes = self.colours or self.attributes is not None
-        relations = self.relations or self.relation_model is not None
-        return [k for k, on in zip(SPARSE_KINDS, (attributes, relations)) if on]
-
-
-def _ordered(found: Any) -> Any:
-    """The detections best first (a failure as it is; a `Counted` result's counts kept)."""
-    if isinstance(found, SceneValidationError):
-        return found
-    ordered = sorted(found, key=lambda d: -d.score)
-    return Counted(ordered, found.counts, found.problems, found.level) if isinstance(found, Counted) else ordered
-
-
-def _counted(ctx: ReadContext, result: Any) -> None:
-    """Add what a stage's `Counted` result left out to the run's counts, and report the parts it
-    could not do as rejects of the image (at the result's level)."""
-    if not isinstance(result, Counted):
-        return
-    for kind, n in result.counts.items():
-        ctx.report.count(kind, n)  # now: what the stage did is done, even if the image is rejected later
-    for field, reason in result.problems:
-        ctx.drop(SceneValidationError(reason, field=field), result.level)
-
-
-def _prompts(rgb: Image.Image, detections: list[Any]) -> list[tuple[float, float, float, float]]:
-    """The boxes the mask model is prompted with: the detections' boxes, within the image."""
-    width, height = rgb.size
-    return [(min(max(x0, 0), width), min(max(y0, 0), height), min(max(x1, 0), width), min(max(y1, 0), height))
-            for x0, y0, x1, y1 in (d.box for d in detections)]
-
-
-def _masks(stages: Stages, loaded: list[Image.Image | SceneValidationError], found: list[Any]) -> list[Any]:
-    """Each image's masks from the mask model, one per detection (None for a detection with a
-    `problem`, which the model is not asked about); None without a mask model, or for an image
-    that has no detections or failed before. Through the model a batch at a time
-    (`batches.run_stage`)."""
-    asked = [[d for d in dets if d.problem is None] if isinstance(dets, list) else [] for dets in found]
-    wanted = [k for k, rgb in enumerate(loaded)
-              if stages.segmenter is not None and isinstance(rgb, Image.Image) and asked[k]]
-    out: list[Any] = [None] * len(loaded)
-    made = run_stage("segmenter", stages.segmenter, [loaded[k] for k in wanted],
-                     [_prompts(loaded[k], asked[k]) for k in wanted]) if wanted else []
-    for k, masks in zip(wanted, made):
-        if isinstance(masks, SceneValidationError):
-            out[k] = masks
-        elif len(masks) != len(asked[k]):
-            out[k] = StageFailure(f"the segmenter gave {len(masks)} masks for {len(asked[k])} boxes", field="segmenter")
-        else:
-            given = iter(masks)
-            out[k] = [None if d.problem is not None else next(given) for d in found[k]]
-    return out
-
-
-def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any],
-           rgb: Image.Image | SceneValidationError, detections: Any, depth_map: Any, made: Any = None) -> Scene:
-    """The scene of one image, from the image (or the reject loading it gave) and its detector,
-    depth and mask results (or their failures; detections best first)."""
-    for given in (rgb, detections, depth_map, made):
-        if isinstance(given, SceneValidationError):
-            raise given
-    assert isinstance(rgb, Image.Image)
-    _counted(ctx, detections)
-    width, height = rgb.size
-    if depth_map is not None and depth_map.shape != (height, width):
-        raise StageFailure(f"the depth map is {depth_map.shape[1]}x{depth_map.shape[0]}, the image {width}x{height}",
-                           field="depth")
-    pixel_colours = stages.colours and (stages.attributes is None or "color" not in stages.attributes.kinds)
-    hsv = np.asarray(rgb.convert("HSV")) if pixel_colours else None
-    masks: list[np.ndarray | None] = [None] * len(detections)
-    if made is not None:
-        masks = list(made)
-        wrong = next((m.shape for m in masks if m is not None and m.shape != (height, width)), None)
-        if wrong is not None:
-            raise StageFailure(f"the segmenter gave a {wrong[1]}x{wrong[0]} mask for a {width}x{height} image",
-                               field="segmenter")
-    parts = SceneParts(ctx)
-    for k, detection in enumerate(detections):
-        parts.add(str(k), partial(_object, ctx, detection, k, width, height, hsv, depth_map, masks[k]),
-                  f"detections[{k}]")
-    parts.merge_duplicates(stages.duplicate_iou)  # best scored first: each keeps the first of its duplicates
-    server_failed = 0  # requests of the attribute and relation stages the server failed on
-    if stages.attributes is not None and parts.rows:
-        read = call_stage("attributes", stages.attributes, rgb, [(r["name"], r["box"]) for r in parts.rows])
-        _counted(ctx, read)
-        server_failed += getattr(read, "server", 0)
-        if len(read) != len(parts.rows):
-            raise StageFailure(f"the attribute model gave {len(read)} lists for {len(parts.rows)} objects",
-                               field="attributes")
-        for row, words in zip(parts.rows, read):
-            row["attributes"] = list(dict.fromkeys([*row["attributes"], *words]))
-    if not parts.rows:
-        ctx.repair("images_without_objects")
-    ids = parts.ids
-    if stages.relations:
-        for a, predicate, b in clear_relations([r["box"] for r in parts.rows], width, height, stages.margin):
-            parts.relate(ids[a], predicate, ids[b], "relations")
-    if stages.relation_model is not None and len(parts.rows) > 1:
-        told = call_stage("relation_model", stages.relation_model, rgb, [(r["name"], r["box"]) for r in parts.rows])
-        _counted(ctx, told)
-        server_failed += getattr(told, "server", 0)
-        for a, predicate, b in told:
-            parts.relate(ids[a], predicate, ids[b], "relation_model")
-    if server_failed:
-        ctx.repair(SERVER_PARTLY)  # counted once per image, if it is written: a resume does it again
-    scores = {str(k): round(float(d.score), 4) for k, d in enumerate(detections)}
-    meta = {"annotated_by": provenance, "scores": [scores[i] for i in parts.ids]}
-    return parts.scene(image_id, width, height, image=written_path(path, stages.image_folder), meta=meta)
-
-
-def image_ids(listing: tuple[Path, list[Path]]) -> list[str]:
-    """Each image's id: its path relative to the root, without the suffix (else its stem)."""
-    root, files = listing
-    return [path.relative_to(root).with_suffix("").as_posix() if path.is_relative_to(root) else path.stem
-            for path in files]
-
-
-def duplicate_ids(ids: list[str], files: list[Path]) -> dict[int, str]:
-    """Position -> the earlier image of the same id (``a.jpg`` and ``a.png`` are both ``a``)."""
-    first: dict[str, int] = {}
-    out = {}
-    for position, image_id in enumerate(ids):
-        earlier = first.setdefault(image_id, position)
-        if earlier != position:
-            out[position] = str(files[earlier])
-    return out
 
 
 class _Unusable(Exception):
