@@ -308,3 +308,28 @@ def test_empty_images_list_is_a_file_without_scenes(tmp_path: Path) -> None:
     path = write_json(tmp_path / "c.json", {"info": {}, **coco([], images=None), "images": []})
     scenes, report = read_all(path, "coco")
     assert scenes == [] and report.total == 0
+
+
+@pytest.mark.parametrize("annotations, repairs", [
+    ("absent", 0),  # a test set: images without objects, legitimately
+    (None, 1),      # an explicit null: read as none, and counted
+    ([], 0),
+])
+def test_images_without_annotations(tmp_path: Path, annotations, repairs: int) -> None:
+    data = coco([])
+    if annotations == "absent":
+        del data["annotations"]
+    else:
+        data["annotations"] = annotations
+    scenes, report = read_all(write_json(tmp_path / "instances.json", data), "coco")
+    assert [(s.image_id, len(s)) for s in scenes] == [("1", 0), ("2", 0)] and report.entries == []
+    assert report.repairs["null_annotations_read_as_none"] == repairs
+
+
+@pytest.mark.parametrize("annotations", [{}, "none", 0, {"id": 1}])
+def test_annotations_that_are_not_a_list_refuse_the_file(tmp_path: Path, annotations) -> None:
+    scenes, report = read_all(write_json(tmp_path / "instances.json", {**coco([]), "annotations": annotations}), "coco")
+    assert scenes == []
+    (entry,) = report.entries
+    assert (entry.level, entry.field) == ("file", "annotations") and "'annotations' must be a list" in entry.reason
+    assert type(annotations).__name__ in entry.reason

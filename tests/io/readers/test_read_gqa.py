@@ -190,3 +190,21 @@ def test_plural_names_are_crowd_regions_and_absences_unknown(gqa_file: Path) -> 
     assert scenes[0].meta["exhaustive"] == ["dog", "man"] and "crowd" not in scenes[1].meta
     complete = list(read(gqa_file, "gqa", objects="complete"))
     assert "exhaustive" not in complete[0].meta and complete[0].meta["crowd"] == [0, 1]
+
+
+@pytest.mark.parametrize("record, repairs", [
+    ({"width": 100, "height": 80, "objects": None}, 1),  # an explicit null: read as none, counted
+    ({"width": 100, "height": 80, "objects": {}}, 0),
+    ({"width": 100, "height": 80}, 0),
+])
+def test_a_scene_without_objects(tmp_path: Path, record: dict, repairs: int) -> None:
+    (scene,), report = read_all(write_json(tmp_path / "gqa.json", {"7": record}), "gqa")
+    assert len(scene) == 0 and report.entries == []
+    assert report.repairs["null_objects_read_as_none"] == repairs
+
+
+@pytest.mark.parametrize("objects", [[], "none", 3])
+def test_objects_that_are_not_an_object_reject_the_scene(tmp_path: Path, objects) -> None:
+    scenes, report = read_all(write_json(tmp_path / "gqa.json", {"7": {"width": 100, "height": 80,
+                                                                         "objects": objects}}), "gqa")
+    assert scenes == [] and fields(report) == [("7", "objects")]

@@ -164,3 +164,41 @@ def test_class_table_with_a_byte_order_mark(tmp_path: Path) -> None:
     boxes.write_bytes(b"\xef\xbb\xbf" + boxes.read_bytes())
     scenes, report = read_all(boxes, "open_images", image_size=(200, 100), labels=f["labels"])
     assert scenes[0].names == ("man", "man", "guitar", "man") and scenes[0].meta["exhaustive"] == ["dog", "guitar", "man"]
+
+
+@pytest.mark.parametrize("column, value", [
+    ("IsGroupOf", "2"), ("IsGroupOf", "x"), ("IsOccluded", "yes"), ("IsTruncated", "0.5"),
+    ("IsDepiction", ""), ("IsInside", "2"), ("Confidence", "high"), ("Confidence", "nan"), ("Confidence", "2"),
+])
+def test_a_bad_flag_or_confidence_is_refused_naming_file_line_and_column(
+        tmp_path: Path, column: str, value: str) -> None:
+    columns = BOX_HEADER.strip().split(",")
+    row = "a1,xclick,/m/man,1,0.1,0.5,0.2,0.9,0,0,0,0,0".split(",")
+    row[columns.index(column)] = value
+    f = files(tmp_path, boxes=[",".join(row), *BOXES[1:]], labels=[])
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100))
+    assert [s.image_id for s in scenes] == ["b2", "c3"]  # the image of the bad row is refused
+    (entry,) = report.entries
+    assert (entry.file, entry.record, entry.field) == (str(f["boxes"]), "a1", f"line 2.{column}")
+    assert repr(value) in entry.reason
+    # asked to keep the rest of the scene: only that row goes, and its class is no longer complete
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), drop_bad_parts=True)
+    a1 = scenes[0]
+    assert a1.image_id == "a1" and len(a1) == 3 and report.rejected["object"] == 1
+    assert a1.meta["exhaustive"] == ["guitar"]
+
+
+@pytest.mark.parametrize("value", ["-1", " 0", "1"])
+def test_flags_of_zero_one_and_unknown_are_read(tmp_path: Path, value: str) -> None:
+    f = files(tmp_path, boxes=[f"a1,xclick,/m/man,1,0.1,0.5,0.2,0.9,{value},{value},0,{value},{value}"], labels=[])
+    (scene,), report = read_all(f["boxes"], "open_images", image_size=(200, 100))
+    assert report.entries == [] and list(scene.names) == ["man"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0.5x"])
+def test_a_label_confidence_that_is_no_probability_is_refused(tmp_path: Path, value: str) -> None:
+    f = files(tmp_path, labels=[f"a1,verification,/m/dog,{value}"])
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"])
+    (entry,) = report.entries
+    assert (entry.file, entry.record, entry.field) == (str(f["labels"]), "a1", "line 2.Confidence")
+    assert "a1" not in [s.image_id for s in scenes]

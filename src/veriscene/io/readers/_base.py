@@ -283,9 +283,13 @@ class ReadContext:
         self, width: Any, height: Any, candidates: Iterable[str | os.PathLike[str]] = ()
     ) -> tuple[int, int]:
         """Image (width, height): from the annotation, else the image header (the size shown,
-        EXIF orientation applied: `_images`), else `image_size`."""
+        EXIF orientation applied: `_images`), else `image_size`. An annotated size is checked
+        against the header when `image_root` is given and the file is there (`_check_size`)."""
         if width is not None or height is not None:
-            return _dimension(width, "width"), _dimension(height, "height")
+            size = _dimension(width, "width"), _dimension(height, "height")
+            if self.image_root is not None:  # headers are read only when the user points at the images
+                self._check_size(size, candidates)
+            return size
         for candidate in candidates:
             path = Path(candidate)
             if not path.is_absolute() and self.image_root is not None:
@@ -307,6 +311,37 @@ class ReadContext:
             "(--image-root, reads the image header) or image_size=(W, H) (--image-size WxH)",
             "width",
         )
+
+
+    def _check_size(self, size: tuple[int, int], candidates: Iterable[str | os.PathLike[str]]) -> None:
+        """Refuse an annotated (width, height) that is not the size of the image file shown (its
+        EXIF orientation applied), as the first of `candidates` found under `image_root` has it.
+
+        Every box is in the annotated size's pixels, and is drawn, cropped and normalised against
+        the image that is shown: with another size (a resized copy of the image, the wrong image
+        root, or a sideways-stored photo annotated by its stored size) every box lands in the
+        wrong place. Which of the two is right cannot be told from the files, so the scene is
+        rejected naming both sizes rather than kept with boxes that may not fit. A file Pillow
+        cannot read leaves the size unchecked (counted): the annotation's size is kept."""
+        for candidate in candidates:
+            path = Path(candidate)
+            path = path if path.is_absolute() else self.image_root / path  # type: ignore[operator]
+            try:
+                header = read_header(path)
+            except SceneValidationError:  # not an image Pillow reads: the size cannot be checked
+                self.repair("sizes_unchecked_unreadable_image")
+                return
+            if header is None:
+                continue
+            if size == header.size:
+                return
+            shown = f"{header.size[0]}x{header.size[1]}"
+            if size == header.stored:
+                raise bad(f"annotated size {size[0]}x{size[1]} is the stored size of {path}, a photo shown "
+                          f"turned (EXIF orientation {header.orientation}) as {shown}: its boxes were drawn on "
+                          "the sideways pixels and would not fit the photo shown", "width")
+            raise bad(f"annotated size {size[0]}x{size[1]} is not the size of the image file {path} ({shown}): "
+                      "a resized copy, or the wrong image root? its boxes would not fit", "width")
 
 
 def _dimension(value: Any, field: str) -> int:

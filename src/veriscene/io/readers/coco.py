@@ -441,7 +441,12 @@ def _spool_members(path: Path, ctx: ReadContext, masks: bool, images: Spool,
     if not listed:
         ctx.file_error(bad(_NOT_COCO, "images"))
         return None
-    if annotations is not None and not isinstance(annotations, list):
-        ctx.file_error(bad("'annotations' must be a list", "annotations"))
+    if annotations is None:
+        # a test set has no "annotations" at all (images without objects are legitimate); an
+        # explicit null is read the same way, but counted: it may be a writer's failure
+        ctx.report.count("null_annotations_read_as_none")
+    elif not isinstance(annotations, list):
+        ctx.file_error(bad(f"'annotations' must be a list (or absent), got {type(annotations).__name__}",
+                           "annotations"))
         return None
     return images, by_image, categories, panoptic

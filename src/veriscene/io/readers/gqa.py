@@ -63,6 +63,8 @@ def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
     )
     objects = record.get("objects")
     if objects is None:
+        if "objects" in record:  # an explicit null: read as no objects, but counted
+            ctx.repair("null_objects_read_as_none")
         objects = {}
     if not isinstance(objects, dict):
         raise bad(f"objects must be a JSON object {{objId: object}}, got {type(objects).__name__}", "objects")

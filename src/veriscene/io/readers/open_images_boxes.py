@@ -20,6 +20,7 @@ first, `_spool`):
 from __future__ import annotations
 
 import csv
+import math
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -213,6 +214,34 @@ def coordinates(row: dict[str, str], suffix: str, field: str) -> tuple[float, fl
     return x0, y0, x1, y1
 
 
+# Open Images' box flags: 1 present, 0 not, -1 unknown (its documentation). Anything else (2, "x",
+# "yes") is a file written wrongly: refused, never read as a guess.
+FLAG_COLUMNS = ("IsOccluded", "IsTruncated", "IsGroupOf", "IsDepiction", "IsInside")
+_FLAG_VALUES = ("0", "1", "-1")
+
+
+def check_row(row: dict[str, str], field: str) -> None:
+    """Refuse a box row whose flags (`FLAG_COLUMNS`, those it has) are not 0, 1 or -1, or whose
+    Confidence (if it has one) is not a number in [0, 1], naming the column."""
+    for col in FLAG_COLUMNS:
+        value = row.get(col)
+        if value is not None and value.strip() not in _FLAG_VALUES:
+            raise bad(f"{col} must be 0, 1 or -1 (unknown), got {value!r}"[:200], f"{field}.{col}")
+    if row.get("Confidence") is not None:
+        confidence(row["Confidence"], f"{field}.Confidence")
+
+
+def confidence(value: str, field: str) -> float:
+    """A Confidence cell: a number in [0, 1] (human-verified labels: 0 absent, 1 present)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not 0.0 <= number <= 1.0:  # NaN fails too
+        raise bad(f"Confidence must be a number in [0, 1], got {value!r}"[:200], field)
+    return number
+
+
 def _key(label: str, xyxy: tuple[float, float, float, float]) -> tuple[str, tuple[float, ...]]:
     """A box as the relationship file and the box file both write it (6 decimals)."""
     return label, tuple(round(v, 6) for v in xyxy)
@@ -243,12 +272,15 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
 
         parts.add(oid, build, field)
 
+    unsure: set[str] = set()  # classes with a box row refused: no longer complete
     for line, row in boxes:
         field, label = f"line {line}", row["LabelName"].strip()
         try:
+            check_row(row, field)
             xyxy = coordinates(row, "", field)
         except SceneValidationError as exc:
             ctx.drop(exc, "object")
+            unsure.add(label)
             continue
         oid = f"{label}@{line}"
         add(oid, label, xyxy, field, None)
@@ -257,6 +289,8 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             boxed.add(label)
             if row["IsGroupOf"].strip() == "1":
                 crowd_ids.add(oid)
+        else:  # dropped (its name or box refused): reported by `parts.add`
+            unsure.add(label)
 
     def end(row: dict[str, str], k: str, field: str) -> str:
         label = (row.get(f"LabelName{k}") or "").strip()
@@ -287,16 +321,15 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             continue
         parts.relate(subject, relation, obj, field)
 
-    complete = boxed - added
+    complete = boxed - added - unsure
     for line, row in labels:
         try:
-            verified = float(row["Confidence"])
-        except (TypeError, ValueError):
-            ctx.drop(bad(f"Confidence must be 0 or 1, got {row['Confidence']!r}", f"line {line}.Confidence")
-                     .located(labels_file), "object")
+            verified = confidence(row["Confidence"], f"line {line}.Confidence")
+        except SceneValidationError as exc:
+            ctx.drop(exc.located(labels_file), "object")
             continue
         label = row["LabelName"].strip()
-        if verified == 0 and label not in boxed and label not in added:
+        if verified == 0 and label not in boxed and label not in added and label not in unsure:
             complete.add(label)  # verified absent (and no object of it here says otherwise)
     names = sorted({ctx.name(name_of(label), "LabelName") for label in complete})
     crowd = [parts.index[oid] for oid in parts.ids if oid in crowd_ids]

@@ -1,0 +1,118 @@
+"""An annotation's own image size is checked against the image file when the images are given
+(`image_root`): a size that is not the size shown (a resized copy, the wrong image root, a
+sideways-stored photo annotated by its stored size) rejects the scene, naming file, record and
+field, since every box of it would be misplaced. Without `image_root` no header is read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from .reader_helpers import read_all, write_json
+from .test_upright_sizes import phone_photo
+
+BOX = [2.0, 3.0, 20.0, 30.0]  # x0, y0, x1, y1: inside every size used here
+
+
+def _coco(tmp_path: Path, w: int, h: int) -> Path:
+    x0, y0, x1, y1 = BOX
+    return write_json(tmp_path / "instances.json", {
+        "images": [{"id": 1, "file_name": "pic.jpg", "width": w, "height": h}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [x0, y0, x1 - x0, y1 - y0], "iscrowd": 0}],
+        "categories": [{"id": 1, "name": "cup"}]})
+
+
+def _visual_genome(tmp_path: Path, w: int, h: int) -> Path:
+    x0, y0, x1, y1 = BOX
+    return write_json(tmp_path / "scene_graphs.json", [{"image_id": "pic", "width": w, "height": h,
+        "objects": [{"object_id": 1, "names": ["cup"], "x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0}],
+        "relationships": []}])
+
+
+def _gqa(tmp_path: Path, w: int, h: int) -> Path:
+    x0, y0, x1, y1 = BOX
+    return write_json(tmp_path / "gqa.json", {"pic": {"width": w, "height": h, "objects": {"1": {
+        "name": "cup", "x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0, "attributes": [], "relations": []}}}})
+
+
+def _provision(tmp_path: Path, w: int, h: int) -> Path:
+    return write_json(tmp_path / "set" / "object-detection-annotations.json", {"pic": {
+        "data_path": "/elsewhere/pic.jpg",
+        "annotation": {"width": w, "height": h, "labels": ["cup"], "bboxes": [BOX]}}}).parent
+
+
+READERS: list[tuple[str, Callable[[Path, int, int], Path]]] = [
+    ("coco", _coco), ("visual_genome", _visual_genome), ("gqa", _gqa), ("provision", _provision)]
+
+
+def _image(path: Path, size: tuple[int, int]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size).save(path, format="JPEG")
+    return path
+
+
+@pytest.mark.parametrize("fmt, write", READERS)
+def test_an_annotated_size_that_fits_the_image_is_kept(tmp_path: Path, fmt: str, write) -> None:
+    _image(tmp_path / "images" / "pic.jpg", (64, 48))
+    (scene,), report = read_all(write(tmp_path, 64, 48), fmt, image_root=tmp_path / "images")
+    assert (scene.width, scene.height) == (64, 48) and report.entries == []
+    assert report.repairs["sizes_from_image_header"] == 0  # the annotation's size, checked
+
+
+@pytest.mark.parametrize("fmt, write", READERS)
+@pytest.mark.parametrize("annotated, why", [
+    ((64, 48), "not the size of the image file"),  # the file is a resized copy (32x24)
+    ((48, 64), "not the size of the image file"),
+])
+def test_an_annotated_size_that_is_not_the_image_size_rejects_the_scene(
+        tmp_path: Path, fmt: str, write, annotated: tuple[int, int], why: str) -> None:
+    image = _image(tmp_path / "images" / "pic.jpg", (32, 24))
+    scenes, report = read_all(write(tmp_path, *annotated), fmt, image_root=tmp_path / "images")
+    assert scenes == []
+    (entry,) = report.entries
+    assert (entry.record, entry.field, entry.level) == ("pic" if fmt != "coco" else "1", "width", "scene")
+    assert why in entry.reason and str(image) in entry.reason and "32x24" in entry.reason
+    assert f"{annotated[0]}x{annotated[1]}" in entry.reason
+
+
+@pytest.mark.parametrize("fmt, write", READERS)
+def test_the_stored_size_of_a_sideways_photo_rejects_the_scene(tmp_path: Path, fmt: str, write) -> None:
+    phone_photo(tmp_path / "images" / "pic.jpg", 6)  # stored 80x40, shown 40x80
+    scenes, report = read_all(write(tmp_path, 80, 40), fmt, image_root=tmp_path / "images")
+    assert scenes == []
+    (entry,) = report.entries
+    assert entry.field == "width" and "stored size" in entry.reason and "EXIF orientation 6" in entry.reason
+    assert "40x80" in entry.reason
+    # the upright size is the right one
+    (scene,), report = read_all(write(tmp_path, 40, 80), fmt, image_root=tmp_path / "images")
+    assert (scene.width, scene.height) == (40, 80) and report.entries == []
+
+
+@pytest.mark.parametrize("fmt, write", READERS)
+def test_no_check_without_an_image_root_or_an_image(tmp_path: Path, fmt: str, write) -> None:
+    _image(tmp_path / "images" / "pic.jpg", (32, 24))
+    path = write(tmp_path, 64, 48)
+    for options in ({}, {"image_root": tmp_path / "elsewhere"}):  # no root given; no file under it
+        (scene,), report = read_all(path, fmt, **options)
+        assert (scene.width, scene.height) == (64, 48) and report.entries == []
+
+
+def test_strict_mode_raises_naming_the_field(tmp_path: Path) -> None:
+    from veriscene.errors import SceneValidationError
+
+    _image(tmp_path / "images" / "pic.jpg", (32, 24))
+    with pytest.raises(SceneValidationError, match="not the size of the image file") as info:
+        read_all(_coco(tmp_path, 64, 48), "coco", image_root=tmp_path / "images", strict=True)
+    assert info.value.field == "width"
+
+
+@pytest.mark.parametrize("fmt, write", READERS)
+def test_an_unreadable_image_leaves_the_size_unchecked_and_counted(tmp_path: Path, fmt: str, write) -> None:
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "pic.jpg").write_bytes(b"not a jpeg")
+    (scene,), report = read_all(write(tmp_path, 64, 48), fmt, image_root=tmp_path / "images")
+    assert (scene.width, scene.height) == (64, 48) and report.entries == []
+    assert report.repairs["sizes_unchecked_unreadable_image"] == 1
