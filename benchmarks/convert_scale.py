@@ -6,6 +6,7 @@
     python benchmarks/convert_scale.py --format oi --images 100000 1000000
     python benchmarks/convert_scale.py --src ../old-checkout --src .   # two releases side by side
     python benchmarks/convert_scale.py --compression none gzip zstd    # the file read compressed
+    python benchmarks/convert_scale.py --images 5000 -r merge_duplicates=false --repeats 2
 
 Visual Genome ships its scene graphs as one JSON list (`scene_graphs.json`, 108,077 images,
 0.7 GB), GQA as one JSON object (`train_sceneGraphs.json`, 74,942 images), COCO as one object
@@ -21,6 +22,8 @@ same for every source tree that reads the file the same way, and for the file re
 it: every file of the input, so for Open Images the label and relationship files too), or
 (`zip-set`) every file of the input in one zip archive beside a README, each named past the archive
 (`set.zip/annotations/x.json`), as annotation sets are downloaded. Files are cached in `--cache`.
+`-r KEY=VALUE` passes a reader option to every run (e.g. `merge_duplicates=false`, to time
+Visual Genome's merge of objects annotated twice by its absence); `--repeats` runs each one again.
 """
 
 from __future__ import annotations
@@ -189,7 +192,7 @@ def compressed(path: Path, kind: str) -> Path:
     return target
 
 
-def _convert(src: Path, files: list[Path], fmt: str, out: Path) -> tuple[float, float]:
+def _convert(src: Path, files: list[Path], fmt: str, out: Path, options: list[str]) -> tuple[float, float]:
     """Seconds and peak RSS (MiB) of `veriscene convert` in a fresh process over `src/src`."""
     env = dict(os.environ, PYTHONPATH=str(src / "src"))
     reader = {"vg": "visual_genome", "gqa": "gqa", "coco": "coco", "oi": "open_images"}[fmt]
@@ -197,6 +200,8 @@ def _convert(src: Path, files: list[Path], fmt: str, out: Path) -> tuple[float, 
            "--image-size", "800x600", "--out", str(out)]
     if fmt == "oi":
         cmd += ["-r", f"labels={files[1]}", "-r", f"relationships={files[2]}"]
+    for option in options:
+        cmd += ["-r", option]
     script = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
               "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
@@ -215,7 +220,12 @@ def main() -> None:
     parser.add_argument("--compression", nargs="+", choices=("none", *_SUFFIXES, "zip-set"), default=["none"],
                         help="read the file as it is (none) and/or compressed with these")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    parser.add_argument("-r", "--reader-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a reader option for every run (repeatable), as `convert -r`")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each source tree and input")
     args = parser.parse_args()
+    if args.reader_option:
+        print(f"reader options: {' '.join(args.reader_option)}")
     sources = args.src or [Path(__file__).resolve().parents[1]]
     print(f"{'source':<28} {'images':>8} {'input':>7} {'file MB':>8} {'seconds':>8} {'scenes/s':>9} "
           f"{'peak MiB':>9}  output")
@@ -228,10 +238,10 @@ def main() -> None:
             else:
                 files = [p if kind == "none" else compressed(p, kind) for p in _inputs(path, args.format)]
                 size = sum(p.stat().st_size for p in files)
-            for src in sources:
+            for src in [s for _ in range(args.repeats) for s in sources]:  # alternated when repeated
                 with tempfile.TemporaryDirectory() as tmp:
                     out = Path(tmp) / "scenes.jsonl"
-                    seconds, peak = _convert(src, files, args.format, out)
+                    seconds, peak = _convert(src, files, args.format, out, args.reader_option)
                     digest = hashlib.sha256(out.read_bytes()).hexdigest()[:12]
                 print(f"{str(src)[-28:]:<28} {images:>8} {kind:>7} {size / 1e6:>8.0f} {seconds:>8.1f} "
                       f"{images / seconds:>9.0f} {peak:>9.0f}  {digest}", flush=True)

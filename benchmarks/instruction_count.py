@@ -21,7 +21,6 @@ the same digest. Needs `valgrind` (Debian: `apt-get install valgrind`); each chi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import shutil
@@ -36,26 +35,10 @@ HERE = Path(__file__).resolve().parent
 
 def child(path: Path, count: int) -> None:
     """Run every generator over the first `count` scenes of `path`; print samples and digest."""
-    import orjson
+    from _runner import run_scenes  # benchmarks/_runner.py
 
-    from veriscene.engine import collector
-    from veriscene.engine.pool import ScenePool
-    from veriscene.engine.scan import scan_scenes
-    from veriscene.generators import SceneRunner, select_generators
-    from veriscene.scene.jsonl import scene_from_dict
-
-    scan = scan_scenes(path)
-    runner = SceneRunner([cls() for cls in select_generators("*")], scan.vocab, seed=0, pool=ScenePool(scan.pool))
-    with open(path, "rb") as fh:
-        lines = [line for line in fh if line.strip()][:count]
-    digest = hashlib.blake2b(digest_size=8)
-    samples = 0
-    with collector.paused():  # as the engine runs shards
-        for line in lines:
-            for sample in runner.run(scene_from_dict(orjson.loads(line))):
-                digest.update(sample.id.encode())
-                samples += 1
-    print(f"samples {samples} digest {digest.hexdigest()}")
+    samples, digest, _ = run_scenes(path, count)
+    print(f"samples {samples} digest {digest}")
 
 
 def counted(src: Path, path: Path, count: int) -> tuple[int, int, str]:

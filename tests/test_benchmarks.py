@@ -376,6 +376,33 @@ def test_instruction_count(cache: str) -> None:
     assert len(row) == 1 and "1.0000 of the first" in row[0]
 
 
+def test_runner_side_by_side(cache: str) -> None:
+    """Two sides (one checkout under one interpreter given twice), rounds alternated: a rate per
+    side per round, the same samples on both."""
+    out = _run("runner_side_by_side.py", "--scenes", "3", "--pairs", "2", "--python", sys.executable,
+               "--python", sys.executable, "--cache", cache)
+    rounds = [line for line in out.splitlines() if line.startswith("round ")]
+    assert [r.split(":")[1].split()[:2] for r in rounds] == [["side", "1"], ["side", "2"]]  # alternated
+    medians = re.findall(r"side (\d): median ([\d,]+) samples/s", out)
+    assert [m[0] for m in medians] == ["1", "2"] and all(int(m[1].replace(",", "")) > 0 for m in medians)
+    assert "side 2 faster in" in out and "every side made the same samples" in out
+
+
+def test_runner_side_by_side_refuses_unpaired_sides() -> None:
+    done = subprocess.run([sys.executable, str(BENCH / "runner_side_by_side.py"), "--src", ".", "--src", ".",
+                           "--src", ".", "--python", sys.executable, "--python", sys.executable],
+                          capture_output=True, text=True, cwd=BENCH)
+    assert done.returncode != 0 and "3 --src, 2 --python" in done.stderr
+
+
+def test_convert_scale_with_a_reader_option(cache: str) -> None:
+    out = _run("convert_scale.py", "--images", "30", "--cache", cache, "-r", "merge_duplicates=false",
+               "--repeats", "2")
+    assert out.splitlines()[0] == "reader options: merge_duplicates=false"
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert len(rows) == 2 and rows[0][-1] == rows[1][-1]
+
+
 @pytest.mark.parametrize("fmt", ["vg", "gqa", "coco", "oi"])
 def test_convert_scale(cache: str, fmt: str) -> None:
     root = str(BENCH.parent)
