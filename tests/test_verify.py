@@ -80,7 +80,8 @@ def test_each_scene_is_parsed_once(tampered, monkeypatch) -> None:
     (by their line, so a scene changed is parsed anew)."""
     import importlib
 
-    module = importlib.import_module("veriscene.verify")  # the package exports the function
+    # where `ParsedScenes` looks `_parse` up (`veriscene.verify` re-exports both)
+    module = importlib.import_module("veriscene.verify_scenes")
     parsed = []
     real = module._parse
     monkeypatch.setattr(module, "_parse", lambda line: parsed.append(line) or real(line))

@@ -8,35 +8,36 @@ type-checked and executed; multiple-choice letters are checked against the optio
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from array import array
-from collections import OrderedDict
 from itertools import islice
 from typing import Any, Callable, Iterator, Sequence
 
-import numpy as np
 import orjson
 
 from veriscene.errors import ExecutionFailure, ProgramError, SceneValidationError
 from veriscene.generators.registry import get_generator
-from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
-from veriscene.engine import fetch
 from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
-from veriscene.engine.scan import stable_hash
-from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
-from veriscene.scene.compressed import compression
-from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
-from veriscene.scene.jsonl import scene_from_dict
+from veriscene.engine.manifest import read_manifest
 from veriscene.scene.model import Scene
+# finding the scenes, in a module of its own (re-exported: callers import it from here)
+from veriscene.verify_scenes import (
+    SCENE_CACHE, ParsedScenes, SceneIndex, SceneLookup, _parse, _scenes_from_manifest, resolve_inputs, run_version,
+)
+
+__all__ = [
+    # defined here
+    "CHUNK_SIZE", "Problem", "VerifyReport", "answers_equal", "verify", "verify_chunk",
+    # moved to `verify_scenes`
+    "SCENE_CACHE", "ParsedScenes", "SceneIndex", "SceneLookup", "_parse", "_scenes_from_manifest", "resolve_inputs",
+    "run_version",
+]
 
 _COORD_TOLERANCE = 0.01  # pixels: stored boxes are rounded to 2 decimals
 CHUNK_SIZE = 1000  # samples per task of a parallel verify
-SCENE_CACHE = 5120  # parsed scenes kept (ParsedScenes): generate's default pool of 4,096, and more
 
 
 @dataclass
@@ -84,162 +85,6 @@ def answers_equal(stored: Any, found: Any, answer_type: str) -> bool:
     if answer_type == "str_set":
         return isinstance(stored, list) and sorted(stored) == found
     return type(stored) is type(found) and stored == found
-
-
-def _scenes_from_manifest(run_dir: Path) -> list[Path]:
-    manifest_path = run_dir / "manifest.json"
-    if not manifest_path.exists():
-        raise FileNotFoundError(f"{run_dir} has no manifest.json; pass the scenes file explicitly")
-    manifest = orjson.loads(manifest_path.read_bytes())
-    return [input_file(run_dir, entry["path"]) for entry in scene_inputs(manifest["config"])]
-
-
-def run_version(samples_path: Path) -> str | None:
-    """The veriscene version recorded in the manifest of the run holding `samples_path` (a run
-    folder or a samples file beside its manifest); None without a readable one."""
-    run_dir = samples_path if samples_path.is_dir() else samples_path.parent
-    try:
-        version = orjson.loads((run_dir / "manifest.json").read_bytes())["config"]["veriscene_version"]
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-        return None
-    return version if isinstance(version, str) else None
-
-
-def resolve_inputs(path: str | os.PathLike[str],
-                   scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> tuple[Path, list[Path]]:
-    """(run folder or samples file, scene files) from a run folder or a samples file; `scenes`
-    overrides the files the run's manifest names (a file, or several: `veriscene.scene.inputs`).
-    Runs, samples and scene files at a URL are read through local copies (`engine.fetch`)."""
-    path = fetch.readable(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
-    run_dir = path if path.is_dir() else path.parent
-    if scenes is None:
-        files = _scenes_from_manifest(run_dir)
-        for file in files:
-            if not file.exists():
-                raise FileNotFoundError(f"scenes file {file} does not exist")
-        return path, files
-    return path, scene_paths(fetch.fetch_scenes([scenes] if isinstance(scenes, (str, os.PathLike)) else scenes)[0])
-
-
-class SceneIndex:
-    """image id -> the lines of its scene, by seeking into the scene files.
-
-    One pass records a 64-bit hash of every image id with its line offset (16 bytes per scene), so
-    scenes are found without the data set held in memory.
-    """
-
-    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
-        paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
-        hashes, offsets = array("Q"), array("q")
-        offset = 0
-        # a compressed file cannot be seeked in, nor several read as one: their lines are copied
-        # to a temporary file as read
-        copy = tempfile.TemporaryFile() if len(paths) > 1 or compression(paths[0]) is not None else None
-        with input_errors(paths), open_scenes(paths) as fh:
-            for line in fh:
-                start, offset = offset, offset + len(line)
-                if copy is not None:
-                    copy.write(line)
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(record, dict) and "image_id" in record:
-                    hashes.append(stable_hash(str(record["image_id"])))
-                    offsets.append(start)
-        order = np.argsort(np.frombuffer(hashes, dtype=np.uint64), kind="stable") if hashes else np.empty(0, np.int64)
-        self._hashes = np.frombuffer(hashes, dtype=np.uint64)[order] if hashes else np.empty(0, np.uint64)
-        self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)
-        if copy is not None:
-            copy.flush()
-        self._fh = copy if copy is not None else open(paths[0], "rb")
-
-    def lines(self, image_id: str) -> list[bytes]:
-        """The lines whose image id hashes as `image_id`'s: its scene's (one, but for a collision
-        of 64-bit hashes, or an id given twice), or none."""
-        h = np.uint64(stable_hash(image_id))
-        k = int(np.searchsorted(self._hashes, h))
-        found = []
-        while k < len(self._hashes) and self._hashes[k] == h:
-            self._fh.seek(int(self._offsets[k]))
-            found.append(self._fh.readline())
-            k += 1
-        return found
-
-    def close(self) -> None:
-        self._fh.close()
-
-
-class ParsedScenes:
-    """The scenes parsed last, by their line (so a line changed is parsed anew): multi-image samples
-    draw their other images from the run's pool of a few thousand scenes (`pool_size`), so each
-    would otherwise parse one to three scenes again. At most `size` are kept."""
-
-    def __init__(self, size: int = SCENE_CACHE) -> None:
-        self._scenes: OrderedDict[bytes, Scene | None] = OrderedDict()
-        self.size = size
-
-    def find(self, image_id: str, lines: list[bytes]) -> Scene | None:
-        """The scene of `image_id` among its candidate lines (None: none is a valid scene of it)."""
-        for line in lines:
-            if line in self._scenes:
-                self._scenes.move_to_end(line)
-                scene = self._scenes[line]
-            else:
-                scene = _parse(line)
-                self._scenes[line] = scene
-                if len(self._scenes) > self.size:
-                    self._scenes.popitem(last=False)
-            if scene is not None and scene.image_id == image_id:
-                return scene
-        return None
-
-
-def _parse(line: bytes) -> Scene | None:
-    try:
-        return scene_from_dict(orjson.loads(line))
-    except (SceneValidationError, orjson.JSONDecodeError):
-        return None
-
-
-class SceneLookup:
-    """image ids -> an execution context over their scenes, parsed from the lines of a
-    `SceneIndex` (the scene files), or from lines given (`of_lines`: a chunk's scenes, sent to a
-    worker with it); the last `cache_size` contexts are kept (a scene's samples are together), and
-    the scenes parsed last (`parsed`)."""
-
-    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-                 cache_size: int = 64, *, lines: Callable[[str], list[bytes]] | None = None,
-                 parsed: ParsedScenes | None = None) -> None:
-        self._index = SceneIndex(path) if path is not None else None
-        self._lines = self._index.lines if self._index is not None else (lines or (lambda image_id: []))
-        self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
-        self._cache_size = cache_size
-        self._parsed = parsed if parsed is not None else ParsedScenes()
-
-    @classmethod
-    def of_lines(cls, scenes: dict[str, list[bytes]], cache_size: int = 64,
-                 parsed: ParsedScenes | None = None) -> "SceneLookup":
-        return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []), parsed=parsed)
-
-    def context(self, image_ids: list[str]) -> ExecutionContext | None:
-        """An execution context over these images (None if one is missing or invalid)."""
-        key = "\x00".join(image_ids)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        scenes = [self._parsed.find(i, self._lines(i)) for i in image_ids]
-        ctx = ExecutionContext([s for s in scenes if s is not None]) if all(s is not None for s in scenes) else None
-        self._cache[key] = ctx
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return ctx
-
-    def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
 
 
 _OPTIONS_HEAD = "\nOptions:"  # where the runner lists the options in a question (`SceneRunner._render`)
