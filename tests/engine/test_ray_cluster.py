@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import veriscene.engine.backends as backends
+import veriscene.engine.ray_cluster as ray_cluster
 from veriscene import generate
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.runfiles import iter_sample_lines
@@ -149,7 +150,7 @@ def test_each_node_runs_this_veriscene(monkeypatch) -> None:
         failed = backends.on_each_node(ray, missing)
         assert len(failed) == 1 and isinstance(failed[0][1], Exception) and "No module named" in str(failed[0][1])
     mine = backends._versions()[1]
-    monkeypatch.setattr(backends, "on_each_node", lambda ray, fn: [
+    monkeypatch.setattr(ray_cluster, "on_each_node", lambda ray, fn: [
         ("n1", ("h1", {**mine, "veriscene": "0.0.1"})),
         ("n2", ModuleNotFoundError("No module named 'veriscene'")),
         ("n3", ("h3", {**mine, "python": "3.10.0"})),
@@ -158,7 +159,7 @@ def test_each_node_runs_this_veriscene(monkeypatch) -> None:
                                            r"cannot run veriscene \(ModuleNotFoundError: No module named 'veriscene'\)\. "
                                            r"Install the same version on every machine"):
         backends.check_nodes(None)
-    monkeypatch.setattr(backends, "on_each_node", lambda ray, fn: [("n3", ("h3", {**mine, "python": "3.10.0"}))])
+    monkeypatch.setattr(ray_cluster, "on_each_node", lambda ray, fn: [("n3", ("h3", {**mine, "python": "3.10.0"}))])
     assert backends.check_nodes(None) == [f"node n3 (h3) has python 3.10.0 (here: python {mine['python']})"]
 
 
@@ -237,7 +238,7 @@ def test_an_unreachable_cluster_is_named_and_leaves_no_run(scenes_file, tmp_path
         raise ConnectionError("Failed to connect to Ray cluster at 10.9.9.9:6379")
 
     monkeypatch.setattr(ray, "init", refuse)
-    monkeypatch.setattr(backends, "_token_auth", lambda: None)
+    monkeypatch.setattr(ray_cluster, "_token_auth", lambda: None)
     with pytest.raises(RuntimeError, match=r"cannot connect to the Ray cluster at '10.9.9.9:6379' .*RAY_AUTH_TOKEN"):
         generate(scenes_file, tmp_path / "run", backend="ray", address="10.9.9.9:6379")
     assert not (tmp_path / "run" / "manifest.json").exists()  # nothing to resume or overwrite after it

@@ -1,29 +1,44 @@
 """Backends that run shard tasks: in-process, a local process pool, or Ray.
 
 All three call the same `run_shard(spec, task)`, so the backend changes nothing in the output. At
-most `2 x workers` shards are in flight, so memory does not grow with the input.
+most `2 x workers` shards are in flight, so memory does not grow with the input. `ordered_map` runs
+any module-level function the same two ways (local processes or Ray tasks), results in order.
+
+Connecting to Ray and checking its nodes is in `engine.ray_cluster`; workers that die or hang
+(WorkerDied, WorkerHung) and local workers dying with the driver are in `engine.worker_faults`.
+Both are imported here too, so their names stay importable from this module.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
-import signal
-import socket
 import sys
-import time
-import warnings
 from collections import deque
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from veriscene.engine import collector
+from veriscene.engine.ray_cluster import (
+    _sees, _token_auth, _versions, check_nodes, cluster_address, cluster_workers, nodes_without, on_each_node,
+    ray_getter, ray_session,
+)
 from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
+from veriscene.engine.worker_faults import WorkerDied, WorkerHung, _died, _hung, check_timeout, die_with_parent
 from veriscene.text import inflect_engine
+
+__all__ = [
+    # defined here
+    "BACKENDS", "MAX_CLUSTER_WORKERS", "WORKERS_PER_CPU", "Progress", "check_workers", "in_order", "max_workers",
+    "mp_context", "ordered_map", "pool_workers", "run_in_process", "run_local_pool", "run_ray", "run_tasks",
+    # moved to `ray_cluster`
+    "_sees", "_token_auth", "_versions", "check_nodes", "cluster_address", "cluster_workers", "nodes_without",
+    "on_each_node", "ray_getter", "ray_session",
+    # moved to `worker_faults`
+    "WorkerDied", "WorkerHung", "_died", "_hung", "check_timeout", "die_with_parent",
+]
 
 BACKENDS = ("local", "ray")
 R = TypeVar("R")
@@ -43,22 +58,6 @@ def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress
 _SPEC: RunSpec | None = None
 
 
-def die_with_parent(parent: int) -> None:
-    """In a local worker: ask Linux to kill this process when its parent dies (a driver killed
-    with SIGKILL would otherwise leave its workers waiting for work forever, holding their memory)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
-        return
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
-
-
 def _init_worker(spec: RunSpec, parent: int) -> None:
     global _SPEC
     die_with_parent(parent)
@@ -75,72 +74,6 @@ def mp_context() -> Any:
     # fork shares the parent's imported modules (fast start); elsewhere spawn is the safe default
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
-
-
-class WorkerDied(RuntimeError):
-    """A local worker process died (killed: out of memory, say). What was finished before is
-    kept (a run's shards, an annotation run's scenes), so the run completes with `resume=True`
-    (`--resume`)."""
-
-
-def _died(processes: list[Any]) -> str:
-    """What is known of a local worker's death: its exit code or signal (from the pool's
-    processes, once they have ended), and what to do."""
-    for process in processes:
-        process.join(1)
-    # The pool's own thread joins them too: when both wait on one process, the one whose wait
-    # loses the race sees no exit code until the other has recorded it, so ask again for a moment
-    deadline = time.monotonic() + 2
-    while any(p.exitcode is None for p in processes) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    codes = sorted({p.exitcode for p in processes if p.exitcode not in (None, 0)})
-    codes = [c for c in codes if c != -signal.SIGTERM] or codes  # the pool ends the others with SIGTERM
-    how = ""
-    if codes:
-        code = codes[0]
-        if code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
-            how = f" (killed by {name}" + (", which the system's out-of-memory killer sends" if -code == signal.SIGKILL else "") + ")"
-        else:
-            how = f" (exit code {code})"
-    return (f"a worker process died{how}. What was finished before it is kept: run the same command again "
-            "with --resume (resume=True) to complete the run, with fewer workers (or a smaller --shard-size) "
-            "if memory ran out")
-
-
-class WorkerHung(RuntimeError):
-    """No result came back from a worker within the task timeout (`ordered_map(timeout=...)`): the
-    workers were stopped. What was finished before is kept, so the run completes with
-    `resume=True` (`--resume`)."""
-
-
-def _hung(timeout: float) -> str:
-    return (f"no result came back from a worker within {timeout:g} s (a model, a device or a file read that "
-            "hangs?); the workers were stopped. What was finished before it is kept: run the same command again "
-            "with --resume (resume=True) to complete the run, with a larger --task-timeout if its parts are only slow")
-
-
-def check_timeout(timeout: float | None) -> None:
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"a task timeout is a number of seconds above 0, got {timeout!r}")
-
-
-def ray_getter(ray: Any, timeout: float | None, cancel: bool = True) -> Callable[[Any], Any]:
-    """`ray.get` of one reference, within `timeout` seconds (None: no limit); past it the task is
-    cancelled (`cancel`: a task's; an actor's is stopped by killing the actor) and WorkerHung raised."""
-    if timeout is None:
-        return ray.get  # type: ignore[no-any-return]
-    from ray.exceptions import GetTimeoutError
-
-    def get(ref: Any) -> Any:
-        try:
-            return ray.get(ref, timeout=timeout)
-        except GetTimeoutError:
-            if cancel:
-                ray.cancel(ref, force=True)
-            raise WorkerHung(_hung(timeout)) from None
-
-    return get
 
 
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
@@ -180,72 +113,6 @@ def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers
             if progress is not None:
                 progress(size, output.counts["samples"])
             yield output
-
-
-def cluster_address(address: str | None) -> str | None:
-    """The Ray cluster to connect to: `address` (``"auto"``: the cluster ``ray start`` made on this
-    machine), else the ``RAY_ADDRESS`` environment variable (``ray job submit`` sets it), else None:
-    start a local Ray (``"local"`` says so too). A cluster that ``ray start`` left running on this
-    machine is not joined unless asked for (``"auto"``), so a run without an address stays local."""
-    chosen = address or os.environ.get("RAY_ADDRESS") or None
-    return None if chosen == "local" else chosen
-
-
-def _token_auth() -> None:
-    """Send Ray's authentication token when one is at hand (``RAY_AUTH_TOKEN``,
-    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) and ``RAY_AUTH_MODE`` is unset, as ``ray start``
-    does when it starts the cluster. Ray 2.5x's ``ray.init(address=...)`` does not: against a
-    cluster with token authentication it retries for about 20 s and fails. A cluster without
-    authentication accepts the token and ignores it."""
-    try:
-        from ray._private.authentication.authentication_token_setup import (  # type: ignore[import-not-found]
-            maybe_enable_token_auth_if_token_available,
-        )
-    except ImportError:  # a Ray without token authentication
-        return
-    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
-
-
-@contextmanager
-def ray_session(workers: int, address: str | None) -> Iterator[Any]:
-    """The `ray` module, connected: to the cluster at `address` or ``RAY_ADDRESS``
-    (`cluster_address`; its nodes checked to run this veriscene, `check_nodes`), or to a local Ray
-    of `workers` CPUs started here (and shut down on leaving). An already connected Ray is used as
-    it is."""
-    try:
-        import ray
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise RuntimeError("the Ray backend needs Ray: pip install 'veriscene[ray]'") from exc
-    if ray.is_initialized():
-        yield ray
-        return
-    cluster = cluster_address(address)
-    if cluster is None:
-        # a Ray of this run's own: its start-up notes (token authentication on, instance started) are
-        # not the user's business; its errors still show
-        ray.init(address="local", num_cpus=workers, ignore_reinit_error=True, log_to_driver=False,
-                 include_dashboard=False, logging_level=logging.ERROR)
-    else:
-        _token_auth()
-        try:
-            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False)
-        except ConnectionError as exc:
-            raise RuntimeError(
-                f"cannot connect to the Ray cluster at {cluster!r} ({exc}): is it up (ray status --address "
-                f"{cluster})? A cluster with token authentication needs its token here: RAY_AUTH_TOKEN, "
-                "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token") from exc
-    try:
-        if cluster is not None:  # other machines: the same veriscene there, or no run
-            for warning in check_nodes(ray):
-                warnings.warn(warning, stacklevel=3)
-        yield ray
-    finally:
-        ray.shutdown()
-
-
-def cluster_workers(ray: Any) -> int:
-    """How many tasks to keep busy on a connected Ray: its CPUs (at least 1)."""
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
@@ -305,74 +172,6 @@ def in_order(submit: Callable[[T], Any], result: Callable[[Any], R], items: Iter
             yield result(pending.popleft())
     while pending:
         yield result(pending.popleft())
-
-
-def _sees(path: str) -> tuple[str, bool]:
-    return socket.gethostname(), os.path.exists(path)
-
-
-def _versions() -> tuple[str, dict[str, str]]:
-    import numpy
-
-    from veriscene import __version__
-
-    return socket.gethostname(), {"veriscene": __version__, "python": sys.version.split()[0],
-                                  "numpy": numpy.__version__}
-
-
-def on_each_node(ray: Any, fn: Callable[..., R], *args: Any) -> list[tuple[str, R | Exception]]:
-    """(``node-id``, `fn(*args)` there, or the exception it raised) for each live node of a
-    connected Ray that runs tasks (has CPUs): a task pinned to each. A node without CPUs (a head
-    started with ``--num-cpus 0``) runs no task of a run, and is not asked. The tasks ask for no
-    CPU, so they do not wait behind busy ones."""
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-    remote = ray.remote(num_cpus=0, max_retries=0)(fn)
-    nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive") and node.get("Resources", {}).get("CPU")]
-    refs = [remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(*args)
-            for node in nodes]
-    found: list[tuple[str, R | Exception]] = []
-    for node, ref in zip(nodes, refs):
-        try:
-            found.append((node, ray.get(ref)))
-        except Exception as exc:  # e.g. veriscene not importable there
-            found.append((node, exc))
-    return found
-
-
-def nodes_without(ray: Any, path: str) -> list[str]:
-    """The nodes that run tasks on which `path` does not exist (``node-id (host)``; `on_each_node`)."""
-    missing = []
-    for node, seen in on_each_node(ray, _sees, path):
-        if isinstance(seen, Exception):
-            raise seen
-        if not seen[1]:
-            missing.append(f"{node} ({seen[0]})")
-    return missing
-
-
-def check_nodes(ray: Any) -> list[str]:
-    """Refuse a Ray cluster on which a node that runs tasks does not have this veriscene (not
-    installed, or another version: its samples could differ); return warnings for other Python or
-    numpy versions than here."""
-    _, mine = _versions()
-    wrong, warned = [], []
-    for node, got in on_each_node(ray, _versions):
-        if isinstance(got, Exception):
-            first = (str(got).strip().splitlines() or [""])[-1][:200]
-            wrong.append(f"{node}: cannot run veriscene ({type(got).__name__}: {first})")
-            continue
-        host, theirs = got
-        if theirs["veriscene"] != mine["veriscene"]:
-            wrong.append(f"{node} ({host}): veriscene {theirs['veriscene']}")
-        differ = [k for k in ("python", "numpy") if theirs[k] != mine[k]]
-        if differ:
-            warned.append(f"node {node} ({host}) has {', '.join(f'{k} {theirs[k]}' for k in differ)} "
-                          f"(here: {', '.join(f'{k} {mine[k]}' for k in differ)})")
-    if wrong:
-        raise RuntimeError(f"veriscene {mine['veriscene']} runs here, but not on {len(wrong)} node(s) of the Ray cluster: "
-                           f"{'; '.join(wrong)}. Install the same version on every machine")
-    return warned
 
 
 def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: str | None,

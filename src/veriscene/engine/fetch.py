@@ -23,98 +23,47 @@ files) at a URL read by verify, stats, export, card, eval, view and the RL envir
   are).
 
 Credentials are fsspec's, as for writing (`veriscene.engine.remote`).
+
+Downloading one file into the cache is in `engine.downloads`, reading many files at URLs at once
+in `engine.fetch_many`, URL names in `engine.url_paths`; their names are imported here too, so
+they stay importable from this module.
 """
 
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 import threading
 from pathlib import Path, PurePosixPath
 from functools import partial
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Sequence
 
 import orjson
 
 from veriscene.engine import remote
-from veriscene.engine.remote import RemoteError, default_staging, is_url, local_path
+from veriscene.engine.downloads import (
+    DOWNLOADS_ENV, IMAGE_THREADS, Progress, _call, _callback, _download, _version, download_folder, fetch_file,
+)
+from veriscene.engine.fetch_many import _each, check_urls, fetch_files, image_urls, read_url, read_urls, url_exists
+from veriscene.engine.url_paths import RemoteError, default_staging, is_url, join_url, local_path, url_folder
 
-DOWNLOADS_ENV = "VERISCENE_DOWNLOADS"
-IMAGE_THREADS = 16  # files at URLs read at once (each is a request to the store)
-T = TypeVar("T")
+__all__ = [
+    # defined here
+    "KEPT_OPTIONS", "WRITTEN_OPTIONS", "fetch_folder", "fetch_input", "fetch_options", "fetch_run", "fetch_scenes",
+    "readable", "scene_urls",
+    # moved to `downloads`
+    "DOWNLOADS_ENV", "IMAGE_THREADS", "Progress", "_call", "_callback", "_download", "_version", "download_folder",
+    "fetch_file",
+    # moved to `fetch_many`
+    "_each", "check_urls", "fetch_files", "image_urls", "read_url", "read_urls", "url_exists",
+    # moved to `url_paths`
+    "join_url", "url_folder",
+    # imported here before the split, kept importable for callers that took them from here
+    "RemoteError", "default_staging", "is_url", "local_path",
+]
+
 _SCENE_FILE = re.compile(r"\.jsonl(\.(gz|zst|bz2|xz))?$")
-# what the store says of an object that changes when it is replaced (S3, GCS, Azure, local, memory)
-_VERSION_KEYS = ("ETag", "etag", "md5Hash", "content_settings", "LastModified", "mtime", "last_modified", "created")
-
-
-def download_folder(url: str) -> Path:
-    """Where a file at `url` is kept: a folder of `VERISCENE_DOWNLOADS` (default
-    ``~/.cache/veriscene/downloads``) named after the URL, holding the file under its own name."""
-    base = os.environ.get(DOWNLOADS_ENV) or str(Path.home() / ".cache" / "veriscene" / "downloads")
-    return Path(base) / default_staging(url).name
-
-
-def _version(info: dict[str, Any]) -> list[Any]:
-    """The size and the version marks of an object, as the store reports them (JSON-safe)."""
-    marks = [str(info[key]) for key in _VERSION_KEYS if info.get(key) is not None]
-    return [int(info.get("size") or 0), *marks]
-
-
-# progress(url, bytes done, bytes in all) as a file is downloaded
-Progress = Callable[[str, int, int], None]
-
-
-def _callback(url: str, progress: Progress | None) -> Any:
-    """An fsspec callback calling `progress` as the download goes (None: fsspec's default)."""
-    from fsspec.callbacks import Callback
-
-    if progress is None:
-        return Callback.as_callback(None)
-    report: Progress = progress
-
-    class Shown(Callback):  # type: ignore[misc]
-        def call(self, *args: Any, **kwargs: Any) -> None:
-            report(url, int(self.value), int(self.size or 0))
-
-    return Shown()
-
-
-def fetch_file(url: str, storage_options: dict[str, Any] | None = None, folder: str | os.PathLike[str] | None = None,
-               progress: Progress | None = None) -> Path:
-    """The local copy of the file at `url`, downloaded unless the copy in `folder` (default
-    `download_folder(url)`) is of the same object (same size and ETag or modification time).
-    `progress(url, done, total)` is called with bytes as it downloads."""
-    fs, path = remote.filesystem(url, storage_options, "reading")
-    fs.invalidate_cache(path)  # s3fs keeps what it listed: the object may have been replaced since
-    info = _call(url, "cannot read", fs.info, path)
-    if info.get("type") == "directory":
-        raise IsADirectoryError(f"{url} is a folder, not a file")
-    target = Path(folder) if folder is not None else download_folder(url)
-    local = target / PurePosixPath(path).name
-    stamp = local.with_name(local.name + ".source.json")
-    version = _version(info)
-    if local.is_file() and stamp.is_file() and local.stat().st_size == version[0]:
-        try:
-            if orjson.loads(stamp.read_bytes()) == {"url": url, "version": version}:
-                return local
-        except orjson.JSONDecodeError:
-            pass  # cut short: downloaded again
-    _download(fs, url, path, local, _callback(url, progress))
-    stamp.write_bytes(orjson.dumps({"url": url, "version": version}))
-    return local
-
-
-def _download(fs: Any, url: str, path: str, local: Path, callback: Any | None = None) -> None:
-    """The object at `path` (`url`) into `local`, through a temporary file renamed at the end."""
-    local.parent.mkdir(parents=True, exist_ok=True)
-    tmp = local.with_name(f"{local.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        _call(url, "cannot download", partial(fs.get_file, callback=callback or _callback(url, None)), path, str(tmp))
-        os.replace(tmp, local)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def fetch_folder(url: str, storage_options: dict[str, Any] | None = None, progress: Progress | None = None,
@@ -211,92 +160,6 @@ def fetch_options(options: dict[str, Any], storage_options: dict[str, Any] | Non
     return local, urls
 
 
-def _call(url: str, what: str, fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{url} does not exist") from None
-    except Exception as exc:  # noqa: BLE001 - any store's error, said with the URL
-        raise RemoteError(f"{what} {url}: {type(exc).__name__}: {exc}") from exc
-
-
-
-def _each(urls: Iterable[str], read: Callable[[str], T], threads: int,
-          progress: Callable[[int, int], None] | None = None) -> dict[str, T | Exception]:
-    """`read(url)` for each distinct URL, `threads` at a time; a URL that cannot be read maps to
-    its error (FileNotFoundError when it does not exist, RemoteError otherwise). `progress(done,
-    total)` is called as each URL is done."""
-    distinct = list(dict.fromkeys(urls))
-    done, lock = [0], threading.Lock()
-
-    def one(url: str) -> T | Exception:
-        try:
-            return read(url)
-        except (FileNotFoundError, IsADirectoryError, RemoteError) as exc:
-            return exc
-        finally:
-            if progress is not None:
-                with lock:
-                    done[0] += 1
-                    progress(done[0], len(distinct))
-
-    if len(distinct) <= 1:
-        return {url: one(url) for url in distinct}
-    with ThreadPoolExecutor(max_workers=min(threads, len(distinct)), thread_name_prefix="veriscene-fetch") as pool:
-        return dict(zip(distinct, pool.map(one, distinct)))
-
-
-def image_urls(records: Iterable[Any]) -> list[str]:
-    """The images sample records name by URL, each once, in order (records that are not objects,
-    and images without a path, are passed over: their readers report them)."""
-    urls = []
-    for record in records:
-        images = record.get("images") if isinstance(record, dict) else None
-        for image in images if isinstance(images, list) else ():
-            if isinstance(image, dict) and is_url(str(image.get("path") or "")):
-                urls.append(str(image["path"]))
-    return list(dict.fromkeys(urls))
-
-
-def read_url(url: str, storage_options: dict[str, Any] | None = None) -> bytes:
-    """The bytes of the file at `url` (read whole, not kept on disk)."""
-    fs, path = remote.filesystem(url, storage_options, "reading")
-    return bytes(_call(url, "cannot read", fs.cat_file, path))
-
-
-def read_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
-              threads: int = IMAGE_THREADS) -> dict[str, bytes | Exception]:
-    """The bytes of the files at `urls` (images to embed), `threads` requests at a time; a file
-    that cannot be read maps to its error."""
-    return _each(urls, partial(read_url, storage_options=storage_options), threads)
-
-
-def url_exists(url: str, storage_options: dict[str, Any] | None = None) -> bool:
-    """True when the file at `url` exists (one request, its metadata: nothing is downloaded);
-    FileNotFoundError when it does not, RemoteError when the store cannot be asked."""
-    fs, path = remote.filesystem(url, storage_options, "reading")
-    info = _call(url, "cannot read", fs.info, path)
-    if info.get("type") == "directory":
-        raise FileNotFoundError(f"{url} is a folder, not a file")
-    return True
-
-
-def check_urls(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
-               threads: int = IMAGE_THREADS) -> dict[str, bool | Exception]:
-    """Whether the files at `urls` exist (`url_exists` each: images an export names by URL),
-    `threads` requests at a time; a file that does not maps to FileNotFoundError."""
-    return _each(urls, partial(url_exists, storage_options=storage_options), threads)
-
-
-def fetch_files(urls: Iterable[str], storage_options: dict[str, Any] | None = None,
-                threads: int = IMAGE_THREADS, progress: Callable[[int, int], None] | None = None,
-                ) -> dict[str, Path | Exception]:
-    """The local copies of the files at `urls` (`fetch_file` each: images to show or send to a
-    model), `threads` at a time; a file that cannot be had maps to its error. `progress(done,
-    total)` is called as each file is had (or not)."""
-    return _each(urls, partial(fetch_file, storage_options=storage_options), threads, progress)
-
-
 def scene_urls(url: str, storage_options: dict[str, Any] | None = None) -> list[str]:
     """The scene files a URL names: itself (a file), a folder's JSONL files (compressed or not)
     by name, or a pattern's matches by name."""
@@ -338,20 +201,6 @@ def fetch_scenes(given: Sequence[str | os.PathLike[str]], storage_options: dict[
             sources[copy.resolve()] = url
             items.append(copy)
     return items, sources
-
-
-def url_folder(url: str) -> str:
-    """The URL of the folder holding the file at `url` (paths in its scenes are relative to it)."""
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://{posixpath.dirname(rest)}"
-
-
-def join_url(folder: str, path: str) -> str:
-    """`path` (relative, or a URL itself) under the folder URL `folder`."""
-    if is_url(path):
-        return path
-    scheme, rest = folder.split("://", 1)
-    return f"{scheme}://{posixpath.normpath(posixpath.join(rest, path))}"
 
 
 # ---- runs at a URL ---------------------------------------------------------------------------

@@ -31,13 +31,14 @@ s3fs) the usual AWS variables and files (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ...
 `AWS_ENDPOINT_URL` for MinIO, Ceph or R2), or `storage_options` in Python
 (``{"endpoint_url": ..., "key": ..., "secret": ...}``). Google Cloud Storage (gs://) and Azure
 (az://) work the same with gcsfs or adlfs installed.
+
+Telling a URL from a local path, the file system of a URL and the default staging folder are in
+`engine.url_paths` (imported here too, so their names stay importable from this module).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -47,62 +48,22 @@ from typing import Any, Callable
 import orjson
 
 from veriscene.engine import converted
+from veriscene.engine.url_paths import STAGING_ENV, RemoteError, default_staging, filesystem, is_url, local_path
+
+__all__ = [
+    # defined here
+    "LEDGER", "MANIFEST", "RemoteRun", "upload_folder", "upload_run",
+    # moved to `url_paths`
+    "STAGING_ENV", "RemoteError", "default_staging", "filesystem", "is_url", "local_path",
+]
 
 LEDGER = ".veriscene-upload.jsonl"
-STAGING_ENV = "VERISCENE_STAGING"
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 MANIFEST = "manifest.json"
 # Sent before the first shard, so that the run can be resumed from the URL alone (a conversion's
 # stamp after the scenes it vouches for)
 _RESUMABLE = (MANIFEST, "vocabulary.json", *converted.FILES)
 # What a run leaves at its URL besides its shards and exports: removed by `overwrite`
 _RUN_NAMES = (*_RESUMABLE, "samples.jsonl", "rejects.jsonl")
-
-
-class RemoteError(RuntimeError):
-    """The URL cannot be reached or written: missing package, bucket, credentials or network."""
-
-
-def is_url(out: str | os.PathLike[str]) -> bool:
-    """Whether `out` names a place by URL (``s3://...``, ``gs://...``, ``memory://...``) rather than a
-    local folder. ``file://`` URLs are local folders (`local_path`)."""
-    if not isinstance(out, str):
-        return False
-    match = _SCHEME.match(out)
-    return match is not None and match.group(1).lower() != "file"
-
-
-def local_path(out: str | os.PathLike[str]) -> Path:
-    """The local folder `out` names: a path, or a ``file://`` URL."""
-    if isinstance(out, str) and out.lower().startswith("file://"):
-        return Path(out[len("file://"):])
-    return Path(out)
-
-
-def default_staging(url: str) -> Path:
-    """Where a run at `url` is made unless told: a folder of `VERISCENE_STAGING` (default
-    ``~/.cache/veriscene/staging``) named after the URL, the same on every machine."""
-    url = url.rstrip("/")
-    base = os.environ.get(STAGING_ENV) or str(Path.home() / ".cache" / "veriscene" / "staging")
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[1].strip("/"))[-60:].strip("_")
-    return Path(base) / f"{readable}-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
-
-
-def filesystem(url: str, storage_options: dict[str, Any] | None, doing: str = "writing a run to") -> tuple[Any, str]:
-    """fsspec's file system for `url` and the path in it; a RemoteError saying what to install
-    when fsspec or the store's package is missing. `doing` names the use, for messages."""
-    try:
-        import fsspec
-    except ImportError:
-        raise RemoteError(f"{doing} {url} needs fsspec and the package for its storage: "
-                          "pip install 'veriscene[s3]' (S3), or fsspec with gcsfs (gs://) or adlfs (az://)") from None
-    try:
-        fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
-    except ImportError as exc:  # fsspec knows the protocol, its package is not installed
-        raise RemoteError(f"{doing} {url}: {exc}") from None
-    except ValueError as exc:  # an unknown protocol
-        raise RemoteError(f"{doing} {url}: {exc}") from None
-    return fs, root.rstrip("/")
 
 
 def _fingerprint(path: Path) -> list[int]:

@@ -20,89 +20,42 @@ written as it is and not checked, unless its bytes are embedded: then it is read
 (for 64 samples at a time, 16 requests at once: `ImageResolver.prefetch`); one that does not
 exist is counted missing, and a store that cannot be read (network, credentials) stops the export
 with its error.
+
+The summary and the sample helpers (provenance, ground truth, `convert_all`) are in
+`io.writers.records`, writing files (`AtomicTextFile`, `output_file`, ...) in `io.writers.files`;
+their names are imported here too, so they stay importable from this module.
 """
 
 from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-import orjson
+from typing import Any
 
 from veriscene.engine.fetch import check_urls, image_urls, read_urls
 from veriscene.engine.remote import is_url
+from veriscene.io.writers.files import (
+    AtomicTextFile, OutputError, output_dir, output_file, write_json_array, write_json_lines,
+)
+from veriscene.io.writers.records import (
+    INT64_MAX, MAX_LISTED, REQUIRED_FIELDS, ExportSummary, check_sample, convert_all, dumps, ground_truth, int64,
+    provenance,
+)
 
-MAX_LISTED = 10  # missing images / errors listed by name in a summary
-REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
-
-T = TypeVar("T")
-
-
-class OutputError(ValueError):
-    """The `out` given cannot receive the export (a folder where a file is meant, a file of the run
-    read, ...): said before anything is written."""
-
-
-@dataclass
-class ExportSummary:
-    """What an export wrote and what it could not (returned by every writer)."""
-
-    format: str
-    out: Path | str  # a URL (str) for an export to object storage
-    image_root: Path | None  # None: paths are absolute (an export to a URL, without an image root)
-    files: list[Path | str] = field(default_factory=list)
-    samples_written: int = 0
-    samples_skipped: int = 0
-    errors: list[str] = field(default_factory=list)  # first MAX_LISTED reasons for skipped records
-    images_referenced: int = 0  # image references written (a multi-image sample counts each)
-    images_missing: int = 0  # distinct referenced images that do not exist (or have no path)
-    missing_examples: list[str] = field(default_factory=list)  # first MAX_LISTED of them
-    images_embedded: int = 0
-    images_at_urls: int = 0  # references to images by URL (s3://...): written as they are; read only to embed them
-    images_checked: int = 0  # of those, found in the store when asked (`check_urls`, without embedding)
-    samples_expected: int | None = None  # the samples the run's manifest records (None: no finished manifest)
-    warnings: list[str] = field(default_factory=list)  # what the export wrote but should be looked at
-
-    def skip(self, reason: str) -> None:
-        self.samples_skipped += 1
-        if len(self.errors) < MAX_LISTED:
-            self.errors.append(reason)
-
-    @property
-    def ok(self) -> bool:
-        return self.samples_skipped == 0 and self.images_missing == 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "out": str(self.out),
-            "image_root": str(self.image_root) if self.image_root is not None else None,
-            "files": [str(f) for f in self.files],
-            "samples_written": self.samples_written,
-            "samples_skipped": self.samples_skipped,
-            "errors": list(self.errors),
-            "images_referenced": self.images_referenced,
-            "images_missing": self.images_missing,
-            "missing_examples": list(self.missing_examples),
-            "images_embedded": self.images_embedded,
-            "images_at_urls": self.images_at_urls,
-            "images_checked": self.images_checked,
-            "samples_expected": self.samples_expected,
-            "warnings": list(self.warnings),
-        }
-
-    def image_counts(self) -> tuple[int, int, int, int]:
-        """The counts of images written, saved before a sample is converted (`restore_image_counts`)."""
-        return self.images_referenced, self.images_embedded, self.images_at_urls, self.images_checked
-
-    def restore_image_counts(self, counts: tuple[int, int, int, int]) -> None:
-        """Forget the images of a sample that was skipped: they are not in the export. (Missing
-        files stay counted: they are missing whichever sample names them.)"""
-        self.images_referenced, self.images_embedded, self.images_at_urls, self.images_checked = counts
+__all__ = [
+    # defined here
+    "PREFETCH_SAMPLES", "ImageRef", "ImageResolver", "_RESOLVED", "require_paths",
+    # moved to `records`
+    "INT64_MAX", "MAX_LISTED", "REQUIRED_FIELDS", "ExportSummary", "check_sample", "convert_all", "dumps",
+    "ground_truth", "int64", "provenance",
+    # moved to `files`
+    "AtomicTextFile", "OutputError", "output_dir", "output_file", "write_json_array", "write_json_lines",
+    # imported here before the split, kept importable for callers that took them from here
+    "check_urls", "image_urls", "is_url", "read_urls",
+]
 
 
 @dataclass(frozen=True)
@@ -256,170 +209,6 @@ class ImageResolver:
 
     def resolve_all(self, sample: dict[str, Any]) -> list[ImageRef]:
         return [self.resolve(im) for im in sample.get("images") or []]
-
-
-INT64_MAX = 2**63 - 1
-
-
-def int64(sample: dict[str, Any], key: str) -> int:
-    """sample[key] as an int that fits the int64 columns (seed, generator_version); 0 if absent."""
-    value = int(sample.get(key) or 0)
-    if not -INT64_MAX - 1 <= value <= INT64_MAX:
-        raise ValueError(f"sample {sample.get('id', '?')}: field '{key}' = {value} exceeds int64")
-    return value
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON text (used for program / answer / meta columns whose types vary by row)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def check_sample(sample: Any) -> None:
-    """Raise ValueError / TypeError naming the missing or malformed fields a writer needs."""
-    if not isinstance(sample, dict):
-        raise TypeError(f"a sample must be a JSON object, got {type(sample).__name__}")
-    missing = [k for k in REQUIRED_FIELDS if k not in sample]
-    if missing:
-        raise ValueError(f"sample {sample.get('id', '?')}: missing fields {missing}")
-    if not isinstance(sample["images"], list):
-        raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
-
-
-def provenance(sample: dict[str, Any]) -> dict[str, Any]:
-    """Flat, type-stable provenance: enough to find (and re-run) the sample's program.
-
-    `program` and `answer` are JSON text because their shapes vary between samples, which columnar
-    readers (pyarrow, datasets' JSON loader) cannot infer as one type.
-    """
-    return {
-        "sample_id": str(sample["id"]),
-        "task": str(sample["task"]),
-        "family": str(sample.get("family", "")),
-        "template_id": str(sample.get("template_id", "")),
-        "generator_version": int64(sample, "generator_version"),
-        "seed": int64(sample, "seed"),
-        "image_ids": [str(im.get("id", "")) for im in sample["images"]],
-        "answer": dumps(sample["answer"]),
-        "answer_type": str(sample["answer_type"]),
-        "program": dumps(sample.get("program", [])),
-    }
-
-
-def ground_truth(sample: dict[str, Any]) -> str:
-    """JSON text a reward function needs to score a response (verl ground_truth, TRL column).
-
-    Everything `veriscene.answers.score_sample` reads from a sample is included, so rewards
-    computed from this text equal evaluation scores: `synonyms` and `vocabulary` are added
-    only when the sample's meta has them (they change how `str` answers are read).
-    """
-    meta = sample.get("meta") or {}
-    truth = {
-        "answer": sample["answer"],
-        "answer_type": sample["answer_type"],
-        "choices": sample.get("choices"),
-        "answer_letter": meta.get("answer_letter"),
-        "mode": meta.get("mode", "qa"),
-        "box_format": meta.get("box_format"),
-        "image_size": meta.get("image_size"),
-    }
-    for key in ("synonyms", "vocabulary"):
-        if meta.get(key):
-            truth[key] = meta[key]
-    return dumps(truth)
-
-
-def convert_all(
-    samples: Iterable[Any],
-    summary: ExportSummary,
-    convert: Callable[[int, dict[str, Any]], T],
-) -> Iterator[T]:
-    """Apply `convert(index, sample)` to each valid sample; bad ones are skipped and reported.
-
-    `index` counts written rows (0-based). A ValueError / TypeError / KeyError from a record skips
-    that record with its reason (its images are then not counted as written); anything else is a
-    bug and propagates.
-    """
-    for sample in samples:
-        counts = summary.image_counts()
-        try:
-            check_sample(sample)
-            row = convert(summary.samples_written, sample)
-        except (ValueError, TypeError, KeyError) as exc:
-            summary.restore_image_counts(counts)
-            sid = sample.get("id", "?") if isinstance(sample, dict) else "?"
-            reason = str(exc)
-            summary.skip(reason if reason.startswith("sample ") else f"sample {sid}: {reason}")
-            continue
-        summary.samples_written += 1
-        yield row
-
-
-class AtomicTextFile:
-    """Write text to `path` through a temporary sibling, renamed into place on success."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._tmp = self.path.with_name(self.path.name + ".tmp")
-        self._fh: Any = None
-
-    def __enter__(self) -> AtomicTextFile:  # noqa: PYI034
-        self._fh = open(self._tmp, "w", encoding="utf-8")
-        return self
-
-    def write(self, text: str) -> None:
-        self._fh.write(text)
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._fh.close()
-        try:
-            if exc_type is None:
-                os.replace(self._tmp, self.path)
-        finally:
-            self._tmp.unlink(missing_ok=True)  # gone already after a rename; else never left behind
-
-
-def write_json_array(path: Path, rows: Iterable[Any]) -> None:
-    """Stream `rows` into a JSON array file, one object per line, never holding the whole list."""
-    with AtomicTextFile(path) as fh:
-        fh.write("[")
-        first = True
-        for row in rows:
-            fh.write("\n" if first else ",\n")
-            fh.write(orjson.dumps(row).decode())
-            first = False
-        fh.write("\n]\n" if not first else "]\n")
-
-
-def write_json_lines(path: Path, rows: Iterable[Any]) -> None:
-    """Stream `rows` into a JSON Lines file."""
-    with AtomicTextFile(path) as fh:
-        for row in rows:
-            fh.write(orjson.dumps(row).decode())
-            fh.write("\n")
-
-
-def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
-    """`out` itself when it names a file with one of `suffixes`, else `out / default_name` (`out`
-    is then a folder, created, even with a dot in its name). Raises OutputError, before anything is
-    written, for a file `out` that is a folder or a folder `out` that is a file."""
-    out = Path(out)
-    if out.suffix.lower() in suffixes:
-        if out.is_dir():
-            raise OutputError(f"{out} is a folder: give a new file name, or the folder without a {out.suffix} "
-                             "name to write the format's default file in it")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return out
-    output_dir(out, f"a folder, or a file name ending in {' or '.join(suffixes)}")
-    return out / default_name
-
-
-def output_dir(out: Path, instead: str = "a folder") -> Path:
-    """Create the folder `out`; OutputError when it is an existing file (say what to give `instead`)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is an existing file; give {instead}")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 def require_paths(sample: dict[str, Any], refs: list[ImageRef]) -> None:

@@ -1,0 +1,175 @@
+"""Ray for the runs: connecting to a cluster (or starting a local Ray), getting results within a
+timeout, and checking that the cluster's nodes can run this veriscene.
+
+`ray_session` is the one way in: it connects to the cluster `cluster_address` names (after
+`check_nodes`: the same veriscene on every node that runs tasks), or starts a local Ray of the
+run's own. `on_each_node` runs a function once on each such node (`nodes_without`: which of them
+lack a path). The Ray backends themselves (`run_ray`, `ordered_map(backend="ray")`) are in
+`engine.backends`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import warnings
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
+
+from veriscene.engine.worker_faults import WorkerHung, _hung
+
+R = TypeVar("R")
+
+
+def ray_getter(ray: Any, timeout: float | None, cancel: bool = True) -> Callable[[Any], Any]:
+    """`ray.get` of one reference, within `timeout` seconds (None: no limit); past it the task is
+    cancelled (`cancel`: a task's; an actor's is stopped by killing the actor) and WorkerHung raised."""
+    if timeout is None:
+        return ray.get  # type: ignore[no-any-return]
+    from ray.exceptions import GetTimeoutError
+
+    def get(ref: Any) -> Any:
+        try:
+            return ray.get(ref, timeout=timeout)
+        except GetTimeoutError:
+            if cancel:
+                ray.cancel(ref, force=True)
+            raise WorkerHung(_hung(timeout)) from None
+
+    return get
+
+
+def cluster_address(address: str | None) -> str | None:
+    """The Ray cluster to connect to: `address` (``"auto"``: the cluster ``ray start`` made on this
+    machine), else the ``RAY_ADDRESS`` environment variable (``ray job submit`` sets it), else None:
+    start a local Ray (``"local"`` says so too). A cluster that ``ray start`` left running on this
+    machine is not joined unless asked for (``"auto"``), so a run without an address stays local."""
+    chosen = address or os.environ.get("RAY_ADDRESS") or None
+    return None if chosen == "local" else chosen
+
+
+def _token_auth() -> None:
+    """Send Ray's authentication token when one is at hand (``RAY_AUTH_TOKEN``,
+    ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) and ``RAY_AUTH_MODE`` is unset, as ``ray start``
+    does when it starts the cluster. Ray 2.5x's ``ray.init(address=...)`` does not: against a
+    cluster with token authentication it retries for about 20 s and fails. A cluster without
+    authentication accepts the token and ignores it."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (  # type: ignore[import-not-found]
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
+@contextmanager
+def ray_session(workers: int, address: str | None) -> Iterator[Any]:
+    """The `ray` module, connected: to the cluster at `address` or ``RAY_ADDRESS``
+    (`cluster_address`; its nodes checked to run this veriscene, `check_nodes`), or to a local Ray
+    of `workers` CPUs started here (and shut down on leaving). An already connected Ray is used as
+    it is."""
+    try:
+        import ray
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise RuntimeError("the Ray backend needs Ray: pip install 'veriscene[ray]'") from exc
+    if ray.is_initialized():
+        yield ray
+        return
+    cluster = cluster_address(address)
+    if cluster is None:
+        # a Ray of this run's own: its start-up notes (token authentication on, instance started) are
+        # not the user's business; its errors still show
+        ray.init(address="local", num_cpus=workers, ignore_reinit_error=True, log_to_driver=False,
+                 include_dashboard=False, logging_level=logging.ERROR)
+    else:
+        _token_auth()
+        try:
+            ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False)
+        except ConnectionError as exc:
+            raise RuntimeError(
+                f"cannot connect to the Ray cluster at {cluster!r} ({exc}): is it up (ray status --address "
+                f"{cluster})? A cluster with token authentication needs its token here: RAY_AUTH_TOKEN, "
+                "RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token") from exc
+    try:
+        if cluster is not None:  # other machines: the same veriscene there, or no run
+            for warning in check_nodes(ray):
+                warnings.warn(warning, stacklevel=3)
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def cluster_workers(ray: Any) -> int:
+    """How many tasks to keep busy on a connected Ray: its CPUs (at least 1)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def _sees(path: str) -> tuple[str, bool]:
+    return socket.gethostname(), os.path.exists(path)
+
+
+def _versions() -> tuple[str, dict[str, str]]:
+    import numpy
+
+    from veriscene import __version__
+
+    return socket.gethostname(), {"veriscene": __version__, "python": sys.version.split()[0],
+                                  "numpy": numpy.__version__}
+
+
+def on_each_node(ray: Any, fn: Callable[..., R], *args: Any) -> list[tuple[str, R | Exception]]:
+    """(``node-id``, `fn(*args)` there, or the exception it raised) for each live node of a
+    connected Ray that runs tasks (has CPUs): a task pinned to each. A node without CPUs (a head
+    started with ``--num-cpus 0``) runs no task of a run, and is not asked. The tasks ask for no
+    CPU, so they do not wait behind busy ones."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    remote = ray.remote(num_cpus=0, max_retries=0)(fn)
+    nodes = [node["NodeID"] for node in ray.nodes() if node.get("Alive") and node.get("Resources", {}).get("CPU")]
+    refs = [remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote(*args)
+            for node in nodes]
+    found: list[tuple[str, R | Exception]] = []
+    for node, ref in zip(nodes, refs):
+        try:
+            found.append((node, ray.get(ref)))
+        except Exception as exc:  # e.g. veriscene not importable there
+            found.append((node, exc))
+    return found
+
+
+def nodes_without(ray: Any, path: str) -> list[str]:
+    """The nodes that run tasks on which `path` does not exist (``node-id (host)``; `on_each_node`)."""
+    missing = []
+    for node, seen in on_each_node(ray, _sees, path):
+        if isinstance(seen, Exception):
+            raise seen
+        if not seen[1]:
+            missing.append(f"{node} ({seen[0]})")
+    return missing
+
+
+def check_nodes(ray: Any) -> list[str]:
+    """Refuse a Ray cluster on which a node that runs tasks does not have this veriscene (not
+    installed, or another version: its samples could differ); return warnings for other Python or
+    numpy versions than here."""
+    _, mine = _versions()
+    wrong, warned = [], []
+    for node, got in on_each_node(ray, _versions):
+        if isinstance(got, Exception):
+            first = (str(got).strip().splitlines() or [""])[-1][:200]
+            wrong.append(f"{node}: cannot run veriscene ({type(got).__name__}: {first})")
+            continue
+        host, theirs = got
+        if theirs["veriscene"] != mine["veriscene"]:
+            wrong.append(f"{node} ({host}): veriscene {theirs['veriscene']}")
+        differ = [k for k in ("python", "numpy") if theirs[k] != mine[k]]
+        if differ:
+            warned.append(f"node {node} ({host}) has {', '.join(f'{k} {theirs[k]}' for k in differ)} "
+                          f"(here: {', '.join(f'{k} {mine[k]}' for k in differ)})")
+    if wrong:
+        raise RuntimeError(f"veriscene {mine['veriscene']} runs here, but not on {len(wrong)} node(s) of the Ray cluster: "
+                           f"{'; '.join(wrong)}. Install the same version on every machine")
+    return warned

@@ -1,0 +1,140 @@
+"""What one scan task does: cut the scene file into chunks (`chunk_bounds`; `copy_chunk` for a
+stream, e.g. a compressed file) and scan one chunk (`scan_chunk`): line offsets, image id hashes,
+vocabulary and the chunk's pool candidates (the `pool_size` smallest hashes of (seed, image id)).
+
+`_scan_task` is the function the scan's workers run (local processes or Ray tasks, by module
+path); `engine.scan.scan_scenes` hands the chunks out and merges the results.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import os
+import pickle
+from typing import Any, BinaryIO
+
+import orjson
+
+from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash
+from veriscene.scene.jsonl import loads_line
+
+SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see the docstring of `engine.scan`)
+_PIECE = 1 << 20  # bytes copied at a time from a compressed file to a chunk
+
+
+def _decode(line: bytes) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
+    """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record."""
+    try:
+        record = loads_line(line)
+    except orjson.JSONDecodeError:
+        return None
+    summary = _summary(record) if isinstance(record, dict) else None
+    return None if summary is None else (str(record.get("image_id")), summary)
+
+
+def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
+    """(names, attribute occurrences, predicates) of a raw scene record, or None if malformed."""
+    objects = record.get("objects")
+    relations = record.get("relations") or []
+    if not isinstance(objects, list) or not isinstance(relations, list):
+        return None
+    names: list[str] = []
+    attrs: list[str] = []
+    for obj in objects:
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+            return None
+        names.append(obj["name"])
+        values = obj.get("attributes") or []
+        if isinstance(values, list):
+            attrs.extend(a for a in values if isinstance(a, str))
+    preds = [r[1] for r in relations if isinstance(r, list) and len(r) == 3 and isinstance(r[1], str)]
+    return names, attrs, preds
+
+
+def chunk_bounds(path: str | os.PathLike[str], chunk_bytes: int = SCAN_CHUNK_BYTES) -> list[tuple[int, int]]:
+    """(start, end) byte ranges covering the file, each ending at the first line end at or after
+    a multiple of `chunk_bytes` (or at the end of the file)."""
+    if chunk_bytes < 1:
+        raise ValueError(f"scan chunk size must be at least 1 byte, got {chunk_bytes}")
+    size = os.path.getsize(path)
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    with open(path, "rb") as fh:
+        while start < size:
+            cut = (start // chunk_bytes + 1) * chunk_bytes
+            if cut >= size:
+                end = size
+            else:
+                fh.seek(cut - 1)
+                fh.readline()  # to just after the line end at or after byte cut - 1
+                end = fh.tell()
+            bounds.append((start, end))
+            start = end
+    return bounds
+
+
+def copy_chunk(fh: BinaryIO, start: int, out: BinaryIO, chunk_bytes: int = SCAN_CHUNK_BYTES) -> int:
+    """Copy the chunk of a stream that starts at byte `start` (where `fh` stands) to `out`, a
+    piece at a time; returns its end, `start` at the end of the stream. The chunks are the ranges
+    `chunk_bounds` gives for a file of the stream's bytes, found by reading on (a compressed scene
+    file has no size to seek in)."""
+    if chunk_bytes < 1:
+        raise ValueError(f"scan chunk size must be at least 1 byte, got {chunk_bytes}")
+    wanted = (start // chunk_bytes + 1) * chunk_bytes - 1 - start  # then on to the line end
+    copied = 0
+    while copied < wanted:
+        piece = fh.read(min(_PIECE, wanted - copied))
+        if not piece:
+            return start + copied
+        out.write(piece)
+        copied += len(piece)
+    rest = fh.readline()
+    out.write(rest)
+    return start + copied + len(rest)
+
+
+def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None) -> ChunkScan:
+    """Scan bytes start .. end of the scene file: `source` is its path, or those bytes (for
+    workers without the file, e.g. on a Ray cluster), or a file holding them from byte `at` on
+    (a chunk of a compressed scene file, decompressed by the driver)."""
+    chunk = ChunkScan()
+    heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
+    with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
+        if not isinstance(source, bytes):
+            fh.seek(start if at is None else at)
+        offset = start
+        for line in fh:
+            if offset >= end:
+                break
+            line_start, offset = offset, offset + len(line)
+            if not line.strip():
+                chunk.blank_after.append(len(chunk.starts))
+                continue
+            number = len(chunk.starts)
+            chunk.starts.append(line_start)
+            chunk.id_hashes.append(0)
+            decoded = _decode(line)
+            if decoded is None:
+                chunk.undecodable += 1
+                continue
+            image_id, (names, attrs, preds) = decoded
+            chunk.vocab.add_names(names, attrs, preds)
+            chunk.id_hashes[number] = stable_hash(image_id) or 1
+            if pool_size <= 0:
+                continue
+            h = stable_hash(seed, image_id)
+            if len(heap) < pool_size or -heap[0][0] > h:  # a later scene with an equal hash never enters
+                item = (-h, -number, line_start)
+                if len(heap) < pool_size:
+                    heapq.heappush(heap, item)
+                else:
+                    heapq.heapreplace(heap, item)
+    chunk.pool = sorted((-h, -k, offset) for h, k, offset in heap)
+    return chunk
+
+
+def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None) -> bytes:
+    """`scan_chunk` in a worker, its result pickled: the driver holds finished chunks waiting for
+    their turn as bytes (about a sixth of their size as objects), and unpickles one at a time."""
+    return pickle.dumps(scan_chunk(source, start, end, seed, pool_size, at), protocol=pickle.HIGHEST_PROTOCOL)

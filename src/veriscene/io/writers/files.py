@@ -1,0 +1,86 @@
+"""Writing an export's files: JSON arrays and JSON Lines streamed into a temporary file renamed
+into place on success (`AtomicTextFile`), and the file or folder an `out` names (`output_file`,
+`output_dir`), refused with OutputError before anything is written when it cannot be one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+class OutputError(ValueError):
+    """The `out` given cannot receive the export (a folder where a file is meant, a file of the run
+    read, ...): said before anything is written."""
+
+
+class AtomicTextFile:
+    """Write text to `path` through a temporary sibling, renamed into place on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._tmp = self.path.with_name(self.path.name + ".tmp")
+        self._fh: Any = None
+
+    def __enter__(self) -> AtomicTextFile:  # noqa: PYI034
+        self._fh = open(self._tmp, "w", encoding="utf-8")
+        return self
+
+    def write(self, text: str) -> None:
+        self._fh.write(text)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._fh.close()
+        try:
+            if exc_type is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)  # gone already after a rename; else never left behind
+
+
+def write_json_array(path: Path, rows: Iterable[Any]) -> None:
+    """Stream `rows` into a JSON array file, one object per line, never holding the whole list."""
+    with AtomicTextFile(path) as fh:
+        fh.write("[")
+        first = True
+        for row in rows:
+            fh.write("\n" if first else ",\n")
+            fh.write(orjson.dumps(row).decode())
+            first = False
+        fh.write("\n]\n" if not first else "]\n")
+
+
+def write_json_lines(path: Path, rows: Iterable[Any]) -> None:
+    """Stream `rows` into a JSON Lines file."""
+    with AtomicTextFile(path) as fh:
+        for row in rows:
+            fh.write(orjson.dumps(row).decode())
+            fh.write("\n")
+
+
+def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
+    """`out` itself when it names a file with one of `suffixes`, else `out / default_name` (`out`
+    is then a folder, created, even with a dot in its name). Raises OutputError, before anything is
+    written, for a file `out` that is a folder or a folder `out` that is a file."""
+    out = Path(out)
+    if out.suffix.lower() in suffixes:
+        if out.is_dir():
+            raise OutputError(f"{out} is a folder: give a new file name, or the folder without a {out.suffix} "
+                             "name to write the format's default file in it")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out
+    output_dir(out, f"a folder, or a file name ending in {' or '.join(suffixes)}")
+    return out / default_name
+
+
+def output_dir(out: Path, instead: str = "a folder") -> Path:
+    """Create the folder `out`; OutputError when it is an existing file (say what to give `instead`)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is an existing file; give {instead}")
+    out.mkdir(parents=True, exist_ok=True)
+    return out

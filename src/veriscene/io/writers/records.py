@@ -1,0 +1,173 @@
+"""Sample records as writers take them: the fields every sample must have (`check_sample`), the
+flat provenance columns and the reward's ground-truth text derived from a sample, the conversion
+loop that skips a bad record with its reason (`convert_all`), and the summary every writer fills
+and returns (`ExportSummary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+MAX_LISTED = 10  # missing images / errors listed by name in a summary
+REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
+
+T = TypeVar("T")
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote and what it could not (returned by every writer)."""
+
+    format: str
+    out: Path | str  # a URL (str) for an export to object storage
+    image_root: Path | None  # None: paths are absolute (an export to a URL, without an image root)
+    files: list[Path | str] = field(default_factory=list)
+    samples_written: int = 0
+    samples_skipped: int = 0
+    errors: list[str] = field(default_factory=list)  # first MAX_LISTED reasons for skipped records
+    images_referenced: int = 0  # image references written (a multi-image sample counts each)
+    images_missing: int = 0  # distinct referenced images that do not exist (or have no path)
+    missing_examples: list[str] = field(default_factory=list)  # first MAX_LISTED of them
+    images_embedded: int = 0
+    images_at_urls: int = 0  # references to images by URL (s3://...): written as they are; read only to embed them
+    images_checked: int = 0  # of those, found in the store when asked (`check_urls`, without embedding)
+    samples_expected: int | None = None  # the samples the run's manifest records (None: no finished manifest)
+    warnings: list[str] = field(default_factory=list)  # what the export wrote but should be looked at
+
+    def skip(self, reason: str) -> None:
+        self.samples_skipped += 1
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append(reason)
+
+    @property
+    def ok(self) -> bool:
+        return self.samples_skipped == 0 and self.images_missing == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "out": str(self.out),
+            "image_root": str(self.image_root) if self.image_root is not None else None,
+            "files": [str(f) for f in self.files],
+            "samples_written": self.samples_written,
+            "samples_skipped": self.samples_skipped,
+            "errors": list(self.errors),
+            "images_referenced": self.images_referenced,
+            "images_missing": self.images_missing,
+            "missing_examples": list(self.missing_examples),
+            "images_embedded": self.images_embedded,
+            "images_at_urls": self.images_at_urls,
+            "images_checked": self.images_checked,
+            "samples_expected": self.samples_expected,
+            "warnings": list(self.warnings),
+        }
+
+    def image_counts(self) -> tuple[int, int, int, int]:
+        """The counts of images written, saved before a sample is converted (`restore_image_counts`)."""
+        return self.images_referenced, self.images_embedded, self.images_at_urls, self.images_checked
+
+    def restore_image_counts(self, counts: tuple[int, int, int, int]) -> None:
+        """Forget the images of a sample that was skipped: they are not in the export. (Missing
+        files stay counted: they are missing whichever sample names them.)"""
+        self.images_referenced, self.images_embedded, self.images_at_urls, self.images_checked = counts
+
+
+INT64_MAX = 2**63 - 1
+
+
+def int64(sample: dict[str, Any], key: str) -> int:
+    """sample[key] as an int that fits the int64 columns (seed, generator_version); 0 if absent."""
+    value = int(sample.get(key) or 0)
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise ValueError(f"sample {sample.get('id', '?')}: field '{key}' = {value} exceeds int64")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text (used for program / answer / meta columns whose types vary by row)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def check_sample(sample: Any) -> None:
+    """Raise ValueError / TypeError naming the missing or malformed fields a writer needs."""
+    if not isinstance(sample, dict):
+        raise TypeError(f"a sample must be a JSON object, got {type(sample).__name__}")
+    missing = [k for k in REQUIRED_FIELDS if k not in sample]
+    if missing:
+        raise ValueError(f"sample {sample.get('id', '?')}: missing fields {missing}")
+    if not isinstance(sample["images"], list):
+        raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
+
+
+def provenance(sample: dict[str, Any]) -> dict[str, Any]:
+    """Flat, type-stable provenance: enough to find (and re-run) the sample's program.
+
+    `program` and `answer` are JSON text because their shapes vary between samples, which columnar
+    readers (pyarrow, datasets' JSON loader) cannot infer as one type.
+    """
+    return {
+        "sample_id": str(sample["id"]),
+        "task": str(sample["task"]),
+        "family": str(sample.get("family", "")),
+        "template_id": str(sample.get("template_id", "")),
+        "generator_version": int64(sample, "generator_version"),
+        "seed": int64(sample, "seed"),
+        "image_ids": [str(im.get("id", "")) for im in sample["images"]],
+        "answer": dumps(sample["answer"]),
+        "answer_type": str(sample["answer_type"]),
+        "program": dumps(sample.get("program", [])),
+    }
+
+
+def ground_truth(sample: dict[str, Any]) -> str:
+    """JSON text a reward function needs to score a response (verl ground_truth, TRL column).
+
+    Everything `veriscene.answers.score_sample` reads from a sample is included, so rewards
+    computed from this text equal evaluation scores: `synonyms` and `vocabulary` are added
+    only when the sample's meta has them (they change how `str` answers are read).
+    """
+    meta = sample.get("meta") or {}
+    truth = {
+        "answer": sample["answer"],
+        "answer_type": sample["answer_type"],
+        "choices": sample.get("choices"),
+        "answer_letter": meta.get("answer_letter"),
+        "mode": meta.get("mode", "qa"),
+        "box_format": meta.get("box_format"),
+        "image_size": meta.get("image_size"),
+    }
+    for key in ("synonyms", "vocabulary"):
+        if meta.get(key):
+            truth[key] = meta[key]
+    return dumps(truth)
+
+
+def convert_all(
+    samples: Iterable[Any],
+    summary: ExportSummary,
+    convert: Callable[[int, dict[str, Any]], T],
+) -> Iterator[T]:
+    """Apply `convert(index, sample)` to each valid sample; bad ones are skipped and reported.
+
+    `index` counts written rows (0-based). A ValueError / TypeError / KeyError from a record skips
+    that record with its reason (its images are then not counted as written); anything else is a
+    bug and propagates.
+    """
+    for sample in samples:
+        counts = summary.image_counts()
+        try:
+            check_sample(sample)
+            row = convert(summary.samples_written, sample)
+        except (ValueError, TypeError, KeyError) as exc:
+            summary.restore_image_counts(counts)
+            sid = sample.get("id", "?") if isinstance(sample, dict) else "?"
+            reason = str(exc)
+            summary.skip(reason if reason.startswith("sample ") else f"sample {sid}: {reason}")
+            continue
+        summary.samples_written += 1
+        yield row
