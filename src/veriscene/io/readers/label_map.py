@@ -52,8 +52,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -61,221 +60,28 @@ from typing import Any
 import numpy as np
 
 from veriscene.errors import SceneValidationError
-from veriscene.io.readers._base import ReadContext, SceneParts, bad, parse_json
+from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._images import read_header, upright_array
-from veriscene.io.readers.label_tables import LABEL_TABLE_FILES, read_label_table, structure_name
-from veriscene.scene.masks import encode_mask
+# the files and their arrays, and the scenes of structures, in modules of their own (re-exported:
+# the DICOM readers and `detect` import them from here)
+from veriscene.io.readers._label_map_files import (
+    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, find_cases, is_label_map,
+    load_array, plane,
+)
+from veriscene.io.readers._structures import (
+    SURROUNDED, TOUCHING, Options, _count_option, _scipy, split_names, structure_scene,
+)
+from veriscene.io.readers.label_tables import read_label_table
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
-IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
-VOLUME_SUFFIXES = (".nii", ".nii.gz", ".npy")
-LABEL_MAP_SUFFIXES = IMAGE_SUFFIXES + VOLUME_SUFFIXES
-TOUCHING, SURROUNDED = "touching", "surrounded by"
-
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    return ".nii.gz" if name.endswith(".nii.gz") else path.suffix.lower()
-
-
-def _stem(path: Path) -> str:
-    return path.name[: -len(_suffix(path))] if _suffix(path) else path.name
-
-
-def is_label_map(path: Path) -> bool:
-    return _suffix(path) in LABEL_MAP_SUFFIXES
-
-
-def _scipy() -> Any:
-    try:
-        from scipy import ndimage
-    except ImportError:
-        raise ImportError("reading label maps needs scipy: pip install 'veriscene[medical]'") from None
-    return ndimage
-
-
-# ---- cases ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    """One label map and the image it annotates (None when there is none); or, with `fault`, an
-    entry of a `dataset.json` that names no label map, to be reported (`label` is the file)."""
-
-    label: Path
-    image: Path | None
-    name: str
-    fault: str | None = None
-
-
-def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
-    """The cases of an MSD `dataset.json`'s "training" list; an entry without a label path is a
-    case holding its fault (reported as a reject of that entry; the others are read)."""
-    entries = data.get("training")
-    where = root / "dataset.json"
-    if not isinstance(entries, list):
-        raise ValueError(f"{where}: 'training' must be a list of {{image, label}} entries, got {type(entries).__name__}")
-    cases = []
-    for k, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) or not entry["label"]:
-            cases.append(Case(where, None, f"training[{k}]",
-                              f"entry has no 'label' path (expected {{\"image\": ..., \"label\": ...}}), got {entry!r}"[:300]))
-            continue
-        label = (root / entry["label"]).resolve()
-        image = (root / entry["image"]).resolve() if isinstance(entry.get("image"), str) else None
-        cases.append(Case(label, image, _stem(label)))
-    return cases
-
-
-def _image_beside(label: Path, images: Path | None) -> Path | None:
-    if images is None:
-        return None
-    same = images / label.name
-    if same.is_file():
-        return same
-    stem = _stem(label)
-    for suffix in (*IMAGE_SUFFIXES, ".jpg", ".jpeg", *VOLUME_SUFFIXES):
-        for name in (stem + suffix, stem + "_0000" + suffix):  # nnU-Net names channel 0 "_0000"
-            if (images / name).is_file():
-                return images / name
-    return None
-
-
-def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | None = None) -> tuple[list[Case], Path | None]:
-    """The cases under `path` and the label table found beside them (None if there is none)."""
-    path = Path(path)
-    image_dir = Path(images) if images is not None else None
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
-    root = path if path.is_dir() else path.parent
-    table = next((root / n for n in LABEL_TABLE_FILES if (root / n).is_file()), None)
-    if path.is_dir() and (path / "dataset.json").is_file():
-        try:
-            data = parse_json((path / "dataset.json").read_bytes())
-        except ValueError as exc:
-            raise ValueError(f"{path / 'dataset.json'}: malformed JSON: {exc}") from None
-        if isinstance(data, dict) and data.get("training"):
-            return _msd_cases(path, data), table
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and is_label_map(p))
-        if not files:
-            raise FileNotFoundError(f"{path}: no label maps ({', '.join(LABEL_MAP_SUFFIXES)}) in this folder")
-    elif not is_label_map(path):
-        raise ValueError(f"{path}: not a label map (expected one of {', '.join(LABEL_MAP_SUFFIXES)})")
-    else:
-        files = [path]
-    return [Case(f, _image_beside(f, image_dir), _stem(f)) for f in files], table
-
-
-# ---- arrays --------------------------------------------------------------------------------
-
-
-def _nibabel() -> Any:
-    try:
-        import nibabel
-    except ImportError:
-        raise ImportError("reading NIfTI volumes needs nibabel: pip install 'veriscene[medical]'") from None
-    return nibabel
-
-
-def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
-    """(array, is_nifti) of a label map (`labels`: 2D or 3D, integers) or of an image volume."""
-    suffix = _suffix(path)
-    nifti = suffix in (".nii", ".nii.gz")
-    if nifti:
-        nibabel = _nibabel()
-        try:
-            array = np.asanyarray(nibabel.as_closest_canonical(nibabel.load(str(path))).dataobj)
-        except nibabel.filebasedimages.ImageFileError as exc:
-            raise ValueError(str(exc)) from None
-    elif suffix == ".npy":
-        array = np.load(path, allow_pickle=False)
-    else:
-        from PIL import Image
-
-        with Image.open(path) as im:
-            if im.mode not in ("L", "P", "I", "I;16", "I;16B", "I;16L", "1"):
-                raise bad(f"a label map must be one channel of integers (greyscale, 16-bit or palette); "
-                          f"this image is {im.mode}", "pixels")
-            array = np.asarray(im)
-    if array.ndim > 3:
-        array = np.squeeze(array)  # NIfTI's trailing axes of length 1
-    if not labels and array.ndim == 4:
-        array = array[..., 0]  # a multi-channel image volume (MSD's MRI sequences): the first channel
-    if array.ndim not in (2, 3) or (not labels and array.ndim != 3):
-        raise bad(f"expected a 2D map or a 3D volume, got an array of shape {array.shape}", "pixels")
-    if array.size == 0:
-        raise bad(f"the {'label map' if labels else 'image volume'} is empty (shape {array.shape})", "pixels")
-    if not labels:
-        return array, nifti
-    if array.dtype.kind == "f":
-        if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
-            raise bad("the label map holds values that are not integers", "pixels")
-        if np.abs(array).max() > 2**53:  # past this a float is no exact integer (and int64 overflows)
-            raise bad(f"the label map holds a value of {np.abs(array).max():g}, too large for a label", "pixels")
-        array = array.astype(np.int64)
-    elif array.dtype.kind not in "iub":
-        raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
-    if array.dtype.kind == "i" and array.size and array.min() < 0:
-        raise bad(f"the label map holds a negative label ({int(array.min())})", "pixels")
-    return array, nifti
-
-
-def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarray:
-    """Slice k along `axis`; for a canonical (RAS+) NIfTI volume turned as a radiologist reads it:
-    rows run down from anterior / superior, columns from the patient's right to left. Axes after
-    the three spatial ones (segments of a DICOM SEG) are kept last."""
-    cut = volume[(slice(None),) * axis + (k,)]  # a view (np.take would copy the whole volume first)
-    return np.ascontiguousarray(cut.swapaxes(0, 1)[::-1, ::-1] if radiological else cut)
+__all__ = [
+    "IMAGE_SUFFIXES", "LABEL_MAP_SUFFIXES", "SURROUNDED", "TOUCHING", "VOLUME_SUFFIXES", "Case", "Options",
+    "_count_option", "_scipy", "_write_slice", "find_cases", "is_label_map", "load_array", "plane",
+    "read_label_map", "split_names", "structure_scene",
+]
 
 
 # ---- one scene -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Options:
-    table: dict[int, str]
-    split: frozenset[str] | None  # names split into connected pieces; None: all
-    min_pixels: int
-
-
-def _pieces(ndimage: Any, mask: np.ndarray, min_pixels: int) -> tuple[list[np.ndarray], int]:
-    """The 8-connected pieces of `mask` of at least `min_pixels`, in label order; and how many were smaller."""
-    labelled, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
-    sizes = np.bincount(labelled.ravel(), minlength=count + 1)
-    kept = [labelled == k for k in range(1, count + 1) if sizes[k] >= min_pixels]
-    return kept, count - len(kept)
-
-
-def _box(mask: np.ndarray) -> list[float]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return [float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1)]
-
-
-def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) -> list[tuple[int, str, int]]:
-    """``touching`` (both ways) and ``surrounded by`` between every pair of masks, from the pixels."""
-    height, width = masks[0].shape if masks else (0, 0)
-    windows = [(slice(max(int(y0) - 1, 0), min(int(y1) + 1, height)), slice(max(int(x0) - 1, 0), min(int(x1) + 1, width)))
-               for x0, y0, x1, y1 in boxes]  # each box and a pixel around it
-    grown = [ndimage.binary_dilation(mask[w], structure=np.ones((3, 3), dtype=bool)) for mask, w in zip(masks, windows)]
-    filled: dict[int, np.ndarray] = {}  # outlines with holes filled, made for the boxes that hold another
-    out: list[tuple[int, str, int]] = []
-    for a in range(len(masks)):
-        for b in range(len(masks)):
-            if a == b:
-                continue
-            ax0, ay0, ax1, ay1 = boxes[a]
-            bx0, by0, bx1, by1 = boxes[b]
-            if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
-                continue  # more than a pixel apart
-            if a < b and np.any(grown[a] & masks[b][windows[a]]):
-                out += [(a, TOUCHING, b), (b, TOUCHING, a)]
-            if ax0 >= bx0 and ay0 >= by0 and ax1 <= bx1 and ay1 <= by1:  # a's pixels all lie in b's window
-                if b not in filled:
-                    filled[b] = ndimage.binary_fill_holes(masks[b][windows[b]])
-                if not np.any(masks[a][windows[b]] & ~filled[b]):
-                    out.append((a, SURROUNDED, b))
-    return sorted(out)
 
 
 def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, image: str | None,
@@ -293,51 +99,6 @@ def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, i
             yield value, raw, labels == value
 
     return structure_scene(ctx, opts, structures(), labels.shape, image_id, image, meta)
-
-
-def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[int, str, np.ndarray]],
-                    shape: tuple[int, ...], image_id: str, image: str | None, meta: dict[str, Any]) -> Scene:
-    """The scene of one slice from its structures: (number, raw name, boolean mask) each, masks
-    column-major (Fortran order) for pycocotools. Masks may overlap (DICOM segments do)."""
-    ndimage = _scipy()
-    height, width = shape
-    parts = SceneParts(ctx)
-    masks: list[np.ndarray] = []
-    for value, raw, mask in structures:
-        name = ctx.name(structure_name(raw), f"labels[{value}]")
-        if opts.split is None or name in opts.split:
-            pieces, small = _pieces(ndimage, mask, opts.min_pixels)
-        elif int(mask.sum()) >= opts.min_pixels:
-            pieces, small = [mask], 0
-        else:
-            pieces, small = [], 1
-        if small:
-            ctx.repair("small_pieces_dropped", small)
-        for k, piece in enumerate(pieces):
-            oid = f"{value}" if len(pieces) == 1 else f"{value}.{k + 1}"
-            box = _box(piece)
-            parts.add(oid, partial(dict, name=name, box=box, attributes=[], mask=encode_mask(piece)),
-                      f"labels[{value}]")
-            masks.append(piece)
-    if not parts.rows:
-        raise bad(f"no structure of at least {opts.min_pixels} pixels", "pixels")
-    ids = parts.ids
-    for s, predicate, o in _relations(ndimage, masks, [r["box"] for r in parts.rows]):
-        parts.relate(ids[s], predicate, ids[o], "relations")
-    return parts.scene(image_id, width, height, image=image, meta=meta)
-
-
-def _write_slice(picture: np.ndarray, out: Path) -> None:
-    """An 8-bit PNG of one slice, intensities between its 0.5th and 99.5th percentiles."""
-    from PIL import Image
-
-    values = picture.astype(np.float64)
-    low, high = np.percentile(values, [0.5, 99.5]) if values.size else (0.0, 1.0)
-    scaled = np.zeros_like(values) if high <= low else np.clip((values - low) / (high - low), 0.0, 1.0) * 255.0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    Image.fromarray(np.round(scaled).astype(np.uint8)).save(tmp, format="PNG")
-    tmp.replace(out)
 
 
 def _fit_to_image(ctx: ReadContext, case: Case, labels: np.ndarray) -> np.ndarray:
@@ -430,25 +191,6 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             yield scene
     if empty:
         ctx.report.count("empty_slices_skipped", empty)
-
-
-def split_names(ctx: ReadContext, components: str | bool | None) -> frozenset[str] | None:
-    """The `components` option: names counted by connected pieces (normalised), None for all."""
-    if components is None or components is False or str(components).strip().lower() in ("", "none", "false"):
-        return frozenset()
-    if components is True or str(components).strip().lower() in ("all", "true"):
-        return None
-    return frozenset(ctx.normalizer.name(structure_name(w)) for w in str(components).split(",") if w.strip())
-
-
-def _count_option(name: str, value: int | str, low: int = 1, high: int | None = None) -> int:
-    """An integer option, given as a number or as command-line text ("5")."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        span = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ValueError(f"{name} must be an integer {span}, got {value!r}")
-    return value
 
 
 def read_label_map(

@@ -1,0 +1,113 @@
+"""COCO's categories as the reader takes them: names made plain for stuff classes (panoptic's
+'sky-other-merged', COCO-Stuff's 'wall-brick'), stuff told from things (`isthing`, or COCO-Stuff's
+classes by id and name), COCO-Stuff's merged class 183 "other" left out, and the categories an LVIS
+image annotates in full (`_exhaustive`). See `coco` for the format."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext, bad, object_id
+
+
+_STUFF_SUFFIXES = ("-merged", "-other", "-stuff")
+# COCO-Stuff's "wall-brick" is a brick wall; other hyphenated names ("t-shirt", "floor-lamp") stay
+_SURFACES = ("wall", "floor", "ceiling")
+_MATERIALS = ("brick", "concrete", "marble", "panel", "stone", "tile", "wood")
+_STUFF_WORDS = {"playingfield": "playing field", "window-blind": "window blind"}
+
+
+def stuff_name(raw: str) -> str:
+    """The plain name of a COCO panoptic or COCO-Stuff class: 'sky-other-merged' -> 'sky',
+    'wall-brick' -> 'brick wall', 'door-stuff' -> 'door', 'playingfield' -> 'playing field'.
+    Other names are returned unchanged."""
+    name = raw
+    while name.endswith(_STUFF_SUFFIXES) and len(name) > len("-other"):
+        name = name.rsplit("-", 1)[0]
+    head, _, tail = name.partition("-")
+    if head in _SURFACES and tail in _MATERIALS:
+        name = f"{tail} {head}"
+    return _STUFF_WORDS.get(name, name) or raw
+
+
+# COCO-Stuff's stuff classes, ids 92 to 182 in this order. Its files give no ``isthing``: a
+# category is taken for a stuff class when its id and name are those of one. Its class 183,
+# "other", is every thing pixel merged into one region (not an object): such annotations are
+# skipped and counted (`merged_things_skipped`).
+COCO_STUFF_CLASSES = (
+    "banner blanket branch bridge building-other bush cabinet cage cardboard carpet ceiling-other ceiling-tile "
+    "cloth clothes clouds counter cupboard curtain desk-stuff dirt door-stuff fence floor-marble floor-other "
+    "floor-stone floor-tile floor-wood flower fog food-other fruit furniture-other grass gravel ground-other hill "
+    "house leaves light mat metal mirror-stuff moss mountain mud napkin net paper pavement pillow plant-other "
+    "plastic platform playingfield railing railroad river road rock roof rug salad sand sea shelf sky-other "
+    "skyscraper snow solid-other stairs stone straw structural-other table tent textile-other towel tree vegetable "
+    "wall-brick wall-concrete wall-other wall-panel wall-stone wall-tile wall-wood water-other waterdrops "
+    "window-blind window-other wood"
+).split()
+_COCO_STUFF_FIRST = 92
+_MERGED_THINGS = ("183", "other")
+
+
+def _merged_things(cat: Any) -> bool:
+    """Whether a category is COCO-Stuff's class 183, "other" (all thing pixels as one region)."""
+    return isinstance(cat, dict) and (str(cat.get("id")), cat.get("name")) == _MERGED_THINGS and "isthing" not in cat
+
+
+def _isthing(cid: str, raw: Any, cat: dict[str, Any]) -> bool:
+    """A category's ``isthing``, or, when it has none, whether it is not one of COCO-Stuff's stuff
+    classes (matched by id and name)."""
+    if "isthing" in cat:
+        return bool(cat["isthing"])
+    k = int(cid) - _COCO_STUFF_FIRST if cid.isdigit() else -1
+    return not (0 <= k < len(COCO_STUFF_CLASSES) and COCO_STUFF_CLASSES[k] == raw)
+
+
+def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, bool]]:
+    """category id -> (normalised name, isthing); stuff classes named like COCO's
+    ('sky-other-merged') get their plain names (`stuff_name`). COCO-Stuff's merged thing region
+    (`_MERGED_THINGS`) is left out: its annotations are skipped."""
+    out: dict[str, tuple[str, bool]] = {}
+    for k, cat in enumerate(data.get("categories") or []):
+        field = f"categories[{k}]"
+        try:
+            if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
+                raise bad(f"category must be {{id, name}}, got {cat!r}"[:200], field)
+            cid = object_id(cat["id"], field + ".id")
+            if cid in out:
+                raise bad(f"duplicate category id {cid}", field + ".id")
+            raw = cat["name"]
+            if _merged_things(cat):
+                continue
+            isthing = _isthing(cid, raw, cat)
+            raw = stuff_name(raw) if isinstance(raw, str) else raw
+            out[cid] = (ctx.name(raw, field + ".name"), isthing)
+        except SceneValidationError as exc:
+            ctx.file_error(exc.located(ctx.source, "categories"))
+    return out
+
+
+_LVIS_KEYS = ("neg_category_ids", "not_exhaustive_category_ids")
+
+
+def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: dict[str, tuple[str, bool]]) -> list[str]:
+    """The names an LVIS image annotates in full: its categories with annotations, except the
+    ones LVIS marks `not_exhaustive_category_ids` and any with an annotation dropped here, plus
+    the ones verified absent (`neg_category_ids`). Sorted."""
+    listed: dict[str, set[str]] = {}
+    for key in _LVIS_KEYS:
+        ids = image.get(key) or []
+        if not isinstance(ids, list):
+            raise bad(f"{key} must be a list of category ids, got {ids!r}"[:200], key)
+        listed[key] = set()
+        for k, raw in enumerate(ids):
+            cid = object_id(raw, f"{key}[{k}]")
+            if cid not in cats:
+                raise bad(f"unknown category_id {cid} (not in categories)", f"{key}[{k}]")
+            listed[key].add(cats[cid][0])
+    ids = (str(ann.get("category_id")) for ann in anns if isinstance(ann, dict))
+    wanted = Counter(cats[cid][0] for cid in ids if cid in cats)
+    kept = Counter(names)
+    full = {name for name, n in kept.items() if n == wanted.get(name)} - listed["not_exhaustive_category_ids"]
+    return sorted(full | (listed["neg_category_ids"] - set(kept)))

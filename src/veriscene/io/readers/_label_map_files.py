@@ -1,0 +1,180 @@
+"""Label map files: the cases a path holds (a map, a folder of them, an MSD / nnU-Net folder) and
+the image each annotates, their arrays read (`load_array`) and sliced (`plane`), and slices of an
+image volume written as PNGs (`_write_slice`). See `label_map` for the formats."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veriscene.io.readers._base import bad, parse_json
+from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
+
+IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
+VOLUME_SUFFIXES = (".nii", ".nii.gz", ".npy")
+LABEL_MAP_SUFFIXES = IMAGE_SUFFIXES + VOLUME_SUFFIXES
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return ".nii.gz" if name.endswith(".nii.gz") else path.suffix.lower()
+
+
+def _stem(path: Path) -> str:
+    return path.name[: -len(_suffix(path))] if _suffix(path) else path.name
+
+
+def is_label_map(path: Path) -> bool:
+    return _suffix(path) in LABEL_MAP_SUFFIXES
+
+
+# ---- cases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One label map and the image it annotates (None when there is none); or, with `fault`, an
+    entry of a `dataset.json` that names no label map, to be reported (`label` is the file)."""
+
+    label: Path
+    image: Path | None
+    name: str
+    fault: str | None = None
+
+
+def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
+    """The cases of an MSD `dataset.json`'s "training" list; an entry without a label path is a
+    case holding its fault (reported as a reject of that entry; the others are read)."""
+    entries = data.get("training")
+    where = root / "dataset.json"
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: 'training' must be a list of {{image, label}} entries, got {type(entries).__name__}")
+    cases = []
+    for k, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) or not entry["label"]:
+            cases.append(Case(where, None, f"training[{k}]",
+                              f"entry has no 'label' path (expected {{\"image\": ..., \"label\": ...}}), got {entry!r}"[:300]))
+            continue
+        label = (root / entry["label"]).resolve()
+        image = (root / entry["image"]).resolve() if isinstance(entry.get("image"), str) else None
+        cases.append(Case(label, image, _stem(label)))
+    return cases
+
+
+def _image_beside(label: Path, images: Path | None) -> Path | None:
+    if images is None:
+        return None
+    same = images / label.name
+    if same.is_file():
+        return same
+    stem = _stem(label)
+    for suffix in (*IMAGE_SUFFIXES, ".jpg", ".jpeg", *VOLUME_SUFFIXES):
+        for name in (stem + suffix, stem + "_0000" + suffix):  # nnU-Net names channel 0 "_0000"
+            if (images / name).is_file():
+                return images / name
+    return None
+
+
+def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | None = None) -> tuple[list[Case], Path | None]:
+    """The cases under `path` and the label table found beside them (None if there is none)."""
+    path = Path(path)
+    image_dir = Path(images) if images is not None else None
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    root = path if path.is_dir() else path.parent
+    table = next((root / n for n in LABEL_TABLE_FILES if (root / n).is_file()), None)
+    if path.is_dir() and (path / "dataset.json").is_file():
+        try:
+            data = parse_json((path / "dataset.json").read_bytes())
+        except ValueError as exc:
+            raise ValueError(f"{path / 'dataset.json'}: malformed JSON: {exc}") from None
+        if isinstance(data, dict) and data.get("training"):
+            return _msd_cases(path, data), table
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and is_label_map(p))
+        if not files:
+            raise FileNotFoundError(f"{path}: no label maps ({', '.join(LABEL_MAP_SUFFIXES)}) in this folder")
+    elif not is_label_map(path):
+        raise ValueError(f"{path}: not a label map (expected one of {', '.join(LABEL_MAP_SUFFIXES)})")
+    else:
+        files = [path]
+    return [Case(f, _image_beside(f, image_dir), _stem(f)) for f in files], table
+
+
+# ---- arrays --------------------------------------------------------------------------------
+
+
+def _nibabel() -> Any:
+    try:
+        import nibabel
+    except ImportError:
+        raise ImportError("reading NIfTI volumes needs nibabel: pip install 'veriscene[medical]'") from None
+    return nibabel
+
+
+def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
+    """(array, is_nifti) of a label map (`labels`: 2D or 3D, integers) or of an image volume."""
+    suffix = _suffix(path)
+    nifti = suffix in (".nii", ".nii.gz")
+    if nifti:
+        nibabel = _nibabel()
+        try:
+            array = np.asanyarray(nibabel.as_closest_canonical(nibabel.load(str(path))).dataobj)
+        except nibabel.filebasedimages.ImageFileError as exc:
+            raise ValueError(str(exc)) from None
+    elif suffix == ".npy":
+        array = np.load(path, allow_pickle=False)
+    else:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            if im.mode not in ("L", "P", "I", "I;16", "I;16B", "I;16L", "1"):
+                raise bad(f"a label map must be one channel of integers (greyscale, 16-bit or palette); "
+                          f"this image is {im.mode}", "pixels")
+            array = np.asarray(im)
+    if array.ndim > 3:
+        array = np.squeeze(array)  # NIfTI's trailing axes of length 1
+    if not labels and array.ndim == 4:
+        array = array[..., 0]  # a multi-channel image volume (MSD's MRI sequences): the first channel
+    if array.ndim not in (2, 3) or (not labels and array.ndim != 3):
+        raise bad(f"expected a 2D map or a 3D volume, got an array of shape {array.shape}", "pixels")
+    if array.size == 0:
+        raise bad(f"the {'label map' if labels else 'image volume'} is empty (shape {array.shape})", "pixels")
+    if not labels:
+        return array, nifti
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
+            raise bad("the label map holds values that are not integers", "pixels")
+        if np.abs(array).max() > 2**53:  # past this a float is no exact integer (and int64 overflows)
+            raise bad(f"the label map holds a value of {np.abs(array).max():g}, too large for a label", "pixels")
+        array = array.astype(np.int64)
+    elif array.dtype.kind not in "iub":
+        raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
+    if array.dtype.kind == "i" and array.size and array.min() < 0:
+        raise bad(f"the label map holds a negative label ({int(array.min())})", "pixels")
+    return array, nifti
+
+
+def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarray:
+    """Slice k along `axis`; for a canonical (RAS+) NIfTI volume turned as a radiologist reads it:
+    rows run down from anterior / superior, columns from the patient's right to left. Axes after
+    the three spatial ones (segments of a DICOM SEG) are kept last."""
+    cut = volume[(slice(None),) * axis + (k,)]  # a view (np.take would copy the whole volume first)
+    return np.ascontiguousarray(cut.swapaxes(0, 1)[::-1, ::-1] if radiological else cut)
+
+
+def _write_slice(picture: np.ndarray, out: Path) -> None:
+    """An 8-bit PNG of one slice, intensities between its 0.5th and 99.5th percentiles."""
+    from PIL import Image
+
+    values = picture.astype(np.float64)
+    low, high = np.percentile(values, [0.5, 99.5]) if values.size else (0.0, 1.0)
+    scaled = np.zeros_like(values) if high <= low else np.clip((values - low) / (high - low), 0.0, 1.0) * 255.0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    Image.fromarray(np.round(scaled).astype(np.uint8)).save(tmp, format="PNG")
+    tmp.replace(out)

@@ -1,0 +1,113 @@
+"""Image sizes as the readers take them: the annotation's, checked against the image file when
+the images are given (`image_root`), else the size in the file's header, else the `image_size`
+option. `ImageSizes` is a base of `ReadContext`, which holds the options and counts the repairs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._fields import bad
+from veriscene.io.readers._images import read_header
+
+# The repair count of an image with no file under `image_root` (or none named): its size, the
+# annotation's or `image_size`, is kept unchecked. Most images counted so: the wrong image root.
+IMAGE_NOT_FOUND = "sizes_unchecked_image_not_found"
+
+
+class ImageSizes:
+    """`ReadContext`'s image sizes (`image_size_of`), from the options it sets."""
+
+    image_root: Path | None  # images on disk, whose headers are read (None: not given, or at a URL)
+    image_root_url: str | os.PathLike[str] | None  # images at a URL: not read
+    image_size: tuple[int, int] | None  # the `image_size` option, (width, height)
+
+    def repair(self, kind: str, n: int = 1) -> None:
+        raise NotImplementedError  # ReadContext.repair
+
+    def image_size_of(
+        self, width: Any, height: Any, candidates: Iterable[str | os.PathLike[str]] = ()
+    ) -> tuple[int, int]:
+        """Image (width, height): from the annotation, else the image header (the size shown,
+        EXIF orientation applied: `_images`), else `image_size`. An annotated size is checked
+        against the header when `image_root` is given and the file is there (`_check_size`); a
+        size kept without its file found under `image_root` is counted (`IMAGE_NOT_FOUND`)."""
+        if width is not None or height is not None:
+            size = _dimension(width, "width"), _dimension(height, "height")
+            if self.image_root is not None:  # headers are read only when the user points at the images
+                self._check_size(size, candidates)
+            return size
+        for candidate in candidates:
+            path = Path(candidate)
+            if not path.is_absolute() and self.image_root is not None:
+                path = self.image_root / path
+            if path.is_absolute() or self.image_root is not None:
+                header = read_header(path)
+                if header is not None:
+                    self.repair("sizes_from_image_header")
+                    if header.size != header.stored:  # a photo stored sideways: its upright size
+                        self.repair("sizes_of_upright_image")
+                    return header.size
+        if self.image_size is not None:
+            if self.image_root is not None:  # looked for under the root and not there: said, as below
+                self.repair(IMAGE_NOT_FOUND)
+            return self.image_size
+        hint = ("no image file found under the image root" if self.image_root else
+                f"images at a URL ({self.image_root_url}) are not read for their sizes" if self.image_root_url else
+                "no image root given")
+        raise bad(
+            f"image size missing: the annotation has no width/height and {hint}; pass image_root=DIR "
+            "(--image-root, reads the image header) or image_size=(W, H) (--image-size WxH)",
+            "width",
+        )
+
+    def _check_size(self, size: tuple[int, int], candidates: Iterable[str | os.PathLike[str]]) -> None:
+        """Refuse an annotated (width, height) that is not the size of the image file shown (its
+        EXIF orientation applied), as the first of `candidates` found under `image_root` has it.
+
+        Every box is in the annotated size's pixels, and is drawn, cropped and normalised against
+        the image that is shown: with another size (a resized copy of the image, the wrong image
+        root, or a sideways-stored photo annotated by its stored size) every box lands in the
+        wrong place. Which of the two is right cannot be told from the files, so the scene is
+        rejected naming both sizes rather than kept with boxes that may not fit. A file Pillow
+        cannot read leaves the size unchecked (counted): the annotation's size is kept. So does an
+        image with no file under `image_root` (counted as `IMAGE_NOT_FOUND`): a wrong root leaves
+        every size unchecked, and the scene file's image paths wrong, so it must not pass unsaid."""
+        for candidate in candidates:
+            path = Path(candidate)
+            path = path if path.is_absolute() else self.image_root / path  # type: ignore[operator]
+            try:
+                header = read_header(path)
+            except SceneValidationError:  # not an image Pillow reads: the size cannot be checked
+                self.repair("sizes_unchecked_unreadable_image")
+                return
+            if header is None:
+                continue
+            if size == header.size:
+                return
+            shown = f"{header.size[0]}x{header.size[1]}"
+            if size == header.stored:
+                raise bad(f"annotated size {size[0]}x{size[1]} is the stored size of {path}, a photo shown "
+                          f"turned (EXIF orientation {header.orientation}) as {shown}: its boxes were drawn on "
+                          "the sideways pixels and would not fit the photo shown", "width")
+            raise bad(f"annotated size {size[0]}x{size[1]} is not the size of the image file {path} ({shown}): "
+                      "a resized copy, or the wrong image root? its boxes would not fit", "width")
+        self.repair(IMAGE_NOT_FOUND)
+
+
+def _dimension(value: Any, field: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise bad(f"{field} must be a positive integer, got {value!r}", field)
+    return value
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of the image as shown, its EXIF orientation applied (`_images`: annotation
+    is made on the upright photo), from its header (pixels not decoded); None without the file."""
+    header = read_header(path)
+    return None if header is None else header.size

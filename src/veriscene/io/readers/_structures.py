@@ -1,0 +1,124 @@
+"""A medical scene from its structures' masks: one object per structure (or per connected piece),
+its box, and the relations the pixels show (`touching`, `surrounded by`). Label maps, DICOM SEG
+and DICOM RTSTRUCT readers build their slices' scenes here (`structure_scene`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers.label_tables import structure_name
+from veriscene.scene.masks import encode_mask
+from veriscene.scene.model import Scene
+
+TOUCHING, SURROUNDED = "touching", "surrounded by"
+
+
+def _scipy() -> Any:
+    try:
+        from scipy import ndimage
+    except ImportError:
+        raise ImportError("reading label maps needs scipy: pip install 'veriscene[medical]'") from None
+    return ndimage
+
+
+@dataclass(frozen=True)
+class Options:
+    table: dict[int, str]
+    split: frozenset[str] | None  # names split into connected pieces; None: all
+    min_pixels: int
+
+
+def _pieces(ndimage: Any, mask: np.ndarray, min_pixels: int) -> tuple[list[np.ndarray], int]:
+    """The 8-connected pieces of `mask` of at least `min_pixels`, in label order; and how many were smaller."""
+    labelled, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    sizes = np.bincount(labelled.ravel(), minlength=count + 1)
+    kept = [labelled == k for k in range(1, count + 1) if sizes[k] >= min_pixels]
+    return kept, count - len(kept)
+
+
+def _box(mask: np.ndarray) -> list[float]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return [float(cols[0]), float(rows[0]), float(cols[-1] + 1), float(rows[-1] + 1)]
+
+
+def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) -> list[tuple[int, str, int]]:
+    """``touching`` (both ways) and ``surrounded by`` between every pair of masks, from the pixels."""
+    height, width = masks[0].shape if masks else (0, 0)
+    windows = [(slice(max(int(y0) - 1, 0), min(int(y1) + 1, height)), slice(max(int(x0) - 1, 0), min(int(x1) + 1, width)))
+               for x0, y0, x1, y1 in boxes]  # each box and a pixel around it
+    grown = [ndimage.binary_dilation(mask[w], structure=np.ones((3, 3), dtype=bool)) for mask, w in zip(masks, windows)]
+    filled: dict[int, np.ndarray] = {}  # outlines with holes filled, made for the boxes that hold another
+    out: list[tuple[int, str, int]] = []
+    for a in range(len(masks)):
+        for b in range(len(masks)):
+            if a == b:
+                continue
+            ax0, ay0, ax1, ay1 = boxes[a]
+            bx0, by0, bx1, by1 = boxes[b]
+            if ax0 > bx1 or bx0 > ax1 or ay0 > by1 or by0 > ay1:
+                continue  # more than a pixel apart
+            if a < b and np.any(grown[a] & masks[b][windows[a]]):
+                out += [(a, TOUCHING, b), (b, TOUCHING, a)]
+            if ax0 >= bx0 and ay0 >= by0 and ax1 <= bx1 and ay1 <= by1:  # a's pixels all lie in b's window
+                if b not in filled:
+                    filled[b] = ndimage.binary_fill_holes(masks[b][windows[b]])
+                if not np.any(masks[a][windows[b]] & ~filled[b]):
+                    out.append((a, SURROUNDED, b))
+    return sorted(out)
+
+
+def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[int, str, np.ndarray]],
+                    shape: tuple[int, ...], image_id: str, image: str | None, meta: dict[str, Any]) -> Scene:
+    """The scene of one slice from its structures: (number, raw name, boolean mask) each, masks
+    column-major (Fortran order) for pycocotools. Masks may overlap (DICOM segments do)."""
+    ndimage = _scipy()
+    height, width = shape
+    parts = SceneParts(ctx)
+    masks: list[np.ndarray] = []
+    for value, raw, mask in structures:
+        name = ctx.name(structure_name(raw), f"labels[{value}]")
+        if opts.split is None or name in opts.split:
+            pieces, small = _pieces(ndimage, mask, opts.min_pixels)
+        elif int(mask.sum()) >= opts.min_pixels:
+            pieces, small = [mask], 0
+        else:
+            pieces, small = [], 1
+        if small:
+            ctx.repair("small_pieces_dropped", small)
+        for k, piece in enumerate(pieces):
+            oid = f"{value}" if len(pieces) == 1 else f"{value}.{k + 1}"
+            box = _box(piece)
+            parts.add(oid, partial(dict, name=name, box=box, attributes=[], mask=encode_mask(piece)),
+                      f"labels[{value}]")
+            masks.append(piece)
+    if not parts.rows:
+        raise bad(f"no structure of at least {opts.min_pixels} pixels", "pixels")
+    ids = parts.ids
+    for s, predicate, o in _relations(ndimage, masks, [r["box"] for r in parts.rows]):
+        parts.relate(ids[s], predicate, ids[o], "relations")
+    return parts.scene(image_id, width, height, image=image, meta=meta)
+
+
+def split_names(ctx: ReadContext, components: str | bool | None) -> frozenset[str] | None:
+    """The `components` option: names counted by connected pieces (normalised), None for all."""
+    if components is None or components is False or str(components).strip().lower() in ("", "none", "false"):
+        return frozenset()
+    if components is True or str(components).strip().lower() in ("all", "true"):
+        return None
+    return frozenset(ctx.normalizer.name(structure_name(w)) for w in str(components).split(",") if w.strip())
+
+
+def _count_option(name: str, value: int | str, low: int = 1, high: int | None = None) -> int:
+    """An integer option, given as a number or as command-line text ("5")."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ValueError(f"{name} must be an integer {span}, got {value!r}")
+    return value
