@@ -231,3 +231,65 @@ def test_spatial_predicates_say_where(predicate: str, spatial: bool) -> None:
     from veriscene.text import is_spatial
 
     assert is_spatial(predicate) is spatial
+
+
+@pytest.mark.parametrize(("predicate", "one", "many", "after_noun"), [
+    # a stative verb is said in the simple present: it read "the leg is belonging to the bag"
+    ("belonging to", "belongs to", "belong to", "belonging to"),
+    ("containing", "contains", "contain", "containing"), ("having", "has", "have", "with"),
+    ("owning", "owns", "own", "owning"), ("resembling", "resembles", "resemble", "resembling"),
+    ("including", "includes", "include", "including"), ("consisting of", "consists of", "consist of", "consisting of"),
+    ("is belonging to the", "belongs to", "belong to", "belonging to"),
+    # a possession said with "with" is said with "has": it read "the man is with the hat"
+    ("with", "has", "have", "with"), ("is with", "has", "have", "with"), ("are with", "has", "have", "with"),
+    # "has" with a particle: it read "the man with on the hat"
+    ("has on", "has on", "have on", "that has on"),
+    # participles of acts and placements stay progressive
+    ("covering", "is covering", "are covering", "covering"), ("hanging on", "is hanging on", "are hanging on", "hanging on"),
+    ("of", "is of", "are of", "of"),
+])
+def test_stative_and_possessive_predicates_read_as_english(predicate, one, many, after_noun) -> None:
+    from veriscene.text import relation_modifier, relation_phrase, relation_phrase_plural
+
+    assert relation_phrase(predicate) == one
+    assert relation_phrase_plural(predicate) == many
+    assert relation_modifier(predicate) == after_noun
+
+
+@pytest.mark.parametrize(("subject", "predicate", "phrase", "modifier"), [
+    # 'of' in a sentence says the subject's noun: it read "the leg is of the man"
+    ("leg", "of", "is a leg of", "of"), ("apple", "of", "is an apple of", "of"),
+    ("hair", "of", "is part of", "of"), ("jeans", "of", "are jeans of", "of"),
+    ("jeans", "has on", "have on", "that have on"), ("jeans", "belonging to", "belong to", "belonging to"),
+    ("cup", "with", "has", "with"), ("glasses", "with", "have", "with"),
+])
+def test_agreeing_phrases_of_links_and_statives(subject, predicate, phrase, modifier) -> None:
+    from veriscene.text import agreeing_relation_modifier, agreeing_relation_phrase
+
+    assert agreeing_relation_phrase(subject, predicate) == phrase
+    assert agreeing_relation_modifier(subject, predicate) == modifier
+
+
+@pytest.mark.parametrize(("predicate", "action"), [
+    ("holding", True), ("eating", True), ("riding", True), ("playing with", True), ("wearing", True),
+    ("is carrying", True),
+    # a state or a placement: "What is the sign doing with the pole?" answered "hanging on" read wrong
+    ("belonging to", False), ("containing", False), ("covering", False), ("hanging on", False),
+    ("sitting on", False), ("laying on", False), ("surrounding", False), ("facing", False),
+    # a participle followed by a place says where
+    ("walking on", False), ("looking at", False), ("standing in", False),
+    # not participles
+    ("holds", False), ("on", False), ("left of", False), ("made of", False), ("has", False), ("with", False),
+])
+def test_actions_are_participles_of_acts(predicate: str, action: bool) -> None:
+    from veriscene.text import is_action
+
+    assert is_action(predicate) is action
+
+
+def test_subject_free_phrases() -> None:
+    from veriscene.text import has_subject_free_phrase
+
+    assert not has_subject_free_phrase("of")  # "What is of the man?"
+    assert has_subject_free_phrase("part of") and has_subject_free_phrase("belonging to")
+    assert has_subject_free_phrase("with") and has_subject_free_phrase("on")

@@ -9,7 +9,7 @@ import numpy as np
 from veriscene.generators.draws import Draws
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent
-from veriscene.text import is_spatial
+from veriscene.text import is_action, is_spatial
 
 
 def add_unique(builder: ProgramBuilder, referent: Referent) -> int:
@@ -86,11 +86,12 @@ def sorted_subset(rng: np.random.Generator, items: Iterable[Any], limit: int) ->
 
 def wording(predicate: str, doing: bool = True) -> str:
     """Template group that asks for a predicate: "is" for where the subject is ("Where is A
-    relative to B?": 'left of', 'on', `is_spatial`), "doing" for an action ("What is A doing to
-    B?": 'holding', 'sitting on'; "verb" when `doing` is False), "verb" for any other ("How is A
-    related to B?": 'made of', 'parked on', 'has'; "Where is A relative to B?" answered "made of"
-    read wrong)."""
-    if doing and predicate.split(" ")[0].endswith("ing"):
+    relative to B?": 'left of', 'on', `is_spatial`), "doing" for an action ("What is A doing with
+    B?": 'holding', 'playing with', `is_action`; "verb" when `doing` is False), "verb" for any
+    other ("How is A related to B?": 'made of', 'parked on', 'has', 'belonging to', 'sitting on';
+    "Where is A relative to B?" answered "made of", or "What is the sign doing with the pole?"
+    answered "hanging on", read wrong)."""
+    if doing and is_action(predicate):
         return "doing"
     return "is" if is_spatial(predicate) else "verb"
 

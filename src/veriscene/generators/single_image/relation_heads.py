@@ -20,12 +20,12 @@ from veriscene.generators.common import add_unique, wording
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind, predicates_of_kind, sure_wrong
+from veriscene.generators.single_image.relations import _kind, options_like, spellings, sure_wrong
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
-from veriscene.text import relation_phrase
+from veriscene.text import has_subject_free_phrase, relation_phrase
 
 
 @register("relation.subject.v1", family="relation")
@@ -49,6 +49,8 @@ class RelatedObject(Generator):
         names_of = ctx.scene.names
         # phrased only if picked
         for (anchor, predicate), subjects in sorted(ctx.index.incoming.items()):
+            if not has_subject_free_phrase(predicate):
+                continue  # "What is of the man?": 'of' is said with its subject's noun
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
                 continue
             yield Deferred(names_of[subjects[0]],
@@ -121,9 +123,9 @@ class RegionRelation(Generator):
         region_s, region_o = regions[s], regions[o]
         distractors: Iterable[str]
         if ctx.index.sparse_relations:  # any unannotated predicate may hold: only sure wrong ones
-            distractors = sure_wrong(ctx.index, s, o, predicate, ctx.vocab)
-        else:  # the only readable predicate is `predicate`: every other one of its kind is wrong
-            distractors = Without(predicates_of_kind(ctx.vocab, _kind(predicate)), (predicate,))
+            distractors = sure_wrong(ctx.index, s, o, predicate, ctx.vocab, doing=False)
+        else:  # the only readable predicate is `predicate`: every other one answering its question is wrong
+            distractors = Without(options_like(ctx.vocab, predicate, doing=False), spellings(ctx.vocab, (predicate,)))
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=wording(predicate, doing=False),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -14,7 +14,7 @@ from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
-from veriscene.text import relation_phrase, relation_phrase_plural
+from veriscene.text import agreeing_relation_phrase, relation_phrase
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
@@ -30,6 +30,41 @@ def predicates_of_kind(vocab: Vocabulary, kind: str) -> list[str]:
     return vocab.view(("predicates of kind", kind), lambda: [p for p in vocab.predicate_list() if _kind(p) == kind])
 
 
+def spellings(vocab: Vocabulary, predicates: Iterable[str]) -> set[str]:
+    """The predicates and the vocabulary's others said the same way (`relation_phrase`): 'with'
+    and 'has' both say "has", 'hold' and 'holds' "holds". One is never the "no" or the wrong
+    option of another: "Is it true that the man has the hat?" would be asked twice, answered
+    differently."""
+    by_phrase: dict[str, list[str]] = vocab.view("predicates by phrase", lambda: _by_phrase(vocab.predicate_list()))
+    out = set(predicates)
+    for p in list(out):
+        out.update(by_phrase.get(relation_phrase(p), ()))
+    return out
+
+
+def _by_phrase(predicates: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in predicates:
+        out.setdefault(relation_phrase(p), []).append(p)
+    return out
+
+
+def _same_question(p: str, predicate: str, doing: bool) -> bool:
+    """Whether `p` answers the question that asks for `predicate`: of its phrasing (`_kind`) and
+    its question form (`wording`): options of "Where is A relative to B?" are places, those of
+    "What is A doing with B?" actions ("right of" or "belonging to" there is wrong by its grammar
+    alone)."""
+    return _kind(p) == _kind(predicate) and wording(p, doing) == wording(predicate, doing)
+
+
+def options_like(vocab: Vocabulary, predicate: str, doing: bool = True) -> list[str]:
+    """The vocabulary's predicates that answer the question asking for `predicate`
+    (`_same_question`), sorted (made once per vocabulary and question; do not modify)."""
+    kind, group = _kind(predicate), wording(predicate, doing)
+    return vocab.view(("predicates answering", kind, group, doing),
+                      lambda: [p for p in predicates_of_kind(vocab, kind) if wording(p, doing) == group])
+
+
 def ruled_out(index: SceneIndex, s: int, o: int, vocab: Vocabulary) -> list[str]:
     """The data set's predicates sure not to hold from s to o where relations are sparse
     (``meta["sparse"]``), in `READABLE` order: the opposite of an annotated spatial one, and
@@ -40,11 +75,13 @@ def ruled_out(index: SceneIndex, s: int, o: int, vocab: Vocabulary) -> list[str]
     return [p for p in READABLE if p in known and (p in opposites or not index.could_hold(s, p, o))]
 
 
-def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabulary) -> list[str]:
+def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabulary,
+               doing: bool = True) -> list[str]:
     """Options for "how is s related to o?" (answer `predicate`) where relations are sparse: any
-    unannotated predicate may hold, so only those `ruled_out`, of the same phrasing."""
-    kind = _kind(predicate)
-    return [p for p in ruled_out(index, s, o, vocab) if p != predicate and _kind(p) == kind]
+    unannotated predicate may hold, so only those `ruled_out` that answer the same question
+    (`_same_question`; none for an action: only places are ruled out)."""
+    same = spellings(vocab, (predicate,))
+    return [p for p in ruled_out(index, s, o, vocab) if p not in same and _same_question(p, predicate, doing)]
 
 
 
@@ -74,18 +111,20 @@ class RelationExists(Generator):
             negatives = [p for p in negatives if p not in held]
             if not negatives and not ctx.index.sparse_relations:
                 # not geometric: any predicate of the data set the pair lacks
-                negatives = sample_up_to(ctx.rng, Without(vocab_predicates, held), 1)
+                negatives = sample_up_to(ctx.rng, Without(vocab_predicates, spellings(ctx.vocab, held)), 1)
             elif not negatives:
                 # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
                 negatives = sample_up_to(ctx.rng, ruled_out(ctx.index, s, o, ctx.vocab), 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
                 # many per scene, one or two used: phrased only if picked
-                yield Deferred(expected, partial(self._make, refs[s], refs[o], predicate, expected))
+                yield Deferred(expected, partial(self._make, refs[s], refs[o], predicate, expected,
+                                                 ctx.scene.names[s]))
 
-    def _make(self, a: Referent, b: Referent, predicate: str, expected: bool) -> Candidate:
-        # a verb in the slot agrees itself ("the jeans hold"); "is" beside the slot (`text.agree`)
-        phrase = relation_phrase_plural(predicate) if a.plural else relation_phrase(predicate)
+    def _make(self, a: Referent, b: Referent, predicate: str, expected: bool, name: str) -> Candidate:
+        # a verb in the slot agrees itself ("the jeans hold"); "is" beside the slot (`text.agree`);
+        # 'of' says the subject's noun ("Is the leg a leg of the man?": `agreeing_relation_phrase`)
+        phrase = agreeing_relation_phrase(name, predicate)
         rel = phrase.removeprefix("are ").removeprefix("is ")
         return Candidate(None, {"the_a": a.the, "the_b": b.the, "rel": rel}, group=_kind(predicate),
                          plural=plural_slots(the_a=a),
@@ -107,7 +146,10 @@ class QueryRelation(Generator):
     templates = {
         "is": ("Where is {the_a} relative to {the_b}?", "What is the spatial relation of {the_a} to {the_b}?",
                "How is {the_a} positioned with respect to {the_b}?"),
+        # actions only (`wording`): "What is the man doing to the horse?" answered "riding"
         "doing": ("What is {the_a} doing to {the_b}?", "What is {the_a} doing with {the_b}?"),
+        # an action said with its preposition ('playing with'): "doing to" would say two
+        "doing_with": ("What is {the_a} doing with {the_b}?", "How is {the_a} interacting with {the_b}?"),
         "verb": ("What is the relationship between {the_a} and {the_b}?",
                  "How is {the_a} related to {the_b}?"),
     }
@@ -128,13 +170,15 @@ class QueryRelation(Generator):
     def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
               wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple) -> Candidate:
         group = wording(predicate)
+        if group == "doing" and " " in predicate:
+            group = "doing_with"  # options stay those of "doing": every action answers it
         distractors: Iterable[str]
         if wrong is not None:
             distractors = wrong
         else:
-            # Distractors of the same phrasing kind that do not hold from A to B (the converse,
-            # which holds from B to A, is a good hard negative).
-            distractors = Without(predicates_of_kind(vocab, _kind(predicate)), (predicate, *seen()))
+            # Distractors that answer the same question (`options_like`) and do not hold from A
+            # to B (the converse, which holds from B to A, is a good hard negative).
+            distractors = Without(options_like(vocab, predicate), (*spellings(vocab, (predicate,)), *seen()))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))

@@ -1,0 +1,257 @@
+"""English surface forms of nouns: articles, plurals, units, number words and lists.
+
+inflect does the linguistics; results are cached because generators call these in hot loops.
+inflect is imported on first use, without its run-time type checks (`_import_inflect`).
+Re-exported by `veriscene.text`, the place to import from.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    import inflect
+
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+)
+
+# Nouns plural in form that name one thing, counted in units: "a pair of jeans", "two pairs of
+# skis" (COCO's "skis" is one pair), "a flight of stairs".
+UNIT_NOUNS: dict[str, str] = {
+    **dict.fromkeys(
+        ["jeans", "pants", "shorts", "trousers", "slacks", "sweatpants", "overalls", "pajamas", "pyjamas",
+         "leggings", "tights", "glasses", "sunglasses", "eyeglasses", "goggles", "binoculars", "scissors",
+         "pliers", "tongs", "tweezers", "headphones", "earphones", "earbuds", "skis"], "pair"),
+    "stairs": "flight", "blinds": "set", "clothes": "pile",
+}
+# Nouns whose plural is the word itself (besides the unit nouns), where inflect would add an -s.
+SAME_PLURAL = frozenset(["species", "series", "dice", "news", "suds", "chess", "tennis", *UNIT_NOUNS])
+# Words that end like plurals but name one thing, or that inflect's singular would mangle
+# ("atlas" -> "atla"); with `_SINGULAR_SUFFIXES` and words of three letters ending in -s ("bus",
+# "gas"), never read as plural (`singular_form`).
+KEEP_PLURAL = SAME_PLURAL | {"gas", "canvas", "lens", "atlas", "bias", "alias", "thermos", "chaos", "cosmos"}
+_SINGULAR_SUFFIXES = ("ss", "us", "is", "ics", "ous")
+
+# Nouns of a substance, not counted: said without an article ("Is there grass in the image?") and,
+# when boxes of them are counted, counted in patches ("two patches of grass", "How many patches of
+# sky?"). Narrower than `MASS_NOUNS`: a wall, a road or a field is one thing, an area of it only
+# when it names a stuff region.
+UNCOUNTABLE_NOUNS = frozenset([
+    "sky", "grass", "water", "snow", "sand", "dirt", "mud", "gravel", "fog", "mist", "smoke", "steam",
+    "moss", "straw", "hay", "foliage", "vegetation", "greenery", "pavement", "asphalt", "concrete",
+    "ground", "hair", "fur", "graffiti", "sunlight", "sunshine", "shade", "ice", "rain", "dust",
+    "lettuce", "broccoli", "rice", "meat", "frosting", "icing", "sauce", "cheese", "foam", "lava",
+])
+# The units `counted` and `plural` count what is not one thing in: a patch of a substance
+# (`UNCOUNTABLE_NOUNS`), a group of a name plural in form ("trees": one box around several).
+MASS_UNIT, GROUP_UNIT = "patch", "group"
+
+# Nouns read as a mass, without a number, when they name a stuff region (an area of it, see
+# `veriscene.scene.model`): "the image shows a dog, grass and sky", against "trees" for a merged
+# region of trees. COCO panoptic's and COCO-Stuff's stuff classes, cleaned (`region_noun`).
+MASS_NOUNS = frozenset([
+    "sky", "grass", "water", "sea", "river", "snow", "sand", "dirt", "mud", "gravel", "ground",
+    "pavement", "road", "railroad", "playing field", "field", "floor", "ceiling", "wall", "fog",
+    "moss", "straw", "hay", "leaves", "foliage", "vegetation", "paper", "cardboard", "food", "fruit",
+    "cloth", "textile", "carpet", "rug", "wood", "metal", "plastic", "stone", "concrete", "marble",
+    "tile", "brick", "net",
+])
+
+
+def _unchecked(target: Any = None, **_options: Any) -> Any:
+    """typeguard's `typechecked` as a no-op, in both its forms (`@typechecked`, `@typechecked(...)`)."""
+    return target if target is not None else (lambda function: function)
+
+
+def _import_inflect() -> ModuleType:
+    """Import inflect with typeguard's `@typechecked` made a no-op while inflect's module runs.
+
+    inflect decorates its API with `typechecked`, which re-parses inflect's whole source once per
+    decorated function (about 2.3 s per process) and then checks the arguments of every call (a
+    call to `a`, `plural_noun` or `singular_noun` on a new word costs 50-140 us instead of 7-41).
+    We pass it only strings, so those checks never fire; inflect's results are the same. The
+    decorator is restored at once; an inflect imported earlier by someone else is used as it is.
+    """
+    if "inflect" in sys.modules:
+        return sys.modules["inflect"]
+    import typeguard
+
+    typechecked = typeguard.typechecked
+    typeguard.typechecked = _unchecked  # type: ignore[assignment]
+    try:
+        import inflect
+    finally:
+        typeguard.typechecked = typechecked
+    return inflect
+
+
+@lru_cache(maxsize=1)
+def inflect_engine() -> "inflect.engine":
+    """The shared inflect engine (imported on first use)."""
+    return _import_inflect().engine()
+
+
+def _qualified(phrase: str) -> tuple[str, str]:
+    """'bow (weapon)' -> ('bow', ' (weapon)'): LVIS tells names apart by a qualifier in
+    parentheses, and the noun before it is the one to inflect; ('cup', '') without one."""
+    if phrase.endswith(")"):
+        i = phrase.rfind(" (")
+        if i > 0:
+            return phrase[:i], phrase[i:]
+    return phrase, ""
+
+
+@lru_cache(maxsize=65536)
+def singular_form(word: str) -> str | None:
+    """The singular of a word plural in form: 'trees' -> 'tree', 'people' -> 'person', 'men' ->
+    'man'; None for any other word: a singular ('tree', 'sheep', 'grass'), one plural in form that
+    names one thing or is its own plural (`KEEP_PLURAL`: 'jeans', 'species'), one inflect would
+    mangle ('bus', 'cactus', 'tennis', 'atlas'), and one not of lower-case letters only."""
+    if ((len(word) <= 3 and word.endswith("s")) or word in KEEP_PLURAL or word.endswith(_SINGULAR_SUFFIXES)
+            or not word.isalpha() or not word.islower()):
+        return None
+    singular = inflect_engine().singular_noun(word)
+    return singular if isinstance(singular, str) and singular and singular != word else None
+
+
+@lru_cache(maxsize=65536)
+def _count_unit(word: str) -> str | None:
+    """The unit a noun is counted in ("pair" for 'jeans', `MASS_UNIT` for 'grass', `GROUP_UNIT`
+    for 'trees'), None for a noun counted as it is."""
+    unit = UNIT_NOUNS.get(word)
+    if unit is not None:
+        return unit
+    if word in UNCOUNTABLE_NOUNS:
+        return MASS_UNIT
+    return GROUP_UNIT if singular_form(word) is not None else None
+
+
+def _unit_of(phrase: str) -> str | None:
+    """The unit ("pair", "patch", "group") the noun ending `phrase` is counted in, else None."""
+    phrase = _qualified(phrase)[0]
+    return _count_unit(phrase[phrase.rfind(" ") + 1:])
+
+
+def is_uncountable(name: str) -> bool:
+    """Whether `name` ends in a noun of a substance (`UNCOUNTABLE_NOUNS`): 'grass', 'blue sky'.
+    Boxes of it are patches, and "how many" of it asks how many patches were drawn."""
+    return _unit_of(name) == MASS_UNIT
+
+
+def with_article(phrase: str) -> str:
+    """'apple' -> 'an apple', 'red cup' -> 'a red cup' (inflect's `a`); 'blue jeans' -> 'a pair of
+    blue jeans' (`UNIT_NOUNS`); 'green grass' -> 'green grass' (`UNCOUNTABLE_NOUNS`: no article);
+    'trees' -> 'a group of trees' (a name plural in form: one object of it is a group)."""
+    unit = _unit_of(phrase)
+    if unit is not None:
+        if unit == MASS_UNIT:
+            return phrase
+        return f"{_article_before(unit)} {unit} of {phrase}"
+    first, space, _ = phrase.partition(" ")
+    if space and first.split() == [first] and first.lower() not in ("a", "an") and not phrase[-1].isspace():
+        # inflect's article rules read the start of the text, never past the character after
+        # its first word: every phrase of two or more words takes the article of "<first> x"
+        # (unless it starts with an article, which inflect replaces). Cached per first word:
+        # phrases of attributes and names are many, their first words few.
+        return f"{_article_before(first)} {phrase}"
+    return _with_article(phrase)
+
+
+@lru_cache(maxsize=65536)
+def _article_before(first_word: str) -> str:
+    return inflect_engine().a(f"{first_word} x").partition(" ")[0]
+
+
+@lru_cache(maxsize=65536)
+def _with_article(phrase: str) -> str:
+    return inflect_engine().a(phrase)
+
+
+def plural(noun_phrase: str) -> str:
+    """'red box' -> 'red boxes' (inflects the last word only); 'jeans' -> 'jeans' (`SAME_PLURAL`);
+    'bow (weapon)' -> 'bows (weapon)' (`_qualified`); 'grass' -> 'patches of grass' and 'trees' ->
+    'groups of trees' (counted in units: `_count_unit`)."""
+    phrase, qualifier = _qualified(noun_phrase)
+    head, _, last = phrase.rpartition(" ")
+    if last in SAME_PLURAL:
+        return noun_phrase
+    unit = _count_unit(last)
+    if unit is not None:
+        return f"{_plural_word(unit)} of {noun_phrase}"
+    inflected = _plural_word(last)
+    return (f"{head} {inflected}" if head else inflected) + qualifier
+
+
+def region_noun(name: str) -> str:
+    """How a stuff region of `name` is named, without a number: 'sky', 'brick wall' (its last word
+    in `MASS_NOUNS` or `UNCOUNTABLE_NOUNS`), 'trees' (plural already), else the plural: 'trees'."""
+    if is_mass(name):
+        return name
+    return name if _unit_of(name) in (MASS_UNIT, GROUP_UNIT) else plural(name)
+
+
+def is_mass(name: str) -> bool:
+    """Whether `name` reads as a mass noun when it names a region (`MASS_NOUNS`, last word or all)."""
+    name = _qualified(name)[0]
+    return name in MASS_NOUNS or name[name.rfind(" ") + 1:] in MASS_NOUNS
+
+
+@lru_cache(maxsize=65536)
+def _plural_word(word: str) -> str:
+    return inflect_engine().plural_noun(word) or word + "s"
+
+
+def number_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def counted(n: int, noun_phrase: str) -> str:
+    """(3, 'red cup') -> 'three red cups'; (1, 'cup') -> 'a cup'; (2, 'jeans') -> 'two pairs of
+    jeans'; (2, 'grass') -> 'two patches of grass'; (2, 'trees') -> 'two groups of trees'."""
+    if n == 1:
+        return with_article(noun_phrase)
+    unit = _unit_of(noun_phrase)
+    if unit is not None:
+        return f"{number_word(n)} {_plural_word(unit)} of {noun_phrase}"
+    return f"{number_word(n)} {plural(noun_phrase)}"
+
+
+def unit_phrase(noun_phrase: str) -> str:
+    """One object of `noun_phrase` as a number or "at least one" takes it, without the number:
+    'cup' -> 'cup', 'jeans' -> 'pair of jeans', 'grass' -> 'patch of grass', 'trees' -> 'group of
+    trees' ("at least one patch of grass", never "at least one grass")."""
+    unit = _unit_of(noun_phrase)
+    return noun_phrase if unit is None else f"{unit} of {noun_phrase}"
+
+
+def counted_plural(noun_phrase: str) -> str:
+    """The plural that a count is of ("How many ...?", "more ... than"), as `counted` says it:
+    'cup' -> 'cups', 'jeans' -> 'pairs of jeans' ("How many jeans?" leaves the unit open, and
+    `counted` says "two pairs of jeans"), 'grass' -> 'patches of grass', 'trees' -> 'groups of trees'."""
+    unit = _unit_of(noun_phrase)
+    return plural(noun_phrase) if unit is None else f"{_plural_word(unit)} of {noun_phrase}"
+
+
+def takes_plural_verb(noun_phrase: str) -> bool:
+    """Whether "the <noun_phrase>" takes a plural verb: its noun is plural in form, one thing
+    ('jeans', 'blue glasses', `UNIT_NOUNS`) or several ('trees', 'people'); not 'cup', 'grass',
+    'species'. (`with_article` phrases of these are singular: "a pair of jeans is".)"""
+    last = _qualified(noun_phrase)[0].rpartition(" ")[2]
+    return last in UNIT_NOUNS or singular_form(last) is not None
+
+
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
