@@ -9,7 +9,7 @@ from tests.program.test_ops_crowd import named, run
 from veriscene.errors import ExecutionFailure
 from veriscene.program import ExecutionContext, ProgramBuilder, execute
 from veriscene.program.executor import run_nodes
-from veriscene.vocab import ATTRIBUTE_TYPES, implied_attributes
+from veriscene.vocab import ATTRIBUTE_TYPES, attribute_type, implied_attributes
 
 # index: 0 big dog, 1 large dog, 2 huge dog, 3 small dog, 4 tan cat, 5 beige cat, 6 dog "big" and
 # "large" both (counted once), 7 a large wooden (not "wood") table
@@ -126,3 +126,59 @@ def test_differing_attribute_type_up_to_synonyms(a, b, expected) -> None:
             _differs(a, b)
     else:
         assert _differs(a, b) == expected
+
+
+# ---- one value in two words: "What size is the dog?" of a dog annotated "big" and "large" ----
+
+
+def _query(attributes: list[str], kind: str) -> str:
+    scene = make_scene([{"name": "dog", "box": [0, 0, 9, 9], "attributes": attributes}])
+    return run(scene, lambda b: b.add("query_attribute", b.add("unique", named(b, "dog")), args=[kind]))
+
+
+@pytest.mark.parametrize("attributes, kind, expected", [
+    (["big", "large"], "size", "big"),           # one size in two words: the first annotated
+    (["large", "big", "red"], "size", "big"),    # attributes are kept sorted: "big" comes first
+    (["grey", "gray"], "color", "gray"),
+    (["small", "little", "wood", "wooden"], "material", "wood"),
+    (["little", "small"], "size", "little"),
+    (["large"], "size", "large"),                # one word: as annotated (as every release did)
+])
+def test_query_attribute_reads_synonyms_as_one_value(attributes, kind, expected) -> None:
+    assert _query(attributes, kind) == expected
+
+
+@pytest.mark.parametrize("attributes, kind", [
+    (["red", "blue"], "color"),        # two colours: ambiguous
+    (["big", "huge"], "size"),         # overlapping classes, not synonyms: "big" or "huge"?
+    (["big", "large", "tall"], "size"),  # a size and a height
+    (["tan", "beige"], "color"),
+    (["red"], "size"),
+])
+def test_query_attribute_fails_on_two_values(attributes, kind) -> None:
+    with pytest.raises(ExecutionFailure, match=f"attributes of type '{kind}'"):
+        _query(attributes, kind)
+
+
+@pytest.mark.parametrize("reply", ["big", "large", "It is large."])
+def test_a_synonym_of_the_answer_scores(reply) -> None:
+    from veriscene.answers import match_answer
+
+    assert match_answer(reply, _query(["big", "large"], "size"), "str").correct
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("big", "large", True), ("large", "big", True), ("big", "big", True), ("gray", "grey", True),
+    ("big", "huge", False),  # overlapping classes, not one value
+    ("big", "small", False), ("red", "blue", False), ("tan", "beige", False),
+])
+def test_same_attribute_compares_up_to_synonyms(a, b, expected) -> None:
+    scene = make_scene([{"name": "dog", "box": [0, 0, 9, 9], "attributes": [a]},
+                        {"name": "cat", "box": [20, 0, 29, 9], "attributes": [b]}])
+    kind = attribute_type(a)
+
+    def program(p):
+        x, y = (p.add("query_attribute", p.add("unique", named(p, n)), args=[kind]) for n in ("dog", "cat"))
+        return p.add("same_attribute", x, y)
+
+    assert run(scene, program) is expected

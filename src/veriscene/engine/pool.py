@@ -5,6 +5,11 @@ Multi-image generators draw partner images for an anchor scene from here. The po
 attribute and predicate to pool positions, so drawing a group costs the same whether the data set
 has a thousand or a million images. Scenes are parsed from their stored JSONL line on first use and
 kept in a bounded cache.
+
+Attributes are looked up by meaning, as programs read them (`vocab.implied_attributes`,
+`SceneIndex.having_attribute`): `with_attribute("big")` holds the scenes annotated "big", "large",
+"huge" or "giant" (`annotations_implying`); `annotated_with` holds those annotated with the word
+itself, for generators whose answers list annotated words (`attribute_values`).
 """
 
 from __future__ import annotations
@@ -20,11 +25,35 @@ from veriscene.errors import SceneValidationError
 from veriscene.program.context import SceneIndex
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
+from veriscene.vocab import BROADER_WORDS, implied_attributes
 
 # Parsed scenes kept per worker. The default pool (4,096 scenes) fits whole: about 45 MiB of demo
 # scenes, the same at any data-set size; larger pools fall back to least-recently-used eviction.
 _CACHE_SIZE = 4096
 _UNREAD: Any = object()
+
+
+def _implying_table() -> dict[str, tuple[str, ...]]:
+    """word -> the other annotated words that imply it ("big" -> giant, huge, large), sorted: the
+    reverse of `implied_attributes`, over the only words that imply another (`BROADER_WORDS`)."""
+    table: dict[str, set[str]] = {}
+    for word in BROADER_WORDS:
+        for said in implied_attributes(word):
+            if said != word:
+                table.setdefault(said, set()).add(word)
+    return {word: tuple(sorted(others)) for word, others in table.items()}
+
+
+_IMPLYING = _implying_table()
+
+
+def annotations_implying(attribute: str) -> tuple[str, ...]:
+    """The annotated words that make `attribute` hold of an object: the word itself first, then
+    the words w with `attribute in implied_attributes(w)` ("big" -> big, giant, huge, large;
+    "huge" -> huge, giant; "beige" -> beige: a tan thing is not taken to be beige). An object
+    annotated with one of them is among `SceneIndex.having_attribute[attribute]`."""
+    others = _IMPLYING.get(attribute)
+    return (attribute,) if others is None else (attribute, *others)
 
 
 def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[str]]) -> dict[str, np.ndarray]:
@@ -41,6 +70,7 @@ class ScenePool:
         self.by_name = _postings(self.entries, lambda e: e.names)
         self.by_attribute = _postings(self.entries, lambda e: e.attributes)
         self.by_predicate = _postings(self.entries, lambda e: e.predicates)
+        self._having: dict[str, np.ndarray] = {}  # attribute -> `with_attribute` (merged postings)
         self._cache: OrderedDict[int, Scene | None] = OrderedDict()
         self._indexes: dict[str, SceneIndex] = {}  # image id -> lookup tables of a cached scene
 
@@ -142,7 +172,21 @@ class ScenePool:
         return self.by_name.get(name, np.empty(0, dtype=np.int32))
 
     def with_attribute(self, attribute: str) -> np.ndarray:
-        return self.by_attribute.get(attribute, np.empty(0, dtype=np.int32))
+        """Sorted positions of the scenes with an object that has `attribute` by meaning: annotated
+        with it or a word implying it (`annotations_implying`: "big" finds a "large" dog)."""
+        found = self._having.get(attribute)
+        if found is None:
+            lists = [p for p in map(self.by_attribute.get, annotations_implying(attribute)) if p is not None]
+            if len(lists) == 1:  # one word in use (the common case): its postings as they are
+                found = lists[0]
+            else:
+                found = np.unique(np.concatenate(lists)) if lists else np.empty(0, dtype=np.int32)
+            self._having[attribute] = found
+        return found
+
+    def annotated_with(self, word: str) -> np.ndarray:
+        """Sorted positions of the scenes with an object annotated with exactly `word`."""
+        return self.by_attribute.get(word, np.empty(0, dtype=np.int32))
 
     def with_predicate(self, predicate: str) -> np.ndarray:
         return self.by_predicate.get(predicate, np.empty(0, dtype=np.int32))

@@ -37,19 +37,21 @@ when it is annotated with it, a synonym of it or a word of a narrower class (`vo
 implied_attributes`; `SceneIndex.having_attribute`), so `filter_attribute` "big" keeps a dog
 annotated "large" or "huge", and counts, existence and `unique` read attributes by meaning.
 The ops that return annotated words (`query_attribute`, `query_attributes`, `attribute_values`)
-return them as annotated; `differing_attribute_type` compares them up to synonyms.
+return them as annotated; `differing_attribute_type` and `same_attribute` compare them up to
+synonyms, and `query_attribute` answers an object annotated with two synonyms of the type ("big"
+and "large": one size) by the first of them.
 """
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import NoReturn, Sequence
 
 from veriscene.program.context import ExecutionContext
 from veriscene.program.registry import op
 from veriscene.program.types import (
     ANY, BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
 )
-from veriscene.vocab import CONVERSE_PREDICATES, attribute_type
+from veriscene.vocab import CONVERSE_PREDICATES, attribute_class, attribute_type
 
 EXTREMES = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest", "closest", "farthest")
 COMPARISONS = ("greater", "less", "equal")
@@ -246,13 +248,38 @@ def query_name(ctx: ExecutionContext, obj: Obj) -> str:
     return ctx.scene(obj.image).names[obj.index]
 
 
+def _of_one_class(found: list[str]) -> str | None:
+    """The first of `found` when all of them are of one synonym class (`vocab.attribute_class`:
+    "big" and "large"), else None (also when there are none)."""
+    if not found:
+        return None
+    first = attribute_class(found[0])
+    for a in found[1:]:
+        if attribute_class(a) != first:
+            return None
+    return found[0]
+
+
+def one_value(attributes: Sequence[str], kind: str) -> str | None:
+    """An object's one value of type `kind` as `query_attribute` answers it: its only word of the
+    type, or the first (attributes are kept sorted) when all its words of the type are synonyms
+    ("big" and "large" are one size; answer matching reads either as the other). None when it
+    has no word of the type or two values ("red" and "blue"; "big" and "huge", whose classes
+    overlap; "big" and "tall", a size and a height)."""
+    return _of_one_class([a for a in attributes if attribute_type(a) == kind])
+
+
 @op("query_attribute", inputs=[OBJECT], args=[str], out=STR)
 def query_attribute(ctx: ExecutionContext, obj: Obj, kind: str) -> str:
-    """The object's attribute of type `kind` ("color", ...); fails unless it has exactly one."""
+    """The object's attribute of type `kind` ("color", ...): its only value (`one_value`: one
+    word, or synonyms, answered by the first); fails when it has none or two values."""
     found = [a for a in ctx.scene(obj.image).attributes[obj.index] if attribute_type(a) == kind]
-    if len(found) != 1:
-        fail(f"object has {len(found)} attributes of type '{kind}'")
-    return found[0]
+    if len(found) == 1:  # the common case
+        return found[0]
+    value = _of_one_class(found)
+    if value is None:
+        fail(f"object has {len(found)} attributes of type '{kind}'" + (" that are not synonyms" if found else ""))
+    return value
 
 
 @op("query_attributes", inputs=[OBJECT], out=STR_SET)
@@ -387,6 +414,13 @@ def not_(ctx: ExecutionContext, a: bool) -> bool:
 def equal(ctx: ExecutionContext, a: object, b: object) -> bool:
     """Equality of two values of the same type."""
     return a == b
+
+
+@op("same_attribute", inputs=[STR, STR], out=BOOL)
+def same_attribute(ctx: ExecutionContext, a: str, b: str) -> bool:
+    """Whether two attribute words name one value: equal, or synonyms ("big" and "large";
+    `vocab.attribute_class`). Words of overlapping classes ("big", "huge") are not one value."""
+    return a == b or attribute_class(a) == attribute_class(b)
 
 
 @op("same_object", inputs=[OBJECT, OBJECT], out=BOOL)

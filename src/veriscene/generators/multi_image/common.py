@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from veriscene.engine.pool import annotations_implying
 from veriscene.engine.scan import PoolEntry
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
 from veriscene.generators.common import shuffled as shuffled_list
@@ -39,27 +40,51 @@ _HAVE: dict[str, Accept] = {
 }
 
 
-def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
-    """Entry test: the scene has objects of all these names and all these attributes (anywhere)."""
+def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words: Sequence[str] = ()) -> Accept:
+    """Entry test: the scene has objects of all these names, all these `attributes` by meaning
+    (annotated with the word or one implying it: "big" holds where a "large" or "huge" thing is,
+    as `filter_attribute` reads it; `pool.annotations_implying`) and all these `words` as
+    annotated (for answers that list annotated words, `attribute_values`), each anywhere."""
+    # words tested alone: `words`, and attributes that no other word implies (most)
+    single = (*words, *(a for a in attributes if len(annotations_implying(a)) == 1))
+    # per other attribute, the words any of which holds it
+    either = tuple(frozenset(annotations_implying(a)) for a in attributes if len(annotations_implying(a)) > 1)
 
     def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than all(...)
         for n in names:
             if n not in e.names:
                 return False
-        for a in attributes:
+        for a in single:
             if a not in e.attributes:
                 return False
         return True
 
-    return test
+    if not either:
+        return test
+
+    def test_meanings(e: PoolEntry) -> bool:  # `test` written out: one call less per draw
+        for n in names:
+            if n not in e.names:
+                return False
+        for a in single:
+            if a not in e.attributes:
+                return False
+        for found in either:
+            if found.isdisjoint(e.attributes):
+                return False
+        return True
+
+    return test_meanings
 
 
 def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
-    """Entry test: the scene is known to lack at least one of these names or attributes. Where a
-    scene annotates only some names in full (`PoolEntry.complete`), it must annotate all of
-    `names` in full: an unannotated fork might be red, so no "red fork" is not known either. Drawn
-    partners then answer the programs, which refuse an absence that is not known; partners drawn
-    without this test fail there, so groups would come mostly from whatever needs no absence."""
+    """Entry test: the scene is known to lack at least one of these names or attributes (by
+    meaning, as `holding` and the programs read them: a scene with a "large" thing has a big
+    one). Where a scene annotates only some names in full (`PoolEntry.complete`), it must
+    annotate all of `names` in full: an unannotated fork might be red, so no "red fork" is not
+    known either. Drawn partners then answer the programs, which refuse an absence that is not
+    known; partners drawn without this test fail there, so groups would come mostly from
+    whatever needs no absence."""
     held = holding(names=names, attributes=attributes)
     known = counted(names=names)
     return lambda e: not held(e) and known(e)

@@ -13,7 +13,9 @@ its parsed scene; the remaining images of a 3-4 image group are fillers drawn fr
   The description never uses the differing property, and the properties it uses are not offered.
 - multi.attribute_same.v1: does the star in Image i have the same color as the one in Image j?
   Proposed only when the anchor yields both a yes and a no, so yes/no stays balanced. The
-  description never uses the property asked about.
+  description never uses the property asked about. Synonyms are one value ("big" in Image i and
+  "large" in Image j: "yes", compared by `same_attribute`); an object annotated with two of a
+  class has one value of that kind; values that may both hold ("big", "huge") are not asked.
 - multi.relation_diff.v1: the circle and the square are arranged differently in Image i and
   Image j; where is the circle relative to the square in Image j? (`differ_str` fails unless the
   relation really differs; each pair must stand in exactly one relation.)
@@ -41,10 +43,11 @@ from veriscene.generators.visual import readable, seen_directions, sole_directio
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
+from veriscene.program.ops import one_value
 from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
 from veriscene.text import counted_plural, join_words, unit_phrase
-from veriscene.vocab import UNTYPED, attribute_type, exclusive
+from veriscene.vocab import UNTYPED, attribute_class, attribute_type, exclusive
 
 
 def typed(scene: Scene, i: int) -> dict[str, frozenset[str]]:
@@ -66,6 +69,21 @@ def clearly_differ(a: frozenset[str], b: frozenset[str]) -> bool:
 def typed_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
     """`typed` of object i of the index's scene, kept in the index (shared: read only)."""
     return index.memo(("multi.typed", i), partial(typed, index.scene, i))
+
+
+def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
+    """kind -> the one value of an object of that kind (`typed` gives `values`) as `query_attribute`
+    answers it: the word, or the first of synonyms ("big" of "big" and "large"; `ops.one_value`),
+    for the kinds in which it has one value."""
+    out: dict[str, str] = {}
+    for kind, words in values.items():
+        if len(words) == 1:  # the common case
+            (out[kind],) = words
+        else:
+            first = one_value(sorted(words), kind)
+            if first is not None:
+                out[kind] = first
+    return out
 
 
 def describable(ctx: GroupContext) -> dict[str, list[int]]:
@@ -154,8 +172,9 @@ class AttributeDifference(GroupGenerator):
             answer = sorted(mine)[int(ctx.rng.integers(len(mine)))]
             keep = [v for k, vs in mine.items() if k != answer for v in vs]
 
+            # (the words as annotated: `differing_match` compares the other kinds' words as they are)
             matched = self.matched_partner(ctx, partial(differing_match, ctx.index, i, kind=answer),
-                                           among=ctx.pool.with_name(name), accept=holding(attributes=keep))
+                                           among=ctx.pool.with_name(name), accept=holding(words=keep))
             if matched is None:
                 continue
             partner, (description, kinds) = matched
@@ -197,15 +216,19 @@ class AttributeSame(GroupGenerator):
         found: dict[bool, list[Candidate]] = {True: [], False: []}
         for name in sample_up_to(ctx.rng, list(objects), 2):
             i = _one_of(ctx, objects[name])
-            mine = {k: v for k, v in typed_of(ctx.index, i).items() if len(v) == 1}
+            my_words = typed_of(ctx.index, i)
+            mine = one_values(my_words)
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
                 index = ctx.index_of(partner)
                 for k in index.by_name.get(name, ()):
-                    theirs = typed_of(index, k)
-                    for kind in sorted(set(mine) & {t for t, v in theirs.items() if len(v) == 1}):
-                        same = mine[kind] == theirs[kind]
-                        if len(found[same]) >= 2 or not (same or clearly_differ(mine[kind], theirs[kind])):
+                    their_words = typed_of(index, k)
+                    theirs = one_values(their_words)
+                    for kind in sorted(set(mine) & set(theirs)):
+                        # one value in both up to synonyms ("big" and "large" are one size: "yes")
+                        word, their_word = mine[kind], theirs[kind]
+                        same = word == their_word or attribute_class(word) == attribute_class(their_word)
+                        if len(found[same]) >= 2 or not (same or clearly_differ(my_words[kind], their_words[kind])):
                             continue
                         description = shared_description(ctx.index, i, index, k, exclude_types=(kind,))
                         if description is None:
@@ -213,18 +236,25 @@ class AttributeSame(GroupGenerator):
                         scenes, a, b = _pair(ctx, self, partner)
                         slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": _phrase(name, description),
                                  "kind": kind}
+                        # `equal` of the two answers where they are one word or differ in meaning
+                        # (the program of earlier releases), `same_attribute` where they are synonyms
+                        compare = "equal" if word == their_word or not same else "same_attribute"
                         found[same].append(Candidate(None, slots, expected=same, distractors=[not same], scenes=scenes,
                                                      plural=plural_slots(obj=name),
-                                                     build=partial(_same_program, name, description, kind, a, b)))
+                                                     build=partial(_same_program, name, description, kind, a, b,
+                                                                   compare)))
         if found[True] and found[False]:
             yield from found[True] + found[False]
 
 
-def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j: int) -> list[dict[str, Any]]:
+def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j: int,
+                  compare: str = "equal") -> list[dict[str, Any]]:
+    """The two objects' `kind` values (`query_attribute`) compared by `compare` ("equal" or
+    "same_attribute", which reads synonyms as one value)."""
     b = ProgramBuilder()
     a = b.add("query_attribute", _described_node(b, i, name, description), args=[kind])
     c = b.add("query_attribute", _described_node(b, j, name, description), args=[kind])
-    b.add("equal", a, c)
+    b.add(compare, a, c)
     return b.program
 
 

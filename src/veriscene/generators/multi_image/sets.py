@@ -117,7 +117,9 @@ class CommonObjects(GroupGenerator):
 @register("multi.common_attributes.v1", family="multi_aggregate")
 class CommonAttributes(GroupGenerator):
     """Which colors (sizes, ...) appear in every image - on any object ("any") or on the objects of
-    one name ("named")? Partners come from `with_attribute(a)` for a value a of the anchor.
+    one name ("named")? Partners come from `annotated_with(a)` for a value a of the anchor: the
+    answer lists annotated words (`attribute_values`), and a partner annotated with a synonym of
+    a only ("large" for "big") makes a group that is not asked (see below).
     Degenerate answers are rejected: empty, or every value of that type in the data set."""
 
     answer_type = "str_set"
@@ -143,9 +145,9 @@ class CommonAttributes(GroupGenerator):
             named = bool(ctx.rng.random() < 0.5)
             n = self.group_size(ctx)
             if named:
-                others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name), accept=holding(attributes=(attr,)))
+                others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name), accept=holding(words=(attr,)))
             else:
-                others = self.partners(ctx, n - 1, among=ctx.pool.with_attribute(attr))
+                others = self.partners(ctx, n - 1, among=ctx.pool.annotated_with(attr))
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])
