@@ -5,8 +5,10 @@ the models with the same batch whatever the number of workers; each part returns
 scene line, the rejects and repairs it made and whether a model stage failed on it. Parts come
 back in order (at most 2 x workers in flight), and the run file writes them image by image
 (`runfile`), so the output is byte-identical for 1 or N workers and for either backend. A resumed
-run may ask for some images again (`only`: those a server failed on): each is then a part of its
-own batch, run as that batch would be (`pipeline.annotated`).
+run may ask for some images again first (`redo`: those a server failed on, with the replies their
+requests got): each batch holding some is then a part of its own, run as that batch would be
+(`pipeline.annotated`), on the same workers as the parts of the rest of the run, which follow
+them in one stream (so models load once per run: `first_images`, then `handed_on`).
 
 The stages reach the workers once, not with every part: local workers are forked from this process
 and inherit them (where processes are spawned instead, the stages travel with each part and must
@@ -32,8 +34,8 @@ import os
 import sys
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +56,16 @@ _DEVICE: list[str] = []  # this worker's device (set when it starts; else the ru
 
 @dataclass(frozen=True)
 class ImageDone:
-    """One image of a part: its scene's JSON line (None when rejected), what it reported, and the
-    reason a model stage failed on it (if one did)."""
+    """One image of a part: its scene's JSON line (None when rejected), what it reported, the
+    reason a model stage failed on it (if one did), and when a server failed on it, the replies
+    its attribute and relation requests got (`answers`: request key -> text, `stages.Answers`)."""
 
     position: int
     line: bytes | None
     rejects: list[Reject]
     repairs: dict[str, int]
     failure: str | None
+    answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def server(self) -> bool:
@@ -126,14 +130,15 @@ def _limit_threads(threads: int | None) -> None:
 def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[Path], first: int,
                   duplicates: dict[int, str], start: int, stop: int, strict: bool, batch_size: int,
                   threads: int | None, devices: tuple[str, ...] = ("cpu",), cwd: str | None = None,
-                  sent: dict[str, bytes] | None = None, only: tuple[int, ...] | None = None) -> Part:
+                  sent: dict[str, bytes] | None = None, only: tuple[int, ...] | None = None,
+                  known: dict[int, dict[str, str]] | None = None) -> Part:
     """Images `start` to `stop` of the run; `files` are the run's images from position `first` (a
     multiple of `batch_size`) on, `duplicates` their repeated ids (by position within `files`).
     Models not loaded yet load on this worker's device (the first of `devices` in the caller's
     process). `cwd`: the run's working folder, which relative image and model paths are read
     from (a Ray worker starts in a folder of Ray's). `sent`: the part's images' bytes by path, sent
-    to a node that does not have the images. `only`: the run's positions to do, of those (module
-    notes)."""
+    to a node that does not have the images. `only`: the run's positions to do, of those, and
+    `known`: the replies their requests got before, by position (module notes)."""
     if cwd is not None and os.getcwd() != cwd:
         os.chdir(cwd)
     _limit_threads(threads)  # a model loads with the threads it will run on
@@ -142,11 +147,14 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
     report = RejectReport(keep=sys.maxsize)  # drained after each image: what that image reported
     done: list[ImageDone] = []
     try:
-        for k, scene, failure in annotated(images, stages, report, strict, start - first, batch_size,
-                                           (root, files), stop - first, watch=False, duplicates=duplicates,
-                                           sent=sent, only=None if only is None else {p - first for p in only}):
-            done.append(ImageDone(first + k, None if scene is None else dumps_scene(scene) + b"\n",
-                                  list(report.entries), dict(report.repairs), failure))
+        for k, scene, failure, got in annotated(images, stages, report, strict, start - first, batch_size,
+                                                (root, files), stop - first, watch=False, duplicates=duplicates,
+                                                sent=sent, only=None if only is None else {p - first for p in only},
+                                                known={p - first: a for p, a in (known or {}).items()}):
+            image = ImageDone(first + k, None if scene is None else dumps_scene(scene) + b"\n",
+                              list(report.entries), dict(report.repairs), failure)
+            # the replies are kept (and sent back) only for an image a resume is to do again
+            done.append(image if not image.server or not got else replace(image, answers=got))
             report.entries.clear()
             report.repairs.clear()
     except SceneValidationError as exc:
@@ -156,21 +164,22 @@ def annotate_part(token: str, holder: Any, images: str, root: Path, files: list[
 
 def _tasks(token: str, holder: Any, images: str, listing: tuple[Path, list[Path]], start: int, strict: bool,
            batch_size: int, part: int, threads: int | None, devices: tuple[str, ...],
-           send: bool = False, only: Sequence[int] | None = None) -> Iterator[tuple[Any, ...]]:
+           send: bool = False, redo: Mapping[int, dict[str, str]] | None = None) -> Iterator[tuple[Any, ...]]:
     """The run's parts as `annotate_part`'s arguments; with `send`, each with its images' bytes.
-    `only`: the parts are the batches holding these positions, each doing them alone."""
+    `redo` (position -> replies known): first, the batches holding these positions, each a part
+    doing them alone; then the parts from `start` on."""
     root, files = listing
     twice = duplicate_ids(image_ids(listing), files)
-    if only is not None:
-        batches: dict[int, list[int]] = {}
-        for position in sorted(set(only)):
-            batches.setdefault(position - position % batch_size, []).append(position)
-        for first, wanted in batches.items():
-            stop = min(first + batch_size, len(files))
-            ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop}
-            yield (token, holder, images, root, files[first:stop], first, ours, wanted[0], wanted[-1] + 1, strict,
-                   batch_size, threads, devices, os.getcwd(), _read(files[first:stop]) if send else None,
-                   tuple(wanted))
+    batches: dict[int, list[int]] = {}
+    for position in sorted(redo or ()):
+        batches.setdefault(position - position % batch_size, []).append(position)
+    for first, wanted in batches.items():
+        stop = min(first + batch_size, len(files))
+        ours = {p - first: earlier for p, earlier in twice.items() if first <= p < stop}
+        yield (token, holder, images, root, files[first:stop], first, ours, wanted[0], wanted[-1] + 1, strict,
+               batch_size, threads, devices, os.getcwd(), _read(files[first:stop]) if send else None,
+               tuple(wanted), {p: redo[p] for p in wanted if redo[p]} if redo else None)
+    if start >= len(files):  # the run was done: only images to do again
         return
     for first in range(start - start % batch_size, len(files), part):
         stop = min(first + part, len(files))
@@ -206,9 +215,10 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
                     start: int = 0, strict: bool = False, batch_size: int = 1, workers: int = 1,
                     backend: str = "local", address: str | None = None, threads: int | None = None,
                     devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0,
-                    task_timeout: float | None = None, only: Sequence[int] | None = None) -> Iterator[Part]:
-    """The run's parts from image `start` on (or of the images at positions `only`), in order
-    (module notes); `threads`:
+                    task_timeout: float | None = None,
+                    redo: Mapping[int, dict[str, str]] | None = None) -> Generator[Part, None, None]:
+    """The run's parts from image `start` on, in order, after those of the images to do again
+    (`redo`: position -> the replies their requests got; module notes); `threads`:
     `effective_threads(workers, backend, threads)`; `devices`: where unloaded models load;
     `gpus_per_worker`: on Ray, each worker's share of a GPU on ``cuda`` (`ray_options`).
     `task_timeout`: seconds to wait for the next part once it is the one awaited, past which the
@@ -229,7 +239,7 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         before = torch.get_num_threads() if torch is not None and threads is not None else None
         try:
             for task in _tasks(token, stages, str(images), listing, start, strict, batch_size, part, threads, devices,
-                               only=only):
+                               redo=redo):
                 yield annotate_part(*task)
         finally:  # this process's torch threads as they were, and models it loaded let go
             if before is not None and sys.modules.get("torch") is not None:
@@ -239,14 +249,14 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         return
     if backend == "ray":
         yield from _on_ray(token, stages, images, listing, start, strict, batch_size, part, workers, address,
-                           threads, devices, gpus_per_worker, task_timeout, only)
+                           threads, devices, gpus_per_worker, task_timeout, redo)
         return
     forked = mp_context().get_start_method() == "fork"
     _STAGES[token] = stages  # inherited by the forked workers
     slots = mp_context().Value("i", 0)
     try:
         yield from ordered_map(annotate_part, _tasks(token, None if forked else stages, str(images), listing, start,
-                                                     strict, batch_size, part, threads, devices, only=only),
+                                                     strict, batch_size, part, threads, devices, redo=redo),
                                workers=workers,
                                initializer=_take_device, initargs=(slots, devices), timeout=task_timeout)
     finally:
@@ -269,18 +279,18 @@ def ray_options(device: str, gpus: float = 1.0) -> dict[str, Any]:
 def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing: tuple[Path, list[Path]], start: int,
             strict: bool, batch_size: int, part: int, workers: int, address: str | None, threads: int | None,
             devices: tuple[str, ...], gpus: float, timeout: float | None = None,
-            only: Sequence[int] | None = None) -> Iterator[Part]:
+            redo: Mapping[int, dict[str, str]] | None = None) -> Iterator[Part]:
     from veriscene.engine.backends import in_order, ray_getter, ray_session
 
     with ray_session(workers, address) as ray:
-        todo = listing[1][start:] if only is None else [listing[1][p] for p in sorted(only)]
+        todo = [listing[1][p] for p in sorted(redo or ())] + listing[1][start:]
         missing = nodes_without_images(ray, todo)
         if missing:  # the images go with the parts, read here
             warnings.warn(f"the images are not on {len(missing)} node(s) of the Ray cluster ({', '.join(missing)}): "
                           "each part's images are sent with it", stacklevel=2)
         holder: Any = [ray.put(stages)]  # in a list: a worker fetches it itself, on its first part only
         tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices,
-                       send=bool(missing), only=only)
+                       send=bool(missing), redo=redo)
         if not stages.unloaded:  # shared models: tasks, on any Ray worker
             yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers, timeout=timeout)
             return
@@ -330,16 +340,20 @@ def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path
              report: RejectReport | None, *, start: int = 0, strict: bool = False, batch_size: int = 1,
              workers: int = 1, backend: str = "local", address: str | None = None, threads: int | None = None,
              devices: Sequence[str] = ("cpu",), gpus_per_worker: float = 1.0,
-             task_timeout: float | None = None, only: Sequence[int] | None = None) -> Iterator[ImageDone]:
-    """Each image's outcome from `start` on, in order, its rejects and repairs recorded in
-    `report` as it is handed on (None: left to the caller). The run stops as `FailingStart` says,
-    and in strict mode with the reject that stopped it (recorded, then raised). `only`: the images
-    at these positions alone (done again: `FailingStart` does not watch them)."""
-    failing_start = FailingStart(len(listing[1]) - start) if only is None else None
-    for part in annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
-                                workers=workers, backend=backend, address=address, threads=threads,
-                                devices=devices, gpus_per_worker=gpus_per_worker, task_timeout=task_timeout,
-                                only=only):
+             task_timeout: float | None = None) -> Iterator[ImageDone]:
+    """Each image's outcome from `start` on, in order (`handed_on`)."""
+    parts = annotated_parts(images, stages, listing, start=start, strict=strict, batch_size=batch_size,
+                            workers=workers, backend=backend, address=address, threads=threads, devices=devices,
+                            gpus_per_worker=gpus_per_worker, task_timeout=task_timeout)
+    return handed_on(parts, report, FailingStart(len(listing[1]) - start))
+
+
+def handed_on(parts: Iterator[Part], report: RejectReport | None, failing_start: FailingStart | None
+              ) -> Iterator[ImageDone]:
+    """The images of `parts`, their rejects and repairs recorded in `report` as each is handed on
+    (None: left to the caller). The run stops as `failing_start` says (once the image is
+    recorded), and in strict mode with the reject that stopped it (recorded, then raised)."""
+    for part in parts:
         for done in part.images:
             if report is not None:
                 for reject in done.rejects:
@@ -353,3 +367,18 @@ def outcomes(images: str | os.PathLike[str], stages: Stages, listing: tuple[Path
             if report is not None:
                 report.add(part.error, "scene")
             raise part.error
+
+
+def first_images(parts: Iterator[Part], n: int) -> Iterator[ImageDone]:
+    """The first `n` images of `parts`, which end where a part does: the images a resume does
+    again (`annotated_parts`' `redo`), handed on as they are (neither recorded nor watched: they
+    are put in their places, `retry`). In strict mode, the reject that stopped the run is raised."""
+    if n <= 0:
+        return
+    for part in parts:
+        yield from part.images
+        if part.error is not None:
+            raise part.error
+        n -= len(part.images)
+        if n <= 0:
+            return

@@ -47,7 +47,7 @@ The run is here (`annotated`, `annotate_images`, `annotate`); the images it read
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -67,7 +67,7 @@ from veriscene.annotate.models import (
     TransformersSegmenter, describe,
 )
 from veriscene.annotate.stages import (
-    _DIRECTIONS, SERVER_FAILED, SERVER_PARTLY, Stages, _counted, _masks, _object, _ordered, _prompts, _scene,
+    _DIRECTIONS, SERVER_FAILED, SERVER_PARTLY, Answers, Stages, _counted, _masks, _object, _ordered, _prompts, _scene,
     clear_relations,
 )
 from veriscene.errors import SceneValidationError
@@ -134,18 +134,21 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
               strict: bool = False, start: int = 0, batch_size: int = 1,
               listing: tuple[Path, list[Path]] | None = None, stop: int | None = None,
               watch: bool = True, duplicates: dict[int, str] | None = None, sent: dict[str, bytes] | None = None,
-              only: Collection[int] | None = None) -> Iterator[tuple[int, Scene | None, str | None]]:
-    """(position, scene, failure) for each image of `images` from position `start` up to `stop`;
-    the scene is None when the image was rejected (reported in `report`), and `failure` is then
-    the reason when a model stage failed on it. `batch_size` images at a time go through the
-    detector, mask and depth models (`batches`); `start` and `stop` may fall inside a batch (the batch
-    is run whole). `listing`: `image_files(images)`, when the caller has it already (or a part of
-    it, with `duplicates`: position -> the earlier image of the same id, `duplicate_ids`). With
-    `watch`, the run stops when its first images all fail in a model stage (`FailingStart`).
-    `sent`: the images' bytes by path, read from there instead of the files (`batches.load_image`).
-    `only`: the positions to do, of those (images done again by a resume): the others of their
-    batches go through the batch models with them only where the stages are `batch_bound`, so
-    that an image comes out as it would have the first time, and are not yielded."""
+              only: Collection[int] | None = None, known: Mapping[int, dict[str, str]] | None = None,
+              ) -> Iterator[tuple[int, Scene | None, str | None, dict[str, str]]]:
+    """(position, scene, failure, replies) for each image of `images` from position `start` up to
+    `stop`; the scene is None when the image was rejected (reported in `report`), and `failure` is
+    then the reason when a model stage failed on it; `replies`: those its attribute and relation
+    requests got (`stages.Answers`). `batch_size` images at a time go through the detector, mask
+    and depth models (`batches`); `start` and `stop` may fall inside a batch. `listing`:
+    `image_files(images)`, when the caller has it already (or a part of it, with `duplicates`:
+    position -> the earlier image of the same id, `duplicate_ids`). With `watch`, the run stops
+    when its first images all fail in a model stage (`FailingStart`). `sent`: the images' bytes by
+    path, read from there instead of the files (`batches.load_image`). `only`: the positions to
+    do, of those (images done again by a resume), and `known`: the replies their requests got
+    before, by position (handed on again, not asked). The other images of a batch (done already,
+    or not to be done again) go through the batch models that are `Stages.batch_bound` with the
+    images done, so that those come out as in their batch, and are not yielded."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     listing = listing if listing is not None else image_files(images)
@@ -158,14 +161,18 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     provenance = stages.provenance()
     failing_start = FailingStart(stop - start) if watch else None
     failure: list[Any] = []  # [why, whether the server failed] when the image being built failed in a model stage
-    alone = only is not None and not stages.batch_bound()  # an image's results do not depend on its batch
+    # A batch model's results for an image differ (in the last bits: a score, a depth) from its
+    # results for that image alone or in another batch, so an image done again goes through it
+    # with its first batch-mates; a model that does not take batches, or whose results do not
+    # depend on the batch (one request per image to a server), sees the images done alone
+    bound = stages.batch_bound()
 
-    def build(position: int, *prepared: Any) -> Scene:
+    def build(position: int, rgb: Any, found: Any, depth: Any, masks: Any, answers: Answers) -> Scene:
         if position in twice:  # checked here, after the models, so that the batches stay as they are
             raise SceneValidationError(f"duplicate image id {ids[position]!r} (the image {twice[position]} has it)",
                                        field="image_id")
         try:
-            return _scene(ctx, stages, files[position], ids[position], provenance, *prepared)
+            return _scene(ctx, stages, files[position], ids[position], provenance, rgb, found, depth, masks, answers)
         except StageFailure as exc:
             failure[:] = [exc.reason, exc.server]
             raise
@@ -176,25 +183,33 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
     # goes through the models with the same others (padded alike) whether or not the run was resumed
     for first in range(start - start % batch_size, stop, batch_size):
         positions = list(range(first, min(first + batch_size, len(files))))
-        if only is not None:
-            wanted = [p for p in positions if p in only and start <= p < stop]
-            if not wanted:
-                continue
-            positions = wanted if alone else positions
+        wanted = {p for p in positions if start <= p < stop and (only is None or p in only)}
+        if not wanted:
+            continue
+        if not any(bound.values()):
+            positions = [p for p in positions if p in wanted]
         chunk = [files[p] for p in positions]
         loaded = [load_image(path, sent) for path in chunk]
-        readable = [im for im in loaded if isinstance(im, Image.Image)]
-        found = iter(run_stage("detector", stages.detector, readable))
-        depths = iter(run_stage("depth", stages.depth, readable) if stages.depth is not None else [None] * len(readable))
-        detected = [_ordered(next(found)) if isinstance(rgb, Image.Image) else None for rgb in loaded]
-        masks = _masks(stages, loaded, detected)
+        readable = {k: rgb for k, rgb in enumerate(loaded) if isinstance(rgb, Image.Image)}
+        # the images (by index in `loaded`) each model sees
+        seen = {stage: [k for k in readable if on or positions[k] in wanted] for stage, on in bound.items()}
+        detected: list[Any] = [None] * len(loaded)
+        depths: list[Any] = [None] * len(loaded)
+        for k, found in zip(seen["detector"], run_stage("detector", stages.detector,
+                                                         [readable[k] for k in seen["detector"]])):
+            detected[k] = _ordered(found)
+        if stages.depth is not None:
+            for k, depth in zip(seen["depth"], run_stage("depth", stages.depth, [readable[k] for k in seen["depth"]])):
+                depths[k] = depth
+        outlined = set(seen["segmenter"])
+        masks = _masks(stages, loaded, [d if k in outlined else None for k, d in enumerate(detected)])
         for k, (position, path, rgb) in enumerate(zip(positions, chunk, loaded)):
-            prepared = (rgb, detected[k], next(depths), masks[k]) if isinstance(rgb, Image.Image) else (rgb, None, None)
-            if not start <= position < stop or (only is not None and position not in only):
-                continue  # done before the run was resumed, or another part's
+            if position not in wanted:
+                continue  # done before the run was resumed, another part's, or not to be done again
+            answers = Answers(known.get(position) if known is not None else None)
             failure.clear()
             try:
-                scene = ctx.scene(str(path), partial(build, position, *prepared))
+                scene = ctx.scene(str(path), partial(build, position, rgb, detected[k], depths[k], masks[k], answers))
             except _Unusable as stop_run:
                 raise stop_run.error from None
             why = failure[0] if failure and scene is None else None
@@ -202,7 +217,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
                 ctx.report.count(SERVER_FAILED)
             if failing_start is not None:
                 failing_start.seen(why)
-            yield position, scene, why
+            yield position, scene, why, answers.got
 
 
 def annotate_images(
@@ -238,8 +253,8 @@ def annotate_images(
     report = report if report is not None else RejectReport()
     report_skipped(report, images, skipped)
     if workers == 1 and backend == "local" and threads is None:
-        for _, scene, _ in annotated(images, stages.on(devices[0]), report, strict, batch_size=batch_size,
-                                     listing=listing):
+        for _, scene, _, _ in annotated(images, stages.on(devices[0]), report, strict, batch_size=batch_size,
+                                        listing=listing):
             if scene is not None:
                 yield scene
         return

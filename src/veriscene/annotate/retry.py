@@ -6,25 +6,35 @@ retries (HTTP 429 and 5xx, no connection: `batches.server_fault`): it is rejecte
 (`pipeline.SERVER_PARTLY`). That is not the image's fault, and a later run may do it. As the run
 goes, each such image is noted in ``.<out>.retry.jsonl`` (`notes_file`): one JSON line with its
 position, the bytes of the partial scene file and of the reject report that hold what it gave
-(its scene, none when rejected; its rejects), and the counts it added. The notes file is
-appended to and cut back like the others (its size is in the run's state, ``noted_bytes``).
+(its scene, none when rejected; its rejects), the counts it added, and the replies its attribute
+and relation requests did get (``answers``: request key -> text, `stages.Answers`). The notes
+file is appended to and cut back like the others (its size is in the run's state,
+``noted_bytes``).
 
-A resumed run does the noted images again first (`runfile`; images rejected for their own fault,
-such as an unreadable file, a decompression bomb or a request the server refused, are never
-noted, and stay rejected), then puts what each gives in its place (`put_in_place`): the scene
-file and the reject report are spliced, each image's old bytes replaced by its new ones; the
-counts it added are taken back and its new ones added. So both files are byte for byte what a
-run that never failed would have written, in the same order. Images that fail again are noted
-again. The three files change together (`commit`): written beside their places first
-(``.next``), named in the state, then moved; a run killed in between finishes the moves when it
-is resumed (`finish_moves`).
+A resumed run does the noted images again first (`runfile`), on the workers that then do the rest
+of the run, and puts what each gives in its place (`put_in_place`): the scene file and the reject
+report are spliced, each image's old bytes replaced by its new ones; the counts it added are taken
+back and its new ones added. So both files are byte for byte what a run that never failed would
+have written, in the same order. Images that fail again are noted again. Images rejected for their
+own fault, such as an unreadable file, a decompression bomb or a request the server refused, are
+never noted, and stay rejected. The three files change together (`commit`): written beside their
+places first (``.next``), named in the state, then moved; a run killed in between finishes the
+moves when it is resumed (`finish_moves`).
+
+What is done again: the requests of an image that got a reply are not sent again, the reply is
+handed on as it came (an image with 3 of its 40 attribute requests failed sends 3). A model that
+takes batches of images padded together (the local detector, mask and depth models) sees the image
+again with the batch it was in: its results for an image alone differ from those in the batch in
+the last bits (a score, a depth; measured on the tiny DETR and DPT of the tests), which would make
+the files differ from a run that never failed (`stages.Stages.batch_bound`). A stage that takes no
+batches, or whose results do not depend on them (one request per image), sees the image alone.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
@@ -52,22 +62,25 @@ def next_file(path: Path) -> Path:
 @dataclass(frozen=True)
 class Noted:
     """An image the server failed on: where its bytes are in the partial scene file (`scene`:
-    [start, end), empty when it was rejected) and the reject report (`rejects`), and the repair
-    counts (`repairs`) and rejects by level (`rejected`) it added to the run's."""
+    [start, end), empty when it was rejected) and the reject report (`rejects`), the repair
+    counts (`repairs`) and rejects by level (`rejected`) it added to the run's, and the replies its
+    requests got (`answers`; notes of release 0.5.0 have none: all are asked again)."""
 
     position: int
     scene: tuple[int, int]
     rejects: tuple[int, int]
     repairs: dict[str, int]
     rejected: dict[str, int]
+    answers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, done: ImageDone, scene: tuple[int, int], rejects: tuple[int, int]) -> "Noted":
-        return cls(done.position, scene, rejects, dict(done.repairs), dict(Counter(r.level for r in done.rejects)))
+        return cls(done.position, scene, rejects, dict(done.repairs), dict(Counter(r.level for r in done.rejects)),
+                   dict(done.answers))
 
     def line(self) -> bytes:
         return orjson.dumps({"position": self.position, "scene": self.scene, "rejects": self.rejects,
-                             "repairs": self.repairs, "rejected": self.rejected}) + b"\n"
+                             "repairs": self.repairs, "rejected": self.rejected, "answers": self.answers}) + b"\n"
 
 
 def read_notes(path: Path, size: int) -> list[Noted]:
@@ -83,10 +96,13 @@ def read_notes(path: Path, size: int) -> list[Noted]:
     for k, line in enumerate(data.splitlines(), start=1):
         try:
             row = orjson.loads(line)
+            answers = row.get("answers", {})
+            if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+                raise ValueError(f"answers is not an object of reply texts: {str(answers)[:80]}")
             notes.append(Noted(int(row["position"]), (int(row["scene"][0]), int(row["scene"][1])),
                                (int(row["rejects"][0]), int(row["rejects"][1])), dict(row["repairs"]),
-                               dict(row["rejected"])))
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError) as exc:
+                               dict(row["rejected"]), answers))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise ValueError(f"{path}, line {k}: not a note of an image ({type(exc).__name__}: {exc}); run without "
                              "resume to start over") from None
     return notes

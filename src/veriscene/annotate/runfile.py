@@ -20,11 +20,14 @@ format, a broken link) are reported first, at level ``file``. A model that canno
 kept, so that `resume` goes on once the key, URL or model name is put right.
 
 Images a model's server failed on (its requests timed out or failed after their retries) are
-noted as the run goes (`retry`). With `resume`, they are done again first and put in their
-places, so the files come out as a run that never failed would have written them; the summary
-counts them (`retry.RETRIED`, and `retry.FAILED_AGAIN` of those failing still). A run that
-finished with such images keeps its state and notes (and `out`): `resume` then does just those
-images again, and writes `out` anew. Images rejected for their own fault are not done again.
+noted as the run goes (`retry`). With `resume`, they are done again first, on the workers that
+then go on with the run (one pool: models load once), and put in their places, so the files come
+out as a run that never failed would have written them; the summary counts them
+(`retry.RETRIED`, and `retry.FAILED_AGAIN` of those failing still). A run that finished with such
+images keeps its state and notes (and `out`): `resume` then does just those images again, and
+writes `out` anew. Images rejected for their own fault are not done again.
+`progress(n)` counts images done: on a resume, first those done before less those to do again,
+then one for each image done again, then one for each of the rest (so it ends at the count).
 """
 
 from __future__ import annotations
@@ -32,15 +35,16 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import orjson
 
 from veriscene import __version__
-from veriscene.annotate.parallel import effective_threads, outcomes
-from veriscene.annotate.pipeline import FORMAT, Stages, image_files, report_skipped
+from veriscene.annotate.parallel import Part, annotated_parts, effective_threads, first_images, handed_on
+from veriscene.annotate.pipeline import FORMAT, FailingStart, Stages, image_files, report_skipped
 from veriscene.annotate.retry import (
     PER_RUN, Noted, commit, finish_moves, next_file, notes_file, put_in_place, read_notes,
 )
@@ -114,6 +118,42 @@ def _save(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _write_rest(parts: Iterator[Part], state: dict[str, Any], images: str | os.PathLike[str], count: int,
+                skipped: list[tuple[str, str]], out: Path, partial: Path, state_path: Path, rejects: Path,
+                notes_path: Path, progress: Callable[[int], None] | None) -> RejectReport:
+    """Write each image of `parts` (the run's `count` images from ``state["done"]`` on) after the
+    partial scene file, the reject report and the notes as `state` has them (empty when it starts
+    over), updating and saving it after each: the report, closed, with the whole run's counts."""
+    with RejectReport(rejects, append_at=state["rejects_bytes"] if state["done"] else None) as report, \
+            open(partial, "r+b" if state["done"] else "wb") as fh, \
+            open(notes_path, "r+b" if state["done"] else "wb") as noted:
+        for fresh in ((fh, state["bytes"]), (noted, state["noted_bytes"])):
+            fresh[0].truncate(fresh[1])
+            fresh[0].seek(fresh[1])
+        report.rejected.update(state["rejected"])
+        report.repairs.update(state["repairs"])
+        if not state["done"]:
+            for stale in (partial, rejects, notes_path):
+                next_file(stale).unlink(missing_ok=True)  # of a run started over while putting files in place
+            report_skipped(report, images, skipped, [out, partial, state_path, rejects])
+        scene_at, rejects_at = fh.tell(), report.tell()
+        for done in handed_on(parts, report, FailingStart(count - state["done"])):
+            if done.line is not None:
+                fh.write(done.line)
+                state["written"] += 1
+            fh.flush()
+            if done.server:  # not the image's fault: noted, for a resume to do it again
+                noted.write(Noted.of(done, (scene_at, fh.tell()), (rejects_at, report.tell())).line())
+                noted.flush()
+            scene_at, rejects_at = fh.tell(), report.tell()
+            state.update(done=done.position + 1, bytes=scene_at, rejects_bytes=rejects_at,
+                         noted_bytes=noted.tell(), rejected=dict(report.rejected), repairs=dict(report.repairs))
+            _save(state_path, state)
+            if progress is not None:
+                progress(1)
+    return report
+
+
 def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *, strict: bool,
                     rejects_path: str | os.PathLike[str] | None, resume: bool,
                     progress: Callable[[int], None] | None, batch_size: int = 1, workers: int = 1,
@@ -156,40 +196,21 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
                            "gpus_per_worker": gpus_per_worker, "task_timeout": task_timeout}
     try:
         notes = read_notes(notes_path, state["noted_bytes"]) if state["done"] else []
-        if notes:  # done again first, and put in their places before the run goes on
-            redone = {d.position: d for d in outcomes(images, stages, listing, None,
-                                                      only=[n.position for n in notes], **run)}
-            commit(state_path, state, put_in_place(state, notes, redone, partial, rejects, notes_path), _save)
-        with RejectReport(rejects, append_at=state["rejects_bytes"] if state["done"] else None) as report, \
-                open(partial, "r+b" if state["done"] else "wb") as fh, \
-                open(notes_path, "r+b" if state["done"] else "wb") as noted:
-            for fresh in ((fh, state["bytes"]), (noted, state["noted_bytes"])):
-                fresh[0].truncate(fresh[1])
-                fresh[0].seek(fresh[1])
-            report.rejected.update(state["rejected"])
-            report.repairs.update(state["repairs"])
-            if progress is not None and state["done"]:
-                progress(state["done"])
-            if not state["done"]:
-                for stale in (partial, rejects, notes_path):
-                    next_file(stale).unlink(missing_ok=True)  # of a run started over while putting files in place
-                report_skipped(report, images, skipped, [out, partial, state_path, rejects])
-            scene_at, rejects_at = fh.tell(), report.tell()
-            todo = outcomes(images, stages, listing, report, start=state["done"], **run)
-            for done in todo if state["done"] < count else ():
-                if done.line is not None:
-                    fh.write(done.line)
-                    state["written"] += 1
-                fh.flush()
-                if done.server:  # not the image's fault: noted, for a resume to do it again
-                    noted.write(Noted.of(done, (scene_at, fh.tell()), (rejects_at, report.tell())).line())
-                    noted.flush()
-                scene_at, rejects_at = fh.tell(), report.tell()
-                state.update(done=done.position + 1, bytes=scene_at, rejects_bytes=rejects_at,
-                             noted_bytes=noted.tell(), rejected=dict(report.rejected), repairs=dict(report.repairs))
-                _save(state_path, state)
-                if progress is not None:
-                    progress(1)
+        if progress is not None and state["done"] > len(notes):
+            progress(state["done"] - len(notes))  # an image to do again is done once it is
+        # one stream, on one set of workers (models load once): the images to do again first, then
+        # the rest of the run; the first are put in their places before the rest is written
+        with closing(annotated_parts(images, stages, listing, start=state["done"],
+                                     redo={n.position: n.answers for n in notes}, **run)) as parts:
+            if notes:
+                redone = {}
+                for done in first_images(parts, len(notes)):
+                    redone[done.position] = done
+                    if progress is not None:
+                        progress(1)
+                commit(state_path, state, put_in_place(state, notes, redone, partial, rejects, notes_path), _save)
+            report = _write_rest(parts, state, images, count, skipped, out, partial, state_path, rejects, notes_path,
+                                 progress)
     except ModelConfigError as exc:  # not the images' fault: stop, keeping what was done
         raise ModelConfigError(f"{exc}. The run stopped after {state['done']} of {count} images, "
                                "which are kept: put it right, then run the same command with --resume "

@@ -1,12 +1,19 @@
 """What runs on each image (`Stages`) and one image's scene from the stages' results: its objects
-(boxes, masks, colours, depth; duplicates merged), attributes and relations (`pipeline` notes)."""
+(boxes, masks, colours, depth; duplicates merged), attributes and relations (`pipeline` notes).
+
+The replies an image's attribute and relation requests got are kept (`Answers`): when some of its
+requests failed on the server, a resume hands those replies on again and sends only the requests
+that failed. A request is told by its content (`evaluate.cache.request_key`: the model, the texts
+and the bytes of its images), so a reply is only ever handed on for the very request it answered.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -116,18 +123,85 @@ class Stages:
         return [name for name in ("detector", "segmenter", "depth")
                 if getattr(getattr(self, name), "loaded", True) is False]
 
-    def batch_bound(self) -> bool:
-        """Whether an image's detections, masks or depth may depend on the images batched with it:
-        a stage that takes batches (padded together) does, unless it says otherwise
-        (``batch_independent``: one request per image to a server, `vlm_detect.VLMDetector`)."""
-        return any(callable(getattr(stage, "batch", None)) and not getattr(stage, "batch_independent", False)
-                   for stage in (self.detector, self.segmenter, self.depth) if stage is not None)
+    def batch_bound(self) -> dict[str, bool]:
+        """Which of the detector, mask and depth stages must see an image's batch-mates again for the
+        image to come out as it did in its batch: a stage that takes batches (padded together:
+        a model's results differ in the last bits from one image's) does, unless it says otherwise
+        (``batch_independent``: one request per image to a server, `vlm_detect.VLMDetector`); and the
+        detector does when the mask model does, which is prompted with the batch-mates' boxes."""
+        def bound(stage: Any) -> bool:
+            return (stage is not None and callable(getattr(stage, "batch", None))
+                    and not getattr(stage, "batch_independent", False))
+
+        masks = bound(self.segmenter)
+        return {"detector": bound(self.detector) or masks, "segmenter": masks, "depth": bound(self.depth)}
 
     def sparse(self) -> list[str]:
         """``meta["sparse"]`` of the scenes: colours and relations, when read, are recorded in part."""
         attributes = self.colours or self.attributes is not None
         relations = self.relations or self.relation_model is not None
         return [k for k, on in zip(SPARSE_KINDS, (attributes, relations)) if on]
+
+
+class Answers:
+    """The replies to one image's attribute and relation requests (module notes): those `known`
+    (request key -> reply text, from an earlier try of the image) are handed on without being sent,
+    and every reply handed on is kept in `got`."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = dict(known or {})
+        self.got: dict[str, str] = {}
+
+    def stage(self, stage: Any) -> Any:
+        """`stage` asking its model through these answers: a copy of it whose `model` (a
+        `veriscene.evaluate.adapters` Model: `generate`, `identity`) is wrapped. A stage that asks
+        no such model is given as it is (each of its requests is sent again on a resume)."""
+        model = getattr(stage, "model", None)
+        if not (callable(getattr(model, "generate", None)) and callable(getattr(model, "identity", None))):
+            return stage
+        twin = copy.copy(stage)
+        try:
+            twin.model = _Answering(model, self)
+        except AttributeError:  # a read-only `model`: the stage asks as it is
+            return stage
+        return twin
+
+
+class _Answering:
+    """A model adapter answering the requests `answers` knows, sending the others to `model`."""
+
+    def __init__(self, model: Any, answers: Answers) -> None:
+        self.model, self.answers = model, answers
+
+    def __getattr__(self, name: str) -> Any:  # the adapter's other attributes (name, params, ...)
+        if name in ("model", "answers"):
+            raise AttributeError(name)
+        return getattr(self.model, name)
+
+    def generate(self, requests: Sequence[Any], on_done: Callable[[Any], None]) -> None:
+        from veriscene.evaluate.adapters.base import Completion
+        from veriscene.evaluate.cache import request_key
+
+        identity = self.model.identity()
+        keys: dict[str, str] = {}  # a request's own key (unique in a call) -> its content's
+        ask = []
+        for request in requests:
+            key = request_key(identity, request)
+            text = self.answers.known.get(key)
+            if text is None:
+                keys[request.key] = key
+                ask.append(request)
+            else:
+                self.answers.got[key] = text
+                on_done(Completion(key=request.key, text=text, cached=True))
+
+        def done(completion: Any) -> None:
+            if completion.ok and completion.key in keys:
+                self.answers.got[keys[completion.key]] = completion.text
+            on_done(completion)
+
+        if ask:
+            self.model.generate(ask, done)
 
 
 def _ordered(found: Any) -> Any:
@@ -179,9 +253,11 @@ def _masks(stages: Stages, loaded: list[Image.Image | SceneValidationError], fou
 
 
 def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenance: dict[str, Any],
-           rgb: Image.Image | SceneValidationError, detections: Any, depth_map: Any, made: Any = None) -> Scene:
+           rgb: Image.Image | SceneValidationError, detections: Any, depth_map: Any, made: Any = None,
+           answers: Answers | None = None) -> Scene:
     """The scene of one image, from the image (or the reject loading it gave) and its detector,
-    depth and mask results (or their failures; detections best first)."""
+    depth and mask results (or their failures; detections best first). `answers`: the attribute
+    and relation models' replies, kept there (and those known there not asked again)."""
     for given in (rgb, detections, depth_map, made):
         if isinstance(given, SceneValidationError):
             raise given
@@ -207,7 +283,8 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
     parts.merge_duplicates(stages.duplicate_iou)  # best scored first: each keeps the first of its duplicates
     server_failed = 0  # requests of the attribute and relation stages the server failed on
     if stages.attributes is not None and parts.rows:
-        read = call_stage("attributes", stages.attributes, rgb, [(r["name"], r["box"]) for r in parts.rows])
+        reader = stages.attributes if answers is None else answers.stage(stages.attributes)
+        read = call_stage("attributes", reader, rgb, [(r["name"], r["box"]) for r in parts.rows])
         _counted(ctx, read)
         server_failed += getattr(read, "server", 0)
         if len(read) != len(parts.rows):
@@ -222,7 +299,8 @@ def _scene(ctx: ReadContext, stages: Stages, path: Path, image_id: str, provenan
         for a, predicate, b in clear_relations([r["box"] for r in parts.rows], width, height, stages.margin):
             parts.relate(ids[a], predicate, ids[b], "relations")
     if stages.relation_model is not None and len(parts.rows) > 1:
-        told = call_stage("relation_model", stages.relation_model, rgb, [(r["name"], r["box"]) for r in parts.rows])
+        relater = stages.relation_model if answers is None else answers.stage(stages.relation_model)
+        told = call_stage("relation_model", relater, rgb, [(r["name"], r["box"]) for r in parts.rows])
         _counted(ctx, told)
         server_failed += getattr(told, "server", 0)
         for a, predicate, b in told:
