@@ -112,7 +112,7 @@ def test_spatial_extreme_requires_a_clear_winner(street) -> None:
     got = qa(street, "spatial.extreme.v1")
     assert got["What is the leftmost object in the image?"] == "circle"
     assert got["What is the rightmost object in the image?"] == "triangle"
-    assert got["What color is the leftmost circle?"] == "red"
+    assert "What color is the leftmost circle?" not in got  # both circles are red: degenerate
     assert got["What size is the leftmost circle?"] == "large"
 
 

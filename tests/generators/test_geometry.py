@@ -93,3 +93,62 @@ def test_size_compare_asks_every_ordered_pair_with_a_clear_ratio() -> None:
         assert list(batch.keys) == [truth for *_, truth in expected], trial
         assert [(c.group, c.slots["the_a"], c.slots["the_b"]) for c in made] == [
             (which, refs[a].the, refs[o].the) for which, a, o, _ in expected]
+
+
+def _shapes_scene(square_side: int):
+    """A star drawn as a diamond filling half of its 60x60 box (1,800 px visible) beside a square
+    of `square_side` filling all of its box, and a small circle far smaller than both."""
+    import numpy as np
+
+    from veriscene.scene.masks import encode_mask
+
+    W, H = 300, 120
+    diamond = np.zeros((H, W), dtype=bool)
+    yy, xx = np.mgrid[0:H, 0:W]
+    diamond[(abs(xx - 40) + abs(yy - 40)) < 30] = True
+    square = np.zeros((H, W), dtype=bool)
+    square[10:10 + square_side, 120:120 + square_side] = True
+    circle = np.zeros((H, W), dtype=bool)
+    circle[100:106, 250:256] = True
+    return make_scene([
+        {"name": "star", "box": [10, 10, 70, 70], "mask": encode_mask(diamond)},
+        {"name": "square", "box": [120, 10, 120 + square_side, 10 + square_side], "mask": encode_mask(square)},
+        {"name": "circle", "box": [250, 100, 256, 106], "mask": encode_mask(circle)},
+    ], width=W, height=H)
+
+
+def test_size_compare_asks_only_pairs_whose_boxes_agree_with_their_areas() -> None:
+    # the 50x50 square covers 2,500 px against the star's 1,800 (ratio 1.39) and its box is smaller
+    # (2,500 against 3,600): a person sees the star as large or larger, so the pair is never asked
+    got = qa(_shapes_scene(50), "size.compare.v1", area_ratio=1.3)
+    assert not any("star" in q and "square" in q for q in got)
+    assert got["Is the star larger than the circle?"] is True  # both measures agree
+    # a 66x66 square: larger by area (4,356 against 1,800) and by box (4,356 against 3,600)
+    assert qa(_shapes_scene(66), "size.compare.v1")["Is the square larger than the star?"] is True
+
+
+def test_largest_is_asked_only_when_the_boxes_agree() -> None:
+    import numpy as np
+
+    from tests.generators.helpers import VOCAB
+    from veriscene.generators.base import GenContext
+    from veriscene.generators.single_image.spatial import SpatialConfig, clear_extremes
+    from veriscene.program.context import ExecutionContext
+
+    for side, expected in ((50, []), (66, ["largest"])):
+        scene = _shapes_scene(side)
+        exec_ctx = ExecutionContext(scene)
+        ctx = GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(0), VOCAB)
+        assert clear_extremes(ctx, [0, 1], ["largest"], SpatialConfig(area_ratio=1.3)) == expected
+
+
+def test_extreme_attribute_questions_need_the_extreme() -> None:
+    """Two green hexagons, one above the other: "What color is the topmost hexagon?" would be
+    answered by any hexagon, so it is not asked; their finishes differ, so that is."""
+    scene = make_scene([
+        {"name": "hexagon", "box": [10, 5, 40, 30], "attributes": ["green", "shiny"]},
+        {"name": "hexagon", "box": [10, 60, 40, 90], "attributes": ["green", "matte"]},
+    ])
+    got = qa(scene, "spatial.extreme.v1")
+    assert "What color is the topmost hexagon?" not in got and "What color is the bottommost hexagon?" not in got
+    assert got["What finish is the topmost hexagon?"] == "shiny"

@@ -23,6 +23,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair, paired_objects, referent_query
 from veriscene.generators.registry import register
+from veriscene.generators.single_image.spatial import box_areas
 from veriscene.scene.describe import Referent, referents
 
 _OPPOSITE = {"left": "right", "right": "left", "above": "below", "below": "above"}
@@ -109,6 +110,10 @@ class CompareSize(Generator):
         lower = np.minimum(mine[:, None], mine[None, :])
         with np.errstate(divide="ignore", invalid="ignore"):
             clear = (lower > 0) & (np.maximum(mine[:, None], mine[None, :]) / lower >= ratio)
+        # ... and whose boxes rank them the same way: a star's mask fills about half its box, a
+        # square's all of it, so by area alone a star looking as large is "smaller" (spatial.box_areas)
+        boxed = np.array([box_areas(ctx)[i] for i in objects], dtype=np.float64)
+        clear &= np.sign(mine[:, None] - mine[None, :]) == np.sign(boxed[:, None] - boxed[None, :])
         clear[np.diag_indices(len(objects))] = False
         at_a, at_o = np.nonzero(clear)
         truths: list[bool] = []

@@ -81,6 +81,23 @@ def _edge_leads(ctx: GenContext, members: Sequence[int], which: str, winner: int
     return all(keys[m] >= own + margin for m in members if m != winner)
 
 
+def box_areas(ctx: GenContext) -> list[float]:
+    """Per object: its box's area, computed once per scene index."""
+    return ctx.index.memo("box area", lambda: [(b[2] - b[0]) * (b[3] - b[1]) for b in ctx.index.box_list])
+
+
+def _box_leads(ctx: GenContext, members: Sequence[int], which: str, winner: int) -> bool:
+    """Whether the largest (smallest) of `members` by visible area is also so by box area. A
+    star's mask fills about half its box, a square's all of it: a star can cover less of the
+    image than a square while looking as large or larger, so only a winner both measures agree on
+    is asked about (the answer is still the visible area's, as the `extreme` op computes it)."""
+    boxes = box_areas(ctx)
+    own = boxes[winner]
+    if which == "largest":
+        return all(boxes[m] < own for m in members if m != winner)
+    return all(boxes[m] > own for m in members if m != winner)
+
+
 def _clear(ctx: GenContext, ranked: list[float], which: str, config: SpatialConfig) -> bool:
     """Whether the extreme is unambiguous, given the members' keys in ascending order (2 or more)."""
     if which in ("largest", "smallest"):
@@ -105,6 +122,7 @@ def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
             keys = _keys(ctx, key)
             ranked[key] = sorted([keys[i] for i in members])
         if _clear(ctx, ranked[key], which, config) and (
+                _box_leads(ctx, members, which, extreme_member(ctx, members, which)) if key == "area" else
                 which not in _SIDE or _edge_leads(ctx, members, which, extreme_member(ctx, members, which))):
             clear.append(which)
     return clear
@@ -206,6 +224,10 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
         if which in ("largest", "smallest"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 clear = (low_end > 0) & (high_end / low_end >= config.area_ratio)
+            by_name = ctx.index.by_name
+            for m in np.nonzero(clear)[0].tolist():  # the winner leads by box area too (`_box_leads`)
+                members = [i for name in lists[m] for i in by_name[name]]
+                clear[m] = _box_leads(ctx, members, which, int(member[m]))
         else:
             size = ctx.scene.width if key == 0 else ctx.scene.height
             clear = high_end - low_end >= config.position_margin * size
@@ -269,6 +291,8 @@ class SpatialExtreme(Generator):
                     values = [a for a in winner if attribute_type(a) == kind]
                     if len(values) != 1:
                         continue  # the winner has no single <kind>: no answer
+                    if set(members) <= set(ctx.index.having_attribute.get(values[0], ())):
+                        continue  # every <name> has it: "the leftmost" would do no work
                     yield Deferred(values[0], partial(self._attribute_candidate, ctx, which, name, kind, values[0]))
 
     def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
