@@ -140,6 +140,8 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
 def print_summary(console: Console, summary: ConvertSummary, command: str = "convert") -> None:
     """The summary table of a conversion (or annotation), and where its rejects are."""
     console.print(summary_table(summary, command))
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
     if summary.rejected:
         console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
                       "(file, record, field, reason)")

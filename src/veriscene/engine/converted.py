@@ -109,6 +109,8 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "
             f"{_rejects_said(done.rejected_by_level)} (see {done.rejects})")
+    for warning in done.warnings:
+        note += f"; warning: {warning}"
     if key is not None:
         write_json(stamp, {"key": key, "output_sha256": file_sha256(out), "note": note})
     return out, note

@@ -23,6 +23,7 @@ from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
+from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
 from veriscene.io.rejects import RejectReport, renamed
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file
@@ -51,6 +52,18 @@ class ConvertSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the counts say the user most likely got wrong (printed under the summary):
+        images not found under the image root leave sizes unchecked and paths pointing nowhere."""
+        missing = self.repairs.get(IMAGE_NOT_FOUND, 0)
+        if not missing:
+            return []
+        share = ("every image" if missing >= self.scenes_written
+                 else f"{missing} of {self.scenes_written} images")
+        return [f"{share} not found under the image root (sizes unchecked, and the scene file names them "
+                "there): is --image-root the folder the annotation's file names are relative to?"]
 
     @classmethod
     def of(cls, input: str, output: str, rejects: str, format: str, written: int, report: RejectReport,

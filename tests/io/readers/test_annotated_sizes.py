@@ -204,3 +204,27 @@ def test_images_not_found_are_in_the_convert_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.output.splitlines() if "sizes unchecked image not found" in line]
     assert [cell.strip() for cell in row.split("│")[1:3]] == ["sizes unchecked image not found", "1"]
+    assert "warning: every image not found under the image root" in " ".join(result.output.split())
+
+
+def test_the_warning_says_how_many_images_were_not_found(tmp_path: Path) -> None:
+    """One image found, one not: the warning gives the share; all found: no warning; and
+    `generate --from` says it in its note."""
+    from veriscene.engine.converted import converted_scenes
+    from veriscene.io.convert import ConvertSummary
+
+    summary = ConvertSummary(input="a", output="b", rejects="c", format="coco", format_detected=False,
+                             detection_reason=None, scenes_read=2, scenes_written=2, scenes_rejected=0, rejected=0,
+                             boxes_clipped=0, repairs={"sizes_unchecked_image_not_found": 1})
+    (warning,) = summary.warnings
+    assert warning.startswith("1 of 2 images not found under the image root")
+    summary.repairs = {}
+    assert summary.warnings == []
+    _image(tmp_path / "images" / "pic.jpg", (64, 48))
+    path = _coco(tmp_path, 64, 48)
+    _, note = converted_scenes(path, tmp_path / "run", "coco", strict=False, options={"image_root": tmp_path / "wrong"},
+                               version="test", reuse=False)
+    assert "warning: every image not found under the image root" in note
+    _, note = converted_scenes(path, tmp_path / "run2", "coco", strict=False,
+                               options={"image_root": tmp_path / "images"}, version="test", reuse=False)
+    assert "warning:" not in note
