@@ -98,3 +98,34 @@ def test_relation_diff() -> None:
     }
     # C's square is left of a triangle, not of a circle: no partner, no question
     assert group_qa("multi.relation_diff.v1", "A", "C") == {}
+
+
+def test_relation_diff_options_are_places_for_where_questions() -> None:
+    """With actions and other spellings in the vocabulary, "Where is the circle relative to the
+    square?" offers places only (not "holding" or "belonging to", wrong by grammar alone)."""
+    from collections import Counter
+
+    import numpy as np
+
+    from tests.generators.test_multi_ops import WORLD
+    from veriscene.engine.pool import ScenePool
+    from veriscene.generators import Vocabulary, get_generator
+    from veriscene.generators.base import GroupContext
+    from veriscene.program import ExecutionContext, SceneIndex
+
+    vocab = Vocabulary(names=Counter({"circle": 5, "square": 4}), attributes=Counter({"red": 1}),
+                       predicates=Counter({"left of": 3, "right of": 3, "above": 1, "below": 1, "holding": 2,
+                                           "belonging to": 2, "riding": 1, "to the right of": 1}))
+    gen = get_generator("multi.relation_diff.v1")()
+    gen.group_sizes = (2,)  # type: ignore[misc]
+    seen = 0
+    for seed in range(6):
+        scene = WORLD["A"]
+        ctx = GroupContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(seed), vocab,
+                           ScenePool.from_scenes([WORLD["D"]]))
+        for cand in gen.propose(ctx):
+            assert cand.expected in ("left of", "right of")
+            places = {"left of", "right of", "above", "below", "to the right of"} - {cand.expected}
+            assert set(cand.distractors) <= places, cand.distractors
+            seen += 1
+    assert seen

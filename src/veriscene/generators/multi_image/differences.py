@@ -39,6 +39,7 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
+from veriscene.generators.single_image.relations import options_like, spellings
 from veriscene.generators.visual import readable, seen_directions, sole_direction
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
@@ -331,7 +332,8 @@ class RelationDifference(GroupGenerator):
             else:
                 before, after, seen = theirs, pred, seen_directions(ctx.index, s, o)
             group = wording(after, doing=False)  # "Where is ...?" only for a place ('left of')
-            wrong = Without(ctx.vocab.predicate_list(), (after, *seen))
+            # options answer the question asked (places for "Where ...?"), never a spelling of the answer
+            wrong = Without(options_like(ctx.vocab, after, doing=False), (*spellings(ctx.vocab, (after,)), *seen))
             distractors = [before] + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j)}
