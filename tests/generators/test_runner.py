@@ -192,7 +192,7 @@ def test_batch_needs_one_argument_tuple_per_key() -> None:
 
 
 def test_batch_keys_group_as_their_json_forms() -> None:
-    from veriscene.generators.runner import _batch_groups, _key
+    from veriscene.generators.candidate_pool import _batch_groups, _key
 
     for values in ([True, 1, 0, False, 1, True], [3, 1, 3, 2], ["a", "b", "a"], [["x", 1], ["x", 1], 1.0, 1]):
         grouped: dict[bytes, list[int]] = {}

@@ -13,7 +13,8 @@ over a shuffled group) skip the grouping: their candidates are taken from `propo
 
 Laziness: a scene has many candidates and a generator emits one or two per mode, so work is
 deferred to the candidates picked: programs with an `expected` answer run (and a `build` program
-is built) only when picked, and `Deferred` candidates (points drawn on masks) are made only then.
+is built) only when picked, and `Deferred` candidates (points drawn on masks) are made only then
+(`veriscene.generators.candidate_pool`).
 """
 
 from __future__ import annotations
@@ -22,21 +23,17 @@ import hashlib
 import os
 from collections import Counter
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
-import orjson
 
-from veriscene.errors import ExecutionFailure
 from veriscene.generators.agreement import agree
-from veriscene.generators.base import (
-    Batch, Candidate, Deferred, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities, one_by_one,
-)
+from veriscene.generators.base import Candidate, GenContext, Generator, GroupContext, MultiImageGenerator, capabilities
+from veriscene.generators.candidate_pool import NO, YES, CandidatePool, InOrder
 from veriscene.generators.common import shuffled_indices
 from veriscene.generators.draws import Draws, pcg64_state
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
-from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample, sample_id
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
@@ -66,208 +63,6 @@ def reseed(rng: np.random.Generator, *parts: object) -> np.random.Generator:
     else:
         rng.bit_generator.state = pcg64_state(digest)
     return rng
-
-
-def _key(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-
-
-def _cached_key(value: Any, cache: dict[tuple[type, Any], bytes]) -> bytes:
-    """`_key`, kept in `cache` for str, int and bool values (most answers): a generator's
-    hundreds of candidates have a handful of distinct answers."""
-    kind = type(value)
-    if kind is bool or kind is int or kind is str:
-        found = cache.get((kind, value))
-        if found is None:
-            found = cache[(kind, value)] = _key(value)
-        return found
-    return _key(value)
-
-
-def _batch_groups(values: Sequence[Any], first: int,
-                  cache: dict[tuple[type, Any], bytes]) -> Iterator[tuple[bytes, list[int]]]:
-    """(key, positions in ascending order) of a batch whose candidates start at `first`. Keys of
-    one type among str, int and bool (most batches) are grouped by value, then serialised once
-    per distinct value; equal values of those types have equal keys and unequal ones unequal."""
-    kinds = set(map(type, values))
-    if len(kinds) == 1 and kinds <= {str, int, bool}:
-        by_value: dict[Any, list[int]] = {}
-        for j, value in enumerate(values, first):
-            by_value.setdefault(value, []).append(j)
-        for value, members in by_value.items():
-            yield _cached_key(value, cache), members
-        return
-    for j, value in enumerate(values, first):
-        yield _cached_key(value, cache), [j]
-
-
-# A candidate as proposed: a batch stands in the list once per candidate of it (see `Batch`)
-_Proposed = Union[Candidate, Deferred, Batch]
-
-
-_PENDING = object()  # answer not computed yet (or the program failed)
-_YES, _NO = _key(True), _key(False)
-
-
-class _CandidatePool:
-    """A generator's candidates on one scene, grouped by answer, executed lazily.
-
-    A candidate that states its `expected` answer is grouped by it and its program is executed
-    only when picked (the program's result must equal `expected`, else the candidate is dropped
-    and counted); a `Deferred` candidate, or one of a `Batch`, is grouped by its key and made only
-    when picked; other
-    candidates are executed up front to learn their answer. Each pick draws an answer group
-    uniformly among those not used yet, then a candidate within it.
-    """
-
-    def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
-                 candidates: Iterable[Candidate | Deferred | Batch]) -> None:
-        self.runner, self.gen, self.ctx = runner, gen, ctx
-        self.candidates: list[_Proposed] = []
-        self.batch_first: dict[int, int] = {}  # id of a batch -> the position of its first candidate
-        self.answers: list[Any] = []
-        self.groups: dict[bytes, list[int]] = {}
-        self.any_valid = False
-        answers, groups = self.answers, self.groups
-        keys: dict[tuple[type, Any], bytes] = {}
-        for cand in candidates:
-            answer: Any = _PENDING
-            if isinstance(cand, Batch):  # candidates i.. of the batch's keys, made when picked
-                first = len(answers)
-                for key, members in _batch_groups(cand.keys, first, keys):
-                    groups.setdefault(key, []).extend(members)  # after any earlier members
-                answers.extend([_PENDING] * len(cand.keys))
-                self.candidates.extend([cand] * len(cand.keys))  # candidate i is made by make(i - first)
-                self.batch_first[id(cand)] = first
-                continue
-            self.candidates.append(cand)
-            if isinstance(cand, Deferred):
-                key = _cached_key(cand.key, keys)
-            elif cand.expected is not None:
-                key = _cached_key(cand.expected, keys)
-            else:
-                answer = self._run(cand)
-                if answer is _PENDING:
-                    answers.append(answer)
-                    continue
-                key = _key(answer)
-                self.any_valid = True
-            groups.setdefault(key, []).append(len(answers))
-            answers.append(answer)
-
-    def _run(self, cand: Candidate) -> Any:
-        """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
-        try:
-            exec_ctx = self.ctx.exec_ctx if cand.scenes is None else self.ctx.group_context(cand.scenes)
-            answer = execute(cand.get_program(), exec_ctx, check=False)
-        except ExecutionFailure:
-            self.runner.stats[f"rejected_program:{self.gen.name}"] += 1
-            return _PENDING
-        if cand.expected is not None and _key(answer) != _key(cand.expected):
-            # The generator's wording assumed another answer: never emit such a question.
-            self.runner.stats[f"rejected_inconsistent:{self.gen.name}"] += 1
-            return _PENDING
-        return answer
-
-    def _made(self, cand: _Proposed, batch_at: int = -1) -> Candidate | None:
-        """The candidate itself, or a deferred one made now (None, counted, if it cannot be);
-        a batch's candidate at `batch_at` in it."""
-        if isinstance(cand, Batch):
-            made = cand.make(batch_at)
-        elif isinstance(cand, Deferred):
-            made = cand.make()
-        else:
-            return cand
-        if made is None:
-            self.runner.stats[f"rejected_unmade:{self.gen.name}"] += 1
-        return made
-
-    def _resolve(self, i: int) -> Any:
-        """Make candidate i if it is deferred, then run it: its answer or _PENDING."""
-        proposed = self.candidates[i]
-        cand = self._made(proposed, i - self.batch_first[id(proposed)] if isinstance(proposed, Batch) else -1)
-        if cand is None:
-            return _PENDING
-        self.candidates[i] = cand
-        return self._run(cand)
-
-    def viable(self, key: bytes) -> bool:
-        """Whether answer group `key` holds a candidate whose program runs: its candidates are
-        resolved in order until one does (the failures dropped and counted, as when picked)."""
-        members = self.groups.get(key)
-        while members:
-            i = members[0]
-            if self.answers[i] is _PENDING:
-                self.answers[i] = self._resolve(i)
-                if self.answers[i] is _PENDING:
-                    members.pop(0)
-                    continue
-                self.any_valid = True
-            return True
-        self.groups.pop(key, None)
-        return False
-
-    def pick(self, k: int) -> list[tuple[Candidate, Any]]:
-        """Up to k (candidate, answer) pairs with distinct answers, answer groups drawn uniformly."""
-        rng = self.ctx.rng
-        keys = sorted(self.groups)
-        picked: list[tuple[Candidate, Any]] = []
-        while len(picked) < k and keys:
-            slot = int(rng.integers(len(keys)))
-            members = self.groups[keys[slot]]
-            j = int(rng.integers(len(members)))
-            i = members[j]
-            if self.answers[i] is _PENDING:
-                self.answers[i] = self._resolve(i)
-                if self.answers[i] is _PENDING:  # failed: drop it and draw again
-                    members.pop(j)
-                    if not members:
-                        del self.groups[keys.pop(slot)]
-                    continue
-                self.any_valid = True
-            keys.pop(slot)
-            cand = self.candidates[i]
-            assert isinstance(cand, Candidate)  # made when it was resolved
-            picked.append((cand, self.answers[i]))
-        return picked
-
-
-class _InOrder(_CandidatePool):
-    """Candidates of an `in_order` generator, taken from `propose` one at a time as needed (each
-    one drawn costs a group draw; the ones never needed are never made). When `propose` runs
-    dry, candidates already used (by an earlier mode) are used again, as the grouped pool does."""
-
-    def __init__(self, runner: "SceneRunner", gen: Generator, ctx: GenContext,
-                 candidates: Iterable[Candidate | Deferred | Batch]) -> None:
-        self.runner, self.gen, self.ctx = runner, gen, ctx
-        self.source: Iterator[Candidate | Deferred] = one_by_one(candidates)
-        self.used: list[tuple[Candidate, Any]] = []
-        self.any_valid = False
-
-    def pick(self, k: int) -> list[tuple[Candidate, Any]]:
-        """The next up to k candidates that run, with distinct answers."""
-        picked: list[tuple[Candidate, Any]] = []
-        keys: set[bytes] = set()
-        for proposed in self.source:
-            cand = self._made(proposed)
-            if cand is None:
-                continue
-            answer = self._run(cand)
-            if answer is _PENDING or _key(answer) in keys:
-                continue
-            self.any_valid = True
-            keys.add(_key(answer))
-            picked.append((cand, answer))
-            self.used.append((cand, answer))
-            if len(picked) == k:
-                return picked
-        for cand, answer in self.used:
-            if len(picked) == k:
-                break
-            if _key(answer) not in keys:
-                keys.add(_key(answer))
-                picked.append((cand, answer))
-        return picked
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -361,11 +156,11 @@ class SceneRunner:
         else:
             ctx = GenContext(scene, index, exec_ctx, rng, self.vocab)
         if gen.in_order:
-            pool: _CandidatePool = _InOrder(self, gen, ctx, gen.propose(ctx))
+            pool: CandidatePool = InOrder(self, gen, ctx, gen.propose(ctx))
         else:
-            pool = _CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
+            pool = CandidatePool(self, gen, ctx, list(gen.propose(ctx)))
             if (index.exhaustive is not None or index.sparse) and gen.answer_type == "bool" and not (
-                    pool.viable(_YES) and pool.viable(_NO)):
+                    pool.viable(YES) and pool.viable(NO)):
                 # a scene that leaves absences open may allow only "yes": asked alone, the
                 # generator's answers would all be yes (`SceneIndex.exhaustive`, `.sparse`)
                 self.stats[f"one_sided:{gen.name}"] += 1
