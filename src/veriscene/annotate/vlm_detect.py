@@ -19,9 +19,9 @@ counts it). A server may resize an image again before the model sees it (Qwen2.5
 rounds sides to multiples of 28 and caps the pixel count); "pixels" boxes are then in the model's
 own frame and a little off, which the normalised formats are not.
 
-Replies are read tolerantly (`veriscene.annotate.detect_replies`): JSON inside ```json fences or among prose (of several lists, the one
-holding the most objects, the last of equals: "[] if none; here they are: [...]" is the second),
-a single object instead of a list, a wrapper object ``{"objects": [...]}`` (JSON mode's usual
+Replies are read tolerantly (`veriscene.annotate.detect_replies`): JSON inside ```json fences or
+among prose (of several lists, the one holding the most objects, the last of equals: "[] if none;
+here they are: [...]" is the second), a single object instead of a list, a wrapper object ``{"objects": [...]}`` (JSON mode's usual
 shape), a list cut short by the token limit (its complete entries are kept); box keys `bbox_2d`,
 `bbox`, `box`, `box_2d`; label keys `label`, `name`, `object`. Inverted corners are put back in
 order. An entry without a label or a box of four finite numbers, a box of no area or smaller than
