@@ -21,24 +21,24 @@ own frame and a little off, which the normalised formats are not.
 
 Replies are read tolerantly (`veriscene.annotate.detect_replies`): JSON inside ```json fences or
 among prose (of several lists, the one holding the most objects, the last of equals: "[] if none;
-here they are: [...]" is the second), a single object instead of a list, a wrapper object ``{"objects": [...]}`` (JSON mode's usual
-shape), a list cut short by the token limit (its complete entries are kept); box keys `bbox_2d`,
-`bbox`, `box`, `box_2d`; label keys `label`, `name`, `object`. Inverted corners are put back in
-order. An entry without a label or a box of four finite numbers, a box of no area or smaller than
-a pixel, a box far outside the image (beyond half the image past an edge) or of fractions when
-0-1000 was asked (the model answered in another convention), a label none of `names` (with
-`names`; a plural "cups" is "cup"), or an entry beyond `max_objects` is left out and counted by
-reason in `skipped`. The entries the model got wrong come back as detections with a `problem`,
-which the pipeline reports as rejected objects of their image (`rejects.jsonl`, field
-``detections[k]``), as does a reply cut at the token limit (what followed its last complete entry
-is lost); the entries left out by the settings (not one of `names`, beyond `max_objects`) and cut
-replies are counted in the result (`batches.Counted`), which the run adds to its summary, so
-a worker's counts are not lost. A reply with no JSON at all, or a request that failed after the
-adapter's retries (`batches.ServerFailure`), fails that image: `__call__` raises, and `batch`
-returns the failure in the image's place (the other images' replies are kept, nothing is sent
-twice); the pipeline rejects the image, naming the detector. A refused key, an unknown model or
-URL (HTTP 401, 403, 404) stops the run. The model gives no score: every detection scores 1.0, and duplicates are
-left to the pipeline.
+here they are: [...]" is the second), a single object instead of a list, a wrapper object
+``{"objects": [...]}`` (JSON mode's usual shape), a list cut short by the token limit (its complete
+entries are kept); box keys `bbox_2d`, `bbox`, `box`, `box_2d`; label keys `label`, `name`,
+`object`. Inverted corners are put back in order. An entry without a label or a box of four finite
+numbers, a box of no area or smaller than a pixel, a box far outside the image (beyond half the
+image past an edge) or of fractions when 0-1000 was asked (the model answered in another
+convention), a label none of `names` (with `names`; a plural "cups" is "cup"), or an entry beyond
+`max_objects` is left out and counted by reason in `skipped`. The entries the model got wrong come
+back as detections with a `problem`, which the pipeline reports as rejected objects of their image
+(`rejects.jsonl`, field ``detections[k]``), as does a reply cut at the token limit (what followed
+its last complete entry is lost); the entries left out by the settings (not one of `names`, beyond
+`max_objects`) and cut replies are counted in the result (`batches.Counted`), which the run adds to
+its summary, so a worker's counts are not lost. A reply with no JSON at all, or a request that
+failed after the adapter's retries (`batches.ServerFailure`), fails that image: `__call__` raises,
+and `batch` returns the failure in the image's place (the other images' replies are kept, nothing is
+sent twice); the pipeline rejects the image, naming the detector. A refused key, an unknown model or
+URL (HTTP 401, 403, 404) stops the run. The model gives no score: every detection scores 1.0, and
+duplicates are left to the pipeline.
 
 What it can claim: the names are the model's own words (or the given `names`), and a scene is as
 right as the model. How many cups there are is how many the model listed.
