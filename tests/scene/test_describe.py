@@ -78,7 +78,8 @@ def _related(objects: list[str], relations: list[tuple[int, str, int]], **meta: 
 def test_relation_referents_phrase_the_predicate_as_a_noun_modifier(predicate: str, phrase: str) -> None:
     """"the man holds the cup" is a sentence, not a noun phrase (it was "Give the bounding box of
     the woman wears the tall man", "Which color does the bag has the shorts have?")."""
-    index = _related(["man", "man", "cup"], [(0, predicate, 2)])
+    # the second man is right of the cup: "the man to the left of the cup" reads as one of them
+    index = _related(["man", "cup", "man"], [(0, predicate, 1)])
     found = refer(index, 0)
     assert found is not None and found.the == phrase
     assert run_nodes([*found.nodes, {"op": "unique", "inputs": [len(found.nodes) - 1], "args": []}],

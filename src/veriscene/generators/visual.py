@@ -32,7 +32,7 @@ from veriscene.vocab import CONVERSE_PREDICATES
 # few objects' checks).
 _FEW_OBJECTS = 12
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
-_GENEROUS = (*_DIRECTIONS, "near", "on top of")
+GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of")
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class GenerousReader:
         if a == b:
             return False
         annotated = self._between.get((a, b), ())
-        return any(p != predicate and p in vocabulary and self.could_hold(a, p, b) for p in (*annotated, *_GENEROUS))
+        return any(p != predicate and p in vocabulary and self.could_hold(a, p, b) for p in (*annotated, *GENEROUS_PREDICATES))
 
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object (of `among`, default all) that could be read as

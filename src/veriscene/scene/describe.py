@@ -14,17 +14,21 @@ from itertools import combinations
 from typing import Any, Collection, Sequence
 
 from veriscene.program.context import SceneIndex
+from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
 from veriscene.text import (
+    agreeing_relation_modifier,
+    agreeing_relation_phrase,
     capitalise,
     counted,
+    has_subject_free_phrase,
     join_words,
     plural,
     region_noun,
-    agreeing_relation_modifier,
     relation_phrase,
     relation_phrase_plural,
     takes_plural_verb,
+    trim_predicate,
     with_article,
 )
 from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
@@ -224,9 +228,11 @@ def _refer(
 def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None:
     """Object i as its name, a relation phrased as a noun modifier (`relation_modifier`) and an
     anchor described by name and attributes ("circle to the left of the red square", "man holding
-    the cup"), or None if no such description selects it alone (where relations are sparse, only
-    a predicate read from the boxes that no other object of the name could hold:
-    `SceneIndex.could_hold`)."""
+    the cup"), or None if no such description selects it alone: no other object of the name
+    stands in the predicate to the anchor, annotated or, for a predicate with a geometric reading
+    ("left of", "near": `READABLE`), as a viewer might read the boxes (`SceneIndex.could_hold`:
+    "the circle to the left of the square" beside a second circle left of it, unannotated, is
+    either); where relations are sparse, any other predicate may hold of any of them."""
     scene = index.scene
     name = scene.names[i]
     if not index.nameable(name):
@@ -238,11 +244,10 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
         if anchor is None:
             continue
         for p in predicates:
-            # subjects named like i that stand in p to the anchor: must be i alone (where relations
-            # are sparse, that may: by the boxes, for a predicate read from them, else any)
-            if sparse:
+            # subjects named like i that may be read to stand in p to the anchor: must be i alone
+            if sparse or p in READABLE:
                 holders = [j for j in same_name if index.could_hold(j, p, o)]
-            else:
+            else:  # the annotation is all a viewer has to go by ("holding", "part of")
                 holders = [j for j in same_name if (j, p, o) in index.relation_set]
             if holders != [i]:
                 continue
@@ -303,28 +308,44 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         if converse is not None and (o, converse, s) in seen:
             continue
         seen.add((s, p, o))
-        subj_text, subj_plural = _mention(index, refs, phrases, s)
+        subj_text, subj_plural, subj_noun = _mention(index, refs, phrases, s)
         obj_text = _mention(index, refs, phrases, o)[0]
-        verb = relation_phrase_plural(p) if subj_plural else relation_phrase(p)
-        sentences.append(f"{capitalise(subj_text)} {verb} {obj_text}.")
+        sentences.append(f"{capitalise(subj_text)} {_caption_verb(p, subj_noun, subj_plural)} {obj_text}.")
         emitted += 1
         if emitted >= max_relations:
             break
     return " ".join(sentences)
 
 
-def _mention(index: SceneIndex, refs: dict[int, Referent], phrases: Sequence[str], i: int) -> tuple[str, bool]:
+def _mention(index: SceneIndex, refs: dict[int, Referent], phrases: Sequence[str], i: int) -> tuple[str, bool, str]:
     """How a caption's relation sentence names object i (`phrases[i]`: its attributes and name),
-    and whether that takes a plural verb: its referring expression ("the jeans": plural), else
-    one of several as the listing counted them: a crowd region is a group ("a group of people",
-    listed as "many people"; never "a person"), a stuff region an area ("sky", "trees": listed so,
-    `region_noun`), any other object one of its kind ("a cup", "a pair of jeans", "grass")."""
+    whether that takes a plural verb, and the noun it names the object by (for a verb that says
+    it: `_caption_verb`): its referring expression ("the jeans": plural), else one of several as
+    the listing counted them: a crowd region is a group ("a group of people", listed as "many
+    people"; never "a person"), a stuff region an area ("sky", "trees": listed so, `region_noun`),
+    any other object one of its kind ("a cup", "a pair of jeans", "grass")."""
+    name = index.scene.names[i]
     ref = refs.get(i)
     if ref is not None:
-        return ref.the, ref.plural
+        return ref.the, ref.plural, name
     if i in index.crowd:
-        return with_article(plural(phrases[i])), False
+        return with_article(plural(phrases[i])), False, plural(name)
     if i in index.stuff:
         text = region_noun(phrases[i])
-        return text, takes_plural_verb(text)
-    return with_article(phrases[i]), False
+        return text, takes_plural_verb(text), region_noun(name)
+    return with_article(phrases[i]), False, name
+
+
+def _caption_verb(predicate: str, noun: str, plural_verb: bool) -> str:
+    """The verb phrase of a caption's relation sentence whose subject is named by `noun` and takes
+    a plural verb or not: "are on", "holds"; a predicate that needs its subject's noun (`of`:
+    `has_subject_free_phrase`) says it ("The leg is a leg of the table", "The jeans are jeans of
+    the man", "Hair is part of the man"; "is of" is no English), one object of a name plural in
+    form as the caption counted it ("A pair of jeans is a pair of jeans of the man")."""
+    if has_subject_free_phrase(predicate):
+        return relation_phrase_plural(predicate) if plural_verb else relation_phrase(predicate)
+    if takes_plural_verb(noun) == plural_verb:
+        return agreeing_relation_phrase(noun, predicate)
+    # a singular mention of a name plural in form ("a group of people", "a pair of jeans"):
+    # `agreeing_relation_phrase` would agree with the noun ("are people of")
+    return f"is {with_article(noun)} {trim_predicate(predicate)}"

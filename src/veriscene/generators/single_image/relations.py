@@ -9,7 +9,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
-from veriscene.generators.visual import seen_directions, sole_direction
+from veriscene.generators.visual import GENEROUS_PREDICATES, GenerousReader, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
@@ -84,6 +84,15 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
     return [p for p in ruled_out(index, s, o, vocab) if p not in same and _same_question(p, predicate, doing)]
 
 
+def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:
+    """The predicates a viewer might read from s to o (`GenerousReader.could_hold`): never a wrong
+    option of "how is s related to o?" ("near" beside the answer "behind" when the boxes almost
+    touch; "on top of" beside "in front of"). Only the pair's annotated predicates and the
+    generous ones can be read, so only those are asked."""
+    reader = GenerousReader.of(index)
+    asked = (*index.predicates_between.get((s, o), ()), *GENEROUS_PREDICATES)
+    return tuple(p for p in asked if reader.could_hold(s, p, o))
+
 
 @register("relation.exists.v1", family="relation")
 class RelationExists(Generator):
@@ -137,8 +146,9 @@ class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
     otherwise) and, for a direction, none across it that a viewer might read of the boxes
     (`sole_direction`: "below" and also clearly "left of" is not asked); options never include
-    another predicate that holds, nor a direction a viewer might read (where relations are
-    sparse, only predicates sure not to hold: `sure_wrong`)."""
+    another predicate that holds, nor one a viewer might read of the boxes (`readable_predicates`:
+    a direction, "near", "on top of" an object it is in front of; where relations are sparse,
+    only predicates sure not to hold: `sure_wrong`)."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -165,7 +175,7 @@ class QueryRelation(Generator):
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
             yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab, wrong,
-                                            partial(seen_directions, ctx.index, s, o)))
+                                            partial(readable_predicates, ctx.index, s, o)))
 
     def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
               wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple) -> Candidate:
@@ -174,10 +184,12 @@ class QueryRelation(Generator):
             group = "doing_with"  # options stay those of "doing": every action answers it
         distractors: Iterable[str]
         if wrong is not None:
-            distractors = wrong
+            readable = seen()
+            distractors = [p for p in wrong if p not in readable]
         else:
-            # Distractors that answer the same question (`options_like`) and do not hold from A
-            # to B (the converse, which holds from B to A, is a good hard negative).
+            # Distractors that answer the same question (`options_like`) and neither hold nor
+            # may be read from A to B (the converse, which holds from B to A, is a good hard
+            # negative).
             distractors = Without(options_like(vocab, predicate), (*spellings(vocab, (predicate,)), *seen()))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),

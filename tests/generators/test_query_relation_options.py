@@ -1,0 +1,59 @@
+"""`relation.query` options are never a second right answer a viewer could read in the image.
+
+A visual audit of the demo found 22 of 190 multiple-choice "Where is A relative to B?" samples
+offering, beside the answer, an option that also holds as seen: "near" beside "behind" for boxes
+that touch, "on top of" beside "in front of". Each case below is one of them on a tiny scene.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+import pytest
+
+from tests.conftest import make_scene
+from tests.generators.helpers import candidates
+from veriscene.generators import Vocabulary
+from veriscene.generators.single_image.relations import readable_predicates
+from veriscene.program import SceneIndex
+
+PREDICATES = ["left of", "right of", "above", "below", "near", "in front of", "behind", "on top of"]
+VOCAB = Vocabulary(names=Counter({"circle": 1, "square": 1}), attributes=Counter(),
+                   predicates=Counter(PREDICATES))
+
+
+def _pair(circle: Sequence[float], square: Sequence[float], predicate: str):
+    """A circle and a square (200 x 100 image), the circle annotated `predicate` the square."""
+    return make_scene([{"name": "circle", "box": list(circle)}, {"name": "square", "box": list(square)}],
+                      [(0, predicate, 1)])
+
+
+@pytest.mark.parametrize(("circle", "square", "predicate", "options"), [
+    # overlapping boxes: "near" is as right as "behind"
+    ([50, 20, 90, 60], [60, 30, 100, 70], "behind", {"left of", "right of", "above", "below", "in front of", "on top of"}),
+    # in front of and overlapping: "on top of" and "near" may be read too
+    ([50, 20, 90, 60], [60, 30, 100, 70], "in front of", {"left of", "right of", "above", "below", "behind"}),
+    # left of with a 5 px gap (near: up to 16 px): "near" is right too
+    ([10, 20, 50, 60], [55, 20, 95, 60], "left of", {"right of", "above", "below", "in front of", "behind", "on top of"}),
+    # far apart: "near" is a fair wrong option
+    ([10, 20, 30, 40], [170, 20, 190, 40], "left of",
+     {"right of", "above", "below", "near", "in front of", "behind", "on top of"}),
+])
+def test_options_are_never_readable_from_the_boxes(circle: list[float], square: list[float], predicate: str,
+                                                   options: set[str]) -> None:
+    scene = _pair(circle, square, predicate)
+    got = [(cand, answer) for cand, answer in candidates(scene, "relation.query.v1", VOCAB)
+           if cand.slots == {"the_a": "the circle", "the_b": "the square"}]
+    assert len(got) == 1 and got[0][1] == predicate
+    assert set(got[0][0].distractors) == options
+
+
+@pytest.mark.parametrize(("predicate", "readable"), [
+    ("behind", ("behind", "near")),
+    ("in front of", ("in front of", "near", "on top of")),
+])
+def test_readable_predicates_are_the_annotated_and_the_generous_ones(predicate: str, readable: tuple[str, ...]) -> None:
+    scene = _pair([50, 20, 90, 60], [60, 30, 100, 70], predicate)
+    assert readable_predicates(SceneIndex(scene), 0, 1) == readable
+    assert readable_predicates(SceneIndex(scene), 1, 0) == ("near",)  # the converse is not annotated
