@@ -11,6 +11,7 @@ from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Ge
 from veriscene.generators.common import name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
+from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import is_uncountable, unit_phrase, with_article
 from veriscene.vocab import UNTYPED, attribute_type
@@ -36,18 +37,18 @@ class QueryAttribute(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         for i in range(len(ctx.scene)):
             own = ctx.scene.attributes[i]
-            by_kind: dict[str, list[str]] = {}
-            for a in own:
-                by_kind.setdefault(attribute_type(a), []).append(a)
-            for kind in sorted(by_kind.keys() - {UNTYPED}):
-                values = by_kind[kind]
-                if len(values) != 1:
-                    continue  # two colours: "What color is it?" has no single answer
+            for kind in sorted({attribute_type(a) for a in own} - {UNTYPED}):
+                # the answer `query_attribute` gives: the one word of the type, or the first of
+                # synonyms ("big" and "large"); None for two colours, where "What color is it?"
+                # has no single answer
+                value = one_value(own, kind)
+                if value is None:
+                    continue
                 ref = refer(ctx.index, i, exclude_types=(kind,))
                 if ref is None:
                     continue
                 # many per scene, one or two used: the options are listed only if picked
-                yield Deferred(values[0], partial(self._make, ctx, i, kind, values[0], ref))
+                yield Deferred(value, partial(self._make, ctx, i, kind, value, ref))
 
     def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
         own = ctx.scene.attributes[i]

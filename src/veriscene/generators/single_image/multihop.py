@@ -13,6 +13,12 @@ A second hop taken from the subject's side would nest one clause inside another 
 object the zebra is lying on is next to", "the object the object that holds the cup is on"),
 which nobody can read: the first hop is then said in a sentence of its own, and the question asks
 about "the object this object is next to" (template groups "name_then", "attribute_then").
+
+A predicate that needs its subject's noun ("of": "the leg is a leg of the table";
+`text.has_subject_free_phrase`) is followed only from the anchor's subject side, where the
+subject is the anchor and its name is said ("the object the leg is a leg of"). Elsewhere the
+subject is "an object", "this object" or the one asked about, and it read "the object that is
+of the table" or "the object this object is an object of".
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without, wrong_attributes
 from veriscene.program.builder import ProgramBuilder
+from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, referents
-from veriscene.text import agreeing_relation_phrase, capitalise, relation_phrase
+from veriscene.text import (
+    agreeing_relation_phrase, capitalise, has_subject_free_phrase, relation_phrase,
+)
 from veriscene.vocab import UNTYPED, attribute_type
 
 
@@ -42,6 +51,14 @@ class Hop:
 @dataclass(frozen=True)
 class MultiHopConfig(GeneratorConfig):
     max_hops: int = 2  # relations followed (1 or 2)
+
+
+def _sayable(hop: Hop, first: bool) -> bool:
+    """Whether `hop` can be said in a chain (as its first hop, if `first`): a predicate that needs
+    its subject's noun ("of") only from the anchor's subject side, whose noun is the anchor's
+    ("the object the leg is a leg of"); elsewhere the subject is no noun ("the object that is of
+    the table", "the object this object is an object of")."""
+    return has_subject_free_phrase(hop.predicate) or (first and hop.side == "subject")
 
 
 def _phrase(current: str, name: str, hop: Hop) -> str:
@@ -105,9 +122,10 @@ class MultiHop(Generator):
         answers: list[str] = []
         asked: list[tuple[GenContext, Referent, list[Hop], str | None]] = []
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
-            chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ())]
+            chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ()) if _sayable(h, True)]
             if config.max_hops >= 2:
-                chains += [c + [h] for c in list(chains) for h in hops.get(c[-1].target, ())]
+                chains += [c + [h] for c in list(chains)
+                           for h in hops.get(c[-1].target, ()) if _sayable(h, False)]
             for chain in chains:
                 end = chain[-1].target
                 if end == anchor or len({h.target for h in chain}) != len(chain):
@@ -115,11 +133,13 @@ class MultiHop(Generator):
                 answers.append(ctx.scene.names[end])
                 asked.append((ctx, ref, chain, None))
                 own = ctx.scene.attributes[end]
-                kinds = [attribute_type(a) for a in own]
-                for attr, kind in zip(own, kinds):
-                    if kind == UNTYPED or kinds.count(kind) != 1:
+                # each type once, in the order of its first word; its answer as `query_attribute`
+                # gives it (the first of synonyms: "big" of "big" and "large"), none for two values
+                for kind in dict.fromkeys(map(attribute_type, own)):
+                    value = one_value(own, kind) if kind != UNTYPED else None
+                    if value is None:
                         continue
-                    answers.append(attr)
+                    answers.append(value)
                     asked.append((ctx, ref, chain, kind))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
@@ -136,7 +156,8 @@ class MultiHop(Generator):
             return Candidate(None, slots, group="name" + then, expected=name,
                              distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
-        attr = next(a for a in ctx.scene.attributes[end] if attribute_type(a) == kind)
+        attr = one_value(ctx.scene.attributes[end], kind)
+        assert attr is not None, "attribute questions are proposed only for a single value"
         wrong = wrong_attributes(ctx.vocab, kind, attr)
         return Candidate(None, {**slots, "kind": kind}, group="attribute" + then, expected=attr,
                          distractors=wrong, meta=meta,

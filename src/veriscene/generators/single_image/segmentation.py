@@ -24,6 +24,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
 from veriscene.generators.vocabulary import Without, wrong_attributes
 from veriscene.program.builder import ProgramBuilder
+from veriscene.program.ops import one_value
 from veriscene.scene.model import Scene
 from veriscene.vocab import UNTYPED, attribute_type
 
@@ -128,16 +129,19 @@ class PointObject(Generator):
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
         for i in range(len(ctx.scene)):
-            yield Deferred(ctx.scene.names[i], partial(self._make, ctx, sampler, i, None))
+            yield Deferred(ctx.scene.names[i], partial(self._make, ctx, sampler, i, None, None))
             own = ctx.scene.attributes[i]
-            kinds = [attribute_type(a) for a in own]
-            for attr, kind in zip(own, kinds):
-                if kind != UNTYPED and kinds.count(kind) == 1:
-                    yield Deferred(attr, partial(self._make, ctx, sampler, i, kind))
+            # each type once, in the order of its first word; its answer as `query_attribute`
+            # gives it (the first of synonyms: "big" of "big" and "large"), none for two values
+            for kind in dict.fromkeys(map(attribute_type, own)):
+                value = one_value(own, kind) if kind != UNTYPED else None
+                if value is not None:
+                    yield Deferred(value, partial(self._make, ctx, sampler, i, kind, value))
 
-    def _make(self, ctx: GenContext, sampler: PointSampler, i: int, kind: str | None) -> Candidate | None:
-        """What is at (the <kind> of the object at) a point drawn on object i; None when i has
-        too little interior."""
+    def _make(self, ctx: GenContext, sampler: PointSampler, i: int, kind: str | None,
+              attr: str | None) -> Candidate | None:
+        """What is at (the <kind> of the object at, `attr`) a point drawn on object i; None when
+        i has too little interior."""
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         found = sampler.sample(ctx.rng, i)
         if found is None:
@@ -151,8 +155,8 @@ class PointObject(Generator):
             name = ctx.scene.names[i]
             return Candidate(b.program, {"p": text}, group="name", expected=name,
                              distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta)
+        assert attr is not None, "an attribute question has its answer"
         b.add("query_attribute", obj, args=[kind])
-        attr = next(a for a in ctx.scene.attributes[i] if attribute_type(a) == kind)
         wrong = wrong_attributes(ctx.vocab, kind, attr)
         return Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
                          distractors=wrong, meta=meta)

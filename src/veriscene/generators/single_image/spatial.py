@@ -22,6 +22,7 @@ from veriscene.generators.common import name_set_nodes
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.program.builder import ProgramBuilder
+from veriscene.program.ops import one_value
 from veriscene.text import plural
 from veriscene.vocab import UNTYPED, attribute_type
 
@@ -288,12 +289,14 @@ class SpatialExtreme(Generator):
                 for kind in kinds:
                     if kind == "size" and which in ("largest", "smallest"):
                         continue  # "What size is the largest circle?" gives itself away
-                    values = [a for a in winner if attribute_type(a) == kind]
-                    if len(values) != 1:
-                        continue  # the winner has no single <kind>: no answer
-                    if set(members) <= set(ctx.index.having_attribute.get(values[0], ())):
+                    # the winner's one <kind> as `query_attribute` answers it (the first of
+                    # synonyms: "big" of "big" and "large"); None: no single answer
+                    value = one_value(winner, kind)
+                    if value is None:
+                        continue
+                    if set(members) <= set(ctx.index.having_attribute.get(value, ())):
                         continue  # every <name> has it: "the leftmost" would do no work
-                    yield Deferred(values[0], partial(self._attribute_candidate, ctx, which, name, kind, values[0]))
+                    yield Deferred(value, partial(self._attribute_candidate, ctx, which, name, kind, value))
 
     def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
