@@ -137,6 +137,39 @@ def implied_attributes(word: str) -> frozenset[str]:
     return frozenset((word, *BROADER_WORDS.get(word, ())))
 
 
+def _implying_table() -> dict[str, tuple[str, ...]]:
+    """word -> the other annotated words that imply it ("big" -> giant, huge, large), sorted: the
+    reverse of `implied_attributes`, over the only words that imply another (`BROADER_WORDS`)."""
+    table: dict[str, set[str]] = {}
+    for word in BROADER_WORDS:
+        for said in implied_attributes(word):
+            if said != word:
+                table.setdefault(said, set()).add(word)
+    return {word: tuple(sorted(others)) for word, others in table.items()}
+
+
+# (made once: synonym classes and overlaps are fixed, `register_attribute_types` does not change them)
+_IMPLYING: dict[str, tuple[str, ...]] = _implying_table()
+
+
+def annotations_implying(attribute: str) -> tuple[str, ...]:
+    """The annotated words that make `attribute` hold of an object: the word itself first, then
+    the words w with `attribute in implied_attributes(w)` ("big" -> big, giant, huge, large;
+    "huge" -> huge, giant; "beige" -> beige: a tan thing is not taken to be beige, unlike
+    `implying_attributes`, a guard that counts overlaps too). An object annotated with one of
+    them is among `SceneIndex.having_attribute[attribute]`; the pool finds scenes by it."""
+    others = _IMPLYING.get(attribute)
+    return (attribute,) if others is None else (attribute, *others)
+
+
+def synonyms_of(word: str) -> frozenset[str]:
+    """The words of `word`'s synonym class ("big" -> big, large; "huge" -> huge, giant), or the
+    word alone: the words one of which an object must be annotated with to have the same value
+    of the type as one annotated `word` (`attribute_class`; what `differing_attribute_type`
+    compares)."""
+    return frozenset(_MEMBERS.get(attribute_class(word), (word,)))
+
+
 def _subkind(word: str) -> str:
     return SUBKINDS.get(word, attribute_type(word))
 

@@ -8,8 +8,9 @@ kept in a bounded cache.
 
 Attributes are looked up by meaning, as programs read them (`vocab.implied_attributes`,
 `SceneIndex.having_attribute`): `with_attribute("big")` holds the scenes annotated "big", "large",
-"huge" or "giant" (`annotations_implying`); `annotated_with` holds those annotated with the word
-itself, for generators whose answers list annotated words (`attribute_values`).
+"huge" or "giant" (`vocab.annotations_implying`, also importable from here); `annotated_with`
+holds those annotated with the word itself, for generators whose answers list annotated words
+(`attribute_values`).
 """
 
 from __future__ import annotations
@@ -25,35 +26,13 @@ from veriscene.errors import SceneValidationError
 from veriscene.program.context import SceneIndex
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
-from veriscene.vocab import BROADER_WORDS, implied_attributes
+# `annotations_implying` is vocabulary knowledge; imported from here by earlier callers
+from veriscene.vocab import annotations_implying
 
 # Parsed scenes kept per worker. The default pool (4,096 scenes) fits whole: about 45 MiB of demo
 # scenes, the same at any data-set size; larger pools fall back to least-recently-used eviction.
 _CACHE_SIZE = 4096
 _UNREAD: Any = object()
-
-
-def _implying_table() -> dict[str, tuple[str, ...]]:
-    """word -> the other annotated words that imply it ("big" -> giant, huge, large), sorted: the
-    reverse of `implied_attributes`, over the only words that imply another (`BROADER_WORDS`)."""
-    table: dict[str, set[str]] = {}
-    for word in BROADER_WORDS:
-        for said in implied_attributes(word):
-            if said != word:
-                table.setdefault(said, set()).add(word)
-    return {word: tuple(sorted(others)) for word, others in table.items()}
-
-
-_IMPLYING = _implying_table()
-
-
-def annotations_implying(attribute: str) -> tuple[str, ...]:
-    """The annotated words that make `attribute` hold of an object: the word itself first, then
-    the words w with `attribute in implied_attributes(w)` ("big" -> big, giant, huge, large;
-    "huge" -> huge, giant; "beige" -> beige: a tan thing is not taken to be beige). An object
-    annotated with one of them is among `SceneIndex.having_attribute[attribute]`."""
-    others = _IMPLYING.get(attribute)
-    return (attribute,) if others is None else (attribute, *others)
 
 
 def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[str]]) -> dict[str, np.ndarray]:

@@ -20,7 +20,6 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from veriscene.engine.pool import annotations_implying
 from veriscene.engine.scan import PoolEntry
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
 from veriscene.generators.common import shuffled as shuffled_list
@@ -28,6 +27,7 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
 from veriscene.text import join_words, number_word
+from veriscene.vocab import annotations_implying, synonyms_of
 
 Accept = Callable[[PoolEntry], bool]
 T = TypeVar("T")
@@ -40,15 +40,21 @@ _HAVE: dict[str, Accept] = {
 }
 
 
-def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words: Sequence[str] = ()) -> Accept:
+def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words: Sequence[str] = (),
+            synonyms: Sequence[str] = ()) -> Accept:
     """Entry test: the scene has objects of all these names, all these `attributes` by meaning
     (annotated with the word or one implying it: "big" holds where a "large" or "huge" thing is,
-    as `filter_attribute` reads it; `pool.annotations_implying`) and all these `words` as
-    annotated (for answers that list annotated words, `attribute_values`), each anywhere."""
-    # words tested alone: `words`, and attributes that no other word implies (most)
-    single = (*words, *(a for a in attributes if len(annotations_implying(a)) == 1))
+    as `filter_attribute` reads it; `vocab.annotations_implying`), all these `words` as annotated
+    (for answers that list annotated words, `attribute_values`) and all these `synonyms` up to
+    synonyms (the word or one of its class: "big" holds where a "large" thing is, not where only
+    a "huge" one is; `vocab.synonyms_of`, as `differing_attribute_type` compares values), each
+    anywhere."""
+    # words tested alone: `words`, and attributes and synonyms that no other word stands for (most)
+    single = (*words, *(a for a in attributes if len(annotations_implying(a)) == 1),
+              *(a for a in synonyms if len(synonyms_of(a)) == 1))
     # per other attribute, the words any of which holds it
-    either = tuple(frozenset(annotations_implying(a)) for a in attributes if len(annotations_implying(a)) > 1)
+    either = (*(frozenset(annotations_implying(a)) for a in attributes if len(annotations_implying(a)) > 1),
+              *(synonyms_of(a) for a in synonyms if len(synonyms_of(a)) > 1))
 
     def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than all(...)
         for n in names:

@@ -9,8 +9,10 @@ its parsed scene; the remaining images of a 3-4 image group are fillers drawn fr
 (the question says which two images it compares).
 
 - multi.attribute_diff.v1: which property (color, size, ...) differs between the star in Image i
-  and the star in Image j? Exactly one typed property may differ (`differing_attribute_type`).
-  The description never uses the differing property, and the properties it uses are not offered.
+  and the star in Image j? Exactly one typed property may differ, values compared up to synonyms
+  as `differing_attribute_type` compares them (a "big red" car and a "large blue" one differ in
+  colour alone), and the differing values must differ to the eye (`clearly_differ`). The
+  description never uses the differing property, and the properties it uses are not offered.
 - multi.attribute_same.v1: does the star in Image i have the same color as the one in Image j?
   Proposed only when the anchor yields both a yes and a no, so yes/no stays balanced. The
   description never uses the property asked about. Synonyms are one value ("big" in Image i and
@@ -18,7 +20,8 @@ its parsed scene; the remaining images of a 3-4 image group are fillers drawn fr
   class has one value of that kind; values that may both hold ("big", "huge") are not asked.
 - multi.relation_diff.v1: the circle and the square are arranged differently in Image i and
   Image j; where is the circle relative to the square in Image j? (`differ_str` fails unless the
-  relation really differs; each pair must stand in exactly one relation.)
+  relation really differs; each pair must stand in exactly one relation, and two spellings of one
+  relation, "holding" and "holds", are not a difference: `one_relation`.)
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from veriscene.program.context import SceneIndex
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
-from veriscene.text import counted_plural, join_words, unit_phrase
+from veriscene.text import counted_plural, join_words, relation_modifier, unit_phrase
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type, exclusive
 
 
@@ -70,6 +73,18 @@ def clearly_differ(a: frozenset[str], b: frozenset[str]) -> bool:
 def typed_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
     """`typed` of object i of the index's scene, kept in the index (shared: read only)."""
     return index.memo(("multi.typed", i), partial(typed, index.scene, i))
+
+
+def classes(scene: Scene, i: int) -> dict[str, frozenset[str]]:
+    """kind -> the synonym classes of object i's values of that kind ("large" is "big":
+    `vocab.attribute_class`), untyped attributes ignored: the values as `differing_attribute_type`
+    compares them."""
+    return {kind: frozenset(map(attribute_class, words)) for kind, words in typed(scene, i).items()}
+
+
+def classes_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
+    """`classes` of object i of the index's scene, kept in the index (shared: read only)."""
+    return index.memo(("multi.classes", i), partial(classes, index.scene, i))
 
 
 def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
@@ -124,14 +139,20 @@ def _pair(ctx: GroupContext, gen: GroupGenerator, partner: Scene) -> tuple[tuple
 def differing_match(anchor: SceneIndex, i: int, partner: SceneIndex,
                     kind: str) -> tuple[tuple[str, ...], list[str]] | None:
     """For object i of the anchor, the first object of its name in the partner that has the same
-    attribute kinds and differs in `kind` alone, and a shared description not using `kind`:
-    (description, kinds to offer), the kinds being i's minus those the description names (at
-    least 2 are left). None when there is no such object."""
+    attribute kinds and differs in `kind` alone, up to synonyms (`classes`: a "big red" car and a
+    "large blue" one differ in colour alone, as the program's `differing_attribute_type` reads
+    them), and a shared description not using `kind`: (description, kinds to offer), the kinds
+    being i's minus those the description names (at least 2 are left). None when there is no
+    such object."""
     name = anchor.scene.names[i]
     mine = typed_of(anchor, i)
+    my_classes = classes_of(anchor, i)
     for k in partner.by_name.get(name, ()):
         theirs = typed_of(partner, k)
-        if set(theirs) != set(mine) or [t for t in sorted(mine) if theirs[t] != mine[t]] != [kind]:
+        if set(theirs) != set(mine):
+            continue
+        their_classes = classes_of(partner, k)
+        if [t for t in sorted(mine) if their_classes[t] != my_classes[t]] != [kind]:
             continue
         if not clearly_differ(mine[kind], theirs[kind]):
             continue  # "big" and "large": the words differ, the sizes need not
@@ -173,9 +194,10 @@ class AttributeDifference(GroupGenerator):
             answer = sorted(mine)[int(ctx.rng.integers(len(mine)))]
             keep = [v for k, vs in mine.items() if k != answer for v in vs]
 
-            # (the words as annotated: `differing_match` compares the other kinds' words as they are)
+            # (up to synonyms, as `differing_match` compares the other kinds' values: a partner
+            # whose car is "large" where the anchor's is "big" is drawn too)
             matched = self.matched_partner(ctx, partial(differing_match, ctx.index, i, kind=answer),
-                                           among=ctx.pool.with_name(name), accept=holding(words=keep))
+                                           among=ctx.pool.with_name(name), accept=holding(synonyms=keep))
             if matched is None:
                 continue
             partner, (description, kinds) = matched
@@ -259,19 +281,29 @@ def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j:
     return b.program
 
 
+def one_relation(a: str, b: str) -> bool:
+    """Whether two predicates are spellings of one relation: said the same after a noun ("holds",
+    "hold" and "holding" are "the man holding the cup"; "has" and "with" "the man with the hat":
+    `relation_modifier`). Readers keep such spellings apart (Visual Genome writes all of them), so
+    a pair "holding" in one image and "holds" in another is annotated differently, not related
+    differently."""
+    return a == b or relation_modifier(a) == relation_modifier(b)
+
+
 def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
                    partner: SceneIndex) -> tuple[tuple[str, ...], tuple[str, ...], str, int, int] | None:
     """For the anchor's pair (s, o), the first pair of objects of the same names in the partner
-    that stand in exactly one relation, not `predicate`, with shared descriptions of both:
-    (description of s, description of o, the partner's predicate, its two objects), or None. A
-    direction must be the only one a viewer reads in its image (`sole_direction`), and neither
-    image's direction may be read in the other (a pair "left of" in one image and diagonally "above" and left in
-    the other is not arranged differently to the eye)."""
+    that stand in exactly one relation, not `predicate` nor a spelling of it (`one_relation`), with
+    shared descriptions of both: (description of s, description of o, the partner's predicate, its
+    two objects), or None. A direction must be the only one a viewer reads in its image
+    (`sole_direction`), and neither image's direction may be read in the other (a pair "left of"
+    in one image and diagonally "above" and left in the other is not arranged differently to the
+    eye)."""
     names = anchor.scene.names
     for s2 in partner.by_name.get(names[s], ()):
         for o2 in partner.by_name.get(names[o], ()):
             found = partner.predicates_between.get((s2, o2), ())
-            if len(found) != 1 or found[0] == predicate:
+            if len(found) != 1 or one_relation(found[0], predicate):
                 continue
             if (not sole_direction(partner, s2, found[0], o2) or readable(partner, s2, predicate, o2)
                     or readable(anchor, s, found[0], o)):
