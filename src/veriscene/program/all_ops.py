@@ -4,6 +4,7 @@ Add new op modules here (one module per concept: core set/logic ops, geometry an
 """
 
 from veriscene.program import ops  # noqa: F401
+from veriscene.program import ops_logic  # noqa: F401  (comparison, set algebra, booleans, equality)
 from veriscene.program import ops_geometry  # noqa: F401  (points, regions, positions from boxes)
 from veriscene.program import ops_masks  # noqa: F401  (objects at points, via decoded masks)
 from veriscene.program import ops_objects  # noqa: F401  (name frequency, depth vs anchor, descriptions)
