@@ -48,6 +48,7 @@ from veriscene.text_predicates import (
     is_action,
     is_prepositional,
     is_spatial,
+    predicate_key,
     relation_modifier,
     relation_phrase,
     relation_phrase_plural,
@@ -59,7 +60,7 @@ __all__ = [
     "SAME_PLURAL", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
     "agreeing_relation_modifier", "agreeing_relation_phrase", "capitalise", "counted", "counted_plural",
     "has_subject_free_phrase", "inflect_engine", "is_action", "is_mass", "is_prepositional", "is_spatial",
-    "is_uncountable", "join_words", "number_word", "plural", "region_noun", "relation_modifier",
+    "is_uncountable", "join_words", "number_word", "plural", "predicate_key", "region_noun", "relation_modifier",
     "relation_phrase", "relation_phrase_plural", "singular_form", "takes_plural_verb", "trim_predicate",
     "unit_phrase", "with_article",
 ]

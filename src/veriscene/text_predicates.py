@@ -3,8 +3,9 @@ what they say (a place, an action, a state).
 
 A predicate is said in a sentence (`relation_phrase`: 'holding' -> "is holding", 'hold' ->
 "holds", 'belonging to' -> "belongs to"), after a noun (`relation_modifier`: 'has' -> "with") or
-agreeing with its subject (`agreeing_relation_phrase`). Re-exported by `veriscene.text`, the place
-to import from.
+agreeing with its subject (`agreeing_relation_phrase`). Its spellings ('holds', 'holding', 'is
+holding') are one relation: `predicate_key`. Re-exported by `veriscene.text`, the place to import
+from.
 """
 
 from __future__ import annotations
@@ -48,8 +49,24 @@ _PREPOSITION_WORDS = frozenset({
     "inside", "into", "near", "next", "of", "off", "on", "onto", "out", "outside", "over", "past", "through",
     "to", "toward", "towards", "under", "underneath", "up", "upon", "with", "within", "without",
     "amid", "amidst", "amongst", "aboard", "besides", "throughout", "via",
+    "ontop",  # Visual Genome's "ontop of": "on top of" written as one word
 })
-_PARTICIPLES = frozenset({"made", "worn", "hung", "held", "built", "drawn", "written", "shown", "seen", "sewn"})
+# Past participles that do not end in -ed ("is laid on", "is led by", "is ridden by"): said after
+# "is" like "attached to"; as verbs they would read "laids on", "takens by".
+_PARTICIPLES = frozenset({
+    "made", "worn", "hung", "held", "built", "drawn", "written", "shown", "seen", "sewn", "led", "fed",
+    "laid", "lain", "taken", "ridden", "driven", "eaten", "given", "broken", "fallen", "hidden", "thrown",
+    "grown", "blown", "flown", "known", "torn", "born", "borne", "sold", "told", "bought", "caught",
+    "brought", "stuck", "struck", "spun", "woven", "frozen", "stolen", "chosen", "shaken", "sunk", "lit",
+    "bound", "wound", "found", "kept", "sent", "bent", "dug", "clad", "strewn", "slung", "strung", "swung",
+    "bitten", "beaten", "spoken", "done", "gone", "left", "overgrown",
+})
+# Words that are a verb's base form and its past participle alike ("cut", "hit", "cast"): a
+# participle before "by" ("the shadow is cast by the tree"), else a verb ("the man cuts the cake").
+_BARE_PARTICIPLES = frozenset({"cast", "cut", "hit", "set", "put", "spread", "split", "shut", "hurt", "burst"})
+# Endings of adjectives, said after "is" like `_PREDICATIVE_WORDS` ("visible in", "capable of")
+_ADJECTIVE_ENDINGS = ("ible", "able", "ful", "ous")
+_ABLE_VERBS = frozenset({"enable", "disable", "label", "stable", "table", "cable", "gable", "fable"})  # not adjectives
 # First words of predicates that are adjectives or nouns, said after "is" as well ("part of", "full
 # of", "close to", "similar to"); so is a comparative before "than" ("taller than").
 _PREDICATIVE_WORDS = frozenset({
@@ -102,7 +119,7 @@ _SPATIAL_WORDS = frozenset({
     "above", "across", "against", "ahead", "along", "alongside", "amid", "amidst", "among", "amongst",
     "around", "at", "atop", "behind", "below", "beneath", "beside", "between", "beyond", "by", "close",
     "far", "in", "inside", "into", "near", "next", "on", "onto", "opposite", "outside", "over", "past",
-    "to", "under", "underneath", "upon", "within", "adjacent",
+    "to", "under", "underneath", "upon", "within", "adjacent", "ontop",
 })
 
 
@@ -149,9 +166,17 @@ def trim_predicate(predicate: str) -> str:
 
 def _said_after_is(first: str, rest: list[str]) -> bool:
     """Whether a predicate starting with `first` (then `rest`) is said after "is"."""
-    return ((first.endswith("ing") and first not in _STATIVE_PARTICIPLES) or first in _PREPOSITION_WORDS or first in _PARTICIPLES
-            or (first.endswith("ed") and len(first) > 4) or first in _PREDICATIVE_WORDS
+    return ((first.endswith("ing") and first not in _STATIVE_PARTICIPLES) or first in _PREPOSITION_WORDS
+            or first in _PARTICIPLES or _is_ed_participle(first) or first in _PREDICATIVE_WORDS
+            or (first in _BARE_PARTICIPLES and rest[:1] == ["by"])
+            or (first.endswith(_ADJECTIVE_ENDINGS) and len(first) > 5 and first not in _ABLE_VERBS)
             or (rest[:1] == ["than"]))
+
+
+def _is_ed_participle(word: str) -> bool:
+    """Whether `word` is a regular past participle ('tied', 'used', 'parked'): it ends in -ed, is
+    not a verb ending in -eed ('need', 'feed', 'bleed') and has a letter before the -ed."""
+    return word.endswith("ed") and len(word) >= 4 and not word.endswith("eed")
 
 
 def _verb_forms(verb: str) -> tuple[str, str]:
@@ -160,6 +185,8 @@ def _verb_forms(verb: str) -> tuple[str, str]:
     irregular = _IRREGULAR_VERBS.get(verb)
     if irregular is not None:
         return irregular
+    if len(verb) == 4 and verb.endswith("ies"):  # 'lies', 'ties': inflect says 'ly', 'ty'
+        return verb, verb[:-1]
     engine = inflect_engine()
     bare = engine.plural_verb(verb) if verb.endswith("s") and not verb.endswith("ss") else verb
     if bare != verb:  # 'holds' -> 'hold': given in the singular
@@ -231,6 +258,18 @@ def relation_modifier(predicate: str) -> str:
         return f"that {phrase}" if rest else "with"  # "has on": "the man that has on the hat"
     participle = inflect_engine().present_participle(bare)
     return f"{participle} {rest}" if rest else participle
+
+
+def predicate_key(predicate: str) -> str:
+    """The relation a predicate spells: equal for its spellings, which readers keep apart as
+    Visual Genome writes them ('holding', 'holds', 'hold', 'is holding' -> 'holding'; 'has',
+    'have', 'having', 'with' -> 'with'; 'wears', 'wearing a' -> 'wearing'; 'left of', 'to the
+    left of'). It is the predicate said after a noun (`relation_modifier`), which drops tense,
+    number, copula and article and nothing else. So it never joins two predicates: 'on' and 'on
+    top of', 'in' and 'inside' stay apart, and so do an active verb and its passive participle
+    ('covers' and 'covered in' say the converse; 'parks on', the act, and 'parked on', the state
+    it leaves, are said of different moments)."""
+    return relation_modifier(predicate)
 
 
 def agreeing_relation_phrase(subject: str, predicate: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Collection, Sequence
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
+from veriscene.scene.spellings import annotated_over_spellings
 from veriscene.text import (
     agreeing_relation_modifier,
     agreeing_relation_phrase,
@@ -31,6 +32,7 @@ from veriscene.text import (
     trim_predicate,
     with_article,
 )
+from veriscene.text_predicates import predicate_key
 from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
 
 # English adjective order by attribute type; finishes like "shiny" go before colour.
@@ -232,7 +234,8 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
     stands in the predicate to the anchor, annotated or, for a predicate with a geometric reading
     ("left of", "near": `READABLE`), as a viewer might read the boxes (`SceneIndex.could_hold`:
     "the circle to the left of the square" beside a second circle left of it, unannotated, is
-    either); where relations are sparse, any other predicate may hold of any of them."""
+    either); where relations are sparse, any other predicate may hold of any of them. Another
+    spelling of the predicate is the same relation (`spellings.spelled_alike`)."""
     scene = index.scene
     name = scene.names[i]
     if not index.nameable(name):
@@ -244,11 +247,13 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
         if anchor is None:
             continue
         for p in predicates:
-            # subjects named like i that may be read to stand in p to the anchor: must be i alone
+            # subjects named like i that may be read to stand in p to the anchor: must be i alone;
+            # annotated in any spelling of p ("the man holding the cup" beside a man that "holds" it)
             if sparse or p in READABLE:
-                holders = [j for j in same_name if index.could_hold(j, p, o)]
+                holders = [j for j in same_name
+                           if index.could_hold(j, p, o) or annotated_over_spellings(index, j, p, o)]
             else:  # the annotation is all a viewer has to go by ("holding", "part of")
-                holders = [j for j in same_name if (j, p, o) in index.relation_set]
+                holders = [j for j in same_name if annotated_over_spellings(index, j, p, o)]
             if holders != [i]:
                 continue
             base = _attr_nodes(image, name, ())
@@ -267,7 +272,8 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
 
 def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | None = None) -> str:
     """A dense description: every object with its attributes, then up to `max_relations`
-    relations (one of each converse pair), in a deterministic order (left to right). Pass the
+    relations (one of each converse pair, one of a relation's spellings: `predicate_key`), in a
+    deterministic order (left to right). Pass the
     scene's `index` to share its lookup tables."""
     index = index if index is not None else SceneIndex(scene)
     if len(scene) == 0:
@@ -301,6 +307,7 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         sentences = [f"The image shows {total} object{'s' if total != 1 else ''}: {listed}."]
     emitted = 0
     seen: set[tuple[int, str, int]] = set()
+    stated: set[tuple[int, str, int]] = set()  # (subject, predicate_key, object) said
     rank = {i: r for r, i in enumerate(order)}
     refs = referents(index, allow_relations=False)
     for s, p, o in sorted(scene.relations, key=lambda r: (rank[r[0]], r[1], rank[r[2]])):
@@ -308,6 +315,9 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         if converse is not None and (o, converse, s) in seen:
             continue
         seen.add((s, p, o))
+        if (s, predicate_key(p), o) in stated:
+            continue  # another spelling of a relation said: "holds" after "is holding"
+        stated.add((s, predicate_key(p), o))
         subj_text, subj_plural, subj_noun = _mention(index, refs, phrases, s)
         obj_text = _mention(index, refs, phrases, o)[0]
         sentences.append(f"{capitalise(subj_text)} {_caption_verb(p, subj_noun, subj_plural)} {obj_text}.")

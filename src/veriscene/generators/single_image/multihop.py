@@ -35,6 +35,7 @@ from veriscene.generators.vocabulary import Without, wrong_attributes
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, referents
+from veriscene.scene.spellings import objects_over_spellings, subjects_over_spellings
 from veriscene.text import (
     agreeing_relation_phrase, capitalise, has_subject_free_phrase, relation_phrase,
 )
@@ -106,12 +107,17 @@ class MultiHop(Generator):
     }
 
     def _hops(self, ctx: GenContext, reader: GenerousReader) -> dict[int, list[Hop]]:
-        """Object -> hops from it that lead to exactly one object, also to a generous viewer."""
+        """Object -> hops from it that lead to exactly one object, over every spelling of the
+        predicate ("the object holding the cup" is not one where another "holds" it:
+        `subjects_over_spellings`) and also to a generous viewer."""
+        index = ctx.index
         hops: dict[int, list[Hop]] = {}
-        for (o, p), subjects in sorted(ctx.index.incoming.items()):
+        for (o, p), _ in sorted(index.incoming.items()):
+            subjects = subjects_over_spellings(index, o, p)
             if len(subjects) == 1 and reader.only_subject(subjects[0], p, o):
                 hops.setdefault(o, []).append(Hop(p, "object", subjects[0]))
-        for (s, p), objects in sorted(ctx.index.outgoing.items()):
+        for (s, p), _ in sorted(index.outgoing.items()):
+            objects = objects_over_spellings(index, s, p)
             if len(objects) == 1 and reader.only_object(objects[0], p, s):
                 hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
         return hops

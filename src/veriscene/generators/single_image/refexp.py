@@ -26,6 +26,7 @@ from veriscene.scene.describe import (
 )
 from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
+from veriscene.scene.spellings import annotated_over_spellings
 from veriscene.text import agreeing_relation_modifier, takes_plural_verb
 
 
@@ -55,7 +56,7 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
                 for p in predicates:
                     if sparse and p not in READABLE:  # another may hold it, unannotated
                         continue
-                    holders = [j for j in base if (j, p, o) in ctx.index.relation_set]
+                    holders = [j for j in base if annotated_over_spellings(ctx.index, j, p, o)]
                     if holders != [i] or not reader.only_subject(i, p, o, among=base):
                         continue
                     nodes = _attr_nodes(0, name, subset)

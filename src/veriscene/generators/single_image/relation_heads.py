@@ -25,13 +25,15 @@ from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
+from veriscene.scene.spellings import objects_over_spellings, subjects_over_spellings
 from veriscene.text import has_subject_free_phrase, relation_phrase
 
 
 @register("relation.subject.v1", family="relation")
 class RelatedObject(Generator):
     """Which object is <predicate> the <anchor>? / What is the <anchor> <predicate>? Asked only
-    when exactly one object stands in the relation, also under a generous visual reading."""
+    when exactly one object stands in the relation, in any of its spellings ('holding', 'holds')
+    and also under a generous visual reading."""
 
     answer_type = "str"
     requires = ("relations", "relations_in_full")
@@ -48,15 +50,21 @@ class RelatedObject(Generator):
         reader = GenerousReader.of(ctx.index)
         names_of = ctx.scene.names
         # phrased only if picked
-        for (anchor, predicate), subjects in sorted(ctx.index.incoming.items()):
+        # the one object over every spelling of the predicate (`subjects_over_spellings`): not
+        # "What is holding the cup?" answered "man" while the woman "holds" it
+        for (anchor, predicate), _ in sorted(ctx.index.incoming.items()):
             if not has_subject_free_phrase(predicate):
                 continue  # "What is of the man?": 'of' is said with its subject's noun
+            subjects = subjects_over_spellings(ctx.index, anchor, predicate)
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
                 continue
             yield Deferred(names_of[subjects[0]],
                            partial(self._candidate, ctx, refs[anchor], predicate, subjects[0], "subject"))
-        for (anchor, predicate), objects in sorted(ctx.index.outgoing.items()):
-            if _kind(predicate) != "is" or anchor not in refs or len(objects) != 1:
+        for (anchor, predicate), _ in sorted(ctx.index.outgoing.items()):
+            if _kind(predicate) != "is" or anchor not in refs:
+                continue
+            objects = objects_over_spellings(ctx.index, anchor, predicate)
+            if len(objects) != 1:
                 continue
             if not reader.only_object(objects[0], predicate, anchor):
                 continue

@@ -9,12 +9,13 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
-from veriscene.generators.visual import GENEROUS_PREDICATES, GenerousReader, sole_direction
+from veriscene.generators.visual import readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
 from veriscene.text import agreeing_relation_phrase, relation_phrase
+from veriscene.text_predicates import predicate_key
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
@@ -31,21 +32,21 @@ def predicates_of_kind(vocab: Vocabulary, kind: str) -> list[str]:
 
 
 def spellings(vocab: Vocabulary, predicates: Iterable[str]) -> set[str]:
-    """The predicates and the vocabulary's others said the same way (`relation_phrase`): 'with'
-    and 'has' both say "has", 'hold' and 'holds' "holds". One is never the "no" or the wrong
-    option of another: "Is it true that the man has the hat?" would be asked twice, answered
-    differently."""
-    by_phrase: dict[str, list[str]] = vocab.view("predicates by phrase", lambda: _by_phrase(vocab.predicate_list()))
+    """The predicates and the vocabulary's other spellings of their relations (`predicate_key`):
+    'with', 'have' and 'has'; 'holding', 'hold' and 'holds'. One is never the "no" or the wrong
+    option of another: "Does the bike hold the giraffe?" would be answered "no" beside "Is the
+    bike holding the giraffe?" answered "yes"."""
+    by_key: dict[str, list[str]] = vocab.view("predicates by key", lambda: _by_key(vocab.predicate_list()))
     out = set(predicates)
     for p in list(out):
-        out.update(by_phrase.get(relation_phrase(p), ()))
+        out.update(by_key.get(predicate_key(p), ()))
     return out
 
 
-def _by_phrase(predicates: Iterable[str]) -> dict[str, list[str]]:
+def _by_key(predicates: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for p in predicates:
-        out.setdefault(relation_phrase(p), []).append(p)
+        out.setdefault(predicate_key(p), []).append(p)
     return out
 
 
@@ -82,16 +83,6 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
     (`_same_question`; none for an action: only places are ruled out)."""
     same = spellings(vocab, (predicate,))
     return [p for p in ruled_out(index, s, o, vocab) if p not in same and _same_question(p, predicate, doing)]
-
-
-def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:
-    """The predicates a viewer might read from s to o (`GenerousReader.could_hold`): never a wrong
-    option of "how is s related to o?" ("near" beside the answer "behind" when the boxes almost
-    touch; "on top of" beside "in front of"). Only the pair's annotated predicates and the
-    generous ones can be read, so only those are asked."""
-    reader = GenerousReader.of(index)
-    asked = (*index.predicates_between.get((s, o), ()), *GENEROUS_PREDICATES)
-    return tuple(p for p in asked if reader.could_hold(s, p, o))
 
 
 @register("relation.exists.v1", family="relation")
