@@ -181,9 +181,14 @@ def readable(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
     return could_read(boxes[a], boxes[b], predicate, max(index.scene.width, index.scene.height))
 
 
-def seen_directions(index: SceneIndex, a: int, b: int) -> tuple[str, ...]:
-    """The directions a viewer might read from a to b (`readable`): never wrong options."""
-    return tuple(p for p in _DIRECTIONS if readable(index, a, p, b))
+def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:
+    """The predicates a viewer might read from s to o (`GenerousReader.could_hold`): never a wrong
+    option of "how is s related to o?" ("near" beside the answer "behind" when the boxes almost
+    touch; "on top of" beside "in front of"). Only the pair's annotated predicates and the
+    generous ones can be read, so only those are asked."""
+    reader = GenerousReader.of(index)
+    asked = (*index.predicates_between.get((s, o), ()), *GENEROUS_PREDICATES)
+    return tuple(p for p in asked if reader.could_hold(s, p, o))
 
 
 def sole_direction(index: SceneIndex, a: int, predicate: str, b: int) -> bool:

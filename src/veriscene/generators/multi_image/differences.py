@@ -43,14 +43,14 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.relations import options_like, spellings
-from veriscene.generators.visual import readable, seen_directions, sole_direction
+from veriscene.generators.visual import readable, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
-from veriscene.text import counted_plural, join_words, relation_modifier, unit_phrase
+from veriscene.text import counted_plural, join_words, predicate_key, unit_phrase
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type, exclusive
 
 
@@ -284,10 +284,10 @@ def _same_program(name: str, description: tuple[str, ...], kind: str, i: int, j:
 def one_relation(a: str, b: str) -> bool:
     """Whether two predicates are spellings of one relation: said the same after a noun ("holds",
     "hold" and "holding" are "the man holding the cup"; "has" and "with" "the man with the hat":
-    `relation_modifier`). Readers keep such spellings apart (Visual Genome writes all of them), so
+    `text.predicate_key`). Readers keep such spellings apart (Visual Genome writes all of them), so
     a pair "holding" in one image and "holds" in another is annotated differently, not related
     differently."""
-    return a == b or relation_modifier(a) == relation_modifier(b)
+    return a == b or predicate_key(a) == predicate_key(b)
 
 
 def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
@@ -360,13 +360,15 @@ class RelationDifference(GroupGenerator):
             partner, (subject, target, theirs, s2, o2) = matched
             scenes, i, j = _pair(ctx, self, partner)
             if scenes[i] is ctx.scene:
-                before, after, seen = pred, theirs, seen_directions(ctx.index_of(partner), s2, o2)
+                before, after, seen = pred, theirs, readable_predicates(ctx.index_of(partner), s2, o2)
             else:
-                before, after, seen = theirs, pred, seen_directions(ctx.index, s, o)
+                before, after, seen = theirs, pred, readable_predicates(ctx.index, s, o)
             group = wording(after, doing=False)  # "Where is ...?" only for a place ('left of')
             # options answer the question asked (places for "Where ...?"), never a spelling of the answer
             wrong = Without(options_like(ctx.vocab, after, doing=False), (*spellings(ctx.vocab, (after,)), *seen))
-            distractors = [before] + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
+            # the other image's predicate is the hard negative, unless a viewer might read it here too
+            first = [before] if before not in seen else []
+            distractors = first + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j)}
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
