@@ -9,10 +9,21 @@
     focus  the explicit final answer inside the body, when the model marked one, in priority
            order: the last LaTeX ``\\boxed{...}``, the text after the last "answer is" /
            "Answer:" / "Final answer:" marker, or the only **bold** span; trimmed to its
-           sentence and cut before "because", "since", ... ; None when nothing is marked
+           sentence and cut before "because", "since", ", or maybe", "(or", ... ; a run of
+           different numbers ("3 4 5", "3 and 4 and 5", "3; 4; 5") is cut to its first, the
+           rest becoming a rival; None when nothing is marked
+    rivals other answers the reply marks besides the focus, when they differ from it: earlier
+           answer tags, earlier ``\\boxed{}``, earlier "Answer: X" lines (not "Answer: Let me
+           think"), the rest of a run of numbers ("<answer>Yes</answer><answer>No</answer>":
+           focus "No", rival "Yes"); `marked` keeps a run whole for boxes and points
+           ("0.1, 0.2, 0.5, 0.6")
 
-Parsers read `focus` first and fall back to `body` when the focus holds no candidate value.
-Tag names are configurable (e.g. ``answer_tags=("answer", "final")``).
+`correction_after_focus` gathers what the reply offers besides its marked answer: the rivals, a
+self-correction after it ("The answer is yes... actually no") and alternatives offered after it
+("The answer is 3. It might also be 4.", "3 (or 4)", "Image 2, or maybe 3"). Parsers read
+`focus` first and fall back to `body` when the focus holds no candidate value; a focus whose
+revision reads as another value (or fails to read) fails, so hedging costs the reward. Tag
+names are configurable (e.g. ``answer_tags=("answer", "final")``).
 """
 
 from __future__ import annotations
@@ -20,6 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from veriscene.answers.numbers import find_numbers
 
 DEFAULT_THINK_TAGS = ("think", "thinking")
 DEFAULT_ANSWER_TAGS = ("answer",)
@@ -31,13 +45,25 @@ _MARKER_RE = re.compile(
 # Where a marked answer's explanation starts.
 _CUT_RE = re.compile(
     r"\s+(?:because|since|as it|as there|as the|given that|due to|which|so that|but|although|"
-    r"though|while|whereas|considering)\b|\s+-\s+|;|\n",
+    r"though|while|whereas|considering)\b|\s+-\s+|;|\n"
+    # an alternative offered after the answer: "3 (or 4)", "Image 2, or maybe 3", "3, if not 4"
+    r"|\s*\(\s*or\b|,?\s+or\s+(?:maybe|possibly|perhaps|potentially|probably|even)\b|,?\s+if\s+not\b",
     re.IGNORECASE)
 # End of sentence: . ! ? followed by space or end; not a decimal point, nor an option label
 # "B." followed by the option's lowercase text ("B. blue square").
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Ha-h])[.!?](?=\s|$)|(?<=\b[A-Ha-h])[.!?](?=\s+[A-Z0-9(\[]|\s*$)")
 _LIST_END_RE = re.compile(r"[.!?]\s+(?=[A-Z])|[.!?]\s*$|\n\s*\n")
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.DOTALL)
+# "Answer: X" starting a line: a marked answer even when a later one is the focus.
+_LINE_MARKER_RE = re.compile(
+    r"^[\s>*#\-]*(?:final\s+)?answer\s*[:=]\s*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
+# "Answer: Let me think." starts reasoning, not an answer.
+_REASONING_LEAD_RE = re.compile(
+    r"(?:let|let's|lets|i|i'll|i'm|we|we'll|first|firstly|to|looking|based|step|here|here's|ok|okay|well|"
+    r"sure|hmm+)\b", re.IGNORECASE)
+# Between the numbers of a list: "3 4 5", "3, 4 and 5", "3; 4; 5", "3 & 4", "3, or 4" ("3 or 4"
+# and "3-4" are left to `quantities`, which fails them as alternatives or a range).
+_LIST_GAP_RE = re.compile(r"\s+|\s*(?:[,;&]|,?\s*\band\b|,\s*or\b)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -46,6 +72,10 @@ class Reply:
     body: str
     focus: str | None
     list_focus: str | None = None  # the marked answer trimmed for lists: not cut at ";" or lines
+    marked: str | None = None  # the focus before a run of numbers was cut ("0.1, 0.2, 0.3, 0.4")
+    rivals: tuple[str, ...] = ()  # other marked answers that differ from the focus (see above)
+    after: str | None = None  # the body after the focus (None: find the focus in the body)
+    list_after: str | None = None  # the body after the list focus
 
     @property
     def text(self) -> str:
@@ -77,92 +107,227 @@ def strip_reasoning(text: str, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     return text
 
 
-def answer_tag_content(text: str, answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS) -> str | None:
-    """Content of the last answer tag (an unterminated one runs to the end), or None."""
-    best: tuple[int, str] | None = None
+def answer_tag_contents(text: str, answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS) -> list[str]:
+    """Contents of every answer tag, in order (an unterminated one runs to the end)."""
+    found: list[tuple[int, str]] = []
     for tag in answer_tags:
         open_re, close_re = _tag_re(tag, False), _tag_re(tag, True)
         for m in re.finditer(rf"{open_re}(.*?)(?:{close_re}|$)", text, flags=re.IGNORECASE | re.DOTALL):
-            if best is None or m.start() > best[0]:
-                best = (m.start(), m.group(1))
-    return None if best is None else best[1]
+            found.append((m.start(), m.group(1)))
+    return [content for _, content in sorted(found, key=lambda f: f[0])]
+
+
+def answer_tag_content(text: str, answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS) -> str | None:
+    """Content of the last answer tag (an unterminated one runs to the end), or None."""
+    contents = answer_tag_contents(text, answer_tags)
+    return contents[-1] if contents else None
+
+
+def boxed_spans(text: str) -> list[tuple[str, int]]:
+    """(content, end offset) of every ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces), in
+    order, ``\\text{}`` unwrapped; an unbalanced last one runs to the end."""
+    out: list[tuple[str, int]] = []
+    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        i, depth = m.end(), 1
+        j = i
+        while j < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+        content = text[i:j - 1] if depth == 0 else text[i:]
+        content = re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r"\1", content)
+        out.append((content.replace("\\,", "").replace("\\%", "%").strip(), j))
+    return out
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces), ``\\text{}`` unwrapped."""
-    starts = [m.end() for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text)]
-    if not starts:
-        return None
-    i, depth = starts[-1], 1
-    j = i
-    while j < len(text) and depth:
-        depth += {"{": 1, "}": -1}.get(text[j], 0)
-        j += 1
-    content = text[i:j - 1] if depth == 0 else text[i:]
-    content = re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r"\1", content)
-    return content.replace("\\,", "").replace("\\%", "%").strip()
+    """Content of the last ``\\boxed{...}`` / ``\\fbox{...}`` (see `boxed_spans`), or None."""
+    spans = boxed_spans(text)
+    return spans[-1][0] if spans else None
 
 
-def trim_marked(text: str, for_list: bool = False) -> str:
-    """A marked answer up to the end of its sentence and before its explanation. For lists
-    (`for_list`) only a new capitalised sentence or a blank line ends it ("cat; dog\n- cow")."""
+def _sentence_of(text: str, for_list: bool) -> str:
+    """A marked answer up to the end of its sentence (for lists: of its paragraph)."""
     text = text.strip().lstrip(":").strip()
     m = (_LIST_END_RE if for_list else _SENTENCE_END_RE).search(text)
-    if m and m.start() > 0:
-        text = text[:m.start()]
-    m = None if for_list else _CUT_RE.search(text)
-    if m and m.start() > 0:
-        text = text[:m.start()]
+    return text[:m.start()] if m and m.start() > 0 else text
+
+
+def _strip_marks(text: str) -> str:
     return text.strip().strip("*_`\"' ").strip()
 
 
-def _marked_answer(body: str, for_list: bool = False) -> str | None:
-    boxed = last_boxed(body)
-    if boxed is not None:
-        return boxed
+def trim_marked(text: str, for_list: bool = False) -> str:
+    """A marked answer up to the end of its sentence and before its explanation or an
+    alternative offered after it ("3 (or 4)"). For lists (`for_list`) only a new capitalised
+    sentence or a blank line ends it ("cat; dog\n- cow")."""
+    text = _sentence_of(text, for_list)
+    m = None if for_list else _CUT_RE.search(text)
+    if m and m.start() > 0:
+        text = text[:m.start()]
+    return _strip_marks(text)
+
+
+def number_run(text: str) -> tuple[str, str] | None:
+    """(the first number, the rest) when `text` is only a run of two or more different numbers
+    ("3 4 5", "3 and 4 and 5", "3; 4; 5", "3, 4", "3, or 4"); else None. Not a box or point written in
+    brackets ("[3, 4]"), nor a range or alternatives ("3-4", "3 or 4": `quantities` fails them)."""
+    nums = find_numbers(text)
+    if len(nums) < 2 or len({n.value for n in nums}) < 2:
+        return None
+    if _strip_marks(text[:nums[0].start]) or _strip_marks(text[nums[-1].end:]).rstrip(".!"):
+        return None
+    if not all(_LIST_GAP_RE.fullmatch(text[a.end:b.start]) for a, b in zip(nums, nums[1:])):
+        return None
+    return text[nums[0].start:nums[0].end], text[nums[1].start:]
+
+
+class _Marked(NamedTuple):
+    text: str  # the focus
+    after: str  # what follows it
+    whole: str  # the focus before a run of numbers was cut
+    rest: str | None  # the rest of that run
+
+
+def _marked(region: str, for_list: bool, trim: bool = True) -> _Marked | None:
+    """The marked answer at the start of `region` (the text after a marker, a boxed or bold
+    content), what follows it, and a run of numbers cut to its first."""
+    if not for_list:
+        sentence = _strip_marks(_sentence_of(region, False))
+        run = number_run(sentence)
+        if run is not None:
+            at = region.find(sentence)
+            return _Marked(run[0], region[at + len(sentence):] if at >= 0 else "", sentence, run[1])
+    text = trim_marked(region, for_list) if trim else region.strip()
+    if not text:
+        return None
+    at = region.find(text)
+    return _Marked(text, region[at + len(text):] if at >= 0 else "", text, None)
+
+
+def _marked_answer(body: str, for_list: bool = False) -> tuple[_Marked | None, str]:
+    """The marked answer of `body` (see the module docstring) and where it came from:
+    "boxed", "marker", "bold" or "" (nothing marked)."""
+    boxed = boxed_spans(body)
+    if boxed:
+        content, end = boxed[-1]
+        found = _marked(content, for_list, trim=False)
+        return (found._replace(after=found.after + body[end:]) if found else None), "boxed"
     unbold = body.replace("**", "").replace("__", "")
     markers = list(_MARKER_RE.finditer(unbold))
     if markers:
-        after = trim_marked(unbold[markers[-1].end():], for_list)
-        if after:
-            return after
-    bold = [b for b in (m.group(1) or m.group(2) for m in _BOLD_RE.finditer(body))
-            if b.strip() and not b.strip().endswith(":")]
-    if len({b.strip().lower() for b in bold}) == 1:
-        return trim_marked(bold[0], for_list)
-    return None
+        found = _marked(unbold[markers[-1].end():], for_list)
+        if found is not None:
+            return found, "marker"
+    matches = [m for m in _BOLD_RE.finditer(body) if (m.group(1) or m.group(2)).strip()
+               and not (m.group(1) or m.group(2)).strip().endswith(":")]
+    if len({(m.group(1) or m.group(2)).strip().lower() for m in matches}) == 1:
+        found = _marked(matches[0].group(1) or matches[0].group(2), for_list)
+        return (found._replace(after=found.after + body[matches[0].end():]) if found else None), "bold"
+    return None, ""
+
+
+def _rivals(tags: list[str], body: str, focus: _Marked | None, source: str) -> tuple[str, ...]:
+    """Other answers the reply marks that differ from the focus: earlier answer tags, earlier
+    boxed answers, "Answer: X" lines (not the one the focus comes from), the rest of a run."""
+    if focus is None and len(tags) < 2:
+        return ()
+    said = {focus.text, focus.whole} if focus is not None else set()
+    found: list[str] = [t for t in tags[:-1] if t.strip() and t.strip() != tags[-1].strip()]
+    if source == "boxed":
+        found += [content for content, _ in boxed_spans(body)[:-1]]
+    if source in ("boxed", "marker"):
+        for m in _LINE_MARKER_RE.finditer(body.replace("**", "").replace("__", "")):
+            line = trim_marked(m.group("rest"))
+            if line and "\\boxed" not in m.group("rest") and not _REASONING_LEAD_RE.match(line):
+                found.append(line)
+    if focus is not None and focus.rest is not None:
+        found.append(focus.rest)
+    out: list[str] = []
+    for text in (t.strip() for t in found):
+        if text and text not in said and text not in out:
+            out.append(text)
+    return tuple(out)
 
 
 def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
                answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS) -> Reply:
-    """Split a raw reply into its body and the explicitly marked answer (see module docstring)."""
+    """Split a raw reply into its body, the explicitly marked answer and the other answers it
+    marks (see the module docstring)."""
     if not isinstance(reply, str):
         raise TypeError(f"reply must be a string, got {type(reply).__name__}")
     body = strip_reasoning(reply, think_tags, answer_tags)
-    tagged = answer_tag_content(body, answer_tags)
-    if tagged is not None:
-        body = tagged
+    tags = answer_tag_contents(body, answer_tags)
+    if tags:
+        body = tags[-1]
     body = body.strip()
-    focus = _marked_answer(body)
-    list_focus = _marked_answer(body, for_list=True)
-    return Reply(raw=reply, body=body, focus=focus or None, list_focus=list_focus or None)
+    focus, source = _marked_answer(body)
+    listed, _ = _marked_answer(body, for_list=True)
+    rivals = _rivals(tags, body, focus, source)
+    if focus is None and rivals and body:
+        # several different answer tags, the last unmarked: the last tag is the answer given
+        focus = _Marked(body, "", body, None)
+    return Reply(raw=reply, body=body, focus=focus.text if focus else None,
+                 list_focus=listed.text if listed else None, marked=focus.whole if focus else None,
+                 rivals=rivals, after=focus.after if focus else None,
+                 list_after=listed.after if listed else None)
 
 
 # A self-correction after the marked answer: "The answer is yes... actually no".
 _CORRECTION_RE = re.compile(
     r"\b(?:actually|wait|sorry|correction|i\s+mean|or\s+rather|rather|on\s+second\s+thought|scratch\s+that|"
     r"hmm+|no,?\s+wait)\b", re.IGNORECASE)
+# Another answer offered after the marked one: "It might also be 4", "(or possibly C)",
+# "but it could be 4", "or maybe 3", "alternatively C", "3, if not 4".
+_OFFERED_RE = re.compile(
+    r"\(\s*or\b|\bor\s+(?:maybe|possibly|perhaps|potentially|probably|even|else)\b|\bif\s+not\b"
+    r"|\balternatively\b|\bor\s+(?:it|that|this)\s+(?:is|could|might|may)\b"
+    r"|\b(?:could|might|may|can)\s+(?:also|possibly|perhaps|equally|well|just\s+as\s+well)\s+be\b"
+    r"|\b(?:it|this|that|they|the\s+answer)\s+(?:could|might|may)\s+(?:also\s+)?be\b",
+    re.IGNORECASE)
+
+
+def _clause(text: str) -> str:
+    """`text` up to the end of its sentence or line."""
+    m = re.search(r"\n", text)
+    text = text[:m.start()] if m else text
+    m = _SENTENCE_END_RE.search(text)
+    return text[:m.start()] if m and m.start() > 0 else text
+
+
+def offered_alternatives(text: str) -> list[tuple[str, str]]:
+    """(the offering words, the clause they offer) for each alternative offered in `text`:
+    "It might also be 4 or 5." -> [("It might also be 4 or 5", " 4 or 5")]."""
+    out: list[tuple[str, str]] = []
+    for m in _OFFERED_RE.finditer(text):
+        clause = _clause(text[m.end():])
+        out.append(((m.group(0) + clause)[:60].strip(), clause))
+    return out
 
 
 def correction_after_focus(reply: Reply) -> tuple[str, str] | None:
-    """(the correcting words, the text after them) when the body goes on after the marked
-    answer with a self-correction ("The answer is 3... actually 4"), else None."""
+    """(words to quote, text to read) when the reply offers another answer besides its marked
+    one: its rivals (other marked answers that differ), a self-correction after the focus
+    ("The answer is 3... actually 4": the text after "actually") and alternatives offered after
+    it ("The answer is 3. It might also be 4.": "4"); None when it offers none. The texts are
+    joined by new lines: a parser that reads them as another value, or fails to, rejects the
+    focus."""
     if reply.focus is None:
         return None
-    at = reply.body.rfind(reply.focus)
-    tail = reply.body[at + len(reply.focus):] if at >= 0 else ""
+    run = reply.marked if reply.marked is not None and reply.marked != reply.focus else None
+    parts = [(f"{'the list goes on' if run and run.endswith(r) else 'another marked answer'}: {r[:40]!r}", r)
+             for r in reply.rivals]
+    tail = reply.list_after if reply.focus == reply.list_focus and reply.list_after is not None else reply.after
+    if tail is None:
+        at = reply.body.rfind(reply.focus)
+        tail = reply.body[at + len(reply.focus):] if at >= 0 else ""
     m = _CORRECTION_RE.search(tail)
-    return None if m is None else (tail[m.start():][:60].strip(), tail[m.end():])
+    offered = offered_alternatives(tail[:m.start()] if m else tail)
+    parts += offered
+    if m is not None:
+        parts.append((tail[m.start():][:60].strip(), tail[m.end():]))
+    if not parts:
+        return None
+    return parts[0][0], "\n".join(text for _, text in parts)
 
 
 def strip_edges(text: str) -> str:

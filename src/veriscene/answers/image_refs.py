@@ -1,13 +1,21 @@
 """An image named in a reply ("Image 2", "the second image", "image two", a bare "2", "the last
 image" when the number of images is known), as a 1-based number; a reply naming several images
-("Image 1 or 2", "images 1-3") fails. `parse.parse_answer` reads the marked answer first."""
+("Image 1 or 2", "images 1-3") fails. `parse.parse_answer` reads the marked answer first.
+
+An image named only to be denied does not count when another image is named: "It is in Image 2,
+not Image 1." and "Image 2 has it; Image 1 doesn't." read Image 2. A denial before the image
+("not Image 1") always rules it out, so "Not Image 1." fails; a denial after it ("Image 3 does
+not contain a diamond") only when another image is asserted, since it may be the answer to a
+negative question ("Which image does not contain a diamond?"). Another image offered as an
+alternative ("Image 2, or maybe 3", `extract.offered_alternatives`) fails.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 
-from veriscene.answers.extract import strip_edges
+from veriscene.answers.extract import offered_alternatives, strip_edges
 from veriscene.answers.numbers import ORDINALS, UNITS, find_numbers
 from veriscene.answers.result import ParseResult
 
@@ -22,6 +30,15 @@ _IMAGE_REF_RE = re.compile(_IMAGE_REF, re.IGNORECASE)
 _ORDINAL_RE = re.compile(
     rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(?:{_IMAGE_WORD}|one)\b", re.IGNORECASE)
 _LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\W*$", re.IGNORECASE)
+# A denial before an image: "not Image 1", "isn't in the first image", "except Image 3".
+_DENIED_BEFORE_RE = re.compile(
+    r"(?:\bnot|n't|\bnor|\bexcept|\bunlike|\bother\s+than|\brather\s+than|\binstead\s+of)\s+"
+    r"(?:(?:in|on|from)\s+)?(?:the\s+)?$", re.IGNORECASE)
+# A denial after an image: "Image 1 doesn't", "Image 1 and Image 3 don't have one", "has no".
+_DENIED_AFTER_RE = re.compile(
+    r"^\s*(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't|has\s+no|have\s+no|has\s+none|have\s+none|"
+    r"lacks?|is\s+not|isn't|are\s+not|aren't|contains?\s+no|shows?\s+no|is\s+missing|are\s+missing)\b",
+    re.IGNORECASE)
 
 
 def _ordinal_value(word: str, num_images: int | None) -> int | None:
@@ -38,17 +55,43 @@ def _image_ref(word: str) -> int:
     return int(word) if word.isdigit() else UNITS[word.lower()]
 
 
-def read_image_index(text: str, num_images: int | None = None) -> ParseResult | None:
-    values = [_image_ref(ref) for m in _IMAGE_NUM_RE.finditer(text) for ref in _IMAGE_REF_RE.findall(m.group(1))]
-    ordinals = [m.group(1) for m in _ORDINAL_RE.finditer(text)]
-    if not values and not ordinals and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
-        ordinals = [m.group(1)]
-    for word in ordinals:
+def _denial(text: str, start: int, end: int) -> str | None:
+    """"before" / "after" when the image named at text[start:end] is denied, else None."""
+    if _DENIED_BEFORE_RE.search(text[max(0, start - 30):start]):
+        return "before"
+    if _DENIED_AFTER_RE.match(text[end:end + 30]):
+        return "after"
+    return None
+
+
+def _named(text: str, num_images: int | None) -> tuple[list[tuple[int, str | None]], str | None]:
+    """(image number, its denial) for every image named by number or ordinal, and a reason
+    when an ordinal cannot be read."""
+    named: list[tuple[int, str | None]] = []
+    for m in _IMAGE_NUM_RE.finditer(text):
+        denial = _denial(text, m.start(), m.end())
+        named += [(_image_ref(ref), denial) for ref in _IMAGE_REF_RE.findall(m.group(1))]
+    ordinals = [(m.group(1), _denial(text, m.start(), m.end())) for m in _ORDINAL_RE.finditer(text)]
+    if not named and not ordinals and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
+        ordinals = [(m.group(1), None)]
+    for word, denial in ordinals:
         value = _ordinal_value(word, num_images)
         if value is None:
-            return ParseResult.fail(f"the reply says '{word}' image, which needs the number of images "
-                                    "(the sample's images) to be read")
-        values.append(value)
+            return [], (f"the reply says '{word}' image, which needs the number of images "
+                        "(the sample's images) to be read")
+        named.append((value, denial))
+    return named, None
+
+
+def read_image_index(text: str, num_images: int | None = None) -> ParseResult | None:
+    named, why = _named(text, num_images)
+    if why is not None:
+        return ParseResult.fail(why)
+    asserted = [v for v, denial in named if denial is None]
+    values = asserted or [v for v, denial in named if denial == "after"]
+    if named and not values:
+        ruled_out = ", ".join(map(str, sorted({v for v, _ in named})))
+        return ParseResult.fail(f"the reply names only images it rules out ({ruled_out})")
     if not values:  # bare digits ("2"), or a lone number word ("two"); not the pronoun "one"
         values = [int(n.value) for n in find_numbers(text)
                   if n.is_integer_form and text[n.start].isdigit() and math.isfinite(n.value)]
@@ -61,4 +104,8 @@ def read_image_index(text: str, num_images: int | None = None) -> ParseResult | 
         return ParseResult.fail(f"the reply names several images ({', '.join(map(str, distinct[:6]))})")
     if distinct[0] < 1:
         return ParseResult.fail(f"image numbers start at 1, got {distinct[0]}")
+    for words, clause in offered_alternatives(text):
+        other = read_image_index(clause, num_images)
+        if other is not None and (not other.ok or other.value != distinct[0] - 1):
+            return ParseResult.fail(f"the reply offers another image besides Image {distinct[0]} ({words!r})")
     return ParseResult(value=distinct[0] - 1)

@@ -1,8 +1,12 @@
-"""Numbers in replies: digits ("3", "-2.5", "1,200", "1/2") and English number words
-("three", "twenty-one", "one hundred and five", "a dozen"), with their positions.
+"""Numbers in replies: digits ("3", "-2.5", "1,200", "1/2"), LaTeX fractions ("\\frac{1}{2}"),
+English number words ("three", "twenty-one", "one hundred and five", "a dozen") and spoken
+fractions ("one half", "two and a half", "three quarters", "two thirds"), with their positions.
 
-`find_numbers` returns every number in reading order. Ordinals ("3rd", "second") are not
-numbers here; `ORDINALS` serves image indices ("the second image").
+`find_numbers` returns every number in reading order; each value of a run of number words has
+its own span ("three-four" is 3 then 4, split at the hyphen). Ordinals ("3rd", "second") are
+not numbers here; `ORDINALS` serves image indices ("the second image"), so "third" alone is an
+ordinal and only "one third" / "two thirds" are fractions. "half" counts alone only as the whole
+text ("Half."): "half of them are red" in a count names no number.
 """
 
 from __future__ import annotations
@@ -37,6 +41,20 @@ _DIGITS_RE = re.compile(
     r"(?P<exp>[eE][-+]?\d+(?![\w.]))?"
     r"(?:\s*/\s*(?P<den>\d+)(?![\d.]))?"
     r"(?!\.?\d)(?!(?:st|nd|rd|th)\b)(?![A-Za-z])")
+# LaTeX fractions: "\\frac{1}{2}", "\\dfrac{3}{4}", "\\tfrac12".
+_LATEX_FRAC_RE = re.compile(
+    r"\\[dt]?frac\s*(?:\{\s*(?P<num>-?\d+(?:\.\d+)?)\s*\}|(?P<num1>\d))"
+    r"\s*(?:\{\s*(?P<den>\d+(?:\.\d+)?)\s*\}|(?P<den1>\d))")
+# Spoken fractions; the whole part (digits or words) is optional: "two and a half", "2 and a
+# half", "one half", "a quarter", "three quarters", "two thirds". Not "a half-eaten cake".
+_FRACTION_WORDS = {"half": 2, "halves": 2, "quarter": 4, "quarters": 4, "third": 3, "thirds": 3}
+_FRACTION_RE = re.compile(
+    rf"\b(?:(?P<whole>\d+|(?:{_WORD})(?:(?:\s*-\s*|\s+)(?:{_WORD}))*)\s+and\s+)?"
+    rf"(?P<count>a|an|one|two|three|{'|'.join(f'{w}' for w in ('four', 'five', 'six', 'seven', 'eight', 'nine'))})"
+    r"(?:\s+|\s*-\s*)(?P<part>halves|half|quarters|quarter|thirds|third)\b(?!-)",
+    re.IGNORECASE)
+_LONE_HALF_RE = re.compile(r"^\W*(?:a\s+)?half\W*$", re.IGNORECASE)
+
 # Words meaning zero for counts: "none", "nothing", "no dogs" (quantifier "no" before a word).
 _ZERO_RE = re.compile(r"\b(?:none|nothing|nobody|no(?=\s+[a-z]))\b", re.IGNORECASE)
 
@@ -54,30 +72,34 @@ def words_to_numbers(words: list[str]) -> list[float]:
 
     ["twenty", "one"] -> [21]; ["one", "hundred", "and", "five"] -> [105]; ["one", "two"] -> [1, 2].
     """
-    values: list[float] = []
-    total, current, have, last = 0, 0, False, ""
+    return [value for value, _, _ in _word_values(words)]
+
+
+def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
+    """`words_to_numbers` with, for each value, the indices of its first and last word."""
+    values: list[tuple[float, int, int]] = []
+    total, current, have, last, first, end = 0, 0, False, "", 0, 0
 
     def flush() -> None:
         nonlocal total, current, have
         if have:
-            values.append(float(total + current))
+            values.append((float(total + current), first, end))
         total, current, have = 0, 0, False
 
-    for raw in words:
+    for k, raw in enumerate(words):
         w = raw.lower()
         if w == "and":
             continue
         if w == "a":  # "a dozen", "a hundred"
             flush()
-            current, have, last = 1, True, "a"
+            current, have, last, first, end = 1, True, "a", k, k
             continue
+        if not have or _starts_value(w, last):
+            flush()
+            first = k
         if w in UNITS:
-            if have and not (last in TENS and UNITS[w] < 10 and UNITS[w] > 0) and last not in SCALES:
-                flush()
             current += UNITS[w]
         elif w in TENS:
-            if have and last not in SCALES:
-                flush()
             current += TENS[w]
         elif w == "dozen":
             current = (current or 1) * 12
@@ -86,9 +108,51 @@ def words_to_numbers(words: list[str]) -> list[float]:
             current = (current or 1) * scale
             if scale >= 1000:
                 total, current = total + current, 0
-        have, last = True, w
+        have, last, end = True, w, k
     flush()
     return values
+
+
+def _starts_value(word: str, last: str) -> bool:
+    """Whether number word `word` after `last` starts a new value ("one two": yes; "twenty
+    one", "hundred and five": no)."""
+    if word in UNITS:
+        return not (last in TENS and 0 < UNITS[word] < 10) and last not in SCALES
+    if word in TENS:
+        return last not in SCALES
+    return False
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """`text` with [start, end) replaced by spaces: positions stay, the span is not read again."""
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _fractions(text: str) -> tuple[list[Number], str]:
+    """LaTeX and spoken fractions in `text`, and the text with them blanked out."""
+    found: list[Number] = []
+    for m in list(_LATEX_FRAC_RE.finditer(text)):
+        num, den = float(m.group("num") or m.group("num1")), float(m.group("den") or m.group("den1"))
+        if den:
+            found.append(Number(num / den, m.start(), m.end(), False))
+        text = _blank(text, m.start(), m.end())
+    for m in list(_FRACTION_RE.finditer(text)):
+        count, part = m.group("count").lower(), m.group("part").lower()
+        if part.startswith("third") and count in ("a", "an"):
+            continue  # "a third cup" is an ordinal
+        share = (1 if count in ("a", "an") else UNITS[count]) / _FRACTION_WORDS[part]
+        whole = m.group("whole")
+        if whole is not None:
+            parts = [] if whole.isdigit() else words_to_numbers(re.findall(r"[A-Za-z]+", whole))
+            if not whole.isdigit() and len(parts) != 1:
+                continue  # "one two and a half": not one number
+            share += float(whole) if whole.isdigit() else parts[0]
+        found.append(Number(share, m.start(), m.end(), False))
+        text = _blank(text, m.start(), m.end())
+    if not found and (m := _LONE_HALF_RE.match(text)):
+        found.append(Number(0.5, m.start(), m.end(), False))
+        text = _blank(text, m.start(), m.end())
+    return found, text
 
 
 def find_numbers(text: str, *, zero_words: bool = False) -> list[Number]:
@@ -97,7 +161,7 @@ def find_numbers(text: str, *, zero_words: bool = False) -> list[Number]:
     With `zero_words`, "none", "nothing" and the quantifier "no" ("no dogs") count as 0, but
     only when the text holds no other number (so "No, there are 3" is 3).
     """
-    found: list[Number] = []
+    found, text = _fractions(text)
     for m in _DIGITS_RE.finditer(text):
         num = m.group("num").replace(",", "")
         value = float(num)
@@ -113,11 +177,11 @@ def find_numbers(text: str, *, zero_words: bool = False) -> list[Number]:
             value = -value
         found.append(Number(value, m.start(), m.end(), integer_form))
     for m in _WORDS_RE.finditer(text):
-        words = re.findall(r"[A-Za-z]+", m.group(0))
-        if [w.lower() for w in words] == ["a"]:
+        words = list(re.finditer(r"[A-Za-z]+", m.group(0)))
+        if [w.group(0).lower() for w in words] == ["a"]:
             continue
-        for v in words_to_numbers(words):
-            found.append(Number(v, m.start(), m.end(), True))
+        for value, first, last in _word_values([w.group(0) for w in words]):
+            found.append(Number(value, m.start() + words[first].start(), m.start() + words[last].end(), True))
     if zero_words and not found:
         found = [Number(0.0, m.start(), m.end(), True) for m in _ZERO_RE.finditer(text)]
     return sorted(found, key=lambda n: n.start)

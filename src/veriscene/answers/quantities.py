@@ -18,7 +18,7 @@ _BOUND_AFTER_RE = re.compile(r"^\s*(?:\+(?!\s*\d)|or\s+(?:more|less|fewer|so|abo
 _APPROX_BEFORE_RE = re.compile(r"\b(?:about|around|approximately|roughly|nearly|almost|maybe|perhaps)\s*$",
                                re.IGNORECASE)
 # Two numbers offered as alternatives or a range: "3 or 4", "3-4", "3 to 4", "3/4 objects".
-_ALTERNATIVE_RE = re.compile(r"^\s*(?:,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…)\s*$", re.IGNORECASE)
+_ALTERNATIVE_RE = re.compile(r"^\s*(?:,\s*or|,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…)\s*$", re.IGNORECASE)
 _MAX_DIGITS = 18  # a longer integer cannot be a count and does not fit the comparisons
 
 

@@ -7,20 +7,23 @@ Accepted box forms (values in any convention; see `coords`):
     <box>...</box>   <|box_start|>(x0,y0),(x1,y1)<|box_end|>   (Qwen-VL)
     {"x1": .., "y1": .., "x2": .., "y2": ..}   xmin=.., ymin=.., xmax=.., ymax=..
 
-Points: [x, y], (x, y), <point>x, y</point>, <point x=".." y="..">, x=.., y=.., or "x, y".
+Points: [x, y], (x, y), <point>x, y</point>, <point x=".." y="..">, x=.., y=.., or "x, y";
+Molmo's ``<points x1=".." y1=".." x2=".." y2="..">`` gives one point per index.
 The values are read in the stated `box_format` when they fit it; otherwise (with auto-detection)
 in the only other convention they fit (e.g. 0-1 floats when pixels were asked for). Boxes with
 inverted corners are reordered; everything is clipped to the image. Several different boxes
-(points) in one reply are a parse failure.
+(points) in one reply are a parse failure, and so is a marked box (point) next to another one
+the reply marks or offers (`extract.correction_after_focus`: "\\boxed{[..]} \\boxed{[..]}",
+"[..] (or maybe [..])").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from veriscene.answers.coords import resolve_format, to_pixels
-from veriscene.answers.extract import Reply
+from veriscene.answers.extract import Reply, correction_after_focus
 from veriscene.answers.result import ParseResult
 
 _N = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -36,10 +39,11 @@ _BOX_PATTERNS = [
 ]
 _POINT_PATTERNS = [
     re.compile(rf"<point>\s*[\(\[]?\s*{_N}{_SEP}{_N}\s*[\)\]]?\s*</point>", re.IGNORECASE),
-    re.compile(rf"<points?\b[^>]*?\bx1?\s*=\s*[\"']?{_N}[\"']?[^>]*?\by1?\s*=\s*[\"']?{_N}[\"']?[^>]*>",
-               re.IGNORECASE),
     re.compile(rf"\[\s*{_N}{_SEP}{_N}\s*\]|\(\s*{_N}{_SEP}{_N}\s*\)"),
 ]
+# Molmo: <point x=".." y=".."> and <points x1=".." y1=".." x2=".." y2=".." ...>.
+_POINT_TAG_RE = re.compile(r"<points?\b([^>]*=[^>]*)>", re.IGNORECASE)
+_TAG_COORD_RE = re.compile(rf"\b([xy])(\d*)\s*=\s*[\"']?{_N}", re.IGNORECASE)
 _KEYED_RE = re.compile(rf"[\"']?\b(x_?min|y_?min|x_?max|y_?max|[xy][012]|x|y)\b[\"']?\s*[:=]\s*[\"']?{_N}",
                        re.IGNORECASE)
 _KEY_ORDERS = [("xmin", "ymin", "xmax", "ymax"), ("x1", "y1", "x2", "y2"), ("x0", "y0", "x1", "y1")]
@@ -60,6 +64,21 @@ def _scan(text: str, patterns: Sequence[re.Pattern[str]]) -> tuple[list[list[flo
             return " " * len(m.group(0))
         text = pattern.sub(take, text)
     return found, text
+
+
+def _tag_points(text: str) -> tuple[list[list[float]], str]:
+    """Points of Molmo point tags (one per attribute index: x1/y1, x2/y2, ...), and the text
+    with the tags blanked out."""
+    found: list[list[float]] = []
+
+    def take(m: re.Match[str]) -> str:
+        coords: dict[str, dict[str, float]] = {}
+        for c in _TAG_COORD_RE.finditer(m.group(1)):
+            coords.setdefault(c.group(2) or "1", {}).setdefault(c.group(1).lower(), float(c.group(3)))
+        found.extend([xy["x"], xy["y"]] for xy in coords.values() if "x" in xy and "y" in xy)
+        return " " * len(m.group(0))
+
+    return found, _POINT_TAG_RE.sub(take, text)
 
 
 def _keyed(text: str) -> dict[str, float]:
@@ -93,7 +112,9 @@ def find_boxes(text: str) -> list[list[float]]:
 def find_points(text: str) -> tuple[list[list[float]], bool]:
     """Distinct [x, y] points in `text`, and whether a box was written instead."""
     boxes, rest = _scan(text, [_BOX_PATTERNS[0], _BOX_PATTERNS[1], _BOX_PATTERNS[3]])
+    tagged, rest = _tag_points(rest)
     found, rest = _scan(rest, _POINT_PATTERNS)
+    found = tagged + found
     keys = _keyed(rest)
     if "x" in keys and "y" in keys:
         found.append([keys["x"], keys["y"]])
@@ -116,27 +137,41 @@ def _to_pixels(values: list[float], box_format: str, image_size: tuple[int, int]
     return ParseResult(value=[round(v, 3) for v in to_pixels(values, fmt, image_size)])
 
 
+def _revised(reply: Reply, value: list[float], find: Callable[[str], list[list[float]]],
+             what: str) -> ParseResult | None:
+    """A failure when the reply marks or offers another box (point) besides the marked one."""
+    found = correction_after_focus(reply)
+    if found is None:
+        return None
+    others = [v for v in find(found[1]) if v != value]
+    return ParseResult.fail(f"the reply offers another {what} besides its marked one ({found[0]!r})") if others else None
+
+
 def parse_box(reply: Reply, *, box_format: str, image_size: tuple[int, int] | None,
               auto_detect: bool = True) -> ParseResult:
     """A box in absolute pixels [x0, y0, x1, y1]; see the module docstring for accepted forms."""
-    for text in ([reply.focus] if reply.focus else []) + [reply.body]:
+    marked = reply.marked or reply.focus  # "0.1, 0.2, 0.5, 0.6" whole, not cut as a list of numbers
+    for text in ([marked] if marked else []) + [reply.body]:
         boxes = find_boxes(text)
         if len(boxes) > 1:
             return ParseResult.fail(f"several different boxes in the reply: {boxes[:4]}")
         if boxes:
-            return _to_pixels(boxes[0], box_format, image_size, auto_detect)
+            revised = _revised(reply, boxes[0], find_boxes, "box") if text is marked else None
+            return revised or _to_pixels(boxes[0], box_format, image_size, auto_detect)
     return ParseResult.fail("no box [x0, y0, x1, y1] found in the reply")
 
 
 def parse_point(reply: Reply, *, box_format: str, image_size: tuple[int, int] | None,
                 auto_detect: bool = True) -> ParseResult:
     """A point in absolute pixels [x, y]; see the module docstring for accepted forms."""
-    for text in ([reply.focus] if reply.focus else []) + [reply.body]:
+    marked = reply.marked or reply.focus
+    for text in ([marked] if marked else []) + [reply.body]:
         points, saw_box = find_points(text)
         if len(points) > 1:
             return ParseResult.fail(f"several different points in the reply: {points[:4]}")
         if points:
-            return _to_pixels(points[0], box_format, image_size, auto_detect)
+            revised = _revised(reply, points[0], lambda t: find_points(t)[0], "point") if text is marked else None
+            return revised or _to_pixels(points[0], box_format, image_size, auto_detect)
         if saw_box:
             return ParseResult.fail("expected a point [x, y] but the reply gives a box")
     return ParseResult.fail("no point [x, y] found in the reply")
