@@ -13,7 +13,19 @@ names two candidates of the gold answer's *kind* fails to parse (`parse.parse_st
 A word may have several kinds ("square" is a shape attribute and a name). Only candidates that
 share a kind with the gold answer compete, so "The hexagon is green." names one colour and "It is
 to the left of the square." one relation. Words the sample itself lists (`meta.vocabulary`, the
-options) compete with every gold answer.
+options) compete with every gold answer. The data set's own words (`rivals`: its
+`vocabulary.json`) join the built-in ones with their kinds.
+
+Words of the question do not compete (`question_words`): "What color is the circle left of the
+red square?" is answered "The circle left of the red square is blue.". Unless the gold answer is
+itself in the question: then the question offers alternatives ("Is it the cat or the dog?") and
+every candidate competes. A reply repeating question words gains nothing, since under this rule
+they are never the gold answer. Nor does a word after "than" ("bigger than the small circle"):
+it names what the answer is compared with (`compared_with`).
+
+A relation gold answer is read in its spellings and common synonyms (`gold_readings`,
+`predicate_key`): "holds", "hold" and "holding"; "has" and "with"; "below", "under",
+"beneath" and "underneath"; "near", "next to", "close to" and "beside".
 
 Object names are an open class, so for a gold name a reply that is only a run of nouns is a list
 of objects even when the other words are unknown (`listed_names`): the gold must be the head of
@@ -23,16 +35,19 @@ word may come before it ("fluffy dog" is read, "cat horse dog" and "hexagon star
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase
+from veriscene.answers.rivals import NAME, RELATION, Rivals
 from veriscene.demo.shapes import SHAPES
+from veriscene.text_predicates import relation_modifier
 
-RELATION = "relation"
 ATTRIBUTE_TYPE = "attribute_type"
-NAME = "name"
+__all__ = ["ATTRIBUTE_TYPE", "NAME", "RELATION", "KindTable", "competing", "gold_kinds", "gold_readings",
+           "kind_table", "listed_names", "predicate_key"]
 
 # Nouns that may follow a gold name without naming another object ("the hexagon shape").
 GENERIC_HEADS = frozenset({
@@ -67,21 +82,114 @@ def _builtin_words() -> dict[str, set[str]]:
     return kinds
 
 
+class KindTable(dict):  # type: ignore[type-arg]
+    """Normalised candidate -> its kinds (frozenset); `longest` is the most words of a key, so
+    candidates are found in a reply by looking up its n-grams (`normalize.find_phrases`), not
+    by searching the reply for each of tens of thousands of words."""
+
+    longest: int = 1
+
+    # Hashed and compared by identity: one table per synonym table and rivals (`kind_table`),
+    # so results derived from it are cached without hashing every word.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
 @lru_cache(maxsize=64)
-def _kind_table(syn_items: tuple[tuple[str, str], ...], version: int) -> dict[str, frozenset[str]]:
+def _kind_table(syn_items: tuple[tuple[str, str], ...], version: int, rivals: Rivals | None) -> KindTable:
     syn = dict(syn_items)
     table: dict[str, set[str]] = {}
-    for word, kinds in _builtin_words().items():
+    words: list[tuple[str, Iterable[str]]] = list(_builtin_words().items())
+    words += [(word, (kind,)) for word, kind in (rivals.words if rivals is not None else ())]
+    for word, kinds in words:
         norm = normalize_phrase(word, prepared=syn)
         if norm:
             table.setdefault(norm, set()).update(kinds)
-    return {w: frozenset(k) for w, k in table.items()}
+    out = KindTable((w, frozenset(k)) for w, k in table.items())
+    out.longest = max((len(w.split()) for w in out), default=1)
+    return out
 
 
-def kind_table(syn: Mapping[str, str]) -> dict[str, frozenset[str]]:
-    """Normalised built-in candidate -> its kinds (see the module docstring); follows
-    `vocab.register_attribute_types`."""
-    return _kind_table(tuple(sorted(syn.items())), vocab.attribute_types_version())
+def kind_table(syn: Mapping[str, str], rivals: Rivals | None = None) -> KindTable:
+    """Normalised built-in candidate (and the data set's `rivals`) -> its kinds (see the module
+    docstring); built once per synonym table and rivals; follows `vocab.register_attribute_types`."""
+    return _kind_table(tuple(sorted(syn.items())), vocab.attribute_types_version(), rivals)
+
+
+# Relation words people use for one another (normalised): what they read as.
+PREDICATE_SYNONYMS: dict[str, str] = {
+    "under": "below", "beneath": "below", "underneath": "below",
+    "next to": "near", "close to": "near", "beside": "near",
+    "to left of": "left of", "on left of": "left of", "to right of": "right of", "on right of": "right of",
+}
+# Predicates said as verbs ("holds"), read in every spelling even when no vocabulary names
+# them relations: the commonest of Visual Genome.
+KNOWN_VERB_PREDICATES = frozenset({
+    "hold", "holding", "wear", "wearing", "has", "have", "with", "ride", "riding", "carry", "carrying",
+    "eat", "eating", "use", "using", "sit on", "sitting on", "stand on", "standing on", "cover", "covering",
+    "hang on", "hanging on", "look at", "looking at", "walk on", "walking on", "lay on", "laying on",
+    "lie on", "lying on", "play with", "playing with", "attached to", "parked on", "mounted on",
+})
+_QUALIFIED = re.compile(r"^(.*\S)\s+\([^()]*\)$")
+# Directions said without their "of": "Where is the cup relative to the plate?" "Left."
+_DIRECTION_READINGS = {"left of": "left", "right of": "right"}
+
+
+@lru_cache(maxsize=8192)
+def predicate_key(norm: str) -> str:
+    """One form for the spellings and synonyms of a relation (normalised): "hold", "holding" ->
+    "holding"; "has", "with" -> "with"; "beneath" -> "below"."""
+    word = PREDICATE_SYNONYMS.get(norm, norm)
+    if word in vocab.CONVERSE_PREDICATES or not word.replace(" ", "").isalpha():
+        return word
+    return relation_modifier(word)
+
+
+def _is_relation(norm: str, kinds: frozenset[str]) -> bool:
+    return (RELATION in kinds or norm in KNOWN_VERB_PREDICATES or norm in PREDICATE_SYNONYMS
+            or norm in PREDICATE_SYNONYMS.values())
+
+
+def _verb_guesses(key: str) -> list[str]:
+    """Spellings that may read as the participle phrase `key` ("holding on" -> "hold on",
+    "holds on"); `gold_readings` keeps those whose `predicate_key` is `key`."""
+    first, _, rest = key.partition(" ")
+    tail = f" {rest}" if rest else ""
+    if not first.endswith("ing") or len(first) < 5:
+        return []
+    stem = first[:-3]
+    bases = {stem, stem + "e"} | ({stem[:-1]} if len(stem) > 2 and stem[-1] == stem[-2] else set())
+    return [f"{b}{tail}" for base in bases for b in (base, base + "s", base + "es")]
+
+
+@lru_cache(maxsize=4096)
+def _gold_readings(answer: str, syn_items: tuple[tuple[str, str], ...], table: KindTable) -> tuple[tuple[str, ...], bool]:
+    syn = dict(syn_items)
+    raw = [answer]
+    found = _QUALIFIED.match(answer)
+    if found:
+        raw.append(found.group(1))
+    if answer in _DIRECTION_READINGS:
+        raw.append(_DIRECTION_READINGS[answer])
+    norms = [n for n in (normalize_phrase(r, prepared=syn) for r in raw) if n]
+    gold = norms[0] if norms else ""
+    relation = bool(gold) and _is_relation(gold, table.get(gold, frozenset()))
+    if relation:
+        key = predicate_key(gold)
+        spellings = {key, *(w for w, k in PREDICATE_SYNONYMS.items() if k in (gold, key)),
+                     *(w for w in KNOWN_VERB_PREDICATES if predicate_key(w) == key),
+                     *(g for g in _verb_guesses(key) if predicate_key(normalize_phrase(g, prepared=syn)) == key)}
+        norms += sorted(n for n in (normalize_phrase(w, prepared=syn) for w in spellings) if n)
+    return tuple(dict.fromkeys(norms)), relation
+
+
+def gold_readings(answer: str, syn: Mapping[str, str], table: KindTable) -> tuple[tuple[str, ...], bool]:
+    """(the normalised readings of a gold `str` answer, whether it is a relation): the answer;
+    without a qualifier in parentheses (LVIS's "bow (weapon)": the image shows which bow); a
+    direction alone ("left"); a relation's spellings and synonyms (`predicate_key`)."""
+    return _gold_readings(answer, tuple(sorted(syn.items())), table)
 
 
 def gold_kinds(readings: Iterable[str], table: Mapping[str, frozenset[str]]) -> frozenset[str]:
@@ -93,10 +201,44 @@ def gold_kinds(readings: Iterable[str], table: Mapping[str, frozenset[str]]) -> 
 
 
 def competing(hits: Iterable[str], target: frozenset[str], table: Mapping[str, frozenset[str]],
-              given: frozenset[str]) -> list[str]:
+              given: frozenset[str], gold: frozenset[str] = frozenset(),
+              question: frozenset[str] = frozenset()) -> list[str]:
     """The hits (normalised candidates) that compete with a gold answer of kinds `target`:
-    words the sample lists (`given`), and built-in words sharing a kind with the gold."""
-    return [h for h in hits if h in given or table.get(h, frozenset()) & target]
+    words the sample lists (`given`), and known words sharing a kind with the gold; the gold's
+    readings (`gold`) count once; words of the `question` are left out (see the module doc:
+    the caller passes none when the gold is in the question)."""
+    out: list[str] = []
+    seen_gold = False
+    for h in hits:
+        if h in gold:
+            if not seen_gold:
+                out.append(h)
+            seen_gold = True
+        elif h not in question and (h in given or table.get(h, frozenset()) & target):
+            out.append(h)
+    return out
+
+
+_COMPARED = re.compile(r"\b(?:than|compared to|compared with|unlike)\b")
+
+
+def compared_with(text_norm: str, phrase: str) -> bool:
+    """Whether every mention of `phrase` in `text_norm` (both normalised) sits in the noun phrase
+    after "than" / "compared to" / "unlike": "bigger than the small circle" does not answer
+    "small"."""
+    words = text_norm.split()
+    size = len(phrase.split())
+    starts = [k for k in range(len(words) - size + 1) if words[k:k + size] == phrase.split()]
+    if not starts or not _COMPARED.search(text_norm):
+        return False
+    for k in starts:
+        j = k - 1
+        while j >= 0 and words[j] not in FUNCTION_WORDS and words[j] not in ("compared", "unlike"):
+            j -= 1
+        head = " ".join(words[max(j - 1, 0):j + 1])
+        if j < 0 or not (words[j] in ("than", "unlike") or head in ("compared to", "compared with")):
+            return False
+    return True
 
 
 def _content_run(words: list[str], at: int, size: int) -> tuple[list[str], list[str]]:

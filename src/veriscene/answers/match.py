@@ -4,9 +4,13 @@ Scores by answer type (all in 0..1):
 
     bool, int, str, image_index   1.0 when equal (str after `normalize_phrase`; a gold name with a
                                   qualifier in parentheses, "bow (weapon)", also matches
-                                  without it), else 0.0
+                                  without it; a relation in any spelling or synonym:
+                                  `candidates.gold_readings`), else 0.0
     float                         1.0 when within `float_rel_tol` (relative) or `float_abs_tol`
-    str_set                       F1 of the normalised item sets; correct when F1 == 1
+    str_set                       1.0 when the normalised item sets are equal; a near miss (the
+                                  sets differ by one item: one missing or one extra, and the
+                                  gold has 2 or more items) scores their F1; anything else 0.0
+                                  (`set_score`)
     box                           IoU with the gold pixel box; correct when IoU >= iou_threshold
     point                         1.0 when within point_tolerance x image diagonal of the gold;
                                   when the question shows points and the gold is one of them
@@ -26,10 +30,10 @@ Evaluation and RL rewards both call this module, so they always agree.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from veriscene.answers.candidates import gold_readings, kind_table, predicate_key
 from veriscene.answers.coords import (
     box_iou,
     check_image_size,
@@ -41,6 +45,7 @@ from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, r
 from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
 from veriscene.answers.parse import parse_answer
 from veriscene.answers.result import MatchResult
+from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
 
 
@@ -56,22 +61,22 @@ def set_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-_QUALIFIED = re.compile(r"^(.*\S)\s+\([^()]*\)$")
+def set_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
+    """Score of a set answer (already normalised items): 1.0 when equal; the F1 of a near miss,
+    a reply one item short of the gold or with one item too many, where the gold has 2 or more
+    items ("cat" or "cat, dog, cow" for "cat, dog"); else 0.0. Two items for a gold of one
+    ("cat, dog" for "cat") hedge between two answers and score 0.0.
 
-
-# Directions said without their "of": "Where is the cup relative to the plate?" "Left."
-_DIRECTION_READINGS = {"left of": "left", "right of": "right"}
-
-
-def _readings(answer: str) -> tuple[str, ...]:
-    """A gold name and, when it ends in a qualifier in parentheses (LVIS's "bow (weapon)", which
-    tells two categories apart), the name without it: the image shows which bow is meant. A
-    direction ("left of") may also be said alone ("left")."""
-    found = _QUALIFIED.match(answer)
-    if found:
-        return (answer, found.group(1))
-    short = _DIRECTION_READINGS.get(answer)
-    return (answer, short) if short else (answer,)
+    Why not F1 everywhere: F1 pays a reply listing every candidate (recall 1, precision the
+    gold's share of the candidates): "circle, square, triangle, star, hexagon, diamond" earned
+    0.52 on multi.common_objects, more than most honest guesses. Two items or more wrong are
+    not a near miss, so such a constant reply earns only where the gold lacks one candidate."""
+    p, g = set(predicted), set(gold)
+    if p == g:
+        return 1.0
+    if len(p ^ g) != 1 or len(g) < 2 or not p & g:
+        return 0.0
+    return set_f1(p, g)
 
 
 def offered_points(record: Mapping[str, Any]) -> list[list[float]] | None:
@@ -124,9 +129,11 @@ def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str
             image_size: Sequence[int] | None = None, iou_threshold: float = 0.5,
             point_tolerance: float = 0.05, float_rel_tol: float = 1e-2,
             float_abs_tol: float = 1e-6,
-            point_options: Sequence[Sequence[float]] | None = None) -> tuple[float, bool]:
+            point_options: Sequence[Sequence[float]] | None = None,
+            rivals: Rivals | None = None) -> tuple[float, bool]:
     """(score, correct) of a parsed value against the gold answer, both in the JSON form;
-    `point_options` are the points a "which point" question offers (see the module doc)."""
+    `point_options` are the points a "which point" question offers (see the module doc);
+    `rivals` (the data set's words) tell which gold words are relations."""
     syn = prepare_synonyms(synonyms)
     if answer_type == "box":
         iou = box_iou(parsed, answer)
@@ -140,9 +147,9 @@ def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str
         ok = distance < radius if strict else distance <= radius
         return float(ok), ok
     if answer_type == "str_set":
-        f1 = set_f1([normalize_phrase(str(x), prepared=syn) for x in parsed],
-                    [normalize_phrase(str(x), prepared=syn) for x in answer])
-        return f1, f1 == 1.0
+        score = set_score([normalize_phrase(str(x), prepared=syn) for x in parsed],
+                          [normalize_phrase(str(x), prepared=syn) for x in answer])
+        return score, score == 1.0
     if answer_type == "float":
         try:
             ok = math.isclose(float(parsed), float(answer), rel_tol=float_rel_tol, abs_tol=float_abs_tol)
@@ -151,7 +158,8 @@ def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str
         return float(ok), ok
     if answer_type == "str":
         said = normalize_phrase(str(parsed), prepared=syn)
-        ok = said in {normalize_phrase(gold, prepared=syn) for gold in _readings(str(answer))}
+        readings, relation = gold_readings(str(answer), syn, kind_table(syn, rivals))
+        ok = said in readings or (relation and bool(said) and predicate_key(said) == predicate_key(readings[0]))
         return float(ok), ok
     if answer_type == "bool":
         ok = isinstance(parsed, bool) and parsed == bool(answer)
@@ -169,13 +177,17 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
                  answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
                  auto_detect_box_format: bool = True,
                  point_options: Sequence[Sequence[float]] | None = None,
-                 num_images: int | None = None) -> MatchResult:
+                 num_images: int | None = None, rivals: RivalsLike = None,
+                 question: str | None = None) -> MatchResult:
     """Parse `reply` as `answer_type` and score it against the gold `answer` (see module doc).
 
     `vocabulary` lists the candidate answers of a `str` question; the gold answer and the
     options are always added. `point_tolerance` is a fraction of the image diagonal;
     `point_options` (pixels) are the points a "which point" question offers; `num_images`,
-    the sample's number of images, reads "the last image".
+    the sample's number of images, reads "the last image". `rivals` are the data set's words
+    (a `vocabulary.json` path or run folder, its dict, a `Vocabulary` or `Rivals`): those of
+    the gold's kind compete with it in a `str` reply. Words of the `question` (the sample's
+    text) do not compete unless the gold is among them (`veriscene.answers.candidates`).
     """
     if answer_type not in ANSWER_TYPES:
         raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
@@ -183,19 +195,23 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
         return MatchResult.not_scored(read_reply(reply, think_tags=think_tags, answer_tags=answer_tags).body)
     _check_gold(answer, answer_type)
     fmt = parse_box_format(box_format)
+    known = as_rivals(rivals)
     candidates = list(vocabulary or ())
     if answer_type == "str":
-        candidates += [*_readings(str(answer)), *(str(c) for c in choices or ())]
+        syn = prepare_synonyms(synonyms)
+        readings, _ = gold_readings(str(answer), syn, kind_table(syn, known))
+        candidates += [*readings, *(str(c) for c in choices or ())]
     parsed = parse_answer(reply, answer_type, choices=choices, box_format=fmt, image_size=image_size,
                           synonyms=synonyms, vocabulary=candidates or None, think_tags=think_tags,
                           answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format,
-                          answer=str(answer) if answer_type == "str" else None, num_images=num_images)
+                          answer=str(answer) if answer_type == "str" else None, num_images=num_images,
+                          rivals=known, question=question)
     if not parsed.ok:
         return MatchResult.failed(parsed.reason or "unparseable reply")
     options: dict[str, Any] = {
         "synonyms": synonyms, "image_size": image_size, "iou_threshold": iou_threshold,
         "point_tolerance": point_tolerance, "float_rel_tol": float_rel_tol, "float_abs_tol": float_abs_tol,
-        "point_options": point_options,
+        "point_options": point_options, "rivals": known,
     }
     if choices and parsed.choice_index is not None:
         if answer_letter:
@@ -216,11 +232,12 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
 
 
 def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
-    """Score a reply against a sample record: reads answer, answer_type, choices,
+    """Score a reply against a sample record: reads answer, answer_type, question, choices,
     meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
     (meta["num_images"] or `images`) and, for points, the points
     the question offers (`offered_points`: meta["point_options"] or the program); `options` go to
-    `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...})."""
+    `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
+    rivals="run/vocabulary.json")."""
     record = sample.to_dict() if isinstance(sample, Sample) else sample
     missing = [k for k in ("answer", "answer_type") if k not in record]
     if missing:
@@ -232,6 +249,8 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
         "box_format": meta.get("box_format") or "norm1",
         "image_size": meta.get("image_size"),
     }
+    if isinstance(record.get("question"), str):
+        kwargs["question"] = record["question"]
     if meta.get("synonyms"):
         kwargs["synonyms"] = meta["synonyms"]
     if meta.get("vocabulary"):

@@ -85,19 +85,36 @@ def normalize_phrase(text: str, synonyms: Mapping[str, str] | None = None, *,
     return syn.get(phrase, phrase)
 
 
-def find_phrases(text_norm: str, candidates: Iterable[str]) -> list[str]:
+def find_phrases(text_norm: str, candidates: Iterable[str], longest: int | None = None) -> list[str]:
     """Candidates (normalised) occurring as whole words in `text_norm` (normalised), keeping
     only maximal matches: with "light blue" and "blue" in "light blue car", only "light blue".
-    In order of first occurrence; O(hits log hits) after the searches."""
+    In order of first occurrence.
+
+    With `longest` (the most words of a candidate) and a set or mapping of candidates, the
+    reply's n-grams are looked up in it: the cost grows with the reply, not with the number of
+    candidates (a data set's vocabulary has tens of thousands). Otherwise each candidate is
+    searched for; O(hits log hits) after the searches."""
     hits: list[tuple[int, int, str]] = []
-    padded = f" {text_norm} "
-    for cand in set(candidates):
-        if not cand:
-            continue
-        start = padded.find(f" {cand} ")
-        while start != -1:
-            hits.append((start, start + len(cand) + 1, cand))
-            start = padded.find(f" {cand} ", start + 1)
+    if longest is not None and isinstance(candidates, (Mapping, set, frozenset)):
+        words = text_norm.split()
+        offsets, at = [], 1  # character offset of each word in " " + text_norm + " "
+        for w in words:
+            offsets.append(at)
+            at += len(w) + 1
+        for k in range(len(words)):
+            for n in range(1, min(longest, len(words) - k) + 1):
+                cand = " ".join(words[k:k + n])
+                if cand in candidates:
+                    hits.append((offsets[k] - 1, offsets[k] + len(cand), cand))
+    else:
+        padded = f" {text_norm} "
+        for cand in set(candidates):
+            if not cand:
+                continue
+            start = padded.find(f" {cand} ")
+            while start != -1:
+                hits.append((start, start + len(cand) + 1, cand))
+                start = padded.find(f" {cand} ", start + 1)
     # Sorted by start, longer first: a hit lies inside a longer one exactly when some hit of
     # another span before it in this order ends at or after its end.
     hits.sort(key=lambda h: (h[0], -h[1]))

@@ -31,7 +31,17 @@ from dataclasses import replace
 from functools import lru_cache
 
 from veriscene import vocab
-from veriscene.answers.candidates import FUNCTION_WORDS, NAME, competing, gold_kinds, kind_table, listed_names
+from veriscene.answers.candidates import (
+    FUNCTION_WORDS,
+    NAME,
+    RELATION,
+    compared_with,
+    competing,
+    gold_kinds,
+    gold_readings,
+    kind_table,
+    listed_names,
+)
 from veriscene.answers.choice import parse_choice
 from veriscene.answers.coords import check_image_size, parse_box_format
 from veriscene.answers.extract import (
@@ -47,6 +57,7 @@ from veriscene.answers.image_refs import read_image_index
 from veriscene.answers.numbers import UNITS
 from veriscene.answers.quantities import read_number
 from veriscene.answers.result import ParseResult
+from veriscene.answers.rivals import Rivals
 from veriscene.answers.spatial import parse_box, parse_point
 from veriscene.sample import ANSWER_TYPES
 
@@ -68,6 +79,10 @@ _CLAUSE_END_RE = re.compile(r"^\s*(?:$|[.!?;:,)\n\"'*])")
 _NEGATION_RE = re.compile(
     r"\b(?:no|not|none|nothing|nobody|never|neither|nor|without|cannot)\b|n't\b|\bnt\b", re.IGNORECASE)
 _EXISTENTIAL_RE = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|there's|there're)\b", re.IGNORECASE)
+# "no" as a determiner, not an answer: "No other shapes are brown.", "No more circles."
+_DETERMINER_NO_RE = re.compile(r"^\s+(?:other|others|more|further|additional|such|single|extra)\b", re.IGNORECASE)
+# "true that ..." / "correct that ...": the statement the yes/no word is about, to its sentence end
+_THAT_CLAUSE_RE = re.compile(r"^\s+that\s+([^.!?;\n]*)", re.IGNORECASE)
 _SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
 
 _LEAD_IN_RE = re.compile(
@@ -97,7 +112,7 @@ def _corrected(reply: Reply, read: Reader, marked: ParseResult) -> ParseResult |
         return None
     later = read(found[1])
     if later is not None and (not later.ok or later.value != marked.value):
-        return ParseResult.fail(f"the reply changes its answer after marking it ({found[0]!r})")
+        return ParseResult.fail(f"the reply changes its answer after marking it, or offers another ({found[0]!r})")
     return None
 
 
@@ -128,11 +143,17 @@ def _read_bool(text: str) -> ParseResult | None:
         before, after = text[:m.start()], text[m.end():]
         if not (_HEDGE_BEFORE_RE.search(before) or _CLAUSE_END_RE.match(after)):
             continue  # "no" as a determiner ("has no collar"), "correct" as an adjective
+        if word == "no" and _DETERMINER_NO_RE.match(after):
+            continue  # "No other shapes are brown.": a determiner starting a sentence
         positive = word in _YES
         if re.search(r"(?:\bnot|n't)\s*$", before):
             if word not in _FLIPPABLE:
                 return ParseResult.fail(f"the reply negates its yes/no word ('not {word}')")
             positive = not positive  # "not correct", "isn't true"
+        if word in _FLIPPABLE and (clause := _THAT_CLAUSE_RE.match(after)) is not None:
+            # "It is true that there is no brown circle": the clause is the statement
+            if _NEGATION_RE.search(clause.group(1)):
+                positive = not positive
         polarities.add(positive)
     if len(polarities) > 1:
         return ParseResult.fail("the reply says both yes and no")
@@ -233,48 +254,73 @@ def _enumeration(phrase: str, syn: Mapping[str, str]) -> ParseResult | None:
 
 
 def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None,
-              closed: bool = False, answer: str | None = None) -> ParseResult:
+              closed: bool = False, answer: str | None = None, rivals: Rivals | None = None,
+              question: str | None = None) -> ParseResult:
     """A word or phrase. With `closed`, only vocabulary entries are accepted.
 
-    With the gold `answer` (and its other readings among `vocabulary`), only candidates of its
-    kind compete and a gold name must head its phrase (`candidates`); without it every
-    vocabulary and built-in attribute or relation word competes.
+    With the gold `answer`, only candidates of its kind compete, its readings count as one
+    candidate, a gold name must head its phrase, and words of the `question` do not compete
+    unless the gold is among them (`candidates`); `rivals` are the data set's words. Without
+    it every vocabulary and built-in attribute or relation word competes.
     """
-    table = kind_table(syn)
+    table = kind_table(syn, rivals)
     syn_items = tuple(sorted(syn.items()))
     given_map = _normalized_vocab(tuple(vocabulary or ()), syn_items)
-    builtin = tuple(table) if answer is not None else default_vocabulary()
-    vocab_map = {**_normalized_vocab(builtin, syn_items), **given_map}
     given = frozenset(given_map)
-    gold = normalize_phrase(answer, prepared=syn) if answer is not None else None
-    target = gold_kinds([gold], table) if gold else None
+    target: frozenset[str] | None = None
+    gold_set: frozenset[str] = frozenset()
+    asked: frozenset[str] = frozenset()
+    if answer is not None and normalize_phrase(answer, prepared=syn):
+        readings, relation = gold_readings(answer, syn, table)
+        gold_set = frozenset(readings)
+        target = frozenset({RELATION}) | table.get(readings[0], frozenset()) if relation else gold_kinds(readings[:1], table)
+        if question:
+            q_norm = normalize_phrase(question, prepared=syn)
+            q_hits = set(find_phrases(q_norm, table, table.longest)) | set(find_phrases(q_norm, given_map))
+            # the gold in the question: the question offers alternatives, and every one competes
+            asked = frozenset() if q_hits & gold_set or any(_has_phrase(q_norm, g) for g in gold_set) \
+                else frozenset(q_hits)
+        builtin: Mapping[str, object] = table
+        longest = table.longest
+    else:
+        builtin = _normalized_vocab(default_vocabulary(), syn_items)
+        longest = None
+
+    def lookup(norm: str) -> str | None:
+        if norm in given_map:
+            return given_map[norm]
+        return norm if norm in builtin else None
+
+    def find(text_norm: str) -> list[str]:
+        found = find_phrases(text_norm, builtin, longest) if longest is not None else find_phrases(text_norm, builtin)
+        return list(dict.fromkeys([*found, *find_phrases(text_norm, given_map)]))
 
     def read(text: str) -> ParseResult | None:
         phrase = _strip_lead_in(text)
         norm = normalize_phrase(phrase, prepared=syn)
         if not norm:
             return None
-        if norm in vocab_map:
-            return ParseResult(value=vocab_map[norm])
+        if (whole := lookup(norm)) is not None:
+            return ParseResult(value=whole)
         if (m := _UNCERTAIN_RE.search(text)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
         listed = _enumeration(phrase, syn)
         if listed is not None:
             return listed if not listed.ok else read(str(listed.value))
         text_norm = normalize_phrase(text, prepared=syn)
-        hits = find_phrases(text_norm, vocab_map)
+        hits = _maximal(find(text_norm))
         if hits:
-            # "It is not red." names red only to deny it; "red, not blue" names red
-            said = [h for h in hits if not _denied(text_norm, h)]
+            # "It is not red." names red only to deny it; "bigger than the red one" to compare
+            said = [h for h in hits if not _denied(text_norm, h) and not compared_with(text_norm, h)]
             if not said:
-                return ParseResult.fail(f"the reply says what the answer is not ({', '.join(vocab_map[h] for h in hits)})")
-            hits = said if target is None else competing(said, target, table, given)
+                return ParseResult.fail(f"the reply says what the answer is not ({', '.join(hits)})")
+            hits = said if target is None else competing(said, target, table, given, gold_set, asked)
         if len(hits) > 1:
-            return ParseResult.fail(f"the reply names several candidates ({', '.join(vocab_map[h] for h in hits)})")
+            return ParseResult.fail(f"the reply names several candidates ({', '.join(lookup(h) or h for h in hits)})")
         if hits and target is not None and NAME in target and listed_names(text_norm, hits[0], table):
             return ParseResult.fail(f"the reply lists several objects ({text_norm[:80]!r})")
         if hits:
-            return ParseResult(value=vocab_map[hits[0]])
+            return ParseResult(value=lookup(hits[0]) or hits[0])
         if closed:
             return ParseResult.fail("the reply names none of the allowed answers")
         if len(norm.split()) > _MAX_FREE_PHRASE_WORDS:
@@ -282,6 +328,16 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
         return ParseResult(value=re.sub(r"^(?:a|an|the)\s+", "", phrase.lower()))
 
     return _focus_then_body(reply, read, "short answer")
+
+
+def _has_phrase(text_norm: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text_norm} "
+
+
+def _maximal(hits: list[str]) -> list[str]:
+    """Hits of the two searches (built-in and given words) without one inside another hit
+    already found at the same place: find_phrases keeps maximal matches per search only."""
+    return hits if len(hits) < 2 else [h for h in hits if not any(h != o and _has_phrase(o, h) for o in hits)]
 
 
 # --- str_set ------------------------------------------------------------------------------
@@ -330,11 +386,14 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
                  think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
                  answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
                  auto_detect_box_format: bool = True, answer: str | None = None,
-                 num_images: int | None = None) -> ParseResult:
+                 num_images: int | None = None, rivals: Rivals | None = None,
+                 question: str | None = None) -> ParseResult:
     """Read a raw model reply as `answer_type` (one of `veriscene.sample.ANSWER_TYPES`).
 
     `answer`, the gold answer of a `str` question, decides which candidate words compete
-    (`veriscene.answers.candidates`); without it every known word does. `num_images` (the
+    (`veriscene.answers.candidates`); without it every known word does. `rivals` (the data
+    set's words, `veriscene.answers.rivals`) join the built-in candidates; words of the
+    `question` do not compete unless the gold answer is among them. `num_images` (the
     sample's images) reads "the last image".
 
     With `choices` (multiple choice) the reply picks an option (`choice_index`) and `value` is
@@ -365,7 +424,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "image_index":
         return _focus_then_body(r, lambda text: read_image_index(text, num_images), "image number")
     if answer_type == "str":
-        return parse_str(r, syn, vocabulary, answer=answer)
+        return parse_str(r, syn, vocabulary, answer=answer, rivals=rivals, question=question)
     if answer_type == "str_set":
         return parse_str_set(r, syn, vocabulary)
     if answer_type == "box":

@@ -26,6 +26,7 @@ import orjson
 
 from veriscene import __version__
 from veriscene.answers import score_sample
+from veriscene.answers.rivals import as_rivals, run_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
 from veriscene.evaluate.adapters import Model, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
@@ -177,6 +178,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
              download_progress: Progress | None = None) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE" or a Model) on a samples file.
 
+    Replies are scored with the run's words as rivals of `str` answers: `vocabulary.json`
+    beside the samples file, unless `score_options` gives `rivals` (a path, dict or Vocabulary).
     `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
     when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` or the
     run's manifest beside the samples file; without them free-form replies are only stored.
@@ -198,6 +201,12 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     results_path = out / "results.jsonl"
     chosen_ids = [r["id"] for r in chosen]
     score_opts = dict(score_options or {})
+    if score_opts.get("rivals") is None:
+        # the run's own words (vocabulary.json beside the samples file) compete with a `str`
+        # gold answer of their kind, as the TRL / verl rewards do when given the file
+        score_opts["rivals"] = run_rivals(sample_set.path)
+    else:
+        score_opts["rivals"] = as_rivals(score_opts["rivals"])
     records = _kept(read_results(results_path), chosen, prompt_set, score_opts)
     kept_before = sum(r["status"] != "error" for r in records.values())
     todo = [s for s in chosen if s["id"] not in records or records[s["id"]]["status"] == "error"]
@@ -279,6 +288,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
                        "requests_per_s": counts["sent"] / generate_wall if counts["sent"] and generate_wall > 0 else None},
         "complete": errors == 0,
         "freeform": freeform_summary,
+        "scoring_vocabulary": score_opts["rivals"].source if score_opts["rivals"] is not None else None,
     })
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
     if reports:

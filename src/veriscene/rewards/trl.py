@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from veriscene.answers.rivals import RivalsLike, as_rivals
 from veriscene.rewards.tags import check_format
 from veriscene.rewards.truth import (
     as_reward,
@@ -62,16 +63,29 @@ def _log(columns: Mapping[str, Any], name: str, values: list[float]) -> None:
         log_metric(name, sum(values) / len(values))
 
 
-def make_accuracy_reward(**options: Any) -> RewardFunc:
+def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> RewardFunc:
     """An accuracy reward with scoring options for `veriscene.answers.match_answer`
     (e.g. ``think_tags=("reasoning",)``, ``answer_tags=("final",)``, ``iou_threshold=0.7``).
-    Options that change scoring make rewards differ from `veriscene eval` with default options."""
+    Options that change scoring make rewards differ from `veriscene eval` with default options.
+
+    `vocabulary_file`: the run's `vocabulary.json` (or the run folder, its dict, a
+    `Vocabulary`), read once here: the data set's words compete with a `str` gold answer of
+    their kind, as `veriscene eval` does when it scores the run's samples. Without it only the
+    built-in words do, and a reply naming several of the data set's objects may be credited."""
+    if vocabulary_file is not None:
+        options["rivals"] = as_rivals(vocabulary_file)
+    elif options.get("rivals") is not None:
+        options["rivals"] = as_rivals(options["rivals"])
 
     def accuracy_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                         **columns: Any) -> list[float | None]:
         """Verifier score of each completion against its sample's gold answer (see module doc)."""
         texts = _texts(completions)
         truths = ground_truths_from_columns(len(texts), columns)
+        if prompts is not None and not isinstance(prompts, (str, bytes)) and len(prompts) == len(texts):
+            # ground truth written without its question: the prompt's text stands for it
+            truths = [t.with_question(completion_text(p)) if t.question is None else t
+                      for t, p in zip(truths, prompts)]
         seen = per_row(len(texts), columns, "model_image_size")
         results = [safe_score(t, x, model_image_size=s, **options) for t, x, s in zip(truths, texts, seen)]
         _log(columns, "veriscene/parse_failed", [float(r.parse_failed) for r in results if as_reward(r) is not None])

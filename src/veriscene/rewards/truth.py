@@ -5,7 +5,8 @@ Ground truth travels with the exported data, in exactly the columns the writers 
 
     {"answer": ..., "answer_type": "box", "choices": null | [...], "answer_letter": "B" | null,
      "mode": "qa" | "mc", "box_format": "norm1" | "norm1000" | "pixel" | null,
-     "image_size": [width, height] | null, "synonyms"?: {...}, "vocabulary"?: [...]}
+     "image_size": [width, height] | null, "synonyms"?: {...}, "vocabulary"?: [...],
+     "question"?: "..."}
 
 in TRL's `ground_truth` column and verl's `reward_model.ground_truth`. Without that column the
 TRL columns `answer` (JSON text), `answer_type`, `choices` (and, if present, `answer_letter`,
@@ -16,6 +17,13 @@ truth, so a reward and `veriscene eval` give the same number for the same reply 
 The one deliberate extension is `model_image_size`: when the model saw a resized image and answers
 a "pixel" box / point question in the pixels of what it saw, its coordinates are scaled back to
 the original image before the comparison (normalised conventions need no rescaling).
+
+`question` (the sample's question text) lets a `str` reply restate it: its words do not compete
+with the gold answer (`veriscene.answers.candidates`). Ground truth written before it was added
+has none; the TRL rewards then take the prompt's text (`with_question`), verl reads such a reply
+as before. The data set's words (`vocabulary.json`, `veriscene.answers.rivals`) are no column:
+they are given to the reward factory (`make_accuracy_reward(vocabulary_file=...)`, verl's
+`reward_kwargs`), read once.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ class GroundTruth:
                   (`veriscene.answers.match.offered_points`): from the ground truth's
                   "point_options", else from the sample's program (`with_program`)
     num_images    how many images the sample shows (reads "the last image"), or None
+    question      the question text, or None (ground truth written before it was added)
     """
 
     answer: Any
@@ -62,6 +71,7 @@ class GroundTruth:
     vocabulary: tuple[str, ...] | None = None
     point_options: tuple[tuple[float, float], ...] | None = None
     num_images: int | None = None
+    question: str | None = None
 
     def __post_init__(self) -> None:
         if self.answer_type not in ANSWER_TYPES:
@@ -93,6 +103,7 @@ class GroundTruth:
             vocabulary=tuple(vocab) if vocab else None,
             point_options=tuple((float(p[0]), float(p[1])) for p in options) if options else None,
             num_images=int(d["num_images"]) if d.get("num_images") is not None else None,
+            question=str(d["question"]) if isinstance(d.get("question"), str) else None,
         )
         return truth.with_program(d["program"]) if d.get("program") is not None else truth
 
@@ -119,6 +130,13 @@ class GroundTruth:
             return self
         return replace(self, num_images=len(images)) if images else self
 
+    def with_question(self, question: Any) -> GroundTruth:
+        """This ground truth with a question text (TRL's prompt, for ground truth written
+        without one); unchanged when it has one or `question` is empty."""
+        if self.question is not None or not isinstance(question, str) or not question.strip():
+            return self
+        return replace(self, question=question)
+
     @classmethod
     def from_json(cls, value: str | bytes | Mapping[str, Any]) -> GroundTruth:
         """From the `ground_truth` JSON text (or an already decoded dict)."""
@@ -143,7 +161,7 @@ class GroundTruth:
             "mode": meta.get("mode", "qa"), "box_format": meta.get("box_format"),
             "image_size": meta.get("image_size"), "synonyms": meta.get("synonyms"),
             "vocabulary": meta.get("vocabulary"), "point_options": meta.get("point_options"),
-            "program": record.get("program"),
+            "program": record.get("program"), "question": record.get("question"),
         }).with_images(record.get("images"))
 
     # -- properties --------------------------------------------------------------------------
@@ -176,8 +194,11 @@ class GroundTruth:
             meta["point_options"] = [list(p) for p in self.point_options]
         if self.num_images is not None:
             meta["num_images"] = self.num_images
-        return {"answer": self.answer, "answer_type": self.answer_type,
-                "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
+        record = {"answer": self.answer, "answer_type": self.answer_type,
+                  "choices": list(self.choices) if self.choices is not None else None, "meta": meta}
+        if self.question is not None:
+            record["question"] = self.question
+        return record
 
     # -- scoring -----------------------------------------------------------------------------
 

@@ -31,7 +31,9 @@ decoded as UTF-8, as the TRL rewards do. `extra_info["program"]` gives "which
 point" questions the points they show (`GroundTruth.with_program`), `extra_info["image_ids"]`
 the number of images ("the last image").
 `model_image_size` ((width, height) the model saw) rescales "pixel" boxes as in `truth`; it may
-be given in `reward_kwargs` or in `extra_info`.
+be given in `reward_kwargs` or in `extra_info`. `vocabulary_file` in `reward_kwargs` (the run's
+`vocabulary.json`, read once and cached) makes the data set's words compete with a `str` gold
+answer, as `veriscene eval` does on the run's samples.
 """
 
 from __future__ import annotations
@@ -41,12 +43,13 @@ from typing import Any
 
 import orjson
 
+from veriscene.answers.rivals import as_rivals
 from veriscene.rewards.tags import check_format
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS
 from veriscene.rewards.truth import GroundTruth, completion_text, safe_score
 
 _MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_abs_tol",
-                  "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format")
+                  "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format", "rivals")
 
 
 def _json(value: Any) -> str:
@@ -74,6 +77,9 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     if model_image_size is None and extra_info is not None:
         model_image_size = extra_info.get("model_image_size")
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
+    vocabulary_file = kwargs.get("vocabulary_file", options.get("rivals"))
+    if vocabulary_file is not None:
+        options["rivals"] = as_rivals(vocabulary_file)  # a path is read once (`load_rivals` caches)
     # the tags the format check reads are the tags the answer is read from, unless given apart
     options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
     options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))

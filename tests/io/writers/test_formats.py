@@ -187,6 +187,7 @@ def test_verl_rows(run_dir: Path, tmp_path: Path) -> None:
         "mode": "qa",
         "box_format": "norm1",
         "image_size": [40, 80],
+        "question": "Where is the dog?",  # question words do not compete with the answer
     }
     extra = box["extra_info"]
     assert extra["split"] == "train" and extra["task"] == "grounding.box.v1"

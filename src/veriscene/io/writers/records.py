@@ -129,7 +129,8 @@ def ground_truth(sample: dict[str, Any]) -> str:
 
     Everything `veriscene.answers.score_sample` reads from a sample is included, so rewards
     computed from this text equal evaluation scores: `synonyms` and `vocabulary` are added
-    only when the sample's meta has them (they change how `str` answers are read).
+    only when the sample's meta has them (they change how `str` answers are read), and the
+    `question` (a `str` reply may restate it: its words do not compete with the gold).
     """
     meta = sample.get("meta") or {}
     truth = {
@@ -141,6 +142,8 @@ def ground_truth(sample: dict[str, Any]) -> str:
         "box_format": meta.get("box_format"),
         "image_size": meta.get("image_size"),
     }
+    if isinstance(sample.get("question"), str):
+        truth["question"] = sample["question"]
     for key in ("synonyms", "vocabulary"):
         if meta.get(key):
             truth[key] = meta[key]
