@@ -54,7 +54,9 @@ _fail = fail
 def demo(
     out: Path = typer.Option(Path("demo_out"), "--out", "-o", help="Output folder."),
     scenes: int = typer.Option(200, "--scenes", "-n", min=1, help="Number of synthetic scenes to render."),
-    seed: int = typer.Option(0, "--seed", help="Run seed: the same seed gives byte-identical output."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**64 - 1, help="Run seed, 0 to 2^64-1 (the synthetic "
+                             "world's random generator takes no negative seed): the same seed gives byte-identical "
+                             "output."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for generation."),
@@ -95,7 +97,9 @@ def generate(
     from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl (default), auto, visual_genome, gqa, "
                                     "coco, clevr, provision, open_images, label_map, dicom_seg, dicom_rt; any but jsonl "
                                     "is converted into OUT/scenes.jsonl first."),
-    seed: int = typer.Option(0, "--seed", help="Run seed."),
+    seed: int = typer.Option(0, "--seed", help="Run seed: any 64-bit integer, signed or not (-2^63 to 2^64-1; "
+                             "each is hashed with the scene ids, so -1 and 2^64-1 are different runs). The same "
+                             "seed and input give the same samples."),
     generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
     mode: Optional[str] = typer.Option(None, "--mode", help="qa, mc or both (default both; captions always run)."),
     mixture: Optional[Path] = typer.Option(None, "--mixture", help="Mixture YAML: generator weights, per-scene budget, modes "
@@ -206,6 +210,9 @@ def generate(
                 _fail(str(exc), code=1)
             where = f"{out.rstrip('/')}/export/{to}"
         console.print(f"exported {result.samples_written} samples to {where} ({to})")
+        from veriscene.commands.export import print_notes
+
+        print_notes(result, console)  # missing images, skipped samples: as `veriscene export` says them
 
 
 @app.command()

@@ -67,7 +67,7 @@ def test_cli_and_kinds(tmp_path: Path) -> None:
     detector = tmp_path / "detector.py"  # the CLI takes model folders: check its wiring up to loading
     done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector", str(detector),
                                     "--attributes-model", "fake", "--out", str(tmp_path / "s.jsonl")])
-    assert done.exit_code == 1 and "--base-url" in done.output
+    assert done.exit_code == 2 and "--base-url" in done.output  # a usage error
     with FakeServer(answer) as server:
         summary = annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=fake_detector,
                            attributes=VLMAttributes(OpenAIChatModel("fake-vlm", server.url), ["material"]))

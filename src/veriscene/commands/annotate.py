@@ -3,7 +3,9 @@
 Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in --strict mode, a
 model that cannot be loaded (here or on a worker's device) or that fails on each of the first
 images, a server refusing the key, URL or model (HTTP 401/403/404: --resume goes on once it is
-put right), 2 missing images or model folder.
+put right), a run that wrote no scene at all (every image rejected), 2 missing images or model
+folder, or options that do not go together (no detector or two, an unknown --box-format, a
+served model without --base-url).
 
 Images the vision-language models' server failed on (requests timed out or failed after their
 retries) are counted apart and, with --resume, done again (`veriscene.annotate.retry`), even once
@@ -17,7 +19,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from veriscene.commands import fail
 from veriscene.commands.convert import exit_codes, print_summary
 
 
@@ -113,6 +117,9 @@ def register(app: typer.Typer) -> None:
         from veriscene.annotate import annotate, image_files
         from veriscene.console import progress_bar
 
+        usage = usage_error(detector, detector_model, box_format, base_url, attributes_model, relations_model)
+        if usage:
+            fail(usage)  # exit 2, before any model is loaded or image read
         console, err = Console(), Console(stderr=True)
         # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
         with exit_codes(err, failures=(RuntimeError,)):
@@ -120,11 +127,6 @@ def register(app: typer.Typer) -> None:
             from veriscene.annotate.vlm import PREDICATES, VLMAttributes, VLMRelations
             from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
 
-            if (attributes_model or relations_model or detector_model) and base_url is None:
-                raise ValueError("--detector-model, --attributes-model and --relations-model need --base-url (the "
-                                 "OpenAI-compatible server)")
-            if (detector is None) == (detector_model is None):
-                raise ValueError("give one detector: --detector MODEL_DIR or --detector-model NAME")
             reader = relater = None
             served: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout, "max_retries": max_retries}
             if attributes_model is not None:
@@ -154,6 +156,24 @@ def register(app: typer.Typer) -> None:
                                    gpus_per_worker=gpus_per_worker, task_timeout=task_timeout)
         print_summary(console, summary, "annotate")
         print_server_failures(console, summary.repairs)
+        if summary.scenes_written == 0 and summary.scenes_read > 0:  # nothing to generate from: a failed run
+            err.print(f"[red]error:[/red] no scene written: all {summary.scenes_read} image(s) were rejected "
+                      f"(reasons in {escape(summary.rejects)})")
+            raise typer.Exit(1)
+
+
+def usage_error(detector: Path | None, detector_model: str | None, box_format: str, base_url: str | None,
+                attributes_model: str | None, relations_model: str | None) -> str | None:
+    """What is wrong with `veriscene annotate`'s options taken together (exit 2), else None."""
+    from veriscene.annotate.vlm_detect import BOX_FORMATS
+
+    if (detector is None) == (detector_model is None):
+        return "give one detector: --detector MODEL_DIR or --detector-model NAME"
+    if box_format not in BOX_FORMATS:
+        return f"unknown --box-format {box_format!r}; choose one of {', '.join(BOX_FORMATS)}"
+    if (attributes_model or relations_model or detector_model) and base_url is None:
+        return "--detector-model, --attributes-model and --relations-model need --base-url (the OpenAI-compatible server)"
+    return None
 
 
 def print_server_failures(console: Console, repairs: dict[str, int]) -> None:

@@ -17,6 +17,22 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# the free-form matchers `evaluate.freeform.embed.load_matcher` takes, and `off` (no free-form scoring);
+# checked here so that a wrong name is said before any request is made, not after all of them
+MATCHERS = ("auto", "minilm", "lexical")
+FREEFORM_CHOICES = (*MATCHERS, "off")
+
+
+def check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    """Exit 2 naming `option`, its value and the allowed ones when `value` is not one of `choices`."""
+    if value not in choices:
+        import difflib
+
+        close = difflib.get_close_matches(value, choices, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        _fail(f"{option}: unknown value {value!r}{hint}; choose one of {', '.join(choices)}")
+
+
 def _params(items: list[str]) -> dict[str, Any]:
     import orjson
 
@@ -56,7 +72,8 @@ def register(app: typer.Typer) -> None:
         cache: Path | None = typer.Option(None, "--cache", help="Request cache file [default: OUT/requests.sqlite]."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache replies."),
         scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: from the manifest)."),
-        freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto, minilm, lexical or off."),
+        freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto (minilm when installed, "
+                                     "else lexical), minilm, lexical, or off (free-form replies not scored)."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -67,6 +84,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.commands import local_input
         from veriscene.evaluate.prompts import load_prompts
 
+        check_choice("--freeform", freeform, FREEFORM_CHOICES)
         samples_path = local_input(samples)
         kind = model.partition(":")[0]
         options: dict[str, Any] = {}
@@ -128,6 +146,8 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import console
         from veriscene.evaluate import ModelConfigError, score_freeform
 
+        check_choice("--matcher", matcher, MATCHERS)
+        check_choice("--extractor", extractor, ("rules", "llm"))
         model = None
         if extractor == "llm":
             from veriscene.evaluate.adapters import load_model

@@ -43,17 +43,29 @@ def print_summary(summary: ExportSummary, console: Console, checked: bool = Fals
                "written as they are, not checked: --check-urls asks the store")
         table.add_row("images at URLs", f"{summary.images_at_urls} ({how})")
     console.print(table)
+    print_notes(summary, console)
+
+
+def print_notes(summary: ExportSummary, console: Console) -> None:
+    """What an export wrote but should be looked at, under its table (`veriscene export`) or its
+    one line (`veriscene generate --to`): warnings, the skipped samples listed and how many more,
+    the missing images."""
     for warning in summary.warnings:
-        console.print(f"[bold red]warning[/bold red]: {warning}")
+        console.print(f"[bold red]warning[/bold red]: {escape(warning)}")
     for reason in summary.errors:
-        console.print(f"[yellow]skipped[/yellow] {reason}")
+        console.print(f"[yellow]skipped[/yellow] {escape(reason)}")
+    unlisted = summary.samples_skipped - len(summary.errors)
+    if summary.errors and unlisted > 0:  # the summary lists the first MAX_LISTED reasons only
+        console.print(f"[yellow]skipped[/yellow] ... and {unlisted} more sample(s)")
     if summary.images_missing:
         console.print(
             f"[yellow]warning[/yellow]: {summary.images_missing} referenced image(s) not found "
             f"(the export was written; paths point where the images are expected), e.g.:"
         )
         for path in summary.missing_examples:
-            console.print(f"  {path}")
+            console.print(f"  {escape(path)}", soft_wrap=True, highlight=False)  # a path whole, to copy
+        if summary.images_missing > len(summary.missing_examples):
+            console.print(f"  ... and {summary.images_missing - len(summary.missing_examples)} more")
 
 
 def register(app: typer.Typer) -> None:
@@ -84,11 +96,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
         embed_images: Annotated[
             bool,
-            typer.Option("--embed-images", help="Store image bytes (parquet, trl, verl; hf and lmms_eval always do)."),
+            typer.Option("--embed-images", help="Store image bytes (parquet, trl, verl; hf and lmms_eval always do). "
+                         "Without it (or --absolute-paths), parquet, trl and verl exports hold image paths relative "
+                         "to the output folder, which `datasets` and verl open relative to the folder they run in: "
+                         "the export warns."),
         ] = False,
         absolute_paths: Annotated[
             bool,
-            typer.Option("--absolute-paths", help="Write absolute image paths instead (not with --image-root)."),
+            typer.Option("--absolute-paths", help="Write absolute image paths instead (not with --image-root): "
+                         "readers find the images from any folder, on this machine."),
         ] = False,
         check_urls: Annotated[
             bool,
@@ -131,7 +147,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.io.export import export
 
         console = Console()
-        usage = usage_error(to, out, mc_style, absolute_paths, image_root)
+        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images)
         if usage:
             console.print(f"[red]error[/red]: {usage}")
             raise typer.Exit(2)
@@ -163,9 +179,10 @@ def register(app: typer.Typer) -> None:
 
 
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
-                image_root: Path | None) -> str | None:
+                image_root: Path | None, embed_images: bool = False) -> str | None:
     """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
     from veriscene.engine.remote import is_url
+    from veriscene.io.writers import EMBEDDING_FORMATS
 
     if to not in FORMATS:
         return f"unknown format {to!r}; choose one of {', '.join(FORMATS)}"
@@ -173,6 +190,9 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
         return f"unknown --mc-style {mc_style!r}; choose one of {', '.join(MC_STYLES)}"
     if mc_style is not None and to in NO_TEXT_TARGETS:
         return f"--mc-style does not apply to {to}: its targets are scored by program, not compared as text"
+    if embed_images and to not in EMBEDDING_FORMATS:
+        return (f"--embed-images does not apply to {to}: it names images by path; formats that store image bytes: "
+                f"{', '.join(EMBEDDING_FORMATS)}")
     if absolute_paths and image_root is not None:
         return "--absolute-paths and --image-root exclude each other (absolute paths are relative to no folder)"
     if to == "lmms_eval" and out is not None and is_url(out):

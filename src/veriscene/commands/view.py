@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
                                               "pattern of them (default: those the run's manifest names)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 exposes the run's "
                                  "files to the network)."),
-        port: int = typer.Option(8000, "--port", min=0, help="Port (0: any free port)."),
+        port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port, 0 to 65535 (0: any free port)."),
         limit: int = typer.Option(20_000, "--limit", min=0, help="Read the first N samples of the run (0: all)."),
         html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML file of samples "
                                             "instead of serving."),

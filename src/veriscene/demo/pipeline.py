@@ -47,6 +47,8 @@ def run_demo(
     """Make the demo world and a verified data set from it (see module docstring)."""
     if scenes <= 0:
         raise ValueError(f"scenes must be a positive number, got {scenes}")
+    if not 0 <= seed < 2**64:  # the demo world's random generator takes no negative seed
+        raise ValueError(f"seed must be 0 to 2**64-1 for the demo, got {seed}")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
 

@@ -273,6 +273,7 @@ def generate(
             for shard in finished.get("shards", []):
                 summary.merge_counts(shard["counts"])
         summary.rejects = {"rejected": finished["counts"]["rejected_scenes"], "report": str(out_dir / "rejects.jsonl")}
+        summary.notes.append(f"resumed: the run had finished; its {len(finished.get('shards', ()))} shard(s) kept, none run again")
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -330,6 +331,8 @@ def generate(
                     progress(done["lines"][1] - done["lines"][0] + 1 if done["scenes"] or done["rejected"] else 0,
                              done["samples"])
         todo = [i for i in range(n_shards) if i not in entries]
+        if resume and manifest is not None:  # the counts add up what was kept and what ran now
+            summary.notes.append(f"resumed: {len(entries)} of {n_shards} shard(s) kept from the interrupted run, {len(todo)} run now")
         # no more local processes than shards to run (the output is the same for any number)
         shard_workers = workers if backend == "ray" else pool_workers(workers, len(todo))
         outputs = run_tasks(spec, _tasks(paths, scan, shard_size, todo, skip), backend=backend,

@@ -10,9 +10,12 @@ output file such as out/llava.json, or the output directory itself, e.g. out/hf)
     written = os.path.relpath(run_dir / sample_path, image_root)     (POSIX separators, ".." kept)
 
 so a trainer that joins its image folder with each path finds the files when that folder is
-`image_root`. `absolute_paths=True` writes absolute paths instead. Every referenced image is
+`image_root`. `absolute_paths=True` writes absolute paths instead. Parquet, TRL and verl readers
+(`datasets`, verl) open a relative path against the folder they run in, not the export's: such an
+export warns (`summary.warnings`) unless it embeds the images or writes absolute paths. Every referenced image is
 checked; missing ones are counted and listed (first few) in the summary and never stop the export.
-Lines of samples.jsonl that are not valid JSON objects are skipped and reported the same way.
+Lines of samples.jsonl that are not valid JSON objects, or whose `choices` is not a list of
+strings (or null), are skipped and reported the same way, by file and line.
 
 A finished run's manifest records how many samples it holds. An export that reads another number
 (samples.jsonl cut short, or added to) stops with `IncompleteRunError` after the last line, before
@@ -64,6 +67,18 @@ class RunFileError(OutputError):
     """An export would write over a file of the run it reads."""
 
 
+def malformed_choices(choices: Any) -> str | None:
+    """What is wrong with a record's `choices` (a list of option strings, or null), else None."""
+    if choices is None:
+        return None
+    if not isinstance(choices, list):
+        return f"{type(choices).__name__} {orjson.dumps(choices).decode()[:60]}"
+    for k, choice in enumerate(choices):
+        if not isinstance(choice, str):
+            return f"{type(choice).__name__} {orjson.dumps(choice).decode()[:60]} at index {k}"
+    return None
+
+
 def read_samples(path: Path, errors: list[str], progress: Callable[[int], None] | None = None,
                  expected: int | None = None) -> Iterator[dict[str, Any]]:
     """Stream sample records of a run folder or samples file; bad lines go to `errors`
@@ -80,6 +95,10 @@ def read_samples(path: Path, errors: list[str], progress: Callable[[int], None] 
             continue
         if not isinstance(record, dict):
             errors.append(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+            continue
+        wrong = malformed_choices(record.get("choices"))
+        if wrong:  # a string would be written as a list of its characters (`list("abc")`)
+            errors.append(f"{path}:{number}, field 'choices': expected a list of strings or null, got {wrong}")
             continue
         yield record
     if expected is not None and read != expected:

@@ -133,9 +133,20 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+MAX_PORT = 65535  # TCP ports are 16-bit; a larger one makes `socket.bind` raise OverflowError
+
+
+def check_port(port: int) -> int:
+    """`port` when it is a TCP port number (0 to 65535, 0: any free port), else ValueError."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+        raise ValueError(f"port must be an integer from 0 (any free port) to {MAX_PORT}, got {port!r}")
+    return port
+
+
 def make_server(catalog: Catalog, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A server for `catalog`, bound but not started (`serve_forever()` starts it; port 0 picks
-    a free port, read back from `server.server_address`)."""
+    a free port, read back from `server.server_address`). A port outside 0-65535: ValueError."""
+    check_port(port)
     server = ThreadingHTTPServer((host, port), _handler(catalog))
     server.daemon_threads = True
     return server
@@ -148,7 +159,8 @@ def view(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = N
     interrupted: the sample list with filters, each sample's images, objects and program trace,
     each scene graph; with `results` (a `veriscene eval` output folder), each sample's reply and
     score, and a filter by outcome. Reads the first `limit` samples (0: all). `on_ready(url,
-    catalog)` is called once the server listens."""
+    catalog)` is called once the server listens. A `port` outside 0-65535 raises ValueError."""
+    check_port(port)  # before the run is read
     catalog = Catalog.open(path, scenes, limit=limit, results=results)
     server = make_server(catalog, host, port)
     try:

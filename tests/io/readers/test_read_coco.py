@@ -83,15 +83,15 @@ def test_empty_segmentation_drops_masks_of_that_scene(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "bad, field, reason",
     [
-        (ann(1, 5, [0, 0, 5, 5], []), "annotations[1].category_id", "unknown category_id"),
-        (ann(1, 1, [0, 0, 5, 5], [[1, 2, 3, 4]]), "annotations[1].segmentation[0]", ">= 6"),
-        (ann(1, 1, [0, 0, 5, 5], {"size": [5, 5], "counts": "abc"}), "annotations[1].segmentation.size", "does not match"),
-        (ann(1, 1, [0, 0, 5, 5], {"size": [H, W], "counts": [1, 2]}), "annotations[1].segmentation.counts", "sum to"),
-        (ann(1, 1, [5, 5, -2, 3], []), "annotations[1].bbox", "negative"),
-        (ann(1, 1, [5, 5, 0, 3], []), "annotations[1].bbox", "no area"),
-        (ann(1, 1, "box", []), "annotations[1].bbox", "4 numbers"),
+        (ann(1, 5, [0, 0, 5, 5], []), "annotations[0] (id 1).category_id", "unknown category_id"),
+        (ann(1, 1, [0, 0, 5, 5], [[1, 2, 3, 4]]), "annotations[0] (id 1).segmentation[0]", ">= 6"),
+        (ann(1, 1, [0, 0, 5, 5], {"size": [5, 5], "counts": "abc"}), "annotations[0] (id 1).segmentation.size", "does not match"),
+        (ann(1, 1, [0, 0, 5, 5], {"size": [H, W], "counts": [1, 2]}), "annotations[0] (id 1).segmentation.counts", "sum to"),
+        (ann(1, 1, [5, 5, -2, 3], []), "annotations[0] (id 1).bbox", "negative"),
+        (ann(1, 1, [5, 5, 0, 3], []), "annotations[0] (id 1).bbox", "no area"),
+        (ann(1, 1, "box", []), "annotations[0] (id 1).bbox", "4 numbers"),
         # a far-off vertex: pycocotools would draw a billion-pixel outline (gigabytes, or a crash)
-        (ann(1, 1, [0, 0, 5, 5], [[0, 0, 1e9, 0, 5, 5]]), "annotations[1].segmentation[0]", "far outside the 30x20"),
+        (ann(1, 1, [0, 0, 5, 5], [[0, 0, 1e9, 0, 5, 5]]), "annotations[0] (id 1).segmentation[0]", "far outside the 30x20"),
     ],
 )
 def test_bad_annotations(tmp_path: Path, bad: dict, field: str, reason: str) -> None:
@@ -165,12 +165,12 @@ def test_images_and_annotations_are_read_one_at_a_time_into_a_spool(tmp_path: Pa
     assert read is not None
     spooled, by_image, _, panoptic = read
     assert [image["id"] for image in spooled] == [1, 2] and not panoptic
-    # each image's annotations, in file order, as parsed
-    assert [a["id"] for a in by_image.pop("2")] == [1, 3] and by_image.pop("2") == []
-    assert by_image.pop("1")[0]["segmentation"] == polygon
+    # each image's annotations, in file order, as parsed, with their positions in the file
+    assert [(k, a["id"]) for k, a in by_image.pop("2")] == [(0, 1), (2, 3)] and by_image.pop("2") == []
+    assert by_image.pop("1")[0] == (1, ann(2, 18, [3, 2, 6, 4], polygon))
     assert by_image.remaining() == [("7", 1)]
     _, without, _, _ = coco_reader._read_members(path, ctx, masks=False)
-    assert "segmentation" not in without.pop("1")[0]
+    assert "segmentation" not in without.pop("1")[0][1]
     # and the scenes are the ones the polygons make
     scenes, report = read_all(path, "coco", image_size=(W, H))
     assert [s.image_id for s in scenes] == ["1", "2"] and scenes[0].masks[0] == scenes[1].masks[0]
@@ -299,7 +299,7 @@ def test_iscrowd_other_than_0_or_1_is_refused(tmp_path: Path, iscrowd: object, s
                                                   ann(2, 1, [0, 0, 5, 5], [], image_id=2)]))
     scenes, report = read_all(path, "coco", skip_crowd=skip_crowd)
     assert [s.image_id for s in scenes] == ["2"]
-    assert fields(report) == [("1", "annotations[1].iscrowd")] and "iscrowd must be 0 or 1" in report.entries[0].reason
+    assert fields(report) == [("1", "annotations[0] (id 1).iscrowd")] and "iscrowd must be 0 or 1" in report.entries[0].reason
     scenes, report = read_all(path, "coco", skip_crowd=skip_crowd, drop_bad_parts=True)
     assert [len(s) for s in scenes] == [0, 1] and report.rejected == {"object": 1}
 

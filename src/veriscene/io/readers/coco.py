@@ -37,6 +37,10 @@ the count, absence or uniqueness of any other (see `veriscene.scene.model.Scene`
 
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
 of that scene are dropped and counted (``masks_dropped_partial``).
+
+A reject names an annotation by its position in the file's ``annotations`` list and its id, as
+``annotations[0] (id 10).bbox`` (a panoptic segment: ``annotations[0].segments_info[2] (id 7)``),
+so `jq '.annotations[0]'` shows it whatever its id.
 """
 
 from __future__ import annotations
@@ -128,6 +132,15 @@ def _panoptic_ids(png: Path, height: int, width: int) -> np.ndarray:
     return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
 
 
+def annotation_field(index: int, ann: Any, within: str = "annotations") -> str:
+    """How a reject names an annotation: its position in its list (`within`), and its id when it
+    has one, as `annotations[0] (id 10)`: an id is no list index (COCO's are any integers)."""
+    field = f"{within}[{index}]"
+    if isinstance(ann, dict) and "id" in ann:
+        field += f" (id {str(ann['id'])[:40]})"
+    return field
+
+
 def _iscrowd(ann: dict[str, Any], field: str) -> bool:
     """An annotation's `iscrowd`: 0 or 1 (false or true; 0 when absent). Anything else (the
     string "0" would be true to Python) is refused, naming the field."""
@@ -140,20 +153,25 @@ def _iscrowd(ann: dict[str, Any], field: str) -> bool:
 def _scene(
     ctx: ReadContext,
     image: dict[str, Any],
-    anns: list[Any],
+    indexed: list[tuple[int, Any]],
     cats: dict[str, tuple[str, bool]],
     opts: dict[str, Any],
 ) -> Scene:
+    # (position in the file's annotations list, annotation): the position names it in rejects
+    positions, anns = [k for k, _ in indexed], [ann for _, ann in indexed]
     image_id = object_id(image.get("id"), "id")
     file_name = image.get("file_name")
     file_name = file_name if isinstance(file_name, str) else _from_url(image.get("coco_url"))
     width, height = ctx.image_size_of(image.get("width"), image.get("height"), [file_name] if file_name else [])
     ids_map = None
+    fields = [annotation_field(k, ann) for k, ann in indexed]
     if opts["panoptic"]:
         if len(anns) > 1:
             raise bad(f"{len(anns)} panoptic annotations for this image; expected one", "annotations")
         ann = anns[0] if anns else {}
         segments = ann.get("segments_info") or []
+        within = f"annotations[{positions[0]}].segments_info" if positions else "segments_info"
+        fields = [annotation_field(k, segment, within) for k, segment in enumerate(segments)]
         if opts["panoptic_root"] is not None and isinstance(ann.get("file_name"), str):
             ids_map = _panoptic_ids(opts["panoptic_root"] / ann["file_name"], height, width)
         anns = segments
@@ -188,7 +206,7 @@ def _scene(
 
     for k, ann in enumerate(anns):
         raw_id = ann.get("id", k) if isinstance(ann, dict) else k
-        field = f"annotations[{raw_id}]" if not opts["panoptic"] else f"segments_info[{k}]"
+        field = fields[k]
         if opts["skip_crowd"] and isinstance(ann, dict):
             try:
                 if _iscrowd(ann, field):
@@ -271,8 +289,8 @@ def read_coco(
             if not isinstance(image, dict):
                 ctx.reject(record, bad(f"image entry must be a JSON object, got {type(image).__name__}"))
                 continue
-            anns = by_image.pop(record)
-            scene = ctx.scene(record, partial(_scene, ctx, image, anns, cats, opts))
+            indexed = by_image.pop(record)  # (position in the file, annotation)
+            scene = ctx.scene(record, partial(_scene, ctx, image, indexed, cats, opts))
             if scene is not None:
                 yield scene
         for image_id, n in by_image.remaining():
@@ -320,16 +338,17 @@ def _spool_members(path: Path, ctx: ReadContext, masks: bool, images: Spool,
                 k = key.index
                 if k < 10 and isinstance(value, dict) and "segments_info" in value:
                     panoptic = True
+                field = annotation_field(k, value)
                 try:
                     if not isinstance(value, dict):
-                        raise bad(f"annotation must be a JSON object, got {type(value).__name__}", f"annotations[{k}]")
-                    image_id = object_id(value.get("image_id"), f"annotations[{k}].image_id")
+                        raise bad(f"annotation must be a JSON object, got {type(value).__name__}", field)
+                    image_id = object_id(value.get("image_id"), f"{field}.image_id")
                 except SceneValidationError as exc:
-                    ctx.reject(f"annotations[{k}]", exc, level="object")
+                    ctx.reject(field, exc, level="object")
                     continue
                 if not masks:
                     value.pop("segmentation", None)
-                by_image.add(image_id, value)
+                by_image.add(image_id, (k, value))
             elif key == "images":
                 listed = isinstance(value, list)  # an empty list, or not a list
             elif key == "annotations":

@@ -21,9 +21,11 @@ from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene import archives
 from veriscene.scene.compressed import (
     READ_ERRORS, data_compression, data_error, data_files, find_data_file, jsonl_files, open_data_file, plain_name,
+    unreadable,
 )
 
 _PEEK = 1 << 20  # bytes
+_PEEK_READ = 1 << 16  # bytes decompressed per read of the peek
 _VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")
 
 # (format, reason, keys that must all occur) in order of precedence: rarer, more specific keys first.
@@ -51,20 +53,29 @@ class FormatDetectionError(ValueError):
     """The format of an input could not be told; the message says what to pass instead."""
 
 
-def _peek(path: Path) -> bytes:
-    """The first `_PEEK` bytes of the file, decompressed (what a broken compressed file gives)."""
+def _peek_to(path: Path) -> tuple[bytes, BaseException | None]:
+    """(the first `_PEEK` bytes of the file, decompressed; the error that ended its stream before
+    them, when it is cut short or corrupt, else None)."""
     head = b""
     try:
         with open_data_file(path) as fh:
             while len(head) < _PEEK:
-                data = fh.read(_PEEK - len(head))
+                # in small reads: a read that meets the end of a cut-short stream loses what it
+                # had decompressed, so a single 1 MiB read would give nothing at all
+                data = fh.read(min(_PEEK_READ, _PEEK - len(head)))
                 if not data:
                     break
                 head += data
     except READ_ERRORS as exc:
         if not data_error(exc):
             raise
-    return head
+        return head, exc
+    return head, None
+
+
+def _peek(path: Path) -> bytes:
+    """The first `_PEEK` bytes of the file, decompressed (what a broken compressed file gives)."""
+    return _peek_to(path)[0]
 
 
 def _sniff_json(path: Path) -> tuple[str, str] | None:
@@ -132,6 +143,11 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         record = _first_record(path)  # veriscene JSONL under a name that does not say so
         if isinstance(record, dict) and "image_id" in record and "objects" in record:
             found = "veriscene_jsonl", "its first record has image_id and objects"
+    if found is None and kind is not None:
+        cut = _peek_to(path)[1]
+        if cut is not None:  # the stream ends within what detection reads: say so, not "cannot tell"
+            raise FormatDetectionError(f"{path}: {unreadable(path, cut, 'annotation file')} Its format cannot be "
+                                       "told from what comes before the end; pass --from FORMAT to read that part")
     if found is None:
         what = f"its first {_PEEK // 1024} KiB" + (f" ({kind}-decompressed)" if kind else "")
         raise FormatDetectionError(f"{path}: cannot tell the annotation format from {what}; pass --from FORMAT")

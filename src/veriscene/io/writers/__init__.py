@@ -28,6 +28,7 @@ from typing import Any
 
 from veriscene.io.writers import jsonl, llava, parquet, sharegpt, trl, verl
 from veriscene.io.writers.common import ExportSummary, ImageResolver
+from veriscene.io.writers.files import check_folders
 from veriscene.io.writers.hf_datasets import write_hf
 from veriscene.io.writers.lmms_eval import write_lmms_eval
 from veriscene.io.writers.text import answer_text, check_mc_style
@@ -49,6 +50,18 @@ WRITERS: dict[str, Writer] = {}
 LAYOUTS: dict[str, OutputLayout] = {}
 EMBEDDING_FORMATS = ("parquet", "hf", "trl", "verl", "lmms_eval")  # formats that can hold image bytes
 ALWAYS_EMBED = ("hf", "lmms_eval")  # a saved `datasets` folder stores image bytes (see hf_datasets.py)
+# formats whose readers open a path in their `images` column relative to the folder they run in
+# (`datasets` decoding an Image feature, verl's loader), not to the file holding it
+PATH_RELATIVE_TO_READER = ("parquet", "trl", "verl")
+
+
+def relative_paths_warning(root: Path, fmt: str) -> str:
+    """What a `fmt` export writing image paths relative to `root` warns: its readers resolve them
+    against their own working folder, so they open the images only when run from `root`."""
+    return (f"image paths in this {fmt} export are relative to {root}, but `datasets` and verl open them "
+            f"relative to the folder they run in: they find the images only when run from {root}. Store the "
+            "images in the file with --embed-images (Python: embed_images=True), or write absolute paths with "
+            "--absolute-paths (absolute_paths=True)")
 
 
 def register_writer(name: str, writer: Writer, layout: OutputLayout = OutputLayout()) -> None:
@@ -127,12 +140,14 @@ def write(
     sample_root     what relative paths in the records are relative to (default: current dir)
     embed_images    store image bytes (formats in EMBEDDING_FORMATS only; "hf" always does);
                     images named by URL (s3://...) are read from the store, many at a time
-    absolute_paths  write absolute paths instead of paths relative to image_root
+    absolute_paths  write absolute paths instead of paths relative to image_root (parquet, trl and
+                    verl exports that write relative paths warn: `datasets` and verl open them
+                    relative to the folder they run in, not to the export's)
     check_urls      without embedding, ask the store whether each image named by URL exists
                     (one metadata request per image, many at a time; missing ones are counted)
     Bad records are skipped and missing images reported in the returned summary, never raised;
     bad options (an unknown `mc_style`, `absolute_paths` with an `image_root`) raise ValueError
-    before anything is written.
+    before anything is written, as does an `out` under an existing file (OutputError).
     """
     writer = get_writer(fmt)
     if absolute_paths and image_root is not None:
@@ -151,6 +166,7 @@ def write(
             f"unknown option(s) {unknown} for format {fmt!r}; it accepts {list(allowed)}"
         )
     out = Path(out)
+    check_folders(out)  # a file above `out`, where a folder must be: said before anything is written
     root = None if absolute_paths else Path(image_root) if image_root is not None else output_folder(out, fmt)
     summary = ExportSummary(format=fmt, out=out, image_root=root)
     images = ImageResolver(
@@ -161,6 +177,10 @@ def write(
         check_urls=check_urls,
     )
     writer(images.prefetch(samples) if images.embed or check_urls else samples, out, summary, images, **options)
+    # relative paths written: references that were neither embedded nor named by URL
+    relative = summary.images_referenced - summary.images_embedded - summary.images_at_urls
+    if fmt in PATH_RELATIVE_TO_READER and root is not None and not images.embed and relative > 0:
+        summary.warnings.append(relative_paths_warning(root, fmt))
     return summary
 
 

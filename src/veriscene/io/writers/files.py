@@ -62,6 +62,17 @@ def write_json_lines(path: Path, rows: Iterable[Any]) -> None:
             fh.write("\n")
 
 
+def check_folders(target: Path) -> None:
+    """OutputError when a folder above `target` (its parent, or one above that) is an existing
+    file: said with both paths, before anything is written (`mkdir` would say "Not a directory").
+    `target` itself is `output_file`'s and `output_dir`'s to judge."""
+    for above in Path(target).parents:
+        if above.exists():
+            if not above.is_dir():
+                raise OutputError(f"{target}: cannot write there: {above} is a file, not a folder")
+            return
+
+
 def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
     """`out` itself when it names a file with one of `suffixes`, else `out / default_name` (`out`
     is then a folder, created, even with a dot in its name). Raises OutputError, before anything is

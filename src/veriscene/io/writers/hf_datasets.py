@@ -11,7 +11,8 @@ image becomes a null cell (decoded as None) and is reported in the summary.
 
 Streaming: rows go in batches to an Arrow IPC stream in a temporary folder beside `out`, which
 `Dataset.from_file` memory-maps and `save_to_disk` copies into `out`; memory stays one batch.
-`datasets` is an optional dependency imported here only (`pip install 'veriscene[hf]'`).
+`datasets` is an optional dependency imported here only (`pip install 'veriscene[hf]'`). Its progress
+bar is shown only when standard error is a terminal.
 
 Reproducible: two exports of the same run are the same bytes. `datasets` would give the dataset a
 fingerprint (state.json's `_fingerprint`) hashed from the memory-mapped stream's temporary path and
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,21 @@ def require_datasets() -> Any:
             f"the 'hf' export format needs the Hugging Face datasets library: {HF_EXTRA}"
         ) from exc
     return datasets
+
+
+@contextmanager
+def quiet_progress(datasets: Any, quiet: bool) -> Iterator[None]:
+    """`datasets`' progress bars off in the block when `quiet` (an export's output going to a file
+    or pipe, which would get every redraw of the bar), as they were after it."""
+    logging = datasets.utils.logging
+    was = logging.is_progress_bar_enabled()
+    if quiet and was:
+        logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if quiet and was:
+            logging.enable_progress_bar()
 
 
 def hf_schema() -> Any:
@@ -117,7 +135,8 @@ def write_hf(
         # hashes the mapped table, whose state holds the temporary path (a new one every export)
         table = datasets.table.MemoryMappedTable.from_file(str(stream))
         dataset = datasets.Dataset(table, fingerprint=fingerprint.hexdigest())
-        dataset.save_to_disk(str(out), max_shard_size=max_shard_size)
+        with quiet_progress(datasets, not sys.stderr.isatty()):
+            dataset.save_to_disk(str(out), max_shard_size=max_shard_size)
         del dataset  # release the memory map before the temporary file goes
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -102,6 +102,11 @@ def check_sample(sample: Any) -> None:
         raise ValueError(f"sample {sample.get('id', '?')}: missing fields {missing}")
     if not isinstance(sample["images"], list):
         raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
+    choices = sample.get("choices")
+    if choices is not None and (not isinstance(choices, list) or not all(isinstance(c, str) for c in choices)):
+        # a string would be written as a list of its characters
+        raise TypeError(f"sample {sample['id']}: field 'choices' must be a list of strings or null, "
+                        f"got {type(choices).__name__}")
 
 
 def provenance(sample: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""What a new user met exporting a run: relative image paths that `datasets` and verl open from
+the folder they run in (warned), `choices` given as a string (skipped by file and line), usage
+errors (exit 2), an --out under a file, skipped samples beyond the ten listed, the `datasets`
+progress bar written to a file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import typer
+from rich.console import Console
+from tests.io.conftest import make_sample
+from typer.testing import CliRunner, Result
+
+from veriscene.commands.export import print_notes, register
+from veriscene.io.export import export
+from veriscene.io.writers import relative_paths_warning
+from veriscene.io.writers.common import ExportSummary, OutputError
+
+
+def cli(*args: str) -> Result:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps typer from collapsing to a single command
+        """Placeholder."""
+
+    return CliRunner().invoke(app, ["export", *args])
+
+
+@pytest.mark.parametrize("fmt, out", [("parquet", "ex/data/x.parquet"), ("trl", "ex/data/t.parquet"),
+                                      ("trl", "ex/data/t.jsonl"), ("verl", "ex/data/v.parquet")])
+def test_relative_image_paths_in_a_datasets_or_verl_export_are_warned(run_dir: Path, tmp_path: Path, fmt: str,
+                                                                      out: str) -> None:
+    summary = export(run_dir, tmp_path / out, to=fmt)
+    assert summary.warnings == [relative_paths_warning(tmp_path / "ex" / "data", fmt)]
+    assert "--embed-images" in summary.warnings[0] and "--absolute-paths" in summary.warnings[0]
+    assert str(tmp_path / "ex" / "data") in summary.warnings[0]
+
+
+@pytest.mark.parametrize("fmt, options", [
+    ("parquet", {"embed_images": True}),
+    ("parquet", {"absolute_paths": True}),
+    ("verl", {"embed_images": True}),
+    ("trl", {"absolute_paths": True}),
+    ("llava", {}),  # LLaVA's loader joins its --image_folder with each path: relative paths are its way
+    ("jsonl", {}),
+])
+def test_no_warning_when_paths_are_embedded_absolute_or_meant_relative(run_dir: Path, tmp_path: Path, fmt: str,
+                                                                       options: dict) -> None:
+    assert export(run_dir, tmp_path / "ex", to=fmt, **options).warnings == []
+
+
+def test_the_cli_prints_the_warning_and_absolute_paths_load_from_any_folder(
+        run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "ex" / "data" / "x.parquet"
+    result = cli(str(run_dir), "--to", "parquet", "--out", str(out))
+    assert result.exit_code == 0 and "open them relative to the folder they run in" in " ".join(result.output.split())
+    datasets = pytest.importorskip("datasets")
+    result = cli(str(run_dir), "--to", "parquet", "--out", str(out), "--absolute-paths")
+    assert result.exit_code == 0 and "relative to the folder they run in" not in result.output
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    rows = datasets.load_dataset("parquet", data_files=str(out), split="train")
+    assert rows[0]["images"][0].size == (40, 30)  # images/a.png, opened from another folder
+
+
+@pytest.mark.parametrize("choices, got", [("abc", 'str "abc"'), ({"A": "x"}, 'dict {"A":"x"}'),
+                                          (["red", 3], "int 3 at index 1")])
+@pytest.mark.parametrize("fmt", ["llava", "parquet", "trl", "jsonl", "lmms_eval"])
+def test_choices_that_are_not_a_list_of_strings_skip_the_sample_by_file_and_line(
+        tmp_path: Path, fmt: str, choices: object, got: str) -> None:
+    (tmp_path / "run").mkdir()
+    samples = tmp_path / "run" / "samples.jsonl"
+    bad = make_sample("s-bad", [], answer="a", answer_type="str", choices=choices, meta={"mode": "mc"})
+    samples.write_text(json.dumps(make_sample("s-ok", [])) + "\n" + json.dumps(bad) + "\n")
+    summary = export(samples, tmp_path / "out", to=fmt)
+    assert (summary.samples_written, summary.samples_skipped) == (1, 1)
+    assert summary.errors == [f"{samples}:2, field 'choices': expected a list of strings or null, got {got}"]
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--to", "llava", "--embed-images"], "--embed-images does not apply to llava"),
+    (["--to", "sharegpt", "--embed-images"], "--embed-images does not apply to sharegpt"),
+])
+def test_usage_errors_exit_2(run_dir: Path, args: list[str], said: str) -> None:
+    result = cli(str(run_dir), *args)
+    assert result.exit_code == 2 and said in result.output
+
+
+@pytest.mark.parametrize("fmt, under", [("llava", "sub"), ("parquet", "sub.parquet"), ("hf", "sub"),
+                                        ("lmms_eval", "sub"), ("trl", "a/b.jsonl")])
+def test_an_out_under_a_file_is_refused_naming_both(run_dir: Path, tmp_path: Path, fmt: str, under: str) -> None:
+    (tmp_path / "llava.json").write_text("[]")
+    out = tmp_path / "llava.json" / under
+    with pytest.raises(OutputError, match=f"cannot write there: {tmp_path / 'llava.json'} is a file, not a folder"):
+        export(run_dir, out, to=fmt)
+    result = cli(str(run_dir), "--to", fmt, "--out", str(out))
+    assert result.exit_code == 2 and "is a file, not a folder" in " ".join(result.output.split())
+    assert "Errno" not in result.output
+
+
+@pytest.mark.parametrize("skipped, more", [(600, "... and 590 more sample(s)"), (10, None), (3, None)])
+def test_skipped_samples_beyond_those_listed_are_counted(skipped: int, more: str | None) -> None:
+    summary = ExportSummary(format="lmms_eval", out="x", image_root=None)
+    for k in range(skipped):
+        summary.skip(f"sample s{k}: bad")
+    console = Console(record=True, width=200)
+    print_notes(summary, console)
+    lines = console.export_text().splitlines()
+    assert lines[:min(skipped, 10)] == [f"skipped sample s{k}: bad" for k in range(min(skipped, 10))]
+    assert (lines[10:] == [f"skipped {more}"]) if more else len(lines) == skipped
+
+
+def test_missing_images_beyond_those_listed_are_counted() -> None:
+    summary = ExportSummary(format="llava", out="x", image_root=None, images_missing=12,
+                            missing_examples=[f"/i/{k}.png" for k in range(10)])
+    console = Console(record=True, width=200)
+    print_notes(summary, console)
+    assert console.export_text().splitlines()[-1] == "  ... and 2 more"
+
+
+def test_hf_export_writes_no_progress_bar_when_not_on_a_terminal(run_dir: Path, tmp_path: Path,
+                                                                capfd: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("datasets")
+    assert not os.isatty(2)
+    export(run_dir, tmp_path / "hf", to="hf")
+    captured = capfd.readouterr()
+    assert "Saving the dataset" not in captured.err + captured.out
+    from datasets.utils.logging import is_progress_bar_enabled
+
+    assert is_progress_bar_enabled()  # left as it was
+
