@@ -16,23 +16,27 @@ from veriscene.program.context import SceneIndex
 from veriscene.text_predicates import predicate_key
 
 
-def _by_key(index: SceneIndex) -> dict[str, tuple[str, ...]]:
-    """predicate_key -> the scene's predicates with it, sorted."""
+def _by_predicate(index: SceneIndex) -> dict[str, tuple[str, ...]]:
+    """Each of the scene's predicates -> its spellings in the scene, sorted (one lookup per call
+    of `spelled_alike`: it is asked for every hop and relational description)."""
     table: dict[str, set[str]] = {}
-    for _, p, _ in index.scene.relations:
+    for p in {p for _, p, _ in index.scene.relations}:
         table.setdefault(predicate_key(p), set()).add(p)
-    return {k: tuple(sorted(v)) for k, v in table.items()}
+    return {p: tuple(sorted(group)) for group in table.values() for p in group}
 
 
 def spelled_alike(index: SceneIndex, predicate: str) -> tuple[str, ...]:
     """`predicate` and the scene's other spellings of its relation, sorted ('holding' ->
     ('hold', 'holding', 'holds') where the scene has all three); (`predicate`,) where the scene
     spells it one way or not at all. Computed once per scene index."""
-    table = index.memo(("predicates by key",), lambda: _by_key(index))
-    found = table.get(predicate_key(predicate), ())
-    if predicate not in found:  # asked of a predicate the scene does not use
-        found = tuple(sorted((*found, predicate)))
-    return found
+    found = index.memo(("spellings by predicate",), lambda: _by_predicate(index)).get(predicate)
+    if found is not None:
+        return found
+    # asked of a predicate the scene does not use: its spellings the scene does use, and itself
+    key = predicate_key(predicate)
+    others = {q for q in index.memo(("spellings by predicate",), lambda: _by_predicate(index))
+              if predicate_key(q) == key}
+    return tuple(sorted((*others, predicate)))
 
 
 def annotated_over_spellings(index: SceneIndex, s: int, predicate: str, o: int) -> bool:
