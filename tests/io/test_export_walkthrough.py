@@ -10,26 +10,14 @@ import os
 from pathlib import Path
 
 import pytest
-import typer
 from rich.console import Console
 from tests.io.conftest import make_sample
-from typer.testing import CliRunner, Result
+from tests.io.test_export import cli
 
-from veriscene.commands.export import print_notes, register
+from veriscene.commands.export import print_notes
 from veriscene.io.export import export
 from veriscene.io.writers import relative_paths_warning
 from veriscene.io.writers.common import ExportSummary, OutputError
-
-
-def cli(*args: str) -> Result:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
-    return CliRunner().invoke(app, ["export", *args])
 
 
 @pytest.mark.parametrize("fmt, out", [("parquet", "ex/data/x.parquet"), ("trl", "ex/data/t.parquet"),
