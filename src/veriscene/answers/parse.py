@@ -7,6 +7,7 @@ conflicting candidates.
 
     bool         yes/no/true/false/correct/incorrect, hedges ("I think yes"), negated
                  statements ("There is no dog" -> False); uncertainty and contradictions fail
+                 (`yes_no`)
     int, float   digits or number words; for int also "none" / "no dogs" -> 0; several
                  different numbers fail unless marked ("..., so the answer is 5"); bounds
                  ("at least 3", "3+", "≥3"), alternatives ("3 or 4", "3-4") and, for int,
@@ -59,31 +60,8 @@ from veriscene.answers.quantities import read_number
 from veriscene.answers.result import ParseResult
 from veriscene.answers.rivals import Rivals
 from veriscene.answers.spatial import parse_box, parse_point
+from veriscene.answers.yes_no import UNCERTAIN_RE, read_bool
 from veriscene.sample import ANSWER_TYPES
-
-_UNCERTAIN_RE = re.compile(
-    r"\b(?:not\s+(?:sure|certain|clear|possible\s+to\s+(?:tell|say|determine|know))|unsure|uncertain|"
-    r"maybe|unclear|unknown|unanswerable|(?:can\s*not|can't|cant|unable\s+to|impossible\s+to|hard\s+to|"
-    r"difficult\s+to|no\s+way\s+to)\s+(?:tell|say|determine|know|be\s+determined|answer)|"
-    r"(?:don't|do\s+not|dont)\s+know|it\s+depends|not\s+enough\s+information|insufficient|"
-    r"yes\s+or\s+no|either)\b", re.IGNORECASE)
-_YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "true", "correct", "affirmative", "indeed"})
-_NO = frozenset({"no", "nope", "nah", "false", "incorrect", "negative"})
-_FLIPPABLE = frozenset({"true", "correct", "false", "incorrect"})
-_BOOL_WORD_RE = re.compile(r"\b(" + "|".join(sorted(_YES | _NO)) + r")\b", re.IGNORECASE)
-_HEDGE_BEFORE_RE = re.compile(
-    r"(?:^|[.!?;:,(\n\"'*]|\b(?:i\s+think|i\s+believe|i\s+guess|i'd\s+say|i\s+would\s+say|probably|"
-    r"likely|definitely|certainly|absolutely|surely|clearly|answer\s+is|answer|so|then|well|oh|"
-    r"actually|hmm|that's|that\s+is|it's|it\s+is|seems|looks))\s*$", re.IGNORECASE)
-_CLAUSE_END_RE = re.compile(r"^\s*(?:$|[.!?;:,)\n\"'*])")
-_NEGATION_RE = re.compile(
-    r"\b(?:no|not|none|nothing|nobody|never|neither|nor|without|cannot)\b|n't\b|\bnt\b", re.IGNORECASE)
-_EXISTENTIAL_RE = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|there's|there're)\b", re.IGNORECASE)
-# "no" as a determiner, not an answer: "No other shapes are brown.", "No more circles."
-_DETERMINER_NO_RE = re.compile(r"^\s+(?:other|others|more|further|additional|such|single|extra)\b", re.IGNORECASE)
-# "true that ..." / "correct that ...": the statement the yes/no word is about, to its sentence end
-_THAT_CLAUSE_RE = re.compile(r"^\s+that\s+([^.!?;\n]*)", re.IGNORECASE)
-_SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
 
 _LEAD_IN_RE = re.compile(
     r"^\s*(?:(?:i\s+think|i\s+believe|i'd\s+say|i\s+would\s+say|i\s+guess|probably|it\s+looks\s+like|"
@@ -125,45 +103,6 @@ def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
     if result is not None:
         return result
     return ParseResult.fail(f"no {what} found in the reply" if reply.body else "empty reply")
-
-
-# --- bool ---------------------------------------------------------------------------------
-
-def _read_bool(text: str) -> ParseResult | None:
-    text = fold(text).replace("*", " ")
-    if not text.strip():
-        return None
-    if (m := _UNCERTAIN_RE.search(text)) is not None:
-        return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
-    polarities: set[bool] = set()
-    for m in _SO_RE.finditer(text):
-        polarities.add(m.group(1) is None)
-    for m in _BOOL_WORD_RE.finditer(text):
-        word = m.group(1).lower()
-        before, after = text[:m.start()], text[m.end():]
-        if not (_HEDGE_BEFORE_RE.search(before) or _CLAUSE_END_RE.match(after)):
-            continue  # "no" as a determiner ("has no collar"), "correct" as an adjective
-        if word == "no" and _DETERMINER_NO_RE.match(after):
-            continue  # "No other shapes are brown.": a determiner starting a sentence
-        positive = word in _YES
-        if re.search(r"(?:\bnot|n't)\s*$", before):
-            if word not in _FLIPPABLE:
-                return ParseResult.fail(f"the reply negates its yes/no word ('not {word}')")
-            positive = not positive  # "not correct", "isn't true"
-        if word in _FLIPPABLE and (clause := _THAT_CLAUSE_RE.match(after)) is not None:
-            # "It is true that there is no brown circle": the clause is the statement
-            if _NEGATION_RE.search(clause.group(1)):
-                positive = not positive
-        polarities.add(positive)
-    if len(polarities) > 1:
-        return ParseResult.fail("the reply says both yes and no")
-    if polarities:
-        return ParseResult(value=polarities.pop())
-    if _NEGATION_RE.search(text):
-        return ParseResult(value=False)
-    if _EXISTENTIAL_RE.search(text):
-        return ParseResult(value=True)
-    return None
 
 
 # --- numbers ------------------------------------------------------------------------------
@@ -302,7 +241,7 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
             return None
         if (whole := lookup(norm)) is not None:
             return ParseResult(value=whole)
-        if (m := _UNCERTAIN_RE.search(text)) is not None:
+        if (m := UNCERTAIN_RE.search(text)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
         listed = _enumeration(phrase, syn)
         if listed is not None:
@@ -351,7 +290,7 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
         body = _strip_lead_in(text)
         if not body:
             return None
-        if (m := _UNCERTAIN_RE.search(body)) is not None:
+        if (m := UNCERTAIN_RE.search(body)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
         if normalize_phrase(body, prepared=syn) in _EMPTY_SET or re.match(r"^there\s+(?:are|is)\s+no(?:ne)?\b", fold(body)):
             return ParseResult(value=[])
@@ -418,7 +357,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "text":
         return ParseResult(value=r.body) if r.body else ParseResult.fail("empty reply")
     if answer_type == "bool":
-        return _focus_then_body(r, _read_bool, "yes/no answer")
+        return _focus_then_body(r, read_bool, "yes/no answer")
     if answer_type in ("int", "float"):
         return parse_number(r, integer=answer_type == "int")
     if answer_type == "image_index":
