@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from veriscene import vocab
-from veriscene.answers.normalize import normalize_phrase
+from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.rivals import NAME, RELATION, Rivals
 from veriscene.demo.shapes import SHAPES
 from veriscene.text_predicates import relation_modifier
@@ -264,3 +264,19 @@ def listed_names(text_norm: str, gold: str, table: Mapping[str, frozenset[str]])
         if not [w for w in after if w not in GENERIC_HEADS] and len(unknown_before) <= 1:
             return False
     return True
+
+
+def set_items(part_norm: str, table: KindTable, target: frozenset[str]) -> list[str] | None:
+    """The items one part of a set reply (normalised) names, read as candidates of the gold
+    items' kinds (`target`): the one candidate in a clause ("triangles appear in every image",
+    "color gray") or every candidate of a bare run of them ("small gray matte"); None when the
+    part names none, or several inside other words (then it is kept as written)."""
+    hits = [h for h in find_phrases(part_norm, table, table.longest) if table[h] & target]
+    if len(hits) == 1:
+        return hits
+    if not hits:
+        return None
+    covered = {w for h in hits for w in h.split()}
+    if all(w in covered or w in GENERIC_HEADS for w in part_norm.split()):
+        return hits
+    return None

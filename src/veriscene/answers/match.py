@@ -205,6 +205,7 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
                           synonyms=synonyms, vocabulary=candidates or None, think_tags=think_tags,
                           answer_tags=answer_tags, auto_detect_box_format=auto_detect_box_format,
                           answer=str(answer) if answer_type == "str" else None, num_images=num_images,
+                          gold_items=[str(x) for x in answer] if answer_type == "str_set" else None,
                           rivals=known, question=question)
     if not parsed.ok:
         return MatchResult.failed(parsed.reason or "unparseable reply")

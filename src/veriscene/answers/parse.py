@@ -42,6 +42,7 @@ from veriscene.answers.candidates import (
     gold_readings,
     kind_table,
     listed_names,
+    set_items,
 )
 from veriscene.answers.choice import parse_choice
 from veriscene.answers.coords import check_image_size, parse_box_format
@@ -281,9 +282,17 @@ def _maximal(hits: list[str]) -> list[str]:
 
 # --- str_set ------------------------------------------------------------------------------
 
-def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None) -> ParseResult:
-    """A list of items -> sorted list of distinct normalised items ("none" -> [])."""
+def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None,
+                  gold: Sequence[str] | None = None, rivals: Rivals | None = None) -> ParseResult:
+    """A list of items -> sorted list of distinct normalised items ("none", "No objects are
+    unique to Image 2." -> []). With the `gold` items, a part that is a clause or a bare run of
+    words is read as the known words of the gold items' kinds it names (`candidates.set_items`:
+    "Circles and squares appear in every image", "Color: gray, finish: matte", "small gray
+    matte"); `rivals` are the data set's words."""
     vocab_map = _normalized_vocab(tuple(vocabulary or ()), tuple(sorted(syn.items())))
+    table = kind_table(syn, rivals)
+    target = frozenset().union(*(gold_kinds([normalize_phrase(str(g), prepared=syn)], table) for g in gold)) \
+        if gold else frozenset()
 
     def read(text: str) -> ParseResult | None:
         text = text.split(":", 1)[1] if re.search(r"\b(?:are|is|include|includes)\s*:", text) else text
@@ -292,8 +301,9 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
             return None
         if (m := UNCERTAIN_RE.search(body)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
-        if normalize_phrase(body, prepared=syn) in _EMPTY_SET or re.match(r"^there\s+(?:are|is)\s+no(?:ne)?\b", fold(body)):
-            return ParseResult(value=[])
+        if normalize_phrase(body, prepared=syn) in _EMPTY_SET or re.match(
+                r"^(?:there\s+(?:are|is)\s+)?no(?:ne)?\s+[a-z]", fold(body)):
+            return ParseResult(value=[])  # "none", "There are no unique objects", "No colors are shared."
         items: set[str] = set()
         for raw in _SET_SPLIT_RE.split(body):
             item = _QUANTITY_RE.sub("", strip_edges(_BULLET_RE.sub("", raw)))
@@ -303,6 +313,11 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
             if vocab_map and norm not in vocab_map:
                 hits = find_phrases(norm, vocab_map)
                 norm = normalize_phrase(vocab_map[hits[0]], prepared=syn) if len(hits) == 1 else norm
+            elif target and norm not in table:
+                named = set_items(norm, table, target)
+                if named is not None:
+                    items.update(named)
+                    continue
             items.add(norm)
         return ParseResult(value=sorted(items)) if items else None
 
@@ -325,6 +340,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
                  think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
                  answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS,
                  auto_detect_box_format: bool = True, answer: str | None = None,
+                 gold_items: Sequence[str] | None = None,
                  num_images: int | None = None, rivals: Rivals | None = None,
                  question: str | None = None) -> ParseResult:
     """Read a raw model reply as `answer_type` (one of `veriscene.sample.ANSWER_TYPES`).
@@ -333,7 +349,8 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     (`veriscene.answers.candidates`); without it every known word does. `rivals` (the data
     set's words, `veriscene.answers.rivals`) join the built-in candidates; words of the
     `question` do not compete unless the gold answer is among them. `num_images` (the
-    sample's images) reads "the last image".
+    sample's images) reads "the last image". `gold_items`, the gold answer of a `str_set`
+    question, lets a sentence's items be read as known words of their kinds.
 
     With `choices` (multiple choice) the reply picks an option (`choice_index`) and `value` is
     that option read as `answer_type`. Boxes and points come back in absolute pixels; their
@@ -365,7 +382,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "str":
         return parse_str(r, syn, vocabulary, answer=answer, rivals=rivals, question=question)
     if answer_type == "str_set":
-        return parse_str_set(r, syn, vocabulary)
+        return parse_str_set(r, syn, vocabulary, gold=gold_items, rivals=rivals)
     if answer_type == "box":
         return parse_box(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)
     return parse_point(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)
