@@ -108,10 +108,11 @@ def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
 
 # --- numbers ------------------------------------------------------------------------------
 
-def parse_number(reply: Reply, integer: bool) -> ParseResult:
-    """A number; the first number of the marked answer wins over the rest of the reply."""
+def parse_number(reply: Reply, integer: bool, question: str | None = None) -> ParseResult:
+    """A number; the first number of the marked answer wins over the rest of the reply; for a
+    count `question`, the one number counting its noun (`quantities.read_number`)."""
     def read(text: str) -> ParseResult | None:
-        return read_number(text, integer, first=reply.focus is not None and text is reply.focus)
+        return read_number(text, integer, first=reply.focus is not None and text is reply.focus, question=question)
     return _focus_then_body(reply, read, "whole number" if integer else "number")
 
 
@@ -376,7 +377,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "bool":
         return _focus_then_body(r, read_bool, "yes/no answer")
     if answer_type in ("int", "float"):
-        return parse_number(r, integer=answer_type == "int")
+        return parse_number(r, integer=answer_type == "int", question=question)
     if answer_type == "image_index":
         return _focus_then_body(r, lambda text: read_image_index(text, num_images), "image number")
     if answer_type == "str":

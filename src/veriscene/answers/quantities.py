@@ -36,16 +36,80 @@ def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> s
     return None
 
 
-def read_number(text: str, integer: bool, first: bool) -> ParseResult | None:
+_WORD_RE = re.compile(r"[a-z]+")
+_NEGATED_BEFORE_RE = re.compile(r"\b(?:not|no|never|n't)\s*$", re.IGNORECASE)
+# words that end what a number counts ("3 cups in total", "two of them") or join numbers
+_NOT_COUNTED = frozenset({
+    "and", "or", "but", "in", "of", "on", "at", "to", "the", "a", "an", "is", "are", "so", "not", "than",
+    "total", "all", "more", "less", "times", "x", "by", "out", "from", "with", "then", "per",
+})
+
+
+def asked_noun(question: str | None) -> str | None:
+    """The noun a count question asks about, singular and lowercase ("How many red cups are
+    there?" -> "cup"), or None when the question has no "how many"."""
+    if not question:
+        return None
+    m = re.search(r"\bhow\s+many\s+((?:[a-z-]+\s+){0,3}?[a-z-]+?)(?=\s+(?:are|is|do|does|can|could|in|on|"
+                  r"of|there|appear|does|have|has|lie|sit|stand|are)\b|\s*[?.,]|$)", question.lower())
+    if m is None:
+        return None
+    return _singular(m.group(1).split()[-1])
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _counted(text: str, n: Number) -> str | None:
+    """The noun a number counts: the last word of the up to three words after it, before a word
+    that ends the phrase ("2 red cups and" -> "cup"); None for a bare number ("3.", "3 or 4")."""
+    words: list[str] = []
+    after, last = text[n.end:n.end + 40].lower(), 0
+    for m in _WORD_RE.finditer(after):
+        if m.group() in _NOT_COUNTED or len(words) == 3 or any(c in after[last:m.start()] for c in ".,;:!?()\n"):
+            break
+        words.append(m.group())
+        last = m.end()
+    return _singular(words[-1]) if words else None
+
+
+def _by_noun(text: str, numbers: list[Number], noun: str) -> list[int] | None:
+    """Positions of the numbers that count the asked `noun` ("There are two cups and one
+    plate." -> two), when every other number counts something else or is denied ("3 cups, not
+    2"); None when one is bare ("3 cups or 4", "1, 2, 3. So 3 cups": a hedge or a count)."""
+    chosen = []
+    for i, n in enumerate(numbers):
+        counted = _counted(text, n)
+        if counted == noun:
+            chosen.append(i)
+        elif counted is None and not _NEGATED_BEFORE_RE.search(text[max(0, n.start - 12):n.start]):
+            return None
+    return chosen or None
+
+
+def read_number(text: str, integer: bool, first: bool, question: str | None = None) -> ParseResult | None:
+    """The one number `text` gives (`first`: its first number, a marked answer's). Several
+    different numbers fail unless, for a count question (`question`: "How many cups ...?"),
+    exactly one of them counts the asked noun and every other one counts something else or is
+    denied ("There are two cups and one plate." -> 2; "3 cups, not 2" -> 3)."""
     numbers = find_numbers(text, zero_words=integer)
     if not numbers:
         return None
-    picked = numbers[:1] if first else numbers
-    distinct = sorted({n.value for n in picked})
+    at = [0] if first else list(range(len(numbers)))
+    distinct = sorted({numbers[i].value for i in at})
+    noun = asked_noun(question) if len(distinct) > 1 else None
+    if noun is not None and (chosen := _by_noun(text, numbers, noun)) is not None \
+            and len({numbers[i].value for i in chosen}) == 1:
+        at, distinct = chosen, [numbers[chosen[0]].value]
     if len(distinct) > 1:
         shown = ", ".join(f"{v:g}" for v in distinct[:6])
         return ParseResult.fail(f"several different numbers in the reply ({shown}) and none marked as the answer")
-    for i in range(len(picked)):
+    for i in at:
         if (why := _hedged_number(text, numbers, i, integer)) is not None:
             return ParseResult.fail(f"the reply gives {why} ({text[numbers[i].start:numbers[i].end + 12].strip()!r})")
     value = distinct[0]
