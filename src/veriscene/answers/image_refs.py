@@ -27,8 +27,14 @@ _IMAGE_NUM_RE = re.compile(
     rf"(?:\s*(?:,|&|/|-|–|\bor\b|\band\b|\bto\b|,\s*(?:or|and))\s*(?:{_IMAGE_WORD}\s*)?{_IMAGE_REF})*)\b",
     re.IGNORECASE)
 _IMAGE_REF_RE = re.compile(_IMAGE_REF, re.IGNORECASE)
-_ORDINAL_RE = re.compile(
-    rf"\b({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\s+(?:{_IMAGE_WORD}|one)\b", re.IGNORECASE)
+_ORDINAL = rf"(?:{'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))"
+_ORDINAL_RE = re.compile(rf"\b({_ORDINAL})\s+(?:{_IMAGE_WORD}s?|one)\b", re.IGNORECASE)
+# An ordinal joined to an ordinal image: "the first or the second image", "first and third images"
+# name the first too.
+_JOINED_ORDINAL_RE = re.compile(
+    rf"\b({_ORDINAL})\s*(?:,|/|\bor\b|\band\b|,\s*or\b|,\s*and\b)\s*(?:the\s+)?"
+    rf"(?={_ORDINAL}(?:\s*(?:,|/|\bor\b|\band\b)\s*(?:the\s+)?{_ORDINAL})*\s+(?:{_IMAGE_WORD}s?|ones?)\b)",
+    re.IGNORECASE)
 _LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\W*$", re.IGNORECASE)
 # A denial before an image: "not Image 1", "isn't in the first image", "except Image 3".
 _DENIED_BEFORE_RE = re.compile(
@@ -71,7 +77,8 @@ def _named(text: str, num_images: int | None) -> tuple[list[tuple[int, str | Non
     for m in _IMAGE_NUM_RE.finditer(text):
         denial = _denial(text, m.start(), m.end())
         named += [(_image_ref(ref), denial) for ref in _IMAGE_REF_RE.findall(m.group(1))]
-    ordinals = [(m.group(1), _denial(text, m.start(), m.end())) for m in _ORDINAL_RE.finditer(text)]
+    ordinals = [(m.group(1), _denial(text, m.start(), m.end()))
+                for found in (_ORDINAL_RE, _JOINED_ORDINAL_RE) for m in found.finditer(text)]
     if not named and not ordinals and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
         ordinals = [(m.group(1), None)]
     for word, denial in ordinals:

@@ -33,7 +33,6 @@ from functools import lru_cache
 
 from veriscene import vocab
 from veriscene.answers.candidates import (
-    FUNCTION_WORDS,
     NAME,
     RELATION,
     compared_with,
@@ -58,23 +57,14 @@ from veriscene.answers.normalize import find_phrases, fold, normalize_phrase, pr
 from veriscene.answers.image_refs import read_image_index
 from veriscene.answers.numbers import UNITS
 from veriscene.answers.quantities import read_number
+from veriscene.answers.phrases import enumeration, strip_lead_in
 from veriscene.answers.result import ParseResult
 from veriscene.answers.rivals import Rivals
 from veriscene.answers.spatial import parse_box, parse_point
 from veriscene.answers.yes_no import UNCERTAIN_RE, read_bool
 from veriscene.sample import ANSWER_TYPES
 
-_LEAD_IN_RE = re.compile(
-    r"^\s*(?:(?:i\s+think|i\s+believe|i'd\s+say|i\s+would\s+say|i\s+guess|probably|it\s+looks\s+like|"
-    r"it\s+seems|it\s+appears|based\s+on\s+the\s+image,?)\s+(?:that\s+)?)?"
-    r"(?:it\s+is|it's|its|this\s+is|that\s+is|that's|they\s+are|they're|these\s+are|those\s+are|"
-    r"there\s+is|there\s+are|there's|i\s+see|i\s+can\s+see|the\s+image\s+(?:shows|contains)|"
-    r"it\s+appears\s+to\s+be|it\s+seems\s+to\s+be|it\s+looks\s+like|the\s+objects?\s+(?:is|are))\s+",
-    re.IGNORECASE)
-_ENUM_SPLIT_RE = re.compile(r"\s*(?:,|;|/|\bor\b|\band\b|&|\n)\s*", re.IGNORECASE)
 _SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)  # ", or": Oxford comma
-_NEGATED_PART_RE = re.compile(
-    r"^\s*(?:but\s+)?(?:(?:it|that|this)\s+)?(?:not|no|never|is\s+not|isn'?t|is\s+never)\b", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _QUANTITY_RE = re.compile(
     rf"^(?:\d+|{'|'.join(UNITS)}|some|several|many|a\s+few|few|multiple|two\s+or\s+more)\s+", re.IGNORECASE)
@@ -149,51 +139,6 @@ def default_vocabulary() -> tuple[str, ...]:
     return tuple(sorted(set(vocab.ATTRIBUTE_TYPES) | set(vocab.CONVERSE_PREDICATES)))
 
 
-def _strip_lead_in(text: str) -> str:
-    text = strip_edges(text)
-    for _ in range(2):
-        text = _LEAD_IN_RE.sub("", text)
-    return strip_edges(text)
-
-
-def _short_item(part: str, syn: Mapping[str, str]) -> bool:
-    """Whether an enumerated part is a bare noun phrase ("a triangle", "small"), not a clause."""
-    words = normalize_phrase(part, prepared=syn).split()
-    return 0 < len(words) <= 3 and not any(w in FUNCTION_WORDS for w in words)
-
-
-def _tail_item(part: str, syn: Mapping[str, str]) -> str:
-    """The noun phrase ending a clause: "The object could be a circle" -> "circle"."""
-    words = normalize_phrase(part, prepared=syn).split()
-    tail: list[str] = []
-    for w in reversed(words):
-        if w in FUNCTION_WORDS or len(tail) == 3:
-            break
-        tail.insert(0, w)
-    return " ".join(tail)
-
-
-def _enumeration(phrase: str, syn: Mapping[str, str]) -> ParseResult | None:
-    """A failure when `phrase` lists alternatives ("red, blue or green", "It could be a circle,
-    a triangle or a star"); a parts list without the denied ones ("red, not blue"); else None."""
-    parts = [p for p in _ENUM_SPLIT_RE.split(phrase) if p.strip()]
-    if len(parts) < 2:
-        return None
-    kept = [p for p in parts if not _NEGATED_PART_RE.match(p)]  # "red, not blue"
-    if all(len(p.split()) <= 3 for p in parts):
-        items = {normalize_phrase(p, prepared=syn) for p in kept}
-    elif len(kept) > 1 and kept[0] is parts[0] and all(_short_item(p, syn) for p in kept[1:]):
-        items = {_tail_item(kept[0], syn)} | {normalize_phrase(p, prepared=syn) for p in kept[1:]}
-    else:
-        return None
-    items.discard("")
-    if len(items) > 1:
-        return ParseResult.fail(f"the reply lists several answers ({', '.join(sorted(items))})")
-    if len(kept) < len(parts) and kept:
-        return ParseResult(value=kept[0])  # re-read without the denied parts
-    return None
-
-
 def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None,
               closed: bool = False, answer: str | None = None, rivals: Rivals | None = None,
               question: str | None = None) -> ParseResult:
@@ -237,7 +182,7 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
         return list(dict.fromkeys([*found, *find_phrases(text_norm, given_map)]))
 
     def read(text: str) -> ParseResult | None:
-        phrase = _strip_lead_in(text)
+        phrase = strip_lead_in(text)
         norm = normalize_phrase(phrase, prepared=syn)
         if not norm:
             return None
@@ -245,7 +190,7 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
             return ParseResult(value=whole)
         if (m := UNCERTAIN_RE.search(text)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
-        listed = _enumeration(phrase, syn)
+        listed = enumeration(phrase, syn)
         if listed is not None:
             return listed if not listed.ok else read(str(listed.value))
         text_norm = normalize_phrase(text, prepared=syn)
@@ -297,7 +242,7 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
 
     def read(text: str) -> ParseResult | None:
         text = text.split(":", 1)[1] if re.search(r"\b(?:are|is|include|includes)\s*:", text) else text
-        body = _strip_lead_in(text)
+        body = strip_lead_in(text)
         if not body:
             return None
         if (m := UNCERTAIN_RE.search(body)) is not None:
@@ -326,6 +271,23 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
 
 
 # --- dispatcher ---------------------------------------------------------------------------
+
+_NO_OPTION = "no option letter or option text found in the reply"  # `choice.parse_choice`'s
+
+
+def _option_by_value(reply: str, answer_type: str, choices: Sequence[str], failed: ParseResult,
+                     **kw: object) -> ParseResult:
+    """The option whose value the reply states in words of its own type, when it names no
+    letter or option text: "zero" for the option "0", "the second image" or "2" for "Image 2",
+    "There are no purple objects." for "0". The reply must read as one value (`parse_answer`
+    without options: hedges and lists fail) equal to exactly one option's; else `failed`."""
+    said = parse_answer(reply, answer_type, **kw)  # type: ignore[arg-type]
+    if not said.ok:
+        return failed
+    values = [_choice_value(str(c), answer_type, num_images=kw.get("num_images")) for c in choices]
+    matching = [k for k, v in enumerate(values) if type(v) is type(said.value) and v == said.value]
+    return ParseResult(value=said.value, choice_index=matching[0]) if len(matching) == 1 else failed
+
 
 def _choice_value(choice: str, answer_type: str, **kw: object) -> object:
     """An option's text read as the answer type (options of a count question are "3", ...)."""
@@ -367,6 +329,9 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     r = read_reply(reply, think_tags=think_tags, answer_tags=answer_tags)
     if choices:
         picked = parse_choice(r, [str(c) for c in choices], syn)
+        if picked.reason == _NO_OPTION and answer_type in ("int", "float", "bool", "image_index"):
+            picked = _option_by_value(reply, answer_type, choices, picked, think_tags=think_tags,
+                                      answer_tags=answer_tags, num_images=num_images, question=question)
         if not picked.ok or picked.choice_index is None:
             return picked
         value = _choice_value(str(choices[picked.choice_index]), answer_type, box_format=fmt,
