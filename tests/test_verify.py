@@ -233,3 +233,23 @@ def test_a_run_made_by_another_release_is_named_when_answers_differ(tampered) ->
     assert f"the run was made by veriscene 0.1.0 and verified with {__version__}" in " ".join(result.output.split())
     # the same release: no note
     assert "made by veriscene" not in CliRunner().invoke(app, ["verify", str(out)]).output
+
+
+def test_unreadable_records_are_named_by_line_and_by_id_when_they_have_one(tmp_path) -> None:
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(2, seed=1), scenes)
+    generate(scenes, tmp_path / "run", generators="counting")
+    good = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()][:2]
+    no_program = {k: v for k, v in good[0].items() if k != "program"}
+    no_id = {k: v for k, v in good[1].items() if k != "id"}
+    lines = [orjson.dumps(no_program), orjson.dumps(no_id), b"[1, 2]", b"{not json"]
+    (tmp_path / "bad.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    report = verify(tmp_path / "bad.jsonl", scenes=scenes)
+    assert [(p.line, p.sample_id) for p in report.problems] == [(1, good[0]["id"]), (2, None), (3, None), (4, None)]
+    assert "missing fields ['program']" in report.problems[0].detail
+    assert report.problems[2].detail == "expected a sample record (a JSON object), found a JSON array"
+    assert report.problems[3].detail.startswith("not JSON: ")
+    result = CliRunner().invoke(app, ["verify", str(tmp_path / "bad.jsonl"), "--scenes", str(scenes)])
+    assert result.exit_code == 1
+    assert f"line 1 sample {good[0]['id']}: " in result.output and "line 2: " in result.output
+    assert "sample None" not in result.output

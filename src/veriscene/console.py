@@ -275,7 +275,8 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
                 f"stored {problem.stored!r}, program computes {problem.computed!r}"
             )
         else:
-            console.print(f"[red]{problem.kind.upper()}[/] line {problem.line} sample {problem.sample_id}: {problem.detail}")
+            named = f" sample {problem.sample_id}" if problem.sample_id else ""
+            console.print(f"[red]{problem.kind.upper()}[/] line {problem.line}{named}: {problem.detail}")
     if len(report.problems) > max_listed:
         console.print(f"... and {len(report.problems) - max_listed} more problems")
     files = report.files

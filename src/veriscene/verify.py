@@ -87,6 +87,8 @@ def answers_equal(stored: Any, found: Any, answer_type: str) -> bool:
     return type(stored) is type(found) and stored == found
 
 
+_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+
 _OPTIONS_HEAD = "\nOptions:"  # where the runner lists the options in a question (`SceneRunner._render`)
 
 
@@ -116,9 +118,20 @@ def _check_choice(sample: Sample, found: Any, scene: Scene) -> str | None:
 
 def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyReport) -> None:
     try:
-        sample = Sample.from_dict(orjson.loads(line))
-    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-        report.problems.append(Problem(line_no, None, "unreadable", detail=str(exc)[:200]))
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        report.problems.append(Problem(line_no, None, "unreadable", detail=f"not JSON: {exc}"[:200]))
+        return
+    if not isinstance(record, dict):
+        found = _JSON_KINDS.get(type(record), type(record).__name__)
+        detail = f"expected a sample record (a JSON object), found a JSON {found}"
+        report.problems.append(Problem(line_no, None, "unreadable", detail=detail))
+        return
+    try:
+        sample = Sample.from_dict(record)
+    except (ValueError, TypeError, AttributeError) as exc:
+        sid = record.get("id")
+        report.problems.append(Problem(line_no, sid if isinstance(sid, str) else None, "unreadable", detail=str(exc)[:200]))
         return
     images = sample.images if isinstance(sample.images, list) else []
     image_ids = [img.get("id") if isinstance(img, dict) else None for img in images]

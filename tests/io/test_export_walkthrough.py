@@ -72,6 +72,27 @@ def test_choices_that_are_not_a_list_of_strings_skip_the_sample_by_file_and_line
     assert summary.errors == [f"{samples}:2, field 'choices': expected a list of strings or null, got {got}"]
 
 
+@pytest.mark.parametrize("fmt", ["llava", "parquet", "verl"])
+def test_a_record_missing_a_field_is_skipped_by_file_and_line(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "run").mkdir()
+    samples = tmp_path / "run" / "samples.jsonl"
+    no_id = {k: v for k, v in make_sample("s-x", []).items() if k != "id"}
+    no_question = {k: v for k, v in make_sample("s-y", []).items() if k != "question"}
+    samples.write_text("\n".join(json.dumps(r) for r in (make_sample("s-ok", []), no_id, no_question)) + "\n")
+    summary = export(samples, tmp_path / "out", to=fmt)
+    assert (summary.samples_written, summary.samples_skipped) == (1, 2)
+    assert summary.errors == [f"{samples}:2: missing fields ['id']", f"{samples}:3: sample s-y: missing fields ['question']"]
+
+
+def test_errors_are_said_on_stderr(run_dir: Path, tmp_path: Path) -> None:
+    missing = cli(str(tmp_path / "nothere.jsonl"), "--to", "llava")
+    usage = cli(str(run_dir), "--to", "llava", "--embed-images")
+    for result in (missing, usage):
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith("error: ")
+    assert f"{tmp_path / 'nothere.jsonl'}: no such run folder or samples file" in missing.stderr
+
+
 @pytest.mark.parametrize("args, said", [
     (["--to", "llava", "--embed-images"], "--embed-images does not apply to llava"),
     (["--to", "sharegpt", "--embed-images"], "--embed-images does not apply to sharegpt"),

@@ -14,7 +14,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
     from veriscene.console import err_console
 
-    err_console.print(f"[red]error:[/] {escape(message)}")
+    err_console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)  # a path whole, to copy
     raise typer.Exit(code)
 
 

@@ -7,15 +7,7 @@ from typing import Any
 
 import typer
 
-
-def _fail(message: str, code: int = 2) -> None:
-    from rich.markup import escape
-
-    from veriscene.console import err_console
-
-    err_console.print(f"[red]error:[/] {escape(message)}")
-    raise typer.Exit(code)
-
+from veriscene.commands import fail as _fail
 
 # the free-form matchers `evaluate.freeform.embed.load_matcher` takes, and `off` (no free-form scoring);
 # checked here so that a wrong name is said before any request is made, not after all of them

@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an
         lmms-eval task folder scored by program (Python: veriscene.io.export.export)."""
-        from veriscene.commands import local_input
+        from veriscene.commands import fail, local_input
         from veriscene.console import progress_bar
         from veriscene.engine.remote import RemoteError
         from veriscene.engine.runfiles import sample_count
@@ -149,8 +149,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images)
         if usage:
-            console.print(f"[red]error[/red]: {usage}")
-            raise typer.Exit(2)
+            fail(usage)
         run = local_input(run_dir)
         options: dict[str, Any] = {"absolute_paths": absolute_paths, "allow_incomplete": allow_incomplete}
         if to == "lmms_eval":  # targets are scored by program, not compared as text
@@ -169,12 +168,10 @@ def register(app: typer.Typer) -> None:
                     progress=advance,
                     **options,
                 )
-        except OutputError as exc:  # the --out given cannot take this export: nothing written
-            console.print(f"[red]error[/red]: {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(2) from None
+        except (OutputError, FileNotFoundError) as exc:  # a wrong --out or no such run: nothing written
+            fail(str(exc))
         except (OSError, ValueError, TypeError, ImportError, RemoteError) as exc:
-            console.print(f"[red]error[/red]: {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(1) from None
+            fail(str(exc), code=1)
         print_summary(summary, console, checked=check_urls)
 
 

@@ -14,8 +14,9 @@ so a trainer that joins its image folder with each path finds the files when tha
 (`datasets`, verl) open a relative path against the folder they run in, not the export's: such an
 export warns (`summary.warnings`) unless it embeds the images or writes absolute paths. Every referenced image is
 checked; missing ones are counted and listed (first few) in the summary and never stop the export.
-Lines of samples.jsonl that are not valid JSON objects, or whose `choices` is not a list of
-strings (or null), are skipped and reported the same way, by file and line.
+Lines of samples.jsonl that are not valid JSON objects, miss a field every format needs, or whose
+`choices` is not a list of strings (or null), are skipped and reported the same way, by file and
+line.
 
 A finished run's manifest records how many samples it holds. An export that reads another number
 (samples.jsonl cut short, or added to) stops with `IncompleteRunError` after the last line, before
@@ -45,6 +46,7 @@ from veriscene.engine.runfiles import (
 )
 from veriscene.io.writers import LAYOUTS, names_file, planned_outputs, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
+from veriscene.io.writers.records import check_sample
 
 PROGRESS_EVERY = 1000  # samples read between calls of an export's `progress`
 # a run's files an export never writes over, besides those its manifest names
@@ -99,6 +101,11 @@ def read_samples(path: Path, errors: list[str], progress: Callable[[int], None] 
         wrong = malformed_choices(record.get("choices"))
         if wrong:  # a string would be written as a list of its characters (`list("abc")`)
             errors.append(f"{path}:{number}, field 'choices': expected a list of strings or null, got {wrong}")
+            continue
+        try:
+            check_sample(record)
+        except (ValueError, TypeError) as exc:  # named by file and line here, not only by id
+            errors.append(f"{path}:{number}: {exc}")
             continue
         yield record
     if expected is not None and read != expected:

@@ -99,7 +99,8 @@ def check_sample(sample: Any) -> None:
         raise TypeError(f"a sample must be a JSON object, got {type(sample).__name__}")
     missing = [k for k in REQUIRED_FIELDS if k not in sample]
     if missing:
-        raise ValueError(f"sample {sample.get('id', '?')}: missing fields {missing}")
+        named = f"sample {sample['id']}: " if isinstance(sample.get("id"), str) else ""
+        raise ValueError(f"{named}missing fields {missing}")
     if not isinstance(sample["images"], list):
         raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
     choices = sample.get("choices")
@@ -173,9 +174,10 @@ def convert_all(
             row = convert(summary.samples_written, sample)
         except (ValueError, TypeError, KeyError) as exc:
             summary.restore_image_counts(counts)
-            sid = sample.get("id", "?") if isinstance(sample, dict) else "?"
+            sid = sample.get("id") if isinstance(sample, dict) else None
             reason = str(exc)
-            summary.skip(reason if reason.startswith("sample ") else f"sample {sid}: {reason}")
+            named = reason.startswith("sample ") or not isinstance(sid, str)
+            summary.skip(reason if named else f"sample {sid}: {reason}")
             continue
         summary.samples_written += 1
         yield row
