@@ -142,3 +142,12 @@ def test_without_matplotlib_the_report_is_printed_and_the_chart_skipped(run_dir,
     assert json.loads(result.stdout)["samples"] == 6
     assert "chart skipped" in result.stderr and "veriscene[stats]" in result.stderr
     assert not (run_dir / "stats.png").exists()
+
+
+def test_image_index_answers_are_named_as_questions_name_images(tmp_path) -> None:
+    """A stored image index is 0-based; reports say 'Image 1' as the questions and exports do."""
+    q = "In which of the two images is there a cup?"
+    rows = [record("multi.has_object.v1", "multi_select", i, "image_index", q) for i in (0, 1, 1)]
+    (tmp_path / "samples.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    row, = stats(tmp_path).task_rows()
+    assert row["top_answers"] == [["Image 2", 2], ["Image 1", 1]]

@@ -44,7 +44,7 @@ import orjson
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_lines, sample_parts
 from veriscene.engine.fetch import readable
 
-CATEGORICAL = ("bool", "int", "str", "str_set")
+CATEGORICAL = ("bool", "int", "str", "str_set", "image_index")  # answers that repeat: distributions
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 TOP_ANSWERS = 5
 MAX_QUESTIONS = 20_000  # distinct question texts kept per task for the text-only guess
@@ -109,6 +109,8 @@ def _answer_key(answer: Any, answer_type: str) -> str:
         return "yes" if answer else "no"
     if answer_type == "str_set":
         return ", ".join(sorted(str(a) for a in answer))
+    if answer_type == "image_index" and isinstance(answer, int) and not isinstance(answer, bool):
+        return f"Image {answer + 1}"  # as questions and exports say it (the stored index is 0-based)
     return str(answer)
 
 

@@ -25,3 +25,21 @@ def test_ties_are_ranked_by_answer_whatever_order_shards_arrive_in() -> None:
     (top, answers), = seen
     assert [a for a, _ in top] == ["1", "2", "3"]  # 2, 2 and 2 samples: by answer
     assert answers == (("1", 2), ("2", 2), ("3", 2), ("4", 2))
+
+
+def test_image_index_answers_are_counted_as_questions_name_images() -> None:
+    from veriscene.sample import Sample
+
+    def sample(answer: object, answer_type: str) -> Sample:
+        return Sample.from_dict({
+            "id": f"s{answer}", "task": "multi.has_object.v1", "family": "multi_select", "images": [],
+            "question": "Which image?", "answer": answer, "answer_type": answer_type, "choices": None,
+            "program": [], "template_id": "d.0", "generator_version": 1, "seed": 0, "meta": {"mode": "qa"}})
+
+    summary = RunSummary()
+    for answer in (0, 1, 1):
+        summary.add(sample(answer, "image_index"))
+    summary.add(sample(2, "int"))
+    assert dict(summary.answers["multi.has_object.v1"]) == {"Image 1": 1, "Image 2": 2, "2": 1}
+    summary.remove(sample(1, "image_index"))
+    assert dict(summary.answers["multi.has_object.v1"]) == {"Image 1": 1, "Image 2": 1, "2": 1}

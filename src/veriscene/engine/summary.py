@@ -45,7 +45,7 @@ class RunSummary:
             # keyed by number of options: the correct letter is uniform among that many
             self.mc_positions[f"{len(sample.choices or [])}:{sample.meta.get('answer_letter')}"] += 1
         elif sample.answer_type in _DISCRETE:
-            self.answers[sample.task][_answer_label(sample.answer)] += 1
+            self.answers[sample.task][_answer_label(sample.answer, sample.answer_type)] += 1
 
     def remove(self, sample: Sample) -> None:
         """Undo `add` for a sample dropped after it was counted (a repeat, see `engine.repeats`)."""
@@ -56,7 +56,7 @@ class RunSummary:
         if mode == "mc":
             counters.append((self.mc_positions, f"{len(sample.choices or [])}:{sample.meta.get('answer_letter')}"))
         elif sample.answer_type in _DISCRETE:
-            counters.append((self.answers[sample.task], _answer_label(sample.answer)))
+            counters.append((self.answers[sample.task], _answer_label(sample.answer, sample.answer_type)))
         for counter, key in counters:
             counter[key] -= 1
             if counter[key] <= 0:
@@ -137,7 +137,9 @@ _STAT_COLUMNS = {
 }
 
 
-def _answer_label(answer: Any) -> str:
+def _answer_label(answer: Any, answer_type: str) -> str:
+    if answer_type == "image_index" and isinstance(answer, int):
+        return f"Image {answer + 1}"  # as questions and exports say it (the stored index is 0-based)
     if isinstance(answer, bool):
         return "yes" if answer else "no"
     if isinstance(answer, str):
