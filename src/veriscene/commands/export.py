@@ -44,6 +44,20 @@ def print_summary(summary: ExportSummary, console: Console, checked: bool = Fals
         table.add_row("images at URLs", f"{summary.images_at_urls} ({how})")
     console.print(table)
     print_notes(summary, console)
+    hint = _VOCABULARY_USE.get(summary.format)
+    if summary.vocabulary_file is not None and hint:
+        path = summary.vocabulary_file
+        path = path if isinstance(path, str) else path.resolve()  # a trainer runs from another folder
+        console.print(f"the run's words score replies: {escape(hint.format(path=path))}", soft_wrap=True,
+                      highlight=False)
+
+
+# how each scored export's reader gives the run's vocabulary to veriscene's scoring
+_VOCABULARY_USE = {
+    "trl": "make_accuracy_reward(vocabulary_file='{path}')",
+    "verl": "custom_reward_function.reward_kwargs.vocabulary_file={path}",
+    "lmms_eval": "the task's utils.py reads {path}",
+}
 
 
 def print_notes(summary: ExportSummary, console: Console) -> None:

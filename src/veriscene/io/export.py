@@ -27,6 +27,8 @@ the run it reads (its samples, manifest, scenes, shards): `RunFileError`.
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +36,7 @@ from typing import Any
 
 import orjson
 
+from veriscene.answers.rivals import VOCABULARY_FILE
 from veriscene.engine.fetch import readable
 from veriscene.engine.remote import is_url, local_path
 from veriscene.engine.runfiles import (
@@ -200,6 +203,7 @@ def export(
         check_urls=check_urls,
         **options,
     )
+    ship_vocabulary(source, out, to, summary)
     if bad_lines:
         summary.samples_skipped += len(bad_lines)
         summary.errors = (bad_lines + summary.errors)[:MAX_LISTED]
@@ -209,6 +213,36 @@ def export(
         summary.warnings.append(f"{read} samples read, but the run's manifest records {expected}: its sample files "
                                 f"were cut short or changed since the run was made (`veriscene verify` tells where)")
     return summary
+
+
+SCORED_FORMATS = ("trl", "verl", "lmms_eval")  # exports whose replies are scored by veriscene's matcher
+
+
+def vocabulary_target(out: Path, to: str) -> Path:
+    """Where a scored export keeps the run's vocabulary: `vocabulary.json` in a folder the export
+    writes (lmms_eval's task folder, or a folder receiving default file names), else
+    `<stem>.vocabulary.json` beside the file named (`train.parquet` -> `train.vocabulary.json`)."""
+    if to != "lmms_eval" and names_file(out, to):
+        return out.with_name(f"{out.stem}.{VOCABULARY_FILE}")
+    return out / VOCABULARY_FILE
+
+
+def ship_vocabulary(source: Path, out: Path, to: str, summary: ExportSummary) -> None:
+    """Copy the run's `vocabulary.json` beside a trl, verl or lmms_eval export: the rewards
+    (`make_accuracy_reward(vocabulary_file=)`, verl's `reward_kwargs.vocabulary_file`) and the
+    lmms-eval task's scoring read the data set's words from it, as `veriscene eval` reads the
+    run's, so that a reply naming another of the data set's words beside the gold scores 0. A run
+    without one (a samples file alone) ships none."""
+    found = samples_root(source) / VOCABULARY_FILE
+    if to not in SCORED_FORMATS or not found.is_file():
+        return
+    target = vocabulary_target(out, to)
+    if not (target.exists() and target.resolve() == found.resolve()):  # exported into the run folder itself
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(found, tmp)
+        os.replace(tmp, target)
+    summary.vocabulary_file = target
+    summary.files.append(target)
 
 
 def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | None, embed_images: bool,
@@ -233,6 +267,8 @@ def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | 
                          embed_images=embed_images, progress=progress, allow_incomplete=allow_incomplete, **options)
         upload_folder(tmp, base, storage_options)
         summary.files = [join_url(base, Path(f).relative_to(tmp).as_posix()) for f in summary.files]
+        if summary.vocabulary_file is not None:
+            summary.vocabulary_file = join_url(base, Path(summary.vocabulary_file).relative_to(tmp).as_posix())
     summary.out = url
     if image_root is None:
         summary.image_root = None

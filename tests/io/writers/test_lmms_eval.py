@@ -189,4 +189,4 @@ def test_exporting_again_replaces_the_earlier_export(run: Path, tmp_path: Path) 
     data = {load_yaml(out / f"{n}.yaml")["dataset_kwargs"]["data_files"]["test"] for n in group["task"]}
     assert {p.name for p in (out / "data").iterdir()} == {Path(f).name for f in data} | {"mine.parquet"}
     assert set(summary.files) == {*out.glob("veriscene*.yaml"), out / "_default_template_yaml", out / "utils.py",
-                                  *(Path(f) for f in data)}
+                                  out / "vocabulary.json", *(Path(f) for f in data)}

@@ -7,15 +7,21 @@ does. The environment running lmms-eval needs veriscene installed (`pip install 
 
 Each row of the task's Parquet files holds the prompt `veriscene eval` would send (`prompt`:
 the question plus its answer-format instruction), the images (`images`, decoded by `datasets`
-into PIL images), and what scoring reads (`answer`, `answer_type`, `choices`, `meta`).
+into PIL images), and what scoring reads (`answer`, `answer_type`, `choices`, `meta`). The run's
+`vocabulary.json`, which the export copies into the task folder, makes the data set's words rivals
+of a word answer, as `veriscene eval` scores them: a reply naming a cat and a dog is no answer.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from veriscene.answers import score_sample
+
+_VOCABULARY = Path(__file__).with_name("vocabulary.json")
+_RIVALS: dict[str, Any] = {"rivals": str(_VOCABULARY)} if _VOCABULARY.is_file() else {}
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list[Any]:
@@ -49,7 +55,7 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]
     """accuracy: 1 for an exact answer (boxes: IoU >= 0.5); score: partial credit (IoU of a box,
     F1 of a set); parse_failure: 1 when the reply could not be read as the answer's type."""
     reply = results[0] if results else ""
-    result = score_sample(str(reply), record(doc))
+    result = score_sample(str(reply), record(doc), **_RIVALS)  # the path is read once (cached)
     return {
         "accuracy": float(result.correct),
         "score": float(result.score),

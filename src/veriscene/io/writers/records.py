@@ -38,6 +38,9 @@ class ExportSummary:
     images_checked: int = 0  # of those, found in the store when asked (`check_urls`, without embedding)
     samples_expected: int | None = None  # the samples the run's manifest records (None: no finished manifest)
     warnings: list[str] = field(default_factory=list)  # what the export wrote but should be looked at
+    # the run's vocabulary.json copied beside a trl, verl or lmms_eval export: the data set's words,
+    # rivals of a `str` answer when replies are scored (None: not such an export, or the run has none)
+    vocabulary_file: Path | str | None = None
 
     def skip(self, reason: str) -> None:
         self.samples_skipped += 1
@@ -54,6 +57,7 @@ class ExportSummary:
             "out": str(self.out),
             "image_root": str(self.image_root) if self.image_root is not None else None,
             "files": [str(f) for f in self.files],
+            "vocabulary_file": str(self.vocabulary_file) if self.vocabulary_file is not None else None,
             "samples_written": self.samples_written,
             "samples_skipped": self.samples_skipped,
             "errors": list(self.errors),
