@@ -37,6 +37,7 @@ def test_spellings_of_one_predicate_share_a_key(spellings: tuple[str, ...], key:
     ("of", "part of"),
     ("lying on", "laying on"),
     ("tied to", "tie to"),
+    ("put on", "putting on"),  # where a thing was put, and the act of putting on (a hat)
 ])
 def test_different_predicates_keep_different_keys(a: str, b: str) -> None:
     assert predicate_key(a) != predicate_key(b)
@@ -62,12 +63,22 @@ GARBLE_PRONE = [
     ("stuck in", "is stuck in", "are stuck in", "stuck in"),
     ("left on", "is left on", "are left on", "left on"),
     ("visible in", "is visible in", "are visible in", "visible in"),
+    # a base form that is its own participle, before a preposition of place: where a thing was put
+    ("put on", "is put on", "are put on", "put on"),
+    ("set on", "is set on", "are set on", "set on"),
+    ("cast on", "is cast on", "are cast on", "cast on"),
+    ("spread on", "is spread on", "are spread on", "spread on"),
+    ("set into", "is set into", "are set into", "set into"),
     ("lies on", "lies on", "lie on", "lying on"),
     ("ties", "ties", "tie", "tying"),
     # verbs stay verbs
     ("cuts", "cuts", "cut", "cutting"),
     ("feeds on", "feeds on", "feed on", "feeding on"),
     ("casts", "casts", "cast", "casting"),
+    ("puts on", "puts on", "put on", "putting on"),
+    ("set", "sets", "set", "setting"),
+    ("cut", "cuts", "cut", "cutting"),
+    ("hit on", "hits on", "hit on", "hitting on"),
 ]
 
 

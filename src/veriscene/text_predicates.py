@@ -64,6 +64,12 @@ _PARTICIPLES = frozenset({
 # Words that are a verb's base form and its past participle alike ("cut", "hit", "cast"): a
 # participle before "by" ("the shadow is cast by the tree"), else a verb ("the man cuts the cake").
 _BARE_PARTICIPLES = frozenset({"cast", "cut", "hit", "set", "put", "spread", "split", "shut", "hurt", "burst"})
+# Those of them that say where a thing was placed: a participle also before a preposition of place,
+# as annotations use them ("plate set on table", "cheese put on pizza", "shadow cast on wall": the
+# plate is set on the table; "the plate sets on the table" is no English)
+_PLACED_PARTICIPLES = frozenset({"cast", "set", "put", "spread"})
+_PLACE_WORDS = frozenset({"on", "onto", "upon", "atop", "in", "into", "inside", "under", "over", "against",
+                          "across", "along", "around", "beside", "behind", "near", "next", "between", "at"})
 # Endings of adjectives, said after "is" like `_PREDICATIVE_WORDS` ("visible in", "capable of")
 _ADJECTIVE_ENDINGS = ("ible", "able", "ful", "ous")
 _ABLE_VERBS = frozenset({"enable", "disable", "label", "stable", "table", "cable", "gable", "fable"})  # not adjectives
@@ -169,6 +175,7 @@ def _said_after_is(first: str, rest: list[str]) -> bool:
     return ((first.endswith("ing") and first not in _STATIVE_PARTICIPLES) or first in _PREPOSITION_WORDS
             or first in _PARTICIPLES or _is_ed_participle(first) or first in _PREDICATIVE_WORDS
             or (first in _BARE_PARTICIPLES and rest[:1] == ["by"])
+            or (first in _PLACED_PARTICIPLES and bool(rest) and rest[0] in _PLACE_WORDS)
             or (first.endswith(_ADJECTIVE_ENDINGS) and len(first) > 5 and first not in _ABLE_VERBS)
             or (rest[:1] == ["than"]))
 
