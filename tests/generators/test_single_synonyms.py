@@ -93,3 +93,19 @@ def test_overlapping_words_are_not_one_value(generator: str) -> None:
     asked = _asked(_scene((("big", "huge", "red"), *ATTRIBUTES[1:])), generator)
     assert (0, "size") not in asked
     assert asked[(1, "size")] == {"small"}
+
+
+def test_attribute_exists_asks_a_value_annotated_in_two_synonyms_once() -> None:
+    """'big' and 'large' on one circle are one size: asked once ('big', the first), with one
+    negative size beside it; before, both were asked 'yes' and two negatives drawn."""
+    asked = Counter()
+    for cand, answer in candidates(_scene(), "attribute.exists.v1", VOCAB):
+        attr = cand.slots["attr"]
+        asked[(cand.slots["one"], attr, answer)] += 1
+    circle_sizes = [(attr, answer) for (one, attr, answer) in asked if one == "circle"
+                    and attr in ("big", "large", "huge", "small")]
+    assert sorted(circle_sizes) == [("big", True), ("small", True)]  # 'small' from the other circle
+    square_colours = sorted((attr, answer) for (one, attr, answer) in asked if one == "square"
+                            and attr in ("gray", "grey", "red", "blue", "green", "yellow"))
+    assert [a for a in square_colours if a[1]] == [("gray", True)]
+    assert len([a for a in square_colours if not a[1]]) == 1

@@ -14,7 +14,7 @@ from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import is_uncountable, unit_phrase, with_article
-from veriscene.vocab import UNTYPED, attribute_type
+from veriscene.vocab import UNTYPED, attribute_class, attribute_type
 
 
 @register("attribute.query.v1", family="attribute")
@@ -83,7 +83,13 @@ class AttributeExists(Generator):
         for name, members in sorted(ctx.index.by_name.items()):
             # attributes of no known type have no negative (no value of the same kind to swap
             # in): asked, they would always be "yes"
-            present = sorted({a for i in members for a in ctx.scene.attributes[i] if attribute_type(a) != UNTYPED})
+            annotated = sorted({a for i in members for a in ctx.scene.attributes[i] if attribute_type(a) != UNTYPED})
+            # one question per value: of synonyms ("big" and "large" on one name) the first only,
+            # so that a value annotated twice is neither asked twice nor paired with two negatives
+            first: dict[str, str] = {}
+            for a in annotated:
+                first.setdefault(attribute_class(a), a)
+            present = [a for a in annotated if first[attribute_class(a)] == a]
             shown = Counter(map(attribute_type, present))
             absent = []
             for kind, others in ctx.vocab.unshown_values(present).items():
