@@ -119,18 +119,26 @@ def _normalized_vocab(words: tuple[str, ...], syn_items: tuple[tuple[str, str], 
 
 
 _NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wasnt", "doesnt", "dont", "nor", "neither"})
-_LINKS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "be", "really", "quite", "exactly"})
+# Words between a negation and what it denies: "doesnt look red", "not to right of", "not located above".
+_LINKS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "be", "really", "quite", "exactly",
+                    "to", "located", "positioned", "placed", "situated", "directly"})
+_MAX_LINKS = 3
 
 
 def _denied(text_norm: str, phrase: str) -> bool:
     """Whether every mention of `phrase` (normalised, as found by `find_phrases`) in `text_norm`
-    follows a negation: "not red", "isnt red", "doesnt look red"."""
+    follows a negation, up to three link words between: "not red", "isnt red", "doesnt look
+    red", "is not to the right of"."""
     words = text_norm.split()
     size = len(phrase.split())
     starts = [k for k in range(len(words) - size + 1) if " ".join(words[k:k + size]) == phrase]
-    return bool(starts) and all(
-        k >= 1 and (words[k - 1] in _NEGATIONS or (k >= 2 and words[k - 1] in _LINKS and words[k - 2] in _NEGATIONS))
-        for k in starts)
+
+    def negated(k: int) -> bool:
+        j = k - 1
+        while j >= 0 and k - 1 - j < _MAX_LINKS and words[j] in _LINKS:
+            j -= 1
+        return j >= 0 and words[j] in _NEGATIONS
+    return bool(starts) and all(negated(k) for k in starts)
 
 
 def default_vocabulary() -> tuple[str, ...]:
@@ -172,6 +180,11 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
         builtin = _normalized_vocab(default_vocabulary(), syn_items)
         longest = None
 
+    def competes(item: str) -> bool:
+        """Whether a listed item competes with the gold: unknown, or of its kind, or listed."""
+        kinds = table.get(item)
+        return target is None or kinds is None or bool(kinds & target) or item in given
+
     def lookup(norm: str) -> str | None:
         if norm in given_map:
             return given_map[norm]
@@ -190,7 +203,7 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
             return ParseResult(value=whole)
         if (m := UNCERTAIN_RE.search(text)) is not None:
             return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
-        listed = enumeration(phrase, syn)
+        listed = enumeration(phrase, syn, competes)
         if listed is not None:
             return listed if not listed.ok else read(str(listed.value))
         text_norm = normalize_phrase(text, prepared=syn)

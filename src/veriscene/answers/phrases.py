@@ -1,11 +1,12 @@
 """The phrase a short answer is in: lead-ins dropped ("I think it is", "There are"), and a reply
 listing alternatives found ("red, blue or green", "It could be a circle, a triangle or a star";
-"red, not blue" lists one). Used by `parse` for `str` and `str_set` replies."""
+"red, not blue" lists one; "large, and it is matte" lists one size when only sizes compete).
+Used by `parse` for `str` and `str_set` replies."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from veriscene.answers.candidates import FUNCTION_WORDS
 from veriscene.answers.extract import strip_edges
@@ -49,20 +50,33 @@ def _tail_item(part: str, syn: Mapping[str, str]) -> str:
     return " ".join(tail)
 
 
-def enumeration(phrase: str, syn: Mapping[str, str]) -> ParseResult | None:
+def _item(part: str, syn: Mapping[str, str]) -> str:
+    """A short part as an item: itself when bare ("a triangle"), the noun phrase ending it when
+    it is a clause ("it is matte" -> "matte", "made of metal" -> "metal")."""
+    if _short_item(part, syn):
+        return normalize_phrase(part, prepared=syn)
+    return _tail_item(part, syn) or normalize_phrase(part, prepared=syn)
+
+
+def enumeration(phrase: str, syn: Mapping[str, str],
+                competes: Callable[[str], bool] | None = None) -> ParseResult | None:
     """A failure when `phrase` lists alternatives ("red, blue or green", "It could be a circle,
-    a triangle or a star"); a parts list without the denied ones ("red, not blue"); else None."""
+    a triangle or a star"); a parts list without the denied ones ("red, not blue"); else None.
+    `competes` tells whether an item (normalised) competes with the gold answer: an item that
+    does not ("matte" for a size, in "large, and it is matte") is no alternative."""
     parts = [p for p in _ENUM_SPLIT_RE.split(phrase) if p.strip()]
     if len(parts) < 2:
         return None
     kept = [p for p in parts if not _NEGATED_PART_RE.match(p)]  # "red, not blue"
     if all(len(p.split()) <= 3 for p in parts):
-        items = {normalize_phrase(p, prepared=syn) for p in kept}
+        items = {_item(p, syn) for p in kept}
     elif len(kept) > 1 and kept[0] is parts[0] and all(_short_item(p, syn) for p in kept[1:]):
         items = {_tail_item(kept[0], syn)} | {normalize_phrase(p, prepared=syn) for p in kept[1:]}
     else:
         return None
     items.discard("")
+    if competes is not None:
+        items = {i for i in items if competes(i)}
     if len(items) > 1:
         return ParseResult.fail(f"the reply lists several answers ({', '.join(sorted(items))})")
     if len(kept) < len(parts) and kept:
