@@ -1,6 +1,8 @@
 """A number read as the answer of a reply's text: one value, not a bound ("at least 3"), a range
 or alternatives ("3 or 4"), nor, for a count, an approximation ("about 3"); a number too large
-to be a count fails instead of raising. `parse.parse_number` reads the marked answer first."""
+to be a count fails instead of raising. Numbers that label, not count, are not read
+(`uncounted`): the markers of a numbered list ("1. a cup\n2. a cup"), "Step 2" and the
+coordinates of Molmo's point tags. `parse.parse_number` reads the marked answer first."""
 
 from __future__ import annotations
 
@@ -34,6 +36,31 @@ def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> s
             and _ALTERNATIVE_RE.match(text[n.end:numbers[i + 1].start]):
         return "alternatives or a range"
     return None
+
+
+# Numbers that label, not count: Molmo's point tags (coordinates), "Step 2:", numbered list markers.
+_POINT_TAG_RE = re.compile(r"<points?\b[^>]*>", re.IGNORECASE)
+_STEP_RE = re.compile(r"\bstep\s+(\d+)\b", re.IGNORECASE)
+_LIST_MARKER_RE = re.compile(r"^[ \t>*#-]*(\d{1,2})[.)][ \t]+(?=\S)", re.MULTILINE)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def uncounted(text: str) -> str:
+    """`text` with the numbers that label rather than count blanked out (positions kept): point
+    tags, "Step 2", and the markers of a numbered list when they run 1, 2, 3, ... (two or more;
+    a lone "3. There are three." keeps its number)."""
+    for m in list(_POINT_TAG_RE.finditer(text)):
+        text = _blank(text, m.start(), m.end())
+    for m in list(_STEP_RE.finditer(text)):
+        text = _blank(text, m.start(1), m.end(1))
+    markers = list(_LIST_MARKER_RE.finditer(text))
+    if len(markers) >= 2 and [int(m.group(1)) for m in markers] == list(range(1, len(markers) + 1)):
+        for m in markers:
+            text = _blank(text, m.start(1), m.end(1))
+    return text
 
 
 _WORD_RE = re.compile(r"[a-z]+")
@@ -96,7 +123,9 @@ def read_number(text: str, integer: bool, first: bool, question: str | None = No
     """The one number `text` gives (`first`: its first number, a marked answer's). Several
     different numbers fail unless, for a count question (`question`: "How many cups ...?"),
     exactly one of them counts the asked noun and every other one counts something else or is
-    denied ("There are two cups and one plate." -> 2; "3 cups, not 2" -> 3)."""
+    denied ("There are two cups and one plate." -> 2; "3 cups, not 2" -> 3). Labels are not
+    numbers (`uncounted`)."""
+    text = uncounted(text)
     numbers = find_numbers(text, zero_words=integer)
     if not numbers:
         return None
