@@ -20,6 +20,7 @@ by letter or by the option's text, read in tiers; the first tier that finds some
 Two different letters in the deciding tier are a parse failure ("A/B/C/D" names four), and so
 is a label whose following text is exactly another option ("B. blue square" when B is "red
 circle"), a reply that repeats three or more option labels with their text ("A) 1 B) 9 C) 0"),
+a reply that repeats every option with its text ("A. no\nB. yes"),
 a marked answer corrected or hedged after it ("The answer is A... actually C", "The answer is
 B. It could also be C.", `extract.correction_after_focus`), another option offered anywhere
 ("Option B (or possibly C)", `extract.offered_alternatives`), and a reply whose only letters
@@ -200,6 +201,19 @@ def _by_text(text: str, norm_choices: list[str], syn: Mapping[str, str]) -> Pars
     return _decide([i for i, c in enumerate(norm_choices) if c in hits], "by their text")
 
 
+def _lists_every_option(text: str, norm_choices: list[str], syn: Mapping[str, str]) -> bool:
+    """Whether `text` repeats every option, each label with its own text ("A. no\nB. yes"): a
+    list of two options picks neither, though three labels are needed to call a list so."""
+    labels = list(_INLINE_LABEL_RE.finditer(text))
+    listed: set[int] = set()
+    for m, nxt in zip(labels, [*labels[1:], None]):
+        said = text[m.end():nxt.start() if nxt is not None else len(text)].split("\n")[0]
+        i = _letter_index(m.group(1), len(norm_choices))
+        if i is not None and normalize_phrase(strip_edges(said), prepared=syn) == norm_choices[i]:
+            listed.add(i)
+    return len(norm_choices) > 1 and len(listed) == len(norm_choices)
+
+
 def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
              syn: Mapping[str, str]) -> ParseResult | None:
     n = len(choices)
@@ -211,7 +225,8 @@ def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
         if whole.group(1).upper() in OPTION_LETTERS:
             return ParseResult.fail(f"option {whole.group(1).upper()} does not exist ({n} options)")
     # "It is not A. It is not C." denies letters, it does not list the options
-    if len({m.group(1) for m in _INLINE_LABEL_RE.finditer(text) if not _denied_at(text, m.start())}) > 2:
+    if len({m.group(1) for m in _INLINE_LABEL_RE.finditer(text) if not _denied_at(text, m.start())}) > 2 \
+            or _lists_every_option(text, norm_choices, syn):
         return ParseResult.fail("the reply repeats the list of options instead of picking one")
     decided = _leading_pick(text, n)
     if decided is not None and not decided.ok:
