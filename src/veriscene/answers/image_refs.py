@@ -7,7 +7,9 @@ not Image 1." and "Image 2 has it; Image 1 doesn't." read Image 2. A denial befo
 ("not Image 1") always rules it out, so "Not Image 1." fails; a denial after it ("Image 3 does
 not contain a diamond") only when another image is asserted, since it may be the answer to a
 negative question ("Which image does not contain a diamond?"). Another image offered as an
-alternative ("Image 2, or maybe 3", `extract.offered_alternatives`) fails.
+alternative ("Image 2, or maybe 3", `extract.offered_alternatives`) fails. An image named after
+"than" / "compared to" is what the answer is compared with, ruled out as a denied one: "Image 1
+has more stars than Image 3." reads Image 1, "It has more stars than Image 3." fails.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ _LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|n
 _DENIED_BEFORE_RE = re.compile(
     r"(?:\bnot|n't|\bnor|\bexcept|\bunlike|\bother\s+than|\brather\s+than|\binstead\s+of)\s+"
     r"(?:(?:in|on|from)\s+)?(?:the\s+)?$", re.IGNORECASE)
+# An image named to compare with: "more stars than Image 1", "compared with the first image".
+_COMPARED_BEFORE_RE = re.compile(
+    r"(?:\bthan|\bcompared\s+(?:to|with)|\bunlike|\bversus|\bvs\.?)\s+(?:(?:in|on)\s+)?(?:the\s+)?$", re.IGNORECASE)
 # A denial after an image: "Image 1 doesn't", "Image 1 and Image 3 don't have one", "has no".
 _DENIED_AFTER_RE = re.compile(
     r"^\s*(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't|has\s+no|have\s+no|has\s+none|have\s+none|"
@@ -63,8 +68,9 @@ def _image_ref(word: str) -> int:
 
 def _denial(text: str, start: int, end: int) -> str | None:
     """"before" / "after" when the image named at text[start:end] is denied, else None."""
-    if _DENIED_BEFORE_RE.search(text[max(0, start - 30):start]):
-        return "before"
+    if _DENIED_BEFORE_RE.search(text[max(0, start - 30):start]) or \
+            _COMPARED_BEFORE_RE.search(text[max(0, start - 30):start]):
+        return "before"  # ruled out: denied, or the image the answer is compared with
     if _DENIED_AFTER_RE.match(text[end:end + 30]):
         return "after"
     return None

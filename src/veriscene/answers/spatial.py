@@ -14,7 +14,8 @@ in the only other convention they fit (e.g. 0-1 floats when pixels were asked fo
 inverted corners are reordered; everything is clipped to the image. Several different boxes
 (points) in one reply are a parse failure, and so is a marked box (point) next to another one
 the reply marks or offers (`extract.correction_after_focus`: "\\boxed{[..]} \\boxed{[..]}",
-"[..] (or maybe [..])").
+"[..] (or maybe [..])"). A point named after "than" / "compared to" is what the answer is
+compared with: "[0.12, 0.70] is farther than [0.20, 0.63]" gives [0.12, 0.70].
 """
 
 from __future__ import annotations
@@ -126,6 +127,18 @@ def find_points(text: str) -> tuple[list[list[float]], bool]:
     return _distinct(found), bool(boxes)
 
 
+# A point named to compare with: "[0.12, 0.70] is farther from the camera than [0.20, 0.63]".
+_COMPARED_POINT_RE = re.compile(
+    r"(\b(?:than|compared\s+(?:to|with)|unlike)\s+(?:(?:the\s+)?point\s+)?)(\[[^\[\]]*\]|\([^()]*\))",
+    re.IGNORECASE)
+
+
+def without_compared(text: str) -> str:
+    """`text` without the points named after "than" / "compared to": they are what the answer
+    is compared with, not the answer."""
+    return _COMPARED_POINT_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+
+
 def _to_pixels(values: list[float], box_format: str, image_size: tuple[int, int] | None,
                auto_detect: bool) -> ParseResult:
     fmt = resolve_format(values, box_format, image_size, auto_detect)
@@ -166,7 +179,9 @@ def parse_point(reply: Reply, *, box_format: str, image_size: tuple[int, int] | 
     """A point in absolute pixels [x, y]; see the module docstring for accepted forms."""
     marked = reply.marked or reply.focus
     for text in ([marked] if marked else []) + [reply.body]:
-        points, saw_box = find_points(text)
+        points, saw_box = find_points(without_compared(text))
+        if not points and not saw_box and find_points(text)[0]:
+            return ParseResult.fail("the reply names only a point it compares the answer with")
         if len(points) > 1:
             return ParseResult.fail(f"several different points in the reply: {points[:4]}")
         if points:
