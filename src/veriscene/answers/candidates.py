@@ -269,14 +269,19 @@ def listed_names(text_norm: str, gold: str, table: Mapping[str, frozenset[str]])
 def set_items(part_norm: str, table: KindTable, target: frozenset[str]) -> list[str] | None:
     """The items one part of a set reply (normalised) names, read as candidates of the gold
     items' kinds (`target`): the one candidate in a clause ("triangles appear in every image",
-    "color gray") or every candidate of a bare run of them ("small gray matte"); None when the
-    part names none, or several inside other words (then it is kept as written)."""
+    "color gray") or every candidate of the run of them ending the part, which may end in its
+    noun ("small gray matte", "the object is a small gray matte star"); None when the part
+    names none, or several inside other words (then it is kept as written)."""
     hits = [h for h in find_phrases(part_norm, table, table.longest) if table[h] & target]
     if len(hits) == 1:
         return hits
     if not hits:
         return None
     covered = {w for h in hits for w in h.split()}
-    if all(w in covered or w in GENERIC_HEADS for w in part_norm.split()):
-        return hits
+    words = part_norm.split()
+    # the noun phrase ending a clause: "object in region is small gray matte star"
+    run = words[max((k for k, w in enumerate(words) if w in FUNCTION_WORDS), default=-1) + 1:]
+    if covered <= set(run) and all(w in covered or w in GENERIC_HEADS or k == len(run) - 1
+                                   for k, w in enumerate(run)):
+        return hits  # "small gray matte", "small gray matte star": the last word may be its noun
     return None
