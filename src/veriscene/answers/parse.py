@@ -353,7 +353,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "text":
         return ParseResult(value=r.body) if r.body else ParseResult.fail("empty reply")
     if answer_type == "bool":
-        return _focus_then_body(r, read_bool, "yes/no answer")
+        return _focus_then_body(r, lambda text: read_bool(text, question), "yes/no answer")
     if answer_type in ("int", "float"):
         return parse_number(r, integer=answer_type == "int", question=question)
     if answer_type == "image_index":

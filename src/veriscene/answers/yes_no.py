@@ -1,12 +1,17 @@
 """Reading yes/no answers (`parse.parse_answer` for `bool`): yes/no/true/false/correct/incorrect
 words, hedges ("I think yes"), negated statements ("There is no dog" -> False) and the clause
-after "It is true that"; uncertainty and contradictions fail."""
+after "It is true that"; uncertainty and contradictions fail.
+
+With the question, a clause restating it word for word ("Is the star smaller than the circle?":
+"The star is smaller than the circle." yes, "... is not smaller ..." no; `restated`) is an
+answer too, and a yes/no word it contradicts fails ("No, the star is smaller than the circle.").
+"""
 
 from __future__ import annotations
 
 import re
 
-from veriscene.answers.normalize import fold
+from veriscene.answers.normalize import fold, normalize_phrase
 from veriscene.answers.result import ParseResult
 
 UNCERTAIN_RE = re.compile(
@@ -34,10 +39,62 @@ _THAT_CLAUSE_RE = re.compile(r"^\s+that\s+([^.!?;\n]*)", re.IGNORECASE)
 _SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
 
 
-def read_bool(text: str) -> ParseResult | None:
+# Words a statement and its question share without meaning: auxiliaries, "there", yes/no.
+_FILLER = frozenset({"is", "are", "was", "were", "be", "do", "does", "did", "there", "it", "yes", "no", "yeah",
+                     "nope"})
+_NEGATORS = frozenset({"not", "no", "never", "none", "isnt", "arent", "wasnt", "werent", "doesnt", "dont", "didnt",
+                       "cannot", "cant", "hasnt", "havent"})
+_CLAUSE_SPLIT_RE = re.compile(r"[.!;:,\n]+")
+_ASKING_RE = re.compile(r"^\s*(?:would\s+you\s+say|can\s+you\s+tell\s+me|is\s+it\s+true)\s+(?:that\s+|whether\s+)?",
+                        re.IGNORECASE)
+
+
+def _content(clause: str) -> tuple[tuple[str, ...], int]:
+    """(the clause's words without fillers and negations, the number of negations)."""
+    words = normalize_phrase(clause).split()
+    negations = sum(w in _NEGATORS for w in words)
+    return tuple(w for w in words if w not in _FILLER and w not in _NEGATORS), negations
+
+
+def restated(text: str, question: str | None) -> set[bool]:
+    """The answers that clauses of `text` give by restating the yes/no `question` word for word
+    (fillers aside): True for the question's statement, False for it negated; empty when no
+    clause restates it. A clause asking it again ("Is there a dog?") restates nothing."""
+    if not question or "?" not in question:
+        return set()
+    asked = _ASKING_RE.sub("", _CLAUSE_SPLIT_RE.split(question.split("?")[0])[-1])
+    words, negations = _content(asked)
+    if len(words) < 2:
+        return set()
+    out: set[bool] = set()
+    for sentence in re.split(r"(?<=[.!?;\n])", text):
+        if sentence.strip().endswith("?"):
+            continue
+        for clause in _CLAUSE_SPLIT_RE.split(sentence):
+            said, said_negations = _content(clause)
+            if said == words:
+                out.add(said_negations % 2 == negations % 2)
+    return out
+
+
+def read_bool(text: str, question: str | None = None) -> ParseResult | None:
     """yes/no in `text` (a marked answer or the whole reply): a yes/no word, or a negated or
-    existential statement ("There is no dog" -> False); None when it holds none; a failure when
-    it is uncertain, negates its yes/no word ("not yes") or says both."""
+    existential statement ("There is no dog" -> False), or a clause restating the `question`
+    (`restated`); None when it holds none; a failure when it is uncertain, negates its yes/no
+    word ("not yes"), says both, or restates the question against its yes/no word."""
+    found = _read_words(text)
+    said = restated(text, question)
+    if len(said) > 1:
+        return ParseResult.fail("the reply states both the question's statement and its negation")
+    if found is None or not said:
+        return ParseResult(value=said.pop()) if found is None and said else found
+    if found.ok and found.value not in said:
+        return ParseResult.fail(f"the reply says {'yes' if found.value else 'no'} but states the opposite")
+    return found
+
+
+def _read_words(text: str) -> ParseResult | None:
+    """`read_bool` without the question."""
     text = fold(text).replace("*", " ")
     if not text.strip():
         return None
