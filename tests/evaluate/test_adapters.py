@@ -79,7 +79,7 @@ def test_cli_eval_replay_and_compare(demo_run, tmp_path) -> None:
     assert "accuracy" in a.output
     b = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out", str(tmp_path / "b"),
                             "--limit", "40", "--freeform", "off"])
-    assert b.exit_code == 1 and "rerun" in b.output  # 10 samples have no stored reply: reported as errors
+    assert b.exit_code == 1 and "10 of 40 samples got no reply" in b.stderr  # no stored reply: reported as errors
     c = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c")])
     assert c.exit_code == 0, c.output
     assert (tmp_path / "c" / "compare.html").exists() and "Paired difference" in c.output

@@ -40,6 +40,16 @@ def _params(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def _failed_requests(summary: dict[str, Any]) -> str:
+    """The error line of a run with failed requests: how many, why (commonest reasons), what to do."""
+    from veriscene.evaluate.report import retry_advice
+
+    counts = summary["counts"]
+    reasons = "; ".join(f"{n} x {reason}" for reason, n in summary.get("error_reasons") or [])
+    return (f"{counts['errors']} of {counts['selected']} samples got no reply ({reasons}): "
+            f"{retry_advice(summary)}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
@@ -98,11 +108,16 @@ def register(app: typer.Typer) -> None:
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
             _fail(str(exc.args[0] if exc.args else exc))
-        console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False)
-        console.print(f"wrote {out}/results.jsonl, {out}/summary.json, {out}/report.md, {out}/report.html")
+        except KeyboardInterrupt:
+            # replies received so far are in the cache and results file; say how to go on
+            _fail(f"interrupted: the replies received are kept in {out}; rerun the same command to resume", 130)
+        # soft_wrap: the Markdown report whole, its table rows unbroken when stdout is a file or pipe
+        console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False,
+                      soft_wrap=True)
+        console.print(f"wrote {out}/results.jsonl, {out}/summary.json, {out}/report.md, {out}/report.html",
+                      soft_wrap=True)
         if not result.complete:
-            console.print(f"[yellow]{result.counts['errors']} requests failed; rerun the same command to retry them[/]")
-            raise typer.Exit(1)
+            _fail(_failed_requests(result.summary), 1)
 
     @app.command("compare")
     def compare_command(
@@ -119,7 +134,7 @@ def register(app: typer.Typer) -> None:
             result = compare(runs, out)
         except (FileNotFoundError, ValueError) as exc:
             _fail(str(exc))
-        console.print(to_markdown(result), markup=False, highlight=False)
+        console.print(to_markdown(result), markup=False, highlight=False, soft_wrap=True)
 
     @app.command("score-freeform")
     def score_freeform_command(

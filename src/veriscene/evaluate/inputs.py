@@ -117,7 +117,10 @@ def select(records: list[dict[str, Any]], *, limit: int | None = None,
         for w in wanted:
             if not any(fnmatch.fnmatchcase(k, w) for k in known):
                 close = difflib.get_close_matches(w, known, n=3)
-                hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
+                # the families only: with every generator name too the list runs to a screenful
+                hint = (f"; did you mean {', '.join(close)}?" if close else
+                        f"; families here: {', '.join(sorted({r['family'] for r in records}))} (or a generator "
+                        "name of them, e.g. counting.*)")
                 raise KeyError(f"no sample has family or generator {w!r}{hint}")
         records = [r for r in records
                    if any(fnmatch.fnmatchcase(r["family"], w) or fnmatch.fnmatchcase(r["task"], w) for w in wanted)]

@@ -28,6 +28,17 @@ def model_label(summary: dict[str, Any]) -> str:
     return str(model.get("model", "model"))
 
 
+def retry_advice(summary: dict[str, Any]) -> str:
+    """What to do about the failed requests of an incomplete run. A replay model answers from
+    its file: asking again gives the same "no reply", and a changed file needs a new folder."""
+    if (summary.get("model") or {}).get("adapter") == "replay":
+        return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
+                "the samples it answers (--families, --limit), or add their replies and use a new --out")
+    timed_out = any("timed out" in str(reason) for reason, _ in summary.get("error_reasons") or [])
+    return "rerun the same command to retry the failed requests" + (
+        " (with a larger --timeout: the same one may time out again)" if timed_out else "")
+
+
 def _table_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
     return [[name, str(s["n"]), pct(s["accuracy"]), ci_text(s), pct(s["mean_score"]), str(s["parse_failures"]),
              pct(s["parse_failure_rate"]), str(s["errors"])] for name, s in groups.items()]
@@ -52,7 +63,7 @@ def to_markdown(summary: dict[str, Any]) -> str:
         f"Requests sent: {counts['requests_sent']}, from cache: {counts['from_cache']}, "
         f"resumed: {counts['resumed']}, errors (no reply): {counts['errors']}, "
         f"rejected sample lines: {counts['rejected_lines']}."
-        + ("" if summary.get("complete") else " **Incomplete: rerun the same command to retry the failed requests.**"),
+        + ("" if summary.get("complete") else f" **Incomplete: {retry_advice(summary)}.**"),
         "",
         "Accuracy counts an unparseable reply as wrong; parse failures are also reported on their own.",
         "",
@@ -60,6 +71,9 @@ def to_markdown(summary: dict[str, Any]) -> str:
         "",
         markdown_table(HEADER, _table_rows({"all": summary["overall"]})),
     ]
+    if summary.get("error_reasons"):
+        parts += ["", "## Errors (no reply)", "",
+                  markdown_table(["requests", "error"], [[str(n), reason] for reason, n in summary["error_reasons"]])]
     for key, title in SECTIONS:
         if summary.get(key):
             parts += ["", f"## By {title}", "", markdown_table(HEADER, _table_rows(summary[key]))]
@@ -145,7 +159,10 @@ def to_html(summary: dict[str, Any]) -> str:
             f"{counts['requests_sent']}, from cache: {counts['from_cache']}, errors: {counts['errors']}, "
             f"rejected sample lines: {counts['rejected_lines']}.</p>"]
     if not summary.get("complete"):
-        body.append("<p class='warn'>Incomplete: some requests failed; rerun the same command to retry them.</p>")
+        body.append(f"<p class='warn'>Incomplete: {html.escape(retry_advice(summary))}.</p>")
+    if summary.get("error_reasons"):
+        body += ["<h2>Errors (no reply)</h2>",
+                 html_table(["requests", "error"], [[str(n), reason] for reason, n in summary["error_reasons"]])]
     body += ["<h2>Overall</h2>", html_table(HEADER, _table_rows({"all": summary["overall"]}))]
     for key, title in SECTIONS:
         if summary.get(key):

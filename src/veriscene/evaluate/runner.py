@@ -118,6 +118,25 @@ def _kept(previous: Mapping[str, dict[str, Any]], chosen: Sequence[Mapping[str, 
     return kept
 
 
+def _nothing_chosen(sample_set: Any, limit: int | None) -> str:
+    """Why no sample was chosen: an evaluation of nothing is refused, never reported as done."""
+    if limit == 0:
+        return "--limit 0 selects no sample; leave --limit out to evaluate every sample"
+    if not sample_set.records:
+        first = f" (line {sample_set.rejected[0].line}: {sample_set.rejected[0].reason})" if sample_set.rejected else ""
+        return (f"{sample_set.path} holds no sample to evaluate: {len(sample_set.rejected)} line(s) "
+                f"rejected{first}")
+    return "no sample selected"
+
+
+def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
+    """The commonest errors of failed requests, as [reason, count], commonest first (at most `top`)."""
+    from collections import Counter
+
+    counts = Counter(" ".join(str(r.get("error")).split()) for r in records if r["status"] == "error")
+    return [[reason, n] for reason, n in counts.most_common(top)]
+
+
 def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> None:
     path = out / "run.json"
     current = {"model": identity, "samples": str(samples_path.resolve())}
@@ -188,12 +207,14 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     while the model answers this one, calling `download_progress(done, total)` over all of them.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     sample_set = load_samples(samples)
     chosen = select(sample_set.records, limit=limit, families=families, seed=seed)
+    if not chosen:
+        raise ValueError(_nothing_chosen(sample_set, limit))
     prompt_set: PromptSet = load_prompts(prompts)
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
+    out.mkdir(parents=True, exist_ok=True)  # only now: a refused command leaves no empty folder behind
     _check_run_file(out, identity, sample_set.path)
     with open(out / "rejects.jsonl", "wb") as fh:
         fh.writelines(orjson.dumps(rej.to_dict(str(sample_set.path))) + b"\n" for rej in sample_set.rejected)
@@ -287,6 +308,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
                        "requests_per_s": counts["sent"] / generate_wall if counts["sent"] and generate_wall > 0 else None},
         "complete": errors == 0,
+        "error_reasons": error_reasons(ordered),
         "freeform": freeform_summary,
         "scoring_vocabulary": score_opts["rivals"].source if score_opts["rivals"] is not None else None,
     })

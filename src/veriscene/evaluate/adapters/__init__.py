@@ -9,6 +9,7 @@ A `Model` instance is accepted as is.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, Request
@@ -25,7 +26,9 @@ def load_model(spec: str | Model, *, base_url: str | None = None, **options: Any
         return spec
     kind, sep, rest = str(spec).partition(":")
     if not sep or not rest or kind not in KINDS:
-        raise ModelConfigError(f"model spec {spec!r} must be one of openai:NAME, hf:PATH, replay:FILE")
+        close = difflib.get_close_matches(kind, KINDS, n=1) if sep and rest else []
+        hint = f" (did you mean {close[0]}:{rest}?)" if close else ""
+        raise ModelConfigError(f"model spec {spec!r} must be one of openai:NAME, hf:PATH, replay:FILE{hint}")
     if kind == "openai":
         if not base_url:
             raise ModelConfigError("openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")

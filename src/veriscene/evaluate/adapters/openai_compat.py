@@ -8,7 +8,10 @@ retried with exponential backoff and jitter (a server's ``Retry-After`` is honou
 `max_retries` retries; a request that fails after them says so (``gave up after N attempts``)
 and carries ``info["gave_up"] = True``: no server answered it, so a later run may get it
 (annotate's --resume asks again). 401 / 403 / 404 stop the whole run with a one-line error (bad
-key, URL or model name); other 4xx fail only that request, at once.
+key, URL or model name); other 4xx fail only that request, at once. So does a request that gives
+up on connection errors alone while no request of this model has had any HTTP answer: nothing
+listens at the URL (a wrong port, a server not started), and asking every other sample through
+its own retries would take about 40 s per `concurrency` samples before saying so.
 
 A reply with HTTP 200 is retried only when asking again may give another body (each attempt is
 a paid request, and the waits between them grow to minutes):
@@ -170,6 +173,7 @@ class OpenAIChatModel(Model):
         self.params: dict[str, Any] = {"temperature": temperature, "max_tokens": max_tokens, **(extra_params or {})}
         self._rng = random.Random(seed)  # backoff jitter only; never touches results
         self.stats = {"http_requests": 0, "retries": 0}
+        self._answered = False  # any HTTP response at all from the server, this run
 
     def identity(self) -> dict[str, Any]:
         # The URL is not part of the identity: the same model behind another host gives the same replies.
@@ -195,6 +199,7 @@ class OpenAIChatModel(Model):
         except FileNotFoundError as exc:
             return Completion(key=request.key, text="", error=str(exc))
         last = "no attempt made"
+        unreached = True  # every attempt of this request failed to connect
         for attempt in range(1, self.max_retries + 2):
             retry_after = None
             started = time.perf_counter()
@@ -203,9 +208,12 @@ class OpenAIChatModel(Model):
                 response = await client.post(self.url, json=body)
             except httpx.TimeoutException:
                 last = f"timed out after {self.timeout:g} s"
+                unreached = False
             except httpx.TransportError as exc:
                 last = f"connection error: {type(exc).__name__}: {exc}"
+                unreached = unreached and isinstance(exc, httpx.ConnectError)
             else:
+                self._answered = True
                 latency = time.perf_counter() - started
                 status = response.status_code
                 if status == 200:
@@ -239,8 +247,12 @@ class OpenAIChatModel(Model):
             if attempt <= self.max_retries:
                 self.stats["retries"] += 1
                 await asyncio.sleep(self._delay(attempt, retry_after))
+        tries = f"{self.max_retries + 1} attempt{'s' if self.max_retries else ''}"
+        if unreached and not self._answered:
+            raise ModelConfigError(f"no server answers at {self.url} ({tries}; last: {last}): is it running, "
+                                   "and is --base-url right?")
         return Completion(key=request.key, text="", attempts=self.max_retries + 1,
-                          error=f"gave up after {self.max_retries + 1} attempts; last: {last}", info={"gave_up": True})
+                          error=f"gave up after {tries}; last: {last}", info={"gave_up": True})
 
     async def _run(self, requests: Sequence[Request], on_done: OnDone) -> None:
         import httpx

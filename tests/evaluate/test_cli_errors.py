@@ -1,0 +1,134 @@
+"""What `veriscene eval` says when a new user's run goes wrong: failed requests with their reason
+on stderr, replay files missing replies, no server at the URL, --limit 0, a misspelt model kind,
+an unknown family, an interrupted run."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from tests.evaluate.conftest import samples
+from tests.evaluate.fake_server import FakeServer, Faults
+from veriscene.cli import app
+from veriscene.evaluate import ModelConfigError, evaluate
+from veriscene.evaluate.inputs import select
+from veriscene.evaluate.report import retry_advice
+
+runner = CliRunner()
+
+
+def write_replies(path: Path, recs: list[dict], reply: str = "yes") -> Path:
+    path.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": reply}) + b"\n" for r in recs))
+    return path
+
+
+def test_failed_requests_are_said_on_stderr_with_their_reason(demo_run: Path, tmp_path: Path) -> None:
+    with FakeServer(lambda t, i: "Yes", faults=Faults(rate_500=1.0)) as server:  # 500 on 2 attempts
+        result = runner.invoke(app, ["eval", str(demo_run), "--model", "openai:fake", "--base-url", server.url,
+                                     "--out", str(tmp_path / "o"), "--limit", "4", "--max-retries", "0",
+                                     "--freeform", "off"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: 4 of 4 samples got no reply (4 x gave up after 1 attempt; last: HTTP 500")
+    assert "rerun the same command" in result.stderr
+    assert "got no reply" not in result.stdout and "## Errors (no reply)" in result.stdout
+    summary = orjson.loads((tmp_path / "o" / "summary.json").read_bytes())
+    assert summary["error_reasons"] == [['gave up after 1 attempt; last: HTTP 500: {"error": {"message": '
+                                         '"injected fault"}}', 4]]
+
+
+def test_a_replay_file_missing_replies_is_not_told_to_rerun(demo_run: Path, tmp_path: Path) -> None:
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run)[:3])
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
+                                 str(tmp_path / "o"), "--limit", "5", "--freeform", "off"])
+    assert result.exit_code == 1
+    assert f"2 of 5 samples got no reply (2 x no reply in {replies})" in result.stderr
+    assert "use a new --out" in result.stderr and "rerun" not in result.stderr
+    assert "rerun" not in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_a_timed_out_run_is_told_to_raise_the_timeout() -> None:
+    summary = {"model": {"adapter": "openai"}, "error_reasons": [["gave up after 7 attempts; last: timed out "
+                                                                  "after 1 s", 3]]}
+    assert retry_advice(summary).endswith("(with a larger --timeout: the same one may time out again)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed on leaving: nothing listens there
+
+
+def test_no_server_at_the_url_stops_the_run_after_one_request(demo_run: Path, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(ModelConfigError, match="no server answers at .*is it running, and is --base-url right"):
+        evaluate(demo_run, "openai:fake", tmp_path / "o", base_url=url, limit=30, freeform="off",
+                 model_options={"max_retries": 1, "backoff_base": 0.001, "concurrency": 2})
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_a_server_that_answered_once_is_not_given_up_on_connection_errors(demo_run: Path, tmp_path: Path) -> None:
+    """Connection errors after an answer (a server restarting) fail those requests only."""
+    from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+
+    with FakeServer(lambda t, i: "Yes") as server:
+        model = OpenAIChatModel("fake", server.url, max_retries=0, backoff_base=0.001, concurrency=1)
+        first = evaluate(demo_run, model, tmp_path / "o", limit=2, freeform="off")
+    model.url = f"http://127.0.0.1:{free_port()}/v1/chat/completions"
+    later = evaluate(demo_run, model, tmp_path / "o", limit=4, freeform="off")
+    assert first.complete and later.counts["errors"] == 2
+
+
+def test_limit_0_is_refused_and_leaves_no_folder(demo_run: Path, tmp_path: Path) -> None:
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run))
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
+                                 str(tmp_path / "o"), "--limit", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --limit 0 selects no sample; leave --limit out")
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_empty_samples_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "samples.jsonl").write_text("{not json\n")
+    with pytest.raises(ValueError, match=r"holds no sample to evaluate: 1 line\(s\) rejected \(line 1: not valid"):
+        evaluate(tmp_path / "samples.jsonl", "replay:nowhere.jsonl", tmp_path / "o")
+
+
+def test_a_misspelt_model_kind_is_answered_with_the_close_one(demo_run: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", "repaly:r.jsonl", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "(did you mean replay:r.jsonl?)" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unknown_family_lists_the_families_not_every_generator(demo_run: Path) -> None:
+    with pytest.raises(KeyError) as info:
+        select(samples(demo_run), families="counting,zzz")
+    message = info.value.args[0]
+    assert "families here: attribute, counting," in message and ".v1" not in message
+
+
+def test_the_report_on_stdout_keeps_each_table_row_on_one_line(demo_run: Path, tmp_path: Path) -> None:
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run))
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
+                                 str(tmp_path / "o"), "--freeform", "off"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    assert len(rows) > 20 and all(line.endswith("|") for line in rows)
+    assert result.stdout.count("| errors |") >= 2  # the header row whole
+
+
+def test_an_interrupted_run_says_how_to_resume(demo_run: Path, tmp_path: Path, monkeypatch) -> None:
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("veriscene.evaluate.evaluate", interrupted)
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run))
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
+                                 str(tmp_path / "o")])
+    assert result.exit_code == 130
+    assert "interrupted: the replies received are kept" in result.stderr
+    assert "rerun the same command to resume" in result.stderr
