@@ -175,15 +175,18 @@ def fits_format(values: Sequence[float], box_format: str, image_size: tuple[int,
 
 
 def resolve_format(values: Sequence[float], stated: str, image_size: tuple[int, int] | None,
-                   auto_detect: bool = True) -> str | None:
+                   auto_detect: bool = True, prefer: str | None = None) -> str | None:
     """The convention to read `values` in: the stated one when the values fit it; otherwise, with
-    `auto_detect`, the only other convention they fit; None when none (or several) fit."""
+    `auto_detect`, the only other convention they fit, or `prefer` among several (the reply's
+    own convention: Qwen2.5-VL's "bbox_2d" is in pixels); None when none (or several) fit."""
     if fits_format(values, stated, image_size):
         return stated
     if not auto_detect:
         return None
     fitting = [f for f in BOX_FORMATS if f != stated and (f == "pixel" or image_size is not None)
                and fits_format(values, f, image_size)]
+    if len(fitting) > 1 and prefer in fitting:
+        return prefer
     return fitting[0] if len(fitting) == 1 else None
 
 

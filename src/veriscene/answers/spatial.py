@@ -8,9 +8,11 @@ Accepted box forms (values in any convention; see `coords`):
     {"x1": .., "y1": .., "x2": .., "y2": ..}   xmin=.., ymin=.., xmax=.., ymax=..
 
 Points: [x, y], (x, y), <point>x, y</point>, <point x=".." y="..">, x=.., y=.., or "x, y";
-Molmo's ``<points x1=".." y1=".." x2=".." y2="..">`` gives one point per index.
+Molmo's ``<points x1=".." y1=".." x2=".." y2="..">`` gives one point per index. Point tags
+hold percentages of the image (Molmo's convention) unless every value is at most 1.
 The values are read in the stated `box_format` when they fit it; otherwise (with auto-detection)
-in the only other convention they fit (e.g. 0-1 floats when pixels were asked for). Boxes with
+in the only other convention they fit (e.g. 0-1 floats when pixels were asked for), or in pixels
+when pixels and 0-1000 both fit and the reply uses Qwen2.5-VL's "bbox_2d" / "point_2d" keys. Boxes with
 inverted corners are reordered; everything is clipped to the image. Several different boxes
 (points) in one reply are a parse failure, and so is a marked box (point) next to another one
 the reply marks or offers (`extract.correction_after_focus`: "\\boxed{[..]} \\boxed{[..]}",
@@ -76,7 +78,10 @@ def _tag_points(text: str) -> tuple[list[list[float]], str]:
         coords: dict[str, dict[str, float]] = {}
         for c in _TAG_COORD_RE.finditer(m.group(1)):
             coords.setdefault(c.group(2) or "1", {}).setdefault(c.group(1).lower(), float(c.group(3)))
-        found.extend([xy["x"], xy["y"]] for xy in coords.values() if "x" in xy and "y" in xy)
+        points = [[xy["x"], xy["y"]] for xy in coords.values() if "x" in xy and "y" in xy]
+        # Molmo writes percentages of the image: read as fractions (values up to 1 are fractions already)
+        percent = any(v > 1 for p in points for v in p) and all(0 <= v <= 100 for p in points for v in p)
+        found.extend([[v / 100 for v in p] for p in points] if percent else points)
         return " " * len(m.group(0))
 
     return found, _POINT_TAG_RE.sub(take, text)
@@ -139,9 +144,14 @@ def without_compared(text: str) -> str:
     return _COMPARED_POINT_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
+# Qwen2.5-VL's JSON grounding keys: absolute pixels.
+_PIXEL_KEYS_RE = re.compile(r"[\"']?\b(?:bbox_2d|point_2d)\b[\"']?\s*:")
+
+
 def _to_pixels(values: list[float], box_format: str, image_size: tuple[int, int] | None,
-               auto_detect: bool) -> ParseResult:
-    fmt = resolve_format(values, box_format, image_size, auto_detect)
+               auto_detect: bool, text: str = "") -> ParseResult:
+    prefer = "pixel" if _PIXEL_KEYS_RE.search(text) else None
+    fmt = resolve_format(values, box_format, image_size, auto_detect, prefer)
     if fmt is None:
         size = f" (image {image_size[0]}x{image_size[1]})" if image_size else ""
         return ParseResult.fail(
@@ -170,7 +180,7 @@ def parse_box(reply: Reply, *, box_format: str, image_size: tuple[int, int] | No
             return ParseResult.fail(f"several different boxes in the reply: {boxes[:4]}")
         if boxes:
             revised = _revised(reply, boxes[0], find_boxes, "box") if text is marked else None
-            return revised or _to_pixels(boxes[0], box_format, image_size, auto_detect)
+            return revised or _to_pixels(boxes[0], box_format, image_size, auto_detect, text)
     return ParseResult.fail("no box [x0, y0, x1, y1] found in the reply")
 
 
@@ -186,7 +196,7 @@ def parse_point(reply: Reply, *, box_format: str, image_size: tuple[int, int] | 
             return ParseResult.fail(f"several different points in the reply: {points[:4]}")
         if points:
             revised = _revised(reply, points[0], lambda t: find_points(t)[0], "point") if text is marked else None
-            return revised or _to_pixels(points[0], box_format, image_size, auto_detect)
+            return revised or _to_pixels(points[0], box_format, image_size, auto_detect, text)
         if saw_box:
             return ParseResult.fail("expected a point [x, y] but the reply gives a box")
     return ParseResult.fail("no point [x, y] found in the reply")
