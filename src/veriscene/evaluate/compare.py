@@ -3,11 +3,14 @@
 Each run folder must hold a summary.json from `evaluate`. Rows are the union of the runs'
 groups; a run without a group shows "-". For two or more runs, the per-sample results of the
 samples every run answered give a paired difference of each run against the first, with a
-bootstrap interval (the same resampled samples for both runs).
+bootstrap interval (the same resampled samples for both runs). Notes above the tables say when
+the accuracies side by side are not over the same samples: other samples files, other sample
+sets (`--limit`, `--families`), or samples that got no reply in a run.
 """
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,16 +39,50 @@ def _load(run: Path) -> dict[str, Any]:
     return orjson.loads(path.read_bytes())
 
 
-def _correct_by_id(run: Path) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _results(run: Path) -> tuple[set[str], dict[str, float]]:
+    """(ids of every sample the run evaluated, correctness of those it answered by id)."""
+    evaluated: set[str] = set()
+    correct: dict[str, float] = {}
     path = run / "results.jsonl"
     if path.exists():
         for line in path.read_bytes().splitlines():
             if line.strip():
                 r = orjson.loads(line)
+                evaluated.add(r["id"])
                 if r.get("status") in ANSWERED:
-                    out[r["id"]] = float(bool(r["correct"]))
-    return out
+                    correct[r["id"]] = float(bool(r["correct"]))
+    return evaluated, correct
+
+
+def _samples_file(run: Path, summary: dict[str, Any]) -> str:
+    """The run's samples as an absolute path (run.json's; summary.json's is as it was given), a
+    run folder's samples.jsonl named by the folder: `eval RUN` and `eval RUN/samples.jsonl` agree."""
+    run_file = run / "run.json"
+    given = orjson.loads(run_file.read_bytes()).get("samples") if run_file.exists() else summary.get("samples")
+    path = Path(str(given))
+    return str(path.parent if path.name == "samples.jsonl" else path)
+
+
+def _notes(labels: list[str], files: list[str], summaries: list[dict[str, Any]],
+           evaluated: list[set[str]]) -> list[str]:
+    """What makes the side-by-side accuracies not comparable as they stand: runs over other
+    samples files or sample sets, runs with samples that got no reply."""
+    notes = []
+    if len(set(files)) > 1:
+        notes.append("The runs read different samples files: " +
+                     "; ".join(f"{label}: {f}" for label, f in zip(labels, files)) + ".")
+    common = set.intersection(*evaluated) if evaluated else set()
+    if any(ids != evaluated[0] for ids in evaluated[1:]):
+        notes.append("The runs evaluated different samples (" +
+                     ", ".join(f"{label}: {len(ids)}" for label, ids in zip(labels, evaluated)) +
+                     f"; {len(common)} in all of them): their accuracies are over different samples; the paired "
+                     "difference is over the samples both runs answered.")
+    for label, s in zip(labels, summaries):
+        counts = s.get("counts") or {}
+        if counts.get("errors"):
+            notes.append(f"{label} is incomplete: {counts['errors']} of {counts.get('selected')} samples got no "
+                         "reply and are left out of its accuracy.")
+    return notes
 
 
 def paired_difference(a: dict[str, float], b: dict[str, float], n_boot: int = 1000) -> dict[str, Any]:
@@ -78,9 +115,11 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
                            f"{pct(stats['accuracy'])} {ci_text(stats)} (n={stats['n']}, pf={stats['parse_failures']})")
             rows.append(row)
         tables[key] = rows
-    base = _correct_by_id(paths[0])
-    diffs = [paired_difference(base, _correct_by_id(p)) for p in paths[1:]]
-    result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs}
+    results = [_results(p) for p in paths]
+    diffs = [paired_difference(results[0][1], correct) for _, correct in results[1:]]
+    result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs,
+              "notes": _notes(labels, [_samples_file(p, s) for p, s in zip(paths, summaries)], summaries,
+                              [ids for ids, _ in results])}
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +139,7 @@ def _diff_rows(result: dict[str, Any]) -> list[list[str]]:
 def to_markdown(result: dict[str, Any]) -> str:
     header = [""] + result["labels"]
     parts = ["# Comparison", "", "Cells: accuracy % [95% CI] (n answered, pf = parse failures)."]
+    parts += [line for note in result.get("notes", []) for line in ("", f"**Note:** {note}")]
     for key, rows in result["tables"].items():
         parts += ["", f"## {key.replace('_', ' ')}", "", markdown_table(header, rows)]
     if result["paired_vs_first"]:
@@ -111,6 +151,7 @@ def to_markdown(result: dict[str, Any]) -> str:
 def to_html(result: dict[str, Any], summaries: list[dict[str, Any]]) -> str:
     header = [""] + result["labels"]
     body = ["<h1>Comparison</h1>", "<p>Cells: accuracy % [95% CI] (n answered, pf = parse failures).</p>"]
+    body += [f"<p class='warn'>Note: {html.escape(note)}</p>" for note in result.get("notes", [])]
     overall = {label: s["overall"] for label, s in zip(result["labels"], summaries)}
     body += ["<h2>Overall accuracy</h2>", svg_bars(overall)]
     for key, rows in result["tables"].items():

@@ -1,0 +1,56 @@
+"""`compare` says when the accuracies it puts side by side are not over the same samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from tests.evaluate.conftest import samples
+from veriscene.evaluate import compare, evaluate
+from veriscene.evaluate.compare import to_markdown
+
+
+def replay(demo_run: Path, tmp_path: Path, name: str, count: int, **options) -> Path:
+    replies = tmp_path / f"{name}.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": "yes"}) + b"\n"
+                                 for r in samples(demo_run)[:count]))
+    evaluate(demo_run, f"replay:{replies}", tmp_path / name, freeform="off", **options)
+    return tmp_path / name
+
+
+def test_runs_over_other_samples_are_said_so(demo_run: Path, tmp_path: Path) -> None:
+    full = replay(demo_run, tmp_path, "full", 10_000)
+    part = replay(demo_run, tmp_path, "part", 10_000, limit=12)
+    result = compare([full, part])
+    n = len(samples(demo_run))
+    assert result["notes"] == [f"The runs evaluated different samples (replay:full.jsonl (full): {n}, "
+                               "replay:part.jsonl (part): 12; 12 in all of them): their accuracies are over "
+                               "different samples; the paired difference is over the samples both runs answered."]
+    assert "**Note:** The runs evaluated different samples" in to_markdown(result)
+
+
+def test_an_incomplete_run_and_another_samples_file_are_said_so(demo_run: Path, tmp_path: Path) -> None:
+    full = replay(demo_run, tmp_path, "full", 10_000, limit=12)
+    half = replay(demo_run, tmp_path, "half", 6, limit=12)
+    copy = tmp_path / "copy" / "samples.jsonl"
+    copy.parent.mkdir()
+    copy.write_bytes((demo_run / "samples.jsonl").read_bytes())
+    (copy.parent / "images").symlink_to(demo_run / "images")
+    other = tmp_path / "other"
+    evaluate(copy, f"replay:{tmp_path / 'full.jsonl'}", other, freeform="off", limit=12)
+    evaluate(demo_run / "samples.jsonl", f"replay:{tmp_path / 'full.jsonl'}", tmp_path / "file", freeform="off",
+             limit=12)
+    assert compare([full, tmp_path / "file"])["notes"] == []  # a run folder and its samples.jsonl: the same
+    notes = compare([full, half, other], tmp_path / "cmp")["notes"]
+    assert notes[0].startswith("The runs read different samples files: replay:full.jsonl (full): "
+                               f"{demo_run.resolve()}; ")
+    assert notes[1:] == ["replay:half.jsonl (half) is incomplete: 6 of 12 samples got no reply and are left out "
+                         "of its accuracy."]
+    assert "Note: replay:half.jsonl (half) is incomplete" in (tmp_path / "cmp" / "compare.html").read_text()
+
+
+def test_runs_over_the_same_samples_have_no_note(demo_run: Path, tmp_path: Path) -> None:
+    a = replay(demo_run, tmp_path, "a", 10_000, limit=12)
+    b = replay(demo_run, tmp_path, "b", 10_000, limit=12)
+    assert compare([a, b])["notes"] == []
