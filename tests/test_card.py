@@ -283,6 +283,18 @@ def test_cli_default_out_and_missing_run(run: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
+def test_cli_out_a_folder_or_below_a_file(run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cards").mkdir()
+    result = CliRunner().invoke(app, ["card", str(run), "--out", str(tmp_path / "cards")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cards" / "README.md").read_text(encoding="utf-8").startswith("---\n")
+    monkeypatch.setattr("veriscene.card.card_facts", lambda *a, **k: pytest.fail("the run was read"))
+    below = tmp_path / "cards" / "README.md" / "card.md"
+    result = CliRunner().invoke(app, ["card", str(run), "--out", str(below)])
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == f"error: --out {below}: {tmp_path / 'cards' / 'README.md'} is a file, not a folder\n"
+
+
 def test_write_card_returns_the_path(run: Path, tmp_path: Path) -> None:
     path = write_card(run, tmp_path / "x" / "README.md", name="N")
     assert path.read_text(encoding="utf-8").startswith("---\n") and "# N\n" in path.read_text(encoding="utf-8")

@@ -132,3 +132,22 @@ def test_an_interrupted_run_says_how_to_resume(demo_run: Path, tmp_path: Path, m
     assert result.exit_code == 130
     assert "interrupted: the replies received are kept" in result.stderr
     assert "rerun the same command to resume" in result.stderr
+
+
+def test_score_freeform_llm_without_a_url_is_one_error_line(demo_run: Path, tmp_path: Path) -> None:
+    (tmp_path / "r.jsonl").write_text('{"image_id": "x", "reply": "A red circle."}\n')
+    result = runner.invoke(app, ["score-freeform", str(tmp_path / "r.jsonl"), "--scenes", str(demo_run / "scenes.jsonl"),
+                                 "--extractor", "llm", "--extractor-model", "openai:m"])
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == "error: openai:NAME needs --base-url (e.g. http://localhost:8000/v1)\n"
+
+
+def test_score_freeform_keeps_stdout_json_and_fails_when_nothing_is_scored(demo_run: Path, tmp_path: Path) -> None:
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run)[:12])  # no image ids: all skipped
+    result = runner.invoke(app, ["score-freeform", str(replies), "--scenes", str(demo_run / "scenes.jsonl"),
+                                 "--matcher", "lexical"])
+    assert result.exit_code == 1
+    assert orjson.loads(result.stdout)["rejected"] == 12  # one JSON document, the skipped lines elsewhere
+    assert f"skipped {replies}, line 1: missing field 'image_id'" in result.stderr
+    assert "skipped and 2 more lines" in result.stderr
+    assert result.stderr.endswith(f"error: no reply of {replies} could be scored: all 12 lines skipped\n")

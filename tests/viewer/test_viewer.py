@@ -344,6 +344,14 @@ def test_view_command_html_and_errors(run: Path, tmp_path: Path) -> None:
     assert "view" in runner.invoke(app, ["--help"]).output
 
 
+def test_view_html_below_a_file_is_said_as_a_write_error(run: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "v.html"
+    result = CliRunner().invoke(app, ["view", str(run), "--html", str(out), "--count", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: cannot write {out}: ")  # it said 'cannot serve on 127.0.0.1:8000'
+
+
 # --- evaluation results ----------------------------------------------------------------------
 
 

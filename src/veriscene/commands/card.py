@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import progress_bar
         from veriscene.engine.runfiles import sample_count
 
+        if out is not None:
+            out = _card_path(out)  # a wrong --out said before the samples are read (and verified)
         try:
             path = local_input(run)
             count = sample_count(path)
@@ -52,6 +54,18 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"warning: --data-files {data_files!r} matches no file in {path.parent}: the Hub reads the "
                        "pattern relative to the card's folder (e.g. samples.jsonl, shards/*.jsonl.zst)", err=True)
         typer.echo(facts.counts_line())
+
+
+def _card_path(out: Path) -> Path:
+    """Where `--out` puts the card: OUT/README.md for an existing folder, else OUT itself; exits 2
+    when a folder on the way is a file."""
+    if out.is_dir():
+        return out / "README.md"
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        typer.echo(f"error: --out {out}: {blocking} is a file, not a folder", err=True)
+        raise typer.Exit(2)
+    return out
 
 
 def _matches(folder: Path, pattern: str) -> bool:

@@ -150,22 +150,28 @@ def register(app: typer.Typer) -> None:
         (Python: veriscene.evaluate.score_freeform)."""
         import orjson
 
-        from veriscene.console import console
+        from veriscene.console import console, err_console
         from veriscene.evaluate import ModelConfigError, score_freeform
 
         check_choice("--matcher", matcher, MATCHERS)
         check_choice("--extractor", extractor, ("rules", "llm"))
         model = None
-        if extractor == "llm":
-            from veriscene.evaluate.adapters import load_model
-
-            if not extractor_model:
-                _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
-            model = load_model(extractor_model, base_url=base_url)
         try:
+            if extractor == "llm":
+                from veriscene.evaluate.adapters import load_model
+
+                if not extractor_model:
+                    _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
+                model = load_model(extractor_model, base_url=base_url)
             report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(str(exc.args[0] if exc.args else exc))
         console.print_json(orjson.dumps(report.summary()).decode())
+        # on stderr: standard output stays one JSON document (`| jq` works)
         for r in report.rejected[:10]:
-            console.print(f"[yellow]skipped[/] {responses}, line {r['line']}: {r['reason']}")
+            err_console.print(f"[yellow]skipped[/] {responses}, line {r['line']}: {r['reason']}", soft_wrap=True,
+                              markup=True, highlight=False)
+        if len(report.rejected) > 10:
+            err_console.print(f"[yellow]skipped[/] and {len(report.rejected) - 10} more lines", highlight=False)
+        if report.rejected and not report.records:
+            _fail(f"no reply of {responses} could be scored: all {len(report.rejected)} lines skipped", 1)

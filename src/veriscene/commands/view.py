@@ -74,8 +74,9 @@ def register(app: typer.Typer) -> None:
 
             view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:
-            err_console.print(f"[red]error:[/] {escape(str(exc))}")
+            err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)  # a path whole, to copy
             raise typer.Exit(2)
-        except OSError as exc:  # e.g. the port is taken
-            err_console.print(f"[red]error:[/] cannot serve on {host}:{port}: {exc}")
+        except OSError as exc:  # e.g. the port is taken, or --html below a file
+            where = f"cannot write {html}" if html is not None else f"cannot serve on {host}:{port}"
+            err_console.print(f"[red]error:[/] {escape(where)}: {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2)
