@@ -106,3 +106,25 @@ def test_count_claims_beside_a_crowd_region() -> None:
     stuff = SceneFacts(make_scene(objects, meta={"stuff": [2]}))
     assert not stuff.supports(claim("person", 2))
     assert stuff.supports(claim("person", 3)) and stuff.supports(claim("person", 7))
+
+
+def test_a_failed_llm_extraction_is_skipped_not_scored_as_no_claims(demo_run, tmp_path) -> None:
+    """The extractor's unreadable answer (a server error, no JSON) is no helpfulness of 0."""
+    from veriscene.evaluate.adapters import FunctionModel
+
+    caps = _captions(demo_run)[:2]
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b"".join(orjson.dumps({"id": c["id"], "image_ids": [i["id"] for i in c["images"]],
+                                            "reply": c["answer"]}) + b"\n" for c in caps))
+    first = caps[0]["answer"]
+
+    def extract(request) -> str:  # a JSON answer for the first reply only
+        if first in request.prompt.text:
+            return '{"objects": [{"name": "circle", "attributes": [], "count": null}], "relations": []}'
+        return "Sorry, I cannot help with that."
+
+    report = score_freeform(path, demo_run / "scenes.jsonl", extractor="llm", model=FunctionModel(extract),
+                            matcher="lexical")
+    assert [r["id"] for r in report.records] == [caps[0]["id"]]
+    assert report.rejected == [{"line": 2, "id": caps[1]["id"], "reason": "the claim extractor gave no readable answer"}]
+    assert report.summary()["n"] == 1 and report.summary()["helpfulness"] > 0

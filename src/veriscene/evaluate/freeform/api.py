@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +169,8 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
     for item, claims in zip(todo, claim_lists):
         echoed = _question_words(item.question, lex)
         kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
-        scores.append(score_claims(kept, _facts_of(item, scene_map, cache), canon))
+        score = score_claims(kept, _facts_of(item, scene_map, cache), canon)
+        scores.append(score if claims is not None else replace(score, extracted=False))
     return scores, ext.name, match.name
 
 
@@ -289,6 +290,10 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any, *, extractor:
                                                matcher=matcher, model=model)
     report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected)
     for (line_no, rec, item), score in zip(usable, scores):
+        if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
+            report.rejected.append({"line": line_no, "id": rec.get("id"),
+                                    "reason": "the claim extractor gave no readable answer"})
+            continue
         report.records.append({"id": rec.get("id", line_no), "image_id": item.image_ids[0],
                                "image_ids": list(item.image_ids), **score.to_dict()})
     if out is not None:

@@ -2,7 +2,8 @@
 
 The model is asked for JSON (below) and its answer is read leniently (code fences and text
 around the JSON are ignored). A reply that cannot be read gives no claims and is counted in
-`failures`, never a silent perfect score: the scorer reports truthfulness None for it.
+`failures`, never a silent score: `score_freeform` skips that description (in `rejected`), so it
+counts neither as a perfect truthfulness nor as a helpfulness of 0.
 
     {"objects": [{"name": "circle", "attributes": ["red", "large"], "count": 2}],
      "relations": [{"subject": {"name": "circle", "attributes": ["red"]}, "predicate": "left of",

@@ -68,6 +68,7 @@ class ReplyScore:
     claims: list[dict[str, Any]]
     hallucinations: list[str]
     recall_by_kind: dict[str, float | None] = field(default_factory=dict)
+    extracted: bool = True  # False: the claim extractor gave no readable answer (nothing was checked)
 
     def to_dict(self) -> dict[str, Any]:
         return {"helpfulness": self.helpfulness, "truthfulness": self.truthfulness,
