@@ -253,3 +253,13 @@ def test_unreadable_records_are_named_by_line_and_by_id_when_they_have_one(tmp_p
     assert result.exit_code == 1
     assert f"line 1 sample {good[0]['id']}: " in result.output and "line 2: " in result.output
     assert "sample None" not in result.output
+
+
+def test_a_samples_file_without_a_manifest_is_told_to_give_scenes(tmp_path) -> None:
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(1, seed=1), scenes)
+    generate(scenes, tmp_path / "run", generators="counting")
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "samples.jsonl").write_bytes((tmp_path / "run" / "samples.jsonl").read_bytes())
+    result = CliRunner().invoke(app, ["verify", str(tmp_path / "alone" / "samples.jsonl")])
+    assert result.exit_code == 2 and "--scenes FILE" in result.stderr

@@ -34,7 +34,8 @@ SCENE_CACHE = 5120  # parsed scenes kept (ParsedScenes): generate's default pool
 def _scenes_from_manifest(run_dir: Path) -> list[Path]:
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.exists():
-        raise FileNotFoundError(f"{run_dir} has no manifest.json; pass the scenes file explicitly")
+        raise FileNotFoundError(f"{run_dir} has no manifest.json to name its scenes: give the scene file "
+                                "with --scenes FILE (Python: scenes=...)")
     manifest = orjson.loads(manifest_path.read_bytes())
     return [input_file(run_dir, entry["path"]) for entry in scene_inputs(manifest["config"])]
 
