@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from veriscene.evaluate.adapters.base import ModelConfigError
 from PIL import Image
 
 pytest.importorskip("httpx")  # in the test extra: never skipped by `make test`
@@ -211,7 +213,8 @@ def test_a_failed_request_raises() -> None:
         port = free.getsockname()[1]
     model = OpenAIChatModel("fake-vlm", f"http://127.0.0.1:{port}/v1", max_retries=0)
     detector = VLMDetector(model)
-    with pytest.raises(RuntimeError, match="the request to fake-vlm failed: .*connection error"):
+    with pytest.raises(ModelConfigError, match=f"no server answers at http://127.0.0.1:{port}/v1/chat/completions "
+                                               r"\(1 attempt; last: connection error"):
         detector(Image.new("RGB", (120, 80)))
 
 

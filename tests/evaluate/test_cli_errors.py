@@ -151,3 +151,22 @@ def test_score_freeform_keeps_stdout_json_and_fails_when_nothing_is_scored(demo_
     assert f"skipped {replies}, line 1: missing field 'image_id'" in result.stderr
     assert "skipped and 2 more lines" in result.stderr
     assert result.stderr.endswith(f"error: no reply of {replies} could be scored: all 12 lines skipped\n")
+
+
+def test_a_replay_run_whose_failures_are_not_missing_replies_is_told_to_rerun() -> None:
+    """A replay run whose images were not found is no replies-file problem: fixed, the same
+    command runs again. Only 'no reply in FILE' gets the replay advice."""
+    missing = {"model": {"adapter": "replay"}, "error_reasons": [["no reply in r.jsonl", 3]]}
+    assert retry_advice(missing).startswith("the replies file has no reply for these samples")
+    images = {"model": {"adapter": "replay"}, "error_reasons": [["image x.png does not exist", 2],
+                                                                 ["no reply in r.jsonl", 1]]}
+    assert retry_advice(images) == "rerun the same command to retry the failed requests"
+
+
+def test_error_reasons_are_grouped_by_what_failed_not_by_sample() -> None:
+    from veriscene.evaluate.runner import error_reasons
+
+    records = [{"status": "error", "error": f"sample '{i}': image memory://d/{i % 2}.png does not exist"}
+               for i in range(5)] + [{"status": "ok", "error": None}]
+    assert error_reasons(records) == [["image memory://d/0.png does not exist", 3],
+                                      ["image memory://d/1.png does not exist", 2]]

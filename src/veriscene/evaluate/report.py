@@ -30,11 +30,14 @@ def model_label(summary: dict[str, Any]) -> str:
 
 def retry_advice(summary: dict[str, Any]) -> str:
     """What to do about the failed requests of an incomplete run. A replay model answers from
-    its file: asking again gives the same "no reply", and a changed file needs a new folder."""
-    if (summary.get("model") or {}).get("adapter") == "replay":
+    its file: asking again gives the same "no reply", and a changed file needs a new folder;
+    other failures (an image not found) may be fixed and the same command run again."""
+    reasons = [str(reason) for reason, _ in summary.get("error_reasons") or []]
+    replay = (summary.get("model") or {}).get("adapter") == "replay"
+    if replay and reasons and all(reason.startswith("no reply in ") for reason in reasons):
         return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
                 "the samples it answers (--families, --limit), or add their replies and use a new --out")
-    timed_out = any("timed out" in str(reason) for reason, _ in summary.get("error_reasons") or [])
+    timed_out = any("timed out" in reason for reason in reasons)
     return "rerun the same command to retry the failed requests" + (
         " (with a larger --timeout: the same one may time out again)" if timed_out else "")
 

@@ -15,6 +15,7 @@ is ever sent twice for the same model, parameters, prompt and images.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -129,11 +130,16 @@ def _nothing_chosen(sample_set: Any, limit: int | None) -> str:
     return "no sample selected"
 
 
+_SAMPLE_PREFIX = re.compile(r"^sample '[^']*': ")
+
+
 def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
     """The commonest errors of failed requests, as [reason, count], commonest first (at most `top`)."""
     from collections import Counter
 
-    counts = Counter(" ".join(str(r.get("error")).split()) for r in records if r["status"] == "error")
+    # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample
+    counts = Counter(_SAMPLE_PREFIX.sub("", " ".join(str(r.get("error")).split()))
+                     for r in records if r["status"] == "error")
     return [[reason, n] for reason, n in counts.most_common(top)]
 
 
