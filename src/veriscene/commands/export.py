@@ -15,6 +15,7 @@ from veriscene.io.writers.text import MC_STYLES
 
 FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl", "lmms_eval")
 NO_TEXT_TARGETS = ("verl", "lmms_eval")  # targets scored by program (rewards, lmms-eval): no --mc-style
+CONVERSATION_FORMATS = ("llava", "sharegpt")  # formats whose records are conversations: --turns
 
 
 def default_out(run_dir: Path, fmt: str) -> Path:
@@ -29,6 +30,8 @@ def print_summary(summary: ExportSummary, console: Console, checked: bool = Fals
     table.add_column("")
     table.add_row("written", "\n".join(str(f) for f in summary.files) or "-")
     table.add_row("samples", str(summary.samples_written))
+    if summary.conversations is not None:
+        table.add_row("conversations", str(summary.conversations))
     table.add_row("skipped", str(summary.samples_skipped))
     if summary.samples_expected is not None:
         table.add_row("run's manifest", f"{summary.samples_expected} samples")
@@ -133,6 +136,13 @@ def register(app: typer.Typer) -> None:
                 "not for verl and lmms_eval, whose targets are scored by program.",
             ),
         ] = None,
+        turns: Annotated[
+            int,
+            typer.Option("--turns", min=1, help="llava, sharegpt: up to N questions about the same image(s) in one "
+                         "conversation, the image shown in its first question only (default 1: a conversation per "
+                         "sample). Questions of one scene are taken in sample id order, a fact (its qa and mc "
+                         "forms) at most once per conversation, captions last."),
+        ] = 1,
         allow_incomplete: Annotated[
             bool,
             typer.Option("--allow-incomplete", help="Export a finished run whose sample files hold another number of "
@@ -161,7 +171,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.io.export import export
 
         console = Console()
-        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images)
+        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns)
         if usage:
             fail(usage)
         run = local_input(run_dir)
@@ -170,6 +180,8 @@ def register(app: typer.Typer) -> None:
             options.update(task_name=task_name, split_by=split_by, prompts=prompts)
         elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style or "letter"
+        if turns != 1:
+            options["turns"] = turns
         try:
             with progress_bar("exporting", sample_count(run)) as advance:
                 summary = export(
@@ -190,7 +202,7 @@ def register(app: typer.Typer) -> None:
 
 
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
-                image_root: Path | None, embed_images: bool = False) -> str | None:
+                image_root: Path | None, embed_images: bool = False, turns: int = 1) -> str | None:
     """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
     from veriscene.engine.remote import is_url
     from veriscene.io.writers import EMBEDDING_FORMATS
@@ -204,6 +216,9 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
     if embed_images and to not in EMBEDDING_FORMATS:
         return (f"--embed-images does not apply to {to}: it names images by path; formats that store image bytes: "
                 f"{', '.join(EMBEDDING_FORMATS)}")
+    if turns != 1 and to not in CONVERSATION_FORMATS:
+        return (f"--turns does not apply to {to}: its records are single questions; formats whose records are "
+                f"conversations: {', '.join(CONVERSATION_FORMATS)}")
     if absolute_paths and image_root is not None:
         return "--absolute-paths and --image-root exclude each other (absolute paths are relative to no folder)"
     if to == "lmms_eval" and out is not None and is_url(out):

@@ -41,6 +41,8 @@ class ExportSummary:
     # the run's vocabulary.json copied beside a trl, verl or lmms_eval export: the data set's words,
     # rivals of a `str` answer when replies are scored (None: not such an export, or the run has none)
     vocabulary_file: Path | str | None = None
+    # records holding several samples' questions (llava and sharegpt with turns > 1), else None
+    conversations: int | None = None
 
     def skip(self, reason: str) -> None:
         self.samples_skipped += 1
@@ -58,6 +60,7 @@ class ExportSummary:
             "image_root": str(self.image_root) if self.image_root is not None else None,
             "files": [str(f) for f in self.files],
             "vocabulary_file": str(self.vocabulary_file) if self.vocabulary_file is not None else None,
+            "conversations": self.conversations,
             "samples_written": self.samples_written,
             "samples_skipped": self.samples_skipped,
             "errors": list(self.errors),

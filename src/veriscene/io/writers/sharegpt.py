@@ -6,6 +6,10 @@
      "id": "<sample id>",
      "veriscene": {provenance, as in the LLaVA writer}}
 
+With `turns` N > 1, a record is a conversation of up to N questions about the same image(s)
+(see `turns.conversations`), the "<image>" placeholders in its first user message only, its id
+"conv-<hash of its samples' ids>" and "veriscene" the list of its samples' provenance.
+
 LLaMA-Factory requires as many "<image>" placeholders in the messages as paths in "images", and
 resolves relative image paths against its `media_dir` (by default the dataset_dir that holds
 dataset_info.json), which is why image_root defaults to the output folder. A sample with an image
@@ -37,6 +41,7 @@ from veriscene.io.writers.common import (
     write_json_array,
 )
 from veriscene.io.writers.text import answer_text, prompt_text
+from veriscene.io.writers.turns import Turn, check_turns, conversation_id, conversation_records
 
 DEFAULT_NAME = "sharegpt.json"
 SUFFIXES = (".json",)
@@ -57,6 +62,17 @@ def sharegpt_record(
         "id": str(sample["id"]),
         "veriscene": provenance(sample),
     }
+
+
+def sharegpt_conversation(turns: list[Turn]) -> dict[str, Any]:
+    """One ShareGPT record of several turns on the same image(s), shown in the first message."""
+    paths = list(turns[0].images)
+    messages = []
+    for k, turn in enumerate(turns):
+        messages.append({"role": "user", "content": prompt_text(turn.question, len(paths) if k == 0 else 0)})
+        messages.append({"role": "assistant", "content": turn.answer})
+    return {"messages": messages, "images": paths, "id": conversation_id(turns),
+            "veriscene": [turn.provenance for turn in turns]}
 
 
 def dataset_info_entry(file_name: str) -> dict[str, Any]:
@@ -98,12 +114,18 @@ def write_sharegpt(
     *,
     mc_style: str = "letter",
     dataset_name: str | None = None,
+    turns: int = 1,
 ) -> None:
-    """Write the ShareGPT JSON array and register it; `dataset_name` defaults to the file stem."""
+    """Write the ShareGPT JSON array and register it; `dataset_name` defaults to the file stem;
+    `turns` > 1 groups questions on the same image(s) into conversations of up to that many."""
+    check_turns(turns)
     path = output_file(out, DEFAULT_NAME, SUFFIXES)
-    rows = convert_all(
-        samples, summary, lambda _i, s: sharegpt_record(s, images, mc_style=mc_style)
-    )
+    if turns > 1:
+        rows = conversation_records(samples, summary, images, turns, sharegpt_conversation, mc_style=mc_style)
+    else:
+        rows = convert_all(
+            samples, summary, lambda _i, s: sharegpt_record(s, images, mc_style=mc_style)
+        )
     write_json_array(path, rows)
     info = register_dataset(path.parent, dataset_name or path.stem, os.path.basename(path))
     summary.files.extend([path, info])
