@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from veriscene.answers import parse_answer
+from veriscene.answers.image_refs import asks_absence
 
 
 @pytest.mark.parametrize(("reply", "index"), [
@@ -30,3 +31,42 @@ def test_denied_images_do_not_count(reply: str, index: int) -> None:
 def test_denials_and_alternatives_that_fail(reply: str, reason: str) -> None:
     result = parse_answer(reply, "image_index", num_images=3)
     assert not result.ok and reason in (result.reason or ""), result
+
+
+ABSENT = "Which image does not contain a diamond?"
+
+
+@pytest.mark.parametrize(("reply", "index"), [
+    ("Image 3 does not contain a diamond, while Image 1 does.", 2),
+    ("Image 1 does not contain a diamond, while Image 3 does.", 0),
+    ("Image 1 contains a diamond, but Image 3 does not.", 2),
+    ("Images 1 and 2 contain a diamond, but Image 3 does not.", 2),
+    ("Image 1 has no diamond; Image 3 has one.", 0),
+    ("Image 3.", 2),
+    ("Not Image 1 but Image 3.", 2),
+])
+def test_a_question_about_absence_reads_the_denied_image(reply: str, index: int) -> None:
+    result = parse_answer(reply, "image_index", num_images=3, question=ABSENT)
+    assert result.ok and result.value == index, result.reason
+
+
+@pytest.mark.parametrize("question", [
+    "Which image does not contain a diamond?", "In which of the three images is there no square?",
+    "Which image lacks a star?", "Which image doesn't show a circle?",
+])
+def test_asks_absence(question: str) -> None:
+    assert asks_absence(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Which image contains a diamond?", "Only one image shows a small star. Which one is it?",
+    "There is no star in two images. Which image has a circle?", None,
+])
+def test_asks_no_absence(question: str | None) -> None:
+    assert not asks_absence(question)
+
+
+def test_a_positive_question_keeps_the_asserted_image() -> None:
+    result = parse_answer("Image 3 does not contain a diamond, while Image 1 does.", "image_index",
+                          num_images=3, question="Which image contains a diamond?")
+    assert result.ok and result.value == 0, result.reason

@@ -41,3 +41,23 @@ def test_molmo_point_tags_are_percentages(reply: str, correct: bool) -> None:
 def test_several_molmo_points_still_fail() -> None:
     res = match_answer('<points x1="12.0" y1="70.0" x2="50" y2="50">p</points>', POINT, "point", image_size=SIZE)
     assert res.parse_failed and "several" in (res.reason or "")
+
+
+@pytest.mark.parametrize(("reply", "correct"), [
+    ('<point x="58" y="252" alt="point">point</point>', True),  # 252 > 100: no percentage
+    ('<point x="57.6" y="252.0">', True),
+    ('<point x="252" y="58">', False),
+    ('<point x="600" y="252">', None),  # fits neither percentages nor the 480x360 image's pixels
+])
+def test_molmo_point_tags_above_100_are_pixels(reply: str, correct: bool | None) -> None:
+    res = match_answer(reply, POINT, "point", image_size=SIZE)
+    if correct is None:
+        assert res.parse_failed, res
+    else:
+        assert res.correct is correct, (res.reason, res.parsed)
+
+
+def test_molmo_tags_above_100_follow_a_pixel_or_0_1000_question() -> None:
+    # a norm1000 question: the model answered in the question's own convention
+    res = match_answer('<point x="120" y="700">', POINT, "point", image_size=SIZE, box_format="norm1000")
+    assert res.correct, (res.reason, res.parsed)

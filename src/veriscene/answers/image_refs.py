@@ -10,6 +10,12 @@ negative question ("Which image does not contain a diamond?"). Another image off
 alternative ("Image 2, or maybe 3", `extract.offered_alternatives`) fails. An image named after
 "than" / "compared to" is what the answer is compared with, ruled out as a denied one: "Image 1
 has more stars than Image 3." reads Image 1, "It has more stars than Image 3." fails.
+
+A question asking which image lacks something ("Which image does not contain a diamond?",
+`asks_absence`) turns this around: an image denied after it ("Image 4 does not contain a
+diamond") is the answer, and the images said to have it are its contrast: "Image 4 does not
+contain a diamond, while Image 1 does." and "Image 1 contains a diamond, but Image 4 does not."
+both read Image 4.
 """
 
 from __future__ import annotations
@@ -50,6 +56,19 @@ _DENIED_AFTER_RE = re.compile(
     r"^\s*(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't|has\s+no|have\s+no|has\s+none|have\s+none|"
     r"lacks?|is\s+not|isn't|are\s+not|aren't|contains?\s+no|shows?\s+no|is\s+missing|are\s+missing)\b",
     re.IGNORECASE)
+
+
+# A negation in the asking sentence: "Which image does not contain a diamond?", "In which
+# image is there no square?", "Which image lacks a star?".
+_ABSENCE_RE = re.compile(r"\b(?:not|no|none|never|lacks?|lacking|without|missing|absent)\b|n't\b", re.IGNORECASE)
+
+
+def asks_absence(question: str | None) -> bool:
+    """Whether the question's asking sentence (its last one ending in "?") is negated."""
+    if not question or "?" not in question:
+        return False
+    asking = re.split(r"(?<=[.!?])\s+", question[:question.rindex("?") + 1].strip())[-1]
+    return _ABSENCE_RE.search(asking) is not None
 
 
 def _ordinal_value(word: str, num_images: int | None) -> int | None:
@@ -96,12 +115,16 @@ def _named(text: str, num_images: int | None) -> tuple[list[tuple[int, str | Non
     return named, None
 
 
-def read_image_index(text: str, num_images: int | None = None) -> ParseResult | None:
+def read_image_index(text: str, num_images: int | None = None, absence: bool = False) -> ParseResult | None:
+    """The image `text` names (0-based), a failure, or None when it names none; `absence`: the
+    question asks which image lacks something (`asks_absence`), so images denied after being
+    named are the answer (see the module docstring)."""
     named, why = _named(text, num_images)
     if why is not None:
         return ParseResult.fail(why)
     asserted = [v for v, denial in named if denial is None]
-    values = asserted or [v for v, denial in named if denial == "after"]
+    denied_after = [v for v, denial in named if denial == "after"]
+    values = denied_after if absence and denied_after else asserted or denied_after
     if named and not values:
         ruled_out = ", ".join(map(str, sorted({v for v, _ in named})))
         return ParseResult.fail(f"the reply names only images it rules out ({ruled_out})")
@@ -118,7 +141,7 @@ def read_image_index(text: str, num_images: int | None = None) -> ParseResult | 
     if distinct[0] < 1:
         return ParseResult.fail(f"image numbers start at 1, got {distinct[0]}")
     for words, clause in offered_alternatives(text):
-        other = read_image_index(clause, num_images)
+        other = read_image_index(clause, num_images, absence)
         if other is not None and (not other.ok or other.value != distinct[0] - 1):
             return ParseResult.fail(f"the reply offers another image besides Image {distinct[0]} ({words!r})")
     return ParseResult(value=distinct[0] - 1)

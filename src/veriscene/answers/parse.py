@@ -54,7 +54,7 @@ from veriscene.answers.extract import (
     strip_edges,
 )
 from veriscene.answers.normalize import find_phrases, fold, normalize_phrase, prepare_synonyms
-from veriscene.answers.image_refs import read_image_index
+from veriscene.answers.image_refs import asks_absence, read_image_index
 from veriscene.answers.numbers import UNITS
 from veriscene.answers.quantities import read_number
 from veriscene.answers.phrases import enumeration, strip_lead_in
@@ -357,11 +357,12 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type in ("int", "float"):
         return parse_number(r, integer=answer_type == "int", question=question)
     if answer_type == "image_index":
-        return _focus_then_body(r, lambda text: read_image_index(text, num_images), "image number")
+        absence = asks_absence(question)
+        return _focus_then_body(r, lambda text: read_image_index(text, num_images, absence), "image number")
     if answer_type == "str":
         return parse_str(r, syn, vocabulary, answer=answer, rivals=rivals, question=question)
     if answer_type == "str_set":
         return parse_str_set(r, syn, vocabulary, gold=gold_items, rivals=rivals)
     if answer_type == "box":
         return parse_box(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)
-    return parse_point(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)
+    return parse_point(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format, question=question)

@@ -9,7 +9,8 @@ Accepted box forms (values in any convention; see `coords`):
 
 Points: [x, y], (x, y), <point>x, y</point>, <point x=".." y="..">, x=.., y=.., or "x, y";
 Molmo's ``<points x1=".." y1=".." x2=".." y2="..">`` gives one point per index. Point tags
-hold percentages of the image (Molmo's convention) unless every value is at most 1.
+hold percentages of the image (Molmo's convention) unless every value is at most 1 (fractions)
+or one is above 100 (then the sample's convention when they fit it, else pixels).
 The values are read in the stated `box_format` when they fit it; otherwise (with auto-detection)
 in the only other convention they fit (e.g. 0-1 floats when pixels were asked for), or in pixels
 when pixels and 0-1000 both fit and the reply uses Qwen2.5-VL's "bbox_2d" / "point_2d" keys. Boxes with
@@ -17,7 +18,9 @@ inverted corners are reordered; everything is clipped to the image. Several diff
 (points) in one reply are a parse failure, and so is a marked box (point) next to another one
 the reply marks or offers (`extract.correction_after_focus`: "\\boxed{[..]} \\boxed{[..]}",
 "[..] (or maybe [..])"). A point named after "than" / "compared to" is what the answer is
-compared with: "[0.12, 0.70] is farther than [0.20, 0.63]" gives [0.12, 0.70].
+compared with: "[0.12, 0.70] is farther than [0.20, 0.63]" gives [0.12, 0.70]. So is a point
+the question shows apart from its options, echoed on its own: "The point [0.83, 0.44] is on a
+circle, and [0.48, 0.83] is on another object." gives [0.48, 0.83] (`question_references`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from veriscene.answers.coords import resolve_format, to_pixels
+from veriscene.answers.coords import fits_format, resolve_format, to_pixels
 from veriscene.answers.extract import Reply, correction_after_focus
 from veriscene.answers.result import ParseResult
 
@@ -144,14 +147,65 @@ def without_compared(text: str) -> str:
     return _COMPARED_POINT_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
+_WRITTEN_POINT_RE = _POINT_PATTERNS[1]
+# Between two points offered together: "[a] or [b]", "[a], [b]", "both [a] and [b]".
+_JOINED_POINTS_RE = re.compile(r"^[\s,;/]*(?:(?:or|and|nor|vs\.?|versus|maybe|perhaps|possibly|either|both)\b[\s,;/]*)*$",
+                               re.IGNORECASE)
+
+
+def _stand_alone(text: str, found: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The written points of `found` (matches in `text`, in order) not joined to a neighbour
+    as alternatives ("[a] or [b]" joins both)."""
+    def joined(a: re.Match[str], b: re.Match[str]) -> bool:
+        return _JOINED_POINTS_RE.match(text[a.end():b.start()]) is not None
+    return [m for k, m in enumerate(found)
+            if not (k > 0 and joined(found[k - 1], m)) and not (k + 1 < len(found) and joined(m, found[k + 1]))]
+
+
+def question_references(question: str | None) -> list[list[float]]:
+    """The points a question shows apart from its options, as written: "The point [0.83, 0.44]
+    is on an object. Which point is on another object: [0.48, 0.83] or [0.89, 0.49]?" ->
+    [[0.83, 0.44]] (options are the points joined by "or" / "and" / commas)."""
+    if not question:
+        return []
+    return [_numbers(m) for m in _stand_alone(question, list(_WRITTEN_POINT_RE.finditer(question)))]
+
+
+def without_references(text: str, references: Sequence[Sequence[float]]) -> str:
+    """`text` without the question's reference points it echoes on their own ("The point
+    [0.83, 0.44] is on a circle, and [0.48, 0.83] is on another object."); a reference offered
+    with another point ("[0.83, 0.44] or [0.48, 0.83]") stays, and the reply fails."""
+    refs = [list(r) for r in references]
+    for m in _stand_alone(text, list(_WRITTEN_POINT_RE.finditer(text))):
+        if _numbers(m) in refs:
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text
+
+
 # Qwen2.5-VL's JSON grounding keys: absolute pixels.
 _PIXEL_KEYS_RE = re.compile(r"[\"']?\b(?:bbox_2d|point_2d)\b[\"']?\s*:")
 
 
+def _tag_in_pixels(text: str) -> bool:
+    """Whether a point tag holds a value above 100: no percentage, so pixels."""
+    return any(float(c.group(3)) > 100 for m in _POINT_TAG_RE.finditer(text) for c in _TAG_COORD_RE.finditer(m.group(1)))
+
+
+def _resolve(values: list[float], box_format: str, image_size: tuple[int, int] | None, auto_detect: bool,
+             text: str) -> str | None:
+    """The convention of `values` (`coords.resolve_format`); a point tag that cannot hold
+    percentages is in the sample's convention when the values fit it, else in pixels."""
+    if _tag_in_pixels(text):
+        if fits_format(values, box_format, image_size):
+            return box_format
+        return "pixel" if auto_detect and fits_format(values, "pixel", image_size) else None
+    prefer = "pixel" if _PIXEL_KEYS_RE.search(text) else None
+    return resolve_format(values, box_format, image_size, auto_detect, prefer)
+
+
 def _to_pixels(values: list[float], box_format: str, image_size: tuple[int, int] | None,
                auto_detect: bool, text: str = "") -> ParseResult:
-    prefer = "pixel" if _PIXEL_KEYS_RE.search(text) else None
-    fmt = resolve_format(values, box_format, image_size, auto_detect, prefer)
+    fmt = _resolve(values, box_format, image_size, auto_detect, text)
     if fmt is None:
         size = f" (image {image_size[0]}x{image_size[1]})" if image_size else ""
         return ParseResult.fail(
@@ -185,11 +239,16 @@ def parse_box(reply: Reply, *, box_format: str, image_size: tuple[int, int] | No
 
 
 def parse_point(reply: Reply, *, box_format: str, image_size: tuple[int, int] | None,
-                auto_detect: bool = True) -> ParseResult:
-    """A point in absolute pixels [x, y]; see the module docstring for accepted forms."""
+                auto_detect: bool = True, question: str | None = None) -> ParseResult:
+    """A point in absolute pixels [x, y]; see the module docstring for accepted forms. The
+    `question`'s reference points (`question_references`) echoed beside another point do not count."""
     marked = reply.marked or reply.focus
+    references = question_references(question)
     for text in ([marked] if marked else []) + [reply.body]:
         points, saw_box = find_points(without_compared(text))
+        if len(points) > 1 and references:
+            fewer = find_points(without_references(without_compared(text), references))[0]
+            points = fewer or points
         if not points and not saw_box and find_points(text)[0]:
             return ParseResult.fail("the reply names only a point it compares the answer with")
         if len(points) > 1:
