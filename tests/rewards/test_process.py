@@ -136,6 +136,9 @@ def test_listing_every_object_does_not_pay(scene):
     ("There are three circles and one square.", 0.5),       # split at "and": one right, one wrong
     ("There are 3 circles. There is 1 square.", 0.5),
     ("1 2 3 4 5", 0.0),
+    ("Step 1: two circles.\nStep 2: a square.", 1.0),      # the words of `reference_trace`
+    ("There are 2 circles. There is a single blue square.", 1.0),
+    ("There are 2 circles. There is a triangle.", 2 / 3),    # "a" counts one of what it names only
 ])
 def test_count_steps(scene, trace, expected):
     targets = process_targets(sample(counting()), scene)
@@ -177,3 +180,35 @@ def test_demo_relation_samples(demo_run, demo_samples):
         assert targets.steps, s["id"]
         answer = format_box(s["answer"], s["meta"]["image_size"]) if s["answer_type"] == "box" else str(s["answer"])
         assert score_trace(reference_trace(targets.steps, answer), targets).score == 1.0, s["id"]
+
+
+def test_count_of_a_name_the_scene_lacks(scene):
+    b = ProgramBuilder()
+    n_diamonds = b.add("count", b.add("filter_name", b.add("scene", args=[0]), args=["diamond"]))
+    n_stars = b.add("count", b.add("filter_name", b.add("scene", args=[0]), args=["star"]))
+    b.add("compare_int", n_diamonds, n_stars, args=["less"])
+    targets = process_targets(sample(b.program), scene)
+    assert [s.text for s in targets.steps] == ["zero diamonds", "a star"]
+    assert score_trace(reference_trace(targets.steps, "yes"), targets).score == 1.0
+    assert score_trace("There are no diamonds. There is one star.", targets).score == 1.0
+    assert score_trace("There are no diamonds.", targets).score == pytest.approx(2 / 3)  # R 1/2, P 1
+
+
+def test_every_demo_reference_trace_scores_full_marks(demo_run, demo_samples):
+    from veriscene.scene.jsonl import read_scenes
+
+    scenes = {s.image_id: s for s in read_scenes(demo_run / "scenes.jsonl")}
+    scored = 0
+    for s in demo_samples:
+        targets = process_targets(s, [scenes[img["id"]] for img in s["images"]])
+        if targets.steps:
+            scored += 1
+            assert score_trace(reference_trace(targets.steps, "x"), targets).score == 1.0, (s["task"], s["id"])
+    assert scored > 100
+
+
+def test_process_reward_reads_reasoning_a_chat_parser_split_off(scene):
+    hop = process_targets(sample(two_hop()), scene).to_json()
+    parsed = [{"role": "assistant", "content": "<answer>red</answer>",
+               "reasoning_content": f"triangle {TRI}\nsquare {SQUARE}\ncircle {RED_CIRCLE}"}]
+    assert process_reward(prompts=["q"], completions=[parsed], process=[hop]) == [1.0]

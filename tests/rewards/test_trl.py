@@ -208,3 +208,22 @@ def test_images_column_reads_the_last_image() -> None:
     truth = json.dumps({"answer": 2, "answer_type": "image_index", "choices": None})
     assert call(accuracy_reward, ["the last image"], truth, images=[["a.png", "b.png", "c.png"]]) == [1.0]
     assert call(accuracy_reward, ["the last image"], truth) == [0.0]
+
+
+# What TRL's `parse_response` returns for a Qwen3-style chat template (trl.chat_template_utils.qwen3_schema):
+# the think block is cut out of "content" into "reasoning_content" (LFM2: "thinking").
+@pytest.mark.parametrize("key", ["reasoning_content", "thinking", "reasoning"])
+def test_reasoning_split_off_by_a_chat_parser_counts_as_the_think_block(key: str) -> None:
+    parsed = [{"role": "assistant", "content": "<answer>3</answer>", key: "I see three circles."}]
+    assert call(format_reward, [parsed], COUNT) == [1.0]
+    assert call(accuracy_reward, [parsed], COUNT) == [1.0]
+    assert call(WeightedReward(), [parsed], COUNT) == [pytest.approx(1.1)]
+    custom = [{"role": "assistant", "content": "<final>3</final>", key: "maybe 4"}]
+    assert call(make_format_reward("reasoning", "final"), [custom], COUNT) == [1.0]
+    accuracy = make_accuracy_reward(think_tags=("reasoning",), answer_tags=("final",))
+    assert call(accuracy, [custom], COUNT) == [1.0]
+
+
+def test_empty_reasoning_field_is_no_think_block() -> None:
+    parsed = [{"role": "assistant", "content": "<answer>3</answer>", "reasoning_content": ""}]
+    assert call(format_reward, [parsed], COUNT) == [0.0]

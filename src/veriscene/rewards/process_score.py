@@ -16,7 +16,8 @@ statement is checked against the `Step`s of `veriscene.rewards.process`:
               `require_boxes`, the object's name as the only object name, with no attribute the
               object lacks ("the shiny square")
     objects   the same number of boxes, each matching a distinct object; or the count and the name
-    count     the number (digits or words; "no"/"none" for 0) and the counted name when known
+    count     the number (digits or words; "no"/"none" for 0; "a"/"an" right before the name
+              for 1, "a square") and the counted name when known
     value     the value phrase (e.g. a colour);   values: every item;   bool: yes/no words
 
 Score. Statements that assert something checkable are claims: each box is one claim, and a
@@ -148,6 +149,13 @@ def _split_clauses(text: str) -> list[str]:
     return clauses
 
 
+def _names(targets: ProcessTargets) -> list[str]:
+    """Object names a statement is read for: the scenes' names, plus the names steps count, which
+    the scenes lack when the count is 0 ("zero stars" in images without stars)."""
+    counted = {s.value.get("name") for s in targets.steps if s.kind in ("count", "objects")}
+    return [*targets.names, *sorted(n for n in counted if n and n not in targets.names)]
+
+
 def _read(text: str, targets: ProcessTargets) -> _Statement:
     boxes, bad = [], 0
     for raw in find_boxes(text):
@@ -159,7 +167,7 @@ def _read(text: str, targets: ProcessTargets) -> _Statement:
     rest = _BRACKETS_RE.sub(" ", text)
     numbers = [int(n.value) for n in find_numbers(rest) if n.is_integer_form]
     norm = normalize_phrase(rest)
-    names = find_phrases(norm, [normalize_phrase(n) for n in targets.names])
+    names = find_phrases(norm, [normalize_phrase(n) for n in _names(targets)])
     attrs = find_phrases(norm, [normalize_phrase(a) for a in targets.attributes])
     return _Statement(text, boxes, bad, numbers, names, attrs)
 
@@ -173,6 +181,15 @@ def _box_hits(boxes: Sequence[Sequence[float]], gold: Sequence[Sequence[float]],
             used_b.add(i)
             used_g.add(j)
     return len(used_b)
+
+
+def _says_one(st: _Statement, name: str | None) -> bool:
+    """A count of one said with an article, "a triangle" (how `counted(1, name)` words it):
+    "a", "an" or "single" at most three words before the counted name, and no number."""
+    if name is None or st.numbers:
+        return False
+    pattern = rf"\b(?:an?|single)\s+(?:[\w-]+\s+){{0,3}}?{re.escape(name.lower())}\b"
+    return re.search(pattern, st.text.lower()) is not None
 
 
 def _states(st: _Statement, step: Step, thr: float, require_boxes: bool) -> bool:
@@ -190,6 +207,8 @@ def _states(st: _Statement, step: Step, thr: float, require_boxes: bool) -> bool
             return len(st.boxes) == v["count"] and _box_hits(st.boxes, v["boxes"], thr) == v["count"]
         return not require_boxes and count_said(v["count"]) and named(v.get("name"))
     if step.kind == "count":
+        if v["count"] == 1 and not st.boxes and _says_one(st, v.get("name")):
+            return True
         return not st.boxes and count_said(v["count"]) and named(v.get("name"))
     if step.kind == "value":
         return bool(find_phrases(normalize_phrase(st.text), [normalize_phrase(v)]))
@@ -204,7 +223,7 @@ def _states(st: _Statement, step: Step, thr: float, require_boxes: bool) -> bool
 def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: float = 0.5,
                 require_boxes: bool = False, think_tag: str = "think") -> ProcessScore:
     """Score the reasoning of one completion against its targets (see the module docstring)."""
-    text = completion_text(completion)
+    text = completion_text(completion, think_tag)
     trace = think_text(text, think_tag) or text
     statements = [_read(s, targets) for s in split_statements(trace)]
     hit_nodes = [s.node for s in targets.steps

@@ -6,7 +6,9 @@ TRL calls every reward function as
 
 where `completions` are strings (standard data sets) or lists of messages
 ``[{"role": "assistant", "content": str | [{"type": "text", "text": ...}]}]`` (conversational
-ones), and `columns` holds every other data set column as a list with one value per completion
+ones; when TRL parses replies with a response template, as for Qwen3-style chat templates, the
+reasoning is cut out into "reasoning_content" and is put back as a think block, see
+`truth.completion_text`), and `columns` holds every other data set column as a list with one value per completion
 (plus `trainer_state`, `log_extra`, `log_metric`). A function returns one float per completion,
 or None where it does not apply (TRL turns None into NaN and leaves it out of the weighted sum).
 
@@ -50,10 +52,17 @@ RewardFunc = Callable[..., list[float | None]]
 DEFAULT_WEIGHTS: dict[str, float] = {"accuracy": 1.0, "format": 0.1, "iou": 0.0}
 
 
-def _texts(completions: Sequence[Any]) -> list[str]:
+def _texts(completions: Sequence[Any], think_tag: str = "think") -> list[str]:
+    """Completion texts; reasoning a chat parser split off comes back as a `think_tag` block."""
     if isinstance(completions, (str, bytes)):
         raise TypeError("completions must be a list (one entry per completion), got a single string")
-    return [completion_text(c) for c in completions]
+    return [completion_text(c, think_tag) for c in completions]
+
+
+def _think_tag(options: Mapping[str, Any]) -> str:
+    """The tag reasoning is put back in (`completion_text`): one the answer reader drops."""
+    tags = options.get("think_tags")
+    return str(tags[0]) if tags else "think"
 
 
 def _log(columns: Mapping[str, Any], name: str, values: list[float]) -> None:
@@ -80,7 +89,7 @@ def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> 
     def accuracy_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                         **columns: Any) -> list[float | None]:
         """Verifier score of each completion against its sample's gold answer (see module doc)."""
-        texts = _texts(completions)
+        texts = _texts(completions, _think_tag(options))
         truths = ground_truths_from_columns(len(texts), columns)
         if prompts is not None and not isinstance(prompts, (str, bytes)) and len(prompts) == len(texts):
             # ground truth written without its question: the prompt's text stands for it
@@ -106,7 +115,7 @@ def make_format_reward(think_tag: str = "think", answer_tag: str = "answer", *,
                       **columns: Any) -> list[float | None]:
         """1.0 when a completion is exactly one think block followed by one answer block."""
         return [float(check_format(t, think_tag=think_tag, answer_tag=answer_tag,
-                                   require_think=require_think).ok) for t in _texts(completions)]
+                                   require_think=require_think).ok) for t in _texts(completions, think_tag)]
 
     return format_reward
 
@@ -121,7 +130,7 @@ def make_iou_reward(**options: Any) -> RewardFunc:
                    **columns: Any) -> list[float | None]:
         """IoU in [0, 1] of the answered box with the gold box, in the sample's box convention
         (rescaled from `model_image_size` for "pixel" boxes); None for other samples."""
-        texts = _texts(completions)
+        texts = _texts(completions, _think_tag(options))
         truths = ground_truths_from_columns(len(texts), columns)
         seen = per_row(len(texts), columns, "model_image_size")
         out: list[float | None] = []

@@ -73,7 +73,7 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     truth = GroundTruth.from_json(ground_truth)
     if extra_info is not None:
         truth = truth.with_program(extra_info.get("program")).with_images(extra_info.get("image_ids"))
-    text = completion_text(solution_str)
+    text = completion_text(solution_str, think_tag)
     if model_image_size is None and extra_info is not None:
         model_image_size = extra_info.get("model_image_size")
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
