@@ -3,6 +3,7 @@ samples file alone, the scenes file's facts, the reproduce command (run for real
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -183,6 +184,34 @@ def test_a_samples_file_alone(run: Path, tmp_path: Path) -> None:
     assert front_matter(text)["pretty_name"] == "published"
 
 
+def test_a_samples_file_alone_verified_against_given_scenes(run: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "published" / "train.jsonl"
+    alone.parent.mkdir()
+    shutil.copy(run / "samples.jsonl", alone)
+    n = stats(alone).samples
+    body = section(dataset_card(alone, scenes=run / "scenes.jsonl", verify=True), "Verification")
+    assert f"{n:,} of {n:,} samples' programs recompute the stored answer" in body
+    assert "`veriscene verify train.jsonl --scenes scenes.jsonl`" in body  # the file's name, no local path
+    with pytest.raises(ValueError, match="verify=True"):
+        card_facts(alone, scenes=run / "scenes.jsonl")
+    with pytest.raises(FileNotFoundError, match="nothing.jsonl does not exist"):
+        card_facts(alone, scenes=tmp_path / "nothing.jsonl", verify=True)
+
+
+def test_cli_card_verify_takes_scenes(run: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "train.jsonl"
+    shutil.copy(run / "samples.jsonl", alone)
+    n = stats(alone).samples
+    result = CliRunner().invoke(app, ["card", str(alone), "--verify", "--scenes", str(run / "scenes.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert f"; {n:,} of {n:,} verified" in result.output
+    assert "programs recompute the stored answer" in section((tmp_path / "README.md").read_text(), "Verification")
+    missing = CliRunner().invoke(app, ["card", str(alone), "--verify", "--scenes", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "none.jsonl does not exist" in missing.stderr
+    unverified = CliRunner().invoke(app, ["card", str(alone), "--scenes", str(run / "scenes.jsonl")])
+    assert unverified.exit_code == 2 and "give it with --verify" in unverified.stderr
+
+
 def test_sparse_scenes_are_counted(run: Path, tmp_path: Path) -> None:
     lines = (run / "scenes.jsonl").read_bytes().splitlines()
     records = [orjson.loads(line) for line in lines]
@@ -293,6 +322,15 @@ def test_cli_out_a_folder_or_below_a_file(run: Path, tmp_path: Path, monkeypatch
     result = CliRunner().invoke(app, ["card", str(run), "--out", str(below)])
     assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr == f"error: --out {below}: {tmp_path / 'cards' / 'README.md'} is a file, not a folder\n"
+
+
+@pytest.mark.parametrize("sep", sorted({"/", os.sep}))  # os.sep: "\\" on Windows
+def test_cli_out_ending_in_a_separator_is_a_new_folder(run: Path, tmp_path: Path, sep: str) -> None:
+    result = CliRunner().invoke(app, ["card", str(run), "--out", str(tmp_path / "new") + sep])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new").is_dir() and (tmp_path / "new" / "README.md").read_text(encoding="utf-8").startswith("---\n")
+    assert f"wrote {tmp_path / 'new' / 'README.md'}" in result.output
+    assert write_card(run, str(tmp_path / "api") + sep) == tmp_path / "api" / "README.md"
 
 
 def test_write_card_returns_the_path(run: Path, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ Built from facts only:
 - one streamed pass over the scenes file the manifest names (when it is there and its sha256 is
   the recorded one): scenes annotated only in part (`meta.sparse`), with exhaustive names,
   crowd or stuff regions, radiological orientation;
-- with `verify=True`, `veriscene.verify.verify` over every sample.
+- with `verify=True`, `veriscene.verify.verify` over every sample (against the scenes file the
+  manifest names, or the one given as `scenes`: a samples file alone has no manifest).
 
 A samples file given alone has no manifest: the card says what is therefore unknown. Unreadable
 sample lines are counted as `veriscene stats` counts them and reported in the card, never fatal.
@@ -26,7 +27,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Sequence
 
 import numpy as np
 import orjson
@@ -38,7 +39,10 @@ from veriscene.engine.scan import stable_hash
 from veriscene.scene.compressed import CompressedFileError, compression, decompressing, read_errors
 from veriscene.scene.model import RADIOLOGICAL, REGION_KEYS, SPARSE_KINDS
 from veriscene.stats import PART_BYTES, StatsReport
-from veriscene.verify import VerifyReport, verify as verify_run
+from veriscene.verify import VerifyReport, resolve_inputs, verify as verify_run
+
+# scene files as `veriscene.verify.verify` takes them: a file, folder or glob, or several
+Scenes = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 # what `veriscene.stats.stats` counts as an unreadable line (kept in step: the counts agree)
 _READ_ERRORS = (orjson.JSONDecodeError, KeyError, TypeError, AttributeError)
@@ -242,6 +246,7 @@ class CardFacts:
     scenes_note: str = ""  # why `scenes` is None
     verification: VerifyReport | None = None
     verify_error: str = ""  # why verification could not run (verify=True)
+    scene_files: list[Path] = field(default_factory=list)  # given as `scenes`: verified against, not the manifest's
 
     @property
     def report(self) -> StatsReport:
@@ -269,6 +274,9 @@ def _verification(run: Path, facts: CardFacts, workers: int = 1,
                   progress: Callable[[int], None] | None = None) -> None:
     """Verify every sample, or say in `verify_error` why it cannot be done (in words that name
     no local path: the card is published)."""
+    if facts.scene_files:
+        _verify_into(facts, run, workers, progress)
+        return
     if not (facts.run_dir / "manifest.json").is_file():
         facts.verify_error = "no manifest.json names the scenes file the samples were made from"
         return
@@ -280,21 +288,30 @@ def _verification(run: Path, facts: CardFacts, workers: int = 1,
     if not found:
         facts.verify_error = "the scenes file the manifest names was not found beside the run"
         return
+    _verify_into(facts, run, workers, progress)
+
+
+def _verify_into(facts: CardFacts, run: Path, workers: int, progress: Callable[[int], None] | None) -> None:
     try:
-        facts.verification = verify_run(run, workers=workers, progress=progress)
+        facts.verification = verify_run(run, facts.scene_files or None, workers=workers, progress=progress)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         facts.verify_error = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
 
 
-def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: int = 1,
-               progress: Callable[[int], None] | None = None) -> CardFacts:
+def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, verify: bool = False,
+               workers: int = 1, progress: Callable[[int], None] | None = None) -> CardFacts:
     """Gather what the card of `run` (a run folder, or a samples file) states; see module notes.
-    `workers`: local processes reading the samples (in parts, as `stats(workers=N)` does: the
+    `scenes`: the scene file(s) to verify against (as `veriscene.verify.verify` takes them; needed
+    for a samples file alone, else the manifest's are used); only with `verify=True`. `workers`: local processes reading the samples (in parts, as `stats(workers=N)` does: the
     same facts) and verifying them (`verify=True`); `progress(n)`: called as samples are read
     (and again as they are verified)."""
     path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
+    if scenes is not None and not verify:
+        raise ValueError("scenes are read to verify the samples against: give them with verify=True (--verify)")
+    # a missing scenes file is said before the samples are read
+    scene_files = resolve_inputs(path, scenes)[1] if scenes is not None else []
     manifest = read_manifest(path) if path.is_dir() else None
     if manifest is not None and not isinstance(manifest.get("config"), dict):
         raise ValueError(f"{path / 'manifest.json'} has no 'config': not a veriscene run manifest")
@@ -310,7 +327,7 @@ def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: in
         for _, line in reported(sample_lines(path), progress):
             tally.add_line(line)
     tally.report.done()
-    facts = CardFacts(path, manifest, tally)
+    facts = CardFacts(path, manifest, tally, scene_files=scene_files)
     if manifest is not None:
         facts.scenes, facts.scenes_note = scene_facts(path, manifest["config"])
     else:
@@ -321,26 +338,39 @@ def card_facts(run: str | os.PathLike[str], *, verify: bool = False, workers: in
 
 
 def dataset_card(run: str | os.PathLike[str], *, name: str | None = None, license: str = "unknown",
-                 data_files: str | None = None, verify: bool = False, workers: int = 1) -> str:
+                 data_files: str | None = None, scenes: Scenes | None = None, verify: bool = False,
+                 workers: int = 1) -> str:
     """The dataset card (Markdown with YAML front matter for the Hugging Face Hub) of a run
     folder or samples file. `name`: the card's title and `pretty_name` (default: the run
     folder's name); `license`: a Hub license id; `data_files`: a glob for the Hub's `configs`
-    block; `verify`: re-run every program (on `workers` local processes) and state the outcome."""
+    block; `verify`: re-run every program (on `workers` local processes, against `scenes` if
+    given, else the scene files the manifest names) and state the outcome."""
     from veriscene.card_text import render_card
 
-    return render_card(card_facts(run, verify=verify, workers=workers), name=name, license=license, data_files=data_files)
+    facts = card_facts(run, scenes=scenes, verify=verify, workers=workers)
+    return render_card(facts, name=name, license=license, data_files=data_files)
+
+
+def card_path(out: str | os.PathLike[str]) -> Path:
+    """Where a card given `out` goes: OUT/README.md for an existing folder or a name ending in a
+    path separator (a folder, made if need be), else OUT itself."""
+    text = os.fspath(out)
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        return Path(text) / "README.md"
+    return Path(text)
 
 
 def save_card(text: str, out: str | os.PathLike[str]) -> Path:
-    path = Path(out)
+    """Write the card `text` to `card_path(out)` (making its folder); returns that path."""
+    path = card_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name: str | None = None,
-               license: str = "unknown", data_files: str | None = None, verify: bool = False,
-               workers: int = 1) -> Path:
-    """Write `dataset_card(run, ...)` to `out` (e.g. RUN/README.md); returns the path."""
-    return save_card(dataset_card(run, name=name, license=license, data_files=data_files, verify=verify,
-                                  workers=workers), out)
+               license: str = "unknown", data_files: str | None = None, scenes: Scenes | None = None,
+               verify: bool = False, workers: int = 1) -> Path:
+    """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`); returns the path."""
+    return save_card(dataset_card(run, name=name, license=license, data_files=data_files, scenes=scenes,
+                                  verify=verify, workers=workers), out)

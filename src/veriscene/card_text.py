@@ -91,7 +91,9 @@ def run_label(facts: CardFacts) -> str:
 
 def verify_command(facts: CardFacts) -> str:
     command = f"veriscene verify {run_label(facts)}"
-    if not (facts.run_dir / "manifest.json").is_file():
+    if len(facts.scene_files) == 1:  # the file verified against, by name (no local path)
+        command += f" --scenes {facts.scene_files[0].name}"
+    elif facts.scene_files or not (facts.run_dir / "manifest.json").is_file():
         command += " --scenes SCENES.jsonl"  # no manifest names the scene graphs
     return f"`{command}`"
 

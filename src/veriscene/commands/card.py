@@ -14,15 +14,20 @@ def register(app: typer.Typer) -> None:
     @app.command("card")
     def card_command(
         run: Annotated[str, typer.Argument(help="Run folder holding manifest.json (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
-        out: Annotated[Optional[Path], typer.Option(
-            "--out", "-o", help="Where to write the card (default: RUN/README.md, or README.md beside a "
-            "samples file).")] = None,
+        out: Annotated[Optional[str], typer.Option(
+            "--out", "-o", help="Where to write the card: a file, or a folder (one that exists, or a name "
+            "ending in /) for FOLDER/README.md (default: RUN/README.md, or README.md beside a samples "
+            "file).")] = None,
         name: Annotated[Optional[str], typer.Option(
             "--name", help="Title and pretty_name (default: the run folder's name).")] = None,
         license: Annotated[str, typer.Option("--license", help="License id for the Hub (e.g. cc-by-4.0).")] = "unknown",
         data_files: Annotated[Optional[str], typer.Option("--data-files", help="Glob of the data files for the "
                                                           "Hub's configs block (e.g. samples.jsonl).")] = None,
         verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome.")] = False,
+        scenes: Annotated[Optional[str], typer.Option(
+            "--scenes", help="With --verify: the scene file, or a folder or quoted glob pattern of them read as "
+            "one input, to verify against (default: the run's, from its manifest; a samples file alone "
+            "needs it).")] = None,
         workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes reading the samples (the "
                                              "same card), and verifying them with --verify.")] = 1,
     ) -> None:
@@ -36,18 +41,20 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import progress_bar
         from veriscene.engine.runfiles import sample_count
 
-        if out is not None:
-            out = _card_path(out)  # a wrong --out said before the samples are read (and verified)
+        target = _card_path(out) if out is not None else None  # a wrong --out said before the samples are read
+        if scenes is not None and not verify:
+            typer.echo("error: --scenes names the scenes to verify against: give it with --verify", err=True)
+            raise typer.Exit(2)
         try:
             path = local_input(run)
             count = sample_count(path)
             with progress_bar("reading" if not verify else "reading, verifying",
                               count * (2 if verify else 1) if count is not None else None) as advance:
-                facts = card_facts(path, verify=verify, workers=workers, progress=advance)
+                facts = card_facts(path, scenes=scenes, verify=verify, workers=workers, progress=advance)
         except (FileNotFoundError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        target = out if out is not None else facts.run_dir / "README.md"
+        target = target if target is not None else facts.run_dir / "README.md"
         path = save_card(render_card(facts, name=name, license=license, data_files=data_files), target)
         typer.echo(f"wrote {path}")
         if data_files and not _matches(path.parent, data_files):
@@ -56,16 +63,17 @@ def register(app: typer.Typer) -> None:
         typer.echo(facts.counts_line())
 
 
-def _card_path(out: Path) -> Path:
-    """Where `--out` puts the card: OUT/README.md for an existing folder, else OUT itself; exits 2
-    when a folder on the way is a file."""
-    if out.is_dir():
-        return out / "README.md"
-    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+def _card_path(out: str) -> Path:
+    """Where `--out` puts the card (`veriscene.card.card_path`: OUT/README.md for a folder, else
+    OUT); exits 2 when a folder on the way is a file."""
+    from veriscene.card import card_path
+
+    path = card_path(out)
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         typer.echo(f"error: --out {out}: {blocking} is a file, not a folder", err=True)
         raise typer.Exit(2)
-    return out
+    return path
 
 
 def _matches(folder: Path, pattern: str) -> bool:
