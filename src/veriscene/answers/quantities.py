@@ -1,8 +1,11 @@
 """A number read as the answer of a reply's text: one value, not a bound ("at least 3"), a range
 or alternatives ("3 or 4"), nor, for a count, an approximation ("about 3"); a number too large
 to be a count fails instead of raising. Numbers that label, not count, are not read
-(`uncounted`): the markers of a numbered list ("1. a cup\n2. a cup"), "Step 2" and the
-coordinates of Molmo's point tags. `parse.parse_number` reads the marked answer first."""
+(`uncounted`): the markers of a numbered list ("1. a cup\n2. a cup"), "Step 2", image numbers
+("Image 2", not "image 3 stars") and the coordinates of Molmo's point tags. A count given per
+part and then in total is read as the total when the parts add up to it and a word marks it as
+the total ("2 in Image 1 and 3 in Image 2, so 5"; `_total_of_parts`).
+`parse.parse_number` reads the marked answer first."""
 
 from __future__ import annotations
 
@@ -42,6 +45,21 @@ def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> s
 _POINT_TAG_RE = re.compile(r"<points?\b[^>]*>", re.IGNORECASE)
 _STEP_RE = re.compile(r"\bstep\s+(\d+)\b", re.IGNORECASE)
 _LIST_MARKER_RE = re.compile(r"^[ \t>*#-]*(\d{1,2})[.)][ \t]+(?=\S)", re.MULTILINE)
+# Image numbers: "Image 2", "Image #2", "images 1, 2 and 3" (a run only after the plural:
+# in "Image 1, 1 in Image 2" the second 1 counts).
+_IMAGE_LABEL_RE = re.compile(
+    r"\b(?:image|picture|photo|img)\s*(?:#|no\.?|number)?\s*(\d{1,2})\b"
+    r"|\b(?:image|picture|photo|img)s\s*(?:#|no\.?|number)?\s*"
+    r"(\d{1,2}(?:\s*(?:,\s*and|,\s*or|,|&|/|\band\b|\bor\b|-|–)\s*\d{1,2})*)\b",
+    re.IGNORECASE)
+# Words that may follow an image number ("Image 2 has 3"); any other word makes the number a
+# count ("in the image 3 stars are visible").
+_AFTER_LABEL = frozenset({
+    "and", "or", "but", "in", "of", "on", "at", "to", "so", "is", "are", "was", "were", "has", "have", "had",
+    "shows", "show", "showed", "contains", "contain", "includes", "include", "features", "there", "does",
+    "do", "did", "doesn", "don", "lacks", "lack", "both", "also", "only", "each", "too", "with", "without",
+    "while", "whereas", "it", "they", "we", "i", "you", "the", "a", "an", "total", "then", "vs", "versus",
+})
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -50,12 +68,18 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def uncounted(text: str) -> str:
     """`text` with the numbers that label rather than count blanked out (positions kept): point
-    tags, "Step 2", and the markers of a numbered list when they run 1, 2, 3, ... (two or more;
+    tags, "Step 2", image numbers ("Image 2", "images 1 and 3", but not "image 3 stars"), and the markers of a numbered list when they run 1, 2, 3, ... (two or more;
     a lone "3. There are three." keeps its number)."""
     for m in list(_POINT_TAG_RE.finditer(text)):
         text = _blank(text, m.start(), m.end())
     for m in list(_STEP_RE.finditer(text)):
         text = _blank(text, m.start(1), m.end(1))
+    for m in list(_IMAGE_LABEL_RE.finditer(text)):
+        follower = _WORD_RE.match(text[m.end():].lstrip().lower())
+        if follower is None or follower.group() in _AFTER_LABEL:
+            group = 1 if m.group(1) is not None else 2
+            for d in re.finditer(r"\d+", m.group(group)):
+                text = _blank(text, m.start(group) + d.start(), m.start(group) + d.end())
     markers = list(_LIST_MARKER_RE.finditer(text))
     if len(markers) >= 2 and [int(m.group(1)) for m in markers] == list(range(1, len(markers) + 1)):
         for m in markers:
@@ -119,12 +143,61 @@ def _by_noun(text: str, numbers: list[Number], noun: str) -> list[int] | None:
     return chosen or None
 
 
+# A word marking a number as the total: "so 5", "for a total of 5", "= 5", "5 in total".
+_TOTAL_BEFORE_RE = re.compile(
+    r"(?:\b(?:so|thus|hence|therefore|total(?:\s+of)?|totals?|altogether|in\s+all|sum(?:\s+of)?|makes?|making|"
+    r"gives?|giving|equals?|that's|that\s+is|which\s+is)|=)\s*[:=]?\s*(?:(?:is|are|of)\s+)?"
+    r"(?:there\s+(?:is|are)\s+)?(?:a\s+total\s+of\s+)?$", re.IGNORECASE)
+_TOTAL_AFTER_RE = re.compile(
+    r"^[ \t]*(?:[a-z-]+[ \t]+){0,3}?(?:in[ \t]+total|total|altogether|in[ \t]+all|overall|combined)\b", re.IGNORECASE)
+
+
+_BARE_GAP_RE = re.compile(r"^\s*[,;]?\s*$")
+
+
+def _adds_up(parts: list[float], total: float) -> bool:
+    """Whether counts `parts` add up to `total`: all of them, or one half of them when the
+    reply lists them and then sums them ("Image 1 has 2. Image 2 has 3. 2 + 3 = 5")."""
+    if len(parts) < 2 or any(v < 0 or v != int(v) for v in parts):
+        return False
+    if sum(parts) == total:
+        return True
+    half = len(parts) // 2
+    return len(parts) % 2 == 0 and sorted(parts[:half]) == sorted(parts[half:]) and sum(parts[:half]) == total
+
+
+def _total_of_parts(text: str, numbers: list[Number]) -> int | None:
+    """The position of the number `text` marks as the total of the others ("2 in Image 1 and 3
+    in Image 2, so 5"; "There are 5 circles in total: 2 in Image 1 and 3 in Image 2."), when
+    they add up to it (`_adds_up`); repeats of the total aside. None otherwise: a wrong sum, a
+    hedge ("so 5 or 6"), parts alone and a bare run of numbers ("1, 2, 3. So 3") are no total."""
+    marked: list[int] = []
+    claimed = -1  # end of the last "in total" after a number: "5 in total: 2 in ..." marks 5, not 2
+    for i, n in enumerate(numbers):
+        after = _TOTAL_AFTER_RE.match(text[n.end:n.end + 40])
+        before = _TOTAL_BEFORE_RE.search(text[max(0, n.start - 40):n.start])
+        if after or (before and max(0, n.start - 40) + before.start() >= claimed):
+            marked.append(i)
+        if after:
+            claimed = n.end + after.end()
+    if len({numbers[i].value for i in marked}) != 1:
+        return None
+    if any(_BARE_GAP_RE.match(text[a.end:b.start]) for a, b in zip(numbers, numbers[1:])):
+        return None  # "Let me count: 1, 2, 3. So 3": a count running on, no parts
+    total = numbers[marked[0]].value
+    parts = [n.value for i, n in enumerate(numbers) if i not in marked]
+    if _adds_up(parts, total) or _adds_up([v for v in parts if v != total], total):
+        return marked[-1]
+    return None
+
+
 def read_number(text: str, integer: bool, first: bool, question: str | None = None) -> ParseResult | None:
     """The one number `text` gives (`first`: its first number, a marked answer's). Several
     different numbers fail unless, for a count question (`question`: "How many cups ...?"),
     exactly one of them counts the asked noun and every other one counts something else or is
-    denied ("There are two cups and one plate." -> 2; "3 cups, not 2" -> 3). Labels are not
-    numbers (`uncounted`)."""
+    denied ("There are two cups and one plate." -> 2; "3 cups, not 2" -> 3), or, for a count,
+    one is marked as the total of the others (`_total_of_parts`). Labels are not numbers
+    (`uncounted`)."""
     text = uncounted(text)
     numbers = find_numbers(text, zero_words=integer)
     if not numbers:
@@ -135,6 +208,8 @@ def read_number(text: str, integer: bool, first: bool, question: str | None = No
     if noun is not None and (chosen := _by_noun(text, numbers, noun)) is not None \
             and len({numbers[i].value for i in chosen}) == 1:
         at, distinct = chosen, [numbers[chosen[0]].value]
+    if len(distinct) > 1 and integer and (total := _total_of_parts(text, numbers)) is not None:
+        at, distinct = [total], [numbers[total].value]
     if len(distinct) > 1:
         shown = ", ".join(f"{v:g}" for v in distinct[:6])
         return ParseResult.fail(f"several different numbers in the reply ({shown}) and none marked as the answer")
