@@ -212,3 +212,9 @@ def test_process_reward_reads_reasoning_a_chat_parser_split_off(scene):
     parsed = [{"role": "assistant", "content": "<answer>red</answer>",
                "reasoning_content": f"triangle {TRI}\nsquare {SQUARE}\ncircle {RED_CIRCLE}"}]
     assert process_reward(prompts=["q"], completions=[parsed], process=[hop]) == [1.0]
+
+
+@pytest.mark.parametrize(("cell", "why"), [("{bad", "JSONDecodeError"), ('{"steps": []}', "KeyError: 'names'")])
+def test_process_reward_names_a_bad_cell(cell, why):
+    with pytest.raises(ValueError, match=rf"column 'process', row 1: .*{why}"):
+        process_reward(prompts=["q", "q"], completions=["x", "y"], process=[None, cell])

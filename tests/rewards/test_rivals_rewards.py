@@ -58,3 +58,12 @@ def test_old_ground_truth_takes_the_question_from_the_trl_prompt() -> None:
     reward = make_accuracy_reward()
     assert reward(prompts=[prompt], completions=[reply], ground_truth=[old]) == [1.0]
     assert compute_score("veriscene/t", reply, old)["score"] == 0.0  # verl has no prompt: read as before
+
+
+def test_a_missing_vocabulary_file_says_where_one_comes_from(tmp_path: Path) -> None:
+    missing = tmp_path / "train.vocabulary.json"
+    with pytest.raises(FileNotFoundError, match=r"train\.vocabulary\.json.*vocabulary_file=.*veriscene export RUN"):
+        make_accuracy_reward(vocabulary_file=missing)
+    truth = orjson.dumps({"answer": "cat", "answer_type": "str"}).decode()
+    with pytest.raises(FileNotFoundError, match=r"reward_kwargs\.vocabulary_file.*veriscene export RUN"):
+        compute_score("veriscene/t", "cat", truth, None, vocabulary_file=str(missing))

@@ -227,3 +227,16 @@ def test_reasoning_split_off_by_a_chat_parser_counts_as_the_think_block(key: str
 def test_empty_reasoning_field_is_no_think_block() -> None:
     parsed = [{"role": "assistant", "content": "<answer>3</answer>", "reasoning_content": ""}]
     assert call(format_reward, [parsed], COUNT) == [0.0]
+
+
+def test_bad_ground_truth_cell_names_its_row_and_sample() -> None:
+    with pytest.raises(ValueError, match=r"column 'ground_truth', row 1 \(sample_id s2\): .*answer_type"):
+        accuracy_reward(prompts=["q", "q"], completions=["3", "3"], sample_id=["s1", "s2"],
+                        ground_truth=[COUNT, '{"answer": 3, "answer_type": "integer"}'])
+
+
+def test_missing_columns_tell_about_remove_unused_columns() -> None:
+    # what TRL passes when GRPOConfig(remove_unused_columns=True) dropped the data set's columns
+    with pytest.raises(ValueError, match=r"got data set columns \[\]\. .*remove_unused_columns=False"):
+        accuracy_reward(prompts=["q"], completions=["3"], completion_ids=[[1]], trainer_state=None,
+                        log_extra=print, log_metric=print)

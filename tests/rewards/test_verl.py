@@ -93,3 +93,19 @@ def test_extra_info_program_gives_which_point_options() -> None:
     info = {"program": program, "image_ids": ["a"]}
     assert compute_score("veriscene/x", "[110, 100]", truth, info)["correct"] is False
     assert compute_score("veriscene/x", "[101, 100]", truth, info)["correct"] is True
+
+
+def test_extra_info_read_with_pandas_gives_numpy_image_ids() -> None:
+    """Older verl, and any pipeline reading the Parquet file with pandas, hands list cells over as
+    numpy arrays: "the last image" still counts the images."""
+    import numpy as np
+
+    truth = json.dumps({"answer": 2, "answer_type": "image_index", "choices": None})
+    extra = {"image_ids": np.array(["a", "b", "c"], dtype=object)}
+    assert compute_score("veriscene/multi", "<answer>the last image</answer>", truth, extra)["score"] == 1.0
+    assert compute_score("veriscene/multi", "<answer>the last image</answer>", truth, {})["score"] == 0.0
+
+
+def test_unreadable_ground_truth_names_the_row() -> None:
+    with pytest.raises(ValueError, match=r"reward_model\.ground_truth of a 'veriscene/x' row \(extra_info\.index 7\)"):
+        compute_score("veriscene/x", "3", '{"answer": 3}', {"index": 7})

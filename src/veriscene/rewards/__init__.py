@@ -11,7 +11,8 @@ and scorer that evaluation uses), so a reward and `veriscene eval` agree on the 
     veriscene.rewards.process_score  step-level reward of reasoning traces (process_reward)
     veriscene.rewards.env            Gymnasium environment, registered as "veriscene/VQA-v0"
     veriscene.rewards.trajectories   episode recorder and JSONL trajectories
-    veriscene.rewards.truth          ground truth columns, completion text, scoring
+    veriscene.rewards.truth          ground truth columns, scoring
+    veriscene.rewards.completions    the text of a completion (string, bytes or chat messages)
     veriscene.rewards.tags           the <think>/<answer> format check
 
 Importing this package needs no optional dependency; the environment needs `gymnasium`
@@ -38,7 +39,8 @@ from veriscene.rewards.trl import (
     make_format_reward,
     make_iou_reward,
 )
-from veriscene.rewards.truth import GroundTruth, completion_text
+from veriscene.rewards.completions import completion_text
+from veriscene.rewards.truth import GroundTruth
 from veriscene.rewards.verl import compute_score
 
 ENV_ID = "veriscene/VQA-v0"

@@ -55,7 +55,7 @@ from gymnasium import spaces
 from veriscene.answers import parse_box_format, score_sample, to_pixels
 from veriscene.answers.coords import resolve_format
 from veriscene.answers.spatial import find_boxes
-from veriscene.rewards.truth import completion_text
+from veriscene.rewards.completions import completion_text
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
 
 ENV_ID = "veriscene/VQA-v0"

@@ -44,7 +44,7 @@ from veriscene.answers.numbers import find_numbers
 from veriscene.answers.spatial import find_boxes
 from veriscene.rewards.process import Step, sample_steps
 from veriscene.rewards.tags import think_text
-from veriscene.rewards.truth import completion_text
+from veriscene.rewards.completions import completion_text
 from veriscene.scene.model import Scene
 
 _STEP_TAG_RE = re.compile(r"<\s*step\s*>(.*?)<\s*/\s*step\s*>", re.IGNORECASE | re.DOTALL)
@@ -251,6 +251,15 @@ def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: floa
                         [s.text for s in statements])
 
 
+def _targets(row: int, cell: Any) -> ProcessTargets:
+    """The `process` cell of one row, or a ValueError naming the row and what the cell must hold."""
+    try:
+        return ProcessTargets.from_json(cell)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:  # orjson.JSONDecodeError is a ValueError
+        raise ValueError(f"column 'process', row {row}: not the JSON of ProcessTargets ({type(exc).__name__}: "
+                         f"{exc}); write process_targets(sample, scenes).to_json(), or null for no steps") from exc
+
+
 def make_process_reward(**options: Any) -> Any:
     """A TRL reward reading the `process` column (`ProcessTargets.to_json()` per row); options
     go to `score_trace` (iou_threshold, require_boxes, think_tag)."""
@@ -265,9 +274,8 @@ def make_process_reward(**options: Any) -> Any:
         if len(column) != len(completions):
             raise ValueError(f"column 'process' has {len(column)} values for {len(completions)} completions")
         out: list[float | None] = []
-        for completion, cell in zip(completions, column):
-            out.append(None if cell in (None, "") else score_trace(completion, ProcessTargets.from_json(cell),
-                                                                   **options).score)
+        for row, (completion, cell) in enumerate(zip(completions, column)):
+            out.append(None if cell in (None, "") else score_trace(completion, _targets(row, cell), **options).score)
         return out
 
     return process_reward

@@ -8,7 +8,7 @@ where `completions` are strings (standard data sets) or lists of messages
 ``[{"role": "assistant", "content": str | [{"type": "text", "text": ...}]}]`` (conversational
 ones; when TRL parses replies with a response template, as for Qwen3-style chat templates, the
 reasoning is cut out into "reasoning_content" and is put back as a think block, see
-`truth.completion_text`), and `columns` holds every other data set column as a list with one value per completion
+`completions.completion_text`), and `columns` holds every other data set column as a list with one value per completion
 (plus `trainer_state`, `log_extra`, `log_metric`). A function returns one float per completion,
 or None where it does not apply (TRL turns None into NaN and leaves it out of the weighted sum).
 
@@ -38,12 +38,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from veriscene.answers.rivals import RivalsLike, as_rivals
+from veriscene.answers.rivals import RivalsLike
 from veriscene.rewards.tags import check_format
+from veriscene.rewards.completions import completion_text
 from veriscene.rewards.truth import (
     as_reward,
-    completion_text,
     ground_truths_from_columns,
+    load_vocabulary,
     per_row,
     safe_score,
 )
@@ -82,9 +83,9 @@ def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> 
     their kind, as `veriscene eval` does when it scores the run's samples. Without it only the
     built-in words do, and a reply naming several of the data set's objects may be credited."""
     if vocabulary_file is not None:
-        options["rivals"] = as_rivals(vocabulary_file)
+        options["rivals"] = load_vocabulary(vocabulary_file, "make_accuracy_reward(vocabulary_file=...)")
     elif options.get("rivals") is not None:
-        options["rivals"] = as_rivals(options["rivals"])
+        options["rivals"] = load_vocabulary(options["rivals"], "make_accuracy_reward(rivals=...)")
 
     def accuracy_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                         **columns: Any) -> list[float | None]:

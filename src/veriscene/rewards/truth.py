@@ -1,4 +1,4 @@
-"""What every reward reads: the ground truth of a sample and the text of a completion.
+"""What every reward reads: the ground truth of a sample (the completion text: `completions`).
 
 Ground truth travels with the exported data, in exactly the columns the writers produce
 (`veriscene.io.writers.common.ground_truth`): a JSON text
@@ -37,10 +37,19 @@ import orjson
 
 from veriscene.answers import MatchResult, parse_answer, parse_box_format, score_sample
 from veriscene.answers.match import compare, program_point_options
+from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
+from veriscene.rewards.completions import completion_text  # noqa: F401  (imported from here before)
 from veriscene.sample import ANSWER_TYPES, Sample
 
 # Columns TRL hands to reward functions besides the data set's own (never ground truth).
 TRL_RUNTIME_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids")
+
+
+def _is_list(value: Any) -> bool:
+    """A list of values: a Sequence or a numpy array (pandas reads Parquet lists as arrays), not text."""
+    if isinstance(value, (str, bytes, Mapping)):
+        return False
+    return isinstance(value, Sequence) or (hasattr(value, "__len__") and hasattr(value, "dtype"))
 
 
 @dataclass(frozen=True)
@@ -125,10 +134,11 @@ class GroundTruth:
 
     def with_images(self, images: Any) -> GroundTruth:
         """This ground truth with the number of images of the sample's `images` (a list: TRL's
-        `images` column, verl's `extra_info.image_ids`); unchanged when already known or not a list."""
-        if self.num_images is not None or isinstance(images, (str, bytes)) or not isinstance(images, Sequence):
+        `images` column, verl's `extra_info.image_ids`; a numpy array where the Parquet file was
+        read with pandas); unchanged when already known or not a list."""
+        if self.num_images is not None or not _is_list(images):
             return self
-        return replace(self, num_images=len(images)) if images else self
+        return replace(self, num_images=len(images)) if len(images) else self
 
     def with_question(self, question: Any) -> GroundTruth:
         """This ground truth with a question text (TRL's prompt, for ground truth written
@@ -235,69 +245,6 @@ class GroundTruth:
         return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=value)
 
 
-# -- completions ------------------------------------------------------------------------------
-
-def _content_text(content: Any) -> str:
-    """Text of a message `content`: a string, or a list of parts {"type": "text", "text": ...}."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Mapping):
-        return str(content.get("text") or "")
-    if isinstance(content, Sequence):
-        parts = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, Mapping) and part.get("type", "text") == "text":
-                parts.append(str(part.get("text") or ""))
-        return "".join(parts)
-    return str(content)
-
-
-# Message keys where chat parsers put the reasoning they cut out of `content`: TRL's
-# `parse_response` (transformers >= 5 with a response template, e.g. Qwen3) writes "reasoning_content"
-# (LFM2 "thinking"); OpenAI-compatible servers write "reasoning_content" or "reasoning".
-REASONING_KEYS = ("reasoning_content", "thinking", "reasoning")
-
-
-def _message_text(message: Mapping[str, Any], think_tag: str) -> str:
-    """A message's content, with the reasoning a chat parser split off put back in front as a
-    think block, so the format check and process rewards see the completion the model wrote."""
-    content = _content_text(message.get("content"))
-    for key in REASONING_KEYS:
-        reasoning = message.get(key)
-        if isinstance(reasoning, str) and reasoning.strip():
-            return f"<{think_tag}>{reasoning}</{think_tag}>{content}"
-    return content
-
-
-def completion_text(completion: Any, think_tag: str = "think") -> str:
-    """The text a reward reads from one completion.
-
-    A plain string is used as is, bytes are decoded as UTF-8. A conversational completion (a list of messages
-    {"role", "content"}) gives the content of its last assistant message (the final answer
-    after any tool turns); content may be a string or a list of typed parts. Reasoning a chat
-    parser moved out of the content (`REASONING_KEYS`: TRL's `parse_response` on Qwen3-style
-    templates) is put back in front as ``<think_tag>...</think_tag>``. Anything else
-    (None, numbers) becomes "" or its string form, so garbage never raises.
-    """
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, (bytes, bytearray)):
-        return bytes(completion).decode("utf-8", errors="replace")
-    if isinstance(completion, Mapping):
-        return _message_text(completion, think_tag)
-    if isinstance(completion, Sequence):
-        messages = [m for m in completion if isinstance(m, Mapping)]
-        if not messages:
-            return "".join(str(m) for m in completion if isinstance(m, str))
-        assistant = [m for m in messages if m.get("role", "assistant") == "assistant"]
-        return _message_text((assistant or messages)[-1], think_tag)
-    return "" if completion is None else str(completion)
-
-
 # -- TRL columns ------------------------------------------------------------------------------
 
 def _decode_answer(value: Any) -> Any:
@@ -316,7 +263,7 @@ _SPATIAL_COLUMNS = ("box_format", "image_size")
 def _images_column(n: int, columns: Mapping[str, Any]) -> list[Any]:
     """TRL's `images` column (a list of images per row), or Nones when absent or not per row."""
     value = columns.get("images")
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == n:
+    if _is_list(value) and len(value) == n:
         return list(value)
     return [None] * n
 
@@ -335,6 +282,15 @@ def _check_spatial_columns(row: int, answer_type: str, values: Mapping[str, Any]
             f"{' or '.join(repr(k) for k in missing)} value for it: box and point answers cannot be scored "
             "from 'answer' / 'answer_type' alone. Export with `veriscene export RUN --to trl` (it writes "
             "'ground_truth'), or add 'box_format' and 'image_size' ([width, height]) columns")
+
+
+def _ground_truth(row: int, value: Any, sample_id: Any) -> GroundTruth:
+    """One `ground_truth` cell; a bad one is a ValueError naming its row (and sample)."""
+    try:
+        return GroundTruth.from_json(value)
+    except (ValueError, TypeError) as exc:
+        which = f"row {row}" + (f" (sample_id {sample_id})" if sample_id is not None else "")
+        raise ValueError(f"column 'ground_truth', {which}: {exc}; `veriscene export RUN --to trl` writes it") from exc
 
 
 def ground_truths_from_columns(n: int, columns: Mapping[str, Any]) -> list[GroundTruth]:
@@ -359,11 +315,16 @@ def ground_truths_from_columns(n: int, columns: Mapping[str, Any]) -> list[Groun
     programs = column("program") or [None] * n
     images = _images_column(n, columns)
     if (gt := column("ground_truth")) is not None:
-        return [GroundTruth.from_json(v).with_program(p).with_images(i) for v, p, i in zip(gt, programs, images)]
+        ids = column("sample_id") or [None] * n
+        return [_ground_truth(k, v, ids[k]).with_program(p).with_images(i)
+                for k, (v, p, i) in enumerate(zip(gt, programs, images))]
     answers, types = column("answer"), column("answer_type")
     if answers is None or types is None:
+        data = sorted(k for k in columns if k not in TRL_RUNTIME_KWARGS)
         raise ValueError("reward functions need a 'ground_truth' column, or 'answer' and 'answer_type' columns "
-                         f"(export with `veriscene export RUN --to trl`); got columns {sorted(columns)}")
+                         f"(export with `veriscene export RUN --to trl`); got data set columns {data}. TRL passes a "
+                         "data set's columns to reward functions only with GRPOConfig(remove_unused_columns=False), "
+                         "its default")
     extras = {k: column(k) for k in ("choices", "answer_letter", *_SPATIAL_COLUMNS)}
     out = []
     for i in range(n):
@@ -384,6 +345,17 @@ def per_row(n: int, columns: Mapping[str, Any], name: str) -> list[Any]:
     if len(value) != n:
         raise ValueError(f"column {name!r} has {len(value)} values for {n} completions")
     return list(value)
+
+
+def load_vocabulary(value: RivalsLike, option: str) -> Rivals | None:
+    """`as_rivals`, with a missing file told how to get one (`option`: where it was given)."""
+    try:
+        return as_rivals(value)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"{exc} (given as {option}): give the vocabulary.json of the run folder, or the file "
+            "`veriscene export RUN --to trl` / `--to verl` writes beside its output (OUT.vocabulary.json for "
+            "--out OUT.parquet), or leave it out to make only the built-in words rivals") from exc
 
 
 def safe_score(truth: GroundTruth, reply: str, **options: Any) -> MatchResult:

@@ -43,10 +43,10 @@ from typing import Any
 
 import orjson
 
-from veriscene.answers.rivals import as_rivals
 from veriscene.rewards.tags import check_format
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS
-from veriscene.rewards.truth import GroundTruth, completion_text, safe_score
+from veriscene.rewards.completions import completion_text
+from veriscene.rewards.truth import GroundTruth, load_vocabulary, safe_score
 
 _MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_abs_tol",
                   "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format", "rivals")
@@ -70,7 +70,12 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     """
     if not 0.0 <= format_weight <= 1.0:
         raise ValueError(f"format_weight must be in [0, 1], got {format_weight}")
-    truth = GroundTruth.from_json(ground_truth)
+    try:
+        truth = GroundTruth.from_json(ground_truth)
+    except ValueError as exc:
+        row = f" (extra_info.index {extra_info.get('index')})" if extra_info and "index" in extra_info else ""
+        raise ValueError(f"reward_model.ground_truth of a {data_source!r} row{row}: {exc}; "
+                         "export the run with `veriscene export RUN --to verl` to write it") from exc
     if extra_info is not None:
         truth = truth.with_program(extra_info.get("program")).with_images(extra_info.get("image_ids"))
     text = completion_text(solution_str, think_tag)
@@ -79,7 +84,8 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
     vocabulary_file = kwargs.get("vocabulary_file", options.get("rivals"))
     if vocabulary_file is not None:
-        options["rivals"] = as_rivals(vocabulary_file)  # a path is read once (`load_rivals` caches)
+        # a path is read once (`load_rivals` caches)
+        options["rivals"] = load_vocabulary(vocabulary_file, "custom_reward_function.reward_kwargs.vocabulary_file")
     # the tags the format check reads are the tags the answer is read from, unless given apart
     options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
     options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))
