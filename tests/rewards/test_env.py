@@ -156,8 +156,29 @@ def test_bad_configuration(demo_run):
         VQAEnv()
     with pytest.raises(ValueError):
         VQAEnv(demo_run, max_attempts=0)
-    with pytest.raises(ValueError, match="no usable samples"):
+    with pytest.raises(ValueError, match=r"no sample of task 'nope\.v1'"):
         VQAEnv(demo_run, tasks=["nope.v1"])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"answer_types": ["integer"]}, r"unknown answer_types \['integer'\]; allowed: \['bool', 'int'"),
+    ({"tasks": ["counting.compare.v2"]}, r"no sample of task 'counting\.compare\.v2'; did you mean \['counting\.compare\.v1'"),
+    ({"answer_types": "int"}, "lists of names"),
+    ({"image_root": "/nonexistent"}, r"image not found \(e\.g\. /nonexistent/images/.*image_root=/nonexistent\)"),
+    ({"tasks": ["scene_graph.caption.v1"]}, r"\d+ free-form text answers"),
+])
+def test_no_usable_samples_says_why(demo_run, kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        VQAEnv(demo_run, **kwargs)
+
+
+def test_a_file_of_another_kind_as_run_dir_is_named(demo_run, tmp_path):
+    with pytest.raises(ValueError, match=r"vocabulary\.json:1 is not a JSON sample line.*run folder holding samples\.jsonl"):
+        VQAEnv(demo_run / "vocabulary.json")
+    other = tmp_path / "rows.jsonl"
+    other.write_text('{"prompt": "x"}\n')
+    with pytest.raises(ValueError, match=r"rows\.jsonl:1 is not a sample record: no field \['id', 'images'"):
+        VQAEnv(other)
 
 
 def test_retries_are_discounted_so_enumeration_does_not_pay(demo_run):

@@ -35,6 +35,7 @@ without exactly one readable image are left out (counted in `env.skipped`).
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import string
@@ -55,6 +56,7 @@ from gymnasium import spaces
 from veriscene.answers import parse_box_format, score_sample, to_pixels
 from veriscene.answers.coords import resolve_format
 from veriscene.answers.spatial import find_boxes
+from veriscene.sample import ANSWER_TYPES
 from veriscene.rewards.completions import completion_text
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
 
@@ -70,12 +72,43 @@ def answer_count(sample: Mapping[str, Any]) -> int:
     return 2 if sample.get("answer_type") == "bool" else 0
 
 
+# What an episode reads of a sample record (the fields every veriscene sample has).
+_SAMPLE_FIELDS = ("id", "images", "question", "answer", "answer_type")
+
+
 def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
     """Samples of a run folder (samples.jsonl) or a samples file, and the folder image paths are
-    relative to. At a URL, they are read through a local copy (`engine.fetch`)."""
+    relative to. At a URL, they are read through a local copy (`engine.fetch`). A line that is
+    no sample record (another JSON file given as run_dir) is a ValueError naming file and line."""
     path = readable(path)
-    samples = [orjson.loads(line) for _, line in sample_lines(path)]
+    samples = []
+    for number, line in sample_lines(path):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number} is not a JSON sample line ({exc}); run_dir must be a run folder "
+                             "holding samples.jsonl or a samples .jsonl file (`veriscene generate` / `demo`)") from exc
+        missing = [k for k in _SAMPLE_FIELDS if not isinstance(record, dict) or k not in record]
+        if missing:
+            raise ValueError(f"{path}:{number} is not a sample record: no field {missing}; run_dir must be a run "
+                             "folder holding samples.jsonl or a samples .jsonl file (`veriscene generate` / `demo`)")
+        samples.append(record)
     return samples, samples_root(path)
+
+
+def _check_filters(records: list[dict[str, Any]], answer_types: Iterable[str] | None,
+                   tasks: Iterable[str] | None) -> None:
+    """Refuse answer_types / tasks that match nothing: a misspelt filter would read as "no samples"."""
+    if isinstance(answer_types, str) or isinstance(tasks, str):
+        raise TypeError("answer_types and tasks are lists of names, e.g. answer_types=['int']")
+    unknown = sorted(set(answer_types or ()) - set(ANSWER_TYPES))
+    if unknown:
+        raise ValueError(f"unknown answer_types {unknown}; allowed: {list(ANSWER_TYPES)}")
+    present = {str(s.get("task")) for s in records}
+    for task in sorted(set(tasks or ()) - present):
+        close = difflib.get_close_matches(task, sorted(present), n=3)
+        hint = f"; did you mean {close}?" if close else f"; the run has {len(present)} tasks, e.g. {sorted(present)[:5]}"
+        raise ValueError(f"no sample of task {task!r}{hint}")
 
 
 class VQAEnv(gym.Env):
@@ -104,10 +137,11 @@ class VQAEnv(gym.Env):
         else:
             records, root = [dict(s) for s in samples or ()], Path(".")
         self.image_root = Path(image_root) if image_root is not None else root
+        _check_filters(records, answer_types, tasks)
         self.samples, self.skipped = self._usable(records, answer_types, tasks)
         if not self.samples:
-            raise ValueError(f"no usable samples ({self.skipped} skipped: text answers, missing images or "
-                             "filtered out by answer_types / tasks)")
+            raise ValueError(f"no usable samples in {run_dir if run_dir is not None else 'samples'}: "
+                             f"{self._why_none(records, answer_types, tasks)}")
         self.fit, self.max_attempts, self.max_zooms = fit, max_attempts, max_zooms
         self.retry_discount = retry_discount
         if retry_discount == 1.0:
@@ -159,6 +193,33 @@ class VQAEnv(gym.Env):
         self._copies = {url: copy for url, copy in (fetch_files(urls) if urls else {}).items() if isinstance(copy, Path)}
         keep = [s for s in wanted if self._has_image(s)]
         return keep, len(records) - len(keep)
+
+    def _why_none(self, records: list[dict[str, Any]], answer_types: Iterable[str] | None,
+                  tasks: Iterable[str] | None) -> str:
+        """Why every record was left out, by reason, with an image looked for in vain."""
+        types, task_set = set(answer_types or ()), set(tasks or ())
+        counts = {"free-form text answers": 0, "not one image (the environment shows one)": 0, "other answer_types": 0,
+                  "other tasks": 0, "image not found": 0}
+        looked = None
+        for s in records:
+            images = s.get("images") or []
+            if s["answer_type"] == "text" and not s.get("choices"):
+                counts["free-form text answers"] += 1
+            elif len(images) != 1 or not images[0].get("path"):
+                counts["not one image (the environment shows one)"] += 1
+            elif types and s["answer_type"] not in types:
+                counts["other answer_types"] += 1
+            elif task_set and s.get("task") not in task_set:
+                counts["other tasks"] += 1
+            else:
+                counts["image not found"] += 1
+                if looked is None:
+                    raw = str(images[0]["path"])
+                    looked = raw if is_url(raw) else str(self.image_path(s))
+        told = ", ".join(f"{n} {why}" for why, n in counts.items() if n)
+        if looked is not None:
+            told += f" (e.g. {looked}; image paths are read relative to image_root={self.image_root})"
+        return f"{len(records)} samples, {told or 'none in the file'}"
 
     def _has_image(self, sample: Mapping[str, Any]) -> bool:
         raw = str(sample["images"][0]["path"])
