@@ -108,6 +108,8 @@ def test_subset_selection_and_reports(demo_run, tmp_path) -> None:
     html = (tmp_path / "o" / "report.html").read_text()
     acc = f"{100 * s.accuracy:.1f}"
     assert acc in md and acc in html and "<svg" in html and "http" not in html.replace("http://www.w3.org", "")
+    assert "Requests sent: 20, from cache: 0" in md and "Requests sent: 20, from cache: 0" in html
+    assert s.counts["replies_read"] == 0 and s.counts["replies_file"] is None and s.summary["latency"]["n"] == 20
     with pytest.raises(KeyError, match="did you mean"):
         evaluate(demo_run, "openai:fake", tmp_path / "p", base_url="http://127.0.0.1:9", families="countin")
 
@@ -191,12 +193,12 @@ def test_a_resume_asks_again_under_other_prompts_and_scores_again_against_the_sa
     model = f"replay:{replies}"
     out = tmp_path / "out"
     done = evaluate(first, model, out, freeform="off", cache=False)
-    assert done.counts["requests_sent"] == 12
+    assert done.counts["replies_read"] == 12 and done.counts["requests_sent"] == 0
     again = evaluate(first, model, out, freeform="off", cache=False)
     assert again.counts["resumed"] == 12 and again.counts["requests_sent"] == 0
     assert again.summary["overall"] == done.summary["overall"]
     other = evaluate(first, model, out, freeform="off", cache=False, prompts=PromptSet().with_system("Be brief."))
-    assert other.counts["resumed"] == 0 and other.counts["requests_sent"] == 12
+    assert other.counts["resumed"] == 0 and other.counts["replies_read"] == 12
     assert all(r["system"] == "Be brief." for r in _results(out))
     wrong_before = {r["id"] for r in _results(out) if r["correct"] is False}
     # the same ids, other answers (an edited file): scored against what the file says now
@@ -213,3 +215,19 @@ def test_a_resume_asks_again_under_other_prompts_and_scores_again_against_the_sa
     flipped_ids = {r["id"] for r in records if flips(r)}
     assert not flipped_ids & wrong_before and wrong_now == wrong_before | flipped_ids
     assert rescored.summary["samples"] == str(second)
+
+
+def test_a_replay_run_says_its_replies_were_read_from_its_file(demo_run, tmp_path) -> None:
+    """A replay model sends no request: the reports and summary.json say the replies were read
+    from the file (`requests_sent` kept, 0), with no request latency or throughput."""
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": str(r["answer"])}) + b"\n"
+                                 for r in samples(demo_run)))
+    done = evaluate(demo_run, f"replay:{replies}", tmp_path / "o", freeform="off", limit=6)
+    counts = done.counts
+    assert (counts["requests_sent"], counts["replies_read"], counts["replies_file"]) == (0, 6, str(replies.resolve()))
+    said = f"Replies read from {replies.resolve()} for 6 samples (no request sent), from cache: 0"
+    assert said in (tmp_path / "o" / "report.md").read_text() and said in (tmp_path / "o" / "report.html").read_text()
+    assert "Requests sent" not in (tmp_path / "o" / "report.md").read_text()
+    assert done.summary["latency"] == {"n": 0} and done.summary["throughput"]["requests_per_s"] is None
+    assert "Latency" not in (tmp_path / "o" / "report.md").read_text()

@@ -42,6 +42,14 @@ def retry_advice(summary: dict[str, Any]) -> str:
         " (with a larger --timeout: the same one may time out again)" if timed_out else "")
 
 
+def replies_text(counts: dict[str, Any]) -> str:
+    """Where this run's replies came from: requests sent, or (a replay model) a file read. A
+    summary written before `replies_read` existed counts a replay's replies as requests sent."""
+    if counts.get("replies_file"):
+        return f"Replies read from {counts['replies_file']} for {counts.get('replies_read', 0)} samples (no request sent)"
+    return f"Requests sent: {counts['requests_sent']}"
+
+
 def _table_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
     return [[name, str(s["n"]), pct(s["accuracy"]), ci_text(s), pct(s["mean_score"]), str(s["parse_failures"]),
              pct(s["parse_failure_rate"]), str(s["errors"])] for name, s in groups.items()]
@@ -63,7 +71,7 @@ def to_markdown(summary: dict[str, Any]) -> str:
         f"# Evaluation of {model_label(summary)}",
         "",
         f"Samples: {summary['samples']} ({counts['selected']} selected). "
-        f"Requests sent: {counts['requests_sent']}, from cache: {counts['from_cache']}, "
+        f"{replies_text(counts)}, from cache: {counts['from_cache']}, "
         f"resumed: {counts['resumed']}, errors (no reply): {counts['errors']}, "
         f"rejected sample lines: {counts['rejected_lines']}."
         + ("" if summary.get("complete") else f" **Incomplete: {retry_advice(summary)}.**"),
@@ -158,8 +166,8 @@ def page(title: str, body: list[str]) -> str:
 def to_html(summary: dict[str, Any]) -> str:
     counts = summary["counts"]
     body = [f"<h1>Evaluation of {html.escape(model_label(summary))}</h1>",
-            f"<p>Samples: {html.escape(summary['samples'])} ({counts['selected']} selected). Requests sent: "
-            f"{counts['requests_sent']}, from cache: {counts['from_cache']}, errors: {counts['errors']}, "
+            f"<p>Samples: {html.escape(summary['samples'])} ({counts['selected']} selected). "
+            f"{html.escape(replies_text(counts))}, from cache: {counts['from_cache']}, errors: {counts['errors']}, "
             f"rejected sample lines: {counts['rejected_lines']}.</p>"]
     if not summary.get("complete"):
         body.append(f"<p class='warn'>Incomplete: {html.escape(retry_advice(summary))}.</p>")

@@ -33,7 +33,7 @@ from veriscene.evaluate.adapters import Model, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
-from veriscene.evaluate.metrics import summarise
+from veriscene.evaluate.metrics import latency_stats, summarise
 from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
 from veriscene.evaluate.results import OrderedWriter, finalise, read_results
 
@@ -304,15 +304,21 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
                                          out=out / "freeform.jsonl")
     summary = summarise(ordered, n_boot=n_boot, confidence=confidence, seed=0)
     errors = sum(r["status"] == "error" for r in ordered)
+    # a replay model reads its replies from a file: no request is sent, nothing is timed
+    replay = identity.get("adapter") == "replay"
+    sent, read = (0, counts["sent"]) if replay else (counts["sent"], 0)
+    if replay:
+        summary["latency"] = latency_stats([])
     summary.update({
         "model": identity, "samples": str(sample_set.path), "veriscene_version": __version__,
         "selection": {"limit": limit, "families": families, "seed": seed, "selected": len(chosen),
                       "in_file": len(sample_set.records)},
         "counts": {"selected": len(chosen), "rejected_lines": len(sample_set.rejected),
-                   "resumed": kept_before, "requests_sent": counts["sent"], "from_cache": counts["from_cache"],
+                   "resumed": kept_before, "requests_sent": sent, "from_cache": counts["from_cache"],
+                   "replies_read": read, "replies_file": identity.get("file") if replay else None,
                    "errors": errors, **summary["status_counts"]},
         "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
-                       "requests_per_s": counts["sent"] / generate_wall if counts["sent"] and generate_wall > 0 else None},
+                       "requests_per_s": sent / generate_wall if sent and generate_wall > 0 else None},
         "complete": errors == 0,
         "error_reasons": error_reasons(ordered),
         "freeform": freeform_summary,
