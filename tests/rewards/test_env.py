@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from PIL import Image
 import pytest
 
 import gymnasium as gym
@@ -205,3 +206,22 @@ def test_huge_number_answer_does_not_raise(demo_run):
     env.reset(options={"index": index_of(env, "object.count.v1")})
     _, reward, terminated, _, info = env.step("1e999")
     assert (reward, terminated, info["parse_failed"]) == (0.0, True, True)
+
+
+def test_recorders_sharing_an_image_dir_keep_their_own_views(demo_run, tmp_path):
+    """One recorder per env of a vector env, one folder: each episode's files still show its views."""
+    views = tmp_path / "views"
+    recorders = [TrajectoryRecorder(VQAEnv(demo_run, max_zooms=1), image_dir=views) for _ in range(2)]
+    samples = recorders[0].unwrapped.samples
+    other = next(i for i, s in enumerate(samples) if s["images"][0]["id"] != samples[0]["images"][0]["id"])
+    shown: list[list[np.ndarray]] = []
+    for index, env in zip((0, other), recorders):
+        obs, _ = env.reset(options={"index": index})
+        arrays = [obs["image"]]
+        arrays.append(env.step("<zoom>[0, 0, 0.5, 0.5]</zoom>")[0]["image"])
+        arrays.append(env.step("<answer>no</answer>")[0]["image"])
+        shown.append(arrays)
+    for env, arrays in zip(recorders, shown):
+        files = [o["image_file"] for o in env.episodes[0]["observations"]]
+        assert [np.asarray(Image.open(f)).tolist() for f in files] == [a.tolist() for a in arrays]
+    assert len(list(views.glob("*.png"))) == 4  # the answer step shows the zoomed view again: stored once

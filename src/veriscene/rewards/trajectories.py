@@ -16,12 +16,16 @@ One line per finished episode:
     terminated, truncated, return
 
 Observation arrays are not embedded: `view.region` says which part of the source image was
-shown (enough to re-render it), and with `image_dir` every observation is also saved as PNG.
+shown (enough to re-render it), and with `image_dir` every observation is also saved as PNG,
+named by the SHA-256 of its pixels (`save_view`), so recorders may share the folder.
 `to_messages` turns an episode into chat messages for SFT on successful trajectories.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +52,24 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def save_view(array: np.ndarray, image_dir: Path) -> Path:
+    """Save an observation as `<image_dir>/<SHA-256 of its pixels, 16 hex digits>.png`, once.
+
+    Named by content, not by episode and step: recorders sharing `image_dir` (one per env of a
+    vector env, one per process) would otherwise write over each other's files, and a view seen
+    again (the whole image at each reset) is stored once. Written to a temporary name and moved,
+    so a reader never sees half a file."""
+    pixels = np.ascontiguousarray(array)
+    digest = hashlib.sha256(repr(pixels.shape).encode() + pixels.tobytes()).hexdigest()[:16]
+    path = image_dir / f"{digest}.png"
+    if not path.is_file():
+        image_dir.mkdir(parents=True, exist_ok=True)
+        tmp = image_dir / f".{digest}.{os.getpid()}.{threading.get_ident()}.tmp.png"
+        Image.fromarray(pixels).save(tmp)
+        os.replace(tmp, path)
+    return path
+
+
 class TrajectoryRecorder(gym.Wrapper):
     """Wraps a `VQAEnv` and keeps every finished episode in `episodes` (see module doc)."""
 
@@ -59,12 +81,7 @@ class TrajectoryRecorder(gym.Wrapper):
         self._count = 0
 
     def _observation(self, obs: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
-        image_file = None
-        if self.image_dir is not None:
-            self.image_dir.mkdir(parents=True, exist_ok=True)
-            path = self.image_dir / f"ep{len(self.episodes):06d}_obs{len(self._current['observations']):02d}.png"  # type: ignore[index]
-            Image.fromarray(obs["image"]).save(path)
-            image_file = path.as_posix()
+        image_file = save_view(obs["image"], self.image_dir).as_posix() if self.image_dir is not None else None
         return {"question": obs["question"], "feedback": obs["feedback"], "view": _jsonable(info.get("view")),
                 "image_file": image_file}
 
