@@ -271,7 +271,9 @@ def set_items(part_norm: str, table: KindTable, target: frozenset[str]) -> list[
     items' kinds (`target`): the one candidate in a clause ("triangles appear in every image",
     "color gray") or every candidate of the run of them ending the part, which may end in its
     noun ("small gray matte", "the object is a small gray matte star"); None when the part
-    names none, or several inside other words (then it is kept as written)."""
+    names none, or several inside other words (then it is kept as written); a clause that only
+    describes one object names the candidates on both sides of its verb ("small star is gray",
+    `_described`)."""
     hits = [h for h in find_phrases(part_norm, table, table.longest) if table[h] & target]
     if len(hits) == 1:
         return hits
@@ -284,4 +286,30 @@ def set_items(part_norm: str, table: KindTable, target: frozenset[str]) -> list[
     if covered <= set(run) and all(w in covered or w in GENERIC_HEADS or k == len(run) - 1
                                    for k, w in enumerate(run)):
         return hits  # "small gray matte", "small gray matte star": the last word may be its noun
-    return None
+    return hits if _described(words, covered) else None
+
+
+# Words linking a noun phrase to what it is said to be: "the small star is gray", "it is a
+# small star that is gray".
+_LINKS = frozenset({"is", "are", "looks", "appears", "seems", "that", "which"})
+_SUBJECTS = frozenset({"it", "this", "they"})
+
+
+def _described(words: list[str], covered: set[str]) -> bool:
+    """Whether a clause only describes one object with candidate words, on both sides of its
+    verb ("small star is gray", "it is small star that is gray", "small gray star is matte"):
+    every stretch between link words is a pronoun or a run of candidates that may end in its
+    noun. "object next to small star is gray" (another object) and "star is not gray" are not."""
+    stretches: list[list[str]] = [[]]
+    for w in words:
+        if w in _LINKS:
+            stretches.append([])
+        else:
+            stretches[-1].append(w)
+    for run in stretches:
+        if not run or (len(run) == 1 and run[0] in _SUBJECTS):
+            continue
+        if not all(w in covered or w in GENERIC_HEADS or (k == len(run) - 1 and w not in FUNCTION_WORDS)
+                   for k, w in enumerate(run)):
+            return False
+    return True
