@@ -217,3 +217,11 @@ def test_at_least_one_takes_the_unit_of_a_name(name: str, one: str) -> None:
     ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(0), VOCAB, pool)
     asked = [gen.templates[c.group][2].format(**c.slots) for c in gen.propose(ctx)]
     assert asked and set(asked) == {f"Do the three images all show at least one {one}?"}
+
+
+@pytest.mark.parametrize(("size", "all_"), [(2, "both"), (3, "all")])
+def test_two_images_are_both_not_all(size: int, all_: str) -> None:
+    """"Do the two images both show ...?": "all" of two images is no English."""
+    asked = group_qa("multi.exists_all.v1", "A", "BCD", sizes=(size,), template=2)
+    assert asked and all(q.startswith(f"Do the {'two' if size == 2 else 'three'} images {all_} show at least one ")
+                         for q in asked), asked

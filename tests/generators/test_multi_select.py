@@ -57,3 +57,25 @@ def test_image_options_are_image_labels() -> None:
     gen = get_generator("multi.has_object.v1")()
     assert gen.choice_text(answer, WORLD["A"]) == f"Image {answer + 1}"
     assert sorted(cand.distractors) == [i for i in range(3) if i != answer]
+
+
+@pytest.mark.parametrize(("name", "template", "asked"), [
+    # a thing plural in form is one pair after "no": never "is there no glasses"
+    ("glasses", 1, "In which of the two images is there no pair of glasses?"),
+    ("jeans", 3, "Which of the images has no pair of jeans in it?"),
+    ("sky", 1, "In which of the two images is there no sky?"),  # a substance: no "patch of"
+    ("tree", 1, "In which of the two images is there no tree?"),
+])
+def test_lacks_object_says_one_object_after_no(name: str, template: int, asked: str) -> None:
+    from veriscene.generators import get_generator
+    from veriscene.generators.agreement import agree
+    from veriscene.scene import Scene
+
+    def scene(image_id: str, *names: str) -> Scene:
+        return Scene.from_objects(image_id, 100, 100, [
+            {"name": n, "box": [10 * k, 10, 10 * k + 8, 18], "attributes": []} for k, n in enumerate(names)])
+
+    gen = get_generator("multi.lacks_object.v1")
+    a, b = scene("A", name, "cup"), scene("B", "cup")
+    cand = gen()._candidate((a, b), b, name)
+    assert agree(gen.templates[cand.group][template], cand.plural).format(**cand.slots) == asked

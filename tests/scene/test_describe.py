@@ -132,3 +132,19 @@ def test_shared_description_by_meaning() -> None:
                     {"name": "dog", "box": [20, 0, 30, 10], "attributes": ["tiny"]}], image_id="s1")
     ia, ib = ExecutionContext(a).index(0), ExecutionContext(b).index(0)
     assert shared_description(ia, 0, ib, 0) == ("big",)  # "the big dog": the large one in image b
+
+
+@pytest.mark.parametrize(("name", "attributes", "phrase"), [
+    ("circle", ("red", "large", "shiny"), "large shiny red circle"),  # the order by type, as before
+    ("net", ("white", "black"), "black and white net"),  # it said "black white net"
+    ("flag", ("white", "red", "blue"), "blue, red and white flag"),
+    ("headlight", ("on",), "switched-on headlight"),  # it said "an on headlight"
+    ("window", ("glass", "open"), "open glass window"),  # states before material: "glass open window"
+    ("building", ("white", "old", "tall"), "tall old white building"),  # "tall white old building"
+    ("train", ("yellow", "long"), "long yellow train"),
+    ("tree", ("leafy", "green"), "green leafy tree"),  # other untyped words stay by the noun
+])
+def test_noun_phrase_reads_as_english(name: str, attributes: tuple[str, ...], phrase: str) -> None:
+    from veriscene.scene.describe import noun_phrase
+
+    assert noun_phrase(name, attributes) == phrase

@@ -33,27 +33,47 @@ from veriscene.text import (
     with_article,
 )
 from veriscene.text_predicates import predicate_key
-from veriscene.vocab import CONVERSE_PREDICATES, attribute_type, on_register_attribute_types
+from veriscene.vocab import CONVERSE_PREDICATES, UNTYPED, attribute_type, on_register_attribute_types
 
-# English adjective order by attribute type; finishes like "shiny" go before colour.
-_ORDER = {"size": 0, "shape": 1, "finish": 2, "color": 3, "pattern": 4, "material": 5}
+# English adjective order by attribute type; finishes like "shiny" go before colour, and words of
+# age, length and state (untyped) after size, before shape and colour: "a large old white
+# building", "a long yellow train", "an open glass window" (other untyped words, "leafy",
+# "potted", "standing", go last, next to the noun: "a green leafy tree", "a tall standing man").
+_ORDER = {"size": 0, "state": 1, "shape": 2, "finish": 3, "color": 4, "pattern": 5, "material": 6}
 _FINISHES = {"shiny", "matte", "glossy", "metallic", "dull"}
+_STATES = frozenset({
+    "old", "new", "young", "long", "open", "closed", "empty", "full", "hot", "cold", "warm", "wet", "dry",
+    "clean", "dirty", "clear", "cloudy", "calm", "fresh", "bright", "dark", "broken", "parked", "sleeping",
+    "on", "off",
+})
+# Annotations' words that are no adjective before a noun (Visual Genome's lamp or television
+# that is "on"): said as one that is ("an on light" is no English).
+_BEFORE_NOUN = {"on": "switched-on", "off": "switched-off"}
 
 
 def _adjective_rank(word: str) -> tuple[int, str]:
     kind = "finish" if word in _FINISHES else attribute_type(word)
-    return (_ORDER.get(kind, 6), word)
+    if kind == UNTYPED and word in _STATES:
+        kind = "state"
+    return (_ORDER.get(kind, 7), word)
 
 
 def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:
-    """'circle', ['red', 'large'] -> 'large red circle'."""
+    """'circle', ['red', 'large'] -> 'large red circle'; 'net', ['white', 'black'] -> 'black and white
+    net' (colours of one object joined: not "black white net")."""
     return _noun_phrase(name, tuple(attributes))
 
 
 @lru_cache(maxsize=65536)
 def _noun_phrase(name: str, attributes: tuple[str, ...]) -> str:
     # cached: generators phrase the same few objects over and over
-    return " ".join([*sorted(attributes, key=_adjective_rank), name])
+    ordered = sorted(attributes, key=_adjective_rank)
+    colours = [w for w in ordered if attribute_type(w) == "color"]  # adjacent in `ordered`
+    words = [_BEFORE_NOUN.get(w, w) for w in ordered if w not in colours]
+    if colours:
+        at = next(k for k, w in enumerate(ordered) if w == colours[0])  # colours follow the words before
+        words.insert(at, join_words(list(dict.fromkeys(colours))))
+    return " ".join([*words, name])
 
 
 on_register_attribute_types(_noun_phrase.cache_clear)  # the adjective order depends on the types

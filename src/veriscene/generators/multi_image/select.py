@@ -30,7 +30,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
-from veriscene.text import relation_modifier, with_article
+from veriscene.text import is_uncountable, relation_modifier, unit_phrase, with_article
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
@@ -111,6 +111,8 @@ class WhichLacksObject(GroupGenerator):
     answer_type = "image_index"
     in_order = True  # the group is shuffled: the answer position is uniform by construction
     description = "Which of 2-4 images is the only one without an object of a given name."
+    # `obj` follows "no" as one object: "no pair of glasses" ("is there no glasses" is no
+    # English), but "no sky" (a substance: `is_uncountable`)
     templates = {
         "default": (
             "Which image does not contain {a_obj}?",
@@ -139,7 +141,8 @@ class WhichLacksObject(GroupGenerator):
         def lacks(b, i):  # not(exists(X in image i))
             return b.add("not", exists_node(b, i, name))
 
-        return which_image(scenes, target, lacks, "select_image", {"a_obj": with_article(name), "obj": name})
+        one = name if is_uncountable(name) else unit_phrase(name)
+        return which_image(scenes, target, lacks, "select_image", {"a_obj": with_article(name), "obj": one})
 
 
 @register("multi.has_attributed.v1", family="multi_select")

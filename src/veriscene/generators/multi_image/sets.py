@@ -247,12 +247,13 @@ class ExistsInAll(GroupGenerator):
     answer_type = "bool"
     description = "Whether every one of 2-4 images contains an object of a given name."
     # `obj` is one object as "at least one" takes it (`unit_phrase`): "at least one patch of
-    # grass", "at least one pair of jeans", "at least one group of trees", never "one grass"
+    # grass", "at least one pair of jeans", "at least one group of trees", never "one grass";
+    # `all` is "both" for two images ("Do the two images both show ...")
     templates = {
         "default": (
             "Is there {a_obj} in every image?",
             "Does each of the {n} images contain {a_obj}?",
-            "Do the {n} images all show at least one {obj}?",
+            "Do the {n} images {all} show at least one {obj}?",
         )
     }
 
@@ -267,7 +268,8 @@ class ExistsInAll(GroupGenerator):
                 continue
             for others, expected in ((yes, True), (lacking + no, False)):
                 n = len(others) + 1
-                yield Candidate(None, {"a_obj": with_article(name), "obj": unit_phrase(name), "n": number_word(n)},
+                yield Candidate(None, {"a_obj": with_article(name), "obj": unit_phrase(name), "n": number_word(n),
+                                 "all": "both" if n == 2 else "all"},
                                 expected=expected, distractors=[not expected],
                                 scenes=shuffled(ctx, [ctx.scene, *others]),
                                 build=partial(folded, n, partial(exists_node, name=name), "and"))
