@@ -132,6 +132,10 @@ def test_relation_phrases_of_visual_genome_and_gqa_predicates() -> None:
     ("green grass", "green grass", "two patches of green grass", "patches of green grass"),
     ("sky", "sky", "two patches of sky", "patches of sky"),
     ("big water", "big water", "two patches of big water", "patches of big water"),
+    # food and drink of Visual Genome: it said "a crispy bacon", "an orange juice", "a toast"
+    ("crispy bacon", "crispy bacon", "two patches of crispy bacon", "patches of crispy bacon"),
+    ("orange juice", "orange juice", "two patches of orange juice", "patches of orange juice"),
+    ("toast", "toast", "two patches of toast", "patches of toast"),
     # singular nouns that end like plurals, or are their own plurals: as before
     ("bus", "a bus", "two buses", "buses"), ("glass", "a glass", "two glasses", "glasses"),
     ("cactus", "a cactus", "two cactuses", "cactuses"), ("sheep", "a sheep", "two sheep", "sheep"),

@@ -46,6 +46,12 @@ UNCOUNTABLE_NOUNS = frozenset([
     "moss", "straw", "hay", "foliage", "vegetation", "greenery", "pavement", "asphalt", "concrete",
     "ground", "hair", "fur", "graffiti", "sunlight", "sunshine", "shade", "ice", "rain", "dust",
     "lettuce", "broccoli", "rice", "meat", "frosting", "icing", "sauce", "cheese", "foam", "lava",
+    # food and drink as Visual Genome names them ("a bacon", "an orange juice", "a toast" are no
+    # English); names ending in one read so too ("orange juice", "whipped cream")
+    "bacon", "butter", "toast", "bread", "coffee", "tea", "milk", "juice", "wine", "beer", "syrup",
+    "honey", "soup", "pasta", "spaghetti", "cereal", "oatmeal", "yogurt", "cream", "ketchup", "mustard",
+    "mayonnaise", "pepperoni", "ham", "sugar", "salt", "chocolate", "spinach", "celery", "garlic",
+    "parsley", "dough", "skin", "bark", "rust", "paint",
 ])
 # The units `counted` and `plural` count what is not one thing in: a patch of a substance
 # (`UNCOUNTABLE_NOUNS`), a group of a name plural in form ("trees": one box around several).
