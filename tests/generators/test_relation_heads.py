@@ -98,3 +98,26 @@ def test_sure_wrong_options_where_relations_are_sparse() -> None:
     assert sure_wrong(index, 0, 1, "left of", vocab) == ["right of", "above", "below", "near"]
     # the cup touches the table's top edge: it may be above it or near it; left or right of it it is not
     assert sure_wrong(index, 2, 1, "on", vocab) == ["left of", "right of", "below"]
+
+
+def _sidewalk(padding: int) -> object:
+    """A hydrant on the sidewalk, a man standing on it, a car parked on it; `padding` far-off
+    cups make the scene large enough for the reader's numpy path (over 12 objects)."""
+    objects = [
+        {"name": "sidewalk", "box": [0, 60, 200, 100], "attributes": []},
+        {"name": "fire hydrant", "box": [10, 50, 20, 70], "attributes": []},
+        {"name": "man", "box": [40, 10, 60, 70], "attributes": []},
+        {"name": "car", "box": [100, 40, 180, 70], "attributes": []},
+    ] + [{"name": "cup", "box": [5 * k, 0, 5 * k + 3, 3], "attributes": []} for k in range(padding)]
+    return make_scene(objects, [(1, "on", 0), (2, "standing on", 0), (3, "parked on", 0)])
+
+
+def test_a_posture_at_a_place_is_read_as_the_place() -> None:
+    """"What is on the sidewalk?" answered "fire hydrant" was wrong beside a man standing on it and
+    a car parked on it: those are on the sidewalk too."""
+    for padding in (0, 12):  # both readings of `GenerousReader` (plain and numpy)
+        got = qa(_sidewalk(padding), "relation.subject.v1")
+        assert "Which object is on the sidewalk?" not in got, padding
+        assert got["Which object is standing on the sidewalk?"] == "man"
+        assert got["Which object is parked on the sidewalk?"] == "car"
+        assert got["What is the fire hydrant on?"] == "sidewalk"

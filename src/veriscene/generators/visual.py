@@ -13,6 +13,9 @@ Generous readings (boxes xyxy pixels, y down):
 - any other predicate ("in front of", "holding", ...): the annotation itself (the demo world
   rejects scenes where those could be read either way; photos' annotations are all we have),
   and "on top of" may also be read into an annotated "in front of".
+- a place ("on", "in", "behind", ...) is also read into an annotated posture or state at that
+  place (Visual Genome's "standing on", "parked on", "hanging on": `implied_place`): the man
+  standing on the sidewalk is on it, so "What is on the sidewalk?" has no one answer.
 """
 
 from __future__ import annotations
@@ -33,6 +36,19 @@ from veriscene.vocab import CONVERSE_PREDICATES
 _FEW_OBJECTS = 12
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of")
+
+
+# Places a posture or state predicate says its subject is at: "standing on" -> "on".
+_PLACES = frozenset({"on", "in", "inside", "under", "underneath", "beneath", "above", "below", "over",
+                     "behind", "near", "next to", "beside", "in front of", "on top of", "against", "by"})
+
+
+def implied_place(predicate: str) -> str | None:
+    """The place a predicate of a participle and a place says ('standing on' -> 'on', 'parked in'
+    -> 'in', 'sitting in front of' -> 'in front of'); None for any other ('on', 'holding',
+    'looking at', 'attached to')."""
+    verb, _, place = predicate.partition(" ")
+    return place if place in _PLACES and verb.endswith(("ing", "ed")) else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,9 @@ class GenerousReader:
         self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
         if len(self.scene) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
             self._incoming, self._outgoing = index.incoming, index.outgoing
+        # (a, place, b) for each annotated (a, "<participle> <place>", b): read as the place too
+        self._placed = frozenset((a, place, b) for a, p, b in index.relation_set
+                                 if (place := implied_place(p)) is not None)
 
     @classmethod
     def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
@@ -80,7 +99,7 @@ class GenerousReader:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
         if a == b:
             return False
-        if (a, predicate, b) in self.relations:
+        if (a, predicate, b) in self.relations or (a, predicate, b) in self._placed:
             return True
         if predicate in READABLE:  # the directions and "near", read from the boxes
             return could_read(self._boxes[a], self._boxes[b], predicate, max(self.scene.width, self.scene.height),
@@ -158,6 +177,9 @@ class GenerousReader:
             held.update(np.flatnonzero(ok).tolist())
         elif predicate == "on top of":
             held.update(table.get((anchor, "in front of"), ()))
+        for a, p, b in self._placed:  # few: only a posture or state at a place (`implied_place`)
+            if p == predicate and (b if subject else a) == anchor:
+                held.add(a if subject else b)
         held.discard(anchor)
         found = self._holding[key] = sorted(held)
         return found
