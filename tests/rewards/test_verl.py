@@ -109,3 +109,12 @@ def test_extra_info_read_with_pandas_gives_numpy_image_ids() -> None:
 def test_unreadable_ground_truth_names_the_row() -> None:
     with pytest.raises(ValueError, match=r"reward_model\.ground_truth of a 'veriscene/x' row \(extra_info\.index 7\)"):
         compute_score("veriscene/x", "3", '{"answer": 3}', {"index": 7})
+
+
+def test_called_as_verls_reward_loop_calls_it() -> None:
+    """verl's reward loop adds keyword arguments and extra_info keys of its own."""
+    truth = json.dumps({"answer": 3, "answer_type": "int", "choices": None})
+    extra = {"index": 0, "num_turns": 2, "rollout_reward_scores": {}, "response_len": 9}
+    out = compute_score(data_source="veriscene/counting", solution_str="<think>x</think><answer>3</answer>",
+                        ground_truth=truth, extra_info=extra, reward_router_address=None, reward_model_tokenizer=None)
+    assert out["score"] == 1.0 and out["format"] == 1.0
