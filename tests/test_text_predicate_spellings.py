@@ -87,3 +87,13 @@ def test_participles_and_adjectives_are_phrased_after_is(predicate: str, one: st
                                                          after_noun: str) -> None:
     assert (relation_phrase(predicate), relation_phrase_plural(predicate), relation_modifier(predicate)) == (
         one, many, after_noun)
+
+
+@pytest.mark.parametrize(("raw", "kept"), [
+    ("and", ""), ("between", ""), ("is between", ""),  # "between" one object: no relation to ask
+    ("next to", "next to"), ("sitting between", "sitting between"),
+])
+def test_predicates_that_relate_nothing_are_dropped(raw: str, kept: str) -> None:
+    from veriscene.io.normalize import Normalizer
+
+    assert Normalizer().predicate(raw) == kept

@@ -115,8 +115,11 @@ _IRREGULAR_VERBS = {"have": ("has", "have"), "has": ("has", "have"), "do": ("doe
 LEADING_COPULAS = frozenset({"is", "are", "was", "were", "be", "being", "been"})
 TRAILING_ARTICLES = frozenset({"a", "an", "the", "its", "his", "their"})
 # Predicates that say nothing about how two objects relate (Visual Genome has "and" between
-# objects named in one phrase): normalisation drops their relations; phrased, they stay as given.
-MEANINGLESS_PREDICATES = frozenset({"and", "or", "but", "nor", "then", "&", "+", *LEADING_COPULAS, *TRAILING_ARTICLES})
+# objects named in one phrase), or not with one object: Visual Genome's "between" names one of
+# the two ("the monitor is between the speaker", asked "Is the rock between the grass?").
+# Normalisation drops their relations; phrased, they stay as given.
+MEANINGLESS_PREDICATES = frozenset({"and", "or", "but", "nor", "then", "&", "+", "between",
+                                    *LEADING_COPULAS, *TRAILING_ARTICLES})
 
 
 # First words of a predicate (after "is") that say where one thing is relative to another: a
