@@ -170,3 +170,34 @@ def test_error_reasons_are_grouped_by_what_failed_not_by_sample() -> None:
                for i in range(5)] + [{"status": "ok", "error": None}]
     assert error_reasons(records) == [["image memory://d/0.png does not exist", 3],
                                       ["image memory://d/1.png does not exist", 2]]
+
+
+def test_score_freeform_given_an_eval_results_file_scores_its_descriptions_only(demo_run: Path, tmp_path: Path) -> None:
+    """An evaluation's results.jsonl: the answers `eval` scored by program are left out (they
+    were scored as descriptions: 'yes' and '3' as replies without claims), its descriptions get
+    the scores `eval` gave them; a file of such answers alone is one error line."""
+    recs = samples(demo_run)
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": str(r["answer"])}) + b"\n" for r in recs))
+    out = tmp_path / "o"
+    ran = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out", str(out),
+                              "--freeform", "lexical"])
+    assert ran.exit_code == 0, ran.output
+    results = [orjson.loads(line) for line in (out / "results.jsonl").read_bytes().splitlines()]
+    answers = sum(r["status"] in ("scored", "parse_failed") for r in results)
+    assert 0 < answers < len(results)
+    result = runner.invoke(app, ["score-freeform", str(out / "results.jsonl"), "--scenes",
+                                 str(demo_run / "scenes.jsonl"), "--matcher", "lexical"])
+    assert result.exit_code == 0, result.output
+    scored, by_eval = orjson.loads(result.stdout), orjson.loads((out / "summary.json").read_bytes())["freeform"]
+    assert scored["scored_by_program"] == answers and scored["n"] == by_eval["n"] == len(results) - answers
+    assert scored["helpfulness"] == by_eval["helpfulness"] and scored["rejected"] == 0
+    assert f"left out {answers} lines of {out / 'results.jsonl'}: answers `veriscene eval` scored by" in result.stderr
+    only = out / "answers.jsonl"
+    only.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in results if r["status"] != "not_scored"))
+    refused = runner.invoke(app, ["score-freeform", str(only), "--scenes", str(demo_run / "scenes.jsonl"),
+                                  "--matcher", "lexical"])
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert refused.stderr == (f"error: {only} holds no description: its {answers} replies are answers `veriscene eval` "
+                              "scored by program (results.jsonl status scored / parse_failed); score-freeform scores "
+                              "the free-form ones (status not_scored)\n")

@@ -166,8 +166,16 @@ def register(app: typer.Typer) -> None:
             report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(str(exc.args[0] if exc.args else exc))
+        if report.scored_by_program and not report.records and not report.rejected:
+            _fail(f"{responses} holds no description: its {report.scored_by_program} replies are answers `veriscene "
+                  "eval` scored by program (results.jsonl status scored / parse_failed); score-freeform scores "
+                  "the free-form ones (status not_scored)", 1)
         console.print_json(orjson.dumps(report.summary()).decode())
         # on stderr: standard output stays one JSON document (`| jq` works)
+        if report.scored_by_program:
+            err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {responses}: answers `veriscene "
+                              "eval` scored by program (status scored / parse_failed), not descriptions",
+                              soft_wrap=True, markup=True, highlight=False)
         for r in report.rejected[:10]:
             err_console.print(f"[yellow]skipped[/] {responses}, line {r['line']}: {r['reason']}", soft_wrap=True,
                               markup=True, highlight=False)

@@ -2,7 +2,9 @@
 
 RESPONSES is JSONL, one reply per line: the text in "response" (or "reply", "output", "text",
 "caption") and the images in "image_ids": [...] (or "image_id", or "images": [{"id": ...}]); an
-"id" is kept when present. An evaluation run's results.jsonl works as is. A reply is checked
+"id" is kept when present. An evaluation run's results.jsonl works as is: its replies `eval`
+scored by program (status "scored" or "parse_failed": answers, not descriptions) are left out and
+counted in `scored_by_program`, its descriptions ("not_scored") are scored. A reply is checked
 against all its images (see `score`). The words of its question ("question", else "prompt")
 that are not in the scene vocabulary are not claims ("Give a detailed description" does not make
 "description" a hallucination).
@@ -76,10 +78,13 @@ class FreeformReport:
     matcher: str
     records: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # lines of an evaluation's results.jsonl that are answers, not descriptions (None: not a file's replies)
+    scored_by_program: int | None = None
 
     def summary(self, n_boot: int = 1000) -> dict[str, Any]:
         helpful = [r["helpfulness"] for r in self.records]
         truthful = [r["truthfulness"] for r in self.records if r["truthfulness"] is not None]
+        left_out = {} if self.scored_by_program is None else {"scored_by_program": self.scored_by_program}
         return {
             "n": len(self.records), "extractor": self.extractor, "matcher": self.matcher,
             "helpfulness": float(np.mean(helpful)) if helpful else None,
@@ -89,6 +94,7 @@ class FreeformReport:
             "no_claims": len(self.records) - len(truthful),
             "hallucinations": sum(len(r["hallucinations"]) for r in self.records),
             "rejected": len(self.rejected),
+            **left_out,
         }
 
 
@@ -212,8 +218,13 @@ def _image_ids(rec: dict[str, Any]) -> list[str]:
     return [str(i["id"]) for i in images if isinstance(i, dict) and i.get("id")] if isinstance(images, list) else []
 
 
-def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[str], str]], list[dict[str, Any]]]:
-    items, rejected = [], []
+# the statuses of an evaluation's results.jsonl whose reply is an answer `eval` scored by program
+PROGRAM_SCORED = ("scored", "parse_failed")
+
+
+def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[str], str]], list[dict[str, Any]], int]:
+    """(replies to score, rejected lines, lines that are answers an evaluation scored by program)."""
+    items, rejected, by_program = [], [], 0
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
@@ -229,6 +240,9 @@ def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[st
             if rec.get("status") == "error":
                 rejected.append({"line": line_no, "id": rec.get("id"), "reason": "the request failed: no reply"})
                 continue
+            if rec.get("status") in PROGRAM_SCORED:  # an answer, not a description: scoring it would count its "claims"
+                by_program += 1
+                continue
             text = next((rec[f] for f in TEXT_FIELDS if isinstance(rec.get(f), str)), None)
             images = _image_ids(rec)
             if text is None or not images:
@@ -236,7 +250,7 @@ def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[st
                 rejected.append({"line": line_no, "id": rec.get("id"), "reason": f"missing {what}"})
                 continue
             items.append((line_no, rec, images, text))
-    return items, rejected
+    return items, rejected, by_program
 
 
 def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path) -> dict[str, dict[str, Any]]:
@@ -276,7 +290,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any, *, extractor:
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
-    items, rejected = _read_responses(path)
+    items, rejected, by_program = _read_responses(path)
     scene_map = _load_scenes(scenes)
     by_id = _samples_by_id(samples, path)
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
@@ -288,7 +302,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any, *, extractor:
             usable.append((line_no, rec, item))
     scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
                                                matcher=matcher, model=model)
-    report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected)
+    report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program)
     for (line_no, rec, item), score in zip(usable, scores):
         if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
             report.rejected.append({"line": line_no, "id": rec.get("id"),
