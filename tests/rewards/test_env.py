@@ -225,3 +225,25 @@ def test_recorders_sharing_an_image_dir_keep_their_own_views(demo_run, tmp_path)
         files = [o["image_file"] for o in env.episodes[0]["observations"]]
         assert [np.asarray(Image.open(f)).tolist() for f in files] == [a.tolist() for a in arrays]
     assert len(list(views.glob("*.png"))) == 4  # the answer step shows the zoomed view again: stored once
+
+
+def test_the_runs_words_are_rivals_as_in_eval(tmp_path):
+    """A reply naming every animal of the data set is no answer, as `veriscene eval` scores it."""
+    import orjson
+
+    from veriscene.answers.rivals import run_rivals
+
+    Image.new("RGB", (32, 24), "white").save(tmp_path / "a.png")
+    sample = {"id": "s", "task": "t.v1", "images": [{"id": "a", "path": "a.png"}], "question": "What animal is on the sofa?",
+              "answer": "dog", "answer_type": "str", "choices": None, "meta": {"mode": "qa"}}
+    (tmp_path / "samples.jsonl").write_bytes(orjson.dumps(sample) + b"\n")
+    vocabulary = {"names": {"cat": 1, "dog": 1, "horse": 1, "sofa": 1}, "predicates": {}, "attributes": {}}
+    (tmp_path / "vocabulary.json").write_bytes(orjson.dumps(vocabulary))
+    every = "There is a cat. There is a dog. There is a horse."
+    assert score_sample(every, sample, rivals=run_rivals(tmp_path / "samples.jsonl")).score == 0.0  # eval's score
+    for env in (VQAEnv(tmp_path), VQAEnv(samples=[sample], image_root=tmp_path,
+                                         score_options={"rivals": tmp_path / "vocabulary.json"})):
+        env.reset(seed=0)
+        assert env.step(every)[1] == 0.0
+        env.reset(seed=0)
+        assert env.step("A dog is on the sofa.")[1] == 1.0

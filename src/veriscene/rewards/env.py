@@ -9,7 +9,8 @@ Episodes. `reset` draws a sample of the run folder (uniformly with the env's see
 or the one named by ``options={"index": i}`` / ``{"sample_id": ...}``). Each `step` takes the
 model's text:
 
-* an answer: scored with `veriscene.answers.score_sample` on the sample record, so the reward is
+* an answer: scored with `veriscene.answers.score_sample` on the sample record, with the run's
+  words as rivals (its `vocabulary.json`, or `score_options={"rivals": ...}`), so the reward is
   exactly `veriscene eval`'s score for that reply (1/0, set F1, IoU for open boxes). The episode
   ends when the answer is correct or no attempts are left; then the reward is the score times
   ``retry_discount ** k`` for an answer given after k wrong ones. With attempts left a wrong
@@ -57,7 +58,9 @@ from veriscene.answers import parse_box_format, score_sample, to_pixels
 from veriscene.answers.coords import resolve_format
 from veriscene.answers.spatial import find_boxes
 from veriscene.sample import ANSWER_TYPES
+from veriscene.answers.rivals import VOCABULARY_FILE
 from veriscene.rewards.completions import completion_text
+from veriscene.rewards.truth import load_vocabulary
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
 
 ENV_ID = "veriscene/VQA-v0"
@@ -94,6 +97,17 @@ def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
                              "folder holding samples.jsonl or a samples .jsonl file (`veriscene generate` / `demo`)")
         samples.append(record)
     return samples, samples_root(path)
+
+
+def _score_options(options: Mapping[str, Any] | None, run: Path | None) -> dict[str, Any]:
+    """Scoring options with the run's words as rivals of `str` answers (`vocabulary.json` of the
+    run folder), as `veriscene eval` scores the run, unless `options` gives `rivals`."""
+    out = dict(options or {})
+    if out.get("rivals") is not None:
+        out["rivals"] = load_vocabulary(out["rivals"], "score_options['rivals']")
+    elif run is not None and (run / VOCABULARY_FILE).is_file():
+        out["rivals"] = load_vocabulary(run / VOCABULARY_FILE, "run_dir")
+    return out
 
 
 def _check_filters(records: list[dict[str, Any]], answer_types: Iterable[str] | None,
@@ -148,7 +162,7 @@ class VQAEnv(gym.Env):
             self._warn_enumerable()
         self.zoom_format = parse_box_format(zoom_format)
         self.render_mode = render_mode
-        self.score_options = dict(score_options or {})
+        self.score_options = _score_options(score_options, root if run_dir is not None else None)
         self.observation_size = tuple(observation_size) if observation_size else image_size_of(
             self.image_path(self.samples[0]))
         charset = set(_BASE_CHARSET).union(*(set(s["question"]) for s in self.samples))
