@@ -2,7 +2,8 @@
 
 `read_reply` turns a raw reply into a `Reply`:
 
-    body   the reply without reasoning blocks (``<think>...</think>``, an unterminated
+    body   the reply as plain text (`markup.plain`: code fences, JSON {"answer": ...},
+           "### Answer" headings and Markdown tables unwrapped) without reasoning blocks (``<think>...</think>``, an unterminated
            ``<think>`` up to the end or to an answer tag, everything before a lone
            ``</think>``) and, when an answer tag is present, only the content of the last
            ``<answer>...</answer>`` (an unterminated ``<answer>`` runs to the end)
@@ -33,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from veriscene.answers.markup import plain
 from veriscene.answers.numbers import find_numbers
 
 DEFAULT_THINK_TAGS = ("think", "thinking")
@@ -259,7 +261,7 @@ def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     tags = answer_tag_contents(body, answer_tags)
     if tags:
         body = tags[-1]
-    body = body.strip()
+    body = plain(body).strip()
     focus, source = _marked_answer(body)
     listed, _ = _marked_answer(body, for_list=True)
     rivals = _rivals(tags, body, focus, source)
