@@ -224,3 +224,24 @@ def test_relation_referent_of_a_plural_name_agrees() -> None:
     got = qa(scene, "grounding.refexp.v1", _vocab(scene), template=3)
     assert list(got) == ["Where exactly are the jeans that are part of the outfit? "
                          "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."]
+
+
+def _lamps() -> Scene:
+    return make_scene([
+        {"name": "lamp", "box": [10, 10, 30, 90], "attributes": ["tall", "white"]},
+        {"name": "lamp", "box": [150, 10, 170, 50], "attributes": ["short", "black"]},
+        {"name": "couch", "box": [40, 50, 140, 90], "attributes": ["large"]},
+    ], [(0, "next to", 2)])
+
+
+@pytest.mark.parametrize(("generator", "question", "answer"), [
+    # it asked "What size is the white lamp?" (and "How big is the grass?") answered "tall"
+    ("attribute.query.v1", "What is the height of the white lamp?", "tall"),
+    ("attribute.query.v1", "What size is the couch?", "large"),  # a size is still a size
+    ("spatial.extreme.v1", "What height is the leftmost lamp?", "tall"),
+    ("scene_graph.multihop.v1", "What height is the object that is next to the couch?", "tall"),
+])
+def test_a_height_is_asked_as_a_height(generator: str, question: str, answer: str) -> None:
+    got = qa(_lamps(), generator)
+    assert got[question] == answer
+    assert not any(a in ("tall", "short") and "size" in q for q, a in got.items()), got

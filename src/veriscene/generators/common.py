@@ -10,11 +10,19 @@ from veriscene.generators.draws import Draws
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent
 from veriscene.text import is_action, is_spatial
+from veriscene.vocab import SUBKINDS, attribute_type
 
 
 def add_unique(builder: ProgramBuilder, referent: Referent) -> int:
     """Append the nodes selecting `referent` plus `unique`; return the Object node index."""
     return builder.add("unique", builder.extend(list(referent.nodes)))
+
+
+def asked_kind(kind: str, value: str) -> str:
+    """The word a question asks `value`'s type by: its sub-kind where it has one ("height" for
+    "tall" and "short", `vocab.SUBKINDS`: "What is the height of the lamp?", not "What size is
+    the lamp?" answered "tall"), else the type ("size", "color")."""
+    return SUBKINDS.get(value, kind) if attribute_type(value) == kind else kind
 
 
 def name_set_nodes(builder: ProgramBuilder, name: str, attributes: Sequence[str] = (), image: int = 0) -> int:

@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import add_unique
+from veriscene.generators.common import add_unique, asked_kind
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without, wrong_attributes
@@ -165,7 +165,7 @@ class MultiHop(Generator):
         attr = one_value(ctx.scene.attributes[end], kind)
         assert attr is not None, "attribute questions are proposed only for a single value"
         wrong = wrong_attributes(ctx.vocab, kind, attr)
-        return Candidate(None, {**slots, "kind": kind}, group="attribute" + then, expected=attr,
+        return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group="attribute" + then, expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import name_set_nodes
+from veriscene.generators.common import asked_kind, name_set_nodes
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.program.builder import ProgramBuilder
@@ -306,7 +306,8 @@ class SpatialExtreme(Generator):
     def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
         one_ext = f"that is {ext_adv}" if ext_adv.startswith("the ") else ext_adv
-        slots = {"ext": ext, "one_ext": one_ext, "kind": kind, "name": name, "names": plural(name)}
+        slots = {"ext": ext, "one_ext": one_ext, "kind": asked_kind(kind, answer), "name": name,
+                 "names": plural(name)}
         wrong = wrong_attributes(ctx.vocab, kind, answer)
         return Candidate(None, slots, group="attribute", distractors=wrong, plural=plural_slots(name=name),
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
