@@ -9,6 +9,7 @@ and scorer that evaluation uses), so a reward and `veriscene eval` agree on the 
     veriscene.rewards.verl           compute_score (verl custom_reward_function)
     veriscene.rewards.process        intermediate results of a program (Step), reference traces
     veriscene.rewards.process_score  step-level reward of reasoning traces (process_reward)
+    veriscene.rewards.process_column the `process` column of a run's samples, for TRL data sets
     veriscene.rewards.env            Gymnasium environment, registered as "veriscene/VQA-v0"
     veriscene.rewards.trajectories   episode recorder and JSONL trajectories
     veriscene.rewards.truth          ground truth columns, scoring
@@ -20,6 +21,7 @@ Importing this package needs no optional dependency; the environment needs `gymn
 """
 
 from veriscene.rewards.process import Step, program_steps, reference_trace, sample_steps
+from veriscene.rewards.process_column import ProcessColumn, process_column
 from veriscene.rewards.process_score import (
     ProcessScore,
     ProcessTargets,
@@ -64,6 +66,7 @@ __all__ = [
     "ENV_ID",
     "FormatCheck",
     "GroundTruth",
+    "ProcessColumn",
     "ProcessScore",
     "ProcessTargets",
     "Step",
@@ -78,6 +81,7 @@ __all__ = [
     "make_format_reward",
     "make_iou_reward",
     "make_process_reward",
+    "process_column",
     "process_reward",
     "process_targets",
     "program_steps",
