@@ -148,3 +148,17 @@ def test_noun_phrase_reads_as_english(name: str, attributes: tuple[str, ...], ph
     from veriscene.scene.describe import noun_phrase
 
     assert noun_phrase(name, attributes) == phrase
+
+
+def test_captions_and_referring_expressions_use_the_noun_phrase() -> None:
+    """Captions and "the ..." descriptions said "a black white net" and "the on lamp"."""
+    scene = make_scene([
+        {"name": "net", "box": [10, 10, 30, 90], "attributes": ["white", "black"]},
+        {"name": "lamp", "box": [50, 10, 70, 50], "attributes": ["on", "black"]},
+        {"name": "lamp", "box": [150, 10, 170, 50], "attributes": ["off", "black"]},
+    ], [(1, "near", 0)])
+    assert scene_caption(scene) == (
+        "The image shows 3 objects: a black and white net, a switched-on black lamp and a switched-off "
+        "black lamp. The switched-on lamp is near the net.")
+    index = SceneIndex(scene)
+    assert refer(index, 2).phrase == "switched-off lamp"

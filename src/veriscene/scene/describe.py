@@ -155,8 +155,7 @@ def _refer_by_attributes(
     for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
             if not any(all(j in having[a] for a in subset) for j in others):
-                # subset is in adjective order already: noun_phrase(name, subset) without the sort
-                return Referent(i, " ".join((*subset, name)), tuple(_attr_nodes(image, name, subset)),
+                return Referent(i, noun_phrase(name, subset), tuple(_attr_nodes(image, name, subset)),
                                 takes_plural_verb(name))
     return None
 
@@ -301,7 +300,7 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     centers = index.center_list
     order = sorted(range(len(scene)), key=lambda i: (centers[i][0], i))
     # noun_phrase of each object, from its attributes in adjective order
-    phrases = [" ".join((*_ranked_attributes(index, i), name)) for i, name in enumerate(scene.names)]
+    phrases = [noun_phrase(name, _ranked_attributes(index, i)) for i, name in enumerate(scene.names)]
     groups: dict[str, int] = {}
     for i in order:
         groups[phrases[i]] = groups.get(phrases[i], 0) + 1

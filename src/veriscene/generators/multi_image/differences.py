@@ -48,7 +48,7 @@ from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.program.ops import one_value
-from veriscene.scene.describe import refer_by_attributes, shared_description
+from veriscene.scene.describe import noun_phrase, refer_by_attributes, shared_description
 from veriscene.scene.model import Scene
 from veriscene.text import counted_plural, join_words, predicate_key, unit_phrase
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type, exclusive
@@ -119,7 +119,7 @@ def _one_of(ctx: GroupContext, objects: list[int]) -> int:
 
 
 def _phrase(name: str, description: tuple[str, ...]) -> str:
-    return " ".join((*description, name))  # the description is in adjective order
+    return noun_phrase(name, description)
 
 
 def _described_node(b: ProgramBuilder, image: int, name: str, description: tuple[str, ...]) -> int:
