@@ -201,3 +201,25 @@ def test_score_freeform_given_an_eval_results_file_scores_its_descriptions_only(
     assert refused.stderr == (f"error: {only} holds no description: its {answers} replies are answers `veriscene eval` "
                               "scored by program (results.jsonl status scored / parse_failed); score-freeform scores "
                               "the free-form ones (status not_scored)\n")
+
+
+def test_score_freeform_takes_the_samples_of_region_descriptions(demo_run: Path, tmp_path: Path) -> None:
+    """The line skipping a region description names the option that scores it, and the option exists."""
+    regions = [r for r in samples(demo_run) if r["task"].startswith("region.") and r["answer_type"] == "text"
+               and not r.get("choices")][:3]
+    assert regions
+    replies = tmp_path / "descriptions.jsonl"  # no run.json beside it: the samples are not found alone
+    replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "task": r["task"], "reply": r["answer"],
+                                               "image_ids": [i["id"] for i in r["images"]]}) + b"\n" for r in regions))
+    args = ["score-freeform", str(replies), "--scenes", str(demo_run / "scenes.jsonl"), "--matcher", "lexical"]
+    alone = runner.invoke(app, args)
+    assert alone.exit_code == 1 and "give the samples file (--samples FILE)" in alone.stderr
+    given = runner.invoke(app, [*args, "--samples", str(demo_run / "samples.jsonl")])
+    assert given.exit_code == 0, given.output
+    assert orjson.loads(given.stdout)["n"] == len(regions) and given.stderr == ""
+
+
+def test_eval_help_names_the_default_cache_file() -> None:
+    """"[default: OUT/requests.sqlite]" was read as console markup and vanished: "Request cache file .\""""
+    text = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "200"}).output
+    assert "Request cache file, to share between runs (default: OUT/requests.sqlite)." in text

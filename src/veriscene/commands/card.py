@@ -22,8 +22,10 @@ def register(app: typer.Typer) -> None:
             "--name", help="Title and pretty_name (default: the run folder's name).")] = None,
         license: Annotated[str, typer.Option("--license", help="License id for the Hub (e.g. cc-by-4.0).")] = "unknown",
         data_files: Annotated[Optional[str], typer.Option("--data-files", help="Glob of the data files for the "
-                                                          "Hub's configs block (e.g. samples.jsonl).")] = None,
-        verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome.")] = False,
+                                                          "Hub's configs block, relative to the card's folder (e.g. "
+                                                          "samples.jsonl, shards/*.jsonl.zst).")] = None,
+        verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome "
+                                      "in the card.")] = False,
         scenes: Annotated[Optional[str], typer.Option(
             "--scenes", help="With --verify: the scene file, or a folder or quoted glob pattern of them read as "
             "one input, to verify against (default: the run's, from its manifest; a samples file alone "

@@ -55,25 +55,36 @@ def register(app: typer.Typer) -> None:
     def eval_command(
         samples: str = typer.Argument(..., help="samples.jsonl (or a run folder holding one), or its URL (s3://...: read "
                                       "through a local copy)."),
-        model: str = typer.Option(..., "--model", "-m", help="openai:NAME, hf:PATH or replay:FILE."),
+        model: str = typer.Option(..., "--model", "-m", help="openai:NAME (a model served by an OpenAI-compatible server at --base-url), "
+                            "hf:PATH (a local transformers model; the ml extra) or replay:FILE (replies read from a "
+                            "JSONL file of {\"id\", \"reply\"} lines; no model is run)."),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder (rerun the same command to resume)."),
         base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
         api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key."),
         concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, help="Requests in flight (openai)."),
         timeout: float = typer.Option(120.0, "--timeout", help="Per-request timeout in seconds (openai)."),
-        max_retries: int = typer.Option(6, "--max-retries", min=0, help="Retries on 429, 5xx, timeouts, connection errors."),
-        max_tokens: int = typer.Option(512, "--max-tokens", help="Generation limit."),
-        temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature."),
-        param: list[str] = typer.Option([], "--param", help="Extra generation parameter KEY=VALUE (repeatable)."),
+        max_retries: int = typer.Option(6, "--max-retries", min=0, help="Retries on 429, 5xx, timeouts, connection errors (openai)."),
+        max_tokens: int = typer.Option(512, "--max-tokens", help="Most tokens a reply may have (openai, hf)."),
+        temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature (openai; for hf: --param do_sample=true --param "
+                                       "temperature=T)."),
+        param: list[str] = typer.Option([], "--param", help="Extra generation parameter KEY=VALUE, VALUE read as JSON "
+                                  "when it parses (repeatable): a request field (openai), a generate() argument (hf)."),
         batch_size: int = typer.Option(8, "--batch-size", min=1, help="Batch size (hf)."),
-        limit: int | None = typer.Option(None, "--limit", min=0, help="Evaluate at most this many samples."),
-        families: str | None = typer.Option(None, "--families", "-f", help="Families or generators (globs), comma-separated."),
-        seed: int | None = typer.Option(None, "--seed", help="With --limit: a seeded random subset."),
-        prompts: Path | None = typer.Option(None, "--prompts", help="JSON file overriding prompts for this model."),
-        system: str | None = typer.Option(None, "--system", help="System prompt."),
-        cache: Path | None = typer.Option(None, "--cache", help="Request cache file [default: OUT/requests.sqlite]."),
-        no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache replies."),
-        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: from the manifest)."),
+        limit: int | None = typer.Option(None, "--limit", min=0, help="Evaluate at most this many samples: the first N, "
+                                            "or N drawn at random with --seed."),
+        families: str | None = typer.Option(None, "--families", "-f", help="Only these families or generators, comma-separated; "
+                                              "globs allowed (counting,relation.*)."),
+        seed: int | None = typer.Option(None, "--seed", help="With --limit: draw the N samples at random with this "
+                                         "seed (the same seed, the same samples)."),
+        prompts: Path | None = typer.Option(None, "--prompts", help="JSON file of prompts replacing the built-in ones: "
+                                             "{\"system\": ..., \"template\": \"{question}\\n{instruction}\", \"instructions\": "
+                                             "{ANSWER_TYPE: ...}} (README: Evaluating a model)."),
+        system: str | None = typer.Option(None, "--system", help="System prompt sent before every question."),
+        cache: Path | None = typer.Option(None, "--cache", help="Request cache file, to share between runs (default: "
+                                      "OUT/requests.sqlite)."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: replies are neither stored in nor "
+                                     "read from one."),
+        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: the scenes file the run's manifest names)."),
         freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto (minilm when installed, "
                                      "else lexical), minilm, lexical, or off (free-form replies not scored)."),
     ) -> None:
@@ -121,8 +132,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compare")
     def compare_command(
-        runs: list[Path] = typer.Argument(..., help="Evaluation output folders."),
-        out: Path | None = typer.Option(None, "--out", "-o", help="Write compare.md and compare.html here."),
+        runs: list[Path] = typer.Argument(..., help="Output folders of `veriscene eval` runs; the paired "
+                                          "differences are against the first."),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Also write compare.md and compare.html into "
+                                        "this folder."),
     ) -> None:
         """Put several evaluation runs side by side (accuracy, CIs, parse failures, paired differences)
         (Python: veriscene.evaluate.compare)."""
@@ -138,16 +151,28 @@ def register(app: typer.Typer) -> None:
 
     @app.command("score-freeform")
     def score_freeform_command(
-        responses: Path = typer.Argument(..., help="JSONL of replies: response/reply text and image_id (results.jsonl works)."),
+        responses: Path = typer.Argument(..., help="JSONL of free-form replies, one a line: the text (response, "
+                                         "reply, output, text or caption) and the image (image_id, image_ids or images). "
+                                         "An eval run's results.jsonl works: its descriptions are scored, the answers "
+                                         "eval scored by program are left out."),
         scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL, plain or compressed): a file, or a folder or quoted glob pattern of them."),
-        out: Path | None = typer.Option(None, "--out", "-o", help="Per-reply scores (JSONL)."),
-        matcher: str = typer.Option("auto", "--matcher", help="auto, minilm or lexical."),
-        extractor: str = typer.Option("rules", "--extractor", help="rules or llm."),
-        extractor_model: str | None = typer.Option(None, "--extractor-model", help="openai:NAME for --extractor llm."),
-        base_url: str | None = typer.Option(None, "--base-url", help="Server of the extractor model."),
+        samples: Path | None = typer.Option(None, "--samples", help="The samples the replies answer, for region "
+                                            "descriptions (scored against their region) (default: for an eval run's "
+                                            "results.jsonl, the samples its run.json names)."),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Write each reply's scores and claims here (JSONL)."),
+        matcher: str = typer.Option("auto", "--matcher", help="How words outside the scene vocabulary are mapped "
+                                    "onto it: minilm (all-MiniLM-L6-v2; the ml extra), lexical (spellings and "
+                                    "synonyms) or auto (minilm when installed, else lexical)."),
+        extractor: str = typer.Option("rules", "--extractor", help="How claims are read from a reply: rules, or llm "
+                                      "(an OpenAI-compatible model: --extractor-model and --base-url)."),
+        extractor_model: str | None = typer.Option(None, "--extractor-model", help="openai:NAME, the model of "
+                                                   "--extractor llm."),
+        base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server of the extractor model, "
+                                            "e.g. http://localhost:8000/v1."),
     ) -> None:
-        """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs
-        (Python: veriscene.evaluate.score_freeform)."""
+        """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs,
+        printed as one JSON summary; skipped lines are listed on stderr (Python:
+        veriscene.evaluate.score_freeform)."""
         import orjson
 
         from veriscene.console import console, err_console
@@ -163,7 +188,8 @@ def register(app: typer.Typer) -> None:
                 if not extractor_model:
                     _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
                 model = load_model(extractor_model, base_url=base_url)
-            report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out)
+            report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out,
+                                    samples=samples)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(str(exc.args[0] if exc.args else exc))
         if report.scored_by_program and not report.records and not report.rejected:

@@ -277,7 +277,7 @@ def _response_item(rec: dict[str, Any], images: list[str], text: str, samples: d
     sample_id = rec.get("id")
     sample = samples.get(sample_id) if isinstance(sample_id, str) else None
     if sample is None and str(rec.get("task", "")).startswith("region."):
-        return "a region description is scored against its region: pass the samples file"
+        return "a region description is scored against its region: give the samples file (--samples FILE)"
     question = next((rec[f] for f in QUESTION_FIELDS if isinstance(rec.get(f), str)), "")
     return _sample_item(images, text, question, sample, scene_map)
 
