@@ -247,3 +247,17 @@ def test_the_runs_words_are_rivals_as_in_eval(tmp_path):
         assert env.step(every)[1] == 0.0
         env.reset(seed=0)
         assert env.step("A dog is on the sofa.")[1] == 1.0
+
+
+def test_async_vector_env_without_shared_memory_sees_the_questions(demo_run):
+    """gymnasium 1.4's AsyncVectorEnv reads Text observations from shared memory once, when built
+    (every question comes back as tabs); without shared memory they arrive, as the README says."""
+    envs = gym.make_vec("veriscene/VQA-v0", num_envs=2, vectorization_mode="async",
+                        vector_kwargs={"shared_memory": False}, run_dir=demo_run)
+    try:
+        obs, info = envs.reset(seed=0)
+        questions = {s["id"]: s["question"] for s in VQAEnv(demo_run).samples}
+        assert list(obs["question"]) == [questions[i] for i in info["sample_id"]]
+        assert obs["image"].shape[0] == 2
+    finally:
+        envs.close()
