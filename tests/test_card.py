@@ -210,6 +210,9 @@ def test_cli_card_verify_takes_scenes(run: Path, tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "none.jsonl does not exist" in missing.stderr
     unverified = CliRunner().invoke(app, ["card", str(alone), "--scenes", str(run / "scenes.jsonl")])
     assert unverified.exit_code == 2 and "give it with --verify" in unverified.stderr
+    without = CliRunner().invoke(app, ["card", str(alone), "--verify"])  # the card says why it is not verified
+    assert without.exit_code == 0 and "not verified: no manifest.json names the scenes file" in without.stdout
+    assert without.stderr == "to verify against the scenes file the samples were made from: --verify --scenes FILE\n"
 
 
 def test_sparse_scenes_are_counted(run: Path, tmp_path: Path) -> None:

@@ -270,6 +270,11 @@ class CardFacts:
         return line
 
 
+# why verification could not run for want of a scenes file (which `scenes` gives)
+NO_SCENES = ("no manifest.json names the scenes file the samples were made from",
+             "the scenes file the manifest names was not found beside the run")
+
+
 def _verification(run: Path, facts: CardFacts, workers: int = 1,
                   progress: Callable[[int], None] | None = None) -> None:
     """Verify every sample, or say in `verify_error` why it cannot be done (in words that name
@@ -278,7 +283,7 @@ def _verification(run: Path, facts: CardFacts, workers: int = 1,
         _verify_into(facts, run, workers, progress)
         return
     if not (facts.run_dir / "manifest.json").is_file():
-        facts.verify_error = "no manifest.json names the scenes file the samples were made from"
+        facts.verify_error = NO_SCENES[0]
         return
     try:
         found = facts.manifest is None or all(input_file(facts.run_dir, entry["path"]).is_file()
@@ -286,7 +291,7 @@ def _verification(run: Path, facts: CardFacts, workers: int = 1,
     except (FileNotFoundError, RuntimeError):  # at a URL: gone, or out of reach
         found = False
     if not found:
-        facts.verify_error = "the scenes file the manifest names was not found beside the run"
+        facts.verify_error = NO_SCENES[1]
         return
     _verify_into(facts, run, workers, progress)
 

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         """Write a dataset card for a run: Hugging Face Hub front matter, how it was made (with the
         command that makes it again), verification, contents per family and task, the fields of a
         sample and the limitations, all from the run's own files (Python: veriscene.card.write_card)."""
-        from veriscene.card import card_facts, save_card
+        from veriscene.card import NO_SCENES, card_facts, save_card
         from veriscene.card_text import render_card
 
         from veriscene.commands import local_input
@@ -63,6 +63,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"warning: --data-files {data_files!r} matches no file in {path.parent}: the Hub reads the "
                        "pattern relative to the card's folder (e.g. samples.jsonl, shards/*.jsonl.zst)", err=True)
         typer.echo(facts.counts_line())
+        if facts.verify_error in NO_SCENES:
+            typer.echo("to verify against the scenes file the samples were made from: --verify --scenes FILE", err=True)
 
 
 def _card_path(out: str) -> Path:
