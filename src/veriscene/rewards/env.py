@@ -56,12 +56,12 @@ from gymnasium import spaces
 
 from veriscene.answers import parse_box_format, score_sample, to_pixels
 from veriscene.answers.coords import resolve_format
-from veriscene.answers.spatial import find_boxes
-from veriscene.sample import ANSWER_TYPES
 from veriscene.answers.rivals import VOCABULARY_FILE
+from veriscene.answers.spatial import find_boxes
 from veriscene.rewards.completions import completion_text
 from veriscene.rewards.truth import load_vocabulary
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
+from veriscene.sample import ANSWER_TYPES
 
 ENV_ID = "veriscene/VQA-v0"
 _BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}
