@@ -35,3 +35,9 @@ def test_a_total_of_its_parts_is_the_count(reply: str, value: int) -> None:
 def test_no_total_or_a_wrong_sum_fails(reply: str) -> None:
     result = parse_answer(reply, "int", question=QUESTION)
     assert not result.ok, result
+
+
+def test_in_total_after_a_comma() -> None:
+    reply = "- Image 1: 2 circles\n- Image 2: 3 circles\n\nIn total, there are 5 circles."
+    result = parse_answer(reply, "int", question=QUESTION)
+    assert result.ok and result.value == 5, result.reason

@@ -54,3 +54,22 @@ def test_wrapped_answers_are_read(reply: str, gold: object, answer_type: str) ->
 def test_wrapped_hedges_still_fail(reply: str) -> None:
     result = match_answer(reply, "green", "str")
     assert not result.correct, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("reply", "gold", "answer_type"), [
+    ("Hexagon\n\nExplanation: I looked at the image carefully and checked every object.", "hexagon", "str"),
+    ("Gray, matte, small\n\nReasoning: I checked the region.", LOOKS, "str_set"),
+    ("| Image | Count |\n|---|---|\n| Image 1 | 2 |\n| Image 2 | 3 |\n| **Total** | **5** |", 5, "int"),
+])
+def test_a_first_line_explained_below_and_a_total_row(reply: str, gold: object, answer_type: str) -> None:
+    result = match_answer(reply, gold, answer_type)
+    assert result.correct, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize("reply", [
+    "Hexagon\n\nExplanation: It might also be a star.",
+    "Hexagon\n\nExplanation: Wait, actually it is a star.",
+])
+def test_an_explanation_offering_another_answer_fails(reply: str) -> None:
+    result = match_answer(reply, "hexagon", "str")
+    assert not result.correct, (result.parsed, result.reason)

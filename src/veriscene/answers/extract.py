@@ -9,7 +9,9 @@
            ``<answer>...</answer>`` (an unterminated ``<answer>`` runs to the end)
     focus  the explicit final answer inside the body, when the model marked one, in priority
            order: the last LaTeX ``\\boxed{...}``, the text after the last "answer is" /
-           "Answer:" / "Final answer:" marker, or the only **bold** span; trimmed to its
+           "Answer:" / "Final answer:" marker, a first line followed by a paragraph labelled
+           "Explanation:" (or "Reasoning:", ...) in a reply without bold, or the only **bold**
+           span; trimmed to its
            sentence and cut before "because", "since", ", or maybe", "(or", ... ; a run of
            different numbers ("3 4 5", "3 and 4 and 5", "3; 4; 5") is cut to its first, the
            rest becoming a rival; None when nothing is marked
@@ -56,6 +58,11 @@ _CUT_RE = re.compile(
 _SENTENCE_END_RE = re.compile(r"(?<!\b[A-Ha-h])[.!?](?=\s|$)|(?<=\b[A-Ha-h])[.!?](?=\s+[A-Z0-9(\[]|\s*$)")
 _LIST_END_RE = re.compile(r"[.!?]\s+(?=[A-Z])|[.!?]\s*$|\n\s*\n")
 _BOLD_RE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.DOTALL)
+# A short answer on the first line, then a paragraph labelled as its explanation:
+# "Hexagon\n\nExplanation: ...".
+_LEAD_ANSWER_RE = re.compile(
+    r"^\s*([^\n]+?)[ \t]*\n[ \t]*\n\s*[*_#]*\s*(?:explanation|reasoning|reason|rationale|justification)\b[*_\s]*:",
+    re.IGNORECASE)
 # "Answer: X" starting a line: a marked answer even when a later one is the focus.
 _LINE_MARKER_RE = re.compile(
     r"^[\s>*#\-]*(?:final\s+)?answer\s*[:=]\s*(?P<rest>.*)$", re.IGNORECASE | re.MULTILINE)
@@ -220,6 +227,10 @@ def _marked_answer(body: str, for_list: bool = False) -> tuple[_Marked | None, s
         found = _marked(unbold[markers[-1].end():], for_list)
         if found is not None:
             return found, "marker"
+    lead = _LEAD_ANSWER_RE.match(body)
+    if lead is not None and not _BOLD_RE.search(body):
+        found = _marked(lead.group(1), for_list)
+        return (found._replace(after=found.after + body[lead.end(1):]) if found else None), "lead"
     matches = [m for m in _BOLD_RE.finditer(body) if (m.group(1) or m.group(2)).strip()
                and not (m.group(1) or m.group(2)).strip().endswith(":")]
     if len({(m.group(1) or m.group(2)).strip().lower() for m in matches}) == 1:

@@ -8,7 +8,8 @@
                                                           "reasoning: ..." kept as a line)
     answer headings  ### Answer\\ngreen                    "Answer: green"
     Markdown tables  | Size | small |                    "Size: small" (the header row and the
-                                                          separator row dropped)
+                                                          separator row dropped, bold cells
+                                                          unbolded: "| **Total** | **5** |")
 
 A JSON object is read only when its other keys explain the answer ("reasoning", "explanation",
 "confidence", ...): {"answer": "green", "alternative": "blue"} stays as written, so an
@@ -98,7 +99,7 @@ def _tables(text: str) -> str:
             continue
         row = _ROW_RE.match(line)
         if row is not None and any(_SEPARATOR_RE.match(other) for other in lines):
-            cells = [c.strip() for c in row.group(1).split("|")]
+            cells = [c.strip().strip("*_").strip() for c in row.group(1).split("|")]
             out.append(": ".join(c for c in cells if c))
         else:
             out.append(line)

@@ -146,7 +146,7 @@ def _by_noun(text: str, numbers: list[Number], noun: str) -> list[int] | None:
 # A word marking a number as the total: "so 5", "for a total of 5", "= 5", "5 in total".
 _TOTAL_BEFORE_RE = re.compile(
     r"(?:\b(?:so|thus|hence|therefore|total(?:\s+of)?|totals?|altogether|in\s+all|sum(?:\s+of)?|makes?|making|"
-    r"gives?|giving|equals?|that's|that\s+is|which\s+is)|=)\s*[:=]?\s*(?:(?:is|are|of)\s+)?"
+    r"gives?|giving|equals?|that's|that\s+is|which\s+is)|=)\s*[:=,]?\s*(?:(?:is|are|of)\s+)?"
     r"(?:there\s+(?:is|are)\s+)?(?:a\s+total\s+of\s+)?$", re.IGNORECASE)
 _TOTAL_AFTER_RE = re.compile(
     r"^[ \t]*(?:[a-z-]+[ \t]+){0,3}?(?:in[ \t]+total|total|altogether|in[ \t]+all|overall|combined)\b", re.IGNORECASE)
