@@ -97,3 +97,8 @@ def test_predicates_that_relate_nothing_are_dropped(raw: str, kept: str) -> None
     from veriscene.io.normalize import Normalizer
 
     assert Normalizer().predicate(raw) == kept
+
+
+def test_between_in_a_scene_file_is_still_phrased_as_a_place() -> None:
+    """Scene files converted before keep their "between" relations: still "is between"."""
+    assert relation_phrase("between") == "is between" and relation_modifier("between") == "between"

@@ -115,11 +115,12 @@ _IRREGULAR_VERBS = {"have": ("has", "have"), "has": ("has", "have"), "do": ("doe
 LEADING_COPULAS = frozenset({"is", "are", "was", "were", "be", "being", "been"})
 TRAILING_ARTICLES = frozenset({"a", "an", "the", "its", "his", "their"})
 # Predicates that say nothing about how two objects relate (Visual Genome has "and" between
-# objects named in one phrase), or not with one object: Visual Genome's "between" names one of
-# the two ("the monitor is between the speaker", asked "Is the rock between the grass?").
-# Normalisation drops their relations; phrased, they stay as given.
-MEANINGLESS_PREDICATES = frozenset({"and", "or", "but", "nor", "then", "&", "+", "between",
-                                    *LEADING_COPULAS, *TRAILING_ARTICLES})
+# objects named in one phrase): phrased, they stay as given.
+_SAY_NOTHING = frozenset({"and", "or", "but", "nor", "then", "&", "+", *LEADING_COPULAS, *TRAILING_ARTICLES})
+# Normalisation drops the relations of those, and of a predicate that needs two objects where a
+# relation has one: Visual Genome's "between" names one of the two ("the monitor is between the
+# speaker", asked "Is the rock between the grass?"). Phrased, "between" is a place ("is between").
+MEANINGLESS_PREDICATES = _SAY_NOTHING | {"between"}
 
 
 # First words of a predicate (after "is") that say where one thing is relative to another: a
@@ -219,7 +220,7 @@ def relation_phrase(predicate: str) -> str:
         return f"is {_PREPOSITIONS[predicate]}"
     predicate = _SENTENCE_VERBS.get(predicate, predicate)
     first, *rest = predicate.split(" ")
-    if predicate in MEANINGLESS_PREDICATES:
+    if predicate in _SAY_NOTHING:
         return predicate
     stative = _STATIVE_PARTICIPLES.get(first)
     if stative is not None:
@@ -253,7 +254,7 @@ def relation_modifier(predicate: str) -> str:
     if trimmed in _SENTENCE_VERBS or trimmed in _NOUN_LINKS:  # "the man with the hat"
         return trimmed
     phrase = relation_phrase(predicate)
-    if phrase in MEANINGLESS_PREDICATES:  # "and": as it is (readers drop such relations)
+    if phrase in _SAY_NOTHING:  # "and": as it is (readers drop such relations)
         return phrase
     if phrase.startswith("is "):
         head = phrase[3:]
