@@ -123,3 +123,15 @@ def test_clear_regions_make_each_text_on_first_use_only() -> None:
         regions[3]  # not clear: no text made for it
     assert list(regions._shown) == [5]
     assert dict(regions) == {i: shown_box(scene, boxes[i], "norm1") for i in (2, 5, 9)}
+
+
+@pytest.mark.parametrize(("attributes", "text"), [
+    (("red", "large", "shiny"), "large, shiny, red"),
+    # the words as annotated: it showed "black, and, white" and "stainless, steel" once noun
+    # phrases joined colours; "on" is an option as annotated, not "switched-on"
+    (("white", "black"), "black, white"), (("on",), "on"), (("stainless steel", "black"), "black, stainless steel"),
+])
+def test_attribute_options_list_the_words_as_annotated(attributes: tuple[str, ...], text: str) -> None:
+    from veriscene.generators.single_image.attribute_regions import attribute_text
+
+    assert attribute_text(attributes) == text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import Any, Collection, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import READABLE
@@ -56,6 +56,11 @@ def _adjective_rank(word: str) -> tuple[int, str]:
     if kind == UNTYPED and word in _STATES:
         kind = "state"
     return (_ORDER.get(kind, 7), word)
+
+
+def adjective_order(attributes: Iterable[str]) -> list[str]:
+    """The attribute words as annotated, in English adjective order: ['red', 'large'] -> ['large', 'red']."""
+    return sorted(attributes, key=_adjective_rank)
 
 
 def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:

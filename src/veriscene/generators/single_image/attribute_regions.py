@@ -24,7 +24,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
-from veriscene.scene.describe import noun_phrase
+from veriscene.scene.describe import adjective_order, noun_phrase
 from veriscene.scene.model import Scene
 from veriscene.text import with_article
 from veriscene.vocab import (
@@ -113,7 +113,7 @@ def same_meaning(own: Sequence[str]) -> Callable[[Sequence[str]], bool]:
 
 def attribute_text(attributes: Iterable[str]) -> str:
     """Attributes in English adjective order, comma separated: "large, shiny, red"."""
-    return ", ".join(noun_phrase("", tuple(attributes)).split())
+    return ", ".join(adjective_order(attributes))  # as annotated: "on", not "switched-on"
 
 
 @register("attribute.region.v1", family="attribute")
