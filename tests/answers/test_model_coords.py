@@ -61,3 +61,16 @@ def test_molmo_tags_above_100_follow_a_pixel_or_0_1000_question() -> None:
     # a norm1000 question: the model answered in the question's own convention
     res = match_answer('<point x="120" y="700">', POINT, "point", image_size=SIZE, box_format="norm1000")
     assert res.correct, (res.reason, res.parsed)
+
+
+SMALL_BOX = [48.0, 36.0, 120.0, 108.0]  # 0-1000: [100, 100, 250, 300]; fits pixels of 480x360 too
+
+
+@pytest.mark.parametrize(("reply", "correct"), [
+    ("<ref>square</ref><box>[[100, 100, 250, 300]]</box>", True),  # InternVL
+    ("<|object_ref_start|>square<|object_ref_end|><|box_start|>(100,100),(250,300)<|box_end|>", True),  # Qwen2-VL
+    ("<box>[[48, 36, 120, 108]]</box>", False),  # pixels in a 0-1000 tag: read as 0-1000
+])
+def test_box_tags_are_0_1000_when_pixels_would_fit_too(reply: str, correct: bool) -> None:
+    res = match_answer(reply, SMALL_BOX, "box", image_size=SIZE)
+    assert not res.parse_failed and res.correct is correct, (res.reason, res.parsed)

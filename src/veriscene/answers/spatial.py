@@ -13,7 +13,9 @@ hold percentages of the image (Molmo's convention) unless every value is at most
 or one is above 100 (then the sample's convention when they fit it, else pixels).
 The values are read in the stated `box_format` when they fit it; otherwise (with auto-detection)
 in the only other convention they fit (e.g. 0-1 floats when pixels were asked for), or in pixels
-when pixels and 0-1000 both fit and the reply uses Qwen2.5-VL's "bbox_2d" / "point_2d" keys. Boxes with
+when pixels and 0-1000 both fit and the reply uses Qwen2.5-VL's "bbox_2d" / "point_2d" keys, or
+in 0-1000 when it uses Qwen2-VL's ``<|box_start|>`` tokens or a ``<box>`` tag (InternVL's
+``<box>[[x0, y0, x1, y1]]</box>``), those models' own conventions. Boxes with
 inverted corners are reordered; everything is clipped to the image. Several different boxes
 (points) in one reply are a parse failure, and so is a marked box (point) next to another one
 the reply marks or offers (`extract.correction_after_focus`: "\\boxed{[..]} \\boxed{[..]}",
@@ -184,6 +186,8 @@ def without_references(text: str, references: Sequence[Sequence[float]]) -> str:
 
 # Qwen2.5-VL's JSON grounding keys: absolute pixels.
 _PIXEL_KEYS_RE = re.compile(r"[\"']?\b(?:bbox_2d|point_2d)\b[\"']?\s*:")
+# Qwen-VL / Qwen2-VL box tokens and InternVL's <box>[[...]]</box>: 0-1000 of the image.
+_NORM1000_MARKS_RE = re.compile(r"<\|box_start\|>|<box>", re.IGNORECASE)
 
 
 def _tag_in_pixels(text: str) -> bool:
@@ -199,7 +203,7 @@ def _resolve(values: list[float], box_format: str, image_size: tuple[int, int] |
         if fits_format(values, box_format, image_size):
             return box_format
         return "pixel" if auto_detect and fits_format(values, "pixel", image_size) else None
-    prefer = "pixel" if _PIXEL_KEYS_RE.search(text) else None
+    prefer = "pixel" if _PIXEL_KEYS_RE.search(text) else "norm1000" if _NORM1000_MARKS_RE.search(text) else None
     return resolve_format(values, box_format, image_size, auto_detect, prefer)
 
 
