@@ -20,7 +20,8 @@ by letter or by the option's text, read in tiers; the first tier that finds some
 Two different letters in the deciding tier are a parse failure ("A/B/C/D" names four), and so
 is a label whose following text is exactly another option ("B. blue square" when B is "red
 circle"), a reply that repeats three or more option labels with their text ("A) 1 B) 9 C) 0"),
-a reply that repeats every option with its text ("A. no\nB. yes"),
+a reply that repeats every option with its text ("A. no\nB. yes"), a reply picking none or all of
+them ("None of the above.", "All of these"; unless an option says so),
 a marked answer corrected or hedged after it ("The answer is A... actually C", "The answer is
 B. It could also be C.", `extract.correction_after_focus`), another option offered anywhere
 ("Option B (or possibly C)", `extract.offered_alternatives`), and a reply whose only letters
@@ -76,6 +77,10 @@ _RIVAL_AFTER_RE = re.compile(
     r"matches|too|as\s+well)\b", re.IGNORECASE)
 _ARTICLE_EXCEPTIONS = re.compile(
     r"\s+(?:is|was|would|should|seems|appears|fits|matches|and|or|nor|vs|versus|then|because|since)\b")
+# A reply that picks no single option: "None of the above.", "All of these", "Neither option".
+_NO_PICK_RE = re.compile(
+    r"\b(?:(?:none|all|neither|both|each)\s+of\s+(?:the\s+)?(?:above|these|those|them|options|choices|answers)"
+    r"|(?:neither|none)\s+(?:option|choice|answer)s?)\b", re.IGNORECASE)
 _LEADING_LABEL_RE = re.compile(r"^\W*[\(\[]?([A-Ha-h])\s*[.):\]]\s*(.+)$", re.DOTALL)
 
 
@@ -224,6 +229,9 @@ def _in_text(text: str, choices: Sequence[str], norm_choices: list[str],
             return ParseResult(value=None, choice_index=i)
         if whole.group(1).upper() in OPTION_LETTERS:
             return ParseResult.fail(f"option {whole.group(1).upper()} does not exist ({n} options)")
+    if (m := _NO_PICK_RE.search(text)) is not None and not any(
+            normalize_phrase(m.group(0), prepared=syn) in c for c in norm_choices):
+        return ParseResult.fail(f"the reply picks no single option ({m.group(0)!r})")
     # "It is not A. It is not C." denies letters, it does not list the options
     if len({m.group(1) for m in _INLINE_LABEL_RE.finditer(text) if not _denied_at(text, m.start())}) > 2 \
             or _lists_every_option(text, norm_choices, syn):

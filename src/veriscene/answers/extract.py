@@ -307,13 +307,26 @@ def _clause(text: str) -> str:
     return text[:m.start()] if m and m.start() > 0 else text
 
 
+# Another answer granted after it is named: "B is also plausible", "but yes is also possible".
+_GRANTED_RE = re.compile(
+    r"\b(?:is|are|seems|looks|would\s+be|could\s+be|might\s+be|may\s+be)\s+(?:also|equally|too)\s+"
+    r"(?:possible|plausible|likely|correct|right|valid|true|an?\s+(?:option|possibility|candidate|answer))\b"
+    r"|\b(?:is|are)\s+(?:possible|plausible|correct)\s+(?:too|as\s+well)\b", re.IGNORECASE)
+_CLAUSE_START_RE = re.compile(r"[.!?;,:(\n]|\b(?:but|although|though|while|whereas|and|or)\b", re.IGNORECASE)
+
+
 def offered_alternatives(text: str) -> list[tuple[str, str]]:
     """(the offering words, the clause they offer) for each alternative offered in `text`:
-    "It might also be 4 or 5." -> [("It might also be 4 or 5", " 4 or 5")]."""
+    "It might also be 4 or 5." -> [("It might also be 4 or 5", " 4 or 5")]; "although B is
+    also plausible" -> [("B is also plausible", " B ")]."""
     out: list[tuple[str, str]] = []
     for m in _OFFERED_RE.finditer(text):
         clause = _clause(text[m.end():])
         out.append(((m.group(0) + clause)[:60].strip(), clause))
+    for m in _GRANTED_RE.finditer(text):
+        starts = [b.end() for b in _CLAUSE_START_RE.finditer(text, 0, m.start())]
+        clause = text[starts[-1] if starts else 0:m.start()]
+        out.append(((clause + m.group(0)).strip()[:60], clause))
     return out
 
 

@@ -20,7 +20,9 @@ conflicting candidates.
     str_set      comma / "and" / line separated items -> sorted list of normalised items
     box, point   see `spatial`;  text: the cleaned reply, never a failure unless empty
 
-A marked answer corrected later in the reply ("The answer is yes... actually no") fails. Numbers
+A marked answer corrected later in the reply ("The answer is yes... actually no") fails, and so
+does a reply offering another answer besides its own ("Probably large, though it could be
+small."; "My best guess is no, but yes is also possible."; `extract.offered_alternatives`). Numbers
 are read by `quantities`, image numbers by `image_refs`.
 """
 
@@ -50,6 +52,7 @@ from veriscene.answers.extract import (
     DEFAULT_THINK_TAGS,
     Reply,
     correction_after_focus,
+    offered_alternatives,
     read_reply,
     strip_edges,
 )
@@ -85,6 +88,16 @@ def _corrected(reply: Reply, read: Reader, marked: ParseResult) -> ParseResult |
     return None
 
 
+def _offered(text: str, read: Reader, said: ParseResult) -> ParseResult | None:
+    """A failure when `text` offers another answer besides `said` ("Probably large, though it
+    could be small."; "My best guess is no, but yes is also possible.")."""
+    for words, clause in offered_alternatives(text):
+        other = read(clause)
+        if other is not None and (not other.ok or other.value != said.value):
+            return ParseResult.fail(f"the reply offers another answer besides its own ({words!r})")
+    return None
+
+
 def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
     if reply.focus:
         result = read(reply.focus)
@@ -92,7 +105,7 @@ def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
             return (_corrected(reply, read, result) or result) if result.ok else result
     result = read(reply.body)
     if result is not None:
-        return result
+        return (_offered(reply.body, read, result) or result) if result.ok else result
     return ParseResult.fail(f"no {what} found in the reply" if reply.body else "empty reply")
 
 
@@ -118,6 +131,7 @@ def _normalized_vocab(words: tuple[str, ...], syn_items: tuple[tuple[str, str], 
     return out
 
 
+_NO_INTERJECTION_RE = re.compile(r"\b(?:no|nope)\s*[,.!;:]", re.IGNORECASE)
 _NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wasnt", "doesnt", "dont", "nor", "neither"})
 # Words between a negation and what it denies: "doesnt look red", "not to right of", "not located above".
 _LINKS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "be", "really", "quite", "exactly",
@@ -206,7 +220,8 @@ def parse_str(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | 
         listed = enumeration(phrase, syn, competes)
         if listed is not None:
             return listed if not listed.ok else read(str(listed.value))
-        text_norm = normalize_phrase(text, prepared=syn)
+        # "No, below." answers a question back: the "no" denies what came before, not "below"
+        text_norm = normalize_phrase(_NO_INTERJECTION_RE.sub(" ", text), prepared=syn)
         hits = _maximal(find(text_norm))
         if hits:
             # "It is not red." names red only to deny it; "bigger than the red one" to compare

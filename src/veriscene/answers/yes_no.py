@@ -15,8 +15,9 @@ from veriscene.answers.normalize import fold, normalize_phrase
 from veriscene.answers.result import ParseResult
 
 UNCERTAIN_RE = re.compile(
-    r"\b(?:not\s+(?:sure|certain|clear|possible\s+to\s+(?:tell|say|determine|know))|unsure|uncertain|"
-    r"maybe|unclear|unknown|unanswerable|(?:can\s*not|can't|cant|unable\s+to|impossible\s+to|hard\s+to|"
+    r"\b(?:not\s+(?:(?:entirely|completely|totally|quite|fully|really|very|too|so|100%)\s+)?(?:sure|certain|confident|"
+    r"positive)|not\s+(?:clear|possible\s+to\s+(?:tell|say|determine|know))|unsure|uncertain|"
+    r"maybe|possibly|perhaps|unclear|unknown|unanswerable|(?:can\s*not|can't|cant|unable\s+to|impossible\s+to|hard\s+to|"
     r"difficult\s+to|no\s+way\s+to)\s+(?:tell|say|determine|know|be\s+determined|answer)|"
     r"(?:don't|do\s+not|dont)\s+know|it\s+depends|not\s+enough\s+information|insufficient|"
     r"yes\s+or\s+no|either)\b", re.IGNORECASE)

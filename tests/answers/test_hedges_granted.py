@@ -1,0 +1,63 @@
+"""Hedges that name another answer and grant it ("B is also plausible"), uncertainty with an
+adverb ("not entirely sure"), "possibly" items, replies picking no option, and "No, X." said
+back to a question."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriscene.answers import match_answer
+
+CHOICES = ["red", "blue", "green"]
+
+
+@pytest.mark.parametrize("reply", [
+    "The answer is A, although B is also plausible.",
+    "A, but C is also correct.",
+])
+def test_choice_hedges_fail(reply: str) -> None:
+    result = match_answer(reply, "red", "str", choices=CHOICES, answer_letter="A")
+    assert not result.correct, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("reply", "gold", "answer_type", "choices"), [
+    ("None of the above.", 0, "int", ["0", "1", "2"]),  # was read as the count 0
+    ("None of the above.", False, "bool", ["no", "yes"]),  # was read as no
+    ("All of the above.", "above", "str", ["above", "below", "left of"]),  # was read as the option "above"
+    ("Neither option fits.", False, "bool", ["no", "yes"]),
+])
+def test_a_reply_picking_no_option_fails(reply: str, gold: object, answer_type: str, choices: list[str]) -> None:
+    result = match_answer(reply, gold, answer_type, choices=choices, answer_letter="A")
+    assert result.parse_failed and "no single option" in (result.reason or ""), result
+
+
+def test_none_of_the_above_picks_an_option_saying_so() -> None:
+    result = match_answer("None of the above.", "none of the above", "str",
+                          choices=["red", "blue", "none of the above"], answer_letter="C")
+    assert result.correct, result.reason
+
+
+@pytest.mark.parametrize(("reply", "gold", "answer_type", "question"), [
+    ("I'm not entirely sure, but no.", False, "bool", "Is there a brown circle?"),
+    ("My best guess is no, but yes is also possible.", False, "bool", "Is there a brown circle?"),
+    ("Probably large, though it could be small.", "large", "str",
+     "Tell me the size of the object the small star is behind."),
+    ("In front of? No, below.", "in front of", "str", "How is the star positioned with respect to the hexagon?"),
+    ("It is possibly red.", "red", "str", "What color is the star?"),
+    ("gray, matte, and possibly small", ["gray", "matte", "small"], "str_set", None),
+    ("My best guess is hexagon, but star is also possible.", "hexagon", "str", "Which object is behind the star?"),
+])
+def test_hedged_replies_fail(reply: str, gold: object, answer_type: str, question: str | None) -> None:
+    result = match_answer(reply, gold, answer_type, question=question)
+    assert not result.correct, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("reply", "gold", "answer_type", "question"), [
+    ("It could be red.", "red", "str", "What color is the star?"),
+    ("No, it is blue.", "blue", "str", "Is the star red or blue?"),
+    ("My best guess is no.", False, "bool", "Is there a brown circle?"),
+    ("The answer is 3; 3 is also what the first count gave.", 3, "int", "How many stars are there?"),
+])
+def test_plain_answers_still_read(reply: str, gold: object, answer_type: str, question: str | None) -> None:
+    result = match_answer(reply, gold, answer_type, question=question)
+    assert result.correct, (result.parsed, result.reason)
