@@ -61,3 +61,29 @@ def test_hedged_replies_fail(reply: str, gold: object, answer_type: str, questio
 def test_plain_answers_still_read(reply: str, gold: object, answer_type: str, question: str | None) -> None:
     result = match_answer(reply, gold, answer_type, question=question)
     assert result.correct, (result.parsed, result.reason)
+
+
+@pytest.mark.parametrize(("reply", "gold", "answer_type"), [
+    ("The answer is 4 (possibly 5).", 4, "int"),
+    ("The answer is 4, perhaps 5.", 4, "int"),
+    ("The answer is 4, with 5 as a close second.", 4, "int"),
+    ("The answer is no, with yes as a close second.", False, "bool"),
+    ("The answer is hexagon, with star as a close second.", "hexagon", "str"),
+])
+def test_alternatives_added_in_passing_fail(reply: str, gold: object, answer_type: str) -> None:
+    result = match_answer(reply, gold, answer_type)
+    assert not result.correct, (result.parsed, result.reason)
+
+
+POINT_QUESTION = ("Which of the points [0.38, 0.15] and [0.71, 0.62] lies on a different object than the "
+                  "point [0.69, 0.58]?")
+
+
+@pytest.mark.parametrize("reply", [
+    "The answer is [0.38, 0.15] (possibly [0.69, 0.58]).",
+    "[0.38, 0.15], though [0.69, 0.58] is also possible.",
+    "The answer is [0.38, 0.15], with [0.69, 0.58] as a close second.",
+])
+def test_a_reference_point_offered_as_an_alternative_fails(reply: str) -> None:
+    result = match_answer(reply, [182.4, 54.0], "point", image_size=[480, 360], question=POINT_QUESTION)
+    assert not result.correct, (result.parsed, result.reason)

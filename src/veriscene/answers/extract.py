@@ -51,7 +51,8 @@ _CUT_RE = re.compile(
     r"\s+(?:because|since|as it|as there|as the|given that|due to|which|so that|but|although|"
     r"though|while|whereas|considering)\b|\s+-\s+|;|\n"
     # an alternative offered after the answer: "3 (or 4)", "Image 2, or maybe 3", "3, if not 4"
-    r"|\s*\(\s*or\b|,?\s+or\s+(?:maybe|possibly|perhaps|potentially|probably|even)\b|,?\s+if\s+not\b",
+    r"|\s*\(\s*or\b|,?\s+or\s+(?:maybe|possibly|perhaps|potentially|probably|even)\b|,?\s+if\s+not\b"
+    r"|\s*[(,]\s*(?:possibly|perhaps|maybe)\b",
     re.IGNORECASE)
 # End of sentence: . ! ? followed by space or end; not a decimal point, nor an option label
 # "B." followed by the option's lowercase text ("B. blue square").
@@ -293,6 +294,7 @@ _CORRECTION_RE = re.compile(
 # "but it could be 4", "or maybe 3", "alternatively C", "3, if not 4".
 _OFFERED_RE = re.compile(
     r"\(\s*or\b|\bor\s+(?:maybe|possibly|perhaps|potentially|probably|even|else)\b|\bif\s+not\b"
+    r"|[(,]\s*(?:possibly|perhaps|maybe)\b"
     r"|\balternatively\b|\bor\s+(?:it|that|this)\s+(?:is|could|might|may)\b"
     r"|\b(?:could|might|may|can)\s+(?:also|possibly|perhaps|equally|well|just\s+as\s+well)\s+be\b"
     r"|\b(?:it|this|that|they|the\s+answer)\s+(?:could|might|may)\s+(?:also\s+)?be\b",
@@ -307,12 +309,14 @@ def _clause(text: str) -> str:
     return text[:m.start()] if m and m.start() > 0 else text
 
 
-# Another answer granted after it is named: "B is also plausible", "but yes is also possible".
+# Another answer granted after it is named: "B is also plausible", "but yes is also possible",
+# "with 5 as a close second".
 _GRANTED_RE = re.compile(
     r"\b(?:is|are|seems|looks|would\s+be|could\s+be|might\s+be|may\s+be)\s+(?:also|equally|too)\s+"
     r"(?:possible|plausible|likely|correct|right|valid|true|an?\s+(?:option|possibility|candidate|answer))\b"
-    r"|\b(?:is|are)\s+(?:possible|plausible|correct)\s+(?:too|as\s+well)\b", re.IGNORECASE)
-_CLAUSE_START_RE = re.compile(r"[.!?;,:(\n]|\b(?:but|although|though|while|whereas|and|or)\b", re.IGNORECASE)
+    r"|\b(?:is|are)\s+(?:possible|plausible|correct)\s+(?:too|as\s+well)\b"
+    r"|\bas\s+(?:a\s+)?(?:close\s+)?(?:second|runner[\s-]up|alternative|backup|fallback)\b", re.IGNORECASE)
+_CLAUSE_START_RE = re.compile(r"[.!?;,:(\n]|\b(?:but|although|though|while|whereas|and|or|with)\b", re.IGNORECASE)
 
 
 def offered_alternatives(text: str) -> list[tuple[str, str]]:
@@ -323,8 +327,10 @@ def offered_alternatives(text: str) -> list[tuple[str, str]]:
     for m in _OFFERED_RE.finditer(text):
         clause = _clause(text[m.end():])
         out.append(((m.group(0) + clause)[:60].strip(), clause))
+    # commas and decimal points inside brackets ("[0.69, 0.58]") start no clause
+    masked = re.sub(r"\[[^\[\]]*\]|\([^()]*\)", lambda b: b.group(0)[0] + re.sub(r"[,;:.]", " ", b.group(0)[1:]), text)
     for m in _GRANTED_RE.finditer(text):
-        starts = [b.end() for b in _CLAUSE_START_RE.finditer(text, 0, m.start())]
+        starts = [b.end() for b in _CLAUSE_START_RE.finditer(masked, 0, m.start())]
         clause = text[starts[-1] if starts else 0:m.start()]
         out.append(((clause + m.group(0)).strip()[:60], clause))
     return out

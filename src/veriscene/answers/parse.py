@@ -102,7 +102,8 @@ def _focus_then_body(reply: Reply, read: Reader, what: str) -> ParseResult:
     if reply.focus:
         result = read(reply.focus)
         if result is not None:
-            return (_corrected(reply, read, result) or result) if result.ok else result
+            return (_corrected(reply, read, result) or _offered(reply.focus, read, result) or result) \
+                if result.ok else result
     result = read(reply.body)
     if result is not None:
         return (_offered(reply.body, read, result) or result) if result.ok else result

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from veriscene.answers.coords import fits_format, resolve_format, to_pixels
-from veriscene.answers.extract import Reply, correction_after_focus
+from veriscene.answers.extract import Reply, correction_after_focus, offered_alternatives
 from veriscene.answers.result import ParseResult
 
 _N = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -176,10 +176,12 @@ def question_references(question: str | None) -> list[list[float]]:
 def without_references(text: str, references: Sequence[Sequence[float]]) -> str:
     """`text` without the question's reference points it echoes on their own ("The point
     [0.83, 0.44] is on a circle, and [0.48, 0.83] is on another object."); a reference offered
-    with another point ("[0.83, 0.44] or [0.48, 0.83]") stays, and the reply fails."""
+    with another point ("[0.83, 0.44] or [0.48, 0.83]") or as an alternative ("[0.48, 0.83]
+    (possibly [0.83, 0.44])", `extract.offered_alternatives`) stays, and the reply fails."""
     refs = [list(r) for r in references]
+    offered = [clause for _, clause in offered_alternatives(text)]
     for m in _stand_alone(text, list(_WRITTEN_POINT_RE.finditer(text))):
-        if _numbers(m) in refs:
+        if _numbers(m) in refs and not any(m.group(0) in clause for clause in offered):
             text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
     return text
 
