@@ -21,7 +21,7 @@ Generous readings (boxes xyxy pixels, y down):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -43,6 +43,7 @@ _PLACES = frozenset({"on", "in", "inside", "under", "underneath", "beneath", "ab
                      "behind", "near", "next to", "beside", "in front of", "on top of", "against", "by"})
 
 
+@lru_cache(maxsize=4096)
 def implied_place(predicate: str) -> str | None:
     """The place a predicate of a participle and a place says ('standing on' -> 'on', 'parked in'
     -> 'in', 'sitting in front of' -> 'in front of'); None for any other ('on', 'holding',
@@ -76,6 +77,11 @@ class GenerousReader:
         # (a, place, b) for each annotated (a, "<participle> <place>", b): read as the place too
         self._placed = frozenset((a, place, b) for a, p, b in index.relation_set
                                  if (place := implied_place(p)) is not None)
+        # (place, anchor, side) -> the other objects of `_placed`, for `_holders`
+        self._placed_by: dict[tuple[str, int, str], list[int]] = {}
+        for a, place, b in sorted(self._placed):
+            self._placed_by.setdefault((place, b, "subject"), []).append(a)
+            self._placed_by.setdefault((place, a, "object"), []).append(b)
 
     @classmethod
     def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
@@ -99,7 +105,8 @@ class GenerousReader:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
         if a == b:
             return False
-        if (a, predicate, b) in self.relations or (a, predicate, b) in self._placed:
+        key = (a, predicate, b)
+        if key in self.relations or (self._placed and key in self._placed):
             return True
         if predicate in READABLE:  # the directions and "near", read from the boxes
             return could_read(self._boxes[a], self._boxes[b], predicate, max(self.scene.width, self.scene.height),
@@ -177,9 +184,7 @@ class GenerousReader:
             held.update(np.flatnonzero(ok).tolist())
         elif predicate == "on top of":
             held.update(table.get((anchor, "in front of"), ()))
-        for a, p, b in self._placed:  # few: only a posture or state at a place (`implied_place`)
-            if p == predicate and (b if subject else a) == anchor:
-                held.add(a if subject else b)
+        held.update(self._placed_by.get(key, ()))  # a posture or state at the place (`implied_place`)
         held.discard(anchor)
         found = self._holding[key] = sorted(held)
         return found

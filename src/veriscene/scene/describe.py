@@ -73,12 +73,12 @@ def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:
 def _noun_phrase(name: str, attributes: tuple[str, ...]) -> str:
     # cached: generators phrase the same few objects over and over
     ordered = sorted(attributes, key=_adjective_rank)
-    colours = [w for w in ordered if attribute_type(w) == "color"]  # adjacent in `ordered`
-    words = [_BEFORE_NOUN.get(w, w) for w in ordered if w not in colours]
-    if colours:
-        at = next(k for k, w in enumerate(ordered) if w == colours[0])  # colours follow the words before
-        words.insert(at, join_words(list(dict.fromkeys(colours))))
-    return " ".join([*words, name])
+    words = [_BEFORE_NOUN.get(w, w) for w in ordered]
+    colours = [k for k, w in enumerate(ordered) if attribute_type(w) == "color"]  # adjacent in `ordered`
+    if len(colours) > 1:
+        words[colours[0]:colours[-1] + 1] = [join_words(list(dict.fromkeys(words[colours[0]:colours[-1] + 1])))]
+    words.append(name)
+    return " ".join(words)
 
 
 on_register_attribute_types(_noun_phrase.cache_clear)  # the adjective order depends on the types
