@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from veriscene.answers import match_answer
+from veriscene.answers import match_answer, parse_answer
 
 SIZE = [480, 360]
 GOLD = [57.6, 252.0]  # [0.12, 0.70]
@@ -51,3 +51,12 @@ def test_a_point_compared_with_is_not_named(reply: str) -> None:
 def test_compared_points_do_not_help_a_wrong_or_hedged_reply(reply: str, failed: bool) -> None:
     res = match_answer(reply, GOLD, "point", image_size=SIZE, point_options=OPTIONS)
     assert res.score == 0.0 and res.parse_failed is failed
+
+
+@pytest.mark.parametrize(("reply", "index"), [
+    ("Image 2 has the most circles, with 4 circles compared to 2 in Image 1.", 1),
+    ("Image 1 has the fewest stars: 1, compared with the 3 in Image 2.", 0),
+])
+def test_an_image_after_compared_to_a_count_is_ruled_out(reply: str, index: int) -> None:
+    result = parse_answer(reply, "image_index", num_images=3)
+    assert result.ok and result.value == index, result.reason

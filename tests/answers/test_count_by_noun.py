@@ -44,3 +44,26 @@ def test_other_numbers_still_fail(reply: str) -> None:
 
 def test_without_the_question_several_numbers_fail() -> None:
     assert match_answer("There are two cups and one plate.", 2, "int").parse_failed
+
+
+@pytest.mark.parametrize(("question", "noun"), [
+    ("What is the number of shiny objects?", "object"),
+    ("Count the purple objects in this picture.", "object"),
+    ("What is the total number of triangles across these images?", "triangle"),
+])
+def test_asked_noun_of_other_count_questions(question: str, noun: str) -> None:
+    assert asked_noun(question) == noun
+
+
+@pytest.mark.parametrize(("reply", "value", "question"), [
+    ("There are 4 shiny objects, 3 of which are large.", 4, "How many shiny objects are there?"),
+    ("There are 4 shiny objects, 3 of them large.", 4, "What is the number of shiny objects?"),
+])
+def test_a_part_counted_with_of_which_is_no_rival(reply: str, value: int, question: str) -> None:
+    result = match_answer(reply, value, "int", question=question)
+    assert result.correct, result.reason
+
+
+def test_a_part_of_another_noun_still_fails() -> None:
+    result = match_answer("There are 5 shapes, 3 of which are circles.", 3, "int", question="How many circles?")
+    assert result.parse_failed, result

@@ -48,9 +48,11 @@ _LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|n
 _DENIED_BEFORE_RE = re.compile(
     r"(?:\bnot|n't|\bnor|\bexcept|\bunlike|\bother\s+than|\brather\s+than|\binstead\s+of)\s+"
     r"(?:(?:in|on|from)\s+)?(?:the\s+)?$", re.IGNORECASE)
-# An image named to compare with: "more stars than Image 1", "compared with the first image".
+# An image named to compare with: "more stars than Image 1", "compared with the first image",
+# "compared to 2 in Image 3".
 _COMPARED_BEFORE_RE = re.compile(
-    r"(?:\bthan|\bcompared\s+(?:to|with)|\bunlike|\bversus|\bvs\.?)\s+(?:(?:in|on)\s+)?(?:the\s+)?$", re.IGNORECASE)
+    r"(?:\bthan|\bcompared\s+(?:to|with)|\bunlike|\bversus|\bvs\.?)\s+(?:(?:[\w'-]+\s+){0,3}?(?:in|on)\s+)?"
+    r"(?:the\s+)?$", re.IGNORECASE)
 # A denial after an image: "Image 1 doesn't", "Image 1 and Image 3 don't have one", "has no".
 _DENIED_AFTER_RE = re.compile(
     r"^\s*(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't|has\s+no|have\s+no|has\s+none|have\s+none|"

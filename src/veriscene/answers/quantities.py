@@ -88,6 +88,8 @@ def uncounted(text: str) -> str:
 
 
 _WORD_RE = re.compile(r"[a-z]+")
+# A number counting part of what another counts: "4 objects, 3 of which are large".
+_SUBSET_AFTER_RE = re.compile(r"^\s+of\s+(?:which|them|these|those)\b", re.IGNORECASE)
 _NEGATED_BEFORE_RE = re.compile(r"\b(?:not|no|never|n't)\s*$", re.IGNORECASE)
 # words that end what a number counts ("3 cups in total", "two of them") or join numbers
 _NOT_COUNTED = frozenset({
@@ -98,11 +100,14 @@ _NOT_COUNTED = frozenset({
 
 def asked_noun(question: str | None) -> str | None:
     """The noun a count question asks about, singular and lowercase ("How many red cups are
-    there?" -> "cup"), or None when the question has no "how many"."""
+    there?", "What is the number of red cups?", "Count the red cups." -> "cup"), or None when
+    the question asks no count."""
     if not question:
         return None
-    m = re.search(r"\bhow\s+many\s+((?:[a-z-]+\s+){0,3}?[a-z-]+?)(?=\s+(?:are|is|do|does|can|could|in|on|"
-                  r"of|there|appear|does|have|has|lie|sit|stand|are)\b|\s*[?.,]|$)", question.lower())
+    m = re.search(r"\b(?:how\s+many|(?:number|count)\s+of(?:\s+the)?|^count\s+the)\s+((?:[a-z-]+\s+){0,3}?[a-z-]+?)"
+                  r"(?=\s+(?:are|is|do|does|can|could|in|on|of|there|appear|have|has|lie|sit|stand|across|among|"
+                  r"throughout|altogether|together|within|from|at|to|you|that|which|shown|visible)\b|\s*[?.,]|$)",
+                  question.lower().strip())
     if m is None:
         return None
     return _singular(m.group(1).split()[-1])
@@ -131,14 +136,16 @@ def _counted(text: str, n: Number) -> str | None:
 
 def _by_noun(text: str, numbers: list[Number], noun: str) -> list[int] | None:
     """Positions of the numbers that count the asked `noun` ("There are two cups and one
-    plate." -> two), when every other number counts something else or is denied ("3 cups, not
-    2"); None when one is bare ("3 cups or 4", "1, 2, 3. So 3 cups": a hedge or a count)."""
+    plate." -> two), when every other number counts something else, a part of them ("3 of
+    which are red") or is denied ("3 cups, not 2"); None when one is bare ("3 cups or 4", "1,
+    2, 3. So 3 cups": a hedge or a count)."""
     chosen = []
     for i, n in enumerate(numbers):
         counted = _counted(text, n)
         if counted == noun:
             chosen.append(i)
-        elif counted is None and not _NEGATED_BEFORE_RE.search(text[max(0, n.start - 12):n.start]):
+        elif counted is None and not _NEGATED_BEFORE_RE.search(text[max(0, n.start - 12):n.start]) \
+                and not _SUBSET_AFTER_RE.match(text[n.end:n.end + 20]):
             return None
     return chosen or None
 
