@@ -223,3 +223,22 @@ def test_eval_help_names_the_default_cache_file() -> None:
     """"[default: OUT/requests.sqlite]" was read as console markup and vanished: "Request cache file .\""""
     text = runner.invoke(app, ["eval", "--help"], env={"COLUMNS": "200"}).output
     assert "Request cache file, to share between runs (default: OUT/requests.sqlite)." in text
+
+
+def test_score_freeform_finds_the_scenes_of_the_run_an_eval_answered(demo_run: Path, tmp_path: Path) -> None:
+    """Without --scenes: the scene files of the run whose samples the eval run's run.json names,
+    as its manifest records them; a replies file of no run is told to give --scenes."""
+    recs = samples(demo_run)
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": str(r["answer"])}) + b"\n" for r in recs))
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out", str(out)]).exit_code == 0
+    given = runner.invoke(app, ["score-freeform", str(out / "results.jsonl"), "--scenes",
+                                str(demo_run / "scenes.jsonl"), "--matcher", "lexical"])
+    found = runner.invoke(app, ["score-freeform", str(out / "results.jsonl"), "--matcher", "lexical"])
+    assert found.exit_code == given.exit_code == 0, found.output
+    assert orjson.loads(found.stdout) == orjson.loads(given.stdout)
+    alone = tmp_path / "alone.jsonl"
+    alone.write_bytes(orjson.dumps({"image_id": recs[0]["images"][0]["id"], "reply": "A red circle."}) + b"\n")
+    refused = runner.invoke(app, ["score-freeform", str(alone), "--matcher", "lexical"])
+    assert refused.exit_code == 2 and "give them with --scenes FILE" in refused.stderr

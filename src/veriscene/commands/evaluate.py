@@ -155,7 +155,11 @@ def register(app: typer.Typer) -> None:
                                          "reply, output, text or caption) and the image (image_id, image_ids or images). "
                                          "An eval run's results.jsonl works: its descriptions are scored, the answers "
                                          "eval scored by program are left out."),
-        scenes: Path = typer.Option(..., "--scenes", help="Scene graphs (veriscene JSONL, plain or compressed): a file, or a folder or quoted glob pattern of them."),
+        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs (veriscene JSONL, plain or "
+                                           "compressed): a file, or a folder or quoted glob pattern of them "
+                                           "(default: the scene files of the run whose samples the replies answer, "
+                                           "as its manifest names them: --samples, or the samples an eval run's "
+                                           "run.json names)."),
         samples: Path | None = typer.Option(None, "--samples", help="The samples the replies answer, for region "
                                             "descriptions (scored against their region) (default: for an eval run's "
                                             "results.jsonl, the samples its run.json names)."),

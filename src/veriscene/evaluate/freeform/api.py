@@ -282,16 +282,39 @@ def _response_item(rec: dict[str, Any], images: list[str], text: str, samples: d
     return _sample_item(images, text, question, sample, scene_map)
 
 
-def score_freeform(responses: str | os.PathLike[str], scenes: Any, *, extractor: Any = "rules",
+def _run_scenes(samples: str | os.PathLike[str] | None, responses: Path) -> list[Path]:
+    """The scene files of the run whose samples the replies answer (`samples`, else the samples
+    an evaluation run's run.json names), from that run's manifest; FileNotFoundError, saying to
+    give them, when there is no such run."""
+    from veriscene.verify import resolve_inputs
+
+    if samples is None:
+        run_file = responses.parent / "run.json"
+        if run_file.exists():
+            samples = orjson.loads(run_file.read_bytes()).get("samples")
+    if not samples:
+        raise FileNotFoundError(f"no scene graphs given for {responses}, and it is no evaluation run's results file "
+                                "(no run.json beside it naming the samples): give them with --scenes FILE "
+                                "(Python: scenes=...)")
+    try:
+        return resolve_inputs(samples, None)[1]
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{exc}; give the scene graphs of {responses} with --scenes FILE (Python: "
+                                "scenes=...)") from None
+
+
+def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, extractor: Any = "rules",
                    matcher: str | LexicalMatcher = "auto", model: Any = None,
                    out: str | os.PathLike[str] | None = None,
                    samples: str | os.PathLike[str] | None = None) -> FreeformReport:
-    """Score every reply of a RESPONSES file against SCENES (see the module docstring)."""
+    """Score every reply of a RESPONSES file against SCENES (see the module docstring). Without
+    `scenes`, the scene files of the run whose samples the replies answer (`samples`, or those an
+    evaluation run's run.json names), as its manifest records them."""
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
     items, rejected, by_program = _read_responses(path)
-    scene_map = _load_scenes(scenes)
+    scene_map = _load_scenes(scenes if scenes is not None else _run_scenes(samples, path))
     by_id = _samples_by_id(samples, path)
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
     for line_no, rec, images, text in items:
