@@ -162,3 +162,12 @@ def test_captions_and_referring_expressions_use_the_noun_phrase() -> None:
         "black lamp. The switched-on lamp is near the net.")
     index = SceneIndex(scene)
     assert refer(index, 2).phrase == "switched-off lamp"
+
+
+def test_caption_says_another_of_two_objects_described_alike() -> None:
+    """It said "A striped zebra is next to a striped zebra.", as if of one zebra."""
+    zebra = {"name": "zebra", "attributes": ["striped"]}
+    scene = make_scene([{**zebra, "box": [10, 10, 40, 40]}, {**zebra, "box": [60, 10, 90, 40]},
+                        {"name": "zebra", "box": [120, 10, 150, 40], "attributes": ["young"]}],
+                       [(0, "next to", 1)])
+    assert scene_caption(scene).endswith(" A striped zebra is next to another striped zebra.")

@@ -344,6 +344,9 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         stated.add((s, predicate_key(p), o))
         subj_text, subj_plural, subj_noun = _mention(index, refs, phrases, s)
         obj_text = _mention(index, refs, phrases, o)[0]
+        if obj_text == subj_text and obj_text.startswith(("a ", "an ")):
+            # two objects described alike: "A striped zebra is next to another striped zebra"
+            obj_text = "another " + obj_text.partition(" ")[2]
         sentences.append(f"{capitalise(subj_text)} {_caption_verb(p, subj_noun, subj_plural)} {obj_text}.")
         emitted += 1
         if emitted >= max_relations:
