@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from veriscene.answers import match_answer
+from veriscene.answers import match_answer, parse_answer
 from veriscene.answers.yes_no import restated
 
 EXISTS = "Is there a brown circle in the image?"
@@ -48,3 +48,25 @@ def test_a_yes_no_word_contradicted_by_its_restatement_fails(reply: str, questio
 def test_without_the_question_the_yes_no_word_decides() -> None:
     assert match_answer("No, there is a brown circle in the image.", False, "bool").correct
     assert restated("There is a brown circle.", None) == set()
+
+
+BROWN = "Is there a brown circle in the image?"
+
+
+@pytest.mark.parametrize("reply", [
+    "The answer is no. There is a brown circle in the image.",
+    "**No**. There is a brown circle in the image.",
+    "No\n\nExplanation: there is a brown circle in the image.",
+])
+def test_a_marked_answer_contradicted_by_a_restatement_fails(reply: str) -> None:
+    result = parse_answer(reply, "bool", question=BROWN)
+    assert not result.ok and "opposite" in (result.reason or ""), result
+
+
+@pytest.mark.parametrize(("reply", "value"), [
+    ("The answer is no. There is no brown circle in the image.", False),
+    ("Yes\n\nExplanation: there is a brown circle in the image.", True),
+])
+def test_a_marked_answer_its_restatement_agrees_with(reply: str, value: bool) -> None:
+    result = parse_answer(reply, "bool", question=BROWN)
+    assert result.ok and result.value is value, result.reason

@@ -70,3 +70,9 @@ def test_a_positive_question_keeps_the_asserted_image() -> None:
     result = parse_answer("Image 3 does not contain a diamond, while Image 1 does.", "image_index",
                           num_images=3, question="Which image contains a diamond?")
     assert result.ok and result.value == 0, result.reason
+
+
+def test_neither_nor_rules_both_out() -> None:
+    result = parse_answer("Neither Image 1 nor Image 2 contains a matte triangle, so it is Image 3.", "image_index",
+                          num_images=3, question="In which of the three images is there a matte triangle?")
+    assert result.ok and result.value == 2, result.reason

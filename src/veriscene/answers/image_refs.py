@@ -44,9 +44,10 @@ _JOINED_ORDINAL_RE = re.compile(
     rf"(?={_ORDINAL}(?:\s*(?:,|/|\bor\b|\band\b)\s*(?:the\s+)?{_ORDINAL})*\s+(?:{_IMAGE_WORD}s?|ones?)\b)",
     re.IGNORECASE)
 _LONE_ORDINAL_RE = re.compile(rf"^\W*(?:the\s+)?({'|'.join(ORDINALS)}|\d+(?:st|nd|rd|th))\W*$", re.IGNORECASE)
-# A denial before an image: "not Image 1", "isn't in the first image", "except Image 3".
+# A denial before an image: "not Image 1", "isn't in the first image", "except Image 3",
+# "neither Image 1 nor Image 2".
 _DENIED_BEFORE_RE = re.compile(
-    r"(?:\bnot|n't|\bnor|\bexcept|\bunlike|\bother\s+than|\brather\s+than|\binstead\s+of)\s+"
+    r"(?:\bnot|n't|\bnor|\bneither|\bexcept|\bunlike|\bother\s+than|\brather\s+than|\binstead\s+of)\s+"
     r"(?:(?:in|on|from)\s+)?(?:the\s+)?$", re.IGNORECASE)
 # An image named to compare with: "more stars than Image 1", "compared with the first image",
 # "compared to 2 in Image 3".

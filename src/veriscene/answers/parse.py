@@ -64,7 +64,7 @@ from veriscene.answers.phrases import enumeration, strip_lead_in
 from veriscene.answers.result import ParseResult
 from veriscene.answers.rivals import Rivals
 from veriscene.answers.spatial import parse_box, parse_point
-from veriscene.answers.yes_no import UNCERTAIN_RE, read_bool
+from veriscene.answers.yes_no import UNCERTAIN_RE, against_statement, read_bool
 from veriscene.sample import ANSWER_TYPES
 
 _SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)  # ", or": Oxford comma
@@ -369,7 +369,8 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "text":
         return ParseResult(value=r.body) if r.body else ParseResult.fail("empty reply")
     if answer_type == "bool":
-        return _focus_then_body(r, lambda text: read_bool(text, question), "yes/no answer")
+        said = _focus_then_body(r, lambda text: read_bool(text, question), "yes/no answer")
+        return against_statement(said, r.body if r.focus is not None else None, question)
     if answer_type in ("int", "float"):
         return parse_number(r, integer=answer_type == "int", question=question)
     if answer_type == "image_index":

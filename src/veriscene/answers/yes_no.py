@@ -4,7 +4,9 @@ after "It is true that"; uncertainty and contradictions fail.
 
 With the question, a clause restating it word for word ("Is the star smaller than the circle?":
 "The star is smaller than the circle." yes, "... is not smaller ..." no; `restated`) is an
-answer too, and a yes/no word it contradicts fails ("No, the star is smaller than the circle.").
+answer too, and a yes/no word it contradicts fails ("No, the star is smaller than the circle."),
+also when the word is the marked answer and the clause comes after it ("The answer is no. The
+star is smaller than the circle.", `against_statement`).
 """
 
 from __future__ import annotations
@@ -130,3 +132,15 @@ def _read_words(text: str) -> ParseResult | None:
     if _EXISTENTIAL_RE.search(text):
         return ParseResult(value=True)
     return None
+
+
+def against_statement(said: ParseResult, body: str | None, question: str | None) -> ParseResult:
+    """`said` (a marked answer read), or a failure when a clause of the reply's `body` restating
+    the `question` contradicts it ("The answer is no. There is a brown circle in the image.");
+    `body` None: nothing was marked, `read_bool` read the whole reply already."""
+    if not said.ok or body is None:
+        return said
+    stated = restated(body, question)
+    if stated and said.value not in stated:
+        return ParseResult.fail(f"the reply says {'yes' if said.value else 'no'} but states the opposite")
+    return said
