@@ -284,6 +284,7 @@ def _register_plugins() -> None:
         "veriscene.commands.convert",
         "veriscene.commands.annotate",
         "veriscene.commands.export",
+        "veriscene.commands.split",
         "veriscene.commands.stats",
         "veriscene.commands.card",
         "veriscene.commands.evaluate",

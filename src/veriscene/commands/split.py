@@ -1,0 +1,68 @@
+"""`veriscene split SCENES --out DIR --ratios train=0.9,test=0.1`: held-out images (Python:
+veriscene.split)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `split` command to `app`."""
+
+    @app.command("split")
+    def split_command(
+        scenes: Annotated[str, typer.Argument(help="Scene graphs (veriscene JSONL, plain or compressed): a file, "
+                                              "or a folder or quoted glob pattern of them.")],
+        out: Annotated[Path, typer.Option("--out", help="Folder receiving NAME.jsonl per split, split.json "
+                                          "(inputs, seed, ratios, counts) and split_rejects.jsonl.")],
+        ratios: Annotated[str, typer.Option("--ratios", help="Split names and shares, adding up to 1, e.g. "
+                                            "train=0.8,val=0.1,test=0.1.")] = "train=0.9,test=0.1",
+        seed: Annotated[int, typer.Option("--seed", help="Another seed draws other splits; the same seed, the "
+                                          "same splits on any machine.")] = 0,
+        group_by: Annotated[str | None, typer.Option(
+            "--group-by", help="Keep together the scenes that share this field of their record (a dotted path, "
+            "e.g. meta.label_map: the slices of one volume); records without it are split by image id, "
+            "counted.")] = None,
+        compress: Annotated[str, typer.Option("--compress", help="none, gz or zst (NAME.jsonl.zst).")] = "none",
+    ) -> None:
+        """Split scene graphs into train / validation / test files with no image (or group) in two
+        of them, by a hash of each image id: run `generate` on each file for held-out benchmarks
+        (Python: veriscene.split)."""
+        from veriscene.commands import fail
+        from veriscene.io.split import split
+
+        try:
+            summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
+        except (FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
+        except OSError as exc:  # a broken compressed file, a full disk
+            fail(str(exc), code=1)
+        console = Console()
+        table = Table(title=f"split into {out}")
+        table.add_column("split")
+        table.add_column("file")
+        table.add_column("scenes", justify="right")
+        if group_by is not None:
+            table.add_column("groups", justify="right")
+        total = sum(summary.scenes.values())
+        for name, path in summary.files.items():
+            share = f" ({summary.scenes[name] / total:.1%})" if total else ""
+            row = [name, str(path), f"{summary.scenes[name]}{share}"]
+            if group_by is not None:
+                row.append(str(summary.groups[name]))
+            table.add_row(*row)
+        console.print(table)
+        if summary.ungrouped:
+            console.print(f"[yellow]warning[/]: {summary.ungrouped} records have no {escape(group_by or '')}: split "
+                          "by their image id", soft_wrap=True)
+        if summary.rejected:
+            console.print(f"[yellow]rejected[/] {summary.rejected} lines (in {escape(str(out / 'split_rejects.jsonl'))}), "
+                          "e.g.:", soft_wrap=True)
+            for error in summary.errors[:5]:
+                console.print(f"  {escape(error)}", soft_wrap=True, highlight=False)

@@ -1,0 +1,138 @@
+"""`veriscene.split`: scene graphs into splits with no image (or group) in two of them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from veriscene import read_scenes, split
+from veriscene.commands.split import register
+from veriscene.demo.world import make_world
+from veriscene.scene import write_scenes
+
+
+def write_lines(path: Path, records: list[object]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+def ids_of(path: Path) -> list[str]:
+    return [orjson.loads(line)["image_id"] for line in path.read_bytes().splitlines()]
+
+
+def test_the_split_of_an_image_depends_on_its_id_and_the_seed_only(tmp_path: Path) -> None:
+    records = [{"image_id": f"img-{k}"} for k in range(2000)]
+    first = split(write_lines(tmp_path / "a.jsonl", records), tmp_path / "a", ratios="train=0.9,test=0.1")
+    # reversed, and with 500 more images: the first 2,000 stay where they were
+    more = [{"image_id": f"img-{k}"} for k in range(2500)]
+    split(write_lines(tmp_path / "b.jsonl", more[::-1]), tmp_path / "b", ratios={"train": 0.9, "test": 0.1})
+    for name in ("train", "test"):
+        before = set(ids_of(tmp_path / "a" / f"{name}.jsonl"))
+        after = set(ids_of(tmp_path / "b" / f"{name}.jsonl"))
+        assert before == {i for i in after if int(i.split("-")[1]) < 2000}
+    assert 0.87 < first.scenes["train"] / 2000 < 0.93 and first.scenes["test"] + first.scenes["train"] == 2000
+    other = split(tmp_path / "a.jsonl", tmp_path / "c", ratios="train=0.9,test=0.1", seed=1)
+    assert set(ids_of(tmp_path / "c" / "test.jsonl")) != set(ids_of(tmp_path / "a" / "test.jsonl"))
+    assert other.scenes["train"] + other.scenes["test"] == 2000
+
+
+def test_groups_are_kept_together_and_records_without_the_field_counted(tmp_path: Path) -> None:
+    records = [{"image_id": f"v{v}-s{s}", "meta": {"label_map": f"vol{v}.nii.gz"}} for v in range(40) for s in range(5)]
+    records += [{"image_id": "loose", "meta": {}}, {"image_id": "loose"}]  # an id given twice: one split
+    summary = split(write_lines(tmp_path / "s.jsonl", records), tmp_path / "out",
+                    ratios="train=0.5,test=0.5", group_by="meta.label_map")
+    volumes = {name: {i.split("-")[0] for i in ids_of(tmp_path / "out" / f"{name}.jsonl") if i != "loose"}
+               for name in ("train", "test")}
+    assert volumes["train"] and volumes["test"] and not volumes["train"] & volumes["test"]
+    assert sum(map(len, volumes.values())) == 40 == sum(summary.groups.values())
+    assert summary.ungrouped == 2
+    assert sum(ids_of(tmp_path / "out" / f"{n}.jsonl").count("loose") for n in ("train", "test")) == 2
+    assert any(ids_of(tmp_path / "out" / f"{n}.jsonl").count("loose") == 2 for n in ("train", "test"))
+
+
+def test_bad_lines_are_reported_by_file_and_line_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"image_id": "a"}\n{not json\n\n[1, 2]\n{"image_id": ""}\n{"image_id": 7}\n')
+    summary = split(path, tmp_path / "out")
+    rejects = [json.loads(line) for line in (tmp_path / "out" / "split_rejects.jsonl").read_text().splitlines()]
+    assert [(r["record"], r["field"]) for r in rejects] == [(2, None), (4, "image_id"), (5, "image_id")]
+    assert all(r["file"] == str(path) for r in rejects)
+    assert summary.rejected == 3 and sum(summary.scenes.values()) == 2
+    assert summary.errors[0].startswith(f"{path}:2: not JSON")
+    recorded = json.loads((tmp_path / "out" / "split.json").read_text())
+    assert recorded["counts"]["rejected"] == 3 and recorded["inputs"][0]["sha256"]
+
+
+def test_image_paths_follow_the_records_to_the_output_folder(tmp_path: Path) -> None:
+    """Generated scenes with rendered images: each split names the same image files, from its
+    new folder; absolute paths and URLs are left as they are."""
+    world = make_world(tmp_path / "data", n=6, seed=2, render=True)
+    write_scenes(world, tmp_path / "data" / "scenes.jsonl")
+    base = orjson.loads((tmp_path / "data" / "scenes.jsonl").read_bytes().splitlines()[0])
+    extra = [{**base, "image_id": "abs", "image": str(tmp_path / "x.png")},
+             {**base, "image_id": "url", "image": "s3://b/y.png"}]
+    with open(tmp_path / "data" / "scenes.jsonl", "ab") as fh:
+        fh.write(b"".join(orjson.dumps(r) + b"\n" for r in extra))
+    split(tmp_path / "data" / "scenes.jsonl", tmp_path / "deep" / "splits", ratios="a=0.5,b=0.5", compress="gz")
+    seen = {}
+    for name in ("a", "b"):
+        for line in gzip.open(tmp_path / "deep" / "splits" / f"{name}.jsonl.gz").read().splitlines():
+            record = orjson.loads(line)
+            seen[record["image_id"]] = record.get("image")
+            if record["image_id"] not in ("abs", "url"):
+                found = os.path.normpath(tmp_path / "deep" / "splits" / record["image"])
+                assert Path(found).is_file() and record["image"].startswith("../../data/")
+    assert seen["abs"] == str(tmp_path / "x.png") and seen["url"] == "s3://b/y.png" and len(seen) == 8
+    kept = [s.image_id for name in ("a", "b") for s in read_scenes(tmp_path / "deep" / "splits" / f"{name}.jsonl.gz")]
+    assert sorted(kept) == sorted([s.image_id for s in world] + ["abs", "url"])
+
+
+@pytest.mark.parametrize("ratios, said", [
+    ("train=0.9", "at least two parts"),
+    ("train=0.9,test=0.2", "add up to 1.1"),
+    ("train=0.9,test", "expected NAME=NUMBER"),
+    ("train=x,test=0.1", "expected NAME=NUMBER"),
+    ("train=1,test=0", "above 0"),
+    ("../x=0.5,test=0.5", "split name '../x'"),
+])
+def test_wrong_ratios_are_refused_before_anything_is_written(tmp_path: Path, ratios: str, said: str) -> None:
+    with pytest.raises(ValueError, match=said.replace(".", r"\.").replace("(", r"\(")):
+        split(write_lines(tmp_path / "s.jsonl", [{"image_id": "a"}]), tmp_path / "out", ratios=ratios)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_input_is_never_written_over(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "train.jsonl", [{"image_id": "a"}])
+    with pytest.raises(ValueError, match="would be written over"):
+        split(path, tmp_path)
+    assert ids_of(path) == ["a"]
+
+
+def cli(*args: str) -> tuple[int, str]:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps typer from collapsing to a single command
+        """Placeholder."""
+
+    result = CliRunner().invoke(app, ["split", *args])
+    return result.exit_code, result.output
+
+
+def test_cli(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "s.jsonl", [{"image_id": f"i{k}", "meta": {"video": k // 3}} for k in range(30)])
+    code, said = cli(str(path), "--out", str(tmp_path / "o"), "--ratios", "train=0.8,val=0.1,test=0.1",
+                     "--group-by", "meta.video")
+    assert code == 0 and "groups" in said and (tmp_path / "o" / "val.jsonl").exists()
+    code, said = cli(str(path), "--out", str(tmp_path / "p"), "--ratios", "train=0.8,test=0.3")
+    assert code == 2 and "add up to 1.1" in said
+    code, said = cli(str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "q"))
+    assert code == 2 and "none.jsonl" in said
