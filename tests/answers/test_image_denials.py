@@ -76,3 +76,21 @@ def test_neither_nor_rules_both_out() -> None:
     result = parse_answer("Neither Image 1 nor Image 2 contains a matte triangle, so it is Image 3.", "image_index",
                           num_images=3, question="In which of the three images is there a matte triangle?")
     assert result.ok and result.value == 2, result.reason
+
+
+@pytest.mark.parametrize(("reply", "question", "index"), [
+    ("Every image except Image 3 contains a diamond.", ABSENT, 2),
+    ("All images except Image 2 lack a diamond.", "Which image contains a diamond?", 1),
+])
+def test_the_image_excepted_from_the_opposite_answers(reply: str, question: str, index: int) -> None:
+    result = parse_answer(reply, "image_index", num_images=3, question=question)
+    assert result.ok and result.value == index, result.reason
+
+
+@pytest.mark.parametrize(("reply", "question"), [
+    ("Every image except Image 3 contains a diamond.", "Which image contains a diamond?"),
+    ("All images except Image 2 lack a diamond.", ABSENT),
+])
+def test_the_image_excepted_from_the_answer_is_ruled_out(reply: str, question: str) -> None:
+    result = parse_answer(reply, "image_index", num_images=3, question=question)
+    assert not result.ok and "rules out" in (result.reason or ""), result

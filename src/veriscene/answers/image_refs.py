@@ -15,7 +15,8 @@ A question asking which image lacks something ("Which image does not contain a d
 `asks_absence`) turns this around: an image denied after it ("Image 4 does not contain a
 diamond") is the answer, and the images said to have it are its contrast: "Image 4 does not
 contain a diamond, while Image 1 does." and "Image 1 contains a diamond, but Image 4 does not."
-both read Image 4.
+both read Image 4, and so does "Every image except Image 4 contains a diamond." (for "Which
+image contains a diamond?", "Every image except Image 4 lacks one.").
 """
 
 from __future__ import annotations
@@ -88,8 +89,20 @@ def _image_ref(word: str) -> int:
     return int(word) if word.isdigit() else UNITS[word.lower()]
 
 
+# An image excepted from what every other image is said to be: "Every image except Image 4
+# contains a diamond." (Image 4 lacks one), "All images but Image 2 lack a star."
+_EXCEPTED_RE = re.compile(
+    r"\b(?:every|all|each)\b[^.;!?\n]*?\b(?:except(?:\s+for)?|other\s+than|but|apart\s+from)\s+(?:the\s+)?$",
+    re.IGNORECASE)
+
+
 def _denial(text: str, start: int, end: int) -> str | None:
-    """"before" / "after" when the image named at text[start:end] is denied, else None."""
+    """"before" / "after" when the image named at text[start:end] is denied, "excepted" /
+    "excepted-from-absence" when it is the exception to what the other images are said to
+    have / lack, else None."""
+    if _EXCEPTED_RE.search(text[max(0, start - 80):start]):
+        rest = re.split(r"[.;!?\n]", text[end:], maxsplit=1)[0]
+        return "excepted-from-absence" if _ABSENCE_RE.search(rest) else "excepted"
     if _DENIED_BEFORE_RE.search(text[max(0, start - 30):start]) or \
             _COMPARED_BEFORE_RE.search(text[max(0, start - 30):start]):
         return "before"  # ruled out: denied, or the image the answer is compared with
@@ -125,6 +138,9 @@ def read_image_index(text: str, num_images: int | None = None, absence: bool = F
     named, why = _named(text, num_images)
     if why is not None:
         return ParseResult.fail(why)
+    # the exception answers when the others are said to do the opposite of what the question asks
+    named = [(v, d if not (d or "").startswith("excepted") else
+              None if (d == "excepted") == absence else "before") for v, d in named]
     asserted = [v for v, denial in named if denial is None]
     denied_after = [v for v, denial in named if denial == "after"]
     values = denied_after if absence and denied_after else asserted or denied_after
