@@ -136,6 +136,13 @@ def register(app: typer.Typer) -> None:
                 "not for verl and lmms_eval, whose targets are scored by program.",
             ),
         ] = None,
+        instructions: Annotated[
+            bool,
+            typer.Option("--instructions", help="Add to each question the answer-format instruction `veriscene eval` "
+                         "sends with it ('Answer with a single number.'; --prompts FILE sets them): a model trained "
+                         "on short answers then keeps long ones for other prompts, and is trained as it is "
+                         "evaluated. llava, sharegpt, parquet, hf, trl, verl."),
+        ] = False,
         turns: Annotated[
             int,
             typer.Option("--turns", min=1, help="llava, sharegpt: up to N questions about the same image(s) in one "
@@ -159,7 +166,8 @@ def register(app: typer.Typer) -> None:
         ] = "family",
         prompts: Annotated[
             Path | None,
-            typer.Option("--prompts", help="lmms_eval: prompt JSON file, as `veriscene eval --prompts` takes."),
+            typer.Option("--prompts", help="Prompt JSON file, as `veriscene eval --prompts` takes: lmms_eval's "
+                         "prompts; for other formats, the instructions --instructions adds."),
         ] = None,
     ) -> None:
         """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an
@@ -171,7 +179,8 @@ def register(app: typer.Typer) -> None:
         from veriscene.io.export import export
 
         console = Console()
-        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns)
+        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns) or (
+            _instructions_error(to, instructions, prompts))
         if usage:
             fail(usage)
         run = local_input(run_dir)
@@ -182,6 +191,8 @@ def register(app: typer.Typer) -> None:
             options["mc_style"] = mc_style or "letter"
         if turns != 1:
             options["turns"] = turns
+        if instructions:
+            options.update(instructions=True, prompts=prompts)
         try:
             with progress_bar("exporting", sample_count(run)) as advance:
                 summary = export(
@@ -199,6 +210,17 @@ def register(app: typer.Typer) -> None:
         except (OSError, ValueError, TypeError, ImportError, RemoteError) as exc:
             fail(str(exc), code=1)
         print_summary(summary, console, checked=check_urls)
+
+
+def _instructions_error(to: str, instructions: bool, prompts: Path | None) -> str | None:
+    """What is wrong with --instructions / --prompts for format `to` (exit 2), else None."""
+    from veriscene.io.export import instruction_prompts
+
+    try:
+        instruction_prompts(to, instructions, {"prompts": prompts} if prompts is not None else {})
+    except (ValueError, OSError) as exc:
+        return str(exc).replace(" (Python: instructions=True)", "")
+    return None
 
 
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,

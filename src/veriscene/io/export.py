@@ -49,7 +49,7 @@ from veriscene.engine.runfiles import (
 )
 from veriscene.io.writers import LAYOUTS, names_file, planned_outputs, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
-from veriscene.io.writers.records import check_sample
+from veriscene.io.writers.records import GENERATED_QUESTION, check_sample
 
 PROGRESS_EVERY = 1000  # samples read between calls of an export's `progress`
 # a run's files an export never writes over, besides those its manifest names
@@ -155,6 +155,7 @@ def export(
     storage_options: dict[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
     allow_incomplete: bool = False,
+    instructions: bool = False,
     **options: Any,
 ) -> ExportSummary:
     """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
@@ -173,6 +174,13 @@ def export(
     run's count is `engine.runfiles.sample_count`). `options` go to the writer (e.g.
     absolute_paths, mc_style, dataset_name, split, file_format).
 
+    `instructions`: each question with the answer-format instruction `veriscene eval` sends with
+    it ("Answer with a single number.", see `evaluate.prompts`), so that a model trained on short
+    answers learns when to give one, and is trained on the prompts it is evaluated with;
+    `options["prompts"]` (a JSON file, dict or PromptSet, as `eval --prompts` takes) sets them.
+    Not for jsonl (its records must stay the samples their ids hash) nor lmms_eval (whose task
+    always sends them).
+
     A finished run whose files hold another number of samples than its manifest records raises
     IncompleteRunError and writes nothing, unless `allow_incomplete` (then the summary warns).
     An `out` that would replace a file of the run raises RunFileError; an lmms_eval task folder
@@ -182,19 +190,23 @@ def export(
         raise ValueError("lmms_eval writes a task folder whose YAML files name its data files by absolute local "
                          "path, which would mean nothing once uploaded: export it to a local folder on the machine "
                          "that runs lmms-eval")
+    prompt_set = instruction_prompts(to, instructions, options)
     source = readable(run_dir, storage_options)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     if is_url(out):
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
                               storage_options=storage_options, progress=progress, check_urls=check_urls,
-                              allow_incomplete=allow_incomplete, **options)
+                              allow_incomplete=allow_incomplete, instructions=instructions, **options)
     out = local_path(out)
+    if to != "lmms_eval":
+        options.pop("prompts", None)  # read above: the instructions' prompts, no writer option
     check_not_run_files(source, out, to)
     expected = recorded_samples(source)
     bad_lines: list[str] = []
+    samples = read_samples(source, bad_lines, progress, expected=None if allow_incomplete else expected)
     summary = write(
-        read_samples(source, bad_lines, progress, expected=None if allow_incomplete else expected),
+        samples if prompt_set is None else with_instructions(samples, prompt_set),
         out,
         to,
         image_root=image_root,
@@ -216,6 +228,44 @@ def export(
 
 
 SCORED_FORMATS = ("trl", "verl", "lmms_eval")  # exports whose replies are scored by veriscene's matcher
+NO_INSTRUCTIONS = ("jsonl", "lmms_eval")  # exports whose questions stay as generated
+
+
+def instruction_prompts(to: str, instructions: bool, options: dict[str, Any]) -> Any:
+    """The PromptSet whose instructions an export adds to its questions (None: none added), from
+    `options["prompts"]` (for lmms_eval, its writer's option). ValueError for instructions asked
+    of a format that keeps its questions, or prompts given without them."""
+    if to == "lmms_eval":
+        if instructions:
+            raise ValueError("an lmms_eval task always sends each question with its instruction (its prompts: "
+                             "--prompts FILE); --instructions is for the training formats")
+        return None
+    prompts = options.get("prompts")
+    if not instructions:
+        if prompts is not None:
+            raise ValueError("prompts set the instructions an export adds: give them with --instructions "
+                             "(Python: instructions=True), or export to lmms_eval")
+        return None
+    if to in NO_INSTRUCTIONS:
+        raise ValueError(f"a {to} export keeps the questions as generated (each sample's id hashes its question): "
+                         "instructions are for llava, sharegpt, parquet, hf, trl and verl")
+    from veriscene.evaluate.prompts import load_prompts
+
+    try:
+        return load_prompts(prompts)
+    except OSError as exc:  # checked before any sample is read
+        raise ValueError(f"prompts file {prompts}: {exc.strerror or exc}") from None
+
+
+def with_instructions(samples: Iterator[dict[str, Any]], prompts: Any) -> Iterator[dict[str, Any]]:
+    """Each sample record with its question as `veriscene eval` asks it: with the instruction of
+    its answer type and mode, in the prompts' template (`PromptSet.text`), and the question as
+    generated in `GENERATED_QUESTION`, which the rewards' ground truth keeps. A record without a
+    question string is passed on as it is, for the writer to skip and report."""
+    for record in samples:
+        if isinstance(record.get("question"), str):
+            record = {**record, "question": prompts.text(record), GENERATED_QUESTION: record["question"]}
+        yield record
 
 
 def vocabulary_target(out: Path, to: str) -> Path:

@@ -15,6 +15,9 @@ import orjson
 
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
 REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
+# the question as generated, kept beside a "question" an export gave its instruction
+# (`io.export.with_instructions`): rewards read replies with it, as `veriscene eval` does
+GENERATED_QUESTION = "generated_question"
 
 T = TypeVar("T")
 
@@ -143,7 +146,8 @@ def ground_truth(sample: dict[str, Any]) -> str:
     Everything `veriscene.answers.score_sample` reads from a sample is included, so rewards
     computed from this text equal evaluation scores: `synonyms` and `vocabulary` are added
     only when the sample's meta has them (they change how `str` answers are read), and the
-    `question` (a `str` reply may restate it: its words do not compete with the gold).
+    `question` (a `str` reply may restate it: its words do not compete with the gold), as
+    generated (`GENERATED_QUESTION`: without an instruction an export added).
     """
     meta = sample.get("meta") or {}
     truth = {
@@ -155,8 +159,9 @@ def ground_truth(sample: dict[str, Any]) -> str:
         "box_format": meta.get("box_format"),
         "image_size": meta.get("image_size"),
     }
-    if isinstance(sample.get("question"), str):
-        truth["question"] = sample["question"]
+    question = sample.get(GENERATED_QUESTION, sample.get("question"))
+    if isinstance(question, str):
+        truth["question"] = question
     for key in ("synonyms", "vocabulary"):
         if meta.get(key):
             truth[key] = meta[key]
