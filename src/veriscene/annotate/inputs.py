@@ -17,7 +17,13 @@ def _folder_images(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     searched once), sorted; what is left out goes to `skipped` as (path, why)."""
     files: list[Path] = []
     seen: set[str] = set()
-    for top, folders, names in os.walk(folder, followlinks=True):
+
+    def unreadable(error: OSError) -> None:  # os.walk would leave such a folder out silently
+        if os.path.realpath(error.filename) == os.path.realpath(folder):
+            raise PermissionError(f"{folder}: cannot read this folder ({error.strerror})")
+        skipped.append((str(error.filename), f"a folder that cannot be read ({error.strerror}): its images left out"))
+
+    for top, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
         seen.add(os.path.realpath(top))
         for name in sorted(folders):
             inner = os.path.join(top, name)
@@ -64,7 +70,11 @@ def image_files(images: str | os.PathLike[str],
                          f"{path.suffix or 'no suffix'} is not one of them: convert it, e.g. to JPEG or PNG) "
                          "nor a text file listing image paths")
     lines = [line.strip() for line in text.splitlines()]
-    return path.parent, [path.parent / line for line in lines if line and not line.startswith("#")]
+    files = [path.parent / line for line in lines if line and not line.startswith("#")]
+    if not files:
+        raise FileNotFoundError(f"{path}: lists no image paths (one a line, relative to the list's folder; "
+                                "# starts a comment)")
+    return path.parent, files
 
 
 def report_skipped(report: RejectReport, images: str | os.PathLike[str], skipped: list[tuple[str, str]],

@@ -361,7 +361,7 @@ def handed_on(parts: Iterator[Part], report: RejectReport | None, failing_start:
                 for kind, n in done.repairs.items():
                     report.count(kind, n)
             if failing_start is not None:
-                failing_start.seen(done.failure)
+                failing_start.seen(done.failure, done.server)
             yield done
         if part.error is not None:
             if report is not None:

@@ -116,18 +116,27 @@ class FailingStart:
     def __init__(self, images_left: int) -> None:
         self.limit = min(FAILING_START, images_left)
         self.reasons: list[str] = []
+        self.servers = 0  # of those, failures of a model's server
         self.watching = self.limit > 0
 
-    def seen(self, failure: str | None) -> None:
+    def seen(self, failure: str | None, server: bool = False) -> None:
+        """`server`: the failure was the server's (timed out, or failed after the retries)."""
         if not self.watching:
             return
         if failure is None:
             self.watching = False
             return
         self.reasons.append(failure)
-        if len(self.reasons) == self.limit:
-            raise RuntimeError(f"each of the first {self.limit} images failed in a model stage, so the model "
-                               f"or its settings are at fault, not the images; the last: {failure}")
+        self.servers += server
+        if len(self.reasons) < self.limit:
+            return
+        if self.servers == self.limit:  # a server down or overloaded: neither the model nor the images
+            raise RuntimeError(f"the server failed on each of the first {self.limit} images (requests timed out "
+                               f"or failed after their retries); the last: {failure}. Once the server answers "
+                               "(or with a longer --timeout, more --max-retries), run the same command with "
+                               "--resume (resume=True) to go on: these images are sent again")
+        raise RuntimeError(f"each of the first {self.limit} images failed in a model stage, so the model "
+                           f"or its settings are at fault, not the images; the last: {failure}")
 
 
 def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
@@ -216,7 +225,7 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
             if why is not None and failure[1]:
                 ctx.report.count(SERVER_FAILED)
             if failing_start is not None:
-                failing_start.seen(why)
+                failing_start.seen(why, bool(why is not None and failure[1]))
             yield position, scene, why, answers.got
 
 

@@ -4,8 +4,9 @@ Exit codes: 0 done (unreadable images, if any, are in the report), 1 a reject in
 model that cannot be loaded (here or on a worker's device) or that fails on each of the first
 images, a server refusing the key, URL or model (HTTP 401/403/404: --resume goes on once it is
 put right), a run that wrote no scene at all (every image rejected), 2 missing images or model
-folder, or options that do not go together (no detector or two, an unknown --box-format, a
-served model without --base-url).
+folder (or a folder without images, a list file naming none), or options that do not go together
+(no detector or two, an unknown --box-format, a served model without --base-url), 130 Ctrl-C
+(what was done is kept: --resume goes on).
 
 Images the vision-language models' server failed on (requests timed out or failed after their
 retries) are counted apart and, with --resume, done again (`veriscene.annotate.retry`), even once
@@ -14,6 +15,8 @@ the run has finished: the output then comes out as a run that never failed would
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -122,7 +125,8 @@ def register(app: typer.Typer) -> None:
             fail(usage)  # exit 2, before any model is loaded or image read
         console, err = Console(), Console(stderr=True)
         # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
-        with exit_codes(err, failures=(RuntimeError,)):
+        # interrupted() outside exit_codes, which would take its typer.Exit (a RuntimeError) for a failure
+        with interrupted(err, out), exit_codes(err, failures=(RuntimeError,)):
             total = len(image_files(images)[1])
             from veriscene.annotate.vlm import PREDICATES, VLMAttributes, VLMRelations
             from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
@@ -160,6 +164,17 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]error:[/red] no scene written: all {summary.scenes_read} image(s) were rejected "
                       f"(reasons in {escape(summary.rejects)})")
             raise typer.Exit(1)
+
+
+@contextmanager
+def interrupted(err: Console, out: Path) -> Iterator[None]:
+    """Ctrl-C: say that the images done are kept and how to go on, exit 130 (as a shell would)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(f"[yellow]interrupted:[/yellow] the images done are kept beside {escape(str(out))}; run the "
+                  "same command with --resume to go on from there")
+        raise typer.Exit(130) from None
 
 
 def usage_error(detector: Path | None, detector_model: str | None, box_format: str, base_url: str | None,

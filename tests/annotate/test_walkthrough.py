@@ -1,0 +1,114 @@
+"""What a new user meets first: a server down from the start, an empty list file, a folder that
+cannot be read, a run stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("httpx")  # in the test extra: never skipped by `make test`
+
+from veriscene.annotate import VLMDetector, annotate, image_files  # noqa: E402
+
+from .test_pipeline import draw_scene  # noqa: E402
+from .test_server_faults import CUP, StatusServer, model  # noqa: E402
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_server_failing_on_the_first_images_says_so_and_resume_goes_on(tmp_path: Path, workers: int) -> None:
+    for k in range(5):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    down = [True]
+
+    def answer(text: str, images: list[str]) -> str | int:
+        return 503 if down[0] else CUP
+
+    out = tmp_path / "s.jsonl"
+    with StatusServer(answer) as server:
+        detector = VLMDetector(model(server, max_retries=1))
+        # the server's fault, not the model's nor the images': the message says what to do
+        with pytest.raises(RuntimeError, match=r"the server failed on each of the first 3 images .*HTTP 503.*--resume"):
+            annotate(tmp_path / "photos", out, detector=detector, workers=workers)
+        down[0] = False
+        summary = annotate(tmp_path / "photos", out, detector=detector, workers=workers, resume=True)
+    assert summary.scenes_written == 5 and summary.rejected == 0
+    assert [json.loads(line)["image_id"] for line in out.read_text().splitlines()] == ["0", "1", "2", "3", "4"]
+
+
+def test_an_empty_list_file_is_refused_with_its_name(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    listed = tmp_path / "images.txt"
+    listed.write_text("# none yet\n\n")
+    done = CliRunner().invoke(app, ["annotate", str(listed), "--detector", str(tmp_path / "models"),
+                                    "--out", str(tmp_path / "run" / "s.jsonl")])
+    assert done.exit_code == 2, done.output  # as an empty folder: not the run's own state file missing
+    assert "images.txt:listsnoimagepaths" in "".join(done.output.split())  # (rich wraps long paths anywhere)
+    assert not (tmp_path / "run").exists()
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` cannot be listed, as a folder without read permission (the tests may run as root)."""
+    scandir = os.scandir
+
+    def refusing(path: Any = ".") -> Any:
+        if os.path.realpath(path) == os.path.realpath(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+
+
+def test_a_folder_that_cannot_be_read_is_reported_not_left_out_silently(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    photos = tmp_path / "photos"
+    draw_scene(photos / "a.png")
+    draw_scene(photos / "locked" / "b.png")
+    _unreadable(monkeypatch, photos / "locked")
+    skipped: list[tuple[str, str]] = []
+    assert image_files(photos, skipped)[1] == [photos / "a.png"]
+    assert skipped == [(str(photos / "locked"),
+                        "a folder that cannot be read (Permission denied): its images left out")]
+
+
+def test_an_images_folder_that_cannot_be_read_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    draw_scene(tmp_path / "photos" / "a.png")
+    _unreadable(monkeypatch, tmp_path / "photos")
+    with pytest.raises(PermissionError, match=r"photos: cannot read this folder \(Permission denied\)"):
+        image_files(tmp_path / "photos")  # not "no images in this folder"
+
+
+def test_ctrl_c_says_how_to_go_on_and_resume_does(tmp_path: Path) -> None:
+    import _thread
+
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    for k in range(4):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    calls: list[int] = []
+
+    def answer(text: str, images: list[str]) -> str | int:
+        calls.append(1)
+        if len(calls) == 3:
+            _thread.interrupt_main()  # Ctrl-C while the third image is asked about
+        return CUP
+
+    out = tmp_path / "s.jsonl"
+    command = ["annotate", str(tmp_path / "photos"), "--detector-model", "fake-vlm", "--out", str(out)]
+    with StatusServer(answer) as server:
+        stopped = CliRunner().invoke(app, [*command, "--base-url", server.url])
+        assert stopped.exit_code == 130, (stopped.output, stopped.exception)
+        assert "interrupted:theimagesdonearekept" in "".join(stopped.output.split())
+        assert "--resume" in stopped.output
+        done = CliRunner().invoke(app, [*command, "--base-url", server.url, "--resume"])
+    assert done.exit_code == 0, done.output
+    assert [json.loads(line)["image_id"] for line in out.read_text().splitlines()] == ["0", "1", "2", "3"]
+    assert len(calls) < 8  # the images done before Ctrl-C were not asked about again
