@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from tests.io.conftest import SAMPLES
-from typer.testing import CliRunner, Result
+from tests.typer_app import invoke
+from typer.testing import Result
 
 from veriscene.commands.export import register
 from veriscene.io.export import IncompleteRunError, RunFileError, export
@@ -26,14 +26,7 @@ def finish(run: Path, samples: int) -> None:
 
 
 def cli(*args: str) -> Result:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
-    return CliRunner().invoke(app, ["export", *args])
+    return invoke(register, "export", *args)
 
 
 @pytest.mark.parametrize("recorded", [LINES + 5, LINES - 1])

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
+from tests.typer_app import invoke
 
 from veriscene.commands.export import register
 from veriscene.evaluate.prompts import PromptSet
@@ -64,14 +63,7 @@ def test_instructions_where_they_do_not_apply_are_refused_before_writing(
 
 
 def cli(*args: str) -> tuple[int, str]:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
-    result = CliRunner().invoke(app, ["export", *args])
+    result = invoke(register, "export", *args)
     return result.exit_code, result.output
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
+from tests.typer_app import invoke
 
 from veriscene import read_scenes, split
 from veriscene.commands.split import register
@@ -116,14 +115,7 @@ def test_an_input_is_never_written_over(tmp_path: Path) -> None:
 
 
 def cli(*args: str) -> tuple[int, str]:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
-    result = CliRunner().invoke(app, ["split", *args])
+    result = invoke(register, "split", *args)
     return result.exit_code, result.output
 
 

@@ -7,9 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import typer
 from tests.io.conftest import SAMPLES, make_sample
-from typer.testing import CliRunner
+from tests.typer_app import invoke
 
 from veriscene.commands.export import register
 from veriscene.demo.pipeline import run_demo
@@ -124,14 +123,7 @@ def test_a_generated_run_keeps_every_sample_once(tmp_path: Path) -> None:
 
 
 def cli(*args: str) -> str:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
-    result = CliRunner().invoke(app, ["export", *args])
+    result = invoke(register, "export", *args)
     return f"{result.exit_code} {result.output}"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import typer
 from tests.io.conftest import SAMPLES, make_sample
+from tests.typer_app import command_app
 from typer.testing import CliRunner
 
 from veriscene.commands.export import register
@@ -77,13 +78,7 @@ def test_empty_export_is_valid_json(tmp_path: Path) -> None:
 
 
 def test_cli_export(run_dir: Path, tmp_path: Path) -> None:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
+    app = command_app(register)
     out = tmp_path / "cli" / "data.json"
     result = CliRunner().invoke(
         app,
@@ -107,14 +102,7 @@ def test_images_at_urls_embedded_from_a_store_that_cannot_be_read_stop_the_expor
 
 
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("noop")
-    def noop() -> None:  # a second command keeps typer from collapsing to a single command
-        """Placeholder."""
-
-    return app
+    return command_app(register)
 
 
 def test_a_bad_mc_style_is_refused_before_anything_is_written(tmp_path: Path) -> None:
