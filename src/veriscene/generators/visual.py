@@ -75,11 +75,14 @@ class GenerousReader:
         if len(self.scene) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
             self._incoming, self._outgoing = index.incoming, index.outgoing
         # (a, place, b) for each annotated (a, "<participle> <place>", b): read as the place too
-        self._placed = frozenset((a, place, b) for a, p, b in index.relation_set
-                                 if (place := implied_place(p)) is not None)
-        # (place, anchor, side) -> the other objects of `_placed`, for `_holders`
+        placed = frozenset((a, place, b) for a, p, b in index.relation_set
+                           if (place := implied_place(p)) is not None)
+        # the relations a viewer reads as annotated: the annotated ones and those (the same set
+        # where no predicate says a posture at a place, as in the demo)
+        self._read = self.relations | placed if placed else self.relations
+        # (place, anchor, side) -> the other objects of `placed`, for `_holders`
         self._placed_by: dict[tuple[str, int, str], list[int]] = {}
-        for a, place, b in sorted(self._placed):
+        for a, place, b in sorted(placed):
             self._placed_by.setdefault((place, b, "subject"), []).append(a)
             self._placed_by.setdefault((place, a, "object"), []).append(b)
 
@@ -105,8 +108,7 @@ class GenerousReader:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
         if a == b:
             return False
-        key = (a, predicate, b)
-        if key in self.relations or (self._placed and key in self._placed):
+        if (a, predicate, b) in self._read:
             return True
         if predicate in READABLE:  # the directions and "near", read from the boxes
             return could_read(self._boxes[a], self._boxes[b], predicate, max(self.scene.width, self.scene.height),
