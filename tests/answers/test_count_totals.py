@@ -41,3 +41,19 @@ def test_in_total_after_a_comma() -> None:
     reply = "- Image 1: 2 circles\n- Image 2: 3 circles\n\nIn total, there are 5 circles."
     result = parse_answer(reply, "int", question=QUESTION)
     assert result.ok and result.value == 5, result.reason
+
+
+@pytest.mark.parametrize(("reply", "value", "question"), [
+    ("Of the four images, three show a hexagon.", 3, "Of the four images, how many show a hexagon?"),
+    ("All four images show a hexagon.", 4, "Of the four images, how many show a hexagon?"),
+    ("2 of the 4 circles are red.", 2, "How many of the 4 circles are red?"),
+])
+def test_numbers_echoed_from_the_question_do_not_count(reply: str, value: int, question: str) -> None:
+    result = parse_answer(reply, "int", question=question)
+    assert result.ok and result.value == value, result.reason
+
+
+@pytest.mark.parametrize("reply", ["Answer: 0 / 1", "4/2", "3/4"])
+def test_a_slash_in_a_count_is_no_fraction(reply: str) -> None:
+    result = parse_answer(reply, "int", question=QUESTION)
+    assert not result.ok and "fraction" in (result.reason or ""), result

@@ -35,6 +35,8 @@ def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> s
         return "a bound, not a number"
     if integer and _APPROX_BEFORE_RE.search(before):
         return "an approximate count"
+    if integer and "/" in text[n.start:n.end]:
+        return "alternatives or a fraction"  # "0 / 1" is no count of 0
     if i + 1 < len(numbers) and numbers[i + 1].value != n.value \
             and _ALTERNATIVE_RE.match(text[n.end:numbers[i + 1].start]):
         return "alternatives or a range"
@@ -198,15 +200,27 @@ def _total_of_parts(text: str, numbers: list[Number]) -> int | None:
     return None
 
 
+def _without_echoes(text: str, numbers: list[Number], question: str | None) -> list[Number]:
+    """`numbers` without those repeating a number of the question with its noun ("Of the four
+    images, three show a hexagon." for "Of the four images, how many show a hexagon?"), when
+    others remain."""
+    if not question or len(numbers) < 2:
+        return numbers
+    asked = {(q.value, noun) for q in find_numbers(question) if (noun := _counted(question, q)) is not None}
+    kept = [n for n in numbers if (n.value, _counted(text, n)) not in asked]
+    return kept or numbers
+
+
 def read_number(text: str, integer: bool, first: bool, question: str | None = None) -> ParseResult | None:
     """The one number `text` gives (`first`: its first number, a marked answer's). Several
     different numbers fail unless, for a count question (`question`: "How many cups ...?"),
     exactly one of them counts the asked noun and every other one counts something else or is
     denied ("There are two cups and one plate." -> 2; "3 cups, not 2" -> 3), or, for a count,
     one is marked as the total of the others (`_total_of_parts`). Labels are not numbers
-    (`uncounted`)."""
+    (`uncounted`), nor are the question's own numbers repeated with their noun
+    (`_without_echoes`)."""
     text = uncounted(text)
-    numbers = find_numbers(text, zero_words=integer)
+    numbers = _without_echoes(text, find_numbers(text, zero_words=integer), question)
     if not numbers:
         return None
     at = [0] if first else list(range(len(numbers)))
