@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 ANSWERED = ("scored", "parse_failed")
-GROUPINGS = {"task": "by_task", "family": "by_family", "answer_type": "by_answer_type", "mode": "by_mode"}
+GROUPINGS = {"task": "by_task", "family": "by_family", "answer_type": "by_answer_type", "mode": "by_mode",
+             "steps": "by_steps", "images": "by_images"}
 
 
 def _rng(seed: int, name: str) -> np.random.Generator:
@@ -94,11 +95,19 @@ def group_stats(records: Sequence[dict[str, Any]], *, name: str = "all", n_boot:
     )
 
 
+def _order(key: str) -> tuple[int, int | str]:
+    """Numbers in their order ("2" before "10"), before any other key, which sort as text."""
+    return (0, int(key)) if key.isdigit() else (1, key)
+
+
 def grouped(records: Iterable[dict[str, Any]], field: str, **kw: Any) -> dict[str, GroupStats]:
+    """Statistics per value of `field`; records without it (results of older releases, for
+    `steps` and `images`) are in no group."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        groups[str(r.get(field))].append(r)
-    return {k: group_stats(v, name=f"{field}={k}", **kw) for k, v in sorted(groups.items())}
+        if r.get(field) is not None:
+            groups[str(r[field])].append(r)
+    return {k: group_stats(groups[k], name=f"{field}={k}", **kw) for k in sorted(groups, key=_order)}
 
 
 def latency_stats(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -114,7 +123,8 @@ def latency_stats(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def summarise(records: Sequence[dict[str, Any]], *, n_boot: int = 1000, confidence: float = 0.95,
               seed: int = 0) -> dict[str, Any]:
-    """overall, by_task, by_family, by_answer_type, by_mode, latency and status counts."""
+    """overall, by_task, by_family, by_answer_type, by_mode, by_steps (operations of the program),
+    by_images (images shown), latency and status counts."""
     kw = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
     out: dict[str, Any] = {"overall": group_stats(records, name="all", **kw).to_dict()}
     for field, key in GROUPINGS.items():

@@ -10,7 +10,8 @@ import html
 from pathlib import Path
 from typing import Any
 
-SECTIONS = (("by_family", "family"), ("by_task", "generator"), ("by_answer_type", "answer type"), ("by_mode", "mode"))
+SECTIONS = (("by_family", "family"), ("by_task", "generator"), ("by_answer_type", "answer type"), ("by_mode", "mode"),
+            ("by_steps", "program steps (operations, `scene` not counted)"), ("by_images", "images shown"))
 
 
 def pct(value: float | None, digits: int = 1) -> str:

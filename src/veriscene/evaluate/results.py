@@ -3,6 +3,7 @@
 One JSON object per sample:
 
     id, task, family, answer_type, mode, image_ids   from the sample
+    steps, images                                      operations of its program (`scene` not counted), images shown
     prompt, system                                     what was sent (text; images by path in image_ids)
     reply                                              the raw reply ("" when the request failed)
     status      "scored" | "parse_failed" | "not_scored" (free-form text) | "error" (no reply)

@@ -65,6 +65,14 @@ class EvalSummary:
         return self.out / "results.jsonl"
 
 
+def program_steps(program: Any) -> int | None:
+    """How many operations a sample's program makes, not counting `scene` (which only selects an
+    image): 1 for "Is there a cup?", 5 or more for a multi-hop question. None without a program."""
+    if not isinstance(program, list) or not program:
+        return None
+    return sum(1 for node in program if not (isinstance(node, Mapping) and node.get("op") == "scene"))
+
+
 def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Completion,
                 score_options: Mapping[str, Any]) -> dict[str, Any]:
     """The results record of one sample (see `veriscene.evaluate.results`)."""
@@ -73,6 +81,7 @@ def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Co
         "id": sample["id"], "task": sample["task"], "family": sample["family"],
         "answer_type": sample["answer_type"], "mode": meta.get("mode", "mc" if sample.get("choices") else "qa"),
         "image_ids": [img.get("id") for img in sample["images"] if isinstance(img, Mapping)],
+        "steps": program_steps(sample.get("program")), "images": len(sample["images"]),
         "prompt": prompt.text if prompt else None, "system": prompt.system if prompt else None,
         "reply": completion.text, "status": "error", "parsed": None, "parse_error": None,
         "score": None, "correct": None, "latency_s": completion.latency_s, "attempts": completion.attempts,
