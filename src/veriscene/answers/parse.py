@@ -64,7 +64,7 @@ from veriscene.answers.phrases import enumeration, strip_lead_in
 from veriscene.answers.result import ParseResult
 from veriscene.answers.rivals import Rivals
 from veriscene.answers.spatial import parse_box, parse_point
-from veriscene.answers.yes_no import UNCERTAIN_RE, against_statement, read_bool
+from veriscene.answers.yes_no import NOT_KNOWING_RE, UNCERTAIN_RE, against_statement, read_bool
 from veriscene.sample import ANSWER_TYPES
 
 _SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNORECASE)  # ", or": Oxford comma
@@ -356,6 +356,8 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
         check_image_size(image_size) if image_size is not None else None)
     syn = prepare_synonyms(synonyms)
     r = read_reply(reply, think_tags=think_tags, answer_tags=answer_tags)
+    if answer_type != "text" and (m := NOT_KNOWING_RE.search(r.text)) is not None:
+        return ParseResult.fail(f"the reply says it does not know ({m.group(0)!r})")
     if choices:
         picked = parse_choice(r, [str(c) for c in choices], syn)
         if picked.reason == _NO_OPTION and answer_type in ("int", "float", "bool", "image_index"):

@@ -23,6 +23,9 @@ UNCERTAIN_RE = re.compile(
     r"difficult\s+to|no\s+way\s+to)\s+(?:tell|say|determine|know|be\s+determined|answer)|"
     r"(?:don't|do\s+not|dont)\s+know|it\s+depends|not\s+enough\s+information|insufficient|"
     r"yes\s+or\s+no|either)\b", re.IGNORECASE)
+# "No idea" / "no clue" is "I don't know", not a "no": read as one, it scored every "no", every
+# count of 0 and every option "no" (`parse.parse_answer` checks it for every answer type)
+NOT_KNOWING_RE = re.compile(r"\bno\s+(?:idea|clue|way\s+of\s+(?:telling|knowing))\b", re.IGNORECASE)
 _YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "true", "correct", "affirmative", "indeed"})
 _NO = frozenset({"no", "nope", "nah", "false", "incorrect", "negative"})
 _FLIPPABLE = frozenset({"true", "correct", "false", "incorrect"})
