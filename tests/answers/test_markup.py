@@ -73,3 +73,10 @@ def test_a_first_line_explained_below_and_a_total_row(reply: str, gold: object, 
 def test_an_explanation_offering_another_answer_fails(reply: str) -> None:
     result = match_answer(reply, "hexagon", "str")
     assert not result.correct, (result.parsed, result.reason)
+
+
+def test_a_yes_no_first_line_is_read_with_its_explanation() -> None:
+    # a bare "no" in the explanation contradicts the "Yes" (read whole, as without the label)
+    result = match_answer("Yes\n\nExplanation: No brown circle is visible.", True, "bool",
+                          question="Is there a brown circle in the image?")
+    assert result.parse_failed and "both" in (result.reason or ""), result

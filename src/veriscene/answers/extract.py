@@ -86,6 +86,7 @@ class Reply:
     rivals: tuple[str, ...] = ()  # other marked answers that differ from the focus (see above)
     after: str | None = None  # the body after the focus (None: find the focus in the body)
     list_after: str | None = None  # the body after the list focus
+    source: str = ""  # where the focus came from: "boxed", "marker", "lead", "bold", "" (see above)
 
     @property
     def text(self) -> str:
@@ -216,7 +217,7 @@ def _marked(region: str, for_list: bool, trim: bool = True) -> _Marked | None:
 
 def _marked_answer(body: str, for_list: bool = False) -> tuple[_Marked | None, str]:
     """The marked answer of `body` (see the module docstring) and where it came from:
-    "boxed", "marker", "bold" or "" (nothing marked)."""
+    "boxed", "marker", "lead", "bold" or "" (nothing marked)."""
     boxed = boxed_spans(body)
     if boxed:
         content, end = boxed[-1]
@@ -283,7 +284,7 @@ def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     return Reply(raw=reply, body=body, focus=focus.text if focus else None,
                  list_focus=listed.text if listed else None, marked=focus.whole if focus else None,
                  rivals=rivals, after=focus.after if focus else None,
-                 list_after=listed.after if listed else None)
+                 list_after=listed.after if listed else None, source=source if focus else "")
 
 
 # A self-correction after the marked answer: "The answer is yes... actually no".

@@ -371,6 +371,8 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     if answer_type == "text":
         return ParseResult(value=r.body) if r.body else ParseResult.fail("empty reply")
     if answer_type == "bool":
+        if r.source == "lead":  # "Yes\n\nExplanation: no brown circle is visible." is read whole
+            r = replace(r, focus=None)
         said = _focus_then_body(r, lambda text: read_bool(text, question), "yes/no answer")
         return against_statement(said, r.body if r.focus is not None else None, question)
     if answer_type in ("int", "float"):
