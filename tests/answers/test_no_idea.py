@@ -1,4 +1,4 @@
-""""No idea" is not knowing, not "no": it would be rewarded on every "no" and every count of 0."""
+""""No idea" and refusals are not "no": they would be rewarded on every "no" and every count of 0."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ CHOICE = {"id": "m", "answer": False, "answer_type": "bool", "question": "Is the
 
 
 @pytest.mark.parametrize("reply", ["No idea.", "no idea at all", "I have no idea.", "No clue", "I have no clue "
-                                   "how many", "There is no way of telling."])
+                                   "how many", "There is no way of telling.", "Nobody knows.",
+                                   "I cannot see the image.", "I do not see an image attached.",
+                                   "Sorry, I can't view images.", "No image was provided.", "No picture is available.",
+                                   "Sorry, I cannot help with that.", "I won't answer that.", "No answer.",
+                                   "No comment.", "Not applicable.", "No information is available."])
 @pytest.mark.parametrize("sample", [BOOL, COUNT, CHOICE], ids=["yes/no", "count", "choice"])
 def test_not_knowing_scores_nothing(sample: dict, reply: str) -> None:
     match = score_sample(reply, sample)
@@ -23,6 +27,9 @@ def test_not_knowing_scores_nothing(sample: dict, reply: str) -> None:
 
 
 @pytest.mark.parametrize("reply, sample", [("No.", BOOL), ("No, there is no cup.", BOOL), ("None.", COUNT),
-                                           ("There are no cups.", COUNT), ("B", CHOICE)])
+                                           ("There are no cups.", COUNT), ("B", CHOICE),
+                                           ("I cannot see any cup.", BOOL), ("No, I do not see a cup in the image.", BOOL),
+                                           ("There are no cups in the picture.", COUNT),
+                                           ("No image shows a cup.", BOOL)])
 def test_a_plain_no_still_answers(reply: str, sample: dict) -> None:
     assert score_sample(reply, sample).correct

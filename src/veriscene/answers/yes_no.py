@@ -23,9 +23,20 @@ UNCERTAIN_RE = re.compile(
     r"difficult\s+to|no\s+way\s+to)\s+(?:tell|say|determine|know|be\s+determined|answer)|"
     r"(?:don't|do\s+not|dont)\s+know|it\s+depends|not\s+enough\s+information|insufficient|"
     r"yes\s+or\s+no|either)\b", re.IGNORECASE)
-# "No idea" / "no clue" is "I don't know", not a "no": read as one, it scored every "no", every
-# count of 0 and every option "no" (`parse.parse_answer` checks it for every answer type)
-NOT_KNOWING_RE = re.compile(r"\bno\s+(?:idea|clue|way\s+of\s+(?:telling|knowing))\b", re.IGNORECASE)
+# Not knowing and refusing are no "no": "No idea", "I cannot see the image", "No image was
+# provided", "Sorry, I cannot help with that" were read as the word "no" or a denial, and scored
+# on every "no", every count of 0 and every option "no" (`parse.parse_answer` checks this for
+# every answer type). A denial about the scene stays one ("I cannot see any cup" is no).
+_PICTURE = r"(?:image|picture|photo|photograph|attachment)s?"
+NOT_KNOWING_RE = re.compile(
+    r"\b(?:no\s+(?:idea|clue|way\s+of\s+(?:telling|knowing))|(?:nobody|no\s+one)\s+knows|"
+    r"(?:can\s*not|can't|cant|unable\s+to|not\s+able\s+to|do\s+not|don't|dont)\s+(?:see|view|access|open|load|"
+    r"process|analy[sz]e)\s+(?:the|an|any|this|that|your|these|those)?\s*" + _PICTURE + r"|"
+    r"no\s+" + _PICTURE + r"\s+(?:(?:was|were|is|are|has\s+been|have\s+been)\s+)?(?:provided|attached|given|"
+    r"uploaded|included|shared|available)|"
+    r"(?:can\s*not|can't|cant|unable\s+to|not\s+able\s+to|won't|will\s+not)\s+(?:help|assist|answer|comply)|"
+    r"i\s+refuse|no\s+(?:answer|comment)|not\s+applicable|"
+    r"no\s+(?:information|info|data)\s+(?:(?:is|was)\s+)?(?:available|provided|given))\b", re.IGNORECASE)
 _YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "true", "correct", "affirmative", "indeed"})
 _NO = frozenset({"no", "nope", "nah", "false", "incorrect", "negative"})
 _FLIPPABLE = frozenset({"true", "correct", "false", "incorrect"})
