@@ -17,7 +17,6 @@ the workers of a run on several GPUs each load their own copy on their own devic
 
 from __future__ import annotations
 
-import copy
 import inspect
 import os
 from dataclasses import dataclass
@@ -133,9 +132,37 @@ class TransformersStage:
 
     def on(self: S, device: str) -> S:
         """A copy of this stage with its model loaded on `device` (this one is left as it is)."""
-        stage = copy.copy(self)
+        stage = object.__new__(type(self))  # not copy.copy: it would pack the model as a pickle does
+        stage.__dict__.update(self.__dict__)
         stage._attach(device, True)
         return stage
+
+    # A pickled model (Ray's object store, spawned workers) goes as its class, config and weights and
+    # is built again: pickled whole, a transformers model that has run keeps hooks tied to this
+    # process (its output-capturing context variables), and DPT's then gets no hidden states
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if self.model is not None:
+            weights = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+            state["model"] = _Packed(type(self.model), self.model.config, weights)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        packed = state["model"]
+        if isinstance(packed, _Packed):
+            model = packed.cls(packed.config)
+            model.load_state_dict(packed.weights)
+            state["model"] = model.to(state["device"]).eval()
+        self.__dict__.update(state)
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """A transformers model as a pickle carries it (`TransformersStage.__getstate__`)."""
+
+    cls: type
+    config: Any
+    weights: dict[str, Any]  # its state dict, on the CPU
 
 
 class TransformersDetector(TransformersStage):

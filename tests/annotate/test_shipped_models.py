@@ -1,0 +1,45 @@
+"""Transformers stages that travel to workers as a pickle (Ray's object store, spawned processes):
+the model is built again from its class, config and weights, and answers as the original does."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from veriscene.annotate import TransformersDepth, TransformersDetector, TransformersSegmenter, annotate
+
+from .test_parallel import same_files
+from .test_pipeline import draw_scene
+
+
+@pytest.mark.parametrize("kind", ["detector", "segmenter", "depth"])
+def test_a_pickled_stage_that_has_run_answers_as_the_original(tmp_path: Path, kind: str,
+                                                                tiny_models: tuple[Path, Path, Path]) -> None:
+    detr, dpt, sam = tiny_models
+    draw_scene(tmp_path / "p.png")
+    image = Image.open(tmp_path / "p.png").convert("RGB")
+    stage, ask = {"detector": (TransformersDetector(detr, threshold=0.0), lambda s: [d.box for d in s(image)]),
+                  "segmenter": (TransformersSegmenter(sam), lambda s: s(image, [(4.0, 4.0, 40.0, 30.0)])),
+                  "depth": (TransformersDepth(dpt), lambda s: s(image))}[kind]
+    before = ask(stage)  # a model that has run: transformers hooked its layers then
+    shipped = pickle.loads(pickle.dumps(stage))
+    assert shipped.kind == stage.kind and shipped.model is not stage.model
+    np.testing.assert_array_equal(np.asarray(ask(shipped)), np.asarray(before))
+
+
+def test_ray_workers_run_a_depth_and_a_mask_model_as_local_ones(tmp_path: Path,
+                                                                  tiny_models: tuple[Path, Path, Path]) -> None:
+    pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
+    detr, dpt, sam = tiny_models
+    for k in range(4):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    kw = dict(detector=detr, depth=dpt, segmenter=sam, threshold=0.0, max_objects=3, threads=1, workers=2)
+    local = annotate(tmp_path / "photos", tmp_path / "local" / "scenes.jsonl", **kw)
+    # every image was rejected (DPT got no hidden states) and the run stopped, before
+    on_ray = annotate(tmp_path / "photos", tmp_path / "ray" / "scenes.jsonl", backend="ray", **kw)
+    assert local.scenes_written == on_ray.scenes_written == 4
+    assert same_files(tmp_path / "local", tmp_path / "ray")
