@@ -112,3 +112,19 @@ def test_ctrl_c_says_how_to_go_on_and_resume_does(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert [json.loads(line)["image_id"] for line in out.read_text().splitlines()] == ["0", "1", "2", "3"]
     assert len(calls) < 8  # the images done before Ctrl-C were not asked about again
+
+
+def test_annotate_images_takes_model_folders_as_annotate_does(tmp_path: Path,
+                                                              tiny_models: tuple[Path, Path, Path]) -> None:
+    from veriscene.annotate import annotate_images
+
+    detr, dpt, sam = tiny_models
+    for k in range(2):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    kw: dict[str, Any] = dict(detector=detr, depth=dpt, segmenter=sam, threshold=0.0, max_objects=2)
+    annotate(tmp_path / "photos", tmp_path / "s.jsonl", **kw)
+    written = [json.loads(line)["objects"] for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    # a folder was taken for the detector callable before ("'str' object is not callable")
+    streamed = [list(scene.names) for scene in annotate_images(tmp_path / "photos", **kw)]
+    assert streamed == [[o["name"] for o in objects] for objects in written]
+    assert all(1 <= len(names) <= 2 for names in streamed)

@@ -81,7 +81,7 @@ from veriscene.scene.model import SPARSE_KINDS, Scene
 __all__ = [
     # defined here
     "FAILING_START", "FORMAT", "FailingStart", "_Unusable", "annotate", "annotate_images", "annotated",
-    "parse_devices",
+    "model_stages", "parse_devices",
     # moved to `inputs` and `stages`
     "IMAGE_SUFFIXES", "SERVER_FAILED", "SERVER_PARTLY", "Stages", "_DIRECTIONS", "_counted", "_folder_images",
     "_masks", "_object", "_ordered", "_prompts", "_scene", "clear_relations", "duplicate_ids", "image_files",
@@ -232,9 +232,12 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
 def annotate_images(
     images: str | os.PathLike[str],
     *,
-    detector: Detector,
-    segmenter: Segmenter | None = None,
-    depth: DepthEstimator | None = None,
+    detector: str | os.PathLike[str] | Detector,
+    segmenter: str | os.PathLike[str] | Segmenter | None = None,
+    depth: str | os.PathLike[str] | DepthEstimator | None = None,
+    names: list[str] | None = None,
+    threshold: float = 0.5,
+    max_objects: int = 50,
     colours: bool = True,
     relations: bool = True,
     margin: float = 0.02,
@@ -252,11 +255,13 @@ def annotate_images(
     gpus_per_worker: float = 1.0,
 ) -> Iterator[Scene]:
     """Stream one scene per image of `images` (module notes); bad images are reported in `report`.
-    With several `workers` (or `backend="ray"`), as `annotate` runs them (`parallel`). Model stages
-    made with ``load=False`` load on `device` (several: worker k on device k modulo their number;
-    on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``)."""
-    stages = Stages(detector, segmenter, depth, colours, relations, margin, duplicate_iou, attributes, relation_model)
+    The stages are given as to `annotate` (model folders, with `names`, `threshold` and
+    `max_objects`, or callables). With several `workers` (or `backend="ray"`), as `annotate` runs
+    them (`parallel`). Model stages made with ``load=False`` load on `device` (several: worker k on
+    device k modulo their number; on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``)."""
     devices = parse_devices(device)
+    models = model_stages(detector, segmenter, depth, names, threshold, max_objects, devices, workers, backend)
+    stages = Stages(*models, colours, relations, margin, duplicate_iou, attributes, relation_model)
     skipped: list[tuple[str, str]] = []
     listing = image_files(images, skipped)
     report = report if report is not None else RejectReport()
@@ -354,29 +359,37 @@ def annotate(
             raise ValueError(f"workers must be at least 1, got {workers}")
         if workers < len(devices):
             raise ValueError(f"{len(devices)} devices need at least as many workers, got workers={workers}")
-        # Models load here, once, when this process runs them or the workers share them on the CPU
-        # (forked, or through Ray's object store); else each worker loads its own on its device (a
-        # GPU's context survives neither a fork nor a pickle)
-        here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
-        on = devices[0] if here else "cpu"
-        find: Detector
-        if not isinstance(detector, (str, os.PathLike)):
-            find = detector
-        elif names:
-            find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=on,
-                                          load=here)
-        else:
-            find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=on, load=here)
-        estimate: DepthEstimator | None = (TransformersDepth(depth, device=on, load=here)
-                                           if isinstance(depth, (str, os.PathLike)) else depth)
-        outline: Segmenter | None = (TransformersSegmenter(segmenter, device=on, load=here)
-                                     if isinstance(segmenter, (str, os.PathLike)) else segmenter)
+        find, outline, estimate = model_stages(detector, segmenter, depth, names, threshold, max_objects,
+                                               devices, workers, backend)
         stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes,
                         relation_model)
         return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
                                progress=progress, batch_size=batch_size, workers=workers, backend=backend,
                                address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
                                task_timeout=task_timeout)
+
+
+def model_stages(detector: str | os.PathLike[str] | Detector, segmenter: str | os.PathLike[str] | Segmenter | None,
+                 depth: str | os.PathLike[str] | DepthEstimator | None, names: list[str] | None, threshold: float,
+                 max_objects: int, devices: list[str], workers: int, backend: str,
+                 ) -> tuple[Detector, Segmenter | None, DepthEstimator | None]:
+    """The stages of model folders (callables kept). Models load here, once, when this process runs
+    them or the workers share them on the CPU (forked, or through Ray's object store); else each
+    worker loads its own on its device (a GPU's context survives neither a fork nor a pickle)."""
+    here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
+    on = devices[0] if here else "cpu"
+    find: Detector
+    if not isinstance(detector, (str, os.PathLike)):
+        find = detector
+    elif names:
+        find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=on,
+                                      load=here)
+    else:
+        find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=on, load=here)
+    outline = (TransformersSegmenter(segmenter, device=on, load=here)
+               if isinstance(segmenter, (str, os.PathLike)) else segmenter)
+    estimate = TransformersDepth(depth, device=on, load=here) if isinstance(depth, (str, os.PathLike)) else depth
+    return find, outline, estimate
 
 
 def parse_devices(device: str | Sequence[str]) -> list[str]:
