@@ -19,7 +19,8 @@ CHOICE = {"id": "m", "answer": False, "answer_type": "bool", "question": "Is the
                                    "I cannot see the image.", "I do not see an image attached.",
                                    "Sorry, I can't view images.", "No image was provided.", "No picture is available.",
                                    "Sorry, I cannot help with that.", "I won't answer that.", "No answer.",
-                                   "No comment.", "Not applicable.", "No information is available."])
+                                   "No comment.", "Not applicable.", "No information is available.",
+                                   "I'm not able to determine that from the image.", "It is impossible to tell."])
 @pytest.mark.parametrize("sample", [BOOL, COUNT, CHOICE], ids=["yes/no", "count", "choice"])
 def test_not_knowing_scores_nothing(sample: dict, reply: str) -> None:
     match = score_sample(reply, sample)

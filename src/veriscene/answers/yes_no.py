@@ -35,7 +35,8 @@ NOT_KNOWING_RE = re.compile(
     r"no\s+" + _PICTURE + r"\s+(?:(?:was|were|is|are|has\s+been|have\s+been)\s+)?(?:provided|attached|given|"
     r"uploaded|included|shared|available)|"
     r"(?:can\s*not|can't|cant|unable\s+to|not\s+able\s+to|won't|will\s+not)\s+(?:help|assist|answer|comply)|"
-    r"i\s+refuse|no\s+(?:answer|comment)|not\s+applicable|"
+    r"(?:can\s*not|can't|cant|unable\s+to|not\s+able\s+to|impossible\s+to|no\s+way\s+to)\s+(?:tell|say|determine|"
+    r"know|be\s+determined)|i\s+refuse|no\s+(?:answer|comment)|not\s+applicable|"
     r"no\s+(?:information|info|data)\s+(?:(?:is|was)\s+)?(?:available|provided|given))\b", re.IGNORECASE)
 _YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "true", "correct", "affirmative", "indeed"})
 _NO = frozenset({"no", "nope", "nah", "false", "incorrect", "negative"})
