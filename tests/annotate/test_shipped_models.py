@@ -4,6 +4,7 @@ the model is built again from its class, config and weights, and answers as the 
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +44,18 @@ def test_ray_workers_run_a_depth_and_a_mask_model_as_local_ones(tmp_path: Path,
     on_ray = annotate(tmp_path / "photos", tmp_path / "ray" / "scenes.jsonl", backend="ray", **kw)
     assert local.scenes_written == on_ray.scenes_written == 4
     assert same_files(tmp_path / "local", tmp_path / "ray")
+
+
+@pytest.mark.parametrize(("option", "wanted"), [
+    ("names", "with --names, --detector takes an open-vocabulary detector (OWL-ViT, OWLv2, Grounding DINO)"),
+    ("segmenter", "--segmenter takes a promptable mask model"),
+    ("depth", "--depth takes a depth model"),
+])
+def test_a_model_of_another_kind_is_refused_saying_what_the_option_takes(
+        tmp_path: Path, tiny_models: tuple[Path, Path, Path], option: str, wanted: str) -> None:
+    detr, _, _ = tiny_models
+    draw_scene(tmp_path / "photos" / "p.png")
+    given = {"names": dict(names=["cup"]), "segmenter": dict(segmenter=detr), "depth": dict(depth=detr)}[option]
+    # transformers' own "Unrecognized configuration class ..." before, or DPT's name for a detector
+    with pytest.raises(ValueError, match=f"a 'detr' model cannot be loaded as .*; {re.escape(wanted)}"):
+        annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detr, **given)

@@ -64,7 +64,7 @@ def _torch() -> Any:
 
 def _load(kind: str, path: str | os.PathLike[str], device: str,
           processor: str = "AutoImageProcessor") -> tuple[Any, Any]:
-    _torch()
+    model_kind(kind, path)  # a model of another kind is refused by name, before its weights are read
     import transformers
 
     auto = getattr(transformers, kind)
@@ -91,7 +91,18 @@ def model_kind(auto: str, path: str | os.PathLike[str]) -> str:
     try:
         return getattr(transformers, auto)._model_mapping[type(config)].__name__
     except KeyError:
-        raise ValueError(f"{path}: a {config.model_type!r} model cannot be loaded as {auto}") from None
+        raise ValueError(f"{path}: a {config.model_type!r} model cannot be loaded as {auto}"
+                         + (f"; {WANTED[auto]}" if auto in WANTED else "")) from None
+
+
+# what each stage takes, as the command's options say it
+WANTED = {"AutoModelForObjectDetection": "--detector takes an object-detection model (DETR, Deformable DETR, YOLOS, "
+                                         "RT-DETR, ...)",
+          "AutoModelForZeroShotObjectDetection": "with --names, --detector takes an open-vocabulary detector "
+                                                 "(OWL-ViT, OWLv2, Grounding DINO): leave --names out for a "
+                                                 "detector of fixed classes",
+          "AutoModelForMaskGeneration": "--segmenter takes a promptable mask model (SAM, SAM-HQ, ...)",
+          "AutoModelForDepthEstimation": "--depth takes a depth model (DPT, GLPN, Depth Anything, ...)"}
 
 
 S = TypeVar("S", bound="TransformersStage")
