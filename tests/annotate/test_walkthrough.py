@@ -128,3 +128,58 @@ def test_annotate_images_takes_model_folders_as_annotate_does(tmp_path: Path,
     streamed = [list(scene.names) for scene in annotate_images(tmp_path / "photos", **kw)]
     assert streamed == [[o["name"] for o in objects] for objects in written]
     assert all(1 <= len(names) <= 2 for names in streamed)
+
+
+class _ListingServer:
+    """A server that knows the models `names` (``GET /v1/models``) and answers 404 to any chat."""
+
+    def __init__(self, names: list[str]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        listing = json.dumps({"object": "list", "data": [{"id": n, "object": "model"} for n in names]}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._send(200 if self.path == "/v1/models" else 404, listing)
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._send(404, b'{"message": "The model does not exist."}')
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_misspelt_model_name_is_answered_with_the_served_models(tmp_path: Path) -> None:
+    from veriscene.evaluate.adapters.base import ModelConfigError
+    from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
+
+    draw_scene(tmp_path / "photos" / "p.png")
+    server = _ListingServer(["Qwen/Qwen2.5-VL-7B-Instruct", "llava-hf/llava-1.5-7b-hf"])
+    try:
+        detector = VLMDetector(OpenAIChatModel("Qwen/Qwen2.5-VL-7B-Instruc", server.url))
+        with pytest.raises(ModelConfigError, match=r"HTTP 404 .*The server serves Qwen/Qwen2.5-VL-7B-Instruct, "
+                                                   r"llava-hf/llava-1.5-7b-hf \(the closest: "
+                                                   r"'Qwen/Qwen2.5-VL-7B-Instruct'\)"):
+            annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detector)
+        # a name the server lists: the endpoint is wrong, not the name, and nothing is added
+        detector = VLMDetector(OpenAIChatModel("llava-hf/llava-1.5-7b-hf", server.url))
+        with pytest.raises(ModelConfigError, match=r"endpoint or model not found \([^)]*\)\. The run stopped"):
+            annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detector)
+    finally:
+        server.close()

@@ -235,9 +235,10 @@ class OpenAIChatModel(Model):
                             return Completion(key=request.key, text=text, latency_s=latency, attempts=attempt,
                                               info=info)
                 elif status in FATAL_STATUSES:
+                    served = await self._served(client) if status == 404 else ""
                     raise ModelConfigError(
                         f"{self.url} answered HTTP {status} for model {self.name!r}: {FATAL_STATUSES[status]} "
-                        f"({response.text[:200].strip()})")
+                        f"({response.text[:200].strip()}){served}")
                 elif retried_status(status):
                     last = f"HTTP {status}: {response.text[:200].strip()}"
                     retry_after = response.headers.get("retry-after")
@@ -253,6 +254,23 @@ class OpenAIChatModel(Model):
                                    "and is --base-url right?")
         return Completion(key=request.key, text="", attempts=self.max_retries + 1,
                           error=f"gave up after {tries}; last: {last}", info={"gave_up": True})
+
+    async def _served(self, client: Any) -> str:
+        """After a 404: the models the server lists (``GET .../models``), with the one closest to the
+        name asked, as the error's end; "" when it lists none or the name is among them (the
+        endpoint is then wrong)."""
+        import difflib
+
+        try:
+            listed = (await client.get(self.url.removesuffix("/chat/completions") + "/models")).json()["data"]
+            names = [str(m["id"]) for m in listed]
+        except Exception:  # noqa: BLE001 - a server without the listing: the 404 says enough
+            return ""
+        if not names or self.name in names:
+            return ""
+        close = difflib.get_close_matches(self.name, names, n=1, cutoff=0.5)
+        return (f". The server serves {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
+                + (f" (the closest: {close[0]!r})" if close else ""))
 
     async def _run(self, requests: Sequence[Request], on_done: OnDone) -> None:
         import httpx
