@@ -357,7 +357,7 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     syn = prepare_synonyms(synonyms)
     r = read_reply(reply, think_tags=think_tags, answer_tags=answer_tags)
     if answer_type != "text" and (m := NOT_KNOWING_RE.search(r.text)) is not None:
-        return ParseResult.fail(f"the reply says it does not know ({m.group(0)!r})")
+        return ParseResult.fail(f"the reply is uncertain: it does not know or will not say ({m.group(0)!r})")
     if choices:
         picked = parse_choice(r, [str(c) for c in choices], syn)
         if picked.reason == _NO_OPTION and answer_type in ("int", "float", "bool", "image_index"):
