@@ -183,3 +183,22 @@ def test_a_misspelt_model_name_is_answered_with_the_served_models(tmp_path: Path
             annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=detector)
     finally:
         server.close()
+
+
+def test_a_resume_with_another_setting_names_that_setting_alone(tmp_path: Path) -> None:
+    for k in range(4):
+        draw_scene(tmp_path / "photos" / f"{k}.png")
+    out = tmp_path / "s.jsonl"
+    calls: list[int] = []
+
+    def answer(text: str, images: list[str]) -> str | int:
+        calls.append(1)
+        return 503 if len(calls) == 2 else CUP  # an image for --resume to do again: the run's state is kept
+
+    with StatusServer(answer) as server:
+        annotate(tmp_path / "photos", out, detector=VLMDetector(model(server, max_retries=0), box_format="norm1000"))
+        with pytest.raises(ValueError) as refused:
+            annotate(tmp_path / "photos", out, detector=VLMDetector(model(server), box_format="norm1"), resume=True)
+    # the whole stages, old and new (some 1,400 characters), before
+    assert str(refused.value) == (f"{out}: cannot resume a different run (stages.detector.box_format: 'norm1000' -> "
+                                  "'norm1'); run without resume to start over")

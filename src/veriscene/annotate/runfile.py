@@ -107,9 +107,17 @@ def fingerprint(images: str | os.PathLike[str], listing: tuple[Path, list[Path]]
             "veriscene_version": __version__}
 
 
-def _differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    return [f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in sorted(set(old) | set(new))
-            if old.get(key) != new.get(key)]
+def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """Each setting that differs, by its path (``stages.detector.box_format: 'norm1000' -> 'norm1'``),
+    not the whole of the stages it is in."""
+    found = []
+    for key in sorted(set(old) | set(new)):
+        was, now = old.get(key), new.get(key)
+        if isinstance(was, dict) and isinstance(now, dict):
+            found += _differences(was, now, f"{prefix}{key}.")
+        elif was != now:
+            found.append(f"{prefix}{key}: {was!r} -> {now!r}")
+    return found
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
