@@ -202,3 +202,25 @@ def test_a_resume_with_another_setting_names_that_setting_alone(tmp_path: Path) 
     # the whole stages, old and new (some 1,400 characters), before
     assert str(refused.value) == (f"{out}: cannot resume a different run (stages.detector.box_format: 'norm1000' -> "
                                   "'norm1'); run without resume to start over")
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--max-objects", "0", "--max-objects"), ("--max-side", "0", "--max-side"), ("--threshold", "2", "--threshold"),
+    ("--batch-size", "0", "--batch-size"), ("--workers", "0", "--workers"), ("--concurrency", "0", "--concurrency"),
+    ("--names", "EMPTY", "no name to look for"),
+])
+def test_an_option_out_of_range_is_a_usage_error_naming_the_option(tmp_path: Path, option: str, value: str,
+                                                                   said: str) -> None:
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+
+    draw_scene(tmp_path / "photos" / "p.png")
+    if value == "EMPTY":
+        value = str(tmp_path / "names.txt")
+        (tmp_path / "names.txt").write_text("\n")
+    done = CliRunner().invoke(app, ["annotate", str(tmp_path / "photos"), "--detector-model", "m", "--base-url",
+                                    "http://127.0.0.1:9/v1", option, value, "--out", str(tmp_path / "s.jsonl")])
+    # exit 1 and the Python argument's name ("max_objects must be at least 1"), or no check at all, before
+    assert done.exit_code == 2, done.output
+    assert said in done.output

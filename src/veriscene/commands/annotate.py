@@ -5,7 +5,8 @@ model that cannot be loaded (here or on a worker's device) or that fails on each
 images, a server refusing the key, URL or model (HTTP 401/403/404: --resume goes on once it is
 put right), a run that wrote no scene at all (every image rejected), 2 missing images or model
 folder (or a folder without images, a list file naming none), or options that do not go together
-(no detector or two, an unknown --box-format, a served model without --base-url), 130 Ctrl-C
+(no detector or two, an unknown --box-format, a served model without --base-url) or out of range
+(--max-objects 0, --threshold 2, --names naming none), 130 Ctrl-C
 (what was done is kept: --resume goes on).
 
 Images the vision-language models' server failed on (requests timed out or failed after their
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
                                   ] = None,
         box_format: Annotated[str, typer.Option("--box-format", help="How --detector-model gives boxes: pixels, "
                                                 "norm1000, norm1 or yxyx_norm1000 (Gemini).")] = "pixels",
-        max_side: Annotated[int | None, typer.Option("--max-side", help="Images sent to --detector-model are "
+        max_side: Annotated[int | None, typer.Option("--max-side", min=1, help="Images sent to --detector-model are "
                                                      "scaled down to this longer side first.")] = None,
         segmenter: Annotated[Path | None, typer.Option("--segmenter", help="Local folder of a transformers "
                                                    "promptable mask model (SAM), prompted with each box (optional).")] = None,
@@ -68,7 +69,7 @@ def register(app: typer.Typer) -> None:
         attribute_kinds: Annotated[str, typer.Option("--attribute-kinds", help="Attribute types to ask, "
                                                      "comma-separated (color, material, finish, size, shape, "
                                                      "pattern).")] = "color,material",
-        concurrency: Annotated[int, typer.Option("--concurrency", help="Requests to each vision-language model "
+        concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Requests to each vision-language model "
                                                                        "at once.")] = 8,
         timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Seconds to wait for each reply of "
                                                "the vision-language models' server before it counts as failed "
@@ -76,14 +77,14 @@ def register(app: typer.Typer) -> None:
         max_retries: Annotated[int, typer.Option("--max-retries", min=0, help="Retries of a request to the "
                                                  "vision-language models' server that timed out or failed "
                                                  "(HTTP 429, 5xx, no connection), with growing waits.")] = 6,
-        threshold: Annotated[float, typer.Option("--threshold", help="Lowest detection score kept.")] = 0.5,
-        max_objects: Annotated[int, typer.Option("--max-objects", help="Most objects kept per image.")] = 50,
+        threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0, help="Lowest detection score kept.")] = 0.5,
+        max_objects: Annotated[int, typer.Option("--max-objects", min=1, help="Most objects kept per image.")] = 50,
         device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, mps; or several, "
                                             "comma-separated (cuda:0,cuda:1): one worker on each, with its own "
                                             "models. On Ray: cuda gives each worker a GPU of its own.")] = "cpu",
-        batch_size: Annotated[int, typer.Option("--batch-size", help="Images through the detector, mask and "
+        batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Images through the detector, mask and "
                                                                      "depth models at once (faster on a GPU).")] = 1,
-        workers: Annotated[int | None, typer.Option("--workers", "-w", help="Processes annotating images at once, "
+        workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="Processes annotating images at once, "
                                                     "each with its own copy of the models (the output is the same "
                                                     "for any number, at the same --threads; default: one per "
                                                     "--device; on Ray with cuda, as many as the cluster's GPUs "
@@ -123,6 +124,12 @@ def register(app: typer.Typer) -> None:
         usage = usage_error(detector, detector_model, box_format, base_url, attributes_model, relations_model)
         if usage:
             fail(usage)  # exit 2, before any model is loaded or image read
+        wanted = None
+        if names is not None:
+            listed = Path(names)
+            wanted = (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else names.split(","))
+            if not any(name.strip() for name in wanted):
+                fail(f"--names {names}: no name to look for (comma-separated, or a file of one a line)")
         console, err = Console(), Console(stderr=True)
         # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
         # interrupted() outside exit_codes, which would take its typer.Exit (a RuntimeError) for a failure
@@ -139,10 +146,6 @@ def register(app: typer.Typer) -> None:
             if relations_model is not None:
                 asked = PREDICATES if predicates is None else predicates.split(",")
                 relater = VLMRelations(OpenAIChatModel(relations_model, str(base_url), **served), asked)
-            wanted = None
-            if names is not None:
-                listed = Path(names)
-                wanted = (listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else names.split(","))
             find: Any = detector
             if detector_model is not None:
                 from veriscene.annotate.vlm_detect import VLMDetector
