@@ -373,9 +373,8 @@ def model_stages(detector: str | os.PathLike[str] | Detector, segmenter: str | o
                  depth: str | os.PathLike[str] | DepthEstimator | None, names: list[str] | None, threshold: float,
                  max_objects: int, devices: list[str], workers: int, backend: str,
                  ) -> tuple[Detector, Segmenter | None, DepthEstimator | None]:
-    """The stages of model folders (callables kept). Models load here, once, when this process runs
-    them or the workers share them on the CPU (forked, or through Ray's object store); else each
-    worker loads its own on its device (a GPU's context survives neither a fork nor a pickle)."""
+    """The stages of model folders (callables kept), loaded here when this process or the workers on the
+    CPU share them; else each worker loads its own on its device (a GPU's context is not shipped)."""
     here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
     on = devices[0] if here else "cpu"
     find: Detector
