@@ -107,6 +107,12 @@ def test_wrong_ratios_are_refused_before_anything_is_written(tmp_path: Path, rat
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("seed, error", [(2**64, ValueError), (True, TypeError), (1.5, TypeError)])
+def test_a_seed_outside_generates_range_is_refused(tmp_path: Path, seed: object, error: type) -> None:
+    with pytest.raises(error, match="seed must be"):
+        split(write_lines(tmp_path / "s.jsonl", [{"image_id": "a"}]), tmp_path / "out", seed=seed)  # type: ignore[arg-type]
+
+
 def test_an_input_is_never_written_over(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "train.jsonl", [{"image_id": "a"}])
     with pytest.raises(ValueError, match="would be written over"):

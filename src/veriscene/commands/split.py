@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, TypeError) as exc:
             fail(str(exc))
         except OSError as exc:  # a broken compressed file, a full disk
             fail(str(exc), code=1)

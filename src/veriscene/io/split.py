@@ -38,6 +38,7 @@ from typing import IO, Any, Mapping
 import orjson
 
 from veriscene.engine.manifest import file_sha256, write_json
+from veriscene.engine.options import SEED_RANGE, check_int
 from veriscene.engine.remote import is_url
 from veriscene.scene.compressed import create_scene_file, open_scene_file, read_errors
 from veriscene.scene.inputs import scene_paths
@@ -156,8 +157,7 @@ def split(
     shares = check_ratios(parse_ratios(ratios) if isinstance(ratios, str) else ratios)
     if compress not in COMPRESSIONS:
         raise ValueError(f"unknown compression {compress!r}; choose one of {', '.join(COMPRESSIONS)}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    seed = check_int("seed", seed, *SEED_RANGE)  # as `generate` takes it (orjson hashes 64-bit integers)
     files = scene_paths(scenes)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
