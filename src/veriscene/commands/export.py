@@ -15,7 +15,7 @@ from veriscene.io.writers.text import MC_STYLES
 
 FORMATS = ("llava", "sharegpt", "parquet", "hf", "trl", "verl", "jsonl", "lmms_eval")
 NO_TEXT_TARGETS = ("verl", "lmms_eval")  # targets scored by program (rewards, lmms-eval): no --mc-style
-CONVERSATION_FORMATS = ("llava", "sharegpt")  # formats whose records are conversations: --turns
+CONVERSATION_FORMATS = ("llava", "sharegpt", "trl")  # formats whose records are conversations: --turns
 
 
 def default_out(run_dir: Path, fmt: str) -> Path:
@@ -145,10 +145,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         turns: Annotated[
             int,
-            typer.Option("--turns", min=1, help="llava, sharegpt: up to N questions about the same image(s) in one "
-                         "conversation, the image shown in its first question only (default 1: a conversation per "
-                         "sample). Questions of one scene are taken in sample id order, a fact (its qa and mc "
-                         "forms) at most once per conversation, captions last."),
+            typer.Option("--turns", min=1, help="llava, sharegpt, trl: up to N questions about the same image(s) in "
+                         "one conversation, the image shown in its first question only (default 1: a conversation per "
+                         "sample). Questions of one scene are taken in sample id order, a fact (its qa and mc forms) "
+                         "at most once per conversation, captions last. trl with N > 1 writes SFTTrainer's "
+                         "`messages` records, a ground truth per turn."),
         ] = 1,
         allow_incomplete: Annotated[
             bool,

@@ -44,7 +44,7 @@ class ExportSummary:
     # the run's vocabulary.json copied beside a trl, verl or lmms_eval export: the data set's words,
     # rivals of a `str` answer when replies are scored (None: not such an export, or the run has none)
     vocabulary_file: Path | str | None = None
-    # records holding several samples' questions (llava and sharegpt with turns > 1), else None
+    # records holding several samples' questions (llava, sharegpt, trl with turns > 1), else None
     conversations: int | None = None
 
     def skip(self, reason: str) -> None:

@@ -12,6 +12,25 @@
                  answer_letter, mode, box_format, image_size}
     program      JSON text of the program                 /
 
+With `turns` N > 1, a record is a conversation of up to N questions about the same image(s), in
+TRL's conversational language-modeling form (SFTTrainer; not GRPO, which needs prompts), grouped
+as the llava and sharegpt exports group them (`turns.conversations`):
+
+    messages     [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": Q1}]},
+                  {"role": "assistant", "content": [{"type": "text", "text": A1}]},
+                  {"role": "user", "content": [{"type": "text", "text": Q2}]}, ...]
+                 (the images once, in front of the first question; placeholders in a question
+                 are taken out, as for llava)
+    images       as above, once per conversation
+    id           "conv-<hash of its samples' ids>" (a conversation of one sample: its id)
+    sample_ids, tasks, answer_types          list<string>, one per turn, in the order asked
+    answers, ground_truths, programs         JSON text of a list, one per turn: `ground_truths[k]`
+                                             is the single-turn `ground_truth` of turn k, what a
+                                             reward or an evaluation scores its reply against
+
+A sample with an image that has no path is skipped (its conversation could not name the image),
+in parquet too. Embedded bytes are read once per conversation, for its first turn's images.
+
 The file type follows the output name (".jsonl" or ".parquet"), else `file_format`. JSONL cannot
 embed images: use parquet for that. For JSONL, load with `datasets.load_dataset("json", ...)` and
 cast `images` to `Sequence(Image())` after making the paths resolvable (they are relative to
@@ -21,6 +40,7 @@ image_root).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +57,14 @@ from veriscene.io.writers.common import (
     convert_all,
     dumps,
     ground_truth,
+    ImageRef,
     output_file,
+    read_urls,
     require_paths,
     write_json_lines,
 )
 from veriscene.io.writers.text import IMAGE_PLACEHOLDER, answer_text
+from veriscene.io.writers.turns import Turn, check_turns, conversation_id, conversation_records
 
 FILE_FORMATS = ("jsonl", "parquet")
 SUFFIXES = (".jsonl", ".parquet")
@@ -94,10 +117,16 @@ def trl_row(
     return row, sum(len(r.data) for r in refs if r.data)
 
 
-def trl_schema() -> Any:
+def message_list_type() -> Any:
+    """list<struct<role, content: list<struct<type, text>>>>: chat messages with typed parts."""
     pa = require_pyarrow()
     part = pa.struct([("type", pa.string()), ("text", pa.string())])
-    message = pa.list_(pa.struct([("role", pa.string()), ("content", pa.list_(part))]))
+    return pa.list_(pa.struct([("role", pa.string()), ("content", pa.list_(part))]))
+
+
+def trl_schema() -> Any:
+    pa = require_pyarrow()
+    message = message_list_type()
     schema = pa.schema(
         [
             ("prompt", message),
@@ -115,6 +144,70 @@ def trl_schema() -> Any:
     return with_hf_features(schema, image_lists=["images"])
 
 
+def conversation_schema() -> Any:
+    pa = require_pyarrow()
+    schema = pa.schema(
+        [
+            ("messages", message_list_type()),
+            ("images", pa.list_(image_struct_type())),
+            ("id", pa.string()),
+            ("sample_ids", pa.list_(pa.string())),
+            ("tasks", pa.list_(pa.string())),
+            ("answer_types", pa.list_(pa.string())),
+            ("answers", pa.string()),
+            ("ground_truths", pa.string()),
+            ("programs", pa.string()),
+        ]
+    )
+    return with_hf_features(schema, image_lists=["images"])
+
+
+def _json_list(texts: Iterable[str]) -> str:
+    """JSON text of a list whose items are already JSON text (as `dumps` writes them)."""
+    return "[" + ",".join(texts) + "]"
+
+
+def _read_bytes(ref: ImageRef) -> bytes | None:
+    """The bytes of an image found when its turn was made (None for one that was not); a store
+    that cannot be read now raises, as it does for single-turn exports."""
+    if not ref.exists:
+        return None
+    if ref.source is not None:
+        return ref.source.read_bytes()
+    data = read_urls([str(ref.path)])[str(ref.path)]
+    if isinstance(data, FileNotFoundError):
+        return None
+    if isinstance(data, Exception):
+        raise data
+    return data
+
+
+def conversation_row(turns: list[Turn], *, columnar: bool, embed: bool = False) -> tuple[dict[str, Any], int]:
+    """One multi-turn record (see the module docstring) and the bytes of the images it embeds."""
+    refs = list(turns[0].refs)
+    messages: list[dict[str, Any]] = []
+    for k, turn in enumerate(turns):
+        messages.append({"role": "user", "content": prompt_content(turn.question, len(refs) if k == 0 else 0)})
+        messages.append({"role": "assistant", "content": [{"type": "text", "text": turn.answer}]})
+    if columnar:
+        refs = [replace(r, data=_read_bytes(r)) if embed else r for r in refs]
+        images: list[Any] = [image_cell(r, embed) for r in refs]
+    else:
+        images = list(turns[0].images)
+    row = {
+        "messages": messages,
+        "images": images,
+        "id": conversation_id(turns),
+        "sample_ids": [t.sample_id for t in turns],
+        "tasks": [str(t.provenance["task"]) for t in turns],
+        "answer_types": [str(t.provenance["answer_type"]) for t in turns],
+        "answers": _json_list(t.provenance["answer"] for t in turns),
+        "ground_truths": _json_list(t.ground_truth for t in turns),
+        "programs": _json_list(t.provenance["program"] for t in turns),
+    }
+    return row, sum(len(r.data) for r in refs if r.data)
+
+
 def write_trl(
     samples: Iterable[dict[str, Any]],
     out: Path,
@@ -124,9 +217,12 @@ def write_trl(
     mc_style: str = "letter",
     file_format: str | None = None,
     batch_rows: int = 1000,
+    turns: int = 1,
 ) -> None:
     """`file_format` ("jsonl" | "parquet") applies when `out` is a directory; default jsonl
-    (parquet when embedding images)."""
+    (parquet when embedding images). `turns` > 1 writes conversations of up to that many
+    questions about the same image(s) as `messages` records (see the module docstring)."""
+    check_turns(turns)
     out = Path(out)
     if out.suffix.lower() in SUFFIXES:
         file_format = out.suffix.lower().lstrip(".")
@@ -138,11 +234,17 @@ def write_trl(
         raise ValueError("TRL JSONL cannot embed images; write to a .parquet file instead")
     path = output_file(out, f"trl.{file_format}", SUFFIXES)
     columnar = file_format == "parquet"
-    rows = convert_all(
-        samples, summary, lambda _i, s: trl_row(s, images, columnar=columnar, mc_style=mc_style)
-    )
+    if turns > 1:
+        rows = conversation_records(
+            samples, summary, images, turns,
+            lambda conv: conversation_row(conv, columnar=columnar, embed=images.embed), mc_style=mc_style,
+        )
+    else:
+        rows = convert_all(
+            samples, summary, lambda _i, s: trl_row(s, images, columnar=columnar, mc_style=mc_style)
+        )
     if columnar:
-        write_rows(path, trl_schema(), rows, batch_rows=batch_rows)
+        write_rows(path, conversation_schema() if turns > 1 else trl_schema(), rows, batch_rows=batch_rows)
     else:
         write_json_lines(path, (row for row, _ in rows))
     summary.files.append(path)

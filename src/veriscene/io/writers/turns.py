@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all, provenance, require_paths
+from veriscene.io.writers.common import (
+    ExportSummary, ImageRef, ImageResolver, convert_all, ground_truth, provenance, require_paths,
+)
 from veriscene.io.writers.text import IMAGE_PLACEHOLDER, answer_text
 
 MAX_BLOCK = 10_000  # turns held at most before a block is closed (a samples file not in scene order)
@@ -43,6 +45,10 @@ class Turn:
     answer: str
     provenance: dict[str, Any]
     block: Any  # samples of one scene share it (their `seed`)
+    # its images as resolved, without their bytes (a block holds thousands of turns): a writer
+    # embedding images reads those of a conversation's first turn again (trl)
+    refs: tuple[ImageRef, ...] = ()
+    ground_truth: str = ""  # JSON text a reward scores this turn's reply against (`records.ground_truth`)
 
 
 def conversation_id(turns: list[Turn]) -> str:
@@ -108,7 +114,8 @@ def sample_turn(sample: dict[str, Any], images: ImageResolver, *, mc_style: str 
     require_paths(sample, refs)
     question = str(sample["question"]).replace(IMAGE_PLACEHOLDER + "\n", "").replace(IMAGE_PLACEHOLDER, "")
     return Turn(str(sample["id"]), tuple(str(r.path) for r in refs), question,
-                answer_text(sample, mc_style=mc_style), provenance(sample), sample.get("seed"))
+                answer_text(sample, mc_style=mc_style), provenance(sample), sample.get("seed"),
+                tuple(replace(r, data=None) for r in refs), ground_truth(sample))
 
 
 def conversation_records(samples: Iterable[dict[str, Any]], summary: ExportSummary, images: ImageResolver,
