@@ -188,3 +188,19 @@ def test_cli_turns_for_trl(run_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "conversations" in result.output
     assert pq.read_schema(tmp_path / "t.parquet").names[:3] == ["messages", "images", "id"]
+
+
+def test_an_image_shown_by_several_conversations_is_read_once(tmp_path: Path) -> None:
+    from veriscene.io.writers.common import ImageRef
+    from veriscene.io.writers.trl import ConversationImages
+
+    paths = [tmp_path / f"{k}.png" for k in range(3)]
+    for k, path in enumerate(paths):
+        path.write_bytes(bytes([k]) * 4)
+    refs = [ImageRef(str(k), path, path.name, True) for k, path in enumerate(paths)]
+    read = ConversationImages(size=2)
+    got = [read(refs[k]) for k in (0, 0, 1, 0, 2, 1, 0)]
+    assert got == [bytes([k]) * 4 for k in (0, 0, 1, 0, 2, 1, 0)]
+    # two kept, the last used: 0 and 1 read, 0 kept; 2 read (1 let go), 1 read again (0 let go), 0 again
+    assert read.reads == 5
+    assert read(ImageRef("x", tmp_path / "missing.png", "missing.png", False)) is None

@@ -29,7 +29,7 @@ as the llava and sharegpt exports group them (`turns.conversations`):
                                              reward or an evaluation scores its reply against
 
 A sample with an image that has no path is skipped (its conversation could not name the image),
-in parquet too. Embedded bytes are read once per conversation, for its first turn's images.
+in parquet too. Embedded images are read again for the conversations (the last 16 kept).
 
 The file type follows the output name (".jsonl" or ".parquet"), else `file_format`. JSONL cannot
 embed images: use parquet for that. For JSONL, load with `datasets.load_dataset("json", ...)` and
@@ -39,7 +39,8 @@ image_root).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ from veriscene.io.writers.turns import Turn, check_turns, conversation_id, conve
 FILE_FORMATS = ("jsonl", "parquet")
 SUFFIXES = (".jsonl", ".parquet")
 DEFAULT_NAMES = ("trl.jsonl", "trl.parquet")  # in a folder `out`, by `file_format`
+KEPT_IMAGES = 16  # images a multi-turn export keeps read (`ConversationImages`)
 
 
 def prompt_content(question: str, n_images: int) -> list[dict[str, Any]]:
@@ -182,16 +184,40 @@ def _read_bytes(ref: ImageRef) -> bytes | None:
     return data
 
 
-def conversation_row(turns: list[Turn], *, columnar: bool, embed: bool = False) -> tuple[dict[str, Any], int]:
-    """One multi-turn record (see the module docstring) and the bytes of the images it embeds."""
+class ConversationImages:
+    """Reads the images conversations embed, keeping the last `size` read: the conversations of
+    one scene show its image again and again (an image at a URL is then asked for once, not once
+    per conversation)."""
+
+    def __init__(self, size: int = KEPT_IMAGES) -> None:
+        self.size = size
+        self.reads = 0  # files or URLs read
+        self._kept: OrderedDict[str, bytes | None] = OrderedDict()
+
+    def __call__(self, ref: ImageRef) -> bytes | None:
+        key = str(ref.source if ref.source is not None else ref.path)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        data = self._kept[key] = _read_bytes(ref)
+        self.reads += 1
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return data
+
+
+def conversation_row(turns: list[Turn], *, columnar: bool,
+                     read: Callable[[ImageRef], bytes | None] | None = None) -> tuple[dict[str, Any], int]:
+    """One multi-turn record (see the module docstring) and the bytes of the images it embeds;
+    `read` gives an image's bytes when embedding (Parquet)."""
     refs = list(turns[0].refs)
     messages: list[dict[str, Any]] = []
     for k, turn in enumerate(turns):
         messages.append({"role": "user", "content": prompt_content(turn.question, len(refs) if k == 0 else 0)})
         messages.append({"role": "assistant", "content": [{"type": "text", "text": turn.answer}]})
     if columnar:
-        refs = [replace(r, data=_read_bytes(r)) if embed else r for r in refs]
-        images: list[Any] = [image_cell(r, embed) for r in refs]
+        refs = [replace(r, data=read(r)) if read is not None else r for r in refs]
+        images: list[Any] = [image_cell(r, read is not None) for r in refs]
     else:
         images = list(turns[0].images)
     row = {
@@ -235,9 +261,10 @@ def write_trl(
     path = output_file(out, f"trl.{file_format}", SUFFIXES)
     columnar = file_format == "parquet"
     if turns > 1:
+        read = ConversationImages() if images.embed else None
         rows = conversation_records(
             samples, summary, images, turns,
-            lambda conv: conversation_row(conv, columnar=columnar, embed=images.embed), mc_style=mc_style,
+            lambda conv: conversation_row(conv, columnar=columnar, read=read), mc_style=mc_style,
         )
     else:
         rows = convert_all(
