@@ -49,6 +49,11 @@ def main(
 
 _fail = fail
 
+PLUGINS_HELP = ("A Python file (my_generators.py) or an importable module of generators of your own, registered "
+                "with @register: imported here and in every worker, its generators selected like the built-in "
+                "ones; repeat it, or separate several by commas. The run records each one's SHA-256: --resume "
+                "refuses a changed plugin.")
+
 
 @app.command()
 def demo(
@@ -129,6 +134,7 @@ def generate(
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
     reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
                                                       help="With --from FORMAT: " + READER_OPTION_HELP),
+    plugins: Optional[list[str]] = typer.Option(None, "--plugins", metavar="FILE_OR_MODULE", help=PLUGINS_HELP),
     staging: Optional[Path] = typer.Option(None, "--staging", help="With --out URL: the local folder the run is made in "
                                            "(default: under $VERISCENE_STAGING or ~/.cache/veriscene/staging, named "
                                            "after the URL). --resume on another machine downloads the run into it first."),
@@ -183,8 +189,8 @@ def generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
-                from_format=from_format, reader_options=read_options or None, mixture=mixture, progress=advance,
-                scan_progress=scanned, counted=counted, staging=staging,
+                from_format=from_format, reader_options=read_options or None, mixture=mixture, plugins=plugins,
+                progress=advance, scan_progress=scanned, counted=counted, staging=staging,
             )
     except SceneValidationError as exc:
         _fail(str(exc), code=1)
@@ -226,6 +232,9 @@ def verify(
     backend: str = typer.Option("local", "--backend", help="local (in-process / process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: RAY_ADDRESS if "
                                           "set, else a local Ray)."),
+    plugins: Optional[list[str]] = typer.Option(None, "--plugins", metavar="FILE_OR_MODULE", help="The run's "
+                                                "generators (and ops) of your own, as given to generate: their "
+                                                "options' texts are then checked too."),
 ) -> None:
     """Check a finished run's sample files against its manifest (every shard there, with its
     SHA-256), re-execute every sample's program on its scene graph and compare with the stored
@@ -238,7 +247,8 @@ def verify(
     run = local_input(path)
     try:
         with progress_bar("verifying", sample_count(run)) as advance:
-            report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address)
+            report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address,
+                                plugins=plugins)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     except RuntimeError as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray out of reach
@@ -251,6 +261,8 @@ def verify(
 @app.command("generators")
 def list_generators(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    plugins: Optional[list[str]] = typer.Option(None, "--plugins", metavar="FILE_OR_MODULE", help="Also list the "
+                                                "generators of these Python files or modules of your own."),
 ) -> None:
     """List every registered generator with family, modes, requirements, answer type and one
     example question (its first question on a few built-in demo scenes) (Python:
@@ -260,7 +272,10 @@ def list_generators(
     from veriscene.console import console
     from veriscene.generators.catalog import generator_catalog
 
-    rows = generator_catalog()
+    try:
+        rows = generator_catalog(plugins=plugins)
+    except ValueError as exc:  # a plugin missing or failing to import
+        _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return

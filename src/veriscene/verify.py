@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 import orjson
 
 from veriscene.errors import ExecutionFailure, ProgramError, SceneValidationError
+from veriscene.generators.plugins import load_plugins
 from veriscene.generators.registry import get_generator
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
@@ -168,6 +169,7 @@ def verify(
     backend: str = "local",
     address: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
 ) -> VerifyReport:
     """Re-execute every sample's program; report mismatches and unreadable records.
 
@@ -182,8 +184,12 @@ def verify(
     cluster at `address` or a local one): the samples are checked `chunk_size` at a time on
     worker processes or Ray tasks, each sent with the lines of the scenes it needs (the workers
     read no file, so a Ray cluster needs no shared disk); the report is the same, problems in
-    line order.
+    line order. `plugins`: the run's files or modules of generators (and ops) of your own
+    (`veriscene.generators.plugins`), imported here and in every worker. Without them, programs
+    using only built-in ops are still re-executed, but a multiple-choice sample of a generator
+    this process does not know is not checked for its correct option's text.
     """
+    specs = tuple(p.spec for p in load_plugins(plugins))
     samples_path, scenes_path = resolve_inputs(path, scenes)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -193,7 +199,7 @@ def verify(
     files = check_files(samples_path)  # first: a run copied in part is told in seconds
     if workers > 1 or backend != "local":
         report = _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size,
-                                  cache, files)
+                                  cache, files, specs)
         report.made_by = run_version(samples_path)
         return report
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
@@ -238,10 +244,12 @@ def _scene_cache(samples_path: Path) -> int:
 
 
 def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]],
-                 cache: int = SCENE_CACHE) -> VerifyReport:
+                 cache: int = SCENE_CACHE, plugins: tuple[str, ...] = ()) -> VerifyReport:
     """The report on these sample lines ((line number, line) pairs), their scenes given as the
     lines of each image id (`SceneIndex.lines`): what a worker of a parallel `verify` does. The
-    worker keeps the last `cache` scenes it parsed from chunk to chunk."""
+    worker keeps the last `cache` scenes it parsed from chunk to chunk, and imports `plugins`
+    (`load_plugins`) once."""
+    load_plugins(plugins)
     _WORKER_SCENES.size = max(_WORKER_SCENES.size, cache)
     lookup = SceneLookup.of_lines(scenes, parsed=_WORKER_SCENES)
     report = VerifyReport()
@@ -262,8 +270,9 @@ def _image_ids(line: bytes) -> list[str]:
     return [img["id"] for img in images if isinstance(img, dict) and isinstance(img.get("id"), str)]
 
 
-def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int,
-            cache: int) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]], int]]:
+def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int, cache: int,
+            plugins: tuple[str, ...]) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]], int,
+                                                        tuple[str, ...]]]:
     """`verify_chunk`'s arguments: the sample lines `size` at a time, each chunk with the lines of
     the scenes it names."""
     while chunk := list(islice(samples, size)):
@@ -272,18 +281,18 @@ def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int,
             for image_id in _image_ids(line):
                 if image_id not in scenes:
                     scenes[image_id] = index.lines(image_id)
-        yield chunk, scenes, cache
+        yield chunk, scenes, cache, plugins
 
 
 def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Callable[[int], None] | None,
                      workers: int, backend: str, address: str | None, chunk_size: int, cache: int,
-                     files: FileCheck | None) -> VerifyReport:
+                     files: FileCheck | None, plugins: tuple[str, ...]) -> VerifyReport:
     from veriscene.engine.backends import ordered_map
 
     index = SceneIndex(scenes_path)
     report, stopped = VerifyReport(files=files), list[Problem]()
     try:
-        chunks = _chunks(_readable_lines(samples_path, files, stopped), index, chunk_size, cache)
+        chunks = _chunks(_readable_lines(samples_path, files, stopped), index, chunk_size, cache, plugins)
         for part in ordered_map(verify_chunk, chunks, backend=backend, workers=workers, address=address):
             report.samples += part.samples
             report.verified += part.verified

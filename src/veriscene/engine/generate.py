@@ -56,6 +56,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Vocabulary
 from veriscene.generators.mixture import Mixture
+from veriscene.generators.plugins import load_plugins, plugins_config
 from veriscene.scene import archives
 from veriscene.scene.inputs import scene_paths
 
@@ -125,6 +126,7 @@ def generate(
     from_format: str = "jsonl",
     reader_options: dict[str, Any] | None = None,
     mixture: str | os.PathLike[str] | Mixture | None = None,
+    plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     progress: Progress | None = None,
     scan_progress: Callable[[int, int], None] | None = None,
     counted: Callable[[int], None] | None = None,
@@ -160,7 +162,9 @@ def generate(
     and workers (the vocabulary of a file larger than one chunk depends on it, see
     `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators,
     weights, the per-scene budget and modes, in place of `generators` and `mode` (giving either
-    with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts). `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
+    with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts).
+    `plugins`: Python files or module names of generators of your own, imported here and in
+    every worker before the generators are chosen (`veriscene.generators.plugins`). `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
     first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`), with `reader_options` (e.g. ``{"masks": False}`` for COCO;
     `veriscene.io.readers.reader_options` lists each format's; an annotation file or folder, and a
@@ -193,14 +197,15 @@ def generate(
     _check_options(per_scene=per_scene, workers=workers, backend=backend, address=address,
                    shared_output=shared_output, shard_size=shard_size, shard_format=shard_format,
                    pool_size=pool_size, scan_chunk=scan_chunk, generators=generators)
-    mix, modes, instances = _selection(generators, mode, per_scene, mixture)
+    loaded = load_plugins(plugins)
+    mix, modes, instances = _selection(generators, mode, per_scene, mixture, out)
     if remote.is_url(out):
         return _generate_remote(
             str(out), staging, storage_options, scenes, seed=seed, generators=generators, mode=mode,
             per_scene=per_scene, strict=strict, workers=workers, backend=backend, address=address,
             shared_output=shared_output, shard_size=shard_size, shard_format=shard_format, pool_size=pool_size,
             scan_chunk=scan_chunk, resume=resume, overwrite=overwrite, from_format=from_format,
-            reader_options=reader_options, mixture=mixture, progress=progress, scan_progress=scan_progress,
+            reader_options=reader_options, mixture=mixture, plugins=plugins, progress=progress, scan_progress=scan_progress,
             counted=counted, on_shard=on_shard)
     given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
     urls = _urls(given)
@@ -260,6 +265,8 @@ def generate(
         "scan_chunk_bytes": scan_chunk,
         "mixture": _mixture_config(mix),
     }
+    if loaded:  # recorded only when given: runs without plugins keep their configuration key
+        config["plugins"] = plugins_config(loaded)
     key = config_key(config)
     finished = None
     if manifest is not None:
@@ -304,7 +311,7 @@ def generate(
             inputs=tuple(_input_file(p, span.first_line, sources) for p, span in zip(paths, scan.spans)),
             out_dir=None if absolute_paths else str(out_dir.resolve()), mixture=mix,
             shards_dir=None if backend == "ray" and not workers_write else str((out_dir / "shards").resolve()),
-            shard_format=shard_format,
+            shard_format=shard_format, plugins=tuple(p.spec for p in loaded),
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
         shards_dir = out_dir / "shards"

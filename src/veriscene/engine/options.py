@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Sequence, SupportsIndex
 
 from veriscene.engine.backends import BACKENDS, check_workers
@@ -85,9 +86,37 @@ Selection = tuple[Mixture | None, tuple[str, ...], list[Generator]]  # (mixture,
 
 
 def _selection(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
-               mixture: str | os.PathLike[str] | Mixture | None) -> Selection:
+               mixture: str | os.PathLike[str] | Mixture | None, out: str | os.PathLike[str] | None = None) -> Selection:
     """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
-    and the modes itself, so `generators` or `mode` with it is refused."""
+    and the modes itself, so `generators` or `mode` with it is refused. An unknown generator's
+    KeyError names the plugins the run in `out` was made with, when not loaded now."""
+    try:
+        return _chosen(generators, mode, per_scene, mixture)
+    except KeyError as exc:
+        hint = _plugins_hint(out)
+        if not hint:
+            raise
+        raise KeyError(f"{exc.args[0] if exc.args else exc}; {hint}") from None
+
+
+def _plugins_hint(out: str | os.PathLike[str] | None) -> str:
+    """What to say of the plugins recorded by the run in folder `out` that are not loaded."""
+    from veriscene.engine.manifest import read_manifest
+    from veriscene.generators.plugins import loaded_names
+
+    try:
+        manifest = read_manifest(Path(out)) if out is not None and Path(out).is_dir() else None
+    except (ValueError, OSError):
+        return ""
+    recorded = (manifest or {}).get("config", {}).get("plugins") or {}
+    missing = [name for name in sorted(recorded) if name not in loaded_names()]
+    if not missing:
+        return ""
+    return f"the run in {out} was made with the plugin(s) {', '.join(missing)}: give them again (--plugins, plugins=)"
+
+
+def _chosen(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
+            mixture: str | os.PathLike[str] | Mixture | None) -> Selection:
     if mixture is None:
         instances = _instances(generators, per_scene)
         if not instances:

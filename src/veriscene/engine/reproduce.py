@@ -99,26 +99,30 @@ def _input_args(config: dict[str, Any], run_dir: Path, stamp: dict[str, Any] | N
     return args + (["--strict"] if key.get("strict") else [])
 
 
-def _generator_pattern(names: list[str], registry: dict[str, Any]) -> str | None:
-    """The shortest -g text selecting exactly `names` (whole families by name), None for all."""
+def _generator_pattern(names: list[str], family_of: dict[str, str]) -> str | None:
+    """The shortest -g text selecting exactly `names` among the generators `family_of` names
+    (whole families by name), None for all."""
     chosen = set(names)
-    if chosen == set(registry):
+    if chosen == set(family_of):
         return None
     families: dict[str, set[str]] = {}
-    for name, cls in registry.items():
-        families.setdefault(cls.family, set()).add(name)
+    for name, family in family_of.items():
+        families.setdefault(family, set()).add(name)
     whole = sorted(f for f, members in families.items() if members <= chosen)
     covered = set().union(*(families[f] for f in whole)) if whole else set()
     return ",".join(whole + sorted(chosen - covered))
 
 
 def _config_notes(generators: dict[str, Any], registry: dict[str, Any], fixed: dict[str, dict[str, Any]],
-                  per_scene: int | None) -> list[str]:
+                  per_scene: int | None, plugged: set[str]) -> list[str]:
     """Generators whose recorded config is not what the command gives them (default config,
-    mixture overrides `fixed`, --per-scene), or that this installation lacks."""
+    mixture overrides `fixed`, --per-scene), or that this installation lacks (but for those of
+    the run's plugins, `plugged`, not loaded here)."""
     notes = []
     for name, entry in sorted(generators.items()):
         cls = registry.get(name)
+        if cls is None and name in plugged:
+            continue
         if cls is None:
             notes.append(f"generator {name} is not registered in this installation")
             continue
@@ -176,6 +180,12 @@ def generate_command(manifest: dict[str, Any], run_dir: Path) -> Reproduction:
     notes: list[str] = []
     argv = ["veriscene", "generate", *_input_args(config, run_dir, read_stamp(run_dir), notes), "--out", "OUT",
             "--seed", str(config["seed"])]
+    plugins = config.get("plugins") or {}  # generators of the user's own (`generators.plugins`)
+    plugged = {name for entry in plugins.values() for name in entry.get("generators", ())}
+    for name, entry in plugins.items():
+        argv += ["--plugins", name]
+        notes.append(f"the plugin {name} is needed, with SHA-256 {entry.get('sha256')} (manifest.json: "
+                     "config.plugins): the run's own generators are in it")
     generators = config.get("generators") or {}
     recorded_mixture = config.get("mixture")
     mixture = None
@@ -189,14 +199,16 @@ def generate_command(manifest: dict[str, Any], run_dir: Path) -> Reproduction:
                          "file: make MIXTURE.yaml from it by hand")
     else:
         argv += ["--mode", _MODE_OPTION.get(tuple(config.get("modes") or ()), "both")]
-        pattern = _generator_pattern(sorted(generators), GENERATORS)
+        family_of = {name: cls.family for name, cls in GENERATORS.items()}
+        family_of.update({name: generators[name].get("family", "") for name in plugged if name in generators})
+        pattern = _generator_pattern(sorted(generators), family_of)
         if pattern is not None:
             argv += ["-g", pattern]
     per_scene = _per_scene(generators, fixed)
     if per_scene is not None:
         argv += ["--per-scene", str(per_scene)]
     argv += _engine_args(config, notes)
-    notes += _config_notes(generators, GENERATORS, fixed, per_scene)
+    notes += _config_notes(generators, GENERATORS, fixed, per_scene, plugged)
     return Reproduction(argv, mixture, notes)
 
 

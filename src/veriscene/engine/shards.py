@@ -31,6 +31,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import SceneRunner, Vocabulary, get_generator
 from veriscene.generators.mixture import Mixture
+from veriscene.generators.plugins import load_plugins
 from veriscene.generators.runner import describe_failure
 from veriscene.scene.jsonl import loads_line, scene_from_dict
 from veriscene.scene.model import Scene
@@ -62,6 +63,8 @@ class RunSpec:
     # the shard's bytes go back to the driver, which writes them (Ray, no shared file system).
     shards_dir: str | None = None
     shard_format: str = "jsonl"
+    # generators of the user's own (`generators.plugins`): files or modules each worker imports
+    plugins: tuple[str, ...] = ()
 
 
 @dataclass
@@ -136,6 +139,7 @@ class _Worker:
     """Per-process state built once from a RunSpec."""
 
     def __init__(self, spec: RunSpec) -> None:
+        load_plugins(spec.plugins)  # once per process: a forked worker has them already
         generators = []
         for name, config in spec.generators:
             cls = get_generator(name)

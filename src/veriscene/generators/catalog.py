@@ -7,17 +7,24 @@ it), so the listing shows real output rather than a raw template.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 
-from veriscene.generators.registry import select_generators
+from veriscene.generators.plugins import load_plugins
+from veriscene.generators.registry import GENERATORS, select_generators
 
 EXAMPLE_SCENES = 8  # demo scenes tried, in order, until a generator produces a sample
 
 
-@lru_cache(maxsize=1)
 def example_questions() -> dict[str, str]:
-    """Generator name -> its first question on the example scenes ("" if it produced none)."""
+    """Generator name -> its first question on the example scenes ("" if it produced none, the
+    error if it failed: a generator of your own, `generators.plugins`)."""
+    return _example_questions(tuple(sorted(GENERATORS)))
+
+
+@lru_cache(maxsize=4)
+def _example_questions(names: tuple[str, ...]) -> dict[str, str]:  # computed again once plugins add some
     from veriscene.demo.world import iter_scene_graphs
     from veriscene.engine.pool import ScenePool
     from veriscene.generators.runner import SceneRunner
@@ -29,20 +36,27 @@ def example_questions() -> dict[str, str]:
     found: dict[str, str] = {}
     for cls in select_generators():
         modes = ("qa",) if "qa" in cls.modes else cls.modes[:1]
-        runner = SceneRunner([cls()], vocab, seed=0, modes=modes, pool=pool)
+        runner = SceneRunner([cls()], vocab, seed=0, modes=modes, pool=pool, raise_errors=False)
         for scene in scenes:
             samples = runner.run(scene)
             if samples:
                 found[cls.name] = samples[0].question
+                break
+            if runner.failures:
+                found[cls.name] = f"(failed: {runner.failures[0][1]})"
                 break
         else:
             found[cls.name] = ""
     return found
 
 
-def generator_catalog(examples: bool = True) -> list[dict[str, Any]]:
+def generator_catalog(examples: bool = True,
+                      plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None
+                      ) -> list[dict[str, Any]]:
     """One row per generator: name, family, version, answer type, modes, requirements, number of
-    templates, first template, description and (with `examples`) one example question."""
+    templates, first template, description and (with `examples`) one example question. `plugins`:
+    files or modules of generators of your own to import first (`veriscene.generators.plugins`)."""
+    load_plugins(plugins)
     questions = example_questions() if examples else {}
     rows = []
     for cls in select_generators():
