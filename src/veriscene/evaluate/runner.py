@@ -27,7 +27,7 @@ import orjson
 
 from veriscene import __version__
 from veriscene.answers import score_sample
-from veriscene.answers.rivals import as_rivals, run_rivals
+from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
 from veriscene.evaluate.adapters import Model, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
@@ -238,9 +238,12 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     chosen_ids = [r["id"] for r in chosen]
     score_opts = dict(score_options or {})
     if score_opts.get("rivals") is None:
-        # the run's own words (vocabulary.json beside the samples file) compete with a `str`
-        # gold answer of their kind, as the TRL / verl rewards do when given the file
-        score_opts["rivals"] = run_rivals(sample_set.path)
+        # the run's own words (vocabulary.json of the run folder, or beside the samples file) compete
+        # with a `str` gold answer of their kind, as the TRL / verl rewards do when given the file.
+        # `image_root`: a run folder given whole is the folder itself, not its parent (before, `eval
+        # RUN` scored without the vocabulary that `eval RUN/samples.jsonl` used)
+        vocabulary = sample_set.image_root / VOCABULARY_FILE
+        score_opts["rivals"] = as_rivals(vocabulary) if vocabulary.is_file() else None
     else:
         score_opts["rivals"] = as_rivals(score_opts["rivals"])
     records = _kept(read_results(results_path), chosen, prompt_set, score_opts)
