@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,7 +30,7 @@ from veriscene import __version__
 from veriscene.answers import score_sample
 from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
-from veriscene.evaluate.adapters import Model, load_model
+from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
@@ -153,14 +154,19 @@ def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[li
 
 
 def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> None:
+    """Refuse an `out` holding another model's replies; record this run's model in `out/run.json`.
+    A folder whose earlier run got no reply (stopped at its first request: a misspelt model
+    name, no server at the URL) holds nothing of that model and is taken over."""
     path = out / "run.json"
     current = {"model": identity, "samples": str(samples_path.resolve())}
     if path.exists():
         previous = orjson.loads(path.read_bytes())
-        if previous.get("model") != identity:
+        replied = any(r.get("status") != "error" for r in read_results(out / "results.jsonl").values())
+        if previous.get("model") != identity and replied:
             raise ValueError(f"{out} holds results of model {previous.get('model')}; this run is {identity}. "
                              "Use another --out folder to evaluate another model or other parameters.")
-        return
+        if previous.get("model") == identity:
+            return
     path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
 
 
@@ -229,6 +235,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     prompt_set: PromptSet = load_prompts(prompts)
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)  # only now: a refused command leaves no empty folder behind
     _check_run_file(out, identity, sample_set.path)
     with open(out / "rejects.jsonl", "wb") as fh:
@@ -273,6 +280,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
 
     started = time.perf_counter()
     generate_wall = 0.0
+    stopped = False
     try:
         for chunk, fetched in _with_images(todo, download_progress):
             misses: list[Request] = []
@@ -297,11 +305,18 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
             if misses:
                 adapter.generate(misses, finish)
             generate_wall += time.perf_counter() - generate_started
+    except ModelConfigError:
+        stopped = True  # the model cannot be used (404, 401, no server): the run stops at once
+        raise
     finally:
         writer.close()
         if cache_db is not None:
             cache_db.close()
         adapter.close()
+        if stopped and created and not any(r["status"] != "error" for r in records.values()):
+            # stopped before any reply, in a folder made for it: leave nothing behind, as a
+            # command refused before its first request does
+            shutil.rmtree(out, ignore_errors=True)
     lost = [sid for sid in chosen_ids if sid not in records]
     if lost:  # an adapter broke its contract: never let that pass silently
         raise RuntimeError(f"the model adapter returned no completion for {len(lost)} samples, e.g. {lost[:3]}")
