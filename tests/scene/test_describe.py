@@ -99,8 +99,13 @@ def test_caption_verbs_agree_with_names_plural_in_form() -> None:
     index = _related(["jeans", "chair", "glasses", "cup"], [(0, "on", 1), (2, "has", 3)])
     caption = scene_caption(index.scene, index=index)
     assert "The jeans are on the chair." in caption and "The glasses have the cup." in caption
-    # one of several is singular: "a pair of jeans is"
+    # one of several told apart by place: "the left jeans are"
     index = _related(["jeans", "jeans", "chair"], [(0, "on", 2)])
+    assert "The left jeans are on the chair." in scene_caption(index.scene, index=index)
+    # one of several that cannot be told apart (one box over the other) is singular: "a pair of jeans is"
+    rows = [{"name": "jeans", "box": [0, 0, 40, 40]}, {"name": "jeans", "box": [5, 5, 45, 45]},
+            {"name": "chair", "box": [100, 0, 140, 40]}]
+    index = SceneIndex(Scene.from_objects("j", 200, 100, rows, [(0, "on", 2)]))
     assert "A pair of jeans is on the chair." in scene_caption(index.scene, index=index)
 
 

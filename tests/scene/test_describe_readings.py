@@ -62,17 +62,23 @@ def test_a_predicate_without_a_geometric_reading_goes_by_its_annotation() -> Non
     assert refer(index, 0) is None
 
 
-def _caption(names: Sequence[str], relations: Sequence[tuple[int, str, int]], **meta: Any) -> str:
-    rows = [{"name": name, "box": [12 * i, 0, 12 * i + 10, 10]} for i, name in enumerate(names)]
+def _caption(names: Sequence[str], relations: Sequence[tuple[int, str, int]], overlapping: bool = False,
+             **meta: Any) -> str:
+    """The caption of objects in a row 12 px apart (`overlapping`: 1 px apart, too close to be told
+    apart by place)."""
+    step = 1 if overlapping else 12
+    rows = [{"name": name, "box": [step * i, 0, step * i + 10, 10]} for i, name in enumerate(names)]
     index = SceneIndex(Scene.from_objects("r", 200, 100, rows, list(relations), meta=meta or None))
     return scene_caption(index.scene, index=index)
 
 
 @pytest.mark.parametrize(("names", "meta", "sentence"), [
     (["leg", "table"], {}, "The leg is a leg of the table."),
-    (["leg", "leg", "table"], {}, "A leg is a leg of the table."),  # one of two legs, unnamed
+    (["leg", "leg", "table"], {}, "The left leg is a leg of the table."),  # one of two legs, by its place
     (["jeans", "table"], {}, "The jeans are jeans of the table."),
-    (["jeans", "jeans", "table"], {}, "A pair of jeans is a pair of jeans of the table."),
+    (["jeans", "jeans", "table"], {}, "The left jeans are jeans of the table."),
+    (["leg", "leg", "table"], {"overlapping": True}, "A leg is a leg of the table."),  # two legs, not told apart
+    (["jeans", "jeans", "table"], {"overlapping": True}, "A pair of jeans is a pair of jeans of the table."),
     (["hair", "table"], {}, "The hair is part of the table."),  # a substance
     (["person", "table"], {"crowd": [0]}, "A group of people is a group of people of the table."),
     (["tree", "table"], {"stuff": [0]}, "Trees are trees of the table."),

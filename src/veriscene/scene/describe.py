@@ -16,6 +16,7 @@ from typing import Any, Collection, Iterable, Sequence
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
+from veriscene.scene.positions import placed_phrases
 from veriscene.scene.spellings import annotated_over_spellings
 from veriscene.text import (
     agreeing_relation_modifier,
@@ -334,6 +335,8 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     stated: set[tuple[int, str, int]] = set()  # (subject, predicate_key, object) said
     rank = {i: r for r, i in enumerate(order)}
     refs = referents(index, allow_relations=False)
+    placed = placed_phrases(index, phrases)
+    said: set[str] = set()
     for s, p, o in sorted(scene.relations, key=lambda r: (rank[r[0]], r[1], rank[r[2]])):
         converse = CONVERSE_PREDICATES.get(p)
         if converse is not None and (o, converse, s) in seen:
@@ -342,22 +345,30 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         if (s, predicate_key(p), o) in stated:
             continue  # another spelling of a relation said: "holds" after "is holding"
         stated.add((s, predicate_key(p), o))
-        subj_text, subj_plural, subj_noun = _mention(index, refs, phrases, s)
-        obj_text = _mention(index, refs, phrases, o)[0]
+        # two objects described alike, related to each other: "A striped zebra is next to another
+        # striped zebra" (by their places, "the left zebra is left of the right one", says nothing)
+        alike = phrases[s] == phrases[o]
+        subj_text, subj_plural, subj_noun = _mention(index, refs, {} if alike else placed, phrases, s)
+        obj_text = _mention(index, refs, {} if alike else placed, phrases, o)[0]
         if obj_text == subj_text and obj_text.startswith(("a ", "an ")):
-            # two objects described alike: "A striped zebra is next to another striped zebra"
             obj_text = "another " + obj_text.partition(" ")[2]
-        sentences.append(f"{capitalise(subj_text)} {_caption_verb(p, subj_noun, subj_plural)} {obj_text}.")
+        sentence = f"{capitalise(subj_text)} {_caption_verb(p, subj_noun, subj_plural)} {obj_text}."
+        if sentence in said:  # two objects alike that could not be told apart, in one relation
+            continue
+        said.add(sentence)
+        sentences.append(sentence)
         emitted += 1
         if emitted >= max_relations:
             break
     return " ".join(sentences)
 
 
-def _mention(index: SceneIndex, refs: dict[int, Referent], phrases: Sequence[str], i: int) -> tuple[str, bool, str]:
+def _mention(index: SceneIndex, refs: dict[int, Referent], placed: dict[int, str], phrases: Sequence[str],
+             i: int) -> tuple[str, bool, str]:
     """How a caption's relation sentence names object i (`phrases[i]`: its attributes and name),
     whether that takes a plural verb, and the noun it names the object by (for a verb that says
-    it: `_caption_verb`): its referring expression ("the jeans": plural), else one of several as
+    it: `_caption_verb`): its referring expression ("the jeans": plural), else, one of several
+    described alike, by its place among them (`placed`: "the left red circle"), else one of several as
     the listing counted them: a crowd region is a group ("a group of people", listed as "many
     people"; never "a person"), a stuff region an area ("sky", "trees": listed so, `region_noun`),
     any other object one of its kind ("a cup", "a pair of jeans", "grass")."""
@@ -365,6 +376,8 @@ def _mention(index: SceneIndex, refs: dict[int, Referent], phrases: Sequence[str
     ref = refs.get(i)
     if ref is not None:
         return ref.the, ref.plural, name
+    if i in placed:
+        return f"the {placed[i]}", takes_plural_verb(name), name
     if i in index.crowd:
         return with_article(plural(phrases[i])), False, plural(name)
     if i in index.stuff:
