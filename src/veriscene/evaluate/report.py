@@ -51,12 +51,72 @@ def replies_text(counts: dict[str, Any]) -> str:
     return f"Requests sent: {counts['requests_sent']}"
 
 
+def _selection_text(summary: dict[str, Any]) -> str:
+    sel = summary.get("selection") or {}
+    how = [f"--limit {sel['limit']}" if sel.get("limit") is not None else "",
+           f"--seed {sel['seed']}" if sel.get("seed") is not None else "",
+           f"--families {sel['families']}" if sel.get("families") else ""]
+    flags = " ".join(h for h in how if h)
+    return (f"{sel.get('selected', '?')} of {sel.get('in_file', '?')} samples"
+            + (f" ({flags})" if flags else " (all)"))
+
+
+def _prompts_text(prompts: dict[str, Any]) -> str:
+    if prompts.get("builtin"):
+        return "built-in (no system prompt)"
+    parts = [f"system {prompts['system']!r}" if prompts.get("system") else "no system prompt"]
+    if prompts.get("template") != "{question}\n{instruction}":
+        parts.append(f"template {prompts.get('template')!r}")
+    if prompts.get("instructions_changed"):
+        parts.append("own instructions for " + ", ".join(sorted(prompts["instructions_changed"])))
+    if prompts.get("always_instruct"):
+        parts.append("always_instruct")
+    return "; ".join(parts)
+
+
+def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """The run's settings as (setting, value) rows: what it takes to run it again or to compare
+    it with another. A summary written before `settings` existed gives what it has."""
+    model = summary.get("model") or {}
+    settings = summary.get("settings") or {}
+    counts = summary.get("counts") or {}
+    params = model.get("params") or {}
+    rows = [["model", f"{model.get('adapter', '?')}:{model.get('model', model.get('file', '?'))}"],
+            ["generation", ", ".join(f"{k} {v}" for k, v in params.items()) or "-"],
+            ["samples", f"{summary.get('samples')}: {_selection_text(summary)}"]]
+    if settings.get("prompts"):
+        rows.append(["prompts", _prompts_text(settings["prompts"])])
+    rows.append(["scoring vocabulary", str(summary.get("scoring_vocabulary") or
+                                           "none (built-in words only: no vocabulary.json beside the samples)")])
+    if settings.get("requests"):
+        rows.append(["requests", ", ".join(f"{k} {v}" for k, v in settings["requests"].items())])
+    if counts.get("attempts") and counts.get("requests_sent"):
+        retries = counts["attempts"] - counts["requests_sent"]
+        rows.append(["HTTP attempts", f"{counts['attempts']} for {counts['requests_sent']} requests ({retries} retries)"])
+    boot = summary.get("bootstrap") or {}
+    if boot:
+        rows.append(["intervals", f"{pct(boot.get('confidence'), 0)}% percentile bootstrap over samples, "
+                                  f"{boot.get('resamples')} resamples"])
+    rows.append(["veriscene", str(summary.get("veriscene_version", "?")) +
+                 (f", started {settings['started']}" if settings.get("started") else "")])
+    return rows
+
+
 def _table_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
     return [[name, str(s["n"]), pct(s["accuracy"]), ci_text(s), pct(s["mean_score"]), str(s["parse_failures"]),
              pct(s["parse_failure_rate"]), str(s["errors"])] for name, s in groups.items()]
 
 
+FREEFORM_NOTE = ("n counts the answers scored by program; the {n} free-form replies (descriptions) are scored "
+                 "in \"Free-form answers\" below, so a group of them alone shows n 0.")
+
 HEADER = ["", "n", "accuracy %", "95% CI", "mean score %", "parse failures", "parse fail %", "errors"]
+
+
+def header(summary: dict[str, Any]) -> list[str]:
+    """The table header, its interval named by the run's confidence (`evaluate(confidence=0.9)`: 90% CI)."""
+    confidence = (summary.get("bootstrap") or {}).get("confidence", 0.95)
+    return [*HEADER[:3], f"{pct(confidence, 0)}% CI", *HEADER[4:]]
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -81,14 +141,17 @@ def to_markdown(summary: dict[str, Any]) -> str:
         "",
         "## Overall",
         "",
-        markdown_table(HEADER, _table_rows({"all": summary["overall"]})),
+        markdown_table(header(summary), _table_rows({"all": summary["overall"]})),
     ]
+    if summary["overall"].get("not_scored"):
+        parts += ["", FREEFORM_NOTE.format(n=summary["overall"]["not_scored"])]
+    parts += ["", "## Run settings", "", markdown_table(["setting", "value"], settings_rows(summary))]
     if summary.get("error_reasons"):
         parts += ["", "## Errors (no reply)", "",
                   markdown_table(["requests", "error"], [[str(n), reason] for reason, n in summary["error_reasons"]])]
     for key, title in SECTIONS:
         if summary.get(key):
-            parts += ["", f"## By {title}", "", markdown_table(HEADER, _table_rows(summary[key]))]
+            parts += ["", f"## By {title}", "", markdown_table(header(summary), _table_rows(summary[key]))]
     if lat.get("n"):
         parts += ["", "## Latency (seconds, requests sent in this run)", "",
                   markdown_table(["n", "mean", "p50", "p90", "p95", "p99", "max"],
@@ -175,10 +238,13 @@ def to_html(summary: dict[str, Any]) -> str:
     if summary.get("error_reasons"):
         body += ["<h2>Errors (no reply)</h2>",
                  html_table(["requests", "error"], [[str(n), reason] for reason, n in summary["error_reasons"]])]
-    body += ["<h2>Overall</h2>", html_table(HEADER, _table_rows({"all": summary["overall"]}))]
+    body += ["<h2>Overall</h2>", html_table(header(summary), _table_rows({"all": summary["overall"]}))]
+    if summary["overall"].get("not_scored"):
+        body.append(f"<p>{html.escape(FREEFORM_NOTE.format(n=summary['overall']['not_scored']))}</p>")
+    body += ["<h2>Run settings</h2>", html_table(["setting", "value"], settings_rows(summary))]
     for key, title in SECTIONS:
         if summary.get(key):
-            body += [f"<h2>Accuracy by {title}</h2>", svg_bars(summary[key]), html_table(HEADER, _table_rows(summary[key]))]
+            body += [f"<h2>Accuracy by {title}</h2>", svg_bars(summary[key]), html_table(header(summary), _table_rows(summary[key]))]
     lat = summary.get("latency") or {}
     if lat.get("n"):
         body += ["<h2>Latency (s)</h2>", html_table(["n", "mean", "p50", "p90", "p95", "p99", "max"],

@@ -153,6 +153,28 @@ def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[li
     return [[reason, n] for reason, n in counts.most_common(top)]
 
 
+# adapter attributes that change how requests are made (never what is scored): the report states them
+REQUEST_OPTIONS = ("concurrency", "timeout", "max_retries", "batch_size")
+
+
+def run_settings(adapter: Model, prompt_set: PromptSet, started: float) -> dict[str, Any]:
+    """What a reader of the report needs to run it again or to compare it: when it started, how
+    requests were made, and the prompts (only what differs from the built-in ones)."""
+    from datetime import datetime, timezone
+
+    from veriscene.evaluate.prompts import DEFAULT_INSTRUCTIONS, DEFAULT_TEMPLATE
+
+    changed = {k: v for k, v in prompt_set.instructions.items() if DEFAULT_INSTRUCTIONS.get(k) != v}
+    return {
+        "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+        "requests": {k: getattr(adapter, k) for k in REQUEST_OPTIONS if hasattr(adapter, k)},
+        "prompts": {"builtin": not changed and prompt_set.template == DEFAULT_TEMPLATE and not prompt_set.system
+                    and not prompt_set.always_instruct,
+                    "system": prompt_set.system, "template": prompt_set.template,
+                    "always_instruct": prompt_set.always_instruct, "instructions_changed": changed},
+    }
+
+
 def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> None:
     """Refuse an `out` holding another model's replies; record this run's model in `out/run.json`.
     A folder whose earlier run got no reply (stopped at its first request: a misspelt model
@@ -279,6 +301,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
             progress(done[0], len(chosen))
 
     started = time.perf_counter()
+    started_at = time.time()
     generate_wall = 0.0
     stopped = False
     try:
@@ -343,7 +366,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         "counts": {"selected": len(chosen), "rejected_lines": len(sample_set.rejected),
                    "resumed": kept_before, "requests_sent": sent, "from_cache": counts["from_cache"],
                    "replies_read": read, "replies_file": identity.get("file") if replay else None,
-                   "errors": errors, **summary["status_counts"]},
+                   "errors": errors, **summary["status_counts"],
+                   # HTTP requests made, retries included (a request counted once in requests_sent)
+                   "attempts": sum(r.get("attempts") or 0 for sid, r in records.items() if sid in by_id)},
+        "settings": run_settings(adapter, prompt_set, started_at),
         "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
                        "requests_per_s": sent / generate_wall if sent and generate_wall > 0 else None},
         "complete": errors == 0,

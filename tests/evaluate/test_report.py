@@ -1,0 +1,69 @@
+"""The report states the run's settings (model, generation, selection, prompts, vocabulary,
+request options, retries, intervals) and names its interval by the run's confidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.evaluate.conftest import samples
+from tests.evaluate.test_cli_errors import write_replies
+from veriscene.evaluate import evaluate
+from veriscene.evaluate.report import header, settings_rows, to_markdown
+
+
+def summary_of(**over: object) -> dict:
+    base = {"model": {"adapter": "openai", "model": "qwen", "params": {"temperature": 0.0, "max_tokens": 512}},
+            "samples": "demo", "selection": {"limit": 600, "seed": 1, "families": None, "selected": 600,
+                                             "in_file": 16520},
+            "settings": {"started": "2026-12-04T13:00:00+00:00",
+                         "requests": {"concurrency": 16, "timeout": 120.0, "max_retries": 6},
+                         "prompts": {"builtin": False, "system": "Be brief.", "template": "{question}\n{instruction}",
+                                     "always_instruct": False, "instructions_changed": {"bool": "yes or no"}}},
+            "counts": {"requests_sent": 600, "attempts": 613}, "scoring_vocabulary": "/r/vocabulary.json",
+            "bootstrap": {"resamples": 1000, "confidence": 0.95, "seed": 0}, "veriscene_version": "0.9.0"}
+    base.update(over)
+    return base
+
+
+def test_settings_rows_say_what_it_takes_to_run_it_again() -> None:
+    rows = dict(settings_rows(summary_of()))
+    assert rows == {
+        "model": "openai:qwen",
+        "generation": "temperature 0.0, max_tokens 512",
+        "samples": "demo: 600 of 16520 samples (--limit 600 --seed 1)",
+        "prompts": "system 'Be brief.'; own instructions for bool",
+        "scoring vocabulary": "/r/vocabulary.json",
+        "requests": "concurrency 16, timeout 120.0, max_retries 6",
+        "HTTP attempts": "613 for 600 requests (13 retries)",
+        "intervals": "95% percentile bootstrap over samples, 1000 resamples",
+        "veriscene": "0.9.0, started 2026-12-04T13:00:00+00:00",
+    }
+
+
+def test_a_summary_of_an_older_release_gives_what_it_has() -> None:
+    old = summary_of(scoring_vocabulary=None, selection={"selected": 5, "in_file": 5, "limit": None})
+    del old["settings"], old["counts"]["attempts"]
+    rows = dict(settings_rows(old))
+    assert rows["samples"] == "demo: 5 of 5 samples (all)"
+    assert rows["scoring vocabulary"].startswith("none (built-in words only")
+    assert "prompts" not in rows and "requests" not in rows and "HTTP attempts" not in rows
+
+
+@pytest.mark.parametrize("confidence, label", [(0.95, "95% CI"), (0.9, "90% CI")])
+def test_the_interval_column_is_named_by_the_runs_confidence(confidence: float, label: str) -> None:
+    assert header({"bootstrap": {"confidence": confidence}})[3] == label
+
+
+def test_a_replay_run_reports_its_settings(demo_run: Path, tmp_path: Path) -> None:
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run)[:6])
+    result = evaluate(demo_run, f"replay:{replies}", tmp_path / "o", limit=6, freeform="off", confidence=0.9,
+                      prompts={"system": "Be brief."})
+    settings = result.summary["settings"]
+    assert settings["prompts"]["builtin"] is False and settings["prompts"]["system"] == "Be brief."
+    assert settings["requests"] == {} and result.counts["attempts"] == 0
+    text = (tmp_path / "o" / "report.md").read_text()
+    assert "| prompts | system 'Be brief.' |" in text and "| 90% CI |" in text
+    assert "HTTP attempts" not in text  # a replay sends none
+    assert to_markdown(result.summary) == text
