@@ -37,6 +37,7 @@ def test_an_incomplete_run_and_another_samples_file_are_said_so(demo_run: Path, 
     copy.parent.mkdir()
     copy.write_bytes((demo_run / "samples.jsonl").read_bytes())
     (copy.parent / "images").symlink_to(demo_run / "images")
+    (copy.parent / "vocabulary.json").write_bytes((demo_run / "vocabulary.json").read_bytes())  # scored alike
     other = tmp_path / "other"
     evaluate(copy, f"replay:{tmp_path / 'full.jsonl'}", other, freeform="off", limit=12)
     evaluate(demo_run / "samples.jsonl", f"replay:{tmp_path / 'full.jsonl'}", tmp_path / "file", freeform="off",
@@ -54,3 +55,22 @@ def test_runs_over_the_same_samples_have_no_note(demo_run: Path, tmp_path: Path)
     a = replay(demo_run, tmp_path, "a", 10_000, limit=12)
     b = replay(demo_run, tmp_path, "b", 10_000, limit=12)
     assert compare([a, b])["notes"] == []
+
+
+def test_runs_scored_with_other_vocabularies_or_asked_other_prompts_are_said_so(demo_run: Path,
+                                                                                tmp_path: Path) -> None:
+    a = replay(demo_run, tmp_path, "a", 10_000, limit=12)
+    b = replay(demo_run, tmp_path, "b", 10_000, limit=12, prompts={"system": "Be brief."},
+               score_options={"rivals": {"names": {"cat": 1}}})
+    notes = compare([a, b])["notes"]
+    assert len(notes) == 2
+    assert notes[0].startswith("The runs were scored with different vocabularies (the rival words of `str` "
+                               f"answers): replay:a.jsonl (a): {(demo_run / 'vocabulary.json').resolve()}; ")
+    assert notes[1] == ("The runs asked with different prompts: replay:a.jsonl (a): built-in (no system prompt); "
+                        "replay:b.jsonl (b): system 'Be brief.'.")
+
+
+def test_groups_of_numbers_are_in_numeric_order(demo_run: Path, tmp_path: Path) -> None:
+    a = replay(demo_run, tmp_path, "a", 10_000)
+    steps = [row[0] for row in compare([a])["tables"]["by_steps"]]
+    assert len(steps) > 2 and steps == sorted(steps, key=int)  # "2" before "10"

@@ -5,11 +5,13 @@ groups; a run without a group shows "-". For two or more runs, the per-sample re
 samples every run answered give a paired difference of each run against the first, with a
 bootstrap interval (the same resampled samples for both runs). Notes above the tables say when
 the accuracies side by side are not over the same samples: other samples files, other sample
-sets (`--limit`, `--families`), or samples that got no reply in a run.
+sets (`--limit`, `--families`), samples that got no reply in a run, and also other prompts or
+scoring vocabularies. Groups of numbers (steps, images) are in numeric order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 from collections.abc import Sequence
@@ -19,9 +21,10 @@ from typing import Any
 import numpy as np
 import orjson
 
-from veriscene.evaluate.metrics import ANSWERED, _rng
+from veriscene.evaluate.metrics import ANSWERED, _order, _rng
 from veriscene.evaluate.report import (
     SECTIONS,
+    prompts_text,
     ci_text,
     html_table,
     markdown_table,
@@ -77,11 +80,36 @@ def _notes(labels: list[str], files: list[str], summaries: list[dict[str, Any]],
                      ", ".join(f"{label}: {len(ids)}" for label, ids in zip(labels, evaluated)) +
                      f"; {len(common)} in all of them): their accuracies are over different samples; the paired "
                      "difference is over the samples both runs answered.")
+    notes += _scoring_notes(labels, summaries)
     for label, s in zip(labels, summaries):
         counts = s.get("counts") or {}
         if counts.get("errors"):
             notes.append(f"{label} is incomplete: {counts['errors']} of {counts.get('selected')} samples got no "
                          "reply and are left out of its accuracy.")
+    return notes
+
+
+def _content(path: str | None) -> str | None:
+    """A vocabulary file by its bytes (a copy beside another samples file is the same vocabulary)."""
+    if path is None or not Path(path).is_file():
+        return path
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _scoring_notes(labels: list[str], summaries: list[dict[str, Any]]) -> list[str]:
+    """Runs asked with other prompts or scored with another vocabulary (`eval RUN` of a run folder
+    used to be scored without RUN/vocabulary.json): differences that are not the models'."""
+    notes = []
+    vocabularies = [s.get("scoring_vocabulary") for s in summaries]
+    if len({_content(v) for v in vocabularies}) > 1:
+        notes.append("The runs were scored with different vocabularies (the rival words of `str` answers): " +
+                     "; ".join(f"{label}: {v or 'none'}" for label, v in zip(labels, vocabularies)) +
+                     ". Evaluate again with the same samples file to score them alike.")
+    prompts = [(s.get("settings") or {}).get("prompts") for s in summaries]
+    known = [(label, p) for label, p in zip(labels, prompts) if p is not None]
+    if len({orjson.dumps(p, option=orjson.OPT_SORT_KEYS) for _, p in known}) > 1:
+        notes.append("The runs asked with different prompts: " +
+                     "; ".join(f"{label}: {prompts_text(p)}" for label, p in known) + ".")
     return notes
 
 
@@ -105,7 +133,9 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
     labels = [f"{model_label(s)} ({p.name})" for s, p in zip(summaries, paths)]
     tables: dict[str, list[list[str]]] = {}
     for key, _ in (("overall", "all"), *SECTIONS):
-        groups = ["all"] if key == "overall" else sorted({g for s in summaries for g in (s.get(key) or {})})
+        # steps and images in numeric order ("2" before "10"), as `eval`'s own report has them
+        groups = ["all"] if key == "overall" else sorted({g for s in summaries for g in (s.get(key) or {})},
+                                                         key=_order)
         rows = []
         for g in groups:
             row = [g]

@@ -61,7 +61,7 @@ def _selection_text(summary: dict[str, Any]) -> str:
             + (f" ({flags})" if flags else " (all)"))
 
 
-def _prompts_text(prompts: dict[str, Any]) -> str:
+def prompts_text(prompts: dict[str, Any]) -> str:
     if prompts.get("builtin"):
         return "built-in (no system prompt)"
     parts = [f"system {prompts['system']!r}" if prompts.get("system") else "no system prompt"]
@@ -85,7 +85,7 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
             ["generation", ", ".join(f"{k} {v}" for k, v in params.items()) or "-"],
             ["samples", f"{summary.get('samples')}: {_selection_text(summary)}"]]
     if settings.get("prompts"):
-        rows.append(["prompts", _prompts_text(settings["prompts"])])
+        rows.append(["prompts", prompts_text(settings["prompts"])])
     rows.append(["scoring vocabulary", str(summary.get("scoring_vocabulary") or
                                            "none (built-in words only: no vocabulary.json beside the samples)")])
     if settings.get("requests"):
