@@ -62,9 +62,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("stats")
     def stats_command(
-        run_dir: Annotated[str, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
+        run: Annotated[str, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-        chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write DIR/stats.png.")] = True,
+        chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write stats.png into the run folder "
+                                            "(Python: veriscene.stats.write_chart).")] = True,
         workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes reading the samples, "
                                              "each 32 MiB of them or a shard file at a time (the same report).")] = 1,
     ) -> None:
@@ -76,10 +77,10 @@ def register(app: typer.Typer) -> None:
         from veriscene.engine.runfiles import sample_count
         from veriscene.stats import stats, write_chart
 
-        run = local_input(run_dir)
+        path = local_input(run)
         try:
-            with progress_bar("reading", sample_count(run)) as advance:
-                report = stats(run, progress=advance, workers=workers)
+            with progress_bar("reading", sample_count(path)) as advance:
+                report = stats(path, progress=advance, workers=workers)
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
         data = report.to_dict()
         png = None
         if chart:
-            folder = run if run.is_dir() else run.parent
+            folder = path if path.is_dir() else path.parent
             try:
                 png = write_chart(report, folder / "stats.png")
             except ImportError as exc:  # the report is still printed; only the chart is left out
