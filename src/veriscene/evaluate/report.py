@@ -38,6 +38,9 @@ def retry_advice(summary: dict[str, Any]) -> str:
     if replay and reasons and all(reason.startswith("no reply in ") for reason in reasons):
         return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
                 "the samples it answers (--families, --limit), or add their replies and use a new --out")
+    if reasons and all(reason.startswith("image files do not exist") for reason in reasons):
+        return ("put the image files where the samples name them (paths relative to the samples file's folder, "
+                "or to the run folder given) and rerun the same command")
     timed_out = any("timed out" in reason for reason in reasons)
     return "rerun the same command to retry the failed requests" + (
         " (with a larger --timeout: the same one may time out again)" if timed_out else "")

@@ -141,15 +141,22 @@ def _nothing_chosen(sample_set: Any, limit: int | None) -> str:
 
 
 _SAMPLE_PREFIX = re.compile(r"^sample '[^']*': ")
+# `adapters.base.image_payload` / `image_hash`: one reason for every missing image file
+_MISSING_IMAGE = re.compile(r"^image file (.+) does not exist$")
+MISSING_IMAGES = "image files do not exist"
 
 
 def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
     """The commonest errors of failed requests, as [reason, count], commonest first (at most `top`)."""
     from collections import Counter
 
-    # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample
-    counts = Counter(_SAMPLE_PREFIX.sub("", " ".join(str(r.get("error")).split()))
-                     for r in records if r["status"] == "error")
+    # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample; missing
+    # image files are one reason, with the first of them as example (a samples file copied
+    # without its images folder: one line, not one per image)
+    reasons = [_SAMPLE_PREFIX.sub("", " ".join(str(r.get("error")).split())) for r in records if r["status"] == "error"]
+    missing = [m.group(1) for m in map(_MISSING_IMAGE.match, reasons) if m]
+    counts = Counter(f"{MISSING_IMAGES} (e.g. {missing[0]})" if _MISSING_IMAGE.match(reason) else reason
+                     for reason in reasons)
     return [[reason, n] for reason, n in counts.most_common(top)]
 
 
@@ -300,6 +307,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         if progress is not None:
             progress(done[0], len(chosen))
 
+    image_root = sample_set.image_root.resolve()
     started = time.perf_counter()
     started_at = time.time()
     generate_wall = 0.0
@@ -310,7 +318,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
             for sample in chunk:
                 sid = sample["id"]
                 try:
-                    prompt = prompt_set.build(sample, sample_set.image_root, fetched)
+                    # absolute: a missing image is named where it was looked for, not as "images/x.png"
+                    prompt = prompt_set.build(sample, image_root, fetched)
                     prompts_by_id[sid] = prompt
                     request = Request(key=sid, prompt=prompt)
                     keys[sid] = request_key(identity, request) if cache_db is not None else ""
