@@ -424,3 +424,13 @@ def test_annotate_overhead(cache: str) -> None:
     out = _run("annotate_overhead.py", "--images", "5", "--size", "64x48", "--objects", "4", "--cache", cache)
     (row,) = [r for r in _rows(out, "5") if len(r) == 5]  # the table row, not the title
     assert row[1] == "5"  # every image made a scene
+
+
+def test_box_precision(cache: str) -> None:
+    out = _run("box_precision.py", "--scenes", "5", "--cache", cache)
+    demo = _rows(out, "demo")
+    assert {r[1] for r in demo} == {"norm1", "norm1000", "pixel"}
+    # demo boxes are whole pixels: a pixel target is exact, norm1 has norm1000's step
+    assert all(float(r[4]) == 1.0 for r in demo if r[1] == "pixel")  # the smallest IoU
+    by_format = {(r[1], r[2]): r[3:] for r in demo}
+    assert all(by_format[("norm1", k[1])] == v for k, v in by_format.items() if k[0] == "norm1000")

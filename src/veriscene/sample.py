@@ -33,7 +33,7 @@ import orjson
 #   str           a word or phrase             (names, attribute values, predicates)
 #   str_set       sorted list of strings
 #   box           [x0, y0, x1, y1] absolute pixels of the image; the question renders it in
-#                 meta["box_format"] ("norm1" default: 0-1 with two decimals; "pixel"; "norm1000")
+#                 meta["box_format"] ("norm1" default: 0-1 with three decimals; "pixel"; "norm1000")
 #   point         [x, y] absolute pixels, rendered like boxes
 #   image_index   0-based int; questions say "Image 1", "Image 2", ... (1-based)
 #   text          free-form description (scored by free-form matching, not exact match)

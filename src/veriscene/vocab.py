@@ -20,6 +20,7 @@ synonyms and broader words: a "huge" dog is big), which programs filter and coun
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, Mapping
 
 UNTYPED = "attribute"
@@ -253,3 +254,127 @@ CONVERSE_PREDICATES: dict[str, str] = {
     "behind": "in front of",
     "near": "near",
 }
+
+
+# ---- predicates that may both hold ----------------------------------------------------------
+# A wrong option of "How is A related to B?", and the predicate of a "no" to "Is A <p> B?", must be
+# sure not to hold where the annotated one does. Spellings of one relation ('wears', 'wearing')
+# are one already (`text.predicate_key`); these tables add what differs in wording only. Members
+# are compared by `predicate_key`, so any spelling of one counts ('holds', 'is on top of').
+
+# Predicates that say the same of a pair (Visual Genome's and GQA's wordings); the first names the class.
+PREDICATE_SYNONYM_CLASSES: tuple[tuple[str, ...], ...] = (
+    ("near", "next to", "beside", "by", "close to", "adjacent to", "alongside", "nearby", "near to"),
+    ("on", "on top of", "atop", "ontop of", "upon", "onto", "on top"),
+    ("in", "inside", "inside of", "within", "into"),
+    ("under", "underneath", "beneath"),
+    ("above", "over"),
+    ("behind", "in back of", "at back of"),
+    ("wearing", "has on", "dressed in"),
+    ("holding", "holding onto", "grasping", "gripping", "holding up"),
+    ("riding", "riding on"),
+    ("lying on", "laying on"),
+    ("looking at", "watching", "staring at", "looking toward", "looking into"),
+    ("of", "part of", "belonging to"),
+    ("eating", "biting", "chewing", "grazing on", "feeding on"),
+)
+# Pairs of classes (by first member) one of which may hold where the other does: a cup on a
+# table is above it, a man wearing a shirt has it and is in it, a leg of a table is on it.
+PREDICATE_OVERLAPS: tuple[tuple[str, str], ...] = (
+    ("on", "above"), ("on", "in"), ("on", "riding"), ("on", "of"), ("on", "attached to"), ("under", "below"),
+    ("has", "wearing"), ("has", "holding"), ("has", "carrying"), ("in", "wearing"),
+    ("holding", "carrying"), ("holding", "using"), ("carrying", "using"), ("of", "attached to"),
+    ("riding", "above"),
+)
+# Pairs of classes one of which holds from A to B where the other holds from B to A (a hat on a
+# man: the man has it, wears it): never a "no" from A to B where the other is annotated from B to A.
+PREDICATE_CONVERSES: tuple[tuple[str, str], ...] = (
+    ("on", "under"), ("above", "below"), ("in front of", "behind"), ("left of", "right of"), ("near", "near"),
+    ("has", "of"), ("has", "on"), ("has", "in"), ("wearing", "on"), ("holding", "in"), ("in", "containing"),
+)
+# Places a posture or state predicate says its subject is at: "standing on" -> "on".
+_PLACES = frozenset({"on", "in", "inside", "under", "underneath", "beneath", "above", "below", "over",
+                     "behind", "near", "next to", "beside", "in front of", "on top of", "against", "by"})
+
+
+@lru_cache(maxsize=4096)
+def implied_place(predicate: str) -> str | None:
+    """The place a predicate of a participle and a place says ('standing on' -> 'on', 'parked in'
+    -> 'in', 'sitting in front of' -> 'in front of'); None for any other ('on', 'holding',
+    'looking at', 'attached to')."""
+    verb, _, place = predicate.partition(" ")
+    return place if place in _PLACES and verb.endswith(("ing", "ed")) else None
+
+
+def _pairs_both_ways(pairs: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for a, b in pairs:
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_PREDICATE_OVERLAPPING = _pairs_both_ways(PREDICATE_OVERLAPS)
+_PREDICATE_CONVERSE = _pairs_both_ways(PREDICATE_CONVERSES)
+_PREDICATE_CLASS_BY_KEY: dict[str, str] = {}  # predicate_key of a member -> its class (made on first use)
+
+
+def predicate_class(predicate: str) -> str:
+    """The class of a predicate's relation (`PREDICATE_SYNONYM_CLASSES`: 'next to' -> near, 'on top
+    of' -> on), else its key itself (`text.predicate_key`: 'standing on', 'holds' -> holding)."""
+    from veriscene.text_predicates import predicate_key  # imported here: text imports inflect
+
+    if not _PREDICATE_CLASS_BY_KEY:
+        for members in PREDICATE_SYNONYM_CLASSES:
+            for m in members:
+                _PREDICATE_CLASS_BY_KEY.setdefault(predicate_key(m), members[0])
+        for name in {w for pair in (*PREDICATE_OVERLAPS, *PREDICATE_CONVERSES) for w in pair}:
+            _PREDICATE_CLASS_BY_KEY.setdefault(predicate_key(name), name)
+    key = predicate_key(predicate)
+    return _PREDICATE_CLASS_BY_KEY.get(key, key)
+
+
+def predicate_senses(predicate: str) -> frozenset[str]:
+    """The classes of what a predicate says of a pair: its own ('wears' -> wearing; 'on top of'
+    -> on) and, for a posture or state at a place, the place's (`implied_place`: 'standing on',
+    'parked on' -> on; 'standing next to' -> near; 'grazing on' -> eating, on). An unlisted
+    predicate is its own class (`text.predicate_key`)."""
+    found = _SENSES.get(predicate)
+    if found is None:
+        from veriscene.text_predicates import trim_predicate
+
+        senses = {predicate_class(predicate)}
+        place = implied_place(trim_predicate(predicate))
+        if place is not None:
+            senses.add(predicate_class(place))
+        found = _SENSES[predicate] = frozenset(senses)
+    return found
+
+
+_SENSES: dict[str, frozenset[str]] = {}
+
+
+def compatible_predicate_senses(predicate: str) -> frozenset[str]:
+    """The classes of the predicates that may hold of a pair together with `predicate`: its
+    senses and the classes overlapping them ("on" -> on, above, in, riding, of, attached to;
+    "standing on" -> standing on and those of "on"). Two predicates may both hold where a sense
+    of one is among these of the other (`predicates_compatible`)."""
+    senses = predicate_senses(predicate)
+    return senses.union(*(_PREDICATE_OVERLAPPING.get(c, ()) for c in senses))
+
+
+def converse_predicate_senses(predicate: str) -> frozenset[str]:
+    """The classes of the predicates that may hold from B to A where `predicate` holds from A to
+    B (`PREDICATE_CONVERSES` of its compatible classes, and the classes overlapping those):
+    "on" -> under, below, has, ...; a predicate with one of them is never a "no" from B to A."""
+    converse = {c for s in compatible_predicate_senses(predicate) for c in _PREDICATE_CONVERSE.get(s, ())}
+    return frozenset(converse).union(*(_PREDICATE_OVERLAPPING.get(c, ()) for c in converse))
+
+
+def predicates_compatible(a: str, b: str) -> bool:
+    """Whether predicates a and b may both hold from one object to another, so that neither is a
+    wrong option nor a "no" where the other is annotated (symmetric): 'on' and 'on top of',
+    'above' or 'standing on'; also 'standing on' and 'lying on', which both say "on" (Visual
+    Genome says either of a thing resting on another: "book lying on table", "vase standing on
+    table"); not 'on' and 'under', 'holding' and 'wearing'."""
+    return bool(predicate_senses(b) & compatible_predicate_senses(a) or predicate_senses(a) & compatible_predicate_senses(b))

@@ -91,11 +91,11 @@ def test_parse_box_format(name: str | None, canonical: str) -> None:
 
 
 @pytest.mark.parametrize(("box", "fmt", "text"), [
-    ([64, 96, 320, 288], "norm1", "[0.10, 0.20, 0.50, 0.60]"),
+    ([64, 96, 320, 288], "norm1", "[0.100, 0.200, 0.500, 0.600]"),
     ([64, 96, 320, 288], "norm1000", "[100, 200, 500, 600]"),
     ([64.4, 96.6, 320, 288], "pixel", "[64, 97, 320, 288]"),
-    ([320, 288, 64, 96], "norm1", "[0.10, 0.20, 0.50, 0.60]"),
-    ([-10, -10, 1000, 1000], "norm1", "[0.00, 0.00, 1.00, 1.00]"),
+    ([320, 288, 64, 96], "norm1", "[0.100, 0.200, 0.500, 0.600]"),
+    ([-10, -10, 1000, 1000], "norm1", "[0.000, 0.000, 1.000, 1.000]"),
     ([-10, -10, 1000, 1000], "pixel", "[0, 0, 640, 480]"),
 ])
 def test_format_box(box: list[float], fmt: str, text: str) -> None:
@@ -103,7 +103,7 @@ def test_format_box(box: list[float], fmt: str, text: str) -> None:
 
 
 def test_format_point_and_errors() -> None:
-    assert format_point([320, 120], (640, 480)) == "[0.50, 0.25]"
+    assert format_point([320, 120], (640, 480)) == "[0.500, 0.250]"
     assert format_point([320, 120], (640, 480), "norm1000") == "[500, 250]"
     with pytest.raises(ValueError):
         format_box([1, 2, 3], (640, 480))
@@ -111,6 +111,44 @@ def test_format_point_and_errors() -> None:
         format_box([1, 2, 3, 4], None, "norm1")
     assert format_box([1, 2, 3, 4], None, "pixel") == "[1, 2, 3, 4]"
 
+
+# A small box (26 x 19.4 px of 640 x 480) whose corners fall between two-decimal steps.
+_SMALL = [67.1, 98.3, 93.1, 117.7]
+
+
+@pytest.mark.parametrize(("reply", "fmt", "iou"), [
+    ("[0.1, 0.2, 0.15, 0.25]", "norm1", 0.6568),              # a model's own rounding: still read
+    ("[0.10, 0.20, 0.15, 0.25]", "norm1", 0.6568),            # the target as two decimals rendered it
+    ("[0.105, 0.205, 0.145, 0.245]", "norm1", 0.9745),        # the target as rendered (three decimals)
+    ("[0.1048, 0.2048, 0.1455, 0.2452]", "norm1", 0.9977),
+    ("[105, 205, 145, 245]", "norm1000", 0.9745),             # norm1000's step is norm1's
+    ("[67, 98, 93, 118]", "pixel", 0.9627),
+    ("[67.1, 98.3, 93.1, 117.7]", "pixel", 1.0),
+])
+def test_box_replies_are_read_at_any_precision(reply: str, fmt: str, iou: float) -> None:
+    got = match_answer(reply, _SMALL, "box", box_format=fmt, image_size=(640, 480))
+    assert got.score == pytest.approx(iou, abs=1e-4) and got.correct
+    assert format_box(_SMALL, (640, 480), "norm1") == "[0.105, 0.205, 0.145, 0.245]"
+    tight = match_answer(reply, _SMALL, "box", box_format=fmt, image_size=(640, 480), iou_threshold=0.9)
+    assert tight.correct == (iou >= 0.9)
+
+
+@pytest.mark.parametrize("fmt", ["norm1", "norm1000", "pixel"])
+@pytest.mark.parametrize("size", [(480, 360), (640, 480), (1000, 750), (333, 999)])
+def test_a_rendered_target_scores_close_to_one(fmt: str, size: tuple[int, int]) -> None:
+    """The target text of a box at least 20 px wide and high: each rendered coordinate is within
+    half a step (0.001 of the side, or half a pixel) of the box, so IoU >= (1 - 1/20)^2 > 0.9."""
+    import random
+
+    r = random.Random(size[0] + len(fmt))
+    w, h = size
+    for _ in range(500):
+        x0, y0 = r.uniform(0, w - 20), r.uniform(0, h - 20)
+        box = [x0, y0, r.uniform(x0 + 20, w), r.uniform(y0 + 20, h)]
+        got = match_answer(format_box(box, size, fmt), box, "box", box_format=fmt, image_size=size)
+        assert got.score >= 0.9, (box, fmt)
+    # the step itself: one step of norm1 (three decimals) is one of norm1000
+    assert format_box([0.5, 0.5, w - 0.5, h - 0.5], size, "norm1").count(".") == 4
 
 def test_set_f1() -> None:
     assert set_f1([], []) == 1.0 and set_f1(["a"], []) == 0.0

@@ -42,7 +42,8 @@ def plan_kind(sample_id: str) -> str:
 def planned_reply(s: dict[str, Any]) -> str:
     kind = plan_kind(s["id"])
     if s["answer_type"] == "text" and not s.get("choices"):
-        return s["answer"] if kind != "garbage" else "A purple pentagon floats above a dog."
+        # wrong and garbage captions hallucinate (not only garbage: a small run may plan none)
+        return s["answer"] if kind == "correct" else "A purple pentagon floats above a dog."
     if kind == "garbage":
         return GARBAGE
     if s.get("choices"):

@@ -49,7 +49,7 @@ def test_exact_accuracy_under_faults(demo_run, tmp_path) -> None:
     assert len({e.key for e in server.log if e.status in (200, "slow")}) == len(results)
     statuses = {e.status for e in server.log}
     assert {429, 500, "slow", "drop"} <= statuses
-    assert summary.summary["freeform"]["truthfulness"] < 1.0  # the garbage captions hallucinate
+    assert summary.summary["freeform"]["truthfulness"] < 1.0  # the wrong and garbage captions hallucinate
 
 
 def test_scores_do_not_depend_on_concurrency(demo_run, tmp_path) -> None:

@@ -10,15 +10,15 @@ from veriscene.answers.coords import to_pixels
 def test_region_attributes(street) -> None:
     got = qa(street, "attribute.region.v1")
     assert got == {
-        "What attributes does the object in the region [0.05, 0.10, 0.25, 0.50] have?": ["large", "red", "shiny"],
-        "What attributes does the object in the region [0.60, 0.60, 0.70, 0.80] have?": ["matte", "red", "small"],
-        "What attributes does the object in the region [0.30, 0.20, 0.50, 0.55] have?": ["blue", "large", "matte"],
-        "What attributes does the object in the region [0.75, 0.10, 0.95, 0.40] have?": ["green", "shiny", "small"],
+        "What attributes does the object in the region [0.050, 0.100, 0.250, 0.500] have?": ["large", "red", "shiny"],
+        "What attributes does the object in the region [0.600, 0.600, 0.700, 0.800] have?": ["matte", "red", "small"],
+        "What attributes does the object in the region [0.300, 0.200, 0.500, 0.550] have?": ["blue", "large", "matte"],
+        "What attributes does the object in the region [0.750, 0.100, 0.950, 0.400] have?": ["green", "shiny", "small"],
     }
 
 
 @pytest.mark.parametrize("fmt, shown", [
-    ("norm1", "[0.05, 0.10, 0.25, 0.50]"), ("norm1000", "[50, 100, 250, 500]"), ("pixel", "[10, 10, 50, 50]"),
+    ("norm1", "[0.050, 0.100, 0.250, 0.500]"), ("norm1000", "[50, 100, 250, 500]"), ("pixel", "[10, 10, 50, 50]"),
 ])
 def test_region_rendered_in_the_configured_convention(street, fmt, shown) -> None:
     got = qa(street, "region.describe.v1", box_format=fmt)
@@ -44,7 +44,7 @@ def test_region_with_an_object_inside_is_not_asked() -> None:
         {"name": "star", "box": [40, 30, 55, 45], "attributes": ["small", "blue"]},
     ])
     got = qa(scene, "region.describe.v1")
-    assert got == {"Describe the object in the region [0.20, 0.30, 0.28, 0.45] in a few words.": "a small blue star"}
+    assert got == {"Describe the object in the region [0.200, 0.300, 0.275, 0.450] in a few words.": "a small blue star"}
 
 
 def test_region_of_an_object_without_attributes_asks_for_its_name() -> None:
@@ -57,7 +57,7 @@ def test_region_of_an_object_without_attributes_asks_for_its_name() -> None:
     for template in range(3):
         got = qa(scene, "region.describe.v1", template=template)
         car = next(q for q, a in got.items() if a == "a car")
-        assert "attributes" not in car and "[0.10, 0.20, 0.40, 0.80]" in car
+        assert "attributes" not in car and "[0.100, 0.200, 0.400, 0.800]" in car
         assert got[next(q for q, a in got.items() if a == "a large red square")]
 
 

@@ -78,7 +78,7 @@ def test_same_and_different_object_points(name, side) -> None:
         assert all(owner(*p) >= 0 for p in (pa, p1, p2))  # every point lies on an object
         target = [p for p in (p1, p2) if (owner(*p) == owner(*pa)) == (side == "same")]
         assert target == [answer] and cand.distractors == [p1 if answer == p2 else p2]
-        assert re.fullmatch(r"\[0\.\d\d, 0\.\d\d\]", cand.slots["pa"])
+        assert re.fullmatch(r"\[0\.\d{3}, 0\.\d{3}\]", cand.slots["pa"])
         firsts.add(answer == p1)
     assert firsts == {True, False}  # the answer is listed first and second
 

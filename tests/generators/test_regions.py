@@ -30,7 +30,7 @@ def _value(r: random.Random, side: int) -> float:
     if kind < 0.1:
         return r.choice([0.0, -0.0, float(side), side - 0.005, side + 3.0, -2.5, side / 2])
     if kind < 0.5:  # on the grid of shown points, as the point sampler draws them
-        return r.randrange(0, 101) * side / 100
+        return r.randrange(0, 1001) * side / 1000
     return r.uniform(-5, side + 5)
 
 
@@ -64,17 +64,29 @@ def test_shown_boxes_at_once_match_shown_box(size: tuple[int, int]) -> None:
     scene = make_scene([{"name": "a", "box": [0, 0, 1, 1]}], width=w, height=h)
     r = random.Random(w * 31 + h)
     boxes = [[_value(r, w), _value(r, h), _value(r, w), _value(r, h)] for _ in range(3000)]
-    # values a rounding error away from a half-cent of the side, where numpy's own rounding errs
-    boxes += [[(k + 0.5) * w / 100 + d, (k + 0.5) * h / 100, w * 0.125, h * 0.375]
-              for k in range(100) for d in (0.0, 1e-12, -1e-12)]
+    # values a rounding error away from a half-unit (0.0005) of the side, where numpy's own rounding errs
+    boxes += [[(k + 0.5) * w / 1000 + d, (k + 0.5) * h / 1000, w * 0.125, h * 0.375]
+              for k in range(1000) for d in (0.0, 1e-12, -1e-12)]
     got = shown_boxes_norm1(scene, np.array(boxes)).tolist()
     assert got == [shown_box(scene, box, "norm1")[1] for box in boxes]
 
 
-def test_round2_is_pythons_round() -> None:
-    from veriscene.generators.regions import _round2
+@pytest.mark.parametrize("decimals", [2, 3])
+def test_round_is_pythons_round(decimals: int) -> None:
+    from veriscene.generators.regions import _round
 
     r = random.Random(2)
-    values = [k / 1000 for k in range(-3000, 3000)] + [r.uniform(0, 5000) for _ in range(5000)]
-    values += [k / 100 + 0.005 for k in range(2000)] + [0.125, 0.375, 2.675, 1.005, 0.0, -0.0]
-    assert _round2(np.array(values)).tolist() == [round(v, 2) for v in values]
+    values = [k / 10000 for k in range(-30000, 30000)] + [r.uniform(0, 5000) for _ in range(5000)]
+    values += [k / 10**decimals + 0.5 / 10**decimals for k in range(2000)]
+    values += [0.125, 0.375, 2.675, 1.005, 0.0005, 0.1235, 0.0, -0.0]
+    assert _round(np.array(values), decimals).tolist() == [round(v, decimals) for v in values]
+
+
+def test_norm1_shows_three_decimals() -> None:
+    scene = make_scene([{"name": "a", "box": [0, 0, 1, 1]}], width=640, height=480)
+    text, back = shown_box(scene, [10.4, 20.0, 300.6, 479.9], "norm1")
+    assert text == "[0.016, 0.042, 0.470, 1.000]"
+    assert back == [10.24, 20.16, 300.8, 480.0]
+    text, p = shown_point(scene, [639.9, 0.2], "norm1")
+    assert text == "[1.000, 0.000]"
+    assert p == [639.99, 0.0]

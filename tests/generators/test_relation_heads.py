@@ -35,10 +35,10 @@ def test_relation_subject_options_never_correct(street) -> None:
 def test_relation_between_regions(street) -> None:
     got = qa(street, "relation.region.v1")
     assert got == {
-        "Where is the object in the region [0.30, 0.20, 0.50, 0.55] relative to the object in the region "
-        "[0.75, 0.10, 0.95, 0.40]?": "left of",
-        "Where is the object in the region [0.75, 0.10, 0.95, 0.40] relative to the object in the region "
-        "[0.30, 0.20, 0.50, 0.55]?": "right of",
+        "Where is the object in the region [0.300, 0.200, 0.500, 0.550] relative to the object in the region "
+        "[0.750, 0.100, 0.950, 0.400]?": "left of",
+        "Where is the object in the region [0.750, 0.100, 0.950, 0.400] relative to the object in the region "
+        "[0.300, 0.200, 0.500, 0.550]?": "right of",
     }  # large circle/square: two relations (left of, near); small circle/triangle: also reads as "left of"
     for cand, answer in candidates(street, "relation.region.v1"):
         assert cand.distractors and answer not in cand.distractors

@@ -72,10 +72,10 @@ def test_intermediate_values_of_a_two_hop_program(scene):
         (2, "unique", "object"), (3, "relate", "object"), (7, "filter_relation", "object")]
     assert [s.value["name"] for s in steps] == ["triangle", "square", "circle"]
     assert steps[2].value["box"] == [20.0, 120.0, 60.0, 160.0]
-    assert steps[0].text == "the green triangle at [0.28, 0.10, 0.38, 0.30]"
+    assert steps[0].text == "the green triangle at [0.275, 0.100, 0.375, 0.300]"
     every = program_steps(two_hop(), scene, select="all")
     assert [s.node for s in every] == [1, 3, 6, 7]  # the triangle (first as a set) and the circles
-    assert every[2].text == "two circles at [0.05, 0.60, 0.15, 0.80], [0.75, 0.60, 0.85, 0.80]"
+    assert every[2].text == "two circles at [0.050, 0.600, 0.150, 0.800], [0.750, 0.600, 0.850, 0.800]"
 
 
 def test_counts_are_steps(scene):
@@ -148,7 +148,7 @@ def test_count_steps(scene, trace, expected):
 def test_reference_trace_scores_full_marks(scene):
     targets = process_targets(sample(two_hop()), scene)
     trace = reference_trace(targets.steps, "red")
-    assert trace.startswith("<think>\nStep 1: the green triangle at [0.28, 0.10, 0.38, 0.30].")
+    assert trace.startswith("<think>\nStep 1: the green triangle at [0.275, 0.100, 0.375, 0.300].")
     assert score_trace(trace, targets).score == 1.0
     assert split_statements("<step>a</step> x <step>b</step>") == ["a", "b"]
 

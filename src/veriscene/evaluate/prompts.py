@@ -22,7 +22,7 @@ Everything is overridable per model with a JSON file (`PromptSet.from_file`):
      "instructions": {"bool": "Reply 'yes' or 'no' only.", "box": "... {convention} ..."}}
 
 `{convention}` in a box / point instruction is replaced by the sample's coordinate convention
-("coordinates normalised to 0-1 with two decimals", ...), `{width}` / `{height}` by its image size.
+("coordinates normalised to 0-1 with three decimals", ...), `{width}` / `{height}` by its image size.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ DEFAULT_INSTRUCTIONS: dict[str, str] = {
     "text": "",
 }
 CONVENTIONS = {
-    "norm1": "coordinates normalised to 0-1 with two decimals",
+    "norm1": "coordinates normalised to 0-1 with three decimals",
     "norm1000": "coordinates as integers from 0 to 1000",
     "pixel": "coordinates in pixels of the {width}x{height} image",
 }

@@ -29,7 +29,7 @@ class GeneratorConfig:
 
     per_scene: int = 1  # samples per scene and mode
     num_choices: int = 4  # options in multiple choice (fewer when the scene cannot fill them)
-    box_format: str = "norm1"  # coordinates in questions: "norm1" (0-1, 2 decimals), "norm1000", "pixel"
+    box_format: str = "norm1"  # coordinates in questions: "norm1" (0-1, 3 decimals), "norm1000", "pixel"
 
 
 @dataclass

@@ -1,15 +1,15 @@
 """Coordinates in questions: render boxes and points, and sample points on visible object pixels.
 
 A question shows a box or point in the generator's `box_format` (see `veriscene.answers.coords`:
-"norm1" 0-1 with two decimals by default, "norm1000", "pixel"). Its program holds the coordinates
+"norm1" 0-1 with three decimals by default, "norm1000", "pixel"). Its program holds the coordinates
 *as shown*, read back to pixels (`shown_box`, `shown_point`), so that rounding can never make the
 wording and the program disagree. Rendered coordinates are clipped to the image and ordered.
 Samples that show coordinates carry `box_format` and `image_size` in their meta (`coord_meta`).
 
 Points are drawn from the *interior* of an object's visible mask (pixels at least `margin_px`
 from its edge), so a point is clearly on the object for a person looking at the image. They are
-drawn among the points the question can show exactly (the `box_format` grid: 0.01 of the image
-side for norm1), so nothing is lost to rounding, and the shown point is checked to lie on that
+drawn among the points the question can show exactly (the `box_format` grid: 0.001 of the image
+side for norm1 and norm1000), so nothing is lost to rounding, and the shown point is checked to lie on that
 interior again.
 """
 
@@ -20,7 +20,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from veriscene.answers.coords import format_box, format_point, order_box, parse_box_format, to_pixels
+from veriscene.answers.coords import (
+    NORM1_DECIMALS,
+    format_box,
+    format_point,
+    order_box,
+    parse_box_format,
+    to_pixels,
+)
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.geometry import box_area, box_intersection_area, iou_of
@@ -58,29 +65,31 @@ def _shown_norm1(scene: Scene, values: Sequence[float]) -> tuple[str, list[float
     """`shown_box` / `shown_point` in the default "norm1" format (the hot path of questions that
     show coordinates): the steps of `format_box` / `format_point` and `to_pixels` written out
     for it, the same arithmetic in the same order (box corners ordered, clipped to the image,
-    divided by its side, rounded to two decimals and clipped to [0, 1]; the text read back,
+    divided by its side, rounded to `NORM1_DECIMALS` and clipped to [0, 1]; the text read back,
     multiplied, clipped). Returns the text and the values back in pixels, a point's not yet
     kept off the image's far edge."""
     sides = (float(round(float(scene.width))), float(round(float(scene.height)))) * 2  # as check_image_size
     box = len(values) == 4
     pixels = [float(v) for v in values]
-    shown = [f"{min(max(round(min(max(v, 0.0), side) / side, 2), 0.0), 1.0):.2f}"
+    shown = [f"{min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0):.{NORM1_DECIMALS}f}"
              for v, side in zip(order_box(pixels) if box else pixels, sides)]
     back = [float(text) * side for text, side in zip(shown, sides)]
     back = [min(max(v, 0.0), side) for v, side in zip(order_box(back) if box else back, sides)]
     return "[" + ", ".join(shown) + "]", [round(v, 2) for v in back] if box else back
 
 
-def _round2(values: np.ndarray) -> np.ndarray:
-    """Python's `round(v, 2)` of each value. numpy's `np.round` scales by 100 and rounds that,
-    which can send a value within a rounding error of a half-cent the other way; such values
-    (rare) are rounded here by Python, the others by numpy (k / 100 for the same nearest k)."""
-    scaled = values * 100.0
-    out = np.rint(scaled) / 100.0
+def _round(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Python's `round(v, decimals)` of each value. numpy's `np.round` scales by 10**decimals and
+    rounds that, which can send a value within a rounding error of a half-unit the other way; such
+    values (rare) are rounded here by Python, the others by numpy (k / 10**decimals for the same
+    nearest k)."""
+    unit = 10.0**decimals
+    scaled = values * unit
+    out = np.rint(scaled) / unit
     near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
     if near.any():
         at = np.flatnonzero(near)
-        out.flat[at] = [round(v, 2) for v in values.flat[at].tolist()]
+        out.flat[at] = [round(v, decimals) for v in values.flat[at].tolist()]
     return out
 
 
@@ -94,14 +103,15 @@ def shown_boxes_norm1(scene: Scene, boxes: np.ndarray) -> np.ndarray:
     (its second value), for all boxes at once with the same arithmetic."""
     sides = np.array([float(round(float(scene.width))), float(round(float(scene.height)))] * 2)
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    shown = np.minimum(np.maximum(_round2(np.minimum(np.maximum(_ordered(boxes), 0.0), sides) / sides), 0.0), 1.0)
-    back = shown * sides  # the text read back: the shown value is the double nearest its two decimals
-    return _round2(np.minimum(np.maximum(_ordered(back), 0.0), sides))
+    fractions = np.minimum(np.maximum(_ordered(boxes), 0.0), sides) / sides
+    shown = np.minimum(np.maximum(_round(fractions, NORM1_DECIMALS), 0.0), 1.0)
+    back = shown * sides  # the text read back: the shown value is the double nearest its decimals
+    return _round(np.minimum(np.maximum(_ordered(back), 0.0), sides), 2)
 
 
-# Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with two
-# decimals, norm1000 and pixel as integers).
-_SHOWN_UNIT = {"norm1": 0.01, "norm1000": 1.0, "pixel": 1.0}
+# Smallest step of a shown coordinate in its own units (`answers.coords` renders norm1 with
+# `NORM1_DECIMALS` decimals, norm1000 and pixel as integers).
+_SHOWN_UNIT = {"norm1": 10.0**-NORM1_DECIMALS, "norm1000": 1.0, "pixel": 1.0}
 
 
 def _shown_grid(lo: int, n: int, step: float) -> tuple[np.ndarray, np.ndarray]:

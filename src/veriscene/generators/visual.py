@@ -21,14 +21,14 @@ Generous readings (boxes xyxy pixels, y down):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import DIRECTIONS as _DIRECTIONS
 from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK, could_read
-from veriscene.vocab import CONVERSE_PREDICATES
+from veriscene.vocab import CONVERSE_PREDICATES, implied_place
 
 # Scenes of up to this many objects answer "only one" questions with `could_hold` in plain
 # Python, larger ones from `_holders` in numpy (the same answers; numpy's calls cost more than a
@@ -36,20 +36,6 @@ from veriscene.vocab import CONVERSE_PREDICATES
 _FEW_OBJECTS = 12
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of")
-
-
-# Places a posture or state predicate says its subject is at: "standing on" -> "on".
-_PLACES = frozenset({"on", "in", "inside", "under", "underneath", "beneath", "above", "below", "over",
-                     "behind", "near", "next to", "beside", "in front of", "on top of", "against", "by"})
-
-
-@lru_cache(maxsize=4096)
-def implied_place(predicate: str) -> str | None:
-    """The place a predicate of a participle and a place says ('standing on' -> 'on', 'parked in'
-    -> 'in', 'sitting in front of' -> 'in front of'); None for any other ('on', 'holding',
-    'looking at', 'attached to')."""
-    verb, _, place = predicate.partition(" ")
-    return place if place in _PLACES and verb.endswith(("ing", "ed")) else None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from veriscene.io.writers.text import answer_text, prompt_text
                 "answer_type": "box",
                 "meta": {"box_format": "norm1", "image_size": [40, 80]},
             },
-            "[0.25, 0.25, 0.75, 0.75]",
+            "[0.250, 0.250, 0.750, 0.750]",
         ),
         (
             {
@@ -49,7 +49,7 @@ from veriscene.io.writers.text import answer_text, prompt_text
                 "answer_type": "point",
                 "meta": {"box_format": "norm1", "image_size": [40, 80]},
             },
-            "[0.50, 0.50]",
+            "[0.500, 0.500]",
         ),
     ],
 )

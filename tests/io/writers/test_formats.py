@@ -19,7 +19,7 @@ TARGETS = {
     "s-int": "3",
     "s-mc": "B",
     "s-bool": "Yes",
-    "s-box": "[0.25, 0.25, 0.75, 0.75]",
+    "s-box": "[0.250, 0.250, 0.750, 0.750]",
     "s-multi": "Image 2",
     "s-missing": "No",
 }
@@ -127,7 +127,7 @@ def test_hf_datasets_image_feature(run_dir: Path, tmp_path: Path) -> None:
     image = row["images"][0]
     assert image.size == (40, 80) and image.getpixel((0, 0)) == (0, 0, 255)  # the blue PNG
     assert row["image_paths"] == ["../run/images/b.png"]
-    assert row["answer_text"] == "[0.25, 0.25, 0.75, 0.75]"
+    assert row["answer_text"] == "[0.250, 0.250, 0.750, 0.750]"
     assert json.loads(row["program"]) == SAMPLES[0]["program"]
     assert ds[GOOD_IDS.index("s-missing")]["images"] == [None]
     assert not list(tmp_path.glob(".veriscene-hf-*"))  # temporary stream removed

@@ -42,7 +42,7 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.relations import options_like, spellings
+from veriscene.generators.single_image.relations import may_hold, options_like
 from veriscene.generators.visual import readable, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
@@ -364,8 +364,9 @@ class RelationDifference(GroupGenerator):
             else:
                 before, after, seen = theirs, pred, readable_predicates(ctx.index, s, o)
             group = wording(after, doing=False)  # "Where is ...?" only for a place ('left of')
-            # options answer the question asked (places for "Where ...?"), never a spelling of the answer
-            wrong = Without(options_like(ctx.vocab, after, doing=False), (*spellings(ctx.vocab, (after,)), *seen))
+            # options answer the question asked (places for "Where ...?"), never one that may hold
+            # with the answer (a spelling or a near-synonym: `may_hold`)
+            wrong = Without(options_like(ctx.vocab, after, doing=False), (*may_hold(ctx.vocab, (after,)), *seen))
             # the other image's predicate is the hard negative, unless a viewer might read it here too
             first = [before] if before not in seen else []
             distractors = first + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]

@@ -20,7 +20,7 @@ from veriscene.generators.common import add_unique, wording
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind, options_like, spellings, sure_wrong
+from veriscene.generators.single_image.relations import _kind, may_hold, options_like, sure_wrong
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
@@ -133,7 +133,7 @@ class RegionRelation(Generator):
         if ctx.index.sparse_relations:  # any unannotated predicate may hold: only sure wrong ones
             distractors = sure_wrong(ctx.index, s, o, predicate, ctx.vocab, doing=False)
         else:  # the only readable predicate is `predicate`: every other one answering its question is wrong
-            distractors = Without(options_like(ctx.vocab, predicate, doing=False), spellings(ctx.vocab, (predicate,)))
+            distractors = Without(options_like(ctx.vocab, predicate, doing=False), may_hold(ctx.vocab, (predicate,)))
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=wording(predicate, doing=False),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
@@ -16,7 +16,12 @@ from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
 from veriscene.text import agreeing_relation_phrase, relation_phrase
 from veriscene.text_predicates import predicate_key
-from veriscene.vocab import CONVERSE_PREDICATES
+from veriscene.vocab import (
+    CONVERSE_PREDICATES,
+    compatible_predicate_senses,
+    converse_predicate_senses,
+    predicate_senses,
+)
 
 
 @lru_cache(maxsize=4096)
@@ -50,6 +55,50 @@ def _by_key(predicates: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
+def _by_sense(vocab: Vocabulary) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The vocabulary's predicates by each of their senses (`predicate_senses`) and by each class
+    they may hold with (`compatible_predicate_senses`)."""
+    by_sense: dict[str, list[str]] = {}
+    by_compatible: dict[str, list[str]] = {}
+    for p in vocab.predicate_list():
+        for c in predicate_senses(p):
+            by_sense.setdefault(c, []).append(p)
+        for c in compatible_predicate_senses(p):
+            by_compatible.setdefault(c, []).append(p)
+    return by_sense, by_compatible
+
+
+def _compatible_with(vocab: Vocabulary, predicate: str) -> frozenset[str]:
+    """The vocabulary's predicates q with `predicates_compatible(predicate, q)`."""
+    by_sense, by_compatible = vocab.view("predicates by sense", lambda: _by_sense(vocab))
+    found = {q for c in compatible_predicate_senses(predicate) for q in by_sense.get(c, ())}
+    found.update(q for c in predicate_senses(predicate) for q in by_compatible.get(c, ()))
+    return frozenset(found)
+
+
+def _against(vocab: Vocabulary, predicate: str) -> frozenset[str]:
+    """The vocabulary's predicates that may hold from A to B where `predicate` holds from B to A
+    (any of their senses among `converse_predicate_senses`)."""
+    by_sense = vocab.view("predicates by sense", lambda: _by_sense(vocab))[0]
+    return frozenset(q for c in converse_predicate_senses(predicate) for q in by_sense.get(c, ()))
+
+
+def may_hold(vocab: Vocabulary, held: Iterable[str], held_back: Iterable[str] = ()) -> set[str]:
+    """The vocabulary's predicates that may hold from A to B where `held` are annotated from A
+    to B and `held_back` from B to A: their spellings (`spellings`), predicates that say the same
+    or may hold with them ('on' and 'on top of', 'above', 'sitting on'; 'near' and 'next to';
+    'has' and 'wearing', 'holding': `vocab.predicates_compatible`) and those that may say the
+    converse of one held back (B on A: A 'under' B, A 'has' B: `converse_predicate_senses`).
+    None is a wrong option nor a "no" for the pair."""
+    held = tuple(held)
+    out = spellings(vocab, held)
+    for p in held:
+        out |= vocab.view(("may hold with", p), partial(_compatible_with, vocab, p))
+    for p in held_back:
+        out |= vocab.view(("may hold against", p), partial(_against, vocab, p))
+    return out
+
+
 def _same_question(p: str, predicate: str, doing: bool) -> bool:
     """Whether `p` answers the question that asks for `predicate`: of its phrasing (`_kind`) and
     its question form (`wording`): options of "Where is A relative to B?" are places, those of
@@ -80,16 +129,67 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
                doing: bool = True) -> list[str]:
     """Options for "how is s related to o?" (answer `predicate`) where relations are sparse: any
     unannotated predicate may hold, so only those `ruled_out` that answer the same question
-    (`_same_question`; none for an action: only places are ruled out)."""
-    same = spellings(vocab, (predicate,))
+    (`_same_question`; none for an action: only places are ruled out) and may not hold with the
+    pair's annotated ones (`may_hold`: not "above" for "on", "near" for "next to")."""
+    same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
     return [p for p in ruled_out(index, s, o, vocab) if p not in same and _same_question(p, predicate, doing)]
+
+
+# Where any two objects may be, one beside the other: asked of any pair, a "no" about them is a
+# question a language prior cannot answer ("Is the sky behind the shirt?", not "Is the sky wearing
+# the shirt?")
+_ANY_PAIR_SENSES = frozenset({"near", "left of", "right of", "above", "below", "under", "in front of", "behind"})
+
+
+def _any_pair(predicate: str) -> bool:
+    return predicate_senses(predicate) <= _ANY_PAIR_SENSES
+
+
+class SeenPredicates:
+    """The predicates a scene annotates, by its subjects' names, its objects' names and both."""
+
+    def __init__(self, names: Sequence[str], relations: Iterable[tuple[int, str, int]]) -> None:
+        self.pair: dict[tuple[str, str], set[str]] = {}
+        self.subject: dict[str, set[str]] = {}
+        self.object: dict[str, set[str]] = {}
+        anywhere: set[str] = set()
+        for a, p, b in relations:
+            self.pair.setdefault((names[a], names[b]), set()).add(p)
+            self.subject.setdefault(names[a], set()).add(p)
+            self.object.setdefault(names[b], set()).add(p)
+            anywhere.add(p)
+        self.names = names
+        self.any_pair = sorted(p for p in anywhere if _any_pair(p))
+
+
+def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int, excluded: set[str]) -> list[str]:
+    """Predicates for a "no" from s to o where relations are complete, sorted, none `excluded`:
+    those the scene says of objects named as s and o are (the same pair of names, or one said
+    of s's name and one of o's: "Is the man wearing the hat?" where a man wears a shirt and a
+    woman a hat); failing those, a place any two objects may have (`_ANY_PAIR_SENSES`) that the
+    scene uses, then one of the data set, then one said of s's name or of o's; else none (the
+    pair is asked "yes" only). Never a predicate of the data set drawn blind ("Is the sky
+    wearing the shirt?" is answered by the words alone)."""
+    a, b = seen.names[s], seen.names[o]
+    said = seen.pair.get((a, b), set()) | (seen.subject.get(a, set()) & seen.object.get(b, set()))
+    found = sorted(said - excluded)
+    if not found:
+        found = [p for p in seen.any_pair if p not in excluded]
+    if not found:
+        anywhere = vocab.view("any-pair predicates", lambda: [p for p in vocab.predicate_list() if _any_pair(p)])
+        found = [p for p in anywhere if p not in excluded]
+    if not found:  # a data set without places: one said of s's name, or of o's
+        found = sorted((seen.subject.get(a, set()) | seen.object.get(b, set())) - excluded)
+    return found
 
 
 @register("relation.exists.v1", family="relation")
 class RelationExists(Generator):
     """Is the A <predicate> the B? A "no" uses a predicate whose converse holds (A right of B ->
-    "Is A left of B?") when the predicate is geometric, else one the pair does not have (where
-    relations are sparse, a spatial one the boxes rule out: another may hold, unannotated)."""
+    "Is A left of B?") when the predicate is geometric, else a plausible one the pair does not
+    have (`plausible_negatives`; where relations are sparse, a spatial one the boxes rule out:
+    another may hold, unannotated). Never one that may hold with an annotated one (`may_hold`:
+    not "Is the cup on top of the table?" answered "no" beside "on")."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -102,19 +202,22 @@ class RelationExists(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         refs = referents(ctx.index, allow_relations=False)
-        vocab_predicates = ctx.vocab.predicate_list()
-        for (s, o), held in sorted(ctx.index.predicates_between.items()):
+        seen = SeenPredicates(ctx.scene.names, ctx.scene.relations)
+        between = ctx.index.predicates_between
+        for (s, o), held in sorted(between.items()):
             if s not in refs or o not in refs:
                 continue
             asks = [(p, True) for p in held]
+            excluded = may_hold(ctx.vocab, held, between.get((o, s), ()))
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
-            negatives = [p for p in negatives if p not in held]
+            negatives = [p for p in negatives if p not in excluded]
             if not negatives and not ctx.index.sparse_relations:
-                # not geometric: any predicate of the data set the pair lacks
-                negatives = sample_up_to(ctx.rng, Without(vocab_predicates, spellings(ctx.vocab, held)), 1)
+                # not geometric: a predicate the pair lacks, said of such a pair elsewhere
+                negatives = sample_up_to(ctx.rng, plausible_negatives(ctx.vocab, seen, s, o, excluded), 1)
             elif not negatives:
                 # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
-                negatives = sample_up_to(ctx.rng, ruled_out(ctx.index, s, o, ctx.vocab), 1)
+                ruled = [p for p in ruled_out(ctx.index, s, o, ctx.vocab) if p not in excluded]
+                negatives = sample_up_to(ctx.rng, ruled, 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
                 # many per scene, one or two used: phrased only if picked
@@ -137,7 +240,8 @@ class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
     otherwise) and, for a direction, none across it that a viewer might read of the boxes
     (`sole_direction`: "below" and also clearly "left of" is not asked); options never include
-    another predicate that holds, nor one a viewer might read of the boxes (`readable_predicates`:
+    another predicate that holds or may hold with it (`may_hold`: "next to" for "near", "on top
+    of" for "on", "has" for "wearing"), nor one a viewer might read of the boxes (`readable_predicates`:
     a direction, "near", "on top of" an object it is in front of; where relations are sparse,
     only predicates sure not to hold: `sure_wrong`)."""
 
@@ -166,10 +270,12 @@ class QueryRelation(Generator):
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
             yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab, wrong,
-                                            partial(readable_predicates, ctx.index, s, o)))
+                                            partial(readable_predicates, ctx.index, s, o),
+                                            ctx.index.predicates_between.get((o, s), ())))
 
     def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
-              wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple) -> Candidate:
+              wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple,
+              held_back: Sequence[str] = ()) -> Candidate:
         group = wording(predicate)
         if group == "doing" and " " in predicate:
             group = "doing_with"  # options stay those of "doing": every action answers it
@@ -178,10 +284,10 @@ class QueryRelation(Generator):
             readable = seen()
             distractors = [p for p in wrong if p not in readable]
         else:
-            # Distractors that answer the same question (`options_like`) and neither hold nor
-            # may be read from A to B (the converse, which holds from B to A, is a good hard
-            # negative).
-            distractors = Without(options_like(vocab, predicate), (*spellings(vocab, (predicate,)), *seen()))
+            # Distractors that answer the same question (`options_like`) and neither may hold
+            # with the answer (`may_hold`: "on top of" beside "on") nor be read from A to B (the
+            # converse, which holds from B to A, is a good hard negative).
+            distractors = Without(options_like(vocab, predicate), (*may_hold(vocab, (predicate,), held_back), *seen()))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))

@@ -9,10 +9,10 @@ of supervised formats (LLaVA, ShareGPT, TRL completions, parquet `answer_text`):
     float        "0.25"         (up to 6 significant digits, no trailing zeros)
     str          "red"
     str_set      "cup, dog"     (comma-joined in the stored, sorted, order)
-    box          "[0.12, 0.30, 0.55, 0.80]" in meta["box_format"] (default "norm1"; "norm1000" and
-                 "pixel" give integers) with meta["image_size"] = [w, h], rendered by
+    box          "[0.124, 0.301, 0.552, 0.800]" in meta["box_format"] (default "norm1", three
+                 decimals; "norm1000" and "pixel" give integers) with meta["image_size"] = [w, h], rendered by
                  veriscene.answers.coords.format_box (the project's one place for box formats)
-    point        "[0.40, 0.65]"  likewise (coords.format_point)
+    point        "[0.402, 0.650]"  likewise (coords.format_point)
     image_index  "Image 2"      (answer 1 is 0-based; questions and answers say 1-based)
     text         as is          (captions / descriptions)
 """

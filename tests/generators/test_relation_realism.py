@@ -1,0 +1,92 @@
+"""Relation questions on Visual Genome-shaped scenes have one right answer and no answer given
+away by the words: no option that may hold with the answer ("on top of" beside "on", "next to"
+beside "near", "has" beside "wearing"), no "no" in a predicate that may hold ("Is the cup above
+the table?" beside "on") nor one no such pair could have ("Is the sky wearing the shirt?")."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+import pytest
+
+from tests.conftest import make_scene
+from tests.generators.helpers import candidates, qa
+from veriscene.generators import Vocabulary
+
+PREDICATES = ["on", "on top of", "atop", "above", "under", "behind", "in front of", "near", "next to", "beside",
+              "by", "wearing", "wears", "has on", "has", "with", "holding", "holds", "eating", "riding",
+              "looking at", "standing on", "lying on", "left of", "right of"]
+
+
+def _vocab(names: Sequence[str], predicates: Sequence[str] = PREDICATES) -> Vocabulary:
+    return Vocabulary(names=Counter(names), attributes=Counter(), predicates=Counter(predicates))
+
+
+def _pair(subject: str, target: str, predicate: str, sparse: bool = False):
+    """subject at the top left of a 400 x 300 image, target far at the bottom right."""
+    rows = [{"name": subject, "box": [10, 10, 60, 60]}, {"name": target, "box": [300, 200, 390, 290]}]
+    return make_scene(rows, [(0, predicate, 1)], width=400, height=300,
+                      meta={"sparse": ["relations"]} if sparse else {})
+
+
+@pytest.mark.parametrize(("predicate", "never"), [
+    ("on", {"on top of", "atop", "above", "standing on", "riding"}),
+    ("near", {"next to", "beside", "by"}),
+    ("next to", {"near", "beside", "by"}),
+    ("wearing", {"wears", "has on", "has", "with"}),
+    ("holding", {"holds", "has", "with"}),
+    ("standing on", {"on", "on top of", "atop", "above", "lying on"}),
+])
+def test_relation_query_never_offers_what_may_hold_with_the_answer(predicate: str, never: set[str]) -> None:
+    scene = _pair("man", "table", predicate)
+    (cand, answer), = [(c, a) for c, a in candidates(scene, "relation.query.v1", _vocab(["man", "table"]))
+                        if c.slots["the_a"] == "the man"]
+    assert answer == predicate
+    assert cand.distractors and not never & set(cand.distractors)
+
+
+def test_relation_query_options_still_include_exclusive_predicates() -> None:
+    (cand, _), = [(c, a) for c, a in candidates(_pair("man", "table", "on"), "relation.query.v1",
+                                                  _vocab(["man", "table"])) if c.slots["the_a"] == "the man"]
+    assert {"under", "behind", "in front of", "near", "next to"} <= set(cand.distractors)
+
+
+def test_sparse_relation_query_never_offers_a_synonym_the_boxes_rule_out() -> None:
+    # far apart, "near" is ruled out by the boxes; annotated "next to", it is the same relation
+    scene = _pair("man", "table", "next to", sparse=True)
+    got = [(c, a) for c, a in candidates(scene, "relation.query.v1", _vocab(["man", "table"]))
+           if c.slots["the_a"] == "the man"]
+    for cand, answer in got:
+        assert answer == "next to" and "near" not in cand.distractors
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_relation_exists_no_is_plausible(seed: int) -> None:
+    # the sky is over the man, who wears a shirt: the "no" about the sky and the man is a place
+    # any two objects may have, never what only a person does ("Is the sky wearing the man?")
+    rows = [{"name": "man", "box": [100, 100, 160, 280]}, {"name": "shirt", "box": [105, 140, 155, 200]},
+            {"name": "sky", "box": [0, 0, 400, 90]}]
+    scene = make_scene(rows, [(2, "over", 0), (0, "wearing", 1)], width=400, height=300)
+    got = qa(scene, "relation.exists.v1", _vocab(["man", "shirt", "sky"]), seed=seed)
+    noes = [q for q, a in got.items() if a is False]
+    assert len(noes) == 2 and sum(got.values()) == 2  # one "no" per pair: answers balanced
+    sky = [q for q in noes if q.startswith("Is the sky")]
+    assert len(sky) == 1
+    # not "over" in another word ("above", "on top of"), nor an act of a person
+    assert sky[0].split("Is the sky ")[1].split(" the man")[0] in {
+        "behind", "in front of", "near", "next to", "beside", "by", "under", "to the left of", "to the right of"}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_relation_exists_no_is_never_a_predicate_that_may_hold(seed: int) -> None:
+    # the man has the hat (and a hat is on him): "Is the man wearing the hat?" may be "yes"
+    rows = [{"name": "man", "box": [100, 100, 160, 280]}, {"name": "hat", "box": [110, 80, 150, 110]},
+            {"name": "shirt", "box": [105, 140, 155, 200]}]
+    scene = make_scene(rows, [(0, "has", 1), (1, "on", 0), (0, "wearing", 2)], width=400, height=300)
+    got = qa(scene, "relation.exists.v1", _vocab(["man", "hat", "shirt"]), seed=seed)
+    for question, answer in got.items():
+        if answer is False and "the man" in question and "the hat" in question:
+            assert not any(w in question for w in ("wear", "has", "have", "holding", "holds", "on top"))
+        if answer is False and question.startswith(("Is the hat", "Is it true that the hat", "Would you say the hat")):
+            assert not any(f" {w} the man" in question for w in ("on", "on top of", "atop", "above"))
