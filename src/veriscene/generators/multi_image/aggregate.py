@@ -37,7 +37,7 @@ from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
-from veriscene.text import counted_plural, number_word, with_article
+from veriscene.text import counted_plural, is_uncountable, number_word, with_article
 
 _TOTAL_TEMPLATES = (
     "How many {objs} are there in the {n} images altogether?",
@@ -75,7 +75,8 @@ class CountTotal(_Total):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
-        for name in names + absent_sample(ctx.rng, ctx.vocab, ctx.index, 1):
+        absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1) if not is_uncountable(n)]
+        for name in names + absent:
             cand = self._total(ctx, name, ())
             if cand is not None:
                 yield cand
@@ -92,7 +93,7 @@ class CountAttributedTotal(_Total):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
-                        if ctx.index.complete(name)})
+                        if ctx.index.complete(name) and not is_uncountable(name)})
         for attr, name in sample_up_to(ctx.rng, pairs, self.max_candidates):
             cand = self._total(ctx, name, (attr,))
             if cand is not None:

@@ -26,7 +26,7 @@ from veriscene.generators.common import shuffled as shuffled_list
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
-from veriscene.text import join_words, number_word
+from veriscene.text import is_uncountable, join_words, number_word
 from veriscene.vocab import annotations_implying, synonyms_of
 
 Accept = Callable[[PoolEntry], bool]
@@ -111,10 +111,11 @@ def counted(*, names: Sequence[str]) -> Accept:
 
 
 def countable_names(index: SceneIndex) -> list[str]:
-    """The anchor's names whose objects are all annotated (every name, on most data sets), sorted."""
-    if index.exhaustive is None:
-        return sorted(index.by_name)
-    return sorted(n for n in index.by_name if n in index.exhaustive)
+    """The anchor's names whose objects are all annotated (every name, on most data sets) and
+    are things, not a substance (`text.is_uncountable`: "How many patches of sky in total?" counts
+    how boxes were drawn), sorted."""
+    exhaustive = index.exhaustive
+    return sorted(n for n in index.by_name if (exhaustive is None or n in exhaustive) and not is_uncountable(n))
 
 
 def all_of(tests: Sequence[Accept]) -> Accept | None:

@@ -11,7 +11,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
-from veriscene.text import counted_plural, with_article
+from veriscene.text import counted_plural, is_uncountable, with_article
 
 
 @register("object.exists.v1", family="object")
@@ -42,7 +42,9 @@ class ObjectExists(Generator):
 
 @register("object.count.v1", family="counting")
 class CountObjects(Generator):
-    """How many X (or attributed X) are there? Includes absent names (answer 0)."""
+    """How many X (or attributed X) are there? Includes absent names (answer 0). Never a
+    substance (`text.is_uncountable`: sky, grass, water): its boxes are patches drawn however the
+    annotator chose, and "How many patches of sky?" has no answer in the image."""
 
     answer_type = "int"
     description = "Number of objects of a name, optionally with an attribute."
@@ -58,10 +60,13 @@ class CountObjects(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         phrases: set[tuple[str, tuple[str, ...]]] = set()
         for i, name in enumerate(ctx.scene.names):
+            if is_uncountable(name):
+                continue  # a substance: "How many patches of sky?" counts how boxes were drawn
             phrases.add((name, ()))
             for a in ctx.scene.attributes[i]:
                 phrases.add((name, (a,)))
-        phrases.update((n, ()) for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1))
+        absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 2) if not is_uncountable(n)]
+        phrases.update((n, ()) for n in absent[:1])
         phrases.update(_hard_zeros(ctx, phrases))
         top = max(len(ctx.scene), 4)
         having = ctx.index.having_attribute
@@ -93,7 +98,7 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
         return []
     pool: list[tuple[str, tuple[str, ...]]] = []
     for name, members in sorted(ctx.index.by_name.items()):
-        if not ctx.index.complete(name):
+        if not ctx.index.complete(name) or is_uncountable(name):
             continue
         shown = {a for i in members for a in ctx.scene.attributes[i]}
         pool += [(name, (a,)) for others in ctx.vocab.unshown_values(shown).values() for a in others]
@@ -103,7 +108,8 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
 @register("counting.compare.v1", family="counting")
 class CompareCounts(Generator):
     """Are there more / fewer / as many X as Y? Pairs of names among at most
-    `MAX_PAIRED_OBJECTS` of the scene's names (drawn at random when it has more)."""
+    `MAX_PAIRED_OBJECTS` of the scene's countable names (drawn at random when it has more; no
+    substance, `text.is_uncountable`: "Are there more patches of grass than cups?")."""
 
     answer_type = "bool"
     description = "Compares the numbers of objects of two names."
@@ -115,8 +121,9 @@ class CompareCounts(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         by_name = ctx.index.by_name
+        countable = [name for name in by_name if not is_uncountable(name)]
         # pairs of at most MAX_PAIRED_OBJECTS names (drawn at random on a scene with more)
-        counts = [(name, len(by_name[name])) for name in sorted_subset(ctx.rng, by_name, MAX_PAIRED_OBJECTS)]
+        counts = [(name, len(by_name[name])) for name in sorted_subset(ctx.rng, countable, MAX_PAIRED_OBJECTS)]
         truths: list[bool] = []
         asked: list[tuple[str, str, str, bool]] = []
         for a, n_a in counts:
