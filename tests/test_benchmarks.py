@@ -434,3 +434,10 @@ def test_box_precision(cache: str) -> None:
     assert all(float(r[4]) == 1.0 for r in demo if r[1] == "pixel")  # the smallest IoU
     by_format = {(r[1], r[2]): r[3:] for r in demo}
     assert all(by_format[("norm1", k[1])] == v for k, v in by_format.items() if k[0] == "norm1000")
+
+
+def test_relation_realism() -> None:
+    out = _run("relation_realism.py", "--scenes", "20")
+    rows = {(r[0], r[2]): r for r in (line.split() for line in out.splitlines()) if r[:1] != ["generator"]}
+    assert set(rows) >= {("relation.query.v1", "with"), ("relation.exists.v1", "absurd"), ("object.count.v1", "counting")}
+    assert all(int(r[1]) > 0 for r in rows.values())  # every generator judged some samples
