@@ -74,3 +74,28 @@ def test_groups_of_numbers_are_in_numeric_order(demo_run: Path, tmp_path: Path) 
     a = replay(demo_run, tmp_path, "a", 10_000)
     steps = [row[0] for row in compare([a])["tables"]["by_steps"]]
     assert len(steps) > 2 and steps == sorted(steps, key=int)  # "2" before "10"
+
+
+def test_paired_differences_by_family_are_over_each_familys_common_samples() -> None:
+    from veriscene.evaluate.compare import _diff_cell, paired_by_family
+
+    ids = [f"s{i}" for i in range(8)]
+    family = {i: ("counting" if k < 4 else "relation") for k, i in enumerate(ids)}
+    first = {i: 1.0 for i in ids}                                      # right on all 8
+    second = {i: (0.0 if family[i] == "counting" else 1.0) for i in ids[:7]}  # s7 not answered
+    table = paired_by_family([(set(ids), first, family), (set(ids), second, family)])
+    assert list(table) == ["counting", "relation"]
+    assert table["counting"][0] == {"n": 4, "diff": -1.0, "ci": [-1.0, -1.0]}
+    assert table["relation"][0] == {"n": 3, "diff": 0.0, "ci": [0.0, 0.0]}
+    assert _diff_cell(table["counting"][0]) == "-100.0 [-100.0, -100.0] (n=4) *"
+    assert _diff_cell(table["relation"][0]) == "+0.0 [0.0, 0.0] (n=3)"
+
+
+def test_compare_of_two_runs_has_the_family_table(demo_run: Path, tmp_path: Path) -> None:
+    a = replay(demo_run, tmp_path, "a", 10_000, limit=12)
+    b = replay(demo_run, tmp_path, "b", 10_000, limit=12)
+    result = compare([a, b])
+    families = {s["family"] for s in samples(demo_run)[:12]}
+    assert set(result["paired_by_family"]) == families
+    assert "## Paired difference by family against replay:a.jsonl (a)" in to_markdown(result)
+    assert compare([a])["paired_by_family"] == {}

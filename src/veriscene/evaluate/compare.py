@@ -42,19 +42,34 @@ def _load(run: Path) -> dict[str, Any]:
     return orjson.loads(path.read_bytes())
 
 
-def _results(run: Path) -> tuple[set[str], dict[str, float]]:
-    """(ids of every sample the run evaluated, correctness of those it answered by id)."""
+def _results(run: Path) -> tuple[set[str], dict[str, float], dict[str, str]]:
+    """(ids of every sample the run evaluated, correctness of those it answered by id, family by id)."""
     evaluated: set[str] = set()
     correct: dict[str, float] = {}
+    family: dict[str, str] = {}
     path = run / "results.jsonl"
     if path.exists():
         for line in path.read_bytes().splitlines():
             if line.strip():
                 r = orjson.loads(line)
                 evaluated.add(r["id"])
+                family[r["id"]] = str(r.get("family"))
                 if r.get("status") in ANSWERED:
                     correct[r["id"]] = float(bool(r["correct"]))
-    return evaluated, correct
+    return evaluated, correct, family
+
+
+def paired_by_family(results: list[tuple[set[str], dict[str, float], dict[str, str]]],
+                     n_boot: int = 1000) -> dict[str, list[dict[str, Any]]]:
+    """family -> the paired difference of each run against the first over that family's samples
+    both answered: where one model is better, not only by how much overall."""
+    first, families = results[0][1], results[0][2]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for fam in sorted({f for _, _, fams in results for f in fams.values()}):
+        base = {i: v for i, v in first.items() if families.get(i) == fam}
+        out[fam] = [paired_difference(base, {i: v for i, v in correct.items() if fams.get(i) == fam}, n_boot)
+                    for _, correct, fams in results[1:]]
+    return out
 
 
 def _samples_file(run: Path, summary: dict[str, Any]) -> str:
@@ -146,10 +161,11 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
             rows.append(row)
         tables[key] = rows
     results = [_results(p) for p in paths]
-    diffs = [paired_difference(results[0][1], correct) for _, correct in results[1:]]
+    diffs = [paired_difference(results[0][1], correct) for _, correct, _ in results[1:]]
     result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs,
+              "paired_by_family": paired_by_family(results) if len(results) > 1 else {},
               "notes": _notes(labels, [_samples_file(p, s) for p, s in zip(paths, summaries)], summaries,
-                              [ids for ids, _ in results])}
+                              [ids for ids, _, _ in results])}
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -166,6 +182,23 @@ def _diff_rows(result: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _diff_cell(d: dict[str, Any]) -> str:
+    """"-17.6 [-22.9, -11.8] (n=585) *": points, interval, common samples; * when it excludes 0."""
+    if d["diff"] is None:
+        return "-"
+    low, high = d["ci"]
+    sign = " *" if low > 0 or high < 0 else ""
+    return f"{100 * d['diff']:+.1f} [{pct(low)}, {pct(high)}] (n={d['n']}){sign}"
+
+
+FAMILY_DIFF_NOTE = ("Cells: accuracy difference in points against the first run over the family's samples both "
+                    "answered, 95% paired bootstrap interval; * where the interval excludes 0.")
+
+
+def _family_diff_rows(result: dict[str, Any]) -> list[list[str]]:
+    return [[fam, *(_diff_cell(d) for d in diffs)] for fam, diffs in result.get("paired_by_family", {}).items()]
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     header = [""] + result["labels"]
     parts = ["# Comparison", "", "Cells: accuracy % [95% CI] (n answered, pf = parse failures)."]
@@ -175,6 +208,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     if result["paired_vs_first"]:
         parts += ["", f"## Paired difference against {result['labels'][0]}", "",
                   markdown_table(["run", "common samples", "difference (points)", "95% CI"], _diff_rows(result))]
+    if result.get("paired_by_family"):
+        parts += ["", f"## Paired difference by family against {result['labels'][0]}", "", FAMILY_DIFF_NOTE, "",
+                  markdown_table(["family", *result["labels"][1:]], _family_diff_rows(result))]
     return "\n".join(parts) + "\n"
 
 
@@ -189,4 +225,8 @@ def to_html(result: dict[str, Any], summaries: list[dict[str, Any]]) -> str:
     if result["paired_vs_first"]:
         body += [f"<h2>Paired difference against {result['labels'][0]}</h2>",
                  html_table(["run", "common samples", "difference (points)", "95% CI"], _diff_rows(result))]
+    if result.get("paired_by_family"):
+        body += [f"<h2>Paired difference by family against {html.escape(result['labels'][0])}</h2>",
+                 f"<p>{html.escape(FAMILY_DIFF_NOTE)}</p>",
+                 html_table(["family", *result["labels"][1:]], _family_diff_rows(result))]
     return page("veriscene comparison", body)
