@@ -142,6 +142,11 @@ def _scene(
     size = sizes.get(image_id, (first.get("width"), first.get("height")))
     if isinstance(size, str):
         raise bad(size, "width")
+    if sizes and image_id not in sizes and size == (None, None) and ctx.image_root is None and ctx.image_size is None:
+        raise bad(f"image size missing: image {image_id} is not listed in image_data.json (which gives the other "
+                  "images' sizes) and its record has no width/height; pass image_root=DIR (--image-root, reads the "
+                  "image header) or image_size=(W, H) (--image-size WxH), or the image_data.json of this release",
+                  "width")
     width_raw, height_raw = size
     candidates = [f"{image_id}.jpg", f"VG_100K/{image_id}.jpg", f"VG_100K_2/{image_id}.jpg"]
     width, height = ctx.image_size_of(width_raw, height_raw, candidates)
@@ -305,6 +310,14 @@ def _joined(files: list[Path], ctx: ReadContext) -> Iterator[tuple[str, list[dic
             yield image_id, records, str(file)
 
 
+def _file_of(files: dict[str, str], field: str | None) -> str | None:
+    """The split file a reject's field is in (`relationships[3].predicate` is in
+    relationships.json), so a fault is looked for where it is; None (the file the image was read
+    from first) for the image's own fields and for `scene_graphs.json`, which holds them all."""
+    role = (field or "").partition("[")[0]
+    return files.get(role) if role in SPLIT_FILES else None
+
+
 def merge_threshold(value: bool | float | str) -> float | None:
     """The `merge_duplicates` option as an IoU threshold: true is `DUPLICATE_IOU`, false (None)
     keeps every object, a number in (0, 1] (or its text, from the command line) is the threshold."""
@@ -335,8 +348,9 @@ def read_visual_genome(
     ctx = ReadContext(path, "visual_genome", objects=objects, **options)
     sizes = _sizes(Path(image_data) if image_data is not None else found_image_data, ctx)
 
+    where = partial(_file_of, {role: str(file) for role, file in files.items()})
     for image_id, records, source in _joined(list(files.values()), ctx):
         ctx.source = source
-        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, records, sizes, merge_iou))
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, records, sizes, merge_iou), where)
         if scene is not None:
             yield scene
