@@ -16,13 +16,15 @@ stops.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from functools import partial
 from typing import IO, Any, NamedTuple
 
-from veriscene.scene.compressed import READ_ERRORS, data_compression, data_error, open_text
+from veriscene.scene.compressed import READ_ERRORS, data_compression, data_error, open_data_file, open_text
 
 CHUNK_CHARS = 1 << 22  # characters read at a time (the window grows for a longer member)
 _SPACE = " \t\n\r"
@@ -32,9 +34,60 @@ _NEAR_END = 64  # a decoding error this close to the end of the text read may be
 class JsonStreamError(ValueError):
     """The file is not well-formed JSON at character `offset` (after `members` members)."""
 
+    what = "truncated or malformed JSON"  # how a reject introduces it
+
     def __init__(self, message: str, offset: int, members: int) -> None:
         super().__init__(f"{message.removesuffix(' at')} at character {offset}")
         self.offset, self.members = offset, members
+
+
+class NotUtf8Error(JsonStreamError):
+    """The file holds bytes that are not UTF-8 (JSON text is UTF-8): `message` says where
+    (`utf8_fault`), in bytes of the (decompressed) file, as characters cannot be counted there."""
+
+    what = "not UTF-8"
+
+    def __init__(self, message: str, members: int) -> None:
+        ValueError.__init__(self, message)
+        self.offset, self.members = -1, members
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def utf8_fault(chunks: Iterable[bytes]) -> str | None:
+    """Where the bytes `chunks` stop being UTF-8, said so that the user can find and mend it
+    (byte offset, line, the bytes around it, how to re-encode), or None if they are UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, first = 0, 1, True
+    history = b""  # the last bytes decoded, for the bytes around a fault at the start of a chunk
+    for chunk in chunks:
+        if first and chunk.startswith(_UTF16_BOMS):
+            return ("the file is UTF-16 text (it starts with a UTF-16 byte order mark); JSON annotation files must "
+                    "be UTF-8: re-encode it (iconv -f utf-16 -t utf-8 IN > OUT)")
+        first = False
+        pending = decoder.getstate()[0]  # bytes of a character the previous chunk cut
+        data = pending + chunk
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            at = exc.start  # in `data`: the pending bytes come first
+            seen = history + data
+            around, line = seen[max(0, len(history) + at - 24):len(history) + at + 8], lines + data.count(b"\n", 0, at)
+            return (f"byte 0x{data[at]:02x} at byte {offset - len(pending) + at:,} (line {line}), in {around!r}; JSON "
+                    "annotation files must be UTF-8: re-encode the file (one written as Latin-1 or Windows-1252: "
+                    "iconv -f cp1252 -t utf-8 IN > OUT)")
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+        decoded = data[:len(data) - len(decoder.getstate()[0])]
+        history = (history + decoded)[-24:]
+    return None
+
+
+def file_utf8_fault(path: str | os.PathLike[str]) -> str | None:
+    """`utf8_fault` of a file's (decompressed) bytes, read again from its start."""
+    with open_data_file(path) as fh:
+        return utf8_fault(iter(partial(fh.read, 1 << 20), b""))
 
 
 def top_level(path: str | os.PathLike[str]) -> str:
@@ -70,6 +123,8 @@ class _Window:
             return False
         try:
             data = self.fh.read(self.chunk)
+        except UnicodeDecodeError:
+            raise NotUtf8Error(file_utf8_fault(self.path) or "the file is not UTF-8 text", members) from None
         except READ_ERRORS as exc:
             if not data_error(exc):
                 raise  # the system's error (a disk), not the data's

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from veriscene.io.readers._fields import bad
-from veriscene.io.readers._json import JsonStreamError, stream_json, top_level
+from veriscene.io.readers._json import JsonStreamError, stream_json, top_level, utf8_fault
 from veriscene.scene.compressed import READ_ERRORS, data_error, open_data_file, unreadable
 
 if TYPE_CHECKING:  # annotations only: `_base` imports this module
@@ -33,6 +33,10 @@ def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
     try:
         return parse_json(data)
     except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError are ValueErrors
+        encoding = utf8_fault([data])  # orjson says "surrogates not allowed ... (char 0)" of a Latin-1 byte
+        if encoding is not None:
+            ctx.file_error(bad(f"not UTF-8: {encoding}"), str(path))
+            return None
         hint = "truncated or malformed JSON" if data.strip(_BLANK) else "empty file"
         ctx.file_error(bad(f"{hint}: {exc}"[:300]), str(path))
         return None
@@ -85,7 +89,7 @@ def json_records(path: str | os.PathLike[str], ctx: ReadContext, list_key: str |
 def stream_fault(exc: Exception, count: int, what: str) -> str:
     """The reject reason for a file whose streaming stopped at a fault, after `count` `what`."""
     before = f"; the {count} {what} before it were read" if count else ""
-    return f"truncated or malformed JSON: {exc}{before}"[:300]
+    return f"{getattr(exc, 'what', 'truncated or malformed JSON')}: {str(exc)[:300]}{before}"
 
 
 def as_records(data: Any, list_key: str | None, single_keys: Sequence[str]) -> list[Any] | None:

@@ -357,8 +357,9 @@ def _spool_members(path: Path, ctx: ReadContext, masks: bool, images: Spool,
                 categories = value
     except (JsonStreamError, UnicodeDecodeError) as exc:
         # the scenes need the whole file (its categories come last): none is converted
-        ctx.file_error(bad(f"truncated or malformed JSON: {exc}; no scene is converted from the file "
-                           f"(its categories come last; {count} annotation(s) were read before the fault)"[:300]),
+        what = getattr(exc, "what", "truncated or malformed JSON")
+        ctx.file_error(bad(f"{what}: {exc}; no scene is converted from the file "
+                           f"(its categories come last; {count} annotation(s) were read before the fault)"[:500]),
                        str(path))
         return None
     if not listed:
