@@ -90,7 +90,10 @@ def test_cli_summary_and_exit_codes(cli: typer.Typer, gqa: Path, tmp_path: Path)
     truncated = tmp_path / "t.json"
     truncated.write_text('{"1": {"width": 1')
     result = runner.invoke(cli, ["convert", str(truncated), "--from", "gqa", "--out", str(out)])
-    assert result.exit_code == 0 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = "".join(result.output.split())  # the console wraps long paths anywhere
+    assert f"filerejected:{truncated}:truncatedormalformedJSON" in said
+    assert f"error:nosceneconvertedfrom{truncated}:afilecouldnotberead" in said
 
     result = runner.invoke(cli, ["convert", str(gqa), "--out", str(out), "--image-size", "64x64", "--rejects", str(tmp_path / "r.jsonl")])
     assert result.exit_code == 0 and (tmp_path / "r.jsonl").exists()
@@ -240,3 +243,33 @@ def test_converted_file_has_the_usual_permissions(gqa: Path, tmp_path: Path) -> 
     finally:
         os.umask(old)
     assert (tmp_path / "scenes.jsonl").stat().st_mode & 0o777 == 0o644  # not 0600, as a temporary file's
+
+
+def test_nothing_converted_exits_1_naming_the_first_reject(cli: typer.Typer, tmp_path: Path) -> None:
+    """A `convert && generate` pipeline stops when every record was refused (here: CLEVR scenes
+    without an image size), rather than going on with an empty scene file."""
+    scenes = tmp_path / "CLEVR_val_scenes.json"
+    scenes.write_text(json.dumps({"scenes": [{"image_index": 0, "image_filename": "a.png", "objects": [
+        {"shape": "cube", "color": "red", "size": "large", "material": "rubber", "pixel_coords": [50, 50, 10],
+         "3d_coords": [0, 0, 0.7], "rotation": 0}], "relationships": {}}]}))
+    out = tmp_path / "scenes.jsonl"
+    result = CliRunner().invoke(cli, ["convert", str(scenes), "--from", "clevr", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    said = "".join(result.output.split())  # the console wraps long paths anywhere
+    assert "".join((f"no scene converted from {scenes}: all 1 scene(s) read were rejected (the first reject: {scenes}, "
+                    "record a.png, field width: image size missing").split()) in said
+    result = CliRunner().invoke(cli, ["convert", str(scenes), "--from", "clevr", "--out", str(out), "--image-size", "480x320"])
+    assert result.exit_code == 0 and len(out.read_text().splitlines()) == 1
+
+
+def test_summary_keeps_file_faults_and_an_empty_input_is_no_failure(tmp_path: Path) -> None:
+    empty = tmp_path / "instances.json"
+    empty.write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    summary = convert(empty, tmp_path / "a.jsonl", "coco")
+    assert (summary.scenes_written, summary.rejected, summary.nothing_converted) == (0, 0, None)
+    cut = tmp_path / "cut.json"
+    cut.write_text('{"images": [{"id": 1, "width": 4')
+    summary = convert(cut, tmp_path / "b.jsonl", "coco")
+    assert summary.file_faults == [f"{cut}: " + summary.first_reject.split(": ", 1)[1]]
+    assert summary.nothing_converted is not None and summary.nothing_converted.startswith(
+        f"no scene converted from {cut}: a file could not be read (the first reject: {cut}: truncated or malformed JSON")

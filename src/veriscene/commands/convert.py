@@ -1,7 +1,8 @@
 """`veriscene convert INPUT --from FORMAT --out scenes.jsonl`: annotation set -> veriscene JSONL.
 
-Exit codes: 0 done (rejects, if any, are in the report), 1 a reject in --strict mode (or input
-that cannot be read at all), 2 a missing file or an unknown format. Bad data never ends in a
+Exit codes: 0 done (rejects, if any, are in the report), 1 a reject in --strict mode, input
+that cannot be read at all, or no scene converted while something was rejected (a truncated
+file, every record refused: `ConvertSummary.nothing_converted`), 2 a missing file or an unknown format. Bad data never ends in a
 traceback.
 """
 
@@ -142,6 +143,8 @@ def print_summary(console: Console, summary: ConvertSummary, command: str = "con
     console.print(summary_table(summary, command))
     for warning in summary.warnings:
         console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+    for fault in summary.file_faults:
+        console.print(f"[yellow]file rejected[/yellow]: {escape(fault)}")
     if summary.rejected:
         console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
                       "(file, record, field, reason)")
@@ -210,3 +213,6 @@ def register(app: typer.Typer) -> None:
                 options["normalizer"] = Normalizer.from_file(fetch_file(synonyms) if is_url(synonyms) else synonyms)
             summary = convert(input, out, fmt, strict=strict, rejects_path=rejects, **options)
         print_summary(console, summary)
+        if summary.nothing_converted is not None:
+            err.print(f"[red]error:[/red] {escape(summary.nothing_converted)}")
+            raise typer.Exit(1)

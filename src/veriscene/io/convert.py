@@ -24,11 +24,14 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
-from veriscene.io.rejects import RejectReport, renamed
+from veriscene.io.rejects import Reject, RejectReport, renamed
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file
 from veriscene.scene.jsonl import BATCH, dumps_scenes
 from veriscene.scene.model import Scene
+
+
+_FILE_FAULTS = 3  # file-level rejects a summary repeats (the report has them all)
 
 
 @dataclass
@@ -49,6 +52,10 @@ class ConvertSummary:
     # what the scenes written record only in part (``meta["sparse"]``: the reader's `sparse`
     # option, else the format's default, `SPARSE_DEFAULTS`)
     sparse: list[str] = field(default_factory=list)
+    # the first few file-level rejects, "file: reason" (a file cut short, not UTF-8, a wrong top
+    # level): said on screen, not only in the report, as they cost whole files of scenes
+    file_faults: list[str] = field(default_factory=list)
+    first_reject: str | None = None  # the first reject, "file, record R, field F: reason"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,7 +80,27 @@ class ConvertSummary:
                    detection_reason=detection_reason, scenes_read=written + report.rejected["scene"],
                    scenes_written=written, scenes_rejected=report.rejected["scene"], rejected=report.total,
                    boxes_clipped=report.boxes_clipped, repairs=dict(report.repairs),
-                   rejected_by_level={k: v for k, v in report.rejected.items() if v}, sparse=sparse)
+                   rejected_by_level={k: v for k, v in report.rejected.items() if v}, sparse=sparse,
+                   file_faults=[f"{e.file}: {e.reason}" for e in report.entries if e.level == "file"][:_FILE_FAULTS],
+                   first_reject=_said(report.entries[0]) if report.entries else None)
+
+    @property
+    def nothing_converted(self) -> str | None:
+        """Why the run wrote no scene although the input had something to reject (a truncated or
+        mis-encoded file, every record refused): the `convert` command then exits 1, so a
+        `convert && generate` pipeline stops there. None when scenes were written, or when the
+        input held nothing at all (a COCO file with no images)."""
+        if self.scenes_written or not self.rejected:
+            return None
+        what = ("a file could not be read" if self.file_faults
+                else f"all {self.scenes_rejected} scene(s) read were rejected")
+        return f"no scene converted from {self.input}: {what} (the first reject: {self.first_reject}); see {self.rejects}"
+
+
+def _said(entry: Reject) -> str:
+    """A reject in one line: "file, record R, field F: reason"."""
+    where = [str(entry.file)] + [f"{k} {v}" for k, v in (("record", entry.record), ("field", entry.field)) if v is not None]
+    return f"{', '.join(where)}: {entry.reason}"
 
 
 def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path,
