@@ -44,3 +44,18 @@ def test_a_folder_holding_replies_of_another_model_is_still_refused(demo_run: Pa
     with pytest.raises(ValueError, match="holds results of model"):
         evaluate(demo_run, f"replay:{write_replies(tmp_path / 'b.jsonl', recs, 'no')}", tmp_path / "o", limit=4,
                  freeform="off", reports=False)
+
+
+@pytest.mark.parametrize("content, problem", [(b'{"model": ', "not valid JSON"), (b"[1]", "a JSON list, not an object")])
+def test_a_broken_run_file_is_named_with_what_to_do(demo_run: Path, tmp_path: Path, content: bytes,
+                                                    problem: str) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "run.json").write_bytes(content)
+    replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run)[:2])
+    with pytest.raises(ValueError, match=rf"{out / 'run.json'} is not a run file of veriscene eval \({problem}.*"
+                                         "remove it to go on"):
+        evaluate(demo_run, f"replay:{replies}", out, limit=2, freeform="off", reports=False)
+    (out / "run.json").unlink()
+    assert evaluate(demo_run, f"replay:{replies}", out, limit=2, freeform="off", reports=False).complete
+

@@ -61,7 +61,9 @@ class RequestCache:
             self._db.execute(_SCHEMA)
             self._db.commit()
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"request cache {self.path} is not a usable SQLite file ({exc})") from None
+            raise ValueError(f"request cache {self.path} is not a usable SQLite file ({exc}): remove it (the "
+                             "replies it held are asked again; those in the run's results.jsonl are kept), or "
+                             "pass another --cache file or --no-cache") from None
         self.hits = 0
         self.writes = 0
 

@@ -189,7 +189,15 @@ def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> 
     path = out / "run.json"
     current = {"model": identity, "samples": str(samples_path.resolve())}
     if path.exists():
-        previous = orjson.loads(path.read_bytes())
+        try:
+            previous = orjson.loads(path.read_bytes())
+            problem = None if isinstance(previous, dict) else f"a JSON {type(previous).__name__}, not an object"
+        except orjson.JSONDecodeError as exc:
+            problem = f"not valid JSON: {exc}"
+        if problem is not None:
+            raise ValueError(f"{path} is not a run file of veriscene eval ({problem}): remove it to go on in {out} "
+                             "(run.json is written again, and the replies in results.jsonl are kept where they "
+                             "answer this model's prompts), or use another --out folder")
         replied = any(r.get("status") != "error" for r in read_results(out / "results.jsonl").values())
         if previous.get("model") != identity and replied:
             raise ValueError(f"{out} holds results of model {previous.get('model')}; this run is {identity}. "
