@@ -13,6 +13,7 @@ independently of the generators' tables:
 
 - ambiguous option (`relation.query.v1`): an option of the same near-synonym group as the answer
   ("on"/"on top of", "near"/"next to"/"beside", "has"/"wearing"/"holding", "sitting on"/"on");
+  two alike wrong options: two wordings of one relation among the wrong ones ("near", "next to");
 - absurd "no" (`relation.exists.v1`): a predicate that no rule annotates between the subject's and
   the object's kinds (people, animals, clothes, parts, vehicles, things, stuff), other than a place
   any two objects may have (`GENERIC`: "near", "behind", ...): "Is the man wearing the sky?", "Is
@@ -21,7 +22,8 @@ independently of the generators' tables:
 - uncountable (`object.count.v1`, `counting.compare.v1`): a count of a substance ("patches of sky").
 
 Measured (300 scenes, seed 0), before the predicate tables and the substance rule (commit 2526f1a)
-and after: relation.query with a second right option 1019 of 1861 (54.8%) -> 0; relation.exists
+and after: relation.query with a second right option 1019 of 1861 (54.8%) -> 0, with two alike
+wrong options 303 (16.3%) -> 0; relation.exists
 absurd "no" 164 of 299 (54.8%) -> 0, wrong "no" 72 (24.1%) -> 0; counts of a substance 88 of 856
 object.count and 139 of 600 counting.compare -> 0. With --sparse: relation.query 261 of 724
 (36.0%) -> 0 of 694, wrong "no" 47 (15.7%) -> 1 ("attached to" beside "above", judged alike here).
@@ -84,6 +86,10 @@ GROUPS = (
     {"above", "over"},
     {"eating", "grazing on"},
 )
+# Wordings of one relation: two of them among the wrong options tell a careful reader neither is right
+SYNONYMS = ({"on", "on top of", "atop"}, {"near", "next to", "beside", "by"}, {"wearing", "wears", "has on"},
+            {"holding", "holds"}, {"has", "with"}, {"above", "over"}, {"riding", "riding on"},
+            {"lying on", "laying on"}, {"looking at", "watching"}, {"under", "beneath"})
 # Predicates any two objects may plausibly be asked about; any other is plausible only between the
 # kinds of a rule that annotates it
 GENERIC = {"near", "next to", "beside", "by", "behind", "in front of", "above", "below", "under", "over",
@@ -137,6 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="relation-realism-") as folder:
         tally = _run(Path(folder), args)
     rows = [("relation.query.v1", "samples", "with a second right option"),
+            ("relation.query.v1", "samples", "two alike wrong options"),
             ("relation.exists.v1", "no", "absurd no"), ("relation.exists.v1", "no", "wrong no"),
             ("object.count.v1", "samples", "counting a substance"),
             ("counting.compare.v1", "samples", "counting a substance")]
@@ -174,6 +181,9 @@ def _run(tmp: Path, args: argparse.Namespace) -> Counter[str]:
                 tally[f"{task} with a second right option"] += 1
                 if args.show:
                     print("  second right option:", s["choices"], "answer", s["answer"])
+            wrong = {c for c in s.get("choices") or () if c != s["answer"]}
+            if any(len(g & wrong) > 1 for g in SYNONYMS):
+                tally[f"{task} two alike wrong options"] += 1
         elif task == "relation.exists.v1" and s["answer"] in (False, "no"):
             tally[f"{task} no"] += 1
             scene = scenes[s["images"][0]["id"]]

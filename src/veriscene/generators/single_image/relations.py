@@ -20,6 +20,7 @@ from veriscene.vocab import (
     CONVERSE_PREDICATES,
     compatible_predicate_senses,
     converse_predicate_senses,
+    predicate_class,
     predicate_senses,
 )
 
@@ -113,6 +114,22 @@ def options_like(vocab: Vocabulary, predicate: str, doing: bool = True) -> list[
     kind, group = _kind(predicate), wording(predicate, doing)
     return vocab.view(("predicates answering", kind, group, doing),
                       lambda: [p for p in predicates_of_kind(vocab, kind) if wording(p, doing) == group])
+
+
+def distinct_options_like(vocab: Vocabulary, predicate: str, doing: bool = True) -> tuple[list[str], dict[str, str]]:
+    """`options_like`, one predicate a class (`vocab.predicate_class`: the data set's commonest
+    spelling, then the first in order), sorted, and the one kept of each class: two wrong options
+    that say the same ("near" and "next to") would tell a careful reader that neither is right
+    (made once per vocabulary and question; do not modify)."""
+    def make() -> tuple[list[str], dict[str, str]]:
+        kept: dict[str, str] = {}
+        for p in options_like(vocab, predicate, doing):
+            klass = predicate_class(p)
+            if klass not in kept or vocab.predicates[p] > vocab.predicates[kept[klass]]:
+                kept[klass] = p
+        return sorted(kept.values()), kept
+
+    return vocab.view(("distinct predicates answering", _kind(predicate), wording(predicate, doing), doing), make)
 
 
 def ruled_out(index: SceneIndex, s: int, o: int, vocab: Vocabulary) -> list[str]:
@@ -284,10 +301,13 @@ class QueryRelation(Generator):
             readable = seen()
             distractors = [p for p in wrong if p not in readable]
         else:
-            # Distractors that answer the same question (`options_like`) and neither may hold
-            # with the answer (`may_hold`: "on top of" beside "on") nor be read from A to B (the
-            # converse, which holds from B to A, is a good hard negative).
-            distractors = Without(options_like(vocab, predicate), (*may_hold(vocab, (predicate,), held_back), *seen()))
+            # Distractors that answer the same question, one a class (`distinct_options_like`),
+            # and neither may hold with the answer (`may_hold`: "on top of" beside "on") nor be
+            # read from A to B, in any wording ("next to" where "near" is read) (the converse,
+            # which holds from B to A, is a good hard negative).
+            options, kept = distinct_options_like(vocab, predicate)
+            readable = [kept[c] for c in {predicate_class(p) for p in seen()} if c in kept]
+            distractors = Without(options, (*may_hold(vocab, (predicate,), held_back), *readable))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))
