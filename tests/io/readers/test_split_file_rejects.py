@@ -62,3 +62,16 @@ def test_image_missing_from_image_data_is_read_with_an_image_size(tmp_path: Path
     scenes, report = read_all(tmp_path, "visual_genome", image_size=(64, 48))
     assert [(s.image_id, s.width, s.height) for s in scenes] == [("1", 100, 100), ("2", 64, 48)]
     assert report.total == 0
+
+
+def test_merged_object_ids_name_the_object_they_were_merged_into(tmp_path: Path) -> None:
+    man = {**vg_obj(11, "man", 0, 0, 50, 90), "merged_object_ids": [19, 18]}
+    write_json(tmp_path / "scene_graphs.json", [{"image_id": 1, "width": 100, "height": 100, "objects": [
+        man, vg_obj(10, "shirt", 5, 5, 20, 20), vg_obj(18, "hat", 5, 0, 10, 5)],
+        "relationships": [{"predicate": "wearing", "subject_id": 19, "object_id": 10},
+                          {"predicate": "wearing", "subject_id": 11, "object_id": 18}]}])
+    scenes, report = read_all(tmp_path / "scene_graphs.json", "visual_genome")
+    (scene,) = scenes
+    # 19 is the man; 18 is an object of its own (a hat), not an alias of him
+    assert scene.names == ("man", "shirt", "hat") and scene.relations == ((0, "wearing", 1), (0, "wearing", 2))
+    assert scene.meta["object_ids"] == ["11", "10", "18"] and report.total == 0

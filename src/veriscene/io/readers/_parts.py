@@ -108,6 +108,13 @@ class SceneParts:
         self.rows.append(row)
         self.ids.append(oid)
 
+    def alias(self, other: str, oid: str) -> None:
+        """Let id `other` name object `oid` too (Visual Genome's `merged_object_ids`: the ids of
+        the objects merged into it, which relations may still use), unless `other` is an object
+        of its own or one dropped."""
+        if oid in self.index and other not in self.index and other not in self.dropped:
+            self.index[other] = self.index[oid]
+
     def relate(self, subject: str, predicate: Any, obj: str, field: str) -> None:
         try:
             pred = self.ctx.predicate(predicate, field + ".predicate")

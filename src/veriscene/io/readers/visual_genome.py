@@ -21,7 +21,8 @@ Visual Genome draws one box around a group) gets the singular name and is listed
 tree". Visual Genome annotates the objects its workers wrote about, not every object: the
 `objects` option says what may be taken from that (`_base.OBJECT_COVERAGES`; default "present":
 counts of the names an image annotates stand, the absence of any other name is unknown).
-Object ids are resolved within an image; an object that only
+Object ids are resolved within an image (an id an object lists in
+`merged_object_ids` names that object); an object that only
 appears embedded in an attribute or relationship entry (with its box and name) is added. Objects
 of one name whose boxes overlap by IoU >= 0.9 are merged (`merge_duplicates`, `DUPLICATE_IOU`):
 raw Visual Genome annotates many objects twice. Image
@@ -161,6 +162,16 @@ def _scene(
                 continue
             field = f"objects[{oid}]"
             parts.add(oid, partial(_object_row, ctx, obj, width, height, field), field)
+    for record in records:  # ids merged into an object (v1.2+) name it, after every object's own id
+        for obj in _list(record, "objects"):
+            merged = obj.get("merged_object_ids") if isinstance(obj, dict) else None
+            if isinstance(merged, list) and merged:
+                try:
+                    oid = _object_id(obj, "objects")
+                    for k, other in enumerate(merged):
+                        parts.alias(object_id(other, f"objects[{oid}].merged_object_ids[{k}]"), oid)
+                except SceneValidationError as exc:
+                    ctx.drop(exc, "object")
 
     for record in records:
         for k, entry in enumerate(_list(record, "attributes")):
