@@ -67,3 +67,27 @@ def test_a_replay_run_reports_its_settings(demo_run: Path, tmp_path: Path) -> No
     assert "| prompts | system 'Be brief.' |" in text and "| 90% CI |" in text
     assert "HTTP attempts" not in text  # a replay sends none
     assert to_markdown(result.summary) == text
+
+
+def test_replies_cut_at_the_token_limit_are_counted_and_said(demo_run: Path, tmp_path: Path) -> None:
+    from veriscene.evaluate.adapters.base import Completion, Model
+
+    class Thinker(Model):
+        """Cuts every other reply short in its thinking, as a reasoning model at a low max_tokens does."""
+
+        name = "thinker"
+        params = {"max_tokens": 64}
+
+        def generate(self, requests, on_done) -> None:
+            for k, r in enumerate(requests):
+                cut = k % 2 == 0
+                on_done(Completion(key=r.key, text="<think>Let me count the" if cut else "yes",
+                                   info={"finish_reason": "length" if cut else "stop"}))
+
+    result = evaluate(demo_run, Thinker(), tmp_path / "o", limit=6, freeform="off", families="object")
+    assert result.counts["cut_at_max_tokens"] == 3 and result.counts["cut_unparsed"] == 3
+    text = (tmp_path / "o" / "report.md").read_text()
+    assert ("**3 replies stopped at the token limit (finish reason 'length'), 3 of them unparseable: raise "
+            "--max-tokens (now 64).**") in text
+    assert "stopped at the token limit" not in to_markdown({**result.summary, "counts": {
+        **result.counts, "cut_at_max_tokens": 0}})

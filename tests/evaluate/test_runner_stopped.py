@@ -58,4 +58,3 @@ def test_a_broken_run_file_is_named_with_what_to_do(demo_run: Path, tmp_path: Pa
         evaluate(demo_run, f"replay:{replies}", out, limit=2, freeform="off", reports=False)
     (out / "run.json").unlink()
     assert evaluate(demo_run, f"replay:{replies}", out, limit=2, freeform="off", reports=False).complete
-

@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         veriscene.evaluate.evaluate)."""
         from functools import partial
 
-        from veriscene.console import console, stage_bars
+        from veriscene.console import console, err_console, stage_bars
         from veriscene.evaluate import ModelConfigError, evaluate
         from veriscene.commands import local_input
         from veriscene.evaluate.prompts import load_prompts
@@ -127,6 +127,11 @@ def register(app: typer.Typer) -> None:
                       soft_wrap=True)
         console.print(f"wrote {out}/results.jsonl, {out}/summary.json, {out}/report.md, {out}/report.html",
                       soft_wrap=True)
+        from veriscene.evaluate.report import cut_text
+
+        if cut_text(result.summary):  # on stderr too: the report on stdout runs to a few screens
+            err_console.print(f"[yellow]warning[/] {cut_text(result.summary)}", soft_wrap=True, markup=True,
+                              highlight=False)
         if not result.complete:
             _fail(_failed_requests(result.summary), 1)
 

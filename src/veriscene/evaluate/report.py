@@ -105,6 +105,17 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def cut_text(summary: dict[str, Any]) -> str:
+    """A warning when replies stopped at the token limit (finish reason 'length'), else ""."""
+    counts = summary.get("counts") or {}
+    if not counts.get("cut_at_max_tokens"):
+        return ""
+    limit = ((summary.get("model") or {}).get("params") or {}).get("max_tokens")
+    return (f"{counts['cut_at_max_tokens']} replies stopped at the token limit (finish reason 'length'), "
+            f"{counts.get('cut_unparsed', 0)} of them unparseable: raise --max-tokens"
+            + (f" (now {limit})" if limit is not None else ""))
+
+
 def _table_rows(groups: dict[str, dict[str, Any]]) -> list[list[str]]:
     return [[name, str(s["n"]), pct(s["accuracy"]), ci_text(s), pct(s["mean_score"]), str(s["parse_failures"]),
              pct(s["parse_failure_rate"]), str(s["errors"])] for name, s in groups.items()]
@@ -138,7 +149,8 @@ def to_markdown(summary: dict[str, Any]) -> str:
         f"{replies_text(counts)}, from cache: {counts['from_cache']}, "
         f"resumed: {counts['resumed']}, errors (no reply): {counts['errors']}, "
         f"rejected sample lines: {counts['rejected_lines']}."
-        + ("" if summary.get("complete") else f" **Incomplete: {retry_advice(summary)}.**"),
+        + ("" if summary.get("complete") else f" **Incomplete: {retry_advice(summary)}.**")
+        + (f" **{cut_text(summary)}.**" if cut_text(summary) else ""),
         "",
         "Accuracy counts an unparseable reply as wrong; parse failures are also reported on their own.",
         "",
@@ -238,6 +250,8 @@ def to_html(summary: dict[str, Any]) -> str:
             f"rejected sample lines: {counts['rejected_lines']}.</p>"]
     if not summary.get("complete"):
         body.append(f"<p class='warn'>Incomplete: {html.escape(retry_advice(summary))}.</p>")
+    if cut_text(summary):
+        body.append(f"<p class='warn'>{html.escape(cut_text(summary))}.</p>")
     if summary.get("error_reasons"):
         body += ["<h2>Errors (no reply)</h2>",
                  html_table(["requests", "error"], [[str(n), reason] for reason, n in summary["error_reasons"]])]

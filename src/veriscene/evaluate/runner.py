@@ -385,7 +385,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
                    "replies_read": read, "replies_file": identity.get("file") if replay else None,
                    "errors": errors, **summary["status_counts"],
                    # HTTP requests made, retries included (a request counted once in requests_sent)
-                   "attempts": sum(r.get("attempts") or 0 for sid, r in records.items() if sid in by_id)},
+                   "attempts": sum(r.get("attempts") or 0 for sid, r in records.items() if sid in by_id),
+                   # replies the server cut at the token limit: a reasoning model's answer may never come
+                   "cut_at_max_tokens": sum(r.get("finish_reason") == "length" for r in ordered),
+                   "cut_unparsed": sum(r.get("finish_reason") == "length" and r["status"] == "parse_failed"
+                                       for r in ordered)},
         "settings": run_settings(adapter, prompt_set, started_at),
         "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
                        "requests_per_s": sent / generate_wall if sent and generate_wall > 0 else None},

@@ -1,0 +1,46 @@
+"""`veriscene eval` warns on stderr when replies stopped at the token limit (a reasoning model at a
+low --max-tokens), besides the report's line."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from veriscene.cli import app
+
+
+class CutShort(BaseHTTPRequestHandler):
+    """Every reply is thinking cut at the token limit."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        data = json.dumps({"choices": [{"index": 0, "finish_reason": "length", "message": {
+            "role": "assistant", "content": "<think>First, I look at the objects and"}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_replies_cut_at_the_token_limit_are_warned_on_stderr(demo_run: Path, tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CutShort)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = CliRunner().invoke(app, ["eval", str(demo_run), "--model", "openai:thinker", "--base-url",
+                                          f"http://127.0.0.1:{server.server_address[1]}/v1", "--out",
+                                          str(tmp_path / "o"), "--limit", "3", "--families", "object",
+                                          "--max-tokens", "32", "--freeform", "off"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert ("warning 3 replies stopped at the token limit (finish reason 'length'), 3 of them unparseable: raise "
+            "--max-tokens (now 32)") in result.stderr
