@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -136,3 +137,21 @@ def summarise(records: Sequence[dict[str, Any]], *, n_boot: int = 1000, confiden
     out["latency"] = latency_stats(records)
     out["bootstrap"] = {"resamples": n_boot, "confidence": confidence, "seed": seed}
     return out
+
+
+_SAMPLE_PREFIX = re.compile(r"^sample '[^']*': ")
+# `adapters.base.image_payload` / `image_hash`: one reason for every missing image file
+_MISSING_IMAGE = re.compile(r"^image file (.+) does not exist$")
+MISSING_IMAGES = "image files do not exist"
+
+
+def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
+    """The commonest errors of failed requests, as [reason, count], commonest first (at most `top`)."""
+    # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample; missing
+    # image files are one reason, with the first of them as example (a samples file copied
+    # without its images folder: one line, not one per image)
+    reasons = [_SAMPLE_PREFIX.sub("", " ".join(str(r.get("error")).split())) for r in records if r["status"] == "error"]
+    missing = [m.group(1) for m in map(_MISSING_IMAGE.match, reasons) if m]
+    counts = Counter(f"{MISSING_IMAGES} (e.g. {missing[0]})" if _MISSING_IMAGE.match(reason) else reason
+                     for reason in reasons)
+    return [[reason, n] for reason, n in counts.most_common(top)]

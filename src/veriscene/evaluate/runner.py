@@ -15,7 +15,6 @@ is ever sent twice for the same model, parameters, prompt and images.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,7 +33,7 @@ from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
-from veriscene.evaluate.metrics import latency_stats, summarise
+from veriscene.evaluate.metrics import error_reasons, latency_stats, summarise
 from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
 from veriscene.evaluate.results import OrderedWriter, finalise, read_results
 
@@ -138,26 +137,6 @@ def _nothing_chosen(sample_set: Any, limit: int | None) -> str:
         return (f"{sample_set.path} holds no sample to evaluate: {len(sample_set.rejected)} line(s) "
                 f"rejected{first}")
     return "no sample selected"
-
-
-_SAMPLE_PREFIX = re.compile(r"^sample '[^']*': ")
-# `adapters.base.image_payload` / `image_hash`: one reason for every missing image file
-_MISSING_IMAGE = re.compile(r"^image file (.+) does not exist$")
-MISSING_IMAGES = "image files do not exist"
-
-
-def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
-    """The commonest errors of failed requests, as [reason, count], commonest first (at most `top`)."""
-    from collections import Counter
-
-    # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample; missing
-    # image files are one reason, with the first of them as example (a samples file copied
-    # without its images folder: one line, not one per image)
-    reasons = [_SAMPLE_PREFIX.sub("", " ".join(str(r.get("error")).split())) for r in records if r["status"] == "error"]
-    missing = [m.group(1) for m in map(_MISSING_IMAGE.match, reasons) if m]
-    counts = Counter(f"{MISSING_IMAGES} (e.g. {missing[0]})" if _MISSING_IMAGE.match(reason) else reason
-                     for reason in reasons)
-    return [[reason, n] for reason, n in counts.most_common(top)]
 
 
 # adapter attributes that change how requests are made (never what is scored): the report states them
