@@ -9,7 +9,7 @@ from tests.evaluate.test_cli_errors import write_replies
 from tests.evaluate.conftest import samples
 from veriscene.evaluate import evaluate
 from veriscene.evaluate.report import retry_advice
-from veriscene.evaluate.runner import error_reasons
+from veriscene.evaluate.metrics import error_reasons
 
 
 def test_missing_images_are_one_reason_named_where_they_were_looked_for(demo_run: Path, tmp_path: Path) -> None:
