@@ -99,3 +99,11 @@ def test_compare_of_two_runs_has_the_family_table(demo_run: Path, tmp_path: Path
     assert set(result["paired_by_family"]) == families
     assert "## Paired difference by family against replay:a.jsonl (a)" in to_markdown(result)
     assert compare([a])["paired_by_family"] == {}
+
+
+def test_the_overall_table_has_the_macro_accuracy_over_families(demo_run: Path, tmp_path: Path) -> None:
+    a = replay(demo_run, tmp_path, "a", 10_000)
+    macro = orjson.loads((a / "summary.json").read_bytes())["macro_by_family"]
+    row = compare([a])["tables"]["overall"][1]
+    assert row == ["families, macro", f"{100 * macro['accuracy']:.1f} [{100 * macro['ci_low']:.1f}, "
+                                      f"{100 * macro['ci_high']:.1f}] ({macro['groups']} families)"]

@@ -160,6 +160,11 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
                            f"{pct(stats['accuracy'])} {ci_text(stats)} (n={stats['n']}, pf={stats['parse_failures']})")
             rows.append(row)
         tables[key] = rows
+    if any((s.get("macro_by_family") or {}).get("accuracy") is not None for s in summaries):
+        # each family weighted alike (`metrics.macro_accuracy`); "-" for a run of an older release
+        tables["overall"].append(["families, macro"] + [
+            "-" if (m := s.get("macro_by_family") or {}).get("accuracy") is None else
+            f"{pct(m['accuracy'])} {ci_text(m)} ({m['groups']} families)" for s in summaries])
     results = [_results(p) for p in paths]
     diffs = [paired_difference(results[0][1], correct) for _, correct, _ in results[1:]]
     result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs,

@@ -105,6 +105,15 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def macro_text(summary: dict[str, Any]) -> str:
+    """The accuracy with every family weighted alike, or "" (one family, or a summary without it)."""
+    macro = summary.get("macro_by_family") or {}
+    if macro.get("accuracy") is None or macro.get("groups", 0) < 2:
+        return ""
+    return (f"Macro accuracy over the {macro['groups']} families answered (each family weighted alike, "
+            f"whatever its sample count): {pct(macro['accuracy'])}% {ci_text(macro)}.")
+
+
 def cut_text(summary: dict[str, Any]) -> str:
     """A warning when replies stopped at the token limit (finish reason 'length'), else ""."""
     counts = summary.get("counts") or {}
@@ -158,6 +167,8 @@ def to_markdown(summary: dict[str, Any]) -> str:
         "",
         markdown_table(header(summary), _table_rows({"all": summary["overall"]})),
     ]
+    if macro_text(summary):
+        parts += ["", macro_text(summary)]
     if summary["overall"].get("not_scored"):
         parts += ["", FREEFORM_NOTE.format(n=summary["overall"]["not_scored"])]
     parts += ["", "## Run settings", "", markdown_table(["setting", "value"], settings_rows(summary))]
@@ -256,6 +267,8 @@ def to_html(summary: dict[str, Any]) -> str:
         body += ["<h2>Errors (no reply)</h2>",
                  html_table(["requests", "error"], [[str(n), reason] for reason, n in summary["error_reasons"]])]
     body += ["<h2>Overall</h2>", html_table(header(summary), _table_rows({"all": summary["overall"]}))]
+    if macro_text(summary):
+        body.append(f"<p>{html.escape(macro_text(summary))}</p>")
     if summary["overall"].get("not_scored"):
         body.append(f"<p>{html.escape(FREEFORM_NOTE.format(n=summary['overall']['not_scored']))}</p>")
     body += ["<h2>Run settings</h2>", html_table(["setting", "value"], settings_rows(summary))]
