@@ -44,3 +44,13 @@ def test_replies_cut_at_the_token_limit_are_warned_on_stderr(demo_run: Path, tmp
     assert result.exit_code == 0, result.output
     assert ("warning 3 replies stopped at the token limit (finish reason 'length'), 3 of them unparseable: raise "
             "--max-tokens (now 32)") in result.stderr
+
+
+def test_a_seed_without_a_limit_is_said_to_draw_nothing(demo_run: Path, tmp_path: Path) -> None:
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text("")
+    result = CliRunner().invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
+                                      str(tmp_path / "o"), "--seed", "3", "--families", "counting",
+                                      "--freeform", "off"])
+    assert result.stderr.startswith("warning --seed 3 without --limit draws nothing: every sample selected is "
+                                    "evaluated")

@@ -98,6 +98,10 @@ def register(app: typer.Typer) -> None:
         from veriscene.evaluate.prompts import load_prompts
 
         check_choice("--freeform", freeform, FREEFORM_CHOICES)
+        if seed is not None and limit is None:
+            err_console.print(f"[yellow]warning[/] --seed {seed} without --limit draws nothing: every sample "
+                              "selected is evaluated (--limit N --seed S draws N of them)", soft_wrap=True,
+                              markup=True, highlight=False)
         samples_path = local_input(samples)
         kind = model.partition(":")[0]
         options: dict[str, Any] = {}
