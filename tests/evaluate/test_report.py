@@ -91,3 +91,16 @@ def test_replies_cut_at_the_token_limit_are_counted_and_said(demo_run: Path, tmp
             "--max-tokens (now 64).**") in text
     assert "stopped at the token limit" not in to_markdown({**result.summary, "counts": {
         **result.counts, "cut_at_max_tokens": 0}})
+
+
+def test_the_html_free_form_table_has_its_intervals() -> None:
+    from veriscene.evaluate.report import to_html
+
+    summary = summary_of(overall={"n": 0, "accuracy": None, "ci_low": None, "ci_high": None, "mean_score": None,
+                                  "parse_failures": 0, "parse_failure_rate": None, "errors": 0, "not_scored": 2},
+                         complete=True, freeform={"n": 2, "helpfulness": 0.5, "helpfulness_ci": [0.25, 0.75],
+                                                  "truthfulness": 1.0, "truthfulness_ci": [1.0, 1.0]})
+    summary["counts"].update(selected=2, from_cache=0, errors=0, rejected_lines=0)
+    page = to_html(summary)
+    assert "<td>helpfulness</td><td>50.0</td><td>[25.0, 75.0]</td>" in page
+    assert "<td>truthfulness</td><td>100.0</td><td>[100.0, 100.0]</td>" in page

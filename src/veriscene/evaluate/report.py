@@ -282,8 +282,8 @@ def to_html(summary: dict[str, Any]) -> str:
     if summary.get("freeform"):
         ff = summary["freeform"]
         body += ["<h2>Free-form answers</h2>",
-                 html_table(["", "mean %"], [["helpfulness", pct(ff.get("helpfulness"))],
-                                             ["truthfulness", pct(ff.get("truthfulness"))]]),
+                 html_table(["", "mean %", "95% CI"], [[key, pct(ff.get(key)), _ci_pair(ff, key)]
+                                                       for key in ("helpfulness", "truthfulness")]),
                  f"<p>{ff.get('n', 0)} replies; extractor {html.escape(str(ff.get('extractor')))}, matcher "
                  f"{html.escape(str(ff.get('matcher')))}; {ff.get('hallucinations', 0)} unsupported claims.</p>"]
     return page(f"veriscene evaluation: {model_label(summary)}", body)
