@@ -64,28 +64,41 @@ def _isthing(cid: str, raw: Any, cat: dict[str, Any]) -> bool:
     return not (0 <= k < len(COCO_STUFF_CLASSES) and COCO_STUFF_CLASSES[k] == raw)
 
 
-def _categories(data: dict[str, Any], ctx: ReadContext) -> dict[str, tuple[str, bool]]:
-    """category id -> (normalised name, isthing); stuff classes named like COCO's
-    ('sky-other-merged') get their plain names (`stuff_name`). COCO-Stuff's merged thing region
-    (`_MERGED_THINGS`) is left out: its annotations are skipped."""
+def _categories(data: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, tuple[str, bool]], dict[str, str]]:
+    """(category id -> (normalised name, isthing), category id -> why its annotations are refused).
+    Stuff classes named like COCO's ('sky-other-merged') get their plain names (`stuff_name`).
+    COCO-Stuff's merged thing region (`_MERGED_THINGS`) is left out: its annotations are skipped.
+    An id listed twice (files merged by hand) is harmless with one name (counted as
+    `duplicate_categories_ignored`); with two, which name its objects have is unknown: a file
+    reject names both, and its annotations are refused with that reason."""
     out: dict[str, tuple[str, bool]] = {}
+    conflicts: dict[str, str] = {}
+    where: dict[str, int] = {}  # category id -> index of its first entry
     for k, cat in enumerate(data.get("categories") or []):
         field = f"categories[{k}]"
         try:
             if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
                 raise bad(f"category must be {{id, name}}, got {cat!r}"[:200], field)
             cid = object_id(cat["id"], field + ".id")
-            if cid in out:
-                raise bad(f"duplicate category id {cid}", field + ".id")
             raw = cat["name"]
             if _merged_things(cat):
                 continue
             isthing = _isthing(cid, raw, cat)
             raw = stuff_name(raw) if isinstance(raw, str) else raw
-            out[cid] = (ctx.name(raw, field + ".name"), isthing)
+            entry = (ctx.name(raw, field + ".name"), isthing)
+            if cid in conflicts:
+                raise bad(f"{conflicts[cid]}; and again as {entry[0]!r}", field + ".id")
+            if cid in out:
+                if out[cid] == entry:
+                    ctx.report.count("duplicate_categories_ignored")
+                    continue
+                conflicts[cid] = (f"category id {cid} is listed twice with different names: categories[{where[cid]}] "
+                                  f"{out.pop(cid)[0]!r}, categories[{k}] {entry[0]!r}")
+                raise bad(f"{conflicts[cid]}; the annotations of category {cid} are rejected", field + ".id")
+            out[cid], where[cid] = entry, k
         except SceneValidationError as exc:
             ctx.file_error(exc.located(ctx.source, "categories"))
-    return out
+    return out, conflicts
 
 
 _LVIS_KEYS = ("neg_category_ids", "not_exhaustive_category_ids")

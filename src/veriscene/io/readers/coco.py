@@ -197,7 +197,7 @@ def _scene(
             raise bad(f"annotation must be a JSON object, got {type(ann).__name__}", field)
         cid = object_id(ann.get("category_id"), field + ".category_id")
         if cid not in cats:
-            raise bad(f"unknown category_id {cid} (not in categories)", field + ".category_id")
+            raise bad(opts["conflicts"].get(cid, f"unknown category_id {cid} (not in categories)"), field + ".category_id")
         name, isthing = cats[cid]
         out: dict[str, Any] = {"name": name, "attributes": []}
         mask = None
@@ -286,7 +286,7 @@ def read_coco(
         return
     images, by_image, categories, panoptic = read
     try:  # the spools are closed however reading ends (a strict reject, an option refused)
-        cats = _categories({"categories": categories}, ctx)
+        cats, conflicts = _categories({"categories": categories}, ctx)
         # default: panoptic_val2017/ beside panoptic_val2017.json (or .json.gz, ...)
         root = Path(panoptic_root) if panoptic_root is not None else path.parent / Path(plain_name(path)).stem
         opts = {
@@ -295,6 +295,7 @@ def read_coco(
             "skip_crowd": skip_crowd,
             "panoptic": panoptic,
             "panoptic_root": root if panoptic and root.is_dir() else None,
+            "conflicts": conflicts,  # category ids listed twice with two names: why their annotations are refused
         }
         if panoptic and panoptic_root is not None and not root.is_dir():
             raise FileNotFoundError(f"{root}: panoptic PNG folder not found")

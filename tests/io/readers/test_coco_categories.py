@@ -1,0 +1,39 @@
+"""COCO category ids listed twice (files merged by hand): harmless with one name, refused with two."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .reader_helpers import read_all
+
+
+def _coco(tmp_path: Path, categories: list[dict]) -> Path:
+    path = tmp_path / "instances.json"
+    path.write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 10},
+                   {"id": 2, "file_name": "b.jpg", "width": 20, "height": 10}],
+        "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4]},
+                        {"id": 8, "image_id": 2, "category_id": 3, "bbox": [1, 1, 4, 4]}],
+        "categories": categories}))
+    return path
+
+
+def test_an_id_listed_twice_with_one_name_is_counted_not_rejected(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [{"id": 1, "name": "person"}, {"id": 3, "name": "car"}, {"id": 1, "name": "Person"}])
+    scenes, report = read_all(path, "coco", masks=False)
+    assert [s.names for s in scenes] == [("person",), ("car",)]
+    assert report.total == 0 and report.repairs["duplicate_categories_ignored"] == 1
+
+
+def test_an_id_listed_with_two_names_refuses_its_annotations_naming_both(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [{"id": 1, "name": "person"}, {"id": 3, "name": "car"}, {"id": 1, "name": "human"},
+                            {"id": 1, "name": "rider"}])
+    scenes, report = read_all(path, "coco", masks=False)
+    assert [s.image_id for s in scenes] == ["2"]  # the car's image; the person's is refused, not mis-named
+    said = "category id 1 is listed twice with different names: categories[0] 'person', categories[2] 'human'"
+    files = [e for e in report.entries if e.level == "file"]
+    assert [(e.field, e.reason.startswith(said)) for e in files] == [("categories[2].id", True), ("categories[3].id", True)]
+    assert files[1].reason.endswith("and again as 'rider'")
+    (scene,) = [e for e in report.entries if e.level == "scene"]
+    assert (scene.record, scene.field, scene.reason) == ("1", "annotations[0] (id 7).category_id", said)
