@@ -10,6 +10,7 @@ never ends a run with a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,6 +43,9 @@ __all__ = [
 _DATA_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError)
 
 _DEFAULT_NORMALIZER: Normalizer | None = None
+# a box's container and values as JSON gives them (bool, a subclass of int, is no coordinate)
+_SEQUENCES = frozenset((list, tuple))
+_NUMBER_TYPES = frozenset((int, float))
 
 
 def default_normalizer() -> Normalizer:
@@ -213,6 +217,11 @@ class ReadContext(ImageSizes):
 
     @staticmethod
     def _numbers(values: Any, field: str) -> tuple[float, float, float, float]:
+        if type(values) in _SEQUENCES and len(values) == 4:  # the usual box, checked at a glance (read per object)
+            a, b, c, d = values
+            if (type(a) in _NUMBER_TYPES and type(b) in _NUMBER_TYPES and type(c) in _NUMBER_TYPES
+                    and type(d) in _NUMBER_TYPES and math.isfinite(a + b + c + d)):
+                return float(a), float(b), float(c), float(d)
         if not isinstance(values, (list, tuple)) or len(values) != 4:
             raise bad(f"box must be 4 numbers, got {values!r}"[:200], field)
         if not all(is_number(v) for v in values):
