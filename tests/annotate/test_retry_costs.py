@@ -48,8 +48,8 @@ def test_a_resume_sends_only_the_requests_that_failed_and_keeps_the_replies_for_
     down = {"material": True, "cup": True}
     asked: list[tuple[int, str]] = []
     with ImageServer(replies(down, asked)) as server:
-        kw = dict(detector=fake_detector, attributes=VLMAttributes(model(server), ["color", "material"]),
-                  relation_model=VLMRelations(model(server), near=1.0))
+        kw = dict(detector=fake_detector, attributes_model=VLMAttributes(model(server), ["color", "material"]),
+                  relations_model=VLMRelations(model(server), near=1.0))
         first = annotate(images, out, **kw)
         # three objects (the two balls are one): 3 colours, 3 materials, 6 ordered pairs, 2 of them
         # of a cup; a failed request is sent twice (`model`: one retry)
@@ -75,7 +75,7 @@ def test_notes_of_release_0_5_0_without_replies_ask_every_request_of_the_image_a
     down = {"material": True, "cup": False}
     asked: list[tuple[int, str]] = []
     with ImageServer(replies(down, asked)) as server:
-        kw = dict(detector=fake_detector, attributes=VLMAttributes(model(server), ["color", "material"]))
+        kw = dict(detector=fake_detector, attributes_model=VLMAttributes(model(server), ["color", "material"]))
         annotate(images, out, **kw)
         noted = [json.loads(line) for line in notes_file(out).read_text().splitlines()]
         assert [len(n.pop("answers")) for n in noted] == [3]  # image 2's colours
@@ -139,7 +139,7 @@ def test_a_resume_does_its_images_again_on_the_runs_workers(tmp_path: Path, monk
 
     with ImageServer(lambda k, text: plan(k, text)) as server:
         log = tmp_path / "loads.txt"
-        kw = dict(attributes=VLMAttributes(model(server), ["color", "material"]), device="gpu-a", workers=workers,
+        kw = dict(attributes_model=VLMAttributes(model(server), ["color", "material"]), device="gpu-a", workers=workers,
                   task_timeout=task_timeout)
         with pytest.raises(ModelConfigError, match="stopped after 4 of 8 images"):
             annotate(images, out, detector=Recording(str(log)), **kw)
@@ -158,7 +158,7 @@ def test_a_resume_does_its_images_again_on_the_runs_workers(tmp_path: Path, monk
         assert 1 <= len(loads(log)) <= workers  # once per worker
         monkeypatch.undo()
         annotate(images, tmp_path / "ref" / "s.jsonl", detector=Recording(str(tmp_path / "unused.txt"), "cpu"),
-                 attributes=kw["attributes"])
+                 attributes_model=kw["attributes_model"])
     assert files(tmp_path / "run") == files(tmp_path / "ref") and again.repairs[RETRIED] == 1
 
 
@@ -226,7 +226,7 @@ def test_a_resume_with_batch_models_keeps_the_batch_and_writes_a_never_failed_ru
 
     with ImageServer(plan) as server:
         kw = dict(detector=detr, depth=dpt, threshold=0.0, max_objects=2, batch_size=2, threads=1,
-                  attributes=VLMAttributes(model(server), ["color", "material"]))
+                  attributes_model=VLMAttributes(model(server), ["color", "material"]))
         first = annotate(tmp_path / "photos", out, **kw)
         assert first.repairs[SERVER_PARTLY] == 1
         down[0] = False

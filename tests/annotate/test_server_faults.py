@@ -49,8 +49,8 @@ def test_failed_attribute_and_relation_requests_are_reported_and_counted(tmp_pat
 
     with StatusServer(answer) as server:
         summary = annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=fake_detector,
-                           attributes=VLMAttributes(model(server, max_retries=1)),
-                           relation_model=VLMRelations(model(server, max_retries=1), near=0.5))
+                           attributes_model=VLMAttributes(model(server, max_retries=1)),
+                           relations_model=VLMRelations(model(server, max_retries=1), near=0.5))
     assert summary.scenes_written == 1
     assert summary.repairs["attribute_requests_failed"] == 3  # a material request per object
     assert summary.repairs["relation_requests_failed"] == 2  # (box, ball) and (box, cup)
@@ -108,4 +108,4 @@ def test_images_the_server_failed_on_are_counted_apart(tmp_path: Path) -> None:
     assert "1 image(s) rejected because the server failed" in text
     (reject,) = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert reject["field"] == "detector" and re.search(r"gave up after 2 attempts; last: HTTP 503", reject["reason"])
-    assert f"{SERVER_FAILED.replace('_', ' ')} │ 1" in done.output  # the summary's count
+    assert "images rejected: the server failed │ 1" in done.output  # the summary's count

@@ -184,11 +184,11 @@ def test_a_refused_key_in_the_attribute_stage_stops_the_run(tmp_path: Path) -> N
     with ImageServer(lambda k, text: 401 if k >= refused[0] else "red") as server:
         reader = VLMAttributes(model(server), ["color"])
         with pytest.raises(ModelConfigError, match=r"HTTP 401 .*stopped after 2 of 6 images"):
-            annotate(images, out, detector=fake_detector, attributes=reader)
+            annotate(images, out, detector=fake_detector, attributes_model=reader)
         assert "ModelConfigError" not in (tmp_path / "run" / "rejects.jsonl").read_text()
         refused[0] = 99  # a new key
-        annotate(images, out, detector=fake_detector, attributes=reader, resume=True)
-        annotate(images, tmp_path / "ref" / "s.jsonl", detector=fake_detector, attributes=reader)
+        annotate(images, out, detector=fake_detector, attributes_model=reader, resume=True)
+        annotate(images, tmp_path / "ref" / "s.jsonl", detector=fake_detector, attributes_model=reader)
     assert files(tmp_path / "run") == files(tmp_path / "ref")
 
 
@@ -219,16 +219,16 @@ def test_images_written_without_some_attributes_are_done_again_in_their_batch(tm
 
     with ImageServer(plan) as server:
         reader = VLMAttributes(model(server), ["color", "material"])
-        first = annotate(images, out, detector=BatchDetector(), attributes=reader, batch_size=2)
+        first = annotate(images, out, detector=BatchDetector(), attributes_model=reader, batch_size=2)
         assert first.repairs[SERVER_PARTLY] == 1 and first.repairs["attribute_requests_failed"] == 3
         assert first.scenes_written == 4
         down[0] = False
         server.asked.clear()
         detector = BatchDetector()
-        again = annotate(images, out, detector=detector, attributes=reader, batch_size=2, resume=True)
+        again = annotate(images, out, detector=detector, attributes_model=reader, batch_size=2, resume=True)
         assert detector.seen == [2]  # image 2 through the detector with image 3, its batch-mate, as at first
         assert set(server.asked) == {2}  # but only image 2's attributes asked again
-        annotate(images, tmp_path / "ref" / "s.jsonl", detector=BatchDetector(), attributes=reader, batch_size=2)
+        annotate(images, tmp_path / "ref" / "s.jsonl", detector=BatchDetector(), attributes_model=reader, batch_size=2)
     assert files(tmp_path / "run") == files(tmp_path / "ref")
     assert again.repairs[RETRIED] == 1 and "attribute_requests_failed" not in again.repairs
     assert SERVER_PARTLY not in again.repairs

@@ -34,7 +34,7 @@ def test_attributes_from_the_model(tmp_path: Path) -> None:
     draw_scene(tmp_path / "p.png")
     with FakeServer(answer, faults=Faults(rate_500=0.3)) as server:  # some requests need a retry
         model = OpenAIChatModel("fake-vlm", server.url, backoff_base=0.001)
-        (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, attributes=VLMAttributes(model))
+        (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, attributes_model=VLMAttributes(model))
     ball, cup, box = range(3)
     assert s.attributes[cup] == ("ceramic", "red")
     assert s.attributes[ball] == ("blue",)  # the denied word is not the answer; "none" gives nothing
@@ -55,7 +55,7 @@ def test_a_server_refusing_every_request_stops_the_run(tmp_path: Path) -> None:
     # every image's) with the URL, as `eval` says it
     with pytest.raises(ModelConfigError, match=f"no server answers at {url}/chat/completions .*--base-url"):
         list(annotate_images(tmp_path / "photos", detector=fake_detector, report=report,
-                             attributes=VLMAttributes(model, ["color"])))
+                             attributes_model=VLMAttributes(model, ["color"])))
 
 
 def test_cli_and_kinds(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_cli_and_kinds(tmp_path: Path) -> None:
     assert done.exit_code == 2 and "--base-url" in done.output  # a usage error
     with FakeServer(answer) as server:
         summary = annotate(tmp_path / "photos", tmp_path / "s.jsonl", detector=fake_detector,
-                           attributes=VLMAttributes(OpenAIChatModel("fake-vlm", server.url), ["material"]))
+                           attributes_model=VLMAttributes(OpenAIChatModel("fake-vlm", server.url), ["material"]))
     assert summary.scenes_written == 1
 
 
@@ -89,7 +89,7 @@ def test_relations_from_the_model(tmp_path: Path) -> None:
     draw_scene(tmp_path / "p.png")
     with FakeServer(relation_answer) as server:
         relater = VLMRelations(OpenAIChatModel("fake-vlm", server.url), near=0.3)
-        (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, relation_model=relater, relations=False)
+        (s,) = annotate_images(tmp_path / "p.png", detector=fake_detector, relations_model=relater, relations=False)
     ball, cup, box = range(3)
     assert (cup, "next to", ball) in s.relations and not any(r[0] == ball and r[2] == cup for r in s.relations)
     assert (box, "on", ball) in s.relations  # the box's corner overlaps the ball's: near enough

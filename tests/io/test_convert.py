@@ -47,7 +47,7 @@ def test_convert_writes_scenes_and_rejects(gqa: Path, tmp_path: Path) -> None:
 def test_strict_stops_and_leaves_no_output(gqa: Path, tmp_path: Path) -> None:
     out = tmp_path / "scenes.jsonl"
     with pytest.raises(SceneValidationError, match="record 2"):
-        convert(gqa, out, "gqa", strict=True, rejects_path=tmp_path / "r.jsonl")
+        convert(gqa, out, "gqa", strict=True, rejects=tmp_path / "r.jsonl")
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))
     assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 1
 

@@ -18,6 +18,9 @@ A request failed on the server (`server_fault`) when the adapter gave up on it a
 the server answered and refused (another 4xx, a reply saying there is no answer) fails the same
 way each time: it is the image's or the settings' fault, and is not tried again.
 
+A run stops when each of its first `FAILING_START` images fails in a model stage (`FailingStart`):
+the model or its settings are at fault, not the images.
+
 Images are read upright (`load_image`): the EXIF orientation a camera records is applied, so
 sizes and boxes are those of the image as viewers display it; 16-bit grey images are scaled to 8
 bits; an animated GIF gives its first frame.
@@ -139,3 +142,39 @@ def run_stage(name: str, stage: Callable[..., Any], images: list[Image.Image], *
         except Exception as exc:  # a model's failure on this image: reported, not a traceback
             out.append(stage_failure(name, exc))
     return out
+
+
+# A run stops when each of its first images fails in a model stage: the model or its settings are
+# wrong, not the images (after that, a failure rejects just its image)
+FAILING_START = 3
+
+
+class FailingStart:
+    """Stops a run when each of its first `FAILING_START` images (or all, if fewer) failed in a
+    model stage: the model or its settings are at fault, not the images. Told each image's
+    outcome in order (`seen`: the failure's reason, or None)."""
+
+    def __init__(self, images_left: int) -> None:
+        self.limit = min(FAILING_START, images_left)
+        self.reasons: list[str] = []
+        self.servers = 0  # of those, failures of a model's server
+        self.watching = self.limit > 0
+
+    def seen(self, failure: str | None, server: bool = False) -> None:
+        """`server`: the failure was the server's (timed out, or failed after the retries)."""
+        if not self.watching:
+            return
+        if failure is None:
+            self.watching = False
+            return
+        self.reasons.append(failure)
+        self.servers += server
+        if len(self.reasons) < self.limit:
+            return
+        if self.servers == self.limit:  # a server down or overloaded: neither the model nor the images
+            raise RuntimeError(f"the server failed on each of the first {self.limit} images (requests timed out "
+                               f"or failed after their retries); the last: {failure}. Once the server answers "
+                               "(or with a longer --timeout, more --max-retries), run the same command with "
+                               "--resume (resume=True) to go on: these images are sent again")
+        raise RuntimeError(f"each of the first {self.limit} images failed in a model stage, so the model "
+                           f"or its settings are at fault, not the images; the last: {failure}")

@@ -8,7 +8,9 @@ paths, one per line; or one image):
 
 1. **detect** (`detector`): objects with class names, boxes and scores, from a transformers
    object-detection model in a local folder (`models.TransformersDetector`), an open-vocabulary
-   one prompted with `names` (`models.OpenVocabularyDetector`), or any `Detector` callable.
+   one prompted with `names` (`models.OpenVocabularyDetector`), a vision-language model served on
+   `base_url` (`detector_model`: `vlm_detect.VLMDetector`, built in `stage_setup`), or any
+   `Detector` callable.
    Detections of one name whose boxes overlap by IoU >= `duplicate_iou` are one object, the best
    scored kept (counted as ``duplicate_objects_merged``); one with no name or no area is dropped
    (an ``object`` reject).
@@ -20,11 +22,11 @@ paths, one per line; or one image):
    else its box.
 4. **colours** (`colours`): the colour word most of the object's pixels have, if any: those of its
    mask, else those in the middle of its box (`colours.dominant_colour`); and **attributes**
-   (`attributes`, optional): words a vision-language model gives for each object's crop
+   (`attributes_model`, optional): words a vision-language model gives for each object's crop
    (`vlm.VLMAttributes`; when it is asked for colours, it gives them instead of the pixels).
 5. **relations** (`relations`): "left of", "right of", "above" and "below" between objects
    whose boxes are clearly apart along the axis (by `margin` of the image's width or height);
-   and (`relation_model`, optional) predicates a vision-language model gives for pairs of near
+   and (`relations_model`, optional) predicates a vision-language model gives for pairs of near
    objects (`vlm.VLMRelations`).
 
 A scene says how it was made (``meta["annotated_by"]``: the stages and their models) and keeps the
@@ -56,7 +58,9 @@ from typing import Any, Callable, Sequence
 import orjson
 from PIL import Image
 
-from veriscene.annotate.batches import Counted, StageFailure, call_stage, load_image, run_stage
+from veriscene.annotate.batches import (
+    FAILING_START, Counted, FailingStart, StageFailure, call_stage, load_image, run_stage,
+)
 from veriscene.annotate.colours import dominant_colour, dominant_colour_of
 # the parts of the pipeline, in modules of their own (re-exported: callers import them from here)
 from veriscene.annotate.inputs import (
@@ -66,10 +70,15 @@ from veriscene.annotate.models import (
     DepthEstimator, Detector, OpenVocabularyDetector, Segmenter, TransformersDepth, TransformersDetector,
     TransformersSegmenter, describe,
 )
+from veriscene.annotate.stage_setup import (
+    DEFAULT_ATTRIBUTE_KINDS, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, model_stages, parse_devices,
+    served_stages,
+)
 from veriscene.annotate.stages import (
     _DIRECTIONS, SERVER_FAILED, SERVER_PARTLY, Answers, Stages, _counted, _masks, _object, _ordered, _prompts, _scene,
     clear_relations,
 )
+from veriscene.deprecated import renamed_keywords
 from veriscene.errors import SceneValidationError
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
@@ -80,9 +89,9 @@ from veriscene.scene.model import SPARSE_KINDS, Scene
 
 __all__ = [
     # defined here
-    "FAILING_START", "FORMAT", "FailingStart", "_Unusable", "annotate", "annotate_images", "annotated",
-    "model_stages", "parse_devices",
-    # moved to `inputs` and `stages`
+    "FORMAT", "_Unusable", "annotate", "annotate_images", "annotated",
+    # moved to `batches`, `inputs`, `stages` and `stage_setup`
+    "FAILING_START", "FailingStart", "model_stages", "parse_devices",
     "IMAGE_SUFFIXES", "SERVER_FAILED", "SERVER_PARTLY", "Stages", "_DIRECTIONS", "_counted", "_folder_images",
     "_masks", "_object", "_ordered", "_prompts", "_scene", "clear_relations", "duplicate_ids", "image_files",
     "image_ids", "report_skipped", "written_path",
@@ -93,9 +102,6 @@ __all__ = [
     "call_stage", "describe", "dominant_colour", "dominant_colour_of", "encode_mask", "load_image", "run_stage",
 ]
 
-# A run stops when each of its first images fails in a model stage: the model or its settings are
-# wrong, not the images (after that, a failure rejects just its image)
-FAILING_START = 3
 FORMAT = "pipeline"
 
 
@@ -106,37 +112,6 @@ class _Unusable(Exception):
     def __init__(self, error: ModelConfigError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-class FailingStart:
-    """Stops a run when each of its first `FAILING_START` images (or all, if fewer) failed in a
-    model stage: the model or its settings are at fault, not the images. Told each image's
-    outcome in order (`seen`: the failure's reason, or None)."""
-
-    def __init__(self, images_left: int) -> None:
-        self.limit = min(FAILING_START, images_left)
-        self.reasons: list[str] = []
-        self.servers = 0  # of those, failures of a model's server
-        self.watching = self.limit > 0
-
-    def seen(self, failure: str | None, server: bool = False) -> None:
-        """`server`: the failure was the server's (timed out, or failed after the retries)."""
-        if not self.watching:
-            return
-        if failure is None:
-            self.watching = False
-            return
-        self.reasons.append(failure)
-        self.servers += server
-        if len(self.reasons) < self.limit:
-            return
-        if self.servers == self.limit:  # a server down or overloaded: neither the model nor the images
-            raise RuntimeError(f"the server failed on each of the first {self.limit} images (requests timed out "
-                               f"or failed after their retries); the last: {failure}. Once the server answers "
-                               "(or with a longer --timeout, more --max-retries), run the same command with "
-                               "--resume (resume=True) to go on: these images are sent again")
-        raise RuntimeError(f"each of the first {self.limit} images failed in a model stage, so the model "
-                           f"or its settings are at fault, not the images; the last: {failure}")
 
 
 def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectReport | None = None,
@@ -229,10 +204,14 @@ def annotated(images: str | os.PathLike[str], stages: Stages, report: RejectRepo
             yield position, scene, why, answers.got
 
 
+@renamed_keywords(attributes="attributes_model", relation_model="relations_model")
 def annotate_images(
     images: str | os.PathLike[str],
     *,
-    detector: str | os.PathLike[str] | Detector,
+    detector: str | os.PathLike[str] | Detector | None = None,
+    detector_model: str | None = None,
+    box_format: str = "pixels",
+    max_side: int | None = None,
     segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
     names: list[str] | None = None,
@@ -245,8 +224,14 @@ def annotate_images(
     report: RejectReport | None = None,
     strict: bool = False,
     batch_size: int = 1,
-    attributes: Any = None,
-    relation_model: Any = None,
+    attributes_model: Any = None,
+    relations_model: Any = None,
+    attribute_kinds: Sequence[str] = DEFAULT_ATTRIBUTE_KINDS,
+    predicates: Sequence[str] | None = None,
+    base_url: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
     workers: int = 1,
     backend: str = "local",
     address: str | None = None,
@@ -259,9 +244,14 @@ def annotate_images(
     `max_objects`, or callables). With several `workers` (or `backend="ray"`), as `annotate` runs
     them (`parallel`). Model stages made with ``load=False`` load on `device` (several: worker k on
     device k modulo their number; on Ray, each worker takes `gpus_per_worker` of a GPU on ``cuda``)."""
+    detector, attributes_model, relations_model = served_stages(
+        detector=detector, detector_model=detector_model, names=names, box_format=box_format, max_side=max_side,
+        max_objects=max_objects, attributes_model=attributes_model, attribute_kinds=attribute_kinds,
+        relations_model=relations_model, predicates=predicates, base_url=base_url, concurrency=concurrency,
+        timeout=timeout, max_retries=max_retries)
     devices = parse_devices(device)
     models = model_stages(detector, segmenter, depth, names, threshold, max_objects, devices, workers, backend)
-    stages = Stages(*models, colours, relations, margin, duplicate_iou, attributes, relation_model)
+    stages = Stages(*models, colours, relations, margin, duplicate_iou, attributes_model, relations_model)
     skipped: list[tuple[str, str]] = []
     listing = image_files(images, skipped)
     report = report if report is not None else RejectReport()
@@ -283,16 +273,26 @@ def annotate_images(
             yield scene_from_dict(orjson.loads(done.line))
 
 
+@renamed_keywords(attributes="attributes_model", relation_model="relations_model", rejects_path="rejects")
 def annotate(
     images: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    detector: str | os.PathLike[str] | Detector,
+    detector: str | os.PathLike[str] | Detector | None = None,
+    detector_model: str | None = None,
+    box_format: str = "pixels",
+    max_side: int | None = None,
     segmenter: str | os.PathLike[str] | Segmenter | None = None,
     depth: str | os.PathLike[str] | DepthEstimator | None = None,
     names: list[str] | None = None,
-    attributes: Any = None,
-    relation_model: Any = None,
+    attributes_model: Any = None,
+    relations_model: Any = None,
+    attribute_kinds: Sequence[str] = DEFAULT_ATTRIBUTE_KINDS,
+    predicates: Sequence[str] | None = None,
+    base_url: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
     threshold: float = 0.5,
     max_objects: int = 50,
     device: str | Sequence[str] = "cpu",
@@ -301,7 +301,7 @@ def annotate(
     margin: float = 0.02,
     duplicate_iou: float = 0.7,
     strict: bool = False,
-    rejects_path: str | os.PathLike[str] | None = None,
+    rejects: str | os.PathLike[str] | None = None,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 1,
@@ -312,31 +312,40 @@ def annotate(
     gpus_per_worker: float = 1.0,
     task_timeout: float | None = None,
 ) -> ConvertSummary:
-    """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects beside it.
-    `detector`, `segmenter` and `depth` are model folders (loaded with transformers; `threshold`,
-    `max_objects` and `device` apply to them) or callables; with `names`, the detector is an
-    open-vocabulary one prompted with them. `attributes` is an attribute stage
-    (`vlm.VLMAttributes`: a vision-language model asked about each object's crop) and
-    `relation_model` a relation stage (`vlm.VLMRelations`: asked about pairs of near objects). The output appears when every image
-    is done; with `resume`, a run killed part-way goes on from the last image it finished, and
-    the images a model's server failed on are done again, even once the run finished (`runfile`,
-    `retry`). `progress(n)` is called as images are done. `batch_size` images at a time go
-    through the detector, mask and depth models (faster on a GPU). `workers` processes annotate images
-    at once, each with its own copy of the models: local ones, or Ray tasks with `backend="ray"`
-    (on the cluster at `address`, else a local Ray); the output is the same whatever their number
-    at the same number of torch `threads` per worker (default: `cpu_count // workers` with several
-    local workers, else torch's own; `parallel`). `device` is one torch device or several
-    (``"cuda:0,cuda:1"`` or a list): worker k runs on device k modulo their number and loads its
-    own models there (`workers` defaults to the number of devices; on Ray with ``cuda``, to as many
-    as the cluster's GPUs hold). With the CPU alone the models load once here and the workers share
-    them. On Ray with ``device="cuda"``, each worker asks Ray for `gpus_per_worker` of a GPU (1: a
-    GPU of its own; 0.5: two workers per GPU); workers the cluster cannot hold at once are refused
-    rather than left waiting. `task_timeout` (seconds): a part of the run (a batch of images) that
-    does not come back that long after it is awaited stops the run with
-    `veriscene.engine.backends.WorkerHung`, its workers stopped; what was done before is kept for
-    `resume` (None: wait for ever; a single local worker then runs in a process of its own)."""
+    """Annotate `images` and write their scene graphs to `out` (veriscene JSONL), rejects to `rejects`
+    (default: beside `out`). `detector`, `segmenter` and `depth` are model folders (loaded with
+    transformers; `threshold`, `max_objects` and `device` apply to them) or callables; with `names`, the
+    detector is an open-vocabulary one prompted with them. `detector_model`, `attributes_model` and
+    `relations_model` name vision-language models on the OpenAI-compatible server at `base_url` (a
+    detector listing the objects with their boxes in `box_format`, its images scaled to `max_side`; the
+    `attribute_kinds` of each object's crop; the `predicates` of pairs of near objects; `concurrency`,
+    `timeout` and `max_retries` for the requests), or are such stages already made
+    (`vlm_detect.VLMDetector`, `vlm.VLMAttributes`, `vlm.VLMRelations`; `stage_setup`). The keywords are
+    the CLI's options (`--rejects` is `rejects=`; `attributes`, `relation_model`, `rejects_path` are
+    deprecated names). The output appears when every image is done; with `resume`, a run killed part-way
+    goes on from the last image it finished, and the images a model's server failed on are done again,
+    even once the run finished (`runfile`, `retry`). `progress(n)` is called as images are done.
+    `batch_size` images at a time go through the detector, mask and depth models (faster on a GPU).
+    `workers` processes annotate images at once, each with its own copy of the models: local ones, or
+    Ray tasks with `backend="ray"` (on the cluster at `address`, else a local Ray); the output is the
+    same whatever their number at the same number of torch `threads` per worker (default: `cpu_count //
+    workers` with several local workers, else torch's own; `parallel`). `device` is one torch device or
+    several (``"cuda:0,cuda:1"`` or a list): worker k runs on device k modulo their number and loads its
+    own models there (`workers` defaults to the number of devices; on Ray with ``cuda``, to as many as
+    the cluster's GPUs hold). With the CPU alone the models load once here and the workers share them.
+    On Ray with ``device="cuda"``, each worker asks Ray for `gpus_per_worker` of a GPU (1: a GPU of its
+    own; 0.5: two workers per GPU); workers the cluster cannot hold at once are refused rather than left
+    waiting. `task_timeout` (seconds): a part of the run (a batch of images) that does not come back
+    that long after it is awaited stops the run with `veriscene.engine.backends.WorkerHung`, its workers
+    stopped; what was done before is kept for `resume` (None: wait for ever; a single local worker then
+    runs in a process of its own)."""
     from veriscene.annotate.runfile import write_resumable
 
+    detector, attributes_model, relations_model = served_stages(
+        detector=detector, detector_model=detector_model, names=names, box_format=box_format, max_side=max_side,
+        max_objects=max_objects, attributes_model=attributes_model, attribute_kinds=attribute_kinds,
+        relations_model=relations_model, predicates=predicates, base_url=base_url, concurrency=concurrency,
+        timeout=timeout, max_retries=max_retries)
     devices = parse_devices(device)
     on_ray_devices = backend == "ray" and devices != ["cpu"]  # each Ray worker loads its own models
     if on_ray_devices:
@@ -361,39 +370,9 @@ def annotate(
             raise ValueError(f"{len(devices)} devices need at least as many workers, got workers={workers}")
         find, outline, estimate = model_stages(detector, segmenter, depth, names, threshold, max_objects,
                                                devices, workers, backend)
-        stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes,
-                        relation_model)
-        return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects_path, resume=resume,
+        stages = Stages(find, outline, estimate, colours, relations, margin, duplicate_iou, attributes_model,
+                        relations_model)
+        return write_resumable(images, Path(out), stages, strict=strict, rejects_path=rejects, resume=resume,
                                progress=progress, batch_size=batch_size, workers=workers, backend=backend,
                                address=address, threads=threads, devices=devices, gpus_per_worker=gpus_per_worker,
                                task_timeout=task_timeout)
-
-
-def model_stages(detector: str | os.PathLike[str] | Detector, segmenter: str | os.PathLike[str] | Segmenter | None,
-                 depth: str | os.PathLike[str] | DepthEstimator | None, names: list[str] | None, threshold: float,
-                 max_objects: int, devices: list[str], workers: int, backend: str,
-                 ) -> tuple[Detector, Segmenter | None, DepthEstimator | None]:
-    """The stages of model folders (callables kept), loaded here when this process or the workers on the
-    CPU share them; else each worker loads its own on its device (a GPU's context is not shipped)."""
-    here = devices == ["cpu"] or (len(devices) == 1 and workers == 1 and backend == "local")
-    on = devices[0] if here else "cpu"
-    find: Detector
-    if not isinstance(detector, (str, os.PathLike)):
-        find = detector
-    elif names:
-        find = OpenVocabularyDetector(detector, names, threshold=threshold, max_objects=max_objects, device=on,
-                                      load=here)
-    else:
-        find = TransformersDetector(detector, threshold=threshold, max_objects=max_objects, device=on, load=here)
-    outline = (TransformersSegmenter(segmenter, device=on, load=here)
-               if isinstance(segmenter, (str, os.PathLike)) else segmenter)
-    estimate = TransformersDepth(depth, device=on, load=here) if isinstance(depth, (str, os.PathLike)) else depth
-    return find, outline, estimate
-
-
-def parse_devices(device: str | Sequence[str]) -> list[str]:
-    """torch devices from ``"cpu"``, ``"cuda:0,cuda:1"`` or a list of them (at least one)."""
-    found = [d.strip() for d in (device.split(",") if isinstance(device, str) else device) if d.strip()]
-    if not found:
-        raise ValueError(f"no device given in {device!r} (e.g. cpu, cuda, or cuda:0,cuda:1)")
-    return found

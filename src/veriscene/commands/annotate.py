@@ -19,14 +19,38 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from veriscene.commands import fail
-from veriscene.commands.convert import exit_codes, print_summary
+from veriscene.commands.convert import exit_codes
+from veriscene.io.convert import ConvertSummary
+
+# How the summary names what a run rejected, by reject level, and what it counted (other counts:
+# their key with spaces). An image is a scene; a file reject is an image skipped before reading;
+# an attribute or relation reject is a request to a vision-language model that failed (also
+# counted as `attribute_requests_failed`, `relation_requests_failed`: said once, by level).
+_REJECTED = {"scene": "images rejected", "file": "images skipped", "object": "objects dropped",
+             "attribute": "attributes left out (request failed)",
+             "relation": "relations left out (request failed)"}
+_SAID_BY_LEVEL = ("attribute_requests_failed", "relation_requests_failed")
+_COUNTED = {
+    "boxes_clipped": "boxes clipped to the image",
+    "duplicate_objects_merged": "duplicate detections merged",
+    "masks_from_boxes": "empty masks replaced by the box",
+    "images_without_objects": "images with no object found",
+    "detector_labels_not_in_names": "detections not in --names",
+    "detector_objects_over_max_objects": "detections over --max-objects",
+    "detector_replies_cut_off": "detector replies cut off at the token limit",
+    "images_failed_on_the_server": "images rejected: the server failed",
+    "images_partly_failed_on_the_server": "images without some attributes or relations: the server failed",
+    "images_retried_after_server_failures": "images retried after server failures",
+    "retried_images_failing_again": "retried images failing again",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -135,38 +159,56 @@ def register(app: typer.Typer) -> None:
         # interrupted() outside exit_codes, which would take its typer.Exit (a RuntimeError) for a failure
         with interrupted(err, out), exit_codes(err, failures=(RuntimeError,)):
             total = len(image_files(images)[1])
-            from veriscene.annotate.vlm import PREDICATES, VLMAttributes, VLMRelations
-            from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
-
-            reader = relater = None
-            served: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout, "max_retries": max_retries}
-            if attributes_model is not None:
-                reader = VLMAttributes(OpenAIChatModel(attributes_model, str(base_url), **served),
-                                       [k.strip() for k in attribute_kinds.split(",") if k.strip()])
-            if relations_model is not None:
-                asked = PREDICATES if predicates is None else predicates.split(",")
-                relater = VLMRelations(OpenAIChatModel(relations_model, str(base_url), **served), asked)
-            find: Any = detector
-            if detector_model is not None:
-                from veriscene.annotate.vlm_detect import VLMDetector
-
-                # a long list of objects takes tokens: about 30 an object
-                lister = OpenAIChatModel(detector_model, str(base_url), **served, max_tokens=max(512, 40 * max_objects))
-                find = VLMDetector(lister, wanted, box_format=box_format, max_side=max_side, max_objects=max_objects)
+            kinds = [k.strip() for k in attribute_kinds.split(",") if k.strip()]
             with progress_bar("annotating", total) as advance:
-                summary = annotate(images, out, detector=find, segmenter=segmenter, depth=depth, names=wanted,
-                                   attributes=reader, relation_model=relater,
-                                   threshold=threshold, max_objects=max_objects, device=device, colours=colours,
-                                   relations=relations, margin=margin, strict=strict, rejects_path=rejects,
-                                   resume=resume, progress=advance, batch_size=batch_size, workers=workers,
-                                   backend=backend, address=address, threads=threads,
+                summary = annotate(images, out, detector=detector, detector_model=detector_model, box_format=box_format,
+                                   max_side=max_side, segmenter=segmenter, depth=depth, names=wanted,
+                                   attributes_model=attributes_model, attribute_kinds=kinds,
+                                   relations_model=relations_model,
+                                   predicates=None if predicates is None else predicates.split(","),
+                                   base_url=base_url, concurrency=concurrency, timeout=timeout,
+                                   max_retries=max_retries, threshold=threshold, max_objects=max_objects,
+                                   device=device, colours=colours, relations=relations, margin=margin, strict=strict,
+                                   rejects=rejects, resume=resume, progress=advance, batch_size=batch_size,
+                                   workers=workers, backend=backend, address=address, threads=threads,
                                    gpus_per_worker=gpus_per_worker, task_timeout=task_timeout)
-        print_summary(console, summary, "annotate")
+        print_annotate_summary(console, summary)
         print_server_failures(console, summary.repairs)
         if summary.scenes_written == 0 and summary.scenes_read > 0:  # nothing to generate from: a failed run
             err.print(f"[red]error:[/red] no scene written: all {summary.scenes_read} image(s) were rejected "
                       f"(reasons in {escape(summary.rejects)})")
             raise typer.Exit(1)
+
+
+def summary_table(summary: ConvertSummary) -> Table:
+    """What an annotation run did: images read, scenes written, what was rejected and counted
+    (counts of nothing left out, but for images rejected), and where the rejects are."""
+    table = Table(title=f"veriscene annotate: {escape(summary.input)}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("images read", str(summary.scenes_read))
+    table.add_row("scenes written", f"{summary.scenes_written} -> {escape(summary.output)}")
+    table.add_row("images rejected", str(summary.scenes_rejected))
+    for level, n in sorted(summary.rejected_by_level.items()):
+        if level != "scene":
+            table.add_row(_REJECTED.get(level, f"{level}s rejected"), str(n))
+    counts = {"boxes_clipped": summary.boxes_clipped, **summary.repairs}
+    for kind, n in counts.items():
+        if kind not in _SAID_BY_LEVEL and (n or kind == "retried_images_failing_again"):  # "0 failing again" is news
+            table.add_row(_COUNTED.get(kind, kind.replace("_", " ")), str(n))
+    if summary.sparse:
+        table.add_row("recorded in part", f"{', '.join(summary.sparse)} [dim](one not recorded may still be true: "
+                      "questions never take it for absent)[/dim]")
+    table.add_row("reject report", escape(summary.rejects))
+    return table
+
+
+def print_annotate_summary(console: Console, summary: ConvertSummary) -> None:
+    """The summary table of an annotation run, and where its rejects are."""
+    console.print(summary_table(summary))
+    if summary.rejected:
+        console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} (each names "
+                      "the image, the stage at fault and why)")
 
 
 @contextmanager

@@ -211,7 +211,7 @@ def register(app: typer.Typer) -> None:
                 if "normalizer" in options:
                     raise typer.BadParameter("synonyms are given both with --synonyms and with --reader-option")
                 options["normalizer"] = Normalizer.from_file(fetch_file(synonyms) if is_url(synonyms) else synonyms)
-            summary = convert(input, out, fmt, strict=strict, rejects_path=rejects, **options)
+            summary = convert(input, out, fmt, strict=strict, rejects=rejects, **options)
         print_summary(console, summary)
         if summary.nothing_converted is not None:
             err.print(f"[red]error:[/red] {escape(summary.nothing_converted)}")

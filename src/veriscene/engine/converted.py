@@ -104,7 +104,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     stamp.unlink(missing_ok=True)
-    done = convert(src, out, fmt, strict=strict, rejects_path=out_dir / REJECTS, source=source,
+    done = convert(src, out, fmt, strict=strict, rejects=out_dir / REJECTS, source=source,
                    option_urls=option_urls, **options)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "

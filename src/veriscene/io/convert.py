@@ -2,7 +2,7 @@
 
 The output is written atomically (a temporary file in the same folder, renamed at the end), so a
 failed or strict-stopped conversion never leaves a half-written `scenes.jsonl`. Rejects go to
-`rejects.jsonl` in the output's folder unless `rejects_path` says otherwise; it is written even
+`rejects.jsonl` in the output's folder unless `rejects` (`--rejects`) says otherwise; it is written even
 when empty, so scripts can count on it.
 
 Image paths: an annotation names its images relative to the image folder (COCO's `file_name`,
@@ -23,6 +23,7 @@ from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import sparse_for
+from veriscene.deprecated import renamed_keywords
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
 from veriscene.io.rejects import Reject, RejectReport, renamed
 from veriscene.scene import archives, unpack
@@ -157,19 +158,21 @@ def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
     return scene if image == scene.image else replace(scene, image=image)
 
 
+@renamed_keywords(rejects_path="rejects")
 def convert(
     input: str | os.PathLike[str],
     out: str | os.PathLike[str],
     fmt: str = "auto",
     *,
     strict: bool = False,
-    rejects_path: str | os.PathLike[str] | None = None,
+    rejects: str | os.PathLike[str] | None = None,
     source: str | None = None,
     storage_options: dict[str, Any] | None = None,
     option_urls: dict[str, str] | None = None,
     **options: Any,
 ) -> ConvertSummary:
-    """Read `input` in `fmt` and write veriscene JSONL to `out`.
+    """Read `input` in `fmt` and write veriscene JSONL to `out`, rejects to `rejects` (default:
+    `out`'s folder/rejects.jsonl; `rejects_path`, its old name, is deprecated).
 
     In strict mode the first reject raises SceneValidationError (after it is written to the
     reject report) and `out` is left untouched. `source`: the name `input` goes by in rejects,
@@ -214,7 +217,7 @@ def convert(
         return found if not folders else (at_url(scene, folders) for scene in found)
 
     try:
-        rejects, written, report = write_scene_file(scenes, out, rejects_path, strict, names or None)
+        written_to, written, report = write_scene_file(scenes, out, rejects, strict, names or None)
     except IsADirectoryError as exc:  # a folder given to a reader of one file (COCO, VG, GQA...)
         folder = renamed(str(exc.filename), names) if exc.filename else source or str(src)
         raise IsADirectoryError(f"{folder} is a folder: the {name} reader reads an annotation file (give the file "
@@ -224,5 +227,5 @@ def convert(
             raise
         raise SceneValidationError(exc.reason, source=renamed(exc.source, names), record=exc.record,
                                    field=exc.field) from None
-    return ConvertSummary.of(source or str(src), str(out), str(rejects), name, written, report,
+    return ConvertSummary.of(source or str(src), str(out), str(written_to), name, written, report,
                              sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")
