@@ -273,3 +273,20 @@ def test_summary_keeps_file_faults_and_an_empty_input_is_no_failure(tmp_path: Pa
     assert summary.file_faults == [f"{cut}: " + summary.first_reject.split(": ", 1)[1]]
     assert summary.nothing_converted is not None and summary.nothing_converted.startswith(
         f"no scene converted from {cut}: a file could not be read (the first reject: {cut}: truncated or malformed JSON")
+
+
+def test_scenes_rejected_for_one_bad_part_point_to_drop_bad_parts(tmp_path: Path) -> None:
+    path = tmp_path / "val_sceneGraphs.json"
+    path.write_text(json.dumps({
+        "1": {"width": 50, "height": 50, "objects": {"a": {"name": "cup", "x": 1, "y": 1, "w": 5, "h": 5,
+                                                          "relations": [{"name": "on", "object": "gone"}]}}},
+        "2": {"width": 50, "height": 50, "objects": {"b": {"name": "cup", "x": 1, "y": 1, "w": 5, "h": 5}}},
+        "3": {"objects": {}}}))
+    summary = convert(path, tmp_path / "a.jsonl", "gqa")
+    assert (summary.scenes_written, summary.scenes_rejected) == (1, 2)  # 1: a dangling relation; 3: no size
+    assert summary.repairs["scenes_rejected_for_one_bad_part"] == 1
+    assert any(w.startswith("1 of the 2 scene(s) rejected were rejected for one bad object, attribute or relation")
+               and "--drop-bad-parts" in w for w in summary.warnings)
+    summary = convert(path, tmp_path / "b.jsonl", "gqa", drop_bad_parts=True)
+    assert summary.scenes_written == 2 and "scenes_rejected_for_one_bad_part" not in summary.repairs
+    assert not summary.warnings

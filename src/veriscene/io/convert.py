@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterable
 from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
-from veriscene.io.readers._base import sparse_for
-from veriscene.deprecated import renamed_keywords
+from veriscene.io.readers._base import PART_REJECTS_SCENE, sparse_for
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
+from veriscene.deprecated import renamed_keywords
 from veriscene.io.rejects import Reject, RejectReport, renamed
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file
@@ -64,14 +64,21 @@ class ConvertSummary:
     @property
     def warnings(self) -> list[str]:
         """What the counts say the user most likely got wrong (printed under the summary):
-        images not found under the image root leave sizes unchecked and paths pointing nowhere."""
+        images not found under the image root leave sizes unchecked and paths pointing nowhere;
+        scenes rejected for one bad part that --drop-bad-parts would keep."""
+        out = []
         missing = self.repairs.get(IMAGE_NOT_FOUND, 0)
-        if not missing:
-            return []
-        share = ("every image" if missing >= self.scenes_written
-                 else f"{missing} of {self.scenes_written} images")
-        return [f"{share} not found under the image root (sizes unchecked, and the scene file names them "
-                "there): is --image-root the folder the annotation's file names are relative to?"]
+        if missing:
+            share = ("every image" if missing >= self.scenes_written
+                     else f"{missing} of {self.scenes_written} images")
+            out.append(f"{share} not found under the image root (sizes unchecked, and the scene file names them "
+                       "there): is --image-root the folder the annotation's file names are relative to?")
+        for_a_part = self.repairs.get(PART_REJECTS_SCENE, 0)
+        if for_a_part:
+            out.append(f"{for_a_part} of the {self.scenes_rejected} scene(s) rejected were rejected for one bad object, "
+                       "attribute or relation (a dangling relation, say): --drop-bad-parts (-r drop_bad_parts=true) "
+                       "drops just that part and keeps the scene")
+        return out
 
     @classmethod
     def of(cls, input: str, output: str, rejects: str, format: str, written: int, report: RejectReport,

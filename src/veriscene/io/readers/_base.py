@@ -33,7 +33,7 @@ from veriscene.io.rejects import RejectReport
 from veriscene.scene.model import Scene
 
 __all__ = [
-    "IMAGE_NOT_FOUND", "OBJECTS_DEFAULTS", "OBJECT_COVERAGES", "SPARSE_DEFAULTS", "ReadContext", "SceneParts",
+    "IMAGE_NOT_FOUND", "OBJECTS_DEFAULTS", "OBJECT_COVERAGES", "PART_REJECTS_SCENE", "SPARSE_DEFAULTS", "ReadContext", "SceneParts",
     "as_records", "bad", "default_normalizer", "exhaustive_names", "header_size", "is_number", "json_records",
     "load_json", "object_id", "objects_for", "parse_json", "sparse_for", "sparse_kinds", "stream_fault",
 ]
@@ -43,6 +43,9 @@ __all__ = [
 _DATA_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError)
 
 _DEFAULT_NORMALIZER: Normalizer | None = None
+# the count of scenes rejected for one bad object, attribute or relation (`ReadContext.drop`
+# without drop_bad_parts), which drop_bad_parts would have kept without it
+PART_REJECTS_SCENE = "scenes_rejected_for_one_bad_part"
 # a box's container and values as JSON gives them (bool, a subclass of int, is no coordinate)
 _SEQUENCES = frozenset((list, tuple))
 _NUMBER_TYPES = frozenset((int, float))
@@ -140,6 +143,8 @@ class ReadContext(ImageSizes):
     def drop(self, error: SceneValidationError, level: str) -> None:
         """An object or relation is bad: drop just it (when asked to), else reject the scene."""
         if not self.drop_bad_parts or self.strict:
+            if not self.strict:  # its scene is rejected: counted, so the summary can say drop_bad_parts keeps it
+                self.report.count(PART_REJECTS_SCENE)
             raise error
         self.report.add(self._located(error), level)
 
