@@ -54,3 +54,16 @@ def test_a_seed_without_a_limit_is_said_to_draw_nothing(demo_run: Path, tmp_path
                                       "--freeform", "off"])
     assert result.stderr.startswith("warning --seed 3 without --limit draws nothing: every sample selected is "
                                     "evaluated")
+
+
+def test_rejected_sample_lines_are_warned_on_stderr_with_the_first_reason(demo_run: Path, tmp_path: Path) -> None:
+    lines = (demo_run / "samples.jsonl").read_bytes().splitlines()[:3]
+    samples = tmp_path / "samples.jsonl"
+    samples.write_bytes(b"\n".join([lines[0], b'{"id": "x"', lines[1], b"[]"]) + b"\n")
+    (tmp_path / "images").symlink_to(demo_run / "images")
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text("")
+    result = CliRunner().invoke(app, ["eval", str(samples), "--model", f"replay:{replies}", "--out",
+                                      str(tmp_path / "o"), "--freeform", "off"])
+    assert (f"warning 2 line(s) of {samples} were not evaluated (first: line 2: not valid JSON") in result.stderr
+    assert f"all are listed in {tmp_path / 'o'}/rejects.jsonl" in result.stderr

@@ -133,6 +133,14 @@ def register(app: typer.Typer) -> None:
                       soft_wrap=True)
         from veriscene.evaluate.report import cut_text
 
+        rejected = result.counts.get("rejected_lines", 0)
+        if rejected:  # counted in the report's first line, easily missed: said here with the first reason
+            import orjson
+
+            first = orjson.loads((out / "rejects.jsonl").read_bytes().split(b"\n", 1)[0])
+            err_console.print(f"[yellow]warning[/] {rejected} line(s) of {first['file']} were not evaluated (first: "
+                              f"line {first['line']}: {first['reason']}); all are listed in {out}/rejects.jsonl",
+                              soft_wrap=True, markup=True, highlight=False)
         if cut_text(result.summary):  # on stderr too: the report on stdout runs to a few screens
             err_console.print(f"[yellow]warning[/] {cut_text(result.summary)}", soft_wrap=True, markup=True,
                               highlight=False)
