@@ -98,6 +98,24 @@ def _first_record(path: Path) -> object:
         return None
 
 
+def _folder_of_files(path: Path) -> str:
+    """Why a folder's format is not told: a folder of annotation files read one at a time (COCO's
+    annotations/, GQA's scene graphs) names them, with the command for one."""
+    known = []
+    for file in data_files(path, ".json")[:_FOLDER_SNIFFS]:
+        found = _sniff_json(file)
+        if found is not None:
+            known.append(f"{file.name} ({found[0]})")
+    if not known:
+        return f"{path}: cannot tell the annotation format of this folder; pass --from FORMAT"
+    first = known[0].split(" (")[0]
+    return (f"{path}: a folder of annotation files read one at a time ({', '.join(known)}); give the one to "
+            f"convert, as in {(path / first).as_posix()}")
+
+
+_FOLDER_SNIFFS = 20  # the JSON files of a folder whose formats a refusal names
+
+
 def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(format, reason) for `path`; raises FormatDetectionError when no rule matches."""
     path = Path(path)
@@ -128,9 +146,7 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         if any(is_label_map(p) for p in path.iterdir()) and all(
                 p.name in LABEL_TABLE_FILES for p in path.glob("*.json")):
             return "label_map", "folder holds label maps (NIfTI, NumPy or image files) and no annotation JSON"
-        raise FormatDetectionError(
-            f"{path}: cannot tell the annotation format of this folder; pass --from FORMAT"
-        )
+        raise FormatDetectionError(_folder_of_files(path))
     if is_label_map(path):
         return "label_map", "a label map file (NIfTI, NumPy or image)"
     if is_dicom_seg(path):
