@@ -211,7 +211,17 @@ def coordinates(row: dict[str, str], suffix: str, field: str) -> tuple[float, fl
         except (TypeError, ValueError):
             raise bad(f"{col} must be a number in [0, 1], got {row.get(col)!r}", f"{field}.{col}") from None
     x0, y0, x1, y1 = values
+    if any(v > _PIXELS or v < -_PIXELS for v in values):  # NaN passes, and is refused as a box
+        raise bad(f"XMin{suffix}, YMin{suffix}, XMax{suffix}, YMax{suffix} = {x0:g}, {y0:g}, {x1:g}, {y1:g}: Open "
+                  "Images coordinates are fractions of the image's width and height, in [0, 1] (pixels?)",
+                  f"{field}.XMin{suffix}")
+    for low, high, axis in ((x0, x1, "X"), (y0, y1, "Y")):
+        if low > high:
+            raise bad(f"{axis}Min{suffix} {low:g} is greater than {axis}Max{suffix} {high:g}", f"{field}.{axis}Min{suffix}")
     return x0, y0, x1, y1
+
+
+_PIXELS = 2.0  # a coordinate beyond this is no fraction of the image slightly off, but a pixel
 
 
 # Open Images' box flags: 1 present, 0 not, -1 unknown (its documentation). Anything else (2, "x",
