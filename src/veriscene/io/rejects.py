@@ -70,9 +70,19 @@ class RejectReport:
             if append_at is not None and self.path.is_file():  # a resumed run: keep the first `append_at` bytes
                 self._fh = open(self.path, "r+b")  # noqa: SIM115
                 self._fh.truncate(append_at)
+                self._hold(self._fh.read(append_at))  # the run's first rejects, as a run not stopped holds them
                 self._fh.seek(append_at)
             else:
                 self._fh = open(self.path, "wb")  # noqa: SIM115 - held open to stream rejects; see close()
+
+    def _hold(self, kept: bytes) -> None:
+        """Hold the first `keep` rejects of a report's kept part in `entries` (not counted again:
+        a resumed run restores its counts itself)."""
+        for line in kept.splitlines()[:self.keep]:
+            try:
+                self.entries.append(Reject(**orjson.loads(line)))
+            except (orjson.JSONDecodeError, TypeError):  # a line not of this report's making: not shown
+                continue
 
     def tell(self) -> int:
         """Bytes of the report written so far (flushed), for a run to resume from."""
