@@ -52,3 +52,34 @@ def test_integer_polygons_give_the_mask_float_ones_do(tmp_path: Path) -> None:
         (scene,), _ = read_all(path, "coco")
         masks.append(scene.masks[0])
     assert masks[0] == masks[1]
+
+
+def _one_image(tmp_path: Path, segmentations: list) -> Path:
+    anns = [{"id": 9 + k, "image_id": 1, "category_id": 1, "bbox": [1, 1, 10, 6], "segmentation": seg}
+            for k, seg in enumerate(segmentations)]
+    path = tmp_path / "instances.json"
+    path.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 10}],
+                                "annotations": anns, "categories": [{"id": 1, "name": "cup"}]}))
+    return path
+
+
+SQUARE = [2, 2, 12, 2, 12, 8, 2, 8]
+
+
+@pytest.mark.parametrize("extra", [[], [1, 1, 3, 3], [4, 4]])
+def test_polygon_of_under_three_points_is_left_out_and_counted(tmp_path: Path, extra: list) -> None:
+    (scene,), report = read_all(_one_image(tmp_path, [[SQUARE, extra]]), "coco")
+    (plain,), _ = read_all(_one_image(tmp_path, [[SQUARE]]), "coco")
+    assert scene.masks == plain.masks and scene.masks is not None
+    assert report.total == 0 and report.repairs["degenerate_polygons_dropped"] == 1
+
+
+def test_box_only_export_with_empty_polygons_keeps_every_object_without_masks(tmp_path: Path) -> None:
+    # `"segmentation": [[]]` on every annotation, as some box-only exporters write it
+    scenes, report = read_all(_one_image(tmp_path, [[[]], [[]]]), "coco")
+    (scene,) = scenes
+    assert len(scene) == 2 and scene.masks is None and report.total == 0
+    assert report.repairs["degenerate_polygons_dropped"] == 2
+    # one object with a mask beside one without: the scene's masks go, as for "segmentation": []
+    (scene,), report = read_all(_one_image(tmp_path, [[SQUARE], [[]]]), "coco")
+    assert len(scene) == 2 and scene.masks is None and report.repairs["masks_dropped_partial"] == 1

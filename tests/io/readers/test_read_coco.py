@@ -84,7 +84,7 @@ def test_empty_segmentation_drops_masks_of_that_scene(tmp_path: Path) -> None:
     "bad, field, reason",
     [
         (ann(1, 5, [0, 0, 5, 5], []), "annotations[0] (id 1).category_id", "unknown category_id"),
-        (ann(1, 1, [0, 0, 5, 5], [[1, 2, 3, 4]]), "annotations[0] (id 1).segmentation[0]", ">= 6"),
+        (ann(1, 1, [0, 0, 5, 5], [[1, 2, 3, 4, 5, 6, 7]]), "annotations[0] (id 1).segmentation[0]", "even number"),
         (ann(1, 1, [0, 0, 5, 5], {"size": [5, 5], "counts": "abc"}), "annotations[0] (id 1).segmentation.size", "does not match"),
         (ann(1, 1, [0, 0, 5, 5], {"size": [H, W], "counts": [1, 2]}), "annotations[0] (id 1).segmentation.counts", "sum to"),
         (ann(1, 1, [5, 5, -2, 3], []), "annotations[0] (id 1).bbox", "negative"),

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -89,8 +89,12 @@ def _numbers(values: list[Any]) -> bool:
     return all(is_number(v) for v in values)
 
 
-def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dict[str, Any] | None:
-    """COCO segmentation (polygons / RLE) -> compressed RLE with str counts, or None when empty."""
+def _rle_from_segmentation(seg: Any, height: int, width: int, field: str,
+                           degenerate: Callable[[], None] = lambda: None) -> dict[str, Any] | None:
+    """COCO segmentation (polygons / RLE) -> compressed RLE with str counts, or None when empty.
+    A polygon of fewer than three points (none: ``[[]]``, as box-only exporters write; or two,
+    which COCO itself has a few of) outlines nothing: it is left out and `degenerate()` told of it,
+    and a segmentation of only such polygons is none."""
     if seg is None or (isinstance(seg, (list, dict)) and not seg):
         return None
     if isinstance(seg, list):
@@ -98,15 +102,20 @@ def _rle_from_segmentation(seg: Any, height: int, width: int, field: str) -> dic
         for k, poly in enumerate(seg):
             if not isinstance(poly, list) or not _numbers(poly):
                 raise bad(f"polygon must be a list of numbers, got {poly!r}"[:200], f"{field}[{k}]")
-            if len(poly) < 6 or len(poly) % 2:
-                # pycocotools would read a 4-number list as a box: refuse it explicitly.
+            if len(poly) % 2:
                 raise bad(f"polygon needs an even number (>= 6) of coordinates, got {len(poly)}", f"{field}[{k}]")
+            if len(poly) < 6:
+                # no area; and pycocotools would read a 4-number list as a box
+                degenerate()
+                continue
             xs, ys = poly[0::2], poly[1::2]
             if min(xs) < -width or max(xs) > 2 * width or min(ys) < -height or max(ys) > 2 * height:
                 # pycocotools draws every pixel of the outline: a far-off vertex would take gigabytes
                 raise bad(f"polygon reaches x {min(xs)}..{max(xs)}, y {min(ys)}..{max(ys)}, far outside the "
                           f"{width}x{height} image", f"{field}[{k}]")
             polygons.append(poly)  # pycocotools reads ints and floats alike
+        if not polygons:
+            return None
         rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
     elif isinstance(seg, dict):
         size, counts = seg.get("size"), seg.get("counts")
@@ -207,7 +216,8 @@ def _scene(
                 raise bad(f"segment id {ann['id']} does not occur in the PNG id map", field + ".id")
             mask = encode_mask(binary)
         elif opts["masks"] and not opts["panoptic"]:
-            mask = _rle_from_segmentation(ann.get("segmentation"), height, width, field + ".segmentation")
+            mask = _rle_from_segmentation(ann.get("segmentation"), height, width, field + ".segmentation",
+                                          partial(ctx.repair, "degenerate_polygons_dropped"))
         bbox = ann.get("bbox")
         if bbox is None and mask is not None:
             x, y, w, h = mask_utils.toBbox({"size": mask["size"], "counts": mask["counts"].encode()}).tolist()
