@@ -441,3 +441,10 @@ def test_relation_realism() -> None:
     rows = {(r[0], r[2]): r for r in (line.split() for line in out.splitlines()) if r[:1] != ["generator"]}
     assert set(rows) >= {("relation.query.v1", "with"), ("relation.exists.v1", "absurd"), ("object.count.v1", "counting")}
     assert all(int(r[1]) > 0 for r in rows.values())  # every generator judged some samples
+
+
+def test_scoring_throughput() -> None:
+    out = _run("scoring_throughput.py", "--scenes", "3", "--repeats", "1")
+    rows = {line[:24].strip(): line[24:].split() for line in out.splitlines()[2:]}
+    assert rows["answer alone"][0] == rows["The answer is X."][0] == "1.000"  # right replies score 1
+    assert float(rows["a wrong answer"][0]) < 0.5
