@@ -44,6 +44,7 @@ def test_load_rivals_reads_once_and_finds_the_run_folder(vocab_file: Path) -> No
     assert load_rivals(vocab_file) is first and load_rivals(vocab_file.parent) is first
     assert as_rivals(str(vocab_file)) is first and run_rivals(vocab_file.parent / "samples.jsonl") is first
     assert run_rivals(vocab_file.parent / "sub" / "samples.jsonl") is None
+    assert run_rivals(vocab_file.parent) is first  # the run folder itself
     with pytest.raises(FileNotFoundError, match="no vocabulary file"):
         load_rivals(vocab_file.parent / "missing.json")
     bad = vocab_file.parent / "bad.json"

@@ -92,8 +92,10 @@ def load_rivals(path: str | os.PathLike[str]) -> Rivals:
 
 
 def run_rivals(samples_path: str | os.PathLike[str]) -> Rivals | None:
-    """The rivals of the run a samples file belongs to (`vocabulary.json` beside it), or None."""
-    found = Path(samples_path).parent / VOCABULARY_FILE
+    """The rivals of a run folder, or of the run a samples file belongs to (`vocabulary.json` in
+    the folder, or beside the file), or None."""
+    path = Path(samples_path)
+    found = (path if path.is_dir() else path.parent) / VOCABULARY_FILE
     return load_rivals(found) if found.is_file() else None
 
 
