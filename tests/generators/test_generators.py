@@ -118,7 +118,7 @@ def test_spatial_extreme_requires_a_clear_winner(street) -> None:
 
 def test_grounding_box(street) -> None:
     got = qa(street, "grounding.box.v1")
-    note = "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."
+    note = "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals."
     assert got[f"Give the bounding box of the square. {note}"] == [60.0, 20.0, 100.0, 55.0]
     assert got[f"Give the bounding box of the large circle. {note}"] == [10.0, 10.0, 50.0, 50.0]
 

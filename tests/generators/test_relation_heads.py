@@ -72,7 +72,7 @@ def test_multihop_two_hops() -> None:
 
 def test_refexp_uses_the_relation_to_disambiguate(street) -> None:
     got = qa(street, "grounding.refexp.v1")
-    note = "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."
+    note = "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals."
     assert got == {
         f"Give the bounding box of the circle to the left of the square. {note}": [10.0, 10.0, 50.0, 50.0],
         f"Give the bounding box of the circle below the triangle. {note}": [120.0, 60.0, 140.0, 80.0],

@@ -96,7 +96,7 @@ def test_relational_referring_expressions_are_noun_phrases(predicate: str, phras
     # it read "Locate the woman wears the tall man", "Find the man part of the cheese"
     scene = _scene(["man", "man", "cup"], [(0, predicate, 2)])
     got = qa(scene, "grounding.refexp.v1", _vocab(scene), template=1)
-    assert list(got) == [f"Locate {phrase}. Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."]
+    assert list(got) == [f"Locate {phrase}. Answer with [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals."]
 
 
 @pytest.mark.parametrize(("predicate", "phrase"), [
@@ -190,7 +190,7 @@ def _plural_scene() -> Scene:
 @pytest.mark.parametrize(("generator", "question"), [
     ("attribute.query.v1", "What color are the jeans?"),
     ("attribute.query.v1", "Which color do the jeans have?"),
-    ("grounding.box.v1", "Where are the jeans? Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."),
+    ("grounding.box.v1", "Where are the jeans? Answer with [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals."),
     ("relation.exists.v1", "Are the jeans on the chair?"),
     ("relation.exists.v1", "Is it true that the jeans have the cup?"),
     ("relation.subject.v1", "What are the jeans on?"),
@@ -223,7 +223,7 @@ def test_relation_referent_of_a_plural_name_agrees() -> None:
     scene = _scene(["jeans", "jeans", "outfit"], [(0, "part of", 2)])
     got = qa(scene, "grounding.refexp.v1", _vocab(scene), template=3)
     assert list(got) == ["Where exactly are the jeans that are part of the outfit? "
-                         "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1."]
+                         "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals."]
 
 
 def _lamps() -> Scene:

@@ -15,7 +15,7 @@ from veriscene.scene.model import Scene
 
 # How each coordinate convention is stated in the question.
 FORMAT_NOTES = {
-    "norm1": "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1.",
+    "norm1": "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals.",
     "norm1000": "Answer with [x0, y0, x1, y1], coordinates as integers from 0 to 1000.",
     "pixel": "Answer with [x0, y0, x1, y1] in pixels.",
 }
