@@ -74,17 +74,28 @@ def test_an_option_that_is_not_a_plain_value_converts_again(tmp_path: Path) -> N
 
 
 def test_the_note_counts_every_reject(tmp_path: Path) -> None:
-    """A file-level reject (a truncated file) and object-level ones are counted in the note, not
-    only rejected scenes."""
+    """Object-level rejects are counted in the note, not only rejected scenes; a file-level one
+    (a truncated file) that leaves no scene stops the run."""
     from veriscene.engine.converted import converted_scenes
+    from veriscene.errors import SceneValidationError
 
     cut = tmp_path / "cut.json"
     cut.write_text('{"images": [{"id": 1, "width": 5, "height": 5}], "annotations": [{"id": 1, ')
-    _, note = converted_scenes(cut, tmp_path / "a", "coco", strict=False, options={}, version="t", reuse=False)
-    assert ": 0 scenes, 1 rejected: 1 file (see " in note
+    with pytest.raises(SceneValidationError, match="no scene converted from .*cut.json: a file could not be read"):
+        converted_scenes(cut, tmp_path / "a", "coco", strict=False, options={}, version="t", reuse=False)
     orphan = tmp_path / "orphan.json"
     orphan.write_text(json.dumps({
         "images": [{"id": 1, "width": 5, "height": 5}], "categories": [{"id": 1, "name": "dog"}],
         "annotations": [{"id": 1, "image_id": 9, "category_id": 1, "bbox": [0, 0, 2, 2]}]}))
     _, note = converted_scenes(orphan, tmp_path / "b", "coco", strict=False, options={}, version="t", reuse=False)
     assert ": 1 scenes, 1 rejected: 1 object (see " in note
+
+
+def test_a_conversion_that_converts_nothing_stops_the_run(tmp_path: Path) -> None:
+    from veriscene.errors import SceneValidationError
+
+    src = _coco(tmp_path / "instances.json")
+    src.write_bytes(src.read_bytes()[: len(src.read_bytes()) // 2])  # cut short
+    with pytest.raises(SceneValidationError, match="no scene converted from .*instances.json: a file could not be read"):
+        generate(src, tmp_path / "run", from_format="coco", reader_options={"masks": False})
+    assert not (tmp_path / "run" / "manifest.json").exists() and not (tmp_path / "run" / STAMP).exists()

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from veriscene.engine.manifest import ResumeMismatchError, file_sha256, write_json
+from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import LEVELS
 from veriscene.scene import archives
 
@@ -106,6 +107,8 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     stamp.unlink(missing_ok=True)
     done = convert(src, out, fmt, strict=strict, rejects=out_dir / REJECTS, source=source,
                    option_urls=option_urls, **options)
+    if done.nothing_converted:  # a file cut short or not UTF-8, every record refused: no run of 0 samples
+        raise SceneValidationError(done.nothing_converted)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
     note = (f"read {shown} as {done.format} ({how}): {done.scenes_written} scenes, "
             f"{_rejects_said(done.rejected_by_level)} (see {done.rejects})")
