@@ -78,7 +78,8 @@ def test_front_matter_reads_back_with_hub_fields(run: Path, card: str) -> None:
     assert meta["task_categories"] == ["visual-question-answering"] and meta["language"] == ["en"]
     assert meta["tags"][:4] == ["veriscene", "scene-graph", "synthetic", "verifiable"]
     assert sorted(meta["tags"][4:]) == sorted(report.per_family)
-    assert "configs" not in meta
+    # a card in the run folder names the run's samples: else the Hub reads scenes and rejects as data
+    assert meta["configs"] == [{"config_name": "default", "data_files": "samples.jsonl"}]
 
 
 def test_tables_sum_to_the_samples_and_match_stats(run: Path, card: str) -> None:
@@ -390,7 +391,8 @@ def test_cli_verifies_on_several_workers_with_the_same_card(run: Path, card: str
     result = CliRunner().invoke(app, ["card", str(run), "--out", str(out), "--license", "cc-by-4.0", "--verify",
                                       "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8") == card  # the card of a one-process verification
+    # the card of a one-process verification (written outside the run: no default configs block)
+    assert out.read_text(encoding="utf-8") == dataset_card(run, license="cc-by-4.0", verify=True, card_dir=tmp_path)
     assert "programs recompute the stored answer" in section(card, "Verification")
 
 

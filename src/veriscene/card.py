@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Callable, Sequence
 import numpy as np
 import orjson
 
+from veriscene.card_data import DataFiles
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_lines, sample_parts
 from veriscene.engine.fetch import readable
@@ -139,6 +140,7 @@ class SceneFacts:
     exhaustive: int = 0  # scenes listing the names annotated in full (`meta.exhaustive`)
     regions: Counter[str] = field(default_factory=Counter)  # "crowd" / "stuff" -> scenes with such regions
     radiological: int = 0
+    sources: Counter[str] = field(default_factory=Counter)  # annotation format converted from -> scenes
 
     def add_line(self, line: bytes) -> None:
         try:
@@ -157,6 +159,8 @@ class SceneFacts:
         self.exhaustive += meta.get("exhaustive") is not None
         self.regions.update(k for k in REGION_KEYS if meta.get(k))
         self.radiological += meta.get("orientation") == RADIOLOGICAL
+        if isinstance(meta.get("source_format"), str):
+            self.sources[meta["source_format"]] += 1
 
 
 class _Hashed(io.RawIOBase):
@@ -343,17 +347,20 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
 
 
 def dataset_card(run: str | os.PathLike[str], *, name: str | None = None, license: str = "unknown",
-                 data_files: str | None = None, scenes: Scenes | None = None, verify: bool = False,
-                 workers: int = 1) -> str:
+                 data_files: DataFiles | None = None, scenes: Scenes | None = None, verify: bool = False,
+                 workers: int = 1, card_dir: str | os.PathLike[str] | None = None) -> str:
     """The dataset card (Markdown with YAML front matter for the Hugging Face Hub) of a run
     folder or samples file. `name`: the card's title and `pretty_name` (default: the run
-    folder's name); `license`: a Hub license id; `data_files`: a glob for the Hub's `configs`
-    block; `verify`: re-run every program (on `workers` local processes, against `scenes` if
-    given, else the scene files the manifest names) and state the outcome."""
+    folder's name); `license`: a Hub license id; `data_files`: the Hub's `configs` block, one glob
+    or {split: glob(s)}, relative to `card_dir` (the card's folder, default the run folder; with
+    no `data_files` a card in the run folder names the run's samples files); `verify`: re-run
+    every program (on `workers` local processes, against `scenes` if given, else the scene files
+    the manifest names) and state the outcome."""
     from veriscene.card_text import render_card
 
     facts = card_facts(run, scenes=scenes, verify=verify, workers=workers)
-    return render_card(facts, name=name, license=license, data_files=data_files)
+    return render_card(facts, name=name, license=license, data_files=data_files,
+                       card_dir=Path(card_dir) if card_dir is not None else None)
 
 
 def card_path(out: str | os.PathLike[str]) -> Path:
@@ -374,8 +381,9 @@ def save_card(text: str, out: str | os.PathLike[str]) -> Path:
 
 
 def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name: str | None = None,
-               license: str = "unknown", data_files: str | None = None, scenes: Scenes | None = None,
+               license: str = "unknown", data_files: DataFiles | None = None, scenes: Scenes | None = None,
                verify: bool = False, workers: int = 1) -> Path:
-    """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`); returns the path."""
+    """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`); returns the path.
+    `data_files` are relative to the card's folder."""
     return save_card(dataset_card(run, name=name, license=license, data_files=data_files, scenes=scenes,
-                                  verify=verify, workers=workers), out)
+                                  verify=verify, workers=workers, card_dir=card_path(out).parent), out)

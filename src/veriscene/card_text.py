@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from veriscene.card import CardFacts
+from veriscene.card_data import (TABLE_SUFFIXES, DataFiles, columns_table, configs_block, default_data_files,
+                                 licence_lines, matched_files, splits_text)
 from veriscene.engine.manifest import scene_inputs
 from veriscene.engine.remote import is_url
 from veriscene.engine.reproduce import generate_command, read_stamp
@@ -100,7 +103,7 @@ def verify_command(facts: CardFacts) -> str:
 
 # ---- front matter and summary ------------------------------------------------------------------
 
-def front_matter(facts: CardFacts, name: str, license: str, data_files: str | None) -> str:
+def front_matter(facts: CardFacts, name: str, license: str, data_files: DataFiles | None) -> str:
     tags = list(TAGS) + [f for f in sorted(facts.report.per_family) if f not in TAGS]
     data: dict[str, Any] = {
         "license": license,
@@ -111,7 +114,7 @@ def front_matter(facts: CardFacts, name: str, license: str, data_files: str | No
         "tags": tags,
     }
     if data_files:
-        data["configs"] = [{"config_name": "default", "data_files": data_files}]
+        data["configs"] = configs_block(data_files)
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000) + "---"
 
 
@@ -320,14 +323,25 @@ def contents(facts: CardFacts) -> str:
     return "\n\n".join(parts)
 
 
-def fields(facts: CardFacts) -> str:
-    rows = [[f"`{name}`", FIELDS[name]] for name in SAMPLE_FIELDS]
+def fields(facts: CardFacts, published: dict[str, list[Path]] | None = None) -> str:
+    """The sample record's fields, or the columns of the exported tables the card is published with
+    (`published`: split -> files, the first Parquet or Arrow file's columns are described)."""
+    tables = [p for files in (published or {}).values() for p in files if p.suffix in TABLE_SUFFIXES]
+    if tables:
+        head = (f"The data files are a `veriscene export` of the samples, one row per sample (per "
+                f"conversation with --turns), with these columns (read from `{tables[0].name}`):\n\n"
+                + table(["column", "type", "meaning"], columns_table(tables[0])))
+    else:
+        head = ("Each line of the samples is one JSON record:\n\n"
+                + table(["field", "meaning"], [[f"`{name}`", FIELDS[name]] for name in SAMPLE_FIELDS]))
     present: Counter[str] = Counter()
     for types in facts.tally.answer_types.values():
         present.update(types)
     forms = [[f"`{t}`", f"{present[t]:,}", ANSWER_FORMS.get(t, "(not a veriscene answer type)")]
              for t in sorted(present)]
-    return ("## Fields\n\nEach line of the samples is one JSON record:\n\n" + table(["field", "meaning"], rows)
+    if published:
+        head = splits_text(published, facts.report.samples) + "\n\n" + head
+    return ("## Fields\n\n" + head
             + "\n\nAnswer types in this data:\n\n" + table(["answer_type", "samples", "answer in JSON"], forms))
 
 
@@ -337,7 +351,7 @@ def scene_lines(facts: CardFacts) -> list[str]:
     s = facts.scenes
     if s is None:
         return [f"- Facts about the scene graphs are left out: {facts.scenes_note}."]
-    lines = []
+    lines = licence_lines(s.sources, s.scenes)
     for kind in ("attributes", "relations"):
         if s.sparse[kind]:
             lines.append(f"- {s.sparse[kind]:,} of {s.scenes:,} scenes record their {kind} only in part "
@@ -382,10 +396,20 @@ def limitations(facts: CardFacts) -> str:
     return "## Limitations\n\n" + "\n".join(lines)
 
 
+def card_data_files(facts: CardFacts, data_files: DataFiles | None, card_dir: Path | None) -> DataFiles | None:
+    """`data_files`, or for a card in the run's folder the run's samples files (`veriscene.card_data`)."""
+    if data_files or (card_dir is not None and card_dir.resolve() != facts.run_dir.resolve()):
+        return data_files or None
+    return facts.run.name if facts.run.is_file() else default_data_files(facts.manifest)
+
+
 def render_card(facts: CardFacts, *, name: str | None = None, license: str = "unknown",
-                data_files: str | None = None) -> str:
-    """The card's Markdown (see the module notes)."""
+                data_files: DataFiles | None = None, card_dir: Path | None = None) -> str:
+    """The card's Markdown (see the module notes). `data_files` are relative to `card_dir` (the
+    card's folder; default the run folder, where no `data_files` means the run's samples files)."""
     title = name or (facts.run_dir.resolve().name or "veriscene data")
+    data_files = card_data_files(facts, data_files, card_dir)
+    published = matched_files(card_dir or facts.run_dir, data_files) if data_files else None
     sections = [front_matter(facts, title, license, data_files), summary(facts, title), made(facts),
-                verification(facts), contents(facts), fields(facts), limitations(facts)]
+                verification(facts), contents(facts), fields(facts, published), limitations(facts)]
     return "\n\n".join(sections) + "\n"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from veriscene.card_data import DataFiles
 
 
 def register(app: typer.Typer) -> None:
@@ -21,9 +24,12 @@ def register(app: typer.Typer) -> None:
         name: Annotated[Optional[str], typer.Option(
             "--name", help="Title and pretty_name (default: the run folder's name).")] = None,
         license: Annotated[str, typer.Option("--license", help="License id for the Hub (e.g. cc-by-4.0).")] = "unknown",
-        data_files: Annotated[Optional[str], typer.Option("--data-files", help="Glob of the data files for the "
-                                                          "Hub's configs block, relative to the card's folder (e.g. "
-                                                          "samples.jsonl, shards/*.jsonl.zst).")] = None,
+        data_files: Annotated[Optional[list[str]], typer.Option("--data-files", help="Glob of the data files for "
+                                                                "the Hub's configs block, relative to the card's folder "
+                                                                "(e.g. data/*.parquet), or SPLIT=GLOB, repeated, one per "
+                                                                "split (train=data/train.parquet --data-files "
+                                                                "test=data/test.parquet). Default: the run's samples "
+                                                                "files when the card goes in the run folder.")] = None,
         verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome "
                                       "in the card.")] = False,
         scenes: Annotated[Optional[str], typer.Option(
@@ -37,13 +43,19 @@ def register(app: typer.Typer) -> None:
         command that makes it again), verification, contents per family and task, the fields of a
         sample and the limitations, all from the run's own files (Python: veriscene.card.write_card)."""
         from veriscene.card import NO_SCENES, card_facts, save_card
-        from veriscene.card_text import render_card
+        from veriscene.card_data import parse_data_files
+        from veriscene.card_text import card_data_files, render_card
 
         from veriscene.commands import local_input
         from veriscene.console import progress_bar
         from veriscene.engine.runfiles import sample_count
 
         target = _card_path(out) if out is not None else None  # a wrong --out said before the samples are read
+        try:
+            globs = parse_data_files(data_files or [])
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         if scenes is not None and not verify:
             typer.echo("error: --scenes names the scenes to verify against: give it with --verify", err=True)
             raise typer.Exit(2)
@@ -57,11 +69,13 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         target = target if target is not None else facts.run_dir / "README.md"
-        path = save_card(render_card(facts, name=name, license=license, data_files=data_files), target)
+        path = save_card(render_card(facts, name=name, license=license, data_files=globs, card_dir=target.parent),
+                         target)
         typer.echo(f"wrote {path}")
-        if data_files and not _matches(path.parent, data_files):
-            typer.echo(f"warning: --data-files {data_files!r} matches no file in {path.parent}: the Hub reads the "
-                       "pattern relative to the card's folder (e.g. samples.jsonl, shards/*.jsonl.zst)", err=True)
+        _warn_data_files(path.parent, card_data_files(facts, globs, target.parent))
+        if license == "unknown" and facts.scenes is not None and facts.scenes.sources:
+            typer.echo(f"warning: the scene graphs were converted from {', '.join(sorted(facts.scenes.sources))} "
+                       "annotations, whose licence the card's Limitations name: give --license", err=True)
         typer.echo(facts.counts_line())
         if facts.verify_error in NO_SCENES:
             typer.echo("to verify against the scenes file the samples were made from: --verify --scenes FILE", err=True)
@@ -80,9 +94,23 @@ def _card_path(out: str) -> Path:
     return path
 
 
-def _matches(folder: Path, pattern: str) -> bool:
-    """Whether the glob `pattern` names a file in `folder` (as the Hub reads `data_files`)."""
-    try:
-        return any(p.is_file() for p in folder.glob(pattern))
-    except ValueError:  # a pattern pathlib refuses (absolute, empty)
-        return False
+def _warn_data_files(folder: Path, data_files: "DataFiles | None") -> None:
+    """Warn of what would not load on the Hub: no configs, a split matching no file, a Parquet
+    export whose images are paths without their bytes."""
+    from veriscene.card_data import images_unstored, matched_files
+
+    if not data_files:
+        typer.echo("warning: no --data-files: the card has no configs block, and the Hub reads every data file "
+                   "of the folder as one split", err=True)
+        return
+    for split, files in matched_files(folder, data_files).items():
+        globs = data_files if isinstance(data_files, str) else data_files[split]
+        pattern = globs if isinstance(globs, str) else ", ".join(globs)
+        label = f"--data-files {pattern!r}" if isinstance(data_files, str) else f"--data-files {split}={pattern!r}"
+        if not files:
+            typer.echo(f"warning: {label} matches no file in {folder}: the Hub reads the pattern relative to "
+                       "the card's folder (e.g. data/*.parquet, shards/*.jsonl.zst)", err=True)
+        unstored = next((p for p in files if p.suffix == ".parquet" and images_unstored(p)), None)
+        if unstored is not None:
+            typer.echo(f"warning: {unstored.name} holds image paths without their bytes: the Hub cannot open them "
+                       "(export with --embed-images)", err=True)
