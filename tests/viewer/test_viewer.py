@@ -468,7 +468,7 @@ def test_scene_page_says_when_a_slice_is_shown_radiologically(tmp_path: Path) ->
     samples = tmp_path / "samples.jsonl"
     samples.write_bytes(b"")
     catalog = Catalog.open(samples, scenes=scenes)
-    text = scene_page(catalog, "ct_z0001", ServerLinks())
+    text = scene_page(catalog, "ct_z0001", ServerLinks(catalog))
     assert "the patient&#x27;s right is on the image&#x27;s left" in text or "the patient's right is on the image's left" in text
 
 

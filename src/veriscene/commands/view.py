@@ -62,6 +62,8 @@ def register(app: typer.Typer) -> None:
                 if summary.missing_images:
                     console.print(f"[yellow]{summary.missing_images} image(s) without a readable file, drawn as a "
                                   "grey canvas[/yellow]")
+                if summary.results_note:
+                    console.print(f"[yellow]{escape(summary.results_note)}[/yellow]", soft_wrap=True)
                 if summary.unreadable_lines:
                     console.print(f"[yellow]{summary.unreadable_lines} unreadable sample line(s) left out[/yellow]")
                 return
@@ -71,6 +73,8 @@ def register(app: typer.Typer) -> None:
                 what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
                         else f"{len(catalog.entries):,} samples")
                 console.print(f"serving {what}{more} of {run} at [bold]{url}[/bold] (Ctrl-C to stop)")
+                if catalog.results_note():
+                    console.print(f"[yellow]{escape(catalog.results_note())}[/yellow]", soft_wrap=True)
 
             view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:

@@ -90,6 +90,7 @@ class Catalog:
         self._lock = threading.Lock()  # one scene file handle, shared by the server's threads
         self._by_image: dict[str, list[int]] | None = None
         self._counts: dict[str, Counter[str]] = {}
+        self._selected: tuple[tuple[Any, ...], list[int]] | None = None  # the last filtered selection and its key
         self.results: dict[str, dict[str, Any]] = {}  # sample id -> its evaluation record (`--results`)
         self.results_path: Path | None = None
         self.results_elsewhere = 0  # result records of samples not read (other samples, or past `limit`)
@@ -194,7 +195,16 @@ class Catalog:
         self.results_path = file
         for e in self.entries:
             e.outcome = "unanswered"
-        self._read_new_results()
+        problems = len(self.problems)
+        read = self._read_new_results()
+        if read == 0 and len(self.problems) > problems:  # every line refused: not a results file
+            first = self.problems[problems]
+            raise ValueError(f"{file}: not the results of `veriscene eval` (line {first.line}: {first.reason})")
+        if read and not self.results:  # results, but of none of these samples
+            beyond = (f", or of samples after the first {len(self.entries):,} read (raise --limit, or 0 for all)"
+                      if self.truncated else "")
+            raise ValueError(f"{file}: none of its {read:,} results is of a sample of {self.path}: the evaluation "
+                             f"of another run{beyond}?")
 
     def refresh(self) -> int:
         """Read the results a running `veriscene eval` added since the last read (whole lines
@@ -249,6 +259,10 @@ class Catalog:
             if not isinstance(record, dict) or not isinstance(record.get("id"), str):
                 self.problems.append(Problem(number, f"{file.name}: field 'id' is missing"))
                 continue
+            if "status" not in record:  # e.g. a samples file given as results
+                self.problems.append(Problem(number, f"{file.name}: field 'status' is missing (an evaluation "
+                                                     "result has one: scored, parse_failed, not_scored or error)"))
+                continue
             read += 1
             shown = self._positions.get(record["id"])
             if shown is None:
@@ -261,6 +275,15 @@ class Catalog:
         self._results_at += end
         self._counts.pop("outcome", None)
         return read
+
+    def results_note(self) -> str:
+        """A warning when most results read are of samples not read (an evaluation of another run,
+        or of another version of this one), else ""."""
+        if self.results_path is None or self.results_elsewhere <= len(self.results):
+            return ""
+        beyond = " or after the samples read (raise --limit)" if self.truncated else ""
+        return (f"{self.results_elsewhere:,} of the {self.results_elsewhere + len(self.results):,} results in "
+                f"{self.results_path} are of samples not in {self.path}{beyond}: is it the evaluation of another run?")
 
     def accuracy(self) -> tuple[int, int]:
         """(correct, scored) over the shown samples' results."""
@@ -297,7 +320,12 @@ class Catalog:
             return range(len(self.entries))
         if filters.image and not (filters.task or filters.family or filters.mode or filters.text or filters.outcome):
             return self.of_image(filters.image)
-        return [k for k, e in enumerate(self.entries) if filters.keep(e)]
+        # the same list is asked for again by each page of it and each sample opened from it:
+        # kept until the samples or their outcomes change
+        key = (*vars(filters).values(), id(self.entries), len(self.entries), self._results_at)
+        if self._selected is None or self._selected[0] != key:
+            self._selected = (key, [k for k, e in enumerate(self.entries) if filters.keep(e)])
+        return self._selected[1]
 
     def counts(self, key: str) -> Counter[str]:
         """How many samples per value of `key`: "task", "family", "mode" or "outcome" (counted once)."""
@@ -330,6 +358,10 @@ class Catalog:
     def image_file(self, image_id: str) -> Path | None:
         """The image file of an image id, if it exists: a sample's path (relative to the run
         folder), else the scene's `image` (relative to a scene file's folder, or as written)."""
+        return next((p for p in self.image_candidates(image_id) if p.is_file()), None)
+
+    def image_candidates(self, image_id: str) -> list[Path]:
+        """Where the image of an image id is looked for, in order (`image_file`)."""
         candidates: list[Path] = []
         root = samples_root(self.path)
         for k in self.of_image(image_id)[:1]:
@@ -338,14 +370,14 @@ class Catalog:
                     if is_url(img["path"]):  # samples made from scenes read from a URL: the image's local copy
                         copy = fetch_files([img["path"]])[img["path"]]
                         if isinstance(copy, Path):
-                            return copy
+                            return [copy]
                         continue
                     candidates.append(root / img["path"])
         scene = self.scene(image_id)
         if scene is not None and scene.image:
             folders = dict.fromkeys(f.parent for f in self.scenes_files)
             candidates += [*(folder / scene.image for folder in folders), Path(scene.image)]
-        return next((p for p in candidates if p.is_file()), None)
+        return list(dict.fromkeys(candidates))
 
     def trace(self, entry: Entry) -> tuple[list[Scene | None], Trace]:
         """The sample's scenes (None where missing) and its program run on them."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from veriscene.answers.coords import format_box, format_point, to_pixels
 from veriscene.scene.model import Scene
 from veriscene.viewer.markup import Links, colour, esc
 
@@ -16,11 +17,12 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
            highlight: Sequence[int] = (), label_all: bool = False,
            answer: tuple[str, Sequence[float]] | None = None,
            prediction: tuple[str, Sequence[float]] | None = None,
-           relations: Sequence[tuple[int, str, int]] = ()) -> str:
+           relations: Sequence[tuple[int, str, int]] = (), marks: str = "") -> str:
     """An SVG of one image in its pixel coordinates: the image (or a grey canvas), the mask
     overlay of the highlighted objects (all objects with `label_all`), every box (highlighted ones
     in colour and labelled), the answer's box or point, and the `relations` as arrows from the
-    subject's box to the object's, hidden until their row is hovered or all are asked for."""
+    subject's box to the object's, hidden until their row is hovered or all are asked for; `marks`,
+    SVG drawn under the answer (`question_marks`)."""
     if scene is None:
         return f"<p class='bad'>No scene graph for image {esc(image_id)}.</p>"
     w, h = scene.width, scene.height
@@ -52,6 +54,7 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
         parts.append(f"<text x='{x0 + 2:.1f}' y='{max(y0 - 3, max(w, h) / 40):.1f}'>#{i} {esc(scene.names[i])}</text>")
     if relations:
         parts.append(_arrows(scene, relations, image_index))
+    parts.append(marks)  # what the question shows, under the answer and the model's answer
     for shape, cls, title in ((answer, "answer", "answer"), (prediction, "predicted", "the model's answer")):
         if shape is None:
             continue
@@ -108,3 +111,62 @@ def _arrows(scene: Scene, relations: Sequence[tuple[int, str, int]], image_index
 def _points(program: Sequence[dict[str, Any]]) -> list[list[float]]:
     """Points a program's question shows (the args of its `point` nodes)."""
     return [list(node.get("args", [])) for node in program if node.get("op") == "point"]
+
+
+def _shown(values: Sequence[float], scene: Scene, box_format: str) -> str:
+    """A pixel box or point as the question writes it ("[0.290, 0.436]" in norm1)."""
+    try:
+        shown = format_box if len(values) == 4 else format_point
+        return shown(values, (scene.width, scene.height), box_format)
+    except ValueError:
+        return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+
+def _option_shape(choice: str, scene: Scene, box_format: str) -> list[float] | None:
+    """A box or point option ("[0.273, 0.036, 0.412, 0.222]") in pixels, else None."""
+    text = choice.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    try:
+        values = [float(v) for v in text[1:-1].split(",")]
+        return to_pixels(values, box_format, (scene.width, scene.height)) if len(values) in (2, 4) else None
+    except ValueError:
+        return None
+
+
+def question_marks(record: dict[str, Any], scene: Scene) -> str:
+    """SVG of what the question shows on its (first) image, each labelled as the question writes
+    it: its regions ("What is inside the box [...]?") and points (`region` and `point` nodes of
+    the program, in pixels), and the options of a box or point question, each with its letter."""
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    box_format = str(meta.get("box_format") or "norm1")
+    choices = record.get("choices") if isinstance(record.get("choices"), list) else []
+    size = max(scene.width, scene.height)
+    marks: list[tuple[str, list[float]]] = []  # (label, pixels)
+    options: dict[str, str] = {}  # an option's text -> its letter
+    for j, choice in enumerate(choices):
+        shape = _option_shape(str(choice), scene, box_format)
+        if shape is not None:
+            options[str(choice).strip()] = chr(ord("A") + j)
+            marks.append((f"{chr(ord('A') + j)}. {str(choice).strip()}", shape))
+    for node in record.get("program", []):
+        values = node.get("args", []) if isinstance(node, dict) else []
+        if node.get("op") not in ("point", "region") or len(values) not in (2, 4) \
+                or not all(isinstance(v, (int, float)) for v in values):
+            continue
+        label = _shown(values, scene, box_format)
+        if label not in options and all(m[0] != label for m in marks):  # an option is drawn once, with its letter
+            marks.append((label, [float(v) for v in values]))
+    parts = []
+    for j, (label, v) in enumerate(marks):
+        if len(v) == 4:
+            parts.append(f"<rect class='shown' x='{v[0]:.1f}' y='{v[1]:.1f}' width='{max(v[2] - v[0], 1):.1f}' "
+                         f"height='{max(v[3] - v[1], 1):.1f}'><title>{esc(label)}</title></rect>"
+                         f"<text class='shown' x='{v[0] + 2:.1f}' y='{v[3] - 3:.1f}' font-size='{size / 55:.1f}'>"
+                         f"{esc(label)}</text>")
+        else:
+            parts.append(f"<circle cx='{v[0]:.1f}' cy='{v[1]:.1f}' r='{size / 90:.1f}' fill='{colour(j)}' "
+                         f"stroke='#fff'><title>{esc(label)}</title></circle><text class='shown' "
+                         f"x='{v[0] + size / 60:.1f}' y='{v[1] + size / 120:.1f}' font-size='{size / 55:.1f}'>"
+                         f"{esc(label)}</text>")
+    return "".join(parts)

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 from veriscene.viewer.catalog import Catalog, Filters
 from veriscene.viewer.markup import _OUTCOME_CLASS, Links, _json, esc, page
 
+PER_PAGE = 100  # samples (or scenes) on a listing page
+
 
 def _options(name: str, plural: str, counts: dict[str, int], chosen: str) -> str:
     opts = [f"<option value=''>all {plural}</option>"]
@@ -35,6 +37,8 @@ def _summary(catalog: Catalog) -> str:
         out.append(f"<p>Replies from {esc(catalog.results_path)}: {correct:,} of {scored:,} scored samples correct "
                    f"({share}); {catalog.counts('outcome').get('unanswered', 0):,} shown samples have no result"
                    f"{f', {catalog.results_elsewhere:,} results are of samples not shown' if catalog.results_elsewhere else ''}.</p>")
+        if catalog.results_note():
+            out.append(f"<p class='bad'>{esc(catalog.results_note())}</p>")
     out.append(_problems(catalog))
     return "".join(out)
 
@@ -65,7 +69,7 @@ def _outcome_counts(catalog: Catalog) -> dict[str, int]:
     return counts
 
 
-def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
+def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = PER_PAGE) -> str:
     """Scene files opened alone: their scenes (image id or words among the names), `per_page` at a time."""
     rows = catalog.scene_rows or []
     wanted = filters.text.lower()
@@ -92,7 +96,7 @@ def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int =
     return page("veriscene: scenes", body)
 
 
-def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = 100) -> str:
+def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = PER_PAGE) -> str:
     """The samples the filters keep, `per_page` at a time, with the filter form (the scenes, for a
     scenes file opened alone)."""
     if catalog.scene_rows is not None:
@@ -120,7 +124,7 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
             text = str(result.get("reply") or "")
             reply = (f"<td class='a'><span class='{_OUTCOME_CLASS.get(e.outcome, 'muted')}'>{esc(e.outcome)}</span> "
                      f"{esc(text[:80])}{'...' if len(text) > 80 else ''}</td>")
-        rows.append(f"<tr><td><a href='{esc(links.sample(k))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
+        rows.append(f"<tr><td><a href='{esc(links.sample(k, filters))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
                     f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_json(r['answer']))}</td>"
                     f"{reply}<td class='ids'>{images}</td></tr>")
     body = (_summary(catalog) + form + _pager(links, filters, page_no, pages, len(chosen), "samples")

@@ -34,7 +34,7 @@ class Links(Protocol):
 
     def image(self, image_id: str) -> str | None: ...
     def masks(self, image_id: str, objects: Sequence[int]) -> str | None: ...
-    def sample(self, position: int) -> str: ...
+    def sample(self, position: int, filters: Filters | None = None) -> str: ...  # within a filtered list
     def scene(self, image_id: str) -> str: ...
     def listing(self, filters: Filters, page: int = 0) -> str: ...
 
@@ -57,6 +57,7 @@ stroke-width:3;stroke-dasharray:2 3;vector-effect:non-scaling-stroke}
 .ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:0 0 14px}
 .muted{color:#666}form.filters select,form.filters input{margin-right:8px}
+.fig rect.shown{fill:none;stroke:#fff;stroke-width:2;stroke-dasharray:1 3;vector-effect:non-scaling-stroke}
 .fig g.rel{display:none}.fig g.rel.on,.fig.all-rels g.rel{display:inline}
 .fig g.rel line{stroke:#ffeb3b;stroke-width:2.5;vector-effect:non-scaling-stroke}.fig g.rel text{fill:#ffeb3b}
 tr.step:hover{background:#fff8e1}.tag{display:inline-block;background:#eceff1;border-radius:3px;

@@ -15,16 +15,17 @@ scene lists); this module has the sample and scene pages.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 import orjson
 
 from veriscene.program.types import Obj, Objs
-from veriscene.scene.model import RADIOLOGICAL
+from veriscene.scene.model import RADIOLOGICAL, Scene
 from veriscene.viewer.catalog import Catalog, Entry, Filters
-from veriscene.viewer.figures import _arrows, _edge, _points, figure
+from veriscene.viewer.figures import _arrows, _edge, _points, _shown, figure, question_marks
 from veriscene.viewer.listing import (
-    _options, _outcome_counts, _pager, _problems, _summary, listing_href, listing_page, scenes_page,
+    PER_PAGE, _options, _outcome_counts, _pager, _problems, _summary, listing_href, listing_page, scenes_page,
 )
 from veriscene.viewer.markup import (
     _OUTCOME_CLASS, MAX_LISTED, PALETTE, SCRIPT, STYLE, Links, _json, colour, esc, page, show_value, touched,
@@ -61,28 +62,25 @@ def sample_card(catalog: Catalog, position: int, links: Links) -> str:
     result = catalog.results.get(entry.id) if catalog.results_path is not None else None
     if r["answer_type"] in ("box", "point") and isinstance(r["answer"], list):
         answer_shape = (str(r["answer_type"]), [float(v) for v in r["answer"]])
-        parsed = (result or {}).get("parsed")
-        if not r.get("choices") and isinstance(parsed, list) and all(isinstance(v, (int, float)) for v in parsed):
+        parsed = (result or {}).get("parsed")  # in pixels, the option chosen too (`veriscene eval`)
+        if isinstance(parsed, list) and all(isinstance(v, (int, float)) for v in parsed):
             prediction = (str(r["answer_type"]), [float(v) for v in parsed])
     figs = []
     for n, image_id in enumerate(entry.image_ids):
         scene = scenes[n] if n < len(scenes) else None
         caption = f"image {n + 1}: " if len(entry.image_ids) > 1 else ""
+        # what the question shows (points, regions, box options) is on its first image
+        marks = question_marks(r, scene) if n == 0 and scene is not None else ""
         figs.append(f"<div><div class='muted'>{caption}<a href='{esc(links.scene(image_id))}'>{esc(image_id)}</a>"
                     "</div>" + figure(scene, image_id, links, image_index=n, highlight=sorted(per_image.get(n, ())),
                                       answer=answer_shape if n == 0 else None,
-                                      prediction=prediction if n == 0 else None) + "</div>")
-    points = _points(r["program"])
-    if points and scenes and scenes[0] is not None:
-        # the points a question shows, drawn on the first image
-        marks = "".join(f"<circle cx='{p[0]:.1f}' cy='{p[1]:.1f}' r='{max(scenes[0].width, scenes[0].height) / 90:.1f}' "
-                        f"fill='{colour(j)}' stroke='#fff'><title>point {p}</title></circle>"
-                        for j, p in enumerate(points) if len(p) == 2)
-        figs[0] = figs[0].replace("</svg>", marks + "</svg>", 1)
+                                      prediction=prediction if n == 0 else None, marks=marks)
+                    + _missing_image(catalog, image_id, links) + "</div>")
     if trace.failure is not None:
         check = f"<span class='bad'>program failed: {esc(trace.failure)}</span>"
-    elif trace.matches:
-        check = f"<span class='ok'>the program computes the stored answer ({esc(_json(trace.answer))})</span>"
+    elif trace.matches:  # a long answer (a caption) is not written out twice
+        same = _json(trace.answer)
+        check = f"<span class='ok'>the program computes the stored answer{f' ({esc(same)})' if len(same) <= 120 else ''}</span>"
     else:
         check = f"<span class='bad'>MISMATCH: the program computes {esc(_json(trace.answer))}</span>"
     steps = []
@@ -102,11 +100,32 @@ def sample_card(catalog: Catalog, position: int, links: Links) -> str:
     return (f"<div class='card'><div class='muted'>line {entry.line} &middot; {esc(r['task'])} "
             f"({esc(r.get('family'))}) &middot; template {esc(r.get('template_id'))} &middot; id {esc(r['id'])}</div>"
             f"<div class='figs'>{''.join(figs)}</div><pre>{esc(r['question'])}</pre>{choices}"
-            f"<p>answer ({esc(r['answer_type'])}): <b>{esc(_json(r['answer']))}</b> &middot; {check}</p>"
+            f"<p>answer ({esc(r['answer_type'])}{', pixels' if answer_shape else ''}): <b>{esc(_json(r['answer']))}</b>"
+            f"{_as_asked(r, scenes, answer_shape)} &middot; {check}</p>"
             f"{_reply(catalog, entry.outcome, result)}"
             "<table><tr><th>step</th><th>op</th><th>inputs</th><th>args</th><th>value</th></tr>"
             f"{''.join(steps)}</table><p>{tags}</p></div>")
 
+
+
+def _missing_image(catalog: Catalog, image_id: str, links: Links) -> str:
+    """Where the image was looked for, when it has no readable file; else nothing."""
+    if links.image(image_id) is not None:
+        return ""
+    tried = catalog.image_candidates(image_id)
+    where = ("looked for " + ", ".join(str(p) for p in tried)) if tried else "no sample or scene names a file"
+    return f"<p class='muted'>no readable image file: {esc(where)}</p>"
+
+
+def _as_asked(record: dict[str, Any], scenes: list[Scene | None], shape: tuple[str, list[float]] | None) -> str:
+    """A box or point answer as the question asks for it (" = [0.240, 0.667, 0.396, 0.867] in
+    norm1"), or nothing."""
+    scene = scenes[0] if scenes else None
+    if shape is None or scene is None or len(shape[1]) not in (2, 4):
+        return ""
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    box_format = str(meta.get("box_format") or "norm1")
+    return f" = <b>{esc(_shown(shape[1], scene, box_format))}</b> in {esc(box_format)}"
 
 
 def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None) -> str:
@@ -119,8 +138,10 @@ def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None) -> str
     details = [f"<span class='{_OUTCOME_CLASS.get(outcome, 'muted')}'>{esc(outcome)}</span>"]
     if isinstance(score, (int, float)):
         details.append(f"score {score:.3g}")
-    if result.get("parsed") is not None:
-        details.append(f"read as {esc(_json(result['parsed']))}")
+    parsed = result.get("parsed")
+    if parsed is not None and parsed != result.get("reply"):  # a free-form reply is read as itself
+        pixels = isinstance(parsed, list) and len(parsed) in (2, 4) and all(isinstance(v, (int, float)) for v in parsed)
+        details.append(f"read as {esc(_json(parsed))}{' (pixels)' if pixels else ''}")
     for key in ("parse_error", "error"):
         if result.get(key):
             details.append(f"{key.replace('_', ' ')}: {esc(result[key])}")
@@ -128,13 +149,28 @@ def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None) -> str
             f"<pre>{esc(result.get('reply') or '')}</pre>")
 
 
-def sample_page(catalog: Catalog, position: int, links: Links) -> str:
+def sample_page(catalog: Catalog, position: int, links: Links, filters: Filters | None = None) -> str:
+    """One sample with links to the previous and next samples of the list it was opened from
+    (the samples `filters` keep; all samples without) and back to that list's page."""
+    filters = filters or Filters()
+    chosen = catalog.select(filters)
+    at = bisect_left(chosen, position)  # `chosen` is in run order
+    inside = at < len(chosen) and chosen[at] == position
+    before = chosen[at - 1] if at > 0 else None
+    after_at = at + 1 if inside else at
+    after = chosen[after_at] if after_at < len(chosen) else None
     nav = []
-    if position > 0:
-        nav.append(f"<a href='{esc(links.sample(position - 1))}'>&larr; previous</a>")
-    nav.append(f"<a href='{esc(links.listing(Filters()))}'>all samples</a>")
-    if position + 1 < len(catalog.entries):
-        nav.append(f"<a href='{esc(links.sample(position + 1))}'>next &rarr;</a>")
+    if before is not None:
+        nav.append(f"<a href='{esc(links.sample(before, filters))}'>&larr; previous</a>")
+    if filters.empty:
+        nav.append(f"<a href='{esc(links.listing(filters))}'>all samples</a>")
+    else:
+        kept = ", ".join(f"{k} {v}" for k, v in vars(filters).items() if v)
+        where = f"sample {at + 1:,} of {len(chosen):,}" if inside else f"not among the {len(chosen):,}"
+        nav.append(f"{where} matching {esc(kept)}: <a href='{esc(links.listing(filters, at // PER_PAGE))}'>"
+                   f"back to the list</a> &middot; <a href='{esc(links.listing(Filters()))}'>all samples</a>")
+    if after is not None:
+        nav.append(f"<a href='{esc(links.sample(after, filters))}'>next &rarr;</a>")
     r = catalog.entries[position].record
     return page(f"veriscene: {r['task']}", f"<p>{' &middot; '.join(nav)}</p>" + sample_card(catalog, position, links))
 
@@ -158,7 +194,7 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
                         f"#{o} {esc(scene.names[o])}</td></tr>"
                         for k, (s, p, o) in enumerate(scene.relations))
     samples = catalog.of_image(image_id)
-    listed = "".join(f"<li><a href='{esc(links.sample(k))}'>{esc(catalog.entries[k].task)}</a>: "
+    listed = "".join(f"<li><a href='{esc(links.sample(k, Filters(image=image_id)))}'>{esc(catalog.entries[k].task)}</a>: "
                      f"{esc(catalog.entries[k].question.split(chr(10))[0])}</li>" for k in samples[:200])
     meta = f"<pre>{esc(orjson.dumps(scene.meta, option=orjson.OPT_INDENT_2, default=str).decode())}</pre>" if scene.meta else ""
     body = (back + f"<p class='muted'>{scene.width} x {scene.height} px, {len(scene)} objects, "
@@ -166,6 +202,7 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
             f"{', depth' if scene.depth is not None else ''}"
             f"{RADIOLOGICAL_NOTE if scene.meta.get('orientation') == RADIOLOGICAL else ''}</p>"
             + figure(scene, image_id, links, label_all=True, relations=scene.relations)
+            + _missing_image(catalog, image_id, links)
             + "<table><tr><th>object</th><th>name</th><th>attributes</th><th>box (x0, y0, x1, y1)</th>"
             + f"<th>depth</th></tr>{''.join(objects)}</table>"
             + (f"<h3>Relations ({len(scene.relations)})</h3><p class='muted'>Hover a relation to draw it on the "

@@ -2,7 +2,8 @@
 
 Routes (all GET):
     /                      the sample list; query: task, family, mode, image, text, outcome, page
-    /sample/<position>     one sample (position in the list of readable samples, from 0)
+    /sample/<position>     one sample (position in the list of readable samples, from 0); the list's
+                           query (task, family, ...) makes previous / next stay within that list
     /scene/<image id>      one scene graph and the samples showing it
     /image/<image id>      the image file (formats a browser cannot show are sent as JPEG)
     /masks/<image id>?o=1,2  a PNG overlay of those objects' masks
@@ -29,14 +30,22 @@ BROWSER_FORMATS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp"}
 class ServerLinks:
     """Links to the server's own routes."""
 
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
     def image(self, image_id: str) -> str | None:
+        """The image's route, None when it has no readable file (the page draws a grey canvas
+        and says where the file was looked for)."""
+        if self.catalog.image_file(image_id) is None:
+            return None
         return f"/image/{quote(image_id, safe='')}"
 
     def masks(self, image_id: str, objects: Sequence[int]) -> str | None:
         return f"/masks/{quote(image_id, safe='')}?o={','.join(map(str, objects))}"
 
-    def sample(self, position: int) -> str:
-        return f"/sample/{position}"
+    def sample(self, position: int, filters: Filters | None = None) -> str:
+        query = listing_href(filters or Filters())[1:]  # "?task=..." or ""
+        return f"/sample/{position}{query}"
 
     def scene(self, image_id: str) -> str:
         return f"/scene/{quote(image_id, safe='')}"
@@ -46,7 +55,7 @@ class ServerLinks:
 
 
 def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
-    links = ServerLinks()
+    links = ServerLinks(catalog)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "veriscene-view"
@@ -79,7 +88,7 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
                 if route == "":
                     self._listing(query)
                 elif route == "sample":
-                    self._sample(rest)
+                    self._sample(rest, query)
                 elif route == "scene":
                     shown = scene_page(catalog, rest, links)  # (the page says when the scene is unknown)
                     self._html(shown, HTTPStatus.OK if catalog.scene(rest) is not None else HTTPStatus.NOT_FOUND)
@@ -92,20 +101,27 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
             except BrokenPipeError:
                 pass  # the browser went away
 
-        def _listing(self, query: dict[str, str]) -> None:
+        def _filters(self, query: dict[str, str]) -> Filters | None:
             try:
-                filters = Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text", "outcome")})
+                return Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text", "outcome")})
             except ValueError as exc:
                 self._not_found(str(exc))
+                return None
+
+        def _listing(self, query: dict[str, str]) -> None:
+            filters = self._filters(query)
+            if filters is None:
                 return
             page_no = int(query["page"]) if query.get("page", "").isdigit() else 0
             self._html(listing_page(catalog, filters, links, page_no))
 
-        def _sample(self, rest: str) -> None:
+        def _sample(self, rest: str, query: dict[str, str]) -> None:
             if not rest.isdigit() or int(rest) >= len(catalog.entries):
                 self._not_found(f"no sample {rest!r}: positions run from 0 to {len(catalog.entries) - 1}")
                 return
-            self._html(sample_page(catalog, int(rest), links))
+            filters = self._filters(query)  # the list it was opened from: previous / next stay in it
+            if filters is not None:
+                self._html(sample_page(catalog, int(rest), links, filters))
 
         def _image(self, image_id: str) -> None:
             path = catalog.image_file(image_id)

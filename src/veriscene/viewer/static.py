@@ -20,6 +20,7 @@ class HtmlSummary:
     samples_matching: int  # samples the filters kept (among those read)
     missing_images: int  # images shown as a grey canvas (no readable file)
     unreadable_lines: int  # sample lines that could not be read
+    results_note: str = ""  # with results: a warning when most are of samples not read (`Catalog.results_note`)
 
 
 class EmbeddedLinks:
@@ -45,7 +46,7 @@ class EmbeddedLinks:
             return None
         return data_uri(mask_overlay(scene, objects, PALETTE, max_side=self.max_side), "image/png")
 
-    def sample(self, position: int) -> str:
+    def sample(self, position: int, filters: Filters | None = None) -> str:
         return f"#sample-{position}"
 
     def scene(self, image_id: str) -> str:
@@ -76,13 +77,14 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
         kept = {k: v for k, v in vars(filters).items() if v}
         header = (f"<span id='top'>veriscene: {len(cards)} of {len(chosen):,} samples"
                   f"{' (' + esc(kept) + ')' if kept else ''} from {esc(catalog.path)}</span>")
-        problems = ""
+        problems = f"<p class='bad'>{esc(catalog.results_note())}</p>" if catalog.results_note() else ""
         if catalog.problems:
-            problems = (f"<p class='bad'>{len(catalog.problems)} unreadable sample line(s) left out, first: line "
+            problems += (f"<p class='bad'>{len(catalog.problems)} unreadable sample line(s) left out, first: line "
                         f"{catalog.problems[0].line}: {esc(catalog.problems[0].reason)}</p>")
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page("veriscene samples", problems + "".join(cards), header=header), encoding="utf-8")
-        return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems))
+        return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems),
+                           catalog.results_note())
     finally:
         catalog.close()

@@ -1,0 +1,59 @@
+"""The catalog's evaluation results: refused when they are not results or are of another run,
+a warning when most of them are of samples not read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from tests.viewer.test_viewer import records
+from veriscene.cli import app
+from veriscene.demo.pipeline import run_demo
+from veriscene.viewer import Catalog, write_html
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("catalog")
+    run_demo(out, scenes=3, seed=5)
+    return out
+
+
+def result(sample_id: str) -> bytes:
+    return orjson.dumps({"id": sample_id, "status": "scored", "reply": "2", "parsed": 2, "score": 1.0,
+                         "correct": True}) + b"\n"
+
+
+def test_a_samples_file_given_as_results_is_refused(run: Path) -> None:
+    with pytest.raises(ValueError, match=r"samples.jsonl: not the results of `veriscene eval` \(line 1: .*'status'"):
+        Catalog.open(run, results=run / "samples.jsonl")
+
+
+def test_results_of_another_run_are_refused(run: Path, tmp_path: Path) -> None:
+    (tmp_path / "results.jsonl").write_bytes(b"".join(result(f"other-{k}") for k in range(5)))
+    with pytest.raises(ValueError, match="none of its 5 results is of a sample of .*: the evaluation of another run"):
+        Catalog.open(run, results=tmp_path)
+    limited = r"after the first 2 read \(raise --limit"
+    with pytest.raises(ValueError, match=limited):
+        Catalog.open(run, results=tmp_path, limit=2)
+    cli = CliRunner().invoke(app, ["view", str(run), "--results", str(tmp_path), "--html", str(tmp_path / "x.html")])
+    assert cli.exit_code == 2 and "another run" in cli.output and not (tmp_path / "x.html").exists()
+
+
+def test_results_mostly_of_other_samples_are_warned_about(run: Path, tmp_path: Path) -> None:
+    ids = [s["id"] for s in records(run)]
+    (tmp_path / "results.jsonl").write_bytes(result(ids[0]) + b"".join(result(f"other-{k}") for k in range(3)))
+    catalog = Catalog.open(run, results=tmp_path)
+    assert catalog.results_note().startswith("3 of the 4 results in ")
+    assert "is it the evaluation of another run?" in catalog.results_note()
+    summary = write_html(run, tmp_path / "x.html", results=tmp_path, count=1)
+    assert summary.results_note == catalog.results_note()
+    assert catalog.results_note() in (tmp_path / "x.html").read_text()
+    (tmp_path / "results.jsonl").write_bytes(b"".join(result(i) for i in ids[:3]) + result("other-0"))
+    assert Catalog.open(run, results=tmp_path).results_note() == ""  # most are of this run
+    # an evaluation that has written nothing yet is no error
+    (tmp_path / "results.jsonl").write_bytes(b"")
+    assert Catalog.open(run, results=tmp_path).counts("outcome")["unanswered"] == len(ids)
