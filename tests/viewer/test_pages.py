@@ -179,3 +179,20 @@ def test_a_missing_image_says_where_it_was_looked_for(run: Path, tmp_path: Path)
             assert f"/image/{image['id']}" not in text
         other = records(copy)[-1]["images"][0]["id"]
         assert f"/image/{other}" in get(base + f"/scene/{other}")[2].decode()
+
+
+def test_a_sample_for_a_notebook(run: Path, evaluated: Path) -> None:
+    from veriscene.viewer import sample_html
+
+    catalog = Catalog.open(run, results=evaluated)
+    k = sample_of(catalog, "object.count.v1", "qa")
+    fragment = sample_html(catalog, k)
+    parse(fragment)
+    style = re.search(r"<style>(.*?)</style>", fragment).group(1)
+    rules = [rule.split("{")[0] for rule in style.split("}") if "{" in rule]
+    # every rule kept inside the card: a notebook's own tables and page keep their style
+    assert rules and all(sel.startswith(".veriscene ") for rule in rules for sel in rule.split(","))
+    assert "body" not in style and fragment.count("src='data:") + fragment.count("href='data:image/jpeg") >= 1
+    entry = catalog.entries[k]
+    assert repr(entry) == (f"Entry(line={entry.line}, task='object.count.v1', mode='qa', outcome={entry.outcome!r}, "
+                           f"question={entry.question[:60] + ('...' if len(entry.question) > 60 else '')!r})")

@@ -38,6 +38,12 @@ class Entry:
         self.image_ids = tuple(str(img.get("id")) for img in record["images"])
         self.question = str(record.get("question", ""))
 
+    def __repr__(self) -> str:
+        outcome = f", outcome={self.outcome!r}" if self.outcome else ""
+        question = self.question.split("\n")[0]
+        return (f"Entry(line={self.line}, task={self.task!r}, mode={self.mode!r}{outcome}, "
+                f"question={question[:60] + ('...' if len(question) > 60 else '')!r})")
+
     @property
     def record(self) -> dict[str, Any]:
         """The sample record, parsed from the raw line."""

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
 from veriscene.viewer.images import data_uri, mask_overlay, thumbnail
-from veriscene.viewer.pages import PALETTE, esc, page, sample_card
+from veriscene.viewer.pages import PALETTE, STYLE, esc, page, sample_card
 
 
 @dataclass
@@ -54,6 +54,29 @@ class EmbeddedLinks:
 
     def listing(self, filters: Filters, page_no: int = 0) -> str:
         return "#top"
+
+
+def _scoped(style: str, scope: str) -> str:
+    """`style` with each selector prefixed by `scope` (page-wide rules dropped), so a sample shown
+    inside another page (a notebook) does not restyle it."""
+    rules = []
+    for rule in style.replace("\n", "").split("}"):
+        if "{" not in rule:
+            continue
+        selectors, body = rule.split("{", 1)
+        kept = [f"{scope} {sel.strip()}" for sel in selectors.split(",")
+                if sel.strip().split(" ")[0] not in ("body", "header", "main")]
+        if kept:
+            rules.append(f"{','.join(kept)}{{{body}}}")
+    return "".join(rules)
+
+
+def sample_html(catalog: Catalog, position: int, max_side: int = 640) -> str:
+    """One sample's card as an HTML fragment with its images embedded and its style scoped to
+    it, to show in a notebook: `IPython.display.HTML(sample_html(catalog, k))`."""
+    links = EmbeddedLinks(catalog, max_side)
+    return (f"<div class='veriscene'><style>{_scoped(STYLE, '.veriscene')}</style>"
+            f"{sample_card(catalog, position, links)}</div>")
 
 
 def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
