@@ -27,7 +27,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Sequence
+from typing import Any, BinaryIO, Callable, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -76,6 +76,12 @@ class DistinctCount:
     def __len__(self) -> int:
         self._flush()
         return int(self._seen.size)
+
+    def overlap(self, other: "DistinctCount") -> int:
+        """How many strings both counted."""
+        self._flush()
+        other._flush()
+        return int(np.intersect1d(self._seen, other._seen).size)
 
     def merge(self, other: "DistinctCount") -> None:
         """Add what `other` counted (the same strings counted once)."""
@@ -348,19 +354,24 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
 
 def dataset_card(run: str | os.PathLike[str], *, name: str | None = None, license: str = "unknown",
                  data_files: DataFiles | None = None, scenes: Scenes | None = None, verify: bool = False,
-                 workers: int = 1, card_dir: str | os.PathLike[str] | None = None) -> str:
+                 workers: int = 1, card_dir: str | os.PathLike[str] | None = None, split: str = "train",
+                 split_run: Mapping[str, str | os.PathLike[str]] | None = None) -> str:
     """The dataset card (Markdown with YAML front matter for the Hugging Face Hub) of a run
     folder or samples file. `name`: the card's title and `pretty_name` (default: the run
     folder's name); `license`: a Hub license id; `data_files`: the Hub's `configs` block, one glob
     or {split: glob(s)}, relative to `card_dir` (the card's folder, default the run folder; with
     no `data_files` a card in the run folder names the run's samples files); `verify`: re-run
     every program (on `workers` local processes, against `scenes` if given, else the scene files
-    the manifest names) and state the outcome."""
+    the manifest names) and state the outcome. `split_run`: {split name: run} of the other splits
+    published with `run` (whose split is `split`), summed up in a Splits section
+    (`veriscene.card_splits`)."""
+    from veriscene.card_splits import split_facts
     from veriscene.card_text import render_card
 
     facts = card_facts(run, scenes=scenes, verify=verify, workers=workers)
+    others = split_facts(split_run, verify=verify, workers=workers) if split_run else None
     return render_card(facts, name=name, license=license, data_files=data_files,
-                       card_dir=Path(card_dir) if card_dir is not None else None)
+                       card_dir=Path(card_dir) if card_dir is not None else None, split=split, splits=others)
 
 
 def card_path(out: str | os.PathLike[str]) -> Path:
@@ -382,8 +393,10 @@ def save_card(text: str, out: str | os.PathLike[str]) -> Path:
 
 def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name: str | None = None,
                license: str = "unknown", data_files: DataFiles | None = None, scenes: Scenes | None = None,
-               verify: bool = False, workers: int = 1) -> Path:
+               verify: bool = False, workers: int = 1, split: str = "train",
+               split_run: Mapping[str, str | os.PathLike[str]] | None = None) -> Path:
     """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`); returns the path.
     `data_files` are relative to the card's folder."""
     return save_card(dataset_card(run, name=name, license=license, data_files=data_files, scenes=scenes,
-                                  verify=verify, workers=workers, card_dir=card_path(out).parent), out)
+                                  verify=verify, workers=workers, card_dir=card_path(out).parent, split=split,
+                                  split_run=split_run), out)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
 from veriscene.card import CardFacts
+from veriscene.card_splits import splits_section, total_samples
 from veriscene.card_data import (TABLE_SUFFIXES, DataFiles, columns_table, configs_block, default_data_files,
                                  licence_lines, matched_files, splits_text)
 from veriscene.engine.manifest import scene_inputs
@@ -103,14 +104,14 @@ def verify_command(facts: CardFacts) -> str:
 
 # ---- front matter and summary ------------------------------------------------------------------
 
-def front_matter(facts: CardFacts, name: str, license: str, data_files: DataFiles | None) -> str:
+def front_matter(facts: CardFacts, name: str, license: str, data_files: DataFiles | None, samples: int) -> str:
     tags = list(TAGS) + [f for f in sorted(facts.report.per_family) if f not in TAGS]
     data: dict[str, Any] = {
         "license": license,
         "pretty_name": name,
         "task_categories": ["visual-question-answering"],
         "language": ["en"],
-        "size_categories": [size_category(facts.report.samples)],
+        "size_categories": [size_category(samples)],  # every split's
         "tags": tags,
     }
     if data_files:
@@ -323,7 +324,7 @@ def contents(facts: CardFacts) -> str:
     return "\n\n".join(parts)
 
 
-def fields(facts: CardFacts, published: dict[str, list[Path]] | None = None) -> str:
+def fields(facts: CardFacts, published: dict[str, list[Path]] | None = None, split: str | None = None) -> str:
     """The sample record's fields, or the columns of the exported tables the card is published with
     (`published`: split -> files, the first Parquet or Arrow file's columns are described)."""
     tables = [p for files in (published or {}).values() for p in files if p.suffix in TABLE_SUFFIXES]
@@ -340,7 +341,7 @@ def fields(facts: CardFacts, published: dict[str, list[Path]] | None = None) -> 
     forms = [[f"`{t}`", f"{present[t]:,}", ANSWER_FORMS.get(t, "(not a veriscene answer type)")]
              for t in sorted(present)]
     if published:
-        head = splits_text(published, facts.report.samples) + "\n\n" + head
+        head = splits_text(published, facts.report.samples, split) + "\n\n" + head
     return ("## Fields\n\n" + head
             + "\n\nAnswer types in this data:\n\n" + table(["answer_type", "samples", "answer in JSON"], forms))
 
@@ -404,12 +405,18 @@ def card_data_files(facts: CardFacts, data_files: DataFiles | None, card_dir: Pa
 
 
 def render_card(facts: CardFacts, *, name: str | None = None, license: str = "unknown",
-                data_files: DataFiles | None = None, card_dir: Path | None = None) -> str:
+                data_files: DataFiles | None = None, card_dir: Path | None = None, split: str = "train",
+                splits: Mapping[str, CardFacts] | None = None) -> str:
     """The card's Markdown (see the module notes). `data_files` are relative to `card_dir` (the
-    card's folder; default the run folder, where no `data_files` means the run's samples files)."""
+    card's folder; default the run folder, where no `data_files` means the run's samples files).
+    `splits`: the facts of the other splits' runs (`veriscene.card_splits`); `split`: this run's."""
     title = name or (facts.run_dir.resolve().name or "veriscene data")
     data_files = card_data_files(facts, data_files, card_dir)
     published = matched_files(card_dir or facts.run_dir, data_files) if data_files else None
-    sections = [front_matter(facts, title, license, data_files), summary(facts, title), made(facts),
-                verification(facts), contents(facts), fields(facts, published), limitations(facts)]
+    samples = total_samples(facts, splits or {})
+    sections = [front_matter(facts, title, license, data_files, samples), summary(facts, title), made(facts),
+                verification(facts), contents(facts), fields(facts, published, split if splits else None),
+                limitations(facts)]
+    if splits:
+        sections.append(splits_section(facts, split, splits))
     return "\n\n".join(sections) + "\n"

@@ -30,6 +30,10 @@ def register(app: typer.Typer) -> None:
                                                                 "split (train=data/train.parquet --data-files "
                                                                 "test=data/test.parquet). Default: the run's samples "
                                                                 "files when the card goes in the run folder.")] = None,
+        split_run: Annotated[Optional[list[str]], typer.Option(
+            "--split-run", help="NAME=RUN, repeated: another split's run published with this card (test=runs/test); "
+            "the card gains a Splits section (samples, images, how each was made, images shared).")] = None,
+        split: Annotated[str, typer.Option("--split", help="The split RUN is, beside --split-run ones.")] = "train",
         verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome "
                                       "in the card.")] = False,
         scenes: Annotated[Optional[str], typer.Option(
@@ -43,7 +47,8 @@ def register(app: typer.Typer) -> None:
         command that makes it again), verification, contents per family and task, the fields of a
         sample and the limitations, all from the run's own files (Python: veriscene.card.write_card)."""
         from veriscene.card import NO_SCENES, card_facts, save_card
-        from veriscene.card_data import parse_data_files
+        from veriscene.card_data import SPLIT_NAME, parse_data_files
+        from veriscene.card_splits import parse_split_runs, shared_images, split_facts
         from veriscene.card_text import card_data_files, render_card
 
         from veriscene.commands import local_input
@@ -53,6 +58,9 @@ def register(app: typer.Typer) -> None:
         target = _card_path(out) if out is not None else None  # a wrong --out said before the samples are read
         try:
             globs = parse_data_files(data_files or [])
+            others = parse_split_runs(split_run or [])
+            if not SPLIT_NAME.match(split) or split in others:
+                raise ValueError(f"--split {split!r}: a split name of letters, digits and _, not one of --split-run's")
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -65,17 +73,23 @@ def register(app: typer.Typer) -> None:
             with progress_bar("reading" if not verify else "reading, verifying",
                               count * (2 if verify else 1) if count is not None else None) as advance:
                 facts = card_facts(path, scenes=scenes, verify=verify, workers=workers, progress=advance)
+            splits = split_facts({k: local_input(v) for k, v in others.items()}, verify=verify, workers=workers)
         except (FileNotFoundError, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         target = target if target is not None else facts.run_dir / "README.md"
-        path = save_card(render_card(facts, name=name, license=license, data_files=globs, card_dir=target.parent),
-                         target)
+        path = save_card(render_card(facts, name=name, license=license, data_files=globs, card_dir=target.parent,
+                                     split=split, splits=splits), target)
         typer.echo(f"wrote {path}")
         _warn_data_files(path.parent, card_data_files(facts, globs, target.parent))
         if license == "unknown" and facts.scenes is not None and facts.scenes.sources:
             typer.echo(f"warning: the scene graphs were converted from {', '.join(sorted(facts.scenes.sources))} "
                        "annotations, whose licence the card's Limitations name: give --license", err=True)
+        for name, other in splits.items():
+            shared = shared_images(facts, other)
+            if shared:
+                typer.echo(f"warning: {split} and {name} share {shared:,} images (by image id): split the scene graphs "
+                           "with `veriscene split` before generating", err=True)
         typer.echo(facts.counts_line())
         if facts.verify_error in NO_SCENES:
             typer.echo("to verify against the scenes file the samples were made from: --verify --scenes FILE", err=True)
