@@ -241,40 +241,44 @@ class Catalog:
             self._positions = {}
             for k, e in enumerate(self.entries):
                 self._positions.setdefault(e.id, []).append(k)
-        with open(file, "rb") as fh:
-            fh.seek(self._results_at)
-            data = fh.read()
-        end = data.rfind(b"\n") + 1  # a last line without its newline is still being written
         read = 0
-        for line in data[:end].split(b"\n"):
-            self._results_line += 1
-            if not line.strip():
-                continue
-            number = self._results_line
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                self.problems.append(Problem(number, f"{file.name}: not JSON: {exc}"))
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                self.problems.append(Problem(number, f"{file.name}: field 'id' is missing"))
-                continue
-            if "status" not in record:  # e.g. a samples file given as results
-                self.problems.append(Problem(number, f"{file.name}: field 'status' is missing (an evaluation "
-                                                     "result has one: scored, parse_failed, not_scored or error)"))
-                continue
-            read += 1
-            shown = self._positions.get(record["id"])
-            if shown is None:
-                self.results_elsewhere += 1
-                continue
-            result = self.results[record["id"]] = {k: record.get(k) for k in _RESULT_FIELDS}
-            for k in shown:
-                self.entries[k].outcome = _outcome(result)
-        self._results_line -= 1  # the split's last piece is what follows the last newline
-        self._results_at += end
+        with open(file, "rb") as fh:  # line by line: a large file is never held whole
+            fh.seek(self._results_at)
+            for line in fh:
+                if not line.endswith(b"\n"):
+                    break  # a last line without its newline is still being written
+                self._results_at += len(line)
+                self._results_line += 1
+                if line.strip():
+                    read += self._take_result(line, self._results_line)
         self._counts.pop("outcome", None)
         return read
+
+    def _take_result(self, line: bytes, number: int) -> int:
+        """One line of the results file: 1 if it is a result (of a sample read or not), 0 if a
+        problem (listed)."""
+        assert self.results_path is not None and self._positions is not None
+        file = self.results_path
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            self.problems.append(Problem(number, f"{file.name}: not JSON: {exc}"))
+            return 0
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            self.problems.append(Problem(number, f"{file.name}: field 'id' is missing"))
+            return 0
+        if "status" not in record:  # e.g. a samples file given as results
+            self.problems.append(Problem(number, f"{file.name}: field 'status' is missing (an evaluation "
+                                                 "result has one: scored, parse_failed, not_scored or error)"))
+            return 0
+        shown = self._positions.get(record["id"])
+        if shown is None:
+            self.results_elsewhere += 1
+            return 1
+        result = self.results[record["id"]] = {k: record.get(k) for k in _RESULT_FIELDS}
+        for k in shown:
+            self.entries[k].outcome = _outcome(result)
+        return 1
 
     def results_note(self) -> str:
         """A warning when most results read are of samples not read (an evaluation of another run,
