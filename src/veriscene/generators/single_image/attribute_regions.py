@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
@@ -130,11 +130,11 @@ class RegionAttributes(Generator):
                     "Which properties describe the object located at {region}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
-        for i in sorted(clear_regions(ctx, self.config.box_format)):
-            own = ctx.scene.attributes[i]
-            if own:
-                yield Deferred(sorted(own), partial(self._make, ctx, i))
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
+        attributes = ctx.scene.attributes
+        shown = [i for i in sorted(clear_regions(ctx, self.config.box_format)) if attributes[i]]
+        # phrased only if picked
+        yield Batch.of([sorted(attributes[i]) for i in shown], [(ctx, i) for i in shown], self._make)
 
     def _make(self, ctx: GenContext, i: int) -> Candidate:
         text, box = clear_regions(ctx, self.config.box_format)[i]
@@ -206,10 +206,12 @@ class DescribeRegion(Generator):
                  "Name the object located at {region}."),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         scene = ctx.scene
-        for i in sorted(clear_regions(ctx, self.config.box_format)):
-            yield Deferred(with_article(noun_phrase(scene.names[i], scene.attributes[i])), partial(self._make, ctx, i))
+        shown = sorted(clear_regions(ctx, self.config.box_format))
+        # phrased only if picked
+        yield Batch.of([with_article(noun_phrase(scene.names[i], scene.attributes[i])) for i in shown],
+                       [(ctx, i) for i in shown], self._make)
 
     def _make(self, ctx: GenContext, i: int) -> Candidate:
         scene = ctx.scene

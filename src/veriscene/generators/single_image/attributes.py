@@ -7,7 +7,7 @@ from functools import partial
 from typing import Iterable
 
 from veriscene.generators.agreement import plural_slots
-from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import asked_kind, name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
@@ -34,7 +34,9 @@ class QueryAttribute(Generator):
         "typed": ("What is the {kind} of {the_ref}?", "Which {kind} does {the_ref} have?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
+        answers: list[str] = []
+        asked: list[tuple[GenContext, int, str, str, Referent]] = []
         for i in range(len(ctx.scene)):
             own = ctx.scene.attributes[i]
             for kind in sorted({attribute_type(a) for a in own} - {UNTYPED}):
@@ -47,8 +49,10 @@ class QueryAttribute(Generator):
                 ref = refer(ctx.index, i, exclude_types=(kind,))
                 if ref is None:
                     continue
-                # many per scene, one or two used: the options are listed only if picked
-                yield Deferred(value, partial(self._make, ctx, i, kind, value, ref))
+                answers.append(value)
+                asked.append((ctx, i, kind, value, ref))
+        # many per scene, one or two used: the options are listed only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
         own = ctx.scene.attributes[i]

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.generators.agreement import plural_slots
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import add_unique, wording
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
@@ -45,11 +45,12 @@ class RelatedObject(Generator):
                    "Which object is {the_anchor} {rel_short}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         refs = referents(ctx.index, allow_relations=False)
         reader = GenerousReader.of(ctx.index)
         names_of = ctx.scene.names
-        # phrased only if picked
+        answers: list[str] = []
+        asked: list[tuple[GenContext, Referent, str, int, str]] = []
         # the one object over every spelling of the predicate (`subjects_over_spellings`): not
         # "What is holding the cup?" answered "man" while the woman "holds" it
         for (anchor, predicate), _ in sorted(ctx.index.incoming.items()):
@@ -58,8 +59,8 @@ class RelatedObject(Generator):
             subjects = subjects_over_spellings(ctx.index, anchor, predicate)
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
                 continue
-            yield Deferred(names_of[subjects[0]],
-                           partial(self._candidate, ctx, refs[anchor], predicate, subjects[0], "subject"))
+            answers.append(names_of[subjects[0]])
+            asked.append((ctx, refs[anchor], predicate, subjects[0], "subject"))
         for (anchor, predicate), _ in sorted(ctx.index.outgoing.items()):
             if _kind(predicate) != "is" or anchor not in refs:
                 continue
@@ -68,8 +69,10 @@ class RelatedObject(Generator):
                 continue
             if not reader.only_object(objects[0], predicate, anchor):
                 continue
-            yield Deferred(names_of[objects[0]],
-                           partial(self._candidate, ctx, refs[anchor], predicate, objects[0], "object"))
+            answers.append(names_of[objects[0]])
+            asked.append((ctx, refs[anchor], predicate, objects[0], "object"))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._candidate)
 
     def _candidate(self, ctx: GenContext, anchor: Referent, predicate: str, target: int, group: str) -> Candidate:
         side = "object" if group == "subject" else "subject"  # relate(anchor, p, side) finds the target
@@ -114,18 +117,22 @@ class RegionRelation(Generator):
                  "How is the object at {r1} related to the object at {r2}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         regions = clear_regions(ctx, self.config.box_format)
         reader = GenerousReader.of(ctx.index)
         vocab_set = ctx.vocab.predicate_set()
+        answers: list[str] = []
+        asked: list[tuple[GenContext, ClearRegions, int, int, str]] = []
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in regions or o not in regions:
                 continue
             predicate = held[0]
             if not reader.could_hold(s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
                 continue  # another relation could be read into the image: ambiguous
-            # phrased only if picked
-            yield Deferred(predicate, partial(self._make, ctx, regions, s, o, predicate))
+            answers.append(predicate)
+            asked.append((ctx, regions, s, o, predicate))
+        # phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, ctx: GenContext, regions: ClearRegions, s: int, o: int, predicate: str) -> Candidate:
         region_s, region_o = regions[s], regions[o]

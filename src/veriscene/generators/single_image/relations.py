@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.visual import readable_predicates, sole_direction
@@ -217,10 +217,12 @@ class RelationExists(Generator):
         "verb": ("Is it true that {the_a} {rel} {the_b}?", "Does this statement hold: {the_a} {rel} {the_b}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         refs = referents(ctx.index, allow_relations=False)
         seen = SeenPredicates(ctx.scene.names, ctx.scene.relations)
         between = ctx.index.predicates_between
+        answers: list[bool] = []
+        asked: list[tuple[Referent, Referent, str, bool, str]] = []
         for (s, o), held in sorted(between.items()):
             if s not in refs or o not in refs:
                 continue
@@ -237,9 +239,10 @@ class RelationExists(Generator):
                 negatives = sample_up_to(ctx.rng, ruled, 1)
             asks += [(p, False) for p in sorted(set(negatives))]
             for predicate, expected in asks:
-                # many per scene, one or two used: phrased only if picked
-                yield Deferred(expected, partial(self._make, refs[s], refs[o], predicate, expected,
-                                                 ctx.scene.names[s]))
+                answers.append(expected)
+                asked.append((refs[s], refs[o], predicate, expected, ctx.scene.names[s]))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, a: Referent, b: Referent, predicate: str, expected: bool, name: str) -> Candidate:
         # a verb in the slot agrees itself ("the jeans hold"); "is" beside the slot (`text.agree`);
@@ -276,19 +279,22 @@ class QueryRelation(Generator):
                  "How is {the_a} related to {the_b}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         refs = referents(ctx.index, allow_relations=False)
+        answers: list[str] = []
+        asked: list[tuple[Any, ...]] = []
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs:
                 continue
             if not sole_direction(ctx.index, s, held[0], o):
                 continue  # "below", and also clearly "left of": either is right
-            # many per scene, one or two used: phrased only if picked
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
-            yield Deferred(held[0], partial(self._make, refs[s], refs[o], held[0], ctx.vocab, wrong,
-                                            partial(readable_predicates, ctx.index, s, o),
-                                            ctx.index.predicates_between.get((o, s), ())))
+            answers.append(held[0])
+            asked.append((refs[s], refs[o], held[0], ctx.vocab, wrong, partial(readable_predicates, ctx.index, s, o),
+                          ctx.index.predicates_between.get((o, s), ())))
+        # many per scene, one or two used: phrased only if picked
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
               wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple,
