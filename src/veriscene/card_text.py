@@ -17,8 +17,8 @@ import yaml
 
 from veriscene.card import CardFacts
 from veriscene.card_splits import splits_section, total_samples
-from veriscene.card_data import (TABLE_SUFFIXES, DataFiles, columns_table, configs_block, default_data_files,
-                                 licence_lines, matched_files, splits_text)
+from veriscene.card_data import (ANSWER_FORMS, FIELDS, TABLE_SUFFIXES, DataFiles, columns_table, configs_block,
+                                 default_data_files, licence_lines, matched_files, splits_text)
 from veriscene.engine.manifest import scene_inputs
 from veriscene.engine.remote import is_url
 from veriscene.engine.reproduce import generate_command, read_stamp
@@ -36,34 +36,6 @@ SHARD_LAYOUT = {  # shard format -> where a sample record is (veriscene.engine.c
     "zstd": " (zstandard-compressed JSON lines)",
     "parquet": " (the `record` column of each row holds the sample record; `id`, `task`, `family`, `mode`, "
                "`answer_type`, `question`, `image_ids` are columns for filtering)",
-}
-FIELDS = {  # sample record field -> meaning (veriscene.sample)
-    "id": "stable content hash of (task, image ids, program, template id, question)",
-    "task": "the generator that asked the question, with its version (`object.count.v1`)",
-    "family": "the generator's family (`counting`, `relation`, ...)",
-    "images": "the images asked about, `[{\"id\", \"path\"}]` (several for a multi-image question); "
-              "paths are relative to the run folder",
-    "question": "the question as the model sees it; for multiple choice the options follow it, after `Options:`",
-    "answer": "the program's result as JSON, in the form `answer_type` says",
-    "answer_type": "the answer's type (below)",
-    "choices": "the option texts of a multiple-choice question, else null",
-    "program": "the list of `{op, inputs, args}` steps that computes `answer` from the scene graph(s)",
-    "template_id": "the paraphrase template that worded the question",
-    "generator_version": "the generator's integer version",
-    "seed": "the per-scene seed the generator drew with",
-    "meta": "extras: `mode` (qa, mc or caption), `answer_letter` (mc), the generator's `config`, "
-            "and per task e.g. `box_format` or `image_size`",
-}
-ANSWER_FORMS = {  # answer type -> JSON form (veriscene.sample.ANSWER_TYPES)
-    "bool": "true / false (yes / no questions)",
-    "int": "an integer (counts)",
-    "float": "a number",
-    "str": "a word or phrase (names, attribute values, predicates)",
-    "str_set": "a sorted list of strings",
-    "box": "[x0, y0, x1, y1] in pixels of the image; the question writes it as `meta.box_format` says",
-    "point": "[x, y] in pixels of the image, written like boxes",
-    "image_index": "a 0-based image index (questions say Image 1, Image 2, ...)",
-    "text": "a free-form description, scored by free-form matching",
 }
 
 
