@@ -57,3 +57,26 @@ def test_results_mostly_of_other_samples_are_warned_about(run: Path, tmp_path: P
     # an evaluation that has written nothing yet is no error
     (tmp_path / "results.jsonl").write_bytes(b"")
     assert Catalog.open(run, results=tmp_path).counts("outcome")["unanswered"] == len(ids)
+
+
+def test_free_form_scores_are_shown_with_the_reply(run: Path, tmp_path: Path) -> None:
+    from veriscene.viewer.pages import sample_card
+    from veriscene.viewer.static import EmbeddedLinks
+
+    samples = records(run)
+    k = next(k for k, s in enumerate(samples) if s["answer_type"] == "text")
+    sid = samples[k]["id"]
+    (tmp_path / "results.jsonl").write_bytes(orjson.dumps({"id": sid, "status": "not_scored",
+                                                           "reply": "A purple banana.", "parsed": None}) + b"\n")
+    catalog = Catalog.open(run, results=tmp_path)
+    assert catalog.freeform == {}  # eval has not written its free-form scores yet
+    (tmp_path / "freeform.jsonl").write_bytes(
+        orjson.dumps({"id": sid, "helpfulness": 0.25, "truthfulness": 0.5,
+                      "hallucinations": ["banana", "<b>banana</b> is purple"]}) + b"\n"
+        + orjson.dumps({"id": "other", "helpfulness": 1.0}) + b"\n")
+    catalog.refresh()
+    assert catalog.freeform == {sid: {"helpfulness": 0.25, "truthfulness": 0.5,
+                                      "hallucinations": ["banana", "<b>banana</b> is purple"]}}
+    text = sample_card(catalog, k, EmbeddedLinks(catalog, 64))
+    assert ("helpfulness 0.25 &middot; truthfulness 0.50 &middot; <span class='bad'>not in the scene graph: "
+            "banana; &lt;b&gt;banana&lt;/b&gt; is purple</span>") in text

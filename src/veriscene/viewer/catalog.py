@@ -45,6 +45,8 @@ __all__ = [
 
 DEFAULT_LIMIT = 20_000
 RESULTS_FILE = "results.jsonl"
+FREEFORM_FILE = "freeform.jsonl"  # beside it: `veriscene eval`'s scores of free-form replies
+_FREEFORM_FIELDS = ("helpfulness", "truthfulness", "hallucinations")
 _RESULT_FIELDS = ("status", "reply", "parsed", "parse_error", "score", "correct", "error")
 _FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
 
@@ -92,6 +94,7 @@ class Catalog:
         self._counts: dict[str, Counter[str]] = {}
         self._selected: tuple[tuple[Any, ...], list[int]] | None = None  # the last filtered selection and its key
         self.results: dict[str, dict[str, Any]] = {}  # sample id -> its evaluation record (`--results`)
+        self.freeform: dict[str, dict[str, Any]] = {}  # sample id -> its free-form scores (FREEFORM_FILE)
         self.results_path: Path | None = None
         self.results_elsewhere = 0  # result records of samples not read (other samples, or past `limit`)
         self._results_at = 0  # bytes of the results file read (whole lines)
@@ -197,6 +200,7 @@ class Catalog:
             e.outcome = "unanswered"
         problems = len(self.problems)
         read = self._read_new_results()
+        self._read_freeform()
         if read == 0 and len(self.problems) > problems:  # every line refused: not a results file
             first = self.problems[problems]
             raise ValueError(f"{file}: not the results of `veriscene eval` (line {first.line}: {first.reason})")
@@ -205,6 +209,26 @@ class Catalog:
                       if self.truncated else "")
             raise ValueError(f"{file}: none of its {read:,} results is of a sample of {self.path}: the evaluation "
                              f"of another run{beyond}?")
+
+    def _read_freeform(self) -> None:
+        """The free-form scores `veriscene eval` wrote beside the results (once it has finished:
+        read at the first page after), of the samples read; unreadable lines are problems."""
+        assert self.results_path is not None
+        file = self.results_path.parent / FREEFORM_FILE
+        if self.freeform or not file.is_file():
+            return
+        with open(file, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.endswith(b"\n"):
+                    self.freeform.clear()  # still being written: read again later
+                    return
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    self.problems.append(Problem(number, f"{FREEFORM_FILE}: not JSON: {exc}"))
+                    continue
+                if isinstance(record, dict) and record.get("id") in self.results:
+                    self.freeform[record["id"]] = {k: record.get(k) for k in _FREEFORM_FIELDS}
 
     def refresh(self) -> int:
         """Read the results a running `veriscene eval` added since the last read (whole lines
@@ -220,7 +244,9 @@ class Catalog:
                 grown = self.results_path.stat().st_size > self._results_at
             except OSError:
                 return 0
-            return self._read_new_results() if grown else 0
+            read = self._read_new_results() if grown else 0
+            self._read_freeform()
+            return read
 
     def _refresh_unfinished(self) -> int:
         if unfinished_format(self.path) is not None or not (self.path / "manifest.json").is_file():

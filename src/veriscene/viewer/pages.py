@@ -102,7 +102,7 @@ def sample_card(catalog: Catalog, position: int, links: Links) -> str:
             f"<div class='figs'>{''.join(figs)}</div><pre>{esc(r['question'])}</pre>{choices}"
             f"<p>answer ({esc(r['answer_type'])}{', pixels' if answer_shape else ''}): <b>{esc(_json(r['answer']))}</b>"
             f"{_as_asked(r, scenes, answer_shape)} &middot; {check}</p>"
-            f"{_reply(catalog, entry.outcome, result)}"
+            f"{_reply(catalog, entry.outcome, result, entry.id)}"
             "<table><tr><th>step</th><th>op</th><th>inputs</th><th>args</th><th>value</th></tr>"
             f"{''.join(steps)}</table><p>{tags}</p></div>")
 
@@ -128,8 +128,9 @@ def _as_asked(record: dict[str, Any], scenes: list[Scene | None], shape: tuple[s
     return f" = <b>{esc(_shown(shape[1], scene, box_format))}</b> in {esc(box_format)}"
 
 
-def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None) -> str:
-    """The model's reply and its score, when the catalog has evaluation results."""
+def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None, sample_id: str = "") -> str:
+    """The model's reply and its score (a free-form reply's helpfulness, truthfulness and claims not
+    in the scene graph), when the catalog has evaluation results."""
     if catalog.results_path is None:
         return ""
     if result is None:
@@ -145,6 +146,13 @@ def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None) -> str
     for key in ("parse_error", "error"):
         if result.get(key):
             details.append(f"{key.replace('_', ' ')}: {esc(result[key])}")
+    free = catalog.freeform.get(sample_id)
+    if free is not None:  # a free-form reply scored against the scene graph
+        for key in ("helpfulness", "truthfulness"):
+            if isinstance(free.get(key), (int, float)):
+                details.append(f"{key} {free[key]:.2f}")
+        if free.get("hallucinations"):
+            details.append(f"<span class='bad'>not in the scene graph: {esc('; '.join(map(str, free['hallucinations'])))}</span>")
     return (f"<p>model's reply: {' &middot; '.join(details)}</p>"
             f"<pre>{esc(result.get('reply') or '')}</pre>")
 
