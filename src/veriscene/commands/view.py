@@ -26,16 +26,17 @@ def register(app: typer.Typer) -> None:
         html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML file of samples "
                                             "instead of serving."),
         count: int = typer.Option(100, "--count", min=1, help="With --html: samples on the page."),
-        task: str = typer.Option("", "--task", help="With --html: only this generator (e.g. object.count.v1)."),
-        family: str = typer.Option("", "--family", help="With --html: only this family."),
-        mode: str = typer.Option("", "--mode", help="With --html: only this mode (qa, mc, caption)."),
-        image: str = typer.Option("", "--image", help="With --html: only samples showing this image id."),
-        text: str = typer.Option("", "--text", help="With --html: only questions containing these words."),
+        task: str = typer.Option("", "--task", help="Only this generator (e.g. object.count.v1): with --html, the "
+                                                        "samples written; served, the list whose address is printed."),
+        family: str = typer.Option("", "--family", help="Only this family (as --task)."),
+        mode: str = typer.Option("", "--mode", help="Only this mode: qa, mc, caption (as --task)."),
+        image: str = typer.Option("", "--image", help="Only samples showing this image id (as --task)."),
+        text: str = typer.Option("", "--text", help="Only questions containing these words (as --task)."),
         results: Optional[Path] = typer.Option(None, "--results", help="A `veriscene eval` output folder: show each "
                                                "sample's reply and score, filter by outcome."),
-        outcome: str = typer.Option("", "--outcome", help="With --html and --results: only correct, wrong, "
+        outcome: str = typer.Option("", "--outcome", help="With --results: only correct, wrong, "
                                     "parse_failed, incorrect (wrong or parse_failed), not_scored, error or unanswered "
-                                    "samples."),
+                                    "samples (as --task)."),
     ) -> None:
         """Browse a run: each sample's images with the objects its program touches, the question,
         options and answer, and the program step by step with each step's value, checked against
@@ -45,6 +46,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import console, err_console
         from veriscene.commands import local_input
         from veriscene.viewer import Filters, view, write_html
+        from veriscene.viewer.listing import listing_href
 
         run = str(local_input(run))
         try:
@@ -68,6 +70,11 @@ def register(app: typer.Typer) -> None:
                     console.print(f"[yellow]{summary.unreadable_lines} unreadable sample line(s) left out[/yellow]")
                 return
 
+            # served, the filters given open the list they keep (its address is printed)
+            if outcome and results is None:
+                raise typer.BadParameter("--outcome needs --results (a veriscene eval output folder)")
+            chosen = Filters(task=task, family=family, mode=mode, image=image, text=text, outcome=outcome)
+
             def ready(url: str, catalog) -> None:  # type: ignore[no-untyped-def]
                 more = " (the first; raise --limit)" if catalog.truncated else ""
                 what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
@@ -75,6 +82,10 @@ def register(app: typer.Typer) -> None:
                 console.print(f"serving {what}{more} of {run} at [bold]{url}[/bold] (Ctrl-C to stop)")
                 if catalog.results_note():
                     console.print(f"[yellow]{escape(catalog.results_note())}[/yellow]", soft_wrap=True)
+                if not chosen.empty:
+                    kept = len(catalog.select(chosen)) if catalog.scene_rows is None else 0
+                    console.print(f"{kept:,} samples match the filters given: [bold]{url.rstrip('/')}"
+                                  f"{escape(listing_href(chosen))}[/bold]", soft_wrap=True)
 
             view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:
