@@ -190,7 +190,8 @@ def test_a_bad_flag_or_confidence_is_refused_naming_file_line_and_column(
 
 @pytest.mark.parametrize("value", ["-1", " 0", "1"])
 def test_flags_of_zero_one_and_unknown_are_read(tmp_path: Path, value: str) -> None:
-    f = files(tmp_path, boxes=[f"a1,xclick,/m/man,1,0.1,0.5,0.2,0.9,{value},{value},0,{value},{value}"], labels=[])
+    depiction = "0" if value == "1" else value  # a depiction is left out (test below)
+    f = files(tmp_path, boxes=[f"a1,xclick,/m/man,1,0.1,0.5,0.2,0.9,{value},{value},0,{depiction},{value}"], labels=[])
     (scene,), report = read_all(f["boxes"], "open_images", image_size=(200, 100))
     assert report.entries == [] and list(scene.names) == ["man"]
 
@@ -202,3 +203,16 @@ def test_a_label_confidence_that_is_no_probability_is_refused(tmp_path: Path, va
     (entry,) = report.entries
     assert (entry.file, entry.record, entry.field) == (str(f["labels"]), "a1", "line 2.Confidence")
     assert "a1" not in [s.image_id for s in scenes]
+
+
+def test_a_depiction_is_left_out_and_its_class_is_not_complete(tmp_path: Path) -> None:
+    """A toy dog (IsDepiction 1) beside a real one: "How many dogs?" has no one answer, so the toy
+    is left out, counted, and dogs are no longer taken as annotated in full."""
+    boxes = ["c3,xclick,/m/dog,1,0.2,0.4,0.2,0.4,0,0,0,0,0",
+             "c3,xclick,/m/dog,1,0.6,0.8,0.2,0.4,0,0,0,1,0",   # a toy dog
+             "c3,xclick,/m/chair,1,0.0,0.3,0.6,1.0,0,0,0,0,0"]
+    f = files(tmp_path, boxes=boxes, labels=["c3,verification,/m/chair,1"], relations=[])
+    (scene,), report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"])
+    assert list(scene.names) == ["dog", "chair"]
+    assert scene.meta["exhaustive"] == ["chair"]
+    assert report.repairs["depictions_left_out"] == 1

@@ -5,7 +5,8 @@
 
 Open Images boxes every instance of each class it verified present in an image, so the boxed
 classes are complete; a box with ``IsGroupOf`` 1 covers a group of instances and becomes a crowd
-region (``meta["crowd"]``). Two optional files add to it, read in step with the boxes (all three
+region (``meta["crowd"]``). A box with ``IsDepiction`` 1 (a drawing, toy or statue of the class) is
+left out and counted (`DEPICTIONS_LEFT_OUT`), and its class is then not taken as complete. Two optional files add to it, read in step with the boxes (all three
 are sorted by ImageID as Open Images ships them; an unsorted file is grouped in a temporary file
 first, `_spool`):
 
@@ -227,6 +228,7 @@ _PIXELS = 2.0  # a coordinate beyond this is no fraction of the image slightly o
 # Open Images' box flags: 1 present, 0 not, -1 unknown (its documentation). Anything else (2, "x",
 # "yes") is a file written wrongly: refused, never read as a guess.
 FLAG_COLUMNS = ("IsOccluded", "IsTruncated", "IsGroupOf", "IsDepiction", "IsInside")
+DEPICTIONS_LEFT_OUT = "depictions_left_out"  # boxes with IsDepiction 1 (counted among the repairs)
 _FLAG_VALUES = ("0", "1", "-1")
 
 
@@ -290,6 +292,13 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             xyxy = coordinates(row, "", field)
         except SceneValidationError as exc:
             ctx.drop(exc, "object")
+            unsure.add(label)
+            continue
+        if row.get("IsDepiction", "").strip() == "1":
+            # a drawing, toy or statue of the class: left out, as "How many dogs?" over a real dog
+            # and a toy one has no one answer; its class is then no longer annotated in full, so
+            # it is neither counted nor named alone ("the dog"), nor said absent
+            ctx.report.count(DEPICTIONS_LEFT_OUT)
             unsure.add(label)
             continue
         oid = f"{label}@{line}"
