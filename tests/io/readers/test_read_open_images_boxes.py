@@ -211,8 +211,11 @@ def test_a_depiction_is_left_out_and_its_class_is_not_complete(tmp_path: Path) -
     boxes = ["c3,xclick,/m/dog,1,0.2,0.4,0.2,0.4,0,0,0,0,0",
              "c3,xclick,/m/dog,1,0.6,0.8,0.2,0.4,0,0,0,1,0",   # a toy dog
              "c3,xclick,/m/chair,1,0.0,0.3,0.6,1.0,0,0,0,0,0"]
-    f = files(tmp_path, boxes=boxes, labels=["c3,verification,/m/chair,1"], relations=[])
-    (scene,), report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"])
-    assert list(scene.names) == ["dog", "chair"]
+    relations = ["c3,/m/dog,/m/chair,0.6,0.8,0.2,0.4,0.0,0.3,0.6,1.0,on",   # the toy dog: left out with it
+                 "c3,/m/dog,/m/chair,0.2,0.4,0.2,0.4,0.0,0.3,0.6,1.0,near"]
+    f = files(tmp_path, boxes=boxes, labels=["c3,verification,/m/chair,1"], relations=relations)
+    (scene,), report = read_all(f["boxes"], "open_images", image_size=(200, 100), labels=f["labels"],
+                                relationships=f["relationships"])
+    assert list(scene.names) == ["dog", "chair"] and scene.relations == ((0, "near", 1),)
     assert scene.meta["exhaustive"] == ["chair"]
-    assert report.repairs["depictions_left_out"] == 1
+    assert report.repairs["depictions_left_out"] == 1 and report.repairs["relations_of_depictions_left_out"] == 1

@@ -229,6 +229,7 @@ _PIXELS = 2.0  # a coordinate beyond this is no fraction of the image slightly o
 # "yes") is a file written wrongly: refused, never read as a guess.
 FLAG_COLUMNS = ("IsOccluded", "IsTruncated", "IsGroupOf", "IsDepiction", "IsInside")
 DEPICTIONS_LEFT_OUT = "depictions_left_out"  # boxes with IsDepiction 1 (counted among the repairs)
+DEPICTION_RELATIONS_LEFT_OUT = "relations_of_depictions_left_out"  # relationship rows with one at an end
 _FLAG_VALUES = ("0", "1", "-1")
 
 
@@ -285,6 +286,7 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
         parts.add(oid, build, field)
 
     unsure: set[str] = set()  # classes with a box row refused: no longer complete
+    depicted: set[Any] = set()  # keys of the boxes left out as depictions: their relations too
     for line, row in boxes:
         field, label = f"line {line}", row["LabelName"].strip()
         try:
@@ -300,6 +302,7 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             # it is neither counted nor named alone ("the dog"), nor said absent
             ctx.report.count(DEPICTIONS_LEFT_OUT)
             unsure.add(label)
+            depicted.add(_key(label, xyxy))
             continue
         oid = f"{label}@{line}"
         add(oid, label, xyxy, field, None)
@@ -311,9 +314,12 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
         else:  # dropped (its name or box refused): reported by `parts.add`
             unsure.add(label)
 
-    def end(row: dict[str, str], k: str, field: str) -> str:
+    def end(row: dict[str, str], k: str, field: str) -> str | None:
+        """The object at a relationship's end k, added when no box has it; None for a depiction."""
         label = (row.get(f"LabelName{k}") or "").strip()
         xyxy = coordinates(row, k, field)
+        if _key(label, xyxy) in depicted:
+            return None
         oid = by_key.get(_key(label, xyxy))
         if oid is None:
             oid = by_key[_key(label, xyxy)] = f"{label}@relationships {field}"
@@ -325,6 +331,9 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
         field = f"line {line}"
         try:
             subject = end(row, "1", field)
+            if subject is None:
+                ctx.report.count(DEPICTION_RELATIONS_LEFT_OUT)
+                continue
             if subject not in parts:
                 continue
             relation = (row.get("RelationshipLabel") or "").strip()
@@ -337,6 +346,9 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             obj = end(row, "2", field)
         except SceneValidationError as exc:
             ctx.drop(exc.located(relations_file), "relation")
+            continue
+        if obj is None:
+            ctx.report.count(DEPICTION_RELATIONS_LEFT_OUT)
             continue
         parts.relate(subject, relation, obj, field)
 
