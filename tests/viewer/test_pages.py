@@ -196,3 +196,22 @@ def test_a_sample_for_a_notebook(run: Path, evaluated: Path) -> None:
     entry = catalog.entries[k]
     assert repr(entry) == (f"Entry(line={entry.line}, task='object.count.v1', mode='qa', outcome={entry.outcome!r}, "
                            f"question={entry.question[:60] + ('...' if len(entry.question) > 60 else '')!r})")
+
+
+def test_the_html_export_holds_each_image_once(run: Path, tmp_path: Path) -> None:
+    from veriscene.viewer import write_html
+
+    catalog = Catalog.open(run)
+    image = catalog.entries[0].image_ids[0]
+    shown = len(catalog.of_image(image))
+    out = tmp_path / "one.html"
+    summary = write_html(run, out, count=1000, filters=Filters(image=image))
+    text = out.read_text()
+    assert summary.samples_written == shown > 10
+    images = {i for k in catalog.of_image(image) for i in catalog.entries[k].image_ids}  # multi-image ones too
+    defined = re.findall(r"<image id='(vs-\d+)' href='data:image/jpeg", text)
+    assert len(defined) == len(images)  # each image's bytes once, every figure of it a reference
+    assert text.count(f"<use href='#{defined[0]}'/>") == shown  # the first sample's image, in every card
+    masks = re.findall(r"<image id='(vs-\d+)' href='data:image/png", text)
+    assert len(masks) == len(set(masks)) and all(f"<use href='#{m}'/>" in text for m in masks)
+    assert "<image href='data:" not in text

@@ -31,7 +31,7 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
              f"xmlns='http://www.w3.org/2000/svg'><title>{esc(image_id)}</title>"]
     href = links.image(image_id)
     if href is not None:
-        parts.append(f"<image href='{esc(href)}' x='0' y='0' width='{w}' height='{h}' preserveAspectRatio='none'/>")
+        parts.append(_picture(href, w, h))
     else:
         parts.append(f"<rect x='0' y='0' width='{w}' height='{h}' fill='#9e9e9e'/>"
                      f"<text x='8' y='20'>no image file for {esc(image_id)}</text>")
@@ -39,8 +39,7 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
     if scene.masks is not None and shown:
         mask_href = links.masks(image_id, shown)
         if mask_href is not None:
-            parts.append(f"<image href='{esc(mask_href)}' x='0' y='0' width='{w}' height='{h}' "
-                         "preserveAspectRatio='none'/>")
+            parts.append(_picture(mask_href, w, h))
     lit = set(shown)
     for i, box in enumerate(scene.boxes.tolist()):
         x0, y0, x1, y1 = box
@@ -69,6 +68,13 @@ def figure(scene: Scene | None, image_id: str, links: Links, *, image_index: int
                          f"<title>{title}</title></circle>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _picture(href: str, w: int, h: int) -> str:
+    """An image over the figure: a URL, or a reference ("#id") to one defined once in the page."""
+    if href.startswith("#"):
+        return f"<use href='{esc(href)}'/>"
+    return f"<image href='{esc(href)}' x='0' y='0' width='{w}' height='{h}' preserveAspectRatio='none'/>"
 
 
 def _edge(box: Sequence[float], towards: tuple[float, float]) -> tuple[float, float]:

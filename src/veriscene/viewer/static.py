@@ -4,6 +4,7 @@ without a server (images scaled down and embedded; nothing loaded from elsewhere
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -24,27 +25,46 @@ class HtmlSummary:
 
 
 class EmbeddedLinks:
-    """Images and mask overlays as data URIs (each image encoded once); samples as anchors."""
+    """Images and mask overlays embedded once each, as data URIs in hidden SVG definitions
+    (`defs()`, to put in the page) that figures reference (`#<prefix>-N`): a page of many samples
+    of one image holds its bytes once. Samples are anchors."""
 
-    def __init__(self, catalog: Catalog, max_side: int) -> None:
-        self.catalog, self.max_side = catalog, max_side
-        self._images: dict[str, str | None] = {}
+    def __init__(self, catalog: Catalog, max_side: int, prefix: str = "vs") -> None:
+        self.catalog, self.max_side, self.prefix = catalog, max_side, prefix
+        self._images: dict[str, str | None] = {}  # image id -> its reference (None: no readable file)
+        self._masks: dict[tuple[str, tuple[int, ...]], str | None] = {}
+        self._defs: list[str] = []
         self.missing: set[str] = set()
+
+    def _define(self, payload: bytes, mime: str, width: int, height: int) -> str:
+        ref = f"{self.prefix}-{len(self._defs)}"
+        self._defs.append(f"<image id='{ref}' href='{data_uri(payload, mime)}' x='0' y='0' width='{width}' "
+                          f"height='{height}' preserveAspectRatio='none'/>")
+        return f"#{ref}"
+
+    def defs(self) -> str:
+        """The hidden SVG holding every image and overlay referenced so far."""
+        return (f"<svg width='0' height='0' style='position:absolute' aria-hidden='true'><defs>"
+                f"{''.join(self._defs)}</defs></svg>")
 
     def image(self, image_id: str) -> str | None:
         if image_id not in self._images:
             path = self.catalog.image_file(image_id)
-            encoded = thumbnail(path, self.max_side) if path is not None else None
-            self._images[image_id] = data_uri(encoded, "image/jpeg") if encoded is not None else None
+            scene = self.catalog.scene(image_id)
+            encoded = thumbnail(path, self.max_side) if path is not None and scene is not None else None
+            self._images[image_id] = None if encoded is None or scene is None else \
+                self._define(encoded, "image/jpeg", scene.width, scene.height)
             if encoded is None:
                 self.missing.add(image_id)
         return self._images[image_id]
 
     def masks(self, image_id: str, objects: Sequence[int]) -> str | None:
-        scene = self.catalog.scene(image_id)
-        if scene is None:
-            return None
-        return data_uri(mask_overlay(scene, objects, PALETTE, max_side=self.max_side), "image/png")
+        key = (image_id, tuple(objects))
+        if key not in self._masks:
+            scene = self.catalog.scene(image_id)
+            self._masks[key] = None if scene is None else self._define(
+                mask_overlay(scene, objects, PALETTE, max_side=self.max_side), "image/png", scene.width, scene.height)
+        return self._masks[key]
 
     def sample(self, position: int, filters: Filters | None = None) -> str:
         return f"#sample-{position}"
@@ -74,9 +94,9 @@ def _scoped(style: str, scope: str) -> str:
 def sample_html(catalog: Catalog, position: int, max_side: int = 640) -> str:
     """One sample's card as an HTML fragment with its images embedded and its style scoped to
     it, to show in a notebook: `IPython.display.HTML(sample_html(catalog, k))`."""
-    links = EmbeddedLinks(catalog, max_side)
-    return (f"<div class='veriscene'><style>{_scoped(STYLE, '.veriscene')}</style>"
-            f"{sample_card(catalog, position, links)}</div>")
+    links = EmbeddedLinks(catalog, max_side, prefix=f"vs{secrets.token_hex(4)}")  # unique among a notebook's cells
+    card = sample_card(catalog, position, links)
+    return f"<div class='veriscene'><style>{_scoped(STYLE, '.veriscene')}</style>{links.defs()}{card}</div>"
 
 
 def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
@@ -106,7 +126,8 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
                         f"{catalog.problems[0].line}: {esc(catalog.problems[0].reason)}</p>")
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page("veriscene samples", problems + "".join(cards), header=header), encoding="utf-8")
+        target.write_text(page("veriscene samples", links.defs() + problems + "".join(cards), header=header),
+                          encoding="utf-8")
         return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems),
                            catalog.results_note())
     finally:
