@@ -263,3 +263,18 @@ def test_a_samples_file_without_a_manifest_is_told_to_give_scenes(tmp_path) -> N
     (tmp_path / "alone" / "samples.jsonl").write_bytes((tmp_path / "run" / "samples.jsonl").read_bytes())
     result = CliRunner().invoke(app, ["verify", str(tmp_path / "alone" / "samples.jsonl")])
     assert result.exit_code == 2 and "--scenes FILE" in result.stderr
+
+
+@pytest.mark.parametrize(("option", "answer", "same"), [
+    ("[0.29, 0.44, 0.37, 0.54]", "[0.290, 0.436, 0.369, 0.539]", True),  # release 0.9.0's two decimals
+    ("[0.06, 0.16, 0.13, 0.24]", "[0.065, 0.156, 0.131, 0.244]", True),  # 0.0646 said as 0.06 and 0.065
+    ("[0.75, 0.52]", "[0.750, 0.520]", True),
+    ("[120, 45]", "[120, 45]", True),
+    ("[0.30, 0.44, 0.37, 0.54]", "[0.290, 0.436, 0.369, 0.539]", False),  # another box
+    ("[0.29, 0.44]", "[0.290, 0.436, 0.369, 0.539]", False),
+    ("not a box", "[0.290, 0.436]", False),
+])
+def test_a_coordinate_option_is_read_at_its_own_precision(option: str, answer: str, same: bool) -> None:
+    from veriscene.verify import _same_coordinates
+
+    assert _same_coordinates(option, answer) is same
