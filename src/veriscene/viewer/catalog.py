@@ -30,17 +30,18 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.executor import run_nodes
 from veriscene.program.registry import OPS
 from veriscene.program.types import to_answer
-from veriscene.scene.compressed import READ_ERRORS, jsonl_files, open_scene_file
 from veriscene.scene.model import Scene
 from veriscene.verify import SceneLookup, answers_equal, resolve_inputs
 # what the catalog holds, in a module of its own (re-exported: callers import it from here)
 from veriscene.viewer.entries import OUTCOMES, Entry, Filters, Problem, SceneRow, Trace, _outcome
+from veriscene.viewer.scenefiles import is_scene_file, read_scene_rows, scene_files_alone
 
 __all__ = [
     # defined here
-    "DEFAULT_LIMIT", "RESULTS_FILE", "Catalog", "is_scene_file", "scene_files_alone",
-    # moved to `entries`
-    "OUTCOMES", "Entry", "Filters", "Problem", "SceneRow", "Trace", "_outcome",
+    "DEFAULT_LIMIT", "RESULTS_FILE", "FREEFORM_FILE", "Catalog",
+    # moved to `entries` and `scenefiles`
+    "OUTCOMES", "Entry", "Filters", "Problem", "SceneRow", "Trace", "_outcome", "is_scene_file", "read_scene_rows",
+    "scene_files_alone",
 ]
 
 DEFAULT_LIMIT = 20_000
@@ -49,31 +50,6 @@ FREEFORM_FILE = "freeform.jsonl"  # beside it: `veriscene eval`'s scores of free
 _FREEFORM_FIELDS = ("helpfulness", "truthfulness", "hallucinations")
 _RESULT_FIELDS = ("status", "reply", "parsed", "parse_error", "score", "correct", "error")
 _FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
-
-
-def is_scene_file(path: Path) -> bool:
-    """Whether `path` is a veriscene scenes file (its first record has `image_id` and `objects`,
-    and no `task`)."""
-    if not path.is_file():
-        return False
-    try:
-        with open_scene_file(path) as fh:  # compressed or not
-            first = next((line for line in fh if line.strip()), None)
-        record = orjson.loads(first) if first is not None else None
-    except (*READ_ERRORS, orjson.JSONDecodeError):
-        return False
-    return isinstance(record, dict) and "image_id" in record and "objects" in record and "task" not in record
-
-
-def scene_files_alone(path: Path) -> list[Path] | None:
-    """The scene files to browse alone (before generating) at `path`: a scenes file, or a folder
-    of them that holds no run (no manifest.json); None if it is neither."""
-    if path.is_dir():
-        if (path / "manifest.json").exists():
-            return None
-        files = jsonl_files(path)
-        return files if files and is_scene_file(files[0]) else None
-    return [path] if is_scene_file(path) else None
 
 
 @dataclass
@@ -165,29 +141,8 @@ class Catalog:
 
     def _read_scenes(self, limit: int) -> None:
         """Scene files alone (no samples yet): one row per scene, to list and open them."""
-        rows: list[SceneRow] = []
-        several = len(self.scenes_files) > 1
-        for file in self.scenes_files:
-            name = file.name if several else ""
-            with open_scene_file(file) as fh:
-                for number, line in enumerate(fh, start=1):
-                    if not line.strip():
-                        continue
-                    if limit and len(rows) >= limit:
-                        self.truncated = True
-                        self.scene_rows = rows
-                        return
-                    try:
-                        record = orjson.loads(line)
-                        objects = record["objects"]
-                        names = Counter(str(o.get("name", "?")) for o in objects)
-                        rows.append(SceneRow(number, str(record["image_id"]), len(objects),
-                                             len(record.get("relations") or []),
-                                             ", ".join(f"{n} {name}" for name, n in sorted(names.items())), name))
-                    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                        where = f"{name}: " if several else ""
-                        self.problems.append(Problem(number, f"{where}not a scene record: {exc!r}"[:200]))
-        self.scene_rows = rows
+        self.scene_rows, problems, self.truncated = read_scene_rows(self.scenes_files, limit)
+        self.problems.extend(problems)
 
     def _read_results(self, path: Path) -> None:
         """Each shown sample's evaluation record (the last for an id), read without changing the
