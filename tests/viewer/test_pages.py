@@ -215,3 +215,17 @@ def test_the_html_export_holds_each_image_once(run: Path, tmp_path: Path) -> Non
     masks = re.findall(r"<image id='(vs-\d+)' href='data:image/png", text)
     assert len(masks) == len(set(masks)) and all(f"<use href='#{m}'/>" in text for m in masks)
     assert "<image href='data:" not in text
+
+
+def test_the_list_gives_box_answers_as_the_questions_ask(run: Path) -> None:
+    from veriscene.viewer.listing import _listed_answer
+
+    catalog = Catalog.open(run)
+    with serving(catalog) as base:
+        listing = get(base + "/?task=grounding.box.v1&mode=mc")[2].decode()
+    for k in catalog.select(Filters(task="grounding.box.v1", mode="mc")):
+        r = catalog.entries[k].record
+        gold = r["choices"]["ABCD".index(r["meta"]["answer_letter"])]  # the option, as the question writes it
+        assert _listed_answer(r) == gold and f"<td class='a'>{gold}</td>" in listing
+    count = next(e.record for e in catalog.entries if e.task == "object.count.v1")
+    assert _listed_answer(count) == str(count["answer"])

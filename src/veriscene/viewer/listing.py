@@ -6,8 +6,10 @@ Re-exported by `veriscene.viewer.pages`.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
+from veriscene.answers.coords import format_box, format_point
 from veriscene.viewer.catalog import Catalog, Filters
 from veriscene.viewer.markup import _OUTCOME_CLASS, Links, _json, esc, page
 
@@ -61,6 +63,19 @@ def _pager(links: Links, filters: Filters, page_no: int, pages: int, total: int,
     if page_no + 1 < pages:
         nav.append(f"<a href='{esc(links.listing(filters, page_no + 1))}'>next &rarr;</a>")
     return f"<p>{' &middot; '.join(nav)}</p>"
+
+
+def _listed_answer(record: dict[str, Any]) -> str:
+    """The answer as the list shows it: a box or point as the question asks for it (beside the
+    model's reply, written the same way), when the sample records its image's size."""
+    answer, meta = record["answer"], record.get("meta")
+    if record.get("answer_type") in ("box", "point") and isinstance(meta, dict) and meta.get("image_size"):
+        try:
+            shown = format_box if len(answer) == 4 else format_point
+            return shown(answer, meta["image_size"], str(meta.get("box_format") or "norm1"))
+        except (TypeError, ValueError):
+            pass
+    return _json(answer)
 
 
 def _outcome_counts(catalog: Catalog) -> dict[str, int]:
@@ -125,7 +140,7 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
             reply = (f"<td class='a'><span class='{_OUTCOME_CLASS.get(e.outcome, 'muted')}'>{esc(e.outcome)}</span> "
                      f"{esc(text[:80])}{'...' if len(text) > 80 else ''}</td>")
         rows.append(f"<tr><td><a href='{esc(links.sample(k, filters))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
-                    f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_json(r['answer']))}</td>"
+                    f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_listed_answer(r))}</td>"
                     f"{reply}<td class='ids'>{images}</td></tr>")
     body = (_summary(catalog) + form + _pager(links, filters, page_no, pages, len(chosen), "samples")
             + "<table><tr><th>line</th><th>task</th><th>mode</th><th>question</th><th>answer</th>"
