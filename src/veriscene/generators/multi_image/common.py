@@ -33,6 +33,8 @@ Accept = Callable[[PoolEntry], bool]
 T = TypeVar("T")
 SPARE = 4  # extra partners drawn when drawn partners must still pass a check on the parsed scene
 
+# Requirements an entry tells exactly (it meets one if and only if its scene does: `scene_ok`
+# leaves them to these tests)
 _HAVE: dict[str, Accept] = {
     "relations": lambda e: bool(e.predicates),
     "attributes": lambda e: bool(e.attributes),
@@ -163,10 +165,16 @@ class GroupGenerator(MultiImageGenerator):
         tells: depth and masks are checked on the parsed scene by `scene_ok`)."""
         return all(test(entry) for test in self.entry_tests)
 
+    @cached_property
+    def scene_requirements(self) -> tuple[str, ...]:
+        """The requirements an entry cannot tell (depth, masks, ``*_in_full``): a partner drawn
+        on `entry_tests` meets the others, and is parsed and checked by `scene_ok` only for these."""
+        return tuple(r for r in self.requires if r not in _HAVE)
+
     def scene_ok(self, scene: Scene, index: SceneIndex) -> bool:
-        """Whether a parsed partner meets the requirements (the verdict, and the capabilities it
-        is read from, kept in its `index`)."""
-        if not self.requires:
+        """Whether a parsed partner drawn on `entry_tests` meets the requirements (the verdict,
+        and the capabilities it is read from, kept in its `index`)."""
+        if not self.scene_requirements:
             return True
         return index.memo(("meets_requirements", self.requires), lambda: not self.missing_requirements(
             scene, index.memo("capabilities", partial(capabilities, scene))))
@@ -194,10 +202,10 @@ class GroupGenerator(MultiImageGenerator):
     def partners_upto(self, ctx: GroupContext, k: int, *, accept: Accept | None = None,
                       among: np.ndarray | None = None, exclude: Iterable[str] = ()) -> list[Scene]:
         """Up to k partners (fewer when the pool runs short): drawn on `entry_tests` and `accept`,
-        then kept if `scene_ok` (a no-op when nothing is required)."""
+        then kept if `scene_ok` (a no-op when the entries tell every requirement)."""
         ok = all_of(self.entry_tests if accept is None else (*self.entry_tests, accept))
         got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude))
-        if not self.requires:
+        if not self.scene_requirements:
             return got
         return [s for s in got if self.scene_ok(s, ctx.index_of(s))]
 
