@@ -15,6 +15,7 @@ interior again.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any, Sequence
 
@@ -175,21 +176,39 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
     return exec_ctx.index(0).memo(("interior", i, margin_px), compute)
 
 
-def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_format: str) -> np.ndarray:
-    """(M, 2) pixel points (x, y) a question can show exactly (on the `box_format` grid) that lie
+class _GridPoints:
+    """The (M, 2) points of `_interior_points` without the array: counted per grid row, the k-th
+    (row-major, as np.nonzero orders them) made when read."""
+
+    def __init__(self, crop: np.ndarray, xs: np.ndarray, cols: np.ndarray, ys: np.ndarray, rows: np.ndarray) -> None:
+        self.crop, self.xs, self.cols, self.ys, self.rows = crop, xs, cols, ys, rows
+        per_col = np.bincount(cols, minlength=crop.shape[1])  # grid columns on each crop column
+        per_row = (crop.astype(np.int64) @ per_col)[rows]  # points on each grid row
+        self.ends = np.cumsum(per_row).tolist()
+        self.n = self.ends[-1] if self.ends else 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        g = bisect.bisect_right(self.ends, k)
+        before = self.ends[g - 1] if g else 0
+        hit = np.flatnonzero(self.crop[self.rows[g], self.cols])[k - before]
+        return np.array([self.xs[hit], self.ys[g]])
+
+
+def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_format: str) -> _GridPoints:
+    """The pixel points (x, y) a question can show exactly (on the `box_format` grid) that lie
     on object i's interior. Computed once per scene index."""
 
-    def compute() -> np.ndarray:
+    def compute() -> _GridPoints:
         scene = exec_ctx.scene(0)
         x0, y0, crop = _interior(exec_ctx, i, margin_px)
         unit = _SHOWN_UNIT[parse_box_format(box_format)]
         step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
         xs, cols = _shown_grid(x0, crop.shape[1], step_x)
         ys, rows = _shown_grid(y0, crop.shape[0], step_y)
-        hit_rows, hit_cols = crop[rows[:, None], cols].nonzero()  # row-major, as np.nonzero
-        points = np.empty((len(hit_rows), 2))
-        points[:, 0], points[:, 1] = xs[hit_cols], ys[hit_rows]
-        return points
+        return _GridPoints(crop, xs, cols, ys, rows)
 
     return exec_ctx.index(0).memo(("interior points", i, margin_px, box_format), compute)
 
