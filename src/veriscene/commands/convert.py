@@ -42,7 +42,9 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2))
 
 
-_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+# "1" and "0" stay text here: a number to `-r axis=0`, true or false to an option that is one
+# (`veriscene.io.readers._fit_options` turns them into bools where the reader takes one)
+_TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 
 
 def _reader_options_help() -> str:
@@ -56,9 +58,10 @@ READER_OPTION_HELP = _reader_options_help()
 
 def parse_reader_options(pairs: list[str] | None) -> dict[str, Any]:
     """`KEY=VALUE` texts of the command line -> reader options (`veriscene.io.readers.read`):
-    true/false (yes/no, on/off) become booleans, `image_size` WxH a pair, `synonyms` a
-    Normalizer read from the file; other values stay text (paths, names). A malformed pair or a
-    repeated key raises typer.BadParameter."""
+    true/false (yes/no, on/off) become booleans, `image_size` WxH a pair, `synonyms` a Normalizer
+    read from the file; other values stay text (paths, names; 1 and 0 too, numbers to `axis` or
+    `step`, true and false to an option that is one). A malformed pair or a repeated key raises
+    typer.BadParameter."""
     options: dict[str, Any] = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")

@@ -60,8 +60,31 @@ def test_command_line_true_false_words_become_bools() -> None:
     from veriscene.commands.convert import parse_reader_options
 
     assert parse_reader_options(["skip_crowd=No", "masks=on", "approximate_boxes=0"]) == {
-        "skip_crowd": False, "masks": True, "approximate_boxes": False}
+        "skip_crowd": False, "masks": True, "approximate_boxes": "0"}  # 1 and 0: the reader's to read
     assert parse_reader_options(["skip_crowd=flase"]) == {"skip_crowd": "flase"}  # refused by the reader
+
+
+@pytest.mark.parametrize("text, value", [("1", True), ("0", False)])
+def test_one_and_zero_are_true_and_false_to_a_true_false_option(text: str, value: bool) -> None:
+    from veriscene.io.readers import _fit_options, read_coco, read_label_map
+
+    assert _fit_options(read_coco, "coco", {"masks": text, "sparse": text}) == {"masks": value, "sparse": value}
+    assert _fit_options(read_label_map, "label_map", {"components": text}) == {"components": value}
+
+
+def test_one_and_zero_are_numbers_to_a_numeric_option(tmp_path: Path) -> None:
+    """`-r axis=0` slices a volume along its first axis (it was read as false, and refused)."""
+    import numpy as np
+
+    from veriscene.commands.convert import parse_reader_options
+
+    volume = np.zeros((3, 4, 5), dtype=np.uint8)
+    volume[1, 1:3, 1:4] = 2
+    np.save(tmp_path / "v.npy", volume)
+    options = parse_reader_options(["axis=0", "step=1", "min_pixels=1"])
+    assert options == {"axis": "0", "step": "1", "min_pixels": "1"}
+    scenes = list(read(tmp_path / "v.npy", "label_map", **options))
+    assert [(s.image_id, s.width, s.height, s.boxes.tolist()) for s in scenes] == [("v_x0001", 5, 4, [[1.0, 1.0, 4.0, 3.0]])]
 
 
 @pytest.mark.parametrize(

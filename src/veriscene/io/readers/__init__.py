@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -102,8 +103,13 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
     params = [p for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
     own = {p.name for p in params}
     flags = _COMMON_FLAGS | {p.name for p in params if p.annotation in (bool, "bool")}
+    # options that may be true or false ("str | bool | None") take the command line's "1" and "0"
+    # as true and false; the others (`axis`, `step`) take them as numbers
+    may_be_bool = flags | {"sparse"} | {p.name for p in params if re.search(r"\bbool\b", str(p.annotation))}
     out = {}
     for key, value in options.items():
+        if key in may_be_bool and value in ("1", "0"):
+            value = value == "1"
         if key in flags and not isinstance(value, bool):
             raise TypeError(f"option {key!r} of format {fmt!r} must be true or false (yes/no, on/off, 1/0), "
                             f"got {value!r}")
