@@ -13,18 +13,22 @@ One JSON object per sample:
     correct     true / false, null for not_scored / error
     latency_s, attempts, cached, error, finish_reason
 
-Records are appended as requests finish, through a reorder buffer that writes them in sample
-order whatever the concurrency; each line is flushed at once (a killed process loses at most
-the line it was writing) and the file is fsynced at least once a second. A resumed run keeps
-every record except "error" ones, which it retries. At the end the file is rewritten in sample
-order with one record per id (atomic replace), so it is identical for any concurrency.
+Records are appended as requests finish, in the order the replies arrive; each line is flushed
+at once (a killed process loses at most the line it was writing, with or without the request
+cache) and the file is fsynced at least once a second. A resumed run keeps every record except
+"error" ones, which it retries; a sample with several lines (an error, then its retry) is read as
+its last. At the end the file is rewritten in sample order with one record per id (atomic
+replace), so it is identical for any concurrency. Until then (a run still going, or killed) its
+lines are in arrival order: read it by id.
+
+(A reorder buffer used to hold replies that came before an earlier sample's, writing them
+only once that one came: a `--no-cache` run killed with `kill -9` lost them, and asked again.)
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,39 +76,24 @@ def _truncate(path: Path, size: int) -> None:
         fh.truncate(max(size, 0))
 
 
-class OrderedWriter:
-    """Appends records in the order of `order` (sample ids), whatever order they arrive in."""
+class ResultsWriter:
+    """Appends each record as it comes, one flushed line (fsynced at least once a second)."""
 
-    def __init__(self, path: Path, order: Iterable[str]) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self._position = {sid: i for i, sid in enumerate(order)}
-        self._pending: dict[int, bytes] = {}
-        self._next = 0
         self._fh = open(path, "ab")
         self._last_sync = time.monotonic()
         self.written = 0
 
     def add(self, record: dict[str, Any]) -> None:
-        index = self._position[record["id"]]
-        self._pending[index] = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
-        while self._next in self._pending:
-            self._fh.write(self._pending.pop(self._next))
-            self._next += 1
-            self.written += 1
+        self._fh.write(orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
         self._fh.flush()
+        self.written += 1
         if time.monotonic() - self._last_sync >= _FSYNC_EVERY_S:
             os.fsync(self._fh.fileno())
             self._last_sync = time.monotonic()
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
     def close(self) -> None:
-        """Write what is still buffered (out of order, after an interruption) and sync."""
-        for index in sorted(self._pending):
-            self._fh.write(self._pending.pop(index))
-            self.written += 1
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()

@@ -1,15 +1,17 @@
 """`evaluate`: run a model on a samples file, score every reply by program, write results and reports.
 
     OUT/run.json          model identity, samples file and selection (a resumed run must match)
-    OUT/results.jsonl     one record per sample (see `results`), in sample order
+    OUT/results.jsonl     one record per sample (see `results`), in sample order once the run ends
     OUT/requests.sqlite   request cache (see `cache`); the default, unless `cache` says otherwise
     OUT/rejects.jsonl     sample lines that could not be evaluated (file, line, reason)
     OUT/summary.json      metrics (see `metrics`), counts, latency, throughput, free-form scores
     OUT/report.md, OUT/report.html
 
 Running again on the same OUT resumes: samples with a record are skipped, failed requests are
-retried, and replies already received but not yet written come from the cache, so no request
-is ever sent twice for the same model, parameters, prompt and images.
+retried. Every reply is written to results.jsonl as it arrives, so a killed run (`kill -9`) loses
+at most the line it was writing, cache or not; with the cache, that reply comes from the cache,
+so no reply received is ever asked again for the same model, parameters, prompt and images
+(requests in flight at the kill are sent again).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
 from veriscene.evaluate.metrics import error_reasons, latency_stats, summarise
 from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
-from veriscene.evaluate.results import OrderedWriter, finalise, read_results
+from veriscene.evaluate.results import ResultsWriter, finalise, read_results
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -278,7 +280,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     if cache:
         cache_db = RequestCache(out / "requests.sqlite" if cache is True else Path(cache))  # type: ignore[arg-type]
     done = [len(chosen) - len(todo)]
-    writer = OrderedWriter(results_path, [s["id"] for s in todo])
+    writer = ResultsWriter(results_path)
     prompts_by_id: dict[str, Prompt] = {}
     keys: dict[str, str] = {}
     counts = {"sent": 0, "from_cache": 0}
