@@ -14,7 +14,7 @@ import veriscene
 from veriscene.engine.manifest import ResumeMismatchError
 from veriscene.generators import plugins as plugins_module
 from veriscene.generators.catalog import generator_catalog
-from veriscene.generators.plugins import load_plugins, plugin_specs, plugins_config
+from veriscene.generators.plugins import load_plugins, plugin_sources, plugin_specs, plugins_config
 from veriscene.generators.registry import GENERATORS, select_generators
 from veriscene.scene.jsonl import write_scenes
 from veriscene.demo.world import iter_scene_graphs
@@ -130,6 +130,30 @@ def test_a_missing_module_is_said_plainly() -> None:
         load_plugins("no_such_plugin_module")
 
 
+def test_a_process_without_the_file_imports_the_source_sent(tmp_path: Path) -> None:
+    path = tmp_path / "gone" / "my_generators.py"
+    source = PLUGIN.format(name="mine.sent.v1").encode("utf-8")
+    (plugin,) = load_plugins(str(path), sources=[(str(path.resolve()), source)])
+    assert (plugin.name, plugin.generators) == ("my_generators.py", ("mine.sent.v1",))
+    assert plugin.sha256 == hashlib.sha256(source).hexdigest()
+    assert plugin_sources([plugin]) == ((str(path.resolve()), source),)
+
+
+def test_a_file_other_than_the_source_sent_is_not_imported(tmp_path: Path) -> None:
+    """A node holding another version of the file runs the version the run recorded."""
+    path = _plugin(tmp_path, "mine.stale.v1")
+    source = PLUGIN.format(name="mine.current.v1").encode("utf-8")
+    (plugin,) = load_plugins(str(path), sources=[(str(path.resolve()), source)])
+    assert plugin.generators == ("mine.current.v1",)
+    assert "mine.stale.v1" not in GENERATORS
+
+
+def test_a_source_sent_with_an_error_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "my_generators.py"
+    with pytest.raises(ValueError, match=r"plugin .*my_generators.py failed to import: .*my_generators.py.*line 2"):
+        load_plugins(str(path), sources=[(str(path.resolve()), b"x = 1\ny = (\n")])
+
+
 def test_two_plugins_of_one_name_are_refused(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -184,9 +208,11 @@ def test_resume_refuses_a_changed_plugin_and_names_a_forgotten_one(tmp_path: Pat
 
 
 def test_the_ray_backend_loads_the_plugin_in_its_workers(tmp_path: Path, scenes: Path) -> None:
+    """From the source the driver imported: the file need not be on the nodes (here it is gone)."""
     pytest.importorskip("ray")
     path = _plugin(tmp_path, "mine.ray.v1")
     veriscene.generate(scenes, tmp_path / "local", generators="mine,object.count.v1", plugins=[path])
+    path.unlink()
     veriscene.generate(scenes, tmp_path / "ray", generators="mine,object.count.v1", plugins=[path],
                        backend="ray", workers=2, shard_size=10)
     assert (tmp_path / "local" / "samples.jsonl").read_bytes() == (tmp_path / "ray" / "samples.jsonl").read_bytes()

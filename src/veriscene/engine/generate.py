@@ -56,7 +56,7 @@ from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Vocabulary
 from veriscene.generators.mixture import Mixture
-from veriscene.generators.plugins import load_plugins, plugins_config
+from veriscene.generators.plugins import load_plugins, plugin_sources, plugins_config
 from veriscene.scene import archives
 from veriscene.scene.inputs import scene_paths
 
@@ -312,6 +312,7 @@ def generate(
             out_dir=None if absolute_paths else str(out_dir.resolve()), mixture=mix,
             shards_dir=None if backend == "ray" and not workers_write else str((out_dir / "shards").resolve()),
             shard_format=shard_format, plugins=tuple(p.spec for p in loaded),
+            plugin_sources=plugin_sources(loaded) if backend == "ray" else (),
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
         shards_dir = out_dir / "shards"

@@ -65,6 +65,8 @@ class RunSpec:
     shard_format: str = "jsonl"
     # generators of the user's own (`generators.plugins`): files or modules each worker imports
     plugins: tuple[str, ...] = ()
+    # (path, source) of the file plugins as the driver read them: a node without the file runs them
+    plugin_sources: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass
@@ -139,7 +141,7 @@ class _Worker:
     """Per-process state built once from a RunSpec."""
 
     def __init__(self, spec: RunSpec) -> None:
-        load_plugins(spec.plugins)  # once per process: a forked worker has them already
+        load_plugins(spec.plugins, spec.plugin_sources)  # once per process: a forked worker has them already
         generators = []
         for name, config in spec.generators:
             cls = get_generator(name)

@@ -11,8 +11,10 @@ every registered generator, a family or glob takes theirs too).
 `load_plugins` imports each plugin once per process and returns what it is: its name, the SHA-256
 of its source file and the generators it registered. The engine records that in the run's
 configuration (so `--resume` refuses a run whose plugin changed) and loads the same plugins in
-every worker: a local process pool inherits them, Ray workers import them from the same path
-(on a cluster, the file must be at that path on every node, or the module installed there).
+every worker: a local process pool inherits them; Ray workers import a file plugin from the
+source the driver read (`plugin_sources`, sent with the run), so a file on the driver's machine
+runs on every node of a cluster, the same code whatever the node holds at that path. A module
+plugin must be installed on every node (as any package the workers import).
 
 A file already imported under another name (``import my_generators`` in a notebook, then
 ``plugins=["my_generators.py"]``) is not imported again: its generators would be registered twice.
@@ -25,7 +27,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Sequence
@@ -44,6 +46,7 @@ class Plugin:
     name: str  # the file's name or the module's: what the run's configuration records
     sha256: str  # of its source file ("" for a module without one)
     generators: tuple[str, ...]  # the generators it registered, sorted
+    source: bytes = field(default=b"", repr=False, compare=False)  # a file's source, as imported
 
     def config(self) -> dict[str, Any]:
         """What a run's configuration records of it, under its name: the source's hash and its
@@ -81,32 +84,51 @@ def plugin_specs(plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[st
     return specs
 
 
-def load_plugins(plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> list[Plugin]:
+def load_plugins(plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None,
+                 sources: Sequence[tuple[str, bytes]] = ()) -> list[Plugin]:
     """Import each plugin (a ".py" file or a module name) once in this process; the loaded plugins,
     in the order given. A missing file or module, or one that fails to import, raises
-    ValueError naming it (and the error its code raised)."""
+    ValueError naming it (and the error its code raised).
+
+    `sources`: (resolved path, source) of file plugins as another process read them
+    (`plugin_sources`): a file missing here, or different here, is imported from that source
+    under its path's name, so that a worker runs the code the run recorded."""
     _load_builtin()  # a plugin's name clashing with a built-in is found when it registers
-    return [_load(spec) for spec in plugin_specs(plugins)]
+    given = dict(sources)
+    return [_load(spec, given.get(spec)) for spec in plugin_specs(plugins)]
+
+
+def plugin_sources(loaded: Sequence[Plugin]) -> tuple[tuple[str, bytes], ...]:
+    """(resolved path, source) of the loaded file plugins, the source as imported here, for workers
+    that may not have the file, or another version of it (`load_plugins(..., sources=)`)."""
+    return tuple((p.spec, p.source) for p in loaded if p.source)
 
 
 def _is_file(text: str) -> bool:
     return text.endswith(".py") or os.sep in text or "/" in text
 
 
-def _load(given: str) -> Plugin:
+def _load(given: str, source: bytes | None = None) -> Plugin:
     if _is_file(given):
         path = Path(given).expanduser().resolve()
         spec = str(path)
         if spec in _LOADED:
             return _LOADED[spec]
+        if source is not None and not (path.is_file() and _digest(path.read_bytes()) == _digest(source)):
+            before = set(GENERATORS)
+            module = _import_file(path, given, source)
+            plugin = Plugin(spec, path.name, _digest(source), _added(module, before), source)
+            _LOADED[spec] = plugin
+            return plugin
         if not path.is_file():
             raise ValueError(f"plugin file {given} does not exist" if not path.exists() else
                              f"plugin {given} is not a file (give a Python file or a module name)")
         module = _imported_file(path)
         before = set(GENERATORS)
+        source = path.read_bytes()  # before the import: what the run records is what ran
         if module is None:
-            module = _import_file(path, given)
-        plugin = Plugin(spec, path.name, _sha256(path), _added(module, before))
+            module = _import_file(path, given, source)
+        plugin = Plugin(spec, path.name, _digest(source), _added(module, before), source)
     else:
         if given in _LOADED:
             return _LOADED[given]
@@ -121,7 +143,7 @@ def _load(given: str) -> Plugin:
         except Exception as exc:  # noqa: BLE001 - any error of the user's code, named
             raise ValueError(f"plugin module {given!r} failed to import: {_said(exc)}") from exc
         source = getattr(module, "__file__", None)
-        plugin = Plugin(given, given, _sha256(Path(source)) if source else "", _added(module, before))
+        plugin = Plugin(given, given, _digest(Path(source).read_bytes()) if source else "", _added(module, before))
     _LOADED[plugin.spec] = plugin
     return plugin
 
@@ -135,9 +157,10 @@ def _imported_file(path: Path) -> ModuleType | None:
     return None
 
 
-def _import_file(path: Path, given: str) -> ModuleType:
-    """Import a file as a module named after it and its folder's hash (two `gen.py` of different
-    folders do not clash), kept in sys.modules so its classes pickle."""
+def _import_file(path: Path, given: str, source: bytes) -> ModuleType:
+    """Import the `source` of file `path` (read there, or sent by the driver) as a module named
+    after the file and its folder's hash (two `gen.py` of different folders do not clash), kept in
+    sys.modules so its classes pickle; compiled under its path, so errors name the file."""
     digest = hashlib.sha256(str(path.parent).encode("utf-8")).hexdigest()[:8]
     name = f"veriscene_plugin_{digest}_{path.stem}".replace("-", "_")
     spec = importlib.util.spec_from_file_location(name, path)
@@ -146,7 +169,7 @@ def _import_file(path: Path, given: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102 - the user's plugin
     except Exception as exc:  # noqa: BLE001 - any error of the user's code, named with its line
         del sys.modules[name]
         raise ValueError(f"plugin {given} failed to import: {_said(exc)}") from exc
@@ -172,5 +195,5 @@ def _said(exc: BaseException) -> str:
     return describe_failure(exc)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digest(source: bytes) -> str:
+    return hashlib.sha256(source).hexdigest()
