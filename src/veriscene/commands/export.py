@@ -165,6 +165,12 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option("--split-by", help="lmms_eval: one subtask per 'family' or per 'task' (generator)."),
         ] = "family",
+        split: Annotated[
+            str | None,
+            typer.Option("--split", help="hf: the split the run is in the exported DatasetDict folder, OUT/SPLIT/ "
+                         "(default train); the folder's other splits are kept, so a train and a test run export "
+                         "into one folder."),
+        ] = None,
         prompts: Annotated[
             Path | None,
             typer.Option("--prompts", help="Prompt JSON file, as `veriscene eval --prompts` takes: lmms_eval's "
@@ -184,12 +190,16 @@ def register(app: typer.Typer) -> None:
             _instructions_error(to, instructions, prompts))
         if usage:
             fail(usage)
+        if split is not None and to != "hf":
+            fail(f"--split names the split of an hf export's DatasetDict, not of --to {to}")
         run = local_input(run_dir)
         options: dict[str, Any] = {"absolute_paths": absolute_paths, "allow_incomplete": allow_incomplete}
         if to == "lmms_eval":  # targets are scored by program, not compared as text
             options.update(task_name=task_name, split_by=split_by, prompts=prompts)
         elif to != "verl":  # verl targets are rewards, not text
             options["mc_style"] = mc_style or "letter"
+        if to == "hf" and split is not None:
+            options["split"] = split
         if turns != 1:
             options["turns"] = turns
         if instructions:

@@ -120,7 +120,7 @@ def test_hf_datasets_image_feature(run_dir: Path, tmp_path: Path) -> None:
     import datasets
     summary = export(run_dir, tmp_path / "hf", to="hf")
     check_summary(summary)
-    ds = datasets.load_from_disk(str(tmp_path / "hf"))
+    ds = datasets.load_from_disk(str(tmp_path / "hf"))["train"]
     assert isinstance(ds.features["images"].feature, datasets.Image)
     assert ds["id"] == GOOD_IDS
     row = ds[GOOD_IDS.index("s-box")]

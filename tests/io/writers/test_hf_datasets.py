@@ -18,7 +18,7 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def fingerprint(folder: Path) -> str:
-    return json.loads((folder / "state.json").read_text())["_fingerprint"]
+    return json.loads((folder / "train" / "state.json").read_text())["_fingerprint"]
 
 
 @pytest.mark.parametrize("options", [{}, {"max_shard_size": 100}])  # one shard; one per sample
@@ -28,7 +28,7 @@ def test_two_exports_of_one_run_are_the_same_bytes(run_dir: Path, tmp_path: Path
     export(run_dir, first, to="hf", **options)
     export(run_dir, second, to="hf", **options)
     written = files(first)
-    assert {"state.json", "dataset_info.json"} <= set(written)
+    assert {"dataset_dict.json", "train/state.json", "train/dataset_info.json"} <= set(written)
     assert sum(name.endswith(".arrow") for name in written) == (1 if not options else 6)
     assert written == files(second)
     assert len(fingerprint(first)) == 16
@@ -59,6 +59,47 @@ def test_loaded_exports_share_a_fingerprint(run_dir: Path, tmp_path: Path) -> No
     loaded = []
     for name in ("one", "two"):
         export(run_dir, tmp_path / name, to="hf")
-        loaded.append(datasets.load_from_disk(str(tmp_path / name)))
+        loaded.append(datasets.load_from_disk(str(tmp_path / name / "train")))
     assert loaded[0]._fingerprint == loaded[1]._fingerprint
     assert loaded[0]["id"] == loaded[1]["id"] and len(loaded[0]) == 6
+
+
+def test_the_folder_is_a_dataset_dict_of_the_split(run_dir: Path, tmp_path: Path) -> None:
+    import datasets
+    out = tmp_path / "hf"
+    export(run_dir, out, to="hf")
+    assert json.loads((out / "dataset_dict.json").read_text()) == {"splits": ["train"]}
+    assert not (out / "state.json").exists()  # load_dataset(out) refuses a folder with one at its top
+    loaded = datasets.load_from_disk(str(out))
+    assert list(loaded) == ["train"] and len(loaded["train"]) == 6
+    assert datasets.load_from_disk(str(out / "train"))["id"] == loaded["train"]["id"]
+
+
+def test_another_split_is_added_beside_the_first(run_dir: Path, tmp_path: Path) -> None:
+    import datasets
+    out = tmp_path / "hf"
+    export(run_dir, out, to="hf")
+    samples = run_dir / "samples.jsonl"
+    samples.write_text("".join(line + "\n" for line in samples.read_text().splitlines()[:2]))
+    export(run_dir, out, to="hf", split="test")
+    export(run_dir, out, to="hf", split="test")  # again: replaced, listed once
+    assert json.loads((out / "dataset_dict.json").read_text()) == {"splits": ["train", "test"]}
+    loaded = datasets.load_from_disk(str(out))
+    assert {name: len(ds) for name, ds in loaded.items()} == {"train": 6, "test": 2}
+
+
+def test_a_single_dataset_left_by_an_older_export_is_replaced(run_dir: Path, tmp_path: Path) -> None:
+    import datasets
+    out = tmp_path / "hf"
+    datasets.Dataset.from_dict({"x": [1, 2]}).save_to_disk(str(out))  # the layout of veriscene 0.10
+    (out / "notes.txt").write_text("mine")
+    export(run_dir, out, to="hf")
+    assert sorted(p.name for p in out.iterdir()) == ["dataset_dict.json", "notes.txt", "train"]
+    assert len(datasets.load_from_disk(str(out))["train"]) == 6
+
+
+@pytest.mark.parametrize("split", ["", "train/x", "a b"])
+def test_a_bad_split_name_is_refused_before_writing(run_dir: Path, tmp_path: Path, split: str) -> None:
+    with pytest.raises(ValueError, match="a split name is letters, digits and _"):
+        export(run_dir, tmp_path / "hf", to="hf", split=split)
+    assert not (tmp_path / "hf").exists()

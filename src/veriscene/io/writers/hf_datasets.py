@@ -1,7 +1,15 @@
-"""Hugging Face `datasets`: a folder written by `Dataset.save_to_disk`, images as `Image` features.
+"""Hugging Face `datasets`: a `DatasetDict.save_to_disk` folder, images as `Image` features.
+
+Layout: `out/dataset_dict.json` and one `Dataset.save_to_disk` folder per split, `out/<split>/`
+(`split`, default "train"; exporting another run with another split into the same `out` adds that
+split beside the others). So `datasets.load_from_disk(out)` gives a `DatasetDict`,
+`load_from_disk(out / "train")` the split's `Dataset`, and `load_dataset(out)` reads the same rows
+once a card (`veriscene card`) names each split's `<split>/*.arrow` files in its `configs`: it
+refuses a folder with `state.json` at its top, which a single `save_to_disk` folder (the layout
+of veriscene 0.10 and before, left at `out` by a previous export, and removed) has.
 
 Columns are those of the parquet writer (see `parquet.py`) plus `image_paths`, and `images` is a
-`List(Image())` feature, so `datasets.load_from_disk(out)[i]["images"]` gives PIL images.
+`List(Image())` feature, so `datasets.load_from_disk(out)["train"][i]["images"]` gives PIL images.
 
 Image bytes are always stored (`write` sets embed for "hf"): `save_to_disk` of recent `datasets`
 releases embeds referenced files by itself, and a stored path would be opened relative to the
@@ -24,6 +32,7 @@ dataset_info.json hold nothing else that varies.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sys
 import tempfile
@@ -34,11 +43,14 @@ from typing import Any
 
 import orjson
 
+from veriscene.card_data import SPLIT_NAME
 from veriscene.io.writers.arrow import require_pyarrow, with_hf_features, write_rows
 from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all, output_dir
 from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
 
 HF_EXTRA = "pip install 'veriscene[hf]'"
+DATASET_DICT = "dataset_dict.json"  # the split names, as `DatasetDict.save_to_disk` writes them
+SINGLE_DATASET = ("state.json", "dataset_info.json")  # beside data-*.arrow in a `Dataset.save_to_disk` folder
 Row = tuple[dict[str, Any], int]  # a row and the bytes of the images embedded in it
 
 
@@ -111,6 +123,30 @@ class ContentFingerprint:
         return self._hash.hexdigest()[:16]
 
 
+def check_split(split: str) -> str:
+    if not isinstance(split, str) or not SPLIT_NAME.match(split):
+        raise ValueError(f"split {split!r}: a split name is letters, digits and _ (train, test, validation)")
+    return split
+
+
+def dataset_dict_splits(out: Path) -> list[str]:
+    """The splits `out/dataset_dict.json` lists whose folders hold a saved dataset, in its order."""
+    try:
+        listed = json.loads((out / DATASET_DICT).read_text(encoding="utf-8")).get("splits", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [s for s in listed if isinstance(s, str) and (out / s / "state.json").is_file()]
+
+
+def _remove_single_dataset(out: Path) -> None:
+    """Remove what a single `save_to_disk` at `out` wrote (an export of veriscene 0.10 or before):
+    `load_dataset(out)` refuses a folder with `state.json` at its top."""
+    if not (out / "state.json").is_file():
+        return
+    for path in [*out.glob("data-*.arrow"), *(out / name for name in SINGLE_DATASET)]:
+        path.unlink(missing_ok=True)
+
+
 def write_hf(
     samples: Iterable[dict[str, Any]],
     out: Path,
@@ -120,9 +156,12 @@ def write_hf(
     mc_style: str = "letter",
     batch_rows: int = 1000,
     max_shard_size: str | int | None = None,
+    split: str = "train",
 ) -> None:
-    """Write a `save_to_disk` folder at `out` (created; existing dataset files are replaced)."""
+    """Write split `split` of a `DatasetDict.save_to_disk` folder at `out` (created): `out/<split>/`
+    is replaced, the other splits already there are kept and listed in `out/dataset_dict.json`."""
     datasets = require_datasets()
+    check_split(split)
     out = output_dir(Path(out), "a folder (hf writes a `save_to_disk` folder)")
     rows = convert_all(samples, summary, lambda _i, s: hf_row(s, images, mc_style=mc_style))
     tmp = Path(tempfile.mkdtemp(prefix=".veriscene-hf-", dir=out.parent))
@@ -135,9 +174,12 @@ def write_hf(
         # hashes the mapped table, whose state holds the temporary path (a new one every export)
         table = datasets.table.MemoryMappedTable.from_file(str(stream))
         dataset = datasets.Dataset(table, fingerprint=fingerprint.hexdigest())
+        _remove_single_dataset(out)
+        splits = [s for s in dataset_dict_splits(out) if s != split] + [split]
         with quiet_progress(datasets, not sys.stderr.isatty()):
-            dataset.save_to_disk(str(out), max_shard_size=max_shard_size)
+            dataset.save_to_disk(str(out / split), max_shard_size=max_shard_size)
         del dataset  # release the memory map before the temporary file goes
+        (out / DATASET_DICT).write_text(json.dumps({"splits": splits}), encoding="utf-8")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     summary.files.append(out)
