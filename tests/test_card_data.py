@@ -124,3 +124,33 @@ def test_scene_facts_count_source_formats_and_name_their_licence() -> None:
     assert line.startswith("- 2 of 3 scenes were converted from `visual_genome` annotations: Visual Genome is "
                            "published under CC BY 4.0")
     assert "check it before publishing" in licence_lines({"provision": 1}, 1)[0]
+
+
+def test_an_hf_export_folder_loads_as_its_splits_by_default(runs: dict[str, Path], tmp_path: Path) -> None:
+    pub = tmp_path / "pub"
+    export(runs["train"], pub, to="hf")
+    export(runs["test"], pub, to="hf", split="test")
+    result = CliRunner().invoke(app, ["card", str(runs["train"]), "--out", f"{pub}/", "--license", "cc-by-4.0"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    text = (pub / "README.md").read_text(encoding="utf-8")
+    assert front_matter(text)["configs"] == [{"config_name": "default", "data_files": [
+        {"split": "train", "path": "train/*.arrow"}, {"split": "test", "path": "test/*.arrow"}]}]
+    n_train, n_test = samples(runs["train"]), samples(runs["test"])
+    assert load(pub, tmp_path) == {"train": n_train, "test": n_test}
+    loaded = datasets.load_dataset(str(pub), cache_dir=str(tmp_path / "cache"))
+    assert isinstance(loaded["test"].features["images"].feature, datasets.Image)
+    image = loaded["test"][0]["images"][0]
+    assert (image.width, image.height) == (480, 360)  # a PIL image of the demo
+    saved = datasets.load_from_disk(str(pub))  # the same folder, as `datasets` saved it
+    assert {split: part.num_rows for split, part in saved.items()} == {"train": n_train, "test": n_test}
+    assert saved["test"]["id"] == loaded["test"]["id"]
+    assert "| `images` | list of Image |" in text
+
+
+def test_the_command_warns_of_a_single_save_to_disk_folder(runs: dict[str, Path], tmp_path: Path) -> None:
+    datasets.Dataset.from_dict({"x": [1]}).save_to_disk(str(tmp_path / "old"))  # an hf export of 0.10
+    result = CliRunner().invoke(app, ["card", str(runs["test"]), "--out", f"{tmp_path / 'old'}/",
+                                      "--data-files", "*.arrow"])
+    assert result.exit_code == 0, result.output
+    assert "is a single `save_to_disk` folder" in " ".join(result.output.split())

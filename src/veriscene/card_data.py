@@ -5,6 +5,7 @@
   no glob, a run folder's card names the run's samples files (`manifest.json`'s `files.samples`):
   without a `configs` block the Hub reads every JSON file of the folder (scenes, rejects,
   manifest) as data and fails.
+- An `export --to hf` folder's splits (`saved_splits`), the card's default configs there.
 - The columns of exported Parquet or Arrow files (`veriscene export --to parquet / trl / verl /
   hf`), which the card's Fields section then describes instead of the sample record, and whether
   their images are stored (a path alone does not load on the Hub).
@@ -151,6 +152,15 @@ def default_data_files(manifest: dict[str, Any] | None) -> str | None:
     files = (manifest or {}).get("files") or {}
     samples = files.get("samples") if isinstance(files, dict) else None
     return samples if isinstance(samples, str) and samples else None
+
+
+def saved_splits(folder: Path) -> dict[str, str] | None:
+    """{split: "<split>/*.arrow"} of an `export --to hf` folder (`dataset_dict.json` and a
+    `save_to_disk` folder per split), the configs `load_dataset(folder)` reads it by; else None."""
+    from veriscene.io.writers.hf_datasets import dataset_dict_splits
+
+    splits = dataset_dict_splits(folder)
+    return {split: f"{split}/*.arrow" for split in splits} if splits else None
 
 
 def matched_files(folder: Path, data_files: DataFiles) -> dict[str, list[Path]]:

@@ -2,7 +2,7 @@
 
 Sections: YAML front matter for the Hugging Face Hub; a summary; how the data was made (from the
 manifest, with the command that makes it again); verification; contents (per family and per
-task, balance, question lengths); the fields of a sample record; limitations. Every figure comes
+task, balance, question lengths); the fields of a sample record; limitations; citation. Every figure comes
 from the facts; what is not known is said to be unknown.
 """
 
@@ -16,9 +16,10 @@ from typing import Any, Mapping
 import yaml
 
 from veriscene.card import CardFacts
+from veriscene.card_cite import citation_section
 from veriscene.card_splits import splits_section, total_samples
 from veriscene.card_data import (ANSWER_FORMS, FIELDS, TABLE_SUFFIXES, DataFiles, columns_table, configs_block,
-                                 default_data_files, licence_lines, matched_files, splits_text)
+                                 default_data_files, licence_lines, matched_files, saved_splits, splits_text)
 from veriscene.engine.manifest import scene_inputs
 from veriscene.engine.remote import is_url
 from veriscene.engine.reproduce import generate_command, read_stamp
@@ -370,9 +371,12 @@ def limitations(facts: CardFacts) -> str:
 
 
 def card_data_files(facts: CardFacts, data_files: DataFiles | None, card_dir: Path | None) -> DataFiles | None:
-    """`data_files`, or for a card in the run's folder the run's samples files (`veriscene.card_data`)."""
-    if data_files or (card_dir is not None and card_dir.resolve() != facts.run_dir.resolve()):
-        return data_files or None
+    """`data_files`, else the splits of an `export --to hf` folder holding the card, else for a card in the
+    run's folder the run's samples files (`veriscene.card_data`)."""
+    if data_files:
+        return data_files
+    if card_dir is not None and card_dir.resolve() != facts.run_dir.resolve():
+        return saved_splits(card_dir)
     return facts.run.name if facts.run.is_file() else default_data_files(facts.manifest)
 
 
@@ -391,4 +395,5 @@ def render_card(facts: CardFacts, *, name: str | None = None, license: str = "un
                 limitations(facts)]
     if splits:
         sections.append(splits_section(facts, split, splits))
+    sections.append(citation_section(facts, splits))
     return "\n\n".join(sections) + "\n"

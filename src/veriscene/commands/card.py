@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
                                                                 "(e.g. data/*.parquet), or SPLIT=GLOB, repeated, one per "
                                                                 "split (train=data/train.parquet --data-files "
                                                                 "test=data/test.parquet). Default: the run's samples "
-                                                                "files when the card goes in the run folder.")] = None,
+                                                                "files when the card goes in the run folder; each "
+                                                                "split's SPLIT/*.arrow in an `export --to hf` "
+                                                                "folder.")] = None,
         split_run: Annotated[Optional[list[str]], typer.Option(
             "--split-run", help="NAME=RUN, repeated: another split's run published with this card (test=runs/test); "
             "the card gains a Splits section (samples, images, how each was made, images shared).")] = None,
@@ -113,6 +115,9 @@ def _warn_data_files(folder: Path, data_files: "DataFiles | None") -> None:
     export whose images are paths without their bytes."""
     from veriscene.card_data import images_unstored, matched_files
 
+    if (folder / "state.json").is_file():
+        typer.echo(f"warning: {folder} is a single `save_to_disk` folder (an hf export of veriscene 0.10 or before): "
+                   "load_dataset refuses it; export it again (`veriscene export --to hf` writes a split folder)", err=True)
     if not data_files:
         typer.echo("warning: no --data-files: the card has no configs block, and the Hub reads every data file "
                    "of the folder as one split", err=True)
