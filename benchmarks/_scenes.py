@@ -85,13 +85,27 @@ _COMMON_NAMES = (
 _GEOMETRIC = ("on", "left of", "right of", "above", "below", "behind", "in front of", "near", "next to", "under", "in")
 
 
-def vg_shaped_scenes(cache: Path, n: int, seed: int = 0) -> Path:
+# Visual Genome's names of a box around several of a common name: plurals and collectives
+# (`vg_shaped_scenes(groups=...)`), the common name first.
+GROUP_FORMS: dict[str, tuple[str, ...]] = {
+    "person": ("people", "group of people", "crowd"), "man": ("men", "group of men"),
+    "tree": ("trees", "group of trees", "row of trees"), "window": ("windows", "row of windows"),
+    "car": ("cars", "line of cars"), "leaf": ("leaves", "pile of leaves", "bunch of leaves"),
+    "cloud": ("clouds",), "plate": ("plates", "stack of plates"), "chair": ("chairs", "row of chairs"),
+    "sign": ("signs",), "boy": ("boys", "group of boys"), "umbrella": ("umbrellas", "row of umbrellas"),
+}
+
+
+def vg_shaped_scenes(cache: Path, n: int, seed: int = 0, groups: float = 0.0) -> Path:
     """A file of n scene graphs shaped like Visual Genome's (cached): 800x600 images, 20-49
     objects with random boxes, names from a Zipf law over 50,000 names (the first 51 are VG's
     most frequent), 0-3 attributes (60% from the registered typed words, the rest Zipf over
     20,000 made-up words), 5-39 relations with predicates Zipf over 2,000 (11 geometric ones
-    first, then made-up verbs and relations). No masks, no depth (Visual Genome has neither)."""
-    path = cache / f"vg-shaped-{n}-{seed}.jsonl"
+    first, then made-up verbs and relations). No masks, no depth (Visual Genome has neither).
+    `groups`: the share of the objects of a name of `GROUP_FORMS` renamed to one of its group
+    names, raw as Visual Genome writes them ("trees", "group of people", "crowd"), drawn from a
+    generator of their own (the scenes are otherwise those of `groups=0`)."""
+    path = cache / (f"vg-shaped-{n}-{seed}.jsonl" if not groups else f"vg-shaped-{n}-{seed}-groups{groups:g}.jsonl")
     if path.exists():
         return path
     import numpy as np
@@ -104,6 +118,7 @@ def vg_shaped_scenes(cache: Path, n: int, seed: int = 0) -> Path:
         return weights / weights.sum()
 
     rng = np.random.default_rng(seed)
+    group_rng = np.random.default_rng([seed, 1])
     names = [*_COMMON_NAMES, *(f"name{i:05d}" for i in range(len(_COMMON_NAMES), 50_000))]
     untyped = [f"attr{i:05d}" for i in range(20_000)]
     typed = sorted(ATTRIBUTE_TYPES)
@@ -122,7 +137,11 @@ def vg_shaped_scenes(cache: Path, n: int, seed: int = 0) -> Path:
                 attributes = {typed[int(rng.integers(len(typed)))] if rng.random() < 0.6
                               else untyped[int(rng.choice(len(untyped), p=p_untyped))]
                               for _ in range(int(rng.integers(0, 4)))}
-                objects.append({"name": names[name], "box": [round(v, 1) for v in (x0, y0, x1, y1)],
+                named = names[name]
+                if groups and named in GROUP_FORMS and group_rng.random() < groups:
+                    forms = GROUP_FORMS[named]
+                    named = forms[int(group_rng.integers(len(forms)))]
+                objects.append({"name": named, "box": [round(v, 1) for v in (x0, y0, x1, y1)],
                                 "attributes": sorted(attributes)})
             relations = set()
             for _ in range(int(rng.integers(5, 40))):

@@ -14,6 +14,8 @@ inflect does the linguistics; results are cached because generators call these i
 from __future__ import annotations
 
 from veriscene.text_nouns import (
+    COLLECTIVE_NOUNS,
+    GROUP_NAMES,
     GROUP_UNIT,
     KEEP_PLURAL,
     MASS_NOUNS,
@@ -56,7 +58,7 @@ from veriscene.text_predicates import (
 )
 
 __all__ = [
-    "GROUP_UNIT", "KEEP_PLURAL", "LEADING_COPULAS", "MASS_NOUNS", "MASS_UNIT", "MEANINGLESS_PREDICATES",
+    "COLLECTIVE_NOUNS", "GROUP_NAMES", "GROUP_UNIT", "KEEP_PLURAL", "LEADING_COPULAS", "MASS_NOUNS", "MASS_UNIT", "MEANINGLESS_PREDICATES",
     "SAME_PLURAL", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
     "agreeing_relation_modifier", "agreeing_relation_phrase", "capitalise", "counted", "counted_plural",
     "has_subject_free_phrase", "inflect_engine", "is_action", "is_mass", "is_prepositional", "is_spatial",

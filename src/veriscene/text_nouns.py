@@ -57,6 +57,24 @@ UNCOUNTABLE_NOUNS = frozenset([
 # (`UNCOUNTABLE_NOUNS`), a group of a name plural in form ("trees": one box around several).
 MASS_UNIT, GROUP_UNIT = "patch", "group"
 
+# Nouns that, before "of", name a group of the things named after it: Visual Genome's "group of
+# people", "bunch of bananas", "herd of zebras", "row of windows", "pair of shoes" are one box
+# around several people, bananas, ... (`veriscene.io.normalize` reads them so). Not portions or
+# containers ("piece of cake", "glass of water", "plate of food"): those are one thing.
+COLLECTIVE_NOUNS = frozenset([
+    "group", "bunch", "pile", "crowd", "herd", "flock", "row", "stack", "pair", "cluster", "line", "set",
+    "team", "bundle", "collection", "fleet", "school", "pack", "swarm", "heap", "clump", "couple", "grove",
+    "column", "array", "assortment", "string", "stand", "gaggle", "troop", "band", "clutch",
+])
+# Names that say a group alone, with what it is a group of where they tell it ("crowd": people),
+# else None (the name is kept: a herd of what is not said). The collective nouns that also name a
+# single thing ("line", "set", "stand", "school", "pack") are collective only before "of".
+GROUP_NAMES: dict[str, str | None] = {
+    "crowd": "person", "audience": "person", "spectator crowd": "person", "cattle": "cow",
+    "herd": None, "flock": None, "group": None, "bunch": None, "cluster": None, "swarm": None,
+    "pile": None, "stack": None, "team": None, "grove": None, "gaggle": None,
+}
+
 # Nouns read as a mass, without a number, when they name a stuff region (an area of it, see
 # `veriscene.scene.model`): "the image shows a dog, grass and sky", against "trees" for a merged
 # region of trees. COCO panoptic's and COCO-Stuff's stuff classes, cleaned (`region_noun`).

@@ -101,3 +101,52 @@ def test_predicates_lose_copulas_and_articles(raw: str, expected: str) -> None:
 def test_name_and_group_tells_plural_names(raw: str, expected: tuple[str, bool]) -> None:
     assert Normalizer().name_and_group(raw) == expected
     assert Normalizer(singularize=False).name_and_group(raw) == (raw.lower(), False)
+
+
+@pytest.mark.parametrize(
+    "raw, expected, plain",
+    [
+        # plurals: one box around several (as before)
+        ("trees", ("tree", True), "tree"), ("people", ("person", True), "person"),
+        ("clouds", ("cloud", True), "cloud"), ("leaves", ("leaf", True), "leaf"),
+        # collectives: a group of what they collect, whatever their modifiers or number
+        ("group of people", ("person", True), "group of person"),
+        ("Bunch of  Bananas", ("banana", True), "bunch of banana"),
+        ("large herd of zebras", ("zebra", True), "large herd of zebra"),
+        ("groups of people", ("person", True), "groups of person"),
+        ("a group of trees", ("tree", True), "a group of tree"),
+        ("group of tree", ("tree", True), "group of tree"),  # singular after "of": still several
+        ("flock of sheep", ("sheep", True), "flock of sheep"),
+        ("row of windows", ("window", True), "row of window"),
+        ("pair of shoes", ("shoe", True), "pair of shoe"),
+        ("stack of plates", ("plate", True), "stack of plate"),
+        ("line of cars", ("car", True), "line of car"),
+        # named alone: people, or the collective kept
+        ("crowd", ("person", True), "crowd"), ("large crowd", ("person", True), "large crowd"),
+        ("crowds", ("person", True), "crowd"), ("cattle", ("cow", True), "cattle"),
+        ("herd", ("herd", True), "herd"), ("herds", ("herd", True), "herd"),
+        # one thing: a pair of what comes in pairs, a heap of a substance, a portion, a single word
+        ("pair of jeans", ("jeans", False), "pair of jeans"), ("pair of glasses", ("glasses", False), "pair of glasses"),
+        ("set of stairs", ("stairs", False), "set of stairs"),
+        ("stack of jeans", ("jeans", True), "stack of jeans"),
+        ("pile of snow", ("pile of snow", False), "pile of snow"),
+        ("bunch of broccoli", ("bunch of broccoli", False), "bunch of broccoli"),
+        ("piece of cake", ("piece of cake", False), "piece of cake"),
+        ("glass of water", ("glass of water", False), "glass of water"),
+        ("line", ("line", False), "line"), ("smoke stack", ("smoke stack", False), "smoke stack"),
+        ("glasses", ("glasses", False), "glasses"), ("pants", ("pants", False), "pants"),
+        ("scissors", ("scissors", False), "scissors"), ("bus", ("bus", False), "bus"),
+        ("grass", ("grass", False), "grass"),
+    ],
+)
+def test_groups(raw: str, expected: tuple[str, bool], plain: str) -> None:
+    """`name_and_group` reads plurals and collectives as groups of their members; `name`, whose
+    callers keep no group flag, leaves a collective as written (a group of people is no person)."""
+    norm = Normalizer()
+    assert norm.name_and_group(raw) == expected
+    assert norm.name(raw) == plain
+
+
+def test_groups_use_the_synonyms_and_not_without_singularising() -> None:
+    assert Normalizer({"kitty": "cat"}).name_and_group("bunch of kitties") == ("cat", True)
+    assert Normalizer(singularize=False).name_and_group("group of people") == ("group of people", False)

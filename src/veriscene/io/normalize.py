@@ -3,7 +3,12 @@
 - object names: lower case, whitespace collapsed, last word made singular ("Tennis  Balls" ->
   "tennis ball", "people" -> "person"), then the synonym map. `name_and_group` tells too whether
   the name was plural: Visual Genome and GQA name a box around several things "trees" or
-  "people", and their readers mark such an object as a crowd region;
+  "people", and their readers mark such an object as a crowd region. `name_and_group` also reads
+  a collective as a group of what it collects ("group of people", "bunch of bananas", "pair of
+  shoes" -> "person", "banana", "shoe"; "crowd" -> "person": `text.COLLECTIVE_NOUNS`,
+  `text.GROUP_NAMES`), so the group makes the count of its members unknown; a pair of a thing
+  that comes in pairs is one ("pair of jeans" -> "jeans"), and a heap of a substance a thing of
+  its own ("pile of snow");
 - attributes and predicates: lower case, whitespace collapsed, then their synonym maps ("grey"
   is "gray", GQA's "to the left of" is "left of", as the demo and the ops that read directions
   from the boxes say it). A predicate also loses a leading copula and a trailing article
@@ -24,7 +29,15 @@ from collections.abc import Mapping
 
 import orjson
 
-from veriscene.text import MEANINGLESS_PREDICATES, singular_form, trim_predicate
+from veriscene.text import (
+    COLLECTIVE_NOUNS,
+    GROUP_NAMES,
+    MEANINGLESS_PREDICATES,
+    UNIT_NOUNS,
+    is_uncountable,
+    singular_form,
+    trim_predicate,
+)
 
 _SPACE = re.compile(r"\s+")
 
@@ -61,8 +74,8 @@ class Normalizer:
         self.attribute_synonyms: dict[str, str] = {"grey": "gray"}
         # GQA's and Visual Genome's wordings of the directions the ops read from the boxes
         self.predicate_synonyms: dict[str, str] = dict(_PREDICATE_SYNONYMS)
-        # raw name -> (normalised name, whether its last word was plural: `name_and_group`)
-        self._cache: dict[str, tuple[str, bool]] = {}
+        # raw name -> (`name`, and `name_and_group`'s name and whether it names a group)
+        self._cache: dict[str, tuple[str, str, bool]] = {}
         self.add_synonyms(synonyms or {}, kind="name")
         self.add_synonyms(attribute_synonyms or {}, kind="attribute")
         self.add_synonyms(predicate_synonyms or {}, kind="predicate")
@@ -109,17 +122,38 @@ class Normalizer:
     # ---- normalising -----------------------------------------------------------------------
 
     def name(self, raw: str) -> str:
-        """Normalised object name ("" when `raw` holds only whitespace)."""
-        return self.name_and_group(raw)[0]
+        """Normalised object name ("" when `raw` holds only whitespace), the last word made
+        singular; a collective stays one ("group of person"): a caller that keeps no group flag
+        must not take a group of people for one person."""
+        return self._names(raw)[0]
 
     def name_and_group(self, raw: str) -> tuple[str, bool]:
-        """(normalised name, whether singularising changed its last word): ("tree", True) for
-        "Trees", ("person", True) for "people", ("jeans", False) for "jeans" (one pair)."""
+        """(normalised name, whether it names a group of several): ("tree", True) for "Trees",
+        ("person", True) for "people", "group of people" and "crowd", ("banana", True) for "bunch
+        of bananas", ("jeans", False) for "jeans" and "pair of jeans" (one pair)."""
+        _, name, group = self._names(raw)
+        return name, group
+
+    def _names(self, raw: str) -> tuple[str, str, bool]:
         cached = self._cache.get(raw)
         if cached is not None:
             return cached
         text = _clean(raw)
         text = self.synonyms.get(text, text)
+        plain, group = self._singular(text)
+        name = plain
+        if self.singularize and text:
+            collected = _collective(text)
+            if collected is not None:
+                name, group = collected
+                name = self.synonyms.get(name, name)
+        result = (plain, name, group)
+        if len(self._cache) < 100_000:
+            self._cache[raw] = result
+        return result
+
+    def _singular(self, text: str) -> tuple[str, bool]:
+        """(`text` with its last word made singular, then the synonym map; whether it changed)."""
         group = False
         if self.singularize and text:
             head, _, last = text.rpartition(" ")
@@ -128,10 +162,7 @@ class Normalizer:
                 group = True
                 text = f"{head} {singular}" if head else singular
             text = self.synonyms.get(text, text)
-        result = (text, group)
-        if len(self._cache) < 100_000:
-            self._cache[raw] = result
-        return result
+        return text, group
 
     def attribute(self, raw: str) -> str:
         text = _clean(raw)
@@ -146,3 +177,36 @@ class Normalizer:
         if text in MEANINGLESS_PREDICATES:
             return ""
         return self.predicate_synonyms.get(text, text)
+
+
+def _collective(text: str) -> tuple[str, bool] | None:
+    """(name, group) of a name that says a group of things, None for any other: 'group of
+    people' -> ('person', True), 'large herd of zebras' -> ('zebra', True), 'crowd' -> ('person',
+    True), 'herd' -> ('herd', True); 'pair of jeans' -> ('jeans', False) (a pair is one),
+    'stack of jeans' -> ('jeans', True); 'pile of snow' -> None (a pile of a substance is one
+    thing), 'piece of cake' -> None (not a collective)."""
+    head, of, member = text.partition(" of ")
+    if of:
+        words = head.split()
+        if not member or not 1 <= len(words) <= 3:
+            return None
+        collective = singular_form(words[-1]) or words[-1]  # "groups of people"
+        if collective not in COLLECTIVE_NOUNS:
+            return None
+        first, _, last = member.rpartition(" ")
+        unit = UNIT_NOUNS.get(last)
+        if unit is not None:  # "pair of jeans", "set of stairs": one; "stack of jeans": several
+            return member, collective not in (unit, "pair", "set")
+        singular = singular_form(last)
+        if singular is None and is_uncountable(member):
+            return None  # "pile of snow", "bunch of broccoli": one heap of a substance
+        return (f"{first} {singular}" if first else singular) if singular else member, True
+    words = text.split()
+    last = singular_form(words[-1]) or words[-1]
+    if last in GROUP_NAMES:
+        member = GROUP_NAMES[last]
+        if member is not None:  # "crowd", "large crowd": people
+            return member, True
+        if len(words) == 1:  # "herd", "herds"; not "smoke stack"
+            return last, True
+    return None

@@ -292,6 +292,37 @@ def test_plural_names_are_crowd_regions_and_predicates_are_cleaned(tmp_path: Pat
     assert "The plate is on the cat." in caption and "The man has the plate." in caption
 
 
+def _unique(scene, name: str):
+    from veriscene.errors import ExecutionFailure
+    from veriscene.program import ExecutionContext, run_nodes
+
+    program = [{"op": "scene", "inputs": [], "args": [0]}, {"op": "filter_name", "inputs": [0], "args": [name]},
+               {"op": "unique", "inputs": [1], "args": []}]
+    try:
+        return run_nodes(program, ExecutionContext([scene]))[-1].index
+    except ExecutionFailure:
+        return None
+
+
+def test_collective_names_are_crowd_regions_of_their_members(tmp_path: Path) -> None:
+    """"group of trees" beside "tree" made "How many trees?" 1 and "the tree" one tree: the group
+    was a name of its own ("group of tree"). It is a crowd region of "tree", as "trees" is; a
+    crowd is one of people; a pair of jeans stays one thing, a pair of shoes is two."""
+    objects = [vg_obj(1, "group of trees", 0, 0, 40, 30), vg_obj(2, "tree", 60, 0, 10, 30),
+               vg_obj(3, "crowd", 0, 50, 40, 30), vg_obj(4, "man", 70, 40, 10, 50),
+               vg_obj(5, "person", 50, 50, 10, 30), vg_obj(6, "pair of jeans", 80, 60, 10, 20),
+               vg_obj(7, "pair of shoes", 40, 85, 20, 10), vg_obj(8, "bunch of bananas", 85, 5, 10, 10),
+               vg_obj(9, "piece of cake", 85, 30, 10, 10)]
+    path = write_json(tmp_path / "scene_graphs.json", [{"image_id": 1, "objects": objects, "relationships": []}])
+    write_json(tmp_path / "image_data.json", [{"image_id": 1, "width": 100, "height": 100}])
+    (scene,), _ = read_all(path, "visual_genome")
+    assert scene.names == ("tree", "tree", "person", "man", "person", "jeans", "shoe", "banana", "piece of cake")
+    assert scene.meta["crowd"] == [0, 2, 6, 7]
+    assert [_count(scene, n) for n in ("tree", "person", "shoe", "banana", "man", "jeans", "piece of cake")] == [
+        None, None, None, None, 1, 1, 1]
+    assert [_unique(scene, n) for n in ("tree", "person", "man", "jeans", "piece of cake")] == [None, None, 3, 5, 8]
+
+
 @pytest.mark.parametrize(("objects", "exhaustive", "man_count"), [
     (None, ["cat", "jeans", "man", "person", "plate", "tree"], 1),  # default "present"
     ("present", ["cat", "jeans", "man", "person", "plate", "tree"], 1),
