@@ -31,7 +31,8 @@ CLI_ONLY: dict[str, dict[str, str]] = {
         "html": "veriscene.viewer.write_html(path, out, ...)",
         "run": "view(path) takes the run; write_html its own",
         **{name: "a field of veriscene.viewer.Filters, given to write_html"
-           for name in ("task", "family", "mode", "image", "text", "outcome")},
+           for name in ("task", "family", "mode", "image", "text", "outcome", "sort", "max_helpfulness",
+                        "max_truthfulness")},
         "count": "write_html(..., count=)",
     },
     "eval": {

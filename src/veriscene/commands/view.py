@@ -37,6 +37,17 @@ def register(app: typer.Typer) -> None:
         outcome: str = typer.Option("", "--outcome", help="With --results: only correct, wrong, "
                                     "parse_failed, incorrect (wrong or parse_failed), not_scored, error or unanswered "
                                     "samples (as --task)."),
+        freeform: Optional[Path] = typer.Option(None, "--freeform", help="With --results: the free-form replies' "
+                                                "scores from this file (`veriscene score-freeform ... --out FILE`) "
+                                                "instead of the eval folder's freeform.jsonl."),
+        sort: str = typer.Option("", "--sort", help="With --results: only free-form replies, by helpfulness or "
+                                 "truthfulness, lowest first (as --task)."),
+        max_helpfulness: Optional[float] = typer.Option(None, "--max-helpfulness", min=0.0, max=1.0,
+                                                        help="With --results: only free-form replies of at most "
+                                                        "this helpfulness, 0 to 1 (as --task)."),
+        max_truthfulness: Optional[float] = typer.Option(None, "--max-truthfulness", min=0.0, max=1.0,
+                                                         help="With --results: only free-form replies of at most "
+                                                         "this truthfulness, 0 to 1 (as --task)."),
     ) -> None:
         """Browse a run: each sample's images with the objects its program touches, the question,
         options and answer, and the program step by step with each step's value, checked against
@@ -49,16 +60,25 @@ def register(app: typer.Typer) -> None:
         from veriscene.viewer.listing import listing_href
 
         run = str(local_input(run))
+        needing = [name for name, given in (("--outcome", outcome), ("--freeform", freeform), ("--sort", sort),
+                                             ("--max-helpfulness", max_helpfulness is not None),
+                                             ("--max-truthfulness", max_truthfulness is not None)) if given]
+        if needing and results is None:
+            raise typer.BadParameter(f"{', '.join(needing)} {'needs' if len(needing) == 1 else 'need'} --results "
+                                     "(a veriscene eval output folder)")
         try:
+            chosen = Filters(task=task, family=family, mode=mode, image=image, text=text, outcome=outcome,
+                             sort=sort, max_helpfulness=max_helpfulness, max_truthfulness=max_truthfulness)
             if html is not None:
-                if outcome and results is None:
-                    raise typer.BadParameter("--outcome needs --results (a veriscene eval output folder)")
                 summary = write_html(run, html, scenes, count=count, limit=limit, results=results,
-                                     filters=Filters(task=task, family=family, mode=mode, image=image, text=text,
-                                                     outcome=outcome))
+                                     filters=chosen, freeform=freeform)
                 console.print(f"wrote {summary.samples_written} of {summary.samples_matching} matching samples to "
                               f"{summary.out}")
-                if summary.samples_matching == 0 and any((task, family, mode, image, text, outcome)):
+                if summary.samples_matching == 0 and chosen.by_score and not summary.freeform_scores:
+                    console.print("[yellow]no free-form scores were read: `veriscene eval` writes freeform.jsonl "
+                                  "once it finishes (not with --freeform off); `score-freeform --out FILE` "
+                                  "writes others, to give with --freeform FILE[/yellow]")
+                elif summary.samples_matching == 0 and not chosen.empty:
                     console.print("[yellow]no sample matches the filters given: `veriscene stats RUN` lists the run's "
                                   "tasks, families and modes[/yellow]")
                 if summary.missing_images:
@@ -71,10 +91,6 @@ def register(app: typer.Typer) -> None:
                 return
 
             # served, the filters given open the list they keep (its address is printed)
-            if outcome and results is None:
-                raise typer.BadParameter("--outcome needs --results (a veriscene eval output folder)")
-            chosen = Filters(task=task, family=family, mode=mode, image=image, text=text, outcome=outcome)
-
             def ready(url: str, catalog) -> None:  # type: ignore[no-untyped-def]
                 more = " (the first; raise --limit)" if catalog.truncated else ""
                 what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
@@ -82,12 +98,16 @@ def register(app: typer.Typer) -> None:
                 console.print(f"serving {what}{more} of {run} at [bold]{url}[/bold] (Ctrl-C to stop)")
                 if catalog.results_note():
                     console.print(f"[yellow]{escape(catalog.results_note())}[/yellow]", soft_wrap=True)
+                if chosen.by_score and not catalog.freeform:
+                    console.print("[yellow]no free-form scores read yet: `veriscene eval` writes freeform.jsonl "
+                                  "once it finishes (not with --freeform off)[/yellow]")
                 if not chosen.empty:
                     kept = len(catalog.select(chosen)) if catalog.scene_rows is None else 0
                     console.print(f"{kept:,} samples match the filters given: [bold]{url.rstrip('/')}"
                                   f"{escape(listing_href(chosen))}[/bold]", soft_wrap=True)
 
-            view(run, scenes, host=host, port=port, limit=limit, results=results, on_ready=ready)
+            view(run, scenes, host=host, port=port, limit=limit, results=results, freeform=freeform,
+                 on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:
             err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)  # a path whole, to copy
             raise typer.Exit(2)

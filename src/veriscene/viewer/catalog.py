@@ -33,7 +33,7 @@ from veriscene.program.types import to_answer
 from veriscene.scene.model import Scene
 from veriscene.verify import SceneLookup, answers_equal, resolve_inputs
 # what the catalog holds, in a module of its own (re-exported: callers import it from here)
-from veriscene.viewer.entries import OUTCOMES, Entry, Filters, Problem, SceneRow, Trace, _outcome
+from veriscene.viewer.entries import OUTCOMES, Entry, Filters, Problem, SceneRow, Trace, _outcome, read_freeform
 from veriscene.viewer.scenefiles import is_scene_file, read_scene_rows, scene_files_alone
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
 DEFAULT_LIMIT = 20_000
 RESULTS_FILE = "results.jsonl"
 FREEFORM_FILE = "freeform.jsonl"  # beside it: `veriscene eval`'s scores of free-form replies
-_FREEFORM_FIELDS = ("helpfulness", "truthfulness", "hallucinations")
 _RESULT_FIELDS = ("status", "reply", "parsed", "parse_error", "score", "correct", "error")
 _FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
 
@@ -72,6 +71,7 @@ class Catalog:
         self.results: dict[str, dict[str, Any]] = {}  # sample id -> its evaluation record (`--results`)
         self.freeform: dict[str, dict[str, Any]] = {}  # sample id -> its free-form scores (FREEFORM_FILE)
         self.results_path: Path | None = None
+        self.freeform_path: Path | None = None  # default: FREEFORM_FILE beside the results
         self.results_elsewhere = 0  # result records of samples not read (other samples, or past `limit`)
         self._results_at = 0  # bytes of the results file read (whole lines)
         self._results_line = 0  # lines of it read
@@ -84,12 +84,21 @@ class Catalog:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-             limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None) -> "Catalog":
+             limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None,
+             freeform: str | os.PathLike[str] | None = None) -> "Catalog":
         """Read a run folder (its manifest names the scene files) or a samples file with `scenes`
         (a file, or a folder or pattern of them), or scene files alone (a scenes file, or a folder
         of them holding no run: `scene_rows`);
         with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
-        and score. At a URL, each is read through a local copy (`engine.fetch`)."""
+        and score, and the free-form replies' scores: `freeform` (a JSONL of `score-freeform --out`),
+        else the eval folder's FREEFORM_FILE once written. At a URL, each is read through a local
+        copy (`engine.fetch`)."""
+        if freeform is not None and results is None:
+            raise ValueError(f"free-form scores ({freeform}) go with the evaluation results they score: give results "
+                             "(--results EVAL_DIR) too")
+        if freeform is not None and not Path(freeform).is_file():
+            raise FileNotFoundError(f"{freeform}: no such file of free-form scores (`veriscene score-freeform ... "
+                                    "--out FILE` writes one)")
         path = readable(path)
         alone = scene_files_alone(path) if scenes is None else None
         if alone is not None:
@@ -111,6 +120,7 @@ class Catalog:
             return catalog
         catalog._read(sample_lines(path), limit)
         if results is not None:
+            catalog.freeform_path = Path(freeform) if freeform is not None else None
             catalog._read_results(Path(results))
         return catalog
 
@@ -167,23 +177,16 @@ class Catalog:
 
     def _read_freeform(self) -> None:
         """The free-form scores `veriscene eval` wrote beside the results (once it has finished:
-        read at the first page after), of the samples read; unreadable lines are problems."""
+        read at the first page after), or those of `freeform_path`, of the samples read;
+        unreadable lines are problems."""
         assert self.results_path is not None
-        file = self.results_path.parent / FREEFORM_FILE
+        file = self.freeform_path or self.results_path.parent / FREEFORM_FILE
         if self.freeform or not file.is_file():
             return
-        with open(file, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.endswith(b"\n"):
-                    self.freeform.clear()  # still being written: read again later
-                    return
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    self.problems.append(Problem(number, f"{FREEFORM_FILE}: not JSON: {exc}"))
-                    continue
-                if isinstance(record, dict) and record.get("id") in self.results:
-                    self.freeform[record["id"]] = {k: record.get(k) for k in _FREEFORM_FIELDS}
+        read = read_freeform(file, self.results)
+        if read is not None:
+            self.freeform, problems = read
+            self.problems.extend(problems)
 
     def refresh(self) -> int:
         """Read the results a running `veriscene eval` added since the last read (whole lines
@@ -300,16 +303,21 @@ class Catalog:
     # --- listing ------------------------------------------------------------------------------
 
     def select(self, filters: Filters) -> Sequence[int]:
-        """Positions (in `entries`) of the samples the filters keep, in run order."""
+        """Positions (in `entries`) of the samples the filters keep, in run order; with
+        `filters.sort`, by that free-form score, lowest first (ties in run order)."""
         if filters.empty:
             return range(len(self.entries))
-        if filters.image and not (filters.task or filters.family or filters.mode or filters.text or filters.outcome):
+        if filters == Filters(image=filters.image):
             return self.of_image(filters.image)
         # the same list is asked for again by each page of it and each sample opened from it:
-        # kept until the samples or their outcomes change
-        key = (*vars(filters).values(), id(self.entries), len(self.entries), self._results_at)
+        # kept until the samples, their outcomes or their free-form scores change
+        key = (*vars(filters).values(), id(self.entries), len(self.entries), self._results_at, len(self.freeform))
         if self._selected is None or self._selected[0] != key:
-            self._selected = (key, [k for k, e in enumerate(self.entries) if filters.keep(e)])
+            free = self.freeform
+            kept = [k for k, e in enumerate(self.entries) if filters.keep(e, free.get(e.id))]
+            if filters.sort:
+                kept.sort(key=lambda k: float(free[self.entries[k].id][filters.sort]))
+            self._selected = (key, kept)
         return self._selected[1]
 
     def counts(self, key: str) -> Counter[str]:

@@ -7,10 +7,14 @@ Re-exported by `veriscene.viewer.catalog`.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
+
+FREEFORM_FIELDS = ("helpfulness", "truthfulness", "hallucinations")
 
 # A result's outcome, from `veriscene eval`'s status and correctness; the filter "incorrect" keeps
 # both wrong and unreadable (parse_failed) replies
@@ -61,10 +65,18 @@ class Trace:
     matches: bool | None = None  # whether it equals the stored answer
 
 
+# free-form (description) scores a listing can be sorted by, worst first (`veriscene eval`'s
+# freeform.jsonl, or `score-freeform --out`)
+SCORES = ("helpfulness", "truthfulness")
+
+
 @dataclass
 class Filters:
     """Which samples a listing shows: exact task, family, mode and image id; a case-insensitive
-    substring of the question."""
+    substring of the question; with evaluation results, an outcome; with free-form scores, a
+    largest helpfulness or truthfulness (0 to 1) and a sort by one of them, worst first. A
+    score filter or sort keeps only the samples that have that score (a reply without claims
+    has no truthfulness)."""
 
     task: str = ""
     family: str = ""
@@ -72,24 +84,70 @@ class Filters:
     image: str = ""
     text: str = ""
     outcome: str = ""  # with evaluation results (see `OUTCOMES`)
+    max_helpfulness: float | None = None  # keep free-form replies scoring at most this
+    max_truthfulness: float | None = None
+    sort: str = ""  # "helpfulness" or "truthfulness": lowest first, ties in run order ("": run order)
 
     def __post_init__(self) -> None:
         if self.outcome and self.outcome not in (*OUTCOMES, "incorrect"):
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)} or incorrect (wrong or parse_failed), "
                              f"got {self.outcome!r}")
+        if self.sort and self.sort not in SCORES:
+            raise ValueError(f"sort must be {' or '.join(SCORES)} (free-form scores, lowest first), got {self.sort!r}")
+        for name in ("max_helpfulness", "max_truthfulness"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, str):  # a query string's or the command line's text
+                try:
+                    value = float(value) if value.strip() else None
+                except ValueError:
+                    raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}") from None
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0.0 <= value <= 1.0):
+                raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}")
+            setattr(self, name, None if value is None else float(value))
 
-    def keep(self, entry: Entry) -> bool:
+    def keep(self, entry: Entry, scores: dict[str, Any] | None = None) -> bool:
+        """Whether the listing shows `entry`; `scores`: its free-form scores, if it has some."""
         return ((not self.outcome or entry.outcome == self.outcome
                  or (self.outcome == "incorrect" and entry.outcome in ("wrong", "parse_failed")))
                 and (not self.task or entry.task == self.task)
                 and (not self.family or entry.family == self.family)
                 and (not self.mode or entry.mode == self.mode)
                 and (not self.image or self.image in entry.image_ids)
-                and (not self.text or self.text.lower() in entry.question.lower()))
+                and (not self.text or self.text.lower() in entry.question.lower())
+                and all(_at_most(scores, key, limit) for key, limit in self.score_limits().items())
+                and (not self.sort or _score(scores, self.sort) is not None))
+
+    def score_limits(self) -> dict[str, float]:
+        """The free-form score filters given: score name -> largest value kept."""
+        limits = {"helpfulness": self.max_helpfulness, "truthfulness": self.max_truthfulness}
+        return {k: v for k, v in limits.items() if v is not None}
+
+    @property
+    def by_score(self) -> bool:
+        """Whether the listing needs free-form scores (a score filter or sort)."""
+        return bool(self.sort or self.score_limits())
+
+    def given(self) -> dict[str, str]:
+        """The filters given, as text (a listing's query and its description); 0 is given."""
+        return {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in vars(self).items()
+                if v is not None and v != ""}
 
     @property
     def empty(self) -> bool:
-        return not any(vars(self).values())
+        return not self.given()
+
+
+def _score(scores: dict[str, Any] | None, key: str) -> float | None:
+    value = scores.get(key) if scores else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _at_most(scores: dict[str, Any] | None, key: str, limit: float) -> bool:
+    value = _score(scores, key)
+    return value is not None and value <= limit
 
 
 def _outcome(result: dict[str, Any]) -> str:
@@ -115,3 +173,23 @@ class SceneRow:
 class Problem:
     line: int
     reason: str
+
+
+def read_freeform(file: Path, ids: Container[str]) -> tuple[dict[str, dict[str, Any]], list[Problem]] | None:
+    """The free-form scores in `file` (`veriscene eval`'s freeform.jsonl, or `score-freeform
+    --out`) of the samples `ids` names: id -> helpfulness, truthfulness, hallucinations; and the
+    lines that are not JSON. None while the file is still being written (a last line cut short)."""
+    scores: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    with open(file, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.endswith(b"\n"):
+                return None
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                problems.append(Problem(number, f"{file.name}: not JSON: {exc}"))
+                continue
+            if isinstance(record, dict) and record.get("id") in ids:
+                scores[record["id"]] = {k: record.get(k) for k in FREEFORM_FIELDS}
+    return scores, problems

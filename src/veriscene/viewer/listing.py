@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from veriscene.answers.coords import format_box, format_point
-from veriscene.viewer.catalog import Catalog, Filters
+from veriscene.viewer.catalog import FREEFORM_FILE, Catalog, Filters
+from veriscene.viewer.entries import SCORES
 from veriscene.viewer.markup import _OUTCOME_CLASS, Links, _json, esc, page
 
 PER_PAGE = 100  # samples (or scenes) on a listing page
@@ -111,6 +112,39 @@ def scenes_page(catalog: Catalog, filters: Filters, links: Links, page_no: int =
     return page("veriscene: scenes", body)
 
 
+def _score_form(filters: Filters) -> str:
+    """The free-form score filters: a sort, worst first, and the largest score kept."""
+    sorts = [("", "run order")] + [(k, f"{k}, lowest first") for k in SCORES]
+    options = "".join(f"<option value='{k}'{' selected' if k == filters.sort else ''}>{esc(label)}</option>"
+                      for k, label in sorts)
+    limits = "".join(f"<input name='max_{k}' type='number' min='0' max='1' step='0.05' placeholder='{k} at most' "
+                     f"value='{esc(filters.given().get(f'max_{k}', ''))}'>" for k in SCORES)
+    return f"<select name='sort'>{options}</select>{limits}"
+
+
+def _score_cells(scores: dict[str, Any] | None) -> str:
+    """A free-form reply's helpfulness, truthfulness and claims not in the scene graph (three cells)."""
+    if scores is None:
+        return "<td></td><td></td><td></td>"
+    cells = [f"<td>{scores[k]:.2f}</td>" if isinstance(scores.get(k), (int, float)) else "<td class='muted'>-</td>"
+             for k in SCORES]
+    false = "; ".join(map(str, scores.get("hallucinations") or []))
+    cells.append(f"<td class='bad'>{esc(false[:200])}{'...' if len(false) > 200 else ''}</td>")
+    return "".join(cells)
+
+
+def _no_scores(catalog: Catalog, filters: Filters) -> str:
+    """Why a listing by free-form scores is empty: no scores were read."""
+    if not filters.by_score or catalog.freeform:
+        return ""
+    if catalog.results_path is None:
+        return "<p class='bad'>Free-form scores come with evaluation results: give --results EVAL_DIR.</p>"
+    file = catalog.freeform_path or catalog.results_path.parent / FREEFORM_FILE
+    return (f"<p class='bad'>No free-form scores of these samples in {esc(file)}: `veriscene eval` writes them once "
+            "it has finished, unless run with --freeform off; `veriscene score-freeform RESULTS --out FILE` "
+            "scores them again (view them with --freeform FILE).</p>")
+
+
 def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int = 0, per_page: int = PER_PAGE) -> str:
     """The samples the filters keep, `per_page` at a time, with the filter form (the scenes, for a
     scenes file opened alone)."""
@@ -126,6 +160,7 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
             + (_options("outcome", "outcomes", _outcome_counts(catalog), filters.outcome) if catalog.results_path else "")
             + f"<input name='image' placeholder='image id' value='{esc(filters.image)}'>"
             + f"<input name='text' placeholder='words in the question' value='{esc(filters.text)}'>"
+            + (_score_form(filters) if catalog.freeform or filters.by_score else "")
             + "<button>show</button></form>")
     rows = []
     for k in chosen[page_no * per_page:(page_no + 1) * per_page]:
@@ -139,19 +174,24 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
             text = str(result.get("reply") or "")
             reply = (f"<td class='a'><span class='{_OUTCOME_CLASS.get(e.outcome, 'muted')}'>{esc(e.outcome)}</span> "
                      f"{esc(text[:80])}{'...' if len(text) > 80 else ''}</td>")
+            if catalog.freeform:
+                reply += _score_cells(catalog.freeform.get(e.id))
         rows.append(f"<tr><td><a href='{esc(links.sample(k, filters))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
                     f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_listed_answer(r))}</td>"
                     f"{reply}<td class='ids'>{images}</td></tr>")
-    body = (_summary(catalog) + form + _pager(links, filters, page_no, pages, len(chosen), "samples")
+    body = (_summary(catalog) + _no_scores(catalog, filters) + form
+            + _pager(links, filters, page_no, pages, len(chosen), "samples")
             + "<table><tr><th>line</th><th>task</th><th>mode</th><th>question</th><th>answer</th>"
             + ("<th>model's reply</th>" if catalog.results_path is not None else "")
+            + ("<th>helpfulness</th><th>truthfulness</th><th>claims not in the scene graph</th>"
+               if catalog.results_path is not None and catalog.freeform else "")
             + f"<th>images</th></tr>{''.join(rows)}</table>")
     return page("veriscene: samples", body)
 
 
 def listing_href(filters: Filters, page_no: int = 0) -> str:
     """The server's URL of a listing."""
-    params = {k: v for k, v in vars(filters).items() if v}
+    params = filters.given()
     if page_no:
         params["page"] = str(page_no)
     return "/" + (f"?{urlencode(params)}" if params else "")

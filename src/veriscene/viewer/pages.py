@@ -162,8 +162,12 @@ def sample_page(catalog: Catalog, position: int, links: Links, filters: Filters 
     (the samples `filters` keep; all samples without) and back to that list's page."""
     filters = filters or Filters()
     chosen = catalog.select(filters)
-    at = bisect_left(chosen, position)  # `chosen` is in run order
-    inside = at < len(chosen) and chosen[at] == position
+    if filters.sort:  # in score order: a sample not in the list leads to its first
+        at = list(chosen).index(position) if position in chosen else 0
+        inside = bool(chosen) and chosen[at] == position
+    else:
+        at = bisect_left(chosen, position)  # `chosen` is in run order
+        inside = at < len(chosen) and chosen[at] == position
     before = chosen[at - 1] if at > 0 else None
     after_at = at + 1 if inside else at
     after = chosen[after_at] if after_at < len(chosen) else None
@@ -173,7 +177,7 @@ def sample_page(catalog: Catalog, position: int, links: Links, filters: Filters 
     if filters.empty:
         nav.append(f"<a href='{esc(links.listing(filters))}'>all samples</a>")
     else:
-        kept = ", ".join(f"{k} {v}" for k, v in vars(filters).items() if v)
+        kept = ", ".join(f"{k} {v}" for k, v in filters.given().items())
         where = f"sample {at + 1:,} of {len(chosen):,}" if inside else f"not among the {len(chosen):,}"
         nav.append(f"{where} matching {esc(kept)}: <a href='{esc(links.listing(filters, at // PER_PAGE))}'>"
                    f"back to the list</a> &middot; <a href='{esc(links.listing(Filters()))}'>all samples</a>")

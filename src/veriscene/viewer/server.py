@@ -1,7 +1,8 @@
 """`view`: browse a run in a web browser, served from this machine.
 
 Routes (all GET):
-    /                      the sample list; query: task, family, mode, image, text, outcome, page
+    /                      the sample list; query: task, family, mode, image, text, outcome,
+                           max_helpfulness, max_truthfulness, sort, page
     /sample/<position>     one sample (position in the list of readable samples, from 0); the list's
                            query (task, family, ...) makes previous / next stay within that list
     /scene/<image id>      one scene graph and the samples showing it
@@ -103,7 +104,9 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
 
         def _filters(self, query: dict[str, str]) -> Filters | None:
             try:
-                return Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text", "outcome")})
+                return Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text", "outcome",
+                                                                 "sort")},
+                               **{k: query.get(k) or None for k in ("max_helpfulness", "max_truthfulness")})
             except ValueError as exc:
                 self._not_found(str(exc))
                 return None
@@ -170,14 +173,16 @@ def make_server(catalog: Catalog, host: str = "127.0.0.1", port: int = 8000) -> 
 
 def view(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None, *, host: str = "127.0.0.1",
          port: int = 8000, limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None,
-         on_ready: Callable[[str, Catalog], None] | None = None) -> None:
+         freeform: str | os.PathLike[str] | None = None, on_ready: Callable[[str, Catalog], None] | None = None) -> None:
     """Serve a run (a run folder, or a samples file with its `scenes` file) for browsing until
     interrupted: the sample list with filters, each sample's images, objects and program trace,
     each scene graph; with `results` (a `veriscene eval` output folder), each sample's reply and
-    score, and a filter by outcome. Reads the first `limit` samples (0: all). `on_ready(url,
+    score, and a filter by outcome; free-form replies with their helpfulness, truthfulness and
+    claims not in the scene graph (from the eval folder, or the `score-freeform --out` file
+    `freeform`), to filter and sort by. Reads the first `limit` samples (0: all). `on_ready(url,
     catalog)` is called once the server listens. A `port` outside 0-65535 raises ValueError."""
     check_port(port)  # before the run is read
-    catalog = Catalog.open(path, scenes, limit=limit, results=results)
+    catalog = Catalog.open(path, scenes, limit=limit, results=results, freeform=freeform)
     server = make_server(catalog, host, port)
     try:
         if on_ready is not None:

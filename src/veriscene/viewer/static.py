@@ -22,6 +22,7 @@ class HtmlSummary:
     missing_images: int  # images shown as a grey canvas (no readable file)
     unreadable_lines: int  # sample lines that could not be read
     results_note: str = ""  # with results: a warning when most are of samples not read (`Catalog.results_note`)
+    freeform_scores: int = 0  # with results: samples read with free-form scores (helpfulness, truthfulness)
 
 
 class EmbeddedLinks:
@@ -101,13 +102,16 @@ def sample_html(catalog: Catalog, position: int, max_side: int = 640) -> str:
 
 def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = None,
                *, count: int = 100, limit: int = DEFAULT_LIMIT, filters: Filters | None = None,
-               results: str | os.PathLike[str] | None = None, max_side: int = 640) -> HtmlSummary:
+               results: str | os.PathLike[str] | None = None, max_side: int = 640,
+               freeform: str | os.PathLike[str] | None = None) -> HtmlSummary:
     """Write the first `count` samples the `filters` keep (among the first `limit` of the run;
     0: all) to `out`, one card each: images with the objects the program touches, question,
     options, answer, and the program step by step, checked against the stored answer; with
     `results` (a `veriscene eval` output folder), the model's reply and score (and
-    `Filters(outcome="wrong")` keeps the failures)."""
-    catalog = Catalog.open(path, scenes, limit=limit, results=results)
+    `Filters(outcome="wrong")` keeps the failures; `Filters(sort="truthfulness")` puts the
+    free-form replies scoring lowest first, their scores read from the eval folder or from
+    `freeform`, a `score-freeform --out` file)."""
+    catalog = Catalog.open(path, scenes, limit=limit, results=results, freeform=freeform)
     if catalog.scene_rows is not None:
         catalog.close()
         raise ValueError(f"{path} is a scenes file: the HTML export shows samples; serve it (`veriscene view "
@@ -117,7 +121,7 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
         chosen = catalog.select(filters)
         links = EmbeddedLinks(catalog, max_side)
         cards = [f"<div id='sample-{k}'>{sample_card(catalog, k, links)}</div>" for k in chosen[:count]]
-        kept = {k: v for k, v in vars(filters).items() if v}
+        kept = filters.given()
         header = (f"<span id='top'>veriscene: {len(cards)} of {len(chosen):,} samples"
                   f"{' (' + esc(kept) + ')' if kept else ''} from {esc(catalog.path)}</span>")
         problems = f"<p class='bad'>{esc(catalog.results_note())}</p>" if catalog.results_note() else ""
@@ -129,6 +133,6 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
         target.write_text(page("veriscene samples", links.defs() + problems + "".join(cards), header=header),
                           encoding="utf-8")
         return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems),
-                           catalog.results_note())
+                           catalog.results_note(), len(catalog.freeform))
     finally:
         catalog.close()
