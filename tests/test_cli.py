@@ -38,7 +38,7 @@ def test_each_command_is_summed_up_in_one_line_naming_its_python_function() -> N
         module, _, attr = found.group(1).rpartition(".")
         assert callable(getattr(importlib.import_module(module), attr)), found.group(1)
         names.append(info.name or info.callback.__name__)
-    assert len(names) == 14
+    assert len(names) == 15
 
 
 def test_demo_is_verified_and_deterministic(tmp_path) -> None:

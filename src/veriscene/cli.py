@@ -302,6 +302,7 @@ def _register_plugins() -> None:
         "veriscene.commands.split",
         "veriscene.commands.stats",
         "veriscene.commands.card",
+        "veriscene.commands.publish",
         "veriscene.commands.evaluate",
         "veriscene.commands.view",
     ):

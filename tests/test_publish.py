@@ -1,0 +1,207 @@
+"""`veriscene publish`: the folder checked before the Hub is asked anything, the calls made to
+`HfApi` (mocked: nothing is sent), the files they would upload, which `load_dataset` reads as the
+Hub would, and the errors of a missing login, a refused token, a bad repo id or folder."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from veriscene.card import write_card
+from veriscene.cli import app
+from veriscene.demo.pipeline import run_demo
+from veriscene.io.export import export
+from veriscene.publish import HubError, check_folder, publish
+
+datasets = pytest.importorskip("datasets")
+hub = pytest.importorskip("huggingface_hub")
+from huggingface_hub import errors as hub_errors  # noqa: E402
+from huggingface_hub.hf_api import CommitInfo, RepoUrl  # noqa: E402
+from huggingface_hub.utils import filter_repo_objects  # noqa: E402
+
+SECRET = "hf_thisisnotarealtokenbutasecret"
+SPLIT_FILES = ["data-00000-of-00001.arrow", "dataset_info.json", "state.json"]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder as a user publishes it: an hf export of a train and a test run, and the card."""
+    root = tmp_path_factory.mktemp("publish")
+    for split, seed in (("train", 3), ("test", 4)):
+        run_demo(root / split, scenes=2, seed=seed)
+        export(root / split, root / "pub", to="hf", split=split)
+    write_card(root / "train", root / "pub" / "README.md", license="cc-by-4.0")
+    return root / "pub"
+
+
+class FakeHub:
+    """HfApi's methods that `publish` calls, recording them; upload_folder copies what it would
+    send into `repo` (the files the Hub would hold)."""
+
+    def __init__(self, repo: Path, whoami: BaseException | None = None) -> None:
+        self.repo, self.whoami_error = repo, whoami
+        self.calls: list[tuple[str, Any, dict[str, Any]]] = []
+        self.tokens: list[str | None] = []
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> "FakeHub":
+        fake = self
+
+        def whoami(api: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
+            fake.tokens.append(api.token)
+            fake.calls.append(("whoami", args, kwargs))
+            if fake.whoami_error is not None:
+                raise fake.whoami_error
+            return {"name": "alice"}
+
+        def create_repo(api: Any, repo_id: str, **kwargs: Any) -> RepoUrl:
+            fake.calls.append(("create_repo", (repo_id,), kwargs))
+            return RepoUrl(f"https://huggingface.co/datasets/{repo_id}")
+
+        def upload_folder(api: Any, **kwargs: Any) -> CommitInfo:
+            fake.calls.append(("upload_folder", (), kwargs))
+            folder = Path(kwargs["folder_path"])
+            names = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+            for name in filter_repo_objects(names, ignore_patterns=kwargs.get("ignore_patterns")):
+                (fake.repo / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(folder / name, fake.repo / name)
+            return CommitInfo(commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/abc",
+                              commit_message=kwargs["commit_message"], commit_description="", oid="abc")
+
+        for name, method in (("whoami", whoami), ("create_repo", create_repo), ("upload_folder", upload_folder)):
+            monkeypatch.setattr(hub.HfApi, name, method)
+        return self
+
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self.calls]
+
+
+def cli(*args: str) -> Any:
+    result = CliRunner().invoke(app, ["publish", *args])
+    result.said = " ".join(result.output.split())  # type: ignore[attr-defined]
+    return result
+
+
+def test_the_folder_goes_up_whole_and_loads_as_the_hub_would(published: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    leftover = published / ".veriscene-hf-x" / "data.arrow"  # an interrupted export's stream
+    leftover.parent.mkdir()
+    leftover.write_bytes(b"x")
+    try:
+        result = publish(published, "alice/demo-vqa", private=True)
+    finally:
+        shutil.rmtree(leftover.parent)
+    expected = ["README.md", "dataset_dict.json", *(f"{s}/{f}" for s in ("test", "train") for f in SPLIT_FILES)]
+    assert result.files == expected
+    assert (result.repo_id, result.url) == ("alice/demo-vqa", "https://huggingface.co/datasets/alice/demo-vqa")
+    assert result.commit_url == "https://huggingface.co/datasets/alice/demo-vqa/commit/abc"
+    assert fake.names() == ["whoami", "create_repo", "upload_folder"]
+    assert fake.calls[1][1:] == (("alice/demo-vqa",), {"repo_type": "dataset", "private": True, "exist_ok": True})
+    upload = fake.calls[2][2]
+    assert upload["folder_path"] == str(published) and upload["repo_id"] == "alice/demo-vqa"
+    assert upload["repo_type"] == "dataset" and upload["commit_message"] == "veriscene publish: 8 files"
+    assert fake.tokens == [None]  # huggingface_hub's own login
+    hub_copy = sorted(p.relative_to(fake.repo).as_posix() for p in fake.repo.rglob("*") if p.is_file())
+    assert hub_copy == expected
+    loaded = datasets.load_dataset(str(fake.repo), cache_dir=str(tmp_path / "cache"))
+    saved = datasets.load_from_disk(str(published))
+    assert {s: d.num_rows for s, d in loaded.items()} == {s: d.num_rows for s, d in saved.items()}
+    assert loaded["train"]["id"] == saved["train"]["id"]
+    assert isinstance(loaded["train"].features["images"].feature, datasets.Image)
+
+
+def test_the_command_takes_the_token_from_the_variable_and_never_prints_it(
+        published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    monkeypatch.setenv("MY_HUB_TOKEN", SECRET)
+    result = cli(str(published), "alice/demo-vqa", "--token-env", "MY_HUB_TOKEN", "-m", "first release")
+    assert result.exit_code == 0, result.output
+    assert result.said == ('published 8 files to https://huggingface.co/datasets/alice/demo-vqa load it with: '
+                           'datasets.load_dataset("alice/demo-vqa")')
+    assert fake.tokens == [SECRET] and SECRET not in result.output
+    assert fake.calls[1][2]["private"] is False and fake.calls[2][2]["commit_message"] == "first release"
+
+
+def http_error(status: int) -> BaseException:
+    client = importlib.import_module(hub_errors.Response.__module__.split(".")[0])  # the HTTP client hub uses
+    request = client.Request("GET", "https://huggingface.co/api/whoami-v2")
+    return hub_errors.HfHubHTTPError(f"{status} error", response=hub_errors.Response(status, request=request))
+
+
+@pytest.mark.parametrize("error, said", [
+    (hub_errors.LocalTokenNotFoundError("no token"), "not logged in to the Hugging Face Hub: log in with `hf auth "
+                                                     "login`, or set HF_TOKEN"),
+    (http_error(401), "the Hub refused the token (401 Unauthorized)"),
+    (http_error(500), "the Hub answered 500 when asked who the token belongs to"),
+    (hub_errors.OfflineModeIsEnabled("offline"), "HF_HUB_OFFLINE is set"),
+    (ConnectionError("no route"), "could not reach the Hugging Face Hub: ConnectionError"),
+])
+def test_no_login_is_said_and_nothing_is_sent(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              error: BaseException, said: str) -> None:
+    fake = FakeHub(tmp_path / "repo", whoami=error).install(monkeypatch)
+    with pytest.raises(HubError, match="^" + said.replace("(", r"\(").replace(")", r"\)")):
+        publish(published, "alice/demo-vqa")
+    result = cli(str(published), "alice/demo-vqa")
+    assert result.exit_code == 1 and said in result.said
+    assert fake.names() == ["whoami", "whoami"]
+
+
+def test_a_token_variable_not_set_is_said(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    monkeypatch.delenv("NO_SUCH_TOKEN", raising=False)
+    result = cli(str(published), "alice/demo-vqa", "--token-env", "NO_SUCH_TOKEN")
+    assert result.exit_code == 1
+    assert result.said == "error: --token-env NO_SUCH_TOKEN: the environment variable NO_SUCH_TOKEN is not set or empty"
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("repo_id", ["a/b/c", "alice/has space", "alice/-dash", ""])
+def test_a_bad_repo_id_is_refused_before_the_hub_is_asked(published: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch, repo_id: str) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = cli(str(published), repo_id)
+    assert result.exit_code == 2
+    assert f"error: repo id {repo_id!r} is not a Hub repository name: give USER/NAME or ORG/NAME" in result.said
+    assert fake.calls == []
+
+
+def card(folder: Path, front: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.md").write_text(f"---\n{front}---\n# a card\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda d: d / "nothing", "nothing: no such folder"),
+    (lambda d: d.mkdir() or d, "has no README.md, the dataset card the Hub shows"),
+    (lambda d: card(d, "license: mit\n"), "README.md has no `configs` block naming the data files"),
+    (lambda d: card(d, "configs:\n- config_name: default\n  data_files:\n  - split: test\n    path: data/*.parquet\n"),
+     "README.md: split 'test''s data files (data/*.parquet) match no file in"),
+    (lambda d: card(d, "configs: [\n"), "README.md: its front matter is not YAML"),
+    (lambda d: card(d, "configs:\n- config_name: default\n  data_files:\n  - path: x\n"),
+     "config 'default' has data_files without {split, path} entries"),
+])
+def test_a_folder_that_would_not_load_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 make: Any, said: str) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    folder = make(tmp_path / "pub")
+    result = cli(str(folder), "alice/demo-vqa")
+    assert result.exit_code == 2 and said in result.said, result.output
+    assert fake.calls == []
+
+
+def test_a_single_save_to_disk_folder_is_refused(tmp_path: Path) -> None:
+    datasets.Dataset.from_dict({"x": [1]}).save_to_disk(str(tmp_path / "old"))
+    card(tmp_path / "old", "configs:\n- config_name: default\n  data_files: '*.arrow'\n")
+    with pytest.raises(ValueError, match="is a single `save_to_disk` folder"):
+        check_folder(tmp_path / "old")
+
+
+def test_check_folder_gives_each_split_s_files(published: Path) -> None:
+    assert {s: [p.relative_to(published).as_posix() for p in files] for s, files in check_folder(published).items()} \
+        == {"train": ["train/data-00000-of-00001.arrow"], "test": ["test/data-00000-of-00001.arrow"]}
