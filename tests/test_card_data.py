@@ -146,6 +146,24 @@ def test_an_hf_export_folder_loads_as_its_splits_by_default(runs: dict[str, Path
     assert {split: part.num_rows for split, part in saved.items()} == {"train": n_train, "test": n_test}
     assert saved["test"]["id"] == loaded["test"]["id"]
     assert "| `images` | list of Image |" in text
+    assert f"`train` 1 file, {n_train:,} rows; `test` 1 file, {n_test:,} rows" in text
+
+
+@pytest.mark.parametrize("kind", ["stream", "file"])
+def test_table_rows_of_arrow_files(tmp_path: Path, kind: str) -> None:
+    import pyarrow as pa
+
+    from veriscene.card_data import table_rows
+
+    table = pa.table({"x": list(range(7))})
+    path = tmp_path / "t.arrow"
+    with pa.OSFile(str(path), "wb") as sink:
+        open_writer = pa.ipc.new_stream if kind == "stream" else pa.ipc.new_file
+        with open_writer(sink, table.schema) as writer:
+            for batch in table.to_batches(max_chunksize=3):
+                writer.write_batch(batch)
+    assert table_rows(path) == 7
+    assert table_rows(tmp_path / "t.jsonl") is None
 
 
 def test_the_command_warns_of_a_single_save_to_disk_folder(runs: dict[str, Path], tmp_path: Path) -> None:

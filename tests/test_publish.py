@@ -121,10 +121,25 @@ def test_the_command_takes_the_token_from_the_variable_and_never_prints_it(
     monkeypatch.setenv("MY_HUB_TOKEN", SECRET)
     result = cli(str(published), "alice/demo-vqa", "--token-env", "MY_HUB_TOKEN", "-m", "first release")
     assert result.exit_code == 0, result.output
-    assert result.said == ('published 8 files to https://huggingface.co/datasets/alice/demo-vqa load it with: '
-                           'datasets.load_dataset("alice/demo-vqa")')
+    size = sum(p.stat().st_size for p in published.rglob("*") if p.is_file())
+    assert result.said == (f'published 8 files, {size / 1e6:,.1f} MB to https://huggingface.co/datasets/alice/demo-vqa '
+                           'load it with: datasets.load_dataset("alice/demo-vqa")')
     assert fake.tokens == [SECRET] and SECRET not in result.output
     assert fake.calls[1][2]["private"] is False and fake.calls[2][2]["commit_message"] == "first release"
+
+
+def test_a_dry_run_lists_the_files_and_sends_nothing(published: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = publish(published, "alice/demo-vqa", dry_run=True)
+    assert result.files[:2] == ["README.md", "dataset_dict.json"] and len(result.files) == 8
+    assert result.size == sum(p.stat().st_size for p in published.rglob("*") if p.is_file())
+    assert result.commit_url is None
+    shown = cli(str(published), "alice/demo-vqa", "--dry-run")
+    assert shown.exit_code == 0
+    assert shown.output.splitlines()[1:] == [f"  {name}" for name in result.files]
+    assert "(dry run: nothing sent)" in shown.output
+    assert fake.calls == []
 
 
 def http_error(status: int) -> BaseException:

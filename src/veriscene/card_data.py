@@ -206,12 +206,21 @@ def _feature(schema: Any, name: str) -> str:
 
 
 def table_rows(path: Path) -> int | None:
-    """Rows of an exported Parquet file (from its footer), else None."""
-    if path.suffix != ".parquet":
+    """Rows of an exported Parquet file (from its footer) or Arrow shard (its batches, memory-mapped),
+    else None."""
+    if path.suffix not in TABLE_SUFFIXES:
         return None
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    if path.suffix == ".parquet":
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with pa.memory_map(str(path)) as source:
+        try:
+            return sum(batch.num_rows for batch in pa.ipc.open_stream(source))
+        except pa.ArrowInvalid:
+            reader = pa.ipc.open_file(source)  # the Arrow file format (not a `save_to_disk` shard)
+            return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
 
 
 def splits_text(published: Mapping[str, list[Path]], samples: int, split: str | None = None) -> str:

@@ -42,7 +42,8 @@ class PublishResult:
     repo_id: str
     url: str
     files: list[str] = field(default_factory=list)
-    commit_url: str | None = None
+    size: int = 0  # bytes of `files`
+    commit_url: str | None = None  # None for a dry run
 
 
 def read_front_matter(card: Path) -> dict[str, Any]:
@@ -158,23 +159,33 @@ def login(api: Any) -> str:
         raise HubError(f"could not reach the Hugging Face Hub: {type(exc).__name__}") from None
 
 
+def upload_files(root: Path) -> list[str]:
+    """The files of `root` an upload sends (relative, sorted): all but IGNORED."""
+    from huggingface_hub.utils import filter_repo_objects
+
+    return sorted(filter_repo_objects((p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()),
+                                      ignore_patterns=IGNORED))
+
+
 def publish(folder: str | os.PathLike[str], repo_id: str, *, private: bool = False, token_env: str | None = None,
-            message: str | None = None) -> PublishResult:
+            message: str | None = None, dry_run: bool = False) -> PublishResult:
     """Upload `folder` (a dataset card and its data files) to the Hub dataset repository `repo_id`
     (created if need be, private if `private`: the flag applies when the repository is created).
     `token_env`: the environment variable holding the token (default: huggingface_hub's login).
-    `message`: the commit message. Raises ValueError / FileNotFoundError for the folder or repo id,
+    `message`: the commit message. `dry_run`: check the folder and repo id, list the files, send
+    nothing (no login needed). Raises ValueError / FileNotFoundError for the folder or repo id,
     HubError for the login, before any upload."""
     from huggingface_hub import HfApi
-    from huggingface_hub.utils import filter_repo_objects
 
     root = Path(folder)
     check_repo_id(repo_id)
     check_folder(root)
+    files = upload_files(root)
+    size = sum((root / name).stat().st_size for name in files)
+    if dry_run:
+        return PublishResult(repo_id, f"https://huggingface.co/datasets/{repo_id}", files, size)
     api = HfApi(token=hub_token(token_env))
     user = login(api)
-    files = sorted(filter_repo_objects((p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()),
-                                       ignore_patterns=IGNORED))
     try:
         repo = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         commit = api.upload_folder(folder_path=str(root), repo_id=repo.repo_id, repo_type="dataset",
@@ -182,5 +193,5 @@ def publish(folder: str | os.PathLike[str], repo_id: str, *, private: bool = Fal
                                    ignore_patterns=IGNORED)
     except transport_errors() as exc:  # huggingface_hub's HTTP errors are OSErrors; no token in their text
         raise HubError(f"publishing to {repo_id} as {user} failed: {exc}") from None
-    return PublishResult(repo.repo_id, f"https://huggingface.co/datasets/{repo.repo_id}", files,
+    return PublishResult(repo.repo_id, f"https://huggingface.co/datasets/{repo.repo_id}", files, size,
                          getattr(commit, "commit_url", None))

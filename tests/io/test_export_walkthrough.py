@@ -96,6 +96,9 @@ def test_errors_are_said_on_stderr(run_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, said", [
     (["--to", "llava", "--embed-images"], "--embed-images does not apply to llava"),
     (["--to", "sharegpt", "--embed-images"], "--embed-images does not apply to sharegpt"),
+    (["--to", "parquet", "--split", "test"], "--split names the split of an hf export's DatasetDict, not of --to "
+                                             "parquet"),
+    (["--to", "hf", "--split", "a/b"], "split 'a/b': a split name is letters, digits and _"),
 ])
 def test_usage_errors_exit_2(run_dir: Path, args: list[str], said: str) -> None:
     result = cli(str(run_dir), *args)

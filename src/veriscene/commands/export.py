@@ -192,6 +192,13 @@ def register(app: typer.Typer) -> None:
             fail(usage)
         if split is not None and to != "hf":
             fail(f"--split names the split of an hf export's DatasetDict, not of --to {to}")
+        if split is not None:
+            from veriscene.io.writers.hf_datasets import check_split
+
+            try:
+                check_split(split)
+            except ValueError as exc:
+                fail(str(exc))
         run = local_input(run_dir)
         options: dict[str, Any] = {"absolute_paths": absolute_paths, "allow_incomplete": allow_incomplete}
         if to == "lmms_eval":  # targets are scored by program, not compared as text
