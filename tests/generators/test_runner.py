@@ -1,5 +1,6 @@
 from collections import Counter
 
+import pytest
 
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.generators import SceneRunner, Vocabulary, derive_seed, select_generators
@@ -335,3 +336,32 @@ def test_a_mask_that_cannot_be_decoded_fails_the_generators_that_look_at_it_not_
                        "up to 172815 pixels, not 360x480") for _, why in runner.failures), runner.failures
     assert all(runner.stats[f"failed:{name}"] == 1 for name in failed)
     assert [x.id for x in kept] == [i for i, x in zip(clean["s1"], runner.run(scenes[1])) if x.task not in failed]
+
+
+@pytest.mark.parametrize("plane, sides_note, top_note", [
+    ("axial", "IMAGE_SIDES_NOTE", "AXIAL_TOP_NOTE"),
+    ("coronal", "IMAGE_SIDES_NOTE", None),  # its top is the patient's head: "above" means what it says
+    ("sagittal", "SAGITTAL_SIDES_NOTE", None),  # its left is the patient's front, not right side
+])
+def test_each_plane_says_what_its_directions_are(plane: str, sides_note: str, top_note: str | None) -> None:
+    from dataclasses import replace
+
+    from veriscene.generators import runner as runner_module
+
+    scenes = list(iter_scene_graphs(30, seed=3))
+    sliced = [replace(s, meta={**s.meta, "orientation": "radiological", "plane": plane}) for s in scenes]
+    runner = SceneRunner([g() for g in select_generators("spatial.*,object.extreme_among.v1")],
+                         Vocabulary.from_scenes(scenes))
+    samples = [s for scene in sliced for s in runner.run(scene)]
+    notes = {"IMAGE_SIDES_NOTE": runner_module.IMAGE_SIDES_NOTE, "SAGITTAL_SIDES_NOTE": runner_module.SAGITTAL_SIDES_NOTE,
+             "AXIAL_TOP_NOTE": runner_module.AXIAL_TOP_NOTE}
+    said = {"sides": 0, "top": 0}
+    for s in samples:
+        asked = s.question.split("?")[0]
+        sideways = any(w in asked for w in ("left", "right"))
+        upright = any(w in asked for w in ("top", "bottom", "above", "below"))
+        expected = notes[sides_note] if sideways else (notes[top_note] if upright and top_note else None)
+        assert [n for n in notes.values() if n in s.question] == ([expected] if expected else []), s.question
+        said["sides"] += sideways
+        said["top"] += upright
+    assert said["sides"] > 10 and said["top"] > 10

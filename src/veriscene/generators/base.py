@@ -52,6 +52,9 @@ class Candidate:
     # Whether the question speaks of the image's left and right ("leftmost", "to the left of"):
     # on a scene shown as radiologists read it (``meta["orientation"]``), it then says so.
     sides: bool = False
+    # Whether it speaks of the image's top and bottom ("above", "topmost"): on an axial slice
+    # (``meta["plane"]``), where the top is the patient's front, it then says so.
+    vertical: bool = False
     # Slots whose phrase takes a plural verb ("the jeans"): templates are written for singular
     # ones, and the verbs beside these slots are made plural when rendered (`text.agree`).
     plural: tuple[str, ...] = ()

@@ -43,8 +43,26 @@ if TYPE_CHECKING:
 
 MC_INSTRUCTION = "Answer with the option's letter from the given choices."
 # Said after a question about left and right (`Candidate.sides`) on a scene shown as radiologists
-# read it (``meta["orientation"] == "radiological"``), where "the left kidney" is on the right.
+# read it (``meta["orientation"] == "radiological"``), where "the left kidney" is on the right;
+# on a sagittal slice (``meta["plane"]``) the image's left is the patient's front instead. Said
+# after a question about top and bottom (`Candidate.vertical`) on an axial slice, whose top is the
+# patient's front: "above" there is not the anatomist's (toward the head).
 IMAGE_SIDES_NOTE = "Left and right are as seen in the image, where the patient's right side is on the left."
+SAGITTAL_SIDES_NOTE = "Left and right are as seen in the image, where the patient's front (anterior) is on the left."
+AXIAL_TOP_NOTE = "Top and bottom are as seen in the image, where the patient's front (anterior) is at the top."
+
+
+def direction_note(meta: dict[str, Any], sides: bool, vertical: bool) -> str | None:
+    """The note said after a question about the image's directions on a scene of `meta` (above),
+    None when the directions need none."""
+    if meta.get("orientation") != RADIOLOGICAL:
+        return None
+    plane = meta.get("plane")
+    if sides:
+        return SAGITTAL_SIDES_NOTE if plane == "sagittal" else IMAGE_SIDES_NOTE
+    if vertical and plane == "axial":
+        return AXIAL_TOP_NOTE
+    return None
 
 
 def derive_seed(*parts: object) -> int:
@@ -189,8 +207,9 @@ class SceneRunner:
         t = int(ctx.rng.integers(len(templates)))
         question = agree(templates[t], cand.plural).format(**cand.slots)
         question = question[:1].upper() + question[1:]
-        if cand.sides and ctx.scene.meta.get("orientation") == RADIOLOGICAL:
-            question = f"{question} {IMAGE_SIDES_NOTE}"
+        note = direction_note(ctx.scene.meta, cand.sides, cand.vertical) if cand.sides or cand.vertical else None
+        if note is not None:
+            question = f"{question} {note}"
         choices = None
         meta: dict[str, Any] = {"mode": mode, "config": self._config_dict(gen)}
         if gen.answer_type in ("box", "point"):

@@ -31,6 +31,10 @@ Conventions (the one internal convention; readers convert to it):
   radiologists read it, the patient's right on the image's left (slices of medical volumes, chest
   radiographs). Directions in programs stay the image's; questions about left and right say so
   (`veriscene.generators.runner.IMAGE_SIDES_NOTE`).
+- `meta["plane"]` (optional): ``"axial"``, ``"coronal"`` or ``"sagittal"``, the plane of a slice
+  of a medical volume: on a sagittal slice the image's left is the patient's front, on an axial
+  one its top is (`veriscene.generators.runner.direction_note`). `meta["pixel_size_mm"]`
+  (optional): one pixel's width and height in mm.
 
 A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 """

@@ -75,6 +75,8 @@ def test_slices_objects_relations_and_images(study: tuple[Path, Path], tmp_path:
     assert [1, "surrounded by", 0] in scenes[1]["relations"] and [0, "surrounded by", 1] not in scenes[1]["relations"]
     meta = scenes[1]["meta"]
     assert meta["orientation"] == "radiological" and meta["slice"] == 2 and meta["dicom_seg"] == str(seg)
+    # PixelSpacing [0.8, 0.7] is (between rows, between columns): pixels 0.7 mm wide, 0.8 tall
+    assert meta["plane"] == "axial" and meta["pixel_size_mm"] == [0.7, 0.8]
     picture = np.asarray(Image.open(scenes[1]["image"]))
     assert picture.shape == (ROWS, COLS)
     bright = np.argwhere(picture == picture.max())

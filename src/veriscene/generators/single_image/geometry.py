@@ -81,7 +81,8 @@ class GeometricRelation(Generator):
 
 def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
     return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=axis, expected=answer,
-                     distractors=[_OPPOSITE[answer]], sides=axis == "horizontal", plural=plural_slots(the_a=a),
+                     distractors=[_OPPOSITE[answer]], sides=axis == "horizontal", vertical=axis == "vertical",
+                     plural=plural_slots(the_a=a),
                      build=partial(referent_query, (a, o), "relative_position", (axis,)))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.spatial import SIDEWAYS, SpatialConfig, clear_extremes_among
+from veriscene.generators.single_image.spatial import SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import counted_plural, join_words, plural, with_article
 
@@ -189,6 +189,7 @@ class ExtremeAmongNames(Generator):
         listed = join_words([plural(n) for n in names])
         return Candidate(None, {"list_and": listed, "ext": ext, "ext_adv": ext_adv}, expected=answer,
                          distractors=[n for n in names if n != answer], sides=which in SIDEWAYS,
+                         vertical=which in UPRIGHT,
                          build=partial(_listed_query, names, "extreme", which, "query_name"))
 
 

@@ -48,6 +48,8 @@ class SpatialConfig(GeneratorConfig):
 _HIGHEST = ("rightmost", "bottommost", "largest")
 # The extremes that speak of left and right (`Candidate.sides`).
 SIDEWAYS = ("leftmost", "rightmost")
+# The extremes that speak of top and bottom (`Candidate.vertical`).
+UPRIGHT = ("topmost", "bottommost")
 _KEY: dict[str, int | str] = {"leftmost": 0, "rightmost": 0, "topmost": 1, "bottommost": 1,
                               "largest": "area", "smallest": "area"}
 # The box side (x0, y0, x1, y1) a position extreme reaches furthest with: the key ("side", c).
@@ -301,7 +303,8 @@ class SpatialExtreme(Generator):
     def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
         return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=ctx.vocab.name_list(),
-                         expected=answer, build=partial(_extreme_name_program, which), sides=which in SIDEWAYS)
+                         expected=answer, build=partial(_extreme_name_program, which), sides=which in SIDEWAYS,
+                         vertical=which in UPRIGHT)
 
     def _attribute_candidate(self, ctx: GenContext, which: str, name: str, kind: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
@@ -311,4 +314,4 @@ class SpatialExtreme(Generator):
         wrong = wrong_attributes(ctx.vocab, kind, answer)
         return Candidate(None, slots, group="attribute", distractors=wrong, plural=plural_slots(name=name),
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
-                         sides=which in SIDEWAYS)
+                         sides=which in SIDEWAYS, vertical=which in UPRIGHT)

@@ -13,6 +13,7 @@ import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
+from veriscene.scene.model import RADIOLOGICAL
 
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".bmp")
 VOLUME_SUFFIXES = (".nii", ".nii.gz", ".npy")
@@ -116,16 +117,20 @@ def _nibabel() -> Any:
     return nibabel
 
 
-def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
-    """(array, is_nifti) of a label map (`labels`: 2D or 3D, integers) or of an image volume."""
+def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, tuple[float, ...] | None]:
+    """(array, is_nifti, voxel size in mm along its axes, for NIfTI) of a label map (`labels`: 2D
+    or 3D, integers) or of an image volume."""
     suffix = _suffix(path)
     nifti = suffix in (".nii", ".nii.gz")
+    voxel_mm: tuple[float, ...] | None = None
     if nifti:
         nibabel = _nibabel()
         try:
-            array = np.asanyarray(nibabel.as_closest_canonical(nibabel.load(str(path))).dataobj)
+            canonical = nibabel.as_closest_canonical(nibabel.load(str(path)))
+            array = np.asanyarray(canonical.dataobj)
         except nibabel.filebasedimages.ImageFileError as exc:
             raise ValueError(str(exc)) from None
+        voxel_mm = tuple(float(z) for z in canonical.header.get_zooms()[:3])
     elif suffix == ".npy":
         array = np.load(path, allow_pickle=False)
     else:
@@ -145,7 +150,7 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
     if array.size == 0:
         raise bad(f"the {'label map' if labels else 'image volume'} is empty (shape {array.shape})", "pixels")
     if not labels:
-        return array, nifti
+        return array, nifti, voxel_mm
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
             raise bad("the label map holds values that are not integers", "pixels")
@@ -156,7 +161,7 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool]:
         raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
     if array.dtype.kind == "i" and array.size and array.min() < 0:
         raise bad(f"the label map holds a negative label ({int(array.min())})", "pixels")
-    return array, nifti
+    return array, nifti, voxel_mm
 
 
 def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarray:
@@ -165,6 +170,34 @@ def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarr
     the three spatial ones (segments of a DICOM SEG) are kept last."""
     cut = volume[(slice(None),) * axis + (k,)]  # a view (np.take would copy the whole volume first)
     return np.ascontiguousarray(cut.swapaxes(0, 1)[::-1, ::-1] if radiological else cut)
+
+
+# The plane of a slice of a canonical (RAS+) volume along axis 0, 1, 2.
+PLANES = ("sagittal", "coronal", "axial")
+
+
+def canonical_voxel_mm(affine_ras: np.ndarray) -> tuple[float, ...]:
+    """The voxel size in mm along the axes of a volume of this (RAS) affine once turned to the
+    closest canonical orientation (the lengths of the affine's columns, reordered)."""
+    from nibabel import orientations
+
+    sizes = np.linalg.norm(np.asarray(affine_ras, dtype=np.float64)[:3, :3], axis=0)
+    out = [0.0, 0.0, 0.0]
+    for source, (target, _) in enumerate(orientations.io_orientation(affine_ras)):
+        out[int(target)] = float(sizes[source])
+    return tuple(out)
+
+
+def slice_meta(axis: int, k: int, voxel_mm: tuple[float, ...] | None) -> dict[str, Any]:
+    """The `meta` of slice k along `axis` of a canonical volume shown radiologically (`plane`):
+    its plane, and with the voxel size, the size of one of the slice's pixels in mm, width then
+    height (an axial slice of 0.8 x 0.8 x 5 mm voxels has pixels of 0.8 x 0.8 mm, a coronal one
+    0.8 x 5: drawn square, it looks squashed 6 to 1, though areas compare as they would in mm)."""
+    meta: dict[str, Any] = {"axis": axis, "slice": k, "plane": PLANES[axis], "orientation": RADIOLOGICAL}
+    if voxel_mm is not None:
+        across, down = (a for a in range(3) if a != axis)  # `plane` shows the second down, the first across
+        meta["pixel_size_mm"] = [round(voxel_mm[across], 4), round(voxel_mm[down], 4)]
+    return meta
 
 
 def _write_slice(picture: np.ndarray, out: Path) -> None:

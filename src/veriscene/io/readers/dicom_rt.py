@@ -34,7 +34,9 @@ from typing import Any
 import numpy as np
 
 from veriscene.io.readers._base import ReadContext, bad
+from veriscene.io.readers._label_map_files import canonical_voxel_mm
 from veriscene.io.readers.dicom_seg import (
+    _RAS_OF_LPS,
     DicomScan,
     _canonical,
     _Case,
@@ -138,7 +140,8 @@ def _read_case(scan: DicomScan, path: Path, images: Path) -> _Case:
     scan.ctx.report.count("contours_not_closed_planar", skipped)
     scan.ctx.report.count("contours_off_the_series", outside)
     image = _canonical(np.asarray(series.array), series.affine)
-    return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images)
+    return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images,
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)))
 
 
 def find_structure_sets(path: Path, scan: DicomScan) -> list[Path]:

@@ -44,6 +44,7 @@ import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
+from veriscene.io.readers._label_map_files import canonical_voxel_mm, slice_meta
 from veriscene.io.readers.label_map import (
     Options,
     _count_option,
@@ -54,7 +55,7 @@ from veriscene.io.readers.label_map import (
     structure_scene,
 )
 from veriscene.io.readers.label_tables import structure_name
-from veriscene.scene.model import RADIOLOGICAL, Scene
+from veriscene.scene.model import Scene
 
 SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
 NAMED_DICOM = (".dcm", ".dicom", ".ima")  # .ima: Siemens scanners' exports
@@ -232,12 +233,16 @@ class _Case:
     numbers: list[int]  # channel -> segment number
     image: np.ndarray | None  # (X, Y, Z) canonical, when the series was found
     series_dir: Path | None = None  # where the series was read from
+    voxel_mm: tuple[float, ...] | None = None  # voxel size along the canonical axes
+
+
+_RAS_OF_LPS = np.diag([-1.0, -1.0, 1.0, 1.0])  # DICOM's patient coordinates (LPS) to NIfTI's (RAS)
 
 
 def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
     """`array` (spatial axes first) turned to the closest canonical RAS+ orientation."""
     orientations = _nibabel_orientations()
-    ras = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(affine_lps, dtype=np.float64)
+    ras = _RAS_OF_LPS @ np.asarray(affine_lps, dtype=np.float64)
     return np.asarray(orientations.apply_orientation(array, orientations.io_orientation(ras)))
 
 
@@ -308,7 +313,8 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> 
         array = array[..., None]
     masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), volume.affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
-    return _Case(masks, raw_names, numbers, image, images if series is not None else None)
+    return _Case(masks, raw_names, numbers, image, images if series is not None else None,
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)))
 
 
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
@@ -336,8 +342,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             out = slice_images / f"{image_id}.png"
             _write_slice(plane(case.image, axis, k, True), out)
             image = str(out)
-        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), "axis": axis, "slice": k,
-                                "orientation": RADIOLOGICAL}
+        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm)}
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
         cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)

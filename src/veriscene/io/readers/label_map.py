@@ -26,7 +26,9 @@ volumes are turned to the closest canonical (RAS+) orientation and each slice is
 radiologist reads it: the patient's right on the image's left, anterior (axial) or superior
 (coronal, sagittal) at the top, and ``meta["orientation"]`` says so: **directions in questions
 ("leftmost", "to the left of") are the image's**, and a question about left and right says it
-(`veriscene.generators.runner.IMAGE_SIDES_NOTE`). NumPy volumes are sliced as stored; pass
+(`veriscene.generators.runner.IMAGE_SIDES_NOTE`). ``meta["plane"]`` names the slice's plane (a
+sagittal slice's left is the patient's front, an axial slice's top too: the notes follow it) and
+``meta["pixel_size_mm"]`` its pixel's width and height (`_label_map_files.slice_meta`). NumPy volumes are sliced as stored; pass
 ``orientation="radiological"`` for those, or 2D maps (chest radiographs), shown that way.
 
 Objects: by default one object per label value present in the scene (its mask may have several
@@ -66,7 +68,7 @@ from veriscene.io.readers._images import read_header, upright_array
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
     IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, find_cases, is_label_map,
-    load_array, plane,
+    load_array, plane, slice_meta,
 )
 from veriscene.io.readers._structures import (
     SURROUNDED, TOUCHING, Options, _count_option, _scipy, split_names, structure_scene,
@@ -130,7 +132,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         ctx.reject(case.name, bad(case.fault, "training"), "file")
         return
     try:
-        labels, nifti = load_array(case.label, labels=True)
+        labels, nifti, voxel_mm = load_array(case.label, labels=True)
     except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
         error = exc if isinstance(exc, SceneValidationError) else bad(f"cannot read the label map: {exc}"[:300])
         ctx.file_error(error, str(case.label))
@@ -157,7 +159,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
     volume: np.ndarray | None = None
     if case.image is not None and slice_images is not None:
         try:
-            volume, _ = load_array(case.image, labels=False)
+            volume, _, _ = load_array(case.image, labels=False)
         except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
             ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(case.image))
             return
@@ -178,7 +180,9 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             _write_slice(plane(volume, axis, k, nifti), out)
             image = str(out)
         meta = {"label_map": str(case.label), "axis": axis, "slice": k}
-        if nifti or orientation == RADIOLOGICAL:
+        if nifti:  # canonical: its plane is known
+            meta.update(slice_meta(axis, k, voxel_mm))
+        elif orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
         if case.image is not None:
             meta["image_volume"] = str(case.image)

@@ -1,0 +1,70 @@
+"""Slices of canonical volumes: their plane, their pixels' size in mm and where anatomy lands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.io.readers._label_map_files import canonical_voxel_mm, slice_meta
+
+from .reader_helpers import read_all, write_json
+
+nib = pytest.importorskip("nibabel")
+
+
+def lps_volume(root: Path) -> Path:
+    """A 10x12x4 label volume stored LPS (voxel i toward the patient's left, j posterior, k
+    superior) with voxels of 0.8 x 0.6 x 5 mm: a liver (1) at the patient's right front, a left
+    kidney (2) at the left back, both boxes of voxels in slices k = 1 and 2."""
+    labels = np.zeros((10, 12, 4), np.uint8)
+    labels[0:3, 0:4, 1:3] = 1  # low i: right; low j: anterior
+    labels[6:10, 8:12, 1:3] = 2  # high i: left; high j: posterior
+    affine = np.diag([-0.8, -0.6, 5.0, 1.0])  # RAS affine of LPS storage
+    root.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(labels, affine), root / "ct.nii.gz")
+    write_json(root / "labels.json", {"1": "liver", "2": "kidney_left"})
+    return root / "ct.nii.gz"
+
+
+@pytest.mark.parametrize("axis, plane, size, pixel_mm, liver, kidney", [
+    # axial: the patient's right on the image's left, the front at the top
+    (2, "axial", (10, 12), [0.8, 0.6], [0.0, 0.0, 3.0, 4.0], [6.0, 8.0, 10.0, 12.0]),
+    # coronal: right on the left, the head at the top (k 1-2 of 0-3: rows 1-2 from the top)
+    (1, "coronal", (10, 4), [0.8, 5.0], [0.0, 1.0, 3.0, 3.0], [6.0, 1.0, 10.0, 3.0]),
+    # sagittal: the front on the left, the head at the top
+    (0, "sagittal", (12, 4), [0.6, 5.0], [0.0, 1.0, 4.0, 3.0], [8.0, 1.0, 12.0, 3.0]),
+])
+def test_slices_say_their_plane_and_pixel_size(tmp_path: Path, axis: int, plane: str, size: tuple[int, int],
+                                               pixel_mm: list[float], liver: list[float], kidney: list[float]) -> None:
+    scenes, _ = read_all(lps_volume(tmp_path), "label_map", axis=axis, min_pixels=1)
+    for s in scenes:
+        assert (s.width, s.height) == size
+        assert {k: v for k, v in s.meta.items() if k in ("plane", "pixel_size_mm", "orientation")} == {
+            "plane": plane, "pixel_size_mm": pixel_mm, "orientation": "radiological"}
+    boxes = {(name, tuple(box)) for s in scenes for name, box in zip(s.names, s.boxes.tolist())}
+    assert boxes == {("liver", tuple(liver)), ("left kidney", tuple(kidney))}  # the same box on every slice
+
+
+def test_numpy_volumes_have_no_plane(tmp_path: Path) -> None:
+    """A NumPy volume's axes are not known to be anatomical: no plane, no pixel size."""
+    volume = np.zeros((4, 5, 3), np.uint8)
+    volume[1:3, 1:4, 1] = 1
+    np.save(tmp_path / "v.npy", volume)
+    (s,), _ = read_all(tmp_path / "v.npy", "label_map", orientation="radiological", min_pixels=1)
+    assert s.meta["orientation"] == "radiological" and "plane" not in s.meta and "pixel_size_mm" not in s.meta
+
+
+@pytest.mark.parametrize("affine, expected", [
+    (np.diag([0.8, 0.6, 5.0, 1.0]), (0.8, 0.6, 5.0)),
+    (np.diag([-0.8, -0.6, 5.0, 1.0]), (0.8, 0.6, 5.0)),
+    # stored (z, y, x): the first voxel axis runs superior, 5 mm a step; canonical order is x, y, z
+    (np.array([[0, 0, -0.7, 0], [0, 0.9, 0, 0], [5.0, 0, 0, 0], [0, 0, 0, 1]]), (0.7, 0.9, 5.0)),
+])
+def test_canonical_voxel_size(affine: np.ndarray, expected: tuple[float, ...]) -> None:
+    assert canonical_voxel_mm(affine) == pytest.approx(expected)
+
+
+def test_slice_meta_without_voxel_size() -> None:
+    assert slice_meta(2, 7, None) == {"axis": 2, "slice": 7, "plane": "axial", "orientation": "radiological"}
