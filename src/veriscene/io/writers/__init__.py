@@ -3,7 +3,7 @@
     write(samples, out, "llava")          LLaVA conversation JSON            (llava.py)
     write(samples, out, "sharegpt")       ShareGPT + dataset_info.json entry (sharegpt.py)
     write(samples, out, "parquet")        Parquet, images as paths or bytes  (parquet.py)
-    write(samples, out, "hf")             datasets.save_to_disk folder       (hf_datasets.py)
+    write(samples, out, "hf")             DatasetDict save_to_disk folder, split=train (hf_datasets.py)
     write(samples, out, "trl")            TRL prompt/completion JSONL/parquet; with turns=N, SFT messages (trl.py)
     write(samples, out, "verl")           verl RL parquet                    (verl.py)
     write(samples, out, "jsonl")          veriscene samples, paths rebased   (jsonl.py)
