@@ -63,6 +63,8 @@ def test_structure_names() -> None:
     assert structure_name("kidney_left") == "left kidney"
     assert structure_name("Right Lung") == "Right Lung"
     assert structure_name("adrenal_gland_right") == "right adrenal gland"
+    assert structure_name("rib_left_3") == "left rib 3"  # TotalSegmentator's ribs
+    assert structure_name("vertebrae_L1") == "vertebrae L1"
 
 
 def test_itk_snap_file_as_written_by_the_tool(tmp_path: Path) -> None:

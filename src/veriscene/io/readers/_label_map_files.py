@@ -39,12 +39,14 @@ def is_label_map(path: Path) -> bool:
 @dataclass(frozen=True)
 class Case:
     """One label map and the image it annotates (None when there is none); or, with `fault`, an
-    entry of a `dataset.json` that names no label map, to be reported (`label` is the file)."""
+    entry of a `dataset.json` that names no label map, to be reported (`label` is the file); or,
+    with `structures`, a folder (`label`) of one mask file per structure."""
 
     label: Path
     image: Path | None
     name: str
     fault: str | None = None
+    structures: tuple[Path, ...] = ()  # a folder of one mask per structure (`_structure_files`): its masks
 
 
 def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
@@ -80,12 +82,21 @@ def _image_beside(label: Path, images: Path | None) -> Path | None:
     return None
 
 
-def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | None = None) -> tuple[list[Case], Path | None]:
-    """The cases under `path` and the label table found beside them (None if there is none)."""
+def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | None = None,
+               structure_files: bool = False) -> tuple[list[Case], Path | None]:
+    """The cases under `path` and the label table found beside them (None if there is none);
+    folders of one mask per structure first (`_structure_files`, forced by `structure_files`)."""
+    from veriscene.io.readers._structure_files import structure_cases
+
     path = Path(path)
     image_dir = Path(images) if images is not None else None
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
+    if structure_files and not path.is_dir():
+        raise ValueError(f"{path}: structure_files reads a folder of one mask per structure, not a file")
+    by_structure = structure_cases(path, images, structure_files)
+    if by_structure is not None:
+        return by_structure, None
     root = path if path.is_dir() else path.parent
     table = next((root / n for n in LABEL_TABLE_FILES if (root / n).is_file()), None)
     if path.is_dir() and (path / "dataset.json").is_file():

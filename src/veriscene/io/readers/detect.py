@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 
+from veriscene.io.readers._structure_files import SEGMENTATIONS
 from veriscene.io.readers.dicom_rt import is_dicom_rt
 from veriscene.io.readers.dicom_seg import is_dicom_seg
 from veriscene.io.readers.label_map import is_label_map
@@ -123,6 +124,9 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
     if path.is_dir():
         if (path / "dataset.json").is_file() and b'"labels"' in _peek(path / "dataset.json"):
             return "label_map", "folder holds a segmentation dataset.json (Medical Segmentation Decathlon / nnU-Net)"
+        if path.name == SEGMENTATIONS or (path / SEGMENTATIONS).is_dir() or any(
+                (p / SEGMENTATIONS).is_dir() for p in sorted(path.iterdir())[:200] if p.is_dir()):
+            return "label_map", f"folder holds a {SEGMENTATIONS}/ folder of one mask per structure (TotalSegmentator)"
         for name in _VG_FILES:
             file = find_data_file(path, name)
             if file is not None:

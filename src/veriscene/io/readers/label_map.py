@@ -70,6 +70,7 @@ from veriscene.io.readers._label_map_files import (
     IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, find_cases, is_label_map,
     load_array, plane, slice_meta,
 )
+from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
     SURROUNDED, TOUCHING, Options, _count_option, _scipy, split_names, structure_scene,
 )
@@ -130,6 +131,9 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
                  slice_images: Path | None, orientation: str | None) -> Iterator[Scene]:
     if case.fault is not None:
         ctx.reject(case.name, bad(case.fault, "training"), "file")
+        return
+    if case.structures:
+        yield from structure_file_scenes(ctx, opts, case, axis, step, slice_images)
         return
     try:
         labels, nifti, voxel_mm = load_array(case.label, labels=True)
@@ -208,6 +212,7 @@ def read_label_map(
     step: int | str = 1,
     slice_images: str | os.PathLike[str] | None = None,
     orientation: str | None = None,
+    structure_files: bool = False,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from medical label maps (module notes): 2D maps, 3D volumes sliced along
@@ -215,13 +220,14 @@ def read_label_map(
     the folder of the images, `components` the names counted by connected pieces (or "all"),
     `slice_images` the folder slices of image volumes are written to, `orientation`
     "radiological" for 2D maps or NumPy volumes shown the patient's right on the left (NIfTI
-    slices always are)."""
+    slices always are), `structure_files` to read the folder `path` as one case of one binary
+    mask per structure (TotalSegmentator's `segmentations/` folders are found without it)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2)
     if orientation not in (None, RADIOLOGICAL):
         raise ValueError(f"orientation must be {RADIOLOGICAL!r} (or not given), got {orientation!r}")
     _scipy()
-    cases, found_table = find_cases(path, images)
+    cases, found_table = find_cases(path, images, structure_files)
     table_path = Path(labels) if labels is not None else found_table
     table = read_label_table(table_path) if table_path is not None else {}
     ctx = ReadContext(path, "label_map", **options)

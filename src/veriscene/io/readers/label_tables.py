@@ -245,9 +245,12 @@ def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
 
 def structure_name(raw: str) -> str:
     """'kidney_left' -> 'left kidney', 'adrenal_gland_right' -> 'right adrenal gland': underscores
-    become spaces and a trailing side word moves to the front (the reader's normaliser then
-    lower-cases and singularises)."""
+    become spaces and a trailing side word moves to the front, also before a number
+    (TotalSegmentator's 'rib_left_3' -> 'left rib 3'); the reader's normaliser then lower-cases
+    and singularises."""
     words = raw.replace("_", " ").split()
     if len(words) > 1 and words[-1].lower() in _SIDES:
         words = [words[-1], *words[:-1]]
+    elif len(words) > 2 and words[-2].lower() in _SIDES and words[-1].isdigit():
+        words = [words[-2], *words[:-2], words[-1]]
     return " ".join(words)

@@ -1,0 +1,188 @@
+"""Folders of one binary mask per structure, TotalSegmentator's layout: each NIfTI file holds one
+structure (its name the file's: `kidney_left.nii.gz` is the left kidney), all on one voxel grid.
+
+    veriscene convert s0011/ --from label_map -r slice_images=slices/ --out scenes.jsonl
+
+Layouts (`structure_cases`, found by `find_cases` before any other):
+- a case folder holding `segmentations/` and, when there is one, its CT `ct.nii.gz` (a subject of
+  TotalSegmentator's dataset, `s0011/`);
+- a folder of such case folders (the dataset's root, beside its `meta.csv`);
+- a `segmentations/` folder itself (what ``TotalSegmentator -i ct.nii.gz -o segmentations``
+  writes), its image the `ct.nii.gz` beside it;
+- any folder of such masks with ``structure_files=true`` (other tools, other folder names).
+`images` may name the image volume (a file) of a single case.
+
+A case is read one mask at a time, each kept as its voxels' box only (an organ fills a small part
+of a CT: a case of 117 masks stays small), then sliced as a label map volume is (`label_map`):
+canonical orientation, radiological view, one scene per slice holding a structure. Masks may
+overlap (a lesion mask inside the liver's), each keeping its own pixels as DICOM segments do.
+A mask on another grid than the case's first (shape or affine), or holding a value other than 0
+and 1 (a label map of several structures: read it without this), is a file reject; an empty mask
+is counted (``empty_masks``).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veriscene.errors import SceneValidationError
+from veriscene.io.readers._base import ReadContext, bad
+from veriscene.io.readers._label_map_files import (
+    Case, _nibabel, _stem, _suffix, _write_slice, load_array, plane, slice_meta,
+)
+from veriscene.io.readers._structures import Options, structure_scene
+from veriscene.scene.model import Scene
+
+SEGMENTATIONS = "segmentations"  # TotalSegmentator's folder of masks
+CT_NAMES = ("ct.nii.gz", "ct.nii")  # the image beside it
+
+
+def _masks_in(folder: Path) -> tuple[Path, ...]:
+    return tuple(sorted(p for p in folder.iterdir() if p.is_file() and _suffix(p) in (".nii", ".nii.gz")))
+
+
+def _case(folder: Path, masks_dir: Path, image: Path | None) -> Case:
+    if image is None:
+        image = next((folder / n for n in CT_NAMES if (folder / n).is_file()), None)
+    return Case(masks_dir, image, folder.name, structures=_masks_in(masks_dir))
+
+
+def structure_cases(path: Path, images: str | os.PathLike[str] | None = None,
+                    forced: bool = False) -> list[Case] | None:
+    """The cases of a folder in one of the layouts above, None when `path` is in none of them."""
+    if not path.is_dir():
+        return None
+    image = Path(images) if images is not None and Path(images).is_file() else None
+    if forced or path.name == SEGMENTATIONS:
+        if not _masks_in(path):
+            raise FileNotFoundError(f"{path}: no NIfTI masks (.nii, .nii.gz) in this folder")
+        if path.name == SEGMENTATIONS:  # named by the folder holding it, its CT beside it
+            return [_case(path.parent, path, image)]
+        return [Case(path, image, path.name, structures=_masks_in(path))]
+    if (path / SEGMENTATIONS).is_dir():
+        return [_case(path, path / SEGMENTATIONS, image)]
+    subjects = sorted(p for p in path.iterdir() if p.is_dir() and (p / SEGMENTATIONS).is_dir())
+    return [_case(p, p / SEGMENTATIONS, None) for p in subjects] or None
+
+
+# ---- one case -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mask:
+    number: int  # the file's place in the case, from 1 (the object's id)
+    name: str  # the file's stem: "kidney_left"
+    start: tuple[int, ...]  # the first voxel of its box, canonical axes
+    voxels: np.ndarray  # bool, its box
+
+
+def _binary(path: Path, data: np.ndarray) -> np.ndarray:
+    if data.ndim == 4 and data.shape[3] == 1:
+        data = data[..., 0]
+    if data.ndim != 3:
+        raise bad(f"expected a 3D mask, got an array of shape {data.shape}", "pixels")
+    inside = data != 0
+    if data.dtype.kind not in "biuf" or np.any(data[inside] != 1):
+        high = data.max() if data.dtype.kind in "biuf" else data.dtype
+        raise bad(f"not a binary mask (it holds values other than 0 and 1, up to {high}): a label map of "
+                  "several structures is read as one, without structure_files", "pixels")
+    return inside
+
+
+def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, ...] | None, tuple[float, ...] | None]:
+    """The case's non-empty masks, cropped to their boxes, with the grid's shape and voxel size;
+    a mask that cannot be read or lies on another grid is reported and left out."""
+    nibabel = _nibabel()
+    masks: list[_Mask] = []
+    grid: tuple[Path, tuple[int, ...], np.ndarray] | None = None
+    shape: tuple[int, ...] | None = None
+    voxel_mm: tuple[float, ...] | None = None
+    for number, path in enumerate(case.structures, 1):
+        try:
+            img = nibabel.load(str(path))
+            header_shape = tuple(int(n) for n in img.shape[:3])
+            if grid is None:
+                grid = (path, header_shape, img.affine)
+            elif header_shape != grid[1] or not np.allclose(img.affine, grid[2], atol=1e-3):
+                raise bad(f"the mask's grid (shape {header_shape}, affine {np.round(img.affine, 3).tolist()}) is not "
+                          f"that of {grid[0].name} (shape {grid[1]}, affine {np.round(grid[2], 3).tolist()}): "
+                          "the masks of one case must share one grid", "pixels")
+            canonical = nibabel.as_closest_canonical(img)
+            inside = _binary(path, np.asanyarray(canonical.dataobj))
+        except SceneValidationError as exc:
+            ctx.file_error(exc, str(path))
+            continue
+        except (OSError, ValueError, EOFError, zlib.error, nibabel.filebasedimages.ImageFileError) as exc:
+            ctx.file_error(bad(f"cannot read the mask: {exc}"[:300]), str(path))
+            continue
+        shape = inside.shape
+        voxel_mm = tuple(float(z) for z in canonical.header.get_zooms()[:3])
+        spans = [np.flatnonzero(inside.any(axis=tuple(b for b in range(3) if b != a))) for a in range(3)]
+        if not spans[0].size:
+            ctx.report.count("empty_masks")
+            continue
+        box = tuple(slice(int(s[0]), int(s[-1]) + 1) for s in spans)
+        masks.append(_Mask(number, _stem(path), tuple(b.start for b in box), np.ascontiguousarray(inside[box])))
+    return masks, shape, voxel_mm
+
+
+def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
+    """Slice k along `axis` of one mask, on the whole slice, as a radiologist reads it (`plane`)."""
+    across, down = (a for a in range(3) if a != axis)
+    full = np.zeros((shape[across], shape[down]), dtype=bool)
+    local = mask.voxels[(slice(None),) * axis + (k - mask.start[axis],)]
+    full[mask.start[across]:mask.start[across] + local.shape[0], mask.start[down]:mask.start[down] + local.shape[1]] = local
+    return np.asfortranarray(plane(np.expand_dims(full, axis), axis, 0, True))
+
+
+def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
+                          slice_images: Path | None) -> Iterator[Scene]:
+    """The slice scenes of one case of mask files (module notes)."""
+    masks, shape, voxel_mm = _load_masks(ctx, case)
+    if shape is None:
+        return  # every mask was reported
+    volume: np.ndarray | None = None
+    if case.image is not None and slice_images is not None:
+        try:
+            volume, _, _ = load_array(case.image, labels=False)
+        except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
+            ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(case.image))
+            return
+        if volume.shape != shape:
+            ctx.file_error(bad(f"the image volume has shape {volume.shape}, the masks {shape}", "image"), str(case.image))
+            return
+    spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
+    across, down = (a for a in range(3) if a != axis)
+    empty = 0
+    for k in range(0, shape[axis], step):
+        here = [m for m, span in zip(masks, spans) if k in span]
+        if not here:
+            empty += 1
+            continue
+        image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
+        image: str | None = None
+        if volume is not None and slice_images is not None:
+            out = slice_images / f"{image_id}.png"
+            _write_slice(plane(volume, axis, k, True), out)
+            image = str(out)
+        meta: dict[str, Any] = {"label_map": str(case.label), **slice_meta(axis, k, voxel_mm)}
+        if case.image is not None:
+            meta["image_volume"] = str(case.image)
+        structures = ((m.number, m.name, _cut(m, shape, axis, k)) for m in here)
+        size = (shape[down], shape[across])  # (rows, columns) of the slice as shown
+        scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
+                          partial(structure_scene, ctx, opts, structures, size, image_id, image, meta))
+        if scene is not None:
+            if image is None:
+                ctx.report.count("scenes_without_image")
+            yield scene
+    if empty:
+        ctx.report.count("empty_slices_skipped", empty)

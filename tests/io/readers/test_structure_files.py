@@ -1,0 +1,107 @@
+"""Folders of one binary mask per structure (TotalSegmentator's layout), read as one case each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.io.readers import detect_format
+from veriscene.scene.masks import decode_mask
+
+from .reader_helpers import read_all
+
+nib = pytest.importorskip("nibabel")
+from PIL import Image  # noqa: E402
+
+AFFINE = np.diag([-0.8, -0.8, 2.5, 1.0])  # stored LPS, as DICOM-converted CTs often are
+SHAPE = (12, 10, 5)  # voxels i (toward the patient's left), j (toward the back), k (toward the head)
+
+
+def save(path: Path, array: np.ndarray, affine: np.ndarray = AFFINE) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(array, affine), path)
+    return path
+
+
+def subject(folder: Path, masks_dir: str = "segmentations") -> Path:
+    """A case: a liver at the patient's right (low i) in slices 1-3 holding a lesion in slice 2, a
+    left kidney (high i) in slices 2-3, an empty aorta, and its CT."""
+    liver, lesion, kidney = (np.zeros(SHAPE, np.uint8) for _ in range(3))
+    liver[0:5, 0:6, 1:4] = 1
+    lesion[2:4, 2:4, 2] = 1  # inside the liver: the two masks overlap
+    kidney[8:11, 6:9, 2:4] = 1
+    for name, mask in [("liver", liver), ("liver_lesion", lesion), ("kidney_left", kidney),
+                       ("aorta", np.zeros(SHAPE, np.uint8))]:
+        save(folder / masks_dir / f"{name}.nii.gz", mask)
+    save(folder / "ct.nii.gz", (liver * 100 + kidney * 200).astype(np.int16))
+    return folder
+
+
+def test_totalsegmentator_dataset(tmp_path: Path) -> None:
+    root = tmp_path / "Totalsegmentator_dataset"
+    subject(root / "s0001")
+    subject(root / "s0002")
+    (root / "meta.csv").write_text("image_id;age\ns0001;60\ns0002;50\n")
+    assert detect_format(root) == "label_map"
+    scenes, report = read_all(root, "label_map", min_pixels=1, slice_images=tmp_path / "slices")
+    assert [s.image_id for s in scenes] == ["s0001_z0001", "s0001_z0002", "s0001_z0003",
+                                            "s0002_z0001", "s0002_z0002", "s0002_z0003"]
+    assert report.repairs["empty_masks"] == 2 and report.repairs["empty_slices_skipped"] == 4
+    s = scenes[1]
+    # names from the files (sorted: aorta 1, kidney_left 2, liver 3, liver_lesion 4), ids their numbers
+    assert s.names == ("left kidney", "liver", "liver lesion")
+    assert s.meta["object_ids"] == ["2", "3", "4"]
+    kidney, liver, lesion = s.boxes.tolist()
+    assert liver == [0.0, 0.0, 5.0, 6.0] and kidney == [8.0, 6.0, 11.0, 9.0]  # right on the image's left
+    assert lesion == [2.0, 2.0, 4.0, 4.0]
+    assert decode_mask(s.masks[1]).sum() == 30  # the liver keeps the lesion's pixels
+    assert (2, "surrounded by", 1) in s.relations
+    assert {k: s.meta[k] for k in ("label_map", "plane", "pixel_size_mm", "image_volume")} == {
+        "label_map": str(root / "s0001" / "segmentations"), "plane": "axial", "pixel_size_mm": [0.8, 0.8],
+        "image_volume": str(root / "s0001" / "ct.nii.gz")}
+    picture = np.asarray(Image.open(s.image))
+    assert picture.shape == (10, 12) and picture[0, 0] < picture[7, 9]  # the kidney brighter than the liver
+
+
+@pytest.mark.parametrize("layout", ["case", "segmentations"])
+def test_one_case_or_its_segmentations_folder(tmp_path: Path, layout: str) -> None:
+    case = subject(tmp_path / "s0011")
+    path = case if layout == "case" else case / "segmentations"
+    assert detect_format(path) == "label_map"
+    scenes, _ = read_all(path, "label_map", min_pixels=1, slice_images=tmp_path / "slices")
+    assert [s.image_id for s in scenes] == ["s0011_z0001", "s0011_z0002", "s0011_z0003"]
+    assert all(s.image is not None for s in scenes)  # ct.nii.gz beside segmentations/
+
+
+def test_structure_files_forced_on_another_folder_with_its_image(tmp_path: Path) -> None:
+    case = subject(tmp_path / "patient", masks_dir="masks")
+    scenes, report = read_all(case / "masks", "label_map", structure_files=True, min_pixels=1,
+                              images=case / "ct.nii.gz", slice_images=tmp_path / "slices")
+    assert [s.image_id for s in scenes] == ["masks_z0001", "masks_z0002", "masks_z0003"]
+    assert scenes[0].names == ("liver",) and report.repairs["empty_masks"] == 1
+    assert scenes[0].meta["image_volume"] == str(case / "ct.nii.gz")
+
+
+def test_a_mask_off_the_grid_or_not_binary_is_rejected_and_the_others_read(tmp_path: Path) -> None:
+    case = subject(tmp_path / "s0001")
+    save(case / "segmentations" / "spleen.nii.gz", np.ones((12, 10, 6), np.uint8))
+    save(case / "segmentations" / "stomach.nii.gz", np.ones(SHAPE, np.uint8), np.diag([0.8, 0.8, 2.5, 1.0]))
+    labels = np.zeros(SHAPE, np.uint8)
+    labels[1:3, 1:3, 1] = 7
+    save(case / "segmentations" / "combined.nii.gz", labels)
+    scenes, report = read_all(case, "label_map", min_pixels=1)
+    assert [s.names for s in scenes][1] == ("left kidney", "liver", "liver lesion")
+    faults = {Path(str(e.file)).name: e.reason for e in report.entries}
+    assert set(faults) == {"spleen.nii.gz", "stomach.nii.gz", "combined.nii.gz"}
+    assert "shape (12, 10, 6)" in faults["spleen.nii.gz"] and "that of aorta.nii.gz (shape (12, 10, 5)" in faults["spleen.nii.gz"]
+    assert "affine" in faults["stomach.nii.gz"]
+    assert faults["combined.nii.gz"].startswith("not a binary mask (it holds values other than 0 and 1, up to 7)")
+    assert {e.field for e in report.entries} == {"pixels"}
+
+
+def test_structure_files_needs_a_folder(tmp_path: Path) -> None:
+    case = subject(tmp_path / "s0001")
+    with pytest.raises(ValueError, match="structure_files reads a folder"):
+        read_all(case / "ct.nii.gz", "label_map", structure_files=True)
