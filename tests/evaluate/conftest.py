@@ -79,3 +79,12 @@ def answer_table(run: Path) -> dict[tuple[str, tuple[str, ...]], str]:
         p = prompts.build(s, run)
         table[(p.text, tuple(image_hash(i) for i in p.images))] = planned_reply(s)
     return table
+
+
+@pytest.fixture(scope="session")
+def other_demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another data set whose images have the ids of `demo_run`'s (demo-000000 ...): 4 sample ids
+    of the two runs are the same, 3 of them with other answers (questions about other images)."""
+    out = tmp_path_factory.mktemp("demo_other")
+    run_demo(out, scenes=6, seed=5)
+    return out

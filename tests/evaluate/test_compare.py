@@ -107,3 +107,34 @@ def test_the_overall_table_has_the_macro_accuracy_over_families(demo_run: Path, 
     row = compare([a])["tables"]["overall"][1]
     assert row == ["families, macro", f"{100 * macro['accuracy']:.1f} [{100 * macro['ci_low']:.1f}, "
                                       f"{100 * macro['ci_high']:.1f}] ({macro['groups']} families)"]
+
+
+def test_ids_naming_other_samples_in_another_data_set_are_not_paired(demo_run: Path, other_demo_run: Path,
+                                                                     tmp_path: Path) -> None:
+    """Two data sets whose images share ids (demo-000000 ...): 4 sample ids in common, 3 of them
+    questions with other answers (about other images); each run is answered right."""
+    runs = []
+    for name, run in (("a", demo_run), ("b", other_demo_run)):
+        replies = tmp_path / f"{name}.jsonl"
+        replies.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": orjson.dumps(r["answer"]).decode()})
+                                     + b"\n" for r in samples(run)))
+        evaluate(run, f"replay:{replies}", tmp_path / name, freeform="off", reports=False)
+        runs.append(tmp_path / name)
+    answers = {r["id"]: r["answer"] for r in samples(demo_run)}
+    common = {r["id"] for r in samples(other_demo_run) if r["id"] in answers}
+    other = sorted(r["id"] for r in samples(other_demo_run) if r["id"] in common and r["answer"] != answers[r["id"]])
+    result = compare(runs)
+    assert result["id_conflicts"] == other and len(other) == 3
+    answered = {r["id"] for r in map(orjson.loads, (runs[0] / "results.jsonl").read_bytes().splitlines())
+                if r["status"] in ("scored", "parse_failed")}
+    assert result["paired_vs_first"][0]["n"] == len((common - set(other)) & answered) < len(common & answered)
+    id_notes = [n for n in result["notes"] if "sample id" in n]
+    assert id_notes[0].startswith("replay:b.jsonl (b) against replay:a.jsonl (a): 3 sample id(s) name two different "
+                                  f"samples (")
+    assert f"{demo_run.resolve()}, line " in id_notes[0] and "left out of the paired differences" in id_notes[0]
+    assert id_notes[1] == ("replay:b.jsonl (b) and replay:a.jsonl (a) were generated from other scene files and share "
+                           "1 sample id(s) with the same answer, paired as the same question about the same image id: "
+                           "if the two inputs' images of one id differ (two data sets), those pairs are not the same "
+                           "samples.")
+    same = compare([runs[0], runs[0]])
+    assert same["id_conflicts"] == [] and not [n for n in same["notes"] if "sample id" in n]

@@ -6,7 +6,10 @@ samples every run answered give a paired difference of each run against the firs
 bootstrap interval (the same resampled samples for both runs). Notes above the tables say when
 the accuracies side by side are not over the same samples: other samples files, other sample
 sets (`--limit`, `--families`), samples that got no reply in a run, and also other prompts or
-scoring vocabularies. Groups of numbers (steps, images) are in numeric order.
+scoring vocabularies. Runs of other samples files are paired only on the ids both files give the
+same answer (an id names another sample in a data set whose images share ids with the first's:
+`veriscene.sample_ids`); the others are named in a note. Groups of numbers (steps, images) are in
+numeric order.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from veriscene.evaluate.report import (
     pct,
     svg_bars,
 )
+from veriscene.sample_ids import ID_NOTE, conflicts_between, conflicts_message, read_answers, run_inputs
 
 
 def _load(run: Path) -> dict[str, Any]:
@@ -104,6 +108,41 @@ def _notes(labels: list[str], files: list[str], summaries: list[dict[str, Any]],
     return notes
 
 
+def _id_conflicts(labels: list[str], files: list[str], evaluated: list[set[str]]) -> tuple[list[str], set[str]]:
+    """Notes on the ids each run shares with the first although its samples file gives them other
+    samples (other answers: two data sets whose images share ids), and those ids."""
+    notes: list[str] = []
+    other: set[str] = set()
+    commons = {k: evaluated[0] & evaluated[k] for k in range(1, len(files)) if files[k] != files[0]}
+    wanted = set().union(*commons.values()) if commons else set()
+    if not wanted:
+        return notes, other
+    try:
+        first = read_answers(files[0], wanted)
+    except (FileNotFoundError, OSError):
+        return [f"The sample ids the runs share could not be checked to name the same samples: {files[0]} "
+                "cannot be read."], other
+    for k, common in commons.items():
+        try:
+            found = conflicts_between(first, read_answers(files[k], common), files[0], files[k], common)
+        except (FileNotFoundError, OSError):
+            notes.append(f"The sample ids {labels[k]} shares with {labels[0]} could not be checked to name the same "
+                         f"samples: {files[k]} cannot be read.")
+            continue
+        if found:
+            other.update(c.id for c in found)
+            notes.append(f"{labels[k]} against {labels[0]}: {conflicts_message(found)}, left out of the paired "
+                         f"differences; {ID_NOTE}.")
+        inputs = (run_inputs(files[0]), run_inputs(files[k]))
+        still = len(common) - len(found)
+        if still and None not in inputs and inputs[0] != inputs[1]:
+            notes.append(f"{labels[k]} and {labels[0]} were generated from other scene files and share {still} "
+                         "sample id(s) with the same answer, paired as the same question about the same image id: "
+                         "if the two inputs' images of one id differ (two data sets), those pairs are not the same "
+                         "samples.")
+    return notes, other
+
+
 def _content(path: str | None) -> str | None:
     """A vocabulary file by its bytes (a copy beside another samples file is the same vocabulary)."""
     if path is None or not Path(path).is_file():
@@ -166,11 +205,15 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
             "-" if (m := s.get("macro_by_family") or {}).get("accuracy") is None else
             f"{pct(m['accuracy'])} {ci_text(m)} ({m['groups']} families)" for s in summaries])
     results = [_results(p) for p in paths]
-    diffs = [paired_difference(results[0][1], correct) for _, correct, _ in results[1:]]
+    files = [_samples_file(p, s) for p, s in zip(paths, summaries)]
+    # ids naming other samples in another run's samples file: never paired (`veriscene.sample_ids`)
+    id_notes, other = _id_conflicts(labels, files, [ids for ids, _, _ in results])
+    paired = [(ids, {i: v for i, v in correct.items() if i not in other}, fams) for ids, correct, fams in results]
+    diffs = [paired_difference(paired[0][1], correct) for _, correct, _ in paired[1:]]
     result = {"runs": [str(p) for p in paths], "labels": labels, "tables": tables, "paired_vs_first": diffs,
-              "paired_by_family": paired_by_family(results) if len(results) > 1 else {},
-              "notes": _notes(labels, [_samples_file(p, s) for p, s in zip(paths, summaries)], summaries,
-                              [ids for ids, _, _ in results])}
+              "paired_by_family": paired_by_family(paired) if len(paired) > 1 else {},
+              "notes": _notes(labels, files, summaries, [ids for ids, _, _ in results]) + id_notes,
+              "id_conflicts": sorted(other)}
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 Every line is checked for the fields evaluation needs; a bad line is not dropped silently: it
 comes back as a `Rejected` entry (file, line, reason) that the runner writes to
 ``OUT/rejects.jsonl`` and counts in the summary. A repeated sample id is rejected too, since
-results are keyed by id.
+results are keyed by id; an id repeated with another answer is a different sample of the same id
+(two runs' samples merged: `veriscene.sample_ids`), which `evaluate` refuses, naming the ids.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import fnmatch
 import os
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.engine.fetch import readable
 
 from veriscene.sample import ANSWER_TYPES
+from veriscene.sample_ids import ID_NOTE, IdConflict, answer_key, conflicts_message
 
 REQUIRED_FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type")
 
@@ -42,6 +44,14 @@ class SampleSet:
     path: Path
     records: list[dict[str, Any]]  # valid records in file order
     rejected: list[Rejected]
+    conflicts: list[IdConflict] = field(default_factory=list)  # ids repeated with another answer
+
+    def check_ids(self) -> None:
+        """Refuse a file in which one id names two samples of other answers (results are kept by id)."""
+        if self.conflicts:
+            raise ValueError(f"{self.path}: {conflicts_message(self.conflicts)}. Were the samples of runs over "
+                             f"data sets whose images share ids merged into one file? ({ID_NOTE}.) Evaluate each "
+                             "run's samples on its own (`veriscene compare` puts the evaluations side by side)")
 
     @property
     def image_root(self) -> Path:
@@ -78,7 +88,8 @@ def load_samples(path: str | os.PathLike[str]) -> SampleSet:
         raise FileNotFoundError(f"samples file {path} does not exist")
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, bytes, Any]] = {}  # id -> its first line, answer key and answer
+    conflicts: list[IdConflict] = []
     for line_no, line in sample_lines(path):
         try:
             record = orjson.loads(line)
@@ -88,13 +99,17 @@ def load_samples(path: str | os.PathLike[str]) -> SampleSet:
         problem = _problem(record)
         sid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
         if problem is None and sid in seen:
-            problem = f"duplicate sample id (first on line {seen[sid]})"
+            first, key, answer = seen[sid]
+            problem = f"duplicate sample id (first on line {first})"
+            if answer_key(record) != key:
+                problem = f"sample id of another sample (line {first}, of another answer)"
+                conflicts.append(IdConflict(sid, f"line {first}", f"line {line_no}", answer, record["answer"]))
         if problem is not None:
             rejected.append(Rejected(line_no, sid, problem))
             continue
-        seen[record["id"]] = line_no
+        seen[record["id"]] = (line_no, answer_key(record), record["answer"])
         records.append(record)
-    return SampleSet(path=path, records=records, rejected=rejected)
+    return SampleSet(path=path, records=records, rejected=rejected, conflicts=conflicts)
 
 
 def _split(spec: str | Sequence[str] | None) -> list[str]:

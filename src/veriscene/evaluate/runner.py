@@ -247,6 +247,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     """
     out = Path(out)
     sample_set = load_samples(samples)
+    sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both
     chosen = select(sample_set.records, limit=limit, families=families, seed=seed)
     if not chosen:
         raise ValueError(_nothing_chosen(sample_set, limit))

@@ -1,0 +1,62 @@
+"""A samples file in which one id names two samples (two runs' samples merged) is refused by
+`eval`, the ids named; the same sample repeated is still only rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from tests.evaluate.conftest import samples
+from veriscene.cli import app
+from veriscene.evaluate import evaluate
+from veriscene.evaluate.inputs import load_samples
+
+
+def merged(tmp_path: Path, *runs: Path) -> Path:
+    out = tmp_path / "merged" / "samples.jsonl"
+    out.parent.mkdir()
+    out.write_bytes(b"".join((run / "samples.jsonl").read_bytes() for run in runs))
+    return out
+
+
+def test_two_runs_merged_name_their_colliding_ids(demo_run: Path, other_demo_run: Path, tmp_path: Path) -> None:
+    a, b = samples(demo_run), samples(other_demo_run)
+    answer_a = {s["id"]: s["answer"] for s in a}
+    common = [s for s in b if s["id"] in answer_a]
+    other = [s for s in common if s["answer"] != answer_a[s["id"]]]
+    assert (len(common), len(other)) == (4, 3)
+    sample_set = load_samples(merged(tmp_path, demo_run, other_demo_run))
+    assert [c.id for c in sample_set.conflicts] == [s["id"] for s in other]
+    first = sample_set.conflicts[0]
+    line_a = 1 + [s["id"] for s in a].index(first.id)
+    line_b = len(a) + 1 + [s["id"] for s in b].index(first.id)
+    assert (first.first, first.second) == (f"line {line_a}", f"line {line_b}")
+    assert (first.first_answer, first.second_answer) == (answer_a[first.id], other[0]["answer"])
+    reasons = {r.sample_id: r.reason for r in sample_set.rejected}
+    assert reasons[first.id] == f"sample id of another sample (line {line_a}, of another answer)"
+    same = next(s["id"] for s in common if s not in other)
+    assert reasons[same].startswith("duplicate sample id (first on line ")
+    with pytest.raises(ValueError, match=rf"3 sample id\(s\) name two different samples \({first.id}: line {line_a} "
+                                         "answers .*Evaluate each run's samples on its own"):
+        evaluate(sample_set.path, "replay:none.jsonl", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_command_refuses_a_merged_file_and_takes_a_repeated_one(demo_run: Path, other_demo_run: Path,
+                                                                     tmp_path: Path) -> None:
+    both = merged(tmp_path, demo_run, other_demo_run)
+    replies = tmp_path / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": s["id"], "reply": "yes"}) + b"\n" for s in samples(demo_run)))
+    result = CliRunner().invoke(app, ["eval", str(both), "--model", f"replay:{replies}", "--out", str(tmp_path / "e"),
+                                      "--freeform", "off"])
+    assert result.exit_code == 2 and "name two different samples" in result.output
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    (twice / "samples.jsonl").write_bytes((demo_run / "samples.jsonl").read_bytes() * 2)
+    (twice / "images").symlink_to(demo_run / "images")
+    summary = evaluate(twice / "samples.jsonl", f"replay:{replies}", tmp_path / "t", freeform="off", reports=False)
+    n = len(samples(demo_run))
+    assert summary.counts["selected"] == n and summary.counts["rejected_lines"] == n  # as before: rejected, counted
