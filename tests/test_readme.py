@@ -24,3 +24,40 @@ def test_the_generators_table_is_what_veriscene_generators_prints() -> None:
 def test_every_command_is_in_the_readme_table() -> None:
     for name in get_command(app).commands:  # type: ignore[attr-defined]
         assert f"| `veriscene {name}" in README, name
+
+
+def _options() -> dict[str, set[str]]:
+    """Command name -> every spelling of its options (`--out`, `-o`, `--no-chart`, ...)."""
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    return {name: {o for p in command.params for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))
+                   if o.startswith("-")}
+            for name, command in commands.items()}
+
+
+# `veriscene CMD ...` up to the end of its line or of its inline code; a `\` continuation joined.
+_COMMAND = re.compile(r"veriscene ([a-z][a-z-]*)([^`\n]*)")
+_OPTION = re.compile(r"(?<![\w\[-])(--?[a-zA-Z][\w-]*)")
+
+
+def test_every_option_the_readme_gives_a_command_is_one_of_its_options() -> None:
+    options = _options()
+    wrong = []
+    for command, rest in _COMMAND.findall(README.replace("\\\n", " ")):
+        if command not in options:  # prose: "veriscene eval` and ...", "veriscene 0.3.0 runs here"
+            continue
+        for option in _OPTION.findall(rest.split("#")[0]):  # a shell comment is prose
+            if option.split("=")[0] not in options[command]:
+                wrong.append(f"veriscene {command} {option}")
+    assert not wrong, wrong
+
+
+def test_every_option_of_every_command_is_in_the_readme() -> None:
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    missing = []
+    for name, command in commands.items():
+        for param in command.params:
+            spellings = [o for o in (*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ()))
+                         if o.startswith("--") and o != "--help"]
+            if spellings and not any(re.search(re.escape(o) + r"(?![\w-])", README) for o in spellings):
+                missing.append(f"veriscene {name} {spellings[0]}")
+    assert not missing, missing
