@@ -20,6 +20,12 @@ visual_genome` on them with every generator in a fresh process per source tree (
   leftmost tree") giving an object whose name has a group box in its image, or a group box.
 
 The judge reads which raw names are groups from `GROUP_FORMS`, not from veriscene's word tables.
+
+Measured (300 scenes, seed 0, --groups 0.3: 630 group boxes), before the readers took collectives
+for groups of their members (commit c4174a9) and after: 8,249 -> 8,194 samples, counts
+115 -> 0 (object.count 44, multi.count_total 21, counting.compare 19, multi.count_compare 17,
+multi.most_objects 14: "Count the men" beside "group of men", "How many crowds?"), referents
+116 -> 0 ("the man" beside "group of men", "the crowd", "Among the men, ... the leftmost").
 """
 
 from __future__ import annotations

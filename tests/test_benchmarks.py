@@ -439,8 +439,16 @@ def test_box_precision(cache: str) -> None:
 def test_relation_realism() -> None:
     out = _run("relation_realism.py", "--scenes", "20")
     rows = {(r[0], r[2]): r for r in (line.split() for line in out.splitlines()) if r[:1] != ["generator"]}
-    assert set(rows) >= {("relation.query.v1", "with"), ("relation.exists.v1", "absurd"), ("object.count.v1", "counting")}
+    assert set(rows) >= {("relation.query.v1", "with"), ("relation.exists.v1", "absurd"),
+                         ("relation.exists.v1", "partly"), ("object.count.v1", "counting")}
     assert all(int(r[1]) > 0 for r in rows.values())  # every generator judged some samples
+
+
+def test_group_names(cache: str) -> None:
+    out = _run("group_names.py", "--scenes", "12", "--cache", cache)
+    assert re.search(r"12 Visual Genome-shaped images, \d+ group boxes", out)
+    (row,) = [r for r in (line.split() for line in out.splitlines()) if r and Path(r[0]).is_dir()]  # this checkout
+    assert int(row[1]) > 0 and row[2:4] == ["0", "0"]  # samples; none counts or singles out beside a group
 
 
 def test_scoring_throughput() -> None:

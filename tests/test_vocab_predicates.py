@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from veriscene.vocab import converse_predicate_senses, predicate_class, predicate_senses, predicates_compatible
+from veriscene.vocab import (
+    converse_predicate_senses,
+    predicate_class,
+    predicate_senses,
+    predicates_compatible,
+    says_place,
+)
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -49,3 +55,14 @@ def test_converse_senses_say_what_holds_the_other_way() -> None:
     assert {"under", "below", "has", "wearing"} <= converse_predicate_senses("on")
     assert converse_predicate_senses("left of") == {"right of"}
     assert "on" not in converse_predicate_senses("on")
+
+
+@pytest.mark.parametrize(("predicate", "place"), [
+    ("on", True), ("next to", True), ("left of", True), ("behind", True), ("over", True), ("standing on", True),
+    ("parked in", True), ("grazing on", True), ("dressed in", True),
+    ("holding", False), ("wearing", False), ("has", False), ("with", False), ("of", False), ("riding", False),
+    ("attached to", False), ("looking at", False), ("eating", False),
+])
+def test_says_place(predicate: str, place: bool) -> None:
+    """A place, or a posture or state at one, says where its subject is; an act or a possession does not."""
+    assert says_place(predicate) is place

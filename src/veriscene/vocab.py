@@ -371,6 +371,14 @@ def converse_predicate_senses(predicate: str) -> frozenset[str]:
     return frozenset(converse).union(*(_PREDICATE_OVERLAPPING.get(c, ()) for c in converse))
 
 
+@lru_cache(maxsize=4096)
+def says_place(predicate: str) -> bool:
+    """Whether a predicate says where its subject is: a place ('on', 'next to', 'left of') or a
+    posture or state at one ('standing on', 'parked in'); not 'holding', 'wearing', 'of', 'riding'."""
+    places = {predicate_class(p) for p in (*_PLACES, "left of", "right of")}
+    return not predicate_senses(predicate).isdisjoint(places)
+
+
 def predicates_compatible(a: str, b: str) -> bool:
     """Whether predicates a and b may both hold from one object to another, so that neither is a
     wrong option nor a "no" where the other is annotated (symmetric): 'on' and 'on top of',

@@ -22,6 +22,7 @@ from veriscene.vocab import (
     converse_predicate_senses,
     predicate_class,
     predicate_senses,
+    says_place,
 )
 
 
@@ -162,6 +163,17 @@ def _any_pair(predicate: str) -> bool:
     return predicate_senses(predicate) <= _ANY_PAIR_SENSES
 
 
+# What one object has, wears or is part of: where a pair holds one of these, a place between them
+# is a "no" the words answer ("Is the skier above the coat?", "Is the cow near the head?"), or a
+# place that holds too (the man is near the shirt he wears)
+_OWNING_SENSES = frozenset({"has", "wearing", "of"})
+
+
+def owning(predicates: Iterable[str]) -> bool:
+    """Whether one of `predicates` says that one object has, wears or is part of the other."""
+    return any(not predicate_senses(p).isdisjoint(_OWNING_SENSES) for p in predicates)
+
+
 class SeenPredicates:
     """The predicates a scene annotates, by its subjects' names, its objects' names and both."""
 
@@ -179,17 +191,25 @@ class SeenPredicates:
         self.any_pair = sorted(p for p in anywhere if _any_pair(p))
 
 
-def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int, excluded: set[str]) -> list[str]:
+def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int, excluded: set[str],
+                        owned: bool = False) -> list[str]:
     """Predicates for a "no" from s to o where relations are complete, sorted, none `excluded`:
-    those the scene says of objects named as s and o are (the same pair of names, or one said
-    of s's name and one of o's: "Is the man wearing the hat?" where a man wears a shirt and a
-    woman a hat); failing those, a place any two objects may have (`_ANY_PAIR_SENSES`) that the
-    scene uses, then one of the data set, then one said of s's name or of o's; else none (the
-    pair is asked "yes" only). Never a predicate of the data set drawn blind ("Is the sky
-    wearing the shirt?" is answered by the words alone)."""
+    those the scene says of objects named as s and o are (the same pair of names, or one said of
+    s's name and one of o's, unless a place only some pairs have: "Is the man wearing the hat?"
+    where a man wears a shirt and a woman a hat, not "Is the player on the pizza?" where a player
+    is on a skateboard and a cup on a pizza); failing those, a place any two objects may have
+    (`_ANY_PAIR_SENSES`) that the scene uses, then one of the data set, then one said of s's
+    name or of o's; else none (the pair is asked "yes" only). Never a predicate of the data set
+    drawn blind ("Is the sky wearing the shirt?" is answered by the words alone), nor a place
+    where one of the pair has, wears or is part of the other (`owned`, `owning`)."""
     a, b = seen.names[s], seen.names[o]
-    said = seen.pair.get((a, b), set()) | (seen.subject.get(a, set()) & seen.object.get(b, set()))
+    crossed = {p for p in seen.subject.get(a, set()) & seen.object.get(b, set()) if _any_pair(p) or not says_place(p)}
+    said = seen.pair.get((a, b), set()) | crossed
+    if owned:
+        said = {p for p in said if not says_place(p)}
     found = sorted(said - excluded)
+    if owned:
+        return found
     if not found:
         found = [p for p in seen.any_pair if p not in excluded]
     if not found:
@@ -205,8 +225,9 @@ class RelationExists(Generator):
     """Is the A <predicate> the B? A "no" uses a predicate whose converse holds (A right of B ->
     "Is A left of B?") when the predicate is geometric, else a plausible one the pair does not
     have (`plausible_negatives`; where relations are sparse, a spatial one the boxes rule out:
-    another may hold, unannotated). Never one that may hold with an annotated one (`may_hold`:
-    not "Is the cup on top of the table?" answered "no" beside "on")."""
+    another may hold, unannotated, but none where one of the pair has, wears or is part of the
+    other: `owning`). Never one that may hold with an annotated one (`may_hold`: not "Is the cup
+    on top of the table?" answered "no" beside "on")."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -230,10 +251,11 @@ class RelationExists(Generator):
             excluded = may_hold(ctx.vocab, held, between.get((o, s), ()))
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in excluded]
+            owned = owning((*held, *between.get((o, s), ())))
             if not negatives and not ctx.index.sparse_relations:
                 # not geometric: a predicate the pair lacks, said of such a pair elsewhere
-                negatives = sample_up_to(ctx.rng, plausible_negatives(ctx.vocab, seen, s, o, excluded), 1)
-            elif not negatives:
+                negatives = sample_up_to(ctx.rng, plausible_negatives(ctx.vocab, seen, s, o, excluded, owned), 1)
+            elif not negatives and not owned:
                 # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
                 ruled = [p for p in ruled_out(ctx.index, s, o, ctx.vocab) if p not in excluded]
                 negatives = sample_up_to(ctx.rng, ruled, 1)
