@@ -195,3 +195,10 @@ def test_a_file_that_is_not_dicom_is_named_not_a_traceback(tmp_path: Path, fmt: 
     result = CliRunner().invoke(app, ["convert", str(junk), "--from", fmt, "--out", str(tmp_path / "s.jsonl")])
     assert result.exit_code == 2 and "not a DICOM file" in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_slices_holding_only_slivers_are_counted_not_rejected(study: tuple[Path, Path]) -> None:
+    seg, ct = study
+    scenes, report = scenes_of(seg, images=ct, min_pixels=301)  # the liver has 300 pixels a slice, the rest fewer
+    assert scenes == [] and report.entries == []
+    assert report.repairs["slices_below_min_pixels"] == 4 and report.repairs["empty_slices_skipped"] == 2

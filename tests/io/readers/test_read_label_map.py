@@ -291,3 +291,14 @@ def test_2d_map_beside_an_image_of_another_size_is_refused(tmp_path: Path) -> No
     (entry,) = report.entries
     assert (entry.file, entry.record, entry.field) == (str(tmp_path / "maps" / "case1.png"), "case1.png", "image")
     assert "200x100" in entry.reason and "60x40" in entry.reason and str(tmp_path / "images" / "case1.png") in entry.reason
+
+
+def test_volume_slices_holding_only_slivers_are_counted_not_rejected(tmp_path: Path) -> None:
+    """An organ's last slices hold a few pixels of it: normal in a volume, not a bad record."""
+    volume = np.zeros((20, 20, 4), np.uint8)
+    volume[2:10, 2:10, 1:3] = 1  # 64 pixels in slices 1 and 2
+    volume[5:7, 5:7, 3] = 1  # 4 pixels in slice 3
+    np.save(tmp_path / "v.npy", volume)
+    scenes, report = read_all(tmp_path / "v.npy", "label_map")
+    assert [s.meta["slice"] for s in scenes] == [1, 2] and report.entries == []
+    assert report.repairs["slices_below_min_pixels"] == 1 and report.repairs["empty_slices_skipped"] == 1

@@ -105,3 +105,10 @@ def test_structure_files_needs_a_folder(tmp_path: Path) -> None:
     case = subject(tmp_path / "s0001")
     with pytest.raises(ValueError, match="structure_files reads a folder"):
         read_all(case / "ct.nii.gz", "label_map", structure_files=True)
+
+
+def test_slices_holding_only_slivers_are_counted_not_rejected(tmp_path: Path) -> None:
+    case = subject(tmp_path / "s0001")  # slice 1: the liver's 30 pixels; 2: 30 + 4 + 9; 3: 30 + 9
+    scenes, report = read_all(case, "label_map", min_pixels=31)
+    assert scenes == [] and report.entries == []
+    assert report.repairs["slices_below_min_pixels"] == 3

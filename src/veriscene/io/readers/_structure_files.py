@@ -161,11 +161,14 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             return
     spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
     across, down = (a for a in range(3) if a != axis)
-    empty = 0
+    empty = small = 0
     for k in range(0, shape[axis], step):
         here = [m for m, span in zip(masks, spans) if k in span]
         if not here:
             empty += 1
+            continue
+        if max(int(m.voxels[(slice(None),) * axis + (k - m.start[axis],)].sum()) for m in here) < opts.min_pixels:
+            small += 1  # the last slivers of structures: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
         image: str | None = None
@@ -186,3 +189,5 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             yield scene
     if empty:
         ctx.report.count("empty_slices_skipped", empty)
+    if small:
+        ctx.report.count("slices_below_min_pixels", small)

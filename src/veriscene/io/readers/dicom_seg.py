@@ -331,10 +331,14 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     present = set(np.flatnonzero(np.any(case.masks, axis=tuple(a for a in range(4) if a != axis))).tolist())
-    empty = 0
+    empty = small = 0
     for k in range(0, case.masks.shape[axis], step):
         if k not in present:
             empty += 1
+            continue
+        cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
+        if cut.sum(axis=(0, 1)).max() < opts.min_pixels:
+            small += 1  # the last slivers of segments: skipped and counted, as an empty slice is
             continue
         image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
         image: str | None = None
@@ -345,7 +349,6 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm)}
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
-        cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
                       for c in range(cut.shape[-1]) if cut[..., c].any())
         scene = ctx.scene(f"{path.name}[{'xyz'[axis]}={k}]",
@@ -356,6 +359,8 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             yield scene
     if empty:
         ctx.report.count("empty_slices_skipped", empty)
+    if small:
+        ctx.report.count("slices_below_min_pixels", small)
 
 
 def read_dicom_seg(

@@ -172,10 +172,14 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
                            str(case.image))
             return
     present = set(np.flatnonzero(np.any(labels != 0, axis=tuple(a for a in range(3) if a != axis))).tolist())
-    empty = 0
+    empty = small = 0
     for k in range(0, labels.shape[axis], step):
         if k not in present:
             empty += 1
+            continue
+        cut = plane(labels, axis, k, nifti)
+        if np.unique(cut[cut != 0], return_counts=True)[1].max() < opts.min_pixels:
+            small += 1  # an organ's last sliver: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
         image: str | None = None
@@ -190,7 +194,6 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             meta["orientation"] = RADIOLOGICAL
         if case.image is not None:
             meta["image_volume"] = str(case.image)
-        cut = plane(labels, axis, k, nifti)
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(_scene, ctx, opts, cut, image_id, image, meta))
         if scene is not None:
@@ -199,6 +202,8 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             yield scene
     if empty:
         ctx.report.count("empty_slices_skipped", empty)
+    if small:
+        ctx.report.count("slices_below_min_pixels", small)
 
 
 def read_label_map(
