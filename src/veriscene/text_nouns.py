@@ -59,8 +59,9 @@ MASS_UNIT, GROUP_UNIT = "patch", "group"
 
 # Nouns that, before "of", name a group of the things named after it: Visual Genome's "group of
 # people", "bunch of bananas", "herd of zebras", "row of windows", "pair of shoes" are one box
-# around several people, bananas, ... (`veriscene.io.normalize` reads them so). Not portions or
-# containers ("piece of cake", "glass of water", "plate of food"): those are one thing.
+# around several people, bananas, ... (`veriscene.io.normalize` reads them so). Before a name
+# singular in form ("herd of sheep") only those of `GROUP_NAMES` are: "string of kite" is a part.
+# Not portions or containers ("piece of cake", "glass of water", "plate of food"): one thing.
 COLLECTIVE_NOUNS = frozenset([
     "group", "bunch", "pile", "crowd", "herd", "flock", "row", "stack", "pair", "cluster", "line", "set",
     "team", "bundle", "collection", "fleet", "school", "pack", "swarm", "heap", "clump", "couple", "grove",

@@ -132,6 +132,11 @@ def test_name_and_group_tells_plural_names(raw: str, expected: tuple[str, bool])
         ("pile of snow", ("pile of snow", False), "pile of snow"),
         ("bunch of broccoli", ("bunch of broccoli", False), "bunch of broccoli"),
         ("piece of cake", ("piece of cake", False), "piece of cake"),
+        # before a singular, a collective that may name one thing or a part is read as written
+        ("string of kite", ("string of kite", False), "string of kite"),
+        ("line of sight", ("line of sight", False), "line of sight"),
+        ("band of watch", ("band of watch", False), "band of watch"),
+        ("string of lights", ("light", True), "string of light"),
         ("glass of water", ("glass of water", False), "glass of water"),
         ("line", ("line", False), "line"), ("smoke stack", ("smoke stack", False), "smoke stack"),
         ("glasses", ("glasses", False), "glasses"), ("pants", ("pants", False), "pants"),

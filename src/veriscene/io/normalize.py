@@ -183,8 +183,10 @@ def _collective(text: str) -> tuple[str, bool] | None:
     """(name, group) of a name that says a group of things, None for any other: 'group of
     people' -> ('person', True), 'large herd of zebras' -> ('zebra', True), 'crowd' -> ('person',
     True), 'herd' -> ('herd', True); 'pair of jeans' -> ('jeans', False) (a pair is one),
-    'stack of jeans' -> ('jeans', True); 'pile of snow' -> None (a pile of a substance is one
-    thing), 'piece of cake' -> None (not a collective)."""
+    'stack of jeans' -> ('jeans', True); 'herd of sheep' -> ('sheep', True); 'pile of snow' ->
+    None (a pile of a substance is one thing), 'string of kite' -> None (before a singular, only
+    a collective of `GROUP_NAMES`: a string, a band, a line or a set may be one thing), 'piece
+    of cake' -> None (not a collective)."""
     head, of, member = text.partition(" of ")
     if of:
         words = head.split()
@@ -198,8 +200,10 @@ def _collective(text: str) -> tuple[str, bool] | None:
         if unit is not None:  # "pair of jeans", "set of stairs": one; "stack of jeans": several
             return member, collective not in (unit, "pair", "set")
         singular = singular_form(last)
-        if singular is None and is_uncountable(member):
-            return None  # "pile of snow", "bunch of broccoli": one heap of a substance
+        if singular is None and (is_uncountable(member) or collective not in GROUP_NAMES):
+            # "pile of snow", "bunch of broccoli": one heap of a substance; "string of kite",
+            # "line of sight": a collective that also names a part or a thing, before a singular
+            return None
         return (f"{first} {singular}" if first else singular) if singular else member, True
     words = text.split()
     last = singular_form(words[-1]) or words[-1]

@@ -192,6 +192,17 @@ def test_plural_names_are_crowd_regions_and_absences_unknown(gqa_file: Path) -> 
     assert "exhaustive" not in complete[0].meta and complete[0].meta["crowd"] == [0, 1]
 
 
+def test_collective_names_are_crowd_regions_of_their_members(tmp_path: Path) -> None:
+    """GQA names a box around several as Visual Genome does: "group of people" and "crowd" are
+    crowd regions of "person", "bunch of bananas" one of "banana"; "pair of jeans" is one thing."""
+    path = write_json(tmp_path / "g.json", {"3": gqa_scene(**{
+        "1": obj("group of people", 0, 0, 20, 40), "2": obj("person", 30, 0, 10, 40), "3": obj("crowd", 50, 0, 20, 40),
+        "4": obj("bunch of bananas", 0, 50, 10, 10), "5": obj("pair of jeans", 30, 50, 10, 20)})})
+    (scene,), _ = read_all(path, "gqa")
+    assert scene.names == ("person", "person", "person", "banana", "jeans")
+    assert scene.meta["crowd"] == [0, 2, 3]
+
+
 @pytest.mark.parametrize("record, repairs", [
     ({"width": 100, "height": 80, "objects": None}, 1),  # an explicit null: read as none, counted
     ({"width": 100, "height": 80, "objects": {}}, 0),
