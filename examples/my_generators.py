@@ -13,7 +13,7 @@ what the program computes on the scene graph; it balances answers, draws a templ
 the open question and the multiple-choice one (options: the answer and `distractors`).
 
 Ask only what a person looking at the image can answer: here, the largest object only when it is
-clearly the largest (by `MARGIN`), not when two objects are about as large.
+clearly the largest (by its config's `margin`), not when two objects are about as large.
 """
 
 from __future__ import annotations
