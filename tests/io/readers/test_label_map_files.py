@@ -68,3 +68,24 @@ def test_canonical_voxel_size(affine: np.ndarray, expected: tuple[float, ...]) -
 
 def test_slice_meta_without_voxel_size() -> None:
     assert slice_meta(2, 7, None) == {"axis": 2, "slice": 7, "plane": "axial", "orientation": "radiological"}
+
+
+@pytest.mark.parametrize("affine, axis, expected", [
+    # stored from the head down (z reversed): the file's slice 1 is canonical slice 8 of 10
+    (np.diag([-1.0, -1.0, -3.0, 1.0]), 2, [("v_z0008", [2, 1])]),
+    # stored LPS: a sagittal slice along the file's i, reversed (patient's left first)
+    (np.diag([-1.0, -1.0, -3.0, 1.0]), 0, [(f"v_x{k:04d}", [0, 7 - k]) for k in (3, 4, 5)]),
+    # stored (z, y, x): canonical axis 2 is the file's axis 0
+    (np.array([[0, 0, 1.0, 0], [0, 1.0, 0, 0], [3.0, 0, 0, 0], [0, 0, 0, 1]]), 2, [("v_z0002", [0, 2])]),
+])
+def test_slices_say_where_they_are_in_the_file(tmp_path: Path, affine: np.ndarray, axis: int,
+                                               expected: list[tuple[str, list[int]]]) -> None:
+    """A slice's number is the canonical volume's; `stored_slice` finds it in the file as stored."""
+    labels = np.zeros((8, 8, 10), np.uint8)
+    if affine[2, 0]:  # stored (z, y, x): slice 2 along the file's first axis
+        labels[2, 2:5, 2:5] = 1
+    else:
+        labels[2:5, 2:5, 1] = 1
+    nib.save(nib.Nifti1Image(labels, affine), tmp_path / "v.nii.gz")
+    scenes, _ = read_all(tmp_path / "v.nii.gz", "label_map", axis=axis, min_pixels=1)
+    assert [(s.image_id, s.meta["stored_slice"]) for s in scenes] == expected

@@ -58,9 +58,9 @@ def test_totalsegmentator_dataset(tmp_path: Path) -> None:
     assert lesion == [2.0, 2.0, 4.0, 4.0]
     assert decode_mask(s.masks[1]).sum() == 30  # the liver keeps the lesion's pixels
     assert (2, "surrounded by", 1) in s.relations
-    assert {k: s.meta[k] for k in ("label_map", "plane", "pixel_size_mm", "image_volume")} == {
+    assert {k: s.meta[k] for k in ("label_map", "plane", "pixel_size_mm", "stored_slice", "image_volume")} == {
         "label_map": str(root / "s0001" / "segmentations"), "plane": "axial", "pixel_size_mm": [0.8, 0.8],
-        "image_volume": str(root / "s0001" / "ct.nii.gz")}
+        "stored_slice": [2, 2], "image_volume": str(root / "s0001" / "ct.nii.gz")}
     picture = np.asarray(Image.open(s.image))
     assert picture.shape == (10, 12) and picture[0, 0] < picture[7, 9]  # the kidney brighter than the liver
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -128,20 +128,43 @@ def _nibabel() -> Any:
     return nibabel
 
 
-def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, tuple[float, ...] | None]:
-    """(array, is_nifti, voxel size in mm along its axes, for NIfTI) of a label map (`labels`: 2D
-    or 3D, integers) or of an image volume."""
+class Grid(NamedTuple):
+    """Where a NIfTI volume's canonical voxels come from: their size in mm along the canonical axes,
+    and the file's own (RAS) affine, which says how the canonical turn reordered its axes."""
+
+    voxel_mm: tuple[float, ...]
+    affine: np.ndarray
+
+    def stored_slice(self, axis: int, k: int, length: int) -> list[int]:
+        """[the file's voxel axis, index] of slice k of `length` along canonical `axis`: where it
+        is in the file as stored (nibabel's array, ITK-SNAP's slice numbers from 0), which the
+        turn may have reversed (a volume stored from the head down: its slice 0 is canonical 63)."""
+        from nibabel import orientations
+
+        ornt = orientations.io_orientation(self.affine)
+        source = int(np.flatnonzero(ornt[:, 0] == axis)[0])
+        return [source, length - 1 - k if ornt[source, 1] < 0 else k]
+
+
+def nifti_grid(img: Any, canonical: Any) -> Grid:
+    return Grid(tuple(float(z) for z in canonical.header.get_zooms()[:3]), np.asarray(img.affine, dtype=np.float64))
+
+
+def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]:
+    """(array, is_nifti, its `Grid` for NIfTI) of a label map (`labels`: 2D or 3D, integers) or
+    of an image volume."""
     suffix = _suffix(path)
     nifti = suffix in (".nii", ".nii.gz")
-    voxel_mm: tuple[float, ...] | None = None
+    grid: Grid | None = None
     if nifti:
         nibabel = _nibabel()
         try:
-            canonical = nibabel.as_closest_canonical(nibabel.load(str(path)))
+            img = nibabel.load(str(path))
+            canonical = nibabel.as_closest_canonical(img)
             array = np.asanyarray(canonical.dataobj)
         except nibabel.filebasedimages.ImageFileError as exc:
             raise ValueError(str(exc)) from None
-        voxel_mm = tuple(float(z) for z in canonical.header.get_zooms()[:3])
+        grid = nifti_grid(img, canonical)
     elif suffix == ".npy":
         array = np.load(path, allow_pickle=False)
     else:
@@ -161,7 +184,7 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, tuple[float,
     if array.size == 0:
         raise bad(f"the {'label map' if labels else 'image volume'} is empty (shape {array.shape})", "pixels")
     if not labels:
-        return array, nifti, voxel_mm
+        return array, nifti, grid
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
             raise bad("the label map holds values that are not integers", "pixels")
@@ -172,7 +195,7 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, tuple[float,
         raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
     if array.dtype.kind == "i" and array.size and array.min() < 0:
         raise bad(f"the label map holds a negative label ({int(array.min())})", "pixels")
-    return array, nifti, voxel_mm
+    return array, nifti, grid
 
 
 def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarray:
@@ -199,15 +222,19 @@ def canonical_voxel_mm(affine_ras: np.ndarray) -> tuple[float, ...]:
     return tuple(out)
 
 
-def slice_meta(axis: int, k: int, voxel_mm: tuple[float, ...] | None) -> dict[str, Any]:
+def slice_meta(axis: int, k: int, voxel_mm: tuple[float, ...] | None,
+               stored: list[int] | None = None) -> dict[str, Any]:
     """The `meta` of slice k along `axis` of a canonical volume shown radiologically (`plane`):
     its plane, and with the voxel size, the size of one of the slice's pixels in mm, width then
     height (an axial slice of 0.8 x 0.8 x 5 mm voxels has pixels of 0.8 x 0.8 mm, a coronal one
-    0.8 x 5: drawn square, it looks squashed 6 to 1, though areas compare as they would in mm)."""
+    0.8 x 5: drawn square, it looks squashed 6 to 1, though areas compare as they would in mm);
+    `stored`, where the slice is in the file (`Grid.stored_slice`)."""
     meta: dict[str, Any] = {"axis": axis, "slice": k, "plane": PLANES[axis], "orientation": RADIOLOGICAL}
     if voxel_mm is not None:
         across, down = (a for a in range(3) if a != axis)  # `plane` shows the second down, the first across
         meta["pixel_size_mm"] = [round(voxel_mm[across], 4), round(voxel_mm[down], 4)]
+    if stored is not None:
+        meta["stored_slice"] = stored
     return meta
 
 

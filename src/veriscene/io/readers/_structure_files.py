@@ -36,7 +36,7 @@ import numpy as np
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._label_map_files import (
-    Case, _nibabel, _stem, _suffix, _write_slice, load_array, plane, slice_meta,
+    Case, Grid, _nibabel, _stem, _suffix, _write_slice, load_array, nifti_grid, plane, slice_meta,
 )
 from veriscene.io.readers._structures import Options, structure_scene
 from veriscene.scene.model import Scene
@@ -97,14 +97,14 @@ def _binary(path: Path, data: np.ndarray) -> np.ndarray:
     return inside
 
 
-def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, ...] | None, tuple[float, ...] | None]:
-    """The case's non-empty masks, cropped to their boxes, with the grid's shape and voxel size;
-    a mask that cannot be read or lies on another grid is reported and left out."""
+def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, ...] | None, Grid | None]:
+    """The case's non-empty masks, cropped to their boxes, with the canonical shape and `Grid` of
+    the masks read; a mask that cannot be read or lies on another grid is reported and left out."""
     nibabel = _nibabel()
     masks: list[_Mask] = []
     grid: tuple[Path, tuple[int, ...], np.ndarray] | None = None
     shape: tuple[int, ...] | None = None
-    voxel_mm: tuple[float, ...] | None = None
+    voxels: Grid | None = None
     for number, path in enumerate(case.structures, 1):
         try:
             img = nibabel.load(str(path))
@@ -124,14 +124,14 @@ def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, .
             ctx.file_error(bad(f"cannot read the mask: {exc}"[:300]), str(path))
             continue
         shape = inside.shape
-        voxel_mm = tuple(float(z) for z in canonical.header.get_zooms()[:3])
+        voxels = nifti_grid(img, canonical)
         spans = [np.flatnonzero(inside.any(axis=tuple(b for b in range(3) if b != a))) for a in range(3)]
         if not spans[0].size:
             ctx.report.count("empty_masks")
             continue
         box = tuple(slice(int(s[0]), int(s[-1]) + 1) for s in spans)
         masks.append(_Mask(number, _stem(path), tuple(b.start for b in box), np.ascontiguousarray(inside[box])))
-    return masks, shape, voxel_mm
+    return masks, shape, voxels
 
 
 def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
@@ -146,8 +146,8 @@ def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
 def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
                           slice_images: Path | None) -> Iterator[Scene]:
     """The slice scenes of one case of mask files (module notes)."""
-    masks, shape, voxel_mm = _load_masks(ctx, case)
-    if shape is None:
+    masks, shape, grid = _load_masks(ctx, case)
+    if shape is None or grid is None:
         return  # every mask was reported
     volume: np.ndarray | None = None
     if case.image is not None and slice_images is not None:
@@ -176,7 +176,8 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             out = slice_images / f"{image_id}.png"
             _write_slice(plane(volume, axis, k, True), out)
             image = str(out)
-        meta: dict[str, Any] = {"label_map": str(case.label), **slice_meta(axis, k, voxel_mm)}
+        meta: dict[str, Any] = {"label_map": str(case.label),
+                                **slice_meta(axis, k, grid.voxel_mm, grid.stored_slice(axis, k, shape[axis]))}
         if case.image is not None:
             meta["image_volume"] = str(case.image)
         structures = ((m.number, m.name, _cut(m, shape, axis, k)) for m in here)

@@ -136,7 +136,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         yield from structure_file_scenes(ctx, opts, case, axis, step, slice_images)
         return
     try:
-        labels, nifti, voxel_mm = load_array(case.label, labels=True)
+        labels, nifti, grid = load_array(case.label, labels=True)
     except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
         error = exc if isinstance(exc, SceneValidationError) else bad(f"cannot read the label map: {exc}"[:300])
         ctx.file_error(error, str(case.label))
@@ -189,7 +189,8 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             image = str(out)
         meta = {"label_map": str(case.label), "axis": axis, "slice": k}
         if nifti:  # canonical: its plane is known
-            meta.update(slice_meta(axis, k, voxel_mm))
+            assert grid is not None
+            meta.update(slice_meta(axis, k, grid.voxel_mm, grid.stored_slice(axis, k, labels.shape[axis])))
         elif orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
         if case.image is not None:
