@@ -61,3 +61,31 @@ def test_every_option_of_every_command_is_in_the_readme() -> None:
             if spellings and not any(re.search(re.escape(o) + r"(?![\w-])", README) for o in spellings):
                 missing.append(f"veriscene {name} {spellings[0]}")
     assert not missing, missing
+
+
+def test_every_python_name_the_readme_gives_can_be_imported() -> None:
+    """`veriscene.io.export.export`, `veriscene.text.UNIT_NOUNS`, ...: a module, then attributes."""
+    import importlib
+
+    wrong = []
+    for name in sorted(set(re.findall(r"`(veriscene(?:\.\w+)+)", README))):
+        parts = name.split(".")
+        if parts[-1] in ("yaml", "json", "py"):  # a file: veriscene.yaml of an lmms-eval task
+            continue
+        found = next((k for k in range(len(parts), 0, -1) if _importable(".".join(parts[:k]))), 0)
+        obj: object = importlib.import_module(".".join(parts[:found])) if found else None
+        for attribute in parts[found:]:
+            obj = getattr(obj, attribute, None)
+        if obj is None:
+            wrong.append(name)
+    assert not wrong, wrong
+
+
+def _importable(module: str) -> bool:
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
