@@ -1,8 +1,10 @@
-"""COCO RLE masks through pycocotools: round trip, tight box, and pixel lookups decoding only the masks looked at."""
+"""COCO RLE masks: round trip through pycocotools, tight box, and pixel lookups decoding only the crops of the masks looked at."""
 
 import numpy as np
 
-from veriscene.scene.masks import BACKGROUND, CONTESTED, SceneMasks, decode_mask, encode_mask, mask_area, mask_to_box
+from veriscene.scene.masks import (
+    BACKGROUND, CONTESTED, SceneMasks, crop_of_runs, decode_mask, encode_mask, mask_area, mask_runs, mask_to_box,
+)
 
 
 def _mask() -> np.ndarray:
@@ -88,6 +90,28 @@ def test_scene_masks_decode_only_the_masks_looked_at() -> None:
     assert sorted(lookup._pixels) == [0]  # the other two masks were never decoded
 
 
+def test_crops_of_runs_are_pycocotools_decodes() -> None:
+    """A window's columns made from a mask's runs hold the pixels pycocotools decodes there:
+    masks touching the frame's edges, full, empty, of single pixels, runs across columns."""
+    rng = np.random.default_rng(5)
+    h, w = 17, 13
+    masks = _random_masks(rng, 20, h, w) + [np.ones((h, w), bool)]
+    for corner in ((0, 0), (h - 1, w - 1), (0, w - 1), (h - 1, 0)):
+        masks.append(np.zeros((h, w), bool))
+        masks[-1][corner] = True
+    masks.append(rng.random((h, w)) < 0.5)
+    rles = [encode_mask(m) for m in masks]
+    runs = mask_runs([r["counts"] for r in rles] + [_uncompressed(masks[3])["counts"]], h, w)
+    assert runs[-1].tolist() == runs[3].tolist()
+    for mask, mask_runs_ in zip(masks, runs):
+        assert mask_runs_.sum() == h * w and mask_runs_[1::2].sum() == mask.sum()
+        for _ in range(30):
+            x0, y0 = int(rng.integers(w)), int(rng.integers(h))
+            x1, y1 = x0 + int(rng.integers(0, w - x0 + 1)), y0 + int(rng.integers(0, h - y0 + 1))
+            crop = crop_of_runs(mask_runs_, h, x0, y0, x1, y1)
+            assert crop.shape == (y1 - y0, x1 - x0) and (crop == mask[y0:y1, x0:x1]).all()
+
+
 def test_counts_that_would_overrun_the_frame_are_refused_before_decoding() -> None:
     """pycocotools writes a mask's runs without checking them against the frame: a malformed RLE
     could corrupt memory and kill the process. Every mask's counts are read first."""
@@ -128,3 +152,12 @@ def test_counts_that_would_overrun_the_frame_are_refused_before_decoding() -> No
     assert raised.value.field == "objects[7].mask.counts"
     with pytest.raises(SceneValidationError):
         decode_mask(rles[7])
+    # each mask is told apart: the others still decode, the wrong one raises when looked up
+    found = mask_runs([r["counts"] for r in rles], h, w)
+    assert isinstance(found[7], str) and found[7].startswith("the runs add up to")
+    assert all(not isinstance(r, str) for j, r in enumerate(found) if j != 7)
+    lookup = SceneMasks(rles, w, h)
+    x0, y0, x1, y1 = lookup.boxes[3]
+    assert (lookup.pixels([3])[0] == masks[3][y0:y1, x0:x1]).all()
+    with pytest.raises(SceneValidationError, match="objects\\[7\\]"):
+        lookup.pixels([3, 7])

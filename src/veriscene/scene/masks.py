@@ -21,15 +21,11 @@ def encode_mask(binary: np.ndarray) -> dict[str, Any]:
     return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
 
 
-def bad_counts(counts: Sequence[Any], height: int, width: int) -> tuple[int, str] | None:
-    """The first of these masks' RLE `counts` that does not describe a (height, width) mask, with
-    why, or None when all do.
-
-    pycocotools trusts the counts it decodes: runs that add up to more than the frame (or a
-    negative run) are written past its buffer, which can kill the process. So the counts are
-    checked before they are decoded: compressed counts (COCO's string) are read in one pass over
-    all the masks' characters, as pycocotools reads them; each run must be non-negative and the
-    runs must add up to height x width. Uncompressed counts (a list of ints) are summed."""
+def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[np.ndarray], tuple[int, str] | None]:
+    """Each mask's runs (int64, background first, column by column as pycocotools lays them),
+    and None; or no runs and the first mask whose counts do not describe a (height, width) mask,
+    with why. Compressed counts (COCO's string) are read in one pass over all the masks'
+    characters, as pycocotools reads them."""
     total = height * width
     strings: list[str] = []
     at: list[int] = []
@@ -38,40 +34,41 @@ def bad_counts(counts: Sequence[Any], height: int, width: int) -> tuple[int, str
             c = c.decode("latin-1")  # (pycocotools' own form; a byte past ASCII is refused below)
         if isinstance(c, str):
             if not c or not c.isascii():
-                return i, "compressed counts must be a non-empty ASCII string"
+                return [], (i, "compressed counts must be a non-empty ASCII string")
             strings.append(c)
             at.append(i)
         elif isinstance(c, list):
             if not all(type(r) is int and r >= 0 for r in c):
-                return i, "uncompressed counts must be a list of non-negative integers"
+                return [], (i, "uncompressed counts must be a list of non-negative integers")
             if sum(c) != total:
-                return i, f"the runs add up to {sum(c)} pixels, not {height}x{width}"
+                return [], (i, f"the runs add up to {sum(c)} pixels, not {height}x{width}")
         else:
-            return i, f"counts must be a string (compressed RLE) or a list of ints, got {type(c).__name__}"
+            return [], (i, f"counts must be a string (compressed RLE) or a list of ints, got {type(c).__name__}")
     if not strings:
-        return None
+        return [np.asarray(c, np.int64) for c in counts], None
     n = len(strings)
     lengths = np.fromiter(map(len, strings), np.int64, n)
     value = np.frombuffer("".join(strings).encode("ascii"), np.uint8).astype(np.int64) - 48
     owner = np.repeat(np.arange(n), lengths)  # the mask of each character
     outside = (value < 0) | (value > 63)
     if outside.any():
-        return at[int(owner[np.flatnonzero(outside)[0]])], "compressed counts hold a character outside '0'..'o'"
+        return [], (at[int(owner[np.flatnonzero(outside)[0]])], "compressed counts hold a character outside '0'..'o'")
     more = (value & 0x20) != 0  # a number goes on in the next character
     cut = more[np.cumsum(lengths) - 1]
     if cut.any():
-        return at[int(np.flatnonzero(cut)[0])], "compressed counts end inside a number"
+        return [], (at[int(np.flatnonzero(cut)[0])], "compressed counts end inside a number")
     ends = np.flatnonzero(~more)
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
     digit = np.arange(value.size) - np.repeat(starts, ends - starts + 1)  # 5-bit group within its number
     if digit.max() > 6:
-        return at[int(owner[np.flatnonzero(digit > 6)[0]])], "compressed counts hold a number too large"
+        return [], (at[int(owner[np.flatnonzero(digit > 6)[0]])], "compressed counts hold a number too large")
     number = np.add.reduceat((value & 0x1F) << (5 * digit), starts)
     negative = (value[ends] & 0x10) != 0  # the sign bit of a number's last group
     number[negative] -= np.left_shift(1, 5 * (digit[ends][negative] + 1))
     mask = owner[ends]
-    place = np.arange(number.size) - np.searchsorted(mask, np.arange(n))[mask]  # the run's index in its mask
+    firsts = np.searchsorted(mask, np.arange(n))  # each mask's first number (every mask has one)
+    place = np.arange(number.size) - firsts[mask]  # the run's index in its mask
     # run m = number m + run m-2 for m > 2: running sums over each mask's odd runs and its even
     # runs from the third on (the first run alone)
     series = mask * 3 + np.where(place == 0, 0, 1 + (place & 1))
@@ -85,12 +82,51 @@ def bad_counts(counts: Sequence[Any], height: int, width: int) -> tuple[int, str
     negative_run[mask[runs < 0]] = True
     pixels = np.bincount(mask, weights=runs, minlength=n)
     wrong = np.flatnonzero(negative_run | (pixels != total))
-    if wrong.size == 0:
-        return None
-    k = int(wrong[0])
-    if negative_run[k]:
-        return at[k], "compressed counts hold a negative run"
-    return at[k], f"the runs add up to {int(pixels[k])} pixels, not {height}x{width}"
+    if wrong.size:
+        k = int(wrong[0])
+        if negative_run[k]:
+            return [], (at[k], "compressed counts hold a negative run")
+        return [], (at[k], f"the runs add up to {int(pixels[k])} pixels, not {height}x{width}")
+    compressed = iter(np.split(runs, firsts[1:].tolist()))
+    return [np.asarray(c, np.int64) if isinstance(c, list) else next(compressed) for c in counts], None
+
+
+def bad_counts(counts: Sequence[Any], height: int, width: int) -> tuple[int, str] | None:
+    """The first of these masks' RLE `counts` that does not describe a (height, width) mask, with
+    why, or None when all do.
+
+    pycocotools trusts the counts it decodes: runs that add up to more than the frame (or a
+    negative run) are written past its buffer, which can kill the process. So the counts are
+    checked before they are decoded: compressed counts (COCO's string) are read in one pass over
+    all the masks' characters, as pycocotools reads them; each run must be non-negative and the
+    runs must add up to height x width. Uncompressed counts (a list of ints) are summed."""
+    return _read_counts(counts, height, width)[1]
+
+
+def mask_runs(counts: Sequence[Any], height: int, width: int) -> list[np.ndarray | str]:
+    """Each mask's runs (see `_read_counts`), or why its counts do not describe a (height, width)
+    mask: the masks are read together, and one by one only when one of them is wrong."""
+    runs, found = _read_counts(counts, height, width)
+    if found is None:
+        return list(runs)
+    out: list[np.ndarray | str] = []
+    for c in counts:
+        alone, why = _read_counts([c], height, width)
+        out.append(alone[0] if why is None else why[1])
+    return out
+
+
+def crop_of_runs(runs: np.ndarray, height: int, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """(y1 - y0, x1 - x0) bool: the window [x0, x1) x [y0, y1) of the (height, width) mask of
+    these valid runs (background first, column by column). Only the window's columns are
+    written (pycocotools' decode writes the whole frame, a byte at a time)."""
+    lo, hi = x0 * height, x1 * height  # the window's columns, as positions in the column-major frame
+    ends = np.cumsum(runs)
+    # each run clipped to the columns: its pixels among them (the others count 0)
+    inside = np.minimum(ends, hi) - np.clip(ends - runs, lo, hi)
+    np.maximum(inside, 0, out=inside)
+    flat = np.repeat(np.arange(runs.size) & 1 == 1, inside)  # odd runs are the mask's
+    return flat.reshape(x1 - x0, height)[:, y0:y1].T
 
 
 def check_counts(masks: Sequence[dict[str, Any]], height: int, width: int, index: Sequence[int] | None = None) -> None:
@@ -142,67 +178,44 @@ CONTESTED = -2
 
 class SceneMasks:
     """A scene's masks for pixel lookups. Each mask's tight box is read from the RLE without
-    decoding; a mask is decoded (once) only when a lookup touches its box, and its pixels are
-    kept as the crop of its box. pycocotools decodes into a frame the size of the image, so the
-    cost is per frame, and on large images most of it would be in frames no question looks at.
-
-    Masks whose boxes do not meet share a frame: the masks are split into groups of pairwise
-    disjoint boxes (greedily, in index order), and a group is decoded once, as the union of its
-    masks (merged as RLE), when one of them is first looked up; its frame is kept. A mask's
-    pixels all lie in its box, which meets no other box of the group, so the crop of the union
-    is exactly the mask: a scene of many objects needs only a few frames."""
+    decoding; a mask is decoded (once) only when a lookup touches its box, and only the crop of
+    its box is made (from its runs, `crop_of_runs`): pycocotools would decode a frame the size of
+    the image, a byte at a time, and on large images most of it would be in frames no question
+    looks at. The masks' counts are read (and checked, `mask_runs`) together at the first lookup;
+    a mask whose counts are wrong raises SceneValidationError when it is looked up."""
 
     def __init__(self, masks: Sequence[dict[str, Any]], width: int, height: int) -> None:
         self.width, self.height = width, height
         self._masks = masks
-        self._rles = [_as_coco(m) for m in masks]
-        xywh = mask_utils.toBbox(self._rles).tolist() if self._rles else []
+        rles = [_as_coco(m) for m in masks]
+        xywh = mask_utils.toBbox(rles).tolist() if rles else []
         # each mask's tight box as [x0, x1) x [y0, y1) pixel bounds (an empty mask meets nothing)
         self.boxes = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in xywh]
         self._pixels: dict[int, np.ndarray] = {}
-        self._group: list[int] | None = None  # mask -> its group (built at the first decode)
-        self._frames: dict[int, tuple[np.ndarray, int]] = {}  # group -> (decoded frames, channel)
-
-    def _groups(self) -> list[int]:
-        """Each mask's group: the first group holding no mask whose box meets its box."""
-        if self._group is None:
-            group: list[int] = []
-            members: list[list[tuple[int, int, int, int]]] = []  # per group, its masks' boxes
-            for a, b, c, d in self.boxes:
-                g = next((g for g, boxes in enumerate(members)
-                          if not any(a < x1 and x0 < c and b < y1 and y0 < d for x0, y0, x1, y1 in boxes)),
-                         len(members))
-                if g == len(members):
-                    members.append([])
-                members[g].append((a, b, c, d))
-                group.append(g)
-            self._group = group
-        return self._group
+        self._runs: list[np.ndarray | str] | None = None  # per mask: its runs or why they are wrong
 
     def near(self, x0: int, y0: int, x1: int, y1: int) -> list[int]:
         """The masks whose tight box meets the window [x0, x1) x [y0, y1)."""
         return [j for j, (a, b, c, d) in enumerate(self.boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
 
     def pixels(self, masks: Sequence[int]) -> list[np.ndarray]:
-        """Each mask's (h, w) bool pixels inside its tight box, read-only (the groups not decoded
-        yet are decoded together, in one call)."""
+        """Each mask's (h, w) bool pixels inside its tight box, read-only."""
         missing = [j for j in masks if j not in self._pixels]
         if missing:
-            group = self._groups()
-            todo = sorted({group[j] for j in missing} - self._frames.keys())
-            if todo:
-                members = [j for j, g in enumerate(group) if g in todo]
-                check_counts([self._masks[j] for j in members], self.height, self.width, members)
-                unions = [[rle for rle, g in zip(self._rles, group) if g == t] for t in todo]
-                frames = mask_utils.decode(  # (H, W, len(todo))
-                    [rles[0] if len(rles) == 1 else mask_utils.merge(rles, intersect=False) for rles in unions])
-                frames = frames.view(bool)  # pycocotools writes 0/1 bytes: bool without a copy
-                frames.flags.writeable = False  # the crops handed out are views of it
-                self._frames.update((t, (frames, k)) for k, t in enumerate(todo))
+            if self._runs is None:
+                self._runs = mask_runs([m["counts"] for m in self._masks], self.height, self.width)
+            for j in missing:  # every mask checked before any is decoded
+                if isinstance(self._runs[j], str):
+                    from veriscene.errors import SceneValidationError
+
+                    raise SceneValidationError(f"mask cannot be decoded: {self._runs[j]}",
+                                               field=f"objects[{j}].mask.counts")
             for j in missing:
-                frames, k = self._frames[group[j]]
-                x0, y0, x1, y1 = self.boxes[j]
-                self._pixels[j] = frames[y0:y1, x0:x1, k]
+                runs = self._runs[j]
+                assert not isinstance(runs, str)
+                crop = crop_of_runs(runs, self.height, *self.boxes[j])
+                crop.flags.writeable = False
+                self._pixels[j] = crop
         return [self._pixels[j] for j in masks]
 
     def at(self, col: int, row: int) -> list[int]:
