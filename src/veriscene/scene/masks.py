@@ -1,4 +1,7 @@
-"""Instance masks as COCO RLE, through pycocotools (never hand-rolled RLE)."""
+"""Instance masks as COCO RLE: encoded, decoded whole, measured and boxed through pycocotools.
+Pixel lookups (`SceneMasks`) read the counts themselves, to check them before anything trusts
+them and to make the crop of a mask's box from its runs, where pycocotools decodes the whole
+frame a byte at a time."""
 
 from __future__ import annotations
 
