@@ -218,3 +218,13 @@ def test_process_reward_reads_reasoning_a_chat_parser_split_off(scene):
 def test_process_reward_names_a_bad_cell(cell, why):
     with pytest.raises(ValueError, match=rf"column 'process', row 1: .*{why}"):
         process_reward(prompts=["q", "q"], completions=["x", "y"], process=[None, cell])
+
+
+def test_an_image_label_is_no_number_claim() -> None:
+    """"Image 2" names an image: a bool said beside it is read, and no count is claimed."""
+    from veriscene.rewards.process import Step
+
+    targets = ProcessTargets(steps=(Step(3, "exists", "bool", True, "yes"),), names=("star",), attributes=())
+    scored = score_trace("<think>In Image 2 there is a star, yes.</think><answer>Image 2</answer>", targets)
+    assert (scored.score, scored.claims) == (1.0, 0)
+    assert score_trace("<think>There are 2 stars, yes.</think>", targets).claims == 1  # a count is still one

@@ -151,6 +151,17 @@ def register(app: typer.Typer) -> None:
                          "at most once per conversation, captions last. trl with N > 1 writes SFTTrainer's "
                          "`messages` records, a ground truth per turn."),
         ] = 1,
+        reasoning: Annotated[
+            bool,
+            typer.Option("--reasoning", help="Chain-of-thought targets: each sample's rationale, computed from its "
+                         "program on the scene graph (the objects found with their boxes, counts, values), in "
+                         "<think>...</think>, then <answer>...</answer>. llava, sharegpt, parquet, hf, trl."),
+        ] = False,
+        scenes: Annotated[
+            list[Path] | None,
+            typer.Option("--scenes", help="With --reasoning: the scene graphs the rationales are computed from "
+                         "(default: those the run's manifest names); repeatable."),
+        ] = None,
         allow_incomplete: Annotated[
             bool,
             typer.Option("--allow-incomplete", help="Export a finished run whose sample files hold another number of "
@@ -190,6 +201,15 @@ def register(app: typer.Typer) -> None:
             _instructions_error(to, instructions, prompts))
         if usage:
             fail(usage)
+        if reasoning or scenes:
+            from veriscene.io.reasoning import check_reasoning_format
+
+            if not reasoning:
+                fail("--scenes is read for reasoning targets: give --reasoning too")
+            try:
+                check_reasoning_format(to)
+            except ValueError as exc:
+                fail(str(exc))
         if split is not None and to != "hf":
             fail(f"--split names the split of an hf export's DatasetDict, not of --to {to}")
         if split is not None:
@@ -211,6 +231,8 @@ def register(app: typer.Typer) -> None:
             options["turns"] = turns
         if instructions:
             options.update(instructions=True, prompts=prompts)
+        if reasoning:
+            options.update(reasoning=True, scenes=[str(f) for f in scenes] if scenes else None)
         try:
             with progress_bar("exporting", sample_count(run)) as advance:
                 summary = export(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from veriscene.engine.runfiles import (
     sample_lines,
     samples_root,
 )
+from veriscene.io.reasoning import ReasoningCounts, check_reasoning_format, reasoning_scenes, with_reasoning
 from veriscene.io.writers import LAYOUTS, names_file, planned_outputs, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
 from veriscene.io.writers.records import GENERATED_QUESTION, check_sample
@@ -156,6 +157,8 @@ def export(
     progress: Callable[[int], None] | None = None,
     allow_incomplete: bool = False,
     instructions: bool = False,
+    reasoning: bool = False,
+    scenes: str | Path | Sequence[str | Path] | None = None,
     **options: Any,
 ) -> ExportSummary:
     """Export a run's samples (`run_dir/samples.jsonl`, its zstd shards, or a samples file) to
@@ -181,6 +184,10 @@ def export(
     Not for jsonl (its records must stay the samples their ids hash) nor lmms_eval (whose task
     always sends them).
 
+    `reasoning`: each target is the sample's rationale in a think block, then the answer
+    (`veriscene.io.reasoning`, `veriscene.rationale`), computed from the run's scenes (those its
+    manifest names, or `scenes`); for llava, sharegpt, parquet, hf and trl.
+
     A finished run whose files hold another number of samples than its manifest records raises
     IncompleteRunError and writes nothing, unless `allow_incomplete` (then the summary warns).
     An `out` that would replace a file of the run raises RunFileError; an lmms_eval task folder
@@ -191,13 +198,18 @@ def export(
                          "path, which would mean nothing once uploaded: export it to a local folder on the machine "
                          "that runs lmms-eval")
     prompt_set = instruction_prompts(to, instructions, options)
+    if scenes is not None and not reasoning:
+        raise ValueError("scenes are read for reasoning targets: give them with reasoning=True (--reasoning)")
+    if reasoning:
+        check_reasoning_format(to)
     source = readable(run_dir, storage_options)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     if is_url(out):
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
                               storage_options=storage_options, progress=progress, check_urls=check_urls,
-                              allow_incomplete=allow_incomplete, instructions=instructions, **options)
+                              allow_incomplete=allow_incomplete, instructions=instructions, reasoning=reasoning,
+                              scenes=scenes, **options)
     out = local_path(out)
     if to != "lmms_eval":
         options.pop("prompts", None)  # read above: the instructions' prompts, no writer option
@@ -205,6 +217,9 @@ def export(
     expected = recorded_samples(source)
     bad_lines: list[str] = []
     samples = read_samples(source, bad_lines, progress, expected=None if allow_incomplete else expected)
+    counts = ReasoningCounts()
+    if reasoning:  # the scenes found before anything is written
+        samples = with_reasoning(samples, reasoning_scenes(source, scenes), counts)
     summary = write(
         samples if prompt_set is None else with_instructions(samples, prompt_set),
         out,
@@ -216,9 +231,13 @@ def export(
         **options,
     )
     ship_vocabulary(source, out, to, summary)
+    bad_lines += counts.skipped
     if bad_lines:
         summary.samples_skipped += len(bad_lines)
         summary.errors = (bad_lines + summary.errors)[:MAX_LISTED]
+    if counts.captions:
+        summary.warnings.append(f"{counts.captions} captions keep their plain target: a description has no program "
+                                "steps to reason through")
     summary.samples_expected = expected
     read = summary.samples_written + summary.samples_skipped
     if expected is not None and read != expected:  # allow_incomplete: written, and said

@@ -54,6 +54,8 @@ _BRACKETS_RE = re.compile(r"[\[\(\{<][^\[\]\(\)\{\}<>]*[\]\)\}>]")
 _ZERO_RE = re.compile(r"\b(?:no|none|zero)\b", re.IGNORECASE)
 _YES_RE = re.compile(r"\b(?:yes|true)\b", re.IGNORECASE)
 _NO_RE = re.compile(r"\b(?:no|not|false)\b", re.IGNORECASE)
+# "Image 2" names an image of a multi-image sample: a label, not a number the trace claims
+_IMAGE_LABEL_RE = re.compile(r"\bimages?\s*#?\s*\d+\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _read(text: str, targets: ProcessTargets) -> _Statement:
             bad += 1
         else:
             boxes.append(to_pixels(raw, fmt, targets.image_size))
-    rest = _BRACKETS_RE.sub(" ", text)
+    rest = _IMAGE_LABEL_RE.sub(" ", _BRACKETS_RE.sub(" ", text))
     numbers = [int(n.value) for n in find_numbers(rest) if n.is_integer_form]
     norm = normalize_phrase(rest)
     names = find_phrases(norm, [normalize_phrase(n) for n in _names(targets)])

@@ -15,6 +15,9 @@ of supervised formats (LLaVA, ShareGPT, TRL completions, parquet `answer_text`):
     point        "[0.402, 0.650]"  likewise (coords.format_point)
     image_index  "Image 2"      (answer 1 is 0-based; questions and answers say 1-based)
     text         as is          (captions / descriptions)
+
+A record holding a rationale under `REASONING` (an export with reasoning targets,
+`veriscene.io.reasoning`) has it before the answer: "<think>\n...\n</think>\n<answer>B</answer>".
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from veriscene.answers.coords import DEFAULT_BOX_FORMAT, format_box, format_poin
 from veriscene.sample import OPTION_LETTERS
 
 MC_STYLES = ("letter", "letter_text")
+REASONING = "_reasoning"  # a record's rationale, added by an export with reasoning targets
 IMAGE_PLACEHOLDER = "<image>"
 
 
@@ -98,6 +102,15 @@ def check_mc_style(mc_style: str) -> None:
 
 def answer_text(sample: dict[str, Any], *, mc_style: str = "letter") -> str:
     """The assistant's target text for a sample record (see the module docstring for the rules)."""
+    reasoning = sample.get(REASONING)
+    if reasoning:
+        from veriscene.rationale import reasoning_target
+
+        return reasoning_target(reasoning, _answer_text(sample, mc_style))
+    return _answer_text(sample, mc_style)
+
+
+def _answer_text(sample: dict[str, Any], mc_style: str) -> str:
     check_mc_style(mc_style)
     meta = sample.get("meta") or {}
     if meta.get("mode") == "mc":
