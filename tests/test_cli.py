@@ -94,7 +94,11 @@ def test_generate_compressed_input_and_a_truncated_one(tmp_path) -> None:
     assert (tmp_path / "o" / "samples.jsonl").read_bytes()
     packed.write_bytes(packed.read_bytes()[:-10])
     result = runner.invoke(app, ["generate", str(packed), "--out", str(tmp_path / "o2")])
-    assert result.exit_code == 2 and "Traceback" not in result.output and "Aborted" not in result.output
+    # a file cut short is bad data (exit 1, as a bad record with --strict), not a usage error (2)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "Aborted" not in result.output
+    assert "cannot read the gzip-compressed scene file to its end" in " ".join(result.output.split())
+    result = runner.invoke(app, ["verify", str(tmp_path / "o"), "--scenes", str(packed)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot read the gzip-compressed scene file to its end" in " ".join(result.output.split())
 
 

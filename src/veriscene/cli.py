@@ -146,6 +146,7 @@ def generate(
     from veriscene.engine.generate import MAX_SCAN_CHUNK, generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
     from veriscene.errors import SceneValidationError
+    from veriscene.scene.compressed import CompressedFileError
 
     if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
         _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
@@ -192,7 +193,7 @@ def generate(
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, plugins=plugins,
                 progress=advance, scan_progress=scanned, counted=counted, staging=staging,
             )
-    except SceneValidationError as exc:
+    except (SceneValidationError, CompressedFileError) as exc:  # bad data: a record, a file cut short
         _fail(str(exc), code=1)
     except (RunExistsError, ResumeMismatchError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         _fail(str(exc))
@@ -242,6 +243,7 @@ def verify(
     from veriscene.commands import local_input
     from veriscene.console import print_verify_report, progress_bar
     from veriscene.engine.runfiles import sample_count
+    from veriscene.scene.compressed import CompressedFileError
     from veriscene.verify import verify as run_verify
 
     run = local_input(path)
@@ -249,6 +251,8 @@ def verify(
         with progress_bar("verifying", sample_count(run)) as advance:
             report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address,
                                 plugins=plugins)
+    except CompressedFileError as exc:  # a scene file cut short or corrupt: bad data, as a mismatch is
+        _fail(str(exc), code=1)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     except RuntimeError as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray out of reach

@@ -134,3 +134,11 @@ def test_cli(tmp_path: Path) -> None:
     assert code == 2 and "add up to 1.1" in said
     code, said = cli(str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "q"))
     assert code == 2 and "none.jsonl" in said
+
+
+def test_cli_an_input_cut_short_is_bad_data_exit_1(tmp_path: Path) -> None:
+    packed = tmp_path / "s.jsonl.gz"
+    packed.write_bytes(gzip.compress(b"".join(orjson.dumps({"image_id": f"i{k}"}) + b"\n" for k in range(50)))[:-10])
+    code, said = cli(str(packed), "--out", str(tmp_path / "o"))
+    assert code == 1, said  # as a broken file is everywhere (README, exit codes); 2 is a usage error
+    assert "cannot read the gzip-compressed scene file to its end" in " ".join(said.split())

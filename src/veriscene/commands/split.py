@@ -36,9 +36,12 @@ def register(app: typer.Typer) -> None:
         (Python: veriscene.split)."""
         from veriscene.commands import fail
         from veriscene.io.split import split
+        from veriscene.scene.compressed import CompressedFileError
 
         try:
             summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
+        except CompressedFileError as exc:  # a ValueError, but bad data (a file cut short), not usage
+            fail(str(exc), code=1)
         except (FileNotFoundError, ValueError, TypeError) as exc:
             fail(str(exc))
         except OSError as exc:  # a broken compressed file, a full disk
