@@ -27,6 +27,8 @@ KIDNEY = [(28, 22), (35, 22), (35, 29), (28, 29)]
 
 
 def scenes_of(path: Path, **options: object) -> tuple[list[dict], RejectReport]:
+    """The scenes on the series' own pixel grid (its pixels are 0.7 x 0.8 mm, not resampled)."""
+    options.setdefault("square_pixels", False)
     report = RejectReport()
     return [scene_to_dict(s) for s in read(path, "dicom_rt", report=report, **options)], report
 

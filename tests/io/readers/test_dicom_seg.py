@@ -56,7 +56,10 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def scenes_of(path: Path, **options: object) -> tuple[list[dict], RejectReport]:
+    """The scenes on the series' own pixel grid (its pixels are 0.7 x 0.8 mm: `square_pixels`
+    would resample them; see test_non_square_pixels_are_resampled)."""
     report = RejectReport()
+    options.setdefault("square_pixels", False)
     scenes = [scene_to_dict(s) for s in read(path, "dicom_seg", report=report, **options)]
     return scenes, report
 
@@ -202,3 +205,15 @@ def test_slices_holding_only_slivers_are_counted_not_rejected(study: tuple[Path,
     scenes, report = scenes_of(seg, images=ct, min_pixels=301)  # the liver has 300 pixels a slice, the rest fewer
     assert scenes == [] and report.entries == []
     assert report.repairs["slices_below_min_pixels"] == 4 and report.repairs["empty_slices_skipped"] == 2
+
+
+def test_non_square_pixels_are_resampled(study: tuple[Path, Path], tmp_path: Path) -> None:
+    """The series' pixels are 0.7 mm wide and 0.8 tall: its 32 rows become 37 of 0.6919 mm."""
+    seg, ct = study
+    scenes, _ = scenes_of(seg, images=ct, slice_images=tmp_path / "slices", square_pixels=True)
+    s = scenes[1]
+    assert (s["width"], s["height"]) == (COLS, 37) == (40, 37)
+    assert (s["meta"]["pixel_size_mm"], s["meta"]["resampled_from"]) == ([0.7, 0.6919], [40, 32])
+    assert np.asarray(Image.open(s["image"])).shape == (37, 40)
+    liver = s["objects"][0]
+    assert liver["box"] == [5.0, 6.0, 25.0, 23.0]  # rows 5-19 become 6-22 (nearest pixel centre)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from veriscene.io.readers._label_map_files import canonical_voxel_mm, slice_meta
+from veriscene.io.readers._label_map_files import _resample, canonical_voxel_mm, slice_meta
 
 from .reader_helpers import read_all, write_json
 
@@ -36,9 +36,9 @@ def lps_volume(root: Path) -> Path:
     # sagittal: the front on the left, the head at the top
     (0, "sagittal", (12, 4), [0.6, 5.0], [0.0, 1.0, 4.0, 3.0], [8.0, 1.0, 12.0, 3.0]),
 ])
-def test_slices_say_their_plane_and_pixel_size(tmp_path: Path, axis: int, plane: str, size: tuple[int, int],
+def test_slices_say_their_plane_and_pixel_size_on_the_voxel_grid(tmp_path: Path, axis: int, plane: str, size: tuple[int, int],
                                                pixel_mm: list[float], liver: list[float], kidney: list[float]) -> None:
-    scenes, _ = read_all(lps_volume(tmp_path), "label_map", axis=axis, min_pixels=1)
+    scenes, _ = read_all(lps_volume(tmp_path), "label_map", axis=axis, min_pixels=1, square_pixels=False)
     for s in scenes:
         assert (s.width, s.height) == size
         assert {k: v for k, v in s.meta.items() if k in ("plane", "pixel_size_mm", "orientation")} == {
@@ -89,3 +89,30 @@ def test_slices_say_where_they_are_in_the_file(tmp_path: Path, affine: np.ndarra
     nib.save(nib.Nifti1Image(labels, affine), tmp_path / "v.nii.gz")
     scenes, _ = read_all(tmp_path / "v.nii.gz", "label_map", axis=axis, min_pixels=1)
     assert [(s.image_id, s.meta["stored_slice"]) for s in scenes] == expected
+
+
+@pytest.mark.parametrize("axis, size, pixel_mm, voxels, liver", [
+    # 10 x 12 voxels of 0.8 x 0.6 mm: 13 columns of 0.6154 mm; the liver's 3 columns become 4
+    (2, (13, 12), [0.6154, 0.6], [10, 12], [0.0, 0.0, 4.0, 4.0]),
+    # 10 x 4 voxels of 0.8 x 5 mm: 25 rows of 0.8 mm; the liver's 2 slices become 13 rows
+    (1, (10, 25), [0.8, 0.8], [10, 4], [0.0, 6.0, 3.0, 19.0]),
+    # 12 x 4 voxels of 0.6 x 5 mm: 33 rows of 0.6061 mm
+    (0, (12, 33), [0.6, 0.6061], [12, 4], [0.0, 8.0, 4.0, 25.0]),
+])
+def test_slices_of_pixels_that_are_not_square_are_resampled(tmp_path: Path, axis: int, size: tuple[int, int],
+                                                            pixel_mm: list[float], voxels: list[int],
+                                                            liver: list[float]) -> None:
+    """Drawn a pixel per voxel, a coronal slice of 5 mm slices looks squashed 6 to 1."""
+    scenes, _ = read_all(lps_volume(tmp_path), "label_map", axis=axis, min_pixels=1)
+    s = next(s for s in scenes if "liver" in s.names)
+    assert (s.width, s.height) == size
+    assert (s.meta["pixel_size_mm"], s.meta["resampled_from"]) == (pixel_mm, voxels)
+    assert s.boxes[s.names.index("liver")].tolist() == liver
+
+
+def test_resampling_keeps_pixel_centres() -> None:
+    ramp = np.arange(4, dtype=np.float64)[:, None] * np.ones((1, 2))  # rows 0, 1, 2, 3
+    # new centres at old rows -0.25, 0.25, ... 3.25: between old rows, the edges held
+    assert _resample(ramp, (8, 2), nearest=False)[:, 0].tolist() == [0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0]
+    assert _resample(ramp, (8, 2), nearest=True)[:, 0].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert _resample(ramp, (2, 2), nearest=True)[:, 0].tolist() == [1, 3]  # the pixel under each new centre

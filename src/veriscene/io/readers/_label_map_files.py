@@ -238,6 +238,43 @@ def slice_meta(axis: int, k: int, voxel_mm: tuple[float, ...] | None,
     return meta
 
 
+def _resample(picture: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray:
+    """`picture` (rows, columns[, segments]) at `size` (rows, columns), pixel centres aligned:
+    the nearest pixel (masks and labels: a pixel is in a structure or not) or linear (intensities)."""
+    out = picture
+    for ax, new in enumerate(size):
+        n = out.shape[ax]
+        if new == n:
+            continue
+        where = (np.arange(new) + 0.5) * n / new - 0.5  # each new pixel centre, in old pixels
+        if nearest:
+            out = np.take(out, np.clip(np.floor(where + 0.5).astype(np.intp), 0, n - 1), axis=ax)
+            continue
+        low = np.clip(np.floor(where).astype(np.intp), 0, n - 1)
+        weight = np.clip(where - low, 0.0, 1.0).reshape([-1 if a == ax else 1 for a in range(out.ndim)])
+        out = np.take(out, low, axis=ax) * (1.0 - weight) + np.take(out, np.minimum(low + 1, n - 1), axis=ax) * weight
+    return out
+
+
+def squared_slice(meta: dict[str, Any], cut: np.ndarray,
+                  picture: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """A slice (`cut`: labels or masks, `picture`: its image) of pixels that are not square
+    (`meta["pixel_size_mm"]`: a coronal slice of 5 mm CT slices, 0.8 x 5 mm) resampled to square
+    pixels of the finer side, so it is drawn in its true proportions (it looked squashed 6 to 1);
+    `meta` then gives the new pixel size and `resampled_from`, the slice's size in voxels. Square
+    pixels (within 1%) are left as they are."""
+    pixel_mm = meta.get("pixel_size_mm")
+    if pixel_mm is None or max(pixel_mm) <= min(pixel_mm) * 1.01:
+        return cut, picture
+    fine = min(pixel_mm)
+    rows, cols = cut.shape[:2]
+    size = (max(1, round(rows * pixel_mm[1] / fine)), max(1, round(cols * pixel_mm[0] / fine)))
+    meta["pixel_size_mm"] = [round(pixel_mm[0] * cols / size[1], 4), round(pixel_mm[1] * rows / size[0], 4)]
+    meta["resampled_from"] = [cols, rows]
+    squared = np.asfortranarray(_resample(cut, size, nearest=True))
+    return squared, (_resample(picture.astype(np.float64), size, nearest=False) if picture is not None else None)
+
+
 def _write_slice(picture: np.ndarray, out: Path) -> None:
     """An 8-bit PNG of one slice, intensities between its 0.5th and 99.5th percentiles."""
     from PIL import Image

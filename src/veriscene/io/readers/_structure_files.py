@@ -36,7 +36,7 @@ import numpy as np
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._label_map_files import (
-    Case, Grid, _nibabel, _stem, _suffix, _write_slice, load_array, nifti_grid, plane, slice_meta,
+    Case, Grid, _nibabel, _stem, _suffix, _write_slice, load_array, nifti_grid, plane, slice_meta, squared_slice,
 )
 from veriscene.io.readers._structures import Options, structure_scene
 from veriscene.scene.model import Scene
@@ -140,7 +140,7 @@ def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
     full = np.zeros((shape[across], shape[down]), dtype=bool)
     local = mask.voxels[(slice(None),) * axis + (k - mask.start[axis],)]
     full[mask.start[across]:mask.start[across] + local.shape[0], mask.start[down]:mask.start[down] + local.shape[1]] = local
-    return np.asfortranarray(plane(np.expand_dims(full, axis), axis, 0, True))
+    return plane(np.expand_dims(full, axis), axis, 0, True)
 
 
 def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
@@ -160,30 +160,32 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             ctx.file_error(bad(f"the image volume has shape {volume.shape}, the masks {shape}", "image"), str(case.image))
             return
     spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
-    across, down = (a for a in range(3) if a != axis)
     empty = small = 0
     for k in range(0, shape[axis], step):
         here = [m for m, span in zip(masks, spans) if k in span]
         if not here:
             empty += 1
             continue
-        if max(int(m.voxels[(slice(None),) * axis + (k - m.start[axis],)].sum()) for m in here) < opts.min_pixels:
-            small += 1  # the last slivers of structures: skipped and counted, as an empty slice is
-            continue
-        image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
-        image: str | None = None
-        if volume is not None and slice_images is not None:
-            out = slice_images / f"{image_id}.png"
-            _write_slice(plane(volume, axis, k, True), out)
-            image = str(out)
         meta: dict[str, Any] = {"label_map": str(case.label),
                                 **slice_meta(axis, k, grid.voxel_mm, grid.stored_slice(axis, k, shape[axis]))}
         if case.image is not None:
             meta["image_volume"] = str(case.image)
-        structures = ((m.number, m.name, _cut(m, shape, axis, k)) for m in here)
-        size = (shape[down], shape[across])  # (rows, columns) of the slice as shown
+        cut = np.stack([_cut(m, shape, axis, k) for m in here], axis=-1)  # (rows, columns, structures)
+        picture = plane(volume, axis, k, True) if volume is not None and slice_images is not None else None
+        if opts.square:
+            cut, picture = squared_slice(meta, cut, picture)
+        if cut.sum(axis=(0, 1)).max() < opts.min_pixels:
+            small += 1  # the last slivers of structures: skipped and counted, as an empty slice is
+            continue
+        image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
+        image: str | None = None
+        if picture is not None and slice_images is not None:
+            out = slice_images / f"{image_id}.png"
+            _write_slice(picture, out)
+            image = str(out)
+        structures = ((m.number, m.name, np.asfortranarray(cut[..., c])) for c, m in enumerate(here))
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
-                          partial(structure_scene, ctx, opts, structures, size, image_id, image, meta))
+                          partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta))
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")

@@ -32,6 +32,7 @@ class Options:
     table: dict[int, str]
     split: frozenset[str] | None  # names split into connected pieces; None: all
     min_pixels: int
+    square: bool = True  # slices of pixels that are not square resampled to square ones (`square_pixels`)
 
 
 def _pieces(ndimage: Any, mask: np.ndarray, min_pixels: int) -> tuple[list[np.ndarray], int]:

@@ -44,7 +44,7 @@ import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
-from veriscene.io.readers._label_map_files import canonical_voxel_mm, slice_meta
+from veriscene.io.readers._label_map_files import canonical_voxel_mm, slice_meta, squared_slice
 from veriscene.io.readers.label_map import (
     Options,
     _count_option,
@@ -336,17 +336,20 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         if k not in present:
             empty += 1
             continue
+        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm)}
         cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
+        picture = plane(case.image, axis, k, True) if case.image is not None and slice_images is not None else None
+        if opts.square:
+            cut, picture = squared_slice(meta, cut, picture)
         if cut.sum(axis=(0, 1)).max() < opts.min_pixels:
             small += 1  # the last slivers of segments: skipped and counted, as an empty slice is
             continue
         image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
         image: str | None = None
-        if case.image is not None and slice_images is not None:
+        if picture is not None and slice_images is not None:
             out = slice_images / f"{image_id}.png"
-            _write_slice(plane(case.image, axis, k, True), out)
+            _write_slice(picture, out)
             image = str(out)
-        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm)}
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
@@ -373,12 +376,13 @@ def read_dicom_seg(
     axis: int | str = 2,
     step: int | str = 1,
     slice_images: str | os.PathLike[str] | None = None,
+    square_pixels: bool = True,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from DICOM SEG files (module notes): one per slice holding a segment.
     `images` is the folder of the source series, `names` "type" (coded property type) or "label"
     (segment label), `components` the names counted by connected pieces (or "all"),
-    `slice_images` the folder the series' slices are written to as PNG."""
+    `slice_images` the folder the series' PNG slices go to, `square_pixels` as `read_label_map`'s."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
     if names not in NAME_SOURCES:
@@ -386,7 +390,7 @@ def read_dicom_seg(
     _scipy()
     _highdicom()
     ctx = ReadContext(path, "dicom_seg", **options)
-    opts = Options({}, split_names(ctx, components), min_pixels)
+    opts = Options({}, split_names(ctx, components), min_pixels, square_pixels)
     image_dir = Path(images) if images is not None else None
     if image_dir is not None and not image_dir.is_dir():
         raise FileNotFoundError(f"images: {image_dir} is not a folder")

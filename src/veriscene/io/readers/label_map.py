@@ -28,7 +28,9 @@ radiologist reads it: the patient's right on the image's left, anterior (axial) 
 ("leftmost", "to the left of") are the image's**, and a question about left and right says it
 (`veriscene.generators.runner.IMAGE_SIDES_NOTE`). ``meta["plane"]`` names the slice's plane (a
 sagittal slice's left is the patient's front, an axial slice's top too: the notes follow it) and
-``meta["pixel_size_mm"]`` its pixel's width and height (`_label_map_files.slice_meta`). NumPy volumes are sliced as stored; pass
+``meta["pixel_size_mm"]`` its pixel's width and height (`_label_map_files.slice_meta`); a slice of
+pixels that are not square (coronal, of 5 mm CT slices) is resampled to square ones unless
+``square_pixels=False`` (`_label_map_files.squared_slice`). NumPy volumes are sliced as stored; pass
 ``orientation="radiological"`` for those, or 2D maps (chest radiographs), shown that way.
 
 Objects: by default one object per label value present in the scene (its mask may have several
@@ -68,7 +70,7 @@ from veriscene.io.readers._images import read_header, upright_array
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
     IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, find_cases, is_label_map,
-    load_array, plane, slice_meta,
+    load_array, plane, slice_meta, squared_slice,
 )
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
@@ -177,16 +179,6 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         if k not in present:
             empty += 1
             continue
-        cut = plane(labels, axis, k, nifti)
-        if np.unique(cut[cut != 0], return_counts=True)[1].max() < opts.min_pixels:
-            small += 1  # an organ's last sliver: skipped and counted, as an empty slice is
-            continue
-        image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
-        image: str | None = None
-        if volume is not None and slice_images is not None:
-            out = slice_images / f"{image_id}.png"
-            _write_slice(plane(volume, axis, k, nifti), out)
-            image = str(out)
         meta = {"label_map": str(case.label), "axis": axis, "slice": k}
         if nifti:  # canonical: its plane is known
             assert grid is not None
@@ -195,6 +187,19 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             meta["orientation"] = RADIOLOGICAL
         if case.image is not None:
             meta["image_volume"] = str(case.image)
+        cut = plane(labels, axis, k, nifti)
+        picture = plane(volume, axis, k, nifti) if volume is not None and slice_images is not None else None
+        if opts.square:
+            cut, picture = squared_slice(meta, cut, picture)
+        if np.unique(cut[cut != 0], return_counts=True)[1].max() < opts.min_pixels:
+            small += 1  # an organ's last sliver: skipped and counted, as an empty slice is
+            continue
+        image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
+        image: str | None = None
+        if picture is not None and slice_images is not None:
+            out = slice_images / f"{image_id}.png"
+            _write_slice(picture, out)
+            image = str(out)
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(_scene, ctx, opts, cut, image_id, image, meta))
         if scene is not None:
@@ -219,6 +224,7 @@ def read_label_map(
     slice_images: str | os.PathLike[str] | None = None,
     orientation: str | None = None,
     structure_files: bool = False,
+    square_pixels: bool = True,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from medical label maps (module notes): 2D maps, 3D volumes sliced along
@@ -227,7 +233,9 @@ def read_label_map(
     `slice_images` the folder slices of image volumes are written to, `orientation`
     "radiological" for 2D maps or NumPy volumes shown the patient's right on the left (NIfTI
     slices always are), `structure_files` to read the folder `path` as one case of one binary
-    mask per structure (TotalSegmentator's `segmentations/` folders are found without it)."""
+    mask per structure (TotalSegmentator's `segmentations/` folders are found without it),
+    `square_pixels` false to keep a slice of pixels that are not square (coronal slices of thick CT
+    slices) on its voxel grid instead of resampling it to square pixels."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2)
     if orientation not in (None, RADIOLOGICAL):
@@ -237,7 +245,7 @@ def read_label_map(
     table_path = Path(labels) if labels is not None else found_table
     table = read_label_table(table_path) if table_path is not None else {}
     ctx = ReadContext(path, "label_map", **options)
-    opts = Options(table, split_names(ctx, components), min_pixels)
+    opts = Options(table, split_names(ctx, components), min_pixels, square_pixels)
     out_dir = Path(slice_images) if slice_images is not None else None
     for case in cases:
         ctx.source = str(case.label)
