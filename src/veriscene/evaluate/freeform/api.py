@@ -11,9 +11,10 @@ that are not in the scene vocabulary are not claims ("Give a detailed descriptio
 
 A region description is scored against the object in its region, which the sample's program
 names: the samples are read from `samples` (for an evaluation's results.jsonl, by default, from
-the run's run.json). Lines without a text or an image id, whose image has no scene graph, or
-region descriptions whose region cannot be found, are reported in `rejected` with their line
-number, never dropped silently.
+the run's run.json); a samples file in which a reply's id names two samples of other answers (two
+runs' samples merged: `veriscene.sample_ids`) is refused, naming them. Lines without a text or an
+image id, whose image has no scene graph, or region descriptions whose region cannot be found,
+are reported in `rejected` with their line number, never dropped silently.
 
 Writes (with `out`) one JSON line per reply: id, image_id (the first), image_ids, helpfulness,
 truthfulness, hallucinations, recall_by_kind and every claim with its verdict.
@@ -253,10 +254,14 @@ def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[st
     return items, rejected, by_program
 
 
-def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path) -> dict[str, dict[str, Any]]:
+def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path,
+                   items: Sequence[tuple[int, dict[str, Any], list[str], str]]) -> dict[str, dict[str, Any]]:
     """Samples by id from `samples`, else from the evaluation run the responses file belongs to
-    (its run.json names the samples); {} when there are none."""
+    (its run.json names the samples); {} when there are none. A ValueError, naming them, when
+    a reply's id names two samples of other answers there (two runs' samples merged into one
+    file: `veriscene.sample_ids`): which of them the reply answers cannot be told."""
     from veriscene.evaluate.inputs import load_samples
+    from veriscene.sample_ids import ID_NOTE, conflicts_message
 
     if samples is None:
         run_file = responses.parent / "run.json"
@@ -265,7 +270,16 @@ def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path) -> d
         samples = orjson.loads(run_file.read_bytes()).get("samples")
         if not samples or not Path(samples).exists():
             return {}
-    return {s["id"]: s for s in load_samples(samples).records}
+    sample_set = load_samples(samples)
+    asked = {rec.get("id") for _, rec, _, _ in items}
+    named = [c for c in sample_set.conflicts if c.id in asked]
+    if named:
+        lines = [str(line_no) for line_no, rec, _, _ in items if rec.get("id") in {c.id for c in named}]
+        raise ValueError(f"{sample_set.path}: {conflicts_message(named)}, and the replies of {responses} on lines "
+                         f"{', '.join(lines[:5])}{' ...' if len(lines) > 5 else ''} answer them: which sample each "
+                         f"answers cannot be told ({ID_NOTE}). Give the samples file of the one run the replies "
+                         "answer (--samples FILE)")
+    return {s["id"]: s for s in sample_set.records}
 
 
 def _response_item(rec: dict[str, Any], images: list[str], text: str, samples: dict[str, dict[str, Any]],
@@ -315,7 +329,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
         raise FileNotFoundError(f"responses file {path} does not exist")
     items, rejected, by_program = _read_responses(path)
     scene_map = _load_scenes(scenes if scenes is not None else _run_scenes(samples, path))
-    by_id = _samples_by_id(samples, path)
+    by_id = _samples_by_id(samples, path, items)
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
     for line_no, rec, images, text in items:
         item = _response_item(rec, images, text, by_id, scene_map)
