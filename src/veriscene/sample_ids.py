@@ -54,11 +54,12 @@ class IdConflict:
     second_answer: Any
 
     def describe(self) -> str:
-        return (f"{self.id}: {self.first} answers {_short(self.first_answer)}, {self.second} answers "
-                f"{_short(self.second_answer)}")
+        return (f"{self.id}: {self.first} answers {short_answer(self.first_answer)}, {self.second} answers "
+                f"{short_answer(self.second_answer)}")
 
 
-def _short(answer: Any, width: int = 40) -> str:
+def short_answer(answer: Any, width: int = 40) -> str:
+    """An answer as JSON, cut to `width` characters (for messages naming samples)."""
     text = orjson.dumps(answer).decode()
     return text if len(text) <= width else text[:width - 3] + "..."
 

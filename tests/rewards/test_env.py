@@ -261,3 +261,23 @@ def test_async_vector_env_without_shared_memory_sees_the_questions(demo_run):
         assert obs["image"].shape[0] == 2
     finally:
         envs.close()
+
+
+def test_a_sample_id_naming_two_samples_is_refused(demo_run, demo_samples):
+    """Two runs' samples (data sets whose images share ids) can give one id to two samples:
+    reset(sample_id=...) took the first; it names them instead. The same sample twice is one."""
+    yes = next(s for s in demo_samples if s["answer_type"] == "bool" and s["answer"] is True)
+    image = yes["images"][0]
+    other_image = next(i for s in demo_samples for i in s["images"] if i["id"] != image["id"])
+    # the other data set's image of the same id: another file, another answer
+    theirs = {**yes, "answer": False, "images": [{"id": image["id"], "path": other_image["path"]}]}
+    env = VQAEnv(samples=[yes, theirs, dict(yes)], image_root=demo_run)
+    with pytest.raises(ValueError, match=rf"sample id '{yes['id']}' names 2 different samples \(index 0: answer true, "
+                                         rf"image {image['path']}; index 1: answer false, image "
+                                         rf"{other_image['path']}\): a sample id hashes .* options=\{{'index': i\}}"):
+        env.reset(options={"sample_id": yes["id"]})
+    assert env.reset(options={"index": 1})[1]["index"] == 1  # each is still reachable by index
+    same = VQAEnv(samples=[yes, dict(yes)], image_root=demo_run)
+    assert same.reset(options={"sample_id": yes["id"]})[1]["index"] == 0
+    with pytest.raises(KeyError, match="no usable sample with id 'nope'"):
+        same.reset(options={"sample_id": "nope"})

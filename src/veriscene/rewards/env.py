@@ -6,8 +6,9 @@ sample's verifier.
     obs, reward, terminated, truncated, info = env.step("<answer>3</answer>")
 
 Episodes. `reset` draws a sample of the run folder (uniformly with the env's seeded generator,
-or the one named by ``options={"index": i}`` / ``{"sample_id": ...}``). Each `step` takes the
-model's text:
+or the one named by ``options={"index": i}`` / ``{"sample_id": ...}``; an id naming samples of
+other answers or images, as two runs' samples can, is a ValueError naming their indexes:
+`veriscene.sample_ids`). Each `step` takes the model's text:
 
 * an answer: scored with `veriscene.answers.score_sample` on the sample record, with the run's
   words as rivals (its `vocabulary.json`, or `score_options={"rivals": ...}`), so the reward is
@@ -62,6 +63,7 @@ from veriscene.rewards.completions import completion_text
 from veriscene.rewards.truth import load_vocabulary
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
 from veriscene.sample import ANSWER_TYPES
+from veriscene.sample_ids import ID_NOTE, answer_key, short_answer
 
 ENV_ID = "veriscene/VQA-v0"
 _BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}
@@ -123,6 +125,11 @@ def _check_filters(records: list[dict[str, Any]], answer_types: Iterable[str] | 
         close = difflib.get_close_matches(task, sorted(present), n=3)
         hint = f"; did you mean {close}?" if close else f"; the run has {len(present)} tasks, e.g. {sorted(present)[:5]}"
         raise ValueError(f"no sample of task {task!r}{hint}")
+
+
+def _episode_key(sample: Mapping[str, Any]) -> tuple[bytes, str]:
+    """What two samples of one id must share to be one episode: the answer, and the image shown."""
+    return answer_key(sample), str(sample["images"][0].get("path"))
 
 
 class VQAEnv(gym.Env):
@@ -257,10 +264,7 @@ class VQAEnv(gym.Env):
         super().reset(seed=seed)
         options = options or {}
         if "sample_id" in options:
-            ids = [s["id"] for s in self.samples]
-            if options["sample_id"] not in ids:
-                raise KeyError(f"no usable sample with id {options['sample_id']!r}")
-            index = ids.index(options["sample_id"])
+            index = self._index_of(options["sample_id"])
         elif "index" in options:
             index = int(options["index"]) % len(self.samples)
         else:
@@ -270,6 +274,22 @@ class VQAEnv(gym.Env):
         self._attempts_left, self._zooms_left, self._done = self.max_attempts, self.max_zooms, False
         self._show(None)
         return self._observation(""), self._info(index=index)
+
+    def _index_of(self, sample_id: Any) -> int:
+        """The index of the sample `sample_id` names; a ValueError naming them when it names
+        several that differ in answer or image (two runs' samples, of data sets whose images share
+        ids: `veriscene.sample_ids`), where `reset` took the first."""
+        found = [i for i, s in enumerate(self.samples) if s["id"] == sample_id]
+        if not found:
+            raise KeyError(f"no usable sample with id {sample_id!r}")
+        first = self.samples[found[0]]
+        others = [i for i in found[1:] if _episode_key(self.samples[i]) != _episode_key(first)]
+        if others:
+            told = "; ".join(f"index {i}: answer {short_answer(self.samples[i]['answer'])}, image "
+                             f"{self.samples[i]['images'][0].get('path')}" for i in [found[0], *others][:4])
+            raise ValueError(f"sample id {sample_id!r} names {1 + len(others)} different samples ({told}): "
+                             f"{ID_NOTE}; choose one with options={{'index': i}}")
+        return found[0]
 
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         if self._done or self._sample is None:
