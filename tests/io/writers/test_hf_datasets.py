@@ -103,3 +103,27 @@ def test_a_bad_split_name_is_refused_before_writing(run_dir: Path, tmp_path: Pat
     with pytest.raises(ValueError, match="a split name is letters, digits and _"):
         export(run_dir, tmp_path / "hf", to="hf", split=split)
     assert not (tmp_path / "hf").exists()
+
+
+def test_sample_ids_shared_across_splits_are_warned_of(run_dir: Path, tmp_path: Path) -> None:
+    """A test run of another data set whose images have the train run's ids (b.png other pixels)
+    and one other answer: ids the DatasetDict's two splits share are named, split by whether they
+    are the same sample (asked on both sides) or two samples of one id."""
+    import shutil
+
+    out = tmp_path / "hf"
+    assert export(run_dir, out, to="hf").warnings == []
+    other = tmp_path / "other"
+    shutil.copytree(run_dir, other)
+    Image.new("RGB", (40, 80), "yellow").save(other / "images" / "b.png")
+    samples = other / "samples.jsonl"
+    samples.write_text(samples.read_text().replace('"answer": 3,', '"answer": 4,', 1))
+    warnings = export(other, out, to="hf", split="test").warnings
+    assert [w for w in warnings if "shares" in w] == [
+        "split 'test' shares 6 sample id(s) with split 'train': 3 name other samples (another answer or image: "
+        "data sets whose images share ids give different samples one id; see the README's 'Sample ids across "
+        "runs'), e.g. s-bool, s-box, s-int; 3 are the same sample (answer and image bytes) in both splits, asked "
+        "on both sides, e.g. s-mc, s-missing, s-multi"]
+    samples.write_text("".join(line.replace('"id": "s-', '"id": "t-') + "\n"
+                               for line in samples.read_text().splitlines()))
+    assert not [w for w in export(other, out, to="hf", split="test").warnings if "shares" in w]

@@ -7,6 +7,9 @@ split beside the others). So `datasets.load_from_disk(out)` gives a `DatasetDict
 once a card (`veriscene card`) names each split's `<split>/*.arrow` files in its `configs`: it
 refuses a folder with `state.json` at its top, which a single `save_to_disk` folder (the layout
 of veriscene 0.10 and before, left at `out` by a previous export, and removed) has.
+Sample ids the written split shares with the other splits are warned of (`summary.warnings`,
+`shared_ids_warnings`): the same sample in two splits (asked on both sides), or two samples of one
+id, as runs over data sets whose images share ids give them (`veriscene.sample_ids`).
 
 Columns are those of the parquet writer (see `parquet.py`) plus `image_paths`, and `images` is a
 `List(Image())` feature, so `datasets.load_from_disk(out)["train"][i]["images"]` gives PIL images.
@@ -183,3 +186,52 @@ def write_hf(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     summary.files.append(out)
+    summary.warnings.extend(shared_ids_warnings(out, split, [s for s in splits if s != split]))
+
+
+def _split_table(out: Path, split: str) -> Any:
+    """The Arrow table of a saved split (memory-mapped: only the columns read are paged in)."""
+    datasets = require_datasets()
+    return datasets.load_from_disk(str(out / split)).data.table
+
+
+def _sample_keys(table: Any) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """id -> (answer, answer_type, SHA-256 of each image's bytes) of a table's rows, read in
+    batches (the image bytes of a few hundred rows at a time)."""
+    keys = {}
+    for batch in table.select(["id", "answer", "answer_type", "images"]).to_batches(max_chunksize=256):
+        for row in batch.to_pylist():
+            images = tuple(hashlib.sha256(i["bytes"]).hexdigest() if i and i.get("bytes") else str(i and i.get("path"))
+                           for i in row["images"] or ())
+            keys[row["id"]] = (row["answer"], row["answer_type"], images)
+    return keys
+
+
+def shared_ids_warnings(out: Path, split: str, others: Iterable[str], listed: int = 3) -> list[str]:
+    """What the folder's other splits share with `split` by sample id: an id of both splits is
+    either the same sample (answer and image bytes alike: a question asked on both sides) or two
+    samples of one id (data sets whose images share ids, `veriscene.sample_ids`): rows of the
+    DatasetDict that its `id` column cannot tell apart. One warning per split sharing ids."""
+    import pyarrow.compute as pc
+
+    mine = _split_table(out, split)
+    found = []
+    for other in others:
+        theirs = _split_table(out, other)
+        both = theirs.filter(pc.is_in(theirs["id"], value_set=mine["id"]))
+        if not both.num_rows:
+            continue
+        ours = _sample_keys(mine.filter(pc.is_in(mine["id"], value_set=both["id"])))
+        keys = _sample_keys(both)
+        differ = sorted(i for i in keys if keys[i] != ours[i])
+        same = sorted(i for i in keys if keys[i] == ours[i])
+        parts = []
+        if differ:
+            parts.append(f"{len(differ)} name other samples (another answer or image: data sets whose images share "
+                         f"ids give different samples one id; see the README's 'Sample ids across runs'), e.g. "
+                         f"{', '.join(differ[:listed])}")
+        if same:
+            parts.append(f"{len(same)} are the same sample (answer and image bytes) in both splits, asked on both "
+                         f"sides, e.g. {', '.join(same[:listed])}")
+        found.append(f"split {split!r} shares {both.num_rows} sample id(s) with split {other!r}: " + "; ".join(parts))
+    return found
