@@ -407,3 +407,14 @@ def test_samples_read_in_parts_on_several_workers_give_the_same_card(run: Path, 
     assert sum(read) == 2 * facts.report.samples  # read, then verified
     assert render_card(facts, license="cc-by-4.0") == card
     assert len(facts.tally.images) == len(module.card_facts(run).tally.images) > 0
+
+
+def test_a_shard_cut_short_is_bad_data_exit_1(run: Path, tmp_path: Path) -> None:
+    """The README's exit codes: 1 for a file that cannot be read, 2 for usage (was 2)."""
+    zst = tmp_path / "zst"
+    generate(run / "scenes.jsonl", zst, generators="object.count.v1", shard_format="zstd")
+    shard = next((zst / "shards").glob("*.jsonl.zst"))
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    result = CliRunner().invoke(app, ["card", str(zst), "--out", str(tmp_path / "card.md")])
+    assert result.exit_code == 1
+    assert f"{shard.name} cannot be read" in result.output and "damaged or cut short" in result.output

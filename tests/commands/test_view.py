@@ -45,3 +45,15 @@ def test_bad_filters_are_refused_before_serving(run: Path, monkeypatch: pytest.M
     monkeypatch.setattr(veriscene.viewer, "view", lambda *a, **k: pytest.fail("served"))
     result = CliRunner().invoke(app, ["view", str(run), *[a.format(run=run) for a in args]])
     assert result.exit_code == 2 and said in result.output
+
+
+def test_a_scene_file_cut_short_is_named_and_exits_1(run: Path, tmp_path: Path) -> None:
+    """Not click's bare "Aborted." (an EOFError from gzip); bad data exits 1, as the README says."""
+    import gzip
+
+    whole = gzip.compress((run / "scenes.jsonl").read_bytes())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    result = CliRunner().invoke(app, ["view", str(cut), "--html", str(tmp_path / "page")])
+    assert result.exit_code == 1
+    assert "cut.jsonl.gz: cannot read the gzip-compressed scene file to its end" in result.output

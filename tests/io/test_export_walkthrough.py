@@ -148,3 +148,23 @@ def test_hf_export_writes_no_progress_bar_when_not_on_a_terminal(run_dir: Path, 
 
     assert is_progress_bar_enabled()  # left as it was
 
+
+
+def test_a_bad_line_of_a_run_folder_is_named_by_its_samples_file(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    samples = tmp_path / "run" / "samples.jsonl"
+    samples.write_text(json.dumps(make_sample("s-ok", [])) + "\n{not json\n")
+    summary = export(tmp_path / "run", tmp_path / "out.json", to="llava")
+    assert summary.errors[0].startswith(f"{samples}:2: not valid JSON")
+
+
+def test_check_urls_with_embedded_images_is_refused(tmp_path: Path) -> None:
+    from tests.typer_app import invoke
+    from veriscene.commands.export import register
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "samples.jsonl").write_text(json.dumps(make_sample("s-ok", [])) + "\n")
+    done = invoke(register, "export", str(tmp_path / "run"), "--to", "parquet", "--out", str(tmp_path / "o.parquet"),
+                  "--embed-images", "--check-urls")
+    assert done.exit_code == 2 and "--check-urls is for an export without --embed-images" in done.output
+    assert not (tmp_path / "o.parquet").exists()

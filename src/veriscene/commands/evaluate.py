@@ -212,7 +212,9 @@ def register(app: typer.Typer) -> None:
             report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out,
                                     samples=samples)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
-            _fail(str(exc.args[0] if exc.args else exc))
+            from veriscene.scene.compressed import CompressedFileError
+
+            _fail(str(exc.args[0] if exc.args else exc), 1 if isinstance(exc, CompressedFileError) else 2)
         if report.scored_by_program and not report.records and not report.rejected:
             _fail(f"{responses} holds no description: its {report.scored_by_program} replies are answers `veriscene "
                   "eval` scored by program (results.jsonl status scored / parse_failed); score-freeform scores "

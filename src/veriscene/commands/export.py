@@ -197,7 +197,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.io.export import export
 
         console = Console()
-        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns) or (
+        usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns, check_urls) or (
             _instructions_error(to, instructions, prompts))
         if usage:
             fail(usage)
@@ -264,7 +264,8 @@ def _instructions_error(to: str, instructions: bool, prompts: Path | None) -> st
 
 
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
-                image_root: Path | None, embed_images: bool = False, turns: int = 1) -> str | None:
+                image_root: Path | None, embed_images: bool = False, turns: int = 1,
+                check_urls: bool = False) -> str | None:
     """What is wrong with the options of `veriscene export` taken together (exit 2), else None."""
     from veriscene.engine.remote import is_url
     from veriscene.io.writers import EMBEDDING_FORMATS
@@ -278,6 +279,9 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
     if embed_images and to not in EMBEDDING_FORMATS:
         return (f"--embed-images does not apply to {to}: it names images by path; formats that store image bytes: "
                 f"{', '.join(EMBEDDING_FORMATS)}")
+    if embed_images and check_urls:
+        return ("--check-urls is for an export without --embed-images: embedding reads every image's bytes, so a "
+                "missing one is found (and counted) anyway")
     if turns != 1 and to not in CONVERSATION_FORMATS:
         return (f"--turns does not apply to {to}: its records are single questions; formats whose records are "
                 f"conversations: {', '.join(CONVERSATION_FORMATS)}")

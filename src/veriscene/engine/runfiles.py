@@ -27,6 +27,7 @@ import orjson
 from veriscene.engine.codecs import read_lines
 from veriscene.engine.manifest import file_sha256
 from veriscene.engine.shards import finished_sidecar, shard_path
+from veriscene.scene.compressed import CompressedFileError
 
 SAMPLES_FILE = "samples.jsonl"
 T = TypeVar("T")
@@ -149,8 +150,8 @@ def part_lines(part: Part) -> Iterator[bytes]:
         raise FileNotFoundError(f"{part.file} is missing: the run's manifest lists it (shard {part.shard['index']}, "
                                 f"{part.shard.get('samples')} samples)") from None
     except Exception as exc:  # noqa: BLE001 - zstd's, pyarrow's: a file cut short or damaged
-        raise ValueError(f"{part.file} cannot be read ({type(exc).__name__}: {exc}): damaged or cut short since "
-                         "the run was made") from exc
+        raise CompressedFileError(f"{part.file} cannot be read ({type(exc).__name__}: {exc}): damaged or cut short "
+                                  "since the run was made") from exc
 
 
 def unfinished_format(path: str | os.PathLike[str]) -> str | None:

@@ -92,6 +92,8 @@ def read_samples(path: Path, errors: list[str], progress: Callable[[int], None] 
     `expected` (the manifest's count), reading another number of lines raises IncompleteRunError
     after the last one (a writer consuming this then puts nothing in place)."""
     read = 0
+    if path.is_dir() and (path / "samples.jsonl").is_file():
+        path = path / "samples.jsonl"  # a bad line named by its file (a run's shards: by the folder)
     for number, line in reported(sample_lines(path), progress, PROGRESS_EVERY):
         read += 1
         try:

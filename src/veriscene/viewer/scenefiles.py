@@ -12,7 +12,7 @@ from typing import Sequence
 
 import orjson
 
-from veriscene.scene.compressed import READ_ERRORS, jsonl_files, open_scene_file
+from veriscene.scene.compressed import READ_ERRORS, jsonl_files, open_scene_file, read_errors
 from veriscene.viewer.entries import Problem, SceneRow
 
 
@@ -49,7 +49,7 @@ def read_scene_rows(files: Sequence[Path], limit: int) -> tuple[list[SceneRow], 
     several = len(files) > 1
     for file in files:
         name = file.name if several else ""
-        with open_scene_file(file) as fh:
+        with read_errors(file), open_scene_file(file) as fh:  # a file cut short: named, not "Aborted."
             for number, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
