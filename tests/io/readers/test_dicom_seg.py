@@ -80,6 +80,7 @@ def test_slices_objects_relations_and_images(study: tuple[Path, Path], tmp_path:
     assert meta["orientation"] == "radiological" and meta["slice"] == 2 and meta["dicom_seg"] == str(seg)
     # PixelSpacing [0.8, 0.7] is (between rows, between columns): pixels 0.7 mm wide, 0.8 tall
     assert meta["plane"] == "axial" and meta["pixel_size_mm"] == [0.7, 0.8]
+    assert meta["exhaustive"] == ["left kidney", "lesion", "liver"]  # the SEG's segments, not all a CT shows
     picture = np.asarray(Image.open(scenes[1]["image"]))
     assert picture.shape == (ROWS, COLS)
     bright = np.argwhere(picture == picture.max())

@@ -12,6 +12,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect_format
 from veriscene.io.readers.label_map import plane
 from veriscene.scene.masks import decode_mask
+from veriscene.scene.model import Scene
 
 from .reader_helpers import assert_round_trip, fields, read_all, write_json
 
@@ -302,3 +303,45 @@ def test_volume_slices_holding_only_slivers_are_counted_not_rejected(tmp_path: P
     scenes, report = read_all(tmp_path / "v.npy", "label_map")
     assert [s.meta["slice"] for s in scenes] == [1, 2] and report.entries == []
     assert report.repairs["slices_below_min_pixels"] == 1 and report.repairs["empty_slices_skipped"] == 1
+
+
+def test_slices_list_the_names_they_annotate_in_full(tmp_path: Path) -> None:
+    """A segmentation annotates its table's structures, not all a slice shows: only those are
+    complete (`meta.exhaustive`), a stomach the table names but the slice lacks included, a tumour
+    left out as a sliver under `min_pixels` not (it is there, unannotated)."""
+    table = write_json(tmp_path / "labels.json", {"1": "liver", "2": "spleen", "3": "kidney", "5": "tumour",
+                                                  "6": "stomach"})
+    path = save_png(tmp_path / "m.png", organ_map())
+    (s,), _ = read_all(path, "label_map", labels=table)
+    assert s.meta["exhaustive"] == ["kidney", "liver", "spleen", "stomach", "tumour"]
+    (s,), report = read_all(path, "label_map", labels=table, min_pixels=30)  # the tumour has 29 pixels
+    assert s.names == ("liver", "spleen", "kidney") and report.repairs["small_pieces_dropped"] == 1
+    assert s.meta["exhaustive"] == ["kidney", "liver", "spleen", "stomach"]
+
+
+def test_absences_are_said_only_of_annotated_structures() -> None:
+    """A liver-task slice beside a spleen-task slice of the same CT: the spleen is there in the
+    first, unannotated. Nothing says it is absent, nor names "the leftmost object", nor counts every
+    object."""
+    from veriscene.generators import SceneRunner, Vocabulary, select_generators
+    from veriscene.io.readers._base import ReadContext
+    from veriscene.io.readers._structures import Options, structure_scene
+
+    def scene(image_id: str, names: dict[int, str]) -> Scene:
+        ctx = ReadContext("x", "label_map")
+        labels = organ_map()
+        structures = [(v, n, np.asfortranarray(labels == v)) for v, n in names.items()]
+        return structure_scene(ctx, Options(names, frozenset(), 10), structures, labels.shape, image_id, None,
+                               {"orientation": "radiological"}, names.values())
+
+    liver_task = scene("liver_task", {1: "liver", 5: "tumour"})
+    spleen_task = scene("spleen_task", {2: "spleen"})
+    runner = SceneRunner([g() for g in select_generators("object.*,counting.*,spatial.extreme.v1,scene_graph.caption.v1")],
+                         Vocabulary.from_scenes([liver_task, spleen_task]))
+    samples = runner.run(liver_task)
+    assert samples and not [s.question for s in samples if "spleen" in s.question]
+    assert "spatial.extreme.v1" not in {s.task for s in samples}
+    # the caption names what is annotated, not "The image shows 2 objects: ..."
+    assert [s.answer for s in samples if s.task == "scene_graph.caption.v1"][0].startswith(
+        "The image shows a liver and a tumour.")
+    assert {s.answer for s in runner.run(spleen_task) if s.question.startswith("How many spleens")} <= {1}

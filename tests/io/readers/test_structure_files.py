@@ -53,6 +53,8 @@ def test_totalsegmentator_dataset(tmp_path: Path) -> None:
     # names from the files (sorted: aorta 1, kidney_left 2, liver 3, liver_lesion 4), ids their numbers
     assert s.names == ("left kidney", "liver", "liver lesion")
     assert s.meta["object_ids"] == ["2", "3", "4"]
+    # every file's structure is annotated in full, the empty aorta's too: "Is there an aorta?" no
+    assert s.meta["exhaustive"] == ["aorta", "left kidney", "liver", "liver lesion"]
     kidney, liver, lesion = s.boxes.tolist()
     assert liver == [0.0, 0.0, 5.0, 6.0] and kidney == [8.0, 6.0, 11.0, 9.0]  # right on the image's left
     assert lesion == [2.0, 2.0, 4.0, 4.0]

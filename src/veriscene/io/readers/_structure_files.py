@@ -185,7 +185,8 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             image = str(out)
         structures = ((m.number, m.name, np.asfortranarray(cut[..., c])) for c, m in enumerate(here))
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
-                          partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta))
+                          partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,
+                                  [_stem(p) for p in case.structures]))
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")

@@ -75,13 +75,22 @@ def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) 
 
 
 def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[int, str, np.ndarray]],
-                    shape: tuple[int, ...], image_id: str, image: str | None, meta: dict[str, Any]) -> Scene:
+                    shape: tuple[int, ...], image_id: str, image: str | None, meta: dict[str, Any],
+                    annotated: Iterable[str] = ()) -> Scene:
     """The scene of one slice from its structures: (number, raw name, boolean mask) each, masks
-    column-major (Fortran order) for pycocotools. Masks may overlap (DICOM segments do)."""
+    column-major (Fortran order) for pycocotools. Masks may overlap (DICOM segments do).
+
+    A segmentation annotates its structures (`annotated`: the raw names of all it may hold, the
+    label table's), not all a slice shows (a CT slice shows muscle, bone, bowel that a liver
+    segmentation leaves out): ``meta["exhaustive"]`` lists the names complete in this slice, those
+    annotated and those present, less a name with a piece under `min_pixels` left out (a sliver of
+    the kidney is there, unannotated). Programs then say no spleen only where spleens are
+    annotated, and refuse "the largest object" or a caption of "every object"."""
     ndimage = _scipy()
     height, width = shape
     parts = SceneParts(ctx)
     masks: list[np.ndarray] = []
+    incomplete: set[str] = set()
     for value, raw, mask in structures:
         name = ctx.name(structure_name(raw), f"labels[{value}]")
         if opts.split is None or name in opts.split:
@@ -92,6 +101,7 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[
             pieces, small = [], 1
         if small:
             ctx.repair("small_pieces_dropped", small)
+            incomplete.add(name)
         for k, piece in enumerate(pieces):
             oid = f"{value}" if len(pieces) == 1 else f"{value}.{k + 1}"
             box = _box(piece)
@@ -103,6 +113,8 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[
     ids = parts.ids
     for s, predicate, o in _relations(ndimage, masks, [r["box"] for r in parts.rows]):
         parts.relate(ids[s], predicate, ids[o], "relations")
+    complete = {ctx.normalizer.name(structure_name(raw)) for raw in annotated} | {r["name"] for r in parts.rows}
+    meta = {**meta, "exhaustive": sorted(n for n in complete - incomplete if n)}
     return parts.scene(image_id, width, height, image=image, meta=meta)
 
 

@@ -355,7 +355,8 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
                       for c in range(cut.shape[-1]) if cut[..., c].any())
         scene = ctx.scene(f"{path.name}[{'xyz'[axis]}={k}]",
-                          partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta))
+                          partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,
+                                  case.names.values()))
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")

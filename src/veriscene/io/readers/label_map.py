@@ -103,7 +103,7 @@ def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, i
                 ctx.repair("labels_without_name")
             yield value, raw, labels == value
 
-    return structure_scene(ctx, opts, structures(), labels.shape, image_id, image, meta)
+    return structure_scene(ctx, opts, structures(), labels.shape, image_id, image, meta, opts.table.values())
 
 
 def _fit_to_image(ctx: ReadContext, case: Case, labels: np.ndarray) -> np.ndarray:
