@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from veriscene.card import dataset_card
-from veriscene.card_splits import parse_split_runs
+from veriscene.card import card_facts, dataset_card
+from veriscene.card_splits import SharedImages, image_overlap, parse_split_runs
 from veriscene.cli import app
 from veriscene.demo.pipeline import run_demo
 
@@ -42,15 +43,46 @@ def test_splits_section_rows_and_size(runs: dict[str, Path]) -> None:
     assert "seed 4; again, from the folder holding `test`: `veriscene generate test/scenes.jsonl" in body
     meta = yaml.safe_load(text[4:].partition("\n---\n")[0])
     assert meta["size_categories"] == ["n<1K" if n_train + n_test < 1000 else "1K<n<10K"]
-    # the demo names its images demo-000000, ... in every run: by id, the test images are train's too
-    assert "`train` and `test` share 2 images (by image id)" in body
+    # the demo names its images demo-000000, ... in every run: other images of train's ids, no leak
+    assert ("`train` and `test` share 2 image ids: 2 are other images under the same id (their files differ: data "
+            "sets whose images share ids; no leak, but sample ids of the two splits may then name different "
+            "samples).") in body
 
 
 def test_cli_split_run_warns_of_shared_images_and_checks_names(runs: dict[str, Path], tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["card", str(runs["train"]), "--out", f"{tmp_path}/",
                                       "--split-run", f"test={runs['test']}"])
     assert result.exit_code == 0, result.output
-    assert "warning: train and test share 2 images" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "note: train and test share 2 image ids of other images (their files differ): no leak" in said
+    assert "warning: train and test share" not in said
     assert "## Splits" in (tmp_path / "README.md").read_text(encoding="utf-8")
     same = CliRunner().invoke(app, ["card", str(runs["train"]), "--split", "test", "--split-run", f"test={runs['test']}"])
     assert same.exit_code == 2 and "--split 'test'" in same.output
+
+
+def test_shared_image_ids_are_compared_by_file(runs: dict[str, Path], tmp_path: Path) -> None:
+    """A test split of train's own images (copied: other paths, the same bytes) is a leak; with
+    one image file gone, that id cannot be compared and may be a leak."""
+    copy = tmp_path / "copy"
+    shutil.copytree(runs["test"], copy)
+    train_images = runs["train"] / "images"
+    for image in (copy / "images").iterdir():
+        shutil.copyfile(train_images / image.name, image)  # train's image, under the test run
+    facts = {name: card_facts(run) for name, run in (("train", runs["train"]), ("copy", copy))}
+    assert image_overlap(facts["train"], facts["copy"]) == SharedImages(ids=2, same=2, other=0, unknown=0)
+    assert image_overlap(facts["train"], card_facts(runs["test"])) == SharedImages(ids=2, same=0, other=2, unknown=0)
+    (copy / "images" / "demo-000001.png").unlink()
+    shared = image_overlap(facts["train"], facts["copy"])
+    assert shared == SharedImages(ids=2, same=1, other=0, unknown=1) and shared.leaked == 2
+    assert shared.describe("train", "test") == (
+        "`train` and `test` share 2 image ids: 1 is the same image (one file, or files of the same bytes): "
+        "questions about them are asked on both sides; 1 could not be compared (a file not found, or at a URL): "
+        "they may be the same images.")
+    result = CliRunner().invoke(app, ["card", str(runs["train"]), "--out", f"{tmp_path}/card/",
+                                      "--split-run", f"test={copy}"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: train and test share 2 images (1 the same files or bytes, 1 not compared): split the scene "
+            "graphs with `veriscene split` before generating") in " ".join(result.output.split())
+    text = dataset_card(runs["train"], split_run={"test": runs["train"]})  # the very same run: one file per image
+    assert "`train` and `test` share 4 images: questions about them are asked on both sides." in text

@@ -79,9 +79,13 @@ class DistinctCount:
 
     def overlap(self, other: "DistinctCount") -> int:
         """How many strings both counted."""
+        return int(self.common(other).size)
+
+    def common(self, other: "DistinctCount") -> np.ndarray:
+        """The hashes (`stable_hash`, uint64, sorted) of the strings both counted."""
         self._flush()
         other._flush()
-        return int(np.intersect1d(self._seen, other._seen).size)
+        return np.intersect1d(self._seen, other._seen)
 
     def merge(self, other: "DistinctCount") -> None:
         """Add what `other` counted (the same strings counted once)."""

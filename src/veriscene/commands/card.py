@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
                                                                 "folder.")] = None,
         split_run: Annotated[Optional[list[str]], typer.Option(
             "--split-run", help="NAME=RUN, repeated: another split's run published with this card (test=runs/test); "
-            "the card gains a Splits section (samples, images, how each was made, images shared).")] = None,
+            "the card gains a Splits section (samples, images, how each was made, images shared: image ids both "
+            "ask about, compared by file).")] = None,
         split: Annotated[str, typer.Option("--split", help="The split RUN is, beside --split-run ones.")] = "train",
         verify: Annotated[bool, typer.Option("--verify", help="Re-run every program and state the outcome "
                                       "in the card.")] = False,
@@ -50,7 +51,7 @@ def register(app: typer.Typer) -> None:
         sample and the limitations, all from the run's own files (Python: veriscene.card.write_card)."""
         from veriscene.card import NO_SCENES, card_facts, save_card
         from veriscene.card_data import SPLIT_NAME, parse_data_files
-        from veriscene.card_splits import parse_split_runs, shared_images, split_facts
+        from veriscene.card_splits import image_overlap, parse_split_runs, split_facts
         from veriscene.card_text import card_data_files, render_card
 
         from veriscene.commands import local_input
@@ -90,10 +91,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"warning: the scene graphs were converted from {', '.join(sorted(facts.scenes.sources))} "
                        "annotations, whose licence the card's Limitations name: give --license", err=True)
         for name, other in splits.items():
-            shared = shared_images(facts, other)
-            if shared:
-                typer.echo(f"warning: {split} and {name} share {shared:,} images (by image id): split the scene graphs "
-                           "with `veriscene split` before generating", err=True)
+            shared = image_overlap(facts, other)
+            if shared.leaked:
+                typer.echo(f"warning: {split} and {name} share {shared.leaked:,} images ({shared.same:,} the same "
+                           f"files or bytes, {shared.unknown:,} not compared): split the scene graphs with "
+                           "`veriscene split` before generating", err=True)
+            if shared.other:
+                typer.echo(f"note: {split} and {name} share {shared.other:,} image ids of other images (their files "
+                           "differ): no leak, but their sample ids may name different samples (README: Sample ids "
+                           "across runs)", err=True)
         typer.echo(facts.counts_line())
         if facts.verify_error in NO_SCENES:
             typer.echo("to verify against the scenes file the samples were made from: --verify --scenes FILE", err=True)
