@@ -139,7 +139,8 @@ def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
     across, down = (a for a in range(3) if a != axis)
     full = np.zeros((shape[across], shape[down]), dtype=bool)
     local = mask.voxels[(slice(None),) * axis + (k - mask.start[axis],)]
-    full[mask.start[across]:mask.start[across] + local.shape[0], mask.start[down]:mask.start[down] + local.shape[1]] = local
+    (a0, d0), (a1, d1) = (mask.start[across], mask.start[down]), local.shape
+    full[a0:a0 + a1, d0:d0 + d1] = local
     return plane(np.expand_dims(full, axis), axis, 0, True)
 
 
@@ -157,7 +158,8 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(case.image))
             return
         if volume.shape != shape:
-            ctx.file_error(bad(f"the image volume has shape {volume.shape}, the masks {shape}", "image"), str(case.image))
+            ctx.file_error(bad(f"the image volume has shape {volume.shape}, the masks {shape}", "image"),
+                           str(case.image))
             return
     spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
     empty = small = 0
