@@ -51,9 +51,29 @@ def test_groups_are_kept_together_and_records_without_the_field_counted(tmp_path
                for name in ("train", "test")}
     assert volumes["train"] and volumes["test"] and not volumes["train"] & volumes["test"]
     assert sum(map(len, volumes.values())) == 40 == sum(summary.groups.values())
-    assert summary.ungrouped == 2
+    assert summary.ungrouped == 2 and summary.repeated == 1
     assert sum(ids_of(tmp_path / "out" / f"{n}.jsonl").count("loose") for n in ("train", "test")) == 2
     assert any(ids_of(tmp_path / "out" / f"{n}.jsonl").count("loose") == 2 for n in ("train", "test"))
+
+
+def test_image_ids_given_again_are_counted_and_named(tmp_path: Path) -> None:
+    """Two data sets whose images share ids (both with a 1.jpg): each id's records go to one split
+    (no image straddles two), but `generate` keeps the first of an id only: counted, the first named."""
+    a = write_lines(tmp_path / "a.jsonl", [{"image_id": f"{k}.jpg", "image": f"a/{k}.jpg"} for k in range(40)])
+    b = tmp_path / "b.jsonl"
+    b.write_bytes(b"\n" + b"".join(orjson.dumps({"image_id": f"{k}.jpg", "image": f"b/{k}.jpg"}) + b"\n"
+                                   for k in (3, 50, 7)) + b'{"image_id": "50.jpg"}\n')
+    summary = split([a, b], tmp_path / "out", ratios="train=0.5,test=0.5")
+    assert summary.repeated == 3
+    assert summary.repeats == [f"{b}:2 repeats the image id of {a}:4", f"{b}:4 repeats the image id of {a}:8",
+                               f"{b}:5 repeats the image id of {b}:3"]
+    for k in ("3.jpg", "7.jpg", "50.jpg"):
+        assert sorted(ids_of(tmp_path / "out" / f"{n}.jsonl").count(k) for n in ("train", "test")) == [0, 2]
+    assert json.loads((tmp_path / "out" / "split.json").read_text())["counts"]["repeated"] == 3
+    assert split(a, tmp_path / "alone").repeated == 0
+    code, said = cli(str(tmp_path / "*.jsonl"), "--out", str(tmp_path / "o"))
+    assert code == 0 and ("warning: 3 records repeat the image id of an earlier one, e.g. " + f"{b}:2 repeats the "
+                          f"image id of {a}:4: they are in one split") in " ".join(said.split())
 
 
 def test_bad_lines_are_reported_by_file_and_line_not_dropped(tmp_path: Path) -> None:

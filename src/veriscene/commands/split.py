@@ -64,6 +64,11 @@ def register(app: typer.Typer) -> None:
         if summary.ungrouped:
             console.print(f"[yellow]warning[/]: {summary.ungrouped} records have no {escape(group_by or '')}: split "
                           "by their image id", soft_wrap=True)
+        if summary.repeated:
+            console.print(f"[yellow]warning[/]: {summary.repeated} records repeat the image id of an earlier one, e.g. "
+                          f"{escape(summary.repeats[0])}: they are in one split, but `generate` reads the first scene "
+                          "of an id only (the others are rejected as duplicates); data sets whose images share ids "
+                          "need ids of their own (a prefix per data set) before splitting", soft_wrap=True)
         if summary.rejected:
             console.print(f"[yellow]rejected[/] {summary.rejected} lines (in {escape(str(out / 'split_rejects.jsonl'))}), "
                           "e.g.:", soft_wrap=True)

@@ -24,6 +24,14 @@ with its file, line and reason, and is counted. Records are checked no further: 
 that. `split.json` records the inputs (paths and sha256), the seed, the ratios, `group_by` and
 the counts. Memory holds one line at a time, and with `group_by` an 8-byte hash per group (to
 count the groups of each split).
+
+An image id given by two records (in one file, or in two: data sets whose images share ids, both
+with a "1.jpg") puts both in one split, so no image straddles two; but `generate` reads the first
+scene of an id only and rejects the others as duplicates. `split` counts such records
+(`SplitSummary.repeated`, split.json's `counts.repeated`) and names the first (`repeats`: file and
+line of the record and of the one whose id it repeats), keeping 16 bytes per record (a 64-bit
+hash of its image id and its line) to find them: give each data set's image ids a prefix of their
+own before splitting two whose ids overlap.
 """
 
 from __future__ import annotations
@@ -31,14 +39,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Mapping
 
+import numpy as np
 import orjson
 
 from veriscene.engine.manifest import file_sha256, write_json
 from veriscene.engine.options import SEED_RANGE, check_int
+from veriscene.engine.scan import later_repeats, stable_hash
 from veriscene.engine.remote import is_url
 from veriscene.scene.compressed import create_scene_file, open_scene_file, read_errors
 from veriscene.scene.inputs import scene_paths
@@ -60,6 +71,8 @@ class SplitSummary:
     groups: dict[str, int] = field(default_factory=dict)  # with group_by: split name -> distinct groups
     rejected: int = 0  # lines written to no split (see split_rejects.jsonl)
     ungrouped: int = 0  # with group_by: records without the field, split by their image id
+    repeated: int = 0  # records whose image id an earlier record gave (`generate` keeps the first)
+    repeats: list[str] = field(default_factory=list)  # the first of them, "file:line repeats file:line"
     errors: list[str] = field(default_factory=list)  # the first rejects, "file:line: reason"
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +154,32 @@ def _rebased(record: dict[str, Any], source_dir: Path, out: Path) -> dict[str, A
     return {**record, "image": Path(moved).as_posix()}
 
 
+class _ImageIds:
+    """The image id (as a 64-bit hash) and line of every record placed, file by file, to find the
+    records that repeat an earlier record's image id (16 bytes a record)."""
+
+    def __init__(self) -> None:
+        self.hashes, self.lines = array("Q"), array("Q")
+        self.ends: list[int] = []  # records placed up to the end of each file
+
+    def add(self, image_id: str, line: int) -> None:
+        self.hashes.append(stable_hash(image_id))
+        self.lines.append(line)
+
+    def end_file(self) -> None:
+        self.ends.append(len(self.hashes))
+
+    def repeats(self, files: list[Path], listed: int = 5) -> tuple[int, list[str]]:
+        """(records repeating an earlier one's image id, the first `listed` as "file:line repeats
+        file:line")."""
+        found = later_repeats(np.frombuffer(self.hashes, dtype=np.uint64))
+
+        def where(k: int) -> str:
+            return f"{files[int(np.searchsorted(self.ends, k, side='right'))]}:{self.lines[k]}"
+
+        return len(found), [f"{where(k)} repeats the image id of {where(first)}" for k, first in found[:listed]]
+
+
 def split(
     scenes: str | os.PathLike[str] | list[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -172,6 +211,7 @@ def split(
     targets = {name: out_dir / f"{name}.jsonl{suffix}" for name in shares}
     keys: dict[str, set[float]] = {name: set() for name in shares}  # group positions, with group_by
     handles: dict[str, IO[bytes]] = {}
+    placed = _ImageIds()
     rejects_tmp = out_dir / f".{REJECTS_FILE}.tmp"
     temporary = [path.with_name(f".{path.name}.tmp") for path in targets.values()] + [rejects_tmp]
     try:
@@ -179,7 +219,8 @@ def split(
             handles[name] = create_scene_file(path.with_name(f".{path.name}.tmp"), kind)
         with open(rejects_tmp, "wb") as rejects:
             for file in files:
-                _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary)
+                _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary, placed)
+                placed.end_file()
     except BaseException:  # a broken input, Ctrl-C: no half-written split file is left behind
         for fh in handles.values():
             fh.close()
@@ -195,11 +236,12 @@ def split(
             summary.groups[name] = len(keys[name])
         summary.scenes.setdefault(name, 0)
     os.replace(rejects_tmp, out_dir / REJECTS_FILE)
+    summary.repeated, summary.repeats = placed.repeats(files)
     write_json(out_dir / SPLIT_FILE, {
         "inputs": [{"path": str(f), "sha256": file_sha256(f)} for f in files],
         "seed": seed, "ratios": shares, "group_by": group_by, "compress": compress,
         "counts": {"scenes": summary.scenes, "groups": summary.groups, "rejected": summary.rejected,
-                   "ungrouped": summary.ungrouped},
+                   "ungrouped": summary.ungrouped, "repeated": summary.repeated},
     })
     return summary
 
@@ -214,7 +256,7 @@ def _reject(rejects: IO[bytes], summary: SplitSummary, file: Path, line: int, fi
 
 def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, group_by: str | None,
                 handles: dict[str, IO[bytes]], keys: dict[str, set[float]], rejects: IO[bytes],
-                summary: SplitSummary) -> None:
+                summary: SplitSummary, placed: _ImageIds) -> None:
     """Each line of one scene file to its split's file (see `split`)."""
     with read_errors(file), open_scene_file(file) as fh:
         for number, line in enumerate(fh, start=1):
@@ -244,5 +286,6 @@ def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, grou
             rebased = _rebased(record, file.parent, out)
             handles[name].write(line.rstrip(b"\r\n") + b"\n" if rebased is None else orjson.dumps(rebased) + b"\n")
             summary.scenes[name] = summary.scenes.get(name, 0) + 1
+            placed.add(image_id, number)
             if grouped:
                 keys[name].add(at)
