@@ -15,6 +15,16 @@ samples an id names agree on what the id does not hash, their answer:
                             otherwise in the two files are left out of the paired differences
                             and named in a note; runs generated from other scene files that
                             still share ids are said to (`run_inputs`)
+    score-freeform --samples  a reply whose id names two samples of other answers in the file is
+                            refused, named (which sample it answers cannot be told)
+    VQAEnv.reset(options={"sample_id": ...})  an id naming samples of other answers or images
+                            is refused, their indexes named (`{"index": i}` picks one)
+    export --to hf --split  ids the split shares with the folder's other splits are warned of:
+                            the same sample on both sides, or other samples of one id
+    card --split-run        image ids two splits share are compared by file: the same image
+                            (a leak) or other images of one id (no leak)
+    veriscene split         records repeating an image id (across input files too) are counted
+                            and named: one split holds them, `generate` keeps the first
 
 Two samples of one id with the same answer cannot be told apart from their records (the same
 question about two different images that happen to agree): evaluate each data set on its own
