@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from veriscene.io.readers.label_tables import read_label_table, structure_name
+from veriscene.io.readers.label_tables import nifti_header_table, read_label_table, structure_name
 
 
 @pytest.mark.parametrize("name, text", [
@@ -156,3 +156,27 @@ def test_a_slicer_table_beside_the_maps_is_found(tmp_path: Path) -> None:
     (tmp_path / "labels.ctbl").write_text(SLICER_CTBL)
     (scene,) = list(read(tmp_path, "label_map"))
     assert scene.names == ("left kidney",)
+
+
+def _caret_header(rows: str) -> object:
+    """A NIfTI header holding a label table as TotalSegmentator's --ml writes it (CaretExtension)."""
+    nib = pytest.importorskip("nibabel")
+    header = nib.Nifti1Header()
+    xml = ('<?xml version="1.0" encoding="UTF-8"?> <CaretExtension> <VolumeInformation Index="0"> <LabelTable>\n'
+           f'{rows}\n </LabelTable> <VolumeType><![CDATA[Label]]></VolumeType> </VolumeInformation></CaretExtension>\n  ')
+    header.extensions.append(nib.nifti1.Nifti1Extension(0, xml.encode()))
+    return header
+
+
+def test_label_table_in_a_nifti_header() -> None:
+    header = _caret_header('<Label Key="1" Red="1" Green="0" Blue="0" Alpha="1"><![CDATA[spleen]]></Label>\n'
+                           '<Label Key="2" Red="0" Green="1" Blue="0" Alpha="1"><![CDATA[kidney_right]]></Label>')
+    assert nifti_header_table(header, "seg.nii.gz") == {1: "spleen", 2: "kidney_right"}
+    assert nifti_header_table(pytest.importorskip("nibabel").Nifti1Header(), "seg.nii.gz") == {}
+
+
+def test_label_table_in_a_nifti_header_refused_when_malformed() -> None:
+    with pytest.raises(ValueError, match="seg.nii.gz: the label table in the NIfTI header is not well-formed XML"):
+        nifti_header_table(_caret_header('<Label Key="1">spleen'), "seg.nii.gz")
+    with pytest.raises(ValueError, match="seg.nii.gz: header label table, row 1: label value 'x' is not an integer"):
+        nifti_header_table(_caret_header('<Label Key="x">spleen</Label>'), "seg.nii.gz")

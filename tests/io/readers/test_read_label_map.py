@@ -345,3 +345,22 @@ def test_absences_are_said_only_of_annotated_structures() -> None:
     assert [s.answer for s in samples if s.task == "scene_graph.caption.v1"][0].startswith(
         "The image shows a liver and a tumour.")
     assert {s.answer for s in runner.run(spleen_task) if s.question.startswith("How many spleens")} <= {1}
+
+
+def test_a_nifti_names_its_labels_in_its_header(tmp_path: Path) -> None:
+    """TotalSegmentator's multi-label file (--ml) carries its label table in a header extension."""
+    labels = np.zeros((6, 6, 2), np.uint8)
+    labels[4:6, 0:3, 1] = 1  # high x (RAS): the patient's right
+    labels[0:2, 0:3, 1] = 2
+    img = nib.Nifti1Image(labels, np.eye(4))
+    xml = ('<CaretExtension><VolumeInformation Index="0"><LabelTable>'
+           '<Label Key="1"><![CDATA[kidney_right]]></Label><Label Key="2"><![CDATA[kidney_left]]></Label>'
+           '</LabelTable></VolumeInformation></CaretExtension>')
+    img.header.extensions.append(nib.nifti1.Nifti1Extension(0, xml.encode()))
+    nib.save(img, tmp_path / "seg.nii.gz")
+    (s,), report = read_all(tmp_path / "seg.nii.gz", "label_map", min_pixels=1)
+    assert s.names == ("right kidney", "left kidney") and report.repairs["label_tables_from_nifti_headers"] == 1
+    assert s.boxes.tolist() == [[0.0, 3.0, 2.0, 6.0], [4.0, 3.0, 6.0, 6.0]]  # the right kidney on the image's left
+    table = write_json(tmp_path / "labels.json", {"1": "liver", "2": "spleen"})
+    (s,), _ = read_all(tmp_path / "seg.nii.gz", "label_map", min_pixels=1, labels=table)
+    assert s.names == ("liver", "spleen")  # a table given wins

@@ -134,6 +134,7 @@ class Grid(NamedTuple):
 
     voxel_mm: tuple[float, ...]
     affine: np.ndarray
+    header: Any = None  # the file's NIfTI header (its extensions may hold a label table)
 
     def stored_slice(self, axis: int, k: int, length: int) -> list[int]:
         """[the file's voxel axis, index] of slice k of `length` along canonical `axis`: where it
@@ -147,7 +148,8 @@ class Grid(NamedTuple):
 
 
 def nifti_grid(img: Any, canonical: Any) -> Grid:
-    return Grid(tuple(float(z) for z in canonical.header.get_zooms()[:3]), np.asarray(img.affine, dtype=np.float64))
+    return Grid(tuple(float(z) for z in canonical.header.get_zooms()[:3]), np.asarray(img.affine, dtype=np.float64),
+                img.header)
 
 
 def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]:

@@ -57,6 +57,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
     SURROUNDED, TOUCHING, Options, _count_option, _scipy, split_names, structure_scene,
 )
-from veriscene.io.readers.label_tables import read_label_table
+from veriscene.io.readers.label_tables import nifti_header_table, read_label_table
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
 __all__ = [
@@ -143,6 +144,15 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         error = exc if isinstance(exc, SceneValidationError) else bad(f"cannot read the label map: {exc}"[:300])
         ctx.file_error(error, str(case.label))
         return
+    if grid is not None and not opts.table:  # a multi-label NIfTI may name its labels in its header
+        try:
+            named = nifti_header_table(grid.header, str(case.label))
+        except ValueError as exc:
+            ctx.file_error(bad(str(exc)[:300], "labels"), str(case.label))
+            return
+        if named:
+            opts = replace(opts, table=named)
+            ctx.report.count("label_tables_from_nifti_headers")
     if labels.ndim == 2:
         image = str(case.image) if case.image is not None else None
         if case.image is not None and not case.image.is_file():  # named by a dataset.json, not there

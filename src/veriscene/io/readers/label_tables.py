@@ -243,6 +243,33 @@ def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
     return names
 
 
+_HEADER_TABLE_BYTES = 4_000_000  # a label table in a NIfTI header extension larger than this is not read
+
+
+def nifti_header_table(header: Any, where: str) -> dict[int, str]:
+    """Label value -> name from a NIfTI header's extensions: the label table TotalSegmentator's
+    multi-label files (``--ml``) and Connectome Workbench write there, a CaretExtension XML of
+    ``<Label Key="1" ...>spleen</Label>`` rows ({} when there is none). A table that is not
+    well-formed raises ValueError naming `where`."""
+    from xml.etree import ElementTree
+
+    for extension in getattr(header, "extensions", ()):
+        content = extension.get_content()
+        if not isinstance(content, bytes) or b"<LabelTable" not in content[:_HEADER_TABLE_BYTES]:
+            continue
+        try:
+            root = ElementTree.fromstring(content[:_HEADER_TABLE_BYTES].rstrip(b"\0 \n"))
+        except ElementTree.ParseError as exc:
+            raise ValueError(f"{where}: the label table in the NIfTI header is not well-formed XML: {exc}") from None
+        table = {}
+        for k, row in enumerate(root.iter("Label")):
+            value = _label_value(row.get("Key"), f"{where}: header label table, row {k + 1}")
+            if value and (row.text or "").strip():
+                table[value] = row.text.strip()
+        return table
+    return {}
+
+
 def structure_name(raw: str) -> str:
     """'kidney_left' -> 'left kidney', 'adrenal_gland_right' -> 'right adrenal gland': underscores
     become spaces and a trailing side word moves to the front, also before a number
