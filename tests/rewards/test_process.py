@@ -228,3 +228,30 @@ def test_an_image_label_is_no_number_claim() -> None:
     scored = score_trace("<think>In Image 2 there is a star, yes.</think><answer>Image 2</answer>", targets)
     assert (scored.score, scored.claims) == (1.0, 0)
     assert score_trace("<think>There are 2 stars, yes.</think>", targets).claims == 1  # a count is still one
+
+
+def test_an_empty_relation_search_is_named_after_what_it_searches(scene):
+    """Diamonds above a circle, in a scene without diamonds: the step is "no diamonds" (it was
+    named after the circles the relation is to, so a trace saying the truth missed it)."""
+    b = ProgramBuilder()
+    diamonds = b.add("filter_name", b.add("scene", args=[0]), args=["diamond"])
+    circles = b.add("filter_name", b.add("scene", args=[0]), args=["circle"])
+    b.add("exists", b.add("filter_relation", diamonds, circles, args=["above", "subject"]))
+    targets = process_targets(sample(b.program), scene)
+    assert [(s.kind, s.value, s.text) for s in targets.steps] == [
+        ("objects", {"name": "diamond", "count": 0, "boxes": []}, "no diamonds")]
+    assert score_trace("<think>There are no diamonds there.</think><answer>no</answer>", targets).score == 1.0
+    assert score_trace("<think>There are no circles there.</think><answer>no</answer>", targets).score == 0.0
+
+
+def test_a_list_of_boxes_joined_by_and_is_one_statement(scene):
+    """ "They are at [a] and [b]" states a set of two (as `veriscene.rationale` words it); counts
+    joined by "and" are still two statements."""
+    assert split_statements(f"They are at {RED_CIRCLE}, {SQUARE} and {GREEN_CIRCLE}.") == [
+        f"They are at {RED_CIRCLE}, {SQUARE} and {GREEN_CIRCLE}."]
+    assert split_statements("three circles and one square") == ["three circles", "one square"]
+    assert split_statements(f"a circle at {RED_CIRCLE} and the square") == [f"a circle at {RED_CIRCLE}", "the square"]
+    targets = process_targets(sample(two_hop()), scene, select="all")  # the two circles are a step
+    said = f"The triangle at {TRI}. The square at {SQUARE}. Circles at {RED_CIRCLE} and {GREEN_CIRCLE}. " \
+           f"The one left of the square at {RED_CIRCLE}."
+    assert score_trace(said, targets).score == 1.0

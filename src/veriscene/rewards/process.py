@@ -94,7 +94,9 @@ def _step(node: int, op_name: str, type_name: str, value: Any, ctx: ExecutionCon
         return Step(node, op_name, "object", v, text)
     if type_name == OBJECTS:
         scene = ctx.scene(value.image)
-        name = _common_name(scene, value.idx) if value.idx else _filtered_name(inputs, ctx)
+        # an empty set is named after the set it was filtered from (inputs[0]), never after the
+        # objects a relation is to: "no stars" above the hexagons, not "no hexagons"
+        name = _common_name(scene, value.idx) if value.idx else _filtered_name(inputs[:1], ctx)
         boxes = [_object_value(scene, i)["box"] for i in value.idx]
         noun = name or "object"
         text = counted(len(boxes), noun) if boxes else f"no {plural(noun)}"

@@ -23,7 +23,7 @@ statement is checked against the `Step`s of `veriscene.rewards.process`:
 Score. Statements that assert something checkable are claims: each box is one claim, and a
 statement without boxes is one claim when it has a number, or names exactly one object name
 (only when objects may be identified by name). Statements are lines, sentences, ``<step>``
-blocks, further split at " and " / ";".
+blocks, further split at " and " / ";" (not within a list of boxes, "at [...], [...] and [...]").
 recall = steps stated / steps, precision = true claims / claims (1 when there are none), and
 the process score is their F1, so stating every object or every number in the image does not
 pay. A sample without steps (single-hop programs) gets None.
@@ -122,7 +122,7 @@ class _Statement:
 
 def split_statements(trace: str) -> list[str]:
     """Statements of a trace: ``<step>`` blocks when present, else lines and sentences; each
-    further split at " and " / ";" outside brackets ("three circles and one square")."""
+    further split at " and " / ";" outside brackets ("three circles and one square"), not between two boxes."""
     tagged = _STEP_TAG_RE.findall(trace)
     parts = tagged if tagged else _SPLIT_RE.split(trace)
     out = []
@@ -141,7 +141,7 @@ def _split_clauses(text: str) -> list[str]:
         c = text[i]
         depth += c in "[({"
         depth -= c in "])}" and depth > 0
-        if depth == 0 and (c == ";" or lower.startswith(" and ", i)):
+        if depth == 0 and (c == ";" or lower.startswith(" and ", i) and not _box_list(text, i)):
             clauses.append(text[start:i])
             i += 1 if c == ";" else 5
             start = i
@@ -149,6 +149,11 @@ def _split_clauses(text: str) -> list[str]:
         i += 1
     clauses.append(text[start:])
     return clauses
+
+
+def _box_list(text: str, i: int) -> bool:
+    """The " and " at `i` ends a list of boxes ("at [a], [b] and [c]"): one statement of a set."""
+    return text[:i].rstrip().endswith(("]", ")")) and text[i + 5:].lstrip().startswith(("[", "("))
 
 
 def _names(targets: ProcessTargets) -> list[str]:
