@@ -13,8 +13,10 @@ think / answer tags that `format_reward` and `process_reward` read: a reasoning 
 export scores 1.0 with `score_trace` on the program's steps).
 
 Inputs of a search (the whole scene, a plain filter whose result is filtered again) are not said;
-a set is said where a count, a test, a reference or a list uses it. Captions (`describe_*` ops)
-have no rationale: None.
+a set is said where a count, a test, a reference or a list uses it. Captions of whole images
+(`describe_scene`, `describe_images`) have no rationale: None. An object described
+(`describe_object`: "What is in the box [...]?") has the steps that find it, which
+`process_reward` checks like any other.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from veriscene.text import capitalise, counted, counted_plural, join_words, numb
 
 MAX_BOXES = 10  # boxes listed for a set; more are counted ("and 4 more")
 THINK_TAG, ANSWER_TAG = "think", "answer"  # as `rewards.format_reward` reads them
-_CAPTIONS = ("describe_scene", "describe_images", "describe_object")
+_CAPTIONS = ("describe_scene", "describe_images")  # descriptions of whole images: no steps to say
 # ops whose OBJECTS input is said: they count it, test it, pick from it or list what it holds
 _SAID_FOR = frozenset({"count", "exists", "unique", "names_in", "attribute_values"})
 _PLACES = {"left": "to the left of", "right": "to the right of", "above": "above", "below": "below"}
