@@ -141,7 +141,7 @@ def test_cli_reader_options(cli: typer.Typer, tmp_path: Path) -> None:
 
     # a misspelt option is refused even when set to false, naming what the reader takes
     for bad, message in ((["-r", "mask=false"], "'mask' is not an option of the coco reader"),
-                         (["-r", "image_data=x.json"], "it takes: drop_bad_parts, image_root"),
+                         (["-r", "image_data=x.json"], "it takes: drop_bad_parts, id_prefix, image_root"),
                          (["-r", "masks"], "expected KEY=VALUE"),
                          (["-r", "masks=false", "-r", "masks=true"], "'masks' is given twice"),
                          (["-r", "image_size=big"], "expected WIDTHxHEIGHT")):

@@ -66,3 +66,23 @@ def test_a_value_past_float32_is_rejected_without_a_numpy_warning(tmp_path: Path
         scenes, report = read_all(path, "jsonl")
     assert [s.image_id for s in scenes] == ["b"]
     assert [(e.record, e.field) for e in report.entries] == [(1, "objects[0].depth")]
+
+
+def test_id_prefix_keeps_two_data_sets_ids_apart(tmp_path: Path) -> None:
+    """Every format takes id_prefix (read itself applies it); a prefix that is no text is refused."""
+    import veriscene
+    from veriscene.io.convert import convert
+
+    path = tmp_path / "scenes.jsonl"
+    path.write_text("\n".join([line("1"), line("2")]) + "\n")
+    assert [s.image_id for s in read(path, "jsonl", id_prefix="vg/")] == ["vg/1", "vg/2"]
+    convert(path, tmp_path / "a.jsonl", "veriscene_jsonl", id_prefix="a/")
+    assert [json.loads(x)["image_id"] for x in (tmp_path / "a.jsonl").read_text().splitlines()] == ["a/1", "a/2"]
+    one = veriscene.generate(path, tmp_path / "plain", generators="object.count.v1")
+    two = veriscene.generate(tmp_path / "a.jsonl", tmp_path / "pre", generators="object.count.v1")
+    assert one.samples == two.samples > 0
+    ids = [json.loads(x)["id"] for x in (tmp_path / "plain" / "samples.jsonl").read_text().splitlines()]
+    others = [json.loads(x)["id"] for x in (tmp_path / "pre" / "samples.jsonl").read_text().splitlines()]
+    assert not set(ids) & set(others)  # the same questions of other images: other sample ids
+    with pytest.raises(ValueError, match="id_prefix must be text without leading or trailing spaces"):
+        list(read(path, "jsonl", id_prefix=" b"))

@@ -8,7 +8,9 @@ Every reader is a pure streaming function ``read_<fmt>(path, **options) -> Itera
 registered here under its format name. Options shared by all readers: `report` (a RejectReport),
 `strict` (raise the first SceneValidationError instead of reporting it), `normalizer`,
 `image_root` (image files, for sizes missing from the annotation), `image_size` ((W, H) fallback)
-and `drop_bad_parts` (drop a bad object or relation instead of rejecting its whole scene).
+and `drop_bad_parts` (drop a bad object or relation instead of rejecting its whole scene);
+`read` itself takes `id_prefix` (put before every image id: data sets whose images share ids,
+"1.jpg", kept apart when their scenes are used together).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import inspect
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from veriscene.io.readers.clevr import read_clevr
@@ -54,7 +57,7 @@ ALIASES: dict[str, str] = {
     "rtstruct": "dicom_rt",
     "rt": "dicom_rt",
 }
-COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts", "sparse")
+COMMON_OPTIONS = ("report", "strict", "normalizer", "image_root", "image_size", "drop_bad_parts", "sparse", "id_prefix")
 
 
 def register_reader(name: str, fn: ReaderFn) -> ReaderFn:
@@ -138,10 +141,16 @@ def read(
     strict: bool = False,
     **options: Any,
 ) -> Iterator[Scene]:
-    """Stream validated scenes from `path` in format `fmt` ("auto" detects it)."""
+    """Stream validated scenes from `path` in format `fmt` ("auto" detects it). `id_prefix`: text
+    put before every image id ("vg/" makes "1" "vg/1"), so that two data sets whose images share
+    ids give their samples different ids (a sample id hashes its image ids)."""
     name = detect_format(path) if fmt == "auto" else resolve_format(fmt)
     fn = READERS[name]
-    return fn(path, report=report, strict=strict, **_fit_options(fn, name, options))
+    prefix = options.pop("id_prefix", None)
+    if prefix is not None and (not isinstance(prefix, str) or not prefix.strip() or prefix != prefix.strip()):
+        raise ValueError(f"id_prefix must be text without leading or trailing spaces, got {prefix!r}")
+    scenes = fn(path, report=report, strict=strict, **_fit_options(fn, name, options))
+    return scenes if not prefix else (replace(scene, image_id=prefix + scene.image_id) for scene in scenes)
 
 
 __all__ = [
