@@ -110,6 +110,9 @@ def test_crops_of_runs_are_pycocotools_decodes() -> None:
             x1, y1 = x0 + int(rng.integers(0, w - x0 + 1)), y0 + int(rng.integers(0, h - y0 + 1))
             crop = crop_of_runs(mask_runs_, h, x0, y0, x1, y1)
             assert crop.shape == (y1 - y0, x1 - x0) and (crop == mask[y0:y1, x0:x1]).all()
+    speckled = rng.random((90, 110)) < 0.5  # more runs (about 5,000) than crop_of_runs keeps parities for
+    runs = mask_runs([encode_mask(speckled)["counts"]], 90, 110)[0]
+    assert runs.size > 4096 and (crop_of_runs(runs, 90, 3, 5, 107, 80) == speckled[5:80, 3:107]).all()
 
 
 def test_counts_that_would_overrun_the_frame_are_refused_before_decoding() -> None:

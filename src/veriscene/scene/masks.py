@@ -52,32 +52,33 @@ def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[n
     n = len(strings)
     lengths = np.fromiter(map(len, strings), np.int64, n)
     value = np.frombuffer("".join(strings).encode("ascii"), np.uint8).astype(np.int64) - 48
-    owner = np.repeat(np.arange(n), lengths)  # the mask of each character
+    # (numpy's methods and ufuncs, not its functions of the same name: those add a Python call each)
+    owner = np.arange(n).repeat(lengths)  # the mask of each character
     outside = (value < 0) | (value > 63)
     if outside.any():
         return [], (at[int(owner[np.flatnonzero(outside)[0]])], "compressed counts hold a character outside '0'..'o'")
     more = (value & 0x20) != 0  # a number goes on in the next character
-    cut = more[np.cumsum(lengths) - 1]
+    cut = more[lengths.cumsum() - 1]
     if cut.any():
         return [], (at[int(np.flatnonzero(cut)[0])], "compressed counts end inside a number")
     ends = np.flatnonzero(~more)
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
-    digit = np.arange(value.size) - np.repeat(starts, ends - starts + 1)  # 5-bit group within its number
+    digit = np.arange(value.size) - starts.repeat(ends - starts + 1)  # 5-bit group within its number
     if digit.max() > 6:
         return [], (at[int(owner[np.flatnonzero(digit > 6)[0]])], "compressed counts hold a number too large")
     number = np.add.reduceat((value & 0x1F) << (5 * digit), starts)
     negative = (value[ends] & 0x10) != 0  # the sign bit of a number's last group
     number[negative] -= np.left_shift(1, 5 * (digit[ends][negative] + 1))
     mask = owner[ends]
-    firsts = np.searchsorted(mask, np.arange(n))  # each mask's first number (every mask has one)
+    firsts = mask.searchsorted(np.arange(n))  # each mask's first number (every mask has one)
     place = np.arange(number.size) - firsts[mask]  # the run's index in its mask
     # run m = number m + run m-2 for m > 2: running sums over each mask's odd runs and its even
     # runs from the third on (the first run alone)
     series = mask * 3 + np.where(place == 0, 0, 1 + (place & 1))
-    order = np.argsort(series, kind="stable")
+    order = series.argsort(kind="stable")
     ordered, keys = number[order], series[order]
-    sums = np.cumsum(ordered)
+    sums = ordered.cumsum()
     first = np.maximum.accumulate(np.where(np.r_[True, keys[1:] != keys[:-1]], np.arange(keys.size), 0))
     runs = np.empty_like(number)
     runs[order] = sums - sums[first] + ordered[first]
@@ -90,7 +91,8 @@ def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[n
         if negative_run[k]:
             return [], (at[k], "compressed counts hold a negative run")
         return [], (at[k], f"the runs add up to {int(pixels[k])} pixels, not {height}x{width}")
-    compressed = iter(np.split(runs, firsts[1:].tolist()))
+    bounds = [*firsts.tolist(), runs.size]
+    compressed = iter([runs[a:b] for a, b in zip(bounds, bounds[1:])])
     return [np.asarray(c, np.int64) if isinstance(c, list) else next(compressed) for c in counts], None
 
 
@@ -119,17 +121,21 @@ def mask_runs(counts: Sequence[Any], height: int, width: int) -> list[np.ndarray
     return out
 
 
+_ODD = np.arange(4096) % 2 == 1  # False, True, False, ...: which runs are the mask's
+
+
 def crop_of_runs(runs: np.ndarray, height: int, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     """(y1 - y0, x1 - x0) bool: the window [x0, x1) x [y0, y1) of the (height, width) mask of
     these valid runs (background first, column by column). Only the window's columns are
     written (pycocotools' decode writes the whole frame, a byte at a time)."""
     lo, hi = x0 * height, x1 * height  # the window's columns, as positions in the column-major frame
-    ends = np.cumsum(runs)
+    ends = runs.cumsum()
     # each run clipped to the columns: its pixels among them (the others count 0)
-    inside = np.minimum(ends, hi) - np.clip(ends - runs, lo, hi)
+    inside = np.minimum(ends, hi) - np.maximum(ends - runs, lo)
     np.maximum(inside, 0, out=inside)
-    flat = np.repeat(np.arange(runs.size) & 1 == 1, inside)  # odd runs are the mask's
-    return flat.reshape(x1 - x0, height)[:, y0:y1].T
+    n = runs.size
+    odd = _ODD[:n] if n <= _ODD.size else np.arange(n) % 2 == 1  # odd runs are the mask's
+    return odd.repeat(inside).reshape(x1 - x0, height)[:, y0:y1].T
 
 
 def check_counts(masks: Sequence[dict[str, Any]], height: int, width: int, index: Sequence[int] | None = None) -> None:
