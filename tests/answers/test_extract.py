@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from veriscene.answers.extract import last_boxed, read_reply, strip_edges, strip_reasoning
+from veriscene.answers.extract import answer_section, last_boxed, read_reply, strip_edges, strip_reasoning
 
 BODY_CASES = [
     ("<think>hmm</think>Yes", "Yes"),
@@ -75,3 +75,14 @@ def test_last_boxed_unbalanced_and_missing() -> None:
 def test_non_string_reply_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         read_reply(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("reply", "section"), [
+    ("<think>\nA dog.\n</think>\n<answer>A red circle.</answer>", "A red circle."),
+    ("A dog.\n</think>\nA red circle.", "A red circle."),  # the think block opened by the prompt
+    ("<think>A dog.</think> A red circle. **Nice.**", "A red circle. **Nice.**"),  # no markup unwrapped
+    ("<think>A dog, and I ran out of tokens", ""),
+    ("A red circle.", "A red circle."),
+])
+def test_answer_section_is_the_reply_without_its_reasoning(reply: str, section: str) -> None:
+    assert answer_section(reply) == section

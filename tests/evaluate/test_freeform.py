@@ -41,6 +41,23 @@ def test_faithful_description_scores_higher(demo_run, matcher) -> None:
         assert f.helpfulness > 0.5
 
 
+@pytest.mark.parametrize("wrap", [
+    "<think>\nThere is a purple pentagon and a dog.\n</think>\n<answer>{}</answer>",
+    "There is a purple pentagon and a dog.\n</think>\n{}",  # the chat template opened the think block
+    "<think>There is a purple pentagon and a dog.</think> {}",
+])
+def test_a_reply_with_reasoning_is_scored_by_its_answer(demo_run, wrap) -> None:
+    """A reasoning model's think block is scratch work, not its description: its pentagon and dog
+    are no hallucination, and the answer scores as it does alone."""
+    scenes = {s.image_id: s for s in read_scenes(demo_run / "scenes.jsonl")}
+    caption = _captions(demo_run)[0]
+    image = caption["images"][0]["id"]
+    (alone, reasoned), _, _ = score_texts([(image, caption["answer"]), (image, wrap.format(caption["answer"]))],
+                                          scenes, matcher="lexical")
+    assert reasoned.hallucinations == [] and reasoned.truthfulness == 1.0
+    assert (reasoned.helpfulness, reasoned.claims) == (alone.helpfulness, alone.claims)
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("A red circle is to the left of a blue square.", {"circle", "circle is red", "square", "square is blue",
                                                        "red circle left of blue square"}),

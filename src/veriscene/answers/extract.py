@@ -134,6 +134,16 @@ def answer_tag_content(text: str, answer_tags: Sequence[str] = DEFAULT_ANSWER_TA
     return contents[-1] if contents else None
 
 
+def answer_section(text: str, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
+                   answer_tags: Sequence[str] = DEFAULT_ANSWER_TAGS) -> str:
+    """The part of a reply that answers, for replies scored sentence by sentence (descriptions):
+    without its reasoning blocks (`strip_reasoning`), and the last answer tag's content when there
+    is one. A reasoning model's scratch work is not its description."""
+    body = strip_reasoning(text, think_tags, answer_tags)
+    tagged = answer_tag_content(body, answer_tags)
+    return (body if tagged is None else tagged).strip()
+
+
 def boxed_spans(text: str) -> list[tuple[str, int]]:
     """(content, end offset) of every ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces), in
     order, ``\\text{}`` unwrapped; an unbalanced last one runs to the end."""

@@ -5,9 +5,10 @@ RESPONSES is JSONL, one reply per line: the text in "response" (or "reply", "out
 "id" is kept when present. An evaluation run's results.jsonl works as is: its replies `eval`
 scored by program (status "scored" or "parse_failed": answers, not descriptions) are left out and
 counted in `scored_by_program`, its descriptions ("not_scored") are scored. A reply is checked
-against all its images (see `score`). The words of its question ("question", else "prompt")
-that are not in the scene vocabulary are not claims ("Give a detailed description" does not make
-"description" a hallucination).
+against all its images (see `score`); of a reply with reasoning, only its answer is (its
+`<think>` block left out, the `<answer>` block's content when there is one). The words of its
+question ("question", else "prompt") that are not in the scene vocabulary are not claims ("Give a
+detailed description" does not make "description" a hallucination).
 
 A region description is scored against the object in its region, which the sample's program
 names: the samples are read from `samples` (for an evaluation's results.jsonl, by default, from
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from veriscene.answers.extract import answer_section
 from veriscene.answers.normalize import singular
 from veriscene.errors import ExecutionFailure
 from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
@@ -169,7 +171,7 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
     ext = _extractor(extractor, lex, model)
     match = make_matcher(matcher)
     canon = Canonicaliser(lex, match)
-    texts = [x.text for x in todo]
+    texts = [answer_section(x.text) for x in todo]  # the answer block, not the think block before it
     claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
     cache: dict[str, SceneFacts] = {}
     scores = []
