@@ -178,23 +178,26 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
 
 class _GridPoints:
     """The (M, 2) points of `_interior_points` without the array: counted per grid row, the k-th
-    (row-major, as np.nonzero orders them) made when read."""
+    (row-major, as np.nonzero orders them) made when read, as [x, y] (floats, pixels)."""
 
     def __init__(self, crop: np.ndarray, xs: np.ndarray, cols: np.ndarray, ys: np.ndarray, rows: np.ndarray) -> None:
-        self.crop, self.xs, self.cols, self.ys, self.rows = crop, xs, cols, ys, rows
+        self.crop, self.cols, self.rows = crop, cols, rows
+        self.xs, self.ys = xs.tolist(), ys.tolist()  # read one value at a time: Python floats
         per_col = np.bincount(cols, minlength=crop.shape[1])  # grid columns on each crop column
         per_row = (crop.astype(np.int64) @ per_col)[rows]  # points on each grid row
-        self.ends = np.cumsum(per_row).tolist()
+        self.ends = per_row.cumsum().tolist()
         self.n = self.ends[-1] if self.ends else 0
+        self._hits: dict[int, list[int]] = {}  # grid row -> its grid columns on the interior
 
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, k: int) -> np.ndarray:
+    def __getitem__(self, k: int) -> list[float]:
         g = bisect.bisect_right(self.ends, k)
-        before = self.ends[g - 1] if g else 0
-        hit = np.flatnonzero(self.crop[self.rows[g], self.cols])[k - before]
-        return np.array([self.xs[hit], self.ys[g]])
+        hits = self._hits.get(g)
+        if hits is None:
+            hits = self._hits[g] = self.crop[self.rows[g], self.cols].nonzero()[0].tolist()
+        return [self.xs[hits[k - (self.ends[g - 1] if g else 0)]], self.ys[g]]
 
 
 def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_format: str) -> _GridPoints:
@@ -243,7 +246,7 @@ class PointSampler:
         found: list[tuple[str, list[float]]] = []
         apart = max(min_distance, 1.0)
         for _ in range(8 * k):
-            x, y = points[int(rng.integers(n))].tolist()
+            x, y = points[int(rng.integers(n))]
             if any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
                 continue  # cheap test before formatting (the shown point differs by rounding)
             text, p = shown_point(self.scene, (x, y), self.box_format)
