@@ -78,10 +78,10 @@ def rationale(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | Execu
     program = sample["program"]
     if any(node["op"] in _CAPTIONS for node in program):
         return None
-    meta = sample.get("meta") or {}
-    box_format = meta.get("box_format") or (meta.get("config") or {}).get("box_format") or "norm1"
+    from veriscene.rewards.process import sample_box_format  # imported here: rewards load gymnasium
+
     ctx = scenes if isinstance(scenes, ExecutionContext) else ExecutionContext(scenes)
-    return " ".join(_Sayer(program, ctx, box_format).sentences())
+    return " ".join(_Sayer(program, ctx, sample_box_format(sample)).sentences())
 
 
 class _Sayer:

@@ -255,3 +255,23 @@ def test_a_list_of_boxes_joined_by_and_is_one_statement(scene):
     said = f"The triangle at {TRI}. The square at {SQUARE}. Circles at {RED_CIRCLE} and {GREEN_CIRCLE}. " \
            f"The one left of the square at {RED_CIRCLE}."
     assert score_trace(said, targets).score == 1.0
+
+
+@pytest.mark.parametrize(("meta", "box_format", "first"), [
+    ({"config": {"box_format": "pixel"}}, "pixel", "the green triangle at [110, 20, 150, 60]"),
+    ({"config": {"box_format": "norm1000"}}, "norm1000", "the green triangle at [275, 100, 375, 300]"),
+    ({"box_format": "norm1", "config": {"box_format": "pixel"}}, "norm1", "the green triangle at [0.275, 0.100, 0.375, 0.300]"),
+    ({}, "norm1", "the green triangle at [0.275, 0.100, 0.375, 0.300]"),
+])
+def test_a_sample_without_boxes_of_its_own_has_its_generators_box_format(scene, meta, box_format, first):
+    """A run configured for pixel (or norm1000) boxes: a sample asking no box (a color, a place)
+    records the convention in its config only; its steps, and its rationale, give boxes in it
+    (the process targets were in norm1 while the rationale said pixels: every box a false claim)."""
+    from veriscene.rationale import rationale, reasoning_target
+
+    record = {"program": two_hop(), "meta": meta}
+    targets = process_targets(record, scene)
+    assert (targets.box_format, targets.steps[0].text) == (box_format, first)
+    said = rationale(record, scene)
+    assert first.removeprefix("the green triangle ") in said
+    assert score_trace(reasoning_target(said, "red"), targets).score == 1.0

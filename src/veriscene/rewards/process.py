@@ -191,10 +191,19 @@ def _with_name(step: Step, name: str) -> Step:
     return Step(step.node, step.op, step.kind, value, text)
 
 
-def sample_steps(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *, select: str = "key") -> list[Step]:
-    """`program_steps` for a sample record, in its box convention (meta box_format, image_size)."""
+def sample_box_format(sample: Mapping[str, Any]) -> str:
+    """The box convention of a sample's boxes: meta["box_format"] (samples whose question or answer
+    holds a box), else the generator's configured one (meta["config"]["box_format"]: a
+    `spatial.relation` sample of a run configured for pixel boxes has no box of its own, but its
+    rationale and its process targets give boxes in pixels), else "norm1"."""
     meta = sample.get("meta") or {}
-    return program_steps(sample["program"], scenes, box_format=meta.get("box_format") or "norm1",
+    return str(meta.get("box_format") or (meta.get("config") or {}).get("box_format") or "norm1")
+
+
+def sample_steps(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *, select: str = "key") -> list[Step]:
+    """`program_steps` for a sample record, in its box convention (`sample_box_format`, image_size)."""
+    meta = sample.get("meta") or {}
+    return program_steps(sample["program"], scenes, box_format=sample_box_format(sample),
                          image_size=meta.get("image_size"), select=select)
 
 

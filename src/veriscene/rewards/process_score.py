@@ -9,7 +9,7 @@ or ``Step k:`` lines, for example (question: "Where is the hexagon right of the 
     Step 2: the hexagon to the right of it at [0.43, 0.52, 0.58, 0.71].
     </think><answer>[0.43, 0.52, 0.58, 0.71]</answer>
 
-Boxes are in the question's convention (the sample's box_format over the original image). A
+Boxes are in the sample's convention (`process.sample_box_format`, over the original image). A
 statement is checked against the `Step`s of `veriscene.rewards.process`:
 
     object    a box with IoU >= iou_threshold with the object's box; or, without a box and unless
@@ -42,7 +42,7 @@ from veriscene.answers.coords import box_iou, resolve_format, to_pixels
 from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.numbers import find_numbers
 from veriscene.answers.spatial import find_boxes
-from veriscene.rewards.process import Step, sample_steps
+from veriscene.rewards.process import Step, sample_box_format, sample_steps
 from veriscene.rewards.tags import think_text
 from veriscene.rewards.completions import completion_text
 from veriscene.scene.model import Scene
@@ -93,7 +93,7 @@ def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], 
         steps=tuple(sample_steps(sample, scene_list, select=select)),
         names=tuple(sorted({n for s in scene_list for n in s.names})),
         attributes=tuple(sorted({a for s in scene_list for attrs in s.attributes for a in attrs})),
-        box_format=meta.get("box_format") or "norm1", image_size=(int(size[0]), int(size[1])))
+        box_format=sample_box_format(sample), image_size=(int(size[0]), int(size[1])))
 
 
 @dataclass(frozen=True)
