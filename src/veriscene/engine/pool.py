@@ -22,6 +22,7 @@ import numpy as np
 import orjson
 
 from veriscene.engine.scan import PoolEntry
+from veriscene.engine.scan_result import scene_group
 from veriscene.errors import SceneValidationError
 from veriscene.program.context import SceneIndex
 from veriscene.scene.jsonl import scene_from_dict
@@ -52,6 +53,7 @@ class ScenePool:
         self._having: dict[str, np.ndarray] = {}  # attribute -> `with_attribute` (merged postings)
         self._cache: OrderedDict[int, Scene | None] = OrderedDict()
         self._indexes: dict[str, SceneIndex] = {}  # image id -> lookup tables of a cached scene
+        self._groups = {e.image_id: e.group for e in self.entries if e.group is not None}
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
@@ -62,12 +64,17 @@ class ScenePool:
             PoolEntry(dumps_scene(s), s.image_id, tuple(sorted(set(s.names))),
                       tuple(sorted({a for attrs in s.attributes for a in attrs})),
                       tuple(sorted({p for _, p, _ in s.relations})),
-                      None if s.meta.get("exhaustive") is None else frozenset(s.meta["exhaustive"]))
+                      None if s.meta.get("exhaustive") is None else frozenset(s.meta["exhaustive"]),
+                      group=scene_group(s.meta))
             for s in scenes
         ])
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def group_of(self, image_id: str) -> str | None:
+        """The volume or clip of a pooled scene (`PoolEntry.group`), None for one of its own."""
+        return self._groups.get(image_id)
 
     def scene(self, i: int) -> Scene | None:
         """The pooled scene at position i, or None if its record is invalid."""
@@ -103,10 +110,12 @@ class ScenePool:
         accept: Callable[[PoolEntry], bool] | None = None,
         among: np.ndarray | None = None,
         exclude_ids: Iterable[str] = (),
+        exclude_groups: Iterable[str] = (),
         max_tries: int = 64,
     ) -> list[Scene]:
         """Up to k distinct valid pooled scenes drawn uniformly (from `among` positions if given)
-        that satisfy `accept`, skipping `exclude_ids`.
+        that satisfy `accept`, skipping `exclude_ids`, at most one of each volume or clip
+        (`PoolEntry.group`) and none of `exclude_groups` (the anchor's).
 
         From at most `max_tries` positions (a rare name's postings), every one is tested once and
         the scenes are drawn from those that pass: a sample is found whenever one exists, at no
@@ -117,31 +126,38 @@ class ScenePool:
         if population == 0 or k <= 0:
             return []
         excluded = set(exclude_ids)
+        groups = set(exclude_groups)  # grows with the groups drawn
         chosen: list[Scene] = []
         if population <= max_tries:
             positions = range(population) if among is None else among.tolist()
             passing = [i for i in positions if self.entries[i].image_id not in excluded
-                       and (accept is None or accept(self.entries[i]))]
+                       and self.entries[i].group not in groups and (accept is None or accept(self.entries[i]))]
             while passing and len(chosen) < k:
                 j = int(rng.integers(len(passing)))
                 i = passing[j]
                 passing[j] = passing[-1]  # drawn without replacement: the last takes its place
                 passing.pop()
                 scene = self.scene(i)
-                if scene is not None and scene.image_id not in excluded:
+                group = self.entries[i].group
+                if scene is not None and scene.image_id not in excluded and (group is None or group not in groups):
                     excluded.add(scene.image_id)
+                    if group is not None:
+                        groups.add(group)
                     chosen.append(scene)
             return chosen
         for _ in range(max_tries):
             j = int(rng.integers(population))
             i = j if among is None else int(among[j])
             entry = self.entries[i]
-            if entry.image_id in excluded or (accept is not None and not accept(entry)):
+            if entry.image_id in excluded or (accept is not None and not accept(entry)) or (
+                    entry.group is not None and entry.group in groups):
                 continue
             scene = self.scene(i)
             if scene is None:
                 continue
             excluded.add(entry.image_id)
+            if entry.group is not None:
+                groups.add(entry.group)
             chosen.append(scene)
             if len(chosen) == k:
                 break

@@ -50,7 +50,8 @@ from veriscene.engine.scan_chunks import (
     _PIECE, SCAN_CHUNK_BYTES, _decode, _scan_task, _summary, chunk_bounds, copy_chunk, scan_chunk,
 )
 from veriscene.engine.scan_result import (
-    STRIDE, ChunkScan, Cursor, PoolCandidate, PoolEntry, ScanResult, duplicate_lines, later_repeats, stable_hash,
+    STRIDE, ChunkScan, Cursor, PoolCandidate, PoolEntry, ScanResult, duplicate_lines, later_repeats, scene_group,
+    stable_hash,
 )
 from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import FileSpan, SceneStream, input_errors, open_scenes, plain_spans
@@ -87,7 +88,8 @@ def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -
             raise ValueError(f"{paths[source]} changed since it was scanned")
         image_id, (names, attrs, preds) = decoded
         entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))), tuple(sorted(set(attrs))),
-                                 tuple(sorted(set(preds))), _complete(line), source))
+                                 tuple(sorted(set(preds))), _complete(line), source,
+                                 scene_group(orjson.loads(line).get("meta"))))
     return entries
 
 

@@ -43,6 +43,23 @@ class PoolEntry:
     # the names the scene annotates in full (its ``meta["exhaustive"]``); None: every name
     complete: frozenset[str] | None = None
     source: int = 0  # the input file it comes from (its image path is relative to that file's folder)
+    group: str | None = None  # the volume (or clip) it is a slice (or frame) of: `scene_group`
+
+
+# `meta` keys naming the volume a scene is a slice of (or the clip a frame is of): a multi-image
+# group holds one scene of each, or "How many livers in the four images?" counts one liver four times
+GROUP_KEYS = ("label_map", "dicom_seg", "dicom_rtstruct", "video")
+
+
+def scene_group(meta: object) -> str | None:
+    """The volume or clip a scene of this `meta` belongs to ("label_map:/data/case_001.nii.gz"),
+    None for a scene of its own."""
+    if isinstance(meta, dict):
+        for key in GROUP_KEYS:
+            value = meta.get(key)
+            if isinstance(value, str) and value:
+                return f"{key}:{value}"
+    return None
 
 
 PoolCandidate = tuple[int, int, int]  # (hash, scene, byte offset); in a chunk's heap (-hash, -scene, offset)

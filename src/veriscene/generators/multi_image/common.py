@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from veriscene.engine.scan import PoolEntry
+from veriscene.engine.scan_result import scene_group
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
 from veriscene.generators.common import shuffled as shuffled_list
 from veriscene.program.builder import ProgramBuilder
@@ -204,7 +205,11 @@ class GroupGenerator(MultiImageGenerator):
         """Up to k partners (fewer when the pool runs short): drawn on `entry_tests` and `accept`,
         then kept if `scene_ok` (a no-op when the entries tell every requirement)."""
         ok = all_of(self.entry_tests if accept is None else (*self.entry_tests, accept))
-        got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude))
+        exclude = tuple(exclude)
+        # never a second slice of a volume in the group, the anchor's or a partner's (`PoolEntry.group`)
+        groups = [g for g in (scene_group(ctx.scene.meta), *map(ctx.pool.group_of, exclude)) if g is not None]
+        got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude),
+                            exclude_groups=groups)
         if not self.scene_requirements:
             return got
         return [s for s in got if self.scene_ok(s, ctx.index_of(s))]

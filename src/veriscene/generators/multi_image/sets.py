@@ -263,7 +263,8 @@ class ExistsInAll(GroupGenerator):
             n_yes, n_no = self.group_size(ctx), self.group_size(ctx)
             yes = self.partners(ctx, n_yes - 1, among=with_x)
             lacking = self.partners(ctx, 1, accept=missing(names=(name,)))
-            no = None if lacking is None else self.partners(ctx, n_no - 2, among=with_x)
+            no = None if lacking is None else self.partners(ctx, n_no - 2, among=with_x,
+                                                            exclude=[s.image_id for s in lacking])
             if yes is None or no is None or lacking is None:
                 continue
             for others, expected in ((yes, True), (lacking + no, False)):
