@@ -229,3 +229,13 @@ def test_the_list_gives_box_answers_as_the_questions_ask(run: Path) -> None:
         assert _listed_answer(r) == gold and f"<td class='a'>{gold}</td>" in listing
     count = next(e.record for e in catalog.entries if e.task == "object.count.v1")
     assert _listed_answer(count) == str(count["answer"])
+
+
+def test_a_slice_says_its_sides_by_its_plane() -> None:
+    from veriscene.scene.model import RADIOLOGICAL
+    from veriscene.viewer.pages import RADIOLOGICAL_NOTE, SAGITTAL_NOTE, orientation_note
+
+    assert orientation_note({}) == ""
+    assert orientation_note({"orientation": RADIOLOGICAL, "plane": "axial"}) == RADIOLOGICAL_NOTE
+    assert orientation_note({"orientation": RADIOLOGICAL, "plane": "sagittal"}) == SAGITTAL_NOTE
+    assert "front (anterior) is on the image's left" in SAGITTAL_NOTE

@@ -33,7 +33,7 @@ from veriscene.viewer.markup import (
 
 __all__ = [
     # defined here
-    "RADIOLOGICAL_NOTE", "sample_card", "sample_page", "scene_page", "_reply",
+    "RADIOLOGICAL_NOTE", "SAGITTAL_NOTE", "orientation_note", "sample_card", "sample_page", "scene_page", "_reply",
     # moved to `markup`, `figures` and `listing`
     "MAX_LISTED", "PALETTE", "SCRIPT", "STYLE", "Links", "_OUTCOME_CLASS", "_json", "colour", "esc", "page",
     "show_value", "touched", "_arrows", "_edge", "_points", "figure", "_options", "_outcome_counts", "_pager",
@@ -41,6 +41,14 @@ __all__ = [
 ]
 
 RADIOLOGICAL_NOTE = "; shown as radiologists read it: the patient's right is on the image's left"
+SAGITTAL_NOTE = "; shown as radiologists read it: the patient's front (anterior) is on the image's left"
+
+
+def orientation_note(meta: dict) -> str:
+    """What a medical slice's sides are, by its plane (`meta.plane`): none for a photo."""
+    if meta.get("orientation") != RADIOLOGICAL:
+        return ""
+    return SAGITTAL_NOTE if meta.get("plane") == "sagittal" else RADIOLOGICAL_NOTE
 
 
 def sample_card(catalog: Catalog, position: int, links: Links) -> str:
@@ -212,7 +220,7 @@ def scene_page(catalog: Catalog, image_id: str, links: Links) -> str:
     body = (back + f"<p class='muted'>{scene.width} x {scene.height} px, {len(scene)} objects, "
             f"{len(scene.relations)} relations{', masks' if scene.masks is not None else ''}"
             f"{', depth' if scene.depth is not None else ''}"
-            f"{RADIOLOGICAL_NOTE if scene.meta.get('orientation') == RADIOLOGICAL else ''}</p>"
+            f"{orientation_note(scene.meta)}</p>"
             + figure(scene, image_id, links, label_all=True, relations=scene.relations)
             + _missing_image(catalog, image_id, links)
             + "<table><tr><th>object</th><th>name</th><th>attributes</th><th>box (x0, y0, x1, y1)</th>"
