@@ -275,3 +275,36 @@ def test_a_sample_without_boxes_of_its_own_has_its_generators_box_format(scene, 
     said = rationale(record, scene)
     assert first.removeprefix("the green triangle ") in said
     assert score_trace(reasoning_target(said, "red"), targets).score == 1.0
+
+
+@pytest.mark.parametrize(("box_format", "square", "circle"), [
+    ("norm1", "[0.125, 0.183, 0.200, 0.283]", "[0.375, 0.500, 0.500, 0.667]"),
+    ("norm1000", "[125, 183, 200, 283]", "[375, 500, 500, 667]"),
+    ("pixel", "[100, 110, 160, 170]", "[300, 300, 400, 400]"),
+])
+def test_boxes_of_a_second_image_of_another_size(box_format, square, circle):
+    """Images of a multi-image sample may differ in size: a box of Image 2 is normalised by Image
+    2's size, as the rationale says it (it was normalised by Image 1's, clipped to [0.750, 1.000,
+    1.000, 1.000], and the rationale's true boxes scored 0.0)."""
+    from veriscene.rationale import rationale, reasoning_target
+
+    first = Scene.from_objects("a", 400, 200, [{"name": "circle", "box": [20, 120, 60, 160], "attributes": ["red"]}], [])
+    second = Scene.from_objects("b", 800, 600, [{"name": "square", "box": [100, 110, 160, 170], "attributes": ["blue"]},
+                                                {"name": "circle", "box": [300, 300, 400, 400], "attributes": ["green"]}],
+                                [(1, "right of", 0)])
+    b = ProgramBuilder()
+    squares = b.add("filter_name", b.add("scene", args=[1]), args=["square"])
+    circles = b.add("filter_name", b.add("scene", args=[1]), args=["circle"])
+    b.add("query_attribute", b.add("unique", b.add("filter_relation", circles, squares, args=["right of", "subject"])),
+          args=["color"])
+    record = {"program": b.program, "meta": {"box_format": box_format}}
+    targets = process_targets(record, [first, second])
+    assert [s.text for s in targets.steps] == [f"the blue square at {square}", f"the green circle at {circle}"]
+    assert [s.value["image"] for s in targets.steps] == [1, 1]
+    assert targets.image_sizes == ((400, 200), (800, 600))
+    assert ProcessTargets.from_json(targets.to_json()) == targets
+    said = rationale(record, [first, second])
+    assert said.startswith(f"In Image 2, there is one circle to the right of the blue square at {square}: ")
+    assert score_trace(reasoning_target(said, "green"), targets).score == 1.0
+    assert score_trace(reference_trace(targets.steps, "green"), targets).score == 1.0
+    assert score_trace(f"<think>The green circle at {square}.</think>", targets).score < 0.7  # the square's box

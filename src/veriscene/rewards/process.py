@@ -9,6 +9,7 @@ square (the anchor), the hexagon right of it, and so on. `program_steps` runs th
     object    {"name", "attributes", "box": [x0, y0, x1, y1] px}     Object, or a set of one
     objects   {"name": common name | null, "count": k,               Objects (k != 1)
                "boxes": [[x0, y0, x1, y1] px, ...]}
+    (in a multi-image program, both with "image": the 0-based image the boxes are in)
     count     int (and "name" of what was counted, when common)      Int
     bool      true / false                                           Bool
     value     str                                                    Str
@@ -22,7 +23,8 @@ Which nodes become steps (`select`):
 The `scene` nodes, `describe_scene` and the final node (the answer, scored by the accuracy
 reward) are never steps; a node denoting the same objects as an earlier step is not repeated.
 Each step has `text`, a phrase such as ``the shiny square at [0.10, 0.20, 0.30, 0.40]`` with
-boxes in the sample's box convention, for reference traces and SFT data (`reference_trace`).
+boxes in the sample's box convention, each normalised by the size of its own image (images of a
+multi-image sample may differ in size), for reference traces and SFT data (`reference_trace`).
 """
 
 from __future__ import annotations
@@ -86,12 +88,14 @@ def _common_name(scene: Scene, idx: Sequence[int]) -> str | None:
 
 
 def _step(node: int, op_name: str, type_name: str, value: Any, ctx: ExecutionContext,
-          words: StepContext, inputs: Sequence[Any]) -> Step | None:
+          words: Sequence[StepContext], inputs: Sequence[Any]) -> Step | None:
+    """`words[k]`: how boxes of image k are said."""
+    where = {"image": value.image} if len(words) > 1 and isinstance(value, (Obj, Objs)) else {}
     if type_name == OBJECT or (type_name == OBJECTS and len(value.idx) == 1):
         obj = value if isinstance(value, Obj) else Obj(value.image, value.idx[0])
         v = _object_value(ctx.scene(obj.image), obj.index)
-        text = f"the {noun_phrase(v['name'], v['attributes'])} at {words.box(v['box'])}"
-        return Step(node, op_name, "object", v, text)
+        text = f"the {noun_phrase(v['name'], v['attributes'])} at {words[obj.image].box(v['box'])}"
+        return Step(node, op_name, "object", {**v, **where}, text)
     if type_name == OBJECTS:
         scene = ctx.scene(value.image)
         # an empty set is named after the set it was filtered from (inputs[0]), never after the
@@ -101,8 +105,8 @@ def _step(node: int, op_name: str, type_name: str, value: Any, ctx: ExecutionCon
         noun = name or "object"
         text = counted(len(boxes), noun) if boxes else f"no {plural(noun)}"
         if boxes:
-            text += " at " + ", ".join(words.box(b) for b in boxes)
-        return Step(node, op_name, "objects", {"name": name, "count": len(boxes), "boxes": boxes}, text)
+            text += " at " + ", ".join(words[value.image].box(b) for b in boxes)
+        return Step(node, op_name, "objects", {"name": name, "count": len(boxes), "boxes": boxes, **where}, text)
     if type_name == INT:
         name = _filtered_name(inputs, ctx)
         v_int = int(value)
@@ -155,7 +159,9 @@ def program_steps(program: Sequence[dict[str, Any]], scenes: Scene | Sequence[Sc
     values = run_nodes(program, ctx)
     first = ctx.scene(0)
     size = tuple(int(v) for v in image_size) if image_size is not None else (first.width, first.height)
-    words = StepContext(box_format=box_format, image_size=size)  # type: ignore[arg-type]
+    # boxes of image k normalised by its own size (the first image's: `image_size` when given)
+    words = [StepContext(box_format, size if k == 0 else (ctx.scene(k).width, ctx.scene(k).height))  # type: ignore[arg-type]
+             for k in range(len(ctx.scenes))]
     names = _name_filters(program)
     anchors = {node["inputs"][1] for node in program if node["op"] == "filter_relation"}
     steps: list[Step] = []

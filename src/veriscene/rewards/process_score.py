@@ -61,13 +61,16 @@ _IMAGE_LABEL_RE = re.compile(r"\bimages?\s*#?\s*\d+\b", re.IGNORECASE)
 @dataclass(frozen=True)
 class ProcessTargets:
     """A sample's steps plus what reading statements needs: the object names and attributes of
-    its scene(s) and the box convention. Stored as JSON in the `process` data set column."""
+    its scene(s) and the box convention (`image_sizes`: of every image of a multi-image sample,
+    whose boxes are normalised by their own image's size; () for one image). Stored as JSON in
+    the `process` data set column."""
 
     steps: tuple[Step, ...]
     names: tuple[str, ...]
     attributes: tuple[str, ...]
     box_format: str = "norm1"
     image_size: tuple[int, int] | None = None
+    image_sizes: tuple[tuple[int, int], ...] = ()
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -80,7 +83,8 @@ class ProcessTargets:
         size = d.get("image_size")
         return cls(steps=tuple(Step.from_dict(s) for s in d["steps"]), names=tuple(d["names"]),
                    attributes=tuple(d["attributes"]), box_format=d.get("box_format") or "norm1",
-                   image_size=(int(size[0]), int(size[1])) if size else None)
+                   image_size=(int(size[0]), int(size[1])) if size else None,
+                   image_sizes=tuple((int(w), int(h)) for w, h in d.get("image_sizes") or ()))
 
 
 def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *,
@@ -93,7 +97,8 @@ def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], 
         steps=tuple(sample_steps(sample, scene_list, select=select)),
         names=tuple(sorted({n for s in scene_list for n in s.names})),
         attributes=tuple(sorted({a for s in scene_list for attrs in s.attributes for a in attrs})),
-        box_format=sample_box_format(sample), image_size=(int(size[0]), int(size[1])))
+        box_format=sample_box_format(sample), image_size=(int(size[0]), int(size[1])),
+        image_sizes=tuple((s.width, s.height) for s in scene_list) if len(scene_list) > 1 else ())
 
 
 @dataclass(frozen=True)
@@ -165,18 +170,35 @@ def _names(targets: ProcessTargets) -> list[str]:
 
 def _read(text: str, targets: ProcessTargets) -> _Statement:
     boxes, bad = [], 0
+    # pixel boxes of a multi-image sample lie in any of its images: read within the largest
+    size = targets.image_size if targets.box_format != "pixel" or not targets.image_sizes else \
+        (max(w for w, _ in targets.image_sizes), max(h for _, h in targets.image_sizes))
     for raw in find_boxes(text):
-        fmt = resolve_format(raw, targets.box_format, targets.image_size)
+        fmt = resolve_format(raw, targets.box_format, size)
         if fmt is None:
             bad += 1
         else:
-            boxes.append(to_pixels(raw, fmt, targets.image_size))
+            boxes.append(to_pixels(raw, fmt, size))
     rest = _IMAGE_LABEL_RE.sub(" ", _BRACKETS_RE.sub(" ", text))
     numbers = [int(n.value) for n in find_numbers(rest) if n.is_integer_form]
     norm = normalize_phrase(rest)
     names = find_phrases(norm, [normalize_phrase(n) for n in _names(targets)])
     attrs = find_phrases(norm, [normalize_phrase(a) for a in targets.attributes])
     return _Statement(text, boxes, bad, numbers, names, attrs)
+
+
+def _gold(step: Step, targets: ProcessTargets) -> list[list[float]]:
+    """A step's boxes where a statement's boxes are read to (`_read`: pixels of the first image).
+    A normalised box of image k was normalised by image k's size: its gold box is scaled to the
+    first image's, so that both are the same fractions of their images."""
+    if step.kind not in ("object", "objects"):
+        return []
+    v = step.value
+    boxes, k = [v["box"]] if step.kind == "object" else v["boxes"], v.get("image", 0)
+    if not k or targets.box_format == "pixel" or k >= len(targets.image_sizes) or targets.image_size is None:
+        return boxes
+    (w, h), (w0, h0) = targets.image_sizes[k], targets.image_size
+    return [[b[0] * w0 / w, b[1] * h0 / h, b[2] * w0 / w, b[3] * h0 / h] for b in boxes]
 
 
 def _box_hits(boxes: Sequence[Sequence[float]], gold: Sequence[Sequence[float]], thr: float) -> int:
@@ -199,19 +221,19 @@ def _says_one(st: _Statement, name: str | None) -> bool:
     return re.search(pattern, st.text.lower()) is not None
 
 
-def _states(st: _Statement, step: Step, thr: float, require_boxes: bool) -> bool:
+def _states(st: _Statement, step: Step, thr: float, require_boxes: bool, targets: ProcessTargets) -> bool:
     v = step.value
     named = (lambda name: name is None or normalize_phrase(name) in st.names)
     count_said = (lambda k: k in st.numbers or (k == 0 and bool(_ZERO_RE.search(st.text))))
     if step.kind == "object":
         if st.boxes:
-            return _box_hits(st.boxes, [v["box"]], thr) == 1
+            return _box_hits(st.boxes, _gold(step, targets), thr) == 1
         own = {normalize_phrase(a) for a in v["attributes"]}
         return (not require_boxes and st.names == [normalize_phrase(v["name"])]
                 and set(st.attributes) <= own and st.numbers in ([], [1]))
     if step.kind == "objects":
         if st.boxes:
-            return len(st.boxes) == v["count"] and _box_hits(st.boxes, v["boxes"], thr) == v["count"]
+            return len(st.boxes) == v["count"] and _box_hits(st.boxes, _gold(step, targets), thr) == v["count"]
         return not require_boxes and count_said(v["count"]) and named(v.get("name"))
     if step.kind == "count":
         if v["count"] == 1 and not st.boxes and _says_one(st, v.get("name")):
@@ -234,9 +256,8 @@ def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: floa
     trace = think_text(text, think_tag) or text
     statements = [_read(s, targets) for s in split_statements(trace)]
     hit_nodes = [s.node for s in targets.steps
-                 if any(_states(st, s, iou_threshold, require_boxes) for st in statements)]
-    gold_boxes = [b for s in targets.steps for b in
-                  ([s.value["box"]] if s.kind == "object" else s.value["boxes"] if s.kind == "objects" else [])]
+                 if any(_states(st, s, iou_threshold, require_boxes, targets) for st in statements)]
+    gold_boxes = [b for s in targets.steps for b in _gold(s, targets)]
     # a statement naming one object without box or number is a claim only where objects may be
     # identified by name ("So more circles." in a counting trace asserts nothing checkable)
     name_claims = not require_boxes and any(s.kind == "object" for s in targets.steps)
@@ -247,7 +268,7 @@ def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: floa
             true_claims += _box_hits(st.boxes, gold_boxes, iou_threshold)
         elif st.numbers or (name_claims and len(st.names) == 1):
             claims += 1
-            true_claims += any(_states(st, s, iou_threshold, require_boxes) for s in targets.steps)
+            true_claims += any(_states(st, s, iou_threshold, require_boxes, targets) for s in targets.steps)
     if not targets.steps:
         return ProcessScore(None, 0.0, 0.0, statements=[s.text for s in statements])
     recall = len(hit_nodes) / len(targets.steps)
