@@ -12,8 +12,9 @@ block, then the answer as the export writes it:
 
 The scenes are those the run's manifest names (as `veriscene verify` finds them), or `scenes`.
 A sample whose scenes are not found, or whose program does not run on them, is skipped and
-named (never written with a plain target among reasoning ones); a caption (a description, with
-no program steps to reason through) keeps its plain target, and is counted.
+named (never written with a plain target among reasoning ones); a caption of whole images (a
+description, with no program steps to reason through) keeps its plain target, and is counted; a
+description of one object ("What is in the box [...]?") has the rationale that finds it.
 """
 
 from __future__ import annotations
