@@ -39,6 +39,22 @@ def test_prompt_instructions() -> None:
         PromptSet.from_dict({"instructions": {"integer": "x"}})
 
 
+def test_the_builtin_reasoning_prompts_request_the_format_of_every_answer(tmp_path, monkeypatch) -> None:
+    from veriscene.evaluate.prompts import REASONING_REQUEST, load_prompts
+
+    ps = load_prompts("reasoning")
+    assert ps.text({"question": "How many cups?", "answer_type": "int"}) == \
+        "How many cups?\nAnswer with a single number.\n" + REASONING_REQUEST
+    mc = {"question": "Which?\nA. x\nB. y\nAnswer with the option's letter.", "answer_type": "str", "choices": ["x", "y"]}
+    assert ps.text(mc) == mc["question"] + "\n" + REASONING_REQUEST  # instructed already: the request alone
+    assert ps.text({"question": "Describe the image.", "answer_type": "text"}) == "Describe the image."
+    assert PromptSet.from_dict({"request": "Be brief."}).text({"question": "Q?", "answer_type": "bool"}) == \
+        "Q?\nAnswer with yes or no.\nBe brief."
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reasoning").write_text('{"system": "mine"}')  # a file of that name comes first
+    assert load_prompts("reasoning").system == "mine" and not load_prompts("reasoning").request
+
+
 def test_persistent_failures_are_reported_not_lost(demo_run, tmp_path) -> None:
     calls = {"n": 0}
 

@@ -78,7 +78,8 @@ def register(app: typer.Typer) -> None:
                                          "seed (the same seed, the same samples)."),
         prompts: Path | None = typer.Option(None, "--prompts", help="JSON file of prompts replacing the built-in ones: "
                                              "{\"system\": ..., \"template\": \"{question}\\n{instruction}\", \"instructions\": "
-                                             "{ANSWER_TYPE: ...}} (README: Evaluating a model)."),
+                                             "{ANSWER_TYPE: ...}, \"request\": ...} (README: Evaluating a model); 'reasoning': the built-in set "
+                                             "asking for <think> and <answer>."),
         system: str | None = typer.Option(None, "--system", help="System prompt sent before every question."),
         cache: Path | None = typer.Option(None, "--cache", help="Request cache file, to share between runs (default: "
                                       "OUT/requests.sqlite)."),

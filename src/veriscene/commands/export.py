@@ -185,7 +185,8 @@ def register(app: typer.Typer) -> None:
         prompts: Annotated[
             Path | None,
             typer.Option("--prompts", help="Prompt JSON file, as `veriscene eval --prompts` takes: lmms_eval's "
-                         "prompts; for other formats, the instructions --instructions adds."),
+                         "prompts; for other formats, the instructions --instructions adds. 'reasoning': the built-in "
+                         "set that also asks for <think> and <answer> (with --reasoning)."),
         ] = None,
     ) -> None:
         """Export a generation run to LLaVA, ShareGPT, Parquet, HF datasets, TRL, verl, or an

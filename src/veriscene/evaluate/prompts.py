@@ -23,6 +23,12 @@ Everything is overridable per model with a JSON file (`PromptSet.from_file`):
 
 `{convention}` in a box / point instruction is replaced by the sample's coordinate convention
 ("coordinates normalised to 0-1 with three decimals", ...), `{width}` / `{height}` by its image size.
+
+A `request` is a last line for every question with an answer (not descriptions), whether its
+question has an instruction or not. Built-in sets by name (`load_prompts("reasoning")`,
+`--prompts reasoning`; a file of that name comes first): "reasoning" requests the format of
+reasoning targets (`export --reasoning`) and of `format_reward`: "Think inside <think> </think>,
+then give the answer inside <answer> </answer>."
 """
 
 from __future__ import annotations
@@ -58,6 +64,10 @@ CONVENTIONS = {
     "pixel": "coordinates in pixels of the {width}x{height} image",
 }
 DEFAULT_TEMPLATE = "{question}\n{instruction}"
+REASONING_REQUEST = "Think inside <think> </think>, then give the answer inside <answer> </answer>."
+BUILTIN_PROMPTS: dict[str, dict[str, Any]] = {
+    "reasoning": {"request": REASONING_REQUEST},
+}
 INSTRUCTION_KEYS = ("mc", *ANSWER_TYPES)
 
 # A question that already tells the model how to answer gets no second instruction.
@@ -85,6 +95,9 @@ class PromptSet:
     template: str = DEFAULT_TEMPLATE
     system: str | None = None
     always_instruct: bool = False  # append the instruction even when the question has one
+    # a last line for every question with an answer (not descriptions), instructed or not: the
+    # reasoning format ("reasoning" set)
+    request: str = ""
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.instructions) - set(INSTRUCTION_KEYS))
@@ -95,7 +108,7 @@ class PromptSet:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "prompts") -> PromptSet:
-        allowed = {"instructions", "template", "system", "always_instruct"}
+        allowed = {"instructions", "template", "system", "always_instruct", "request"}
         extra = sorted(set(data) - allowed)
         if extra:
             raise ValueError(f"{source}: unknown fields {extra}; allowed: {sorted(allowed)}")
@@ -106,7 +119,8 @@ class PromptSet:
         merged.update({str(k): str(v) for k, v in instructions.items()})
         try:
             return cls(instructions=merged, template=str(data.get("template", DEFAULT_TEMPLATE)),
-                       system=data.get("system"), always_instruct=bool(data.get("always_instruct", False)))
+                       system=data.get("system"), always_instruct=bool(data.get("always_instruct", False)),
+                       request=str(data.get("request") or ""))
         except ValueError as exc:
             raise ValueError(f"{source}: {exc}") from None
 
@@ -142,7 +156,10 @@ class PromptSet:
         """The prompt's text for a sample record: its question and instruction in the template."""
         question = str(record["question"]).strip()
         instruction = self.instruction(record)
-        return self.template.replace("{question}", question).replace("{instruction}", instruction).strip()
+        text = self.template.replace("{question}", question).replace("{instruction}", instruction).strip()
+        if self.request and record.get("answer_type") != "text":
+            text += "\n" + self.request
+        return text
 
     def build(self, record: Mapping[str, Any], image_root: Path,
               fetched: Mapping[str, Path | Exception] | None = None) -> Prompt:
@@ -183,4 +200,7 @@ def load_prompts(spec: str | os.PathLike[str] | PromptSet | Mapping[str, Any] | 
         return spec
     if isinstance(spec, Mapping):
         return PromptSet.from_dict(spec)
+    name = os.fspath(spec)
+    if name in BUILTIN_PROMPTS and not is_url(name) and not Path(name).exists():
+        return PromptSet.from_dict(BUILTIN_PROMPTS[name], source=f"built-in prompts {name!r}")
     return PromptSet.from_file(spec)

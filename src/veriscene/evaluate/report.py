@@ -74,6 +74,8 @@ def prompts_text(prompts: dict[str, Any]) -> str:
         parts.append("own instructions for " + ", ".join(sorted(prompts["instructions_changed"])))
     if prompts.get("always_instruct"):
         parts.append("always_instruct")
+    if prompts.get("request"):
+        parts.append(f"request {prompts['request']!r}")
     return "; ".join(parts)
 
 

@@ -157,9 +157,10 @@ def run_settings(adapter: Model, prompt_set: PromptSet, started: float) -> dict[
         "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
         "requests": {k: getattr(adapter, k) for k in REQUEST_OPTIONS if hasattr(adapter, k)},
         "prompts": {"builtin": not changed and prompt_set.template == DEFAULT_TEMPLATE and not prompt_set.system
-                    and not prompt_set.always_instruct,
+                    and not prompt_set.always_instruct and not prompt_set.request,
                     "system": prompt_set.system, "template": prompt_set.template,
-                    "always_instruct": prompt_set.always_instruct, "instructions_changed": changed},
+                    "always_instruct": prompt_set.always_instruct, "instructions_changed": changed,
+                    **({"request": prompt_set.request} if prompt_set.request else {})},
     }
 
 
