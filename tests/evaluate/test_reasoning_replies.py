@@ -89,3 +89,31 @@ def test_every_reasoning_target_scores_right(demo_run: Path, tmp_path: Path, sty
     assert summary.accuracy == 1.0
     if style == "misleading":
         assert all(r["reply"].startswith(f"<think>\n{MISLEADING}") for r in scored if "<answer>" in r["reply"])
+
+
+@pytest.mark.parametrize("style", ["whole", "split", "misleading"])
+def test_eval_process_scores_the_reasoning_steps(demo_run: Path, tmp_path: Path, style: str) -> None:
+    """`evaluate(..., process=True)`: the exported rationales state every step (F1 1.0), whether
+    inline or returned apart (kept as the record's `reasoning`); a reasoning of other facts, none."""
+    targets = _targets(demo_run, tmp_path / "trl.jsonl")
+    prompts, records = PromptSet(), samples(demo_run)
+    server = ReplyServer(lambda text, images: "")
+    server.messages = {}
+    for s in records:
+        p = prompts.build(s, demo_run)
+        server.messages[(p.text, tuple(image_hash(i) for i in p.images))] = _message(targets[s["id"]], style)
+    with server:
+        summary = evaluate(demo_run, "openai:fake", tmp_path / "eval", base_url=server.url, freeform="off",
+                           cache=False, process=True).summary
+    process = summary["process"]
+    rows = [orjson.loads(line) for line in (tmp_path / "eval" / "process.jsonl").read_bytes().splitlines()]
+    assert process["samples"] == len(rows) > 0 and process["unscorable"] == 0
+    if style == "misleading":
+        assert process["score"] < 0.1 and process["perfect"] == 0
+    else:
+        assert process["score"] == 1.0 and process["perfect"] == len(rows)
+        assert process["without_reasoning_block"] == 0
+    if style == "split":
+        results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
+        assert all(r.get("reasoning") for r in results if r["id"] in {row["id"] for row in rows})
+    assert "## Reasoning steps" in (tmp_path / "eval" / "report.md").read_text()

@@ -88,6 +88,9 @@ def register(app: typer.Typer) -> None:
         scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: the scenes file the run's manifest names)."),
         freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto (minilm when installed, "
                                      "else lexical), minilm, lexical, or off (free-form replies not scored)."),
+        process: bool = typer.Option(False, "--process", help="Also score the reasoning of multi-step replies "
+                                     "against their programs' intermediate steps (process F1, as process_reward "
+                                     "scores; OUT/process.jsonl), from the same scenes as --freeform."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -119,7 +122,7 @@ def register(app: typer.Typer) -> None:
             with stage_bars() as shown:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompt_set, cache=False if no_cache else (cache or True),
-                                  model_options=options, scenes=scenes, freeform=freeform,
+                                  model_options=options, scenes=scenes, freeform=freeform, process=process,
                                   progress=partial(shown, "evaluating"),
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:

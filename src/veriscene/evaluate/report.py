@@ -187,6 +187,10 @@ def to_markdown(summary: dict[str, Any]) -> str:
     tp = summary.get("throughput") or {}
     if tp.get("requests_per_s"):
         parts += ["", f"Throughput: {tp['requests_per_s']:.1f} requests/s over {tp['generate_wall_s']:.1f} s."]
+    if summary.get("process"):
+        from veriscene.evaluate.process import process_markdown
+
+        parts += ["", "## Reasoning steps", "", process_markdown(summary["process"])]
     ff = summary.get("freeform")
     if ff:
         parts += ["", "## Free-form answers", "", freeform_markdown(ff)]
@@ -281,6 +285,14 @@ def to_html(summary: dict[str, Any]) -> str:
     if lat.get("n"):
         body += ["<h2>Latency (s)</h2>", html_table(["n", "mean", "p50", "p90", "p95", "p99", "max"],
                  [[str(lat["n"])] + [f"{lat[k]:.3f}" for k in ("mean", "p50", "p90", "p95", "p99", "max")]])]
+    process = summary.get("process")
+    if process and not process.get("skipped"):
+        body += ["<h2>Reasoning steps</h2>",
+                 f"<p>{process['samples']} multi-step replies: process F1 {process['score']:.3f} (recall "
+                 f"{process['recall']:.3f}, precision {process['precision']:.3f}), {process['perfect']} at 1.0; "
+                 f"{process['without_reasoning_block']} without a think block.</p>",
+                 html_table(["family", "replies", "process F1"], [[f, str(v["samples"]), f"{v['score']:.3f}"]
+                                                                  for f, v in process["by_family"].items()])]
     if summary.get("freeform"):
         ff = summary["freeform"]
         body += ["<h2>Free-form answers</h2>",

@@ -12,6 +12,7 @@ One JSON object per sample:
     score       0..1 (IoU for boxes, F1 for sets), 0 for parse failures, null for not_scored / error
     correct     true / false, null for not_scored / error
     latency_s, attempts, cached, error, finish_reason
+    reasoning   the reasoning a server returned apart from the reply (reasoning_content), when any
 
 Records are appended as requests finish, in the order the replies arrive; each line is flushed
 at once (a killed process loses at most the line it was writing, with or without the request

@@ -90,6 +90,8 @@ def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Co
         "cached": completion.cached, "error": completion.error,
         "finish_reason": completion.info.get("finish_reason"),
     }
+    if completion.info.get("reasoning"):  # the reasoning a server returned apart (reasoning_content)
+        record["reasoning"] = completion.info["reasoning"]
     if not completion.ok:
         return record
     try:
@@ -234,7 +236,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
              model_options: Mapping[str, Any] | None = None, score_options: Mapping[str, Any] | None = None,
              scenes: str | os.PathLike[str] | None = None, freeform: str = "auto", n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
-             download_progress: Progress | None = None) -> EvalSummary:
+             download_progress: Progress | None = None, process: bool = False) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE" or a Model) on a samples file.
 
     Replies are scored with the run's words as rivals of `str` answers: `vocabulary.json`
@@ -242,6 +244,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
     when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` or the
     run's manifest beside the samples file; without them free-form replies are only stored.
+    `process`: score the reasoning of multi-step replies against their programs' intermediate
+    steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `progress(done, total)` is called as samples are scored. Images named by URL are downloaded
     (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
     while the model answers this one, calling `download_progress(done, total)` over all of them.
@@ -352,6 +356,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
 
         freeform_summary = score_records(ordered, sample_set.path, scenes=scenes, matcher=freeform,
                                          out=out / "freeform.jsonl")
+    process_summary = None
+    if process:
+        from veriscene.evaluate.process import score_process
+
+        process_summary = score_process(ordered, sample_set.path, scenes=scenes, out=out / "process.jsonl")
     summary = summarise(ordered, n_boot=n_boot, confidence=confidence, seed=0)
     errors = sum(r["status"] == "error" for r in ordered)
     # a replay model reads its replies from a file: no request is sent, nothing is timed
@@ -379,6 +388,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         "complete": errors == 0,
         "error_reasons": error_reasons(ordered),
         "freeform": freeform_summary,
+        **({"process": process_summary} if process else {}),
         "scoring_vocabulary": score_opts["rivals"].source if score_opts["rivals"] is not None else None,
     })
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))

@@ -29,7 +29,7 @@ a paid request, and the waits between them grow to minutes):
   a failure: returned as it is after 1 attempt, and scored by an evaluation as the model's
   answer (counting it a failure would leave it out of the accuracy and ask it again on each
   rerun). A reasoning model that spent its tokens thinking shows it in ``finish_reason`` and
-  ``info["reasoning_chars"]``.
+  ``info["reasoning_chars"]``; the reasoning itself is ``info["reasoning"]``.
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def reply_text(body: Any) -> tuple[str, dict[str, Any]]:
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if reasoning and isinstance(reasoning, str):
         info["reasoning_chars"] = len(reasoning)
+        info["reasoning"] = reasoning  # kept in results.jsonl: `eval --process` scores its steps
     text = (content or "") if isinstance(content, str) else ""
     if info["finish_reason"] == "content_filter":
         raise NoAnswer("the server's content filter withheld the reply (finish_reason 'content_filter')", text, info)
