@@ -80,3 +80,17 @@ def test_free_form_scores_are_shown_with_the_reply(run: Path, tmp_path: Path) ->
     text = sample_card(catalog, k, EmbeddedLinks(catalog, 64))
     assert ("helpfulness 0.25 &middot; truthfulness 0.50 &middot; <span class='bad'>not in the scene graph: "
             "banana; &lt;b&gt;banana&lt;/b&gt; is purple</span>") in text
+
+
+def test_reasoning_returned_apart_is_shown_before_the_reply(run: Path, tmp_path: Path) -> None:
+    from veriscene.viewer.pages import sample_card
+    from veriscene.viewer.static import EmbeddedLinks
+
+    samples = records(run)
+    sid = samples[0]["id"]
+    (tmp_path / "results.jsonl").write_bytes(orjson.dumps(
+        {"id": sid, "status": "scored", "reply": "<answer>3</answer>", "parsed": 3, "score": 1.0, "correct": True,
+         "reasoning": "There are <three> cups."}) + b"\n")
+    text = sample_card(Catalog.open(run, results=tmp_path), 0, EmbeddedLinks(Catalog.open(run, results=tmp_path), 64))
+    assert ("its reasoning, returned apart:</p><pre>There are &lt;three&gt; cups.</pre><pre>&lt;answer&gt;3"
+            "&lt;/answer&gt;</pre>") in text

@@ -47,7 +47,7 @@ __all__ = [
 DEFAULT_LIMIT = 20_000
 RESULTS_FILE = "results.jsonl"
 FREEFORM_FILE = "freeform.jsonl"  # beside it: `veriscene eval`'s scores of free-form replies
-_RESULT_FIELDS = ("status", "reply", "parsed", "parse_error", "score", "correct", "error")
+_RESULT_FIELDS = ("status", "reply", "reasoning", "parsed", "parse_error", "score", "correct", "error")
 _FIELDS = ("id", "task", "family", "images", "question", "answer", "answer_type", "program")
 
 

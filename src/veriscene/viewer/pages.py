@@ -161,8 +161,10 @@ def _reply(catalog: Catalog, outcome: str, result: dict[str, Any] | None, sample
                 details.append(f"{key} {free[key]:.2f}")
         if free.get("hallucinations"):
             details.append(f"<span class='bad'>not in the scene graph: {esc('; '.join(map(str, free['hallucinations'])))}</span>")
+    reasoning = result.get("reasoning")  # returned apart from the reply (reasoning_content)
     return (f"<p>model's reply: {' &middot; '.join(details)}</p>"
-            f"<pre>{esc(result.get('reply') or '')}</pre>")
+            + (f"<p class='muted'>its reasoning, returned apart:</p><pre>{esc(str(reasoning))}</pre>" if reasoning else "")
+            + f"<pre>{esc(result.get('reply') or '')}</pre>")
 
 
 def sample_page(catalog: Catalog, position: int, links: Links, filters: Filters | None = None) -> str:
