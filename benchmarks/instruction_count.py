@@ -2,6 +2,7 @@
 
     python benchmarks/instruction_count.py --src /path/to/old/checkout --src .
     python benchmarks/instruction_count.py --data vg --scenes 40
+    python benchmarks/instruction_count.py --whole --scenes 40
 
 On a shared machine the same run can take 1.8x longer from one minute to the next, so a 3% gain
 is invisible in timings. This script runs the generators (as `veriscene.generate` runs them on a
@@ -16,11 +17,20 @@ The difference is the cost of `--scenes` scenes, without start-up, imports and t
 children also print a digest of the samples' ids: checkouts that make the same samples print
 the same digest. Needs `valgrind` (Debian: `apt-get install valgrind`); each child runs about
 50 times slower than natively (about a minute for 40 demo scenes).
+
+`--whole` counts a whole `veriscene.generate` run instead (one worker, in process): the scan,
+reading and checking each scene record, the shard loop, the run summary, writing the shards and
+merging them. The children run on files of the first `--scenes` scenes and of twice as many, so
+the difference is the cost of `--scenes` more scenes through the engine (their partner pools are
+drawn from files of different sizes: compare checkouts on the same `--scenes`). The digest is
+then that of `samples.jsonl` (sha256, taken outside valgrind): checkouts writing the same bytes
+print the same digest.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -41,18 +51,50 @@ def child(path: Path, count: int) -> None:
     print(f"samples {samples} digest {digest}")
 
 
-def counted(src: Path, path: Path, count: int) -> tuple[int, int, str]:
-    """(instructions, samples, digest) of a child over `count` scenes, with `src/` imported."""
+def counted(src: Path, path: Path, count: int, child_args: list[str] | None = None) -> tuple[int, int, str]:
+    """(instructions, samples, digest) of a child over `count` scenes, with `src/` imported
+    (`child_args`: the child's arguments in place of the generators' loop's)."""
     env = dict(os.environ, PYTHONPATH=f"{src / 'src'}{os.pathsep}{HERE}", PYTHONHASHSEED="0")
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__).resolve()),
-         "--child", str(path), str(count)],
+         *(child_args or ["--child", str(path), str(count)])],
         env=env, capture_output=True, text=True, check=True)
     instructions = re.search(r"Collected : (\d+)", out.stderr)
-    found = re.search(r"samples (\d+) digest (\w+)", out.stdout)
+    found = re.search(r"samples (\d+)(?: digest (\w+))?", out.stdout)
     if instructions is None or found is None:
         raise RuntimeError(f"unexpected output from the child of {src}:\n{out.stdout}\n{out.stderr[-2000:]}")
-    return int(instructions.group(1)), int(found.group(1)), found.group(2)
+    return int(instructions.group(1)), int(found.group(1)), found.group(2) or ""
+
+
+def first_scenes(path: Path, count: int) -> Path:
+    """A scene file of the first `count` lines of `path`, beside it (made once)."""
+    part = path.with_name(f"{path.stem}-first-{count}.jsonl")
+    if not part.exists():
+        with open(path, "rb") as fh:
+            lines = [line for line in fh if line.strip()][:count]
+        tmp = part.with_suffix(".tmp")
+        tmp.write_bytes(b"".join(lines))
+        tmp.rename(part)
+    return part
+
+
+def whole_child(path: Path, out: Path) -> None:
+    """Run `veriscene.generate` over the scene file `path` into `out` with one worker; print the
+    samples (image paths absolute, so the samples are the same bytes in any folder)."""
+    from veriscene import generate
+
+    summary = generate(path, out, workers=1, absolute_paths=True, overwrite=True)
+    print(f"samples {summary.samples}")
+
+
+def whole_counted(src: Path, path: Path, count: int) -> tuple[int, int, str]:
+    """(instructions, samples, digest) of a child running `veriscene.generate` on a file of the
+    first `count` scenes of `path`. The digest (sha256 of samples.jsonl) is taken here, outside
+    valgrind: hashing is per byte, and would count as the engine's cost per scene."""
+    with tempfile.TemporaryDirectory() as out:
+        instructions, samples, _ = counted(src, path, count, ["--whole-child", str(first_scenes(path, count)), out])
+        digest = hashlib.sha256(Path(out, "samples.jsonl").read_bytes()).hexdigest()[:16]
+    return instructions, samples, digest
 
 
 def main() -> None:
@@ -61,10 +103,16 @@ def main() -> None:
     parser.add_argument("--data", choices=["demo", "vg"], default="demo")
     parser.add_argument("--scenes", type=int, default=40, help="scenes measured (the children run this many and twice as many)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
+    parser.add_argument("--whole", action="store_true",
+                        help="count whole `veriscene.generate` runs (scan, parsing, shards, writing), not the generators alone")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--whole-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(Path(args.child[0]), int(args.child[1]))
+        return
+    if args.whole_child:
+        whole_child(*args.whole_child)
         return
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -76,12 +124,14 @@ def main() -> None:
     else:
         path = tiled(args.cache, base_scenes(args.cache, 2 * n), 2 * n)
     sources = [s.resolve() for s in (args.src or [HERE.parent])]
+    what = "whole veriscene.generate runs (1 worker), samples.jsonl sha256" if args.whole else "all generators"
     print(f"{args.data} scenes {n + 1}-{2 * n}: the instructions of a run over {2 * n} scenes minus those "
-          f"of a run over {n} (callgrind), all generators")
+          f"of a run over {n} (callgrind), {what}")
     first = None
     for src in sources:
         with ThreadPoolExecutor(2) as pool:
-            small, large = pool.map(lambda k: counted(src, path, k), (n, 2 * n))
+            measure = whole_counted if args.whole else counted
+            small, large = pool.map(lambda k: measure(src, path, k), (n, 2 * n))
         per_scene = (large[0] - small[0]) / n
         samples = large[1] - small[1]
         first = first or per_scene

@@ -369,6 +369,25 @@ def test_instruction_count_child_digests_the_samples(cache: str) -> None:
     assert re.fullmatch(r"samples \d+ digest [0-9a-f]{16}", lines[0])
 
 
+def test_instruction_count_whole_child_runs_generate(cache: str, tmp_path: Path) -> None:
+    """The part of `--whole` that runs under valgrind: a whole `generate` run of the first scenes
+    (a file of them made beside the input), the same samples.jsonl bytes in any output folder."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _scenes import base_scenes, tiled
+        from instruction_count import first_scenes
+    finally:
+        sys.path.remove(str(BENCH))
+    path = first_scenes(tiled(Path(cache), base_scenes(Path(cache), 4), 4), 3)
+    assert len(path.read_bytes().splitlines()) == 3
+    made = []
+    for out in (tmp_path / "a", tmp_path / "b"):
+        line = _run("instruction_count.py", "--whole-child", str(path), str(out)).strip()
+        assert re.fullmatch(r"samples \d+", line) and int(line.split()[1]) > 0
+        made.append((out / "samples.jsonl").read_bytes())
+    assert made[0] == made[1] and made[0].count(b"\n") == int(line.split()[1])
+
+
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 def test_instruction_count(cache: str) -> None:
     out = _run("instruction_count.py", "--scenes", "1", "--cache", cache, timeout=600)
