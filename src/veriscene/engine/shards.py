@@ -224,6 +224,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     rejects: list[dict[str, Any]] = []
     shared = SharedRows()
     data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
+    dumps, line_end, pool_ids = orjson.dumps, orjson.OPT_APPEND_NEWLINE, worker.pool_ids
     with collector.paused():
         for line_no, line in task.lines:
             before = summary.samples
@@ -245,12 +246,12 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                                         "reason": f"scene {scene.image_id!r} could not be prepared for the "
                                                   f"generators: {describe_failure(exc)}"})
                     else:
-                        for sample in made:
-                            if len(sample.images) > 1 and all(im["id"] in worker.pool_ids for im in sample.images):
-                                shared.add(summary.samples, sample.id)
-                            data += orjson.dumps(sample)  # a dataclass: fields in record order, as to_dict
-                            data += b"\n"
-                            summary.add(sample)
+                        for k, sample in enumerate(made):
+                            if len(sample.images) > 1 and all(im["id"] in pool_ids for im in sample.images):
+                                shared.add(summary.samples + k, sample.id)
+                            # a dataclass: fields in record order, as to_dict; a line of the shard
+                            data += dumps(sample, option=line_end)
+                        summary.add_all(made)
                         for name, failure in runner.failures:  # in rejects.jsonl, not counted as rejected scenes
                             rejects.append({"file": source.name, "record": own_line, "field": name,
                                             "reason": f"generator failed on scene {scene.image_id!r}: {failure}",
