@@ -54,6 +54,10 @@ def test_schema_version_is_written_and_checked(street) -> None:
          "objects[0].box", "expected list"),
         (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": [0, 0, 5]}]}',
          "objects[0].box", "4 numbers"),
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": [0, 0, 5, true]}]}',
+         "objects[0].box", "4 numbers"),
+        (b'{"image_id": "a", "width": 10, "height": 10, "objects": [{"name": "x", "box": [0, 0, 5, "5"]}]}',
+         "objects[0].box", "4 numbers"),
         (b'[1, 2]', None, "JSON object"),
     ],
 )

@@ -35,6 +35,14 @@ def test_empty_scene_is_valid() -> None:
          "relations[0].predicate", "non-empty"),
         ([{"name": "a", "box": [0, 0, 5, 5]}], [(0, "on", 0)], "relations[0]", "itself"),
         ([{"name": "a", "box": [0, 0, 5, 5], "depth": float("inf")}], (), "objects[0].depth", "finite"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}, {"name": "b", "box": [0, 0, float("inf"), 5]}], (), "objects[1].box",
+         "non-finite"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}, {"name": "b", "box": [0, 0, 5, 5]}], [(True, "on", 1)],
+         "relations[0].subject", "out of range"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}, {"name": "b", "box": [0, 0, 5, 5]}], [(0, "on", 1), (0, 7, 1)],
+         "relations[1].predicate", "non-empty"),
+        ([{"name": "a", "box": [0, 0, 5, 5]}, {"name": "b", "box": [0, 0, 5, 5]}], [(0, "on", 1), (0, "on")],
+         "relations[1]", "[subject, predicate, object]"),
     ],
 )
 def test_validation_names_field_and_value(objects, relations, field, message) -> None:
@@ -42,6 +50,17 @@ def test_validation_names_field_and_value(objects, relations, field, message) ->
         make_scene(objects, relations, width=100, height=100)
     assert info.value.field == field
     assert message in str(info.value)
+
+
+def test_relations_of_numpy_indices_and_boxes_within_the_slack_are_valid() -> None:
+    class Predicate(str):
+        pass
+
+    objects = [{"name": "a", "box": [-0.0005, 0, 5, 5]}, {"name": "b", "box": [0, 0, 100.0005, 100]}]
+    scene = make_scene(objects, [(np.int64(0), "on", 1), (1, Predicate("near"), np.int32(0)), [0, "by", 1]],
+                       width=100, height=100)
+    assert scene.relations == ((0, "on", 1), (1, "near", 0), (0, "by", 1))
+    assert all(type(s) is int and type(o) is int for s, _, o in scene.relations)
 
 
 def test_attribute_list_length_mismatch() -> None:

@@ -72,6 +72,9 @@ def _scene_dict(scene: Scene, boxes: list[list[float]], depth: list[float] | Non
     }
 
 
+_JSON_NUMBERS = frozenset((int, float))  # the types of JSON numbers as decoded (bool is not one)
+
+
 def _require(d: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if key not in d:
         raise SceneValidationError(f"missing required field '{key}'", field=where + key)
@@ -104,7 +107,8 @@ def scene_from_dict(d: Any) -> Scene:
         if not isinstance(obj, dict):
             raise SceneValidationError(f"object must be a JSON object, got {obj!r}"[:200], field=f"objects[{i}]")
         box = _require(obj, "box", list, where)
-        if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box):
+        if len(box) != 4 or not (set(map(type, box)) <= _JSON_NUMBERS
+                                 or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)):
             raise SceneValidationError(f"box must be 4 numbers [x0, y0, x1, y1], got {box!r}", field=where + "box")
         row = {
             "name": _require(obj, "name", str, where),
