@@ -61,6 +61,17 @@ class ReplyServer(FakeServer):
                                                "message": self.messages[(text, tuple(images))]}]})
 
 
+def _server(run: Path, targets: dict[str, str], style: str) -> ReplyServer:
+    """A fake server replying to each sample's prompt with its target, in `style`."""
+    prompts = PromptSet()
+    server = ReplyServer(lambda text, images: "")
+    server.messages = {}
+    for s in samples(run):
+        p = prompts.build(s, run)
+        server.messages[(p.text, tuple(image_hash(i) for i in p.images))] = _message(targets[s["id"]], style)
+    return server
+
+
 @pytest.mark.parametrize(("style", "options"), [
     ("whole", {}),
     ("split", {}),
@@ -69,14 +80,8 @@ class ReplyServer(FakeServer):
 ])
 def test_every_reasoning_target_scores_right(demo_run: Path, tmp_path: Path, style: str,
                                              options: dict[str, Any]) -> None:
-    targets = _targets(demo_run, tmp_path / "trl.jsonl", **options)
-    prompts, records = PromptSet(), samples(demo_run)
-    server = ReplyServer(lambda text, images: "")
-    server.messages = {}
-    for s in records:
-        p = prompts.build(s, demo_run)
-        server.messages[(p.text, tuple(image_hash(i) for i in p.images))] = _message(targets[s["id"]], style)
-    with server:
+    records = samples(demo_run)
+    with _server(demo_run, _targets(demo_run, tmp_path / "trl.jsonl", **options), style) as server:
         summary = evaluate(demo_run, "openai:fake", tmp_path / "eval", base_url=server.url, freeform="off",
                            cache=False)
     results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
@@ -95,14 +100,7 @@ def test_every_reasoning_target_scores_right(demo_run: Path, tmp_path: Path, sty
 def test_eval_process_scores_the_reasoning_steps(demo_run: Path, tmp_path: Path, style: str) -> None:
     """`evaluate(..., process=True)`: the exported rationales state every step (F1 1.0), whether
     inline or returned apart (kept as the record's `reasoning`); a reasoning of other facts, none."""
-    targets = _targets(demo_run, tmp_path / "trl.jsonl")
-    prompts, records = PromptSet(), samples(demo_run)
-    server = ReplyServer(lambda text, images: "")
-    server.messages = {}
-    for s in records:
-        p = prompts.build(s, demo_run)
-        server.messages[(p.text, tuple(image_hash(i) for i in p.images))] = _message(targets[s["id"]], style)
-    with server:
+    with _server(demo_run, _targets(demo_run, tmp_path / "trl.jsonl"), style) as server:
         summary = evaluate(demo_run, "openai:fake", tmp_path / "eval", base_url=server.url, freeform="off",
                            cache=False, process=True).summary
     process = summary["process"]

@@ -277,6 +277,24 @@ def squared_slice(meta: dict[str, Any], cut: np.ndarray,
     return squared, (_resample(picture.astype(np.float64), size, nearest=False) if picture is not None else None)
 
 
+def slice_png(picture: np.ndarray | None, slice_images: Path | None, image_id: str) -> str | None:
+    """Write a slice's picture as `slice_images/<image_id>.png`; its path, or None without a
+    picture or a folder to write it in."""
+    if picture is None or slice_images is None:
+        return None
+    out = slice_images / f"{image_id}.png"
+    _write_slice(picture, out)
+    return str(out)
+
+
+def count_skipped(report: Any, empty: int, small: int) -> None:
+    """Count a volume's slices left out: without structures, or with slivers below min_pixels."""
+    if empty:
+        report.count("empty_slices_skipped", empty)
+    if small:
+        report.count("slices_below_min_pixels", small)
+
+
 def _write_slice(picture: np.ndarray, out: Path) -> None:
     """An 8-bit PNG of one slice, intensities between its 0.5th and 99.5th percentiles."""
     from PIL import Image

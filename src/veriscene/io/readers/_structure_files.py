@@ -36,7 +36,8 @@ import numpy as np
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._label_map_files import (
-    Case, Grid, _nibabel, _stem, _suffix, _write_slice, load_array, nifti_grid, plane, slice_meta, squared_slice,
+    Case, Grid, _nibabel, _stem, _suffix, count_skipped, load_array, nifti_grid, plane, slice_meta, slice_png,
+    squared_slice,
 )
 from veriscene.io.readers._structures import Options, structure_scene
 from veriscene.scene.model import Scene
@@ -180,11 +181,7 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             small += 1  # the last slivers of structures: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
-        image: str | None = None
-        if picture is not None and slice_images is not None:
-            out = slice_images / f"{image_id}.png"
-            _write_slice(picture, out)
-            image = str(out)
+        image = slice_png(picture, slice_images, image_id)
         structures = ((m.number, m.name, np.asfortranarray(cut[..., c])) for c, m in enumerate(here))
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,
@@ -193,7 +190,4 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             if image is None:
                 ctx.report.count("scenes_without_image")
             yield scene
-    if empty:
-        ctx.report.count("empty_slices_skipped", empty)
-    if small:
-        ctx.report.count("slices_below_min_pixels", small)
+    count_skipped(ctx.report, empty, small)

@@ -44,12 +44,11 @@ import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
-from veriscene.io.readers._label_map_files import canonical_voxel_mm, slice_meta, squared_slice
+from veriscene.io.readers._label_map_files import canonical_voxel_mm, count_skipped, slice_meta, slice_png, squared_slice
 from veriscene.io.readers.label_map import (
     Options,
     _count_option,
     _scipy,
-    _write_slice,
     plane,
     split_names,
     structure_scene,
@@ -345,11 +344,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             small += 1  # the last slivers of segments: skipped and counted, as an empty slice is
             continue
         image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
-        image: str | None = None
-        if picture is not None and slice_images is not None:
-            out = slice_images / f"{image_id}.png"
-            _write_slice(picture, out)
-            image = str(out)
+        image = slice_png(picture, slice_images, image_id)
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
@@ -361,10 +356,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             if image is None:
                 ctx.report.count("scenes_without_image")
             yield scene
-    if empty:
-        ctx.report.count("empty_slices_skipped", empty)
-    if small:
-        ctx.report.count("slices_below_min_pixels", small)
+    count_skipped(ctx.report, empty, small)
 
 
 def read_dicom_seg(

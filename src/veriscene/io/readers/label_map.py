@@ -70,8 +70,8 @@ from veriscene.io.readers._images import read_header, upright_array
 # the files and their arrays, and the scenes of structures, in modules of their own (re-exported:
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
-    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, find_cases, is_label_map,
-    load_array, plane, slice_meta, squared_slice,
+    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, count_skipped, find_cases,
+    is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
 )
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
@@ -205,21 +205,14 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             small += 1  # an organ's last sliver: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
-        image: str | None = None
-        if picture is not None and slice_images is not None:
-            out = slice_images / f"{image_id}.png"
-            _write_slice(picture, out)
-            image = str(out)
+        image = slice_png(picture, slice_images, image_id)
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(_scene, ctx, opts, cut, image_id, image, meta))
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")
             yield scene
-    if empty:
-        ctx.report.count("empty_slices_skipped", empty)
-    if small:
-        ctx.report.count("slices_below_min_pixels", small)
+    count_skipped(ctx.report, empty, small)
 
 
 def read_label_map(
