@@ -5,6 +5,7 @@ image volume written as PNGs (`_write_slice`). See `label_map` for the formats."
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -12,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
+from veriscene.errors import SceneValidationError
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.model import RADIOLOGICAL
 
@@ -275,6 +277,20 @@ def squared_slice(meta: dict[str, Any], cut: np.ndarray,
     meta["resampled_from"] = [cols, rows]
     squared = np.asfortranarray(_resample(cut, size, nearest=True))
     return squared, (_resample(picture.astype(np.float64), size, nearest=False) if picture is not None else None)
+
+
+def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str) -> tuple[np.ndarray | None, bool]:
+    """(the image volume at `image`, True); or (None, False) once it is reported (`ctx.file_error`)
+    as unreadable, or of another shape than `of` ("the masks", "the label map") has."""
+    try:
+        volume, _, _ = load_array(image, labels=False)
+    except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
+        ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(image))
+        return None, False
+    if volume.shape != tuple(shape):
+        ctx.file_error(bad(f"the image volume has shape {volume.shape}, {of} {tuple(shape)}", "image"), str(image))
+        return None, False
+    return volume, True
 
 
 def slice_png(picture: np.ndarray | None, slice_images: Path | None, image_id: str) -> str | None:

@@ -36,7 +36,7 @@ import numpy as np
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._label_map_files import (
-    Case, Grid, _nibabel, _stem, _suffix, count_skipped, load_array, nifti_grid, plane, slice_meta, slice_png,
+    Case, Grid, _nibabel, _stem, _suffix, count_skipped, image_volume, nifti_grid, plane, slice_meta, slice_png,
     squared_slice,
 )
 from veriscene.io.readers._structures import Options, structure_scene
@@ -153,14 +153,8 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
         return  # every mask was reported
     volume: np.ndarray | None = None
     if case.image is not None and slice_images is not None:
-        try:
-            volume, _, _ = load_array(case.image, labels=False)
-        except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
-            ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(case.image))
-            return
-        if volume.shape != shape:
-            ctx.file_error(bad(f"the image volume has shape {volume.shape}, the masks {shape}", "image"),
-                           str(case.image))
+        volume, usable = image_volume(ctx, case.image, shape, "the masks")
+        if not usable:
             return
     spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
     empty = small = 0

@@ -71,7 +71,7 @@ from veriscene.io.readers._images import read_header, upright_array
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
     IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, count_skipped, find_cases,
-    is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
+    image_volume, is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
 )
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
@@ -174,14 +174,8 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
     axis %= 3
     volume: np.ndarray | None = None
     if case.image is not None and slice_images is not None:
-        try:
-            volume, _, _ = load_array(case.image, labels=False)
-        except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
-            ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(case.image))
-            return
-        if volume.shape != labels.shape:
-            ctx.file_error(bad(f"the image volume has shape {volume.shape}, the label map {labels.shape}", "image"),
-                           str(case.image))
+        volume, usable = image_volume(ctx, case.image, labels.shape, "the label map")
+        if not usable:
             return
     present = set(np.flatnonzero(np.any(labels != 0, axis=tuple(a for a in range(3) if a != axis))).tolist())
     empty = small = 0
