@@ -75,10 +75,11 @@ def test_a_comparison_says_both_counts(scene: Scene) -> None:
     assert score_trace(reasoning_target(text, "Yes"), process_targets(_sample(b.program), scene)).score == 1.0
 
 
-def test_a_caption_has_none_and_a_program_that_fails_raises(scene: Scene) -> None:
+def test_a_caption_lists_its_objects_and_a_program_that_fails_raises(scene: Scene) -> None:
     b = ProgramBuilder()
     b.add("describe_scene", args=[0])
-    assert rationale(_sample(b.program), scene) is None
+    assert rationale(_sample(b.program), scene).startswith(
+        "There are 4 objects, from left to right: a red circle at [0.050, 0.600, 0.150, 0.800], ")
     b = ProgramBuilder()
     b.add("unique", b.add("filter_name", b.add("scene", args=[0]), args=["circle"]))  # two circles
     with pytest.raises(ExecutionFailure):
@@ -112,21 +113,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_demo_sample_has_a_rationale_that_the_process_reward_scores(demo: Path) -> None:
-    """Every generator's samples (qa and mc) on the demo: a rationale for all but captions of
-    whole images, and where the program has steps, the process reward's F1 of the rationale is
-    1.0 for every one."""
+    """Every generator's samples (qa and mc) on the demo: a rationale for every one (captions of
+    whole images: their objects, without steps), and where the program has steps, the process
+    reward's F1 of the rationale is 1.0 for every one."""
     scenes = {s.image_id: s for s in read_scenes(demo / "scenes.jsonl")}
     samples = [json.loads(line) for line in (demo / "samples.jsonl").read_text().splitlines()]
     none, scored, perfect, lowest = 0, 0, 0, 1.0
     for sample in samples:
         found = [scenes[image["id"]] for image in sample["images"]]
         text = rationale(sample, found)
-        if text is None:
-            none += 1
-            assert sample["answer_type"] == "text"
-            continue
         assert text and text.endswith((".", "?"))
         targets = process_targets(sample, found)
+        if sample["meta"]["mode"] == "caption":
+            none += 1
+            assert not targets.steps and " at [" in text
         if targets.steps:
             score = score_trace(reasoning_target(text, "x"), targets).score
             scored += 1

@@ -14,7 +14,8 @@ export scores 1.0 with `score_trace` on the program's steps).
 
 Inputs of a search (the whole scene, a plain filter whose result is filtered again) are not said;
 a set is said where a count, a test, a reference or a list uses it. Captions of whole images
-(`describe_scene`, `describe_images`) have no rationale: None. An object described
+(`describe_scene`, `describe_images`) have no steps: their rationale lists the objects they are
+built from, with their boxes (`veriscene.rationale_captions`). An object described
 (`describe_object`: "What is in the box [...]?") has the steps that find it, which
 `process_reward` checks like any other.
 """
@@ -30,6 +31,7 @@ from veriscene.answers import format_box, format_point
 from veriscene.program import ExecutionContext, Obj, Objs, check_program, run_nodes
 from veriscene.program.ops_masks import object_index_at
 from veriscene.program.types import OBJECTS
+from veriscene.rationale_captions import caption_rationale, is_caption
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.masks import BACKGROUND
 from veriscene.scene.model import Scene
@@ -37,7 +39,6 @@ from veriscene.text import capitalise, counted, counted_plural, join_words, numb
 
 MAX_BOXES = 10  # boxes listed for a set; more are counted ("and 4 more")
 THINK_TAG, ANSWER_TAG = "think", "answer"  # as `rewards.format_reward` reads them
-_CAPTIONS = ("describe_scene", "describe_images")  # descriptions of whole images: no steps to say
 # ops whose OBJECTS input is said: they count it, test it, pick from it or list what it holds
 _SAID_FOR = frozenset({"count", "exists", "unique", "names_in", "attribute_values"})
 _PLACES = {"left": "to the left of", "right": "to the right of", "above": "above", "below": "below"}
@@ -72,15 +73,18 @@ def reasoning_target(rationale_text: str, answer: str, *, think_tag: str = THINK
     return f"<{think_tag}>\n{rationale_text}\n</{think_tag}>\n<{answer_tag}>{answer}</{answer_tag}>"
 
 
-def rationale(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | ExecutionContext) -> str | None:
-    """The sentences that lead from the scenes to `sample`'s answer (None for a caption). Raises
-    ProgramError for an ill-formed program, ExecutionFailure when it has no answer on `scenes`."""
-    program = sample["program"]
-    if any(node["op"] in _CAPTIONS for node in program):
-        return None
+def rationale(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | ExecutionContext) -> str:
+    """The sentences that lead from the scenes to `sample`'s answer (for a caption, the objects it
+    is built from: `rationale_captions`). Raises ProgramError for an ill-formed program,
+    ExecutionFailure when it has no answer on `scenes`."""
     from veriscene.rewards.process import sample_box_format  # imported here: rewards load gymnasium
 
+    program = sample["program"]
     ctx = scenes if isinstance(scenes, ExecutionContext) else ExecutionContext(scenes)
+    if is_caption(program):
+        check_program(list(program))
+        run_nodes(list(program), ctx)  # a caption the scenes cannot give (partial annotations) fails
+        return caption_rationale(program, ctx, sample_box_format(sample))
     return " ".join(_Sayer(program, ctx, sample_box_format(sample)).sentences())
 
 

@@ -39,14 +39,10 @@ def test_llava_targets_hold_the_rationale_then_the_plain_target(demo: Path, tmp_
     for row in rows:
         sample, target = samples[row["id"]], row["conversations"][1]["value"]
         text = rationale(sample, [scenes[i["id"]] for i in sample["images"]])
-        if text is None:
-            captions += 1
-            assert target == answer_text(sample)
-        else:
-            assert target == f"<think>\n{text}\n</think>\n<answer>{answer_text(sample)}</answer>"
-    assert captions == 7  # whole-image captions; region descriptions have a rationale
-    assert summary.warnings == ["7 captions keep their plain target: a description has no program steps to "
-                                "reason through"]
+        captions += sample["meta"]["mode"] == "caption"
+        assert target == f"<think>\n{text}\n</think>\n<answer>{answer_text(sample)}</answer>"
+    assert captions == 7  # whole-image captions: a think block too, listing their objects
+    assert summary.warnings == []
 
 
 def test_parquet_and_trl_carry_the_same_targets(demo: Path, tmp_path: Path) -> None:
@@ -95,7 +91,7 @@ def test_the_cli_takes_reasoning_and_refuses_what_has_no_target(demo: Path, tmp_
     assert done.exit_code == 0, done.output
     rows = json.loads((tmp_path / "sg" / "sharegpt.json").read_text())
     targets = [m["content"] for r in rows for m in r["messages"] if m["role"] == "assistant"]
-    assert sum(t.startswith("<think>\n") for t in targets) == len(targets) - 7  # captions stay plain
+    assert all(t.startswith("<think>\n") for t in targets)  # captions too
     refused = invoke(register, "export", str(demo), "--to", "verl", "--out", str(tmp_path / "v.parquet"), "--reasoning")
     assert refused.exit_code == 2 and "not verl" in refused.output
     alone = invoke(register, "export", str(demo), "--to", "llava", "--out", str(tmp_path / "l.json"),

@@ -237,9 +237,6 @@ def export(
     if bad_lines:
         summary.samples_skipped += len(bad_lines)
         summary.errors = (bad_lines + summary.errors)[:MAX_LISTED]
-    if counts.captions:
-        summary.warnings.append(f"{counts.captions} captions keep their plain target: a description has no program "
-                                "steps to reason through")
     summary.samples_expected = expected
     read = summary.samples_written + summary.samples_skipped
     if expected is not None and read != expected:  # allow_incomplete: written, and said

@@ -12,9 +12,10 @@ block, then the answer as the export writes it:
 
 The scenes are those the run's manifest names (as `veriscene verify` finds them), or `scenes`.
 A sample whose scenes are not found, or whose program does not run on them, is skipped and
-named (never written with a plain target among reasoning ones); a caption of whole images (a
-description, with no program steps to reason through) keeps its plain target, and is counted; a
-description of one object ("What is in the box [...]?") has the rationale that finds it.
+named (never written with a plain target among reasoning ones). A caption of whole images has no
+program steps: its think block lists the objects it is built from, with their boxes
+(`veriscene.rationale_captions`), so every target has the think / answer format; a description
+of one object ("What is in the box [...]?") has the rationale that finds it.
 """
 
 from __future__ import annotations
@@ -52,17 +53,16 @@ def reasoning_scenes(source: PathLike, scenes: PathLike | Sequence[PathLike] | N
 
 
 class ReasoningCounts:
-    """What adding reasoning did: samples skipped (with reasons) and captions left plain."""
+    """What adding reasoning did: the samples skipped, with the reasons."""
 
     def __init__(self) -> None:
         self.skipped: list[str] = []
-        self.captions = 0
 
 
 def with_reasoning(samples: Iterator[dict[str, Any]], scene_files: Sequence[Path],
                    counts: ReasoningCounts) -> Iterator[dict[str, Any]]:
     """Each sample record with its rationale under `REASONING` (which `answer_text` wraps in the
-    think / answer tags), captions as they are; samples without one are left out, in `counts`."""
+    think / answer tags); samples without one are left out, in `counts`."""
     lookup = SceneLookup(scene_files)
     try:
         for record in samples:
@@ -78,10 +78,6 @@ def with_reasoning(samples: Iterator[dict[str, Any]], scene_files: Sequence[Path
                 counts.skipped.append(f"sample {record.get('id')}: no reasoning, its program does not run on its "
                                       f"scene(s): {exc}")
                 continue
-            if text is None:
-                counts.captions += 1
-                yield record
-            else:
-                yield {**record, REASONING: text}
+            yield {**record, REASONING: text}
     finally:
         lookup.close()

@@ -1,0 +1,101 @@
+"""The rationale of a caption of whole images: the objects it is built from, with their boxes.
+
+A caption has no program steps to reason through (`describe_scene`, `describe_images` are one
+node each), but it is built from the scene graph's objects, and a describer finds them first. Its
+think block lists them, each with its box in the sample's box convention; the caption follows as
+the answer:
+
+    describe_scene   "There are 3 objects, from left to right: a small red circle at [...], a
+                     large blue square at [...] and a small red circle at [...]."
+    describe_images  "In Image 1: two circles at [...] and [...]; one square at [...]. In
+                     Image 2: one circle at [...]."
+
+So a reasoning export has one target format for every sample (`format_reward` 1.0 on captions
+too), and what a model learns to write before a caption is grounded, never paraphrased. A caption
+has no steps, so `process_reward` gives it None, as it does any sample without steps; free-form
+scoring (`score-freeform`, eval's descriptions) reads the answer block only
+(`answers.extract.answer_section`), so the list does not count as the description.
+
+Objects are listed as the caption says them: `describe_scene` left to right (its order), a crowd
+region as "many people", a stuff region by its noun ("sky"), all of them when the scene does not
+annotate every name in full ("The annotated objects, from left to right: ..."); `describe_images`
+by name in alphabetical order, image by image. At most `MAX_OBJECTS` of an image are listed, the
+rest counted ("and 12 more objects").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from veriscene.answers import format_box
+from veriscene.program import ExecutionContext
+from veriscene.program.context import SceneIndex
+from veriscene.scene.describe import noun_phrase
+from veriscene.text import counted, join_words, number_word
+from veriscene.text_nouns import plural, region_noun, with_article
+
+CAPTION_OPS = ("describe_scene", "describe_images")  # descriptions of whole images
+MAX_OBJECTS = 30  # objects of an image listed with their boxes; more are counted
+
+
+def is_caption(program: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether `program` describes whole images (a caption), not one object or a question."""
+    return any(node.get("op") in CAPTION_OPS for node in program)
+
+
+def caption_rationale(program: Sequence[Mapping[str, Any]], ctx: ExecutionContext, box_format: str) -> str:
+    """The think text of a caption program on `ctx`'s scenes (see the module docstring)."""
+    node = next(node for node in program if node.get("op") in CAPTION_OPS)
+    if node["op"] == "describe_scene":
+        return _scene_objects(ctx, int(node["args"][0]), box_format)
+    return " ".join(_image_objects(ctx, k, box_format) for k in range(len(ctx.scenes)))
+
+
+def _box(ctx: ExecutionContext, image: int, i: int, box_format: str) -> str:
+    scene = ctx.scene(image)
+    return format_box([float(v) for v in scene.boxes[i]], (scene.width, scene.height), box_format)
+
+
+def _more(listed: int, total: int) -> list[str]:
+    return [f"{number_word(total - listed)} more object{'s' if total - listed != 1 else ''}"] if total > listed else []
+
+
+def _scene_objects(ctx: ExecutionContext, image: int, box_format: str) -> str:
+    """Every object of one image, left to right (the caption's order), with its box."""
+    index: SceneIndex = ctx.index(image)
+    scene = index.scene
+    if len(scene) == 0:
+        return "There are no annotated objects."
+    centers = index.center_list
+    order = sorted(range(len(scene)), key=lambda i: (centers[i][0], i))
+    said = []
+    for i in order[:MAX_OBJECTS]:
+        phrase = noun_phrase(scene.names[i], sorted(scene.attributes[i]))
+        what = f"many {plural(phrase)}" if i in index.crowd else region_noun(phrase) if i in index.stuff \
+            else with_article(phrase)
+        said.append(f"{what} at {_box(ctx, image, i, box_format)}")
+    listed = join_words(said + _more(len(said), len(scene)))
+    if index.regions or index.exhaustive is not None:  # no total: a region is several, or an area
+        return f"The annotated objects, from left to right: {listed}."
+    return f"There {'is' if len(scene) == 1 else 'are'} {len(scene)} object{'s' if len(scene) != 1 else ''}, " \
+           f"from left to right: {listed}."
+
+
+def _image_objects(ctx: ExecutionContext, image: int, box_format: str) -> str:
+    """One image of a group, by name in alphabetical order: how many, and their boxes."""
+    index: SceneIndex = ctx.index(image)
+    if not index.by_name:
+        return f"In Image {image + 1}: no annotated objects."
+    kinds, listed = [], 0
+    for name in sorted(index.by_name):
+        members = index.by_name[name]
+        boxes = [_box(ctx, image, i, box_format) for i in members[:max(0, MAX_OBJECTS - listed)]]
+        listed += len(boxes)
+        if any(i in index.crowd for i in members):
+            amount = f"many {plural(name)}"
+        else:
+            amount = region_noun(name) if any(i in index.stuff for i in members) else counted(len(members), name)
+        more = [f"{number_word(len(members) - len(boxes))} more"] if boxes and len(boxes) < len(members) else []
+        kinds.append(amount + (f" at {join_words(boxes + more)}" if boxes else ""))
+    return f"In Image {image + 1}: {'; '.join(kinds)}."
