@@ -16,7 +16,8 @@ from veriscene.card import write_card
 from veriscene.cli import app
 from veriscene.demo.pipeline import run_demo
 from veriscene.io.export import export
-from veriscene.publish import HubError, check_folder, publish
+from veriscene import publish as publish_module
+from veriscene.publish import HubError, check_folder, glob_matches, publish
 
 datasets = pytest.importorskip("datasets")
 hub = pytest.importorskip("huggingface_hub")
@@ -25,6 +26,7 @@ from huggingface_hub.hf_api import CommitInfo, RepoUrl  # noqa: E402
 from huggingface_hub.utils import filter_repo_objects  # noqa: E402
 
 SECRET = "hf_thisisnotarealtokenbutasecret"
+BATCHED_UPLOAD = publish_module.batched_upload  # the fixture `batched` stands in for it
 SPLIT_FILES = ["data-00000-of-00001.arrow", "dataset_info.json", "state.json"]
 
 
@@ -39,9 +41,16 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "pub"
 
 
+@pytest.fixture(autouse=True)
+def batched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """huggingface_hub sends large folders in batches (else the command says so: tested apart)."""
+    monkeypatch.setattr(publish_module, "batched_upload", lambda: True)
+
+
 class FakeHub:
     """HfApi's methods that `publish` calls, recording them; upload_folder copies what it would
-    send into `repo` (the files the Hub would hold)."""
+    send into `repo` (the files the Hub would hold) and deletes what its delete_patterns match
+    there but the folder does not have, as huggingface_hub does."""
 
     def __init__(self, repo: Path, whoami: BaseException | None = None) -> None:
         self.repo, self.whoami_error = repo, whoami
@@ -62,19 +71,43 @@ class FakeHub:
             fake.calls.append(("create_repo", (repo_id,), kwargs))
             return RepoUrl(f"https://huggingface.co/datasets/{repo_id}")
 
+        def create_branch(api: Any, repo_id: str, **kwargs: Any) -> None:
+            fake.calls.append(("create_branch", (repo_id,), kwargs))
+
+        def list_repo_files(api: Any, repo_id: str, **kwargs: Any) -> list[str]:
+            fake.calls.append(("list_repo_files", (repo_id,), kwargs))
+            return [".gitattributes", *fake.files()]
+
         def upload_folder(api: Any, **kwargs: Any) -> CommitInfo:
             fake.calls.append(("upload_folder", (), kwargs))
             folder = Path(kwargs["folder_path"])
             names = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-            for name in filter_repo_objects(names, ignore_patterns=kwargs.get("ignore_patterns")):
+            sent = list(filter_repo_objects(names, ignore_patterns=kwargs.get("ignore_patterns")))
+            if kwargs.get("delete_patterns"):
+                for name in filter_repo_objects(fake.files(), allow_patterns=kwargs["delete_patterns"]):
+                    if name not in sent:
+                        (fake.repo / name).unlink()
+            for name in sent:
                 (fake.repo / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(folder / name, fake.repo / name)
-            return CommitInfo(commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/abc",
-                              commit_message=kwargs["commit_message"], commit_description="", oid="abc")
+            repo = f"https://huggingface.co/datasets/{kwargs['repo_id']}"
+            return CommitInfo(commit_url=f"{repo}/commit/abc", commit_message=kwargs["commit_message"],
+                              commit_description="", oid="abc",
+                              pr_url=f"{repo}/discussions/7" if kwargs.get("create_pr") else None)
 
-        for name, method in (("whoami", whoami), ("create_repo", create_repo), ("upload_folder", upload_folder)):
+        for name, method in (("whoami", whoami), ("create_repo", create_repo), ("create_branch", create_branch),
+                             ("list_repo_files", list_repo_files), ("upload_folder", upload_folder)):
             monkeypatch.setattr(hub.HfApi, name, method)
         return self
+
+    def files(self) -> list[str]:
+        """The files the Hub holds, relative, sorted."""
+        return sorted(p.relative_to(self.repo).as_posix() for p in self.repo.rglob("*") if p.is_file())
+
+    def call(self, name: str) -> dict[str, Any]:
+        """The keyword arguments of the one call of `name`."""
+        (found,) = [kwargs for called, _, kwargs in self.calls if called == name]
+        return found
 
     def names(self) -> list[str]:
         return [name for name, _, _ in self.calls]
@@ -100,11 +133,14 @@ def test_the_folder_goes_up_whole_and_loads_as_the_hub_would(published: Path, tm
     assert result.files == expected
     assert (result.repo_id, result.url) == ("alice/demo-vqa", "https://huggingface.co/datasets/alice/demo-vqa")
     assert result.commit_url == "https://huggingface.co/datasets/alice/demo-vqa/commit/abc"
-    assert fake.names() == ["whoami", "create_repo", "upload_folder"]
+    assert fake.names() == ["whoami", "create_repo", "list_repo_files", "upload_folder"]
     assert fake.calls[1][1:] == (("alice/demo-vqa",), {"repo_type": "dataset", "private": True, "exist_ok": True})
-    upload = fake.calls[2][2]
+    assert fake.call("list_repo_files") == {"repo_type": "dataset", "revision": None}
+    upload = fake.call("upload_folder")
     assert upload["folder_path"] == str(published) and upload["repo_id"] == "alice/demo-vqa"
     assert upload["repo_type"] == "dataset" and upload["commit_message"] == "veriscene publish: 8 files"
+    assert (upload["revision"], upload["create_pr"], upload["delete_patterns"]) == (None, False, None)
+    assert (result.revision, result.pr_url, result.deleted, result.kept) == (None, None, [], [])
     assert fake.tokens == [None]  # huggingface_hub's own login
     hub_copy = sorted(p.relative_to(fake.repo).as_posix() for p in fake.repo.rglob("*") if p.is_file())
     assert hub_copy == expected
@@ -125,7 +161,7 @@ def test_the_command_takes_the_token_from_the_variable_and_never_prints_it(
     assert result.said == (f'published 8 files, {size / 1e6:,.1f} MB to https://huggingface.co/datasets/alice/demo-vqa '
                            'load it with: datasets.load_dataset("alice/demo-vqa")')
     assert fake.tokens == [SECRET] and SECRET not in result.output
-    assert fake.calls[1][2]["private"] is False and fake.calls[2][2]["commit_message"] == "first release"
+    assert fake.calls[1][2]["private"] is False and fake.call("upload_folder")["commit_message"] == "first release"
 
 
 def test_a_dry_run_lists_the_files_and_sends_nothing(published: Path, tmp_path: Path,
@@ -220,3 +256,147 @@ def test_a_single_save_to_disk_folder_is_refused(tmp_path: Path) -> None:
 def test_check_folder_gives_each_split_s_files(published: Path) -> None:
     assert {s: [p.relative_to(published).as_posix() for p in files] for s, files in check_folder(published).items()} \
         == {"train": ["train/data-00000-of-00001.arrow"], "test": ["test/data-00000-of-00001.arrow"]}
+
+
+def test_a_branch_is_created_and_committed_to(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = cli(str(published), "alice/demo-vqa", "--revision", "v2")
+    assert result.exit_code == 0, result.output
+    assert fake.names() == ["whoami", "create_repo", "create_branch", "list_repo_files", "upload_folder"]
+    assert fake.call("create_branch") == {"branch": "v2", "repo_type": "dataset", "exist_ok": True}
+    assert fake.call("list_repo_files")["revision"] == "v2"
+    assert (fake.call("upload_folder")["revision"], fake.call("upload_folder")["create_pr"]) == ("v2", False)
+    assert "to https://huggingface.co/datasets/alice/demo-vqa (branch v2)" in result.said
+    assert result.said.endswith('load it with: datasets.load_dataset("alice/demo-vqa", revision="v2")')
+
+
+def test_an_open_pull_request_is_added_to_without_creating_a_branch(published: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = publish(published, "alice/demo-vqa", revision="refs/pr/7")
+    assert "create_branch" not in fake.names() and fake.call("upload_folder")["revision"] == "refs/pr/7"
+    assert result.revision == "refs/pr/7"
+
+
+def test_a_pull_request_is_opened_against_the_default_branch(published: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = cli(str(published), "alice/demo-vqa", "--create-pr")
+    assert result.exit_code == 0, result.output
+    upload = fake.call("upload_folder")
+    assert (upload["create_pr"], upload["revision"]) == (True, None)
+    assert fake.call("list_repo_files")["revision"] is None  # the pull request starts from main
+    assert "in pull request https://huggingface.co/datasets/alice/demo-vqa/discussions/7" in result.said
+    assert result.said.endswith('datasets.load_dataset("alice/demo-vqa", revision="refs/pr/7")')
+
+
+def test_a_pull_request_on_a_branch_is_refused_before_the_hub_is_asked(published: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = cli(str(published), "alice/demo-vqa", "--create-pr", "--revision", "v2")
+    assert result.exit_code == 2
+    assert ("error: --create-pr opens a pull request against the default branch: give it without --revision v2 "
+            "(to add to an open pull request, --revision refs/pr/N alone)") in result.said
+    assert fake.calls == []
+
+
+def earlier_upload(fake: FakeHub, names: list[str]) -> None:
+    for name in names:
+        (fake.repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake.repo / name).write_bytes(b"an earlier upload")
+
+
+def test_an_earlier_upload_s_shards_that_would_be_read_are_refused(published: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    old = ["test/data-00001-of-00002.arrow", "train/data-00000-of-00002.arrow", "train/data-00001-of-00002.arrow"]
+    earlier_upload(fake, old)
+    result = cli(str(published), "alice/demo-vqa")
+    assert result.exit_code == 2
+    assert (f"error: alice/demo-vqa holds 3 data files the folder does not have, which the card's data files match "
+            f"({', '.join(old)}): load_dataset would read them with the new ones. Publish with --replace") in result.said
+    assert "upload_folder" not in fake.names() and fake.files() == old
+
+
+def test_replace_deletes_what_the_folder_no_longer_has(published: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    old = ["scenes.jsonl", "train/data-00000-of-00002.arrow", "train/data-00001-of-00002.arrow"]
+    earlier_upload(fake, old + ["README.md"])
+    result = cli(str(published), "alice/demo-vqa", "--replace")
+    assert result.exit_code == 0, result.output
+    assert fake.call("upload_folder")["delete_patterns"] == "*"
+    assert f"deleted 3 files of the repository (the folder no longer has them): {', '.join(old)}" in result.said
+    expected = sorted(p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file())
+    assert fake.files() == expected  # the README sent anew, the old shards and scenes gone
+    loaded = datasets.load_dataset(str(fake.repo), cache_dir=str(tmp_path / "cache"))
+    assert {s: d.num_rows for s, d in loaded.items()} == {s: d.num_rows for s, d in
+                                                          datasets.load_from_disk(str(published)).items()}
+
+
+def test_files_that_are_not_data_are_kept_and_said(published: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    earlier_upload(fake, ["scenes.jsonl", "images/1.png"])
+    result = publish(published, "alice/demo-vqa")
+    assert (result.kept, result.deleted) == (["images/1.png", "scenes.jsonl"], [])
+    assert {"scenes.jsonl", "images/1.png"} <= set(fake.files())
+    said = cli(str(published), "alice/demo-vqa").said
+    assert ("kept 2 files of the repository (not in the folder nor read as data; --replace deletes them): "
+            "images/1.png, scenes.jsonl") in said
+
+
+def test_a_dry_run_with_replace_says_what_it_cannot_list(published: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub(tmp_path / "repo").install(monkeypatch)
+    result = cli(str(published), "alice/demo-vqa", "--dry-run", "--replace", "--revision", "v2")
+    assert result.exit_code == 0 and fake.calls == []
+    assert result.output.splitlines()[0].endswith("alice/demo-vqa (branch v2) (dry run: nothing sent):")
+    assert result.output.splitlines()[-1] == ("  and delete the repository's files not listed here (the dry run does "
+                                              "not read them)")
+
+
+def test_a_huggingface_hub_sending_one_commit_is_said(published: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeHub(tmp_path / "repo").install(monkeypatch)
+    monkeypatch.setattr(publish_module, "batched_upload", lambda: False)
+    result = cli(str(published), "alice/demo-vqa", "--dry-run")
+    assert result.exit_code == 0
+    assert "note: the installed huggingface_hub sends the folder in one commit, started over if interrupted" in \
+        result.said
+
+
+def test_batched_upload_needs_the_streamed_pipeline_and_hf_xet(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from huggingface_hub import hf_api
+
+    if importlib.util.find_spec("huggingface_hub._upload_pipeline") is None:
+        pytest.skip("huggingface_hub before its streamed upload pipeline")
+    monkeypatch.setattr(hf_api, "is_xet_available", lambda: True)
+    assert BATCHED_UPLOAD() is True
+    monkeypatch.setattr(hf_api, "is_xet_available", lambda: False)  # hf_xet missing, or HF_HUB_DISABLE_XET
+    assert BATCHED_UPLOAD() is False
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # a release without the pipeline
+    monkeypatch.setattr(hf_api, "is_xet_available", lambda: True)
+    assert BATCHED_UPLOAD() is False
+
+
+@pytest.mark.parametrize("pattern, path, matches", [
+    ("train/*.arrow", "train/data-00000-of-00001.arrow", True),
+    ("train/*.arrow", "train/sub/data.arrow", False),
+    ("*.arrow", "train/data.arrow", False),
+    ("data/train.parquet", "data/train.parquet", True),
+    ("data/train-*", "data/test-0.parquet", False),
+    ("data/**/*.parquet", "data/train.parquet", True),
+    ("data/**/*.parquet", "data/a/b/train.parquet", True),
+    ("**/*.parquet", "train.parquet", True),
+    ("./train/*.arrow", "train/x.arrow", True),
+    ("train/data-0000[0-4]-*", "train/data-00003-of-00009.arrow", True),
+])
+def test_a_glob_matches_repository_paths_as_it_matches_files(tmp_path: Path, pattern: str, path: str,
+                                                             matches: bool) -> None:
+    assert glob_matches(pattern, path) is matches
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).touch()
+    assert (tmp_path / path in tmp_path.glob(pattern)) is matches  # as check_folder finds the folder's

@@ -6,6 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
+ONE_COMMIT = ("note: the installed huggingface_hub sends the folder in one commit, started over if interrupted; "
+              "huggingface_hub 1.20 or later with hf_xet sends a large folder in several commits and resumes an "
+              "interrupted upload when the command is run again (pip install -U huggingface_hub hf_xet)")
+
 
 def register(app: typer.Typer) -> None:
     """Add the `publish` command to `app`."""
@@ -24,24 +28,50 @@ def register(app: typer.Typer) -> None:
         message: Annotated[Optional[str], typer.Option("--message", "-m", help="The commit message.")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the folder and the repo id and list the files "
                                               "that would go up; send nothing (no login needed).")] = False,
+        revision: Annotated[Optional[str], typer.Option(
+            "--revision", help="The branch to commit to, created from the default branch if need be (refs/pr/N: "
+            "add to an open pull request). Default: the default branch.")] = None,
+        create_pr: Annotated[bool, typer.Option("--create-pr", help="Open a pull request against the default branch "
+                                                "with the upload, instead of committing to it.")] = False,
+        replace: Annotated[bool, typer.Option(
+            "--replace", help="Delete the repository's files the folder does not have (an earlier upload's shards), "
+            "in the same commit. Without it they are kept, and publish refuses when the card's data files match "
+            "some of them (load_dataset would read them with the new ones).")] = False,
     ) -> None:
         """Upload a folder holding a dataset card and its data to a Hugging Face Hub dataset repository,
         after checking that `datasets.load_dataset` would read it: the card is there, each split of its
         configs matches files, no `save_to_disk` state.json at the top (Python: veriscene.publish.publish)."""
         from veriscene.commands import fail
-        from veriscene.publish import HubError, publish
+        from veriscene.console import err_console
+        from veriscene.publish import HubError, batched_upload, publish
 
+        if not batched_upload():  # said before an upload that may take hours
+            err_console.print(ONE_COMMIT, soft_wrap=True, markup=False, highlight=False)
         try:
-            result = publish(folder, repo_id, private=private, token_env=token_env, message=message, dry_run=dry_run)
+            result = publish(folder, repo_id, private=private, token_env=token_env, message=message, dry_run=dry_run,
+                             revision=revision, create_pr=create_pr, replace=replace)
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
         except HubError as exc:
             fail(str(exc), code=1)
         size = f"{len(result.files)} files, {result.size / 1e6:,.1f} MB"
+        target = f" (branch {result.revision})" if result.revision else ""
         if dry_run:
-            typer.echo(f"would publish {size} to {result.url} (dry run: nothing sent):")
+            typer.echo(f"would publish {size} to {result.url}{target} (dry run: nothing sent):")
             for name in result.files:
                 typer.echo(f"  {name}")
+            if replace:
+                typer.echo("  and delete the repository's files not listed here (the dry run does not read them)")
             return
-        typer.echo(f"published {size} to {result.url}")
-        typer.echo(f'load it with: datasets.load_dataset("{result.repo_id}")')
+        if result.pr_url:
+            typer.echo(f"published {size} to {result.url} in pull request {result.pr_url}")
+        else:
+            typer.echo(f"published {size} to {result.url}{target}")
+        for verb, names in (("deleted", result.deleted), ("kept", result.kept)):
+            if names:
+                shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                why = ("the folder no longer has them" if verb == "deleted"
+                       else "not in the folder nor read as data; --replace deletes them")
+                typer.echo(f"{verb} {len(names)} files of the repository ({why}): {shown}")
+        at = f', revision="{result.revision}"' if result.revision else ""
+        typer.echo(f'load it with: datasets.load_dataset("{result.repo_id}"{at})')
