@@ -218,3 +218,14 @@ def test_non_square_pixels_are_resampled(study: tuple[Path, Path], tmp_path: Pat
     assert np.asarray(Image.open(s["image"])).shape == (37, 40)
     liver = s["objects"][0]
     assert liver["box"] == [5.0, 6.0, 25.0, 23.0]  # rows 5-19 become 6-22 (nearest pixel centre)
+
+
+def test_ct_window(study: tuple[Path, Path], tmp_path: Path) -> None:
+    """The series is read in HU (its rescale applied): stored 100 is -924 HU, the bright square's
+    2000 is 976 HU; the bone window shows -500 to 1300 HU."""
+    seg, ct = study
+    scenes, report = scenes_of(seg, images=ct, slice_images=tmp_path / "slices", window="bone")
+    assert "volumes_not_in_hounsfield_units" not in report.repairs
+    for s in scenes:
+        assert s["meta"]["window"] == {"name": "bone", "width": 1800.0, "level": 400.0}
+        assert set(np.unique(np.asarray(Image.open(s["image"]))).tolist()) == {0, 209}

@@ -75,12 +75,15 @@ def test_components_split_counted_structures_and_small_pieces(tmp_path: Path) ->
     labels[2:8, 20:28] = 1  # the organ, in one piece
     path = save_png(tmp_path / "m.png", labels)
     table = write_json(tmp_path / "t.json", {"1": "liver", "4": "lesion"})
-    (whole,), _ = read_all(path, "label_map", labels=table)
-    assert whole.names == ("liver", "lesion")  # one structure per label by default, all pieces
+    (whole,), _ = read_all(path, "label_map", labels=table, components="none")
+    assert whole.names == ("liver", "lesion")  # one structure per label, all its pieces
     assert int(decode_mask(whole.masks[1]).sum()) == 36 + 36 + 2
-    (split,), report = read_all(path, "label_map", labels=table, components="lesion")
-    assert split.names == ("liver", "lesion", "lesion")
-    assert report.repairs["small_pieces_dropped"] == 1
+    for given in ("lesion", "auto", None):  # lesions are counted by their pieces by default
+        (split,), report = read_all(path, "label_map", labels=table, components=given)
+        assert split.names == ("liver", "lesion", "lesion")
+        assert [int(decode_mask(m).sum()) for m in split.masks] == [48, 36, 36]
+        assert report.repairs["small_pieces_dropped"] == 1
+        assert "lesion" not in split.meta["exhaustive"]  # a piece too small to keep: not counted to the last
     (alls,), _ = read_all(path, "label_map", labels=table, components="all", min_pixels="40")
     assert alls.names == ("liver",)  # the lesions (36 pixels each) fall under min_pixels=40
 
@@ -325,13 +328,13 @@ def test_absences_are_said_only_of_annotated_structures() -> None:
     object."""
     from veriscene.generators import SceneRunner, Vocabulary, select_generators
     from veriscene.io.readers._base import ReadContext
-    from veriscene.io.readers._structures import Options, structure_scene
+    from veriscene.io.readers._structures import Options, Split, structure_scene
 
     def scene(image_id: str, names: dict[int, str]) -> Scene:
         ctx = ReadContext("x", "label_map")
         labels = organ_map()
         structures = [(v, n, np.asfortranarray(labels == v)) for v, n in names.items()]
-        return structure_scene(ctx, Options(names, frozenset(), 10), structures, labels.shape, image_id, None,
+        return structure_scene(ctx, Options(names, Split(), 10), structures, labels.shape, image_id, None,
                                {"orientation": "radiological"}, names.values())
 
     liver_task = scene("liver_task", {1: "liver", 5: "tumour"})

@@ -114,3 +114,17 @@ def test_slices_holding_only_slivers_are_counted_not_rejected(tmp_path: Path) ->
     scenes, report = read_all(case, "label_map", min_pixels=31)
     assert scenes == [] and report.entries == []
     assert report.repairs["slices_below_min_pixels"] == 3
+
+
+def test_ct_window_on_a_case_of_mask_files(tmp_path: Path) -> None:
+    case = subject(tmp_path / "s0001")
+    liver, kidney = (np.asanyarray(nib.load(case / "segmentations" / f"{n}.nii.gz").dataobj) for n in ("liver", "kidney_left"))
+    save(case / "ct.nii.gz", (-1000 + 1060 * liver.astype(np.int16) + 1140 * kidney.astype(np.int16)).astype(np.int16))
+    scenes, report = read_all(case, "label_map", min_pixels=1, slice_images=tmp_path / "slices", window="soft_tissue")
+    assert "volumes_not_in_hounsfield_units" not in report.repairs
+    s = scenes[1]  # slice 2: the liver (60 HU), its lesion and the left kidney (140 HU)
+    assert s.names == ("left kidney", "liver", "liver lesion")
+    assert s.meta["window"] == {"name": "soft_tissue", "width": 400.0, "level": 40.0}
+    picture = np.asarray(Image.open(s.image))
+    assert [set(np.unique(picture[decode_mask(m)]).tolist()) for m in s.masks] == [{191}, {140}, {140}]
+    assert picture.min() == 0  # air

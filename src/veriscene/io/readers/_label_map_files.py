@@ -14,6 +14,7 @@ import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
 from veriscene.errors import SceneValidationError
+from veriscene.io.readers._windows import PERCENTILE, Window
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.model import RADIOLOGICAL
 
@@ -293,13 +294,16 @@ def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str) -> tupl
     return volume, True
 
 
-def slice_png(picture: np.ndarray | None, slice_images: Path | None, image_id: str) -> str | None:
-    """Write a slice's picture as `slice_images/<image_id>.png`; its path, or None without a
-    picture or a folder to write it in."""
+def slice_png(picture: np.ndarray | None, slice_images: Path | None, image_id: str,
+              window: Window = PERCENTILE, meta: dict[str, Any] | None = None) -> str | None:
+    """Write a slice's picture as `slice_images/<image_id>.png` through `window` (`_windows`),
+    said in `meta["window"]`; its path, or None without a picture or a folder to write it in."""
     if picture is None or slice_images is None:
         return None
     out = slice_images / f"{image_id}.png"
-    _write_slice(picture, out)
+    _write_slice(picture, out, window)
+    if meta is not None:
+        meta["window"] = window.meta()
     return str(out)
 
 
@@ -311,14 +315,12 @@ def count_skipped(report: Any, empty: int, small: int) -> None:
         report.count("slices_below_min_pixels", small)
 
 
-def _write_slice(picture: np.ndarray, out: Path) -> None:
-    """An 8-bit PNG of one slice, intensities between its 0.5th and 99.5th percentiles."""
+def _write_slice(picture: np.ndarray, out: Path, window: Window = PERCENTILE) -> None:
+    """An 8-bit PNG of one slice through `window` (by default between the slice's 0.5th and
+    99.5th percentiles)."""
     from PIL import Image
 
-    values = picture.astype(np.float64)
-    low, high = np.percentile(values, [0.5, 99.5]) if values.size else (0.0, 1.0)
-    scaled = np.zeros_like(values) if high <= low else np.clip((values - low) / (high - low), 0.0, 1.0) * 255.0
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    Image.fromarray(np.round(scaled).astype(np.uint8)).save(tmp, format="PNG")
+    Image.fromarray(window.to_8bit(picture)).save(tmp, format="PNG")
     tmp.replace(out)

@@ -40,6 +40,7 @@ from veriscene.io.readers._label_map_files import (
     squared_slice,
 )
 from veriscene.io.readers._structures import Options, structure_scene
+from veriscene.io.readers._windows import volume_window
 from veriscene.scene.model import Scene
 
 SEGMENTATIONS = "segmentations"  # TotalSegmentator's folder of masks
@@ -156,6 +157,7 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
         volume, usable = image_volume(ctx, case.image, shape, "the masks")
         if not usable:
             return
+    window = volume_window(ctx.report, opts.window, volume)
     spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
     empty = small = 0
     for k in range(0, shape[axis], step):
@@ -175,7 +177,7 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             small += 1  # the last slivers of structures: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
-        image = slice_png(picture, slice_images, image_id)
+        image = slice_png(picture, slice_images, image_id, window, meta)
         structures = ((m.number, m.name, np.asfortranarray(cut[..., c])) for c, m in enumerate(here))
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers._windows import PERCENTILE, Window
 from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
@@ -27,12 +28,42 @@ def _scipy() -> Any:
     return ndimage
 
 
+# Words naming structures that come several at a time, counted by their pieces by default
+# (`components="auto"`): "liver tumour", "cancer" (MSD), "lung nodule", "left kidney cyst", "lymph node"
+# (names as normalised: lower case, singular)
+LESION_WORDS = ("lesion", "tumour", "tumor", "cancer", "metastasis", "nodule", "cyst", "stone", "gallstone",
+                "calculus", "polyp", "mass", "lymph node")
+# ...unless the name is a part of one tumour (a glioma's regions: "enhancing tumour", "tumour core")
+PART_WORDS = frozenset({"enhancing", "core", "necrotic", "necrosis", "whole", "edema", "oedema"})
+
+
+def is_lesion(name: str) -> bool:
+    """Whether a (normalised) structure name names lesions (`LESION_WORDS`), not a part of one."""
+    words = name.replace("-", " ").split()
+    text = f" {' '.join(words)} "
+    return any(f" {w} " in text for w in LESION_WORDS) and not PART_WORDS & set(words)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which structures become one object per connected piece (the `components` option): those
+    named in `names`, every one with `every`, lesions (`is_lesion`) with `lesions`."""
+
+    names: frozenset[str] = frozenset()
+    every: bool = False
+    lesions: bool = False
+
+    def applies(self, name: str) -> bool:
+        return self.every or name in self.names or (self.lesions and is_lesion(name))
+
+
 @dataclass(frozen=True)
 class Options:
     table: dict[int, str]
-    split: frozenset[str] | None  # names split into connected pieces; None: all
+    split: Split
     min_pixels: int
     square: bool = True  # slices of pixels that are not square resampled to square ones (`square_pixels`)
+    window: Window = PERCENTILE  # how slices of the image volume become PNGs (`window`)
 
 
 def _pieces(ndimage: Any, mask: np.ndarray, min_pixels: int) -> tuple[list[np.ndarray], int]:
@@ -93,7 +124,7 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[
     incomplete: set[str] = set()
     for value, raw, mask in structures:
         name = ctx.name(structure_name(raw), f"labels[{value}]")
-        if opts.split is None or name in opts.split:
+        if opts.split.applies(name):
             pieces, small = _pieces(ndimage, mask, opts.min_pixels)
         elif int(mask.sum()) >= opts.min_pixels:
             pieces, small = [mask], 0
@@ -118,13 +149,21 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[
     return parts.scene(image_id, width, height, image=image, meta=meta)
 
 
-def split_names(ctx: ReadContext, components: str | bool | None) -> frozenset[str] | None:
-    """The `components` option: names counted by connected pieces (normalised), None for all."""
-    if components is None or components is False or str(components).strip().lower() in ("", "none", "false"):
-        return frozenset()
-    if components is True or str(components).strip().lower() in ("all", "true"):
-        return None
-    return frozenset(ctx.normalizer.name(structure_name(w)) for w in str(components).split(",") if w.strip())
+def split_names(ctx: ReadContext, components: str | bool | None) -> Split:
+    """The `components` option: "auto" (or None: not given) for lesions (`LESION_WORDS`), "all"
+    (true), "none" (false), or a comma-separated list of names, which may hold "auto"."""
+    if components is True:
+        return Split(every=True)
+    if components is False:
+        return Split()
+    words = [w.strip() for w in str("auto" if components is None else components).split(",") if w.strip()]
+    lowered = [w.lower() for w in words]
+    if lowered in ([], ["none"], ["false"]):
+        return Split()
+    if lowered in (["all"], ["true"]):
+        return Split(every=True)
+    names = frozenset(ctx.normalizer.name(structure_name(w)) for w, low in zip(words, lowered) if low != "auto")
+    return Split(names, lesions="auto" in lowered)
 
 
 def _count_option(name: str, value: int | str, low: int = 1, high: int | None = None) -> int:

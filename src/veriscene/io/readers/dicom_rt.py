@@ -48,6 +48,7 @@ from veriscene.io.readers.dicom_seg import (
     referenced_series,
     require_dicom,
 )
+from veriscene.io.readers._windows import parse_window
 from veriscene.io.readers.label_map import Options, _count_option, _scipy, split_names
 from veriscene.scene.model import Scene
 
@@ -163,24 +164,27 @@ def read_dicom_rt(
     path: str | os.PathLike[str],
     *,
     images: str | os.PathLike[str] | None = None,
-    components: str | bool | None = None,
+    components: str | bool | None = "auto",
     min_pixels: int | str = 10,
     axis: int | str = 2,
     step: int | str = 1,
     slice_images: str | os.PathLike[str] | None = None,
     square_pixels: bool = True,
+    window: str | None = None,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from DICOM RT Structure Sets (module notes): one per slice holding a region.
     `images` is the folder of the series the contours were drawn on (default: the RTSTRUCT's
-    folder), `components` the names counted by connected pieces (or "all"), `slice_images` the
-    folder the series' slices are written to as PNG, `square_pixels` as `read_label_map`'s."""
+    folder), `components` the names counted by connected pieces ("auto", default: lesions; "none",
+    "all"), `slice_images` the folder the series' slices are written to as PNG, `square_pixels`
+    and `window` as `read_label_map`'s."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
+    window_used = parse_window(window)
     _scipy()
     _highdicom()
     ctx = ReadContext(path, "dicom_rt", **options)
-    opts = Options({}, split_names(ctx, components), min_pixels, square_pixels)
+    opts = Options({}, split_names(ctx, components), min_pixels, square_pixels, window_used)
     root = Path(path)
     image_dir = Path(images) if images is not None else (root if root.is_dir() else root.parent)
     if not image_dir.is_dir():

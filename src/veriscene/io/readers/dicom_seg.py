@@ -21,9 +21,9 @@ for label maps; relations ``touching`` and ``surrounded by`` are computed from t
 pair (complete). Fractional segments are read as present where their value is at least 0.5.
 
 Images (`images`): the folder of the source series (every DICOM file there of the SEG's frame of
-reference, read as one volume by highdicom). With `slice_images` (a folder), each slice of it is
-written there as an 8-bit PNG (the slice's 0.5th to 99.5th percentiles) and becomes the scene's
-image; the SEG's masks are placed into the series' geometry first, so a SEG covering part of the
+reference, read as one volume by highdicom, in HU for a CT). With `slice_images` (a folder), each
+slice of it is written there as an 8-bit PNG (through `window`, as for label maps) and becomes the
+scene's image; the SEG's masks are placed into the series' geometry first, so a SEG covering part of the
 series lands on the right slices. Without `images`, the series is looked for beside the SEG (its
 folder, recursively: the series it names, counted as ``series_found_beside_the_seg``); where none is
 found, slices are those the SEG spans and scenes have no image (counted as ``series_not_found``;
@@ -53,6 +53,7 @@ from veriscene.io.readers.label_map import (
     split_names,
     structure_scene,
 )
+from veriscene.io.readers._windows import parse_window, volume_window
 from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.model import Scene
 
@@ -329,6 +330,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         ctx.file_error(bad(f"cannot read the DICOM {kind}: {exc}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    window = volume_window(ctx.report, opts.window, case.image if slice_images is not None else None)
     present = set(np.flatnonzero(np.any(case.masks, axis=tuple(a for a in range(4) if a != axis))).tolist())
     empty = small = 0
     for k in range(0, case.masks.shape[axis], step):
@@ -344,7 +346,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             small += 1  # the last slivers of segments: skipped and counted, as an empty slice is
             continue
         image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
-        image = slice_png(picture, slice_images, image_id)
+        image = slice_png(picture, slice_images, image_id, window, meta)
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
         structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
@@ -364,26 +366,29 @@ def read_dicom_seg(
     *,
     images: str | os.PathLike[str] | None = None,
     names: str = "type",
-    components: str | bool | None = None,
+    components: str | bool | None = "auto",
     min_pixels: int | str = 10,
     axis: int | str = 2,
     step: int | str = 1,
     slice_images: str | os.PathLike[str] | None = None,
     square_pixels: bool = True,
+    window: str | None = None,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from DICOM SEG files (module notes): one per slice holding a segment.
     `images` is the folder of the source series, `names` "type" (coded property type) or "label"
-    (segment label), `components` the names counted by connected pieces (or "all"),
-    `slice_images` the folder the series' PNG slices go to, `square_pixels` as `read_label_map`'s."""
+    (segment label), `components` the names counted by connected pieces ("auto", default: lesions;
+    "none", "all"), `slice_images` the folder the series' PNG slices go to, `square_pixels` and
+    `window` as `read_label_map`'s."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
     if names not in NAME_SOURCES:
         raise ValueError(f"names must be one of {NAME_SOURCES}, got {names!r}")
+    window_used = parse_window(window)
     _scipy()
     _highdicom()
     ctx = ReadContext(path, "dicom_seg", **options)
-    opts = Options({}, split_names(ctx, components), min_pixels, square_pixels)
+    opts = Options({}, split_names(ctx, components), min_pixels, square_pixels, window_used)
     image_dir = Path(images) if images is not None else None
     if image_dir is not None and not image_dir.is_dir():
         raise FileNotFoundError(f"images: {image_dir} is not a folder")

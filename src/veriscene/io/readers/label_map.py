@@ -33,10 +33,11 @@ pixels that are not square (coronal, of 5 mm CT slices) is resampled to square o
 ``square_pixels=False`` (`_label_map_files.squared_slice`). NumPy volumes are sliced as stored; pass
 ``orientation="radiological"`` for those, or 2D maps (chest radiographs), shown that way.
 
-Objects: by default one object per label value present in the scene (its mask may have several
-pieces: a liver cut in two by the slice is one liver). Labels whose instances should be counted
-(lesions, "kidney" covering both kidneys) are split into connected pieces (8-connected) with
-`components`: a comma-separated list of names, or ``all``. Pieces or structures under
+Objects: one object per label value present in the scene (its mask may have several pieces: a
+liver cut in two by the slice is one liver), except for structures whose instances are counted:
+`components` (default ``auto``: those named as lesions, `_structures.is_lesion`; ``none``,
+``all``, or a comma-separated list of names, which may hold ``auto``) splits them into
+8-connected pieces, one object each ("How many liver tumours?"). Pieces or structures under
 `min_pixels` are dropped (counted). Each object has its mask (COCO RLE) and tight box.
 
 Relations, computed from the masks for every pair, so complete: ``touching`` (the masks meet:
@@ -45,10 +46,11 @@ within B's outline in the slice, holes of B filled: a tumour in the liver, not o
 
 Images (`images`): for a 2D map, the image of the same file name (or stem) in that folder; for an
 MSD folder, each case's image. 3D volumes have no image file per slice: with `slice_images` (a
-folder) each slice of the image volume is written there as an 8-bit PNG (intensities between the
-slice's 0.5th and 99.5th percentiles; the first channel of a multi-channel volume) and becomes the
-scene's image; without it a slice scene has
-no image (its `meta` names the volume and slice). Reading needs scipy (connected pieces, filled
+folder) each slice of the image volume is written there as an 8-bit PNG (the first channel of a
+multi-channel volume) and becomes the scene's image; without it a slice scene has no image (its
+`meta` names the volume and slice). `window` says how intensities become grey levels (`_windows`):
+by default between the slice's 0.5th and 99.5th percentiles, or a CT window ("soft_tissue",
+"lung", "bone", "brain", "WIDTH,LEVEL" in HU) for volumes in HU; ``meta["window"]`` says which. Reading needs scipy (connected pieces, filled
 outlines): ``pip install veriscene[medical]``.
 """
 
@@ -77,6 +79,7 @@ from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
     SURROUNDED, TOUCHING, Options, _count_option, _scipy, split_names, structure_scene,
 )
+from veriscene.io.readers._windows import parse_window, volume_window
 from veriscene.io.readers.label_tables import nifti_header_table, read_label_table
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
@@ -177,6 +180,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         volume, usable = image_volume(ctx, case.image, labels.shape, "the label map")
         if not usable:
             return
+    window = volume_window(ctx.report, opts.window, volume)
     present = set(np.flatnonzero(np.any(labels != 0, axis=tuple(a for a in range(3) if a != axis))).tolist())
     empty = small = 0
     for k in range(0, labels.shape[axis], step):
@@ -199,7 +203,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             small += 1  # an organ's last sliver: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
-        image = slice_png(picture, slice_images, image_id)
+        image = slice_png(picture, slice_images, image_id, window, meta)
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(_scene, ctx, opts, cut, image_id, image, meta))
         if scene is not None:
@@ -214,7 +218,7 @@ def read_label_map(
     *,
     labels: str | os.PathLike[str] | None = None,
     images: str | os.PathLike[str] | None = None,
-    components: str | bool | None = None,
+    components: str | bool | None = "auto",
     min_pixels: int | str = 10,
     axis: int | str = 2,
     step: int | str = 1,
@@ -222,27 +226,31 @@ def read_label_map(
     orientation: str | None = None,
     structure_files: bool = False,
     square_pixels: bool = True,
+    window: str | None = None,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from medical label maps (module notes): 2D maps, 3D volumes sliced along
     `axis` every `step` slices, or an MSD folder. `labels` names the label values, `images` is
-    the folder of the images, `components` the names counted by connected pieces (or "all"),
-    `slice_images` the folder slices of image volumes are written to, `orientation`
+    the folder of the images, `components` the names counted by connected pieces ("auto", default:
+    lesions; "none", "all"), `slice_images` the folder slices of image volumes are written to, `orientation`
     "radiological" for 2D maps or NumPy volumes shown the patient's right on the left (NIfTI
     slices always are), `structure_files` to read the folder `path` as one case of one binary
     mask per structure (TotalSegmentator's `segmentations/` folders are found without it),
     `square_pixels` false to keep a slice of pixels that are not square (coronal slices of thick CT
-    slices) on its voxel grid instead of resampling it to square pixels."""
+    slices) on its voxel grid instead of resampling it to square pixels, `window` how slices of
+    the image volume become PNGs: "percentile" (default), a CT window ("soft_tissue", "lung",
+    "bone", "brain") or "WIDTH,LEVEL" in HU (`_windows`)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2)
     if orientation not in (None, RADIOLOGICAL):
         raise ValueError(f"orientation must be {RADIOLOGICAL!r} (or not given), got {orientation!r}")
+    window_used = parse_window(window)
     _scipy()
     cases, found_table = find_cases(path, images, structure_files)
     table_path = Path(labels) if labels is not None else found_table
     table = read_label_table(table_path) if table_path is not None else {}
     ctx = ReadContext(path, "label_map", **options)
-    opts = Options(table, split_names(ctx, components), min_pixels, square_pixels)
+    opts = Options(table, split_names(ctx, components), min_pixels, square_pixels, window_used)
     out_dir = Path(slice_images) if slice_images is not None else None
     for case in cases:
         ctx.source = str(case.label)

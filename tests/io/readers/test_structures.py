@@ -1,0 +1,79 @@
+"""Which structures are counted by their connected pieces (`components`), and what counting them
+changes in the questions asked of a slice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veriscene.io.readers._base import ReadContext
+from veriscene.io.readers._structures import Split, is_lesion, split_names
+
+from PIL import Image
+
+from .reader_helpers import read_all, write_json
+
+
+@pytest.mark.parametrize("name, lesion", [
+    ("lesion", True), ("liver tumour", True), ("tumor", True), ("cancer", True),  # MSD Task03, Task06, Task07
+    ("colon cancer primary", True), ("metastasis", True), ("lung nodule", True), ("left kidney cyst", True),
+    ("renal stone", True), ("gallstone", True), ("lymph node", True), ("colon polyp", True),
+    ("enhancing tumour", False), ("non-enhancing tumor", False), ("necrotic tumor core", False),  # a glioma's parts
+    ("whole tumor", False), ("edema", False),
+    ("liver", False), ("left kidney", False), ("kidney", False), ("colon", False), ("lymph", False),
+    ("massive organ", False), ("node", False),
+])
+def test_lesion_names(name: str, lesion: bool) -> None:
+    assert is_lesion(name) is lesion
+
+
+@pytest.mark.parametrize("given, expected", [
+    (None, Split(lesions=True)),
+    ("auto", Split(lesions=True)),
+    ("AUTO", Split(lesions=True)),
+    ("none", Split()),
+    ("", Split()),
+    (False, Split()),
+    ("all", Split(every=True)),
+    (True, Split(every=True)),
+    ("kidney, Liver_Tumours", Split(frozenset({"kidney", "liver tumour"}))),
+    ("auto,kidney", Split(frozenset({"kidney"}), lesions=True)),
+])
+def test_components_option(given: str | bool | None, expected: Split) -> None:
+    assert split_names(ReadContext("x", "label_map"), given) == expected
+
+
+def test_split_applies() -> None:
+    assert Split(frozenset({"kidney"}), lesions=True).applies("kidney")
+    assert Split(frozenset({"kidney"}), lesions=True).applies("liver tumour")
+    assert not Split(frozenset({"kidney"})).applies("liver tumour")
+    assert not Split(lesions=True).applies("liver") and Split(every=True).applies("liver")
+
+
+def three_tumours(tmp_path: Path) -> tuple[Path, Path]:
+    """A 40x60 map: a liver (1) holding three separate tumours (5) of 29 pixels each."""
+    yy, xx = np.mgrid[:40, :60]
+    labels = np.zeros((40, 60), np.uint8)
+    labels[(xx - 20) ** 2 + (yy - 20) ** 2 <= 15**2] = 1
+    for cx, cy in ((14, 14), (26, 24), (16, 28)):
+        labels[(xx - cx) ** 2 + (yy - cy) ** 2 <= 9] = 5
+    Image.fromarray(labels).save(tmp_path / "slice.png")
+    return tmp_path / "slice.png", write_json(tmp_path / "t.json", {"1": "liver", "5": "liver_tumour"})
+
+
+@pytest.mark.parametrize("components, names, answer", [
+    (None, ("liver", "liver tumour", "liver tumour", "liver tumour"), "3"),  # by default: each tumour
+    ("none", ("liver", "liver tumour"), "1"),  # one object of three pieces: counted as one
+])
+def test_how_many_tumours(tmp_path: Path, components: str | None, names: tuple[str, ...], answer: str) -> None:
+    from veriscene.generators import SceneRunner, Vocabulary, select_generators
+
+    path, table = three_tumours(tmp_path)
+    options = {"components": components} if components is not None else {}
+    (scene,), _ = read_all(path, "label_map", labels=table, **options)
+    assert scene.names == names
+    runner = SceneRunner([g() for g in select_generators("object.count.v1")], Vocabulary.from_scenes([scene]))
+    asked = {s.question: str(s.answer) for s in runner.run(scene)}
+    assert [a for q, a in asked.items() if "liver tumours" in q] == [answer]  # "How many...", "What is the number..."
