@@ -54,7 +54,7 @@ CLI_ONLY: dict[str, dict[str, str]] = {
 # Options a function takes through its **options, by the same names: export's format options and
 # convert's reader options (`veriscene.io.readers.reader_options` lists each format's).
 THROUGH_OPTIONS: dict[str, set[str]] = {
-    "export": {"absolute_paths", "mc_style", "turns", "task_name", "split_by", "split", "prompts"},
+    "export": {"absolute_paths", "mc_style", "turns", "task_name", "split_by", "split", "prompts", "system"},
     "convert": {"allow_pickle", "image_root", "image_size", "synonyms", "drop_bad_parts"},
 }
 

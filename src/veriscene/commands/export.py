@@ -182,6 +182,11 @@ def register(app: typer.Typer) -> None:
                          "(default train); the folder's other splits are kept, so a train and a test run export "
                          "into one folder."),
         ] = None,
+        system: Annotated[
+            str | None,
+            typer.Option("--system", help="A system message that opens every record (sharegpt, trl, verl), e.g. the "
+                         "reasoning instruction of an R1-style recipe; llava takes it from its conversation template."),
+        ] = None,
         prompts: Annotated[
             Path | None,
             typer.Option("--prompts", help="Prompt JSON file, as `veriscene eval --prompts` takes: lmms_eval's "
@@ -211,6 +216,13 @@ def register(app: typer.Typer) -> None:
                 check_reasoning_format(to)
             except ValueError as exc:
                 fail(str(exc))
+        if system is not None:
+            from veriscene.io.writers import check_system_format
+
+            try:
+                check_system_format(to, system)
+            except ValueError as exc:
+                fail(str(exc))
         if split is not None and to != "hf":
             fail(f"--split names the split of an hf export's DatasetDict, not of --to {to}")
         if split is not None:
@@ -232,6 +244,8 @@ def register(app: typer.Typer) -> None:
             options["turns"] = turns
         if instructions:
             options.update(instructions=True, prompts=prompts)
+        if system is not None:
+            options["system"] = system
         if reasoning:
             options.update(reasoning=True, scenes=[str(f) for f in scenes] if scenes else None)
         try:

@@ -190,6 +190,9 @@ def export(
     (`veriscene.io.reasoning`, `veriscene.rationale`), computed from the run's scenes (those its
     manifest names, or `scenes`); for llava, sharegpt, parquet, hf and trl.
 
+    `options["system"]`: a system message that opens every record, for sharegpt, trl and verl
+    (`io.writers.SYSTEM_FORMATS`; llava takes it from its conversation template: ValueError).
+
     A finished run whose files hold another number of samples than its manifest records raises
     IncompleteRunError and writes nothing, unless `allow_incomplete` (then the summary warns).
     An `out` that would replace a file of the run raises RunFileError; an lmms_eval task folder

@@ -31,7 +31,7 @@ from veriscene.io.writers.common import ExportSummary, ImageResolver
 from veriscene.io.writers.files import check_folders
 from veriscene.io.writers.hf_datasets import write_hf
 from veriscene.io.writers.lmms_eval import write_lmms_eval
-from veriscene.io.writers.text import answer_text, check_mc_style
+from veriscene.io.writers.text import answer_text, check_mc_style, check_system
 
 # writer(samples, out, summary, images, **options) -> None; fills `summary`
 Writer = Callable[..., None]
@@ -53,6 +53,26 @@ ALWAYS_EMBED = ("hf", "lmms_eval")  # a saved `datasets` folder stores image byt
 # formats whose readers open a path in their `images` column relative to the folder they run in
 # (`datasets` decoding an Image feature, verl's loader), not to the file holding it
 PATH_RELATIVE_TO_READER = ("parquet", "trl", "verl")
+# formats whose records hold chat messages with a place for a system message (`system=`)
+SYSTEM_FORMATS = ("sharegpt", "trl", "verl")
+_NO_SYSTEM = {  # why the others have none
+    "llava": "LLaVA's trainer takes the system message from its conversation template (--version); its "
+             "conversations hold human and gpt turns only",
+    "parquet": "its rows are a question and an answer, not chat messages",
+    "hf": "its rows are a question and an answer, not chat messages",
+    "jsonl": "its records must stay the samples their ids hash",
+    "lmms_eval": "a benchmark's prompts are its task's (--prompts FILE with a 'system')",
+}
+
+
+def check_system_format(fmt: str, system: Any) -> None:
+    """ValueError for a system message asked of a format without a place for one, or not text."""
+    if system is None:
+        return
+    if fmt not in SYSTEM_FORMATS:
+        raise ValueError(f"a system message is for {', '.join(SYSTEM_FORMATS)}, not {fmt} "
+                         f"({_NO_SYSTEM.get(fmt, 'it has no system message')})")
+    check_system(system)
 
 
 def relative_paths_warning(root: Path, fmt: str) -> str:
@@ -154,6 +174,7 @@ def write(
         raise ValueError("absolute_paths and image_root exclude each other: absolute paths are relative to nothing")
     if "mc_style" in options:
         check_mc_style(options["mc_style"])
+    check_system_format(fmt, options.get("system"))
     if embed_images and fmt not in EMBEDDING_FORMATS:
         raise ValueError(
             f"format {fmt!r} references images by path and cannot embed them; "
@@ -187,10 +208,12 @@ def write(
 __all__ = [
     "EMBEDDING_FORMATS",
     "LAYOUTS",
+    "SYSTEM_FORMATS",
     "WRITERS",
     "ExportSummary",
     "OutputLayout",
     "answer_text",
+    "check_system_format",
     "get_writer",
     "names_file",
     "output_folder",

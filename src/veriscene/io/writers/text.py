@@ -124,6 +124,12 @@ def _answer_text(sample: dict[str, Any], mc_style: str) -> str:
     return _plain_answer(sample)
 
 
+def check_system(system: Any) -> None:
+    """ValueError unless `system` (a system message for every record) is None or non-blank text."""
+    if system is not None and (not isinstance(system, str) or not system.strip()):
+        raise ValueError(f"the system message must be non-empty text, got {system!r}")
+
+
 def prompt_text(question: str, n_images: int, *, separator: str = "") -> str:
     """The question with one `<image>` placeholder per image in front (kept if already present).
 

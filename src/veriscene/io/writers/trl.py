@@ -12,6 +12,12 @@
                  answer_letter, mode, box_format, image_size}
     program      JSON text of the program                 /
 
+With `system` (`--system TEXT`), `prompt` (and `messages` below) opens with the system message
+`{"role": "system", "content": [{"type": "text", "text": TEXT}]}`: the instruction many VLM
+recipes train and sample with ("A conversation between User and Assistant. ... The assistant first
+thinks about the reasoning process ... <think> </think> and <answer> </answer> tags"), which the
+chat template then renders as the model will see it.
+
 With `turns` N > 1, a record is a conversation of up to N questions about the same image(s), in
 TRL's conversational language-modeling form (SFTTrainer; not GRPO, which needs prompts), grouped
 as the llava and sharegpt exports group them (`turns.conversations`):
@@ -64,7 +70,7 @@ from veriscene.io.writers.common import (
     require_paths,
     write_json_lines,
 )
-from veriscene.io.writers.text import IMAGE_PLACEHOLDER, answer_text
+from veriscene.io.writers.text import IMAGE_PLACEHOLDER, answer_text, check_system
 from veriscene.io.writers.turns import Turn, check_turns, conversation_id, conversation_records
 
 FILE_FORMATS = ("jsonl", "parquet")
@@ -91,8 +97,14 @@ def prompt_content(question: str, n_images: int) -> list[dict[str, Any]]:
     return content
 
 
+def system_messages(system: str | None) -> list[dict[str, Any]]:
+    """The system message a record opens with (none without `system`)."""
+    return [] if system is None else [{"role": "system", "content": [{"type": "text", "text": system}]}]
+
+
 def trl_row(
-    sample: dict[str, Any], images: ImageResolver, *, columnar: bool, mc_style: str = "letter"
+    sample: dict[str, Any], images: ImageResolver, *, columnar: bool, mc_style: str = "letter",
+    system: str | None = None,
 ) -> tuple[dict[str, Any], int]:
     refs = images.resolve_all(sample)
     if not columnar:
@@ -100,7 +112,7 @@ def trl_row(
     content = prompt_content(str(sample["question"]), len(refs))
     choices = sample.get("choices")
     row = {
-        "prompt": [{"role": "user", "content": content}],
+        "prompt": system_messages(system) + [{"role": "user", "content": content}],
         "completion": [
             {
                 "role": "assistant",
@@ -207,11 +219,12 @@ class ConversationImages:
 
 
 def conversation_row(turns: list[Turn], *, columnar: bool,
-                     read: Callable[[ImageRef], bytes | None] | None = None) -> tuple[dict[str, Any], int]:
+                     read: Callable[[ImageRef], bytes | None] | None = None,
+                     system: str | None = None) -> tuple[dict[str, Any], int]:
     """One multi-turn record (see the module docstring) and the bytes of the images it embeds;
     `read` gives an image's bytes when embedding (Parquet)."""
     refs = list(turns[0].refs)
-    messages: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = system_messages(system)
     for k, turn in enumerate(turns):
         messages.append({"role": "user", "content": prompt_content(turn.question, len(refs) if k == 0 else 0)})
         messages.append({"role": "assistant", "content": [{"type": "text", "text": turn.answer}]})
@@ -244,11 +257,14 @@ def write_trl(
     file_format: str | None = None,
     batch_rows: int = 1000,
     turns: int = 1,
+    system: str | None = None,
 ) -> None:
     """`file_format` ("jsonl" | "parquet") applies when `out` is a directory; default jsonl
     (parquet when embedding images). `turns` > 1 writes conversations of up to that many
-    questions about the same image(s) as `messages` records (see the module docstring)."""
+    questions about the same image(s) as `messages` records (see the module docstring).
+    `system`: a system message that opens every record."""
     check_turns(turns)
+    check_system(system)
     out = Path(out)
     if out.suffix.lower() in SUFFIXES:
         file_format = out.suffix.lower().lstrip(".")
@@ -264,11 +280,12 @@ def write_trl(
         read = ConversationImages() if images.embed else None
         rows = conversation_records(
             samples, summary, images, turns,
-            lambda conv: conversation_row(conv, columnar=columnar, read=read), mc_style=mc_style,
+            lambda conv: conversation_row(conv, columnar=columnar, read=read, system=system), mc_style=mc_style,
         )
     else:
         rows = convert_all(
-            samples, summary, lambda _i, s: trl_row(s, images, columnar=columnar, mc_style=mc_style)
+            samples, summary,
+            lambda _i, s: trl_row(s, images, columnar=columnar, mc_style=mc_style, system=system)
         )
     if columnar:
         write_rows(path, conversation_schema() if turns > 1 else trl_schema(), rows, batch_rows=batch_rows)

@@ -2,6 +2,8 @@
 
     data_source   "veriscene/<task>"                 (verl picks the reward function by it)
     prompt        [{"role": "user", "content": "<image>How many cups are there?"}]
+                  (with `system`, `--system TEXT`: {"role": "system", "content": TEXT} first, the
+                  instruction an R1-style GRPO recipe samples with)
     images        [{"image": "images/0001.png"}]    paths (relative to image_root, see `common`)
                   [{"bytes": b"..."}]               with embed_images=True
     ability       the generator family, e.g. "counting"
@@ -33,7 +35,7 @@ from veriscene.io.writers.common import (
     provenance,
     require_paths,
 )
-from veriscene.io.writers.text import prompt_text
+from veriscene.io.writers.text import check_system, prompt_text
 
 DEFAULT_NAME = "verl.parquet"
 SUFFIXES = (".parquet",)
@@ -71,7 +73,7 @@ def verl_schema(embed: bool) -> Any:
 
 
 def verl_row(
-    index: int, sample: dict[str, Any], images: ImageResolver, *, split: str = "train"
+    index: int, sample: dict[str, Any], images: ImageResolver, *, split: str = "train", system: str | None = None
 ) -> tuple[dict[str, Any], int]:
     refs = images.resolve_all(sample)
     require_paths(sample, refs)
@@ -84,7 +86,8 @@ def verl_row(
         raise ValueError(f"sample {sample['id']}: image not available, cannot embed it for verl")
     row = {
         "data_source": f"veriscene/{sample['task']}",
-        "prompt": [{"role": "user", "content": prompt_text(str(sample["question"]), len(refs))}],
+        "prompt": ([] if system is None else [{"role": "system", "content": system}])
+        + [{"role": "user", "content": prompt_text(str(sample["question"]), len(refs))}],
         "images": cells,
         "ability": str(sample.get("family", "")),
         "reward_model": {"style": "rule", "ground_truth": ground_truth(sample)},
@@ -102,10 +105,13 @@ def write_verl(
     split: str = "train",
     batch_rows: int = 1000,
     compression: str = "zstd",
+    system: str | None = None,
 ) -> None:
-    """Write verl rows; `split` goes to extra_info (verl's examples write train / test files)."""
+    """Write verl rows; `split` goes to extra_info (verl's examples write train / test files);
+    `system` opens every prompt."""
+    check_system(system)
     path = output_file(out, DEFAULT_NAME, SUFFIXES)
-    rows = convert_all(samples, summary, lambda i, s: verl_row(i, s, images, split=split))
+    rows = convert_all(samples, summary, lambda i, s: verl_row(i, s, images, split=split, system=system))
     write_rows(
         path, verl_schema(images.embed), rows, batch_rows=batch_rows, compression=compression
     )
