@@ -176,11 +176,13 @@ def register(app: typer.Typer) -> None:
                                          "reply, output, text or caption) and the image (image_id, image_ids or images). "
                                          "An eval run's results.jsonl works: its descriptions are scored, the answers "
                                          "eval scored by program are left out."),
-        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs (veriscene JSONL, plain or "
-                                           "compressed): a file, or a folder or quoted glob pattern of them "
-                                           "(default: the scene files of the run whose samples the replies answer, "
-                                           "as its manifest names them: --samples, or the samples an eval run's "
-                                           "run.json names)."),
+        scenes: list[Path] | None = typer.Option(None, "--scenes", help="Scene graphs (veriscene JSONL, plain or "
+                                                 "compressed): a file, or a folder or quoted glob pattern of them; "
+                                                 "repeatable, an image id of two files scored against the first's "
+                                                 "scene, as generate read it, and said on stderr (default: the scene "
+                                                 "files of the run whose samples the replies answer, as its manifest "
+                                                 "names them: --samples, or the samples an eval run's run.json "
+                                                 "names)."),
         samples: Path | None = typer.Option(None, "--samples", help="The samples the replies answer, for region "
                                             "descriptions (scored against their region) (default: for an eval run's "
                                             "results.jsonl, the samples its run.json names)."),
@@ -213,8 +215,8 @@ def register(app: typer.Typer) -> None:
                 if not extractor_model:
                     _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
                 model = load_model(extractor_model, base_url=base_url)
-            report = score_freeform(responses, scenes, extractor=extractor, matcher=matcher, model=model, out=out,
-                                    samples=samples)
+            report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
+                                    out=out, samples=samples)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             from veriscene.scene.compressed import CompressedFileError
 
@@ -225,6 +227,14 @@ def register(app: typer.Typer) -> None:
                   "the free-form ones (status not_scored)", 1)
         console.print_json(orjson.dumps(report.summary()).decode())
         # on stderr: standard output stays one JSON document (`| jq` works)
+        for repeat in report.repeated[:5]:
+            err_console.print(f"[yellow]repeated[/] {repeat.message()}", soft_wrap=True, markup=True, highlight=False)
+        if len(report.repeated) > 5:
+            err_console.print(f"[yellow]repeated[/] and {len(report.repeated) - 5} more image ids", highlight=False)
+        if report.repeated:
+            from veriscene.evaluate.freeform.scene_map import ADVICE
+
+            err_console.print(f"[yellow]repeated[/] {ADVICE}", soft_wrap=True, markup=True, highlight=False)
         if report.scored_by_program:
             err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {responses}: answers `veriscene "
                               "eval` scored by program (status scored / parse_failed), not descriptions",

@@ -15,7 +15,9 @@ names: the samples are read from `samples` (for an evaluation's results.jsonl, b
 the run's run.json); a samples file in which a reply's id names two samples of other answers (two
 runs' samples merged: `veriscene.sample_ids`) is refused, naming them. Lines without a text or an
 image id, whose image has no scene graph, or region descriptions whose region cannot be found,
-are reported in `rejected` with their line number, never dropped silently.
+are reported in `rejected` with their line number, never dropped silently. An image id two scene
+files give is scored against the first file's scene, as `generate` made the samples from it; the
+later ones are reported in `repeated` (`scene_map`).
 
 Writes (with `out`) one JSON line per reply: id, image_id (the first), image_ids, helpfulness,
 truthfulness, hallucinations, recall_by_kind and every claim with its verdict.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +41,7 @@ from veriscene.answers.normalize import singular
 from veriscene.errors import ExecutionFailure
 from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
+from veriscene.evaluate.freeform.scene_map import ADVICE, RepeatedScene, ScenesArg, load_scene_map
 from veriscene.evaluate.freeform.score import (
     Canonicaliser,
     ReplyScore,
@@ -47,7 +51,6 @@ from veriscene.evaluate.freeform.score import (
 )
 from veriscene.evaluate.metrics import bootstrap_ci
 from veriscene.program import ExecutionContext, run_nodes
-from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
 
 TEXT_FIELDS = ("response", "reply", "output", "text", "caption")
@@ -83,11 +86,15 @@ class FreeformReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     # lines of an evaluation's results.jsonl that are answers, not descriptions (None: not a file's replies)
     scored_by_program: int | None = None
+    # scenes left out for an image id an earlier scene file gave (`scene_map.load_scene_map`)
+    repeated: list[RepeatedScene] = field(default_factory=list)
 
     def summary(self, n_boot: int = 1000) -> dict[str, Any]:
         helpful = [r["helpfulness"] for r in self.records]
         truthful = [r["truthfulness"] for r in self.records if r["truthfulness"] is not None]
         left_out = {} if self.scored_by_program is None else {"scored_by_program": self.scored_by_program}
+        if self.repeated:
+            left_out["repeated_scenes"] = len(self.repeated)
         return {
             "n": len(self.records), "extractor": self.extractor, "matcher": self.matcher,
             "helpfulness": float(np.mean(helpful)) if helpful else None,
@@ -101,15 +108,13 @@ class FreeformReport:
         }
 
 
-def _load_scenes(scenes: str | os.PathLike[str] | Sequence[Any] | dict[str, Scene]) -> dict[str, Scene]:
-    """image id -> Scene from scene files (a file, a folder, a glob pattern or a list of files: as
-    `veriscene.read_scenes` reads them), scenes, or such a dict."""
-    if isinstance(scenes, dict):
-        return scenes
-    items = scenes if isinstance(scenes, (str, os.PathLike)) else list(scenes)
-    if isinstance(items, (str, os.PathLike)) or (items and all(isinstance(s, (str, os.PathLike)) for s in items)):
-        return {s.image_id: s for s in read_scenes(items)}  # a file, a folder, a pattern or a list of files
-    return {s.image_id: s for s in items}
+def _load_scenes(scenes: ScenesArg) -> dict[str, Scene]:
+    """image id -> Scene (`load_scene_map`: the first scene of an id), a repeated id warned of."""
+    scene_map, repeated = load_scene_map(scenes)
+    if repeated:
+        more = f" (and {len(repeated) - 1} more such ids)" if len(repeated) > 1 else ""
+        warnings.warn(f"{repeated[0].message()}{more}; {ADVICE}", stacklevel=3)
+    return scene_map
 
 
 def _extractor(kind: Any, lexicon: Lexicon, model: Any = None) -> Any:
@@ -330,7 +335,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
     items, rejected, by_program = _read_responses(path)
-    scene_map = _load_scenes(scenes if scenes is not None else _run_scenes(samples, path))
+    scene_map, repeated = load_scene_map(scenes if scenes is not None else _run_scenes(samples, path))
     by_id = _samples_by_id(samples, path, items)
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
     for line_no, rec, images, text in items:
@@ -341,7 +346,8 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
             usable.append((line_no, rec, item))
     scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
                                                matcher=matcher, model=model)
-    report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program)
+    report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program,
+                            repeated=repeated)
     for (line_no, rec, item), score in zip(usable, scores):
         if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
             report.rejected.append({"line": line_no, "id": rec.get("id"),
@@ -366,7 +372,7 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
         _, scenes_path = resolve_inputs(samples_path, scenes)
     except FileNotFoundError as exc:
         return {"skipped": f"free-form replies not scored: {exc}"}
-    scene_map = _load_scenes(scenes_path)
+    scene_map, repeated = load_scene_map(scenes_path)
     pending = [r for r in records if r["status"] == "not_scored" and r["image_ids"]
                and all(i in scene_map for i in r["image_ids"])]
     wanted = {r["id"] for r in pending}
@@ -377,7 +383,7 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
         if not isinstance(item, str):
             todo.append((r, item))
     scores, ext_name, match_name = score_texts([x for _, x in todo], scene_map, matcher=matcher)
-    report = FreeformReport(extractor=ext_name, matcher=match_name)
+    report = FreeformReport(extractor=ext_name, matcher=match_name, repeated=repeated)
     for (r, _), s in zip(todo, scores):
         report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
                                "image_ids": list(r["image_ids"]), **s.to_dict()})

@@ -1,0 +1,98 @@
+"""Free-form scoring's scenes (`evaluate.freeform.scene_map`): an image id two scene files give is
+scored against the first file's scene, as generate, verify and export --reasoning read it, and
+said, naming both files; `score-freeform --scenes` is repeatable and reads every file given."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from tests.evaluate.conftest import samples
+from veriscene.cli import app
+from veriscene.evaluate import score_freeform
+from veriscene.evaluate.freeform import score_texts
+from veriscene.evaluate.freeform.scene_map import RepeatedScene, load_scene_map
+from veriscene.scene import read_scenes, write_scenes
+from veriscene.scene.model import Scene
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def two_files(demo_run: Path, tmp_path: Path) -> tuple[Path, Path, list[Scene]]:
+    """A holds demo scenes 0 and 1; B holds scene 2 under scene 1's id, and scene 3."""
+    scenes = list(read_scenes(demo_run / "scenes.jsonl"))[:4]
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_scenes(scenes[:2], a)
+    write_scenes([replace(scenes[2], image_id=scenes[1].image_id), scenes[3]], b)
+    return a, b, scenes
+
+
+@pytest.mark.parametrize("order", ["ab", "ba"])
+def test_the_first_file_s_scene_of_an_id_is_kept_and_the_other_named(two_files, order: str) -> None:
+    a, b, scenes = two_files
+    first, second = (a, b) if order == "ab" else (b, a)
+    found, repeated = load_scene_map([first, second])
+    assert sorted(found) == sorted(s.image_id for s in (scenes[0], scenes[1], scenes[3]))
+    kept = scenes[1] if order == "ab" else scenes[2]
+    assert found[scenes[1].image_id].boxes.tolist() == kept.boxes.tolist()
+    assert repeated == [RepeatedScene(scenes[1].image_id, str(first), str(second))]
+    assert repeated[0].message() == (f"image id {scenes[1].image_id!r} is in both {first} and {second}: the first "
+                                     "scene is scored")
+
+
+def test_an_id_twice_in_one_file_or_in_memory_is_named_too(two_files, tmp_path: Path) -> None:
+    _, _, scenes = two_files
+    one = tmp_path / "one.jsonl"
+    write_scenes([scenes[0], replace(scenes[1], image_id=scenes[0].image_id)], one)
+    found, repeated = load_scene_map(one)
+    assert found[scenes[0].image_id].boxes.tolist() == scenes[0].boxes.tolist()
+    assert [r.message() for r in repeated] == [f"image id {scenes[0].image_id!r} is in {one} twice: the first scene "
+                                               "is scored"]
+    found, repeated = load_scene_map([scenes[0], replace(scenes[1], image_id=scenes[0].image_id)])
+    assert found[scenes[0].image_id] is scenes[0]
+    assert [r.to_dict() for r in repeated] == [{"image_id": scenes[0].image_id, "used": None, "ignored": None}]
+
+
+def _caption_replies(run: Path, path: Path, image_ids: list[str]) -> Path:
+    """Each image's caption target as the reply (truthful against the run's own scene)."""
+    by_image = {}
+    for s in samples(run):
+        if s["task"] == "scene_graph.caption.v1" and not s.get("choices"):
+            by_image.setdefault(s["images"][0]["id"], s["answer"])
+    path.write_bytes(b"".join(orjson.dumps({"id": i, "image_id": i, "reply": by_image[i]}) + b"\n"
+                              for i in image_ids))
+    return path
+
+
+def test_score_freeform_reads_every_scenes_file_and_says_the_repeated_ids(demo_run: Path, two_files,
+                                                                          tmp_path: Path) -> None:
+    a, b, scenes = two_files
+    ids = [s.image_id for s in (scenes[0], scenes[1], scenes[3])]
+    replies = _caption_replies(demo_run, tmp_path / "replies.jsonl", ids)
+    result = runner.invoke(app, ["score-freeform", str(replies), "--scenes", str(a), "--scenes", str(b),
+                                 "--matcher", "lexical", "--out", str(tmp_path / "scores.jsonl")])
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads(result.stdout)
+    assert (summary["n"], summary["rejected"], summary["repeated_scenes"]) == (3, 0, 1)  # B's own id scored too
+    scores = {r["id"]: r for r in map(orjson.loads, (tmp_path / "scores.jsonl").read_bytes().splitlines())}
+    assert scores[scenes[1].image_id]["truthfulness"] == 1.0  # against A's scene, the one its caption describes
+    assert (f"repeated image id {scenes[1].image_id!r} is in both {a} and {b}: the first scene is scored"
+            in result.stderr)
+    assert "give each data set's image ids a prefix of their own (convert -r id_prefix=NAME/)" in result.stderr
+
+
+def test_the_python_api_takes_the_files_in_order(demo_run: Path, two_files, tmp_path: Path) -> None:
+    a, b, scenes = two_files
+    replies = _caption_replies(demo_run, tmp_path / "replies.jsonl", [scenes[1].image_id])
+    first_a = score_freeform(replies, [a, b], matcher="lexical")
+    first_b = score_freeform(replies, [b, a], matcher="lexical")
+    assert first_a.records[0]["truthfulness"] == 1.0 > first_b.records[0]["truthfulness"]
+    assert [r.ignored for r in first_a.repeated] == [str(b)] and [r.ignored for r in first_b.repeated] == [str(a)]
+    assert "repeated_scenes" not in score_freeform(replies, [a], matcher="lexical").summary()
+    with pytest.warns(UserWarning, match=f"image id {scenes[1].image_id!r} is in both {a} and {b}"):
+        score_texts([(scenes[1].image_id, "A red circle.")], [a, b], matcher="lexical")
