@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from veriscene.card import CardFacts, SampleTally, SceneFacts
-from veriscene.card_cite import CLEVR, GQA, VISUAL_GENOME, citation_section, veriscene_bibtex
+from veriscene import __version__
+from veriscene.card_cite import CLEVR, GQA, VISUAL_GENOME, citation_section, release_year, veriscene_bibtex
 
 
 def facts(sources: dict[str, int] | None, version: str | None = "0.10.0") -> CardFacts:
@@ -27,9 +28,24 @@ def test_veriscene_entry_names_the_release() -> None:
         "  title   = {veriscene: verifiable vision-language data from scene graphs},\n"
         "  author  = {{veriscene developers}},\n"
         "  version = {0.10.0},\n"
+        "  year    = {2026},\n"
         "  note    = {Questions generated from scene graphs, each with the program that computes its answer}\n"
         "}")
-    assert "version" not in veriscene_bibtex(None)
+    assert "version" not in veriscene_bibtex(None) and "year" not in veriscene_bibtex(None)
+
+
+@pytest.mark.parametrize("version, year", [
+    ("0.1.0", 2026),
+    ("0.11.0", 2026),
+    (__version__, 2026),  # the installed release: a release in another year adds FIRST_RELEASE_OF_YEAR's line
+    ("0.11.0.dev0", 2026),
+    ("0.0.9", None),  # before the first release
+    ("99.0.0", None),  # after the installed one: its year not known here
+    ("unknown", None),
+])
+def test_a_release_s_year(version: str, year: int | None) -> None:
+    assert release_year(version) == year
+    assert ("  year    = {2026},\n" in veriscene_bibtex(version)) is (year is not None)
 
 
 @pytest.mark.parametrize("sources, entries", [

@@ -74,9 +74,37 @@ SOURCE_CITATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# the first release of each year, (year, (major, minor)), oldest first: a release in a new year adds
+# its line (all releases to date, 0.1.0 to 0.11.0, came out in 2026)
+FIRST_RELEASE_OF_YEAR: tuple[tuple[int, tuple[int, int]], ...] = ((2026, (0, 1)),)
+
+
+def _major_minor(version: str) -> tuple[int, int] | None:
+    parts = version.split(".")
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def release_year(version: str) -> int | None:
+    """The year the release `version` came out, up to the installed one (`veriscene.__version__`);
+    None for a version not read as MAJOR.MINOR, before the first release or after the installed one
+    (its year is not known here)."""
+    from veriscene import __version__
+
+    release, installed = _major_minor(version), _major_minor(__version__)
+    if release is None or installed is None or release > installed:
+        return None
+    years = [year for year, first in FIRST_RELEASE_OF_YEAR if first <= release]
+    return years[-1] if years else None
+
+
 def veriscene_bibtex(version: str | None) -> str:
-    """veriscene's entry, with the release that made the data (None: not recorded)."""
+    """veriscene's entry, with the release that made the data and its year (None: not recorded;
+    the year is left out for a release it is not known of, see `release_year`)."""
+    year = release_year(version) if version else None
     release = f"\n  version = {{{version}}}," if version else ""
+    release += f"\n  year    = {{{year}}}," if year is not None else ""
     return ("@software{veriscene,\n"
             "  title   = {veriscene: verifiable vision-language data from scene graphs},\n"
             "  author  = {{veriscene developers}},"
