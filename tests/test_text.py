@@ -157,6 +157,27 @@ def test_regions_of_plural_names_and_substances_are_named_as_they_are() -> None:
         assert singular_form(word) is None, word
 
 
+@pytest.mark.parametrize(("noun", "one", "two", "many", "plural_verb"), [
+    # the head of "N of M" is N: Visual Genome's collectives, parts and portions, raw as JSONL
+    # keeps them ("a group of group of men is", "two patches of glass of water" were said)
+    ("group of men", "a group of men", "two groups of men", "groups of men", False),
+    ("row of trees", "a row of trees", "two rows of trees", "rows of trees", False),
+    ("large group of people", "a large group of people", "two large groups of people", "large groups of people", False),
+    ("pair of jeans", "a pair of jeans", "two pairs of jeans", "pairs of jeans", False),
+    ("glass of water", "a glass of water", "two glasses of water", "glasses of water", False),
+    ("piece of cake", "a piece of cake", "two pieces of cake", "pieces of cake", False),
+    ("herd of sheep", "a herd of sheep", "two herds of sheep", "herds of sheep", False),
+    ("group of men (crowd)", "a group of men (crowd)", "two groups of men (crowd)", "groups of men (crowd)", False),
+])
+def test_the_head_of_a_noun_of_a_noun_is_inflected_and_counted(noun, one, two, many, plural_verb) -> None:
+    from veriscene.text import agreeing_relation_phrase, counted_plural, is_uncountable, takes_plural_verb, unit_phrase
+
+    assert with_article(noun) == one == counted(1, noun) and unit_phrase(noun) == one.split(" ", 1)[1]
+    assert counted(2, noun) == two and plural(noun) == many == counted_plural(noun)
+    assert takes_plural_verb(noun) is plural_verb and not is_uncountable(noun)
+    assert agreeing_relation_phrase(noun, "on") == "is on"
+
+
 @pytest.mark.parametrize(("predicate", "one", "many", "after_noun"), [
     ("left of", "is to the left of", "are to the left of", "to the left of"),
     ("holding", "is holding", "are holding", "holding"),

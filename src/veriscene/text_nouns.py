@@ -122,13 +122,20 @@ def inflect_engine() -> "inflect.engine":
 
 
 def _qualified(phrase: str) -> tuple[str, str]:
-    """'bow (weapon)' -> ('bow', ' (weapon)'): LVIS tells names apart by a qualifier in
-    parentheses, and the noun before it is the one to inflect; ('cup', '') without one."""
+    """The phrase up to the noun that is inflected and counted, and the rest: 'bow (weapon)' ->
+    ('bow', ' (weapon)') (LVIS tells names apart by a qualifier in parentheses); 'group of men'
+    -> ('group', ' of men'), 'large glass of water' -> ('large glass', ' of water') (the head of
+    "N of M" is N: "a group of men is", "two glasses of water", never "a group of group of
+    men" or "two patches of glass of water"); ('cup', '') for any other."""
+    qualifier = ""
     if phrase.endswith(")"):
         i = phrase.rfind(" (")
         if i > 0:
-            return phrase[:i], phrase[i:]
-    return phrase, ""
+            phrase, qualifier = phrase[:i], phrase[i:]
+    i = phrase.find(" of ")
+    if i > 0 and len(phrase) > i + 4:
+        return phrase[:i], phrase[i:] + qualifier
+    return phrase, qualifier
 
 
 @lru_cache(maxsize=65536)
