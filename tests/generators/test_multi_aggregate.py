@@ -51,8 +51,9 @@ def test_count_images() -> None:
 
 
 def test_common_objects() -> None:
+    # of two images, "both images": "every image" speaks of three or more
     assert group_qa("multi.common_objects.v1", "A", "D") == {
-        "Which kinds of objects appear in every image?": ["circle", "square"]}
+        "Which kinds of objects appear in both images?": ["circle", "square"]}
     assert group_qa("multi.common_objects.v1", "B", "AD", sizes=(3,)) == {
         "Which kinds of objects appear in every image?": ["circle"]}
     (cand, answer), = group_candidates("multi.common_objects.v1", "B", "AD", sizes=(3,))
@@ -61,9 +62,9 @@ def test_common_objects() -> None:
 
 def test_common_attributes() -> None:
     assert group_qa("multi.common_attributes.v1", "B", "A", seed=1) == {
-        "Which sizes do the circles have in every image?": ["large"],  # B: large and small, A: large
-        "Which finishes do the circles have in every image?": ["shiny"],
-        "Which colors appear in every image?": ["red"],  # B: green, red; A: red, blue
+        "Which sizes do the circles have in both images?": ["large"],  # B: large and small, A: large
+        "Which finishes do the circles have in both images?": ["shiny"],
+        "Which colors appear in both images?": ["red"],  # B: green, red; A: red, blue
     }
     # sizes and finishes over A, B, D: every value of the type everywhere - degenerate, not asked
     assert group_qa("multi.common_attributes.v1", "A", "BD", sizes=(3,)) == {}
@@ -72,8 +73,8 @@ def test_common_attributes() -> None:
 def test_only_in() -> None:
     assert group_qa("multi.only_in.v1", "C", "AB", sizes=(3,)) == {
         "Which kinds of objects appear in [C] but in none of the other images?": ["star"]}
-    assert group_qa("multi.only_in.v1", "B", "D") == {
-        "Which kinds of objects appear in [B] but in none of the other images?": ["triangle"]}
+    assert group_qa("multi.only_in.v1", "B", "D") == {  # of two images, "the other image"
+        "Which kinds of objects appear in [B] but not in the other image?": ["triangle"]}
 
 
 def test_exists_all_proposes_yes_and_no_groups() -> None:

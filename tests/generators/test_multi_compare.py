@@ -5,7 +5,8 @@ from tests.generators.test_multi_ops import group_candidates, group_qa
 
 def test_most_and_least() -> None:
     assert group_qa("multi.most_objects.v1", "B", "AD", sizes=(3,)) == {"Which image has the most circles?": "B"}
-    assert group_qa("multi.least_objects.v1", "A", "B") == {"Which image has the fewest circles?": "A"}
+    # of two images, the comparative: "Which image has fewer circles?", not "the fewest"
+    assert group_qa("multi.least_objects.v1", "A", "B") == {"Which image has fewer circles?": "A"}
     # B 2 circles, A and D 1 each: the fewest is tied, never asked
     assert group_qa("multi.least_objects.v1", "B", "AD", sizes=(3,)) == {}
 

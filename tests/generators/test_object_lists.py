@@ -9,10 +9,11 @@ from veriscene.generators import Vocabulary
 def test_frequency_needs_a_strict_winner(street) -> None:
     got = qa(street, "object.frequency.v1")
     assert got == {
-        "Which kind of object appears most often in the image: circles or squares?": "circle",
-        "Which kind of object appears least often in the image: circles or squares?": "square",
-        "Which kind of object appears most often in the image: circles or triangles?": "circle",
-        "Which kind of object appears least often in the image: circles or triangles?": "triangle",
+        # of two kinds, the comparative ("more often"), of three the superlative
+        "Which kind of object appears more often in the image: circles or squares?": "circle",
+        "Which kind of object appears less often in the image: circles or squares?": "square",
+        "Which kind of object appears more often in the image: circles or triangles?": "circle",
+        "Which kind of object appears less often in the image: circles or triangles?": "triangle",
         "Which kind of object appears most often in the image: squares, triangles or circles?": "circle",
     }  # squares vs triangles (1 each) and "least" of all three tie: never asked
 

@@ -245,3 +245,12 @@ def test_a_height_is_asked_as_a_height(generator: str, question: str, answer: st
     got = qa(_lamps(), generator)
     assert got[question] == answer
     assert not any(a in ("tall", "short") and "size" in q for q, a in got.items()), got
+
+
+def test_multihop_names_the_object_without_asking_which_object_is_the_object() -> None:
+    # it read "Which object is the object the square is near? Answer with its name."
+    scene = _scene(["square", "diamond"], [(0, "near", 1)])
+    got = _questions(scene, "scene_graph.multihop.v1")
+    assert got["Name the object the square is near."] == "diamond"
+    assert got["Name the object that is near the diamond."] == "square"
+    assert not any(q.startswith("Which object is the object") for q in got), sorted(got)

@@ -40,6 +40,9 @@ class _ExtremeCount(GroupGenerator):
     in_order = True  # the group is shuffled: the answer position is uniform by construction
     final: ClassVar[str] = ""
     pick_max: ClassVar[bool] = True
+    # the templates' degree words by whether the group is of two images: comparative for two
+    # ("Which image has more cups?", "the larger number of"), superlative for three or four
+    degree: ClassVar[dict[bool, dict[str, str]]] = {}
     redraws: ClassVar[int] = 2  # fresh groups tried per name when counts tie
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
@@ -56,7 +59,7 @@ class _ExtremeCount(GroupGenerator):
                     continue
                 answer = counts.index(best)
                 yield Candidate(
-                    None, {"objs": counted_plural(name)}, expected=answer, scenes=scenes,
+                    None, {"objs": counted_plural(name), **self.degree[n == 2]}, expected=answer, scenes=scenes,
                     distractors=[i for i in range(n) if i != answer],
                     build=partial(per_image, n, partial(count_node, name=name), self.final),
                     meta={"counts": counts},
@@ -71,12 +74,13 @@ class WhichHasMost(_ExtremeCount):
     description = "Which of 2-4 images has the largest number of objects of a given name."
     final = "argmax_image"
     pick_max = True
+    degree = {False: {"most": "the most", "largest": "the largest"}, True: {"most": "more", "largest": "the larger"}}
     templates = {
         "default": (
-            "Which image has the most {objs}?",
-            "In which of the images are there the most {objs}?",
-            "Which image contains the largest number of {objs}?",
-            "Count the {objs} in each image. Which image has the most?",
+            "Which image has {most} {objs}?",
+            "In which of the images are there {most} {objs}?",
+            "Which image contains {largest} number of {objs}?",
+            "Count the {objs} in each image. Which image has {most}?",
         )
     }
 
@@ -88,12 +92,14 @@ class WhichHasLeast(_ExtremeCount):
     description = "Which of 2-4 images has the smallest number of objects of a given name."
     final = "argmin_image"
     pick_max = False
+    degree = {False: {"fewest": "the fewest", "smallest": "the smallest"},
+              True: {"fewest": "fewer", "smallest": "the smaller"}}
     templates = {
         "default": (
-            "Which image has the fewest {objs}?",
-            "In which of the images are there the fewest {objs}?",
-            "Which image contains the smallest number of {objs}?",
-            "Count the {objs} in each image. Which image has the fewest?",
+            "Which image has {fewest} {objs}?",
+            "In which of the images are there {fewest} {objs}?",
+            "Which image contains {smallest} number of {objs}?",
+            "Count the {objs} in each image. Which image has {fewest}?",
         )
     }
 

@@ -230,7 +230,7 @@ class AttributeSame(GroupGenerator):
         "default": (
             "Does the {obj} in {img_a} have the same {kind} as the {obj} in {img_b}?",
             "Is the {obj} in {img_a} the same {kind} as the {obj} in {img_b}?",
-            "Do the {obj} of {img_a} and the {obj} of {img_b} share their {kind}?",
+            "Do the {obj} in {img_a} and the {obj} in {img_b} share their {kind}?",
         )
     }
 

@@ -117,7 +117,7 @@ class WhichLacksObject(GroupGenerator):
         "default": (
             "Which image does not contain {a_obj}?",
             "In which of the {n} images is there no {obj}?",
-            "All images but one show {a_obj}. Which image does not?",
+            "{all_but_one} {a_obj}. Which image does not?",
             "Which of the images has no {obj} in it?",
         )
     }
@@ -142,7 +142,10 @@ class WhichLacksObject(GroupGenerator):
             return b.add("not", exists_node(b, i, name))
 
         one = name if is_uncountable(name) else unit_phrase(name)
-        return which_image(scenes, target, lacks, "select_image", {"a_obj": with_article(name), "obj": one})
+        # "All images but one show" speaks of three or more: of two, only one shows it
+        all_but_one = "Only one of the two images shows" if len(scenes) == 2 else "All images but one show"
+        return which_image(scenes, target, lacks, "select_image",
+                           {"a_obj": with_article(name), "obj": one, "all_but_one": all_but_one})
 
 
 @register("multi.has_attributed.v1", family="multi_select")

@@ -79,6 +79,12 @@ def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequ
     return shuffled_list(rng, out)
 
 
+def every_image(n: int) -> str:
+    """How a question of n images says all of them: "both images" for two ("Is there a cup in
+    every image?" asks of three or more), else "every image"."""
+    return "both images" if n == 2 else "every image"
+
+
 def _names_node(b: ProgramBuilder, image: int) -> int:
     return b.add("names_in", b.add("scene", args=[image]))
 
@@ -92,7 +98,7 @@ class CommonObjects(GroupGenerator):
     description = "The object names present in every one of 2-4 images."
     templates = {
         "default": (
-            "Which kinds of objects appear in every image?",
+            "Which kinds of objects appear in {every_image}?",
             "What kinds of objects do the {n} images have in common?",
             "List the object types that are present in each of the {n} images.",
         )
@@ -109,7 +115,7 @@ class CommonObjects(GroupGenerator):
             common = sorted(set.intersection(*sets))
             near = sorted(set.union(*sets) - set(common))
             extra = near or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), common)
-            yield Candidate(None, {"n": number_word(n)}, expected=common, scenes=scenes,
+            yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
                             distractors=set_distractors(ctx.rng, common, extra),
                             build=partial(folded, n, _names_node, "set_intersect"))
 
@@ -127,12 +133,12 @@ class CommonAttributes(GroupGenerator):
     description = "The attribute values of a type present in every one of 2-4 images."
     templates = {
         "any": (
-            "Which {kinds} appear in every image?",
+            "Which {kinds} appear in {every_image}?",
             "Which {kinds} can be found in each of the {n} images?",
             "What {kinds} do the {n} images have in common?",
         ),
         "named": (
-            "Which {kinds} do the {objs} have in every image?",
+            "Which {kinds} do the {objs} have in {every_image}?",
             "In each of the {n} images, which {kinds} can be found among the {objs}?",
             "Which {kinds} of {objs} appear in each of the {n} images?",
         ),
@@ -169,7 +175,7 @@ class CommonAttributes(GroupGenerator):
             twice = len(common) - len(meaning)
             wrong = [d for d in set_distractors(ctx.rng, common, extra)
                      if _classes(d) != meaning and len(d) - len(_classes(d)) <= twice]
-            slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name)}
+            slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name), "every_image": every_image(n)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
                             distractors=wrong,
                             build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
@@ -208,8 +214,8 @@ class OnlyIn(GroupGenerator):
     description = "The object names present in one image and absent from the other 1-3."
     templates = {
         "default": (
-            "Which kinds of objects appear in {img} but in none of the other images?",
-            "What kinds of objects does {img} contain that no other image contains?",
+            "Which kinds of objects appear in {img} but {in_no_other}?",
+            "What kinds of objects does {img} contain that {no_other_contains}?",
             "Which object types are unique to {img} among these {n} images?",
         )
     }
@@ -225,7 +231,10 @@ class OnlyIn(GroupGenerator):
             elsewhere = set().union(*(s.names for s in others))
             only = sorted(set(ctx.scene.names) - elsewhere)
             near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
-            yield Candidate(None, {"img": image_label(k), "n": number_word(n)}, expected=only, scenes=scenes,
+            slots = {"img": image_label(k), "n": number_word(n),
+                     "in_no_other": "not in the other image" if n == 2 else "in none of the other images",
+                     "no_other_contains": "the other image does not" if n == 2 else "no other image contains"}
+            yield Candidate(None, slots, expected=only, scenes=scenes,
                             distractors=set_distractors(ctx.rng, only, near),
                             build=partial(_only_program, n, k))
 
@@ -251,7 +260,7 @@ class ExistsInAll(GroupGenerator):
     # `all` is "both" for two images ("Do the two images both show ...")
     templates = {
         "default": (
-            "Is there {a_obj} in every image?",
+            "Is there {a_obj} in {every_image}?",
             "Does each of the {n} images contain {a_obj}?",
             "Do the {n} images {all} show at least one {obj}?",
         )
@@ -270,7 +279,7 @@ class ExistsInAll(GroupGenerator):
             for others, expected in ((yes, True), (lacking + no, False)):
                 n = len(others) + 1
                 yield Candidate(None, {"a_obj": with_article(name), "obj": unit_phrase(name), "n": number_word(n),
-                                 "all": "both" if n == 2 else "all"},
+                                 "all": "both" if n == 2 else "all", "every_image": every_image(n)},
                                 expected=expected, distractors=[not expected],
                                 scenes=shuffled(ctx, [ctx.scene, *others]),
                                 build=partial(folded, n, partial(exists_node, name=name), "and"))

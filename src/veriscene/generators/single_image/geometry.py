@@ -97,7 +97,7 @@ class CompareSize(Generator):
         "largest": ("Is {the_a} larger than {the_b}?", "Does {the_a} take up more space in the image than {the_b}?",
                     "Is {the_a} bigger than {the_b} in this picture?"),
         "smallest": ("Is {the_a} smaller than {the_b}?", "Does {the_a} take up less space in the image than {the_b}?",
-                     "Is {the_a} tinier than {the_b} in this picture?"),
+                     "Is {the_a} smaller than {the_b} in this picture?"),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:

@@ -96,12 +96,12 @@ class MultiHop(Generator):
     description = "Multi-hop questions chaining objects, relations and attributes."
     templates = {
         "name": ("What kind of object is {chain}?", "What is {chain}? Name the object.",
-                 "Which object is {chain}? Answer with its name."),
+                 "Name {chain}."),
         "attribute": ("What {kind} is {chain}?", "What is the {kind} of {chain}?",
                       "Tell me the {kind} of {chain}."),
         # the first hop said first (`_chain_text`)
         "name_then": ("{setup} What kind of object is {chain}?", "{setup} What is {chain}? Name the object.",
-                      "{setup} Which object is {chain}? Answer with its name."),
+                      "{setup} Name {chain}."),
         "attribute_then": ("{setup} What {kind} is {chain}?", "{setup} What is the {kind} of {chain}?",
                            "{setup} Tell me the {kind} of {chain}."),
     }

@@ -99,6 +99,15 @@ class ListConfig(GeneratorConfig):
 _MOST_LEAST = ("most", "least")
 
 
+# The frequency templates' degree words: comparative when two kinds are listed ("Which are there
+# more of: cups or plates?"), superlative for three or more
+_DEGREES = {
+    False: {"most": "most", "least": "least", "most_numerous": "the most numerous", "the_most": "the most",
+            "fewest": "the fewest"},
+    True: {"most": "more", "least": "less", "most_numerous": "more numerous", "the_most": "more", "fewest": "fewer"},
+}
+
+
 @register("object.frequency.v1", family="object")
 class NameFrequency(Generator):
     """Which of the listed kinds of object appears most (least) often? Needs a strict winner."""
@@ -107,12 +116,12 @@ class NameFrequency(Generator):
     Config = ListConfig
     description = "Which of the listed kinds of object appears most or least often."
     templates = {
-        "most": ("Which kind of object appears most often in the image: {list_or}?",
-                 "Of the {list_and} in the image, which are the most numerous?",
-                 "Which are there the most of in this picture: {list_or}?"),
-        "least": ("Which kind of object appears least often in the image: {list_or}?",
-                  "Of the {list_and} in the image, which are the fewest?",
-                  "Which are there the fewest of in this picture: {list_or}?"),
+        "most": ("Which kind of object appears {most} often in the image: {list_or}?",
+                 "Of the {list_and} in the image, which are {most_numerous}?",
+                 "Which are there {the_most} of in this picture: {list_or}?"),
+        "least": ("Which kind of object appears {least} often in the image: {list_or}?",
+                  "Of the {list_and} in the image, which are {fewest}?",
+                  "Which are there {fewest} of in this picture: {list_or}?"),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
@@ -139,7 +148,7 @@ class NameFrequency(Generator):
 
     def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
         plurals = [counted_plural(n) for n in names]  # "shirts or pairs of jeans": counted
-        slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals)}
+        slots = {"list_or": join_words(plurals, "or"), "list_and": join_words(plurals), **_DEGREES[len(names) == 2]}
         return Candidate(None, slots, group=which, expected=answer, distractors=[n for n in names if n != answer],
                          build=partial(_listed_query, names, "frequent_name", which))
 
