@@ -2,10 +2,12 @@
 
     python benchmarks/label_maps.py                                   # 4 volumes of 256x256x64
     python benchmarks/label_maps.py --cases 8 --size 512 --slices 100 --structures 30 --repeats 3
+    python benchmarks/label_maps.py --lesions 6 --components none     # lesions counted as one object
 
 Makes (and caches in `--cache`) an MSD-style folder of synthetic CT-like volumes: `--structures`
 ellipsoids of random sizes and places per case (organs), each with a label value and a name, and
-a lesion inside the first one, stored as gzipped NIfTI (`labelsTr/`, `imagesTr/`, `dataset.json`).
+`--lesions` lesions (one label, "lesion") inside the first one, stored as gzipped NIfTI
+(`labelsTr/`, `imagesTr/`, `dataset.json`). `--components` and `--window` go to the reader.
 Then, `--repeats` times, in this process:
 
 - convert: `veriscene.io.convert.convert(..., slice_images=DIR)`, every slice with a label becomes
@@ -15,7 +17,10 @@ Then, `--repeats` times, in this process:
 
 After one untimed conversion (imports, first reads), prints the median of each: scenes per second of the conversion (with and without writing the
 slice images), samples per second of generation, samples per scene, objects and relations per
-scene, and the verification's mismatches.
+scene, and the verification's mismatches; then how the slices count their lesions: the slices
+whose lesion objects are as many as the lesions (3D connected pieces, 26-connected, of the lesion
+label) holding at least `min_pixels` (10) of the slice's pixels, as a "how many lesions" question
+would need.
 """
 
 from __future__ import annotations
@@ -31,10 +36,10 @@ from pathlib import Path
 import numpy as np
 
 
-def make_cases(root: Path, cases: int, size: int, slices: int, structures: int, seed: int) -> Path:
+def make_cases(root: Path, cases: int, size: int, slices: int, structures: int, seed: int, lesions: int = 1) -> Path:
     import nibabel as nib
 
-    folder = root / f"label-maps-{cases}-{size}-{slices}-{structures}-{seed}"
+    folder = root / (f"label-maps-{cases}-{size}-{slices}-{structures}-{seed}" + (f"-L{lesions}" if lesions != 1 else ""))
     if (folder / "dataset.json").is_file():
         return folder
     tmp = folder.with_name(folder.name + ".tmp")
@@ -57,6 +62,12 @@ def make_cases(root: Path, cases: int, size: int, slices: int, structures: int, 
         cx, cy, cz, rx, ry, rz = centres[0]
         lesion = ((x - cx) / (rx / 4)) ** 2 + ((y - cy) / (ry / 4)) ** 2 + ((z - cz) / (rz / 4)) ** 2 <= 1
         labels[lesion] = structures + 1
+        for _ in range(lesions - 1):  # more, smaller, anywhere in the first organ (metastases)
+            dx, dy, dz = rng.uniform(-0.6, 0.6, 3) * (rx, ry, rz)
+            scale = rng.uniform(5, 10)
+            more = (((x - cx - dx) / (rx / scale)) ** 2 + ((y - cy - dy) / (ry / scale)) ** 2
+                    + ((z - cz - dz) / (rz / scale)) ** 2 <= 1)
+            labels[more & (labels == 1)] = structures + 1
         image = (labels * 20.0 + rng.normal(0, 15, labels.shape)).astype(np.float32)
         affine = np.diag([0.8, 0.8, 2.5, 1.0])
         nib.save(nib.Nifti1Image(labels, affine), tmp / "labelsTr" / f"case_{c:03d}.nii.gz")
@@ -77,21 +88,26 @@ def main() -> None:
     parser.add_argument("--structures", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lesions", type=int, default=1, help="lesions per case, in its first organ")
+    parser.add_argument("--components", help="the reader's components option (default: its own, auto)")
+    parser.add_argument("--window", help="the reader's window option (default: its own, percentile)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     args = parser.parse_args()
 
     from veriscene import generate, verify
     from veriscene.io.convert import convert
 
-    folder = make_cases(args.cache, args.cases, args.size, args.slices, args.structures, args.seed)
+    folder = make_cases(args.cache, args.cases, args.size, args.slices, args.structures, args.seed, args.lesions)
+    reader = {k: v for k, v in (("components", args.components), ("window", args.window)) if v is not None}
     rows: dict[str, list[float]] = {}
     facts: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as work:
-        convert(folder, Path(work) / "warm-up.jsonl", "label_map")  # imports and first reads, untimed
+        convert(folder, Path(work) / "warm-up.jsonl", "label_map", **reader)  # imports and first reads, untimed
         for r in range(args.repeats):
             for images in (False, True):
                 out = Path(work) / f"scenes-{r}-{images}.jsonl"
                 options = {"slice_images": str(Path(work) / f"slices-{r}")} if images else {}
+                options.update(reader)
                 t = time.perf_counter()
                 summary = convert(folder, out, "label_map", **options)
                 seconds = time.perf_counter() - t
@@ -100,11 +116,13 @@ def main() -> None:
             objects = relations = 0
             import orjson
 
+            lesion_objects: dict[str, int] = {}  # image id -> lesion objects, slices holding a lesion
             with open(out, "rb") as fh:
                 for line in fh:
                     scene = orjson.loads(line)
                     objects += len(scene["objects"])
                     relations += len(scene["relations"])
+                    lesion_objects[scene["image_id"]] = sum(o["name"] == "lesion" for o in scene["objects"])
             t = time.perf_counter()
             run = generate(out, Path(work) / f"run-{r}")
             seconds = time.perf_counter() - t
@@ -113,8 +131,9 @@ def main() -> None:
             facts = {"scenes": summary.scenes_written, "samples": run.samples,
                      "objects": objects / summary.scenes_written, "relations": relations / summary.scenes_written,
                      "mismatches": len(report.problems)}
-    print(f"{args.cases} volumes of {args.size}x{args.size}x{args.slices}, {args.structures} structures and a lesion "
-          f"each; median of {args.repeats}")
+            counts = lesion_counts(folder, args.structures + 1, lesion_objects)
+    print(f"{args.cases} volumes of {args.size}x{args.size}x{args.slices}, {args.structures} structures and "
+          f"{args.lesions} lesion(s) each; reader options {reader or 'default'}; median of {args.repeats}")
     print(f"{'step':<28} {'rate':>10} unit")
     for key, values in rows.items():
         unit = "samples/s" if key == "generate" else "scenes/s"
@@ -122,6 +141,33 @@ def main() -> None:
     print(f"scenes {facts['scenes']}, samples {facts['samples']} ({facts['samples'] / facts['scenes']:.1f} per scene), "
           f"objects per scene {facts['objects']:.1f}, relations per scene {facts['relations']:.1f}, "
           f"mismatches {facts['mismatches']}")
+    right, slices, objects_seen, lesions_there = counts
+    print(f"lesions: {slices} slices hold one; their lesion objects match the lesions there on {right} "
+          f"({right / max(slices, 1):.1%}); {objects_seen} lesion objects for {lesions_there} lesions")
+
+
+def lesion_counts(folder: Path, value: int, objects: dict[str, int], min_pixels: int = 10) -> tuple[int, int, int, int]:
+    """(slices whose lesion objects are as many as the lesions there, slices holding a lesion of
+    at least `min_pixels` or a lesion object, lesion objects, lesions): a lesion is a 26-connected
+    piece of the volume's `value` voxels; it is on an axial slice holding `min_pixels` of them."""
+    import nibabel as nib
+    from scipy import ndimage
+
+    right = slices = seen = there = 0
+    for path in sorted((folder / "labelsTr").glob("*.nii.gz")):
+        labels = np.asanyarray(nib.as_closest_canonical(nib.load(path)).dataobj)
+        pieces, _ = ndimage.label(labels == value, structure=np.ones((3, 3, 3), dtype=bool))
+        case = path.name[: -len(".nii.gz")]
+        for k in range(labels.shape[2]):
+            ids, sizes = np.unique(pieces[..., k][pieces[..., k] > 0], return_counts=True)
+            truth = int((sizes >= min_pixels).sum())
+            found = objects.get(f"{case}_z{k:04d}", 0)
+            if truth or found:
+                slices += 1
+                right += truth == found
+                seen += found
+                there += truth
+    return right, slices, seen, there
 
 
 if __name__ == "__main__":
