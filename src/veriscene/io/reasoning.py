@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.errors import ExecutionFailure, ProgramError
-from veriscene.io.writers.text import REASONING
+from veriscene.io.writers.text import LEAKS, REASONING
 from veriscene.rationale import rationale
+from veriscene.rationale_leaks import answer_markers
 from veriscene.verify_scenes import SceneLookup, resolve_inputs
 
 PathLike = str | os.PathLike[str]
@@ -62,7 +63,10 @@ class ReasoningCounts:
 def with_reasoning(samples: Iterator[dict[str, Any]], scene_files: Sequence[Path],
                    counts: ReasoningCounts) -> Iterator[dict[str, Any]]:
     """Each sample record with its rationale under `REASONING` (which `answer_text` wraps in the
-    think / answer tags); samples without one are left out, in `counts`."""
+    think / answer tags) and what would answer it if said before it under `LEAKS` (conversations
+    keep such turns apart, `writers.turns`); samples without one are left out, in `counts`."""
+    from veriscene.rewards.process import sample_box_format  # imported here: rewards load gymnasium
+
     lookup = SceneLookup(scene_files)
     try:
         for record in samples:
@@ -74,10 +78,11 @@ def with_reasoning(samples: Iterator[dict[str, Any]], scene_files: Sequence[Path
                 continue
             try:
                 text = rationale(record, ctx)
+                markers = answer_markers(record, ctx, sample_box_format(record), text)
             except (ExecutionFailure, ProgramError) as exc:
                 counts.skipped.append(f"sample {record.get('id')}: no reasoning, its program does not run on its "
                                       f"scene(s): {exc}")
                 continue
-            yield {**record, REASONING: text}
+            yield {**record, REASONING: text, LEAKS: markers}
     finally:
         lookup.close()

@@ -133,3 +133,39 @@ def test_cli_turns(run_dir: Path, tmp_path: Path) -> None:
     refused = cli(str(run_dir), "--to", "parquet", "--turns", "3", "--out", str(tmp_path / "p"))
     assert refused.startswith("2 ") and "--turns does not apply to parquet" in refused
     assert not (tmp_path / "p").exists()
+
+
+def test_a_turn_whose_answer_an_earlier_target_states_goes_to_another_conversation() -> None:
+    """With reasoning targets, "What color is the star at B?" never follows "... the red star at B"."""
+    from dataclasses import replace
+
+    said = replace(turn("a"), answer="<think>\nThere is one star: the red star at [0.1, 0.2, 0.3, 0.4].\n</think>")
+    asked = replace(turn("b"), leaks=((r"\[0\.1, 0\.2, 0\.3, 0\.4\]", r"\bred\b"),))
+    unrelated = replace(turn("c"), leaks=((r"\[0\.5, 0\.5, 0\.6, 0\.6\]", r"\bred\b"),))
+    assert ids(list(conversations([said, asked, unrelated], 3))) == [["a", "c"], ["b"]]
+
+
+def test_reasoning_conversations_never_answer_a_later_question_before_it_is_asked(tmp_path: Path) -> None:
+    """On the demo, the targets before a turn of a reasoning export state none of its answers
+    (`rationale_leaks`); without the rule, 131 of 548 later turns of 20 scenes were answered so."""
+    from veriscene.program import ExecutionContext
+    from veriscene.rationale import rationale
+    from veriscene.rationale_leaks import answer_markers, leaks
+    from veriscene.rewards.process import sample_box_format
+    from veriscene.scene.jsonl import read_scenes
+
+    run = tmp_path / "demo"
+    run_demo(run, scenes=6, seed=0)
+    export(run, tmp_path / "l.json", "llava", turns=4, reasoning=True)
+    samples = {s["id"]: s for s in map(json.loads, (run / "samples.jsonl").read_text().splitlines())}
+    scenes = {s.image_id: s for s in read_scenes(run / "scenes.jsonl")}
+    checked = 0
+    for record in json.loads((tmp_path / "l.json").read_text()):
+        replies = [m["value"] for m in record["conversations"] if m["from"] == "gpt"]
+        for k, prov in enumerate(record["veriscene"][1:], start=1):
+            sample = samples[prov["sample_id"]]
+            ctx = ExecutionContext([scenes[i["id"]] for i in sample["images"]])
+            markers = answer_markers(sample, ctx, sample_box_format(sample), rationale(sample, ctx))
+            checked += bool(markers)
+            assert not leaks(markers, "\n".join(replies[:k])), (record["id"], k)
+    assert checked > 50

@@ -29,6 +29,7 @@ from veriscene.sample import OPTION_LETTERS
 
 MC_STYLES = ("letter", "letter_text")
 REASONING = "_reasoning"  # a record's rationale, added by an export with reasoning targets
+LEAKS = "_leaks"  # what would answer it if said before it (`rationale_leaks`), added with REASONING
 IMAGE_PLACEHOLDER = "<image>"
 
 
