@@ -10,8 +10,8 @@ conflicting candidates.
                  (`yes_no`)
     int, float   digits or number words; for int also "none" / "no dogs" -> 0; several
                  different numbers fail unless marked ("..., so the answer is 5"); bounds
-                 ("at least 3", "3+", "≥3"), alternatives ("3 or 4", "3-4") and, for int,
-                 approximations ("about 3") fail, marked or not
+                 ("at least 3", "3+", "≥3"), alternatives ("3 or 4", "3-4"), denied numbers
+                 ("Not 3.") and, for int, approximations ("about 3") fail, marked or not
     image_index  "Image 2", "the second image", "image two", "2" -> 1 (0-based); "Image 1 or 2"
                  fails; "the last image" needs the number of images
     str          a word or phrase, normalised (`normalize`); a sentence counts when exactly one
@@ -22,8 +22,9 @@ conflicting candidates.
 
 A marked answer corrected later in the reply ("The answer is yes... actually no") fails, and so
 does a reply offering another answer besides its own ("Probably large, though it could be
-small."; "My best guess is no, but yes is also possible."; `extract.offered_alternatives`). Numbers
-are read by `quantities`, image numbers by `image_refs`.
+small."; "My best guess is no, but yes is also possible."; `extract.offered_alternatives`), and
+one said unsure, in every type ("Possibly B.", "I'm not sure, maybe 3."; `yes_no.UNCERTAIN_RE`).
+Numbers are read by `quantities`, image numbers by `image_refs`.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ _SET_SPLIT_RE = re.compile(r"\s*(?:,\s*or\b|,|;|\n|\band\b|&|\+|\|)\s*", re.IGNO
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _QUANTITY_RE = re.compile(
     rf"^(?:\d+|{'|'.join(UNITS)}|some|several|many|a\s+few|few|multiple|two\s+or\s+more)\s+", re.IGNORECASE)
+# A part of a list that denies its item: "not shiny", "but not red", "never blue".
+_DENIED_ITEM_RE = re.compile(r"^(?:but\s+)?(?:not|never)\b", re.IGNORECASE)
 _EMPTY_SET = frozenset({"none", "nothing", "no object", "no one", "nobody", "empty", "empty set", "no"})
 _MAX_FREE_PHRASE_WORDS = 5
 
@@ -260,10 +263,12 @@ def _maximal(hits: list[str]) -> list[str]:
 def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str] | None,
                   gold: Sequence[str] | None = None, rivals: Rivals | None = None) -> ParseResult:
     """A list of items -> sorted list of distinct normalised items ("none", "No objects are
-    unique to Image 2." -> []). With the `gold` items, a part that is a clause or a bare run of
-    words is read as the known words of the gold items' kinds it names (`candidates.set_items`:
-    "Circles and squares appear in every image", "Color: gray, finish: matte", "small gray
-    matte"); `rivals` are the data set's words."""
+    unique to Image 2." -> []); a denied item is left out ("small and gray, not shiny"), and a
+    list whose first item is denied fails ("Not small, gray and shiny."). With the `gold`
+    items, a part that is a clause or a bare run of words is read as the known words of the
+    gold items' kinds it names (`candidates.set_items`: "Circles and squares appear in every
+    image", "Color: gray, finish: matte", "small gray matte"); `rivals` are the data set's
+    words."""
     vocab_map = _normalized_vocab(tuple(vocabulary or ()), tuple(sorted(syn.items())))
     table = kind_table(syn, rivals)
     target = frozenset().union(*(gold_kinds([normalize_phrase(str(g), prepared=syn)], table) for g in gold)) \
@@ -280,7 +285,11 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
                 r"^(?:there\s+(?:are|is)\s+)?no(?:ne)?\s+[a-z]", fold(body)):
             return ParseResult(value=[])  # "none", "There are no unique objects", "No colors are shared."
         items: set[str] = set()
-        for raw in _SET_SPLIT_RE.split(body):
+        for k, raw in enumerate(_SET_SPLIT_RE.split(body)):
+            if (denial := _DENIED_ITEM_RE.match(strip_edges(_BULLET_RE.sub("", raw)))) is not None:
+                if k == 0:  # "Not brown, large and matte.": the whole list is denied
+                    return ParseResult.fail(f"the reply says what the answer is not ({raw.strip()[:40]!r})")
+                continue  # "small, gray and matte, not shiny": the denied item is no item
             item = _QUANTITY_RE.sub("", strip_edges(_BULLET_RE.sub("", raw)))
             norm = normalize_phrase(item, prepared=syn)
             if not norm:
@@ -302,6 +311,16 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
 # --- dispatcher ---------------------------------------------------------------------------
 
 _NO_OPTION = "no option letter or option text found in the reply"  # `choice.parse_choice`'s
+
+
+def _unless_unsure(said: ParseResult, reply: Reply) -> ParseResult:
+    """`said`, or a failure when the reply is uncertain ("I'm not sure, maybe 3.", "Possibly
+    Image 2.": `UNCERTAIN_RE` in the marked answer, else in the whole reply), for the readers
+    of numbers, images, boxes and points; those of yes/no, words and sets look for it
+    themselves. A failure of the reader keeps its own reason ("offers another image")."""
+    if said.ok and (m := UNCERTAIN_RE.search(reply.text)) is not None:
+        return ParseResult.fail(f"the reply is uncertain ({m.group(0)!r})")
+    return said
 
 
 def _option_by_value(reply: str, answer_type: str, choices: Sequence[str], failed: ParseResult,
@@ -345,7 +364,8 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     question, lets a sentence's items be read as known words of their kinds.
 
     With `choices` (multiple choice) the reply picks an option (`choice_index`) and `value` is
-    that option read as `answer_type`. Boxes and points come back in absolute pixels; their
+    that option read as `answer_type`; a pick said unsure ("Possibly B.") fails, unless an
+    option holds the word ("unknown"). Boxes and points come back in absolute pixels; their
     values are read in `box_format`, which needs `image_size` = (width, height) unless "pixel".
     Raises ValueError for an unknown answer type or box format; bad replies are failures.
     """
@@ -365,6 +385,9 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
                                       answer_tags=answer_tags, num_images=num_images, question=question)
         if not picked.ok or picked.choice_index is None:
             return picked
+        unsure = UNCERTAIN_RE.search(r.text)
+        if unsure is not None and not any(unsure.group(0).lower() in str(c).lower() for c in choices):
+            return ParseResult.fail(f"the reply is uncertain ({unsure.group(0)!r})")  # "Possibly B."
         value = _choice_value(str(choices[picked.choice_index]), answer_type, box_format=fmt,
                               image_size=size, synonyms=synonyms)
         return ParseResult(value=value, choice_index=picked.choice_index)
@@ -376,14 +399,16 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
         said = _focus_then_body(r, lambda text: read_bool(text, question), "yes/no answer")
         return against_statement(said, r.body if r.focus is not None else None, question)
     if answer_type in ("int", "float"):
-        return parse_number(r, integer=answer_type == "int", question=question)
+        return _unless_unsure(parse_number(r, integer=answer_type == "int", question=question), r)
     if answer_type == "image_index":
         absence = asks_absence(question)
-        return _focus_then_body(r, lambda text: read_image_index(text, num_images, absence), "image number")
+        return _unless_unsure(
+            _focus_then_body(r, lambda text: read_image_index(text, num_images, absence), "image number"), r)
     if answer_type == "str":
         return parse_str(r, syn, vocabulary, answer=answer, rivals=rivals, question=question)
     if answer_type == "str_set":
         return parse_str_set(r, syn, vocabulary, gold=gold_items, rivals=rivals)
     if answer_type == "box":
-        return parse_box(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format)
-    return parse_point(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format, question=question)
+        return _unless_unsure(parse_box(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format), r)
+    return _unless_unsure(
+        parse_point(r, box_format=fmt, image_size=size, auto_detect=auto_detect_box_format, question=question), r)

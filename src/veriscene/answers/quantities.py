@@ -1,10 +1,12 @@
 """A number read as the answer of a reply's text: one value, not a bound ("at least 3"), a range
-or alternatives ("3 or 4"), nor, for a count, an approximation ("about 3"); a number too large
+or alternatives ("3 or 4"), nor, for a count, an approximation ("about 3"), nor a denied number
+("Not 3.", "It isn't 3."; "Not 2, but 3." and "3, not 2." read 3); a number too large
 to be a count fails instead of raising. Numbers that label, not count, are not read
 (`uncounted`): the markers of a numbered list ("1. a cup\n2. a cup"), "Step 2", image numbers
 ("Image 2", not "image 3 stars") and the coordinates of Molmo's point tags. A count given per
 part and then in total is read as the total when the parts add up to it and a word marks it as
-the total ("2 in Image 1 and 3 in Image 2, so 5"; `_total_of_parts`).
+the total ("2 in Image 1 and 3 in Image 2, so 5"), or a colon introduces the parts after it ("3
+stars: two on the left and one on the right"; `_total_of_parts`).
 `parse.parse_number` reads the marked answer first."""
 
 from __future__ import annotations
@@ -93,6 +95,10 @@ _WORD_RE = re.compile(r"[a-z]+")
 # A number counting part of what another counts: "4 objects, 3 of which are large".
 _SUBSET_AFTER_RE = re.compile(r"^\s+of\s+(?:which|them|these|those)\b", re.IGNORECASE)
 _NEGATED_BEFORE_RE = re.compile(r"\b(?:not|no|never|n't)\s*$", re.IGNORECASE)
+# A number denied: "not 3", "isn't 3", "not exactly 3", "never 2" (not "no": "no 3" is rare,
+# "No, 3." common).
+_DENIED_NUMBER_RE = re.compile(r"(?:\bnot|n['’]t|\bnever)\s+(?:(?:exactly|just|only|even|quite)\s+)?$",
+                               re.IGNORECASE)
 # words that end what a number counts ("3 cups in total", "two of them") or join numbers
 _NOT_COUNTED = frozenset({
     "and", "or", "but", "in", "of", "on", "at", "to", "the", "a", "an", "is", "are", "so", "not", "than",
@@ -162,6 +168,9 @@ _TOTAL_AFTER_RE = re.compile(
 
 
 _BARE_GAP_RE = re.compile(r"^\s*[,;]?\s*$")
+# A total followed by its parts after a colon: "There are 3 stars: two on the left and one on
+# the right." (up to three words between the number and the colon).
+_BREAKDOWN_AFTER_RE = re.compile(r"^[ \t]*(?:[a-z-]+[ \t]+){0,3}?[a-z-]*[ \t]*:(?![ \t]*\d)", re.IGNORECASE)
 
 
 def _adds_up(parts: list[float], total: float) -> bool:
@@ -177,13 +186,14 @@ def _adds_up(parts: list[float], total: float) -> bool:
 
 def _total_of_parts(text: str, numbers: list[Number]) -> int | None:
     """The position of the number `text` marks as the total of the others ("2 in Image 1 and 3
-    in Image 2, so 5"; "There are 5 circles in total: 2 in Image 1 and 3 in Image 2."), when
+    in Image 2, so 5"; "There are 5 circles in total: 2 in Image 1 and 3 in Image 2."; "There
+    are 3 stars: two on the left and one on the right."), when
     they add up to it (`_adds_up`); repeats of the total aside. None otherwise: a wrong sum, a
     hedge ("so 5 or 6"), parts alone and a bare run of numbers ("1, 2, 3. So 3") are no total."""
     marked: list[int] = []
     claimed = -1  # end of the last "in total" after a number: "5 in total: 2 in ..." marks 5, not 2
     for i, n in enumerate(numbers):
-        after = _TOTAL_AFTER_RE.match(text[n.end:n.end + 40])
+        after = _TOTAL_AFTER_RE.match(text[n.end:n.end + 40]) or _BREAKDOWN_AFTER_RE.match(text[n.end:n.end + 40])
         before = _TOTAL_BEFORE_RE.search(text[max(0, n.start - 40):n.start])
         if after or (before and max(0, n.start - 40) + before.start() >= claimed):
             marked.append(i)
@@ -223,6 +233,10 @@ def read_number(text: str, integer: bool, first: bool, question: str | None = No
     numbers = _without_echoes(text, find_numbers(text, zero_words=integer), question)
     if not numbers:
         return None
+    denied = [n for n in numbers if _DENIED_NUMBER_RE.search(text[max(0, n.start - 24):n.start])]
+    if denied and len(denied) == len(numbers):
+        return ParseResult.fail(f"the reply says what the answer is not ({text[denied[0].start:][:24]!r})")
+    numbers = [n for n in numbers if n not in denied]  # "Not 2, but 3.", "3, not 2."
     at = [0] if first else list(range(len(numbers)))
     distinct = sorted({numbers[i].value for i in at})
     noun = asked_noun(question) if len(distinct) > 1 else None

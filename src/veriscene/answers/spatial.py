@@ -3,7 +3,7 @@
 Accepted box forms (values in any convention; see `coords`):
 
     [x0, y0, x1, y1]   (x0, y0, x1, y1)   {x0 y0 x1 y1}   x0, y0, x1, y1   (the whole answer)
-    (x0, y0), (x1, y1)   [x0, y0] to [x1, y1]
+    (x0, y0), (x1, y1)   [x0, y0] to [x1, y1]   top-left: (x0, y0), bottom-right: (x1, y1)
     <box>...</box>   <|box_start|>(x0,y0),(x1,y1)<|box_end|>   (Qwen-VL)
     {"x1": .., "y1": .., "x2": .., "y2": ..}   xmin=.., ymin=.., xmax=.., ymax=..
 
@@ -23,6 +23,8 @@ the reply marks or offers (`extract.correction_after_focus`: "\\boxed{[..]} \\bo
 compared with: "[0.12, 0.70] is farther than [0.20, 0.63]" gives [0.12, 0.70]. So is a point
 the question shows apart from its options, echoed on its own: "The point [0.83, 0.44] is on a
 circle, and [0.48, 0.83] is on another object." gives [0.48, 0.83] (`question_references`).
+A box or point after "not" is denied: "[0.12, 0.70], not [0.20, 0.63]" gives [0.12, 0.70],
+"Not [0.12, 0.70]." fails (`without_denied`).
 """
 
 from __future__ import annotations
@@ -42,9 +44,15 @@ _BOX_PATTERNS = [
     re.compile(rf"<\|box_start\|>\s*{_PAIR}\s*,?\s*{_PAIR}\s*<\|box_end\|>"),
     re.compile(rf"<box>\s*[\(\[\{{]?\s*{_N}{_SEP}{_N}\s*[\)\]]?\s*,?\s*[\(\[]?\s*{_N}{_SEP}{_N}\s*[\)\]\}}]?\s*</box>",
                re.IGNORECASE),
+    # corners labelled: "Top-left: (x0, y0), bottom-right: (x1, y1)", "the top-left corner is at
+    # (x0, y0) and the bottom-right corner is at (x1, y1)"
+    re.compile(rf"\b(?:top|upper)[\s-]*left\b[^\[\(\d]{{0,40}}?{_PAIR}[^\[\(\d]{{0,60}}?"
+               rf"\b(?:bottom|lower)[\s-]*right\b[^\[\(\d]{{0,40}}?{_PAIR}", re.IGNORECASE),
     re.compile(rf"{_PAIR}\s*(?:,|and|to|-|–)?\s*{_PAIR}", re.IGNORECASE),
     re.compile(rf"[\(\[\{{]\s*{_N}{_SEP}{_N}{_SEP}{_N}{_SEP}{_N}\s*[\)\]\}}]"),
 ]
+# The box forms a point reply may hold by mistake (all but two bare pairs, which are two points).
+_BOX_IN_POINT_PATTERNS = [_BOX_PATTERNS[k] for k in (0, 1, 2, 4)]
 _POINT_PATTERNS = [
     re.compile(rf"<point>\s*[\(\[]?\s*{_N}{_SEP}{_N}\s*[\)\]]?\s*</point>", re.IGNORECASE),
     re.compile(rf"\[\s*{_N}{_SEP}{_N}\s*\]|\(\s*{_N}{_SEP}{_N}\s*\)"),
@@ -122,7 +130,7 @@ def find_boxes(text: str) -> list[list[float]]:
 
 def find_points(text: str) -> tuple[list[list[float]], bool]:
     """Distinct [x, y] points in `text`, and whether a box was written instead."""
-    boxes, rest = _scan(text, [_BOX_PATTERNS[0], _BOX_PATTERNS[1], _BOX_PATTERNS[3]])
+    boxes, rest = _scan(text, _BOX_IN_POINT_PATTERNS)
     tagged, rest = _tag_points(rest)
     found, rest = _scan(rest, _POINT_PATTERNS)
     found = tagged + found
@@ -147,6 +155,18 @@ def without_compared(text: str) -> str:
     """`text` without the points named after "than" / "compared to": they are what the answer
     is compared with, not the answer."""
     return _COMPARED_POINT_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
+
+
+# A box or point denied: "Not [0.1, 0.2].", "It is not [..], it is [..].", "[..], not [..]",
+# "rather than the point (..)".
+_DENIED_PLACE_RE = re.compile(
+    r"((?:\bnot|n['’]t|\bnever|\brather\s+than|\binstead\s+of)\s+(?:(?:the\s+)?(?:box|point)\s+)?(?:at\s+)?)"
+    r"(\[[^\[\]]*\]|\([^()]*\))", re.IGNORECASE)
+
+
+def without_denied(text: str) -> str:
+    """`text` without the boxes and points it denies ("It is not [..], it is [..]")."""
+    return _DENIED_PLACE_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)), text)
 
 
 _WRITTEN_POINT_RE = _POINT_PATTERNS[1]
@@ -235,7 +255,9 @@ def parse_box(reply: Reply, *, box_format: str, image_size: tuple[int, int] | No
     """A box in absolute pixels [x0, y0, x1, y1]; see the module docstring for accepted forms."""
     marked = reply.marked or reply.focus  # "0.1, 0.2, 0.5, 0.6" whole, not cut as a list of numbers
     for text in ([marked] if marked else []) + [reply.body]:
-        boxes = find_boxes(text)
+        boxes = find_boxes(without_denied(text))
+        if not boxes and find_boxes(text):
+            return ParseResult.fail("the reply names only a box it denies")
         if len(boxes) > 1:
             return ParseResult.fail(f"several different boxes in the reply: {boxes[:4]}")
         if boxes:
@@ -251,12 +273,13 @@ def parse_point(reply: Reply, *, box_format: str, image_size: tuple[int, int] | 
     marked = reply.marked or reply.focus
     references = question_references(question)
     for text in ([marked] if marked else []) + [reply.body]:
-        points, saw_box = find_points(without_compared(text))
+        kept = without_denied(without_compared(text))
+        points, saw_box = find_points(kept)
         if len(points) > 1 and references:
-            fewer = find_points(without_references(without_compared(text), references))[0]
+            fewer = find_points(without_references(kept, references))[0]
             points = fewer or points
         if not points and not saw_box and find_points(text)[0]:
-            return ParseResult.fail("the reply names only a point it compares the answer with")
+            return ParseResult.fail("the reply names only points it denies or compares the answer with")
         if len(points) > 1:
             return ParseResult.fail(f"several different points in the reply: {points[:4]}")
         if points:
