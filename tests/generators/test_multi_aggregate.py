@@ -87,7 +87,7 @@ def test_exists_all_proposes_yes_and_no_groups() -> None:
 def test_compare_caption() -> None:
     assert group_qa("multi.compare_caption.v1", "A", "D") == {
         "Compare these two images: which kinds of objects do they have in common, and how do they differ?":
-            "Every image contains exactly one circle. Every image contains exactly one square."}
+            "Both images contain exactly one circle. Both images contain exactly one square."}
 
 
 def test_vocabulary_extra_is_every_other_word_or_a_few_of_a_large_vocabulary() -> None:

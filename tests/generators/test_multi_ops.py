@@ -206,7 +206,7 @@ def test_differing_attribute_type_and_differ_str() -> None:
 
 def test_describe_images() -> None:
     text = _run([_node("describe_images")], "A", "D")
-    assert text == "Every image contains exactly one circle. Every image contains exactly one square."
+    assert text == "Both images contain exactly one circle. Both images contain exactly one square."
     text = _run([_node("describe_images")], "B", "D", "A")
     assert text == ("Every image contains circles: 2 in Image 1, 1 in Image 2 and 1 in Image 3. "
                     "Squares appear in Image 2 and Image 3 (1 in Image 2 and 1 in Image 3). "
@@ -219,3 +219,23 @@ def test_describe_images_says_a_count_held_by_one_image_alone_without_ambiguity(
     text = _run([_node("describe_images")], "B", "C")
     assert "Circles appear only in Image 1, which contains two circles." in text
     assert "Only Image 2 contains a star." in text
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), [
+    # Visual Genome names, not normalised: "men" (one box around several) reads "a group of men"
+    # as "group of men" does; said apart, one sentence denied the other
+    ([_obj("men", [0, 0, 10, 10]), _obj("group of men", [20, 0, 40, 10]), _obj("dog", [50, 0, 60, 10])],
+     [_obj("men", [0, 0, 10, 10]), _obj("men", [20, 0, 40, 10])],
+     "Only Image 1 contains a dog. Both images contain exactly two groups of men."),
+    ([_obj("men", [0, 0, 10, 10]), _obj("group of men", [20, 0, 40, 10])],
+     [_obj("group of men", [0, 0, 10, 10])],
+     "Both images contain groups of men: 2 in Image 1 and 1 in Image 2."),
+    ([_obj("grass", [0, 0, 10, 10]), _obj("patch of grass", [20, 0, 40, 10])], [_obj("dog", [0, 0, 10, 10])],
+     "Only Image 2 contains a dog. Patches of grass appear only in Image 1, which contains two patches of grass."),
+    # "man" is one man, not a group: a kind of its own
+    ([_obj("man", [0, 0, 10, 10]), _obj("men", [20, 0, 40, 10])], [_obj("man", [0, 0, 10, 10])],
+     "Both images contain exactly one man. Only Image 1 contains a group of men."),
+])
+def test_describe_images_says_names_that_read_alike_as_one_kind(first, second, expected) -> None:
+    scenes = [Scene.from_objects(i, 200, 100, objs) for i, objs in (("a", first), ("b", second))]
+    assert execute([_node("describe_images")], ExecutionContext(scenes)) == expected

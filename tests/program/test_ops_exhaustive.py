@@ -104,7 +104,7 @@ def test_texts_and_referents(partial, full) -> None:
     assert sorted(referents(index)) == [2]  # the dog; no "the table" where tables may be missed
     b = ProgramBuilder()
     b.add("describe_images")
-    assert "Every image contains exactly one dog." in execute(b.program, ExecutionContext([full, full]))
+    assert "Both images contain exactly one dog." in execute(b.program, ExecutionContext([full, full]))
     with pytest.raises(ExecutionFailure, match="what the images hold is unknown"):
         execute(b.program, ExecutionContext([partial, full]))
     vocab = Vocabulary()

@@ -18,7 +18,7 @@ Arity. The checker requires a fixed number of inputs per op, so:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, incomplete, sparse
@@ -167,27 +167,47 @@ for _n in _ARITIES:
 # ---- describing a group ------------------------------------------------------------------------
 
 
+def _caption_kinds(names: Iterable[str]) -> dict[str, list[str]]:
+    """The names of a group that a caption says alike, under the first of them in sorted order:
+    'men' (one box around several men) and 'group of men' are both "a group of men", 'grass' and
+    'patch of grass' both "a patch of grass", 'glasses' and 'pair of glasses' both "a pair of
+    glasses" (`text.unit_phrase`). Said apart they would read as two kinds, one denying the other:
+    "Both images contain groups of men: ..." beside "Only Image 1 contains a group of men."."""
+    kinds: dict[str, list[str]] = {}
+    for name in sorted(names):
+        kinds.setdefault(unit_phrase(name), []).append(name)
+    return {same[0]: same for same in kinds.values()}
+
+
 @op("describe_images", inputs=[], out=TEXT)
 def describe_images(ctx: ExecutionContext) -> str:
     """What all images of the group have in common and how they differ, object kind by object kind:
-    "All 3 images contain circles: 2 in Image 1, ... Only Image 2 contains a star." (one sentence
-    per name, names in alphabetical order; counts use 'Image k', 1-based; "many" where an image
-    has a crowd region of the name, "some" where it has a stuff region: "Every image contains sky.")."""
+    "Every image contains circles: 2 in Image 1, ... Only Image 2 contains a star." ("Both images
+    contain" for two; one sentence per kind, kinds in alphabetical order, names that read alike
+    one kind (`_caption_kinds`); counts use 'Image k', 1-based; "many" where an image has a crowd
+    region of the kind, "some" where it has a stuff region: "Every image contains sky.")."""
     if ctx.partial:  # "Only Image 2 contains a cup" would claim that the others have none
         fail("what the images hold is unknown: an image does not annotate every name in full (meta.exhaustive)")
     n = len(ctx.scenes)
-    counts: dict[str, list[int]] = {}
+    every = "Both images contain" if n == 2 else "Every image contains"
+    by_name: dict[str, list[int]] = {}
     # (name, image) with a crowd region, and with a stuff region (an area): the count is unknown
-    crowds: set[tuple[str, int]] = set()
-    stuff: set[tuple[str, int]] = set()
+    crowd_names: set[tuple[str, int]] = set()
+    stuff_names: set[tuple[str, int]] = set()
     for i in range(n):
         index = ctx.index(i)
         for name, members in index.by_name.items():
-            counts.setdefault(name, [0] * n)[i] = len(members)
+            by_name.setdefault(name, [0] * n)[i] = len(members)
         if index.regions:
             names = index.scene.names
-            crowds.update((names[k], i) for k in index.crowd)
-            stuff.update((names[k], i) for k in index.stuff)
+            crowd_names.update((names[k], i) for k in index.crowd)
+            stuff_names.update((names[k], i) for k in index.stuff)
+    # per kind (`_caption_kinds`, keyed by its first name): counts summed, regions of any of its names
+    kinds = _caption_kinds(by_name)
+    counts = {kind: [sum(c) for c in zip(*(by_name[m] for m in same))] for kind, same in kinds.items()}
+    of_kind = {m: kind for kind, same in kinds.items() for m in same}
+    crowds = {(of_kind[m], i) for m, i in crowd_names}
+    stuff = {(of_kind[m], i) for m, i in stuff_names}
 
     def amount(name: str, i: int) -> str:
         return "many" if (name, i) in crowds else "some" if (name, i) in stuff else str(counts[name][i])
@@ -209,13 +229,13 @@ def describe_images(ctx: ExecutionContext) -> str:
                 # the same count in every image: "exactly two hexagons", not "two hexagons"
                 # (which reads as "at least two"); a crowd or stuff region has no count
                 if any((name, i) in crowds or (name, i) in stuff for i in holders):
-                    sentences.append(f"Every image contains {some(name, 0)}.")
+                    sentences.append(f"{every} {some(name, 0)}.")
                 else:
                     c = counts[name][0]
                     exact = f"one {unit_phrase(name)}" if c == 1 else counted(c, name)
-                    sentences.append(f"Every image contains exactly {exact}.")
+                    sentences.append(f"{every} exactly {exact}.")
             else:
-                sentences.append(f"Every image contains {kind}: {listed}.")
+                sentences.append(f"{every} {kind}: {listed}.")
         elif len(holders) == 1:
             k = holders[0]
             if (name, k) in stuff or (name, k) in crowds or counts[name][k] == 1:
