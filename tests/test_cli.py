@@ -240,6 +240,17 @@ def test_generators_table_never_cuts_a_name(monkeypatch) -> None:
         assert f"│ {row['name']}" in result.output, row["name"]
 
 
+def test_generators_table_prints_templates_as_written(monkeypatch) -> None:
+    # rich read "[x0, y0, x1, y1]" as a markup tag and dropped it: "Answer with , coordinates ..."
+    from veriscene.console import console
+
+    monkeypatch.setattr(console, "width", 400)
+    result = runner.invoke(app, ["generators"])
+    row = next(line for line in result.output.splitlines() if "│ grounding.box.v1 " in line)
+    assert "Answer with [x0, y0, x1, y1], coordinates" in row
+    assert "Answer with ," not in result.output
+
+
 def test_a_missing_optional_package_is_one_line_naming_its_extra(tmp_path, monkeypatch) -> None:
     import sys
 

@@ -51,3 +51,49 @@ def test_reading_a_run_reports_its_progress(tmp_path) -> None:
     read.clear()
     card_facts(tmp_path / "run", verify=True, progress=read.append)  # read, then verified
     assert sum(read) == 2 * summary.samples
+
+
+def _captured(monkeypatch, name: str = "console") -> io.StringIO:
+    screen = io.StringIO()
+    monkeypatch.setattr(console, name, Console(file=screen, width=300, color_system=None))
+    return screen
+
+
+def test_run_summary_prints_answers_and_names_as_written(monkeypatch) -> None:
+    from veriscene.engine.summary import RunSummary
+
+    screen = _captured(monkeypatch)
+    summary = RunSummary(scenes=1, samples=2)
+    summary.per_task.update({"my.plugin[v2]": 2})
+    summary.per_family.update({"plugin[x]": 2})
+    summary.answers["my.plugin[v2]"].update({"[red]": 1, "[x0, y0, x1, y1]": 1})
+    summary.notes.append("scenes[old]/: read its scene files")
+    console.print_run_summary(summary)
+    shown = screen.getvalue()
+    assert "my.plugin[v2]" in shown and "plugin[x]" in shown and "scenes[old]/" in shown
+    assert "[red] 50%" in shown and "[x0, y0, x1, y1] 50%" in shown
+
+
+def test_verify_report_prints_answers_and_details_as_written(monkeypatch) -> None:
+    from veriscene.verify import Problem, VerifyReport
+
+    screen = _captured(monkeypatch)
+    report = VerifyReport(samples=2, problems=[
+        Problem(1, "id[1]", "mismatch", stored="[red]", computed=["[blue]"]),
+        Problem(2, None, "unreadable", detail="field 'answer' of run[2]/samples.jsonl: [bold] is no answer"),
+    ])
+    console.print_verify_report(report)
+    shown = screen.getvalue()
+    assert "sample id[1]: stored '[red]', program computes ['[blue]']" in shown
+    assert "field 'answer' of run[2]/samples.jsonl: [bold] is no answer" in shown
+
+
+def test_progress_bars_print_file_names_as_written(monkeypatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(console, "err_console", Console(file=screen, force_terminal=True, width=120))
+    with console.download_progress() as progress:
+        progress("s3://bucket/scenes[v2].jsonl", 5, 10)
+    with console.progress_bar("reading [b]", 3) as advance:
+        advance(3)
+    drawn = screen.getvalue()
+    assert "downloading scenes[v2].jsonl" in drawn and "reading [b]" in drawn

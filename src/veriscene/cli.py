@@ -82,7 +82,7 @@ def demo(
     print_verify_report(result.verification)
     console.print(
         f"wrote {out}/images/ ({scenes} PNG), {out}/scenes.jsonl, {out}/samples.jsonl, {out}/llava.json, "
-        f"{out}/manifest.json"
+        f"{out}/manifest.json", markup=False
     )
     if not result.verification.ok:
         raise typer.Exit(1)
@@ -216,7 +216,7 @@ def generate(
             except RuntimeError as exc:
                 _fail(str(exc), code=1)
             where = f"{out.rstrip('/')}/export/{to}"
-        console.print(f"exported {result.samples_written} samples to {where} ({to})")
+        console.print(f"exported {result.samples_written} samples to {where} ({to})", markup=False)
         from veriscene.commands.export import print_notes
 
         print_notes(result, console)  # missing images, skipped samples: as `veriscene export` says them
@@ -284,14 +284,15 @@ def list_generators(
         typer.echo(json.dumps(rows, indent=2))
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{len(rows)} generators")
     table.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))  # typed for -g: never cut
     for col in ("family", "answer", "modes", "requires", "example"):
         table.add_column(col)
-    for r in rows:
-        table.add_row(r["name"], r["family"], r["answer_type"], ",".join(r["modes"]), ",".join(r["requires"]) or "-",
-                      r["example"] or r["description"])
+    for r in rows:  # plain text: rich would read "[x0, y0, x1, y1]" in a question as markup and drop it
+        table.add_row(*(Text(cell) for cell in (r["name"], r["family"], r["answer_type"], ",".join(r["modes"]),
+                                                 ",".join(r["requires"]) or "-", r["example"] or r["description"])))
     console.print(table)
 
 

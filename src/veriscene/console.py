@@ -29,7 +29,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
         *((TextColumn("left"), TimeRemainingColumn()) if total else ()),
     )
     with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task(description, total=total)
+        task = bar.add_task(escape(description), total=total)
 
         def advance(n: int = 1) -> None:
             bar.advance(task, n)
@@ -48,7 +48,7 @@ def stage_bars() -> Iterator[Callable[[str, int, int], None]]:
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in ids:
-                ids[stage] = bar.add_task(stage, total=total)
+                ids[stage] = bar.add_task(escape(stage), total=total)
             bar.update(ids[stage], completed=done, total=total)
 
         yield report
@@ -90,7 +90,8 @@ def download_progress() -> Iterator[Callable[[str, int, int], None]]:
 
         def progress(url: str, done: int, total: int) -> None:
             if url not in ids:
-                ids[url] = bar.add_task(f"downloading {url.rsplit('/', 1)[-1]}", total=total or None, unit="bytes")
+                ids[url] = bar.add_task(f"downloading {escape(url.rsplit('/', 1)[-1])}", total=total or None,
+                                        unit="bytes")
             bar.update(ids[url], completed=done, total=total or None)
 
         yield progress
@@ -148,7 +149,7 @@ def stage_progress(totals: dict[str, str]) -> Iterator[Callable[[str, int, int],
 
         def advance(stage: str, n: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(totals.get(stage, stage), total=total)
+                tasks[stage] = bar.add_task(escape(totals.get(stage, stage)), total=total)
             bar.advance(tasks[stage], n)
 
         yield advance
@@ -165,14 +166,14 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     for task, n in sorted(summary.per_task.items()):
         family = GENERATORS[task].family if task in GENERATORS else "?"
         top = ", ".join(f"{a} {share:.0%}" for a, share in summary.top_answers(task))
-        table.add_row(task, family, str(n), top)
+        table.add_row(escape(task), escape(family), str(n), escape(top))  # answers: "[x0, y0, ...]" is no markup
     console.print(table)
     print_generator_stats(summary.per_generator())
     fam = Table(title="Per family")
     fam.add_column("family")
     fam.add_column("samples", justify="right")
     for family, n in sorted(summary.per_family.items()):
-        fam.add_row(family, str(n))
+        fam.add_row(escape(family), str(n))
     console.print(fam)
     modes = ", ".join(f"{m}: {n}" for m, n in sorted(summary.per_mode.items()))
     by_options: dict[str, list[str]] = {}
@@ -186,10 +187,10 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         f"peak memory {summary.peak_memory_mb:.0f} MiB"
         + (f" (largest worker {summary.worker_peak_memory_mb:.0f} MiB)" if summary.worker_peak_memory_mb else "")
     )
-    console.print(f"modes: {modes}", emoji=False)
-    console.print(f"multiple-choice correct letters by number of options: {letters or '-'}", emoji=False)
+    console.print(f"modes: {escape(modes)}", emoji=False)
+    console.print(f"multiple-choice correct letters by number of options: {escape(letters) or '-'}", emoji=False)
     for note in summary.notes:
-        console.print(note, emoji=False)
+        console.print(note, emoji=False, markup=False)
     if summary.repeats_dropped:
         console.print(f"{summary.repeats_dropped} multi-image sample(s) repeated one another anchor had already "
                       "written: written once", emoji=False)
@@ -200,7 +201,7 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
         said = [f"{rejected} scene record(s) rejected"] if rejected else []
         if failed:
             said.append(f"{failed} time(s) a generator failed on a scene (its samples of that scene dropped)")
-        console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {report}")
+        console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {escape(str(report))}")
         for line in _first_lines(report, 5):
             console.print(f"  {line}", emoji=False, markup=False)
 
@@ -238,13 +239,13 @@ def print_generator_stats(rows: dict[str, dict[str, int]]) -> None:
         if row["samples"] == 0 and row["skipped"] and gen is not None and gen.requires:
             idle.setdefault(_needs(gen.requires), []).append(task)
         elif row["skipped"] or row["no_question"] or row["dropped"] or row["failed"]:
-            table.add_row(task, *(str(row[k]) for k in ("samples", "skipped", "no_question", "dropped", "failed")))
+            table.add_row(escape(task), *(str(row[k]) for k in ("samples", "skipped", "no_question", "dropped", "failed")))
     if table.row_count:
         console.print(table)
     if idle:
         needs = "; ".join(f"{need}: {', '.join(tasks)}" for need, tasks in sorted(idle.items()))
         console.print(f"{sum(map(len, idle.values()))} generator(s) made no samples, as no scene has what they "
-                      f"need. {needs}", emoji=False)
+                      f"need. {escape(needs)}", emoji=False)
 
 
 def _first_lines(report: str | None, k: int) -> list[str]:
@@ -271,12 +272,12 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
     for problem in report.problems[:max_listed]:
         if problem.kind == "mismatch":
             console.print(
-                f"[red]MISMATCH[/] line {problem.line} sample {problem.sample_id}: "
-                f"stored {problem.stored!r}, program computes {problem.computed!r}"
+                f"[red]MISMATCH[/] line {problem.line} sample {escape(str(problem.sample_id))}: "
+                f"stored {escape(repr(problem.stored))}, program computes {escape(repr(problem.computed))}"
             )
         else:
             named = f" sample {problem.sample_id}" if problem.sample_id else ""
-            console.print(f"[red]{problem.kind.upper()}[/] line {problem.line}{named}: {problem.detail}")
+            console.print(f"[red]{problem.kind.upper()}[/] line {problem.line}{escape(named)}: {escape(problem.detail)}")
     if len(report.problems) > max_listed:
         console.print(f"... and {len(report.problems) - max_listed} more problems")
     files = report.files

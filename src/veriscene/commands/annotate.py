@@ -191,13 +191,13 @@ def summary_table(summary: ConvertSummary) -> Table:
     table.add_row("images rejected", str(summary.scenes_rejected))
     for level, n in sorted(summary.rejected_by_level.items()):
         if level != "scene":
-            table.add_row(_REJECTED.get(level, f"{level}s rejected"), str(n))
+            table.add_row(escape(_REJECTED.get(level, f"{level}s rejected")), str(n))
     counts = {"boxes_clipped": summary.boxes_clipped, **summary.repairs}
     for kind, n in counts.items():
         if kind not in _SAID_BY_LEVEL and (n or kind == "retried_images_failing_again"):  # "0 failing again" is news
-            table.add_row(_COUNTED.get(kind, kind.replace("_", " ")), str(n))
+            table.add_row(escape(_COUNTED.get(kind, kind.replace("_", " "))), str(n))
     if summary.sparse:
-        table.add_row("recorded in part", f"{', '.join(summary.sparse)} [dim](one not recorded may still be true: "
+        table.add_row("recorded in part", f"{escape(', '.join(summary.sparse))} [dim](one not recorded may still be true: "
                       "questions never take it for absent)[/dim]")
     table.add_row("reject report", escape(summary.rejects))
     return table

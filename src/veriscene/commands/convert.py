@@ -102,20 +102,20 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
     table.add_column("", style="bold")
     table.add_column("")
     how = f"auto-detected ({summary.detection_reason})" if summary.format_detected else "given"
-    table.add_row("format", f"{summary.format} [dim]{escape(how)}[/dim]")
+    table.add_row("format", f"{escape(summary.format)} [dim]{escape(how)}[/dim]")
     table.add_row("scenes read", str(summary.scenes_read))
     table.add_row("scenes written", f"{summary.scenes_written} -> {escape(summary.output)}")
     table.add_row("scenes rejected", str(summary.scenes_rejected))
     for level, n in sorted(summary.rejected_by_level.items()):
         if level != "scene":
-            table.add_row(f"{level}s rejected", str(n))
+            table.add_row(escape(f"{level}s rejected"), str(n))
     table.add_row("boxes clipped", str(summary.boxes_clipped))
     for kind, n in sorted(summary.repairs.items()):
         if kind != "boxes_clipped":
-            table.add_row(kind.replace("_", " "), str(n))
+            table.add_row(escape(kind.replace("_", " ")), str(n))
     if summary.sparse:
         how = "; -r sparse=false takes them as complete" if command == "convert" else ""
-        table.add_row("sparse annotations", f"{', '.join(summary.sparse)} [dim](one not annotated may hold: "
+        table.add_row("sparse annotations", f"{escape(', '.join(summary.sparse))} [dim](one not annotated may hold: "
                       f"programs never take it for absent{how})[/dim]")
     table.add_row("reject report", escape(summary.rejects))
     return table

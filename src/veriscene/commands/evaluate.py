@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from veriscene.commands import fail as _fail
 
@@ -134,7 +135,7 @@ def register(app: typer.Typer) -> None:
         console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False,
                       soft_wrap=True)
         console.print(f"wrote {out}/results.jsonl, {out}/summary.json, {out}/report.md, {out}/report.html",
-                      soft_wrap=True)
+                      soft_wrap=True, markup=False)
         from veriscene.evaluate.report import cut_text
 
         rejected = result.counts.get("rejected_lines", 0)
@@ -142,11 +143,12 @@ def register(app: typer.Typer) -> None:
             import orjson
 
             first = orjson.loads((out / "rejects.jsonl").read_bytes().split(b"\n", 1)[0])
-            err_console.print(f"[yellow]warning[/] {rejected} line(s) of {first['file']} were not evaluated (first: "
-                              f"line {first['line']}: {first['reason']}); all are listed in {out}/rejects.jsonl",
+            err_console.print(f"[yellow]warning[/] {rejected} line(s) of {escape(str(first['file']))} were not "
+                              f"evaluated (first: line {first['line']}: {escape(str(first['reason']))}); all are "
+                              f"listed in {escape(str(out))}/rejects.jsonl",
                               soft_wrap=True, markup=True, highlight=False)
         if cut_text(result.summary):  # on stderr too: the report on stdout runs to a few screens
-            err_console.print(f"[yellow]warning[/] {cut_text(result.summary)}", soft_wrap=True, markup=True,
+            err_console.print(f"[yellow]warning[/] {escape(cut_text(result.summary))}", soft_wrap=True, markup=True,
                               highlight=False)
         if not result.complete:
             _fail(_failed_requests(result.summary), 1)
@@ -228,19 +230,21 @@ def register(app: typer.Typer) -> None:
         console.print_json(orjson.dumps(report.summary()).decode())
         # on stderr: standard output stays one JSON document (`| jq` works)
         for repeat in report.repeated[:5]:
-            err_console.print(f"[yellow]repeated[/] {repeat.message()}", soft_wrap=True, markup=True, highlight=False)
+            err_console.print(f"[yellow]repeated[/] {escape(repeat.message())}", soft_wrap=True, markup=True, highlight=False)
         if len(report.repeated) > 5:
             err_console.print(f"[yellow]repeated[/] and {len(report.repeated) - 5} more image ids", highlight=False)
         if report.repeated:
             from veriscene.evaluate.freeform.scene_map import ADVICE
 
-            err_console.print(f"[yellow]repeated[/] {ADVICE}", soft_wrap=True, markup=True, highlight=False)
+            err_console.print(f"[yellow]repeated[/] {escape(ADVICE)}", soft_wrap=True, markup=True, highlight=False)
         if report.scored_by_program:
-            err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {responses}: answers `veriscene "
+            err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {escape(str(responses))}: "
+                              "answers `veriscene "
                               "eval` scored by program (status scored / parse_failed), not descriptions",
                               soft_wrap=True, markup=True, highlight=False)
         for r in report.rejected[:10]:
-            err_console.print(f"[yellow]skipped[/] {responses}, line {r['line']}: {r['reason']}", soft_wrap=True,
+            err_console.print(f"[yellow]skipped[/] {escape(str(responses))}, line {r['line']}: "
+                              f"{escape(str(r['reason']))}", soft_wrap=True,
                               markup=True, highlight=False)
         if len(report.rejected) > 10:
             err_console.print(f"[yellow]skipped[/] and {len(report.rejected) - 10} more lines", highlight=False)

@@ -25,17 +25,18 @@ def default_out(run_dir: Path, fmt: str) -> Path:
 
 
 def print_summary(summary: ExportSummary, console: Console, checked: bool = False) -> None:
-    table = Table(title=f"export to {summary.format}", show_header=False)
+    table = Table(title=f"export to {escape(summary.format)}", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
-    table.add_row("written", "\n".join(str(f) for f in summary.files) or "-")
+    table.add_row("written", escape("\n".join(str(f) for f in summary.files)) or "-")
     table.add_row("samples", str(summary.samples_written))
     if summary.conversations is not None:
         table.add_row("conversations", str(summary.conversations))
     table.add_row("skipped", str(summary.samples_skipped))
     if summary.samples_expected is not None:
         table.add_row("run's manifest", f"{summary.samples_expected} samples")
-    table.add_row("image root", str(summary.image_root) if summary.image_root is not None else "- (absolute paths)")
+    root = summary.image_root
+    table.add_row("image root", escape(str(root)) if root is not None else "- (absolute paths)")
     table.add_row("image references", str(summary.images_referenced))
     if summary.images_embedded:
         table.add_row("images embedded", str(summary.images_embedded))

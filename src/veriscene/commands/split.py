@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:  # a broken compressed file, a full disk
             fail(str(exc), code=1)
         console = Console()
-        table = Table(title=f"split into {out}")
+        table = Table(title=f"split into {escape(str(out))}")
         table.add_column("split")
         table.add_column("file")
         table.add_column("scenes", justify="right")
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         total = sum(summary.scenes.values())
         for name, path in summary.files.items():
             share = f" ({summary.scenes[name] / total:.1%})" if total else ""
-            row = [name, str(path), f"{summary.scenes[name]}{share}"]
+            row = [escape(name), escape(str(path)), f"{summary.scenes[name]}{share}"]
             if group_by is not None:
                 row.append(str(summary.groups[name]))
             table.add_row(*row)

@@ -15,6 +15,7 @@ TELLING_POINTS = 10  # text-only above a constant guess by more than this many p
 
 def print_report(report_dict: dict, chart: Path | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -24,8 +25,8 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
         table.add_column(col)
     for r in report_dict["tasks"]:
         top = ", ".join(f"{a[:24]} {n}" for a, n in r["top_answers"][:3])
-        table.add_row(
-            r["task"], r["family"], str(r["samples"]), top or "-",
+        table.add_row(  # answers as written: "[x0, y0, x1, y1]" or "[red]" is no markup
+            escape(r["task"]), escape(r["family"]), str(r["samples"]), escape(top) or "-",
             "-" if r["max_share"] is None else f"{r['max_share']:.0%}",
             "-" if r["entropy_bits"] is None else f"{r['entropy_bits']:.2f}",
             "-" if r["yes_share"] is None else f"{r['yes_share']:.0%}",
@@ -38,23 +39,23 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
                   "right (the commonest answer of the other samples asking the same), against a constant guess")
     if telling:
         console.print(f"[yellow]question text tells the answer more than {TELLING_POINTS} points above a constant "
-                      f"guess (a choice listed in it, or a prior of the data):[/yellow] {'; '.join(telling)}")
+                      f"guess (a choice listed in it, or a prior of the data):[/yellow] {escape('; '.join(telling))}")
     families = ", ".join(f"{k} {v}" for k, v in report_dict["families"].items())
     modes = ", ".join(f"{k} {v}" for k, v in report_dict["modes"].items())
     words = report_dict["question_words"]
-    console.print(f"families: {families}")
-    console.print(f"modes: {modes}")
+    console.print(f"families: {escape(families)}")
+    console.print(f"modes: {escape(modes)}")
     console.print(f"question words: median {words['p50']:.0f}, 5-95% {words['p5']:.0f}-{words['p95']:.0f}, "
                   f"max {words['max']:.0f}; vocabulary {report_dict['vocabulary_size']} words")
     if report_dict["yes_share"] is not None:
         console.print(f"yes/no: {report_dict['yes_share']:.1%} yes")
     for n, entry in report_dict["mc_letters"].items():
         counts = ", ".join(f"{k} {v}" for k, v in entry["counts"].items())
-        console.print(f"multiple choice, {n} options: {counts} (max deviation {entry['max_deviation_points']:.1f} points)")
+        console.print(f"multiple choice, {n} options: {escape(counts)} (max deviation {entry['max_deviation_points']:.1f} points)")
     if report_dict["unreadable"]:
         console.print(f"[yellow]{report_dict['unreadable']} unreadable lines[/yellow]")
     if chart is not None:
-        console.print(f"chart: {chart}")
+        console.print(f"chart: {chart}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
                 summary = write_html(run, html, scenes, count=count, limit=limit, results=results,
                                      filters=chosen, freeform=freeform)
                 console.print(f"wrote {summary.samples_written} of {summary.samples_matching} matching samples to "
-                              f"{summary.out}")
+                              f"{summary.out}", markup=False)
                 if summary.samples_matching == 0 and chosen.by_score and not summary.freeform_scores:
                     console.print("[yellow]no free-form scores were read: `veriscene eval` writes freeform.jsonl "
                                   "once it finishes (not with --freeform off); `score-freeform --out FILE` "
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
                 more = " (the first; raise --limit)" if catalog.truncated else ""
                 what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
                         else f"{len(catalog.entries):,} samples")
-                console.print(f"serving {what}{more} of {run} at [bold]{url}[/bold] (Ctrl-C to stop)")
+                console.print(f"serving {what}{more} of {escape(run)} at [bold]{escape(url)}[/bold] (Ctrl-C to stop)")
                 if catalog.results_note():
                     console.print(f"[yellow]{escape(catalog.results_note())}[/yellow]", soft_wrap=True)
                 if chosen.by_score and not catalog.freeform:
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
                                   "once it finishes (not with --freeform off)[/yellow]")
                 if not chosen.empty:
                     kept = len(catalog.select(chosen)) if catalog.scene_rows is None else 0
-                    console.print(f"{kept:,} samples match the filters given: [bold]{url.rstrip('/')}"
+                    console.print(f"{kept:,} samples match the filters given: [bold]{escape(url.rstrip('/'))}"
                                   f"{escape(listing_href(chosen))}[/bold]", soft_wrap=True)
 
             view(run, scenes, host=host, port=port, limit=limit, results=results, freeform=freeform,
