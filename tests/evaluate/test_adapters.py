@@ -47,7 +47,10 @@ def test_the_builtin_reasoning_prompts_request_the_format_of_every_answer(tmp_pa
         "How many cups?\nAnswer with a single number.\n" + REASONING_REQUEST
     mc = {"question": "Which?\nA. x\nB. y\nAnswer with the option's letter.", "answer_type": "str", "choices": ["x", "y"]}
     assert ps.text(mc) == mc["question"] + "\n" + REASONING_REQUEST  # instructed already: the request alone
-    assert ps.text({"question": "Describe the image.", "answer_type": "text"}) == "Describe the image."
+    # descriptions too: their reasoning targets think, as every other's (captions list the objects)
+    assert ps.text({"question": "Describe the image.", "answer_type": "text"}) == \
+        "Describe the image.\n" + REASONING_REQUEST
+    assert PromptSet().text({"question": "Describe the image.", "answer_type": "text"}) == "Describe the image."
     assert PromptSet.from_dict({"request": "Be brief."}).text({"question": "Q?", "answer_type": "bool"}) == \
         "Q?\nAnswer with yes or no.\nBe brief."
     monkeypatch.chdir(tmp_path)

@@ -16,7 +16,7 @@ from tests.evaluate.conftest import is_scored, samples
 from tests.evaluate.fake_server import FakeServer
 from veriscene.evaluate import evaluate
 from veriscene.evaluate.adapters.base import image_hash
-from veriscene.evaluate.prompts import PromptSet
+from veriscene.evaluate.prompts import REASONING_REQUEST, PromptSet, load_prompts
 from veriscene.io.export import export
 
 # reasoning full of other answers: a number, a boxed one, a box, an image, a letter and a yes
@@ -38,9 +38,9 @@ def _targets(run: Path, out: Path, **options: Any) -> dict[str, str]:
 
 def _message(target: str, style: str) -> dict[str, Any]:
     """The assistant message a server returns for a target, in one of the reply styles."""
+    # every reasoning target has the think / answer format, captions and object descriptions too
     m = re.fullmatch(r"<think>\n(.*)\n</think>\n(<answer>(.*)</answer>)", target, flags=re.DOTALL)
-    if m is None:  # a caption's plain target
-        return {"role": "assistant", "content": target}
+    assert m is not None, f"not a reasoning target: {target!r}"
     think, block, answer = m.groups()
     content = {"whole": target,
                "split": block,  # Qwen3 / vLLM reasoning parser: the think block in reasoning_content
@@ -61,9 +61,9 @@ class ReplyServer(FakeServer):
                                                "message": self.messages[(text, tuple(images))]}]})
 
 
-def _server(run: Path, targets: dict[str, str], style: str) -> ReplyServer:
-    """A fake server replying to each sample's prompt with its target, in `style`."""
-    prompts = PromptSet()
+def _server(run: Path, targets: dict[str, str], style: str, prompts: PromptSet | None = None) -> ReplyServer:
+    """A fake server replying to each sample's prompt (`prompts`' text) with its target, in `style`."""
+    prompts = prompts or PromptSet()
     server = ReplyServer(lambda text, images: "")
     server.messages = {}
     for s in samples(run):
@@ -115,3 +115,31 @@ def test_eval_process_scores_the_reasoning_steps(demo_run: Path, tmp_path: Path,
         results = [orjson.loads(line) for line in (tmp_path / "eval" / "results.jsonl").read_bytes().splitlines()]
         assert all(r.get("reasoning") for r in results if r["id"] in {row["id"] for row in rows})
     assert "## Reasoning steps" in (tmp_path / "eval" / "report.md").read_text()
+
+
+def _rows(path: Path) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in map(orjson.loads, path.read_bytes().splitlines())}
+
+
+@pytest.mark.parametrize("style", ["whole", "split"])
+def test_reasoning_prompts_ask_every_question_and_descriptions_score_by_their_answer(
+        demo_run: Path, tmp_path: Path, style: str) -> None:
+    """`--prompts reasoning` asks for the think / answer format with every question, descriptions
+    too (their targets think as well); a description's reply is scored by its answer block alone:
+    the same claims and scores as the bare answer, replayed."""
+    targets = _targets(demo_run, tmp_path / "trl.jsonl")
+    with _server(demo_run, targets, style, load_prompts("reasoning")) as server:
+        summary = evaluate(demo_run, "openai:fake", tmp_path / "eval", base_url=server.url, freeform="lexical",
+                           cache=False, process=True, prompts="reasoning").summary
+    results = _rows(tmp_path / "eval" / "results.jsonl")
+    described = [r for r in results.values() if r["status"] == "not_scored"]
+    assert described and all(r["prompt"].endswith("\n" + REASONING_REQUEST) for r in results.values())
+    assert summary["overall"]["accuracy"] == 1.0 and summary["process"]["score"] == 1.0
+    bare = tmp_path / "bare.jsonl"
+    bare.write_bytes(b"".join(orjson.dumps({"id": r["id"], "reply": re.search(
+        r"<answer>(.*)</answer>", targets[r["id"]], flags=re.DOTALL).group(1)}) + b"\n" for r in described))
+    evaluate(demo_run, f"replay:{bare}", tmp_path / "bare", freeform="lexical", prompts="reasoning",
+             families=sorted({r["family"] for r in described}))
+    thought, plain = _rows(tmp_path / "eval" / "freeform.jsonl"), _rows(tmp_path / "bare" / "freeform.jsonl")
+    assert set(thought) == {r["id"] for r in described} == set(plain)
+    assert thought == plain

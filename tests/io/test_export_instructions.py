@@ -77,3 +77,18 @@ def test_cli(run_dir: Path, tmp_path: Path) -> None:
     code, said = cli(str(run_dir), "--to", "llava", "--prompts", str(tmp_path / "p.json"), "--out", str(tmp_path / "b"))
     assert code == 2 and "give them with --instructions, or export to lmms_eval" in said
     assert not (tmp_path / "b").exists()
+
+
+def test_reasoning_prompts_ask_for_the_format_every_reasoning_target_has(tmp_path: Path) -> None:
+    """`export --reasoning --instructions --prompts reasoning`: every question asks for the think /
+    answer format, captions and object descriptions too, and every target has it."""
+    from veriscene.demo.pipeline import run_demo
+    from veriscene.evaluate.prompts import REASONING_REQUEST
+    from veriscene.rewards.trl import make_format_reward
+
+    run_demo(tmp_path / "demo", scenes=3, seed=2)
+    export(tmp_path / "demo", tmp_path / "cot.jsonl", "trl", reasoning=True, instructions=True, prompts="reasoning")
+    rows = [orjson.loads(line) for line in (tmp_path / "cot.jsonl").read_bytes().splitlines()]
+    described = [r for r in rows if orjson.loads(r["ground_truth"])["answer_type"] == "text"]
+    assert described and all(r["prompt"][-1]["content"][-1]["text"].endswith("\n" + REASONING_REQUEST) for r in rows)
+    assert make_format_reward()(completions=[r["completion"] for r in rows]) == [1.0] * len(rows)

@@ -24,11 +24,13 @@ Everything is overridable per model with a JSON file (`PromptSet.from_file`):
 `{convention}` in a box / point instruction is replaced by the sample's coordinate convention
 ("coordinates normalised to 0-1 with three decimals", ...), `{width}` / `{height}` by its image size.
 
-A `request` is a last line for every question with an answer (not descriptions), whether its
-question has an instruction or not. Built-in sets by name (`load_prompts("reasoning")`,
-`--prompts reasoning`; a file of that name comes first): "reasoning" requests the format of
-reasoning targets (`export --reasoning`) and of `format_reward`: "Think inside <think> </think>,
-then give the answer inside <answer> </answer>."
+A `request` is a last line for every question, whether it has an instruction or not, and
+descriptions too. Built-in sets by name (`load_prompts("reasoning")`, `--prompts reasoning`; a
+file of that name comes first): "reasoning" requests the format of reasoning targets (`export
+--reasoning`) and of `format_reward`: "Think inside <think> </think>, then give the answer inside
+<answer> </answer>." Every reasoning target has that format, captions and descriptions of one
+object included (`veriscene.rationale_captions`), so every prompt asks for it; free-form scoring
+reads a description's answer block only (`answers.extract.answer_section`).
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ class PromptSet:
     template: str = DEFAULT_TEMPLATE
     system: str | None = None
     always_instruct: bool = False  # append the instruction even when the question has one
-    # a last line for every question with an answer (not descriptions), instructed or not: the
-    # reasoning format ("reasoning" set)
+    # a last line for every question (descriptions too), instructed or not: the reasoning format
+    # ("reasoning" set), which every reasoning target has
     request: str = ""
 
     def __post_init__(self) -> None:
@@ -157,7 +159,7 @@ class PromptSet:
         question = str(record["question"]).strip()
         instruction = self.instruction(record)
         text = self.template.replace("{question}", question).replace("{instruction}", instruction).strip()
-        if self.request and record.get("answer_type") != "text":
+        if self.request:
             text += "\n" + self.request
         return text
 
