@@ -17,10 +17,12 @@ ORGAN = codes.SCT.Organ
 
 
 def ct_series(out: Path, orientation: Sequence[float] = (1, 0, 0, 0, 1, 0), slices: int = 6, rows: int = 32,
-              cols: int = 40, pixels: np.ndarray | None = None) -> list[Dataset]:
+              cols: int = 40, pixels: np.ndarray | None = None, modality: str = "CT",
+              windows: Sequence[tuple[object, object]] = ()) -> list[Dataset]:
     """A CT series of `slices` axial images 2.5 mm apart, of `pixels` (slices, rows, cols) when
     given; by default each holds a bright 4x4 square at rows 2-5, columns 30-33 of its pixel
-    array (to check how slices are turned)."""
+    array (to check how slices are turned). `modality` is its Modality tag; `windows`, the
+    (WindowCenter, WindowWidth) of each file in turn (the last repeated), none by default."""
     study, series, frame = generate_uid(), generate_uid(), generate_uid()
     out.mkdir(parents=True, exist_ok=True)
     datasets = []
@@ -36,7 +38,9 @@ def ct_series(out: Path, orientation: Sequence[float] = (1, 0, 0, 0, 1, 0), slic
         ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "P1", "Test^Patient", "", "O"
         ds.StudyDate, ds.StudyTime, ds.AccessionNumber, ds.ReferringPhysicianName, ds.StudyID = (
             "20260101", "000000", "", "", "1")
-        ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.Manufacturer = "CT", 1, k + 1, "test"
+        ds.Modality, ds.SeriesNumber, ds.InstanceNumber, ds.Manufacturer = modality, 1, k + 1, "test"
+        if windows:
+            ds.WindowCenter, ds.WindowWidth = windows[min(k, len(windows) - 1)]
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
         ds.Rows, ds.Columns = rows, cols
         ds.PixelSpacing, ds.SliceThickness = [0.8, 0.7], 2.5

@@ -228,4 +228,58 @@ def test_ct_window(study: tuple[Path, Path], tmp_path: Path) -> None:
     assert "volumes_not_in_hounsfield_units" not in report.repairs
     for s in scenes:
         assert s["meta"]["window"] == {"name": "bone", "width": 1800.0, "level": 400.0}
+        assert (s["meta"]["modality"], s["meta"]["modality_from"]) == ("CT", "dicom_modality")
         assert set(np.unique(np.asarray(Image.open(s["image"]))).tolist()) == {0, 209}
+
+
+def series_and_seg(root: Path, **series: object) -> tuple[Path, Path]:
+    source = ct_series(root / "series", **series)  # type: ignore[arg-type]
+    seg = write_seg(root / "seg.dcm", source, abdomen_mask(),
+                    [description(k + 1, label, kind, mod) for k, (label, kind, mod) in enumerate(ABDOMEN)])
+    return seg, root / "series"
+
+
+def test_the_modality_tag_decides_what_a_ct_window_applies_to(tmp_path: Path) -> None:
+    """An MR series whose values (rescaled: -924 and 976) would pass for HU: its Modality says MR,
+    so a CT window is not applied; the scenes say so."""
+    seg, series = series_and_seg(tmp_path, modality="MR")
+    scenes, report = scenes_of(seg, images=series, slice_images=tmp_path / "slices", window="soft_tissue")
+    assert report.repairs["volumes_not_in_hounsfield_units"] == 1
+    for s in scenes:
+        assert s["meta"]["window"]["name"] == "percentile"
+        assert (s["meta"]["modality"], s["meta"]["modality_from"]) == ("MR", "dicom_modality")
+
+
+def test_stored_window(tmp_path: Path) -> None:
+    """window=stored: the WindowCenter / WindowWidth most files hold (a file's first pair when it
+    holds several); stored 100 is -924 HU (black), the square's 2000 976 HU (white)."""
+    windows = [("40", "400")] * 5 + [(["-600", "40"], ["1500", "400"])]
+    seg, series = series_and_seg(tmp_path, windows=windows)
+    scenes, report = scenes_of(seg, images=series, slice_images=tmp_path / "slices", window="stored")
+    assert scenes and "volumes_without_stored_window" not in report.repairs
+    for s in scenes:
+        assert s["meta"]["window"] == {"name": "stored", "width": 400.0, "level": 40.0, "from": "dicom_window"}
+        assert set(np.unique(np.asarray(Image.open(s["image"]))).tolist()) == {0, 255}
+    seg, series = series_and_seg(tmp_path / "none")
+    scenes, report = scenes_of(seg, images=series, slice_images=tmp_path / "slices2", window="stored")
+    assert report.repairs["volumes_without_stored_window"] == 1
+    assert {s["meta"]["window"]["name"] for s in scenes} == {"percentile"}
+
+
+def test_a_lesion_segment_is_split_by_its_3d_pieces(tmp_path: Path) -> None:
+    """A lesion segment holding a U-shaped lesion (two columns on slices 2-4, joined on slice 1)
+    and a small one on slices 2-3: one object per lesion on each slice, one id each throughout."""
+    source = ct_series(tmp_path / "series")
+    mask = np.zeros((SLICES, ROWS, COLS, 2), dtype=bool)
+    mask[:, 2:30, 2:38, 0] = True  # the liver
+    mask[1:5, 8:12, 8:11, 1] = mask[1:5, 8:12, 14:17, 1] = True
+    mask[1, 8:12, 8:17, 1] = True
+    mask[2:4, 20:24, 25:29, 1] = True
+    seg = write_seg(tmp_path / "seg.dcm", source, mask, [description(1, "Liver", codes.SCT.Liver, None),
+                                                          description(2, "Metastases", codes.SCT.Lesion, None)])
+    scenes, _ = scenes_of(seg)
+    lesions = [{i: int(decode_mask(o["mask"]).sum()) for i, o in zip(s["meta"]["object_ids"], s["objects"])
+                if o["name"] == "lesion"} for s in scenes]
+    u_id = next(iter(lesions[1]))
+    other = ({"2.1", "2.2"} - {u_id}).pop()
+    assert lesions == [{}, {u_id: 36}, {u_id: 24, other: 16}, {u_id: 24, other: 16}, {u_id: 24}, {}]

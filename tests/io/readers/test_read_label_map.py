@@ -328,12 +328,12 @@ def test_absences_are_said_only_of_annotated_structures() -> None:
     object."""
     from veriscene.generators import SceneRunner, Vocabulary, select_generators
     from veriscene.io.readers._base import ReadContext
-    from veriscene.io.readers._structures import Options, Split, structure_scene
+    from veriscene.io.readers._structures import Options, Split, Structure, structure_scene
 
     def scene(image_id: str, names: dict[int, str]) -> Scene:
         ctx = ReadContext("x", "label_map")
         labels = organ_map()
-        structures = [(v, n, np.asfortranarray(labels == v)) for v, n in names.items()]
+        structures = [Structure(v, n, np.asfortranarray(labels == v)) for v, n in names.items()]
         return structure_scene(ctx, Options(names, Split(), 10), structures, labels.shape, image_id, None,
                                {"orientation": "radiological"}, names.values())
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from veriscene.io.readers._windows import PERCENTILE, Window, parse_window, volume_window
+from veriscene.io.readers._windows import (
+    PERCENTILE, VolumeFacts, Window, dicom_facts, modality_in_text, parse_window, volume_modality, volume_window,
+)
 from veriscene.io.rejects import RejectReport
 
 from .reader_helpers import read_all, write_json
@@ -24,6 +26,8 @@ from PIL import Image  # noqa: E402
     ("lung", Window("lung", 1500.0, -600.0)),
     ("bone", Window("bone", 1800.0, 400.0)),
     ("brain", Window("brain", 80.0, 40.0)),
+    ("stored", Window("stored")),
+    ("Stored", Window("stored")),
     ("350,50", Window("custom", 350.0, 50.0)),
     (" 2000 , -500 ", Window("custom", 2000.0, -500.0)),
 ])
@@ -32,7 +36,7 @@ def test_parse_window(given: str | None, expected: Window) -> None:
 
 
 @pytest.mark.parametrize("given, message", [
-    ("mediastinal", "window must be one of percentile, soft_tissue, lung, bone, brain or 'WIDTH,LEVEL'"),
+    ("mediastinal", "window must be one of percentile, stored, soft_tissue, lung, bone, brain or 'WIDTH,LEVEL'"),
     ("400,abc", "the level must be a number of Hounsfield units, got 'abc' in '400,abc'"),
     ("inf,40", "the width must be a number"),
     ("0,40", "the width must be positive, got 0 in '0,40'"),
@@ -153,3 +157,100 @@ def test_bad_window_raises_before_reading(tmp_path: Path) -> None:
     label_path, _ = ct_case(tmp_path / "in", {1: 60.0}, -1000.0)
     with pytest.raises(ValueError, match="window must be one of"):
         read_all(label_path, "label_map", window="abdomen")
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("CT", "CT"), ("ct", "CT"), ("Abdomen CT 5mm", "CT"), ("computed tomography", "CT"),
+    ("MRI", "MR"), ("T2w", "MR"), ("t1gd", "MR"), ("FLAIR", "MR"), ("ADC", "MR"), ("PET", "PT"),
+    ("PET/CT", None), ("", None), ("noNorm", None), ("TE=2.5;Time=103512.000", None), ("contrast", None),
+])
+def test_modality_in_text(text: str, modality: str | None) -> None:
+    assert modality_in_text(text) == modality
+
+
+def test_dicom_facts_take_the_modality_and_the_window_most_files_store() -> None:
+    headers = [{"Modality": "CT", "WindowCenter": "40", "WindowWidth": "400"},
+               {"Modality": "CT", "WindowCenter": ["-600", "40"], "WindowWidth": ["1500", "400"]},
+               {"Modality": "CT", "WindowCenter": ["-600", "40"], "WindowWidth": ["1500", "400"]},
+               {"Modality": "CT", "WindowCenter": "", "WindowWidth": "abc"}]
+    assert dicom_facts(headers) == VolumeFacts("CT", "dicom_modality", (1500.0, -600.0), "dicom_window")
+    assert dicom_facts([{"Modality": "MR", "WindowCenter": "40", "WindowWidth": "0"}]) == VolumeFacts("MR", "dicom_modality")
+    assert dicom_facts([{}]) == VolumeFacts()
+
+
+@pytest.mark.parametrize("facts, lowest, expected, counted", [
+    (VolumeFacts("MR", "dicom_modality"), -1024.0, "percentile", 1),  # the tag outweighs the values
+    (VolumeFacts("CT", "dataset_json"), 0.0, "soft_tissue", 0),  # a CT without air in it: the tag says CT
+    (VolumeFacts(), -1024.0, "soft_tissue", 0),  # nothing said: the values decide
+])
+def test_a_modality_said_decides_the_window(facts: VolumeFacts, lowest: float, expected: str, counted: int) -> None:
+    report = RejectReport()
+    volume = np.array([[[lowest, 100.0]]])
+    assert volume_window(report, parse_window("soft_tissue"), volume, facts).name == expected
+    assert report.repairs.get("volumes_not_in_hounsfield_units", 0) == counted
+
+
+def test_volume_modality_and_where_it_was_read() -> None:
+    hu, mr = np.array([[[-1000.0, 40.0]]]), np.array([[[0.0, 800.0]]])
+    assert volume_modality(hu) == {"modality": "CT", "modality_from": "hounsfield_values"}
+    assert volume_modality(mr) == {"modality": None, "modality_from": "hounsfield_values"}
+    assert volume_modality(hu, VolumeFacts("MR", "nifti_descrip")) == {"modality": "MR", "modality_from": "nifti_descrip"}
+    assert volume_modality(None) == {}
+
+
+def set_header(path: Path, **fields: object) -> None:
+    img = nib.load(path)
+    data = np.asanyarray(img.dataobj)
+    header = img.header.copy()
+    for key, value in fields.items():
+        header[key] = value
+    nib.save(nib.Nifti1Image(data, img.affine, header), path)
+
+
+@pytest.mark.parametrize("fields, hu, modality, window", [
+    ({}, True, ("CT", "hounsfield_values"), "soft_tissue"),
+    ({}, False, (None, "hounsfield_values"), "percentile"),
+    ({"descrip": b"CT abdomen"}, False, ("CT", "nifti_descrip"), "soft_tissue"),
+    ({"descrip": b"T2 FLAIR"}, True, ("MR", "nifti_descrip"), "percentile"),
+    ({"intent_name": b"MRI"}, True, ("MR", "nifti_intent_name"), "percentile"),
+])
+def test_nifti_header_says_the_modality(tmp_path: Path, fields: dict, hu: bool, modality: tuple, window: str) -> None:
+    label_path, images = ct_case(tmp_path / "in", {1: 60.0, 2: 140.0} if hu else {1: 600.0, 2: 900.0},
+                                 -1000.0 if hu else 0.0)
+    if fields:
+        set_header(images / "ct.nii.gz", **fields)
+    scenes, _ = read_all(label_path, "label_map", images=images, slice_images=tmp_path / "s", window="soft_tissue")
+    assert {(s.meta["modality"], s.meta["modality_from"]) for s in scenes} == {modality}
+    assert {s.meta["window"]["name"] for s in scenes} == {window}
+
+
+@pytest.mark.parametrize("key, channel, expected", [
+    ("modality", "MRI", ("MR", "dataset_json")),  # MSD
+    ("channel_names", "CT", ("CT", "dataset_json")),  # nnU-Net v2
+    ("channel_names", "noNorm", ("CT", "hounsfield_values")),  # a name that is no modality: the values decide
+])
+def test_dataset_json_says_the_modality_of_its_first_channel(tmp_path: Path, key: str, channel: str,
+                                                             expected: tuple) -> None:
+    label_path, images = ct_case(tmp_path, {1: 60.0, 2: 140.0}, -1000.0)
+    (tmp_path / "labels" / "labels.json").unlink()
+    write_json(tmp_path / "dataset.json", {
+        "labels": {"0": "background", "1": "liver", "2": "spleen"}, key: {"0": channel, "1": "T1"},
+        "training": [{"image": "./images/ct.nii.gz", "label": "./labels/ct.nii.gz"}]})
+    scenes, report = read_all(tmp_path, "label_map", slice_images=tmp_path / "s", window="soft_tissue")
+    assert {(s.meta["modality"], s.meta["modality_from"]) for s in scenes} == {expected}
+    assert report.repairs.get("volumes_not_in_hounsfield_units", 0) == (expected[0] != "CT")
+
+
+def test_stored_window_of_a_nifti_is_its_display_range(tmp_path: Path) -> None:
+    """cal_min -160, cal_max 240: the soft-tissue window, stored."""
+    label_path, images = ct_case(tmp_path / "in", {1: 60.0, 2: 140.0}, -1000.0)
+    set_header(images / "ct.nii.gz", cal_min=-160.0, cal_max=240.0)
+    scenes, report = read_all(label_path, "label_map", images=images, slice_images=tmp_path / "s", window="stored")
+    for s in scenes:
+        assert s.meta["window"] == {"name": "stored", "width": 400.0, "level": 40.0, "from": "nifti_cal_range"}
+        assert greys(s) == {"liver": {140}, "spleen": {191}, "background": {0}}  # as soft_tissue shows them
+    assert "volumes_without_stored_window" not in report.repairs
+    label_path, images = ct_case(tmp_path / "bare", {1: 60.0, 2: 140.0}, -1000.0)
+    scenes, report = read_all(label_path, "label_map", images=images, slice_images=tmp_path / "s2", window="stored")
+    assert report.repairs["volumes_without_stored_window"] == 1
+    assert {s.meta["window"]["name"] for s in scenes} == {"percentile"}

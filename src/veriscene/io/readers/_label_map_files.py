@@ -14,7 +14,7 @@ import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
 from veriscene.errors import SceneValidationError
-from veriscene.io.readers._windows import PERCENTILE, Window
+from veriscene.io.readers._windows import NO_FACTS, PERCENTILE, VolumeFacts, Window, nifti_facts
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.model import RADIOLOGICAL
 
@@ -50,6 +50,7 @@ class Case:
     name: str
     fault: str | None = None
     structures: tuple[Path, ...] = ()  # a folder of one mask per structure (`_structure_files`): its masks
+    channel: str | None = None  # what a dataset.json calls the image's first channel ("CT", "T2")
 
 
 def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
@@ -59,6 +60,9 @@ def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
     where = root / "dataset.json"
     if not isinstance(entries, list):
         raise ValueError(f"{where}: 'training' must be a list of {{image, label}} entries, got {type(entries).__name__}")
+    channels = data.get("channel_names") or data.get("modality")  # nnU-Net v2's, MSD's: {"0": "CT"}
+    channel = channels.get("0") if isinstance(channels, dict) else None
+    channel = channel if isinstance(channel, str) and channel.strip() else None
     cases = []
     for k, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("label"), str) or not entry["label"]:
@@ -67,7 +71,7 @@ def _msd_cases(root: Path, data: dict[str, Any]) -> list[Case]:
             continue
         label = (root / entry["label"]).resolve()
         image = (root / entry["image"]).resolve() if isinstance(entry.get("image"), str) else None
-        cases.append(Case(label, image, _stem(label)))
+        cases.append(Case(label, image, _stem(label), channel=channel))
     return cases
 
 
@@ -280,18 +284,23 @@ def squared_slice(meta: dict[str, Any], cut: np.ndarray,
     return squared, (_resample(picture.astype(np.float64), size, nearest=False) if picture is not None else None)
 
 
-def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str) -> tuple[np.ndarray | None, bool]:
-    """(the image volume at `image`, True); or (None, False) once it is reported (`ctx.file_error`)
-    as unreadable, or of another shape than `of` ("the masks", "the label map") has."""
+def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str,
+                 channel: str | None = None) -> tuple[np.ndarray | None, bool, VolumeFacts]:
+    """(the image volume at `image`, True, what its file says of it: `nifti_facts`, with
+    `channel` a dataset.json's name of its first channel); or (None, False, no facts) once it is
+    reported (`ctx.file_error`) as unreadable, or of another shape than `of` ("the masks", "the
+    label map") has."""
     try:
-        volume, _, _ = load_array(image, labels=False)
+        volume, _, grid = load_array(image, labels=False)
     except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
         ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(image))
-        return None, False
+        return None, False, NO_FACTS
     if volume.shape != tuple(shape):
         ctx.file_error(bad(f"the image volume has shape {volume.shape}, {of} {tuple(shape)}", "image"), str(image))
-        return None, False
-    return volume, True
+        return None, False, NO_FACTS
+    if grid is not None:
+        return volume, True, nifti_facts(grid.header, channel)
+    return volume, True, nifti_facts({}, channel)
 
 
 def slice_png(picture: np.ndarray | None, slice_images: Path | None, image_id: str,

@@ -39,8 +39,8 @@ from veriscene.io.readers._label_map_files import (
     Case, Grid, _nibabel, _stem, _suffix, count_skipped, image_volume, nifti_grid, plane, slice_meta, slice_png,
     squared_slice,
 )
-from veriscene.io.readers._structures import Options, structure_scene
-from veriscene.io.readers._windows import volume_window
+from veriscene.io.readers._structures import Options, Structure, VolumePieces, splits, structure_scene, volume_pieces
+from veriscene.io.readers._windows import NO_FACTS, VolumeFacts, volume_modality, volume_window
 from veriscene.scene.model import Scene
 
 SEGMENTATIONS = "segmentations"  # TotalSegmentator's folder of masks
@@ -153,11 +153,16 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
     if shape is None or grid is None:
         return  # every mask was reported
     volume: np.ndarray | None = None
+    facts: VolumeFacts = NO_FACTS
     if case.image is not None and slice_images is not None:
-        volume, usable = image_volume(ctx, case.image, shape, "the masks")
+        volume, usable, facts = image_volume(ctx, case.image, shape, "the masks")
         if not usable:
             return
-    window = volume_window(ctx.report, opts.window, volume)
+    window = volume_window(ctx.report, opts.window, volume, facts)
+    modality = volume_modality(volume, facts)
+    # lesions: each mask split into its 3D pieces, numbered in the volume (`_structures`)
+    pieces: dict[int, VolumePieces] = {m.number: volume_pieces(m.voxels, m.start) for m in masks
+                                       if splits(ctx, opts, m.name)}
     spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
     empty = small = 0
     for k in range(0, shape[axis], step):
@@ -169,16 +174,21 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
                                 **slice_meta(axis, k, grid.voxel_mm, grid.stored_slice(axis, k, shape[axis]))}
         if case.image is not None:
             meta["image_volume"] = str(case.image)
-        cut = np.stack([_cut(m, shape, axis, k) for m in here], axis=-1)  # (rows, columns, structures)
+        meta.update(modality)
+        # (rows, columns, structures): 1 in a mask, or for one split into pieces, its piece's number
+        cut = np.stack([pieces[m.number].cut(shape, axis, k, True) if m.number in pieces else _cut(m, shape, axis, k)
+                        for m in here], axis=-1)
         picture = plane(volume, axis, k, True) if volume is not None and slice_images is not None else None
         if opts.square:
             cut, picture = squared_slice(meta, cut, picture)
-        if cut.sum(axis=(0, 1)).max() < opts.min_pixels:
+        if np.count_nonzero(cut, axis=(0, 1)).max() < opts.min_pixels:
             small += 1  # the last slivers of structures: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
         image = slice_png(picture, slice_images, image_id, window, meta)
-        structures = ((m.number, m.name, np.asfortranarray(cut[..., c])) for c, m in enumerate(here))
+        structures = (Structure(m.number, m.name, np.asfortranarray(cut[..., c] != 0),
+                                np.asfortranarray(cut[..., c]) if m.number in pieces else None,
+                                pieces[m.number].count if m.number in pieces else 0) for c, m in enumerate(here))
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,
                                   [_stem(p) for p in case.structures]))

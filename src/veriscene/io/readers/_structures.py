@@ -1,17 +1,26 @@
 """A medical scene from its structures' masks: one object per structure (or per connected piece),
 its box, and the relations the pixels show (`touching`, `surrounded by`). Label maps, DICOM SEG
-and DICOM RTSTRUCT readers build their slices' scenes here (`structure_scene`)."""
+and DICOM RTSTRUCT readers build their slices' scenes here (`structure_scene`).
+
+Lesions of a volume are its structure's 3D connected pieces (`volume_pieces`), 26-connected: two
+voxels sharing a face, an edge or a corner are one lesion, so pixels a slice shows 8-connected
+(the 2D pieces of a 2D map) are never two lesions, and a lesion cut into two pieces by a slice
+(a U-shaped one, or one bent out of the plane) is one object of a mask of two pieces there,
+with the same id ("5.2": the second lesion of label 5) on every slice. 6-connected pieces (faces
+only) would split a lesion whose voxels meet at an edge, as they do between thick slices where
+it runs obliquely."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
+from veriscene.io.readers._label_map_files import plane
 from veriscene.io.readers._windows import PERCENTILE, Window
 from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.masks import encode_mask
@@ -66,6 +75,67 @@ class Options:
     window: Window = PERCENTILE  # how slices of the image volume become PNGs (`window`)
 
 
+def splits(ctx: ReadContext, opts: Options, raw: str) -> bool:
+    """Whether the structure of raw name `raw` becomes one object per connected piece."""
+    return opts.split.applies(ctx.normalizer.name(structure_name(raw)))
+
+
+@dataclass(frozen=True)
+class VolumePieces:
+    """The 26-connected pieces of one structure's voxels in a volume, numbered from 1 in scipy's
+    order (by their first voxel), over the box of its voxels."""
+
+    start: tuple[int, ...]  # the box's first voxel in the volume
+    numbers: np.ndarray  # (box) unsigned ints: the piece of each voxel, 0 outside the structure
+    count: int
+
+    def cut(self, shape: tuple[int, ...], axis: int, k: int, radiological: bool) -> np.ndarray:
+        """Slice k along `axis` of the volume (of `shape`) as `plane` shows it: the piece of each
+        pixel, zeros where the box does not reach."""
+        across, down = (a for a in range(3) if a != axis)
+        full = np.zeros((shape[across], shape[down]), dtype=self.numbers.dtype)
+        at = k - self.start[axis]
+        if 0 <= at < self.numbers.shape[axis]:
+            local = self.numbers[(slice(None),) * axis + (at,)]
+            (a0, d0), (a1, d1) = (self.start[across], self.start[down]), local.shape
+            full[a0:a0 + a1, d0:d0 + d1] = local
+        return plane(np.expand_dims(full, axis), axis, 0, radiological)
+
+
+def volume_pieces(mask: np.ndarray, start: tuple[int, ...] = (0, 0, 0)) -> VolumePieces:
+    """The 26-connected pieces of a 3D bool `mask` (a crop of the volume at `start`), kept over
+    the box of its voxels."""
+    ndimage = _scipy()
+    spans = [np.flatnonzero(mask.any(axis=tuple(b for b in range(3) if b != a))) for a in range(3)]
+    if not spans[0].size:
+        return VolumePieces(tuple(start), np.zeros((0, 0, 0), np.int32), 0)
+    box = tuple(slice(int(span[0]), int(span[-1]) + 1) for span in spans)
+    numbers, count = ndimage.label(mask[box], structure=np.ones((3, 3, 3), dtype=bool), output=np.int32)
+    small = numbers.astype(np.min_scalar_type(count))  # uint8 for up to 255 pieces: a slice's stack stays small
+    return VolumePieces(tuple(int(s + b.start) for s, b in zip(start, box)), small, int(count))
+
+
+class Structure(NamedTuple):
+    """One structure of a slice: its number (label value, segment or file number), raw name and
+    (rows, columns) bool mask, column-major; for one split into the pieces of its volume, the
+    piece of each pixel (`VolumePieces.cut`, 0 outside) and how many pieces the volume holds."""
+
+    value: int
+    raw: str
+    mask: np.ndarray
+    pieces: np.ndarray | None = None
+    in_volume: int = 0
+
+
+def _volume_pieces_here(pieces: np.ndarray, min_pixels: int) -> tuple[list[tuple[int, np.ndarray]], int]:
+    """(number, mask) of each piece of the volume a slice shows with at least `min_pixels` pixels
+    (a piece cut in two by the slice is one mask of two parts), in number order; and how many
+    showed fewer."""
+    numbers, sizes = np.unique(pieces[pieces > 0], return_counts=True)
+    kept = [(int(n), pieces == n) for n, size in zip(numbers.tolist(), sizes.tolist()) if size >= min_pixels]
+    return kept, len(numbers) - len(kept)
+
+
 def _pieces(ndimage: Any, mask: np.ndarray, min_pixels: int) -> tuple[list[np.ndarray], int]:
     """The 8-connected pieces of `mask` of at least `min_pixels`, in label order; and how many were smaller."""
     labelled, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
@@ -105,11 +175,16 @@ def _relations(ndimage: Any, masks: list[np.ndarray], boxes: list[list[float]]) 
     return sorted(out)
 
 
-def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[int, str, np.ndarray]],
+def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[Structure],
                     shape: tuple[int, ...], image_id: str, image: str | None, meta: dict[str, Any],
                     annotated: Iterable[str] = ()) -> Scene:
-    """The scene of one slice from its structures: (number, raw name, boolean mask) each, masks
-    column-major (Fortran order) for pycocotools. Masks may overlap (DICOM segments do).
+    """The scene of one slice from its structures (`Structure`: masks column-major, Fortran
+    order, for pycocotools). Masks may overlap (DICOM segments do).
+
+    A structure split into its volume's pieces (`Structure.pieces`) gives one object per piece
+    the slice shows, id "value.piece" ("value" where the volume holds one), its mask all the
+    piece's pixels here; one split on a 2D map, one per 8-connected piece ("value.k", k from 1 in
+    the slice); any other, one object ("value").
 
     A segmentation annotates its structures (`annotated`: the raw names of all it may hold, the
     label table's), not all a slice shows (a CT slice shows muscle, bone, bowel that a liver
@@ -122,19 +197,23 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[tuple[
     parts = SceneParts(ctx)
     masks: list[np.ndarray] = []
     incomplete: set[str] = set()
-    for value, raw, mask in structures:
+    for value, raw, mask, numbered, in_volume in structures:
         name = ctx.name(structure_name(raw), f"labels[{value}]")
-        if opts.split.applies(name):
-            pieces, small = _pieces(ndimage, mask, opts.min_pixels)
-        elif int(mask.sum()) >= opts.min_pixels:
-            pieces, small = [mask], 0
+        if numbered is not None:
+            kept, small = _volume_pieces_here(numbered, opts.min_pixels)
+            pieces = [(f"{value}" if in_volume == 1 else f"{value}.{n}", piece) for n, piece in kept]
         else:
-            pieces, small = [], 1
+            if opts.split.applies(name):
+                found, small = _pieces(ndimage, mask, opts.min_pixels)
+            elif int(mask.sum()) >= opts.min_pixels:
+                found, small = [mask], 0
+            else:
+                found, small = [], 1
+            pieces = [(f"{value}" if len(found) == 1 else f"{value}.{k + 1}", piece) for k, piece in enumerate(found)]
         if small:
             ctx.repair("small_pieces_dropped", small)
             incomplete.add(name)
-        for k, piece in enumerate(pieces):
-            oid = f"{value}" if len(pieces) == 1 else f"{value}.{k + 1}"
+        for oid, piece in pieces:
             box = _box(piece)
             parts.add(oid, partial(dict, name=name, box=box, attributes=[], mask=encode_mask(piece)),
                       f"labels[{value}]")

@@ -110,7 +110,7 @@ def _read_case(scan: DicomScan, path: Path, images: Path) -> _Case:
 
     rt = pydicom.dcmread(path)
     names = _roi_names(rt)
-    series = _series_volume(scan, images, _frame_of_reference(rt), referenced_series(rt))
+    series, facts = _series_volume(scan, images, _frame_of_reference(rt), referenced_series(rt))
     slices, rows, cols = series.spatial_shape
     contoured = [item for item in rt.get("ROIContourSequence") or [] if item.get("ContourSequence")]
     if not contoured:
@@ -142,7 +142,7 @@ def _read_case(scan: DicomScan, path: Path, images: Path) -> _Case:
     scan.ctx.report.count("contours_off_the_series", outside)
     image = _canonical(np.asarray(series.array), series.affine)
     return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images,
-                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)))
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)), facts)
 
 
 def find_structure_sets(path: Path, scan: DicomScan) -> list[Path]:

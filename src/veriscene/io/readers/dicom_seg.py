@@ -22,7 +22,8 @@ pair (complete). Fractional segments are read as present where their value is at
 
 Images (`images`): the folder of the source series (every DICOM file there of the SEG's frame of
 reference, read as one volume by highdicom, in HU for a CT). With `slice_images` (a folder), each
-slice of it is written there as an 8-bit PNG (through `window`, as for label maps) and becomes the
+slice of it is written there as an 8-bit PNG (through `window`, as for label maps: a CT window
+where the series' Modality is CT, "stored" its WindowCenter / WindowWidth) and becomes the
 scene's image; the SEG's masks are placed into the series' geometry first, so a SEG covering part of the
 series lands on the right slices. Without `images`, the series is looked for beside the SEG (its
 folder, recursively: the series it names, counted as ``series_found_beside_the_seg``); where none is
@@ -53,7 +54,8 @@ from veriscene.io.readers.label_map import (
     split_names,
     structure_scene,
 )
-from veriscene.io.readers._windows import parse_window, volume_window
+from veriscene.io.readers._structures import Structure, splits, volume_pieces
+from veriscene.io.readers._windows import NO_FACTS, VolumeFacts, dicom_facts, parse_window, volume_modality, volume_window
 from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.model import Scene
 
@@ -234,6 +236,7 @@ class _Case:
     image: np.ndarray | None  # (X, Y, Z) canonical, when the series was found
     series_dir: Path | None = None  # where the series was read from
     voxel_mm: tuple[float, ...] | None = None  # voxel size along the canonical axes
+    facts: VolumeFacts = NO_FACTS  # the series' Modality and stored window (`dicom_facts`)
 
 
 _RAS_OF_LPS = np.diag([-1.0, -1.0, 1.0, 1.0])  # DICOM's patient coordinates (LPS) to NIfTI's (RAS)
@@ -249,10 +252,11 @@ def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
 NOT_IMAGES = ("SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "RTRECORD", "REG", "SR", "KO", "PR")
 
 
-def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str, series: set[str] | None = None) -> Any:
-    """highdicom's volume of the image series under `images` in this frame of reference: the one
-    among `series` (the series a SEG or structure set says it was drawn on) when given, else the
-    only one there."""
+def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
+                   series: set[str] | None = None) -> tuple[Any, VolumeFacts]:
+    """highdicom's volume of the image series under `images` in this frame of reference (the one
+    among `series`, the series a SEG or structure set says it was drawn on, when given, else the
+    only one there), and what its files' headers say of it (`dicom_facts`)."""
     import pydicom
 
     hd = _highdicom()
@@ -271,7 +275,8 @@ def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str, serie
         raise bad(f"several image series of frame of reference {frame_of_reference} under {images}: {listed}; "
                   "pass images=DIR holding only the one the segmentation was drawn on", "images")
     (paths,) = found.values()
-    return hd.get_volume_from_series([pydicom.dcmread(p) for p in paths])
+    datasets = [pydicom.dcmread(p) for p in paths]
+    return hd.get_volume_from_series(datasets), dicom_facts(datasets)
 
 
 def referenced_series(dataset: Any) -> set[str]:
@@ -296,12 +301,12 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> 
         raise bad("the SEG has no segment", "SegmentSequence")
     raw_names = {k: segment_name(seg.get_segment_description(n), names) for k, n in enumerate(numbers)}
     volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
-    series = None
+    series, facts = None, NO_FACTS
     if images is not None:
-        series = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg))
+        series, facts = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg))
     else:  # the series it was drawn on, if it lies beside the SEG (a study folder): else no images
         try:
-            series = _series_volume(scan, path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg))
+            series, facts = _series_volume(scan, path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg))
             images = path.parent
             scan.ctx.report.count("series_found_beside_the_seg")
         except SceneValidationError:
@@ -314,7 +319,7 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> 
     masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), volume.affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
     return _Case(masks, raw_names, numbers, image, images if series is not None else None,
-                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)))
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)), facts)
 
 
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
@@ -330,26 +335,35 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         ctx.file_error(bad(f"cannot read the DICOM {kind}: {exc}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    window = volume_window(ctx.report, opts.window, case.image if slice_images is not None else None)
+    window = volume_window(ctx.report, opts.window, case.image if slice_images is not None else None, case.facts)
+    modality = volume_modality(case.image, case.facts) if case.image is not None else {}
+    # lesions: each segment split into its 3D pieces, numbered in the volume (`_structures`)
+    pieces = {c: volume_pieces(case.masks[..., c]) for c in range(case.masks.shape[-1]) if splits(ctx, opts, case.names[c])}
     present = set(np.flatnonzero(np.any(case.masks, axis=tuple(a for a in range(4) if a != axis))).tolist())
     empty = small = 0
     for k in range(0, case.masks.shape[axis], step):
         if k not in present:
             empty += 1
             continue
-        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm)}
+        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm), **modality}
         cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
+        if pieces:  # 1 in a mask, or for one split into pieces, its piece's number
+            cut = cut.astype(np.result_type(*(p.numbers.dtype for p in pieces.values())))
+            for c, p in pieces.items():
+                cut[..., c] = p.cut(case.masks.shape[:3], axis, k, True)
         picture = plane(case.image, axis, k, True) if case.image is not None and slice_images is not None else None
         if opts.square:
             cut, picture = squared_slice(meta, cut, picture)
-        if cut.sum(axis=(0, 1)).max() < opts.min_pixels:
+        if np.count_nonzero(cut, axis=(0, 1)).max() < opts.min_pixels:
             small += 1  # the last slivers of segments: skipped and counted, as an empty slice is
             continue
         image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
         image = slice_png(picture, slice_images, image_id, window, meta)
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
-        structures = ((case.numbers[c], case.names[c], np.asfortranarray(cut[..., c]))
+        structures = (Structure(case.numbers[c], case.names[c], np.asfortranarray(cut[..., c] != 0),
+                                np.asfortranarray(cut[..., c]) if c in pieces else None,
+                                pieces[c].count if c in pieces else 0)
                       for c in range(cut.shape[-1]) if cut[..., c].any())
         scene = ctx.scene(f"{path.name}[{'xyz'[axis]}={k}]",
                           partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,

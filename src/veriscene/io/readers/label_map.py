@@ -36,9 +36,12 @@ pixels that are not square (coronal, of 5 mm CT slices) is resampled to square o
 Objects: one object per label value present in the scene (its mask may have several pieces: a
 liver cut in two by the slice is one liver), except for structures whose instances are counted:
 `components` (default ``auto``: those named as lesions, `_structures.is_lesion`; ``none``,
-``all``, or a comma-separated list of names, which may hold ``auto``) splits them into
-8-connected pieces, one object each ("How many liver tumours?"). Pieces or structures under
-`min_pixels` are dropped (counted). Each object has its mask (COCO RLE) and tight box.
+``all``, or a comma-separated list of names, which may hold ``auto``) splits them into their
+pieces, one object each ("How many liver tumours?"): in a volume its 26-connected 3D pieces
+(`_structures.volume_pieces`), so a lesion has one id on every slice ("5.2", or "5" where the
+volume holds one) and a lesion a slice cuts in two is one object of two parts there; on a 2D map
+its 8-connected pieces. A piece's (or structure's) pixels on the slice under `min_pixels` are
+dropped (counted). Each object has its mask (COCO RLE) and tight box.
 
 Relations, computed from the masks for every pair, so complete: ``touching`` (the masks meet:
 one pixel apart, 8-connected; both directions) and ``surrounded by`` (every pixel of A lies
@@ -49,9 +52,11 @@ MSD folder, each case's image. 3D volumes have no image file per slice: with `sl
 folder) each slice of the image volume is written there as an 8-bit PNG (the first channel of a
 multi-channel volume) and becomes the scene's image; without it a slice scene has no image (its
 `meta` names the volume and slice). `window` says how intensities become grey levels (`_windows`):
-by default between the slice's 0.5th and 99.5th percentiles, or a CT window ("soft_tissue",
-"lung", "bone", "brain", "WIDTH,LEVEL" in HU) for volumes in HU; ``meta["window"]`` says which. Reading needs scipy (connected pieces, filled
-outlines): ``pip install veriscene[medical]``.
+by default between the slice's 0.5th and 99.5th percentiles, a CT window ("soft_tissue", "lung",
+"bone", "brain", "WIDTH,LEVEL" in HU) for CT volumes, or "stored" (a NIfTI's cal_min / cal_max);
+``meta["window"]`` says which, ``meta["modality"]`` and ``meta["modality_from"]`` what the volume
+is taken for and why (a dataset.json's modality, the NIfTI header's words, or its values).
+Reading needs scipy (connected pieces, filled outlines): ``pip install veriscene[medical]``.
 """
 
 from __future__ import annotations
@@ -77,9 +82,10 @@ from veriscene.io.readers._label_map_files import (
 )
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
-    SURROUNDED, TOUCHING, Options, _count_option, _scipy, split_names, structure_scene,
+    SURROUNDED, TOUCHING, Options, Split, Structure, VolumePieces, _count_option, _scipy, split_names, splits,
+    structure_scene, volume_pieces,
 )
-from veriscene.io.readers._windows import parse_window, volume_window
+from veriscene.io.readers._windows import NO_FACTS, VolumeFacts, parse_window, volume_modality, volume_window
 from veriscene.io.readers.label_tables import nifti_header_table, read_label_table
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
@@ -94,10 +100,15 @@ __all__ = [
 
 
 def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, image: str | None,
-           meta: dict[str, Any]) -> Scene:
+           meta: dict[str, Any], numbers: np.ndarray | None = None, in_volume: dict[int, int] | None = None) -> Scene:
+    """The scene of a 2D map or a volume's slice; `numbers`, the slice's pixels' pieces of the
+    volume (0 outside) for the label values of `in_volume` (value -> pieces in the volume)."""
     labels = np.asfortranarray(labels)  # masks cut from it are column-major, as pycocotools encodes them
+    if numbers is not None:
+        numbers = np.asfortranarray(numbers)
+    in_volume = in_volume or {}
 
-    def structures() -> Iterator[tuple[int, str, np.ndarray]]:
+    def structures() -> Iterator[Structure]:
         for value in np.unique(labels).tolist():
             if value == 0:
                 continue
@@ -105,9 +116,29 @@ def _scene(ctx: ReadContext, opts: Options, labels: np.ndarray, image_id: str, i
             if raw is None:
                 raw = f"label {value}"
                 ctx.repair("labels_without_name")
-            yield value, raw, labels == value
+            mask = labels == value
+            if numbers is not None and value in in_volume:
+                yield Structure(value, raw, mask, np.where(mask, numbers, 0), in_volume[value])
+            else:
+                yield Structure(value, raw, mask)
 
     return structure_scene(ctx, opts, structures(), labels.shape, image_id, image, meta, opts.table.values())
+
+
+def _label_pieces(ctx: ReadContext, opts: Options, labels: np.ndarray) -> dict[int, VolumePieces]:
+    """The 3D pieces (`volume_pieces`) of each label value of a volume split into them (`splits`)."""
+    from scipy import ndimage
+
+    if opts.split == Split():
+        return {}
+    top = int(labels.max())
+    if top < 2**16:  # every value's box in one pass (a list as long as the largest value)
+        found = ndimage.find_objects(labels, max_label=top)
+        boxes = {k + 1: box for k, box in enumerate(found) if box is not None}
+    else:
+        boxes = {v: (slice(None),) * 3 for v in np.unique(labels).tolist() if v != 0}
+    return {value: volume_pieces(labels[box] == value, tuple(b.start or 0 for b in box))
+            for value, box in boxes.items() if splits(ctx, opts, opts.table.get(value) or f"label {value}")}
 
 
 def _fit_to_image(ctx: ReadContext, case: Case, labels: np.ndarray) -> np.ndarray:
@@ -175,12 +206,18 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             yield scene
         return
     axis %= 3
+    if labels.dtype == bool:
+        labels = labels.view(np.uint8)  # (a volume of one label, as 0 and 1)
     volume: np.ndarray | None = None
+    facts: VolumeFacts = NO_FACTS
     if case.image is not None and slice_images is not None:
-        volume, usable = image_volume(ctx, case.image, labels.shape, "the label map")
+        volume, usable, facts = image_volume(ctx, case.image, labels.shape, "the label map", case.channel)
         if not usable:
             return
-    window = volume_window(ctx.report, opts.window, volume)
+    window = volume_window(ctx.report, opts.window, volume, facts)
+    modality = volume_modality(volume, facts)
+    pieces = _label_pieces(ctx, opts, labels)
+    in_volume = {value: p.count for value, p in pieces.items()}
     present = set(np.flatnonzero(np.any(labels != 0, axis=tuple(a for a in range(3) if a != axis))).tolist())
     empty = small = 0
     for k in range(0, labels.shape[axis], step):
@@ -195,17 +232,25 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
             meta["orientation"] = RADIOLOGICAL
         if case.image is not None:
             meta["image_volume"] = str(case.image)
+        meta.update(modality)
         cut = plane(labels, axis, k, nifti)
+        numbers = None
+        if pieces:  # each pixel's lesion, numbered in the volume: kept beside its label through squaring
+            numbers = sum(p.cut(labels.shape, axis, k, nifti) for p in pieces.values())
+            cut = np.stack([cut, numbers.astype(cut.dtype, copy=False)] if numbers.max(initial=0) <= np.iinfo(cut.dtype).max
+                           else [cut.astype(np.int64), numbers.astype(np.int64)], axis=-1)
         picture = plane(volume, axis, k, nifti) if volume is not None and slice_images is not None else None
         if opts.square:
             cut, picture = squared_slice(meta, cut, picture)
+        if numbers is not None:
+            cut, numbers = cut[..., 0], cut[..., 1]
         if np.unique(cut[cut != 0], return_counts=True)[1].max() < opts.min_pixels:
             small += 1  # an organ's last sliver: skipped and counted, as an empty slice is
             continue
         image_id = f"{case.name}_{'xyz'[axis]}{k:04d}"
         image = slice_png(picture, slice_images, image_id, window, meta)
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
-                          partial(_scene, ctx, opts, cut, image_id, image, meta))
+                          partial(_scene, ctx, opts, cut, image_id, image, meta, numbers, in_volume))
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")
@@ -239,7 +284,7 @@ def read_label_map(
     `square_pixels` false to keep a slice of pixels that are not square (coronal slices of thick CT
     slices) on its voxel grid instead of resampling it to square pixels, `window` how slices of
     the image volume become PNGs: "percentile" (default), a CT window ("soft_tissue", "lung",
-    "bone", "brain") or "WIDTH,LEVEL" in HU (`_windows`)."""
+    "bone", "brain"), "WIDTH,LEVEL" in HU or "stored" (the files' own) (`_windows`)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2)
     if orientation not in (None, RADIOLOGICAL):
