@@ -40,7 +40,6 @@ CLI_ONLY: dict[str, dict[str, str]] = {
            for name in ("api_key_env", "concurrency", "timeout", "max_retries", "max_tokens", "temperature")},
         "param": "model_options['extra_params'] (a server), model_options['generate_kwargs'] (transformers)",
         "batch_size": "model_options['batch_size'] (transformers)",
-        "system": "prompts=load_prompts(...).with_system(text)",
         "no_cache": "cache=False",
     },
     "score-freeform": {

@@ -79,6 +79,49 @@ def test_cli(run_dir: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "b").exists()
 
 
+def _system_prompts(tmp_path: Path, system: str = "Be careful.") -> Path:
+    prompts = tmp_path / "prompts.json"
+    prompts.write_text(json.dumps({"system": system, "instructions": {"int": "Reply with digits only."}}))
+    return prompts
+
+
+def test_the_prompts_files_system_opens_every_record_as_eval_sends_it(run_dir: Path, tmp_path: Path) -> None:
+    prompts = _system_prompts(tmp_path)
+    export(run_dir, tmp_path / "trl.jsonl", "trl", instructions=True, prompts=prompts)
+    rows = [orjson.loads(line) for line in (tmp_path / "trl.jsonl").read_bytes().splitlines()]
+    assert rows and all(r["prompt"][0] == {"role": "system", "content": [{"type": "text", "text": "Be careful."}]}
+                        for r in rows)
+    export(run_dir, tmp_path / "sg.json", "sharegpt", instructions=True, prompts=prompts, system="Be careful.")
+    assert {r["system"] for r in json.loads((tmp_path / "sg.json").read_text())} == {"Be careful."}
+    bare = tmp_path / "bare.json"
+    bare.write_text("{}")  # a prompts file without a system: the one given apart
+    export(run_dir, tmp_path / "trl2.jsonl", "trl", instructions=True, prompts=bare, system="Be brief.")
+    first = orjson.loads((tmp_path / "trl2.jsonl").read_bytes().splitlines()[0])
+    assert first["prompt"][0]["content"][0]["text"] == "Be brief."
+
+
+def test_a_system_other_than_the_prompts_files_is_refused_before_writing(run_dir: Path, tmp_path: Path) -> None:
+    prompts = _system_prompts(tmp_path)
+    with pytest.raises(ValueError, match=r"two system messages: the prompts' 'Be careful.' and --system 'Be brief.' "
+                                         r"\(Python: system=\)"):
+        export(run_dir, tmp_path / "out.jsonl", "trl", instructions=True, prompts=prompts, system="Be brief.")
+    assert not (tmp_path / "out.jsonl").exists()
+    code, said = cli(str(run_dir), "--to", "trl", "--instructions", "--prompts", str(prompts), "--system", "Be brief.",
+                     "--out", str(tmp_path / "cli.jsonl"))
+    assert code == 2 and "two system messages" in said and "Python" not in said
+    assert not (tmp_path / "cli.jsonl").exists()
+
+
+def test_a_format_without_a_system_message_warns_that_the_prompts_one_is_left_out(run_dir: Path,
+                                                                                   tmp_path: Path) -> None:
+    summary = export(run_dir, tmp_path / "a.json", "llava", instructions=True, prompts=_system_prompts(tmp_path))
+    assert summary.samples_written > 0 and "system" not in (tmp_path / "a.json").read_text()
+    assert [w for w in summary.warnings if "system" in w] == [
+        "the prompts' system message 'Be careful.' (sent by `veriscene eval --prompts`) is in no record: a llava "
+        "export has no place for one (sharegpt, trl and verl have); train with it as the trainer sets one (LLaVA: "
+        "its conversation template)"]
+
+
 def test_reasoning_prompts_ask_for_the_format_every_reasoning_target_has(tmp_path: Path) -> None:
     """`export --reasoning --instructions --prompts reasoning`: every question asks for the think /
     answer format, captions and object descriptions too, and every target has it."""

@@ -81,7 +81,9 @@ def register(app: typer.Typer) -> None:
                                              "{\"system\": ..., \"template\": \"{question}\\n{instruction}\", \"instructions\": "
                                              "{ANSWER_TYPE: ...}, \"request\": ...} (README: Evaluating a model); 'reasoning': the built-in set "
                                              "asking for <think> and <answer>."),
-        system: str | None = typer.Option(None, "--system", help="System prompt sent before every question."),
+        system: str | None = typer.Option(None, "--system", help="System prompt sent before every question "
+                                           "(default: the --prompts file's 'system'; another one is refused, as "
+                                           "export --instructions refuses it)."),
         cache: Path | None = typer.Option(None, "--cache", help="Request cache file, to share between runs (default: "
                                       "OUT/requests.sqlite)."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: replies are neither stored in nor "
@@ -100,7 +102,6 @@ def register(app: typer.Typer) -> None:
         from veriscene.console import console, err_console, stage_bars
         from veriscene.evaluate import ModelConfigError, evaluate
         from veriscene.commands import local_input
-        from veriscene.evaluate.prompts import load_prompts
 
         check_choice("--freeform", freeform, FREEFORM_CHOICES)
         if seed is not None and limit is None:
@@ -117,12 +118,9 @@ def register(app: typer.Typer) -> None:
         elif kind == "hf":
             options = {"batch_size": batch_size, "max_new_tokens": max_tokens, "generate_kwargs": _params(param) or None}
         try:
-            prompt_set = load_prompts(prompts)
-            if system is not None:
-                prompt_set = prompt_set.with_system(system)
-            with stage_bars() as shown:
+            with stage_bars() as shown:  # a --system other than the prompts' is refused before any request
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
-                                  prompts=prompt_set, cache=False if no_cache else (cache or True),
+                                  prompts=prompts, system=system, cache=False if no_cache else (cache or True),
                                   model_options=options, scenes=scenes, freeform=freeform, process=process,
                                   progress=partial(shown, "evaluating"),
                                   download_progress=partial(shown, "downloading images"))

@@ -186,12 +186,15 @@ def register(app: typer.Typer) -> None:
         system: Annotated[
             str | None,
             typer.Option("--system", help="A system message that opens every record (sharegpt, trl, verl), e.g. the "
-                         "reasoning instruction of an R1-style recipe; llava takes it from its conversation template."),
+                         "reasoning instruction of an R1-style recipe; llava takes it from its conversation template. "
+                         "Default with --instructions: the 'system' of the --prompts file, as eval sends it (another "
+                         "--system is refused)."),
         ] = None,
         prompts: Annotated[
             Path | None,
             typer.Option("--prompts", help="Prompt JSON file, as `veriscene eval --prompts` takes: lmms_eval's "
-                         "prompts; for other formats, the instructions --instructions adds. 'reasoning': the built-in "
+                         "prompts; for other formats, the instructions --instructions adds, and its 'system' the "
+                         "system message (sharegpt, trl, verl). 'reasoning': the built-in "
                          "set that also asks for <think> and <answer> (with --reasoning)."),
         ] = None,
     ) -> None:
@@ -205,7 +208,7 @@ def register(app: typer.Typer) -> None:
 
         console = Console()
         usage = usage_error(to, out, mc_style, absolute_paths, image_root, embed_images, turns, check_urls) or (
-            _instructions_error(to, instructions, prompts))
+            _instructions_error(to, instructions, prompts, system))
         if usage:
             fail(usage)
         if reasoning or scenes:
@@ -268,14 +271,16 @@ def register(app: typer.Typer) -> None:
         print_summary(summary, console, checked=check_urls)
 
 
-def _instructions_error(to: str, instructions: bool, prompts: Path | None) -> str | None:
-    """What is wrong with --instructions / --prompts for format `to` (exit 2), else None."""
-    from veriscene.io.export import instruction_prompts
+def _instructions_error(to: str, instructions: bool, prompts: Path | None, system: str | None = None) -> str | None:
+    """What is wrong with --instructions / --prompts (and the prompts' system message against
+    --system) for format `to` (exit 2), else None."""
+    from veriscene.io.export import instruction_prompts, system_from_prompts
 
     try:
-        instruction_prompts(to, instructions, {"prompts": prompts} if prompts is not None else {})
+        prompt_set = instruction_prompts(to, instructions, {"prompts": prompts} if prompts is not None else {})
+        system_from_prompts(to, prompt_set, {"system": system})
     except (ValueError, OSError) as exc:
-        return str(exc).replace(" (Python: instructions=True)", "")
+        return str(exc).replace(" (Python: instructions=True)", "").replace(" (Python: system=)", "")
     return None
 
 

@@ -23,6 +23,9 @@ Everything is overridable per model with a JSON file (`PromptSet.from_file`):
 
 `{convention}` in a box / point instruction is replaced by the sample's coordinate convention
 ("coordinates normalised to 0-1 with three decimals", ...), `{width}` / `{height}` by its image size.
+The file's `system` is sent by `veriscene eval` and opens the records of `export --instructions
+--prompts FILE` (sharegpt, trl, verl); a system message given apart (`--system`) that differs
+from it is refused by both (`check_one_system`).
 
 A `request` is a last line for every question, whether it has an instruction or not, and
 descriptions too. Built-in sets by name (`load_prompts("reasoning")`, `--prompts reasoning`; a
@@ -139,6 +142,13 @@ class PromptSet:
     def with_system(self, system: str | None) -> PromptSet:
         return replace(self, system=system)
 
+    def with_given_system(self, system: str | None) -> PromptSet:
+        """These prompts with the system message given apart (`--system`, Python `system=`): None
+        keeps their own (a prompts file's "system"); ValueError when they hold another, as
+        `veriscene eval` and `export --instructions` both say (`check_one_system`)."""
+        check_one_system(self.system, system)
+        return self if system is None else self.with_system(system)
+
     def instruction(self, record: Mapping[str, Any]) -> str:
         """The instruction for a sample record (empty when its question already has one)."""
         meta = record.get("meta") or {}
@@ -181,6 +191,14 @@ class PromptSet:
             p = Path(path)
             images.append(p if p.is_absolute() else image_root / p)
         return Prompt(system=self.system, text=text, images=tuple(images))
+
+
+def check_one_system(prompts_system: str | None, system: str | None) -> None:
+    """ValueError when a prompts file's "system" and the system message given apart differ: which
+    one a model is trained or evaluated with would otherwise be a silent choice."""
+    if prompts_system is not None and system is not None and prompts_system != system:
+        raise ValueError(f"two system messages: the prompts' {prompts_system!r} and --system {system!r} (Python: "
+                         "system=); give it once, in the prompts file or with --system")
 
 
 def _local_copy(url: str, record: Mapping[str, Any], fetched: Mapping[str, Path | Exception] | None) -> Path:

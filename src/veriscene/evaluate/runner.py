@@ -232,7 +232,8 @@ def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: i
 
 def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.PathLike[str], *,
              base_url: str | None = None, limit: int | None = None, families: str | Sequence[str] | None = None,
-             seed: int | None = None, prompts: Any = None, cache: bool | str | os.PathLike[str] = True,
+             seed: int | None = None, prompts: Any = None, system: str | None = None,
+             cache: bool | str | os.PathLike[str] = True,
              model_options: Mapping[str, Any] | None = None, score_options: Mapping[str, Any] | None = None,
              scenes: str | os.PathLike[str] | None = None, freeform: str = "auto", n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
@@ -246,6 +247,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     run's manifest beside the samples file; without them free-form replies are only stored.
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
+    `system`: the system message sent before every question (None: the prompts' own; another
+    than a prompts file's "system" is refused, as `export --instructions` refuses it).
     `progress(done, total)` is called as samples are scored. Images named by URL are downloaded
     (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
     while the model answers this one, calling `download_progress(done, total)` over all of them.
@@ -256,7 +259,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     chosen = select(sample_set.records, limit=limit, families=families, seed=seed)
     if not chosen:
         raise ValueError(_nothing_chosen(sample_set, limit))
-    prompt_set: PromptSet = load_prompts(prompts)
+    prompt_set: PromptSet = load_prompts(prompts).with_given_system(system)  # ValueError: another system
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
     created = not out.exists()

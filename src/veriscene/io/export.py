@@ -182,7 +182,9 @@ def export(
     `instructions`: each question with the answer-format instruction `veriscene eval` sends with
     it ("Answer with a single number.", see `evaluate.prompts`), so that a model trained on short
     answers learns when to give one, and is trained on the prompts it is evaluated with;
-    `options["prompts"]` (a JSON file, dict or PromptSet, as `eval --prompts` takes) sets them.
+    `options["prompts"]` (a JSON file, dict or PromptSet, as `eval --prompts` takes) sets them,
+    and their `system` (which eval sends) opens every record when `options["system"]` is not
+    given (ValueError when it is another; a warning for a format without a place for one).
     Not for jsonl (its records must stay the samples their ids hash) nor lmms_eval (whose task
     always sends them).
 
@@ -203,6 +205,7 @@ def export(
                          "path, which would mean nothing once uploaded: export it to a local folder on the machine "
                          "that runs lmms-eval")
     prompt_set = instruction_prompts(to, instructions, options)
+    unsent = system_from_prompts(to, prompt_set, options)
     if scenes is not None and not reasoning:
         raise ValueError("scenes are read for reasoning targets: give them with reasoning=True (--reasoning)")
     if reasoning:
@@ -236,6 +239,8 @@ def export(
         **options,
     )
     ship_vocabulary(source, out, to, summary)
+    if unsent:
+        summary.warnings.append(unsent)
     bad_lines += counts.skipped
     if bad_lines:
         summary.samples_skipped += len(bad_lines)
@@ -276,6 +281,25 @@ def instruction_prompts(to: str, instructions: bool, options: dict[str, Any]) ->
         return load_prompts(prompts)
     except OSError as exc:  # checked before any sample is read
         raise ValueError(f"prompts file {prompts}: {exc.strerror or exc}") from None
+
+
+def system_from_prompts(to: str, prompts: Any, options: dict[str, Any]) -> str | None:
+    """Put the system message of an export's prompts (a prompts file's "system", which `veriscene
+    eval` sends) in `options["system"]` when none is given, so a model is trained with the system
+    message it is evaluated with. ValueError when `options["system"]` is another; for a format
+    without a place for one (`writers.SYSTEM_FORMATS`), the warning its summary carries instead."""
+    if prompts is None or prompts.system is None:
+        return None
+    from veriscene.evaluate.prompts import check_one_system
+    from veriscene.io.writers import SYSTEM_FORMATS
+
+    check_one_system(prompts.system, options.get("system"))
+    if to not in SYSTEM_FORMATS:
+        return (f"the prompts' system message {prompts.system!r} (sent by `veriscene eval --prompts`) is in no "
+                f"record: a {to} export has no place for one (sharegpt, trl and verl have); train with it as "
+                "the trainer sets one (LLaVA: its conversation template)")
+    options["system"] = prompts.system
+    return None
 
 
 def with_instructions(samples: Iterator[dict[str, Any]], prompts: Any) -> Iterator[dict[str, Any]]:
