@@ -201,7 +201,11 @@ def test_label_maps(cache: str) -> None:
                "--cache", cache)
     assert [r[0] for r in _rows(out, "convert")] == ["convert", "convert"]  # without and with slice images
     assert _rows(out, "generate")
-    assert out.rstrip().endswith("mismatches 0")
+    lines = out.splitlines()
+    assert next(line for line in lines if line.startswith("scenes ")).endswith("mismatches 0")
+    lesions = re.match(r"lesions: (\d+) slices hold one; their lesion objects match the lesions there on (\d+) ",
+                       next(line for line in lines if line.startswith("lesions: ")))
+    assert lesions is not None and lesions[1] == lesions[2]  # every slice holding a lesion counts it right
 
 
 def test_cooccurrence() -> None:

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from tests.evaluate.conftest import samples
 from veriscene.cli import app
-from veriscene.evaluate import score_freeform
+from veriscene.evaluate import evaluate, score_freeform
 from veriscene.evaluate.freeform import score_texts
-from veriscene.evaluate.freeform.scene_map import RepeatedScene, load_scene_map
+from veriscene.evaluate.freeform.scene_map import RepeatedScene, load_scene_map, repeated_in_files
 from veriscene.scene import read_scenes, write_scenes
 from veriscene.scene.model import Scene
 
@@ -58,6 +58,15 @@ def test_an_id_twice_in_one_file_or_in_memory_is_named_too(two_files, tmp_path: 
     assert [r.to_dict() for r in repeated] == [{"image_id": scenes[0].image_id, "used": None, "ignored": None}]
 
 
+def test_the_image_ids_alone_give_the_same_repeats(two_files, tmp_path: Path) -> None:
+    a, b, scenes = two_files
+    one = tmp_path / "one.jsonl"
+    write_scenes([scenes[0], replace(scenes[1], image_id=scenes[0].image_id)], one)
+    for files in ([a, b], [b, a], [one], [a, one, b]):
+        assert repeated_in_files(files) == load_scene_map(files)[1]
+    assert len(repeated_in_files([a, one, b])) == 3
+
+
 def _caption_replies(run: Path, path: Path, image_ids: list[str]) -> Path:
     """Each image's caption target as the reply (truthful against the run's own scene)."""
     by_image = {}
@@ -96,3 +105,48 @@ def test_the_python_api_takes_the_files_in_order(demo_run: Path, two_files, tmp_
     assert "repeated_scenes" not in score_freeform(replies, [a], matcher="lexical").summary()
     with pytest.warns(UserWarning, match=f"image id {scenes[1].image_id!r} is in both {a} and {b}"):
         score_texts([(scenes[1].image_id, "A red circle.")], [a, b], matcher="lexical")
+
+
+def _all_replies(run: Path, path: Path) -> Path:
+    """Every sample answered: a caption by its target, anything else by "yes"."""
+    path.write_bytes(b"".join(orjson.dumps({"id": s["id"], "reply": s["answer"] if s["answer_type"] == "text"
+                                            and not s.get("choices") else "yes"}) + b"\n" for s in samples(run)))
+    return path
+
+
+def test_eval_scenes_is_repeatable_and_says_the_repeated_ids(demo_run: Path, two_files, tmp_path: Path) -> None:
+    """`eval --scenes A --scenes B`: both read, an id of both scored against A's scene, said on stderr
+    and listed in summary.json; B first scores the caption of A's image against B's scene."""
+    a, b, scenes = two_files
+    replies = _all_replies(demo_run, tmp_path / "replies.jsonl")
+    truthful = {}
+    for first, second in ((a, b), (b, a)):
+        out = tmp_path / f"eval_{first.stem}"
+        result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out", str(out),
+                                     "--scenes", str(first), "--scenes", str(second), "--freeform", "lexical"])
+        assert result.exit_code == 0, result.output
+        summary = orjson.loads((out / "summary.json").read_bytes())
+        assert summary["repeated_scenes"] == [{"image_id": scenes[1].image_id, "used": str(first),
+                                               "ignored": str(second)}]
+        assert summary["freeform"]["repeated_scenes"] == 1
+        assert (f"repeated image id {scenes[1].image_id!r} is in both {first} and {second}: the first scene is "
+                "scored") in result.stderr
+        assert "convert -r id_prefix=NAME/" in result.stderr
+        assert (f"| scenes | 1 image id(s) given twice, e.g. {scenes[1].image_id!r} (used: {first}): the first scene "
+                "read") in (out / "report.md").read_text()
+        rows = [orjson.loads(line) for line in (out / "freeform.jsonl").read_bytes().splitlines()]
+        truthful[first] = [r["truthfulness"] for r in rows if r["image_ids"] == [scenes[1].image_id]
+                           and r["task"] == "scene_graph.caption.v1"]
+    assert truthful[a] == [1.0] and truthful[b][0] < 1.0
+
+
+def test_eval_counts_repeated_scenes_whenever_it_reads_scenes(demo_run: Path, two_files, tmp_path: Path) -> None:
+    a, b, scenes = two_files
+    replies = _all_replies(demo_run, tmp_path / "replies.jsonl")
+    steps = evaluate(demo_run, f"replay:{replies}", tmp_path / "steps", scenes=[a, b], freeform="off",
+                     process=True).summary  # the step scores read the first scene too
+    assert [r["ignored"] for r in steps["repeated_scenes"]] == [str(b)]
+    alone = evaluate(demo_run, f"replay:{replies}", tmp_path / "alone", scenes=a, freeform="lexical").summary
+    assert alone["repeated_scenes"] == [] and "repeated_scenes" not in alone["freeform"]
+    unread = evaluate(demo_run, f"replay:{replies}", tmp_path / "unread", scenes=[a, b], freeform="off").summary
+    assert "repeated_scenes" not in unread  # no scene read, none counted

@@ -51,6 +51,21 @@ def _failed_requests(summary: dict[str, Any]) -> str:
             f"{retry_advice(summary)}")
 
 
+def say_repeated(repeated: list[Any]) -> None:
+    """On stderr: the first image ids two scenes gave (`scene_map.RepeatedScene`), how many more,
+    and how to keep data sets apart (score-freeform, eval)."""
+    from veriscene.console import err_console
+    from veriscene.evaluate.freeform.scene_map import ADVICE
+
+    for repeat in repeated[:5]:
+        err_console.print(f"[yellow]repeated[/] {escape(repeat.message())}", soft_wrap=True, markup=True,
+                          highlight=False)
+    if len(repeated) > 5:
+        err_console.print(f"[yellow]repeated[/] and {len(repeated) - 5} more image ids", highlight=False)
+    if repeated:
+        err_console.print(f"[yellow]repeated[/] {escape(ADVICE)}", soft_wrap=True, markup=True, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
@@ -88,7 +103,11 @@ def register(app: typer.Typer) -> None:
                                       "OUT/requests.sqlite)."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: replies are neither stored in nor "
                                      "read from one."),
-        scenes: Path | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring: a file, or a folder or quoted glob pattern of them (default: the scenes file the run's manifest names)."),
+        scenes: list[Path] | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring and "
+                                                 "--process: a file, or a folder or quoted glob pattern of them; "
+                                                 "repeatable, an image id of two files read from the first's scene, "
+                                                 "as generate read it, and said on stderr (default: the scene files "
+                                                 "the run's manifest names)."),
         freeform: str = typer.Option("auto", "--freeform", help="Free-form matcher: auto (minilm when installed, "
                                      "else lexical), minilm, lexical, or off (free-form replies not scored)."),
         process: bool = typer.Option(False, "--process", help="Also score the reasoning of multi-step replies "
@@ -121,7 +140,8 @@ def register(app: typer.Typer) -> None:
             with stage_bars() as shown:  # a --system other than the prompts' is refused before any request
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompts, system=system, cache=False if no_cache else (cache or True),
-                                  model_options=options, scenes=scenes, freeform=freeform, process=process,
+                                  model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
+                                  freeform=freeform, process=process,
                                   progress=partial(shown, "evaluating"),
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
@@ -134,6 +154,7 @@ def register(app: typer.Typer) -> None:
                       soft_wrap=True)
         console.print(f"wrote {out}/results.jsonl, {out}/summary.json, {out}/report.md, {out}/report.html",
                       soft_wrap=True, markup=False)
+        from veriscene.evaluate.freeform.scene_map import RepeatedScene
         from veriscene.evaluate.report import cut_text
 
         rejected = result.counts.get("rejected_lines", 0)
@@ -145,6 +166,7 @@ def register(app: typer.Typer) -> None:
                               f"evaluated (first: line {first['line']}: {escape(str(first['reason']))}); all are "
                               f"listed in {escape(str(out))}/rejects.jsonl",
                               soft_wrap=True, markup=True, highlight=False)
+        say_repeated([RepeatedScene(**r) for r in result.summary.get("repeated_scenes") or []])
         if cut_text(result.summary):  # on stderr too: the report on stdout runs to a few screens
             err_console.print(f"[yellow]warning[/] {escape(cut_text(result.summary))}", soft_wrap=True, markup=True,
                               highlight=False)
@@ -226,15 +248,7 @@ def register(app: typer.Typer) -> None:
                   "eval` scored by program (results.jsonl status scored / parse_failed); score-freeform scores "
                   "the free-form ones (status not_scored)", 1)
         console.print_json(orjson.dumps(report.summary()).decode())
-        # on stderr: standard output stays one JSON document (`| jq` works)
-        for repeat in report.repeated[:5]:
-            err_console.print(f"[yellow]repeated[/] {escape(repeat.message())}", soft_wrap=True, markup=True, highlight=False)
-        if len(report.repeated) > 5:
-            err_console.print(f"[yellow]repeated[/] and {len(report.repeated) - 5} more image ids", highlight=False)
-        if report.repeated:
-            from veriscene.evaluate.freeform.scene_map import ADVICE
-
-            err_console.print(f"[yellow]repeated[/] {escape(ADVICE)}", soft_wrap=True, markup=True, highlight=False)
+        say_repeated(report.repeated)  # on stderr: standard output stays one JSON document (`| jq` works)
         if report.scored_by_program:
             err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {escape(str(responses))}: "
                               "answers `veriscene "

@@ -93,6 +93,10 @@ def settings_rows(summary: dict[str, Any]) -> list[list[str]]:
         rows.append(["prompts", prompts_text(settings["prompts"])])
     rows.append(["scoring vocabulary", str(summary.get("scoring_vocabulary") or
                                            "none (built-in words only: no vocabulary.json beside the samples)")])
+    repeated = summary.get("repeated_scenes")
+    if repeated:  # scenes of an image id given before: free-form and step scores read the first
+        rows.append(["scenes", f"{len(repeated)} image id(s) given twice, e.g. {repeated[0]['image_id']!r} "
+                               f"(used: {repeated[0]['used']}): the first scene read (summary.json repeated_scenes)"])
     if settings.get("requests"):
         rows.append(["requests", ", ".join(f"{k} {v}" for k, v in settings["requests"].items())])
     if counts.get("attempts") and counts.get("requests_sent"):

@@ -235,7 +235,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
              seed: int | None = None, prompts: Any = None, system: str | None = None,
              cache: bool | str | os.PathLike[str] = True,
              model_options: Mapping[str, Any] | None = None, score_options: Mapping[str, Any] | None = None,
-             scenes: str | os.PathLike[str] | None = None, freeform: str = "auto", n_boot: int = 1000,
+             scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+             freeform: str = "auto", n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
              download_progress: Progress | None = None, process: bool = False) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE" or a Model) on a samples file.
@@ -243,8 +244,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     Replies are scored with the run's words as rivals of `str` answers: `vocabulary.json`
     beside the samples file, unless `score_options` gives `rivals` (a path, dict or Vocabulary).
     `freeform`: how to score free-form (`text`) replies against the scene graphs: "auto" (MiniLM
-    when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` or the
-    run's manifest beside the samples file; without them free-form replies are only stored.
+    when installed, else lexical), "minilm", "lexical" or "off". Scenes come from `scenes` (a file,
+    folder or pattern, or a list of them) or the run's manifest beside the samples file; without
+    them free-form replies are only stored. An image id two scenes give is read from the first (as
+    generate made the samples from it); the later ones are listed in the summary's
+    "repeated_scenes" (`freeform.scene_map`).
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
@@ -364,6 +368,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         from veriscene.evaluate.process import score_process
 
         process_summary = score_process(ordered, sample_set.path, scenes=scenes, out=out / "process.jsonl")
+    repeated = None  # scenes left out for an image id given before, when scenes were read
+    if freeform_summary is not None or process_summary is not None:
+        from veriscene.evaluate.freeform.scene_map import run_repeats
+
+        repeated = [r.to_dict() for r in run_repeats(sample_set.path, scenes)]
     summary = summarise(ordered, n_boot=n_boot, confidence=confidence, seed=0)
     errors = sum(r["status"] == "error" for r in ordered)
     # a replay model reads its replies from a file: no request is sent, nothing is timed
@@ -392,6 +401,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         "error_reasons": error_reasons(ordered),
         "freeform": freeform_summary,
         **({"process": process_summary} if process else {}),
+        **({"repeated_scenes": repeated} if repeated is not None else {}),
         "scoring_vocabulary": score_opts["rivals"].source if score_opts["rivals"] is not None else None,
     })
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))

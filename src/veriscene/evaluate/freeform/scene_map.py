@@ -5,19 +5,28 @@ samples were made from the first; `verify`, `eval --process` and `export --reaso
 first (`verify_scenes.SceneLookup`). The later ones are not dropped silently: each is returned
 as a `RepeatedScene` naming the image id and both files, for the caller to report. Data sets
 whose images share ids are kept apart by giving each its own prefix (`convert -r id_prefix=NAME/`).
+
+`repeated_in_files` finds the same repeats from the image ids alone, no scene parsed: for `eval`,
+whose step scores (`--process`) read scenes through `SceneLookup` (first wins too) and whose
+summary counts and CLI says the repeats whether free-form replies were scored or not.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
+import orjson
+
+from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
 
 ScenesArg = str | os.PathLike[str] | Sequence[Any] | dict[str, Scene]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,14 +53,39 @@ ADVICE = ("the first scene of an image id is the one generate made samples from,
           "their own (convert -r id_prefix=NAME/) before generating")
 
 
-def _first_of_each(scenes: Iterable[tuple[str | None, Scene]],
-                   found: dict[str, Scene], origin: dict[str, str | None]) -> list[RepeatedScene]:
+def _first_of_each(items: Iterable[tuple[str | None, str, T]],
+                   found: dict[str, T], origin: dict[str, str | None]) -> list[RepeatedScene]:
+    """Keep the first (file, image id, value) of each image id in `found`; the later ones returned."""
     repeated = []
-    for source, scene in scenes:
-        if scene.image_id in found:
-            repeated.append(RepeatedScene(scene.image_id, origin[scene.image_id], source))
+    for source, image_id, value in items:
+        if image_id in found:
+            repeated.append(RepeatedScene(image_id, origin[image_id], source))
         else:
-            found[scene.image_id], origin[scene.image_id] = scene, source
+            found[image_id], origin[image_id] = value, source
+    return repeated
+
+
+def _image_ids(file: Path) -> Iterator[str]:
+    """The image id of each line of a scene file that has one (lines that are no scene skipped, as
+    `verify_scenes.SceneIndex` skips them)."""
+    with input_errors([file]), open_scenes([file]) as fh:
+        for line in fh:
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and "image_id" in record:
+                yield str(record["image_id"])
+
+
+def repeated_in_files(files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[RepeatedScene]:
+    """The scenes `load_scene_map(files)` leaves out for an image id given before, from the image
+    ids alone (a file, a folder, a glob pattern or a list of them)."""
+    found: dict[str, None] = {}
+    origin: dict[str, str | None] = {}
+    repeated = []
+    for file in scene_paths(files):
+        repeated += _first_of_each(((str(file), image_id, None) for image_id in _image_ids(file)), found, origin)
     return repeated
 
 
@@ -65,10 +99,19 @@ def load_scene_map(scenes: ScenesArg) -> tuple[dict[str, Scene], list[RepeatedSc
     found: dict[str, Scene] = {}
     origin: dict[str, str | None] = {}
     if isinstance(items, (str, os.PathLike)) or (items and all(isinstance(s, (str, os.PathLike)) for s in items)):
-        from veriscene.scene.inputs import scene_paths
-
         repeated = []
         for file in scene_paths(items):  # FileNotFoundError / ValueError naming what is missing or given twice
-            repeated += _first_of_each(((str(file), s) for s in read_scenes(file)), found, origin)
+            repeated += _first_of_each(((str(file), s.image_id, s) for s in read_scenes(file)), found, origin)
         return found, repeated
-    return found, _first_of_each(((None, s) for s in items), found, origin)
+    return found, _first_of_each(((None, s.image_id, s) for s in items), found, origin)
+
+
+def run_repeats(samples: str | os.PathLike[str], scenes: Any = None) -> list[RepeatedScene]:
+    """`repeated_in_files` of the scene files an evaluation of `samples` reads: `scenes`, else those
+    its run's manifest names ([] when there are none: the scorers say so)."""
+    from veriscene.verify_scenes import resolve_inputs
+
+    try:
+        return repeated_in_files(resolve_inputs(samples, scenes)[1])
+    except (FileNotFoundError, ValueError):
+        return []
