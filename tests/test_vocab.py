@@ -16,7 +16,7 @@ from veriscene.vocab import (
 
 
 @pytest.mark.parametrize("word, cls", [("large", "big"), ("big", "big"), ("grey", "gray"), ("wooden", "wood"),
-                                       ("metallic", "metal"), ("circular", "round"), ("red", "red"),
+                                       ("metallic", "metallic"), ("circular", "round"), ("red", "red"),
                                        ("crimson", "crimson")])
 def test_attribute_class(word: str, cls: str) -> None:
     assert attribute_class(word) == cls
@@ -124,3 +124,33 @@ def test_implied_attributes_invert_implying_but_for_pairs_listed_both_ways() -> 
         for w in words:
             said = w in implied_attributes(a)
             assert said == (a in implying_attributes(w) and (attribute_class(w), attribute_class(a)) not in both_ways), (a, w)
+
+
+@pytest.mark.parametrize("word, kind", [
+    ("metal", "material"), ("rubber", "material"), ("wooden", "material"),  # CLEVR's are metal and rubber
+    ("metallic", "finish"), ("shiny", "finish"), ("matte", "finish"),  # how a surface looks
+])
+def test_materials_and_finishes(word: str, kind: str) -> None:
+    assert attribute_type(word) == kind
+
+
+def test_metallic_is_neither_shiny_nor_matte_nor_a_wrong_option_beside_them() -> None:
+    from veriscene.vocab import implied_attributes
+
+    assert exclusive("metal", "rubber") and not exclusive("metallic", "shiny") and not exclusive("metallic", "matte")
+    assert exclusive("shiny", "matte")
+    assert implied_attributes("metallic") == {"metallic"} and "metallic" not in implied_attributes("metal")
+
+
+def test_metallic_is_asked_as_a_surface_and_metal_as_a_material() -> None:
+    from tests.conftest import make_scene
+    from tests.generators.helpers import qa
+
+    scene = make_scene([{"name": "car", "box": [0, 0, 50, 50], "attributes": ["metallic", "red"]},
+                        {"name": "cube", "box": [60, 0, 100, 40], "attributes": ["metal", "large"]},
+                        {"name": "sphere", "box": [120, 0, 150, 30], "attributes": ["rubber", "small"]}])
+    asked = qa(scene, "attribute.query.v1")
+    assert asked["What kind of surface does the car have?"] == "metallic"  # was "What material ...? metallic"
+    assert asked["What material is the cube made of?"] == "metal"
+    assert asked["What material is the sphere made of?"] == "rubber"
+    assert not any("material" in q for q in asked if "car" in q)

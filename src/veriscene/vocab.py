@@ -30,11 +30,14 @@ _DEFAULT_TYPES: dict[str, tuple[str, ...]] = {
         "red", "green", "blue", "yellow", "purple", "orange", "gray", "grey", "brown", "black",
         "white", "pink", "cyan", "tan", "silver", "gold", "beige", "navy",
     ),
+    # what a thing is made of, a noun or its adjective ("wooden"); "metallic" says how a surface
+    # looks ("metallic paint"), not what it is made of: a finish ("What material is the car made
+    # of? metallic" is no English). CLEVR's materials are "metal" and "rubber".
     "material": (
-        "metal", "metallic", "rubber", "wooden", "wood", "plastic", "glass",
+        "metal", "rubber", "wooden", "wood", "plastic", "glass",
         "leather", "stone", "concrete", "brick", "fabric", "paper", "ceramic",
     ),
-    "finish": ("matte", "shiny", "glossy", "dull"),
+    "finish": ("matte", "shiny", "glossy", "dull", "metallic"),
     "size": ("small", "large", "big", "tiny", "huge", "tall", "short", "little", "giant"),
     "shape": ("round", "square", "rectangular", "triangular", "circular", "oval", "cylindrical"),
     "pattern": ("striped", "dotted", "checkered", "plaid", "spotted", "plain", "patterned"),
@@ -54,7 +57,7 @@ def attribute_type(word: str) -> str:
 # "grey" as "gray" too: `answers.normalize.DEFAULT_SYNONYMS`).
 SYNONYM_CLASSES: tuple[tuple[str, ...], ...] = (
     ("gray", "grey"), ("big", "large"), ("huge", "giant"), ("small", "little"),
-    ("round", "circular"), ("wood", "wooden"), ("metal", "metallic"),
+    ("round", "circular"), ("wood", "wooden"),
     ("shiny", "glossy"), ("matte", "dull"), ("dotted", "spotted"),
 )
 # Pairs of classes (by their first word) of which one may hold where the other does, as (broader,
@@ -67,6 +70,9 @@ OVERLAPPING: tuple[tuple[str, str], ...] = (
     ("rectangular", "square"), ("round", "oval"), ("round", "cylindrical"),
     ("checkered", "plaid"), ("patterned", "striped"), ("patterned", "dotted"), ("patterned", "checkered"),
     ("patterned", "plaid"),
+    # a metallic surface is mostly shiny, but may be matte (brushed, satin): neither is a wrong
+    # option where it is said, nor is it taken to be either
+    ("shiny", "metallic"), ("metallic", "shiny"), ("matte", "metallic"), ("metallic", "matte"),
 )
 # Words of a type that describe another property than the type's other words (default: the type).
 SUBKINDS: dict[str, str] = {"tall": "height", "short": "height"}

@@ -63,7 +63,7 @@ def test_cli_and_kinds(tmp_path: Path) -> None:
 
     from veriscene.cli import app
 
-    assert type_words("finish") == ["matte", "shiny", "glossy", "dull"]
+    assert type_words("finish") == ["matte", "shiny", "glossy", "dull", "metallic"]
     with pytest.raises(ValueError, match="unknown attribute type 'flavour'"):
         type_words("flavour")
     draw_scene(tmp_path / "photos" / "p.png")
