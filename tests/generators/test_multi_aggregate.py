@@ -226,3 +226,29 @@ def test_two_images_are_both_not_all(size: int, all_: str) -> None:
     asked = group_qa("multi.exists_all.v1", "A", "BCD", sizes=(size,), template=2)
     assert asked and all(q.startswith(f"Do the {'two' if size == 2 else 'three'} images {all_} show at least one ")
                          for q in asked), asked
+
+
+@pytest.mark.parametrize(("name", "anchor", "partners", "answer"), [
+    ("multi.only_in.v1", "C", "D", ["star", "triangle"]),  # C: square, triangle, star; D: square, circle
+    ("multi.common_objects.v1", "A", "D", ["circle", "square"]),
+])
+def test_set_answers_list_at_most_max_answer_items(name: str, anchor: str, partners: str, answer: list[str]) -> None:
+    from tests.generators.test_multi_ops import group_context
+    from veriscene.generators.multi_image.sets import SetConfig
+
+    cls = get_generator(name)
+    assert cls.Config is SetConfig and SetConfig().max_answer_items == 10
+    for cap, asked in ((2, True), (1, False)):
+        gen = cls(SetConfig(max_answer_items=cap))
+        gen.group_sizes = (2,)  # type: ignore[misc]
+        got = [c.expected for c in gen.propose(group_context(anchor, partners, 0))]
+        assert (got == [answer] * len(got) and len(got) > 0) if asked else got == [], (cap, got)
+
+
+def test_max_answer_items_is_a_mixture_config_field_of_at_least_one() -> None:
+    from veriscene.generators.mixture import Mixture, MixtureError
+
+    mix = Mixture.from_dict({"generators": {"multi.only_in.v1": {"weight": 1, "config": {"max_answer_items": 3}}}})
+    assert mix.configs["multi.only_in.v1"] == {"max_answer_items": 3}
+    with pytest.raises(MixtureError, match="max_answer_items"):
+        Mixture.from_dict({"generators": {"multi.only_in.v1": {"weight": 1, "config": {"max_answer_items": 0}}}})

@@ -65,6 +65,7 @@ _RANGES: dict[str, tuple[float, float | None]] = {
     "max_hops": (1, None),
     "max_names": (2, None),  # a list has at least two names
     "max_others": (1, None),
+    "max_answer_items": (1, None),  # a set answer lists at least one word
     "margin_px": (0, None),
     "area_ratio": (1.0, None),  # a factor between two areas
     "min_depth_gap": (0.0, 1.0),  # fractions of the scene's depth range, box diagonal, image size

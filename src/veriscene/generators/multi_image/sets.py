@@ -6,8 +6,9 @@
 - multi.only_in.v1: which kinds of objects appear in Image k and in none of the others? (str_set)
 - multi.exists_all.v1: is there an X in every image? (bool; yes and no groups drawn for every X)
 
-Set answers are never empty (an empty intersection is a degenerate question) and are written as
-comma-joined sorted lists in options. Distractors are near misses - the answer plus a name that
+Set answers are never empty (an empty intersection is a degenerate question), hold at most
+`max_answer_items` words (`SetConfig`: a list of 26 names is no answer to write or score; dense
+Visual Genome scenes gave them) and are written as comma-joined sorted lists in options. Distractors are near misses - the answer plus a name that
 some but not all images have, minus one member, or with one member swapped - and are by
 construction different sets, so no distractor is also correct.
 """
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from veriscene.generators.base import Candidate, GroupContext
+from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
 from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
@@ -79,6 +81,15 @@ def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequ
     return shuffled_list(rng, out)
 
 
+@dataclass(frozen=True)
+class SetConfig(GeneratorConfig):
+    # the most words an answer lists: a group whose answer lists more is not asked. 10 keeps
+    # every set answer of the demo (at most 5), of CLEVR-shaped scenes (7) and the common objects
+    # and attributes of Visual Genome-shaped ones (9, 10); their only_in answers list 26 names
+    # (median; 12-44) and are left out
+    max_answer_items: int = 10
+
+
 def every_image(n: int) -> str:
     """How a question of n images says all of them: "both images" for two ("Is there a cup in
     every image?" asks of three or more), else "every image"."""
@@ -95,6 +106,7 @@ class CommonObjects(GroupGenerator):
     anchor name X, so the answer holds at least X."""
 
     answer_type = "str_set"
+    Config = SetConfig
     description = "The object names present in every one of 2-4 images."
     templates = {
         "default": (
@@ -113,6 +125,8 @@ class CommonObjects(GroupGenerator):
             scenes = shuffled(ctx, [ctx.scene, *others])
             sets = [set(s.names) for s in scenes]
             common = sorted(set.intersection(*sets))
+            if len(common) > self.config.max_answer_items:  # type: ignore[attr-defined]
+                continue
             near = sorted(set.union(*sets) - set(common))
             extra = near or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), common)
             yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
@@ -129,6 +143,7 @@ class CommonAttributes(GroupGenerator):
     Degenerate answers are rejected: empty, or every value of that type in the data set."""
 
     answer_type = "str_set"
+    Config = SetConfig
     requires = ("attributes", "attributes_in_full")
     description = "The attribute values of a type present in every one of 2-4 images."
     templates = {
@@ -162,6 +177,8 @@ class CommonAttributes(GroupGenerator):
             common = sorted(frozenset.intersection(*sets))
             every = ctx.vocab.attribute_choices(kind)
             if not common or {attribute_class(a) for a in common} >= {attribute_class(a) for a in every}:
+                continue
+            if len(common) > self.config.max_answer_items:  # type: ignore[attr-defined]
                 continue
             near = sorted(frozenset.union(*sets) - set(common))
             meaning = _classes(common)
@@ -211,6 +228,7 @@ class OnlyIn(GroupGenerator):
     anchor; partners are accepted on their entry lacking one of its names X (answer holds X)."""
 
     answer_type = "str_set"
+    Config = SetConfig
     description = "The object names present in one image and absent from the other 1-3."
     templates = {
         "default": (
@@ -230,6 +248,8 @@ class OnlyIn(GroupGenerator):
             k = position(scenes, ctx.scene)
             elsewhere = set().union(*(s.names for s in others))
             only = sorted(set(ctx.scene.names) - elsewhere)
+            if len(only) > self.config.max_answer_items:  # type: ignore[attr-defined]
+                continue
             near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
             slots = {"img": image_label(k), "n": number_word(n),
                      "in_no_other": "not in the other image" if n == 2 else "in none of the other images",
