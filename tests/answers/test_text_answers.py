@@ -198,7 +198,8 @@ def test_set_oxford_comma_or_splits_items() -> None:
     ("big", "large", True), ("It is large.", "big", True), ("The table is wooden.", "wood", True),
     ("A large wooden cube", "big wood cube", True), ("circular", "round", True), ("Grey", "gray", True),
     ("small", "large", False), ("huge", "big", False), ("metal", "wood", False),
-    ("metallic", "metal", False),  # a finish (how a surface looks), not the material: no class of one type
+    # a finish in `vocab` (how a surface looks), but said of a material it says metal, as "wooden" says wood
+    ("metallic", "metal", True), ("A large metallic cube", "big metal cube", True), ("metallic", "rubber", False),
 ])
 def test_attribute_synonym_classes_match_by_default(reply: str, gold: str, correct: bool) -> None:
     # vocab.SYNONYM_CLASSES: words of one class are one answer ("huge" is narrower than "big",

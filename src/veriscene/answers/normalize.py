@@ -23,9 +23,14 @@ from veriscene.vocab import SYNONYM_CLASSES
 # attributes (`vocab.SYNONYM_CLASSES`: "large" -> "big", "wooden" -> "wood") read as the class's
 # name, so "big" is right where the scene graph says "large" (generators never offer two words of
 # one class as options, so no option is lost).
+# Words a reply may use for another type's word: not one class in `vocab` ("metallic" is a finish
+# there, how a surface looks), but a reply "metallic" to "What material is the cube made of?" says
+# metal, as "wooden" says wood (CLEVR's own answers and most models' replies use both).
+ACROSS_TYPES: dict[str, str] = {"metallic": "metal"}
 DEFAULT_SYNONYMS: dict[str, str] = {
     "colour": "color",
     **{word: words[0] for words in SYNONYM_CLASSES for word in words[1:]},
+    **ACROSS_TYPES,
 }
 ARTICLES = frozenset({"a", "an", "the"})
 # Words inflect would wrongly singularise ("is" -> "i", "has" -> "ha", "bus" -> "bu").
