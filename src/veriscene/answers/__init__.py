@@ -5,8 +5,9 @@ scores it. Benchmarks and RL rewards both call it, so their scores can never dis
     MatchResult(score=1.0, correct=True, parse_failed=False, reason=None, parsed=True)
 
 Modules: `extract` (think/answer tags, answer markers), `parse` (one reader per answer type),
-`choice` (option letters), `spatial` (boxes and points in replies), `coords` (coordinate
-conventions shared with question rendering), `numbers`, `normalize`, `match` (scores).
+`words` (words and lists), `choice` (option letters), `spatial` (boxes and points in replies),
+`coords` (coordinate conventions shared with question rendering), `numbers`, `normalize`, `match`
+(scores).
 """
 
 from veriscene.answers.coords import (
