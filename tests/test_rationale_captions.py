@@ -84,3 +84,23 @@ def test_a_caption_target_passes_the_format_reward_has_no_steps_and_scores_as_it
                                          ("describe_object", False), ("count", False)])
 def test_is_caption(op: str, caption: bool) -> None:
     assert is_caption([{"op": op, "inputs": [], "args": []}]) is caption
+
+
+def test_an_image_group_caption_lists_names_that_read_alike_as_the_caption_counts_them() -> None:
+    """'men' (one box around several) and 'group of men' are one kind in the caption
+    (`ops_multi._caption_kinds`), so in its think block too: counted together, under one name,
+    in every image, whichever of the names an image uses."""
+    one = Scene.from_objects("a", 100, 100, [{"name": "men", "box": [0, 0, 10, 10], "attributes": []},
+                                             {"name": "group of men", "box": [50, 50, 60, 60], "attributes": []},
+                                             {"name": "grass", "box": [0, 80, 100, 100], "attributes": []}], [])
+    two = Scene.from_objects("b", 100, 100, [{"name": "men", "box": [20, 20, 30, 30], "attributes": []},
+                                             {"name": "men", "box": [70, 70, 80, 80], "attributes": []},
+                                             {"name": "patch of grass", "box": [0, 90, 50, 100], "attributes": []}], [])
+    sample = _caption("describe_images")
+    assert execute(sample["program"], [one, two]) == ("Both images contain exactly one patch of grass. "
+                                                      "Both images contain exactly two groups of men.")
+    assert rationale(sample, [one, two]) == (
+        "In Image 1: grass at [0.000, 0.800, 1.000, 1.000]; two groups of men at [0.000, 0.000, 0.100, 0.100] "
+        "and [0.500, 0.500, 0.600, 0.600]. "
+        "In Image 2: grass at [0.000, 0.900, 0.500, 1.000]; two groups of men at [0.200, 0.200, 0.300, 0.300] "
+        "and [0.700, 0.700, 0.800, 0.800].")

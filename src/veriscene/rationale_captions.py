@@ -19,8 +19,11 @@ scoring (`score-freeform`, eval's descriptions) reads the answer block only
 Objects are listed as the caption says them: `describe_scene` left to right (its order), a crowd
 region as "many people", a stuff region by its noun ("sky"), all of them when the scene does not
 annotate every name in full ("The annotated objects, from left to right: ..."); `describe_images`
-by name in alphabetical order, image by image. At most `MAX_OBJECTS` of an image are listed, the
-rest counted ("and 12 more objects").
+by kind in alphabetical order, image by image, a kind being what the caption counts as one (names
+that read alike, 'men' and 'group of men', are one kind, by the caption's own
+`program.ops_multi._caption_kinds`: "two groups of men at [...] and [...]", never "a group of men"
+beside "men" when the caption says "Both images contain exactly two groups of men."). At most
+`MAX_OBJECTS` of an image are listed, the rest counted ("and 12 more objects").
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 from veriscene.answers import format_box
 from veriscene.program import ExecutionContext
 from veriscene.program.context import SceneIndex
+from veriscene.program.ops_multi import _caption_kinds  # the caption's own grouping of names
 from veriscene.scene.describe import noun_phrase
 from veriscene.text import counted, join_words, number_word
 from veriscene.text_nouns import plural, region_noun, with_article
@@ -49,7 +53,9 @@ def caption_rationale(program: Sequence[Mapping[str, Any]], ctx: ExecutionContex
     node = next(node for node in program if node.get("op") in CAPTION_OPS)
     if node["op"] == "describe_scene":
         return _scene_objects(ctx, int(node["args"][0]), box_format)
-    return " ".join(_image_objects(ctx, k, box_format) for k in range(len(ctx.scenes)))
+    names = {name for k in range(len(ctx.scenes)) for name in ctx.index(k).by_name}
+    kinds = _caption_kinds(names)  # kind (its first name) -> its names, over the whole group
+    return " ".join(_image_objects(ctx, k, kinds, box_format) for k in range(len(ctx.scenes)))
 
 
 def _box(ctx: ExecutionContext, image: int, i: int, box_format: str) -> str:
@@ -82,20 +88,23 @@ def _scene_objects(ctx: ExecutionContext, image: int, box_format: str) -> str:
            f"from left to right: {listed}."
 
 
-def _image_objects(ctx: ExecutionContext, image: int, box_format: str) -> str:
-    """One image of a group, by name in alphabetical order: how many, and their boxes."""
+def _image_objects(ctx: ExecutionContext, image: int, kinds: Mapping[str, Sequence[str]], box_format: str) -> str:
+    """One image of a group, kind by kind in alphabetical order (`kinds`: the caption's, of every
+    image's names): how many, and their boxes."""
     index: SceneIndex = ctx.index(image)
     if not index.by_name:
         return f"In Image {image + 1}: no annotated objects."
-    kinds, listed = [], 0
-    for name in sorted(index.by_name):
-        members = index.by_name[name]
+    said, listed = [], 0
+    for kind in sorted(kinds):
+        members = sorted(i for name in kinds[kind] for i in index.by_name.get(name, ()))
+        if not members:
+            continue
         boxes = [_box(ctx, image, i, box_format) for i in members[:max(0, MAX_OBJECTS - listed)]]
         listed += len(boxes)
         if any(i in index.crowd for i in members):
-            amount = f"many {plural(name)}"
+            amount = f"many {plural(kind)}"
         else:
-            amount = region_noun(name) if any(i in index.stuff for i in members) else counted(len(members), name)
+            amount = region_noun(kind) if any(i in index.stuff for i in members) else counted(len(members), kind)
         more = [f"{number_word(len(members) - len(boxes))} more"] if boxes and len(boxes) < len(members) else []
-        kinds.append(amount + (f" at {join_words(boxes + more)}" if boxes else ""))
-    return f"In Image {image + 1}: {'; '.join(kinds)}."
+        said.append(amount + (f" at {join_words(boxes + more)}" if boxes else ""))
+    return f"In Image {image + 1}: {'; '.join(said)}."
