@@ -35,19 +35,18 @@ import numpy as np
 
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._label_map_files import canonical_voxel_mm
-from veriscene.io.readers.dicom_seg import (
+from veriscene.io.readers._dicom_files import (
     _RAS_OF_LPS,
     DicomScan,
     _canonical,
-    _Case,
     _header,
     _highdicom,
     _series_volume,
-    case_scenes,
     may_be_dicom,
     referenced_series,
     require_dicom,
 )
+from veriscene.io.readers.dicom_seg import _Case, case_scenes
 from veriscene.io.readers._windows import parse_window
 from veriscene.io.readers.label_map import Options, _count_option, _scipy, split_names
 from veriscene.scene.model import Scene
