@@ -28,7 +28,6 @@ from typing import Any
 import orjson
 
 from veriscene import __version__
-from veriscene.answers import score_sample
 from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
@@ -37,6 +36,11 @@ from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
 from veriscene.evaluate.metrics import error_reasons, latency_stats, summarise
 from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
+from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-exported, it was defined here)
+    kept_records,
+    make_record,
+    program_steps,
+)
 from veriscene.evaluate.results import ResultsWriter, finalise, read_results
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -65,71 +69,6 @@ class EvalSummary:
     @property
     def results_path(self) -> Path:
         return self.out / "results.jsonl"
-
-
-def program_steps(program: Any) -> int | None:
-    """How many operations a sample's program makes, not counting `scene` (which only selects an
-    image): 1 for "Is there a cup?", 5 or more for a multi-hop question. None without a program."""
-    if not isinstance(program, list) or not program:
-        return None
-    return sum(1 for node in program if not (isinstance(node, Mapping) and node.get("op") == "scene"))
-
-
-def make_record(sample: Mapping[str, Any], prompt: Prompt | None, completion: Completion,
-                score_options: Mapping[str, Any]) -> dict[str, Any]:
-    """The results record of one sample (see `veriscene.evaluate.results`)."""
-    meta = sample.get("meta") or {}
-    record: dict[str, Any] = {
-        "id": sample["id"], "task": sample["task"], "family": sample["family"],
-        "answer_type": sample["answer_type"], "mode": meta.get("mode", "mc" if sample.get("choices") else "qa"),
-        "image_ids": [img.get("id") for img in sample["images"] if isinstance(img, Mapping)],
-        "steps": program_steps(sample.get("program")), "images": len(sample["images"]),
-        "prompt": prompt.text if prompt else None, "system": prompt.system if prompt else None,
-        "reply": completion.text, "status": "error", "parsed": None, "parse_error": None,
-        "score": None, "correct": None, "latency_s": completion.latency_s, "attempts": completion.attempts,
-        "cached": completion.cached, "error": completion.error,
-        "finish_reason": completion.info.get("finish_reason"),
-    }
-    if completion.info.get("reasoning"):  # the reasoning a server returned apart (reasoning_content)
-        record["reasoning"] = completion.info["reasoning"]
-    if not completion.ok:
-        return record
-    try:
-        match = score_sample(completion.text, sample, **score_options)
-    except (ValueError, TypeError) as exc:
-        record["error"] = f"cannot score this sample: {exc}"
-        return record
-    record["parsed"] = match.parsed
-    if not match.applicable:
-        record["status"] = "not_scored"
-    elif match.parse_failed:
-        record.update(status="parse_failed", parse_error=match.reason, score=0.0, correct=False)
-    else:
-        record.update(status="scored", score=float(match.score), correct=bool(match.correct))
-    return record
-
-
-def _kept(previous: Mapping[str, dict[str, Any]], chosen: Sequence[Mapping[str, Any]], prompt_set: PromptSet,
-          score_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The records of an earlier run still valid for this one: a reply to the prompt this run
-    sends (another prompt set or system text: asked again), scored again against the sample as
-    it is now, with this release's parser and these score options (never an old score kept)."""
-    kept: dict[str, dict[str, Any]] = {}
-    for sample in chosen:
-        record = previous.get(sample["id"])
-        if record is None:
-            continue
-        if record["status"] == "error":
-            kept[sample["id"]] = record  # retried below
-            continue
-        if (record.get("prompt"), record.get("system")) != (prompt_set.text(sample), prompt_set.system):
-            continue
-        fresh = make_record(sample, None, Completion(key=sample["id"], text=record.get("reply") or ""),
-                            score_options)
-        for key in ("prompt", "system", "latency_s", "attempts", "cached", "finish_reason"):
-            fresh[key] = record.get(key)
-        kept[sample["id"]] = fresh
-    return kept
 
 
 def _nothing_chosen(sample_set: Any, limit: int | None) -> str:
@@ -284,7 +223,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
         score_opts["rivals"] = as_rivals(vocabulary) if vocabulary.is_file() else None
     else:
         score_opts["rivals"] = as_rivals(score_opts["rivals"])
-    records = _kept(read_results(results_path), chosen, prompt_set, score_opts)
+    records = kept_records(read_results(results_path), chosen, prompt_set, score_opts)
     kept_before = sum(r["status"] != "error" for r in records.values())
     todo = [s for s in chosen if s["id"] not in records or records[s["id"]]["status"] == "error"]
     by_id = {s["id"]: s for s in todo}
