@@ -45,114 +45,35 @@ so `jq '.annotations[0]'` shows it whatever its id.
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import numpy as np
 from pycocotools import mask as mask_utils
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import (
-    ReadContext, SceneParts, bad, is_number, load_json, object_id,
+    ReadContext, SceneParts, bad, load_json, object_id,
 )
 # the categories (stuff names, COCO-Stuff's classes, LVIS's categories in full), in a module of
 # their own (re-exported: callers import `stuff_name` and `COCO_STUFF_CLASSES` from here)
 from veriscene.io.readers._coco_categories import (
     _LVIS_KEYS, _MERGED_THINGS, COCO_STUFF_CLASSES, _categories, _exhaustive, _merged_things, stuff_name,
 )
+# _numbers is re-exported: it was defined here
+from veriscene.io.readers._coco_masks import _numbers, _panoptic_ids, _rle_from_segmentation  # noqa: F401
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
 from veriscene.scene.compressed import plain_name
-from veriscene.scene.masks import bad_counts, encode_mask
+from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
 __all__ = ["COCO_STUFF_CLASSES", "read_coco", "stuff_name"]
 
 _NOT_COCO = "a COCO file must be a JSON object with an 'images' list"
-
-
-_NUMBER_TYPES = frozenset((int, float))
-
-
-def _numbers(values: list[Any]) -> bool:
-    """Whether every value is a finite number (no bool, no text): `is_number` of each, a quarter
-    of a COCO conversion's time done one value at a time, decided for the usual polygon by its
-    types and its sum (NaN or an infinity makes the sum so); only an unusual one is checked value
-    by value (a sum that overflows)."""
-    if {type(v) for v in values} <= _NUMBER_TYPES and math.isfinite(sum(values)):
-        return True
-    return all(is_number(v) for v in values)
-
-
-def _rle_from_segmentation(seg: Any, height: int, width: int, field: str,
-                           degenerate: Callable[[], None] = lambda: None) -> dict[str, Any] | None:
-    """COCO segmentation (polygons / RLE) -> compressed RLE with str counts, or None when empty.
-    A polygon of fewer than three points (none: ``[[]]``, as box-only exporters write; or two,
-    which COCO itself has a few of) outlines nothing: it is left out and `degenerate()` told of it,
-    and a segmentation of only such polygons is none."""
-    if seg is None or (isinstance(seg, (list, dict)) and not seg):
-        return None
-    if isinstance(seg, list):
-        polygons = []
-        for k, poly in enumerate(seg):
-            if not isinstance(poly, list) or not _numbers(poly):
-                raise bad(f"polygon must be a list of numbers, got {poly!r}"[:200], f"{field}[{k}]")
-            if len(poly) % 2:
-                raise bad(f"polygon needs an even number (>= 6) of coordinates, got {len(poly)}", f"{field}[{k}]")
-            if len(poly) < 6:
-                # no area; and pycocotools would read a 4-number list as a box
-                degenerate()
-                continue
-            xs, ys = poly[0::2], poly[1::2]
-            if min(xs) < -width or max(xs) > 2 * width or min(ys) < -height or max(ys) > 2 * height:
-                # pycocotools draws every pixel of the outline: a far-off vertex would take gigabytes
-                raise bad(f"polygon reaches x {min(xs)}..{max(xs)}, y {min(ys)}..{max(ys)}, far outside the "
-                          f"{width}x{height} image", f"{field}[{k}]")
-            polygons.append(poly)  # pycocotools reads ints and floats alike
-        if not polygons:
-            return None
-        rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
-    elif isinstance(seg, dict):
-        size, counts = seg.get("size"), seg.get("counts")
-        if not isinstance(size, list) or [*size] != [height, width]:
-            raise bad(f"RLE size {size!r} does not match the image [height, width] [{height}, {width}]", field + ".size")
-        if isinstance(counts, list):
-            if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
-                raise bad("uncompressed RLE counts must be non-negative integers", field + ".counts")
-            if sum(counts) != height * width:
-                raise bad(f"uncompressed RLE counts sum to {sum(counts)}, expected height*width = {height * width}", field + ".counts")
-            rle = mask_utils.frPyObjects({"size": size, "counts": counts}, height, width)
-        elif isinstance(counts, str) and counts:
-            wrong = bad_counts([counts], height, width)
-            if wrong is not None:
-                raise bad(f"compressed RLE counts are malformed: {wrong[1]}", field + ".counts")
-            rle = {"size": [height, width], "counts": counts}
-        else:
-            raise bad(f"RLE counts must be a list of ints or a string, got {type(counts).__name__}", field + ".counts")
-    else:
-        raise bad(f"segmentation must be polygons or an RLE dict, got {type(seg).__name__}", field)
-    counts_out = rle["counts"]
-    return {"size": [height, width], "counts": counts_out.decode("ascii") if isinstance(counts_out, bytes) else counts_out}
-
-
-def _panoptic_ids(png: Path, height: int, width: int) -> np.ndarray:
-    if not png.is_file():
-        raise bad(f"missing mask file {png}", "file_name")
-    from PIL import Image
-
-    try:
-        with Image.open(png) as im:
-            rgb = np.asarray(im.convert("RGB"), dtype=np.uint32)
-    except OSError as exc:
-        raise bad(f"cannot read mask file {png}: {exc}", "file_name") from None
-    if rgb.shape[:2] != (height, width):
-        raise bad(f"mask file {png} is {rgb.shape[1]}x{rgb.shape[0]}, the image is {width}x{height}", "file_name")
-    return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
 
 
 def annotation_field(index: int, ann: Any, within: str = "annotations") -> str:
