@@ -99,3 +99,27 @@ def test_a_conversion_that_converts_nothing_stops_the_run(tmp_path: Path) -> Non
     with pytest.raises(SceneValidationError, match="no scene converted from .*instances.json: a file could not be read"):
         generate(src, tmp_path / "run", from_format="coco", reader_options={"masks": False})
     assert not (tmp_path / "run" / "manifest.json").exists() and not (tmp_path / "run" / STAMP).exists()
+
+
+def test_a_conversion_of_an_earlier_release_is_refused_naming_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    from veriscene import __version__
+
+    src, out = _coco(tmp_path / "instances.json"), tmp_path / "run"
+    generate(src, out, from_format="coco", generators="object.*")
+    for name, version_at in (("manifest.json", ("config", "veriscene_version")), (STAMP, ("key", "version"))):
+        data = json.loads((out / name).read_text())  # as veriscene 0.10.0 wrote them
+        data[version_at[0]][version_at[1]] = "0.10.0"
+        (out / name).write_text(json.dumps(data))
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    with monkeypatch.context() as m:
+        _no_conversion(m)
+        with pytest.raises(ResumeMismatchError) as info:
+            generate(src, out, from_format="coco", generators="object.*", resume=True)
+    assert str(info.value).startswith(
+        f"cannot resume the run in {out}: it was made by veriscene 0.10.0, and this is veriscene {__version__}; the "
+        "input, its format and the reader options are the same. Another release makes other samples")
+    assert "pip install veriscene==0.10.0, then the same command with --resume" in str(info.value)
+    with pytest.raises(ResumeMismatchError, match="; the reader options changed too"):
+        generate(src, out, from_format="coco", generators="object.*", reader_options={"masks": False}, resume=True)
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

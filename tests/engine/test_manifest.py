@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+import orjson
 import pytest
 
+from veriscene import __version__
+from veriscene.engine.generate import generate
 from veriscene.engine.manifest import ResumeMismatchError, check_resume, config_key, read_manifest
 
 
@@ -34,3 +37,52 @@ def test_a_manifest_that_is_not_a_run_manifest_is_said(tmp_path: Path, text: byt
 def test_a_config_beyond_64_bit_integers_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="cannot be recorded in its manifest"):
         config_key({"seed": 2**70})
+
+
+# ---- a run another release made -------------------------------------------------------------------
+
+def _config(version: str, **set_config: int) -> dict:
+    return {"veriscene_version": version, "seed": 0,
+            "generators": {"multi.only_in.v1": {"config": {"num_choices": 4, "per_scene": 1, **set_config}}}}
+
+
+def test_resuming_a_run_of_an_earlier_release_names_both_and_the_ways_on(tmp_path: Path) -> None:
+    with pytest.raises(ResumeMismatchError) as info:
+        check_resume({"config": _config("0.11.0")}, _config("0.12.0", max_answer_items=10), tmp_path)
+    assert str(info.value) == (
+        f"cannot resume the run in {tmp_path}: it was made by veriscene 0.11.0, and this is veriscene 0.12.0; the "
+        "configuration differs: generators.multi.only_in.v1.config.max_answer_items: (absent) -> 10. Another release "
+        "makes other samples from the same command, so the run cannot be finished with this one: finish it with the "
+        "release that made it (pip install veriscene==0.11.0, then the same command with --resume), or start afresh "
+        "with this release (--overwrite, or another --out). Nothing was written.")
+    with pytest.raises(ResumeMismatchError, match="made by veriscene 0.11.0, and this is veriscene 0.12.0; the "
+                                                  "configuration is otherwise the same. Another release"):
+        check_resume({"config": _config("0.11.0")}, _config("0.12.0"), tmp_path)
+
+
+def test_same_version_other_config_fields_is_another_build(tmp_path: Path) -> None:
+    with pytest.raises(ResumeMismatchError, match=r"made by another build of veriscene 0.12.0 than this one; the "
+                                                  r"configuration differs: .*max_answer_items: \(absent\) -> 10"):
+        check_resume({"config": _config("0.12.0")}, _config("0.12.0", max_answer_items=10), tmp_path)
+    # the same fields with other values: options of this release, to give as before
+    with pytest.raises(ResumeMismatchError, match=r"differs \(generators.multi.only_in.v1.config.max_answer_items: 5 "
+                                                  r"-> 10\). Use the original options"):
+        check_resume({"config": _config("0.12.0", max_answer_items=5)}, _config("0.12.0", max_answer_items=10),
+                     tmp_path)
+
+
+def test_an_interrupted_run_of_an_earlier_release_is_refused_before_anything_is_written(
+        tmp_path: Path, scenes_file: Path) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators="multi.only_in.v1,object.exists.v1", shard_size=4)
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    manifest["config"]["veriscene_version"] = "0.10.0"  # as that release wrote it: without the field
+    del manifest["config"]["generators"]["multi.only_in.v1"]["config"]["max_answer_items"]
+    manifest["status"] = "running"
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest))
+    (out / "samples.jsonl").unlink()  # killed part-way: a resume of its own release would write it
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*")) if p.is_file()}
+    with pytest.raises(ResumeMismatchError, match=f"made by veriscene 0.10.0, and this is veriscene {__version__}; "
+                                                  r".*max_answer_items: \(absent\) -> 10.*pip install veriscene==0.10.0"):
+        generate(scenes_file, out, generators="multi.only_in.v1,object.exists.v1", shard_size=4, resume=True)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*")) if p.is_file()} == before

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from veriscene.engine.manifest import ResumeMismatchError, file_sha256, write_json
+from veriscene.engine.manifest import ResumeMismatchError, file_sha256, release_refusal, write_json
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import LEVELS
 from veriscene.scene import archives
@@ -68,6 +68,10 @@ def _key(src: Path, fmt: str, strict: bool, options: dict[str, Any], version: st
             "options": plain, "version": version}
 
 
+_SAID = {"input": "the input's path", "fingerprint": "the input's content", "format": "the format",
+         "strict": "--strict", "options": "the reader options"}  # the stamp key's fields, as said
+
+
 def _rejects_said(by_level: dict[str, int]) -> str:
     """Every reject of a conversion, by what was refused: "0 rejected", "3 rejected: 1 file, 2 objects"."""
     total = sum(by_level.values())
@@ -98,6 +102,12 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
         except orjson.JSONDecodeError:
             earlier = None
     if isinstance(earlier, dict) and key is not None:
+        made = earlier["key"].get("version") if isinstance(earlier.get("key"), dict) else version
+        if resuming and made != version:  # before the conversion the new release would make
+            changed = [_SAID[k] for k in sorted(key) if k != "version" and earlier["key"].get(k) != key[k]]
+            raise ResumeMismatchError(release_refusal(
+                out_dir, made, version, f"{' and '.join(changed)} changed too (see {stamp})" if changed
+                else "the input, its format and the reader options are the same"))
         if resuming and earlier.get("key") != key:
             raise ResumeMismatchError(
                 f"{shown}, its format or the reader options changed since the run in {out_dir} began (see "

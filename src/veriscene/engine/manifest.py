@@ -83,6 +83,16 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
 VALUE_CHARS = 60  # of each side of a difference said in a resume mismatch
 
 
+class _Absent:
+    """A key one side of a difference lacks (a config field one release has and another has not)."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+ABSENT = _Absent()
+
+
 def _shown(value: Any) -> str:
     """A value as said in a difference: its repr, cut at a word boundary with an ellipsis past
     `VALUE_CHARS` characters."""
@@ -98,18 +108,63 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
     """Each difference as "dotted.key: old -> new", the key in full, each value cut short."""
     if isinstance(old, dict) and isinstance(new, dict):
         keys = sorted(set(old) | set(new))
-        return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{prefix}{k}.")]
+        return [d for k in keys for d in _differences(old.get(k, ABSENT), new.get(k, ABSENT), f"{prefix}{k}.")]
     return [] if old == new else [f"{prefix.rstrip('.')}: {_shown(old)} -> {_shown(new)}"]
 
 
+def release_said(version: Any) -> str:
+    """The release a manifest records, as said in messages."""
+    return f"veriscene {version}" if isinstance(version, str) and version else "a veriscene release that did not record its version"
+
+
+def fields_differ(stored: dict[str, Any], config: dict[str, Any]) -> bool:
+    """Whether a generator of both configs has other config fields in one than in the other: a
+    field added or removed, which only another build of veriscene gives (a mixture or Python
+    sets values, never fields)."""
+    old, new = stored.get("generators") or {}, config.get("generators") or {}
+    for name in set(old) & set(new):
+        a, b = (old[name] or {}).get("config"), (new[name] or {}).get("config")
+        if isinstance(a, dict) and isinstance(b, dict) and set(a) != set(b):
+            return True
+    return False
+
+
+def other_release(stored: dict[str, Any], config: dict[str, Any]) -> bool:
+    """Whether the run `stored` was made by another release (or build) than the one `config` is
+    of: its recorded version differs, or its generators' config fields do."""
+    return stored.get("veriscene_version") != config.get("veriscene_version") or fields_differ(stored, config)
+
+
 def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path) -> None:
-    """Raise ResumeMismatchError naming every difference between the stored and the new config."""
+    """Raise ResumeMismatchError naming every difference between the stored and the new config;
+    for a run another release made, both releases and the two ways on (finish it with the release
+    that made it, or start afresh)."""
     stored = manifest.get("config")
     if stored == config:
         return
-    diffs = _differences(stored or {}, config)
+    stored = stored or {}
+    diffs = [d for d in _differences(stored, config) if not d.startswith("veriscene_version:")]
     listed = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
-    raise ResumeMismatchError(
-        f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}). "
-        "Use the original options, or --overwrite to start again."
-    )
+    if not other_release(stored, config):
+        raise ResumeMismatchError(
+            f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}). "
+            "Use the original options, or --overwrite to start again."
+        )
+    made, this = stored.get("veriscene_version"), config.get("veriscene_version")
+    differs = f"the configuration differs: {listed}" if diffs else "the configuration is otherwise the same"
+    raise ResumeMismatchError(release_refusal(out_dir, made, this, differs))
+
+
+def release_refusal(out_dir: Path, made: Any, this: Any, differs: str) -> str:
+    """Why a run another release made (`made`; `this`: the running one) is not resumed, with what
+    differs besides and the two ways on. Same version strings: a development build."""
+    if made == this:
+        who = f"another build of veriscene {this} than this one"
+    else:
+        who = f"{release_said(made)}, and this is veriscene {this}"
+    finish = (f"pip install veriscene=={made}, then the same command with --resume"
+              if isinstance(made, str) and made else "then the same command with --resume")
+    return (f"cannot resume the run in {out_dir}: it was made by {who}; {differs}. Another release makes other "
+            f"samples from the same command, so the run cannot be finished with this one: finish it with the release "
+            f"that made it ({finish}), or start afresh with this release (--overwrite, or another --out). "
+            "Nothing was written.")
