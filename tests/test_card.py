@@ -283,6 +283,41 @@ def test_reproduce_a_mixture_run(run: Path, tmp_path: Path, monkeypatch: pytest.
     assert samples_of(tmp_path / "again") == samples_of(made / "mixed")
 
 
+def as_earlier_release(run: Path, out: Path, version: str) -> Path:
+    """A copy of `run` whose manifest is as `version`, before max_answer_items, wrote it."""
+    shutil.copytree(run, out)
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    manifest["config"]["veriscene_version"] = version
+    for name in ("multi.common_objects.v1", "multi.common_attributes.v1", "multi.only_in.v1"):
+        del manifest["config"]["generators"][name]["config"]["max_answer_items"]
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest))
+    return out
+
+
+def test_a_run_of_an_earlier_release_names_the_release_reproducing_needs(run: Path, tmp_path: Path) -> None:
+    from veriscene import __version__
+
+    old = as_earlier_release(run, tmp_path / run.name, "0.10.0")
+    lines = (old / "samples.jsonl").read_bytes().splitlines()
+    first = orjson.loads(lines[0])
+    first["answer"] = "a phrasing of 0.10.0"  # an answer this release words otherwise
+    (old / "samples.jsonl").write_bytes(b"\n".join([orjson.dumps(first), *lines[1:]]) + b"\n")
+    text = dataset_card(old, verify=True)
+    made = section(text, "How it was made")
+    assert command_in(made) == command_in(section(dataset_card(run), "How it was made"))
+    assert (f"The run was made by veriscene 0.10.0; this is veriscene {__version__}. Making it again byte for byte "
+            "(sample ids, order, questions and answers) needs the veriscene 0.10.0 that made it "
+            "(`pip install veriscene==0.10.0`)") in made
+    absent = "max_answer_items: (not recorded: the run's release had no such field) -> 10"
+    assert made.endswith(f"(each release gives its own; nothing to set):\n\n- multi.common_attributes.v1: {absent}\n"
+                         f"- multi.common_objects.v1: {absent}\n- multi.only_in.v1: {absent}\n")
+    assert "cannot give" not in made and "which the command line does not give" not in made
+    assert (f"The run was made by veriscene 0.10.0 and checked with {__version__}: where an operation or phrasing "
+            "changed between them the programs compute other answers (to check the data as made, verify with "
+            "veriscene 0.10.0).") in section(text, "Verification")
+    assert "made by veriscene" not in section(dataset_card(run, verify=True), "Verification")
+
+
 # ---- the command ------------------------------------------------------------------------------------
 
 def test_cli_writes_the_card(run: Path, tmp_path: Path) -> None:

@@ -86,3 +86,17 @@ def test_shared_image_ids_are_compared_by_file(runs: dict[str, Path], tmp_path: 
             "graphs with `veriscene split` before generating") in " ".join(result.output.split())
     text = dataset_card(runs["train"], split_run={"test": runs["train"]})  # the very same run: one file per image
     assert "`train` and `test` share 4 images: questions about them are asked on both sides." in text
+
+
+def test_a_split_made_by_an_earlier_release_names_it(runs: dict[str, Path], tmp_path: Path) -> None:
+    import orjson
+
+    old = tmp_path / "test"
+    shutil.copytree(runs["test"], old)
+    manifest = orjson.loads((old / "manifest.json").read_bytes())
+    manifest["config"]["veriscene_version"] = "0.10.0"
+    (old / "manifest.json").write_bytes(orjson.dumps(manifest))
+    body = dataset_card(runs["train"], split_run={"test": old}).split("\n## Splits\n", 1)[1]
+    assert ("`veriscene generate test/scenes.jsonl --out OUT --seed 4 --mode both` (made by veriscene 0.10.0: byte "
+            "for byte with that release, `pip install veriscene==0.10.0`)") in body
+    assert "made by veriscene" not in dataset_card(runs["train"], split_run={"test": runs["test"]})

@@ -159,9 +159,12 @@ def _made(name: str, facts: CardFacts) -> str:
     config = facts.manifest["config"]
     inputs = scene_inputs(config)
     source = f"`{inputs[0]['path']}`" if len(inputs) == 1 else f"{len(inputs)} files"
-    command = generate_command(facts.manifest, facts.run_dir).command
+    again = generate_command(facts.manifest, facts.run_dir)
+    release = "" if again.same_release else (
+        f" (made by veriscene {again.made_by}: byte for byte with that release, `pip install veriscene=={again.made_by}`)"
+        if again.made_by else " (its manifest does not record the veriscene release that made it)")
     return (f"- `{name}`: from {source} (relative to its run folder; sha256 `{inputs[0].get('sha256')}`), seed {config.get('seed')}; "
-            f"again, from the folder holding `{facts.run.resolve().name}`: `{command}`")
+            f"again, from the folder holding `{facts.run.resolve().name}`: `{again.command}`{release}")
 
 
 def splits_section(main: CardFacts, main_split: str, others: Mapping[str, CardFacts]) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from veriscene import __version__
 from veriscene.card import CardFacts
 from veriscene.card_cite import citation_section
 from veriscene.card_splits import splits_section, total_samples
@@ -198,6 +199,9 @@ def reproduce(facts: CardFacts) -> str:
     if again.mixture is not None:
         text += ("\n\nwith `MIXTURE.yaml`:\n\n```yaml\n" + yaml.safe_dump(again.mixture, sort_keys=False).rstrip()
                  + "\n```")
+    release = again.release_text()
+    if release is not None:
+        text += "\n\n" + release
     if again.notes:
         text += ("\n\nThe command line cannot give everything the run used:\n\n"
                  + "\n".join(f"- {n}" for n in again.notes))
@@ -221,6 +225,10 @@ def verification(facts: CardFacts) -> str:
         listed = ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items()))
         body = (f"Checked when this card was written: {v.verified:,} of {v.samples:,} samples' programs "
                 f"recompute the stored answer; {len(v.problems):,} do not ({listed}). {command} lists them.")
+        if v.made_by is not None and v.made_by != __version__:
+            body += (f" The run was made by veriscene {v.made_by} and checked with {__version__}: where an operation "
+                     f"or phrasing changed between them the programs compute other answers (to check the data as "
+                     f"made, verify with veriscene {v.made_by}).")
     files = v.files if v is not None else None
     if files is not None and files.ok:
         body += (f" The sample files are the run that was made: the {files.shards:,} shards' samples are all there, "

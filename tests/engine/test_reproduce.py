@@ -112,3 +112,73 @@ def test_a_mixture_with_a_config_through_a_glob_is_not_rebuilt() -> None:
     rebuilt = mixture_file(recorded)
     assert rebuilt is not None
     assert rebuilt["generators"]["relation.query.v1"] == {"weight": 2.0, "config": {"num_choices": 3}}
+
+
+# ---- a run another release made ---------------------------------------------------------------------
+
+SET_GENERATORS = ("multi.common_objects.v1", "multi.only_in.v1")  # gained max_answer_items after 0.11.0
+
+
+@pytest.fixture(scope="module")
+def set_manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("reproduce_sets")
+    out = folder / "run"
+    generate(scenes_file(folder), out, seed=2, generators=",".join((*SET_GENERATORS, "object.exists.v1")))
+    return orjson.loads((out / "manifest.json").read_bytes())
+
+
+def as_release(manifest: dict[str, Any], version: str | None) -> dict[str, Any]:
+    """The manifest as a release without max_answer_items wrote it (`version`; None: not recorded)."""
+    old = copy.deepcopy(manifest)
+    if version is None:
+        del old["config"]["veriscene_version"]
+    else:
+        old["config"]["veriscene_version"] = version
+    for name in SET_GENERATORS:
+        del old["config"]["generators"][name]["config"]["max_answer_items"]
+    return old
+
+
+ABSENT = "max_answer_items: (not recorded: the run's release had no such field) -> 10"
+
+
+def test_a_run_of_an_earlier_release_needs_that_release(set_manifest: dict[str, Any], tmp_path: Path) -> None:
+    old = as_release(set_manifest, "0.10.0")
+    old["config"]["generators"]["object.exists.v1"]["config"]["num_choices"] = 3  # that release's default, or set
+    again = generate_command(old, tmp_path / "run")
+    assert again.argv == generate_command(set_manifest, tmp_path / "run").argv
+    assert again.notes == []  # not "ran with config ..., which the command line does not give"
+    assert (again.made_by, again.installed, again.other_build, again.same_release) == ("0.10.0", __version__,
+                                                                                       False, False)
+    assert again.changes == [f"multi.common_objects.v1: {ABSENT}", f"multi.only_in.v1: {ABSENT}",
+                             "object.exists.v1: num_choices: 3 -> 4"]
+    text = again.release_text()
+    assert text is not None
+    assert text.startswith(f"The run was made by veriscene 0.10.0; this is veriscene {__version__}. Making it "
+                           "again byte for byte (sample ids, order, questions and answers) needs the veriscene 0.10.0 "
+                           "that made it (`pip install veriscene==0.10.0`)")
+    assert text.endswith(f"differ from veriscene {__version__}'s defaults (each release gives its own; nothing to "
+                         f"set):\n\n- multi.common_objects.v1: {ABSENT}\n- multi.only_in.v1: {ABSENT}\n"
+                         "- object.exists.v1: num_choices: 3 -> 4")
+
+
+def test_a_run_of_another_build_of_the_same_version(set_manifest: dict[str, Any], tmp_path: Path) -> None:
+    again = generate_command(as_release(set_manifest, __version__), tmp_path / "run")
+    assert again.notes == [] and again.other_build and not again.same_release
+    assert again.changes == [f"multi.common_objects.v1: {ABSENT}", f"multi.only_in.v1: {ABSENT}"]
+    text = again.release_text() or ""
+    assert text.startswith(f"The run was made by another build of veriscene {__version__} than this installation")
+    assert f"(`pip install veriscene=={__version__}`, if it was the release)" in text
+    assert "differ from this installation's defaults" in text
+
+
+def test_a_run_whose_release_is_not_recorded(set_manifest: dict[str, Any], tmp_path: Path) -> None:
+    again = generate_command(as_release(set_manifest, None), tmp_path / "run")
+    assert again.made_by is None and again.notes == [] and len(again.changes) == 2
+    assert (again.release_text() or "").startswith("The run's manifest does not record the veriscene release that "
+                                                   f"made it, and this is veriscene {__version__}")
+
+
+def test_this_release_s_run_says_nothing_of_releases(set_manifest: dict[str, Any], tmp_path: Path) -> None:
+    again = generate_command(set_manifest, tmp_path / "run")
+    assert again.same_release and again.release_text() is None and again.changes == [] and again.notes == []

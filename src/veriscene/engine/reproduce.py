@@ -9,7 +9,11 @@ this installation does not have. A run made with a mixture needs a mixture file:
 one equivalent to the recorded mixture (checked by reading it back), else None with a note.
 
 Generation is deterministic given input, configuration and release, so the command makes the
-same samples (ids, order, answers) with the release named in the manifest.
+same samples (ids, order, answers) with the release named in the manifest. A run another release
+made (its recorded version, or its generators' config fields, differ from this installation's) is
+said as such (`Reproduction.release_text`): reproducing it needs that release, and its generator
+configs' differences from this installation's defaults are information, not notes, since that
+release gave its own defaults.
 """
 
 from __future__ import annotations
@@ -49,10 +53,44 @@ class Reproduction:
     argv: list[str]  # ["veriscene", "generate", INPUT, "--out", "OUT", ...]
     mixture: dict[str, Any] | None = None  # content of the mixture file `--mixture` names
     notes: list[str] = field(default_factory=list)  # what the command line cannot set
+    made_by: str | None = None  # the veriscene version the manifest records (None: not recorded)
+    installed: str = ""  # the veriscene version asked (this installation's)
+    other_build: bool = False  # same version string, other generator config fields: another build
+    # for a run of another release: "generator: field: recorded -> this release's default", each
+    # generator config that differs from this installation's defaults (information only: the
+    # release that made the run gives its own defaults)
+    changes: list[str] = field(default_factory=list)
 
     @property
     def command(self) -> str:
         return shlex.join(self.argv)
+
+    @property
+    def same_release(self) -> bool:
+        """Whether this installation makes the run again byte for byte (given the command)."""
+        return self.made_by == self.installed and not self.other_build
+
+    def release_text(self) -> str | None:
+        """What reproducing needs when another release made the run (Markdown), None when this
+        installation is the release that made it."""
+        if self.same_release:
+            return None
+        if self.made_by is None:
+            text = (f"The run's manifest does not record the veriscene release that made it, and this is veriscene "
+                    f"{self.installed}: the command makes the same samples only with the release that made it.")
+        else:
+            who = (f"another build of veriscene {self.made_by} than this installation (a development build "
+                   "of one of them)" if self.other_build else f"veriscene {self.made_by}; this is veriscene {self.installed}")
+            text = (f"The run was made by {who}. Making it again byte for byte (sample ids, order, questions and "
+                    f"answers) needs the veriscene {self.made_by} that made it (`pip install veriscene=={self.made_by}`"
+                    f"{', if it was the release' if self.other_build else ''}): another release may word questions "
+                    "and answers otherwise, or ask other ones, from the same command.")
+        if self.changes:
+            here = "this installation's" if self.other_build else f"veriscene {self.installed}'s"
+            text += (f" For information, the generator configs the run recorded differ from {here} defaults "
+                     "(each release gives its own; nothing to set):\n\n"
+                     + "\n".join(f"- {c}" for c in self.changes))
+        return text
 
 
 def read_stamp(run_dir: Path) -> dict[str, Any] | None:
@@ -113,26 +151,55 @@ def _generator_pattern(names: list[str], family_of: dict[str, str]) -> str | Non
     return ",".join(whole + sorted(chosen - covered))
 
 
-def _config_notes(generators: dict[str, Any], registry: dict[str, Any], fixed: dict[str, dict[str, Any]],
-                  per_scene: int | None, plugged: set[str]) -> list[str]:
-    """Generators whose recorded config is not what the command gives them (default config,
-    mixture overrides `fixed`, --per-scene), or that this installation lacks (but for those of
-    the run's plugins, `plugged`, not loaded here)."""
-    notes = []
-    for name, entry in sorted(generators.items()):
+def _expected_configs(generators: dict[str, Any], registry: dict[str, Any], fixed: dict[str, dict[str, Any]],
+                      per_scene: int | None, plugged: set[str], notes: list[str]) -> dict[str, dict[str, Any]]:
+    """The config the command gives each recorded generator here (default config, mixture
+    overrides `fixed`, --per-scene), as JSON reads it back; one this installation lacks is a
+    note (but for those of the run's plugins, `plugged`, not loaded here)."""
+    expected = {}
+    for name in sorted(generators):
         cls = registry.get(name)
-        if cls is None and name in plugged:
-            continue
         if cls is None:
-            notes.append(f"generator {name} is not registered in this installation")
+            if name not in plugged:
+                notes.append(f"generator {name} is not registered in this installation")
             continue
-        expected = asdict(cls.Config()) | fixed.get(name, {})
+        config = asdict(cls.Config()) | fixed.get(name, {})
         if per_scene is not None and "per_scene" not in fixed.get(name, {}):
-            expected["per_scene"] = per_scene
-        if orjson.loads(orjson.dumps(expected)) != entry.get("config"):
-            notes.append(f"generator {name} ran with config {entry.get('config')} (recorded in manifest.json), "
-                         "which the command line does not give")
-    return notes
+            config["per_scene"] = per_scene
+        expected[name] = orjson.loads(orjson.dumps(config))
+    return expected
+
+
+def _field_changes(recorded: Any, expected: dict[str, Any]) -> list[str]:
+    """Each field of a generator config that differs, as "field: recorded -> here"."""
+    recorded = recorded if isinstance(recorded, dict) else {}
+    said = []
+    for key in sorted(set(recorded) | set(expected)):
+        old = repr(recorded[key]) if key in recorded else "(not recorded: the run's release had no such field)"
+        new = repr(expected[key]) if key in expected else "(no such field here)"
+        if old != new:
+            said.append(f"{key}: {old} -> {new}")
+    return said
+
+
+def _config_check(generators: dict[str, Any], expected: dict[str, dict[str, Any]], made_by: str | None,
+                  installed: str) -> tuple[list[str], list[str], bool]:
+    """(notes, changes, other_build) for the recorded generator configs against `expected`.
+
+    Made by this release: a config other than the command gives was set from Python or a mixture,
+    a note (what the command line cannot give). Made by another release or build (the version, or
+    a generator's config fields, differ): the differences are information (`changes`), since that
+    release's defaults are not known here."""
+    differing = {name: entry.get("config") for name, entry in generators.items()
+                 if name in expected and entry.get("config") != expected[name]}
+    other_build = any(not isinstance(c, dict) or set(c) != set(expected[n]) for n, c in differing.items())
+    if made_by != installed or other_build:
+        changes = [f"{name}: {change}" for name, config in sorted(differing.items())
+                   for change in _field_changes(config, expected[name])]
+        return [], changes, other_build and made_by == installed
+    notes = [f"generator {name} ran with config {config} (recorded in manifest.json), which the command line "
+             "does not give" for name, config in sorted(differing.items())]
+    return notes, [], False
 
 
 def _per_scene(generators: dict[str, Any], fixed: dict[str, dict[str, Any]]) -> int | None:
@@ -208,8 +275,18 @@ def generate_command(manifest: dict[str, Any], run_dir: Path) -> Reproduction:
     if per_scene is not None:
         argv += ["--per-scene", str(per_scene)]
     argv += _engine_args(config, notes)
-    notes += _config_notes(generators, GENERATORS, fixed, per_scene, plugged)
-    return Reproduction(argv, mixture, notes)
+    expected = _expected_configs(generators, GENERATORS, fixed, per_scene, plugged, notes)
+    made_by = config.get("veriscene_version") if isinstance(config.get("veriscene_version"), str) else None
+    installed = _installed()
+    config_notes, changes, other_build = _config_check(generators, expected, made_by, installed)
+    return Reproduction(argv, mixture, notes + config_notes, made_by=made_by, installed=installed,
+                        other_build=other_build, changes=changes)
+
+
+def _installed() -> str:
+    from veriscene import __version__
+
+    return __version__
 
 
 def _engine_args(config: dict[str, Any], notes: list[str]) -> list[str]:
