@@ -85,7 +85,19 @@ def rationale(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | Execu
         check_program(list(program))
         run_nodes(list(program), ctx)  # a caption the scenes cannot give (partial annotations) fails
         return caption_rationale(program, ctx, sample_box_format(sample))
-    return " ".join(_Sayer(program, ctx, sample_box_format(sample)).sentences())
+    return " ".join(_Sayer(program, ctx, sample_box_format(sample)).sentences().values())
+
+
+def node_sentences(sample: Mapping[str, Any], ctx: ExecutionContext) -> dict[int, str]:
+    """The sentences of `sample`'s rationale by the program node that says each (in program order;
+    nodes that say nothing are absent; a caption has none): what `rationale_leaks` reads to tell
+    which earlier text states a value on the way to the answer. Raises as `rationale` does."""
+    from veriscene.rewards.process import sample_box_format  # imported here: rewards load gymnasium
+
+    program = sample["program"]
+    if is_caption(program):
+        return {}
+    return _Sayer(program, ctx, sample_box_format(sample)).sentences()
 
 
 class _Sayer:
@@ -152,12 +164,13 @@ class _Sayer:
 
     # ---- the walk -----------------------------------------------------------------------------
 
-    def sentences(self) -> list[str]:
-        said: list[str] = []
+    def sentences(self) -> dict[int, str]:
+        """Each node's sentence (once per run: saying a set records it as said), in program order."""
+        said: dict[int, str] = {}
         for i, node in enumerate(self.program):
             text = self._say(i, str(node["op"]), [int(k) for k in node.get("inputs", ())], list(node.get("args", ())))
             if text:
-                said.append(capitalise(text) + ("" if text.endswith(("?", ".")) else "."))
+                said[i] = capitalise(text) + ("" if text.endswith(("?", ".")) else ".")
         return said
 
     def _say(self, i: int, op: str, inputs: list[int], args: list[Any]) -> str | None:

@@ -78,7 +78,7 @@ def with_reasoning(samples: Iterator[dict[str, Any]], scene_files: Sequence[Path
                 continue
             try:
                 text = rationale(record, ctx)
-                markers = answer_markers(record, ctx, sample_box_format(record), text)
+                markers = answer_markers(record, ctx, sample_box_format(record))
             except (ExecutionFailure, ProgramError) as exc:
                 counts.skipped.append(f"sample {record.get('id')}: no reasoning, its program does not run on its "
                                       f"scene(s): {exc}")

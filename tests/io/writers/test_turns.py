@@ -140,8 +140,8 @@ def test_a_turn_whose_answer_an_earlier_target_states_goes_to_another_conversati
     from dataclasses import replace
 
     said = replace(turn("a"), answer="<think>\nThere is one star: the red star at [0.1, 0.2, 0.3, 0.4].\n</think>")
-    asked = replace(turn("b"), leaks=((r"\[0\.1, 0\.2, 0\.3, 0\.4\]", r"\bred\b"),))
-    unrelated = replace(turn("c"), leaks=((r"\[0\.5, 0\.5, 0\.6, 0\.6\]", r"\bred\b"),))
+    asked = replace(turn("b"), leaks=(((r"\[0\.1, 0\.2, 0\.3, 0\.4\]", r"\bred\b"),),))
+    unrelated = replace(turn("c"), leaks=(((r"\[0\.5, 0\.5, 0\.6, 0\.6\]", r"\bred\b"),),))
     assert ids(list(conversations([said, asked, unrelated], 3))) == [["a", "c"], ["b"]]
 
 
@@ -149,7 +149,6 @@ def test_reasoning_conversations_never_answer_a_later_question_before_it_is_aske
     """On the demo, the targets before a turn of a reasoning export state none of its answers
     (`rationale_leaks`); without the rule, 131 of 548 later turns of 20 scenes were answered so."""
     from veriscene.program import ExecutionContext
-    from veriscene.rationale import rationale
     from veriscene.rationale_leaks import answer_markers, leaks
     from veriscene.rewards.process import sample_box_format
     from veriscene.scene.jsonl import read_scenes
@@ -165,7 +164,7 @@ def test_reasoning_conversations_never_answer_a_later_question_before_it_is_aske
         for k, prov in enumerate(record["veriscene"][1:], start=1):
             sample = samples[prov["sample_id"]]
             ctx = ExecutionContext([scenes[i["id"]] for i in sample["images"]])
-            markers = answer_markers(sample, ctx, sample_box_format(sample), rationale(sample, ctx))
+            markers = answer_markers(sample, ctx, sample_box_format(sample))
             checked += bool(markers)
             assert not leaks(markers, "\n".join(replies[:k])), (record["id"], k)
     assert checked > 50
