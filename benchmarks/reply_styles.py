@@ -192,7 +192,6 @@ _STR_SENTENCES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^What is the spatial relation of the object at .+\?$"), "The first object is {x} the second one."),
     (re.compile(r"^Which object is (.+?)\?$"), "The {x} is {0}."),
     (re.compile(r"^Among the .+?, what is the (\w+) object\?$"), "The {0} object is the {x}."),
-    (re.compile(r"^What (?:color|size|shape|finish|material) is the (.+?)\?$"), "The {0} is {x}."),
     (re.compile(r"^Which of these differs: .+\?$"), "They differ in {x}."),
     (re.compile(r"how is the (.+?) positioned with respect to the (.+?) in (Image \d)\?$"), "In {2}, the {0} is {x} the {1}."),
     (re.compile(r"which are the (\w+)\?$"), "The {x}s are the {0}."),
