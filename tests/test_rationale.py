@@ -134,3 +134,34 @@ def test_every_demo_sample_has_a_rationale_that_the_process_reward_scores(demo: 
             lowest = min(lowest, score)
     assert (len(samples), none, scored, perfect) == (684, 16, 562, 562)
     assert lowest == 1.0
+
+
+def test_a_union_of_one_kind_is_named_once(scene: Scene) -> None:
+    """The union of the red and the green circles' sets by name: "among the circles", not "of the
+    objects (circles and circles)"."""
+    b = ProgramBuilder()
+    circles = b.add("union", b.add("filter_name", b.add("scene", args=[0]), args=["circle"]),
+                    b.add("filter_name", b.add("scene", args=[0]), args=["circle"]))
+    b.add("extreme", circles, args=["rightmost"])
+    text = rationale(_sample(b.program), scene)
+    assert "circles and circles" not in text
+    assert text.endswith("Among the circles, the rightmost is the green circle at [0.750, 0.600, 0.850, 0.800].")
+
+
+def test_a_depth_filter_says_closer_to_or_farther_from_the_camera() -> None:
+    objects = [
+        {"name": "circle", "box": [20, 120, 60, 160], "depth": 0.2},
+        {"name": "square", "box": [100, 110, 160, 170], "depth": 0.5},
+        {"name": "circle", "box": [300, 120, 340, 160], "depth": 0.8},
+    ]
+    deep = Scene.from_objects("d", W, H, objects)
+    said = {}
+    for side in ("closer", "farther"):
+        b = ProgramBuilder()
+        square = b.add("unique", b.add("filter_name", b.add("scene", args=[0]), args=["square"]))
+        circles = b.add("filter_name", b.add("scene", args=[0]), args=["circle"])
+        b.add("count", b.add("filter_depth", circles, square, args=[side]))
+        said[side] = rationale(_sample(b.program), deep)
+    assert "circle closer to the camera than the square" in said["closer"]
+    assert "circle farther from the camera than the square" in said["farther"]
+    assert "farther to the camera" not in said["farther"]

@@ -204,7 +204,8 @@ class _Sayer:
         if op == "filter_overlap":
             return _Set(parent.name, parent.attributes, f" overlapping {self._anchor(inputs[1])}")
         if op == "filter_depth":
-            return _Set(parent.name, parent.attributes, f" {args[0]} to the camera than {self._anchor(inputs[1])}")
+            towards = "closer to" if args[0] == "closer" else "farther from"
+            return _Set(parent.name, parent.attributes, f" {towards} the camera than {self._anchor(inputs[1])}")
         if op == "as_set":
             obj = self.values[inputs[0]]
             return _Set(self._scene(obj.image).names[obj.index])
@@ -212,8 +213,8 @@ class _Sayer:
             parts = [self.sets.get(k, _Set()) for k in inputs]
             if any(part.bare for part in parts):
                 return _Set()
-            return _Set(members=tuple(m for part in parts for m in (
-                part.members or (counted_plural(part.noun()) + part.clause,))))
+            return _Set(members=tuple(dict.fromkeys(m for part in parts for m in (  # "stars", not "stars and stars"
+                part.members or (counted_plural(part.noun()) + part.clause,)))))
         return _Set() if op in ("scene", "intersect", "difference") else parent
 
     def _anchor(self, node: int) -> str:
@@ -277,7 +278,8 @@ class _Sayer:
         else:
             words = self.sets.get(inputs[0], _Set())
             among = "of all objects" if words.bare else f"of the objects ({join_words(list(words.members))})" \
-                if words.members else "among the " + counted_plural(words.noun()) + words.clause
+                if len(words.members) > 1 else f"among the {words.members[0]}" if words.members \
+                else "among the " + counted_plural(words.noun()) + words.clause
         return f"{self.where(value.image)}{among}, the {args[0]} is {self.the_at(value)}"
 
     def _object_in_region(self, i: int, value: Obj, inputs: list[int], args: list[Any]) -> str:
