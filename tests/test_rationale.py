@@ -165,3 +165,16 @@ def test_a_depth_filter_says_closer_to_or_farther_from_the_camera() -> None:
     assert "circle closer to the camera than the square" in said["closer"]
     assert "circle farther from the camera than the square" in said["farther"]
     assert "farther to the camera" not in said["farther"]
+
+
+def test_a_listed_question_says_which_listed_names_each_image_has(scene: Scene) -> None:
+    """Which of these appear in Image 1 but not in Image 2: star, circle, square? (the listed
+    names, not every name of a dense image, are said per image)"""
+    other = Scene.from_objects("o", W, H, [{"name": "square", "box": [0, 0, 10, 10], "attributes": []}], [])
+    b = ProgramBuilder()
+    words = ["star", "circle", "square"]
+    mine, theirs = (b.add("names_among", b.add("scene", args=[k]), args=[words]) for k in (0, 1))
+    b.add("set_difference", mine, theirs)
+    assert rationale(_sample(b.program), [scene, other]) == (
+        "In Image 1, the listed kinds of objects present are: circle, square. "
+        "In Image 2, the listed kinds of objects present are: square. Of the first, not in the second: circle.")

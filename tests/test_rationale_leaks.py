@@ -150,3 +150,14 @@ def test_captions_have_no_marker(ctx: ExecutionContext) -> None:
     b = ProgramBuilder()
     b.add("describe_scene", args=[0])
     assert answer_markers({"program": b.program, "meta": {}}, ctx, "norm1") == []
+
+
+def test_listed_names_compared_over_images_are_given_away_by_each_image_s_listed_kinds() -> None:
+    ctx = _two_images()
+    b = ProgramBuilder()
+    mine, theirs = (b.add("names_among", b.add("scene", args=[k]), args=[["star", "square"]]) for k in (0, 1))
+    b.add("set_difference", theirs, mine)
+    markers = answer_markers({"program": b.program, "meta": {}}, ctx, "norm1")
+    assert leaks(markers, "In Image 1, the listed kinds of objects present are: square. In Image 2, the listed "
+                          "kinds of objects present are: square, star.")
+    assert not leaks(markers, "In Image 2, the listed kinds of objects present are: square, star.")

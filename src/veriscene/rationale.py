@@ -40,7 +40,7 @@ from veriscene.text import capitalise, counted, counted_plural, join_words, numb
 MAX_BOXES = 10  # boxes listed for a set; more are counted ("and 4 more")
 THINK_TAG, ANSWER_TAG = "think", "answer"  # as `rewards.format_reward` reads them
 # ops whose OBJECTS input is said: they count it, test it, pick from it or list what it holds
-_SAID_FOR = frozenset({"count", "exists", "unique", "names_in", "attribute_values"})
+_SAID_FOR = frozenset({"count", "exists", "unique", "names_in", "names_among", "attribute_values"})
 _PLACES = {"left": "to the left of", "right": "to the right of", "above": "above", "below": "below"}
 _COMPARED = {"greater": "more than", "less": "fewer than", "equal": "as many as"}
 
@@ -369,6 +369,12 @@ class _Sayer:
         objs, words = self.values[inputs[0]], self.sets.get(inputs[0], _Set())
         of = "objects" if words.bare else counted_plural(words.noun()) + words.clause
         return f"{self.where(objs.image)}the kinds of {of} are: {', '.join(sorted(value)) or 'none'}"
+
+    def _names_among(self, i: int, value: Sequence[str], inputs: list[int], args: list[Any]) -> str:
+        objs, words = self.values[inputs[0]], self.sets.get(inputs[0], _Set())
+        of = "objects" if words.bare else counted_plural(words.noun()) + words.clause
+        # the list is the question's: "In Image 2, the listed kinds of objects present are: cat, kite"
+        return f"{self.where(objs.image)}the listed kinds of {of} present are: {', '.join(sorted(value)) or 'none'}"
 
     def _attribute_values(self, i: int, value: Sequence[str], inputs: list[int], args: list[Any]) -> str:
         objs, words = self.values[inputs[0]], self.sets.get(inputs[0], _Set())

@@ -22,7 +22,8 @@ must all state; a clause is a tuple of regular expressions that match one senten
     compare_int, add_int, equal, argmax_image, set_intersect / union / difference
                       every input stated: both counts compared, every count summed, both values
                       compared, every image's kinds or values ("In Image 1, the kinds of
-                      objects are: circle, star")
+                      objects are: circle, star"; of a question's listed names, "In Image 1,
+                      the listed kinds of objects present are: kite")
     and, or           the inputs that decide it: one "no" gives a false "and", one "yes" a true
                       "or"; otherwise all of them
     select_image      the test of the image selected ("In Image 2, is there any star? Yes")
@@ -122,7 +123,7 @@ class _Markers:
             return [((self.box(first), self.box(ins[1])),)]
         if op in ("count", "exists"):
             return [((_statement(self.said[inputs[0]]),),)] if inputs[0] in self.said else []
-        if op in ("names_in", "attribute_values") and k in self.said:
+        if op in ("names_in", "names_among", "attribute_values") and k in self.said:
             return [((re.escape(self.said[k].rstrip(".")),),)]
         if op in ("not", "bool_to_int"):
             return self.states(inputs[0])
