@@ -241,8 +241,77 @@ def test_set_answers_list_at_most_max_answer_items(name: str, anchor: str, partn
     for cap, asked in ((2, True), (1, False)):
         gen = cls(SetConfig(max_answer_items=cap))
         gen.group_sizes = (2,)  # type: ignore[misc]
-        got = [c.expected for c in gen.propose(group_context(anchor, partners, 0))]
-        assert (got == [answer] * len(got) and len(got) > 0) if asked else got == [], (cap, got)
+        got = [(c.group, c.expected) for c in gen.propose(group_context(anchor, partners, 0))]
+        if name == "multi.only_in.v1" and not asked:  # asked of a listed name instead
+            assert got and all(group == "listed" and len(expected) <= cap for group, expected in got), got
+            continue
+        assert (got == [("default", answer)] * len(got) and len(got) > 0) if asked else got == [], (cap, got)
+
+
+def _listed(anchor: str, partners: str, cap: int, seed: int, sizes: tuple[int, ...] = (2,)) -> list[tuple[Any, Any]]:
+    """(candidate, executed answer) of multi.only_in.v1 with `max_answer_items` = cap."""
+    from tests.generators.test_multi_ops import group_context
+    from veriscene.generators.multi_image.sets import SetConfig
+
+    gen = get_generator("multi.only_in.v1")(SetConfig(max_answer_items=cap))
+    gen.group_sizes = sizes  # type: ignore[misc]
+    out = []
+    for cand in gen.propose(group_context(anchor, partners, seed)):
+        answer = execute(cand.get_program(), ExecutionContext(cand.scenes))
+        assert answer == cand.expected and cand.group == "listed", (cand.slots, answer)
+        correct = gen.choice_text(answer, cand.scenes[0])
+        assert all(gen.choice_text(d, cand.scenes[0]) != correct for d in cand.distractors), cand.slots
+        out.append((cand, answer))
+    return out
+
+
+def test_only_in_asks_of_listed_names_when_its_answer_is_longer_than_the_cap() -> None:
+    # C: square, triangle, star; D: square, circle. Of two answers (star, triangle), a cap of 1
+    # lists one name: an answer (star, triangle) or not: square, in both ("none"; an odd one out
+    # is a name of Image k too, never a name of D alone such as circle)
+    seen = set()
+    for seed in range(40):
+        for cand, answer in _listed("C", "D", 1, seed):
+            words = cand.slots["listed"]
+            assert [n["args"][0] for n in cand.get_program() if n["op"] == "names_among"] == [[words]] * 2
+            seen.add((words, tuple(answer)))
+    assert seen == {("star", ("star",)), ("triangle", ("triangle",)), ("square", ())}
+    (cand, answer), *_ = _listed("C", "D", 1, 0)
+    text = get_generator("multi.only_in.v1").templates["listed"][0].format(**cand.slots)
+    assert text == f"Which of these appear in {cand.slots['img']} but not in the other image: {cand.slots['listed']}?"
+    assert get_generator("multi.only_in.v1")().choice_text([], cand.scenes[0]) == "none"
+
+
+def test_listed_names_mix_answers_and_both_images_other_names() -> None:
+    from veriscene.generators.multi_image.sets import listed_names
+
+    only, shared, foreign = [f"o{k}" for k in range(20)], [f"s{k}" for k in range(8)], [f"f{k}" for k in range(8)]
+    counts = set()
+    for seed in range(200):
+        words, answer = listed_names(np.random.default_rng(seed), only, shared, foreign, 6)
+        assert len(words) == len(set(words)) == 6 and answer == sorted(w for w in words if w in only)
+        near, far = (sum(w[0] == kind for w in words) for kind in "sf")
+        assert near - far in (0, 1)  # the non-answers: half in Image k too, half elsewhere only
+        counts.add(len(answer))
+    assert counts == set(range(7))  # none to all of the listed names
+    # few other names: the answers fill the list; fewer names in all than the list: all of them
+    words, answer = listed_names(np.random.default_rng(0), only, ["s0"], [], 6)
+    assert len(words) == 6 and len(answer) >= 5
+    words, answer = listed_names(np.random.default_rng(0), ["o0"], ["s0"], ["f0"], 6)
+    assert sorted(words) == ["f0", "o0", "s0"]
+    # one kind short: the other tops it up
+    words, _ = listed_names(np.random.default_rng(1), [], ["s0"], foreign, 4)
+    assert sorted(words)[-1] == "s0" and len(words) == 4
+
+
+def test_only_in_lists_names_over_three_images() -> None:
+    # C: square, triangle, star; A: circle, square; D: square, circle. Answer: star, triangle
+    seen = set()
+    for seed in range(20):
+        for cand, answer in _listed("C", "AD", 1, seed, sizes=(3,)):
+            assert cand.slots["in_no_other"] == "in none of the other images" and len(cand.scenes) == 3
+            seen.add((cand.slots["listed"], tuple(answer)))
+    assert seen == {("star", ("star",)), ("triangle", ("triangle",)), ("square", ())}
 
 
 def test_max_answer_items_is_a_mixture_config_field_of_at_least_one() -> None:

@@ -3,10 +3,13 @@
 - multi.common_objects.v1: which kinds of objects appear in every image? (str_set)
 - multi.common_attributes.v1: which colors (sizes, ...) appear in every image, optionally among
   the objects of one name? (str_set)
-- multi.only_in.v1: which kinds of objects appear in Image k and in none of the others? (str_set)
+- multi.only_in.v1: which kinds of objects appear in Image k and in none of the others? (str_set;
+  when that answer lists more than `max_answer_items` names, group "listed": which of these
+  names, listed in the question, appear in Image k and in none of the others? - possibly none)
 - multi.exists_all.v1: is there an X in every image? (bool; yes and no groups drawn for every X)
 
-Set answers are never empty (an empty intersection is a degenerate question), hold at most
+Set answers are never empty (an empty intersection is a degenerate question; a listed question
+may answer "none": its candidates make it a question), hold at most
 `max_answer_items` words (`SetConfig`: a list of 26 names is no answer to write or score; dense
 Visual Genome scenes gave them) and are written as comma-joined sorted lists in options. Distractors are near misses - the answer plus a name that
 some but not all images have, minus one member, or with one member swapped - and are by
@@ -86,8 +89,13 @@ class SetConfig(GeneratorConfig):
     # the most words an answer lists: a group whose answer lists more is not asked. 10 keeps
     # every set answer of the demo (at most 5), of CLEVR-shaped scenes (7) and the common objects
     # and attributes of Visual Genome-shaped ones (9, 10); their only_in answers list 26 names
-    # (median; 12-44) and are left out
+    # (median; 12-44) and are asked of a few listed names instead (`OnlyIn`)
     max_answer_items: int = 10
+
+
+# Names a listed only_in question offers (fewer when the cap or the images' names are fewer):
+# enough for answers of none to several, few enough to read each against the images.
+LISTED_NAMES = 6
 
 
 def every_image(n: int) -> str:
@@ -225,7 +233,12 @@ def _values_node(b: ProgramBuilder, image: int, kind: str, name: str | None) -> 
 @register("multi.only_in.v1", family="multi_aggregate")
 class OnlyIn(GroupGenerator):
     """Which kinds of objects appear in Image k and in none of the other images? Image k is the
-    anchor; partners are accepted on their entry lacking one of its names X (answer holds X)."""
+    anchor; partners are accepted on their entry lacking one of its names X (answer holds X).
+
+    When the answer lists more than `max_answer_items` names (a dense scene: 12-44 on Visual
+    Genome-shaped ones), the question lists a few names instead (group "listed", `listed_names`)
+    and asks which of them; the program restricts every image's names to the list
+    (`names_among`). Groups whose answer fits are asked as before."""
 
     answer_type = "str_set"
     Config = SetConfig
@@ -235,10 +248,16 @@ class OnlyIn(GroupGenerator):
             "Which kinds of objects appear in {img} but {in_no_other}?",
             "What kinds of objects does {img} contain that {no_other_contains}?",
             "Which object types are unique to {img} among these {n} images?",
-        )
+        ),
+        "listed": (
+            "Which of these appear in {img} but {in_no_other}: {listed}?",
+            "Of {listed}, which does {img} contain that {no_other_contains}?",
+            "Which of {listed} are unique to {img} among these {n} images?",
+        ),
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        cap = self.config.max_answer_items  # type: ignore[attr-defined]
         for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
             n = self.group_size(ctx)
             others = self.partners(ctx, n - 1, accept=missing(names=(name,)))
@@ -248,21 +267,56 @@ class OnlyIn(GroupGenerator):
             k = position(scenes, ctx.scene)
             elsewhere = set().union(*(s.names for s in others))
             only = sorted(set(ctx.scene.names) - elsewhere)
-            if len(only) > self.config.max_answer_items:  # type: ignore[attr-defined]
-                continue
-            near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
             slots = {"img": image_label(k), "n": number_word(n),
                      "in_no_other": "not in the other image" if n == 2 else "in none of the other images",
                      "no_other_contains": "the other image does not" if n == 2 else "no other image contains"}
+            if len(only) > cap:
+                words, answer = listed_names(ctx.rng, only, sorted(set(ctx.scene.names) & elsewhere),
+                                             sorted(elsewhere - set(ctx.scene.names)), min(cap, LISTED_NAMES))
+                yield Candidate(None, {**slots, "listed": ", ".join(words)}, group="listed", expected=answer,
+                                scenes=scenes, distractors=set_distractors(ctx.rng, answer, [w for w in words if w not in answer]),
+                                build=partial(_listed_program, n, k, words))
+                continue
+            near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
             yield Candidate(None, slots, expected=only, scenes=scenes,
                             distractors=set_distractors(ctx.rng, only, near),
                             build=partial(_only_program, n, k))
+
+
+def listed_names(rng: np.random.Generator, only: Sequence[str], shared: Sequence[str], foreign: Sequence[str],
+                 size: int) -> tuple[list[str], list[str]]:
+    """(the names a listed question offers, in the question's order; the answer among them, sorted).
+
+    `only`: the answer names (Image k's alone); `shared`: Image k's names another image has too;
+    `foreign`: names of the other images that Image k lacks. `size` names (fewer if the three
+    hold fewer) with 0 to all of them answers, the count drawn uniformly; the others are half
+    shared names (in Image k, but not only there) and half foreign ones (elsewhere, not in Image
+    k), one kind topped up from the other when it runs short."""
+    size = min(size, len(only) + len(shared) + len(foreign))
+    low, high = max(0, size - len(shared) - len(foreign)), min(size, len(only))
+    answers = sample_up_to(rng, only, int(rng.integers(low, high + 1)))
+    rest = size - len(answers)
+    near = sample_up_to(rng, shared, min(len(shared), max((rest + 1) // 2, rest - len(foreign))))
+    far = sample_up_to(rng, foreign, rest - len(near))
+    return shuffled_list(rng, answers + near + far), sorted(answers)
 
 
 def _only_program(n: int, k: int) -> list[dict[str, Any]]:
     b = ProgramBuilder()
     mine = _names_node(b, k)
     rest = chain(b, "set_union", [_names_node(b, i) for i in range(n) if i != k])
+    b.add("set_difference", mine, rest)
+    return b.program
+
+
+def _listed_program(n: int, k: int, words: Sequence[str]) -> list[dict[str, Any]]:
+    b = ProgramBuilder()
+
+    def among(image: int) -> int:
+        return b.add("names_among", b.add("scene", args=[image]), args=[list(words)])
+
+    mine = among(k)
+    rest = chain(b, "set_union", [among(i) for i in range(n) if i != k])
     b.add("set_difference", mine, rest)
     return b.program
 
