@@ -235,6 +235,31 @@ def test_a_run_made_by_another_release_is_named_when_answers_differ(tampered) ->
     assert "made by veriscene" not in CliRunner().invoke(app, ["verify", str(out)]).output
 
 
+def test_generators_whose_wording_changed_are_noted_not_failed(tampered) -> None:
+    import shutil
+
+    out, _ = tampered
+    assert verify(out).wording_changed == []
+    other = out.parent / "reworded"  # beside the run: the manifest names the scenes by a relative path
+    shutil.copytree(out, other)
+    manifest = orjson.loads((other / "manifest.json").read_bytes())
+    manifest["fingerprints"]["object.count.v1"] = "0123456789abcdef"  # as another build recorded them
+    manifest["fingerprints"]["multi.only_in.v1"] = "fedcba9876543210"
+    manifest["fingerprints"]["plugin.unknown.v1"] = "0000000000000000"  # not known here: not said
+    (other / "manifest.json").write_bytes(orjson.dumps(manifest))
+    report, parallel = verify(other), verify(other, workers=2, chunk_size=40)
+    assert report.wording_changed == parallel.wording_changed == ["multi.only_in.v1", "object.count.v1"]
+    assert (report.mismatches, report.verified) == (verify(out).mismatches, verify(out).verified)  # only a note
+    said = " ".join(CliRunner().invoke(app, ["verify", str(other)], terminal_width=200).output.split())
+    assert ("note: the templates, answer type or config fields of generators multi.only_in.v1, object.count.v1 are "
+            "not those that made the run (their fingerprints in manifest.json differ): their samples' questions may be "
+            "worded otherwise than this build words them; the answers were checked by program all the same") in said
+    del manifest["fingerprints"]  # a run made before they were recorded
+    (other / "manifest.json").write_bytes(orjson.dumps(manifest))
+    assert verify(other).wording_changed == []
+    assert "fingerprints" not in CliRunner().invoke(app, ["verify", str(other)], terminal_width=200).output
+
+
 def test_unreadable_records_are_named_by_line_and_by_id_when_they_have_one(tmp_path) -> None:
     scenes = tmp_path / "scenes.jsonl"
     write_scenes(iter_scene_graphs(2, seed=1), scenes)

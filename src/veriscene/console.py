@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from veriscene import __version__
+from veriscene.engine.manifest import wording_said
 from veriscene.engine.summary import RunSummary
 from veriscene.verify import VerifyReport
 
@@ -299,3 +300,7 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
                       f"{__version__}; where an operation or phrasing changed between them the programs "
                       f"compute other answers (to check the data as made, verify with veriscene "
                       f"{report.made_by})[/]")
+    if report.wording_changed:
+        console.print(f"[yellow]note: {escape(wording_said(report.wording_changed))}: their samples' questions "
+                      "may be worded otherwise than this build words them; the answers were checked by program "
+                      "all the same[/]")

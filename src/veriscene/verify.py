@@ -23,7 +23,9 @@ from veriscene.generators.registry import get_generator
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
-from veriscene.engine.manifest import read_manifest
+from veriscene.engine.manifest import (
+    changed_fingerprints, generator_fingerprint, read_manifest, recorded_fingerprints,
+)
 from veriscene.scene.model import Scene
 # finding the scenes, in a module of its own (re-exported: callers import it from here)
 from veriscene.verify_scenes import (
@@ -32,7 +34,7 @@ from veriscene.verify_scenes import (
 
 __all__ = [
     # defined here
-    "CHUNK_SIZE", "Problem", "VerifyReport", "answers_equal", "verify", "verify_chunk",
+    "CHUNK_SIZE", "Problem", "VerifyReport", "answers_equal", "verify", "verify_chunk", "wording_changed",
     # moved to `verify_scenes`
     "SCENE_CACHE", "ParsedScenes", "SceneIndex", "SceneLookup", "_parse", "_scenes_from_manifest", "resolve_inputs",
     "run_version",
@@ -62,6 +64,9 @@ class VerifyReport:
     files: FileCheck | None = None
     # the veriscene version the run's manifest records (None: no manifest beside the samples)
     made_by: str | None = None
+    # generators whose fingerprint in the run's manifest differs from this build's: their questions
+    # were worded by other templates (a note, not a failure: the answers are checked by program)
+    wording_changed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -202,6 +207,9 @@ def verify(
     A finished run's sample files are first checked against its manifest (`report.files`,
     `veriscene.engine.runfiles.check_files`): every shard's samples there, with the recorded
     SHA-256, and nothing more; a difference makes the report not `ok`.
+    `report.wording_changed` names the run's generators whose fingerprint in the manifest
+    (`veriscene.engine.manifest.generator_fingerprint`) differs from this build's: their
+    templates or wording changed since the run was made (a note; `ok` does not depend on it).
     `progress(n)` is called as samples are done. `workers` > 1 (or `backend` "ray", on the
     cluster at `address` or a local one): the samples are checked `chunk_size` at a time on
     worker processes or Ray tasks, each sent with the lines of the scenes it needs (the workers
@@ -222,10 +230,11 @@ def verify(
     if workers > 1 or backend != "local":
         report = _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size,
                                   cache, files, specs)
-        report.made_by = run_version(samples_path)
+        report.made_by, report.wording_changed = run_version(samples_path), wording_changed(samples_path)
         return report
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
-    report, stopped = VerifyReport(files=files, made_by=run_version(samples_path)), list[Problem]()
+    report, stopped = VerifyReport(files=files, made_by=run_version(samples_path),
+                                   wording_changed=wording_changed(samples_path)), list[Problem]()
     try:
         for line_no, line in _readable_lines(samples_path, files, stopped):
             report.samples += 1
@@ -263,6 +272,23 @@ def _scene_cache(samples_path: Path) -> int:
     config = manifest.get("config") if isinstance(manifest, dict) else None
     pool = config.get("pool_size") if isinstance(config, dict) else None
     return max(SCENE_CACHE, pool + 1024) if isinstance(pool, int) else SCENE_CACHE
+
+
+def wording_changed(samples_path: Path) -> list[str]:
+    """The generators (sorted) whose fingerprint the run's manifest records and this process
+    computes otherwise; none without a readable manifest, for a generator this process does not
+    know (`verify --plugins` makes a plugin's known) or one the manifest does not fingerprint."""
+    try:
+        manifest = read_manifest(samples_path if samples_path.is_dir() else samples_path.parent)
+    except ValueError:
+        return []
+    recorded, current = recorded_fingerprints(manifest), {}
+    for name in recorded:
+        try:
+            current[name] = generator_fingerprint(get_generator(name))
+        except KeyError:
+            continue
+    return changed_fingerprints(recorded, current)
 
 
 def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]],

@@ -1,5 +1,10 @@
-"""The run manifest: what a resume with another configuration is told, and manifests refused."""
+"""The run manifest: what a resume with another configuration or generator wording is told, and manifests
+refused."""
 
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -7,7 +12,12 @@ import pytest
 
 from veriscene import __version__
 from veriscene.engine.generate import generate
-from veriscene.engine.manifest import ResumeMismatchError, check_resume, config_key, read_manifest
+from veriscene.engine.manifest import (
+    ResumeMismatchError, changed_fingerprints, check_resume, config_key, generator_fingerprint, read_manifest,
+    recorded_fingerprints,
+)
+from veriscene.generators.base import GeneratorConfig
+from veriscene.generators.registry import get_generator, select_generators
 
 
 def test_a_resume_mismatch_names_every_key_in_full_and_cuts_values_with_an_ellipsis(tmp_path) -> None:
@@ -86,3 +96,106 @@ def test_an_interrupted_run_of_an_earlier_release_is_refused_before_anything_is_
                                                   r".*max_answer_items: \(absent\) -> 10.*pip install veriscene==0.10.0"):
         generate(scenes_file, out, generators="multi.only_in.v1,object.exists.v1", shard_size=4, resume=True)
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
+# ---- generator fingerprints -----------------------------------------------------------------------
+
+def _variant(**attributes: object) -> type:
+    """object.exists.v1 with some class attributes replaced (what another build would have)."""
+    base = get_generator("object.exists.v1")
+    return type("Variant", (base,), dict(attributes))
+
+
+@dataclass(frozen=True)
+class _MoreConfig(GeneratorConfig):
+    extra: int = 1
+
+
+@dataclass(frozen=True)
+class _OtherDefault(GeneratorConfig):
+    num_choices: int = 3
+
+
+@pytest.mark.parametrize("changed", [
+    {"templates": {"default": ("Can you see a {name}?",)}},
+    {"answer_type": "int"},
+    {"modes": ("qa",)},
+    {"Config": _MoreConfig},
+    {"Config": _OtherDefault},
+    {"version": 2},
+])
+def test_a_fingerprint_changes_with_what_words_the_questions(changed: dict) -> None:
+    base = get_generator("object.exists.v1")
+    assert re.fullmatch(r"[0-9a-f]{16}", generator_fingerprint(base))
+    assert generator_fingerprint(base) == generator_fingerprint(base()) == generator_fingerprint(_variant())
+    assert generator_fingerprint(_variant(**changed)) != generator_fingerprint(base)
+
+
+def test_fingerprints_are_the_same_in_another_process() -> None:
+    code = ("import orjson; from veriscene.engine.manifest import generator_fingerprint as f; "
+            "from veriscene.generators.registry import select_generators as s; "
+            "print(orjson.dumps({g.name: f(g) for g in s()}).decode())")
+    there = orjson.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+    assert there == {g.name: generator_fingerprint(g) for g in select_generators()}
+    assert len(set(there.values())) == len(there)  # one per generator
+
+
+def test_changed_fingerprints_count_only_what_both_record() -> None:
+    assert recorded_fingerprints({"config": {}}) == {}  # a manifest written before them
+    assert recorded_fingerprints({"config": {}, "fingerprints": {"a.v1": "x", "b.v1": 3}}) == {"a.v1": "x"}
+    assert changed_fingerprints({"a.v1": "x", "b.v1": "y", "c.v1": "z"}, {"b.v1": "y", "a.v1": "w", "d.v1": "q"}) == [
+        "a.v1"]
+
+
+def _interrupted(out: Path) -> dict:
+    """The run's manifest as if it had been killed part-way (a resume runs again what is missing)."""
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    manifest["status"] = "running"
+    (out / "samples.jsonl").unlink()
+    return manifest
+
+
+GENS = "multi.only_in.v1,object.exists.v1"
+
+
+def test_a_run_records_its_generators_fingerprints(tmp_path: Path, scenes_file: Path) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators=GENS, shard_size=4)
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    assert manifest["fingerprints"] == {n: generator_fingerprint(get_generator(n)) for n in GENS.split(",")}
+    assert "fingerprints" not in manifest["config"] and manifest["key"] == config_key(manifest["config"])
+
+
+def test_a_resume_whose_generator_wording_changed_is_refused_naming_it(tmp_path: Path, scenes_file: Path) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators=GENS, shard_size=4)
+    manifest = _interrupted(out)
+    manifest["fingerprints"]["object.exists.v1"] = "0123456789abcdef"  # as another build recorded it
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*")) if p.is_file()}
+    with pytest.raises(ResumeMismatchError) as info:
+        generate(scenes_file, out, generators=GENS, shard_size=4, resume=True)
+    assert str(info.value) == (
+        f"cannot resume the run in {out}: the templates, answer type or config fields of generator object.exists.v1 "
+        "are not those that made the run (their fingerprints in manifest.json differ); this is another build of "
+        f"veriscene {__version__} (or of the plugin defining them) than the one that made the run, and resuming "
+        "would mix two wordings in one run. Finish it with the build that made it (the same command with --resume), "
+        "or start afresh with this one (--overwrite, or another --out). Nothing was written.")
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(out.rglob("*")) if p.is_file()} == before
+    # with other options too, both are said
+    with pytest.raises(ResumeMismatchError, match=r"differs \(seed: 0 -> 1\); and the templates, answer type or "
+                                                  r"config fields of generator object.exists.v1 are not"):
+        generate(scenes_file, out, generators=GENS, shard_size=4, seed=1, resume=True)
+
+
+def test_a_run_made_before_fingerprints_resumes_and_records_them(tmp_path: Path, scenes_file: Path) -> None:
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators=GENS, shard_size=4)
+    samples = (out / "samples.jsonl").read_bytes()
+    manifest = _interrupted(out)
+    recorded = manifest.pop("fingerprints")
+    (out / "manifest.json").write_bytes(orjson.dumps(manifest))
+    summary = generate(scenes_file, out, generators=GENS, shard_size=4, resume=True)
+    assert any(n.startswith("resumed:") for n in summary.notes)
+    assert (out / "samples.jsonl").read_bytes() == samples
+    assert orjson.loads((out / "manifest.json").read_bytes())["fingerprints"] == recorded

@@ -4,7 +4,8 @@ Output folder layout:
     samples.jsonl    every sample, in scene order (file order), then generator-name order, then
                      mode (qa before mc); identical for any worker count, backend or resume
     manifest.json    config (inputs + sha256, seed, filled generator configs, modes, shard size,
-                     version), per-shard line ranges, sample counts and checksums
+                     version), each generator's fingerprint (`manifest.generator_fingerprint`),
+                     per-shard line ranges, sample counts and checksums
     vocabulary.json  names / attributes / predicates / co-occurrence of the input
     rejects.jsonl    scene records that were refused (level "scene"), and generators that raised an
                      error on a scene (level "generator", field: the generator): file, record (line),
@@ -42,7 +43,7 @@ from veriscene.engine import fetch, remote
 from veriscene.engine.backends import Progress, pool_workers, ray_session, run_tasks
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.converted import converted_scenes
-from veriscene.engine.manifest import check_resume, config_key, write_json
+from veriscene.engine.manifest import check_resume, config_key, generator_fingerprint, write_json
 from veriscene.engine.options import SEED_RANGE, _check_options, _mixture_config, _selection, check_int
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.run_folder import _check_out_path, _finished, _own_files_left_out, _prepare_folder
@@ -268,9 +269,11 @@ def generate(
     if loaded:  # recorded only when given: runs without plugins keep their configuration key
         config["plugins"] = plugins_config(loaded)
     key = config_key(config)
+    # beside the config, not in it: the key stays, and a run made before them still resumes
+    fingerprints = {g.name: generator_fingerprint(g) for g in instances}
     finished = None
     if manifest is not None:
-        check_resume(manifest, config, out_dir)
+        check_resume(manifest, config, out_dir, fingerprints)
         finished = manifest if _finished(out_dir, manifest) else None
     summary = RunSummary(out_dir=str(out_dir), run_dir=str(out_dir), notes=notes)
     if finished is not None:  # resuming a run that had completed: nothing to do
@@ -291,7 +294,8 @@ def generate(
             workers, workers_write = _ray_run(ray, workers, out_dir, shared_output, summary.notes)
         workers = workers or 1
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
-        write_json(out_dir / "manifest.json", {"config": config, "key": key, "status": "running"})
+        write_json(out_dir / "manifest.json", {"config": config, "key": key, "fingerprints": fingerprints,
+                                               "status": "running"})
         try:
             scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
                                workers=workers, backend=backend, address=address, progress=scan_progress)
@@ -366,6 +370,7 @@ def generate(
     manifest = {
         "config": config,
         "key": key,
+        "fingerprints": fingerprints,
         "status": "complete",
         "counts": {"scenes": summary.scenes, "samples": summary.samples, "rejected_scenes": rejected,
                    "lines": scan.scenes, "repeats_dropped": repeats},

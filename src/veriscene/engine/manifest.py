@@ -5,12 +5,20 @@ input is several files), the filled configuration, the seed and the
 veriscene version under "config" (whose hash keys the run), and, once finished, per-shard scene
 ranges, sample counts and checksums. It contains no timestamps, so the same run gives the same
 manifest. Resuming compares the stored config with the new one and refuses any difference.
+
+Beside the config (so that neither the run's key nor the comparison above changes),
+"fingerprints" maps each generator's name to a short hash of what fixes its questions' text and
+programs as code can see it (`generator_fingerprint`): another build whose templates or wording
+changed without a version bump is then refused on resume and noted by `verify`. Manifests written
+before it have no "fingerprints": not recorded, never an error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +65,81 @@ def config_key(config: dict[str, Any]) -> str:
     except TypeError as exc:
         raise ValueError(f"the run's configuration cannot be recorded in its manifest: {exc}") from None
     return hashlib.sha256(data).hexdigest()[:16]
+
+
+FINGERPRINT_CHARS = 16  # hex digits of a generator's fingerprint
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # in the repr of an object, different in every process
+
+
+def _plain(value: Any) -> Any:
+    """A value orjson cannot write, in a form that is the same in every process: sets sorted, other
+    objects by their repr without memory addresses."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(v) for v in value)
+    return _ADDRESS.sub("", repr(value))
+
+
+def _config_fields(config_class: Any) -> list[list[Any]]:
+    """[name, default] of each field of a generator's config dataclass (None: no default)."""
+    if not (isinstance(config_class, type) and dataclasses.is_dataclass(config_class)):
+        return []
+    fields = []
+    for f in dataclasses.fields(config_class):
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = None
+        fields.append([f.name, default])
+    return fields
+
+
+def generator_fingerprint(generator: Any) -> str:
+    """16 hex digits of what fixes a generator's (class or instance) questions and programs as code
+    can cheaply see it: name, version, family, answer type, templates, modes, requirements, group
+    sizes and its config class's fields and defaults. Its source files are not hashed: a change
+    in `propose` alone is not seen."""
+    what = {
+        "name": getattr(generator, "name", ""),
+        "version": getattr(generator, "version", 0),
+        "family": getattr(generator, "family", ""),
+        "answer_type": getattr(generator, "answer_type", ""),
+        "templates": getattr(generator, "templates", {}),
+        "modes": getattr(generator, "modes", ()),
+        "requires": getattr(generator, "requires", ()),
+        "group_sizes": getattr(generator, "group_sizes", None),
+        "config": _config_fields(getattr(generator, "Config", None)),
+    }
+    data = orjson.dumps(what, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=_plain)
+    return hashlib.sha256(data).hexdigest()[:FINGERPRINT_CHARS]
+
+
+def recorded_fingerprints(manifest: dict[str, Any] | None) -> dict[str, str]:
+    """The generator fingerprints a manifest records ({} for one written before they were, or an
+    entry that is not a name and a string: not recorded)."""
+    recorded = manifest.get("fingerprints") if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict):
+        return {}
+    return {k: v for k, v in recorded.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def changed_fingerprints(recorded: dict[str, str], current: dict[str, str]) -> list[str]:
+    """The generators (sorted) that both record a fingerprint and differ; a generator one side
+    lacks is not counted here (its config says so, or it was not recorded)."""
+    return sorted(name for name in set(recorded) & set(current) if recorded[name] != current[name])
+
+
+def _names(names: list[str]) -> str:
+    """Generator names as said in a message: the first 5, and how many more."""
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def wording_said(names: list[str]) -> str:
+    """What a run's changed fingerprints mean, as said by resume and `verify`."""
+    which = "generator" if len(names) == 1 else "generators"
+    return (f"the templates, answer type or config fields of {which} {_names(names)} are not those that made the "
+            "run (their fingerprints in manifest.json differ)")
 
 
 def write_json(path: Path, data: object) -> None:
@@ -135,24 +218,39 @@ def other_release(stored: dict[str, Any], config: dict[str, Any]) -> bool:
     return stored.get("veriscene_version") != config.get("veriscene_version") or fields_differ(stored, config)
 
 
-def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path) -> None:
+def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path,
+                 fingerprints: dict[str, str] | None = None) -> None:
     """Raise ResumeMismatchError naming every difference between the stored and the new config;
     for a run another release made, both releases and the two ways on (finish it with the release
-    that made it, or start afresh)."""
+    that made it, or start afresh). `fingerprints`: this build's of the run's generators
+    (`generator_fingerprint`); a generator whose recorded one differs is refused too, named."""
+    changed = changed_fingerprints(recorded_fingerprints(manifest), fingerprints or {})
     stored = manifest.get("config")
     if stored == config:
+        if changed:
+            raise ResumeMismatchError(wording_refusal(out_dir, config.get("veriscene_version"), changed))
         return
     stored = stored or {}
     diffs = [d for d in _differences(stored, config) if not d.startswith("veriscene_version:")]
     listed = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
+    also = f"; and {wording_said(changed)}" if changed else ""
     if not other_release(stored, config):
         raise ResumeMismatchError(
-            f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}). "
+            f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}){also}. "
             "Use the original options, or --overwrite to start again."
         )
     made, this = stored.get("veriscene_version"), config.get("veriscene_version")
     differs = f"the configuration differs: {listed}" if diffs else "the configuration is otherwise the same"
-    raise ResumeMismatchError(release_refusal(out_dir, made, this, differs))
+    raise ResumeMismatchError(release_refusal(out_dir, made, this, differs + also))
+
+
+def wording_refusal(out_dir: Path, this: Any, changed: list[str]) -> str:
+    """Why a run of the same configuration is not resumed when generators' fingerprints differ:
+    another build of the release (or of the plugin defining them) words their questions otherwise."""
+    return (f"cannot resume the run in {out_dir}: {wording_said(changed)}; this is another build of veriscene "
+            f"{this} (or of the plugin defining them) than the one that made the run, and resuming would mix two "
+            "wordings in one run. Finish it with the build that made it (the same command with --resume), or start "
+            "afresh with this one (--overwrite, or another --out). Nothing was written.")
 
 
 def release_refusal(out_dir: Path, made: Any, this: Any, differs: str) -> str:
