@@ -113,6 +113,18 @@ def test_verify_true_states_every_sample_checked(run: Path, card: str) -> None:
     assert f"{n:,} of {n:,} samples' programs recompute the stored answer" in section(card, "Verification")
 
 
+def test_a_verified_card_notes_generators_whose_fingerprint_differs(run: Path, tmp_path: Path) -> None:
+    other = tmp_path / "demo_run"
+    shutil.copytree(run, other)
+    manifest = orjson.loads((other / "manifest.json").read_bytes())
+    manifest["fingerprints"]["object.exists.v1"] = "0123456789abcdef"  # as another build recorded it
+    (other / "manifest.json").write_bytes(orjson.dumps(manifest))
+    body = " ".join(section(dataset_card(other, verify=True), "Verification").split())
+    assert ("Note: the templates, answer type or config fields of generator object.exists.v1 are not those that "
+            "made the run (their fingerprints in manifest.json differ), so their questions") in body
+    assert "fingerprints" not in section(dataset_card(run, verify=True), "Verification")
+
+
 def test_without_verify_the_card_says_unchecked(run: Path) -> None:
     body = section(dataset_card(run), "Verification")
     assert "Not checked when this card was written" in body and "`veriscene verify demo_run`" in body

@@ -21,7 +21,7 @@ from veriscene.card_cite import citation_section
 from veriscene.card_splits import splits_section, total_samples
 from veriscene.card_data import (ANSWER_FORMS, FIELDS, TABLE_SUFFIXES, DataFiles, columns_table, configs_block,
                                  default_data_files, licence_lines, matched_files, saved_splits, splits_text)
-from veriscene.engine.manifest import scene_inputs
+from veriscene.engine.manifest import scene_inputs, wording_said
 from veriscene.engine.remote import is_url
 from veriscene.engine.reproduce import generate_command, read_stamp
 from veriscene.sample import MODES, SAMPLE_FIELDS
@@ -237,6 +237,9 @@ def verification(facts: CardFacts) -> str:
         body += (f" The sample files differ from the manifest ({files.intact:,} of {files.shards:,} shards as "
                  f"recorded): {files.problems[0]}" + (f", and {len(files.problems) - 1:,} more." if len(files.problems) > 1
                                                      else "."))
+    if v is not None and v.wording_changed:
+        body += (f" Note: {wording_said(v.wording_changed)}, so their questions may be worded otherwise than veriscene "
+                 f"{__version__} as installed words them (the answers are checked by program all the same).")
     return "## Verification\n\n" + body
 
 
