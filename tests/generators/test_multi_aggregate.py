@@ -278,7 +278,8 @@ def test_only_in_asks_of_listed_names_when_its_answer_is_longer_than_the_cap() -
     assert seen == {("star", ("star",)), ("triangle", ("triangle",)), ("square", ())}
     (cand, answer), *_ = _listed("C", "D", 1, 0)
     text = get_generator("multi.only_in.v1").templates["listed"][0].format(**cand.slots)
-    assert text == f"Which of these appear in {cand.slots['img']} but not in the other image: {cand.slots['listed']}?"
+    assert text == (f"Which of these appear in {cand.slots['img']} but not in the other image: {cand.slots['listed']}? "
+                    "Answer none if none do.")
     assert get_generator("multi.only_in.v1")().choice_text([], cand.scenes[0]) == "none"
 
 

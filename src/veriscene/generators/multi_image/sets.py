@@ -250,9 +250,10 @@ class OnlyIn(GroupGenerator):
             "Which object types are unique to {img} among these {n} images?",
         ),
         "listed": (
-            "Which of these appear in {img} but {in_no_other}: {listed}?",
-            "Of {listed}, which does {img} contain that {no_other_contains}?",
-            "Which of {listed} are unique to {img} among these {n} images?",
+            # the answer may be none of them: the question says so ("none" is then the answer)
+            "Which of these appear in {img} but {in_no_other}: {listed}? Answer none if none do.",
+            "Of {listed}, which does {img} contain that {no_other_contains}? Answer none if none.",
+            "Which of {listed} are unique to {img} among these {n} images? Answer none if none are.",
         ),
     }
 
