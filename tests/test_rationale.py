@@ -177,4 +177,4 @@ def test_a_listed_question_says_which_listed_names_each_image_has(scene: Scene) 
     b.add("set_difference", mine, theirs)
     assert rationale(_sample(b.program), [scene, other]) == (
         "In Image 1, the listed kinds of objects present are: circle, square. "
-        "In Image 2, the listed kinds of objects present are: square. Of the first, not in the second: circle.")
+        "In Image 2, the listed kinds of objects present are: square. Of these, only Image 1 has: circle.")

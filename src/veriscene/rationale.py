@@ -388,7 +388,12 @@ class _Sayer:
         return f"together: {', '.join(sorted(value)) or 'none'}"
 
     def _set_difference(self, i: int, value: Sequence[str], inputs: list[int], args: list[Any]) -> str:
-        return f"of the first, not in the second: {', '.join(sorted(value)) or 'none'}"
+        listed = ", ".join(sorted(value)) or "none"
+        first = self.program[inputs[0]]
+        if self.multi and first["op"] in ("names_in", "names_among"):  # only_in: one image's names less the others'
+            image = self.values[int(first["inputs"][0])].image
+            return f"of these, only Image {image + 1} has: {listed}"
+        return f"of the first, not in the second: {listed}"
 
     def _frequent_name(self, i: int, value: str, inputs: list[int], args: list[Any]) -> str:
         objs = self.values[inputs[0]]
