@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriscene.generators.common import sample_up_to, shuffled, shuffled_indices
+from veriscene.generators.common import Later, sample_up_to, shuffled, shuffled_indices
 from veriscene.generators.vocabulary import Without
 
 
@@ -135,3 +135,17 @@ def test_absent_names_are_the_vocabulary_minus_the_scene_shared_per_index(street
     absent = absent_names(vocab, index)
     assert list(absent) == [n for n in vocab.name_list() if n not in set(street.names)] == ["apple", "dog", "zebra"]
     assert absent_names(vocab, index) is absent  # made once per scene index
+
+
+def test_later_makes_its_list_once_when_first_read() -> None:
+    made: list[int] = []
+
+    def make() -> list[str]:
+        made.append(1)
+        return ["b", "c", "d"]
+
+    later = Later(make)
+    assert made == []  # nothing made until read
+    assert len(later) == 3 and later[1] == "c" and later[-1] == "d" and later[:2] == ["b", "c"]
+    assert list(later) == ["b", "c", "d"] and "c" in later and later == ["b", "c", "d"]
+    assert made == [1]  # made once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -11,6 +11,36 @@ from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent
 from veriscene.text import is_action, is_spatial
 from veriscene.vocab import SUBKINDS, attribute_type
+
+
+class Later(Sequence[Any]):
+    """A list made by `make()` when first read: the options of a candidate that lists them by
+    formatting every other object or swap (dozens), of which multiple choice reads a few and a
+    "qa" question none. Reads as the list would (same items, same order, same length)."""
+
+    __slots__ = ("_make", "_items")
+
+    def __init__(self, make: Callable[[], list[Any]]) -> None:
+        self._make: Callable[[], list[Any]] | None = make
+        self._items: list[Any] | None = None
+
+    def _list(self) -> list[Any]:
+        if self._items is None:
+            assert self._make is not None
+            self._items, self._make = self._make(), None
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self._list() == (other._list() if isinstance(other, Later) else other)
+
+    def __repr__(self) -> str:
+        return f"Later({self._list()!r})"
 
 
 def add_unique(builder: ProgramBuilder, referent: Referent) -> int:

@@ -243,16 +243,30 @@ class PointSampler:
         n = len(points)
         if n == 0:
             return None
+        x0, y0, crop = _interior(self.exec_ctx, i, self.margin_px)  # `inside`, looked up once
+        rows, cols = crop.shape
+        scene, box_format, draw, point_at = self.scene, self.box_format, rng.integers, points.__getitem__
         found: list[tuple[str, list[float]]] = []
         apart = max(min_distance, 1.0)
-        for _ in range(8 * k):
-            x, y = points[int(rng.integers(n))]
-            if any(math.hypot(x - q[0], y - q[1]) < apart for _, q in found):
+        hypot = math.hypot
+        for _ in range(8 * k):  # one draw per try, whatever the try finds (the draws stay the same)
+            x, y = point_at(int(draw(n)))
+            if found and _near(x, y, found, apart, hypot):
                 continue  # cheap test before formatting (the shown point differs by rounding)
-            text, p = shown_point(self.scene, (x, y), self.box_format)
-            if not self.inside(i, p) or any(math.hypot(p[0] - q[0], p[1] - q[1]) < apart for _, q in found):
-                continue
+            text, p = shown_point(scene, (x, y), box_format)
+            r, c = int(p[1]) - y0, int(p[0]) - x0
+            if not (0 <= r < rows and 0 <= c < cols and crop[r, c]) or (
+                    found and _near(p[0], p[1], found, apart, hypot)):
+                continue  # off the interior once shown (as `inside`), or too close once shown
             found.append((text, p))
             if len(found) == k:
                 return found
         return None
+
+
+def _near(x: float, y: float, found: list[tuple[str, list[float]]], apart: float, hypot: Any) -> bool:
+    """Whether (x, y) lies less than `apart` pixels from a point already found."""
+    for _, q in found:
+        if hypot(x - q[0], y - q[1]) < apart:
+            return True
+    return False

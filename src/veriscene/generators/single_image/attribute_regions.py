@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
-from veriscene.generators.common import sample_up_to
+from veriscene.generators.common import Later, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
 from veriscene.generators.vocabulary import Without
@@ -141,10 +141,13 @@ class RegionAttributes(Generator):
         own = ctx.scene.attributes[i]
         b = ProgramBuilder()
         b.add("query_attributes", region_object_nodes(b, box))
-        distractors = [sorted([x for x in own if x != a] + [other]) for a, other in swaps(ctx, own)]
-        meaning = same_meaning(own)
-        distractors += [sorted(attrs) for attrs in ctx.scene.attributes if attrs and not meaning(attrs)]
-        return Candidate(b.program, {"region": text}, expected=sorted(own), distractors=distractors,
+
+        def options() -> list[list[str]]:  # made only for multiple choice (`Later`)
+            distractors = [sorted([x for x in own if x != a] + [other]) for a, other in swaps(ctx, own)]
+            meaning = same_meaning(own)
+            return distractors + [sorted(attrs) for attrs in ctx.scene.attributes if attrs and not meaning(attrs)]
+
+        return Candidate(b.program, {"region": text}, expected=sorted(own), distractors=Later(options),
                          meta=coord_meta(ctx.scene, self.config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
@@ -220,13 +223,17 @@ class DescribeRegion(Generator):
         b = ProgramBuilder()
         b.add("describe_object", region_object_nodes(b, box))
         answer = with_article(noun_phrase(name, own))
-        meaning = same_meaning(own)
-        # other objects, unless the same name and the same attributes up to synonyms
-        distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j]))
-                       for j in range(len(scene)) if scene.names[j] != name or not meaning(scene.attributes[j])]
-        for a, other in swaps(ctx, own):
-            distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
-        distractors += [with_article(noun_phrase(n, own)) for n in sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)]
+        names = sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)  # drawn now, phrased when read
+
+        def options() -> list[str]:  # made only for multiple choice (`Later`)
+            meaning = same_meaning(own)
+            # other objects, unless the same name and the same attributes up to synonyms
+            distractors = [with_article(noun_phrase(scene.names[j], scene.attributes[j]))
+                           for j in range(len(scene)) if scene.names[j] != name or not meaning(scene.attributes[j])]
+            for a, other in swaps(ctx, own):
+                distractors.append(with_article(noun_phrase(name, tuple(x for x in own if x != a) + (other,))))
+            distractors += [with_article(noun_phrase(n, own)) for n in names]
+            return [d for d in distractors if d != answer]
+
         return Candidate(b.program, {"region": text}, group="default" if own else "name", expected=answer,
-                         distractors=[d for d in distractors if d != answer],
-                         meta=coord_meta(scene, self.config.box_format))
+                         distractors=Later(options), meta=coord_meta(scene, self.config.box_format))
