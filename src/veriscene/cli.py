@@ -239,7 +239,10 @@ def verify(
 ) -> None:
     """Check a finished run's sample files against its manifest (every shard there, with its
     SHA-256), re-execute every sample's program on its scene graph and compare with the stored
-    answer. Exit status 1 on any difference, mismatch or unreadable record (Python: veriscene.verify)."""
+    answer. Exit status 1 on any difference, mismatch or unreadable record (Python: veriscene.verify).
+    Mismatches in a run another release made say so (verify with that release); generators whose
+    fingerprints in the manifest differ from this build's are noted, not failed (their questions
+    may be worded otherwise)."""
     from veriscene.commands import local_input
     from veriscene.console import print_verify_report, progress_bar
     from veriscene.engine.runfiles import sample_count

@@ -50,7 +50,8 @@ _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 def _reader_options_help() -> str:
     per_format = "; ".join(f"{fmt}: {', '.join(names)}" for fmt in READERS if (names := reader_options(fmt)))
     return (f"An option of the input's reader, repeatable: {per_format}; for every format: image_root=DIR, "
-            "image_size=WxH, synonyms=FILE, drop_bad_parts=true, sparse=attributes,relations (or false). Example: -r masks=false -r skip_crowd=true.")
+            "image_size=WxH, synonyms=FILE, drop_bad_parts=true, sparse=attributes,relations (or false), "
+            "id_prefix=TEXT. Values: README, Reading annotation sets. Example: -r masks=false -r skip_crowd=true.")
 
 
 READER_OPTION_HELP = _reader_options_help()

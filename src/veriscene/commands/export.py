@@ -186,7 +186,8 @@ def register(app: typer.Typer) -> None:
         system: Annotated[
             str | None,
             typer.Option("--system", help="A system message that opens every record (sharegpt, trl, verl), e.g. the "
-                         "reasoning instruction of an R1-style recipe; llava takes it from its conversation template. "
+                         "reasoning instruction of an R1-style recipe; the other formats refuse it (llava takes it from its "
+                         "conversation template). "
                          "Default with --instructions: the 'system' of the --prompts file, as eval sends it (another "
                          "--system is refused)."),
         ] = None,
