@@ -303,3 +303,16 @@ def test_a_coordinate_option_is_read_at_its_own_precision(option: str, answer: s
     from veriscene.verify import _same_coordinates
 
     assert _same_coordinates(option, answer) is same
+
+
+def test_a_run_of_one_shard_is_said_in_the_singular(tmp_path) -> None:
+    from veriscene.card import dataset_card
+
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(3, seed=4), scenes)
+    run = tmp_path / "run"
+    generate(scenes, run, seed=1, generators="counting")
+    assert verify(run).files.intact == 1
+    card = dataset_card(run, verify=True)
+    assert "its one shard is there, with the SHA-256 the manifest records" in card
+    assert "1 shards" not in card

@@ -231,8 +231,9 @@ def verification(facts: CardFacts) -> str:
                      f"made, verify with veriscene {v.made_by}).")
     files = v.files if v is not None else None
     if files is not None and files.ok:
-        body += (f" The sample files are the run that was made: the {files.shards:,} shards' samples are all there, "
-                 "each with the SHA-256 the manifest records.")
+        there = ("its one shard is there, with" if files.shards == 1 else
+                 f"the {files.shards:,} shards' samples are all there, each with")
+        body += f" The sample files are the run that was made: {there} the SHA-256 the manifest records."
     elif files is not None:
         body += (f" The sample files differ from the manifest ({files.intact:,} of {files.shards:,} shards as "
                  f"recorded): {files.problems[0]}" + (f", and {len(files.problems) - 1:,} more." if len(files.problems) > 1
