@@ -216,6 +216,11 @@ def test_predicate_trimming() -> None:
     ("jeans", "pair of jeans", "pairs of jeans", True),
     ("blue glasses", "pair of blue glasses", "pairs of blue glasses", True),
     ("stairs", "flight of stairs", "flights of stairs", True),
+    ("spectacles", "pair of spectacles", "pairs of spectacles", True),  # LVIS: never "a spectacle"
+    # a kind of things (Open Images' classes): one piece, counted in pieces, said "the clothing is"
+    ("clothing", "piece of clothing", "pieces of clothing", False),
+    ("sports equipment", "piece of sports equipment", "pieces of sports equipment", False),
+    ("luggage", "piece of luggage", "pieces of luggage", False), ("food", "piece of food", "pieces of food", False),
     # a substance: one patch, counted in patches, said "the grass is"
     ("grass", "patch of grass", "patches of grass", False), ("ground", "patch of ground", "patches of ground", False),
     # a name plural in form: one group
@@ -318,3 +323,17 @@ def test_subject_free_phrases() -> None:
     assert not has_subject_free_phrase("of")  # "What is of the man?"
     assert has_subject_free_phrase("part of") and has_subject_free_phrase("belonging to")
     assert has_subject_free_phrase("with") and has_subject_free_phrase("on")
+
+
+@pytest.mark.parametrize(("noun", "one", "two"), [
+    ("clothing", "a piece of clothing", "two pieces of clothing"),
+    ("sports equipment", "a piece of sports equipment", "two pieces of sports equipment"),
+    ("spectacles", "a pair of spectacles", "two pairs of spectacles"),
+])
+def test_kinds_of_things_are_counted_in_pieces(noun: str, one: str, two: str) -> None:
+    """Open Images' "Clothing" read "a clothing", "many clothings"; LVIS's "spectacles" "a spectacle"."""
+    from veriscene.text import region_noun, singular_form
+
+    assert with_article(noun) == one and counted(2, noun) == two
+    assert region_noun(noun) == noun  # a region of it is named as it is, not "pieces of clothing"
+    assert singular_form("spectacles") is None

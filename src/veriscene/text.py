@@ -20,6 +20,8 @@ from veriscene.text_nouns import (
     KEEP_PLURAL,
     MASS_NOUNS,
     MASS_UNIT,
+    PIECE_NOUNS,
+    PIECE_UNIT,
     SAME_PLURAL,
     UNCOUNTABLE_NOUNS,
     UNIT_NOUNS,
@@ -59,7 +61,7 @@ from veriscene.text_predicates import (
 
 __all__ = [
     "COLLECTIVE_NOUNS", "GROUP_NAMES", "GROUP_UNIT", "KEEP_PLURAL", "LEADING_COPULAS", "MASS_NOUNS", "MASS_UNIT", "MEANINGLESS_PREDICATES",
-    "SAME_PLURAL", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
+    "PIECE_NOUNS", "PIECE_UNIT", "SAME_PLURAL", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
     "agreeing_relation_modifier", "agreeing_relation_phrase", "capitalise", "counted", "counted_plural",
     "has_subject_free_phrase", "inflect_engine", "is_action", "is_mass", "is_prepositional", "is_spatial",
     "is_uncountable", "join_words", "number_word", "plural", "predicate_key", "region_noun", "relation_modifier",

@@ -26,7 +26,7 @@ UNIT_NOUNS: dict[str, str] = {
     **dict.fromkeys(
         ["jeans", "pants", "shorts", "trousers", "slacks", "sweatpants", "overalls", "pajamas", "pyjamas",
          "leggings", "tights", "glasses", "sunglasses", "eyeglasses", "goggles", "binoculars", "scissors",
-         "pliers", "tongs", "tweezers", "headphones", "earphones", "earbuds", "skis"], "pair"),
+         "pliers", "tongs", "tweezers", "headphones", "earphones", "earbuds", "skis", "spectacles"], "pair"),
     "stairs": "flight", "blinds": "set", "clothes": "pile",
 }
 # Nouns whose plural is the word itself (besides the unit nouns), where inflect would add an -s.
@@ -53,6 +53,15 @@ UNCOUNTABLE_NOUNS = frozenset([
     "mayonnaise", "pepperoni", "ham", "sugar", "salt", "chocolate", "spinach", "celery", "garlic",
     "parsley", "dough", "skin", "bark", "rust", "paint",
 ])
+# Nouns of a kind of things, not of one thing, counted in pieces: Open Images' "Clothing",
+# "Footwear", "Food", "Sports equipment", "Luggage and bags" ("a piece of clothing", "two pieces of
+# sports equipment"; never "a clothing", "many clothings", "How many sports equipment?").
+PIECE_NOUNS = frozenset([
+    "clothing", "footwear", "equipment", "furniture", "luggage", "baggage", "food", "tableware",
+    "kitchenware", "cookware", "cutlery", "silverware", "jewelry", "jewellery",
+])
+PIECE_UNIT = "piece"
+
 # The units `counted` and `plural` count what is not one thing in: a patch of a substance
 # (`UNCOUNTABLE_NOUNS`), a group of a name plural in form ("trees": one box around several).
 MASS_UNIT, GROUP_UNIT = "patch", "group"
@@ -153,11 +162,13 @@ def singular_form(word: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _count_unit(word: str) -> str | None:
-    """The unit a noun is counted in ("pair" for 'jeans', `MASS_UNIT` for 'grass', `GROUP_UNIT`
-    for 'trees'), None for a noun counted as it is."""
+    """The unit a noun is counted in ("pair" for 'jeans', "piece" for 'clothing', `MASS_UNIT` for
+    'grass', `GROUP_UNIT` for 'trees'), None for a noun counted as it is."""
     unit = UNIT_NOUNS.get(word)
     if unit is not None:
         return unit
+    if word in PIECE_NOUNS:
+        return PIECE_UNIT
     if word in UNCOUNTABLE_NOUNS:
         return MASS_UNIT
     return GROUP_UNIT if singular_form(word) is not None else None
@@ -221,10 +232,11 @@ def plural(noun_phrase: str) -> str:
 
 def region_noun(name: str) -> str:
     """How a stuff region of `name` is named, without a number: 'sky', 'brick wall' (its last word
-    in `MASS_NOUNS` or `UNCOUNTABLE_NOUNS`), 'trees' (plural already), else the plural: 'trees'."""
+    in `MASS_NOUNS` or `UNCOUNTABLE_NOUNS`), 'trees' (plural already), 'clothing' (`PIECE_NOUNS`),
+    else the plural: 'trees'."""
     if is_mass(name):
         return name
-    return name if _unit_of(name) in (MASS_UNIT, GROUP_UNIT) else plural(name)
+    return name if _unit_of(name) in (MASS_UNIT, GROUP_UNIT, PIECE_UNIT) else plural(name)
 
 
 def is_mass(name: str) -> bool:
