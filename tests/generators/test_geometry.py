@@ -15,6 +15,16 @@ def test_left_right_above_below(street) -> None:
     assert set(got.values()) == {"left", "right", "above", "below"}
 
 
+def test_a_name_plural_in_form_is_them_again() -> None:
+    """It said "Relative to the pants, are the glasses above it or below it?"."""
+    scene = make_scene([{"name": "glasses", "box": [10, 10, 50, 30]}, {"name": "pants", "box": [10, 60, 50, 95]}])
+    got = qa(scene, "spatial.relation.v1", template=1)
+    assert got["Relative to the pants, are the glasses above them or below them?"] == "above"
+    assert got["Relative to the glasses, are the pants above them or below them?"] == "below"
+    scene = make_scene([{"name": "cup", "box": [10, 10, 50, 30]}, {"name": "plate", "box": [10, 60, 50, 95]}])
+    assert qa(scene, "spatial.relation.v1", template=1)["Relative to the plate, is the cup above it or below it?"] == "above"
+
+
 def test_relation_needs_a_margin() -> None:
     scene = make_scene([{"name": "circle", "box": [10, 10, 50, 50]}, {"name": "square", "box": [52, 10, 90, 50]}])
     assert qa(scene, "spatial.relation.v1") == {}  # 2 px apart < 2% of the width

@@ -47,7 +47,7 @@ class GeometricRelation(Generator):
                        "On which side of {the_b} is {the_a}: left or right?",
                        "Relative to {the_b}, is {the_a} on the left or on the right?"),
         "vertical": ("Is {the_a} above or below {the_b}?",
-                     "Relative to {the_b}, is {the_a} above it or below it?",
+                     "Relative to {the_b}, is {the_a} above {it} or below {it}?",
                      "Is {the_a} located above or below {the_b} in the image?"),
     }
 
@@ -80,7 +80,9 @@ class GeometricRelation(Generator):
 
 
 def _position_candidate(a: Referent, o: Referent, axis: str, answer: str) -> Candidate:
-    return Candidate(None, {"the_a": a.the, "the_b": o.the}, group=axis, expected=answer,
+    # {it}: the B again ("them" for a name plural in form: "Relative to the pants, ... above them")
+    it = "them" if o.plural else "it"
+    return Candidate(None, {"the_a": a.the, "the_b": o.the, "it": it}, group=axis, expected=answer,
                      distractors=[_OPPOSITE[answer]], sides=axis == "horizontal", vertical=axis == "vertical",
                      plural=plural_slots(the_a=a),
                      build=partial(referent_query, (a, o), "relative_position", (axis,)))
