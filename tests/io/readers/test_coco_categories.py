@@ -37,3 +37,19 @@ def test_an_id_listed_with_two_names_refuses_its_annotations_naming_both(tmp_pat
     assert files[1].reason.endswith("and again as 'rider'")
     (scene,) = [e for e in report.entries if e.level == "scene"]
     assert (scene.record, scene.field, scene.reason) == ("1", "annotations[0] (id 7).category_id", said)
+
+
+def test_lvis_qualifiers_are_dropped_where_no_other_category_shares_the_name(tmp_path: Path) -> None:
+    """Questions said "an orange (fruit)", "two buses (vehicle)", "a jean", and a drinking glass
+    without its qualifier read "three glasses"; the two bows keep theirs."""
+    path = tmp_path / "lvis_v1_val.json"
+    cats = ["orange_(fruit)", "bus_(vehicle)", "bow_(weapon)", "bow_(decorative_ribbons)", "bat_(animal)", "bat", "jean",
+            "glass_(drink_container)"]
+    path.write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 10}],
+        "annotations": [{"id": k, "image_id": 1, "category_id": k, "bbox": [1, 1, 4, 4]} for k in range(1, len(cats) + 1)],
+        "categories": [{"id": k, "name": name} for k, name in enumerate(cats, 1)]}))
+    (scene,), report = read_all(path, "coco", masks=False)
+    assert scene.names == ("orange", "bus", "bow (weapon)", "bow (decorative ribbons)", "bat (animal)", "bat", "jeans",
+                           "drinking glass")
+    assert report.total == 0

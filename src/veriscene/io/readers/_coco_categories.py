@@ -98,7 +98,31 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, tuple
             out[cid], where[cid] = entry, k
         except SceneValidationError as exc:
             ctx.file_error(exc.located(ctx.source, "categories"))
-    return out, conflicts
+    return _plain_names(out), conflicts
+
+
+# LVIS names a category by a WordNet lemma that English says otherwise: "jean" is a pair of jeans,
+# and "glass (drink container)" without its qualifier would be "glasses" that read as spectacles.
+_LVIS_NAMES = {"jean": "jeans", "glass (drink container)": "drinking glass"}
+
+
+def _plain_names(cats: dict[str, tuple[str, bool]]) -> dict[str, tuple[str, bool]]:
+    """The categories with LVIS's qualifiers dropped where no other category shares the name
+    before them: 'orange (fruit)' -> 'orange', 'bus (vehicle)' -> 'bus' (questions said "an orange
+    (fruit)", "two buses (vehicle)"), while 'bow (weapon)' and 'bow (decorative ribbons)' keep
+    theirs, as 'bat (animal)' does beside a category 'bat'. LVIS's 'jean' is 'jeans' and its
+    'glass (drink container)' a 'drinking glass' (`_LVIS_NAMES`)."""
+    def base(name: str) -> str:
+        i = name.rfind(" (")
+        return name[:i] if name.endswith(")") and i > 0 else name
+    bases = Counter(base(name) for name in {_LVIS_NAMES.get(name, name) for name, _ in cats.values()})
+    out = {}
+    for cid, (name, isthing) in cats.items():
+        name = _LVIS_NAMES.get(name, name)
+        plain = base(name)
+        name = plain if plain != name and bases[plain] == 1 else name
+        out[cid] = (name, isthing)
+    return out
 
 
 _LVIS_KEYS = ("neg_category_ids", "not_exhaustive_category_ids")
