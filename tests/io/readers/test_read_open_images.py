@@ -73,3 +73,14 @@ def test_relationship_file_with_a_byte_order_mark(tmp_path: Path) -> None:
     scenes, report = read_all(path, "open_images", image_size=(200, 100))
     assert [s.names for s in scenes] == [("man", "guitar", "chair")]
     assert [e.record for e in report.entries] == ["img2"]
+
+
+def test_display_names_that_are_no_object_names_are_made_plain(tmp_path: Path) -> None:
+    """'(made of)Leather' is the material 'leather'; 'Luggage and bags' is 'luggage' ("a piece of
+    luggage", never "a luggage and bag")."""
+    path = write_csv(tmp_path, ["img1,/m/bags,/m/leather,0.1,0.5,0.2,0.9,0.1,0.5,0.2,0.9,is",
+                                "img1,/m/man,/m/bags,0.1,0.5,0.2,0.9,0.1,0.5,0.2,0.9,holds"], tables=False)
+    (tmp_path / "oidv6-class-descriptions.csv").write_text("LabelName,DisplayName\n/m/man,Man\n/m/bags,Luggage and bags\n")
+    (tmp_path / "oidv6-attributes-description.csv").write_text("/m/leather,(made of)Leather\n")
+    (s,), _ = read_all(path, "open_images", image_size=(200, 100))
+    assert s.names == ("luggage", "man") and s.attributes[0] == ("leather",)

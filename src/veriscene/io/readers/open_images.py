@@ -42,6 +42,18 @@ COLUMNS = (
 _TABLE_HINTS = ("class-descriptions", "class_descriptions", "attributes-description", "attributes_description")
 
 
+# Display names that do not read as the name of one object: the attribute table's "(made of)Textile"
+# (a material: "textile") and the class "Luggage and bags" ("a luggage and bag": "a piece of luggage").
+_MADE_OF = "(made of)"
+_DISPLAY_NAMES = {"luggage and bags": "Luggage"}
+
+
+def _display_name(raw: str) -> str:
+    """'(made of)Leather' -> 'Leather', 'Luggage and bags' -> 'Luggage'; any other as it is."""
+    name = raw[len(_MADE_OF):].strip() if raw.lower().startswith(_MADE_OF) else raw
+    return _DISPLAY_NAMES.get(name.strip().lower(), name) or raw
+
+
 def _load_names(paths: Sequence[Path]) -> dict[str, str]:
     names: dict[str, str] = {}
     for path in paths:
@@ -49,7 +61,7 @@ def _load_names(paths: Sequence[Path]) -> dict[str, str]:
             with open_text(path, encoding="utf-8-sig", newline="") as fh, read_errors(path, "class-name table"):
                 for row in csv.reader(fh):
                     if len(row) >= 2 and row[0] and row[0] != "LabelName":
-                        names[row[0]] = row[1]
+                        names[row[0]] = _display_name(row[1])
         except UnicodeDecodeError as exc:  # the names go into every question: refuse, naming the file
             raise ValueError(f"{path}: class-name table is not UTF-8 text ({exc}); save it as UTF-8") from None
     return names
