@@ -6,6 +6,8 @@ one-line message is enough to fix the input. Tracebacks are for bugs, not for ba
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class VerisceneError(Exception):
     """Base class of all errors veriscene raises on purpose."""
@@ -57,6 +59,25 @@ class SceneValidationError(VerisceneError, ValueError):
 
 class ProgramError(VerisceneError, ValueError):
     """A program is ill-formed: unknown op, wrong arity, type mismatch, bad argument."""
+
+
+class ReaderOptionError(VerisceneError, ValueError):
+    """A reader option (`-r KEY=VALUE`, ``read(path, fmt, KEY=VALUE)``) has a value its reader
+    does not take (``window=mediastinal``, ``axis=7``), or does not fit the input it is given
+    with: a usage error (the commands exit 2), not bad data (exit 1). The message names the
+    option, the value and the values allowed; `option` and `value` hold the first two."""
+
+    def __init__(self, message: str, *, option: str | None = None, value: Any = None) -> None:
+        self.option = option
+        self.value = value
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # across processes with its option and value
+        return _reader_option_error, (str(self), self.option, self.value)
+
+
+def _reader_option_error(message: str, option: str | None, value: Any) -> ReaderOptionError:
+    return ReaderOptionError(message, option=option, value=value)
 
 
 class ExecutionFailure(VerisceneError):

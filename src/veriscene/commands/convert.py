@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (rejects, if any, are in the report), 1 a reject in --strict mode, input
 that cannot be read at all, or no scene converted while something was rejected (a truncated
-file, every record refused: `ConvertSummary.nothing_converted`), 2 a missing file or an unknown format. Bad data never ends in a
+file, every record refused: `ConvertSummary.nothing_converted`), 2 a missing file, an unknown format, or a
+reader option (-r) unknown to the format or of a value its reader does not take (`ReaderOptionError`). Bad data never ends in a
 traceback.
 """
 
@@ -22,7 +23,7 @@ from rich.table import Table
 from veriscene.console import download_progress
 from veriscene.engine.fetch import fetch_file, fetch_input, fetch_options
 from veriscene.engine.remote import RemoteError, is_url
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
 from veriscene.io.normalize import Normalizer
 from veriscene.scene.unpack import to_unpack, unpacked
@@ -51,7 +52,8 @@ def _reader_options_help() -> str:
     per_format = "; ".join(f"{fmt}: {', '.join(names)}" for fmt in READERS if (names := reader_options(fmt)))
     return (f"An option of the input's reader, repeatable: {per_format}; for every format: image_root=DIR, "
             "image_size=WxH, synonyms=FILE, drop_bad_parts=true, sparse=attributes,relations (or false), "
-            "id_prefix=TEXT. Values: README, Reading annotation sets. Example: -r masks=false -r skip_crowd=true.")
+            "id_prefix=TEXT. Values: README, Reading annotation sets; an option the format does not take, or a value "
+            "it does not take (window=mediastinal), exits 2. Example: -r masks=false -r skip_crowd=true.")
 
 
 READER_OPTION_HELP = _reader_options_help()
@@ -125,12 +127,12 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
 @contextmanager
 def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
                failures: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
-    """Errors of a command that reads inputs, as messages and exit codes: 2 for a missing file (or
-    an error of `usage`), 1 for a reject in strict mode or an input that cannot be read (or an error
+    """Errors of a command that reads inputs, as messages and exit codes: 2 for a missing file, a
+    reader option's bad value (`ReaderOptionError`) or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
     of `failures`). Bad data never ends in a traceback."""
     try:
         yield
-    except (FileNotFoundError, *usage) as exc:
+    except (FileNotFoundError, ReaderOptionError, *usage) as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         err.print(f"[red]error:[/red] {escape(str(text))}")
         raise typer.Exit(2) from None

@@ -1,4 +1,5 @@
-"""Slices of canonical volumes: their plane, their pixels' size in mm and where anatomy lands."""
+"""Slices of canonical volumes: their plane, their pixels' size in mm and where anatomy lands; the
+image (volume) a label map annotates, given with `images`."""
 
 from __future__ import annotations
 
@@ -116,3 +117,97 @@ def test_resampling_keeps_pixel_centres() -> None:
     assert _resample(ramp, (8, 2), nearest=False)[:, 0].tolist() == [0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0]
     assert _resample(ramp, (8, 2), nearest=True)[:, 0].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
     assert _resample(ramp, (2, 2), nearest=True)[:, 0].tolist() == [1, 3]  # the pixel under each new centre
+
+
+# ---- `images` for one label map: the image volume (or image) it annotates ----------------------
+
+
+def ct_and_segmentation(root: Path, image_shape: tuple[int, int, int] = (12, 10, 5)) -> tuple[Path, Path]:
+    """seg.nii.gz: a 12x10x5 label volume, a liver (1) in slices 1-3; ct.nii.gz: a CT of
+    `image_shape` in HU, air (-1000) but for the liver (240 HU: white in a soft-tissue window)."""
+    labels = np.zeros((12, 10, 5), np.uint8)
+    labels[2:8, 3:9, 1:4] = 1
+    ct = np.full(image_shape, -1000.0, np.float32)
+    if image_shape == labels.shape:
+        ct[labels == 1] = 240.0
+    root.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(labels, np.eye(4)), root / "seg.nii.gz")
+    nib.save(nib.Nifti1Image(ct, np.eye(4)), root / "ct.nii.gz")
+    return root / "seg.nii.gz", root / "ct.nii.gz"
+
+
+def test_a_label_file_takes_its_image_volume_as_images(tmp_path: Path) -> None:
+    """One CT and one segmentation: `images=ct.nii.gz` gives every slice its image."""
+    from PIL import Image
+
+    from veriscene.scene.masks import decode_mask
+
+    seg, ct = ct_and_segmentation(tmp_path / "in")
+    write_json(tmp_path / "in" / "labels.json", {"1": "liver"})
+    scenes, report = read_all(seg, "label_map", images=ct, slice_images=tmp_path / "slices", window="soft_tissue")
+    assert [s.image_id for s in scenes] == ["seg_z0001", "seg_z0002", "seg_z0003"]
+    assert "scenes_without_image" not in report.repairs and report.entries == []
+    for s in scenes:
+        assert s.image == str(tmp_path / "slices" / f"{s.image_id}.png")
+        assert s.meta["image_volume"] == str(ct) and s.meta["modality"] == "CT"
+        assert s.meta["window"]["name"] == "soft_tissue"
+        pixels = np.asarray(Image.open(s.image))
+        assert np.array_equal(pixels, np.where(decode_mask(s.masks[0]), 255, 0))  # the liver white, air black
+
+
+def test_an_image_volume_without_slice_images_is_counted(tmp_path: Path) -> None:
+    seg, ct = ct_and_segmentation(tmp_path / "in")
+    scenes, report = read_all(seg, "label_map", images=ct)
+    assert len(scenes) == 3 and all(s.image is None and s.meta["image_volume"] == str(ct) for s in scenes)
+    assert report.repairs["image_volumes_not_sliced"] == 1 and report.repairs["scenes_without_image"] == 3
+
+
+def test_an_image_volume_of_another_shape_is_a_reject_naming_both(tmp_path: Path) -> None:
+    seg, ct = ct_and_segmentation(tmp_path / "in", image_shape=(12, 10, 4))
+    scenes, report = read_all(seg, "label_map", images=ct, slice_images=tmp_path / "slices")
+    assert scenes == []
+    (entry,) = report.entries
+    assert (entry.file, entry.field) == (str(ct), "image")
+    assert entry.reason.startswith("the image volume has shape (12, 10, 4), the label map (12, 10, 5): they must be")
+
+
+def test_a_2d_map_takes_its_image_file_as_images(tmp_path: Path) -> None:
+    from PIL import Image
+
+    labels = np.zeros((6, 8), np.uint8)
+    labels[1:5, 2:7] = 1
+    np.save(tmp_path / "xray_labels.npy", labels)
+    Image.fromarray(np.zeros((6, 8), np.uint8)).save(tmp_path / "chest.png")
+    (s,), _ = read_all(tmp_path / "xray_labels.npy", "label_map", images=tmp_path / "chest.png", min_pixels=1)
+    assert s.image == str(tmp_path / "chest.png") and s.boxes.tolist() == [[2.0, 1.0, 7.0, 5.0]]
+
+
+def test_images_that_cannot_be_used_are_refused(tmp_path: Path) -> None:
+    from veriscene.errors import ReaderOptionError
+
+    seg, ct = ct_and_segmentation(tmp_path / "one")
+    with pytest.raises(FileNotFoundError, match="images: .*missing.nii.gz: no such file or folder"):
+        read_all(seg, "label_map", images=tmp_path / "missing.nii.gz")
+    # a folder of two label maps and one image file: which map is it of?
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    for name in ("a.npy", "b.npy"):
+        np.save(maps / name, np.ones((4, 4), np.uint8))
+    with pytest.raises(ReaderOptionError, match=r"images=.*ct.nii.gz is one file, but .*maps holds 2 label maps: give "
+                                                r"the folder of their images") as caught:
+        read_all(maps, "label_map", images=ct)
+    assert (caught.value.option, caught.value.value) == ("images", str(ct))
+    # an MSD folder's dataset.json names each case's image
+    msd = tmp_path / "msd"
+    (msd / "labelsTr").mkdir(parents=True)
+    np.save(msd / "labelsTr" / "a.npy", np.ones((4, 4), np.uint8))
+    write_json(msd / "dataset.json", {"labels": {"0": "background", "1": "liver"},
+                                      "training": [{"image": "imagesTr/a.npy", "label": "labelsTr/a.npy"}]})
+    with pytest.raises(ReaderOptionError, match="the dataset.json of .*msd names each case's image"):
+        read_all(msd, "label_map", images=ct)
+    # a folder of one mask per structure takes its image volume, a file
+    masks = tmp_path / "s0001" / "segmentations"
+    masks.mkdir(parents=True)
+    nib.save(nib.Nifti1Image(np.ones((4, 4, 2), np.uint8), np.eye(4)), masks / "liver.nii.gz")
+    with pytest.raises(ReaderOptionError, match="images=.* is a folder; for a folder of one mask per structure"):
+        read_all(masks, "label_map", images=maps)

@@ -8,6 +8,7 @@ import pytest
 from veriscene.io.readers import (
     READERS,
     FormatDetectionError,
+    ReaderOptionError,
     detect,
     detect_format,
     read,
@@ -42,7 +43,7 @@ def test_options_for_other_formats(tmp_path: Path) -> None:
     path = tmp_path / "g.json"
     path.write_text(json.dumps({"1": {"width": 5, "height": 5, "objects": {}}}))
     assert len(list(read(path, "gqa", allow_pickle=False))) == 1  # unset: ignored
-    with pytest.raises(TypeError, match="does not apply to format 'gqa'"):
+    with pytest.raises(ReaderOptionError, match="does not apply to format 'gqa'"):
         read(path, "gqa", allow_pickle=True)
 
 
@@ -52,7 +53,7 @@ def test_true_false_options_refuse_other_values(tmp_path: Path, fmt: str, option
     """`-r skip_crowd=flase` reaches the reader as text, which any truth test takes for true."""
     path = tmp_path / "a.json"
     path.write_text("{}")
-    with pytest.raises(TypeError, match=f"option '{option}' of format '{fmt}' must be true or false.*'flase'"):
+    with pytest.raises(ReaderOptionError, match=f"option '{option}' of format '{fmt}' must be true or false.*'flase'"):
         read(path, fmt, **{option: "flase"})
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from veriscene.errors import ReaderOptionError
 from veriscene.io.readers.clevr import read_clevr
 from veriscene.io.readers.coco import read_coco
 from veriscene.io.readers.detect import FormatDetectionError, detect, detect_format
@@ -100,9 +101,9 @@ _COMMON_FLAGS = frozenset({"strict", "drop_bad_parts"})
 
 
 def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Keep the options `fn` takes; unset options for other formats are ignored, set ones refused.
-    A true/false option given anything but a bool (`-r skip_crowd=flase`, which any text would
-    make true) is refused too."""
+    """Keep the options `fn` takes; unset options for other formats are ignored, set ones refused
+    (`ReaderOptionError`, as every reader refuses a bad option value). A true/false option given
+    anything but a bool (`-r skip_crowd=flase`, which any text would make true) is refused too."""
     params = [p for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
     own = {p.name for p in params}
     flags = _COMMON_FLAGS | {p.name for p in params if p.annotation in (bool, "bool")}
@@ -114,13 +115,14 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
         if key in may_be_bool and value in ("1", "0"):
             value = value == "1"
         if key in flags and not isinstance(value, bool):
-            raise TypeError(f"option {key!r} of format {fmt!r} must be true or false (yes/no, on/off, 1/0), "
-                            f"got {value!r}")
+            raise ReaderOptionError(f"option {key!r} of format {fmt!r} must be true or false (yes/no, on/off, 1/0), "
+                                    f"got {value!r}", option=key, value=value)
         if key in own or key in COMMON_OPTIONS:
             out[key] = value
         elif value not in (None, False):
             accepted = ", ".join(sorted(own | set(COMMON_OPTIONS)))
-            raise TypeError(f"option {key!r} does not apply to format {fmt!r} (it takes: {accepted})")
+            raise ReaderOptionError(f"option {key!r} does not apply to format {fmt!r} (it takes: {accepted})",
+                                    option=key, value=value)
     return out
 
 
@@ -148,7 +150,8 @@ def read(
     fn = READERS[name]
     prefix = options.pop("id_prefix", None)
     if prefix is not None and (not isinstance(prefix, str) or not prefix.strip() or prefix != prefix.strip()):
-        raise ValueError(f"id_prefix must be text without leading or trailing spaces, got {prefix!r}")
+        raise ReaderOptionError(f"id_prefix must be text without leading or trailing spaces, got {prefix!r}",
+                                option="id_prefix", value=prefix)
     scenes = fn(path, report=report, strict=strict, **_fit_options(fn, name, options))
     return scenes if not prefix else (replace(scene, image_id=prefix + scene.image_id) for scene in scenes)
 
@@ -158,6 +161,7 @@ __all__ = [
     "READERS",
     "FormatDetectionError",
     "ReaderFn",
+    "ReaderOptionError",
     "detect",
     "detect_format",
     "read",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from veriscene.engine.remote import is_url
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.normalize import Normalizer
 # what the readers share besides ReadContext, in modules of their own (re-exported: readers import
 # them from here)
@@ -86,7 +86,8 @@ class ReadContext(ImageSizes):
         if image_size is not None:
             w, h = image_size
             if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
-                raise ValueError(f"image_size must be two positive integers (width, height), got {image_size!r}")
+                raise ReaderOptionError(f"image_size must be two positive integers (width, height), got {image_size!r}",
+                                        option="image_size", value=image_size)
         self.image_size = image_size
         self.drop_bad_parts = drop_bad_parts
         # what the scenes record only in part (``meta["sparse"]``): the format's default unless given

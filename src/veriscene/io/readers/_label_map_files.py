@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._windows import NO_FACTS, PERCENTILE, VolumeFacts, Window, nifti_facts
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.model import RADIOLOGICAL
@@ -96,13 +96,17 @@ def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | No
     from veriscene.io.readers._structure_files import structure_cases
 
     path = Path(path)
-    image_dir = Path(images) if images is not None else None
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
+    image_dir = Path(images) if images is not None else None
+    if image_dir is not None and not image_dir.exists():
+        raise FileNotFoundError(f"images: {image_dir}: no such file or folder")
     if structure_files and not path.is_dir():
-        raise ValueError(f"{path}: structure_files reads a folder of one mask per structure, not a file")
+        raise ReaderOptionError(f"{path}: structure_files reads a folder of one mask per structure, not a file "
+                                "(leave it out for a label map file)", option="structure_files", value=True)
     by_structure = structure_cases(path, images, structure_files)
     if by_structure is not None:
+        _check_structure_images(path, image_dir, by_structure)
         return by_structure, None
     root = path if path.is_dir() else path.parent
     table = next((root / n for n in LABEL_TABLE_FILES if (root / n).is_file()), None)
@@ -112,6 +116,9 @@ def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | No
         except ValueError as exc:
             raise ValueError(f"{path / 'dataset.json'}: malformed JSON: {exc}") from None
         if isinstance(data, dict) and data.get("training"):
+            if image_dir is not None:
+                raise ReaderOptionError(f"images={image_dir}: the dataset.json of {path} names each case's image "
+                                        "(its 'training' entries); leave images out", option="images", value=str(image_dir))
             return _msd_cases(path, data), table
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and is_label_map(p))
@@ -121,7 +128,27 @@ def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | No
         raise ValueError(f"{path}: not a label map (expected one of {', '.join(LABEL_MAP_SUFFIXES)})")
     else:
         files = [path]
+    if image_dir is not None and image_dir.is_file():  # the image of the one label map (a CT and its segmentation)
+        if len(files) > 1:
+            raise ReaderOptionError(f"images={image_dir} is one file, but {path} holds {len(files)} label maps: give "
+                                    "the folder of their images (each matched by file name)", option="images",
+                                    value=str(image_dir))
+        return [Case(files[0], image_dir, _stem(files[0]))], table
     return [Case(f, _image_beside(f, image_dir), _stem(f)) for f in files], table
+
+
+def _check_structure_images(path: Path, image_dir: Path | None, cases: list[Case]) -> None:
+    """Refuse an `images` option the folders of one mask per structure would not use: a folder
+    (the image is one volume, a file), or one volume for several subjects (each has its own)."""
+    if image_dir is None:
+        return
+    if image_dir.is_dir():
+        raise ReaderOptionError(f"images={image_dir} is a folder; for a folder of one mask per structure give the "
+                                "image volume file (ct.nii.gz)", option="images", value=str(image_dir))
+    if len(cases) > 1:
+        raise ReaderOptionError(f"images={image_dir} is one image volume, but {path} holds {len(cases)} subjects: "
+                                "leave images out (each subject's ct.nii.gz beside its segmentations/ folder is "
+                                "read)", option="images", value=str(image_dir))
 
 
 # ---- arrays --------------------------------------------------------------------------------
@@ -296,7 +323,8 @@ def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str,
         ctx.file_error(bad(f"cannot read the image volume: {exc}"[:300], "image"), str(image))
         return None, False, NO_FACTS
     if volume.shape != tuple(shape):
-        ctx.file_error(bad(f"the image volume has shape {volume.shape}, {of} {tuple(shape)}", "image"), str(image))
+        ctx.file_error(bad(f"the image volume has shape {volume.shape}, {of} {tuple(shape)}: they must be of one "
+                           "voxel grid (is it the image these were drawn on?)", "image"), str(image))
         return None, False, NO_FACTS
     if grid is not None:
         return volume, True, nifti_facts(grid.header, channel)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._fields import bad
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
@@ -32,7 +32,8 @@ def sparse_kinds(value: bool | str | Sequence[str]) -> list[str]:
     kinds = {str(w).strip().lower() for w in words} - {"", "none"}
     unknown = sorted(kinds - set(SPARSE_KINDS))
     if unknown:
-        raise ValueError(f"sparse must be true, false, none or some of {', '.join(SPARSE_KINDS)}; got {unknown}")
+        raise ReaderOptionError(f"sparse must be true, false, none or some of {', '.join(SPARSE_KINDS)}; got {unknown}",
+                                option="sparse", value=value)
     return [k for k in SPARSE_KINDS if k in kinds]
 
 
@@ -57,7 +58,8 @@ def objects_for(fmt: str, value: str | None) -> str:
         return OBJECTS_DEFAULTS.get(fmt, "complete")
     coverage = str(value).strip().lower()
     if coverage not in OBJECT_COVERAGES:
-        raise ValueError(f"objects must be one of {', '.join(OBJECT_COVERAGES)}, got {value!r}")
+        raise ReaderOptionError(f"objects must be one of {', '.join(OBJECT_COVERAGES)}, got {value!r}", option="objects",
+                                value=value)
     return coverage
 
 

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from veriscene.errors import ReaderOptionError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers._label_map_files import plane
 from veriscene.io.readers._windows import PERCENTILE, Window
@@ -251,5 +252,5 @@ def _count_option(name: str, value: int | str, low: int = 1, high: int | None = 
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         span = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ValueError(f"{name} must be an integer {span}, got {value!r}")
+        raise ReaderOptionError(f"{name} must be an integer {span}, got {value!r}", option=name, value=value)
     return value

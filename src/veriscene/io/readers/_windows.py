@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from veriscene.errors import ReaderOptionError
+
 PERCENTILES = (0.5, 99.5)  # the `percentile` stretch's low and high percentiles of a slice
 HOUNSFIELD_AIR = -500.0  # a CT volume in HU holds air (-1000) below this; MR intensities do not go there
 
@@ -175,7 +177,8 @@ def _number(text: str, what: str, given: str) -> float:
     except ValueError:
         value = float("nan")
     if not np.isfinite(value):
-        raise ValueError(f"window: the {what} must be a number of Hounsfield units, got {text.strip()!r} in {given!r}")
+        raise ReaderOptionError(f"window: the {what} must be a number of Hounsfield units, got {text.strip()!r} in "
+                                f"{given!r}", option="window", value=given)
     return value
 
 
@@ -184,7 +187,8 @@ def parse_window(value: str | None) -> Window:
     if value is None:
         return PERCENTILE
     if not isinstance(value, str):
-        raise TypeError(f"window must be text (a name or 'WIDTH,LEVEL'), got {type(value).__name__} {value!r}")
+        raise ReaderOptionError(f"window must be text (a name or 'WIDTH,LEVEL'), got {type(value).__name__} {value!r}",
+                                option="window", value=value)
     name = value.strip().lower().replace("-", "_").replace(" ", "_")
     if name == PERCENTILE.name:
         return PERCENTILE
@@ -193,12 +197,12 @@ def parse_window(value: str | None) -> Window:
     if name in WINDOWS:
         return Window(name, *WINDOWS[name])
     if "," not in name:
-        raise ValueError(f"window must be one of {PERCENTILE.name}, {STORED.name}, {', '.join(WINDOWS)} or 'WIDTH,LEVEL' in "
-                         f"Hounsfield units (e.g. '350,50'), got {value!r}")
+        raise ReaderOptionError(f"window must be one of {PERCENTILE.name}, {STORED.name}, {', '.join(WINDOWS)} or "
+                                f"'WIDTH,LEVEL' in Hounsfield units (e.g. '350,50'), got {value!r}", option="window", value=value)
     width_text, _, level_text = value.partition(",")
     width, level = _number(width_text, "width", value), _number(level_text, "level", value)
     if width <= 0:
-        raise ValueError(f"window: the width must be positive, got {width:g} in {value!r}")
+        raise ReaderOptionError(f"window: the width must be positive, got {width:g} in {value!r}", option="window", value=value)
     return Window("custom", width, level)
 
 

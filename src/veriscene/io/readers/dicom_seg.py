@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 # DICOM_SUFFIXES, NOT_IMAGES and read_dicom_header are re-exported: they were defined here
 from veriscene.io.readers._dicom_files import (  # noqa: F401
@@ -236,7 +236,7 @@ def read_dicom_seg(
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
     if names not in NAME_SOURCES:
-        raise ValueError(f"names must be one of {NAME_SOURCES}, got {names!r}")
+        raise ReaderOptionError(f"names must be one of {NAME_SOURCES}, got {names!r}", option="names", value=names)
     window_used = parse_window(window)
     _scipy()
     _highdicom()

@@ -71,7 +71,7 @@ from typing import Any
 
 import numpy as np
 
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._images import read_header, upright_array
 # the files and their arrays, and the scenes of structures, in modules of their own (re-exported:
@@ -214,6 +214,8 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         volume, usable, facts = image_volume(ctx, case.image, labels.shape, "the label map", case.channel)
         if not usable:
             return
+    elif case.image is not None:  # named in meta["image_volume"]; its slices become images only with slice_images
+        ctx.report.count("image_volumes_not_sliced")
     window = volume_window(ctx.report, opts.window, volume, facts)
     modality = volume_modality(volume, facts)
     pieces = _label_pieces(ctx, opts, labels)
@@ -288,7 +290,8 @@ def read_label_map(
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2)
     if orientation not in (None, RADIOLOGICAL):
-        raise ValueError(f"orientation must be {RADIOLOGICAL!r} (or not given), got {orientation!r}")
+        raise ReaderOptionError(f"orientation must be {RADIOLOGICAL!r} (or not given), got {orientation!r}",
+                                option="orientation", value=orientation)
     window_used = parse_window(window)
     _scipy()
     cases, found_table = find_cases(path, images, structure_files)

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers.open_images_boxes import coordinates, is_boxes_header, not_utf8, read_boxes
 from veriscene.scene import archives
@@ -142,8 +142,10 @@ def read_open_images(
                               relationships=relationships, relationship_columns=COLUMNS)
         return
     if labels is not None or relationships is not None:
-        raise ValueError(f"{path}: labels and relationships files go with an Open Images box file "
-                         "(ImageID,Source,LabelName,...,IsGroupOf); this is a relationship file")
+        given = "labels" if labels is not None else "relationships"
+        raise ReaderOptionError(f"{path}: labels and relationships files go with an Open Images box file "
+                                "(ImageID,Source,LabelName,...,IsGroupOf); this is a relationship file",
+                                option=given, value=str(labels if labels is not None else relationships))
     grouped: dict[str, list[tuple[int, dict[str, str]]]] = {}
     with open_text(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)

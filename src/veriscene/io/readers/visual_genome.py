@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from veriscene.errors import SceneValidationError
+from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._base import (
     ReadContext,
     SceneParts,
@@ -339,7 +339,8 @@ def merge_threshold(value: bool | float | str) -> float | None:
     except (TypeError, ValueError):
         threshold = math.nan
     if not 0 < threshold <= 1:
-        raise ValueError(f"merge_duplicates must be true, false or an IoU threshold in (0, 1], got {value!r}")
+        raise ReaderOptionError(f"merge_duplicates must be true, false or an IoU threshold in (0, 1], got {value!r}",
+                                option="merge_duplicates", value=value)
     return threshold
 
 
