@@ -31,6 +31,8 @@ class QueryAttribute(Generator):
         "finish": ("What kind of surface does {the_ref} have?", "What is the surface finish of {the_ref}?"),
         "shape": ("What shape is {the_ref}?", "What is the shape of {the_ref}?"),
         "pattern": ("What pattern does {the_ref} have?", "What is the pattern on {the_ref}?"),
+        # vocab.SUBKINDS: not "Which height does the man have?"
+        "height": ("Is {the_ref} tall or short?", "Would you say {the_ref} is tall or short?"),
         "typed": ("What is the {kind} of {the_ref}?", "Which {kind} does {the_ref} have?"),
     }
 
