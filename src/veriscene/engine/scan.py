@@ -82,21 +82,26 @@ def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -
     entries = []
     for offset in offsets:
         line = lines[offset]
-        decoded = _decode(line)
         source = max(bisect.bisect_right(starts, offset) - 1, 0)
-        if decoded is None:
+        try:
+            record = orjson.loads(line)  # once: its summary, completeness and group all read it
+        except orjson.JSONDecodeError:
+            record = None
+        summary = _summary(record) if isinstance(record, dict) else None
+        if summary is None:
             raise ValueError(f"{paths[source]} changed since it was scanned")
-        image_id, (names, attrs, preds) = decoded
-        entries.append(PoolEntry(line, image_id, tuple(sorted(set(names))), tuple(sorted(set(attrs))),
-                                 tuple(sorted(set(preds))), _complete(line), source,
-                                 scene_group(orjson.loads(line).get("meta"))))
+        names, attrs, preds = summary
+        meta = record.get("meta")
+        entries.append(PoolEntry(line, str(record.get("image_id")), tuple(sorted(set(names))),
+                                 tuple(sorted(set(attrs))), tuple(sorted(set(preds))), _complete(meta), source,
+                                 scene_group(meta)))
     return entries
 
 
-def _complete(line: bytes) -> frozenset[str] | None:
-    """The names a pooled scene annotates in full (`PoolEntry.complete`). A malformed list gives
-    None: such a scene fails validation when parsed, and is never drawn."""
-    meta = orjson.loads(line).get("meta")
+def _complete(meta: object) -> frozenset[str] | None:
+    """The names a pooled scene annotates in full (`PoolEntry.complete`), from its record's
+    `meta`. A malformed list gives None: such a scene fails validation when parsed, and is never
+    drawn."""
     listed = meta.get("exhaustive") if isinstance(meta, dict) else None
     if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
         return None

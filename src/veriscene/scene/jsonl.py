@@ -88,7 +88,11 @@ def _require(d: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
 
 
 def scene_from_dict(d: Any) -> Scene:
-    """Validate one decoded JSON record and build a Scene (raises SceneValidationError)."""
+    """Validate one decoded JSON record and build a Scene (raises SceneValidationError).
+
+    The objects' fields are gathered straight into columns (one pass over the objects; the
+    usual field, of its exact JSON type, is taken without a further call): parsing is paid once
+    per scene of every run, and partner scenes once more."""
     if not isinstance(d, dict):
         raise SceneValidationError(f"a scene must be a JSON object, got {type(d).__name__}")
     version = d.get("schema_version", SCHEMA_VERSION)
@@ -101,31 +105,34 @@ def scene_from_dict(d: Any) -> Scene:
     if isinstance(image_id, int) and not isinstance(image_id, bool):
         image_id = str(image_id)
     objects = _require(d, "objects", list, "")
-    rows = []
+    boxes: list[list[Any]] = []
+    names: list[str] = []
+    attributes: list[tuple[str, ...]] = []
+    depths: list[Any] = []  # None where an object gives none
+    masks: list[Any] = []
     for i, obj in enumerate(objects):
-        where = f"objects[{i}]."
-        if not isinstance(obj, dict):
+        if type(obj) is not dict and not isinstance(obj, dict):
             raise SceneValidationError(f"object must be a JSON object, got {obj!r}"[:200], field=f"objects[{i}]")
-        box = _require(obj, "box", list, where)
+        box = obj.get("box")
+        if type(box) is not list:
+            box = _require(obj, "box", list, f"objects[{i}].")
         if len(box) != 4 or not (set(map(type, box)) <= _JSON_NUMBERS
                                  or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)):
-            raise SceneValidationError(f"box must be 4 numbers [x0, y0, x1, y1], got {box!r}", field=where + "box")
-        row = {
-            "name": _require(obj, "name", str, where),
-            "box": box,
-            "attributes": obj.get("attributes") or [],
-        }
-        if not isinstance(row["attributes"], list):
-            raise SceneValidationError(
-                f"expected a list of strings, got {row['attributes']!r}", field=where + "attributes"
-            )
-        if obj.get("depth") is not None:
-            if not isinstance(obj["depth"], (int, float)) or isinstance(obj["depth"], bool):
-                raise SceneValidationError(f"expected a number, got {obj['depth']!r}", field=where + "depth")
-            row["depth"] = obj["depth"]
-        if obj.get("mask") is not None:
-            row["mask"] = obj["mask"]
-        rows.append(row)
+            raise SceneValidationError(f"box must be 4 numbers [x0, y0, x1, y1], got {box!r}", field=f"objects[{i}].box")
+        name = obj.get("name")
+        if type(name) is not str:
+            name = _require(obj, "name", str, f"objects[{i}].")
+        attrs = obj.get("attributes") or []
+        if not isinstance(attrs, list):
+            raise SceneValidationError(f"expected a list of strings, got {attrs!r}", field=f"objects[{i}].attributes")
+        depth = obj.get("depth")
+        if depth is not None and (not isinstance(depth, (int, float)) or isinstance(depth, bool)):
+            raise SceneValidationError(f"expected a number, got {depth!r}", field=f"objects[{i}].depth")
+        boxes.append(box)
+        names.append(name)
+        attributes.append(tuple(attrs))
+        depths.append(depth)
+        masks.append(obj.get("mask"))
     relations = d.get("relations") or []
     if not isinstance(relations, list) or not all(isinstance(r, list) for r in relations):
         raise SceneValidationError("relations must be a list of [subject, predicate, object]", field="relations")
@@ -133,24 +140,28 @@ def scene_from_dict(d: Any) -> Scene:
     if not isinstance(meta, dict):
         raise SceneValidationError(f"meta must be a JSON object, got {meta!r}"[:200], field="meta")
     # Depth and masks are all-or-nothing per scene: a partial column is a data error.
-    for key in ("depth", "mask"):
-        present = sum(key in r for r in rows)
-        if 0 < present < len(rows):
-            missing = next(i for i, r in enumerate(rows) if key not in r)
+    for key, column in (("depth", depths), ("mask", masks)):
+        absent = column.count(None)
+        if 0 < absent < len(column):
+            missing = column.index(None)
             raise SceneValidationError(
-                f"{key} is given for {present} of {len(rows)} objects; give it for all or none",
+                f"{key} is given for {len(column) - absent} of {len(column)} objects; give it for all or none",
                 field=f"objects[{missing}].{key}",
             )
     for key in ("width", "height"):
         if key not in d:
             raise SceneValidationError(f"missing required field '{key}'", field=key)
-    return Scene.from_objects(
+    return Scene(
         image_id=image_id,  # type: ignore[arg-type]
         width=d["width"],
         height=d["height"],
-        objects=rows,
-        relations=relations,
+        boxes=np.array(boxes, dtype=np.float32).reshape(-1, 4),
+        names=tuple(names),
+        attributes=tuple(attributes),
+        relations=tuple(map(tuple, relations)),  # type: ignore[arg-type]
         image=d.get("image"),
+        masks=tuple(masks) if masks and masks[0] is not None else None,
+        depth=np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None,
         depth_map=d.get("depth_map"),
         meta=meta,
     )

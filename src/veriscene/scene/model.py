@@ -72,6 +72,9 @@ class SceneObject(NamedTuple):
     mask: dict[str, Any] | None
 
 
+_STR = frozenset((str,))  # the type of names and attributes, exactly (a subclass takes the long way)
+
+
 def _bad(message: str, field_name: str) -> SceneValidationError:
     return SceneValidationError(message, field=field_name)
 
@@ -118,9 +121,10 @@ class Scene:
         names = tuple(self.names)
         if len(names) != n:
             raise _bad(f"names has {len(names)} entries but there are {n} boxes", "names")
-        for i, name in enumerate(names):
-            if not isinstance(name, str) or not name.strip():
-                raise _bad(f"object name must be a non-empty string, got {name!r}", f"objects[{i}].name")
+        if not (set(map(type, names)) <= _STR and all(map(str.strip, names))):  # in C; else find the bad one
+            for i, name in enumerate(names):
+                if not isinstance(name, str) or not name.strip():
+                    raise _bad(f"object name must be a non-empty string, got {name!r}", f"objects[{i}].name")
         set_(self, "names", names)
 
         attributes = tuple(self.attributes) if self.attributes is not None else ((),) * n
@@ -130,6 +134,9 @@ class Scene:
             )
         normalised = []
         for i, attrs in enumerate(attributes):
+            if type(attrs) is tuple and set(map(type, attrs)) <= _STR and all(attrs):  # as parsed: checked in C
+                normalised.append(tuple(sorted(set(attrs))))
+                continue
             if isinstance(attrs, str) or not all(isinstance(a, str) and a for a in attrs):
                 raise _bad(
                     f"attributes must be a list of non-empty strings, got {attrs!r}",
