@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veriscene.generators.common import Later, sample_up_to, shuffled, shuffled_indices
+from veriscene.generators.common import Later, sample_up_to, shuffled, shuffled_indices, uncountable_names
 from veriscene.generators.vocabulary import Without
 
 
@@ -149,3 +149,16 @@ def test_later_makes_its_list_once_when_first_read() -> None:
     assert len(later) == 3 and later[1] == "c" and later[-1] == "d" and later[:2] == ["b", "c"]
     assert list(later) == ["b", "c", "d"] and "c" in later and later == ["b", "c", "d"]
     assert made == [1]  # made once
+
+
+def test_uncountable_names_are_the_scenes_substances() -> None:
+    from veriscene.program.context import SceneIndex
+    from veriscene.scene.model import Scene
+
+    scene = Scene.from_objects("img", 100, 100, [
+        {"name": "grass", "box": [0, 0, 50, 50]}, {"name": "cup", "box": [10, 10, 20, 20]},
+        {"name": "sky", "box": [0, 0, 100, 30]},
+    ])
+    index = SceneIndex(scene)
+    assert uncountable_names(index) == frozenset({"grass", "sky"})
+    assert uncountable_names(index) is uncountable_names(index)  # once per scene index

@@ -8,8 +8,9 @@ import numpy as np
 
 from veriscene.generators.draws import Draws
 from veriscene.program.builder import ProgramBuilder
+from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent
-from veriscene.text import is_action, is_spatial
+from veriscene.text import is_action, is_spatial, is_uncountable
 from veriscene.vocab import SUBKINDS, attribute_type
 
 
@@ -41,6 +42,12 @@ class Later(Sequence[Any]):
 
     def __repr__(self) -> str:
         return f"Later({self._list()!r})"
+
+
+def uncountable_names(index: SceneIndex) -> frozenset[str]:
+    """The scene's names of a substance (`text.is_uncountable`: 'grass', 'sky'), which counting
+    questions leave out; computed once per scene index (generators test every object's name)."""
+    return index.memo(("uncountable names",), lambda: frozenset(n for n in index.by_name if is_uncountable(n)))
 
 
 def add_unique(builder: ProgramBuilder, referent: Referent) -> int:

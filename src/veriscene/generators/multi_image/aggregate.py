@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 
 from veriscene.generators.base import Candidate, GroupContext
-from veriscene.generators.common import sample_up_to
+from veriscene.generators.common import sample_up_to, uncountable_names
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     count_in,
@@ -92,8 +92,9 @@ class CountAttributedTotal(_Total):
     description = "Total number of objects with a given attribute and name over 2-4 images."
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        uncountable = uncountable_names(ctx.index)
         pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
-                        if ctx.index.complete(name) and not is_uncountable(name)})
+                        if ctx.index.complete(name) and name not in uncountable})
         for attr, name in sample_up_to(ctx.rng, pairs, self.max_candidates):
             cand = self._total(ctx, name, (attr,))
             if cand is not None:

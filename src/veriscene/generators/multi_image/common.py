@@ -23,11 +23,11 @@ import numpy as np
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
-from veriscene.generators.common import shuffled as shuffled_list
+from veriscene.generators.common import shuffled as shuffled_list, uncountable_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
-from veriscene.text import is_uncountable, join_words, number_word
+from veriscene.text import join_words, number_word
 from veriscene.vocab import annotations_implying, synonyms_of
 
 Accept = Callable[[PoolEntry], bool]
@@ -116,9 +116,14 @@ def counted(*, names: Sequence[str]) -> Accept:
 def countable_names(index: SceneIndex) -> list[str]:
     """The anchor's names whose objects are all annotated (every name, on most data sets) and
     are things, not a substance (`text.is_uncountable`: "How many patches of sky in total?" counts
-    how boxes were drawn), sorted."""
-    exhaustive = index.exhaustive
-    return sorted(n for n in index.by_name if (exhaustive is None or n in exhaustive) and not is_uncountable(n))
+    how boxes were drawn), sorted. Computed once per scene index (three generators ask): read-only."""
+
+    def compute() -> list[str]:
+        exhaustive = index.exhaustive
+        uncountable = uncountable_names(index)
+        return sorted(n for n in index.by_name if (exhaustive is None or n in exhaustive) and n not in uncountable)
+
+    return index.memo(("countable names",), compute)
 
 
 def all_of(tests: Sequence[Accept]) -> Accept | None:

@@ -6,7 +6,14 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
-from veriscene.generators.common import MAX_PAIRED_OBJECTS, name_query, name_set_nodes, sample_up_to, sorted_subset
+from veriscene.generators.common import (
+    MAX_PAIRED_OBJECTS,
+    name_query,
+    name_set_nodes,
+    sample_up_to,
+    sorted_subset,
+    uncountable_names,
+)
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
@@ -59,8 +66,9 @@ class CountObjects(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         phrases: set[tuple[str, tuple[str, ...]]] = set()
+        uncountable = uncountable_names(ctx.index)
         for i, name in enumerate(ctx.scene.names):
-            if is_uncountable(name):
+            if name in uncountable:
                 continue  # a substance: "How many patches of sky?" counts how boxes were drawn
             phrases.add((name, ()))
             for a in ctx.scene.attributes[i]:
@@ -97,8 +105,9 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
     if want == 0:
         return []
     pool: list[tuple[str, tuple[str, ...]]] = []
+    uncountable = uncountable_names(ctx.index)
     for name, members in sorted(ctx.index.by_name.items()):
-        if not ctx.index.complete(name) or is_uncountable(name):
+        if not ctx.index.complete(name) or name in uncountable:
             continue
         shown = {a for i in members for a in ctx.scene.attributes[i]}
         pool += [(name, (a,)) for others in ctx.vocab.unshown_values(shown).values() for a in others]
@@ -121,7 +130,8 @@ class CompareCounts(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         by_name = ctx.index.by_name
-        countable = [name for name in by_name if not is_uncountable(name)]
+        uncountable = uncountable_names(ctx.index)
+        countable = [name for name in by_name if name not in uncountable]
         # pairs of at most MAX_PAIRED_OBJECTS names (drawn at random on a scene with more)
         counts = [(name, len(by_name[name])) for name in sorted_subset(ctx.rng, countable, MAX_PAIRED_OBJECTS)]
         truths: list[bool] = []
