@@ -217,13 +217,19 @@ def describe_images(ctx: ExecutionContext) -> str:
             return f"many {plural(name)}"
         return region_noun(name) if (name, i) in stuff else counted(counts[name][i], name)
 
+    def listed(name: str, holders: list[int]) -> str:
+        return join_words([f"{amount(name, i)} in Image {i + 1}" for i in holders])
+
+    def mass_kind(name: str, holders: list[int]) -> tuple[bool, str]:
+        mass = any((name, i) in stuff for i in holders) and is_mass(name)  # "sky appears", not "skies appear"
+        return mass, name if mass else plural(name)
+
+    # (the list, `mass` and the plural are phrased only for the sentences that say them: most kinds
+    # of a dense group are in one image, once, "Only Image 2 contains a star.")
     sentences: list[str] = []
     for name in sorted(counts):
         per = counts[name]
         holders = [i for i, c in enumerate(per) if c]
-        listed = join_words([f"{amount(name, i)} in Image {i + 1}" for i in holders])
-        mass = any((name, i) in stuff for i in holders) and is_mass(name)  # "sky appears", not "skies appear"
-        kind = name if mass else plural(name)
         if len(holders) == n:
             if len({amount(name, i) for i in holders}) == 1:
                 # the same count in every image: "exactly two hexagons", not "two hexagons"
@@ -235,7 +241,7 @@ def describe_images(ctx: ExecutionContext) -> str:
                     exact = f"one {unit_phrase(name)}" if c == 1 else counted(c, name)
                     sentences.append(f"{every} exactly {exact}.")
             else:
-                sentences.append(f"{every} {kind}: {listed}.")
+                sentences.append(f"{every} {mass_kind(name, holders)[1]}: {listed(name, holders)}.")
         elif len(holders) == 1:
             k = holders[0]
             if (name, k) in stuff or (name, k) in crowds or counts[name][k] == 1:
@@ -244,11 +250,13 @@ def describe_images(ctx: ExecutionContext) -> str:
             else:
                 # "Only Image 2 contains three diamonds" reads as if Image 1 might hold four: the
                 # program says that no other image holds any, and how many this one holds
+                mass, kind = mass_kind(name, holders)
                 sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} only in Image {k + 1}, "
                                  f"which contains {some(name, k)}.")
         else:
+            mass, kind = mass_kind(name, holders)
             images = join_words([f"Image {i + 1}" for i in holders])
-            sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} in {images} ({listed}).")
+            sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} in {images} ({listed(name, holders)}).")
     if not sentences:
         return "None of the images contains any object."
     return " ".join(sentences)
