@@ -174,18 +174,23 @@ def _count_unit(word: str) -> str | None:
     return GROUP_UNIT if singular_form(word) is not None else None
 
 
+# The functions of a phrase below are cached: a data set's names and phrases are few and asked
+# of many times per scene (their tables are constants).
+@lru_cache(maxsize=65536)
 def _unit_of(phrase: str) -> str | None:
     """The unit ("pair", "patch", "group") the noun ending `phrase` is counted in, else None."""
     phrase = _qualified(phrase)[0]
     return _count_unit(phrase[phrase.rfind(" ") + 1:])
 
 
+@lru_cache(maxsize=65536)
 def is_uncountable(name: str) -> bool:
     """Whether `name` ends in a noun of a substance (`UNCOUNTABLE_NOUNS`): 'grass', 'blue sky'.
     Boxes of it are patches, and "how many" of it asks how many patches were drawn."""
     return _unit_of(name) == MASS_UNIT
 
 
+@lru_cache(maxsize=65536)
 def with_article(phrase: str) -> str:
     """'apple' -> 'an apple', 'red cup' -> 'a red cup' (inflect's `a`); 'blue jeans' -> 'a pair of
     blue jeans' (`UNIT_NOUNS`); 'green grass' -> 'green grass' (`UNCOUNTABLE_NOUNS`: no article);
@@ -215,6 +220,7 @@ def _with_article(phrase: str) -> str:
     return inflect_engine().a(phrase)
 
 
+@lru_cache(maxsize=65536)
 def plural(noun_phrase: str) -> str:
     """'red box' -> 'red boxes' (inflects the last word only); 'jeans' -> 'jeans' (`SAME_PLURAL`);
     'bow (weapon)' -> 'bows (weapon)' (`_qualified`); 'grass' -> 'patches of grass' and 'trees' ->
@@ -230,6 +236,7 @@ def plural(noun_phrase: str) -> str:
     return (f"{head} {inflected}" if head else inflected) + qualifier
 
 
+@lru_cache(maxsize=65536)
 def region_noun(name: str) -> str:
     """How a stuff region of `name` is named, without a number: 'sky', 'brick wall' (its last word
     in `MASS_NOUNS` or `UNCOUNTABLE_NOUNS`), 'trees' (plural already), 'clothing' (`PIECE_NOUNS`),
@@ -239,6 +246,7 @@ def region_noun(name: str) -> str:
     return name if _unit_of(name) in (MASS_UNIT, GROUP_UNIT, PIECE_UNIT) else plural(name)
 
 
+@lru_cache(maxsize=65536)
 def is_mass(name: str) -> bool:
     """Whether `name` reads as a mass noun when it names a region (`MASS_NOUNS`, last word or all)."""
     name = _qualified(name)[0]
@@ -254,6 +262,7 @@ def number_word(n: int) -> str:
     return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
 
 
+@lru_cache(maxsize=65536)
 def counted(n: int, noun_phrase: str) -> str:
     """(3, 'red cup') -> 'three red cups'; (1, 'cup') -> 'a cup'; (2, 'jeans') -> 'two pairs of
     jeans'; (2, 'grass') -> 'two patches of grass'; (2, 'trees') -> 'two groups of trees'."""
@@ -265,6 +274,7 @@ def counted(n: int, noun_phrase: str) -> str:
     return f"{number_word(n)} {plural(noun_phrase)}"
 
 
+@lru_cache(maxsize=65536)
 def unit_phrase(noun_phrase: str) -> str:
     """One object of `noun_phrase` as a number or "at least one" takes it, without the number:
     'cup' -> 'cup', 'jeans' -> 'pair of jeans', 'grass' -> 'patch of grass', 'trees' -> 'group of
@@ -273,6 +283,7 @@ def unit_phrase(noun_phrase: str) -> str:
     return noun_phrase if unit is None else f"{unit} of {noun_phrase}"
 
 
+@lru_cache(maxsize=65536)
 def counted_plural(noun_phrase: str) -> str:
     """The plural that a count is of ("How many ...?", "more ... than"), as `counted` says it:
     'cup' -> 'cups', 'jeans' -> 'pairs of jeans' ("How many jeans?" leaves the unit open, and
@@ -281,6 +292,7 @@ def counted_plural(noun_phrase: str) -> str:
     return plural(noun_phrase) if unit is None else f"{_plural_word(unit)} of {noun_phrase}"
 
 
+@lru_cache(maxsize=65536)
 def takes_plural_verb(noun_phrase: str) -> bool:
     """Whether "the <noun_phrase>" takes a plural verb: its noun is plural in form, one thing
     ('jeans', 'blue glasses', `UNIT_NOUNS`) or several ('trees', 'people'); not 'cup', 'grass',
