@@ -89,6 +89,33 @@ def test_partial_depth_column_is_rejected() -> None:
     assert info.value.field == "objects[1].depth"
 
 
+_RLE = {"size": [10, 10], "counts": "0d2"}
+
+
+@pytest.mark.parametrize(("given", "field", "message"), [
+    ([{"mask": _RLE}, {}, {"mask": _RLE}], "objects[1].mask", "mask is given for 2 of 3 objects"),
+    ([{"mask": _RLE}, {"mask": _RLE}, {"mask": None}], "objects[2].mask", "mask is given for 2 of 3 objects"),
+    ([{"depth": None}, {"depth": 2}, {"depth": 3.5}], "objects[0].depth", "depth is given for 2 of 3 objects"),
+    ([{"depth": 1, "mask": None}, {"depth": 2, "mask": _RLE}, {}], "objects[2].depth", "depth is given for 2 of 3"),
+])
+def test_partial_columns_name_the_first_object_without(given, field, message) -> None:
+    """A null depth or mask counts as none given; depth is checked before masks."""
+    objects = [{"name": "x", "box": [0, 0, 5, 5], **extra} for extra in given]
+    with pytest.raises(SceneValidationError) as info:
+        scene_from_dict({"image_id": "a", "width": 10, "height": 10, "objects": objects})
+    assert info.value.field == field
+    assert message in str(info.value)
+
+
+def test_null_depth_and_masks_on_every_object_mean_none() -> None:
+    objects = [{"name": n, "box": [0, 0, 5, 5], "depth": None, "mask": None, "attributes": ["b", "a", "b"]}
+               for n in ("x", "y")]
+    scene = scene_from_dict({"image_id": "a", "width": 10, "height": 10, "objects": objects})
+    assert scene.depth is None and scene.masks is None
+    assert scene.attributes == (("a", "b"), ("a", "b"))
+    assert scene.boxes.dtype == np.float32 and scene.boxes.tolist() == [[0, 0, 5, 5], [0, 0, 5, 5]]
+
+
 @pytest.mark.parametrize("suffix", [".gz", ".zst", ".bz2", ".xz"])
 def test_write_and_read_compressed_scene_files(tmp_path, suffix) -> None:
     from veriscene.scene.compressed import CompressedFileError, compression

@@ -16,6 +16,7 @@ import os
 import sys
 from array import array
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
@@ -225,6 +226,7 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
     shared = SharedRows()
     data = bytearray()  # the shard's JSONL, grown in place (no list of records, no join copy)
     dumps, line_end, pool_ids = orjson.dumps, orjson.OPT_APPEND_NEWLINE, worker.pool_ids
+    shared_lines, shared_hashes, image_id = shared.lines.append, shared.hashes.append, itemgetter("id")
     with collector.paused():
         for line_no, line in task.lines:
             before = summary.samples
@@ -247,8 +249,10 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                                                   f"generators: {describe_failure(exc)}"})
                     else:
                         for k, sample in enumerate(made):
-                            if len(sample.images) > 1 and all(im["id"] in pool_ids for im in sample.images):
-                                shared.add(summary.samples + k, sample.id)
+                            images = sample.images
+                            if len(images) > 1 and pool_ids.issuperset(map(image_id, images)):
+                                shared_lines(summary.samples + k)  # `SharedRows.add`, inline
+                                shared_hashes(id_hash(sample.id))
                             # a dataclass: fields in record order, as to_dict; a line of the shard
                             data += dumps(sample, option=line_end)
                         summary.add_all(made)
