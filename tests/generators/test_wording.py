@@ -150,6 +150,11 @@ def test_extreme_size_after_the_one() -> None:
     assert got["Among the circles, what color is the one that is the tiniest?"] == "red"
     assert got["Among the circles, what color is the one that is the biggest?"] == "blue"
     assert got["Among the circles, what color is the one furthest to the left?"] == "red"
+    # an image of one kind is not asked which object is the biggest: "circle" answers it unseen
+    assert not any(q.startswith("Which object is") for q in got), sorted(got)
+    scene = make_scene([*[{"name": "circle", "box": b} for b in ([10, 10, 20, 20], [100, 10, 190, 90])],
+                        {"name": "square", "box": [150, 80, 160, 90]}])
+    got = qa(scene, "spatial.extreme.v1", _vocab(scene), template=1)
     assert got["Which object is the biggest?"] == "circle"  # it said "Which object is biggest?"
 
 

@@ -280,8 +280,10 @@ class SpatialExtreme(Generator):
         clear_everyone = clear_extremes(ctx, everyone, _PHRASES, config)
         clear_groups = [clear_extremes(ctx, members, _PHRASES, config) for _, members, _ in groups]
         # many per scene, one or two used: phrased only if picked
+        # "What is the leftmost object?" of an image of one kind: the name alone answers it
+        kinds_shown = len(ctx.index.by_name) >= 2
         for which in _PHRASES:
-            if which in clear_everyone:
+            if kinds_shown and which in clear_everyone:
                 answer = ctx.scene.names[extreme_member(ctx, everyone, which)]
                 yield Deferred(answer, partial(self._name_candidate, ctx, which, answer))
             for (name, members, kinds), clear in zip(groups, clear_groups):
