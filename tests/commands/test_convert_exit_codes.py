@@ -25,6 +25,12 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _says(output: str, message: str) -> bool:
+    """Whether the output says `message`, whitespace aside: rich wraps a long path inside a word
+    ("/tmp/.../name\ns.json") at a width that depends on the temporary folder's name."""
+    return "".join(message.split()) in "".join(output.split())
+
+
 def _inputs(root: Path) -> dict[str, Path]:
     """One small input per format (the options are refused before much of it is read)."""
     (root / "maps").mkdir(parents=True)  # apart from labels.csv, which a label map would take for its names
@@ -82,7 +88,7 @@ def test_a_bad_option_value_is_a_usage_error(tmp_path: Path, fmt: str, option: s
                                  "-r", option])
     assert result.exit_code == 2, result.output
     said = _flat(result.output)
-    assert said.startswith("error: ") and message in said and "Traceback" not in said
+    assert said.startswith("error: ") and _says(said, message) and "Traceback" not in said
     assert not (tmp_path / "s.jsonl").exists()
 
 
@@ -96,7 +102,7 @@ def test_generate_from_a_format_says_a_bad_option_value_as_convert_does(tmp_path
     result = runner.invoke(app, ["generate", str(inputs[fmt]), "--from", fmt, "--out", str(tmp_path / "run"),
                                  "-r", option])
     assert result.exit_code == 2, result.output
-    assert message in _flat(result.output)
+    assert _says(result.output, message)
 
 
 def test_bad_data_is_still_a_failure(tmp_path: Path) -> None:
@@ -114,7 +120,7 @@ def test_bad_data_is_still_a_failure(tmp_path: Path) -> None:
     ):
         result = runner.invoke(app, ["convert", *args, "--out", str(tmp_path / "s.jsonl")])
         assert result.exit_code == 1, (args, result.output)
-        assert message in _flat(result.output), (args, result.output)
+        assert _says(result.output, message), (args, result.output)
 
 
 def test_the_error_keeps_its_option_and_value_across_processes() -> None:
