@@ -31,8 +31,7 @@ def _text(message: dict) -> str:
 
 
 def test_one_sft_step_trains_on_the_think_and_answer_blocks(demo: Path, tmp_path: Path) -> None:
-    from tests.rewards.test_grpo_vlm_smoke import tiny_llava, tiny_processor
-    from trl import SFTConfig, SFTTrainer
+    from tests.rewards.test_grpo_vlm_smoke import one_sft_step, tiny_processor
 
     export(demo, tmp_path / "trl.parquet", "trl", reasoning=True, embed_images=True)
     dataset = datasets.load_dataset("parquet", data_files=str(tmp_path / "trl.parquet"), split="train")
@@ -41,12 +40,7 @@ def test_one_sft_step_trains_on_the_think_and_answer_blocks(demo: Path, tmp_path
     assert all(t.startswith("<think>\nThere ") and t.endswith("</answer>") for t in targets)
     processor = tiny_processor([p["text"] for r in dataset for m in r["prompt"] + r["completion"]
                                 for p in m["content"] if p["text"]])
-    args = SFTConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, max_steps=1,
-                     learning_rate=1e-3, logging_steps=1, report_to="none", use_cpu=True, save_strategy="no",
-                     seed=0, max_length=None)
-    trainer = SFTTrainer(model=tiny_llava(processor), args=args, train_dataset=dataset, processing_class=processor)
-    trainer.train()
-    assert trainer.state.global_step == 1
+    trainer = one_sft_step(processor, dataset, tmp_path / "out")
 
     batch = trainer.data_collator([dict(dataset[0]), dict(dataset[1])])
     for row, target in enumerate(targets):

@@ -67,6 +67,20 @@ def tiny_llava(processor):
     return LlavaForConditionalGeneration(config)
 
 
+def one_sft_step(processor, dataset, out):
+    """One SFTTrainer step of a tiny random LLaVA on `dataset` (two rows a batch, on the CPU); the
+    trainer, whose collator the callers read the trained tokens from."""
+    from trl import SFTConfig, SFTTrainer
+
+    args = SFTConfig(output_dir=str(out), per_device_train_batch_size=2, max_steps=1,
+                     learning_rate=1e-3, logging_steps=1, report_to="none", use_cpu=True, save_strategy="no",
+                     seed=0, max_length=None)
+    trainer = SFTTrainer(model=tiny_llava(processor), args=args, train_dataset=dataset, processing_class=processor)
+    trainer.train()
+    assert trainer.state.global_step == 1
+    return trainer
+
+
 def test_one_grpo_step_on_the_exported_parquet_with_images(demo_run, tmp_path):
     from trl import GRPOConfig, GRPOTrainer
 

@@ -23,8 +23,7 @@ torch = pytest.importorskip("torch")
 
 
 def test_one_sft_step_on_multi_turn_records(tmp_path: Path) -> None:
-    from tests.rewards.test_grpo_vlm_smoke import tiny_llava, tiny_processor
-    from trl import SFTConfig, SFTTrainer
+    from tests.rewards.test_grpo_vlm_smoke import one_sft_step, tiny_processor
 
     run_demo(tmp_path / "demo", scenes=2, seed=3)
     export(tmp_path / "demo", tmp_path / "trl.parquet", "trl", turns=3, embed_images=True)
@@ -33,12 +32,7 @@ def test_one_sft_step_on_multi_turn_records(tmp_path: Path) -> None:
     texts = [p["text"] for r in dataset for m in r["messages"] for p in m["content"] if p["text"]]
     processor = tiny_processor(texts)
 
-    args = SFTConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, max_steps=1,
-                     learning_rate=1e-3, logging_steps=1, report_to="none", use_cpu=True, save_strategy="no",
-                     seed=0, max_length=None)
-    trainer = SFTTrainer(model=tiny_llava(processor), args=args, train_dataset=dataset, processing_class=processor)
-    trainer.train()
-    assert trainer.state.global_step == 1
+    trainer = one_sft_step(processor, dataset, tmp_path / "out")
 
     batch = trainer.data_collator([dict(dataset[0]), dict(dataset[1])])
     image_token = processor.tokenizer.convert_tokens_to_ids("<image>")
