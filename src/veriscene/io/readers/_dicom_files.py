@@ -10,7 +10,7 @@ and DICOM's patient coordinates (LPS) turned to the canonical RAS+ orientation o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -157,12 +157,24 @@ def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
 NOT_IMAGES = ("SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "RTRECORD", "REG", "SR", "KO", "PR")
 
 
+class Series(NamedTuple):
+    """The image series a DICOM object was drawn on: highdicom's volume of it (in HU for a CT),
+    what its files' headers say of it (`dicom_facts`), and with ``window=stored``, it shown
+    through each file's own display window (`_dicom_windows`; None without, or where none is kept)."""
+
+    volume: Any
+    facts: VolumeFacts
+    stored: Any = None  # _dicom_windows.StoredWindows
+
+
 def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
-                   series: set[str] | None = None) -> tuple[Any, VolumeFacts]:
-    """highdicom's volume of the image series under `images` in this frame of reference (the one
-    among `series`, the series a SEG or structure set says it was drawn on, when given, else the
-    only one there), and what its files' headers say of it (`dicom_facts`)."""
+                   series: set[str] | None = None, stored: bool = False) -> Series:
+    """The image series under `images` in this frame of reference (the one among `series`, the
+    series a SEG or structure set says it was drawn on, when given, else the only one there);
+    `stored`, to show it through its files' own windows too."""
     import pydicom
+
+    from veriscene.io.readers._dicom_windows import stored_windows  # (it imports this module)
 
     hd = _highdicom()
     found: dict[str, list[Path]] = {}
@@ -181,7 +193,8 @@ def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
                   "pass images=DIR holding only the one the segmentation was drawn on", "images")
     (paths,) = found.values()
     datasets = [pydicom.dcmread(p) for p in paths]
-    return hd.get_volume_from_series(datasets), dicom_facts(datasets)
+    volume, facts = hd.get_volume_from_series(datasets), dicom_facts(datasets)
+    return Series(volume, facts, stored_windows(scan.ctx.report, datasets) if stored else None)
 
 
 def referenced_series(dataset: Any) -> set[str]:

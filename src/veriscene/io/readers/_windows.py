@@ -5,10 +5,11 @@ stretch between percentiles.
 A CT window of width W and level L shows Hounsfield units from L - W/2 (black) to L + W/2 (white),
 linearly; below and above are clipped. Presets (width, level in HU): ``soft_tissue`` 400, 40
 (abdominal organs, lesions in them), ``lung`` 1500, -600, ``bone`` 1800, 400, ``brain`` 80, 40;
-any other as ``"WIDTH,LEVEL"`` ("350,50"). ``stored`` is the window the image files keep: a DICOM
-series' WindowCenter / WindowWidth (the first pair of a file; the pair most of the series' files
-hold), a NIfTI header's cal_min / cal_max display range; it applies to any modality (it is in the
-values the files hold, after their rescale); a volume whose files keep none is stretched by
+any other as ``"WIDTH,LEVEL"`` ("350,50"). ``stored`` is the window the image files keep: each
+DICOM file's own VOI transform (its VOI LUT, else its first WindowCenter / WindowWidth pair under
+its VOI LUT Function, SIGMOID included: `_dicom_windows`; an MR series' files often keep one a
+slice), a NIfTI header's cal_min / cal_max display range; it applies to any modality (it is in
+the values the files hold, after their rescale); a volume whose files keep none is stretched by
 percentiles, counted (``volumes_without_stored_window``). ``percentile`` (the default) stretches
 each slice between its own 0.5th and 99.5th percentiles, for any modality: a CT slice holding air
 and bone then shows soft tissue in a narrow band of greys (liver and spleen near one grey), and
@@ -51,23 +52,32 @@ WINDOWS: dict[str, tuple[float, float]] = {
 class Window:
     """A window of `width` and `level` named `name`: a CT window in HU (a preset, or "custom"),
     or the window stored in the files ("stored", `source` saying where); with no width, the
-    `percentile` stretch, or `STORED` before a volume's stored window is known."""
+    `percentile` stretch, or `STORED` before a volume's stored window is known. `applied`: the
+    picture already holds display values from 0 (black) to 1 (white), the files' own VOI
+    transform applied to them (a DICOM file's window under its VOI LUT Function, `function`
+    when not LINEAR, or its VOI LUT: `_dicom_windows`)."""
 
     name: str
     width: float | None = None
     level: float | None = None
-    source: str | None = None  # where a stored window was read: "dicom_window", "nifti_cal_range"
+    source: str | None = None  # where a stored window was read: "dicom_window", "dicom_voi_lut", "nifti_cal_range"
+    function: str | None = None  # a DICOM VOI LUT Function other than LINEAR: "LINEAR_EXACT", "SIGMOID"
+    applied: bool = False
 
     @property
     def is_ct(self) -> bool:
         return self.width is not None and self.name != "stored"
 
     def meta(self) -> dict[str, Any]:
-        """The scene's ``meta["window"]``: name and width and level (and where a stored one was
-        read), or the percentiles."""
-        if self.width is None:
+        """The scene's ``meta["window"]``: name and width and level (and the VOI LUT Function
+        and where a stored one was read), or the percentiles."""
+        if self.width is None and not self.applied:
             return {"name": self.name, "percentiles": list(PERCENTILES)}
-        out: dict[str, Any] = {"name": self.name, "width": self.width, "level": self.level}
+        out: dict[str, Any] = {"name": self.name}
+        if self.width is not None:
+            out.update(width=self.width, level=self.level)
+        if self.function is not None:
+            out["function"] = self.function
         if self.source is not None:
             out["from"] = self.source
         return out
@@ -75,7 +85,9 @@ class Window:
     def to_8bit(self, picture: np.ndarray) -> np.ndarray:
         """`picture` (rows, columns) as uint8 grey levels."""
         values = picture.astype(np.float64)
-        if self.width is not None:
+        if self.applied:
+            low, high = 0.0, 1.0
+        elif self.width is not None:
             assert self.level is not None
             low, high = self.level - self.width / 2.0, self.level + self.width / 2.0
         else:

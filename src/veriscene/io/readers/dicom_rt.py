@@ -47,7 +47,7 @@ from veriscene.io.readers._dicom_files import (
     require_dicom,
 )
 from veriscene.io.readers.dicom_seg import _Case, case_scenes
-from veriscene.io.readers._windows import parse_window
+from veriscene.io.readers._windows import STORED, parse_window
 from veriscene.io.readers.label_map import Options, _count_option, _scipy, split_names
 from veriscene.scene.model import Scene
 
@@ -104,12 +104,13 @@ def _frame_of_reference(rt: Any) -> str:
     raise bad("the structure set names no frame of reference", "ReferencedFrameOfReferenceUID")
 
 
-def _read_case(scan: DicomScan, path: Path, images: Path) -> _Case:
+def _read_case(scan: DicomScan, path: Path, images: Path, stored: bool = False) -> _Case:
     import pydicom
 
     rt = pydicom.dcmread(path)
     names = _roi_names(rt)
-    series, facts = _series_volume(scan, images, _frame_of_reference(rt), referenced_series(rt))
+    found = _series_volume(scan, images, _frame_of_reference(rt), referenced_series(rt), stored)
+    series = found.volume
     slices, rows, cols = series.spatial_shape
     contoured = [item for item in rt.get("ROIContourSequence") or [] if item.get("ContourSequence")]
     if not contoured:
@@ -141,7 +142,8 @@ def _read_case(scan: DicomScan, path: Path, images: Path) -> _Case:
     scan.ctx.report.count("contours_off_the_series", outside)
     image = _canonical(np.asarray(series.array), series.affine)
     return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images,
-                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)), facts)
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)), found.facts,
+                 found.stored)
 
 
 def find_structure_sets(path: Path, scan: DicomScan) -> list[Path]:
@@ -192,5 +194,5 @@ def read_dicom_rt(
     scan = DicomScan(ctx)
     for rt_path in find_structure_sets(root, scan):
         ctx.source = str(rt_path)
-        yield from case_scenes(ctx, opts, rt_path, partial(_read_case, scan, rt_path, image_dir), "RTSTRUCT",
-                               axis, step, out_dir)
+        load = partial(_read_case, scan, rt_path, image_dir, window_used == STORED and out_dir is not None)
+        yield from case_scenes(ctx, opts, rt_path, load, "RTSTRUCT", axis, step, out_dir)

@@ -73,7 +73,8 @@ from veriscene.io.readers.label_map import (
     structure_scene,
 )
 from veriscene.io.readers._structures import Structure, splits, volume_pieces
-from veriscene.io.readers._windows import NO_FACTS, VolumeFacts, parse_window, volume_modality, volume_window
+from veriscene.io.readers._dicom_windows import StoredWindows
+from veriscene.io.readers._windows import NO_FACTS, STORED, VolumeFacts, parse_window, volume_modality, volume_window
 from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.model import Scene
 
@@ -130,9 +131,10 @@ class _Case:
     series_dir: Path | None = None  # where the series was read from
     voxel_mm: tuple[float, ...] | None = None  # voxel size along the canonical axes
     facts: VolumeFacts = NO_FACTS  # the series' Modality and stored window (`dicom_facts`)
+    stored: StoredWindows | None = None  # with window=stored, the series through its files' own windows
 
 
-def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> _Case:
+def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, stored: bool = False) -> _Case:
     hd = _highdicom()
     seg = hd.seg.segread(str(path))
     numbers = list(seg.segment_numbers)
@@ -140,16 +142,17 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> 
         raise bad("the SEG has no segment", "SegmentSequence")
     raw_names = {k: segment_name(seg.get_segment_description(n), names) for k, n in enumerate(numbers)}
     volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
-    series, facts = None, NO_FACTS
+    found = None
     if images is not None:
-        series, facts = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg))
+        found = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg), stored)
     else:  # the series it was drawn on, if it lies beside the SEG (a study folder): else no images
         try:
-            series, facts = _series_volume(scan, path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg))
+            found = _series_volume(scan, path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg), stored)
             images = path.parent
             scan.ctx.report.count("series_found_beside_the_seg")
         except SceneValidationError:
             scan.ctx.report.count("series_not_found")
+    series = found.volume if found is not None else None
     if series is not None:
         volume = volume.match_geometry(series)
     array = np.asarray(volume.array)
@@ -158,7 +161,8 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str) -> 
     masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), volume.affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
     return _Case(masks, raw_names, numbers, image, images if series is not None else None,
-                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)), facts)
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)),
+                 found.facts if found is not None else NO_FACTS, found.stored if found is not None else None)
 
 
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
@@ -174,7 +178,10 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         ctx.file_error(bad(f"cannot read the DICOM {kind}: {exc}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    window = volume_window(ctx.report, opts.window, case.image if slice_images is not None else None, case.facts)
+    # window=stored on a series whose files keep windows: each slice through its file's (`_dicom_windows`)
+    stored = case.stored if slice_images is not None else None
+    window = volume_window(ctx.report, opts.window, case.image if slice_images is not None and stored is None
+                           else None, case.facts)
     modality = volume_modality(case.image, case.facts) if case.image is not None else {}
     # lesions: each segment split into its 3D pieces, numbered in the volume (`_structures`)
     pieces = {c: volume_pieces(case.masks[..., c]) for c in range(case.masks.shape[-1]) if splits(ctx, opts, case.names[c])}
@@ -190,14 +197,15 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
             cut = cut.astype(np.result_type(*(p.numbers.dtype for p in pieces.values())))
             for c, p in pieces.items():
                 cut[..., c] = p.cut(case.masks.shape[:3], axis, k, True)
-        picture = plane(case.image, axis, k, True) if case.image is not None and slice_images is not None else None
+        shown = stored.shown if stored is not None else case.image
+        picture = plane(shown, axis, k, True) if shown is not None and slice_images is not None else None
         if opts.square:
             cut, picture = squared_slice(meta, cut, picture)
         if np.count_nonzero(cut, axis=(0, 1)).max() < opts.min_pixels:
             small += 1  # the last slivers of segments: skipped and counted, as an empty slice is
             continue
         image_id = f"{stem}_{'xyz'[axis]}{k:04d}"
-        image = slice_png(picture, slice_images, image_id, window, meta)
+        image = slice_png(picture, slice_images, image_id, stored.window(axis, k) if stored else window, meta)
         if case.series_dir is not None:
             meta["image_series"] = str(case.series_dir)
         structures = (Structure(case.numbers[c], case.names[c], np.asfortranarray(cut[..., c] != 0),
@@ -249,5 +257,5 @@ def read_dicom_seg(
     scan = DicomScan(ctx)
     for seg_path in find_segs(Path(path), scan):
         ctx.source = str(seg_path)
-        yield from case_scenes(ctx, opts, seg_path, partial(_read_case, scan, seg_path, image_dir, names), "SEG",
-                               axis, step, out_dir)
+        load = partial(_read_case, scan, seg_path, image_dir, names, window_used == STORED and out_dir is not None)
+        yield from case_scenes(ctx, opts, seg_path, load, "SEG", axis, step, out_dir)
