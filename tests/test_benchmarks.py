@@ -180,6 +180,13 @@ def test_vg_shaped(cache: str) -> None:
     assert len(rows) == 1 and int(rows[0][1]) == 1 and int(rows[0][2]) > 0
 
 
+def test_reasoning_leaks_on_vg_shaped_scenes(cache: str, tmp_path: Path) -> None:
+    out = _run("reasoning_leaks.py", str(tmp_path / "run"), "--vg-shaped", "4", "--cache", cache)
+    later = re.findall(r"(\d+) later turns, \d+ checkable", out)
+    assert len(later) == 2 and all(int(n) > 0 for n in later)  # plain and reasoning targets
+    assert out.count("after a caption: 0 later turns") == 2  # a caption ends its conversation
+
+
 def test_partial_annotations() -> None:
     out = _run("partial_annotations.py", "--images", "40")
     row = next(line.split() for line in out.splitlines() if line.startswith(str(BENCH.parent)))

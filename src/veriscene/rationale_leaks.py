@@ -36,7 +36,10 @@ must all state; a clause is a tuple of regular expressions that match one senten
     closer_point      either point said to be the closer or farther "of the two"
 
 Captions and descriptions of whole images have none: they are dealt last in their conversation
-(`writers.turns`), and a few facts said before do not say them. `leaks(markers, text)` tells whether
+(`writers.turns`), and a few facts said before do not say them. Said before a later turn, a
+caption's target is read like any other ("a small red circle at [...]" in its think block answers
+"What is in the box [...]?"); its answer names every object, so it is dealt after descriptions of
+one object too (`benchmarks/reasoning_leaks.py` counts what an earlier caption gives away). `leaks(markers, text)` tells whether
 `text` states one. Multi-image samples are checked the same way (a box alone names no image: a
 conservative test there).
 """

@@ -18,8 +18,9 @@ from veriscene.io.writers.turns import Turn, conversations
 
 
 def turn(sid: str, images: tuple[str, ...] = ("a.png",), block: int = 1, program: str | None = None,
-         answer_type: str = "int") -> Turn:
-    return Turn(sid, images, f"question {sid}?", "1", {"program": program or sid, "answer_type": answer_type}, block)
+         answer_type: str = "int", caption: bool = False) -> Turn:
+    return Turn(sid, images, f"question {sid}?", "1", {"program": program or sid, "answer_type": answer_type}, block,
+                caption=caption)
 
 
 def ids(groups: list[list[Turn]]) -> list[list[str]]:
@@ -45,6 +46,31 @@ def test_a_fact_is_asked_once_per_conversation_and_captions_come_last() -> None:
     # a and b are one program (its qa and mc forms): never together; the caption "0" sorts first
     # by id but is said last
     assert got == [["a", "c", "d"], ["b", "0"]]
+
+
+def test_a_caption_of_the_whole_image_comes_after_a_description_of_one_object() -> None:
+    """A caption lists every object: before "What is in the box [...]?" it names the answer."""
+    made = [turn("0", answer_type="text", caption=True), turn("1", answer_type="text"), turn("2")]
+    assert ids(list(conversations(made, 3))) == [["2", "1", "0"]]
+
+
+@pytest.mark.parametrize("reasoning", [False, True])
+def test_no_turn_follows_a_caption_in_a_demo_export(tmp_path: Path, reasoning: bool) -> None:
+    """On the demo, whose captions and descriptions of one region share conversations, a caption
+    ends its conversation, with or without reasoning targets."""
+    from veriscene.rationale_captions import is_caption
+
+    run = tmp_path / "demo"
+    run_demo(run, scenes=6, seed=0, render=False)
+    export(run, tmp_path / "l.json", "llava", turns=4, reasoning=reasoning)
+    samples = {s["id"]: s for s in map(json.loads, (run / "samples.jsonl").read_text().splitlines())}
+    captions = Counter()
+    for record in json.loads((tmp_path / "l.json").read_text()):
+        asked = [samples[p["sample_id"]] for p in record["veriscene"]]
+        places = [k for k, s in enumerate(asked) if is_caption(s["program"])]
+        assert places in ([], [len(asked) - 1]), [s["task"] for s in asked]
+        captions[len(asked) > 1] += bool(places)
+    assert captions[True] > 0  # captions that share a conversation: the rule was exercised
 
 
 def test_a_block_is_closed_after_max_block_turns(monkeypatch: pytest.MonkeyPatch) -> None:
