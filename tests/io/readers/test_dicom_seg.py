@@ -284,3 +284,12 @@ def test_a_lesion_segment_is_split_by_its_3d_pieces(tmp_path: Path) -> None:
     u_id = next(iter(lesions[1]))
     other = ({"2.1", "2.2"} - {u_id}).pop()
     assert lesions == [{}, {u_id: 36}, {u_id: 24, other: 16}, {u_id: 24, other: 16}, {u_id: 24}, {}]
+
+
+def test_components_naming_no_segment_is_said_once_read(study: tuple[Path, Path]) -> None:
+    """A SEG's segment names are known once it is read: a name none has is warned of at the end."""
+    seg, _ = study
+    with pytest.warns(UserWarning, match=r"no structure of .* is named 'kidney' \(did you mean 'left kidney'\?\).*"
+                                         r"the structures read: left kidney, lesion, liver"):
+        scenes, _ = scenes_of(seg, components="kidney")
+    assert len(scenes) == 4

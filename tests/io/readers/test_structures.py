@@ -3,6 +3,7 @@ changes in the questions asked of a slice."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,45 @@ def test_how_many_tumours(tmp_path: Path, components: str | None, names: tuple[s
     runner = SceneRunner([g() for g in select_generators("object.count.v1")], Vocabulary.from_scenes([scene]))
     asked = {s.question: str(s.answer) for s in runner.run(scene)}
     assert [a for q, a in asked.items() if "liver tumours" in q] == [answer]  # "How many...", "What is the number..."
+
+
+def test_components_naming_no_structure_of_the_table_is_refused(tmp_path: Path) -> None:
+    """A misspelt name would leave every tumour whole, unsaid: with the label table known before
+    reading, a list naming none of its structures is a usage error (exit 2), naming the closest."""
+    from typer.testing import CliRunner
+
+    from veriscene.cli import app
+    from veriscene.errors import ReaderOptionError
+
+    path, table = three_tumours(tmp_path)
+    with pytest.raises(ReaderOptionError, match=r"names no structure 'livr tumour' \(did you mean 'liver tumour'\?\); "
+                                                 r"its structures are liver, liver tumour \(or give auto, all or none\)"):
+        read_all(path, "label_map", labels=table, components="livr_tumour")
+    result = CliRunner().invoke(app, ["convert", str(path), "--from", "label_map", "-r", f"labels={table}",
+                                      "-r", "components=livr tumour", "--out", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 2 and "did you mean 'liver tumour'" in " ".join(result.output.split())
+
+
+def test_components_naming_some_structures_warns_of_the_others(tmp_path: Path) -> None:
+    path, table = three_tumours(tmp_path)
+    with pytest.warns(UserWarning, match=r"no structure of .* is named 'spleen', so none was counted by its pieces "
+                                         r"under that name; the structures read: liver, liver tumour"):
+        (scene,), _ = read_all(path, "label_map", labels=table, components="liver tumour, spleen")
+    assert scene.names == ("liver", "liver tumour", "liver tumour", "liver tumour")
+
+
+@pytest.mark.parametrize("components, warned", [
+    ("label 5", None),  # a value the table (here none) does not name: let through, and found
+    ("label 9", "'label 9'"),  # let through, not found: said at the end
+    ("tumour", "'tumour'"),  # no table: the names are known only once read
+])
+def test_components_of_maps_without_a_table(tmp_path: Path, components: str, warned: str | None) -> None:
+    path, _ = three_tumours(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (scene,), _ = read_all(path, "label_map", components=components)
+    said = [str(w.message) for w in caught if "components" in str(w.message)]
+    if warned is None:
+        assert not said and scene.names == ("label 1", "label 5", "label 5", "label 5")
+    else:
+        assert len(said) == 1 and warned in said[0] and "the structures read: label 1, label 5" in said[0]

@@ -12,8 +12,11 @@ it runs obliquely."""
 
 from __future__ import annotations
 
+import difflib
+import re
+import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -57,13 +60,18 @@ def is_lesion(name: str) -> bool:
 @dataclass(frozen=True)
 class Split:
     """Which structures become one object per connected piece (the `components` option): those
-    named in `names`, every one with `every`, lesions (`is_lesion`) with `lesions`."""
+    named in `names`, every one with `every`, lesions (`is_lesion`) with `lesions`. The names of
+    the structures asked about are kept (`seen`), to say which of `names` the data never held
+    (`warn_unmatched`)."""
 
     names: frozenset[str] = frozenset()
     every: bool = False
     lesions: bool = False
+    seen: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def applies(self, name: str) -> bool:
+        if self.names:
+            self.seen.add(name)
         return self.every or name in self.names or (self.lesions and is_lesion(name))
 
 
@@ -244,6 +252,46 @@ def split_names(ctx: ReadContext, components: str | bool | None) -> Split:
         return Split(every=True)
     names = frozenset(ctx.normalizer.name(structure_name(w)) for w, low in zip(words, lowered) if low != "auto")
     return Split(names, lesions="auto" in lowered)
+
+
+UNNAMED = re.compile(r"label \d+")  # a value a label table does not name ("label 7"): may be in the data
+
+
+def _listed(names: Iterable[str], most: int = 20) -> str:
+    ordered = sorted(names)
+    more = f" and {len(ordered) - most} more" if len(ordered) > most else ""
+    return ", ".join(ordered[:most]) + more
+
+
+def _unknown(missing: Iterable[str], known: set[str]) -> str:
+    """`missing` quoted, each with the known name closest to it ("'livr' (did you mean 'liver'?)")."""
+    out = []
+    for name in sorted(missing):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        out.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return ", ".join(out)
+
+
+def check_components(split: Split, known: Iterable[str], source: str, given: object) -> None:
+    """Refuse a `components` list naming no structure of `known` (the normalised names a label
+    table or the mask files give, before any is read), so a misspelt name does not leave every
+    lesion whole unsaid; "label N" names are let through (a value the table does not name)."""
+    names = {n for n in split.names if not UNNAMED.fullmatch(n)}
+    known = set(known)
+    if not names or not known or names & known or len(names) < len(split.names):
+        return
+    raise ReaderOptionError(f"components: {source} names no structure {_unknown(names, known)}; its structures are "
+                            f"{_listed(known)} (or give auto, all or none)", option="components", value=given)
+
+
+def warn_unmatched(split: Split, source: str) -> None:
+    """Warn (the command's error output) of names of the `components` list no structure read had,
+    once the reader has read them all: those structures are not split, whatever was meant."""
+    missing = split.names - split.seen
+    if missing:
+        read = f"the structures read: {_listed(split.seen)}" if split.seen else "no structure was read"
+        warnings.warn(f"components: no structure of {source} is named {_unknown(missing, split.seen)}, so none "
+                      f"was counted by its pieces under that name; {read}", stacklevel=3)
 
 
 def _count_option(name: str, value: int | str, low: int = 1, high: int | None = None) -> int:

@@ -48,6 +48,7 @@ from veriscene.io.readers._dicom_files import (
 )
 from veriscene.io.readers.dicom_seg import _Case, case_scenes
 from veriscene.io.readers._windows import STORED, parse_window
+from veriscene.io.readers._structures import warn_unmatched
 from veriscene.io.readers.label_map import Options, _count_option, _scipy, split_names
 from veriscene.scene.model import Scene
 
@@ -196,3 +197,4 @@ def read_dicom_rt(
         ctx.source = str(rt_path)
         load = partial(_read_case, scan, rt_path, image_dir, window_used == STORED and out_dir is not None)
         yield from case_scenes(ctx, opts, rt_path, load, "RTSTRUCT", axis, step, out_dir)
+    warn_unmatched(opts.split, str(path))

@@ -72,7 +72,7 @@ from veriscene.io.readers.label_map import (
     split_names,
     structure_scene,
 )
-from veriscene.io.readers._structures import Structure, splits, volume_pieces
+from veriscene.io.readers._structures import Structure, splits, volume_pieces, warn_unmatched
 from veriscene.io.readers._dicom_windows import StoredWindows
 from veriscene.io.readers._windows import NO_FACTS, STORED, VolumeFacts, parse_window, volume_modality, volume_window
 from veriscene.io.readers.label_tables import structure_name
@@ -259,3 +259,4 @@ def read_dicom_seg(
         ctx.source = str(seg_path)
         load = partial(_read_case, scan, seg_path, image_dir, names, window_used == STORED and out_dir is not None)
         yield from case_scenes(ctx, opts, seg_path, load, "SEG", axis, step, out_dir)
+    warn_unmatched(opts.split, str(path))

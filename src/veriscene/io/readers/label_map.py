@@ -40,7 +40,9 @@ liver cut in two by the slice is one liver), except for structures whose instanc
 pieces, one object each ("How many liver tumours?"): in a volume its 26-connected 3D pieces
 (`_structures.volume_pieces`), so a lesion has one id on every slice ("5.2", or "5" where the
 volume holds one) and a lesion a slice cuts in two is one object of two parts there; on a 2D map
-its 8-connected pieces. A piece's (or structure's) pixels on the slice under `min_pixels` are
+its 8-connected pieces. A listed name no structure has is refused before reading where the
+label table (or the mask files) name none of the list, else warned of once all is read
+(`_structures.check_components`, `warn_unmatched`). A piece's (or structure's) pixels on the slice under `min_pixels` are
 dropped (counted). Each object has its mask (COCO RLE) and tight box.
 
 Relations, computed from the masks for every pair, so complete: ``touching`` (the masks meet:
@@ -77,16 +79,16 @@ from veriscene.io.readers._images import read_header, upright_array
 # the files and their arrays, and the scenes of structures, in modules of their own (re-exported:
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
-    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _suffix, _write_slice, count_skipped, find_cases,
+    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _stem, _suffix, _write_slice, count_skipped, find_cases,
     image_volume, is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
 )
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
-    SURROUNDED, TOUCHING, Options, Split, Structure, VolumePieces, _count_option, _scipy, split_names, splits,
-    structure_scene, volume_pieces,
+    SURROUNDED, TOUCHING, Options, Split, Structure, VolumePieces, _count_option, _scipy, check_components,
+    split_names, splits, structure_scene, volume_pieces, warn_unmatched,
 )
 from veriscene.io.readers._windows import NO_FACTS, VolumeFacts, parse_window, volume_modality, volume_window
-from veriscene.io.readers.label_tables import nifti_header_table, read_label_table
+from veriscene.io.readers.label_tables import nifti_header_table, read_label_table, structure_name
 from veriscene.scene.model import RADIOLOGICAL, Scene
 
 __all__ = [
@@ -299,7 +301,12 @@ def read_label_map(
     table = read_label_table(table_path) if table_path is not None else {}
     ctx = ReadContext(path, "label_map", **options)
     opts = Options(table, split_names(ctx, components), min_pixels, square_pixels, window_used)
+    # the structures' names known before reading (a label table's, the mask files'): components checked
+    known = [*table.values(), *(_stem(mask) for case in cases for mask in case.structures)]
+    check_components(opts.split, (ctx.normalizer.name(structure_name(raw)) for raw in known),
+                     f"the label table {table_path}" if table else f"the mask files under {path}", components)
     out_dir = Path(slice_images) if slice_images is not None else None
     for case in cases:
         ctx.source = str(case.label)
         yield from _case_scenes(ctx, opts, case, axis, step, out_dir, orientation)
+    warn_unmatched(opts.split, str(path))
