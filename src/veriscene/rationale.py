@@ -82,7 +82,7 @@ def rationale(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | Execu
     program = sample["program"]
     ctx = scenes if isinstance(scenes, ExecutionContext) else ExecutionContext(scenes)
     if is_caption(program):
-        check_program(list(program))
+        check_program(program)
         run_nodes(list(program), ctx)  # a caption the scenes cannot give (partial annotations) fails
         return caption_rationale(program, ctx, sample_box_format(sample))
     return " ".join(_Sayer(program, ctx, sample_box_format(sample)).sentences().values())
@@ -112,7 +112,7 @@ class _Sayer:
         from veriscene.rewards.process import program_steps  # imported here: rewards load gymnasium
 
         self.program, self.ctx, self.box_format = program, ctx, box_format
-        self.types = check_program(list(program), answerable=False)
+        self.types = check_program(program, answerable=False)  # a program not a list is refused here
         self.values = run_nodes(list(program), ctx)
         self.multi = len(ctx.scenes) > 1
         self.steps = {s.node for s in program_steps(program, ctx, box_format=box_format, select="key")}

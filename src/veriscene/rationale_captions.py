@@ -49,9 +49,11 @@ CAPTION_OPS = ("describe_scene", "describe_images")  # descriptions of whole ima
 MAX_OBJECTS = 12  # objects of an image listed with their boxes; more are counted (see the docstring)
 
 
-def is_caption(program: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether `program` describes whole images (a caption), not one object or a question."""
-    return any(node.get("op") in CAPTION_OPS for node in program)
+def is_caption(program: Any) -> bool:
+    """Whether `program` describes whole images (a caption), not one object or a question. A
+    malformed program (not a list of nodes) is none: the checker refuses it where it is run."""
+    return isinstance(program, list) and any(isinstance(node, Mapping) and node.get("op") in CAPTION_OPS
+                                             for node in program)
 
 
 def caption_rationale(program: Sequence[Mapping[str, Any]], ctx: ExecutionContext, box_format: str) -> str:

@@ -67,6 +67,22 @@ def test_a_sample_whose_scene_is_missing_is_skipped_and_named(demo: Path, tmp_pa
     assert first in summary.errors[0]
 
 
+@pytest.mark.parametrize("program", [7, None, "describe_scene", ["describe_scene"], [{"op": "describe_scene"}]])
+@pytest.mark.parametrize("turns", [1, 3])
+def test_a_sample_whose_program_is_malformed_is_skipped_and_named(demo: Path, tmp_path: Path, program: object,
+                                                                   turns: int) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "scenes.jsonl").write_bytes((demo / "scenes.jsonl").read_bytes())
+    samples = list(_samples(demo).values())
+    samples[0]["program"] = program
+    (run / "samples.jsonl").write_bytes(b"".join(orjson.dumps(s) + b"\n" for s in samples))
+    summary = export(run, tmp_path / "cot.json", "llava", reasoning=True, turns=turns, scenes=run / "scenes.jsonl")
+    assert (summary.samples_written, summary.samples_skipped) == (len(samples) - 1, 1)
+    assert summary.errors[0].startswith(f"sample {samples[0]['id']}: no reasoning, its program does not run on its ")
+    assert "node 0" in summary.errors[0] or "non-empty list of nodes" in summary.errors[0]
+
+
 def test_formats_without_a_target_and_scenes_alone_are_refused(demo: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="reasoning targets are for llava, sharegpt, parquet, hf, trl, not verl"):
         export(demo, tmp_path / "v.parquet", "verl", reasoning=True)

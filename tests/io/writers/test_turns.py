@@ -119,6 +119,19 @@ def test_placeholders_in_a_question_are_moved_to_the_first_turn(tmp_path: Path) 
     assert said[0] == "<image>\nWhat is this?" and said[2] == "How many?"
 
 
+def test_a_plain_export_of_malformed_programs_writes_them_as_before(tmp_path: Path) -> None:
+    """Telling a caption apart reads the program's nodes only where they are nodes."""
+    run = tmp_path / "run"
+    run.mkdir()
+    programs: list[object] = [[{"op": "describe_scene", "args": [0]}], ["describe_scene"], "describe_scene", 7]
+    samples = [make_sample(f"s{k}", ["a.png"], program=program) for k, program in enumerate(programs)]
+    (run / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
+    summary = export(run, tmp_path / "llava.json", "llava", turns=4)
+    assert (summary.samples_written, summary.samples_skipped) == (4, 0)
+    record = json.loads((tmp_path / "llava.json").read_text())[0]
+    assert [p["sample_id"] for p in record["veriscene"]] == ["s1", "s2", "s3", "s0"]  # the caption, s0, last
+
+
 def test_one_turn_keeps_the_single_sample_records(run_dir: Path, tmp_path: Path) -> None:
     export(run_dir, tmp_path / "one.json", "llava")
     export(run_dir, tmp_path / "turns1.json", "llava", turns=1)
