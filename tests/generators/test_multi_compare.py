@@ -24,13 +24,14 @@ def test_attribute_diff_names_the_one_differing_property() -> None:
     found = {}
     for seed in range(6):
         found.update(group_qa("multi.attribute_diff.v1", "A", "D", seed=seed))
+    # the two images said together are said in their order (it read "Image 2 and Image 1 each show")
     assert found == {
         "[A] and [D] each show one square. In which property do the two squares differ: color, finish or size?": "size",
-        "[D] and [A] each show one square. In which property do the two squares differ: color, finish or size?": "size",
     }
     for seed in range(6):
         for cand, _ in group_candidates("multi.attribute_diff.v1", "A", "D", seed=seed):
             assert sorted(cand.distractors) == ["color", "finish"]
+            assert cand.slots["both"] == "Image 1 and Image 2"
 
 
 def test_attribute_same() -> None:
@@ -70,7 +71,10 @@ def test_repeated_names_are_described_by_shared_attributes() -> None:
         "Does the red circle in [B] have the same finish as the red circle in [A]?": False,
     }
     # the size names the circle, so it is not offered: A's and B's large circles differ in colour
+    # (in either order of the images, each said in its order)
     assert _seeds("multi.attribute_diff.v1", "A", "B") == {
+        "[A] and [B] each show one large circle. In which property do the two large circles differ: "
+        "color or finish?": "color",
         "[B] and [A] each show one large circle. In which property do the two large circles differ: "
         "color or finish?": "color",
     }

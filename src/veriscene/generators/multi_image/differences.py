@@ -175,7 +175,7 @@ class AttributeDifference(GroupGenerator):
     description = "The one attribute type in which an object differs between two of 2-4 images."
     templates = {
         "default": (
-            "{img_a} and {img_b} each show one {one_obj}. In which property do the two {objs} differ: {kinds}?",
+            "{both} each show one {one_obj}. In which property do the two {objs} differ: {kinds}?",
             "Compare the {obj} in {img_a} with the {obj} in {img_b}. Which of these differs: {kinds}?",
             "What is different about the {obj} in {img_b} compared with the {obj} in {img_a}: its {kinds}?",
         )
@@ -204,7 +204,9 @@ class AttributeDifference(GroupGenerator):
             scenes, a, b = _pair(ctx, self, partner)
             obj = _phrase(name, description)
             # "one pair of jeans", "the two pairs of jeans" (`unit_phrase`, `counted_plural`)
+            # "Image 1 and Image 2 each show ...": in order where the two are said together
             slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": obj, "one_obj": unit_phrase(obj),
+                     "both": f"{image_label(min(a, b))} and {image_label(max(a, b))}",
                      "objs": counted_plural(obj),
                      "kinds": join_words(kinds, "or")}
             yield Candidate(None, slots, expected=answer, distractors=[k for k in kinds if k != answer],
