@@ -24,6 +24,7 @@ from veriscene.generators.multi_image.common import (
     counted,
     count_node,
     image_label,
+    images_phrase,
     per_image,
     position,
     shuffled,
@@ -124,8 +125,8 @@ class CompareCountsAcross(GroupGenerator):
         ),
         "equal": (
             "Are there as many {objs} in {img_a} as in {img_b}?",
-            "Do {img_a} and {img_b} contain the same number of {objs}?",
-            "Is the number of {objs} the same in {img_a} and {img_b}?",
+            "Do {both} contain the same number of {objs}?",
+            "Is the number of {objs} the same in {both}?",
         ),
     }
 
@@ -142,7 +143,8 @@ class CompareCountsAcross(GroupGenerator):
                 a, b = b, a
             ca, cb = count_in(ctx.index_of(scenes[a]), name), count_in(ctx.index_of(scenes[b]), name)
             truth = {"greater": ca > cb, "less": ca < cb, "equal": ca == cb}
-            slots = {"objs": counted_plural(name), "img_a": image_label(a), "img_b": image_label(b)}
+            slots = {"objs": counted_plural(name), "img_a": image_label(a), "img_b": image_label(b),
+                     "both": images_phrase(sorted((a, b)))}  # said together, in their order
             for how, expected in truth.items():
                 yield Candidate(None, slots, group=how, expected=expected, distractors=[not expected], scenes=scenes,
                                 build=partial(_compare_program, name, a, b, how))

@@ -37,6 +37,7 @@ from veriscene.generators.multi_image.common import (
     GroupGenerator,
     holding,
     image_label,
+    images_phrase,
     objects_node,
     position,
     shuffled,
@@ -206,7 +207,7 @@ class AttributeDifference(GroupGenerator):
             # "one pair of jeans", "the two pairs of jeans" (`unit_phrase`, `counted_plural`)
             # "Image 1 and Image 2 each show ...": in order where the two are said together
             slots = {"img_a": image_label(a), "img_b": image_label(b), "obj": obj, "one_obj": unit_phrase(obj),
-                     "both": f"{image_label(min(a, b))} and {image_label(max(a, b))}",
+                     "both": images_phrase(sorted((a, b))),
                      "objs": counted_plural(obj),
                      "kinds": join_words(kinds, "or")}
             yield Candidate(None, slots, expected=answer, distractors=[k for k in kinds if k != answer],
@@ -333,13 +334,13 @@ class RelationDifference(GroupGenerator):
     description = "The relation of a pair of objects in one image, where it differs from another of 2-4 images."
     templates = {
         "is": (
-            ("The {a} and the {b} are arranged differently in {img_a} and {img_b}. "
+            ("The {a} and the {b} are arranged differently in {both}. "
              "Where is the {a} relative to the {b} in {img_b}?"),
             "In {img_b}, where is the {a} relative to the {b}? (The answer differs from {img_a}'s.)",
             "Unlike in {img_a}, how is the {a} positioned with respect to the {b} in {img_b}?",
         ),
         "verb": (
-            ("The {a} and the {b} are related differently in {img_a} and {img_b}. "
+            ("The {a} and the {b} are related differently in {both}. "
              "How is the {a} related to the {b} in {img_b}?"),
             "Unlike in {img_a}, what is the relationship between the {a} and the {b} in {img_b}?",
         ),
@@ -373,7 +374,7 @@ class RelationDifference(GroupGenerator):
             first = [before] if before not in seen else []
             distractors = first + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
-                     "img_a": image_label(i), "img_b": image_label(j)}
+                     "img_a": image_label(i), "img_b": image_label(j), "both": images_phrase(sorted((i, j)))}
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
                             plural=plural_slots(a=names[s]),
                             build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
