@@ -165,3 +165,22 @@ def test_rtstruct_slices_use_their_files_windows_too(tmp_path: Path) -> None:
 ])
 def test_file_window(header: dict, expected: Window | None) -> None:
     assert file_window(header) == expected
+
+
+def test_monochrome1_is_inverted_for_display_only(tmp_path: Path) -> None:
+    """MONOCHROME1 (the lowest value white): a stored window shows it inverted, as a viewer does;
+    the values stay HU (a CT window, or the air test, sees -924 and 976, not their inversion)."""
+    def monochrome1(ds: Dataset, k: int) -> None:
+        ds.PhotometricInterpretation = "MONOCHROME1"
+        ds.WindowCenter, ds.WindowWidth = SQUARE_HU, 1000.0
+
+    seg, series = study(tmp_path, monochrome1, modality="CT")
+    scenes, _ = scenes_of(seg, series, tmp_path / "png")
+    for s in scenes:
+        assert square_grey(s) == 255 - linear(SQUARE_HU, SQUARE_HU, 1000.0) == 127
+        assert np.asarray(Image.open(s["image"]))[20, 5] == 255
+    report = RejectReport()
+    scenes = [scene_to_dict(s) for s in read(seg, "dicom_seg", images=series, slice_images=tmp_path / "bone",
+                                             window="bone", square_pixels=False, report=report)]
+    assert {square_grey(s) for s in scenes} == {209}  # 976 HU in the bone window (-500 to 1300 HU)
+    assert "volumes_not_in_hounsfield_units" not in report.repairs

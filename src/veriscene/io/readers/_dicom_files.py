@@ -193,7 +193,8 @@ def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
                   "pass images=DIR holding only the one the segmentation was drawn on", "images")
     (paths,) = found.values()
     datasets = [pydicom.dcmread(p) for p in paths]
-    volume, facts = hd.get_volume_from_series(datasets), dicom_facts(datasets)
+    # values as stored, rescaled (HU for a CT): a MONOCHROME1 image's inversion is for display only
+    volume, facts = hd.get_volume_from_series(datasets, apply_presentation_lut=False), dicom_facts(datasets)
     return Series(volume, facts, stored_windows(scan.ctx.report, datasets) if stored else None)
 
 
