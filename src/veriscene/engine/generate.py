@@ -25,7 +25,8 @@ and uploaded as it goes, each shard as it is done and the manifest last (`engine
 
 The parts of a run live beside this module: `engine.options` (options checked, generators
 chosen), `engine.run_folder` (the output folder checked, cleared or resumed), `engine.run_inputs`
-(the input files described) and `engine.shard_pass` (shard tasks, Ray workers, the merge).
+(the input files fetched, converted or listed, and described) and `engine.shard_pass` (shard
+tasks, Ray workers, the merge).
 """
 
 from __future__ import annotations
@@ -39,16 +40,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from veriscene.engine import fetch, remote
+from veriscene.engine import remote
 from veriscene.engine.backends import Progress, pool_workers, ray_session, run_tasks
 from veriscene.engine.codecs import SUFFIX, check_available
-from veriscene.engine.converted import converted_scenes
 from veriscene.engine.manifest import check_resume, config_key, generator_fingerprint, write_json
 from veriscene.engine.options import SEED_RANGE, _check_options, _mixture_config, _selection, check_int
 from veriscene.engine.repeats import SharedIds, drop_repeats
-from veriscene.engine.run_folder import _check_out_path, _finished, _own_files_left_out, _prepare_folder
+from veriscene.engine.run_folder import _check_out_path, _finished
 from veriscene.engine.run_inputs import (
-    _folder_notes, _format_notes, _input_file, _inputs_config, _said_with_urls, _urls,
+    _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
 )
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
@@ -58,16 +58,14 @@ from veriscene.errors import SceneValidationError
 from veriscene.generators import Vocabulary
 from veriscene.generators.mixture import Mixture
 from veriscene.generators.plugins import load_plugins, plugin_sources, plugins_config
-from veriscene.scene import archives
-from veriscene.scene.inputs import scene_paths
 
 # Kept importable from here, where they were defined or imported before this module was split
 # (the CLI, tests and users import them from here). Patching one of these here changes nothing:
 # patch it in the module that calls it (`engine.shard_pass.nodes_without`, say). The names
 # `generate` calls itself (`scan_scenes`, `run_tasks`, `write_shard`...) are read from here.
-from veriscene.engine import converted
+from veriscene.engine import converted, fetch
 from veriscene.engine.backends import BACKENDS, check_workers, cluster_workers, nodes_without
-from veriscene.engine.converted import STAMP
+from veriscene.engine.converted import STAMP, converted_scenes
 from veriscene.engine.manifest import RunExistsError, file_sha256, read_manifest
 from veriscene.engine.options import (
     MAX_POOL_SIZE, MAX_SCAN_CHUNK, MAX_SHARD_SIZE, MODE_CHOICES, Selection, _instances, parse_modes,
@@ -81,7 +79,8 @@ from veriscene.engine.shard_pass import _output_shared
 from veriscene.engine.shards import InputFile, ShardTask, shard_files, shard_path
 from veriscene.generators import Generator, select_generators
 from veriscene.generators.mixture import MAX_PER_SCENE
-from veriscene.scene.inputs import input_errors, open_scenes
+from veriscene.scene import archives
+from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
 
 __all__ = [
     "BACKENDS", "DEFAULT_POOL_SIZE", "DERIVED", "MAX_PER_SCENE", "MAX_POOL_SIZE", "MAX_SCAN_CHUNK",
@@ -217,42 +216,10 @@ def generate(
     start = time.perf_counter()
     out_dir = remote.local_path(out)
     _check_out_path(out_dir)
-    notes: list[str] = []
-    sources: dict[Path, str] = {}  # local copies of inputs given by URL: the URL of each
-    converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
-    if converting and len(given) != 1:
-        raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
-    if not converting and reader_options:
-        raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
-                         "given to convert from (from_format / --from), not to veriscene JSONL")
-    if urls and converting:  # an annotation file or folder at a URL, converted from its local copy
-        copy = fetch.fetch_input(urls[0], storage_options)
-        given, sources = [copy], {copy.resolve(): urls[0]}
-        notes.append(f"{urls[0]} read through its local copy in {copy.parent}")
-    elif urls:
-        given, sources = fetch.fetch_scenes(given, storage_options)
-        notes.append(f"{len(sources)} scene file(s) read from {', '.join(urls)}, through local copies in "
-                     f"{fetch.download_folder(urls[0]).parent}")
-    if converting:
-        scenes_path = Path(given[0])
-        problem = archives.missing(scenes_path)  # a file, a folder or a file inside a zip archive (a.zip/b.json)
-        if problem is not None:
-            raise FileNotFoundError(problem if archives.archive_member(scenes_path) else
-                                    f"scene file {scenes_path} does not exist")
-        manifest = _prepare_folder(out_dir, resume, overwrite)  # before the conversion replaces its scenes
-        out_dir.mkdir(parents=True, exist_ok=True)
-        options, option_urls = fetch.fetch_options(dict(reader_options or {}), storage_options)
-        scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict, options=options,
-                                             version=_version(), reuse=resume and not overwrite,
-                                             resuming=manifest is not None,
-                                             source=sources.get(scenes_path.resolve()), option_urls=option_urls)
-        notes.append(note)
-        paths = [scenes_path]
-    else:
-        paths = scene_paths(given)  # the input checked before the folder is touched
-        notes += _folder_notes(given, paths)
-        manifest = _prepare_folder(out_dir, resume, overwrite)
-        paths = _own_files_left_out(paths, out_dir, notes)
+    inputs = prepare_inputs(given, out_dir, from_format=from_format, reader_options=reader_options,
+                            storage_options=storage_options, strict=strict, resume=resume, overwrite=overwrite,
+                            version=_version())
+    paths, sources, manifest, notes = inputs.paths, inputs.sources, inputs.manifest, inputs.notes
     out_dir.mkdir(parents=True, exist_ok=True)
     config = {
         "veriscene_version": _version(),

@@ -1,17 +1,82 @@
-"""A run's input files: counted, described for the manifest and for the workers (by URL for a
-file read from one), and the notes a run gives about what it did not read.
+"""A run's input files: made ready (`prepare_inputs`: fetched when given by URL, converted from
+another format or listed, the output folder readied between), counted, described for the manifest
+and for the workers (by URL for a file read from one), and the notes a run gives about what it did
+not read.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from veriscene.engine import fetch, remote
+from veriscene.engine.converted import converted_scenes
 from veriscene.engine.manifest import file_sha256
+from veriscene.engine.run_folder import _own_files_left_out, _prepare_folder
 from veriscene.engine.shards import InputFile
+from veriscene.scene import archives
 from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
+
+# input formats read as they are; any other is first converted into the run folder
+JSONL_FORMATS = ("jsonl", "veriscene_jsonl", "veriscene")
+
+
+@dataclass
+class PreparedInputs:
+    """A run's inputs made ready by `prepare_inputs`."""
+
+    paths: list[Path]  # the scene files to read, in order (for another format: its conversion, in the run folder)
+    sources: dict[Path, str]  # local copies of inputs given by URL (resolved path): the URL of each
+    manifest: dict[str, Any] | None  # the manifest of the run found in the folder (to resume), else None
+    notes: list[str]  # for the run summary: copies read, conversions, files not read
+
+
+def prepare_inputs(given: Sequence[str | os.PathLike[str]], out_dir: Path, *, from_format: str,
+                   reader_options: dict[str, Any] | None, storage_options: dict[str, Any] | None,
+                   strict: bool, resume: bool, overwrite: bool, version: str) -> PreparedInputs:
+    """The scene files of a run of `given` (`veriscene.engine.generate.generate`'s `scenes`, as a
+    list) into `out_dir`: inputs at a URL read through local copies; another `from_format`
+    converted into `out_dir/scenes.jsonl` (reused on `resume` when unchanged,
+    `veriscene.engine.converted`); the output folder checked, cleared or found to hold a run to
+    resume (`engine.run_folder`), after the input is checked and before a conversion writes to it."""
+    notes: list[str] = []
+    sources: dict[Path, str] = {}
+    urls = _urls(given)
+    converting = from_format not in JSONL_FORMATS
+    if converting and len(given) != 1:
+        raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
+    if not converting and reader_options:
+        raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
+                         "given to convert from (from_format / --from), not to veriscene JSONL")
+    if urls and converting:  # an annotation file or folder at a URL, converted from its local copy
+        copy = fetch.fetch_input(urls[0], storage_options)
+        given, sources = [copy], {copy.resolve(): urls[0]}
+        notes.append(f"{urls[0]} read through its local copy in {copy.parent}")
+    elif urls:
+        given, sources = fetch.fetch_scenes(given, storage_options)
+        notes.append(f"{len(sources)} scene file(s) read from {', '.join(urls)}, through local copies in "
+                     f"{fetch.download_folder(urls[0]).parent}")
+    if converting:
+        scenes_path = Path(given[0])
+        problem = archives.missing(scenes_path)  # a file, a folder or a file inside a zip archive (a.zip/b.json)
+        if problem is not None:
+            raise FileNotFoundError(problem if archives.archive_member(scenes_path) else
+                                    f"scene file {scenes_path} does not exist")
+        manifest = _prepare_folder(out_dir, resume, overwrite)  # before the conversion replaces its scenes
+        out_dir.mkdir(parents=True, exist_ok=True)
+        options, option_urls = fetch.fetch_options(dict(reader_options or {}), storage_options)
+        scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict, options=options,
+                                             version=version, reuse=resume and not overwrite,
+                                             resuming=manifest is not None,
+                                             source=sources.get(scenes_path.resolve()), option_urls=option_urls)
+        notes.append(note)
+        return PreparedInputs([scenes_path], sources, manifest, notes)
+    paths = scene_paths(given)  # the input checked before the folder is touched
+    notes += _folder_notes(given, paths)
+    manifest = _prepare_folder(out_dir, resume, overwrite)
+    return PreparedInputs(_own_files_left_out(paths, out_dir, notes), sources, manifest, notes)
 
 
 def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> int:
