@@ -128,3 +128,15 @@ def test_ct_window_on_a_case_of_mask_files(tmp_path: Path) -> None:
     picture = np.asarray(Image.open(s.image))
     assert [set(np.unique(picture[decode_mask(m)]).tolist()) for m in s.masks] == [{191}, {140}, {140}]
     assert picture.min() == 0  # air
+
+
+def test_components_naming_no_mask_file_is_refused(tmp_path: Path) -> None:
+    """The masks' names are their files' (known before reading): a list naming none is refused."""
+    from veriscene.errors import ReaderOptionError
+
+    case = subject(tmp_path / "s0001")
+    with pytest.raises(ReaderOptionError, match=r"no structure of the mask files under .* is named 'kidney' \(did you mean "
+                                                 r"'left kidney'\?\); its structures are aorta, left kidney, liver"):
+        read_all(case, "label_map", components="kidney")
+    scenes, _ = read_all(case, "label_map", components="left kidney")
+    assert scenes

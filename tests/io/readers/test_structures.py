@@ -89,8 +89,9 @@ def test_components_naming_no_structure_of_the_table_is_refused(tmp_path: Path) 
     from veriscene.errors import ReaderOptionError
 
     path, table = three_tumours(tmp_path)
-    with pytest.raises(ReaderOptionError, match=r"names no structure 'livr tumour' \(did you mean 'liver tumour'\?\); "
-                                                 r"its structures are liver, liver tumour \(or give auto, all or none\)"):
+    with pytest.raises(ReaderOptionError, match=r"no structure of .* is named 'livr tumour' \(did you mean "
+                                                 r"'liver tumour'\?\); its structures are liver, liver tumour "
+                                                 r"\(or give auto, all or none\)"):
         read_all(path, "label_map", labels=table, components="livr_tumour")
     result = CliRunner().invoke(app, ["convert", str(path), "--from", "label_map", "-r", f"labels={table}",
                                       "-r", "components=livr tumour", "--out", str(tmp_path / "s.jsonl")])

@@ -45,7 +45,8 @@ def file_window(header: Any) -> Window | None:
     width, level = _first_number(header.get("WindowWidth")), _first_number(header.get("WindowCenter"))
     function = str(header.get("VOILUTFunction", "") or "LINEAR").strip().upper()
     # LINEAR maps level - width/2 .. level + width/2 - 1: a width of 1 or less is no range
-    if width is None or level is None or function not in VOI_FUNCTIONS or width <= (1.0 if function == "LINEAR" else 0.0):
+    narrowest = 1.0 if function == "LINEAR" else 0.0
+    if width is None or level is None or function not in VOI_FUNCTIONS or width <= narrowest:
         return None
     return Window("stored", width, level, "dicom_window", None if function == "LINEAR" else function, applied=True)
 

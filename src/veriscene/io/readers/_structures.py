@@ -280,8 +280,9 @@ def check_components(split: Split, known: Iterable[str], source: str, given: obj
     known = set(known)
     if not names or not known or names & known or len(names) < len(split.names):
         return
-    raise ReaderOptionError(f"components: {source} names no structure {_unknown(names, known)}; its structures are "
-                            f"{_listed(known)} (or give auto, all or none)", option="components", value=given)
+    raise ReaderOptionError(f"components: no structure of {source} is named {_unknown(names, known)}; its "
+                            f"structures are {_listed(known)} (or give auto, all or none)", option="components",
+                            value=given)
 
 
 def warn_unmatched(split: Split, source: str) -> None:
