@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from veriscene import __version__
-from veriscene.commands import fail
+from veriscene.commands import exit_code, fail
 from veriscene.commands.convert import READER_OPTION_HELP, check_reader_options, parse_reader_options
 
 app = typer.Typer(
@@ -145,8 +145,7 @@ def generate(
     from veriscene.engine import fetch, remote
     from veriscene.engine.generate import MAX_SCAN_CHUNK, generate as run_generate
     from veriscene.engine.manifest import ResumeMismatchError, RunExistsError
-    from veriscene.errors import SceneValidationError
-    from veriscene.scene.compressed import CompressedFileError
+    from veriscene.errors import DataError
 
     if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
         _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
@@ -161,8 +160,8 @@ def generate(
     first = Path(scenes[0])
     try:
         read_options = parse_reader_options(reader_option)
-    except (FileNotFoundError, KeyError) as exc:  # a synonyms file
-        _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
+    except (FileNotFoundError, KeyError, ValueError) as exc:  # a synonyms file: missing (2), malformed (1)
+        _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), exit_code(exc))
     except RuntimeError as exc:  # a synonyms file at a URL that cannot be read (RemoteError)
         _fail(str(exc), code=1)
     named = [v for v in (read_options or {}).values() if isinstance(v, str) and remote.is_url(v)]
@@ -193,7 +192,7 @@ def generate(
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, plugins=plugins,
                 progress=advance, scan_progress=scanned, counted=counted, staging=staging,
             )
-    except (SceneValidationError, CompressedFileError) as exc:  # bad data: a record, a file cut short
+    except DataError as exc:  # bad data: a record, a file cut short, a malformed label table or manifest
         _fail(str(exc), code=1)
     except (RunExistsError, ResumeMismatchError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         _fail(str(exc))
@@ -246,7 +245,7 @@ def verify(
     from veriscene.commands import local_input
     from veriscene.console import print_verify_report, progress_bar
     from veriscene.engine.runfiles import sample_count
-    from veriscene.scene.compressed import CompressedFileError
+    from veriscene.errors import DataError
     from veriscene.verify import verify as run_verify
 
     run = local_input(path)
@@ -254,7 +253,7 @@ def verify(
         with progress_bar("verifying", sample_count(run)) as advance:
             report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address,
                                 plugins=plugins)
-    except CompressedFileError as exc:  # a scene file cut short or corrupt: bad data, as a mismatch is
+    except DataError as exc:  # a scene file cut short or corrupt, a manifest unreadable: bad data, as a mismatch is
         _fail(str(exc), code=1)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))

@@ -13,7 +13,15 @@ class VerisceneError(Exception):
     """Base class of all errors veriscene raises on purpose."""
 
 
-class SceneValidationError(VerisceneError, ValueError):
+class DataError(VerisceneError, ValueError):
+    """The input's data is bad: a file malformed or cut short, a record that breaks the data model,
+    a side file (label table, synonyms, manifest) that cannot be read. A failure of the data, not
+    of the command line: the commands exit 1 on it, 2 on a bad option or a missing input
+    (`veriscene.commands.exit_code`). The message names the file, and the record and field where
+    there are ones."""
+
+
+class SceneValidationError(DataError):
     """A scene graph violates the data model.
 
     `source` is the file (or other origin), `record` the line number or record key, `field` the

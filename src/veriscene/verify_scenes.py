@@ -21,7 +21,7 @@ import orjson
 from veriscene.engine import fetch
 from veriscene.engine.manifest import input_file, scene_inputs
 from veriscene.engine.scan import stable_hash
-from veriscene.errors import SceneValidationError
+from veriscene.errors import DataError, SceneValidationError
 from veriscene.program.context import ExecutionContext
 from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
@@ -36,8 +36,13 @@ def _scenes_from_manifest(run_dir: Path) -> list[Path]:
     if not manifest_path.exists():
         raise FileNotFoundError(f"{run_dir} has no manifest.json to name its scenes: give the scene file "
                                 "with --scenes FILE (Python: scenes=...)")
-    manifest = orjson.loads(manifest_path.read_bytes())
-    return [input_file(run_dir, entry["path"]) for entry in scene_inputs(manifest["config"])]
+    try:
+        return [input_file(run_dir, entry["path"])
+                for entry in scene_inputs(orjson.loads(manifest_path.read_bytes())["config"])]
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        what = f"not valid JSON ({exc})" if isinstance(exc, orjson.JSONDecodeError) else f"not a run manifest ({exc!r})"
+        raise DataError(f"{manifest_path} is {what}, so it names no scenes: give the scene file with --scenes "
+                        "FILE (Python: scenes=...)") from None
 
 
 def run_version(samples_path: Path) -> str | None:

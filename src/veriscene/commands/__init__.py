@@ -9,13 +9,23 @@ import typer
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Say the error on stderr and exit with `code` (2: bad input or usage, 1: the run failed)."""
+    """Say the error on stderr and exit with `code` (2: a bad option or a missing input, 1: bad
+    data or a failed run; `exit_code` tells which for an exception)."""
     from rich.markup import escape
 
     from veriscene.console import err_console
 
     err_console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)  # a path whole, to copy
     raise typer.Exit(code)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error a command stops on: 1 for bad data (`errors.DataError`: a file
+    malformed or cut short, a record breaking the data model), 2 for the rest it catches (a bad
+    option value, a missing input, a usage error)."""
+    from veriscene.errors import DataError
+
+    return 1 if isinstance(exc, DataError) else 2
 
 
 def local_input(arg: str) -> Path:

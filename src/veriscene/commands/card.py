@@ -78,10 +78,10 @@ def register(app: typer.Typer) -> None:
                 facts = card_facts(path, scenes=scenes, verify=verify, workers=workers, progress=advance)
             splits = split_facts({k: local_input(v) for k, v in others.items()}, verify=verify, workers=workers)
         except (FileNotFoundError, ValueError) as exc:
-            from veriscene.scene.compressed import CompressedFileError
+            from veriscene.commands import exit_code
 
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1 if isinstance(exc, CompressedFileError) else 2) from None  # bad data: 1
+            raise typer.Exit(exit_code(exc)) from None  # bad data (DataError): 1
         target = target if target is not None else facts.run_dir / "README.md"
         path = save_card(render_card(facts, name=name, license=license, data_files=globs, card_dir=target.parent,
                                      split=split, splits=splits), target)

@@ -34,16 +34,13 @@ def register(app: typer.Typer) -> None:
         """Split scene graphs into train / validation / test files with no image (or group) in two
         of them, by a hash of each image id: run `generate` on each file for held-out benchmarks
         (Python: veriscene.split)."""
-        from veriscene.commands import fail
+        from veriscene.commands import exit_code, fail
         from veriscene.io.split import split
-        from veriscene.scene.compressed import CompressedFileError
 
         try:
             summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
-        except CompressedFileError as exc:  # a ValueError, but bad data (a file cut short), not usage
-            fail(str(exc), code=1)
-        except (FileNotFoundError, ValueError, TypeError) as exc:
-            fail(str(exc))
+        except (FileNotFoundError, ValueError, TypeError) as exc:  # bad data (DataError: a file cut short): 1
+            fail(str(exc), exit_code(exc))
         except OSError as exc:  # a broken compressed file, a full disk
             fail(str(exc), code=1)
         console = Console()

@@ -55,10 +55,9 @@ def register(app: typer.Typer) -> None:
         --results, a model's replies and scores from `veriscene eval` (Python:
         veriscene.viewer.view, veriscene.viewer.write_html)."""
         from veriscene.console import console, err_console
-        from veriscene.commands import local_input
+        from veriscene.commands import exit_code, local_input
         from veriscene.viewer import Filters, view, write_html
         from veriscene.viewer.listing import listing_href
-        from veriscene.scene.compressed import CompressedFileError
 
         run = str(local_input(run))
         needing = [name for name, given in (("--outcome", outcome), ("--freeform", freeform), ("--sort", sort),
@@ -111,7 +110,7 @@ def register(app: typer.Typer) -> None:
                  on_ready=ready)
         except (FileNotFoundError, ValueError) as exc:
             err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)  # a path whole, to copy
-            raise typer.Exit(1 if isinstance(exc, CompressedFileError) else 2)  # bad data: 1, as the README says
+            raise typer.Exit(exit_code(exc))  # bad data (DataError): 1, as the README says
         except OSError as exc:  # e.g. the port is taken, or --html below a file
             where = f"cannot write {html}" if html is not None else f"cannot serve on {host}:{port}"
             err_console.print(f"[red]error:[/] {escape(where)}: {escape(str(exc))}", soft_wrap=True)

@@ -11,6 +11,11 @@ Beside the config (so that neither the run's key nor the comparison above change
 programs as code can see it (`generator_fingerprint`): another build whose templates or wording
 changed without a version bump is then refused on resume and noted by `verify`. Manifests written
 before it have no "fingerprints": not recorded, never an error.
+
+Beside them, "source" records a digest of the code itself (`engine.source_digest`: veriscene's
+source files that generation runs, and each plugin module defining a run's generators), so wording
+or programs changed in code without a version bump (an edited editable install) are refused on
+resume too, and noted by `verify`. A manifest without it resumes as before and gains it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from veriscene.errors import DataError
+from veriscene.engine.source_digest import changed_source, recorded_source, source_refusal, source_said
 
 
 class RunExistsError(FileExistsError):
@@ -155,10 +163,10 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     try:
         manifest = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); replace the run with --overwrite "
+        raise DataError(f"{path} is not valid JSON ({exc}); replace the run with --overwrite "
                          "(generate(overwrite=True))") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("config"), dict):
-        raise ValueError(f"{path} is not a run manifest (a JSON object with a \"config\" object); replace the run "
+        raise DataError(f"{path} is not a run manifest (a JSON object with a \"config\" object); replace the run "
                          "with --overwrite (generate(overwrite=True))")
     return manifest
 
@@ -219,22 +227,28 @@ def other_release(stored: dict[str, Any], config: dict[str, Any]) -> bool:
 
 
 def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path,
-                 fingerprints: dict[str, str] | None = None) -> None:
+                 fingerprints: dict[str, str] | None = None, source: dict[str, Any] | None = None) -> None:
     """Raise ResumeMismatchError naming every difference between the stored and the new config;
     for a run another release made, both releases and the two ways on (finish it with the release
     that made it, or start afresh). `fingerprints`: this build's of the run's generators
-    (`generator_fingerprint`); a generator whose recorded one differs is refused too, named."""
+    (`generator_fingerprint`); a generator whose recorded one differs is refused too, named.
+    `source`: this process's code digest (`source_digest.source_record`); a recorded one that
+    differs is refused too, saying which code changed."""
     changed = changed_fingerprints(recorded_fingerprints(manifest), fingerprints or {})
+    code = changed_source(recorded_source(manifest), source or {})
     stored = manifest.get("config")
     if stored == config:
         if changed:
             raise ResumeMismatchError(wording_refusal(out_dir, config.get("veriscene_version"), changed))
+        if code:
+            raise ResumeMismatchError(source_refusal(out_dir, config.get("veriscene_version"), code))
         return
     stored = stored or {}
     diffs = [d for d in _differences(stored, config) if not d.startswith("veriscene_version:")]
     listed = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
     also = f"; and {wording_said(changed)}" if changed else ""
     if not other_release(stored, config):
+        also += f"; and {source_said(code)}" if code else ""
         raise ResumeMismatchError(
             f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}){also}. "
             "Use the original options, or --overwrite to start again."

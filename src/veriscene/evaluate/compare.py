@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from veriscene.errors import DataError
 from veriscene.evaluate.metrics import ANSWERED, _order, _rng
 from veriscene.evaluate.report import (
     SECTIONS,
@@ -43,7 +44,13 @@ def _load(run: Path) -> dict[str, Any]:
     path = run / "summary.json"
     if not path.exists():
         raise FileNotFoundError(f"{run} has no summary.json; run `veriscene eval` into it first")
-    return orjson.loads(path.read_bytes())
+    try:
+        summary = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); run `veriscene eval` into {run} again") from None
+    if not isinstance(summary, dict):
+        raise DataError(f"{path}: not an evaluation summary (a JSON object); run `veriscene eval` into {run} again")
+    return summary
 
 
 def _results(run: Path) -> tuple[set[str], dict[str, float], dict[str, str]]:
@@ -53,14 +60,28 @@ def _results(run: Path) -> tuple[set[str], dict[str, float], dict[str, str]]:
     family: dict[str, str] = {}
     path = run / "results.jsonl"
     if path.exists():
-        for line in path.read_bytes().splitlines():
+        for line_no, line in enumerate(path.read_bytes().splitlines(), start=1):
             if line.strip():
-                r = orjson.loads(line)
+                r = _result(line, path, line_no)
                 evaluated.add(r["id"])
                 family[r["id"]] = str(r.get("family"))
                 if r.get("status") in ANSWERED:
                     correct[r["id"]] = float(bool(r["correct"]))
     return evaluated, correct, family
+
+
+def _result(line: bytes, path: Path, line_no: int) -> dict[str, Any]:
+    """One line of a results.jsonl, checked for the fields a comparison reads (`DataError`
+    naming the file, line and field otherwise: the accuracies would be wrong without it)."""
+    try:
+        r = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise DataError(f"{path}, line {line_no}: not valid JSON ({exc})") from None
+    if not isinstance(r, dict) or not isinstance(r.get("id"), str):
+        raise DataError(f"{path}, line {line_no}, field 'id': missing or not a string")
+    if r.get("status") in ANSWERED and "correct" not in r:
+        raise DataError(f"{path}, line {line_no}, field 'correct': missing from a reply of status {r['status']!r}")
+    return r
 
 
 def paired_by_family(results: list[tuple[set[str], dict[str, float], dict[str, str]]],

@@ -35,6 +35,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.errors import DataError
+
 _FSYNC_EVERY_S = 1.0
 
 
@@ -55,10 +57,10 @@ def read_results(path: Path) -> dict[str, dict[str, Any]]:
             if line_no == len(complete):  # torn write followed by nothing else
                 _truncate(path, len(data) - len(line) - 1 - len(tail))
                 return records
-            raise ValueError(f"{path}, line {line_no}: not valid JSON ({exc}); "
+            raise DataError(f"{path}, line {line_no}: not valid JSON ({exc}); "
                              "remove the line or start a new output folder") from None
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-            raise ValueError(f"{path}, line {line_no}: field 'id' is missing")
+            raise DataError(f"{path}, line {line_no}: field 'id' is missing")
         records[record["id"]] = record
     if tail.strip():
         try:

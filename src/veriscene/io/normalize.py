@@ -29,6 +29,7 @@ from collections.abc import Mapping
 
 import orjson
 
+from veriscene.errors import DataError
 from veriscene.text import (
     COLLECTIVE_NOUNS,
     GROUP_NAMES,
@@ -93,7 +94,7 @@ class Normalizer:
             raise ValueError(f"synonym kind must be 'name', 'attribute' or 'predicate', got {kind!r}")
         for key, value in mapping.items():
             if not isinstance(key, str) or not isinstance(value, str) or not _clean(key) or not _clean(value):
-                raise ValueError(f"synonym entries must be non-empty strings, got {key!r}: {value!r}")
+                raise DataError(f"synonym entries must be non-empty strings, got {key!r}: {value!r}")
             table[_clean(key)] = _clean(value)
         self._cache.clear()
 
@@ -105,9 +106,9 @@ class Normalizer:
             try:
                 data = orjson.loads(fh.read())
             except orjson.JSONDecodeError as exc:
-                raise ValueError(f"{path}: synonym file is not valid JSON ({exc})") from None
+                raise DataError(f"{path}: synonym file is not valid JSON ({exc})") from None
         if not isinstance(data, dict):
-            raise ValueError(  # noqa: TRY004 - bad file content, reported like bad JSON
+            raise DataError(  # noqa: TRY004 - bad file content, reported like bad JSON
                 f"{path}: synonym file must hold a JSON object, got {type(data).__name__}"
             )
         sections = {"names", "attributes", "predicates"}

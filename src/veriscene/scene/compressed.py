@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Iterator
 
+from veriscene.errors import DataError
 from veriscene.scene import archives
 from veriscene.scene.archives import ZIP_MAGIC
 
@@ -59,7 +60,7 @@ def compression(path: str | os.PathLike[str]) -> str | None:
     return None if kind == "zip" else kind
 
 
-class CompressedFileError(ValueError):
+class CompressedFileError(DataError):
     """A compressed scene file that cannot be read to its end (truncated or corrupt)."""
 
 

@@ -21,13 +21,15 @@ from typing import Any
 
 import orjson
 
+from veriscene.errors import DataError
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, OnDone, Request
 
 REPLY_FIELDS = ("reply", "response", "output", "text")
 
 
 def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
-    """sample id -> reply text from a JSONL file; bad lines raise with file and line."""
+    """sample id -> reply text from a JSONL file; a bad line raises `DataError` with file and line
+    (bad data: `veriscene eval` exits 1), a missing file `ModelConfigError` (exit 2)."""
     path = Path(path)
     if not path.exists():
         raise ModelConfigError(f"replay file {path} does not exist")
@@ -39,14 +41,14 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise ModelConfigError(f"{path}, line {line_no}: not valid JSON ({exc})") from None
+                raise DataError(f"{path}, line {line_no}: not valid JSON ({exc})") from None
             if not isinstance(record, dict) or "id" not in record:
-                raise ModelConfigError(f"{path}, line {line_no}: field 'id' is missing")
+                raise DataError(f"{path}, line {line_no}: field 'id' is missing")
             field = next((f for f in REPLY_FIELDS if isinstance(record.get(f), str)), None)
             if field is None:
                 if record.get("status") == "error":
                     continue  # a failed request of an earlier run has no reply to replay
-                raise ModelConfigError(f"{path}, line {line_no}: no string field among {list(REPLY_FIELDS)}")
+                raise DataError(f"{path}, line {line_no}: no string field among {list(REPLY_FIELDS)}")
             replies[str(record["id"])] = record[field]
     return replies
 

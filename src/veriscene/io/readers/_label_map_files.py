@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
-from veriscene.errors import ReaderOptionError, SceneValidationError
+from veriscene.errors import DataError, ReaderOptionError, SceneValidationError
 from veriscene.io.readers._windows import NO_FACTS, PERCENTILE, VolumeFacts, Window, nifti_facts
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.model import RADIOLOGICAL
@@ -114,7 +114,7 @@ def find_cases(path: str | os.PathLike[str], images: str | os.PathLike[str] | No
         try:
             data = parse_json((path / "dataset.json").read_bytes())
         except ValueError as exc:
-            raise ValueError(f"{path / 'dataset.json'}: malformed JSON: {exc}") from None
+            raise DataError(f"{path / 'dataset.json'}: malformed JSON: {exc}") from None
         if isinstance(data, dict) and data.get("training"):
             if image_dir is not None:
                 raise ReaderOptionError(f"images={image_dir}: the dataset.json of {path} names each case's image "

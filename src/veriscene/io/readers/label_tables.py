@@ -30,6 +30,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.errors import DataError
+
 # the files a label map's folder may name its labels in, looked for in this order
 LABEL_TABLE_FILES = ("dataset.json", "labels.json", "labels.csv", "labels.tsv", "labels.txt", "labels.ctbl")
 _SIDES = ("left", "right")
@@ -50,9 +52,9 @@ def _label_value(raw: Any, where: str) -> int:
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise ValueError(f"{where}: label value {raw!r} is not an integer") from None
+        raise DataError(f"{where}: label value {raw!r} is not an integer") from None
     if value < 0:
-        raise ValueError(f"{where}: label value {value} is negative")
+        raise DataError(f"{where}: label value {value} is negative")
     return value
 
 
@@ -69,10 +71,10 @@ class _Table:
         if value == 0 and not name.strip():  # background needs no name
             return
         if not name.strip():
-            raise ValueError(f"{self.where}: {place}: label value {value} has an empty name")
+            raise DataError(f"{self.where}: {place}: label value {value} has an empty name")
         earlier = self.names.get(value)
         if earlier is not None and earlier != name:
-            raise ValueError(f"{self.where}: label value {value} is named twice, {earlier!r} ({self._places[value]}) "
+            raise DataError(f"{self.where}: label value {value} is named twice, {earlier!r} ({self._places[value]}) "
                              f"and {name!r} ({place}); one value must name one structure")
         self.names[value] = name
         self._places.setdefault(value, place)
@@ -86,7 +88,7 @@ def _from_json(text: str, where: str) -> _Table:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{where}: malformed JSON: {exc}") from None
+        raise DataError(f"{where}: malformed JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("labels"), (dict, list)):
         data = data["labels"]
     table = _Table(where)
@@ -94,16 +96,16 @@ def _from_json(text: str, where: str) -> _Table:
         for k, row in enumerate(data):
             place = f"labels[{k}]"
             if not isinstance(row, dict):
-                raise ValueError(f"{where}: {place}: expected {{\"value\": 1, \"name\": \"liver\"}}, got {row!r}"[:300])
+                raise DataError(f"{where}: {place}: expected {{\"value\": 1, \"name\": \"liver\"}}, got {row!r}"[:300])
             columns = {_column_key(key): key for key in row}
             value_key = next((columns[c] for c in _VALUE_COLUMNS if c in columns and c != "label"), None)
             name_key = next((columns[c] for c in _NAME_COLUMNS if c in columns and columns[c] != value_key), None)
             if value_key is None or name_key is None or not isinstance(row[name_key], str):
-                raise ValueError(f"{where}: {place}: expected a value (value, id or index) and a name, got {row!r}"[:300])
+                raise DataError(f"{where}: {place}: expected a value (value, id or index) and a name, got {row!r}"[:300])
             table.add(_label_value(row[value_key], f"{where}: {place}"), row[name_key], place)
         return table
     if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected {{value: name}}, {{name: value}} or a list of {{value, name}}, "
+        raise DataError(f"{where}: expected {{value: name}}, {{name: value}} or a list of {{value, name}}, "
                          f"optionally under 'labels'; got {type(data).__name__}")
     for key, value in data.items():
         if isinstance(value, str):
@@ -111,7 +113,7 @@ def _from_json(text: str, where: str) -> _Table:
         elif isinstance(value, int) and not isinstance(value, bool):
             table.add(_label_value(value, f"{where}: key {key!r}"), str(key), f"key {key!r}")
         else:
-            raise ValueError(f"{where}: label {key!r} maps to {value!r}; expected a name or one integer value")
+            raise DataError(f"{where}: label {key!r} maps to {value!r}; expected a name or one integer value")
     return table
 
 
@@ -153,7 +155,7 @@ def _from_rows(rows: list[list[str]], where: str) -> _Table:
     for number, row in data:
         place = f"row {number}"
         if len(row) <= max(value_col, name_col):
-            raise ValueError(f"{where}: {place}: expected value,name, got {row!r}"[:300])
+            raise DataError(f"{where}: {place}: expected value,name, got {row!r}"[:300])
         name = row[name_col].strip()
         if not name and fallback:
             name = " ".join(row[c].strip() for c in fallback if c < len(row) and row[c].strip())
@@ -185,7 +187,7 @@ def _from_lines(text: str, where: str) -> _Table:
     row; every row must be of its kind), or delimited rows."""
     lines = text.splitlines()
     if any(line.lstrip().lower().startswith("# color procedural file") for line in lines[:5]):
-        raise ValueError(f"{where}: a 3D Slicer continuous colour scale ('# Color procedural file'), not a "
+        raise DataError(f"{where}: a 3D Slicer continuous colour scale ('# Color procedural file'), not a "
                          "table of label values and names")
     rows = [(k + 1, line) for k, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
@@ -200,8 +202,8 @@ def _from_lines(text: str, where: str) -> _Table:
         found = pattern.match(line)
         if found is None:
             if number == rows[0][0]:
-                raise ValueError(f"{where}: line {number}: expected a label table row, one of {_FORMS}; got {line!r}"[:400])
-            raise ValueError(f"{where}: line {number}: expected '{expected}' as the {kind}'s first row is, "
+                raise DataError(f"{where}: line {number}: expected a label table row, one of {_FORMS}; got {line!r}"[:400])
+            raise DataError(f"{where}: line {number}: expected '{expected}' as the {kind}'s first row is, "
                              f"got {line!r}"[:400])
         name = _unquoted(found.group(2)) if kind == "ITK-SNAP" else _colour_name(found.group(2))
         table.add(int(found.group(1)), name, f"line {number}")
@@ -237,7 +239,7 @@ def read_label_table(path: str | os.PathLike[str]) -> dict[int, str]:
     else:
         table = _from_lines(text, where)
     if not table.names:
-        raise ValueError(f"{where}: no label rows; expected JSON {{value: name}} or {_FORMS}")
+        raise DataError(f"{where}: no label rows; expected JSON {{value: name}} or {_FORMS}")
     names = dict(table.names)
     names.pop(0, None)
     return names
@@ -260,7 +262,7 @@ def nifti_header_table(header: Any, where: str) -> dict[int, str]:
         try:
             root = ElementTree.fromstring(content[:_HEADER_TABLE_BYTES].rstrip(b"\0 \n"))
         except ElementTree.ParseError as exc:
-            raise ValueError(f"{where}: the label table in the NIfTI header is not well-formed XML: {exc}") from None
+            raise DataError(f"{where}: the label table in the NIfTI header is not well-formed XML: {exc}") from None
         table = {}
         for k, row in enumerate(root.iter("Label")):
             value = _label_value(row.get("Key"), f"{where}: header label table, row {k + 1}")

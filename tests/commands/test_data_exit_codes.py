@@ -1,0 +1,138 @@
+"""Bad data exits 1, a bad option or a missing input 2, across the commands (`errors.DataError`,
+`veriscene.commands.exit_code`): malformed side files (label table, synonyms), a run's manifest,
+scene files, replay and results files; the message names the file (and line and field), and no
+traceback reaches the user."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from veriscene.cli import app
+from veriscene.demo.pipeline import run_demo
+
+runner = CliRunner()
+
+
+def _says(output: str, message: str) -> bool:
+    """Whether the output says `message`, whitespace aside (rich wraps long paths)."""
+    return "".join(message.split()) in "".join(output.split())
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    run_demo(out, scenes=2, seed=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def evaluated(run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An evaluation folder of `run`, every reply replayed from its answers."""
+    root = tmp_path_factory.mktemp("eval")
+    replies = root / "replies.jsonl"
+    replies.write_bytes(b"".join(orjson.dumps({"id": s["id"], "reply": str(s["answer"])}) + b"\n"
+                                 for s in map(orjson.loads, (run / "samples.jsonl").read_bytes().splitlines())))
+    result = runner.invoke(app, ["eval", str(run), "--model", f"replay:{replies}", "--out", str(root / "out"),
+                                 "--freeform", "off"])
+    assert result.exit_code == 0, result.output
+    return root / "out"
+
+
+def _copy(folder: Path, to: Path) -> Path:
+    shutil.copytree(folder, to)
+    return to
+
+
+def _check(args: list[str], code: int, message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code, result.output
+    assert _says(result.output, message), result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def test_a_malformed_label_table_is_bad_data_for_generate_as_for_convert(tmp_path: Path) -> None:
+    """generate --from label_map -r labels=FILE of malformed JSON exited 2 where convert exits 1."""
+    labels = np.zeros((8, 8), dtype=np.uint8)
+    labels[1:5, 1:5] = 1
+    np.save(tmp_path / "map.npy", labels)
+    (tmp_path / "names.json").write_text('{"1": ')
+    for command in ("generate", "convert"):
+        out = tmp_path / f"{command}_out"
+        _check([command, str(tmp_path / "map.npy"), "--from", "label_map", "--out", str(out),
+                "-r", f"labels={tmp_path / 'names.json'}"], 1, "names.json: malformed JSON")
+
+
+def test_a_malformed_synonyms_file_is_bad_data_not_a_traceback(run: Path, tmp_path: Path) -> None:
+    """generate -r synonyms=FILE of malformed JSON ended in a ValueError traceback."""
+    (tmp_path / "synonyms.json").write_text('{"names": [1, 2')
+    _check(["generate", str(run / "scenes.jsonl"), "--out", str(tmp_path / "out"),
+            "-r", f"synonyms={tmp_path / 'synonyms.json'}"], 1, "synonyms.json: synonym file is not valid JSON")
+
+
+@pytest.mark.parametrize("command", [
+    ["verify", "RUN"], ["view", "RUN", "--html", "OUT/view.html"], ["card", "RUN", "--out", "OUT/README.md"],
+    ["generate", "RUN/scenes.jsonl", "--out", "RUN", "--resume"],
+], ids=["verify", "view", "card", "generate-resume"])
+def test_a_corrupt_manifest_is_bad_data_named(run: Path, tmp_path: Path, command: list[str]) -> None:
+    """verify and view said 'unexpected character ...' without the file, exit 2; card and generate
+    --resume exited 2."""
+    broken = _copy(run, tmp_path / "broken")
+    (broken / "manifest.json").write_text("{bad")
+    (tmp_path / "out").mkdir()
+    args = [a.replace("RUN", str(broken)).replace("OUT", str(tmp_path / "out")) for a in command]
+    _check(args, 1, f"{broken / 'manifest.json'} is not valid JSON")
+
+
+def test_score_freeform_says_a_bad_scene_line_as_bad_data(run: Path, tmp_path: Path) -> None:
+    lines = (run / "scenes.jsonl").read_bytes().splitlines()
+    (tmp_path / "scenes.jsonl").write_bytes(b"\n".join([lines[0], b'{"image_id": "x",', *lines[1:]]) + b"\n")
+    (tmp_path / "replies.jsonl").write_bytes(orjson.dumps({"image_id": orjson.loads(lines[0])["image_id"],
+                                                           "response": "A red circle."}) + b"\n")
+    _check(["score-freeform", str(tmp_path / "replies.jsonl"), "--scenes", str(tmp_path / "scenes.jsonl"),
+            "--matcher", "lexical"], 1, f"{tmp_path / 'scenes.jsonl'}, line 2: invalid JSON")
+
+
+def test_a_malformed_replay_file_is_bad_data_a_missing_one_usage(run: Path, tmp_path: Path) -> None:
+    (tmp_path / "replies.jsonl").write_text('{"id": "a", "reply": "yes"}\n{"id": \n')
+    _check(["eval", str(run), "--model", f"replay:{tmp_path / 'replies.jsonl'}", "--out", str(tmp_path / "a")],
+           1, f"{tmp_path / 'replies.jsonl'}, line 2: not valid JSON")
+    _check(["eval", str(run), "--model", f"replay:{tmp_path / 'none.jsonl'}", "--out", str(tmp_path / "b")],
+           2, f"replay file {tmp_path / 'none.jsonl'} does not exist")
+
+
+def test_eval_resuming_a_damaged_results_file_is_bad_data(run: Path, evaluated: Path, tmp_path: Path) -> None:
+    out = _copy(evaluated, tmp_path / "out")
+    with open(out / "results.jsonl", "ab") as fh:  # a bad line with another after it: no torn last write
+        fh.write(b'{"id": \n{"id": "x"}\n')
+    _check(["eval", str(run), "--model", f"replay:{evaluated.parent / 'replies.jsonl'}", "--out", str(out)],
+           1, "results.jsonl, line")
+
+
+def test_compare_names_a_damaged_summary_or_results_file(evaluated: Path, tmp_path: Path) -> None:
+    """compare said a bad summary.json without its name (exit 2), and a results line without an id
+    ended in a KeyError traceback."""
+    bad_summary = _copy(evaluated, tmp_path / "summary")
+    (bad_summary / "summary.json").write_text("{bad")
+    _check(["compare", str(evaluated), str(bad_summary)], 1, f"{bad_summary / 'summary.json'}: not valid JSON")
+    bad_results = _copy(evaluated, tmp_path / "results")
+    lines = (bad_results / "results.jsonl").read_bytes().splitlines()
+    (bad_results / "results.jsonl").write_bytes(b"\n".join([lines[0], b'{"status": "scored"}', *lines[1:]]) + b"\n")
+    _check(["compare", str(evaluated), str(bad_results)], 1,
+           f"{bad_results / 'results.jsonl'}, line 2, field 'id': missing or not a string")
+    _check(["compare", str(evaluated), str(tmp_path / "none")], 2, "has no summary.json")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["generate", "RUN/scenes.jsonl", "--out", "OUT", "--mode", "xx"], "mode must be one of"),
+    (["generate", "OUT/none.jsonl", "--out", "OUT"], "does not exist"),
+    (["verify", "RUN", "--backend", "foo"], "backend must be one of"),
+], ids=["generate-mode", "generate-missing", "verify-backend"])
+def test_usage_errors_stay_2(run: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    _check([a.replace("RUN", str(run)).replace("OUT", str(tmp_path / "out")) for a in args], 2, message)
