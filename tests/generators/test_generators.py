@@ -164,3 +164,20 @@ def test_correct_option_position_is_uniform(street, name) -> None:
         total = sum(counts)
         if total >= 200:
             assert max(abs(c / total - 1 / n_options) for c in counts) < 0.08, counts
+
+
+@pytest.mark.parametrize("name", ["grounding.box.v1", "grounding.refexp.v1"])
+def test_box_questions_say_one_way_to_answer(street, name) -> None:
+    # open questions ask for the box; with options the box convention describes the options, and
+    # the only instruction is the letter (it read "Answer with [x0, y0, x1, y1], ..." and then
+    # "Answer with the option's letter")
+    runner = SceneRunner([get_generator(name)()], VOCAB, seed=1, modes=("qa", "mc"))
+    samples = runner.run(street)
+    by_mode = {mode: [s.question for s in samples if s.meta["mode"] == mode] for mode in ("qa", "mc")}
+    assert by_mode["qa"] and by_mode["mc"]
+    for question in by_mode["qa"]:
+        assert "Answer with [x0, y0, x1, y1], coordinates normalised to 0-1" in question, question
+    for question in by_mode["mc"]:
+        assert question.count("Answer with") == 1 and question.endswith("Answer with the option's letter from "
+                                                                       "the given choices."), question
+        assert "Boxes are [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals.\nOptions:" in question

@@ -196,6 +196,11 @@ class Generator(ABC):
         """Candidate questions for this scene (may be empty): candidates, deferred candidates
         made only if picked, or batches of many deferred ones."""
 
+    def mode_slots(self, slots: dict[str, Any], mode: str) -> dict[str, Any]:
+        """The slots a question of `mode` ("qa", "mc", ...) is written with: as proposed, unless a
+        generator says something otherwise where options follow (`grounding.BoxFormatNote`)."""
+        return slots
+
     def choice_text(self, value: Any, scene: Scene) -> str:
         """How an answer value is written as a multiple-choice option."""
         if isinstance(value, bool):

@@ -205,7 +205,7 @@ class SceneRunner:
                 scene_seed: int, image_path: str | None) -> Sample | None:
         templates = gen.templates[cand.group]
         t = int(ctx.rng.integers(len(templates)))
-        question = agree(templates[t], cand.plural).format(**cand.slots)
+        question = agree(templates[t], cand.plural).format(**gen.mode_slots(cand.slots, mode))
         question = question[:1].upper() + question[1:]
         note = direction_note(ctx.scene.meta, cand.sides, cand.vertical) if cand.sides or cand.vertical else None
         if note is not None:

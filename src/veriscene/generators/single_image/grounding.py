@@ -19,10 +19,30 @@ FORMAT_NOTES = {
     "norm1000": "Answer with [x0, y0, x1, y1], coordinates as integers from 0 to 1000.",
     "pixel": "Answer with [x0, y0, x1, y1] in pixels.",
 }
+# ... and where options follow, which are answered by their letter (the note said "Answer with
+# [x0, y0, x1, y1]" and the options' line "Answer with the option's letter")
+MC_FORMAT_NOTES = {
+    "norm1": "Boxes are [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals.",
+    "norm1000": "Boxes are [x0, y0, x1, y1], coordinates as integers from 0 to 1000.",
+    "pixel": "Boxes are [x0, y0, x1, y1] in pixels.",
+}
+
+
+class BoxFormatNote:
+    """For a generator whose questions end with the box convention in their "fmt" slot: said as
+    an instruction in open questions, as a description of the options in multiple choice."""
+
+    config: Any
+
+    def mode_slots(self, slots: dict[str, Any], mode: str) -> dict[str, Any]:
+        if mode == "mc":
+            return {**slots, "fmt": MC_FORMAT_NOTES[self.config.box_format]}
+        return slots
+
 
 
 @register("grounding.box.v1", family="grounding")
-class GroundObject(Generator):
+class GroundObject(BoxFormatNote, Generator):
     """Give the bounding box of the <referring expression>."""
 
     answer_type = "box"

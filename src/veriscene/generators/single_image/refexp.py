@@ -19,7 +19,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.grounding import FORMAT_NOTES
+from veriscene.generators.single_image.grounding import FORMAT_NOTES, BoxFormatNote
 from veriscene.generators.visual import GenerousReader
 from veriscene.scene.describe import (
     Referent, _attr_nodes, _matching, _relations_from, noun_phrase, refer_by_attributes,
@@ -72,7 +72,7 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
 
 
 @register("grounding.refexp.v1", family="grounding")
-class GroundRelationalExpression(Generator):
+class GroundRelationalExpression(BoxFormatNote, Generator):
     """Give the bounding box of <the X related to the Y>, where the relation disambiguates."""
 
     answer_type = "box"
