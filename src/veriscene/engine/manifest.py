@@ -29,8 +29,8 @@ from typing import Any
 
 import orjson
 
-from veriscene.errors import DataError
 from veriscene.engine.source_digest import changed_source, recorded_source, source_refusal, source_said
+from veriscene.errors import DataError
 
 
 class RunExistsError(FileExistsError):
