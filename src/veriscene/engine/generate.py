@@ -5,6 +5,7 @@ Output folder layout:
                      mode (qa before mc); identical for any worker count, backend or resume
     manifest.json    config (inputs + sha256, seed, filled generator configs, modes, shard size,
                      version), each generator's fingerprint (`manifest.generator_fingerprint`),
+                     the digest of the code that made the samples ("source", `engine.source_digest`),
                      per-shard line ranges, sample counts and checksums
     vocabulary.json  names / attributes / predicates / co-occurrence of the input
     rejects.jsonl    scene records that were refused (level "scene"), and generators that raised an
@@ -52,6 +53,7 @@ from veriscene.engine.run_inputs import (
 )
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
+from veriscene.engine.source_digest import source_record
 from veriscene.engine.shards import SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, write_shard
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
@@ -238,9 +240,10 @@ def generate(
     key = config_key(config)
     # beside the config, not in it: the key stays, and a run made before them still resumes
     fingerprints = {g.name: generator_fingerprint(g) for g in instances}
+    source = source_record(instances)  # the code's digest: a run is finished by the code that started it
     finished = None
     if manifest is not None:
-        check_resume(manifest, config, out_dir, fingerprints)
+        check_resume(manifest, config, out_dir, fingerprints, source)
         finished = manifest if _finished(out_dir, manifest) else None
     summary = RunSummary(out_dir=str(out_dir), run_dir=str(out_dir), notes=notes)
     if finished is not None:  # resuming a run that had completed: nothing to do
@@ -262,7 +265,7 @@ def generate(
         workers = workers or 1
         # written once Ray is reached: a cluster out of reach leaves the folder as it was
         write_json(out_dir / "manifest.json", {"config": config, "key": key, "fingerprints": fingerprints,
-                                               "status": "running"})
+                                               "source": source, "status": "running"})
         try:
             scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
                                workers=workers, backend=backend, address=address, progress=scan_progress)
@@ -338,6 +341,7 @@ def generate(
         "config": config,
         "key": key,
         "fingerprints": fingerprints,
+        "source": source,
         "status": "complete",
         "counts": {"scenes": summary.scenes, "samples": summary.samples, "rejected_scenes": rejected,
                    "lines": scan.scenes, "repeats_dropped": repeats},
