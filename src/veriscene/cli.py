@@ -203,6 +203,10 @@ def generate(
     except ImportError as exc:  # an optional package a chosen option needs (zstd shards, a reader's)
         _fail(str(exc))
     print_run_summary(summary)
+    rejected = summary.rejects.get("rejected", 0)
+    if not summary.scenes and rejected:  # as convert and generate --from: no run of no samples passes
+        _fail(f"no scene read: all {rejected} scene record(s) of the input were rejected (the first are said "
+              f"above; all in {summary.rejects.get('report')})", code=1)
     if to:
         from veriscene.io.export import export
 

@@ -129,6 +129,18 @@ def test_compare_names_a_damaged_summary_or_results_file(evaluated: Path, tmp_pa
     _check(["compare", str(evaluated), str(tmp_path / "none")], 2, "has no summary.json")
 
 
+def test_generate_of_scene_records_all_rejected_fails_as_convert_does(run: Path, tmp_path: Path) -> None:
+    """A JSONL input of no readable scene made a run of no samples and exited 0 (convert and
+    generate --from exit 1 there); one bad record among good ones is still counted, exit 0."""
+    (tmp_path / "bad.jsonl").write_text('{"image_id": "a", "width": "wide", "height": 4}\n{"image_id": \n')
+    _check(["generate", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "out")], 1,
+           "no scene read: all 2 scene record(s) of the input were rejected")
+    lines = (run / "scenes.jsonl").read_text().splitlines()
+    (tmp_path / "some.jsonl").write_text("\n".join([lines[0], '{"image_id": ', *lines[1:]]) + "\n")
+    _check(["generate", str(tmp_path / "some.jsonl"), "--out", str(tmp_path / "some")], 0,
+           "1 scene record(s) rejected")
+
+
 @pytest.mark.parametrize("args, message", [
     (["generate", "RUN/scenes.jsonl", "--out", "OUT", "--mode", "xx"], "mode must be one of"),
     (["generate", "OUT/none.jsonl", "--out", "OUT"], "does not exist"),
