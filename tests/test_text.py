@@ -6,7 +6,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from veriscene.text import _unit_of, counted, inflect_engine, plural, with_article
+from veriscene.text import (
+    _unit_of, capitalise, counted, counted_plural, display_case, inflect_engine, is_uncountable, plural, region_noun,
+    unit_phrase, with_article,
+)
 
 # Words inflect has special rules for (abbreviations, "hour", "uni-", "one", single letters, ...)
 TRICKY = [
@@ -132,10 +135,11 @@ def test_relation_phrases_of_visual_genome_and_gqa_predicates() -> None:
     ("green grass", "green grass", "two patches of green grass", "patches of green grass"),
     ("sky", "sky", "two patches of sky", "patches of sky"),
     ("big water", "big water", "two patches of big water", "patches of big water"),
-    # food and drink of Visual Genome: it said "a crispy bacon", "an orange juice", "a toast"
-    ("crispy bacon", "crispy bacon", "two patches of crispy bacon", "patches of crispy bacon"),
-    ("orange juice", "orange juice", "two patches of orange juice", "patches of orange juice"),
-    ("toast", "toast", "two patches of toast", "patches of toast"),
+    # food and drink of Visual Genome: it said "a crispy bacon", "an orange juice", "a toast"; boxes of
+    # food are pieces or servings (`FOOD_UNITS`: COCO said "patches of broccoli")
+    ("crispy bacon", "crispy bacon", "two pieces of crispy bacon", "pieces of crispy bacon"),
+    ("orange juice", "orange juice", "two servings of orange juice", "servings of orange juice"),
+    ("toast", "toast", "two pieces of toast", "pieces of toast"),
     # singular nouns that end like plurals, or are their own plurals: as before
     ("bus", "a bus", "two buses", "buses"), ("glass", "a glass", "two glasses", "glasses"),
     ("cactus", "a cactus", "two cactuses", "cactuses"), ("sheep", "a sheep", "two sheep", "sheep"),
@@ -337,3 +341,43 @@ def test_kinds_of_things_are_counted_in_pieces(noun: str, one: str, two: str) ->
     assert with_article(noun) == one and counted(2, noun) == two
     assert region_noun(noun) == noun  # a region of it is named as it is, not "pieces of clothing"
     assert singular_form("spectacles") is None
+
+
+@pytest.mark.parametrize(("name", "one", "two", "many", "sentence_start"), [
+    # COCO's "tv": it said "a tv", "two tvs", "Tvs appear only in Image 2"
+    ("tv", "a TV", "two TVs", "TVs", "TVs"),
+    ("tv stand", "a TV stand", "two TV stands", "TV stands", "TV stands"),
+    ("atm", "an ATM", "two ATMs", "ATMs", "ATMs"),
+    # other COCO names, as they were
+    ("hair drier", "a hair drier", "two hair driers", "hair driers", "Hair driers"),
+    ("skis", "a pair of skis", "two pairs of skis", "pairs of skis", "Pairs of skis"),
+    ("sports ball", "a sports ball", "two sports balls", "sports balls", "Sports balls"),
+    ("dining table", "a dining table", "two dining tables", "dining tables", "Dining tables"),
+    ("potted plant", "a potted plant", "two potted plants", "potted plants", "Potted plants"),
+    ("mouse", "a mouse", "two mice", "mice", "Mice"),
+    ("scissors", "a pair of scissors", "two pairs of scissors", "pairs of scissors", "Pairs of scissors"),
+])
+def test_coco_names_in_every_form(name: str, one: str, two: str, many: str, sentence_start: str) -> None:
+    assert with_article(name) == one == counted(1, name)
+    assert counted(2, name) == two and counted_plural(name) == many
+    assert capitalise(counted_plural(name)) == sentence_start
+
+
+def test_display_case_writes_initialisms_in_capitals_only() -> None:
+    assert display_case("Are there more tvs than tv stands? Tvs") == "Are there more TVs than TV stands? TVs"
+    assert display_case("a tvmonitor in the atmosphere") == "a tvmonitor in the atmosphere"  # whole words only
+    assert unit_phrase("tv") == "TV" and region_noun("tv") == "TVs"
+
+
+@pytest.mark.parametrize(("name", "two", "many"), [
+    # boxes of food are pieces or servings (it said "two patches of broccoli"); still substances
+    ("broccoli", "two pieces of broccoli", "pieces of broccoli"),
+    ("cheese", "two pieces of cheese", "pieces of cheese"),
+    ("rice", "two servings of rice", "servings of rice"),
+    ("hot soup", "two servings of hot soup", "servings of hot soup"),
+    ("grass", "two patches of grass", "patches of grass"),  # not food: patches, as before
+])
+def test_food_is_counted_in_pieces_or_servings(name: str, two: str, many: str) -> None:
+    assert counted(2, name) == two and plural(name) == many == counted_plural(name)
+    assert with_article(name) == name == region_noun(name)  # no article: a substance
+    assert is_uncountable(name)  # never counted: "How many pieces of broccoli?" is not asked

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from veriscene.text_nouns import (
     COLLECTIVE_NOUNS,
+    FOOD_UNITS,
     GROUP_NAMES,
+    INITIALISMS,
     GROUP_UNIT,
     KEEP_PLURAL,
     MASS_NOUNS,
@@ -30,6 +32,7 @@ from veriscene.text_nouns import (
     capitalise,
     counted,
     counted_plural,
+    display_case,
     inflect_engine,
     is_mass,
     is_uncountable,
@@ -60,9 +63,10 @@ from veriscene.text_predicates import (
 )
 
 __all__ = [
-    "COLLECTIVE_NOUNS", "GROUP_NAMES", "GROUP_UNIT", "KEEP_PLURAL", "LEADING_COPULAS", "MASS_NOUNS", "MASS_UNIT", "MEANINGLESS_PREDICATES",
+    "COLLECTIVE_NOUNS", "FOOD_UNITS", "GROUP_NAMES", "GROUP_UNIT", "INITIALISMS", "KEEP_PLURAL", "LEADING_COPULAS", "MASS_NOUNS", "MASS_UNIT", "MEANINGLESS_PREDICATES",
     "PIECE_NOUNS", "PIECE_UNIT", "SAME_PLURAL", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
     "agreeing_relation_modifier", "agreeing_relation_phrase", "capitalise", "counted", "counted_plural",
+    "display_case",
     "has_subject_free_phrase", "inflect_engine", "is_action", "is_mass", "is_prepositional", "is_spatial",
     "is_uncountable", "join_words", "number_word", "plural", "predicate_key", "region_noun", "relation_modifier",
     "relation_phrase", "relation_phrase_plural", "singular_form", "takes_plural_verb", "trim_predicate",

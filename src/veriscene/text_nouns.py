@@ -7,6 +7,7 @@ Re-exported by `veriscene.text`, the place to import from.
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from types import ModuleType
@@ -53,6 +54,15 @@ UNCOUNTABLE_NOUNS = frozenset([
     "mayonnaise", "pepperoni", "ham", "sugar", "salt", "chocolate", "spinach", "celery", "garlic",
     "parsley", "dough", "skin", "bark", "rust", "paint",
 ])
+# Substances of food (of `UNCOUNTABLE_NOUNS`) whose boxes are pieces or servings, not patches:
+# COCO's broccoli is florets ("two pieces of broccoli", never "two patches of broccoli"), a box of
+# rice or soup a serving. Still substances: said without an article and never counted.
+FOOD_UNITS: dict[str, str] = {
+    **dict.fromkeys(["lettuce", "broccoli", "meat", "cheese", "bacon", "toast", "bread", "ham", "pepperoni",
+                     "chocolate", "spinach", "celery", "garlic", "parsley", "dough", "butter"], "piece"),
+    **dict.fromkeys(["rice", "pasta", "spaghetti", "cereal", "oatmeal", "yogurt", "soup", "coffee", "tea",
+                     "milk", "juice", "wine", "beer"], "serving"),
+}
 # Nouns of a kind of things, not of one thing, counted in pieces: Open Images' "Clothing",
 # "Footwear", "Food", "Sports equipment", "Luggage and bags" ("a piece of clothing", "two pieces of
 # sports equipment"; never "a clothing", "many clothings", "How many sports equipment?").
@@ -95,6 +105,20 @@ MASS_NOUNS = frozenset([
     "cloth", "textile", "carpet", "rug", "wood", "metal", "plastic", "stone", "concrete", "marble",
     "tile", "brick", "net",
 ])
+
+
+# Names that are initialisms, written in capitals wherever they are said: COCO's "tv" is "a TV",
+# "two TVs" ("Tvs" where a sentence starts with it). Others' "tv" too (Visual Genome writes both).
+INITIALISMS = frozenset(["tv", "atm", "atv", "cd", "dvd"])
+_INITIALISM = re.compile(r"\b(" + "|".join(sorted(INITIALISMS)) + r")(s?)\b", re.IGNORECASE)
+
+
+def display_case(text: str) -> str:
+    """`text` with its initialisms (`INITIALISMS`) in capitals: 'a tv stand' -> 'a TV stand',
+    'Tvs' -> 'TVs'. For display only: names and answers stay as annotated ('tv')."""
+    if _INITIALISM.search(text) is None:
+        return text
+    return _INITIALISM.sub(lambda m: m.group(1).upper() + m.group(2).lower(), text)
 
 
 def _unchecked(target: Any = None, **_options: Any) -> Any:
@@ -170,7 +194,7 @@ def _count_unit(word: str) -> str | None:
     if word in PIECE_NOUNS:
         return PIECE_UNIT
     if word in UNCOUNTABLE_NOUNS:
-        return MASS_UNIT
+        return FOOD_UNITS.get(word, MASS_UNIT)
     return GROUP_UNIT if singular_form(word) is not None else None
 
 
@@ -186,8 +210,10 @@ def _unit_of(phrase: str) -> str | None:
 @lru_cache(maxsize=65536)
 def is_uncountable(name: str) -> bool:
     """Whether `name` ends in a noun of a substance (`UNCOUNTABLE_NOUNS`): 'grass', 'blue sky'.
-    Boxes of it are patches, and "how many" of it asks how many patches were drawn."""
-    return _unit_of(name) == MASS_UNIT
+    Boxes of it are patches (pieces or servings of food: `FOOD_UNITS`), and "how many" of it asks
+    how many were drawn."""
+    phrase = _qualified(name)[0]
+    return phrase[phrase.rfind(" ") + 1:] in UNCOUNTABLE_NOUNS
 
 
 @lru_cache(maxsize=65536)
@@ -197,17 +223,17 @@ def with_article(phrase: str) -> str:
     'trees' -> 'a group of trees' (a name plural in form: one object of it is a group)."""
     unit = _unit_of(phrase)
     if unit is not None:
-        if unit == MASS_UNIT:
-            return phrase
-        return f"{_article_before(unit)} {unit} of {phrase}"
+        if is_uncountable(phrase):
+            return display_case(phrase)
+        return f"{_article_before(unit)} {unit} of {display_case(phrase)}"
     first, space, _ = phrase.partition(" ")
     if space and first.split() == [first] and first.lower() not in ("a", "an") and not phrase[-1].isspace():
         # inflect's article rules read the start of the text, never past the character after
         # its first word: every phrase of two or more words takes the article of "<first> x"
         # (unless it starts with an article, which inflect replaces). Cached per first word:
         # phrases of attributes and names are many, their first words few.
-        return f"{_article_before(first)} {phrase}"
-    return _with_article(phrase)
+        return display_case(f"{_article_before(first)} {phrase}")
+    return display_case(_with_article(phrase))
 
 
 @lru_cache(maxsize=65536)
@@ -228,12 +254,12 @@ def plural(noun_phrase: str) -> str:
     phrase, qualifier = _qualified(noun_phrase)
     head, _, last = phrase.rpartition(" ")
     if last in SAME_PLURAL:
-        return noun_phrase
+        return display_case(noun_phrase)
     unit = _count_unit(last)
     if unit is not None:
-        return f"{_plural_word(unit)} of {noun_phrase}"
+        return f"{_plural_word(unit)} of {display_case(noun_phrase)}"
     inflected = _plural_word(last)
-    return (f"{head} {inflected}" if head else inflected) + qualifier
+    return display_case((f"{head} {inflected}" if head else inflected) + qualifier)
 
 
 @lru_cache(maxsize=65536)
@@ -241,9 +267,9 @@ def region_noun(name: str) -> str:
     """How a stuff region of `name` is named, without a number: 'sky', 'brick wall' (its last word
     in `MASS_NOUNS` or `UNCOUNTABLE_NOUNS`), 'trees' (plural already), 'clothing' (`PIECE_NOUNS`),
     else the plural: 'trees'."""
-    if is_mass(name):
-        return name
-    return name if _unit_of(name) in (MASS_UNIT, GROUP_UNIT, PIECE_UNIT) else plural(name)
+    if is_mass(name) or is_uncountable(name):
+        return display_case(name)
+    return display_case(name) if _unit_of(name) in (GROUP_UNIT, PIECE_UNIT) else plural(name)
 
 
 @lru_cache(maxsize=65536)
@@ -270,7 +296,7 @@ def counted(n: int, noun_phrase: str) -> str:
         return with_article(noun_phrase)
     unit = _unit_of(noun_phrase)
     if unit is not None:
-        return f"{number_word(n)} {_plural_word(unit)} of {noun_phrase}"
+        return f"{number_word(n)} {_plural_word(unit)} of {display_case(noun_phrase)}"
     return f"{number_word(n)} {plural(noun_phrase)}"
 
 
@@ -280,7 +306,7 @@ def unit_phrase(noun_phrase: str) -> str:
     'cup' -> 'cup', 'jeans' -> 'pair of jeans', 'grass' -> 'patch of grass', 'trees' -> 'group of
     trees' ("at least one patch of grass", never "at least one grass")."""
     unit = _unit_of(noun_phrase)
-    return noun_phrase if unit is None else f"{unit} of {noun_phrase}"
+    return display_case(noun_phrase) if unit is None else f"{unit} of {display_case(noun_phrase)}"
 
 
 @lru_cache(maxsize=65536)
@@ -289,7 +315,7 @@ def counted_plural(noun_phrase: str) -> str:
     'cup' -> 'cups', 'jeans' -> 'pairs of jeans' ("How many jeans?" leaves the unit open, and
     `counted` says "two pairs of jeans"), 'grass' -> 'patches of grass', 'trees' -> 'groups of trees'."""
     unit = _unit_of(noun_phrase)
-    return plural(noun_phrase) if unit is None else f"{_plural_word(unit)} of {noun_phrase}"
+    return plural(noun_phrase) if unit is None else f"{_plural_word(unit)} of {display_case(noun_phrase)}"
 
 
 @lru_cache(maxsize=65536)

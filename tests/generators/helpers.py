@@ -14,6 +14,7 @@ from veriscene.generators.base import Deferred, one_by_one
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
 from veriscene.scene.masks import encode_mask
+from veriscene.text import display_case
 
 VOCAB = Vocabulary(
     names=Counter({"circle": 5, "square": 3, "triangle": 2, "star": 1}),
@@ -53,7 +54,8 @@ def qa(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0, templa
     out = {}
     for cand, answer in candidates(scene, name, vocab, seed, **config):
         templates = gen.templates[cand.group]
-        text = agree(templates[min(template, len(templates) - 1)], cand.plural).format(**cand.slots)  # as rendered
+        # as the runner renders it
+        text = display_case(agree(templates[min(template, len(templates) - 1)], cand.plural).format(**cand.slots))
         out[text[:1].upper() + text[1:]] = answer
     return out
 

@@ -365,3 +365,18 @@ def test_each_plane_says_what_its_directions_are(plane: str, sides_note: str, to
         said["sides"] += sideways
         said["top"] += upright
     assert said["sides"] > 10 and said["top"] > 10
+
+
+def test_questions_write_initialisms_in_capitals_and_keep_the_annotated_answer() -> None:
+    """COCO's "tv": "How many TVs are there?" (it said "tvs"); the answer stays the name."""
+    from tests.conftest import make_scene
+
+    scene = make_scene([{"name": "tv", "box": [0, 0, 10, 10]}, {"name": "tv", "box": [20, 0, 30, 10]},
+                        {"name": "cup", "box": [40, 0, 50, 10]}])
+    samples, _ = _run([scene], modes=("qa",))
+    questions = [s.question for s in samples]
+    assert questions and not any(w in q.split() for q in questions for w in ("tv", "tvs", "tv?", "tvs?", "Tvs"))
+    assert any("TVs" in q for q in questions)
+    answers = {s.task: s.answer for s in samples}
+    assert answers["spatial.extreme.v1"] == "tv"  # "Which object is furthest to the left?": the name
+    assert answers["scene_graph.caption.v1"] == "The image shows 3 objects: two TVs and a cup."

@@ -36,6 +36,7 @@ from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import ExecutionContext, SceneIndex
 from veriscene.sample import OPTION_LETTERS, Sample, sample_id
 from veriscene.scene.model import RADIOLOGICAL, Scene
+from veriscene.text import display_case
 
 if TYPE_CHECKING:
     from veriscene.engine.pool import ScenePool
@@ -205,7 +206,8 @@ class SceneRunner:
                 scene_seed: int, image_path: str | None) -> Sample | None:
         templates = gen.templates[cand.group]
         t = int(ctx.rng.integers(len(templates)))
-        question = agree(templates[t], cand.plural).format(**gen.mode_slots(cand.slots, mode))
+        # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
+        question = display_case(agree(templates[t], cand.plural).format(**gen.mode_slots(cand.slots, mode)))
         question = question[:1].upper() + question[1:]
         note = direction_note(ctx.scene.meta, cand.sides, cand.vertical) if cand.sides or cand.vertical else None
         if note is not None:
