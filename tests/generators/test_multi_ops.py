@@ -208,8 +208,9 @@ def test_describe_images() -> None:
     text = _run([_node("describe_images")], "A", "D")
     assert text == "Both images contain exactly one circle. Both images contain exactly one square."
     text = _run([_node("describe_images")], "B", "D", "A")
-    assert text == ("Every image contains circles: 2 in Image 1, 1 in Image 2 and 1 in Image 3. "
-                    "Squares appear in Image 2 and Image 3 (1 in Image 2 and 1 in Image 3). "
+    # counts in words, "one in each" where they are equal (it said "(1 in Image 2 and 1 in Image 3)")
+    assert text == ("Every image contains circles: two in Image 1, one in Image 2 and one in Image 3. "
+                    "Squares appear in Image 2 and Image 3 (one in each). "
                     "Only Image 1 contains a triangle.")
 
 
@@ -229,7 +230,7 @@ def test_describe_images_says_a_count_held_by_one_image_alone_without_ambiguity(
      "Only Image 1 contains a dog. Both images contain exactly two groups of men."),
     ([_obj("men", [0, 0, 10, 10]), _obj("group of men", [20, 0, 40, 10])],
      [_obj("group of men", [0, 0, 10, 10])],
-     "Both images contain groups of men: 2 in Image 1 and 1 in Image 2."),
+     "Both images contain groups of men: two in Image 1 and one in Image 2."),
     ([_obj("grass", [0, 0, 10, 10]), _obj("patch of grass", [20, 0, 40, 10])], [_obj("dog", [0, 0, 10, 10])],
      "Only Image 2 contains a dog. Patches of grass appear only in Image 1, which contains two patches of grass."),
     # "man" is one man, not a group: a kind of its own

@@ -157,7 +157,7 @@ def test_captions_say_many(crowded, plain) -> None:
     other = make_scene([{"name": "person", "box": [0, 0, 10, 10]}, {"name": "person", "box": [20, 0, 30, 10]},
                         {"name": "dog", "box": [40, 0, 50, 10]}], image_id="s1")
     text = describe_images(ExecutionContext([crowded, other]))
-    assert "Both images contain people: many in Image 1 and 2 in Image 2." in text
+    assert "Both images contain people: many in Image 1 and two in Image 2." in text
     assert "Both images contain exactly one dog." in text
     assert describe_images(ExecutionContext([crowded, crowded])).count("Both images contain many people.") == 1
     assert "Only Image 1 contains many people." in describe_images(

@@ -77,13 +77,13 @@ def test_captions_name_stuff_without_a_number(stuffed, plain) -> None:
     dogs = make_scene([{"name": "dog", "box": [0, 0, 10, 10]}, {"name": "tree", "box": [20, 0, 30, 10]}], image_id="s1")
     text = describe_images(ExecutionContext([stuffed, dogs]))
     assert "Only Image 1 contains sky." in text
-    assert "Both images contain trees: some in Image 1 and 1 in Image 2." in text
-    assert "Both images contain dogs: 2 in Image 1 and 1 in Image 2." in text
+    assert "Both images contain trees: some in Image 1 and one in Image 2." in text
+    assert "Both images contain dogs: two in Image 1 and one in Image 2." in text
     both = describe_images(ExecutionContext([stuffed, stuffed]))
     assert "Both images contain sky." in both and "Both images contain trees." in both
     third = make_scene([{"name": "sky", "box": [0, 0, 10, 10]}, {"name": "sky", "box": [20, 0, 30, 10]}],
                        image_id="s3")
-    assert "Sky appears in Image 1 and Image 3 (some in Image 1 and 2 in Image 3)." in describe_images(
+    assert "Sky appears in Image 1 and Image 3 (some in Image 1 and two in Image 3)." in describe_images(
         ExecutionContext([stuffed, dogs, third]))
 
 

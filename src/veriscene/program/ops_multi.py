@@ -24,7 +24,7 @@ from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, incomplete, sparse
 from veriscene.program.registry import op
 from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
-from veriscene.text import counted, is_mass, join_words, plural, region_noun, unit_phrase
+from veriscene.text import capitalise, counted, is_mass, join_words, number_word, plural, region_noun, unit_phrase
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type
 
 MAX_IMAGES = 4  # largest group the arity-specific selection ops are registered for
@@ -182,10 +182,11 @@ def _caption_kinds(names: Iterable[str]) -> dict[str, list[str]]:
 @op("describe_images", inputs=[], out=TEXT)
 def describe_images(ctx: ExecutionContext) -> str:
     """What all images of the group have in common and how they differ, object kind by object kind:
-    "Every image contains circles: 2 in Image 1, ... Only Image 2 contains a star." ("Both images
+    "Every image contains circles: two in Image 1, ... Only Image 2 contains a star." ("Both images
     contain" for two; one sentence per kind, kinds in alphabetical order, names that read alike
-    one kind (`_caption_kinds`); counts use 'Image k', 1-based; "many" where an image has a crowd
-    region of the kind, "some" where it has a stuff region: "Every image contains sky.")."""
+    one kind (`_caption_kinds`); counts in words per 'Image k' (1-based), "(one in each)" where
+    they are equal; "many" where an image has a crowd region of the kind, "some" where it has a
+    stuff region: "Every image contains sky.")."""
     if ctx.partial:  # "Only Image 2 contains a cup" would claim that the others have none
         fail("what the images hold is unknown: an image does not annotate every name in full (meta.exhaustive)")
     n = len(ctx.scenes)
@@ -210,7 +211,7 @@ def describe_images(ctx: ExecutionContext) -> str:
     stuff = {(of_kind[m], i) for m, i in stuff_names}
 
     def amount(name: str, i: int) -> str:
-        return "many" if (name, i) in crowds else "some" if (name, i) in stuff else str(counts[name][i])
+        return "many" if (name, i) in crowds else "some" if (name, i) in stuff else number_word(counts[name][i])
 
     def some(name: str, i: int) -> str:
         if (name, i) in crowds:
@@ -218,7 +219,11 @@ def describe_images(ctx: ExecutionContext) -> str:
         return region_noun(name) if (name, i) in stuff else counted(counts[name][i], name)
 
     def listed(name: str, holders: list[int]) -> str:
-        return join_words([f"{amount(name, i)} in Image {i + 1}" for i in holders])
+        # "(one in Image 2 and three in Image 3)"; the same amount in each: "(one in each)"
+        amounts = [amount(name, i) for i in holders]
+        if len(set(amounts)) == 1:
+            return f"{amounts[0]} in each"
+        return join_words([f"{a} in Image {i + 1}" for a, i in zip(amounts, holders)])
 
     def mass_kind(name: str, holders: list[int]) -> tuple[bool, str]:
         mass = any((name, i) in stuff for i in holders) and is_mass(name)  # "sky appears", not "skies appear"
@@ -251,12 +256,12 @@ def describe_images(ctx: ExecutionContext) -> str:
                 # "Only Image 2 contains three diamonds" reads as if Image 1 might hold four: the
                 # program says that no other image holds any, and how many this one holds
                 mass, kind = mass_kind(name, holders)
-                sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} only in Image {k + 1}, "
+                sentences.append(f"{capitalise(kind)} appear{'s' if mass else ''} only in Image {k + 1}, "
                                  f"which contains {some(name, k)}.")
         else:
             mass, kind = mass_kind(name, holders)
             images = join_words([f"Image {i + 1}" for i in holders])
-            sentences.append(f"{kind.capitalize()} appear{'s' if mass else ''} in {images} ({listed(name, holders)}).")
+            sentences.append(f"{capitalise(kind)} appear{'s' if mass else ''} in {images} ({listed(name, holders)}).")
     if not sentences:
         return "None of the images contains any object."
     return " ".join(sentences)
