@@ -148,6 +148,12 @@ def test_shared_description_by_meaning() -> None:
     ("building", ("white", "old", "tall"), "tall old white building"),  # "tall white old building"
     ("train", ("yellow", "long"), "long yellow train"),
     ("tree", ("leafy", "green"), "green leafy tree"),  # other untyped words stay by the noun
+    ("table", ("wooden", "brown", "small"), "small brown wooden table"),  # never "wooden brown small table"
+    # coordinate adjectives (one type) between commas; materials joined like colours
+    ("man", ("tall", "big"), "big, tall man"),  # it said "big tall man"
+    ("shirt", ("striped", "plaid", "red"), "red plaid, striped shirt"),
+    ("table", ("glass", "metal", "round"), "round glass and metal table"),  # it said "glass metal table"
+    ("train", ("old", "long", "shiny", "glossy"), "long old glossy, shiny train"),  # states each alone
 ])
 def test_noun_phrase_reads_as_english(name: str, attributes: tuple[str, ...], phrase: str) -> None:
     from veriscene.scene.describe import noun_phrase

@@ -40,11 +40,15 @@ _STATES = frozenset({
 _BEFORE_NOUN = {"on": "switched-on", "off": "switched-off"}
 
 
-def _adjective_rank(word: str) -> tuple[int, str]:
+def _adjective_kind(word: str) -> str:
+    """The type a word is ordered by: `attribute_type`, "finish" for `_FINISHES`, "state" for
+    untyped `_STATES`."""
     kind = "finish" if word in _FINISHES else attribute_type(word)
-    if kind == UNTYPED and word in _STATES:
-        kind = "state"
-    return (_ORDER.get(kind, 7), word)
+    return "state" if kind == UNTYPED and word in _STATES else kind
+
+
+def _adjective_rank(word: str) -> tuple[int, str]:
+    return (_ORDER.get(_adjective_kind(word), 7), word)
 
 
 def adjective_order(attributes: Iterable[str]) -> list[str]:
@@ -54,18 +58,34 @@ def adjective_order(attributes: Iterable[str]) -> list[str]:
 
 def noun_phrase(name: str, attributes: Sequence[str] = ()) -> str:
     """'circle', ['red', 'large'] -> 'large red circle'; 'net', ['white', 'black'] -> 'black and white
-    net' (colours of one object joined: not "black white net")."""
+    net' (colours of one object joined: not "black white net", materials too: "metal and glass
+    table"); other words of one type are coordinate adjectives, between commas: 'man', ['tall',
+    'big'] -> 'big, tall man', 'cup', ['round', 'square'] -> 'round, square cup'."""
     return _noun_phrase(name, tuple(attributes))
+
+
+# Types whose words, several on one object, say parts of it ("black and white", "metal and
+# glass"): joined by "and". Other typed words are joined by commas; untyped words as they are.
+_JOINED_TYPES = frozenset({"color", "material"})
+# Words of unknown type, and the states (age, length, state: "a long old train"), are of several
+# kinds: each said alone.
+_UNJOINED = frozenset({UNTYPED, "state"})
 
 
 @lru_cache(maxsize=65536)
 def _noun_phrase(name: str, attributes: tuple[str, ...]) -> str:
     # cached: generators phrase the same few objects over and over
     ordered = sorted(attributes, key=_adjective_rank)
-    words = [_BEFORE_NOUN.get(w, w) for w in ordered]
-    colours = [k for k, w in enumerate(ordered) if attribute_type(w) == "color"]  # adjacent in `ordered`
-    if len(colours) > 1:
-        words[colours[0]:colours[-1] + 1] = [join_words(list(dict.fromkeys(words[colours[0]:colours[-1] + 1])))]
+    words: list[str] = []
+    run: list[str] = []  # words of one known type, adjacent in `ordered`
+    for k, w in enumerate(ordered):
+        run.append(_BEFORE_NOUN.get(w, w))
+        kind = _adjective_kind(w)
+        if k + 1 < len(ordered) and kind not in _UNJOINED and _adjective_kind(ordered[k + 1]) == kind:
+            continue
+        unique = list(dict.fromkeys(run))
+        words.append(join_words(unique) if kind in _JOINED_TYPES else ", ".join(unique))
+        run = []
     words.append(name)
     return " ".join(words)
 
