@@ -240,3 +240,13 @@ def test_describe_images_says_a_count_held_by_one_image_alone_without_ambiguity(
 def test_describe_images_says_names_that_read_alike_as_one_kind(first, second, expected) -> None:
     scenes = [Scene.from_objects(i, 200, 100, objs) for i, objs in (("a", first), ("b", second))]
     assert execute([_node("describe_images")], ExecutionContext(scenes)) == expected
+
+
+def test_describe_images_capitalises_a_kind_without_lowering_the_rest() -> None:
+    # COCO's "tv": it said "Tvs appear only in Image 1" (str.capitalize) and "(1 in Image 1 and 1 in Image 2)"
+    first = [_obj("tv", [0, 0, 10, 10]), _obj("tv", [20, 0, 30, 10]), _obj("cup", [40, 0, 50, 10])]
+    second = [_obj("dog", [0, 0, 10, 10]), _obj("cup", [20, 0, 30, 10])]
+    scenes = [Scene.from_objects(i, 200, 100, objs) for i, objs in (("a", first), ("b", second))]
+    assert execute([_node("describe_images")], ExecutionContext(scenes)) == (
+        "Both images contain exactly one cup. Only Image 2 contains a dog. "
+        "TVs appear only in Image 1, which contains two TVs.")
