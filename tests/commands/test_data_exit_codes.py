@@ -145,6 +145,8 @@ def test_generate_of_scene_records_all_rejected_fails_as_convert_does(run: Path,
     (["generate", "RUN/scenes.jsonl", "--out", "OUT", "--mode", "xx"], "mode must be one of"),
     (["generate", "OUT/none.jsonl", "--out", "OUT"], "does not exist"),
     (["verify", "RUN", "--backend", "foo"], "backend must be one of"),
-], ids=["generate-mode", "generate-missing", "verify-backend"])
+    # a misspelt mode matched no sample: exit 0, 'no sample matches the filters given'
+    (["view", "RUN", "--html", "OUT.html", "--mode", "captions"], "mode must be one of qa, mc, caption, got 'captions'"),
+], ids=["generate-mode", "generate-missing", "verify-backend", "view-mode"])
 def test_usage_errors_stay_2(run: Path, tmp_path: Path, args: list[str], message: str) -> None:
     _check([a.replace("RUN", str(run)).replace("OUT", str(tmp_path / "out")) for a in args], 2, message)

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from veriscene.sample import MODES
+
 FREEFORM_FIELDS = ("helpfulness", "truthfulness", "hallucinations")
 
 # A result's outcome, from `veriscene eval`'s status and correctness; the filter "incorrect" keeps
@@ -89,6 +91,8 @@ class Filters:
     sort: str = ""  # "helpfulness" or "truthfulness": lowest first, ties in run order ("": run order)
 
     def __post_init__(self) -> None:
+        if self.mode and self.mode not in MODES:  # a misspelt mode would match nothing, unsaid
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.outcome and self.outcome not in (*OUTCOMES, "incorrect"):
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)} or incorrect (wrong or parse_failed), "
                              f"got {self.outcome!r}")
