@@ -16,6 +16,7 @@ from veriscene import __version__
 from veriscene.card import CardFacts
 from veriscene.engine.manifest import scene_inputs, wording_said
 from veriscene.engine.remote import is_url
+from veriscene.engine.source_digest import source_said
 from veriscene.engine.reproduce import generate_command, read_stamp
 
 _LISTED_FILES = 20  # input files listed one by one in a card (the manifest lists all)
@@ -167,4 +168,7 @@ def verification(facts: CardFacts) -> str:
     if v is not None and v.wording_changed:
         body += (f" Note: {wording_said(v.wording_changed)}, so their questions may be worded otherwise than veriscene "
                  f"{__version__} as installed words them (the answers are checked by program all the same).")
+    if v is not None and v.code_changed:
+        body += (f" Note: {source_said(v.code_changed)}, so its questions may be worded otherwise than this code words "
+                 "them (the answers are checked by program all the same).")
     return "## Verification\n\n" + body

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from veriscene import __version__
 from veriscene.engine.manifest import wording_said
+from veriscene.engine.source_digest import source_said
 from veriscene.engine.summary import RunSummary
 from veriscene.verify import VerifyReport
 
@@ -304,3 +305,6 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
         console.print(f"[yellow]note: {escape(wording_said(report.wording_changed))}: their samples' questions "
                       "may be worded otherwise than this build words them; the answers were checked by program "
                       "all the same[/]")
+    if report.code_changed:
+        console.print(f"[yellow]note: {escape(source_said(report.code_changed))}: the run's questions may be worded "
+                      "otherwise than this code words them; the answers were checked by program all the same[/]")

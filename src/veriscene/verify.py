@@ -22,6 +22,7 @@ from veriscene.generators.plugins import load_plugins
 from veriscene.generators.registry import get_generator
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
+from veriscene.engine import source_digest
 from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
 from veriscene.engine.manifest import (
     changed_fingerprints, generator_fingerprint, read_manifest, recorded_fingerprints,
@@ -34,7 +35,8 @@ from veriscene.verify_scenes import (
 
 __all__ = [
     # defined here
-    "CHUNK_SIZE", "Problem", "VerifyReport", "answers_equal", "verify", "verify_chunk", "wording_changed",
+    "CHUNK_SIZE", "Problem", "VerifyReport", "answers_equal", "code_changed", "verify", "verify_chunk",
+    "wording_changed",
     # moved to `verify_scenes`
     "SCENE_CACHE", "ParsedScenes", "SceneIndex", "SceneLookup", "_parse", "_scenes_from_manifest", "resolve_inputs",
     "run_version",
@@ -67,6 +69,9 @@ class VerifyReport:
     # generators whose fingerprint in the run's manifest differs from this build's: their questions
     # were worded by other templates (a note, not a failure: the answers are checked by program)
     wording_changed: list[str] = field(default_factory=list)
+    # the code that differs from the code that made the run (its digest in the manifest's "source",
+    # `veriscene.engine.source_digest`): "veriscene" and plugin modules; a note, not a failure
+    code_changed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -210,6 +215,9 @@ def verify(
     `report.wording_changed` names the run's generators whose fingerprint in the manifest
     (`veriscene.engine.manifest.generator_fingerprint`) differs from this build's: their
     templates or wording changed since the run was made (a note; `ok` does not depend on it).
+    `report.code_changed` likewise names the code whose digest the manifest records otherwise
+    (`veriscene.engine.source_digest.code_changed`): "veriscene" (a run of this release) or a
+    plugin module imported here.
     `progress(n)` is called as samples are done. `workers` > 1 (or `backend` "ray", on the
     cluster at `address` or a local one): the samples are checked `chunk_size` at a time on
     worker processes or Ray tasks, each sent with the lines of the scenes it needs (the workers
@@ -231,10 +239,12 @@ def verify(
         report = _verify_parallel(samples_path, scenes_path, progress, workers, backend, address, chunk_size,
                                   cache, files, specs)
         report.made_by, report.wording_changed = run_version(samples_path), wording_changed(samples_path)
+        report.code_changed = code_changed(samples_path)
         return report
     lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
     report, stopped = VerifyReport(files=files, made_by=run_version(samples_path),
-                                   wording_changed=wording_changed(samples_path)), list[Problem]()
+                                   wording_changed=wording_changed(samples_path),
+                                   code_changed=code_changed(samples_path)), list[Problem]()
     try:
         for line_no, line in _readable_lines(samples_path, files, stopped):
             report.samples += 1
@@ -289,6 +299,18 @@ def wording_changed(samples_path: Path) -> list[str]:
         except KeyError:
             continue
     return changed_fingerprints(recorded, current)
+
+
+def code_changed(samples_path: Path) -> list[str]:
+    """What of the code that decides samples differs from the code that made the run
+    (`veriscene.engine.source_digest.code_changed`); none without a readable manifest."""
+    from veriscene import __version__
+
+    try:
+        manifest = read_manifest(samples_path if samples_path.is_dir() else samples_path.parent)
+    except ValueError:
+        return []
+    return source_digest.code_changed(manifest, __version__)
 
 
 def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]],

@@ -147,3 +147,19 @@ def source_refusal(out_dir: Path, this: Any, changed: list[str]) -> str:
             "and resuming would mix samples of two versions of the code in one run. Finish it with the code the run "
             "started with (the same command with --resume), or start a new output folder with this code "
             "(--overwrite, or another --out). Nothing was written.")
+
+
+def code_changed(manifest: dict[str, Any] | None, version: str) -> list[str]:
+    """What of the code a run's manifest records (`changed_source`) differs in this process:
+    veriscene's only when the run was made by release `version` (another release differs anyway,
+    and is said as such), a plugin module's only when it is imported here (`verify --plugins`)."""
+    recorded = recorded_source(manifest)
+    config = manifest.get("config") if isinstance(manifest, dict) else None
+    current: dict[str, Any] = {"plugins": {}}
+    if isinstance(config, dict) and config.get("veriscene_version") == version:
+        current["veriscene"] = veriscene_digest()
+    for module in recorded.get("plugins", {}):
+        digest = module_digest(module)
+        if digest is not None:
+            current["plugins"][module] = digest
+    return changed_source(recorded, current)
