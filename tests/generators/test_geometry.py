@@ -161,4 +161,4 @@ def test_extreme_attribute_questions_need_the_extreme() -> None:
     ])
     got = qa(scene, "spatial.extreme.v1")
     assert "What color is the topmost hexagon?" not in got and "What color is the bottommost hexagon?" not in got
-    assert got["What finish is the topmost hexagon?"] == "shiny"
+    assert got["What kind of surface does the topmost hexagon have?"] == "shiny"

@@ -63,7 +63,7 @@ def test_multihop_two_hops() -> None:
     )
     got = qa(scene, "scene_graph.multihop.v1")
     assert got["What color is the object the batter is holding?"] == "brown"
-    assert got["What material is the object the batter is holding?"] == "wooden"
+    assert got["What is the material of the object the batter is holding?"] == "wooden"
     # a second hop from the subject's side: the first said on its own (nested, it read "the object
     # the object the batter is holding is to the left of")
     assert got["The batter is holding an object. What color is the object this object is to the left of?"] == "white"

@@ -243,15 +243,16 @@ def _lamps() -> Scene:
     # it asked "What size is the white lamp?" (and "How big is the grass?") answered "tall"
     ("attribute.query.v1", "Is the white lamp tall or short?", "tall"),
     ("attribute.query.v1", "What size is the couch?", "large"),  # a size is still a size
-    ("spatial.extreme.v1", "What height is the leftmost lamp?", "tall"),
-    ("scene_graph.multihop.v1", "What height is the object that is next to the couch?", "tall"),
+    # then "What height is the leftmost lamp?" (`kind_group`: the "height" templates)
+    ("spatial.extreme.v1", "Is the leftmost lamp tall or short?", "tall"),
+    ("scene_graph.multihop.v1", "Is the object that is next to the couch tall or short?", "tall"),
 ])
 def test_a_height_is_asked_as_a_height(generator: str, question: str, answer: str) -> None:
     got = qa(_lamps(), generator)
     if question.startswith("Is the white lamp"):  # either wording of the "height" templates
         question = next(q for q in got if "white lamp" in q and "tall or short" in q)
     assert got[question] == answer
-    assert not any(a in ("tall", "short") and "size" in q for q, a in got.items()), got
+    assert not any(a in ("tall", "short") and ("size" in q or "height" in q) for q, a in got.items()), got
 
 
 def test_multihop_names_the_object_without_asking_which_object_is_the_object() -> None:
@@ -261,3 +262,26 @@ def test_multihop_names_the_object_without_asking_which_object_is_the_object() -
     assert got["Name the object the square is near."] == "diamond"
     assert got["Name the object that is near the diamond."] == "square"
     assert not any(q.startswith("Which object is the object") for q in got), sorted(got)
+
+
+def _chairs() -> Scene:
+    return make_scene([
+        {"name": "chair", "box": [10, 10, 30, 90], "attributes": ["wooden", "shiny", "striped"]},
+        {"name": "chair", "box": [150, 10, 170, 50], "attributes": ["metal", "matte", "plain"]},
+        {"name": "table", "box": [40, 50, 140, 90], "attributes": ["large"]},
+    ], [(0, "next to", 2)])
+
+
+@pytest.mark.parametrize(("generator", "question", "answer"), [
+    # it asked "What material is the leftmost chair?", "What finish is ...?", "What pattern is ...?"
+    ("spatial.extreme.v1", "What is the leftmost chair made of?", "wooden"),
+    ("spatial.extreme.v1", "What kind of surface does the leftmost chair have?", "shiny"),
+    ("spatial.extreme.v1", "What pattern does the leftmost chair have?", "striped"),
+    ("scene_graph.multihop.v1", "What is the material of the object that is next to the table?", "wooden"),
+    ("scene_graph.multihop.v1", "What kind of surface does the object that is next to the table have?", "shiny"),
+    ("scene_graph.multihop.v1", "What pattern does the object that is next to the table have?", "striped"),
+])
+def test_attribute_kinds_are_asked_as_english_asks_them(generator: str, question: str, answer: str) -> None:
+    got = qa(_chairs(), generator)
+    assert got[question] == answer
+    assert not any(re.match(r"What (material|finish|pattern) is\b", q) and "made of" not in q for q in got), got

@@ -62,6 +62,14 @@ def asked_kind(kind: str, value: str) -> str:
     return SUBKINDS.get(value, kind) if attribute_type(value) == kind else kind
 
 
+def kind_group(kind: str, value: str, templates: dict[str, Any], default: str, suffix: str = "") -> str:
+    """The template group that asks for `value`'s kind as English does where a generator has one
+    ("height" + suffix: "Is the leftmost lamp tall or short?", "material": "What is ... made
+    of?"), else `default` + suffix ("What color is ...?")."""
+    group = asked_kind(kind, value) + suffix
+    return group if group in templates else default + suffix
+
+
 def name_set_nodes(builder: ProgramBuilder, name: str, attributes: Sequence[str] = (), image: int = 0) -> int:
     """Append scene -> filter_name -> filter_attribute*; return the Objects node index."""
     node = builder.add("scene", args=[image])

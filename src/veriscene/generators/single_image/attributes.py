@@ -8,7 +8,7 @@ from typing import Iterable
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
-from veriscene.generators.common import asked_kind, name_query, referent_query, sample_up_to
+from veriscene.generators.common import asked_kind, kind_group, name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.program.ops import one_value
@@ -59,9 +59,10 @@ class QueryAttribute(Generator):
     def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
         own = ctx.scene.attributes[i]
         distractors = wrong_attributes(ctx.vocab, kind, value, own)
-        asked = asked_kind(kind, value)  # "height" of a tall lamp: the "typed" templates say it
-        group = asked if asked in self.templates else "typed"
-        return Candidate(None, {"the_ref": ref.the, "kind": asked}, group=group, distractors=distractors,
+        # "height" of a tall lamp: "Is the lamp tall or short?"; the "typed" templates say others
+        group = kind_group(kind, value, self.templates, "typed")
+        return Candidate(None, {"the_ref": ref.the, "kind": asked_kind(kind, value)}, group=group,
+                         distractors=distractors,
                          expected=value, plural=plural_slots(the_ref=ref),
                          build=partial(referent_query, (ref,), "query_attribute", (kind,)))
 

@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import add_unique, asked_kind
+from veriscene.generators.common import add_unique, asked_kind, kind_group
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without, wrong_attributes
@@ -86,6 +86,12 @@ def _chain_text(anchor: str, name: str, chain: list[Hop]) -> tuple[str, str]:
     return setup, _phrase("this object", "object", chain[1])
 
 
+def _with_setup(templates: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """The templates and, as group + "_then", each after a {setup} sentence that says the first
+    hop first (`_chain_text`)."""
+    return {**templates, **{f"{group}_then": tuple(f"{{setup}} {t}" for t in ts) for group, ts in templates.items()}}
+
+
 @register("scene_graph.multihop.v1", family="scene_graph")
 class MultiHop(Generator):
     """What <kind> is the object <relation> the <anchor>? (one or two relation hops)"""
@@ -94,17 +100,21 @@ class MultiHop(Generator):
     requires = ("relations", "relations_in_full")
     Config = MultiHopConfig
     description = "Multi-hop questions chaining objects, relations and attributes."
-    templates = {
+    templates = _with_setup({
         "name": ("What kind of object is {chain}?", "What is {chain}? Name the object.",
                  "Name {chain}."),
         "attribute": ("What {kind} is {chain}?", "What is the {kind} of {chain}?",
                       "Tell me the {kind} of {chain}."),
-        # the first hop said first (`_chain_text`)
-        "name_then": ("{setup} What kind of object is {chain}?", "{setup} What is {chain}? Name the object.",
-                      "{setup} Name {chain}."),
-        "attribute_then": ("{setup} What {kind} is {chain}?", "{setup} What is the {kind} of {chain}?",
-                           "{setup} Tell me the {kind} of {chain}."),
-    }
+        # kinds English asks otherwise (`kind_group`): not "What height is the object on the table?"
+        "height": ("Is {chain} tall or short?", "Would you say {chain} is tall or short?",
+                   "Tell me whether {chain} is tall or short."),
+        "material": ("What is the material of {chain}?", "What material is {chain} made of?",
+                     "Tell me what material {chain} is made of."),
+        "finish": ("What kind of surface does {chain} have?", "What is the surface finish of {chain}?",
+                   "Tell me the surface finish of {chain}."),
+        "pattern": ("What pattern does {chain} have?", "What is the pattern on {chain}?",
+                    "Tell me the pattern on {chain}."),
+    })
 
     def _hops(self, ctx: GenContext, reader: GenerousReader) -> dict[int, list[Hop]]:
         """Object -> hops from it that lead to exactly one object, over every spelling of the
@@ -165,7 +175,8 @@ class MultiHop(Generator):
         attr = one_value(ctx.scene.attributes[end], kind)
         assert attr is not None, "attribute questions are proposed only for a single value"
         wrong = wrong_attributes(ctx.vocab, kind, attr)
-        return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group="attribute" + then, expected=attr,
+        group = kind_group(kind, attr, self.templates, "attribute", then)
+        return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group=group, expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
 

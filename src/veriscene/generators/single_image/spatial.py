@@ -18,7 +18,7 @@ import numpy as np
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import asked_kind, name_set_nodes
+from veriscene.generators.common import asked_kind, kind_group, name_set_nodes
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import wrong_attributes
 from veriscene.program.builder import ProgramBuilder
@@ -269,6 +269,12 @@ class SpatialExtreme(Generator):
         # `one_ext` after "the one": "the one furthest to the left", "the one that is the tiniest"
         # (it said "the one tiniest")
         "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {one_ext}?"),
+        # kinds English asks otherwise (`kind_group`): not "What height is the leftmost lamp?"
+        "height": ("Is the {ext} {name} tall or short?", "Among the {names}, is the one {one_ext} tall or short?"),
+        "material": ("What is the {ext} {name} made of?", "Among the {names}, what is the one {one_ext} made of?"),
+        "finish": ("What kind of surface does the {ext} {name} have?",
+                   "Among the {names}, what kind of surface does the one {one_ext} have?"),
+        "pattern": ("What pattern does the {ext} {name} have?", "Among the {names}, what pattern does the one {one_ext} have?"),
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
@@ -314,6 +320,7 @@ class SpatialExtreme(Generator):
         slots = {"ext": ext, "one_ext": one_ext, "kind": asked_kind(kind, answer), "name": name,
                  "names": plural(name)}
         wrong = wrong_attributes(ctx.vocab, kind, answer)
-        return Candidate(None, slots, group="attribute", distractors=wrong, plural=plural_slots(name=name),
+        group = kind_group(kind, answer, self.templates, "attribute")
+        return Candidate(None, slots, group=group, distractors=wrong, plural=plural_slots(name=name),
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),
                          sides=which in SIDEWAYS, vertical=which in UPRIGHT)
