@@ -1,7 +1,7 @@
 """Bad data exits 1, a bad option or a missing input 2, across the commands (`errors.DataError`,
 `veriscene.commands.exit_code`): malformed side files (label table, synonyms), a run's manifest,
-scene files, replay and results files; the message names the file (and line and field), and no
-traceback reaches the user."""
+replay and results files, an input of no valid record; the message names the file (and line and
+field), and no traceback reaches the user. One bad scene line is said and counted, not fatal."""
 
 from __future__ import annotations
 
@@ -90,13 +90,37 @@ def test_a_corrupt_manifest_is_bad_data_named(run: Path, tmp_path: Path, command
     _check(args, 1, f"{broken / 'manifest.json'} is not valid JSON")
 
 
-def test_score_freeform_says_a_bad_scene_line_as_bad_data(run: Path, tmp_path: Path) -> None:
+def _scenes_with_a_bad_line(run: Path, tmp_path: Path) -> Path:
+    """The run's scenes with a line of malformed JSON second."""
     lines = (run / "scenes.jsonl").read_bytes().splitlines()
     (tmp_path / "scenes.jsonl").write_bytes(b"\n".join([lines[0], b'{"image_id": "x",', *lines[1:]]) + b"\n")
-    (tmp_path / "replies.jsonl").write_bytes(orjson.dumps({"image_id": orjson.loads(lines[0])["image_id"],
-                                                           "response": "A red circle."}) + b"\n")
-    _check(["score-freeform", str(tmp_path / "replies.jsonl"), "--scenes", str(tmp_path / "scenes.jsonl"),
-            "--matcher", "lexical"], 1, f"{tmp_path / 'scenes.jsonl'}, line 2: invalid JSON")
+    return tmp_path / "scenes.jsonl"
+
+
+def test_score_freeform_skips_and_counts_a_bad_scene_line(run: Path, tmp_path: Path) -> None:
+    """One bad scene line stopped the scoring (exit 2); it is now said and counted, the rest scored."""
+    scenes = _scenes_with_a_bad_line(run, tmp_path)
+    image_id = orjson.loads(scenes.read_bytes().splitlines()[0])["image_id"]
+    (tmp_path / "replies.jsonl").write_bytes(orjson.dumps({"image_id": image_id, "response": "A red circle."}) + b"\n")
+    result = runner.invoke(app, ["score-freeform", str(tmp_path / "replies.jsonl"), "--scenes", str(scenes),
+                                 "--matcher", "lexical"])
+    assert result.exit_code == 0, result.output
+    assert _says(result.stderr, f"skipped scene {scenes}, line 2: invalid JSON")
+    summary = orjson.loads(result.stdout)
+    assert (summary["n"], summary["rejected_scenes"]) == (1, 1)
+
+
+def test_eval_free_form_scoring_skips_and_counts_a_bad_scene_line(run: Path, evaluated: Path,
+                                                                   tmp_path: Path) -> None:
+    """eval --freeform read the scenes after every request was made, and one bad line ended the run
+    there (no summary, no report)."""
+    scenes = _scenes_with_a_bad_line(run, tmp_path)
+    result = runner.invoke(app, ["eval", str(run), "--model", f"replay:{evaluated.parent / 'replies.jsonl'}",
+                                 "--out", str(tmp_path / "out"), "--scenes", str(scenes), "--freeform", "lexical"])
+    assert result.exit_code == 0, result.output
+    assert _says(result.stderr, f"warning 1 scene line(s) not read (first: {scenes}, line 2: invalid JSON")
+    freeform = orjson.loads((tmp_path / "out" / "summary.json").read_bytes())["freeform"]
+    assert freeform["rejected_scenes"] == 1 and freeform["n"] > 0
 
 
 def test_a_malformed_replay_file_is_bad_data_a_missing_one_usage(run: Path, tmp_path: Path) -> None:

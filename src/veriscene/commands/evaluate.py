@@ -167,6 +167,11 @@ def register(app: typer.Typer) -> None:
                               f"listed in {escape(str(out))}/rejects.jsonl",
                               soft_wrap=True, markup=True, highlight=False)
         say_repeated([RepeatedScene(**r) for r in result.summary.get("repeated_scenes") or []])
+        freeform_summary = result.summary.get("freeform") or {}
+        if freeform_summary.get("rejected_scenes"):  # their images' free-form replies were not scored
+            err_console.print(f"[yellow]warning[/] {freeform_summary['rejected_scenes']} scene line(s) not read "
+                              f"(first: {escape(freeform_summary['rejected_scene_examples'][0])}): the free-form "
+                              "replies on their images are not scored", soft_wrap=True, markup=True, highlight=False)
         if cut_text(result.summary):  # on stderr too: the report on stdout runs to a few screens
             err_console.print(f"[yellow]warning[/] {escape(cut_text(result.summary))}", soft_wrap=True, markup=True,
                               highlight=False)
@@ -247,6 +252,12 @@ def register(app: typer.Typer) -> None:
                   "the free-form ones (status not_scored)", 1)
         console.print_json(orjson.dumps(report.summary()).decode())
         say_repeated(report.repeated)  # on stderr: standard output stays one JSON document (`| jq` works)
+        for message in report.rejected_scenes[:10]:  # the replies on their images are skipped below
+            err_console.print(f"[yellow]skipped scene[/] {escape(message)}", soft_wrap=True, markup=True,
+                              highlight=False)
+        if len(report.rejected_scenes) > 10:
+            err_console.print(f"[yellow]skipped scene[/] and {len(report.rejected_scenes) - 10} more lines",
+                              highlight=False)
         if report.scored_by_program:
             err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {escape(str(responses))}: "
                               "answers `veriscene "

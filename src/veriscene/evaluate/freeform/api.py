@@ -88,6 +88,7 @@ class FreeformReport:
     scored_by_program: int | None = None
     # scenes left out for an image id an earlier scene file gave (`scene_map.load_scene_map`)
     repeated: list[RepeatedScene] = field(default_factory=list)
+    rejected_scenes: list[str] = field(default_factory=list)  # scene lines not read: file, line, field: reason
 
     def summary(self, n_boot: int = 1000) -> dict[str, Any]:
         helpful = [r["helpfulness"] for r in self.records]
@@ -95,6 +96,8 @@ class FreeformReport:
         left_out = {} if self.scored_by_program is None else {"scored_by_program": self.scored_by_program}
         if self.repeated:
             left_out["repeated_scenes"] = len(self.repeated)
+        if self.rejected_scenes:
+            left_out["rejected_scenes"] = len(self.rejected_scenes)
         return {
             "n": len(self.records), "extractor": self.extractor, "matcher": self.matcher,
             "helpfulness": float(np.mean(helpful)) if helpful else None,
@@ -335,7 +338,8 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
     items, rejected, by_program = _read_responses(path)
-    scene_map, repeated = load_scene_map(scenes if scenes is not None else _run_scenes(samples, path))
+    bad_scenes: list[str] = []
+    scene_map, repeated = load_scene_map(scenes if scenes is not None else _run_scenes(samples, path), bad_scenes)
     by_id = _samples_by_id(samples, path, items)
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
     for line_no, rec, images, text in items:
@@ -347,7 +351,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
                                                matcher=matcher, model=model)
     report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program,
-                            repeated=repeated)
+                            repeated=repeated, rejected_scenes=bad_scenes)
     for (line_no, rec, item), score in zip(usable, scores):
         if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
             report.rejected.append({"line": line_no, "id": rec.get("id"),
@@ -372,7 +376,8 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
         _, scenes_path = resolve_inputs(samples_path, scenes)
     except FileNotFoundError as exc:
         return {"skipped": f"free-form replies not scored: {exc}"}
-    scene_map, repeated = load_scene_map(scenes_path)
+    bad_scenes: list[str] = []
+    scene_map, repeated = load_scene_map(scenes_path, bad_scenes)
     pending = [r for r in records if r["status"] == "not_scored" and r["image_ids"]
                and all(i in scene_map for i in r["image_ids"])]
     wanted = {r["id"] for r in pending}
@@ -383,11 +388,12 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
         if not isinstance(item, str):
             todo.append((r, item))
     scores, ext_name, match_name = score_texts([x for _, x in todo], scene_map, matcher=matcher)
-    report = FreeformReport(extractor=ext_name, matcher=match_name, repeated=repeated)
+    report = FreeformReport(extractor=ext_name, matcher=match_name, repeated=repeated, rejected_scenes=bad_scenes)
     for (r, _), s in zip(todo, scores):
         report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
                                "image_ids": list(r["image_ids"]), **s.to_dict()})
     if out is not None:
         with open(out, "wb") as fh:
             fh.writelines(orjson.dumps(rec) + b"\n" for rec in report.records)
-    return {**report.summary(), "unscorable": sum(r["status"] == "not_scored" for r in records) - len(todo)}
+    return {**report.summary(), "unscorable": sum(r["status"] == "not_scored" for r in records) - len(todo),
+            **({"rejected_scene_examples": bad_scenes[:5]} if bad_scenes else {})}

@@ -89,10 +89,13 @@ def repeated_in_files(files: str | os.PathLike[str] | Sequence[str | os.PathLike
     return repeated
 
 
-def load_scene_map(scenes: ScenesArg) -> tuple[dict[str, Scene], list[RepeatedScene]]:
+def load_scene_map(scenes: ScenesArg,
+                   rejected: list[str] | None = None) -> tuple[dict[str, Scene], list[RepeatedScene]]:
     """(image id -> Scene, the scenes left out for an image id given before) from scene files (a
     file, a folder, a glob pattern or a list of them: as `veriscene.read_scenes` reads them, in that
-    order), scenes, or such a dict (taken as it is)."""
+    order), scenes, or such a dict (taken as it is). A line of a file that is no valid scene raises
+    SceneValidationError naming file, line and field; with `rejected` given, that message is
+    appended to it instead and reading goes on (a long run counts a bad record, never dies of it)."""
     if isinstance(scenes, dict):
         return scenes, []
     items = scenes if isinstance(scenes, (str, os.PathLike)) else list(scenes)
@@ -101,7 +104,8 @@ def load_scene_map(scenes: ScenesArg) -> tuple[dict[str, Scene], list[RepeatedSc
     if isinstance(items, (str, os.PathLike)) or (items and all(isinstance(s, (str, os.PathLike)) for s in items)):
         repeated = []
         for file in scene_paths(items):  # FileNotFoundError / ValueError naming what is missing or given twice
-            repeated += _first_of_each(((str(file), s.image_id, s) for s in read_scenes(file)), found, origin)
+            scenes_read = read_scenes(file, None if rejected is None else (lambda exc: rejected.append(str(exc))))
+            repeated += _first_of_each(((str(file), s.image_id, s) for s in scenes_read), found, origin)
         return found, repeated
     return found, _first_of_each(((None, s.image_id, s) for s in items), found, origin)
 
