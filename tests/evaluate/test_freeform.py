@@ -66,6 +66,10 @@ def test_a_reply_with_reasoning_is_scored_by_its_answer(demo_run, wrap) -> None:
     ("The circle is beneath the star, which is above the square.",
      {"circle", "star", "square", "circle below star", "star above square"}),
     ("I see two tiny triangles.", {"triangle", "triangle is tiny", "2 x tiny triangle"}),
+    # coordinate adjectives as captions say them (it read "black and white" as white, "big, tall" as tall)
+    ("A big, tall star is near a black and white circle.",
+     {"star", "star is big", "star is tall", "circle", "circle is black", "circle is white",
+      "big tall star near black white circle"}),
 ])
 def test_rule_extractor(text, expected) -> None:
     lex = Lexicon()

@@ -207,6 +207,11 @@ class RuleExtractor:
             if normalize_phrase(tokens[j]) in self.lexicon.attributes:
                 attributes.append(normalize_phrase(tokens[j]))
             j += 1
+            # coordinate adjectives, as captions say them: "a big, tall man"; "and" between words of
+            # one type ("a black and white net", "a glass and metal table")
+            if (attributes and j + 2 < len(tokens) and tokens[j] in (",", "and") and self._adjective_at(tokens, j + 1)
+                    and (tokens[j] == "," or vocab.attribute_type(tokens[j + 1]) == vocab.attribute_type(attributes[-1]))):
+                j += 1
         if j >= len(tokens) or not tokens[j].isalpha():
             return max(j - i, 1), None, negated
         for words in self._multiword_names:
@@ -227,6 +232,12 @@ class RuleExtractor:
             attributes.append(head)
             j, name = j + 1, singular(tokens[j + 1])
         return j + 1 - i, Mention(name, tuple(attributes), count), negated
+
+    def _adjective_at(self, tokens: Sequence[str], j: int) -> bool:
+        """Whether tokens[j] is an attribute word before more of a noun phrase (not a name, not
+        the phrase's end): the word after a comma or "and" that goes on with the adjectives."""
+        return (not self._is_name(tokens[j]) and normalize_phrase(tokens[j]) in self.lexicon.attributes
+                and tokens[j + 1].isalpha() and tokens[j + 1] != "and")
 
     def _is_modifier(self, tokens: Sequence[str], j: int) -> bool:
         """Whether tokens[j] is an attribute word or a non-object adjective before a head noun."""
