@@ -173,7 +173,8 @@ def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyRe
         return
     ctx = lookup.context(image_ids)  # type: ignore[arg-type]
     if ctx is None:
-        report.problems.append(Problem(line_no, sample.id, "missing_scene", detail=f"no valid scene for {image_ids}"))
+        report.problems.append(Problem(line_no, sample.id, "missing_scene",
+                                       detail=lookup.why_missing(image_ids)))  # type: ignore[arg-type]
         return
     try:
         found = execute(sample.program, ctx)

@@ -83,6 +83,7 @@ class SceneIndex:
 
     def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
         paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+        self._paths = paths
         hashes, offsets = array("Q"), array("q")
         offset = 0
         # a compressed file cannot be seeked in, nor several read as one: their lines are copied
@@ -118,6 +119,23 @@ class SceneIndex:
             found.append(self._fh.readline())
             k += 1
         return found
+
+    def place(self, image_id: str, line: bytes) -> tuple[str, int] | None:
+        """(file, line number) of `line`, one `lines(image_id)` returned, for a message; None when
+        several files are read as one (their lines are numbered together). It counts the lines
+        before it: for errors only."""
+        if len(self._paths) > 1:
+            return None
+        h = np.uint64(stable_hash(image_id))
+        k = int(np.searchsorted(self._hashes, h))
+        while k < len(self._hashes) and self._hashes[k] == h:
+            offset = int(self._offsets[k])
+            self._fh.seek(offset)
+            if self._fh.readline() == line:
+                self._fh.seek(0)
+                return str(self._paths[0]), self._fh.read(offset).count(b"\n") + 1
+            k += 1
+        return None
 
     def close(self) -> None:
         self._fh.close()
@@ -155,6 +173,16 @@ def _parse(line: bytes) -> Scene | None:
         return None
 
 
+def _fault(line: bytes) -> SceneValidationError | None:
+    """Why a scene line (one that has an image id: `SceneIndex` holds no other) is no valid scene;
+    None when it is one."""
+    try:
+        scene_from_dict(orjson.loads(line))
+    except SceneValidationError as exc:
+        return exc
+    return None
+
+
 class SceneLookup:
     """image ids -> an execution context over their scenes, parsed from the lines of a
     `SceneIndex` (the scene files), or from lines given (`of_lines`: a chunk's scenes, sent to a
@@ -187,6 +215,21 @@ class SceneLookup:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return ctx
+
+    def why_missing(self, image_ids: Sequence[str]) -> str:
+        """Why `context(image_ids)` is None, for a message: the first image without a scene in the
+        scene files, or whose scene line is no valid scene ("FILE, line N, field F: reason")."""
+        for image_id in image_ids:
+            lines = self._lines(image_id)
+            if not lines:
+                return f"no scene of {image_id} in the scene files"
+            if self._parsed.find(image_id, lines) is None:
+                fault = next((f for f in map(_fault, lines) if f is not None), None)
+                if fault is None:  # a line of another id (a hash collision) or a scene of other id
+                    return f"no scene of {image_id} in the scene files"
+                where = self._index.place(image_id, lines[0]) if self._index is not None else None
+                return f"the scene of {image_id} is not valid: {fault.located(*where) if where else fault}"
+        return f"no valid scene for {list(image_ids)}"
 
     def close(self) -> None:
         if self._index is not None:

@@ -123,6 +123,18 @@ def test_eval_free_form_scoring_skips_and_counts_a_bad_scene_line(run: Path, eva
     assert freeform["rejected_scenes"] == 1 and freeform["n"] > 0
 
 
+def test_verify_says_why_a_scene_is_not_valid(run: Path, tmp_path: Path) -> None:
+    """verify said 'no valid scene for [ids]' of every sample of an invalid scene, not which one nor why."""
+    lines = (run / "scenes.jsonl").read_bytes().splitlines()
+    broken = orjson.loads(lines[1])
+    broken["width"] = "wide"
+    (tmp_path / "scenes.jsonl").write_bytes(b"\n".join([lines[0], orjson.dumps(broken), *lines[2:]]) + b"\n")
+    result = runner.invoke(app, ["verify", str(run), "--scenes", str(tmp_path / "scenes.jsonl")])
+    assert result.exit_code == 1, result.output
+    assert _says(result.output, f"the scene of {broken['image_id']} is not valid: {tmp_path / 'scenes.jsonl'}, line 2, "
+                                "field 'width': width must be a positive integer, got 'wide'")
+
+
 def test_a_malformed_replay_file_is_bad_data_a_missing_one_usage(run: Path, tmp_path: Path) -> None:
     (tmp_path / "replies.jsonl").write_text('{"id": "a", "reply": "yes"}\n{"id": \n')
     _check(["eval", str(run), "--model", f"replay:{tmp_path / 'replies.jsonl'}", "--out", str(tmp_path / "a")],

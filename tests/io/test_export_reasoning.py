@@ -63,8 +63,20 @@ def test_a_sample_whose_scene_is_missing_is_skipped_and_named(demo: Path, tmp_pa
     summary = export(demo, tmp_path / "cot.json", "llava", reasoning=True, scenes=tmp_path / "three.jsonl")
     missing = [s for s in _samples(demo).values() if any(i["id"] == first for i in s["images"])]
     assert missing and summary.samples_skipped == len(missing)
-    assert summary.errors[0].startswith(f"sample {missing[0]['id']}: no reasoning, its scene(s) ")
-    assert first in summary.errors[0]
+    assert summary.errors[0].startswith(f"sample {missing[0]['id']}: no reasoning, no scene of {first} in the "
+                                        f"scene files ({tmp_path / 'three.jsonl'})")
+
+
+def test_a_sample_whose_scene_is_invalid_is_skipped_with_the_reason(demo: Path, tmp_path: Path) -> None:
+    """It was said to be 'not in' the scene file, which holds it (an invalid one)."""
+    lines = (demo / "scenes.jsonl").read_bytes().splitlines()
+    broken = orjson.loads(lines[1])
+    broken["width"] = "wide"
+    (tmp_path / "scenes.jsonl").write_bytes(b"\n".join([lines[0], orjson.dumps(broken), *lines[2:]]) + b"\n")
+    summary = export(demo, tmp_path / "cot.json", "llava", reasoning=True, scenes=tmp_path / "scenes.jsonl")
+    assert summary.samples_skipped > 0
+    assert (f"no reasoning, the scene of {broken['image_id']} is not valid: {tmp_path / 'scenes.jsonl'}, line 2, "
+            "field 'width': width must be a positive integer, got 'wide'") in summary.errors[0]
 
 
 @pytest.mark.parametrize("program", [7, None, "describe_scene", ["describe_scene"], [{"op": "describe_scene"}]])

@@ -73,8 +73,9 @@ def with_reasoning(samples: Iterator[dict[str, Any]], scene_files: Sequence[Path
             ids = [str(image.get("id")) for image in record.get("images") or [] if isinstance(image, dict)]
             ctx = lookup.context(ids) if ids else None
             if ctx is None:
-                counts.skipped.append(f"sample {record.get('id')}: no reasoning, its scene(s) {', '.join(ids) or '(none)'} "
-                                      f"are not in {', '.join(str(f) for f in scene_files)}")
+                why = lookup.why_missing(ids) if ids else "it names no image"
+                counts.skipped.append(f"sample {record.get('id')}: no reasoning, {why} "
+                                      f"({', '.join(str(f) for f in scene_files)})")
                 continue
             try:
                 text = rationale(record, ctx)
