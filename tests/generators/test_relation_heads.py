@@ -66,7 +66,7 @@ def test_multihop_two_hops() -> None:
     assert got["What is the material of the object the batter is holding?"] == "wooden"
     # a second hop from the subject's side: the first said on its own (nested, it read "the object
     # the object the batter is holding is to the left of")
-    assert got["The batter is holding an object. What color is the object this object is to the left of?"] == "white"
+    assert got["The batter is holding an object, and that object is to the left of another object. What color is the other object?"] == "white"
     assert got["What kind of object is the object that is holding the bat?"] == "batter"
 
 

@@ -61,9 +61,9 @@ def test_multihop_second_hop_from_the_subject_side_says_the_first_on_its_own() -
     got = _questions(scene, "scene_graph.multihop.v1")
     # subject, subject: it read "What kind of object is the object the object the zebra is laying
     # on is under?"
-    assert got["The zebra is laying on an object. What kind of object is the object this object is under?"] == "tree"
-    assert got["The zebra is laying on an object. What color is the object this object is under?"] == "green"
-    assert got["The bird holds an object. What kind of object is the object this object is under?"] == "tree"
+    assert got["The zebra is laying on an object, and that object is under another object. What kind of object is the other object?"] == "tree"
+    assert got["The zebra is laying on an object, and that object is under another object. What color is the other object?"] == "green"
+    assert got["The bird holds an object, and that object is under another object. What kind of object is the other object?"] == "tree"
     # a second hop from the object's side nests to the right, and stays one phrase
     assert got["What kind of object is the object that holds the object the zebra is laying on?"] == "bird"
     assert not any(q.count("the object the object") or "is laying on is" in q for q in got), sorted(got)
@@ -76,7 +76,7 @@ def test_multihop_first_hop_from_the_object_side_said_on_its_own() -> None:
     # from the house: the object above it (the kite), then the object holding that: right-nested
     assert got["What kind of object is the object that holds the object that is above the house?"] == "girl"
     # from the girl: what she holds, then what that is above: said in two sentences
-    assert got["The girl holds an object. What kind of object is the object this object is above?"] == "house"
+    assert got["The girl holds an object, and that object is above another object. What kind of object is the other object?"] == "house"
 
 
 def test_multihop_verbs_agree_with_names_plural_in_form() -> None:

@@ -2,7 +2,7 @@
 
     What color is the object the batter is holding?
     What kind of object is the object that is below the object the large square is on top of?
-    The zebra is lying on an object. What color is the object this object is next to?
+    The zebra is lying on an object, and that object is next to another object. What color is the other object?
 
 A chain starts at an anchor described by its name and attributes, follows one or two relations
 (either direction: "the object that is left of X" or "the object X is holding") and asks for the
@@ -11,14 +11,16 @@ generous visual reading (`visual.GenerousReader`), and a chain never ends on its
 
 A second hop taken from the subject's side would nest one clause inside another ("the object the
 object the zebra is lying on is next to", "the object the object that holds the cup is on"),
-which nobody can read: the first hop is then said in a sentence of its own, and the question asks
-about "the object this object is next to" (template groups "name_then", "attribute_then").
+which nobody can read: both hops are then said in a sentence of their own ("The zebra is lying on
+an object, and that object is next to another object."), and the question asks about "the other
+object" (template groups "name_then", "attribute_then"; "the object this object is next to" left
+a reader unsure which object "this object" was).
 
 A predicate that needs its subject's noun ("of": "the leg is a leg of the table";
 `text.has_subject_free_phrase`) is followed only from the anchor's subject side, where the
 subject is the anchor and its name is said ("the object the leg is a leg of"). Elsewhere the
-subject is "an object", "this object" or the one asked about, and it read "the object that is
-of the table" or "the object this object is an object of".
+subject is "an object", "that object" or the one asked about, and it read "the object that is
+of the table" or "that object is an object of another object".
 """
 
 from __future__ import annotations
@@ -72,18 +74,20 @@ def _phrase(current: str, name: str, hop: Hop) -> str:
 
 def _chain_text(anchor: str, name: str, chain: list[Hop]) -> tuple[str, str]:
     """(sentence said first, or ""; phrase of the chain's end) for a chain from the anchor
-    phrased `anchor` (named `name`). A second hop from the subject's side follows a first hop
-    said in a sentence of its own ("The zebra is lying on an object.", "An object holds the
-    cup.") and refers to where it led as "this object": nested, the clauses are unreadable."""
+    phrased `anchor` (named `name`). A second hop from the subject's side is said with the first
+    in a sentence of their own ("The zebra is lying on an object, and that object is under
+    another object.", "An object holds the cup, and that object is on another object.") and the
+    chain's end is "the other object": nested, the clauses are unreadable."""
     first = chain[0]
     if len(chain) == 1 or chain[1].side == "object":
         phrase = _phrase(anchor, name, first)
         return "", phrase if len(chain) == 1 else _phrase(phrase, "object", chain[1])
     if first.side == "object":
-        setup = f"An object {relation_phrase(first.predicate)} {anchor}."
+        setup = f"An object {relation_phrase(first.predicate)} {anchor}"
     else:
-        setup = capitalise(f"{anchor} {agreeing_relation_phrase(name, first.predicate)} an object.")
-    return setup, _phrase("this object", "object", chain[1])
+        setup = capitalise(f"{anchor} {agreeing_relation_phrase(name, first.predicate)} an object")
+    second = agreeing_relation_phrase("object", chain[1].predicate)
+    return f"{setup}, and that object {second} another object.", "the other object"
 
 
 def _with_setup(templates: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
