@@ -141,13 +141,13 @@ def test_any_of_a_thing_plural_in_form_is_one_pair() -> None:
 # ---- extremes and relations --------------------------------------------------------------------
 
 def test_extreme_size_after_the_one() -> None:
-    # it read "Among the circles, what color is the one tiniest?"
+    # it read "Among the circles, what color is the one tiniest?", then "... the one that is the tiniest?"
     scene = make_scene([
         {"name": "circle", "box": [10, 10, 20, 20], "attributes": ["red"]},
         {"name": "circle", "box": [100, 10, 190, 90], "attributes": ["blue"]},
     ])
     got = qa(scene, "spatial.extreme.v1", _vocab(scene), template=1)
-    assert got["Among the circles, what color is the one that is the tiniest?"] == "red"
+    assert got["Among the circles, what color is the one that is the smallest?"] == "red"
     assert got["Among the circles, what color is the one that is the biggest?"] == "blue"
     assert got["Among the circles, what color is the one furthest to the left?"] == "red"
     # an image of one kind is not asked which object is the biggest: "circle" answers it unseen

@@ -33,7 +33,7 @@ _PHRASES = {
     "topmost": ("topmost", "closest to the top of the image"),
     "bottommost": ("bottommost", "closest to the bottom of the image"),
     "largest": ("largest", "the biggest"),
-    "smallest": ("smallest", "the tiniest"),
+    "smallest": ("smallest", "the smallest"),  # not "the tiniest": a small house is not tiny
 }
 
 
@@ -266,7 +266,7 @@ class SpatialExtreme(Generator):
     templates = {
         "name": ("What is the {ext} object in the image?", "Which object is {ext_adv}?",
                  "Name the {ext} object in this picture."),
-        # `one_ext` after "the one": "the one furthest to the left", "the one that is the tiniest"
+        # `one_ext` after "the one": "the one furthest to the left", "the one that is the smallest"
         # (it said "the one tiniest")
         "attribute": ("What {kind} is the {ext} {name}?", "Among the {names}, what {kind} is the one {one_ext}?"),
         # kinds English asks otherwise (`kind_group`): not "What height is the leftmost lamp?"
