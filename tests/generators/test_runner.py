@@ -379,4 +379,4 @@ def test_questions_write_initialisms_in_capitals_and_keep_the_annotated_answer()
     assert any("TVs" in q for q in questions)
     answers = {s.task: s.answer for s in samples}
     assert answers["spatial.extreme.v1"] == "tv"  # "Which object is furthest to the left?": the name
-    assert answers["scene_graph.caption.v1"] == "The image shows 3 objects: two TVs and a cup."
+    assert answers["scene_graph.caption.v1"] == "The image shows three objects: two TVs and a cup."

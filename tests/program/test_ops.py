@@ -112,6 +112,6 @@ def test_depth_ops_need_depth() -> None:
 
 def test_describe_scene_mentions_objects_and_relations(street) -> None:
     text = run(street, lambda b: b.add("describe_scene", args=[0]))
-    assert text.startswith("The image shows 4 objects: a large shiny red circle, a large matte blue square")
+    assert text.startswith("The image shows four objects: a large shiny red circle, a large matte blue square")
     assert "The large circle is to the left of the square." in text
     assert "The square is to the right of" not in text  # converse pairs are stated once

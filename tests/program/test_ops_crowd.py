@@ -149,7 +149,7 @@ def test_relative_position_of_a_crowd_region_fails(crowded) -> None:
 
 
 def test_captions_say_many(crowded, plain) -> None:
-    assert scene_caption(plain).startswith("The image shows 5 objects: three people,")
+    assert scene_caption(plain).startswith("The image shows five objects: three people,")
     caption = scene_caption(crowded)
     assert caption.startswith("The image shows many people, a dog and a ball")
     assert "5 objects" not in caption

@@ -96,7 +96,7 @@ def test_nothing_annotated_in_full() -> None:
 
 
 def test_texts_and_referents(partial, full) -> None:
-    assert scene_caption(full).startswith("The image shows 4 objects:")
+    assert scene_caption(full).startswith("The image shows four objects:")
     caption = scene_caption(partial)
     assert caption.startswith("The image shows ") and "objects" not in caption
     assert "at least two cups" in caption and "a brown dog" in caption and "a table" in caption

@@ -69,7 +69,7 @@ def test_stuff_regions_do_not_hide_what_fills_a_box(stuffed) -> None:
 
 
 def test_captions_name_stuff_without_a_number(stuffed, plain) -> None:
-    assert scene_caption(plain).startswith("The image shows 5 objects:")
+    assert scene_caption(plain).startswith("The image shows five objects:")
     caption = scene_caption(stuffed)
     # left to right by centre: the trees (a region of them and one tree), the dogs, the sky
     assert caption == "The image shows trees, two dogs and sky."

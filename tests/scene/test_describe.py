@@ -169,7 +169,7 @@ def test_captions_and_referring_expressions_use_the_noun_phrase() -> None:
         {"name": "lamp", "box": [150, 10, 170, 50], "attributes": ["off", "black"]},
     ], [(1, "near", 0)])
     assert scene_caption(scene) == (
-        "The image shows 3 objects: a black and white net, a switched-on black lamp and a switched-off "
+        "The image shows three objects: a black and white net, a switched-on black lamp and a switched-off "
         "black lamp. The switched-on lamp is near the net.")
     index = SceneIndex(scene)
     assert refer(index, 2).phrase == "switched-off lamp"

@@ -33,7 +33,7 @@ def test_caption_states_a_relation_once_over_its_spellings() -> None:
          {"name": "cup", "box": [90, 40, 110, 60], "attributes": []}],
         [(0, "holding", 1), (0, "holds", 1), (0, "hold", 1)],
     )
-    assert scene_caption(scene) == "The image shows 2 objects: a man and a cup. The man holds the cup."
+    assert scene_caption(scene) == "The image shows two objects: a man and a cup. The man holds the cup."
 
 
 def test_scene_spellings_merge_only_spellings() -> None:

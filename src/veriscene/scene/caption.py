@@ -18,6 +18,7 @@ from veriscene.text import (
     counted,
     has_subject_free_phrase,
     join_words,
+    number_word,
     plural,
     region_noun,
     relation_phrase,
@@ -64,7 +65,8 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     else:
         listed = join_words([counted(n, p) for p, n in groups.items()])
         total = len(scene)
-        sentences = [f"The image shows {total} object{'s' if total != 1 else ''}: {listed}."]
+        # "one object", "five objects" (it said "1 object"), "33 objects"
+        sentences = [f"The image shows {number_word(total)} object{'s' if total != 1 else ''}: {listed}."]
     emitted = 0
     seen: set[tuple[int, str, int]] = set()
     stated: set[tuple[int, str, int]] = set()  # (subject, predicate_key, object) said
