@@ -51,6 +51,24 @@ def test_counts_and_distributions(run_dir) -> None:
     assert "options" not in report.vocabulary and "circle" in report.vocabulary
 
 
+def test_the_first_unreadable_line_is_named_alike_on_any_number_of_workers(tmp_path, monkeypatch) -> None:
+    """The report counted unreadable lines and the command said '1 unreadable lines', not where."""
+    from veriscene import stats as module
+    from veriscene.cli import app
+
+    rows = [orjson.dumps(record("object.count.v1", "counting", k, "int", f"How many {k}?")) for k in range(400)]
+    lost = {k: v for k, v in record("object.count.v1", "counting", 1, "int", "How many?").items() if k != "answer"}
+    rows[300:300] = [b"", orjson.dumps(lost), b"{broken"]  # lines 301 (blank), 302 and 303
+    (tmp_path / "samples.jsonl").write_bytes(b"\n".join(rows) + b"\n")
+    monkeypatch.setattr(module, "PART_BYTES", 4_000)  # the unreadable lines in a part that does not start the file
+    one, two = stats(tmp_path / "samples.jsonl"), stats(tmp_path / "samples.jsonl", workers=2)
+    first = f"{tmp_path / 'samples.jsonl'}, line 302: field 'answer' missing"
+    assert one.first_unreadable == two.first_unreadable == first
+    assert one.unreadable == two.unreadable == 2
+    result = CliRunner().invoke(app, ["stats", str(tmp_path / "samples.jsonl"), "--no-chart"])
+    assert result.exit_code == 0 and "2 unreadable line(s) left out (first: " in result.output
+
+
 def test_percentile_nearest_rank() -> None:
     from collections import Counter
 

@@ -37,11 +37,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from veriscene.engine.runfiles import Part, part_lines, reported, sample_lines, sample_parts
+from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
 
 CATEGORICAL = ("bool", "int", "str", "str_set", "image_index")  # answers that repeat: distributions
@@ -137,6 +137,7 @@ def percentile(histogram: Counter[int], q: float) -> float:
 class StatsReport:
     samples: int = 0
     unreadable: int = 0
+    first_unreadable: str = ""  # "FILE, line N: reason" of the first unreadable line (not in `to_dict`)
     per_task: Counter[str] = field(default_factory=Counter)
     per_family: Counter[str] = field(default_factory=Counter)
     per_mode: Counter[str] = field(default_factory=Counter)
@@ -183,6 +184,7 @@ class StatsReport:
         """Add the report of the samples that follow (a worker's part): the report of all."""
         self.samples += other.samples
         self.unreadable += other.unreadable
+        self.first_unreadable = self.first_unreadable or other.first_unreadable
         self.per_task.update(other.per_task)
         self.per_family.update(other.per_family)
         self.per_mode.update(other.per_mode)
@@ -301,7 +303,10 @@ def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = 
         raise ValueError(f"workers must be at least 1, got {workers}")
     source = readable(run)
     if workers == 1:
-        return stats_of(line for _, line in reported(sample_lines(source), progress)).done()
+        report = StatsReport()
+        for part in sample_parts(source, size=None):  # whole files: lines numbered as a worker's part numbers them
+            report.merge(stats_of(reported(_numbered(part), progress), part))
+        return report.done()
     from veriscene.engine.backends import ordered_map
 
     report = StatsReport()
@@ -314,19 +319,35 @@ def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = 
 
 def part_stats(part: Part) -> StatsReport:
     """The report of one part of a run's samples (what a worker of `stats(workers=N)` does)."""
-    return stats_of(line for line in part_lines(part) if line.strip())
+    return stats_of(_numbered(part), part)
 
 
-def stats_of(lines: Iterable[bytes]) -> StatsReport:
-    """The report of these sample lines (what a worker of `stats(workers=N)` does)."""
+def _numbered(part: Part) -> Iterator[tuple[int, bytes]]:
+    """(index in the part, line) of its lines that are not blank."""
+    return ((k, line) for k, line in enumerate(part_lines(part)) if line.strip())
+
+
+def stats_of(lines: Iterable[tuple[int, bytes]], part: Part | None = None) -> StatsReport:
+    """The report of these sample lines, each with its index in `part` (what a worker of
+    `stats(workers=N)` does); with `part`, the first unreadable one is named by file and line."""
     report = StatsReport()
-    for line in lines:
+    for k, line in lines:
         try:
-            record = orjson.loads(line)
-            report.add(record)
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            report.add(orjson.loads(line))
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             report.unreadable += 1
+            if part is not None and not report.first_unreadable:
+                why = (f"not JSON ({exc})" if isinstance(exc, orjson.JSONDecodeError) else
+                       f"field {exc} missing" if isinstance(exc, KeyError) else f"not a sample record ({exc})")
+                report.first_unreadable = f"{_line_of(part, k)}: {why}"
     return report
+
+
+def _line_of(part: Part, k: int) -> str:
+    """"FILE, line N" of the `k`-th line of a part (0-based): it counts the lines before the part."""
+    with open(part.file, "rb") as fh:
+        before = fh.read(part.start).count(b"\n")
+    return f"{part.file}, line {before + k + 1}"
 
 
 def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:

@@ -52,8 +52,10 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
     for n, entry in report_dict["mc_letters"].items():
         counts = ", ".join(f"{k} {v}" for k, v in entry["counts"].items())
         console.print(f"multiple choice, {n} options: {escape(counts)} (max deviation {entry['max_deviation_points']:.1f} points)")
-    if report_dict["unreadable"]:
-        console.print(f"[yellow]{report_dict['unreadable']} unreadable lines[/yellow]")
+    if report_dict["unreadable"]:  # left out of every count above
+        first = report_dict.get("first_unreadable")
+        console.print(f"[yellow]{report_dict['unreadable']} unreadable line(s) left out[/yellow]"
+                      + (f" (first: {escape(first)})" if first else ""), soft_wrap=True)
     if chart is not None:
         console.print(f"chart: {chart}", markup=False)
 
@@ -89,6 +91,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
         data = report.to_dict()
+        if report.first_unreadable:  # "FILE, line N: reason"
+            data["first_unreadable"] = report.first_unreadable
         png = None
         if chart:
             folder = path if path.is_dir() else path.parent
