@@ -97,6 +97,19 @@ def _scenes_with_a_bad_line(run: Path, tmp_path: Path) -> Path:
     return tmp_path / "scenes.jsonl"
 
 
+@pytest.mark.parametrize("command", [["stats", "RUN", "--no-chart"], ["export", "RUN", "--to", "llava", "--out", "OUT"],
+                                     ["eval", "RUN", "--model", "replay:OUT/none.jsonl", "--out", "OUT/eval"]],
+                         ids=["stats", "export", "eval"])
+def test_a_corrupt_manifest_of_a_sharded_run_is_bad_data_named(run: Path, tmp_path: Path, command: list[str]) -> None:
+    """Its shards are found through the manifest: 'unexpected character ...' without the file (eval: exit 2)."""
+    result = runner.invoke(app, ["generate", str(run / "scenes.jsonl"), "--out", str(tmp_path / "run"),
+                                 "--shard-format", "zstd", "--shard-size", "1", "-g", "object.count.v1"])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "run" / "manifest.json").write_text("{bad")
+    args = [a.replace("RUN", str(tmp_path / "run")).replace("OUT", str(tmp_path / "out")) for a in command]
+    _check(args, 1, f"{tmp_path / 'run' / 'manifest.json'} is not valid JSON")
+
+
 def test_score_freeform_skips_and_counts_a_bad_scene_line(run: Path, tmp_path: Path) -> None:
     """One bad scene line stopped the scoring (exit 2); it is now said and counted, the rest scored."""
     scenes = _scenes_with_a_bad_line(run, tmp_path)

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, TypeVar
 import orjson
 
 from veriscene.engine.codecs import read_lines
-from veriscene.engine.manifest import file_sha256
+from veriscene.engine.manifest import file_sha256, read_manifest
 from veriscene.engine.shards import finished_sidecar, shard_path
 from veriscene.scene.compressed import CompressedFileError
 
@@ -100,8 +100,7 @@ def sample_parts(path: str | os.PathLike[str], size: int | None = 32 << 20) -> l
     if path.is_file() or (path / SAMPLES_FILE).is_file():
         file = path if path.is_file() else path / SAMPLES_FILE
         return [Part(str(file), "jsonl", start, end) for start, end in _cuts(file, size)]
-    manifest_path = path / "manifest.json"
-    manifest = orjson.loads(manifest_path.read_bytes()) if manifest_path.is_file() else {}
+    manifest = read_manifest(path) or {}  # a corrupt one: DataError naming it
     shards = manifest.get("shards") if manifest.get("status") == "complete" else None
     if not shards:
         raise FileNotFoundError(
