@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from veriscene import __version__
-from veriscene.commands import exit_code, fail
+from veriscene.commands import exit_code, fail, said
 from veriscene.commands.convert import READER_OPTION_HELP, check_reader_options, parse_reader_options
 
 app = typer.Typer(
@@ -77,7 +77,9 @@ def demo(
             result = run_demo(out, scenes=scenes, seed=seed, generators=generators, mode=mode, workers=workers,
                               progress=advance)
     except (KeyError, ValueError) as exc:
-        _fail(str(exc.args[0] if exc.args else exc))
+        _fail(said(exc))
+    except OSError as exc:  # --out where no folder can be made
+        _fail(str(exc))
     print_run_summary(result.summary, title=f"Demo: {scenes} scenes, seed {seed}")
     print_verify_report(result.verification)
     console.print(
@@ -197,7 +199,7 @@ def generate(
     except (RunExistsError, ResumeMismatchError, FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         _fail(str(exc))
     except (KeyError, ValueError, TypeError) as exc:
-        _fail(str(exc.args[0] if exc.args else exc))
+        _fail(said(exc))
     except RuntimeError as exc:  # Ray missing, its cluster out of reach, or the output URL (RemoteError)
         _fail(str(exc), code=1)
     except ImportError as exc:  # an optional package a chosen option needs (zstd shards, a reader's)

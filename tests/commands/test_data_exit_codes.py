@@ -190,6 +190,24 @@ def test_generate_of_scene_records_all_rejected_fails_as_convert_does(run: Path,
            "1 scene record(s) rejected")
 
 
+@pytest.mark.parametrize("args", [
+    ["demo", "--scenes", "1", "--out", "BLOCKED/demo"],
+    ["eval", "RUN", "--model", "replay:REPLIES", "--out", "BLOCKED/eval"],
+    ["score-freeform", "FF", "--scenes", "RUN/scenes.jsonl", "--matcher", "lexical", "--out", "BLOCKED/ff.jsonl"],
+], ids=["demo", "eval", "score-freeform"])
+def test_an_out_below_a_file_is_said_not_a_traceback(run: Path, evaluated: Path, tmp_path: Path,
+                                                     args: list[str]) -> None:
+    """demo ended in a NotADirectoryError traceback; eval and score-freeform said 'error: 20' (the errno)."""
+    (tmp_path / "blocked").write_text("a file")
+    image_id = orjson.loads((run / "scenes.jsonl").read_bytes().splitlines()[0])["image_id"]
+    (tmp_path / "ff.jsonl").write_bytes(orjson.dumps({"image_id": image_id, "response": "A circle."}) + b"\n")
+    names = {"BLOCKED": str(tmp_path / "blocked"), "RUN": str(run), "FF": str(tmp_path / "ff.jsonl"),
+             "REPLIES": str(evaluated.parent / "replies.jsonl")}
+    for key, value in names.items():
+        args = [a.replace(key, value) for a in args]
+    _check(args, 2, "Not a directory")
+
+
 @pytest.mark.parametrize("args, message", [
     (["generate", "RUN/scenes.jsonl", "--out", "OUT", "--mode", "xx"], "mode must be one of"),
     (["generate", "OUT/none.jsonl", "--out", "OUT"], "does not exist"),

@@ -28,6 +28,12 @@ def exit_code(exc: BaseException) -> int:
     return 1 if isinstance(exc, DataError) else 2
 
 
+def said(exc: BaseException) -> str:
+    """An error's message: a KeyError's without the quotes its str adds; any other's str (not its
+    first argument: an OSError's is its errno, a UnicodeDecodeError's its encoding)."""
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
 def local_input(arg: str) -> Path:
     """A command's run folder or samples file as a local path; one at a URL is read through a
     local copy (`veriscene.engine.fetch.readable`). Exits with the error said: 2 for what does

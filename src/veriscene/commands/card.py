@@ -83,8 +83,12 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exit_code(exc)) from None  # bad data (DataError): 1
         target = target if target is not None else facts.run_dir / "README.md"
-        path = save_card(render_card(facts, name=name, license=license, data_files=globs, card_dir=target.parent,
-                                     split=split, splits=splits), target)
+        try:
+            path = save_card(render_card(facts, name=name, license=license, data_files=globs,
+                                         card_dir=target.parent, split=split, splits=splits), target)
+        except OSError as exc:  # --out where no folder can be made
+            typer.echo(f"error: cannot write {target}: {exc}", err=True)
+            raise typer.Exit(2) from None
         typer.echo(f"wrote {path}")
         _warn_data_files(path.parent, card_data_files(facts, globs, target.parent))
         if license == "unknown" and facts.scenes is not None and facts.scenes.sources:

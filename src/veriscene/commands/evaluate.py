@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from veriscene.commands import exit_code, fail as _fail
+from veriscene.commands import exit_code, fail as _fail, said
 
 # the free-form matchers `evaluate.freeform.embed.load_matcher` takes, and `off` (no free-form scoring);
 # checked here so that a wrong name is said before any request is made, not after all of them
@@ -145,7 +145,9 @@ def register(app: typer.Typer) -> None:
                                   progress=partial(shown, "evaluating"),
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
-            _fail(str(exc.args[0] if exc.args else exc), exit_code(exc))
+            _fail(said(exc), exit_code(exc))
+        except OSError as exc:  # an --out below a file (2), a disk full (1)
+            _fail(str(exc), 2 if isinstance(exc, NotADirectoryError) else 1)
         except KeyboardInterrupt:
             # replies received so far are in the cache and results file; say how to go on
             _fail(f"interrupted: the replies received are kept in {out}; rerun the same command to resume", 130)
@@ -245,7 +247,9 @@ def register(app: typer.Typer) -> None:
             report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
                                     out=out, samples=samples)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
-            _fail(str(exc.args[0] if exc.args else exc), exit_code(exc))  # bad data (DataError): 1
+            _fail(said(exc), exit_code(exc))  # bad data (DataError): 1
+        except OSError as exc:  # an --out below a file (2), a disk full (1)
+            _fail(str(exc), 2 if isinstance(exc, NotADirectoryError) else 1)
         if report.scored_by_program and not report.records and not report.rejected:
             _fail(f"{responses} holds no description: its {report.scored_by_program} replies are answers `veriscene "
                   "eval` scored by program (results.jsonl status scored / parse_failed); score-freeform scores "
