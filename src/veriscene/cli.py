@@ -204,6 +204,8 @@ def generate(
         _fail(str(exc), code=1)
     except ImportError as exc:  # an optional package a chosen option needs (zstd shards, a reader's)
         _fail(str(exc))
+    except OSError as exc:  # the system's: a disk full, a file it may not read or write
+        _fail(str(exc), code=1)
     print_run_summary(summary)
     rejected = summary.rejects.get("rejected", 0)
     if not summary.scenes and rejected:  # as convert and generate --from: no run of no samples passes
@@ -263,8 +265,8 @@ def verify(
         _fail(str(exc), code=1)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
-    except RuntimeError as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray out of reach
-        _fail(str(exc), code=1)
+    except (RuntimeError, OSError) as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray
+        _fail(str(exc), code=1)  # out of reach, the system's (a file it may not read)
     print_verify_report(report)
     if not report.ok:
         raise typer.Exit(1)

@@ -5,6 +5,7 @@ field), and no traceback reaches the user. One bad scene line is said and counte
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 
@@ -208,12 +209,29 @@ def test_an_out_below_a_file_is_said_not_a_traceback(run: Path, evaluated: Path,
     _check(args, 2, "Not a directory")
 
 
+@pytest.mark.parametrize("command, target", [("generate", "veriscene.engine.generate.generate"),
+                                             ("verify", "veriscene.verify.verify")])
+def test_a_system_error_is_a_failure_said(run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          command: str, target: str) -> None:
+    """An OSError other than a missing file (a disk full, a permission refused) ended in a traceback."""
+    module, name = target.rsplit(".", 1)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
+
+    monkeypatch.setattr(importlib.import_module(module), name, refuse)  # the module: its package names the function
+    args = {"generate": ["generate", str(run / "scenes.jsonl"), "--out", str(tmp_path / "out")],
+            "verify": ["verify", str(run)]}[command]
+    _check(args, 1, f"Permission denied: '{tmp_path / 'x'}'")
+
+
 @pytest.mark.parametrize("args, message", [
     (["generate", "RUN/scenes.jsonl", "--out", "OUT", "--mode", "xx"], "mode must be one of"),
     (["generate", "OUT/none.jsonl", "--out", "OUT"], "does not exist"),
     (["verify", "RUN", "--backend", "foo"], "backend must be one of"),
     # a misspelt mode matched no sample: exit 0, 'no sample matches the filters given'
-    (["view", "RUN", "--html", "OUT.html", "--mode", "captions"], "mode must be one of qa, mc, caption, got 'captions'"),
+    (["view", "RUN", "--html", "OUT.html", "--mode", "captions"],
+     "mode must be one of qa, mc, caption, got 'captions'"),
 ], ids=["generate-mode", "generate-missing", "verify-backend", "view-mode"])
 def test_usage_errors_stay_2(run: Path, tmp_path: Path, args: list[str], message: str) -> None:
     _check([a.replace("RUN", str(run)).replace("OUT", str(tmp_path / "out")) for a in args], 2, message)
