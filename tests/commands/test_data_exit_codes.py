@@ -191,6 +191,18 @@ def test_generate_of_scene_records_all_rejected_fails_as_convert_does(run: Path,
            "1 scene record(s) rejected")
 
 
+@pytest.mark.parametrize("command, message", [
+    (["eval", "BAD", "--model", "replay:BAD", "--out", "OUT"], "holds no sample to evaluate: 2 line(s) rejected"),
+    (["export", "BAD", "--to", "llava", "--out", "OUT"], "no sample exported: all 2 were skipped (the first: "),
+    (["split", "BAD", "--out", "OUT"], "no scene split: all 2 lines of the input were rejected"),
+], ids=["eval", "export", "split"])
+def test_an_input_of_no_readable_record_is_a_failure(tmp_path: Path, command: list[str], message: str) -> None:
+    """As convert and generate: eval exited 2 (a usage error), export and split 0 with empty outputs."""
+    (tmp_path / "bad.jsonl").write_text('{"id": \n[1, 2]\n')
+    _check([a.replace("BAD", str(tmp_path / "bad.jsonl")).replace("OUT", str(tmp_path / "out")) for a in command],
+           1, message)
+
+
 @pytest.mark.parametrize("args", [
     ["demo", "--scenes", "1", "--out", "BLOCKED/demo"],
     ["eval", "RUN", "--model", "replay:REPLIES", "--out", "BLOCKED/eval"],

@@ -270,6 +270,9 @@ def register(app: typer.Typer) -> None:
         except (OSError, ValueError, TypeError, ImportError, RemoteError) as exc:
             fail(str(exc), code=1)
         print_summary(summary, console, checked=check_urls)
+        if not summary.samples_written and summary.samples_skipped:  # as convert and generate: a failure
+            first = f" (the first: {summary.errors[0]})" if summary.errors else ""
+            fail(f"no sample exported: all {summary.samples_skipped} were skipped{first}", code=1)
 
 
 def _instructions_error(to: str, instructions: bool, prompts: Path | None, system: str | None = None) -> str | None:

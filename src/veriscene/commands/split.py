@@ -71,3 +71,5 @@ def register(app: typer.Typer) -> None:
                           "e.g.:", soft_wrap=True)
             for error in summary.errors[:5]:
                 console.print(f"  {escape(error)}", soft_wrap=True, highlight=False)
+            if not total:  # as convert and generate: every record rejected is a failure
+                fail(f"no scene split: all {summary.rejected} lines of the input were rejected", code=1)

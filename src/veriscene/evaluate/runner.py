@@ -30,6 +30,7 @@ import orjson
 from veriscene import __version__
 from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
+from veriscene.errors import DataError
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
@@ -71,15 +72,16 @@ class EvalSummary:
         return self.out / "results.jsonl"
 
 
-def _nothing_chosen(sample_set: Any, limit: int | None) -> str:
-    """Why no sample was chosen: an evaluation of nothing is refused, never reported as done."""
+def _nothing_chosen(sample_set: Any, limit: int | None) -> ValueError:
+    """Why no sample was chosen: an evaluation of nothing is refused, never reported as done (a
+    DataError when every line of the file was rejected: bad data, `veriscene eval` exits 1)."""
     if limit == 0:
-        return "--limit 0 selects no sample; leave --limit out to evaluate every sample"
+        return ValueError("--limit 0 selects no sample; leave --limit out to evaluate every sample")
     if not sample_set.records:
         first = f" (line {sample_set.rejected[0].line}: {sample_set.rejected[0].reason})" if sample_set.rejected else ""
-        return (f"{sample_set.path} holds no sample to evaluate: {len(sample_set.rejected)} line(s) "
-                f"rejected{first}")
-    return "no sample selected"
+        return (DataError if sample_set.rejected else ValueError)(
+            f"{sample_set.path} holds no sample to evaluate: {len(sample_set.rejected)} line(s) rejected{first}")
+    return ValueError("no sample selected")
 
 
 # adapter attributes that change how requests are made (never what is scored): the report states them
@@ -201,7 +203,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both
     chosen = select(sample_set.records, limit=limit, families=families, seed=seed)
     if not chosen:
-        raise ValueError(_nothing_chosen(sample_set, limit))
+        raise _nothing_chosen(sample_set, limit)
     prompt_set: PromptSet = load_prompts(prompts).with_given_system(system)  # ValueError: another system
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
