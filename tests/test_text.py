@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from veriscene.text import (
-    _unit_of, capitalise, counted, counted_plural, display_case, inflect_engine, is_uncountable, plural, region_noun,
+    INITIALISMS, _unit_of, capitalise, counted, counted_plural, display_case, inflect_engine, is_uncountable, plural, region_noun,
     unit_phrase, with_article,
 )
 
@@ -367,6 +367,10 @@ def test_display_case_writes_initialisms_in_capitals_only() -> None:
     assert display_case("Are there more tvs than tv stands? Tvs") == "Are there more TVs than TV stands? TVs"
     assert display_case("a tvmonitor in the atmosphere") == "a tvmonitor in the atmosphere"  # whole words only
     assert unit_phrase("tv") == "TV" and region_noun("tv") == "TVs"
+    # every initialism, in every case, is found by the cheap test that comes before the search
+    for word in INITIALISMS:
+        for form in (word, word.capitalize(), word.upper()):
+            assert display_case(f"Is there a {form}? two {form}s") == f"Is there a {word.upper()}? two {word.upper()}s"
 
 
 @pytest.mark.parametrize(("name", "two", "many"), [
