@@ -17,54 +17,30 @@ a set is said where a count, a test, a reference or a list uses it. Captions of 
 (`describe_scene`, `describe_images`) have no steps: their rationale lists the objects they are
 built from, with their boxes (`veriscene.rationale_captions`). An object described
 (`describe_object`: "What is in the box [...]?") has the steps that find it, which
-`process_reward` checks like any other.
+`process_reward` checks like any other. The words for the values a program computes (objects,
+boxes, sets, counts) are in `veriscene.rationale_words`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from veriscene.answers import format_box, format_point
 from veriscene.program import ExecutionContext, Obj, Objs, check_program, run_nodes
 from veriscene.program.ops_masks import object_index_at
 from veriscene.program.types import OBJECTS
 from veriscene.rationale_captions import caption_rationale, is_caption
-from veriscene.scene.describe import noun_phrase
+from veriscene.rationale_words import MAX_BOXES, _Set, _Words, unit  # MAX_BOXES: importable from here, as before
 from veriscene.scene.masks import BACKGROUND
 from veriscene.scene.model import Scene
 from veriscene.text import capitalise, counted, counted_plural, join_words, number_word, relation_modifier, relation_phrase
 
-MAX_BOXES = 10  # boxes listed for a set; more are counted ("and 4 more")
 THINK_TAG, ANSWER_TAG = "think", "answer"  # as `rewards.format_reward` reads them
 # ops whose OBJECTS input is said: they count it, test it, pick from it or list what it holds
 _SAID_FOR = frozenset({"count", "exists", "unique", "names_in", "names_among", "attribute_values"})
 _PLACES = {"left": "to the left of", "right": "to the right of", "above": "above", "below": "below"}
 _COMPARED = {"greater": "more than", "less": "fewer than", "equal": "as many as"}
-
-
-@dataclass(frozen=True)
-class _Set:
-    """What a set of objects is, in words: its name, attributes and a relation clause."""
-
-    name: str | None = None
-    attributes: tuple[str, ...] = ()
-    clause: str = ""  # " to the left of the red cube"
-    members: tuple[str, ...] = ()  # a union's sets, in plural: ("squares", "red circles")
-
-    @property
-    def bare(self) -> bool:
-        return self.name is None and not self.attributes and not self.clause and not self.members
-
-    def noun(self) -> str:
-        return noun_phrase(self.name or "object", self.attributes)
-
-
-def unit(words: _Set) -> str:
-    """One object of a set, as asked for: "square above the star", "square or circle"."""
-    return join_words(list(words.members), "or") if words.members else words.noun() + words.clause
 
 
 def reasoning_target(rationale_text: str, answer: str, *, think_tag: str = THINK_TAG,
@@ -100,7 +76,7 @@ def node_sentences(sample: Mapping[str, Any], ctx: ExecutionContext) -> dict[int
     return _Sayer(program, ctx, sample_box_format(sample)).sentences()
 
 
-class _Sayer:
+class _Sayer(_Words):
     """The sentences of one program run.
 
     Where the program has intermediate steps (`rewards.process`, select "key"), a sentence gives
@@ -123,44 +99,6 @@ class _Sayer:
             for i in node.get("inputs", ()):
                 self.users.setdefault(i, []).append(str(node["op"]))
         self.said: set[int] = set()  # OBJECTS nodes said as sets
-
-    # ---- words for values ---------------------------------------------------------------------
-
-    def _scene(self, image: int) -> Scene:
-        return self.ctx.scene(image)
-
-    def box(self, image: int, pixels: Sequence[float]) -> str:
-        scene = self._scene(image)
-        return format_box([float(v) for v in pixels], (scene.width, scene.height), self.box_format)
-
-    def point(self, image: int, pixels: Sequence[float]) -> str:
-        scene = self._scene(image)
-        return format_point([float(v) for v in pixels], (scene.width, scene.height), self.box_format)
-
-    def the(self, obj: Obj) -> str:
-        """The object by all it is: "the small shiny red square"."""
-        scene = self._scene(obj.image)
-        return "the " + noun_phrase(scene.names[obj.index], sorted(scene.attributes[obj.index]))
-
-    def the_at(self, obj: Obj) -> str:
-        return f"{self.the(obj)} at {self.box(obj.image, self._scene(obj.image).boxes[obj.index])}"
-
-    def ref(self, obj: Obj) -> str:
-        """An object said before: "the square at [...]"."""
-        scene = self._scene(obj.image)
-        return f"the {scene.names[obj.index]} at {self.box(obj.image, scene.boxes[obj.index])}"
-
-    def where(self, image: int) -> str:
-        return f"in Image {image + 1}, " if self.multi else ""
-
-    def number(self, node: int) -> str:
-        """An int node in words: "three squares" for a count of a named set, else its digits."""
-        value = int(self.values[node])
-        op = self.program[node]
-        if op["op"] == "count" and not self.sets.get(op["inputs"][0], _Set()).bare:
-            noun = self.sets[op["inputs"][0]].noun()
-            return f"one {noun}" if value == 1 else counted(value, noun) if value else f"no {counted_plural(noun)}"
-        return str(value)
 
     # ---- the walk -----------------------------------------------------------------------------
 
@@ -232,11 +170,6 @@ class _Sayer:
         if side == "subject":
             return f" {relation_modifier(predicate)} {them}"
         return f" that {them} {relation_phrase(predicate)}"
-
-    def _boxes(self, objs: Objs) -> str:
-        scene, n = self._scene(objs.image), len(objs.idx)
-        boxes = [self.box(objs.image, scene.boxes[k]) for k in objs.idx[:MAX_BOXES]]
-        return join_words(boxes + ([f"{number_word(n - len(boxes))} more"] if n > len(boxes) else []))
 
     def _set_sentence(self, i: int, objs: Objs, words: _Set) -> str:
         """A set counted or listed: its objects' boxes where they are what the sample asks about
@@ -403,8 +336,3 @@ class _Sayer:
 
     def _closer_point(self, i: int, value: Sequence[float], inputs: list[int], args: list[Any]) -> str:
         return f"the point {self.point(0, value)} is the {args[0]} of the two"
-
-    def _said(self, value: Any) -> str:
-        if isinstance(value, Obj):
-            return self.the(value)
-        return str(value)
