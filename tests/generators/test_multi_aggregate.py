@@ -283,6 +283,21 @@ def test_only_in_asks_of_listed_names_when_its_answer_is_longer_than_the_cap() -
     assert get_generator("multi.only_in.v1")().choice_text([], cand.scenes[0]) == "none"
 
 
+def test_only_in_listed_offers_none_whatever_the_answer() -> None:
+    # "none" among the options only where it was the answer gave it away (VG-shaped run: 13 of
+    # 13 multiple choices offering it): every listed question's options hold it, and all of them
+    # are used (num_choices - 1 wrong ones at most, so the runner draws none out)
+    gen = get_generator("multi.only_in.v1")()
+    answers = set()
+    for seed in range(40):
+        for cand, answer in _listed("C", "D", 1, seed):
+            texts = [gen.choice_text(d, cand.scenes[0]) for d in cand.distractors]
+            assert len(texts) <= gen.config.num_choices - 1
+            assert "none" in [*texts, gen.choice_text(answer, cand.scenes[0])], (answer, texts)
+            answers.add(tuple(answer))
+    assert () in answers and len(answers) > 1
+
+
 def test_listed_names_mix_answers_and_both_images_other_names() -> None:
     from veriscene.generators.multi_image.sets import listed_names
 

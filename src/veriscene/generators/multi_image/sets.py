@@ -274,9 +274,13 @@ class OnlyIn(GroupGenerator):
             if len(only) > cap:
                 words, answer = listed_names(ctx.rng, only, sorted(set(ctx.scene.names) & elsewhere),
                                              sorted(elsewhere - set(ctx.scene.names)), min(cap, LISTED_NAMES))
+                wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
+                if answer:
+                    # "none" is an option whatever the answer (the wrong options are all used):
+                    # offered only where it was right, it gave the answer away
+                    wrong = [[], *wrong[:self.config.num_choices - 2]]
                 yield Candidate(None, {**slots, "listed": ", ".join(words)}, group="listed", expected=answer,
-                                scenes=scenes, distractors=set_distractors(ctx.rng, answer, [w for w in words if w not in answer]),
-                                build=partial(_listed_program, n, k, words))
+                                scenes=scenes, distractors=wrong, build=partial(_listed_program, n, k, words))
                 continue
             near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
             yield Candidate(None, slots, expected=only, scenes=scenes,
