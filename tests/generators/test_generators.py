@@ -181,3 +181,20 @@ def test_box_questions_say_one_way_to_answer(street, name) -> None:
         assert question.count("Answer with") == 1 and question.endswith("Answer with the option's letter from "
                                                                        "the given choices."), question
         assert "Boxes are [x0, y0, x1, y1], coordinates normalised to 0-1 with three decimals.\nOptions:" in question
+
+
+@pytest.mark.parametrize(("name", "notes"), [
+    ("region.describe.v1", (" in a few words.", "? Give its attributes and name.")),
+    ("scene_graph.multihop.v1", ("? Name the object.",)),
+])
+def test_how_to_answer_is_said_in_open_questions_only(street, name, notes) -> None:
+    # "What is the object the triangle is near? Name the object." then "Answer with the option's
+    # letter": with options, the question says one way to answer
+    said: dict[str, set[str]] = {"qa": set(), "mc": set()}
+    for seed in range(30):
+        for sample in SceneRunner([get_generator(name)()], VOCAB, seed=seed, modes=("qa", "mc")).run(street):
+            body = sample.question.split("\nOptions:")[0]
+            said[sample.meta["mode"]].update(note for note in notes if note in body)
+            if sample.meta["mode"] == "mc":
+                assert sample.question.count("Answer with") == 1, sample.question
+    assert said == {"qa": set(notes), "mc": set()}

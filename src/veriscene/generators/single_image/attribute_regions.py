@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
-from veriscene.generators.common import Later, sample_up_to
+from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
 from veriscene.generators.vocabulary import Without
@@ -193,15 +193,17 @@ def _count_attribute_program(attr: str) -> list[dict[str, Any]]:
 
 
 @register("region.describe.v1", family="region")
-class DescribeRegion(Generator):
+class DescribeRegion(OpenAnswerNotes, Generator):
     """Describe the object in region [box]: its name with every attribute ("a large shiny red
     circle"). Options are other objects' descriptions and one-attribute swaps."""
 
     answer_type = "text"
     description = "Short description (name and attributes) of the object in a given region."
+    # how to answer, said in open questions only (before options it read as a second instruction)
+    open_notes = ("briefly", "say_all")
     templates = {
-        "default": ("Describe the object in the region {region} in a few words.",
-                    "What is the object inside the box {region}? Give its attributes and name.",
+        "default": ("Describe the object in the region {region}{briefly}.",
+                    "What is the object inside the box {region}?{say_all}",
                     "Briefly describe what is located at {region}."),
         # objects annotated without attributes (COCO, ...): the answer is "a car"
         "name": ("What is the object in the region {region}?",
@@ -235,5 +237,6 @@ class DescribeRegion(Generator):
             distractors += [with_article(noun_phrase(n, own)) for n in names]
             return [d for d in distractors if d != answer]
 
-        return Candidate(b.program, {"region": text}, group="default" if own else "name", expected=answer,
+        slots = {"region": text, "briefly": " in a few words", "say_all": " Give its attributes and name."}
+        return Candidate(b.program, slots, group="default" if own else "name", expected=answer,
                          distractors=Later(options), meta=coord_meta(scene, self.config.box_format))

@@ -30,7 +30,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import add_unique, asked_kind, kind_group
+from veriscene.generators.common import OpenAnswerNotes, add_unique, asked_kind, kind_group
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without, wrong_attributes
@@ -97,15 +97,19 @@ def _with_setup(templates: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, .
 
 
 @register("scene_graph.multihop.v1", family="scene_graph")
-class MultiHop(Generator):
+class MultiHop(OpenAnswerNotes, Generator):
     """What <kind> is the object <relation> the <anchor>? (one or two relation hops)"""
+
+    # "What is the other object? Name the object." in open questions; before options, no second
+    # instruction beside the option letter's
+    open_notes = ("name_it",)
 
     answer_type = "str"
     requires = ("relations", "relations_in_full")
     Config = MultiHopConfig
     description = "Multi-hop questions chaining objects, relations and attributes."
     templates = _with_setup({
-        "name": ("What kind of object is {chain}?", "What is {chain}? Name the object.",
+        "name": ("What kind of object is {chain}?", "What is {chain}?{name_it}",
                  "Name {chain}."),
         "attribute": ("What {kind} is {chain}?", "What is the {kind} of {chain}?",
                       "Tell me the {kind} of {chain}."),
@@ -173,7 +177,7 @@ class MultiHop(Generator):
         end = chain[-1].target
         if kind is None:
             name = ctx.scene.names[end]
-            return Candidate(None, slots, group="name" + then, expected=name,
+            return Candidate(None, {**slots, "name_it": " Name the object."}, group="name" + then, expected=name,
                              distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
         attr = one_value(ctx.scene.attributes[end], kind)
