@@ -298,6 +298,17 @@ def test_only_in_listed_offers_none_whatever_the_answer() -> None:
     assert () in answers and len(answers) > 1
 
 
+def test_only_in_listed_says_answer_none_in_open_questions_only() -> None:
+    # with options ("none" among them) "Answer none if none do." was a second instruction
+    # beside "Answer with the option's letter"; rendered as the runner does (`mode_slots`)
+    gen = get_generator("multi.only_in.v1")()
+    (cand, _), *_ = _listed("C", "D", 1, 0)
+    for template, note in zip(gen.templates["listed"], ("if none do.", "if none.", "if none are.")):
+        assert template.format(**gen.mode_slots(cand.slots, "qa")).endswith(f"? Answer none {note}")
+        asked = template.format(**gen.mode_slots(cand.slots, "mc"))
+        assert asked.endswith("?") and "Answer" not in asked, asked
+
+
 def test_listed_names_mix_answers_and_both_images_other_names() -> None:
     from veriscene.generators.multi_image.sets import listed_names
 

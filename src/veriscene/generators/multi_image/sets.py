@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
-from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
+from veriscene.generators.common import OpenAnswerNotes, sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     chain,
@@ -231,7 +231,7 @@ def _values_node(b: ProgramBuilder, image: int, kind: str, name: str | None) -> 
 
 
 @register("multi.only_in.v1", family="multi_aggregate")
-class OnlyIn(GroupGenerator):
+class OnlyIn(OpenAnswerNotes, GroupGenerator):
     """Which kinds of objects appear in Image k and in none of the other images? Image k is the
     anchor; partners are accepted on their entry lacking one of its names X (answer holds X).
 
@@ -250,12 +250,14 @@ class OnlyIn(GroupGenerator):
             "Which object types are unique to {img} among these {n} images?",
         ),
         "listed": (
-            # the answer may be none of them: the question says so ("none" is then the answer)
-            "Which of these appear in {img} but {in_no_other}: {listed}? Answer none if none do.",
-            "Of {listed}, which does {img} contain that {no_other_contains}? Answer none if none.",
-            "Which of {listed} are unique to {img} among these {n} images? Answer none if none are.",
+            # the answer may be none of them: an open question says so ("none" is then the
+            # answer); multiple choice always offers "none", and says no second instruction
+            "Which of these appear in {img} but {in_no_other}: {listed}?{none_do}",
+            "Of {listed}, which does {img} contain that {no_other_contains}?{none}",
+            "Which of {listed} are unique to {img} among these {n} images?{none_are}",
         ),
     }
+    open_notes = ("none_do", "none", "none_are")
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         cap = self.config.max_answer_items  # type: ignore[attr-defined]
@@ -279,7 +281,9 @@ class OnlyIn(GroupGenerator):
                     # "none" is an option whatever the answer (the wrong options are all used):
                     # offered only where it was right, it gave the answer away
                     wrong = [[], *wrong[:self.config.num_choices - 2]]
-                yield Candidate(None, {**slots, "listed": ", ".join(words)}, group="listed", expected=answer,
+                notes = {"none_do": " Answer none if none do.", "none": " Answer none if none.",
+                         "none_are": " Answer none if none are."}
+                yield Candidate(None, {**slots, **notes, "listed": ", ".join(words)}, group="listed", expected=answer,
                                 scenes=scenes, distractors=wrong, build=partial(_listed_program, n, k, words))
                 continue
             near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
