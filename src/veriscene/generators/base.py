@@ -198,7 +198,8 @@ class Generator(ABC):
 
     def mode_slots(self, slots: dict[str, Any], mode: str) -> dict[str, Any]:
         """The slots a question of `mode` ("qa", "mc", ...) is written with: as proposed, unless a
-        generator says something otherwise where options follow (`grounding.BoxFormatNote`)."""
+        generator says something otherwise where options follow (`grounding.BoxFormatNote`,
+        `common.OpenAnswerNotes`)."""
         return slots
 
     def choice_text(self, value: Any, scene: Scene) -> str:

@@ -40,7 +40,6 @@ class BoxFormatNote:
         return slots
 
 
-
 @register("grounding.box.v1", family="grounding")
 class GroundObject(BoxFormatNote, Generator):
     """Give the bounding box of the <referring expression>."""
