@@ -264,4 +264,4 @@ def test_a_missing_optional_package_is_one_line_naming_its_extra(tmp_path, monke
     assert result.exit_code == 2 and "Traceback" not in said and "pip install 'veriscene[zstd]'" in said
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     result = runner.invoke(app, ["export", str(run), "--to", "parquet", "--out", str(tmp_path / "p.parquet")])
-    assert result.exit_code == 1 and "pip install 'veriscene[parquet]'" in " ".join(result.output.split())
+    assert result.exit_code == 2 and "pip install 'veriscene[parquet]'" in " ".join(result.output.split())

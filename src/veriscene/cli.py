@@ -152,12 +152,15 @@ def generate(
     if scan_chunk_mb > MAX_SCAN_CHUNK >> 20:  # the API's bound, said in the option's unit
         _fail(f"--scan-chunk-mb must be at most {MAX_SCAN_CHUNK >> 20}, got {scan_chunk_mb}")
     if to is not None:  # an unknown format is said before the run, not after it
-        from veriscene.io.writers import get_writer
+        from veriscene.io.writers import check_libraries, get_writer
 
         try:
             get_writer(to)
+            check_libraries(to)
         except KeyError as exc:
             _fail(f"--to: {exc.args[0]}")
+        except ImportError as exc:  # the library the format writes with (MissingExtra): not after the run
+            _fail(str(exc))
     converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
     first = Path(scenes[0])
     try:
@@ -200,9 +203,9 @@ def generate(
         _fail(str(exc))
     except (KeyError, ValueError, TypeError) as exc:
         _fail(said(exc))
-    except RuntimeError as exc:  # Ray missing, its cluster out of reach, or the output URL (RemoteError)
+    except RuntimeError as exc:  # Ray's cluster out of reach, or the output URL (RemoteError)
         _fail(str(exc), code=1)
-    except ImportError as exc:  # an optional package a chosen option needs (zstd shards, a reader's)
+    except ImportError as exc:  # an optional package a chosen option needs (MissingExtra: Ray, zstd shards, a reader's)
         _fail(str(exc))
     except OSError as exc:  # the system's: a disk full, a file it may not read or write
         _fail(str(exc), code=1)
@@ -263,7 +266,7 @@ def verify(
                                 plugins=plugins)
     except DataError as exc:  # a scene file cut short or corrupt, a manifest unreadable: bad data, as a mismatch is
         _fail(str(exc), code=1)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, ImportError) as exc:  # ImportError: Ray not installed (MissingExtra)
         _fail(str(exc))
     except (RuntimeError, OSError) as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray
         _fail(str(exc), code=1)  # out of reach, the system's (a file it may not read)

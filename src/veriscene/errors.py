@@ -88,6 +88,21 @@ def _reader_option_error(message: str, option: str | None, value: Any) -> Reader
     return ReaderOptionError(message, option=option, value=value)
 
 
+class MissingExtra(VerisceneError, ImportError):
+    """An optional package that a chosen option or input needs is not installed (pyarrow for
+    ``export --to parquet``, highdicom for DICOM SEG, Ray for ``--backend ray``): a usage error,
+    not bad data, so the commands exit 2 on it, before any work where they can. The message says
+    what needs it and the command that installs it: "<what> needs the `<extra>` extra
+    (<packages>): pip install 'veriscene[<extra>]'"."""
+
+    def __init__(self, what: str, extra: str, packages: str) -> None:
+        self.what, self.extra, self.packages = what, extra, packages
+        super().__init__(f"{what} needs the `{extra}` extra ({packages}): pip install 'veriscene[{extra}]'")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # across processes (a worker's reader) with its parts
+        return MissingExtra, (self.what, self.extra, self.packages)
+
+
 class ExecutionFailure(VerisceneError):
     """A well-typed program has no answer on this scene (e.g. `unique` on zero or two objects).
 

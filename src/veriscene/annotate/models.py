@@ -25,6 +25,8 @@ from typing import Any, Callable, Protocol, TypeVar
 import numpy as np
 from PIL import Image
 
+from veriscene.errors import MissingExtra
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -58,7 +60,7 @@ def _torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise ImportError("model stages need torch and transformers: pip install 'veriscene[ml]'") from None
+        raise MissingExtra("a model stage", "ml", "torch, transformers") from None
     return torch
 
 

@@ -22,7 +22,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def exit_code(exc: BaseException) -> int:
     """The exit code of an error a command stops on: 1 for bad data (`errors.DataError`: a file
     malformed or cut short, a record breaking the data model), 2 for the rest it catches (a bad
-    option value, a missing input, a usage error)."""
+    option value, a missing input, a usage error, an optional package not installed:
+    `errors.MissingExtra`)."""
     from veriscene.errors import DataError
 
     return 1 if isinstance(exc, DataError) else 2

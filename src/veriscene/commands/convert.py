@@ -128,18 +128,19 @@ def summary_table(summary: ConvertSummary, command: str = "convert") -> Table:
 def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
                failures: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
     """Errors of a command that reads inputs, as messages and exit codes: 2 for a missing file, a
-    reader option's bad value (`ReaderOptionError`) or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
+    reader option's bad value (`ReaderOptionError`), a package the input or an option needs not
+    installed (`MissingExtra`, an ImportError) or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
     of `failures`). Bad data never ends in a traceback."""
     try:
         yield
-    except (FileNotFoundError, ReaderOptionError, *usage) as exc:
+    except (FileNotFoundError, ReaderOptionError, ImportError, *usage) as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         err.print(f"[red]error:[/red] {escape(str(text))}")
         raise typer.Exit(2) from None
     except SceneValidationError as exc:
         err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
-    except (ValueError, OSError, ImportError, *failures) as exc:
+    except (ValueError, OSError, *failures) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
 

@@ -265,9 +265,9 @@ def register(app: typer.Typer) -> None:
                     progress=advance,
                     **options,
                 )
-        except (OutputError, FileNotFoundError) as exc:  # a wrong --out or no such run: nothing written
-            fail(str(exc))
-        except (OSError, ValueError, TypeError, ImportError, RemoteError) as exc:
+        except (OutputError, FileNotFoundError, ImportError) as exc:  # a wrong --out, no such run, a package
+            fail(str(exc))  # the format needs not installed (MissingExtra): nothing written
+        except (OSError, ValueError, TypeError, RemoteError) as exc:
             fail(str(exc), code=1)
         print_summary(summary, console, checked=check_urls)
         if not summary.samples_written and summary.samples_skipped:  # as convert and generate: a failure

@@ -43,8 +43,13 @@ def register(app: typer.Typer) -> None:
         configs matches files, no `save_to_disk` state.json at the top (Python: veriscene.publish.publish)."""
         from veriscene.commands import fail
         from veriscene.console import err_console
+        from veriscene.errors import MissingExtra
         from veriscene.publish import HubError, batched_upload, publish
 
+        try:
+            import huggingface_hub  # noqa: F401
+        except ImportError:  # it comes with `datasets`
+            fail(str(MissingExtra("publish", "hf", "huggingface_hub")))
         if not batched_upload():  # said before an upload that may take hours
             err_console.print(ONE_COMMIT, soft_wrap=True, markup=False, highlight=False)
         try:

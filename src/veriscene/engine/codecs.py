@@ -25,6 +25,7 @@ from typing import BinaryIO, Iterable, Iterator
 import orjson
 
 from veriscene.engine.manifest import file_sha256
+from veriscene.errors import MissingExtra
 
 SHARD_FORMATS = ("jsonl", "zstd", "parquet")
 SUFFIX = {"jsonl": ".jsonl", "zstd": ".jsonl.zst", "parquet": ".parquet"}
@@ -39,7 +40,7 @@ def _module(fmt: str) -> ModuleType | None:
     try:
         return __import__(name)
     except ImportError:
-        raise ImportError(f"shard format '{fmt}' needs {name}: pip install 'veriscene[{extra}]'") from None
+        raise MissingExtra(f"shard format '{fmt}'", extra, name) from None
 
 
 def check_available(fmt: str) -> None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
 from veriscene.engine.worker_faults import WorkerHung, _hung
+from veriscene.errors import MissingExtra
 
 R = TypeVar("R")
 
@@ -74,7 +75,7 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise RuntimeError("the Ray backend needs Ray: pip install 'veriscene[ray]'") from exc
+        raise MissingExtra("the Ray backend", "ray", "ray") from exc
     if ray.is_initialized():
         yield ray
         return

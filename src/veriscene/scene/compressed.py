@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Iterator
 
-from veriscene.errors import DataError
+from veriscene.errors import DataError, MissingExtra
 from veriscene.scene import archives
 from veriscene.scene.archives import ZIP_MAGIC
 
@@ -187,7 +187,7 @@ def _zstandard() -> Any:
     try:
         import zstandard
     except ImportError:
-        raise ImportError("zstd-compressed scene files need zstandard: pip install 'veriscene[zstd]'") from None
+        raise MissingExtra("a zstd-compressed file", "zstd", "zstandard") from None
     return zstandard
 
 

@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from veriscene.errors import MissingExtra
 from veriscene.evaluate.adapters.base import (
     Completion,
     Model,
@@ -304,6 +305,6 @@ class OpenAIChatModel(Model):
         try:
             import httpx  # noqa: F401
         except ImportError:
-            raise ImportError("the OpenAI-compatible adapter needs httpx: pip install 'veriscene[eval]'") from None
+            raise MissingExtra("the OpenAI-compatible adapter", "eval", "httpx") from None
         if requests:
             asyncio.run(self._run(requests, on_done))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from veriscene.errors import MissingExtra
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, OnDone, Request
 
 
@@ -48,8 +49,7 @@ class TransformersModel(Model):
             import torch  # noqa: F401
             import transformers  # noqa: F401
         except ImportError:
-            raise ImportError("the transformers adapter needs torch and transformers: "
-                              "pip install 'veriscene[ml]'") from None
+            raise MissingExtra("the transformers adapter", "ml", "torch, transformers") from None
         if path is not None:
             model, processor = self._load(path, dtype)
         if processor is None:

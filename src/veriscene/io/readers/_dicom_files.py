@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from veriscene.errors import MissingExtra
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._windows import VolumeFacts, dicom_facts
 
@@ -25,7 +26,7 @@ def _highdicom() -> Any:
     try:
         import highdicom
     except ImportError:
-        raise ImportError("reading DICOM SEG needs highdicom: pip install 'veriscene[dicom]'") from None
+        raise MissingExtra("reading DICOM", "dicom", "highdicom") from None
     return highdicom
 
 
@@ -33,7 +34,7 @@ def _nibabel_orientations() -> Any:
     try:
         from nibabel import orientations
     except ImportError:
-        raise ImportError("reading DICOM SEG needs nibabel: pip install 'veriscene[dicom]'") from None
+        raise MissingExtra("reading DICOM", "dicom", "nibabel") from None
     return orientations
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
-from veriscene.errors import DataError, ReaderOptionError, SceneValidationError
+from veriscene.errors import DataError, MissingExtra, ReaderOptionError, SceneValidationError
 from veriscene.io.readers._windows import NO_FACTS, PERCENTILE, VolumeFacts, Window, nifti_facts
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
 from veriscene.scene.model import RADIOLOGICAL
@@ -158,7 +158,7 @@ def _nibabel() -> Any:
     try:
         import nibabel
     except ImportError:
-        raise ImportError("reading NIfTI volumes needs nibabel: pip install 'veriscene[medical]'") from None
+        raise MissingExtra("reading NIfTI volumes", "medical", "nibabel") from None
     return nibabel
 
 

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from veriscene.errors import ReaderOptionError
+from veriscene.errors import MissingExtra, ReaderOptionError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad
 from veriscene.io.readers._label_map_files import plane
 from veriscene.io.readers._windows import PERCENTILE, Window
@@ -37,7 +37,7 @@ def _scipy() -> Any:
     try:
         from scipy import ndimage
     except ImportError:
-        raise ImportError("reading label maps needs scipy: pip install 'veriscene[medical]'") from None
+        raise MissingExtra("reading label maps", "medical", "scipy") from None
     return ndimage
 
 

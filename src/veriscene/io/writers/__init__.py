@@ -29,7 +29,8 @@ from typing import Any
 from veriscene.io.writers import jsonl, llava, parquet, sharegpt, trl, verl
 from veriscene.io.writers.common import ExportSummary, ImageResolver
 from veriscene.io.writers.files import check_folders
-from veriscene.io.writers.hf_datasets import write_hf
+from veriscene.io.writers.arrow import require_pyarrow
+from veriscene.io.writers.hf_datasets import require_datasets, write_hf
 from veriscene.io.writers.lmms_eval import write_lmms_eval
 from veriscene.io.writers.text import answer_text, check_mc_style, check_system
 
@@ -115,6 +116,20 @@ def get_writer(fmt: str) -> Writer:
         ) from None
 
 
+# the optional libraries a format always writes with (trl needs pyarrow only for its parquet files)
+_LIBRARIES: dict[str, tuple[Callable[[], Any], ...]] = {
+    "parquet": (require_pyarrow,), "verl": (require_pyarrow,), "lmms_eval": (require_pyarrow,),
+    "hf": (require_pyarrow, require_datasets),
+}
+
+
+def check_libraries(fmt: str) -> None:
+    """Raise `errors.MissingExtra` when a library format `fmt` writes with is not installed: said
+    before a run or an export starts, not when its writer opens."""
+    for need in _LIBRARIES.get(fmt, ()):
+        need()
+
+
 def writer_options(fmt: str) -> tuple[str, ...]:
     """The keyword options a format accepts through `write(..., **options)`."""
     params = inspect.signature(get_writer(fmt)).parameters.values()
@@ -167,9 +182,11 @@ def write(
                     (one metadata request per image, many at a time; missing ones are counted)
     Bad records are skipped and missing images reported in the returned summary, never raised;
     bad options (an unknown `mc_style`, `absolute_paths` with an `image_root`) raise ValueError
-    before anything is written, as does an `out` under an existing file (OutputError).
+    before anything is written, as does an `out` under an existing file (OutputError); a library
+    the format needs and that is not installed raises `errors.MissingExtra` then too.
     """
     writer = get_writer(fmt)
+    check_libraries(fmt)
     if absolute_paths and image_root is not None:
         raise ValueError("absolute_paths and image_root exclude each other: absolute paths are relative to nothing")
     if "mc_style" in options:
@@ -213,6 +230,7 @@ __all__ = [
     "ExportSummary",
     "OutputLayout",
     "answer_text",
+    "check_libraries",
     "check_system_format",
     "get_writer",
     "names_file",

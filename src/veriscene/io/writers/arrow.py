@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from veriscene.errors import MissingExtra
 from veriscene.io.writers.common import ImageRef
 
-PARQUET_EXTRA = "pip install 'veriscene[parquet]'"
 DEFAULT_BATCH_ROWS = 1000  # rows per parquet row group / arrow record batch
 DEFAULT_BATCH_BYTES = 64 << 20  # flush earlier when embedded images reach this many bytes
 
@@ -27,9 +27,7 @@ def require_pyarrow() -> Any:
         import pyarrow
         import pyarrow.parquet
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(
-            f"this export format needs pyarrow, which is not installed: {PARQUET_EXTRA}"
-        ) from exc
+        raise MissingExtra("writing Parquet and Arrow files", "parquet", "pyarrow") from exc
     return pyarrow
 
 

@@ -47,11 +47,11 @@ from typing import Any
 import orjson
 
 from veriscene.card_data import SPLIT_NAME
+from veriscene.errors import MissingExtra
 from veriscene.io.writers.arrow import require_pyarrow, with_hf_features, write_rows
 from veriscene.io.writers.common import ExportSummary, ImageResolver, convert_all, output_dir
 from veriscene.io.writers.parquet import embedded_bytes, sample_row, sample_schema
 
-HF_EXTRA = "pip install 'veriscene[hf]'"
 DATASET_DICT = "dataset_dict.json"  # the split names, as `DatasetDict.save_to_disk` writes them
 SINGLE_DATASET = ("state.json", "dataset_info.json")  # beside data-*.arrow in a `Dataset.save_to_disk` folder
 Row = tuple[dict[str, Any], int]  # a row and the bytes of the images embedded in it
@@ -62,9 +62,7 @@ def require_datasets() -> Any:
     try:
         import datasets
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(
-            f"the 'hf' export format needs the Hugging Face datasets library: {HF_EXTRA}"
-        ) from exc
+        raise MissingExtra("the 'hf' export format", "hf", "datasets") from exc
     return datasets
 
 
