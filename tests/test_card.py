@@ -180,7 +180,9 @@ def test_bad_sample_lines_are_counted_as_stats_counts_them(run: Path, tmp_path: 
     facts = card_facts(broken)
     assert facts.report.unreadable == 2 and facts.report.samples == report.samples
     assert "2 sample lines could not be read" in render_card(facts)
-    assert "2 unreadable lines" in facts.counts_line()
+    first = f"(first: {broken / 'samples.jsonl'}, line {report.samples + 1}: not JSON ("
+    assert f"2 unreadable line(s) {first}" in facts.counts_line()
+    assert f"2 unreadable line(s) {first}" in card_facts(broken, workers=2).counts_line()  # alike on parts
 
 
 def test_a_samples_file_alone(run: Path, tmp_path: Path) -> None:

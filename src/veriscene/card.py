@@ -34,10 +34,10 @@ import orjson
 from veriscene.card_data import DataFiles
 from veriscene.card_scenes import SceneFacts, scene_facts
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
-from veriscene.engine.runfiles import Part, part_lines, reported, sample_lines, sample_parts
+from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
-from veriscene.stats import PART_BYTES, StatsReport
+from veriscene.stats import PART_BYTES, StatsReport, stats_of
 from veriscene.verify import VerifyReport, resolve_inputs, verify as verify_run
 
 # scene files as `veriscene.verify.verify` takes them: a file, folder or glob, or several
@@ -102,12 +102,16 @@ class SampleTally:
     templates: set[tuple[str, str]] = field(default_factory=set)  # (task, template id)
     images: DistinctCount = field(default_factory=DistinctCount)
 
-    def add_line(self, line: bytes) -> None:
+    def add_line(self, line: bytes, part: Part | None = None, k: int = 0) -> None:
+        """Count one sample line, the `k`-th of `part` (0-based; with `part`, the first unreadable
+        line is named by file and line, in `veriscene stats`'s words)."""
         try:
             record = orjson.loads(line)
             self.report.add(record)
         except _READ_ERRORS:
             self.report.unreadable += 1
+            if part is not None and not self.report.first_unreadable:  # stats says why, once
+                self.report.first_unreadable = stats_of([(k, line)], part).first_unreadable
             return
         task = str(record["task"])
         self.answer_types.setdefault(task, Counter())[str(record["answer_type"])] += 1
@@ -117,6 +121,12 @@ class SampleTally:
         for image in images if isinstance(images, list) else ():
             if isinstance(image, dict) and image.get("id") is not None:
                 self.images.add(str(image["id"]))
+
+    def add_part(self, part: Part, progress: Callable[[int], None] | None = None) -> None:
+        """Count the lines of one part of a run's samples (a file, a shard or a piece of one)."""
+        lines = ((k, line) for k, line in enumerate(part_lines(part)) if line.strip())
+        for k, line in reported(lines, progress):
+            self.add_line(line, part, k)
 
     def merge(self, other: "SampleTally") -> None:
         """Add the tally of the samples that follow (a worker's part): the tally of all."""
@@ -131,9 +141,7 @@ class SampleTally:
 def part_tally(part: Part) -> SampleTally:
     """The tally of one part of a run's samples (what a worker of `card_facts(workers=N)` does)."""
     tally = SampleTally()
-    for line in part_lines(part):
-        if line.strip():
-            tally.add_line(line)
+    tally.add_part(part)
     return tally
 
 
@@ -164,7 +172,8 @@ class CardFacts:
         line = (f"{r.samples:,} samples, {len(self.tally.images):,} images, {len(r.per_task)} tasks, "
                 f"{len(r.per_family)} families")
         if r.unreadable:
-            line += f", {r.unreadable:,} unreadable lines"
+            line += f", {r.unreadable:,} unreadable line(s)"
+            line += f" (first: {r.first_unreadable})" if r.first_unreadable else ""
         if self.verification is not None:
             line += f"; {self.verification.verified:,} of {self.verification.samples:,} verified"
         elif self.verify_error:
@@ -230,9 +239,9 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
             tally.merge(part)
             if progress is not None:
                 progress(part.report.samples + part.report.unreadable)
-    else:
-        for _, line in reported(sample_lines(path), progress):
-            tally.add_line(line)
+    else:  # whole files: lines numbered as a worker's part numbers them
+        for part in sample_parts(path, size=None):
+            tally.add_part(part, progress)
     tally.report.done()
     facts = CardFacts(path, manifest, tally, scene_files=scene_files)
     if manifest is not None:
