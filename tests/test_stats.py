@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from veriscene.stats import percentile, stats, write_chart
+from veriscene.stats_bottomk import key_hash
 
 
 def record(task, family, answer, answer_type, question, mode="qa", choices=None, letter=None):
@@ -135,7 +136,7 @@ def test_workers_give_the_report_of_one_process(tmp_path, monkeypatch) -> None:
     records = [orjson.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_bytes().splitlines()[:-1]]
     for task, texts in one.by_question.items():
         asked = [r for r in records if r["task"] == task and r["meta"]["mode"] == "qa"]
-        every = sorted({r["question"] for r in asked}, key=module._text_key)[:7]
+        every = sorted({r["question"] for r in asked}, key=key_hash)[:7]
         assert sorted(texts) == sorted(every)
         for text in every:
             assert sum(texts[text].values()) == sum(r["question"] == text for r in asked)

@@ -22,6 +22,7 @@ from veriscene.card_data import (ANSWER_FORMS, FIELDS, TABLE_SUFFIXES, DataFiles
                                  default_data_files, licence_lines, matched_files, saved_splits, splits_text)
 from veriscene.sample import MODES, SAMPLE_FIELDS
 from veriscene.stats import CATEGORICAL, percentile
+from veriscene.stats_options import telling_text
 
 TAGS = ("veriscene", "scene-graph", "synthetic", "verifiable")
 TELLING_POINTS = 10  # text only above majority by more than this is named (as `veriscene stats` does)
@@ -112,13 +113,14 @@ def task_table(facts: CardFacts) -> str:
         top = row["top_answers"][0] if row["top_answers"] else None
         commonest = "–" if top is None else f"{str(top[0])[:24]} ({share(row['max_share'])})"
         text_only = "–" if row["text_only"] is None else f"{share(row['text_only'])} ({share(row['majority'])})"
+        options = "–" if row["options_alone"] is None else f"{share(row['options_alone'])} ({share(row['options_chance'])})"
         rows.append([f"`{task}`", row["family"], f"{row['samples']:,}",
                      _joined(facts.tally.answer_types.get(task, Counter())),
                      _joined(facts.tally.modes.get(task, Counter()), MODES),
                      row["distinct_answers"] if row["max_share"] is not None else "–", commonest,
-                     share(row["yes_share"]), text_only])
+                     share(row["yes_share"]), text_only, options])
     header = ["task", "family", "samples", "answer type", "modes", "distinct answers", "commonest answer (share)",
-              "yes", "text only (majority)"]
+              "yes", "text only (majority)", "options alone (chance)"]
     return table(header, rows)
 
 
@@ -148,7 +150,10 @@ def contents(facts: CardFacts) -> str:
              "the share of a task's question-answer samples whose answer is the commonest answer among the other "
              "samples asking exactly the same question text, beside *majority*, the share a constant guess of the "
              "task's commonest answer gets: text only well above majority means the question alone gives the "
-             "answer away.",
+             "answer away. *Options alone* is the share of a task's multiple-choice samples a guess from the "
+             "option texts alone gets right (the offered option most often right when offered, its rate taken "
+             "from the other half of the samples), beside *chance*, the mean of 1/k over k options: well above "
+             "chance means the options give the answer away.",
              "\n".join(balance(facts))]
     if r.unreadable:
         parts.append(f"{r.unreadable:,} sample lines could not be read; they are counted here and left out of "
@@ -207,12 +212,19 @@ def scene_lines(facts: CardFacts) -> list[str]:
 
 
 def telling(facts: CardFacts) -> list[str]:
-    found = [f"`{r['task']}` {share(r['text_only'])} against {share(r['majority'])}" for r in facts.report.task_rows()
+    rows = facts.report.task_rows()
+    found = [f"`{r['task']}` {share(r['text_only'])} against {share(r['majority'])}" for r in rows
              if r["text_only"] is not None and r["text_only"] - r["majority"] > TELLING_POINTS / 100]
-    if not found:
-        return []
-    return [f"- In these tasks the question text alone gives the answer more than {TELLING_POINTS} points above "
-            f"a constant guess: {'; '.join(found)}."]
+    lines = [f"- In these tasks the question text alone gives the answer more than {TELLING_POINTS} points above "
+             f"a constant guess: {'; '.join(found)}."] if found else []
+    by_options = [f"`{r['task']}` {share(r['options_alone'])} against {share(r['options_chance'])}"
+                  + "".join(f" ({telling_text(t)})" for t in r["options_telling"][:1])
+                  for r in rows
+                  if r["options_alone"] is not None and r["options_alone"] - r["options_chance"] > TELLING_POINTS / 100]
+    if by_options:
+        lines.append(f"- In these tasks the options alone give the answer more than {TELLING_POINTS} points above "
+                     f"chance: {'; '.join(by_options)}.")
+    return lines
 
 
 def limitations(facts: CardFacts) -> str:

@@ -18,9 +18,12 @@ answers and words, not with the number of samples) and reports:
   well above `majority` can be answered without the image ("Is there a person?" nearly always
   yes). Exact repeats only: a lower bound on what a model could learn from the text. Each task
   keeps at most `MAX_QUESTIONS` distinct question texts (memory stays bounded): those of the
-  smallest hashes (a bottom-k sample, the same whatever order the samples come in, so partial
-  reports merge exactly); samples of the other texts are left out of the figure
-  (`text_only_samples` says how many are in it).
+  smallest hashes (a bottom-k sample, `veriscene.stats_bottomk`, the same whatever order the
+  samples come in, so partial reports merge exactly); samples of the other texts are left out
+  (`text_only_samples` says how many are in it);
+- per task, how much the offered options alone tell of a multiple-choice answer: the share a guess
+  from the option texts only gets right, cross-fitted, beside chance, and the options right far
+  more often than chance when offered (`veriscene.stats_options`, bounded alike).
 
 `stats(run, workers=N)` reads on N local processes, each a part of the samples file (32 MiB) or a
 shard file, and merges their reports in order: the same report as one process.
@@ -30,7 +33,6 @@ shard file, and merges their reports in order: the same report as one process.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -43,65 +45,14 @@ import orjson
 
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
+from veriscene.stats_bottomk import BottomK
+from veriscene.stats_options import OptionGuess
 
 CATEGORICAL = ("bool", "int", "str", "str_set", "image_index")  # answers that repeat: distributions
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 TOP_ANSWERS = 5
 MAX_QUESTIONS = 20_000  # distinct question texts kept per task for the text-only guess
 PART_BYTES = 32 << 20  # of a JSONL file a process reads at a time, when several do
-
-
-def _text_key(text: str) -> tuple[int, str]:
-    """A question text's place in the bottom-k sample of texts: a 64-bit hash stable across
-    processes (ties, if ever, by the text)."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little"), text
-
-
-class QuestionTexts(dict[str, Counter[str]]):
-    """A task's question texts -> answer counts, keeping the `limit` texts of smallest
-    `_text_key` (a texts' sample independent of the samples' order): once a quarter over the limit
-    it is cut back to the limit, and a new text above the last one kept is not taken (it could not
-    be among the `limit` smallest). A text kept has every one of its samples counted."""
-
-    def __init__(self, limit: int | None = None) -> None:
-        super().__init__()
-        self.limit = limit if limit is not None else MAX_QUESTIONS
-        self.above: tuple[int, str] | None = None  # texts past this key are not taken
-
-    def counts(self, text: str) -> Counter[str] | None:
-        """The answer counts of `text`, new if it may be kept; None if it cannot."""
-        found = self.get(text)
-        if found is not None:
-            return found
-        if self.above is not None and _text_key(text) > self.above:
-            return None
-        found = self[text] = Counter()
-        if len(self) > self.limit + self.limit // 4:
-            self.cut()
-        return found
-
-    def cut(self) -> None:
-        """Keep the `limit` texts of smallest key."""
-        if len(self) <= self.limit:
-            return
-        kept = sorted(self, key=_text_key)[: self.limit]
-        self.above = _text_key(kept[-1])
-        for text in set(self) - set(kept):
-            del self[text]
-
-    def merge(self, other: "QuestionTexts") -> None:
-        for text, answers in other.items():
-            mine = self.get(text)
-            if mine is None:
-                if self.above is not None and _text_key(text) > self.above:
-                    continue
-                self[text] = Counter(answers)
-            else:
-                mine.update(answers)
-        if other.above is not None and (self.above is None or other.above < self.above):
-            self.above = other.above
-        if len(self) > self.limit + self.limit // 4:
-            self.cut()
 
 
 def _answer_key(answer: Any, answer_type: str) -> str:
@@ -148,7 +99,8 @@ class StatsReport:
     yes_no: dict[str, Counter[str]] = field(default_factory=dict)  # task -> {"yes": n, "no": m}
     letters: dict[int, Counter[str]] = field(default_factory=dict)  # number of options -> letters
     # task -> question text -> categorical answers, question-answer samples only (`text_only`)
-    by_question: dict[str, QuestionTexts] = field(default_factory=dict)
+    by_question: dict[str, BottomK] = field(default_factory=dict)
+    options: OptionGuess = field(default_factory=OptionGuess)  # multiple choice: the options-alone guess
 
     def add(self, record: dict[str, Any]) -> None:
         task, family = str(record["task"]), str(record["family"])
@@ -168,7 +120,7 @@ class StatsReport:
         if answer_type in CATEGORICAL and mode == "qa":
             texts = self.by_question.get(task)
             if texts is None:
-                texts = self.by_question[task] = QuestionTexts()
+                texts = self.by_question[task] = BottomK(MAX_QUESTIONS)
             found = texts.counts(stem)
             if found is not None:
                 found[key] += 1
@@ -179,6 +131,7 @@ class StatsReport:
         letter = (record.get("meta") or {}).get("answer_letter")
         if choices and isinstance(letter, str):
             self.letters.setdefault(len(choices), Counter())[letter] += 1
+            self.options.add(task, str(record.get("id", "")), choices, letter)
 
     def merge(self, other: "StatsReport") -> None:
         """Add the report of the samples that follow (a worker's part): the report of all."""
@@ -197,12 +150,14 @@ class StatsReport:
         self.question_words.update(other.question_words)
         self.vocabulary |= other.vocabulary
         for task, texts in other.by_question.items():
-            self.by_question.setdefault(task, QuestionTexts()).merge(texts)
+            self.by_question.setdefault(task, BottomK(MAX_QUESTIONS)).merge(texts)
+        self.options.merge(other.options)
 
     def done(self) -> "StatsReport":
-        """Cut each task's question texts back to `MAX_QUESTIONS` (at the end of the reading)."""
+        """Cut each task's bounded tallies back to their limits (at the end of the reading)."""
         for texts in self.by_question.values():
             texts.cut()
+        self.options.done()
         return self
 
     # ---- derived figures -----------------------------------------------------------------------
@@ -264,7 +219,7 @@ class StatsReport:
                 "entropy_bits": round(entropy_bits(answers), 4) if total else None,
                 "yes_share": round(self.yes_no[task]["yes"] / sum(self.yes_no[task].values()), 4)
                 if task in self.yes_no else None,
-            } | _text_only_fields(self.text_only(task)))
+            } | _text_only_fields(self.text_only(task)) | self.options.fields(task))
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -351,7 +306,8 @@ def _line_of(part: Part, k: int) -> str:
 
 
 def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
-    """Draw samples per task and family, question lengths and answer balance into one PNG.
+    """Draw samples per task and family, question lengths, answer balance and the options-alone
+    guess into one PNG.
     Needs matplotlib (`pip install 'veriscene[stats]'`): ImportError saying so without it."""
     try:
         import matplotlib
@@ -370,10 +326,14 @@ def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
     ax.set_title(f"samples per task ({report.samples} total)")
     ax.tick_params(axis="y", labelsize=8)
     ax = axes[0, 1]
-    shares = [r["max_share"] or 0.0 for r in report.task_rows()][::-1]
-    ax.barh(tasks[::-1], shares, color="#dd8452")
+    rows = report.task_rows()[::-1]
+    ax.barh(tasks[::-1], [r["max_share"] or 0.0 for r in rows], color="#dd8452", label="most common answer")
+    mc = [r for r in rows if r["options_alone"] is not None]  # multiple choice: options alone, chance
+    ax.scatter([r["options_alone"] for r in mc], [r["task"] for r in mc], color="black", s=12, label="options alone")
+    ax.scatter([r["options_chance"] for r in mc], [r["task"] for r in mc], color="black", marker="|", label="chance")
     ax.set_xlim(0, 1)
-    ax.set_title("share of the most common answer (categorical answers)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("most common answer's share; multiple choice: options alone, chance")
     ax.set_yticks([])
     ax = axes[1, 0]
     lengths = sorted(report.question_words)

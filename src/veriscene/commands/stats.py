@@ -1,14 +1,17 @@
 """`veriscene stats DIR`: counts, answer distributions, question lengths and balance of a run,
-how much the question text alone tells of the answer, as tables and as a PNG chart
+how much the question text alone, or the options alone, tell of the answer, as tables and as a PNG chart
 (DIR/stats.png); `--json` prints the report as JSON instead."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 TELLING_POINTS = 10  # text-only above a constant guess by more than this many points is reported
 
@@ -21,7 +24,7 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
     console = Console()
     table = Table(title=f"{report_dict['samples']} samples")
     for col in ("task", "family", "samples", "top answers", "max share", "entropy (bits)", "yes",
-                "text only (constant)"):
+                "text only (constant)", "options alone (chance)"):
         table.add_column(col)
     for r in report_dict["tasks"]:
         top = ", ".join(f"{a[:24]} {n}" for a, n in r["top_answers"][:3])
@@ -31,6 +34,7 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
             "-" if r["entropy_bits"] is None else f"{r['entropy_bits']:.2f}",
             "-" if r["yes_share"] is None else f"{r['yes_share']:.0%}",
             "-" if r["text_only"] is None else f"{r['text_only']:.0%} ({r['majority']:.0%})",
+            "-" if r["options_alone"] is None else f"{r['options_alone']:.0%} ({r['options_chance']:.0%})",
         )
     console.print(table)
     telling = [f"{r['task']} {r['text_only']:.0%} against {r['majority']:.0%}" for r in report_dict["tasks"]
@@ -40,6 +44,7 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
     if telling:
         console.print(f"[yellow]question text tells the answer more than {TELLING_POINTS} points above a constant "
                       f"guess (a choice listed in it, or a prior of the data):[/yellow] {escape('; '.join(telling))}")
+    print_options(console, report_dict["tasks"])
     families = ", ".join(f"{k} {v}" for k, v in report_dict["families"].items())
     modes = ", ".join(f"{k} {v}" for k, v in report_dict["modes"].items())
     words = report_dict["question_words"]
@@ -60,6 +65,21 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
         console.print(f"chart: {chart}", markup=False)
 
 
+def print_options(console: "Console", rows: list[dict]) -> None:
+    """The options-alone note, and the tasks whose options tell the answer, with their telling options."""
+    from rich.markup import escape
+
+    from veriscene.stats_options import telling_text
+
+    console.print("options alone: the share of multiple-choice samples a guess from the option texts alone gets "
+                  "right (the option most often right when offered, cross-fitted over two halves), against chance")
+    for r in rows:
+        if r["options_alone"] is not None and r["options_alone"] - r["options_chance"] > TELLING_POINTS / 100:
+            said = "; ".join(telling_text(t) for t in r["options_telling"])
+            console.print(f"[yellow]options tell the answer of {escape(r['task'])}:[/yellow] {r['options_alone']:.0%} "
+                          f"against {r['options_chance']:.0%}" + (f" ({escape(said)})" if said else ""), soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the `stats` command to `app`."""
 
@@ -74,7 +94,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
         yes/no and multiple-choice balance, and per task how often a guess from the question text
-        alone is right (Python: veriscene.stats.stats)."""
+        alone, or from a multiple choice's options alone, is right (Python: veriscene.stats.stats)."""
         from veriscene.commands import local_input
         from veriscene.console import progress_bar
         from veriscene.engine.runfiles import sample_count
