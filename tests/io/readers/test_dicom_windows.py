@@ -128,6 +128,35 @@ def test_a_voi_lut_sequence_outweighs_the_window(tmp_path: Path) -> None:
         assert square_grey(s) == 255 and np.asarray(Image.open(s["image"]))[20, 5] == 0
 
 
+def one_value_lut(ds: Dataset, k: int, data: object = (1000, 1000, 1000), vr: str = "US") -> None:
+    """A VOI LUT of three entries all 1000 (highdicom stretched it by 0 into NaN, a black picture)."""
+    item = Dataset()
+    item.add_new("LUTDescriptor", "SS", [3, int(BACKGROUND_HU), 16])
+    item.add_new("LUTData", vr, list(data) if vr == "US" else data)
+    ds.VOILUTSequence = [item]
+
+
+def test_a_voi_lut_of_one_value_is_no_transform(tmp_path: Path) -> None:
+    """Left out and counted: the file's window pair is used; with none, the series keeps the
+    percentile stretch (no NaN, the square white); an OW LUT of one value alike."""
+    def with_window(ds: Dataset, k: int) -> None:
+        one_value_lut(ds, k)
+        ds.WindowCenter, ds.WindowWidth = 900.0, 1000.0
+
+    seg, series = study(tmp_path / "window", with_window, modality="CT")
+    scenes, report = scenes_of(seg, series, tmp_path / "png")
+    assert report.repairs["dicom_voi_luts_of_one_value"] == SLICES
+    assert {square_grey(s) for s in scenes} == {linear(SQUARE_HU, 900.0, 1000.0)}
+    assert {s["meta"]["window"]["from"] for s in scenes} == {"dicom_window"}
+    seg, series = study(tmp_path / "alone", lambda ds, k: one_value_lut(ds, k, b"\xe8\x03" * 3, "OW"),
+                        modality="CT")
+    scenes, report = scenes_of(seg, series, tmp_path / "png2")
+    assert report.repairs["dicom_voi_luts_of_one_value"] == SLICES
+    assert report.repairs["volumes_without_stored_window"] == 1
+    assert {s["meta"]["window"]["name"] for s in scenes} == {"percentile"}
+    assert {square_grey(s) for s in scenes} == {255}
+
+
 def test_files_without_a_window_take_the_one_most_files_keep(tmp_path: Path) -> None:
     def some(ds: Dataset, k: int) -> None:
         if k != 2:
@@ -162,6 +191,9 @@ def test_rtstruct_slices_use_their_files_windows_too(tmp_path: Path) -> None:
     ({"WindowCenter": "40", "WindowWidth": "400", "VOILUTFunction": "LOG"}, None),  # no DICOM function
     ({"WindowCenter": "", "WindowWidth": "400"}, None),
     ({}, None),
+    ({"VOILUTSequence": [{"LUTData": [0, 7]}]}, Window("stored", source="dicom_voi_lut", applied=True)),
+    ({"VOILUTSequence": [{"LUTData": [7, 7]}], "WindowCenter": "40", "WindowWidth": "400"},  # one value: no LUT
+     Window("stored", 400.0, 40.0, "dicom_window", applied=True)),
 ])
 def test_file_window(header: dict, expected: Window | None) -> None:
     assert file_window(header) == expected

@@ -13,9 +13,11 @@ shows one file, with its window (`StoredWindows.window`); a slice across them (c
 shows each file's row through that file's window, and says so where they differ
 (``"from": "dicom_windows_per_file"``).
 
-A file keeping no usable transform (no window, a width of 0, a VOI LUT Function DICOM does not
-define) is shown through the one most of the series' files keep (counted as
-``dicom_files_without_stored_window``); a series whose transforms highdicom cannot apply (a VOI LUT
+A VOI LUT of one value (every entry equal: it would show the file as one grey, and highdicom, which
+stretches a LUT's values to 0..1, divides by zero into NaN) is no transform: it is left out, counted
+(``dicom_voi_luts_of_one_value``), and the file's window pair used if it keeps one. A file keeping
+no usable transform (no window, a width of 0, a VOI LUT Function DICOM does not define) is shown
+through the one most of the series' files keep (counted as ``dicom_files_without_stored_window``); a series whose transforms highdicom cannot apply (a VOI LUT
 over a rescale that is not whole numbers) keeps the linear window most files hold (counted as
 ``stored_windows_not_applied``)."""
 
@@ -37,10 +39,24 @@ VOI_TAGS = ("VOILUTSequence", "WindowCenter", "WindowWidth", "VOILUTFunction")
 PER_FILE = Window("stored", source="dicom_windows_per_file", applied=True)
 
 
+def one_value_lut(header: Any) -> bool:
+    """Whether a file's VOI LUT (the first, which highdicom applies) maps every value to one."""
+    luts = header.get("VOILUTSequence")
+    data = luts[0].get("LUTData") if luts else None
+    if data is None:
+        return False
+    if isinstance(data, (bytes, bytearray)):  # OW: 16-bit words (8-bit entries two a word, alike if all equal)
+        values = np.frombuffer(data, dtype=np.uint16 if len(data) % 2 == 0 else np.uint8)
+    else:
+        values = np.atleast_1d(np.asarray(data))
+    return values.size > 0 and bool(values.min() == values.max())
+
+
 def file_window(header: Any) -> Window | None:
     """The VOI transform a file keeps, as highdicom applies it (already applied to the picture):
-    its VOI LUT, else its first window pair; None where it keeps none that can be applied."""
-    if header.get("VOILUTSequence"):
+    its VOI LUT (unless of one value), else its first window pair; None where it keeps none that
+    can be applied."""
+    if header.get("VOILUTSequence") and not one_value_lut(header):
         return Window("stored", source="dicom_voi_lut", applied=True)
     width, level = _first_number(header.get("WindowWidth")), _first_number(header.get("WindowCenter"))
     function = str(header.get("VOILUTFunction", "") or "LINEAR").strip().upper()
@@ -82,6 +98,10 @@ def _copy_voi(donor: Any, dataset: Any) -> None:
 def stored_windows(report: Any, datasets: Sequence[Any]) -> StoredWindows | None:
     """The series of `datasets` (one image each) shown through each file's VOI transform (module
     notes); None where no file keeps one, or highdicom cannot apply them (counted)."""
+    for ds in datasets:
+        if one_value_lut(ds):  # no transform: its window pair, else the series' (below)
+            del ds.VOILUTSequence
+            report.count("dicom_voi_luts_of_one_value")
     windows = [file_window(ds) for ds in datasets]
     kept = Counter(w for w in windows if w is not None)
     if not kept:
