@@ -127,7 +127,7 @@ def test_region_relation_options_answer_the_same_question() -> None:
     scene = make_scene(rows, [(0, "hanging on", 1)], width=100, height=60)
     # no place in the vocabulary: the boxes (the man above the cup) read no other predicate
     vocab = _vocab(["man", "cup"], [p for p in _MIXED if p not in ("left of", "right of", "above")])
-    got = candidates(scene, "relation.region.v1", vocab)
+    got = candidates(scene, "relation.region.v1", vocab, num_choices=20)  # options for every wrong one
     assert got, "the pair is asked about"
     for cand, answer in got:
         assert answer == "hanging on" and cand.group == "verb"

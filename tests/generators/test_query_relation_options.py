@@ -43,7 +43,8 @@ def _pair(circle: Sequence[float], square: Sequence[float], predicate: str):
 def test_options_are_never_readable_from_the_boxes(circle: list[float], square: list[float], predicate: str,
                                                    options: set[str]) -> None:
     scene = _pair(circle, square, predicate)
-    got = [(cand, answer) for cand, answer in candidates(scene, "relation.query.v1", VOCAB)
+    # (options enough for every wrong one: a question offers 3 of them, drawn by weight)
+    got = [(cand, answer) for cand, answer in candidates(scene, "relation.query.v1", VOCAB, num_choices=20)
            if cand.slots == {"the_a": "the circle", "the_b": "the square"}]
     assert len(got) == 1 and got[0][1] == predicate
     assert set(got[0][0].distractors) == options

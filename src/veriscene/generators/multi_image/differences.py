@@ -43,7 +43,8 @@ from veriscene.generators.multi_image.common import (
     shuffled,
 )
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.relations import may_hold, options_like
+from veriscene.generators.relation_options import scene_values, wrong_options
+from veriscene.generators.single_image.relations import _kind, may_hold, options_like
 from veriscene.generators.visual import readable, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
@@ -193,15 +194,17 @@ class AttributeDifference(GroupGenerator):
             # The differing kind is chosen first, uniformly, so colour (many values) does not
             # dominate; the entry test keeps partners holding the anchor object's other values.
             answer = sorted(mine)[int(ctx.rng.integers(len(mine)))]
-            keep = [v for k, vs in mine.items() if k != answer for v in vs]
-
-            # (up to synonyms, as `differing_match` compares the other kinds' values: a partner
-            # whose car is "large" where the anchor's is "big" is drawn too)
-            matched = self.matched_partner(ctx, partial(differing_match, ctx.index, i, kind=answer),
-                                           among=ctx.pool.with_name(name), accept=holding(synonyms=keep))
+            matched = self._partner(ctx, name, i, mine, answer)
             if matched is None:
                 continue
             partner, (description, kinds) = matched
+            # Options: the kinds that could have been the answer, each found to differ alone
+            # between the object and one in another image. A partner differing in colour alone
+            # is found far more often than one differing in size alone (the other values must
+            # match, and colours are many), so with every kind offered the options told "color";
+            # offered only where it might have been the answer, a kind is right about one time
+            # in as many as are offered (none left: asked in open questions only).
+            wrong = [k for k in kinds if k != answer and self._partner(ctx, name, i, mine, k) is not None]
             scenes, a, b = _pair(ctx, self, partner)
             obj = _phrase(name, description)
             # "one pair of jeans", "the two pairs of jeans" (`unit_phrase`, `counted_plural`)
@@ -210,9 +213,18 @@ class AttributeDifference(GroupGenerator):
                      "both": images_phrase(sorted((a, b))),
                      "objs": counted_plural(obj),
                      "kinds": join_words(kinds, "or")}
-            yield Candidate(None, slots, expected=answer, distractors=[k for k in kinds if k != answer],
+            yield Candidate(None, slots, expected=answer, distractors=wrong,
                             plural=plural_slots(obj=name),
                             scenes=scenes, build=partial(_diff_program, name, description, a, b))
+
+    def _partner(self, ctx: GroupContext, name: str, i: int, mine: dict[str, frozenset[str]],
+                 kind: str) -> tuple[Scene, tuple[tuple[str, ...], list[str]]] | None:
+        """A partner whose object of `name` differs from object i in `kind` alone
+        (`differing_match`), drawn among scenes holding i's other values up to synonyms (a
+        partner whose car is "large" where the anchor's is "big" is drawn too)."""
+        keep = [v for k, vs in mine.items() if k != kind for v in vs]
+        return self.matched_partner(ctx, partial(differing_match, ctx.index, i, kind=kind),
+                                    among=ctx.pool.with_name(name), accept=holding(synonyms=keep))
 
 
 def _diff_program(name: str, description: tuple[str, ...], i: int, j: int) -> list[dict[str, Any]]:
@@ -354,6 +366,7 @@ class RelationDifference(GroupGenerator):
                     and refer_by_attributes(ctx.index, s) is not None
                     and refer_by_attributes(ctx.index, o) is not None):
                 pairs.append((s, o, preds[0]))
+        answered = scene_values(p for _, _, p in pairs)
         for s, o, pred in sample_up_to(ctx.rng, pairs, 2):
 
             matched = self.matched_partner(ctx, partial(relation_match, ctx.index, s, o, pred),
@@ -370,9 +383,14 @@ class RelationDifference(GroupGenerator):
             # options answer the question asked (places for "Where ...?"), never one that may hold
             # with the answer (a spelling or a near-synonym: `may_hold`)
             wrong = Without(options_like(ctx.vocab, after, doing=False), (*may_hold(ctx.vocab, (after,)), *seen))
-            # the other image's predicate is the hard negative, unless a viewer might read it here too
+            # the other image's predicate is the hard negative, unless a viewer might read it here
+            # too; then the anchor's other answers, then by the data set's counts: drawn the way
+            # answers arise (`relation_options`), not "near" offered where it is never the answer
             first = [before] if before not in seen else []
-            distractors = first + [p for p in sample_up_to(ctx.rng, wrong, 5) if p != before]
+            distractors = wrong_options(ctx.rng, self.config.num_choices - 1, wrong, after.__ne__,
+                                        ctx.vocab.predicates, vocab=ctx.vocab,
+                                        key=("predicates answering", _kind(after), group, False),
+                                        scene=answered, first=first)
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j), "both": images_phrase(sorted((i, j)))}
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,

@@ -12,13 +12,14 @@ only when exactly one predicate is annotated and no other predicate could be rea
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import add_unique, wording
 from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
+from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
 from veriscene.generators.single_image.relations import _kind, may_hold, options_like, sure_wrong
 from veriscene.generators.visual import GenerousReader
@@ -60,7 +61,7 @@ class RelatedObject(Generator):
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
                 continue
             answers.append(names_of[subjects[0]])
-            asked.append((ctx, refs[anchor], predicate, subjects[0], "subject"))
+            asked.append((ctx, refs[anchor], predicate, subjects[0], "subject", answers))
         for (anchor, predicate), _ in sorted(ctx.index.outgoing.items()):
             if _kind(predicate) != "is" or anchor not in refs:
                 continue
@@ -70,11 +71,12 @@ class RelatedObject(Generator):
             if not reader.only_object(objects[0], predicate, anchor):
                 continue
             answers.append(names_of[objects[0]])
-            asked.append((ctx, refs[anchor], predicate, objects[0], "object"))
+            asked.append((ctx, refs[anchor], predicate, objects[0], "object", answers))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._candidate)
 
-    def _candidate(self, ctx: GenContext, anchor: Referent, predicate: str, target: int, group: str) -> Candidate:
+    def _candidate(self, ctx: GenContext, anchor: Referent, predicate: str, target: int, group: str,
+                   answers: list[str]) -> Candidate:
         side = "object" if group == "subject" else "subject"  # relate(anchor, p, side) finds the target
         rel = relation_phrase(predicate)
         answer = ctx.scene.names[target]
@@ -82,7 +84,10 @@ class RelatedObject(Generator):
         # "What are the jeans on?": the anchor is the subject of the "object" questions
         plural = plural_slots(the_anchor=anchor) if group == "object" else ()
         return Candidate(None, slots, group=group, expected=answer, plural=plural,
-                         distractors=Without(ctx.vocab.name_list(), (answer,)),
+                         distractors=wrong_options(ctx.rng, self.config.num_choices - 1,
+                                                   Without(ctx.vocab.name_list(), (answer,)), answer.__ne__,
+                                                   ctx.vocab.names, vocab=ctx.vocab, key="names",
+                                                   scene=scene_values(answers)),
                          build=partial(_related_name_program, anchor, predicate, side))
 
 
@@ -130,17 +135,23 @@ class RegionRelation(Generator):
             if not reader.could_hold(s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
                 continue  # another relation could be read into the image: ambiguous
             answers.append(predicate)
-            asked.append((ctx, regions, s, o, predicate))
+            asked.append((ctx, regions, s, o, predicate, answers))
         # phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
-    def _make(self, ctx: GenContext, regions: ClearRegions, s: int, o: int, predicate: str) -> Candidate:
+    def _make(self, ctx: GenContext, regions: ClearRegions, s: int, o: int, predicate: str,
+              answers: list[str]) -> Candidate:
         region_s, region_o = regions[s], regions[o]
-        distractors: Iterable[str]
+        allowed: Sequence[str]
+        key: tuple[Any, ...] | None = None
         if ctx.index.sparse_relations:  # any unannotated predicate may hold: only sure wrong ones
-            distractors = sure_wrong(ctx.index, s, o, predicate, ctx.vocab, doing=False)
+            allowed = sure_wrong(ctx.index, s, o, predicate, ctx.vocab, doing=False)
         else:  # the only readable predicate is `predicate`: every other one answering its question is wrong
-            distractors = Without(options_like(ctx.vocab, predicate, doing=False), may_hold(ctx.vocab, (predicate,)))
+            allowed = Without(options_like(ctx.vocab, predicate, doing=False), may_hold(ctx.vocab, (predicate,)))
+            key = ("predicates answering", _kind(predicate), wording(predicate, doing=False), False)
+        # drawn the way answers arise (`relation_options`): the scene's other answers first
+        distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
+                                    ctx.vocab.predicates, vocab=ctx.vocab, key=key, scene=scene_values(answers))
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=wording(predicate, doing=False),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -9,6 +9,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
+from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.visual import readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
@@ -313,21 +314,23 @@ class QueryRelation(Generator):
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
             answers.append(held[0])
-            asked.append((refs[s], refs[o], held[0], ctx.vocab, wrong, partial(readable_predicates, ctx.index, s, o),
+            asked.append((ctx, refs[s], refs[o], held[0], answers, wrong, partial(readable_predicates, ctx.index, s, o),
                           ctx.index.predicates_between.get((o, s), ())))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
-    def _make(self, a: Referent, b: Referent, predicate: str, vocab: Vocabulary,
+    def _make(self, ctx: GenContext, a: Referent, b: Referent, predicate: str, answers: list[str],
               wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple,
               held_back: Sequence[str] = ()) -> Candidate:
+        vocab = ctx.vocab
         group = wording(predicate)
         if group == "doing" and " " in predicate:
             group = "doing_with"  # options stay those of "doing": every action answers it
-        distractors: Iterable[str]
+        allowed: Sequence[str]
+        key: tuple[str, ...] | None = None
         if wrong is not None:
             readable = seen()
-            distractors = [p for p in wrong if p not in readable]
+            allowed = [p for p in wrong if p not in readable]
         else:
             # Distractors that answer the same question, one a class (`distinct_options_like`),
             # and neither may hold with the answer (`may_hold`: "on top of" beside "on") nor be
@@ -335,7 +338,12 @@ class QueryRelation(Generator):
             # which holds from B to A, is a good hard negative).
             options, kept = distinct_options_like(vocab, predicate)
             readable = [kept[c] for c in {predicate_class(p) for p in seen()} if c in kept]
-            distractors = Without(options, (*may_hold(vocab, (predicate,), held_back), *readable))
+            allowed = Without(options, (*may_hold(vocab, (predicate,), held_back), *readable))
+            key = ("distinct predicates answering", _kind(predicate), wording(predicate), True)
+        # drawn the way answers arise (`relation_options`): the scene's other answers first, then
+        # by the data set's counts
+        distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
+                                    vocab.predicates, vocab=vocab, key=key, scene=scene_values(answers))
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))

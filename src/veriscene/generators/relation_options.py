@@ -1,0 +1,92 @@
+"""Wrong options for relation questions, drawn the way right answers arise.
+
+A multiple choice must not be answerable from its options alone: a value offered only as a wrong
+option ("near" where a pair is asked only when it holds one readable relation, a rare name drawn
+uniformly from thousands) tells a reader it is wrong, and a value seldom offered as a wrong
+option ("on", "man") that it is right. So wrong options are drawn
+
+1. first from the answers the generator proposes on the same scene (`Batch` keys): the runner
+   picks one answer group of a scene uniformly, so a value offered from them is right about one
+   time in as many as the scene has values, as often as any other value offered there;
+2. then, to fill the options, from the allowed values at large, weighted by how often the data
+   set annotates them (`Vocabulary.predicates`, `.names`): a value is offered about as often as
+   it arises as an answer, not uniformly over a long tail.
+
+Callers pass only values that are wrong for the question (the exclusions that keep an option
+from also being true stay theirs); these draws change which of them are offered, not which may
+be. Draws use the scene's `ctx.rng` only, and cost a few bisections per option.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import accumulate
+from typing import Callable, Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from veriscene.generators.vocabulary import Vocabulary
+
+# rejected draws tolerated (values excluded or taken) before the exact draw over what is left
+_TRIES = 24
+
+
+def scene_values(answers: Iterable[str]) -> list[str]:
+    """The distinct answers a generator proposes on one scene, sorted (the draws' first pool)."""
+    return sorted(set(answers))
+
+
+def _cumulative(words: Sequence[str], counts: Mapping[str, int]) -> list[float]:
+    """Running sums of the weights of `words`: their counts, at least 1 (a value the data set
+    annotates once still arises)."""
+    return list(accumulate(float(max(counts.get(w, 0), 1)) for w in words))
+
+
+def wrong_options(rng: np.random.Generator, k: int, allowed: Sequence[str], ok: Callable[[str], bool],
+                  counts: Mapping[str, int], *, vocab: Vocabulary | None = None, key: Hashable = None,
+                  scene: Sequence[str] = (), first: Sequence[str] = ()) -> list[str]:
+    """Up to k distinct wrong options: `first` (hard negatives, kept in order), then values of
+    the scene's answers `scene` in `allowed`, in a random order, then values of `allowed` drawn
+    without replacement with weights `counts`; each one passing `ok` (the caller's test that it
+    is wrong for the question). `allowed` may be long (a `Without` view of the
+    vocabulary's thousands of names): with `vocab` and a `key` naming its underlying list, the
+    running weights are made once per vocabulary, and draws bisect them."""
+    chosen: list[str] = []
+    for value in first:
+        if len(chosen) < k and value not in chosen and ok(value):
+            chosen.append(value)
+    usable = [v for v in scene if v not in chosen and v in allowed and ok(v)]
+    if usable and len(chosen) < k:
+        for i in rng.permutation(len(usable)).tolist():
+            chosen.append(usable[i])
+            if len(chosen) == k:
+                break
+    if len(chosen) < k and len(allowed):
+        _fill(rng, k, allowed, ok, counts, vocab, key, chosen)
+    return chosen
+
+
+def _fill(rng: np.random.Generator, k: int, allowed: Sequence[str], ok: Callable[[str], bool],
+          counts: Mapping[str, int], vocab: Vocabulary | None, key: Hashable, chosen: list[str]) -> None:
+    """Add to `chosen` up to k values of `allowed` passing `ok`, drawn by weight (`wrong_options`)."""
+    words: Sequence[str] = getattr(allowed, "words", allowed)  # a `Without` view: its whole list
+    if vocab is not None and key is not None:
+        cum = vocab.view(("relation option weights", key), lambda: _cumulative(words, counts))
+    else:
+        cum = _cumulative(words, counts)
+    total = cum[-1]
+    tries = 0
+    while len(chosen) < k and tries < _TRIES:
+        tries += 1
+        i = min(bisect_right(cum, rng.random() * total), len(words) - 1)
+        value = words[i]
+        if value not in chosen and value in allowed and ok(value):
+            chosen.append(value)
+    if len(chosen) < k:  # most of the weight excluded: an exact draw over the values left
+        left = [w for w in allowed if w not in chosen and ok(w)]
+        if left:
+            weights = np.array([max(counts.get(w, 0), 1) for w in left], dtype=np.float64)
+            take = min(k - len(chosen), len(left))
+            picked = rng.choice(len(left), size=take, replace=False, p=weights / weights.sum())
+            chosen.extend(left[j] for j in picked.tolist())
+

@@ -1,0 +1,162 @@
+"""Wrong options of relation questions are drawn the way right answers arise (`relation_options`):
+no option value singles out the answer (nor is offered only to be wrong), and every wrong option
+stays wrong for the pair."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import veriscene
+from tests.generators.helpers import candidates
+from tests.generators.test_multi_ops import VOCAB as WORLD_VOCAB
+from tests.generators.test_multi_ops import _obj
+from veriscene.demo.world import iter_scene_graphs
+from veriscene.engine.pool import ScenePool
+from veriscene.engine.runfiles import iter_sample_lines
+from veriscene.generators import Vocabulary, get_generator
+from veriscene.generators.base import GroupContext
+from veriscene.generators.relation_options import scene_values, wrong_options
+from veriscene.generators.single_image.relations import may_hold
+from veriscene.generators.visual import readable_predicates
+from veriscene.generators.vocabulary import Without
+from veriscene.program import ExecutionContext, SceneIndex
+from veriscene.scene import Scene
+from veriscene.scene.describe import referents
+
+TASKS = ("relation.query.v1", "relation.region.v1", "relation.subject.v1", "multi.relation_diff.v1",
+         "multi.attribute_diff.v1")
+
+
+# ---- the draws ---------------------------------------------------------------------------------
+
+def test_hard_negatives_then_the_scenes_answers_then_the_rest() -> None:
+    allowed = Without(["above", "behind", "below", "left of", "near", "right of"], ("near",))
+    got = wrong_options(np.random.default_rng(0), 3, allowed, "left of".__ne__, Counter(),
+                        first=["behind"], scene=["left of", "near", "right of"])
+    # "left of" is the answer and "near" not allowed: one value of the scene's answers is left
+    assert got[:2] == ["behind", "right of"]
+    assert got[2] in {"above", "below"}
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_the_rest_is_drawn_by_the_data_sets_counts(k: int) -> None:
+    words = [f"w{i:02d}" for i in range(40)]
+    counts = Counter({w: 1 for w in words}) + Counter({"w07": 60})  # one value 60 times as common
+    offered = Counter()
+    rng = np.random.default_rng(1)
+    for _ in range(2000):
+        offered.update(wrong_options(rng, k, words, "w00".__ne__, counts))
+    assert offered["w00"] == 0
+    # w07 holds 60 / 99 of the weight: drawn first most of the time (uniformly: 1 in 39)
+    assert offered["w07"] > 0.5 * 2000
+    assert max(n for w, n in offered.items() if w != "w07") < 0.2 * 2000
+
+
+def test_every_allowed_value_when_the_options_outnumber_them() -> None:
+    # most of the weight excluded by the caller's test: the exact draw finds the values left
+    counts = Counter({"on": 1000, "under": 1000, "near": 1, "behind": 1})
+    got = wrong_options(np.random.default_rng(2), 10, ["behind", "near", "on", "under"],
+                        lambda p: p not in ("on", "under"), counts)
+    assert sorted(got) == ["behind", "near"]
+
+
+def test_scene_values_are_distinct_and_sorted() -> None:
+    assert scene_values(["on", "near", "on", "above"]) == ["above", "near", "on"]
+
+
+# ---- multi.attribute_diff: only kinds that could have been the answer are offered ---------------
+
+def _star(image: str, *attributes: str) -> Scene:
+    return Scene.from_objects(image, 200, 100, [_obj("star", [10, 10, 40, 40], *attributes)], [])
+
+
+def test_attribute_diff_offers_the_kinds_found_to_differ_alone() -> None:
+    anchor = _star("P", "red", "large", "shiny")
+    pool = ScenePool.from_scenes([_star("Q", "green", "large", "shiny"),  # colour alone differs
+                                  _star("R", "red", "small", "shiny")])  # size alone differs
+    gen = get_generator("multi.attribute_diff.v1")()
+    gen.group_sizes = (2,)  # type: ignore[misc]
+    asked = Counter()
+    for seed in range(12):
+        ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed),
+                           WORLD_VOCAB, pool)
+        for cand in gen.propose(ctx):
+            # no star differs in finish alone: "finish" is never right, so never offered
+            assert cand.distractors == [{"color": "size", "size": "color"}[cand.expected]]
+            asked[cand.expected] += 1
+    assert set(asked) == {"color", "size"}
+
+
+# ---- every wrong option is wrong for the pair ---------------------------------------------------
+
+DEMO = list(iter_scene_graphs(40, seed=5))
+DEMO_VOCAB = Vocabulary.from_scenes(DEMO)
+
+
+@pytest.mark.parametrize("scene", DEMO[:20], ids=lambda s: s.image_id)
+def test_query_options_neither_hold_nor_may_be_read(scene: Scene) -> None:
+    index = SceneIndex(scene)
+    by_phrase = {ref.the: i for i, ref in referents(index, allow_relations=False).items()}
+    for cand, answer in candidates(scene, "relation.query.v1", DEMO_VOCAB):
+        s, o = by_phrase[cand.slots["the_a"]], by_phrase[cand.slots["the_b"]]
+        held = index.predicates_between[(s, o)]
+        never = may_hold(DEMO_VOCAB, held, index.predicates_between.get((o, s), ())) | set(
+            readable_predicates(index, s, o))
+        assert cand.distractors and not never & set(cand.distractors), (answer, cand.distractors)
+
+
+@pytest.mark.parametrize("scene", DEMO[:20], ids=lambda s: s.image_id)
+def test_subject_options_name_no_object_in_the_relation(scene: Scene) -> None:
+    index = SceneIndex(scene)
+    by_phrase = {ref.the: i for i, ref in referents(index, allow_relations=False).items()}
+    for cand, answer in candidates(scene, "relation.subject.v1", DEMO_VOCAB):
+        anchor = by_phrase[cand.slots["the_anchor"]]
+        (predicate, _), = [node["args"] for node in cand.get_program() if node["op"] == "relate"]
+        # "Which object is left of the square?" (x left of anchor); "What is the square left of?"
+        pairs = index.predicates_between.items()
+        if cand.group == "subject":
+            related = {scene.names[x] for (x, o), held in pairs if o == anchor and predicate in held}
+        else:
+            related = {scene.names[x] for (s, x), held in pairs if s == anchor and predicate in held}
+        assert answer in related and not related & set(cand.distractors), (answer, cand.distractors)
+
+
+# ---- no option value singles out the answer, over many scenes -----------------------------------
+
+@pytest.fixture(scope="module")
+def offered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    root = tmp_path_factory.mktemp("relation_options")
+    veriscene.write_scenes(iter_scene_graphs(200, seed=3), root / "scenes.jsonl")
+    veriscene.generate(root / "scenes.jsonl", root / "run", seed=1, generators=",".join(TASKS), mode="mc",
+                       workers=1)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for line in iter_sample_lines(Path(root / "run")):
+        sample = json.loads(line)
+        found.setdefault(sample["task"], []).append(sample)
+    return found
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_no_option_value_tells_the_answer(offered: dict[str, list[dict[str, Any]]], task: str) -> None:
+    """Each value offered 40 times or more is right about as often as a guess among the options
+    it is offered with: between 0.4 and 1.6 times that. (Drawn uniformly, "near" and "on top of"
+    were never right where offered, 0 times; "left of" 1.7 to 1.9 times.)"""
+    samples = offered[task]
+    assert len(samples) >= 60, len(samples)
+    times: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    expected: Counter[str] = Counter()
+    for s in samples:
+        answer = s["choices"][ord(s["meta"]["answer_letter"]) - ord("A")]
+        right[answer] += 1
+        for value in s["choices"]:
+            times[value] += 1
+            expected[value] += 1 / len(s["choices"])
+    ratios = {v: round(right[v] / expected[v], 2) for v in times if times[v] >= 40}
+    assert ratios and all(0.4 <= r <= 1.6 for r in ratios.values()), ratios
