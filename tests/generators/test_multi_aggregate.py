@@ -57,11 +57,20 @@ def test_common_objects() -> None:
     assert group_qa("multi.common_objects.v1", "B", "AD", sizes=(3,)) == {
         "Which kinds of objects appear in every image?": ["circle"]}
     (cand, answer), = group_candidates("multi.common_objects.v1", "B", "AD", sizes=(3,))
-    assert answer not in [sorted(d) for d in cand.distractors] and ["circle", "square"] in cand.distractors
+    # wrong sets of the answer's size (`same_size_sets`): a lone name beside lone names
+    assert cand.distractors and all(len(d) == 1 and d != answer for d in cand.distractors)
+    assert ["square"] in cand.distractors
 
 
 def test_common_attributes() -> None:
-    assert group_qa("multi.common_attributes.v1", "B", "A", seed=1) == {
+    found: dict[str, Any] = {}
+    for seed in range(8):  # which values and groups are asked depends on the draws
+        found.update(group_qa("multi.common_attributes.v1", "B", "A", seed=seed))
+    assert {q: found.get(q) for q in (
+        "Which sizes do the circles have in both images?",
+        "Which finishes do the circles have in both images?",
+        "Which colors appear in both images?",
+    )} == {
         "Which sizes do the circles have in both images?": ["large"],  # B: large and small, A: large
         "Which finishes do the circles have in both images?": ["shiny"],
         "Which colors appear in both images?": ["red"],  # B: green, red; A: red, blue
@@ -90,19 +99,24 @@ def test_compare_caption() -> None:
             "Both images contain exactly one circle. Both images contain exactly one square."}
 
 
-def test_vocabulary_extra_is_every_other_word_or_a_few_of_a_large_vocabulary() -> None:
+def test_same_size_sets_are_wrong_sets_of_the_answer_s_size() -> None:
+    import random
+
     import numpy as np
 
-    from veriscene.generators.multi_image.sets import MAX_VOCABULARY_EXTRA, vocabulary_extra
+    from veriscene.generators.multi_image.sets import same_size_sets
 
-    rng = np.random.default_rng(0)
-    state = rng.bit_generator.state
-    assert vocabulary_extra(rng, ["ant", "bee", "cat"], ["bee"]) == ["ant", "cat"]
-    assert rng.bit_generator.state == state  # a small vocabulary costs no draw
-    words = [f"w{k:05d}" for k in range(20_000)]
-    extra = vocabulary_extra(rng, words, ["w00001", "w00002"])
-    assert len(set(extra)) == MAX_VOCABULARY_EXTRA and not {"w00001", "w00002"} & set(extra)
-    assert set(extra) <= set(words)
+    r = random.Random(0)
+    words = [f"w{i:02d}" for i in range(40)]
+    for trial in range(300):
+        answer = sorted(r.sample(words, r.randrange(1, 10)))
+        extra = [w for w in r.sample(words, r.randrange(1, 5)) if w not in answer] or ["x"]
+        wrong = same_size_sets(np.random.default_rng(trial), answer, extra, 3)
+        assert wrong and len(wrong) <= 3 and all(d == sorted(set(d)) for d in wrong)
+        assert all(len(d) == len(answer) and d != answer and set(d) <= set(answer) | set(extra) for d in wrong)
+        assert len({tuple(d) for d in wrong}) == len(wrong)
+    # no extra word: the answer less one word
+    assert sorted(same_size_sets(np.random.default_rng(0), ["a", "b"], [], 3)) == [["a"], ["b"]]
 
 
 def test_set_distractors_are_the_set_operations_they_describe() -> None:

@@ -1,5 +1,7 @@
 """Words drawn from the vocabulary for one scene: wrong options for attribute questions, the
-names a scene lacks, and `Without`, a sorted word list minus a few words.
+names a scene lacks, and `Without`, a sorted word list minus a few words; wrong options drawn
+the way right answers arise (`likely_wrong_attributes`, `likely_wrong_names`, and the words wrong
+sets add, `likely_set_names`, `likely_set_attributes`), weighted by the data set's counts.
 
 These are what generators ask of a `Vocabulary` (`veriscene.generators.vocabulary`, which
 re-exports them) on every scene, so they avoid copying its word lists: a `Without` view stands for
@@ -9,12 +11,14 @@ re-exports them) on every scene, so they avoid copying its word lists: a `Withou
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from functools import lru_cache
 from itertools import accumulate
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, overload
 
 import numpy as np
 
-from veriscene.vocab import compatible_attributes
+from veriscene.io.normalize import Normalizer
+from veriscene.vocab import attribute_class, attribute_types_version, compatible_attributes, synonyms_of
 
 if TYPE_CHECKING:  # annotations only: `vocabulary` imports this module
     from veriscene.generators.vocabulary import Vocabulary
@@ -171,3 +175,163 @@ def _weighted_draws(rng: np.random.Generator, names: Sequence[str], weights: lis
         left -= weights[i]
     return found
 
+
+
+# ---- wrong options drawn as answers arise ------------------------------------------------------
+#
+# A wrong option drawn uniformly from the vocabulary is a rare word nearly every time, so a
+# frequent word ("man", "white") was offered only where it was right, and the options alone gave
+# the answer away (attribute.query on Visual Genome-shaped scenes: a guesser that sees the options
+# only was right 46% of the time against 30% by chance). Drawn with the weight answers have, a
+# frequent word is offered as wrong about as often as it is right.
+
+
+def _attribute_weights(vocab: Vocabulary, kind: str) -> tuple[list[str], list[float], list[float]]:
+    """(the sorted words of type `kind`, each one's weight as a wrong option, their running sums).
+
+    A word's weight is its count in the data set (at least 1; how often it is an answer) over the
+    share of the other words' count beside whose answers it may be offered (those it is not
+    compatible with): "patterned" may be a wrong option only beside "plain" (a striped thing is
+    patterned), "plain" beside every other pattern; counts alone offered "patterned" so rarely that
+    it was right 25 times of the 37 it was offered, and "plain" 22 of 149."""
+    words = vocab.attributes_of_type(kind)
+    counts = [float(max(vocab.attributes[w], 1)) for w in words]
+    total = sum(counts)
+    allowed = [0.0] * len(words)  # per word: the count of the answers it may be offered beside
+    for a, count in zip(words, counts):
+        compatible = compatible_attributes(a)
+        for i, w in enumerate(words):
+            if w not in compatible:
+                allowed[i] += count
+    weights = [c * (total - c) / allowed[i] if allowed[i] else c for i, c in enumerate(counts)]
+    return words, weights, list(accumulate(weights))
+
+
+def _positions(words: Sequence[str], among: Iterable[str]) -> list[int]:
+    """The sorted positions in `words` (sorted) of those of `among` it holds."""
+    found = set()
+    for word in among:
+        i = bisect_left(words, word)
+        if i < len(words) and words[i] == word:
+            found.add(i)
+    return sorted(found)
+
+
+def likely_wrong_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: str, answer: str, k: int,
+                            own: Iterable[str] = ()) -> list[str]:
+    """Up to k wrong options for an attribute question of type `kind` whose answer is `answer`,
+    drawn without replacement, each word with the weight of its count in the data set (how often
+    it is an answer), never two of one synonym class ("big" and "large"). Never a word that may
+    hold with the answer (`compatible_attributes`: its synonyms, overlapping classes, the type's
+    other sub-kinds) nor one of the object's own words `own`: what `wrong_attributes` leaves out.
+
+    `wrong_attributes` offers one word per synonym class, the class's most frequent: its other
+    words ("gray" where "grey" is more frequent) were offered only where they were right."""
+    if k <= 0:
+        return []
+    words, weights, cum = vocab.view(("attribute weights", kind, attribute_types_version()),
+                                     lambda: _attribute_weights(vocab, kind))
+    excluded = _positions(words, compatible_attributes(answer).union(own))
+    # never every class left: a word drawn whenever it may be (sizes beside "big": "small" or
+    # "little", and "tiny") is wrong wherever it is offered, however it is weighted
+    gaps = set(excluded)
+    classes = len({attribute_class(w) for i, w in enumerate(words) if i not in gaps})
+    k = min(k, max(1, classes - 1))
+    found: list[str] = []
+    while len(found) < k:
+        drawn = _weighted_draws(rng, words, weights, cum, excluded, 1)
+        if not drawn:
+            break
+        found.append(drawn[0])
+        for i in _positions(words, synonyms_of(drawn[0])):  # the drawn word's whole class
+            if i not in excluded:
+                insort(excluded, i)
+    return found
+
+
+def _object_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list[float]]:
+    """(position of each name in `name_list`, its number of objects in the data set (at least 1),
+    the running sums)."""
+    names = vocab.name_list()
+    weights = [float(max(vocab.names[n], 1)) for n in names]
+    return {n: i for i, n in enumerate(names)}, weights, list(accumulate(weights))
+
+
+# names read as readers read them (no synonyms of the user's: only the kind of a group)
+_NORMALIZER = Normalizer()
+
+
+@lru_cache(maxsize=65536)
+def name_kind(name: str) -> str:
+    """What one object of `name` is, or a group of: 'man', 'men' and 'group of men' -> 'man',
+    'trees' and 'row of trees' -> 'tree' (`io.normalize.Normalizer.name_and_group`); the name
+    itself for most. Names of one kind are not wrong options to each other: the leftmost object
+    of a group of men is not wrongly called "man"."""
+    return _NORMALIZER.name_and_group(name)[0] or name
+
+
+def likely_wrong_names(rng: np.random.Generator, vocab: Vocabulary, answer: str, k: int) -> list[str]:
+    """Up to k names other than `answer` for a question answered by an object's name, drawn
+    without replacement, each with the weight of its number of objects in the data set (how often
+    a name is the answer of "What is the leftmost object?"), one per kind (`name_kind`) and none
+    of the answer's kind. The scene's other names may be drawn: its leftmost object is not
+    named by them."""
+    if k <= 0:
+        return []
+    positions, weights, cum = vocab.view("object weights", lambda: _object_weights(vocab))
+    names = vocab.name_list()
+    excluded = [positions[answer]] if answer in positions else []
+    kinds = {name_kind(answer)}
+    found: list[str] = []
+    while len(found) < k:
+        drawn = _weighted_draws(rng, names, weights, cum, excluded, 1)
+        if not drawn:
+            break
+        insort(excluded, positions[drawn[0]])
+        kind = name_kind(drawn[0])
+        if kind not in kinds:
+            kinds.add(kind)
+            found.append(drawn[0])
+    return found
+
+
+def weighted_sample(rng: np.random.Generator, words: Sequence[str], weights: Sequence[float], k: int) -> list[str]:
+    """Up to k of `words` drawn without replacement, each with probability proportional to its
+    weight (all positive)."""
+    if k <= 0 or not words:
+        return []
+    weights = list(weights)
+    return _weighted_draws(rng, words, weights, list(accumulate(weights)), [], k)
+
+
+def _image_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list[float]]:
+    """(position of each name in `name_list`, its number of scenes in the data set (at least 1),
+    the running sums)."""
+    names = vocab.name_list()
+    weights = [float(max(vocab.images[n], 1)) for n in names]
+    return {n: i for i, n in enumerate(names)}, weights, list(accumulate(weights))
+
+
+def likely_set_names(rng: np.random.Generator, vocab: Vocabulary, k: int, excluded: Iterable[str] = (),
+                     among: Sequence[str] | None = None) -> list[str]:
+    """Up to k names to add to or swap into a wrong set of names (a near miss of "which kinds
+    of objects ...?"), drawn without replacement, each with the weight of the number of the data
+    set's scenes that hold it (how often a name is in an answer set), of `among` (the images'
+    other names) if given, else of the whole vocabulary less `excluded`."""
+    if among is not None:
+        return weighted_sample(rng, among, [max(vocab.images[n], 1) for n in among], k)
+    positions, weights, cum = vocab.view("image weights", lambda: _image_weights(vocab))
+    gaps = sorted({positions[n] for n in excluded if n in positions})
+    return _weighted_draws(rng, vocab.name_list(), weights, cum, gaps, k)
+
+
+def likely_set_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: str, words: Sequence[str],
+                          k: int) -> list[str]:
+    """Up to k of attribute `words` of type `kind` to add to or swap into a wrong set of values,
+    drawn without replacement, each with its weight as a wrong option (`_attribute_weights`)."""
+    every, weights, _ = vocab.view(("attribute weights", kind, attribute_types_version()),
+                                   lambda: _attribute_weights(vocab, kind))
+    at = _positions(every, words)
+    if len(at) != len(words):  # a word of another type: counts alone
+        return weighted_sample(rng, words, [max(vocab.attributes[w], 1) for w in words], k)
+    return weighted_sample(rng, [every[i] for i in at], [weights[i] for i in at], k)

@@ -11,14 +11,17 @@
 Set answers are never empty (an empty intersection is a degenerate question; a listed question
 may answer "none": its candidates make it a question), hold at most
 `max_answer_items` words (`SetConfig`: a list of 26 names is no answer to write or score; dense
-Visual Genome scenes gave them) and are written as comma-joined sorted lists in options. Distractors are near misses - the answer plus a name that
-some but not all images have, minus one member, or with one member swapped - and are by
-construction different sets, so no distractor is also correct.
+Visual Genome scenes gave them) and are written as comma-joined sorted lists in options. Wrong
+sets are other sets of the answer's size drawn from its words and a few others (`same_size_sets`:
+names some but not all images have, weighted by how often the data set holds them), different
+sets by construction, so none is also correct; a listed only_in question's are near misses (the
+answer plus a listed name, minus one, or with one swapped: `set_distractors`). Names of one kind
+("man", "men", "group of men": `vocabulary_draws.name_kind`) that would make an answer
+disputable are not asked (`common_kinds_disputed`, `only_kinds_disputed`).
 """
 
 from __future__ import annotations
 
-from bisect import insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -41,47 +44,19 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
+from veriscene.generators.multi_image.set_options import (
+    EXTRA_WORDS,
+    common_kinds_disputed,
+    kinds_of,
+    only_kinds_disputed,
+    same_size_sets,
+    set_distractors,
+)
+from veriscene.generators.vocabulary_draws import likely_set_attributes, likely_set_names, name_kind
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.text import number_word, plural, unit_phrase, with_article
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type, implying_attributes, related_attributes
-
-
-# Words of the vocabulary a wrong set may add when the images offer none: at most this many,
-# drawn at random when the vocabulary has more (every word would make a set each).
-MAX_VOCABULARY_EXTRA = 8
-
-
-def vocabulary_extra(rng: np.random.Generator, words: Sequence[str], answer: Sequence[str]) -> list[str]:
-    """The sorted `words` not in `answer`, or `MAX_VOCABULARY_EXTRA` of them drawn at random
-    when there are more (no draw is made otherwise)."""
-    rest = Without(words, answer)
-    return list(rest) if len(rest) <= MAX_VOCABULARY_EXTRA else sample_up_to(rng, rest, MAX_VOCABULARY_EXTRA)
-
-
-def set_distractors(rng: np.random.Generator, answer: Sequence[str], extra: Sequence[str]) -> list[list[str]]:
-    """Wrong sets near `answer` (sorted lists): answer + one of `extra`, answer minus one member,
-    answer with one member swapped for one of `extra`. `extra` must be disjoint from answer.
-
-    Each set is the sorted answer with one member left out and a word inserted in place, not a
-    set operation and a sort: a dense scene's answer has tens of names, which makes hundreds of
-    wrong sets, of which a question shows three."""
-    base = sorted(set(answer))
-    where = {word: i for i, word in enumerate(base)}
-
-    def changed(members: list[str], word: str) -> list[str]:
-        """`members` (sorted) with `word` added, unless it is in the answer (then as they are)."""
-        out = members.copy()
-        if word not in where:
-            insort(out, word)
-        return out
-
-    without = {x: base[:i] + base[i + 1:] for x, i in where.items()}  # sorted(set(answer) - {x})
-    out: list[list[str]] = [changed(base, y) for y in extra]
-    if len(base) > 1:
-        out += [without[x].copy() for x in answer]
-    out += [base.copy() if y == x else changed(without[x], y) for x in answer for y in extra]
-    return shuffled_list(rng, out)
 
 
 @dataclass(frozen=True)
@@ -136,9 +111,15 @@ class CommonObjects(GroupGenerator):
             if len(common) > self.config.max_answer_items:  # type: ignore[attr-defined]
                 continue
             near = sorted(set.union(*sets) - set(common))
-            extra = near or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), common)
+            if common_kinds_disputed(common, near, sets):
+                continue  # "man" in one image, "group of men" in the other: are men common?
+            # not "man, men": a near name of an answer's kind is neither right nor wrong added
+            answered = kinds_of(common)
+            near = [n for n in near if name_kind(n) not in answered]
+            extra = [w for w in likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, common, among=near or None)
+                     if name_kind(w) not in answered]
             yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, common, extra),
+                            distractors=same_size_sets(ctx.rng, common, extra, self.config.num_choices - 1),
                             build=partial(folded, n, _names_node, "set_intersect"))
 
 
@@ -194,11 +175,12 @@ class CommonAttributes(GroupGenerator):
                    for w in near):
                 continue  # "big" in one image, "large" (or "huge") in the other: a size of both, not answered
             related = [w for a in common for w in related_attributes(a)]
-            extra = near or vocabulary_extra(ctx.rng, every, related)
+            extra = likely_set_attributes(ctx.rng, ctx.vocab, kind, near or list(Without(every, related)),
+                                          EXTRA_WORDS)
             # no wrong set that says what the answer says with synonyms ("large, small" for "big,
             # small"), nor one that holds two synonyms where the answer does not ("wood, wooden")
             twice = len(common) - len(meaning)
-            wrong = [d for d in set_distractors(ctx.rng, common, extra)
+            wrong = [d for d in same_size_sets(ctx.rng, common, extra, 2 * self.config.num_choices)
                      if _classes(d) != meaning and len(d) - len(_classes(d)) <= twice]
             slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name), "every_image": every_image(n)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
@@ -276,6 +258,8 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
             if len(only) > cap:
                 words, answer = listed_names(ctx.rng, only, sorted(set(ctx.scene.names) & elsewhere),
                                              sorted(elsewhere - set(ctx.scene.names)), min(cap, LISTED_NAMES))
+                if only_kinds_disputed(answer, elsewhere):
+                    continue
                 wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
                 if answer:
                     # "none" is an option whatever the answer (the wrong options are all used):
@@ -286,9 +270,14 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
                 yield Candidate(None, {**slots, **notes, "listed": ", ".join(words)}, group="listed", expected=answer,
                                 scenes=scenes, distractors=wrong, build=partial(_listed_program, n, k, words))
                 continue
-            near = sorted(set(ctx.scene.names) & elsewhere) or vocabulary_extra(ctx.rng, ctx.vocab.name_list(), only)
+            if only_kinds_disputed(only, elsewhere):
+                continue  # "men" in Image 1 only, "man" in Image 2: are men only in Image 1?
+            near = sorted(set(ctx.scene.names) & elsewhere)  # of other kinds than the answer's (above)
+            answered = kinds_of(only)
+            extra = [w for w in likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, only, among=near or None)
+                     if name_kind(w) not in answered]
             yield Candidate(None, slots, expected=only, scenes=scenes,
-                            distractors=set_distractors(ctx.rng, only, near),
+                            distractors=same_size_sets(ctx.rng, only, extra, self.config.num_choices - 1),
                             build=partial(_only_program, n, k))
 
 

@@ -10,7 +10,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import asked_kind, kind_group, name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import wrong_attributes
+from veriscene.generators.vocabulary_draws import likely_wrong_attributes
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import is_uncountable, unit_phrase, with_article
@@ -58,7 +58,8 @@ class QueryAttribute(Generator):
 
     def _make(self, ctx: GenContext, i: int, kind: str, value: str, ref: Referent) -> Candidate:
         own = ctx.scene.attributes[i]
-        distractors = wrong_attributes(ctx.vocab, kind, value, own)
+        # weighted as answers arise: every word of a synonym class, frequent ones most
+        distractors = likely_wrong_attributes(ctx.rng, ctx.vocab, kind, value, self.config.num_choices - 1, own)
         # "height" of a tall lamp: "Is the lamp tall or short?"; the "typed" templates say others
         group = kind_group(kind, value, self.templates, "typed")
         return Candidate(None, {"the_ref": ref.the, "kind": asked_kind(kind, value)}, group=group,

@@ -33,7 +33,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import OpenAnswerNotes, add_unique, asked_kind, kind_group
 from veriscene.generators.registry import register
 from veriscene.generators.visual import GenerousReader
-from veriscene.generators.vocabulary import Without, wrong_attributes
+from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, referents
@@ -178,11 +178,12 @@ class MultiHop(OpenAnswerNotes, Generator):
         if kind is None:
             name = ctx.scene.names[end]
             return Candidate(None, {**slots, "name_it": " Name the object."}, group="name" + then, expected=name,
-                             distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta,
+                             distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, self.config.num_choices - 1),
+                             meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
         attr = one_value(ctx.scene.attributes[end], kind)
         assert attr is not None, "attribute questions are proposed only for a single value"
-        wrong = wrong_attributes(ctx.vocab, kind, attr)
+        wrong = likely_wrong_attributes(ctx.rng, ctx.vocab, kind, attr, self.config.num_choices - 1)
         group = kind_group(kind, attr, self.templates, "attribute", then)
         return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group=group, expected=attr,
                          distractors=wrong, meta=meta,

@@ -22,7 +22,7 @@ from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
-from veriscene.generators.vocabulary import Without, wrong_attributes
+from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops import one_value
 from veriscene.scene.model import Scene
@@ -154,9 +154,9 @@ class PointObject(Generator):
             b.add("query_name", obj)
             name = ctx.scene.names[i]
             return Candidate(b.program, {"p": text}, group="name", expected=name,
-                             distractors=Without(ctx.vocab.name_list(), (name,)), meta=meta)
+                             distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, config.num_choices - 1), meta=meta)
         assert attr is not None, "an attribute question has its answer"
         b.add("query_attribute", obj, args=[kind])
-        wrong = wrong_attributes(ctx.vocab, kind, attr)
+        wrong = likely_wrong_attributes(ctx.rng, ctx.vocab, kind, attr, config.num_choices - 1)
         return Candidate(b.program, {"p": text, "kind": kind}, group="attribute", expected=attr,
                          distractors=wrong, meta=meta)

@@ -20,7 +20,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import asked_kind, kind_group, name_set_nodes
 from veriscene.generators.registry import register
-from veriscene.generators.vocabulary import wrong_attributes
+from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops import one_value
 from veriscene.text import plural
@@ -310,7 +310,8 @@ class SpatialExtreme(Generator):
 
     def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
-        return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name", distractors=ctx.vocab.name_list(),
+        return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name",
+                         distractors=likely_wrong_names(ctx.rng, ctx.vocab, answer, self.config.num_choices - 1),
                          expected=answer, build=partial(_extreme_name_program, which), sides=which in SIDEWAYS,
                          vertical=which in UPRIGHT)
 
@@ -319,7 +320,7 @@ class SpatialExtreme(Generator):
         one_ext = f"that is {ext_adv}" if ext_adv.startswith("the ") else ext_adv
         slots = {"ext": ext, "one_ext": one_ext, "kind": asked_kind(kind, answer), "name": name,
                  "names": plural(name)}
-        wrong = wrong_attributes(ctx.vocab, kind, answer)
+        wrong = likely_wrong_attributes(ctx.rng, ctx.vocab, kind, answer, self.config.num_choices - 1)
         group = kind_group(kind, answer, self.templates, "attribute")
         return Candidate(None, slots, group=group, distractors=wrong, plural=plural_slots(name=name),
                          expected=answer, build=partial(_extreme_attribute_program, name, which, kind),

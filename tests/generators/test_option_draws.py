@@ -1,0 +1,140 @@
+"""Wrong options drawn as answers arise (`vocabulary_draws.likely_wrong_*`, `likely_set_*`): every
+option stays wrong, and a frequent value is offered as wrong about as often as it is right, so
+the options alone do not give the answer away. Statistical checks use fixed seeds and generous
+bounds."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from veriscene.generators.multi_image.sets import common_kinds_disputed, only_kinds_disputed
+from veriscene.generators.vocabulary import Vocabulary
+from veriscene.generators.vocabulary_draws import (
+    likely_set_attributes,
+    likely_set_names,
+    likely_wrong_attributes,
+    likely_wrong_names,
+    name_kind,
+)
+from veriscene.vocab import attribute_class, attribute_type, exclusive
+
+# every registered colour, pattern and size, about equally often (as on Visual Genome-shaped scenes)
+WORDS = ["red", "green", "blue", "yellow", "gray", "grey", "white", "black", "pink", "tan", "brown", "beige",
+         "striped", "dotted", "spotted", "plaid", "checkered", "plain", "patterned",
+         "big", "large", "small", "little", "tiny", "huge", "giant", "tall", "short"]
+VOCAB = Vocabulary(attributes=Counter({w: 150 + 7 * (i % 5) for i, w in enumerate(WORDS)}))
+NAMES = Vocabulary(names=Counter({"man": 600, "men": 130, "group of men": 140, "shirt": 470, "tree": 130,
+                                  **{f"name{i:05d}": 1 for i in range(2000)}}),
+                   images=Counter({"man": 250, "men": 90, "group of men": 95, "shirt": 200, "tree": 80,
+                                   **{f"name{i:05d}": 1 for i in range(2000)}}), scenes=300)
+
+
+@pytest.mark.parametrize("answer", ["gray", "grey", "red", "plain", "patterned", "striped", "big", "tiny", "tall"])
+def test_wrong_attributes_are_exclusive_one_per_class_and_not_owned(answer: str) -> None:
+    rng = np.random.default_rng(0)
+    kind = attribute_type(answer)
+    for _ in range(200):
+        wrong = likely_wrong_attributes(rng, VOCAB, kind, answer, 3, own=("white",))
+        assert 1 <= len(wrong) <= 3 or answer == "patterned"  # patterned: only "plain" may be wrong
+        assert all(exclusive(answer, w) and attribute_type(w) == kind and w != "white" for w in wrong), wrong
+        assert len({attribute_class(w) for w in wrong}) == len(wrong)
+
+
+def test_every_word_of_a_synonym_class_is_offered() -> None:
+    # the class's less frequent word too: "gray" was offered only where it was right
+    rng = np.random.default_rng(1)
+    offered = Counter(w for _ in range(600) for w in likely_wrong_attributes(rng, VOCAB, "color", "red", 3))
+    assert offered["gray"] > 40 and offered["grey"] > 40
+    assert 0.5 < offered["gray"] / offered["grey"] < 2.0
+
+
+def test_never_every_class_left() -> None:
+    # beside "big", the sizes that may be wrong are the "small" and "tiny" classes: one of them,
+    # else each would be offered wherever it may be
+    rng = np.random.default_rng(2)
+    drawn = [tuple(likely_wrong_attributes(rng, VOCAB, "size", "big", 3)) for _ in range(300)]
+    assert all(len(d) == 1 for d in drawn)
+    assert Counter(attribute_class(d[0]) for d in drawn).keys() == {"small", "tiny"}
+
+
+def _right_when_offered(draw_answer, draw_wrong, trials: int, seed: int) -> dict[str, float]:
+    """Per value offered at least 30 times: the share of its offers in which it was right."""
+    rng = np.random.default_rng(seed)
+    offered, right = Counter(), Counter()
+    for _ in range(trials):
+        answer = draw_answer(rng)
+        wrong = draw_wrong(rng, answer)
+        if not wrong:
+            continue
+        offered.update([answer, *wrong])
+        right[answer] += 1
+    return {v: right[v] / n for v, n in offered.items() if n >= 30}
+
+
+def test_colours_are_right_when_offered_about_one_time_in_four() -> None:
+    colours = [w for w in WORDS if attribute_type(w) == "color"]
+    counts = np.array([VOCAB.attributes[w] for w in colours], dtype=float)
+
+    def answer(rng: np.random.Generator) -> str:
+        return colours[int(rng.choice(len(colours), p=counts / counts.sum()))]
+
+    rates = _right_when_offered(answer, lambda rng, a: likely_wrong_attributes(rng, VOCAB, "color", a, 3), 4000, 3)
+    assert len(rates) == len(colours)
+    assert all(0.15 < r < 0.4 for r in rates.values()), rates
+
+
+def test_names_are_right_when_offered_about_as_often_as_chance() -> None:
+    names = NAMES.name_list()
+    counts = np.array([NAMES.names[n] for n in names], dtype=float)
+
+    def answer(rng: np.random.Generator) -> str:
+        return names[int(rng.choice(len(names), p=counts / counts.sum()))]
+
+    rates = _right_when_offered(answer, lambda rng, a: likely_wrong_names(rng, NAMES, a, 3), 3000, 4)
+    # a frequent name is offered as wrong too: drawn uniformly, "man" was right wherever offered
+    assert rates["man"] < 0.6 and rates["shirt"] < 0.5, rates
+
+
+def test_wrong_names_are_never_of_the_answer_s_kind() -> None:
+    assert name_kind("men") == name_kind("group of men") == name_kind("man") == "man"
+    assert name_kind("shirt") == "shirt" and name_kind("name00127") == "name00127"
+    rng = np.random.default_rng(5)
+    for answer in ("man", "men", "group of men", "shirt"):
+        for _ in range(200):
+            wrong = likely_wrong_names(rng, NAMES, answer, 3)
+            assert len(wrong) == 3 and answer not in wrong
+            kinds = [name_kind(w) for w in wrong]
+            assert name_kind(answer) not in kinds and len(set(kinds)) == 3, (answer, wrong)
+
+
+def test_set_words_are_weighted_and_exclude_what_they_must() -> None:
+    rng = np.random.default_rng(6)
+    drawn = Counter(w for _ in range(300) for w in likely_set_names(rng, NAMES, 2, ["man"]))
+    # frequent names make frequent wrong sets: "shirt" (200 of 300 scenes) against names of one scene
+    rare = max(n for w, n in drawn.items() if w.startswith("name"))
+    assert "man" not in drawn and drawn["shirt"] > 5 * rare
+    among = ["tree", "name00001", "name00002"]
+    assert all(set(likely_set_names(rng, NAMES, 2, among=among)) <= set(among) for _ in range(50))
+    words = ["plain", "striped", "dotted"]
+    assert all(set(likely_set_attributes(rng, VOCAB, "pattern", words, 2)) <= set(words) for _ in range(50))
+
+
+@pytest.mark.parametrize(("sets", "disputed"), [
+    ([{"man", "shirt"}, {"group of men", "shirt"}], True),  # both hold men; the answer says shirt only
+    ([{"man", "men", "shirt"}, {"man", "shirt"}], False),  # man is common: "men" is left out of the options
+    ([{"man", "men"}, {"man", "men", "tree"}], True),  # "man, men": one kind listed twice
+    ([{"tree", "shirt"}, {"shirt"}], False),
+])
+def test_common_objects_disputed_by_names_of_one_kind(sets: list[set[str]], disputed: bool) -> None:
+    common = sorted(set.intersection(*sets))
+    near = sorted(set.union(*sets) - set(common))
+    assert common_kinds_disputed(common, near, sets) is disputed
+
+
+def test_only_in_disputed_by_names_of_one_kind() -> None:
+    assert only_kinds_disputed(["men", "tree"], {"man", "shirt"})  # Image 2 holds a man
+    assert only_kinds_disputed(["man", "men"], {"shirt"})
+    assert not only_kinds_disputed(["tree"], {"man", "men"})
