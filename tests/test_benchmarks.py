@@ -486,3 +486,15 @@ def test_scoring_throughput() -> None:
     rows = {line[:24].strip(): line[24:].split() for line in out.splitlines()[2:]}
     assert rows["answer alone"][0] == rows["The answer is X."][0] == "1.000"  # right replies score 1
     assert float(rows["a wrong answer"][0]) < 0.5
+
+
+def test_option_bias(cache: str) -> None:
+    """Three data sets of 12 scenes, two count generators: a table per data set with the guess
+    from the options alone between 0 and 100%, and the closing list."""
+    out = _run("option_bias.py", "--scenes", "12", "--cache", cache, "-g", "object.count.v1,object.exists.v1")
+    for kind in ("demo", "coco", "vg"):
+        assert f"{kind}: 12 scenes, 2 tasks with multiple choice" in out
+    rows = _rows(out, "object.count.v1")
+    assert len(rows) == 3
+    assert all(0.0 <= float(r[2].rstrip("%")) <= 100.0 for r in rows)
+    assert "standard errors above chance:" in out
