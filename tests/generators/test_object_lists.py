@@ -14,8 +14,8 @@ def test_frequency_needs_a_strict_winner(street) -> None:
         "Which kind of object appears less often in the image: circles or squares?": "square",
         "Which kind of object appears more often in the image: circles or triangles?": "circle",
         "Which kind of object appears less often in the image: circles or triangles?": "triangle",
-        "Which kind of object appears most often in the image: squares, triangles or circles?": "circle",
-    }  # squares vs triangles (1 each) and "least" of all three tie: never asked
+    }  # squares vs triangles (1 each) never asked; nor all three, whose "least" ties: a list is
+    # asked both ways or not at all (asked "most" alone, a frequent name was the answer wherever listed)
 
 
 def test_frequency_options_are_the_other_listed_names(street) -> None:

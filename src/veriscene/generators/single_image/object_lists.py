@@ -137,6 +137,10 @@ class NameFrequency(Generator):
             for_least = np.where(counts < 0, len(ctx.scene) + 1, counts)
             tops, bottoms = np.sort(counts, axis=1)[:, ::-1], np.sort(for_least, axis=1)
             clear = np.stack([tops[:, 0] != tops[:, 1], bottoms[:, 0] != bottoms[:, 1]], axis=1)
+            # a list is asked both ways or not at all: asked "most" alone where its fewest tie
+            # (one tree beside one hat and five men), a frequent name was the answer wherever it
+            # was listed, and the options alone gave it away
+            clear &= clear.all(axis=1, keepdims=True)
             winners = np.stack([counts.argmax(axis=1), for_least.argmin(axis=1)], axis=1)
             at_list, at_which = np.nonzero(clear)  # lists in order, "most" before "least"
             for m, w, k in zip(at_list.tolist(), at_which.tolist(), winners[at_list, at_which].tolist()):
