@@ -211,3 +211,51 @@ def test_workers_are_bounded_by_the_machine_locally_and_by_a_sanity_limit_on_a_c
 @pytest.mark.parametrize("workers, tasks, pool", [(8, 1, 1), (8, 3, 3), (2, 40, 2), (4, 0, 1)])
 def test_a_local_pool_has_no_more_processes_than_shards(workers: int, tasks: int, pool: int) -> None:
     assert backends.pool_workers(workers, tasks) == pool
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked (and so patched) on Linux")
+def test_a_worker_running_other_code_fails_its_shard_and_the_run_resumes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each shard's worker checks its own code digest against the driver's (`check_worker_code`):
+    a worker of other code (another checkout on a Ray node, here a patched digest in the local
+    pool's forked workers) makes no shard; the error names the worker's pid and both digests."""
+    import os
+    import re
+
+    from veriscene import generate
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.engine import source_digest
+    from veriscene.scene import write_scenes
+
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(list(iter_scene_graphs(12, seed=3)), path)
+    generate(path, tmp_path / "reference", seed=1, shard_size=4, workers=2)
+    driver, real = os.getpid(), source_digest.veriscene_digest()
+    monkeypatch.setattr(source_digest, "veriscene_digest", lambda: real if os.getpid() == driver else "0" * 16)
+    with pytest.raises(source_digest.WorkerCodeMismatch) as info:
+        generate(path, tmp_path / "run", seed=1, shard_size=4, workers=2)
+    said = str(info.value)
+    assert re.search(r"shard \d+ was not made: its worker \(host .+, pid \d+\) runs other veriscene code than this "
+                     r"process \(code digest 0{16} there, [0-9a-f]{16} here", said), said
+    assert f"{real} here" in said and f"pid {driver})" not in said
+    assert not (tmp_path / "run" / "samples.jsonl").exists()
+    monkeypatch.undo()
+    generate(path, tmp_path / "run", seed=1, shard_size=4, workers=2, resume=True)
+    assert (tmp_path / "run" / "samples.jsonl").read_bytes() == (tmp_path / "reference" / "samples.jsonl").read_bytes()
+
+
+def test_a_ray_node_running_other_code_fails_its_shard(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Ray the error comes back as raised on the node (not Ray's traceback), naming the node.
+    The driver's digest is patched here: the Ray workers compute their own."""
+    pytest.importorskip("ray")
+    from veriscene import generate
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.engine import source_digest
+    from veriscene.scene import write_scenes
+
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(list(iter_scene_graphs(6, seed=3)), path)
+    monkeypatch.setattr(backends, "veriscene_digest", lambda: "f" * 16)
+    with pytest.raises(source_digest.WorkerCodeMismatch, match=r"its worker \(host .+, Ray node [0-9a-f]+, pid \d+\) "
+                       r"runs other veriscene code than this process \(code digest [0-9a-f]{16} there, f{16} here") as info:
+        generate(path, tmp_path / "run", seed=1, shard_size=3, workers=2, backend="ray")
+    assert "Traceback" not in str(info.value)

@@ -26,6 +26,7 @@ from veriscene.engine.ray_cluster import (
     ray_getter, ray_session,
 )
 from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
+from veriscene.engine.source_digest import WorkerCodeMismatch, check_worker_code, veriscene_digest
 from veriscene.engine.worker_faults import WorkerDied, WorkerHung, _died, _hung, check_timeout, die_with_parent
 from veriscene.text import inflect_engine
 
@@ -56,17 +57,27 @@ def run_in_process(spec: RunSpec, tasks: Iterable[ShardTask], progress: Progress
 
 
 _SPEC: RunSpec | None = None
+_DRIVER_CODE = ""  # the driver's code digest (`source_digest.veriscene_digest`), which a worker's must be
 
 
-def _init_worker(spec: RunSpec, parent: int) -> None:
-    global _SPEC
+def _init_worker(spec: RunSpec, parent: int, code: str = "") -> None:
+    global _SPEC, _DRIVER_CODE
     die_with_parent(parent)
-    _SPEC = spec
+    _SPEC, _DRIVER_CODE = spec, code
 
 
 def _pool_task(task: ShardTask) -> ShardOutput:
     assert _SPEC is not None, "worker was not initialised"
+    check_worker_code(_DRIVER_CODE, task.index)  # a spawned worker imports the code again: it may differ
     return run_shard(_SPEC, task)
+
+
+def _ray_task(spec: RunSpec, task: ShardTask, code: str) -> ShardOutput:
+    """A shard as a Ray task, on a node whose code's digest must be the driver's (`code`)."""
+    import ray
+
+    check_worker_code(code, task.index, ray.get_runtime_context().get_node_id())
+    return run_shard(spec, task)
 
 
 def mp_context() -> Any:
@@ -80,7 +91,7 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
     inflect_engine()  # imported once here and inherited by forked workers
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_worker,
-                             initargs=(spec, os.getpid())) as pool:
+                             initargs=(spec, os.getpid(), veriscene_digest())) as pool:
         processes: dict[int, Any] = {}  # the pool's worker processes, to say how one died
         try:
             yield from _pool_outputs(pool, tasks, workers, progress, processes)
@@ -180,12 +191,20 @@ def run_ray(spec: RunSpec, tasks: Iterable[ShardTask], workers: int, address: st
     driver (in the shard format: encoded by the worker), which writes them, so workers need no
     shared file system; with `spec.shards_dir` set
     (by `generate` when every node sees the output) the workers write their shards there
-    themselves, and only the sidecars come back. `address=None` starts a local Ray."""
+    themselves, and only the sidecars come back. `address=None` starts a local Ray. A node whose
+    veriscene code is not the driver's fails its shard (WorkerCodeMismatch, said as raised there)."""
     with ray_session(workers, address) as ray:
-        remote = ray.remote(run_shard)
-        spec_ref = ray.put(spec)
-        submitted = in_order(lambda task: (remote.remote(spec_ref, task), len(task.lines)),
-                              lambda pair: (ray.get(pair[0]), pair[1]), tasks, workers)
+        remote = ray.remote(_ray_task)
+        spec_ref, code = ray.put(spec), veriscene_digest()
+
+        def result(pair: tuple[Any, int]) -> tuple[ShardOutput, int]:
+            try:
+                return ray.get(pair[0]), pair[1]
+            except WorkerCodeMismatch as exc:  # Ray's RayTaskError of it: its message, not Ray's traceback
+                raise WorkerCodeMismatch(str(getattr(exc, "cause", exc))) from None
+
+        submitted = in_order(lambda task: (remote.remote(spec_ref, task, code), len(task.lines)), result, tasks,
+                             workers)
         for output, size in submitted:
             if progress is not None:
                 progress(size, output.counts["samples"])

@@ -16,8 +16,10 @@ module without a source file is not recorded. Modules a plugin imports in turn a
 
 `--resume` refuses a run whose recorded digest differs from this process's (same release, other
 code: an edited editable install), rather than mix samples of two versions of the code in one run;
-`verify` notes it. Hashing the package takes a few ms (benchmarks/source_digest.py), once per
-process.
+`verify` notes it. Each worker that makes shards (a local process, a Ray task on any node) checks
+its own digest against the driver's before each shard (`check_worker_code`), so a cluster node
+running another checkout fails the run, naming itself, rather than write shards of other code.
+Hashing the package takes a few ms (benchmarks/source_digest.py), once per process.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable
@@ -147,6 +150,29 @@ def source_refusal(out_dir: Path, this: Any, changed: list[str]) -> str:
             "and resuming would mix samples of two versions of the code in one run. Finish it with the code the run "
             "started with (the same command with --resume), or start a new output folder with this code "
             "(--overwrite, or another --out). Nothing was written.")
+
+
+class WorkerCodeMismatch(RuntimeError):
+    """A worker (a local process, a Ray node) runs other veriscene code than the driver: its
+    shard is not made (`check_worker_code`), rather than written by code the manifest does not
+    record."""
+
+
+def check_worker_code(driver: str, index: int, node: str | None = None) -> None:
+    """Refuse to make shard `index` in this process when its code's digest (`veriscene_digest`,
+    computed once per process) is not the `driver`'s, naming the host, `node` (a Ray node id)
+    and pid, and both digests."""
+    mine = veriscene_digest()
+    if mine == driver:
+        return
+    import socket
+
+    where = f"host {socket.gethostname()}" + (f", Ray node {node}" if node else "") + f", pid {os.getpid()}"
+    raise WorkerCodeMismatch(
+        f"shard {index} was not made: its worker ({where}) runs other veriscene code than this process (code "
+        f"digest {mine} there, {driver} here, as manifest.json \"source\" records): another checkout or an "
+        "edited install on that machine. Install the same code on every machine, then run the same command "
+        "with --resume (the shards written are kept).")
 
 
 def code_changed(manifest: dict[str, Any] | None, version: str) -> list[str]:
