@@ -182,3 +182,36 @@ def test_a_run_whose_release_is_not_recorded(set_manifest: dict[str, Any], tmp_p
 def test_this_release_s_run_says_nothing_of_releases(set_manifest: dict[str, Any], tmp_path: Path) -> None:
     again = generate_command(set_manifest, tmp_path / "run")
     assert again.same_release and again.release_text() is None and again.changes == [] and again.notes == []
+
+
+def test_a_run_of_this_release_made_by_other_code_says_so(set_manifest: dict[str, Any], tmp_path: Path) -> None:
+    """The same release, other code (an edited checkout: manifest.json "source" differs): the
+    command is the same, but this code makes other samples where its generators changed."""
+    edited = copy.deepcopy(set_manifest)
+    edited["source"]["veriscene"] = "0" * 16
+    again = generate_command(edited, tmp_path / "run")
+    assert again.argv == generate_command(set_manifest, tmp_path / "run").argv
+    assert again.code == ["veriscene"] and not again.same_release and not again.other_build
+    assert again.release_text() == (
+        "Note: the veriscene code that makes samples (generators, programs, wording) is not the code that made the "
+        "run (its digest in manifest.json \"source\" differs), though the release is the same (veriscene "
+        f"{__version__}): the command makes the run again byte for byte only with the code that made it; with this "
+        "code its output differs where the generators changed (their wording, the questions they ask).")
+    assert generate_command(set_manifest, tmp_path / "run").code == []
+
+
+def test_card_notes_other_code_on_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    run = tmp_path / "run"
+    generate(scenes_file(tmp_path), run, seed=4, generators="object.exists.v1")
+    manifest = orjson.loads((run / "manifest.json").read_bytes())
+    manifest["source"]["veriscene"] = "0" * 16
+    (run / "manifest.json").write_bytes(orjson.dumps(manifest))
+    result = CliRunner().invoke(app, ["card", str(run), "--out", str(tmp_path / "CARD.md")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert ("note: the veriscene code that makes samples (generators, programs, wording) is not the code that made "
+            "the run") in said and "makes other samples with this code" in said
+    card = (tmp_path / "CARD.md").read_text()
+    assert "though the release is the same" in " ".join(card.split())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
         if license == "unknown" and facts.scenes is not None and facts.scenes.sources:
             typer.echo(f"warning: the scene graphs were converted from {', '.join(sorted(facts.scenes.sources))} "
                        "annotations, whose licence the card's Limitations name: give --license", err=True)
+        _note_code(facts.manifest)
         for name, other in splits.items():
             shared = image_overlap(facts, other)
             if shared.leaked:
@@ -107,6 +108,18 @@ def register(app: typer.Typer) -> None:
         typer.echo(facts.counts_line())
         if facts.verify_error in NO_SCENES:
             typer.echo("to verify against the scenes file the samples were made from: --verify --scenes FILE", err=True)
+
+
+def _note_code(manifest: dict[str, Any] | None) -> None:
+    """Say, as `verify` does, when the code that made the run is not this installation's though
+    the release is (the card says it beside its command that makes the run again)."""
+    from veriscene import __version__
+    from veriscene.engine.source_digest import code_changed, source_said
+
+    changed = code_changed(manifest, __version__) if manifest is not None else []
+    if changed:
+        typer.echo(f"note: {source_said(changed)}: the card's command that makes the run again makes other samples "
+                   "with this code where its generators changed", err=True)
 
 
 def _card_path(out: str) -> Path:

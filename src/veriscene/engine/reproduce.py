@@ -13,7 +13,9 @@ same samples (ids, order, answers) with the release named in the manifest. A run
 made (its recorded version, or its generators' config fields, differ from this installation's) is
 said as such (`Reproduction.release_text`): reproducing it needs that release, and its generator
 configs' differences from this installation's defaults are information, not notes, since that
-release gave its own defaults.
+release gave its own defaults. A run of this release made by other code (the code's digest in
+manifest.json "source" differs: an edited checkout, `source_digest.code_changed`) is said too: the
+command makes other samples where that code's generators differ.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from veriscene.engine.converted import STAMP
 from veriscene.engine.manifest import scene_inputs
 from veriscene.engine.remote import is_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES
+from veriscene.engine.source_digest import code_changed, source_said
 
 def _defaults() -> dict[str, Any]:
     """`generate`'s own defaults, read from it (not written twice)."""
@@ -60,6 +63,9 @@ class Reproduction:
     # generator config that differs from this installation's defaults (information only: the
     # release that made the run gives its own defaults)
     changes: list[str] = field(default_factory=list)
+    # what of the code that makes samples differs from the run's ("veriscene", plugin modules;
+    # `source_digest.code_changed`): the same release, other code
+    code: list[str] = field(default_factory=list)
 
     @property
     def command(self) -> str:
@@ -68,13 +74,23 @@ class Reproduction:
     @property
     def same_release(self) -> bool:
         """Whether this installation makes the run again byte for byte (given the command)."""
-        return self.made_by == self.installed and not self.other_build
+        return self.made_by == self.installed and not self.other_build and not self.code
+
+    def code_text(self) -> str | None:
+        """What reproducing needs when this release's code is not the run's (Markdown), else None."""
+        if not self.code:
+            return None
+        return (f"Note: {source_said(self.code)}, though the release is the same (veriscene {self.installed}): "
+                "the command makes the run again byte for byte only with the code that made it; with this code "
+                "its output differs where the generators changed (their wording, the questions they ask).")
 
     def release_text(self) -> str | None:
         """What reproducing needs when another release made the run (Markdown), None when this
         installation is the release that made it."""
         if self.same_release:
             return None
+        if self.made_by == self.installed and not self.other_build:  # this release, other code
+            return self.code_text()
         if self.made_by is None:
             text = (f"The run's manifest does not record the veriscene release that made it, and this is veriscene "
                     f"{self.installed}: the command makes the same samples only with the release that made it.")
@@ -280,7 +296,7 @@ def generate_command(manifest: dict[str, Any], run_dir: Path) -> Reproduction:
     installed = _installed()
     config_notes, changes, other_build = _config_check(generators, expected, made_by, installed)
     return Reproduction(argv, mixture, notes + config_notes, made_by=made_by, installed=installed,
-                        other_build=other_build, changes=changes)
+                        other_build=other_build, changes=changes, code=code_changed(manifest, installed))
 
 
 def _installed() -> str:
