@@ -313,13 +313,14 @@ def _image_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list
 
 
 def likely_set_names(rng: np.random.Generator, vocab: Vocabulary, k: int, excluded: Iterable[str] = (),
-                     among: Sequence[str] | None = None) -> list[str]:
+                     among: Sequence[str] | None = None, power: float = 1.0) -> list[str]:
     """Up to k names to add to or swap into a wrong set of names (a near miss of "which kinds
     of objects ...?"), drawn without replacement, each with the weight of the number of the data
-    set's scenes that hold it (how often a name is in an answer set), of `among` (the images'
-    other names) if given, else of the whole vocabulary less `excluded`."""
+    set's scenes that hold it (how often a name is in an answer set) to the power `power` (from
+    `among`, the images' other names, if given), else of the whole vocabulary less `excluded`
+    with the weight of that number."""
     if among is not None:
-        return weighted_sample(rng, among, [max(vocab.images[n], 1) for n in among], k)
+        return weighted_sample(rng, among, [max(vocab.images[n], 1) ** power for n in among], k)
     positions, weights, cum = vocab.view("image weights", lambda: _image_weights(vocab))
     gaps = sorted({positions[n] for n in excluded if n in positions})
     return _weighted_draws(rng, vocab.name_list(), weights, cum, gaps, k)

@@ -46,6 +46,8 @@ from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.multi_image.set_options import (
     EXTRA_WORDS,
+    LONE_POWER,
+    MEMBER_POWER,
     common_kinds_disputed,
     kinds_of,
     only_kinds_disputed,
@@ -116,8 +118,9 @@ class CommonObjects(GroupGenerator):
             # not "man, men": a near name of an answer's kind is neither right nor wrong added
             answered = kinds_of(common)
             near = [n for n in near if name_kind(n) not in answered]
-            extra = [w for w in likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, common, among=near or None)
-                     if name_kind(w) not in answered]
+            power = LONE_POWER if len(common) == 1 else MEMBER_POWER
+            drawn = likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, common, among=near or None, power=power)
+            extra = [w for w in drawn if name_kind(w) not in answered]
             yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
                             distractors=same_size_sets(ctx.rng, common, extra, self.config.num_choices - 1),
                             build=partial(folded, n, _names_node, "set_intersect"))
