@@ -9,6 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from veriscene import __version__
 from veriscene.card import card_facts, dataset_card
 from veriscene.card_splits import SharedImages, image_overlap, parse_split_runs
 from veriscene.cli import app
@@ -100,3 +101,9 @@ def test_a_split_made_by_an_earlier_release_names_it(runs: dict[str, Path], tmp_
     assert ("`veriscene generate test/scenes.jsonl --out OUT --seed 4 --mode both` (made by veriscene 0.10.0: byte "
             "for byte with that release, `pip install veriscene==0.10.0`)") in body
     assert "made by veriscene" not in dataset_card(runs["train"], split_run={"test": runs["test"]})
+    manifest["config"]["veriscene_version"] = __version__
+    manifest["source"]["veriscene"] = "0" * 16  # this release, other code (an edited checkout)
+    (old / "manifest.json").write_bytes(orjson.dumps(manifest))
+    body = dataset_card(runs["train"], split_run={"test": old}).split("\n## Splits\n", 1)[1]
+    assert ("--mode both` (made by other code of this release: byte for byte only with that code; manifest.json "
+            "\"source\")") in body

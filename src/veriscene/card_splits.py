@@ -161,6 +161,8 @@ def _made(name: str, facts: CardFacts) -> str:
     source = f"`{inputs[0]['path']}`" if len(inputs) == 1 else f"{len(inputs)} files"
     again = generate_command(facts.manifest, facts.run_dir)
     release = "" if again.same_release else (
+        " (made by other code of this release: byte for byte only with that code; manifest.json \"source\")"
+        if again.made_by == again.installed and not again.other_build else
         f" (made by veriscene {again.made_by}: byte for byte with that release, `pip install veriscene=={again.made_by}`)"
         if again.made_by else " (its manifest does not record the veriscene release that made it)")
     return (f"- `{name}`: from {source} (relative to its run folder; sha256 `{inputs[0].get('sha256')}`), seed {config.get('seed')}; "
