@@ -25,6 +25,7 @@ from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.single_image.relations import may_hold
 from veriscene.generators.visual import readable_predicates
 from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program import ExecutionContext, SceneIndex
 from veriscene.scene import Scene
 from veriscene.scene.describe import referents
@@ -64,6 +65,15 @@ def test_every_allowed_value_when_the_options_outnumber_them() -> None:
     got = wrong_options(np.random.default_rng(2), 10, ["behind", "near", "on", "under"],
                         lambda p: p not in ("on", "under"), counts)
     assert sorted(got) == ["behind", "near"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_one_name_a_kind_and_none_of_the_answers(seed: int) -> None:
+    names = ["group of men", "men", "row of trees", "shirt", "tree", "trees", "window"]
+    got = wrong_options(np.random.default_rng(seed), 3, names, lambda n: name_kind(n) != "man",
+                        Counter({"trees": 50, "tree": 50}), scene=["men", "trees", "tree"], kind=name_kind)
+    assert len(got) == 3 and not {"men", "group of men"} & set(got)
+    assert len({"tree", "trees", "row of trees"} & set(got)) == 1, got
 
 
 def test_scene_values_are_distinct_and_sorted() -> None:

@@ -44,31 +44,56 @@ def _cumulative(words: Sequence[str], counts: Mapping[str, int]) -> list[float]:
 
 def wrong_options(rng: np.random.Generator, k: int, allowed: Sequence[str], ok: Callable[[str], bool],
                   counts: Mapping[str, int], *, vocab: Vocabulary | None = None, key: Hashable = None,
-                  scene: Sequence[str] = (), first: Sequence[str] = ()) -> list[str]:
+                  scene: Sequence[str] = (), first: Sequence[str] = (),
+                  kind: Callable[[str], str] | None = None) -> list[str]:
     """Up to k distinct wrong options: `first` (hard negatives, kept in order), then values of
     the scene's answers `scene` in `allowed`, in a random order, then values of `allowed` drawn
     without replacement with weights `counts`; each one passing `ok` (the caller's test that it
-    is wrong for the question). `allowed` may be long (a `Without` view of the
-    vocabulary's thousands of names): with `vocab` and a `key` naming its underlying list, the
-    running weights are made once per vocabulary, and draws bisect them."""
-    chosen: list[str] = []
+    is wrong for the question) and, with `kind`, of a kind not offered yet ("man" and "men":
+    two wrong options of one kind would tell a careful reader that neither is right). `allowed`
+    may be long (a `Without` view of the vocabulary's thousands of names): with `vocab` and a
+    `key` naming its underlying list, the running weights are made once per vocabulary, and
+    draws bisect them."""
+    picked = _Picked(k, ok, kind)
     for value in first:
-        if len(chosen) < k and value not in chosen and ok(value):
-            chosen.append(value)
-    usable = [v for v in scene if v not in chosen and v in allowed and ok(v)]
-    if usable and len(chosen) < k:
+        picked.offer(value)
+    usable = [v for v in scene if v in allowed]
+    if usable and not picked.full():
         for i in rng.permutation(len(usable)).tolist():
-            chosen.append(usable[i])
-            if len(chosen) == k:
+            picked.offer(usable[i])
+            if picked.full():
                 break
-    if len(chosen) < k and len(allowed):
-        _fill(rng, k, allowed, ok, counts, vocab, key, chosen)
-    return chosen
+    if not picked.full() and len(allowed):
+        _fill(rng, allowed, counts, vocab, key, picked)
+    return picked.values
 
 
-def _fill(rng: np.random.Generator, k: int, allowed: Sequence[str], ok: Callable[[str], bool],
-          counts: Mapping[str, int], vocab: Vocabulary | None, key: Hashable, chosen: list[str]) -> None:
-    """Add to `chosen` up to k values of `allowed` passing `ok`, drawn by weight (`wrong_options`)."""
+class _Picked:
+    """The wrong options taken so far, and the test of one more."""
+
+    def __init__(self, k: int, ok: Callable[[str], bool], kind: Callable[[str], str] | None) -> None:
+        self.k, self.ok, self.kind = k, ok, kind
+        self.values: list[str] = []
+        self.kinds: set[str] = set()
+
+    def full(self) -> bool:
+        return len(self.values) >= self.k
+
+    def fits(self, value: str) -> bool:
+        return (value not in self.values and (self.kind is None or self.kind(value) not in self.kinds)
+                and self.ok(value))
+
+    def offer(self, value: str) -> None:
+        """Take `value` if there is room and it fits."""
+        if not self.full() and self.fits(value):
+            self.values.append(value)
+            if self.kind is not None:
+                self.kinds.add(self.kind(value))
+
+
+def _fill(rng: np.random.Generator, allowed: Sequence[str], counts: Mapping[str, int], vocab: Vocabulary | None,
+          key: Hashable, picked: _Picked) -> None:
+    """Fill `picked` with values of `allowed` drawn by weight (`wrong_options`)."""
     words: Sequence[str] = getattr(allowed, "words", allowed)  # a `Without` view: its whole list
     if vocab is not None and key is not None:
         cum = vocab.view(("relation option weights", key), lambda: _cumulative(words, counts))
@@ -76,17 +101,13 @@ def _fill(rng: np.random.Generator, k: int, allowed: Sequence[str], ok: Callable
         cum = _cumulative(words, counts)
     total = cum[-1]
     tries = 0
-    while len(chosen) < k and tries < _TRIES:
+    while not picked.full() and tries < _TRIES:
         tries += 1
-        i = min(bisect_right(cum, rng.random() * total), len(words) - 1)
-        value = words[i]
-        if value not in chosen and value in allowed and ok(value):
-            chosen.append(value)
-    if len(chosen) < k:  # most of the weight excluded: an exact draw over the values left
-        left = [w for w in allowed if w not in chosen and ok(w)]
-        if left:
-            weights = np.array([max(counts.get(w, 0), 1) for w in left], dtype=np.float64)
-            take = min(k - len(chosen), len(left))
-            picked = rng.choice(len(left), size=take, replace=False, p=weights / weights.sum())
-            chosen.extend(left[j] for j in picked.tolist())
-
+        value = words[min(bisect_right(cum, rng.random() * total), len(words) - 1)]
+        if value in allowed:
+            picked.offer(value)
+    left = [w for w in allowed if picked.fits(w)] if not picked.full() else []
+    while left and not picked.full():  # most of the weight excluded: exact draws over the values left
+        weights = np.array([max(counts.get(w, 0), 1) for w in left], dtype=np.float64)
+        picked.offer(left[int(rng.choice(len(left), p=weights / weights.sum()))])
+        left = [w for w in left if picked.fits(w)]

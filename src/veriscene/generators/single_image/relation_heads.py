@@ -24,6 +24,7 @@ from veriscene.generators.single_image.attribute_regions import ClearRegions, cl
 from veriscene.generators.single_image.relations import _kind, may_hold, options_like, sure_wrong
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.spellings import objects_over_spellings, subjects_over_spellings
@@ -84,11 +85,18 @@ class RelatedObject(Generator):
         # "What are the jeans on?": the anchor is the subject of the "object" questions
         plural = plural_slots(the_anchor=anchor) if group == "object" else ()
         return Candidate(None, slots, group=group, expected=answer, plural=plural,
-                         distractors=wrong_options(ctx.rng, self.config.num_choices - 1,
-                                                   Without(ctx.vocab.name_list(), (answer,)), answer.__ne__,
-                                                   ctx.vocab.names, vocab=ctx.vocab, key="names",
-                                                   scene=scene_values(answers)),
+                         distractors=self._wrong_names(ctx, answer, answers),
                          build=partial(_related_name_program, anchor, predicate, side))
+
+
+    def _wrong_names(self, ctx: GenContext, answer: str, answers: list[str]) -> list[str]:
+        """Names of the scene's other answers first, then by the data set's object counts
+        (`relation_options`); none of the answer's kind ('men' and 'group of men' beside 'man':
+        `name_kind`), one of each kind."""
+        kind = name_kind(answer)
+        return wrong_options(ctx.rng, self.config.num_choices - 1, Without(ctx.vocab.name_list(), (answer,)),
+                             lambda name: name_kind(name) != kind, ctx.vocab.names, vocab=ctx.vocab, key="names",
+                             scene=scene_values(answers), kind=name_kind)
 
 
 def _related_name_program(anchor: Referent, predicate: str, side: str) -> list[dict[str, Any]]:
