@@ -156,8 +156,9 @@ def test_cli_table_json_and_card_show_the_figure(tmp_path) -> None:
     assert row["options_samples"] == 400 and row["options_telling"][0]["option"] == "0"
     result = CliRunner().invoke(app, ["stats", str(tmp_path), "--no-chart"], env={"COLUMNS": "300"})
     assert result.exit_code == 0 and "options alone (chance)" in result.output
-    assert "options tell the answer of count.v1" in result.output
+    assert "options tell the answer more than 10 points above chance" in result.output
+    assert "  count.v1 " in result.output
     assert "'0' is right in 100 of the 100 questions that offer it, chance 25%" in result.output
     card = render_card(card_facts(tmp_path / "samples.jsonl"))
     assert "options alone (chance)" in card and f"{row['options_alone']:.0%} (25%)" in card
-    assert "the options alone give the answer more than 10 points above chance: `count.v1`" in card
+    assert "the options alone give the answer more than 10 points above chance (over at least 20 samples): `count.v1`" in card

@@ -22,7 +22,7 @@ from veriscene.card_data import (ANSWER_FORMS, FIELDS, TABLE_SUFFIXES, DataFiles
                                  default_data_files, licence_lines, matched_files, saved_splits, splits_text)
 from veriscene.sample import MODES, SAMPLE_FIELDS
 from veriscene.stats import CATEGORICAL, percentile
-from veriscene.stats_options import telling_text
+from veriscene.stats_options import options_tell, telling_text
 
 TAGS = ("veriscene", "scene-graph", "synthetic", "verifiable")
 TELLING_POINTS = 10  # text only above majority by more than this is named (as `veriscene stats` does)
@@ -220,10 +220,10 @@ def telling(facts: CardFacts) -> list[str]:
     by_options = [f"`{r['task']}` {share(r['options_alone'])} against {share(r['options_chance'])}"
                   + "".join(f" ({telling_text(t)})" for t in r["options_telling"][:1])
                   for r in rows
-                  if r["options_alone"] is not None and r["options_alone"] - r["options_chance"] > TELLING_POINTS / 100]
+                  if options_tell(r, TELLING_POINTS)]
     if by_options:
         lines.append(f"- In these tasks the options alone give the answer more than {TELLING_POINTS} points above "
-                     f"chance: {'; '.join(by_options)}.")
+                     f"chance (over at least 20 samples): {'; '.join(by_options)}.")
     return lines
 
 

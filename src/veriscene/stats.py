@@ -45,7 +45,7 @@ import orjson
 
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
-from veriscene.stats_bottomk import BottomK
+from veriscene.stats_bottomk import CountsByKey
 from veriscene.stats_options import OptionGuess
 
 CATEGORICAL = ("bool", "int", "str", "str_set", "image_index")  # answers that repeat: distributions
@@ -99,7 +99,7 @@ class StatsReport:
     yes_no: dict[str, Counter[str]] = field(default_factory=dict)  # task -> {"yes": n, "no": m}
     letters: dict[int, Counter[str]] = field(default_factory=dict)  # number of options -> letters
     # task -> question text -> categorical answers, question-answer samples only (`text_only`)
-    by_question: dict[str, BottomK] = field(default_factory=dict)
+    by_question: dict[str, CountsByKey] = field(default_factory=dict)
     options: OptionGuess = field(default_factory=OptionGuess)  # multiple choice: the options-alone guess
 
     def add(self, record: dict[str, Any]) -> None:
@@ -120,7 +120,7 @@ class StatsReport:
         if answer_type in CATEGORICAL and mode == "qa":
             texts = self.by_question.get(task)
             if texts is None:
-                texts = self.by_question[task] = BottomK(MAX_QUESTIONS)
+                texts = self.by_question[task] = CountsByKey(MAX_QUESTIONS)
             found = texts.counts(stem)
             if found is not None:
                 found[key] += 1
@@ -150,7 +150,7 @@ class StatsReport:
         self.question_words.update(other.question_words)
         self.vocabulary |= other.vocabulary
         for task, texts in other.by_question.items():
-            self.by_question.setdefault(task, BottomK(MAX_QUESTIONS)).merge(texts)
+            self.by_question.setdefault(task, CountsByKey(MAX_QUESTIONS)).merge(texts)
         self.options.merge(other.options)
 
     def done(self) -> "StatsReport":

@@ -10,7 +10,7 @@ fold (shrunk towards its chance with `PRIOR_WEIGHT` pseudo-questions) where that
 `SCORE_Z` standard deviations from its chance (the mean 1/k of the questions offering it), else
 its chance: noise steers the guess less, and where a task balances its answers exactly (a fold a
 little above balance means the other a little below) the guess falls less below chance.
-Ties go to the value of smallest 64-bit hash. The guess is a function of the option texts and
+Ties go to the value of smallest CRC-32. The guess is a function of the option texts and
 the other fold's answers only, so where options carry no information it is right with chance 1/k
 in expectation: `options_alone` is compared with `options_chance`, the mean of 1/k over the same
 questions.
@@ -30,29 +30,39 @@ left out of `options_alone` (`options_samples` says how many are in it).
 from __future__ import annotations
 
 import math
+import zlib
 from collections import Counter
 from typing import Any, Sequence
 
-from veriscene.stats_bottomk import BottomK, key_hash
+from veriscene.stats_bottomk import FIELD_BITS, PackedCounts, field_of, unit
 
 MAX_OPTION_VALUES = 20_000  # option values kept per task (offered/right counts)
 MAX_OPTION_SETS = 20_000  # distinct option sets kept per task (for the guess)
 PRIOR_WEIGHT = 2.0  # pseudo-questions at a value's chance added to its rate
 # a value's rate steers the guess when this many standard deviations from its chance: 1 keeps a
 # value right the one time it was offered (z 1.7 at chance 1/4); exactly balanced yes/no of 300
-# questions come out at 49.1% (mean of 60 seeds), 47.7% with every rate steering, 0% leave-one-out
+# questions come out at 49.4% (mean of 60 seeds), 47.7% with every rate steering, 0% leave-one-out
 SCORE_Z = 1.0
 TELLING_OFFERED = 20  # a value must be offered in at least this many questions to be reported
 TELLING_P = 0.001  # one-sided binomial tail below which a value is telling
 TELLING_SHOWN = 3  # telling values reported per task
 _SEP = "\x1f"  # between the sorted option texts of an option set's key
-# counter keys per fold: offered, right; of a set, the fold's right positions are "<fold>:<position>"
-_OFFERED, _RIGHT = ("o0", "o1"), ("r0", "r1")
+CHANCE_UNITS = 2520  # 1/k in these units, exact for up to 10 options (the least common multiple of 1-10)
+# a value's packed counts (`veriscene.stats_bottomk.PackedCounts`): questions offering it in fold
+# 0 and 1 (fields 0, 1), right in them (2, 3), and the sum of their 1/k in CHANCE_UNITS (4); an
+# option set's: questions of fold f whose answer is its p-th option in sorted order (f * k + p)
+_OFFERED, _RIGHT, _CHANCE = (unit(0), unit(1)), (unit(2), unit(3)), unit(4)
 
 
 def fold_of(sample_id: str) -> int:
-    """0 or 1: a sample's fold, by a stable hash of its id."""
-    return key_hash(sample_id)[0] & 1
+    """0 or 1: a sample's fold, by a stable hash of its id (CRC-32: any bit of it is as good, the
+    fold needs only to be independent of the answer)."""
+    return zlib.crc32(sample_id.encode("utf-8")) & 1
+
+
+def _tie(value: str) -> int:
+    """A value's place among values of equal score: a stable hash (CRC-32) of its text."""
+    return zlib.crc32(value.encode("utf-8"))
 
 
 def binomial_tail(right: int, n: int, p: float) -> float:
@@ -76,25 +86,21 @@ class TaskOptions:
     """One task's tallies of offered options (see the module notes)."""
 
     def __init__(self) -> None:
-        # value -> {"o0", "o1": questions offering it per fold; "r0", "r1": right in them;
-        #           "k<n>": questions of n options offering it (both folds)}
-        self.values = BottomK(MAX_OPTION_VALUES)
-        # sorted option texts joined by _SEP -> {"<fold>:<position of the answer in them>": questions}
-        self.sets = BottomK(MAX_OPTION_SETS)
+        self.values = PackedCounts(MAX_OPTION_VALUES)  # option text -> its packed counts
+        self.sets = PackedCounts(MAX_OPTION_SETS)  # sorted option texts joined by _SEP -> packed counts
 
     def add(self, fold: int, choices: Sequence[str], answer: int) -> None:
-        offered, right, size = _OFFERED[fold], _RIGHT[fold], f"k{len(choices)}"
-        for k, value in enumerate(choices):
-            counts = self.values.counts(value)
-            if counts is not None:
-                counts[offered] += 1
-                counts[size] += 1
-                if k == answer:
-                    counts[right] += 1
+        offered = _OFFERED[fold] + _CHANCE * (CHANCE_UNITS // len(choices))
+        values = self.values
+        for k, value in enumerate(choices):  # (`PackedCounts.add` inlined for kept values: the hot path)
+            increment = offered + _RIGHT[fold] if k == answer else offered
+            found = values.get(value)
+            if found is None:
+                values.add(value, increment)
+            else:
+                values[value] = found + increment
         ordered = sorted(choices)
-        found = self.sets.counts(_SEP.join(ordered))
-        if found is not None:
-            found[f"{fold}:{ordered.index(choices[answer])}"] += 1
+        self.sets.add(_SEP.join(ordered), 1 << FIELD_BITS * (fold * len(choices) + ordered.index(choices[answer])))
 
     def merge(self, other: "TaskOptions") -> None:
         self.values.merge(other.values)
@@ -104,53 +110,60 @@ class TaskOptions:
         self.values.cut()
         self.sets.cut()
 
-    def _chance(self, counts: Counter[str]) -> float:
-        """A value's chance of being right: the mean 1/k of the questions offering it (both folds)."""
-        return sum(n / int(k[1:]) for k, n in sorted(counts.items()) if k[0] == "k") / (counts["o0"] + counts["o1"])
+    def counts(self) -> dict[str, tuple[int, int, int, int, float]]:
+        """Value -> (offered in fold 0, in fold 1, right in fold 0, in fold 1, chance): its chance
+        of being right is the mean 1/k of the questions offering it (both folds)."""
+        unpacked = {}
+        for value, packed in self.values.items():
+            o0, o1, r0, r1, units = (field_of(packed, f) for f in range(5))
+            unpacked[value] = (o0, o1, r0, r1, units / CHANCE_UNITS / (o0 + o1))
+        return unpacked
 
-    def _scores(self, fold: int) -> dict[str, float]:
-        """Each value's score from the answers of `fold` (see the module notes)."""
-        offered, right = _OFFERED[fold], _RIGHT[fold]
-        scores = {}
-        for value, counts in self.values.items():
-            chance, n, hits = self._chance(counts), counts[offered], counts[right]
+    @staticmethod
+    def _ranks(counts: dict[str, tuple[int, int, int, int, float]], fold: int,
+               hashes: dict[str, int]) -> dict[str, tuple[float, int]]:
+        """Each value's rank from the answers of `fold`, best first: (-score, hash); the score
+        is its rate if far enough from chance, else its chance (see the module notes)."""
+        ranks = {}
+        for value, (*tally, chance) in counts.items():
+            n, hits = tally[fold], tally[2 + fold]
             steers = n and abs(hits - n * chance) >= SCORE_Z * math.sqrt(n * chance * (1 - chance))
-            scores[value] = (hits + PRIOR_WEIGHT * chance) / (n + PRIOR_WEIGHT) if steers else chance
-        return scores
+            score = (hits + PRIOR_WEIGHT * chance) / (n + PRIOR_WEIGHT) if steers else chance
+            ranks[value] = (-score, hashes[value])
+        return ranks
 
-    def guess(self) -> tuple[float, float, int] | None:
+    def guess(self, counts: dict[str, tuple[int, int, int, int, float]]) -> tuple[float, float, int] | None:
         """(share of questions the options-alone guess gets right, mean chance 1/k, questions
-        counted), cross-fitted; None without any question."""
-        scores = (self._scores(0), self._scores(1))
-        ties: dict[str, tuple[int, str]] = {}  # value -> its hash, which breaks ties
+        counted), cross-fitted, from the values' `counts()`; None without any question."""
+        hashes = {value: _tie(value) for value in counts}
+        ranks = (self._ranks(counts, 1, hashes), self._ranks(counts, 0, hashes))  # fold 0 by fold 1's answers, and back
         hits, total, sizes = 0, 0, Counter[int]()  # sizes: questions per number of options
-        for key, answers in self.sets.items():
+        for key, packed in self.sets.items():
             values = key.split(_SEP)
-            for value in values:
-                if value not in ties:
-                    ties[value] = key_hash(value)
-            unknown = 1 / len(values)  # the score of a value not kept (`MAX_OPTION_VALUES`)
-            picks = []
-            for other in (scores[1], scores[0]):  # fold 0 guessed with fold 1's answers, and vice versa
-                picks.append(min(range(len(values)), key=lambda k: (-other.get(values[k], unknown), ties[values[k]])))
-            for where, n in answers.items():
-                fold, position = int(where[0]), int(where[2:])
-                hits += n * (values[picks[fold]] == values[position])
-                sizes[len(values)] += n
+            k = len(values)
+            picks: list[str | None] = [None, None]
+            for slot in range(2 * k):  # the set's counts, fold by fold: mostly one question, one count
+                n = field_of(packed, slot)
+                if not n:
+                    continue
+                fold, position = divmod(slot, k)
+                if picks[fold] is None:  # a value not kept (`MAX_OPTION_VALUES`) is ranked at chance
+                    rank = ranks[fold]
+                    picks[fold] = min(values, key=lambda v: rank.get(v) or (-1 / k, _tie(v)))
+                hits += n * (values[position] == picks[fold])
+                sizes[k] += n
                 total += n
         chance = sum(n / k for k, n in sorted(sizes.items()))  # summed in one order: the same on any workers
         return (hits / total, chance / total, total) if total else None
 
-    def telling(self) -> list[dict[str, Any]]:
+    @staticmethod
+    def telling(counts: dict[str, tuple[int, int, int, int, float]]) -> list[dict[str, Any]]:
         """The values offered in at least `TELLING_OFFERED` questions and right in them well above
         chance (binomial tail below `TELLING_P`), most telling first: at most `TELLING_SHOWN`."""
         found = []
-        for value, c in self.values.items():
-            offered, right = c["o0"] + c["o1"], c["r0"] + c["r1"]
-            if offered < TELLING_OFFERED:
-                continue
-            chance = self._chance(c)
-            if right <= chance * offered:
+        for value, (o0, o1, r0, r1, chance) in counts.items():
+            offered, right = o0 + o1, r0 + r1
+            if offered < TELLING_OFFERED or right <= chance * offered:
                 continue
             p = binomial_tail(right, offered, chance)
             if p < TELLING_P:
@@ -172,7 +185,7 @@ class OptionGuess(dict[str, TaskOptions]):
         tally = self.get(task)
         if tally is None:
             tally = self[task] = TaskOptions()
-        tally.add(fold_of(sample_id), [str(c) for c in choices], answer)
+        tally.add(fold_of(sample_id), list(map(str, choices)), answer)
 
     def merge(self, other: "OptionGuess") -> None:
         for task, tally in other.items():
@@ -188,12 +201,21 @@ class OptionGuess(dict[str, TaskOptions]):
     def fields(self, task: str) -> dict[str, Any]:
         """A task's row fields: `options_alone`, `options_chance`, `options_samples`, `options_telling`."""
         tally = self.get(task)
-        found = None if tally is None else tally.guess()
-        if tally is None or found is None:
-            return {"options_alone": None, "options_chance": None, "options_samples": 0, "options_telling": []}
-        share, chance, n = found
-        return {"options_alone": round(share, 4), "options_chance": round(chance, 4), "options_samples": n,
-                "options_telling": tally.telling()}
+        if tally is not None:
+            counts = tally.counts()
+            found = tally.guess(counts)
+            if found is not None:
+                share, chance, n = found
+                return {"options_alone": round(share, 4), "options_chance": round(chance, 4), "options_samples": n,
+                        "options_telling": tally.telling(counts)}
+        return {"options_alone": None, "options_chance": None, "options_samples": 0, "options_telling": []}
+
+
+def options_tell(row: dict[str, Any], points: float) -> bool:
+    """Whether a task row's options alone are right more than `points` percentage points above
+    chance, over at least `TELLING_OFFERED` questions (fewer: too few to say)."""
+    return (row["options_alone"] is not None and row["options_samples"] >= TELLING_OFFERED
+            and row["options_alone"] - row["options_chance"] > points / 100)
 
 
 def telling_text(entry: dict[str, Any]) -> str:

@@ -69,15 +69,18 @@ def print_options(console: "Console", rows: list[dict]) -> None:
     """The options-alone note, and the tasks whose options tell the answer, with their telling options."""
     from rich.markup import escape
 
-    from veriscene.stats_options import telling_text
+    from veriscene.stats_options import TELLING_OFFERED, options_tell, telling_text
 
     console.print("options alone: the share of multiple-choice samples a guess from the option texts alone gets "
                   "right (the option most often right when offered, cross-fitted over two halves), against chance")
-    for r in rows:
-        if r["options_alone"] is not None and r["options_alone"] - r["options_chance"] > TELLING_POINTS / 100:
-            said = "; ".join(telling_text(t) for t in r["options_telling"])
-            console.print(f"[yellow]options tell the answer of {escape(r['task'])}:[/yellow] {r['options_alone']:.0%} "
-                          f"against {r['options_chance']:.0%}" + (f" ({escape(said)})" if said else ""), soft_wrap=True)
+    telling = [r for r in rows if options_tell(r, TELLING_POINTS)]
+    if telling:
+        console.print(f"[yellow]options tell the answer more than {TELLING_POINTS} points above chance (tasks of at "
+                      f"least {TELLING_OFFERED} multiple-choice samples):[/yellow]")
+    for r in telling:
+        said = "; ".join(telling_text(t) for t in r["options_telling"])
+        console.print(f"  {escape(r['task'])} {r['options_alone']:.0%} against {r['options_chance']:.0%}"
+                      + (f" ({escape(said)})" if said else ""), soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
