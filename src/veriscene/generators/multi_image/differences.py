@@ -12,7 +12,9 @@ its parsed scene; the remaining images of a 3-4 image group are fillers drawn fr
   and the star in Image j? Exactly one typed property may differ, values compared up to synonyms
   as `differing_attribute_type` compares them (a "big red" car and a "large blue" one differ in
   colour alone), and the differing values must differ to the eye (`clearly_differ`). The
-  description never uses the differing property, and the properties it uses are not offered.
+  description never uses the differing property, and the properties it uses are not offered;
+  nor are those for which no object of another image differs alone (they could not be the
+  answer: offered, they told the guess "color", the property most often found to differ).
 - multi.attribute_same.v1: does the star in Image i have the same color as the one in Image j?
   Proposed only when the anchor yields both a yes and a no, so yes/no stays balanced. The
   description never uses the property asked about. Synonyms are one value ("big" in Image i and
