@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, overload
 import numpy as np
 
 from veriscene.io.normalize import Normalizer
-from veriscene.vocab import attribute_class, attribute_types_version, compatible_attributes, synonyms_of
+from veriscene.vocab import attribute_class, attribute_types_version, compatible_attributes
 
 if TYPE_CHECKING:  # annotations only: `vocabulary` imports this module
     from veriscene.generators.vocabulary import Vocabulary
@@ -229,24 +229,48 @@ def likely_wrong_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: s
     words ("gray" where "grey" is more frequent) were offered only where they were right."""
     if k <= 0:
         return []
-    words, weights, cum = vocab.view(("attribute weights", kind, attribute_types_version()),
-                                     lambda: _attribute_weights(vocab, kind))
-    excluded = _positions(words, compatible_attributes(answer).union(own))
+    words, allowed, classes = vocab.view(("wrong attribute weights", kind, answer, attribute_types_version()),
+                                         lambda: _wrong_attribute_weights(vocab, kind, answer))
+    weights = allowed
+    mine = _positions(words, own) if own else ()
+    if any(weights[i] for i in mine):
+        weights = list(allowed)
+        for i in mine:
+            weights[i] = 0.0
     # never every class left: a word drawn whenever it may be (sizes beside "big": "small" or
     # "little", and "tiny") is wrong wherever it is offered, however it is weighted
-    gaps = set(excluded)
-    classes = len({attribute_class(w) for i, w in enumerate(words) if i not in gaps})
-    k = min(k, max(1, classes - 1))
+    left = len({classes[i] for i, w in enumerate(weights) if w})
+    k = min(k, max(1, left - 1))
     found: list[str] = []
     while len(found) < k:
-        drawn = _weighted_draws(rng, words, weights, cum, excluded, 1)
-        if not drawn:
+        total = sum(weights)
+        if total <= 0:
             break
-        found.append(drawn[0])
-        for i in _positions(words, synonyms_of(drawn[0])):  # the drawn word's whole class
-            if i not in excluded:
-                insort(excluded, i)
+        u = rng.random() * total
+        drawn = max(i for i, w in enumerate(weights) if w)  # past the end by rounding: the last
+        for i, w in enumerate(weights):
+            u -= w
+            if u < 0 and w:
+                drawn = i
+                break
+        found.append(words[drawn])
+        if weights is allowed:
+            weights = list(allowed)
+        for i, c in enumerate(classes):  # the drawn word's whole class
+            if c == classes[drawn]:
+                weights[i] = 0.0
     return found
+
+
+def _wrong_attribute_weights(vocab: Vocabulary, kind: str, answer: str) -> tuple[list[str], list[float], list[str]]:
+    """(the sorted words of type `kind`, each one's weight as a wrong option beside `answer`: 0
+    for the words that may hold with it, `_attribute_weights` for the others; each one's synonym
+    class)."""
+    words, weights, _ = vocab.view(("attribute weights", kind, attribute_types_version()),
+                                   lambda: _attribute_weights(vocab, kind))
+    compatible = compatible_attributes(answer)
+    return (words, [0.0 if w in compatible else weight for w, weight in zip(words, weights)],
+            [attribute_class(w) for w in words])
 
 
 def _object_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list[float]]:

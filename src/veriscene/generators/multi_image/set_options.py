@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Iterable, Sequence
+from itertools import combinations
+from math import comb
 
 import numpy as np
 
@@ -65,8 +67,11 @@ def same_size_sets(rng: np.random.Generator, answer: Sequence[str], extra: Seque
     base = sorted(set(answer))
     if not extra:
         return set_distractors(rng, base, ())[:k]
-    pool = base + sorted(set(extra) - set(base))
+    pool = sorted(set(base).union(extra))
     size = len(base)
+    if comb(len(pool), size) <= 4 * k:  # few such sets (a lone answer beside 3 words): made, then drawn
+        every = [list(c) for c in combinations(pool, size) if list(c) != base]
+        return every if len(every) <= k else sample_up_to(rng, every, k)
     found: list[list[str]] = []
     for _ in range(4 * k):  # a few tries: the sets drawn may repeat
         if len(found) == k:
