@@ -16,7 +16,7 @@ from typing import Callable, Generic, TypeVar
 
 V = TypeVar("V")
 FIELD_BITS = 40  # bits per count packed in a `PackedCounts` value (counts up to 1.1e12)
-_FIELD_MASK = (1 << FIELD_BITS) - 1
+FIELD_MASK = (1 << FIELD_BITS) - 1  # a count: (packed >> FIELD_BITS * field) & FIELD_MASK
 
 
 def key_hash(text: str) -> tuple[int, str]:
@@ -101,7 +101,3 @@ def unit(field: int) -> int:
     """The packed increment of one count in `field`."""
     return 1 << (FIELD_BITS * field)
 
-
-def field_of(packed: int, field: int) -> int:
-    """The count in `field` of a packed value."""
-    return (packed >> (FIELD_BITS * field)) & _FIELD_MASK

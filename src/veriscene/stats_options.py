@@ -34,7 +34,7 @@ import zlib
 from collections import Counter
 from typing import Any, Sequence
 
-from veriscene.stats_bottomk import FIELD_BITS, PackedCounts, field_of, unit
+from veriscene.stats_bottomk import FIELD_BITS, FIELD_MASK, PackedCounts, unit
 
 MAX_OPTION_VALUES = 20_000  # option values kept per task (offered/right counts)
 MAX_OPTION_SETS = 20_000  # distinct option sets kept per task (for the guess)
@@ -115,8 +115,9 @@ class TaskOptions:
         of being right is the mean 1/k of the questions offering it (both folds)."""
         unpacked = {}
         for value, packed in self.values.items():
-            o0, o1, r0, r1, units = (field_of(packed, f) for f in range(5))
-            unpacked[value] = (o0, o1, r0, r1, units / CHANCE_UNITS / (o0 + o1))
+            o0, o1, r0, r1 = (packed & FIELD_MASK, packed >> FIELD_BITS & FIELD_MASK,
+                              packed >> 2 * FIELD_BITS & FIELD_MASK, packed >> 3 * FIELD_BITS & FIELD_MASK)
+            unpacked[value] = (o0, o1, r0, r1, (packed >> 4 * FIELD_BITS) / CHANCE_UNITS / (o0 + o1))
         return unpacked
 
     @staticmethod
@@ -142,17 +143,19 @@ class TaskOptions:
             values = key.split(_SEP)
             k = len(values)
             picks: list[str | None] = [None, None]
-            for slot in range(2 * k):  # the set's counts, fold by fold: mostly one question, one count
-                n = field_of(packed, slot)
-                if not n:
-                    continue
-                fold, position = divmod(slot, k)
-                if picks[fold] is None:  # a value not kept (`MAX_OPTION_VALUES`) is ranked at chance
-                    rank = ranks[fold]
-                    picks[fold] = min(values, key=lambda v: rank.get(v) or (-1 / k, _tie(v)))
-                hits += n * (values[position] == picks[fold])
-                sizes[k] += n
-                total += n
+            slot = 0
+            while packed:  # the set's counts field by field (mostly one question: one field)
+                n = packed & FIELD_MASK
+                if n:
+                    fold, position = divmod(slot, k)
+                    if picks[fold] is None:  # a value not kept (`MAX_OPTION_VALUES`) is ranked at chance
+                        rank = ranks[fold]
+                        picks[fold] = min(values, key=lambda v: rank.get(v) or (-1 / k, _tie(v)))
+                    hits += n * (values[position] == picks[fold])
+                    sizes[k] += n
+                    total += n
+                packed >>= FIELD_BITS
+                slot += 1
         chance = sum(n / k for k, n in sorted(sizes.items()))  # summed in one order: the same on any workers
         return (hits / total, chance / total, total) if total else None
 
