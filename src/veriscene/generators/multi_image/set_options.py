@@ -11,7 +11,7 @@ from math import comb
 import numpy as np
 
 from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
-from veriscene.generators.vocabulary_draws import name_kind
+from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 
 # Words a wrong set may add or swap in (`set_distractors`'s `extra`): this many, drawn from the
 # images' other words (or the vocabulary's where they have none) with the weight of how often the
@@ -98,8 +98,9 @@ def common_kinds_disputed(common: Sequence[str], near: Sequence[str], sets: Sequ
 
 
 def kinds_of(names: Iterable[str]) -> set[str]:
-    """The kinds (`name_kind`) of `names`."""
-    return {name_kind(n) for n in names}
+    """The kinds (`name_kind`) of `names` and those that may name the same objects
+    (`overlapping_kinds`: "person" beside "man")."""
+    return {k for n in names for k in overlapping_kinds(name_kind(n))}
 
 
 def only_kinds_disputed(only: Sequence[str], elsewhere: Iterable[str]) -> bool:
