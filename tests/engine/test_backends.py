@@ -12,6 +12,22 @@ import pytest
 
 from veriscene.engine import backends
 from veriscene.engine.shards import ShardOutput, ShardTask
+from veriscene.generators.base import Candidate, Generator
+from veriscene.generators.registry import register
+from veriscene.program.builder import ProgramBuilder
+
+
+@register("test.backends.plain.v1", family="test")
+class _Plain(Generator):
+    """A generator defined outside veriscene: workers that do not fork import this module for it."""
+
+    answer_type = "int"
+    templates = {"default": ("How many objects are there in total?",)}
+
+    def propose(self, ctx):  # type: ignore[no-untyped-def]
+        b = ProgramBuilder()
+        b.add("count", b.add("scene", args=[0]))
+        yield Candidate(b.program, {}, distractors=[len(ctx.scene) + 1, len(ctx.scene) + 2])
 
 
 def _fake_shard(task: ShardTask) -> ShardOutput:
@@ -109,6 +125,7 @@ def test_a_worker_killed_is_said_with_its_signal_and_the_run_resumes(tmp_path, m
     from veriscene.demo.world import iter_scene_graphs
     from veriscene.scene import write_scenes
 
+    monkeypatch.setenv(backends.START_METHOD_ENV, "fork")  # the workers inherit the patch below
     path = tmp_path / "scenes.jsonl"
     write_scenes(list(iter_scene_graphs(30, seed=3)), path)
     generate(path, tmp_path / "reference", seed=1, shard_size=5, workers=2)
@@ -226,6 +243,7 @@ def test_a_worker_running_other_code_fails_its_shard_and_the_run_resumes(tmp_pat
     from veriscene.engine import source_digest
     from veriscene.scene import write_scenes
 
+    monkeypatch.setenv(backends.START_METHOD_ENV, "fork")  # the workers inherit the patched digest
     path = tmp_path / "scenes.jsonl"
     write_scenes(list(iter_scene_graphs(12, seed=3)), path)
     generate(path, tmp_path / "reference", seed=1, shard_size=4, workers=2)
@@ -259,3 +277,55 @@ def test_a_ray_node_running_other_code_fails_its_shard(tmp_path, monkeypatch: py
                        r"runs other veriscene code than this process \(code digest [0-9a-f]{16} there, f{16} here") as info:
         generate(path, tmp_path / "run", seed=1, shard_size=3, workers=2, backend="ray")
     assert "Traceback" not in str(info.value)
+
+
+def test_local_workers_fork_unless_torch_or_ray_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Linux local workers fork, unless this process imported torch or connected to Ray
+    (threads a fork does not carry): then a forkserver. The environment variable chooses otherwise,
+    and a wrong value is refused by name."""
+    import types
+
+    monkeypatch.delenv(backends.START_METHOD_ENV, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(is_initialized=lambda: False))
+    assert backends.start_method() == "fork"
+    monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(is_initialized=lambda: True))
+    assert backends.start_method() == "forkserver"
+    monkeypatch.delitem(sys.modules, "ray")
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    assert backends.start_method() == "forkserver"
+    assert backends.platform_start_method() == "fork"  # annotate's pool sets torch up for a fork itself
+    monkeypatch.setenv(backends.START_METHOD_ENV, "Spawn")
+    assert backends.start_method() == "spawn"
+    monkeypatch.setenv(backends.START_METHOD_ENV, "thread")
+    with pytest.raises(ValueError, match="VERISCENE_START_METHOD='thread': expected one of fork, forkserver, spawn"):
+        backends.start_method()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.delenv(backends.START_METHOD_ENV)
+    assert backends.start_method() == "spawn"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver is compared with fork on Linux")
+def test_forkserver_workers_give_the_bytes_of_forked_ones(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers started from a forkserver (a parent running torch's or Ray's threads) make the same
+    samples as forked ones, with a generator defined outside veriscene (this test module, which
+    they import: `RunSpec.generator_modules`)."""
+    from veriscene import generate
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.engine.shards import generator_modules
+    from veriscene.generators import get_generator
+    from veriscene.scene import write_scenes
+
+    assert generator_modules([_Plain()]) == (__name__,)
+    assert generator_modules([get_generator("object.count.v1")()]) == ()
+    path = tmp_path / "scenes.jsonl"
+    write_scenes(list(iter_scene_graphs(16, seed=4)), path)
+    made = {}
+    for method in ("fork", "forkserver"):
+        monkeypatch.setenv(backends.START_METHOD_ENV, method)
+        generate(path, tmp_path / method, seed=2, shard_size=4, workers=2,
+                 generators="object.count.v1,test.backends.plain.v1")
+        made[method] = (tmp_path / method / "samples.jsonl").read_bytes()
+    assert made["fork"] == made["forkserver"]
+    assert b"test.backends.plain.v1" in made["fork"]

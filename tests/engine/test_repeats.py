@@ -13,9 +13,11 @@ from veriscene.scene import write_scenes
 
 
 @pytest.fixture
-def same_question_generator():
+def same_question_generator(monkeypatch):
     """Each anchor draws its one partner and asks about the pair in image-id order with one
-    template, so both anchors of a pair produce the identical sample."""
+    template, so both anchors of a pair produce the identical sample. Registered here, it exists
+    only in workers forked from this process."""
+    monkeypatch.setenv("VERISCENE_START_METHOD", "fork")
 
     @register("test.same_pair.v1", family="test")
     class SamePair(MultiImageGenerator):

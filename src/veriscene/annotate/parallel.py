@@ -42,7 +42,7 @@ from typing import Any
 from veriscene.annotate.pipeline import (
     SERVER_FAILED, SERVER_PARTLY, FailingStart, Stages, annotated, duplicate_ids, image_ids,
 )
-from veriscene.engine.backends import BACKENDS, check_timeout, mp_context, ordered_map
+from veriscene.engine.backends import BACKENDS, check_timeout, mp_context, ordered_map, platform_start_method
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.jsonl import dumps_scene
@@ -251,14 +251,16 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
         yield from _on_ray(token, stages, images, listing, start, strict, batch_size, part, workers, address,
                            threads, devices, gpus_per_worker, task_timeout, redo)
         return
-    forked = mp_context().get_start_method() == "fork"
+    method = platform_start_method()  # this pool sets torch's threads up for a fork itself
+    forked = method == "fork"
     _STAGES[token] = stages  # inherited by the forked workers
-    slots = mp_context().Value("i", 0)
+    slots = mp_context(method).Value("i", 0)
     try:
         yield from ordered_map(annotate_part, _tasks(token, None if forked else stages, str(images), listing, start,
                                                      strict, batch_size, part, threads, devices, redo=redo),
                                workers=workers,
-                               initializer=_take_device, initargs=(slots, devices), timeout=task_timeout)
+                               initializer=_take_device, initargs=(slots, devices), timeout=task_timeout,
+                               start=method)
     finally:
         _STAGES.pop(token, None)
 

@@ -33,7 +33,8 @@ from veriscene.text import inflect_engine
 __all__ = [
     # defined here
     "BACKENDS", "MAX_CLUSTER_WORKERS", "WORKERS_PER_CPU", "Progress", "check_workers", "in_order", "max_workers",
-    "mp_context", "ordered_map", "pool_workers", "run_in_process", "run_local_pool", "run_ray", "run_tasks",
+    "START_METHOD_ENV", "mp_context", "ordered_map", "pool_workers", "run_in_process", "run_local_pool", "run_ray",
+    "run_tasks", "platform_start_method", "start_method",
     # moved to `ray_cluster`
     "_sees", "_token_auth", "_versions", "check_nodes", "cluster_address", "cluster_workers", "nodes_without",
     "on_each_node", "ray_getter", "ray_session",
@@ -80,11 +81,51 @@ def _ray_task(spec: RunSpec, task: ShardTask, code: str) -> ShardOutput:
     return run_shard(spec, task)
 
 
-def mp_context() -> Any:
-    """The start method of local workers."""
-    # fork shares the parent's imported modules (fast start); elsewhere spawn is the safe default
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    return multiprocessing.get_context(method)
+START_METHOD_ENV = "VERISCENE_START_METHOD"  # fork, forkserver or spawn: overrides `start_method()`
+START_METHODS = ("fork", "forkserver", "spawn")
+
+
+def start_method() -> str:
+    """How local workers are started. `fork` on Linux (the workers share the parent's imported
+    modules: a fast start), `spawn` elsewhere. On Linux, `forkserver` instead once this process
+    has imported torch or connected to Ray: their native threads (torch's OpenMP pool, Ray's gRPC
+    and core-worker threads) do not survive a fork, and a forked worker can hang or crash. The
+    forkserver is started from a fresh interpreter, and workers fork from it (about 0.8 s more
+    start-up per pool; the output is the same bytes). `VERISCENE_START_METHOD` (fork, forkserver
+    or spawn) chooses otherwise. Generators defined in a notebook's `__main__` exist only in
+    forked workers: with forkserver or spawn, put them in a module and pass it as `plugins`."""
+    chosen = os.environ.get(START_METHOD_ENV, "").strip().lower()
+    if chosen:
+        if chosen not in START_METHODS:
+            raise ValueError(f"{START_METHOD_ENV}={chosen!r}: expected one of {', '.join(START_METHODS)}")
+        return chosen
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "forkserver" if _native_threads() else "fork"
+
+
+def platform_start_method() -> str:
+    """`fork` on Linux, `spawn` elsewhere, whatever this process has loaded: for pools whose
+    parent sets up its native threads for forking itself (`annotate` limits torch's threads and
+    hands each worker its device)."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def _native_threads() -> bool:
+    """Whether this process may run threads a fork would not carry: torch imported, Ray connected."""
+    if "torch" in sys.modules:
+        return True
+    ray = sys.modules.get("ray")
+    return bool(ray is not None and getattr(ray, "is_initialized", lambda: False)())
+
+
+def mp_context(method: str | None = None) -> Any:
+    """The multiprocessing context of local workers: `method`, else `start_method()`. A
+    forkserver imports the shard code once, and its workers fork from it with that code loaded."""
+    context = multiprocessing.get_context(method or start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["veriscene.engine.shards", "veriscene.generators"])
+    return context
 
 
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
@@ -134,13 +175,15 @@ def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: 
 
 def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backend: str = "local",
                 workers: int = 1, address: str | None = None, initializer: Callable[..., None] | None = None,
-                initargs: tuple[Any, ...] = (), timeout: float | None = None) -> Iterator[R]:
+                initargs: tuple[Any, ...] = (), timeout: float | None = None,
+                start: str | None = None) -> Iterator[R]:
     """`fn(*a)` for every `a` of `args`, results in the order of `args`: on `workers` local
     processes, or as Ray tasks. At most `2 x workers` calls are in flight, so `args` may be a lazy
     stream of large arguments. `fn` must be a module-level function. Local workers call
     `initializer(*initargs)` when they start. `timeout`: seconds to wait for the next result once
     it is the one awaited; past it the workers are stopped and WorkerHung is raised (None: wait
-    for ever). A worker that dies raises WorkerDied."""
+    for ever). A worker that dies raises WorkerDied. `start`: the local workers' start method
+    (default `start_method()`)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
@@ -151,7 +194,7 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
             remote = ray.remote(fn)
             yield from in_order(lambda a: remote.remote(*a), ray_getter(ray, timeout), args, workers)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_local,
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(start), initializer=_init_local,
                                  initargs=(os.getpid(), initializer, initargs)) as pool:
             processes: dict[int, Any] = {}
 

@@ -54,7 +54,7 @@ from veriscene.engine.run_inputs import (
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
 from veriscene.engine.source_digest import source_record
-from veriscene.engine.shards import SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, write_shard
+from veriscene.engine.shards import SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, generator_modules, write_shard
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Vocabulary
@@ -287,6 +287,7 @@ def generate(
             shards_dir=None if backend == "ray" and not workers_write else str((out_dir / "shards").resolve()),
             shard_format=shard_format, plugins=tuple(p.spec for p in loaded),
             plugin_sources=plugin_sources(loaded) if backend == "ray" else (),
+            generator_modules=generator_modules(instances),
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
         shards_dir = out_dir / "shards"

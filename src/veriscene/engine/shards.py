@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import bisect
 import hashlib
+import importlib
 import os
 import sys
 from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import orjson
 
@@ -68,6 +69,9 @@ class RunSpec:
     plugins: tuple[str, ...] = ()
     # (path, source) of the file plugins as the driver read them: a node without the file runs them
     plugin_sources: tuple[tuple[str, bytes], ...] = ()
+    # modules outside veriscene that define selected generators (`generator_modules`): a worker
+    # that did not fork from the driver (forkserver, spawn, Ray) imports them, so it has them too
+    generator_modules: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,6 +79,12 @@ class ShardTask:
     index: int
     lines: list[tuple[int, bytes]]  # (1-based line number in the input, raw line)
     skip: dict[int, str] = field(default_factory=dict)  # line number -> reason (e.g. duplicate id)
+
+
+def generator_modules(generators: Iterable[Any]) -> tuple[str, ...]:
+    """The modules outside veriscene (and other than `__main__`) that define `generators`' classes."""
+    modules = {type(g).__module__ for g in generators}
+    return tuple(sorted(m for m in modules if m != "__main__" and m != "veriscene" and not m.startswith("veriscene.")))
 
 
 def id_hash(sample_id: str) -> int:
@@ -143,9 +153,17 @@ class _Worker:
 
     def __init__(self, spec: RunSpec) -> None:
         load_plugins(spec.plugins, spec.plugin_sources)  # once per process: a forked worker has them already
+        for module in spec.generator_modules:
+            if module not in sys.modules:
+                importlib.import_module(module)
         generators = []
         for name, config in spec.generators:
-            cls = get_generator(name)
+            try:
+                cls = get_generator(name)
+            except KeyError as exc:
+                raise KeyError(f"{exc.args[0]} (in a worker process: a generator defined in __main__, a notebook's, "
+                               "exists only in workers forked from it; define it in a module and pass that as "
+                               "plugins, or set VERISCENE_START_METHOD=fork)") from None
             generators.append(cls(cls.Config(**config)))
         self.inputs = spec.inputs
         self._first_lines = [i.first_line for i in spec.inputs]

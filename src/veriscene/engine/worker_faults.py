@@ -18,7 +18,9 @@ from typing import Any
 
 def die_with_parent(parent: int) -> None:
     """In a local worker: ask Linux to kill this process when its parent dies (a driver killed
-    with SIGKILL would otherwise leave its workers waiting for work forever, holding their memory)."""
+    with SIGKILL would otherwise leave its workers waiting for work forever, holding their memory).
+    A worker of a forkserver is the forkserver's child, and the forkserver ends with the driver
+    (`parent`), so the request covers it too; the worker ends at once if the driver is gone already."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -28,8 +30,18 @@ def die_with_parent(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
         return
-    if os.getppid() != parent:  # the parent died before the request was made
+    if os.getppid() != parent and not _running(parent):  # the driver died before the request was made
         os._exit(1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - a process of another user has that id
+        return True
+    return True
 
 
 class WorkerDied(RuntimeError):
