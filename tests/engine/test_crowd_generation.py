@@ -85,9 +85,11 @@ def test_no_sample_counts_or_singles_out_a_crowd(tmp_path: Path) -> None:
     counted = [r for r in rows if r["task"] == "object.count.v1" and "people" in r["question"]
                and not {img["id"] for img in r["images"]} & crowded]
     assert counted and all(r["answer"] == 2 for r in counted)
-    # the questions refused on crowd images are counted as rejects, not dropped silently
+    # the questions refused on crowd images are counted as rejects, not dropped silently;
+    # object.count does not ask them (its options are the counts it asks: `count_options`)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert "rejected_program:object.count.v1" in json.dumps(manifest)
+    assert "rejected_program:counting.compare.v1" in json.dumps(manifest)
+    assert "rejected_program:object.count.v1" not in json.dumps(manifest)
 
 
 def test_summary_says_what_was_skipped_and_dropped(tmp_path: Path) -> None:

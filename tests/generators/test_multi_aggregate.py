@@ -31,6 +31,7 @@ def test_count_attributed_total() -> None:
         "How many shiny circles are there in the three images altogether?": 3,
         "How many matte squares are there in the three images altogether?": 2,
         "How many small squares are there in the three images altogether?": 1,
+        "How many blue squares are there in the three images altogether?": 2,
     }
 
 

@@ -4,31 +4,40 @@
   per-image counts)
 - multi.count_attributed_total.v1: the same for an attributed object ("red stars").
 - multi.count_images.v1: in how many of the images is there an X? The count m is chosen first
-  (uniformly) and the group built to have it: m - [anchor has X] partners from `with_name(X)`,
-  the rest accepted on their entry lacking X, so no parsing is needed to know the answer. On
-  data sets that leave some absences open, "all of them" needs an image known to lack X in the
-  pool (`missing`), or it would be the only answer given there.
+  (uniformly over 0..n), then X (one of the anchor's names for m = n, one it lacks for m = 0,
+  either otherwise), and the group built to have it: m - [anchor has X] partners from
+  `with_name(X)`, the rest accepted on their entry lacking X, so no parsing is needed to know
+  the answer. On data sets that leave some absences open, "all of them" needs an image known
+  to lack X in the pool (`missing`), or it would be the only answer given there.
 
-Partners for the totals come from `with_name(X)` half of the time (so totals are not mostly the
-anchor's count) and from the whole pool otherwise.
+For the totals a group is drawn per phrase asked, with partners that have some of it half of the
+time (so totals are not mostly the anchor's count; an attributed phrase's partners are parsed to
+find its attribute on its name), and every phrase is counted over every group. Options of all
+three are the answers the anchor's candidates have (`count_options`): no count is offered more
+often, for its value, than it is right.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 
+import numpy as np
+
 from veriscene.generators.base import Candidate, GroupContext
-from veriscene.generators.common import sample_up_to, uncountable_names
+from veriscene.generators.common import Later, sample_up_to, uncountable_names
+from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.multi_image.common import (
+    SPARE,
     GroupGenerator,
+    all_of,
     count_in,
     count_node,
     countable_names,
     counted,
     exists_node,
     folded,
-    int_distractors,
+    holding,
     missing,
     shuffled,
 )
@@ -48,22 +57,50 @@ _TOTAL_TEMPLATES = (
 
 
 class _Total(GroupGenerator):
+    """Totals over groups of images. A group is drawn for each phrase asked (its name, or its
+    attribute on its name, in the partners half of the time) and every phrase is then counted
+    over every group: more totals to balance answers over, and to offer as options
+    (`count_options`), at the cost of counting, not of drawing more groups."""
+
     answer_type = "int"
     templates = {"default": _TOTAL_TEMPLATES}
 
-    def _total(self, ctx: GroupContext, name: str, attributes: Sequence[str]) -> Candidate | None:
+    def _group(self, ctx: GroupContext, name: str, attributes: Sequence[str]) -> tuple[Scene, ...] | None:
+        """The anchor and n - 1 partners, shuffled: partners that have objects of `name` (with
+        `attributes`) half of the time, so that totals are not mostly the anchor's count."""
         n = self.group_size(ctx)
-        among = ctx.pool.with_name(name) if ctx.rng.random() < 0.5 else None
-        others = self.partners(ctx, n - 1, accept=counted(names=(name,)), among=among)
-        if others is None:
-            return None
-        scenes: tuple[Scene, ...] = shuffled(ctx, [ctx.scene, *others])
-        total = sum(count_in(ctx.index_of(s), name, attributes) for s in scenes)
-        return Candidate(
-            None, {"objs": counted_plural(noun_phrase(name, attributes)), "n": number_word(n)}, expected=total,
-            distractors=int_distractors(total), scenes=scenes,
-            build=partial(folded, n, partial(count_node, name=name, attributes=tuple(attributes)), "add_int"),
-        )
+        accept = counted(names=(name,))
+        if ctx.rng.random() >= 0.5:
+            others = self.partners(ctx, n - 1, accept=accept)
+        elif not attributes:
+            others = self.partners(ctx, n - 1, accept=accept, among=ctx.pool.with_name(name))
+        else:  # the attribute on the name, which an entry cannot tell: up to SPARE more parsed
+            drawn = self.partners_upto(ctx, n - 1 + SPARE, accept=all_of([accept, holding(names=(name,))]),
+                                       among=ctx.pool.with_attribute(attributes[0]))
+            having = [count_in(ctx.index_of(s), name, attributes) > 0 for s in drawn]
+            ordered = [s for s, has in zip(drawn, having) if has] + [s for s, has in zip(drawn, having) if not has]
+            others = ordered[:n - 1] if len(ordered) >= n - 1 else None
+        return None if others is None else shuffled(ctx, [ctx.scene, *others])
+
+    def _totals(self, ctx: GroupContext, asked: Sequence[tuple[str, tuple[str, ...]]]) -> Iterator[Candidate]:
+        """A candidate per phrase of `asked` and group (one drawn per phrase) where it can be
+        counted; their totals are the options of each."""
+        groups = [g for g in (self._group(ctx, name, attributes) for name, attributes in asked) if g is not None]
+        totals: list[int] = []
+        choices = Later(lambda: count_choices(totals))  # read once every candidate is made
+        for scenes in groups:
+            n = len(scenes)
+            indexes = [ctx.index_of(s) for s in scenes]
+            for name, attributes in asked:
+                if not all(index.nameable(name) for index in indexes):
+                    continue  # a crowd of the name ("people" boxed as one), or not all annotated
+                total = sum(count_in(index, name, attributes) for index in indexes)
+                totals.append(total)
+                yield Candidate(
+                    None, {"objs": counted_plural(noun_phrase(name, attributes)), "n": number_word(n)},
+                    expected=total, distractors=Later(partial(wrong_counts, choices, total)), scenes=scenes,
+                    build=partial(folded, n, partial(count_node, name=name, attributes=attributes), "add_int"),
+                )
 
 
 @register("multi.count_total.v1", family="multi_aggregate")
@@ -76,10 +113,7 @@ class CountTotal(_Total):
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1) if not is_uncountable(n)]
-        for name in names + absent:
-            cand = self._total(ctx, name, ())
-            if cand is not None:
-                yield cand
+        return self._totals(ctx, [(name, ()) for name in names + absent])
 
 
 @register("multi.count_attributed_total.v1", family="multi_aggregate")
@@ -95,16 +129,29 @@ class CountAttributedTotal(_Total):
         uncountable = uncountable_names(ctx.index)
         pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
                         if ctx.index.complete(name) and name not in uncountable})
-        for attr, name in sample_up_to(ctx.rng, pairs, self.max_candidates):
-            cand = self._total(ctx, name, (attr,))
-            if cand is not None:
-                yield cand
+        return self._totals(ctx, [(name, (attr,)) for attr, name in _pairs_to_count(ctx, pairs, self.max_candidates)])
+
+
+def _pairs_to_count(ctx: GroupContext, pairs: list[tuple[str, str]], k: int) -> list[tuple[str, str]]:
+    """Up to k of the anchor's (attribute, name) pairs, drawn with weights: 1 + the number of
+    pooled images that have the name, or the attribute if fewer (at most that many have the pair;
+    1 for the anchor, which a pool may not hold). Where attributes are many and names follow a
+    long tail (Visual Genome), a pair drawn uniformly is nearly always held by the anchor's object
+    alone: every total would be 1, and the answer balancing would have one answer to balance."""
+    if len(pairs) <= k:
+        return sample_up_to(ctx.rng, pairs, k)
+    pool = ctx.pool
+    weights = 1.0 + np.array([min(len(pool.with_name(name)), len(pool.with_attribute(attr))) for attr, name in pairs],
+                             dtype=np.float64)
+    picked = ctx.rng.choice(len(pairs), size=k, replace=False, p=weights / weights.sum())
+    return [pairs[i] for i in picked.tolist()]
 
 
 @register("multi.count_images.v1", family="multi_aggregate")
 class CountImagesWith(GroupGenerator):
-    """In how many of the images is there an X? The answer m is drawn uniformly from what the
-    anchor allows (1..n when it has X, 0..n-1 when not) and the group is built to match."""
+    """In how many of the images is there an X? The answer m is drawn uniformly from 0..n, X
+    then among the anchor's names (m = n), the names it lacks (m = 0) or either, and the group
+    is built to match."""
 
     answer_type = "int"
     description = "Number of images, out of 2-4, that contain an object of a given name."
@@ -117,12 +164,22 @@ class CountImagesWith(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        present = sorted(ctx.index.by_name)
         half = self.max_candidates // 2
-        for name in sample_up_to(ctx.rng, present, half) + absent_sample(ctx.rng, ctx.vocab, ctx.index, half):
+        names = {True: sample_up_to(ctx.rng, sorted(ctx.index.by_name), half),
+                 False: absent_sample(ctx.rng, ctx.vocab, ctx.index, half)}
+        for _ in range(self.max_candidates):
+            # m uniform over 0..n, the name then one the anchor has or lacks as m allows (either
+            # for 0 < m < n): every m is as likely, so no count is right more often than offered
             n = self.group_size(ctx)
-            has = name in ctx.index.by_name
-            m = int(ctx.rng.integers(1, n + 1)) if has else int(ctx.rng.integers(0, n))
+            m = int(ctx.rng.integers(0, n + 1))
+            has = m == n or (m > 0 and ctx.rng.random() < 0.5)
+            # a name the anchor has: one that enough pooled images have (a rare one would fail
+            # more often the larger m is, and large counts would be offered more than right)
+            fit = [x for x in names[has] if not has or len(ctx.pool.with_name(x)) >= m - 1]
+            if not fit:
+                continue
+            name = fit[-1]
+            names[has].remove(name)
             holders = self.partners(ctx, m - int(has), among=ctx.pool.with_name(name))
             if holders is None:
                 continue

@@ -20,6 +20,7 @@ import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to
+from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.registry import register
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
 from veriscene.generators.vocabulary import Without
@@ -158,7 +159,8 @@ class RegionAttributes(Generator):
 class CountAttribute(Generator):
     """How many <attribute> objects are there? Includes an attribute of the data set that no
     object here has, nor a synonym of it (answer 0). Attributes whose synonyms some object has
-    are not asked (the count would be of words)."""
+    are not asked (the count would be of words). The options are the other counts it asks on the
+    scene (`count_options`)."""
 
     answer_type = "int"
     requires = ("attributes", "attributes_in_full")
@@ -175,14 +177,15 @@ class CountAttribute(Generator):
         related = {a: related_attributes(a) for a in held}
         present = sorted(a for a in held if all(w == a or w not in held for w in related[a]))
         absent = Without(ctx.vocab.attribute_list(), set().union(held, *related.values()))
-        distractors = list(range(max(len(ctx.scene), 4) + 2))  # shared: read-only
         asked = present + sample_up_to(ctx.rng, absent, 1)
         counts = [len(ctx.index.having_attribute.get(attr, ())) for attr in asked]
+        # options: the counts asked here, each as likely right as any other (`count_options`)
+        choices = count_choices(counts)  # shared: read-only
         # one per attribute of the scene (dozens on dense scenes), one or two used: made only if picked
-        yield Batch.of(counts, [(attr, count, distractors) for attr, count in zip(asked, counts)], self._make)
+        yield Batch.of(counts, [(attr, count, choices) for attr, count in zip(asked, counts)], self._make)
 
-    def _make(self, attr: str, count: int, distractors: list[int]) -> Candidate:
-        return Candidate(None, {"attr": attr}, expected=count, distractors=distractors,
+    def _make(self, attr: str, count: int, choices: list[int]) -> Candidate:
+        return Candidate(None, {"attr": attr}, expected=count, distractors=wrong_counts(choices, count),
                          build=partial(_count_attribute_program, attr))
 
 

@@ -14,6 +14,7 @@ from veriscene.generators.common import (
     sorted_subset,
     uncountable_names,
 )
+from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
@@ -51,7 +52,8 @@ class ObjectExists(Generator):
 class CountObjects(Generator):
     """How many X (or attributed X) are there? Includes absent names (answer 0). Never a
     substance (`text.is_uncountable`: sky, grass, water): its boxes are patches drawn however the
-    annotator chose, and "How many patches of sky?" has no answer in the image."""
+    annotator chose, and "How many patches of sky?" has no answer in the image. The options are
+    the other counts it asks on the scene (`count_options`)."""
 
     answer_type = "int"
     description = "Number of objects of a name, optionally with an attribute."
@@ -68,30 +70,33 @@ class CountObjects(Generator):
         phrases: set[tuple[str, tuple[str, ...]]] = set()
         uncountable = uncountable_names(ctx.index)
         for i, name in enumerate(ctx.scene.names):
-            if name in uncountable:
-                continue  # a substance: "How many patches of sky?" counts how boxes were drawn
+            if name in uncountable or not ctx.index.nameable(name):
+                # a substance: "How many patches of sky?" counts how boxes were drawn; a crowd
+                # region ("people" boxed as one) or a name not annotated in full: count unknown
+                continue
             phrases.add((name, ()))
             for a in ctx.scene.attributes[i]:
                 phrases.add((name, (a,)))
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 2) if not is_uncountable(n)]
         phrases.update((n, ()) for n in absent[:1])
         phrases.update(_hard_zeros(ctx, phrases))
-        top = max(len(ctx.scene), 4)
         having = ctx.index.having_attribute
         counts: list[int] = []
-        asked: list[tuple[str, tuple[str, ...], int, int]] = []
+        asked: list[tuple[str, tuple[str, ...], int]] = []
         for name, attrs in sorted(phrases):
             members = ctx.index.by_name.get(name, ())
             count = sum(all(i in having.get(a, ()) for a in attrs) for i in members)
             counts.append(count)
-            asked.append((name, attrs, count, top))
+            asked.append((name, attrs, count))
+        # options: the counts asked here, each as likely right as any other (`count_options`)
+        choices = count_choices(counts)
         # many per scene, one or two used: phrased only if picked
-        yield Batch.of(counts, asked, self._make)
+        yield Batch.of(counts, asked, partial(self._make, choices))
 
-    def _make(self, name: str, attrs: tuple[str, ...], count: int, top: int) -> Candidate:
+    def _make(self, choices: list[int], name: str, attrs: tuple[str, ...], count: int) -> Candidate:
         # counted as `counted` counts: "How many pairs of jeans", "How many patches of grass"
         return Candidate(None, {"objs": counted_plural(noun_phrase(name, attrs))}, expected=count,
-                         distractors=list(range(top + 2)), build=partial(name_query, name, attrs, "count"))
+                         distractors=wrong_counts(choices, count), build=partial(name_query, name, attrs, "count"))
 
 
 def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
