@@ -164,21 +164,23 @@ class CountImagesWith(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        half = self.max_candidates // 2
-        names = {True: sample_up_to(ctx.rng, sorted(ctx.index.by_name), half),
-                 False: absent_sample(ctx.rng, ctx.vocab, ctx.index, half)}
-        for _ in range(self.max_candidates):
+        k = self.max_candidates
+        names = {True: sample_up_to(ctx.rng, sorted(ctx.index.by_name), k),
+                 False: absent_sample(ctx.rng, ctx.vocab, ctx.index, k)}
+        for _ in range(k):
             # m uniform over 0..n, the name then one the anchor has or lacks as m allows (either
-            # for 0 < m < n): every m is as likely, so no count is right more often than offered
+            # for 0 < m < n, the other side if the one drawn has no name left): every m is as
+            # likely, so no count is right more often than it is offered
             n = self.group_size(ctx)
             m = int(ctx.rng.integers(0, n + 1))
             has = m == n or (m > 0 and ctx.rng.random() < 0.5)
-            # a name the anchor has: one that enough pooled images have (a rare one would fail
-            # more often the larger m is, and large counts would be offered more than right)
-            fit = [x for x in names[has] if not has or len(ctx.pool.with_name(x)) >= m - 1]
-            if not fit:
+            found = _name_held(ctx, names[has], m - int(has))
+            if found is None and 0 < m < n:
+                has = not has
+                found = _name_held(ctx, names[has], m - int(has))
+            if found is None:
                 continue
-            name = fit[-1]
+            name = found
             names[has].remove(name)
             holders = self.partners(ctx, m - int(has), among=ctx.pool.with_name(name))
             if holders is None:
@@ -198,6 +200,15 @@ class CountImagesWith(GroupGenerator):
                 distractors=[k for k in range(n + 1) if k != m], scenes=scenes,
                 build=partial(folded, n, partial(_has_int, name=name), "add_int"),
             )
+
+
+def _name_held(ctx: GroupContext, names: list[str], partners: int) -> str | None:
+    """The last of `names` that at least `partners` pooled images have (else None): a rare name
+    would fail more often the larger m is, and large counts would be offered more than right."""
+    for name in reversed(names):
+        if len(ctx.pool.with_name(name)) >= partners:
+            return name
+    return None
 
 
 def _has_int(b: ProgramBuilder, image: int, name: str) -> int:
