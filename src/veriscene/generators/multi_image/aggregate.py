@@ -31,7 +31,6 @@ from veriscene.generators.multi_image.common import (
     SPARE,
     GroupGenerator,
     all_of,
-    count_in,
     count_node,
     countable_names,
     counted,
@@ -44,6 +43,7 @@ from veriscene.generators.multi_image.common import (
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
+from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
 from veriscene.text import counted_plural, is_uncountable, number_word, with_article
@@ -77,7 +77,7 @@ class _Total(GroupGenerator):
         else:  # the attribute on the name, which an entry cannot tell: up to SPARE more parsed
             drawn = self.partners_upto(ctx, n - 1 + SPARE, accept=all_of([accept, holding(names=(name,))]),
                                        among=ctx.pool.with_attribute(attributes[0]))
-            having = [count_in(ctx.index_of(s), name, attributes) > 0 for s in drawn]
+            having = [_count(ctx.index_of(s), name, attributes) > 0 for s in drawn]
             ordered = [s for s, has in zip(drawn, having) if has] + [s for s, has in zip(drawn, having) if not has]
             others = ordered[:n - 1] if len(ordered) >= n - 1 else None
         return None if others is None else shuffled(ctx, [ctx.scene, *others])
@@ -88,13 +88,16 @@ class _Total(GroupGenerator):
         groups = [g for g in (self._group(ctx, name, attributes) for name, attributes in asked) if g is not None]
         totals: list[int] = []
         choices = Later(lambda: count_choices(totals))  # read once every candidate is made
+        # the anchor, in every group: its count of each phrase (None where it is unknown)
+        own = [_count(ctx.index, name, attributes) if ctx.index.nameable(name) else None
+               for name, attributes in asked]
         for scenes in groups:
             n = len(scenes)
-            indexes = [ctx.index_of(s) for s in scenes]
-            for name, attributes in asked:
-                if not all(index.nameable(name) for index in indexes):
+            indexes = [ctx.index_of(s) for s in scenes if s is not ctx.scene]
+            for (name, attributes), anchor in zip(asked, own):
+                if anchor is None or not all(index.nameable(name) for index in indexes):
                     continue  # a crowd of the name ("people" boxed as one), or not all annotated
-                total = sum(count_in(index, name, attributes) for index in indexes)
+                total = anchor + sum(_count(index, name, attributes) for index in indexes)
                 totals.append(total)
                 yield Candidate(
                     None, {"objs": counted_plural(noun_phrase(name, attributes)), "n": number_word(n)},
@@ -132,6 +135,18 @@ class CountAttributedTotal(_Total):
         return self._totals(ctx, [(name, (attr,)) for attr, name in _pairs_to_count(ctx, pairs, self.max_candidates)])
 
 
+def _count(index: SceneIndex, name: str, attributes: Sequence[str]) -> int:
+    """`count_in`, without making sets: most phrases count none or one object of an image."""
+    members = index.by_name.get(name, ())
+    if not attributes or not members:
+        return len(members)
+    having = index.having_attribute
+    if len(attributes) == 1:  # (the only case asked)
+        held = having.get(attributes[0], ())
+        return sum(1 for i in members if i in held)
+    return sum(1 for i in members if all(i in having.get(a, ()) for a in attributes))
+
+
 def _pairs_to_count(ctx: GroupContext, pairs: list[tuple[str, str]], k: int) -> list[tuple[str, str]]:
     """Up to k of the anchor's (attribute, name) pairs, drawn with weights: 1 + the number of
     pooled images that have the name, or the attribute if fewer (at most that many have the pair;
@@ -143,8 +158,10 @@ def _pairs_to_count(ctx: GroupContext, pairs: list[tuple[str, str]], k: int) -> 
     pool = ctx.pool
     weights = 1.0 + np.array([min(len(pool.with_name(name)), len(pool.with_attribute(attr))) for attr, name in pairs],
                              dtype=np.float64)
-    picked = ctx.rng.choice(len(pairs), size=k, replace=False, p=weights / weights.sum())
-    return [pairs[i] for i in picked.tolist()]
+    # k drawn without replacement with these weights: the k largest u ** (1 / w), u uniform
+    # (Efraimidis and Spirakis), one draw per pair and no loop
+    keys = ctx.rng.random(len(pairs)) ** (1.0 / weights)
+    return [pairs[i] for i in np.argsort(-keys, kind="stable")[:k].tolist()]
 
 
 @register("multi.count_images.v1", family="multi_aggregate")
