@@ -91,19 +91,29 @@ class _Total(GroupGenerator):
         # the anchor, in every group: its count of each phrase (None where it is unknown)
         own = [_count(ctx.index, name, attributes) if ctx.index.nameable(name) else None
                for name, attributes in asked]
+        said = [counted_plural(noun_phrase(name, attributes)) for name, attributes in asked]
         for scenes in groups:
-            n = len(scenes)
             indexes = [ctx.index_of(s) for s in scenes if s is not ctx.scene]
-            for (name, attributes), anchor in zip(asked, own):
-                if anchor is None or not all(index.nameable(name) for index in indexes):
-                    continue  # a crowd of the name ("people" boxed as one), or not all annotated
-                total = anchor + sum(_count(index, name, attributes) for index in indexes)
-                totals.append(total)
-                yield Candidate(
-                    None, {"objs": counted_plural(noun_phrase(name, attributes)), "n": number_word(n)},
-                    expected=total, distractors=Later(partial(wrong_counts, choices, total)), scenes=scenes,
-                    build=partial(folded, n, partial(count_node, name=name, attributes=attributes), "add_int"),
-                )
+            for (name, attributes), total, objs in zip(asked, own, said):
+                if total is None:
+                    continue
+                for index in indexes:  # (a plain loop: 16 phrases and groups per anchor)
+                    if not index.nameable(name):
+                        break  # a crowd of the name ("people" boxed as one), or not all annotated
+                    total += _count(index, name, attributes)
+                else:
+                    totals.append(total)
+                    yield self._candidate(scenes, name, attributes, objs, total, choices)
+
+    def _candidate(self, scenes: tuple[Scene, ...], name: str, attributes: tuple[str, ...], objs: str, total: int,
+                   choices: Sequence[int]) -> Candidate:
+        """The question counting `objs` ("red stars") over `scenes`, whose answer is `total`."""
+        n = len(scenes)
+        return Candidate(
+            None, {"objs": objs, "n": number_word(n)},
+            expected=total, distractors=Later(partial(wrong_counts, choices, total)), scenes=scenes,
+            build=partial(folded, n, partial(count_node, name=name, attributes=attributes), "add_int"),
+        )
 
 
 @register("multi.count_total.v1", family="multi_aggregate")
