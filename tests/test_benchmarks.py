@@ -118,8 +118,10 @@ def test_stats_throughput(cache: str) -> None:
     out = _run("stats_throughput.py", "--size", "40", "--base", "20", "--workers", "1", "2",
                "-g", "object.count.v1,multi.has_object.v1", "--cache", cache)
     rows = _rows(out, "stats") + _rows(out, "card")  # the script itself stops when the reports differ
-    assert [(r[0], r[1]) for r in rows] == [("stats", "1"), ("stats", "2"), ("card", "1"), ("card", "2")]
-    assert rows[0][-1] == rows[1][-1] and rows[2][-1] == rows[3][-1] and int(rows[0][2]) > 0
+    # command, version (this source tree; --before adds another), workers, samples, ..., report digest
+    assert [(r[0], r[1], r[2]) for r in rows] == [("stats", "this", "1"), ("stats", "this", "2"),
+                                                 ("card", "this", "1"), ("card", "this", "2")]
+    assert rows[0][-1] == rows[1][-1] and rows[2][-1] == rows[3][-1] and int(rows[0][3]) > 0
 
 
 def test_export_throughput(cache: str) -> None:

@@ -132,7 +132,7 @@ def test_every_demo_sample_has_a_rationale_that_the_process_reward_scores(demo: 
             scored += 1
             perfect += score == 1.0
             lowest = min(lowest, score)
-    assert (len(samples), none, scored, perfect) == (684, 16, 562, 562)
+    assert (len(samples), none, scored, perfect) == (679, 16, 557, 557)
     assert lowest == 1.0
 
 

@@ -26,13 +26,16 @@ def test_stats_prints_answers_and_task_names_as_written(monkeypatch) -> None:
     monkeypatch.setattr(rich.console, "Console", lambda: Console(file=screen, width=300, color_system=None))
     task = {"task": "my.plugin[v2]", "family": "plugin", "samples": 2, "max_share": 0.5, "entropy_bits": 1.0,
             "yes_share": None, "text_only": None, "majority": None,
-            "top_answers": [["[red]", 1], ["[x0, y0, x1, y1]", 1]]}
+            "top_answers": [["[red]", 1], ["[x0, y0, x1, y1]", 1]],
+            "options_alone": 0.9, "options_chance": 0.25, "options_samples": 40,
+            "options_telling": [{"option": "[blue]", "offered": 30, "right": 27, "chance": 0.25}]}
     print_report({"samples": 2, "tasks": [task], "families": {"plugin[x]": 2}, "modes": {"qa": 2},
                   "question_words": {"p50": 5, "p5": 4, "p95": 6, "max": 7}, "vocabulary_size": 9,
                   "yes_share": None, "mc_letters": {}, "unreadable": 0}, Path("run[1]/stats.png"))
     shown = screen.getvalue()
     assert "my.plugin[v2]" in shown and "[red] 1, [x0, y0, x1, y1] 1" in shown
     assert "families: plugin[x] 2" in shown and "chart: run[1]/stats.png" in shown
+    assert "my.plugin[v2] 90% against 25% ('[blue]' is right in 27 of the 30 questions that offer it" in shown
 
 
 def test_export_summary_prints_paths_as_written() -> None:
