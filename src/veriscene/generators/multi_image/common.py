@@ -313,11 +313,6 @@ def folded(n: int, fragment: Callable[[ProgramBuilder, int], int], op_name: str)
     return b.program
 
 
-def int_distractors(answer: int, low: int = 0, spread: int = 3) -> list[int]:
-    """Wrong counts near the answer (never below `low`)."""
-    return [v for v in range(max(low, answer - spread), answer + spread + 1) if v != answer]
-
-
 def which_image(scenes: tuple[Scene, ...], target: Scene, fragment: Callable[[ProgramBuilder, int], int],
                 final: str, slots: dict[str, str], group: str = "default") -> Candidate:
     """A "which image ...?" candidate: `fragment` gives each image's value, `final{n}` selects the
