@@ -12,22 +12,6 @@ import pytest
 
 from veriscene.engine import backends
 from veriscene.engine.shards import ShardOutput, ShardTask
-from veriscene.generators.base import Candidate, Generator
-from veriscene.generators.registry import register
-from veriscene.program.builder import ProgramBuilder
-
-
-@register("test.backends.plain.v1", family="test")
-class _Plain(Generator):
-    """A generator defined outside veriscene: workers that do not fork import this module for it."""
-
-    answer_type = "int"
-    templates = {"default": ("How many objects are there in total?",)}
-
-    def propose(self, ctx):  # type: ignore[no-untyped-def]
-        b = ProgramBuilder()
-        b.add("count", b.add("scene", args=[0]))
-        yield Candidate(b.program, {}, distractors=[len(ctx.scene) + 1, len(ctx.scene) + 2])
 
 
 def _fake_shard(task: ShardTask) -> ShardOutput:
@@ -309,23 +293,31 @@ def test_local_workers_fork_unless_torch_or_ray_threads_run(monkeypatch: pytest.
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver is compared with fork on Linux")
 def test_forkserver_workers_give_the_bytes_of_forked_ones(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers started from a forkserver (a parent running torch's or Ray's threads) make the same
-    samples as forked ones, with a generator defined outside veriscene (this test module, which
+    samples as forked ones, with a generator defined outside veriscene (in a test module, which
     they import: `RunSpec.generator_modules`)."""
+    import importlib
+
     from veriscene import generate
     from veriscene.demo.world import iter_scene_graphs
     from veriscene.engine.shards import generator_modules
     from veriscene.generators import get_generator
+    from veriscene.generators.registry import GENERATORS
     from veriscene.scene import write_scenes
 
-    assert generator_modules([_Plain()]) == (__name__,)
-    assert generator_modules([get_generator("object.count.v1")()]) == ()
-    path = tmp_path / "scenes.jsonl"
-    write_scenes(list(iter_scene_graphs(16, seed=4)), path)
-    made = {}
-    for method in ("fork", "forkserver"):
-        monkeypatch.setenv(backends.START_METHOD_ENV, method)
-        generate(path, tmp_path / method, seed=2, shard_size=4, workers=2,
-                 generators="object.count.v1,test.backends.plain.v1")
-        made[method] = (tmp_path / method / "samples.jsonl").read_bytes()
-    assert made["fork"] == made["forkserver"]
-    assert b"test.backends.plain.v1" in made["fork"]
+    module = "tests.engine._plain_generator"
+    plain = importlib.import_module(module)  # registers its generator
+    try:
+        assert generator_modules([plain.Plain()]) == (module,)
+        assert generator_modules([get_generator("object.count.v1")()]) == ()
+        path = tmp_path / "scenes.jsonl"
+        write_scenes(list(iter_scene_graphs(16, seed=4)), path)
+        made = {}
+        for method in ("fork", "forkserver"):
+            monkeypatch.setenv(backends.START_METHOD_ENV, method)
+            generate(path, tmp_path / method, seed=2, shard_size=4, workers=2, generators=f"object.count.v1,{plain.NAME}")
+            made[method] = (tmp_path / method / "samples.jsonl").read_bytes()
+        assert made["fork"] == made["forkserver"]
+        assert plain.NAME.encode() in made["fork"]
+    finally:  # tests that list every generator must not see it
+        GENERATORS.pop(plain.NAME, None)
+        sys.modules.pop(module, None)
