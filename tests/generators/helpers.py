@@ -66,3 +66,18 @@ def rect_mask(width: int, height: int, boxes: Sequence[Sequence[int]]) -> dict[s
     for x0, y0, x1, y1 in boxes:
         m[y0:y1, x0:x1] = True
     return encode_mask(m)
+
+
+def right_ratios(samples: Sequence[dict[str, Any]], min_offered: int) -> dict[str, float]:
+    """For each option value offered in at least `min_offered` multiple choices: how often it is
+    the answer, over how often a guess among the options it is offered with would pick it (1.0:
+    its being offered tells nothing; 0: never right where offered)."""
+    times: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    expected: Counter[str] = Counter()
+    for s in samples:
+        right[s["choices"][ord(s["meta"]["answer_letter"]) - ord("A")]] += 1
+        for value in s["choices"]:
+            times[value] += 1
+            expected[value] += 1 / len(s["choices"])
+    return {v: round(right[v] / expected[v], 2) for v in times if times[v] >= min_offered}

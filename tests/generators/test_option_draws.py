@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import veriscene
+from tests.generators.helpers import right_ratios
 from veriscene.engine.runfiles import iter_sample_lines
 from veriscene.generators.multi_image.sets import common_kinds_disputed, only_kinds_disputed
 from veriscene.generators.vocabulary import Vocabulary
@@ -198,14 +199,5 @@ def test_no_option_value_tells_the_answer(offered: dict[str, list[dict[str, Any]
     `spatial.extreme` (2.8 times a guess in `multi.common_objects`, "man, shirt" 3.3)."""
     samples = offered[task]
     assert len(samples) >= 60, len(samples)
-    times: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    expected: Counter[str] = Counter()
-    for s in samples:
-        answer = s["choices"][ord(s["meta"]["answer_letter"]) - ord("A")]
-        right[answer] += 1
-        for value in s["choices"]:
-            times[value] += 1
-            expected[value] += 1 / len(s["choices"])
-    ratios = {v: round(right[v] / expected[v], 2) for v in times if times[v] >= 30}
+    ratios = right_ratios(samples, 30)
     assert ratios and all(0.3 <= r <= 2.0 for r in ratios.values()), ratios

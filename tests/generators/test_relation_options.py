@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import veriscene
-from tests.generators.helpers import candidates
+from tests.generators.helpers import candidates, right_ratios
 from tests.generators.test_multi_ops import VOCAB as WORLD_VOCAB
 from tests.generators.test_multi_ops import _obj
 from veriscene.demo.world import iter_scene_graphs
@@ -159,14 +159,5 @@ def test_no_option_value_tells_the_answer(offered: dict[str, list[dict[str, Any]
     were never right where offered, 0 times; "left of" 1.7 to 1.9 times.)"""
     samples = offered[task]
     assert len(samples) >= 60, len(samples)
-    times: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    expected: Counter[str] = Counter()
-    for s in samples:
-        answer = s["choices"][ord(s["meta"]["answer_letter"]) - ord("A")]
-        right[answer] += 1
-        for value in s["choices"]:
-            times[value] += 1
-            expected[value] += 1 / len(s["choices"])
-    ratios = {v: round(right[v] / expected[v], 2) for v in times if times[v] >= 40}
+    ratios = right_ratios(samples, 40)
     assert ratios and all(0.4 <= r <= 1.6 for r in ratios.values()), ratios
