@@ -14,7 +14,7 @@ import pytest
 from veriscene.engine.pool import ScenePool
 from veriscene.generators import Vocabulary, get_generator
 from veriscene.generators.base import GroupContext
-from veriscene.generators.multi_image.differences import one_relation
+from veriscene.generators.multi_image.relation_diff import one_relation
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
 

@@ -17,4 +17,6 @@ from veriscene.generators.single_image import (  # noqa: F401
     segmentation,
     spatial,
 )
-from veriscene.generators.multi_image import aggregate, captions, compare_counts, differences, select, sets  # noqa: F401,E501
+from veriscene.generators.multi_image import (  # noqa: F401
+    aggregate, captions, compare_counts, differences, relation_diff, select, sets,
+)
