@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -81,3 +84,18 @@ def right_ratios(samples: Sequence[dict[str, Any]], min_offered: int) -> dict[st
             times[value] += 1
             expected[value] += 1 / len(s["choices"])
     return {v: round(right[v] / expected[v], 2) for v in times if times[v] >= min_offered}
+
+
+def multiple_choices_by_task(scenes: Iterable[Scene], root: Path, tasks: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Task -> its multiple-choice samples, from a run of `tasks` (seed 1, one worker) over
+    `scenes`, written under `root`."""
+    import veriscene
+    from veriscene.engine.runfiles import iter_sample_lines
+
+    veriscene.write_scenes(iter(scenes), root / "scenes.jsonl")
+    veriscene.generate(root / "scenes.jsonl", root / "run", seed=1, generators=",".join(tasks), mode="mc", workers=1)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for line in iter_sample_lines(root / "run"):
+        sample = json.loads(line)
+        found.setdefault(sample["task"], []).append(sample)
+    return found

@@ -5,17 +5,13 @@ bounds."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-import veriscene
-from tests.generators.helpers import right_ratios
-from veriscene.engine.runfiles import iter_sample_lines
+from tests.generators.helpers import multiple_choices_by_task, right_ratios
 from veriscene.generators.multi_image.sets import common_kinds_disputed, only_kinds_disputed
 from veriscene.generators.vocabulary import Vocabulary
 from veriscene.generators.vocabulary_draws import (
@@ -181,14 +177,7 @@ def _long_tailed_scenes(n: int, seed: int) -> list[Scene]:
 
 @pytest.fixture(scope="module")
 def offered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    root = tmp_path_factory.mktemp("option_draws")
-    veriscene.write_scenes(iter(_long_tailed_scenes(250, seed=0)), root / "scenes.jsonl")
-    veriscene.generate(root / "scenes.jsonl", root / "run", seed=1, generators=",".join(TASKS), mode="mc", workers=1)
-    found: dict[str, list[dict[str, Any]]] = {}
-    for line in iter_sample_lines(Path(root / "run")):
-        sample = json.loads(line)
-        found.setdefault(sample["task"], []).append(sample)
-    return found
+    return multiple_choices_by_task(_long_tailed_scenes(250, seed=0), tmp_path_factory.mktemp("option_draws"), TASKS)
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -4,21 +4,17 @@ stays wrong for the pair."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-import veriscene
-from tests.generators.helpers import candidates, right_ratios
+from tests.generators.helpers import candidates, multiple_choices_by_task, right_ratios
 from tests.generators.test_multi_ops import VOCAB as WORLD_VOCAB
 from tests.generators.test_multi_ops import _obj
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.pool import ScenePool
-from veriscene.engine.runfiles import iter_sample_lines
 from veriscene.generators import Vocabulary, get_generator
 from veriscene.generators.base import GroupContext
 from veriscene.generators.relation_options import scene_values, wrong_options
@@ -141,15 +137,7 @@ def test_subject_options_name_no_object_in_the_relation(scene: Scene) -> None:
 
 @pytest.fixture(scope="module")
 def offered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    root = tmp_path_factory.mktemp("relation_options")
-    veriscene.write_scenes(iter_scene_graphs(200, seed=3), root / "scenes.jsonl")
-    veriscene.generate(root / "scenes.jsonl", root / "run", seed=1, generators=",".join(TASKS), mode="mc",
-                       workers=1)
-    found: dict[str, list[dict[str, Any]]] = {}
-    for line in iter_sample_lines(Path(root / "run")):
-        sample = json.loads(line)
-        found.setdefault(sample["task"], []).append(sample)
-    return found
+    return multiple_choices_by_task(iter_scene_graphs(200, seed=3), tmp_path_factory.mktemp("relation_options"), TASKS)
 
 
 @pytest.mark.parametrize("task", TASKS)

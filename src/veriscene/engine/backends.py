@@ -90,7 +90,7 @@ def start_method() -> str:
     modules: a fast start), `spawn` elsewhere. On Linux, `forkserver` instead once this process
     has imported torch or connected to Ray: their native threads (torch's OpenMP pool, Ray's gRPC
     and core-worker threads) do not survive a fork, and a forked worker can hang or crash. The
-    forkserver is started from a fresh interpreter, and workers fork from it (about 0.8 s more
+    forkserver is started from a fresh interpreter, and workers fork from it (about 0.3 s more
     start-up per pool; the output is the same bytes). `VERISCENE_START_METHOD` (fork, forkserver
     or spawn) chooses otherwise. Generators defined in a notebook's `__main__` exist only in
     forked workers: with forkserver or spawn, put them in a module and pass it as `plugins`."""
@@ -99,9 +99,8 @@ def start_method() -> str:
         if chosen not in START_METHODS:
             raise ValueError(f"{START_METHOD_ENV}={chosen!r}: expected one of {', '.join(START_METHODS)}")
         return chosen
-    if not sys.platform.startswith("linux"):
-        return "spawn"
-    return "forkserver" if _native_threads() else "fork"
+    method = platform_start_method()
+    return "forkserver" if method == "fork" and _native_threads() else method
 
 
 def platform_start_method() -> str:
