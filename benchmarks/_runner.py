@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 
 
-def run_scenes(path: Path, count: int, *, warm: bool = False) -> tuple[int, str, float]:
+def run_scenes(path: Path, count: int, *, warm: bool = False, generators: str = "*") -> tuple[int, str, float]:
     """Run every generator over the first `count` scenes of `path`: (samples, digest of their ids,
-    CPU seconds of the loop). With `warm`, the scenes are run once before the timed pass, so the
+    CPU seconds of the loop). `generators`: names, globs or families (comma-separated) to run
+    instead of all. With `warm`, the scenes are run once before the timed pass, so the
     timing leaves out first-call costs (lazy imports, caches filled once per process)."""
     import orjson
 
@@ -22,7 +23,7 @@ def run_scenes(path: Path, count: int, *, warm: bool = False) -> tuple[int, str,
     from veriscene.scene.jsonl import scene_from_dict
 
     scan = scan_scenes(path)
-    runner = SceneRunner([cls() for cls in select_generators("*")], scan.vocab, seed=0, pool=ScenePool(scan.pool))
+    runner = SceneRunner([cls() for cls in select_generators(generators)], scan.vocab, seed=0, pool=ScenePool(scan.pool))
     with open(path, "rb") as fh:
         lines = [line for line in fh if line.strip()][:count]
 

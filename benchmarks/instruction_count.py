@@ -3,6 +3,7 @@
     python benchmarks/instruction_count.py --src /path/to/old/checkout --src .
     python benchmarks/instruction_count.py --data vg --scenes 40
     python benchmarks/instruction_count.py --whole --scenes 40
+    python benchmarks/instruction_count.py -g "segmentation*" --src /path/to/old/checkout --src .
 
 On a shared machine the same run can take 1.8x longer from one minute to the next, so a 3% gain
 is invisible in timings. This script runs the generators (as `veriscene.generate` runs them on a
@@ -43,21 +44,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def child(path: Path, count: int) -> None:
-    """Run every generator over the first `count` scenes of `path`; print samples and digest."""
+def child(path: Path, count: int, generators: str = "*") -> None:
+    """Run the generators over the first `count` scenes of `path`; print samples and digest."""
     from _runner import run_scenes  # benchmarks/_runner.py
 
-    samples, digest, _ = run_scenes(path, count)
+    samples, digest, _ = run_scenes(path, count, generators=generators)
     print(f"samples {samples} digest {digest}")
 
 
-def counted(src: Path, path: Path, count: int, child_args: list[str] | None = None) -> tuple[int, int, str]:
-    """(instructions, samples, digest) of a child over `count` scenes, with `src/` imported
-    (`child_args`: the child's arguments in place of the generators' loop's)."""
+def counted(src: Path, path: Path, count: int, child_args: list[str] | None = None,
+            generators: str = "*") -> tuple[int, int, str]:
+    """(instructions, samples, digest) of a child running `generators` over `count` scenes, with
+    `src/` imported (`child_args`: the child's arguments in place of the generators' loop's)."""
     env = dict(os.environ, PYTHONPATH=f"{src / 'src'}{os.pathsep}{HERE}", PYTHONHASHSEED="0")
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__).resolve()),
-         *(child_args or ["--child", str(path), str(count)])],
+         *(child_args or ["--child", str(path), str(count), generators])],
         env=env, capture_output=True, text=True, check=True)
     instructions = re.search(r"Collected : (\d+)", out.stderr)
     found = re.search(r"samples (\d+)(?: digest (\w+))?", out.stdout)
@@ -105,15 +107,19 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     parser.add_argument("--whole", action="store_true",
                         help="count whole `veriscene.generate` runs (scan, parsing, shards, writing), not the generators alone")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("-g", "--generators", default="*",
+                        help="generator names/globs/families to run (default: all; not with --whole)")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--whole-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), int(args.child[1]))
+        child(Path(args.child[0]), int(args.child[1]), args.child[2])
         return
     if args.whole_child:
         whole_child(*args.whole_child)
         return
+    if args.whole and args.generators != "*":
+        parser.error("--generators counts the generators' loop; --whole runs them all")
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (Debian: apt-get install valgrind)")
     from _scenes import base_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
@@ -124,14 +130,17 @@ def main() -> None:
     else:
         path = tiled(args.cache, base_scenes(args.cache, 2 * n), 2 * n)
     sources = [s.resolve() for s in (args.src or [HERE.parent])]
-    what = "whole veriscene.generate runs (1 worker), samples.jsonl sha256" if args.whole else "all generators"
+    what = ("whole veriscene.generate runs (1 worker), samples.jsonl sha256" if args.whole
+            else "all generators" if args.generators == "*" else f"generators {args.generators}")
     print(f"{args.data} scenes {n + 1}-{2 * n}: the instructions of a run over {2 * n} scenes minus those "
           f"of a run over {n} (callgrind), {what}")
     first = None
     for src in sources:
         with ThreadPoolExecutor(2) as pool:
-            measure = whole_counted if args.whole else counted
-            small, large = pool.map(lambda k: measure(src, path, k), (n, 2 * n))
+            if args.whole:
+                small, large = pool.map(lambda k: whole_counted(src, path, k), (n, 2 * n))
+            else:
+                small, large = pool.map(lambda k: counted(src, path, k, generators=args.generators), (n, 2 * n))
         per_scene = (large[0] - small[0]) / n
         samples = large[1] - small[1]
         first = first or per_scene

@@ -370,16 +370,19 @@ def test_generator_costs_on_a_scene_file(cache: str, tmp_path: Path) -> None:
 
 
 def test_instruction_count_child_digests_the_samples(cache: str) -> None:
-    """The part that runs under valgrind: the same digest for the same scenes, another for more."""
+    """The part that runs under valgrind: the same digest for the same scenes, another for more,
+    and fewer samples from a subset of the generators."""
     sys.path.insert(0, str(BENCH))
     try:
         from _scenes import base_scenes, tiled
     finally:
         sys.path.remove(str(BENCH))
     path = str(tiled(Path(cache), base_scenes(Path(cache), 4), 4))
-    lines = [_run("instruction_count.py", "--child", path, str(k)).strip() for k in (2, 2, 4)]
+    lines = [_run("instruction_count.py", "--child", path, str(k), "*").strip() for k in (2, 2, 4)]
     assert lines[0] == lines[1] and lines[0] != lines[2]
     assert re.fullmatch(r"samples \d+ digest [0-9a-f]{16}", lines[0])
+    subset = _run("instruction_count.py", "--child", path, "2", "object.count.v1").strip()
+    assert 0 < int(subset.split()[1]) < int(lines[0].split()[1])
 
 
 def test_instruction_count_whole_child_runs_generate(cache: str, tmp_path: Path) -> None:
