@@ -163,6 +163,24 @@ def test_without_matplotlib_the_report_is_printed_and_the_chart_skipped(run_dir,
     assert not (run_dir / "stats.png").exists()
 
 
+def test_chart_asked_for_without_matplotlib_exits_2_before_reading(run_dir, monkeypatch) -> None:
+    """`--chart` by name is refused when it cannot be drawn (a missing extra: exit 2), with the
+    package and the install command; by default the chart is skipped and the report printed."""
+    import sys
+
+    from veriscene.cli import app
+    from veriscene.errors import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingExtra):
+        write_chart(stats(run_dir), run_dir / "chart.png")
+    result = CliRunner().invoke(app, ["stats", str(run_dir), "--chart", "--json"])
+    assert result.exit_code == 2, result.output
+    assert "matplotlib" in result.stderr and "pip install 'veriscene[stats]'" in result.stderr
+    assert result.stdout == "" and not (run_dir / "stats.png").exists()
+    assert CliRunner().invoke(app, ["stats", str(run_dir), "--no-chart", "--json"]).exit_code == 0
+
+
 def test_image_index_answers_are_named_as_questions_name_images(tmp_path) -> None:
     """A stored image index is 0-based; reports say 'Image 1' as the questions and exports do."""
     q = "In which of the two images is there a cup?"

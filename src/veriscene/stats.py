@@ -308,12 +308,14 @@ def _line_of(part: Part, k: int) -> str:
 def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
     """Draw samples per task and family, question lengths, answer balance and the options-alone
     guess into one PNG.
-    Needs matplotlib (`pip install 'veriscene[stats]'`): ImportError saying so without it."""
+    Needs matplotlib (`pip install 'veriscene[stats]'`): `errors.MissingExtra` (an ImportError)
+    saying so without it."""
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("the stats chart needs matplotlib: pip install 'veriscene[stats]' "
-                          "(or leave the chart out: --no-chart)") from None
+        from veriscene.errors import MissingExtra
+
+        raise MissingExtra("the stats chart", "stats", "matplotlib") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -90,19 +90,28 @@ def register(app: typer.Typer) -> None:
     def stats_command(
         run: Annotated[str, typer.Argument(help="Run folder holding samples.jsonl (or a samples .jsonl file), or its URL (s3://bucket/run: read through a local copy).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-        chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Write stats.png into the run folder "
-                                            "(Python: veriscene.stats.write_chart).")] = True,
+        chart: Annotated[Optional[bool], typer.Option(
+            "--chart/--no-chart", show_default=False,
+            help="Write stats.png into the run folder (Python: veriscene.stats.write_chart). Default: "
+                 "when matplotlib is installed (the `stats` extra); --chart without it exits 2.")] = None,
         workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes reading the samples, "
                                              "each 32 MiB of them or a shard file at a time (the same report).")] = 1,
     ) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
         yes/no and multiple-choice balance, and per task how often a guess from the question text
         alone, or from a multiple choice's options alone, is right (Python: veriscene.stats.stats)."""
-        from veriscene.commands import local_input
+        from veriscene.commands import fail, local_input
         from veriscene.console import progress_bar
         from veriscene.engine.runfiles import sample_count
         from veriscene.stats import stats, write_chart
 
+        if chart:  # asked for by name: refused before any reading when it cannot be drawn
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                from veriscene.errors import MissingExtra
+
+                fail(str(MissingExtra("the stats chart (--chart)", "stats", "matplotlib")))
         path = local_input(run)
         try:
             with progress_bar("reading", sample_count(path)) as advance:
@@ -117,12 +126,12 @@ def register(app: typer.Typer) -> None:
         if report.first_unreadable:  # "FILE, line N: reason"
             data["first_unreadable"] = report.first_unreadable
         png = None
-        if chart:
+        if chart is not False:
             folder = path if path.is_dir() else path.parent
             try:
                 png = write_chart(report, folder / "stats.png")
-            except ImportError as exc:  # the report is still printed; only the chart is left out
-                typer.echo(f"chart skipped: {exc}", err=True)
+            except ImportError as exc:  # by default: the report is still printed; only the chart is left out
+                typer.echo(f"chart skipped: {exc} (or leave the chart out: --no-chart)", err=True)
         if as_json:
             typer.echo(json.dumps(data, indent=2))
         else:
