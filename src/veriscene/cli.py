@@ -167,6 +167,8 @@ def generate(
         read_options = parse_reader_options(reader_option)
     except (FileNotFoundError, KeyError, ValueError) as exc:  # a synonyms file: missing (2), malformed (1)
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), exit_code(exc))
+    except ImportError as exc:  # a synonyms file at a URL without fsspec (RemotePackageMissing, a MissingExtra)
+        _fail(str(exc))
     except RuntimeError as exc:  # a synonyms file at a URL that cannot be read (RemoteError)
         _fail(str(exc), code=1)
     named = [v for v in (read_options or {}).values() if isinstance(v, str) and remote.is_url(v)]
@@ -179,9 +181,9 @@ def generate(
                     fetch.fetch_scenes(scenes, progress=shown)
                 if converting:
                     fetch.fetch_options(read_options, progress=shown)
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, ImportError) as exc:  # ImportError: no fsspec (a MissingExtra)
             _fail(str(exc))
-        except RuntimeError as exc:  # RemoteError: no fsspec, no credentials, no network
+        except RuntimeError as exc:  # RemoteError: no credentials, no network
             _fail(str(exc), code=1)
     try:
         if read_options and converting:
@@ -203,10 +205,10 @@ def generate(
         _fail(str(exc))
     except (KeyError, ValueError, TypeError) as exc:
         _fail(said(exc))
+    except ImportError as exc:  # an optional package a chosen option needs (MissingExtra: Ray, zstd shards, a
+        _fail(str(exc))  # reader's, fsspec for an output URL), before RuntimeError: RemotePackageMissing is both
     except RuntimeError as exc:  # Ray's cluster out of reach, or the output URL (RemoteError)
         _fail(str(exc), code=1)
-    except ImportError as exc:  # an optional package a chosen option needs (MissingExtra: Ray, zstd shards, a reader's)
-        _fail(str(exc))
     except OSError as exc:  # the system's: a disk full, a file it may not read or write
         _fail(str(exc), code=1)
     print_run_summary(summary)
@@ -223,6 +225,8 @@ def generate(
         if remote.is_url(out):
             try:
                 remote.upload_run(run_dir, out)
+            except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)
+                _fail(str(exc))
             except RuntimeError as exc:
                 _fail(str(exc), code=1)
             where = f"{out.rstrip('/')}/export/{to}"

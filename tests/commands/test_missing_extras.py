@@ -48,6 +48,12 @@ CASES = [  # (modules made missing, the command's arguments ({in}: the inputs, {
     (("torch",), "eval {in}/run --model hf:{in}/nomodel --out {out} --freeform off", "ml"),
     (("torch",), "annotate {in}/run/images --detector {in}/nomodel --out {out}/s.jsonl", "ml"),
     (("huggingface_hub",), "publish {in}/run user/name --dry-run", "hf"),
+    (("fsspec",), "generate {in}/run/scenes.jsonl --out s3://bucket/run", "s3"),
+    (("fsspec",), "generate s3://bucket/scenes.jsonl --out {out}", "s3"),
+    (("fsspec",), "convert s3://bucket/instances.json --from coco --out {out}/s.jsonl", "s3"),
+    (("fsspec",), "stats s3://bucket/run --no-chart", "s3"),
+    (("fsspec",), "verify s3://bucket/run", "s3"),
+    (("fsspec",), "export s3://bucket/run --to llava --out {out}", "s3"),
 ]
 
 
@@ -71,3 +77,20 @@ def test_a_missing_extra_is_an_import_error_that_crosses_processes() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert isinstance(again, ImportError) and str(again) == str(error)
     assert str(error) == "the Ray backend needs the `ray` extra (ray): pip install 'veriscene[ray]'"
+
+
+def test_a_store_package_missing_is_a_remote_error_and_a_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without s3fs an s3:// URL names the `s3` extra; without gcsfs a gs:// URL says fsspec's own
+    words (no extra of ours installs it); both are MissingExtra (exit 2) and RemoteError."""
+    from veriscene.engine.url_paths import RemoteError, RemotePackageMissing, filesystem
+
+    monkeypatch.setitem(sys.modules, "s3fs", None)
+    monkeypatch.setitem(sys.modules, "gcsfs", None)
+    with pytest.raises(RemotePackageMissing) as s3:
+        filesystem("s3://bucket/run", None)
+    assert "needs the `s3` extra (fsspec, s3fs): pip install 'veriscene[s3]'" in str(s3.value)
+    with pytest.raises(RemotePackageMissing, match=r"^reading gs://bucket/run: .*gcsfs") as gs:
+        filesystem("gs://bucket/run", None, doing="reading")
+    for error in (s3.value, gs.value):
+        again = pickle.loads(pickle.dumps(error))
+        assert isinstance(again, MissingExtra) and isinstance(again, RemoteError) and str(again) == str(error)

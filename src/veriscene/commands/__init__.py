@@ -38,12 +38,12 @@ def said(exc: BaseException) -> str:
 def local_input(arg: str) -> Path:
     """A command's run folder or samples file as a local path; one at a URL is read through a
     local copy (`veriscene.engine.fetch.readable`). Exits with the error said: 2 for what does
-    not exist or is no finished run, 1 for a store that cannot be read."""
+    not exist or is no finished run, or without fsspec; 1 for a store that cannot be read."""
     from veriscene.engine.fetch import readable
 
     try:
         return readable(arg)
-    except (FileNotFoundError, IsADirectoryError, ValueError) as exc:
+    except (FileNotFoundError, IsADirectoryError, ValueError, ImportError) as exc:  # ImportError: no fsspec
         fail(str(exc))
-    except RuntimeError as exc:  # RemoteError: no fsspec, no credentials, no network
+    except RuntimeError as exc:  # RemoteError: no credentials, no network
         fail(str(exc), code=1)

@@ -15,12 +15,31 @@ import re
 from pathlib import Path
 from typing import Any
 
+from veriscene.errors import MissingExtra
+
 STAGING_ENV = "VERISCENE_STAGING"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 class RemoteError(RuntimeError):
     """The URL cannot be reached or written: missing package, bucket, credentials or network."""
+
+
+class RemotePackageMissing(RemoteError, MissingExtra):
+    """fsspec, or the package of the URL's storage (s3fs, gcsfs, adlfs), is not installed: a
+    RemoteError and a missing extra (`errors.MissingExtra`), so the commands exit 2 on it, before
+    any work, as on every other optional package. `note`: what else the message says (the packages
+    of other stores); with no `extra` (a store no extra of ours installs: gs://, az://), the message
+    is `what` and `note` alone."""
+
+    def __init__(self, what: str, extra: str = "s3", packages: str = "fsspec, s3fs", note: str = "") -> None:
+        MissingExtra.__init__(self, what, extra, packages)
+        self.note = note
+        self.msg = f"{self.msg if extra else what}{note}"  # ImportError's str is its msg
+        self.args = (self.msg,)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return RemotePackageMissing, (self.what, self.extra, self.packages, self.note)
 
 
 def is_url(out: str | os.PathLike[str]) -> bool:
@@ -54,12 +73,13 @@ def filesystem(url: str, storage_options: dict[str, Any] | None, doing: str = "w
     try:
         import fsspec
     except ImportError:
-        raise RemoteError(f"{doing} {url} needs fsspec and the package for its storage: "
-                          "pip install 'veriscene[s3]' (S3), or fsspec with gcsfs (gs://) or adlfs (az://)") from None
+        raise RemotePackageMissing(f"{doing} {url}", note="; for gs:// or az://, fsspec with gcsfs or adlfs") from None
     try:
         fs, root = fsspec.core.url_to_fs(url, **(storage_options or {}))
     except ImportError as exc:  # fsspec knows the protocol, its package is not installed
-        raise RemoteError(f"{doing} {url}: {exc}") from None
+        if url.startswith("s3://"):
+            raise RemotePackageMissing(f"{doing} {url}", note=f" ({exc})") from None
+        raise RemotePackageMissing(f"{doing} {url}", extra="", packages="", note=f": {exc}") from None
     except ValueError as exc:  # an unknown protocol
         raise RemoteError(f"{doing} {url}: {exc}") from None
     return fs, root.rstrip("/")
