@@ -263,6 +263,21 @@ def test_a_ray_node_running_other_code_fails_its_shard(tmp_path, monkeypatch: py
     assert "Traceback" not in str(info.value)
 
 
+def test_ray_tasks_of_ordered_map_check_the_code_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan's and `verify`'s Ray tasks (`ordered_map(backend="ray")`) run no call on a node of
+    other code; with the same code their results come back in order."""
+    pytest.importorskip("ray")
+    import operator
+
+    from veriscene.engine import source_digest
+
+    assert list(backends.ordered_map(operator.neg, [(k,) for k in range(5)], backend="ray", workers=2)) == [0, -1, -2, -3, -4]
+    monkeypatch.setattr(backends, "veriscene_digest", lambda: "f" * 16)
+    with pytest.raises(source_digest.WorkerCodeMismatch, match=r"^task 0 of neg was not made: its worker \(host .+, Ray "
+                       r"node [0-9a-f]+, pid \d+\) runs other veriscene code .* f{16} here.* run the same command again\.$"):
+        list(backends.ordered_map(operator.neg, [(k,) for k in range(5)], backend="ray", workers=2))
+
+
 def test_local_workers_fork_unless_torch_or_ray_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """On Linux local workers fork, unless this process imported torch or connected to Ray
     (threads a fork does not carry): then a forkserver. The environment variable chooses otherwise,

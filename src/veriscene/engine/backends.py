@@ -81,6 +81,15 @@ def _ray_task(spec: RunSpec, task: ShardTask, code: str) -> ShardOutput:
     return run_shard(spec, task)
 
 
+def _ray_call(fn: Callable[..., R], code: str, k: int, a: tuple[Any, ...]) -> R:
+    """`fn(*a)` as the `k`-th Ray task of `ordered_map`, on a node whose code's digest must be the
+    driver's (`code`): a scan or a verification made by other code would be silently wrong."""
+    import ray
+
+    check_worker_code(code, k, ray.get_runtime_context().get_node_id(), what=f"task {k} of {fn.__name__}")
+    return fn(*a)
+
+
 START_METHOD_ENV = "VERISCENE_START_METHOD"  # fork, forkserver or spawn: overrides `start_method()`
 START_METHODS = ("fork", "forkserver", "spawn")
 
@@ -182,7 +191,8 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
     `initializer(*initargs)` when they start. `timeout`: seconds to wait for the next result once
     it is the one awaited; past it the workers are stopped and WorkerHung is raised (None: wait
     for ever). A worker that dies raises WorkerDied. `start`: the local workers' start method
-    (default `start_method()`)."""
+    (default `start_method()`). A Ray node whose veriscene code is not the driver's runs none of
+    the calls (WorkerCodeMismatch), as for shards (`run_ray`)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
@@ -190,8 +200,15 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
     check_timeout(timeout)
     if backend == "ray":
         with ray_session(workers, address) as ray:
-            remote = ray.remote(fn)
-            yield from in_order(lambda a: remote.remote(*a), ray_getter(ray, timeout), args, workers)
+            remote, code, get = ray.remote(_ray_call), veriscene_digest(), ray_getter(ray, timeout)
+
+            def result(ref: Any) -> R:
+                try:
+                    return get(ref)  # type: ignore[no-any-return]
+                except WorkerCodeMismatch as exc:  # Ray's RayTaskError of it: its message, not Ray's traceback
+                    raise WorkerCodeMismatch(str(getattr(exc, "cause", exc))) from None
+
+            yield from in_order(lambda ka: remote.remote(fn, code, *ka), result, enumerate(args), workers)
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(start), initializer=_init_local,
                                  initargs=(os.getpid(), initializer, initargs)) as pool:

@@ -158,21 +158,23 @@ class WorkerCodeMismatch(RuntimeError):
     record."""
 
 
-def check_worker_code(driver: str, index: int, node: str | None = None) -> None:
+def check_worker_code(driver: str, index: int, node: str | None = None, what: str = "") -> None:
     """Refuse to make shard `index` in this process when its code's digest (`veriscene_digest`,
     computed once per process) is not the `driver`'s, naming the host, `node` (a Ray node id)
-    and pid, and both digests."""
+    and pid, and both digests. `what`: the work refused when it is not a shard (a Ray task of
+    the scan, of `verify`: "task 3 of scan_chunk"); such work is not resumed, it is run again."""
     mine = veriscene_digest()
     if mine == driver:
         return
     import socket
 
     where = f"host {socket.gethostname()}" + (f", Ray node {node}" if node else "") + f", pid {os.getpid()}"
+    then = ("run the same command again" if what else
+            "run the same command with --resume (the shards written are kept)")
     raise WorkerCodeMismatch(
-        f"shard {index} was not made: its worker ({where}) runs other veriscene code than this process (code "
-        f"digest {mine} there, {driver} here, as manifest.json \"source\" records): another checkout or an "
-        "edited install on that machine. Install the same code on every machine, then run the same command "
-        "with --resume (the shards written are kept).")
+        f"{what or f'shard {index}'} was not made: its worker ({where}) runs other veriscene code than this "
+        f"process (code digest {mine} there, {driver} here, as manifest.json \"source\" records): another "
+        f"checkout or an edited install on that machine. Install the same code on every machine, then {then}.")
 
 
 def code_changed(manifest: dict[str, Any] | None, version: str) -> list[str]:
