@@ -1,5 +1,7 @@
 """spatial.relation and size.compare: answers from boxes and areas, with margins."""
 
+import pytest
+
 from tests.conftest import make_scene
 from tests.generators.helpers import qa
 
@@ -162,3 +164,22 @@ def test_extreme_attribute_questions_need_the_extreme() -> None:
     got = qa(scene, "spatial.extreme.v1")
     assert "What color is the topmost hexagon?" not in got and "What color is the bottommost hexagon?" not in got
     assert got["What kind of surface does the topmost hexagon have?"] == "shiny"
+
+
+@pytest.mark.parametrize("ratio", [1.5, 1.0, 0.8])
+def test_clear_size_pairs_in_python_match_numpy(monkeypatch, ratio: float) -> None:
+    import random
+
+    from veriscene.generators.single_image import geometry
+
+    r = random.Random(ratio)
+    for trial in range(300):
+        n = r.randrange(0, 9)
+        # coarse values: equal areas, equal box areas and zero areas are common
+        areas = [float(r.choice([0, 1, 2, 3, 6])) for _ in range(n)]
+        boxed = [a * r.choice([1, 2]) + r.choice([0, 0, 1]) for a in areas]
+        objects = sorted(r.sample(range(n), r.randrange(0, n + 1)))
+        monkeypatch.setattr(geometry, "_FEW_SIZED", 16)
+        in_python = geometry.clear_size_pairs(objects, areas, boxed, ratio)
+        monkeypatch.setattr(geometry, "_FEW_SIZED", 0)
+        assert in_python == geometry.clear_size_pairs(objects, areas, boxed, ratio), trial

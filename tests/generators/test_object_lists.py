@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+import pytest
+
 from tests.generators.helpers import VOCAB, candidates, qa
 from veriscene.generators import Vocabulary
 
@@ -183,11 +185,13 @@ def test_cooccurrence_cut_keeps_the_highest_counts_ties_by_name() -> None:
         assert row == expected, trial
 
 
-def test_clear_extremes_among_names_match_the_members_sorted_per_list() -> None:
+@pytest.mark.parametrize("few_lists", [0, 20])  # numpy over all lists; `clear_extremes` per list
+def test_clear_extremes_among_names_match_the_members_sorted_per_list(monkeypatch, few_lists: int) -> None:
     import random
 
     import numpy as np
 
+    from veriscene.generators import single_image
     from veriscene.generators.base import GenContext
     from veriscene.generators.single_image.spatial import (
         SpatialConfig, clear_extremes, clear_extremes_among, extreme_member,
@@ -195,6 +199,7 @@ def test_clear_extremes_among_names_match_the_members_sorted_per_list() -> None:
     from veriscene.program.context import ExecutionContext
     from veriscene.scene.model import Scene
 
+    monkeypatch.setattr(single_image.spatial, "_FEW_LISTS", few_lists)
     r = random.Random(1)
     whiches = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest")
     for trial in range(200):

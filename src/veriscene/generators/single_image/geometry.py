@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -108,26 +108,53 @@ class CompareSize(Generator):
         areas = ctx.index.area_list
         ratio = config.area_ratio
         objects = paired_objects(ctx.rng, list(refs))
-        # every ordered pair (a, o) of distinct objects whose areas differ by `ratio`, a first
-        mine = np.array([areas[i] for i in objects], dtype=np.float64)
-        lower = np.minimum(mine[:, None], mine[None, :])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            clear = (lower > 0) & (np.maximum(mine[:, None], mine[None, :]) / lower >= ratio)
-        # ... and whose boxes rank them the same way: a star's mask fills about half its box, a
-        # square's all of it, so by area alone a star looking as large is "smaller" (spatial.box_areas)
-        boxed = np.array([box_areas(ctx)[i] for i in objects], dtype=np.float64)
-        clear &= np.sign(mine[:, None] - mine[None, :]) == np.sign(boxed[:, None] - boxed[None, :])
-        clear[np.diag_indices(len(objects))] = False
-        at_a, at_o = np.nonzero(clear)
         truths: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool]] = []
-        larger, smaller = (mine[at_a] > mine[at_o]).tolist(), (mine[at_a] < mine[at_o]).tolist()
-        for a, o, is_larger, is_smaller in zip(at_a.tolist(), at_o.tolist(), larger, smaller):
-            ref_a, ref_o = refs[objects[a]], refs[objects[o]]
+        for a, o, is_larger, is_smaller in clear_size_pairs(objects, areas, box_areas(ctx), ratio):
+            ref_a, ref_o = refs[a], refs[o]
             truths += (is_larger, is_smaller)
             asked += ((ref_a, ref_o, "largest", is_larger), (ref_a, ref_o, "smallest", is_smaller))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(truths, asked, _size_candidate)
+
+
+# Up to this many objects, `clear_size_pairs` compares them in plain Python (numpy's calls cost
+# more than the demo's 3-8 objects' pairs), beyond it in numpy (up to 16 x 15 pairs).
+_FEW_SIZED = 8
+
+
+def clear_size_pairs(objects: Sequence[int], areas: Sequence[float], boxed: Sequence[float],
+                     ratio: float) -> list[tuple[int, int, bool, bool]]:
+    """(a, o, a is larger, a is smaller) for every ordered pair of distinct `objects` (a first,
+    in their order) whose `areas` differ by a factor of `ratio` and whose box areas `boxed` rank
+    them the same way: a star's mask fills about half its box, a square's all of it, so by area
+    alone a star looking as large is "smaller" (spatial.box_areas)."""
+    if len(objects) <= _FEW_SIZED:
+        found = []
+        for a in objects:
+            area_a, box_a = areas[a], boxed[a]
+            for o in objects:
+                area_o, box_o = areas[o], boxed[o]
+                if area_a > area_o:
+                    if area_o > 0 and area_a / area_o >= ratio and box_a > box_o:
+                        found.append((a, o, True, False))
+                elif area_o > area_a:
+                    if area_a > 0 and area_o / area_a >= ratio and box_o > box_a:
+                        found.append((a, o, False, True))
+                elif a != o and area_a > 0 and ratio <= 1 and box_a == box_o:  # equal, where ratio allows
+                    found.append((a, o, False, False))
+        return found
+    mine = np.array([areas[i] for i in objects], dtype=np.float64)
+    lower = np.minimum(mine[:, None], mine[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = (lower > 0) & (np.maximum(mine[:, None], mine[None, :]) / lower >= ratio)
+    box = np.array([boxed[i] for i in objects], dtype=np.float64)
+    clear &= np.sign(mine[:, None] - mine[None, :]) == np.sign(box[:, None] - box[None, :])
+    clear[np.diag_indices(len(objects))] = False
+    at_a, at_o = np.nonzero(clear)
+    larger, smaller = (mine[at_a] > mine[at_o]).tolist(), (mine[at_a] < mine[at_o]).tolist()
+    return [(objects[a], objects[o], is_larger, is_smaller)
+            for a, o, is_larger, is_smaller in zip(at_a.tolist(), at_o.tolist(), larger, smaller)]
 
 
 def _size_candidate(a: Referent, o: Referent, which: str, truth: bool) -> Candidate:

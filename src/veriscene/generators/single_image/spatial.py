@@ -63,13 +63,19 @@ Key = int | str | tuple[str, int]
 
 def _keys(ctx: GenContext, key: Key) -> list[float]:
     """Per object: centre x (key 0), centre y (1), area ("area") or a box side (("side", c)),
-    computed once per scene index."""
-    if isinstance(key, tuple):
-        c = key[1]
-        return ctx.index.memo(("box side", c), lambda: [b[c] for b in ctx.index.box_list])
-    if isinstance(key, str):  # "area"
-        return ctx.index.area_list
-    return ctx.index.memo(("centre coordinate", key), lambda: [c[key] for c in ctx.index.center_list])
+    computed once per scene index (one table of them all: asked a hundred times a scene)."""
+    tables: dict[Key, list[float]] = ctx.index.memo("spatial keys", dict)
+    found = tables.get(key)
+    if found is None:
+        index = ctx.index
+        if isinstance(key, tuple):
+            found = [b[key[1]] for b in index.box_list]
+        elif isinstance(key, str):  # "area"
+            found = index.area_list
+        else:
+            found = [c[key] for c in index.center_list]
+        tables[key] = found
+    return found
 
 
 def _edge_leads(ctx: GenContext, members: Sequence[int], which: str, winner: int) -> bool:
@@ -115,19 +121,28 @@ def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
                    config: SpatialConfig) -> list[str]:
     """The extremes of `whiches` (in order) that are unambiguous to the eye among `members`
     (none with fewer than 2), sorting the members once per key rather than once per extreme."""
+    return [which for which, _ in _clear_winners(ctx, members, whiches, config)]
+
+
+def _clear_winners(ctx: GenContext, members: Sequence[int], whiches: Iterable[str],
+                   config: SpatialConfig) -> list[tuple[str, int]]:
+    """(extreme, the member `extreme_member` picks) for each extreme of `clear_extremes`."""
     if len(members) < 2:
         return []
-    ranked: dict[int | str, list[float]] = {}
+    ranked: dict[Key, list[float]] = {}
     clear = []
     for which in whiches:
         key = _KEY[which]
-        if key not in ranked:
-            keys = _keys(ctx, key)
-            ranked[key] = sorted([keys[i] for i in members])
-        if _clear(ctx, ranked[key], which, config) and (
-                _box_leads(ctx, members, which, extreme_member(ctx, members, which)) if key == "area" else
-                which not in _SIDE or _edge_leads(ctx, members, which, extreme_member(ctx, members, which))):
-            clear.append(which)
+        keys = _keys(ctx, key)
+        values = ranked.get(key)
+        if values is None:
+            values = ranked[key] = sorted([keys[i] for i in members])
+        if not _clear(ctx, values, which, config):
+            continue
+        winner = (max if which in _HIGHEST else min)(members, key=keys.__getitem__)  # `extreme_member`
+        if (_box_leads(ctx, members, which, winner) if key == "area" else
+                which not in _SIDE or _edge_leads(ctx, members, which, winner)):
+            clear.append((which, winner))
     return clear
 
 
@@ -175,6 +190,9 @@ def _name_ranks(ctx: GenContext, key: Key) -> _Ranks:
 
 
 _NO_MEMBER = np.iinfo(np.int64).max
+# Up to this many lists, `clear_extremes_among` sorts each list's members in plain Python (the
+# demo's scenes have about 10 lists, Visual Genome's 120: numpy's fixed cost pays from about 20).
+_FEW_LISTS = 20
 
 
 def _first_at(best: np.ndarray, keys: np.ndarray, members: np.ndarray) -> np.ndarray:
@@ -193,9 +211,16 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
     The two lowest and two highest keys of a union are among each name's two lowest and two
     highest, and the union's extreme member is one of the names' own. `table`, if given, holds
     the lists as positions among the present names in sorted order, padded with their number (as
-    `object_lists.name_table` makes them)."""
+    `object_lists.name_table` makes them). Up to `_FEW_LISTS` lists, `clear_extremes` per list
+    in plain Python (the same results; numpy's calls cost more than a few lists' sorts)."""
     if not lists or not whiches:
         return []
+    if len(lists) <= _FEW_LISTS:
+        by_name, found = ctx.index.by_name, []
+        for m, names in enumerate(lists):
+            members = sorted([i for name in names for i in by_name[name]])
+            found += [(m, which, winner) for which, winner in _clear_winners(ctx, members, whiches, config)]
+        return found
     if table is None:
         rows = _name_rows(ctx)
         width = max(len(names) for names in lists)
@@ -283,19 +308,20 @@ class SpatialExtreme(Generator):
         attributes = ctx.scene.attributes
         groups = [(name, members, sorted({attribute_type(a) for i in members for a in attributes[i]} - {UNTYPED}))
                   for name, members in sorted(ctx.index.by_name.items()) if len(members) >= 2]
-        clear_everyone = clear_extremes(ctx, everyone, _PHRASES, config)
-        clear_groups = [clear_extremes(ctx, members, _PHRASES, config) for _, members, _ in groups]
+        # extreme -> its member, where clear
+        clear_everyone = dict(_clear_winners(ctx, everyone, _PHRASES, config))
+        clear_groups = [dict(_clear_winners(ctx, members, _PHRASES, config)) for _, members, _ in groups]
         # many per scene, one or two used: phrased only if picked
         # "What is the leftmost object?" of an image of one kind: the name alone answers it
         kinds_shown = len(ctx.index.by_name) >= 2
         for which in _PHRASES:
             if kinds_shown and which in clear_everyone:
-                answer = ctx.scene.names[extreme_member(ctx, everyone, which)]
+                answer = ctx.scene.names[clear_everyone[which]]
                 yield Deferred(answer, partial(self._name_candidate, ctx, which, answer))
             for (name, members, kinds), clear in zip(groups, clear_groups):
                 if which not in clear:
                     continue
-                winner = attributes[extreme_member(ctx, members, which)]
+                winner = attributes[clear[which]]
                 for kind in kinds:
                     if kind == "size" and which in ("largest", "smallest"):
                         continue  # "What size is the largest circle?" gives itself away
