@@ -54,6 +54,8 @@ class GenerousReader:
         self._between = index.predicates_between
         self.scene = index.scene
         self.readings = readings
+        # `could_read`'s arguments besides the boxes, the same for every pair
+        self._reading = (max(self.scene.width, self.scene.height), readings.slack, readings.near_frac)
         # (target, predicate, anchor, among, side) -> whether target is the only reading:
         # several generators ask the same of one scene
         self._only: dict[tuple, bool] = {}
@@ -97,8 +99,8 @@ class GenerousReader:
         if (a, predicate, b) in self._read:
             return True
         if predicate in READABLE:  # the directions and "near", read from the boxes
-            return could_read(self._boxes[a], self._boxes[b], predicate, max(self.scene.width, self.scene.height),
-                              self.readings.slack, self.readings.near_frac)
+            boxes = self._boxes
+            return could_read(boxes[a], boxes[b], predicate, *self._reading)
         if predicate == "on top of":
             return (a, "in front of", b) in self.relations
         return False
@@ -127,11 +129,13 @@ class GenerousReader:
         if found is not None:
             return found
         if len(self.scene) <= _FEW_OBJECTS:  # plain Python, up to a second reading
-            pool = range(len(self.scene)) if among is None else among
-            if side == "subject":
-                found = all(x == target or not self.could_hold(x, predicate, anchor) for x in pool if x != anchor)
-            else:
-                found = all(x == target or not self.could_hold(anchor, predicate, x) for x in pool if x != anchor)
+            found = True
+            could_hold = self.could_hold
+            for x in range(len(self.scene)) if among is None else among:
+                if x != anchor and x != target and (
+                        could_hold(x, predicate, anchor) if side == "subject" else could_hold(anchor, predicate, x)):
+                    found = False
+                    break
         else:
             holders = self._holders(predicate, anchor, side)
             if among is None:

@@ -229,17 +229,17 @@ def likely_wrong_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: s
     words ("gray" where "grey" is more frequent) were offered only where they were right."""
     if k <= 0:
         return []
-    words, allowed, classes = vocab.view(("wrong attribute weights", kind, answer, attribute_types_version()),
-                                         lambda: _wrong_attribute_weights(vocab, kind, answer))
+    words, allowed, classes, left = vocab.view(("wrong attribute weights", kind, answer, attribute_types_version()),
+                                               lambda: _wrong_attribute_weights(vocab, kind, answer))
     weights = allowed
     mine = _positions(words, own) if own else ()
     if any(weights[i] for i in mine):
         weights = list(allowed)
         for i in mine:
             weights[i] = 0.0
+        left = _classes_left(weights, classes)
     # never every class left: a word drawn whenever it may be (sizes beside "big": "small" or
     # "little", and "tiny") is wrong wherever it is offered, however it is weighted
-    left = len({classes[i] for i, w in enumerate(weights) if w})
     k = min(k, max(1, left - 1))
     found: list[str] = []
     while len(found) < k:
@@ -247,12 +247,13 @@ def likely_wrong_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: s
         if total <= 0:
             break
         u = rng.random() * total
-        drawn = max(i for i, w in enumerate(weights) if w)  # past the end by rounding: the last
         for i, w in enumerate(weights):
             u -= w
             if u < 0 and w:
                 drawn = i
                 break
+        else:  # past the end by rounding: the last
+            drawn = max(i for i, w in enumerate(weights) if w)
         found.append(words[drawn])
         if weights is allowed:
             weights = list(allowed)
@@ -262,15 +263,22 @@ def likely_wrong_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: s
     return found
 
 
-def _wrong_attribute_weights(vocab: Vocabulary, kind: str, answer: str) -> tuple[list[str], list[float], list[str]]:
+def _wrong_attribute_weights(vocab: Vocabulary, kind: str,
+                             answer: str) -> tuple[list[str], list[float], list[str], int]:
     """(the sorted words of type `kind`, each one's weight as a wrong option beside `answer`: 0
     for the words that may hold with it, `_attribute_weights` for the others; each one's synonym
-    class)."""
+    class; the number of classes of weight left)."""
     words, weights, _ = vocab.view(("attribute weights", kind, attribute_types_version()),
                                    lambda: _attribute_weights(vocab, kind))
     compatible = compatible_attributes(answer)
-    return (words, [0.0 if w in compatible else weight for w, weight in zip(words, weights)],
-            [attribute_class(w) for w in words])
+    allowed = [0.0 if w in compatible else weight for w, weight in zip(words, weights)]
+    classes = [attribute_class(w) for w in words]
+    return words, allowed, classes, _classes_left(allowed, classes)
+
+
+def _classes_left(weights: Sequence[float], classes: Sequence[str]) -> int:
+    """The number of synonym classes with a word of weight."""
+    return len({c for c, w in zip(classes, weights) if w})
 
 
 def _object_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list[float]]:

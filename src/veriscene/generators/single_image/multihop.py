@@ -145,6 +145,7 @@ class MultiHop(OpenAnswerNotes, Generator):
         hops = self._hops(ctx, GenerousReader.of(ctx.index))
         answers: list[str] = []
         asked: list[tuple[GenContext, Referent, list[Hop], str | None]] = []
+        values: dict[int, list[tuple[str, str]]] = {}  # end -> `_asked_values`, for every chain to it
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
             chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ()) if _sayable(h, True)]
             if config.max_hops >= 2:
@@ -156,13 +157,10 @@ class MultiHop(OpenAnswerNotes, Generator):
                     continue
                 answers.append(ctx.scene.names[end])
                 asked.append((ctx, ref, chain, None))
-                own = ctx.scene.attributes[end]
-                # each type once, in the order of its first word; its answer as `query_attribute`
-                # gives it (the first of synonyms: "big" of "big" and "large"), none for two values
-                for kind in dict.fromkeys(map(attribute_type, own)):
-                    value = one_value(own, kind) if kind != UNTYPED else None
-                    if value is None:
-                        continue
+                found = values.get(end)
+                if found is None:
+                    found = values[end] = _asked_values(ctx.scene.attributes[end])
+                for kind, value in found:
                     answers.append(value)
                     asked.append((ctx, ref, chain, kind))
         # many per scene, one or two used: phrased only if picked
@@ -188,6 +186,18 @@ class MultiHop(OpenAnswerNotes, Generator):
         return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group=group, expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
+
+
+def _asked_values(own: Iterable[str]) -> list[tuple[str, str]]:
+    """(type, answer) of the attribute questions about an object with attributes `own`: each
+    type once, in the order of its first word; its answer as `query_attribute` gives it (the
+    first of synonyms: "big" of "big" and "large"), none for two values."""
+    found = []
+    for kind in dict.fromkeys(map(attribute_type, own)):
+        value = one_value(own, kind) if kind != UNTYPED else None
+        if value is not None:
+            found.append((kind, value))
+    return found
 
 
 def _chain_program(anchor: Referent, chain: list[Hop], final_op: str,

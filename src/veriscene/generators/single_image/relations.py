@@ -93,12 +93,20 @@ def may_hold(vocab: Vocabulary, held: Iterable[str], held_back: Iterable[str] = 
     'has' and 'wearing', 'holding': `vocab.predicates_compatible`) and those that may say the
     converse of one held back (B on A: A 'under' B, A 'has' B: `converse_predicate_senses`).
     None is a wrong option nor a "no" for the pair."""
-    held = tuple(held)
-    out = spellings(vocab, held)
+    out: set[str] = set()
+    with_table: dict[str, frozenset[str]] = vocab.view("may hold with", dict)  # made once per predicate
     for p in held:
-        out |= vocab.view(("may hold with", p), partial(_compatible_with, vocab, p))
-    for p in held_back:
-        out |= vocab.view(("may hold against", p), partial(_against, vocab, p))
+        found = with_table.get(p)
+        if found is None:
+            found = with_table[p] = frozenset(spellings(vocab, (p,))) | _compatible_with(vocab, p)
+        out |= found
+    if held_back:
+        against_table: dict[str, frozenset[str]] = vocab.view("may hold against", dict)
+        for p in held_back:
+            found = against_table.get(p)
+            if found is None:
+                found = against_table[p] = _against(vocab, p)
+            out |= found
     return out
 
 
@@ -172,7 +180,12 @@ _OWNING_SENSES = frozenset({"has", "wearing", "of"})
 
 def owning(predicates: Iterable[str]) -> bool:
     """Whether one of `predicates` says that one object has, wears or is part of the other."""
-    return any(not predicate_senses(p).isdisjoint(_OWNING_SENSES) for p in predicates)
+    return any(map(_owns, predicates))
+
+
+@lru_cache(maxsize=4096)
+def _owns(predicate: str) -> bool:
+    return not predicate_senses(predicate).isdisjoint(_OWNING_SENSES)
 
 
 class SeenPredicates:
