@@ -73,15 +73,17 @@ def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[n
     mask = owner[ends]
     firsts = mask.searchsorted(np.arange(n))  # each mask's first number (every mask has one)
     place = np.arange(number.size) - firsts[mask]  # the run's index in its mask
-    # run m = number m + run m-2 for m > 2: running sums over each mask's odd runs and its even
-    # runs from the third on (the first run alone)
-    series = mask * 3 + np.where(place == 0, 0, 1 + (place & 1))
-    order = series.argsort(kind="stable")
-    ordered, keys = number[order], series[order]
-    sums = ordered.cumsum()
-    first = np.maximum.accumulate(np.where(np.r_[True, keys[1:] != keys[:-1]], np.arange(keys.size), 0))
-    runs = np.empty_like(number)
-    runs[order] = sums - sums[first] + ordered[first]
+    # run m = number m + run m-2 for m > 2: a mask's odd runs are the running sums of its odd
+    # numbers, its even runs from the third on those of its even numbers from the third (the
+    # first run alone). One running sum per parity over all the masks, less its value at the
+    # mask's first number (which adds nothing to either: the masks before it)
+    odd = (place & 1).astype(bool)
+    odd_numbers = np.where(odd, number, 0)
+    even_numbers = number - odd_numbers
+    even_numbers[firsts] = 0
+    odd_sums, even_sums = odd_numbers.cumsum(), even_numbers.cumsum()
+    runs = np.where(odd, odd_sums - odd_sums[firsts][mask], even_sums - even_sums[firsts][mask])
+    runs[firsts] = number[firsts]
     negative_run = np.zeros(n, dtype=bool)
     negative_run[mask[runs < 0]] = True
     pixels = np.bincount(mask, weights=runs, minlength=n)
