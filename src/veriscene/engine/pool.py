@@ -34,6 +34,9 @@ from veriscene.vocab import annotations_implying
 # scenes, the same at any data-set size; larger pools fall back to least-recently-used eviction.
 _CACHE_SIZE = 4096
 _UNREAD: Any = object()
+# the postings of a word no pooled scene has: one array, shared (postings are read only)
+_NO_POSITIONS = np.empty(0, dtype=np.int32)
+_NO_POSITIONS.flags.writeable = False
 
 
 def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[str]]) -> dict[str, np.ndarray]:
@@ -54,6 +57,10 @@ class ScenePool:
         self._cache: OrderedDict[int, Scene | None] = OrderedDict()
         self._indexes: dict[str, SceneIndex] = {}  # image id -> lookup tables of a cached scene
         self._groups = {e.image_id: e.group for e in self.entries if e.group is not None}
+        # whether any pooled scene is a slice or frame (`PoolEntry.group`): where none is, a
+        # draw has no group to exclude, and callers need not find the anchor's
+        self.grouped = bool(self._groups)
+        self._evicts = len(self.entries) > _CACHE_SIZE  # the cache cannot hold every pooled scene
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
@@ -80,7 +87,7 @@ class ScenePool:
         """The pooled scene at position i, or None if its record is invalid."""
         found = self._cache.get(i, _UNREAD)
         if found is not _UNREAD:
-            if len(self.entries) > _CACHE_SIZE:  # least recently used goes first
+            if self._evicts:  # least recently used goes first
                 self._cache.move_to_end(i)
             return found
         try:
@@ -122,7 +129,8 @@ class ScenePool:
         more tests than rejection would make. From more, rejection sampling: O(k) expected draws
         when accepted scenes are not rare; it gives up after `max_tries` draws and returns what it
         has."""
-        population = len(self.entries) if among is None else len(among)
+        entries = self.entries
+        population = len(entries) if among is None else len(among)
         if population == 0 or k <= 0:
             return []
         excluded = set(exclude_ids)
@@ -130,15 +138,15 @@ class ScenePool:
         chosen: list[Scene] = []
         if population <= max_tries:
             positions = range(population) if among is None else among.tolist()
-            passing = [i for i in positions if self.entries[i].image_id not in excluded
-                       and self.entries[i].group not in groups and (accept is None or accept(self.entries[i]))]
+            passing = [i for i in positions if (e := entries[i]).image_id not in excluded
+                       and e.group not in groups and (accept is None or accept(e))]
             while passing and len(chosen) < k:
                 j = int(rng.integers(len(passing)))
                 i = passing[j]
                 passing[j] = passing[-1]  # drawn without replacement: the last takes its place
                 passing.pop()
                 scene = self.scene(i)
-                group = self.entries[i].group
+                group = entries[i].group
                 if scene is not None and scene.image_id not in excluded and (group is None or group not in groups):
                     excluded.add(scene.image_id)
                     if group is not None:
@@ -148,7 +156,7 @@ class ScenePool:
         for _ in range(max_tries):
             j = int(rng.integers(population))
             i = j if among is None else int(among[j])
-            entry = self.entries[i]
+            entry = entries[i]
             if entry.image_id in excluded or (accept is not None and not accept(entry)) or (
                     entry.group is not None and entry.group in groups):
                 continue
@@ -164,7 +172,7 @@ class ScenePool:
         return chosen
 
     def with_name(self, name: str) -> np.ndarray:
-        return self.by_name.get(name, np.empty(0, dtype=np.int32))
+        return self.by_name.get(name, _NO_POSITIONS)
 
     def with_attribute(self, attribute: str) -> np.ndarray:
         """Sorted positions of the scenes with an object that has `attribute` by meaning: annotated
@@ -175,13 +183,13 @@ class ScenePool:
             if len(lists) == 1:  # one word in use (the common case): its postings as they are
                 found = lists[0]
             else:
-                found = np.unique(np.concatenate(lists)) if lists else np.empty(0, dtype=np.int32)
+                found = np.unique(np.concatenate(lists)) if lists else _NO_POSITIONS
             self._having[attribute] = found
         return found
 
     def annotated_with(self, word: str) -> np.ndarray:
         """Sorted positions of the scenes with an object annotated with exactly `word`."""
-        return self.by_attribute.get(word, np.empty(0, dtype=np.int32))
+        return self.by_attribute.get(word, _NO_POSITIONS)
 
     def with_predicate(self, predicate: str) -> np.ndarray:
-        return self.by_predicate.get(predicate, np.empty(0, dtype=np.int32))
+        return self.by_predicate.get(predicate, _NO_POSITIONS)

@@ -52,12 +52,11 @@ def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words:
     synonyms (the word or one of its class: "big" holds where a "large" thing is, not where only
     a "huge" one is; `vocab.synonyms_of`, as `differing_attribute_type` compares values), each
     anywhere."""
+    # per attribute and synonym, the words any of which holds it
+    alternatives = [*map(annotations_implying, attributes), *map(synonyms_of, synonyms)]
     # words tested alone: `words`, and attributes and synonyms that no other word stands for (most)
-    single = (*words, *(a for a in attributes if len(annotations_implying(a)) == 1),
-              *(a for a in synonyms if len(synonyms_of(a)) == 1))
-    # per other attribute, the words any of which holds it
-    either = (*(frozenset(annotations_implying(a)) for a in attributes if len(annotations_implying(a)) > 1),
-              *(synonyms_of(a) for a in synonyms if len(synonyms_of(a)) > 1))
+    single = (*words, *(a for a, found in zip((*attributes, *synonyms), alternatives) if len(found) == 1))
+    either = tuple(frozenset(found) for found in alternatives if len(found) > 1)
 
     def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than all(...)
         for n in names:
@@ -94,9 +93,24 @@ def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Acc
     known either. Drawn partners then answer the programs, which refuse an absence that is not
     known; partners drawn without this test fail there, so groups would come mostly from
     whatever needs no absence."""
-    held = holding(names=names, attributes=attributes)
-    known = counted(names=names)
-    return lambda e: not held(e) and known(e)
+    if attributes:
+        held = holding(names=names, attributes=attributes)
+        known = counted(names=names)
+        return lambda e: not held(e) and known(e)
+
+    def lacks_names(e: PoolEntry) -> bool:  # the common case, as one call per entry tested
+        for n in names:
+            if n not in e.names:
+                break
+        else:
+            return False  # it has them all
+        if e.complete is not None:
+            for n in names:
+                if n not in e.complete:
+                    return False
+        return True
+
+    return lacks_names
 
 
 def counted(*, names: Sequence[str]) -> Accept:
@@ -211,13 +225,16 @@ class GroupGenerator(MultiImageGenerator):
         then kept if `scene_ok` (a no-op when the entries tell every requirement)."""
         ok = all_of(self.entry_tests if accept is None else (*self.entry_tests, accept))
         exclude = tuple(exclude)
-        # never a second slice of a volume in the group, the anchor's or a partner's (`PoolEntry.group`)
-        groups = [g for g in (scene_group(ctx.scene.meta), *map(ctx.pool.group_of, exclude)) if g is not None]
-        got = ctx.pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude),
-                            exclude_groups=groups)
+        pool = ctx.pool
+        # never a second slice of a volume in the group, the anchor's or a partner's
+        # (`PoolEntry.group`; a pool without slices has none to exclude)
+        groups = [g for g in (scene_group(ctx.scene.meta), *map(pool.group_of, exclude))
+                  if g is not None] if pool.grouped else ()
+        got = pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude),
+                        exclude_groups=groups)
         if not self.scene_requirements:
             return got
-        return [s for s in got if self.scene_ok(s, ctx.index_of(s))]
+        return [s for s in got if self.scene_ok(s, pool.index(s))]
 
     def negatives(self, ctx: GroupContext, k: int, check: Callable[[SceneIndex], bool], *, hard: np.ndarray | None,
                   hard_accept: Accept | None = None, easy_accept: Accept, exclude: Iterable[str] = ()) -> list[Scene] | None:
