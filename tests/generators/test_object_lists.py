@@ -68,9 +68,13 @@ def test_cooccurring_absent_limit_is_a_prefix_of_the_whole_order() -> None:
         assert vocab.cooccurring_absent(["n0", "n1"], limit=limit) == whole[:limit]
 
 
-def test_cooccurring_absent_limit_matches_the_whole_order_on_random_vocabularies() -> None:
+@pytest.mark.parametrize("few", [0, 256])  # summed in numpy; in plain Python
+def test_cooccurring_absent_limit_matches_the_whole_order_on_random_vocabularies(monkeypatch, few: int) -> None:
     import random
 
+    from veriscene.generators import vocabulary
+
+    monkeypatch.setattr(vocabulary, "_FEW_COOCCURRING", few)
     r = random.Random(5)
     for trial in range(150):
         words = [f"w{k:02d}" for k in range(r.randrange(2, 40))]
@@ -199,7 +203,7 @@ def test_clear_extremes_among_names_match_the_members_sorted_per_list(monkeypatc
     from veriscene.program.context import ExecutionContext
     from veriscene.scene.model import Scene
 
-    monkeypatch.setattr(single_image.spatial, "_FEW_LISTS", few_lists)
+    monkeypatch.setattr(single_image.spatial, "FEW_LISTS", few_lists)
     r = random.Random(1)
     whiches = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest")
     for trial in range(200):
@@ -221,3 +225,33 @@ def test_clear_extremes_among_names_match_the_members_sorted_per_list(monkeypatc
             members = sorted(i for n in names for i in ctx.index.by_name[n])
             expected += [(m, w, extreme_member(ctx, members, w)) for w in clear_extremes(ctx, members, asked, config)]
         assert clear_extremes_among(ctx, lists, asked, config) == expected, trial
+
+
+def test_frequency_of_a_few_lists_in_python_matches_numpy(monkeypatch) -> None:
+    import random
+
+    import numpy as np
+
+    from veriscene.generators.base import GenContext
+    from veriscene.generators.registry import get_generator
+    from veriscene.generators.single_image import object_lists
+    from veriscene.program.context import ExecutionContext
+    from veriscene.scene.model import Scene
+
+    r = random.Random(2)
+    generator = get_generator("object.frequency.v1")()
+    asked = 0
+    for trial in range(100):
+        # few names, counts that tie often
+        objects = [{"name": f"n{r.randrange(5)}", "box": [0, 0, 10, 10]} for _ in range(r.randrange(1, 12))]
+        scene = Scene.from_objects(f"s{trial}", 100, 100, objects)
+        found = []
+        for few in (20, 0):
+            monkeypatch.setattr(object_lists, "FEW_LISTS", few)
+            exec_ctx = ExecutionContext(scene)
+            ctx = GenContext(scene, exec_ctx.index(0), exec_ctx, np.random.default_rng(trial), VOCAB)
+            batch = next(iter(generator.propose(ctx)))
+            found.append((list(batch.keys), [batch.make(i).slots for i in range(len(batch.keys))]))
+        assert found[0] == found[1], trial
+        asked += bool(found[0][0])
+    assert asked > 30  # most scenes ask some

@@ -54,6 +54,9 @@ T = TypeVar("T")
 
 # Names kept in a co-occurrence row when it is cut (it is cut on reaching twice as many).
 COOCCURRING_KEPT = 32
+# Up to this many entries in the rows of a scene's names, `cooccurring_absent` sums them in
+# plain Python (the demo's scenes: a few dozen), beyond it in numpy (Visual Genome's: thousands).
+_FEW_COOCCURRING = 256
 
 
 @dataclass
@@ -120,7 +123,9 @@ class Vocabulary:
     # made again after `add_names`; change the counters only through it.
     def view(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from the vocabulary (`key` names it and its arguments), computed once."""
-        views = self.__dict__.setdefault("_views", {})
+        views = self.__dict__.get("_views")
+        if views is None:  # (not `setdefault`, which makes a dict on every call)
+            views = self.__dict__["_views"] = {}
         try:
             return views[key]
         except KeyError:
@@ -206,13 +211,27 @@ class Vocabulary:
             return (sorted(candidates, key=lambda n: (-score[n], -self.names[n], n))
                     + [n for n in by_count if n not in present and score[n] <= 0])
         # The first `limit` only (a hallucination probe per scene): the present names' rows
-        # summed in numpy over positions in `by_count`, whose order breaks ties in score.
+        # summed over positions in `by_count`, whose order breaks ties in score; in plain Python
+        # for rows of a few names in all (numpy's calls cost more), else in numpy.
         rows, position = self._cooccurrence_rows()
-        parts = [rows[n] for n in sorted(present) if n in self.cooccurrence]
-        if not parts or limit <= 0:
+        present_rows = [n for n in sorted(present) if n in self.cooccurrence]
+        if not present_rows or limit <= 0:
             scored: set[int] = set()
             found: list[str] = []
+        elif sum(len(self.cooccurrence[n]) for n in present_rows) <= _FEW_COOCCURRING:
+            summed: dict[int, float] = {}  # position -> score
+            for n in present_rows:
+                for other, count in self.cooccurrence[n].items():
+                    r = position.get(other)
+                    if r is not None:
+                        summed[r] = summed.get(r, 0) + count
+            scored = {r for r, total in summed.items() if total > 0}
+            ranked = sorted((-summed[r], r) for r in scored if by_count[r] not in present)
+            found = [by_count[r] for _, r in ranked[:limit]]
+            if len(found) == limit:
+                return found
         else:
+            parts = [rows[n] for n in present_rows]
             at, counts = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
             positions, inverse = np.unique(at, return_inverse=True)
             totals = np.bincount(inverse.reshape(-1), weights=counts)

@@ -26,7 +26,7 @@ import numpy as np
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import name_query, name_set_nodes, shuffled
 from veriscene.generators.registry import register
-from veriscene.generators.single_image.spatial import SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
+from veriscene.generators.single_image.spatial import FEW_LISTS, SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import counted_plural, join_words, plural, with_article
 
@@ -130,7 +130,17 @@ class NameFrequency(Generator):
         lists, table = name_table(ctx, config.max_names)
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
-        if lists:
+        if len(lists) <= FEW_LISTS:  # a few lists: each in plain Python (numpy's calls cost more)
+            for names in lists:
+                counts = [len(by_name[n]) for n in names]
+                most, least = max(counts), min(counts)
+                # a list is asked both ways or not at all (see below)
+                if counts.count(most) == 1 and counts.count(least) == 1:
+                    for which, count in (("most", most), ("least", least)):
+                        answer = names[counts.index(count)]
+                        answers.append(answer)
+                        asked.append((names, which, answer))
+        else:
             # per list (all at once): the largest and smallest counts and whether each is unique;
             # padding counts as -1 for the largest and as more than any count for the smallest
             counts = np.array([len(by_name[n]) for n in sorted(by_name)] + [-1])[table]
