@@ -90,3 +90,12 @@ def test_norm1_shows_three_decimals() -> None:
     text, p = shown_point(scene, [639.9, 0.2], "norm1")
     assert text == "[1.000, 0.000]"
     assert p == [639.99, 0.0]
+
+
+def test_rounded_boxes_are_pythons_round_of_each_coordinate() -> None:
+    from veriscene.generators.regions import rounded_boxes
+
+    r = random.Random(4)
+    boxes = [[0.0, 0.125, 2.675, 1.005]] + [sorted(r.uniform(0, 5000) for _ in range(2)) * 2 for _ in range(300)]
+    scene = make_scene([{"name": "a", "box": [b[0], b[1], b[2] + 1, b[3] + 1]} for b in boxes], width=6000, height=6000)
+    assert rounded_boxes(scene) == [[round(v, 2) for v in box] for box in scene.boxes.tolist()]

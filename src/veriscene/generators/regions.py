@@ -53,8 +53,7 @@ def shown_box(scene: Scene, box: Sequence[float], box_format: str) -> tuple[str,
 def shown_point(scene: Scene, p: Sequence[float], box_format: str) -> tuple[str, list[float]]:
     """(text shown in the question, the same point back in pixels rounded to 0.01)."""
     if box_format == "norm1" and len(p) == 2:
-        text, (x, y) = _shown_norm1(scene, p)
-        return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
+        return _shown_point_norm1(scene, p)
     size = (scene.width, scene.height)
     text = format_point(p, size, box_format)
     x, y = to_pixels([float(v) for v in text.strip("[]").split(",")], box_format, size)
@@ -62,21 +61,34 @@ def shown_point(scene: Scene, p: Sequence[float], box_format: str) -> tuple[str,
     return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
 
 
-def _shown_norm1(scene: Scene, values: Sequence[float]) -> tuple[str, list[float]]:
-    """`shown_box` / `shown_point` in the default "norm1" format (the hot path of questions that
-    show coordinates): the steps of `format_box` / `format_point` and `to_pixels` written out
-    for it, the same arithmetic in the same order (box corners ordered, clipped to the image,
-    divided by its side, rounded to `NORM1_DECIMALS` and clipped to [0, 1]; the text read back,
-    multiplied, clipped). Returns the text and the values back in pixels, a point's not yet
-    kept off the image's far edge."""
+def _shown_norm1(scene: Scene, box: Sequence[float]) -> tuple[str, list[float]]:
+    """`shown_box` in the default "norm1" format (the hot path of questions that show regions):
+    the steps of `format_box` and `to_pixels` written out for it, the same arithmetic in the same
+    order (corners ordered, clipped to the image, divided by its side, rounded to
+    `NORM1_DECIMALS` and clipped to [0, 1]; the text read back, multiplied, ordered, clipped,
+    rounded to 0.01)."""
     sides = (float(round(float(scene.width))), float(round(float(scene.height)))) * 2  # as check_image_size
-    box = len(values) == 4
-    pixels = [float(v) for v in values]
-    shown = [f"{min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0):.{NORM1_DECIMALS}f}"
-             for v, side in zip(order_box(pixels) if box else pixels, sides)]
-    back = [float(text) * side for text, side in zip(shown, sides)]
-    back = [min(max(v, 0.0), side) for v, side in zip(order_box(back) if box else back, sides)]
-    return "[" + ", ".join(shown) + "]", [round(v, 2) for v in back] if box else back
+    shown = [_norm1_text(v, side) for v, side in zip(order_box([float(v) for v in box]), sides)]
+    back = order_box([float(text) * side for text, side in zip(shown, sides)])
+    return "[" + ", ".join(shown) + "]", [round(min(max(v, 0.0), side), 2) for v, side in zip(back, sides)]
+
+
+_NORM1_SPEC = f".{NORM1_DECIMALS}f"
+
+
+def _norm1_text(v: float, side: float) -> str:
+    """One pixel coordinate as norm1 shows it (`side`: the image side, as check_image_size gives it)."""
+    return format(min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0), _NORM1_SPEC)
+
+
+def _shown_point_norm1(scene: Scene, p: Sequence[float]) -> tuple[str, list[float]]:
+    """`shown_point` in "norm1" (every point drawn on a mask is shown so): as `_shown_norm1` for
+    a point's two values, then kept off the image's far edge."""
+    width, height = scene.width, scene.height
+    side_x, side_y = float(round(float(width))), float(round(float(height)))  # as check_image_size
+    text_x, text_y = _norm1_text(float(p[0]), side_x), _norm1_text(float(p[1]), side_y)
+    x, y = min(max(float(text_x) * side_x, 0.0), side_x), min(max(float(text_y) * side_y, 0.0), side_y)
+    return f"[{text_x}, {text_y}]", [round(min(x, width - 0.01), 2), round(min(y, height - 0.01), 2)]
 
 
 def _round(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -92,6 +104,12 @@ def _round(values: np.ndarray, decimals: int) -> np.ndarray:
         at = np.flatnonzero(near)
         out.flat[at] = [round(v, decimals) for v in values.flat[at].tolist()]
     return out
+
+
+def rounded_boxes(scene: Scene) -> list[list[float]]:
+    """The scene's boxes as nested lists, each coordinate `round(v, 2)` (pixels to 0.01), all
+    rounded at once."""
+    return _round(scene.boxes.astype(np.float64), 2).tolist()
 
 
 def _ordered(boxes: np.ndarray) -> np.ndarray:
@@ -184,8 +202,10 @@ class _GridPoints:
     """The (M, 2) points of `_interior_points` without the array: counted per grid row, the k-th
     (row-major, as np.nonzero orders them) made when read, as [x, y] (floats, pixels)."""
 
-    def __init__(self, crop: np.ndarray, xs: np.ndarray, cols: np.ndarray, ys: np.ndarray, rows: np.ndarray) -> None:
-        self.crop, self.cols, self.rows = crop, cols, rows
+    def __init__(self, x0: int, y0: int, crop: np.ndarray, xs: np.ndarray, cols: np.ndarray, ys: np.ndarray,
+                 rows: np.ndarray) -> None:
+        self.x0, self.y0, self.crop, self.cols = x0, y0, crop, cols  # the interior, as `_interior`
+        self.rows = rows.tolist()  # the crop row of each grid row
         self.xs, self.ys = xs.tolist(), ys.tolist()  # read one value at a time: Python floats
         per_col = np.bincount(cols, minlength=crop.shape[1])  # grid columns on each crop column
         # points on each grid row: a float product goes to BLAS (exact: sums of small integers),
@@ -193,16 +213,18 @@ class _GridPoints:
         per_row = (crop @ per_col.astype(np.float64)).astype(np.int64)[rows]
         self.ends = per_row.cumsum().tolist()
         self.n = self.ends[-1] if self.ends else 0
-        self._hits: dict[int, list[int]] = {}  # grid row -> its grid columns on the interior
+        # crop row -> its grid columns on the interior (the grid rows on one pixel share them)
+        self._hits: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, k: int) -> list[float]:
         g = bisect.bisect_right(self.ends, k)
-        hits = self._hits.get(g)
+        row = self.rows[g]
+        hits = self._hits.get(row)
         if hits is None:
-            hits = self._hits[g] = self.crop[self.rows[g], self.cols].nonzero()[0].tolist()
+            hits = self._hits[row] = self.crop[row, self.cols].nonzero()[0].tolist()
         return [self.xs[hits[k - (self.ends[g - 1] if g else 0)]], self.ys[g]]
 
 
@@ -217,7 +239,7 @@ def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_for
         step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
         xs, cols = _shown_grid(x0, crop.shape[1], step_x)
         ys, rows = _shown_grid(y0, crop.shape[0], step_y)
-        return _GridPoints(crop, xs, cols, ys, rows)
+        return _GridPoints(x0, y0, crop, xs, cols, ys, rows)
 
     return exec_ctx.index(0).memo(("interior points", i, margin_px, box_format), compute)
 
@@ -249,7 +271,7 @@ class PointSampler:
         n = len(points)
         if n == 0:
             return None
-        x0, y0, crop = _interior(self.exec_ctx, i, self.margin_px)  # `inside`, looked up once
+        x0, y0, crop = points.x0, points.y0, points.crop  # `inside`, looked up once
         rows, cols = crop.shape
         scene, box_format, draw, point_at = self.scene, self.box_format, rng.integers, points.__getitem__
         found: list[tuple[str, list[float]]] = []

@@ -9,6 +9,7 @@ from veriscene.answers.coords import format_box
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
+from veriscene.generators.regions import rounded_boxes
 from veriscene.generators.registry import register
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
@@ -56,7 +57,7 @@ class GroundObject(BoxFormatNote, Generator):
     }
 
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
-        boxes = [[round(v, 2) for v in box] for box in ctx.index.box_list]
+        boxes = rounded_boxes(ctx.scene)
         for i, ref in referents(ctx.index).items():
             # one per object, one or two used: phrased only if picked
             yield Deferred(boxes[i], partial(self._make, ref, boxes))
