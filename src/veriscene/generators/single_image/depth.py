@@ -46,8 +46,9 @@ class CloserObject(Generator):
         overlap = ctx.index.overlap_areas
         values = depth.tolist()
         spread = (max(values) - min(values)) or 1.0
-        for a in sorted(refs):
-            for b_i in sorted(refs):
+        order = sorted(refs)
+        for a in order:
+            for b_i in order:
                 if a == b_i or abs(values[a] - values[b_i]) < config.min_depth_gap * spread:
                     continue
                 if config.require_overlap and overlap[a][b_i] <= 0:
