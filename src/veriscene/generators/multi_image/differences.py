@@ -57,8 +57,9 @@ def typed(scene: Scene, i: int) -> dict[str, frozenset[str]]:
     """kind -> values of object i (untyped attributes ignored)."""
     out: dict[str, set[str]] = {}
     for a in scene.attributes[i]:
-        if attribute_type(a) != UNTYPED:
-            out.setdefault(attribute_type(a), set()).add(a)
+        kind = attribute_type(a)
+        if kind != UNTYPED:
+            out.setdefault(kind, set()).add(a)
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -78,12 +79,17 @@ def classes(scene: Scene, i: int) -> dict[str, frozenset[str]]:
     """kind -> the synonym classes of object i's values of that kind ("large" is "big":
     `vocab.attribute_class`), untyped attributes ignored: the values as `differing_attribute_type`
     compares them."""
-    return {kind: frozenset(map(attribute_class, words)) for kind, words in typed(scene, i).items()}
+    return _classes_of_values(typed(scene, i))
+
+
+def _classes_of_values(values: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    return {kind: frozenset(map(attribute_class, words)) for kind, words in values.items()}
 
 
 def classes_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
-    """`classes` of object i of the index's scene, kept in the index (shared: read only)."""
-    return index.memo(("multi.classes", i), partial(classes, index.scene, i))
+    """`classes` of object i of the index's scene (from its `typed_of`), kept in the index
+    (shared: read only)."""
+    return index.memo(("multi.classes", i), lambda: _classes_of_values(typed_of(index, i)))
 
 
 def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
@@ -103,13 +109,19 @@ def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
 
 def describable(ctx: GroupContext) -> dict[str, list[int]]:
     """name -> the anchor's objects of that name that a name + attributes description picks
-    alone in the anchor image (a shared description must at least do that), for names with any."""
-    found: dict[str, list[int]] = {}
-    for name, objects in sorted(ctx.index.by_name.items()):
-        picked = [i for i in objects if refer_by_attributes(ctx.index, i) is not None]
-        if picked:
-            found[name] = picked
-    return found
+    alone in the anchor image (a shared description must at least do that), for names with any.
+    Kept in the anchor's index (attribute_diff and attribute_same ask): read only."""
+    index = ctx.index
+
+    def compute() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for name, objects in sorted(index.by_name.items()):
+            picked = [i for i in objects if refer_by_attributes(index, i) is not None]
+            if picked:
+                found[name] = picked
+        return found
+
+    return index.memo(("multi.describable",), compute)
 
 
 def _one_of(ctx: GroupContext, objects: list[int]) -> int:
