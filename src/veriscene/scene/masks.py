@@ -231,9 +231,15 @@ class SceneMasks:
 
     def at(self, col: int, row: int) -> list[int]:
         """The masks holding pixel (col, row)."""
-        near = self.near(col, row, col + 1, row + 1)
-        return [j for j, pixels in zip(near, self.pixels(near))
-                if pixels[row - self.boxes[j][1], col - self.boxes[j][0]]]
+        found = []
+        for j, (a, b, c, d) in enumerate(self.boxes):  # (`near` and `pixels` for one pixel)
+            if a <= col < c and b <= row < d:
+                pixels = self._pixels.get(j)
+                if pixels is None:
+                    pixels = self.pixels((j,))[0]
+                if pixels[row - b, col - a]:
+                    found.append(j)
+        return found
 
     def labels(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         """(y1 - y0, x1 - x0) int16 labels of the window [x0, x1) x [y0, y1): per pixel the
