@@ -192,7 +192,7 @@ def _name_ranks(ctx: GenContext, key: Key) -> _Ranks:
 _NO_MEMBER = np.iinfo(np.int64).max
 # Up to this many lists, `clear_extremes_among` sorts each list's members in plain Python (the
 # demo's scenes have about 10 lists, Visual Genome's 120: numpy's fixed cost pays from about 20).
-_FEW_LISTS = 20
+FEW_LISTS = 20
 
 
 def _first_at(best: np.ndarray, keys: np.ndarray, members: np.ndarray) -> np.ndarray:
@@ -211,11 +211,11 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
     The two lowest and two highest keys of a union are among each name's two lowest and two
     highest, and the union's extreme member is one of the names' own. `table`, if given, holds
     the lists as positions among the present names in sorted order, padded with their number (as
-    `object_lists.name_table` makes them). Up to `_FEW_LISTS` lists, `clear_extremes` per list
+    `object_lists.name_table` makes them). Up to `FEW_LISTS` lists, `clear_extremes` per list
     in plain Python (the same results; numpy's calls cost more than a few lists' sorts)."""
     if not lists or not whiches:
         return []
-    if len(lists) <= _FEW_LISTS:
+    if len(lists) <= FEW_LISTS:
         by_name, found = ctx.index.by_name, []
         for m, names in enumerate(lists):
             members = sorted([i for name in names for i in by_name[name]])
