@@ -99,3 +99,23 @@ def test_rounded_boxes_are_pythons_round_of_each_coordinate() -> None:
     boxes = [[0.0, 0.125, 2.675, 1.005]] + [sorted(r.uniform(0, 5000) for _ in range(2)) * 2 for _ in range(300)]
     scene = make_scene([{"name": "a", "box": [b[0], b[1], b[2] + 1, b[3] + 1]} for b in boxes], width=6000, height=6000)
     assert rounded_boxes(scene) == [[round(v, 2) for v in box] for box in scene.boxes.tolist()]
+
+
+@pytest.mark.parametrize("side", [415, 1000, 1333, 4000])
+def test_grid_points_are_the_shown_grid_on_the_crop_in_row_major_order(side: int) -> None:
+    """_GridPoints reads as the list of every grid point (k * step pixels, on the crop's pixels)
+    whose pixel the crop holds, row by row: each point as that list holds it."""
+    from veriscene.generators.regions import _GridPoints
+
+    r, rng = random.Random(side), np.random.default_rng(side)
+    step = side / 1000
+    for _ in range(40):
+        w, h = r.randrange(1, 41), r.randrange(1, 41)
+        x0, y0 = r.randrange(0, side - w + 1), r.randrange(0, side - h + 1)
+        crop = rng.random((h, w)) < r.random()
+        xs = [k * step for k in range(1002) if x0 <= int(k * step) < x0 + w]  # the grid: 0.001 of the side
+        ys = [k * step for k in range(1002) if y0 <= int(k * step) < y0 + h]
+        every = [[x, y] for y in ys for x in xs if crop[int(y) - y0, int(x) - x0]]
+        points = _GridPoints(x0, y0, crop, step, step)
+        assert len(points) == len(every)
+        assert [points[k] for k in range(len(every))] == every

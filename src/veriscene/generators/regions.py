@@ -133,17 +133,16 @@ def shown_boxes_norm1(scene: Scene, boxes: np.ndarray) -> np.ndarray:
 _SHOWN_UNIT = {"norm1": 10.0**-NORM1_DECIMALS, "norm1000": 1.0, "pixel": 1.0}
 
 
-def _shown_grid(lo: int, n: int, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """(values, pixel offsets): coordinates k * step (pixels) that lie on pixels lo .. lo+n-1,
-    and those pixels minus lo."""
+def _shown_grid(lo: int, n: int, step: float) -> tuple[int, np.ndarray]:
+    """(first, offsets): the coordinates k * step (pixels) that lie on pixels lo .. lo+n-1 are
+    those of k = first, first + 1, ...; offsets holds their pixels minus lo, in that order."""
     first, last = math.ceil(lo / step), math.floor((lo + n) / step)
     # the pixels grow with k: values that float rounding puts off the pixels are at the ends
     while first <= last and not 0 <= int(first * step) - lo < n:
         first += 1
     while last >= first and not 0 <= int(last * step) - lo < n:
         last -= 1
-    values = np.arange(first, last + 1) * step
-    return values, values.astype(np.int64) - lo
+    return first, (np.arange(first, last + 1) * step).astype(np.int64) - lo
 
 
 def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float = 0.3,
@@ -199,15 +198,17 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
 
 
 class _GridPoints:
-    """The (M, 2) points of `_interior_points` without the array: counted per grid row, the k-th
-    (row-major, as np.nonzero orders them) made when read, as [x, y] (floats, pixels)."""
+    """The (M, 2) points of `_interior_points` without the array: the points of the grid of
+    steps (step_x, step_y) pixels on the interior crop (x0, y0, crop) of `_interior`, counted per
+    grid row, the k-th (row-major, as np.nonzero orders them) made when read, as [x, y] (floats,
+    pixels: (first + j) * step, the value numpy's arange(...) * step holds)."""
 
-    def __init__(self, x0: int, y0: int, crop: np.ndarray, xs: np.ndarray, cols: np.ndarray, ys: np.ndarray,
-                 rows: np.ndarray) -> None:
-        self.x0, self.y0, self.crop, self.cols = x0, y0, crop, cols  # the interior, as `_interior`
-        self.rows = rows.tolist()  # the crop row of each grid row
-        self.xs, self.ys = xs.tolist(), ys.tolist()  # read one value at a time: Python floats
-        per_col = np.bincount(cols, minlength=crop.shape[1])  # grid columns on each crop column
+    def __init__(self, x0: int, y0: int, crop: np.ndarray, step_x: float, step_y: float) -> None:
+        self.x0, self.y0, self.crop = x0, y0, crop
+        self.step_x, self.step_y = step_x, step_y
+        self.first_x, self.cols = _shown_grid(x0, crop.shape[1], step_x)  # the crop column of each grid column
+        self.first_y, rows = _shown_grid(y0, crop.shape[0], step_y)
+        per_col = np.bincount(self.cols, minlength=crop.shape[1])  # grid columns on each crop column
         # points on each grid row: a float product goes to BLAS (exact: sums of small integers),
         # an integer one to numpy's own loop, five times slower on a demo object
         per_row = (crop @ per_col.astype(np.float64)).astype(np.int64)[rows]
@@ -221,11 +222,12 @@ class _GridPoints:
 
     def __getitem__(self, k: int) -> list[float]:
         g = bisect.bisect_right(self.ends, k)
-        row = self.rows[g]
+        y = (self.first_y + g) * self.step_y
+        row = int(y) - self.y0  # as `_shown_grid` gives it
         hits = self._hits.get(row)
         if hits is None:
             hits = self._hits[row] = self.crop[row, self.cols].nonzero()[0].tolist()
-        return [self.xs[hits[k - (self.ends[g - 1] if g else 0)]], self.ys[g]]
+        return [(self.first_x + hits[k - (self.ends[g - 1] if g else 0)]) * self.step_x, y]
 
 
 def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_format: str) -> _GridPoints:
@@ -237,9 +239,7 @@ def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_for
         x0, y0, crop = _interior(exec_ctx, i, margin_px)
         unit = _SHOWN_UNIT[parse_box_format(box_format)]
         step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
-        xs, cols = _shown_grid(x0, crop.shape[1], step_x)
-        ys, rows = _shown_grid(y0, crop.shape[0], step_y)
-        return _GridPoints(x0, y0, crop, xs, cols, ys, rows)
+        return _GridPoints(x0, y0, crop, step_x, step_y)
 
     return exec_ctx.index(0).memo(("interior points", i, margin_px, box_format), compute)
 
