@@ -58,7 +58,14 @@ from veriscene.generators.vocabulary_draws import likely_set_attributes, likely_
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.text import number_word, plural, unit_phrase, with_article
-from veriscene.vocab import UNTYPED, attribute_class, attribute_type, implying_attributes, related_attributes
+from veriscene.vocab import (
+    UNTYPED,
+    attribute_class,
+    attribute_type,
+    attribute_types_version,
+    implying_attributes,
+    related_attributes,
+)
 
 
 @dataclass(frozen=True)
@@ -168,12 +175,13 @@ class CommonAttributes(GroupGenerator):
             sets = [_values(ctx.index_of(s), kind, target) for s in scenes]
             common = sorted(frozenset.intersection(*sets))
             every = ctx.vocab.attribute_choices(kind)
-            if not common or {attribute_class(a) for a in common} >= {attribute_class(a) for a in every}:
+            if not common:
                 continue
-            if len(common) > self.config.max_answer_items:  # type: ignore[attr-defined]
-                continue
-            near = sorted(frozenset.union(*sets) - set(common))
             meaning = _classes(common)
+            cap = self.config.max_answer_items  # type: ignore[attr-defined]
+            if meaning >= _choice_classes(ctx, kind) or len(common) > cap:
+                continue  # every value of the type in the data set, or too many to list
+            near = sorted(frozenset.union(*sets) - set(common))
             if any(attribute_class(w) not in meaning and all(not implying_attributes(w).isdisjoint(v) for v in sets)
                    for w in near):
                 continue  # "big" in one image, "large" (or "huge") in the other: a size of both, not answered
@@ -194,6 +202,13 @@ class CommonAttributes(GroupGenerator):
 def _classes(words: Iterable[str]) -> frozenset[str]:
     """The synonym classes of attribute words: two sets that differ only by synonyms are one."""
     return frozenset(map(attribute_class, words))
+
+
+def _choice_classes(ctx: GroupContext, kind: str) -> frozenset[str]:
+    """The synonym classes of the data set's values of type `kind` (`Vocabulary.attribute_choices`),
+    made once per vocabulary: an answer holding all of them is degenerate."""
+    return ctx.vocab.view(("multi.choice classes", kind, attribute_types_version()),
+                          lambda: _classes(ctx.vocab.attribute_choices(kind)))
 
 
 def _values(index: SceneIndex, kind: str, name: str | None) -> frozenset[str]:
