@@ -60,6 +60,9 @@ class ScenePool:
         # whether any pooled scene is a slice or frame (`PoolEntry.group`): where none is, a
         # draw has no group to exclude, and callers need not find the anchor's
         self.grouped = bool(self._groups)
+        # whether every pooled scene annotates every name in full (no `PoolEntry.complete`): then
+        # every count is known, and callers need no test for it (`multi_image.common.counted_in`)
+        self.all_complete = all(e.complete is None for e in self.entries)
         self._evicts = len(self.entries) > _CACHE_SIZE  # the cache cannot hold every pooled scene
 
     @classmethod

@@ -33,7 +33,7 @@ from veriscene.generators.multi_image.common import (
     all_of,
     count_node,
     countable_names,
-    counted,
+    counted_in,
     exists_node,
     folded,
     holding,
@@ -69,7 +69,7 @@ class _Total(GroupGenerator):
         """The anchor and n - 1 partners, shuffled: partners that have objects of `name` (with
         `attributes`) half of the time, so that totals are not mostly the anchor's count."""
         n = self.group_size(ctx)
-        accept = counted(names=(name,))
+        accept = counted_in(ctx.pool, (name,))
         if ctx.rng.random() >= 0.5:
             others = self.partners(ctx, n - 1, accept=accept)
         elif not attributes:

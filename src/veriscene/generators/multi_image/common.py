@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial
-from typing import Any, ClassVar, TypeVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -30,16 +31,20 @@ from veriscene.scene.model import Scene
 from veriscene.text import join_words, number_word
 from veriscene.vocab import annotations_implying, synonyms_of
 
+if TYPE_CHECKING:
+    from veriscene.engine.pool import ScenePool
+
 Accept = Callable[[PoolEntry], bool]
 T = TypeVar("T")
 SPARE = 4  # extra partners drawn when drawn partners must still pass a check on the parsed scene
 
 # Requirements an entry tells exactly (it meets one if and only if its scene does: `scene_ok`
-# leaves them to these tests)
+# leaves them to these tests). Each test reads one of the entry's word tuples, true when not
+# empty (`attrgetter`: no Python call per entry tested)
 _HAVE: dict[str, Accept] = {
-    "relations": lambda e: bool(e.predicates),
-    "attributes": lambda e: bool(e.attributes),
-    "objects": lambda e: bool(e.names),
+    "relations": attrgetter("predicates"),
+    "attributes": attrgetter("attributes"),
+    "objects": attrgetter("names"),
 }
 
 
@@ -93,24 +98,24 @@ def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Acc
     known either. Drawn partners then answer the programs, which refuse an absence that is not
     known; partners drawn without this test fail there, so groups would come mostly from
     whatever needs no absence."""
-    if attributes:
-        held = holding(names=names, attributes=attributes)
-        known = counted(names=names)
-        return lambda e: not held(e) and known(e)
+    held = holding(names=names, attributes=attributes) if attributes else None
 
-    def lacks_names(e: PoolEntry) -> bool:  # the common case, as one call per entry tested
-        for n in names:
-            if n not in e.names:
-                break
-        else:
-            return False  # it has them all
-        if e.complete is not None:
+    def lacks(e: PoolEntry) -> bool:  # (names alone, the common case: one call per entry tested)
+        if held is None:
+            for n in names:
+                if n not in e.names:
+                    break
+            else:
+                return False  # it has them all
+        elif held(e):
+            return False
+        if e.complete is not None:  # `counted`
             for n in names:
                 if n not in e.complete:
                     return False
         return True
 
-    return lacks_names
+    return lacks
 
 
 def counted(*, names: Sequence[str]) -> Accept:
@@ -127,6 +132,12 @@ def counted(*, names: Sequence[str]) -> Accept:
     return test
 
 
+def counted_in(pool: "ScenePool", names: Sequence[str]) -> Accept | None:
+    """`counted`, or None (accept all) where every pooled scene annotates every name in full
+    (`ScenePool.all_complete`): the same partners, with no test per entry drawn."""
+    return None if pool.all_complete else counted(names=names)
+
+
 def countable_names(index: SceneIndex) -> list[str]:
     """The anchor's names whose objects are all annotated (every name, on most data sets) and
     are things, not a substance (`text.is_uncountable`: "How many patches of sky in total?" counts
@@ -140,8 +151,10 @@ def countable_names(index: SceneIndex) -> list[str]:
     return index.memo(("countable names",), compute)
 
 
-def all_of(tests: Sequence[Accept]) -> Accept | None:
-    """One entry test passing when all of `tests` pass (None when there are none: accept all)."""
+def all_of(tests: Sequence[Accept | None]) -> Accept | None:
+    """One entry test passing when all of `tests` pass (None, accept all, when there are none;
+    a None among them accepts all too)."""
+    tests = [test for test in tests if test is not None]
     if not tests:
         return None
     if len(tests) == 1:

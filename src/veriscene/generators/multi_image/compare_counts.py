@@ -21,7 +21,7 @@ from veriscene.generators.multi_image.common import (
     GroupGenerator,
     count_in,
     countable_names,
-    counted,
+    counted_in,
     count_node,
     image_label,
     images_phrase,
@@ -48,9 +48,10 @@ class _ExtremeCount(GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         for name in sample_up_to(ctx.rng, countable_names(ctx.index), 2):
+            known = counted_in(ctx.pool, (name,))
             for _ in range(self.redraws):
                 n = self.group_size(ctx)
-                others = self.partners(ctx, n - 1, accept=counted(names=(name,)), among=ctx.pool.with_name(name))
+                others = self.partners(ctx, n - 1, accept=known, among=ctx.pool.with_name(name))
                 if others is None:
                     break  # the pool has too few scenes with this name
                 scenes = shuffled(ctx, [ctx.scene, *others])
@@ -134,7 +135,7 @@ class CompareCountsAcross(GroupGenerator):
         for name in sample_up_to(ctx.rng, countable_names(ctx.index), 2):
             n = self.group_size(ctx)
             among = ctx.pool.with_name(name) if ctx.rng.random() < 0.5 else None
-            others = self.partners(ctx, n - 1, accept=counted(names=(name,)), among=among)
+            others = self.partners(ctx, n - 1, accept=counted_in(ctx.pool, (name,)), among=among)
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])
