@@ -79,9 +79,10 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
         if converse is not None and (o, converse, s) in seen:
             continue
         seen.add((s, p, o))
-        if (s, predicate_key(p), o) in stated:
+        spelled = (s, predicate_key(p), o)
+        if spelled in stated:
             continue  # another spelling of a relation said: "holds" after "is holding"
-        stated.add((s, predicate_key(p), o))
+        stated.add(spelled)
         # two objects described alike, related to each other: "A striped zebra is next to another
         # striped zebra" (by their places, "the left zebra is left of the right one", says nothing)
         alike = phrases[s] == phrases[o]

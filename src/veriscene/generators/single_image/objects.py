@@ -85,7 +85,7 @@ class CountObjects(Generator):
         asked: list[tuple[str, tuple[str, ...], int]] = []
         for name, attrs in sorted(phrases):
             members = ctx.index.by_name.get(name, ())
-            count = sum(all(i in having.get(a, ()) for a in attrs) for i in members)
+            count = sum(all(i in having.get(a, ()) for a in attrs) for i in members) if attrs else len(members)
             counts.append(count)
             asked.append((name, attrs, count))
         # options: the counts asked here, each as likely right as any other (`count_options`)

@@ -261,22 +261,23 @@ class RelationExists(Generator):
         for (s, o), held in sorted(between.items()):
             if s not in refs or o not in refs:
                 continue
-            asks = [(p, True) for p in held]
-            excluded = may_hold(ctx.vocab, held, between.get((o, s), ()))
+            held_back = between.get((o, s), ())
+            excluded = may_hold(ctx.vocab, held, held_back)
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in excluded]
-            owned = owning((*held, *between.get((o, s), ())))
-            if not negatives and not ctx.index.sparse_relations:
-                # not geometric: a predicate the pair lacks, said of such a pair elsewhere
-                negatives = sample_up_to(ctx.rng, plausible_negatives(ctx.vocab, seen, s, o, excluded, owned), 1)
-            elif not negatives and not owned:
-                # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
-                ruled = [p for p in ruled_out(ctx.index, s, o, ctx.vocab) if p not in excluded]
-                negatives = sample_up_to(ctx.rng, ruled, 1)
-            asks += [(p, False) for p in sorted(set(negatives))]
-            for predicate, expected in asks:
+            if not negatives:
+                owned = owning((*held, *held_back))
+                if not ctx.index.sparse_relations:
+                    # not geometric: a predicate the pair lacks, said of such a pair elsewhere
+                    negatives = sample_up_to(ctx.rng, plausible_negatives(ctx.vocab, seen, s, o, excluded, owned), 1)
+                elif not owned:
+                    # where relations are sparse, one sure not to hold: a spatial one the boxes rule out
+                    ruled = [p for p in ruled_out(ctx.index, s, o, ctx.vocab) if p not in excluded]
+                    negatives = sample_up_to(ctx.rng, ruled, 1)
+            ref_s, ref_o, name = refs[s], refs[o], ctx.scene.names[s]
+            for predicate, expected in [(p, True) for p in held] + [(p, False) for p in sorted(set(negatives))]:
                 answers.append(expected)
-                asked.append((refs[s], refs[o], predicate, expected, ctx.scene.names[s]))
+                asked.append((ref_s, ref_o, predicate, expected, name))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
