@@ -33,6 +33,16 @@ def _cached_key(value: Any, cache: dict[tuple[type, Any], bytes]) -> bytes:
     return _key(value)
 
 
+def _same_answer(answer: Any, expected: Any) -> bool:
+    """Whether two answers have the same `_key`: compared as values where both are of one type
+    among bool, int and str (most answers; equal values of these have equal keys, unequal
+    ones unequal), else by their keys."""
+    kind = type(answer)
+    if kind is type(expected) and (kind is bool or kind is int or kind is str):
+        return bool(answer == expected)
+    return _key(answer) == _key(expected)
+
+
 def _batch_groups(values: Sequence[Any], first: int,
                   cache: dict[tuple[type, Any], bytes]) -> Iterator[tuple[bytes, list[int]]]:
     """(key, positions in ascending order) of a batch whose candidates start at `first`. Keys of
@@ -112,7 +122,7 @@ class CandidatePool:
         except ExecutionFailure:
             self.runner.stats[f"rejected_program:{self.gen.name}"] += 1
             return _PENDING
-        if cand.expected is not None and _key(answer) != _key(cand.expected):
+        if cand.expected is not None and not _same_answer(answer, cand.expected):
             # The generator's wording assumed another answer: never emit such a question.
             self.runner.stats[f"rejected_inconsistent:{self.gen.name}"] += 1
             return _PENDING

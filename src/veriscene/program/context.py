@@ -28,6 +28,10 @@ class SceneIndex:
         self.scene = scene
         self.n = len(scene)
         self._memo: dict[Hashable, Any] = {}
+        # values of the ops that select by the scene alone, made once (an `Objs` costs about as
+        # much as the rest of its op): `scene` by image position, `filter_name` of all objects
+        # by (image position, name, complete); see `veriscene.program.ops`
+        self.selections: dict[Hashable, Any] = {}
         meta = scene.meta
         crowd, stuff = meta.get("crowd"), meta.get("stuff")
         # objects that stand for a group of instances (``scene.meta["crowd"]``, see `Scene`)

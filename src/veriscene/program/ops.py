@@ -106,18 +106,26 @@ def scene(ctx: ExecutionContext, image: int) -> Objs:
     if not 0 <= image < len(ctx.scenes):
         fail(f"image index {image} out of range for {len(ctx.scenes)} images")
     index = ctx.index(image)
-    return Objs(image, index.all, index.exhaustive is None)
+    found = index.selections.get(image)
+    if found is None:
+        found = index.selections[image] = Objs(image, index.all, index.exhaustive is None)
+    return found
 
 
 @op("filter_name", inputs=[OBJECTS], args=[str], out=OBJECTS)
 def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
     """Objects whose name is `name`."""
     index = ctx.index(objs.image)
-    found = index.by_name.get(name, ())
     if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple;
         # complete when every object of the name is annotated (a set of every annotated object
         # can miss only unannotated ones, whatever attributes or relations are sparse)
-        return Objs(objs.image, found, objs.complete or index.complete(name))
+        key = (objs.image, name, objs.complete)
+        selected = index.selections.get(key)
+        if selected is None:
+            selected = index.selections[key] = Objs(objs.image, index.by_name.get(name, ()),
+                                                    objs.complete or index.complete(name))
+        return selected
+    found = index.by_name.get(name, ())
     # the set was complete already, or every object of the name is annotated (and the set misses
     # only unannotated objects: not a set filtered by sparse attributes or relations)
     complete = objs.complete or (index.complete(name) and not index.sparse)

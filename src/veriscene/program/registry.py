@@ -30,6 +30,8 @@ class OpSpec:
 
 
 OPS: dict[str, OpSpec] = {}
+# op name -> its function, as the executor calls it once per node (kept with `OPS` by `op`)
+OP_FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
 def op(
@@ -54,6 +56,7 @@ def op(
             requires=tuple(requires),
             doc=(fn.__doc__ or "").strip().split("\n")[0],
         )
+        OP_FUNCTIONS[name] = fn
         return fn
 
     return decorate
