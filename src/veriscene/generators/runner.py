@@ -76,7 +76,13 @@ def reseed(rng: np.random.Generator, *parts: object) -> np.random.Generator:
     """Put `rng` (PCG64) in a state derived from any parts with a cryptographic hash, stable
     across processes and Python hash seeds. Re-seeding the runner's generators (`Draws`) costs
     about 2 us, through the state dict about 4, making a new Generator per (scene, generator) 8."""
-    digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=32).digest()
+    return reseed_from(rng, repr(parts).encode("utf-8"))
+
+
+def reseed_from(rng: np.random.Generator, text: bytes) -> np.random.Generator:
+    """`reseed(rng, *parts)` given `text`, the UTF-8 of ``repr(parts)`` (the runner puts it
+    together from a scene's part and a generator's, each written once)."""
+    digest = hashlib.blake2b(text, digest_size=32).digest()
     if isinstance(rng, Draws):
         rng.set_pcg64(digest)  # the same state, written directly
     else:
@@ -124,6 +130,8 @@ class SceneRunner:
                        for g in self.generators}
         # (`Draws`: numpy's Generator, with its small draws made faster; the same values)
         self._rngs = {g.name: Draws(np.random.PCG64(0)) for g in self.generators}
+        # the end of ``repr((scene_seed, name))`` that re-seeds it (`reseed_from`)
+        self._seed_ends = {g.name: f"{g.name!r})".encode("utf-8") for g in self.generators}
         # (an isinstance check against an abstract class costs a call of ABCMeta's, per scene)
         self._multi = frozenset(g.name for g in self.generators if isinstance(g, MultiImageGenerator))
 
@@ -131,6 +139,7 @@ class SceneRunner:
         exec_ctx = ExecutionContext(scene)
         index = exec_ctx.index(0)  # one set of lookup tables for generators and programs
         scene_seed = derive_seed(self.seed, scene.image_id)
+        seed_start = f"({scene_seed!r}, ".encode("utf-8")  # of repr((scene_seed, name)), see `_ask`
         samples: list[Sample] = []
         seen: set[str] = set()
         runnable = []
@@ -151,7 +160,7 @@ class SceneRunner:
             if plan[gen.name] == 0:
                 continue
             try:
-                made = self._ask(gen, scene, index, exec_ctx, scene_seed, plan[gen.name], image_path)
+                made = self._ask(gen, scene, index, exec_ctx, scene_seed, seed_start, plan[gen.name], image_path)
             except Exception as exc:  # noqa: BLE001 - any bug of a generator, contained as asked
                 if self.raise_errors:
                     raise
@@ -165,10 +174,11 @@ class SceneRunner:
         return samples
 
     def _ask(self, gen: Generator, scene: Scene, index: SceneIndex, exec_ctx: ExecutionContext, scene_seed: int,
-             per_mode: int, image_path: str | None) -> list[Sample]:
+             seed_start: bytes, per_mode: int, image_path: str | None) -> list[Sample]:
         """One generator's samples of a scene: up to `per_mode` in each of its modes."""
         made: list[Sample] = []
-        rng = reseed(self._rngs[gen.name], scene_seed, gen.name)
+        # reseed(rng, scene_seed, gen.name), from ``repr((scene_seed, gen.name))`` put together
+        rng = reseed_from(self._rngs[gen.name], seed_start + self._seed_ends[gen.name])
         if gen.name in self._multi:
             assert self.pool is not None
             ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
