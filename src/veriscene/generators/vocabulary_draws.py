@@ -263,8 +263,7 @@ def likely_wrong_attributes(rng: np.random.Generator, vocab: Vocabulary, kind: s
     return found
 
 
-def _wrong_attribute_weights(vocab: Vocabulary, kind: str,
-                             answer: str) -> tuple[list[str], list[float], list[str], int]:
+def _wrong_attribute_weights(vocab: Vocabulary, kind: str, answer: str) -> tuple[list[str], list[float], list[str], int]:
     """(the sorted words of type `kind`, each one's weight as a wrong option beside `answer`: 0
     for the words that may hold with it, `_attribute_weights` for the others; each one's synonym
     class; the number of classes of weight left)."""
@@ -276,8 +275,7 @@ def _wrong_attribute_weights(vocab: Vocabulary, kind: str,
     return words, allowed, classes, _classes_left(allowed, classes)
 
 
-def _classes_left(weights: Sequence[float], classes: Sequence[str]) -> int:
-    """The number of synonym classes with a word of weight."""
+def _classes_left(weights: Sequence[float], classes: Sequence[str]) -> int:  # synonym classes with a word of weight
     return len({c for c, w in zip(classes, weights) if w})
 
 
