@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -86,6 +86,19 @@ def test_an_images_folder_that_cannot_be_read_is_refused(tmp_path: Path, monkeyp
 
 def test_ctrl_c_says_how_to_go_on_and_resume_does(tmp_path: Path) -> None:
     import _thread
+    import signal
+
+    # Ctrl-C as in a shell, where Python's handler is installed: `interrupt_main` does nothing
+    # while SIGINT is ignored or left to the system, as it may be in a test worker after other
+    # tests (seen twice in full suites: exit 0, no interrupt).
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _ctrl_c_walkthrough(tmp_path, _thread.interrupt_main)
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _ctrl_c_walkthrough(tmp_path: Path, interrupt_main: Callable[[], None]) -> None:
 
     from typer.testing import CliRunner
 
@@ -98,7 +111,7 @@ def test_ctrl_c_says_how_to_go_on_and_resume_does(tmp_path: Path) -> None:
     def answer(text: str, images: list[str]) -> str | int:
         calls.append(1)
         if len(calls) == 3:
-            _thread.interrupt_main()  # Ctrl-C while the third image is asked about
+            interrupt_main()  # Ctrl-C while the third image is asked about
         return CUP
 
     out = tmp_path / "s.jsonl"
