@@ -4,6 +4,7 @@
     python benchmarks/instruction_count.py --data vg --scenes 40
     python benchmarks/instruction_count.py --whole --scenes 40
     python benchmarks/instruction_count.py -g "segmentation*" --src /path/to/old/checkout --src .
+    python benchmarks/instruction_count.py --scenes 20 --pool 5000
 
 On a shared machine the same run can take 1.8x longer from one minute to the next, so a 3% gain
 is invisible in timings. This script runs the generators (as `veriscene.generate` runs them on a
@@ -18,6 +19,13 @@ The difference is the cost of `--scenes` scenes, without start-up, imports and t
 children also print a digest of the samples' ids: checkouts that make the same samples print
 the same digest. Needs `valgrind` (Debian: `apt-get install valgrind`); each child runs about
 50 times slower than natively (about a minute for 40 demo scenes).
+
+Partners of multi-image generators come from the scan of the scene file, which holds twice
+`--scenes` scenes: a small pool, whose scenes are soon parsed and indexed (cached, as in a long run,
+whose pool of at most 4,096 scenes is soon all cached). `--pool N` draws them from a file of N
+scenes instead: most partners are then parsed and indexed for the first time, the cost of a run
+too short to warm its pool (with `--pool 5000 --scenes 20`, about 1.4 times the cost per demo
+scene of the default).
 
 `--whole` counts a whole `veriscene.generate` run instead (one worker, in process): the scan,
 reading and checking each scene record, the shard loop, the run summary, writing the shards and
@@ -104,6 +112,9 @@ def main() -> None:
     parser.add_argument("--src", type=Path, action="append", help="a checkout to measure (repeatable; default: this one)")
     parser.add_argument("--data", choices=["demo", "vg"], default="demo")
     parser.add_argument("--scenes", type=int, default=40, help="scenes measured (the children run this many and twice as many)")
+    parser.add_argument("--pool", type=int, default=0,
+                        help="scenes in the file whose scan gives the partner pool (default and at least: twice --scenes; "
+                             "not with --whole)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     parser.add_argument("--whole", action="store_true",
                         help="count whole `veriscene.generate` runs (scan, parsing, shards, writing), not the generators alone")
@@ -120,20 +131,24 @@ def main() -> None:
         return
     if args.whole and args.generators != "*":
         parser.error("--generators counts the generators' loop; --whole runs them all")
+    if args.whole and args.pool:
+        parser.error("--pool sets the generators' partner pool; --whole draws partners from the scenes it runs")
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (Debian: apt-get install valgrind)")
     from _scenes import base_scenes, tiled, vg_shaped_scenes  # benchmarks/_scenes.py
 
     n = args.scenes
+    size = 2 * n if args.whole else max(2 * n, args.pool)
     if args.data == "vg":
-        path = vg_shaped_scenes(args.cache, 2 * n)
+        path = vg_shaped_scenes(args.cache, size)
     else:
-        path = tiled(args.cache, base_scenes(args.cache, 2 * n), 2 * n)
+        path = tiled(args.cache, base_scenes(args.cache, size), size)
     sources = [s.resolve() for s in (args.src or [HERE.parent])]
     what = ("whole veriscene.generate runs (1 worker), samples.jsonl sha256" if args.whole
             else "all generators" if args.generators == "*" else f"generators {args.generators}")
     print(f"{args.data} scenes {n + 1}-{2 * n}: the instructions of a run over {2 * n} scenes minus those "
-          f"of a run over {n} (callgrind), {what}")
+          f"of a run over {n} (callgrind), {what}"
+          + ("" if args.whole else f", partners drawn from a pool of {size} scenes"))
     first = None
     for src in sources:
         with ThreadPoolExecutor(2) as pool:

@@ -406,9 +406,16 @@ def test_instruction_count_whole_child_runs_generate(cache: str, tmp_path: Path)
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 def test_instruction_count(cache: str) -> None:
-    out = _run("instruction_count.py", "--scenes", "1", "--cache", cache, timeout=600)
+    out = _run("instruction_count.py", "--scenes", "1", "--pool", "6", "--cache", cache, timeout=600)
     row = [line for line in out.splitlines() if "M instructions per scene" in line]
     assert len(row) == 1 and "1.0000 of the first" in row[0]
+    assert "partners drawn from a pool of 6 scenes" in out
+
+
+def test_instruction_count_pool_is_not_for_whole_runs() -> None:
+    done = subprocess.run([sys.executable, str(BENCH / "instruction_count.py"), "--whole", "--pool", "9"],
+                          capture_output=True, text=True, cwd=BENCH)
+    assert done.returncode == 2 and "--pool sets the generators' partner pool" in done.stderr
 
 
 def test_runner_side_by_side(cache: str) -> None:
