@@ -3,6 +3,7 @@
     python benchmarks/runner_side_by_side.py --src /path/to/old/checkout --src . --pairs 4
     python benchmarks/runner_side_by_side.py --python /usr/bin/python3.11 --python .venv/bin/python
     python benchmarks/runner_side_by_side.py --data vg --scenes 500 --src ../old --src .
+    python benchmarks/runner_side_by_side.py --src ../old --src . --together --pairs 3
 
 Each side is a checkout whose `src/` is imported (`--src`, default: this one) run by an
 interpreter (`--python`, default: this one; it must have veriscene's dependencies installed, e.g.
@@ -19,6 +20,11 @@ print a digest of the samples' ids: sides that make the same samples print the s
 
 Timings on a shared machine swing by 20% or more from one minute to the next; for small changes
 count instructions instead (`instruction_count.py`), and use this script to confirm them in time.
+`--together` runs a round's sides at the same time, one process each (give at most as many sides
+as cores): a swing of the machine then slows every side alike. On the day sequential runs of
+0.14.0 and 0.14.1 (whole runs of 10,000 scenes) came out equal, with the same release 20% apart
+from one run to the next, three rounds run together gave 0.14.1 7-9% less CPU time in each,
+what its instruction counts said.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -61,6 +68,7 @@ def main() -> None:
     parser.add_argument("--data", choices=["demo", "vg"], default="demo")
     parser.add_argument("--scenes", type=int, default=500)
     parser.add_argument("--pairs", type=int, default=4, help="rounds, each running every side once")
+    parser.add_argument("--together", action="store_true", help="run a round's sides at the same time")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -79,14 +87,16 @@ def main() -> None:
         print(f"side {k}: {src} under {python}")
     rates: list[list[float]] = [[] for _ in sides]
     digests: list[set[str]] = [set() for _ in sides]
-    print(f"{n} {args.data} scenes, all generators, CPU time after a warm-up pass; {args.pairs} rounds, alternated")
+    print(f"{n} {args.data} scenes, all generators, CPU time after a warm-up pass; {args.pairs} rounds, "
+          + ("the sides of each at the same time" if args.together else "alternated"))
     for round_ in range(args.pairs):
         order = list(range(len(sides)))
         if round_ % 2:
             order.reverse()
         line = []
-        for k in order:
-            samples, digest, seconds = timed(*sides[k], path, n)
+        with ThreadPoolExecutor(len(sides) if args.together else 1) as pool:
+            results = list(pool.map(lambda k: timed(*sides[k], path, n), order))
+        for k, (samples, digest, seconds) in zip(order, results):
             rates[k].append(samples / seconds)
             digests[k].add(f"{samples}:{digest}")
             line.append(f"side {k + 1} {samples / seconds:,.0f}")

@@ -430,6 +430,15 @@ def test_runner_side_by_side(cache: str) -> None:
     assert "side 2 faster in" in out and "every side made the same samples" in out
 
 
+def test_runner_side_by_side_together(cache: str) -> None:
+    """`--together`: a round's sides run at the same time; each still has its own rate."""
+    out = _run("runner_side_by_side.py", "--scenes", "3", "--pairs", "1", "--together", "--python", sys.executable,
+               "--python", sys.executable, "--cache", cache)
+    assert "the sides of each at the same time" in out
+    assert re.search(r"round 1: side \d [\d,]+, side \d [\d,]+ samples/s", out)
+    assert "every side made the same samples" in out
+
+
 def test_runner_side_by_side_refuses_unpaired_sides() -> None:
     done = subprocess.run([sys.executable, str(BENCH / "runner_side_by_side.py"), "--src", ".", "--src", ".",
                            "--src", ".", "--python", sys.executable, "--python", sys.executable],
