@@ -21,10 +21,10 @@ print a digest of the samples' ids: sides that make the same samples print the s
 Timings on a shared machine swing by 20% or more from one minute to the next; for small changes
 count instructions instead (`instruction_count.py`), and use this script to confirm them in time.
 `--together` runs a round's sides at the same time, one process each (give at most as many sides
-as cores): a swing of the machine then slows every side alike. On the day sequential runs of
-0.14.0 and 0.14.1 (whole runs of 10,000 scenes) came out equal, with the same release 20% apart
-from one run to the next, three rounds run together gave 0.14.1 7-9% less CPU time in each,
-what its instruction counts said.
+as cores): a swing of the machine then slows every side alike. On the day sequential whole runs
+of 0.14.0 and 0.14.1 (10,000 scenes) came out equal, with one release 20% apart from one run to
+the next, three rounds of both run together (the generators over 3,000 of those scenes) gave
+0.14.1 7-9% less CPU time in each, as its instruction counts said.
 """
 
 from __future__ import annotations
