@@ -64,6 +64,11 @@ class ScenePool:
         # every count is known, and callers need no test for it (`multi_image.common.counted_in`)
         self.all_complete = all(e.complete is None for e in self.entries)
         self._evicts = len(self.entries) > _CACHE_SIZE  # the cache cannot hold every pooled scene
+        # the entries' word tuples ("names", "attributes", "predicates") that no pooled entry has
+        # empty: a test that one is not empty passes everywhere, and callers may leave it out
+        self.filled = frozenset(field for field in ("names", "attributes", "predicates")
+                                if all(getattr(e, field) for e in self.entries))
+        self._ids = [e.image_id for e in self.entries]  # by position (read on every entry tested)
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
@@ -141,8 +146,14 @@ class ScenePool:
         chosen: list[Scene] = []
         if population <= max_tries:
             positions = range(population) if among is None else among.tolist()
-            passing = [i for i in positions if (e := entries[i]).image_id not in excluded
-                       and e.group not in groups and (accept is None or accept(e))]
+            ids = self._ids
+            if self.grouped:
+                passing = [i for i in positions if ids[i] not in excluded and entries[i].group not in groups
+                           and (accept is None or accept(entries[i]))]
+            elif accept is None:  # (no groups: every entry's is None)
+                passing = [i for i in positions if ids[i] not in excluded]
+            else:
+                passing = [i for i in positions if ids[i] not in excluded and accept(entries[i])]
             while passing and len(chosen) < k:
                 j = int(rng.integers(len(passing)))
                 i = passing[j]

@@ -39,13 +39,8 @@ T = TypeVar("T")
 SPARE = 4  # extra partners drawn when drawn partners must still pass a check on the parsed scene
 
 # Requirements an entry tells exactly (it meets one if and only if its scene does: `scene_ok`
-# leaves them to these tests). Each test reads one of the entry's word tuples, true when not
-# empty (`attrgetter`: no Python call per entry tested)
-_HAVE: dict[str, Accept] = {
-    "relations": attrgetter("predicates"),
-    "attributes": attrgetter("attributes"),
-    "objects": attrgetter("names"),
-}
+# leaves them to these tests): the entry's word tuple that must not be empty
+_HAVE: dict[str, str] = {"relations": "predicates", "attributes": "attributes", "objects": "names"}
 
 
 def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words: Sequence[str] = (),
@@ -57,11 +52,14 @@ def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words:
     synonyms (the word or one of its class: "big" holds where a "large" thing is, not where only
     a "huge" one is; `vocab.synonyms_of`, as `differing_attribute_type` compares values), each
     anywhere."""
-    # per attribute and synonym, the words any of which holds it
-    alternatives = [*map(annotations_implying, attributes), *map(synonyms_of, synonyms)]
-    # words tested alone: `words`, and attributes and synonyms that no other word stands for (most)
-    single = (*words, *(a for a, found in zip((*attributes, *synonyms), alternatives) if len(found) == 1))
-    either = tuple(frozenset(found) for found in alternatives if len(found) > 1)
+    if attributes or synonyms:
+        # per attribute and synonym, the words any of which holds it
+        alternatives = [*map(annotations_implying, attributes), *map(synonyms_of, synonyms)]
+        # words tested alone: `words`, and attributes and synonyms that no other word stands for (most)
+        single = (*words, *(a for a, found in zip((*attributes, *synonyms), alternatives) if len(found) == 1))
+        either = tuple(frozenset(found) for found in alternatives if len(found) > 1)
+    else:  # names and annotated words (most calls): nothing to look up
+        single, either = tuple(words), ()
 
     def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than all(...)
         for n in names:
@@ -190,8 +188,26 @@ class GroupGenerator(MultiImageGenerator):
 
     @cached_property
     def entry_tests(self) -> tuple[Accept, ...]:
-        """The entry tests of this generator's requirements (those an entry can tell)."""
-        return tuple(_HAVE[r] for r in self.requires if r in _HAVE)
+        """The entry tests of this generator's requirements (those an entry can tell): each reads
+        one of the entry's word tuples, true when not empty (`attrgetter`: no Python call per
+        entry tested)."""
+        return tuple(attrgetter(_HAVE[r]) for r in self.requires if r in _HAVE)
+
+    @cached_property
+    def _pool_entry_tests(self) -> dict[frozenset[str], tuple[Accept, ...]]:
+        """`ScenePool.filled` -> `entry_tests` less those every entry of such a pool passes
+        (at most 8 keys)."""
+        return {}
+
+    def pool_entry_tests(self, pool: "ScenePool") -> tuple[Accept, ...]:
+        """`entry_tests` less those that every entry of `pool` passes (`ScenePool.filled`: on most
+        data sets every scene has attributes): the same partners, fewer tests per entry drawn."""
+        by_filled = self._pool_entry_tests
+        found = by_filled.get(pool.filled)
+        if found is None:
+            found = by_filled[pool.filled] = tuple(
+                attrgetter(_HAVE[r]) for r in self.requires if r in _HAVE and _HAVE[r] not in pool.filled)
+        return found
 
     def entry_ok(self, entry: PoolEntry) -> bool:
         """Whether a pooled partner meets this generator's requirements (as far as the entry
@@ -236,9 +252,10 @@ class GroupGenerator(MultiImageGenerator):
                       among: np.ndarray | None = None, exclude: Iterable[str] = ()) -> list[Scene]:
         """Up to k partners (fewer when the pool runs short): drawn on `entry_tests` and `accept`,
         then kept if `scene_ok` (a no-op when the entries tell every requirement)."""
-        ok = all_of(self.entry_tests if accept is None else (*self.entry_tests, accept))
-        exclude = tuple(exclude)
         pool = ctx.pool
+        tests = self.pool_entry_tests(pool) if self.entry_tests else ()
+        ok = accept if not tests else all_of((*tests, accept))
+        exclude = tuple(exclude)
         # never a second slice of a volume in the group, the anchor's or a partner's
         # (`PoolEntry.group`; a pool without slices has none to exclude)
         groups = [g for g in (scene_group(ctx.scene.meta), *map(pool.group_of, exclude))
