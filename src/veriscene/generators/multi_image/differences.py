@@ -92,6 +92,16 @@ def classes_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
     return index.memo(("multi.classes", i), lambda: _classes_of_values(typed_of(index, i)))
 
 
+Values = dict[str, frozenset[str]]  # kind -> an object's words (`typed`) or classes (`classes`)
+
+
+def named_values(index: SceneIndex, name: str) -> list[tuple[int, Values, Values]]:
+    """(object, `typed_of`, `classes_of`) of each object of `name` in the index's scene, kept in
+    the index (read only): what a partner's objects are compared by, in one lookup per partner."""
+    return index.memo(("multi.named values", name), lambda: [
+        (k, typed_of(index, k), classes_of(index, k)) for k in index.by_name.get(name, ())])
+
+
 def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
     """kind -> the one value of an object of that kind (`typed` gives `values`) as `query_attribute`
     answers it: the word, or the first of synonyms ("big" of "big" and "large"; `ops.one_value`),
@@ -107,21 +117,25 @@ def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
     return out
 
 
-def describable(ctx: GroupContext) -> dict[str, list[int]]:
-    """name -> the anchor's objects of that name that a name + attributes description picks
-    alone in the anchor image (a shared description must at least do that), for names with any.
-    Kept in the anchor's index (attribute_diff and attribute_same ask): read only."""
+def describable(ctx: GroupContext) -> list[str]:
+    """The anchor's names, sorted, of which some object is picked alone in the anchor image by a
+    name + attributes description (a shared description must at least do that); which ones is
+    `described_objects`. Kept in the anchor's index (attribute_diff and attribute_same ask):
+    read only."""
     index = ctx.index
 
-    def compute() -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
-        for name, objects in sorted(index.by_name.items()):
-            picked = [i for i in objects if refer_by_attributes(index, i) is not None]
-            if picked:
-                found[name] = picked
-        return found
+    def compute() -> list[str]:
+        return [name for name, objects in sorted(index.by_name.items())
+                if any(refer_by_attributes(index, i) is not None for i in objects)]
 
     return index.memo(("multi.describable",), compute)
+
+
+def described_objects(ctx: GroupContext, name: str) -> list[int]:
+    """The anchor's objects of `name` that a name + attributes description picks alone in the
+    anchor image (made only for the names asked: `describable` stops at the first)."""
+    index = ctx.index
+    return [i for i in index.by_name[name] if refer_by_attributes(index, i) is not None]
 
 
 def _one_of(ctx: GroupContext, objects: list[int]) -> int:
@@ -158,12 +172,12 @@ def differing_match(anchor: SceneIndex, i: int, partner: SceneIndex,
     name = anchor.scene.names[i]
     mine = typed_of(anchor, i)
     my_classes = classes_of(anchor, i)
-    for k in partner.by_name.get(name, ()):
-        theirs = typed_of(partner, k)
-        if set(theirs) != set(mine):
+    my_kinds = mine.keys()
+    others = [t for t in my_kinds if t != kind]  # the kinds that must not differ
+    for k, theirs, their_classes in named_values(partner, name):
+        if theirs.keys() != my_kinds or kind not in theirs:
             continue
-        their_classes = classes_of(partner, k)
-        if [t for t in sorted(mine) if their_classes[t] != my_classes[t]] != [kind]:
+        if their_classes[kind] == my_classes[kind] or any(their_classes[t] != my_classes[t] for t in others):
             continue
         if not clearly_differ(mine[kind], theirs[kind]):
             continue  # "big" and "large": the words differ, the sizes need not
@@ -193,9 +207,8 @@ class AttributeDifference(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        objects = describable(ctx)
-        for name in sample_up_to(ctx.rng, list(objects), 2):
-            i = _one_of(ctx, objects[name])
+        for name in sample_up_to(ctx.rng, describable(ctx), 2):
+            i = _one_of(ctx, described_objects(ctx, name))
             mine = typed_of(ctx.index, i)
             if len(mine) < 2:
                 continue
@@ -259,17 +272,15 @@ class AttributeSame(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        objects = describable(ctx)
         found: dict[bool, list[Candidate]] = {True: [], False: []}
-        for name in sample_up_to(ctx.rng, list(objects), 2):
-            i = _one_of(ctx, objects[name])
+        for name in sample_up_to(ctx.rng, describable(ctx), 2):
+            i = _one_of(ctx, described_objects(ctx, name))
             my_words = typed_of(ctx.index, i)
             mine = one_values(my_words)
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
                 index = ctx.index_of(partner)
-                for k in index.by_name.get(name, ()):
-                    their_words = typed_of(index, k)
+                for k, their_words, _ in named_values(index, name):
                     theirs = one_values(their_words)
                     for kind in sorted(set(mine) & set(theirs)):
                         # one value in both up to synonyms ("big" and "large" are one size: "yes")
