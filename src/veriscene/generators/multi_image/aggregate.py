@@ -151,9 +151,13 @@ def _count(index: SceneIndex, name: str, attributes: Sequence[str]) -> int:
     if not attributes or not members:
         return len(members)
     having = index.having_attribute
-    if len(attributes) == 1:  # (the only case asked)
+    if len(attributes) == 1:  # (the only case asked; a plain loop: no generator per count)
         held = having.get(attributes[0], ())
-        return sum(1 for i in members if i in held)
+        found = 0
+        for i in members:
+            if i in held:
+                found += 1
+        return found
     return sum(1 for i in members if all(i in having.get(a, ()) for a in attributes))
 
 

@@ -159,8 +159,8 @@ class CommonAttributes(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        held = sorted({(attribute_type(a), a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes)
-                       for a in attrs if attribute_type(a) != UNTYPED})
+        held = sorted({(kind, a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes)
+                       for a in attrs if (kind := attribute_type(a)) != UNTYPED})
         for kind, attr, name in sample_up_to(ctx.rng, held, self.max_candidates):
             named = bool(ctx.rng.random() < 0.5)
             n = self.group_size(ctx)
@@ -182,8 +182,7 @@ class CommonAttributes(GroupGenerator):
             if meaning >= _choice_classes(ctx, kind) or len(common) > cap:
                 continue  # every value of the type in the data set, or too many to list
             near = sorted(frozenset.union(*sets) - set(common))
-            if any(attribute_class(w) not in meaning and all(not implying_attributes(w).isdisjoint(v) for v in sets)
-                   for w in near):
+            if any(attribute_class(w) not in meaning and _said_in_all(w, sets) for w in near):
                 continue  # "big" in one image, "large" (or "huge") in the other: a size of both, not answered
             related = [w for a in common for w in related_attributes(a)]
             extra = likely_set_attributes(ctx.rng, ctx.vocab, kind, near or list(Without(every, related)),
@@ -197,6 +196,12 @@ class CommonAttributes(GroupGenerator):
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
                             distractors=wrong,
                             build=partial(folded, n, partial(_values_node, kind=kind, name=target), "set_intersect"))
+
+
+def _said_in_all(word: str, sets: Sequence[frozenset[str]]) -> bool:
+    """Whether every one of `sets` holds a word that says `word` holds (`implying_attributes`)."""
+    saying = implying_attributes(word)
+    return all(not saying.isdisjoint(values) for values in sets)
 
 
 def _classes(words: Iterable[str]) -> frozenset[str]:
