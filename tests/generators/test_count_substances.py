@@ -9,6 +9,7 @@ import numpy as np
 
 from tests.conftest import make_scene
 from tests.generators.helpers import qa
+from tests.generators.test_multi_ops import made
 from veriscene.engine.pool import ScenePool
 from veriscene.generators import Vocabulary, get_generator
 from veriscene.generators.base import GroupContext
@@ -47,7 +48,7 @@ def test_multi_image_counts_skip_substances() -> None:
         for seed in range(4):
             ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed),
                                VOCAB, pool)
-            asked += [str(cand.slots) for cand in gen.propose(ctx)]
+            asked += [str(cand.slots) for cand in made(gen.propose(ctx))]
         assert not any(w in q for q in asked for w in ("sky", "grass", "water", "patch")), asked
     # the cups are still counted over the images
     assert _asked_total(anchor, pool)
@@ -57,4 +58,4 @@ def _asked_total(anchor: Scene, pool: ScenePool) -> list[str]:
     gen = get_generator("multi.count_total.v1")()
     gen.group_sizes = (2,)  # type: ignore[misc]
     ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(0), VOCAB, pool)
-    return [c.slots["objs"] for c in gen.propose(ctx)]
+    return [c.slots["objs"] for c in made(gen.propose(ctx))]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.generators.test_multi_ops import VOCAB, WORLD, group_candidates, group_qa
+from tests.generators.test_multi_ops import VOCAB, WORLD, group_candidates, group_qa, made
 from veriscene.engine.pool import ScenePool
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import get_generator
@@ -164,7 +164,7 @@ def _partial_candidates(name: str, anchor: Scene, partners: Sequence[Scene], see
     pool = ScenePool.from_scenes(partners)
     ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed), VOCAB, pool)
     out = []
-    for cand in gen.propose(ctx):
+    for cand in made(gen.propose(ctx)):
         try:
             answer = execute(cand.get_program(), ExecutionContext(cand.scenes))
         except ExecutionFailure:

@@ -34,7 +34,7 @@ from veriscene.engine.pool import ScenePool
 from veriscene.errors import ExecutionFailure
 from veriscene.generators import Vocabulary, get_generator
 from veriscene.generators.agreement import agree
-from veriscene.generators.base import GroupContext
+from veriscene.generators.base import Candidate, Deferred, GroupContext, one_by_one
 from veriscene.program import ExecutionContext, SceneIndex, execute
 from veriscene.scene import Scene
 
@@ -87,6 +87,19 @@ def group_context(anchor: str, partners: str, seed: int = 0) -> GroupContext:
     return GroupContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(seed), VOCAB, pool)
 
 
+def made(proposed: Any) -> list[Candidate]:
+    """A generator's proposals, every one consumed first as the runner does, then deferred ones
+    made in turn as if picked (those that cannot be made left out)."""
+    out = []
+    for cand in list(one_by_one(proposed)):
+        if isinstance(cand, Deferred):
+            cand = cand.make()
+            if cand is None:
+                continue
+        out.append(cand)
+    return out
+
+
 def group_candidates(name: str, anchor: str, partners: str, *, sizes: tuple[int, ...] = (2,), seed: int = 0,
                      max_candidates: int = 10) -> list[tuple[Any, Any]]:
     """(candidate, answer) for every candidate; each `expected` must equal the program's answer."""
@@ -94,7 +107,7 @@ def group_candidates(name: str, anchor: str, partners: str, *, sizes: tuple[int,
     gen.group_sizes = sizes  # type: ignore[misc]
     gen.max_candidates = max_candidates  # type: ignore[misc]
     out = []
-    for cand in gen.propose(group_context(anchor, partners, seed)):
+    for cand in made(gen.propose(group_context(anchor, partners, seed))):
         assert cand.scenes is not None and any(s is WORLD[anchor] for s in cand.scenes)
         assert len(cand.scenes) in sizes and len({s.image_id for s in cand.scenes}) == len(cand.scenes)
         try:

@@ -24,7 +24,7 @@ from functools import partial
 
 import numpy as np
 
-from veriscene.generators.base import Candidate, GroupContext
+from veriscene.generators.base import Candidate, Deferred, GroupContext
 from veriscene.generators.common import Later, sample_up_to, uncountable_names
 from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.multi_image.common import (
@@ -82,7 +82,7 @@ class _Total(GroupGenerator):
             others = ordered[:n - 1] if len(ordered) >= n - 1 else None
         return None if others is None else shuffled(ctx, [ctx.scene, *others])
 
-    def _totals(self, ctx: GroupContext, asked: Sequence[tuple[str, tuple[str, ...]]]) -> Iterator[Candidate]:
+    def _totals(self, ctx: GroupContext, asked: Sequence[tuple[str, tuple[str, ...]]]) -> Iterator[Deferred]:
         """A candidate per phrase of `asked` and group (one drawn per phrase) where it can be
         counted; their totals are the options of each."""
         groups = [g for g in (self._group(ctx, name, attributes) for name, attributes in asked) if g is not None]
@@ -91,10 +91,9 @@ class _Total(GroupGenerator):
         # the anchor, in every group: its count of each phrase (None where it is unknown)
         own = [_count(ctx.index, name, attributes) if ctx.index.nameable(name) else None
                for name, attributes in asked]
-        said = [counted_plural(noun_phrase(name, attributes)) for name, attributes in asked]
         for scenes in groups:
             indexes = [ctx.index_of(s) for s in scenes if s is not ctx.scene]
-            for (name, attributes), total, objs in zip(asked, own, said):
+            for (name, attributes), total in zip(asked, own):
                 if total is None:
                     continue
                 for index in indexes:  # (a plain loop: 16 phrases and groups per anchor)
@@ -103,14 +102,16 @@ class _Total(GroupGenerator):
                     total += _count(index, name, attributes)
                 else:
                     totals.append(total)
-                    yield self._candidate(scenes, name, attributes, objs, total, choices)
+                    # made only if picked (one or two of up to 16), grouped by its answer
+                    yield Deferred(total, partial(self._candidate, scenes, name, attributes, total, choices))
 
-    def _candidate(self, scenes: tuple[Scene, ...], name: str, attributes: tuple[str, ...], objs: str, total: int,
+    def _candidate(self, scenes: tuple[Scene, ...], name: str, attributes: tuple[str, ...], total: int,
                    choices: Sequence[int]) -> Candidate:
-        """The question counting `objs` ("red stars") over `scenes`, whose answer is `total`."""
+        """The question counting `name` with `attributes` ("red stars") over `scenes`, whose
+        answer is `total`."""
         n = len(scenes)
         return Candidate(
-            None, {"objs": objs, "n": number_word(n)},
+            None, {"objs": counted_plural(noun_phrase(name, attributes)), "n": number_word(n)},
             expected=total, distractors=Later(partial(wrong_counts, choices, total)), scenes=scenes,
             build=partial(folded, n, partial(count_node, name=name, attributes=attributes), "add_int"),
         )
@@ -123,7 +124,7 @@ class CountTotal(_Total):
 
     description = "Total number of objects of a name over 2-4 images."
 
-    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+    def propose(self, ctx: GroupContext) -> Iterable[Deferred]:  # type: ignore[override]
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1) if not is_uncountable(n)]
         return self._totals(ctx, [(name, ()) for name in names + absent])
@@ -138,7 +139,7 @@ class CountAttributedTotal(_Total):
     requires = ("attributes", "attributes_in_full")
     description = "Total number of objects with a given attribute and name over 2-4 images."
 
-    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+    def propose(self, ctx: GroupContext) -> Iterable[Deferred]:  # type: ignore[override]
         uncountable = uncountable_names(ctx.index)
         pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
                         if ctx.index.complete(name) and name not in uncountable})
