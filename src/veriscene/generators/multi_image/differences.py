@@ -95,11 +95,19 @@ def classes_of(index: SceneIndex, i: int) -> dict[str, frozenset[str]]:
 Values = dict[str, frozenset[str]]  # kind -> an object's words (`typed`) or classes (`classes`)
 
 
-def named_values(index: SceneIndex, name: str) -> list[tuple[int, Values, Values]]:
-    """(object, `typed_of`, `classes_of`) of each object of `name` in the index's scene, kept in
-    the index (read only): what a partner's objects are compared by, in one lookup per partner."""
-    return index.memo(("multi.named values", name), lambda: [
-        (k, typed_of(index, k), classes_of(index, k)) for k in index.by_name.get(name, ())])
+def named_values(index: SceneIndex, name: str) -> list[tuple[int, Values, Values, dict[str, str]]]:
+    """(object, `typed_of`, `classes_of`, `one_values` of its `typed_of`) of each object of
+    `name` in the index's scene, kept in the index (read only): what a partner's objects are
+    compared by, in one lookup per partner."""
+
+    def compute() -> list[tuple[int, Values, Values, dict[str, str]]]:
+        found = []
+        for k in index.by_name.get(name, ()):
+            words = typed_of(index, k)
+            found.append((k, words, classes_of(index, k), one_values(words)))
+        return found
+
+    return index.memo(("multi.named values", name), compute)
 
 
 def one_values(values: dict[str, frozenset[str]]) -> dict[str, str]:
@@ -174,7 +182,7 @@ def differing_match(anchor: SceneIndex, i: int, partner: SceneIndex,
     my_classes = classes_of(anchor, i)
     my_kinds = mine.keys()
     others = [t for t in my_kinds if t != kind]  # the kinds that must not differ
-    for k, theirs, their_classes in named_values(partner, name):
+    for k, theirs, their_classes, _ in named_values(partner, name):
         if theirs.keys() != my_kinds or kind not in theirs:
             continue
         if their_classes[kind] == my_classes[kind] or any(their_classes[t] != my_classes[t] for t in others):
@@ -280,9 +288,8 @@ class AttributeSame(GroupGenerator):
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
                 index = ctx.index_of(partner)
-                for k, their_words, _ in named_values(index, name):
-                    theirs = one_values(their_words)
-                    for kind in sorted(set(mine) & set(theirs)):
+                for k, their_words, _, theirs in named_values(index, name):
+                    for kind in sorted(mine.keys() & theirs.keys()):
                         # one value in both up to synonyms ("big" and "large" are one size: "yes")
                         word, their_word = mine[kind], theirs[kind]
                         same = word == their_word or attribute_class(word) == attribute_class(their_word)
