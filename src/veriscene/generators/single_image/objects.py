@@ -119,6 +119,10 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
     return sample_up_to(ctx.rng, pool, want)
 
 
+# The comparisons `counting.compare` asks of each pair of names, in order.
+_HOWS = ("greater", "less", "equal")
+
+
 @register("counting.compare.v1", family="counting")
 class CompareCounts(Generator):
     """Are there more / fewer / as many X as Y? Pairs of names among at most
@@ -139,17 +143,17 @@ class CompareCounts(Generator):
         countable = [name for name in by_name if name not in uncountable]
         # pairs of at most MAX_PAIRED_OBJECTS names (drawn at random on a scene with more)
         counts = [(name, len(by_name[name])) for name in sorted_subset(ctx.rng, countable, MAX_PAIRED_OBJECTS)]
-        truths: list[bool] = []
-        asked: list[tuple[str, str, str, bool]] = []
-        for a, n_a in counts:
-            for b_name, n_b in counts:
-                if a == b_name:
-                    continue
-                for how, truth in (("greater", n_a > n_b), ("less", n_a < n_b), ("equal", n_a == n_b)):
-                    truths.append(truth)
-                    asked.append((a, b_name, how, truth))
-        # 720 questions for 16 names, one or two used: phrased only if picked
-        yield Batch.of(truths, asked, self._make)
+        pairs = [(a, b) for a in counts for b in counts if a[0] != b[0]]
+        # per pair: is there more of a, fewer, as many (`_HOWS`)
+        truths = [t for (_, n_a), (_, n_b) in pairs for t in (n_a > n_b, n_a < n_b, n_a == n_b)]
+        # 720 questions for 16 names, one or two used: made only if picked, from their number
+        yield Batch(truths, partial(self._make_nth, pairs, truths))
+
+    def _make_nth(self, pairs: list[tuple[tuple[str, int], tuple[str, int]]], truths: list[bool],
+                  i: int) -> Candidate:
+        pair, how = divmod(i, len(_HOWS))
+        (a, _), (b_name, _) = pairs[pair]
+        return self._make(a, b_name, _HOWS[how], truths[i])
 
     def _make(self, a: str, b_name: str, how: str, truth: bool) -> Candidate:
         return Candidate(None, {"as_": counted_plural(a), "bs": counted_plural(b_name)}, group=how, expected=truth,

@@ -78,18 +78,6 @@ def _keys(ctx: GenContext, key: Key) -> list[float]:
     return found
 
 
-def _edge_leads(ctx: GenContext, members: Sequence[int], which: str, winner: int) -> bool:
-    """Whether `winner` (by centre) also reaches furthest `which` way among `members` with its
-    box's outer side, ahead of every other member's by `EDGE_MARGIN` of the image size."""
-    side = _SIDE[which]
-    keys = _keys(ctx, side)
-    margin = EDGE_MARGIN * (ctx.scene.width if side[1] % 2 == 0 else ctx.scene.height)
-    own = keys[winner]
-    if which in _HIGHEST:
-        return all(keys[m] <= own - margin for m in members if m != winner)
-    return all(keys[m] >= own + margin for m in members if m != winner)
-
-
 def box_areas(ctx: GenContext) -> list[float]:
     """Per object: its box's area, computed once per scene index."""
     return ctx.index.memo("box area", lambda: [(b[2] - b[0]) * (b[3] - b[1]) for b in ctx.index.box_list])
@@ -107,16 +95,6 @@ def _box_leads(ctx: GenContext, members: Sequence[int], which: str, winner: int)
     return all(boxes[m] > own for m in members if m != winner)
 
 
-def _clear(ctx: GenContext, ranked: list[float], which: str, config: SpatialConfig) -> bool:
-    """Whether the extreme is unambiguous, given the members' keys in ascending order (2 or more)."""
-    if which in ("largest", "smallest"):
-        low, high = (ranked[0], ranked[1]) if which == "smallest" else (ranked[-2], ranked[-1])
-        return low > 0 and high / low >= config.area_ratio
-    size = ctx.scene.width if _KEY[which] == 0 else ctx.scene.height
-    gap = ranked[1] - ranked[0] if which in ("leftmost", "topmost") else ranked[-1] - ranked[-2]
-    return gap >= config.position_margin * size
-
-
 def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[str],
                    config: SpatialConfig) -> list[str]:
     """The extremes of `whiches` (in order) that are unambiguous to the eye among `members`
@@ -126,22 +104,47 @@ def clear_extremes(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
 
 def _clear_winners(ctx: GenContext, members: Sequence[int], whiches: Iterable[str],
                    config: SpatialConfig) -> list[tuple[str, int]]:
-    """(extreme, the member `extreme_member` picks) for each extreme of `clear_extremes`."""
+    """(extreme, the member `extreme_member` picks) for each extreme of `clear_extremes`: the
+    extreme is unambiguous given the members' keys in ascending order (areas differ by
+    `area_ratio`, positions by `position_margin` of the image size), and the winner also leads
+    by box area (`_box_leads`) or, by centre, also reaches furthest that way with its box's
+    outer side, ahead of every other member's by `EDGE_MARGIN` of the image size. (One loop:
+    asked a dozen times a scene.)"""
     if len(members) < 2:
         return []
+    tables: dict[Key, list[float]] = ctx.index.memo("spatial keys", dict)  # see `_keys`
+    width, height = ctx.scene.width, ctx.scene.height
     ranked: dict[Key, list[float]] = {}
     clear = []
     for which in whiches:
         key = _KEY[which]
-        keys = _keys(ctx, key)
+        keys = tables.get(key) or _keys(ctx, key)
         values = ranked.get(key)
         if values is None:
             values = ranked[key] = sorted([keys[i] for i in members])
-        if not _clear(ctx, values, which, config):
+        highest = which in _HIGHEST
+        if key == "area":
+            low, high = (values[-2], values[-1]) if highest else (values[0], values[1])
+            if not (low > 0 and high / low >= config.area_ratio):
+                continue
+            winner = (max if highest else min)(members, key=keys.__getitem__)  # `extreme_member`
+            if _box_leads(ctx, members, which, winner):
+                clear.append((which, winner))
             continue
-        winner = (max if which in _HIGHEST else min)(members, key=keys.__getitem__)  # `extreme_member`
-        if (_box_leads(ctx, members, which, winner) if key == "area" else
-                which not in _SIDE or _edge_leads(ctx, members, which, winner)):
+        gap = values[-1] - values[-2] if highest else values[1] - values[0]
+        if not gap >= config.position_margin * (width if key == 0 else height):
+            continue
+        winner = (max if highest else min)(members, key=keys.__getitem__)  # `extreme_member`
+        side = _SIDE[which]
+        sides = tables.get(side) or _keys(ctx, side)
+        margin = EDGE_MARGIN * (width if side[1] % 2 == 0 else height)
+        if highest:
+            bound = sides[winner] - margin
+            leads = all(sides[m] <= bound for m in members if m != winner)
+        else:
+            bound = sides[winner] + margin
+            leads = all(sides[m] >= bound for m in members if m != winner)
+        if leads:
             clear.append((which, winner))
     return clear
 
@@ -206,7 +209,7 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
     """(list number, extreme, the member `extreme_member` picks) for each list of distinct present
     names and each extreme of `whiches` (lists in order, extremes in order within a list) that
     `clear_extremes` finds clear among the objects named any of the list's names (the winner
-    leading by its outer side too, `_edge_leads`): the same results, for all lists at once in
+    leading by its outer side too, `_clear_winners`): the same results, for all lists at once in
     numpy from each name's ranks (`_name_ranks`) instead of the members' keys sorted per list.
     The two lowest and two highest keys of a union are among each name's two lowest and two
     highest, and the union's extreme member is one of the names' own. `table`, if given, holds
@@ -232,7 +235,7 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
 
     def extreme(key: Key, highest: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per list: the member `extreme_member` picks by `key`, and the two highest keys (if
-        `highest`, ascending) or the two lowest (what `_clear` reads)."""
+        `highest`, ascending) or the two lowest (what `_clear_winners` reads)."""
         _, low, high, low_member, high_member, low_key, high_key = _name_ranks(ctx, key)
         ends = ranked.get((key, highest))
         if ends is None:
@@ -259,7 +262,7 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
         else:
             size = ctx.scene.width if key == 0 else ctx.scene.height
             clear = high_end - low_end >= config.position_margin * size
-            # the winner by centre also leads by its box's outer side (`_edge_leads`)
+            # the winner by centre also leads by its box's outer side (as `_clear_winners` asks)
             side_member, low_side, high_side = extreme(_SIDE[which], which in _HIGHEST)
             clear &= (side_member == member) & (high_side - low_side >= EDGE_MARGIN * size)
         found[:, w] = clear & valid
