@@ -277,8 +277,11 @@ class GroupGenerator(MultiImageGenerator):
         exclude = tuple(exclude)
         found: list[Scene] = []
         if hard is not None:
-            found = [s for s in self.partners_upto(ctx, k + SPARE // 2, accept=hard_accept, among=hard,
-                                                   exclude=exclude) if check(ctx.index_of(s))][:k]
+            for scene in self.partners_upto(ctx, k + SPARE // 2, accept=hard_accept, among=hard, exclude=exclude):
+                if len(found) == k:
+                    break  # (the rest drawn are not checked)
+                if check(ctx.index_of(scene)):
+                    found.append(scene)
         rest = self.partners(ctx, k - len(found), accept=easy_accept, exclude=(*exclude, *(s.image_id for s in found)))
         return None if rest is None else found + rest
 
