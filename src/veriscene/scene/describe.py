@@ -215,6 +215,12 @@ def refer(
 ) -> Referent | None:
     """Referring expression for object i: by attributes, else by a relation to a unique anchor.
     Computed once per scene index."""
+    if exclude_types:
+        # the description without exclusions stands if it uses none of the excluded types (see
+        # `_refer_by_attributes`): most do, and are found without a memo entry per exclusion
+        plain = refer_by_attributes(index, i, image)
+        if plain is not None and not any(attribute_type(a) in exclude_types for a in _filtered_attributes(plain)):
+            return plain
     excluded = frozenset(exclude_types)
     key = ("refer", i, image, allow_relations, excluded)
     return index.memo(key, lambda: _refer(index, i, image, allow_relations, excluded))

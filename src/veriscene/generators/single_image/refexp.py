@@ -26,7 +26,7 @@ from veriscene.scene.describe import (
 )
 from veriscene.scene.geometry import READABLE
 from veriscene.scene.model import Scene
-from veriscene.scene.spellings import annotated_over_spellings
+from veriscene.scene.spellings import subjects_over_spellings
 from veriscene.text import agreeing_relation_modifier, takes_plural_verb
 
 
@@ -37,6 +37,9 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
     name = scene.names[i]
     if len(ctx.index.by_name[name]) < 2:
         return None  # the name alone is unambiguous (each base below is a subset of its objects)
+    relations = _relations_from(ctx.index, i)
+    if not relations:
+        return None
     # where relations are sparse (``meta["sparse"]``), only predicates read from the boxes: the
     # reader's check that no other object could hold one then makes the expression sure
     sparse = ctx.index.sparse_relations
@@ -47,7 +50,7 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
             base = _matching(ctx.index, name, subset)
             if len(base) < 2:
                 continue  # not ambiguous without the relation: plain grounding covers it
-            for o, predicates in _relations_from(ctx.index, i):
+            for o, predicates in relations:
                 if o in base:
                     continue
                 anchor = refer_by_attributes(ctx.index, o)
@@ -56,8 +59,9 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
                 for p in predicates:
                     if sparse and p not in READABLE:  # another may hold it, unannotated
                         continue
-                    holders = [j for j in base if annotated_over_spellings(ctx.index, j, p, o)]
-                    if holders != [i] or not reader.only_subject(i, p, o, among=base):
+                    # annotated in any spelling of p (`annotated_over_spellings`): i alone of the base
+                    subjects = subjects_over_spellings(ctx.index, o, p)
+                    if [j for j in base if j in subjects] != [i] or not reader.only_subject(i, p, o, among=base):
                         continue
                     nodes = _attr_nodes(0, name, subset)
                     offset = len(nodes)
