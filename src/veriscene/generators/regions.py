@@ -162,8 +162,9 @@ def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float =
 
 
 def _all_in_windows(a: np.ndarray, length: int) -> np.ndarray:
-    """Row i of the result: whether rows i .. i+length-1 of `a` are all True. Windows doubled in
-    length (AND of two shifted copies) until two overlapping ones cover `length`."""
+    """Row i of the result: whether rows i .. i+length-1 of `a` are all True (for length <= the
+    rows of `a`). Windows doubled in length (AND of two shifted copies) until two overlapping
+    ones cover `length`."""
     n = a.shape[0] - length + 1
     span = 1
     while span * 2 <= length:  # row i of `a` becomes the AND of rows i .. i+2*span-1
@@ -173,26 +174,31 @@ def _all_in_windows(a: np.ndarray, length: int) -> np.ndarray:
     return a[:n] & a[rest : rest + n]
 
 
-def _erode(mask: np.ndarray, r: int) -> np.ndarray:
-    """Binary erosion by a (2r+1)^2 square: pixels whose whole neighbourhood is in the mask
-    (pixels beyond the array's edge count as outside). Separable: rows, then columns."""
+def _eroded(mask: np.ndarray, r: int) -> np.ndarray:
+    """Binary erosion by a (2r+1)^2 square, pixels beyond the array's edge counting as outside:
+    the (h - 2r, w - 2r) pixels of (h, w) `mask` at least r from its edge (from row and column r
+    on; those nearer the edge are never in it), each True where its whole neighbourhood is in
+    the mask; (0, 0) when no pixel is r from the edge. Separable: rows, then columns."""
     h, w = mask.shape
-    padded = np.zeros((h + 2 * r, w + 2 * r), dtype=bool)
-    padded[r : r + h, r : r + w] = mask
-    rows = _all_in_windows(padded, 2 * r + 1)  # (h, w + 2r)
-    return _all_in_windows(rows.T, 2 * r + 1).T
+    size = 2 * r + 1
+    if h < size or w < size:
+        return np.zeros((0, 0), dtype=bool)
+    rows = _all_in_windows(mask, size)  # (h - 2r, w)
+    return _all_in_windows(rows.T, size).T
 
 
 def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, int, np.ndarray]:
     """(x0, y0, interior crop (h, w) bool) of object i of image 0: pixels at least `margin_px`
-    inside its visible mask, within its box. Computed once per scene index."""
+    inside its visible mask, within its box (the crop's pixel (0, 0) is pixel (x0, y0); pixels
+    outside the crop are not on the interior). Computed once per scene index."""
 
     def compute() -> tuple[int, int, np.ndarray]:
         scene = exec_ctx.scene(0)
         x0, y0, x1, y1 = (int(v) for v in scene.boxes[i])
         x1, y1 = min(x1 + 1, scene.width), min(y1 + 1, scene.height)
-        crop = _erode(scene_masks(exec_ctx, 0).alone(i, x0, y0, x1, y1), margin_px)  # outside the crop = not i
-        return x0, y0, crop
+        # outside the box = not i; the interior starts margin_px in from the box's corner
+        crop = _eroded(scene_masks(exec_ctx, 0).alone(i, x0, y0, x1, y1), margin_px)
+        return x0 + margin_px, y0 + margin_px, crop
 
     return exec_ctx.index(0).memo(("interior", i, margin_px), compute)
 
