@@ -53,6 +53,7 @@ class GenerousReader:
         self.relations = index.relation_set
         self._between = index.predicates_between
         self.scene = index.scene
+        self._objects = range(index.n)  # all objects (the scene's length, asked for each question)
         self.readings = readings
         # `could_read`'s arguments besides the boxes, the same for every pair
         self._reading = (max(self.scene.width, self.scene.height), readings.slack, readings.near_frac)
@@ -60,7 +61,7 @@ class GenerousReader:
         # several generators ask the same of one scene
         self._only: dict[tuple, bool] = {}
         self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
-        if len(self.scene) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
+        if len(self._objects) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
             self._incoming, self._outgoing = index.incoming, index.outgoing
         # (a, place, b) for each annotated (a, "<participle> <place>", b): read as the place too
         placed = frozenset((a, place, b) for a, p, b in index.relation_set
@@ -128,10 +129,10 @@ class GenerousReader:
         found = self._only.get(key)
         if found is not None:
             return found
-        if len(self.scene) <= _FEW_OBJECTS:  # plain Python, up to a second reading
+        if len(self._objects) <= _FEW_OBJECTS:  # plain Python, up to a second reading
             found = True
             could_hold = self.could_hold
-            for x in range(len(self.scene)) if among is None else among:
+            for x in self._objects if among is None else among:
                 if x != anchor and x != target and (
                         could_hold(x, predicate, anchor) if side == "subject" else could_hold(anchor, predicate, x)):
                     found = False

@@ -26,8 +26,8 @@ of the table" or "that object is an object of another object".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
-from typing import Any, Iterable
+from functools import lru_cache, partial
+from typing import Any, Iterable, NamedTuple
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import OpenAnswerNotes, add_unique, asked_kind, kind_group
@@ -44,8 +44,7 @@ from veriscene.text import (
 from veriscene.vocab import UNTYPED, attribute_type
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):  # a tuple: made a dozen times a scene
     predicate: str
     side: str  # "object": the next object x has (x, p, current); "subject": (current, p, x)
     target: int
@@ -56,12 +55,15 @@ class MultiHopConfig(GeneratorConfig):
     max_hops: int = 2  # relations followed (1 or 2)
 
 
+_subject_free = lru_cache(maxsize=4096)(has_subject_free_phrase)  # asked of every hop of every chain
+
+
 def _sayable(hop: Hop, first: bool) -> bool:
     """Whether `hop` can be said in a chain (as its first hop, if `first`): a predicate that needs
     its subject's noun ("of") only from the anchor's subject side, whose noun is the anchor's
     ("the object the leg is a leg of"); elsewhere the subject is no noun ("the object that is of
     the table", "the object this object is an object of")."""
-    return has_subject_free_phrase(hop.predicate) or (first and hop.side == "subject")
+    return _subject_free(hop.predicate) or (first and hop.side == "subject")
 
 
 def _phrase(current: str, name: str, hop: Hop) -> str:
@@ -130,11 +132,11 @@ class MultiHop(OpenAnswerNotes, Generator):
         `subjects_over_spellings`) and also to a generous viewer."""
         index = ctx.index
         hops: dict[int, list[Hop]] = {}
-        for (o, p), _ in sorted(index.incoming.items()):
+        for o, p in sorted(index.incoming):
             subjects = subjects_over_spellings(index, o, p)
             if len(subjects) == 1 and reader.only_subject(subjects[0], p, o):
                 hops.setdefault(o, []).append(Hop(p, "object", subjects[0]))
-        for (s, p), _ in sorted(index.outgoing.items()):
+        for s, p in sorted(index.outgoing):
             objects = objects_over_spellings(index, s, p)
             if len(objects) == 1 and reader.only_object(objects[0], p, s):
                 hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
