@@ -61,18 +61,23 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     return name_table(ctx, max_names)[0]
 
 
-def name_table(ctx: GenContext, max_names: int) -> tuple[list[tuple[str, ...]], np.ndarray]:
+def name_table(ctx: GenContext, max_names: int, few: int = -1) -> tuple[list[tuple[str, ...]], np.ndarray | None]:
     """`name_lists`, and the same lists as a (lists, most names) array of positions among the
-    present names in sorted order, shorter lists padded with the number of present names."""
+    present names in sorted order, shorter lists padded with the number of present names; None
+    in place of the array where there are at most `few` lists (which callers go through in plain
+    Python: `FEW_LISTS`)."""
     present = sorted(ctx.index.by_name)
     n, rng = len(present), ctx.rng
     sizes = range(2, min(max_names, n) + 1)
     counts = [comb(n, k) for k in sizes]
     if sum(counts) <= MAX_NAME_LISTS:
         rows = [shuffled(rng, combo) for k in sizes for combo in combinations(range(n), k)]
+        lists = [tuple(map(present.__getitem__, row)) for row in rows]
+        if len(rows) <= few:
+            return lists, None
         width = sizes[-1] if rows else 0
         table = np.array([row + [n] * (width - len(row)) for row in rows], dtype=np.int64).reshape(len(rows), width)
-        return [tuple(map(present.__getitem__, row)) for row in rows], table
+        return lists, table
     # All draws at once: a size per list, as often as its lists; then per list a uniformly random
     # order of the names (the argsort of random keys), of which the first `size` are listed: k
     # distinct names in a random order. A list is kept the first time its set of names comes.
@@ -127,7 +132,7 @@ class NameFrequency(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ListConfig = self.config  # type: ignore[assignment]
         by_name = ctx.index.by_name
-        lists, table = name_table(ctx, config.max_names)
+        lists, table = name_table(ctx, config.max_names, few=FEW_LISTS)
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
         if len(lists) <= FEW_LISTS:  # a few lists: each in plain Python (numpy's calls cost more)
@@ -143,6 +148,7 @@ class NameFrequency(Generator):
         else:
             # per list (all at once): the largest and smallest counts and whether each is unique;
             # padding counts as -1 for the largest and as more than any count for the smallest
+            assert table is not None  # made for more than FEW_LISTS lists
             counts = np.array([len(by_name[n]) for n in sorted(by_name)] + [-1])[table]
             for_least = np.where(counts < 0, len(ctx.scene) + 1, counts)
             tops, bottoms = np.sort(counts, axis=1)[:, ::-1], np.sort(for_least, axis=1)
@@ -200,7 +206,7 @@ class ExtremeAmongNames(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
         names_of = ctx.scene.names
-        lists, table = name_table(ctx, config.max_names)
+        lists, table = name_table(ctx, config.max_names, few=FEW_LISTS)
         found = clear_extremes_among(ctx, lists, _WHICHES, config, table)
         answers = [names_of[member] for _, _, member in found]
         asked = [(lists[m], which, answer) for (m, which, _), answer in zip(found, answers)]
