@@ -5,6 +5,8 @@ frame a byte at a time."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any, Sequence
 
 import numpy as np
@@ -22,6 +24,14 @@ def encode_mask(binary: np.ndarray) -> dict[str, Any]:
         array = array.view(np.uint8)  # numpy's booleans are 0/1 bytes: the same values, no copy
     rle = mask_utils.encode(np.asfortranarray(array, dtype=np.uint8))
     return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
+
+
+# A character of compressed counts (a byte, '0'..'o' for 0..63 once '0' is taken off) -> its 5-bit
+# group as a digit of its number (base 32, lowest first), read as a signed group in a number's
+# last character (below 32 once less '0': no continuation bit), whose bit 4 is the number's sign;
+# and the digits' place values (a number has at most 7 groups)
+_GROUP = np.array([v - 32 if v >= 16 else v for v in range(-48, 208)], dtype=np.int64)
+_POW32 = 32 ** np.arange(7, dtype=np.int64)
 
 
 def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[np.ndarray], tuple[int, str] | None]:
@@ -49,51 +59,46 @@ def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[n
             return [], (i, f"counts must be a string (compressed RLE) or a list of ints, got {type(c).__name__}")
     if not strings:
         return [np.asarray(c, np.int64) for c in counts], None
-    n = len(strings)
-    lengths = np.fromiter(map(len, strings), np.int64, n)
-    value = np.frombuffer("".join(strings).encode("ascii"), np.uint8).astype(np.int64) - 48
+    mask_ends = list(accumulate(map(len, strings)))  # where each mask's characters end
+    raw = np.frombuffer("".join(strings).encode("ascii"), np.uint8)
     # (numpy's methods and ufuncs, not its functions of the same name: those add a Python call each)
-    owner = np.arange(n).repeat(lengths)  # the mask of each character
-    outside = (value < 0) | (value > 63)
-    if outside.any():
-        return [], (at[int(owner[np.flatnonzero(outside)[0]])], "compressed counts hold a character outside '0'..'o'")
-    more = (value & 0x20) != 0  # a number goes on in the next character
-    cut = more[lengths.cumsum() - 1]
-    if cut.any():
-        return [], (at[int(np.flatnonzero(cut)[0])], "compressed counts end inside a number")
-    ends = np.flatnonzero(~more)
+    if raw.min() < 48 or raw.max() > 111:
+        first = int(((raw < 48) | (raw > 111)).argmax())
+        return [], (at[bisect_right(mask_ends, first)], "compressed counts hold a character outside '0'..'o'")
+    last = raw < 80  # a number's last character: no continuation bit (0x20 of the character less '0')
+    if not last[[end - 1 for end in mask_ends]].all():
+        k = next(k for k, end in enumerate(mask_ends) if not last[end - 1])
+        return [], (at[k], "compressed counts end inside a number")
+    ends = last.nonzero()[0]  # each number's last character
     starts = np.empty_like(ends)
     starts[0], starts[1:] = 0, ends[:-1] + 1
-    digit = np.arange(value.size) - starts.repeat(ends - starts + 1)  # 5-bit group within its number
-    if digit.max() > 6:
-        return [], (at[int(owner[np.flatnonzero(digit > 6)[0]])], "compressed counts hold a number too large")
-    number = np.add.reduceat((value & 0x1F) << (5 * digit), starts)
-    negative = (value[ends] & 0x10) != 0  # the sign bit of a number's last group
-    number[negative] -= np.left_shift(1, 5 * (digit[ends][negative] + 1))
-    mask = owner[ends]
-    firsts = mask.searchsorted(np.arange(n))  # each mask's first number (every mask has one)
-    place = np.arange(number.size) - firsts[mask]  # the run's index in its mask
+    sizes = ends - starts + 1
+    if sizes.max() > 7:  # its eighth 5-bit group would pass 64 bits
+        first = int(starts[int((sizes > 7).argmax())]) + 7
+        return [], (at[bisect_right(mask_ends, first)], "compressed counts hold a number too large")
+    digit = np.arange(raw.size) - starts.repeat(sizes)  # 5-bit group within its number
+    number = np.add.reduceat(_GROUP[raw] * _POW32[digit], starts)
+    firsts = ends.searchsorted([0, *mask_ends[:-1]])  # each mask's first number (every mask has one)
+    bounds = [*firsts.tolist(), number.size]
+    first_of = firsts.repeat([b - a for a, b in zip(bounds, bounds[1:])])  # of each number: its mask's first
     # run m = number m + run m-2 for m > 2: a mask's odd runs are the running sums of its odd
     # numbers, its even runs from the third on those of its even numbers from the third (the
     # first run alone). One running sum per parity over all the masks, less its value at the
     # mask's first number (which adds nothing to either: the masks before it)
-    odd = (place & 1).astype(bool)
+    odd = ((np.arange(number.size) - first_of) & 1).astype(bool)
     odd_numbers = np.where(odd, number, 0)
     even_numbers = number - odd_numbers
     even_numbers[firsts] = 0
     odd_sums, even_sums = odd_numbers.cumsum(), even_numbers.cumsum()
-    runs = np.where(odd, odd_sums - odd_sums[firsts][mask], even_sums - even_sums[firsts][mask])
+    runs = np.where(odd, odd_sums - odd_sums[first_of], even_sums - even_sums[first_of])
     runs[firsts] = number[firsts]
-    negative_run = np.zeros(n, dtype=bool)
-    negative_run[mask[runs < 0]] = True
-    pixels = np.bincount(mask, weights=runs, minlength=n)
-    wrong = np.flatnonzero(negative_run | (pixels != total))
-    if wrong.size:
-        k = int(wrong[0])
-        if negative_run[k]:
+    pixels = np.add.reduceat(runs, firsts)
+    if runs.min() < 0 or (pixels != total).any():
+        negative = np.logical_or.reduceat(runs < 0, firsts)
+        k = int((negative | (pixels != total)).argmax())
+        if negative[k]:
             return [], (at[k], "compressed counts hold a negative run")
         return [], (at[k], f"the runs add up to {int(pixels[k])} pixels, not {height}x{width}")
-    bounds = [*firsts.tolist(), runs.size]
     compressed = iter([runs[a:b] for a, b in zip(bounds, bounds[1:])])
     return [np.asarray(c, np.int64) if isinstance(c, list) else next(compressed) for c in counts], None
 
