@@ -119,3 +119,23 @@ def test_grid_points_are_the_shown_grid_on_the_crop_in_row_major_order(side: int
         points = _GridPoints(x0, y0, crop, step, step)
         assert len(points) == len(every)
         assert [points[k] for k in range(len(every))] == every
+
+
+@pytest.mark.parametrize("r", [0, 1, 4])
+def test_eroded_is_the_square_erosion_of_the_mask_inside_its_edge(r: int) -> None:
+    """_eroded holds, from row and column r on, the pixels whose (2r+1)^2 neighbourhood lies
+    wholly in the mask (pixels beyond the array count as outside); none when the mask is too
+    small for a pixel to be r from its edge."""
+    from veriscene.generators.regions import _eroded
+
+    rng = np.random.default_rng(r)
+    for _ in range(60):
+        h, w = (int(v) for v in rng.integers(1, 25, 2))
+        mask = rng.random((h, w)) < rng.random() ** 0.3
+        expected = [[bool(mask[y - r : y + r + 1, x - r : x + r + 1].all()) for x in range(r, w - r)]
+                    for y in range(r, h - r)]
+        got = _eroded(mask, r)
+        if h <= 2 * r or w <= 2 * r:
+            assert got.shape == (0, 0)
+        else:
+            assert got.tolist() == expected
