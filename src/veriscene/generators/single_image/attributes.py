@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from functools import partial
 from typing import Iterable
 
@@ -95,11 +94,16 @@ class AttributeExists(Generator):
             annotated = sorted({a for i in members for a in ctx.scene.attributes[i] if attribute_type(a) != UNTYPED})
             # one question per value: of synonyms ("big" and "large" on one name) the first only,
             # so that a value annotated twice is neither asked twice nor paired with two negatives
-            first: dict[str, str] = {}
+            classes: set[str] = set()
+            present: list[str] = []
+            shown: dict[str, int] = {}  # type -> values of it in `present`
             for a in annotated:
-                first.setdefault(attribute_class(a), a)
-            present = [a for a in annotated if first[attribute_class(a)] == a]
-            shown = Counter(map(attribute_type, present))
+                klass = attribute_class(a)
+                if klass not in classes:
+                    classes.add(klass)
+                    present.append(a)
+                    kind = attribute_type(a)
+                    shown[kind] = shown.get(kind, 0) + 1
             absent = []
             for kind, others in ctx.vocab.unshown_values(present).items():
                 # as many negatives of a type as the name shows values of it: all of them would
