@@ -143,8 +143,10 @@ class GroupContext(GenContext):
         return self.index if scene is self.scene else self.pool.index(scene)
 
     def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
-        """An execution context over a group that reuses the anchor's and partners' lookup tables."""
-        return ExecutionContext(scenes, [self.index_of(s) for s in scenes])
+        """An execution context over a group that reuses the anchor's and partners' lookup tables
+        (as `index_of` finds them, for each program run)."""
+        anchor, pool = self.scene, self.pool
+        return ExecutionContext(scenes, [self.index if s is anchor else pool.index(s) for s in scenes])
 
 
 def capabilities(scene: Scene) -> dict[str, bool]:

@@ -172,9 +172,9 @@ class CandidatePool:
         keys = sorted(self.groups)
         picked: list[tuple[Candidate, Any]] = []
         while len(picked) < k and keys:
-            slot = int(rng.integers(len(keys)))
+            slot = rng.integers(len(keys))
             members = self.groups[keys[slot]]
-            j = int(rng.integers(len(members)))
+            j = rng.integers(len(members))
             i = members[j]
             if self.answers[i] is _PENDING:
                 self.answers[i] = self._resolve(i)

@@ -109,12 +109,16 @@ _SMALL = 64  # lists up to this long are shuffled whole; longer ones are read in
 
 
 def shuffled_indices(rng: np.random.Generator, n: int) -> Iterator[int]:
-    """0..n-1 in the order of `shuffled(rng, range(n))`, from the same draws, made as they are
-    read: for a long list (options drawn from a large vocabulary) no list of n ints is made."""
+    """0..n-1 in the order of `shuffled(rng, range(n))`, from the same draws: a few shuffled at
+    once (without a generator's cost), more made as they are read, so that for a long list
+    (options drawn from a large vocabulary) no list of n ints is made."""
     if n <= _SMALL:
-        yield from shuffled(rng, range(n))
-        return
-    order = rng.permutation(n)
+        return iter(shuffled(rng, range(n)))
+    return _chunks_of_permutation(rng, n)
+
+
+def _chunks_of_permutation(rng: np.random.Generator, n: int) -> Iterator[int]:
+    order = rng.permutation(n)  # (drawn when first read)
     for start in range(0, n, _SMALL):
         yield from order[start:start + _SMALL].tolist()
 

@@ -82,13 +82,13 @@ class Draws(np.random.Generator):
                 n, offset = high - low, low
             else:
                 n, offset = 0, 0
-            if 2 <= n <= _WORD:  # Lemire's method, as `_bounded` (inlined: the hot path)
-                next32, state = self._next32, self._state
-                m = next32(state) * n
+            # Lemire's method, as `_bounded` (inlined, with 2**32 as a literal: the hot path)
+            if 2 <= n <= 0x100000000:
+                m = self._next32(self._state) * n
                 if (m & 0xFFFFFFFF) < n:
-                    threshold = (_WORD - n) % n
+                    threshold = (0x100000000 - n) % n
                     while (m & 0xFFFFFFFF) < threshold:
-                        m = next32(state) * n
+                        m = self._next32(self._state) * n
                 return offset + (m >> 32)
             if n == 1:  # numpy draws nothing for a range of one value
                 return offset

@@ -124,7 +124,8 @@ class SceneRunner:
         self.image_path = image_path  # where a scene's image is, as written in samples
         self.mixture = mixture  # per-scene budget split by weights (else each generator's per_scene)
         self.stats: Counter[str] = Counter()
-        self._configs: dict[str, dict[str, Any]] = {}
+        # each generator's filled config, as written (copied) into its samples' meta
+        self._configs = {g.name: asdict(g.config) for g in self.generators}
         # Per generator: its modes in this run, and one random generator re-seeded per scene.
         self._modes = {g.name: [m for m in self.modes if m in g.modes] or [m for m in g.modes if m == "caption"]
                        for g in self.generators}
@@ -140,6 +141,7 @@ class SceneRunner:
         index = exec_ctx.index(0)  # one set of lookup tables for generators and programs
         scene_seed = derive_seed(self.seed, scene.image_id)
         seed_start = f"({scene_seed!r}, ".encode("utf-8")  # of repr((scene_seed, name)), see `_ask`
+        anchor_path = image_path if image_path is not None else self._path(scene)  # as written in its samples
         samples: list[Sample] = []
         seen: set[str] = set()
         runnable = []
@@ -160,7 +162,7 @@ class SceneRunner:
             if plan[gen.name] == 0:
                 continue
             try:
-                made = self._ask(gen, scene, index, exec_ctx, scene_seed, seed_start, plan[gen.name], image_path)
+                made = self._ask(gen, scene, index, exec_ctx, scene_seed, seed_start, plan[gen.name], anchor_path)
             except Exception as exc:  # noqa: BLE001 - any bug of a generator, contained as asked
                 if self.raise_errors:
                     raise
@@ -174,7 +176,7 @@ class SceneRunner:
         return samples
 
     def _ask(self, gen: Generator, scene: Scene, index: SceneIndex, exec_ctx: ExecutionContext, scene_seed: int,
-             seed_start: bytes, per_mode: int, image_path: str | None) -> list[Sample]:
+             seed_start: bytes, per_mode: int, anchor_path: str | None) -> list[Sample]:
         """One generator's samples of a scene: up to `per_mode` in each of its modes."""
         made: list[Sample] = []
         # reseed(rng, scene_seed, gen.name), from ``repr((scene_seed, gen.name))`` put together
@@ -196,7 +198,7 @@ class SceneRunner:
                 return made
         for mode in self._modes[gen.name]:
             for cand, answer in pool.pick(per_mode):
-                sample = self._render(gen, ctx, cand, answer, mode, scene_seed, image_path)
+                sample = self._render(gen, ctx, cand, answer, mode, scene_seed, anchor_path)
                 if sample is not None:
                     made.append(sample)
         if not pool.any_valid:
@@ -206,24 +208,20 @@ class SceneRunner:
     def _path(self, scene: Scene) -> str | None:
         return self.image_path(scene) if self.image_path is not None else scene.image
 
-    def _config_dict(self, gen: Generator) -> dict[str, Any]:
-        cached = self._configs.get(gen.name)
-        if cached is None:
-            cached = self._configs[gen.name] = asdict(gen.config)
-        return dict(cached)
-
     def _render(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any, mode: str,
-                scene_seed: int, image_path: str | None) -> Sample | None:
+                scene_seed: int, anchor_path: str | None) -> Sample | None:
+        """The sample of a picked candidate in `mode` (None, counted, when multiple choice finds no
+        wrong option); `anchor_path`: the path written for the context's scene."""
         templates = gen.templates[cand.group]
-        t = int(ctx.rng.integers(len(templates)))
+        t = ctx.rng.integers(len(templates))
         # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
-        question = display_case(agree(templates[t], cand.plural).format(**gen.mode_slots(cand.slots, mode)))
+        question = display_case(agree(templates[t], cand.plural).format_map(gen.mode_slots(cand.slots, mode)))
         question = question[:1].upper() + question[1:]
         note = direction_note(ctx.scene.meta, cand.sides, cand.vertical) if cand.sides or cand.vertical else None
         if note is not None:
             question = f"{question} {note}"
         choices = None
-        meta: dict[str, Any] = {"mode": mode, "config": self._config_dict(gen)}
+        meta: dict[str, Any] = {"mode": mode, "config": dict(self._configs[gen.name])}
         if gen.answer_type in ("box", "point"):
             meta["box_format"] = gen.config.box_format
             meta["image_size"] = [ctx.scene.width, ctx.scene.height]
@@ -239,15 +237,14 @@ class SceneRunner:
             question = f"{question}\nOptions:\n{listed}\n{MC_INSTRUCTION}"
         template_id = f"{cand.group}.{t}"
         if cand.scenes is None:
-            images = [{"id": ctx.scene.image_id, "path": image_path if image_path is not None else self._path(ctx.scene)}]
+            ids = [ctx.scene.image_id]
+            images = [{"id": ids[0], "path": anchor_path}]
         else:
-            images = [
-                {"id": s.image_id, "path": image_path if s is ctx.scene and image_path is not None else self._path(s)}
-                for s in cand.scenes
-            ]
+            ids = [s.image_id for s in cand.scenes]
+            images = [{"id": s.image_id, "path": anchor_path if s is ctx.scene else self._path(s)} for s in cand.scenes]
         program = cand.get_program()
-        return Sample(
-            id=sample_id(gen.name, [img["id"] for img in images], program, template_id, question),
+        return Sample.of(
+            id=sample_id(gen.name, ids, program, template_id, question),
             task=gen.name,
             family=gen.family,
             images=images,
@@ -277,7 +274,7 @@ class SceneRunner:
                     break
         if not chosen:
             return None
-        position = int(ctx.rng.integers(len(chosen) + 1))  # correct option position: uniform
+        position = ctx.rng.integers(len(chosen) + 1)  # correct option position: uniform
         chosen.insert(position, correct)
         if gen.answer_type == "image_index":
             # "A. Image 1, B. Image 2, ...": read in image order; groups are shuffled, so the

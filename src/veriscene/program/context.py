@@ -206,9 +206,11 @@ class ExecutionContext:
         if indexes is None:
             self._indexes: list[SceneIndex | None] = [None] * len(self.scenes)
         else:
-            if len(indexes) != len(self.scenes) or any(
-                    x is not None and x.scene is not s for x, s in zip(indexes, self.scenes)):
+            if len(indexes) != len(self.scenes):
                 raise ValueError("indexes must be one per scene, each built on that scene")
+            for x, s in zip(indexes, self.scenes):
+                if x is not None and x.scene is not s:
+                    raise ValueError("indexes must be one per scene, each built on that scene")
             self._indexes = list(indexes)
         # whether any scene has crowd or stuff regions (`SceneIndex.regions`), and whether any
         # annotates only some names exhaustively (`SceneIndex.exhaustive`): ops check them only then
