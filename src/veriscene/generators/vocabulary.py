@@ -57,6 +57,9 @@ COOCCURRING_KEPT = 32
 # Up to this many entries in the rows of a scene's names, `cooccurring_absent` sums them in
 # plain Python (the demo's scenes: a few dozen), beyond it in numpy (Visual Genome's: thousands).
 _FEW_COOCCURRING = 256
+# Sets of attribute words whose `unshown_values` a vocabulary keeps (the table is emptied when
+# full): each entry is a few short lists of the types' words.
+_UNSHOWN_KEPT = 4096
 
 
 @dataclass
@@ -165,8 +168,18 @@ class Vocabulary:
         """Per attribute type of `shown` (an object's or a name's attributes; untyped ones left
         out), in type order, the vocabulary's values of that type that cannot hold with any of
         `shown` (`vocab.compatible_attributes`: not "large" or "tall" beside "big"): what a
-        hard negative ("a green square" beside red ones) can swap in."""
-        shown = set(shown)
+        hard negative ("a green square" beside red ones) can swap in. Kept per set of words
+        (generators ask it of every name of every scene; do not modify the result)."""
+        key = frozenset(shown)
+        table: dict[frozenset[str], dict[str, list[str]]] = self.view(("unshown values", attribute_types_version()), dict)
+        found = table.get(key)
+        if found is None:
+            if len(table) >= _UNSHOWN_KEPT:  # bounded: start again
+                table.clear()
+            found = table[key] = self._unshown_values(key)
+        return found
+
+    def _unshown_values(self, shown: frozenset[str]) -> dict[str, list[str]]:
         kinds = sorted({attribute_type(a) for a in shown} - {UNTYPED})
         if not kinds:
             return {}

@@ -47,8 +47,13 @@ def _adjective_kind(word: str) -> str:
     return "state" if kind == UNTYPED and word in _STATES else kind
 
 
+@lru_cache(maxsize=65536)
 def _adjective_rank(word: str) -> tuple[int, str]:
+    # cached: every object's attributes are ranked on every scene (`_ranked_attributes`)
     return (_ORDER.get(_adjective_kind(word), 7), word)
+
+
+on_register_attribute_types(_adjective_rank.cache_clear)  # the rank depends on the types
 
 
 def adjective_order(attributes: Iterable[str]) -> list[str]:
@@ -138,9 +143,34 @@ def refer_by_attributes(
 
     Attributes whose type is in `exclude_types` are not used (so "What color is the red cup?"
     cannot happen). Computed once per scene index (several generators ask for the same)."""
+    if not exclude_types:  # most calls: one table of them, without a key or a closure per call
+        table: dict[tuple[int, int, int], Referent | None] = index.memo(("refer_by_attributes",), dict)
+        key = (i, image, max_attributes)
+        try:
+            return table[key]
+        except KeyError:
+            found = table[key] = _refer_by_attributes(index, i, image, max_attributes, _NO_TYPES)
+            return found
     excluded = frozenset(exclude_types)
-    key = ("refer_by_attributes", i, image, max_attributes, excluded)
-    return index.memo(key, lambda: _refer_by_attributes(index, i, image, max_attributes, excluded))
+    return index.memo(("refer_by_attributes", i, image, max_attributes, excluded),
+                      lambda: _refer_by_attributes(index, i, image, max_attributes, excluded))
+
+
+_NO_TYPES: frozenset[str] = frozenset()
+
+
+def _with_types(index: SceneIndex, i: int, image: int, max_attributes: int = 2) -> tuple[Referent | None, frozenset[str]]:
+    """`refer_by_attributes(index, i, image, max_attributes)` and the attribute types it filters
+    by (asked with every exclusion: one table of them per scene index)."""
+    table: dict[tuple[int, int, int], tuple[Referent | None, frozenset[str]]] = index.memo(("referents' types",), dict)
+    key = (i, image, max_attributes)
+    try:
+        return table[key]
+    except KeyError:
+        plain = refer_by_attributes(index, i, image, max_attributes)
+        types = _NO_TYPES if plain is None else frozenset(map(attribute_type, _filtered_attributes(plain)))
+        found = table[key] = (plain, types)
+        return found
 
 
 def _refer_by_attributes(
@@ -150,8 +180,8 @@ def _refer_by_attributes(
         # Leaving types out only removes subsets from the search below, keeping the order of the
         # rest: the description found without exclusions stands if it uses no excluded type, and
         # when there is none, there is none with exclusions either.
-        plain = refer_by_attributes(index, i, image, max_attributes)
-        if plain is None or not any(attribute_type(a) in exclude_types for a in _filtered_attributes(plain)):
+        plain, types = _with_types(index, i, image, max_attributes)
+        if plain is None or types.isdisjoint(exclude_types):
             return plain
     scene = index.scene
     name = scene.names[i]
@@ -166,9 +196,13 @@ def _refer_by_attributes(
         return None
     attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
     having = index.having_attribute  # by meaning: beside a "large" dog, "big" picks no dog alone
+    # per attribute: the other objects of the name that have it too; a subset selects i alone
+    # when none of them has all of it
+    rest = set(others)
+    shared = {a: rest.intersection(having[a]) for a in attrs}
     for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
-            if not any(all(j in having[a] for a in subset) for j in others):
+            if not set.intersection(*[shared[a] for a in subset]):
                 return Referent(i, noun_phrase(name, subset), tuple(_attr_nodes(image, name, subset)),
                                 takes_plural_verb(name))
     return None
@@ -218,8 +252,8 @@ def refer(
     if exclude_types:
         # the description without exclusions stands if it uses none of the excluded types (see
         # `_refer_by_attributes`): most do, and are found without a memo entry per exclusion
-        plain = refer_by_attributes(index, i, image)
-        if plain is not None and not any(attribute_type(a) in exclude_types for a in _filtered_attributes(plain)):
+        plain, types = _with_types(index, i, image)
+        if plain is not None and types.isdisjoint(exclude_types):
             return plain
     excluded = frozenset(exclude_types)
     key = ("refer", i, image, allow_relations, excluded)

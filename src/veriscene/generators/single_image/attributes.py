@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import asked_kind, kind_group, name_query, referent_query, sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes
+from veriscene.program.context import SceneIndex
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, noun_phrase, refer
 from veriscene.text import is_uncountable, unit_phrase, with_article
@@ -38,15 +39,8 @@ class QueryAttribute(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         answers: list[str] = []
         asked: list[tuple[GenContext, int, str, str, Referent]] = []
-        for i in range(len(ctx.scene)):
-            own = ctx.scene.attributes[i]
-            for kind in sorted({attribute_type(a) for a in own} - {UNTYPED}):
-                # the answer `query_attribute` gives: the one word of the type, or the first of
-                # synonyms ("big" and "large"); None for two colours, where "What color is it?"
-                # has no single answer
-                value = one_value(own, kind)
-                if value is None:
-                    continue
+        for i, values in enumerate(asked_values(ctx.index)):
+            for kind, value in sorted(values):  # by type
                 ref = refer(ctx.index, i, exclude_types=(kind,))
                 if ref is None:
                     continue
@@ -65,6 +59,33 @@ class QueryAttribute(Generator):
                          distractors=distractors,
                          expected=value, plural=plural_slots(the_ref=ref),
                          build=partial(referent_query, (ref,), "query_attribute", (kind,)))
+
+
+def asked_values(index: SceneIndex) -> list[list[tuple[str, str]]]:
+    """Per object: (type, answer) of the attribute questions about it, each type once, in the
+    order of its first word; the answer as `query_attribute` gives it (`one_value`: the one word
+    of the type, or the first of synonyms, "big" of "big" and "large"); none for two values
+    ("red" and "blue": "What color is it?" has no single answer) nor for untyped words. Computed
+    once per scene index (several generators ask)."""
+    return index.memo(("asked values",), lambda: [_asked_values(own) for own in index.scene.attributes])
+
+
+def _asked_values(own: Sequence[str]) -> list[tuple[str, str]]:
+    by_kind: dict[str, list[str]] = {}  # type -> its words, types in the order of their first word
+    for a in own:
+        kind = attribute_type(a)
+        found = by_kind.get(kind)
+        if found is None:
+            by_kind[kind] = [a]
+        else:
+            found.append(a)
+    asked = []
+    for kind, words in by_kind.items():
+        if kind != UNTYPED:
+            value = words[0] if len(words) == 1 else one_value(own, kind)  # (one word: its value)
+            if value is not None:
+                asked.append((kind, value))
+    return asked
 
 
 @register("attribute.exists.v1", family="attribute")

@@ -32,6 +32,7 @@ from typing import Any, Iterable, NamedTuple
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import OpenAnswerNotes, add_unique, asked_kind, kind_group
 from veriscene.generators.registry import register
+from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
@@ -41,7 +42,6 @@ from veriscene.scene.spellings import objects_over_spellings, subjects_over_spel
 from veriscene.text import (
     agreeing_relation_phrase, capitalise, has_subject_free_phrase, relation_phrase,
 )
-from veriscene.vocab import UNTYPED, attribute_type
 
 
 class Hop(NamedTuple):  # a tuple: made a dozen times a scene
@@ -147,7 +147,7 @@ class MultiHop(OpenAnswerNotes, Generator):
         hops = self._hops(ctx, GenerousReader.of(ctx.index))
         answers: list[str] = []
         asked: list[tuple[GenContext, Referent, list[Hop], str | None]] = []
-        values: dict[int, list[tuple[str, str]]] = {}  # end -> `_asked_values`, for every chain to it
+        values = asked_values(ctx.index)  # per object: (type, answer) of its attribute questions
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
             chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ()) if _sayable(h, True)]
             if config.max_hops >= 2:
@@ -159,10 +159,7 @@ class MultiHop(OpenAnswerNotes, Generator):
                     continue
                 answers.append(ctx.scene.names[end])
                 asked.append((ctx, ref, chain, None))
-                found = values.get(end)
-                if found is None:
-                    found = values[end] = _asked_values(ctx.scene.attributes[end])
-                for kind, value in found:
+                for kind, value in values[end]:
                     answers.append(value)
                     asked.append((ctx, ref, chain, kind))
         # many per scene, one or two used: phrased only if picked
@@ -188,18 +185,6 @@ class MultiHop(OpenAnswerNotes, Generator):
         return Candidate(None, {**slots, "kind": asked_kind(kind, attr)}, group=group, expected=attr,
                          distractors=wrong, meta=meta,
                          build=partial(_chain_program, ref, chain, "query_attribute", (kind,)))
-
-
-def _asked_values(own: Iterable[str]) -> list[tuple[str, str]]:
-    """(type, answer) of the attribute questions about an object with attributes `own`: each
-    type once, in the order of its first word; its answer as `query_attribute` gives it (the
-    first of synonyms: "big" of "big" and "large"), none for two values."""
-    found = []
-    for kind in dict.fromkeys(map(attribute_type, own)):
-        value = one_value(own, kind) if kind != UNTYPED else None
-        if value is not None:
-            found.append((kind, value))
-    return found
 
 
 def _chain_program(anchor: Referent, chain: list[Hop], final_op: str,

@@ -92,7 +92,8 @@ def name_table(ctx: GenContext, max_names: int, few: int = -1) -> tuple[list[tup
     _, first = np.unique(as_sets, axis=0 if as_sets.ndim == 2 else None, return_index=True)  # each set's first list
     kept = np.sort(first)
     table = table[kept]
-    lists = [tuple(map(present.__getitem__, row[:k])) for row, k in zip(table.tolist(), drawn_sizes[kept].tolist())]
+    named = np.array([*present, ""], dtype=object)[table].tolist()  # (the padding's name is cut off)
+    lists = [tuple(row[:k]) for row, k in zip(named, drawn_sizes[kept].tolist())]
     return lists, table
 
 

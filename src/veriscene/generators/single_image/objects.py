@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import partial
 from typing import Any, Iterable
 
@@ -109,14 +110,26 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
     want = round(attributed / plain) if plain else 0
     if want == 0:
         return []
-    pool: list[tuple[str, tuple[str, ...]]] = []
+    # the pool: per name, the values of `unshown_values` (name, (value,)) in order; held as runs
+    # of values by name, with their ends in the pool, and drawn from by position (the same draws)
+    runs: list[tuple[str, list[str]]] = []
+    ends: list[int] = []
     uncountable = uncountable_names(ctx.index)
+    attributes = ctx.scene.attributes
     for name, members in sorted(ctx.index.by_name.items()):
         if not ctx.index.complete(name) or name in uncountable:
             continue
-        shown = {a for i in members for a in ctx.scene.attributes[i]}
-        pool += [(name, (a,)) for others in ctx.vocab.unshown_values(shown).values() for a in others]
-    return sample_up_to(ctx.rng, pool, want)
+        shown = {a for i in members for a in attributes[i]}
+        for others in ctx.vocab.unshown_values(shown).values():
+            if others:
+                runs.append((name, others))
+                ends.append((ends[-1] if ends else 0) + len(others))
+    picked = []
+    for at in sample_up_to(ctx.rng, range(ends[-1] if ends else 0), want):
+        run = bisect_right(ends, at)
+        name, others = runs[run]
+        picked.append((name, (others[at - (ends[run - 1] if run else 0)],)))
+    return picked
 
 
 # The comparisons `counting.compare` asks of each pair of names, in order.

@@ -20,11 +20,10 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import asked_kind, kind_group, name_set_nodes
 from veriscene.generators.registry import register
+from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
-from veriscene.program.ops import one_value
 from veriscene.text import plural
-from veriscene.vocab import UNTYPED, attribute_type
 
 # (before a noun, after "is": "Which object is furthest to the left?", "... is the biggest?")
 _PHRASES = {
@@ -138,12 +137,13 @@ def _clear_winners(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
         side = _SIDE[which]
         sides = tables.get(side) or _keys(ctx, side)
         margin = EDGE_MARGIN * (width if side[1] % 2 == 0 else height)
+        # the others' furthest side: the members' furthest but for the winner's when it is that
+        ends = sorted([sides[i] for i in members])
+        own = sides[winner]
         if highest:
-            bound = sides[winner] - margin
-            leads = all(sides[m] <= bound for m in members if m != winner)
+            leads = (ends[-2] if own == ends[-1] else ends[-1]) <= own - margin
         else:
-            bound = sides[winner] + margin
-            leads = all(sides[m] >= bound for m in members if m != winner)
+            leads = (ends[1] if own == ends[0] else ends[0]) >= own + margin
         if leads:
             clear.append((which, winner))
     return clear
@@ -169,27 +169,41 @@ _Ranks = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nd
 
 
 def _name_ranks(ctx: GenContext, key: Key) -> _Ranks:
-    """`_Ranks` for `key`, computed once per scene index."""
+    """`_Ranks` for `key`, computed once per scene index (in numpy: a scene with more lists than
+    `FEW_LISTS` has dozens of names)."""
 
     def compute() -> _Ranks:
-        keys = _keys(ctx, key)
-        by_name = ctx.index.by_name
-        inf = float("inf")
-        count, low, high, low_member, high_member = [], [], [], [], []
-        for name in _name_rows(ctx):  # row order
-            members = by_name[name]
-            values = sorted([keys[i] for i in members])
-            count.append(len(values))
-            low.append((values + [inf])[:2])
-            high.append(([-inf] + values)[-2:])
-            low_member.append(min(members, key=keys.__getitem__))
-            high_member.append(max(members, key=keys.__getitem__))
-        low_key = [keys[i] for i in low_member] + [inf]
-        high_key = [keys[i] for i in high_member] + [-inf]
-        return (np.array(count + [0]), np.array(low + [[inf, inf]]), np.array(high + [[-inf, -inf]]),
-                np.array(low_member + [-1]), np.array(high_member + [-1]), np.array(low_key), np.array(high_key))
+        keys = np.array(_keys(ctx, key), dtype=np.float64)
+        rows = _object_rows(ctx)
+        n = len(_name_rows(ctx))
+        inf = np.inf
+        count = np.bincount(rows, minlength=n)
+        first = np.cumsum(count) - count  # each row's first position in the orders below
+        last = first + count - 1
+        two = count >= 2
+        # objects by row, then key ascending (a stable sort: ties by object, as `min` picks them)
+        ascending = np.lexsort((keys, rows))
+        # the same with ties by object descending: a row's last is the first of its highest (`max`)
+        highest_first = np.lexsort((-np.arange(len(keys)), keys, rows))
+        low, high = np.full((n + 1, 2), inf), np.full((n + 1, 2), -inf)
+        low[:n, 0] = keys[ascending[first]]
+        low[:n, 1] = np.where(two, keys[ascending[np.minimum(first + 1, last)]], inf)
+        high[:n, 1] = keys[ascending[last]]
+        high[:n, 0] = np.where(two, keys[ascending[np.maximum(last - 1, first)]], -inf)
+        low_member, high_member = ascending[first], highest_first[last]
+        return (np.append(count, 0), low, high, np.append(low_member, -1), np.append(high_member, -1),
+                np.append(keys[low_member], inf), np.append(keys[high_member], -inf))
 
     return ctx.index.memo(("name ranks", key), compute)
+
+
+def _object_rows(ctx: GenContext) -> np.ndarray:
+    """(N,) each object's name's row in `_name_rows`."""
+    def compute() -> np.ndarray:
+        rows = _name_rows(ctx)
+        return np.array([rows[name] for name in ctx.scene.names], dtype=np.int64)
+
+    return ctx.index.memo("object rows", compute)
 
 
 _NO_MEMBER = np.iinfo(np.int64).max
@@ -308,12 +322,12 @@ class SpatialExtreme(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Deferred]:
         config: SpatialConfig = self.config  # type: ignore[assignment]
         everyone = list(range(len(ctx.scene)))
-        attributes = ctx.scene.attributes
-        groups = [(name, members, sorted({attribute_type(a) for i in members for a in attributes[i]} - {UNTYPED}))
-                  for name, members in sorted(ctx.index.by_name.items()) if len(members) >= 2]
+        groups = [(name, members) for name, members in sorted(ctx.index.by_name.items()) if len(members) >= 2]
+        # per object: (type, its one value) of each type it has one value of (`asked_values`)
+        values = asked_values(ctx.index)
         # extreme -> its member, where clear
         clear_everyone = dict(_clear_winners(ctx, everyone, _PHRASES, config))
-        clear_groups = [dict(_clear_winners(ctx, members, _PHRASES, config)) for _, members, _ in groups]
+        clear_groups = [dict(_clear_winners(ctx, members, _PHRASES, config)) for _, members in groups]
         # many per scene, one or two used: phrased only if picked
         # "What is the leftmost object?" of an image of one kind: the name alone answers it
         kinds_shown = len(ctx.index.by_name) >= 2
@@ -321,18 +335,14 @@ class SpatialExtreme(Generator):
             if kinds_shown and which in clear_everyone:
                 answer = ctx.scene.names[clear_everyone[which]]
                 yield Deferred(answer, partial(self._name_candidate, ctx, which, answer))
-            for (name, members, kinds), clear in zip(groups, clear_groups):
+            for (name, members), clear in zip(groups, clear_groups):
                 if which not in clear:
                     continue
-                winner = attributes[clear[which]]
-                for kind in kinds:
+                # by type: the winner's one <kind> as `query_attribute` answers it (the first of
+                # synonyms: "big" of "big" and "large"); none where it has no single answer
+                for kind, value in sorted(values[clear[which]]):
                     if kind == "size" and which in ("largest", "smallest"):
                         continue  # "What size is the largest circle?" gives itself away
-                    # the winner's one <kind> as `query_attribute` answers it (the first of
-                    # synonyms: "big" of "big" and "large"); None: no single answer
-                    value = one_value(winner, kind)
-                    if value is None:
-                        continue
                     if set(members) <= set(ctx.index.having_attribute.get(value, ())):
                         continue  # every <name> has it: "the leftmost" would do no work
                     yield Deferred(value, partial(self._attribute_candidate, ctx, which, name, kind, value))
