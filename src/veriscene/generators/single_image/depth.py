@@ -11,7 +11,7 @@ from functools import partial
 from typing import Iterable
 
 from veriscene.generators.agreement import plural_slots
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair
 from veriscene.generators.registry import register
 from veriscene.scene.describe import Referent, referents
@@ -38,7 +38,7 @@ class CloserObject(Generator):
                      "Is {the_a} further away from the viewer than {the_b}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: DepthConfig = self.config  # type: ignore[assignment]
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
@@ -46,17 +46,21 @@ class CloserObject(Generator):
         overlap = ctx.index.overlap_areas
         values = depth.tolist()
         spread = (max(values) - min(values)) or 1.0
+        gap = config.min_depth_gap * spread
         order = sorted(refs)
+        truths: list[bool] = []
+        asked: list[tuple[Referent, Referent, str, bool]] = []
         for a in order:
             for b_i in order:
-                if a == b_i or abs(values[a] - values[b_i]) < config.min_depth_gap * spread:
+                if a == b_i or abs(values[a] - values[b_i]) < gap:
                     continue
                 if config.require_overlap and overlap[a][b_i] <= 0:
                     continue
-                for which in ("closest", "farthest"):
-                    truth = values[a] < values[b_i] if which == "closest" else values[a] > values[b_i]
-                    # phrased only if picked
-                    yield Deferred(truth, partial(_candidate, refs[a], refs[b_i], which, truth))
+                closer = values[a] < values[b_i]
+                truths += (closer, values[a] > values[b_i])
+                asked += ((refs[a], refs[b_i], "closest", closer), (refs[a], refs[b_i], "farthest", truths[-1]))
+        # phrased only if picked
+        yield Batch.of(truths, asked, _candidate)
 
 
 def _candidate(a: Referent, b: Referent, which: str, truth: bool) -> Candidate:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from veriscene.answers.coords import format_point
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
@@ -65,16 +65,20 @@ class CloserPoint(Generator):
                     "Of the points {p1} and {p2}, which one is further away from the viewer?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         # Points are drawn only for the candidates picked: grouped by (pair, closer/farther),
         # both orders in a group, as the answer is a point still to be drawn.
         config: DepthPairConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
         ok = ordered_pairs(ctx, config)
+        keys: list[list[Any]] = []
+        asked: list[tuple[GenContext, PointSampler, int, int, str, bool]] = []
         for a, b_i in ((a, b_i) for a in range(len(ok)) for b_i in range(a + 1, len(ok)) if ok[a][b_i]):
             for which in ("closer", "farther"):
                 for a_first in (True, False):
-                    yield Deferred([a, b_i, which], partial(self._make, ctx, sampler, a, b_i, which, a_first))
+                    keys.append([a, b_i, which])
+                    asked.append((ctx, sampler, a, b_i, which, a_first))
+        yield Batch.of(keys, asked, self._make)
 
     def _make(self, ctx: GenContext, sampler: PointSampler, a: int, b_i: int, which: str,
               a_first: bool) -> Candidate | None:
@@ -125,7 +129,7 @@ class DepthAnchor(Generator):
                          "Which of {the_1} and {the_2} is behind {the_anchor}?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Candidate]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: DepthPairConfig = self.config  # type: ignore[assignment]
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
@@ -134,30 +138,44 @@ class DepthAnchor(Generator):
         values = depth.tolist()
         refs = referents(ctx.index, allow_relations=False)
         names = ctx.scene.names
-        vocab_names = ctx.vocab.name_list()
+        answers: list[str] = []
+        asked: list[tuple[Any, ...]] = []  # (`_cover` or `_pair`, its arguments)
         for anchor in sorted(refs):
             near = [i for i in range(len(ctx.scene)) if i != anchor and overlap[anchor][i] > 0]
             for which in ("closer", "farther"):
                 side = [i for i in near if (values[i] < values[anchor]) == (which == "closer")]
                 if len(side) == 1 and ok[anchor][side[0]]:
-                    answer = names[side[0]]
-                    # {it}: the anchor again ("them" for a name plural in form: "the jeans")
-                    it = "them" if refs[anchor].plural else "it"
-                    yield Candidate(None, {"the_anchor": refs[anchor].the, "it": it}, group=f"cover_{which}",
-                                    expected=answer, distractors=Without(vocab_names, (answer,)),
-                                    build=partial(_cover_program, refs[anchor], which))
+                    answers.append(names[side[0]])
+                    asked.append((self._cover, ctx, refs[anchor], which, names[side[0]]))
             front = [i for i in refs if ok[anchor][i] and values[i] < values[anchor]]
             back = [i for i in refs if ok[anchor][i] and values[i] > values[anchor]]
             for f, k in ((f, k) for f in sorted(front) for k in sorted(back) if names[f] != names[k]):
-                yield from self._pairs(refs, anchor, f, k, names)
+                for which in ("closer", "farther"):
+                    answer, other = (names[f], names[k]) if which == "closer" else (names[k], names[f])
+                    for first, second in ((f, k), (k, f)):
+                        answers.append(answer)
+                        asked.append((self._pair, refs[anchor], refs[first], refs[second], which, answer, other))
+        # phrased only if picked
+        yield Batch.of(answers, asked, _call)
 
-    def _pairs(self, refs: dict, anchor: int, f: int, k: int, names: tuple[str, ...]) -> Iterable[Candidate]:
-        for which in ("closer", "farther"):
-            answer, other = (names[f], names[k]) if which == "closer" else (names[k], names[f])
-            for first, second in ((f, k), (k, f)):
-                slots = {"the_anchor": refs[anchor].the, "the_1": refs[first].the, "the_2": refs[second].the}
-                yield Candidate(None, slots, group=f"pair_{which}", expected=answer, distractors=[other],
-                                build=partial(_pair_program, refs[first], refs[second], refs[anchor], which))
+    def _cover(self, ctx: GenContext, anchor: Referent, which: str, answer: str) -> Candidate:
+        """The one object overlapping `anchor` on the `which` side of it."""
+        # {it}: the anchor again ("them" for a name plural in form: "the jeans")
+        it = "them" if anchor.plural else "it"
+        return Candidate(None, {"the_anchor": anchor.the, "it": it}, group=f"cover_{which}",
+                         expected=answer, distractors=Without(ctx.vocab.name_list(), (answer,)),
+                         build=partial(_cover_program, anchor, which))
+
+    def _pair(self, anchor: Referent, first: Referent, second: Referent, which: str, answer: str,
+              other: str) -> Candidate:
+        """Whichever of `first` and `second` is on the `which` side of `anchor`."""
+        slots = {"the_anchor": anchor.the, "the_1": first.the, "the_2": second.the}
+        return Candidate(None, slots, group=f"pair_{which}", expected=answer, distractors=[other],
+                         build=partial(_pair_program, first, second, anchor, which))
+
+
+def _call(make: Callable[..., Candidate], *args: Any) -> Candidate:
+    return make(*args)
 
 
 def _cover_program(anchor: Referent, which: str) -> list[dict[str, Any]]:

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, ClassVar, Iterable
 
 from veriscene.answers.coords import format_point
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator, GeneratorConfig
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
@@ -39,7 +38,7 @@ class SegmentationConfig(GeneratorConfig):
 class _PointPair(Generator):
     """Shared construction: point A and P on object i, Q on another object j; both orders.
 
-    Points are drawn only for the candidates picked (`Deferred`): one per target object i and
+    Points are drawn only for the candidates picked (a `Batch`): one per target object i and
     order, grouped by i for balancing (the answer is a point still to be drawn)."""
 
     side: ClassVar[str] = "same"  # "same": the answer is P; "different": the answer is Q
@@ -47,12 +46,12 @@ class _PointPair(Generator):
     requires = ("masks",)
     Config = SegmentationConfig
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
-        for i in range(len(ctx.scene)):
-            for p_first in (True, False):
-                yield Deferred(["points on", i], partial(self._make, ctx, sampler, i, p_first))
+        # candidate 2i: P listed first, 2i + 1: second; both keyed by object i
+        keys = [["points on", i] for i in range(len(ctx.scene)) for _ in range(2)]
+        yield Batch(keys, lambda k: self._make(ctx, sampler, k // 2, k % 2 == 0))
 
     def _make(self, ctx: GenContext, sampler: PointSampler, i: int, p_first: bool) -> Candidate | None:
         """A on i and P on i, apart; Q on one of up to `max_others` other objects tried; P listed
@@ -124,19 +123,23 @@ class PointObject(Generator):
                       "The point {p} lies on an object. What {kind} is it?"),
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         # Grouped by the answer (known up front); the point is drawn only if picked.
         config: SegmentationConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
-        for i in range(len(ctx.scene)):
-            yield Deferred(ctx.scene.names[i], partial(self._make, ctx, sampler, i, None, None))
-            own = ctx.scene.attributes[i]
+        answers: list[str] = []
+        asked: list[tuple[GenContext, PointSampler, int, str | None, str | None]] = []
+        for i, (name, own) in enumerate(zip(ctx.scene.names, ctx.scene.attributes)):
+            answers.append(name)
+            asked.append((ctx, sampler, i, None, None))
             # each type once, in the order of its first word; its answer as `query_attribute`
             # gives it (the first of synonyms: "big" of "big" and "large"), none for two values
             for kind in dict.fromkeys(map(attribute_type, own)):
                 value = one_value(own, kind) if kind != UNTYPED else None
                 if value is not None:
-                    yield Deferred(value, partial(self._make, ctx, sampler, i, kind, value))
+                    answers.append(value)
+                    asked.append((ctx, sampler, i, kind, value))
+        yield Batch.of(answers, asked, self._make)
 
     def _make(self, ctx: GenContext, sampler: PointSampler, i: int, kind: str | None,
               attr: str | None) -> Candidate | None:
