@@ -105,7 +105,7 @@ def test_rounded_boxes_are_pythons_round_of_each_coordinate() -> None:
 def test_grid_points_are_the_shown_grid_on_the_crop_in_row_major_order(side: int) -> None:
     """_GridPoints reads as the list of every grid point (k * step pixels, on the crop's pixels)
     whose pixel the crop holds, row by row: each point as that list holds it."""
-    from veriscene.generators.regions import _GridPoints
+    from veriscene.generators.regions import _GridPoints, _ShownAxis
 
     r, rng = random.Random(side), np.random.default_rng(side)
     step = side / 1000
@@ -116,9 +116,27 @@ def test_grid_points_are_the_shown_grid_on_the_crop_in_row_major_order(side: int
         xs = [k * step for k in range(1002) if x0 <= int(k * step) < x0 + w]  # the grid: 0.001 of the side
         ys = [k * step for k in range(1002) if y0 <= int(k * step) < y0 + h]
         every = [[x, y] for y in ys for x in xs if crop[int(y) - y0, int(x) - x0]]
-        points = _GridPoints(x0, y0, crop, step, step)
+        points = _GridPoints(x0, y0, crop, _ShownAxis(step, side), _ShownAxis(step, side))
         assert len(points) == len(every)
         assert [points[k] for k in range(len(every))] == every
+
+
+@pytest.mark.parametrize("side", [415, 1000, 1333])
+def test_shown_axis_gives_the_grid_on_any_window(side: int) -> None:
+    """_ShownAxis.on(lo, n): the first k and the pixels (less lo) of the coordinates k * step on
+    pixels lo .. lo+n-1, for windows inside the side and past its end (read without the table)."""
+    from veriscene.generators.regions import _ShownAxis
+
+    step = side / 1000
+    axis = _ShownAxis(step, side)
+    r = random.Random(side)
+    for lo, n in [(0, 0), (0, side), (side - 3, 3), (side - 2, 9), (side + 4, 5)] + [
+            (r.randrange(0, side), r.randrange(0, 60)) for _ in range(200)]:
+        ks = [k for k in range(int((lo + n) / step) + 3) if lo <= int(k * step) < lo + n]
+        first, offsets = axis.on(lo, n)
+        assert offsets.tolist() == [int(k * step) - lo for k in ks]
+        if ks:
+            assert first == ks[0]
 
 
 @pytest.mark.parametrize("r", [0, 1, 4])

@@ -133,16 +133,28 @@ def shown_boxes_norm1(scene: Scene, boxes: np.ndarray) -> np.ndarray:
 _SHOWN_UNIT = {"norm1": 10.0**-NORM1_DECIMALS, "norm1000": 1.0, "pixel": 1.0}
 
 
-def _shown_grid(lo: int, n: int, step: float) -> tuple[int, np.ndarray]:
-    """(first, offsets): the coordinates k * step (pixels) that lie on pixels lo .. lo+n-1 are
-    those of k = first, first + 1, ...; offsets holds their pixels minus lo, in that order."""
-    first, last = math.ceil(lo / step), math.floor((lo + n) / step)
-    # the pixels grow with k: values that float rounding puts off the pixels are at the ends
-    while first <= last and not 0 <= int(first * step) - lo < n:
-        first += 1
-    while last >= first and not 0 <= int(last * step) - lo < n:
-        last -= 1
-    return first, (np.arange(first, last + 1) * step).astype(np.int64) - lo
+class _ShownAxis:
+    """The shown coordinates k * step (pixels) along an image side of `side` pixels: the pixel
+    of each, int(k * step) for k = 0 .. side / step + 1, made once per scene and box format
+    (each object's grid is a slice of it)."""
+
+    def __init__(self, step: float, side: int) -> None:
+        self.step = step
+        self.pixels = (np.arange(math.floor(side / step) + 2) * step).astype(np.int64)
+
+    def on(self, lo: int, n: int) -> tuple[int, np.ndarray]:
+        """(first, offsets): the coordinates k * step that lie on pixels lo .. lo+n-1 are those
+        of k = first, first + 1, ...; offsets holds their pixels minus lo, in that order."""
+        step = self.step
+        first, last = math.ceil(lo / step), math.floor((lo + n) / step)
+        # the pixels grow with k: values that float rounding puts off the pixels are at the ends
+        while first <= last and not 0 <= int(first * step) - lo < n:
+            first += 1
+        while last >= first and not 0 <= int(last * step) - lo < n:
+            last -= 1
+        if 0 <= first and last < self.pixels.size:
+            return first, self.pixels[first : last + 1] - lo
+        return first, (np.arange(first, last + 1) * step).astype(np.int64) - lo  # (the same values)
 
 
 def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float = 0.3,
@@ -204,22 +216,23 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
 
 
 class _GridPoints:
-    """The (M, 2) points of `_interior_points` without the array: the points of the grid of
-    steps (step_x, step_y) pixels on the interior crop (x0, y0, crop) of `_interior`, counted per
-    grid row, the k-th (row-major, as np.nonzero orders them) made when read, as [x, y] (floats,
-    pixels: (first + j) * step, the value numpy's arange(...) * step holds)."""
+    """The (M, 2) points of `_interior_points` without the array: the points of the grid of the
+    shown coordinates (`_ShownAxis` x and y) on the interior crop (x0, y0, crop) of `_interior`,
+    counted per grid row, the k-th (row-major, as np.nonzero orders them) made when read, as
+    [x, y] (floats, pixels: (first + j) * step, the value numpy's arange(...) * step holds)."""
 
-    def __init__(self, x0: int, y0: int, crop: np.ndarray, step_x: float, step_y: float) -> None:
+    def __init__(self, x0: int, y0: int, crop: np.ndarray, x_axis: _ShownAxis, y_axis: _ShownAxis) -> None:
         self.x0, self.y0, self.crop = x0, y0, crop
-        self.step_x, self.step_y = step_x, step_y
-        self.first_x, self.cols = _shown_grid(x0, crop.shape[1], step_x)  # the crop column of each grid column
-        self.first_y, rows = _shown_grid(y0, crop.shape[0], step_y)
-        per_col = np.bincount(self.cols, minlength=crop.shape[1])  # grid columns on each crop column
+        self.step_x, self.step_y = x_axis.step, y_axis.step
+        self.first_x, cols = x_axis.on(x0, crop.shape[1])  # the crop column of each grid column
+        self.first_y, rows = y_axis.on(y0, crop.shape[0])
+        per_col = np.bincount(cols, minlength=crop.shape[1])  # grid columns on each crop column
         # points on each grid row: a float product goes to BLAS (exact: sums of small integers),
         # an integer one to numpy's own loop, five times slower on a demo object
         per_row = (crop @ per_col.astype(np.float64)).astype(np.int64)[rows]
         self.ends = per_row.cumsum().tolist()
         self.n = self.ends[-1] if self.ends else 0
+        self._on_grid = crop[:, cols]  # (crop rows, grid columns): whether each grid column is on the interior
         # crop row -> its grid columns on the interior (the grid rows on one pixel share them)
         self._hits: dict[int, list[int]] = {}
 
@@ -229,11 +242,23 @@ class _GridPoints:
     def __getitem__(self, k: int) -> list[float]:
         g = bisect.bisect_right(self.ends, k)
         y = (self.first_y + g) * self.step_y
-        row = int(y) - self.y0  # as `_shown_grid` gives it
+        row = int(y) - self.y0  # as `_ShownAxis.on` gives it
         hits = self._hits.get(row)
         if hits is None:
-            hits = self._hits[row] = self.crop[row, self.cols].nonzero()[0].tolist()
+            hits = self._hits[row] = self._on_grid[row].nonzero()[0].tolist()
         return [(self.first_x + hits[k - (self.ends[g - 1] if g else 0)]) * self.step_x, y]
+
+
+def _shown_axes(exec_ctx: ExecutionContext, box_format: str) -> tuple[_ShownAxis, _ShownAxis]:
+    """The shown coordinates along the x and y sides of image 0 (computed once per scene index)."""
+
+    def compute() -> tuple[_ShownAxis, _ShownAxis]:
+        scene = exec_ctx.scene(0)
+        unit = _SHOWN_UNIT[parse_box_format(box_format)]
+        step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
+        return _ShownAxis(step_x, scene.width), _ShownAxis(step_y, scene.height)
+
+    return exec_ctx.index(0).memo(("shown axes", box_format), compute)
 
 
 def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_format: str) -> _GridPoints:
@@ -241,11 +266,8 @@ def _interior_points(exec_ctx: ExecutionContext, i: int, margin_px: int, box_for
     on object i's interior. Computed once per scene index."""
 
     def compute() -> _GridPoints:
-        scene = exec_ctx.scene(0)
         x0, y0, crop = _interior(exec_ctx, i, margin_px)
-        unit = _SHOWN_UNIT[parse_box_format(box_format)]
-        step_x, step_y = to_pixels([unit, unit], box_format, (scene.width, scene.height))
-        return _GridPoints(x0, y0, crop, step_x, step_y)
+        return _GridPoints(x0, y0, crop, *_shown_axes(exec_ctx, box_format))
 
     return exec_ctx.index(0).memo(("interior points", i, margin_px, box_format), compute)
 
