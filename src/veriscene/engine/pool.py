@@ -144,6 +144,9 @@ class ScenePool:
         excluded = set(exclude_ids)
         groups = set(exclude_groups)  # grows with the groups drawn
         chosen: list[Scene] = []
+        # cached scenes are read from the cache here (`scene` reads the others, and keeps the
+        # cache's order where it evicts)
+        cache, evicts = self._cache, self._evicts
         if population <= max_tries:
             positions = range(population) if among is None else among.tolist()
             ids = self._ids
@@ -159,7 +162,9 @@ class ScenePool:
                 i = passing[j]
                 passing[j] = passing[-1]  # drawn without replacement: the last takes its place
                 passing.pop()
-                scene = self.scene(i)
+                scene = cache.get(i, _UNREAD)
+                if scene is _UNREAD or evicts:
+                    scene = self.scene(i)
                 group = entries[i].group
                 if scene is not None and scene.image_id not in excluded and (group is None or group not in groups):
                     excluded.add(scene.image_id)
@@ -167,14 +172,17 @@ class ScenePool:
                         groups.add(group)
                     chosen.append(scene)
             return chosen
+        integers = rng.integers
         for _ in range(max_tries):
-            j = int(rng.integers(population))
-            i = j if among is None else int(among[j])
+            j = int(integers(population))
+            i = j if among is None else among.item(j)
             entry = entries[i]
             if entry.image_id in excluded or (accept is not None and not accept(entry)) or (
                     entry.group is not None and entry.group in groups):
                 continue
-            scene = self.scene(i)
+            scene = cache.get(i, _UNREAD)
+            if scene is _UNREAD or evicts:
+                scene = self.scene(i)
             if scene is None:
                 continue
             excluded.add(entry.image_id)

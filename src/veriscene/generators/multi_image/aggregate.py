@@ -24,13 +24,14 @@ from functools import partial
 
 import numpy as np
 
-from veriscene.generators.base import Candidate, Deferred, GroupContext
+from veriscene.generators.base import Batch, Candidate, GroupContext
 from veriscene.generators.common import Later, sample_up_to, uncountable_names
 from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.multi_image.common import (
     SPARE,
     GroupGenerator,
     all_of,
+    count_in,
     count_node,
     countable_names,
     counted_in,
@@ -43,7 +44,6 @@ from veriscene.generators.multi_image.common import (
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
-from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
 from veriscene.text import counted_plural, is_uncountable, number_word, with_article
@@ -77,19 +77,21 @@ class _Total(GroupGenerator):
         else:  # the attribute on the name, which an entry cannot tell: up to SPARE more parsed
             drawn = self.partners_upto(ctx, n - 1 + SPARE, accept=all_of([accept, holding(names=(name,))]),
                                        among=ctx.pool.with_attribute(attributes[0]))
-            having = [_count(ctx.index_of(s), name, attributes) > 0 for s in drawn]
+            having = [count_in(ctx.index_of(s), name, attributes) > 0 for s in drawn]
             ordered = [s for s, has in zip(drawn, having) if has] + [s for s, has in zip(drawn, having) if not has]
             others = ordered[:n - 1] if len(ordered) >= n - 1 else None
         return None if others is None else shuffled(ctx, [ctx.scene, *others])
 
-    def _totals(self, ctx: GroupContext, asked: Sequence[tuple[str, tuple[str, ...]]]) -> Iterator[Deferred]:
+    def _totals(self, ctx: GroupContext, asked: Sequence[tuple[str, tuple[str, ...]]]) -> Iterator[Batch]:
         """A candidate per phrase of `asked` and group (one drawn per phrase) where it can be
-        counted; their totals are the options of each."""
+        counted; their totals are the options of each. One batch of them: each is made only if
+        picked (one or two of up to 16), grouped by its answer."""
         groups = [g for g in (self._group(ctx, name, attributes) for name, attributes in asked) if g is not None]
         totals: list[int] = []
+        args: list[tuple[tuple[Scene, ...], str, tuple[str, ...], int, Sequence[int]]] = []  # `_candidate`'s, per total
         choices = Later(lambda: count_choices(totals))  # read once every candidate is made
         # the anchor, in every group: its count of each phrase (None where it is unknown)
-        own = [_count(ctx.index, name, attributes) if ctx.index.nameable(name) else None
+        own = [count_in(ctx.index, name, attributes) if ctx.index.nameable(name) else None
                for name, attributes in asked]
         for scenes in groups:
             indexes = [ctx.index_of(s) for s in scenes if s is not ctx.scene]
@@ -99,11 +101,12 @@ class _Total(GroupGenerator):
                 for index in indexes:  # (a plain loop: 16 phrases and groups per anchor)
                     if not index.nameable(name):
                         break  # a crowd of the name ("people" boxed as one), or not all annotated
-                    total += _count(index, name, attributes)
+                    total += count_in(index, name, attributes)
                 else:
                     totals.append(total)
-                    # made only if picked (one or two of up to 16), grouped by its answer
-                    yield Deferred(total, partial(self._candidate, scenes, name, attributes, total, choices))
+                    args.append((scenes, name, attributes, total, choices))
+        if totals:
+            yield Batch.of(totals, args, self._candidate)
 
     def _candidate(self, scenes: tuple[Scene, ...], name: str, attributes: tuple[str, ...], total: int,
                    choices: Sequence[int]) -> Candidate:
@@ -124,7 +127,7 @@ class CountTotal(_Total):
 
     description = "Total number of objects of a name over 2-4 images."
 
-    def propose(self, ctx: GroupContext) -> Iterable[Deferred]:  # type: ignore[override]
+    def propose(self, ctx: GroupContext) -> Iterable[Batch]:  # type: ignore[override]
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1) if not is_uncountable(n)]
         return self._totals(ctx, [(name, ()) for name in names + absent])
@@ -139,27 +142,11 @@ class CountAttributedTotal(_Total):
     requires = ("attributes", "attributes_in_full")
     description = "Total number of objects with a given attribute and name over 2-4 images."
 
-    def propose(self, ctx: GroupContext) -> Iterable[Deferred]:  # type: ignore[override]
+    def propose(self, ctx: GroupContext) -> Iterable[Batch]:  # type: ignore[override]
         uncountable = uncountable_names(ctx.index)
         pairs = sorted({(a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes) for a in attrs
                         if ctx.index.complete(name) and name not in uncountable})
         return self._totals(ctx, [(name, (attr,)) for attr, name in _pairs_to_count(ctx, pairs, self.max_candidates)])
-
-
-def _count(index: SceneIndex, name: str, attributes: Sequence[str]) -> int:
-    """`count_in`, without making sets: most phrases count none or one object of an image."""
-    members = index.by_name.get(name, ())
-    if not attributes or not members:
-        return len(members)
-    having = index.having_attribute
-    if len(attributes) == 1:  # (the only case asked; a plain loop: no generator per count)
-        held = having.get(attributes[0], ())
-        found = 0
-        for i in members:
-            if i in held:
-                found += 1
-        return found
-    return sum(1 for i in members if all(i in having.get(a, ()) for a in attributes))
 
 
 def _pairs_to_count(ctx: GroupContext, pairs: list[tuple[str, str]], k: int) -> list[tuple[str, str]]:

@@ -303,13 +303,21 @@ def position(scenes: Sequence[Scene], scene: Scene) -> int:
 
 
 def count_in(index: SceneIndex, name: str, attributes: Sequence[str] = ()) -> int:
-    """Objects named `name` having every attribute in `attributes`."""
-    if not attributes:
-        return len(index.by_name.get(name, ()))  # distinct object indexes
-    found = set(index.by_name.get(name, ()))
-    for a in attributes:
-        found &= set(index.having_attribute.get(a, ()))
-    return len(found)
+    """Objects named `name` having every attribute in `attributes` (by meaning, as
+    `filter_attribute` reads them: `SceneIndex.having_attribute`). Counted without making sets:
+    most phrases count none or one object of an image."""
+    members = index.by_name.get(name, ())  # distinct object indexes
+    if not attributes or not members:
+        return len(members)
+    having = index.having_attribute
+    if len(attributes) == 1:  # (the common case; a plain loop: no generator per count)
+        held = having.get(attributes[0], ())
+        found = 0
+        for i in members:
+            if i in held:
+                found += 1
+        return found
+    return sum(1 for i in members if all(i in having.get(a, ()) for a in attributes))
 
 
 # ---- program fragments -------------------------------------------------------------------------

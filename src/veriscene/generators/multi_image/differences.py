@@ -287,6 +287,8 @@ class AttributeSame(GroupGenerator):
             mine = one_values(my_words)
             partners = self.partners_upto(ctx, 3, among=ctx.pool.with_name(name))
             for partner in partners:
+                if len(found[True]) >= 2 and len(found[False]) >= 2:
+                    break  # (nothing more is kept: the next name's draws follow)
                 index = ctx.index_of(partner)
                 for k, their_words, _, theirs in named_values(index, name):
                     for kind in sorted(mine.keys() & theirs.keys()):
