@@ -88,3 +88,23 @@ def test_a_common_name_is_asked_absent_more_often_than_uniform_draws_would(tmp_p
         if "person" in row["question"]:
             answers[row["answer"]] += 1
     assert answers[True] > 60 and answers[False] / sum(answers.values()) > 0.12, answers
+
+
+def test_cooccurring_present_ranks_by_the_other_present_names_counts() -> None:
+    # the definition: a name's score is the sum of its counts in the other present names' rows
+    r = random.Random(0)
+    for trial in range(300):
+        vocab = Vocabulary()
+        names = [f"n{i}" for i in range(r.randrange(3, 90))]  # rows of over 64 names are cut
+        for _ in range(r.randrange(1, 80)):
+            vocab.add_names(r.sample(names, r.randrange(1, len(names))), [], [])
+        present = r.sample(names, r.randrange(1, len(names))) + (["unseen"] if r.random() < 0.2 else [])
+        limit = r.randrange(1, 5)
+        rows = vocab.cooccurrence
+
+        def score(name: str) -> int:
+            return sum(rows[other].get(name, 0) for other in present if other != name and other in rows)
+
+        expected = (sorted(present) if len(present) <= limit
+                    else sorted(present, key=lambda n: (-score(n), -vocab.names[n], n))[:limit])
+        assert vocab.cooccurring_present(present, limit) == expected, trial

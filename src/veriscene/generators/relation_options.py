@@ -25,6 +25,7 @@ from typing import Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from veriscene.generators.common import shuffled
 from veriscene.generators.vocabulary import Vocabulary
 
 # rejected draws tolerated (values excluded or taken) before the exact draw over what is left
@@ -59,7 +60,7 @@ def wrong_options(rng: np.random.Generator, k: int, allowed: Sequence[str], ok: 
         picked.offer(value)
     usable = [v for v in scene if v in allowed]
     if usable and not picked.full():
-        for i in rng.permutation(len(usable)).tolist():
+        for i in shuffled(rng, range(len(usable))):  # (the order of `rng.permutation`, same draws)
             picked.offer(usable[i])
             if picked.full():
                 break

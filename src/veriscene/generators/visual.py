@@ -36,6 +36,7 @@ from veriscene.vocab import CONVERSE_PREDICATES, implied_place
 _FEW_OBJECTS = 12
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of")
+_READ_BEYOND = frozenset(GENEROUS_PREDICATES)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,11 @@ class GenerousReader:
             return found
         subject = side == "subject"
         table = self._incoming if subject else self._outgoing  # (anchor, predicate) -> the other side
-        held = set(table.get((anchor, predicate), ()))  # annotated
+        annotated = table.get((anchor, predicate), ())  # sorted
+        if predicate not in _READ_BEYOND and key not in self._placed_by and anchor not in annotated:
+            found = self._holding[key] = list(annotated)  # read as annotated only (most predicates)
+            return found
+        held = set(annotated)
         direction = _DIRECTIONS.get(predicate)
         if direction is not None or predicate == "near":
             if direction is not None:

@@ -171,7 +171,8 @@ class Vocabulary:
         hard negative ("a green square" beside red ones) can swap in. Kept per set of words
         (generators ask it of every name of every scene; do not modify the result)."""
         key = frozenset(shown)
-        table: dict[frozenset[str], dict[str, list[str]]] = self.view(("unshown values", attribute_types_version()), dict)
+        table: dict[frozenset[str], dict[str, list[str]]]
+        table = self.view(("unshown values", attribute_types_version()), dict)
         found = table.get(key)
         if found is None:
             if len(table) >= _UNSHOWN_KEPT:  # bounded: start again
@@ -204,11 +205,19 @@ class Vocabulary:
         if len(present) <= limit:
             return sorted(present)
         rows = self.cooccurrence
-
-        def score(name: str) -> int:
-            return sum(rows[other].get(name, 0) for other in present if other != name and other in rows)
-
-        return sorted(present, key=lambda n: (-score(n), -self.names[n], n))[:limit]
+        # each name's counts in the other present names' rows (dozens of names on a dense
+        # scene): one row's counts of all present names at once, summed per name
+        zeros = [0] * len(present)
+        counted = []
+        for other in present:
+            row = rows.get(other)
+            if row is not None:
+                counts = list(map(row.get, present, zeros))
+                if other in row:  # (a row keeps no count of its own name)
+                    counts = [0 if name == other else k for name, k in zip(present, counts)]
+                counted.append(counts)
+        totals = dict(zip(present, map(sum, zip(*counted)))) if counted else dict.fromkeys(present, 0)
+        return sorted(present, key=lambda n: (-totals[n], -self.names[n], n))[:limit]
 
     def cooccurring_absent(self, present: Iterable[str], limit: int | None = None) -> list[str]:
         """Names absent from `present`, most co-occurring with the present names first (sum of

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from veriscene.program.context import SceneIndex
-from veriscene.scene.describe import Referent, _ranked_attributes, noun_phrase, referents
+from veriscene.scene.describe import Referent, _all_ranked_attributes, noun_phrase, referents
 from veriscene.scene.model import Scene
 from veriscene.scene.positions import placed_phrases
 from veriscene.text import (
@@ -42,7 +42,8 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     centers = index.center_list
     order = sorted(range(len(scene)), key=lambda i: (centers[i][0], i))
     # noun_phrase of each object, from its attributes in adjective order
-    phrases = [noun_phrase(name, _ranked_attributes(index, i)) for i, name in enumerate(scene.names)]
+    ranked = _all_ranked_attributes(index)
+    phrases = [noun_phrase(name, ranked[i]) for i, name in enumerate(scene.names)]
     groups: dict[str, int] = {}
     for i in order:
         groups[phrases[i]] = groups.get(phrases[i], 0) + 1

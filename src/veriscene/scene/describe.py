@@ -159,10 +159,12 @@ def refer_by_attributes(
 _NO_TYPES: frozenset[str] = frozenset()
 
 
-def _with_types(index: SceneIndex, i: int, image: int, max_attributes: int = 2) -> tuple[Referent | None, frozenset[str]]:
+def _with_types(index: SceneIndex, i: int, image: int,
+                max_attributes: int = 2) -> tuple[Referent | None, frozenset[str]]:
     """`refer_by_attributes(index, i, image, max_attributes)` and the attribute types it filters
     by (asked with every exclusion: one table of them per scene index)."""
-    table: dict[tuple[int, int, int], tuple[Referent | None, frozenset[str]]] = index.memo(("referents' types",), dict)
+    table: dict[tuple[int, int, int], tuple[Referent | None, frozenset[str]]]
+    table = index.memo(("referents' types",), dict)
     key = (i, image, max_attributes)
     try:
         return table[key]
@@ -189,17 +191,19 @@ def _refer_by_attributes(
         return None
     # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
     # that name has all of them (i always has them).
-    others = [j for j in index.by_name[name] if j != i]
+    others = set(index.by_name[name])
+    others.discard(i)
     if not others:
         return Referent(i, name, tuple(_attr_nodes(image, name, ())), takes_plural_verb(name))
     if index.sparse_attributes:  # "the red car": another car may be red, unannotated
         return None
-    attrs = [a for a in _ranked_attributes(index, i) if attribute_type(a) not in exclude_types]
+    attrs = _all_ranked_attributes(index)[i]
+    if exclude_types:
+        attrs = tuple(a for a in attrs if attribute_type(a) not in exclude_types)
     having = index.having_attribute  # by meaning: beside a "large" dog, "big" picks no dog alone
     # per attribute: the other objects of the name that have it too; a subset selects i alone
     # when none of them has all of it
-    rest = set(others)
-    shared = {a: rest.intersection(having[a]) for a in attrs}
+    shared = {a: others.intersection(having[a]) for a in attrs}
     for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
             if not set.intersection(*[shared[a] for a in subset]):
@@ -238,10 +242,15 @@ def _filtered_attributes(referent: Referent) -> list[str]:
 
 def _ranked_attributes(index: SceneIndex, i: int) -> tuple[str, ...]:
     """Object i's attributes in adjective order (computed once per scene index)."""
+    return _all_ranked_attributes(index)[i]
+
+
+def _all_ranked_attributes(index: SceneIndex) -> list[tuple[str, ...]]:
+    """Every object's `_ranked_attributes` (computed once per scene index)."""
     def compute() -> list[tuple[str, ...]]:
         return [tuple(sorted(attrs, key=_adjective_rank)) for attrs in index.scene.attributes]
 
-    return index.memo(("ranked attributes",), compute)[i]
+    return index.memo(("ranked attributes",), compute)
 
 
 def refer(
