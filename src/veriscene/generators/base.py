@@ -146,7 +146,7 @@ class GroupContext(GenContext):
         """An execution context over a group that reuses the anchor's and partners' lookup tables
         (as `index_of` finds them, for each program run)."""
         anchor, pool = self.scene, self.pool
-        return ExecutionContext(scenes, [self.index if s is anchor else pool.index(s) for s in scenes])
+        return ExecutionContext.of_indexes([self.index if s is anchor else pool.index(s) for s in scenes])
 
 
 def capabilities(scene: Scene) -> dict[str, bool]:

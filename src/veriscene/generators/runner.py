@@ -135,6 +135,14 @@ class SceneRunner:
         self._seed_ends = {g.name: f"{g.name!r})".encode("utf-8") for g in self.generators}
         # (an isinstance check against an abstract class costs a call of ABCMeta's, per scene)
         self._multi = frozenset(g.name for g in self.generators if isinstance(g, MultiImageGenerator))
+        # generators that say otherwise in multiple choice (`Generator.mode_slots`), asked per sample
+        self._mode_slots = frozenset(g.name for g in self.generators if type(g).mode_slots is not Generator.mode_slots)
+        # Which generators run on a scene, by its `capabilities` and whether the pool is empty:
+        # (runnable, skip counters, per_scene plan), at most 2**8 entries. Not kept when a
+        # generator checks its requirements its own way (the scene may matter then).
+        self._sorted_out: dict[tuple[bool, ...], tuple[list[Generator], list[str], dict[str, int]]] | None = (
+            {} if all(type(g).missing_requirements is Generator.missing_requirements for g in self.generators)
+            else None)
 
     def run(self, scene: Scene, image_path: str | None = None) -> list[Sample]:
         exec_ctx = ExecutionContext(scene)
@@ -144,19 +152,20 @@ class SceneRunner:
         anchor_path = image_path if image_path is not None else self._path(scene)  # as written in its samples
         samples: list[Sample] = []
         seen: set[str] = set()
-        runnable = []
         have = capabilities(scene)
-        for gen in self.generators:
-            if gen.missing_requirements(scene, have):
-                self.stats[f"skipped_requirements:{gen.name}"] += 1
-            elif gen.name in self._multi and (self.pool is None or len(self.pool) == 0):
-                self.stats[f"skipped_no_pool:{gen.name}"] += 1
-            else:
-                runnable.append(gen)
+        no_pool = self.pool is None or len(self.pool) == 0
+        if self._sorted_out is None:
+            runnable, skipped, plan = self._sort_out(scene, have, no_pool)
+        else:
+            key = (*have.values(), no_pool)
+            found = self._sorted_out.get(key)
+            if found is None:
+                found = self._sorted_out[key] = self._sort_out(scene, have, no_pool)
+            runnable, skipped, plan = found
+        for counter in skipped:
+            self.stats[counter] += 1
         if self.mixture is not None:
             plan = self.mixture.plan(np.random.default_rng(derive_seed(scene_seed, "mixture")), runnable)
-        else:
-            plan = {gen.name: gen.config.per_scene for gen in runnable}
         self.failures = []
         for gen in runnable:
             if plan[gen.name] == 0:
@@ -174,6 +183,21 @@ class SceneRunner:
                     seen.add(sample.id)
                     samples.append(sample)
         return samples
+
+    def _sort_out(self, scene: Scene, have: dict[str, bool],
+                  no_pool: bool) -> tuple[list[Generator], list[str], dict[str, int]]:
+        """The generators that run on a scene of capabilities `have`, the counters of those
+        skipped, and each runnable generator's `per_scene`."""
+        runnable: list[Generator] = []
+        skipped: list[str] = []
+        for gen in self.generators:
+            if gen.missing_requirements(scene, have):
+                skipped.append(f"skipped_requirements:{gen.name}")
+            elif gen.name in self._multi and no_pool:
+                skipped.append(f"skipped_no_pool:{gen.name}")
+            else:
+                runnable.append(gen)
+        return runnable, skipped, {gen.name: gen.config.per_scene for gen in runnable}
 
     def _ask(self, gen: Generator, scene: Scene, index: SceneIndex, exec_ctx: ExecutionContext, scene_seed: int,
              seed_start: bytes, per_mode: int, anchor_path: str | None) -> list[Sample]:
@@ -214,8 +238,10 @@ class SceneRunner:
         wrong option); `anchor_path`: the path written for the context's scene."""
         templates = gen.templates[cand.group]
         t = ctx.rng.integers(len(templates))
+        template = agree(templates[t], cand.plural) if cand.plural else templates[t]
+        slots = gen.mode_slots(cand.slots, mode) if gen.name in self._mode_slots else cand.slots
         # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
-        question = display_case(agree(templates[t], cand.plural).format_map(gen.mode_slots(cand.slots, mode)))
+        question = display_case(template.format_map(slots))
         question = question[:1].upper() + question[1:]
         note = direction_note(ctx.scene.meta, cand.sides, cand.vertical) if cand.sides or cand.vertical else None
         if note is not None:
@@ -233,7 +259,7 @@ class SceneRunner:
                 return None
             choices, letter = options
             meta["answer_letter"] = letter
-            listed = "\n".join(f"{OPTION_LETTERS[i]}. {c}" for i, c in enumerate(choices))
+            listed = "\n".join([f"{letter}. {c}" for letter, c in zip(OPTION_LETTERS, choices)])
             question = f"{question}\nOptions:\n{listed}\n{MC_INSTRUCTION}"
         template_id = f"{cand.group}.{t}"
         if cand.scenes is None:
@@ -263,11 +289,12 @@ class SceneRunner:
         """Options (up to `num_choices`) and the correct letter. Wrong options are taken in a
         random order of the distractors, skipping texts already taken or equal to the correct
         one, so only the distractors used are formatted."""
-        correct = gen.choice_text(answer, ctx.scene)
+        scene, distractors, choice_text = ctx.scene, cand.distractors, gen.choice_text
+        correct = choice_text(answer, scene)
         wanted = gen.config.num_choices - 1
         chosen: list[str] = []
-        for i in shuffled_indices(ctx.rng, len(cand.distractors)):
-            text = gen.choice_text(cand.distractors[i], ctx.scene)
+        for i in shuffled_indices(ctx.rng, len(distractors)):
+            text = choice_text(distractors[i], scene)
             if text != correct and text not in chosen:
                 chosen.append(text)
                 if len(chosen) == wanted:

@@ -223,6 +223,22 @@ class ExecutionContext:
                 if meta.get("exhaustive") is not None:
                     self.partial = True
 
+    @classmethod
+    def of_indexes(cls, indexes: Sequence[SceneIndex]) -> "ExecutionContext":
+        """`ExecutionContext(scenes, indexes)` over the scenes of `indexes` (at least one), made
+        without re-checking what the indexes hold already: a multi-image generator makes one
+        per candidate it runs."""
+        ctx = cls.__new__(cls)
+        ctx.scenes = tuple([x.scene for x in indexes])
+        ctx._indexes = list(indexes)
+        ctx.has_regions = ctx.partial = False
+        for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`
+            if x.regions:
+                ctx.has_regions = True
+            if x.exhaustive is not None:
+                ctx.partial = True
+        return ctx
+
     def index(self, image: int) -> SceneIndex:
         found = self._indexes[image]
         if found is None:

@@ -24,18 +24,21 @@ def run_nodes(program: Program, ctx: ExecutionContext) -> list[Any]:
     """
     values: list[Any] = []
     for node in program:
-        fn = OP_FUNCTIONS[node["op"]]
-        inputs = node.get("inputs")
-        args = node.get("args", ())
+        try:  # (every node a generator builds has all three keys: subscripts cost less than get)
+            fn, inputs, args = OP_FUNCTIONS[node["op"]], node["inputs"], node["args"]
+        except KeyError:  # a checked program may leave out empty inputs or args
+            fn, inputs, args = OP_FUNCTIONS[node["op"]], node.get("inputs"), node.get("args", ())
         # The common shapes are called without unpacking: a call with *args builds a tuple of
         # the arguments, about a fifth of a node's cost (`scene`: one arg; `filter_name`: one
-        # input and one arg; `unique`, `count`, `exists`: one input).
+        # input and one arg; `unique`, `count`, `exists`: one input; `union`, `and`: two).
         try:
             if not inputs:
                 value = fn(ctx, args[0]) if len(args) == 1 else fn(ctx, *args)
             elif len(inputs) == 1:
                 x = values[inputs[0]]
                 value = fn(ctx, x) if not args else fn(ctx, x, args[0]) if len(args) == 1 else fn(ctx, x, *args)
+            elif len(inputs) == 2 and not args:
+                value = fn(ctx, values[inputs[0]], values[inputs[1]])
             else:
                 value = fn(ctx, *[values[j] for j in inputs], *args)
         except _Fail as exc:  # the failing node is the next one to have a value

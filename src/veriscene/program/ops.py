@@ -52,7 +52,7 @@ from veriscene.program.registry import op
 from veriscene.program.types import (
     BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
 )
-from veriscene.vocab import CONVERSE_PREDICATES, attribute_class, attribute_type
+from veriscene.vocab import ATTRIBUTE_TYPES, CONVERSE_PREDICATES, UNTYPED, attribute_class
 
 EXTREMES = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest", "closest", "farthest")
 COMPARISONS = ("greater", "less", "equal")
@@ -275,14 +275,26 @@ def one_value(attributes: Sequence[str], kind: str) -> str | None:
     ("big" and "large" are one size; answer matching reads either as the other). None when it
     has no word of the type or two values ("red" and "blue"; "big" and "huge", whose classes
     overlap; "big" and "tall", a size and a height)."""
-    return _of_one_class([a for a in attributes if attribute_type(a) == kind])
+    found = _of_type(attributes, kind)
+    return found[0] if len(found) == 1 else _of_one_class(found)
+
+
+def _of_type(attributes: Sequence[str], kind: str) -> list[str]:
+    """The words of `attributes` of type `kind` (`vocab.attribute_type`), in order. (Read from the
+    table in a loop: generators ask this of every object's words, and a call per word costs
+    more than the rest.)"""
+    found: list[str] = []
+    for a in attributes:
+        if ATTRIBUTE_TYPES.get(a, UNTYPED) == kind:
+            found.append(a)
+    return found
 
 
 @op("query_attribute", inputs=[OBJECT], args=[str], out=STR)
 def query_attribute(ctx: ExecutionContext, obj: Obj, kind: str) -> str:
     """The object's attribute of type `kind` ("color", ...): its only value (`one_value`: one
     word, or synonyms, answered by the first); fails when it has none or two values."""
-    found = [a for a in ctx.scene(obj.image).attributes[obj.index] if attribute_type(a) == kind]
+    found = _of_type(ctx.scene(obj.image).attributes[obj.index], kind)
     if len(found) == 1:  # the common case
         return found[0]
     value = _of_one_class(found)
