@@ -109,10 +109,12 @@ class AttributeExists(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         answers: list[bool] = []
         asked: list[tuple[str, str, bool]] = []
+        attributes = ctx.scene.attributes
+        # attributes of no known type have no negative (no value of the same kind to swap in):
+        # asked, they would always be "yes"; the scene's words of a known type:
+        typed = {a for a in ctx.index.by_attribute if attribute_type(a) != UNTYPED}
         for name, members in sorted(ctx.index.by_name.items()):
-            # attributes of no known type have no negative (no value of the same kind to swap
-            # in): asked, they would always be "yes"
-            annotated = sorted({a for i in members for a in ctx.scene.attributes[i] if attribute_type(a) != UNTYPED})
+            annotated = sorted({a for i in members for a in attributes[i] if a in typed})
             # one question per value: of synonyms ("big" and "large" on one name) the first only,
             # so that a value annotated twice is neither asked twice nor paired with two negatives
             classes: set[str] = set()

@@ -148,11 +148,12 @@ class MultiHop(OpenAnswerNotes, Generator):
         answers: list[str] = []
         asked: list[tuple[GenContext, Referent, list[Hop], str | None]] = []
         values = asked_values(ctx.index)  # per object: (type, answer) of its attribute questions
+        # per object: the hops from it that can be said second (asked of every chain reaching it)
+        later = ({o: [h for h in found if _sayable(h, False)] for o, found in hops.items()}
+                 if config.max_hops >= 2 else {})
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
             chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ()) if _sayable(h, True)]
-            if config.max_hops >= 2:
-                chains += [c + [h] for c in list(chains)
-                           for h in hops.get(c[-1].target, ()) if _sayable(h, False)]
+            chains += [c + [h] for c in list(chains) for h in later.get(c[-1].target, ())]
             for chain in chains:
                 end = chain[-1].target
                 if end == anchor or len({h.target for h in chain}) != len(chain):

@@ -81,12 +81,18 @@ class CountObjects(Generator):
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 2) if not is_uncountable(n)]
         phrases.update((n, ()) for n in absent[:1])
         phrases.update(_hard_zeros(ctx, phrases))
-        having = ctx.index.having_attribute
+        having, by_name = ctx.index.having_attribute, ctx.index.by_name
         counts: list[int] = []
         asked: list[tuple[str, tuple[str, ...], int]] = []
         for name, attrs in sorted(phrases):
-            members = ctx.index.by_name.get(name, ())
-            count = sum(all(i in having.get(a, ()) for a in attrs) for i in members) if attrs else len(members)
+            members = by_name.get(name, ())
+            if attrs:  # the members having every attribute
+                held = set(members)
+                for a in attrs:
+                    held.intersection_update(having.get(a, ()))
+                count = len(held)
+            else:
+                count = len(members)
             counts.append(count)
             asked.append((name, attrs, count))
         # options: the counts asked here, each as likely right as any other (`count_options`)
