@@ -81,6 +81,25 @@ def test_scene_masks_match_the_decoded_masks() -> None:
     assert 0 not in lookup.near(0, 0, w, h)  # the empty mask meets no window
 
 
+def test_alone_is_the_labels_of_the_mask() -> None:
+    """alone(j, window) holds the window's pixels labelled j: windows around, inside and across
+    each mask's box, with and without other masks meeting them."""
+    rng = np.random.default_rng(3)
+    h, w = 23, 31
+    masks = _random_masks(rng, 6, h, w)
+    lookup = SceneMasks([encode_mask(m) for m in masks], w, h)
+    expected = _expected_labels(masks)
+    for j, (a, b, c, d) in enumerate(lookup.boxes):
+        windows = [(0, 0, w, h), (a, b, c, d), (max(a - 2, 0), max(b - 1, 0), min(c + 3, w), min(d + 1, h))]
+        for _ in range(30):
+            x0, y0 = int(rng.integers(w)), int(rng.integers(h))
+            windows.append((x0, y0, x0 + int(rng.integers(0, w - x0 + 1)), y0 + int(rng.integers(0, h - y0 + 1))))
+        for x0, y0, x1, y1 in windows:
+            found = lookup.alone(j, x0, y0, x1, y1)
+            assert found.shape == (y1 - y0, x1 - x0)
+            assert (found == (expected[y0:y1, x0:x1] == j)).all(), (j, x0, y0, x1, y1)
+
+
 def test_scene_masks_decode_only_the_masks_looked_at() -> None:
     masks = [np.zeros((20, 40), dtype=bool) for _ in range(3)]
     masks[0][2:8, 2:8] = masks[1][2:8, 20:28] = masks[2][10:18, 30:38] = True

@@ -190,13 +190,18 @@ def _eroded(mask: np.ndarray, r: int) -> np.ndarray:
     """Binary erosion by a (2r+1)^2 square, pixels beyond the array's edge counting as outside:
     the (h - 2r, w - 2r) pixels of (h, w) `mask` at least r from its edge (from row and column r
     on; those nearer the edge are never in it), each True where its whole neighbourhood is in
-    the mask; (0, 0) when no pixel is r from the edge. Separable: rows, then columns."""
+    the mask; (0, 0) when no pixel is r from the edge. Separable: down the columns, then along
+    the rows."""
     h, w = mask.shape
     size = 2 * r + 1
     if h < size or w < size:
         return np.zeros((0, 0), dtype=bool)
     rows = _all_in_windows(mask, size)  # (h - 2r, w)
-    return _all_in_windows(rows.T, size).T
+    # along the rows laid end to end ((h - 2r) * w - 2r,): contiguous, where the rows of a
+    # transposed view are not (three times the instructions); a window that crosses the end of
+    # a row is left out of the view of the (h - 2r, w - 2r) windows, whose row i starts at i * w
+    flat = _all_in_windows(rows.reshape(-1), size)
+    return np.ndarray((h - 2 * r, w - 2 * r), dtype=bool, buffer=flat, strides=(w, 1))
 
 
 def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, int, np.ndarray]:
@@ -206,10 +211,14 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
 
     def compute() -> tuple[int, int, np.ndarray]:
         scene = exec_ctx.scene(0)
+        masks = scene_masks(exec_ctx, 0)
         x0, y0, x1, y1 = (int(v) for v in scene.boxes[i])
-        x1, y1 = min(x1 + 1, scene.width), min(y1 + 1, scene.height)
-        # outside the box = not i; the interior starts margin_px in from the box's corner
-        crop = _eroded(scene_masks(exec_ctx, 0).alone(i, x0, y0, x1, y1), margin_px)
+        a, b, c, d = masks.boxes[i]
+        # outside the box = not i, outside its mask's own box too: the crop is where both meet
+        # (the same interior, framed by fewer pixels); it starts margin_px in from their corner
+        x0, y0 = max(x0, a), max(y0, b)
+        x1, y1 = max(min(x1 + 1, scene.width, c), x0), max(min(y1 + 1, scene.height, d), y0)
+        crop = _eroded(masks.alone(i, x0, y0, x1, y1), margin_px)
         return x0 + margin_px, y0 + margin_px, crop
 
     return exec_ctx.index(0).memo(("interior", i, margin_px), compute)
