@@ -253,14 +253,16 @@ class GroupGenerator(MultiImageGenerator):
         """Up to k partners (fewer when the pool runs short): drawn on `entry_tests` and `accept`,
         then kept if `scene_ok` (a no-op when the entries tell every requirement)."""
         pool = ctx.pool
-        tests = self.pool_entry_tests(pool) if self.entry_tests else ()
-        ok = accept if not tests else all_of((*tests, accept))
-        exclude = tuple(exclude)
-        # never a second slice of a volume in the group, the anchor's or a partner's
-        # (`PoolEntry.group`; a pool without slices has none to exclude)
-        groups = [g for g in (scene_group(ctx.scene.meta), *map(pool.group_of, exclude))
-                  if g is not None] if pool.grouped else ()
-        got = pool.draw(ctx.rng, k, accept=ok, among=among, exclude_ids=(ctx.scene.image_id, *exclude),
+        if self.entry_tests:
+            tests = self.pool_entry_tests(pool)
+            if tests:
+                accept = all_of((*tests, accept))
+        anchor = ctx.scene
+        groups: Sequence[str] = ()
+        if pool.grouped:  # never a second slice of a volume in the group, the anchor's or a partner's
+            exclude = tuple(exclude)  # (`PoolEntry.group`; a pool without slices has none to exclude)
+            groups = [g for g in (scene_group(anchor.meta), *map(pool.group_of, exclude)) if g is not None]
+        got = pool.draw(ctx.rng, k, accept=accept, among=among, exclude_ids=(anchor.image_id, *exclude),
                         exclude_groups=groups)
         if not self.scene_requirements:
             return got
@@ -324,10 +326,17 @@ def count_in(index: SceneIndex, name: str, attributes: Sequence[str] = ()) -> in
 
 
 def objects_node(b: ProgramBuilder, image: int, name: str, attributes: Sequence[str] = ()) -> int:
-    """scene(image) -> filter_name -> filter_attribute*; returns the Objects node."""
-    node = b.add("filter_name", b.add("scene", args=[image]), args=[name])
+    """scene(image) -> filter_name -> filter_attribute*; returns the Objects node. (The nodes
+    `ProgramBuilder.add` would append, written out: the fragment of most multi-image programs,
+    made a few dozen times per anchor.)"""
+    program = b.program
+    node = len(program)  # the scene node
+    program.append({"op": "scene", "inputs": [], "args": [image]})
+    program.append({"op": "filter_name", "inputs": [node], "args": [name]})
+    node += 1
     for a in attributes:
-        node = b.add("filter_attribute", node, args=[a])
+        program.append({"op": "filter_attribute", "inputs": [node], "args": [a]})
+        node += 1
     return node
 
 
