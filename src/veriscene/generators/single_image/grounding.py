@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
 from veriscene.generators.agreement import plural_slots
-from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query
 from veriscene.generators.regions import rounded_boxes
 from veriscene.generators.registry import register
@@ -56,11 +56,11 @@ class GroundObject(BoxFormatNote, Generator):
         )
     }
 
-    def propose(self, ctx: GenContext) -> Iterable[Deferred]:
+    def propose(self, ctx: GenContext) -> Iterable[Batch]:
         boxes = rounded_boxes(ctx.scene)
-        for i, ref in referents(ctx.index).items():
-            # one per object, one or two used: phrased only if picked
-            yield Deferred(boxes[i], partial(self._make, ref, boxes))
+        refs = referents(ctx.index)
+        # one per object, one or two used: phrased only if picked
+        yield Batch.of([boxes[i] for i in refs], [(ref, boxes) for ref in refs.values()], self._make)
 
     def _make(self, ref: Referent, boxes: list[list[float]]) -> Candidate:
         others = [box for j, box in enumerate(boxes) if j != ref.index]
