@@ -275,9 +275,10 @@ class RelationExists(Generator):
                     ruled = [p for p in ruled_out(ctx.index, s, o, ctx.vocab) if p not in excluded]
                     negatives = sample_up_to(ctx.rng, ruled, 1)
             ref_s, ref_o, name = refs[s], refs[o], ctx.scene.names[s]
-            for predicate, expected in [(p, True) for p in held] + [(p, False) for p in sorted(set(negatives))]:
-                answers.append(expected)
-                asked.append((ref_s, ref_o, predicate, expected, name))
+            negatives = sorted(set(negatives))
+            answers += [True] * len(held) + [False] * len(negatives)
+            asked += [(ref_s, ref_o, p, True, name) for p in held]
+            asked += [(ref_s, ref_o, p, False, name) for p in negatives]
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
