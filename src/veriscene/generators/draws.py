@@ -48,13 +48,14 @@ class Draws(np.random.Generator):
     one value and `distinct` for a few values without replacement. `integers` with one value
     returns a Python int (numpy returns a numpy integer of the same value)."""
 
+    # No __dict__ (numpy's Generator has none): Python then reads these slots and finds methods
+    # by its fast paths, about 40 instructions where an attribute of a dict costs 450
+    __slots__ = ("_next32_of", "_pcg64")
+
     def __init__(self, bit_generator: np.random.BitGenerator) -> None:
         super().__init__(bit_generator)
         interface = bit_generator.ctypes  # function pointers into the bit generator's C state
-        # next_uint32 and the state it takes, read together: an attribute of this object (a
-        # subclass of numpy's Cython class) costs about 450 instructions to read, 15 times a
-        # plain object's, so each draw reads one
-        self._next32_of: tuple[Any, Any] = (interface.next_uint32, interface.state)
+        self._next32_of: tuple[Any, Any] = (interface.next_uint32, interface.state)  # a draw's C function, its state
         # PCG64's C state, written directly by `set_pcg64` where its layout was checked at import
         self._pcg64 = None
         if type(bit_generator) is np.random.PCG64 and _PCG64_LAYOUT:

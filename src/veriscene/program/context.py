@@ -204,14 +204,15 @@ class ExecutionContext:
         if not self.scenes:
             raise ValueError("a program needs at least one scene")
         if indexes is None:
-            self._indexes: list[SceneIndex | None] = [None] * len(self.scenes)
-        else:
-            if len(indexes) != len(self.scenes):
+            indexes = [None] * len(self.scenes)
+        elif len(indexes) != len(self.scenes):
+            raise ValueError("indexes must be one per scene, each built on that scene")
+        for x, s in zip(indexes, self.scenes):
+            if x is not None and x.scene is not s:
                 raise ValueError("indexes must be one per scene, each built on that scene")
-            for x, s in zip(indexes, self.scenes):
-                if x is not None and x.scene is not s:
-                    raise ValueError("indexes must be one per scene, each built on that scene")
-            self._indexes = list(indexes)
+        # each scene's lookup tables, made now where not given (their tables are built lazily,
+        # so an index costs little until used); the hot ops read this list (`index` is the same)
+        self.indexes: list[SceneIndex] = [SceneIndex(s) if x is None else x for x, s in zip(indexes, self.scenes)]
         # whether any scene has crowd or stuff regions (`SceneIndex.regions`), and whether any
         # annotates only some names exhaustively (`SceneIndex.exhaustive`): ops check them only then
         self.has_regions = self.partial = False
@@ -230,7 +231,7 @@ class ExecutionContext:
         per candidate it runs."""
         ctx = cls.__new__(cls)
         ctx.scenes = tuple([x.scene for x in indexes])
-        ctx._indexes = list(indexes)
+        ctx.indexes = list(indexes)
         ctx.has_regions = ctx.partial = False
         for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`
             if x.regions:
@@ -240,10 +241,7 @@ class ExecutionContext:
         return ctx
 
     def index(self, image: int) -> SceneIndex:
-        found = self._indexes[image]
-        if found is None:
-            found = self._indexes[image] = SceneIndex(self.scenes[image])
-        return found
+        return self.indexes[image]
 
     def scene(self, image: int) -> Scene:
         return self.scenes[image]

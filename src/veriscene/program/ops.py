@@ -105,7 +105,7 @@ def scene(ctx: ExecutionContext, image: int) -> Objs:
     """All objects of image `image` (0 for single-image programs)."""
     if not 0 <= image < len(ctx.scenes):
         fail(f"image index {image} out of range for {len(ctx.scenes)} images")
-    index = ctx.index(image)
+    index = ctx.indexes[image]
     found = index.selections.get(image)
     if found is None:
         found = index.selections[image] = Objs(image, index.all, index.exhaustive is None)
@@ -115,7 +115,7 @@ def scene(ctx: ExecutionContext, image: int) -> Objs:
 @op("filter_name", inputs=[OBJECTS], args=[str], out=OBJECTS)
 def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
     """Objects whose name is `name`."""
-    index = ctx.index(objs.image)
+    index = ctx.indexes[objs.image]
     if len(objs.idx) == index.n:  # all objects (straight after `scene`): the table's sorted tuple;
         # complete when every object of the name is annotated (a set of every annotated object
         # can miss only unannotated ones, whatever attributes or relations are sparse)
@@ -137,7 +137,7 @@ def filter_name(ctx: ExecutionContext, objs: Objs, name: str) -> Objs:
 def filter_attribute(ctx: ExecutionContext, objs: Objs, attribute: str) -> Objs:
     """Objects that have attribute `attribute`: annotated with it, a synonym of it or a word of a
     narrower class ("big": big, large, huge or giant; `SceneIndex.having_attribute`)."""
-    index = ctx.index(objs.image)
+    index = ctx.indexes[objs.image]
     found = index.having_attribute.get(attribute, ())
     if len(objs.idx) != index.n:  # else all objects: the table's sorted tuple
         keep = set(found)
