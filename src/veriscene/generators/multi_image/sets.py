@@ -159,9 +159,8 @@ class CommonAttributes(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        # (kind, value, name) of every typed value of an anchor object (from its `_value_table`)
-        held = sorted((kind, a, name) for (kind, name), values in _value_table(ctx.index).items()
-                      if name is not None and kind != UNTYPED for a in values)
+        held = sorted({(kind, a, name) for name, attrs in zip(ctx.scene.names, ctx.scene.attributes)
+                       for a in attrs if (kind := attribute_type(a)) != UNTYPED})
         for kind, attr, name in sample_up_to(ctx.rng, held, self.max_candidates):
             named = bool(ctx.rng.random() < 0.5)
             n = self.group_size(ctx)
@@ -217,31 +216,16 @@ def _choice_classes(ctx: GroupContext, kind: str) -> frozenset[str]:
                           lambda: _classes(ctx.vocab.attribute_choices(kind)))
 
 
-_NO_VALUES: frozenset[str] = frozenset()
-
-
 def _values(index: SceneIndex, kind: str, name: str | None) -> frozenset[str]:
-    """Attribute values of type `kind` held by the scene's objects (those named `name` if given)."""
-    return _value_table(index).get((kind, name), _NO_VALUES)
-
-
-def _value_table(index: SceneIndex) -> dict[tuple[str, str | None], frozenset[str]]:
-    """(kind, name) -> the attribute values of type `kind` held by the scene's objects named
-    `name`, and (kind, None) -> those held by any of its objects: `_values` of every kind and
-    name, made in one pass over the scene's attributes and kept in its index (read only; pooled
-    partners recur across anchors; a few dozen entries per scene)."""
+    """Attribute values of type `kind` held by the scene's objects (those named `name` if given),
+    kept in the scene's index: pooled partners recur across anchors."""
     scene = index.scene
 
-    def compute() -> dict[tuple[str, str | None], frozenset[str]]:
-        table: dict[tuple[str, str | None], set[str]] = {}
-        for name, attrs in zip(scene.names, scene.attributes):
-            for a in attrs:
-                kind = attribute_type(a)
-                table.setdefault((kind, name), set()).add(a)
-                table.setdefault((kind, None), set()).add(a)
-        return {key: frozenset(values) for key, values in table.items()}
+    def compute() -> frozenset[str]:
+        return frozenset(a for x, attrs in zip(scene.names, scene.attributes) if name is None or x == name
+                         for a in attrs if attribute_type(a) == kind)
 
-    return index.memo(("multi.attribute value table",), compute)
+    return index.memo(("multi.attribute_values", kind, name), compute)
 
 
 def _values_node(b: ProgramBuilder, image: int, kind: str, name: str | None) -> int:
