@@ -259,7 +259,7 @@ class SceneRunner:
                 return None
             choices, letter = options
             meta["answer_letter"] = letter
-            listed = "\n".join([f"{letter}. {c}" for letter, c in zip(OPTION_LETTERS, choices)])
+            listed = "\n".join([f"{mark}. {c}" for mark, c in zip(OPTION_LETTERS, choices)])
             question = f"{question}\nOptions:\n{listed}\n{MC_INSTRUCTION}"
         template_id = f"{cand.group}.{t}"
         if cand.scenes is None:
