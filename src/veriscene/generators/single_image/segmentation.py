@@ -21,11 +21,10 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
+from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
-from veriscene.program.ops import one_value
 from veriscene.scene.model import Scene
-from veriscene.vocab import UNTYPED, attribute_type
 
 
 @dataclass(frozen=True)
@@ -129,16 +128,13 @@ class PointObject(Generator):
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
         answers: list[str] = []
         asked: list[tuple[GenContext, PointSampler, int, str | None, str | None]] = []
-        for i, (name, own) in enumerate(zip(ctx.scene.names, ctx.scene.attributes)):
+        for i, (name, values) in enumerate(zip(ctx.scene.names, asked_values(ctx.index))):
             answers.append(name)
             asked.append((ctx, sampler, i, None, None))
-            # each type once, in the order of its first word; its answer as `query_attribute`
-            # gives it (the first of synonyms: "big" of "big" and "large"), none for two values
-            for kind in dict.fromkeys(map(attribute_type, own)):
-                value = one_value(own, kind) if kind != UNTYPED else None
-                if value is not None:
-                    answers.append(value)
-                    asked.append((ctx, sampler, i, kind, value))
+            # each type once, in the order of its first word, answered as `query_attribute` does
+            for kind, value in values:
+                answers.append(value)
+                asked.append((ctx, sampler, i, kind, value))
         yield Batch.of(answers, asked, self._make)
 
     def _make(self, ctx: GenContext, sampler: PointSampler, i: int, kind: str | None,
