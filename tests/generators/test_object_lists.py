@@ -163,6 +163,19 @@ def test_name_table_holds_the_lists_as_positions() -> None:
         assert name_lists(_context_with_names(count, seed), 3) == lists  # the same draws
 
 
+@pytest.mark.parametrize("length", [3, 14, 15, 40])  # a sort below 5 * k per row, argmin passes above
+@pytest.mark.parametrize("k", [1, 3])
+def test_lowest_first_is_the_start_of_a_stable_argsort(length: int, k: int) -> None:
+    import numpy as np
+
+    from veriscene.generators.single_image.object_lists import _lowest_first
+
+    rng = np.random.default_rng(length)
+    for keys in (rng.random((50, length)), np.round(rng.random((50, length)), 1)):  # ties in the second
+        expected = keys.argsort(axis=1, kind="stable")[:, :k]
+        assert _lowest_first(keys, k).tolist() == expected.tolist()
+
+
 def test_drawn_name_lists_are_in_a_random_order() -> None:
     from veriscene.generators.single_image.object_lists import name_lists
 

@@ -168,7 +168,8 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
 _ANY_PAIR_SENSES = frozenset({"near", "left of", "right of", "above", "below", "under", "in front of", "behind"})
 
 
-def _any_pair(predicate: str) -> bool:
+@lru_cache(maxsize=4096)
+def _any_pair(predicate: str) -> bool:  # (cached: asked of every predicate said of a pair's names)
     return predicate_senses(predicate) <= _ANY_PAIR_SENSES
 
 
@@ -254,7 +255,7 @@ class RelationExists(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         refs = referents(ctx.index, allow_relations=False)
-        seen = SeenPredicates(ctx.scene.names, ctx.scene.relations)
+        seen: SeenPredicates | None = None  # made when first needed (few pairs of most scenes lack a converse "no")
         between = ctx.index.predicates_between
         answers: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool, str]] = []
@@ -269,6 +270,8 @@ class RelationExists(Generator):
                 owned = owning((*held, *held_back))
                 if not ctx.index.sparse_relations:
                     # not geometric: a predicate the pair lacks, said of such a pair elsewhere
+                    if seen is None:
+                        seen = SeenPredicates(ctx.scene.names, ctx.scene.relations)
                     negatives = sample_up_to(ctx.rng, plausible_negatives(ctx.vocab, seen, s, o, excluded, owned), 1)
                 elif not owned:
                     # where relations are sparse, one sure not to hold: a spatial one the boxes rule out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -161,40 +161,63 @@ def _name_rows(ctx: GenContext) -> dict[str, int]:
     return ctx.index.memo("name rows", lambda: {name: r for r, name in enumerate(sorted(ctx.index.by_name))})
 
 
-# Per name (one row each, then a last row standing for "no name", which pads short lists), for
-# one key: the count of objects, their two lowest keys (ascending; +inf pads a name with one
-# object), their two highest (-inf pads), the object `extreme_member` picks among them as the
-# minimum and as the maximum, and those objects' keys (+inf and -inf for the padding row).
-_Ranks = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# The keys `_name_ranks` ranks by, one column each in its tables.
+_COLUMNS: tuple[Key, ...] = (0, 1, ("side", 0), ("side", 1), ("side", 2), ("side", 3), "area")
+_COLUMN: dict[Key, int] = {key: c for c, key in enumerate(_COLUMNS)}
 
 
-def _name_ranks(ctx: GenContext, key: Key) -> _Ranks:
-    """`_Ranks` for `key`, computed once per scene index (in numpy: a scene with more lists than
-    `FEW_LISTS` has dozens of names)."""
+class _Ranks(NamedTuple):
+    """Per name (one row each, then a last row standing for "no name", which pads short lists),
+    per key (one column each, `_COLUMNS`): what `clear_extremes_among` reads of a list's names."""
+
+    count: np.ndarray  # (names + 1,) objects of the name (0 for the padding row)
+    low: np.ndarray  # (2, names + 1, keys) its two lowest keys (+inf pads one object)
+    high: np.ndarray  # (2, names + 1, keys) its two highest (-inf pads)
+    low_member: np.ndarray  # (names + 1, keys) the object `extreme_member` picks as the minimum (-1 pads)
+    high_member: np.ndarray  # (names + 1, keys) ... as the maximum (-1 pads)
+    low_key: np.ndarray  # (names + 1, keys) low_member's key (+inf pads)
+    high_key: np.ndarray  # (names + 1, keys) high_member's key (-inf pads)
+
+
+def _grouped_order(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """(N, keys) per key column: the objects ordered by row, then key, then position in `keys`
+    (`np.lexsort((keys[:, c], rows))` for every column c in two stable sorts)."""
+    by_key = np.argsort(keys, axis=0, kind="stable")
+    return np.take_along_axis(by_key, np.argsort(rows[by_key], axis=0, kind="stable"), axis=0)
+
+
+def _name_ranks(ctx: GenContext) -> _Ranks:
+    """`_Ranks` of every key, computed once per scene index (in numpy, every key at once: a scene
+    with more lists than `FEW_LISTS` has dozens of names)."""
 
     def compute() -> _Ranks:
-        keys = np.array(_keys(ctx, key), dtype=np.float64)
+        keys = np.array([_keys(ctx, key) for key in _COLUMNS], dtype=np.float64).T  # (N, keys)
         rows = _object_rows(ctx)
-        n = len(_name_rows(ctx))
-        inf = np.inf
+        n, width = len(_name_rows(ctx)), len(_COLUMNS)
         count = np.bincount(rows, minlength=n)
         first = np.cumsum(count) - count  # each row's first position in the orders below
         last = first + count - 1
-        two = count >= 2
-        # objects by row, then key ascending (a stable sort: ties by object, as `min` picks them)
-        ascending = np.lexsort((keys, rows))
-        # the same with ties by object descending: a row's last is the first of its highest (`max`)
-        highest_first = np.lexsort((-np.arange(len(keys)), keys, rows))
-        low, high = np.full((n + 1, 2), inf), np.full((n + 1, 2), -inf)
-        low[:n, 0] = keys[ascending[first]]
-        low[:n, 1] = np.where(two, keys[ascending[np.minimum(first + 1, last)]], inf)
-        high[:n, 1] = keys[ascending[last]]
-        high[:n, 0] = np.where(two, keys[ascending[np.maximum(last - 1, first)]], -inf)
-        low_member, high_member = ascending[first], highest_first[last]
-        return (np.append(count, 0), low, high, np.append(low_member, -1), np.append(high_member, -1),
-                np.append(keys[low_member], inf), np.append(keys[high_member], -inf))
+        two = (count >= 2)[:, None]
+        # objects by row, then key ascending, ties by object (as `min` picks them)
+        ascending = _grouped_order(rows, keys)
+        # the same with ties by object descending (the objects reversed): a row's last is the
+        # first of its highest (`max`)
+        highest_first = len(rows) - 1 - _grouped_order(rows[::-1], keys[::-1])
+        ordered = np.take_along_axis(keys, ascending, axis=0)
+        inf = np.inf
+        low, high = np.full((2, n + 1, width), inf), np.full((2, n + 1, width), -inf)
+        low[0, :n] = ordered[first]
+        low[1, :n] = np.where(two, ordered[np.minimum(first + 1, last)], inf)
+        high[1, :n] = ordered[last]
+        high[0, :n] = np.where(two, ordered[np.maximum(last - 1, first)], -inf)
+        low_member, high_member = np.full((n + 1, width), -1), np.full((n + 1, width), -1)
+        low_member[:n], high_member[:n] = ascending[first], highest_first[last]
+        low_key, high_key = np.full((n + 1, width), inf), np.full((n + 1, width), -inf)
+        columns = np.arange(width)
+        low_key[:n], high_key[:n] = keys[low_member[:n], columns], keys[high_member[:n], columns]
+        return _Ranks(np.append(count, 0), low, high, low_member, high_member, low_key, high_key)
 
-    return ctx.index.memo(("name ranks", key), compute)
+    return ctx.index.memo("name ranks", compute)
 
 
 def _object_rows(ctx: GenContext) -> np.ndarray:
@@ -212,10 +235,28 @@ _NO_MEMBER = np.iinfo(np.int64).max
 FEW_LISTS = 20
 
 
-def _first_at(best: np.ndarray, keys: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """Per row: the smallest member whose key equals the row's `best` (what `min` / `max` over
-    the members in ascending order, by key, return: the first of the tied ones)."""
-    return np.where(keys == best[:, None], members, _NO_MEMBER).min(axis=1)
+def _list_extremes(ranks: _Ranks, rows: np.ndarray, highest: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per list and key ((lists, keys) each), for the lists of names `rows` ((names, lists): the
+    transposed table): the member `extreme_member` picks as the maximum (if `highest`) or the
+    minimum, the first of the tied ones; and the members' two lowest keys, ascending, or their
+    two highest. The two lowest and two highest keys of a union are among each name's two
+    lowest and two highest, and the union's extreme member is one of the names' own. (Reduced
+    over the names, the first axis: numpy's sorts and reductions along a short axis cost
+    thousands of instructions per list.)"""
+    # (`take`: fancy indexing by rows of a few values costs several times more)
+    ends = np.take(ranks.high if highest else ranks.low, rows, axis=1).reshape(-1, *rows.shape[1:], len(_COLUMNS))
+    keys = np.take(ranks.high_key if highest else ranks.low_key, rows, axis=0)  # (names, lists, keys)
+    members = np.take(ranks.high_member if highest else ranks.low_member, rows, axis=0)
+    if highest:
+        best, top = keys.max(axis=0), ends.max(axis=0)
+        # the second highest: the highest again where it is there twice
+        runner_up = np.where((ends == top).sum(axis=0) >= 2, top, np.where(ends < top, ends, -np.inf).max(axis=0))
+        ends_pair = (runner_up, top)
+    else:
+        best, top = keys.min(axis=0), ends.min(axis=0)
+        runner_up = np.where((ends == top).sum(axis=0) >= 2, top, np.where(ends > top, ends, np.inf).min(axis=0))
+        ends_pair = (top, runner_up)
+    return np.where(keys == best, members, _NO_MEMBER).min(axis=0), *ends_pair
 
 
 def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiches: Sequence[str],
@@ -224,12 +265,11 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
     names and each extreme of `whiches` (lists in order, extremes in order within a list) that
     `clear_extremes` finds clear among the objects named any of the list's names (the winner
     leading by its outer side too, `_clear_winners`): the same results, for all lists at once in
-    numpy from each name's ranks (`_name_ranks`) instead of the members' keys sorted per list.
-    The two lowest and two highest keys of a union are among each name's two lowest and two
-    highest, and the union's extreme member is one of the names' own. `table`, if given, holds
-    the lists as positions among the present names in sorted order, padded with their number (as
-    `object_lists.name_table` makes them). Up to `FEW_LISTS` lists, `clear_extremes` per list
-    in plain Python (the same results; numpy's calls cost more than a few lists' sorts)."""
+    numpy from each name's ranks (`_name_ranks`, `_list_extremes`) instead of the members' keys
+    sorted per list. `table`, if given, holds the lists as positions among the present names in
+    sorted order, padded with their number (as `object_lists.name_table` makes them). Up to
+    `FEW_LISTS` lists, `clear_extremes` per list in plain Python (the same results; numpy's calls
+    cost more than a few lists' sorts)."""
     if not lists or not whiches:
         return []
     if len(lists) <= FEW_LISTS:
@@ -242,43 +282,32 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
         rows = _name_rows(ctx)
         width = max(len(names) for names in lists)
         table = np.array([[rows[n] for n in names] + [len(rows)] * (width - len(names)) for names in lists])
+    ranks = _name_ranks(ctx)
+    valid = ranks.count[table].sum(axis=1) >= 2  # fewer than 2 objects: no extreme
+    # per direction, every key at once: (the members picked, the lower and the higher end)
+    rows = table.T
+    by_direction = {highest: _list_extremes(ranks, rows, highest) for highest in {which in _HIGHEST for which in whiches}}
     found = np.zeros((len(lists), len(whiches)), dtype=bool)
     picked = np.zeros((len(lists), len(whiches)), dtype=np.int64)
-    ranked: dict[tuple[Key, bool], np.ndarray] = {}  # (key, highest) -> the sorted ends per list
-    valid: np.ndarray | None = None
-
-    def extreme(key: Key, highest: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per list: the member `extreme_member` picks by `key`, and the two highest keys (if
-        `highest`, ascending) or the two lowest (what `_clear_winners` reads)."""
-        _, low, high, low_member, high_member, low_key, high_key = _name_ranks(ctx, key)
-        ends = ranked.get((key, highest))
-        if ends is None:
-            ends = (high if highest else low)[table].reshape(len(lists), -1)
-            ends = ranked[(key, highest)] = np.sort(ends, axis=1)
-        if highest:
-            keys = high_key[table]
-            return _first_at(keys.max(axis=1), keys, high_member[table]), ends[:, -2], ends[:, -1]
-        keys = low_key[table]
-        return _first_at(keys.min(axis=1), keys, low_member[table]), ends[:, 0], ends[:, 1]
-
     for w, which in enumerate(whiches):
         key = _KEY[which]
-        if valid is None:
-            valid = _name_ranks(ctx, key)[0][table].sum(axis=1) >= 2  # fewer than 2 objects: no extreme
-        member, low_end, high_end = extreme(key, which in _HIGHEST)
+        highest = which in _HIGHEST
+        members, lower, higher = by_direction[highest]
+        c = _COLUMN[key]
+        member, low_end, high_end = members[:, c], lower[:, c], higher[:, c]
         if which in ("largest", "smallest"):
             with np.errstate(divide="ignore", invalid="ignore"):
                 clear = (low_end > 0) & (high_end / low_end >= config.area_ratio)
             by_name = ctx.index.by_name
             for m in np.nonzero(clear)[0].tolist():  # the winner leads by box area too (`_box_leads`)
-                members = [i for name in lists[m] for i in by_name[name]]
-                clear[m] = _box_leads(ctx, members, which, int(member[m]))
+                names_members = [i for name in lists[m] for i in by_name[name]]
+                clear[m] = _box_leads(ctx, names_members, which, int(member[m]))
         else:
             size = ctx.scene.width if key == 0 else ctx.scene.height
             clear = high_end - low_end >= config.position_margin * size
             # the winner by centre also leads by its box's outer side (as `_clear_winners` asks)
-            side_member, low_side, high_side = extreme(_SIDE[which], which in _HIGHEST)
-            clear &= (side_member == member) & (high_side - low_side >= EDGE_MARGIN * size)
+            s = _COLUMN[_SIDE[which]]
+            clear &= (members[:, s] == member) & (higher[:, s] - lower[:, s] >= EDGE_MARGIN * size)
         found[:, w] = clear & valid
         picked[:, w] = member
     at_list, at_which = np.nonzero(found)  # row-major: lists in order, extremes in order
