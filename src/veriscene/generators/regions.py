@@ -241,8 +241,10 @@ class _GridPoints:
         per_row = (crop @ per_col.astype(np.float64)).astype(np.int64)[rows]
         self.ends = per_row.cumsum().tolist()
         self.n = self.ends[-1] if self.ends else 0
-        self._on_grid = crop[:, cols]  # (crop rows, grid columns): whether each grid column is on the interior
-        # crop row -> its grid columns on the interior (the grid rows on one pixel share them)
+        self._cols = cols
+        # crop row -> its grid columns on the interior (the grid rows on one pixel share them),
+        # found for the rows drawn (a few per object; the whole (rows, grid columns) table cost
+        # more than they do)
         self._hits: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
@@ -254,7 +256,7 @@ class _GridPoints:
         row = int(y) - self.y0  # as `_ShownAxis.on` gives it
         hits = self._hits.get(row)
         if hits is None:
-            hits = self._hits[row] = self._on_grid[row].nonzero()[0].tolist()
+            hits = self._hits[row] = self.crop[row][self._cols].nonzero()[0].tolist()
         return [(self.first_x + hits[k - (self.ends[g - 1] if g else 0)]) * self.step_x, y]
 
 
