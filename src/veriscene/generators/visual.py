@@ -139,9 +139,9 @@ class GenerousReader:
                     found = False
                     break
         else:
-            holders = self._holders(predicate, anchor, side)
+            holders = self._holders(predicate, anchor, side)  # sorted, distinct
             if among is None:
-                found = all(x == target for x in holders)
+                found = not holders or holders == [target]
             else:
                 pool = set(among)
                 found = not any(x != target and x in pool for x in holders)

@@ -38,7 +38,7 @@ from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likel
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.ops import one_value
 from veriscene.scene.describe import Referent, referents
-from veriscene.scene.spellings import objects_over_spellings, subjects_over_spellings
+from veriscene.scene.spellings import objects_over_spellings, spelled_alike, subjects_over_spellings
 from veriscene.text import (
     agreeing_relation_phrase, capitalise, has_subject_free_phrase, relation_phrase,
 )
@@ -131,13 +131,17 @@ class MultiHop(OpenAnswerNotes, Generator):
         predicate ("the object holding the cup" is not one where another "holds" it:
         `subjects_over_spellings`) and also to a generous viewer."""
         index = ctx.index
+        incoming, outgoing = index.incoming, index.outgoing
+        # the predicates the scene spells one way (most): their hops read the index's own tables,
+        # as `subjects_over_spellings` and `objects_over_spellings` do then
+        alone = {p for p in {p for _, p in incoming} if len(spelled_alike(index, p)) == 1}
         hops: dict[int, list[Hop]] = {}
-        for o, p in sorted(index.incoming):
-            subjects = subjects_over_spellings(index, o, p)
+        for o, p in sorted(incoming):
+            subjects = incoming[o, p] if p in alone else subjects_over_spellings(index, o, p)
             if len(subjects) == 1 and reader.only_subject(subjects[0], p, o):
                 hops.setdefault(o, []).append(Hop(p, "object", subjects[0]))
-        for s, p in sorted(index.outgoing):
-            objects = objects_over_spellings(index, s, p)
+        for s, p in sorted(outgoing):
+            objects = outgoing[s, p] if p in alone else objects_over_spellings(index, s, p)
             if len(objects) == 1 and reader.only_object(objects[0], p, s):
                 hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
         return hops
@@ -151,14 +155,17 @@ class MultiHop(OpenAnswerNotes, Generator):
         # per object: the hops from it that can be said second (asked of every chain reaching it)
         later = ({o: [h for h in found if _sayable(h, False)] for o, found in hops.items()}
                  if config.max_hops >= 2 else {})
+        names = ctx.scene.names
         for anchor, ref in sorted(referents(ctx.index, allow_relations=False).items()):
-            chains: list[list[Hop]] = [[h] for h in hops.get(anchor, ()) if _sayable(h, True)]
-            chains += [c + [h] for c in list(chains) for h in later.get(c[-1].target, ())]
+            firsts = [h for h in hops.get(anchor, ()) if _sayable(h, True)]
+            chains: list[list[Hop]] = [[h] for h in firsts]
+            chains += [[h, second] for h in firsts for second in later.get(h.target, ())]
             for chain in chains:
                 end = chain[-1].target
-                if end == anchor or len({h.target for h in chain}) != len(chain):
+                # never back to the anchor, nor to the first hop's object
+                if end == anchor or (len(chain) == 2 and chain[0].target == end):
                     continue
-                answers.append(ctx.scene.names[end])
+                answers.append(names[end])
                 asked.append((ctx, ref, chain, None))
                 for kind, value in values[end]:
                     answers.append(value)

@@ -113,27 +113,30 @@ def _clear_winners(ctx: GenContext, members: Sequence[int], whiches: Iterable[st
         return []
     tables: dict[Key, list[float]] = ctx.index.memo("spatial keys", dict)  # see `_keys`
     width, height = ctx.scene.width, ctx.scene.height
-    ranked: dict[Key, list[float]] = {}
+    ranked: dict[Key, tuple[list[float], list[float]]] = {}  # key -> (the members' keys, sorted)
     clear = []
     for which in whiches:
         key = _KEY[which]
-        keys = tables.get(key) or _keys(ctx, key)
-        values = ranked.get(key)
-        if values is None:
-            values = ranked[key] = sorted([keys[i] for i in members])
+        found = ranked.get(key)
+        if found is None:
+            keys = tables.get(key) or _keys(ctx, key)
+            keyed = [keys[i] for i in members]
+            found = ranked[key] = (keyed, sorted(keyed))
+        keyed, values = found
         highest = which in _HIGHEST
         if key == "area":
             low, high = (values[-2], values[-1]) if highest else (values[0], values[1])
             if not (low > 0 and high / low >= config.area_ratio):
                 continue
-            winner = (max if highest else min)(members, key=keys.__getitem__)  # `extreme_member`
+            # `extreme_member`: the first member of the highest (lowest) key, as max (min) picks
+            winner = members[keyed.index(high if highest else low)]
             if _box_leads(ctx, members, which, winner):
                 clear.append((which, winner))
             continue
         gap = values[-1] - values[-2] if highest else values[1] - values[0]
         if not gap >= config.position_margin * (width if key == 0 else height):
             continue
-        winner = (max if highest else min)(members, key=keys.__getitem__)  # `extreme_member`
+        winner = members[keyed.index(values[-1] if highest else values[0])]  # (as above)
         side = _SIDE[which]
         sides = tables.get(side) or _keys(ctx, side)
         margin = EDGE_MARGIN * (width if side[1] % 2 == 0 else height)
