@@ -63,6 +63,19 @@ def test_relations_of_numpy_indices_and_boxes_within_the_slack_are_valid() -> No
     assert all(type(s) is int and type(o) is int for s, _, o in scene.relations)
 
 
+@pytest.mark.parametrize("count", [1, 40])  # boxes checked in Python, and by numpy
+def test_boxes_reach_the_slack_rounded_to_float32(count: int) -> None:
+    """A box edge may lie on width + 0.001 as float32 (1.0010000467 for width 1), not past it."""
+    edge = np.float32(1 + 1e-3)
+    boxes = np.zeros((count, 4), dtype=np.float32) + [0, 0, 1, 1]
+    boxes[-1] = [np.float32(-1e-3), 0, edge, 1]
+    assert len(Scene("x", 1, 1, boxes, ("a",) * count, ((),) * count)) == count
+    boxes[-1, 2] = np.nextafter(edge, np.float32(2))
+    with pytest.raises(SceneValidationError, match="outside") as info:
+        Scene("x", 1, 1, boxes, ("a",) * count, ((),) * count)
+    assert info.value.field == f"objects[{count - 1}].box"
+
+
 def test_attribute_list_length_mismatch() -> None:
     with pytest.raises(SceneValidationError, match="attributes has 1 entries but there are 2 objects"):
         Scene("x", 10, 10, np.zeros((2, 4)) + [0, 0, 1, 1], ("a", "b"), (("red",),))
