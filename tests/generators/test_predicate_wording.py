@@ -127,12 +127,15 @@ def test_region_relation_options_answer_the_same_question() -> None:
     scene = make_scene(rows, [(0, "hanging on", 1)], width=100, height=60)
     # no place in the vocabulary: the boxes (the man above the cup) read no other predicate
     vocab = _vocab(["man", "cup"], [p for p in _MIXED if p not in ("left of", "right of", "above")])
-    got = candidates(scene, "relation.region.v1", vocab, num_choices=20)  # options for every wrong one
-    assert got, "the pair is asked about"
-    for cand, answer in got:
-        assert answer == "hanging on" and cand.group == "verb"
-        # not "laying on" nor "sitting on": they say "on" as it does (`vocab.predicates_compatible`)
-        assert set(cand.distractors) == {"made of", "holding", "eating", "playing with"}
+    offered = set()
+    for seed in range(24):  # the scene's one answer: one wrong option, drawn (`relation_options`)
+        got = candidates(scene, "relation.region.v1", vocab, seed=seed, num_choices=20)
+        assert got, "the pair is asked about"
+        for cand, answer in got:
+            assert answer == "hanging on" and cand.group == "verb" and len(cand.distractors) == 1
+            offered.update(cand.distractors)
+    # not "laying on" nor "sitting on": they say "on" as it does (`vocab.predicates_compatible`)
+    assert offered == {"made of", "holding", "eating", "playing with"}
 
 
 @pytest.mark.parametrize(("predicate", "sentence"), [

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.conftest import make_scene
 from tests.generators.helpers import candidates, multiple_choices_by_task, right_ratios
 from tests.generators.test_multi_ops import VOCAB as WORLD_VOCAB
 from tests.generators.test_multi_ops import _obj
@@ -25,6 +26,7 @@ from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program import ExecutionContext, SceneIndex
 from veriscene.scene import Scene
 from veriscene.scene.describe import referents
+from veriscene.scene.geometry import READABLE
 
 TASKS = ("relation.query.v1", "relation.region.v1", "relation.subject.v1", "multi.relation_diff.v1",
          "multi.attribute_diff.v1")
@@ -70,6 +72,20 @@ def test_one_name_a_kind_and_none_of_the_answers(seed: int) -> None:
                         Counter({"trees": 50, "tree": 50}), scene=["men", "trees", "tree"], kind=name_kind)
     assert len(got) == 3 and not {"men", "group of men"} & set(got)
     assert len({"tree", "trees", "row of trees"} & set(got)) == 1, got
+
+
+@pytest.mark.parametrize("scene", [["left of", "right of"], ["above", "below", "left of", "right of"]])
+def test_fill_to_one_offers_the_scenes_answers_alone(scene: list[str]) -> None:
+    # where the scene has other answers, no value drawn by the counts is added to them
+    got = wrong_options(np.random.default_rng(0), 3, ["above", "behind", "below", "left of", "near", "right of"],
+                        "left of".__ne__, Counter({"near": 100}), scene=scene, fill_to=1)
+    assert sorted(got) == [v for v in scene if v != "left of"]
+
+
+def test_fill_to_one_draws_one_where_the_scene_has_no_other_answer() -> None:
+    got = wrong_options(np.random.default_rng(0), 3, ["behind", "left of", "near"], "left of".__ne__,
+                        Counter({"near": 100}), scene=["left of"], fill_to=1)
+    assert len(got) == 1 and got[0] in {"behind", "near"}
 
 
 def test_scene_values_are_distinct_and_sorted() -> None:
@@ -131,6 +147,39 @@ def test_subject_options_name_no_object_in_the_relation(scene: Scene) -> None:
         else:
             related = {scene.names[x] for (s, x), held in pairs if s == anchor and predicate in held}
         assert answer in related and not related & set(cand.distractors), (answer, cand.distractors)
+
+
+# ---- options that are answers as often as chance, by construction -------------------------------
+
+@pytest.mark.parametrize("scene", DEMO[:20], ids=lambda s: s.image_id)
+def test_region_options_are_the_scenes_other_answers(scene: Scene) -> None:
+    """A region question offers the scene's other answers alone: the runner draws one of them
+    uniformly, so each option is the answer as often as any. (Filled to 4 options with values
+    drawn by the data set's counts, "near" was never right where offered and "left of", a
+    third of the answers, right 1.3 times as often as chance.)"""
+    found = candidates(scene, "relation.region.v1", DEMO_VOCAB)
+    answers = {answer for _, answer in found}
+    for cand, answer in found:
+        others = answers - {answer}
+        if 1 <= len(others) <= 3:
+            assert sorted(cand.distractors) == sorted(others), (answer, cand.distractors)
+        elif others:
+            assert len(cand.distractors) == 3 and set(cand.distractors) <= others
+
+
+def test_region_option_where_the_scene_has_one_answer_is_a_readable_predicate() -> None:
+    """Where the data set says "near" and every direction, a pair is asked about only when its
+    one readable predicate is one of them, so the one wrong option drawn is one of them too:
+    never "on" or "behind", never the answer (Visual Genome-shaped scenes offered "on" 38 times
+    in 57 questions, never right, so "left of" was right 2.8 times as often as chance)."""
+    objects = [{"name": "man", "box": [0, 40, 30, 90]}, {"name": "table", "box": [120, 40, 190, 95]}]
+    scene = make_scene(objects, [(0, "left of", 1)])
+    vocab = Vocabulary()
+    vocab.add_names(["man", "table"], [], ["on"] * 50 + ["behind"] * 30 + ["in"] * 30 + list(READABLE))
+    for seed in range(6):
+        (cand, answer), = candidates(scene, "relation.region.v1", vocab, seed=seed)
+        assert answer == "left of" and len(cand.distractors) == 1, cand.distractors
+        assert cand.distractors[0] in READABLE and cand.distractors[0] != "left of"
 
 
 # ---- no option value singles out the answer, over many scenes -----------------------------------
