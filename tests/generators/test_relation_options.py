@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import make_scene
 from tests.generators.helpers import candidates, multiple_choices_by_task, right_ratios
 from tests.generators.test_multi_ops import VOCAB as WORLD_VOCAB
-from tests.generators.test_multi_ops import _obj
+from tests.generators.test_multi_ops import _obj, group_candidates
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.pool import ScenePool
 from veriscene.generators import Vocabulary, get_generator
@@ -180,6 +180,18 @@ def test_region_option_where_the_scene_has_one_answer_is_a_readable_predicate() 
         (cand, answer), = candidates(scene, "relation.region.v1", vocab, seed=seed)
         assert answer == "left of" and len(cand.distractors) == 1, cand.distractors
         assert cand.distractors[0] in READABLE and cand.distractors[0] != "left of"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_relation_diff_offers_the_other_images_relation_alone(seed: int) -> None:
+    """Which of the two images is asked is drawn at random, so of the two relations offered
+    each is the answer half the time. (With two more drawn by the data set's counts, "left
+    of" and "right of", each over a quarter of the answers, were right 1.2 to 1.5 times as
+    often as chance.)"""
+    found = group_candidates("multi.relation_diff.v1", "A", "D", seed=seed)
+    assert found
+    for cand, answer in found:
+        assert cand.distractors == [{"left of": "right of", "right of": "left of"}[answer]]
 
 
 # ---- no option value singles out the answer, over many scenes -----------------------------------
