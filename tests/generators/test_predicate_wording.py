@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import pytest
 
 from tests.conftest import make_scene
-from tests.generators.helpers import candidates, qa
+from tests.generators.helpers import candidates, offered, qa
 from veriscene.generators import Vocabulary
 from veriscene.scene import Scene
 from veriscene.scene.describe import scene_caption
@@ -103,8 +103,9 @@ def test_relation_query_options_answer_the_same_question(predicate: str, options
     # when the man is above it; place them apart vertically for "above"
     rows = [{"name": "man", "box": [40, 0, 60, 10]}, {"name": "cup", "box": [40, 50, 60, 60]}]
     scene = make_scene(rows, [(0, predicate, 1)], width=100, height=60)
-    (cand, answer), = candidates(scene, "relation.query.v1", _vocab(["man", "cup"], _MIXED))
-    assert answer == predicate and set(cand.distractors) == options
+    # the scene's one answer: one wrong option drawn a question (`relation_options`), any of these
+    answers, wrong = offered(scene, "relation.query.v1", _vocab(["man", "cup"], _MIXED))
+    assert answers == {predicate} and wrong == options
 
 
 def test_options_where_relations_are_sparse_answer_the_same_question() -> None:
