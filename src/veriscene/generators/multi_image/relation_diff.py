@@ -111,7 +111,11 @@ class RelationDifference(GroupGenerator):
                 before, after, seen = pred, theirs, readable_predicates(ctx.index_of(partner), s2, o2)
             else:
                 before, after, seen = theirs, pred, readable_predicates(ctx.index, s, o)
-            group = wording(after, doing=False)  # "Where is ...?" only for a place ('left of')
+            # "Where is ...?" only where both images' relations are places ('left of'): worded by
+            # the answer, a place against an action ("holding") would say which option is right
+            group = wording(after, doing=False)
+            if wording(before, doing=False) != group:
+                group = "verb"
             # options answer the question asked (places for "Where ...?"), never one that may hold
             # with the answer (a spelling or a near-synonym: `may_hold`)
             wrong = Without(options_like(ctx.vocab, after, doing=False), (*may_hold(ctx.vocab, (after,)), *seen))
@@ -123,7 +127,7 @@ class RelationDifference(GroupGenerator):
             first = [before] if before not in seen else []
             distractors = wrong_options(ctx.rng, self.config.num_choices - 1, wrong, after.__ne__,
                                         ctx.vocab.predicates, vocab=ctx.vocab,
-                                        key=("predicates answering", _kind(after), group, False),
+                                        key=("predicates answering", _kind(after), wording(after, doing=False), False),
                                         first=first, fill_to=1)
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j), "both": images_phrase(sorted((i, j)))}
