@@ -297,9 +297,9 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
                 if only_kinds_disputed(answer, elsewhere):
                     continue
                 wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
-                if answer:
-                    # "none" is an option whatever the answer (the wrong options are all used):
-                    # offered only where it was right, it gave the answer away
+                if answer and none_offered(ctx.rng, len(words), len(elsewhere), self.config.num_choices):
+                    # "none" a wrong option as often as it is right (offered only where it was
+                    # right, it gave the answer away; offered always, it was right 15% of the time)
                     wrong = [[], *wrong[:self.config.num_choices - 2]]
                 notes = {"none_do": " Answer none if none do.", "none": " Answer none if none.",
                          "none_are": " Answer none if none are."}
@@ -333,6 +333,15 @@ def listed_names(rng: np.random.Generator, only: Sequence[str], shared: Sequence
     near = sample_up_to(rng, shared, min(len(shared), max((rest + 1) // 2, rest - len(foreign))))
     far = sample_up_to(rng, foreign, rest - len(near))
     return shuffled_list(rng, answers + near + far), sorted(answers)
+
+
+def none_offered(rng: np.random.Generator, size: int, elsewhere: int, k: int) -> bool:
+    """Whether a listed question (`size` names) whose answer is not none offers "none" among its
+    k options. Its answer count is drawn uniformly from 0 to `size` where the other images hold
+    at least `size` names (`listed_names`), so none is the answer of 1 in size + 1 such questions:
+    offered in a share (k - 1) / size of the others, it is right in 1 of k questions offering it.
+    Never where the count cannot be 0."""
+    return elsewhere >= size > 0 and bool(rng.random() < (k - 1) / size)
 
 
 def _only_program(n: int, k: int) -> list[dict[str, Any]]:
