@@ -399,3 +399,28 @@ def test_only_in_listed_offers_none_as_often_as_it_is_right() -> None:
     # where the other images hold fewer names than the list, the answer is never none: nor an option
     assert not any(none_offered(rng, 6, 5, 4) for _ in range(50))
     assert all(none_offered(rng, 1, 2, 4) for _ in range(50))  # one name listed: none is 1 in 2
+
+
+@pytest.mark.parametrize("square_scenes, listed", [
+    (9, {"star", "triangle"}),  # square in more of the data set's scenes than C's own names: not listed
+    (1, {"star", "triangle", "square"}),
+])
+def test_only_in_lists_no_other_name_more_frequent_than_its_answers(square_scenes: int, listed: set[str]) -> None:
+    # C: square, triangle, star; D: square, circle. A name in many images ("man" on Visual
+    # Genome-shaped scenes) listed beside Image k's own names was never the answer (0 of 66)
+    from collections import Counter
+
+    from tests.generators.test_multi_ops import VOCAB, WORLD
+    from veriscene.generators.multi_image.sets import SetConfig
+
+    vocab = replace(VOCAB, images=Counter({"square": square_scenes, "circle": 9, "triangle": 2, "star": 2}))
+    gen = get_generator("multi.only_in.v1")(SetConfig(max_answer_items=1))
+    gen.group_sizes = (2,)  # type: ignore[misc]
+    seen = set()
+    for seed in range(40):
+        ctx = GroupContext(WORLD["C"], SceneIndex(WORLD["C"]), ExecutionContext(WORLD["C"]),
+                           np.random.default_rng(seed), vocab, ScenePool.from_scenes([WORLD["D"]]))
+        for cand in gen.propose(ctx):
+            seen.add(cand.slots["listed"])
+            assert cand.expected == execute(cand.get_program(), ExecutionContext(cand.scenes))
+    assert seen == listed

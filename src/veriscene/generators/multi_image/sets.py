@@ -292,12 +292,17 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
                      "in_no_other": "not in the other image" if n == 2 else "in none of the other images",
                      "no_other_contains": "the other image does not" if n == 2 else "no other image contains"}
             if len(only) > cap:
-                words, answer = listed_names(ctx.rng, only, sorted(set(ctx.scene.names) & elsewhere),
-                                             sorted(elsewhere - set(ctx.scene.names)), min(cap, LISTED_NAMES))
+                # the other names listed no more frequent than the answers may be (the data set's
+                # scenes holding them): "man", in many images, was listed and never right (0 of 66)
+                seen = ctx.vocab.images
+                top = max(seen[w] for w in only)
+                shared = [w for w in sorted(set(ctx.scene.names) & elsewhere) if seen[w] <= top]
+                foreign = [w for w in sorted(elsewhere - set(ctx.scene.names)) if seen[w] <= top]
+                words, answer = listed_names(ctx.rng, only, shared, foreign, min(cap, LISTED_NAMES))
                 if only_kinds_disputed(answer, elsewhere):
                     continue
                 wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
-                if answer and none_offered(ctx.rng, len(words), len(elsewhere), self.config.num_choices):
+                if answer and none_offered(ctx.rng, len(words), len(shared) + len(foreign), self.config.num_choices):
                     # "none" a wrong option as often as it is right (offered only where it was
                     # right, it gave the answer away; offered always, it was right 15% of the time)
                     wrong = [[], *wrong[:self.config.num_choices - 2]]
