@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -48,6 +48,20 @@ def candidates(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0
             assert answer == cand.expected, (cand.slots, answer, cand.expected)
         out.append((cand, answer))
     return out
+
+
+def offered(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seeds: range = range(40),
+            keep: Callable[[Any], bool] = lambda cand: True, **config: Any) -> tuple[set[Any], set[Any]]:
+    """(answers, wrong options) of the candidates passing `keep`, over draws of `seeds`: the
+    values a generator may offer where each question offers few of them (`relation_options`)."""
+    answers: set[Any] = set()
+    wrong: set[Any] = set()
+    for seed in seeds:
+        for cand, answer in candidates(scene, name, vocab, seed=seed, **config):
+            if keep(cand):
+                answers.add(answer)
+                wrong.update(cand.distractors)
+    return answers, wrong
 
 
 def qa(scene: Scene, name: str, vocab: Vocabulary = VOCAB, seed: int = 0, template: int = 0,

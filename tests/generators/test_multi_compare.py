@@ -102,7 +102,7 @@ def test_relation_diff() -> None:
         "The circle and the square are arranged differently in [A] and [D]. "
         "Where is the circle relative to the square in [D]?": "right of",
         "The square and the circle are arranged differently in [D] and [A]. "
-        "Where is the square relative to the circle in [A]?": "right of",
+        "Where is the square relative to the circle in [D]?": "left of",
     }
     # the two images said together in their order (it read "in Image 2 and Image 1")
     assert {cand.slots["both"] for cand, _ in group_candidates("multi.relation_diff.v1", "A", "D")} == {

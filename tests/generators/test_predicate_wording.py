@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import pytest
 
 from tests.conftest import make_scene
-from tests.generators.helpers import candidates, qa
+from tests.generators.helpers import candidates, offered, qa
 from veriscene.generators import Vocabulary
 from veriscene.scene import Scene
 from veriscene.scene.describe import scene_caption
@@ -103,8 +103,9 @@ def test_relation_query_options_answer_the_same_question(predicate: str, options
     # when the man is above it; place them apart vertically for "above"
     rows = [{"name": "man", "box": [40, 0, 60, 10]}, {"name": "cup", "box": [40, 50, 60, 60]}]
     scene = make_scene(rows, [(0, predicate, 1)], width=100, height=60)
-    (cand, answer), = candidates(scene, "relation.query.v1", _vocab(["man", "cup"], _MIXED))
-    assert answer == predicate and set(cand.distractors) == options
+    # the scene's one answer: one wrong option drawn a question (`relation_options`), any of these
+    answers, wrong = offered(scene, "relation.query.v1", _vocab(["man", "cup"], _MIXED))
+    assert answers == {predicate} and wrong == options
 
 
 def test_options_where_relations_are_sparse_answer_the_same_question() -> None:
@@ -127,12 +128,15 @@ def test_region_relation_options_answer_the_same_question() -> None:
     scene = make_scene(rows, [(0, "hanging on", 1)], width=100, height=60)
     # no place in the vocabulary: the boxes (the man above the cup) read no other predicate
     vocab = _vocab(["man", "cup"], [p for p in _MIXED if p not in ("left of", "right of", "above")])
-    got = candidates(scene, "relation.region.v1", vocab, num_choices=20)  # options for every wrong one
-    assert got, "the pair is asked about"
-    for cand, answer in got:
-        assert answer == "hanging on" and cand.group == "verb"
-        # not "laying on" nor "sitting on": they say "on" as it does (`vocab.predicates_compatible`)
-        assert set(cand.distractors) == {"made of", "holding", "eating", "playing with"}
+    offered = set()
+    for seed in range(24):  # the scene's one answer: one wrong option, drawn (`relation_options`)
+        got = candidates(scene, "relation.region.v1", vocab, seed=seed, num_choices=20)
+        assert got, "the pair is asked about"
+        for cand, answer in got:
+            assert answer == "hanging on" and cand.group == "verb" and len(cand.distractors) == 1
+            offered.update(cand.distractors)
+    # not "laying on" nor "sitting on": they say "on" as it does (`vocab.predicates_compatible`)
+    assert offered == {"made of", "holding", "eating", "playing with"}
 
 
 @pytest.mark.parametrize(("predicate", "sentence"), [

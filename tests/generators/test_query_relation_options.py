@@ -13,7 +13,7 @@ from typing import Sequence
 import pytest
 
 from tests.conftest import make_scene
-from tests.generators.helpers import candidates
+from tests.generators.helpers import offered
 from veriscene.generators import Vocabulary
 from veriscene.generators.single_image.relations import readable_predicates
 from veriscene.program import SceneIndex
@@ -43,11 +43,10 @@ def _pair(circle: Sequence[float], square: Sequence[float], predicate: str):
 def test_options_are_never_readable_from_the_boxes(circle: list[float], square: list[float], predicate: str,
                                                    options: set[str]) -> None:
     scene = _pair(circle, square, predicate)
-    # (options enough for every wrong one: a question offers 3 of them, drawn by weight)
-    got = [(cand, answer) for cand, answer in candidates(scene, "relation.query.v1", VOCAB, num_choices=20)
-           if cand.slots == {"the_a": "the circle", "the_b": "the square"}]
-    assert len(got) == 1 and got[0][1] == predicate
-    assert set(got[0][0].distractors) == options
+    # (the scene's one answer: a question offers one of them, drawn by weight, `relation_options`)
+    answers, wrong = offered(scene, "relation.query.v1", VOCAB, seeds=range(60),
+                             keep=lambda cand: cand.slots == {"the_a": "the circle", "the_b": "the square"})
+    assert answers == {predicate} and wrong == options
 
 
 @pytest.mark.parametrize(("predicate", "readable"), [

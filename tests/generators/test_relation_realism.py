@@ -11,7 +11,7 @@ from typing import Sequence
 import pytest
 
 from tests.conftest import make_scene
-from tests.generators.helpers import candidates, qa
+from tests.generators.helpers import candidates, offered, qa
 from veriscene.generators import Vocabulary
 
 PREDICATES = ["on", "on top of", "atop", "above", "under", "behind", "in front of", "near", "next to", "beside",
@@ -47,22 +47,21 @@ def test_relation_query_never_offers_what_may_hold_with_the_answer(predicate: st
 
 
 def test_relation_query_options_still_include_exclusive_predicates() -> None:
-    (cand, _), = [(c, a) for c, a in candidates(_pair("man", "table", "on"), "relation.query.v1",
-                                                  _vocab(["man", "table"]), num_choices=40)
-                  if c.slots["the_a"] == "the man"]
-    assert {"under", "behind", "in front of"} <= set(cand.distractors)
+    # the scene's one answer: one wrong option drawn a question (`relation_options`)
+    _, wrong = offered(_pair("man", "table", "on"), "relation.query.v1", _vocab(["man", "table"]),
+                       seeds=range(80), keep=lambda c: c.slots["the_a"] == "the man")
+    assert {"under", "behind", "in front of"} <= wrong
     # one wording of "near": two would tell a careful reader that neither is right
-    assert len({"near", "next to", "beside", "by"} & set(cand.distractors)) == 1
+    assert len({"near", "next to", "beside", "by"} & wrong) == 1
 
 
 def test_relation_query_offers_the_commonest_wording_of_a_class() -> None:
     vocab = Vocabulary(names=Counter(["man", "table"]), attributes=Counter(),
                        predicates=Counter(PREDICATES) + Counter({"next to": 5, "atop": 3}))
     scene = _pair("man", "table", "behind")
-    (cand, _), = [(c, a) for c, a in candidates(scene, "relation.query.v1", vocab, num_choices=40)
-                  if c.slots["the_a"] == "the man"]
-    assert {"next to", "atop"} <= set(cand.distractors)
-    assert not {"near", "beside", "by", "on", "on top of"} & set(cand.distractors)
+    _, wrong = offered(scene, "relation.query.v1", vocab, seeds=range(80), keep=lambda c: c.slots["the_a"] == "the man")
+    assert {"next to", "atop"} <= wrong
+    assert not {"near", "beside", "by", "on", "on top of"} & wrong
 
 
 def test_sparse_relation_query_never_offers_a_synonym_the_boxes_rule_out() -> None:

@@ -19,7 +19,7 @@ from veriscene.generators.common import sample_up_to, wording
 from veriscene.generators.multi_image.common import GroupGenerator, holding, image_label, images_phrase
 from veriscene.generators.multi_image.differences import _described_node, _pair, _phrase
 from veriscene.generators.registry import register
-from veriscene.generators.relation_options import scene_values, wrong_options
+from veriscene.generators.relation_options import wrong_options
 from veriscene.generators.single_image.relations import _kind, may_hold, options_like
 from veriscene.generators.visual import readable, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Without
@@ -99,7 +99,6 @@ class RelationDifference(GroupGenerator):
                     and refer_by_attributes(ctx.index, s) is not None
                     and refer_by_attributes(ctx.index, o) is not None):
                 pairs.append((s, o, preds[0]))
-        answered = scene_values(p for _, _, p in pairs)
         for s, o, pred in sample_up_to(ctx.rng, pairs, 2):
 
             matched = self.matched_partner(ctx, partial(relation_match, ctx.index, s, o, pred),
@@ -112,18 +111,24 @@ class RelationDifference(GroupGenerator):
                 before, after, seen = pred, theirs, readable_predicates(ctx.index_of(partner), s2, o2)
             else:
                 before, after, seen = theirs, pred, readable_predicates(ctx.index, s, o)
-            group = wording(after, doing=False)  # "Where is ...?" only for a place ('left of')
+            # "Where is ...?" only where both images' relations are places ('left of'): worded by
+            # the answer, a place against an action ("holding") would say which option is right
+            group = wording(after, doing=False)
+            if wording(before, doing=False) != group:
+                group = "verb"
             # options answer the question asked (places for "Where ...?"), never one that may hold
             # with the answer (a spelling or a near-synonym: `may_hold`)
             wrong = Without(options_like(ctx.vocab, after, doing=False), (*may_hold(ctx.vocab, (after,)), *seen))
-            # the other image's predicate is the hard negative, unless a viewer might read it here
-            # too; then the anchor's other answers, then by the data set's counts: drawn the way
-            # answers arise (`relation_options`), not "near" offered where it is never the answer
+            # the other image's predicate, alone: which of the two images is asked is drawn at
+            # random (`_pair`), so each of the two is the answer half the time, whatever they are.
+            # More options would tell: "left of" and "right of" are each over a quarter of the
+            # answers (`relation_options`). One drawn by the data set's counts only where a viewer
+            # might read the other image's predicate here too
             first = [before] if before not in seen else []
             distractors = wrong_options(ctx.rng, self.config.num_choices - 1, wrong, after.__ne__,
                                         ctx.vocab.predicates, vocab=ctx.vocab,
-                                        key=("predicates answering", _kind(after), group, False),
-                                        scene=answered, first=first)
+                                        key=("predicates answering", _kind(after), wording(after, doing=False), False),
+                                        first=first, fill_to=1)
             slots = {"a": _phrase(names[s], subject), "b": _phrase(names[o], target),
                      "img_a": image_label(i), "img_b": image_label(j), "both": images_phrase(sorted((i, j)))}
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,

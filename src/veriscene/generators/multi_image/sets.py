@@ -17,13 +17,18 @@ names some but not all images have, weighted by how often the data set holds the
 sets by construction, so none is also correct; a listed only_in question's are near misses (the
 answer plus a listed name, minus one, or with one swapped: `set_distractors`). Names of one kind
 ("man", "men", "group of men": `vocabulary_draws.name_kind`) that would make an answer
-disputable are not asked (`common_kinds_disputed`, `only_kinds_disputed`).
+disputable are not asked (`common_kinds_disputed`, `only_kinds_disputed`). A lone common value's
+wrong options are single words that cannot hold with it, drawn as attribute.query draws them
+(`likely_wrong_attributes`: weighted against how seldom a word may be offered, never every class
+left): drawn among the images' other values, a broad word seldom wrong where offered ("patterned",
+wrong only beside "plain") was right 17 of the 21 times offered on 1,000 Visual Genome-shaped scenes.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -54,7 +59,12 @@ from veriscene.generators.multi_image.set_options import (
     same_size_sets,
     set_distractors,
 )
-from veriscene.generators.vocabulary_draws import likely_set_attributes, likely_set_names, name_kind
+from veriscene.generators.vocabulary_draws import (
+    likely_set_attributes,
+    likely_set_names,
+    likely_wrong_attributes,
+    name_kind,
+)
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.text import number_word, plural, unit_phrase, with_article
@@ -80,6 +90,9 @@ class SetConfig(GeneratorConfig):
 # Names a listed only_in question offers (fewer when the cap or the images' names are fewer):
 # enough for answers of none to several, few enough to read each against the images.
 LISTED_NAMES = 6
+# Other groups of the anchor a common objects question draws for its wrong sets (`other_answers`):
+# with 8, one question in five of two or more names on Visual Genome-shaped scenes got three; 24: most.
+OTHER_GROUPS = 24
 
 
 def every_image(n: int) -> str:
@@ -129,8 +142,40 @@ class CommonObjects(GroupGenerator):
             drawn = likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, common, among=near or None, power=power)
             extra = [w for w in drawn if name_kind(w) not in answered]
             yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
-                            distractors=same_size_sets(ctx.rng, common, extra, self.config.num_choices - 1),
+                            distractors=self.other_answers(ctx, n, common, extra, self.config.num_choices - 1),
                             build=partial(folded, n, _names_node, "set_intersect"))
+
+    def other_answers(self, ctx: GroupContext, n: int, common: list[str], extra: Sequence[str],
+                      k: int) -> list[list[str]]:
+        """Up to k wrong sets of the answer's size (two or more names): the names in every image of
+        other groups of the anchor's (partners holding another of its names; of a longer list, its
+        most frequent names), topped up with `same_size_sets`' (a lone name's are those alone).
+        Drawn from the answer's names and a few others alone, a set left out 'man' as often as a
+        rare name, though nearly every Visual Genome image holds a man: such a set ("shirt,
+        window") was never right (0 of 25 times offered on 1,000 scenes), sets with 'man' were."""
+        drawn = same_size_sets(ctx.rng, common, extra, k)
+        if len(common) < 2:
+            return drawn
+        # the other groups are drawn with a generator of their own, seeded by the run's at this
+        # point, and as many sets are offered as before: the run's draws (groups, answers, option
+        # order) are those it made before
+        draws = replace(ctx, rng=np.random.default_rng(zlib.crc32(repr(ctx.rng.bit_generator.state).encode())))
+        answered = kinds_of(common)
+        found: list[list[str]] = []
+        for name in sample_up_to(draws.rng, sorted(ctx.index.by_name), OTHER_GROUPS):
+            others = self.partners(draws, n - 1, among=ctx.pool.with_name(name))
+            if others is None:
+                continue
+            got = sorted(set(ctx.scene.names).intersection(*(s.names for s in others)))
+            if len(got) > len(common):
+                got = sorted(sorted(got, key=lambda w: (-ctx.vocab.images[w], w))[:len(common)])
+            if (len(got) == len(common) and got != common and got not in found
+                    and not common_kinds_disputed(got, (), ())  # not "man, men"
+                    and all(w in common or name_kind(w) not in answered for w in got)):
+                found.append(got)
+                if len(found) == len(drawn):
+                    break
+        return (found + [s for s in drawn if s not in found])[:len(drawn)]
 
 
 @register("multi.common_attributes.v1", family="multi_aggregate")
@@ -184,14 +229,18 @@ class CommonAttributes(GroupGenerator):
             near = sorted(frozenset.union(*sets) - set(common))
             if any(attribute_class(w) not in meaning and _said_in_all(w, sets) for w in near):
                 continue  # "big" in one image, "large" (or "huge") in the other: a size of both, not answered
-            related = [w for a in common for w in related_attributes(a)]
-            extra = likely_set_attributes(ctx.rng, ctx.vocab, kind, near or list(Without(every, related)),
-                                          EXTRA_WORDS)
-            # no wrong set that says what the answer says with synonyms ("large, small" for "big,
-            # small"), nor one that holds two synonyms where the answer does not ("wood, wooden")
-            twice = len(common) - len(meaning)
-            wrong = [d for d in same_size_sets(ctx.rng, common, extra, 2 * self.config.num_choices)
-                     if _classes(d) != meaning and len(d) - len(_classes(d)) <= twice]
+            if len(common) == 1:  # a lone value: wrong values as attribute.query draws them (see below)
+                wrong = [[w] for w in likely_wrong_attributes(ctx.rng, ctx.vocab, kind, common[0],
+                                                              self.config.num_choices - 1)]
+            else:
+                related = [w for a in common for w in related_attributes(a)]
+                extra = likely_set_attributes(ctx.rng, ctx.vocab, kind, near or list(Without(every, related)),
+                                              EXTRA_WORDS)
+                # no wrong set that says what the answer says with synonyms ("large, small" for "big,
+                # small"), nor one that holds two synonyms where the answer does not ("wood, wooden")
+                twice = len(common) - len(meaning)
+                wrong = [d for d in same_size_sets(ctx.rng, common, extra, 2 * self.config.num_choices)
+                         if _classes(d) != meaning and len(d) - len(_classes(d)) <= twice]
             slots = {"kinds": plural(kind), "n": number_word(n), "objs": plural(name), "every_image": every_image(n)}
             yield Candidate(None, slots, group="named" if named else "any", expected=common, scenes=scenes,
                             distractors=wrong,
@@ -279,14 +328,19 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
                      "in_no_other": "not in the other image" if n == 2 else "in none of the other images",
                      "no_other_contains": "the other image does not" if n == 2 else "no other image contains"}
             if len(only) > cap:
-                words, answer = listed_names(ctx.rng, only, sorted(set(ctx.scene.names) & elsewhere),
-                                             sorted(elsewhere - set(ctx.scene.names)), min(cap, LISTED_NAMES))
+                # the other names listed no more frequent than the answers may be (the data set's
+                # scenes holding them): "man", in many images, was listed and never right (0 of 66)
+                seen = ctx.vocab.images
+                top = max(seen[w] for w in only)
+                shared = [w for w in sorted(set(ctx.scene.names) & elsewhere) if seen[w] <= top]
+                foreign = [w for w in sorted(elsewhere - set(ctx.scene.names)) if seen[w] <= top]
+                words, answer = listed_names(ctx.rng, only, shared, foreign, min(cap, LISTED_NAMES))
                 if only_kinds_disputed(answer, elsewhere):
                     continue
                 wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
-                if answer:
-                    # "none" is an option whatever the answer (the wrong options are all used):
-                    # offered only where it was right, it gave the answer away
+                if answer and none_offered(ctx.rng, len(words), len(shared) + len(foreign), self.config.num_choices):
+                    # "none" a wrong option as often as it is right (offered only where it was
+                    # right, it gave the answer away; offered always, it was right 15% of the time)
                     wrong = [[], *wrong[:self.config.num_choices - 2]]
                 notes = {"none_do": " Answer none if none do.", "none": " Answer none if none.",
                          "none_are": " Answer none if none are."}
@@ -320,6 +374,15 @@ def listed_names(rng: np.random.Generator, only: Sequence[str], shared: Sequence
     near = sample_up_to(rng, shared, min(len(shared), max((rest + 1) // 2, rest - len(foreign))))
     far = sample_up_to(rng, foreign, rest - len(near))
     return shuffled_list(rng, answers + near + far), sorted(answers)
+
+
+def none_offered(rng: np.random.Generator, size: int, elsewhere: int, k: int) -> bool:
+    """Whether a listed question (`size` names) whose answer is not none offers "none" among its
+    k options. Its answer count is drawn uniformly from 0 to `size` where the other images hold
+    at least `size` names (`listed_names`), so none is the answer of 1 in size + 1 such questions:
+    offered in a share (k - 1) / size of the others, it is right in 1 of k questions offering it.
+    Never where the count cannot be 0."""
+    return elsewhere >= size > 0 and bool(rng.random() < (k - 1) / size)
 
 
 def _only_program(n: int, k: int) -> list[dict[str, Any]]:

@@ -23,10 +23,11 @@ from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
 from veriscene.generators.single_image.relations import _kind, may_hold, options_like, sure_wrong
 from veriscene.generators.visual import GenerousReader
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.generators.vocabulary_draws import name_kind
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
+from veriscene.scene.geometry import READABLE
 from veriscene.scene.spellings import objects_over_spellings, subjects_over_spellings
 from veriscene.text import has_subject_free_phrase, relation_phrase
 
@@ -99,6 +100,14 @@ class RelatedObject(Generator):
                              scene=scene_values(answers), kind=name_kind)
 
 
+def _readable_only(vocab: Vocabulary) -> bool:
+    """Whether a region question's answer can only be one of `READABLE` ("near" and the
+    directions): where the data set says all of them, any two boxes read as one (apart along an
+    axis: a direction; else near), so a pair whose one readable predicate is another is never
+    asked. Options drawn from the other predicates would never be right ("on", "behind")."""
+    return vocab.view("region answers readable only", lambda: all(p in vocab.predicates for p in READABLE))
+
+
 def _related_name_program(anchor: Referent, predicate: str, side: str) -> list[dict[str, Any]]:
     """Program: the name of the one object `relate(anchor, predicate, side)` finds."""
     b = ProgramBuilder()
@@ -157,9 +166,15 @@ class RegionRelation(Generator):
         else:  # the only readable predicate is `predicate`: every other one answering its question is wrong
             allowed = Without(options_like(ctx.vocab, predicate, doing=False), may_hold(ctx.vocab, (predicate,)))
             key = ("predicates answering", _kind(predicate), wording(predicate, doing=False), False)
-        # drawn the way answers arise (`relation_options`): the scene's other answers first
+            if _readable_only(ctx.vocab):  # fill only with predicates that can be an answer here
+                allowed, key = [p for p in READABLE if p in allowed], None
+        # the scene's other answers, each as often right as any (the runner draws one uniformly);
+        # a wrong option drawn by the data set's counts only where the scene has no other: filled
+        # to 4 options, "left of" (a third of the answers) would be right where offered far more
+        # often than a quarter of the time (`relation_options`)
         distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
-                                    ctx.vocab.predicates, vocab=ctx.vocab, key=key, scene=scene_values(answers))
+                                    ctx.vocab.predicates, vocab=ctx.vocab, key=key, scene=scene_values(answers),
+                                    fill_to=1)
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=wording(predicate, doing=False),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -9,7 +9,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
-from veriscene.generators.relation_options import scene_values, wrong_options
+from veriscene.generators.relation_options import by_class, scene_values, wrong_options
 from veriscene.generators.visual import readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
@@ -346,6 +346,7 @@ class QueryRelation(Generator):
             group = "doing_with"  # options stay those of "doing": every action answers it
         allowed: Sequence[str]
         key: tuple[str, ...] | None = None
+        fits = None
         if wrong is not None:
             readable = seen()
             allowed = [p for p in wrong if p not in readable]
@@ -358,10 +359,14 @@ class QueryRelation(Generator):
             readable = [kept[c] for c in {predicate_class(p) for p in seen()} if c in kept]
             allowed = Without(options, (*may_hold(vocab, (predicate,), held_back), *readable))
             key = ("distinct predicates answering", _kind(predicate), wording(predicate), True)
-        # drawn the way answers arise (`relation_options`): the scene's other answers first, then
-        # by the data set's counts
+            fits = by_class(allowed, kept, predicate_class, partial(_same_question, predicate=predicate, doing=True))
+        # the scene's other answers as spelled, one a class, each as often right as any (the runner
+        # draws one uniformly); one drawn by the data set's counts only where the scene has no
+        # other: filled to 4, "left of" (a quarter of the answers) was right where offered more
+        # often than a quarter of the time (`relation_options`)
         distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
-                                    vocab.predicates, vocab=vocab, key=key, scene=scene_values(answers))
+                                    vocab.predicates, vocab=vocab, key=key, scene=scene_values(answers),
+                                    kind=predicate_class, fill_to=1, scene_fits=fits)
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))
