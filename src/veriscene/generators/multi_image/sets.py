@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
-from veriscene.generators.common import OpenAnswerNotes, sample_up_to, shuffled as shuffled_list
+from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     chain,
@@ -146,20 +146,27 @@ class CommonObjects(GroupGenerator):
                             build=partial(folded, n, _names_node, "set_intersect"))
 
     def other_answers(self, ctx: GroupContext, n: int, common: list[str], extra: Sequence[str],
-                      k: int) -> list[list[str]]:
+                      k: int) -> Sequence[list[str]]:
         """Up to k wrong sets of the answer's size (two or more names): the names in every image of
         other groups of the anchor's (partners holding another of its names; of a longer list, its
         most frequent names), topped up with `same_size_sets`' (a lone name's are those alone).
         Drawn from the answer's names and a few others alone, a set left out 'man' as often as a
         rare name, though nearly every Visual Genome image holds a man: such a set ("shirt,
-        window") was never right (0 of 25 times offered on 1,000 scenes), sets with 'man' were."""
+        window") was never right (0 of 25 times offered on 1,000 scenes), sets with 'man' were.
+        The other groups are drawn only when the options are read (`Later`: a multiple choice,
+        not an open question), with a generator of their own seeded by the run's at this point,
+        and as many sets are offered as before: the run's draws (groups, answers, option order)
+        are those it made before."""
         drawn = same_size_sets(ctx.rng, common, extra, k)
         if len(common) < 2:
             return drawn
-        # the other groups are drawn with a generator of their own, seeded by the run's at this
-        # point, and as many sets are offered as before: the run's draws (groups, answers, option
-        # order) are those it made before
-        draws = replace(ctx, rng=np.random.default_rng(zlib.crc32(repr(ctx.rng.bit_generator.state).encode())))
+        seed = zlib.crc32(repr(ctx.rng.bit_generator.state).encode())
+        return Later(partial(self._other_groups, ctx, seed, n, common, drawn))
+
+    def _other_groups(self, ctx: GroupContext, seed: int, n: int, common: list[str],
+                      drawn: list[list[str]]) -> list[list[str]]:
+        """`other_answers`' sets: other groups' common names first, then `drawn`'s."""
+        draws = replace(ctx, rng=np.random.default_rng(seed))
         answered = kinds_of(common)
         found: list[list[str]] = []
         for name in sample_up_to(draws.rng, sorted(ctx.index.by_name), OTHER_GROUPS):
