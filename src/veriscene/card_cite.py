@@ -75,7 +75,7 @@ SOURCE_CITATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 # the first release of each year, (year, (major, minor)), oldest first: a release in a new year adds
-# its line (all releases to date, 0.1.0 to 0.14.3, came out in 2026)
+# its line (all releases to date, 0.1.0 to 0.15.0, came out in 2026)
 FIRST_RELEASE_OF_YEAR: tuple[tuple[int, tuple[int, int]], ...] = ((2026, (0, 1)),)
 
 
