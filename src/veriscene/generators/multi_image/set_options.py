@@ -117,3 +117,30 @@ def only_kinds_disputed(only: Sequence[str], elsewhere: Iterable[str]) -> bool:
     if len(set(kinds)) < len(kinds):
         return True
     return not set(kinds).isdisjoint(map(name_kind, elsewhere))
+
+
+def listed_names(rng: np.random.Generator, only: Sequence[str], shared: Sequence[str], foreign: Sequence[str],
+                 size: int) -> tuple[list[str], list[str]]:
+    """(the names a listed question offers, in the question's order; the answer among them, sorted).
+
+    `only`: the answer names (Image k's alone); `shared`: Image k's names another image has too;
+    `foreign`: names of the other images that Image k lacks. `size` names (fewer if the three
+    hold fewer) with 0 to all of them answers, the count drawn uniformly; the others are half
+    shared names (in Image k, but not only there) and half foreign ones (elsewhere, not in Image
+    k), one kind topped up from the other when it runs short."""
+    size = min(size, len(only) + len(shared) + len(foreign))
+    low, high = max(0, size - len(shared) - len(foreign)), min(size, len(only))
+    answers = sample_up_to(rng, only, int(rng.integers(low, high + 1)))
+    rest = size - len(answers)
+    near = sample_up_to(rng, shared, min(len(shared), max((rest + 1) // 2, rest - len(foreign))))
+    far = sample_up_to(rng, foreign, rest - len(near))
+    return shuffled_list(rng, answers + near + far), sorted(answers)
+
+
+def none_offered(rng: np.random.Generator, size: int, elsewhere: int, k: int) -> bool:
+    """Whether a listed question (`size` names) whose answer is not none offers "none" among its
+    k options. Its answer count is drawn uniformly from 0 to `size` where the other images hold
+    at least `size` names (`listed_names`), so none is the answer of 1 in size + 1 such questions:
+    offered in a share (k - 1) / size of the others, it is right in 1 of k questions offering it.
+    Never where the count cannot be 0."""
+    return elsewhere >= size > 0 and bool(rng.random() < (k - 1) / size)

@@ -6,7 +6,7 @@
 - multi.only_in.v1: which kinds of objects appear in Image k and in none of the others? (str_set;
   when that answer lists more than `max_answer_items` names, group "listed": which of these
   names, listed in the question, appear in Image k and in none of the others? - possibly none)
-- multi.exists_all.v1: is there an X in every image? (bool; yes and no groups drawn for every X)
+(multi.exists_all.v1, is there an X in every image?, is in `exists_all`.)
 
 Set answers are never empty (an empty intersection is a degenerate question; a listed question
 may answer "none": its candidates make it a question), hold at most
@@ -35,11 +35,10 @@ from typing import Any
 import numpy as np
 
 from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
-from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to, shuffled as shuffled_list
+from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     chain,
-    exists_node,
     folded,
     holding,
     image_label,
@@ -55,6 +54,8 @@ from veriscene.generators.multi_image.set_options import (
     MEMBER_POWER,
     common_kinds_disputed,
     kinds_of,
+    listed_names,
+    none_offered,
     only_kinds_disputed,
     same_size_sets,
     set_distractors,
@@ -67,7 +68,7 @@ from veriscene.generators.vocabulary_draws import (
 )
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
-from veriscene.text import number_word, plural, unit_phrase, with_article
+from veriscene.text import number_word, plural
 from veriscene.vocab import (
     UNTYPED,
     attribute_class,
@@ -365,33 +366,6 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
                             build=partial(_only_program, n, k))
 
 
-def listed_names(rng: np.random.Generator, only: Sequence[str], shared: Sequence[str], foreign: Sequence[str],
-                 size: int) -> tuple[list[str], list[str]]:
-    """(the names a listed question offers, in the question's order; the answer among them, sorted).
-
-    `only`: the answer names (Image k's alone); `shared`: Image k's names another image has too;
-    `foreign`: names of the other images that Image k lacks. `size` names (fewer if the three
-    hold fewer) with 0 to all of them answers, the count drawn uniformly; the others are half
-    shared names (in Image k, but not only there) and half foreign ones (elsewhere, not in Image
-    k), one kind topped up from the other when it runs short."""
-    size = min(size, len(only) + len(shared) + len(foreign))
-    low, high = max(0, size - len(shared) - len(foreign)), min(size, len(only))
-    answers = sample_up_to(rng, only, int(rng.integers(low, high + 1)))
-    rest = size - len(answers)
-    near = sample_up_to(rng, shared, min(len(shared), max((rest + 1) // 2, rest - len(foreign))))
-    far = sample_up_to(rng, foreign, rest - len(near))
-    return shuffled_list(rng, answers + near + far), sorted(answers)
-
-
-def none_offered(rng: np.random.Generator, size: int, elsewhere: int, k: int) -> bool:
-    """Whether a listed question (`size` names) whose answer is not none offers "none" among its
-    k options. Its answer count is drawn uniformly from 0 to `size` where the other images hold
-    at least `size` names (`listed_names`), so none is the answer of 1 in size + 1 such questions:
-    offered in a share (k - 1) / size of the others, it is right in 1 of k questions offering it.
-    Never where the count cannot be 0."""
-    return elsewhere >= size > 0 and bool(rng.random() < (k - 1) / size)
-
-
 def _only_program(n: int, k: int) -> list[dict[str, Any]]:
     b = ProgramBuilder()
     mine = _names_node(b, k)
@@ -410,41 +384,3 @@ def _listed_program(n: int, k: int, words: Sequence[str]) -> list[dict[str, Any]
     rest = chain(b, "set_union", [among(i) for i in range(n) if i != k])
     b.add("set_difference", mine, rest)
     return b.program
-
-
-@register("multi.exists_all.v1", family="multi_aggregate")
-class ExistsInAll(GroupGenerator):
-    """Is there an X in every image? For an anchor name X: a "yes" group (partners from
-    `with_name(X)`) and a "no" group (one partner lacking X, the others with X); both or neither
-    are proposed, so yes/no stays balanced."""
-
-    answer_type = "bool"
-    description = "Whether every one of 2-4 images contains an object of a given name."
-    # `obj` is one object as "at least one" takes it (`unit_phrase`): "at least one patch of
-    # grass", "at least one pair of jeans", "at least one group of trees", never "one grass";
-    # `all` is "both" for two images ("Do the two images both show ...")
-    templates = {
-        "default": (
-            "Is there {a_obj} in {every_image}?",
-            "Does each of the {n} images contain {a_obj}?",
-            "Do the {n} images {all} show at least one {obj}?",
-        )
-    }
-
-    def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
-        for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
-            with_x = ctx.pool.with_name(name)
-            n_yes, n_no = self.group_size(ctx), self.group_size(ctx)
-            yes = self.partners(ctx, n_yes - 1, among=with_x)
-            lacking = self.partners(ctx, 1, accept=missing(names=(name,)))
-            no = None if lacking is None else self.partners(ctx, n_no - 2, among=with_x,
-                                                            exclude=[s.image_id for s in lacking])
-            if yes is None or no is None or lacking is None:
-                continue
-            for others, expected in ((yes, True), (lacking + no, False)):
-                n = len(others) + 1
-                yield Candidate(None, {"a_obj": with_article(name), "obj": unit_phrase(name), "n": number_word(n),
-                                 "all": "both" if n == 2 else "all", "every_image": every_image(n)},
-                                expected=expected, distractors=[not expected],
-                                scenes=shuffled(ctx, [ctx.scene, *others]),
-                                build=partial(folded, n, partial(exists_node, name=name), "and"))
