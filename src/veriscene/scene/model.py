@@ -59,8 +59,6 @@ SPARSE_KINDS = ("attributes", "relations")
 RADIOLOGICAL = "radiological"
 # Slack for float round-off when checking that boxes lie inside the image (pixels).
 _BOX_EPS = 1e-3
-_LOW = float(np.float32(-_BOX_EPS))  # the lowest coordinate, as numpy compares float32 boxes with it
-_FEW_BOXES = 16  # up to this many, boxes are checked in Python (`Scene._boxes_right`)
 
 
 class SceneObject(NamedTuple):
@@ -254,14 +252,17 @@ class Scene:
             seen.add(int(i))
 
     def _check_boxes(self, boxes: np.ndarray) -> None:
-        # every box right (comparisons with NaN are false, and an infinite coordinate lies
-        # outside): the checks below only find the first wrong box and say why
-        if self._boxes_right(boxes):
-            return
         x0, y0, x1, y1 = boxes.T
+        # every box right, in one mask (comparisons with NaN are false, and an infinite
+        # coordinate lies outside): the checks below only find the first wrong box and say why
+        right = ((x0 < x1) & (y0 < y1) & (x0 >= -_BOX_EPS) & (y0 >= -_BOX_EPS)
+                 & (x1 <= self.width + _BOX_EPS) & (y1 <= self.height + _BOX_EPS))
+        if right.all():
+            return
         if not np.all(np.isfinite(boxes)):
             i = int(np.flatnonzero(~np.all(np.isfinite(boxes), axis=1))[0])
             raise _bad(f"box has non-finite values {float32_json(boxes[i])}", f"objects[{i}].box")
+        x0, y0, x1, y1 = boxes.T
         inverted = (x1 <= x0) | (y1 <= y0)
         if inverted.any():
             i = int(np.flatnonzero(inverted)[0])
@@ -278,18 +279,6 @@ class Scene:
                 f"box {float32_json(boxes[i])} lies outside the {self.width}x{self.height} image",
                 f"objects[{i}].box",
             )
-
-    def _boxes_right(self, boxes: np.ndarray) -> bool:
-        """Whether every box is xyxy inside the image, within `_BOX_EPS`. numpy compares the
-        float32 boxes with the bounds rounded to float32; up to `_FEW_BOXES` boxes are compared
-        in Python with the same float32 bounds (the numpy mask, a dozen calls, costs 69 k
-        instructions under callgrind whatever the count, this loop 10 k and 2.5 k a box)."""
-        if len(boxes) > _FEW_BOXES:
-            x0, y0, x1, y1 = boxes.T
-            return bool(((x0 < x1) & (y0 < y1) & (x0 >= -_BOX_EPS) & (y0 >= -_BOX_EPS)
-                         & (x1 <= self.width + _BOX_EPS) & (y1 <= self.height + _BOX_EPS)).all())
-        right, bottom = float(np.float32(self.width + _BOX_EPS)), float(np.float32(self.height + _BOX_EPS))
-        return all(_LOW <= x0 < x1 <= right and _LOW <= y0 < y1 <= bottom for x0, y0, x1, y1 in boxes.tolist())
 
     # ---- accessors -------------------------------------------------------------------------
 
