@@ -16,7 +16,6 @@ holds those annotated with the word itself, for generators whose answers list an
 from __future__ import annotations
 
 from collections import OrderedDict
-from itertools import compress
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -70,10 +69,6 @@ class ScenePool:
         self.filled = frozenset(field for field in ("names", "attributes", "predicates")
                                 if all(getattr(e, field) for e in self.entries))
         self._ids = [e.image_id for e in self.entries]  # by position (read on every entry tested)
-        # image id -> its position, where no two entries share an id (`draw` then takes the
-        # excluded ids out of a small population by position; None: tested per entry instead)
-        at = {image_id: i for i, image_id in enumerate(self._ids)}
-        self._position_of: dict[str, int] | None = at if len(at) == len(self._ids) else None
 
     @classmethod
     def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
@@ -134,7 +129,7 @@ class ScenePool:
         max_tries: int = 64,
     ) -> list[Scene]:
         """Up to k distinct valid pooled scenes drawn uniformly (from `among` positions if given)
-        that satisfy `accept` (a test without side effects: it may be asked of any entry), skipping `exclude_ids`, at most one of each volume or clip
+        that satisfy `accept`, skipping `exclude_ids`, at most one of each volume or clip
         (`PoolEntry.group`) and none of `exclude_groups` (the anchor's).
 
         From at most `max_tries` positions (a rare name's postings), every one is tested once and
@@ -154,22 +149,14 @@ class ScenePool:
         cache, evicts = self._cache, self._evicts
         if population <= max_tries:
             positions = range(population) if among is None else among.tolist()
-            ids, position_of = self._ids, self._position_of
-            if self.grouped or position_of is None:
+            ids = self._ids
+            if self.grouped:
                 passing = [i for i in positions if ids[i] not in excluded and entries[i].group not in groups
                            and (accept is None or accept(entries[i]))]
-            else:  # (no groups: every entry's is None)
-                # the same list without a Python step per position: every entry tested (tests have
-                # no side effects; excluded ones too), the excluded positions then taken out
-                if accept is None:
-                    passing = list(positions)
-                else:
-                    tested = entries if among is None else map(entries.__getitem__, positions)
-                    passing = list(compress(positions, map(accept, tested)))
-                for image_id in excluded:
-                    i = position_of.get(image_id)
-                    while i is not None and i in passing:  # (`among` may repeat a position)
-                        passing.remove(i)
+            elif accept is None:  # (no groups: every entry's is None)
+                passing = [i for i in positions if ids[i] not in excluded]
+            else:
+                passing = [i for i in positions if ids[i] not in excluded and accept(entries[i])]
             while passing and len(chosen) < k:
                 j = int(rng.integers(len(passing)))
                 i = passing[j]

@@ -60,12 +60,6 @@ def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words:
         either = tuple(frozenset(found) for found in alternatives if len(found) > 1)
     else:  # names and annotated words (most calls): nothing to look up
         single, either = tuple(words), ()
-    if not either and len(names) + len(single) == 1:  # one word (most calls): one membership test
-        if names:
-            name = names[0]
-            return lambda e: name in e.names
-        word = single[0]
-        return lambda e: word in e.attributes
 
     def test(e: PoolEntry) -> bool:  # plain loops: called on every draw, cheaper than all(...)
         for n in names:
@@ -102,9 +96,6 @@ def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Acc
     known either. Drawn partners then answer the programs, which refuse an absence that is not
     known; partners drawn without this test fail there, so groups would come mostly from
     whatever needs no absence."""
-    if not attributes and len(names) == 1:  # one name (most calls): `lacks` below, written out
-        name = names[0]
-        return lambda e: name not in e.names and (e.complete is None or name in e.complete)
     held = holding(names=names, attributes=attributes) if attributes else None
 
     def lacks(e: PoolEntry) -> bool:  # (names alone, the common case: one call per entry tested)
