@@ -57,6 +57,7 @@ def tiled(cache: Path, base: list[bytes], size: int, name: str = "demo") -> Path
     path = cache / f"{name}-tiled-{len(base)}-{size}.jsonl"
     if path.exists():
         return path
+    cache.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
         for i in range(size):

@@ -71,6 +71,19 @@ def test_engine_scale_on_a_scene_file(cache: str, tmp_path: Path) -> None:
     assert ids == [*first, 7, *(f"{i}~1" for i in first), "7~1", *(f"{i}~2" for i in first)]
 
 
+def test_tiled_makes_its_cache_folder(tmp_path: Path) -> None:
+    """A `--cache` folder that does not exist yet is made (it failed with FileNotFoundError when
+    only a given scene file, not the demo base, was to be tiled into it)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _scenes import tiled
+    finally:
+        sys.path.remove(str(BENCH))
+    base = [b'{"image_id":"a","width":4,"height":4,"objects":[]}']
+    path = tiled(tmp_path / "new" / "cache", base, 2, name="mine")
+    assert [line.split(b",")[0] for line in path.read_bytes().splitlines()] == [b'{"image_id":"a"', b'{"image_id":"a~1"']
+
+
 def test_scene_file_errors_name_the_file_and_line(cache: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     for text, reason in (('{"image_id": "a", "objects": []}\nnot json\n', "line 2: not a JSON record"),
