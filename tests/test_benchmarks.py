@@ -42,11 +42,18 @@ def test_engine_scale(cache: str) -> None:
 
 
 def test_engine_scale_per_scene(cache: str) -> None:
+    """Several `--per-scene` values: a row each (more samples at more per scene), then the fit of
+    a scene's cost as a fixed part and a part per sample."""
     out = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
-               "-g", "object.count.v1", "--per-scene", "2")
-    one = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
-               "-g", "object.count.v1")
-    assert int(_rows(out, "60")[0][2]) > int(_rows(one, "60")[0][2])  # more samples per scene
+               "-g", "object.count.v1", "--per-scene", "1", "3")
+    rows = _rows(out, "60")
+    assert [r[-1] for r in rows] == ["1", "3"] and int(rows[1][2]) > int(rows[0][2]) > 0
+    fit = re.search(r"^fit, 60 scenes, 1 worker\(s\): (-?[\d.]+) ms per scene fixed, (-?[\d.]+) us per sample "
+                    r"\((-?\d+)% fixed at ([\d.]+) samples per scene", out, re.MULTILINE)
+    assert fit is not None and float(fit.group(4)) == round(int(rows[0][2]) / 60, 1)
+    default = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
+                   "-g", "object.count.v1")
+    assert _rows(default, "60")[0][-1] == "default" and "ms per scene fixed" not in default
 
 
 def test_engine_scale_on_a_scene_file(cache: str, tmp_path: Path) -> None:
