@@ -6,7 +6,7 @@
     python benchmarks/time_boxed.py --size 1000000 --seconds 420 --shard-format zstd --compression zstd
     python benchmarks/time_boxed.py --size 1000000 --seconds 420 --shard-format zstd --compression zstd --files 100
 
-A full run of every generator on 1M demo scenes makes about 81M samples (2 hours on 2 cores).
+A full run of every generator on 1M demo scenes makes about 82M samples (72 minutes on 2 cores).
 Memory that grows with the input shows early (the driver's scan and shard plan cover the whole
 input before the first shard starts, and each worker's pool and vocabulary are built on its first
 shard), so this script starts `veriscene.generate` on the tiled input of `--size` scenes (see
