@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo_out
 
-.PHONY: demo test install venv clean bench
+.PHONY: demo test typecheck install venv clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,16 @@ install: $(VENV)/.installed-core
 demo: $(VENV)/.installed-core
 	$(BIN)/veriscene demo --out $(DEMO_OUT)
 
-# Two test workers (pytest-xdist) by default, the cores CI has; Ray's tests stay together on one
-# of them (tests/conftest.py). `make test TEST_WORKERS=0` runs the suite in one process.
+# The package's type hints are checked first (mypy, configured in pyproject.toml: the package
+# ships py.typed). Then two test workers (pytest-xdist) by default, the cores CI has; Ray's tests
+# stay together on one of them (tests/conftest.py). `make test TEST_WORKERS=0` runs the suite in
+# one process; `make typecheck` runs mypy alone.
 TEST_WORKERS ?= 2
 
-test: $(VENV)/.installed-test
+typecheck: $(VENV)/.installed-test
+	$(BIN)/python -m mypy
+
+test: typecheck
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.installed-test

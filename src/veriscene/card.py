@@ -235,10 +235,10 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
     if workers > 1:
         from veriscene.engine.backends import ordered_map
 
-        for part in ordered_map(part_tally, [(p,) for p in sample_parts(path, PART_BYTES)], workers=workers):
-            tally.merge(part)
+        for counted in ordered_map(part_tally, [(p,) for p in sample_parts(path, PART_BYTES)], workers=workers):
+            tally.merge(counted)
             if progress is not None:
-                progress(part.report.samples + part.report.unreadable)
+                progress(counted.report.samples + counted.report.unreadable)
     else:  # whole files: lines numbered as a worker's part numbers them
         for part in sample_parts(path, size=None):
             tally.add_part(part, progress)

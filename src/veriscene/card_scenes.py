@@ -12,7 +12,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -59,7 +59,7 @@ class _Hashed(io.RawIOBase):
     """A file's bytes as stored, hashed (sha256) as they are read: the card reads a scene file
     once for both its sha256 and its facts, decompressed or not."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: io.BufferedIOBase) -> None:
         self._raw, self._sha256, self._pos = raw, hashlib.sha256(), 0
 
     def readable(self) -> bool:
@@ -98,7 +98,8 @@ def _count_facts(facts: SceneFacts, path: Path, sha256: str | None) -> bool:
     with open(path, "rb") as raw:
         hashed = _Hashed(raw)
         try:
-            with read_errors(path), (decompressing(hashed, kind) if kind else io.BufferedReader(hashed, 1 << 20)) as fh:
+            source = cast(BinaryIO, hashed)  # (`decompressing` reads it as any binary file: read, readinto)
+            with read_errors(path), (decompressing(source, kind) if kind else io.BufferedReader(hashed, 1 << 20)) as fh:
                 for line in fh:
                     if line.strip():
                         facts.add_line(line)

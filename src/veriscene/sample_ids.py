@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ ID_NOTE = ("a sample id hashes the task, image ids, program and question, not th
            "images share ids (both with a 1.jpg) can give the same id to different samples")
 
 
-def answer_key(record: dict[str, Any]) -> bytes:
+def answer_key(record: Mapping[str, Any]) -> bytes:
     """What two samples of one id must agree on, the answer and its type, as an 8-byte digest."""
     payload = orjson.dumps([record.get("answer_type"), record.get("answer")], option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(payload, digest_size=8).digest()

@@ -265,10 +265,10 @@ def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = 
     from veriscene.engine.backends import ordered_map
 
     report = StatsReport()
-    for part in ordered_map(part_stats, [(p,) for p in sample_parts(source, PART_BYTES)], workers=workers):
-        report.merge(part)
+    for part_report in ordered_map(part_stats, [(p,) for p in sample_parts(source, PART_BYTES)], workers=workers):
+        report.merge(part_report)
         if progress is not None:
-            progress(part.samples + part.unreadable)
+            progress(part_report.samples + part_report.unreadable)
     return report.done()
 
 

@@ -145,7 +145,7 @@ def _import_inflect() -> ModuleType:
     import typeguard
 
     typechecked = typeguard.typechecked
-    typeguard.typechecked = _unchecked  # type: ignore[assignment]
+    typeguard.typechecked = _unchecked
     try:
         import inflect
     finally:

@@ -185,9 +185,9 @@ def _verify_one(line_no: int, line: bytes, lookup: SceneLookup, report: VerifyRe
         report.problems.append(Problem(line_no, sample.id, "mismatch", stored=sample.answer, computed=found))
         return
     if sample.choices is not None:
-        detail = _check_choice(sample, found, ctx.scene(0))
-        if detail is not None:
-            report.problems.append(Problem(line_no, sample.id, "choice_mismatch", detail=detail))
+        choice_problem = _check_choice(sample, found, ctx.scene(0))
+        if choice_problem is not None:
+            report.problems.append(Problem(line_no, sample.id, "choice_mismatch", detail=choice_problem))
             return
     report.verified += 1
     report.per_task[sample.task] += 1

@@ -130,6 +130,20 @@ def test_count_claims_beside_a_crowd_region() -> None:
     assert stuff.supports(claim("person", 3)) and stuff.supports(claim("person", 7))
 
 
+def test_a_count_claim_without_its_count_is_not_supported_beside_a_region() -> None:
+    """A count claim made without a count (`Claim`'s count is optional) is supported by no scene,
+    one with a crowd or stuff region too (where it once raised TypeError comparing None)."""
+    from tests.conftest import make_scene
+    from veriscene.evaluate.freeform import SceneFacts
+    from veriscene.evaluate.freeform.claims import Claim, Mention
+
+    objects = [{"name": "person", "box": [0, 0, 10, 10]}, {"name": "person", "box": [40, 0, 90, 50]}]
+    uncounted = Claim("count", Mention("person"))
+    assert not SceneFacts(make_scene(objects)).supports(uncounted)
+    for meta in ({"crowd": [1]}, {"stuff": [1]}):
+        assert not SceneFacts(make_scene(objects, meta=meta)).supports(uncounted)
+
+
 def test_a_failed_llm_extraction_is_skipped_not_scored_as_no_claims(demo_run, tmp_path) -> None:
     """The extractor's unreadable answer (a server error, no JSON) is no helpfulness of 0."""
     from veriscene.evaluate.adapters import FunctionModel

@@ -55,7 +55,7 @@ class ServerFailure(RuntimeError):
     errors): the image is not at fault, and a later run may do it."""
 
 
-class Counted(list):  # type: ignore[type-arg]
+class Counted(list[Any]):
     """A stage's result for one image (its items), with `counts` of what the stage left out
     (kind -> n, e.g. ``detector_labels_not_in_names``) and `problems`: (field, reason) of the
     parts it could not do, reported as rejects of the image at level `level`; `server` of those

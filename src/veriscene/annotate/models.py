@@ -215,7 +215,11 @@ class TransformersDetector(TransformersStage):
 
     def _kept(self, scores: list[float], boxes: list[list[float]], names: list[str]) -> list[Detection]:
         order = sorted(range(len(scores)), key=lambda k: -scores[k])[: self.max_objects]
-        return [Detection(names[k], tuple(boxes[k]), scores[k]) for k in order]
+        kept: list[Detection] = []
+        for k in order:
+            x0, y0, x1, y1 = boxes[k]  # the post-processor's boxes are xyxy
+            kept.append(Detection(names[k], (x0, y0, x1, y1), scores[k]))
+        return kept
 
 
 class OpenVocabularyDetector(TransformersDetector):

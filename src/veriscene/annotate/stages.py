@@ -236,12 +236,13 @@ def _masks(stages: Stages, loaded: list[Image.Image | SceneValidationError], fou
     that has no detections or failed before. Through the model a batch at a time
     (`batches.run_stage`)."""
     asked = [[d for d in dets if d.problem is None] if isinstance(dets, list) else [] for dets in found]
-    wanted = [k for k, rgb in enumerate(loaded)
-              if stages.segmenter is not None and isinstance(rgb, Image.Image) and asked[k]]
+    segmenter = stages.segmenter
+    wanted = [(k, rgb) for k, rgb in enumerate(loaded)
+              if segmenter is not None and isinstance(rgb, Image.Image) and asked[k]]
     out: list[Any] = [None] * len(loaded)
-    made = run_stage("segmenter", stages.segmenter, [loaded[k] for k in wanted],
-                     [_prompts(loaded[k], asked[k]) for k in wanted]) if wanted else []
-    for k, masks in zip(wanted, made):
+    made = run_stage("segmenter", segmenter, [rgb for _, rgb in wanted],
+                     [_prompts(rgb, asked[k]) for k, rgb in wanted]) if segmenter is not None and wanted else []
+    for (k, _), masks in zip(wanted, made):
         if isinstance(masks, SceneValidationError):
             out[k] = masks
         elif len(masks) != len(asked[k]):

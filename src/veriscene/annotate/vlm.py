@@ -125,11 +125,11 @@ class VLMAttributes:
         for key, completion in sorted(replies.items()):
             if not completion.ok:
                 continue
-            k, kind = key.split("\t")
+            at, kind = key.split("\t")
             words = self.words[kind]
             read = parse_answer(completion.text, "str", vocabulary=[*words, "none"])
             if read.ok and read.value in words:
-                found[int(k)].append(read.value)
+                found[int(at)].append(read.value)
         failed = _failed(replies, lambda key: "objects[{}].attributes.{}".format(*key.split("\t")), "attribute",
                          "attribute")
         return Counted(found, failed.counts, failed.problems, failed.level, failed.server)

@@ -82,7 +82,7 @@ def _builtin_words() -> dict[str, set[str]]:
     return kinds
 
 
-class KindTable(dict):  # type: ignore[type-arg]
+class KindTable(dict[str, frozenset[str]]):
     """Normalised candidate -> its kinds (frozenset); `longest` is the most words of a key, so
     candidates are found in a reply by looking up its n-grams (`normalize.find_phrases`), not
     by searching the reply for each of tens of thousands of words."""
@@ -91,7 +91,7 @@ class KindTable(dict):  # type: ignore[type-arg]
 
     # Hashed and compared by identity: one table per synonym table and rivals (`kind_table`),
     # so results derived from it are cached without hashing every word.
-    __hash__ = object.__hash__
+    __hash__ = object.__hash__  # type: ignore[assignment]  # (typeshed: a dict is never hashable)
 
     def __eq__(self, other: object) -> bool:
         return self is other

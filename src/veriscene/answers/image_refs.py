@@ -120,8 +120,8 @@ def _named(text: str, num_images: int | None) -> tuple[list[tuple[int, str | Non
         named += [(_image_ref(ref), denial) for ref in _IMAGE_REF_RE.findall(m.group(1))]
     ordinals = [(m.group(1), _denial(text, m.start(), m.end()))
                 for found in (_ORDINAL_RE, _JOINED_ORDINAL_RE) for m in found.finditer(text)]
-    if not named and not ordinals and (m := _LONE_ORDINAL_RE.match(strip_edges(text))):
-        ordinals = [(m.group(1), None)]
+    if not named and not ordinals and (lone := _LONE_ORDINAL_RE.match(strip_edges(text))):
+        ordinals = [(lone.group(1), None)]
     for word, denial in ordinals:
         value = _ordinal_value(word, num_images)
         if value is None:

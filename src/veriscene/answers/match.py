@@ -30,7 +30,7 @@ Evaluation and RL rewards both call this module, so they always agree.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from veriscene.answers.candidates import gold_readings, kind_table, predicate_key
@@ -49,7 +49,7 @@ from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
 
 
-def set_f1(predicted: Sequence[str], gold: Sequence[str]) -> float:
+def set_f1(predicted: Iterable[str], gold: Iterable[str]) -> float:
     """F1 of two sets of (already normalised) items; two empty sets score 1.0."""
     p, g = set(predicted), set(gold)
     if not p and not g:
@@ -106,7 +106,7 @@ def program_point_options(program: Any, answer: Any) -> list[list[float]] | None
     return points
 
 
-def point_radius(answer: Sequence[float], size: Sequence[int], tolerance: float,
+def point_radius(answer: Sequence[float], size: tuple[int, int], tolerance: float,
                  options: Sequence[Sequence[float]] | None) -> tuple[float, bool]:
     """(radius around the gold point, whether the radius is strict) for `compare`."""
     radius = tolerance * image_diagonal(size)

@@ -149,9 +149,9 @@ def _fractions(text: str) -> tuple[list[Number], str]:
             share += float(whole) if whole.isdigit() else parts[0]
         found.append(Number(share, m.start(), m.end(), False))
         text = _blank(text, m.start(), m.end())
-    if not found and (m := _LONE_HALF_RE.match(text)):
-        found.append(Number(0.5, m.start(), m.end(), False))
-        text = _blank(text, m.start(), m.end())
+    if not found and (lone := _LONE_HALF_RE.match(text)):
+        found.append(Number(0.5, lone.start(), lone.end(), False))
+        text = _blank(text, lone.start(), lone.end())
     return found, text
 
 

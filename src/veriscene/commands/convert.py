@@ -131,16 +131,19 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
     reader option's bad value (`ReaderOptionError`), a package the input or an option needs not
     installed (`MissingExtra`, an ImportError) or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
     of `failures`). Bad data never ends in a traceback."""
+    # typed locals: mypy refuses a star-unpacked tuple of exception classes in an except clause
+    usage_errors: tuple[type[BaseException], ...] = (FileNotFoundError, ReaderOptionError, ImportError, *usage)
+    failure_errors: tuple[type[BaseException], ...] = (ValueError, OSError, *failures)
     try:
         yield
-    except (FileNotFoundError, ReaderOptionError, ImportError, *usage) as exc:
+    except usage_errors as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         err.print(f"[red]error:[/red] {escape(str(text))}")
         raise typer.Exit(2) from None
     except SceneValidationError as exc:
         err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
-    except (ValueError, OSError, *failures) as exc:
+    except failure_errors as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
 

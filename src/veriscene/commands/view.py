@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         veriscene.viewer.view, veriscene.viewer.write_html)."""
         from veriscene.console import console, err_console
         from veriscene.commands import exit_code, local_input
-        from veriscene.viewer import Filters, view, write_html
+        from veriscene.viewer import Catalog, Filters, view, write_html
         from veriscene.viewer.listing import listing_href
 
         run = str(local_input(run))
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
                 return
 
             # served, the filters given open the list they keep (its address is printed)
-            def ready(url: str, catalog) -> None:  # type: ignore[no-untyped-def]
+            def ready(url: str, catalog: Catalog) -> None:
                 more = " (the first; raise --limit)" if catalog.truncated else ""
                 what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
                         else f"{len(catalog.entries):,} samples")

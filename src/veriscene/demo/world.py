@@ -147,17 +147,17 @@ class _Composer:
         saved = region.copy()
         region[patch.mask] = k
         boxes = [p.box for p in self.placed] + [shape_box]
-        for j in np.flatnonzero(covered):
-            boxes[j] = _visible_box(self.label, int(j), self.placed[j].shape_box)
+        for j in np.flatnonzero(covered).tolist():
+            boxes[j] = _visible_box(self.label, j, self.placed[j].shape_box)
         overlap = np.zeros((k + 1, k + 1), dtype=np.int64)
         overlap[:k, :k] = self.overlap
         overlap[k, :k] = overlap[:k, k] = ov
         overlap[k, k] = area
         seen = overlap.copy()  # the candidate is on top: all its overlaps are seen
         seen[:k, :k] = self.seen
-        for j in np.flatnonzero(covered):  # j lost pixels: re-count what j is seen covering
+        for j in np.flatnonzero(covered).tolist():  # j lost pixels: re-count what j is seen covering
             for i in np.flatnonzero(self.overlap[:j, j]):
-                seen[i, j] = seen[j, i] = _seen_overlap(self.label, self.placed[i].patch, self.placed[j].patch, int(j))
+                seen[i, j] = seen[j, i] = _seen_overlap(self.label, self.placed[i].patch, self.placed[j].patch, j)
         if rel.ambiguous_pairs(np.array(boxes, dtype=np.float64), seen, areas, cfg.relations).any():
             region[...] = saved
             return False

@@ -204,7 +204,7 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
 
             def result(ref: Any) -> R:
                 try:
-                    return get(ref)  # type: ignore[no-any-return]
+                    return get(ref)
                 except WorkerCodeMismatch as exc:  # Ray's RayTaskError of it: its message, not Ray's traceback
                     raise WorkerCodeMismatch(str(getattr(exc, "cause", exc))) from None
 

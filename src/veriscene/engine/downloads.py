@@ -50,7 +50,7 @@ def _callback(url: str, progress: Progress | None) -> Any:
         return Callback.as_callback(None)
     report: Progress = progress
 
-    class Shown(Callback):  # type: ignore[misc]
+    class Shown(Callback):
         def call(self, *args: Any, **kwargs: Any) -> None:
             report(url, int(self.value), int(self.size or 0))
 

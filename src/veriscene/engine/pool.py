@@ -122,7 +122,7 @@ class ScenePool:
         rng: np.random.Generator,
         k: int,
         *,
-        accept: Callable[[PoolEntry], bool] | None = None,
+        accept: Callable[[PoolEntry], object] | None = None,  # read for its truth
         among: np.ndarray | None = None,
         exclude_ids: Iterable[str] = (),
         exclude_groups: Iterable[str] = (),

@@ -28,7 +28,7 @@ def ray_getter(ray: Any, timeout: float | None, cancel: bool = True) -> Callable
     """`ray.get` of one reference, within `timeout` seconds (None: no limit); past it the task is
     cancelled (`cancel`: a task's; an actor's is stopped by killing the actor) and WorkerHung raised."""
     if timeout is None:
-        return ray.get  # type: ignore[no-any-return]
+        return ray.get
     from ray.exceptions import GetTimeoutError
 
     def get(ref: Any) -> Any:
@@ -58,7 +58,7 @@ def _token_auth() -> None:
     cluster with token authentication it retries for about 20 s and fails. A cluster without
     authentication accepts the token and ignores it."""
     try:
-        from ray._private.authentication.authentication_token_setup import (  # type: ignore[import-not-found]
+        from ray._private.authentication.authentication_token_setup import (
             maybe_enable_token_auth_if_token_available,
         )
     except ImportError:  # a Ray without token authentication

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 ANSWERED = ("scored", "parse_failed")
 GROUPINGS = {"task": "by_task", "family": "by_family", "answer_type": "by_answer_type", "mode": "by_mode",
@@ -38,7 +39,7 @@ def _rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest, "little"))
 
 
-def bootstrap_ci(values: Sequence[float], *, n_boot: int = 1000, confidence: float = 0.95,
+def bootstrap_ci(values: Sequence[float] | npt.NDArray[Any], *, n_boot: int = 1000, confidence: float = 0.95,
                  seed: int = 0, name: str = "") -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of `values`; (nan, nan) when empty."""
     x = np.asarray(values, dtype=np.float64)
@@ -151,7 +152,7 @@ def summarise(records: Sequence[dict[str, Any]], *, n_boot: int = 1000, confiden
               seed: int = 0) -> dict[str, Any]:
     """overall, by_task, by_family, by_answer_type, by_mode, by_steps (operations of the program),
     by_images (images shown), latency and status counts."""
-    kw = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
+    kw: dict[str, Any] = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
     out: dict[str, Any] = {"overall": group_stats(records, name="all", **kw).to_dict()}
     for field, key in GROUPINGS.items():
         out[key] = {k: v.to_dict() for k, v in grouped(records, field, **kw).items()}

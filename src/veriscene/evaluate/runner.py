@@ -232,7 +232,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
 
     cache_db: RequestCache | None = None
     if cache:
-        cache_db = RequestCache(out / "requests.sqlite" if cache is True else Path(cache))  # type: ignore[arg-type]
+        cache_db = RequestCache(out / "requests.sqlite" if cache is True else Path(cache))
     done = [len(chosen) - len(todo)]
     writer = ResultsWriter(results_path)
     prompts_by_id: dict[str, Prompt] = {}

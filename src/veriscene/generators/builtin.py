@@ -18,5 +18,7 @@ from veriscene.generators.single_image import (  # noqa: F401
     spatial,
 )
 from veriscene.generators.multi_image import (  # noqa: F401
-    aggregate, captions, compare_counts, differences, relation_diff, select, sets, exists_all,
+    aggregate, captions as multi_image_captions, compare_counts, differences, relation_diff, select, sets,
+    exists_all,
 )
+

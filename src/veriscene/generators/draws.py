@@ -141,6 +141,7 @@ def _pcg64_fields(address: int) -> tuple[memoryview, memoryview]:
     uint32 uinteger}: the 32 bytes of the 128-bit state and increment it points to, and the 8 of
     the two buffer fields."""
     inner = ctypes.c_void_p.from_address(address).value
+    assert inner is not None, "a pcg64_state points to its state"
     state = memoryview((ctypes.c_ubyte * 32).from_address(inner)).cast("B")
     buffered = memoryview((ctypes.c_ubyte * 8).from_address(address + ctypes.sizeof(ctypes.c_void_p))).cast("B")
     return state, buffered
@@ -167,7 +168,7 @@ def _pcg64_layout() -> bool:
     ours, theirs = np.random.PCG64(0), np.random.PCG64(0)
     ours.random_raw(), ours.ctypes.next_uint32(ours.ctypes.state)  # something buffered, to be cleared
     _write_pcg64(_pcg64_fields(ours.ctypes.state_address), words)
-    theirs.state = pcg64_state(words)
+    theirs.state = pcg64_state(words)  # type: ignore[assignment]  # numpy's stubs name a private TypedDict
     return ours.state == theirs.state and ours.random_raw(3).tolist() == theirs.random_raw(3).tolist()
 
 
@@ -191,4 +192,4 @@ _PCG64_LAYOUT = _pcg64_layout()
 
 if not _matches_numpy():  # a numpy release that draws otherwise: use its own calls
     Draws.integers = np.random.Generator.integers  # type: ignore[method-assign]
-    Draws.distinct = _numpy_distinct  # type: ignore[method-assign]
+    Draws.distinct = _numpy_distinct  # type: ignore[method-assign, assignment]  # (a Draws is a Generator)

@@ -123,11 +123,10 @@ def _load(given: str, source: bytes | None = None) -> Plugin:
         if not path.is_file():
             raise ValueError(f"plugin file {given} does not exist" if not path.exists() else
                              f"plugin {given} is not a file (give a Python file or a module name)")
-        module = _imported_file(path)
+        imported = _imported_file(path)
         before = set(GENERATORS)
         source = path.read_bytes()  # before the import: what the run records is what ran
-        if module is None:
-            module = _import_file(path, given, source)
+        module = imported if imported is not None else _import_file(path, given, source)
         plugin = Plugin(spec, path.name, _digest(source), _added(module, before), source)
     else:
         if given in _LOADED:

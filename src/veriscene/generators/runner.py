@@ -237,7 +237,7 @@ class SceneRunner:
         """The sample of a picked candidate in `mode` (None, counted, when multiple choice finds no
         wrong option); `anchor_path`: the path written for the context's scene."""
         templates = gen.templates[cand.group]
-        t = ctx.rng.integers(len(templates))
+        t = int(ctx.rng.integers(len(templates)))
         template = agree(templates[t], cand.plural) if cand.plural else templates[t]
         slots = gen.mode_slots(cand.slots, mode) if gen.name in self._mode_slots else cand.slots
         # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
@@ -301,7 +301,7 @@ class SceneRunner:
                     break
         if not chosen:
             return None
-        position = ctx.rng.integers(len(chosen) + 1)  # correct option position: uniform
+        position = int(ctx.rng.integers(len(chosen) + 1))  # correct option position: uniform
         chosen.insert(position, correct)
         if gen.answer_type == "image_index":
             # "A. Image 1, B. Image 2, ...": read in image order; groups are shuffled, so the

@@ -209,9 +209,9 @@ def _collective(text: str) -> tuple[str, bool] | None:
     words = text.split()
     last = singular_form(words[-1]) or words[-1]
     if last in GROUP_NAMES:
-        member = GROUP_NAMES[last]
-        if member is not None:  # "crowd", "large crowd": people
-            return member, True
+        group_member = GROUP_NAMES[last]
+        if group_member is not None:  # "crowd", "large crowd": people
+            return group_member, True
         if len(words) == 1:  # "herd", "herds"; not "smoke stack"
             return last, True
     return None

@@ -127,10 +127,10 @@ class SceneIndex:
         if not extra:  # no word of the scene implies another (most scenes of most data sets)
             return table
         merged = dict(table)
-        for w, objects in extra.items():
+        for w, implying in extra.items():
             own = table.get(w)
             # an object may be annotated with two words implying w ("big" and "large")
-            merged[w] = tuple(sorted(set(objects).union(own) if own else set(objects)))
+            merged[w] = tuple(sorted(set(implying).union(own) if own else set(implying)))
         return merged
 
     @cached_property

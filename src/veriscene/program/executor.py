@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from veriscene.errors import ExecutionFailure
 from veriscene.program import all_ops as _all_ops  # noqa: F401  (registers every op)
@@ -13,7 +13,7 @@ from veriscene.program.registry import OP_FUNCTIONS, OPS
 from veriscene.program.types import ANSWER_TYPE_OF, to_answer
 from veriscene.scene.model import Scene
 
-Program = Sequence[dict[str, Any]]
+Program = Sequence[Mapping[str, Any]]
 
 
 def run_nodes(program: Program, ctx: ExecutionContext) -> list[Any]:

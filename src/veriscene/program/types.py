@@ -53,7 +53,7 @@ class Obj(NamedTuple):
     """One object: image index and object index."""
 
     image: int
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
 
 
 def to_answer(value: Any, type_name: str) -> Any:

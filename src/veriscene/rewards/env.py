@@ -135,7 +135,7 @@ def _episode_key(sample: Mapping[str, Any]) -> tuple[bytes, str]:
 class VQAEnv(gym.Env):
     """Visual question answering with verifiable rewards (see the module docstring)."""
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 1}  # noqa: RUF012  (gymnasium API)
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 1}  # noqa: RUF012  (gymnasium API)
 
     def __init__(self, run_dir: str | Path | None = None, *, samples: Iterable[Mapping[str, Any]] | None = None,
                  image_root: str | Path | None = None, observation_size: tuple[int, int] | None = None,

@@ -144,7 +144,7 @@ def _name_filters(program: Sequence[Mapping[str, Any]]) -> dict[int, str]:
     return names
 
 
-def program_steps(program: Sequence[dict[str, Any]], scenes: Scene | Sequence[Scene] | ExecutionContext,
+def program_steps(program: Sequence[Mapping[str, Any]], scenes: Scene | Sequence[Scene] | ExecutionContext,
                   *, box_format: str = "norm1", image_size: Sequence[int] | None = None,
                   select: str = "key") -> list[Step]:
     """The intermediate steps of `program` on `scenes` (see the module docstring).

@@ -29,9 +29,9 @@ they are given to the reward factory (`make_accuracy_reward(vocabulary_file=...)
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -45,7 +45,7 @@ from veriscene.sample import ANSWER_TYPES, Sample
 TRL_RUNTIME_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids")
 
 
-def _is_list(value: Any) -> bool:
+def _is_list(value: Any) -> TypeGuard[Collection[Any]]:
     """A list of values: a Sequence or a numpy array (pandas reads Parquet lists as arrays), not text."""
     if isinstance(value, (str, bytes, Mapping)):
         return False

@@ -283,7 +283,7 @@ def decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
     if kind == "xz":
         return lzma.LZMAFile(raw, mode="rb")  # type: ignore[return-value]
     if kind == "zstd":
-        return io.BufferedReader(_ZstdReader(raw), buffer_size=_BUFFER)  # type: ignore[return-value]
+        return io.BufferedReader(_ZstdReader(raw), buffer_size=_BUFFER)
     raise ValueError(f"unknown compression {kind!r} (known: {', '.join(k for _, k in MAGIC)})")
 
 
@@ -299,7 +299,7 @@ def open_scene_file(path: str | os.PathLike[str]) -> BinaryIO:
     if kind == "zstd":
         raw = open(path, "rb")
         try:
-            return io.BufferedReader(_ZstdReader(raw, owns=True), buffer_size=_BUFFER)  # type: ignore[return-value]
+            return io.BufferedReader(_ZstdReader(raw, owns=True), buffer_size=_BUFFER)
         except BaseException:
             raw.close()
             raise
@@ -334,7 +334,7 @@ def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> 
     if kind is None:
         return open(path, "wb")
     if kind == "gzip":
-        return gzip.open(path, "wb", compresslevel=6)
+        return gzip.open(path, "wb", compresslevel=6)  # type: ignore[return-value]  # a binary file
     if kind == "bz2":
         return bz2.open(path, "wb")
     if kind == "xz":
@@ -342,7 +342,7 @@ def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> 
     if kind == "zstd":
         fh = open(path, "wb")
         try:
-            return _zstandard().ZstdCompressor(level=3).stream_writer(fh, closefd=True)  # type: ignore[no-any-return]
+            return _zstandard().ZstdCompressor(level=3).stream_writer(fh, closefd=True)
         except BaseException:
             fh.close()
             raise

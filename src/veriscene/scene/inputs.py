@@ -177,7 +177,7 @@ class SceneStream(io.RawIOBase):
                 self._open(self._k)
             assert self._fh is not None
             with read_errors(self._paths[self._k]):
-                n = self._fh.readinto(buffer)
+                n = self._fh.readinto(buffer)  # type: ignore[attr-defined]  # (every reader `decompressing` makes)
             if n:
                 if not self._given:
                     view = memoryview(buffer)[:n]
@@ -260,4 +260,4 @@ def open_scenes(paths: Sequence[str | os.PathLike[str]], spans: Sequence[FileSpa
 
     if len(paths) == 1:
         return open_scene_file(paths[0])
-    return io.BufferedReader(SceneStream(paths, spans), buffer_size=_BUFFER)  # type: ignore[return-value]
+    return io.BufferedReader(SceneStream(paths, spans), buffer_size=_BUFFER)

@@ -158,7 +158,7 @@ def scene_from_dict(d: Any) -> Scene:
         boxes=np.array(boxes, dtype=np.float32).reshape(-1, 4),
         names=tuple(names),
         attributes=tuple(attributes),
-        relations=tuple(map(tuple, relations)),  # type: ignore[arg-type]
+        relations=tuple(map(tuple, relations)),
         image=d.get("image"),
         masks=tuple(masks) if masks and masks[0] is not None else None,
         depth=np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None,

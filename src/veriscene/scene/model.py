@@ -64,7 +64,7 @@ _BOX_EPS = 1e-3
 class SceneObject(NamedTuple):
     """A row view of one object, for convenience outside hot loops."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index (NamedTuple allows it)
     name: str
     box: tuple[float, float, float, float]
     attributes: tuple[str, ...]
@@ -325,7 +325,7 @@ class Scene:
             depth = np.array([o.get("depth", math.nan) for o in objects], dtype=np.float32)
         masks = None
         if has_masks:
-            masks = tuple(o.get("mask") for o in objects)  # type: ignore[misc]
+            masks = tuple(o.get("mask") for o in objects)
         return cls(
             image_id=image_id,
             width=width,
@@ -333,8 +333,8 @@ class Scene:
             boxes=boxes,
             names=tuple(o["name"] for o in objects),
             attributes=tuple(tuple(o.get("attributes", ())) for o in objects),
-            relations=tuple(tuple(r) for r in relations),  # type: ignore[misc]
+            relations=tuple(tuple(r) for r in relations),
             depth=depth,
-            masks=masks,
+            masks=masks,  # type: ignore[arg-type]  # unchecked: __post_init__ names a missing one
             **kwargs,
         )

@@ -99,18 +99,7 @@ class Filters:
         if self.sort and self.sort not in SCORES:
             raise ValueError(f"sort must be {' or '.join(SCORES)} (free-form scores, lowest first), got {self.sort!r}")
         for name in ("max_helpfulness", "max_truthfulness"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, str):  # a query string's or the command line's text
-                try:
-                    value = float(value) if value.strip() else None
-                except ValueError:
-                    raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}") from None
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not 0.0 <= value <= 1.0):
-                raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}")
-            setattr(self, name, None if value is None else float(value))
+            setattr(self, name, score_limit(name, getattr(self, name)))
 
     def keep(self, entry: Entry, scores: dict[str, Any] | None = None) -> bool:
         """Whether the listing shows `entry`; `scores`: its free-form scores, if it has some."""
@@ -142,6 +131,22 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not self.given()
+
+
+def score_limit(name: str, value: float | str | None) -> float | None:
+    """A largest free-form score of `Filters` (`name`: its field) as a float, from a number or a
+    query string's or the command line's text ("" or None: no limit); ValueError unless 0 to 1."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # a query string's or the command line's text
+        try:
+            value = float(value) if value.strip() else None
+        except ValueError:
+            raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}") from None
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must be a number from 0 to 1, got {value!r}")
+    return None if value is None else float(value)
 
 
 def _score(scores: dict[str, Any] | None, key: str) -> float | None:

@@ -144,9 +144,10 @@ def question_marks(record: dict[str, Any], scene: Scene) -> str:
     """SVG of what the question shows on its (first) image, each labelled as the question writes
     it: its regions ("What is inside the box [...]?") and points (`region` and `point` nodes of
     the program, in pixels), and the options of a box or point question, each with its letter."""
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    raw_meta, raw_choices = record.get("meta"), record.get("choices")
+    meta = raw_meta if isinstance(raw_meta, dict) else {}
     box_format = str(meta.get("box_format") or "norm1")
-    choices = record.get("choices") if isinstance(record.get("choices"), list) else []
+    choices = raw_choices if isinstance(raw_choices, list) else []
     size = max(scene.width, scene.height)
     marks: list[tuple[str, list[float]]] = []  # (label, pixels)
     options: dict[str, str] = {}  # an option's text -> its letter

@@ -53,8 +53,8 @@ def data_uri(payload: bytes, mime: str) -> str:
 def thumbnail(path: Path, max_side: int = 640, quality: int = 85) -> bytes | None:
     """A JPEG of the image with its longer side at most `max_side` (None if it cannot be read)."""
     try:
-        with Image.open(path) as im:
-            im = upright(im).convert("RGB")  # as its scene graph's boxes are (`scene.upright`)
+        with Image.open(path) as opened:
+            im = upright(opened).convert("RGB")  # as its scene graph's boxes are (`scene.upright`)
             im.thumbnail((max_side, max_side))
             out = io.BytesIO()
             im.save(out, format="JPEG", quality=quality)

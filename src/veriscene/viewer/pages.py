@@ -131,7 +131,8 @@ def _as_asked(record: dict[str, Any], scenes: list[Scene | None], shape: tuple[s
     scene = scenes[0] if scenes else None
     if shape is None or scene is None or len(shape[1]) not in (2, 4):
         return ""
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    raw_meta = record.get("meta")
+    meta = raw_meta if isinstance(raw_meta, dict) else {}
     box_format = str(meta.get("box_format") or "norm1")
     return f" = <b>{esc(_shown(shape[1], scene, box_format))}</b> in {esc(box_format)}"
 

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
+from veriscene.viewer.entries import score_limit
 from veriscene.viewer.images import MIME_TYPES, mask_overlay, thumbnail
 from veriscene.viewer.pages import PALETTE, listing_href, listing_page, page, esc, sample_page, scene_page
 
@@ -104,9 +105,11 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
 
         def _filters(self, query: dict[str, str]) -> Filters | None:
             try:
-                return Filters(**{k: query.get(k, "") for k in ("task", "family", "mode", "image", "text", "outcome",
-                                                                 "sort")},
-                               **{k: query.get(k) or None for k in ("max_helpfulness", "max_truthfulness")})
+                return Filters(task=query.get("task", ""), family=query.get("family", ""), mode=query.get("mode", ""),
+                               image=query.get("image", ""), text=query.get("text", ""),
+                               outcome=query.get("outcome", ""), sort=query.get("sort", ""),
+                               max_helpfulness=score_limit("max_helpfulness", query.get("max_helpfulness")),
+                               max_truthfulness=score_limit("max_truthfulness", query.get("max_truthfulness")))
             except ValueError as exc:
                 self._not_found(str(exc))
                 return None
@@ -187,6 +190,7 @@ def view(path: str | os.PathLike[str], scenes: str | os.PathLike[str] | None = N
     try:
         if on_ready is not None:
             bound_host, bound_port = server.server_address[:2]
+            assert isinstance(bound_host, str)  # an AF_INET server's address is (host text, port), never bytes
             on_ready(f"http://{bound_host}:{bound_port}/", catalog)
         server.serve_forever()
     except KeyboardInterrupt:

@@ -373,13 +373,13 @@ def _mentions(group: Sequence[tuple[str, object]]) -> list[Mention | None]:
 
 def _split_group(group: Sequence[tuple[str, object]], subjects: list[Mention | None]) -> tuple[list[Mention | None], list[Mention | None]]:
     """Objects of the predicate before `group` and subjects of the predicate after it."""
-    mentions = [(i, v) for i, (k, v) in enumerate(group) if k == "mention"]
+    mentions, mention_at = _mentions(group), [i for i, (k, _) in enumerate(group) if k == "mention"]
     copula_at = [i for i, (k, v) in enumerate(group) if k == "word" and v in COPULAS]
     # "A is left of B and C is above D": mentions followed by a copula start a new clause
-    for idx, (i, _) in enumerate(mentions):
+    for idx, i in enumerate(mention_at):
         if idx > 0 and any(c > i for c in copula_at):
-            return [v for _, v in mentions[:idx]], [v for _, v in mentions[idx:]]
-    objects = [v for _, v in mentions]
+            return mentions[:idx], mentions[idx:]
+    objects = mentions
     if any(k == "word" and v in BACK_REFERENCES for k, v in group) and objects:
         return objects, [objects[-1]]  # "..., which is above C"
     return objects, subjects  # "A is below B and left of C"

@@ -142,8 +142,8 @@ class SceneFacts:
             matching = [i for i in self.pool
                         if (self.names[i] == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
                         and set(c.subject.attributes) <= self.attributes[i]]
-            if not self.regions.isdisjoint(matching):  # only a lower bound is known
-                return c.count >= len(matching) + sum(1 for i in matching if i in self.crowd)
+            if not self.regions.isdisjoint(matching):  # only a lower bound is known (of no count, nothing holds)
+                return c.count is not None and c.count >= len(matching) + sum(1 for i in matching if i in self.crowd)
             return len(matching) == c.count
         return any((s, c.predicate, o) in self.relations for s, o in self._pairs(c))
 

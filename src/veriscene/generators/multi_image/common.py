@@ -34,7 +34,8 @@ from veriscene.vocab import annotations_implying, synonyms_of
 if TYPE_CHECKING:
     from veriscene.engine.pool import ScenePool
 
-Accept = Callable[[PoolEntry], bool]
+# an entry test, read for its truth (`entry_tests` return the entry's word tuples as they are)
+Accept = Callable[[PoolEntry], object]
 T = TypeVar("T")
 SPARE = 4  # extra partners drawn when drawn partners must still pass a check on the parsed scene
 
@@ -152,15 +153,15 @@ def countable_names(index: SceneIndex) -> list[str]:
 def all_of(tests: Sequence[Accept | None]) -> Accept | None:
     """One entry test passing when all of `tests` pass (None, accept all, when there are none;
     a None among them accepts all too)."""
-    tests = [test for test in tests if test is not None]
-    if not tests:
+    present = [test for test in tests if test is not None]
+    if not present:
         return None
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        first, second = tests
+    if len(present) == 1:
+        return present[0]
+    if len(present) == 2:
+        first, second = present
         return lambda e: first(e) and second(e)
-    return lambda e: all(test(e) for test in tests)
+    return lambda e: all(test(e) for test in present)
 
 
 def image_label(i: int) -> str:

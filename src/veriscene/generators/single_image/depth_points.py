@@ -40,7 +40,7 @@ class DepthPairConfig(GeneratorConfig):
 def ordered_pairs(ctx: GenContext, config: DepthPairConfig) -> list[list[bool]]:
     """(N, N) bool as nested lists: pairs whose depth order a viewer can see (distinct objects,
     clear depth gap, overlapping boxes unless `require_overlap` is off)."""
-    depth = ctx.scene.depth.tolist()  # type: ignore[union-attr]  (required)
+    depth = ctx.scene.depth.tolist()  # type: ignore[union-attr]  # (required)
     gap = config.min_depth_gap * ((max(depth) - min(depth)) or 1.0)
     overlap = ctx.index.overlap_areas
     n = len(depth)

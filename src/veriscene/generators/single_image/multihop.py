@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import OpenAnswerNotes, add_unique, asked_kind, kind_group
@@ -92,7 +92,7 @@ def _chain_text(anchor: str, name: str, chain: list[Hop]) -> tuple[str, str]:
     return f"{setup}, and that object {second} another object.", "the other object"
 
 
-def _with_setup(templates: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+def _with_setup(templates: dict[str, tuple[str, ...]]) -> dict[str, Sequence[str]]:
     """The templates and, as group + "_then", each after a {setup} sentence that says the first
     hop first (`_chain_text`)."""
     return {**templates, **{f"{group}_then": tuple(f"{{setup}} {t}" for t in ts) for group, ts in templates.items()}}

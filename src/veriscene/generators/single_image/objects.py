@@ -130,7 +130,7 @@ def _hard_zeros(ctx: GenContext, phrases: set[tuple[str, tuple[str, ...]]]) -> l
             if others:
                 runs.append((name, others))
                 ends.append((ends[-1] if ends else 0) + len(others))
-    picked = []
+    picked: list[tuple[str, tuple[str, ...]]] = []
     for at in sample_up_to(ctx.rng, range(ends[-1] if ends else 0), want):
         run = bisect_right(ends, at)
         name, others = runs[run]

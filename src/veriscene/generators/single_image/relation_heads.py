@@ -53,7 +53,7 @@ class RelatedObject(Generator):
         reader = GenerousReader.of(ctx.index)
         names_of = ctx.scene.names
         answers: list[str] = []
-        asked: list[tuple[GenContext, Referent, str, int, str]] = []
+        asked: list[tuple[GenContext, Referent, str, int, str, list[str]]] = []
         # the one object over every spelling of the predicate (`subjects_over_spellings`): not
         # "What is holding the cup?" answered "man" while the woman "holds" it
         for (anchor, predicate), _ in sorted(ctx.index.incoming.items()):
@@ -144,7 +144,7 @@ class RegionRelation(Generator):
         reader = GenerousReader.of(ctx.index)
         vocab_set = ctx.vocab.predicate_set()
         answers: list[str] = []
-        asked: list[tuple[GenContext, ClearRegions, int, int, str]] = []
+        asked: list[tuple[GenContext, ClearRegions, int, int, str, list[str]]] = []
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in regions or o not in regions:
                 continue

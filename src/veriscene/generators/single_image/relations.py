@@ -345,7 +345,8 @@ class QueryRelation(Generator):
         if group == "doing" and " " in predicate:
             group = "doing_with"  # options stay those of "doing": every action answers it
         allowed: Sequence[str]
-        key: tuple[str, ...] | None = None
+        readable: Sequence[str]
+        key: tuple[str | bool, ...] | None = None
         fits = None
         if wrong is not None:
             readable = seen()

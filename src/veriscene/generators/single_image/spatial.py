@@ -173,7 +173,8 @@ class _Ranks(NamedTuple):
     """Per name (one row each, then a last row standing for "no name", which pads short lists),
     per key (one column each, `_COLUMNS`): what `clear_extremes_among` reads of a list's names."""
 
-    count: np.ndarray  # (names + 1,) objects of the name (0 for the padding row)
+    # (names + 1,) objects of the name (0 for the padding row); a field named like tuple.count
+    count: np.ndarray  # type: ignore[assignment]
     low: np.ndarray  # (2, names + 1, keys) its two lowest keys (+inf pads one object)
     high: np.ndarray  # (2, names + 1, keys) its two highest (-inf pads)
     low_member: np.ndarray  # (names + 1, keys) the object `extreme_member` picks as the minimum (-1 pads)
@@ -276,15 +277,15 @@ def clear_extremes_among(ctx: GenContext, lists: Sequence[Sequence[str]], whiche
     if not lists or not whiches:
         return []
     if len(lists) <= FEW_LISTS:
-        by_name, found = ctx.index.by_name, []
+        by_name, listed = ctx.index.by_name, []
         for m, names in enumerate(lists):
-            members = sorted([i for name in names for i in by_name[name]])
-            found += [(m, which, winner) for which, winner in _clear_winners(ctx, members, whiches, config)]
-        return found
+            objects = sorted([i for name in names for i in by_name[name]])
+            listed += [(m, which, winner) for which, winner in _clear_winners(ctx, objects, whiches, config)]
+        return listed
     if table is None:
-        rows = _name_rows(ctx)
+        row_of = _name_rows(ctx)
         width = max(len(names) for names in lists)
-        table = np.array([[rows[n] for n in names] + [len(rows)] * (width - len(names)) for names in lists])
+        table = np.array([[row_of[n] for n in names] + [len(row_of)] * (width - len(names)) for names in lists])
     ranks = _name_ranks(ctx)
     valid = ranks.count[table].sum(axis=1) >= 2  # fewer than 2 objects: no extreme
     # per direction, every key at once: (the members picked, the lower and the higher end)

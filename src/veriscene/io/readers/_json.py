@@ -139,7 +139,7 @@ class _Window:
         return True
 
 
-class RepeatedKeys(dict):  # type: ignore[type-arg]
+class RepeatedKeys(dict[str, Any]):
     """A JSON object in which a key appears more than once (``{"2": {...}, "2": {...}}``): the
     last value of each is kept, as `json.loads` keeps it, and `repeated` names the keys, so a
     reader can refuse what the file would otherwise lose silently (GQA's object ids)."""
@@ -173,7 +173,7 @@ class Element(NamedTuple):
     under `key`."""
 
     key: str
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index on purpose: readers use key.index
 
 
 _EXPANDED = object()  # `_member`'s value for an expanded member: its elements follow

@@ -115,7 +115,8 @@ def groups(path: Path, columns: tuple[str, ...], ctx: ReadContext,
         finally:
             spool.close()
         return
-    current, rows = "", []
+    current = ""
+    rows: Rows = []
     for image_id, line, row in _rows(path, columns, ctx, broken):
         if image_id != current and rows:
             yield current, rows

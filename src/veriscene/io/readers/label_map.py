@@ -194,7 +194,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         if case.image is not None and not case.image.is_file():  # named by a dataset.json, not there
             ctx.report.count("images_not_found")
             image, case = None, Case(case.label, None, case.name)
-        meta = {"label_map": str(case.label)}
+        meta: dict[str, Any] = {"label_map": str(case.label)}
         if orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
 
@@ -240,7 +240,8 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         cut = plane(labels, axis, k, nifti)
         numbers = None
         if pieces:  # each pixel's lesion, numbered in the volume: kept beside its label through squaring
-            numbers = sum(p.cut(labels.shape, axis, k, nifti) for p in pieces.values())
+            cuts = [p.cut(labels.shape, axis, k, nifti) for p in pieces.values()]
+            numbers = sum(cuts[1:], start=cuts[0])
             cut = np.stack([cut, numbers.astype(cut.dtype, copy=False)] if numbers.max(initial=0) <= np.iinfo(cut.dtype).max
                            else [cut.astype(np.int64), numbers.astype(np.int64)], axis=-1)
         picture = plane(volume, axis, k, nifti) if volume is not None and slice_images is not None else None

@@ -266,8 +266,9 @@ def nifti_header_table(header: Any, where: str) -> dict[int, str]:
         table = {}
         for k, row in enumerate(root.iter("Label")):
             value = _label_value(row.get("Key"), f"{where}: header label table, row {k + 1}")
-            if value and (row.text or "").strip():
-                table[value] = row.text.strip()
+            name = (row.text or "").strip()
+            if value and name:
+                table[value] = name
         return table
     return {}
 

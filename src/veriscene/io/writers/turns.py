@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from veriscene.io.writers.common import (
     ExportSummary, ImageRef, ImageResolver, convert_all, ground_truth, provenance, require_paths,
@@ -40,6 +40,8 @@ from veriscene.io.writers.common import (
 from veriscene.io.writers.text import IMAGE_PLACEHOLDER, LEAKS, answer_text
 from veriscene.rationale_captions import is_caption
 from veriscene.rationale_leaks import Marker, leaks
+
+R = TypeVar("R")  # a writer's record of a conversation
 
 MAX_BLOCK = 10_000  # turns held at most before a block is closed (a samples file not in scene order)
 
@@ -132,8 +134,8 @@ def sample_turn(sample: dict[str, Any], images: ImageResolver, *, mc_style: str 
 
 
 def conversation_records(samples: Iterable[dict[str, Any]], summary: ExportSummary, images: ImageResolver,
-                         size: int, record: Callable[[list[Turn]], dict[str, Any]], *,
-                         mc_style: str = "letter") -> Iterator[dict[str, Any]]:
+                         size: int, record: Callable[[list[Turn]], R], *,
+                         mc_style: str = "letter") -> Iterator[R]:
     """A writer's records of conversations of up to `size` turns: `record(turns)` makes one.
     Bad samples are skipped and reported as single-turn exports skip them (`convert_all`);
     `summary.conversations` counts the records."""
