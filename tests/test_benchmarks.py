@@ -459,6 +459,20 @@ def test_runner_side_by_side_together(cache: str) -> None:
     assert "every side made the same samples" in out
 
 
+def test_compiled_side_by_side(cache: str) -> None:
+    """The default modules compile with mypyc, and the compiled copy makes the same samples as
+    this checkout (a hint that does not tell the truth can change what compiled code does)."""
+    out = _run("compiled_side_by_side.py", "--scenes", "3", "--pairs", "1", "--cache", cache, timeout=600)
+    assert re.search(r"compiled 21 modules into .* \(2\d extension files\)", out), out
+    assert "every side made the same samples" in out
+
+
+def test_compiled_side_by_side_refuses_an_unknown_module() -> None:
+    done = subprocess.run([sys.executable, str(BENCH / "compiled_side_by_side.py"), "--modules", "generators/nope.py"],
+                          capture_output=True, text=True, cwd=BENCH)
+    assert done.returncode != 0 and "no such module under src/veriscene/: generators/nope.py" in done.stderr
+
+
 def test_runner_side_by_side_refuses_unpaired_sides() -> None:
     done = subprocess.run([sys.executable, str(BENCH / "runner_side_by_side.py"), "--src", ".", "--src", ".",
                            "--src", ".", "--python", sys.executable, "--python", sys.executable],

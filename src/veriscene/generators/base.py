@@ -201,7 +201,7 @@ class Generator(ABC):
     def mode_slots(self, slots: dict[str, Any], mode: str) -> dict[str, Any]:
         """The slots a question of `mode` ("qa", "mc", ...) is written with: as proposed, unless a
         generator says something otherwise where options follow (`grounding.BoxFormatNote`,
-        `common.OpenAnswerNotes`)."""
+        `OpenAnswerNotes`)."""
         return slots
 
     def choice_text(self, value: Any, scene: Scene) -> str:
@@ -209,6 +209,19 @@ class Generator(ABC):
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
+
+
+class OpenAnswerNotes:
+    """For a generator whose questions say how to answer in slots of `open_notes` (" Name the
+    object.", " in a few words"): said in open questions, left out in multiple choice, where
+    "Answer with the option's letter" follows and a second instruction would contradict it."""
+
+    open_notes: ClassVar[tuple[str, ...]] = ()  # each generator's own (a class constant)
+
+    def mode_slots(self, slots: dict[str, Any], mode: str) -> dict[str, Any]:
+        if mode == "mc":
+            return {**slots, **{note: "" for note in self.open_notes if note in slots}}
+        return slots
 
 
 class MultiImageGenerator(Generator):

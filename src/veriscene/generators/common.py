@@ -44,19 +44,6 @@ class Later(Sequence[Any]):
         return f"Later({self._list()!r})"
 
 
-class OpenAnswerNotes:
-    """For a generator whose questions say how to answer in slots of `open_notes` (" Name the
-    object.", " in a few words"): said in open questions, left out in multiple choice, where
-    "Answer with the option's letter" follows and a second instruction would contradict it."""
-
-    open_notes: tuple[str, ...] = ()
-
-    def mode_slots(self, slots: dict[str, Any], mode: str) -> dict[str, Any]:
-        if mode == "mc":
-            return {**slots, **{note: "" for note in self.open_notes if note in slots}}
-        return slots
-
-
 def uncountable_names(index: SceneIndex) -> frozenset[str]:
     """The scene's names of a substance (`text.is_uncountable`: 'grass', 'sky'), which counting
     questions leave out; computed once per scene index (generators test every object's name)."""

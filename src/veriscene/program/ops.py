@@ -52,6 +52,7 @@ from veriscene.program.registry import op
 from veriscene.program.types import (
     BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
 )
+from veriscene.scene.caption import scene_caption
 from veriscene.vocab import ATTRIBUTE_TYPES, CONVERSE_PREDICATES, UNTYPED, attribute_class
 
 EXTREMES = ("leftmost", "rightmost", "topmost", "bottommost", "largest", "smallest", "closest", "farthest")
@@ -362,8 +363,6 @@ def has_relation(ctx: ExecutionContext, a: Obj, b: Obj, predicate: str) -> bool:
 @op("describe_scene", inputs=[], args=[int], out=TEXT)
 def describe_scene(ctx: ExecutionContext, image: int) -> str:
     """Dense scene-graph caption of image `image`: objects, attributes and relations."""
-    from veriscene.scene.describe import scene_caption  # local: describe imports text helpers
-
     if not 0 <= image < len(ctx.scenes):
         fail(f"image index {image} out of range for {len(ctx.scenes)} images")
     return scene_caption(ctx.scene(image), index=ctx.index(image))

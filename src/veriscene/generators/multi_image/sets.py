@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext
-from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to
+from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext, OpenAnswerNotes
+from veriscene.generators.common import Later, sample_up_to
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     chain,

@@ -18,8 +18,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from veriscene.generators.base import Batch, Candidate, GenContext, Generator
-from veriscene.generators.common import Later, OpenAnswerNotes, sample_up_to
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, OpenAnswerNotes
+from veriscene.generators.common import Later, sample_up_to
 from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import wrong_options

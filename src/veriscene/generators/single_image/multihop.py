@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import OpenAnswerNotes, add_unique, asked_kind, kind_group
+from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig, OpenAnswerNotes
+from veriscene.generators.common import add_unique, asked_kind, kind_group
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.visual import GenerousReader
