@@ -71,7 +71,8 @@ def main() -> None:
     parser.add_argument("--modules", default="default", help="default, few, or module paths under src/veriscene/")
     parser.add_argument("--scenes", type=int, default=1000)
     parser.add_argument("--pairs", type=int, default=3, help="rounds, each running both sides once")
-    parser.add_argument("--keep", type=Path, help="build the compiled copy here and keep it (default: a scratch folder)")
+    parser.add_argument("--keep", type=Path,
+                        help="build the compiled copy here and keep it (default: a scratch folder)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "veriscene-bench",
                         help="where the demo scene file is made once (as runner_side_by_side.py)")
     args = parser.parse_args()

@@ -462,7 +462,7 @@ def test_runner_side_by_side_together(cache: str) -> None:
 def test_compiled_side_by_side(cache: str) -> None:
     """The default modules compile with mypyc, and the compiled copy makes the same samples as
     this checkout (a hint that does not tell the truth can change what compiled code does)."""
-    out = _run("compiled_side_by_side.py", "--scenes", "3", "--pairs", "1", "--cache", cache, timeout=600)
+    out = _run("compiled_side_by_side.py", "--scenes", "40", "--pairs", "1", "--cache", cache, timeout=600)
     assert re.search(r"compiled 21 modules into .* \(2\d extension files\)", out), out
     assert "every side made the same samples" in out
 

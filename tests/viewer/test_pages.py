@@ -131,6 +131,18 @@ def test_points_are_labelled_as_the_question_writes_them(run: Path) -> None:
     assert centres == sorted(f"{x:.1f} {y:.1f}" for x, y in points)
 
 
+def test_a_program_that_is_no_sample_s_draws_what_it_can(run: Path) -> None:
+    """A record read from a file that is not veriscene's (its program nodes not all objects, or
+    no list at all) draws its readable points and nothing else, instead of failing."""
+    catalog = Catalog.open(run)
+    r = catalog.entries[sample_of(catalog, "segmentation.same_object.v1", "qa")].record
+    scene = catalog.scene(r["images"][0]["id"])
+    marks = question_marks(r, scene)
+    assert question_marks({**r, "program": ["point", 5, None, *r["program"], {"op": "point", "args": "1,2"}]},
+                          scene) == marks
+    assert "<circle" not in question_marks({**r, "program": "point"}, scene)
+
+
 def test_box_options_are_drawn_with_their_letters_and_the_model_s_choice(run: Path, evaluated: Path) -> None:
     catalog = Catalog.open(run, results=evaluated)
     k = next(k for k, e in enumerate(catalog.entries) if e.task == "grounding.box.v1" and e.mode == "mc"

@@ -130,6 +130,12 @@ def test_catalog_limit_and_bad_lines_are_reported(run: Path, tmp_path: Path) -> 
     catalog = Catalog.open(broken, scenes=run / "scenes.jsonl")
     assert len(catalog.entries) == 3 and [p.line for p in catalog.problems] == [2, 3]
     assert "missing field(s): task" in catalog.problems[1].reason
+    nodes = orjson.loads(lines[0])
+    not_nodes = tmp_path / "not_nodes.jsonl"
+    not_nodes.write_bytes(orjson.dumps({**nodes, "program": ["scene", 0]}) + b"\n" + lines[1] + b"\n")
+    catalog = Catalog.open(not_nodes, scenes=run / "scenes.jsonl")
+    assert len(catalog.entries) == 1 and [p.line for p in catalog.problems] == [1]
+    assert "field 'program' must be a list of node objects" in catalog.problems[0].reason
     limited = Catalog.open(run, limit=4)
     assert len(limited.entries) == 4 and limited.truncated
 

@@ -295,8 +295,9 @@ class Catalog:
             elif not isinstance(record["images"], list) or not all(isinstance(i, dict) and "id" in i
                                                                    for i in record["images"]):
                 self.problems.append(Problem(number, "field 'images' must be a list of {'id', 'path'} objects"))
-            elif not isinstance(record["program"], list):
-                self.problems.append(Problem(number, "field 'program' must be a list of nodes"))
+            elif not isinstance(record["program"], list) or not all(isinstance(n, dict) for n in record["program"]):
+                self.problems.append(Problem(number, "field 'program' must be a list of node objects "
+                                                     "({'op', 'inputs', 'args'})"))
             else:
                 self.entries.append(Entry(number, line, record, strings))
 

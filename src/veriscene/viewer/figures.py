@@ -116,7 +116,7 @@ def _arrows(scene: Scene, relations: Sequence[tuple[int, str, int]], image_index
 
 def _points(program: Sequence[dict[str, Any]]) -> list[list[float]]:
     """Points a program's question shows (the args of its `point` nodes)."""
-    return [list(node.get("args", [])) for node in program if node.get("op") == "point"]
+    return [list(node.get("args", [])) for node in program if isinstance(node, dict) and node.get("op") == "point"]
 
 
 def _shown(values: Sequence[float], scene: Scene, box_format: str) -> str:
@@ -156,9 +156,12 @@ def question_marks(record: dict[str, Any], scene: Scene) -> str:
         if shape is not None:
             options[str(choice).strip()] = chr(ord("A") + j)
             marks.append((f"{chr(ord('A') + j)}. {str(choice).strip()}", shape))
-    for node in record.get("program", []):
-        values = node.get("args", []) if isinstance(node, dict) else []
-        if node.get("op") not in ("point", "region") or len(values) not in (2, 4) \
+    program = record.get("program")
+    for node in program if isinstance(program, list) else []:
+        if not isinstance(node, dict):  # (a record that is no sample's: nothing of it is drawn)
+            continue
+        values = node.get("args", [])
+        if node.get("op") not in ("point", "region") or not isinstance(values, list) or len(values) not in (2, 4) \
                 or not all(isinstance(v, (int, float)) for v in values):
             continue
         label = _shown(values, scene, box_format)

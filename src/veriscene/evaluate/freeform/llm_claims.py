@@ -35,8 +35,9 @@ def _mention(data: Any) -> Mention | None:
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not data["name"].strip():
         return None
     attrs = tuple(str(a).strip().lower() for a in data.get("attributes") or [] if str(a).strip())
-    count = data.get("count")
-    return Mention(data["name"].strip().lower(), attrs, count if isinstance(count, int) and count >= 0 else None)
+    count = data.get("count")  # a whole number of at least 0 (`true` is no count, though Python's bool is an int)
+    known = isinstance(count, int) and not isinstance(count, bool) and count >= 0
+    return Mention(data["name"].strip().lower(), attrs, count if known else None)
 
 
 def parse_claims(text: str) -> list[Claim] | None:
