@@ -86,6 +86,9 @@ def test_a_store_package_missing_is_a_remote_error_and_a_missing_extra(monkeypat
 
     monkeypatch.setitem(sys.modules, "s3fs", None)
     monkeypatch.setitem(sys.modules, "gcsfs", None)
+    registry = sys.modules.get("fsspec.registry")  # fsspec keeps the classes it has imported, by protocol:
+    for protocol in ("s3", "s3a", "gs", "gcs") if registry is not None else ():  # as if none had been used here
+        monkeypatch.delitem(registry._registry, protocol, raising=False)
     with pytest.raises(RemotePackageMissing) as s3:
         filesystem("s3://bucket/run", None)
     assert "needs the `s3` extra (fsspec, s3fs): pip install 'veriscene[s3]'" in str(s3.value)

@@ -99,7 +99,7 @@ def run_rivals(samples_path: str | os.PathLike[str]) -> Rivals | None:
     return load_rivals(found) if found.is_file() else None
 
 
-RivalsLike = Union[Rivals, str, os.PathLike, Mapping, Any, None]
+RivalsLike = Union[Rivals, str, "os.PathLike[str]", Mapping[str, Any], Any, None]
 
 
 def as_rivals(value: RivalsLike) -> Rivals | None:

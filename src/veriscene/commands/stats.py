@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 TELLING_POINTS = 10  # text-only above a constant guess by more than this many points is reported
 
 
-def print_report(report_dict: dict, chart: Path | None) -> None:
+def print_report(report_dict: dict[str, Any], chart: Path | None) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -65,7 +65,7 @@ def print_report(report_dict: dict, chart: Path | None) -> None:
         console.print(f"chart: {chart}", markup=False)
 
 
-def print_options(console: "Console", rows: list[dict]) -> None:
+def print_options(console: "Console", rows: list[dict[str, Any]]) -> None:
     """The options-alone note, and the tasks whose options tell the answer, with their telling options."""
     from rich.markup import escape
 

@@ -20,7 +20,7 @@ import io
 import os
 from pathlib import Path
 from types import ModuleType
-from typing import BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 import orjson
 
@@ -75,11 +75,11 @@ _PARQUET_COLUMNS = ("id", "task", "family", "mode", "answer_type", "question", "
 _BATCH = 1024  # lines per Parquet row group
 
 
-def _parquet_table(lines: Iterable[bytes]):  # -> pyarrow.Table
+def _parquet_table(lines: Iterable[bytes]) -> Any:  # a pyarrow.Table (an optional extra's type)
     _module("parquet")
     import pyarrow as pa
 
-    columns: dict[str, list] = {k: [] for k in _PARQUET_COLUMNS}
+    columns: dict[str, list[Any]] = {k: [] for k in _PARQUET_COLUMNS}
     for line in lines:
         if not line.strip():
             continue
@@ -95,7 +95,7 @@ def _parquet_table(lines: Iterable[bytes]):  # -> pyarrow.Table
     return pa.table(columns, schema=_parquet_schema())
 
 
-def _parquet_schema():  # -> pyarrow.Schema
+def _parquet_schema() -> Any:  # a pyarrow.Schema
     import pyarrow as pa
 
     return pa.schema([(k, pa.list_(pa.string()) if k == "image_ids" else pa.string()) for k in _PARQUET_COLUMNS])

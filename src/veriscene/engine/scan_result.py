@@ -69,9 +69,9 @@ PoolCandidate = tuple[int, int, int]  # (hash, scene, byte offset); in a chunk's
 class ChunkScan:
     """What the scan found in one chunk of the file (scene numbers counted from the chunk's start)."""
 
-    starts: array = field(default_factory=lambda: array("q"))  # byte offset of every scene
-    blank_after: array = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
-    id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
+    starts: array[int] = field(default_factory=lambda: array("q"))  # byte offset of every scene
+    blank_after: array[int] = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
+    id_hashes: array[int] = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
     vocab: Vocabulary = field(default_factory=Vocabulary)
     # (hash, scene, byte offset), smallest first: the driver reads and indexes the scenes of the
     # pool it keeps, so a chunk's result stays small whatever the pool size
@@ -91,9 +91,9 @@ class Cursor:
 @dataclass
 class ScanResult:
     scenes: int = 0  # non-empty lines
-    checkpoints: array = field(default_factory=lambda: array("q"))  # byte offset of scene k * STRIDE
-    blank_after: array = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
-    id_hashes: array = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
+    checkpoints: array[int] = field(default_factory=lambda: array("q"))  # byte offset of scene k * STRIDE
+    blank_after: array[int] = field(default_factory=lambda: array("Q"))  # per blank line: scenes before it
+    id_hashes: array[int] = field(default_factory=lambda: array("Q"))  # stable hash of image_id, 0 if unreadable
     vocab: Vocabulary = field(default_factory=Vocabulary)
     pool: list[PoolEntry] = field(default_factory=list)
     undecodable: int = 0  # lines that are not JSON objects (reported in the shard pass)

@@ -98,8 +98,8 @@ class SharedRows:
     """Lines (uint32) and sample-id hashes (uint64) of a shard's repeatable samples: compact in
     memory, in transit between processes and in the sidecar (base64)."""
 
-    lines: array = field(default_factory=lambda: array("I"))
-    hashes: array = field(default_factory=lambda: array("Q"))
+    lines: array[int] = field(default_factory=lambda: array("I"))
+    hashes: array[int] = field(default_factory=lambda: array("Q"))
 
     def add(self, line: int, sample_id: str) -> None:
         self.lines.append(line)
@@ -115,7 +115,7 @@ class SharedRows:
         return cls(_decode("I", data["lines"]), _decode("Q", data["hashes"]))
 
 
-def _encode(values: array) -> str:
+def _encode(values: array[int]) -> str:
     """Base64 of the values as little-endian bytes (the same file on any machine)."""
     if sys.byteorder == "big":
         values = array(values.typecode, values)
@@ -123,7 +123,7 @@ def _encode(values: array) -> str:
     return base64.b64encode(values.tobytes()).decode("ascii")
 
 
-def _decode(typecode: str, text: str) -> array:
+def _decode(typecode: str, text: str) -> array[int]:
     values = array(typecode)
     values.frombytes(base64.b64decode(text))
     if sys.byteorder == "big":

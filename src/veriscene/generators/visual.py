@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class GenerousReader:
         self._reading = (max(self.scene.width, self.scene.height), readings.slack, readings.near_frac)
         # (target, predicate, anchor, among, side) -> whether target is the only reading:
         # several generators ask the same of one scene
-        self._only: dict[tuple, bool] = {}
+        self._only: dict[tuple[Any, ...], bool] = {}
         self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
         if len(self._objects) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
             self._incoming, self._outgoing = index.incoming, index.outgoing

@@ -335,7 +335,7 @@ def _cut(row: Counter[str], keep: int) -> None:
     row.update(kept)
 
 
-class _Rows(dict):
+class _Rows(dict[str, Any]):
     """Name -> its co-occurrence row as arrays (see `Vocabulary._cooccurrence_rows`), each made
     when first asked for: a large vocabulary has tens of thousands of rows, a run reads some."""
 

@@ -44,7 +44,7 @@ RADIOLOGICAL_NOTE = "; shown as radiologists read it: the patient's right is on 
 SAGITTAL_NOTE = "; shown as radiologists read it: the patient's front (anterior) is on the image's left"
 
 
-def orientation_note(meta: dict) -> str:
+def orientation_note(meta: dict[str, Any]) -> str:
     """What a medical slice's sides are, by its plane (`meta.plane`): none for a photo."""
     if meta.get("orientation") != RADIOLOGICAL:
         return ""

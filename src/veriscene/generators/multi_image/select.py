@@ -28,8 +28,10 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
+from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import noun_phrase
+from veriscene.scene.model import Scene
 from veriscene.text import is_uncountable, relation_modifier, unit_phrase, with_article
 from veriscene.vocab import CONVERSE_PREDICATES
 
@@ -98,7 +100,7 @@ class WhichHasObject(GroupGenerator):
             if others is not None:
                 yield self._candidate(shuffled(ctx, [ctx.scene, target[0], *others]), target[0], name)
 
-    def _candidate(self, scenes, target, name: str) -> Candidate:
+    def _candidate(self, scenes: tuple[Scene, ...], target: Scene, name: str) -> Candidate:
         return which_image(scenes, target, partial(exists_node, name=name), "select_image",
                            {"a_obj": with_article(name)})
 
@@ -137,8 +139,8 @@ class WhichLacksObject(GroupGenerator):
             if others is not None:
                 yield self._candidate(shuffled(ctx, [ctx.scene, target[0], *others]), target[0], name)
 
-    def _candidate(self, scenes, target, name: str) -> Candidate:
-        def lacks(b, i):  # not(exists(X in image i))
+    def _candidate(self, scenes: tuple[Scene, ...], target: Scene, name: str) -> Candidate:
+        def lacks(b: ProgramBuilder, i: int) -> int:  # not(exists(X in image i))
             return b.add("not", exists_node(b, i, name))
 
         one = name if is_uncountable(name) else unit_phrase(name)
