@@ -6,6 +6,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+# (`OpenAnswerNotes` moved to `base`, beside `Generator`; importable from here as before)
+from veriscene.generators.base import OpenAnswerNotes  # noqa: F401
 from veriscene.generators.draws import Draws
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
