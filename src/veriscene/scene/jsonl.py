@@ -24,7 +24,7 @@ import orjson
 from veriscene.errors import SceneValidationError
 from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file, read_errors
 from veriscene.scene.floats import float32_json, shortest_float32
-from veriscene.scene.model import SCHEMA_VERSION, Scene
+from veriscene.scene.model import SCHEMA_VERSION, Scene, shown_value
 
 OnError = Callable[[SceneValidationError], None]
 
@@ -82,7 +82,7 @@ def _require(d: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise SceneValidationError(
-            f"expected {names}, got {type(value).__name__} {value!r}"[:200], field=where + key
+            f"expected {names}, got {type(value).__name__} {shown_value(value)}", field=where + key
         )
     return value
 
@@ -96,9 +96,9 @@ def scene_from_dict(d: Any) -> Scene:
     if not isinstance(d, dict):
         raise SceneValidationError(f"a scene must be a JSON object, got {type(d).__name__}")
     version = d.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION or type(version) is not int:  # (true and 1.0 equal 1)
         raise SceneValidationError(
-            f"unknown schema version {version!r} (this veriscene reads version {SCHEMA_VERSION})",
+            f"unknown schema version {shown_value(version)} (this veriscene reads version {SCHEMA_VERSION})",
             field="schema_version",
         )
     image_id = d.get("image_id")
@@ -112,33 +112,44 @@ def scene_from_dict(d: Any) -> Scene:
     masks: list[Any] = []
     for i, obj in enumerate(objects):
         if type(obj) is not dict and not isinstance(obj, dict):
-            raise SceneValidationError(f"object must be a JSON object, got {obj!r}"[:200], field=f"objects[{i}]")
+            raise SceneValidationError(f"object must be a JSON object, got {shown_value(obj)}", field=f"objects[{i}]")
         box = obj.get("box")
         if type(box) is not list:
             box = _require(obj, "box", list, f"objects[{i}].")
         if len(box) != 4 or not (set(map(type, box)) <= _JSON_NUMBERS
                                  or all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)):
-            raise SceneValidationError(f"box must be 4 numbers [x0, y0, x1, y1], got {box!r}", field=f"objects[{i}].box")
+            raise SceneValidationError(f"box must be 4 numbers [x0, y0, x1, y1], got {shown_value(box)}",
+                                       field=f"objects[{i}].box")
         name = obj.get("name")
         if type(name) is not str:
             name = _require(obj, "name", str, f"objects[{i}].")
-        attrs = obj.get("attributes") or []
-        if not isinstance(attrs, list):
-            raise SceneValidationError(f"expected a list of strings, got {attrs!r}", field=f"objects[{i}].attributes")
+        attrs = obj.get("attributes")
+        if type(attrs) is not list and attrs is not None and not isinstance(attrs, list):
+            raise SceneValidationError(f"expected a list of strings, got {shown_value(attrs)}",
+                                       field=f"objects[{i}].attributes")
         depth = obj.get("depth")
         if depth is not None and (not isinstance(depth, (int, float)) or isinstance(depth, bool)):
-            raise SceneValidationError(f"expected a number, got {depth!r}", field=f"objects[{i}].depth")
+            raise SceneValidationError(f"expected a number, got {shown_value(depth)}", field=f"objects[{i}].depth")
         boxes.append(box)
         names.append(name)
-        attributes.append(tuple(attrs))
+        attributes.append(tuple(attrs) if attrs is not None else ())
         depths.append(depth)
         masks.append(obj.get("mask"))
-    relations = d.get("relations") or []
-    if not isinstance(relations, list) or not all(isinstance(r, list) for r in relations):
-        raise SceneValidationError("relations must be a list of [subject, predicate, object]", field="relations")
-    meta = d.get("meta") or {}
-    if not isinstance(meta, dict):
-        raise SceneValidationError(f"meta must be a JSON object, got {meta!r}"[:200], field="meta")
+    relations = d.get("relations")
+    if relations is None:
+        relations = []
+    elif not isinstance(relations, list):  # (0, "" and {} too: a wrong type, not "none")
+        raise SceneValidationError(f"relations must be a list of [subject, predicate, object], got {shown_value(relations)}",
+                                   field="relations")
+    if not all(isinstance(r, list) for r in relations):
+        k = next(k for k, r in enumerate(relations) if not isinstance(r, list))
+        raise SceneValidationError(f"relation must be [subject, predicate, object], got {shown_value(relations[k])}",
+                                   field=f"relations[{k}]")
+    meta = d.get("meta")
+    if meta is None:
+        meta = {}
+    elif not isinstance(meta, dict):
+        raise SceneValidationError(f"meta must be a JSON object, got {shown_value(meta)}", field="meta")
     # Depth and masks are all-or-nothing per scene: a partial column is a data error.
     for key, column in (("depth", depths), ("mask", masks)):
         absent = column.count(None)
@@ -151,20 +162,39 @@ def scene_from_dict(d: Any) -> Scene:
     for key in ("width", "height"):
         if key not in d:
             raise SceneValidationError(f"missing required field '{key}'", field=key)
+    try:
+        box_array = np.array(boxes, dtype=np.float32).reshape(-1, 4)
+        depth_array = np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None
+    except OverflowError:  # an int past float64's range: a Python caller's (orjson reads one as a float)
+        raise _past_floats(boxes, depths) from None
     return Scene(
         image_id=image_id,  # type: ignore[arg-type]
         width=d["width"],
         height=d["height"],
-        boxes=np.array(boxes, dtype=np.float32).reshape(-1, 4),
+        boxes=box_array,
         names=tuple(names),
         attributes=tuple(attributes),
         relations=tuple(map(tuple, relations)),
         image=d.get("image"),
         masks=tuple(masks) if masks and masks[0] is not None else None,
-        depth=np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None,
+        depth=depth_array,
         depth_map=d.get("depth_map"),
         meta=meta,
     )
+
+
+def _past_floats(boxes: list[list[Any]], depths: list[Any]) -> SceneValidationError:
+    """The error naming the first box or depth that holds an int too large for a float."""
+    for i, (box, depth) in enumerate(zip(boxes, depths)):
+        for key, value in [*(("box", v) for v in box), ("depth", depth)]:
+            if value is None:
+                continue
+            try:
+                float(value)
+            except OverflowError:
+                return SceneValidationError(f"{key} holds an integer of {value.bit_length()} bits, too large for a "
+                                            f"number", field=f"objects[{i}].{key}")
+    raise AssertionError("no integer too large for a float")  # numpy raised OverflowError for one of them
 
 
 def dumps_scene(scene: Scene) -> bytes:

@@ -59,6 +59,9 @@ SPARSE_KINDS = ("attributes", "relations")
 RADIOLOGICAL = "radiological"
 # Slack for float round-off when checking that boxes lie inside the image (pixels).
 _BOX_EPS = 1e-3
+# The widest (and tallest) image: the largest integer JSON readers hold as one (orjson reads larger
+# ones as floats); a larger Python int is past what box checks compare with floats (10**400).
+_MAX_SIDE = 2**64 - 1
 
 
 class SceneObject(NamedTuple):
@@ -79,6 +82,15 @@ def _bad(message: str, field_name: str) -> SceneValidationError:
     return SceneValidationError(message, field=field_name)
 
 
+def shown_value(value: Any) -> str:
+    """`repr(value)` cut to 80 characters: an error quotes the bad value, not a megabyte of it."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python converts (sys.int_info.str_digits_check_threshold)
+        return f"an integer of {value.bit_length()} bits"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 @dataclass(frozen=True, eq=False)
 class Scene:
     image_id: str
@@ -97,17 +109,19 @@ class Scene:
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise fields once, here
         if not isinstance(self.image_id, str) or not self.image_id:
-            raise _bad(f"image_id must be a non-empty string, got {self.image_id!r}", "image_id")
+            raise _bad(f"image_id must be a non-empty string, got {shown_value(self.image_id)}", "image_id")
         for name in ("width", "height"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise _bad(f"{name} must be a positive integer, got {value!r}", name)
+                raise _bad(f"{name} must be a positive integer, got {shown_value(value)}", name)
+            if value > _MAX_SIDE:
+                raise _bad(f"{name} must be at most 2**64 - 1, got {shown_value(value)}", name)
             set_(self, name, int(value))
 
         for name in ("image", "depth_map"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
-                raise _bad(f"{name} must be a path (a string), got {value!r}"[:200], name)
+                raise _bad(f"{name} must be a path (a string), got {shown_value(value)}", name)
 
         boxes = np.asarray(self.boxes, dtype=np.float32)
         if boxes.size == 0:
@@ -124,7 +138,7 @@ class Scene:
         if not (set(map(type, names)) <= _STR and all(map(str.strip, names))):  # in C; else find the bad one
             for i, name in enumerate(names):
                 if not isinstance(name, str) or not name.strip():
-                    raise _bad(f"object name must be a non-empty string, got {name!r}", f"objects[{i}].name")
+                    raise _bad(f"object name must be a non-empty string, got {shown_value(name)}", f"objects[{i}].name")
         set_(self, "names", names)
 
         attributes = tuple(self.attributes) if self.attributes is not None else ((),) * n
@@ -139,7 +153,7 @@ class Scene:
                 continue
             if isinstance(attrs, str) or not all(isinstance(a, str) and a for a in attrs):
                 raise _bad(
-                    f"attributes must be a list of non-empty strings, got {attrs!r}",
+                    f"attributes must be a list of non-empty strings, got {shown_value(attrs)}",
                     f"objects[{i}].attributes",
                 )
             normalised.append(tuple(sorted(set(attrs))))
@@ -161,18 +175,15 @@ class Scene:
             masks = tuple(self.masks)
             if len(masks) != n:
                 raise _bad(f"masks has {len(masks)} entries but there are {n} objects", "masks")
+            size = [self.height, self.width]
             for i, rle in enumerate(masks):
                 if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
                     raise _bad("mask must be a COCO RLE dict with 'size' and 'counts'", f"objects[{i}].mask")
                 if not isinstance(rle["counts"], (str, bytes, list)) or not rle["counts"]:
                     raise _bad(f"mask counts must be a string (compressed RLE) or a list of ints, got "
-                               f"{rle['counts']!r}"[:200], f"objects[{i}].mask.counts")
-                if list(rle["size"]) != [self.height, self.width]:
-                    raise _bad(
-                        f"mask size {list(rle['size'])} does not match image [height, width] "
-                        f"[{self.height}, {self.width}]",
-                        f"objects[{i}].mask.size",
-                    )
+                               f"{shown_value(rle['counts'])}", f"objects[{i}].mask.counts")
+                if type(rle["size"]) is not list or rle["size"] != size:  # as parsed: a list; else the long way
+                    self._check_mask_size(i, rle["size"], size)
             set_(self, "masks", masks)
 
         if self.depth is not None:
@@ -190,7 +201,7 @@ class Scene:
             raise _bad(f"meta must be a dict, got {type(self.meta).__name__}", "meta")
         for key in REGION_KEYS:
             listed = self.meta.get(key)
-            if listed:
+            if listed is not None:  # (0, "" and false too: a wrong type, not "none")
                 self._check_indices(key, listed, n)
         exhaustive = self.meta.get("exhaustive")
         if exhaustive is not None:
@@ -203,50 +214,59 @@ class Scene:
     def _relation(k: int, rel: Sequence[Any], n: int) -> tuple[int, str, int]:
         """Relation `k` checked in full, as (subject, predicate, object) with int indices."""
         if len(rel) != 3:
-            raise _bad(f"relation must be [subject, predicate, object], got {rel!r}", f"relations[{k}]")
+            raise _bad(f"relation must be [subject, predicate, object], got {shown_value(rel)}", f"relations[{k}]")
         s, p, o = rel
         for role, idx in (("subject", s), ("object", o)):
             if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)) or not 0 <= idx < n:
-                raise _bad(f"{role} index {idx!r} out of range for {n} objects", f"relations[{k}].{role}")
+                raise _bad(f"{role} index {shown_value(idx)} out of range for {n} objects", f"relations[{k}].{role}")
         if not isinstance(p, str) or not p.strip():
-            raise _bad(f"predicate must be a non-empty string, got {p!r}", f"relations[{k}].predicate")
+            raise _bad(f"predicate must be a non-empty string, got {shown_value(p)}", f"relations[{k}].predicate")
         if s == o:
             raise _bad(f"relation links object {s} to itself", f"relations[{k}]")
         return int(s), p, int(o)
 
     @staticmethod
+    def _check_mask_size(i: int, given: Any, size: list[int]) -> None:
+        """Mask `i`'s ``size`` must be the image's [height, width] (a list or tuple; an array too)."""
+        if isinstance(given, np.ndarray):
+            given = given.tolist()
+        if not isinstance(given, (list, tuple)) or list(given) != size:
+            raise _bad(f"mask size {shown_value(given)} does not match image [height, width] {size}",
+                       f"objects[{i}].mask.size")
+
+    @staticmethod
     def _check_sparse(kinds: Any) -> None:
         """`meta["sparse"]` must be a list of distinct `SPARSE_KINDS`."""
         if not isinstance(kinds, (list, tuple)):
-            raise _bad(f"sparse must be a list of {list(SPARSE_KINDS)}, got {kinds!r}"[:200], "meta.sparse")
+            raise _bad(f"sparse must be a list of {list(SPARSE_KINDS)}, got {shown_value(kinds)}", "meta.sparse")
         for k, kind in enumerate(kinds):
             if kind not in SPARSE_KINDS:
-                raise _bad(f"sparse lists {kind!r}; it may list {list(SPARSE_KINDS)}"[:200], f"meta.sparse[{k}]")
+                raise _bad(f"sparse lists {shown_value(kind)}; it may list {list(SPARSE_KINDS)}", f"meta.sparse[{k}]")
             if kind in kinds[:k]:
-                raise _bad(f"sparse lists {kind!r} twice", f"meta.sparse[{k}]")
+                raise _bad(f"sparse lists {shown_value(kind)} twice", f"meta.sparse[{k}]")
 
     @staticmethod
     def _check_names(names: Any) -> None:
         """`meta["exhaustive"]` must be a list of distinct non-empty names."""
         if not isinstance(names, (list, tuple)):
-            raise _bad(f"exhaustive must be a list of names, got {names!r}"[:200], "meta.exhaustive")
+            raise _bad(f"exhaustive must be a list of names, got {shown_value(names)}", "meta.exhaustive")
         seen: set[str] = set()
         for k, name in enumerate(names):
             if not isinstance(name, str) or not name:
-                raise _bad(f"exhaustive name must be a non-empty string, got {name!r}"[:200], f"meta.exhaustive[{k}]")
+                raise _bad(f"exhaustive name must be a non-empty string, got {shown_value(name)}", f"meta.exhaustive[{k}]")
             if name in seen:
-                raise _bad(f"exhaustive name {name!r} is listed twice", f"meta.exhaustive[{k}]")
+                raise _bad(f"exhaustive name {shown_value(name)} is listed twice", f"meta.exhaustive[{k}]")
             seen.add(name)
 
     @staticmethod
     def _check_indices(key: str, listed: Any, n: int) -> None:
         """`meta[key]` must be a list of distinct object indices."""
         if not isinstance(listed, (list, tuple)):
-            raise _bad(f"{key} must be a list of object indices, got {listed!r}"[:200], f"meta.{key}")
+            raise _bad(f"{key} must be a list of object indices, got {shown_value(listed)}", f"meta.{key}")
         seen: set[int] = set()
         for k, i in enumerate(listed):
             if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
-                raise _bad(f"{key} index {i!r} out of range for {n} objects", f"meta.{key}[{k}]")
+                raise _bad(f"{key} index {shown_value(i)} out of range for {n} objects", f"meta.{key}[{k}]")
             if i in seen:
                 raise _bad(f"{key} index {i} is listed twice", f"meta.{key}[{k}]")
             seen.add(int(i))
