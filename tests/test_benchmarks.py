@@ -553,3 +553,9 @@ def test_option_bias(cache: str) -> None:
     assert len(rows) == 3
     assert all(0.0 <= float(r[2].rstrip("%")) <= 100.0 for r in rows)
     assert "standard errors above chance:" in out
+
+
+def test_long_replies() -> None:
+    out = _run("long_replies.py", "--repeats", "5", "10", "--scenes", "3")
+    rows = [line for line in out.splitlines() if line.startswith("'")]  # one per phrase, as its repr
+    assert len(rows) == 21 and rows[0].startswith("'yes no '") and "errors: 0" in out

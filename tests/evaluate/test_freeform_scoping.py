@@ -41,9 +41,18 @@ def _extract(text: str) -> set[str]:
     ("the first image has a circle , and the second picture a star",
      [(["has", "a", "circle", ","], ImageScope((0,))), (["and", "a", "star"], ImageScope((1,)))]),
     ("a circle is left of a square", [(["a", "circle", "is", "left", "of", "a", "square"], None)]),
+    # a sentence ending on a soft break, as a reply cut short does ("... circle and"): IndexError
+    ("image 1 has a circle and", [(["has", "a", "circle", "and"], ImageScope((0,)))]),
+    ("a circle ,", [(["a", "circle", ","], None)]),
 ])
 def test_split_by_image(text, expected) -> None:
     assert split_by_image(text.split()) == expected
+
+
+@pytest.mark.parametrize("text", ["There is a red circle and", "There is a red circle,", "I see a circle, a square, and"])
+def test_a_reply_cut_short_after_and_or_a_comma_is_scored(street, text: str) -> None:
+    score = _score({street.image_id: street}, FreeformItem((street.image_id,), text))
+    assert "circle" in {c["text"] for c in score.claims} and score.truthfulness > 0
 
 
 def test_compare_caption_checked_against_every_image(demo_run) -> None:

@@ -222,46 +222,62 @@ def competing(hits: Iterable[str], target: frozenset[str], table: Mapping[str, f
 _COMPARED = re.compile(r"\b(?:than|compared to|compared with|unlike)\b")
 
 
+def _mentions(words: list[str], phrase: str) -> list[int]:
+    """The positions in `words` where the words of `phrase` start."""
+    target = phrase.split()
+    if not target:
+        return list(range(len(words) + 1))
+    size, first = len(target), target[0]
+    return [k for k, w in enumerate(words[:len(words) - size + 1]) if w == first and words[k:k + size] == target]
+
+
 def compared_with(text_norm: str, phrase: str) -> bool:
     """Whether every mention of `phrase` in `text_norm` (both normalised) sits in the noun phrase
     after "than" / "compared to" / "unlike": "bigger than the small circle" does not answer
     "small"."""
     words = text_norm.split()
-    size = len(phrase.split())
-    starts = [k for k in range(len(words) - size + 1) if words[k:k + size] == phrase.split()]
+    starts = _mentions(words, phrase)
     if not starts or not _COMPARED.search(text_norm):
         return False
+    # the word that ends the noun run before each position (a function word, "compared" or
+    # "unlike"; -1 for none), found in one pass: walking back from each mention made a long
+    # reply quadratic
+    stop, last = [], -1
+    for k, w in enumerate(words):
+        stop.append(last)
+        if w in FUNCTION_WORDS or w in ("compared", "unlike"):
+            last = k
     for k in starts:
-        j = k - 1
-        while j >= 0 and words[j] not in FUNCTION_WORDS and words[j] not in ("compared", "unlike"):
-            j -= 1
+        j = stop[k]
         head = " ".join(words[max(j - 1, 0):j + 1])
         if j < 0 or not (words[j] in ("than", "unlike") or head in ("compared to", "compared with")):
             return False
     return True
 
 
-def _content_run(words: list[str], at: int, size: int) -> tuple[list[str], list[str]]:
-    """Words of the noun run around words[at:at + size], before and after it."""
-    start, end = at, at + size
-    while start > 0 and words[start - 1] not in FUNCTION_WORDS:
-        start -= 1
-    while end < len(words) and words[end] not in FUNCTION_WORDS:
-        end += 1
-    return words[start:at], words[at + size:end]
-
-
 def listed_names(text_norm: str, gold: str, table: Mapping[str, frozenset[str]]) -> bool:
     """Whether every mention of the gold name `gold` in `text_norm` (normalised) sits in a run of
-    nouns that lists other objects (see the module docstring)."""
+    nouns that lists other objects (see the module docstring): a mention stands alone when no
+    word after it in its run of nouns (up to a function word) is more than a generic head
+    ("object", "thing") and at most one word before it there is not a known name."""
     words, size = text_norm.split(), len(gold.split())
-    starts = [k for k in range(len(words) - size + 1) if words[k:k + size] == gold.split()]
+    starts = _mentions(words, gold)
     if not starts:
         return False
+    # Per position, over its run of nouns: the words not known as names before it, and the
+    # words other than generic heads from it on; counted in one pass each way (the run of
+    # each mention read again made a long reply quadratic).
+    unknown_before, count = [], 0
+    for w in words:
+        unknown_before.append(count)
+        count = 0 if w in FUNCTION_WORDS else count + (w not in table or NAME in table[w])
+    specific_from, count = [0] * (len(words) + 1), 0
+    for k in range(len(words) - 1, -1, -1):
+        w = words[k]
+        count = 0 if w in FUNCTION_WORDS else count + (w not in GENERIC_HEADS)
+        specific_from[k] = count
     for k in starts:
-        before, after = _content_run(words, k, size)
-        unknown_before = [w for w in before if w not in table or NAME in table[w]]
-        if not [w for w in after if w not in GENERIC_HEADS] and len(unknown_before) <= 1:
+        if specific_from[k + size] == 0 and unknown_before[k] <= 1:
             return False
     return True
 

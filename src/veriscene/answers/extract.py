@@ -104,7 +104,13 @@ def strip_reasoning(text: str, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     answer_open = "|".join(_tag_re(t, False) for t in answer_tags) or r"(?!)"
     for tag in think_tags:
         open_re, close_re = _tag_re(tag, False), _tag_re(tag, True)
-        text = re.sub(rf"{open_re}.*?{close_re}", " ", text, flags=re.IGNORECASE | re.DOTALL)
+        # Closed blocks end at a closing tag, so none runs past the last one: searched only up to
+        # it (an opening tag after it was read to the text's end again, one per opening tag:
+        # quadratic in a reply of many)
+        closes = list(re.finditer(close_re, text, flags=re.IGNORECASE))
+        if closes:
+            last = closes[-1].end()
+            text = re.sub(rf"{open_re}.*?{close_re}", " ", text[:last], flags=re.IGNORECASE | re.DOTALL) + text[last:]
         # Lone closing tag: the opening one was part of the prompt (R1 / Qwen3 chat templates).
         closes = list(re.finditer(close_re, text, flags=re.IGNORECASE))
         if closes:

@@ -11,6 +11,7 @@ text ("Half."): "half of them are red" in a count names no number.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -48,8 +49,10 @@ _LATEX_FRAC_RE = re.compile(
 # Spoken fractions; the whole part (digits or words) is optional: "two and a half", "2 and a
 # half", "one half", "a quarter", "three quarters", "two thirds". Not "a half-eaten cake".
 _FRACTION_WORDS = {"half": 2, "halves": 2, "quarter": 4, "quarters": 4, "third": 3, "thirds": 3}
+# The whole part is at most 10 words ("twenty-two thousand three hundred forty-five and a half"):
+# unbounded, a long run of number words was read again from each of its words (quadratic).
 _FRACTION_RE = re.compile(
-    rf"\b(?:(?P<whole>\d+|(?:{_WORD})(?:(?:\s*-\s*|\s+)(?:{_WORD}))*)\s+and\s+)?"
+    rf"\b(?:(?P<whole>\d+|(?:{_WORD})(?:(?:\s*-\s*|\s+)(?:{_WORD})){{0,9}})\s+and\s+)?"
     rf"(?P<count>a|an|one|two|three|{'|'.join(f'{w}' for w in ('four', 'five', 'six', 'seven', 'eight', 'nine'))})"
     r"(?:\s+|\s*-\s*)(?P<part>halves|half|quarters|quarter|thirds|third)\b(?!-)",
     re.IGNORECASE)
@@ -83,7 +86,7 @@ def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
     def flush() -> None:
         nonlocal total, current, have
         if have:
-            values.append((float(total + current), first, end))
+            values.append((_as_float(total + current), first, end))
         total, current, have = 0, 0, False
 
     for k, raw in enumerate(words):
@@ -102,15 +105,24 @@ def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
         elif w in TENS:
             current += TENS[w]
         elif w == "dozen":
-            current = (current or 1) * 12
+            current = min((current or 1) * 12, _PAST_FLOATS)
         else:  # scale
             scale = SCALES[w]
-            current = (current or 1) * scale
+            current = min((current or 1) * scale, _PAST_FLOATS)
             if scale >= 1000:
-                total, current = total + current, 0
+                total, current = min(total + current, _PAST_FLOATS), 0
         have, last, end = True, w, k
     flush()
     return values
+
+
+# Words multiply ("a dozen dozen", "million million"): a value is held at this bound, past the
+# largest float, so that a long run of them stays a small integer and reads as infinity.
+_PAST_FLOATS = 2**1024
+
+
+def _as_float(value: int) -> float:
+    return float(value) if value < _PAST_FLOATS else math.inf
 
 
 def _starts_value(word: str, last: str) -> bool:

@@ -46,14 +46,16 @@ _HEDGE_BEFORE_RE = re.compile(
     r"(?:^|[.!?;:,(\n\"'*]|\b(?:i\s+think|i\s+believe|i\s+guess|i'd\s+say|i\s+would\s+say|probably|"
     r"likely|definitely|certainly|absolutely|surely|clearly|answer\s+is|answer|so|then|well|oh|"
     r"actually|hmm|that's|that\s+is|it's|it\s+is|seems|looks))\s*$", re.IGNORECASE)
-_CLAUSE_END_RE = re.compile(r"^\s*(?:$|[.!?;:,)\n\"'*])")
+# (the patterns read around a yes/no word, at its position in the reply: `_read_words`)
+_CLAUSE_END_RE = re.compile(r"\s*(?:$|[.!?;:,)\n\"'*])")
+_NOT_BEFORE_RE = re.compile(r"(?:\bnot|n't)\s*$")
 _NEGATION_RE = re.compile(
     r"\b(?:no|not|none|nothing|nobody|never|neither|nor|without|cannot)\b|n't\b|\bnt\b", re.IGNORECASE)
 _EXISTENTIAL_RE = re.compile(r"^\W*(?:there\s+(?:is|are|was|were)|there's|there're)\b", re.IGNORECASE)
 # "no" as a determiner, not an answer: "No other shapes are brown.", "No more circles."
-_DETERMINER_NO_RE = re.compile(r"^\s+(?:other|others|more|further|additional|such|single|extra)\b", re.IGNORECASE)
+_DETERMINER_NO_RE = re.compile(r"\s+(?:other|others|more|further|additional|such|single|extra)\b", re.IGNORECASE)
 # "true that ..." / "correct that ...": the statement the yes/no word is about, to its sentence end
-_THAT_CLAUSE_RE = re.compile(r"^\s+that\s+([^.!?;\n]*)", re.IGNORECASE)
+_THAT_CLAUSE_RE = re.compile(r"\s+that\s+([^.!?;\n]*)", re.IGNORECASE)
 _SO_RE = re.compile(r"\b(?:(don't|do\s+not)\s+)?(?:think|believe|guess|suppose)\s+so\b", re.IGNORECASE)
 
 
@@ -123,17 +125,21 @@ def _read_words(text: str) -> ParseResult | None:
         polarities.add(m.group(1) is None)
     for m in _BOOL_WORD_RE.finditer(text):
         word = m.group(1).lower()
-        before, after = text[:m.start()], text[m.end():]
-        if not (_HEDGE_BEFORE_RE.search(before) or _CLAUSE_END_RE.match(after)):
+        # What comes before the word is read in a window ending at it: the hedges and "not"
+        # that end there are short (their whitespace aside), and searching the whole text
+        # before each word made a long reply of many yes/no words quadratic (seconds).
+        start, end = m.start(), m.end()
+        lo = _window_start(text, start)
+        if not (_CLAUSE_END_RE.match(text, end) or _HEDGE_BEFORE_RE.search(text, lo, start)):
             continue  # "no" as a determiner ("has no collar"), "correct" as an adjective
-        if word == "no" and _DETERMINER_NO_RE.match(after):
+        if word == "no" and _DETERMINER_NO_RE.match(text, end):
             continue  # "No other shapes are brown.": a determiner starting a sentence
         positive = word in _YES
-        if re.search(r"(?:\bnot|n't)\s*$", before):
+        if _NOT_BEFORE_RE.search(text, lo, start):
             if word not in _FLIPPABLE:
                 return ParseResult.fail(f"the reply negates its yes/no word ('not {word}')")
             positive = not positive  # "not correct", "isn't true"
-        if word in _FLIPPABLE and (clause := _THAT_CLAUSE_RE.match(after)) is not None:
+        if word in _FLIPPABLE and (clause := _THAT_CLAUSE_RE.match(text, end)) is not None:
             # "It is true that there is no brown circle": the clause is the statement
             if _NEGATION_RE.search(clause.group(1)):
                 positive = not positive
@@ -147,6 +153,18 @@ def _read_words(text: str) -> ParseResult | None:
     if _EXISTENTIAL_RE.search(text):
         return ParseResult(value=True)
     return None
+
+
+_BEFORE_WINDOW = 64  # characters before a yes/no word (and its whitespace) that can hedge it
+
+
+def _window_start(text: str, start: int) -> int:
+    """Where the window of text read before a yes/no word at `start` begins: `_BEFORE_WINDOW`
+    characters before the whitespace that precedes the word."""
+    j = start
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    return max(0, j - _BEFORE_WINDOW)
 
 
 def against_statement(said: ParseResult, body: str | None, question: str | None) -> ParseResult:

@@ -50,7 +50,10 @@ def _index(token: str) -> int | None:
 
 
 def _reference_at(tokens: Sequence[str], i: int) -> tuple[int, ImageScope] | None:
-    """(tokens used, scope) of an image reference starting at i, if one does."""
+    """(tokens used, scope) of an image reference starting at i, if one does (none past the end:
+    a sentence may end on "and" or a comma, as a reply cut short does)."""
+    if i >= len(tokens):
+        return None
     tok = tokens[i]
     nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
     if tok in IMAGE_NOUNS and _index(nxt) is not None:  # "image 2"
