@@ -22,7 +22,7 @@ from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.normalize import Normalizer
 # what the readers share besides ReadContext, in modules of their own (re-exported: readers import
 # them from here)
-from veriscene.io.readers._fields import bad, is_number, object_id
+from veriscene.io.readers._fields import bad, is_number, object_id, text_fault
 from veriscene.io.readers._json_load import as_records, json_records, load_json, parse_json, stream_fault
 from veriscene.io.readers._parts import (
     OBJECT_COVERAGES, OBJECTS_DEFAULTS, SPARSE_DEFAULTS, SceneParts, exhaustive_names, objects_for, sparse_for,
@@ -35,7 +35,7 @@ from veriscene.scene.model import Scene
 __all__ = [
     "IMAGE_NOT_FOUND", "OBJECTS_DEFAULTS", "OBJECT_COVERAGES", "PART_REJECTS_SCENE", "SPARSE_DEFAULTS", "ReadContext", "SceneParts",
     "as_records", "bad", "default_normalizer", "exhaustive_names", "header_size", "is_number", "json_records",
-    "load_json", "object_id", "objects_for", "parse_json", "sparse_for", "sparse_kinds", "stream_fault",
+    "load_json", "object_id", "objects_for", "parse_json", "sparse_for", "sparse_kinds", "stream_fault", "text_fault",
 ]
 
 # Errors that malformed data can still provoke past the explicit checks (e.g. a dict where a list
@@ -49,6 +49,21 @@ PART_REJECTS_SCENE = "scenes_rejected_for_one_bad_part"
 # a box's container and values as JSON gives them (bool, a subclass of int, is no coordinate)
 _SEQUENCES = frozenset((list, tuple))
 _NUMBER_TYPES = frozenset((int, float))
+
+
+def _writable(error: SceneValidationError) -> SceneValidationError:
+    """`error` with a lone surrogate in its reason, file, record or field (a record named by its
+    image id "\\ud800": `text_fault`) written as its escape: the report is a UTF-8 file, and a
+    console prints UTF-8. The error itself when there is none (almost always)."""
+    parts = (error.reason, error.source, error.record, error.field)
+    if all(not isinstance(part, str) or part.isascii() or text_fault(part) is None for part in parts):
+        return error
+
+    def escaped(part: Any) -> Any:
+        return part.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(part, str) else part
+
+    return SceneValidationError(escaped(error.reason), source=escaped(error.source), record=escaped(error.record),
+                                field=escaped(error.field))
 
 
 def default_normalizer() -> Normalizer:
@@ -103,6 +118,7 @@ class ReadContext(ImageSizes):
     # ---- error handling --------------------------------------------------------------------
 
     def _fail(self, error: SceneValidationError, level: str) -> None:
+        error = _writable(error)
         if self.strict:
             raise error
         self.report.add(error, level)
@@ -147,7 +163,7 @@ class ReadContext(ImageSizes):
             if not self.strict:  # its scene is rejected: counted, so the summary can say drop_bad_parts keeps it
                 self.report.count(PART_REJECTS_SCENE)
             raise error
-        self.report.add(self._located(error), level)
+        self._fail(self._located(error), level)
 
     def _located(self, error: SceneValidationError) -> SceneValidationError:
         """`error` placed in the record being read: its file (`scene(where=...)`) and record."""
@@ -167,6 +183,8 @@ class ReadContext(ImageSizes):
         """(normalised name, whether it was plural: "trees" names a box around several trees)."""
         if not isinstance(raw, str):
             raise bad(f"name must be a string, got {type(raw).__name__} {raw!r}"[:200], field)
+        if not raw.isascii():
+            self._text(raw, "name", field)
         text, group = self.normalizer.name_and_group(raw)
         if not text:
             raise bad(f"name is empty (got {raw!r})", field)
@@ -177,6 +195,8 @@ class ReadContext(ImageSizes):
         dropped (`SceneParts.relate`). An empty one is refused."""
         if not isinstance(raw, str):
             raise bad(f"predicate must be a string, got {type(raw).__name__} {raw!r}"[:200], field)
+        if not raw.isascii():
+            self._text(raw, "predicate", field)
         text = self.normalizer.predicate(raw)
         if not text and not raw.replace("_", " ").strip():
             raise bad(f"predicate is empty (got {raw!r})", field)
@@ -192,12 +212,21 @@ class ReadContext(ImageSizes):
         for k, value in enumerate(raw):
             if not isinstance(value, str):
                 raise bad(f"attribute must be a string, got {type(value).__name__} {value!r}"[:200], f"{field}[{k}]")
+            if not value.isascii():
+                self._text(value, "attribute", f"{field}[{k}]")
             text = self.normalizer.attribute(value)
             if text:
                 out.append(text)
             else:
                 self.repair("empty_attributes_dropped")
         return out
+
+    @staticmethod
+    def _text(raw: str, what: str, field: str) -> None:
+        """Refuse a name, predicate or attribute that is not text (`text_fault`)."""
+        fault = text_fault(raw)
+        if fault is not None:
+            raise bad(f"{what} {raw!r} {fault}"[:300], field)
 
     def box_xywh(self, xywh: Any, width: int, height: int, field: str) -> list[float]:
         """[x, y, w, h] (top-left corner, size) -> clipped xyxy."""
@@ -225,9 +254,12 @@ class ReadContext(ImageSizes):
     def _numbers(values: Any, field: str) -> tuple[float, float, float, float]:
         if type(values) in _SEQUENCES and len(values) == 4:  # the usual box, checked at a glance (read per object)
             a, b, c, d = values
-            if (type(a) in _NUMBER_TYPES and type(b) in _NUMBER_TYPES and type(c) in _NUMBER_TYPES
-                    and type(d) in _NUMBER_TYPES and math.isfinite(a + b + c + d)):
-                return float(a), float(b), float(c), float(d)
+            try:
+                if (type(a) in _NUMBER_TYPES and type(b) in _NUMBER_TYPES and type(c) in _NUMBER_TYPES
+                        and type(d) in _NUMBER_TYPES and math.isfinite(a + b + c + d)):
+                    return float(a), float(b), float(c), float(d)
+            except OverflowError:  # an int past a float's range (10**400): refused below, naming the box
+                pass
         if not isinstance(values, (list, tuple)) or len(values) != 4:
             raise bad(f"box must be 4 numbers, got {values!r}"[:200], field)
         if not all(is_number(v) for v in values):

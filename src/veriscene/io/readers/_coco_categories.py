@@ -74,7 +74,14 @@ def _categories(data: dict[str, Any], ctx: ReadContext) -> tuple[dict[str, tuple
     out: dict[str, tuple[str, bool]] = {}
     conflicts: dict[str, str] = {}
     where: dict[str, int] = {}  # category id -> index of its first entry
-    for k, cat in enumerate(data.get("categories") or []):
+    listed = data.get("categories")
+    if listed is None:
+        listed = []
+    elif not isinstance(listed, list):  # its annotations are then rejected: no category is known
+        ctx.file_error(bad(f"'categories' must be a list of {{id, name}}, got {type(listed).__name__} {listed!r}"[:200],
+                           "categories").located(ctx.source, "categories"))
+        listed = []
+    for k, cat in enumerate(listed):
         field = f"categories[{k}]"
         try:
             if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:

@@ -17,14 +17,22 @@ from pycocotools import mask as mask_utils
 from veriscene.io.readers._base import _NUMBER_TYPES, bad, is_number
 from veriscene.scene.masks import bad_counts
 
+# pycocotools counts a mask's pixels in 32 bits: the runs of a larger frame wrap around (a wrong
+# mask, said nowhere), and drawing a polygon in one can write past its buffers and kill the process
+MAX_MASK_PIXELS = 2**32 - 1
+
 
 def _numbers(values: list[Any]) -> bool:
     """Whether every value is a finite number (no bool, no text): `is_number` of each, a quarter
     of a COCO conversion's time done one value at a time, decided for the usual polygon by its
     types and its sum (NaN or an infinity makes the sum so); only an unusual one is checked value
-    by value (a sum that overflows)."""
-    if {type(v) for v in values} <= _NUMBER_TYPES and math.isfinite(sum(values)):
-        return True
+    by value (a sum that overflows). `fsum`, as fast as `sum` here, takes each value as a float:
+    an int past a float's range (10**400, which no sum may cancel: -10**400 beside it) raises."""
+    try:
+        if {type(v) for v in values} <= _NUMBER_TYPES and math.isfinite(math.fsum(values)):
+            return True
+    except (OverflowError, ValueError):  # an int too large for a float; or an infinity less another
+        pass
     return all(is_number(v) for v in values)
 
 
@@ -36,6 +44,10 @@ def _rle_from_segmentation(seg: Any, height: int, width: int, field: str,
     and a segmentation of only such polygons is none."""
     if seg is None or (isinstance(seg, (list, dict)) and not seg):
         return None
+    if height * width > MAX_MASK_PIXELS:
+        raise bad(f"the {width}x{height} image is too large for a COCO mask ({height * width} pixels; pycocotools "
+                  f"counts them in 32 bits, at most {MAX_MASK_PIXELS}): read it with masks=False to keep its boxes"[:300],
+                  field)
     if isinstance(seg, list):
         polygons = []
         for k, poly in enumerate(seg):

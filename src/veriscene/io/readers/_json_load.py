@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # annotations only: `_base` imports this module
 def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
     """Load a whole JSON file (`parse_json`: a BOM and NaN tokens are read), decompressed or
     unzipped (`open_data_file`); None (after a file-level reject) if it is malformed or,
-    compressed, cut short."""
+    compressed, cut short, or holds only ``null`` (no reader takes that for "no records": it
+    would vanish unsaid, as a reader skips a file it got None for)."""
     try:
         with open_data_file(path) as fh:
             data = fh.read()
@@ -31,7 +32,7 @@ def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
         ctx.file_error(bad(unreadable(path, exc)), str(path))
         return None
     try:
-        return parse_json(data)
+        value = parse_json(data)
     except ValueError as exc:  # orjson.JSONDecodeError and json.JSONDecodeError are ValueErrors
         encoding = utf8_fault([data])  # orjson says "surrogates not allowed ... (char 0)" of a Latin-1 byte
         if encoding is not None:
@@ -40,6 +41,9 @@ def load_json(path: str | os.PathLike[str], ctx: ReadContext) -> Any:
         hint = "truncated or malformed JSON" if data.strip(_BLANK) else "empty file"
         ctx.file_error(bad(f"{hint}: {exc}"[:300]), str(path))
         return None
+    if value is None:
+        ctx.file_error(bad("the file holds only null: no annotation records"), str(path))
+    return value
 
 
 _BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark, which some editors write at the start of a file

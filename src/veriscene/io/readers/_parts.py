@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from veriscene.errors import ReaderOptionError, SceneValidationError
-from veriscene.io.readers._fields import bad
+from veriscene.io.readers._fields import bad, text_fault
 from veriscene.scene.model import SPARSE_KINDS, Scene
 
 if TYPE_CHECKING:  # annotations only: `_base` imports this module
@@ -196,6 +198,7 @@ class SceneParts:
         exhaustive = exhaustive_names(self.ctx.objects, (row["name"] for row in self.rows))
         if exhaustive is not None:
             meta["exhaustive"] = exhaustive
+        _refuse_unwritable(image_id, kwargs.get("image"), meta)
         return Scene.from_objects(
             image_id=image_id,
             width=width,
@@ -205,6 +208,36 @@ class SceneParts:
             meta=meta,
             **kwargs,
         )
+
+
+def _refuse_unwritable(image_id: str, image: Any, meta: dict[str, Any]) -> None:
+    """Refuse a scene whose id, image path or meta a scene file cannot hold: text that is not
+    text (`text_fault`: a lone surrogate) or an integer past 64 bits, which would kill the run
+    that writes the scene. The scene's names, attributes and predicates are checked as they are
+    read (`ReadContext.name`); these take one C call (orjson writes what a scene file will hold),
+    and are gone through one by one only to name the one at fault."""
+    try:
+        orjson.dumps([image_id, image, meta])
+    except TypeError as exc:  # orjson.JSONEncodeError
+        for field, value in _values([("image_id", image_id), ("image", image), ("meta", meta)]):
+            fault = text_fault(value) if isinstance(value, str) else None
+            if isinstance(value, int) and not -(2**63) <= value < 2**64:
+                fault = "is an integer past 64 bits (a scene file holds 64-bit integers)"
+            if fault is not None:
+                raise bad(f"{value!r} {fault}"[:300], field) from None
+        raise bad(f"the scene cannot be written: {exc}"[:300], "meta") from None
+
+
+def _values(items: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """(field, value) of every value in these JSON-like values, nested ones (and keys) too."""
+    for field, value in items:
+        if isinstance(value, dict):
+            yield from ((f"{field}.{key}", key) for key in value)
+            yield from _values((f"{field}.{key}", inner) for key, inner in value.items())
+        elif isinstance(value, (list, tuple)):
+            yield from _values((f"{field}[{k}]", inner) for k, inner in enumerate(value))
+        else:
+            yield field, value
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:

@@ -98,11 +98,19 @@ class ImageSizes:
         self.repair(IMAGE_NOT_FOUND)
 
 
+# The widest (and tallest) image a scene takes (`Scene`): a scene file holds 64-bit integers.
+_MAX_SIDE = 2**64 - 1
+
+
 def _dimension(value: Any, field: str) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise bad(f"{field} must be a positive integer, got {value!r}", field)
+        raise bad(f"{field} must be a positive integer, got {value!r}"[:200], field)
+    if value > _MAX_SIDE:  # 1e308, 10**400: refused before anything is drawn at that size
+        digits = str(value)
+        shown = digits if len(digits) <= 30 else f"{digits[:12]}... ({len(digits)} digits)"
+        raise bad(f"{field} must be at most 2**64 - 1, got {shown}", field)
     return value
 
 

@@ -89,6 +89,11 @@ class GroupedSpool:
             out.append(pickle.loads(self._fh.read(self._size[i])))
         return out
 
+    def popped(self, key: str) -> bool:
+        """Whether the records of `key` have been taken (`pop`)."""
+        n = self._numbers.get(key)
+        return n is not None and n in self._popped
+
     def remaining(self) -> list[tuple[str, int]]:
         """(key, number of records) of the keys with records never popped, in order of first sight."""
         _, _, _, counts = self._seal()

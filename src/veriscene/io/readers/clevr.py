@@ -42,6 +42,8 @@ PREDICATES = {"left": "left of", "right": "right of", "front": "in front of", "b
 # (Blender camera: 35 mm lens on a 32 mm sensor).
 _RADIUS = {"large": 0.7, "small": 0.35}
 _FOCAL_PER_WIDTH = 35.0 / 32.0
+_MAX_INDEX = 2**63 - 1
+_MAX_DEPTH = 3.4028234663852886e38  # the largest float32: a scene holds depth as float32
 
 
 def _object_row(
@@ -61,8 +63,9 @@ def _object_row(
         raise bad(f"pixel_coords must be [x, y, depth], got {coords!r}"[:200], field + ".pixel_coords")
     row: dict[str, Any] = {"name": name, "attributes": attrs}
     if coords is not None:
-        if coords[2] <= 0:
-            raise bad(f"pixel_coords depth must be positive (camera distance), got {coords[2]}", field + ".pixel_coords")
+        if not 0 < coords[2] <= _MAX_DEPTH:
+            raise bad(f"pixel_coords depth must be positive (camera distance) and at most {_MAX_DEPTH:.4g}, got "
+                      f"{coords[2]}", field + ".pixel_coords")
         row["depth"] = float(coords[2])
     if obj.get("bbox") is not None:
         row["box"] = ctx.box_xywh(obj["bbox"], width, height, field + ".bbox")
@@ -82,10 +85,20 @@ def _scene(ctx: ReadContext, record: Any, approximate: bool) -> Scene:
     if not isinstance(record, dict):
         raise bad(f"a CLEVR scene must be a JSON object, got {type(record).__name__}")
     filename = record.get("image_filename")
-    if isinstance(filename, str) and filename:
+    if filename is not None and not isinstance(filename, str):
+        raise bad(f"image_filename must be a file name, got {type(filename).__name__} {filename!r}"[:200],
+                  "image_filename")
+    index = record.get("image_index")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= _MAX_INDEX):
+        # kept in meta: an int past 64 bits could not be written (JSON writers hold 64-bit ints)
+        raise bad(f"image_index must be a non-negative integer below 2**63, got {type(index).__name__} {index!r}"[:200],
+                  "image_index")
+    if filename:
         image_id = Path(filename).stem
-    elif isinstance(record.get("image_index"), int):
-        image_id = str(record["image_index"])
+        if not image_id:
+            raise bad(f"image_filename {filename!r} names no file", "image_filename")
+    elif index is not None:
+        image_id = str(index)
     else:
         raise bad("scene has neither image_filename nor image_index", "image_filename")
     split = record.get("split") if isinstance(record.get("split"), str) else ""
@@ -121,7 +134,7 @@ def _scene(ctx: ReadContext, record: Any, approximate: bool) -> Scene:
                 parts.relate(str(j), predicate, str(i), f"{field}[{i}]")
 
     approx = sum(bool(r.pop("_approx", False)) for r in parts.rows)
-    meta: dict[str, Any] = {"image_index": record.get("image_index"), "split": split or None}
+    meta: dict[str, Any] = {"image_index": index, "split": split or None}
     if approx:
         ctx.repair("boxes_approximated", approx)
         meta["box_source"] = "approximated from pixel_coords and size" if approx == len(parts.rows) else "mixed"

@@ -112,9 +112,12 @@ def _scene(
     if opts["panoptic"]:
         if len(anns) > 1:
             raise bad(f"{len(anns)} panoptic annotations for this image; expected one", "annotations")
-        ann = anns[0] if anns else {}
-        segments = ann.get("segments_info") or []
+        ann = anns[0] if anns else {"segments_info": []}  # an image without annotation: nothing segmented
+        segments = ann.get("segments_info")
         within = f"annotations[{positions[0]}].segments_info" if positions else "segments_info"
+        if not isinstance(segments, list):  # absent or null too: its segments are unknown, not none
+            got = f"{type(segments).__name__} {segments!r}" if "segments_info" in ann else "none"
+            raise bad(f"segments_info must be a list of segments, got {got}"[:200], within)
         fields = [annotation_field(k, segment, within) for k, segment in enumerate(segments)]
         if opts["panoptic_root"] is not None and isinstance(ann.get("file_name"), str):
             ids_map = _panoptic_ids(opts["panoptic_root"] / ann["file_name"], height, width)
@@ -193,7 +196,10 @@ def _from_url(url: Any) -> str | None:
     "train2017/000000391895.jpg", the path under a COCO images folder."""
     if not isinstance(url, str) or "/" not in url:
         return None
-    parts = urlparse(url).path.strip("/").split("/")
+    try:
+        parts = urlparse(url).path.strip("/").split("/")
+    except ValueError:  # not a URL ("http://[x/...": a bracket opens an IPv6 address)
+        return None
     return "/".join(parts[-2:]) if parts and parts[-1] else None
 
 
@@ -234,6 +240,11 @@ def read_coco(
             record = str(image.get("id")) if isinstance(image, dict) and "id" in image else f"images[{k}]"
             if not isinstance(image, dict):
                 ctx.reject(record, bad(f"image entry must be a JSON object, got {type(image).__name__}"))
+                continue
+            if by_image.popped(record):  # the image listed again, its annotations gone with its first entry
+                # (one with none would read as an image without objects, even when the first is rejected)
+                ctx.reject(record, bad(f"duplicate image id {record!r} (an earlier entry of 'images' has it, and "
+                                       "took its annotations)", "id"))
                 continue
             indexed = by_image.pop(record)  # (position in the file, annotation)
             scene = ctx.scene(record, partial(_scene, ctx, image, indexed, cats, opts))

@@ -30,12 +30,14 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, SceneParts, bad, is_number, load_json, parse_json
 from veriscene.scene import archives
 from veriscene.scene.compressed import READ_ERRORS, data_error, data_files, open_data_file, plain_name, unreadable
@@ -45,6 +47,8 @@ from veriscene.scene.model import Scene
 
 def _load_array(path: Path, allow_pickle: bool, field: str) -> np.ndarray:
     """A mask or depth file -> numpy array; every failure is a SceneValidationError."""
+    if not path.name:  # "/": no file has a suffix to swap
+        raise bad(f"{field} names no file: {str(path)!r}", field)
     candidates = [path, path.with_suffix(".pkl"), path.with_suffix(".npy")]
     found = next((p for p in candidates if p.is_file()), None)
     if found is None:
@@ -116,11 +120,24 @@ def _object_depth(depth: np.ndarray, box: list[float], mask: np.ndarray | None) 
     return 1.0 - value / 255.0  # 0-255 larger = closer -> [0, 1] smaller = closer
 
 
-def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str, Any]) -> Scene:
-    if ann.get("_conflict"):
-        key, detail, _ = ann["_conflict"]
+@dataclass
+class _Merged:
+    """One image's annotation merged over the stage files, and where each of its keys came from
+    (kept apart from the annotation: a stage file may hold any key, "_origin" too)."""
+
+    ann: dict[str, Any] = field(default_factory=dict)  # annotation key -> value, as the stages give it
+    origin: dict[str, str] = field(default_factory=dict)  # annotation key -> the stage file giving it
+    files: list[str] = field(default_factory=list)  # the stage files holding the image
+    conflict: tuple[str, str, str] | None = None  # the first disagreement: (key, why, the file)
+    data_path: str | None = None
+    source: str | None = None
+
+
+def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any]) -> Scene:
+    if merged.conflict is not None:
+        key, detail, _ = merged.conflict
         raise bad(f"stage files disagree on {key}: {detail}", key)
-    data_path = ann.get("_data_path")
+    ann, data_path = merged.ann, merged.data_path
     candidates = [data_path, Path(data_path).name] if data_path else []
     width, height = ctx.image_size_of(ann.get("width"), ann.get("height"), candidates)
     labels, boxes = ann.get("labels"), ann.get("bboxes")
@@ -188,7 +205,7 @@ def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str,
             continue
         parts.relate(str(rel[0]), rel[1], str(rel[2]), field)
 
-    meta: dict[str, Any] = {"data_path": data_path, "source": ann.get("_source")}
+    meta: dict[str, Any] = {"data_path": data_path, "source": merged.source}
     if scores is not None:
         meta["det_scores"] = [r["_score"] for r in parts.rows]
     for r in parts.rows:
@@ -198,8 +215,7 @@ def _scene(ctx: ReadContext, image_id: str, ann: dict[str, Any], opts: dict[str,
             "path": str(opts["depth_dir"] / ann["depth_mask_id"]),
             "encoding": "uint8 0-255, larger = closer (internal depth = 1 - v / 255)",
         }
-    image = data_path if isinstance(data_path, str) else None
-    return parts.scene(image_id, width, height, image=image, meta=meta)
+    return parts.scene(image_id, width, height, image=data_path, meta=meta)
 
 
 _ENTRY_KEYS = ("data_path", "source", "image_id", "id")  # beside the annotation, not in it
@@ -215,16 +231,29 @@ def _named_entry(value: Any) -> tuple[str, Any] | None:
     return str(named), value
 
 
-def _entries(value: Any) -> list[tuple[str, Any]] | None:
+def _entries(value: Any) -> list[tuple[str | None, Any]] | None:
     """(image id, entry) pairs of one JSON value: ProVision's {image_id: entry} object, one entry
-    naming its image (`_named_entry`), or a list of such entries; None when it is none of these."""
+    naming its image (`_named_entry`), or a list of such entries. An entry that names no image
+    has None for its id: one reject, not the whole value's. None when the value is none of these
+    (a list of which no element names its image)."""
     if isinstance(value, dict):
-        one = _named_entry(value)
-        return [one] if one is not None else [(str(k), v) for k, v in value.items()]
+        if isinstance(value.get("annotation"), dict):  # one entry, not {image_id: entry}
+            return [_named_entry(value) or (None, value)]
+        return [(str(k), v) for k, v in value.items()]
     if isinstance(value, list):
-        named = [_named_entry(item) for item in value]
-        return None if any(n is None for n in named) else named  # type: ignore[return-value]
+        named: list[tuple[str | None, Any]] = [_named_entry(item) or (None, item) for item in value]
+        return None if named and all(image_id is None for image_id, _ in named) else named
     return None
+
+
+def _bad_entry(entry: Any) -> SceneValidationError:
+    """Why an element of a list of entries is not one (`_named_entry`)."""
+    if not isinstance(entry, dict):
+        return bad(f"an entry must be a JSON object {{image_id, annotation}}, got {type(entry).__name__} {entry!r}"[:200])
+    if not isinstance(entry.get("annotation"), dict):
+        return bad(f"annotation must be a JSON object, got {entry.get('annotation')!r}"[:200], "annotation")
+    named = entry.get("image_id", entry.get("id"))
+    return bad(f"image_id must be an integer or a non-empty string, got {named!r}"[:200], "image_id")
 
 
 _SHAPE = ("a ProVision stage file holds a JSON object {image_id: {data_path, annotation}} (JSON Lines: one "
@@ -239,7 +268,11 @@ def _stage_entries(file: Path, ctx: ReadContext) -> Iterator[tuple[str, Any]]:
         found = None if data is None else _entries(data)
         if data is not None and found is None:
             ctx.file_error(bad(f"{_SHAPE}; got {type(data).__name__}"), str(file))
-        yield from found or []
+        for k, (image_id, entry) in enumerate(found or []):
+            if image_id is None:
+                ctx.reject(f"index {k}" if isinstance(data, list) else "entry", _bad_entry(entry).located(str(file)))
+            else:
+                yield image_id, entry
         return
     try:
         with open_data_file(file) as fh:
@@ -247,61 +280,67 @@ def _stage_entries(file: Path, ctx: ReadContext) -> Iterator[tuple[str, Any]]:
                 if not line.strip():
                     continue
                 try:
-                    found = _entries(parse_json(line))
+                    value = parse_json(line)
                 except ValueError as exc:  # JSON syntax, or text that is not UTF-8
                     found, why = None, f"malformed JSON line: {exc}"
                 else:
-                    why = f"{_SHAPE}; this line is not one"
+                    found, why = _entries(value), f"{_SHAPE}; this line is not one"
                 if found is None:
                     ctx.reject(f"line {number}", bad(why[:300]).located(str(file)), "scene")
                     continue
-                yield from found
+                for k, (image_id, entry) in enumerate(found):
+                    if image_id is None:
+                        where = f"line {number}, index {k}" if isinstance(value, list) else f"line {number}"
+                        ctx.reject(where, _bad_entry(entry).located(str(file)))
+                    else:
+                        yield image_id, entry
     except READ_ERRORS as exc:
         if not data_error(exc):
             raise  # the system's error (a disk), not the data's
         ctx.file_error(bad(unreadable(file, exc)), str(file))
 
 
-def _merge(files: list[Path], ctx: ReadContext) -> dict[str, dict[str, Any]]:
-    """Merge the stage files by image id (raw dicts). A stage that contradicts another on any
-    annotation key (labels, boxes, size, relations, ...) marks the image, which is then rejected
-    naming both files: which stage holds the truth cannot be told. Each image keeps which file
-    gave each key (``_origin``) and the files that hold it (``_files``), for its rejects to name."""
-    merged: dict[str, dict[str, Any]] = {}
+def _merge(files: list[Path], ctx: ReadContext) -> dict[str, _Merged]:
+    """Merge the stage files by image id. A stage that contradicts another on any annotation key
+    (labels, boxes, size, relations, ...) marks the image, which is then rejected naming both
+    files: which stage holds the truth cannot be told. Each image keeps which file gave each key
+    (`_Merged.origin`) and the files that hold it, for its rejects to name."""
+    merged: dict[str, _Merged] = {}
     for file in files:
         name = str(file)
         for image_id, entry in _stage_entries(file, ctx):
-            target = merged.setdefault(image_id, {"_origin": {}, "_files": []})
-            if name not in target["_files"]:
-                target["_files"].append(name)
+            target = merged.setdefault(image_id, _Merged())
+            if name not in target.files:
+                target.files.append(name)
             ann = entry.get("annotation", entry) if isinstance(entry, dict) else None
             if not isinstance(ann, dict):
                 what = "entry" if not isinstance(entry, dict) else "annotation"
-                target.setdefault("_conflict", ("annotation", f"the {what} in {file.name} is not a JSON object", name))
+                if target.conflict is None:
+                    target.conflict = ("annotation", f"the {what} in {file.name} is not a JSON object", name)
                 continue
-            origin = target["_origin"]
             for key, value in ann.items():
                 if ann is entry and key in _ENTRY_KEYS:
                     continue
-                if key in target and target[key] != value:
-                    first = Path(origin[key]).name
-                    target.setdefault("_conflict", (key, f"{file.name} differs from {first}", name))
+                if key in target.ann and target.ann[key] != value:
+                    if target.conflict is None:
+                        target.conflict = (key, f"{file.name} differs from {Path(target.origin[key]).name}", name)
                     continue
-                target.setdefault(key, value)
-                origin.setdefault(key, name)
-            for key in ("data_path", "source"):
-                if isinstance(entry.get(key), str):
-                    target.setdefault(f"_{key}", entry[key])
+                target.ann.setdefault(key, value)
+                target.origin.setdefault(key, name)
+            if isinstance(entry.get("data_path"), str) and target.data_path is None:
+                target.data_path = entry["data_path"]
+            if isinstance(entry.get("source"), str) and target.source is None:
+                target.source = entry["source"]
     return merged
 
 
-def _field_file(ann: dict[str, Any]) -> Callable[[str | None], str | None]:
+def _field_file(merged: _Merged) -> Callable[[str | None], str | None]:
     """The stage file holding a field of a merged image (`ReadContext.scene`'s `where`): the
     file that gave its key (``objects[3].bbox``: bboxes), else the first file holding the image."""
-    origin, files = ann["_origin"], ann["_files"]
+    origin, files = merged.origin, merged.files
 
     def where(field: str | None) -> str | None:
-        conflict = ann.get("_conflict")
+        conflict = merged.conflict
         if conflict is not None and field == conflict[0]:
             return conflict[2]
         key = (field or "").split("[")[0].split(".")[0]
@@ -341,7 +380,7 @@ def read_provision(
     }
     merged = _merge(files, ctx)
     for image_id in list(merged):
-        ann = merged.pop(image_id)
-        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, ann, opts), where=_field_file(ann))
+        image = merged.pop(image_id)
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, image, opts), where=_field_file(image))
         if scene is not None:
             yield scene

@@ -251,10 +251,14 @@ def _sizes(path: Path | None, ctx: ReadContext) -> dict[str, Size]:
     same size is harmless."""
     if path is None:
         return {}
-    records = as_records(load_json(path, ctx), None, ("image_id", "id", "width"))
+    data = load_json(path, ctx)
+    records = as_records(data, None, ("image_id", "id", "width")) if data is not None else []
+    if records is None:  # its images' sizes are then unknown: their scenes are rejected saying so
+        ctx.file_error(bad(f"expected a list of {{image_id, width, height}}, got {type(data).__name__}"), str(path))
+        records = []
     sizes: dict[str, Size] = {}
     where: dict[str, int] = {}  # image id -> index of its first entry
-    for k, rec in enumerate(records or []):
+    for k, rec in enumerate(records):
         try:
             image_id = _image_id(rec)
         except SceneValidationError as exc:
