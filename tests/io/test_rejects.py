@@ -31,3 +31,18 @@ def test_a_resumed_report_holds_no_more_than_keep(tmp_path: Path) -> None:
         kept = report.tell()
     with RejectReport(path, append_at=kept, keep=2) as resumed:
         assert [e.record for e in resumed.entries] == [0, 1]
+
+
+def test_text_no_utf8_file_holds_is_written_as_its_escape(tmp_path: Path) -> None:
+    """A lone surrogate ("\\ud800": a JSON escape, or a file name of undecodable bytes) in a
+    reject made orjson raise, and the run writing the report ended."""
+    path, copy = tmp_path / "rejects.jsonl", tmp_path / "copy.jsonl"
+    bad = Reject("scenes\udcff.json", "image \ud800", "objects[0].name", "name 'x\ud800' is not text")
+    with RejectReport(path) as report:
+        report.record(bad)
+        report.record(Reject("a.json", 2, None, "fine"))
+    report.write(copy)
+    for written in (path, copy):
+        first, second = (json.loads(line) for line in written.read_text(encoding="utf-8").splitlines())
+        assert first["file"] == "scenes\\udcff.json" and first["record"] == "image \\ud800"
+        assert first["reason"] == "name 'x\\ud800' is not text" and second["reason"] == "fine"

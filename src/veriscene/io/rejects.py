@@ -112,7 +112,7 @@ class RejectReport:
         if len(self.entries) < self.keep:
             self.entries.append(entry)
         if self._fh is not None:
-            self._fh.write(orjson.dumps(entry.to_dict()) + b"\n")
+            self._fh.write(_line(entry))
         return entry
 
     def count(self, kind: str, n: int = 1) -> None:
@@ -143,7 +143,7 @@ class RejectReport:
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the kept entries as JSONL (for reports built without a path)."""
         with open(path, "wb") as fh:
-            fh.writelines(orjson.dumps(entry.to_dict()) + b"\n" for entry in self.entries)
+            fh.writelines(_line(entry) for entry in self.entries)
 
     def close(self) -> None:
         if self._fh is not None:
@@ -155,3 +155,24 @@ class RejectReport:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _line(entry: Reject) -> bytes:
+    """A reject as a JSON line. Text that no UTF-8 file can hold (a lone surrogate, "\\ud800", from
+    a JSON escape or an undecodable file name) is written as its escape: a report line must
+    never end the run that writes it."""
+    record = entry.to_dict()
+    try:
+        return orjson.dumps(record) + b"\n"
+    except orjson.JSONEncodeError:
+        return orjson.dumps(_escaped(record)) + b"\n"
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
