@@ -78,6 +78,22 @@ def test_pickled_masks_need_allow_pickle(tmp_path: Path) -> None:
     np.testing.assert_array_equal(decode_mask(scenes[0].masks[0]), masks()[0])
 
 
+@pytest.mark.parametrize("absolute", [False, True])
+def test_allow_pickle_unpickles_only_the_mask_folder(tmp_path: Path, absolute: bool) -> None:
+    """The annotation names the mask file: "../" or an absolute path reached any pickle on the
+    machine, unpickled (code run) under --allow-pickle."""
+    from scipy import sparse
+
+    outside = tmp_path / "elsewhere" / "img1_mask.pkl"
+    outside.parent.mkdir()
+    with open(outside, "wb") as fh:
+        pickle.dump([sparse.csr_matrix(m) for m in masks()], fh)
+    root = write_set(tmp_path / "set", seg_name=str(outside) if absolute else "../../elsewhere/img1_mask.pkl")
+    scenes, report = read_all(root, "provision", allow_pickle=True)
+    assert scenes == [] and report.entries[0].field == "seg_mask_id"
+    assert "lies outside" in report.entries[0].reason and "unpickles the files of that folder only" in report.entries[0].reason
+
+
 @pytest.mark.parametrize("dtype", [bool, np.uint8])
 def test_pickled_sparse_masks_of_any_dtype_read_as_the_dense_ones(tmp_path: Path, dtype: type) -> None:
     """Sparse masks are stacked column by column (what RLE encoding reads, no transposing):

@@ -45,8 +45,11 @@ from veriscene.scene.masks import encode_mask
 from veriscene.scene.model import Scene
 
 
-def _load_array(path: Path, allow_pickle: bool, field: str) -> np.ndarray:
-    """A mask or depth file -> numpy array; every failure is a SceneValidationError."""
+def _load_array(folder: Path, name: str, allow_pickle: bool, field: str) -> np.ndarray:
+    """The mask or depth file `name` of `folder` -> numpy array; every failure is a
+    SceneValidationError. A pickle is unpickled (`allow_pickle`) only when it lies in `folder`:
+    the annotation names the file, and "../..." or an absolute path would reach any pickle."""
+    path = folder / name
     if not path.name:  # "/": no file has a suffix to swap
         raise bad(f"{field} names no file: {str(path)!r}", field)
     candidates = [path, path.with_suffix(".pkl"), path.with_suffix(".npy")]
@@ -68,6 +71,8 @@ def _load_array(path: Path, allow_pickle: bool, field: str) -> np.ndarray:
             "--allow-pickle (allow_pickle=True); use that only for files you trust",
             field,
         )
+    if not found.resolve().is_relative_to(folder.resolve()):
+        raise bad(f"{found} lies outside {folder}: --allow-pickle unpickles the files of that folder only", field)
     try:
         with open(found, "rb") as fh:
             data = pickle.load(fh)
@@ -164,12 +169,12 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
         if ann.get(key) is not None and not isinstance(ann[key], str):
             raise bad(f"{key} must be a file name, got {type(ann[key]).__name__} {ann[key]!r}"[:200], key)
     if isinstance(ann.get("seg_mask_id"), str):
-        masks = _orient(_load_array(opts["seg_dir"] / ann["seg_mask_id"], opts["allow_pickle"], "seg_mask_id"), height, width, ctx, "seg_mask_id")
+        masks = _orient(_load_array(opts["seg_dir"], ann["seg_mask_id"], opts["allow_pickle"], "seg_mask_id"), height, width, ctx, "seg_mask_id")
         if masks.ndim != 3 or masks.shape[0] != n:
             raise bad(f"segmentation holds {masks.shape[0] if masks.ndim == 3 else masks.shape} masks for {n} objects", "seg_mask_id")
         masks = masks.astype(bool, copy=False)
     if isinstance(ann.get("depth_mask_id"), str):
-        depth = _orient(_load_array(opts["depth_dir"] / ann["depth_mask_id"], False, "depth_mask_id"), height, width, ctx, "depth_mask_id")
+        depth = _orient(_load_array(opts["depth_dir"], ann["depth_mask_id"], False, "depth_mask_id"), height, width, ctx, "depth_mask_id")
         if depth.ndim != 2:
             raise bad(f"depth map must be 2-D (H, W), got shape {depth.shape}", "depth_mask_id")
         if depth.dtype.kind not in "uif":
