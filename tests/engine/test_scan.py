@@ -250,3 +250,30 @@ def test_pool_entries_carry_the_names_annotated_in_full(tmp_path) -> None:
     assert {e.image_id: e.complete for e in scan_scenes(path).pool} == expected
     pool = ScenePool.from_scenes([scene_from_dict(r) for r in records])
     assert {e.image_id: e.complete for e in pool.entries} == expected
+
+
+def test_fields_no_reader_reads_are_counted_and_said(tmp_path) -> None:
+    """A misspelt field ("attribute") was dropped without a word: the scan counts such fields,
+    over every chunk, and the run's notes name them."""
+    import orjson
+
+    from veriscene import generate
+
+    plain = tmp_path / "plain.jsonl"
+    write_scenes(iter_scene_graphs(12, seed=2), plain)
+    records = [orjson.loads(line) for line in plain.read_bytes().splitlines()]
+    for k, record in enumerate(records):
+        if k % 3 == 0:
+            record["objects"][0]["attribute"] = ["red"]
+            record["objects"][-1]["score"] = 0.5
+        if k == 4:
+            record["caption"] = "a scene"
+    path = tmp_path / "typos.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    for chunk in (1 << 20, 2_000):
+        scan = scan_scenes(path, chunk_bytes=chunk)
+        assert scan.ignored == {"objects[].attribute": 4, "objects[].score": 4, "caption": 1}
+    assert not scan_scenes(plain).ignored  # what veriscene writes holds none
+    summary = generate(path, tmp_path / "run", seed=1)
+    (note,) = [n for n in summary.notes if "does not read" in n]
+    assert "'objects[].attribute' (4 objects)" in note and "'caption' (1 scene)" in note

@@ -52,6 +52,7 @@ from veriscene.engine.run_inputs import (
     _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
 )
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
+from veriscene.engine.scan_result import ignored_note
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
 from veriscene.engine.source_digest import source_record
 from veriscene.engine.shards import SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, generator_modules, write_shard
@@ -273,6 +274,8 @@ def generate(
             raise _said_with_urls(exc, paths, sources) from exc
         if counted is not None:
             counted(scan.scenes)
+        if scan.ignored:
+            summary.notes.append(ignored_note(scan.ignored))
         skip = duplicate_lines(scan)
         scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
         vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver

@@ -12,25 +12,42 @@ import heapq
 import io
 import os
 import pickle
+from collections import Counter
+from itertools import chain
 from typing import Any, BinaryIO
 
 import orjson
 
 from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash
-from veriscene.scene.jsonl import loads_line
+from veriscene.scene.jsonl import OBJECT_FIELDS, SCENE_FIELDS, loads_line
 
 SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see the docstring of `engine.scan`)
 _PIECE = 1 << 20  # bytes copied at a time from a compressed file to a chunk
 
 
-def _decode(line: bytes) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
-    """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record."""
+def _decode(line: bytes, ignored: Counter[str] | None = None) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
+    """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record;
+    the fields it holds that no part of veriscene reads are counted in `ignored`."""
     try:
         record = loads_line(line)
     except orjson.JSONDecodeError:
         return None
     summary = _summary(record) if isinstance(record, dict) else None
-    return None if summary is None else (str(record.get("image_id")), summary)
+    if summary is None:
+        return None
+    if ignored is not None:
+        _count_ignored(record, ignored)
+    return str(record.get("image_id")), summary
+
+
+def _count_ignored(record: dict[str, Any], ignored: Counter[str]) -> None:
+    """Count the record's fields that `scene_from_dict` does not read (a misspelt "attribute",
+    a producer's own "score"): they are dropped, and the run says so (`ScanResult.ignored`)."""
+    if not SCENE_FIELDS.issuperset(record):
+        ignored.update(key for key in record if key not in SCENE_FIELDS)
+    objects = record["objects"]  # (every one a dict: `_summary` checked)
+    if not OBJECT_FIELDS.issuperset(chain.from_iterable(objects)):  # all their keys, in one call
+        ignored.update(f"objects[].{key}" for obj in objects for key in obj if key not in OBJECT_FIELDS)
 
 
 def _summary(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]] | None:
@@ -114,7 +131,7 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             number = len(chunk.starts)
             chunk.starts.append(line_start)
             chunk.id_hashes.append(0)
-            decoded = _decode(line)
+            decoded = _decode(line, chunk.ignored)
             if decoded is None:
                 chunk.undecodable += 1
                 continue

@@ -13,6 +13,7 @@ import bisect
 import hashlib
 import heapq
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import BinaryIO
@@ -77,6 +78,7 @@ class ChunkScan:
     # pool it keeps, so a chunk's result stays small whatever the pool size
     pool: list[PoolCandidate] = field(default_factory=list)
     undecodable: int = 0
+    ignored: Counter[str] = field(default_factory=Counter)  # fields no reader reads: records holding each
 
 
 @dataclass
@@ -97,6 +99,9 @@ class ScanResult:
     vocab: Vocabulary = field(default_factory=Vocabulary)
     pool: list[PoolEntry] = field(default_factory=list)
     undecodable: int = 0  # lines that are not JSON objects (reported in the shard pass)
+    # fields of the records that veriscene does not read ("objects[].attribute"): records (objects)
+    # holding each, said in the run's notes (a misspelt field is dropped)
+    ignored: Counter[str] = field(default_factory=Counter)
     spans: list[FileSpan] = field(default_factory=list)  # where each input file lies in the input
 
     def where(self, line_no: int) -> tuple[str, int]:
@@ -141,9 +146,22 @@ class ScanResult:
         self.id_hashes.extend(chunk.id_hashes)
         self.scenes += len(chunk.starts)
         self.undecodable += chunk.undecodable
+        self.ignored.update(chunk.ignored)
         self.vocab.merge(chunk.vocab)
         ours = ((h, first + k, offset) for h, k, offset in chunk.pool)
         return list(islice(heapq.merge(pool, ours), pool_size))  # both sorted
+
+
+def ignored_note(ignored: Counter[str], shown: int = 5) -> str:
+    """The run's note on the fields of its scene records that veriscene does not read (a
+    misspelt "attribute" is dropped, not read as attributes), most frequent first."""
+    said = []
+    for key, count in sorted(ignored.items(), key=lambda kv: (-kv[1], kv[0]))[:shown]:
+        unit = "object" if key.startswith("objects[].") else "scene"
+        said.append(f"'{key}' ({count:,} {unit}{'s' if count != 1 else ''})")
+    more = f" and {len(ignored) - shown} more" if len(ignored) > shown else ""
+    return ("scene records hold fields veriscene does not read, left out of the scenes: " + ", ".join(said) + more
+            + " (the fields it reads: veriscene.scene.jsonl.SCENE_FIELDS and OBJECT_FIELDS)")
 
 
 def later_repeats(hashes: np.ndarray) -> list[tuple[int, int]]:

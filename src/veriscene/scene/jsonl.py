@@ -72,6 +72,11 @@ def _scene_dict(scene: Scene, boxes: list[list[float]], depth: list[float] | Non
     }
 
 
+# The fields of a scene record and of its objects that `scene_from_dict` reads (and
+# `scene_to_dict` writes); others are dropped, and a run counts them (`engine.scan_chunks`).
+SCENE_FIELDS = frozenset({"schema_version", "image_id", "width", "height", "image", "objects", "relations",
+                          "depth_map", "meta"})
+OBJECT_FIELDS = frozenset({"name", "box", "attributes", "depth", "mask"})
 _JSON_NUMBERS = frozenset((int, float))  # the types of JSON numbers as decoded (bool is not one)
 
 
