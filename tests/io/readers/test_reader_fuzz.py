@@ -229,3 +229,49 @@ def _cut_short(folder: Path, data: st.DataObject) -> bool:
         path.write_text(text[:cut])
         return True
     return False  # still JSON (a number cut to a shorter one)
+
+
+def _set_gqa(files: dict[str, Any], value: Any) -> None:
+    graphs = files["val_sceneGraphs.json"]
+    graphs[next(iter(graphs))]["objects"]["1"]["relations"] = value
+
+
+def _set_clevr(files: dict[str, Any], value: Any) -> None:
+    files["CLEVR_val_scenes.json"]["scenes"][0]["relationships"] = value
+
+
+def _set_provision(files: dict[str, Any], value: Any) -> None:
+    files["image-relations-annotations.jsonl"][0]["img1"]["annotation"]["relations"] = value
+
+
+def _set_lvis(files: dict[str, Any], value: Any) -> None:
+    files["instances.json"]["images"][0]["neg_category_ids"] = value
+
+
+_EMPTY_FIELDS = [("gqa", _set_gqa, "relations"), ("clevr", _set_clevr, "relationships"),
+                 ("provision", _set_provision, "relations"), ("coco", _set_lvis, "neg_category_ids")]
+
+
+# (CLEVR's relationships are an object: {} is none there)
+@pytest.mark.parametrize(("name", "put", "field", "value"), [
+    (*where, value) for where in _EMPTY_FIELDS for value in (0, "", False, {}) if (where[0], value) != ("clevr", {})])
+def test_an_empty_value_of_another_type_is_a_reject(tmp_path: Path, name: str, put: Any, field: str,
+                                                    value: Any) -> None:
+    """`x or []` read 0, "", false and {} as "none": the field's wrong type went unsaid."""
+    case = CASES[name]
+    files = case.files()
+    put(files, value)
+    _write(tmp_path / "in", files)
+    _, report = _read(tmp_path / "in", case)
+    assert any(field in (r.field or "") for r in report.entries), [(r.field, r.reason) for r in report.entries]
+
+
+@pytest.mark.parametrize(("name", "put", "field"), _EMPTY_FIELDS)
+@pytest.mark.parametrize("value", [None, []])
+def test_null_and_an_empty_list_are_none(tmp_path: Path, name: str, put: Any, field: str, value: Any) -> None:
+    case = CASES[name]
+    files = case.files()
+    put(files, value)
+    _write(tmp_path / "in", files)
+    scenes, report = _read(tmp_path / "in", case)
+    assert report.total == 0 and scenes

@@ -141,7 +141,9 @@ def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: 
     the ones verified absent (`neg_category_ids`). Sorted."""
     listed: dict[str, set[str]] = {}
     for key in _LVIS_KEYS:
-        ids = image.get(key) or []
+        ids = image.get(key)
+        if ids is None:  # (0, "" and {} are refused below)
+            ids = []
         if not isinstance(ids, list):
             raise bad(f"{key} must be a list of category ids, got {ids!r}"[:200], key)
         listed[key] = set()

@@ -115,7 +115,9 @@ def _scene(ctx: ReadContext, record: Any, approximate: bool) -> Scene:
     if 0 < sum("depth" in r for r in parts.rows) < len(parts.rows):
         raise bad("pixel_coords are given for some objects but not all", "objects")
 
-    relationships = record.get("relationships") or {}
+    relationships = record.get("relationships")
+    if relationships is None or relationships == []:  # none (0, "" and false are refused below)
+        relationships = {}
     if not isinstance(relationships, dict):
         raise bad(f"relationships must be a JSON object {{direction: lists}}, got {type(relationships).__name__}", "relationships")
     for direction, lists in relationships.items():

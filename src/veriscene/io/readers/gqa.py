@@ -83,7 +83,9 @@ def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
             if isinstance(obj, dict) and isinstance(obj.get("relations"), list):
                 ctx.repair("relations_dropped_with_object", len(obj["relations"]))
             continue
-        relations = obj.get("relations") or []
+        relations = obj.get("relations")
+        if relations is None:  # (an empty value of another type, "" or {}, is refused below)
+            relations = []
         if not isinstance(relations, list):
             ctx.drop(bad("relations must be a list", f"objects[{raw_id}].relations"), "relation")
             continue

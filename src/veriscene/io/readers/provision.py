@@ -198,7 +198,9 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
     parts = SceneParts(ctx)
     for i in range(n):
         parts.add(str(i), partial(row, i, f"objects[{i}]"), f"objects[{i}]")
-    relations = ann.get("relations") or []
+    relations = ann.get("relations")
+    if relations is None:  # (0, "" and {} are refused below)
+        relations = []
     if isinstance(relations, list) and len(relations) == 3 and isinstance(relations[1], str):
         relations = [relations]  # a single triple, as the stage documentation shows it
     if not isinstance(relations, list):
