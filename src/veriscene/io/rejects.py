@@ -168,9 +168,14 @@ def _line(entry: Reject) -> bytes:
         return orjson.dumps(_escaped(record)) + b"\n"
 
 
+def writable(text: str) -> str:
+    """`text` with anything no UTF-8 file can hold (a lone surrogate) written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _escaped(value: Any) -> Any:
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return writable(value)
     if isinstance(value, dict):
         return {_escaped(k): _escaped(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

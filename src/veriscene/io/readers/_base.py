@@ -29,7 +29,7 @@ from veriscene.io.readers._parts import (
     sparse_kinds,
 )
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, ImageSizes, header_size
-from veriscene.io.rejects import RejectReport
+from veriscene.io.rejects import RejectReport, writable
 from veriscene.scene.model import Scene
 
 __all__ = [
@@ -60,7 +60,7 @@ def _writable(error: SceneValidationError) -> SceneValidationError:
         return error
 
     def escaped(part: Any) -> Any:
-        return part.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(part, str) else part
+        return writable(part) if isinstance(part, str) else part
 
     return SceneValidationError(escaped(error.reason), source=escaped(error.source), record=escaped(error.record),
                                 field=escaped(error.field))
