@@ -187,6 +187,10 @@ def test_scene_density(cache: str) -> None:
                "-g", "object.count.v1,segmentation.point_object.v1")
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0][0].isdigit()]
     assert [float(r[0]) for r in rows] == [3.0, 12.0] and all(float(r[2]) > 0 for r in rows)
+    out = _run("scene_density.py", "--layout", "random", "--objects", "40", "--scenes", "3", "--cache", cache,
+               "-g", "grounding.refexp.v1,attribute.region.v1")
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0][0].isdigit()]
+    assert [float(r[0]) for r in rows] == [40.0] and float(rows[0][1]) > 30 and float(rows[0][2]) > 0
 
 
 def test_vocabulary_size() -> None:

@@ -157,3 +157,34 @@ def test_eroded_is_the_square_erosion_of_the_mask_inside_its_edge(r: int) -> Non
             assert got.shape == (0, 0)
         else:
             assert got.tolist() == expected
+
+
+def _plain_clear_regions(scene, regions, max_other_iou=0.3, max_inside=0.5):  # the whole (N, N) table at once
+    from veriscene.scene.geometry import box_area, box_intersection_area, iou_of
+
+    inter = box_intersection_area(scene.boxes, regions)
+    areas = box_area(scene.boxes)
+    ious = iou_of(inter, areas, box_area(regions))
+    inside = inter / np.maximum(areas, 1e-9)[:, None]
+    others = ~np.eye(len(scene), dtype=bool)
+    ambiguous = (others & ((ious >= max_other_iou) | (inside >= max_inside))).any(axis=0)
+    return (np.diagonal(ious) >= 0.5) & ~ambiguous
+
+
+@pytest.mark.parametrize("n", [1, 5, 255, 256, 257, 700])
+def test_clear_regions_in_blocks_match_the_whole_table(n: int) -> None:
+    """`clear_regions_mask` works a block of regions at a time on dense scenes: the same answer
+    as the whole table, over block edges, with regions shifted off their boxes."""
+    from veriscene.generators.regions import clear_regions_mask
+
+    r = np.random.default_rng(n)
+    x0, y0 = r.uniform(0, 900, n), r.uniform(0, 700, n)
+    boxes = np.stack([x0, y0, np.minimum(x0 + r.uniform(1, 150, n), 1000), np.minimum(y0 + r.uniform(1, 150, n), 800)], 1)
+    scene = make_scene([{"name": "a", "box": b} for b in boxes.tolist()], width=1000, height=800)
+    regions = scene.boxes.astype(np.float64) + r.choice([0.0, 0.0, 3.0, 40.0], size=(n, 1))
+    expected = _plain_clear_regions(scene, regions)
+    found = clear_regions_mask(scene, regions)
+    assert found.dtype == bool and found.shape == (n,)
+    assert np.array_equal(found, expected)
+    if n > 200:
+        assert 0 < found.sum() < n  # both kinds occur

@@ -164,13 +164,25 @@ def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float =
     matches it (IoU < `max_other_iou`) or lies mostly inside it (share of its box area inside <
     `max_inside`, e.g. a small object on a large one)."""
     boxes = scene.boxes
-    inter = box_intersection_area(boxes, regions)  # (objects, regions)
     areas = box_area(boxes)
-    ious = iou_of(inter, areas, box_area(regions))
-    inside = inter / np.maximum(areas, 1e-9)[:, None]
-    others = ~np.eye(len(scene), dtype=bool)
-    ambiguous = (others & ((ious >= max_other_iou) | (inside >= max_inside))).any(axis=0)
-    return (np.diagonal(ious) >= 0.5) & ~ambiguous
+    region_areas = box_area(regions)
+    clear = np.zeros(len(scene), dtype=bool)
+    # (objects, regions) tables, a block of regions at a time: the whole table is hundreds of
+    # megabytes of temporaries on a scene of thousands of objects
+    for start in range(0, len(scene), _REGION_BLOCK):
+        stop = min(start + _REGION_BLOCK, len(scene))
+        inter = box_intersection_area(boxes, regions[start:stop])
+        ious = iou_of(inter, areas, region_areas[start:stop])
+        inside = inter / np.maximum(areas, 1e-9)[:, None]
+        own = (np.arange(start, stop), np.arange(stop - start))  # object k, its region k
+        matched = ious[own] >= 0.5
+        hit = (ious >= max_other_iou) | (inside >= max_inside)
+        hit[own] = False  # only other objects make a region ambiguous
+        clear[start:stop] = matched & ~hit.any(axis=0)
+    return clear
+
+
+_REGION_BLOCK = 256  # regions per block of `clear_regions_mask`
 
 
 def _all_in_windows(a: np.ndarray, length: int) -> np.ndarray:

@@ -63,6 +63,7 @@ class GenerousReader:
         # several generators ask the same of one scene
         self._only: dict[tuple[Any, ...], bool] = {}
         self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
+        self._gap_rows: dict[int, np.ndarray] = {}  # see `_gaps`
         if len(self._objects) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
             self._incoming, self._outgoing = index.incoming, index.outgoing
         # (a, place, b) for each annotated (a, "<participle> <place>", b): read as the place too
@@ -87,13 +88,18 @@ class GenerousReader:
         """(N, 4) boxes as nested lists (plain Python is faster on a few objects)."""
         return self.scene.boxes.tolist()
 
-    @cached_property
-    def _gap_array(self) -> np.ndarray:
-        """(N, N) gaps between boxes in pixels (0 when they touch or overlap)."""
-        b = self.scene.boxes.astype(np.float64).reshape(-1, 4)
-        gx = np.maximum(b[None, :, 0] - b[:, None, 2], b[:, None, 0] - b[None, :, 2])
-        gy = np.maximum(b[None, :, 1] - b[:, None, 3], b[:, None, 1] - b[None, :, 3])
-        return np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0))
+    def _gaps(self, anchor: int) -> np.ndarray:
+        """(N,) gaps in pixels between the anchor's box and each box (0 when they touch or
+        overlap), kept per anchor: a whole (N, N) table is hundreds of megabytes of temporaries
+        on a scene of thousands of objects, of which a scene asks a few rows."""
+        found = self._gap_rows.get(anchor)
+        if found is None:
+            b = self._box_array
+            a = b[anchor]
+            gx = np.maximum(b[:, 0] - a[2], a[0] - b[:, 2])
+            gy = np.maximum(b[:, 1] - a[3], a[1] - b[:, 3])
+            found = self._gap_rows[anchor] = np.hypot(np.maximum(gx, 0.0), np.maximum(gy, 0.0))
+        return found
 
     def could_hold(self, a: int, predicate: str, b: int) -> bool:
         """Whether a viewer might say "a <predicate> b" (always True when annotated)."""
@@ -179,7 +185,7 @@ class GenerousReader:
                     ok = boxes[anchor, hi] <= boxes[:, lo] + self.readings.slack * side_len
             else:
                 longer = max(self.scene.width, self.scene.height)
-                ok = self._gap_array[anchor] <= self.readings.near_frac * longer
+                ok = self._gaps(anchor) <= self.readings.near_frac * longer
             held.update(np.flatnonzero(ok).tolist())
         elif predicate == "on top of":
             held.update(table.get((anchor, "in front of"), ()))

@@ -15,7 +15,7 @@ from typing import Any, Collection, Iterable, Sequence
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import READABLE
-from veriscene.scene.spellings import annotated_over_spellings
+from veriscene.scene.spellings import subjects_over_spellings
 from veriscene.text import (
     agreeing_relation_modifier,
     join_words,
@@ -128,9 +128,22 @@ def _attr_nodes(image: int, name: str, attrs: Sequence[str]) -> list[dict[str, A
 
 
 def _matching(index: SceneIndex, name: str, attrs: Sequence[str]) -> tuple[int, ...]:
+    """The objects of `name` that have every attribute of `attrs`, sorted (one table per scene
+    index: referring expressions ask the same few again for each object of a name)."""
+    table: dict[tuple[str, ...], tuple[int, ...]] = index.memo(("matching",), dict)
+    key = (name, *attrs)
+    found = table.get(key)
+    if found is None:
+        found = table[key] = _matching_objects(index, name, attrs)
+    return found
+
+
+def _matching_objects(index: SceneIndex, name: str, attrs: Sequence[str]) -> tuple[int, ...]:
     found = index.by_name.get(name, ())
     for a in attrs:
-        having = index.having_attribute.get(a, ())  # a few objects: a tuple is faster than a set
+        having: Collection[int] = index.having_attribute.get(a, ())
+        if len(found) > 8 and len(having) > 8:  # a few objects: a tuple is faster than a set
+            having = set(having)
         found = tuple(i for i in found if i in having)
     return found
 
@@ -331,12 +344,7 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
         for p in predicates:
             # subjects named like i that may be read to stand in p to the anchor: must be i alone;
             # annotated in any spelling of p ("the man holding the cup" beside a man that "holds" it)
-            if sparse or p in READABLE:
-                holders = [j for j in same_name
-                           if index.could_hold(j, p, o) or annotated_over_spellings(index, j, p, o)]
-            else:  # the annotation is all a viewer has to go by ("holding", "part of")
-                holders = [j for j in same_name if annotated_over_spellings(index, j, p, o)]
-            if holders != [i]:
+            if not _only_holder(index, i, same_name, p, o, generous=sparse or p in READABLE):
                 continue
             base = _attr_nodes(image, name, ())
             offset = len(base)
@@ -350,6 +358,21 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
             phrase = f"{name} {agreeing_relation_modifier(name, p)} the {anchor.phrase}"
             return Referent(i, phrase, tuple(base + anchor_nodes + [rel]), takes_plural_verb(name))
     return None
+
+
+def _only_holder(index: SceneIndex, i: int, same_name: tuple[int, ...], p: str, o: int, generous: bool) -> bool:
+    """Whether i alone of `same_name` (its name's objects) may be read to stand in p to o:
+    annotated in any spelling of p (`subjects_over_spellings`), or, when `generous` (a predicate
+    with a geometric reading, or sparse relations), as `SceneIndex.could_hold` allows. Looks up
+    the annotated subjects, and stops at the first other holder: dense scenes hold hundreds of
+    objects of a name."""
+    subjects = subjects_over_spellings(index, o, p)
+    if i not in subjects and not (generous and index.could_hold(i, p, o)):
+        return False
+    names = index.scene.names
+    if any(j != i and names[j] == names[i] for j in subjects):
+        return False
+    return not generous or not any(j != i and index.could_hold(j, p, o) for j in same_name)
 
 
 def __getattr__(name: str) -> Any:
