@@ -82,10 +82,9 @@ def demo(
         _fail(str(exc))
     print_run_summary(result.summary, title=f"Demo: {scenes} scenes, seed {seed}")
     print_verify_report(result.verification)
-    console.print(
-        f"wrote {out}/images/ ({scenes} PNG), {out}/scenes.jsonl, {out}/samples.jsonl, {out}/llava.json, "
-        f"{out}/manifest.json", markup=False
-    )
+    written = [f"{out}/{name}" for name in ("scenes.jsonl", "samples.jsonl", "llava.json", "manifest.json",
+                                            "vocabulary.json", "rejects.jsonl") if (out / name).exists()]
+    console.print(f"wrote {out}/images/ ({scenes} PNG), {', '.join(written)}", markup=False)
     if not result.verification.ok:
         raise typer.Exit(1)
 

@@ -120,8 +120,12 @@ def test_replay_identity_follows_the_file_content(demo_run, tmp_path) -> None:
     replies.write_bytes(b"\n".join(orjson.dumps({"id": r["id"], "reply": "no"}) for r in recs) + b"\n")
     after = ReplayModel(replies).identity()
     assert before["file"] == after["file"] and before["sha256"] != after["sha256"]
-    with pytest.raises(ValueError, match="holds results of model"):
+    with pytest.raises(ValueError, match="holds results of another model") as refused:
         evaluate(demo_run, f"replay:{replies}", tmp_path / "out", limit=5, freeform="off")
+    # said by field, and that the replies file changed (not two dicts to compare by eye)
+    message = str(refused.value)
+    assert f"sha256: {before['sha256'][:12]}... -> {after['sha256'][:12]}..." in message
+    assert f"the replies file {replies} changed since" in message and "adapter" not in message
 
 
 class RawServer(FakeServer):

@@ -41,7 +41,9 @@ def test_a_folder_holding_replies_of_another_model_is_still_refused(demo_run: Pa
     first = evaluate(demo_run, f"replay:{write_replies(tmp_path / 'a.jsonl', recs)}", tmp_path / "o", limit=4,
                      freeform="off", reports=False)
     assert first.counts["scored"] + first.counts.get("parse_failed", 0) + first.counts.get("not_scored", 0) == 4
-    with pytest.raises(ValueError, match="holds results of model"):
+    with pytest.raises(ValueError, match=r"holds results of another model or other parameters \(model: "
+                                         r"'replay:a\.jsonl' -> 'replay:b\.jsonl'; file: '.*a\.jsonl' -> '.*b\.jsonl'; "
+                                         r"sha256: [0-9a-f]{12}\.\.\. -> [0-9a-f]{12}\.\.\.\)\. Use another"):
         evaluate(demo_run, f"replay:{write_replies(tmp_path / 'b.jsonl', recs, 'no')}", tmp_path / "o", limit=4,
                  freeform="off", reports=False)
 

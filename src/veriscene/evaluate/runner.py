@@ -125,11 +125,31 @@ def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> 
                              "answer this model's prompts), or use another --out folder")
         replied = any(r.get("status") != "error" for r in read_results(out / "results.jsonl").values())
         if previous.get("model") != identity and replied:
-            raise ValueError(f"{out} holds results of model {previous.get('model')}; this run is {identity}. "
+            raise ValueError(f"{out} holds results of another model or other parameters "
+                             f"({_identity_change(previous.get('model'), identity)}). "
                              "Use another --out folder to evaluate another model or other parameters.")
         if previous.get("model") == identity:
             return
     path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
+
+
+def _identity_change(before: Any, now: dict[str, Any]) -> str:
+    """What differs between the model identity an `out` folder holds and this run's, said by
+    field: "sha256: 692072ff84ee... -> aa52e3ecca4e...; the replies file FILE changed since"."""
+    if not isinstance(before, dict):
+        return f"it holds {before!r}; this run is {now}"
+
+    def shown(key: str, value: Any) -> str:  # a digest by its first 12 digits, a path or name whole
+        if key == "sha256" and isinstance(value, str):
+            return value[:12] + "..."
+        return repr(value)
+
+    keys = sorted(set(before) | set(now), key=lambda k: (k not in now, list(now).index(k) if k in now else 0))
+    changed = [f"{k}: {shown(k, before.get(k))} -> {shown(k, now.get(k))}" for k in keys if before.get(k) != now.get(k)]
+    said = "; ".join(changed)
+    if now.get("adapter") == "replay" and changed and all(k == "sha256" for k in keys if before.get(k) != now.get(k)):
+        said += f"; the replies file {now.get('file')} changed since"
+    return said
 
 
 def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: int | None = None,
