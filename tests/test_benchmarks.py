@@ -563,3 +563,10 @@ def test_long_replies() -> None:
     out = _run("long_replies.py", "--repeats", "5", "10", "--scenes", "3")
     rows = [line for line in out.splitlines() if line.startswith("'")]  # one per phrase, as its repr
     assert len(rows) == 21 and rows[0].startswith("'yes no '") and "errors: 0" in out
+
+
+def test_json_load() -> None:
+    out = _run("json_load.py", "--images", "50", "--repeats", "1")
+    rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in
+            ("clevr", "image_data", "provision")]
+    assert [r[0] for r in rows] == ["clevr", "image_data", "provision"] and all(len(r) == 7 for r in rows)

@@ -49,6 +49,10 @@ def test_long_runs_of_number_words_are_scored(reply: str) -> None:
 
 def test_number_words_keep_their_values() -> None:
     assert words_to_numbers(["dozen"] * 400) == [math.inf]
+    # scales multiply as "dozen" does ("a million million" is 10**12), held at the bound as well
+    assert words_to_numbers(["a"] + ["million"] * 51) == [1e306]
+    assert words_to_numbers(["a"] + ["million"] * 52) == [math.inf]
+    assert words_to_numbers(["million"] * 400 + ["and", "two"]) == [math.inf]
     assert words_to_numbers(["two", "dozen"]) == [24.0]
     assert words_to_numbers(["one", "hundred", "and", "five"]) == [105.0]
     assert words_to_numbers(["twenty", "one", "thousand"]) == [21000.0]

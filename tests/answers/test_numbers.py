@@ -96,9 +96,25 @@ def test_match_numbers(reply: str, gold: float, correct: bool) -> None:
 @pytest.mark.parametrize(("words", "values"), [
     (["twenty", "one"], [21.0]), (["one", "two"], [1.0, 2.0]), (["one", "hundred", "and", "five"], [105.0]),
     (["two", "thousand", "twenty"], [2020.0]), (["twenty", "thirty"], [20.0, 30.0]), (["a", "dozen"], [12.0]),
+    # a multiplier right after "thousand" or "million" multiplies (it was added: "a million million" read 2,000,000)
+    (["a", "million", "million"], [1e12]), (["a", "thousand", "million"], [1e9]), (["a", "dozen", "dozen"], [144.0]),
+    (["two", "thousand", "dozen"], [24000.0]), (["a", "million", "million", "million"], [1e18]),
+    (["two", "million"], [2e6]), (["three", "hundred", "thousand"], [300000.0]),
+    (["one", "million", "two", "hundred", "thousand"], [1200000.0]),
+    (["one", "million", "two", "hundred", "thousand", "and", "five"], [1200005.0]),
+    (["one", "million", "and", "one"], [1000001.0]), (["a", "million", "a", "million"], [1e6, 1e6]),
 ])
 def test_words_to_numbers(words: list[str], values: list[float]) -> None:
     assert words_to_numbers(words) == values
+
+
+@pytest.mark.parametrize(("reply", "value"), [
+    ("A million million.", 10**12), ("There are a thousand million stars.", 10**9), ("two million", 2_000_000),
+])
+def test_scales_multiply_in_replies(reply: str, value: int) -> None:
+    result = parse_answer(reply, "int")
+    assert result.ok and result.value == value and isinstance(result.value, int)
+    assert match_answer(reply, value, "int").correct
 
 
 @pytest.mark.parametrize(("text", "values"), [

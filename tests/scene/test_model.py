@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,22 @@ def test_mask_size_must_match_image() -> None:
 def test_width_must_be_positive_int(bad) -> None:
     with pytest.raises(SceneValidationError, match="width"):
         Scene("x", bad, 10, np.zeros((0, 4)), (), ())
+
+
+@pytest.mark.parametrize(("boxes", "depth", "field", "message"), [
+    (np.array([[0, 0, 1e300, 1e300]]), None, "objects[0].box", "box has non-finite values [0.0, 0.0, inf, inf]"),
+    ([[0, 0, 5, 5], [-1e39, 0, 5, 5]], None, "objects[1].box", "box has non-finite values [-inf, 0.0, 5.0, 5.0]"),
+    (np.array([[0, 0, 5, 5]]), np.array([1e300]), "objects[0].depth", "depth must be finite"),
+])
+def test_values_past_float32_are_refused_without_a_warning(boxes, depth, field, message) -> None:
+    """float64 values past float32's range become inf in the cast: numpy warned before the reject."""
+    n = len(boxes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SceneValidationError) as info:
+            Scene("x", 10, 10, boxes, ("a",) * n, ((),) * n, depth=depth)
+        assert info.value.field == field and message in str(info.value)
+        with pytest.raises(SceneValidationError) as info:
+            make_scene([{"name": "a", "box": list(box), **({} if depth is None else {"depth": depth[k]})}
+                        for k, box in enumerate(boxes)], width=10, height=10)
+        assert info.value.field == field and message in str(info.value)

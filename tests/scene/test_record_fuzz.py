@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -237,7 +238,7 @@ def test_valid_records_lose_nothing_and_read_back_the_same(record: dict[str, Any
     _assert_same(scene, scene_from_dict(written))
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.filterwarnings("error")  # 1e300 as float32 is inf, refused without numpy's RuntimeWarning
 @FUZZ
 @given(mutated())
 def test_mutated_records_parse_or_name_the_field(record: dict[str, Any]) -> None:
@@ -251,7 +252,7 @@ def test_mutated_records_parse_or_name_the_field(record: dict[str, Any]) -> None
     _assert_same(scene, scene_from_dict(orjson.loads(orjson.dumps(scene_to_dict(scene)))))
 
 
-@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")  # 1e300 as float32: inf
+@pytest.mark.filterwarnings("error")  # 1e300 as float32 is inf, refused without numpy's RuntimeWarning
 @FUZZ
 @given(mutated(_PYTHON | _JSON))
 def test_python_values_give_a_scene_or_name_the_field(record: dict[str, Any]) -> None:
@@ -332,6 +333,35 @@ def test_python_values_found_by_fuzzing_name_the_field(changes: dict[str, Any], 
     with pytest.raises(SceneValidationError) as info:
         scene_from_dict(_record(**changes))
     assert info.value.field == field and text in str(info.value)
+
+
+@pytest.mark.parametrize(("changes", "field", "text"), [
+    # numpy printed "RuntimeWarning: overflow encountered in cast" before each of these rejects
+    ({"object_box": [0, 0, 1e300, 1e300]}, "objects[0].box", "box has non-finite values [0.0, 0.0, inf, inf]"),
+    ({"object_box": [-4e38, 0, 6, 4]}, "objects[0].box", "box has non-finite values [-inf, 0.0, 6.0, 4.0]"),
+    ({"object_depth": 1e300}, "objects[0].depth", "depth must be finite and within float32's range (±3.4e38), got inf"),
+    ({"object_depth": -1e39}, "objects[0].depth", "got -inf"),
+    ({"width": 1e300, "object_box": [0, 0, 1e300, 1e300]}, "width", "width must be a positive integer, got 1e+300"),
+])
+def test_values_past_float32_are_refused_without_a_warning(changes: dict[str, Any], field: str, text: str) -> None:
+    record = orjson.loads(orjson.dumps(_record(**changes)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SceneValidationError) as info:
+            scene_from_dict(record)
+    assert info.value.field == field and text in str(info.value)
+
+
+def test_values_near_their_limits_are_read_without_a_warning() -> None:
+    big = 3.4e38  # a depth just below float32's largest, 3.4028235e38
+    record = {"image_id": "a", "width": 2**64 - 1, "height": 2**64 - 1,  # the largest image
+              "objects": [{"name": "cup", "box": [0, 0, 1e19, 1.8e19], "depth": big},
+                          {"name": "mug", "box": [1e19, 0.5, 1.8e19, 1e19], "depth": -big}]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scene = scene_from_dict(orjson.loads(orjson.dumps(record)))
+    assert scene.boxes.tolist() == np.array([[0, 0, 1e19, 1.8e19], [1e19, 0.5, 1.8e19, 1e19]], np.float32).tolist()
+    assert scene.depth is not None and scene.depth.tolist() == [np.float32(big), -np.float32(big)]
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -81,13 +81,16 @@ def words_to_numbers(words: list[str]) -> list[float]:
 def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
     """`words_to_numbers` with, for each value, the indices of its first and last word."""
     values: list[tuple[float, int, int]] = []
-    total, current, have, last, first, end = 0, 0, False, "", 0, 0
+    # "one million two hundred thousand and five": `total` holds the groups closed before the last
+    # one (1,000,000), `group` the last one closed by "thousand" or "million" (200,000) and
+    # `current` the words since (5).
+    total, group, current, have, last, first, end = 0, 0, 0, False, "", 0, 0
 
     def flush() -> None:
-        nonlocal total, current, have
+        nonlocal total, group, current, have
         if have:
-            values.append((_as_float(total + current), first, end))
-        total, current, have = 0, 0, False
+            values.append((_as_float(total + group + current), first, end))
+        total, group, current, have = 0, 0, 0, False
 
     for k, raw in enumerate(words):
         w = raw.lower()
@@ -104,19 +107,24 @@ def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
             current += UNITS[w]
         elif w in TENS:
             current += TENS[w]
-        elif w == "dozen":
-            current = min((current or 1) * 12, _PAST_FLOATS)
-        else:  # scale
-            scale = SCALES[w]
-            current = min((current or 1) * scale, _PAST_FLOATS)
-            if scale >= 1000:
-                total, current = min(total + current, _PAST_FLOATS), 0
+        else:  # "dozen" or a scale: it multiplies the words before it
+            factor = 12 if w == "dozen" else SCALES[w]
+            if last in _GROUP_SCALES:  # "a million million", "a thousand million", "two thousand dozen"
+                group = min(group * factor, _PAST_FLOATS)
+            else:  # "three hundred", "a dozen dozen", "twenty one thousand"
+                current = min((current or 1) * factor, _PAST_FLOATS)
+                if factor >= 1000:
+                    total, group, current = min(total + group, _PAST_FLOATS), current, 0
         have, last, end = True, w, k
     flush()
     return values
 
 
-# Words multiply ("a dozen dozen", "million million"): a value is held at this bound, past the
+# Scales that close a group ("two thousand", "three hundred thousand"): the words after them add
+# to it ("two thousand and five") except another multiplier right after, which multiplies it
+# ("a thousand million" is 10**9, "a million million" 10**12, as "a dozen dozen" is 144).
+_GROUP_SCALES = frozenset(w for w, scale in SCALES.items() if scale >= 1000)
+# Words multiply ("a dozen dozen", "a million million"): a value is held at this bound, past the
 # largest float, so that a long run of them stays a small integer and reads as infinity.
 _PAST_FLOATS = 2**1024
 

@@ -168,8 +168,9 @@ def scene_from_dict(d: Any) -> Scene:
         if key not in d:
             raise SceneValidationError(f"missing required field '{key}'", field=key)
     try:
-        box_array = np.array(boxes, dtype=np.float32).reshape(-1, 4)
-        depth_array = np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None
+        with np.errstate(over="ignore"):  # past float32's range (1e300): inf, refused by Scene, with no warning
+            box_array = np.array(boxes, dtype=np.float32).reshape(-1, 4)
+            depth_array = np.array(depths, dtype=np.float32) if depths and depths[0] is not None else None
     except OverflowError:  # an int past float64's range: a Python caller's (orjson reads one as a float)
         raise _past_floats(boxes, depths) from None
     return Scene(
@@ -281,7 +282,7 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 
 def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     """Write scenes as JSONL (atomically: to a temporary name, then renamed), compressed when the
-    name ends in .gz, .zst, .bz2 or .xz. Returns the count."""
+    name ends in .gz, .zst, .bz2 or .xz; missing folders above it are made. Returns the count."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     count = 0

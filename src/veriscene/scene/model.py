@@ -82,6 +82,16 @@ def _bad(message: str, field_name: str) -> SceneValidationError:
     return SceneValidationError(message, field=field_name)
 
 
+def as_float32(values: Any) -> np.ndarray:
+    """`values` (boxes or depth) as a float32 array. A value past float32's range (|v| > 3.4e38,
+    which a float64 holds) becomes an infinity without numpy's overflow RuntimeWarning: the scene
+    refuses it as not finite, naming its field. An int past float64's range raises OverflowError."""
+    if type(values) is np.ndarray and values.dtype == np.float32:  # as `scene_from_dict` gives them
+        return values
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=np.float32)
+
+
 def shown_value(value: Any) -> str:
     """`repr(value)` cut to 80 characters: an error quotes the bad value, not a megabyte of it."""
     try:
@@ -123,7 +133,7 @@ class Scene:
             if value is not None and not isinstance(value, str):
                 raise _bad(f"{name} must be a path (a string), got {shown_value(value)}", name)
 
-        boxes = np.asarray(self.boxes, dtype=np.float32)
+        boxes = as_float32(self.boxes)
         if boxes.size == 0:
             boxes = boxes.reshape(0, 4)
         if boxes.ndim != 2 or boxes.shape[1] != 4:
@@ -187,12 +197,13 @@ class Scene:
             set_(self, "masks", masks)
 
         if self.depth is not None:
-            depth = np.asarray(self.depth, dtype=np.float32).reshape(-1)
+            depth = as_float32(self.depth).reshape(-1)
             if depth.shape[0] != n:
                 raise _bad(f"depth has {depth.shape[0]} entries but there are {n} objects", "depth")
             if not np.isfinite(depth).all():
                 i = int(np.flatnonzero(~np.isfinite(depth))[0])
-                raise _bad(f"depth must be finite, got {depth[i]}", f"objects[{i}].depth")
+                raise _bad(f"depth must be finite and within float32's range (±3.4e38), got {depth[i]}",
+                           f"objects[{i}].depth")
             set_(self, "depth", depth)
 
         if self.meta is None:
@@ -281,7 +292,8 @@ class Scene:
             return
         if not np.all(np.isfinite(boxes)):
             i = int(np.flatnonzero(~np.all(np.isfinite(boxes), axis=1))[0])
-            raise _bad(f"box has non-finite values {float32_json(boxes[i])}", f"objects[{i}].box")
+            raise _bad(f"box has non-finite values {float32_json(boxes[i])} (a value past float32's range, "
+                       f"±3.4e38, is read as inf)", f"objects[{i}].box")
         x0, y0, x1, y1 = boxes.T
         inverted = (x1 <= x0) | (y1 <= y0)
         if inverted.any():
@@ -337,12 +349,12 @@ class Scene:
         **kwargs: Any,
     ) -> "Scene":
         """Build a scene from row-wise dicts ``{"name", "box", "attributes"?, "depth"?, "mask"?}``."""
-        boxes = np.array([o["box"] for o in objects], dtype=np.float32).reshape(-1, 4)
+        boxes = as_float32([o["box"] for o in objects]).reshape(-1, 4)
         has_depth = any("depth" in o for o in objects)
         has_masks = any("mask" in o for o in objects)
         depth = None
         if has_depth:
-            depth = np.array([o.get("depth", math.nan) for o in objects], dtype=np.float32)
+            depth = as_float32([o.get("depth", math.nan) for o in objects])
         masks = None
         if has_masks:
             masks = tuple(o.get("mask") for o in objects)

@@ -114,3 +114,18 @@ def test_byte_order_mark_and_nan_read_like_streamed_files(tmp_path: Path) -> Non
     assert [s.image_id for s in scenes] == ["CLEVR_val_000000"]
     assert fields(report) == [("CLEVR_val_000001.png", "objects[0].pixel_coords")]
     assert report.rejected == {"scene": 1}
+
+
+@pytest.mark.parametrize(("index", "shown"), [(2**64, "18446744073709551616"), (-(2**63) - 1, "-9223372036854775809")])
+def test_an_index_past_64_bits_is_refused_as_written(tmp_path: Path, index: int, shown: str) -> None:
+    """The whole file is loaded at once: orjson read such an integer as a float, and the reject
+    said "got float 1.8446744073709552e+19" of an index written 18446744073709551616."""
+    wide = clevr_scene(1, [clevr_obj("cube", 100, 200, 8.0)])
+    del wide["image_filename"]
+    wide["image_index"] = index
+    path = write_json(tmp_path / "CLEVR_val_scenes.json", {"scenes": [two_objects(), wide]})
+    scenes, report = read_all(path, "clevr", image_size=(480, 320))
+    assert [s.image_id for s in scenes] == ["CLEVR_val_000000"]
+    (entry,) = report.entries
+    assert (Path(entry.file).name, entry.record, entry.field) == ("CLEVR_val_scenes.json", "scenes[1]", "image_index")
+    assert entry.reason == f"image_index must be a non-negative integer below 2**63, got int {shown}"

@@ -257,3 +257,18 @@ def test_stage_files_of_another_shape_are_reported(tmp_path: Path, text: str, re
     (tmp_path / "bad.json").write_text(text)
     scenes, report = read_all(tmp_path / "bad.json", "provision")
     assert scenes == [] and reason in report.entries[0].reason and report.entries[0].file == str(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("name", ["object-detection-annotations.json", "object-detection-annotations.jsonl"])
+def test_image_ids_past_64_bits_are_read_exactly(tmp_path: Path, name: str) -> None:
+    """orjson read an id of 2**64 (or below -2**63) as a float: the entry was refused as naming no
+    image ("got 1.8446744073709552e+19"; a list of them as a file of the wrong shape)."""
+    annotation = {"width": W, "height": H, "labels": ["dog"], "bboxes": [[1, 1, 6, 5]]}
+    entries = [{"image_id": image_id, "data_path": "/data/x.jpg", "annotation": annotation}
+               for image_id in (2**64, -(2**63) - 1)]
+    path = tmp_path / "set" / name
+    path.parent.mkdir()
+    path.write_text(json.dumps(entries) if name.endswith(".json") else "".join(json.dumps(e) + "\n" for e in entries))
+    scenes, report = read_all(path.parent, "provision")
+    assert [s.image_id for s in scenes] == ["18446744073709551616", "-9223372036854775809"]
+    assert report.total == 0

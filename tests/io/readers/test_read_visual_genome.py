@@ -343,3 +343,14 @@ def test_objects_option_refuses_unknown_values(tmp_path: Path) -> None:
     path = write_json(tmp_path / "scene_graphs.json", GROUPS)
     with pytest.raises(ValueError, match="objects must be one of complete, present, sparse"):
         read_all(path, "visual_genome", objects="all")
+
+
+def test_image_ids_past_64_bits_in_image_data_are_read_exactly(tmp_path: Path) -> None:
+    """image_data.json is loaded whole: orjson read an id of 2**64 as a float, refused as
+    "1.8446744073709552e+19", and the image's scene then had no size. Ids are compared as text."""
+    wide = 2**64
+    path = write_json(tmp_path / "scene_graphs.json", [{**SCENE_GRAPHS[1], "image_id": wide}, SCENE_GRAPHS[0]])
+    write_json(tmp_path / "image_data.json", [*IMAGE_DATA, {"image_id": wide, "width": 120, "height": 80}])
+    scenes, report = read_all(path, "visual_genome")
+    assert [(s.image_id, s.width, s.height) for s in scenes] == [("18446744073709551616", 120, 80), ("1", 100, 100)]
+    assert report.total == 0

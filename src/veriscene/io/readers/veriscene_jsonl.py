@@ -14,25 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
 from veriscene.scene.compressed import CompressedFileError, jsonl_files
 from veriscene.scene.jsonl import read_scenes
 from veriscene.scene.model import Scene
-
-
-def _without_overflow_warnings(scenes: Iterator[Scene]) -> Iterator[Scene]:
-    """`scenes`, each read with numpy's overflow warning off: a value past float32 (a depth of
-    1e39) becomes inf and its line is rejected as not finite, without a RuntimeWarning printed
-    first. The setting holds only while a scene is read, not in the caller's code."""
-    while True:
-        with np.errstate(over="ignore"):
-            scene = next(scenes, None)
-        if scene is None:
-            return
-        yield scene
 
 
 def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterator[Scene]:
@@ -57,7 +43,7 @@ def _file_scenes(ctx: ReadContext, file: Path, on_error: Any, seen: set[str]) ->
     """The scenes of one file. A compressed file cut short or corrupt is a file reject after the
     scenes before its fault, and the folder's other files are read on."""
     try:
-        for scene in _without_overflow_warnings(read_scenes(file, on_error=None if ctx.strict else on_error)):
+        for scene in read_scenes(file, on_error=None if ctx.strict else on_error):
             if scene.image_id in seen:
                 ctx.reject(scene.image_id, SceneValidationError(
                     f"duplicate image id {scene.image_id!r} (an earlier line has it)", field="image_id"
