@@ -3,6 +3,7 @@ commands' tests draw none)."""
 
 import io
 
+import pytest
 from rich.console import Console
 
 from veriscene import console
@@ -72,6 +73,22 @@ def test_run_summary_prints_answers_and_names_as_written(monkeypatch) -> None:
     shown = screen.getvalue()
     assert "my.plugin[v2]" in shown and "plugin[x]" in shown and "scenes[old]/" in shown
     assert "[red] 50%" in shown and "[x0, y0, x1, y1] 50%" in shown
+
+
+@pytest.mark.parametrize("n, said", [
+    (1, "1 multi-image sample repeated one that another anchor scene had already written: written once"),
+    (2, "2 multi-image samples repeated ones that other anchor scenes had already written: each written once"),
+    (1234, "1,234 multi-image samples repeated ones that other anchor scenes had already written: each written once"),
+])
+def test_run_summary_says_repeated_multi_image_samples_in_words(monkeypatch, n, said) -> None:
+    from veriscene.engine.summary import RunSummary
+
+    screen = _captured(monkeypatch)
+    console.print_run_summary(RunSummary(scenes=1, samples=2, repeats_dropped=n))
+    assert said in " ".join(screen.getvalue().split())
+    screen = _captured(monkeypatch)
+    console.print_run_summary(RunSummary(scenes=1, samples=2))
+    assert "multi-image" not in screen.getvalue()
 
 
 def test_verify_report_prints_answers_and_details_as_written(monkeypatch) -> None:

@@ -10,6 +10,7 @@ import typer
 from veriscene import __version__
 from veriscene.commands import exit_code, fail, said
 from veriscene.commands.convert import READER_OPTION_HELP, check_reader_options, parse_reader_options
+from veriscene.io.readers import READERS
 
 app = typer.Typer(
     name="veriscene",
@@ -100,9 +101,11 @@ def generate(
                                        "options name): they are read through a local copy, downloaded once."),
     out: str = typer.Option(..., "--out", "-o", help="Output folder, or a URL (s3://bucket/run, gs://..., any fsspec "
                             "URL): the run is then made in --staging and uploaded as it goes, each shard as it is done."),
-    from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl (default), auto, visual_genome, gqa, "
-                                    "coco, clevr, provision, open_images, label_map, dicom_seg, dicom_rt; any but jsonl "
-                                    "is converted into OUT/scenes.jsonl first."),
+    from_format: str = typer.Option("jsonl", "--from", help="Input format: jsonl (the default: veriscene JSONL, also "
+                                    "named veriscene_jsonl), auto, "
+                                    + ", ".join(f for f in READERS if f != "veriscene_jsonl")
+                                    + "; any but jsonl is converted into OUT/scenes.jsonl first, as is jsonl given "
+                                    "-r options (id_prefix=NAME/, sparse=...)."),
     seed: int = typer.Option(0, "--seed", help="Run seed: any 64-bit integer, signed or not (-2^63 to 2^64-1; "
                              "each is hashed with the scene ids, so -1 and 2^64-1 are different runs). The same "
                              "seed and input give the same samples."),
@@ -160,7 +163,12 @@ def generate(
             _fail(f"--to: {exc.args[0]}")
         except ImportError as exc:  # the library the format writes with (MissingExtra): not after the run
             _fail(str(exc))
-    converting = from_format not in ("jsonl", "veriscene_jsonl", "veriscene")
+    from veriscene.engine.run_inputs import input_format
+
+    try:
+        fmt = input_format(from_format)
+    except KeyError as exc:
+        _fail(said(exc))
     first = Path(scenes[0])
     try:
         read_options = parse_reader_options(reader_option)
@@ -170,6 +178,7 @@ def generate(
         _fail(str(exc))
     except RuntimeError as exc:  # a synonyms file at a URL that cannot be read (RemoteError)
         _fail(str(exc), code=1)
+    converting = fmt != "jsonl" or bool(read_options)  # veriscene JSONL given -r options: read by its reader
     named = [v for v in (read_options or {}).values() if isinstance(v, str) and remote.is_url(v)]
     if any(remote.is_url(item) for item in scenes) or named:  # downloaded here, with a bar; `generate` finds the copies
         try:
@@ -185,8 +194,8 @@ def generate(
         except RuntimeError as exc:  # RemoteError: no credentials, no network
             _fail(str(exc), code=1)
     try:
-        if read_options and converting:
-            check_reader_options(read_options, from_format, first)
+        if read_options:
+            check_reader_options(read_options, fmt, first)
     except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
     try:

@@ -157,6 +157,14 @@ def stage_progress(totals: dict[str, str]) -> Iterator[Callable[[str, int, int],
         yield advance
 
 
+def repeats_said(n: int) -> str:
+    """The run summary's line on the `n` (> 0) multi-image samples dropped as repeats
+    (`RunSummary.repeats_dropped`, `veriscene.engine.repeats`)."""
+    if n == 1:
+        return "1 multi-image sample repeated one that another anchor scene had already written: written once"
+    return f"{n:,} multi-image samples repeated ones that other anchor scenes had already written: each written once"
+
+
 def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> None:
     table = Table(title=title, show_lines=False)
     table.add_column("generator")
@@ -194,8 +202,7 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     for note in summary.notes:
         console.print(note, emoji=False, markup=False)
     if summary.repeats_dropped:
-        console.print(f"{summary.repeats_dropped} multi-image sample(s) repeated one another anchor had already "
-                      "written: written once", emoji=False)
+        console.print(repeats_said(summary.repeats_dropped), emoji=False)
     rejected = summary.rejects.get("rejected", 0)
     failed = sum(n for key, n in summary.generator_stats.items() if key.startswith("failed:"))
     if rejected or failed:

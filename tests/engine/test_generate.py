@@ -167,7 +167,9 @@ def test_an_input_folder_that_is_the_output_folder_does_not_read_the_run(tmp_pat
     assert again.samples == first.samples
     replaced = generate(folder, folder, generators="counting", overwrite=True)
     assert (folder / "samples.jsonl").read_bytes() == samples and replaced.scenes == 15
-    assert any("left out of the input: rejects.jsonl, samples.jsonl" in n for n in replaced.notes)
+    # the folder holds a run (manifest.json): its samples are no scene file (its rejects.jsonl is empty: unsaid)
+    assert any(f"left out of the input: {folder / 'samples.jsonl'} (the samples of the run in its folder)" in n
+               for n in replaced.notes)
     assert orjson.loads((folder / "manifest.json").read_bytes())["status"] == "complete"
     with pytest.raises(ValueError, match="holds only files this run writes"):
         generate(folder / "samples.jsonl", folder, generators="counting", overwrite=True)

@@ -160,8 +160,11 @@ def test_generate_takes_reader_options(tmp_path: Path) -> None:
     summary = generate(src, tmp_path / "api", from_format="coco", reader_options={"masks": False}, generators="object.*")
     assert summary.scenes == 2
     assert all(s.masks is None for s in read_scenes(tmp_path / "api" / "scenes.jsonl"))
-    with pytest.raises(ValueError, match=r"reader options \(masks\) apply when an input format is given"):
+    # veriscene JSONL is read through its reader given reader options: one it does not take is refused
+    with pytest.raises(ValueError, match=r"reader option 'masks' does not apply to veriscene JSONL \(its reader, "
+                       r"veriscene_jsonl, takes: drop_bad_parts, id_prefix"):
         generate(tmp_path / "api" / "scenes.jsonl", tmp_path / "bad", reader_options={"masks": False})
+    assert not (tmp_path / "bad").exists()
 
     result = CliRunner().invoke(app, ["generate", str(src), "--from", "coco", "--out", str(tmp_path / "cli"),
                                       "-r", "masks=false", "-r", "skip_crowd=true", "-g", "object.*"])
@@ -173,7 +176,7 @@ def test_generate_takes_reader_options(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "'seg_dir' is not an option of the coco reader" in _flat(result.output)
     result = CliRunner().invoke(app, ["generate", str(tmp_path / "cli" / "scenes.jsonl"), "--out", str(tmp_path / "c3"),
                                       "-r", "masks=false"])
-    assert result.exit_code == 2 and "reader options (masks) apply" in _flat(result.output)
+    assert result.exit_code == 2 and "'masks' is not an option of the veriscene_jsonl reader" in _flat(result.output)
 
 
 def test_image_paths_point_into_the_image_root(tmp_path: Path) -> None:
@@ -290,3 +293,49 @@ def test_scenes_rejected_for_one_bad_part_point_to_drop_bad_parts(tmp_path: Path
     summary = convert(path, tmp_path / "b.jsonl", "gqa", drop_bad_parts=True)
     assert summary.scenes_written == 2 and "scenes_rejected_for_one_bad_part" not in summary.repairs
     assert not summary.warnings
+
+
+def test_veriscene_jsonl_written_elsewhere_keeps_pointing_at_its_images(tmp_path: Path) -> None:
+    """A scene file names its images relative to its own folder: converted into another folder
+    (`convert x.jsonl --from veriscene_jsonl --out sc2/part-0.jsonl`), they are rewritten to name
+    the same files from there; absolute paths and URLs are kept; an image root given is used."""
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    scenes = list(iter_scene_graphs(3, seed=2))
+    src = tmp_path / "data" / "x.jsonl"
+    write_scenes(scenes, src)
+    with open(src, "ab") as fh:
+        for image_id, image in (("abs", str(tmp_path / "a.png")), ("url", "s3://b/c.png")):
+            record = json.loads(src.read_bytes().splitlines()[0])
+            fh.write(json.dumps({**record, "image_id": image_id, "image": image}).encode() + b"\n")
+    convert(src, tmp_path / "sc2" / "part-0.jsonl", "veriscene_jsonl")
+    images = {s.image_id: s.image for s in read_scenes(tmp_path / "sc2" / "part-0.jsonl")}
+    assert images == {**{s.image_id: f"../data/{s.image}" for s in scenes}, "abs": str(tmp_path / "a.png"),
+                      "url": "s3://b/c.png"}
+    convert(src, tmp_path / "data" / "same.jsonl", "veriscene_jsonl")  # in its own folder: unchanged
+    assert [s.image for s in read_scenes(tmp_path / "data" / "same.jsonl")][:3] == [s.image for s in scenes]
+    convert(tmp_path / "data", tmp_path / "sc3" / "all.jsonl", "veriscene_jsonl")  # a folder: relative to it
+    assert [s.image for s in read_scenes(tmp_path / "sc3" / "all.jsonl")][:1] == [f"../data/{scenes[0].image}"]
+    convert(src, tmp_path / "sc4" / "x.jsonl", "veriscene_jsonl", image_root=tmp_path / "elsewhere")
+    assert [s.image for s in read_scenes(tmp_path / "sc4" / "x.jsonl")][:1] == [f"../elsewhere/{scenes[0].image}"]
+
+
+def test_a_folder_of_veriscene_jsonl_is_read_without_its_reject_report(cli: typer.Typer, tmp_path: Path) -> None:
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    write_scenes(iter_scene_graphs(3, seed=2), tmp_path / "x.jsonl")
+    with open(tmp_path / "x.jsonl", "ab") as fh:
+        fh.write(b'{"image_id": "bad"}\n')
+    first = convert(tmp_path / "x.jsonl", tmp_path / "sc2" / "part-0.jsonl", "veriscene_jsonl")
+    assert first.scenes_rejected == 1 and first.left_out == []
+    summary = convert(tmp_path / "sc2", tmp_path / "all" / "scenes.jsonl", "veriscene_jsonl")
+    assert summary.scenes_written == 3 and summary.rejected == 0
+    report = tmp_path / "sc2" / "rejects.jsonl"
+    assert summary.left_out == [f"{report} (a reject report)"]
+    assert f"left out of {tmp_path / 'sc2'}: {report} (a reject report): veriscene writes such files beside scene " \
+           "files, and they hold no scenes (convert one by its own name to read it as scenes)" in summary.warnings
+    result = CliRunner().invoke(cli, ["convert", str(tmp_path / "sc2"), "--from", "veriscene_jsonl", "--out",
+                                      str(tmp_path / "cli" / "scenes.jsonl")], env={"COLUMNS": "1000"})
+    assert result.exit_code == 0 and f"warning: left out of {tmp_path / 'sc2'}: {report}" in _flat(result.output)

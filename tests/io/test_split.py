@@ -162,3 +162,48 @@ def test_cli_an_input_cut_short_is_bad_data_exit_1(tmp_path: Path) -> None:
     code, said = cli(str(packed), "--out", str(tmp_path / "o"))
     assert code == 1, said  # as a broken file is everywhere (README, exit codes); 2 is a usage error
     assert "cannot read the gzip-compressed scene file to its end" in " ".join(said.split())
+
+
+def test_cli_takes_several_inputs_as_generate_does(tmp_path: Path) -> None:
+    """Files, folders and patterns, read one after another: a repeat across input files is named
+    by file and line, as the README shows ("b.jsonl:2 repeats the image id of a.jsonl:4")."""
+    a = write_lines(tmp_path / "a.jsonl", [{"image_id": f"{k}.jpg"} for k in range(40)])
+    (tmp_path / "more").mkdir()
+    b = write_lines(tmp_path / "more" / "b.jsonl", [{"image_id": "x.jpg"}, {"image_id": "3.jpg"}])
+    c = write_lines(tmp_path / "more" / "c.jsonl", [{"image_id": "y.jpg"}])
+    code, said = cli(str(a), str(b), "--out", str(tmp_path / "two"), "--ratios", "train=0.5,test=0.5")
+    assert code == 0 and f"{b}:2 repeats the image id of {a}:4" in " ".join(said.split())
+    recorded = json.loads((tmp_path / "two" / "split.json").read_text())
+    assert [i["path"] for i in recorded["inputs"]] == [str(a), str(b)]
+    assert sum(recorded["counts"]["scenes"].values()) == 42 and recorded["counts"]["repeated"] == 1
+    code, said = cli(str(a), str(tmp_path / "more"), str(tmp_path / "more" / "*.jsonl"), "--out", str(tmp_path / "x"))
+    assert code == 2 and "given twice" in said  # a file twice, through its folder and a pattern
+    code, said = cli(str(tmp_path / "more"), str(a), "--out", str(tmp_path / "three"))
+    assert code == 0
+    assert [i["path"] for i in json.loads((tmp_path / "three" / "split.json").read_text())["inputs"]] == \
+        [str(b), str(c), str(a)]
+    # one input works as before, the same files
+    code, _ = cli(str(a), "--out", str(tmp_path / "one"))
+    assert code == 0 and (tmp_path / "one" / "train.jsonl").read_bytes() == split(a, tmp_path / "api").files[
+        "train"].read_bytes()
+    code, said = cli(str(a), str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "q"))
+    assert code == 2 and "none.jsonl does not exist" in said and not (tmp_path / "q").exists()
+
+
+def test_a_folder_is_split_without_the_reject_reports_beside_its_scenes(tmp_path: Path) -> None:
+    """A folder `split` (or `convert`) wrote holds split_rejects.jsonl (rejects.jsonl) beside its
+    scenes: split again, it is left out and named, unless given by its own name."""
+    write_lines(tmp_path / "s.jsonl", [{"image_id": f"i{k}"} for k in range(20)] + [[1, 2]])
+    split(tmp_path / "s.jsonl", tmp_path / "first")
+    report = tmp_path / "first" / "split_rejects.jsonl"
+    assert report.stat().st_size  # the line [1, 2]
+    summary = split(tmp_path / "first", tmp_path / "again")
+    assert summary.rejected == 0 and sum(summary.scenes.values()) == 20
+    assert summary.notes == [f"left out of the input: {report} (a reject report): veriscene writes such files "
+                             "beside scene files, and they hold no scenes (give one by its own name to read it as "
+                             "scenes)"]
+    assert [i["path"] for i in json.loads((tmp_path / "again" / "split.json").read_text())["inputs"]] == \
+        [str(tmp_path / "first" / "test.jsonl"), str(tmp_path / "first" / "train.jsonl")]
+    code, said = cli(str(tmp_path / "first"), "--out", str(tmp_path / "cli"))
+    assert code == 0 and f"note: left out of the input: {report} (a reject report)" in " ".join(said.split())
+    assert split([tmp_path / "first" / "train.jsonl", report], tmp_path / "named").rejected == 1

@@ -168,3 +168,27 @@ def test_any_seeks_read_what_a_plain_file_reads(tmp_path_factory, offsets) -> No
             a.seek(offset)
             b.seek(offset)
             assert b.readline() == a.readline() and b.tell() == a.tell()
+
+
+@pytest.mark.parametrize("kind", [None, *KINDS])
+def test_create_scene_file_makes_missing_folders(tmp_path, kind) -> None:
+    path = _write(tmp_path / "new" / "dir" / f"s.jsonl{SUFFIX.get(kind, '')}", kind=kind)
+    with open_scene_file(path) as fh:
+        assert fh.read() == DATA
+
+
+def test_jsonl_files_of_a_folder_are_its_scene_files_only(tmp_path) -> None:
+    """Not hidden files (annotate's partial output and retry notes), not the reject reports and run
+    samples veriscene writes beside scene files; JSON sidecars never matched *.jsonl."""
+    from veriscene.scene.compressed import not_scenes
+
+    names = ["a.jsonl", "b.jsonl.gz", "rejects.jsonl", "split_rejects.jsonl.gz", "convert_rejects.jsonl",
+             "shard-00001.rejects.jsonl", "samples.jsonl", ".a.jsonl.retry.jsonl", ".a.jsonl.partial",
+             ".a.jsonl.state.json", "vocabulary.json", "manifest.json"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    assert jsonl_files(tmp_path) == [tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"]  # samples.jsonl: beside a manifest
+    assert [n for n in names if not_scenes(tmp_path / n) == "a reject report"] == names[2:6]
+    assert not_scenes(tmp_path / "samples.jsonl") == "the samples of the run in its folder"
+    (tmp_path / "manifest.json").unlink()
+    assert not_scenes(tmp_path / "samples.jsonl") is None and tmp_path / "samples.jsonl" in jsonl_files(tmp_path)

@@ -202,3 +202,74 @@ def test_a_file_that_shrank_since_its_spans_were_learned_is_named(tmp_path) -> N
     with pytest.raises(ValueError, match=rf"{os.path.basename(paths[0])} changed since it was scanned"):
         with open_scenes(paths, spans) as fh:
             fh.read()
+
+
+# the JSONL files veriscene writes beside scene files that hold none (`compressed.not_scenes`)
+REJECT_REPORTS = ["rejects.jsonl", "split_rejects.jsonl", "convert_rejects.jsonl", "rejects.jsonl.gz",
+                  "split_rejects.jsonl.zst", "shard-00000.rejects.jsonl"]
+
+
+@pytest.mark.parametrize("report", REJECT_REPORTS)
+def test_a_folder_or_pattern_leaves_out_veriscenes_reject_reports_and_names_them(tmp_path, report) -> None:
+    from veriscene.scene.inputs import input_files
+
+    (tmp_path / "part-0.jsonl").write_bytes(b'{"image_id": "a"}\n')
+    (tmp_path / report).write_bytes(b'{"file": "x.jsonl", "record": 1, "field": "objects", "reason": "missing"}\n')
+    for given in (tmp_path, str(tmp_path / "*.jsonl*"), [tmp_path]):
+        found = input_files(given)
+        assert found.paths == [tmp_path / "part-0.jsonl"]
+        assert found.left_out == [(tmp_path / report, "a reject report")]
+        assert found.notes() == [f"left out of the input: {tmp_path / report} (a reject report): veriscene writes "
+                                 "such files beside scene files, and they hold no scenes (give one by its own name "
+                                 "to read it as scenes)"]
+        assert scene_paths(given) == [tmp_path / "part-0.jsonl"]
+    # named on its own, it is read
+    assert scene_paths(tmp_path / report) == [tmp_path / report]
+    assert input_files([tmp_path / "part-0.jsonl", tmp_path / report]).left_out == []
+
+
+def test_an_empty_reject_report_is_left_out_without_a_note(tmp_path) -> None:
+    from veriscene.scene.inputs import input_files
+
+    (tmp_path / "part-0.jsonl").write_bytes(b'{"image_id": "a"}\n')
+    (tmp_path / "rejects.jsonl").write_bytes(b"")  # convert writes one even with no reject
+    found = input_files(tmp_path)
+    assert found.paths == [tmp_path / "part-0.jsonl"] and found.left_out and found.notes() == []
+
+
+def test_a_runs_samples_are_left_out_of_its_folder_its_scenes_read(tmp_path) -> None:
+    """A run folder holding its scenes (the demo's; a converted input's): samples.jsonl beside
+    manifest.json is no scene file; elsewhere a file of that name is read."""
+    from veriscene.scene.inputs import input_files
+
+    for name in ("scenes.jsonl", "samples.jsonl", "rejects.jsonl"):
+        (tmp_path / name).write_bytes(b"{}\n")
+    (tmp_path / "manifest.json").write_bytes(b"{}")
+    (tmp_path / "vocabulary.json").write_bytes(b"{}")
+    found = input_files(tmp_path)
+    assert found.paths == [tmp_path / "scenes.jsonl"]
+    assert found.left_out == [(tmp_path / "rejects.jsonl", "a reject report"),
+                              (tmp_path / "samples.jsonl", "the samples of the run in its folder")]
+    (tmp_path / "manifest.json").unlink()
+    assert scene_paths(tmp_path) == [tmp_path / "samples.jsonl", tmp_path / "scenes.jsonl"]
+
+
+def test_annotates_hidden_files_and_other_sidecars_are_not_read(tmp_path) -> None:
+    """What `annotate --out scenes.jsonl` keeps beside its output while it runs (a hidden partial
+    file, state, retry notes), temporary files and JSON sidecars: none is a scene file."""
+    (tmp_path / "scenes.jsonl").write_bytes(b'{"image_id": "a"}\n')
+    for name in (".scenes.jsonl.partial", ".scenes.jsonl.state.json", ".scenes.jsonl.retry.jsonl",
+                 ".scenes.jsonl.tmp", ".part.jsonl.gz", "scenes.jsonl.tmp", "vocabulary.json", "manifest.json",
+                 "split.json", "scenes.source.json"):
+        (tmp_path / name).write_bytes(b"{}\n")
+    assert scene_paths(tmp_path) == [tmp_path / "scenes.jsonl"]
+    assert scene_paths(str(tmp_path / "*.jsonl")) == [tmp_path / "scenes.jsonl"]  # a pattern's `*` skips hidden files
+
+
+@pytest.mark.parametrize("how", ["folder", "pattern"])
+def test_a_folder_or_pattern_of_reject_reports_only_is_refused_naming_them(tmp_path, how) -> None:
+    (tmp_path / "rejects.jsonl").write_bytes(b"{}\n")
+    given = tmp_path if how == "folder" else str(tmp_path / "*.jsonl")
+    with pytest.raises(FileNotFoundError, match=r"holds no scene file, only files veriscene writes beside scene "
+                                                r"files, which hold none: rejects.jsonl \(a reject report\)"):
+        scene_paths(given)

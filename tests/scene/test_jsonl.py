@@ -193,3 +193,12 @@ def test_write_scenes_writes_batches_in_order(tmp_path, monkeypatch) -> None:
     path = tmp_path / "scenes.jsonl"
     assert write_scenes(iter(scenes), path) == 7
     assert path.read_bytes() == b"".join(dumps_scene(s) + b"\n" for s in scenes)
+
+
+@pytest.mark.parametrize("name", ["x.jsonl", "x.jsonl.gz", "x.jsonl.zst"])
+def test_write_scenes_makes_missing_folders(tmp_path, street, name) -> None:
+    """As the command line does: `write_scenes(scenes, "newdir/x.jsonl.gz")` makes newdir."""
+    path = tmp_path / "newdir" / "deeper" / name
+    assert write_scenes([street], path) == 1
+    assert [s.image_id for s in read_scenes(path)] == ["street"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [name]  # no temporary file left

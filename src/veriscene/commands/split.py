@@ -1,4 +1,4 @@
-"""`veriscene split SCENES --out DIR --ratios train=0.9,test=0.1`: held-out images (Python:
+"""`veriscene split SCENES... --out DIR --ratios train=0.9,test=0.1`: held-out images (Python:
 veriscene.split)."""
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("split")
     def split_command(
-        scenes: Annotated[str, typer.Argument(help="Scene graphs (veriscene JSONL, plain or compressed): a file, "
-                                              "or a folder or quoted glob pattern of them.")],
+        scenes: Annotated[list[str], typer.Argument(help="Scene graphs (veriscene JSONL, plain or compressed): "
+                                                    "files, folders (their *.jsonl files, compressed or not) or "
+                                                    "quoted glob patterns, read as one input, in order, as "
+                                                    "generate reads them.")],
         out: Annotated[Path, typer.Option("--out", help="Folder receiving NAME.jsonl per split, split.json "
                                           "(inputs, seed, ratios, counts) and split_rejects.jsonl.")],
         ratios: Annotated[str, typer.Option("--ratios", help="Split names and shares, adding up to 1, e.g. "
@@ -58,6 +60,8 @@ def register(app: typer.Typer) -> None:
                 row.append(str(summary.groups[name]))
             table.add_row(*row)
         console.print(table)
+        for note in summary.notes:
+            console.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
         if summary.ungrouped:
             console.print(f"[yellow]warning[/]: {summary.ungrouped} records have no {escape(group_by or '')}: split "
                           "by their image id", soft_wrap=True)

@@ -142,7 +142,8 @@ def generate(
 
     `scenes`: a file (plain or compressed), or several read as one input, in order: a folder (its
     JSONL files, compressed or not, by name), a glob pattern (its matches, by name) or a list of
-    files (`veriscene.scene.inputs`). The samples are those of the files' concatenation; rejects
+    files (`veriscene.scene.inputs`); a folder or pattern leaves out the reject reports and run
+    samples veriscene writes beside scene files (`rejects.jsonl`...), named in the run's notes. The samples are those of the files' concatenation; rejects
     name each file and its own line; images are found relative to each file's folder. Any of
     them may be a URL (``s3://bucket/scenes.jsonl.zst``, a folder or a pattern), read through a
     local copy downloaded once (`veriscene.engine.fetch`); the manifest records the URL, and image
@@ -167,8 +168,10 @@ def generate(
     weights, the per-scene budget and modes, in place of `generators` and `mode` (giving either
     with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts).
     `plugins`: Python files or module names of generators of your own, imported here and in
-    every worker before the generators are chosen (`veriscene.generators.plugins`). `from_format`: input format; anything but "jsonl" (e.g. "coco", "visual_genome", "auto") is
-    first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
+    every worker before the generators are chosen (`veriscene.generators.plugins`). `from_format`: input format:
+    "jsonl" (veriscene JSONL, also named "veriscene_jsonl" or "veriscene") is read as it is, or,
+    given `reader_options` (``{"id_prefix": "vg/"}``, `sparse`), through its reader; anything else
+    (e.g. "coco", "visual_genome", "auto") is, like it, first converted into `out/scenes.jsonl` (see `veriscene.io.convert`, rejects in
     `out/convert_rejects.jsonl`), with `reader_options` (e.g. ``{"masks": False}`` for COCO;
     `veriscene.io.readers.reader_options` lists each format's; an annotation file or folder, and a
     file or folder an option names, may be a URL, read through a local copy,

@@ -6,6 +6,7 @@ not read.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,60 @@ from veriscene.engine.converted import converted_scenes
 from veriscene.engine.manifest import file_sha256
 from veriscene.engine.run_folder import _own_files_left_out, _prepare_folder
 from veriscene.engine.shards import InputFile
+from veriscene.errors import ReaderOptionError
 from veriscene.scene import archives
-from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
+from veriscene.scene.compressed import not_scenes
+from veriscene.scene.inputs import input_errors, input_files, open_scenes, scene_paths
 
-# input formats read as they are; any other is first converted into the run folder
+# veriscene JSONL's names (`veriscene.io.readers.ALIASES`): read as it is, or, given reader options,
+# through its reader (`veriscene_jsonl`); any other format is first converted into the run folder
 JSONL_FORMATS = ("jsonl", "veriscene_jsonl", "veriscene")
+
+
+def input_format(name: str) -> str:
+    """`generate`'s `from_format` by its one name: "jsonl" for veriscene JSONL under any of its
+    names (`JSONL_FORMATS`, in any case, "-" for "_"), "auto", or another format's reader name
+    (`veriscene.io.readers.resolve_format`). KeyError naming the formats, with close matches."""
+    from veriscene.io.readers import ALIASES, READERS
+
+    key = name.strip().lower().replace("-", "_")
+    if key in JSONL_FORMATS:
+        return "jsonl"
+    if key == "auto":
+        return key
+    key = ALIASES.get(key, key)
+    if key in READERS:
+        return key
+    close = difflib.get_close_matches(key, [*JSONL_FORMATS, "auto", *READERS, *ALIASES], n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    others = ", ".join(sorted(fmt for fmt in READERS if fmt != "veriscene_jsonl"))
+    raise KeyError(f"unknown input format {name!r}{hint} (known: jsonl (the default; also named veriscene_jsonl), "
+                   f"auto, {others})")
+
+
+def _jsonl_options(reader_options: dict[str, Any], given: Sequence[str | os.PathLike[str]]) -> None:
+    """Refuse reader options the veriscene_jsonl reader does not take (even set to false, as the
+    command line does), and an input it cannot read in one go (several files, a pattern)."""
+    from veriscene.io.readers import COMMON_OPTIONS, reader_options as options_of
+
+    takes = sorted({*options_of("veriscene_jsonl"), *COMMON_OPTIONS} - {"report", "strict"})
+    wrong = sorted(set(reader_options) - set(takes))
+    if wrong:
+        one = len(wrong) == 1
+        raise ReaderOptionError(f"reader option{'' if one else 's'} {', '.join(map(repr, wrong))} "
+                                f"{'does' if one else 'do'} not apply to veriscene JSONL (its reader, veriscene_jsonl, "
+                                f"takes: {', '.join(takes)})", option=wrong[0], value=reader_options[wrong[0]])
+    item = str(given[0]) if given else ""
+    if len(given) != 1:
+        what = f"{len(given)} inputs"
+    elif not remote.is_url(item) and not os.path.exists(item) and any(c in item for c in "*?["):
+        what = f"the pattern {item}"
+    else:
+        return
+    raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) read veriscene JSONL through its reader "
+                     f"into OUT/scenes.jsonl, from one file or folder, not {what}: put the files in one folder, or "
+                     "convert each (veriscene convert FILE --from veriscene_jsonl -r KEY=VALUE --out DIR/NAME.jsonl) "
+                     "and generate from DIR")
 
 
 @dataclass
@@ -37,19 +87,23 @@ def prepare_inputs(given: Sequence[str | os.PathLike[str]], out_dir: Path, *, fr
                    reader_options: dict[str, Any] | None, storage_options: dict[str, Any] | None,
                    strict: bool, resume: bool, overwrite: bool, version: str) -> PreparedInputs:
     """The scene files of a run of `given` (`veriscene.engine.generate.generate`'s `scenes`, as a
-    list) into `out_dir`: inputs at a URL read through local copies; another `from_format`
-    converted into `out_dir/scenes.jsonl` (reused on `resume` when unchanged,
-    `veriscene.engine.converted`); the output folder checked, cleared or found to hold a run to
-    resume (`engine.run_folder`), after the input is checked and before a conversion writes to it."""
+    list) into `out_dir`: inputs at a URL read through local copies; another `from_format`, or
+    veriscene JSONL given `reader_options` (`id_prefix`, `sparse`: read by its reader, as `convert`
+    reads it), converted into `out_dir/scenes.jsonl` (reused on `resume` when unchanged,
+    `veriscene.engine.converted`); the files veriscene writes beside scene files left out of a
+    folder or pattern (`scene.inputs.input_files`, said in the notes); the output folder checked,
+    cleared or found to hold a run to resume (`engine.run_folder`), after the input is checked and
+    before a conversion writes to it."""
     notes: list[str] = []
     sources: dict[Path, str] = {}
     urls = _urls(given)
-    converting = from_format not in JSONL_FORMATS
+    from_format = input_format(from_format)
+    if from_format == "jsonl" and reader_options:  # read through its reader, as `convert` reads it
+        _jsonl_options(reader_options, given)
+        from_format = "veriscene_jsonl"
+    converting = from_format != "jsonl"
     if converting and len(given) != 1:
         raise ValueError(f"converting from {from_format} takes one input (a file or a folder), got {len(given)}")
-    if not converting and reader_options:
-        raise ValueError(f"reader options ({', '.join(sorted(reader_options))}) apply when an input format is "
-                         "given to convert from (from_format / --from), not to veriscene JSONL")
     if urls and converting:  # an annotation file or folder at a URL, converted from its local copy
         copy = fetch.fetch_input(urls[0], storage_options)
         given, sources = [copy], {copy.resolve(): urls[0]}
@@ -73,8 +127,10 @@ def prepare_inputs(given: Sequence[str | os.PathLike[str]], out_dir: Path, *, fr
                                              source=sources.get(scenes_path.resolve()), option_urls=option_urls)
         notes.append(note)
         return PreparedInputs([scenes_path], sources, manifest, notes)
-    paths = scene_paths(given)  # the input checked before the folder is touched
-    notes += _folder_notes(given, paths)
+    found = input_files(given)  # the input checked before the folder is touched
+    paths = found.paths
+    notes += _folder_notes(given, paths, [path for path, _ in found.left_out])
+    notes += found.notes()
     manifest = _prepare_folder(out_dir, resume, overwrite)
     return PreparedInputs(_own_files_left_out(paths, out_dir, notes), sources, manifest, notes)
 
@@ -87,10 +143,11 @@ def count_lines(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]])
         return sum(1 for line in fh if line.strip())
 
 
-def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path]) -> list[str]:
-    """A note for each folder given whose other files were not read (annotation files, say)."""
+def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path], left_out: list[Path]) -> list[str]:
+    """A note for each folder given whose other files were not read (annotation files, say); not
+    for the files veriscene wrote beside its scene files (`left_out`: `InputFiles.notes` names them)."""
     notes = []
-    read = set(paths)
+    read = set(paths) | set(left_out)
     for item in given:
         folder = Path(item)
         if not folder.is_dir():
@@ -110,6 +167,9 @@ def _format_notes(paths: list[Path]) -> list[str]:
 
     notes = []
     for path in paths[:5]:
+        if (what := not_scenes(path)) is not None:  # named on its own: read, and all of it rejected
+            notes.append(f"{path}: no scene was read from it: it is {what} veriscene wrote, not a scene file")
+            continue
         try:
             fmt, reason = detect(path)
         except (FormatDetectionError, OSError, ValueError):

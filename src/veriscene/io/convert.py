@@ -8,7 +8,13 @@ when empty, so scripts can count on it.
 Image paths: an annotation names its images relative to the image folder (COCO's `file_name`,
 Visual Genome's and GQA's `<id>.jpg`). With `image_root` given, the scenes written name them
 relative to the output's folder (`placed`), where a scene file's image paths are read from, so
-the samples made from them find the images; without it they are written as annotated.
+the samples made from them find the images; without it they are written as annotated. A
+veriscene JSONL file names its images relative to its own folder, its image root unless one is
+given: written elsewhere, they are rewritten to point at the same files.
+
+A folder of veriscene JSONL files is read without the files veriscene wrote beside them that hold
+no scenes (reject reports, a run's samples: `veriscene.scene.compressed.not_scenes`); the
+summary's warnings name them.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
 from veriscene.deprecated import renamed_keywords
 from veriscene.io.rejects import Reject, RejectReport, renamed
 from veriscene.scene import archives, unpack
-from veriscene.scene.compressed import compression_for_name, create_scene_file
+from veriscene.scene.compressed import compression_for_name, create_scene_file, folder_jsonl, not_scenes
 from veriscene.scene.jsonl import BATCH, dumps_scenes
 from veriscene.scene.model import Scene
 
@@ -57,6 +63,10 @@ class ConvertSummary:
     # level): said on screen, not only in the report, as they cost whole files of scenes
     file_faults: list[str] = field(default_factory=list)
     first_reject: str | None = None  # the first reject, "file, record R, field F: reason"
+    # what the run says besides its counts (annotate: a resume of a run that had finished)
+    notes: list[str] = field(default_factory=list)
+    # files of a folder of veriscene JSONL not read, "file (what it is)": reject reports, a run's samples (empty ones unsaid)
+    left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,6 +88,9 @@ class ConvertSummary:
             out.append(f"{for_a_part} of the {self.scenes_rejected} scene(s) rejected were rejected for one bad object, "
                        "attribute or relation (a dangling relation, say): --drop-bad-parts (-r drop_bad_parts=true) "
                        "drops just that part and keeps the scene")
+        if self.left_out:
+            out.append(f"left out of {self.input}: {', '.join(self.left_out)}: veriscene writes such files beside "
+                       "scene files, and they hold no scenes (convert one by its own name to read it as scenes)")
         return out
 
     @classmethod
@@ -216,6 +229,13 @@ def convert(
     else:
         name = resolve_format(fmt)
     root = options.get("image_root")
+    left_out: list[str] = []
+    if name == "veriscene_jsonl":
+        if root is None:  # its images are relative to the scene file's folder (the input's, when a folder)
+            root = _scene_folder(src, source)
+        if src.is_dir():
+            left_out = [f"{renamed(str(p), names)} ({what})" for p in folder_jsonl(src)
+                        if (what := not_scenes(p)) and p.stat().st_size]  # an empty one would add nothing
 
     def scenes(report: RejectReport) -> Iterable[Scene]:
         found = read(src, name, report=report, strict=strict, **options)
@@ -234,5 +254,17 @@ def convert(
             raise
         raise SceneValidationError(exc.reason, source=renamed(exc.source, names), record=exc.record,
                                    field=exc.field) from None
-    return ConvertSummary.of(source or str(src), str(out), str(written_to), name, written, report,
-                             sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")
+    summary = ConvertSummary.of(source or str(src), str(out), str(written_to), name, written, report,
+                                sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")
+    summary.left_out = left_out
+    return summary
+
+
+def _scene_folder(src: Path, source: str | None) -> str:
+    """The folder a veriscene JSONL input's image paths are relative to: the file's, or the folder
+    given; for a local copy of a URL (`source`), the URL's."""
+    if source is not None and is_url(source):
+        from veriscene.engine.url_paths import url_folder
+
+        return source.rstrip("/") if src.is_dir() else url_folder(source)
+    return str(src if src.is_dir() else src.parent)

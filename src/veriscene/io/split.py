@@ -42,7 +42,7 @@ import re
 from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Mapping
+from typing import IO, Any, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -52,7 +52,7 @@ from veriscene.engine.options import SEED_RANGE, check_int
 from veriscene.engine.scan import later_repeats, stable_hash
 from veriscene.engine.remote import is_url
 from veriscene.scene.compressed import create_scene_file, open_scene_file, read_errors
-from veriscene.scene.inputs import scene_paths
+from veriscene.scene.inputs import input_files
 
 SPLIT_FILE = "split.json"
 REJECTS_FILE = "split_rejects.jsonl"
@@ -74,6 +74,8 @@ class SplitSummary:
     repeated: int = 0  # records whose image id an earlier record gave (`generate` keeps the first)
     repeats: list[str] = field(default_factory=list)  # the first of them, "file:line repeats file:line"
     errors: list[str] = field(default_factory=list)  # the first rejects, "file:line: reason"
+    # files of the input's folders and patterns not read: veriscene's own beside scene files (reject reports...)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         found = asdict(self)
@@ -181,7 +183,7 @@ class _ImageIds:
 
 
 def split(
-    scenes: str | os.PathLike[str] | list[str | os.PathLike[str]],
+    scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
     *,
     ratios: Mapping[str, float] | str = "train=0.9,test=0.1",
@@ -190,14 +192,17 @@ def split(
     compress: str = "none",
 ) -> SplitSummary:
     """Split the scene graphs of `scenes` (a file, plain or compressed, a folder or a glob pattern
-    of them, or a list: as `generate` reads them) into one file per split in folder `out` (see
-    the module docstring). `ratios`: {name: share} or "train=0.8,val=0.1,test=0.1"; `compress`:
-    "none", "gz" or "zst" (`<name>.jsonl.zst`). Existing split files in `out` are replaced."""
+    of them, or a list of these, read one after another: as `generate` reads them, leaving out of
+    a folder or pattern the reject reports veriscene writes beside scene files, `notes` naming
+    them) into one file per split in folder `out` (see the module docstring). `ratios`:
+    {name: share} or "train=0.8,val=0.1,test=0.1"; `compress`: "none", "gz" or "zst"
+    (`<name>.jsonl.zst`). Existing split files in `out` are replaced."""
     shares = check_ratios(parse_ratios(ratios) if isinstance(ratios, str) else ratios)
     if compress not in COMPRESSIONS:
         raise ValueError(f"unknown compression {compress!r}; choose one of {', '.join(COMPRESSIONS)}")
     seed = check_int("seed", seed, *SEED_RANGE)  # as `generate` takes it (orjson hashes 64-bit integers)
-    files = scene_paths(scenes)
+    found = input_files(scenes)
+    files = found.paths
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir} is a file: --out names the folder receiving the split files")
@@ -206,7 +211,7 @@ def split(
         if file.resolve() in mine:
             raise ValueError(f"{file} is an input and would be written over as a split file: give another --out")
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = SplitSummary(out=out_dir)
+    summary = SplitSummary(out=out_dir, notes=found.notes())
     suffix, kind = COMPRESSIONS[compress]
     targets = {name: out_dir / f"{name}.jsonl{suffix}" for name in shares}
     keys: dict[str, set[float]] = {name: set() for name in shares}  # group positions, with group_by

@@ -83,9 +83,37 @@ def read_errors(path: str | os.PathLike[str], what: str = "scene file") -> Itera
         raise CompressedFileError(f"{path}: {unreadable(path, exc, what)}") from exc
 
 
+# JSONL files veriscene writes beside scene files that hold no scenes: reject reports (convert's
+# and annotate's `rejects.jsonl` beside their output, split's, and a run folder's, which holds its
+# converted `scenes.jsonl`), a shard's `shard-00000.rejects.jsonl`; and a run's samples
+REPORTS = ("rejects.jsonl", "split_rejects.jsonl", "convert_rejects.jsonl")
+SHARD_REPORT = ".rejects.jsonl"
+
+
+def not_scenes(path: str | os.PathLike[str]) -> str | None:
+    """What `path` is when it is a JSONL file veriscene writes beside scene files, holding no
+    scenes (compressed or not): "a reject report" (`REPORTS`, a shard's), "the samples of the run
+    in its folder" (`samples.jsonl` beside a `manifest.json`: the demo's folder holds its
+    `scenes.jsonl` too); None for any other file. A folder or a pattern read as scene files leaves
+    them out (`jsonl_files`, `veriscene.scene.inputs.input_files`); a file named on its own is read."""
+    name = plain_name(path)
+    if name in REPORTS or name.endswith(SHARD_REPORT):
+        return "a reject report"
+    if name == "samples.jsonl" and (Path(path).parent / "manifest.json").is_file():
+        return "the samples of the run in its folder"
+    return None
+
+
+def folder_jsonl(folder: str | os.PathLike[str]) -> list[Path]:
+    """Every JSONL file of a folder, compressed or not (never zipped), by name, but its hidden ones
+    (annotate's `.scenes.jsonl.retry.jsonl`, temporary files: a shell's `*` leaves them out too)."""
+    return [p for p in data_files(folder, ".jsonl", zipped=False) if not p.name.startswith(".")]
+
+
 def jsonl_files(folder: str | os.PathLike[str]) -> list[Path]:
-    """The JSONL scene files of a folder, compressed or not (never zipped), by name."""
-    return data_files(folder, ".jsonl", zipped=False)
+    """The JSONL scene files of a folder, compressed or not (never zipped), by name: not its hidden
+    files, nor the files veriscene writes beside scene files that hold none (`not_scenes`)."""
+    return [p for p in folder_jsonl(folder) if not_scenes(p) is None]
 
 
 def data_files(folder: str | os.PathLike[str], suffix: str, zipped: bool = True) -> list[Path]:
@@ -329,8 +357,10 @@ def unreadable(path: str | os.PathLike[str], exc: BaseException, what: str = "fi
 
 
 def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> IO[bytes]:
-    """Open `path` for writing JSONL bytes, compressed with `kind` (default: by the name of `path`)."""
+    """Open `path` for writing JSONL bytes, compressed with `kind` (default: by the name of `path`);
+    missing folders above it are made, as the command line makes them."""
     kind = compression_for_name(path) if kind is None else kind
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     if kind is None:
         return open(path, "wb")
     if kind == "gzip":

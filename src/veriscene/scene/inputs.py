@@ -1,7 +1,10 @@
 """Several scene files read as one input: a data set kept as `scenes-00000.jsonl.zst`, ... .
 
 The input of a run is its files in the order given (a folder's JSONL files, compressed or not, in
-name order; a glob pattern's matches in name order, `**` reaching into subfolders). It reads as
+name order; a glob pattern's matches in name order, `**` reaching into subfolders). A folder or a
+pattern leaves out hidden files and the JSONL files veriscene writes beside scene files that hold
+no scenes (reject reports, a run's samples: `compressed.not_scenes`), which `input_files` names
+for the run's notes; a file named on its own is read whatever its name. The input reads as
 the concatenation of the files' JSONL bytes, each ending with a line end (one is added after a
 file that lacks it), so a run over files A and B makes the samples of a run over `cat A B`. Positions (offsets, line numbers) count in
 that concatenation; `FileSpan`s say where each file lies in it, so every line can be named by its
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Sequence
 
 from veriscene.scene import archives
-from veriscene.scene.compressed import compression, decompressing, jsonl_files, read_errors
+from veriscene.scene.compressed import compression, decompressing, folder_jsonl, not_scenes, read_errors
 
 _BUFFER = 1 << 20  # bytes of the reader's buffer
 _GLOB = ("*", "?", "[")
@@ -45,22 +48,63 @@ class FileSpan:
         return self.start + self.size + self.padded
 
 
+@dataclass(frozen=True)
+class InputFiles:
+    """The files of an input (`input_files`), and the files its folders and patterns hold that
+    veriscene wrote beside scene files and that hold none (`compressed.not_scenes`): not read."""
+
+    paths: list[Path]
+    left_out: list[tuple[Path, str]]  # (file, what it is: "a reject report", ...)
+
+    def notes(self) -> list[str]:
+        """What was left out, for a run's notes: none when nothing was, or only empty files (a reject
+        report of no reject, which would have added nothing)."""
+        said = [(path, what) for path, what in self.left_out if path.stat().st_size]
+        if not said:
+            return []
+        named = [f"{path} ({what})" for path, what in said[:5]]
+        more = f" and {len(said) - 5} more" if len(said) > 5 else ""
+        return [f"left out of the input: {', '.join(named)}{more}: veriscene writes such files beside scene files, "
+                "and they hold no scenes (give one by its own name to read it as scenes)"]
+
+
 def scene_paths(source: Any) -> list[Path]:
     """The files of an input given as a file, a folder (its JSONL files, compressed or not, by
-    name), a glob pattern (its matches, by name), or a list of these; in that order. Raises
-    FileNotFoundError naming what is missing, ValueError for a file given twice."""
+    name), a glob pattern (its matches, by name), or a list of these; in that order (`input_files`,
+    without what it leaves out). Raises FileNotFoundError naming what is missing, ValueError for
+    a file given twice."""
+    return input_files(source).paths
+
+
+def input_files(source: Any) -> InputFiles:
+    """`scene_paths`, and the files veriscene writes beside scene files (reject reports, a run's
+    samples: `compressed.not_scenes`) that a folder or a pattern holds, left out of it; a file
+    named on its own is read whatever its name. A folder or pattern holding nothing else raises
+    FileNotFoundError naming them."""
     items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
     if not items:
         raise ValueError("no scene file given")
     files: list[Path] = []
+    left_out: list[tuple[Path, str]] = []
+
+    def scene_files(found: list[Path], what: str) -> list[Path]:
+        """`found` without veriscene's own files (into `left_out`); FileNotFoundError if nothing is left."""
+        own = [(p, kind) for p in found if (kind := not_scenes(p)) is not None]
+        if own and len(own) == len(found):
+            named = ", ".join(f"{p.name} ({kind})" for p, kind in own[:3]) + (", ..." if len(own) > 3 else "")
+            raise FileNotFoundError(f"{what} holds no scene file, only files veriscene writes beside scene files, "
+                                    f"which hold none: {named}; give one by its own name to read it as scenes")
+        left_out.extend(own)
+        return [p for p in found if not_scenes(p) is None] if own else found
+
     for item in items:
         path = Path(item)
         if path.is_dir():
-            found = jsonl_files(path)
+            found = folder_jsonl(path)
             if not found:
                 raise FileNotFoundError(f"{path} is a folder without scene files (*.jsonl, compressed or not); "
                                         "to read annotation files from it, pass --from auto")
-            files += found
+            files += scene_files(found, f"the folder {path}")
         elif path.exists():
             if archives.is_zip(path):
                 raise ValueError(f"{path} is a zip archive: scene files are read plain or compressed (gzip, zstd, bz2, "
@@ -71,7 +115,7 @@ def scene_paths(source: Any) -> list[Path]:
             matches = sorted(Path(m) for m in glob.glob(str(item), recursive=True) if Path(m).is_file())
             if not matches:
                 raise FileNotFoundError(f"scene file {item} does not exist, and no file matches it as a pattern")
-            files += matches
+            files += scene_files(matches, f"the pattern {item}")
         elif (inside := archives.archive_member(path)) is not None:
             raise FileNotFoundError(f"{path}: scene files are not read from inside zip archives; unzip {inside[0]} "
                                     "first (annotation files are read from it with --from auto)")
@@ -82,7 +126,7 @@ def scene_paths(source: Any) -> list[Path]:
         first = seen.setdefault(path.resolve(), path)
         if first is not path:
             raise ValueError(f"scene file {path} is given twice (as {first} and {path})")
-    return files
+    return InputFiles(files, left_out)
 
 
 def plain_spans(path: str | os.PathLike[str]) -> list[FileSpan]:
