@@ -134,7 +134,7 @@ def test_resume_does_again_the_images_the_server_failed_on(tmp_path: Path, batch
     assert [Path(r["record"]).name for r in rejects] == ["3.png", "5.png", "bomb.png", "broken.png"]
     assert "HTTP 200 without an answer" in rejects[1]["reason"]
     out = tmp_path / "run" / "s.jsonl"
-    assert not run_files(out)[1].exists() and not notes_file(out).exists()
+    assert json.loads(run_files(out)[1].read_bytes())["finished"] and not notes_file(out).exists()
 
 
 def test_images_failing_again_are_done_by_a_later_resume_of_a_compressed_output(tmp_path: Path) -> None:
@@ -155,9 +155,16 @@ def test_images_failing_again_are_done_by_a_later_resume_of_a_compressed_output(
         third = annotate(images, out, detector=detector, resume=True)
         assert server.asked == [4]
         annotate(images, tmp_path / "ref" / "s.jsonl", detector=detector)
+        written = out.read_bytes()
+        server.asked.clear()
+        fourth = annotate(images, out, detector=detector, resume=True)  # nothing left to do
+        assert server.asked == [] and out.read_bytes() == written
+        assert any("the run had finished" in note for note in fourth.notes)
     assert files(tmp_path / "run", out.name) == files(tmp_path / "ref")
     assert (third.repairs[RETRIED], third.repairs[FAILED_AGAIN]) == (1, 0) and SERVER_FAILED not in third.repairs
-    assert not list((tmp_path / "run").glob(".*"))  # no state, notes or temporary file left
+    assert per_run(fourth) | {"notes": []} == per_run(third) | {"notes": []}
+    # the finished run's state alone: no notes, partial or temporary file left
+    assert [p.name for p in (tmp_path / "run").glob(".*")] == [run_files(out)[1].name]
 
 
 def test_a_run_stopped_by_a_refused_key_does_again_the_images_the_server_failed_on_before(tmp_path: Path) -> None:

@@ -142,8 +142,11 @@ def _dies_on_three(n: int) -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a test-module function reaches forked workers")
 def test_ordered_map_says_how_a_worker_died() -> None:
     assert list(backends.ordered_map(_dies_on_three, [(1,), (2,)], workers=2)) == [1, 4]
-    with pytest.raises(backends.WorkerDied, match=r"a worker process died \(killed by SIGKILL"):
+    with pytest.raises(backends.WorkerDied, match=r"a worker process died \(killed by SIGKILL") as died:
         list(backends.ordered_map(_dies_on_three, [(n,) for n in range(1, 7)], workers=2))
+    assert "--resume" not in str(died.value)  # not asked for: verify, stats and card have no resume
+    with pytest.raises(backends.WorkerDied, match=r"run the same command again with --resume"):
+        list(backends.ordered_map(_dies_on_three, [(n,) for n in range(1, 7)], workers=2, resumable=True))
 
 
 def _hangs_on_three(n: int) -> int:

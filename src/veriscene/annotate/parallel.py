@@ -260,7 +260,7 @@ def annotated_parts(images: str | os.PathLike[str], stages: Stages, listing: tup
                                                      strict, batch_size, part, threads, devices, redo=redo),
                                workers=workers,
                                initializer=_take_device, initargs=(slots, devices), timeout=task_timeout,
-                               start=method)
+                               start=method, resumable=True)
     finally:
         _STAGES.pop(token, None)
 
@@ -294,7 +294,8 @@ def _on_ray(token: str, stages: Stages, images: str | os.PathLike[str], listing:
         tasks = _tasks(token, holder, str(images), listing, start, strict, batch_size, part, threads, devices,
                        send=bool(missing), redo=redo)
         if not stages.unloaded:  # shared models: tasks, on any Ray worker
-            yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers, timeout=timeout)
+            yield from ordered_map(annotate_part, tasks, backend="ray", workers=workers, timeout=timeout,
+                                   resumable=True)
             return
         # models loaded where they run: an actor per worker keeps its own, on its device
         options = [ray_options(devices[k % len(devices)], gpus) for k in range(workers)]

@@ -324,7 +324,9 @@ def annotate(
     the CLI's options (`--rejects` is `rejects=`; `attributes`, `relation_model`, `rejects_path` are
     deprecated names). The output appears when every image is done; with `resume`, a run killed part-way
     goes on from the last image it finished, and the images a model's server failed on are done again,
-    even once the run finished (`runfile`, `retry`). `progress(n)` is called as images are done.
+    even once the run finished (`runfile`, `retry`); a finished run with nothing to do again is left as
+    it is (the summary's `notes` say it had finished), and a run with other images, models or settings
+    is refused (ValueError naming what differs). `progress(n)` is called as images are done.
     `batch_size` images at a time go through the detector, mask and depth models (faster on a GPU).
     `workers` processes annotate images at once, each with its own copy of the models: local ones, or
     Ray tasks with `backend="ray"` (on the cluster at `address`, else a local Ray); the output is the

@@ -4,14 +4,23 @@ Scenes go to ``.<out>.partial`` beside `out`, rejects to the reject report, and 
 ``.<out>.state.json`` records (written atomically) how many images are done, how many bytes of
 each file hold them, the counts so far, and what the run is (its images, their number and names,
 the stages, their models and settings, the veriscene version). When every image is done the partial
-file becomes `out` and the state goes.
+file becomes `out`, and the state stays, marked ``finished`` with the size and SHA-256 of `out`
+(``out_bytes``, ``out_sha256``): what the finished run was (saved just before `out` is written: a
+run killed in between finds its partial file beside a finished state, and writes `out` again when
+resumed). So an uninterrupted run leaves beside `out` the reject report and ``.<out>.state.json``.
 
-With `resume`, a state left by a killed run is read: the run must be the same (else ValueError
-names what differs), both files are cut back to the bytes the state names (a scene or reject
-written after the state was saved goes, and is made again), and images are taken up after the last
-one done. Without it, or with no state, the run starts from the first image. The images may be
-annotated on several workers (`parallel`); they are written here in order, one at a time, so the
-state and a resume work alike, and a run may be resumed with another number of workers.
+With `resume`, the state is read first: the run must be the same (else ValueError names what
+differs; a finished run's too, its `out` left as it is). A state left by a killed run: both files
+are cut back to the bytes the state names (a scene or reject written after the state was saved
+goes, and is made again), and images are taken up after the last one done. A finished run (with no
+images to do again, below) is not run again: `out` is left as it is, checked to be as the run wrote
+it (ValueError when it is gone or changed since), and the summary is the run's, its notes saying
+it had finished (`FINISHED_NOTE`). `out` there without a state (a run finished by a release that
+deleted it, or the state deleted) is refused too: nothing says it is this run's. Without `resume`,
+or with no state nor `out`, the run starts from the first image, and a state there goes before
+the first image is done. The images may be annotated on several workers (`parallel`); they are
+written here in order, one at a time, so the state and a resume work alike, and a run may be
+resumed with another number of workers.
 
 Scenes name their images relative to `out`'s folder (a scene file's image paths are read from its
 own folder), whatever folder the run starts in. Files of the images' folder left out (another
@@ -24,10 +33,13 @@ noted as the run goes (`retry`). With `resume`, they are done again first, on th
 then go on with the run (one pool: models load once), and put in their places, so the files come
 out as a run that never failed would have written them; the summary counts them
 (`retry.RETRIED`, and `retry.FAILED_AGAIN` of those failing still). A run that finished with such
-images keeps its state and notes (and `out`): `resume` then does just those images again, and
-writes `out` anew. Images rejected for their own fault are not done again.
+images keeps their notes too (``.<out>.retry.jsonl``, gone once none is left): `resume` then does
+just those images again (from a copy of `out` as the partial file, which then stays until `out` is
+written anew; `out` is checked as for a finished run first). Images rejected for their own fault
+are not done again.
 `progress(n)` counts images done: on a resume, first those done before less those to do again,
-then one for each image done again, then one for each of the rest (so it ends at the count).
+then one for each image done again, then one for each of the rest (so it ends at the count); on
+a resume of a finished run with nothing to do again, the count at once.
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections import Counter
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -48,10 +61,16 @@ from veriscene.annotate.pipeline import FORMAT, FailingStart, Stages, image_file
 from veriscene.annotate.retry import (
     PER_RUN, Noted, commit, finish_moves, next_file, notes_file, put_in_place, read_notes,
 )
+from veriscene.engine.manifest import file_sha256
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
-from veriscene.io.rejects import RejectReport
+from veriscene.io.rejects import Reject, RejectReport
 from veriscene.scene.compressed import compression_for_name, create_scene_file, open_scene_file
+
+
+# what a resume of a finished run (with no image to do again) says in the summary's notes
+FINISHED_NOTE = "resumed: the run had finished; its {count} images kept, none annotated again ({out} left as it was)"
+START_OVER = "run without --resume (resume=False) to annotate the images again"
 
 
 def run_files(out: Path) -> tuple[Path, Path]:
@@ -59,29 +78,53 @@ def run_files(out: Path) -> tuple[Path, Path]:
     return out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.state.json")
 
 
-def _finish(partial: Path, out: Path) -> None:
-    """Put the finished partial file at `out`: renamed, or compressed when `out`'s name asks for it
-    (`.gz`, `.zst`, `.bz2`, `.xz`; the partial file stays plain, as a resumed run appends to it)."""
-    kind = compression_for_name(out)
-    if kind is None:
-        os.replace(partial, out)
+def _check_finished(state: dict[str, Any], out: Path) -> None:
+    """Refuse to go on with the finished run `state` describes when its `out` is gone or is not
+    what it wrote (by size and SHA-256; states of runs finished before they were recorded: by
+    the size of its scenes, in `_reopened`)."""
+    if not out.is_file():
+        raise ValueError(f"{out}: the run had finished, and its output is gone since; {START_OVER}")
+    if "out_sha256" not in state:
         return
-    tmp = out.with_name(f".{out.name}.tmp")
-    with open(partial, "rb") as src, create_scene_file(tmp, kind) as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    os.replace(tmp, out)
-    partial.unlink()
+    size = out.stat().st_size
+    if size != state["out_bytes"] or file_sha256(out) != state["out_sha256"]:
+        raise ValueError(f"{out}: changed since the run finished ({size} bytes, the run wrote {state['out_bytes']}; "
+                         f"SHA-256 not the run's); {START_OVER} and overwrite it")
+
+
+def _save(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(orjson.dumps(state))
+    os.replace(tmp, path)
+
+
+def _finish(partial: Path, out: Path, state: dict[str, Any], state_path: Path) -> None:
+    """Put the finished partial file at `out`: renamed, or compressed when `out`'s name asks for it
+    (`.gz`, `.zst`, `.bz2`, `.xz`; the partial file stays plain, as a resumed run appends to it).
+    Just before, `state` is saved marked finished, with the size and SHA-256 of what becomes `out`
+    (`_check_finished`): a run killed in between leaves its partial file beside a finished state,
+    and a resume writes `out` from it again."""
+    kind = compression_for_name(out)
+    ready = partial if kind is None else out.with_name(f".{out.name}.tmp")
+    if kind is not None:
+        with open(partial, "rb") as src, create_scene_file(ready, kind) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    state.update(finished=True, out_bytes=ready.stat().st_size, out_sha256=file_sha256(ready))
+    _save(state_path, state)
+    os.replace(ready, out)
+    partial.unlink(missing_ok=True)
 
 
 def _reopened(state: dict[str, Any], partial: Path, out: Path) -> bool:
     """Whether the partial file of the run `state` describes is there to go on with: as it was
-    left, or taken back from `out` when the run finished with images the server failed on."""
+    left, or taken back from `out` (checked by `_check_finished`) when the run finished with
+    images the server failed on."""
     if partial.is_file():
         if partial.stat().st_size < state["bytes"]:
             raise ValueError(f"{partial}: shorter than the run's state says ({state['bytes']} bytes); run without "
                              "resume to start over")
         return True
-    if not state.get("finished") or not out.is_file():
+    if not state.get("finished"):
         return False
     tmp = partial.with_name(partial.name + ".tmp")
     with open_scene_file(out) as src, open(tmp, "wb") as dst:  # decompressed, if `out` is
@@ -120,10 +163,25 @@ def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> 
     return found
 
 
-def _save(path: Path, state: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(orjson.dumps(state))
-    os.replace(tmp, path)
+def _had_finished(images: str | os.PathLike[str], out: Path, rejects: Path, state: dict[str, Any],
+                  sparse: list[str]) -> ConvertSummary:
+    """The summary of the finished run `state` describes, resumed with nothing to do: its counts
+    (but those of the images done again by the resume that finished it) and first rejects, as
+    the run said them, and a note saying so."""
+    report = RejectReport()  # in memory: the reject report is only read
+    if rejects.is_file():
+        with open(rejects, "rb") as fh:
+            kept = fh.read(state["rejects_bytes"]).splitlines()[:report.keep]
+        for line in kept:
+            try:
+                report.entries.append(Reject(**orjson.loads(line)))
+            except (orjson.JSONDecodeError, TypeError):  # a line not of the report's making: not shown
+                continue
+    report.rejected.update(Counter(state["rejected"]))
+    report.repairs.update(Counter({k: n for k, n in state["repairs"].items() if k not in PER_RUN}))
+    summary = ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, sparse)
+    summary.notes.append(FINISHED_NOTE.format(count=state["done"], out=out.name))
+    return summary
 
 
 def _write_rest(parts: Iterator[Part], state: dict[str, Any], images: str | os.PathLike[str], count: int,
@@ -134,7 +192,7 @@ def _write_rest(parts: Iterator[Part], state: dict[str, Any], images: str | os.P
     over), updating and saving it after each: the report, closed, with the whole run's counts."""
     with RejectReport(rejects, append_at=state["rejects_bytes"] if state["done"] else None) as report, \
             open(partial, "r+b" if state["done"] else "wb") as fh, \
-            open(notes_path, "r+b" if state["done"] else "wb") as noted:
+            open(notes_path, "r+b" if state["done"] and notes_path.is_file() else "wb") as noted:
         for fresh in ((fh, state["bytes"]), (noted, state["noted_bytes"])):
             fresh[0].truncate(fresh[1])
             fresh[0].seek(fresh[1])
@@ -189,10 +247,20 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
             raise ValueError(f"{out}: cannot resume a different run ({'; '.join(differ)}); run without resume "
                              "to start over")
         finish_moves(state_path, saved, _save)  # a resumed run killed while putting its files in place
+        if saved.get("finished") and not partial.is_file():  # (a partial file: a resume of it under way)
+            _check_finished(saved, out)
+            if not saved["noted_bytes"]:  # nothing to do again: `out` stays as it is
+                if progress is not None:
+                    progress(saved["done"])
+                return _had_finished(images, out, rejects, saved, stages.sparse())
         if _reopened(saved, partial, out):
             state = saved
             state.setdefault("noted_bytes", 0)
             state["repairs"] = {k: n for k, n in state["repairs"].items() if k not in PER_RUN}
+    elif resume and out.exists():
+        raise ValueError(f"{out}: there already, with no state of the run that wrote it beside it "
+                         f"({state_path.name}: earlier releases deleted it once a run finished), so it cannot be "
+                         f"told to be this run's output; {START_OVER} and overwrite it")
     if state["done"] and (not rejects.is_file() or rejects.stat().st_size < state["rejects_bytes"]):
         raise ValueError(f"{rejects}: the reject report is missing or shorter than the run's state says "
                          f"({state['rejects_bytes']} bytes); run without resume to start over")
@@ -223,11 +291,9 @@ def write_resumable(images: str | os.PathLike[str], out: Path, stages: Stages, *
         raise ModelConfigError(f"{exc}. The run stopped after {state['done']} of {count} images, "
                                "which are kept: put it right, then run the same command with --resume "
                                "(resume=True) to go on") from None
-    _finish(partial, out)
-    if state["noted_bytes"]:  # images the server failed on: kept for a resume to do them again
-        state["finished"] = True
-        _save(state_path, state)
-    else:
-        state_path.unlink()
+    # the state stays: what the finished run was, for a later resume (`_check_finished`); with the
+    # notes of images the server failed on, if any, for it to do them again
+    _finish(partial, out, state, state_path)
+    if not state["noted_bytes"]:
         notes_path.unlink(missing_ok=True)
     return ConvertSummary.of(str(images), str(out), str(rejects), FORMAT, state["written"], report, stages.sparse())

@@ -12,6 +12,9 @@ folder (or a folder without images, a list file naming none), or options that do
 Images the vision-language models' server failed on (requests timed out or failed after their
 retries) are counted apart and, with --resume, done again (`veriscene.annotate.retry`), even once
 the run has finished: the output then comes out as a run that never failed would have written it.
+A finished run with nothing to do again is left as it is by --resume, which says it had finished;
+one with other images, models or settings is refused (exit 1), naming what differs
+(`veriscene.annotate.runfile`).
 """
 
 from __future__ import annotations
@@ -133,7 +136,8 @@ def register(app: typer.Typer) -> None:
         resume: Annotated[bool, typer.Option("--resume", help="Go on with a run that was stopped part-way, "
                                              "and do again the images the vision-language models' server failed "
                                              "on, even once the run finished (same images, models and "
-                                             "settings).")] = False,
+                                             "settings, else refused); a finished run with nothing to do "
+                                             "again is left as it is.")] = False,
         task_timeout: Annotated[float | None, typer.Option(
             "--task-timeout", min=0.001, help="Seconds to wait for a worker's batch of images (the first includes "
                                              "loading its models): past it the run stops, naming the hang, and "
@@ -204,8 +208,11 @@ def summary_table(summary: ConvertSummary) -> Table:
 
 
 def print_annotate_summary(console: Console, summary: ConvertSummary) -> None:
-    """The summary table of an annotation run, and where its rejects are."""
+    """The summary table of an annotation run, its notes (a resume of a run that had finished says
+    so), and where its rejects are."""
     console.print(summary_table(summary))
+    for note in summary.notes:
+        console.print(note, emoji=False, markup=False)
     if summary.rejected:
         console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} (each names "
                       "the image, the stage at fault and why)")

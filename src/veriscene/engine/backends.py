@@ -27,7 +27,9 @@ from veriscene.engine.ray_cluster import (
 )
 from veriscene.engine.shards import RunSpec, ShardOutput, ShardTask, run_shard
 from veriscene.engine.source_digest import WorkerCodeMismatch, check_worker_code, veriscene_digest
-from veriscene.engine.worker_faults import WorkerDied, WorkerHung, _died, _hung, check_timeout, die_with_parent
+from veriscene.engine.worker_faults import (
+    WorkerDied, WorkerHung, _died, _hung, check_timeout, die_with_parent, mark_started, started_flag,
+)
 from veriscene.text import inflect_engine
 
 __all__ = [
@@ -61,9 +63,10 @@ _SPEC: RunSpec | None = None
 _DRIVER_CODE = ""  # the driver's code digest (`source_digest.veriscene_digest`), which a worker's must be
 
 
-def _init_worker(spec: RunSpec, parent: int, code: str = "") -> None:
+def _init_worker(spec: RunSpec, parent: int, code: str = "", started: Any = None) -> None:
     global _SPEC, _DRIVER_CODE
     die_with_parent(parent)
+    mark_started(started)
     _SPEC, _DRIVER_CODE = spec, code
 
 
@@ -139,13 +142,16 @@ def mp_context(method: str | None = None) -> Any:
 def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
                    progress: Progress | None) -> Iterator[ShardOutput]:
     inflect_engine()  # imported once here and inherited by forked workers
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(), initializer=_init_worker,
-                             initargs=(spec, os.getpid(), veriscene_digest())) as pool:
+    context = mp_context()
+    started = started_flag(context)  # to tell workers that died starting (`worker_faults`)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(spec, os.getpid(), veriscene_digest(), started)) as pool:
         processes: dict[int, Any] = {}  # the pool's worker processes, to say how one died
         try:
             yield from _pool_outputs(pool, tasks, workers, progress, processes)
         except BrokenProcessPool as exc:  # from a result, or from a submission after the death
-            raise WorkerDied(_died(list(processes.values()))) from exc
+            raise WorkerDied(_died(list(processes.values()), started=bool(started.value),
+                                   method=context.get_start_method())) from exc
 
 
 def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers: int,
@@ -175,8 +181,10 @@ def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers
             yield output
 
 
-def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
+                started: Any = None) -> None:
     die_with_parent(parent)
+    mark_started(started)
     if initializer is not None:
         initializer(*initargs)
 
@@ -184,15 +192,17 @@ def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: 
 def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backend: str = "local",
                 workers: int = 1, address: str | None = None, initializer: Callable[..., None] | None = None,
                 initargs: tuple[Any, ...] = (), timeout: float | None = None,
-                start: str | None = None) -> Iterator[R]:
+                start: str | None = None, resumable: bool = False) -> Iterator[R]:
     """`fn(*a)` for every `a` of `args`, results in the order of `args`: on `workers` local
     processes, or as Ray tasks. At most `2 x workers` calls are in flight, so `args` may be a lazy
     stream of large arguments. `fn` must be a module-level function. Local workers call
     `initializer(*initargs)` when they start. `timeout`: seconds to wait for the next result once
     it is the one awaited; past it the workers are stopped and WorkerHung is raised (None: wait
     for ever). A worker that dies raises WorkerDied. `start`: the local workers' start method
-    (default `start_method()`). A Ray node whose veriscene code is not the driver's runs none of
-    the calls (WorkerCodeMismatch), as for shards (`run_ray`)."""
+    (default `start_method()`). `resumable`: the caller's command goes on with `--resume` (generate,
+    annotate), which WorkerDied and WorkerHung then advise; else they say to run it again. A Ray
+    node whose veriscene code is not the driver's runs none of the calls (WorkerCodeMismatch), as
+    for shards (`run_ray`)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if workers < 1:
@@ -200,7 +210,8 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
     check_timeout(timeout)
     if backend == "ray":
         with ray_session(workers, address) as ray:
-            remote, code, get = ray.remote(_ray_call), veriscene_digest(), ray_getter(ray, timeout)
+            remote, code, get = ray.remote(_ray_call), veriscene_digest(), ray_getter(ray, timeout,
+                                                                                    resumable=resumable)
 
             def result(ref: Any) -> R:
                 try:
@@ -210,8 +221,10 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
 
             yield from in_order(lambda ka: remote.remote(fn, code, *ka), result, enumerate(args), workers)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(start), initializer=_init_local,
-                                 initargs=(os.getpid(), initializer, initargs)) as pool:
+        context = mp_context(start)
+        started = started_flag(context)  # to tell workers that died starting (`worker_faults`)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_local,
+                                 initargs=(os.getpid(), initializer, initargs, started)) as pool:
             processes: dict[int, Any] = {}
 
             def submit(a: tuple[Any, ...]) -> Future[R]:
@@ -222,12 +235,13 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
             try:
                 yield from in_order(submit, lambda f: f.result(timeout=timeout), args, workers)
             except BrokenProcessPool as exc:  # from a result, or from a submission after the death
-                raise WorkerDied(_died(list(processes.values()))) from exc
+                raise WorkerDied(_died(list(processes.values()), started=bool(started.value),
+                                       method=context.get_start_method(), resumable=resumable)) from exc
             except FutureTimeout:
                 assert timeout is not None
                 for process in processes.values():  # a hung worker takes no request to stop
                     process.kill()
-                raise WorkerHung(_hung(timeout)) from None
+                raise WorkerHung(_hung(timeout, resumable)) from None
             finally:  # stopped early (an error, or the caller is done): calls not started are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
 

@@ -24,9 +24,10 @@ from veriscene.errors import MissingExtra
 R = TypeVar("R")
 
 
-def ray_getter(ray: Any, timeout: float | None, cancel: bool = True) -> Callable[[Any], Any]:
+def ray_getter(ray: Any, timeout: float | None, cancel: bool = True, resumable: bool = True) -> Callable[[Any], Any]:
     """`ray.get` of one reference, within `timeout` seconds (None: no limit); past it the task is
-    cancelled (`cancel`: a task's; an actor's is stopped by killing the actor) and WorkerHung raised."""
+    cancelled (`cancel`: a task's; an actor's is stopped by killing the actor) and WorkerHung raised
+    (advising `--resume` when the command has one: `resumable`)."""
     if timeout is None:
         return ray.get
     from ray.exceptions import GetTimeoutError
@@ -37,7 +38,7 @@ def ray_getter(ray: Any, timeout: float | None, cancel: bool = True) -> Callable
         except GetTimeoutError:
             if cancel:
                 ray.cancel(ref, force=True)
-            raise WorkerHung(_hung(timeout)) from None
+            raise WorkerHung(_hung(timeout, resumable)) from None
 
     return get
 

@@ -164,7 +164,8 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         several = streamed or total > chunk_bytes  # more than one chunk, or maybe
         if several and (backend == "ray" or workers > 1):
             chunks: Iterator[ChunkScan] = map(pickle.loads, ordered_map(
-                _scan_task, tasks(spool), backend=backend, workers=workers, address=address))
+                _scan_task, tasks(spool), backend=backend, workers=workers, address=address,
+                resumable=True))  # generate's: --resume goes on
         else:  # in this process, one chunk at a time
             chunks = (scan_chunk(*task) for task in tasks(spool))
         for chunk in chunks:
