@@ -4,7 +4,7 @@ Every question carries the program that computes its answer from the scene graph
 serves as training data, a benchmark item and an RL reward.
 """
 
-__version__ = "0.15.2"
+__version__ = "0.15.3"
 
 from veriscene.engine.generate import generate  # noqa: E402
 from veriscene.io.split import split  # noqa: E402
