@@ -114,3 +114,22 @@ def test_values_past_float32_are_refused_without_a_warning(boxes, depth, field, 
             make_scene([{"name": "a", "box": list(box), **({} if depth is None else {"depth": depth[k]})}
                         for k, box in enumerate(boxes)], width=10, height=10)
         assert info.value.field == field and message in str(info.value)
+
+
+@pytest.mark.parametrize("line, hinted", [
+    (b'{"image_id": 18446744073709551616, "width": 5, "height": 5, "objects": []}', True),  # 2**64: a float
+    (b'{"image_id": -9223372036854775809, "width": 5, "height": 5, "objects": []}', True),
+    (b'{"image_id": 1.5, "width": 5, "height": 5, "objects": []}', False),
+    (b'{"image_id": 3.0, "width": 5, "height": 5, "objects": []}', False),
+])
+def test_an_id_past_64_bits_is_refused_with_why_it_is_a_float(line: bytes, hinted: bool) -> None:
+    """orjson reads an integer past 64 bits as a float, whose digits are lost: the refusal says
+    so, and how to write the id; a float written as one gets no such hint."""
+    import orjson
+
+    from veriscene.scene import scene_from_dict
+
+    with pytest.raises(SceneValidationError, match="image_id must be a non-empty string") as refused:
+        scene_from_dict(orjson.loads(line))
+    assert refused.value.field == "image_id"
+    assert ("more than 64 bits" in str(refused.value)) == hinted

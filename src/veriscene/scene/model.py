@@ -101,6 +101,15 @@ def shown_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+
+def _wide_int_hint(value: Any) -> str:
+    """Why an id may have come as a float: JSON readers (orjson, used for scene files) read an
+    integer outside [-2**63, 2**64 - 1] as one, and its digits are then lost."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 2**63:
+        return (" (an integer of more than 64 bits in the file? JSON readers take such integers as floats: "
+                "write the id as a string)")
+    return ""
+
 @dataclass(frozen=True, eq=False)
 class Scene:
     image_id: str
@@ -119,7 +128,8 @@ class Scene:
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen dataclass: normalise fields once, here
         if not isinstance(self.image_id, str) or not self.image_id:
-            raise _bad(f"image_id must be a non-empty string, got {shown_value(self.image_id)}", "image_id")
+            raise _bad(f"image_id must be a non-empty string, got {shown_value(self.image_id)}"
+                       f"{_wide_int_hint(self.image_id)}", "image_id")
         for name in ("width", "height"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
