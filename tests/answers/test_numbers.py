@@ -103,6 +103,9 @@ def test_match_numbers(reply: str, gold: float, correct: bool) -> None:
     (["one", "million", "two", "hundred", "thousand"], [1200000.0]),
     (["one", "million", "two", "hundred", "thousand", "and", "five"], [1200005.0]),
     (["one", "million", "and", "one"], [1000001.0]), (["a", "million", "a", "million"], [1e6, 1e6]),
+    # a larger scale multiplies the smaller groups before it (it was added: 200,001,000)
+    (["one", "thousand", "two", "hundred", "million"], [1.2e9]), (["two", "million", "three", "thousand"], [2003000.0]),
+    (["a", "thousand", "million", "two", "thousand"], [1000002000.0]), (["two", "thousand", "three", "thousand"], [5000.0]),
 ])
 def test_words_to_numbers(words: list[str], values: list[float]) -> None:
     assert words_to_numbers(words) == values

@@ -82,15 +82,15 @@ def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
     """`words_to_numbers` with, for each value, the indices of its first and last word."""
     values: list[tuple[float, int, int]] = []
     # "one million two hundred thousand and five": `total` holds the groups closed before the last
-    # one (1,000,000), `group` the last one closed by "thousand" or "million" (200,000) and
-    # `current` the words since (5).
-    total, group, current, have, last, first, end = 0, 0, 0, False, "", 0, 0
+    # one (1,000,000), `group` the last one closed by "thousand" or "million" (200,000; `scale`,
+    # the largest scale in it: 1,000) and `current` the words since (5).
+    total, group, scale, current, have, last, first, end = 0, 0, 0, 0, False, "", 0, 0
 
     def flush() -> None:
-        nonlocal total, group, current, have
+        nonlocal total, group, scale, current, have
         if have:
             values.append((_as_float(total + group + current), first, end))
-        total, group, current, have = 0, 0, 0, False
+        total, group, scale, current, have = 0, 0, 0, 0, False
 
     for k, raw in enumerate(words):
         w = raw.lower()
@@ -110,11 +110,14 @@ def _word_values(words: list[str]) -> list[tuple[float, int, int]]:
         else:  # "dozen" or a scale: it multiplies the words before it
             factor = 12 if w == "dozen" else SCALES[w]
             if last in _GROUP_SCALES:  # "a million million", "a thousand million", "two thousand dozen"
-                group = min(group * factor, _PAST_FLOATS)
-            else:  # "three hundred", "a dozen dozen", "twenty one thousand"
+                group, scale = min(group * factor, _PAST_FLOATS), max(scale, factor)
+            elif factor < 1000:  # "three hundred", "a dozen dozen"
                 current = min((current or 1) * factor, _PAST_FLOATS)
-                if factor >= 1000:
-                    total, group, current = min(total + group, _PAST_FLOATS), current, 0
+            elif group and scale < factor:  # "one thousand two hundred million": (1,000 + 200) million
+                group, scale, current = min((group + current) * factor, _PAST_FLOATS), factor, 0
+            else:  # "twenty one thousand", "two million three thousand": a group of its own
+                total = min(total + group, _PAST_FLOATS)
+                group, scale, current = min((current or 1) * factor, _PAST_FLOATS), factor, 0
         have, last, end = True, w, k
     flush()
     return values
