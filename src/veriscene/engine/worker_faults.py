@@ -21,9 +21,11 @@ The backends that raise them are in `engine.backends` and `engine.ray_cluster`.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 
@@ -94,6 +96,21 @@ def rerun_script() -> str | None:
     return os.path.abspath(path)
 
 
+_MAIN_GUARD = re.compile(r"""__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__""")
+
+
+def _guarded(script: str) -> bool:
+    """Whether the script's text holds a main guard (`if __name__ == "__main__":`); True when it
+    cannot be read. With forkserver, the server process runs the script once before it forks the
+    workers, so which of them dies first, and whether one had started, varies: an unguarded
+    script is told so either way."""
+    try:
+        text = Path(script).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return _MAIN_GUARD.search(text) is not None
+
+
 def _startup_death(script: str) -> str:
     """Why a worker that died while starting most likely did, and the fix (module notes)."""
     return (f"Workers started with spawn or forkserver (as veriscene starts them once torch is imported) first "
@@ -128,8 +145,9 @@ def _died(processes: list[Any], *, started: bool = True, method: str = "fork", r
         else:
             how = f" (exit code {code})"
     script = rerun_script()
-    if codes == [1] and not started and method != "fork" and script is not None:
-        return f"a worker process died{how} while starting, before its first task. {_startup_death(script)}"
+    if codes == [1] and method != "fork" and script is not None and (not started or not _guarded(script)):
+        when = "" if started else " while starting, before its first task"
+        return f"a worker process died{how}{when}. {_startup_death(script)}"
     if resumable:
         return (f"a worker process died{how}. What was finished before it is kept: run the same command again "
                 "with --resume (resume=True) to complete the run, with fewer workers (or a smaller --shard-size) "
