@@ -467,3 +467,14 @@ def test_a_shard_cut_short_is_bad_data_exit_1(run: Path, tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["card", str(zst), "--out", str(tmp_path / "card.md")])
     assert result.exit_code == 1
     assert f"{shard.name} cannot be read" in result.output and "damaged or cut short" in result.output
+
+
+@pytest.mark.parametrize("workers, error, said", [(0, ValueError, "workers must be at least 1, got 0"),
+                                                  (None, TypeError, "workers must be an integer, got None")])
+def test_workers_out_of_range_are_refused_before_the_card_is_written(run: Path, tmp_path: Path, workers, error,
+                                                                     said) -> None:
+    # before: workers=0 was taken (a card written), None failed deep inside ("'>' not supported")
+    with pytest.raises(error) as info:
+        write_card(run, tmp_path / "README.md", verify=True, workers=workers)
+    assert str(info.value) == said
+    assert not (tmp_path / "README.md").exists()

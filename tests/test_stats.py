@@ -188,3 +188,12 @@ def test_image_index_answers_are_named_as_questions_name_images(tmp_path) -> Non
     (tmp_path / "samples.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
     row, = stats(tmp_path).task_rows()
     assert row["top_answers"] == [["Image 2", 2], ["Image 1", 1]]
+
+
+@pytest.mark.parametrize("workers, error, said", [(0, ValueError, "workers must be at least 1, got 0"),
+                                                  (None, TypeError, "workers must be an integer, got None")])
+def test_workers_out_of_range_are_named(run_dir, workers, error, said) -> None:
+    # before, None: "'<' not supported between instances of 'NoneType' and 'int'"
+    with pytest.raises(error) as info:
+        stats(run_dir, workers=workers)
+    assert str(info.value) == said

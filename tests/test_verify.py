@@ -316,3 +316,21 @@ def test_a_run_of_one_shard_is_said_in_the_singular(tmp_path) -> None:
     card = dataset_card(run, verify=True)
     assert "its one shard is there, with the SHA-256 the manifest records" in card
     assert "1 shards" not in card
+
+
+def test_scenes_of_the_wrong_kind_are_named(tampered) -> None:
+    # before: "'int' object is not iterable" from the fetching of URLs
+    with pytest.raises(TypeError, match=r"^scene files are given as a file, a folder or a glob pattern .*; got 5$"):
+        verify(tampered[0], 5)
+
+
+@pytest.mark.parametrize("option, error, said", [
+    ({"workers": None}, TypeError, "workers must be an integer, got None"),
+    ({"workers": 0}, ValueError, "workers must be at least 1, got 0"),
+    ({"chunk_size": -3}, ValueError, "chunk_size must be at least 1, got -3"),
+])
+def test_workers_and_chunk_size_are_checked(tampered, option, error, said) -> None:
+    # before, None: "'<' not supported between instances of 'NoneType' and 'int'"
+    with pytest.raises(error) as info:
+        verify(tampered[0], **option)
+    assert str(info.value) == said

@@ -22,6 +22,7 @@ The card's text is rendered by `veriscene.card_text`; the scenes file's facts ar
 from __future__ import annotations
 
 import os
+import sys
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ import orjson
 from veriscene.card_data import DataFiles
 from veriscene.card_scenes import SceneFacts, scene_facts
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
+from veriscene.engine.options import check_int
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
@@ -221,6 +223,7 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
     for a samples file alone, else the manifest's are used); only with `verify=True`. `workers`: local processes reading the samples (in parts, as `stats(workers=N)` does: the
     same facts) and verifying them (`verify=True`); `progress(n)`: called as samples are read
     (and again as they are verified)."""
+    check_int("workers", workers, 1, sys.maxsize)  # workers=0 was taken as 1, None failed deep inside
     path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")

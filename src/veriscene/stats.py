@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
+from veriscene.engine.options import check_int
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
 from veriscene.stats_bottomk import CountsByKey
@@ -254,8 +256,7 @@ def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = 
     are read, 1,000 at a time. `workers` > 1: the samples are read in parts (`PART_BYTES` of a
     JSONL file, or a shard file) on that many local processes, each reading its own, their
     reports merged in order: the same report."""
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+    check_int("workers", workers, 1, sys.maxsize)  # a TypeError for None, not "'<' not supported"
     source = readable(run)
     if workers == 1:
         report = StatsReport()

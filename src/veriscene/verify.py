@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from veriscene.generators.registry import get_generator
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine import source_digest
+from veriscene.engine.options import check_int
 from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
 from veriscene.engine.manifest import (
     changed_fingerprints, generator_fingerprint, read_manifest, recorded_fingerprints,
@@ -230,10 +232,8 @@ def verify(
     """
     specs = tuple(p.spec for p in load_plugins(plugins))
     samples_path, scenes_path = resolve_inputs(path, scenes)
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    check_int("workers", workers, 1, sys.maxsize)  # a TypeError for None, not "'<' not supported"
+    check_int("chunk_size", chunk_size, 1, sys.maxsize)
     cache = _scene_cache(samples_path)
     files = check_files(samples_path)  # first: a run copied in part is told in seconds
     if workers > 1 or backend != "local":

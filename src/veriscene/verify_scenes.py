@@ -24,7 +24,7 @@ from veriscene.engine.scan import stable_hash
 from veriscene.errors import DataError, SceneValidationError
 from veriscene.program.context import ExecutionContext
 from veriscene.scene.compressed import compression
-from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
+from veriscene.scene.inputs import input_errors, open_scenes, scene_items, scene_paths
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
 
@@ -71,7 +71,7 @@ def resolve_inputs(path: str | os.PathLike[str],
             if not file.exists():
                 raise FileNotFoundError(f"scenes file {file} does not exist")
         return path, files
-    return path, scene_paths(fetch.fetch_scenes([scenes] if isinstance(scenes, (str, os.PathLike)) else scenes)[0])
+    return path, scene_paths(fetch.fetch_scenes(scene_items(scenes))[0])  # TypeError for a number
 
 
 class SceneIndex:

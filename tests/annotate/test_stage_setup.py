@@ -81,3 +81,29 @@ def test_old_keyword_names_still_work_with_a_warning(tmp_path: Path) -> None:
         scene.names, scene.boxes.tolist(), scene.attributes, scene.relations)
     with pytest.raises(TypeError, match="both attributes= and attributes_model="):
         annotate_images(tmp_path / "photos", detector=fake_detector, attributes=None, attributes_model=None)
+
+
+@pytest.mark.parametrize(("options", "error", "said"), [
+    ({"batch_size": 0}, ValueError, "batch_size must be at least 1, got 0"),
+    ({"max_objects": 0}, ValueError, "max_objects must be at least 1, got 0"),
+    ({"threshold": 2}, ValueError, "threshold must be a number from 0 to 1, got 2"),
+    ({"names": "cup,ball"}, TypeError, "names must be a list of words, got the text 'cup,ball': give ['cup', 'ball']"),
+    ({"attribute_kinds": "color"}, TypeError, ("attribute_kinds must be a list of words, got the text 'color': give "
+                                               "['color']")),
+    ({"out": "folder"}, IsADirectoryError, ("out {t}/folder is a folder: give the file to write "
+                                            "(e.g. {t}/folder/scenes.jsonl)")),
+    ({"out": "afile/s.jsonl"}, ValueError, "{t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+])
+def test_bad_options_are_refused_before_any_image_or_file(tmp_path: Path, options, error, said) -> None:
+    # before: batch_size=0 died of ZeroDivisionError after writing the run's partial files; a text
+    # of names was taken letter by letter; a folder `out` got `.folder.partial` written beside it
+    images = tmp_path / "images"
+    draw_scene(images / "a.png")
+    work = tmp_path / "work"
+    (work / "folder").mkdir(parents=True)
+    (work / "afile").write_text("x")
+    given = {"out": "s.jsonl"} | options
+    with pytest.raises(error) as info:
+        annotate(images, work / given.pop("out"), detector=fake_detector, **given)
+    assert str(info.value) == said.format(t=work)
+    assert sorted(p.name for p in work.rglob("*")) == ["afile", "folder"]

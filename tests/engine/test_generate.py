@@ -266,3 +266,24 @@ def test_a_scenes_file_starting_with_a_byte_order_mark_gives_the_same_samples(tm
         generate(marked, tmp_path / f"b{workers}", workers=workers, **options)
         assert (tmp_path / f"b{workers}" / "samples.jsonl").read_bytes() == (tmp_path / "a" / "samples.jsonl").read_bytes()
         assert (tmp_path / f"b{workers}" / "rejects.jsonl").read_bytes() == b""
+
+
+SCENE_FILES_SAID = "scene files are given as a file, a folder or a glob pattern (a str or a path), or a list of them"
+
+
+@pytest.mark.parametrize(("given", "error", "said"), [
+    ({"scenes": None}, TypeError, f"{SCENE_FILES_SAID}; got None"),
+    ({"scenes": 3}, TypeError, f"{SCENE_FILES_SAID}; got 3"),
+    ({"generators": ["counting"]}, TypeError, ("generators must be a str of comma-separated names, globs or families "
+                                               "(e.g. 'counting,relation.*'), got ['counting']")),
+    ({"reader_options": "id_prefix=vg/"}, TypeError, ("reader_options must be a dict of reader option names and "
+                                                      "values (e.g. {'id_prefix': 'vg/'}), got 'id_prefix=vg/'")),
+])
+def test_wrong_kind_of_argument_is_named(tmp_path, scenes_file, given, error, said) -> None:
+    # before: "'NoneType' object is not iterable", "'list' object has no attribute 'strip'",
+    # "'str' object has no attribute 'values'"
+    arguments = {"scenes": scenes_file} | given
+    with pytest.raises(error) as info:
+        generate(arguments.pop("scenes"), tmp_path / "run", **arguments)
+    assert str(info.value) == said
+    assert not (tmp_path / "run").exists()

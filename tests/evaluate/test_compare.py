@@ -138,3 +138,13 @@ def test_ids_naming_other_samples_in_another_data_set_are_not_paired(demo_run: P
                            "samples.")
     same = compare([runs[0], runs[0]])
     assert same["id_conflicts"] == [] and not [n for n in same["notes"] if "sample id" in n]
+
+
+def test_one_folder_as_text_is_refused_not_read_letter_by_letter(tmp_path: Path) -> None:
+    # before: "/ has no summary.json" (the text's first letter taken for a folder)
+    import pytest
+
+    with pytest.raises(TypeError) as info:
+        compare(str(tmp_path / "e1"))
+    assert str(info.value) == (f"runs must be a list of evaluation folders, got one: '{tmp_path / 'e1'}'; give "
+                               f"['{tmp_path / 'e1'}', ...]")

@@ -234,3 +234,16 @@ def test_quiet_transformers_keeps_its_errors() -> None:
     finally:
         root.removeHandler(kept)
     assert kept.messages == ["the checkpoint is damaged", "after: as before"]
+
+
+@pytest.mark.parametrize(("items", "scenes", "said"), [
+    ("a red cube", [], "items must be a list of FreeformItems or (image id, text) pairs, got the text 'a red cube'"),
+    (["a red cube"], [], "an item to score is a FreeformItem or an (image id or image ids, text) pair, got 'a red cube'"),
+    ([("img", "a red cube")], None, ("scenes must be scene files (a file, a folder or a glob pattern, or a list of "
+                                     "them), Scenes, or a dict of image id to Scene; got None")),
+])
+def test_score_texts_names_an_argument_of_the_wrong_kind(items, scenes, said) -> None:
+    # before: "not enough values to unpack (expected 2, got 1)", "'NoneType' object is not iterable"
+    with pytest.raises(TypeError) as info:
+        score_texts(items, scenes, matcher="lexical")
+    assert str(info.value) == said

@@ -231,3 +231,30 @@ def test_a_replay_run_says_its_replies_were_read_from_its_file(demo_run, tmp_pat
     assert "Requests sent" not in (tmp_path / "o" / "report.md").read_text()
     assert done.summary["latency"] == {"n": 0} and done.summary["throughput"]["requests_per_s"] is None
     assert "Latency" not in (tmp_path / "o" / "report.md").read_text()
+
+
+@pytest.mark.parametrize(("options", "error", "said"), [
+    ({"freeform": "minlm"}, ValueError, "freeform must be one of auto, minilm, lexical, off, got 'minlm' (did you mean 'minilm'?)"),
+    ({"n_boot": 0}, ValueError, "n_boot must be at least 1, got 0"),
+    ({"n_boot": -5}, ValueError, "n_boot must be at least 1, got -5"),
+    ({"confidence": 95}, ValueError, "confidence must be a number between 0 and 1 (e.g. 0.95), got 95"),
+    ({"confidence": 0}, ValueError, "confidence must be a number between 0 and 1 (e.g. 0.95), got 0"),
+    ({"limit": -3}, ValueError, "limit must be at least 0, got -3"),
+    ({"limit": "20"}, TypeError, "limit must be an integer, got '20'"),
+    ({"limit": 5, "seed": "3"}, TypeError, "seed must be an integer, got '3'"),
+    ({"scenes": "/nope/scenes.jsonl"}, FileNotFoundError, "scene file /nope/scenes.jsonl does not exist"),
+])
+def test_bad_options_refused_before_any_work(demo_run, tmp_path, options, error, said) -> None:
+    # before, these ran every request and then died in the bootstrap (IndexError, numpy's quantile
+    # error), or were taken silently (a misspelt matcher, a scene file that is not there)
+    with pytest.raises(error) as info:
+        evaluate(demo_run / "samples.jsonl", "replay:/nope/replies.jsonl", tmp_path / "out", **options)
+    assert str(info.value) == said
+    assert not (tmp_path / "out").exists()
+
+
+def test_freeform_choices_are_the_clis() -> None:
+    from veriscene.commands.evaluate import FREEFORM_CHOICES
+    from veriscene.evaluate.runner import FREEFORM_CHOICES as API_CHOICES
+
+    assert FREEFORM_CHOICES == API_CHOICES

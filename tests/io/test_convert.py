@@ -339,3 +339,30 @@ def test_a_folder_of_veriscene_jsonl_is_read_without_its_reject_report(cli: type
     result = CliRunner().invoke(cli, ["convert", str(tmp_path / "sc2"), "--from", "veriscene_jsonl", "--out",
                                       str(tmp_path / "cli" / "scenes.jsonl")], env={"COLUMNS": "1000"})
     assert result.exit_code == 0 and f"warning: left out of {tmp_path / 'sc2'}: {report}" in _flat(result.output)
+
+
+@pytest.mark.parametrize(("where", "error", "said"), [
+    ({"out": "folder"}, IsADirectoryError, "out {t}/folder is a folder: give the file to write (e.g. {t}/folder/scenes.jsonl)"),
+    ({"out": "afile/s.jsonl"}, ValueError, "{t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+    ({"rejects": "folder"}, IsADirectoryError, "rejects {t}/folder is a folder: give the file to write (e.g. {t}/folder/rejects.jsonl)"),
+    ({"rejects": "afile/r.jsonl"}, ValueError, "{t}/afile/r.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+])
+def test_output_that_cannot_be_written_is_refused_first(gqa: Path, tmp_path: Path, where, error, said) -> None:
+    # before: a folder `out` was called the input ("the gqa reader reads an annotation file") after
+    # rejects.jsonl was written beside it; a file above `out` was pathlib's "[Errno 17] File exists"
+    work = tmp_path / "work"
+    (work / "folder").mkdir(parents=True)
+    (work / "afile").write_text("x")
+    paths = {"out": work / "s.jsonl"} | {k: work / v for k, v in where.items()}
+    with pytest.raises(error) as info:
+        convert(gqa, paths.pop("out"), "gqa", **paths)
+    assert str(info.value) == said.format(t=work)
+    assert sorted(p.name for p in work.rglob("*")) == ["afile", "folder"]
+
+
+def test_cli_output_below_a_file_is_a_usage_error(gqa: Path, tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+    (tmp_path / "afile").write_text("x")
+    result = CliRunner().invoke(app, [str(gqa), "--out", str(tmp_path / "afile" / "s.jsonl")])
+    assert result.exit_code == 2 and "afile is a file, not a folder" in " ".join(result.output.split())

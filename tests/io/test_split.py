@@ -133,6 +133,19 @@ def test_a_seed_outside_generates_range_is_refused(tmp_path: Path, seed: object,
         split(write_lines(tmp_path / "s.jsonl", [{"image_id": "a"}]), tmp_path / "out", seed=seed)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("given, said", [
+    ({"ratios": [0.9, 0.1]}, ("ratios must be a dict of split names and shares or a text such as "
+                              "'train=0.9,test=0.1', got [0.9, 0.1]")),
+    ({"group_by": 3}, "group_by must be the name of a scene field (a str, e.g. 'meta.video'), got 3"),
+])
+def test_arguments_of_the_wrong_kind_are_named_before_anything_is_written(tmp_path: Path, given: dict, said: str) -> None:
+    # before: "'list' object has no attribute 'items'"; "'int' object has no attribute 'split'" with `out` made
+    with pytest.raises(TypeError) as info:
+        split(write_lines(tmp_path / "s.jsonl", [{"image_id": "a"}]), tmp_path / "out", **given)
+    assert str(info.value) == said
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_input_is_never_written_over(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "train.jsonl", [{"image_id": "a"}])
     with pytest.raises(ValueError, match="would be written over"):

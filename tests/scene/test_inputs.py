@@ -273,3 +273,12 @@ def test_a_folder_or_pattern_of_reject_reports_only_is_refused_naming_them(tmp_p
     with pytest.raises(FileNotFoundError, match=r"holds no scene file, only files veriscene writes beside scene "
                                                 r"files, which hold none: rejects.jsonl \(a reject report\)"):
         scene_paths(given)
+
+
+@pytest.mark.parametrize(("source", "got"), [(None, "None"), (7, "7"), (b"s.jsonl", "b's.jsonl'"),
+                                             (["a.jsonl", None], "None in ['a.jsonl', None]")])
+def test_scene_paths_names_what_is_no_scene_input(source, got) -> None:
+    with pytest.raises(TypeError) as info:
+        scene_paths(source)
+    assert str(info.value) == ("scene files are given as a file, a folder or a glob pattern (a str or a path), or "
+                               f"a list of them; got {got}")

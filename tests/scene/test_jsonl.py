@@ -202,3 +202,27 @@ def test_write_scenes_makes_missing_folders(tmp_path, street, name) -> None:
     assert write_scenes([street], path) == 1
     assert [s.image_id for s in read_scenes(path)] == ["street"]
     assert sorted(p.name for p in path.parent.iterdir()) == [name]  # no temporary file left
+
+
+def _bad_scene_lists(scene):
+    return [
+        (scene, "x.jsonl", TypeError, ("scenes must be an iterable of Scene (a list, a generator), got one Scene: "
+                                       "write_scenes([scene], path)")),
+        ([scene, scene_to_dict(scene)], "x.jsonl", TypeError,
+         "scenes[1] is a dict, not a Scene (a dict read from JSON becomes one with veriscene.scene.scene_from_dict)"),
+        ([scene], "folder", IsADirectoryError, ("path {t}/folder is a folder: give the scene file to write "
+                                                "(e.g. {t}/folder/scenes.jsonl)")),
+        ([scene], "afile/x.jsonl", ValueError, "{t}/afile/x.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_write_scenes_refuses_bad_input_and_leaves_nothing(tmp_path, street, case) -> None:
+    # before: AttributeError / "'Scene' object is not iterable" / errno messages, with x.jsonl.tmp left behind
+    scenes, where, error, said = _bad_scene_lists(street)[case]
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(error) as info:
+        write_scenes(scenes, tmp_path / where)
+    assert str(info.value) == said.format(t=tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile", "folder"]

@@ -71,8 +71,8 @@ from veriscene.annotate.models import (
     TransformersSegmenter, describe,
 )
 from veriscene.annotate.stage_setup import (
-    DEFAULT_ATTRIBUTE_KINDS, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, model_stages, parse_devices,
-    served_stages,
+    DEFAULT_ATTRIBUTE_KINDS, DEFAULT_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, check_options, model_stages,
+    parse_devices, served_stages,
 )
 from veriscene.annotate.stages import (
     _DIRECTIONS, SERVER_FAILED, SERVER_PARTLY, Answers, Stages, _counted, _masks, _object, _ordered, _prompts, _scene,
@@ -343,6 +343,8 @@ def annotate(
     runs in a process of its own)."""
     from veriscene.annotate.runfile import write_resumable
 
+    check_options(out, rejects, batch_size=batch_size, max_objects=max_objects, threshold=threshold, names=names,
+                  attribute_kinds=attribute_kinds, predicates=predicates)
     detector, attributes_model, relations_model = served_stages(
         detector=detector, detector_model=detector_model, names=names, box_format=box_format, max_side=max_side,
         max_objects=max_objects, attributes_model=attributes_model, attribute_kinds=attribute_kinds,

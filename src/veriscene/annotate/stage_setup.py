@@ -13,6 +13,7 @@ A stage given as an object (`VLMAttributes(...)`, any `Detector`) is kept as it 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Sequence
 
 from veriscene.annotate.models import (
@@ -25,6 +26,24 @@ DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MAX_RETRIES = 6
 DEFAULT_ATTRIBUTE_KINDS = ("color", "material")
+
+
+def check_options(out: str | os.PathLike[str], rejects: str | os.PathLike[str] | None, *, batch_size: int,
+                  max_objects: int, threshold: float, names: Any, attribute_kinds: Any, predicates: Any) -> None:
+    """Refuse what `annotate` cannot run with (the CLI's ranges; a text where a list is meant;
+    an `out` or `rejects` that is a folder or below a file) before any model or image is touched."""
+    from veriscene.engine.options import check_int
+    from veriscene.io.convert import check_output
+
+    check_int("batch_size", batch_size, 1, 1 << 20)
+    check_int("max_objects", max_objects, 1, 1 << 20)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be a number from 0 to 1, got {threshold!r}")
+    for name, value in (("names", names), ("attribute_kinds", attribute_kinds), ("predicates", predicates)):
+        if isinstance(value, str):
+            raise TypeError(f"{name} must be a list of words, got the text {value!r}: give "
+                            f"{[w.strip() for w in value.split(',') if w.strip()]!r}")
+    check_output(Path(out), rejects)
 
 
 def served_stages(*, detector: Any, detector_model: str | None, names: Sequence[str] | None, box_format: str,

@@ -32,6 +32,7 @@ from rich.table import Table
 from veriscene.commands import fail
 from veriscene.commands.convert import exit_codes
 from veriscene.io.convert import ConvertSummary
+from veriscene.io.writers.files import OutputError
 
 # How the summary names what a run rejected, by reject level, and what it counted (other counts:
 # their key with spaces). An image is a scene; a file reject is an image skipped before reading;
@@ -161,7 +162,8 @@ def register(app: typer.Typer) -> None:
         console, err = Console(), Console(stderr=True)
         # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
         # interrupted() outside exit_codes, which would take its typer.Exit (a RuntimeError) for a failure
-        with interrupted(err, out), exit_codes(err, failures=(RuntimeError,)):
+        # an --out (or --rejects) that is a folder or below a file: a usage error, said before any work
+        with interrupted(err, out), exit_codes(err, usage=(IsADirectoryError, OutputError), failures=(RuntimeError,)):
             total = len(image_files(images)[1])
             kinds = [k.strip() for k in attribute_kinds.split(",") if k.strip()]
             with progress_bar("annotating", total) as advance:

@@ -26,6 +26,7 @@ from veriscene.engine.remote import RemoteError, is_url
 from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
 from veriscene.io.normalize import Normalizer
+from veriscene.io.writers.files import OutputError
 from veriscene.scene.unpack import to_unpack, unpacked
 from veriscene.io.readers import (
     COMMON_OPTIONS, READERS, FormatDetectionError, detect_format, reader_options, resolve_format,
@@ -206,7 +207,7 @@ def register(app: typer.Typer) -> None:
             "image_size": _parse_size(image_size),
             "drop_bad_parts": drop_bad_parts,
         }
-        with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError, IsADirectoryError),
+        with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError, IsADirectoryError, OutputError),
                         failures=(RemoteError,)):
             given = parse_reader_options(reader_option)
             with download_progress() as shown:  # downloaded once, here, with a bar; `convert` finds the copies

@@ -11,7 +11,8 @@ from rich.markup import escape
 from veriscene.commands import exit_code, fail as _fail, said
 
 # the free-form matchers `evaluate.freeform.embed.load_matcher` takes, and `off` (no free-form scoring);
-# checked here so that a wrong name is said before any request is made, not after all of them
+# checked here so that a wrong name is said before any request is made, not after all of them. The
+# same as `evaluate.runner`'s, which `evaluate` checks (not imported: the CLI starts without numpy)
 MATCHERS = ("auto", "minilm", "lexical")
 FREEFORM_CHOICES = (*MATCHERS, "off")
 

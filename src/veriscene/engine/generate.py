@@ -83,7 +83,7 @@ from veriscene.engine.shards import InputFile, ShardTask, shard_files, shard_pat
 from veriscene.generators import Generator, select_generators
 from veriscene.generators.mixture import MAX_PER_SCENE
 from veriscene.scene import archives
-from veriscene.scene.inputs import input_errors, open_scenes, scene_paths
+from veriscene.scene.inputs import input_errors, open_scenes, scene_items, scene_paths
 
 __all__ = [
     "BACKENDS", "DEFAULT_POOL_SIZE", "DERIVED", "MAX_PER_SCENE", "MAX_POOL_SIZE", "MAX_SCAN_CHUNK",
@@ -202,7 +202,7 @@ def generate(
     seed = check_int("seed", seed, *SEED_RANGE)
     _check_options(per_scene=per_scene, workers=workers, backend=backend, address=address,
                    shared_output=shared_output, shard_size=shard_size, shard_format=shard_format,
-                   pool_size=pool_size, scan_chunk=scan_chunk, generators=generators)
+                   pool_size=pool_size, scan_chunk=scan_chunk, generators=generators, reader_options=reader_options)
     loaded = load_plugins(plugins)
     mix, modes, instances = _selection(generators, mode, per_scene, mixture, out)
     if remote.is_url(out):
@@ -213,7 +213,7 @@ def generate(
             scan_chunk=scan_chunk, resume=resume, overwrite=overwrite, from_format=from_format,
             reader_options=reader_options, mixture=mixture, plugins=plugins, progress=progress, scan_progress=scan_progress,
             counted=counted, on_shard=on_shard)
-    given = [scenes] if isinstance(scenes, (str, os.PathLike)) else list(scenes)
+    given = scene_items(scenes)  # TypeError for None, a number
     urls = _urls(given)
     named = [v for v in (reader_options or {}).values() if isinstance(v, (str, os.PathLike)) and remote.is_url(v)]
     if staging is not None or (storage_options is not None and not urls and not named):

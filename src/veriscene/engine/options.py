@@ -10,7 +10,8 @@ import operator
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence, SupportsIndex
+from collections.abc import Mapping, Sequence
+from typing import Any, SupportsIndex
 
 from veriscene.engine.backends import BACKENDS, check_workers
 from veriscene.engine.codecs import check_available
@@ -62,7 +63,7 @@ def _instances(generators: str | None, per_scene: int | None) -> list[Generator]
 
 def _check_options(*, per_scene: int | None, workers: int | None, backend: str, address: str | None,
                    shared_output: bool | None, shard_size: int, shard_format: str, pool_size: int,
-                   scan_chunk: int, generators: str | None) -> None:
+                   scan_chunk: int, generators: str | None, reader_options: Mapping[str, Any] | None = None) -> None:
     """Refuse bad options before any file is read or written (the CLI's checks are these)."""
     if per_scene is not None:
         check_int("per_scene", per_scene, 1, MAX_PER_SCENE)
@@ -78,6 +79,12 @@ def _check_options(*, per_scene: int | None, workers: int | None, backend: str, 
     if address is not None and backend != "ray":
         raise ValueError("address is for the Ray backend (backend='ray' / --backend ray); the local backend runs "
                          "on this machine")
+    if generators is not None and not isinstance(generators, str):
+        raise TypeError(f"generators must be a str of comma-separated names, globs or families (e.g. "
+                        f"'counting,relation.*'), got {generators!r}")
+    if reader_options is not None and not isinstance(reader_options, Mapping):
+        raise TypeError(f"reader_options must be a dict of reader option names and values (e.g. "
+                        f"{{'id_prefix': 'vg/'}}), got {reader_options!r}")
     if generators is not None and not generators.strip():
         raise ValueError("generators is empty: give names, globs or families (or leave it out for all)")
 

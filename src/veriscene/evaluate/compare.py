@@ -201,6 +201,8 @@ def paired_difference(a: dict[str, float], b: dict[str, float], n_boot: int = 10
 
 def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Side-by-side table of runs; writes compare.md / compare.html into `out` when given."""
+    if isinstance(runs, (str, os.PathLike)):  # a str is a sequence too: of one-letter "folders"
+        raise TypeError(f"runs must be a list of evaluation folders, got one: {str(runs)!r}; give [{str(runs)!r}, ...]")
     if not runs:
         raise ValueError("compare needs at least one run folder")
     paths = [Path(r) for r in runs]

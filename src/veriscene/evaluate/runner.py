@@ -16,8 +16,10 @@ so no reply received is ever asked again for the same model, parameters, prompt 
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,6 +32,7 @@ import orjson
 from veriscene import __version__
 from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
+from veriscene.engine.options import SEED_RANGE, check_int
 from veriscene.errors import DataError
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
@@ -43,11 +46,15 @@ from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-expor
     program_steps,
 )
 from veriscene.evaluate.results import ResultsWriter, finalise, read_results
+from veriscene.scene.inputs import scene_paths
 
 Progress = Callable[[int, int], None]  # (done, total)
 
 # Samples whose images at URLs are downloaded together, while the model answers the part before
 URL_CHUNK = 512
+# how free-form (`text`) replies are scored: the matchers `freeform.embed.load_matcher` takes, or not at all
+MATCHERS = ("auto", "minilm", "lexical")
+FREEFORM_CHOICES = (*MATCHERS, "off")
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,26 @@ def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: i
             ahead.cancel()
 
 
+def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int | None, seed: int | None,
+                  scenes: Any) -> None:
+    """Refuse bad `evaluate` options before any sample is read or request made (the CLI's checks,
+    and those of the values only the end of a run used to meet: `n_boot`, `confidence`)."""
+    if freeform not in FREEFORM_CHOICES:
+        close = difflib.get_close_matches(str(freeform), FREEFORM_CHOICES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"freeform must be one of {', '.join(FREEFORM_CHOICES)}, got {freeform!r}{hint}")
+    check_int("n_boot", n_boot, 1, 10**9)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a number between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    if limit is not None:
+        check_int("limit", limit, 0, sys.maxsize)
+    if seed is not None:
+        check_int("seed", seed, *SEED_RANGE)
+    if isinstance(scenes, (str, os.PathLike)) or (isinstance(scenes, (list, tuple)) and scenes
+                                                   and all(isinstance(s, (str, os.PathLike)) for s in scenes)):
+        scene_paths(scenes)  # FileNotFoundError naming a scene file that does not exist
+
+
 def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.PathLike[str], *,
              base_url: str | None = None, limit: int | None = None, families: str | Sequence[str] | None = None,
              seed: int | None = None, prompts: Any = None, system: str | None = None,
@@ -218,6 +245,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
     while the model answers this one, calling `download_progress(done, total)` over all of them.
     """
+    check_options(freeform=freeform, n_boot=n_boot, confidence=confidence, limit=limit, seed=seed, scenes=scenes)
     out = Path(out)
     sample_set = load_samples(samples)
     sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both

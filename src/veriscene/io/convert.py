@@ -32,6 +32,7 @@ from veriscene.io.readers._base import PART_REJECTS_SCENE, sparse_for
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
 from veriscene.deprecated import renamed_keywords
 from veriscene.io.rejects import Reject, RejectReport, renamed
+from veriscene.io.writers.files import check_folders
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file, folder_jsonl, not_scenes
 from veriscene.scene.jsonl import BATCH, dumps_scenes
@@ -178,6 +179,18 @@ def at_url(scene: Scene, folders: dict[str, str]) -> Scene:
     return scene if image == scene.image else replace(scene, image=image)
 
 
+def check_output(out: Path, rejects: str | os.PathLike[str] | None) -> None:
+    """Refuse an `out` (or `rejects`) that cannot be the file written: a folder (IsADirectoryError),
+    or below a file (OutputError), naming the argument, before anything is read or written."""
+    for name, path in (("out", out), ("rejects", None if rejects is None else Path(rejects))):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise IsADirectoryError(f"{name} {path} is a folder: give the file to write "
+                                    f"(e.g. {path / ('scenes.jsonl' if name == 'out' else 'rejects.jsonl')})")
+        check_folders(path)  # OutputError: a folder above it is a file
+
+
 @renamed_keywords(rejects_path="rejects")
 def convert(
     input: str | os.PathLike[str],
@@ -214,6 +227,7 @@ def convert(
         options, fetched = fetch_options(options, storage_options)
         urls.update(fetched)
     src, out = Path(input), Path(out)
+    check_output(out, rejects)  # before the input is read or anything written
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
     # local copies said by their URLs (a folder's files by theirs)
     names = ({str(src): source} if source is not None else {}) | {str(options[k]): url for k, url in urls.items()}

@@ -197,6 +197,11 @@ def split(
     them) into one file per split in folder `out` (see the module docstring). `ratios`:
     {name: share} or "train=0.8,val=0.1,test=0.1"; `compress`: "none", "gz" or "zst"
     (`<name>.jsonl.zst`). Existing split files in `out` are replaced."""
+    if not isinstance(ratios, (str, Mapping)):
+        raise TypeError(f"ratios must be a dict of split names and shares or a text such as "
+                        f"'train=0.9,test=0.1', got {ratios!r}")
+    if group_by is not None and not isinstance(group_by, str):
+        raise TypeError(f"group_by must be the name of a scene field (a str, e.g. 'meta.video'), got {group_by!r}")
     shares = check_ratios(parse_ratios(ratios) if isinstance(ratios, str) else ratios)
     if compress not in COMPRESSIONS:
         raise ValueError(f"unknown compression {compress!r}; choose one of {', '.join(COMPRESSIONS)}")

@@ -24,6 +24,7 @@ import os
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO, Sequence
 
 from veriscene.scene import archives
@@ -68,6 +69,22 @@ class InputFiles:
                 "and they hold no scenes (give one by its own name to read it as scenes)"]
 
 
+def scene_items(source: Any) -> list[str | os.PathLike[str]]:
+    """The items of a scene input given as one file, folder, pattern or URL, or a list of them;
+    TypeError for anything else (None, a number: said here, not as "'NoneType' object is not
+    iterable" from deep inside)."""
+    said = "scene files are given as a file, a folder or a glob pattern (a str or a path), or a list of them"
+    if isinstance(source, (str, os.PathLike)):
+        return [source]
+    if not isinstance(source, Iterable) or isinstance(source, (bytes, Mapping)):
+        raise TypeError(f"{said}; got {source!r}")
+    items = list(source)
+    bad = [item for item in items if not isinstance(item, (str, os.PathLike))]
+    if bad:
+        raise TypeError(f"{said}; got {bad[0]!r} in {source!r}")
+    return items
+
+
 def scene_paths(source: Any) -> list[Path]:
     """The files of an input given as a file, a folder (its JSONL files, compressed or not, by
     name), a glob pattern (its matches, by name), or a list of these; in that order (`input_files`,
@@ -81,7 +98,7 @@ def input_files(source: Any) -> InputFiles:
     samples: `compressed.not_scenes`) that a folder or a pattern holds, left out of it; a file
     named on its own is read whatever its name. A folder or pattern holding nothing else raises
     FileNotFoundError naming them."""
-    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    items = scene_items(source)
     if not items:
         raise ValueError("no scene file given")
     files: list[Path] = []

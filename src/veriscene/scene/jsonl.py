@@ -282,16 +282,33 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 
 def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     """Write scenes as JSONL (atomically: to a temporary name, then renamed), compressed when the
-    name ends in .gz, .zst, .bz2 or .xz; missing folders above it are made. Returns the count."""
+    name ends in .gz, .zst, .bz2 or .xz; missing folders above it are made. Returns the count.
+    A `path` that is a folder or below a file is refused before anything is written; an item that
+    is no Scene raises TypeError naming it, and nothing is left behind."""
+    from veriscene.io.writers.files import check_folders  # (io imports scene: not at the top)
+
+    if isinstance(scenes, Scene):
+        raise TypeError("scenes must be an iterable of Scene (a list, a generator), got one Scene: "
+                        "write_scenes([scene], path)")
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path {path} is a folder: give the scene file to write (e.g. {path / 'scenes.jsonl'})")
+    check_folders(path)  # OutputError (a ValueError): a folder above it is a file
     tmp = path.with_name(path.name + ".tmp")
     count = 0
-    with create_scene_file(tmp, compression_for_name(path)) as fh:
-        scenes = iter(scenes)
-        while batch := list(islice(scenes, BATCH)):
-            for line in dumps_scenes(batch):
-                fh.write(line)
-                fh.write(b"\n")
-            count += len(batch)
-    os.replace(tmp, path)
+    try:
+        with create_scene_file(tmp, compression_for_name(path)) as fh:
+            scenes = iter(scenes)
+            while batch := list(islice(scenes, BATCH)):
+                for k, scene in enumerate(batch):
+                    if not isinstance(scene, Scene):
+                        raise TypeError(f"scenes[{count + k}] is a {type(scene).__name__}, not a Scene (a dict "
+                                        "read from JSON becomes one with veriscene.scene.scene_from_dict)")
+                for line in dumps_scenes(batch):
+                    fh.write(line)
+                    fh.write(b"\n")
+                count += len(batch)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # gone after the rename; never left behind by a failure
     return count

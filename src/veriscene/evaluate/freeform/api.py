@@ -74,6 +74,8 @@ def _as_item(item: FreeformItem | tuple[str | Sequence[str], str]) -> FreeformIt
     """A `FreeformItem`, or an (image id or image ids, text) pair."""
     if isinstance(item, FreeformItem):
         return item
+    if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
+        raise TypeError(f"an item to score is a FreeformItem or an (image id or image ids, text) pair, got {item!r}")
     images, text = item
     return FreeformItem((images,) if isinstance(images, str) else tuple(images), text)
 
@@ -167,8 +169,10 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
                 lexicon: Lexicon | None = None) -> tuple[list[ReplyScore], str, str]:
     """Scores of `FreeformItem`s or (image id or image ids, text) pairs; returns (scores, extractor
     name, matcher name). Every image id must have a scene graph (KeyError naming it otherwise)."""
+    if isinstance(items, (str, bytes)):  # else scored letter by letter
+        raise TypeError(f"items must be a list of FreeformItems or (image id, text) pairs, got the text {items!r}")
+    todo = [_as_item(x) for x in items]  # before the scenes are read: a bad item is said at once
     scene_map = _load_scenes(scenes)
-    todo = [_as_item(x) for x in items]
     missing = sorted({i for x in todo for i in x.image_ids if i not in scene_map})
     if missing:
         raise KeyError(f"no scene graph for image ids {missing[:5]}")

@@ -98,6 +98,9 @@ def load_scene_map(scenes: ScenesArg,
     appended to it instead and reading goes on (a long run counts a bad record, never dies of it)."""
     if isinstance(scenes, dict):
         return scenes, []
+    if scenes is None or not isinstance(scenes, (str, os.PathLike, Iterable)):
+        raise TypeError(f"scenes must be scene files (a file, a folder or a glob pattern, or a list of them), "
+                        f"Scenes, or a dict of image id to Scene; got {scenes!r}")
     items = scenes if isinstance(scenes, (str, os.PathLike)) else list(scenes)
     found: dict[str, Scene] = {}
     origin: dict[str, str | None] = {}
