@@ -210,7 +210,7 @@ def _bad_scene_lists(scene):
                                        "write_scenes([scene], path)")),
         ([scene, scene_to_dict(scene)], "x.jsonl", TypeError,
          "scenes[1] is a dict, not a Scene (a dict read from JSON becomes one with veriscene.scene.scene_from_dict)"),
-        ([scene], "folder", IsADirectoryError, ("path {t}/folder is a folder: give the scene file to write "
+        ([scene], "folder", IsADirectoryError, ("path {t}/folder is a folder: give the file to write "
                                                 "(e.g. {t}/folder/scenes.jsonl)")),
         ([scene], "afile/x.jsonl", ValueError, "{t}/afile/x.jsonl: cannot write there: {t}/afile is a file, not a folder"),
     ]

@@ -32,7 +32,7 @@ from veriscene.io.readers._base import PART_REJECTS_SCENE, sparse_for
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND
 from veriscene.deprecated import renamed_keywords
 from veriscene.io.rejects import Reject, RejectReport, renamed
-from veriscene.io.writers.files import check_folders
+from veriscene.io.writers.files import check_file
 from veriscene.scene import archives, unpack
 from veriscene.scene.compressed import compression_for_name, create_scene_file, folder_jsonl, not_scenes
 from veriscene.scene.jsonl import BATCH, dumps_scenes
@@ -185,10 +185,7 @@ def check_output(out: Path, rejects: str | os.PathLike[str] | None) -> None:
     for name, path in (("out", out), ("rejects", None if rejects is None else Path(rejects))):
         if path is None:
             continue
-        if path.is_dir():
-            raise IsADirectoryError(f"{name} {path} is a folder: give the file to write "
-                                    f"(e.g. {path / ('scenes.jsonl' if name == 'out' else 'rejects.jsonl')})")
-        check_folders(path)  # OutputError: a folder above it is a file
+        check_file(name, path, "scenes.jsonl" if name == "out" else "rejects.jsonl")
 
 
 @renamed_keywords(rejects_path="rejects")

@@ -285,15 +285,13 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     name ends in .gz, .zst, .bz2 or .xz; missing folders above it are made. Returns the count.
     A `path` that is a folder or below a file is refused before anything is written; an item that
     is no Scene raises TypeError naming it, and nothing is left behind."""
-    from veriscene.io.writers.files import check_folders  # (io imports scene: not at the top)
+    from veriscene.io.writers.files import check_file  # (io imports scene: not at the top)
 
     if isinstance(scenes, Scene):
         raise TypeError("scenes must be an iterable of Scene (a list, a generator), got one Scene: "
                         "write_scenes([scene], path)")
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"path {path} is a folder: give the scene file to write (e.g. {path / 'scenes.jsonl'})")
-    check_folders(path)  # OutputError (a ValueError): a folder above it is a file
+    check_file("path", path, "scenes.jsonl")  # a folder, or below a file: refused before writing
     tmp = path.with_name(path.name + ".tmp")
     count = 0
     try:

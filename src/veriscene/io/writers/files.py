@@ -73,6 +73,15 @@ def check_folders(target: Path) -> None:
             return
 
 
+def check_file(name: str, target: Path, example: str) -> None:
+    """Refuse a file to write, the argument `name`, that cannot be one: a folder (IsADirectoryError,
+    suggesting `target / example`) or below a file (OutputError, `check_folders`); before
+    anything is written."""
+    if target.is_dir():
+        raise IsADirectoryError(f"{name} {target} is a folder: give the file to write (e.g. {target / example})")
+    check_folders(target)
+
+
 def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
     """`out` itself when it names a file with one of `suffixes`, else `out / default_name` (`out`
     is then a folder, created, even with a dot in its name). Raises OutputError, before anything is
