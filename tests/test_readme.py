@@ -89,3 +89,30 @@ def _importable(module: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub makes of a page's headings: lower case, punctuation dropped, spaces to
+    hyphens (no page here repeats a heading, so no "-1" suffixes)."""
+    heads = re.findall(r"^#{1,6} (.+)$", markdown, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
+
+
+def test_links_between_the_readme_and_docs_lead_somewhere() -> None:
+    """Every relative link of README.md and docs/*.md names a file that exists, and every
+    #anchor a heading of the page it points into."""
+    root = Path(__file__).parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    wrong = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                wrong.append(f"{page.name}: {target} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked.read_text(encoding="utf-8")):
+                wrong.append(f"{page.name}: {target} (no such heading)")
+    assert not wrong, wrong
