@@ -99,10 +99,10 @@ def _anchors(markdown: str) -> set[str]:
 
 
 def test_links_between_the_readme_and_docs_lead_somewhere() -> None:
-    """Every relative link of README.md and docs/*.md names a file that exists, and every
+    """Every relative link of README.md, CHANGELOG.md and docs/*.md names a file that exists, and every
     #anchor a heading of the page it points into."""
     root = Path(__file__).parents[1]
-    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    pages = [root / "README.md", root / "CHANGELOG.md", *sorted((root / "docs").glob("*.md"))]
     wrong = []
     for page in pages:
         text = page.read_text(encoding="utf-8")
