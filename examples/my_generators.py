@@ -1,10 +1,25 @@
 """A generator of your own, as a plugin.
 
-    veriscene generators --plugins examples/my_generators.py          # listed with the built-in ones
-    veriscene generate scenes.jsonl -o run -g example --plugins examples/my_generators.py
-    veriscene verify run --plugins examples/my_generators.py
+This file is a plugin, not a script: `python examples/my_generators.py` only defines the class.
+Give it to any command that runs generators (`--plugins`, Python `plugins=`), which imports it and
+registers its generator beside the built-in ones. To try it on the demo world, from the
+repository root (about 5 s):
 
-    veriscene.generate("scenes.jsonl", "run", generators="example", plugins=["examples/my_generators.py"])
+    veriscene demo --out demo_out --scenes 20                          # demo_out/scenes.jsonl
+    veriscene generators --plugins examples/my_generators.py          # listed with the built-in ones
+    veriscene generate demo_out/scenes.jsonl -o run -g example --plugins examples/my_generators.py
+    veriscene verify run --plugins examples/my_generators.py          # 0 mismatches
+    veriscene view run                                                # its questions on their images
+
+or in Python (a notebook too; `generators="example"` selects the generators of that family):
+
+    import veriscene
+    from veriscene.demo.pipeline import run_demo
+
+    run_demo("demo_out", scenes=20)                                   # demo_out/scenes.jsonl
+    summary = veriscene.generate("demo_out/scenes.jsonl", "run", generators="example",
+                                 plugins=["examples/my_generators.py"])
+    assert veriscene.verify("run", plugins=["examples/my_generators.py"]).ok
 
 A generator proposes questions about one scene; each is a `Candidate`: a program (a list of op
 nodes, `veriscene generators`' ops are listed by `veriscene.program.registry.OPS`) and the slot
