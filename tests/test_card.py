@@ -478,3 +478,23 @@ def test_workers_out_of_range_are_refused_before_the_card_is_written(run: Path, 
         write_card(run, tmp_path / "README.md", verify=True, workers=workers)
     assert str(info.value) == said
     assert not (tmp_path / "README.md").exists()
+
+
+def test_wrong_flag_callback_or_out_is_refused_before_the_card_is_written(run: Path, tmp_path: Path) -> None:
+    from veriscene.io.writers.files import OutputError
+
+    with pytest.raises(TypeError) as info:  # before: verify="no" verified
+        write_card(run, tmp_path / "README.md", verify="no")
+    assert str(info.value) == "verify must be True or False, got 'no'"
+    with pytest.raises(TypeError) as info:
+        card_facts(run, progress=1)
+    assert str(info.value) == "progress must be a function, called as progress(n), or None; got 1"
+    with pytest.raises(TypeError) as info:
+        write_card(run, None)
+    assert str(info.value) == "out must be the card's file, or the folder for its README.md, a str or a path; got None"
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError) as info:  # before: "[Errno 17] File exists" once the samples were read
+        write_card(run, tmp_path / "afile" / "README.md")
+    assert str(info.value) == (f"out {tmp_path / 'afile' / 'README.md'}: cannot write there: {tmp_path / 'afile'} "
+                               "is a file, not a folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -107,3 +107,28 @@ def test_a_split_made_by_an_earlier_release_names_it(runs: dict[str, Path], tmp_
     body = dataset_card(runs["train"], split_run={"test": old}).split("\n## Splits\n", 1)[1]
     assert ("--mode both` (made by other code of this release: byte for byte only with that code; manifest.json "
             "\"source\")") in body
+
+
+@pytest.mark.parametrize(("given", "error", "said"), [
+    # before: "'str' object has no attribute 'items'" once the card's own samples were read
+    ({"split_run": "test=runs/test"}, TypeError, ("split_run must be a dict of split name -> run folder or samples "
+                                                  "file (e.g. {'test': 'runs/test'}), got 'test=runs/test'")),
+    ({"split_run": ["test=runs/test"]}, TypeError, ("split_run must be a dict of split name -> run folder or samples "
+                                                    "file (e.g. {'test': 'runs/test'}), got ['test=runs/test']")),
+    ({"split_run": {"test": None}}, TypeError, ("split_run['test'] must be a run folder or samples file (a str or a "
+                                                "path), got None")),
+    # before: taken, as the CLI refuses them, into a card the Hub cannot load
+    ({"split_run": {"te st": "x"}}, ValueError, "split_run: 'te st' is not a split name (letters, digits and _, e.g. 'test')"),
+    ({"split": "te st"}, ValueError, "split 'te st': a split name of letters, digits and _, not one of split_run's"),
+    ({"split": "test", "split_run": {"test": "x"}}, ValueError, ("split 'test': a split name of letters, digits and _, "
+                                                                 "not one of split_run's")),
+    ({"split": None}, TypeError, "split must be a split name (a str, e.g. 'train'), got None"),
+])
+def test_wrong_splits_are_named_before_any_card_is_written(runs: dict[str, Path], tmp_path: Path, given, error,
+                                                           said) -> None:
+    from veriscene.card import write_card
+
+    with pytest.raises(error) as info:
+        write_card(runs["train"], tmp_path / "README.md", **given)
+    assert str(info.value) == said
+    assert not (tmp_path / "README.md").exists()

@@ -197,3 +197,47 @@ def test_workers_out_of_range_are_named(run_dir, workers, error, said) -> None:
     with pytest.raises(error) as info:
         stats(run_dir, workers=workers)
     assert str(info.value) == said
+
+
+def test_chart_argument_of_the_wrong_kind_is_named_before_drawing(run_dir, tmp_path) -> None:
+    # before: "'PosixPath' object has no attribute 'per_task'" for a run's path
+    with pytest.raises(TypeError) as info:
+        write_chart(run_dir, tmp_path / "chart.png")
+    assert str(info.value) == (f"report must be a StatsReport, as veriscene.stats.stats returns, got "
+                               f"{run_dir!r}: write_chart(stats({str(run_dir)!r}), path)")
+    with pytest.raises(TypeError) as info:
+        write_chart(stats(run_dir), None)
+    assert str(info.value) == "path must be the PNG file to write, a str or a path; got None"
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_chart_path_that_cannot_be_the_file_is_refused_before_drawing(run_dir, tmp_path) -> None:
+    # before: a folder drew "<folder>.png" beside it and returned the folder; below a file,
+    # matplotlib's "[Errno 20] Not a directory" once the chart was drawn
+    from veriscene.io.writers.files import OutputError
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(IsADirectoryError) as info:
+        write_chart(stats(run_dir), run_dir)
+    assert str(info.value) == f"path {run_dir} is a folder: give the file to write (e.g. {run_dir / 'stats.png'})"
+    with pytest.raises(OutputError) as info:
+        write_chart(stats(run_dir), tmp_path / "afile" / "c.png")
+    assert str(info.value) == (f"path {tmp_path / 'afile' / 'c.png'}: cannot write there: {tmp_path / 'afile'} "
+                               "is a file, not a folder")
+    assert not list(tmp_path.rglob("*.png")) and not list(run_dir.parent.glob("*.png"))
+
+
+def test_chart_makes_missing_folders_and_writes_the_name_given(run_dir, tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    # before: a name without a suffix was written as NAME.png, and NAME returned
+    assert write_chart(stats(run_dir), tmp_path / "new" / "chart") == tmp_path / "new" / "chart"
+    assert (tmp_path / "new" / "chart").read_bytes().startswith(b"\x89PNG")
+
+
+def test_stats_of_no_run_or_with_a_progress_that_is_no_function_is_refused(run_dir) -> None:
+    with pytest.raises(TypeError) as info:
+        stats(None)
+    assert str(info.value) == "run must be a run folder or a samples file, a str or a path; got None"
+    with pytest.raises(TypeError) as info:
+        stats(run_dir, progress=1)
+    assert str(info.value) == "progress must be a function, called as progress(n), or None; got 1"

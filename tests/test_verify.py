@@ -334,3 +334,16 @@ def test_workers_and_chunk_size_are_checked(tampered, option, error, said) -> No
     with pytest.raises(error) as info:
         verify(tampered[0], **option)
     assert str(info.value) == said
+
+
+@pytest.mark.parametrize("given, said", [
+    ({"path": None}, "path must be a run folder or a samples file, a str or a path; got None"),
+    # before: called once samples were read ("'int' object is not callable")
+    ({"progress": 1}, "progress must be a function, called as progress(n), or None; got 1"),
+    ({"plugins": 3}, "plugins must be a Python file or module name (a str or a path), or a list of them, got 3"),
+])
+def test_wrong_kind_of_argument_is_named_before_reading(tmp_path, given, said) -> None:
+    arguments = {"path": tmp_path / "run"} | given
+    with pytest.raises(TypeError) as info:
+        verify(arguments.pop("path"), **arguments)
+    assert str(info.value) == said

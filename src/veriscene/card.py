@@ -35,7 +35,7 @@ import orjson
 from veriscene.card_data import DataFiles
 from veriscene.card_scenes import SceneFacts, scene_facts
 from veriscene.engine.manifest import input_file, read_manifest, scene_inputs
-from veriscene.engine.options import check_int
+from veriscene.engine.options import check_callback, check_flags, check_int, check_path
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
 from veriscene.engine.scan import stable_hash
@@ -224,6 +224,9 @@ def card_facts(run: str | os.PathLike[str], *, scenes: Scenes | None = None, ver
     same facts) and verifying them (`verify=True`); `progress(n)`: called as samples are read
     (and again as they are verified)."""
     check_int("workers", workers, 1, sys.maxsize)  # workers=0 was taken as 1, None failed deep inside
+    check_flags(verify=verify)  # verify="no" verified
+    check_callback("progress(n)", progress)
+    check_path("run", run, "a run folder or a samples file")
     path = readable(run)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
@@ -269,9 +272,10 @@ def dataset_card(run: str | os.PathLike[str], *, name: str | None = None, licens
     the manifest names) and state the outcome. `split_run`: {split name: run} of the other splits
     published with `run` (whose split is `split`), summed up in a Splits section
     (`veriscene.card_splits`)."""
-    from veriscene.card_splits import split_facts
+    from veriscene.card_splits import check_splits, split_facts
     from veriscene.card_text import render_card
 
+    check_splits(split, {} if split_run is None else split_run)  # before any sample is read
     facts = card_facts(run, scenes=scenes, verify=verify, workers=workers)
     others = split_facts(split_run, verify=verify, workers=workers) if split_run else None
     return render_card(facts, name=name, license=license, data_files=data_files,
@@ -300,7 +304,12 @@ def write_card(run: str | os.PathLike[str], out: str | os.PathLike[str], *, name
                verify: bool = False, workers: int = 1, split: str = "train",
                split_run: Mapping[str, str | os.PathLike[str]] | None = None) -> Path:
     """Write `dataset_card(run, ...)` to `out` (a file, or a folder: `card_path`); returns the path.
-    `data_files` are relative to the card's folder."""
+    `data_files` are relative to the card's folder. An `out` below a file is refused (OutputError)
+    before any sample is read."""
+    from veriscene.io.writers.files import check_folders
+
+    check_path("out", out, "the card's file, or the folder for its README.md")
+    check_folders(card_path(out), "out")
     return save_card(dataset_card(run, name=name, license=license, data_files=data_files, scenes=scenes,
                                   verify=verify, workers=workers, card_dir=card_path(out).parent, split=split,
                                   split_run=split_run), out)

@@ -43,6 +43,24 @@ def parse_split_runs(values: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def check_splits(split: object, runs: object, said: tuple[str, str] = ("split", "split_run")) -> None:
+    """Refuse a card's `split` and other splits' `runs` ({name: run folder or samples file}) that it
+    cannot name, before any sample is read: split names are `SPLIT_NAME`s, `split` none of `runs`'.
+    `said`: how the two are named (the API's arguments, or the CLI's --split and --split-run)."""
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"{said[1]} must be a dict of split name -> run folder or samples file (e.g. "
+                        f"{{'test': 'runs/test'}}), got {runs!r}")
+    for name, run in runs.items():
+        if not isinstance(name, str) or not SPLIT_NAME.match(name):
+            raise ValueError(f"{said[1]}: {name!r} is not a split name (letters, digits and _, e.g. 'test')")
+        if not isinstance(run, (str, os.PathLike)):
+            raise TypeError(f"{said[1]}[{name!r}] must be a run folder or samples file (a str or a path), got {run!r}")
+    if not isinstance(split, str):
+        raise TypeError(f"{said[0]} must be a split name (a str, e.g. 'train'), got {split!r}")
+    if not SPLIT_NAME.match(split) or split in runs:
+        raise ValueError(f"{said[0]} {split!r}: a split name of letters, digits and _, not one of {said[1]}'s")
+
+
 def split_facts(runs: SplitRuns, *, verify: bool = False, workers: int = 1) -> dict[str, CardFacts]:
     """The facts of each other split's run (a run folder or samples file), as the card reads its own."""
     return {name: card_facts(run, verify=verify, workers=workers) for name, run in runs.items()}

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from veriscene.engine.options import check_int
+from veriscene.engine.options import check_callback, check_int, check_path
 from veriscene.engine.runfiles import Part, part_lines, reported, sample_parts
 from veriscene.engine.fetch import readable
 from veriscene.stats_bottomk import CountsByKey
@@ -257,6 +257,8 @@ def stats(run: str | os.PathLike[str], progress: Callable[[int], None] | None = 
     JSONL file, or a shard file) on that many local processes, each reading its own, their
     reports merged in order: the same report."""
     check_int("workers", workers, 1, sys.maxsize)  # a TypeError for None, not "'<' not supported"
+    check_callback("progress(n)", progress)
+    check_path("run", run, "a run folder or a samples file")
     source = readable(run)
     if workers == 1:
         report = StatsReport()
@@ -310,7 +312,17 @@ def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
     """Draw samples per task and family, question lengths, answer balance and the options-alone
     guess into one PNG.
     Needs matplotlib (`pip install 'veriscene[stats]'`): `errors.MissingExtra` (an ImportError)
-    saying so without it."""
+    saying so without it. A `report` that is no StatsReport (a run's path: give `stats(run)`), or a
+    `path` that is a folder or below a file, is refused before anything is drawn; missing folders
+    above `path` are made."""
+    from veriscene.io.writers.files import check_file
+
+    if not isinstance(report, StatsReport):
+        hint = f"stats({os.fspath(report)!r})" if isinstance(report, (str, os.PathLike)) else "stats(run)"
+        raise TypeError(f"report must be a StatsReport, as veriscene.stats.stats returns, got {report!r}: "
+                        f"write_chart({hint}, path)")
+    check_path("path", path, "the PNG file to write")
+    check_file("path", Path(path), "stats.png")  # IsADirectoryError, or OutputError below a file
     try:
         import matplotlib
     except ImportError:
@@ -357,6 +369,7 @@ def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
     ax.set_title("yes/no share and correct MC letter share (options:letter)")
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=100)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100, format=None if out.suffix else "png")  # a name without one: PNG, and named as given
     plt.close(fig)
     return out

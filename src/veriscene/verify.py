@@ -24,7 +24,7 @@ from veriscene.generators.registry import get_generator
 from veriscene.program.executor import execute
 from veriscene.sample import OPTION_LETTERS, Sample
 from veriscene.engine import source_digest
-from veriscene.engine.options import check_int
+from veriscene.engine.options import check_callback, check_int, check_path
 from veriscene.engine.runfiles import FileCheck, check_files, sample_lines
 from veriscene.engine.manifest import (
     changed_fingerprints, generator_fingerprint, read_manifest, recorded_fingerprints,
@@ -230,6 +230,8 @@ def verify(
     using only built-in ops are still re-executed, but a multiple-choice sample of a generator
     this process does not know is not checked for its correct option's text.
     """
+    check_path("path", path, "a run folder or a samples file")
+    check_callback("progress(n)", progress)  # a number was called only once samples were read
     specs = tuple(p.spec for p in load_plugins(plugins))
     samples_path, scenes_path = resolve_inputs(path, scenes)
     check_int("workers", workers, 1, sys.maxsize)  # a TypeError for None, not "'<' not supported"

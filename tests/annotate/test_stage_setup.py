@@ -92,7 +92,7 @@ def test_old_keyword_names_still_work_with_a_warning(tmp_path: Path) -> None:
                                                "['color']")),
     ({"out": "folder"}, IsADirectoryError, ("out {t}/folder is a folder: give the file to write "
                                             "(e.g. {t}/folder/scenes.jsonl)")),
-    ({"out": "afile/s.jsonl"}, ValueError, "{t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+    ({"out": "afile/s.jsonl"}, ValueError, "out {t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
 ])
 def test_bad_options_are_refused_before_any_image_or_file(tmp_path: Path, options, error, said) -> None:
     # before: batch_size=0 died of ZeroDivisionError after writing the run's partial files; a text

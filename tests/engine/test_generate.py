@@ -287,3 +287,34 @@ def test_wrong_kind_of_argument_is_named(tmp_path, scenes_file, given, error, sa
         generate(arguments.pop("scenes"), tmp_path / "run", **arguments)
     assert str(info.value) == said
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    # text where a flag goes: "no" is true in Python, so these ran strict, resumed, overwrote
+    ({"strict": "no"}, "strict must be True or False, got 'no'"),
+    ({"resume": "no"}, "resume must be True or False, got 'no'"),
+    ({"overwrite": "yes"}, "overwrite must be True or False, got 'yes'"),
+    ({"absolute_paths": 1}, "absolute_paths must be True or False, got 1"),
+    ({"shared_output": "no"}, "shared_output must be True or False, got 'no'"),
+    # a callback that is no function: called only once the run had written its manifest
+    ({"progress": 1}, "progress must be a function, called as progress(scenes, samples), or None; got 1"),
+    ({"scan_progress": 1}, "scan_progress must be a function, called as scan_progress(bytes, total_bytes), or None; got 1"),
+    ({"counted": "n"}, "counted must be a function, called as counted(scenes), or None; got 'n'"),
+    ({"on_shard": 1}, "on_shard must be a function, called as on_shard(sidecar), or None; got 1"),
+    # before: "[Errno 9] Bad file descriptor" (3 was opened as a file descriptor), "'int' object is
+    # not iterable", "'NoneType' object has no attribute 'strip'", os.fspath's TypeError
+    ({"mixture": 3}, "mixture must be a mixture YAML file (a str or a path) or a Mixture, got 3"),
+    ({"plugins": 3}, "plugins must be a Python file or module name (a str or a path), or a list of them, got 3"),
+    ({"from_format": None}, "from_format must be the name of an input format (a str: 'jsonl', 'coco', 'auto'...), got None"),
+])
+def test_wrong_flag_callback_or_file_argument_is_named_before_any_file(tmp_path, scenes_file, given, said) -> None:
+    with pytest.raises(TypeError) as info:
+        generate(scenes_file, tmp_path / "run", **given)
+    assert str(info.value) == said
+    assert not (tmp_path / "run").exists()
+
+
+def test_out_that_is_no_path_is_named(scenes_file) -> None:
+    with pytest.raises(TypeError) as info:
+        generate(scenes_file, None)  # type: ignore[arg-type]
+    assert str(info.value) == "out must be the run folder or its URL, a str or a path; got None"

@@ -258,3 +258,34 @@ def test_freeform_choices_are_the_clis() -> None:
     from veriscene.evaluate.runner import FREEFORM_CHOICES as API_CHOICES
 
     assert FREEFORM_CHOICES == API_CHOICES
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    # before: "dictionary update sequence element #0 has length 1; 2 is required", score_options
+    # once rejects.jsonl and run.json were written
+    ({"model_options": "temperature=0"}, ("model_options must be a dict of option names and values (e.g. "
+                                          "{'temperature': 0}), got 'temperature=0'")),
+    ({"model_options": [("temperature", 0)]}, ("model_options must be a dict of option names and values (e.g. "
+                                               "{'temperature': 0}), got [('temperature', 0)]")),
+    ({"score_options": "rivals=x"}, ("score_options must be a dict of option names and values (e.g. "
+                                     "{'rivals': 'vocabulary.json'}), got 'rivals=x'")),
+    # before: taken as true (a report written, process scored), or called once samples were scored
+    ({"reports": "no"}, "reports must be True or False, got 'no'"),
+    ({"process": "no"}, "process must be True or False, got 'no'"),
+    ({"progress": 1}, "progress must be a function, called as progress(done, total), or None; got 1"),
+    ({"download_progress": 1}, ("download_progress must be a function, called as download_progress(done, total), "
+                                "or None; got 1")),
+    # before: "'int' object is not iterable"; a number sent as the system message
+    ({"families": 3}, ("families must be comma-separated family or generator names (a str, e.g. 'counting,relation.*') "
+                       "or a list of them, got 3")),
+    ({"system": 3}, "system must be the system message (a str) or None, got 3"),
+    # before: cache="no" was a request cache file named "no" in the working folder
+    ({"cache": "no"}, "cache must be True, False or the path of the request cache file, got 'no'"),
+    ({"cache": 3}, "cache must be True, False or the path of the request cache file, got 3"),
+])
+def test_wrong_kind_of_option_is_named_before_any_file(demo_run, tmp_path, monkeypatch, options, said) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError) as info:
+        evaluate(demo_run / "samples.jsonl", "replay:/nope/replies.jsonl", tmp_path / "out", **options)
+    assert str(info.value) == said
+    assert list(tmp_path.iterdir()) == []

@@ -343,9 +343,9 @@ def test_a_folder_of_veriscene_jsonl_is_read_without_its_reject_report(cli: type
 
 @pytest.mark.parametrize(("where", "error", "said"), [
     ({"out": "folder"}, IsADirectoryError, "out {t}/folder is a folder: give the file to write (e.g. {t}/folder/scenes.jsonl)"),
-    ({"out": "afile/s.jsonl"}, ValueError, "{t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+    ({"out": "afile/s.jsonl"}, ValueError, "out {t}/afile/s.jsonl: cannot write there: {t}/afile is a file, not a folder"),
     ({"rejects": "folder"}, IsADirectoryError, "rejects {t}/folder is a folder: give the file to write (e.g. {t}/folder/rejects.jsonl)"),
-    ({"rejects": "afile/r.jsonl"}, ValueError, "{t}/afile/r.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+    ({"rejects": "afile/r.jsonl"}, ValueError, "rejects {t}/afile/r.jsonl: cannot write there: {t}/afile is a file, not a folder"),
 ])
 def test_output_that_cannot_be_written_is_refused_first(gqa: Path, tmp_path: Path, where, error, said) -> None:
     # before: a folder `out` was called the input ("the gqa reader reads an annotation file") after
@@ -366,3 +366,54 @@ def test_cli_output_below_a_file_is_a_usage_error(gqa: Path, tmp_path: Path) -> 
     (tmp_path / "afile").write_text("x")
     result = CliRunner().invoke(app, [str(gqa), "--out", str(tmp_path / "afile" / "s.jsonl")])
     assert result.exit_code == 2 and "afile is a file, not a folder" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    ({"masks": True}, "option 'masks' does not apply to format 'gqa' (it takes: "),
+    ({"drop_bad_parts": "no"}, "option 'drop_bad_parts' of format 'gqa' must be true or false"),
+    ({"objects": "nope"}, "objects must be one of complete, present, sparse, got 'nope'"),
+    ({"image_size": (0, 5)}, "image_size must be two positive integers (width, height), got (0, 5)"),
+    ({"id_prefix": " x"}, "id_prefix must be text without leading or trailing spaces, got ' x'"),
+])
+def test_a_bad_reader_option_leaves_no_file(gqa: Path, tmp_path: Path, options, said) -> None:
+    # before: the option was refused once rejects.jsonl had been made (and the output's folder)
+    from veriscene.errors import ReaderOptionError
+
+    with pytest.raises(ReaderOptionError) as info:
+        convert(gqa, tmp_path / "out" / "scenes.jsonl", "gqa", **options)
+    assert str(info.value).startswith(said)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_readers_own_option_checked_before_its_first_record_leaves_no_file(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from veriscene.errors import ReaderOptionError
+
+    (tmp_path / "maps").mkdir()
+    Image.new("L", (8, 8)).save(tmp_path / "maps" / "case1.png")
+    with pytest.raises(ReaderOptionError, match="window must be one of"):
+        convert(tmp_path / "maps" / "case1.png", tmp_path / "out" / "scenes.jsonl", "label_map", window="nope")
+    assert not (tmp_path / "out").exists()
+
+
+def test_rejects_are_still_reported_and_an_empty_report_still_made(gqa: Path, tmp_path: Path) -> None:
+    convert(gqa, tmp_path / "a" / "scenes.jsonl", "gqa")
+    assert len((tmp_path / "a" / "rejects.jsonl").read_text().splitlines()) == 2
+    only_good = tmp_path / "good.json"
+    only_good.write_text(json.dumps({"1": GQA["1"]}))
+    convert(only_good, tmp_path / "b" / "scenes.jsonl", "gqa")
+    assert (tmp_path / "b" / "rejects.jsonl").read_bytes() == b""
+
+
+@pytest.mark.parametrize(("arguments", "said"), [
+    ({"strict": "no"}, "strict must be True or False, got 'no'"),  # before: ran strict
+    ({"fmt": None}, "fmt must be the name of an input format (a str: 'auto', 'coco', 'gqa'...), got None"),
+    ({"out": None}, "out must be the scene file to write, a str or a path; got None"),
+])
+def test_wrong_kind_of_argument_is_named(gqa: Path, tmp_path: Path, arguments, said) -> None:
+    given = {"out": tmp_path / "out" / "scenes.jsonl"} | arguments
+    with pytest.raises(TypeError) as info:
+        convert(gqa, given.pop("out"), **given)
+    assert str(info.value) == said
+    assert not (tmp_path / "out").exists()

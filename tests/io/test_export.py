@@ -97,3 +97,40 @@ def test_lmms_eval_to_a_url_is_refused_before_reading(tmp_path: Path) -> None:
         export(tmp_path / "no-such-run", "memory://bucket/tasks/vs", to="lmms_eval")
     result = cli(str(tmp_path / "no-such-run"), "--to", "lmms_eval", "--out", "memory://bucket/tasks/vs")
     assert result.exit_code == 2 and "not to a URL" in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize(("given", "error", "said"), [
+    # before: "unsupported operand type(s) for /: 'PosixPath' and 'NoneType'"
+    ({"to": None}, TypeError, "to must be the name of an export format (one of hf, jsonl, llava, lmms_eval, parquet, "
+                              "sharegpt, trl, verl), got None"),
+    ({"to": ["llava"]}, TypeError, "to must be the name of an export format (one of hf, jsonl, llava, lmms_eval, "
+                                   "parquet, sharegpt, trl, verl), got ['llava']"),
+    ({"to": "lava"}, KeyError, "unknown export format 'lava'; did you mean 'llava'? (known: hf, jsonl, llava, "
+                               "lmms_eval, parquet, sharegpt, trl, verl)"),
+    # text where a flag goes: reasoning="no" wrote reasoning targets, instructions="yes" instructions
+    ({"reasoning": "no"}, TypeError, "reasoning must be True or False, got 'no'"),
+    ({"instructions": "yes"}, TypeError, "instructions must be True or False, got 'yes'"),
+    ({"allow_incomplete": "no"}, TypeError, "allow_incomplete must be True or False, got 'no'"),
+    ({"embed_images": "no"}, TypeError, "embed_images must be True or False, got 'no'"),
+    ({"check_urls": 0}, TypeError, "check_urls must be True or False, got 0"),
+    # called at the first 1,000 samples read, once the output folder was made
+    ({"progress": 1}, TypeError, "progress must be a function, called as progress(n), or None; got 1"),
+])
+def test_wrong_arguments_are_named_before_anything_is_read(run_dir: Path, tmp_path: Path, given, error,
+                                                           said) -> None:  # noqa: F811
+    arguments = {"to": "llava"} | given
+    with pytest.raises(error) as info:
+        export(run_dir, tmp_path / "out" / "llava.json", **arguments)
+    assert (info.value.args[0] if error is KeyError else str(info.value)) == said
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("where", "said"), [
+    ("run_dir", "run_dir must be a run folder or a samples file or its URL, a str or a path; got None"),
+    ("out", "out must be the file or folder to write or its URL, a str or a path; got None"),
+])
+def test_a_run_or_out_that_is_no_path_is_named(run_dir: Path, where: str, said: str) -> None:  # noqa: F811
+    arguments = {"run_dir": run_dir, "out": run_dir / "export"} | {where: None}
+    with pytest.raises(TypeError) as info:
+        export(**arguments, to="llava")
+    assert str(info.value) == said

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from veriscene.io.rejects import Reject, RejectReport
 
 
@@ -46,3 +48,23 @@ def test_text_no_utf8_file_holds_is_written_as_its_escape(tmp_path: Path) -> Non
         first, second = (json.loads(line) for line in written.read_text(encoding="utf-8").splitlines())
         assert first["file"] == "scenes\\udcff.json" and first["record"] == "image \\ud800"
         assert first["reason"] == "name 'x\\ud800' is not text" and second["reason"] == "fine"
+
+
+def test_a_deferred_report_is_made_at_its_first_reject_or_at_its_end(tmp_path: Path) -> None:
+    reject = Reject("a.json", 1, "box", "bad box")
+    with RejectReport(tmp_path / "one" / "rejects.jsonl", deferred=True) as report:
+        assert not (tmp_path / "one").exists()
+        report.record(reject)
+        assert (tmp_path / "one" / "rejects.jsonl").is_file()  # written as it arrives, as without deferred
+    assert [json.loads(line)["reason"] for line in (tmp_path / "one" / "rejects.jsonl").read_text().splitlines()] == [
+        "bad box"]
+    with RejectReport(tmp_path / "none" / "rejects.jsonl", deferred=True):
+        pass
+    assert (tmp_path / "none" / "rejects.jsonl").read_bytes() == b""  # no reject: an empty report, as before
+
+
+def test_a_deferred_report_left_by_an_error_before_any_reject_makes_no_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="option refused"), RejectReport(tmp_path / "r" / "rejects.jsonl",
+                                                                         deferred=True):
+        raise ValueError("option refused")
+    assert not (tmp_path / "r").exists()

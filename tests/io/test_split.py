@@ -220,3 +220,9 @@ def test_a_folder_is_split_without_the_reject_reports_beside_its_scenes(tmp_path
     code, said = cli(str(tmp_path / "first"), "--out", str(tmp_path / "cli"))
     assert code == 0 and f"note: left out of the input: {report} (a reject report)" in " ".join(said.split())
     assert split([tmp_path / "first" / "train.jsonl", report], tmp_path / "named").rejected == 1
+
+
+def test_an_out_that_is_no_path_is_named(tmp_path: Path) -> None:
+    with pytest.raises(TypeError) as info:  # before: os.fspath's "expected str, bytes or os.PathLike object"
+        split(write_lines(tmp_path / "s.jsonl", [{"image_id": "a"}]), None)  # type: ignore[arg-type]
+    assert str(info.value) == "out must be the folder receiving the split files, a str or a path; got None"

@@ -212,17 +212,27 @@ def _bad_scene_lists(scene):
          "scenes[1] is a dict, not a Scene (a dict read from JSON becomes one with veriscene.scene.scene_from_dict)"),
         ([scene], "folder", IsADirectoryError, ("path {t}/folder is a folder: give the file to write "
                                                 "(e.g. {t}/folder/scenes.jsonl)")),
-        ([scene], "afile/x.jsonl", ValueError, "{t}/afile/x.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+        ([scene], "afile/x.jsonl", ValueError, "path {t}/afile/x.jsonl: cannot write there: {t}/afile is a file, not a folder"),
+        (None, "x.jsonl", TypeError, "scenes must be an iterable of Scene (a list, a generator), got None"),
+        ([scene], None, TypeError, "path must be the scene file to write, a str or a path; got None"),
     ]
 
 
-@pytest.mark.parametrize("case", range(4))
+@pytest.mark.parametrize("case", range(6))
 def test_write_scenes_refuses_bad_input_and_leaves_nothing(tmp_path, street, case) -> None:
     # before: AttributeError / "'Scene' object is not iterable" / errno messages, with x.jsonl.tmp left behind
     scenes, where, error, said = _bad_scene_lists(street)[case]
     (tmp_path / "folder").mkdir()
     (tmp_path / "afile").write_text("x")
     with pytest.raises(error) as info:
-        write_scenes(scenes, tmp_path / where)
+        write_scenes(scenes, tmp_path / where if where is not None else None)
     assert str(info.value) == said.format(t=tmp_path)
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile", "folder"]
+
+
+def test_read_scenes_refuses_an_on_error_that_is_no_function(tmp_path, street) -> None:
+    # before: called at the first bad line only ("'int' object is not callable")
+    write_scenes([street], tmp_path / "x.jsonl")
+    with pytest.raises(TypeError) as info:
+        list(read_scenes(tmp_path / "x.jsonl", on_error=1))
+    assert str(info.value) == "on_error must be a function, called as on_error(error), or None; got 1"

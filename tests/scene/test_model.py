@@ -133,3 +133,11 @@ def test_an_id_past_64_bits_is_refused_with_why_it_is_a_float(line: bytes, hinte
         scene_from_dict(orjson.loads(line))
     assert refused.value.field == "image_id"
     assert ("more than 64 bits" in str(refused.value)) == hinted
+
+
+def test_names_given_as_one_text_are_refused_not_read_letter_by_letter() -> None:
+    # before: names="cat" with three boxes made the objects "c", "a" and "t"
+    boxes = np.array([[0, 0, 1, 1], [1, 1, 2, 2], [2, 2, 3, 3]], np.float32)
+    with pytest.raises(SceneValidationError) as info:
+        Scene(image_id="a", width=10, height=10, boxes=boxes, names="cat", attributes=None)  # type: ignore[arg-type]
+    assert str(info.value) == "field 'names': names must be a list of object names, one per box, got the text 'cat'"

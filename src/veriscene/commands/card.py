@@ -50,8 +50,8 @@ def register(app: typer.Typer) -> None:
         command that makes it again), verification, contents per family and task, the fields of a
         sample and the limitations, all from the run's own files (Python: veriscene.card.write_card)."""
         from veriscene.card import NO_SCENES, card_facts, save_card
-        from veriscene.card_data import SPLIT_NAME, parse_data_files
-        from veriscene.card_splits import image_overlap, parse_split_runs, split_facts
+        from veriscene.card_data import parse_data_files
+        from veriscene.card_splits import check_splits, image_overlap, parse_split_runs, split_facts
         from veriscene.card_text import card_data_files, render_card
 
         from veriscene.commands import local_input
@@ -62,8 +62,7 @@ def register(app: typer.Typer) -> None:
         try:
             globs = parse_data_files(data_files or [])
             others = parse_split_runs(split_run or [])
-            if not SPLIT_NAME.match(split) or split in others:
-                raise ValueError(f"--split {split!r}: a split name of letters, digits and _, not one of --split-run's")
+            check_splits(split, others, ("--split", "--split-run"))
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

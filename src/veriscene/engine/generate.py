@@ -45,7 +45,9 @@ from veriscene.engine import remote
 from veriscene.engine.backends import Progress, pool_workers, ray_session, run_tasks
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.manifest import check_resume, config_key, generator_fingerprint, write_json
-from veriscene.engine.options import SEED_RANGE, _check_options, _mixture_config, _selection, check_int
+from veriscene.engine.options import (
+    SEED_RANGE, _check_options, _mixture_config, _selection, check_callback, check_flags, check_int, check_path,
+)
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.run_folder import _check_out_path, _finished
 from veriscene.engine.run_inputs import (
@@ -202,7 +204,13 @@ def generate(
     seed = check_int("seed", seed, *SEED_RANGE)
     _check_options(per_scene=per_scene, workers=workers, backend=backend, address=address,
                    shared_output=shared_output, shard_size=shard_size, shard_format=shard_format,
-                   pool_size=pool_size, scan_chunk=scan_chunk, generators=generators, reader_options=reader_options)
+                   pool_size=pool_size, scan_chunk=scan_chunk, generators=generators, reader_options=reader_options,
+                   from_format=from_format)
+    check_path("out", out, "the run folder or its URL")
+    check_flags(strict=strict, resume=resume, overwrite=overwrite, absolute_paths=absolute_paths)
+    for called, function in (("progress(scenes, samples)", progress), ("counted(scenes)", counted),
+                             ("scan_progress(bytes, total_bytes)", scan_progress), ("on_shard(sidecar)", on_shard)):
+        check_callback(called, function)  # a number was called only once the run had started
     loaded = load_plugins(plugins)
     mix, modes, instances = _selection(generators, mode, per_scene, mixture, out)
     if remote.is_url(out):

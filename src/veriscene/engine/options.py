@@ -53,6 +53,29 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
     return number
 
 
+def check_flags(**flags: object) -> None:
+    """Refuse a true/false argument given anything but True or False: text where a flag goes
+    ("no", "false") is true in Python, so `strict="no"` would have run strict."""
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def check_path(name: str, value: object, what: str) -> None:
+    """Refuse a `value` that is no path (None, a number) for the argument `name`, `what` it names
+    ("the run folder"), before any work: said for the argument, not as os.fspath's TypeError."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be {what}, a str or a path; got {value!r}")
+
+
+def check_callback(called: str, value: object) -> None:
+    """Refuse a callback that is neither None nor callable, named by how it is `called`
+    ("progress(scenes, samples)"), before any work (a number was called only part-way through)."""
+    if value is not None and not callable(value):
+        name = called.partition("(")[0]
+        raise TypeError(f"{name} must be a function, called as {called}, or None; got {value!r}")
+
+
 def _instances(generators: str | None, per_scene: int | None) -> list[Generator]:
     instances = []
     for cls in select_generators(generators):
@@ -63,8 +86,12 @@ def _instances(generators: str | None, per_scene: int | None) -> list[Generator]
 
 def _check_options(*, per_scene: int | None, workers: int | None, backend: str, address: str | None,
                    shared_output: bool | None, shard_size: int, shard_format: str, pool_size: int,
-                   scan_chunk: int, generators: str | None, reader_options: Mapping[str, Any] | None = None) -> None:
+                   scan_chunk: int, generators: str | None, reader_options: Mapping[str, Any] | None = None,
+                   from_format: str = "jsonl") -> None:
     """Refuse bad options before any file is read or written (the CLI's checks are these)."""
+    if not isinstance(from_format, str):
+        raise TypeError(f"from_format must be the name of an input format (a str: 'jsonl', 'coco', 'auto'...), "
+                        f"got {from_format!r}")
     if per_scene is not None:
         check_int("per_scene", per_scene, 1, MAX_PER_SCENE)
     if backend not in BACKENDS:
@@ -74,6 +101,8 @@ def _check_options(*, per_scene: int | None, workers: int | None, backend: str, 
     check_int("pool_size", pool_size, 0, MAX_POOL_SIZE)
     check_int("scan_chunk", scan_chunk, 1, MAX_SCAN_CHUNK)
     check_available(shard_format)
+    if shared_output is not None:
+        check_flags(shared_output=shared_output)
     if shared_output and backend != "ray":
         raise ValueError("shared_output is for the Ray backend (local workers always write their own shards)")
     if address is not None and backend != "ray":
@@ -129,6 +158,8 @@ def _chosen(generators: str | None, mode: str | Sequence[str] | None, per_scene:
         if not instances:
             raise ValueError("no generator selected")
         return None, parse_modes("both" if mode is None else mode), instances
+    if not isinstance(mixture, (Mixture, str, os.PathLike)):  # a number was opened as a file descriptor
+        raise TypeError(f"mixture must be a mixture YAML file (a str or a path) or a Mixture, got {mixture!r}")
     mix = mixture if isinstance(mixture, Mixture) else Mixture.load(mixture)
     if generators is not None:
         raise ValueError("give either a mixture or --generators, not both")

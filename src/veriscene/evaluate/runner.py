@@ -32,7 +32,7 @@ import orjson
 from veriscene import __version__
 from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
-from veriscene.engine.options import SEED_RANGE, check_int
+from veriscene.engine.options import SEED_RANGE, check_callback, check_flags, check_int
 from veriscene.errors import DataError
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
@@ -198,10 +198,33 @@ def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: i
             ahead.cancel()
 
 
+_FLAG_WORDS = ("", "true", "false", "yes", "no", "on", "off", "1", "0", "none")  # cache=: a flag meant, no file name
+
+
 def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int | None, seed: int | None,
-                  scenes: Any) -> None:
+                  scenes: Any, model_options: Any = None, score_options: Any = None, reports: Any = True,
+                  process: Any = False, progress: Any = None, download_progress: Any = None, families: Any = None,
+                  system: Any = None, cache: Any = True) -> None:
     """Refuse bad `evaluate` options before any sample is read or request made (the CLI's checks,
-    and those of the values only the end of a run used to meet: `n_boot`, `confidence`)."""
+    and those of the values only the end of a run used to meet: `n_boot`, `confidence`; text
+    where a mapping or a flag goes, a callback that is no function)."""
+    for name, value, example in (("model_options", model_options, "{'temperature': 0}"),
+                                 ("score_options", score_options, "{'rivals': 'vocabulary.json'}")):
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict of option names and values (e.g. {example}), got {value!r}")
+    if families is not None and not isinstance(families, str) and not (
+            isinstance(families, (list, tuple)) and all(isinstance(f, str) for f in families)):
+        raise TypeError(f"families must be comma-separated family or generator names (a str, e.g. "
+                        f"'counting,relation.*') or a list of them, got {families!r}")
+    if system is not None and not isinstance(system, str):
+        raise TypeError(f"system must be the system message (a str) or None, got {system!r}")
+    # a text is the cache file's path: cache="no" made a file named "no" in the working folder
+    if not isinstance(cache, (bool, str, os.PathLike)) or (isinstance(cache, str)
+                                                            and cache.strip().lower() in _FLAG_WORDS):
+        raise TypeError(f"cache must be True, False or the path of the request cache file, got {cache!r}")
+    check_flags(reports=reports, process=process)
+    check_callback("progress(done, total)", progress)
+    check_callback("download_progress(done, total)", download_progress)
     if freeform not in FREEFORM_CHOICES:
         close = difflib.get_close_matches(str(freeform), FREEFORM_CHOICES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -245,7 +268,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
     (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
     while the model answers this one, calling `download_progress(done, total)` over all of them.
     """
-    check_options(freeform=freeform, n_boot=n_boot, confidence=confidence, limit=limit, seed=seed, scenes=scenes)
+    check_options(freeform=freeform, n_boot=n_boot, confidence=confidence, limit=limit, seed=seed, scenes=scenes,
+                  model_options=model_options, score_options=score_options, reports=reports, process=process,
+                  progress=progress, download_progress=download_progress, families=families, system=system,
+                  cache=cache)
     out = Path(out)
     sample_set = load_samples(samples)
     sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both

@@ -29,6 +29,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from types import ModuleType
 from typing import Any, Sequence
 
@@ -75,6 +76,9 @@ def plugin_specs(plugins: str | os.PathLike[str] | Sequence[str | os.PathLike[st
         return []
     if isinstance(plugins, (str, os.PathLike)):
         plugins = [plugins]
+    if not isinstance(plugins, Iterable):  # a number was "'int' object is not iterable"
+        raise TypeError(f"plugins must be a Python file or module name (a str or a path), or a list of them, "
+                        f"got {plugins!r}")
     specs: list[str] = []
     for given in plugins:
         if not isinstance(given, (str, os.PathLike)):

@@ -25,6 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from veriscene.engine.options import check_flags, check_path
 from veriscene.engine.remote import is_url
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
@@ -129,22 +130,26 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
                      rejects_path: str | os.PathLike[str] | None, strict: bool,
                      names: dict[str, str] | None = None) -> tuple[Path, int, RejectReport]:
     """Write the scenes `scenes(report)` yields to `out` atomically, rejects to `rejects_path`
-    (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report). The
+    first batch is read before any file or folder is made (the report's at its first reject), so
+    a reader refusing its options, as it does before its first record, leaves nothing behind."""
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     written = 0
     # beside `out` (renamed onto it), named for this process; made by open(), so with the
     # permissions of any file the user makes (mkstemp's would be readable by the user alone)
     tmp_name = str(out.parent / f".{out.name}.{os.getpid()}.tmp")
-    with RejectReport(rejects, names=names) as report:
+    with RejectReport(rejects, names=names, deferred=True) as report:
         try:
+            stream = iter(scenes(report))  # in batches: numbers are written short a batch at a time
+            batch = list(islice(stream, BATCH))
+            out.parent.mkdir(parents=True, exist_ok=True)
             with create_scene_file(tmp_name, compression_for_name(out)) as fh:  # by out's suffix
-                stream = iter(scenes(report))  # in batches: numbers are written short a batch at a time
-                while batch := list(islice(stream, BATCH)):
+                while batch:
                     for line in dumps_scenes(batch):
                         fh.write(line)
                         fh.write(b"\n")
                     written += len(batch)
+                    batch = list(islice(stream, BATCH))
             os.replace(tmp_name, out)
         except BaseException as exc:
             if os.path.exists(tmp_name):
@@ -215,6 +220,11 @@ def convert(
     `option_urls`: for options already holding such copies, their URLs (said instead of the
     copies). Other options go to the reader.
     """
+    check_path("input", input, "the annotation file or folder or its URL")
+    check_path("out", out, "the scene file to write")
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be the name of an input format (a str: 'auto', 'coco', 'gqa'...), got {fmt!r}")
+    check_flags(strict=strict)  # strict="no" ran strict
     urls = dict(option_urls or {})
     if is_url(input) or any(isinstance(v, (str, os.PathLike)) and is_url(v) for v in options.values()):
         from veriscene.engine.fetch import fetch_input, fetch_options

@@ -38,6 +38,7 @@ import orjson
 
 from veriscene.answers.rivals import VOCABULARY_FILE
 from veriscene.engine.fetch import readable
+from veriscene.engine.options import check_callback, check_flags, check_path
 from veriscene.engine.remote import is_url, local_path
 from veriscene.engine.runfiles import (
     SAMPLES_FILE,
@@ -48,7 +49,7 @@ from veriscene.engine.runfiles import (
     samples_root,
 )
 from veriscene.io.reasoning import ReasoningCounts, check_reasoning_format, reasoning_scenes, with_reasoning
-from veriscene.io.writers import LAYOUTS, names_file, planned_outputs, write
+from veriscene.io.writers import LAYOUTS, WRITERS, get_writer, names_file, planned_outputs, write
 from veriscene.io.writers.common import MAX_LISTED, ExportSummary, OutputError
 from veriscene.io.writers.records import GENERATED_QUESTION, check_sample
 
@@ -199,7 +200,17 @@ def export(
     IncompleteRunError and writes nothing, unless `allow_incomplete` (then the summary warns).
     An `out` that would replace a file of the run raises RunFileError; an lmms_eval task folder
     cannot go to a URL (its YAML files name their data files by local path): ValueError.
+    A `to` that is not a format's name (None: TypeError; a misspelt one: KeyError), a flag given
+    anything but True or False, or a `progress` that is no function is refused before anything is read.
     """
+    if not isinstance(to, str):
+        raise TypeError(f"to must be the name of an export format (one of {', '.join(sorted(WRITERS))}), got {to!r}")
+    get_writer(to)  # KeyError, with close matches
+    check_path("run_dir", run_dir, "a run folder or a samples file or its URL")
+    check_path("out", out, "the file or folder to write or its URL")
+    check_flags(embed_images=embed_images, check_urls=check_urls, allow_incomplete=allow_incomplete,
+                instructions=instructions, reasoning=reasoning)
+    check_callback("progress(n)", progress)
     if is_url(out) and to == "lmms_eval":
         raise ValueError("lmms_eval writes a task folder whose YAML files name its data files by absolute local "
                          "path, which would mean nothing once uploaded: export it to a local folder on the machine "

@@ -53,11 +53,14 @@ class RejectReport:
 
     With `path`, each reject is written as a JSON line as soon as it arrives (so a killed run
     still leaves its report); the first `keep` rejects are also held in `entries` for display.
-    Use as a context manager, or call `close()`.
+    Use as a context manager, or call `close()`. `deferred`: the file is made at the first reject,
+    or when the report closes without one; a report left by an error before either (a reader
+    refusing its options, which it does before its first record) makes none.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, keep: int = 1000,
-                 append_at: int | None = None, names: dict[str, str] | None = None) -> None:
+                 append_at: int | None = None, names: dict[str, str] | None = None,
+                 deferred: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.names = dict(names or {})  # files said otherwise in the report: a local copy -> its URL
         self.keep = keep
@@ -65,6 +68,12 @@ class RejectReport:
         self.rejected: Counter[str] = Counter()  # level -> count
         self.repairs: Counter[str] = Counter()  # kind -> count, e.g. "boxes_clipped"
         self._fh: IO[bytes] | None = None
+        self._deferred = deferred and self.path is not None and append_at is None
+        if not self._deferred:
+            self._open(append_at)
+
+    def _open(self, append_at: int | None = None) -> None:
+        self._deferred = False
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if append_at is not None and self.path.is_file():  # a resumed run: keep the first `append_at` bytes
@@ -111,6 +120,8 @@ class RejectReport:
         self.rejected[level] += 1
         if len(self.entries) < self.keep:
             self.entries.append(entry)
+        if self._deferred:
+            self._open()
         if self._fh is not None:
             self._fh.write(_line(entry))
         return entry
@@ -146,6 +157,8 @@ class RejectReport:
             fh.writelines(_line(entry) for entry in self.entries)
 
     def close(self) -> None:
+        if self._deferred:  # no reject came: the report is made, empty
+            self._open()
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -153,7 +166,9 @@ class RejectReport:
     def __enter__(self) -> RejectReport:  # noqa: PYI034 - Self needs Python 3.11
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self._deferred = False  # an error before any reject: no report made for it
         self.close()
 
 

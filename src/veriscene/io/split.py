@@ -48,7 +48,7 @@ import numpy as np
 import orjson
 
 from veriscene.engine.manifest import file_sha256, write_json
-from veriscene.engine.options import SEED_RANGE, check_int
+from veriscene.engine.options import SEED_RANGE, check_int, check_path
 from veriscene.engine.scan import later_repeats, stable_hash
 from veriscene.engine.remote import is_url
 from veriscene.scene.compressed import create_scene_file, open_scene_file, read_errors
@@ -206,6 +206,7 @@ def split(
     if compress not in COMPRESSIONS:
         raise ValueError(f"unknown compression {compress!r}; choose one of {', '.join(COMPRESSIONS)}")
     seed = check_int("seed", seed, *SEED_RANGE)  # as `generate` takes it (orjson hashes 64-bit integers)
+    check_path("out", out, "the folder receiving the split files")
     found = input_files(scenes)
     files = found.paths
     out_dir = Path(out)

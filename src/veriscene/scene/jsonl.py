@@ -252,6 +252,9 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     A bad line raises SceneValidationError naming file, line and field, unless `on_error` is given:
     then the error is passed to it and reading goes on (so long runs count bad records, not die).
     """
+    from veriscene.engine.options import check_callback  # (engine imports scene: not at the top)
+
+    check_callback("on_error(error)", on_error)  # a number was called at the first bad line only
     if not isinstance(path, (str, os.PathLike)) or not Path(path).is_file():
         from veriscene.scene.inputs import scene_paths
 
@@ -285,11 +288,15 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     name ends in .gz, .zst, .bz2 or .xz; missing folders above it are made. Returns the count.
     A `path` that is a folder or below a file is refused before anything is written; an item that
     is no Scene raises TypeError naming it, and nothing is left behind."""
-    from veriscene.io.writers.files import check_file  # (io imports scene: not at the top)
+    from veriscene.engine.options import check_path  # (io and engine import scene: not at the top)
+    from veriscene.io.writers.files import check_file
 
     if isinstance(scenes, Scene):
         raise TypeError("scenes must be an iterable of Scene (a list, a generator), got one Scene: "
                         "write_scenes([scene], path)")
+    if not isinstance(scenes, Iterable):
+        raise TypeError(f"scenes must be an iterable of Scene (a list, a generator), got {scenes!r}")
+    check_path("path", path, "the scene file to write")
     path = Path(path)
     check_file("path", path, "scenes.jsonl")  # a folder, or below a file: refused before writing
     tmp = path.with_name(path.name + ".tmp")

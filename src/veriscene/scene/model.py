@@ -152,6 +152,9 @@ class Scene:
         n = boxes.shape[0]
         self._check_boxes(boxes)
 
+        if isinstance(self.names, str):  # a text is a sequence of one-letter names: "cat" was ("c", "a", "t")
+            raise _bad(f"names must be a list of object names, one per box, got the text {shown_value(self.names)}",
+                       "names")
         names = tuple(self.names)
         if len(names) != n:
             raise _bad(f"names has {len(names)} entries but there are {n} boxes", "names")

@@ -180,3 +180,32 @@ def test_label_table_in_a_nifti_header_refused_when_malformed() -> None:
         nifti_header_table(_caret_header('<Label Key="1">spleen'), "seg.nii.gz")
     with pytest.raises(ValueError, match="seg.nii.gz: header label table, row 1: label value 'x' is not an integer"):
         nifti_header_table(_caret_header('<Label Key="x">spleen</Label>'), "seg.nii.gz")
+
+
+WIDE = 2**64  # one past the largest value a label map (uint64) holds
+
+
+@pytest.mark.parametrize("name, text, place, value", [
+    # before: orjson read the value as the float 1.8446744073709552e+19, said as not an integer
+    ("dataset.json", f'{{"labels": {{"background": 0, "liver": {WIDE}}}}}', "key 'liver'", WIDE),
+    ("t.json", f'{{"liver": {WIDE + 1}}}', "key 'liver'", WIDE + 1),
+    ("t.json", f'[{{"value": {WIDE + 1}, "name": "liver"}}]', "labels[0]", WIDE + 1),
+    ("t.json", f'{{"{WIDE}": "liver"}}', f"key '{WIDE}'", WIDE),
+    ("t.csv", f"value,name\n{WIDE},liver\n", "row 2", WIDE),
+    ("t.ctbl", f"{WIDE} liver 221 130 101 255\n", "line 1", WIDE),  # before: taken, a value no map holds
+])
+def test_a_label_value_past_64_bits_is_read_exactly_and_refused(tmp_path: Path, name: str, text: str, place: str,
+                                                                  value: int) -> None:
+    from veriscene.errors import DataError
+
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(DataError) as info:
+        read_label_table(path)
+    assert str(info.value) == f"{path}: {place}: label value {value} is past the largest a label map holds (2**64 - 1)"
+
+
+def test_the_largest_64_bit_label_value_is_kept_exact(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(f'{{"liver": {2**64 - 1}, "spleen": 1}}')
+    assert read_label_table(path) == {2**64 - 1: "liver", 1: "spleen"}

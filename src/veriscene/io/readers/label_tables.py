@@ -28,9 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from veriscene.errors import DataError
+from veriscene.io.readers._json_load import parse_json
 
 # the files a label map's folder may name its labels in, looked for in this order
 LABEL_TABLE_FILES = ("dataset.json", "labels.json", "labels.csv", "labels.tsv", "labels.txt", "labels.ctbl")
@@ -48,6 +47,9 @@ _NAME_COLUMNS = ("name", "labelname", "structure", "structurename", "description
                  "class", "classname", "organ", "region", "tissue", "label")
 
 
+_MAX_LABEL = 2**64 - 1  # the largest value a label map holds (uint64)
+
+
 def _label_value(raw: Any, where: str) -> int:
     try:
         value = int(str(raw).strip())
@@ -55,6 +57,8 @@ def _label_value(raw: Any, where: str) -> int:
         raise DataError(f"{where}: label value {raw!r} is not an integer") from None
     if value < 0:
         raise DataError(f"{where}: label value {value} is negative")
+    if value > _MAX_LABEL:  # it could name no structure: no label map holds it
+        raise DataError(f"{where}: label value {value} is past the largest a label map holds (2**64 - 1)")
     return value
 
 
@@ -84,10 +88,11 @@ class _Table:
 
 
 def _from_json(text: str, where: str) -> _Table:
-    """{"1": "liver"}, {"liver": 1}, [{"value": 1, "name": "liver"}], each maybe under "labels"."""
+    """{"1": "liver"}, {"liver": 1}, [{"value": 1, "name": "liver"}], each maybe under "labels".
+    Integers are read exact (`parse_json`: orjson reads one of 2**64 or more as a float)."""
     try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
+        data = parse_json(text.encode())
+    except ValueError as exc:  # orjson's and the standard library's JSONDecodeError
         raise DataError(f"{where}: malformed JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("labels"), (dict, list)):
         data = data["labels"]
@@ -206,7 +211,7 @@ def _from_lines(text: str, where: str) -> _Table:
             raise DataError(f"{where}: line {number}: expected '{expected}' as the {kind}'s first row is, "
                              f"got {line!r}"[:400])
         name = _unquoted(found.group(2)) if kind == "ITK-SNAP" else _colour_name(found.group(2))
-        table.add(int(found.group(1)), name, f"line {number}")
+        table.add(_label_value(found.group(1), f"{where}: line {number}"), name, f"line {number}")
     return table
 
 

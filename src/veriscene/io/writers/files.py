@@ -62,14 +62,15 @@ def write_json_lines(path: Path, rows: Iterable[Any]) -> None:
             fh.write("\n")
 
 
-def check_folders(target: Path) -> None:
+def check_folders(target: Path, name: str | None = None) -> None:
     """OutputError when a folder above `target` (its parent, or one above that) is an existing
-    file: said with both paths, before anything is written (`mkdir` would say "Not a directory").
-    `target` itself is `output_file`'s and `output_dir`'s to judge."""
+    file: said with both paths (and the argument `name`, when given), before anything is written
+    (`mkdir` would say "Not a directory"). `target` itself is `output_file`'s and `output_dir`'s to judge."""
     for above in Path(target).parents:
         if above.exists():
             if not above.is_dir():
-                raise OutputError(f"{target}: cannot write there: {above} is a file, not a folder")
+                said = f"{name} {target}" if name is not None else str(target)
+                raise OutputError(f"{said}: cannot write there: {above} is a file, not a folder")
             return
 
 
@@ -79,7 +80,7 @@ def check_file(name: str, target: Path, example: str) -> None:
     anything is written."""
     if target.is_dir():
         raise IsADirectoryError(f"{name} {target} is a folder: give the file to write (e.g. {target / example})")
-    check_folders(target)
+    check_folders(target, name)
 
 
 def output_file(out: Path, default_name: str, suffixes: tuple[str, ...]) -> Path:
