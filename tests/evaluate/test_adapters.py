@@ -204,3 +204,39 @@ def test_an_eval_of_hopeless_http_200_replies_sends_each_request_once(demo_run, 
     assert server.requests == 4 and s.counts["errors"] == 4
     results = [orjson.loads(x) for x in (tmp_path / "o" / "results.jsonl").read_bytes().splitlines()]
     assert all(r["attempts"] == 1 and "this model reads no images" in r["error"] for r in results)
+
+
+def test_a_function_model_is_known_by_its_code(demo_run, tmp_path) -> None:
+    """Two functions under the default name were one model: the second call resumed the first's
+    replies and reported its accuracy. The identity now holds a fingerprint of the function."""
+    from veriscene.evaluate import FunctionModel
+    from veriscene.evaluate.adapters.replay import function_fingerprint
+
+    def always(word):
+        return lambda request: word
+
+    assert function_fingerprint(always("Yes")) == function_fingerprint(always("Yes"))  # the same code and values
+    assert function_fingerprint(always("Yes")) != function_fingerprint(always("No"))  # a closed-over value
+    assert function_fingerprint(lambda r: "Yes") != function_fingerprint(lambda r: "No")  # a constant
+    first = evaluate(demo_run, FunctionModel(lambda r: "Yes"), tmp_path / "out", limit=20, seed=0, freeform="off")
+    assert first.summary["counts"]["requests_sent"] == 20
+    again = evaluate(demo_run, FunctionModel(lambda r: "Yes"), tmp_path / "out", limit=20, seed=0, freeform="off")
+    assert again.summary["counts"]["resumed"] == 20 and again.accuracy == first.accuracy
+    with pytest.raises(ValueError, match="holds results of another model") as refused:
+        evaluate(demo_run, FunctionModel(lambda r: "No"), tmp_path / "out", limit=20, seed=0, freeform="off")
+    message = str(refused.value)
+    assert "function: " in message and "another function, or the values it closes over changed" in message
+    assert "'sha256'" not in message  # the digest said short, not a dict
+
+
+def test_a_plain_function_is_a_model(demo_run, tmp_path) -> None:
+    def say_two(request):
+        return "2"
+
+    summary = evaluate(demo_run, say_two, tmp_path / "out", limit=10, seed=0, freeform="off")
+    assert summary.summary["counts"]["requests_sent"] == 10
+    assert summary.summary["model"]["model"] == "say_two" and summary.summary["model"]["adapter"] == "FunctionModel"
+    with pytest.raises(ModelConfigError, match="a function as the model takes no options"):
+        evaluate(demo_run, say_two, tmp_path / "other", limit=10, model_options={"temperature": 0})
+    with pytest.raises(ModelConfigError, match="a Model, or a function"):
+        evaluate(demo_run, "claude", tmp_path / "third", limit=10)

@@ -149,6 +149,8 @@ def _identity_change(before: Any, now: dict[str, Any]) -> str:
     def shown(key: str, value: Any) -> str:  # a digest by its first 12 digits, a path or name whole
         if key == "sha256" and isinstance(value, str):
             return value[:12] + "..."
+        if key == "function" and isinstance(value, dict):  # FunctionModel: its name and code digest
+            return f"{value.get('name')} {shown('sha256', value.get('sha256'))}"
         return repr(value)
 
     keys = sorted(set(before) | set(now), key=lambda k: (k not in now, list(now).index(k) if k in now else 0))
@@ -156,6 +158,9 @@ def _identity_change(before: Any, now: dict[str, Any]) -> str:
     said = "; ".join(changed)
     if now.get("adapter") == "replay" and changed and all(k == "sha256" for k in keys if before.get(k) != now.get(k)):
         said += f"; the replies file {now.get('file')} changed since"
+    elif now.get("adapter") == "FunctionModel" and [k for k in keys if before.get(k) != now.get(k)] == ["function"]:
+        said += ("; another function, or the values it closes over changed (give each function its own "
+                 "FunctionModel name= and --out folder)")
     return said
 
 
@@ -241,7 +246,8 @@ def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int |
         scene_paths(scenes)  # FileNotFoundError naming a scene file that does not exist
 
 
-def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.PathLike[str], *,
+def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Request], str],
+             out: str | os.PathLike[str], *,
              base_url: str | None = None, limit: int | None = None, families: str | Sequence[str] | None = None,
              seed: int | None = None, prompts: Any = None, system: str | None = None,
              cache: bool | str | os.PathLike[str] = True,
@@ -250,7 +256,9 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model, out: str | os.
              freeform: str = "auto", n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
              download_progress: Progress | None = None, process: bool = False) -> EvalSummary:
-    """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE" or a Model) on a samples file.
+    """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE", a Model, or a Python function
+    ``fn(request) -> str``, wrapped in a `FunctionModel` whose identity holds a fingerprint of the
+    function's code) on a samples file.
 
     Replies are scored with the run's words as rivals of `str` answers: `vocabulary.json`
     beside the samples file, unless `score_options` gives `rivals` (a path, dict or Vocabulary).

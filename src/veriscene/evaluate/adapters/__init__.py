@@ -4,12 +4,14 @@
     hf:PATH         local Hugging Face transformers model folder (the ``ml`` extra)
     replay:FILE     replies stored in a JSONL file (``{"id", "reply"}`` per line)
 
-A `Model` instance is accepted as is.
+A `Model` instance is accepted as is, and a Python function ``fn(request) -> str`` is wrapped
+in a `FunctionModel` named by the function.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError, Request
@@ -18,17 +20,24 @@ from veriscene.evaluate.adapters.replay import FunctionModel, ReplayModel
 KINDS = ("openai", "hf", "replay")
 
 
-def load_model(spec: str | Model, *, base_url: str | None = None, **options: Any) -> Model:
+def load_model(spec: str | Model | Callable[[Request], str], *, base_url: str | None = None,
+               **options: Any) -> Model:
     """A model adapter from a spec string (see the module docstring); `options` go to the adapter
     (openai: concurrency, timeout, max_retries, temperature, max_tokens, extra_params, api_key_env;
     hf: batch_size, max_new_tokens, device, dtype)."""
     if isinstance(spec, Model):
         return spec
+    if callable(spec):
+        if options:
+            raise ModelConfigError(f"a function as the model takes no options {sorted(options)}: "
+                                   "wrap it in FunctionModel(fn, name=..., params=...)")
+        return FunctionModel(spec, name=getattr(spec, "__name__", "function"))
     kind, sep, rest = str(spec).partition(":")
     if not sep or not rest or kind not in KINDS:
         close = difflib.get_close_matches(kind, KINDS, n=1) if sep and rest else []
         hint = f" (did you mean {close[0]}:{rest}?)" if close else ""
-        raise ModelConfigError(f"model spec {spec!r} must be one of openai:NAME, hf:PATH, replay:FILE{hint}")
+        raise ModelConfigError(f"model spec {spec!r} must be one of openai:NAME, hf:PATH, replay:FILE{hint}, "
+                               "a Model, or a function fn(request) -> str")
     if kind == "openai":
         if not base_url:
             raise ModelConfigError("openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")

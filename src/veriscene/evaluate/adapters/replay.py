@@ -7,7 +7,11 @@ an error completion naming the file, never a silent empty answer. The model's id
 the file's SHA-256, so an evaluation folder made from one version of FILE refuses to resume
 with another (its results, and its cached replies, would be stale): use another --out folder.
 
-`FunctionModel` wraps ``fn(request) -> str`` (tests, rule-based baselines).
+`FunctionModel` wraps ``fn(request) -> str`` (tests, rule-based baselines). Its identity holds a
+fingerprint of the function (its qualified name, its code and the plain values it closes over or
+is bound to), so a folder made with one function refuses to resume with another of the same
+`name`. A function whose replies depend on anything else (a file it reads, a model object)
+should be told apart by `name=` or `params=`.
 """
 
 from __future__ import annotations
@@ -82,11 +86,66 @@ class ReplayModel(Model):
                 on_done(Completion(key=r.key, text="", error=f"no reply in {self.path}"))
 
 
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """`value` as it may enter a fingerprint: plain values (and tuples, lists, dicts of them, a
+    few levels deep) as they are, anything else by its type's name (its repr may hold an address,
+    which changes from one process to the next)."""
+    if isinstance(value, _PLAIN):
+        return value
+    if depth < 3 and isinstance(value, (tuple, list)) and len(value) <= 64:
+        return [_plain(v, depth + 1) for v in value]
+    if depth < 3 and isinstance(value, dict) and len(value) <= 64:
+        return [[str(k), _plain(v, depth + 1)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
+    return f"<{type(value).__qualname__}>"
+
+
+def _code(code: Any) -> list[Any]:
+    """A code object's bytecode, constants (nested code objects too) and names."""
+    return [code.co_code.hex(), [_code(c) if hasattr(c, "co_code") else _plain(c) for c in code.co_consts],
+            list(code.co_names)]
+
+
+def function_fingerprint(fn: Callable[..., Any]) -> dict[str, str]:
+    """What tells one Python function from another across processes: its qualified name and the
+    SHA-256 of its code, defaults and the plain values it closes over (`functools.partial`
+    arguments, a bound method's plain attributes are taken too). Two functions that differ
+    only in what they read from elsewhere (a global, a file) look the same."""
+    parts: list[Any] = []
+    target: Any = fn
+    while hasattr(target, "func") and hasattr(target, "args"):  # functools.partial
+        parts.append([_plain(target.args), _plain(getattr(target, "keywords", {}))])
+        target = target.func
+    if hasattr(target, "__self__") and not isinstance(target.__self__, type):  # a bound method
+        parts.append(_plain(getattr(target.__self__, "__dict__", {})))
+    if not hasattr(target, "__code__") and callable(target) and hasattr(type(target), "__call__"):
+        parts.append(_plain(getattr(target, "__dict__", {})))  # an object with __call__
+        target = type(target).__call__
+    function = getattr(target, "__func__", target)
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        cells = [_plain(c.cell_contents) if c.cell_contents is not None else None
+                 for c in (function.__closure__ or ())]
+        parts.append([_code(code), _plain(function.__defaults__), cells])
+    name = f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', type(function).__qualname__)}"
+    digest = hashlib.sha256(orjson.dumps([name, parts], option=orjson.OPT_NON_STR_KEYS)).hexdigest()
+    return {"name": name, "sha256": digest}
+
+
 class FunctionModel(Model):
     def __init__(self, fn: Callable[[Request], str], name: str = "function", params: dict[str, Any] | None = None) -> None:
+        if not callable(fn):
+            raise ModelConfigError(f"FunctionModel takes a function fn(request) -> str, got {fn!r}")
         self.fn = fn
         self.name = name
         self.params = dict(params or {})
+
+    def identity(self) -> dict[str, Any]:
+        """The base identity and the function's fingerprint: another function under the same
+        name is another model (its earlier replies in an `out` folder or a cache are not its)."""
+        return {**super().identity(), "function": function_fingerprint(self.fn)}
 
     def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
         for r in requests:
