@@ -1,0 +1,38 @@
+"""The package's top level: what `import veriscene` gives, and what it imports only when asked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import veriscene
+
+
+def test_every_name_of_all_is_there() -> None:
+    for name in veriscene.__all__:
+        assert getattr(veriscene, name) is not None, name
+
+
+def test_convert_and_export_are_the_io_functions() -> None:
+    from veriscene import convert, export
+    from veriscene.io import convert as convert_module
+    from veriscene.io import export as export_module
+
+    assert convert is convert_module.convert and veriscene.convert is convert
+    assert export is export_module.export and veriscene.export is export
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="module 'veriscene' has no attribute 'generat'"):
+        veriscene.generat  # noqa: B018
+
+
+def test_import_veriscene_leaves_the_readers_and_writers_until_asked() -> None:
+    """`import veriscene` (and every CLI start) does not pay for convert's readers or export's
+    writers; asking for `veriscene.convert` imports them."""
+    code = ("import sys, veriscene; print('veriscene.io.convert' in sys.modules, 'veriscene.io.export' in sys.modules);"
+            "veriscene.convert; print('veriscene.io.convert' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]
