@@ -57,6 +57,20 @@ def test_convert_image_size_option(gqa: Path, tmp_path: Path) -> None:
     assert summary.scenes_written == 2
 
 
+def test_convert_takes_reader_options_as_generate_does(gqa: Path, tmp_path: Path) -> None:
+    """`reader_options={...}` (generate's spelling) is the same as keywords; the same option
+    twice, or text for the dict, is refused before anything is written."""
+    as_keywords = convert(gqa, tmp_path / "a.jsonl", "gqa", image_size=(64, 64))
+    as_dict = convert(gqa, tmp_path / "b.jsonl", "gqa", reader_options={"image_size": (64, 64)})
+    assert as_dict.scenes_written == as_keywords.scenes_written == 2
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    with pytest.raises(TypeError, match="reader option 'image_size' given twice"):
+        convert(gqa, tmp_path / "c" / "c.jsonl", "gqa", image_size=(64, 64), reader_options={"image_size": (32, 32)})
+    with pytest.raises(TypeError, match="reader_options must be a dict"):
+        convert(gqa, tmp_path / "c" / "c.jsonl", "gqa", reader_options="image_size=64,64")
+    assert not (tmp_path / "c").exists()
+
+
 @pytest.fixture
 def cli() -> typer.Typer:
     app = typer.Typer()

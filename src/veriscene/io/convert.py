@@ -218,8 +218,17 @@ def convert(
     folder (a tar, or a zip given to a folder format) is read as the folder it holds, unpacked
     once into a cache (`veriscene.scene.unpack`); rejects name its files under the archive's name.
     `option_urls`: for options already holding such copies, their URLs (said instead of the
-    copies). Other options go to the reader.
+    copies). Other options go to the reader, as keywords (`masks=False`) or, as `generate` takes
+    them, in a dict `reader_options={"masks": False}`.
     """
+    if "reader_options" in options:  # generate's spelling of the same options
+        given = options.pop("reader_options")
+        if given is not None and not isinstance(given, dict):
+            raise TypeError(f"reader_options must be a dict of reader option names and values, got {given!r}")
+        both = sorted(set(given or {}) & set(options))
+        if both:
+            raise TypeError(f"reader option {both[0]!r} given twice: as a keyword and in reader_options")
+        options.update(given or {})
     check_path("input", input, "the annotation file or folder or its URL")
     check_path("out", out, "the scene file to write")
     if not isinstance(fmt, str):

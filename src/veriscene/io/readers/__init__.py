@@ -120,7 +120,8 @@ def _fit_options(fn: ReaderFn, fmt: str, options: dict[str, Any]) -> dict[str, A
         if key in own or key in COMMON_OPTIONS:
             out[key] = value
         elif value not in (None, False):
-            accepted = ", ".join(sorted(own | set(COMMON_OPTIONS)))
+            # the options a user gives: not those convert and generate pass themselves
+            accepted = ", ".join(sorted((own | set(COMMON_OPTIONS)) - {"report", "strict", "normalizer"}))
             raise ReaderOptionError(f"option {key!r} does not apply to format {fmt!r} (it takes: {accepted})",
                                     option=key, value=value)
     return out
