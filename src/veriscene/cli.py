@@ -198,8 +198,10 @@ def generate(
             check_reader_options(read_options, fmt, first)
     except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
-    try:
-        with run_progress() as (scanned, advance, counted):  # the scan counts the scenes
+    from veriscene.engine.interrupts import exit_status, interrupted_message, terminate_raises
+
+    try:  # SIGTERM stops the run as Ctrl-C does, said below, not with no word (`engine.interrupts`)
+        with terminate_raises(), run_progress() as (scanned, advance, counted):  # the scan counts the scenes
             summary = run_generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
@@ -219,6 +221,15 @@ def generate(
         _fail(str(exc), code=1)
     except OSError as exc:  # the system's: a disk full, a file it may not read or write
         _fail(str(exc), code=1)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
+        from rich.markup import escape
+
+        from veriscene.console import err_console
+
+        message = interrupted_message(out, exc)
+        what, rest = message.split(":", 1)
+        err_console.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+        raise typer.Exit(exit_status(exc)) from None
     print_run_summary(summary)
     rejected = summary.rejects.get("rejected", 0)
     if not summary.scenes and rejected:  # as convert and generate --from: no run of no samples passes

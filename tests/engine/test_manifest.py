@@ -199,3 +199,23 @@ def test_a_run_made_before_fingerprints_resumes_and_records_them(tmp_path: Path,
     assert any(n.startswith("resumed:") for n in summary.notes)
     assert (out / "samples.jsonl").read_bytes() == samples
     assert orjson.loads((out / "manifest.json").read_bytes())["fingerprints"] == recorded
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_resume_after_the_input_was_edited_names_the_file(tmp_path: Path, scenes_file: Path, seed: int) -> None:
+    """Before: "its configuration or input differs (scenes.sha256: '4257...' -> 'd9a5...')", the
+    file not named as the user knows it."""
+    out = tmp_path / "run"
+    generate(scenes_file, out, generators=GENS, shard_size=4)
+    (out / "manifest.json").write_bytes(orjson.dumps(_interrupted(out)))
+    scenes_file.write_bytes(scenes_file.read_bytes().replace(b'"width"', b'"width" ', 1))  # one line edited
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    with pytest.raises(ResumeMismatchError) as info:
+        generate(scenes_file, out, generators=GENS, shard_size=4, seed=seed, resume=True)
+    also = "; and seed: 0 -> 1" if seed else ""
+    assert str(info.value) == (
+        f"cannot resume the run in {out}: its input {scenes_file} has changed since the run started (manifest.json "
+        f"records another sha256 for it){also}. The shards made from the old file and those the new one would make "
+        "do not go together: put back the file the run was made from and resume, or start again with --overwrite. "
+        "Nothing was written.")
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before

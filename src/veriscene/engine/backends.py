@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from veriscene.engine import collector
+from veriscene.engine.interrupts import ignore_interrupts, stop_workers
 from veriscene.engine.ray_cluster import (
     _sees, _token_auth, _versions, check_nodes, cluster_address, cluster_workers, nodes_without, on_each_node,
     ray_getter, ray_session,
@@ -66,6 +67,7 @@ _DRIVER_CODE = ""  # the driver's code digest (`source_digest.veriscene_digest`)
 def _init_worker(spec: RunSpec, parent: int, code: str = "", started: Any = None) -> None:
     global _SPEC, _DRIVER_CODE
     die_with_parent(parent)
+    ignore_interrupts()  # Ctrl-C reaches the whole process group: the driver stops the workers
     mark_started(started)
     _SPEC, _DRIVER_CODE = spec, code
 
@@ -152,6 +154,10 @@ def run_local_pool(spec: RunSpec, tasks: Iterable[ShardTask], workers: int,
         except BrokenProcessPool as exc:  # from a result, or from a submission after the death
             raise WorkerDied(_died(list(processes.values()), started=bool(started.value),
                                    method=context.get_start_method())) from exc
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM (`engine.interrupts`): not after the shards in hand
+            processes.update(getattr(pool, "_processes", None) or {})
+            stop_workers(processes.values(), spec.shards_dir)
+            raise
 
 
 def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers: int,
@@ -184,6 +190,7 @@ def _pool_outputs(pool: ProcessPoolExecutor, tasks: Iterable[ShardTask], workers
 def _init_local(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...],
                 started: Any = None) -> None:
     die_with_parent(parent)
+    ignore_interrupts()  # Ctrl-C reaches the whole process group: the driver stops the workers
     mark_started(started)
     if initializer is not None:
         initializer(*initargs)
@@ -242,6 +249,10 @@ def ordered_map(fn: Callable[..., R], args: Iterable[tuple[Any, ...]], *, backen
                 for process in processes.values():  # a hung worker takes no request to stop
                     process.kill()
                 raise WorkerHung(_hung(timeout, resumable)) from None
+            except KeyboardInterrupt:  # Ctrl-C, SIGTERM (`engine.interrupts`): not after the calls in hand
+                processes.update(getattr(pool, "_processes", None) or {})
+                stop_workers(processes.values())
+                raise
             finally:  # stopped early (an error, or the caller is done): calls not started are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
 

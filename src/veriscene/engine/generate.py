@@ -53,6 +53,7 @@ from veriscene.engine.run_folder import _check_out_path, _finished
 from veriscene.engine.run_inputs import (
     _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
 )
+from veriscene.engine.run_lock import holding_locks, lock_folder
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
 from veriscene.engine.scan_result import ignored_note
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
@@ -109,6 +110,7 @@ def _version() -> str:
     return __version__
 
 
+@holding_locks  # the output folder's lock (`engine.run_lock`), taken as the folder is prepared, let go at the end
 def generate(
     scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -381,6 +383,7 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
     check_available(shard_format)
     run = remote.RemoteRun(url, staging, storage_options)
     with run:
+        lock_folder(run.staging)  # before `prepare` clears or downloads into it
         note = run.prepare(resume=resume, overwrite=overwrite)
 
         def done(sidecar: dict[str, Any]) -> None:

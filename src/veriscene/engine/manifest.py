@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from veriscene.engine.disk_space import temporary_for
 from veriscene.engine.source_digest import changed_source, recorded_source, source_refusal, source_said
 from veriscene.errors import DataError
 
@@ -151,9 +152,9 @@ def wording_said(names: list[str]) -> str:
 
 
 def write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    os.replace(tmp, path)
+    with temporary_for(path) as tmp:  # removed if the write fails (a full disk, said naming `path`)
+        tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+        os.replace(tmp, path)
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
@@ -203,6 +204,19 @@ def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [f"{prefix.rstrip('.')}: {_shown(old)} -> {_shown(new)}"]
 
 
+def _edited_inputs(old: Any, new: Any, out_dir: Path) -> list[str]:
+    """The input files (as the manifest's `scenes` records them: a {path, sha256} or a list) that
+    are at the same paths in `old` and `new` with other contents, named as a user gives them (a
+    path relative to the run folder as seen from here); [] when the inputs are other files."""
+    old, new = (x if isinstance(x, list) else [x] for x in (old, new))
+    if len(old) != len(new) or not all(isinstance(x, dict) for x in (*old, *new)):
+        return []
+    if any(a.get("path") != b.get("path") for a, b in zip(old, new)):
+        return []
+    paths = [str(a.get("path")) for a, b in zip(old, new) if a.get("sha256") != b.get("sha256")]
+    return [p if "://" in p or os.path.isabs(p) else os.path.normpath(out_dir / p) for p in paths]
+
+
 def release_said(version: Any) -> str:
     """The release a manifest records, as said in messages."""
     return f"veriscene {version}" if isinstance(version, str) and version else "a veriscene release that did not record its version"
@@ -249,6 +263,15 @@ def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path
     also = f"; and {wording_said(changed)}" if changed else ""
     if not other_release(stored, config):
         also += f"; and {source_said(code)}" if code else ""
+        edited = _edited_inputs(stored.get("scenes"), config.get("scenes"), out_dir)
+        if edited:
+            others = [d for d in diffs if not d.startswith("scenes")]
+            also = "".join(f"; and {d}" for d in others[:5]) + also
+            raise ResumeMismatchError(
+                f"cannot resume the run in {out_dir}: its input {', '.join(edited)} has changed since the run "
+                f"started (manifest.json records another sha256 for it){also}. The shards made from the old "
+                "file and those the new one would make do not go together: put back the file the run was made "
+                "from and resume, or start again with --overwrite. Nothing was written.")
         raise ResumeMismatchError(
             f"cannot resume the run in {out_dir}: its configuration or input differs ({listed}){also}. "
             "Use the original options, or --overwrite to start again."

@@ -48,6 +48,7 @@ from typing import Any, Callable
 import orjson
 
 from veriscene.engine import converted
+from veriscene.engine.run_lock import LOCK
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError, default_staging, filesystem, is_url, local_path
 
 __all__ = [
@@ -332,7 +333,8 @@ class RemoteRun:
         samples.jsonl); returns the files uploaded in all."""
         self.wait()
         local = sorted((p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*")
-                        if p.is_file() and p.name != LEDGER and not p.name.endswith(".tmp")), key=_upload_order)
+                        if p.is_file() and p.name not in (LEDGER, LOCK) and not p.name.endswith(".tmp")),
+                       key=_upload_order)
         for rel in local:
             self._put(rel)
         kept = set(local)

@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 
 from veriscene.engine.codecs import read_lines, write_lines
+from veriscene.engine.disk_space import temporary_for
 from veriscene.engine.scan import later_repeats
 from veriscene.engine.shards import (
     SHARD_ENTRY, SharedRows, ShardOutput, shard_path, sidecar_path, write_sidecar,
@@ -79,9 +80,9 @@ def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: S
         counts = RunSummary()
         counts.merge_counts(sidecar["counts"])
         path = shard_path(shards_dir, index, fmt)
-        tmp = path.with_name(path.name + ".tmp")
-        sha256 = write_lines(tmp, _without(read_lines(path, fmt), lines, (counts, summary)), fmt)
-        os.replace(tmp, path)
+        with temporary_for(path) as tmp:
+            sha256 = write_lines(tmp, _without(read_lines(path, fmt), lines, (counts, summary)), fmt)
+            os.replace(tmp, path)
         before = shared.rows[index]
         left = SharedRows()
         for line, h in zip(before.lines, before.hashes):

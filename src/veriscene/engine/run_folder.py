@@ -15,6 +15,7 @@ from typing import Any
 from veriscene.engine import converted
 from veriscene.engine.converted import STAMP
 from veriscene.engine.manifest import RunExistsError, read_manifest
+from veriscene.engine.run_lock import lock_folder
 from veriscene.engine.shards import shard_path
 
 # What a run writes in its folder, removed by `overwrite` (a converted input's scenes.jsonl is
@@ -86,9 +87,11 @@ def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, A
     Without `overwrite`, a folder holding no manifest must be empty or hold only what a run leaves
     before its manifest (RunExistsError), so that no file of the user's is replaced; a folder
     holding a run needs `resume`. `overwrite` replaces whatever run the folder holds, an unreadable
-    manifest included."""
+    manifest included. The folder is locked first (made if need be): another run writing there
+    is refused (`engine.run_lock`)."""
     _check_out_path(out_dir)
-    if not out_dir.exists():
+    lock_folder(out_dir)
+    if not out_dir.exists():  # (not made by `lock_folder` where nothing is locked: Windows)
         return None
     if overwrite:
         _clear_run(out_dir)

@@ -46,6 +46,7 @@ from typing import Callable, Iterator, Sequence
 
 import orjson
 
+from veriscene.engine.disk_space import writing
 from veriscene.engine.scan_chunks import (
     _PIECE, SCAN_CHUNK_BYTES, _decode, _scan_task, _summary, chunk_bounds, copy_chunk, scan_chunk,
 )
@@ -68,6 +69,11 @@ __all__ = [
 ]
 
 DEFAULT_POOL_SIZE = 4096
+
+
+# what a chunk file in the scan's temporary folder is, said with a full disk (`engine.disk_space`)
+_SPOOLED = (", a chunk of the compressed input that the scan copies into the temporary folder (TMPDIR: set it to "
+            "a folder on a disk with room to put them there)")
 
 
 def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -> list[PoolEntry]:
@@ -137,7 +143,7 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                         source: str | bytes = buffer.getvalue()
                     else:
                         source = os.path.join(spool, f"chunk-{number}")
-                        with open(source, "wb") as out:
+                        with writing(source, _SPOOLED), open(source, "wb") as out:
                             end = copy_chunk(fh, start, out, chunk_bytes)
                     if end == start:
                         spans.extend(stream.spans)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from veriscene.engine.backends import cluster_workers, nodes_without
+from veriscene.engine.disk_space import temporary_for
 from veriscene.engine.scan import Cursor, ScanResult
 from veriscene.engine.shards import ShardTask, shard_files, shard_path
 from veriscene.scene.inputs import input_errors, open_scenes
@@ -71,16 +72,16 @@ def _output_shared(ray: Any, out_dir: Path, shared_output: bool | None) -> tuple
 
 def _merge(out_dir: Path, shards_dir: Path, n_shards: int, fmt: str) -> None:
     """Concatenate shard samples (jsonl format) and rejects, in shard order, atomically."""
-    if fmt == "jsonl":
-        tmp = out_dir / "samples.jsonl.tmp"
+    if fmt == "jsonl":  # (a full disk is said naming the file: it needs room for a copy of the shards)
+        with temporary_for(out_dir / "samples.jsonl") as tmp:
+            with open(tmp, "wb") as out:
+                for index in range(n_shards):
+                    with open(shard_path(shards_dir, index, fmt), "rb") as fh:
+                        shutil.copyfileobj(fh, out)
+            os.replace(tmp, out_dir / "samples.jsonl")
+    with temporary_for(out_dir / "rejects.jsonl") as tmp:
         with open(tmp, "wb") as out:
             for index in range(n_shards):
-                with open(shard_path(shards_dir, index, fmt), "rb") as fh:
+                with open(shards_dir / shard_files(index, fmt)[1], "rb") as fh:
                     shutil.copyfileobj(fh, out)
-        os.replace(tmp, out_dir / "samples.jsonl")
-    tmp = out_dir / "rejects.jsonl.tmp"
-    with open(tmp, "wb") as out:
-        for index in range(n_shards):
-            with open(shards_dir / shard_files(index, fmt)[1], "rb") as fh:
-                shutil.copyfileobj(fh, out)
-    os.replace(tmp, out_dir / "rejects.jsonl")
+        os.replace(tmp, out_dir / "rejects.jsonl")

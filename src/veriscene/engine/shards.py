@@ -27,6 +27,7 @@ from veriscene.engine import collector
 from veriscene.engine.fetch import join_url
 from veriscene.engine.remote import is_url
 from veriscene.engine.codecs import SUFFIX, encode
+from veriscene.engine.disk_space import temporary_for
 from veriscene.engine.pool import ScenePool
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.summary import RunSummary, peak_memory_mb
@@ -228,8 +229,19 @@ def _parse_scene(line: bytes) -> Scene:
     try:
         record = loads_line(line)
     except orjson.JSONDecodeError as exc:
-        raise SceneValidationError(f"invalid JSON ({exc})") from None
+        raise SceneValidationError(_not_utf8(line) or f"invalid JSON ({exc})") from None
     return scene_from_dict(record)
+
+
+def _not_utf8(line: bytes) -> str | None:
+    """Why a line that is no JSON is not even text: its first byte that is no UTF-8 (orjson says
+    only "str is not valid UTF-8: surrogates not allowed"); None for UTF-8 text."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (f"not UTF-8 text: byte 0x{line[exc.start]:02x} at byte {exc.start + 1} of the line is not UTF-8 "
+                "(JSON lines must be UTF-8: convert the file, e.g. with iconv -f latin1 -t utf-8 if it is Latin-1)")
+    return None
 
 
 def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], None] | None = None) -> ShardOutput:
@@ -323,12 +335,12 @@ def sidecar_path(shards_dir: Path, index: int) -> Path:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with temporary_for(path) as tmp:  # removed if the write fails (a full disk, said naming `path`)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
 
 
 # What the manifest keeps of each shard's sidecar.

@@ -1,0 +1,82 @@
+"""A run stopped by Ctrl-C (SIGINT) or SIGTERM: its workers stopped at once, no partial file left,
+and a message saying what is kept and how to go on.
+
+Ctrl-C raises KeyboardInterrupt in the driver; `terminate_raises` makes SIGTERM (what `kill PID`,
+a job scheduler or a service manager sends) raise `Terminated`, a KeyboardInterrupt too, so both
+stop the run the same way instead of SIGTERM ending the process with no word. Local workers
+ignore SIGINT (`ignore_interrupts`, in each worker as it starts): Ctrl-C reaches the whole
+process group, and the driver alone decides what happens. On either, the driver stops its local
+workers at once (`stop_workers`) instead of waiting for the shards they have in hand, and
+removes the temporary files they were writing; a file the driver was writing is removed by
+`engine.disk_space.temporary_for`. Every finished shard is kept, so `--resume` goes on from them.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received while a run went on (`terminate_raises`): raised in the main thread as
+    Ctrl-C raises KeyboardInterrupt. `signum` is the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def terminate_raises() -> Iterator[None]:
+    """SIGTERM raises `Terminated` in the block (in the main thread; elsewhere, where Python takes
+    no signal handler, nothing changes; nor where SIGTERM is ignored, as its parent chose); the
+    handler it had is put back after."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    """The exit status of a command stopped by `exc`, as a shell gives it: 128 + the signal's
+    number (130 for Ctrl-C, 143 for SIGTERM)."""
+    return 128 + (exc.signum if isinstance(exc, Terminated) else signal.SIGINT)
+
+
+def interrupted_message(out: str, exc: KeyboardInterrupt) -> str:
+    """What a run stopped by `exc` says: what stopped it, what is kept and how to go on."""
+    what = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)"
+    return f"{what}: what was finished is kept in {out}; run the same command again with --resume to go on from it"
+
+
+def ignore_interrupts() -> None:
+    """In a local worker as it starts: ignore SIGINT (Ctrl-C reaches the whole process group);
+    the driver stops the workers itself (`stop_workers`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_workers(processes: Iterable[Any], shards_dir: str | None = None) -> None:
+    """Kill the local worker `processes` (multiprocessing processes) now, rather than let them
+    finish the shards in hand, and remove the temporary files they were writing in `shards_dir`
+    (none is left half-written; finished shards stay)."""
+    processes = list(processes)
+    for process in processes:
+        if process.exitcode is None:
+            process.kill()
+    for process in processes:
+        process.join(5)
+    if shards_dir is not None:
+        for stray in Path(shards_dir).glob("*.tmp"):
+            stray.unlink(missing_ok=True)
