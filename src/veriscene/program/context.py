@@ -182,9 +182,18 @@ class SceneIndex:
         return self.areas.tolist()
 
     @cached_property
-    def overlap_areas(self) -> list[list[float]]:
-        """(N, N) box intersection areas in square pixels, as nested lists (cheap to index)."""
-        return box_intersection_area(self.scene.boxes, self.scene.boxes).tolist()
+    def overlaps(self) -> np.ndarray:
+        """(N, N) bool: whether the boxes of objects i and j meet (intersection area > 0; the
+        diagonal holds each box with itself). An array, not nested lists: a scene of thousands of
+        objects would make millions of Python floats."""
+        return box_intersection_area(self.scene.boxes, self.scene.boxes) > 0
+
+    @cached_property
+    def overlapping(self) -> list[list[int]]:
+        """Per object i, the other objects whose boxes meet its box, in index order."""
+        meets = self.overlaps.copy()
+        np.fill_diagonal(meets, False)
+        return [np.flatnonzero(row).tolist() for row in meets]
 
     @cached_property
     def areas(self) -> np.ndarray:

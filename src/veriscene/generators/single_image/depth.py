@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
+import numpy as np
+
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair
@@ -43,22 +45,26 @@ class CloserObject(Generator):
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
         refs = referents(ctx.index, allow_relations=False)
-        overlap = ctx.index.overlap_areas
         values = depth.tolist()
         spread = (max(values) - min(values)) or 1.0
         gap = config.min_depth_gap * spread
         order = sorted(refs)
+        # the pairs of referents (a, b_i), a != b_i, row by row, with a clear depth gap and, unless
+        # `require_overlap` is off, meeting boxes: tested in numpy (N x N in Python cost seconds
+        # on thousands of objects)
+        at = np.asarray(order, dtype=np.intp)
+        ranked = np.asarray(values, dtype=np.float64)[at]
+        shown = ~(np.abs(ranked[:, None] - ranked[None, :]) < gap)  # NaN: shown, as `< gap` is False
+        if config.require_overlap:
+            shown &= ctx.index.overlaps[np.ix_(at, at)]
+        np.fill_diagonal(shown, False)
         truths: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool]] = []
-        for a in order:
-            for b_i in order:
-                if a == b_i or abs(values[a] - values[b_i]) < gap:
-                    continue
-                if config.require_overlap and overlap[a][b_i] <= 0:
-                    continue
-                closer = values[a] < values[b_i]
-                truths += (closer, values[a] > values[b_i])
-                asked += ((refs[a], refs[b_i], "closest", closer), (refs[a], refs[b_i], "farthest", truths[-1]))
+        for row, col in zip(*(side.tolist() for side in np.nonzero(shown))):
+            a, b_i = order[row], order[col]
+            closer = values[a] < values[b_i]
+            truths += (closer, values[a] > values[b_i])
+            asked += ((refs[a], refs[b_i], "closest", closer), (refs[a], refs[b_i], "farthest", truths[-1]))
         # phrased only if picked
         yield Batch.of(truths, asked, _candidate)
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from veriscene.answers.coords import format_point
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
@@ -37,15 +39,18 @@ class DepthPairConfig(GeneratorConfig):
     margin_px: int = 4  # points lie at least this far inside an object's visible mask
 
 
-def ordered_pairs(ctx: GenContext, config: DepthPairConfig) -> list[list[bool]]:
-    """(N, N) bool as nested lists: pairs whose depth order a viewer can see (distinct objects,
-    clear depth gap, overlapping boxes unless `require_overlap` is off)."""
-    depth = ctx.scene.depth.tolist()  # type: ignore[union-attr]  # (required)
-    gap = config.min_depth_gap * ((max(depth) - min(depth)) or 1.0)
-    overlap = ctx.index.overlap_areas
-    n = len(depth)
-    return [[a != b and abs(depth[a] - depth[b]) >= gap
-             and (not config.require_overlap or overlap[a][b] > 0) for b in range(n)] for a in range(n)]
+def ordered_pairs(ctx: GenContext, config: DepthPairConfig) -> np.ndarray:
+    """(N, N) bool: pairs whose depth order a viewer can see (distinct objects, clear depth gap,
+    overlapping boxes unless `require_overlap` is off). In numpy: N x N tests in Python took a
+    second at 2,000 objects."""
+    values = ctx.scene.depth.tolist()  # type: ignore[union-attr]  # (required)
+    gap = config.min_depth_gap * ((max(values) - min(values)) or 1.0)  # Python's max, NaN as before
+    depth = np.asarray(values, dtype=np.float64)
+    ok = np.abs(depth[:, None] - depth[None, :]) >= gap  # NaN: False, as abs(nan) >= gap is
+    if config.require_overlap:
+        ok &= ctx.index.overlaps
+    np.fill_diagonal(ok, False)
+    return ok
 
 
 @register("depth.points.v1", family="depth")
@@ -73,7 +78,7 @@ class CloserPoint(Generator):
         ok = ordered_pairs(ctx, config)
         keys: list[list[Any]] = []
         asked: list[tuple[GenContext, PointSampler, int, int, str, bool]] = []
-        for a, b_i in ((a, b_i) for a in range(len(ok)) for b_i in range(a + 1, len(ok)) if ok[a][b_i]):
+        for a, b_i in zip(*(side.tolist() for side in np.nonzero(np.triu(ok, 1)))):  # a < b_i, row by row
             for which in ("closer", "farther"):
                 for a_first in (True, False):
                     keys.append([a, b_i, which])
@@ -134,21 +139,22 @@ class DepthAnchor(Generator):
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
         ok = ordered_pairs(ctx, config)
-        overlap = ctx.index.overlap_areas
+        overlapping = ctx.index.overlapping
         values = depth.tolist()
         refs = referents(ctx.index, allow_relations=False)
         names = ctx.scene.names
         answers: list[str] = []
         asked: list[tuple[Any, ...]] = []  # (`_cover` or `_pair`, its arguments)
         for anchor in sorted(refs):
-            near = [i for i in range(len(ctx.scene)) if i != anchor and overlap[anchor][i] > 0]
+            near = overlapping[anchor]
+            seen = set(np.flatnonzero(ok[anchor]).tolist())  # the objects whose order with the anchor shows
             for which in ("closer", "farther"):
                 side = [i for i in near if (values[i] < values[anchor]) == (which == "closer")]
-                if len(side) == 1 and ok[anchor][side[0]]:
+                if len(side) == 1 and side[0] in seen:
                     answers.append(names[side[0]])
                     asked.append((self._cover, ctx, refs[anchor], which, names[side[0]]))
-            front = [i for i in refs if ok[anchor][i] and values[i] < values[anchor]]
-            back = [i for i in refs if ok[anchor][i] and values[i] > values[anchor]]
+            front = [i for i in refs if i in seen and values[i] < values[anchor]]
+            back = [i for i in refs if i in seen and values[i] > values[anchor]]
             for f, k in ((f, k) for f in sorted(front) for k in sorted(back) if names[f] != names[k]):
                 for which in ("closer", "farther"):
                     answer, other = (names[f], names[k]) if which == "closer" else (names[k], names[f])

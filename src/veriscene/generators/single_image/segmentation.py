@@ -61,9 +61,11 @@ class _PointPair(Generator):
         if pair is None:
             return None
         (ta, xa), (tp, xp) = pair
-        others = [j for j in range(len(ctx.scene)) if j != i]
-        for j in sample_up_to(ctx.rng, others, config.max_others):
-            found = sampler.sample(ctx.rng, j)
+        # the other objects, drawn as positions t in 0..n-2 standing for t (before i) or t + 1: the
+        # same draws as from a list of them, which was made per candidate tried (N x N on a scene
+        # whose objects mostly have too little interior)
+        for t in sample_up_to(ctx.rng, range(len(ctx.scene) - 1), config.max_others):
+            found = sampler.sample(ctx.rng, t + (t >= i))
             if found is not None:
                 break
         else:
