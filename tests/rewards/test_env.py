@@ -281,3 +281,49 @@ def test_a_sample_id_naming_two_samples_is_refused(demo_run, demo_samples):
     assert same.reset(options={"sample_id": yes["id"]})[1]["index"] == 0
     with pytest.raises(KeyError, match="no usable sample with id 'nope'"):
         same.reset(options={"sample_id": "nope"})
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"max_attempts": 2.5}, r"max_attempts must be a whole number >= 1, got 2\.5"),  # never ended
+    ({"max_attempts": "3"}, r"max_attempts must be a whole number >= 1, got '3'"),
+    ({"max_attempts": 0}, r"max_attempts must be a whole number >= 1, got 0"),
+    ({"max_zooms": 1.5}, r"max_zooms must be a whole number >= 0, got 1\.5"),
+    ({"observation_size": (224,)}, r"observation_size must be \(width, height\), two whole numbers >= 1"),
+    ({"observation_size": (0, 0)}, r"observation_size must be \(width, height\)"),
+    ({"retry_discount": "0.5"}, r"retry_discount must be a number in \[0, 1\], got '0\.5'"),
+])
+def test_counts_and_sizes_are_checked(demo_run, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        VQAEnv(demo_run, **kwargs)
+
+
+def test_whole_attempts_end_the_episode(demo_run):
+    env = VQAEnv(demo_run, max_attempts=np.int64(2))  # numpy counts are whole numbers
+    env.reset(seed=0)
+    steps = [env.step("%%%") for _ in range(2)]
+    assert [s[2] for s in steps] == [False, True] and steps[-1][4]["attempts_left"] == 0
+
+
+@pytest.mark.parametrize(("options", "error", "message"), [
+    ({"sampleid": "x"}, ValueError, (r"unknown reset option \['sampleid'\]; allowed: \['sample_id', 'index'\]; "
+                                     r"did you mean 'sample_id'\?")),  # a random sample before
+    ({"index": "3"}, ValueError, r"options\['index'\] must be a whole number"),
+    ({"index": 1.7}, ValueError, r"options\['index'\] must be a whole number"),
+])
+def test_reset_options_are_checked(demo_run, options, error, message):
+    env = VQAEnv(demo_run)
+    with pytest.raises(error, match=message):
+        env.reset(options=options)
+
+
+def test_an_unknown_sample_id_says_why(demo_run, demo_samples):
+    env = VQAEnv(demo_run)
+    multi = next(s for s in demo_samples if len(s["images"]) > 1)
+    caption = next(s for s in demo_samples if s["answer_type"] == "text" and not s["choices"])
+    with pytest.raises(KeyError, match=r"is in the run but not shown by the environment: not one image"):
+        env.reset(options={"sample_id": multi["id"]})
+    with pytest.raises(KeyError, match=r"is in the run but not shown by the environment: free-form text answers"):
+        env.reset(options={"sample_id": caption["id"]})
+    shown = env.samples[0]["id"]
+    with pytest.raises(KeyError, match=rf"no usable sample with id '{shown[:-1]}#' .*did you mean \['{shown}'"):
+        env.reset(options={"sample_id": shown[:-1] + "#"})

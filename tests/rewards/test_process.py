@@ -308,3 +308,51 @@ def test_boxes_of_a_second_image_of_another_size(box_format, square, circle):
     assert score_trace(reasoning_target(said, "green"), targets).score == 1.0
     assert score_trace(reference_trace(targets.steps, "green"), targets).score == 1.0
     assert score_trace(f"<think>The green circle at {square}.</think>", targets).score < 0.7  # the square's box
+
+
+# --- statements that name every candidate state none -----------------------------------------
+
+def _targets(*steps: tuple[str, object]) -> ProcessTargets:
+    from veriscene.rewards.process import Step
+    return ProcessTargets(steps=tuple(Step(k + 1, "op", kind, value, str(value)) for k, (kind, value) in enumerate(steps)),
+                          names=("circle", "hexagon", "square", "star", "triangle"),
+                          attributes=("blue", "green", "red", "yellow", "large", "small"),
+                          image_size=(W, H))
+
+
+@pytest.mark.parametrize(("step", "trace", "expected"), [
+    # a count in a run of numbers: "0 1 2 3 4 5" stated every count with precision 1
+    (("count", {"count": 2, "name": "star"}), "There are 0 1 2 3 4 5 stars.", 0.0),
+    (("count", {"count": 2, "name": "star"}), "There are 1, 2 or 3 stars.", 0.0),
+    (("count", {"count": 2, "name": "star"}), "There are 2 stars or maybe 3.", 0.0),
+    (("count", {"count": 2, "name": "star"}), "0 1 2 3 circles squares stars hexagons.", 0.0),
+    (("count", {"count": 2, "name": "star"}), "There are two stars.", 1.0),
+    (("count", {"count": 2, "name": "star"}), "Altogether 1 + 1 = 2: two stars.", 1.0),  # arithmetic
+    (("count", {"count": 2, "name": "star"}), "One square is fewer than two stars.", 1.0),  # a comparison
+    # a value among others that cannot hold with it
+    (("value", "green"), "The color is red, green, blue or yellow.", 0.0),
+    (("value", "green"), "The triangle is green.", 1.0),
+    (("value", "large"), "The large star is tall.", 1.0),  # a height is no second size
+    (("value", "left of"), "It is left of, right of, above or below it.", 0.0),
+    (("value", "left of"), "The circle is left of the square.", 1.0),
+    # a set among more
+    (("values", ["hexagon", "square"]), "circle, hexagon, square, star, triangle", 0.0),
+    (("values", ["hexagon", "square"]), "The images share hexagon, square", 1.0),
+    (("values", ["green", "red"]), "red, green, blue, yellow", 0.0),
+    (("values", ["green", "red"]), "Colors in common: red, green", 1.0),
+    # both answers
+    (("bool", True), "Yes or no.", 0.0),
+    (("bool", False), "Yes or no.", 0.0),
+    (("bool", True), "Yes.", 1.0),
+    (("bool", True), "Yes, it is not red.", 1.0),
+])
+def test_statements_naming_every_candidate_state_none(step, trace, expected):
+    assert score_trace(f"<think>{trace}</think><answer>x</answer>", _targets(step)).score == pytest.approx(expected)
+
+
+def test_a_trace_listing_everything_earns_little(scene):
+    everything = ("The color is red, green, blue, yellow. Yes or no. It is left of, right of, above, below. "
+                  "There are 0 1 2 3 4 5 circles squares triangles stars hexagons.")
+    for program in (two_hop(), counting()):
+        targets = process_targets(sample(program), scene)
+        assert score_trace(f"<think>{everything}</think>", targets).score == 0.0

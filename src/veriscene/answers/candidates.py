@@ -16,12 +16,15 @@ to the left of the square." one relation. Words the sample itself lists (`meta.v
 options) compete with every gold answer. The data set's own words (`rivals`: its
 `vocabulary.json`) join the built-in ones with their kinds.
 
-Words of the question do not compete (`question_words`): "What color is the circle left of the
-red square?" is answered "The circle left of the red square is blue.". Unless the gold answer is
-itself in the question: then the question offers alternatives ("Is it the cat or the dog?") and
-every candidate competes. A reply repeating question words gains nothing, since under this rule
-they are never the gold answer. Nor does a word after "than" ("bigger than the small circle"):
-it names what the answer is compared with (`compared_with`).
+Words of the question do not compete: "What color is the circle left of the red square?" is
+answered "The circle left of the red square is blue.", "Which object is behind the star?" "A
+hexagon, hidden by the star.". Except a question word said bare right beside another candidate
+(`beside`), unless the reply says it as the question does (`echoes_question`): "large small" for
+"What size is the object the small star is behind?" lists both sizes (it was read as "large"),
+"The small star is behind a large object." does not. Unless the gold answer is itself in the question: then
+the question offers alternatives ("Is it the cat or the dog?") and every candidate competes. Nor
+does a word after "than" ("bigger than the small circle"): it names what the answer is compared
+with (`compared_with`).
 
 A relation gold answer is read in its spellings and common synonyms (`gold_readings`,
 `predicate_key`): "holds", "hold" and "holding"; "has" and "with"; "below", "under",
@@ -46,8 +49,8 @@ from veriscene.demo.shapes import SHAPES
 from veriscene.text_predicates import relation_modifier
 
 ATTRIBUTE_TYPE = "attribute_type"
-__all__ = ["ATTRIBUTE_TYPE", "NAME", "RELATION", "KindTable", "competing", "gold_kinds", "gold_readings",
-           "kind_table", "listed_names", "predicate_key"]
+__all__ = ["ATTRIBUTE_TYPE", "NAME", "RELATION", "KindTable", "beside", "competing", "echoes_question",
+           "gold_kinds", "gold_readings", "kind_table", "listed_names", "predicate_key"]
 
 # Nouns that may follow a gold name without naming another object ("the hexagon shape").
 GENERIC_HEADS = frozenset({
@@ -229,6 +232,40 @@ def _mentions(words: list[str], phrase: str) -> list[int]:
         return list(range(len(words) + 1))
     size, first = len(target), target[0]
     return [k for k, w in enumerate(words[:len(words) - size + 1]) if w == first and words[k:k + size] == target]
+
+
+def echoes_question(text_norm: str, question_words: list[str], phrase: str) -> bool:
+    """Whether every mention of `phrase` in `text_norm` (both normalised) repeats the question
+    around it: the word before or after it there is the word before or after it in a mention
+    of the question (`question_words`), or a generic head ("the small one"). "small star is
+    behind it" echoes "the small star is behind"; "large small" does not."""
+    words = text_norm.split()
+    size = len(phrase.split())
+    before, after = set(), set()
+    for k in _mentions(question_words, phrase):
+        if k > 0:
+            before.add(question_words[k - 1])
+        if k + size < len(question_words):
+            after.add(question_words[k + size])
+    starts = _mentions(words, phrase)
+    return bool(starts) and all(
+        (k > 0 and words[k - 1] in before)
+        or (k + size < len(words) and (words[k + size] in after or words[k + size] in GENERIC_HEADS))
+        for k in starts)
+
+
+def beside(text_norm: str, phrase: str, others: Iterable[str]) -> bool:
+    """Whether a mention of `phrase` in `text_norm` (normalised) has a mention of one of `others`
+    right before or after it: "large small", "small large object"."""
+    words = text_norm.split()
+    size = len(phrase.split())
+    ends, starts = set(), set()
+    for other in others:
+        n = len(other.split())
+        for k in _mentions(words, other):
+            starts.add(k)
+            ends.add(k + n)
+    return any(k in ends or k + size in starts for k in _mentions(words, phrase))
 
 
 def compared_with(text_norm: str, phrase: str) -> bool:

@@ -150,17 +150,46 @@ def answer_section(text: str, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     return (body if tagged is None else tagged).strip()
 
 
+_BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_BRACE_RE = re.compile(r"[{}]")
+
+
+def _closing_braces(text: str) -> dict[int, int]:
+    """Offset of each "{" -> offset of the "}" that closes it (unclosed ones are absent), in one
+    pass over the braces."""
+    opened: list[int] = []
+    out: dict[int, int] = {}
+    for m in _BRACE_RE.finditer(text):
+        if m.group() == "{":
+            opened.append(m.start())
+        elif opened:
+            out[opened.pop()] = m.start()
+    return out
+
+
 def boxed_spans(text: str) -> list[tuple[str, int]]:
     """(content, end offset) of every ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces), in
-    order, ``\\text{}`` unwrapped; an unbalanced last one runs to the end."""
+    order, ``\\text{}`` unwrapped; an unbalanced one runs to the end. Of boxes nested in boxes
+    only the outermost and the innermost are kept ("\\boxed{\\boxed{3}}" gives "\\boxed{3}"
+    and "3"): the braces are matched once and the kept contents do not overlap, so the time
+    grows with the reply, not its square (a reply of 14,000 "\\boxed{" took minutes)."""
+    starts = list(_BOXED_RE.finditer(text))
+    if not starts:
+        return []
+    closing = _closing_braces(text)
     out: list[tuple[str, int]] = []
-    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
-        i, depth = m.end(), 1
-        j = i
-        while j < len(text) and depth:
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            j += 1
-        content = text[i:j - 1] if depth == 0 else text[i:]
+    outer_end = -1  # end of the outermost box seen so far
+    for k, m in enumerate(starts):
+        i = m.end()
+        close = closing.get(i - 1)
+        j = close + 1 if close is not None else len(text)
+        outermost = m.start() >= outer_end
+        innermost = k + 1 == len(starts) or starts[k + 1].start() >= j
+        if outermost:
+            outer_end = j
+        if not (outermost or innermost):
+            continue
+        content = text[i:j - 1] if close is not None else text[i:]
         content = re.sub(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}", r"\1", content)
         out.append((content.replace("\\,", "").replace("\\%", "%").strip(), j))
     return out
@@ -273,10 +302,10 @@ def _rivals(tags: list[str], body: str, focus: _Marked | None, source: str) -> t
                 found.append(line)
     if focus is not None and focus.rest is not None:
         found.append(focus.rest)
-    out: list[str] = []
+    out: dict[str, None] = {}  # in order, once each (a list searched per item was quadratic)
     for text in (t.strip() for t in found):
-        if text and text not in said and text not in out:
-            out.append(text)
+        if text and text not in said:
+            out.setdefault(text, None)
     return tuple(out)
 
 

@@ -9,8 +9,9 @@ Scores by answer type (all in 0..1):
     float                         1.0 when within `float_rel_tol` (relative) or `float_abs_tol`
     str_set                       1.0 when the normalised item sets are equal; a near miss (the
                                   sets differ by one item: one missing or one extra, and the
-                                  gold has 2 or more items) scores their F1; anything else 0.0
-                                  (`set_score`)
+                                  gold has 2 or more items) scores their F1, unless the extra
+                                  item is a second value of a type of one object's attributes
+                                  ("small, large"); anything else 0.0 (`set_score`)
     box                           IoU with the gold pixel box; correct when IoU >= iou_threshold
     point                         1.0 when within point_tolerance x image diagonal of the gold;
                                   when the question shows points and the gold is one of them
@@ -33,6 +34,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from veriscene import vocab
 from veriscene.answers.candidates import gold_readings, kind_table, predicate_key
 from veriscene.answers.coords import (
     box_iou,
@@ -74,9 +76,20 @@ def set_score(predicted: Sequence[str], gold: Sequence[str]) -> float:
     p, g = set(predicted), set(gold)
     if p == g:
         return 1.0
-    if len(p ^ g) != 1 or len(g) < 2 or not p & g:
+    if len(p ^ g) != 1 or len(g) < 2 or not p & g or _second_value(p - g, g):
         return 0.0
     return set_f1(p, g)
+
+
+def _second_value(extra: set[str], gold: set[str]) -> bool:
+    """Whether an extra item gives a second value of a type that the gold, one object's
+    attributes (typed words, one of each type: "gray, matte, small"), holds once, and that
+    cannot hold with it ("gray, matte, small, large": `vocab.exclusive`). Such a reply hedges
+    between two sizes; as a near miss it earned 0.857 where naming one size risked 0."""
+    types = [vocab.attribute_type(x) for x in gold]
+    if vocab.UNTYPED in types or len(set(types)) != len(types):
+        return False
+    return any(vocab.exclusive(x, y) for x in extra for y in gold)
 
 
 def offered_points(record: Mapping[str, Any]) -> list[list[float]] | None:

@@ -43,7 +43,7 @@ from veriscene.answers.extract import (
     read_reply,
 )
 from veriscene.answers.image_refs import asks_absence, read_image_index
-from veriscene.answers.normalize import prepare_synonyms
+from veriscene.answers.normalize import prepare_synonyms, tokens
 from veriscene.answers.quantities import read_number
 from veriscene.answers.result import ParseResult
 from veriscene.answers.rivals import Rivals
@@ -131,6 +131,17 @@ def parse_str_set(reply: Reply, syn: Mapping[str, str], vocabulary: Sequence[str
 
 # --- dispatcher ---------------------------------------------------------------------------
 
+def repeats_question(text: str, question: str | None) -> bool:
+    """Whether `text` is the question copied back, its words alone (its first line: a multiple
+    choice question's options follow it). Its words are no answer: "How many green hexagons are
+    there in the two images altogether?" was read as 2, "What size is the object the large star
+    is in front of?" as large."""
+    if not question or not text:
+        return False
+    said = tokens(text)
+    return bool(said) and said in (tokens(question), tokens(question.strip().split("\n", 1)[0]))
+
+
 _NO_OPTION = "no option letter or option text found in the reply"  # `choice.parse_choice`'s
 
 
@@ -199,6 +210,8 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     r = read_reply(reply, think_tags=think_tags, answer_tags=answer_tags)
     if answer_type != "text" and (m := NOT_KNOWING_RE.search(r.text)) is not None:
         return ParseResult.fail(f"the reply is uncertain: it does not know or will not say ({m.group(0)!r})")
+    if answer_type != "text" and repeats_question(r.text, question):
+        return ParseResult.fail("the reply repeats the question")
     if choices:
         picked = parse_choice(r, [str(c) for c in choices], syn)
         if picked.reason == _NO_OPTION and answer_type in ("int", "float", "bool", "image_index"):

@@ -20,12 +20,19 @@ from veriscene.answers.result import ParseResult
 # A number given as a bound or a range, not a value: "at least 3", "3+", "≥3", "3 or more".
 _BOUND_BEFORE_RE = re.compile(
     r"(?:\b(?:at\s+(?:least|most)|more\s+than|less\s+than|fewer\s+than|greater\s+than|over|under|"
-    r"up\s+to|no\s+more\s+than|no\s+fewer\s+than|above|below|between)|[<>≤≥≦≧~≈]=?)\s*$", re.IGNORECASE)
+    r"up\s+to|no\s+more\s+than|no\s+fewer\s+than|above|below|between)|[<>≤≥≦≧~≈]=?"
+    r"|\\(?:geq?|leq?|gt|lt|approx|sim|simeq|gtrsim|lesssim)(?![a-z]))\s*$", re.IGNORECASE)
 _BOUND_AFTER_RE = re.compile(r"^\s*(?:\+(?!\s*\d)|or\s+(?:more|less|fewer|so|above|below|greater)\b)", re.IGNORECASE)
+# A number given with a margin: "3 ± 1", "\\boxed{3 \\pm 1}", "3 +/- 1", "3, give or take" (a marked
+# answer reads its first number, so "± 1" was dropped and the hedge read as 3).
+_MARGIN_AFTER_RE = re.compile(r"^\s*,?\s*(?:±|∓|\+\s*/\s*-|\+-|\\(?:pm|mp)(?![a-z])|plus\s+or\s+minus\b|give\s+or\s+take\b)",
+                              re.IGNORECASE)
 _APPROX_BEFORE_RE = re.compile(r"\b(?:about|around|approximately|roughly|nearly|almost|maybe|perhaps)\s*$",
                                re.IGNORECASE)
 # Two numbers offered as alternatives or a range: "3 or 4", "3-4", "3 to 4", "3/4 objects".
-_ALTERNATIVE_RE = re.compile(r"^\s*(?:,\s*or|,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…)\s*$", re.IGNORECASE)
+# (also the "or" of logic and LaTeX: "3 | 4", "3 ∨ 4", "\\boxed{3 \\vee 4}")
+_ALTERNATIVE_RE = re.compile(r"^\s*(?:,\s*or|,|or|to|-|–|—|/|and\s*/\s*or|\.\.\.?|…|\||∨|\\(?:vee|lor|mid)(?![a-z]))\s*$",
+                             re.IGNORECASE)
 _MAX_DIGITS = 18  # a longer integer cannot be a count and does not fit the comparisons
 
 
@@ -35,6 +42,8 @@ def _hedged_number(text: str, numbers: list[Number], i: int, integer: bool) -> s
     before, after = text[max(0, n.start - 40):n.start], text[n.end:n.end + 20]
     if _BOUND_BEFORE_RE.search(before) or _BOUND_AFTER_RE.match(after):
         return "a bound, not a number"
+    if _MARGIN_AFTER_RE.match(after):
+        return "a number with a margin of error"
     if integer and _APPROX_BEFORE_RE.search(before):
         return "an approximate count"
     if integer and "/" in text[n.start:n.end]:

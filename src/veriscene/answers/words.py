@@ -19,8 +19,10 @@ from veriscene import vocab
 from veriscene.answers.candidates import (
     NAME,
     RELATION,
+    beside,
     compared_with,
     competing,
+    echoes_question,
     gold_kinds,
     gold_readings,
     kind_table,
@@ -108,6 +110,7 @@ def str_reader(syn: Mapping[str, str], vocabulary: Sequence[str] | None, closed:
     target: frozenset[str] | None = None
     gold_set: frozenset[str] = frozenset()
     asked: frozenset[str] = frozenset()
+    q_words: list[str] = []
     if answer is not None and normalize_phrase(answer, prepared=syn):
         readings, relation = gold_readings(answer, syn, table)
         gold_set = frozenset(readings)
@@ -118,6 +121,7 @@ def str_reader(syn: Mapping[str, str], vocabulary: Sequence[str] | None, closed:
             # the gold in the question: the question offers alternatives, and every one competes
             asked = frozenset() if q_hits & gold_set or any(_has_phrase(q_norm, g) for g in gold_set) \
                 else frozenset(q_hits)
+            q_words = q_norm.split()
         builtin: Mapping[str, object] = table
         longest = table.longest
     else:
@@ -158,7 +162,15 @@ def str_reader(syn: Mapping[str, str], vocabulary: Sequence[str] | None, closed:
             said = [h for h in hits if not _denied(text_norm, h) and not compared_with(text_norm, h)]
             if not said:
                 return ParseResult.fail(f"the reply says what the answer is not ({', '.join(hits)})")
-            hits = said if target is None else competing(said, target, table, given, gold_set, asked)
+            if target is not None and asked:
+                # a question word stays out of the competition unless it is said bare beside
+                # another candidate ("large small"), not as the question says it ("small star")
+                rivals = competing(said, target, table, given, gold_set)
+                asked_here = frozenset(h for h in asked if not (
+                    beside(text_norm, h, [r for r in rivals if r != h]) and not echoes_question(text_norm, q_words, h)))
+            else:
+                asked_here = asked
+            hits = said if target is None else competing(said, target, table, given, gold_set, asked_here)
         if len(hits) > 1:
             return ParseResult.fail(f"the reply names several candidates ({', '.join(lookup(h) or h for h in hits)})")
         if hits and target is not None and NAME in target and listed_names(text_norm, hits[0], table):

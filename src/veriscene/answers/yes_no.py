@@ -22,7 +22,9 @@ UNCERTAIN_RE = re.compile(
     r"maybe|possibly|perhaps|unclear|unknown|unanswerable|(?:can\s*not|can't|cant|unable\s+to|impossible\s+to|hard\s+to|"
     r"difficult\s+to|no\s+way\s+to)\s+(?:tell|say|determine|know|be\s+determined|answer)|"
     r"(?:don't|do\s+not|dont)\s+know|it\s+depends|not\s+enough\s+information|insufficient|"
-    r"yes\s+or\s+no|either)\b", re.IGNORECASE)
+    r"yes\s+or\s+no|either|"
+    # both answers at once: "Both yes and no." was read as no, "Neither yes nor no." too
+    r"both\s+(?:yes\s+and\s+no|no\s+and\s+yes)|neither\s+(?:yes\s+nor\s+no|no\s+nor\s+yes))\b", re.IGNORECASE)
 # Not knowing and refusing are no "no": "No idea", "I cannot see the image", "No image was
 # provided", "Sorry, I cannot help with that" were read as the word "no" or a denial, and scored
 # on every "no", every count of 0 and every option "no" (`parse.parse_answer` checks this for

@@ -13,6 +13,7 @@ and scorer that evaluation uses), so a reward and `veriscene eval` agree on the 
     veriscene.rewards.env            Gymnasium environment, registered as "veriscene/VQA-v0"
     veriscene.rewards.trajectories   episode recorder and JSONL trajectories
     veriscene.rewards.truth          ground truth columns, scoring
+    veriscene.rewards.truth_checks   checks of ground truth fields (a bad one names its field)
     veriscene.rewards.completions    the text of a completion (string, bytes or chat messages)
     veriscene.rewards.tags           the <think>/<answer> format check
 

@@ -127,6 +127,17 @@ def _check_filters(records: list[dict[str, Any]], answer_types: Iterable[str] | 
         raise ValueError(f"no sample of task {task!r}{hint}")
 
 
+def _is_size(value: Any) -> bool:
+    """(width, height): two whole numbers >= 1."""
+    return (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in value))
+
+
+# What `reset(options=...)` reads; any other key is refused, so a misspelt one ("sampleid")
+# does not silently show a random sample.
+RESET_OPTIONS = ("sample_id", "index")
+
+
 def _episode_key(sample: Mapping[str, Any]) -> tuple[bytes, str]:
     """What two samples of one id must share to be one episode: the answer, and the image shown."""
     return answer_key(sample), str(sample["images"][0].get("path"))
@@ -145,12 +156,17 @@ class VQAEnv(gym.Env):
                  score_options: Mapping[str, Any] | None = None, retry_discount: float = 0.5) -> None:
         if (run_dir is None) == (samples is None):
             raise ValueError("give either run_dir (a run folder or samples.jsonl) or samples (records)")
-        if max_attempts < 1 or max_zooms < 0:
-            raise ValueError(f"need max_attempts >= 1 and max_zooms >= 0, got {max_attempts}, {max_zooms}")
+        for name, value, least in (("max_attempts", max_attempts, 1), ("max_zooms", max_zooms, 0)):
+            # a float count never reached 0: max_attempts=2.5 gave episodes that never ended
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+                raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+        if observation_size is not None and not _is_size(observation_size):
+            raise ValueError(f"observation_size must be (width, height), two whole numbers >= 1, got {observation_size!r}")
         if fit not in FITS:
             raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
-        if not 0.0 <= retry_discount <= 1.0:
-            raise ValueError(f"retry_discount must be in [0, 1], got {retry_discount}")
+        if isinstance(retry_discount, bool) or not isinstance(retry_discount, (int, float, np.floating)) \
+                or not 0.0 <= retry_discount <= 1.0:
+            raise ValueError(f"retry_discount must be a number in [0, 1], got {retry_discount!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}")
         if run_dir is not None:
@@ -163,7 +179,7 @@ class VQAEnv(gym.Env):
         if not self.samples:
             raise ValueError(f"no usable samples in {run_dir if run_dir is not None else 'samples'}: "
                              f"{self._why_none(records, answer_types, tasks)}")
-        self.fit, self.max_attempts, self.max_zooms = fit, max_attempts, max_zooms
+        self.fit, self.max_attempts, self.max_zooms = fit, int(max_attempts), int(max_zooms)
         self.retry_discount = retry_discount
         if retry_discount == 1.0:
             self._warn_enumerable()
@@ -213,7 +229,24 @@ class VQAEnv(gym.Env):
         urls = image_urls(wanted)
         self._copies = {url: copy for url, copy in (fetch_files(urls) if urls else {}).items() if isinstance(copy, Path)}
         keep = [s for s in wanted if self._has_image(s)]
+        kept = {id(s) for s in keep}
+        # id -> why its sample is not shown, for `reset(options={"sample_id": ...})`
+        self._left_out = {s.get("id"): self._why_left_out(s, types, task_set) for s in records if id(s) not in kept}
         return keep, len(records) - len(keep)
+
+    @staticmethod
+    def _why_left_out(s: Mapping[str, Any], types: set[str], task_set: set[str]) -> str:
+        """Why a sample is not shown (the categories `_why_none` counts), given it is not."""
+        images = s.get("images") or []
+        if s["answer_type"] == "text" and not s.get("choices"):
+            return "free-form text answers"
+        if len(images) != 1 or not images[0].get("path"):
+            return "not one image (the environment shows one)"
+        if types and s["answer_type"] not in types:
+            return "other answer_types"
+        if task_set and s.get("task") not in task_set:
+            return "other tasks"
+        return "image not found"
 
     def _why_none(self, records: list[dict[str, Any]], answer_types: Iterable[str] | None,
                   tasks: Iterable[str] | None) -> str:
@@ -223,20 +256,11 @@ class VQAEnv(gym.Env):
                   "other tasks": 0, "image not found": 0}
         looked = None
         for s in records:
-            images = s.get("images") or []
-            if s["answer_type"] == "text" and not s.get("choices"):
-                counts["free-form text answers"] += 1
-            elif len(images) != 1 or not images[0].get("path"):
-                counts["not one image (the environment shows one)"] += 1
-            elif types and s["answer_type"] not in types:
-                counts["other answer_types"] += 1
-            elif task_set and s.get("task") not in task_set:
-                counts["other tasks"] += 1
-            else:
-                counts["image not found"] += 1
-                if looked is None:
-                    raw = str(images[0]["path"])
-                    looked = raw if is_url(raw) else str(self.image_path(s))
+            why = self._why_left_out(s, types, task_set)
+            counts[why] += 1
+            if why == "image not found" and looked is None:
+                raw = str(s["images"][0]["path"])
+                looked = raw if is_url(raw) else str(self.image_path(s))
         told = ", ".join(f"{n} {why}" for why, n in counts.items() if n)
         if looked is not None:
             told += f" (e.g. {looked}; image paths are read relative to image_root={self.image_root})"
@@ -263,10 +287,18 @@ class VQAEnv(gym.Env):
               ) -> tuple[dict[str, Any], dict[str, Any]]:
         super().reset(seed=seed)
         options = options or {}
+        unknown = sorted(str(k) for k in options if k not in RESET_OPTIONS)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], RESET_OPTIONS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown reset option {unknown}; allowed: {list(RESET_OPTIONS)}{hint}")
         if "sample_id" in options:
             index = self._index_of(options["sample_id"])
         elif "index" in options:
-            index = int(options["index"]) % len(self.samples)
+            i = options["index"]
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+                raise ValueError(f"options['index'] must be a whole number (an index of env.samples), got {i!r}")
+            index = int(i) % len(self.samples)
         else:
             index = int(self.np_random.integers(len(self.samples)))
         self._sample = self.samples[index]
@@ -281,7 +313,12 @@ class VQAEnv(gym.Env):
         ids: `veriscene.sample_ids`), where `reset` took the first."""
         found = [i for i, s in enumerate(self.samples) if s["id"] == sample_id]
         if not found:
-            raise KeyError(f"no usable sample with id {sample_id!r}")
+            if sample_id in self._left_out:
+                raise KeyError(f"sample {sample_id!r} is in the run but not shown by the environment: "
+                               f"{self._left_out[sample_id]}")
+            close = difflib.get_close_matches(str(sample_id), [str(s["id"]) for s in self.samples], n=3)
+            hint = f"; did you mean {close}?" if close else ""
+            raise KeyError(f"no usable sample with id {sample_id!r} among the {len(self.samples)} shown{hint}")
         first = self.samples[found[0]]
         others = [i for i in found[1:] if _episode_key(self.samples[i]) != _episode_key(first)]
         if others:

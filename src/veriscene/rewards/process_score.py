@@ -38,6 +38,7 @@ from typing import Any
 
 import orjson
 
+from veriscene import vocab
 from veriscene.answers.coords import box_iou, resolve_format, to_pixels
 from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.numbers import find_numbers
@@ -54,6 +55,7 @@ _BRACKETS_RE = re.compile(r"[\[\(\{<][^\[\]\(\)\{\}<>]*[\]\)\}>]")
 _ZERO_RE = re.compile(r"\b(?:no|none|zero)\b", re.IGNORECASE)
 _YES_RE = re.compile(r"\b(?:yes|true)\b", re.IGNORECASE)
 _NO_RE = re.compile(r"\b(?:no|not|false)\b", re.IGNORECASE)
+_BARE_NO_RE = re.compile(r"\b(?:no|false)\b", re.IGNORECASE)
 # "Image 2" names an image of a multi-image sample: a label, not a number the trace claims
 _IMAGE_LABEL_RE = re.compile(r"\bimages?\s*#?\s*\d+\b", re.IGNORECASE)
 
@@ -120,9 +122,10 @@ class _Statement:
     text: str
     boxes: list[list[float]]  # pixels; unreadable boxes are dropped but still counted as claims
     bad_boxes: int
-    numbers: list[int]
+    numbers: list[int]  # without those of a run of alternatives (`_listed`)
     names: list[str]
     attributes: list[str]
+    listed: int = 0  # numbers in runs of alternatives: "0 1 2 3 stars", "2 or 3 stars"
 
 
 def split_statements(trace: str) -> list[str]:
@@ -180,11 +183,30 @@ def _read(text: str, targets: ProcessTargets) -> _Statement:
         else:
             boxes.append(to_pixels(raw, fmt, size))
     rest = _IMAGE_LABEL_RE.sub(" ", _BRACKETS_RE.sub(" ", text))
-    numbers = [int(n.value) for n in find_numbers(rest) if n.is_integer_form]
+    found = [n for n in find_numbers(rest) if n.is_integer_form]
+    listed = _listed(rest, found)
+    numbers = [int(n.value) for k, n in enumerate(found) if k not in listed]
     norm = normalize_phrase(rest)
     names = find_phrases(norm, [normalize_phrase(n) for n in _names(targets)])
     attrs = find_phrases(norm, [normalize_phrase(a) for a in targets.attributes])
-    return _Statement(text, boxes, bad, numbers, names, attrs)
+    return _Statement(text, boxes, bad, numbers, names, attrs, len(listed))
+
+
+# Between two numbers offered as alternatives: "0 1 2 3", "1, 2, 3", "2/3", "2-3", "2 or 3",
+# "2 stars or maybe 3" (not arithmetic, "1 + 3 = 4", nor a comparison, "one square is fewer
+# than two stars").
+_RUN_GAP_RE = re.compile(r"\s*[,;/\-–]?\s*|\W*(?:\w+\W+){0,2}?or\b(?:\W+\w+){0,2}?\W*", re.IGNORECASE)
+
+
+def _listed(text: str, numbers: Sequence[Any]) -> set[int]:
+    """Positions of the numbers that stand in a run of alternatives: "There are 0 1 2 3 4
+    stars." states no count (each number of the run counted as stated before)."""
+    out: set[int] = set()
+    for k in range(len(numbers) - 1):
+        a, b = numbers[k], numbers[k + 1]
+        if a.value != b.value and _RUN_GAP_RE.fullmatch(text[a.end:b.start]):
+            out.update((k, k + 1))
+    return out
 
 
 def _gold(step: Step, targets: ProcessTargets) -> list[list[float]]:
@@ -215,22 +237,49 @@ def _box_hits(boxes: Sequence[Sequence[float]], gold: Sequence[Sequence[float]],
 def _says_one(st: _Statement, name: str | None) -> bool:
     """A count of one said with an article, "a triangle" (how `counted(1, name)` words it):
     "a", "an" or "single" at most three words before the counted name, and no number."""
-    if name is None or st.numbers:
+    if name is None or st.numbers or st.listed:
         return False
     pattern = rf"\b(?:an?|single)\s+(?:[\w-]+\s+){{0,3}}?{re.escape(name.lower())}\b"
     return re.search(pattern, st.text.lower()) is not None
 
 
+def _ruling_out(value: str, targets: ProcessTargets, names: bool) -> list[str]:
+    """Words (normalised) that cannot hold together with `value`: the attribute words of its type
+    exclusive with it (`vocab.exclusive`: "blue" for "red", not "tall" for "small"; the built-in
+    ones and the scene's), the relations not compatible with it, or, with `names`, the scene's
+    other object names when `value` is one; [] for other words."""
+    kind = vocab.attribute_type(value)
+    if kind != vocab.UNTYPED:
+        words = {w for w, k in vocab.ATTRIBUTE_TYPES.items() if k == kind} | set(targets.attributes)
+        return [normalize_phrase(w) for w in words if vocab.exclusive(value, w)]
+    if value in vocab.CONVERSE_PREDICATES:
+        return [normalize_phrase(p) for p in vocab.CONVERSE_PREDICATES if not vocab.predicates_compatible(value, p)]
+    if names and value in _names(targets):
+        return [normalize_phrase(n) for n in _names(targets) if n != value]
+    return []
+
+
+def _one_reading(text: str, said: Sequence[str], targets: ProcessTargets, names: bool = False) -> bool:
+    """Whether `text` names no word that rules out one of the values `said` (raw) and is not one
+    of them (`_ruling_out`): "The color is red, green, blue or gray." states no colour, nor a set
+    of colours, where it stated every one. Object names are told apart for sets only (`names`):
+    a statement of a value may name the objects it is about."""
+    allowed = {normalize_phrase(x) for x in said}
+    others = {w for x in said for w in _ruling_out(x, targets, names)} - allowed
+    return not others or not find_phrases(normalize_phrase(text), others)
+
+
 def _states(st: _Statement, step: Step, thr: float, require_boxes: bool, targets: ProcessTargets) -> bool:
     v = step.value
     named = (lambda name: name is None or normalize_phrase(name) in st.names)
-    count_said = (lambda k: k in st.numbers or (k == 0 and bool(_ZERO_RE.search(st.text))))
+    # one number: "0 1 2 3 4 stars" (or "0 1 2 circles squares stars") stated every count
+    count_said = (lambda k: k in st.numbers or (k == 0 and not st.listed and bool(_ZERO_RE.search(st.text))))
     if step.kind == "object":
         if st.boxes:
             return _box_hits(st.boxes, _gold(step, targets), thr) == 1
         own = {normalize_phrase(a) for a in v["attributes"]}
         return (not require_boxes and st.names == [normalize_phrase(v["name"])]
-                and set(st.attributes) <= own and st.numbers in ([], [1]))
+                and set(st.attributes) <= own and st.numbers in ([], [1]) and not st.listed)
     if step.kind == "objects":
         if st.boxes:
             return len(st.boxes) == v["count"] and _box_hits(st.boxes, _gold(step, targets), thr) == v["count"]
@@ -240,12 +289,16 @@ def _states(st: _Statement, step: Step, thr: float, require_boxes: bool, targets
             return True
         return not st.boxes and count_said(v["count"]) and named(v.get("name"))
     if step.kind == "value":
-        return bool(find_phrases(normalize_phrase(st.text), [normalize_phrase(v)]))
+        return bool(find_phrases(normalize_phrase(st.text), [normalize_phrase(v)])) and _one_reading(st.text, [v], targets)
     if step.kind == "values":
         norm = normalize_phrase(st.text)
-        return all(find_phrases(norm, [normalize_phrase(x)]) for x in v) if v else bool(_ZERO_RE.search(st.text))
+        return (all(find_phrases(norm, [normalize_phrase(x)]) for x in v) and _one_reading(st.text, v, targets, True)) \
+            if v else bool(_ZERO_RE.search(st.text))
     if step.kind == "bool":
-        return bool((_YES_RE if v else _NO_RE).search(st.text)) and not st.boxes and not st.numbers
+        # "Yes or no." stated both answers
+        if _YES_RE.search(st.text) and _BARE_NO_RE.search(st.text):
+            return False
+        return bool((_YES_RE if v else _NO_RE).search(st.text)) and not st.boxes and not st.numbers and not st.listed
     return False
 
 
@@ -266,7 +319,7 @@ def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: floa
         if st.boxes or st.bad_boxes:
             claims += len(st.boxes) + st.bad_boxes
             true_claims += _box_hits(st.boxes, gold_boxes, iou_threshold)
-        elif st.numbers or (name_claims and len(st.names) == 1):
+        elif st.numbers or st.listed or (name_claims and len(st.names) == 1):
             claims += 1
             true_claims += any(_states(st, s, iou_threshold, require_boxes, targets) for s in targets.steps)
     if not targets.steps:

@@ -45,7 +45,7 @@ from veriscene.rewards.truth import (
     as_reward,
     ground_truths_from_columns,
     load_vocabulary,
-    per_row,
+    model_sizes,
     safe_score,
 )
 
@@ -96,7 +96,7 @@ def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> 
             # ground truth written without its question: the prompt's text stands for it
             truths = [t.with_question(completion_text(p)) if t.question is None else t
                       for t, p in zip(truths, prompts)]
-        seen = per_row(len(texts), columns, "model_image_size")
+        seen = model_sizes(len(texts), columns)
         results = [safe_score(t, x, model_image_size=s, **options) for t, x, s in zip(truths, texts, seen)]
         _log(columns, "veriscene/parse_failed", [float(r.parse_failed) for r in results if as_reward(r) is not None])
         return [as_reward(r) for r in results]
@@ -133,7 +133,7 @@ def make_iou_reward(**options: Any) -> RewardFunc:
         (rescaled from `model_image_size` for "pixel" boxes); None for other samples."""
         texts = _texts(completions, _think_tag(options))
         truths = ground_truths_from_columns(len(texts), columns)
-        seen = per_row(len(texts), columns, "model_image_size")
+        seen = model_sizes(len(texts), columns)
         out: list[float | None] = []
         for truth, text, size in zip(truths, texts, seen):
             out.append(as_reward(safe_score(truth, text, model_image_size=size, **options))

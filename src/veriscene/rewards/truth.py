@@ -38,6 +38,7 @@ import orjson
 from veriscene.answers import MatchResult, parse_answer, parse_box_format, score_sample
 from veriscene.answers.match import compare, program_point_options
 from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
+from veriscene.rewards import truth_checks as checks
 from veriscene.rewards.completions import completion_text  # noqa: F401  (imported from here before)
 from veriscene.sample import ANSWER_TYPES, Sample
 
@@ -85,6 +86,10 @@ class GroundTruth:
     def __post_init__(self) -> None:
         if self.answer_type not in ANSWER_TYPES:
             raise ValueError(f"ground truth answer_type {self.answer_type!r} is not one of {list(ANSWER_TYPES)}")
+        # data errors named here, not scored 0 for every reply (`truth_checks`)
+        checks.check_answer(self.answer, self.answer_type)
+        checks.check_letter(self.answer_letter, self.choices)
+        checks.check_box_format(self.box_format)
         if self.answer_type in ("box", "point") and self.image_size is None and self.convention != "pixel":
             raise ValueError(f"ground truth of a {self.answer_type} answer in the {self.convention!r} convention needs "
                              "image_size [width, height] to read replies; without it every reply would score 0")
@@ -100,18 +105,24 @@ class GroundTruth:
         size = d.get("image_size")
         vocab = d.get("vocabulary")
         options = d.get("point_options")
+        count = d.get("num_images")
         truth = cls(
             answer=d["answer"],
             answer_type=str(d["answer_type"]),
-            choices=tuple(str(c) for c in choices) if choices is not None else None,
+            choices=checks.field("choices", choices, lambda c: tuple(str(x) for x in checks.listed(c)),
+                                 "a list of option texts or null") if choices is not None else None,
             answer_letter=d.get("answer_letter"),
             mode=str(d.get("mode") or ("mc" if choices else "qa")),
             box_format=d.get("box_format"),
-            image_size=(int(size[0]), int(size[1])) if size is not None else None,
-            synonyms=d.get("synonyms") or None,
-            vocabulary=tuple(vocab) if vocab else None,
-            point_options=tuple((float(p[0]), float(p[1])) for p in options) if options else None,
-            num_images=int(d["num_images"]) if d.get("num_images") is not None else None,
+            image_size=checks.field("image_size", size, checks.size, "[width, height], positive")
+            if size is not None else None,
+            synonyms=checks.field("synonyms", d.get("synonyms"), checks.word_map, "an object {word: word}")
+            if d.get("synonyms") else None,
+            vocabulary=checks.field("vocabulary", vocab, checks.texts, "a list of words") if vocab else None,
+            point_options=checks.field("point_options", options, checks.points, "a list of [x, y]")
+            if options else None,
+            num_images=checks.field("num_images", count, lambda v: checks.whole(v, 1), "a whole number >= 1")
+            if count is not None else None,
             question=str(d["question"]) if isinstance(d.get("question"), str) else None,
         )
         return truth.with_program(d["program"]) if d.get("program") is not None else truth
@@ -331,7 +342,11 @@ def ground_truths_from_columns(n: int, columns: Mapping[str, Any]) -> list[Groun
         d = {"answer": _decode_answer(answers[i]), "answer_type": types[i]}
         d.update({k: v[i] for k, v in extras.items() if v is not None})
         _check_spatial_columns(i, str(types[i]), d)
-        out.append(GroundTruth.from_dict(d).with_program(programs[i]).with_images(images[i]))
+        try:
+            truth = GroundTruth.from_dict(d)
+        except ValueError as exc:
+            raise ValueError(f"row {i} (columns 'answer', 'answer_type', ...): {exc}") from exc
+        out.append(truth.with_program(programs[i]).with_images(images[i]))
     return out
 
 
@@ -345,6 +360,12 @@ def per_row(n: int, columns: Mapping[str, Any], name: str) -> list[Any]:
     if len(value) != n:
         raise ValueError(f"column {name!r} has {len(value)} values for {n} completions")
     return list(value)
+
+
+def model_sizes(n: int, columns: Mapping[str, Any]) -> list[tuple[int, int] | None]:
+    """The optional `model_image_size` column, checked per row (`truth_checks.model_size`)."""
+    return [checks.model_size(v, f"column 'model_image_size', row {row}")
+            for row, v in enumerate(per_row(n, columns, "model_image_size"))]
 
 
 def load_vocabulary(value: RivalsLike, option: str) -> Rivals | None:

@@ -43,6 +43,7 @@ from typing import Any
 
 import orjson
 
+from veriscene.rewards import truth_checks as checks
 from veriscene.rewards.tags import check_format
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS
 from veriscene.rewards.completions import completion_text
@@ -68,8 +69,10 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     Raises ValueError only for an unreadable `ground_truth` (a data error); any response,
     including garbage, gets a score.
     """
-    if not 0.0 <= format_weight <= 1.0:
-        raise ValueError(f"format_weight must be in [0, 1], got {format_weight}")
+    if isinstance(format_weight, bool) or not isinstance(format_weight, (int, float)) or not 0.0 <= format_weight <= 1.0:
+        raise ValueError(f"format_weight must be a number in [0, 1], got {format_weight!r}")
+    if extra_info is not None and not isinstance(extra_info, Mapping):
+        raise TypeError(f"extra_info must be a mapping (the row's extra_info column), got {type(extra_info).__name__}")
     try:
         truth = GroundTruth.from_json(ground_truth)
     except ValueError as exc:
@@ -79,8 +82,10 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     if extra_info is not None:
         truth = truth.with_program(extra_info.get("program")).with_images(extra_info.get("image_ids"))
     text = completion_text(solution_str, think_tag)
+    where = "model_image_size"
     if model_image_size is None and extra_info is not None:
-        model_image_size = extra_info.get("model_image_size")
+        model_image_size, where = extra_info.get("model_image_size"), "extra_info['model_image_size']"
+    seen = checks.model_size(model_image_size, where)
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
     vocabulary_file = kwargs.get("vocabulary_file", options.get("rivals"))
     if vocabulary_file is not None:
@@ -89,7 +94,7 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
     # the tags the format check reads are the tags the answer is read from, unless given apart
     options.setdefault("think_tags", DEFAULT_THINK_TAGS if think_tag == "think" else (think_tag,))
     options.setdefault("answer_tags", DEFAULT_ANSWER_TAGS if answer_tag == "answer" else (answer_tag,))
-    result = safe_score(truth, text, model_image_size=model_image_size, **options)
+    result = safe_score(truth, text, model_image_size=seen, **options)
     applicable = result.applicable
     acc = float(result.score) if applicable else 0.0
     fmt = check_format(text, think_tag=think_tag, answer_tag=answer_tag)
