@@ -8,7 +8,8 @@ no ...", "two two two ...", "the red circle the red circle ..."), and a reward f
 each reply (`veriscene.answers.score_sample`, which `eval`, the rewards and the environment all
 call). A parser that reads the text before each word again, or each word's phrase again, is
 quadratic in such a reply; release 0.15.1 took 54 s to score "yes no " repeated 6,666 times,
-and 0.6 s for "two " repeated 1,600 times.
+and 0.6 s for "two " repeated 1,600 times, and the release after it 349 s for "\\boxed{" repeated
+14,000 times (boxes nested in boxes, each read to its closing brace).
 
 Input: one sample of each generator and mode on `--scenes` demo scene graphs (made in this
 process). Each phrase below is repeated `--repeats` times (the first count, then the last) and
@@ -32,7 +33,7 @@ from veriscene.generators.vocabulary import Vocabulary
 PHRASES = (
     "yes no ", "yes, ", "I think yes ", "is it true ", "not correct ", "true that ", "There is no ",
     "two ", "dozen ", "12 circles ", "the red circle ", "circle, ", "(A) ", "option C ",
-    "[0.1, 0.2, 0.3, ", "[0.5, 0.5] ", "Image 1 ", "<think>", "<answer>", "\n", "((((",
+    "[0.1, 0.2, 0.3, ", "[0.5, 0.5] ", "Image 1 ", "<think>", "<answer>", "\n", "((((", "\\boxed{",
 )
 
 
