@@ -562,7 +562,7 @@ def test_option_bias(cache: str) -> None:
 def test_long_replies() -> None:
     out = _run("long_replies.py", "--repeats", "5", "10", "--scenes", "3")
     rows = [line for line in out.splitlines() if line.startswith("'")]  # one per phrase, as its repr
-    assert len(rows) == 21 and rows[0].startswith("'yes no '") and "errors: 0" in out
+    assert len(rows) == 22 and rows[-1].startswith("'\\\\boxed{") and rows[0].startswith("'yes no '") and "errors: 0" in out
 
 
 def test_json_load() -> None:

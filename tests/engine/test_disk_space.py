@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from veriscene.engine import scan, shard_pass, shards
+from veriscene.engine.backends import START_METHOD_ENV
 from veriscene.engine.disk_space import DiskFullError, temporary_for
 from veriscene.engine.generate import generate
 
@@ -86,6 +87,9 @@ def test_a_run_that_fills_the_disk_resumes_to_the_uninterrupted_run(tmp_path: Pa
                 return _FillingFile(fh) if Path(path).name == "shard-00002.jsonl.tmp" else fh
 
             m.setattr(shards, "open", filling, raising=False)
+            # the workers must be forked to carry the patch: once an earlier test of this process has
+            # imported torch, veriscene would start them from a forkserver, unpatched
+            m.setenv(START_METHOD_ENV, "fork")
             full = out.resolve() / "shards" / "shard-00002.jsonl"  # (workers are given the folder resolved)
         else:
             m.setattr(shard_pass.shutil, "copyfileobj", _no_space)
