@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import make_scene
 from tests.generators.helpers import VOCAB, candidates
 from veriscene.generators import GenContext
-from veriscene.generators.single_image.depth_points import DepthPairConfig, ordered_pairs
+from veriscene.generators.single_image.depth_points import depth_pairs
 from veriscene.program import ExecutionContext, SceneIndex
 
 
@@ -24,9 +24,9 @@ def _scene(n: int, seed: int, names: int = 9):
     return make_scene(objects)
 
 
-def _plain_ordered(scene, config: DepthPairConfig) -> list[list[bool]]:
+def _plain_pairs(scene, min_depth_gap: float, require_overlap: bool) -> list[list[int]]:
     depth = scene.depth.tolist()
-    gap = config.min_depth_gap * ((max(depth) - min(depth)) or 1.0)
+    gap = min_depth_gap * ((max(depth) - min(depth)) or 1.0)
     boxes = scene.boxes.tolist()
 
     def meet(a, b):
@@ -35,17 +35,18 @@ def _plain_ordered(scene, config: DepthPairConfig) -> list[list[bool]]:
         return max(w, 0) * max(h, 0) > 0
 
     n = len(depth)
-    return [[a != b and abs(depth[a] - depth[b]) >= gap and (not config.require_overlap or meet(boxes[a], boxes[b]))
-             for b in range(n)] for a in range(n)]
+    return [[b for b in range(n) if a != b and abs(depth[a] - depth[b]) >= gap
+             and (not require_overlap or meet(boxes[a], boxes[b]))] for a in range(n)]
 
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("require_overlap", [True, False])
-def test_ordered_pairs_is_its_definition(seed, require_overlap) -> None:
-    scene = _scene(60, seed)
-    config = DepthPairConfig(require_overlap=require_overlap)
+@pytest.mark.parametrize("n", [1, 5, 60])
+def test_depth_pairs_are_their_definition(seed, require_overlap, n) -> None:
+    scene = _scene(n, seed)
     ctx = GenContext(scene, SceneIndex(scene), ExecutionContext(scene), np.random.default_rng(0), VOCAB)
-    assert ordered_pairs(ctx, config).tolist() == _plain_ordered(scene, config)
+    for gap in (0.05, 0.25):
+        assert depth_pairs(ctx, gap, require_overlap) == _plain_pairs(scene, gap, require_overlap)
 
 
 def test_overlapping_lists_the_other_boxes_met() -> None:

@@ -21,6 +21,15 @@ T = TypeVar("T")
 _NONE: frozenset[int] = frozenset()
 
 
+def true_rows(table: np.ndarray) -> list[list[int]]:
+    """Per row of an (N, N) bool table, the columns that hold True, in order: one np.nonzero for
+    the whole table (a call per row costs more than the rows of a small scene)."""
+    rows: list[list[int]] = [[] for _ in range(len(table))]
+    for a, b in zip(*(side.tolist() for side in np.nonzero(table))):
+        rows[a].append(b)
+    return rows
+
+
 class SceneIndex:
     """Lookup tables of one scene."""
 
@@ -193,7 +202,7 @@ class SceneIndex:
         """Per object i, the other objects whose boxes meet its box, in index order."""
         meets = self.overlaps.copy()
         np.fill_diagonal(meets, False)
-        return [np.flatnonzero(row).tolist() for row in meets]
+        return true_rows(meets)
 
     @cached_property
     def areas(self) -> np.ndarray:

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Iterable
 
-import numpy as np
-
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import is_extreme_of_pair
 from veriscene.generators.registry import register
+from veriscene.generators.single_image.depth_points import depth_pairs
 from veriscene.scene.describe import Referent, referents
 
 
@@ -46,25 +45,16 @@ class CloserObject(Generator):
         assert depth is not None  # guaranteed by `requires`
         refs = referents(ctx.index, allow_relations=False)
         values = depth.tolist()
-        spread = (max(values) - min(values)) or 1.0
-        gap = config.min_depth_gap * spread
-        order = sorted(refs)
-        # the pairs of referents (a, b_i), a != b_i, row by row, with a clear depth gap and, unless
-        # `require_overlap` is off, meeting boxes: tested in numpy (N x N in Python cost seconds
-        # on thousands of objects)
-        at = np.asarray(order, dtype=np.intp)
-        ranked = np.asarray(values, dtype=np.float64)[at]
-        shown = ~(np.abs(ranked[:, None] - ranked[None, :]) < gap)  # NaN: shown, as `< gap` is False
-        if config.require_overlap:
-            shown &= ctx.index.overlaps[np.ix_(at, at)]
-        np.fill_diagonal(shown, False)
+        pairs = depth_pairs(ctx, config.min_depth_gap, config.require_overlap)  # per object, those b shown
         truths: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool]] = []
-        for row, col in zip(*(side.tolist() for side in np.nonzero(shown))):
-            a, b_i = order[row], order[col]
-            closer = values[a] < values[b_i]
-            truths += (closer, values[a] > values[b_i])
-            asked += ((refs[a], refs[b_i], "closest", closer), (refs[a], refs[b_i], "farthest", truths[-1]))
+        for a in sorted(refs):
+            for b_i in pairs[a]:
+                if b_i not in refs:
+                    continue
+                closer = values[a] < values[b_i]
+                truths += (closer, values[a] > values[b_i])
+                asked += ((refs[a], refs[b_i], "closest", closer), (refs[a], refs[b_i], "farthest", truths[-1]))
         # phrased only if picked
         yield Batch.of(truths, asked, _candidate)
 

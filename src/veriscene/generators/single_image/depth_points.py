@@ -28,6 +28,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
+from veriscene.program.context import true_rows
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
 
@@ -39,18 +40,23 @@ class DepthPairConfig(GeneratorConfig):
     margin_px: int = 4  # points lie at least this far inside an object's visible mask
 
 
-def ordered_pairs(ctx: GenContext, config: DepthPairConfig) -> np.ndarray:
-    """(N, N) bool: pairs whose depth order a viewer can see (distinct objects, clear depth gap,
-    overlapping boxes unless `require_overlap` is off). In numpy: N x N tests in Python took a
-    second at 2,000 objects."""
-    values = ctx.scene.depth.tolist()  # type: ignore[union-attr]  # (required)
-    gap = config.min_depth_gap * ((max(values) - min(values)) or 1.0)  # Python's max, NaN as before
-    depth = np.asarray(values, dtype=np.float64)
-    ok = np.abs(depth[:, None] - depth[None, :]) >= gap  # NaN: False, as abs(nan) >= gap is
-    if config.require_overlap:
-        ok &= ctx.index.overlaps
-    np.fill_diagonal(ok, False)
-    return ok
+def depth_pairs(ctx: GenContext, min_depth_gap: float, require_overlap: bool) -> list[list[int]]:
+    """Per object a, in index order, the objects b whose depth order with a a viewer can see: b is
+    not a, their depths differ by `min_depth_gap` of the scene's depth range or more, and their
+    boxes meet (occlusion shows the order) unless `require_overlap` is off. Computed once per
+    scene index, in numpy (N x N tests in Python took a second at 2,000 objects)."""
+
+    def compute() -> list[list[int]]:
+        values = ctx.scene.depth.tolist()  # type: ignore[union-attr]  # (required)
+        gap = min_depth_gap * ((max(values) - min(values)) or 1.0)
+        depth = np.asarray(values, dtype=np.float64)  # finite: checked where scenes enter
+        ok = np.abs(depth[:, None] - depth[None, :]) >= gap
+        if require_overlap:
+            ok &= ctx.index.overlaps
+        np.fill_diagonal(ok, False)
+        return true_rows(ok)
+
+    return ctx.index.memo(("depth pairs", min_depth_gap, require_overlap), compute)
 
 
 @register("depth.points.v1", family="depth")
@@ -75,10 +81,10 @@ class CloserPoint(Generator):
         # both orders in a group, as the answer is a point still to be drawn.
         config: DepthPairConfig = self.config  # type: ignore[assignment]
         sampler = PointSampler(ctx.exec_ctx, config.box_format, config.margin_px)
-        ok = ordered_pairs(ctx, config)
+        pairs = depth_pairs(ctx, config.min_depth_gap, config.require_overlap)
         keys: list[list[Any]] = []
         asked: list[tuple[GenContext, PointSampler, int, int, str, bool]] = []
-        for a, b_i in zip(*(side.tolist() for side in np.nonzero(np.triu(ok, 1)))):  # a < b_i, row by row
+        for a, b_i in ((a, b_i) for a, row in enumerate(pairs) for b_i in row if b_i > a):
             for which in ("closer", "farther"):
                 for a_first in (True, False):
                     keys.append([a, b_i, which])
@@ -138,7 +144,7 @@ class DepthAnchor(Generator):
         config: DepthPairConfig = self.config  # type: ignore[assignment]
         depth = ctx.scene.depth
         assert depth is not None  # guaranteed by `requires`
-        ok = ordered_pairs(ctx, config)
+        pairs = depth_pairs(ctx, config.min_depth_gap, config.require_overlap)
         overlapping = ctx.index.overlapping
         values = depth.tolist()
         refs = referents(ctx.index, allow_relations=False)
@@ -147,7 +153,7 @@ class DepthAnchor(Generator):
         asked: list[tuple[Any, ...]] = []  # (`_cover` or `_pair`, its arguments)
         for anchor in sorted(refs):
             near = overlapping[anchor]
-            seen = set(np.flatnonzero(ok[anchor]).tolist())  # the objects whose order with the anchor shows
+            seen = set(pairs[anchor])  # the objects whose order with the anchor shows
             for which in ("closer", "farther"):
                 side = [i for i in near if (values[i] < values[anchor]) == (which == "closer")]
                 if len(side) == 1 and side[0] in seen:
