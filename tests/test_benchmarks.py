@@ -191,6 +191,11 @@ def test_scene_density(cache: str) -> None:
                "-g", "grounding.refexp.v1,attribute.region.v1")
     rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0][0].isdigit()]
     assert [float(r[0]) for r in rows] == [40.0] and float(rows[0][1]) > 30 and float(rows[0][2]) > 0
+    out = _run("scene_density.py", "--layout", "grid", "--objects", "30", "150", "--scenes", "2", "--cache", cache,
+               "-g", "depth.closer.v1,segmentation.point_object.v1", "--max-scene-objects", "100")
+    rows = [r for r in (line.split() for line in out.splitlines()) if r and r[0][0].isdigit()]
+    assert [float(r[0]) for r in rows] == [30.0, 150.0] and float(rows[0][2]) > 0 and float(rows[0][5]) > 0
+    assert float(rows[1][2]) == 0  # over the limit: rejected, no samples
 
 
 def test_vocabulary_size() -> None:
@@ -368,6 +373,15 @@ def test_scan_throughput(cache: str) -> None:
     assert [(r[1], int(r[2])) for r in rows] == [("60", 1), ("60", 2)] * 4 and int(rows[0][3]) > 1  # several chunks
     # the same scan result for 1 and 2 workers, plain or compressed, one file or four
     assert len({r[-1] for r in rows}) == 1
+
+
+def test_compressed_read(cache: str) -> None:
+    src = str(BENCH.parent / "src")
+    out = _run("compressed_read.py", "--scenes", "60", "--base", "30", "--repeats", "2", "--cache", cache,
+               "--compression", "none", "gzip", "zstd", "bz2", "xz", "--src", src)
+    rows = [r for kind in ("none", "gzip", "zstd", "bz2", "xz") for r in _rows(out, kind)]
+    assert [(r[0], r[2]) for r in rows[:2]] == [("none", "lines"), ("none", "blocks")] and len(rows) == 10
+    assert len({r[-1] for r in rows}) == 1  # the same bytes read, compressed or not, either way
 
 
 def test_generator_costs(cache: str) -> None:

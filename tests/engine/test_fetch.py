@@ -152,6 +152,9 @@ def test_what_cannot_be_read_from_a_url_is_said(tmp_path, scenes_file, memory) -
     with pytest.raises(CompressedFileError, match="^memory://data/cut.jsonl.gz: cannot read") as raised:
         generate("memory://data/cut.jsonl.gz", tmp_path / "cut", **OPTIONS)
     assert "downloads" not in str(raised.value)
+    damage = raised.value.damage  # where, kept: the lines before the cut, the line it cuts off
+    assert damage is not None and damage.truncated and damage.offset == damage.size == len(packed) // 2
+    assert f"{damage.lines:,} complete lines, then line {damage.lines + 1:,} cut off" in str(raised.value)
 
 
 def test_a_samples_file_at_a_url_is_read(tmp_path, scenes_file, memory) -> None:

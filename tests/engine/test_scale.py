@@ -215,9 +215,16 @@ def test_truncated_compressed_input_stops_the_run_naming_the_file(scenes_file, t
     broken = tmp_path / "in" / "scenes.jsonl.xz"
     broken.parent.mkdir()
     broken.write_bytes(whole[: len(whole) * 2 // 3])
-    with pytest.raises(CompressedFileError, match=rf"{broken}: cannot read the xz-compressed scene file to its end"):
+    with pytest.raises(CompressedFileError, match=rf"{broken}: cannot read the xz-compressed scene file to its end") as caught:
         generate(broken, tmp_path / "out", workers=2, scan_chunk=20_000)
     assert not (tmp_path / "out" / "samples.jsonl").exists() and not list((tmp_path / "out").glob("shards/*"))
+    # how far it was read: the lines of the plain file before the cut, and the one it cuts off
+    damage, plain = caught.value.damage, scenes_file.read_bytes()
+    assert (damage.offset, damage.size) == (len(whole) * 2 // 3, len(whole) * 2 // 3)
+    assert 0 < damage.produced < len(plain) and damage.lines == plain[: damage.produced].count(b"\n")
+    assert damage.partial == damage.produced - plain.rfind(b"\n", 0, damage.produced) - 1 > 0
+    assert (f"after {damage.produced:,} decompressed bytes: {damage.lines:,} complete lines, then line "
+            f"{damage.lines + 1:,} cut off after {damage.partial:,} bytes") in str(caught.value)
 
 
 def test_duplicate_image_ids_are_rejected_once(tmp_path) -> None:

@@ -206,9 +206,12 @@ def _said_with_urls(exc: Exception, paths: list[Path], sources: dict[Path, str])
     if text == str(exc):
         return exc
     try:
-        return type(exc)(text)
+        said = type(exc)(text)
     except TypeError:  # an error type built from other arguments: said as a ValueError
         return ValueError(text)
+    if hasattr(exc, "damage"):  # a broken compressed file's: where (`scene.decompress.Damage`)
+        said.damage = exc.damage  # type: ignore[attr-defined]
+    return said
 
 
 def _input_file(path: Path, first_line: int, sources: dict[Path, str]) -> InputFile:

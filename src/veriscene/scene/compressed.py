@@ -16,6 +16,12 @@ decompresses and drops the bytes between, seeking backward starts again from the
 a compressed file therefore go through it in increasing order (`ScanResult.read` by shard, the
 pool by offset); random access (`verify.SceneLookup`) copies the decompressed lines to a
 temporary file first.
+
+A file cut short (a download or copy interrupted) or corrupt is read up to the damage, and then
+raises an error saying where (`veriscene.scene.decompress`): the compressed byte where it was met
+and the file's size, the decompressed bytes and complete lines before it, and whether a last line
+was cut off (never handed on as a line). `read_errors` turns it into a CompressedFileError naming
+the file, its `damage` holding those numbers.
 """
 
 from __future__ import annotations
@@ -29,11 +35,12 @@ import zipfile
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Iterator
+from typing import IO, BinaryIO, Iterator
 
-from veriscene.errors import DataError, MissingExtra
+from veriscene.errors import DataError
 from veriscene.scene import archives
 from veriscene.scene.archives import ZIP_MAGIC
+from veriscene.scene.decompress import Damage, decompressed, zstandard_module
 
 # (first bytes, compression), as each format's specification starts a file
 MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -45,12 +52,10 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
 # an annotation file may also be the one file of a zip archive (read only: scene files are not)
 _READ_SUFFIXES = (*SUFFIXES, ".zip")
-# what a broken compressed file raises: EOFError when it ends early; when its data is corrupt,
-# OSError (gzip's BadGzipFile, bz2's "Invalid data stream", ours for zstd), zlib.error,
-# lzma.LZMAError or, in a zip archive, BadZipFile (a bad CRC)
+# what a broken compressed file raises: EOFError when it ends early (`decompress.TruncatedData`);
+# when its data is corrupt, OSError (`decompress.CorruptData`), zlib.error, lzma.LZMAError or, in
+# a zip archive, BadZipFile (a bad CRC)
 READ_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
-_READ = 1 << 18  # compressed bytes decompressed at a time
-_BUFFER = 1 << 20  # bytes of a reader's buffer
 
 
 def compression(path: str | os.PathLike[str]) -> str | None:
@@ -61,7 +66,13 @@ def compression(path: str | os.PathLike[str]) -> str | None:
 
 
 class CompressedFileError(DataError):
-    """A compressed scene file that cannot be read to its end (truncated or corrupt)."""
+    """A compressed scene file that cannot be read to its end (truncated or corrupt). `damage`
+    says where, when known (`veriscene.scene.decompress.Damage`: the compressed byte, the file's
+    size, the decompressed bytes and complete lines before it, a last line cut off)."""
+
+    def __init__(self, message: str, damage: Damage | None = None) -> None:
+        super().__init__(message)
+        self.damage = damage
 
 
 def data_error(exc: BaseException) -> bool:
@@ -80,7 +91,7 @@ def read_errors(path: str | os.PathLike[str], what: str = "scene file") -> Itera
     except READ_ERRORS as exc:
         if not data_error(exc):
             raise
-        raise CompressedFileError(f"{path}: {unreadable(path, exc, what)}") from exc
+        raise CompressedFileError(f"{path}: {unreadable(path, exc, what)}", getattr(exc, "damage", None)) from exc
 
 
 # JSONL files veriscene writes beside scene files that hold no scenes: reject reports (convert's
@@ -211,127 +222,25 @@ def _member(path: str | os.PathLike[str], archive: Path, name: str) -> BinaryIO:
         raise CompressedFileError(f"{path}: cannot read the zip archive {archive} ({exc}); is it complete?") from exc
 
 
-def _zstandard() -> Any:
-    try:
-        import zstandard
-    except ImportError:
-        raise MissingExtra("a zstd-compressed file", "zstd", "zstandard") from None
-    return zstandard
-
-
-class _ZstdReader(io.RawIOBase):
-    """The decompressed bytes of a zstd file (every frame, one after another), seekable as the
-    module docstring says: forward by reading on, backward by starting again. A file that ends
-    inside a frame raises EOFError, as gzip, bz2 and xz do (zstandard's `stream_reader` would end
-    the data there without a word)."""
-
-    def __init__(self, raw: BinaryIO, owns: bool = False) -> None:
-        self._raw, self._owns = raw, owns
-        self._start = raw.tell()
-        zstandard = _zstandard()
-        self._decompressor, self._zstd_error = zstandard.ZstdDecompressor(), zstandard.ZstdError
-        self._open()
-
-    def _open(self) -> None:
-        self._raw.seek(self._start)
-        self._frame: Any = None  # the decompressor of the frame being read; None between frames
-        self._out, self._at = b"", 0  # decompressed bytes, of which those from `_at` on are not read yet
-        self._pos = 0
-
-    def _fill(self) -> bool:
-        """Decompress more of the file into `_out`; False at its end."""
-        while True:
-            data = self._raw.read(_READ)
-            if not data:
-                if self._frame is not None:
-                    raise EOFError("Compressed file ended before the end of its last zstd frame (truncated?)")
-                return False
-            parts = []
-            while data:
-                if self._frame is None:
-                    self._frame = self._decompressor.decompressobj()
-                try:
-                    parts.append(self._frame.decompress(data))
-                except self._zstd_error as exc:
-                    raise OSError(f"corrupt zstd data: {exc}") from None
-                data = b""
-                if self._frame.eof:  # the frame is complete; what follows starts the next one
-                    data, self._frame = self._frame.unused_data, None
-            out = b"".join(parts)
-            if out:
-                self._out, self._at = out, 0
-                return True
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._at >= len(self._out) and not self._fill():
-            return 0
-        n = min(len(buffer), len(self._out) - self._at)
-        buffer[:n] = memoryview(self._out)[self._at : self._at + n]
-        self._at += n
-        self._pos += n
-        return n
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            offset += self._pos
-        elif whence != io.SEEK_SET:
-            raise io.UnsupportedOperation("a zstd scene file cannot be seeked from its end")
-        if offset < self._pos:
-            self._open()
-        while self._pos < offset:
-            if self._at >= len(self._out) and not self._fill():
-                break  # past the end, as a plain file allows
-            step = min(len(self._out) - self._at, offset - self._pos)
-            self._at += step
-            self._pos += step
-        return self._pos
-
-    def close(self) -> None:
-        if not self.closed and self._owns:
-            self._raw.close()
-        super().close()
-
-
 def decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
     """A reader of the decompressed bytes of `raw`, an open binary file compressed with `kind`
-    (closing the reader leaves `raw` open; `raw.tell()` says how much of it has been read)."""
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    if kind == "bz2":
-        return bz2.BZ2File(raw, mode="rb")  # type: ignore[return-value]
-    if kind == "xz":
-        return lzma.LZMAFile(raw, mode="rb")  # type: ignore[return-value]
-    if kind == "zstd":
-        return io.BufferedReader(_ZstdReader(raw), buffer_size=_BUFFER)
-    raise ValueError(f"unknown compression {kind!r} (known: {', '.join(k for _, k in MAGIC)})")
+    (closing the reader leaves `raw` open; `raw.tell()` says how much of it has been read). A file
+    cut short or corrupt raises, once the bytes before the damage are read, an EOFError or an
+    OSError whose `damage` says where (`veriscene.scene.decompress`)."""
+    return decompressed(raw, kind)
 
 
 def open_scene_file(path: str | os.PathLike[str]) -> BinaryIO:
     """Open a scene file for reading its JSONL bytes, decompressed if the file is compressed."""
     kind = compression(path)
-    if kind == "gzip":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if kind == "bz2":
-        return bz2.open(path, "rb")  # type: ignore[return-value]
-    if kind == "xz":
-        return lzma.open(path, "rb")  # type: ignore[return-value]
-    if kind == "zstd":
-        raw = open(path, "rb")
-        try:
-            return io.BufferedReader(_ZstdReader(raw, owns=True), buffer_size=_BUFFER)
-        except BaseException:
-            raw.close()
-            raise
-    return open(path, "rb")
+    if kind is None:
+        return open(path, "rb")
+    raw = open(path, "rb", buffering=0)  # read in pieces of `decompress._READ` bytes: no buffer needed
+    try:
+        return decompressed(raw, kind, owns=True)
+    except BaseException:
+        raw.close()
+        raise
 
 
 def open_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", newline: str | None = None,
@@ -353,7 +262,7 @@ def unreadable(path: str | os.PathLike[str], exc: BaseException, what: str = "fi
     if kind is None and archives.archive_member(path) is not None:
         kind = "zip"
     described = (f"the zip-archived {what}" if kind == "zip" else f"the {kind}-compressed {what}") if kind else f"the {what}"
-    return f"cannot read {described} to its end ({exc}); is it complete?"
+    return f"cannot read {described} to its end ({exc}); is it complete?"  # (where, when `exc` has a Damage)
 
 
 def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> IO[bytes]:
@@ -372,7 +281,9 @@ def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> 
     if kind == "zstd":
         fh = open(path, "wb")
         try:
-            return _zstandard().ZstdCompressor(level=3).stream_writer(fh, closefd=True)
+            # with each frame's checksum, as the zstd tool writes it: without one, a corrupt file
+            # decompresses into wrong lines without a word
+            return zstandard_module().ZstdCompressor(level=3, write_checksum=True).stream_writer(fh, closefd=True)
         except BaseException:
             fh.close()
             raise

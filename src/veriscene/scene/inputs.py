@@ -238,7 +238,9 @@ class SceneStream(io.RawIOBase):
                 self._open(self._k)
             assert self._fh is not None
             with read_errors(self._paths[self._k]):
-                n = self._fh.readinto(buffer)  # type: ignore[attr-defined]  # (every reader `decompressing` makes)
+                # one read at most: a reader that meets a broken file's damage in a second read
+                # would drop what the first gave (every reader `decompressing` makes has readinto1)
+                n = self._fh.readinto1(buffer)  # type: ignore[attr-defined]
             if n:
                 if not self._given:
                     view = memoryview(buffer)[:n]

@@ -100,6 +100,7 @@ def test_a_broken_compressed_file_in_a_folder_of_scenes_is_a_file_reject(tmp_pat
     assert [s.image_id for s in scenes] == ["b"]
     assert report.rejected == {"file": 1} and report.entries[0].file == str(tmp_path / "a.jsonl.gz")
     assert "cannot read the gzip-compressed" in report.entries[0].reason
+    assert "it ends early" in report.entries[0].reason and "complete line" in report.entries[0].reason  # how far
     with pytest.raises(Exception, match="a.jsonl.gz"):
         list(read(tmp_path, "veriscene_jsonl", strict=True))
 
