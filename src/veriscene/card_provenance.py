@@ -103,8 +103,11 @@ def made(facts: CardFacts) -> str:
     if samples_at:
         lines.append(f"- Samples: `{samples_at}`{SHARD_LAYOUT.get(config.get('shard_format', 'jsonl'), '')}.")
     if counts:
+        oversized, limit = (manifest.get("summary") or {}).get("oversized"), config.get("max_scene_objects")
+        over = (f"; {oversized:,} for holding more than {limit:,} objects, `--max-scene-objects`"
+                if isinstance(oversized, int) and oversized and isinstance(limit, int) else "")
         lines.append(f"- Scenes: {counts.get('lines', 0):,} input lines, {counts.get('scenes', 0):,} scenes read, "
-                     f"{counts.get('rejected_scenes', 0):,} rejected (listed in `rejects.jsonl`), "
+                     f"{counts.get('rejected_scenes', 0):,} rejected (listed in `rejects.jsonl`{over}), "
                      f"{counts.get('repeats_dropped', 0):,} repeated multi-image samples dropped.")
     modes = ", ".join(config.get("modes") or [])
     captions = " (and captions, which captioning generators always make)" if facts.report.per_mode["caption"] else ""

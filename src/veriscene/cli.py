@@ -131,6 +131,12 @@ def generate(
     shard_format: str = typer.Option("jsonl", "--shard-format", help="jsonl (merged into samples.jsonl), or zstd or parquet (kept as shards)."),
     scan_chunk_mb: int = typer.Option(64, "--scan-chunk-mb", min=1, help="MiB of input per task of the first pass (more, smaller "
                                       "chunks share it among more workers; co-occurrence of inputs above one chunk depends on it)."),
+    max_scene_objects: Optional[int] = typer.Option(None, "--max-scene-objects", min=0, help="Reject a scene of "
+                                                    "more objects than this (default 20000, or with --resume the "
+                                                    "run's own; 0: no limit): listed in OUT/rejects.jsonl and "
+                                                    "counted, never drawn as a partner. Generation grows faster than "
+                                                    "a scene's objects, and one scene of hundreds of thousands (a "
+                                                    "mask generator or converter gone wrong) would stall the run."),
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT (its files, shards/, "
                                    "export/, README.md, stats.png), or write into a folder holding other files."),
@@ -206,6 +212,7 @@ def generate(
                 scenes, out, seed=seed, generators=generators, mode=mode, per_scene=per_scene, strict=strict,
                 workers=workers, backend=backend, address=address, shared_output=shared_output, shard_size=shard_size,
                 shard_format=shard_format, scan_chunk=scan_chunk_mb << 20, resume=resume, overwrite=overwrite,
+                max_scene_objects=max_scene_objects,
                 from_format=from_format, reader_options=read_options or None, mixture=mixture, plugins=plugins,
                 progress=advance, scan_progress=scanned, counted=counted, staging=staging,
             )

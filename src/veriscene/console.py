@@ -208,6 +208,9 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
     if rejected or failed:
         report = summary.rejects.get("report")
         said = [f"{rejected} scene record(s) rejected"] if rejected else []
+        if summary.oversized and said:  # (among the rejected; their reasons say the limit)
+            said[-1] += (f", {summary.oversized} of them for holding more objects than a scene may "
+                         "(--max-scene-objects)")
         if failed:
             said.append(f"{failed} time(s) a generator failed on a scene (its samples of that scene dropped)")
         console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {escape(str(report))}")

@@ -188,3 +188,34 @@ def test_clear_regions_in_blocks_match_the_whole_table(n: int) -> None:
     assert np.array_equal(found, expected)
     if n > 200:
         assert 0 < found.sum() < n  # both kinds occur
+
+
+@pytest.mark.parametrize(("max_other_iou", "max_inside"), [(0.3, 0.5), (0.0, 0.5), (0.3, 0.0), (0.05, 0.1)])
+@pytest.mark.parametrize("layout", ["clusters", "grid", "huge"])
+def test_clear_regions_of_nearby_blocks_match_the_whole_table(layout: str, max_other_iou: float,
+                                                               max_inside: float) -> None:
+    """Regions tested against the objects near their block alone (`nearby_blocks`) give the
+    whole table's answer on layouts far from uniform: clusters far apart, a grid of small boxes
+    with touching edges, a few boxes over the whole image; thresholds of 0 count every object."""
+    from veriscene.generators.regions import clear_regions_mask
+
+    r = np.random.default_rng(7)
+    n = 600
+    if layout == "grid":
+        k = np.arange(n)
+        x0, y0 = (k % 40) * 20.0, (k // 40) * 20.0
+        boxes = np.stack([x0, y0, x0 + r.choice([18.0, 20.0, 26.0], n), y0 + 20.0], 1)
+    else:
+        centre = r.choice([100.0, 500.0, 900.0], size=(n, 2)) * [1.0, 0.7]
+        x0, y0 = centre[:, 0] + r.uniform(-60, 60, n), centre[:, 1] + r.uniform(-60, 60, n)
+        side = r.uniform(2, 40, n)
+        if layout == "huge":
+            side[::100] = 2000.0
+        boxes = np.stack([x0, y0, x0 + side, y0 + side], 1)
+    boxes = np.minimum(boxes, [1000, 800, 1000, 800])
+    scene = make_scene([{"name": "a", "box": b} for b in boxes.tolist()], width=1000, height=800)
+    regions = scene.boxes.astype(np.float64) + r.choice([0.0, 0.0, 2.0, 15.0], size=(n, 1))
+    expected = _plain_clear_regions(scene, regions, max_other_iou, max_inside)
+    assert np.array_equal(clear_regions_mask(scene, regions, max_other_iou, max_inside), expected)
+    if (max_other_iou, max_inside) == (0.3, 0.5):
+        assert 0 < expected.sum() < n  # both kinds occur

@@ -56,3 +56,42 @@ def test_only_one_matches_could_hold_over_every_object() -> None:
                         assert reader.only_object(target, predicate, anchor, among) == obj
                         checked += subject + obj
     assert checked > 0
+
+
+def test_only_one_matches_could_hold_where_many_objects_hold() -> None:
+    """Past `_LISTED` holders (a dense scene's "left of" holds of half of it) no list is kept:
+    the answers, with and without `among`, are still those of `could_hold` over every object."""
+    import random
+
+    from veriscene.generators.visual import _LISTED
+    from veriscene.scene.model import Scene
+
+    r = random.Random(9)
+    predicates = ("left of", "right of", "above", "below", "near", "on top of", "in front of", "holding",
+                  "standing on", "on")
+    n = 2 * _LISTED + 30
+    objects = []
+    for _ in range(n):
+        x0, y0 = r.randrange(0, 24) * 20, r.randrange(0, 20) * 20
+        objects.append({"name": "thing", "box": [x0, y0, x0 + r.randrange(1, 5) * 20, y0 + r.randrange(1, 5) * 20]})
+    hub = 3  # an anchor many objects are annotated to stand in front of, on, ...
+    relations = {(r.randrange(n), r.choice(predicates), r.randrange(n)) for _ in range(3 * n)}
+    relations |= {(x, p, hub) for x in range(0, n, 2) for p in ("in front of", "standing on", "holding")}
+    scene = Scene.from_objects("dense", 560, 480, objects, sorted((s, p, o) for s, p, o in relations if s != o))
+    reader = GenerousReader(SceneIndex(scene))
+    many = 0
+    for predicate in predicates:
+        for anchor in [hub, *r.sample(range(n), 6)]:
+            subjects = [x for x in range(n) if x != anchor and reader.could_hold(x, predicate, anchor)]
+            objects_ = [x for x in range(n) if x != anchor and reader.could_hold(anchor, predicate, x)]
+            many += len(subjects) > _LISTED
+            targets = {*subjects[:2], *objects_[:2], *r.sample(range(n), 4)}
+            amongs = [None, tuple(range(0, n, 2)), tuple(r.sample(range(n), 3)), ()]
+            for target in targets:
+                for among in amongs:
+                    pool = set(range(n) if among is None else among)
+                    alone_s = all(x == target or x not in pool for x in subjects)
+                    alone_o = all(x == target or x not in pool for x in objects_)
+                    assert reader.only_subject(target, predicate, anchor, among) == alone_s
+                    assert reader.only_object(target, predicate, anchor, among) == alone_o
+    assert many > 5  # the path without lists was taken

@@ -108,3 +108,32 @@ def test_cooccurring_present_ranks_by_the_other_present_names_counts() -> None:
         expected = (sorted(present) if len(present) <= limit
                     else sorted(present, key=lambda n: (-score(n), -vocab.names[n], n))[:limit])
         assert vocab.cooccurring_present(present, limit) == expected, trial
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cooccurrence_of_scenes_of_many_names_is_its_plain_definition(seed: int) -> None:
+    """A scene of more than 2 x COOCCURRING_KEPT distinct names fills its rows from their first
+    names alone (not every name into every row, D x D work): the rows, their counts and their
+    order are those of counting every name in and cutting, after scenes of few names and many."""
+    from veriscene.generators.vocabulary import COOCCURRING_KEPT, _trim
+
+    def plain(rows: dict[str, Counter[str]], names: list[str]) -> None:
+        distinct = sorted(set(names))
+        for a in distinct:
+            row = rows.setdefault(a, Counter())
+            row.update(distinct)
+            del row[a]
+            _trim(row)
+
+    r = random.Random(seed)
+    words = [f"w{k:03d}" for k in range(r.randrange(3 * COOCCURRING_KEPT, 12 * COOCCURRING_KEPT))]
+    vocab, expected = Vocabulary(), {}
+    crowded = 0
+    for _ in range(8):
+        names = r.choices(words, k=r.choice([3, 40, 2 * COOCCURRING_KEPT + 1, 300, 700]))
+        crowded += len(set(names)) > 2 * COOCCURRING_KEPT
+        vocab.add_names(names, [], [])
+        plain(expected, names)
+        assert list(vocab.cooccurrence) == list(expected)
+        assert all(list(vocab.cooccurrence[a].items()) == list(row.items()) for a, row in expected.items())
+    assert crowded

@@ -26,3 +26,41 @@ def test_of_indexes_makes_the_context_the_constructor_makes(metas) -> None:
     assert trusted.scenes == checked.scenes and all(a is b for a, b in zip(trusted.scenes, scenes))
     assert (trusted.has_regions, trusted.partial) == (checked.has_regions, checked.partial)
     assert [trusted.index(i) for i in range(len(scenes))] == indexes
+
+
+def _layout(kind: str, n: int, seed: int) -> list[dict]:
+    """Boxes of a 400 x 300 image: random sizes (some over the whole image), a grid of small
+    squares with touching edges, or sizes on whole pixels (ties)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if kind == "grid":
+        return [{"name": "thing", "box": [(k % 30) * 10, (k // 30) * 10, (k % 30) * 10 + 10, (k // 30) * 10 + 10]}
+                for k in range(n)]
+    objects = []
+    for _ in range(n):
+        x0, y0 = rng.uniform(0, 380), rng.uniform(0, 280)
+        side = float(rng.choice([1.0, 8.0, 60.0, 400.0]) * rng.uniform(0.3, 1.0))
+        box = [x0, y0, min(400.0, x0 + side), min(300.0, y0 + side)]
+        objects.append({"name": "thing", "box": [round(v) for v in box] if kind == "pixels" else box})
+    return [o for o in objects if o["box"][0] < o["box"][2] and o["box"][1] < o["box"][3]]
+
+
+@pytest.mark.parametrize("kind", ["random", "pixels", "grid"])
+@pytest.mark.parametrize("n", [0, 1, 2, 40, 300, 700])
+def test_overlap_tables_are_the_whole_table(kind: str, n: int) -> None:
+    """`overlap_pairs`, `overlapping` and `overlaps`, measured a block of nearby boxes at a time,
+    are what the whole (N, N) table of intersection areas gives."""
+    import numpy as np
+
+    from veriscene.program.context import true_rows
+    from veriscene.scene.geometry import box_intersection_area
+
+    scene = make_scene(_layout(kind, n, n), width=400, height=300)
+    index = SceneIndex(scene)
+    whole = box_intersection_area(scene.boxes, scene.boxes) > 0
+    assert np.array_equal(index.overlaps, whole)
+    others = whole & ~np.eye(len(scene), dtype=bool)
+    i, j = index.overlap_pairs
+    assert (i.tolist(), j.tolist()) == tuple(side.tolist() for side in np.nonzero(others))
+    assert index.overlapping == true_rows(others)

@@ -79,3 +79,46 @@ def test_references_on_a_dense_scene_select_their_object() -> None:
         found += 1
         relational += " the " in ref.phrase  # "man holding the red cup"
     assert found > 20 and relational > 5
+
+
+def _plain_refer_by_attributes(index: SceneIndex, i: int, exclude_types: frozenset[str]) -> tuple[str, ...] | None:
+    """The attributes of the shortest name + attributes description of object i (() for the
+    name alone), by its definition: the first subset of its own attributes, fewest first, that no
+    other object of its name has all of."""
+    from itertools import combinations
+
+    from veriscene.scene.describe import _all_ranked_attributes
+    from veriscene.vocab import attribute_type
+
+    name = index.scene.names[i]
+    if not index.nameable(name):
+        return None
+    others = [j for j in index.by_name[name] if j != i]
+    if not others:
+        return ()
+    if index.sparse_attributes:
+        return None
+    attrs = [a for a in _all_ranked_attributes(index)[i] if attribute_type(a) not in exclude_types]
+    for k in range(1, min(2, len(attrs)) + 1):
+        for subset in combinations(attrs, k):
+            if not any(all(j in index.having_attribute[a] for a in subset) for j in others):
+                return subset
+    return None
+
+
+@pytest.mark.parametrize("exclude", [(), ("color",)])
+@pytest.mark.parametrize("seed", [0, 4])
+def test_refer_by_attributes_is_its_plain_definition(seed: int, exclude: tuple[str, ...]) -> None:
+    """Object by object, each subset of its attributes tested through the scene's shared table
+    (`_matching`): the description its definition gives, on a scene of hundreds of objects of a
+    name ("big" beside "large" selects no object alone)."""
+    from veriscene.scene.describe import _filtered_attributes, refer_by_attributes
+
+    index = SceneIndex(_dense_scene(seed, 400, sparse=False))
+    found = 0
+    for i in range(index.n):
+        ref = refer_by_attributes(index, i, exclude_types=exclude)
+        expected = _plain_refer_by_attributes(index, i, frozenset(exclude))
+        assert (None if ref is None else tuple(_filtered_attributes(ref))) == expected, i
+        found += ref is not None
+    assert 0 < found < index.n

@@ -183,3 +183,28 @@ def test_counts_that_would_overrun_the_frame_are_refused_before_decoding() -> No
     assert (lookup.pixels([3])[0] == masks[3][y0:y1, x0:x1]).all()
     with pytest.raises(SceneValidationError, match="objects\\[7\\]"):
         lookup.pixels([3, 7])
+
+
+def test_many_masks_are_looked_up_through_a_grid_with_the_same_answers() -> None:
+    """Past `_FEW_MASKS` masks, lookups test a grid's candidates instead of every mask's box:
+    `near`, `at`, `labels` and `alone` answer as the masks themselves say (masks of rectangles
+    and discs, some overlapping, an empty one first)."""
+    from veriscene.scene.masks import _FEW_MASKS
+
+    rng = np.random.default_rng(11)
+    h, w = 60, 90
+    masks = _random_masks(rng, 2 * _FEW_MASKS + 10, h, w)
+    lookup = SceneMasks([encode_mask(m) for m in masks], w, h)
+    expected = _expected_labels(masks)
+    for row in range(0, h, 3):
+        for col in range(0, w, 2):
+            assert lookup.at(col, row) == [j for j, m in enumerate(masks) if m[row, col]]
+    for _ in range(150):
+        x0, y0 = int(rng.integers(w)), int(rng.integers(h))
+        x1, y1 = x0 + int(rng.integers(1, w - x0 + 1)), y0 + int(rng.integers(1, h - y0 + 1))
+        assert lookup.near(x0, y0, x1, y1) == [j for j, (a, b, c, d) in enumerate(lookup.boxes)
+                                               if a < x1 and x0 < c and b < y1 and y0 < d]
+        assert (lookup.labels(x0, y0, x1, y1) == expected[y0:y1, x0:x1]).all()
+    for j in range(0, len(masks), 7):
+        a, b, c, d = lookup.boxes[j]
+        assert (lookup.alone(j, a, b, c, d) == (expected[b:d, a:c] == j)).all()

@@ -46,14 +46,15 @@ from veriscene.engine.backends import Progress, pool_workers, ray_session, run_t
 from veriscene.engine.codecs import SUFFIX, check_available
 from veriscene.engine.manifest import check_resume, config_key, generator_fingerprint, write_json
 from veriscene.engine.options import (
-    SEED_RANGE, _check_options, _mixture_config, _selection, check_callback, check_flags, check_int, check_path,
+    DEFAULT_MAX_SCENE_OBJECTS, SEED_RANGE, _check_options, _mixture_config, _selection, check_callback, check_flags,
+    check_int, check_path, check_scene_limit, scene_object_limit,
 )
 from veriscene.engine.repeats import SharedIds, drop_repeats
 from veriscene.engine.run_folder import _check_out_path, _finished
 from veriscene.engine.run_inputs import (
     _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
 )
-from veriscene.engine.run_lock import holding_locks, lock_folder
+from veriscene.engine.run_lock import GENERATE, RunKind, holding_locks, lock_folder, lock_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
 from veriscene.engine.scan_result import ignored_note
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
@@ -89,7 +90,8 @@ from veriscene.scene import archives
 from veriscene.scene.inputs import input_errors, open_scenes, scene_items, scene_paths
 
 __all__ = [
-    "BACKENDS", "DEFAULT_POOL_SIZE", "DERIVED", "MAX_PER_SCENE", "MAX_POOL_SIZE", "MAX_SCAN_CHUNK",
+    "BACKENDS", "DEFAULT_MAX_SCENE_OBJECTS", "DEFAULT_POOL_SIZE", "DERIVED", "MAX_PER_SCENE", "MAX_POOL_SIZE",
+    "MAX_SCAN_CHUNK",
     "MAX_SHARD_SIZE", "MODE_CHOICES", "RUN_FILES", "RUN_FOLDERS", "SCAN_CHUNK_BYTES", "SEED_RANGE",
     "SHARD_ENTRY", "STAMP", "SUFFIX", "Cursor", "Generator", "InputFile", "Mixture", "Progress",
     "RunExistsError", "RunSpec", "RunSummary", "ScanResult", "SceneValidationError", "Selection",
@@ -128,6 +130,7 @@ def generate(
     shard_format: str = "jsonl",
     pool_size: int = DEFAULT_POOL_SIZE,
     scan_chunk: int = SCAN_CHUNK_BYTES,
+    max_scene_objects: int | None = None,
     resume: bool = False,
     overwrite: bool = False,
     from_format: str = "jsonl",
@@ -168,7 +171,13 @@ def generate(
     node that does not see `out`), False keeps to the second. The output is the same.
     `scan_chunk`: bytes of the input per task of the first pass, which runs on the same backend
     and workers (the vocabulary of a file larger than one chunk depends on it, see
-    `veriscene.engine.scan`). `mixture`: a mixture YAML file (or Mixture) choosing generators,
+    `veriscene.engine.scan`). `max_scene_objects`: a scene of more objects is rejected (in
+    rejects.jsonl, naming its file, line, image id and count; counted as rejected, and in
+    `RunSummary.oversized`) and left out of the vocabulary and the multi-image pool, so that one
+    scene of hundreds of thousands of objects (a mask generator or converter gone wrong) cannot
+    stall the run; 0: no limit; None: `DEFAULT_MAX_SCENE_OBJECTS`, or resuming, the run's own
+    limit (none for a run made before the limit existed). A number of objects, not a time, so
+    the output does not depend on the machine. `mixture`: a mixture YAML file (or Mixture) choosing generators,
     weights, the per-scene budget and modes, in place of `generators` and `mode` (giving either
     with it is refused, as is a `per_scene` that its budget or its own per_scene contradicts).
     `plugins`: Python files or module names of generators of your own, imported here and in
@@ -204,6 +213,7 @@ def generate(
     `storage_options` apply to input URLs too.
     """
     seed = check_int("seed", seed, *SEED_RANGE)
+    check_scene_limit(max_scene_objects)
     _check_options(per_scene=per_scene, workers=workers, backend=backend, address=address,
                    shared_output=shared_output, shard_size=shard_size, shard_format=shard_format,
                    pool_size=pool_size, scan_chunk=scan_chunk, generators=generators, reader_options=reader_options,
@@ -220,9 +230,9 @@ def generate(
             str(out), staging, storage_options, scenes, seed=seed, generators=generators, mode=mode,
             per_scene=per_scene, strict=strict, workers=workers, backend=backend, address=address,
             shared_output=shared_output, shard_size=shard_size, shard_format=shard_format, pool_size=pool_size,
-            scan_chunk=scan_chunk, resume=resume, overwrite=overwrite, from_format=from_format,
-            reader_options=reader_options, mixture=mixture, plugins=plugins, progress=progress, scan_progress=scan_progress,
-            counted=counted, on_shard=on_shard)
+            scan_chunk=scan_chunk, max_scene_objects=max_scene_objects, resume=resume, overwrite=overwrite,
+            from_format=from_format, reader_options=reader_options, mixture=mixture, plugins=plugins, progress=progress,
+            scan_progress=scan_progress, counted=counted, on_shard=on_shard)
     given = scene_items(scenes)  # TypeError for None, a number
     urls = _urls(given)
     named = [v for v in (reader_options or {}).values() if isinstance(v, (str, os.PathLike)) and remote.is_url(v)]
@@ -236,6 +246,7 @@ def generate(
                             storage_options=storage_options, strict=strict, resume=resume, overwrite=overwrite,
                             version=_version())
     paths, sources, manifest, notes = inputs.paths, inputs.sources, inputs.manifest, inputs.notes
+    max_scene_objects = scene_object_limit(max_scene_objects, manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = {
         "veriscene_version": _version(),
@@ -249,6 +260,10 @@ def generate(
         "scan_chunk_bytes": scan_chunk,
         "mixture": _mixture_config(mix),
     }
+    # recorded but for a run made before the limit existed (its manifest records none, and it had
+    # none) resumed without one: its configuration, and so its key and shards, stay its own
+    if max_scene_objects or manifest is None or "max_scene_objects" in manifest["config"]:
+        config["max_scene_objects"] = max_scene_objects
     if loaded:  # recorded only when given: runs without plugins keep their configuration key
         config["plugins"] = plugins_config(loaded)
     key = config_key(config)
@@ -282,7 +297,8 @@ def generate(
                                                "source": source, "status": "running"})
         try:
             scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
-                               workers=workers, backend=backend, address=address, progress=scan_progress)
+                               workers=workers, backend=backend, address=address, progress=scan_progress,
+                               max_scene_objects=max_scene_objects)
         except (ValueError, OSError) as exc:  # a broken input: named by its URL, not by its local copy
             raise _said_with_urls(exc, paths, sources) from exc
         if counted is not None:
@@ -303,7 +319,7 @@ def generate(
             shards_dir=None if backend == "ray" and not workers_write else str((out_dir / "shards").resolve()),
             shard_format=shard_format, plugins=tuple(p.spec for p in loaded),
             plugin_sources=plugin_sources(loaded) if backend == "ray" else (),
-            generator_modules=generator_modules(instances),
+            generator_modules=generator_modules(instances), max_scene_objects=max_scene_objects,
         )
         n_shards = (scan.scenes + shard_size - 1) // shard_size
         shards_dir = out_dir / "shards"
@@ -375,6 +391,9 @@ def generate(
     return summary
 
 
+_AT_URL = RunKind(GENERATE.name, "two runs to one URL would replace each other's shards", GENERATE.again)
+
+
 def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_options: dict[str, Any] | None,
                      scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, resume: bool,
                      overwrite: bool, on_shard: Callable[[dict[str, Any]], None] | None, shard_format: str,
@@ -383,6 +402,7 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
     check_available(shard_format)
     run = remote.RemoteRun(url, staging, storage_options)
     with run:
+        lock_url(url, _AT_URL)  # two runs to `url` from this machine, whatever their staging folders
         lock_folder(run.staging)  # before `prepare` clears or downloads into it
         note = run.prepare(resume=resume, overwrite=overwrite)
 

@@ -25,6 +25,14 @@ SEED_RANGE = (-(2**63), 2**64 - 1)
 MAX_SHARD_SIZE = 1_000_000  # scenes; memory holds ~2 x workers shards of samples
 MAX_POOL_SIZE = 1_000_000  # scenes every worker holds for multi-image partners
 MAX_SCAN_CHUNK = 1 << 40  # bytes (1 TiB, --scan-chunk-mb 1048576); a larger file is one chunk anyway
+# Objects a scene may hold before `generate` rejects it (`max_scene_objects`, --max-scene-objects;
+# 0: no limit). Generation grows faster than the objects where they crowd (pairs that may be
+# confused, regions, depth orders): one scene of 20,000 objects takes 10-15 s and 0.3-0.4 GB, of
+# 50,000 25-65 s, of 224,000 minutes and gigabytes, where one of a few dozen takes milliseconds
+# (benchmarks/scene_density.py). No data set's image has thousands of objects; a converter or an
+# automatic mask generator gone wrong makes such scenes. A count, not a time: the output must not
+# depend on the machine.
+DEFAULT_MAX_SCENE_OBJECTS = 20_000
 
 
 def parse_modes(mode: str | Sequence[str]) -> tuple[str, ...]:
@@ -51,6 +59,24 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
     if number > high:
         raise ValueError(f"{name} must be at most {high}, got {number}")
     return number
+
+
+def check_scene_limit(value: object) -> None:
+    """Refuse a `max_scene_objects` that is neither None nor a whole number from 0 to 2**63 - 1."""
+    if value is not None:
+        check_int("max_scene_objects", value, 0, 2**63 - 1)
+
+
+def scene_object_limit(value: int | None, manifest: Mapping[str, Any] | None) -> int:
+    """The most objects a scene of the run may hold (0: no limit): `value` when given; for None,
+    the limit of the run being resumed (`manifest`; none for one made before the limit existed,
+    whose manifest records none), else `DEFAULT_MAX_SCENE_OBJECTS`."""
+    if value is not None:
+        return value
+    if manifest is not None:
+        recorded = (manifest.get("config") or {}).get("max_scene_objects", 0)
+        return recorded if isinstance(recorded, int) and not isinstance(recorded, bool) else 0
+    return DEFAULT_MAX_SCENE_OBJECTS
 
 
 def check_flags(**flags: object) -> None:

@@ -30,6 +30,7 @@ import orjson
 
 from veriscene.engine.converted import STAMP
 from veriscene.engine.manifest import scene_inputs
+from veriscene.engine.options import DEFAULT_MAX_SCENE_OBJECTS
 from veriscene.engine.remote import is_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES
 from veriscene.engine.source_digest import code_changed, source_said
@@ -320,4 +321,8 @@ def _engine_args(config: dict[str, Any], notes: list[str]) -> list[str]:
     pool = config.get("pool_size", DEFAULT_POOL_SIZE)
     if pool != DEFAULT_POOL_SIZE:
         notes.append(f"the multi-image pool held {pool} scenes: give pool_size={pool} from Python")
+    # none recorded: made by a release without the option (no limit, and nothing to give it)
+    limit = config.get("max_scene_objects", DEFAULT_MAX_SCENE_OBJECTS)
+    if limit != DEFAULT_MAX_SCENE_OBJECTS:
+        args += ["--max-scene-objects", str(limit)]
     return args

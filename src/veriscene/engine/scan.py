@@ -117,11 +117,12 @@ def _complete(meta: object) -> frozenset[str] | None:
 def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, seed: int = 0,
                 pool_size: int = DEFAULT_POOL_SIZE, chunk_bytes: int = SCAN_CHUNK_BYTES, workers: int = 1,
                 backend: str = "local", address: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ScanResult:
+                progress: Callable[[int, int], None] | None = None, max_scene_objects: int = 0) -> ScanResult:
     """Scan a veriscene JSONL file, or several read as one input (`veriscene.scene.inputs`; see
     module docstring): chunks on `workers` local processes, or as Ray tasks (`backend="ray"`,
     which are sent the chunk's bytes, not the path). `progress(bytes, total_bytes)` is called as
-    each chunk is merged."""
+    each chunk is merged. A scene of more than `max_scene_objects` objects (0: no limit), which
+    `generate` rejects, is left out of the vocabulary and the pool (`scan_chunk`)."""
     from veriscene.engine.backends import ordered_map
 
     paths = [os.fspath(path)] if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]
@@ -132,7 +133,7 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     bounds: deque[tuple[int, int, int, str | None]] = deque()
     spans: list[FileSpan] = [] if streamed else plain_spans(paths[0])
 
-    def tasks(spool: str) -> Iterator[tuple[str | bytes, int, int, int, int, int | None]]:
+    def tasks(spool: str) -> Iterator[tuple[str | bytes, int, int, int, int, int | None, int]]:
         if streamed:  # a chunk's bytes sent to Ray, or put in a file
             with SceneStream(paths) as stream, io.BufferedReader(stream, buffer_size=_PIECE) as fh:
                 start = 0
@@ -149,16 +150,17 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                         spans.extend(stream.spans)
                         return
                     bounds.append((start, end, stream.consumed(), source if isinstance(source, str) else None))
-                    yield source, start, end, seed, pool_size, 0 if isinstance(source, str) else None
+                    at = 0 if isinstance(source, str) else None  # (a spooled chunk: from byte 0)
+                    yield source, start, end, seed, pool_size, at, max_scene_objects
                     start = end
         with open(paths[0], "rb") as fh:
             for start, end in chunk_bounds(paths[0], chunk_bytes):
                 bounds.append((start, end, end, None))
                 if backend == "ray":
                     fh.seek(start)
-                    yield fh.read(end - start), start, end, seed, pool_size, None
+                    yield fh.read(end - start), start, end, seed, pool_size, None, max_scene_objects
                 else:
-                    yield paths[0], start, end, seed, pool_size, None
+                    yield paths[0], start, end, seed, pool_size, None, max_scene_objects
 
     result = ScanResult()
     pool: list[PoolCandidate] = []

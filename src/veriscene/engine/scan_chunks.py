@@ -111,10 +111,13 @@ def copy_chunk(fh: BinaryIO, start: int, out: BinaryIO, chunk_bytes: int = SCAN_
     return start + copied + len(rest)
 
 
-def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None) -> ChunkScan:
+def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None,
+               max_objects: int = 0) -> ChunkScan:
     """Scan bytes start .. end of the scene file: `source` is its path, or those bytes (for
     workers without the file, e.g. on a Ray cluster), or a file holding them from byte `at` on
-    (a chunk of a compressed scene file, decompressed by the driver)."""
+    (a chunk of a compressed scene file, decompressed by the driver). A scene of more than
+    `max_objects` objects (0: no limit), which the shard pass rejects, adds nothing to the
+    vocabulary and is never pooled; its image id counts for repeats, as a bad record's does."""
     chunk = ChunkScan()
     heap: list[PoolCandidate] = []  # (-hash, -scene, offset): the pool_size smallest (hash, scene)
     with (io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")) as fh:
@@ -136,8 +139,10 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
                 chunk.undecodable += 1
                 continue
             image_id, (names, attrs, preds) = decoded
-            chunk.vocab.add_names(names, attrs, preds)
             chunk.id_hashes[number] = stable_hash(image_id) or 1
+            if max_objects and len(names) > max_objects:  # one name per object (`_summary`)
+                continue
+            chunk.vocab.add_names(names, attrs, preds)
             if pool_size <= 0:
                 continue
             h = stable_hash(seed, image_id)
@@ -151,7 +156,9 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
     return chunk
 
 
-def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None) -> bytes:
+def _scan_task(source: str | bytes, start: int, end: int, seed: int, pool_size: int, at: int | None = None,
+               max_objects: int = 0) -> bytes:
     """`scan_chunk` in a worker, its result pickled: the driver holds finished chunks waiting for
     their turn as bytes (about a sixth of their size as objects), and unpickles one at a time."""
-    return pickle.dumps(scan_chunk(source, start, end, seed, pool_size, at), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(scan_chunk(source, start, end, seed, pool_size, at, max_objects),
+                        protocol=pickle.HIGHEST_PROTOCOL)

@@ -73,6 +73,8 @@ class RunSpec:
     # modules outside veriscene that define selected generators (`generator_modules`): a worker
     # that did not fork from the driver (forkserver, spawn, Ray) imports them, so it has them too
     generator_modules: tuple[str, ...] = ()
+    # a scene of more objects is rejected before it is read further (`check_scene_size`); 0: none
+    max_scene_objects: int = 0
 
 
 @dataclass
@@ -225,12 +227,34 @@ def worker_for(spec: RunSpec) -> _Worker:
     return worker
 
 
-def _parse_scene(line: bytes) -> Scene:
+class OversizedSceneError(SceneValidationError):
+    """A scene record of more objects than the run's `max_scene_objects`."""
+
+
+def _parse_scene(line: bytes, max_objects: int = 0) -> Scene:
+    """The scene of a raw line; SceneValidationError for a bad record, OversizedSceneError
+    (before any object is read) for one of more than `max_objects` objects (0: no limit)."""
     try:
         record = loads_line(line)
     except orjson.JSONDecodeError as exc:
         raise SceneValidationError(_not_utf8(line) or f"invalid JSON ({exc})") from None
+    if max_objects:
+        check_scene_size(record, max_objects)
     return scene_from_dict(record)
+
+
+def check_scene_size(record: object, max_objects: int) -> None:
+    """Raise OversizedSceneError for a decoded scene record holding more than `max_objects`
+    objects, saying its image id, its count, the limit and how to raise it."""
+    if not isinstance(record, dict):
+        return  # (not a scene record: `scene_from_dict` says why)
+    objects = record.get("objects")
+    if isinstance(objects, list) and len(objects) > max_objects:
+        raise OversizedSceneError(
+            f"scene {str(record.get('image_id'))[:200]!r} has {len(objects):,} objects, more than the run's "
+            f"limit of {max_objects:,} per scene (generation grows faster than a scene's objects; one of "
+            "hundreds of thousands would stall the run), so no sample is made from it; raise the limit with "
+            "--max-scene-objects N (generate(max_scene_objects=N)), or 0 for no limit", field="objects")
 
 
 def _not_utf8(line: bytes) -> str | None:
@@ -266,10 +290,12 @@ def run_shard(spec: RunSpec, task: ShardTask, progress: Callable[[int, int], Non
                                 "reason": task.skip[line_no], "level": "scene"})
             else:
                 try:
-                    scene = _parse_scene(line)
+                    scene = _parse_scene(line, spec.max_scene_objects)
                 except SceneValidationError as exc:
                     rejects.append({"file": source.name, "record": own_line, "field": exc.field,
                                     "reason": exc.reason, "level": "scene"})
+                    if isinstance(exc, OversizedSceneError):
+                        summary.oversized += 1
                 else:
                     try:
                         made = runner.run(scene, image_path=worker.image_path(scene, source.folder))

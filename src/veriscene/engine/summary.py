@@ -30,6 +30,9 @@ class RunSummary:
     generator_stats: Counter[str] = field(default_factory=Counter)
     rejects: dict[str, Any] = field(default_factory=dict)
     repeats_dropped: int = 0  # multi-image samples another anchor had already written
+    # scene records rejected for holding more objects than the run's `max_scene_objects` (among
+    # the rejected ones)
+    oversized: int = 0
     seconds: float = 0.0
     peak_memory_mb: float = 0.0  # this process, or the largest local worker when larger
     # the largest worker's peak as its shards reported it (Ray workers included, which are no
@@ -79,8 +82,9 @@ class RunSummary:
                 del counter[key]
 
     def counts(self) -> dict[str, Any]:
-        """The additive part of the summary (what shards report and the driver merges)."""
-        return {
+        """The additive part of the summary (what shards report and the driver merges);
+        `oversized` only when some scene was (shards and runs without one keep their counts)."""
+        counts: dict[str, Any] = {
             "scenes": self.scenes,
             "samples": self.samples,
             "per_task": dict(self.per_task),
@@ -90,10 +94,14 @@ class RunSummary:
             "mc_positions": dict(self.mc_positions),
             "generator_stats": dict(self.generator_stats),
         }
+        if self.oversized:
+            counts["oversized"] = self.oversized
+        return counts
 
     def merge_counts(self, counts: dict[str, Any]) -> None:
         self.scenes += counts["scenes"]
         self.samples += counts["samples"]
+        self.oversized += counts.get("oversized", 0)
         self.per_task.update(counts["per_task"])
         self.per_family.update(counts["per_family"])
         self.per_mode.update(counts["per_mode"])
@@ -138,6 +146,7 @@ class RunSummary:
             "generator_stats": dict(sorted(self.generator_stats.items())),
             "rejects": self.rejects,
             "repeats_dropped": self.repeats_dropped,
+            "oversized": self.oversized,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
             "peak_memory_mb": round(self.peak_memory_mb, 1),

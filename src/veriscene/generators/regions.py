@@ -31,7 +31,8 @@ from veriscene.answers.coords import (
 )
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
-from veriscene.scene.geometry import box_area, box_intersection_area, iou_of
+from veriscene.scene.box_grid import nearby_blocks
+from veriscene.scene.geometry import box_area, box_intersection_area, iou_of, pair_intersection_area
 from veriscene.scene.model import Scene
 
 
@@ -162,13 +163,44 @@ def clear_regions_mask(scene: Scene, regions: np.ndarray, max_other_iou: float =
     """(N,) bool: whether "the object in region i" can only mean object i, for (N, 4) pixel
     regions, one per object: region i matches i's box (IoU >= 0.5) and no other object's box
     matches it (IoU < `max_other_iou`) or lies mostly inside it (share of its box area inside <
-    `max_inside`, e.g. a small object on a large one)."""
+    `max_inside`, e.g. a small object on a large one).
+
+    (objects, regions) tables a block of regions at a time: the whole table is hundreds of
+    megabytes of temporaries on a scene of thousands of objects. Past one block, a block of
+    nearby regions is tested against the objects that may meet one of them alone
+    (`scene.box_grid.nearby_blocks`): with thresholds above 0, an object that meets no region
+    matches none and lies inside none, and most pairs of a scene of thousands are such."""
+    if len(scene) <= _REGION_BLOCK or not (max_other_iou > 0 and max_inside > 0):
+        return _clear_regions_dense(scene, regions, max_other_iou, max_inside)
+    boxes = scene.boxes
+    regions = np.asarray(regions, dtype=np.float64).reshape(-1, 4)
+    areas = box_area(boxes)
+    region_areas = box_area(regions)
+    # object k with its own region k (the whole table's diagonal)
+    own = pair_intersection_area(boxes, regions)
+    union = areas + region_areas - own
+    positive = union > 0
+    clear = np.where(positive, own / np.where(positive, union, 1), 0.0) >= 0.5
+    for block, near in nearby_blocks(regions, boxes, _REGION_BLOCK):
+        if not clear[block].any():
+            continue
+        inter = box_intersection_area(boxes[near], regions[block])
+        ious = iou_of(inter, areas[near], region_areas[block])
+        inside = inter / np.maximum(areas, 1e-9)[near][:, None]
+        hit = (ious >= max_other_iou) | (inside >= max_inside)
+        hit &= near[:, None] != block[None, :]  # only other objects make a region ambiguous
+        clear[block] &= ~hit.any(axis=0)
+    return clear
+
+
+def _clear_regions_dense(scene: Scene, regions: np.ndarray, max_other_iou: float,
+                         max_inside: float) -> np.ndarray:
+    """`clear_regions_mask` over every (object, region) pair, a block of regions at a time (a
+    scene of one block, or thresholds of 0 or less, under which objects meeting no region count)."""
     boxes = scene.boxes
     areas = box_area(boxes)
     region_areas = box_area(regions)
     clear = np.zeros(len(scene), dtype=bool)
-    # (objects, regions) tables, a block of regions at a time: the whole table is hundreds of
-    # megabytes of temporaries on a scene of thousands of objects
     for start in range(0, len(scene), _REGION_BLOCK):
         stop = min(start + _REGION_BLOCK, len(scene))
         inter = box_intersection_area(boxes, regions[start:stop])

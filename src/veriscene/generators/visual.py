@@ -35,6 +35,12 @@ from veriscene.vocab import CONVERSE_PREDICATES, implied_place
 # Python, larger ones from `_holders` in numpy (the same answers; numpy's calls cost more than a
 # few objects' checks).
 _FEW_OBJECTS = 12
+# Holders (`GenerousReader._holders`) listed and kept per (predicate, anchor) up to this many;
+# past it, a question needs only their number, or a mask made again when asked.
+_LISTED = 64
+# Rows of gaps (`GenerousReader._gaps`) kept at most: a row per anchor of a scene of thousands of
+# objects, all kept, made an (N, N) table.
+_GAP_ROWS = 256
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of")
 _READ_BEYOND = frozenset(GENEROUS_PREDICATES)
@@ -62,7 +68,7 @@ class GenerousReader:
         # (target, predicate, anchor, among, side) -> whether target is the only reading:
         # several generators ask the same of one scene
         self._only: dict[tuple[Any, ...], bool] = {}
-        self._holding: dict[tuple[str, int, str], list[int]] = {}  # see `_holders`
+        self._holding: dict[tuple[str, int, str], list[int] | None] = {}  # see `_holders`
         self._gap_rows: dict[int, np.ndarray] = {}  # see `_gaps`
         if len(self._objects) > _FEW_OBJECTS:  # read by `_holders` (small scenes do without)
             self._incoming, self._outgoing = index.incoming, index.outgoing
@@ -94,6 +100,8 @@ class GenerousReader:
         on a scene of thousands of objects, of which a scene asks a few rows."""
         found = self._gap_rows.get(anchor)
         if found is None:
+            if len(self._gap_rows) >= _GAP_ROWS:  # rows of a few anchors, not (N, N) of a dense scene
+                self._gap_rows.clear()
             b = self._box_array
             a = b[anchor]
             gx = np.maximum(b[:, 0] - a[2], a[0] - b[:, 2])
@@ -146,53 +154,86 @@ class GenerousReader:
                     found = False
                     break
         else:
-            holders = self._holders(predicate, anchor, side)  # sorted, distinct
+            holders = self._holders(predicate, anchor, side)  # sorted, distinct; None: many
             if among is None:
-                found = not holders or holders == [target]
-            else:
+                found = holders is not None and (not holders or holders == [target])
+            elif holders is not None:
                 pool = set(among)
                 found = not any(x != target and x in pool for x in holders)
+            else:
+                held = self._holder_mask(predicate, anchor, side)[np.asarray(among, dtype=np.intp)].tolist()
+                found = not any(x != target and h for x, h in zip(among, held))
         self._only[key] = found
         return found
 
-    def _holders(self, predicate: str, anchor: int, side: str) -> list[int]:
+    def _holders(self, predicate: str, anchor: int, side: str) -> list[int] | None:
         """The objects x, in order, for which `could_hold(x, predicate, anchor)` (side "subject")
         or `could_hold(anchor, predicate, x)` (side "object") is true, for all x at once in numpy;
-        kept, as several targets are asked about with the same predicate and anchor."""
+        None when more than `_LISTED` are (in a dense scene "left of" holds of half of it:
+        `_only_one` then needs no list, or asks `_holder_mask`). Kept, as several targets are
+        asked about with the same predicate and anchor."""
         key = (predicate, anchor, side)
-        found = self._holding.get(key)
-        if found is not None:
-            return found
+        try:
+            return self._holding[key]
+        except KeyError:
+            pass
         subject = side == "subject"
         table = self._incoming if subject else self._outgoing  # (anchor, predicate) -> the other side
         annotated = table.get((anchor, predicate), ())  # sorted
         if predicate not in _READ_BEYOND and key not in self._placed_by and anchor not in annotated:
             found = self._holding[key] = list(annotated)  # read as annotated only (most predicates)
             return found
+        read, extra = self._readings(predicate, anchor, subject)
+        if read is not None and int(np.count_nonzero(read)) - int(read[anchor]) > _LISTED:
+            self._holding[key] = None  # (more read from the boxes alone)
+            return None
         held = set(annotated)
-        direction = _DIRECTIONS.get(predicate)
-        if direction is not None or predicate == "near":
-            if direction is not None:
-                lo, hi, flip = direction
-                boxes = self._box_array
-                extent = boxes[:, hi] - boxes[:, lo]
-                side_len = np.minimum(extent, extent[anchor])  # min(x's, the anchor's)
-                # "first[hi] <= second[lo] + slack * side", first the subject (second if flipped)
-                first_is_x = subject != flip
-                if first_is_x:
-                    ok = boxes[:, hi] <= boxes[anchor, lo] + self.readings.slack * side_len
-                else:
-                    ok = boxes[anchor, hi] <= boxes[:, lo] + self.readings.slack * side_len
-            else:
-                longer = max(self.scene.width, self.scene.height)
-                ok = self._gaps(anchor) <= self.readings.near_frac * longer
-            held.update(np.flatnonzero(ok).tolist())
-        elif predicate == "on top of":
-            held.update(table.get((anchor, "in front of"), ()))
-        held.update(self._placed_by.get(key, ()))  # a posture or state at the place (`implied_place`)
+        if read is not None:
+            held.update(np.flatnonzero(read).tolist())
+        held.update(extra)
         held.discard(anchor)
-        found = self._holding[key] = sorted(held)
-        return found
+        listed = self._holding[key] = sorted(held) if len(held) <= _LISTED else None
+        return listed
+
+    def _holder_mask(self, predicate: str, anchor: int, side: str) -> np.ndarray:
+        """(N,) bool: the objects `_holders` finds, as a mask (made again each time: asked only
+        where more than `_LISTED` hold, whose lists would fill a dense scene's memory)."""
+        subject = side == "subject"
+        table = self._incoming if subject else self._outgoing
+        read, extra = self._readings(predicate, anchor, subject)
+        held = np.zeros(len(self._objects), dtype=bool) if read is None else read.copy()
+        held[list(table.get((anchor, predicate), ()))] = True
+        held[list(extra)] = True
+        held[anchor] = False
+        return held
+
+    def _readings(self, predicate: str, anchor: int, subject: bool) -> tuple[np.ndarray | None, list[int]]:
+        """What a generous viewer reads besides the annotation, with the anchor on the object
+        side (`subject`: "x <predicate> anchor") or the subject side: (N,) bool of the objects
+        the boxes put there ("left of", "near"; None for other predicates), and the others: an
+        annotated "in front of" read as "on top of", a posture or state at the place
+        (`implied_place`). May hold the anchor itself."""
+        read = None
+        extra: list[int] = []
+        direction = _DIRECTIONS.get(predicate)
+        if direction is not None:
+            lo, hi, flip = direction
+            boxes = self._box_array
+            extent = boxes[:, hi] - boxes[:, lo]
+            side_len = np.minimum(extent, extent[anchor])  # min(x's, the anchor's)
+            # "first[hi] <= second[lo] + slack * side", first the subject (second if flipped)
+            if subject != flip:  # x first
+                read = boxes[:, hi] <= boxes[anchor, lo] + self.readings.slack * side_len
+            else:
+                read = boxes[anchor, hi] <= boxes[:, lo] + self.readings.slack * side_len
+        elif predicate == "near":
+            longer = max(self.scene.width, self.scene.height)
+            read = self._gaps(anchor) <= self.readings.near_frac * longer
+        elif predicate == "on top of":
+            table = self._incoming if subject else self._outgoing
+            extra += table.get((anchor, "in front of"), ())
+        extra += self._placed_by.get((predicate, anchor, "subject" if subject else "object"), ())
+        return read, extra
 
     @cached_property
     def _box_array(self) -> np.ndarray:

@@ -12,13 +12,19 @@ from typing import Any, Callable, Hashable, Sequence, TypeVar
 
 import numpy as np
 
-from veriscene.scene.geometry import READABLE, box_area, box_center, box_intersection_area, could_read
+from veriscene.scene.box_grid import nearby_blocks
+from veriscene.scene.geometry import (
+    READABLE, box_area, box_center, box_intersection_area, could_read, pair_intersection_area,
+)
 from veriscene.scene.masks import mask_area
 from veriscene.scene.model import Scene
 from veriscene.vocab import BROADER_WORDS
 
 T = TypeVar("T")
 _NONE: frozenset[int] = frozenset()
+# Objects up to which `SceneIndex.overlap_pairs` measures the whole (N, N) table at once (a few
+# numpy calls; a scene of thousands is measured a block of nearby boxes at a time).
+_WHOLE_TABLE = 256
 
 
 def true_rows(table: np.ndarray) -> list[list[int]]:
@@ -26,6 +32,15 @@ def true_rows(table: np.ndarray) -> list[list[int]]:
     the whole table (a call per row costs more than the rows of a small scene)."""
     rows: list[list[int]] = [[] for _ in range(len(table))]
     for a, b in zip(*(side.tolist() for side in np.nonzero(table))):
+        rows[a].append(b)
+    return rows
+
+
+def rows_of_pairs(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
+    """Per row 0 .. n-1, the j of the pairs (i, j) with that i, in the pairs' order: `true_rows`
+    of the (n, n) table holding the pairs, without the table."""
+    rows: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(i.tolist(), j.tolist()):
         rows[a].append(b)
     return rows
 
@@ -191,18 +206,42 @@ class SceneIndex:
         return self.areas.tolist()
 
     @cached_property
+    def overlap_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(i, j) int64 arrays of the ordered pairs of different objects whose boxes meet
+        (intersection area > 0, by `box_intersection_area`), sorted by i, then j: both (i, j)
+        and (j, i). Past `_WHOLE_TABLE` objects, measured a block of nearby boxes at a time
+        against the boxes near them (`scene.box_grid.nearby_blocks`), not as an (N, N) table."""
+        boxes = self.scene.boxes
+        if self.n <= _WHOLE_TABLE:
+            i, j = np.nonzero(box_intersection_area(boxes, boxes) > 0)  # (row by row: sorted)
+            other = i != j
+            return i[other], j[other]
+        found_i, found_j = [], []
+        for block, near in nearby_blocks(boxes, boxes):
+            a, b = np.nonzero(box_intersection_area(boxes[block], boxes[near]) > 0)
+            found_i.append(block[a])
+            found_j.append(near[b])
+        i = np.concatenate(found_i) if found_i else np.empty(0, dtype=np.int64)
+        j = np.concatenate(found_j) if found_j else np.empty(0, dtype=np.int64)
+        other = i != j
+        order = np.lexsort((j[other], i[other]))
+        return i[other][order], j[other][order]
+
+    @cached_property
     def overlaps(self) -> np.ndarray:
         """(N, N) bool: whether the boxes of objects i and j meet (intersection area > 0; the
-        diagonal holds each box with itself). An array, not nested lists: a scene of thousands of
-        objects would make millions of Python floats."""
-        return box_intersection_area(self.scene.boxes, self.scene.boxes) > 0
+        diagonal holds each box with itself), from `overlap_pairs`. One byte per pair: the
+        generators read `overlapping` or `overlap_pairs`, which grow with the pairs that meet."""
+        table = np.zeros((self.n, self.n), dtype=bool)
+        table[self.overlap_pairs] = True
+        boxes = self.scene.boxes
+        table[np.diag_indices(self.n)] = pair_intersection_area(boxes, boxes) > 0
+        return table
 
     @cached_property
     def overlapping(self) -> list[list[int]]:
         """Per object i, the other objects whose boxes meet its box, in index order."""
-        meets = self.overlaps.copy()
-        np.fill_diagonal(meets, False)
-        return true_rows(meets)
+        return rows_of_pairs(self.n, *self.overlap_pairs)
 
     @cached_property
     def areas(self) -> np.ndarray:

@@ -204,22 +204,19 @@ def _refer_by_attributes(
         return None
     # Subsets of i's own attributes, fewest first: one selects i alone when no other object of
     # that name has all of them (i always has them).
-    others = set(index.by_name[name])
-    others.discard(i)
-    if not others:
+    if len(index.by_name[name]) == 1:
         return Referent(i, name, tuple(_attr_nodes(image, name, ())), takes_plural_verb(name))
     if index.sparse_attributes:  # "the red car": another car may be red, unannotated
         return None
     attrs = _all_ranked_attributes(index)[i]
     if exclude_types:
         attrs = tuple(a for a in attrs if attribute_type(a) not in exclude_types)
-    having = index.having_attribute  # by meaning: beside a "large" dog, "big" picks no dog alone
-    # per attribute: the other objects of the name that have it too; a subset selects i alone
-    # when none of them has all of it
-    shared = {a: others.intersection(having[a]) for a in attrs}
+    # the objects of the name having all of a subset (by meaning: beside a "large" dog, "big"
+    # picks no dog alone), i among them: one table per scene index, shared by the objects of
+    # the name (each object's own sets of the others made a scene of thousands N x N work)
     for k in range(1, min(max_attributes, len(attrs)) + 1):
         for subset in combinations(attrs, k):
-            if not set.intersection(*[shared[a] for a in subset]):
+            if len(_matching(index, name, subset)) == 1:
                 return Referent(i, noun_phrase(name, subset), tuple(_attr_nodes(image, name, subset)),
                                 takes_plural_verb(name))
     return None

@@ -45,6 +45,15 @@ def box_intersection_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return wh[..., 0] * wh[..., 1]
 
 
+def pair_intersection_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection areas of row-aligned pairs: (K, 4) x (K, 4) -> (K,), row k of `a` with row k
+    of `b` (the arithmetic of `box_intersection_area`, for chosen pairs instead of all of them)."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    wh = np.maximum(np.minimum(a[:, 2:], b[:, 2:]) - np.maximum(a[:, :2], b[:, :2]), 0)
+    return wh[:, 0] * wh[:, 1]
+
+
 def normalise_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
     """xyxy pixels -> xyxy in [0, 1] of the image size."""
     return np.asarray(box, dtype=np.float64) / np.array([width, height, width, height], dtype=np.float64)

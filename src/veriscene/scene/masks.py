@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 from pycocotools import mask as mask_utils
+
+from veriscene.scene.box_grid import BoxGrid
 
 
 def encode_mask(binary: np.ndarray) -> dict[str, Any]:
@@ -192,6 +194,9 @@ def mask_to_box(rle: dict[str, Any]) -> np.ndarray:
 # Labels of `SceneMasks.labels`: pixels on no mask, and pixels on several overlapping masks.
 BACKGROUND = -1
 CONTESTED = -2
+# Scenes of up to this many masks test every mask's box per lookup; more are put on a grid first
+# (the same masks found: the grid's candidates are tested alike).
+_FEW_MASKS = 64
 
 
 class SceneMasks:
@@ -211,10 +216,29 @@ class SceneMasks:
         self.boxes = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in xywh]
         self._pixels: dict[int, np.ndarray] = {}
         self._runs: list[np.ndarray | str] | None = None  # per mask: its runs or why they are wrong
+        self._grid: BoxGrid | None = None  # the boxes on a grid, made at the first lookup of many masks
+
+    def _candidates(self, x0: int, y0: int, x1: int, y1: int) -> Iterable[int]:
+        """The masks, in order, whose box may meet the window [x0, x1] x [y0, y1]: all of a few,
+        a grid's candidates among many (testing every box per lookup made a scene of thousands
+        of masks cost N x N tests)."""
+        if len(self.boxes) <= _FEW_MASKS:
+            return range(len(self.boxes))
+        if self._grid is None:
+            self._grid = BoxGrid(np.array(self.boxes, dtype=np.float64).reshape(-1, 4))
+        return self._grid.near(x0, y0, x1, y1).tolist()
 
     def near(self, x0: int, y0: int, x1: int, y1: int) -> list[int]:
         """The masks whose tight box meets the window [x0, x1) x [y0, y1)."""
-        return [j for j, (a, b, c, d) in enumerate(self.boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
+        boxes = self.boxes
+        if len(boxes) <= _FEW_MASKS:
+            return [j for j, (a, b, c, d) in enumerate(boxes) if a < x1 and x0 < c and b < y1 and y0 < d]
+        found = []
+        for j in self._candidates(x0, y0, x1, y1):
+            a, b, c, d = boxes[j]
+            if a < x1 and x0 < c and b < y1 and y0 < d:
+                found.append(j)
+        return found
 
     def pixels(self, masks: Sequence[int]) -> list[np.ndarray]:
         """Each mask's (h, w) bool pixels inside its tight box, read-only."""
@@ -239,7 +263,9 @@ class SceneMasks:
     def at(self, col: int, row: int) -> list[int]:
         """The masks holding pixel (col, row)."""
         found = []
-        for j, (a, b, c, d) in enumerate(self.boxes):  # (`near` and `pixels` for one pixel)
+        boxes = self.boxes
+        for j in self._candidates(col, row, col, row):  # (`near` and `pixels` for one pixel)
+            a, b, c, d = boxes[j]
             if a <= col < c and b <= row < d:
                 pixels = self._pixels.get(j)
                 if pixels is None:

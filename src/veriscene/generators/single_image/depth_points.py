@@ -28,7 +28,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
 from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
-from veriscene.program.context import true_rows
+from veriscene.program.context import rows_of_pairs, true_rows
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
 
@@ -44,17 +44,20 @@ def depth_pairs(ctx: GenContext, min_depth_gap: float, require_overlap: bool) ->
     """Per object a, in index order, the objects b whose depth order with a a viewer can see: b is
     not a, their depths differ by `min_depth_gap` of the scene's depth range or more, and their
     boxes meet (occlusion shows the order) unless `require_overlap` is off. Computed once per
-    scene index, in numpy (N x N tests in Python took a second at 2,000 objects)."""
+    scene index, in numpy (N x N tests in Python took a second at 2,000 objects); with
+    `require_overlap`, over the pairs whose boxes meet (`SceneIndex.overlap_pairs`) alone."""
 
     def compute() -> list[list[int]]:
         values = ctx.scene.depth.tolist()  # type: ignore[union-attr]  # (required)
         gap = min_depth_gap * ((max(values) - min(values)) or 1.0)
         depth = np.asarray(values, dtype=np.float64)  # finite: checked where scenes enter
-        ok = np.abs(depth[:, None] - depth[None, :]) >= gap
         if require_overlap:
-            ok &= ctx.index.overlaps
-        np.fill_diagonal(ok, False)
-        return true_rows(ok)
+            i, j = ctx.index.overlap_pairs  # (different objects)
+            ok = np.abs(depth[i] - depth[j]) >= gap
+            return rows_of_pairs(len(values), i[ok], j[ok])
+        table = np.abs(depth[:, None] - depth[None, :]) >= gap
+        np.fill_diagonal(table, False)
+        return true_rows(table)
 
     return ctx.index.memo(("depth pairs", min_depth_gap, require_overlap), compute)
 
@@ -159,8 +162,10 @@ class DepthAnchor(Generator):
                 if len(side) == 1 and side[0] in seen:
                     answers.append(names[side[0]])
                     asked.append((self._cover, ctx, refs[anchor], which, names[side[0]]))
-            front = [i for i in refs if i in seen and values[i] < values[anchor]]
-            back = [i for i in refs if i in seen and values[i] > values[anchor]]
+            # (from the anchor's partners, not from every object described: a scene of
+            # thousands of objects made this a loop over all of them per anchor)
+            front = [i for i in pairs[anchor] if i in refs and values[i] < values[anchor]]
+            back = [i for i in pairs[anchor] if i in refs and values[i] > values[anchor]]
             for f, k in ((f, k) for f in sorted(front) for k in sorted(back) if names[f] != names[k]):
                 for which in ("closer", "farther"):
                     answer, other = (names[f], names[k]) if which == "closer" else (names[k], names[f])

@@ -11,7 +11,7 @@ those sharing the target's name first (the hardest confusions).
 from __future__ import annotations
 
 from functools import partial
-from itertools import combinations
+from itertools import combinations, islice
 from typing import Any, Iterable
 
 from veriscene.answers.coords import format_box
@@ -106,7 +106,9 @@ class GroundRelationalExpression(BoxFormatNote, Generator):
         wanted = max(self.config.num_choices - 1, 1)
         same = ctx.index.by_name[ctx.scene.names[i]]  # sorted
         order = [j for j in same if j != i][:wanted]  # objects of the same name first, then the rest
-        order += [j for j in range(len(boxes)) if j not in same][: wanted - len(order)]
+        if len(order) < wanted:  # then the first others (a set: not every object against every one of the name)
+            named = set(same)
+            order += list(islice((j for j in range(len(boxes)) if j not in named), wanted - len(order)))
         others = [[round(v, 2) for v in boxes[j]] for j in order]
         slots = {"the_ref": ref.the, "fmt": FORMAT_NOTES[self.config.box_format]}
         return Candidate(None, slots, expected=[round(v, 2) for v in boxes[i]], distractors=others,
