@@ -22,6 +22,14 @@ def make_scene(objects, relations=(), image_id="s0", width=200, height=100, **kw
     return Scene.from_objects(image_id, width, height, objects, relations, **kw)
 
 
+@pytest.fixture(autouse=True)
+def _staging_of_its_own(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's runs to URLs are staged and locked (`engine.run_lock.lock_url`, under
+    VERISCENE_STAGING) in a folder of its own: nothing in the user's ~/.cache, and two test
+    workers writing one `memory://` URL name (each its own store) never refuse each other."""
+    monkeypatch.setenv("VERISCENE_STAGING", str(tmp_path_factory.mktemp("staging")))
+
+
 @pytest.fixture
 def street() -> Scene:
     """Two red circles (one large), a blue square, a green triangle; relations by hand.

@@ -12,10 +12,16 @@ from pathlib import Path
 
 import orjson
 import pytest
+from typer.testing import CliRunner
 
-from veriscene.engine import run_inputs
+from veriscene.cli import app
+from veriscene.engine import remote, run_inputs
 from veriscene.engine.generate import generate
-from veriscene.engine.run_lock import LOCK, RunLockedError, holding_locks, lock_folder
+from veriscene.engine.run_lock import (
+    LOCK, RunKind, RunLockedError, holding_locks, is_lock_file, lock_file, lock_folder, lock_path,
+)
+
+from tests.lock_holder import holder_command, holding, is_locked, refusal_start, says
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="flock, and signals to a holder")
 
@@ -149,3 +155,91 @@ def test_a_folder_that_cannot_be_written_is_said_so(tmp_path: Path, scenes_file:
     assert str(info.value) == (f"cannot write into the output folder {folder} (Read-only file system: "
                                f"{folder / LOCK}): give --out a folder that can be written")
     assert list(folder.iterdir()) == []
+
+
+# ---- the lock of a file, of a URL, and locks within one call ----------------------------------
+
+def test_a_file_is_locked_beside_it_and_the_lock_file_goes_with_the_call(tmp_path: Path) -> None:
+    kind = RunKind("export", "two exports to one output would write over each other's files")
+    out = tmp_path / "new" / "train.json"
+
+    @holding_locks
+    def write() -> None:
+        lock_file(out, kind)
+        assert is_locked(tmp_path / "new" / f"{LOCK}.train.json") and lock_path(out).parent == out.parent
+        assert orjson.loads(lock_path(out).read_bytes())["kind"] == "export"
+        with holding("file", tmp_path / "new" / "other.json", "export"):  # another file of the folder: not stopped
+            pass
+        out.write_text("[]")
+
+    write()
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["train.json"]  # the lock file gone
+
+
+def test_a_file_lock_refusal_names_the_holders_kind_and_command(tmp_path: Path) -> None:
+    out = tmp_path / "train.json"
+    kind = RunKind("export", "two exports to one output would write over each other's files")
+    with holding("file", out, "export") as holder, pytest.raises(RunLockedError) as info:
+        holding_locks(lock_file)(out, kind)
+    said = str(info.value)
+    assert said.startswith(refusal_start(holder, out, "export"))
+    assert said.endswith(f"{holder_command('file', out, 'export')}; two exports to one output would write over "
+                         f"each other's files. Wait for it to end, or stop it (kill {holder.pid}), then run this "
+                         "command again. Nothing was written.")
+    assert list(tmp_path.iterdir()) == []  # the holder's lock file gone with it; nothing of this call's
+
+
+def test_a_folder_held_covers_what_is_in_it_within_one_call(tmp_path: Path) -> None:
+    """`demo` locks its folder, then exports into it: no second lock file; a file lock and a
+    folder lock of one path are two locks."""
+    folder = tmp_path / "run"
+
+    @holding_locks
+    def demo() -> None:
+        lock_folder(folder)
+        lock_file(folder / "llava.json", RunKind("export", "x"))
+        lock_file(folder / "export" / "hf", RunKind("export", "x"))
+        assert sorted(p.name for p in folder.iterdir()) == [LOCK]
+        lock_file(folder, RunKind("export", "x"))  # beside it, in tmp_path
+        assert is_locked(lock_path(folder)) and is_locked(folder / LOCK)
+
+    demo()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, kept", [("a" * 250 + ".json", False), ("a" * 180 + ".json", True)])
+def test_a_long_file_name_gives_a_lock_file_name_the_file_system_takes(tmp_path: Path, name: str, kept: bool) -> None:
+    lock = lock_path(tmp_path / name)
+    assert len(lock.name.encode()) <= 255 and is_lock_file(lock.name) and (name in lock.name) == kept
+    assert lock_path(tmp_path / name) == lock != lock_path(tmp_path / ("b" + name[1:]))
+    holding_locks(lock_file)(tmp_path / name, RunKind("export", "x"))  # made and removed
+
+
+@pytest.mark.parametrize("name, lock", [(LOCK, True), (f"{LOCK}.train.json", True), (".veriscene-upload.jsonl", False),
+                                        ("veriscene-lock", False), (f"{LOCK}x", False)])
+def test_lock_files_are_told_by_name(name: str, lock: bool) -> None:
+    assert is_lock_file(name) == lock
+
+
+def test_a_run_to_a_url_another_run_writes_from_this_machine_is_refused_whatever_its_staging(
+        tmp_path: Path, scenes_file: Path) -> None:
+    """Before, two runs to one URL given two staging folders (--staging) both ran and uploaded over
+    each other, both exiting 0. Two machines are not stopped (each has its own staging)."""
+    url = "memory://bucket/locked-run"
+    with holding("url", url, "generate") as holder, pytest.raises(RunLockedError) as info:
+        generate(scenes_file, url, staging=tmp_path / "elsewhere", **OPTIONS)
+    said = str(info.value)
+    assert said.startswith(f"{url} is being written by another veriscene run (pid {holder.pid}, since ")
+    assert "two runs to one URL would replace each other's shards" in said and said.endswith("Nothing was written.")
+    assert not (tmp_path / "elsewhere").exists()
+    assert generate(scenes_file, url, staging=tmp_path / "elsewhere", **OPTIONS).samples > 0  # once it has ended
+    assert not any(is_lock_file(p.name) for p in remote.default_staging(url).parent.iterdir())
+
+
+def test_the_command_line_says_who_holds_a_url(tmp_path: Path, scenes_file: Path) -> None:
+    url = "memory://bucket/cli-run"
+    with holding("url", url, "generate") as holder:
+        done = CliRunner().invoke(app, ["generate", str(scenes_file), "--out", url, "--staging",
+                                        str(tmp_path / "stage"), "-g", "counting"])
+    assert done.exit_code == 2, done.output
+    assert says(done.output, f"error: {url} is being written by another veriscene run (pid {holder.pid}, since ")

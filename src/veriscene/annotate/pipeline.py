@@ -79,6 +79,7 @@ from veriscene.annotate.stages import (
     clear_relations,
 )
 from veriscene.deprecated import renamed_keywords
+from veriscene.engine.run_lock import holding_locks
 from veriscene.errors import SceneValidationError
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
@@ -274,6 +275,7 @@ def annotate_images(
 
 
 @renamed_keywords(attributes="attributes_model", relation_model="relations_model", rejects_path="rejects")
+@holding_locks  # its scene file and reject report, locked before any model loads (`runfile.lock_outputs`)
 def annotate(
     images: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -340,11 +342,14 @@ def annotate(
     waiting. `task_timeout` (seconds): a part of the run (a batch of images) that does not come back
     that long after it is awaited stops the run with `veriscene.engine.backends.WorkerHung`, its workers
     stopped; what was done before is kept for `resume` (None: wait for ever; a single local worker then
-    runs in a process of its own)."""
-    from veriscene.annotate.runfile import write_resumable
+    runs in a process of its own). `out` and the reject report are locked while the run writes them:
+    another run writing either meanwhile raises `engine.run_lock.RunLockedError`, before it loads
+    a model or writes anything."""
+    from veriscene.annotate.runfile import lock_outputs, write_resumable
 
     check_options(out, rejects, batch_size=batch_size, max_objects=max_objects, threshold=threshold, names=names,
                   attribute_kinds=attribute_kinds, predicates=predicates)
+    lock_outputs(Path(out), rejects)  # another run writing either: refused before any model loads
     detector, attributes_model, relations_model = served_stages(
         detector=detector, detector_model=detector_model, names=names, box_format=box_format, max_side=max_side,
         max_objects=max_objects, attributes_model=attributes_model, attribute_kinds=attribute_kinds,

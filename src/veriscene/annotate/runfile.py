@@ -37,6 +37,11 @@ images keeps their notes too (``.<out>.retry.jsonl``, gone once none is left): `
 just those images again (from a copy of `out` as the partial file, which then stays until `out` is
 written anew; `out` is checked as for a finished run first). Images rejected for their own fault
 are not done again.
+The scene file and the reject report are locked while a run writes them (`lock_outputs`,
+`engine.run_lock`): a second run writing either (the same command started twice, or two runs
+into one folder, sharing its default `rejects.jsonl`) is refused before it writes anything.
+Before, both wrote into one partial file, and one ended with a scene file mixing the two runs'
+scenes and a line cut in two, the other with a traceback.
 `progress(n)` counts images done: on a resume, first those done before less those to do again,
 then one for each image done again, then one for each of the rest (so it ends at the count); on
 a resume of a finished run with nothing to do again, the count at once.
@@ -62,6 +67,7 @@ from veriscene.annotate.retry import (
     PER_RUN, Noted, commit, finish_moves, next_file, notes_file, put_in_place, read_notes,
 )
 from veriscene.engine.manifest import file_sha256
+from veriscene.engine.run_lock import RunKind, lock_file
 from veriscene.evaluate.adapters.base import ModelConfigError
 from veriscene.io.convert import ConvertSummary
 from veriscene.io.rejects import Reject, RejectReport
@@ -71,6 +77,18 @@ from veriscene.scene.compressed import compression_for_name, create_scene_file, 
 # what a resume of a finished run (with no image to do again) says in the summary's notes
 FINISHED_NOTE = "resumed: the run had finished; its {count} images kept, none annotated again ({out} left as it was)"
 START_OVER = "run without --resume (resume=False) to annotate the images again"
+# what a run refused for another writing its scene file, or its reject report, says
+ANNOTATE = RunKind("annotate", "two runs writing one scene file would mix their scenes",
+                   " (with --resume to go on from the images it finished)")
+SHARED_REJECTS = RunKind("annotate", "two runs writing one reject report would mix their rejects (or give each "
+                         "run a report of its own: --rejects)")
+
+
+def lock_outputs(out: Path, rejects_path: str | os.PathLike[str] | None) -> None:
+    """Lock `out` and the reject report (default: `rejects.jsonl` beside `out`) for the calling
+    `holding_locks` function (`engine.run_lock`); RunLockedError when another run writes either."""
+    lock_file(out, ANNOTATE)
+    lock_file(Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl", SHARED_REJECTS)
 
 
 def run_files(out: Path) -> tuple[Path, Path]:

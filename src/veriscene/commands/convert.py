@@ -23,6 +23,7 @@ from rich.table import Table
 from veriscene.console import download_progress
 from veriscene.engine.fetch import fetch_file, fetch_input, fetch_options
 from veriscene.engine.remote import RemoteError, is_url
+from veriscene.engine.run_lock import RunLockedError
 from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.convert import ConvertSummary, convert
 from veriscene.io.normalize import Normalizer
@@ -130,10 +131,12 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
                failures: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
     """Errors of a command that reads inputs, as messages and exit codes: 2 for a missing file, a
     reader option's bad value (`ReaderOptionError`), a package the input or an option needs not
-    installed (`MissingExtra`, an ImportError) or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
+    installed (`MissingExtra`, an ImportError), an output another run is writing (`RunLockedError`)
+    or an error of `usage`, 1 for a reject in strict mode or an input that cannot be read (or an error
     of `failures`). Bad data never ends in a traceback."""
     # typed locals: mypy refuses a star-unpacked tuple of exception classes in an except clause
-    usage_errors: tuple[type[BaseException], ...] = (FileNotFoundError, ReaderOptionError, ImportError, *usage)
+    usage_errors: tuple[type[BaseException], ...] = (FileNotFoundError, ReaderOptionError, ImportError,
+                                                     RunLockedError, *usage)
     failure_errors: tuple[type[BaseException], ...] = (ValueError, OSError, *failures)
     try:
         yield
@@ -168,7 +171,7 @@ def register(app: typer.Typer) -> None:
     def convert_command(
         input: Annotated[str, typer.Argument(help="Annotation file or folder (JSON and CSV files may be compressed: .gz, .zst, .bz2, .xz, or a zip of one file; one file of a zip of several is named past the archive: sceneGraphs.zip/val_sceneGraphs.json), or its URL (s3://bucket/instances.json, s3://bucket/labelsTr/: read through a local copy, as are files and folders -r options name by URL).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output veriscene JSONL file (compressed when named .gz, .zst, .bz2 or .xz).")],
-        fmt: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(READERS)}.")] = "auto",
+        from_format: Annotated[str, typer.Option("--from", help=f"Input format: auto, {', '.join(READERS)}.")] = "auto",
         strict: Annotated[bool, typer.Option("--strict", help="Stop at the first rejected record (exit 1).")] = False,
         allow_pickle: Annotated[
             bool,
@@ -213,7 +216,7 @@ def register(app: typer.Typer) -> None:
             with download_progress() as shown:  # downloaded once, here, with a bar; `convert` finds the copies
                 local = fetch_input(input, progress=shown) if is_url(input) else Path(input)
                 fetch_options(given, progress=shown)
-            check_reader_options(given, fmt, local)
+            check_reader_options(given, from_format, local)
             for key, value in given.items():
                 if options.get(key) not in (None, False):
                     raise typer.BadParameter(f"{key!r} is given both as an option and with --reader-option")
@@ -222,7 +225,7 @@ def register(app: typer.Typer) -> None:
                 if "normalizer" in options:
                     raise typer.BadParameter("synonyms are given both with --synonyms and with --reader-option")
                 options["normalizer"] = Normalizer.from_file(fetch_file(synonyms) if is_url(synonyms) else synonyms)
-            summary = convert(input, out, fmt, strict=strict, rejects=rejects, **options)
+            summary = convert(input, out, from_format, strict=strict, rejects=rejects, **options)
         print_summary(console, summary)
         if summary.nothing_converted is not None:
             err.print(f"[red]error:[/red] {escape(summary.nothing_converted)}")

@@ -147,8 +147,10 @@ def register(app: typer.Typer) -> None:
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
             _fail(said(exc), exit_code(exc))
-        except OSError as exc:  # an --out below a file (2), a disk full (1)
-            _fail(str(exc), 2 if isinstance(exc, NotADirectoryError) else 1)
+        except OSError as exc:  # an --out below a file or another run writing it (2), a disk full (1)
+            from veriscene.engine.run_lock import RunLockedError
+
+            _fail(str(exc), 2 if isinstance(exc, (NotADirectoryError, RunLockedError)) else 1)
         except KeyboardInterrupt:
             # replies received so far are in the cache and results file; say how to go on
             _fail(f"interrupted: the replies received are kept in {out}; rerun the same command to resume", 130)

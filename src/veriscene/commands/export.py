@@ -204,6 +204,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.commands import fail, local_input
         from veriscene.console import progress_bar
         from veriscene.engine.remote import RemoteError
+        from veriscene.engine.run_lock import RunLockedError
         from veriscene.engine.runfiles import sample_count
         from veriscene.io.export import export
 
@@ -265,8 +266,8 @@ def register(app: typer.Typer) -> None:
                     progress=advance,
                     **options,
                 )
-        except (OutputError, FileNotFoundError, ImportError) as exc:  # a wrong --out, no such run, a package
-            fail(str(exc))  # the format needs not installed (MissingExtra): nothing written
+        except (OutputError, FileNotFoundError, ImportError, RunLockedError) as exc:  # a wrong --out, no such run,
+            fail(str(exc))  # a package the format needs not installed (MissingExtra), --out being written: nothing written
         except (OSError, ValueError, TypeError, RemoteError) as exc:
             fail(str(exc), code=1)
         print_summary(summary, console, checked=check_urls)

@@ -37,12 +37,15 @@ def register(app: typer.Typer) -> None:
         of them, by a hash of each image id: run `generate` on each file for held-out benchmarks
         (Python: veriscene.split)."""
         from veriscene.commands import exit_code, fail
+        from veriscene.engine.run_lock import RunLockedError
         from veriscene.io.split import split
 
         try:
             summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
         except (FileNotFoundError, ValueError, TypeError) as exc:  # bad data (DataError: a file cut short): 1
             fail(str(exc), exit_code(exc))
+        except RunLockedError as exc:  # another split writing --out
+            fail(str(exc))
         except OSError as exc:  # a broken compressed file, a full disk
             fail(str(exc), code=1)
         console = Console()

@@ -46,7 +46,7 @@ from veriscene.engine.downloads import (
     DOWNLOADS_ENV, IMAGE_THREADS, Progress, _call, _callback, _download, _version, download_folder, fetch_file,
 )
 from veriscene.engine.fetch_many import _each, check_urls, fetch_files, image_urls, read_url, read_urls, url_exists
-from veriscene.engine.run_lock import LOCK
+from veriscene.engine.run_lock import is_lock_file
 from veriscene.engine.url_paths import RemoteError, default_staging, is_url, join_url, local_path, url_folder
 
 __all__ = [
@@ -249,7 +249,7 @@ def _clear(folder: Path, keep: set[str], ledger: str | None = remote.LEDGER) -> 
     """Remove what `folder` holds that the URL does not (another run's files), but the `ledger`."""
     for path in sorted(folder.rglob("*"), reverse=True):
         rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in keep and path.name not in (ledger, LOCK):  # (a run's lock stays)
+        if path.is_file() and rel not in keep and path.name != ledger and not is_lock_file(path.name):  # (locks stay)
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()

@@ -48,7 +48,7 @@ from typing import Any, Callable
 import orjson
 
 from veriscene.engine import converted
-from veriscene.engine.run_lock import LOCK
+from veriscene.engine.run_lock import is_lock_file
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError, default_staging, filesystem, is_url, local_path
 
 __all__ = [
@@ -333,7 +333,8 @@ class RemoteRun:
         samples.jsonl); returns the files uploaded in all."""
         self.wait()
         local = sorted((p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*")
-                        if p.is_file() and p.name not in (LEDGER, LOCK) and not p.name.endswith(".tmp")),
+                        if p.is_file() and p.name != LEDGER and not is_lock_file(p.name)
+                        and not p.name.endswith(".tmp")),
                        key=_upload_order)
         for rel in local:
             self._put(rel)
@@ -380,7 +381,8 @@ def upload_folder(folder: str | os.PathLike[str], url: str, storage_options: dic
     """Upload every file under the local `folder` to the same names under the folder URL `url`
     (an export written locally first); returns their URLs."""
     folder = Path(folder)
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != LEDGER)
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and p.name != LEDGER and not is_lock_file(p.name))
     with RemoteRun(url, folder, storage_options) as run:
         run.upload(files)
     return [f"{run.url}/{rel}" for rel in files]

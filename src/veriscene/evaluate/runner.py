@@ -12,6 +12,11 @@ retried. Every reply is written to results.jsonl as it arrives, so a killed run 
 at most the line it was writing, cache or not; with the cache, that reply comes from the cache,
 so no reply received is ever asked again for the same model, parameters, prompt and images
 (requests in flight at the kill are sent again).
+
+OUT is locked while a run writes it (`engine.run_lock`): a second run into it (the command
+started twice, a notebook cell run again while the first still runs) is refused before it loads
+its model. Before, both ran every request, and could leave results.jsonl holding one model's
+replies while run.json named the other's, both exiting 0.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,16 +35,18 @@ from typing import Any
 import orjson
 
 from veriscene import __version__
+from veriscene.answers.options import check_scoring_options
 from veriscene.answers.rivals import VOCABULARY_FILE, as_rivals
 from veriscene.engine.fetch import fetch_files, image_urls
-from veriscene.engine.options import SEED_RANGE, check_callback, check_flags, check_int
+from veriscene.engine.options import SEED_RANGE, check_callback, check_flags, check_int, check_path
+from veriscene.engine.run_lock import RunKind, holding_locks, lock_folder
 from veriscene.errors import DataError
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import load_samples, select
 from veriscene.evaluate.metrics import error_reasons, latency_stats, summarise
-from veriscene.evaluate.prompts import Prompt, PromptSet, load_prompts
+from veriscene.evaluate.prompts import Prompt, PromptSet, check_prompts, load_prompts
 from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-exported, it was defined here)
     kept_records,
     make_record,
@@ -52,6 +59,8 @@ Progress = Callable[[int, int], None]  # (done, total)
 
 # Samples whose images at URLs are downloaded together, while the model answers the part before
 URL_CHUNK = 512
+EVAL = RunKind("eval", "two evaluations in one folder would mix their replies and results",
+               " (a run of the same model goes on from the replies kept there)")
 # how free-form (`text`) replies are scored: the matchers `freeform.embed.load_matcher` takes, or not at all
 MATCHERS = ("auto", "minilm", "lexical")
 FREEFORM_CHOICES = (*MATCHERS, "off")
@@ -209,18 +218,36 @@ _FLAG_WORDS = ("", "true", "false", "yes", "no", "on", "off", "1", "0", "none") 
 def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int | None, seed: int | None,
                   scenes: Any, model_options: Any = None, score_options: Any = None, reports: Any = True,
                   process: Any = False, progress: Any = None, download_progress: Any = None, families: Any = None,
-                  system: Any = None, cache: Any = True) -> None:
+                  system: Any = None, cache: Any = True, samples: Any, out: Any, prompts: Any = None,
+                  base_url: Any = None) -> None:
     """Refuse bad `evaluate` options before any sample is read or request made (the CLI's checks,
     and those of the values only the end of a run used to meet: `n_boot`, `confidence`; text
-    where a mapping or a flag goes, a callback that is no function)."""
+    where a mapping or a flag goes, a callback that is no function; a scoring option that
+    `match_answer` does not take, which made every sample an error)."""
+    check_path("samples", samples, "a samples file or a run folder")
+    check_path("out", out, "the folder to write results to")
+    check_prompts(prompts)
+    if base_url is not None and not isinstance(base_url, str):
+        raise TypeError(f"base_url must be the server's URL (a str, e.g. 'http://localhost:8000/v1') or None, "
+                        f"got {base_url!r}")
     for name, value, example in (("model_options", model_options, "{'temperature': 0}"),
                                  ("score_options", score_options, "{'rivals': 'vocabulary.json'}")):
         if value is not None and not isinstance(value, Mapping):
             raise TypeError(f"{name} must be a dict of option names and values (e.g. {example}), got {value!r}")
+    if score_options:
+        check_scoring_options(score_options, "score_options")
     if families is not None and not isinstance(families, str) and not (
             isinstance(families, (list, tuple)) and all(isinstance(f, str) for f in families)):
         raise TypeError(f"families must be comma-separated family or generator names (a str, e.g. "
                         f"'counting,relation.*') or a list of them, got {families!r}")
+    if families is not None and not any(f.strip() for f in (families.split(",") if isinstance(families, str)
+                                                            else families)):
+        # an empty selection selected every sample
+        raise ValueError(f"families is empty ({families!r}): give family or generator names, or leave it out (None) "
+                         "to evaluate every sample")
+    if scenes is not None and (isinstance(scenes, (bytes, bool)) or not isinstance(scenes, (str, os.PathLike, Iterable))):
+        raise TypeError(f"scenes must be scene files (a file, a folder or a glob pattern, or a list of them), Scenes, "
+                        f"or a dict of image id to Scene; got {scenes!r}")
     if system is not None and not isinstance(system, str):
         raise TypeError(f"system must be the system message (a str) or None, got {system!r}")
     # a text is the cache file's path: cache="no" made a file named "no" in the working folder
@@ -246,6 +273,7 @@ def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int |
         scene_paths(scenes)  # FileNotFoundError naming a scene file that does not exist
 
 
+@holding_locks  # OUT's lock, taken before the model loads, let go when the run returns or raises
 def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Request], str],
              out: str | os.PathLike[str], *,
              base_url: str | None = None, limit: int | None = None, families: str | Sequence[str] | None = None,
@@ -275,11 +303,13 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     `progress(done, total)` is called as samples are scored. Images named by URL are downloaded
     (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
     while the model answers this one, calling `download_progress(done, total)` over all of them.
+    Another run writing `out` meanwhile raises `engine.run_lock.RunLockedError` before the model
+    loads, `out` untouched.
     """
     check_options(freeform=freeform, n_boot=n_boot, confidence=confidence, limit=limit, seed=seed, scenes=scenes,
                   model_options=model_options, score_options=score_options, reports=reports, process=process,
                   progress=progress, download_progress=download_progress, families=families, system=system,
-                  cache=cache)
+                  cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url)
     out = Path(out)
     sample_set = load_samples(samples)
     sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both
@@ -287,10 +317,13 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     if not chosen:
         raise _nothing_chosen(sample_set, limit)
     prompt_set: PromptSet = load_prompts(prompts).with_given_system(system)  # ValueError: another system
+    created = not out.exists()
+    # made for the lock (RunLockedError while another run writes OUT), removed again if the run
+    # is refused: a refused command leaves no empty folder behind
+    lock_folder(out, EVAL)
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)  # only now: a refused command leaves no empty folder behind
+    out.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
     _check_run_file(out, identity, sample_set.path)
     with open(out / "rejects.jsonl", "wb") as fh:
         fh.writelines(orjson.dumps(rej.to_dict(str(sample_set.path))) + b"\n" for rej in sample_set.rejected)

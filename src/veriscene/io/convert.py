@@ -3,7 +3,10 @@
 The output is written atomically (a temporary file in the same folder, renamed at the end), so a
 failed or strict-stopped conversion never leaves a half-written `scenes.jsonl`. Rejects go to
 `rejects.jsonl` in the output's folder unless `rejects` (`--rejects`) says otherwise; it is written even
-when empty, so scripts can count on it.
+when empty, so scripts can count on it. Both are locked while a conversion writes them
+(`engine.run_lock`): another conversion (or annotation) writing either meanwhile is refused,
+before it reads its input. Before, two conversions into one folder both exited 0 with a reject
+report mixing the two (the other's first rejects written over, a line cut in two).
 
 Image paths: an annotation names its images relative to the image folder (COCO's `file_name`,
 Visual Genome's and GQA's `<id>.jpg`). With `image_root` given, the scenes written name them
@@ -27,6 +30,7 @@ from typing import Any, Callable, Iterable
 
 from veriscene.engine.options import check_flags, check_path
 from veriscene.engine.remote import is_url
+from veriscene.engine.run_lock import RunKind, holding_locks, lock_file
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers import detect, read, resolve_format
 from veriscene.io.readers._base import PART_REJECTS_SCENE, sparse_for
@@ -41,6 +45,9 @@ from veriscene.scene.model import Scene
 
 
 _FILE_FAULTS = 3  # file-level rejects a summary repeats (the report has them all)
+CONVERT = RunKind("convert", "two conversions to one scene file would mix their reject reports")
+SHARED_REJECTS = RunKind("convert", "two conversions writing one reject report would mix their rejects (or give "
+                         "each a report of its own: --rejects)")
 
 
 @dataclass
@@ -193,11 +200,12 @@ def check_output(out: Path, rejects: str | os.PathLike[str] | None) -> None:
         check_file(name, path, "scenes.jsonl" if name == "out" else "rejects.jsonl")
 
 
-@renamed_keywords(rejects_path="rejects")
+@renamed_keywords(rejects_path="rejects", fmt="from_format")
+@holding_locks  # `out` and the reject report, until it returns (within `generate`: its folder's lock covers them)
 def convert(
     input: str | os.PathLike[str],
     out: str | os.PathLike[str],
-    fmt: str = "auto",
+    from_format: str = "auto",
     *,
     strict: bool = False,
     rejects: str | os.PathLike[str] | None = None,
@@ -206,8 +214,9 @@ def convert(
     option_urls: dict[str, str] | None = None,
     **options: Any,
 ) -> ConvertSummary:
-    """Read `input` in `fmt` and write veriscene JSONL to `out`, rejects to `rejects` (default:
-    `out`'s folder/rejects.jsonl; `rejects_path`, its old name, is deprecated).
+    """Read `input` in `from_format` ("auto" detects it; the CLI's --from, and `generate`'s
+    `from_format`) and write veriscene JSONL to `out`, rejects to `rejects` (default: `out`'s
+    folder/rejects.jsonl). Deprecated old names: `fmt` (of `from_format`), `rejects_path`.
 
     In strict mode the first reject raises SceneValidationError (after it is written to the
     reject report) and `out` is left untouched. `source`: the name `input` goes by in rejects,
@@ -219,7 +228,8 @@ def convert(
     once into a cache (`veriscene.scene.unpack`); rejects name its files under the archive's name.
     `option_urls`: for options already holding such copies, their URLs (said instead of the
     copies). Other options go to the reader, as keywords (`masks=False`) or, as `generate` takes
-    them, in a dict `reader_options={"masks": False}`.
+    them, in a dict `reader_options={"masks": False}`. Another run writing `out` or the reject
+    report meanwhile: `engine.run_lock.RunLockedError`, nothing read nor written.
     """
     if "reader_options" in options:  # generate's spelling of the same options
         given = options.pop("reader_options")
@@ -231,8 +241,9 @@ def convert(
         options.update(given or {})
     check_path("input", input, "the annotation file or folder or its URL")
     check_path("out", out, "the scene file to write")
-    if not isinstance(fmt, str):
-        raise TypeError(f"fmt must be the name of an input format (a str: 'auto', 'coco', 'gqa'...), got {fmt!r}")
+    if not isinstance(from_format, str):
+        raise TypeError(f"from_format must be the name of an input format (a str: 'auto', 'coco', 'gqa'...), "
+                        f"got {from_format!r}")
     check_flags(strict=strict)  # strict="no" ran strict
     urls = dict(option_urls or {})
     if is_url(input) or any(isinstance(v, (str, os.PathLike)) and is_url(v) for v in options.values()):
@@ -244,20 +255,22 @@ def convert(
         urls.update(fetched)
     src, out = Path(input), Path(out)
     check_output(out, rejects)  # before the input is read or anything written
+    lock_file(out, CONVERT)  # RunLockedError while another run writes it (or the report), before any reading
+    lock_file(Path(rejects) if rejects is not None else out.parent / "rejects.jsonl", SHARED_REJECTS)
     archives.require(src)  # a file or a folder, or a file inside a zip archive (a.zip/b.json)
     # local copies said by their URLs (a folder's files by theirs)
     names = ({str(src): source} if source is not None else {}) | {str(options[k]): url for k, url in urls.items()}
     folders = {local: url for local, url in names.items() if Path(local).is_dir()}
-    if unpack.to_unpack(src, fmt if fmt == "auto" else resolve_format(fmt)):  # an archive of a folder
+    if unpack.to_unpack(src, from_format if from_format == "auto" else resolve_format(from_format)):  # an archive of a folder
         archive, src = source or str(src), unpack.unpacked(src)
         inside = src.relative_to(unpack.cache_folder(Path(input))).as_posix()
         names[str(src)] = archive if inside == "." else f"{archive}/{inside}"  # its files: archive.tar/labelsTr/...
         source = archive
     reason = None
-    if fmt == "auto":
+    if from_format == "auto":
         name, reason = detect(src)
     else:
-        name = resolve_format(fmt)
+        name = resolve_format(from_format)
     root = options.get("image_root")
     left_out: list[str] = []
     if name == "veriscene_jsonl":
@@ -285,7 +298,7 @@ def convert(
         raise SceneValidationError(exc.reason, source=renamed(exc.source, names), record=exc.record,
                                    field=exc.field) from None
     summary = ConvertSummary.of(source or str(src), str(out), str(written_to), name, written, report,
-                                sparse_for(name, options.get("sparse")), reason, detected=fmt == "auto")
+                                sparse_for(name, options.get("sparse")), reason, detected=from_format == "auto")
     summary.left_out = left_out
     return summary
 

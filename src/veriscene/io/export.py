@@ -23,6 +23,12 @@ A finished run's manifest records how many samples it holds. An export that read
 its output is put in place, so nothing is written; `allow_incomplete=True` writes it anyway, with
 a warning in the summary (`samples_expected`, `warnings`). An export never writes over a file of
 the run it reads (its samples, manifest, scenes, shards): `RunFileError`.
+
+What an export writes (the file `out` names, the default file names in the folder `out`, or the
+folder of an hf or lmms_eval export) is locked while it runs (`engine.run_lock`): another export
+to it meanwhile is refused, before it reads a sample. Before, two exports to one file wrote into
+one temporary file: one ended with a traceback, the other exited 0 leaving a file that was the
+first's, or no valid JSON. An export to a URL locks the URL on this machine only.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from veriscene.answers.rivals import VOCABULARY_FILE
 from veriscene.engine.fetch import readable
 from veriscene.engine.options import check_callback, check_flags, check_path
 from veriscene.engine.remote import is_url, local_path
+from veriscene.engine.run_lock import RunKind, holding_locks, lock_file, lock_url
 from veriscene.engine.runfiles import (
     SAMPLES_FILE,
     finished_manifest,
@@ -56,6 +63,7 @@ from veriscene.io.writers.records import GENERATED_QUESTION, check_sample
 PROGRESS_EVERY = 1000  # samples read between calls of an export's `progress`
 # a run's files an export never writes over, besides those its manifest names
 RUN_FILES = (SAMPLES_FILE, "manifest.json", "scenes.jsonl", "rejects.jsonl", "vocabulary.json")
+EXPORT = RunKind("export", "two exports to one output would write over each other's files")
 
 
 class IncompleteRunError(ValueError):
@@ -148,6 +156,7 @@ def check_not_run_files(source: Path, out: Path, to: str) -> None:
                                f"over it: {hint}")
 
 
+@holding_locks  # what it writes, locked until it returns (`engine.run_lock`)
 def export(
     run_dir: str | Path,
     out: str | Path,
@@ -199,7 +208,8 @@ def export(
     A finished run whose files hold another number of samples than its manifest records raises
     IncompleteRunError and writes nothing, unless `allow_incomplete` (then the summary warns).
     An `out` that would replace a file of the run raises RunFileError; an lmms_eval task folder
-    cannot go to a URL (its YAML files name their data files by local path): ValueError.
+    cannot go to a URL (its YAML files name their data files by local path): ValueError. Another
+    export writing `out` meanwhile: `engine.run_lock.RunLockedError`, nothing read nor written.
     A `to` that is not a format's name (None: TypeError; a misspelt one: KeyError), a flag given
     anything but True or False, or a `progress` that is no function is refused before anything is read.
     """
@@ -225,6 +235,7 @@ def export(
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     if is_url(out):
+        lock_url(str(out), EXPORT)  # on this machine only
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
                               storage_options=storage_options, progress=progress, check_urls=check_urls,
                               allow_incomplete=allow_incomplete, instructions=instructions, reasoning=reasoning,
@@ -233,6 +244,8 @@ def export(
     if to != "lmms_eval":
         options.pop("prompts", None)  # read above: the instructions' prompts, no writer option
     check_not_run_files(source, out, to)
+    for target in planned_outputs(out, to):  # RunLockedError while another run writes one, before any reading
+        lock_file(target, EXPORT)
     expected = recorded_samples(source)
     bad_lines: list[str] = []
     samples = read_samples(source, bad_lines, progress, expected=None if allow_incomplete else expected)

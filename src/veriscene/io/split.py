@@ -32,6 +32,11 @@ scene of an id only and rejects the others as duplicates. `split` counts such re
 line of the record and of the one whose id it repeats), keeping 16 bytes per record (a 64-bit
 hash of its image id and its line) to find them: give each data set's image ids a prefix of their
 own before splitting two whose ids overlap.
+
+The output folder is locked while a split writes it (`engine.run_lock`): another split into it
+meanwhile is refused, before it reads a record. Before, the two wrote into the same temporary
+files: one stopped with a bare "No such file or directory", the other exited 0 with split files
+holding 7,732 lines of a 6,000-scene input and a split.json counting 6,000.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from veriscene.engine.manifest import file_sha256, write_json
 from veriscene.engine.options import SEED_RANGE, check_int, check_path
 from veriscene.engine.scan import later_repeats, stable_hash
 from veriscene.engine.remote import is_url
+from veriscene.engine.run_lock import RunKind, holding_locks, lock_folder
 from veriscene.scene.compressed import create_scene_file, open_scene_file, read_errors
 from veriscene.scene.inputs import input_files
 
@@ -59,6 +65,7 @@ REJECTS_FILE = "split_rejects.jsonl"
 COMPRESSIONS = {"none": ("", None), "gz": (".gz", "gzip"), "zst": (".zst", "zstd")}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MISSING = object()
+SPLIT = RunKind("split", "two splits into one folder would mix their split files")
 
 
 @dataclass
@@ -182,6 +189,7 @@ class _ImageIds:
         return len(found), [f"{where(k)} repeats the image id of {where(first)}" for k, first in found[:listed]]
 
 
+@holding_locks  # the output folder, locked until it returns (`engine.run_lock`)
 def split(
     scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -196,7 +204,8 @@ def split(
     a folder or pattern the reject reports veriscene writes beside scene files, `notes` naming
     them) into one file per split in folder `out` (see the module docstring). `ratios`:
     {name: share} or "train=0.8,val=0.1,test=0.1"; `compress`: "none", "gz" or "zst"
-    (`<name>.jsonl.zst`). Existing split files in `out` are replaced."""
+    (`<name>.jsonl.zst`). Existing split files in `out` are replaced. Another split writing `out`
+    meanwhile: `engine.run_lock.RunLockedError`, nothing read nor written."""
     if not isinstance(ratios, (str, Mapping)):
         raise TypeError(f"ratios must be a dict of split names and shares or a text such as "
                         f"'train=0.9,test=0.1', got {ratios!r}")
@@ -216,7 +225,8 @@ def split(
     for file in files:
         if file.resolve() in mine:
             raise ValueError(f"{file} is an input and would be written over as a split file: give another --out")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    lock_folder(out_dir, SPLIT)  # (made for it)
+    out_dir.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
     summary = SplitSummary(out=out_dir, notes=found.notes())
     suffix, kind = COMPRESSIONS[compress]
     targets = {name: out_dir / f"{name}.jsonl{suffix}" for name in shares}
