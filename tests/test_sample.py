@@ -50,3 +50,24 @@ def test_sample_of_is_the_same_record_as_the_constructor() -> None:
     assert orjson.dumps(made.to_dict()) == orjson.dumps(built.to_dict())
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.answer = 3  # type: ignore[misc]
+
+
+def test_from_dict_names_what_is_no_record() -> None:
+    """Before: `from_dict(None)` raised "argument of type 'NoneType' is not iterable", and a text
+    or a list was "missing fields [every field]"."""
+    import pytest
+
+    record = dict(id="abc", task="object.count.v1", family="counting", images=[{"id": "img1", "path": None}],
+                  question="How many dogs?", answer=2, answer_type="int", choices=None,
+                  program=[{"op": "scene"}], template_id="count.0", generator_version=1, seed=7, meta={"mode": "qa"})
+    for given, hint in ((None, ""), (3, ""), ([], ""), (orjson.dumps(record), (" (decode the line first: "
+                                                                              "orjson.loads(line))")),
+                        (Sample(**record), " (it is one already)")):
+        with pytest.raises(TypeError) as info:
+            Sample.from_dict(given)  # type: ignore[arg-type]
+        assert str(info.value) == (f"a sample record must be a dict of the fields {', '.join(SAMPLE_FIELDS)}; got "
+                                   f"{type(given).__name__}{hint}")
+    with pytest.raises(ValueError, match="sample record field 'meta' must be an object or null, got 3"):
+        Sample.from_dict(record | {"meta": 3})  # before: taken, and `.mode` raised AttributeError
+    assert Sample.from_dict(record | {"meta": None}).mode == "qa"
+    assert Sample.from_dict(record).to_dict() == record

@@ -1,5 +1,6 @@
 """Keyword arguments renamed so that the Python API uses the CLI's names (`--rejects` is
-`rejects=`): the old names keep working for one release, with a DeprecationWarning."""
+`rejects=`, `--from` is `from_format=`, `from` being a Python keyword): the old names keep
+working for one release, with a DeprecationWarning."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Callable, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# CLI options whose name is not the keyword's with dashes (`from` is a Python keyword)
+CLI_FLAGS = {"from_format": "--from"}
 
 
 def renamed_keywords(**renames: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -26,7 +30,8 @@ def renamed_keywords(**renames: str) -> Callable[[Callable[P, R]], Callable[P, R
                     raise TypeError(f"{func.__name__}() got both {old}= and {new}=: {old}= is the old name of "
                                     f"{new}=, give only {new}=")
                 warnings.warn(f"{func.__name__}({old}=...) is deprecated and will be removed in the next release: "
-                              f"use {new}= (the CLI's --{new.replace('_', '-')})", DeprecationWarning, stacklevel=2)
+                              f"use {new}= (the CLI's {CLI_FLAGS.get(new, '--' + new.replace('_', '-'))})",
+                              DeprecationWarning, stacklevel=2)
                 kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 

@@ -21,6 +21,7 @@ Field names are final (ARCHITECTURE.md); extras go in `meta`. A record is plain 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,10 +106,20 @@ class Sample:
         return {name: getattr(self, name) for name in SAMPLE_FIELDS}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Sample":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Sample":
+        """The Sample of a record (a samples.jsonl line, decoded); keys besides `SAMPLE_FIELDS`
+        are left out. TypeError for anything but a dict (None, the line not yet decoded, a
+        Sample), ValueError for a record without a field or with a `meta` that is no object."""
+        if not isinstance(d, Mapping):
+            hint = " (decode the line first: orjson.loads(line))" if isinstance(d, (str, bytes)) else (
+                " (it is one already)" if isinstance(d, Sample) else "")
+            raise TypeError(f"a sample record must be a dict of the fields {', '.join(SAMPLE_FIELDS)}; "
+                            f"got {type(d).__name__}{hint}")
         missing = [k for k in SAMPLE_FIELDS if k not in d]
         if missing:
             raise ValueError(f"sample record is missing fields {missing}")
+        if d["meta"] is not None and not isinstance(d["meta"], dict):  # .mode reads it
+            raise ValueError(f"sample record field 'meta' must be an object or null, got {d['meta']!r}"[:300])
         return cls(**{k: d[k] for k in SAMPLE_FIELDS})
 
     @property

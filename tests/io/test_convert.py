@@ -422,7 +422,8 @@ def test_rejects_are_still_reported_and_an_empty_report_still_made(gqa: Path, tm
 
 @pytest.mark.parametrize(("arguments", "said"), [
     ({"strict": "no"}, "strict must be True or False, got 'no'"),  # before: ran strict
-    ({"fmt": None}, "fmt must be the name of an input format (a str: 'auto', 'coco', 'gqa'...), got None"),
+    ({"from_format": None}, ("from_format must be the name of an input format (a str: 'auto', 'coco', 'gqa'...), "
+                            "got None")),
     ({"out": None}, "out must be the scene file to write, a str or a path; got None"),
 ])
 def test_wrong_kind_of_argument_is_named(gqa: Path, tmp_path: Path, arguments, said) -> None:
@@ -431,3 +432,22 @@ def test_wrong_kind_of_argument_is_named(gqa: Path, tmp_path: Path, arguments, s
         convert(gqa, given.pop("out"), **given)
     assert str(info.value) == said
     assert not (tmp_path / "out").exists()
+
+
+def test_the_input_format_is_from_format_as_in_generate(gqa: Path, tmp_path: Path) -> None:
+    """`from_format=` names the input format as `generate(from_format=...)` and the CLI's --from do;
+    `fmt=`, its old name, still works with a DeprecationWarning. Before, `from_format="gqa"` went to
+    the reader as an option: "option 'from_format' does not apply to format ..."."""
+    import inspect
+
+    new = convert(gqa, tmp_path / "new" / "scenes.jsonl", from_format="gqa")
+    with pytest.warns(DeprecationWarning, match=r"convert\(fmt=\.\.\.\) is deprecated .* use from_format= \(the "
+                                                r"CLI's --from\)"):
+        old = convert(gqa, tmp_path / "old" / "scenes.jsonl", fmt="gqa")
+    positional = convert(gqa, tmp_path / "pos" / "scenes.jsonl", "gqa")
+    assert new.format == old.format == positional.format == "gqa"
+    assert ((tmp_path / "new" / "scenes.jsonl").read_bytes() == (tmp_path / "old" / "scenes.jsonl").read_bytes()
+            == (tmp_path / "pos" / "scenes.jsonl").read_bytes())
+    with pytest.raises(TypeError, match="both fmt= and from_format="):
+        convert(gqa, tmp_path / "both" / "scenes.jsonl", fmt="gqa", from_format="gqa")
+    assert "from_format" in inspect.signature(convert).parameters

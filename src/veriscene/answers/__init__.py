@@ -7,7 +7,7 @@ scores it. Benchmarks and RL rewards both call it, so their scores can never dis
 Modules: `extract` (think/answer tags, answer markers), `parse` (one reader per answer type),
 `words` (words and lists), `choice` (option letters), `spatial` (boxes and points in replies),
 `coords` (coordinate conventions shared with question rendering), `numbers`, `normalize`, `match`
-(scores).
+(scores), `options` (checks of the scoring options, where they are given).
 """
 
 from veriscene.answers.coords import (

@@ -38,6 +38,7 @@ from typing import NamedTuple
 
 from veriscene.answers.markup import plain
 from veriscene.answers.numbers import find_numbers
+from veriscene.answers.options import check_tags
 
 DEFAULT_THINK_TAGS = ("think", "thinking")
 DEFAULT_ANSWER_TAGS = ("answer",)
@@ -315,6 +316,8 @@ def read_reply(reply: str, *, think_tags: Sequence[str] = DEFAULT_THINK_TAGS,
     marks (see the module docstring)."""
     if not isinstance(reply, str):
         raise TypeError(f"reply must be a string, got {type(reply).__name__}")
+    check_tags("think_tags", think_tags)  # "think" would be the tags t, h, i, n, k
+    check_tags("answer_tags", answer_tags)
     body = strip_reasoning(reply, think_tags, answer_tags)
     tags = answer_tag_contents(body, answer_tags)
     if tags:

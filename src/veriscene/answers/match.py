@@ -45,6 +45,7 @@ from veriscene.answers.coords import (
 )
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS, read_reply
 from veriscene.answers.normalize import normalize_phrase, prepare_synonyms
+from veriscene.answers.options import check_flag, check_synonyms, check_texts, check_tolerances
 from veriscene.answers.parse import parse_answer
 from veriscene.answers.result import MatchResult
 from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
@@ -53,6 +54,9 @@ from veriscene.sample import ANSWER_TYPES, OPTION_LETTERS, Sample
 
 def set_f1(predicted: Iterable[str], gold: Iterable[str]) -> float:
     """F1 of two sets of (already normalised) items; two empty sets score 1.0."""
+    for name, items in (("predicted", predicted), ("gold", gold)):
+        if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):  # a text is no set of its letters
+            raise TypeError(f"set_f1: {name} must be a list or set of items, got {items!r}")
     p, g = set(predicted), set(gold)
     if not p and not g:
         return 1.0
@@ -147,6 +151,9 @@ def compare(parsed: Any, answer: Any, answer_type: str, *, synonyms: Mapping[str
     """(score, correct) of a parsed value against the gold answer, both in the JSON form;
     `point_options` are the points a "which point" question offers (see the module doc);
     `rivals` (the data set's words) tell which gold words are relations."""
+    if answer_type not in ANSWER_TYPES:
+        raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
+    check_tolerances(iou_threshold, point_tolerance, float_rel_tol, float_abs_tol)
     syn = prepare_synonyms(synonyms)
     if answer_type == "box":
         iou = box_iou(parsed, answer)
@@ -204,6 +211,14 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
     """
     if answer_type not in ANSWER_TYPES:
         raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
+    # options of the wrong kind, said here: the comparison of a multiple-choice reply read a
+    # TypeError as "wrong", and `float_rel_tol="0.1"` scored every float reply 0
+    check_tolerances(iou_threshold, point_tolerance, float_rel_tol, float_abs_tol)
+    check_synonyms(synonyms)
+    check_texts("choices", choices)
+    check_texts("vocabulary", vocabulary)
+    if auto_detect_box_format is not True:
+        check_flag("auto_detect_box_format", auto_detect_box_format)
     if answer_type == "text" and not choices:
         return MatchResult.not_scored(read_reply(reply, think_tags=think_tags, answer_tags=answer_tags).body)
     _check_gold(answer, answer_type)
@@ -253,6 +268,9 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
     `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
     rivals="run/vocabulary.json")."""
     record = sample.to_dict() if isinstance(sample, Sample) else sample
+    if not isinstance(record, Mapping):
+        raise TypeError(f"sample must be a sample record (a dict: a samples.jsonl line) or a Sample, "
+                        f"got {type(sample).__name__}")
     missing = [k for k in ("answer", "answer_type") if k not in record]
     if missing:
         raise ValueError(f"sample {record.get('id', '?')!r} is missing fields {missing}")

@@ -70,6 +70,8 @@ def prepare_synonyms(synonyms: Mapping[str, str] | None) -> Mapping[str, str]:
     """Merge user synonyms over the defaults; keys and values normalised to token strings. The
     result is shared (read-only): scoring asks for it several times per reply, and normalising
     every entry each time was two thirds of the time scoring took."""
+    if synonyms and not isinstance(synonyms, Mapping):
+        raise TypeError(f"synonyms must be a dict {{word: word}} or None, got {synonyms!r}")
     extra = tuple(sorted(synonyms.items())) if synonyms else ()
     return _prepared(tuple(DEFAULT_SYNONYMS.items()), extra)  # DEFAULT_SYNONYMS may be added to
 
@@ -84,6 +86,8 @@ def _prepared(defaults: tuple[tuple[str, str], ...], extra: tuple[tuple[str, str
 def normalize_phrase(text: str, synonyms: Mapping[str, str] | None = None, *,
                      prepared: Mapping[str, str] | None = None) -> str:
     """Canonical form of a word or phrase; see the module docstring. "The Grey Dogs." -> "gray dog"."""
+    if type(text) is not str and not isinstance(text, str):
+        raise TypeError(f"normalize_phrase: text must be a str, got {text!r}")
     syn = prepared if prepared is not None else prepare_synonyms(synonyms)
     words = [w for w in tokens(text) if w not in ARTICLES]
     phrase = " ".join(words)

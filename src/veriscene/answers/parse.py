@@ -44,6 +44,7 @@ from veriscene.answers.extract import (
 )
 from veriscene.answers.image_refs import asks_absence, read_image_index
 from veriscene.answers.normalize import prepare_synonyms, tokens
+from veriscene.answers.options import check_flag, check_texts
 from veriscene.answers.quantities import read_number
 from veriscene.answers.result import ParseResult
 from veriscene.answers.rivals import Rivals
@@ -203,6 +204,10 @@ def parse_answer(reply: str, answer_type: str, *, choices: Sequence[str] | None 
     """
     if answer_type not in ANSWER_TYPES:
         raise ValueError(f"unknown answer_type {answer_type!r}; expected one of {list(ANSWER_TYPES)}")
+    if auto_detect_box_format is not True:
+        check_flag("auto_detect_box_format", auto_detect_box_format)  # "no" would detect
+    if choices is not None:
+        check_texts("choices", choices)  # "AB" would be the options "A" and "B"
     fmt = parse_box_format(box_format)
     size = check_image_size(image_size, fmt) if answer_type in ("box", "point") else (
         check_image_size(image_size) if image_size is not None else None)

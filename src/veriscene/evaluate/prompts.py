@@ -38,6 +38,7 @@ reads a description's answer block only (`answers.extract.answer_section`).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Mapping
@@ -105,6 +106,18 @@ class PromptSet:
     request: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.instructions, Mapping):
+            raise TypeError(f"instructions must be a dict of answer type (or 'mc') to instruction text, "
+                            f"got {self.instructions!r}")
+        texts = {"template": self.template, "request": self.request,
+                 **{f"instructions[{k!r}]": v for k, v in self.instructions.items()}}
+        for name, value in texts.items():  # str(None) was the instruction "None"
+            if not isinstance(value, str):
+                raise TypeError(f"prompt {name} must be text (a str), got {value!r}")
+        if self.system is not None and not isinstance(self.system, str):
+            raise TypeError(f"prompt system must be the system message (a str) or None, got {self.system!r}")
+        if not isinstance(self.always_instruct, bool):  # "false" is true
+            raise TypeError(f"prompt always_instruct must be true or false, got {self.always_instruct!r}")
         unknown = sorted(set(self.instructions) - set(INSTRUCTION_KEYS))
         if unknown:
             raise ValueError(f"unknown prompt instruction keys {unknown}; allowed: {list(INSTRUCTION_KEYS)}")
@@ -121,13 +134,15 @@ class PromptSet:
         instructions = data.get("instructions") or {}
         if not isinstance(instructions, Mapping):
             raise ValueError(f"{source}: field 'instructions' must be an object of strings")
-        merged.update({str(k): str(v) for k, v in instructions.items()})
+        merged.update({str(k): v for k, v in instructions.items()})
         try:
-            return cls(instructions=merged, template=str(data.get("template", DEFAULT_TEMPLATE)),
-                       system=data.get("system"), always_instruct=bool(data.get("always_instruct", False)),
-                       request=str(data.get("request") or ""))
+            return cls(instructions=merged, template=data.get("template", DEFAULT_TEMPLATE),
+                       system=data.get("system"), always_instruct=data.get("always_instruct", False),
+                       request=data.get("request") or "")
         except ValueError as exc:
             raise ValueError(f"{source}: {exc}") from None
+        except TypeError as exc:  # a field of the wrong type: in a file, a fault of the file (ValueError)
+            raise (TypeError if source == "prompts" else ValueError)(f"{source}: {exc}") from None
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> PromptSet:
@@ -212,8 +227,18 @@ def _local_copy(url: str, record: Mapping[str, Any], fetched: Mapping[str, Path 
     return found
 
 
+def check_prompts(spec: Any) -> None:
+    """TypeError unless `spec` is something `load_prompts` reads (said for `prompts`, not as
+    os.fspath's "expected str, bytes or os.PathLike object, not int")."""
+    if spec is not None and not isinstance(spec, (str, os.PathLike, PromptSet, Mapping)):
+        raise TypeError(f"prompts must be a prompts JSON file (a str or a path), the name of a built-in set "
+                        f"({', '.join(map(repr, BUILTIN_PROMPTS))}), a dict of prompt fields (instructions, template, "
+                        f"system, always_instruct, request) or a PromptSet, or None; got {spec!r}")
+
+
 def load_prompts(spec: str | os.PathLike[str] | PromptSet | Mapping[str, Any] | None) -> PromptSet:
-    """A PromptSet from None (defaults), a JSON file path, a dict or a PromptSet."""
+    """A PromptSet from None (defaults), a JSON file path, the name of a built-in set, a dict or a PromptSet."""
+    check_prompts(spec)
     if spec is None:
         return PromptSet()
     if isinstance(spec, PromptSet):
@@ -223,4 +248,9 @@ def load_prompts(spec: str | os.PathLike[str] | PromptSet | Mapping[str, Any] | 
     name = os.fspath(spec)
     if name in BUILTIN_PROMPTS and not is_url(name) and not Path(name).exists():
         return PromptSet.from_dict(BUILTIN_PROMPTS[name], source=f"built-in prompts {name!r}")
+    if not is_url(name) and not Path(name).exists():
+        # as open() says it (`export` says "prompts file NAME: {strerror}"), with what else `prompts` may be
+        sets = ", ".join(map(repr, BUILTIN_PROMPTS))
+        raise FileNotFoundError(errno.ENOENT, f"No such file or directory (prompts: a JSON file, or a built-in set: "
+                                              f"{sets})", name)
     return PromptSet.from_file(spec)

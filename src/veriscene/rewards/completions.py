@@ -70,3 +70,14 @@ def completion_text(completion: Any, think_tag: str = "think") -> str:
         assistant = [m for m in messages if m.get("role", "assistant") == "assistant"]
         return _message_text((assistant or messages)[-1], think_tag)
     return "" if completion is None else str(completion)
+
+
+def check_completions(completions: Any) -> None:
+    """TypeError unless `completions` is a batch, one entry per completion (a list, or a numpy
+    array of them): a single string or None is the caller's mistake, said here rather than as
+    "object of type 'NoneType' has no len()" or rewards for each letter of one string."""
+    if isinstance(completions, (str, bytes)):
+        raise TypeError("completions must be a list (one entry per completion), got a single string")
+    if not isinstance(completions, Sequence) and not (hasattr(completions, "__len__") and hasattr(completions, "dtype")):
+        raise TypeError(f"completions must be a list (one entry per completion: a str or chat messages), "
+                        f"got {type(completions).__name__}")

@@ -56,6 +56,8 @@ from veriscene.engine.remote import is_url
 from gymnasium import spaces
 
 from veriscene.answers import parse_box_format, score_sample, to_pixels
+from veriscene.answers.options import check_scoring_options
+from veriscene.engine.options import check_int, check_path
 from veriscene.answers.coords import resolve_format
 from veriscene.answers.rivals import VOCABULARY_FILE
 from veriscene.answers.spatial import find_boxes
@@ -104,7 +106,11 @@ def load_samples(path: str | Path) -> tuple[list[dict[str, Any]], Path]:
 def _score_options(options: Mapping[str, Any] | None, run: Path | None) -> dict[str, Any]:
     """Scoring options with the run's words as rivals of `str` answers (`vocabulary.json` of the
     run folder), as `veriscene eval` scores the run, unless `options` gives `rivals`."""
+    if options is not None and not isinstance(options, Mapping):
+        raise TypeError(f"score_options must be a dict of scoring options (e.g. {{'iou_threshold': 0.7}}), got {options!r}")
     out = dict(options or {})
+    # a misspelt option or a bad value, said now rather than at the first step
+    check_scoring_options(out, "score_options")
     if out.get("rivals") is not None:
         out["rivals"] = load_vocabulary(out["rivals"], "score_options['rivals']")
     elif run is not None and (run / VOCABULARY_FILE).is_file():
@@ -125,6 +131,21 @@ def _check_filters(records: list[dict[str, Any]], answer_types: Iterable[str] | 
         close = difflib.get_close_matches(task, sorted(present), n=3)
         hint = f"; did you mean {close}?" if close else f"; the run has {len(present)} tasks, e.g. {sorted(present)[:5]}"
         raise ValueError(f"no sample of task {task!r}{hint}")
+
+
+def _given_samples(samples: Any) -> list[dict[str, Any]]:
+    """`samples=` as records: a list of sample dicts, each with the fields an episode reads."""
+    if isinstance(samples, (str, bytes, Mapping)) or not isinstance(samples, Iterable):
+        raise TypeError(f"samples must be a list of sample records (dicts, samples.jsonl lines), got {samples!r}"[:300])
+    records = []
+    for k, sample in enumerate(samples):
+        if not isinstance(sample, Mapping):
+            raise TypeError(f"samples[{k}] must be a sample record (a dict), got {sample!r}"[:300])
+        missing = [f for f in _SAMPLE_FIELDS if f not in sample]
+        if missing:
+            raise ValueError(f"samples[{k}] is not a sample record: no field {missing}")
+        records.append(dict(sample))
+    return records
 
 
 def _is_size(value: Any) -> bool:
@@ -169,10 +190,14 @@ class VQAEnv(gym.Env):
             raise ValueError(f"retry_discount must be a number in [0, 1], got {retry_discount!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}")
+        check_int("max_text_length", max_text_length, 1, 1 << 30)
+        if image_root is not None:
+            check_path("image_root", image_root, "the folder image paths are relative to")
         if run_dir is not None:
+            check_path("run_dir", run_dir, "a run folder or a samples .jsonl file")
             records, root = load_samples(run_dir)
         else:
-            records, root = [dict(s) for s in samples or ()], Path(".")
+            records, root = _given_samples(samples), Path(".")
         self.image_root = Path(image_root) if image_root is not None else root
         _check_filters(records, answer_types, tasks)
         self.samples, self.skipped = self._usable(records, answer_types, tasks)
@@ -286,6 +311,8 @@ class VQAEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, Any], dict[str, Any]]:
         super().reset(seed=seed)
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(f"options must be a dict ({{'index': i}} or {{'sample_id': id}}) or None, got {options!r}")
         options = options or {}
         unknown = sorted(str(k) for k in options if k not in RESET_OPTIONS)
         if unknown:

@@ -155,7 +155,7 @@ def program_steps(program: Sequence[Mapping[str, Any]], scenes: Scene | Sequence
     if select not in SELECTIONS:
         raise ValueError(f"select must be one of {SELECTIONS}, got {select!r}")
     types = check_program(program, answerable=False)
-    ctx = scenes if isinstance(scenes, ExecutionContext) else ExecutionContext(scenes)
+    ctx = scenes if isinstance(scenes, ExecutionContext) else ExecutionContext(scene_list(scenes))
     values = run_nodes(program, ctx)
     first = ctx.scene(0)
     size = tuple(int(v) for v in image_size) if image_size is not None else (first.width, first.height)
@@ -206,8 +206,41 @@ def sample_box_format(sample: Mapping[str, Any]) -> str:
     return str(meta.get("box_format") or (meta.get("config") or {}).get("box_format") or "norm1")
 
 
+def scene_list(scenes: Any) -> list[Scene]:
+    """A sample's scenes as a list: one Scene, or a non-empty list of them (in the order of the
+    sample's images); TypeError / ValueError said for `scenes`, not from inside the program."""
+    if isinstance(scenes, Scene):
+        return [scenes]
+    if isinstance(scenes, (str, bytes, Mapping)) or not isinstance(scenes, Sequence):
+        raise TypeError(f"scenes must be a Scene or a list of the sample's Scenes (veriscene.scene.read_scenes), "
+                        f"got {type(scenes).__name__}")
+    found = list(scenes)
+    if not found:
+        raise ValueError("scenes is empty: give the Scene of each of the sample's images")
+    bad = [s for s in found if not isinstance(s, Scene)]
+    if bad:
+        raise TypeError(f"scenes must be Scenes (veriscene.scene.read_scenes), got a {type(bad[0]).__name__} among them")
+    return found
+
+
+def sample_record(sample: Any) -> Mapping[str, Any]:
+    """A sample as its record (a Sample's `to_dict`); TypeError for anything else, ValueError
+    without a program."""
+    from veriscene.sample import Sample
+
+    record = sample.to_dict() if isinstance(sample, Sample) else sample
+    if not isinstance(record, Mapping):
+        raise TypeError(f"sample must be a sample record (a dict: a samples.jsonl line) or a Sample, "
+                        f"got {type(sample).__name__}")
+    if not isinstance(record.get("program"), list):
+        raise ValueError(f"sample {record.get('id', '?')!r} has no program (a list of nodes): "  # noqa: TRY004
+                         f"got keys {sorted(map(str, record))[:12]}")
+    return record
+
+
 def sample_steps(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *, select: str = "key") -> list[Step]:
     """`program_steps` for a sample record, in its box convention (`sample_box_format`, image_size)."""
+    sample = sample_record(sample)
     meta = sample.get("meta") or {}
     return program_steps(sample["program"], scenes, box_format=sample_box_format(sample),
                          image_size=meta.get("image_size"), select=select)
@@ -227,5 +260,10 @@ def reference_trace(steps: Sequence[Step], answer_text: str, *, think_tag: str =
                     answer_tag: str = "answer") -> str:
     """A gold completion in the process format: one ``Step k: ...`` line per step in the
     think block, then the answer (for SFT warm-up data and for tests)."""
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, Sequence) or not all(
+            isinstance(s, Step) for s in steps):
+        raise TypeError(f"steps must be a list of Step (program_steps, sample_steps), got {steps!r}"[:300])
+    if not isinstance(answer_text, str):
+        raise TypeError(f"answer_text must be the answer as text (a str), got {answer_text!r}")
     lines = [f"Step {k}: {s.text}." for k, s in enumerate(steps, start=1)]
     return f"<{think_tag}>\n" + "\n".join(lines) + f"\n</{think_tag}>\n<{answer_tag}>{answer_text}</{answer_tag}>"

@@ -18,6 +18,7 @@ import orjson
 
 from veriscene.engine.runfiles import sample_lines
 from veriscene.errors import ExecutionFailure, ProgramError
+from veriscene.rewards.process import SELECTIONS
 from veriscene.rewards.process_score import process_targets
 from veriscene.verify_scenes import ParsedScenes, SceneIndex, resolve_inputs
 
@@ -36,6 +37,10 @@ class ProcessColumn(dict[str, "str | None"]):
 def process_column(run_dir: PathLike, scenes: PathLike | Sequence[PathLike] | None = None, *,
                    select: str = "key") -> ProcessColumn:
     """The `process` cell of every sample of a run folder (or samples file), by sample id."""
+    if not isinstance(run_dir, (str, os.PathLike)):
+        raise TypeError(f"run_dir must be a run folder or a samples file (a str or a path), got {run_dir!r}")
+    if select not in SELECTIONS:  # said before the scenes are indexed, not at the first sample
+        raise ValueError(f"select must be one of {SELECTIONS}, got {select!r}")
     samples_path, scene_files = resolve_inputs(run_dir, scenes)
     index, parsed = SceneIndex(scene_files), ParsedScenes()
     column = ProcessColumn()

@@ -42,10 +42,11 @@ from veriscene import vocab
 from veriscene.answers.coords import box_iou, resolve_format, to_pixels
 from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.numbers import find_numbers
+from veriscene.answers.options import check_flag, check_names, check_tolerances
 from veriscene.answers.spatial import find_boxes
-from veriscene.rewards.process import Step, sample_box_format, sample_steps
+from veriscene.rewards.process import Step, sample_box_format, sample_record, sample_steps, scene_list
 from veriscene.rewards.tags import think_text
-from veriscene.rewards.completions import completion_text
+from veriscene.rewards.completions import check_completions, completion_text
 from veriscene.scene.model import Scene
 
 _STEP_TAG_RE = re.compile(r"<\s*step\s*>(.*?)<\s*/\s*step\s*>", re.IGNORECASE | re.DOTALL)
@@ -92,15 +93,16 @@ class ProcessTargets:
 def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *,
                     select: str = "key") -> ProcessTargets:
     """The targets of a sample (see `veriscene.rewards.process.sample_steps`)."""
-    scene_list = [scenes] if isinstance(scenes, Scene) else list(scenes)
+    sample = sample_record(sample)
+    shown = scene_list(scenes)
     meta = sample.get("meta") or {}
-    size = meta.get("image_size") or [scene_list[0].width, scene_list[0].height]
+    size = meta.get("image_size") or [shown[0].width, shown[0].height]
     return ProcessTargets(
-        steps=tuple(sample_steps(sample, scene_list, select=select)),
-        names=tuple(sorted({n for s in scene_list for n in s.names})),
-        attributes=tuple(sorted({a for s in scene_list for attrs in s.attributes for a in attrs})),
+        steps=tuple(sample_steps(sample, shown, select=select)),
+        names=tuple(sorted({n for s in shown for n in s.names})),
+        attributes=tuple(sorted({a for s in shown for attrs in s.attributes for a in attrs})),
         box_format=sample_box_format(sample), image_size=(int(size[0]), int(size[1])),
-        image_sizes=tuple((s.width, s.height) for s in scene_list) if len(scene_list) > 1 else ())
+        image_sizes=tuple((s.width, s.height) for s in shown) if len(shown) > 1 else ())
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,10 @@ def _states(st: _Statement, step: Step, thr: float, require_boxes: bool, targets
 def score_trace(completion: Any, targets: ProcessTargets, *, iou_threshold: float = 0.5,
                 require_boxes: bool = False, think_tag: str = "think") -> ProcessScore:
     """Score the reasoning of one completion against its targets (see the module docstring)."""
+    if not isinstance(targets, ProcessTargets):
+        raise TypeError(f"targets must be ProcessTargets (process_targets(sample, scenes), or "
+                        f"ProcessTargets.from_json of a 'process' cell), got {type(targets).__name__}")
+    _check_trace_options(iou_threshold, require_boxes, think_tag)
     text = completion_text(completion, think_tag)
     trace = think_text(text, think_tag) or text
     statements = [_read(s, targets) for s in split_statements(trace)]
@@ -341,13 +347,28 @@ def _targets(row: int, cell: Any) -> ProcessTargets:
                          f"{exc}); write process_targets(sample, scenes).to_json(), or null for no steps") from exc
 
 
+TRACE_OPTIONS = ("iou_threshold", "require_boxes", "think_tag")  # score_trace's keywords
+
+
+def _check_trace_options(iou_threshold: Any, require_boxes: Any, think_tag: Any) -> None:
+    check_tolerances(iou_threshold, 0.05, 1e-2, 1e-6)
+    check_flag("require_boxes", require_boxes)
+    if not isinstance(think_tag, str) or not think_tag:
+        raise TypeError(f"think_tag must be a tag name (a str, e.g. 'think'), got {think_tag!r}")
+
+
 def make_process_reward(**options: Any) -> Any:
     """A TRL reward reading the `process` column (`ProcessTargets.to_json()` per row); options
-    go to `score_trace` (iou_threshold, require_boxes, think_tag)."""
+    go to `score_trace` (iou_threshold, require_boxes, think_tag), checked here (a misspelt one
+    was met at the first batch, a bad value per completion)."""
+    check_names(options, TRACE_OPTIONS, "make_process_reward()")
+    _check_trace_options(options.get("iou_threshold", 0.5), options.get("require_boxes", False),
+                         options.get("think_tag", "think"))
 
     def process_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                        **columns: Any) -> list[float | None]:
         """F1 of the intermediate results stated in the reasoning; None without targets."""
+        check_completions(completions)
         column = columns.get("process")
         if column is None:
             raise ValueError("process_reward needs a 'process' column: add ProcessTargets.to_json() per row "

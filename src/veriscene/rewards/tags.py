@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,24 @@ def _count(tag: str, text: str) -> tuple[int, int]:
     return opens, closes
 
 
+def check_tag_names(think_tag: Any, answer_tag: Any, require_think: Any = True) -> None:
+    """TypeError for a tag name that is no text or a `require_think` that is no flag ("no" is
+    true), ValueError for an empty name or the same name twice."""
+    for name, tag in (("think_tag", think_tag), ("answer_tag", answer_tag)):
+        if not isinstance(tag, str):
+            raise TypeError(f"{name} must be a tag name (a str, e.g. {name.split('_')[0]!r}), got {tag!r}")
+    if not isinstance(require_think, bool):
+        raise TypeError(f"require_think must be True or False, got {require_think!r}")
+    if not think_tag or not answer_tag or think_tag.lower() == answer_tag.lower():
+        raise ValueError(f"think_tag and answer_tag must be two different names, got {think_tag!r}, {answer_tag!r}")
+
+
 def check_format(text: str, *, think_tag: str = "think", answer_tag: str = "answer",
                  require_think: bool = True) -> FormatCheck:
     """Check the reasoning format of one completion text (see the module docstring)."""
+    check_tag_names(think_tag, answer_tag, require_think)  # a bad tag is never hidden by a bad completion
     if not isinstance(text, str):
         return FormatCheck(False, f"completion is not text ({type(text).__name__})")
-    if not think_tag or not answer_tag or think_tag.lower() == answer_tag.lower():
-        raise ValueError(f"think_tag and answer_tag must be two different names, got {think_tag!r}, {answer_tag!r}")
     t_open, t_close = _count(think_tag, text)
     a_open, a_close = _count(answer_tag, text)
     if (a_open, a_close) != (1, 1):

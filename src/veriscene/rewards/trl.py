@@ -35,12 +35,15 @@ number, an empty answer) score 0.0; they never raise.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from veriscene.answers.options import check_scoring_options
 from veriscene.answers.rivals import RivalsLike
-from veriscene.rewards.tags import check_format
-from veriscene.rewards.completions import completion_text
+from veriscene.rewards.tags import check_format, check_tag_names
+from veriscene.rewards.completions import check_completions, completion_text
 from veriscene.rewards.truth import (
     as_reward,
     ground_truths_from_columns,
@@ -55,8 +58,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {"accuracy": 1.0, "format": 0.1, "iou": 0.0}
 
 def _texts(completions: Sequence[Any], think_tag: str = "think") -> list[str]:
     """Completion texts; reasoning a chat parser split off comes back as a `think_tag` block."""
-    if isinstance(completions, (str, bytes)):
-        raise TypeError("completions must be a list (one entry per completion), got a single string")
+    check_completions(completions)
     return [completion_text(c, think_tag) for c in completions]
 
 
@@ -81,7 +83,12 @@ def make_accuracy_reward(vocabulary_file: RivalsLike = None, **options: Any) -> 
     `vocabulary_file`: the run's `vocabulary.json` (or the run folder, its dict, a
     `Vocabulary`), read once here: the data set's words compete with a `str` gold answer of
     their kind, as `veriscene eval` does when it scores the run's samples. Without it only the
-    built-in words do, and a reply naming several of the data set's objects may be credited."""
+    built-in words do, and a reply naming several of the data set's objects may be credited.
+
+    An option `match_answer` does not take (a misspelling: `iou_treshold`) or a value no reply
+    could be scored with (`iou_threshold="0.7"`) is refused here: met per completion, it scored
+    every completion 0 (`answers.options`)."""
+    check_scoring_options(options, "make_accuracy_reward()")
     if vocabulary_file is not None:
         options["rivals"] = load_vocabulary(vocabulary_file, "make_accuracy_reward(vocabulary_file=...)")
     elif options.get("rivals") is not None:
@@ -110,7 +117,7 @@ accuracy_reward = make_accuracy_reward()
 def make_format_reward(think_tag: str = "think", answer_tag: str = "answer", *,
                        require_think: bool = True) -> RewardFunc:
     """A format reward for other tag names (see `veriscene.rewards.tags.check_format`)."""
-    check_format("<a></a>", think_tag=think_tag, answer_tag=answer_tag)  # validates the tag names
+    check_tag_names(think_tag, answer_tag, require_think)
 
     def format_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                       **columns: Any) -> list[float | None]:
@@ -125,7 +132,9 @@ format_reward = make_format_reward()
 
 
 def make_iou_reward(**options: Any) -> RewardFunc:
-    """An IoU reward; `options` go to answer parsing (e.g. ``answer_tags=("final",)``)."""
+    """An IoU reward; `options` go to answer parsing (e.g. ``answer_tags=("final",)``), checked
+    here as `make_accuracy_reward` checks its own."""
+    check_scoring_options(options, "make_iou_reward()")
 
     def iou_reward(prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                    **columns: Any) -> list[float | None]:
@@ -159,9 +168,20 @@ class WeightedReward:
 
     def __init__(self, weights: Mapping[str, float] | None = None,
                  functions: Mapping[str, RewardFunc] | None = None) -> None:
+        for name, given, what in (("weights", weights, "{'accuracy': 1.0, 'format': 0.1}"),
+                                  ("functions", functions, "{'process': process_reward}")):
+            if given is not None and not isinstance(given, Mapping):
+                raise TypeError(f"{name} must be a dict of component names and values (e.g. {what}), got {given!r}")
+        for name, function in (functions or {}).items():
+            if not callable(function):
+                raise TypeError(f"functions[{name!r}] must be a reward function (called as TRL calls one), "
+                                f"got {function!r}")
         self.functions: dict[str, RewardFunc] = {
             "accuracy": accuracy_reward, "format": format_reward, "iou": iou_reward, **(functions or {})}
         self.weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+        for name, weight in self.weights.items():
+            if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not math.isfinite(weight):
+                raise TypeError(f"weights[{name!r}] must be a number, got {weight!r}")
         unknown = sorted(set(self.weights) - set(self.functions))
         if unknown:
             raise KeyError(f"no reward function for {unknown}; known: {sorted(self.functions)}")
@@ -169,6 +189,7 @@ class WeightedReward:
 
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                  **columns: Any) -> list[float | None]:
+        check_completions(completions)
         n = len(completions)
         totals: list[float | None] = [None] * n
         for name, weight in self.weights.items():

@@ -29,6 +29,7 @@ they are given to the reward factory (`make_accuracy_reward(vocabulary_file=...)
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeGuard
@@ -98,6 +99,8 @@ class GroundTruth:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> GroundTruth:
+        if not isinstance(d, Mapping):
+            raise TypeError(f"ground truth must be a dict (the decoded ground_truth JSON object), got {type(d).__name__}")
         missing = [k for k in ("answer", "answer_type") if k not in d]
         if missing:
             raise ValueError(f"ground truth is missing {missing}; got keys {sorted(d)}")
@@ -175,6 +178,12 @@ class GroundTruth:
     def from_sample(cls, sample: Mapping[str, Any] | Sample) -> GroundTruth:
         """From a sample record (samples.jsonl line)."""
         record = sample.to_dict() if isinstance(sample, Sample) else sample
+        if not isinstance(record, Mapping):
+            raise TypeError(f"sample must be a sample record (a dict: a samples.jsonl line) or a Sample, "
+                            f"got {type(sample).__name__}")
+        missing = [k for k in ("answer", "answer_type") if k not in record]
+        if missing:
+            raise ValueError(f"sample {record.get('id', '?')!r} is missing fields {missing}")
         meta = record.get("meta") or {}
         return cls.from_dict({
             "answer": record["answer"], "answer_type": record["answer_type"],
@@ -370,6 +379,11 @@ def model_sizes(n: int, columns: Mapping[str, Any]) -> list[tuple[int, int] | No
 
 def load_vocabulary(value: RivalsLike, option: str) -> Rivals | None:
     """`as_rivals`, with a missing file told how to get one (`option`: where it was given)."""
+    if value is not None and not isinstance(value, (str, os.PathLike, Mapping, Rivals)) \
+            and not callable(getattr(value, "to_dict", None)):
+        # a number, a list: said for the option it was given as
+        raise TypeError(f"{option} must be a vocabulary.json file (a str or a path), a run folder, its dict or a "
+                        f"Vocabulary, got {value!r}"[:300])
     try:
         return as_rivals(value)
     except FileNotFoundError as exc:

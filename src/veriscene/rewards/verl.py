@@ -34,23 +34,78 @@ the number of images ("the last image").
 be given in `reward_kwargs` or in `extra_info`. `vocabulary_file` in `reward_kwargs` (the run's
 `vocabulary.json`, read once and cached) makes the data set's words compete with a `str` gold
 answer, as `veriscene eval` does on the run's samples.
+
+Keywords. verl calls `compute_score` with the keywords above, those of
+`custom_reward_function.reward_kwargs` (verl's `get_custom_reward_fn` adds them to every call),
+and, from its reward loop, its own `VERL_KWARGS` (`reward_router_address`,
+`reward_model_tokenizer`, `reward_model`), which are ignored. A `reward_kwargs` key that looks
+like one of ours (`iou_treshold`, `format_wieght`) is a TypeError naming the one meant: it would
+change nothing, silently, for the whole run. Any other key is ignored with one UserWarning
+naming it (a later verl may pass keys not known here). The values of the options are checked
+as `veriscene.answers.options` says, before the reply is scored: a bad one is an error, not
+reward 0 for every response. `extra_info` holds the row's provenance and whatever verl adds
+(tool fields): its keys are never refused, but one that looks like a key read here
+(`model_image_sise`) while that key is absent is warned about once.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from veriscene.answers.options import check_scoring_options, close_name
 from veriscene.rewards import truth_checks as checks
-from veriscene.rewards.tags import check_format
+from veriscene.rewards.tags import check_format, check_tag_names
 from veriscene.answers.extract import DEFAULT_ANSWER_TAGS, DEFAULT_THINK_TAGS
 from veriscene.rewards.completions import completion_text
 from veriscene.rewards.truth import GroundTruth, load_vocabulary, safe_score
 
 _MATCH_OPTIONS = ("iou_threshold", "point_tolerance", "float_rel_tol", "float_abs_tol",
                   "think_tags", "answer_tags", "synonyms", "vocabulary", "auto_detect_box_format", "rivals")
+
+
+# Keywords verl's reward loop passes to every custom compute_score (verl/experimental/reward*/:
+# the naive, rate-limited and DAPO reward loop managers); not options of ours.
+VERL_KWARGS = ("reward_router_address", "reward_model_tokenizer", "reward_model")
+# Everything else `compute_score` takes by keyword, as `reward_kwargs` may give it.
+KEYWORDS = ("format_weight", "think_tag", "answer_tag", "model_image_size", "vocabulary_file", *_MATCH_OPTIONS)
+EXTRA_INFO_KEYS = ("program", "image_ids", "model_image_size")  # what is read of extra_info
+_warned: set[str] = set()  # keys warned about (once per process)
+_looked_at: set[str] = set()  # extra_info keys already compared with EXTRA_INFO_KEYS
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _check_keywords(kwargs: Mapping[str, Any]) -> None:
+    """A misspelt option is a TypeError; an unknown key is warned about once (see the module doc)."""
+    for key in kwargs:
+        if key in _MATCH_OPTIONS or key == "vocabulary_file" or key in VERL_KWARGS:
+            continue
+        meant = close_name(key, KEYWORDS)
+        if meant is not None:
+            raise TypeError(f"compute_score got the keyword {key!r}: did you mean {meant!r}? (custom_reward_function."
+                            f"reward_kwargs takes {', '.join(KEYWORDS)})")
+        _warn_once(key, f"veriscene compute_score ignores the keyword {key!r} (custom_reward_function.reward_kwargs "
+                        f"takes {', '.join(KEYWORDS)}); said once")
+
+
+def _check_extra_info(extra_info: Mapping[str, Any]) -> None:
+    """Warn once of an extra_info key that looks like one read here, which the row lacks."""
+    for key in extra_info:
+        if key in _looked_at or key in EXTRA_INFO_KEYS:
+            continue
+        _looked_at.add(key)
+        meant = close_name(str(key), EXTRA_INFO_KEYS)
+        if meant is not None and meant not in extra_info:
+            _warn_once(f"extra_info.{key}", f"extra_info holds {key!r} but no {meant!r}, which compute_score reads: "
+                                            f"a misspelling? ({key!r} is ignored; said once)")
 
 
 def _json(value: Any) -> str:
@@ -73,6 +128,11 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
         raise ValueError(f"format_weight must be a number in [0, 1], got {format_weight!r}")
     if extra_info is not None and not isinstance(extra_info, Mapping):
         raise TypeError(f"extra_info must be a mapping (the row's extra_info column), got {type(extra_info).__name__}")
+    check_tag_names(think_tag, answer_tag)
+    if kwargs:
+        _check_keywords(kwargs)
+    if extra_info:
+        _check_extra_info(extra_info)
     try:
         truth = GroundTruth.from_json(ground_truth)
     except ValueError as exc:
@@ -87,6 +147,8 @@ def compute_score(data_source: str | None, solution_str: Any, ground_truth: str 
         model_image_size, where = extra_info.get("model_image_size"), "extra_info['model_image_size']"
     seen = checks.model_size(model_image_size, where)
     options = {k: v for k, v in kwargs.items() if k in _MATCH_OPTIONS}
+    if options:  # before scoring: `safe_score` reads any error as reward 0
+        check_scoring_options(options, "compute_score (custom_reward_function.reward_kwargs)", _MATCH_OPTIONS)
     vocabulary_file = kwargs.get("vocabulary_file", options.get("rivals"))
     if vocabulary_file is not None:
         # a path is read once (`load_rivals` caches)

@@ -41,6 +41,10 @@ def _float_columns(scene: Scene) -> tuple[list[list[float]], list[float] | None]
 
 
 def scene_to_dict(scene: Scene) -> dict[str, Any]:
+    """The JSON record of one Scene (`scene_from_dict` reads it back)."""
+    if not isinstance(scene, Scene):
+        raise TypeError(f"scene must be a Scene, got {type(scene).__name__}"
+                        + (" (a dict read from JSON becomes one with scene_from_dict)" if isinstance(scene, dict) else ""))
     boxes, depth = _float_columns(scene)
     return _scene_dict(scene, boxes, depth)
 

@@ -41,6 +41,7 @@ A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -361,7 +362,10 @@ class Scene:
         relations: Iterable[Sequence[Any]] = (),
         **kwargs: Any,
     ) -> "Scene":
-        """Build a scene from row-wise dicts ``{"name", "box", "attributes"?, "depth"?, "mask"?}``."""
+        """Build a scene from row-wise dicts ``{"name", "box", "attributes"?, "depth"?, "mask"?}``
+        (`OBJECT_KEYS`). Another key is refused, naming the one it looks like: a misspelt
+        "atributes" was left out, and the object had none."""
+        objects = _object_rows(objects)
         boxes = as_float32([o["box"] for o in objects]).reshape(-1, 4)
         has_depth = any("depth" in o for o in objects)
         has_masks = any("mask" in o for o in objects)
@@ -377,9 +381,46 @@ class Scene:
             height=height,
             boxes=boxes,
             names=tuple(o["name"] for o in objects),
-            attributes=tuple(tuple(o.get("attributes", ())) for o in objects),
+            attributes=tuple(_attributes(o.get("attributes", ()), i) for i, o in enumerate(objects)),
             relations=tuple(tuple(r) for r in relations),
             depth=depth,
-            masks=masks,  # type: ignore[arg-type]  # unchecked: __post_init__ names a missing one
+            masks=masks,  # unchecked: __post_init__ names a missing one
             **kwargs,
         )
+
+
+OBJECT_KEYS = frozenset({"name", "box", "attributes", "depth", "mask"})  # of a `Scene.from_objects` row
+
+
+def _object_rows(objects: Any) -> list[Any]:
+    """The rows of `Scene.from_objects`, each a dict with a name and a box and no other key than
+    `OBJECT_KEYS`: TypeError for `objects` that is no list, SceneValidationError naming the
+    object and field at fault."""
+    if isinstance(objects, (str, bytes, dict)) or not isinstance(objects, Iterable):
+        raise TypeError(f"objects must be a list of object dicts {{'name': ..., 'box': [x0, y0, x1, y1], ...}}, "
+                        f"got {shown_value(objects)}")
+    rows = list(objects)
+    for i, row in enumerate(rows):
+        if type(row) is dict and "box" in row and "name" in row and OBJECT_KEYS.issuperset(row):
+            continue  # (readers build every scene here: the usual row costs one line)
+        if not isinstance(row, dict):
+            raise _bad(f"object must be a dict {{'name', 'box', 'attributes'?, 'depth'?, 'mask'?}}, got "
+                       f"{shown_value(row)}", f"objects[{i}]")
+        if "box" not in row or "name" not in row:
+            key = "box" if "box" not in row else "name"
+            raise _bad(f"missing required field '{key}'", f"objects[{i}].{key}")
+        if not OBJECT_KEYS.issuperset(row):
+            key = min(str(k) for k in row if k not in OBJECT_KEYS)
+            close = difflib.get_close_matches(key, sorted(OBJECT_KEYS), n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _bad(f"unknown field {key!r}{hint}; an object has {', '.join(sorted(OBJECT_KEYS))}",
+                       f"objects[{i}].{key}")
+    return rows
+
+
+def _attributes(value: Any, i: int) -> Any:
+    """An object's attributes as a tuple; a text ("red", not ["red"]: tuple("red") was the
+    attributes r, e, d) or None is a SceneValidationError naming the object."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(value)
+    raise _bad(f"attributes must be a list of non-empty strings, got {shown_value(value)}", f"objects[{i}].attributes")

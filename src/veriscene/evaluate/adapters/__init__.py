@@ -20,6 +20,19 @@ from veriscene.evaluate.adapters.replay import FunctionModel, ReplayModel
 KINDS = ("openai", "hf", "replay")
 
 
+def _check_options(adapter: type, options: dict[str, Any], kind: str) -> None:
+    """TypeError for an option the adapter does not take, naming the one it looks like."""
+    import inspect
+
+    taken = [p.name for p in inspect.signature(adapter).parameters.values()
+             if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    for name in options:
+        if name not in taken:
+            close = difflib.get_close_matches(name, taken, n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"{kind} models take no option {name!r}{hint}; they take {', '.join(taken)}")
+
+
 def load_model(spec: str | Model | Callable[[Request], str], *, base_url: str | None = None,
                **options: Any) -> Model:
     """A model adapter from a spec string (see the module docstring); `options` go to the adapter
@@ -43,10 +56,12 @@ def load_model(spec: str | Model | Callable[[Request], str], *, base_url: str | 
             raise ModelConfigError("openai:NAME needs --base-url (e.g. http://localhost:8000/v1)")
         from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel
 
+        _check_options(OpenAIChatModel, options, "openai:NAME")
         return OpenAIChatModel(rest, base_url, **options)
     if kind == "hf":
         from veriscene.evaluate.adapters.transformers_local import TransformersModel
 
+        _check_options(TransformersModel, options, "hf:PATH")
         return TransformersModel(rest, **options)
     unknown = sorted(set(options) - {"name"})
     if unknown:

@@ -59,6 +59,8 @@ FATAL_STATUSES = {401: "the server refused the API key", 403: "access forbidden"
 
 def chat_url(base_url: str) -> str:
     """``http://host:8000`` -> ``http://host:8000/v1/chat/completions``; ``.../v1`` -> ``.../v1/chat/completions``."""
+    if not isinstance(base_url, str):  # urlsplit of a number raised AttributeError: 'int' has no 'decode'
+        raise TypeError(f"base_url must be the server's URL (a str, e.g. 'http://localhost:8000/v1'), got {base_url!r}")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ModelConfigError(f"--base-url must be an http(s) URL like http://localhost:8000/v1, got {base_url!r}")
@@ -154,6 +156,15 @@ def reply_text(body: Any) -> tuple[str, dict[str, Any]]:
     return text, info
 
 
+def _check_numbers(integer: bool = True, **values: Any) -> None:
+    """TypeError for an option of the client that is no number (a whole one where `integer`): a
+    text compared with a number raised "'<=' not supported between 'str' and 'int'"."""
+    for name, value in values.items():
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise TypeError(f"{name} must be {'a whole number' if integer else 'a number'}, got {value!r}")
+
+
 class OpenAIChatModel(Model):
     def __init__(self, name: str, base_url: str, *, api_key: str | None = None,
                  api_key_env: str = "OPENAI_API_KEY", concurrency: int = 8, timeout: float = 120.0,
@@ -162,6 +173,14 @@ class OpenAIChatModel(Model):
                  seed: int = 0) -> None:
         if not name:
             raise ModelConfigError("an OpenAI-compatible model needs a name: --model openai:NAME")
+        _check_numbers(concurrency=concurrency, max_retries=max_retries, max_tokens=max_tokens, seed=seed)
+        _check_numbers(integer=False, timeout=timeout, backoff_base=backoff_base, backoff_max=backoff_max,
+                       temperature=temperature)
+        if extra_params is not None and not isinstance(extra_params, dict):
+            raise TypeError(f"extra_params must be a dict of request fields (e.g. {{'top_p': 0.9}}), got {extra_params!r}")
+        for key, value in (("api_key", api_key), ("api_key_env", api_key_env)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{key} must be a str, got {type(value).__name__}")  # (its value is never shown)
         if concurrency < 1 or max_retries < 0 or timeout <= 0:
             raise ModelConfigError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
         self.name = name

@@ -138,6 +138,11 @@ class FunctionModel(Model):
     def __init__(self, fn: Callable[[Request], str], name: str = "function", params: dict[str, Any] | None = None) -> None:
         if not callable(fn):
             raise ModelConfigError(f"FunctionModel takes a function fn(request) -> str, got {fn!r}")
+        if not isinstance(name, str) or not name.strip():  # the name is the model's identity in run.json
+            raise TypeError(f"FunctionModel name must be a non-empty str, got {name!r}")
+        if params is not None and not isinstance(params, dict):
+            raise TypeError(f"FunctionModel params must be a dict of the function's parameters (recorded with its "
+                            f"identity) or None, got {params!r}")
         self.fn = fn
         self.name = name
         self.params = dict(params or {})
@@ -154,5 +159,9 @@ class FunctionModel(Model):
                 text = self.fn(r)
             except Exception as exc:  # noqa: BLE001 - a failing baseline fails one request, reported
                 on_done(Completion(key=r.key, text="", error=f"{type(exc).__name__}: {exc}"))
+                continue
+            if not isinstance(text, str):  # None (no return) broke the request cache and ended the run
+                on_done(Completion(key=r.key, text="", error=f"TypeError: the function returned "
+                                                             f"{type(text).__name__}, not the reply as a str"))
                 continue
             on_done(Completion(key=r.key, text=text, latency_s=time.perf_counter() - started))

@@ -38,6 +38,7 @@ import orjson
 
 from veriscene.answers.extract import answer_section
 from veriscene.answers.normalize import singular
+from veriscene.engine.options import check_path
 from veriscene.errors import ExecutionFailure
 from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
@@ -331,6 +332,20 @@ def _run_scenes(samples: str | os.PathLike[str] | None, responses: Path) -> list
                                 "scenes=...)") from None
 
 
+def _check_arguments(responses: Any, out: Any, samples: Any, extractor: Any, matcher: Any) -> None:
+    """Refuse, before any file is read, a path that is none (`out=3` wrote to file descriptor 3)
+    and an extractor or matcher name that is none of those known."""
+    check_path("responses", responses, "the responses file (JSONL of id and reply)")
+    if out is not None:
+        check_path("out", out, "the file to write the scores to")
+    if samples is not None:
+        check_path("samples", samples, "the samples file the replies answer")
+    if isinstance(extractor, str) and extractor not in ("rules", "llm"):
+        raise ValueError(f"unknown claim extractor {extractor!r}; expected rules or llm")
+    if isinstance(matcher, str) and matcher not in ("auto", "minilm", "lexical"):
+        raise ValueError(f"unknown matcher {matcher!r}; expected auto, minilm or lexical")
+
+
 def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, extractor: Any = "rules",
                    matcher: str | LexicalMatcher = "auto", model: Any = None,
                    out: str | os.PathLike[str] | None = None,
@@ -338,6 +353,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     """Score every reply of a RESPONSES file against SCENES (see the module docstring). Without
     `scenes`, the scene files of the run whose samples the replies answer (`samples`, or those an
     evaluation run's run.json names), as its manifest records them."""
+    _check_arguments(responses, out, samples, extractor, matcher)
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
