@@ -260,13 +260,9 @@ def match_answer(reply: str, answer: Any, answer_type: str, *, choices: Sequence
     return MatchResult(score=float(score), correct=bool(ok), parse_failed=False, reason=None, parsed=parsed.value)
 
 
-def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
-    """Score a reply against a sample record: reads answer, answer_type, question, choices,
-    meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
-    (meta["num_images"] or `images`) and, for points, the points
-    the question offers (`offered_points`: meta["point_options"] or the program); `options` go to
-    `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
-    rivals="run/vocabulary.json")."""
+def scored_record(sample: Mapping[str, Any] | Sample) -> Mapping[str, Any]:
+    """The record of `sample` (a samples.jsonl line or a Sample) with the fields scoring needs
+    (answer, answer_type); TypeError for anything else, ValueError naming the missing fields."""
     record = sample.to_dict() if isinstance(sample, Sample) else sample
     if not isinstance(record, Mapping):
         raise TypeError(f"sample must be a sample record (a dict: a samples.jsonl line) or a Sample, "
@@ -274,6 +270,17 @@ def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any)
     missing = [k for k in ("answer", "answer_type") if k not in record]
     if missing:
         raise ValueError(f"sample {record.get('id', '?')!r} is missing fields {missing}")
+    return record
+
+
+def score_sample(reply: str, sample: Mapping[str, Any] | Sample, **options: Any) -> MatchResult:
+    """Score a reply against a sample record: reads answer, answer_type, question, choices,
+    meta["answer_letter"], meta["box_format"], meta["image_size"], the number of images
+    (meta["num_images"] or `images`) and, for points, the points
+    the question offers (`offered_points`: meta["point_options"] or the program); `options` go to
+    `match_answer` and override the record (e.g. iou_threshold=0.7, synonyms={...},
+    rivals="run/vocabulary.json")."""
+    record = scored_record(sample)
     meta = record.get("meta") or {}
     kwargs: dict[str, Any] = {
         "choices": record.get("choices"),

@@ -37,7 +37,7 @@ from typing import Any, TypeGuard
 import orjson
 
 from veriscene.answers import MatchResult, parse_answer, parse_box_format, score_sample
-from veriscene.answers.match import compare, program_point_options
+from veriscene.answers.match import compare, program_point_options, scored_record
 from veriscene.answers.rivals import Rivals, RivalsLike, as_rivals
 from veriscene.rewards import truth_checks as checks
 from veriscene.rewards.completions import completion_text  # noqa: F401  (imported from here before)
@@ -177,13 +177,7 @@ class GroundTruth:
     @classmethod
     def from_sample(cls, sample: Mapping[str, Any] | Sample) -> GroundTruth:
         """From a sample record (samples.jsonl line)."""
-        record = sample.to_dict() if isinstance(sample, Sample) else sample
-        if not isinstance(record, Mapping):
-            raise TypeError(f"sample must be a sample record (a dict: a samples.jsonl line) or a Sample, "
-                            f"got {type(sample).__name__}")
-        missing = [k for k in ("answer", "answer_type") if k not in record]
-        if missing:
-            raise ValueError(f"sample {record.get('id', '?')!r} is missing fields {missing}")
+        record = scored_record(sample)
         meta = record.get("meta") or {}
         return cls.from_dict({
             "answer": record["answer"], "answer_type": record["answer_type"],
