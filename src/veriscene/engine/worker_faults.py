@@ -145,7 +145,9 @@ def _died(processes: list[Any], *, started: bool = True, method: str = "fork", r
         else:
             how = f" (exit code {code})"
     script = rerun_script()
-    if codes == [1] and method != "fork" and script is not None and (not started or not _guarded(script)):
+    # exit code 1 the lowest (no worker killed by a signal): another worker may end with another
+    # code as the forkserver goes down (a fresh-clone run once said "exit code 1" without the fix)
+    if codes and codes[0] == 1 and method != "fork" and script is not None and (not started or not _guarded(script)):
         when = "" if started else " while starting, before its first task"
         return f"a worker process died{how}{when}. {_startup_death(script)}"
     if resumable:
