@@ -7,7 +7,9 @@ encode a shard in one piece; `read_lines` and `write_lines` stream a stored shar
 shard rewrite (`engine.repeats`).
 
 - jsonl: the sample lines as they are (merged into `samples.jsonl` at the end of a run).
-- zstd: the same lines compressed with zstandard (level 3); kept as shards.
+- zstd: the same lines compressed with zstandard (level 3), with the frame's content checksum
+  (as veriscene's compressed scene files have): a shard changed on disk fails to decompress
+  rather than give other lines; kept as shards.
 - parquet: one row per sample with columns for filtering without parsing (`id`, `task`,
   `family`, `mode`, `answer_type`, `question`, `image_ids`) and `record`, the sample's JSON line;
   zstd-compressed columns, a row group per 1,024 samples; kept as shards. Readable by pyarrow,
@@ -54,7 +56,7 @@ def encode(data: bytes, fmt: str) -> bytes:
     """A shard's JSONL bytes in the stored form."""
     if fmt == "zstd":
         zstandard = _module(fmt)
-        return zstandard.ZstdCompressor(level=3).compress(data)  # type: ignore[union-attr]
+        return zstandard.ZstdCompressor(level=3, write_checksum=True).compress(data)  # type: ignore[union-attr]
     if fmt == "parquet":
         return _to_parquet(data)
     return data
@@ -165,7 +167,8 @@ def write_lines(path: Path, lines: Iterable[bytes], fmt: str) -> str:
             _write_parquet(fh, lines)
         elif fmt == "zstd":
             zstandard = _module(fmt)
-            with zstandard.ZstdCompressor(level=3).stream_writer(fh, closefd=False) as out:  # type: ignore[union-attr]
+            compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)  # type: ignore[union-attr]
+            with compressor.stream_writer(fh, closefd=False) as out:
                 for line in lines:
                     out.write(line)
         else:

@@ -41,6 +41,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import orjson
+
 from veriscene.engine import remote
 from veriscene.engine.backends import Progress, pool_workers, ray_session, run_tasks
 from veriscene.engine.codecs import SUFFIX, check_available
@@ -50,7 +52,7 @@ from veriscene.engine.options import (
     check_int, check_path, check_scene_limit, scene_object_limit,
 )
 from veriscene.engine.repeats import SharedIds, drop_repeats
-from veriscene.engine.run_folder import _check_out_path, _finished
+from veriscene.engine.run_folder import _check_out_path, _finished, taken_back_unless_sharded
 from veriscene.engine.run_inputs import (
     _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
 )
@@ -59,7 +61,9 @@ from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate
 from veriscene.engine.scan_result import ignored_note
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
 from veriscene.engine.source_digest import source_record
-from veriscene.engine.shards import SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, generator_modules, write_shard
+from veriscene.engine.shards import (
+    SHARD_ENTRY, RunSpec, SharedRows, finished_sidecar, generator_modules, sidecar_path, write_shard,
+)
 from veriscene.engine.summary import RunSummary, peak_memory_mb
 from veriscene.errors import SceneValidationError
 from veriscene.generators import Vocabulary
@@ -191,8 +195,9 @@ def generate(
     `veriscene.engine.fetch.fetch_input`; an `image_root` URL names the images by URL); a resumed run reuses that
     conversion when the input and options are unchanged (`veriscene.engine.converted`). Bad scene records go to
     `out/rejects.jsonl` and are counted, or
-    raise with `strict`. `progress(scenes, samples)` is called as input lines are done (in shard
-    order or as shards finish), with the lines and the samples made since the last call;
+    raise with `strict` (the shard holding the record is not kept, and resuming with `strict`
+    raises for the rejects of a shard it would keep). `progress(scenes, samples)` is called as
+    input lines are done (in shard order or as shards finish), with the lines and the samples made since the last call;
     `scan_progress(bytes, total_bytes)` as the first pass reads the input, and `counted(scenes)`
     once it has counted the input's scenes (the total `progress` counts up to), before any shard;
     `on_shard(sidecar)` as each shard is done (its files written; resumed ones too), with its
@@ -204,6 +209,9 @@ def generate(
     stats.png), even with an unreadable manifest. A folder holding other files is refused unless
     `overwrite` (which removes only a run's files); when the input is, or holds, the output folder,
     the run's own files are left out of it. A run that starts without a manifest clears shards/.
+    A run that fails before it finished a shard (a damaged input found in the first pass, Ctrl-C)
+    leaves a folder that held no run as it was, and a run that finished no shard (its manifest
+    says running, no shard is done) is not in the way of a new one (`engine.run_folder`).
 
     `out` may be a URL (``s3://bucket/run``, ``gs://...``, any fsspec URL): the run is made in the
     local folder `staging` (default: `veriscene.engine.remote.default_staging`) and uploaded as
@@ -286,21 +294,25 @@ def generate(
         summary.seconds = time.perf_counter() - start
         return summary
 
-    # one Ray session for both passes (a no-op for the local backend)
-    with ray_session(workers or 1, address) if backend == "ray" else nullcontext() as ray:
+    # One Ray session for both passes (a no-op for the local backend). A run failing before it
+    # finished a shard, in a folder that held no run, takes back what it wrote: the folder is left
+    # as it was (`taken_back_unless_sharded`, entered first so as to act once Ray is let go).
+    with taken_back_unless_sharded(out_dir, fresh=manifest is None), \
+            (ray_session(workers or 1, address) if backend == "ray" else nullcontext()) as ray:
         workers_write = False
         if ray is not None:
             workers, workers_write = _ray_run(ray, workers, out_dir, shared_output, summary.notes)
         workers = workers or 1
-        # written once Ray is reached: a cluster out of reach leaves the folder as it was
-        write_json(out_dir / "manifest.json", {"config": config, "key": key, "fingerprints": fingerprints,
-                                               "source": source, "status": "running"})
         try:
             scan = scan_scenes(paths, seed=seed, pool_size=pool_size, chunk_bytes=scan_chunk,
                                workers=workers, backend=backend, address=address, progress=scan_progress,
                                max_scene_objects=max_scene_objects)
         except (ValueError, OSError) as exc:  # a broken input: named by its URL, not by its local copy
             raise _said_with_urls(exc, paths, sources) from exc
+        # written once the input is read through: an input found damaged, a Ray cluster out of
+        # reach or a kill in the scan leave the folder as it was (a resumed run's manifest too)
+        write_json(out_dir / "manifest.json", {"config": config, "key": key, "fingerprints": fingerprints,
+                                               "source": source, "status": "running"})
         if counted is not None:
             counted(scan.scenes)
         if scan.ignored:
@@ -339,6 +351,8 @@ def generate(
         for index in range(n_shards):
             done = finished_sidecar(shards_dir, index, shard_format, key) if resume else None
             if done is not None:
+                if strict and (kept := _shard_rejects(shards_dir, index, shard_format)):
+                    raise _strict_error(kept)  # kept from a run without --strict (or an older release's)
                 finish(done)
                 if on_shard is not None:
                     on_shard(done)
@@ -355,13 +369,14 @@ def generate(
         for output in outputs:
             if backend == "ray" or shard_workers > 1:
                 summary.worker_peak_memory_mb = max(summary.worker_peak_memory_mb, output.peak_mb)
+            if strict and output.rejects:  # its shard is not kept: a resume would go past the record
+                if output.sidecar is not None:  # written by a Ray worker: not a finished shard of this run
+                    sidecar_path(shards_dir, output.index).unlink(missing_ok=True)
+                raise _strict_error(output.rejects)
             sidecar = output.sidecar or write_shard(shards_dir, output, shard_format)
             finish(sidecar)
             if on_shard is not None:
                 on_shard(sidecar)
-            if strict and output.rejects:
-                first = min(output.rejects, key=lambda r: r["record"])
-                raise SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
 
     repeats = drop_repeats(shards_dir, entries, shared, shard_format, summary)
     _merge(out_dir, shards_dir, n_shards, shard_format)
@@ -389,6 +404,18 @@ def generate(
     summary.seconds = time.perf_counter() - start
     summary.peak_memory_mb = peak_memory_mb()
     return summary
+
+
+def _strict_error(rejects: list[dict[str, Any]]) -> SceneValidationError:
+    """What a `strict` run raises for a shard's rejects: the first record's."""
+    first = min(rejects, key=lambda r: r["record"])
+    return SceneValidationError(first["reason"], source=first["file"], record=first["record"], field=first["field"])
+
+
+def _shard_rejects(shards_dir: Path, index: int, fmt: str) -> list[dict[str, Any]]:
+    """The rejects of a finished shard (its rejects.jsonl)."""
+    path = shards_dir / shard_files(index, fmt)[1]
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()] if path.exists() else []
 
 
 _AT_URL = RunKind(GENERATE.name, "two runs to one URL would replace each other's shards", GENERATE.again)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +88,11 @@ def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, A
 
     Without `overwrite`, a folder holding no manifest must be empty or hold only what a run leaves
     before its manifest (RunExistsError), so that no file of the user's is replaced; a folder
-    holding a run needs `resume`. `overwrite` replaces whatever run the folder holds, an unreadable
-    manifest included. The folder is locked first (made if need be): another run writing there
-    is refused (`engine.run_lock`)."""
+    holding a run needs `resume`, but for one that stopped before it finished a shard, which has
+    nothing to resume or keep: its files are removed, and the run starts afresh (`_started`).
+    `overwrite` replaces whatever run the folder holds, an unreadable manifest included. The
+    folder is locked first (made if need be): another run writing there is refused
+    (`engine.run_lock`)."""
     _check_out_path(out_dir)
     lock_folder(out_dir)
     if not out_dir.exists():  # (not made by `lock_folder` where nothing is locked: Windows)
@@ -97,6 +101,9 @@ def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, A
         _clear_run(out_dir)
         return None
     manifest = read_manifest(out_dir)
+    if manifest is not None and not _started(out_dir, manifest):
+        _take_back(out_dir)  # nothing to resume, and nothing of it to keep: not in the way of a new start
+        manifest = None
     if manifest is None:
         _check_no_run_files(out_dir)
         shutil.rmtree(out_dir / "shards", ignore_errors=True)  # of a run whose manifest is gone
@@ -107,6 +114,43 @@ def _prepare_folder(out_dir: Path, resume: bool, overwrite: bool) -> dict[str, A
             "--overwrite to replace it"
         )
     return manifest
+
+
+@contextmanager
+def taken_back_unless_sharded(out_dir: Path, fresh: bool) -> Iterator[None]:
+    """A run that fails in the block (an error, Ctrl-C) before it finished a shard, in a folder
+    that held no run when it started (`fresh`), takes back what it wrote there (its manifest,
+    vocabulary.json, shards/): the folder is left as it was, so the same command, or the
+    same command on an input put right since, starts afresh without --resume or --overwrite. A
+    run that finished a shard (a sidecar in shards/), or one resumed, keeps its files for --resume."""
+    try:
+        yield
+    except BaseException:
+        if fresh and not _finished_a_shard(out_dir):
+            _take_back(out_dir)
+        raise
+
+
+def _finished_a_shard(out_dir: Path) -> bool:
+    """Whether shards/ holds a finished shard's sidecar (written last, `engine.shards.write_shard`)."""
+    return any((out_dir / "shards").glob("shard-*.json"))
+
+
+def _started(out_dir: Path, manifest: dict[str, Any]) -> bool:
+    """Whether the run whose `manifest` the folder holds may have anything to keep: its manifest
+    says other than running, or it finished a shard, or it was merging them (samples.jsonl or
+    rejects.jsonl there). One that stopped before its first shard (killed in its scan, or made by
+    a release that left its manifest when the scan failed) has not."""
+    return (manifest.get("status") != "running" or _finished_a_shard(out_dir)
+            or any((out_dir / name).exists() for name in ("samples.jsonl", "rejects.jsonl")))
+
+
+def _take_back(out_dir: Path) -> None:
+    """Remove what a run writes before its first shard is finished: its manifest, vocabulary.json
+    and shards/ (temporary files of shards begun)."""
+    for name in ("manifest.json", "vocabulary.json"):
+        (out_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / "shards", ignore_errors=True)
 
 
 def _own_files_left_out(paths: list[Path], out_dir: Path, notes: list[str]) -> list[Path]:

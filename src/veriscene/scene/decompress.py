@@ -11,7 +11,10 @@ member, bz2 or xz stream, or zstd frame is decompressed by the library's increme
 `decompressobj`), fed `_READ` compressed bytes at a time, and the reader counts as it goes: the
 compressed bytes fed, the decompressed bytes made, their line ends. NUL bytes between or after
 members are padding (gzip's convention, xz's stream padding); any other byte there must start a
-member. Memory: the decompressed bytes of one `_READ` piece, and a `_BUFFER` of them.
+member. Memory: at most `_OUT` decompressed bytes a call, and a `_BUFFER` of them, whatever the
+input: a piece of long runs (or a decompression bomb) that decompresses to gigabytes is given out
+`_OUT` at a time (`_Capped`: the decompressors' `max_length`; zstandard's decompressobj has none,
+so a zstd frame is fed a few blocks at a time, each of which makes at most 128 KiB).
 
 A piece with corrupt data fails as a whole, and the decompressors cannot be copied (but zlib's),
 so the member is decompressed again from its start to find the byte it fails at and what it gives
@@ -40,7 +43,9 @@ import numpy as np
 
 from veriscene.errors import MissingExtra
 
-_READ = 1 << 18  # compressed bytes decompressed at a time
+_READ = 1 << 18  # compressed bytes read at a time
+_OUT = 1 << 22  # decompressed bytes made at most a call (a piece of JSONL makes 1 to 2.5 MB: one call)
+_ZSTD_BLOCK = 1 << 17  # the most a zstd block decompresses to (Block_Maximum_Size, RFC 8878 3.1.1.2.4)
 _BUFFER = 1 << 20  # bytes of a reader's buffer
 UNITS = {"gzip": "member", "bz2": "stream", "xz": "stream", "zstd": "frame"}  # what a file is a run of
 
@@ -127,6 +132,133 @@ def _decompressors(kind: str) -> tuple[Callable[[], Any], tuple[type[BaseExcepti
     raise ValueError(f"unknown compression {kind!r} (known: {', '.join(UNITS)})")
 
 
+class _Capped:
+    """One member's decompressor that makes at most `_OUT` bytes a call. `decompress(data)` takes
+    all of `data` (what it cannot decompress yet it keeps); while `more` is true it has more to
+    give of what it was given, and is called with b"" until it has not. `eof` and `unused_data`
+    (the bytes given after the member's end) are the wrapped decompressor's."""
+
+    def __init__(self, dec: Any) -> None:
+        self._dec = dec
+        self.more = False
+
+    def decompress(self, data: bytes | memoryview) -> bytes:  # bz2 and xz keep what they have not used
+        out: bytes = self._dec.decompress(data, _OUT)
+        self.more = not self._dec.eof and not self._dec.needs_input
+        return out
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._dec.eof)
+
+    @property
+    def unused_data(self) -> bytes:
+        return bytes(self._dec.unused_data)
+
+
+class _CappedZlib(_Capped):
+    """zlib's: what it leaves of the input is its `unconsumed_tail`, given again."""
+
+    def __init__(self, dec: Any) -> None:
+        super().__init__(dec)
+        self._tail: bytes | memoryview = b""
+
+    def decompress(self, data: bytes | memoryview) -> bytes:
+        out: bytes = self._dec.decompress(self._tail or data, _OUT)
+        self._tail = self._dec.unconsumed_tail
+        # (a full call may leave output in zlib with no input left: one more call says)
+        self.more = not self._dec.eof and (bool(self._tail) or len(out) == _OUT)
+        return out
+
+
+class _CappedZstd(_Capped):
+    """zstandard's decompressobj, fed at most `_OUT // _ZSTD_BLOCK` blocks a call: the frame's
+    header and block headers are read (RFC 8878) to know where its blocks end. Bytes it cannot
+    read as a frame (another magic number, a reserved block type) are fed as they are: zstd
+    itself refuses them (or, a skippable frame, makes nothing of them)."""
+
+    def __init__(self, dec: Any) -> None:
+        super().__init__(dec)
+        self._held: memoryview = memoryview(b"")  # given, not fed yet
+        self._next = 0  # offset in `_held` of the next header (may lie past it)
+        self._carry = b""  # a header's first bytes, fed with the input before `_held`
+        self._what: str | None = "frame"  # what the next header is: "frame", "block", "checksum"; None: not read
+        self._checksum = False  # the frame ends in a 4-byte checksum
+
+    def decompress(self, data: bytes | memoryview) -> bytes:
+        if len(data):
+            self._held = memoryview(data)
+        n = self._blocks_end()
+        piece, self._held = self._held[:n], self._held[n:]
+        self._next -= n
+        out: bytes = self._dec.decompress(piece) if len(piece) else b""
+        self.more = bool(len(self._held)) and not self._dec.eof
+        return out
+
+    @property
+    def unused_data(self) -> bytes:
+        return bytes(self._dec.unused_data) + bytes(self._held)
+
+    def _header(self, size: int) -> bytes | None:
+        """The `size` bytes from the next header on (its first ones may be in `_carry`), or None
+        when `_held` ends first."""
+        start = max(self._next, 0)
+        got = self._carry + bytes(self._held[start : start + size - len(self._carry)])
+        return got if len(got) == size else None
+
+    def _blocks_end(self) -> int:
+        """How many bytes of `_held` to feed now: up to the end of the `_BLOCKS`-th block that ends
+        in it, or all of it."""
+        ends = 0
+        while self._what is not None and self._next < len(self._held):
+            size = {"frame": 5, "block": 3, "checksum": 4}[self._what]
+            header = self._header(size)
+            if header is None:  # it goes on in the next input
+                self._carry += bytes(self._held[max(self._next, 0) :])
+                self._next = len(self._held)
+                break
+            at, self._carry = self._next - len(self._carry), b""  # where the header starts
+            if self._what == "frame":
+                self._next = at + self._frame_header(header)
+            elif self._what == "checksum":
+                self._what = None  # the frame ends: what follows is the next member's
+            else:
+                value = int.from_bytes(header, "little")
+                last, kind, size = value & 1, (value >> 1) & 3, value >> 3
+                if kind == 3:  # reserved: zstd refuses it
+                    self._what = None
+                    break
+                self._next = at + 3 + (1 if kind == 1 else size)  # an RLE block holds one byte
+                if last:
+                    self._what = "checksum" if self._checksum else None
+                ends += 1
+                if ends >= _OUT // _ZSTD_BLOCK:
+                    return min(self._next, len(self._held))
+        return len(self._held)
+
+    def _frame_header(self, header: bytes) -> int:
+        """The size of the frame header that starts with `header` (magic number, descriptor);
+        from then on blocks are read, or, not a zstd frame's, nothing more."""
+        if int.from_bytes(header[:4], "little") != 0xFD2FB528 or header[4] & 0x08:  # (a reserved bit set)
+            self._what = None
+            return 0
+        descriptor = header[4]
+        single = (descriptor >> 5) & 1
+        self._checksum = bool((descriptor >> 2) & 1)
+        self._what = "block"
+        content = (1 if single else 0, 2, 4, 8)[descriptor >> 6]
+        return 5 + (0 if single else 1) + (0, 1, 2, 4)[descriptor & 3] + content
+
+
+def _capped(kind: str, dec: Any) -> _Capped:
+    """`dec`, a new decompressor of one member of `kind`, making at most `_OUT` bytes a call."""
+    if kind == "gzip":
+        return _CappedZlib(dec)
+    if kind == "zstd":
+        return _CappedZstd(dec)
+    return _Capped(dec)
+
+
 class Decompressed(io.RawIOBase):
     """The decompressed bytes of `raw`, an open binary file compressed with `kind` from where it
     stands: every member one after another, seekable as the module docstring says. A file cut
@@ -149,11 +281,12 @@ class Decompressed(io.RawIOBase):
         self._reset()
 
     def _reset(self) -> None:
-        self._dec: Any = None  # the decompressor of the member being read; None between members
+        self._dec: _Capped | None = None  # the decompressor of the member being read; None between members
         self._member = 0  # compressed offset (from `_start`) where it starts
         self._member_lines = 0  # complete lines before it (`_counting`)
         self._fed = 0  # compressed bytes given to decompressors
         self._input: bytes | memoryview = b""  # compressed bytes read but not given yet
+        self._piece = (0, 0)  # (offset, length) of the compressed bytes given last (`_fed` counts them)
         self._out, self._at = b"", 0  # decompressed bytes, of which those from `_at` on are not read yet
         self._pos = 0  # decompressed bytes read (or seeked past)
         self._made = 0  # decompressed bytes made
@@ -171,47 +304,51 @@ class Decompressed(io.RawIOBase):
         while True:
             if self._damage is not None:
                 raise self._damage
-            if not self._input:
+            data: bytes | memoryview = b""
+            if self._dec is not None and self._dec.more:  # more of the piece given before
+                pass
+            elif not self._input:
                 self._input = self._raw.read(_READ)
                 if not self._input:
                     if self._dec is None:
                         return False
                     self._damage = TruncatedData(self._found(True, "", self._fed, self._start + self._fed))
-                    continue
-            if self._dec is None:  # between members: padding, or the next one
-                unpadded = bytes(self._input).lstrip(b"\0")
-                self._fed += len(self._input) - len(unpadded)
-                self._input = unpadded
-                if not unpadded:
-                    continue
-                self._dec, self._member, self._member_lines = self._new(), self._fed, self._lines
-            data: bytes | memoryview = self._input
-            rest = memoryview(b"")
-            if self._slow is not None and self._fed + len(data) > self._slow:  # a byte at a time from there
-                n = max(self._slow - self._fed, 1)
-                data, rest = memoryview(data)[:n], memoryview(data)[n:]
+                continue
+            else:
+                if self._dec is None:  # between members: padding, or the next one
+                    unpadded = bytes(self._input).lstrip(b"\0")
+                    self._fed += len(self._input) - len(unpadded)
+                    self._input = unpadded
+                    if not unpadded:
+                        continue
+                    self._dec, self._member, self._member_lines = _capped(self._kind, self._new()), self._fed, self._lines
+                data = self._input
+                if self._slow is not None and self._fed + len(data) > self._slow:  # a byte at a time from there
+                    n = max(self._slow - self._fed, 1)
+                    data = memoryview(data)[:n]
+                self._input = memoryview(self._input)[len(data) :]
+                self._piece = (self._fed, len(data))  # fed now: where damage met until the next is
+                self._fed += len(data)
             try:
                 out = self._dec.decompress(data)
             except self._errors as exc:
-                out = self._corrupt(str(exc), len(data))
+                out = self._corrupt(str(exc), *self._piece)
             else:
-                self._input = rest
-                if self._dec.eof:  # the member ends in `data`; what follows it is read next
+                if self._dec.eof:  # the member ends in what it was given; what follows it is read next
                     unused, self._dec = self._dec.unused_data, None
-                    self._input = unused + rest if rest else unused
+                    self._input = unused + self._input if len(self._input) else unused
                     self._fed -= len(unused)
-                self._fed += len(data)
                 self._made_more(out)
             if out:
                 self._out, self._at = out, 0
                 return True
 
-    def _corrupt(self, reason: str, failed: int) -> bytes:
-        """Note the damage met in the `failed` compressed bytes from `_fed` on; returns the bytes
-        the member gives before it (found by `_recount`, or none)."""
+    def _corrupt(self, reason: str, at: int, failed: int) -> bytes:
+        """Note the damage met in the `failed` compressed bytes from `at` on (the piece fed last);
+        returns the bytes the member gives before it (found by `_recount`, or none)."""
         self._input = b""
-        exact = self._slow is not None and self._fed >= self._slow and failed == 1
-        damage = self._found(False, reason, self._fed, self._size(), 0 if exact else failed)
+        exact = self._slow is not None and at >= self._slow and failed == 1
+        damage = self._found(False, reason, at, self._size(), 0 if exact else failed)
         out = b""
         if not self._counting:
             damage, out = self._recount(damage)

@@ -357,7 +357,15 @@ def _write_slice(picture: np.ndarray, out: Path, window: Window = PERCENTILE) ->
     99.5th percentiles)."""
     from PIL import Image
 
+    # (here: a reader loads the writers only when it writes a picture)
+    from veriscene.io.writers.files import temporary_sibling
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    Image.fromarray(window.to_8bit(picture)).save(tmp, format="PNG")
-    tmp.replace(out)
+    # through a name of its own: two conversions writing one slice folder (which no run lock
+    # covers) each write a whole PNG, and a failure leaves none behind
+    tmp = temporary_sibling(out)
+    try:
+        Image.fromarray(window.to_8bit(picture)).save(tmp, format="PNG")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)  # (gone after the rename)

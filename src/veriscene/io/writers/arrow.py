@@ -8,6 +8,7 @@ and `Dataset.from_file` decode those columns to PIL images without any cast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from typing import Any
 
 from veriscene.errors import MissingExtra
 from veriscene.io.writers.common import ImageRef
+from veriscene.io.writers.files import temporary_sibling
 
 DEFAULT_BATCH_ROWS = 1000  # rows per parquet row group / arrow record batch
 DEFAULT_BATCH_BYTES = 64 << 20  # flush earlier when embedded images reach this many bytes
@@ -88,7 +90,8 @@ def with_hf_features(
 class BatchedArrowWriter:
     """Buffer row dicts and write them in batches to parquet (default) or an Arrow IPC stream.
 
-    Writes go to `<path>.tmp`, renamed into place by `close()`; `abort()` removes the partial file.
+    Writes go to a temporary file beside `path` of its own (`files.temporary_sibling`), renamed
+    into place by `close()`; `abort()` (or a failure to start or to close) removes it.
     """
 
     def __init__(
@@ -109,16 +112,22 @@ class BatchedArrowWriter:
         self.kind = kind
         self.batch_rows = max(1, int(batch_rows))
         self.batch_bytes = batch_bytes
-        self._tmp = self.path.with_name(self.path.name + ".tmp")
         self._rows: list[dict[str, Any]] = []
         self._bytes = 0
-        if kind == "parquet":
-            import pyarrow.parquet as pq
+        self._tmp = temporary_sibling(self.path)
+        try:
+            if kind == "parquet":
+                import pyarrow.parquet as pq
 
-            self._writer = pq.ParquetWriter(self._tmp, schema, compression=compression)
-        else:
-            self._sink = self.pa.OSFile(str(self._tmp), "wb")
-            self._writer = self.pa.ipc.new_stream(self._sink, schema)
+                self._writer = pq.ParquetWriter(self._tmp, schema, compression=compression)
+            else:
+                self._sink = self.pa.OSFile(str(self._tmp), "wb")
+                self._writer = self.pa.ipc.new_stream(self._sink, schema)
+        except BaseException:
+            if kind == "arrow" and hasattr(self, "_sink"):
+                self._sink.close()
+            self._tmp.unlink(missing_ok=True)
+            raise
 
     def add(self, row: dict[str, Any], nbytes: int = 0) -> None:
         self._rows.append(row)
@@ -137,11 +146,16 @@ class BatchedArrowWriter:
         self._rows, self._bytes = [], 0
 
     def close(self) -> None:
-        self.flush()
-        self._writer.close()
-        if self.kind == "arrow":
-            self._sink.close()
-        os.replace(self._tmp, self.path)
+        try:
+            self.flush()
+            self._writer.close()
+            if self.kind == "arrow":
+                self._sink.close()
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(Exception):  # (the first error is the one to say)
+                self.abort()  # the temporary file removed
+            raise
 
     def abort(self) -> None:
         try:

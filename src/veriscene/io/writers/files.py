@@ -1,11 +1,13 @@
 """Writing an export's files: JSON arrays and JSON Lines streamed into a temporary file renamed
-into place on success (`AtomicTextFile`), and the file or folder an `out` names (`output_file`,
-`output_dir`), refused with OutputError before anything is written when it cannot be one.
+into place on success (`AtomicTextFile`, through a name of its own, `temporary_sibling`), and
+the file or folder an `out` names (`output_file`, `output_dir`), refused with OutputError before
+anything is written when it cannot be one.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,16 +20,39 @@ class OutputError(ValueError):
     read, ...): said before anything is written."""
 
 
+def temporary_sibling(path: Path) -> Path:
+    """A new empty file beside `path` to write it through, under a name no other writer has
+    (`.<name>.<pid>-<random>.tmp`: hidden, as folder listings of scene files skip it): two
+    processes writing one file each write a whole copy (the last renamed in place wins) rather
+    than one file between them, as a fixed `<name>.tmp` made them. Made with the mode any new
+    file gets (the umask's, not `tempfile.mkstemp`'s 0600, which the rename would keep). The
+    caller renames it into place, or removes it."""
+    stem = path.name[:200]  # (room for the rest within a file system's 255 bytes a name)
+    while True:
+        tmp = path.with_name(f".{stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            with open(tmp, "xb"):
+                return tmp
+        except FileExistsError:  # (one in 4 billion)
+            continue
+
+
 class AtomicTextFile:
-    """Write text to `path` through a temporary sibling, renamed into place on success."""
+    """Write text to `path` through a temporary sibling (`temporary_sibling`), renamed into place
+    on success, removed on failure."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._tmp = self.path.with_name(self.path.name + ".tmp")
+        self._tmp = self.path
         self._fh: Any = None
 
     def __enter__(self) -> AtomicTextFile:  # noqa: PYI034
-        self._fh = open(self._tmp, "w", encoding="utf-8")
+        self._tmp = temporary_sibling(self.path)
+        try:
+            self._fh = open(self._tmp, "w", encoding="utf-8")
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
         return self
 
     def write(self, text: str) -> None:
