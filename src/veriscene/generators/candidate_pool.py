@@ -11,7 +11,7 @@ import orjson
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator, one_by_one
-from veriscene.program.executor import execute
+from veriscene.program.executor import answer_of
 
 if TYPE_CHECKING:
     from veriscene.generators.runner import SceneRunner
@@ -118,7 +118,7 @@ class CandidatePool:
         """The program's answer, or _PENDING when it fails or contradicts `expected` (counted)."""
         try:
             exec_ctx = self.ctx.exec_ctx if cand.scenes is None else self.ctx.group_context(cand.scenes)
-            answer = execute(cand.get_program(), exec_ctx, check=False)
+            answer = answer_of(cand.get_program(), exec_ctx)
         except ExecutionFailure:
             self.runner.stats[f"rejected_program:{self.gen.name}"] += 1
             return _PENDING
@@ -200,7 +200,7 @@ class InOrder(CandidatePool):
                  candidates: Iterable[Candidate | Deferred | Batch]) -> None:
         self.runner, self.gen, self.ctx = runner, gen, ctx
         self.source: Iterator[Candidate | Deferred] = one_by_one(candidates)
-        self.used: list[tuple[Candidate, Any]] = []
+        self.used: list[tuple[Candidate, Any, bytes]] = []  # (candidate, answer, its key)
         self.any_valid = False
 
     def pick(self, k: int) -> list[tuple[Candidate, Any]]:
@@ -212,18 +212,21 @@ class InOrder(CandidatePool):
             if cand is None:
                 continue
             answer = self._run(cand)
-            if answer is _PENDING or _key(answer) in keys:
+            if answer is _PENDING:
+                continue
+            key = _key(answer)
+            if key in keys:
                 continue
             self.any_valid = True
-            keys.add(_key(answer))
+            keys.add(key)
             picked.append((cand, answer))
-            self.used.append((cand, answer))
+            self.used.append((cand, answer, key))
             if len(picked) == k:
                 return picked
-        for cand, answer in self.used:
+        for cand, answer, key in self.used:
             if len(picked) == k:
                 break
-            if _key(answer) not in keys:
-                keys.add(_key(answer))
+            if key not in keys:
+                keys.add(key)
                 picked.append((cand, answer))
         return picked

@@ -104,6 +104,28 @@ def _image_number(option: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, option)
 
 
+class _Settings:
+    """What the runner reads of one generator for every scene and sample, worked out once."""
+
+    __slots__ = ("config", "modes", "rng", "seed_end", "multi", "mode_slots", "coordinates")
+
+    def __init__(self, gen: Generator, modes: Sequence[str]) -> None:
+        # the filled config, as written (copied) into each sample's meta
+        self.config = asdict(gen.config)
+        # its modes in this run (a captioning generator's own where it has none of them)
+        self.modes = [m for m in modes if m in gen.modes] or [m for m in gen.modes if m == "caption"]
+        # one random generator re-seeded per scene (`Draws`: numpy's Generator, with its small
+        # draws made faster; the same values), by the end of ``repr((scene_seed, name))``
+        self.rng = Draws(np.random.PCG64(0))
+        self.seed_end = f"{gen.name!r})".encode("utf-8")
+        # (an isinstance check against an abstract class costs a call of ABCMeta's)
+        self.multi = isinstance(gen, MultiImageGenerator)
+        # whether it says otherwise in multiple choice (`Generator.mode_slots`)
+        self.mode_slots = type(gen).mode_slots is not Generator.mode_slots
+        # whether its answers are coordinates (samples say their format and the image size)
+        self.coordinates = gen.answer_type in ("box", "point")
+
+
 class SceneRunner:
     """Runs a fixed list of generators; keeps counters of what was skipped or rejected."""
 
@@ -124,19 +146,8 @@ class SceneRunner:
         self.image_path = image_path  # where a scene's image is, as written in samples
         self.mixture = mixture  # per-scene budget split by weights (else each generator's per_scene)
         self.stats: Counter[str] = Counter()
-        # each generator's filled config, as written (copied) into its samples' meta
-        self._configs = {g.name: asdict(g.config) for g in self.generators}
-        # Per generator: its modes in this run, and one random generator re-seeded per scene.
-        self._modes = {g.name: [m for m in self.modes if m in g.modes] or [m for m in g.modes if m == "caption"]
-                       for g in self.generators}
-        # (`Draws`: numpy's Generator, with its small draws made faster; the same values)
-        self._rngs = {g.name: Draws(np.random.PCG64(0)) for g in self.generators}
-        # the end of ``repr((scene_seed, name))`` that re-seeds it (`reseed_from`)
-        self._seed_ends = {g.name: f"{g.name!r})".encode("utf-8") for g in self.generators}
-        # (an isinstance check against an abstract class costs a call of ABCMeta's, per scene)
-        self._multi = frozenset(g.name for g in self.generators if isinstance(g, MultiImageGenerator))
-        # generators that say otherwise in multiple choice (`Generator.mode_slots`), asked per sample
-        self._mode_slots = frozenset(g.name for g in self.generators if type(g).mode_slots is not Generator.mode_slots)
+        # what the runner reads of each generator per scene and per sample, worked out once
+        self._settings = {g.name: _Settings(g, self.modes) for g in self.generators}
         # Which generators run on a scene, by its `capabilities` and whether the pool is empty:
         # (runnable, skip counters, per_scene plan), at most 2**8 entries. Not kept when a
         # generator checks its requirements its own way (the scene may matter then).
@@ -193,7 +204,7 @@ class SceneRunner:
         for gen in self.generators:
             if gen.missing_requirements(scene, have):
                 skipped.append(f"skipped_requirements:{gen.name}")
-            elif gen.name in self._multi and no_pool:
+            elif self._settings[gen.name].multi and no_pool:
                 skipped.append(f"skipped_no_pool:{gen.name}")
             else:
                 runnable.append(gen)
@@ -203,9 +214,10 @@ class SceneRunner:
              seed_start: bytes, per_mode: int, anchor_path: str | None) -> list[Sample]:
         """One generator's samples of a scene: up to `per_mode` in each of its modes."""
         made: list[Sample] = []
+        settings = self._settings[gen.name]
         # reseed(rng, scene_seed, gen.name), from ``repr((scene_seed, gen.name))`` put together
-        rng = reseed_from(self._rngs[gen.name], seed_start + self._seed_ends[gen.name])
-        if gen.name in self._multi:
+        rng = reseed_from(settings.rng, seed_start + settings.seed_end)
+        if settings.multi:
             assert self.pool is not None
             ctx: GenContext = GroupContext(scene, index, exec_ctx, rng, self.vocab, self.pool)
         else:
@@ -220,9 +232,9 @@ class SceneRunner:
                 # generator's answers would all be yes (`SceneIndex.exhaustive`, `.sparse`)
                 self.stats[f"one_sided:{gen.name}"] += 1
                 return made
-        for mode in self._modes[gen.name]:
+        for mode in settings.modes:
             for cand, answer in pool.pick(per_mode):
-                sample = self._render(gen, ctx, cand, answer, mode, scene_seed, anchor_path)
+                sample = self._render(gen, settings, ctx, cand, answer, mode, scene_seed, anchor_path)
                 if sample is not None:
                     made.append(sample)
         if not pool.any_valid:
@@ -232,14 +244,14 @@ class SceneRunner:
     def _path(self, scene: Scene) -> str | None:
         return self.image_path(scene) if self.image_path is not None else scene.image
 
-    def _render(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any, mode: str,
-                scene_seed: int, anchor_path: str | None) -> Sample | None:
+    def _render(self, gen: Generator, settings: _Settings, ctx: GenContext, cand: Candidate, answer: Any,
+                mode: str, scene_seed: int, anchor_path: str | None) -> Sample | None:
         """The sample of a picked candidate in `mode` (None, counted, when multiple choice finds no
         wrong option); `anchor_path`: the path written for the context's scene."""
         templates = gen.templates[cand.group]
         t = int(ctx.rng.integers(len(templates)))
         template = agree(templates[t], cand.plural) if cand.plural else templates[t]
-        slots = gen.mode_slots(cand.slots, mode) if gen.name in self._mode_slots else cand.slots
+        slots = gen.mode_slots(cand.slots, mode) if settings.mode_slots else cand.slots
         # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
         question = display_case(template.format_map(slots))
         question = question[:1].upper() + question[1:]
@@ -247,8 +259,8 @@ class SceneRunner:
         if note is not None:
             question = f"{question} {note}"
         choices = None
-        meta: dict[str, Any] = {"mode": mode, "config": dict(self._configs[gen.name])}
-        if gen.answer_type in ("box", "point"):
+        meta: dict[str, Any] = {"mode": mode, "config": dict(settings.config)}
+        if settings.coordinates:
             meta["box_format"] = gen.config.box_format
             meta["image_size"] = [ctx.scene.width, ctx.scene.height]
         meta.update(cand.meta)

@@ -61,6 +61,13 @@ def execute(
     return to_answer(value, out_type)
 
 
+def answer_of(program: Program, ctx: ExecutionContext) -> Any:
+    """`execute(program, ctx, check=False)`: the answer of a program its caller built (so typed
+    already) on a context it made, without `execute`'s sorting out of arguments (the runner runs
+    one per sample)."""
+    return to_answer(run_nodes(program, ctx)[-1], OPS[program[-1]["op"]].out)
+
+
 def answer_type(program: Program) -> str:
     """The sample answer_type a program produces (checks the program)."""
     return ANSWER_TYPE_OF[check_program(program)[-1]]
