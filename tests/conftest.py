@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -74,7 +75,33 @@ _RAY_MODULES = {"test_ray_cluster.py", "test_devices.py", "test_parallel.py"}
 _RAY_WORD = re.compile(r"(^|[_[-])ray($|[]_[-])")
 
 
+def _is_ray_test(module: str, name: str) -> bool:
+    return module in _RAY_MODULES or _RAY_WORD.search(name) is not None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in _RAY_MODULES or _RAY_WORD.search(item.name):
+        if _is_ray_test(item.path.name, item.name):
             item.add_marker(pytest.mark.xdist_group("ray"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with the Ray tests grouped by their node ids, in the controller. The
+    mark alone no longer groups them: pytest-xdist 3.8 appends the group to `item._nodeid`, which
+    pytest 9.2 no longer reads (`Node.nodeid` comes from `_id`), so with those versions every Ray
+    test went to either worker, two Ray clusters at once (and two `ray_cluster` heads)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None  # xdist's own scheduler for the mode asked for
+    from xdist.scheduler import LoadGroupScheduling
+
+    class RayTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)  # a group xdist did see (older pytest), or the test
+            if scope == nodeid:
+                module, _, rest = nodeid.partition("::")
+                if _is_ray_test(module.rsplit("/", 1)[-1], rest.rsplit("::", 1)[-1]):
+                    return "ray"
+            return scope
+
+    return RayTogether(config, log)
