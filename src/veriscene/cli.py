@@ -204,7 +204,12 @@ def generate(
             check_reader_options(read_options, fmt, first)
     except (FileNotFoundError, KeyError) as exc:
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc))
-    from veriscene.engine.interrupts import exit_status, interrupted_message, terminate_raises
+    from veriscene.engine.interrupts import (
+        exit_status,
+        interrupted_message,
+        kept_a_run,
+        terminate_raises,
+    )
 
     try:  # SIGTERM stops the run as Ctrl-C does, said below, not with no word (`engine.interrupts`)
         with terminate_raises(), run_progress() as (scanned, advance, counted):  # the scan counts the scenes
@@ -233,7 +238,12 @@ def generate(
 
         from veriscene.console import err_console
 
-        message = interrupted_message(out, exc)
+        if remote.is_url(out):  # its staging folder; with --resume, the run at the URL stays (it may be
+            # stopped while downloading it, before its manifest is here)
+            kept = resume or kept_a_run(Path(staging or remote.default_staging(out)))
+        else:
+            kept = kept_a_run(remote.local_path(out))
+        message = interrupted_message(out, exc, kept=kept)
         what, rest = message.split(":", 1)
         err_console.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
         raise typer.Exit(exit_status(exc)) from None

@@ -6,8 +6,8 @@ images, a server refusing the key, URL or model (HTTP 401/403/404: --resume goes
 put right), a run that wrote no scene at all (every image rejected), 2 missing images or model
 folder (or a folder without images, a list file naming none), or options that do not go together
 (no detector or two, an unknown --box-format, a served model without --base-url) or out of range
-(--max-objects 0, --threshold 2, --names naming none), 130 Ctrl-C
-(what was done is kept: --resume goes on).
+(--max-objects 0, --threshold 2, --names naming none), 130 Ctrl-C and 143 SIGTERM
+(what was done is kept: --resume goes on; before the first image is done, nothing is).
 
 Images the vision-language models' server failed on (requests timed out or failed after their
 retries) are counted apart and, with --resume, done again (`veriscene.annotate.retry`), even once
@@ -222,13 +222,26 @@ def print_annotate_summary(console: Console, summary: ConvertSummary) -> None:
 
 @contextmanager
 def interrupted(err: Console, out: Path) -> Iterator[None]:
-    """Ctrl-C: say that the images done are kept and how to go on, exit 130 (as a shell would)."""
+    """Ctrl-C, or SIGTERM (which raises as Ctrl-C does in the block, `engine.interrupts`): say
+    what is kept and how to go on, exit 130 or 143 (as a shell would). The images done are kept
+    when the run's state is beside `out` (saved after each image, `annotate.runfile`); without
+    it, no image was done, and the same command starts over (SIGTERM used to end the run with
+    no word, and Ctrl-C before the first image to speak of images kept)."""
+    from veriscene.annotate.runfile import run_files
+    from veriscene.engine.interrupts import Terminated, exit_status, terminate_raises
+
     try:
-        yield
-    except KeyboardInterrupt:
-        err.print(f"[yellow]interrupted:[/yellow] the images done are kept beside {escape(str(out))}; run the "
-                  "same command with --resume to go on from there")
-        raise typer.Exit(130) from None
+        with terminate_raises():
+            yield
+    except KeyboardInterrupt as exc:
+        what = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
+        if run_files(out)[1].is_file():
+            err.print(f"[yellow]{what}:[/yellow] the images done are kept beside {escape(str(out))}; run the "
+                      "same command with --resume to go on from there", soft_wrap=True)
+        else:
+            err.print(f"[yellow]{what}:[/yellow] no image was done, so none is kept beside {escape(str(out))}; "
+                      "run the same command again to start over", soft_wrap=True)
+        raise typer.Exit(exit_status(exc)) from None
 
 
 def usage_error(detector: Path | None, detector_model: str | None, box_format: str, base_url: str | None,

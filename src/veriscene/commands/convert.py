@@ -3,8 +3,9 @@
 Exit codes: 0 done (rejects, if any, are in the report), 1 a reject in --strict mode, input
 that cannot be read at all, or no scene converted while something was rejected (a truncated
 file, every record refused: `ConvertSummary.nothing_converted`), 2 a missing file, an unknown format, or a
-reader option (-r) unknown to the format or of a value its reader does not take (`ReaderOptionError`). Bad data never ends in a
-traceback.
+reader option (-r) unknown to the format or of a value its reader does not take (`ReaderOptionError`), 130
+Ctrl-C and 143 SIGTERM (said; the scene file and the reject report are left as they were: `interrupted`).
+Bad data never ends in a traceback.
 """
 
 from __future__ import annotations
@@ -152,6 +153,23 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
         raise typer.Exit(1) from None
 
 
+@contextmanager
+def interrupted(err: Console, out: Path) -> Iterator[None]:
+    """Ctrl-C or SIGTERM (which raises as Ctrl-C does in the block, `engine.interrupts`): say so
+    and that nothing was written, exit 130 or 143. The scene file is written through a temporary
+    name removed as the interrupt goes by (SIGTERM used to end the process with no word, and
+    leave that file, up to the size of the scene file, hidden beside it)."""
+    from veriscene.engine.interrupts import exit_status, nothing_written_message, terminate_raises
+
+    try:
+        with terminate_raises():
+            yield
+    except KeyboardInterrupt as exc:
+        what, rest = nothing_written_message(str(out), exc).split(":", 1)
+        err.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+        raise typer.Exit(exit_status(exc)) from None
+
+
 def print_summary(console: Console, summary: ConvertSummary, command: str = "convert") -> None:
     """The summary table of a conversion (or annotation), and where its rejects are."""
     console.print(summary_table(summary, command))
@@ -210,8 +228,8 @@ def register(app: typer.Typer) -> None:
             "image_size": _parse_size(image_size),
             "drop_bad_parts": drop_bad_parts,
         }
-        with exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError, IsADirectoryError, OutputError),
-                        failures=(RemoteError,)):
+        with interrupted(err, out), exit_codes(err, usage=(KeyError, FormatDetectionError, TypeError,
+                                                           IsADirectoryError, OutputError), failures=(RemoteError,)):
             given = parse_reader_options(reader_option)
             with download_progress() as shown:  # downloaded once, here, with a bar; `convert` finds the copies
                 local = fetch_input(input, progress=shown) if is_url(input) else Path(input)

@@ -137,8 +137,12 @@ def register(app: typer.Typer) -> None:
                        "extra_params": _params(param)}
         elif kind == "hf":
             options = {"batch_size": batch_size, "max_new_tokens": max_tokens, "generate_kwargs": _params(param) or None}
+        from veriscene.engine.interrupts import Terminated, exit_status, terminate_raises
+
+        # SIGTERM stops the run as Ctrl-C does, said below, not with no word (`engine.interrupts`);
+        # a --system other than the prompts' is refused before any request
         try:
-            with stage_bars() as shown:  # a --system other than the prompts' is refused before any request
+            with terminate_raises(), stage_bars() as shown:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompts, system=system, cache=False if no_cache else (cache or True),
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
@@ -151,9 +155,10 @@ def register(app: typer.Typer) -> None:
             from veriscene.engine.run_lock import RunLockedError
 
             _fail(str(exc), 2 if isinstance(exc, (NotADirectoryError, RunLockedError)) else 1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # replies received so far are in the cache and results file; say how to go on
-            _fail(f"interrupted: the replies received are kept in {out}; rerun the same command to resume", 130)
+            what = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
+            _fail(f"{what}: the replies received are kept in {out}; rerun the same command to resume", exit_status(exc))
         # soft_wrap: the Markdown report whole, its table rows unbroken when stdout is a file or pipe
         console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False,
                       soft_wrap=True)

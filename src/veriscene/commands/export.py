@@ -254,11 +254,19 @@ def register(app: typer.Typer) -> None:
             options["system"] = system
         if reasoning:
             options.update(reasoning=True, scenes=[str(f) for f in scenes] if scenes else None)
-        try:
-            with progress_bar("exporting", sample_count(run)) as advance:
+        from veriscene.engine.interrupts import (
+            exit_status,
+            export_stopped_message,
+            terminate_raises,
+        )
+
+        target = out if out is not None else default_out(run, to)
+        try:  # SIGTERM stops the export as Ctrl-C does, said below (it ended the process with no word,
+            # leaving the file it was writing hidden beside --out)
+            with terminate_raises(), progress_bar("exporting", sample_count(run)) as advance:
                 summary = export(
                     run,
-                    out if out is not None else default_out(run, to),
+                    target,
                     to,
                     image_root=image_root,
                     embed_images=embed_images,
@@ -270,6 +278,12 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))  # a package the format needs not installed (MissingExtra), --out being written: nothing written
         except (OSError, ValueError, TypeError, RemoteError) as exc:
             fail(str(exc), code=1)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
+            from veriscene.console import err_console
+
+            what, rest = export_stopped_message(str(target), exc).split(":", 1)
+            err_console.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+            raise typer.Exit(exit_status(exc)) from None
         print_summary(summary, console, checked=check_urls)
         if not summary.samples_written and summary.samples_skipped:  # as convert and generate: a failure
             first = f" (the first: {summary.errors[0]})" if summary.errors else ""

@@ -8,7 +8,9 @@ ignore SIGINT (`ignore_interrupts`, in each worker as it starts): Ctrl-C reaches
 process group, and the driver alone decides what happens. On either, the driver stops its local
 workers at once (`stop_workers`) instead of waiting for the shards they have in hand, and
 removes the temporary files they were writing; a file the driver was writing is removed by
-`engine.disk_space.temporary_for`. Every finished shard is kept, so `--resume` goes on from them.
+`engine.disk_space.temporary_for`. Every finished shard is kept, so `--resume` goes on from them;
+a run stopped before it finished one keeps nothing (`engine.run_folder.taken_back_unless_sharded`),
+and its message says to run the same command again instead (`interrupted_message`, `kept_a_run`).
 """
 
 from __future__ import annotations
@@ -55,10 +57,44 @@ def exit_status(exc: KeyboardInterrupt) -> int:
     return 128 + (exc.signum if isinstance(exc, Terminated) else signal.SIGINT)
 
 
-def interrupted_message(out: str, exc: KeyboardInterrupt) -> str:
-    """What a run stopped by `exc` says: what stopped it, what is kept and how to go on."""
-    what = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)"
+def stopped_by(exc: KeyboardInterrupt) -> str:
+    """How a message names what stopped a run: "interrupted (Ctrl-C)" or "stopped by SIGTERM"."""
+    return "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)"
+
+
+def interrupted_message(out: str, exc: KeyboardInterrupt, kept: bool = True) -> str:
+    """What a run stopped by `exc` says: what stopped it, what is kept and how to go on. `kept`:
+    the run's folder holds a run to go on from (`kept_a_run`); else the run was stopped before
+    it finished a shard and took back what it wrote, and the same command starts it over (with
+    --resume it would start over too, but saying so would promise something kept)."""
+    what = stopped_by(exc)
+    if not kept:
+        return (f"{what}: the run was stopped before it finished a shard, and nothing of it is kept in {out}; "
+                "run the same command again to start it over")
     return f"{what}: what was finished is kept in {out}; run the same command again with --resume to go on from it"
+
+
+def nothing_written_message(out: str, exc: KeyboardInterrupt) -> str:
+    """What a command writing one file whole or not at all (`convert`: through a temporary name,
+    renamed in place at the end) says when `exc` stops it: `out` is as it was, and the same
+    command starts over (there is nothing to go on from)."""
+    what = stopped_by(exc)
+    return f"{what}: nothing was written to {out} (it is written whole or not at all); run the same command again"
+
+
+def export_stopped_message(out: str, exc: KeyboardInterrupt) -> str:
+    """What `export` says when `exc` stops it: the export did not finish, and is made anew by the
+    same command (an export is not resumed; its files are written through temporary names, which
+    the interrupt removes as it goes by)."""
+    what = stopped_by(exc)
+    return f"{what}: the export to {out} did not finish; run the same command again to make it (it starts over)"
+
+
+def kept_a_run(folder: Path) -> bool:
+    """Whether the run folder `folder` (a run at a URL: its staging folder) holds a run after an
+    interrupt: its manifest, which a run stopped before its first shard takes back (a run that
+    was resumed, or finished a shard, keeps it)."""
+    return (folder / "manifest.json").is_file()
 
 
 def ignore_interrupts() -> None:

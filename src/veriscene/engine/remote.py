@@ -21,7 +21,10 @@ Resume: with the staging folder of the interrupted run at hand, `--resume` goes 
 uploads what is missing. On another machine (a new staging folder), `--resume` first downloads
 the run from the URL, then goes on. The staging folder remembers what was uploaded in
 `.veriscene-upload.jsonl` (each file's size and modification time, a line appended per upload),
-so a file is uploaded once.
+so a file is uploaded once. A run that fails before it uploaded anything (a damaged input found
+in its scan, Ctrl-C before its first shard) takes back the ledger it began, as it takes back its
+files (`engine.run_folder.taken_back_unless_sharded`): the staging folder holds no run of that URL
+to refuse another URL's run there, and is removed when the run made it and nothing else is in it.
 
 Sample image paths in a run at a URL are absolute (as resolved on the machine that made the run),
 as are the input paths in its manifest: relative to the staging folder, they would mean nothing.
@@ -86,7 +89,8 @@ class RemoteRun:
 
     Use it as a context manager around the run: `prepare` before, `shard_done` for each finished
     shard, `publish` at the end. Leaving the context waits for the uploads under way (a run that
-    failed keeps what it uploaded, for `--resume`)."""
+    failed keeps what it uploaded, for `--resume`; one that uploaded nothing takes back the
+    ledger it began, `_take_back_ledger`)."""
 
     def __init__(self, url: str, staging: str | os.PathLike[str] | None = None,
                  storage_options: dict[str, Any] | None = None, threads: int = 4) -> None:
@@ -98,6 +102,7 @@ class RemoteRun:
         self._lock = threading.Lock()
         self._uploaded: dict[str, list[int]] = {}
         self._started = False
+        self._ledger_begun = False  # this object wrote the ledger anew (no upload of an earlier run in it)
         self.uploads = 0  # files uploaded by this object (for the run's note)
 
     # ---- the URL -----------------------------------------------------------------------------
@@ -160,6 +165,7 @@ class RemoteRun:
                 raise ValueError(f"the staging folder {self.staging} holds a run that is not of {self.url} (no "
                                  f"{LEDGER}); give another staging folder, or remove it")
             self._save_ledger()
+            self._ledger_begun = True
             return
         lines = path.read_bytes().splitlines()
         head = orjson.loads(lines[0]) if lines else {}
@@ -211,6 +217,7 @@ class RemoteRun:
             self.clear()
             self._uploaded = {}
             self._save_ledger()  # whatever run the folder held, `generate` replaces it
+            self._ledger_begun = True
             return f"the run is made in {self.staging} and uploaded to {self.url}"
         if remote is not None and not resume:
             from veriscene.engine.manifest import RunExistsError
@@ -364,6 +371,15 @@ class RemoteRun:
             self.close()
         except Exception:  # noqa: BLE001
             pass
+        self._take_back_ledger()
+
+    def _take_back_ledger(self) -> None:
+        """After a failed run: remove the ledger this object began if nothing was uploaded and the
+        staging folder holds no run (its manifest taken back, or never written). Left, it would
+        name this URL's run where there is none: a run to another URL with the same staging
+        folder would be refused ("holds the run of ..."), and the folder made for it not removed."""
+        if self._ledger_begun and not self._uploaded and not (self.staging / MANIFEST).exists():
+            (self.staging / LEDGER).unlink(missing_ok=True)
 
 
 def upload_run(run_dir: str | os.PathLike[str], url: str, storage_options: dict[str, Any] | None = None) -> int:

@@ -288,12 +288,15 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
 
 
 def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
-    """Write scenes as JSONL (atomically: to a temporary name, then renamed), compressed when the
-    name ends in .gz, .zst, .bz2 or .xz; missing folders above it are made. Returns the count.
+    """Write scenes as JSONL (atomically: to a temporary name of its own beside `path`, then
+    renamed), compressed when the name ends in .gz, .zst, .bz2 or .xz; missing folders above it
+    are made. Returns the count. Two processes (or threads) writing one `path` each write a whole
+    copy, the last renamed in place wins (`io.writers.files.temporary_sibling`; a fixed
+    `<name>.tmp` made them write one file between them, and one's failure removed the other's).
     A `path` that is a folder or below a file is refused before anything is written; an item that
     is no Scene raises TypeError naming it, and nothing is left behind."""
     from veriscene.engine.options import check_path  # (io and engine import scene: not at the top)
-    from veriscene.io.writers.files import check_file
+    from veriscene.io.writers.files import check_file, temporary_sibling
 
     if isinstance(scenes, Scene):
         raise TypeError("scenes must be an iterable of Scene (a list, a generator), got one Scene: "
@@ -303,7 +306,8 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     check_path("path", path, "the scene file to write")
     path = Path(path)
     check_file("path", path, "scenes.jsonl")  # a folder, or below a file: refused before writing
-    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_sibling(path)
     count = 0
     try:
         with create_scene_file(tmp, compression_for_name(path)) as fh:
