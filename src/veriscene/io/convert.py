@@ -76,6 +76,9 @@ class ConvertSummary:
     notes: list[str] = field(default_factory=list)
     # files of a folder of veriscene JSONL not read, "file (what it is)": reject reports, a run's samples (empty ones unsaid)
     left_out: list[str] = field(default_factory=list)
+    # nothing was converted and `output` already held a file: that file was left as it was, not
+    # replaced by an empty one (`nothing_converted` says so)
+    output_kept: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,7 +127,9 @@ class ConvertSummary:
             return None
         what = ("a file could not be read" if self.file_faults
                 else f"all {self.scenes_rejected} scene(s) read were rejected")
-        return f"no scene converted from {self.input}: {what} (the first reject: {self.first_reject}); see {self.rejects}"
+        kept = f"; {self.output} was left as it was" if self.output_kept else ""
+        return (f"no scene converted from {self.input}: {what} (the first reject: {self.first_reject}); "
+                f"see {self.rejects}{kept}")
 
 
 def _said(entry: Reject) -> str:
@@ -135,11 +140,14 @@ def _said(entry: Reject) -> str:
 
 def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Path,
                      rejects_path: str | os.PathLike[str] | None, strict: bool,
-                     names: dict[str, str] | None = None) -> tuple[Path, int, RejectReport]:
+                     names: dict[str, str] | None = None) -> tuple[Path, int, RejectReport, bool]:
     """Write the scenes `scenes(report)` yields to `out` atomically, rejects to `rejects_path`
-    (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report). The
-    first batch is read before any file or folder is made (the report's at its first reject), so
-    a reader refusing its options, as it does before its first record, leaves nothing behind."""
+    (default: `out`'s folder/rejects.jsonl): (rejects path, scenes written, the report, whether
+    an existing `out` was kept). The first batch is read before any file or folder is made (the
+    report's at its first reject), so a reader refusing its options, as it does before its first
+    record, leaves nothing behind. A run that converted nothing while rejecting something (a
+    file cut short, every record refused) does not replace an existing `out` with an empty file:
+    a fetch gone wrong would otherwise wipe the scene file a previous run made."""
     rejects = Path(rejects_path) if rejects_path is not None else out.parent / "rejects.jsonl"
     written = 0
     # beside `out` (renamed onto it), named for this process; made by open(), so with the
@@ -157,14 +165,18 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
                         fh.write(b"\n")
                     written += len(batch)
                     batch = list(islice(stream, BATCH))
-            os.replace(tmp_name, out)
+            kept = not written and report.total > 0 and out.exists()
+            if kept:
+                os.unlink(tmp_name)
+            else:
+                os.replace(tmp_name, out)
         except BaseException as exc:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
             if strict and isinstance(exc, SceneValidationError):
                 report.add(exc, "scene")  # the one reject that stopped the run
             raise
-    return rejects, written, report
+    return rejects, written, report, kept
 
 
 def placed(scene: Scene, image_root: str | os.PathLike[str], folder: Path) -> Scene:
@@ -287,7 +299,7 @@ def convert(
         return found if not folders else (at_url(scene, folders) for scene in found)
 
     try:
-        written_to, written, report = write_scene_file(scenes, out, rejects, strict, names or None)
+        written_to, written, report, kept = write_scene_file(scenes, out, rejects, strict, names or None)
     except IsADirectoryError as exc:  # a folder given to a reader of one file (COCO, VG, GQA...)
         folder = renamed(str(exc.filename), names) if exc.filename else source or str(src)
         raise IsADirectoryError(f"{folder} is a folder: the {name} reader reads an annotation file (give the file "
@@ -300,6 +312,7 @@ def convert(
     summary = ConvertSummary.of(source or str(src), str(out), str(written_to), name, written, report,
                                 sparse_for(name, options.get("sparse")), reason, detected=from_format == "auto")
     summary.left_out = left_out
+    summary.output_kept = kept
     return summary
 
 
