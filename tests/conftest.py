@@ -66,6 +66,65 @@ def ray_cluster():
         yield cluster
 
 
+class _SharedRay:
+    """A local Ray started in this process and kept up from one test to the next that asks for one
+    of the same resources (`local_ray`, `ray_with_two_gpus`), stopped before any other test: a Ray
+    start is several seconds of a test run, and the Ray tests run one after another on one test
+    worker. The runs of those tests use the Ray this process is connected to as it is
+    (`ray_session`), as after a `ray.init()` in a notebook; the Ray a run starts and stops for
+    itself is tested by the Ray tests that ask for neither (test_verify.py, test_plugins.py, ...)."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, int] | None = None
+
+    def get(self, **resources: int) -> Any:
+        import logging
+
+        ray = pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
+        if resources != self.resources or not ray.is_initialized():  # (or a test shut it down)
+            self.stop()
+            ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                     **resources)
+            self.resources = resources
+        return ray
+
+    def stop(self) -> None:
+        if self.resources is not None:
+            import ray
+
+            self.resources = None
+            ray.shutdown()
+
+
+_SHARED_RAY = _SharedRay()
+_SHARED_RAY_FIXTURES = {"local_ray", "ray_with_two_gpus"}
+
+
+@pytest.fixture(autouse=True)
+def _shared_ray_only_where_asked(request: pytest.FixtureRequest) -> None:
+    """A test that asks for no shared Ray finds none up (it may start a Ray of its own)."""
+    if not _SHARED_RAY_FIXTURES.intersection(request.fixturenames):
+        _SHARED_RAY.stop()
+
+
+@pytest.fixture
+def local_ray() -> Any:
+    """A local Ray of 2 CPUs, this process connected to it (shared with the tests before and after
+    that ask for it too: `_SharedRay`)."""
+    return _SHARED_RAY.get(num_cpus=2)
+
+
+@pytest.fixture
+def ray_with_two_gpus() -> Any:
+    """A local Ray of 4 CPUs and two GPUs as Ray sees them (logical: its workers only record what
+    Ray gave them), this process connected to it (shared as `local_ray` is)."""
+    return _SHARED_RAY.get(num_cpus=4, num_gpus=2)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _SHARED_RAY.stop()
+
+
 # Modules whose tests start Ray (their own local clusters, or the shared `ray_cluster`), and the
 # word that names a Ray test elsewhere. Under pytest-xdist (`make test` runs two test workers)
 # these tests form one group (`--dist loadgroup`), run one after another on one worker: two Ray

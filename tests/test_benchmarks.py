@@ -378,7 +378,7 @@ def test_scan_throughput(cache: str) -> None:
 
 def test_compressed_read(cache: str) -> None:
     src = str(BENCH.parent / "src")
-    out = _run("compressed_read.py", "--scenes", "60", "--base", "30", "--repeats", "2", "--cache", cache,
+    out = _run("compressed_read.py", "--scenes", "60", "--base", "30", "--repeats", "1", "--cache", cache,
                "--compression", "none", "gzip", "zstd", "bz2", "xz", "--src", src)
     rows = [r for kind in ("none", "gzip", "zstd", "bz2", "xz") for r in _rows(out, kind)]
     assert [(r[0], r[2]) for r in rows[:2]] == [("none", "lines"), ("none", "blocks")] and len(rows) == 10

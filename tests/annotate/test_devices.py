@@ -175,32 +175,27 @@ def test_a_numbered_gpu_on_ray_is_refused_before_anything_is_written(tmp_path: P
     assert not (tmp_path / "out").exists()
 
 
-def test_ray_actors_load_their_own_models_each_on_a_gpu_of_its_own(tmp_path: Path) -> None:
-    ray = pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
-    images = photos(tmp_path)
-    log = tmp_path / "loads.txt"
-    one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))  # loaded here
-    # two GPUs as Ray sees them (logical: the workers only record what Ray gave them)
-    ray.init(address="local", num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
-    try:
+@pytest.mark.usefixtures("ray_with_two_gpus")  # one Ray for both (tests/conftest.py)
+class TestOnRayWithTwoGpus:
+    """Actors on a local Ray of 4 CPUs and two (logical) GPUs this process started."""
+
+    def test_ray_actors_load_their_own_models_each_on_a_gpu_of_its_own(self, tmp_path: Path) -> None:
+        images = photos(tmp_path)
+        log = tmp_path / "loads.txt"
+        one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))  # loaded here
         assert run(images, tmp_path / "ray", detector=Recording(str(log)), device="cuda", workers=2,
                    backend="ray") == one
-    finally:
-        ray.shutdown()
-    assert same_files(tmp_path / "one", tmp_path / "ray")
-    found = loads(log)
-    assert len(found) == 2 and os.getpid() not in {pid for pid, _ in found}
-    assert sorted(device for _, device in found) == ["cuda 0", "cuda 1"]  # a GPU of its own each
+        assert same_files(tmp_path / "one", tmp_path / "ray")
+        found = loads(log)
+        assert len(found) == 2 and os.getpid() not in {pid for pid, _ in found}
+        assert sorted(device for _, device in found) == ["cuda 0", "cuda 1"]  # a GPU of its own each
 
-
-def test_ray_workers_share_gpus_and_too_many_are_refused(tmp_path: Path) -> None:
-    ray = pytest.importorskip("ray")
-    images = photos(tmp_path)
-    log = tmp_path / "loads.txt"
-    one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))
-    ray.init(address="local", num_cpus=4, num_gpus=2, include_dashboard=False, log_to_driver=False)
-    try:
+    def test_ray_workers_share_gpus_and_too_many_are_refused(self, tmp_path: Path, ray_with_two_gpus) -> None:
+        images = photos(tmp_path)
+        log = tmp_path / "loads.txt"
+        one = run(images, tmp_path / "one", detector=Recording(str(tmp_path / "unused.txt"), "cpu"))
         # half a GPU each, and no number of workers: as many as the GPUs hold, four, two on each
+        ray = ray_with_two_gpus
         assert gpu_workers(ray, 0.5) == 4 and gpu_workers(ray) == 2 and gpu_workers(ray, 0.3) == 4  # 4 CPUs
         assert run(images, tmp_path / "half", detector=Recording(str(log)), device="cuda", backend="ray",
                    gpus_per_worker=0.5) == one
@@ -209,12 +204,10 @@ def test_ray_workers_share_gpus_and_too_many_are_refused(tmp_path: Path) -> None
                                                r"4 CPUs and 2 GPUs: give fewer workers, or a smaller share"):
             run(images, tmp_path / "three", detector=Recording(str(tmp_path / "unused.txt")), device="cuda",
                 workers=3, backend="ray")
-    finally:
-        ray.shutdown()
-    assert same_files(tmp_path / "one", tmp_path / "half")
-    found = loads(log)
-    assert len(found) == 4 and os.getpid() not in {pid for pid, _ in found}
-    assert sorted(device for _, device in found) == ["cuda 0", "cuda 0", "cuda 1", "cuda 1"]
+        assert same_files(tmp_path / "one", tmp_path / "half")
+        found = loads(log)
+        assert len(found) == 4 and os.getpid() not in {pid for pid, _ in found}
+        assert sorted(device for _, device in found) == ["cuda 0", "cuda 0", "cuda 1", "cuda 1"]
 
 
 def test_an_annotator_actor_runs_parts_on_its_device() -> None:

@@ -122,14 +122,6 @@ def test_transformers_models_on_forked_workers(tmp_path: Path, tiny_models: tupl
     assert sum(masks) > 0
 
 
-def test_ray_backend_gives_the_same_files(tmp_path: Path) -> None:
-    pytest.importorskip("ray")  # in the test extra: never skipped by `make test`
-    images = photos(tmp_path)
-    one = run(images, tmp_path / "one")
-    assert run(images, tmp_path / "ray", workers=2, backend="ray") == one
-    assert same_files(tmp_path / "one", tmp_path / "ray")
-
-
 RUNNER = """
 import sys, time
 sys.path.insert(0, {tests!r})
@@ -250,20 +242,6 @@ def test_a_ray_cluster_reads_images_given_by_a_relative_path(ray_cluster, tmp_pa
     assert len((tmp_path / "ray" / "scenes.jsonl").read_text().splitlines()) == 12  # 13 images, 05 broken, 03 twice
 
 
-def test_images_a_ray_node_does_not_have_are_sent_with_the_parts(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("ray")
-    import veriscene.engine.backends as backends
-
-    images = photos(tmp_path)
-    one = run(images, tmp_path / "one")
-    monkeypatch.setattr(backends, "nodes_without", lambda ray, path: ["c0ffee (node-3)"])
-    with pytest.warns(UserWarning, match=r"the images are not on 1 node\(s\) of the Ray cluster \(c0ffee \(node-3\)\): "
-                                         r"each part's images are sent with it"):
-        assert run(images, tmp_path / "ray", backend="ray", workers=2) == one
-    assert same_files(tmp_path / "one", tmp_path / "ray")  # the broken image's reject reads the same too
-
-
 def test_a_part_sent_with_its_images_reads_them_from_the_bytes(tmp_path: Path) -> None:
     from veriscene.annotate.parallel import _tasks, annotate_part
 
@@ -310,3 +288,26 @@ def test_a_hanging_worker_stops_the_run_past_the_timeout_and_resume_completes_it
     assert same_files(tmp_path / "ref", tmp_path / "run")
     with pytest.raises(ValueError, match="a task timeout is a number of seconds above 0"):
         run(images, tmp_path / "other", detector=hanging_once, task_timeout=0)
+
+
+@pytest.mark.usefixtures("local_ray")  # one Ray for the class and beyond (tests/conftest.py)
+class TestOnALocalRay:
+    """The files of one worker, on a Ray this process started (`local_ray`)."""
+
+    def test_ray_backend_gives_the_same_files(self, tmp_path: Path) -> None:
+        images = photos(tmp_path)
+        one = run(images, tmp_path / "one")
+        assert run(images, tmp_path / "ray", workers=2, backend="ray") == one
+        assert same_files(tmp_path / "one", tmp_path / "ray")
+
+    def test_images_a_ray_node_does_not_have_are_sent_with_the_parts(self, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+        import veriscene.engine.backends as backends
+
+        images = photos(tmp_path)
+        one = run(images, tmp_path / "one")
+        monkeypatch.setattr(backends, "nodes_without", lambda ray, path: ["c0ffee (node-3)"])
+        with pytest.warns(UserWarning, match=r"the images are not on 1 node\(s\) of the Ray cluster \(c0ffee \(node-3\)\): "
+                                             r"each part's images are sent with it"):
+            assert run(images, tmp_path / "ray", backend="ray", workers=2) == one
+        assert same_files(tmp_path / "one", tmp_path / "ray")  # the broken image's reject reads the same too

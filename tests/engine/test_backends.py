@@ -182,20 +182,6 @@ def _square(n: int) -> int:
     return n * n
 
 
-def test_ordered_map_on_ray_cancels_a_task_that_hangs() -> None:
-    import logging
-
-    ray = pytest.importorskip("ray")
-    # The first result also waits for Ray's worker processes to start: over 10 s on a loaded machine.
-    # They are started here first, on a Ray that ordered_map joins (and shuts down when done).
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    try:
-        assert ray.get([ray.remote(_square).remote(n) for n in range(4)]) == [0, 1, 4, 9]
-        _hang_stopped_in_time("ray", 10)
-    finally:
-        ray.shutdown()
-
-
 def test_workers_are_bounded_by_the_machine_locally_and_by_a_sanity_limit_on_a_cluster(monkeypatch) -> None:
     monkeypatch.setattr(backends.os, "cpu_count", lambda: 2)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
@@ -246,39 +232,6 @@ def test_a_worker_running_other_code_fails_its_shard_and_the_run_resumes(tmp_pat
     monkeypatch.undo()
     generate(path, tmp_path / "run", seed=1, shard_size=4, workers=2, resume=True)
     assert (tmp_path / "run" / "samples.jsonl").read_bytes() == (tmp_path / "reference" / "samples.jsonl").read_bytes()
-
-
-def test_a_ray_node_running_other_code_fails_its_shard(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On Ray the error comes back as raised on the node (not Ray's traceback), naming the node.
-    The driver's digest is patched here: the Ray workers compute their own."""
-    pytest.importorskip("ray")
-    from veriscene import generate
-    from veriscene.demo.world import iter_scene_graphs
-    from veriscene.engine import source_digest
-    from veriscene.scene import write_scenes
-
-    path = tmp_path / "scenes.jsonl"
-    write_scenes(list(iter_scene_graphs(6, seed=3)), path)
-    monkeypatch.setattr(backends, "veriscene_digest", lambda: "f" * 16)
-    with pytest.raises(source_digest.WorkerCodeMismatch, match=r"its worker \(host .+, Ray node [0-9a-f]+, pid \d+\) "
-                       r"runs other veriscene code than this process \(code digest [0-9a-f]{16} there, f{16} here") as info:
-        generate(path, tmp_path / "run", seed=1, shard_size=3, workers=2, backend="ray")
-    assert "Traceback" not in str(info.value)
-
-
-def test_ray_tasks_of_ordered_map_check_the_code_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The scan's and `verify`'s Ray tasks (`ordered_map(backend="ray")`) run no call on a node of
-    other code; with the same code their results come back in order."""
-    pytest.importorskip("ray")
-    import operator
-
-    from veriscene.engine import source_digest
-
-    assert list(backends.ordered_map(operator.neg, [(k,) for k in range(5)], backend="ray", workers=2)) == [0, -1, -2, -3, -4]
-    monkeypatch.setattr(backends, "veriscene_digest", lambda: "f" * 16)
-    with pytest.raises(source_digest.WorkerCodeMismatch, match=r"^task 0 of neg was not made: its worker \(host .+, Ray "
-                       r"node [0-9a-f]+, pid \d+\) runs other veriscene code .* f{16} here.* run the same command again\.$"):
-        list(backends.ordered_map(operator.neg, [(k,) for k in range(5)], backend="ray", workers=2))
 
 
 def test_local_workers_fork_unless_torch_or_ray_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -339,3 +292,45 @@ def test_forkserver_workers_give_the_bytes_of_forked_ones(tmp_path, monkeypatch:
     finally:  # tests that list every generator must not see it
         GENERATORS.pop(plain.NAME, None)
         sys.modules.pop(module, None)
+
+
+@pytest.mark.usefixtures("local_ray")
+class TestOnALocalRay:
+    """Tasks and runs on a Ray this process started (`local_ray`, shared: tests/conftest.py)."""
+
+    def test_a_ray_node_running_other_code_fails_its_shard(self, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """On Ray the error comes back as raised on the node (not Ray's traceback), naming the node.
+        The driver's digest is patched here: the Ray workers compute their own."""
+        pytest.importorskip("ray")
+        from veriscene import generate
+        from veriscene.demo.world import iter_scene_graphs
+        from veriscene.engine import source_digest
+        from veriscene.scene import write_scenes
+
+        path = tmp_path / "scenes.jsonl"
+        write_scenes(list(iter_scene_graphs(6, seed=3)), path)
+        monkeypatch.setattr(backends, "veriscene_digest", lambda: "f" * 16)
+        with pytest.raises(source_digest.WorkerCodeMismatch, match=r"its worker \(host .+, Ray node [0-9a-f]+, pid \d+\) "
+                           r"runs other veriscene code than this process \(code digest [0-9a-f]{16} there, f{16} here") as info:
+            generate(path, tmp_path / "run", seed=1, shard_size=3, workers=2, backend="ray")
+        assert "Traceback" not in str(info.value)
+
+    def test_ray_tasks_of_ordered_map_check_the_code_too(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The scan's and `verify`'s Ray tasks (`ordered_map(backend="ray")`) run no call on a node of
+        other code; with the same code their results come back in order."""
+        pytest.importorskip("ray")
+        import operator
+
+        from veriscene.engine import source_digest
+
+        assert list(backends.ordered_map(operator.neg, [(k,) for k in range(5)], backend="ray", workers=2)) == [0, -1, -2, -3, -4]
+        monkeypatch.setattr(backends, "veriscene_digest", lambda: "f" * 16)
+        with pytest.raises(source_digest.WorkerCodeMismatch, match=r"^task 0 of neg was not made: its worker \(host .+, Ray "
+                           r"node [0-9a-f]+, pid \d+\) runs other veriscene code .* f{16} here.* run the same command again\.$"):
+            list(backends.ordered_map(operator.neg, [(k,) for k in range(5)], backend="ray", workers=2))
+
+    def test_ordered_map_on_ray_cancels_a_task_that_hangs(self, local_ray) -> None:
+        # The first result also waits for Ray's worker processes to start: over 10 s on a loaded machine.
+        # They are started here first, on the Ray that ordered_map joins.
+        assert local_ray.get([local_ray.remote(_square).remote(n) for n in range(4)]) == [0, 1, 4, 9]
+        _hang_stopped_in_time("ray", 10)

@@ -77,46 +77,95 @@ def test_the_workers_write_or_send_back_as_asked(ray_cluster, scenes_file, refer
         assert not list(out.glob(".visible-*"))  # the file that every node was asked to see is gone
 
 
-def test_shared_output_shards_are_written_by_the_workers(scenes_file, reference, tmp_path_factory,
-                                                         monkeypatch) -> None:
-    engine = importlib.import_module("veriscene.engine.generate")  # the module (the package names the function so)
+@pytest.mark.usefixtures("local_ray")
+class TestOnALocalRayAlreadyConnected:
+    """Runs on a Ray this process started (`local_ray`, shared: tests/conftest.py), not on the cluster apart."""
 
-    def not_here(*args, **kwargs):
-        raise AssertionError("the driver wrote a shard")
+    def test_shared_output_shards_are_written_by_the_workers(self, scenes_file, reference, tmp_path_factory,
+                                                             monkeypatch) -> None:
+        engine = importlib.import_module("veriscene.engine.generate")  # the module (the package names the function so)
 
-    monkeypatch.setattr(engine, "write_shard", not_here)  # this process only: Ray's workers import their own
-    out = tmp_path_factory.mktemp("zstd")
-    # by default, as every node (this one) sees the output
-    summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shard_format="zstd")
-    assert "Ray workers write their shards into the output folder, which every node sees" in summary.notes
-    with pytest.raises(AssertionError, match="the driver wrote a shard"):  # when asked not to, the driver writes
-        generate(scenes_file, tmp_path_factory.mktemp("back"), seed=3, shard_size=3, backend="ray", workers=2,
-                 shard_format="zstd", shared_output=False)
-    assert [line.rstrip(b"\n") for line in iter_sample_lines(out)] == reference.splitlines()
+        def not_here(*args, **kwargs):
+            raise AssertionError("the driver wrote a shard")
 
+        monkeypatch.setattr(engine, "write_shard", not_here)  # this process only: Ray's workers import their own
+        out = tmp_path_factory.mktemp("zstd")
+        # by default, as every node (this one) sees the output
+        summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shard_format="zstd")
+        assert "Ray workers write their shards into the output folder, which every node sees" in summary.notes
+        with pytest.raises(AssertionError, match="the driver wrote a shard"):  # when asked not to, the driver writes
+            generate(scenes_file, tmp_path_factory.mktemp("back"), seed=3, shard_size=3, backend="ray", workers=2,
+                     shard_format="zstd", shared_output=False)
+        assert [line.rstrip(b"\n") for line in iter_sample_lines(out)] == reference.splitlines()
 
-@pytest.mark.parametrize("shard_format", ["zstd", "parquet"])
-def test_samples_sent_back_come_encoded_by_the_workers(scenes_file, tmp_path_factory, monkeypatch,
-                                                       shard_format) -> None:
-    """Without a shared output the driver writes the files, but the workers compress (or make the
-    Parquet of) their shards: the driver's work stays a file write per shard."""
-    shards = importlib.import_module("veriscene.engine.shards")
-    local = tmp_path_factory.mktemp("local")
-    generate(scenes_file, local, seed=3, shard_size=3, shard_format=shard_format)
+    @pytest.mark.parametrize("shard_format", ["zstd", "parquet"])
+    def test_samples_sent_back_come_encoded_by_the_workers(self, scenes_file, tmp_path_factory, monkeypatch,
+                                                           shard_format) -> None:
+        """Without a shared output the driver writes the files, but the workers compress (or make the
+        Parquet of) their shards: the driver's work stays a file write per shard."""
+        shards = importlib.import_module("veriscene.engine.shards")
+        local = tmp_path_factory.mktemp("local")
+        generate(scenes_file, local, seed=3, shard_size=3, shard_format=shard_format)
 
-    def not_here(*args, **kwargs):
-        raise AssertionError("the driver encoded a shard")
+        def not_here(*args, **kwargs):
+            raise AssertionError("the driver encoded a shard")
 
-    monkeypatch.setattr(shards, "encode", not_here)  # this process only: Ray's workers import their own
-    out = tmp_path_factory.mktemp("back")
-    summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shard_format=shard_format,
-                       shared_output=False)
-    assert "Ray workers send their samples back to be written here (shared_output=False)" in summary.notes
-    files = sorted(p.name for p in (out / "shards").iterdir())
-    assert files == sorted(p.name for p in (local / "shards").iterdir())
-    for name in files:
-        if not name.endswith(".json"):  # the sidecars hold the run's path-free counts, the same too
-            assert (out / "shards" / name).read_bytes() == (local / "shards" / name).read_bytes(), name
+        monkeypatch.setattr(shards, "encode", not_here)  # this process only: Ray's workers import their own
+        out = tmp_path_factory.mktemp("back")
+        summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=2, shard_format=shard_format,
+                           shared_output=False)
+        assert "Ray workers send their samples back to be written here (shared_output=False)" in summary.notes
+        files = sorted(p.name for p in (out / "shards").iterdir())
+        assert files == sorted(p.name for p in (local / "shards").iterdir())
+        for name in files:
+            if not name.endswith(".json"):  # the sidecars hold the run's path-free counts, the same too
+                assert (out / "shards" / name).read_bytes() == (local / "shards" / name).read_bytes(), name
+
+    def test_each_node_runs_this_veriscene(self, monkeypatch) -> None:
+        with backends.ray_session(1, None) as ray:
+            assert backends.check_nodes(ray) == []  # this machine: the same versions
+            found = backends.on_each_node(ray, backends._versions)
+            assert len(found) == 1 and found[0][1][1]["veriscene"] == backends._versions()[1]["veriscene"]
+
+            def missing():
+                raise ModuleNotFoundError("No module named 'veriscene'")  # as where it is not installed
+
+            failed = backends.on_each_node(ray, missing)
+            assert len(failed) == 1 and isinstance(failed[0][1], Exception) and "No module named" in str(failed[0][1])
+        mine = backends._versions()[1]
+        monkeypatch.setattr(ray_cluster, "on_each_node", lambda ray, fn: [
+            ("n1", ("h1", {**mine, "veriscene": "0.0.1"})),
+            ("n2", ModuleNotFoundError("No module named 'veriscene'")),
+            ("n3", ("h3", {**mine, "python": "3.10.0"})),
+        ])
+        with pytest.raises(RuntimeError, match=r"not on 2 node\(s\) of the Ray cluster: n1 \(h1\): veriscene 0\.0\.1; n2: "
+                                               r"cannot run veriscene \(ModuleNotFoundError: No module named 'veriscene'\)\. "
+                                               r"Install the same version on every machine"):
+            backends.check_nodes(None)
+        monkeypatch.setattr(ray_cluster, "on_each_node", lambda ray, fn: [("n3", ("h3", {**mine, "python": "3.10.0"}))])
+        assert backends.check_nodes(None) == [f"node n3 (h3) has python 3.10.0 (here: python {mine['python']})"]
+
+    def test_nodes_without_a_path(self, tmp_path) -> None:
+        with backends.ray_session(1, None) as ray:
+            assert backends.nodes_without(ray, str(tmp_path)) == []
+            missing = backends.nodes_without(ray, str(tmp_path / "absent"))
+        assert len(missing) == 1 and missing[0].endswith(f"({socket.gethostname()})")
+
+    def test_an_output_a_node_does_not_see_is_refused_or_written_here(self, scenes_file, reference, tmp_path,
+                                                                      tmp_path_factory, monkeypatch) -> None:
+        # patched where it is called: `_output_shared` (in `engine.shard_pass`) asks which nodes miss the folder
+        monkeypatch.setattr(importlib.import_module("veriscene.engine.shard_pass"), "nodes_without",
+                            lambda ray, path: ["f00d (node-7)"])
+        with pytest.raises(RuntimeError, match=r"shared_output: .*run is not seen by 1 node\(s\) of the Ray cluster: "
+                                               r"f00d \(node-7\)\. Put the output on a file system every node mounts"):
+            generate(scenes_file, tmp_path / "run", backend="ray", workers=1, shared_output=True)
+        assert not (tmp_path / "run" / "manifest.json").exists() and not list((tmp_path / "run").glob(".visible-*"))
+        # by default, the samples come back to be written here, the same bytes
+        out = tmp_path_factory.mktemp("back")  # the reference's depth: image paths are relative
+        summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=1)
+        assert any("send their samples back to be written here: 1 node(s) do not see" in n and "f00d (node-7)" in n
+                   for n in summary.notes)
+        assert (out / "samples.jsonl").read_bytes() == reference
 
 
 def test_two_nodes_are_each_looked_at_and_share_the_shards(scenes_file, reference, tmp_path_factory) -> None:
@@ -136,55 +185,6 @@ def test_two_nodes_are_each_looked_at_and_share_the_shards(scenes_file, referenc
     finally:
         ray.shutdown()
         nodes.shutdown()
-
-
-def test_each_node_runs_this_veriscene(monkeypatch) -> None:
-    with backends.ray_session(1, None) as ray:
-        assert backends.check_nodes(ray) == []  # this machine: the same versions
-        found = backends.on_each_node(ray, backends._versions)
-        assert len(found) == 1 and found[0][1][1]["veriscene"] == backends._versions()[1]["veriscene"]
-
-        def missing():
-            raise ModuleNotFoundError("No module named 'veriscene'")  # as where it is not installed
-
-        failed = backends.on_each_node(ray, missing)
-        assert len(failed) == 1 and isinstance(failed[0][1], Exception) and "No module named" in str(failed[0][1])
-    mine = backends._versions()[1]
-    monkeypatch.setattr(ray_cluster, "on_each_node", lambda ray, fn: [
-        ("n1", ("h1", {**mine, "veriscene": "0.0.1"})),
-        ("n2", ModuleNotFoundError("No module named 'veriscene'")),
-        ("n3", ("h3", {**mine, "python": "3.10.0"})),
-    ])
-    with pytest.raises(RuntimeError, match=r"not on 2 node\(s\) of the Ray cluster: n1 \(h1\): veriscene 0\.0\.1; n2: "
-                                           r"cannot run veriscene \(ModuleNotFoundError: No module named 'veriscene'\)\. "
-                                           r"Install the same version on every machine"):
-        backends.check_nodes(None)
-    monkeypatch.setattr(ray_cluster, "on_each_node", lambda ray, fn: [("n3", ("h3", {**mine, "python": "3.10.0"}))])
-    assert backends.check_nodes(None) == [f"node n3 (h3) has python 3.10.0 (here: python {mine['python']})"]
-
-
-def test_nodes_without_a_path(tmp_path) -> None:
-    with backends.ray_session(1, None) as ray:
-        assert backends.nodes_without(ray, str(tmp_path)) == []
-        missing = backends.nodes_without(ray, str(tmp_path / "absent"))
-    assert len(missing) == 1 and missing[0].endswith(f"({socket.gethostname()})")
-
-
-def test_an_output_a_node_does_not_see_is_refused_or_written_here(scenes_file, reference, tmp_path,
-                                                                  tmp_path_factory, monkeypatch) -> None:
-    # patched where it is called: `_output_shared` (in `engine.shard_pass`) asks which nodes miss the folder
-    monkeypatch.setattr(importlib.import_module("veriscene.engine.shard_pass"), "nodes_without",
-                        lambda ray, path: ["f00d (node-7)"])
-    with pytest.raises(RuntimeError, match=r"shared_output: .*run is not seen by 1 node\(s\) of the Ray cluster: "
-                                           r"f00d \(node-7\)\. Put the output on a file system every node mounts"):
-        generate(scenes_file, tmp_path / "run", backend="ray", workers=1, shared_output=True)
-    assert not (tmp_path / "run" / "manifest.json").exists() and not list((tmp_path / "run").glob(".visible-*"))
-    # by default, the samples come back to be written here, the same bytes
-    out = tmp_path_factory.mktemp("back")  # the reference's depth: image paths are relative
-    summary = generate(scenes_file, out, seed=3, shard_size=3, backend="ray", workers=1)
-    assert any("send their samples back to be written here: 1 node(s) do not see" in n and "f00d (node-7)" in n
-               for n in summary.notes)
-    assert (out / "samples.jsonl").read_bytes() == reference
 
 
 def test_a_cluster_without_cpus_for_tasks_is_warned_of(scenes_file, tmp_path, monkeypatch) -> None:

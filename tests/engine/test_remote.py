@@ -129,7 +129,7 @@ def test_a_failed_upload_stops_the_run_and_resume_completes_it(tmp_path, scenes_
     assert _files(memory, "/b/run") == _local(reference)
 
 
-def test_a_run_on_ray_is_uploaded_by_the_driver(tmp_path, scenes_file, memory) -> None:
+def test_a_run_on_ray_is_uploaded_by_the_driver(tmp_path, scenes_file, memory, local_ray) -> None:
     reference = tmp_path / "reference"
     generate(scenes_file, reference, absolute_paths=True, shard_format="zstd", **OPTIONS)
     summary = generate(scenes_file, "memory://b/ray", staging=tmp_path / "stage", shard_format="zstd", backend="ray",

@@ -43,14 +43,6 @@ def test_shard_size_does_not_change_samples(scenes_file, reference, tmp_path) ->
     assert summary.worker_peak_memory_mb == 0.0 and summary.peak_memory_mb > 20  # in this process alone
 
 
-def test_ray_backend_identical(scenes_file, reference, tmp_path) -> None:
-    # the scan in several chunks too (Ray tasks sent the chunks' bytes), in the same Ray session
-    assert scenes_file.stat().st_size > 3 * 20_000
-    summary = generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2, backend="ray", scan_chunk=20_000)
-    assert (tmp_path / "samples.jsonl").read_bytes() == reference
-    assert summary.worker_peak_memory_mb > 20  # Ray's workers are no children of this process: their shards say
-
-
 def test_hash_seed_does_not_matter(scenes_file, reference, tmp_path_factory) -> None:
     code = (
         "import sys; from veriscene import generate; "
@@ -192,13 +184,6 @@ def test_compressed_input_gives_identical_bytes(scenes_file, reference, tmp_path
     assert report.ok and report.verified == summary.samples
 
 
-def test_compressed_input_on_ray(scenes_file, reference, tmp_path) -> None:
-    # the scan's chunks decompressed by the driver and sent to the Ray tasks
-    summary = generate(_compressed(scenes_file, "zstd"), tmp_path, seed=1, shard_size=4, workers=2, backend="ray",
-                       scan_chunk=20_000)
-    assert (tmp_path / "samples.jsonl").read_bytes() == reference and summary.scenes == 30
-
-
 def test_kill_9_then_resume_compressed_input(scenes_file, reference, tmp_path) -> None:
     """Resuming reads on past the finished shards of a file that cannot be seeked in."""
     SCENES[:] = [_compressed(scenes_file, "gzip")]
@@ -314,12 +299,6 @@ def test_several_files_give_the_samples_of_their_concatenation(scenes_file, refe
     assert (tmp_path / "glob" / "samples.jsonl").read_bytes().count(b"\n") == summary.samples
 
 
-def test_several_files_on_ray(scenes_file, reference, tmp_path) -> None:
-    summary = generate(_parts(scenes_file), tmp_path, seed=1, shard_size=4, workers=2, backend="ray",
-                       scan_chunk=20_000)
-    assert (tmp_path / "samples.jsonl").read_bytes() == reference and summary.scenes == 30
-
-
 def test_kill_9_then_resume_several_files(scenes_file, reference, tmp_path) -> None:
     _parts(scenes_file)
     SCENES[:] = [scenes_file.parent / "parts-*"]  # a glob pattern, expanded by generate
@@ -415,3 +394,27 @@ def test_images_are_found_beside_each_file(tmp_path) -> None:
         for image in images:
             assert image["path"] == os.path.join("..", folder_of[image["id"]], "images", f"{image['id']}.png")
     assert multi > 0  # partners from both files
+
+
+@pytest.mark.usefixtures("local_ray")
+class TestOnALocalRay:
+    """The same bytes on Ray (`local_ray`, shared: tests/conftest.py; the Ray a run starts for itself:
+    test_verify.py, generators/test_plugins.py, annotate/test_server_retry.py)."""
+
+    def test_ray_backend_identical(self, scenes_file, reference, tmp_path) -> None:
+        # the scan in several chunks too (Ray tasks sent the chunks' bytes), in the same Ray session
+        assert scenes_file.stat().st_size > 3 * 20_000
+        summary = generate(scenes_file, tmp_path, seed=1, shard_size=4, workers=2, backend="ray", scan_chunk=20_000)
+        assert (tmp_path / "samples.jsonl").read_bytes() == reference
+        assert summary.worker_peak_memory_mb > 20  # Ray's workers are no children of this process: their shards say
+
+    def test_compressed_input_on_ray(self, scenes_file, reference, tmp_path) -> None:
+        # the scan's chunks decompressed by the driver and sent to the Ray tasks
+        summary = generate(_compressed(scenes_file, "zstd"), tmp_path, seed=1, shard_size=4, workers=2, backend="ray",
+                           scan_chunk=20_000)
+        assert (tmp_path / "samples.jsonl").read_bytes() == reference and summary.scenes == 30
+
+    def test_several_files_on_ray(self, scenes_file, reference, tmp_path) -> None:
+        summary = generate(_parts(scenes_file), tmp_path, seed=1, shard_size=4, workers=2, backend="ray",
+                           scan_chunk=20_000)
+        assert (tmp_path / "samples.jsonl").read_bytes() == reference and summary.scenes == 30

@@ -157,8 +157,7 @@ def test_rows_at_the_cut_depend_on_the_chunks_not_the_workers(many_names_file) -
     assert one["vocab"]["names"] == whole.to_dict()["names"]  # word counts are exact
 
 
-def test_ray_backend_scans_the_same(many_names_file) -> None:
-    pytest.importorskip("ray")
+def test_ray_backend_scans_the_same(many_names_file, local_ray) -> None:
     assert (_state(scan_scenes(many_names_file, chunk_bytes=50_000, workers=2, backend="ray"))
             == _state(scan_scenes(many_names_file, chunk_bytes=50_000)))
 
