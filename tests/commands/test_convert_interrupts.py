@@ -5,15 +5,14 @@ converts. Before: Ctrl-C exited 130 with no word, and SIGTERM ended the process 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.held_cli import said, stopped_when_held
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.scene import read_scenes, write_scenes
 
@@ -39,10 +38,6 @@ app(sys.argv[2:], prog_name="veriscene")
 '''
 
 
-def _ctrl_c_default() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # (a background shell's child would ignore it)
-
-
 @pytest.mark.parametrize(("signum", "status", "what"), [
     (signal.SIGINT, 130, "interrupted (Ctrl-C)"),
     (signal.SIGTERM, 143, "stopped by SIGTERM"),
@@ -54,20 +49,11 @@ def test_an_interrupted_conversion_says_so_and_leaves_the_scene_file_as_it_was(
     out = tmp_path / "out" / "scenes.jsonl"
     write_scenes(iter_scene_graphs(2, seed=2), out)  # an earlier conversion's
     before = out.read_bytes()
-    script, ready = tmp_path / "held_write.py", tmp_path / "writing"
-    script.write_text(HELD_WRITE)
     command = ["convert", str(given), "--out", str(out)]
-    run = subprocess.Popen([sys.executable, str(script), str(ready), *command], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_default,
-                           env={**os.environ, "COLUMNS": "300"})
-    deadline = time.monotonic() + 60
-    while not ready.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert run.poll() is None, run.communicate()
-    run.send_signal(signum)
-    _, stderr = run.communicate(timeout=60)
+    run = stopped_when_held(tmp_path / "held_write.py", HELD_WRITE, tmp_path / "writing", signum, *command)
+    stderr = run.stderr
     assert run.returncode == status, stderr
-    assert " ".join(stderr.split()) == (f"{what}: nothing was written to {out} (it is written whole or not at "
+    assert said(stderr) == (f"{what}: nothing was written to {out} (it is written whole or not at "
                                         "all); run the same command again")
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["scenes.jsonl"]  # no temporary file, no lock

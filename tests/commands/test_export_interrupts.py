@@ -5,16 +5,15 @@ far hidden beside --out (`.llava.json.<pid>-<random>.tmp`) and its lock file."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.held_cli import said, stopped_when_held
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.generate import generate
 from veriscene.scene import write_scenes
@@ -42,10 +41,6 @@ app(sys.argv[2:], prog_name="veriscene")
 '''
 
 
-def _ctrl_c_default() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # (a background shell's child would ignore it)
-
-
 @pytest.mark.parametrize(("signum", "status", "what"), [
     (signal.SIGINT, 130, "interrupted (Ctrl-C)"),
     (signal.SIGTERM, 143, "stopped by SIGTERM"),
@@ -57,20 +52,11 @@ def test_an_interrupted_export_says_so_leaves_nothing_and_the_same_command_expor
     run = tmp_path / "run"
     generate(scenes, run, generators="counting")
     out = tmp_path / "out"
-    script, ready = tmp_path / "held_write.py", tmp_path / "writing"
-    script.write_text(HELD_WRITE)
     command = ["export", str(run), "--to", "llava", "--out", str(out)]
-    process = subprocess.Popen([sys.executable, str(script), str(ready), *command], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_default,
-                               env={**os.environ, "COLUMNS": "300"})
-    deadline = time.monotonic() + 60
-    while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert process.poll() is None, process.communicate()
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=60)
+    process = stopped_when_held(tmp_path / "held_write.py", HELD_WRITE, tmp_path / "writing", signum, *command)
+    stderr = process.stderr
     assert process.returncode == status, stderr
-    assert " ".join(stderr.split()) == (f"{what}: the export to {out} did not finish; run the same command again "
+    assert said(stderr) == (f"{what}: the export to {out} did not finish; run the same command again "
                                         "to make it (it starts over)")
     assert not out.exists() or list(out.iterdir()) == []  # no temporary file, no lock
     again = subprocess.run([sys.executable, "-m", "veriscene", *command], capture_output=True, text=True,

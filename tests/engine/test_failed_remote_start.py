@@ -16,6 +16,7 @@ import fsspec
 import orjson
 import pytest
 
+from tests.engine.test_failed_start import _interrupted_in_the_scan
 from veriscene.engine.generate import generate
 from veriscene.engine.remote import LEDGER
 
@@ -69,17 +70,8 @@ def test_a_damaged_input_uploads_nothing_and_the_staging_folder_takes_any_run(
 def test_ctrl_c_in_the_scan_of_a_run_at_a_url_leaves_nothing_and_the_same_command_runs(
         tmp_path: Path, scenes_file: Path, memory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     staging = tmp_path / "stage"
-    real = generate_module.scan_scenes
-
-    def scan(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
-        def stop(done: int, total: int) -> None:
-            if done:
-                raise KeyboardInterrupt
-        return real(*args, progress=stop, **kwargs)
-
     with monkeypatch.context() as patched:
-        patched.setattr(generate_module, "scan_scenes", scan)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(_interrupted_in_the_scan(patched)):
             generate(scenes_file, "memory://bucket/run", staging=staging, **OPTIONS)
     assert _uploaded(memory, "/bucket") == [] and not staging.exists()
     generate(scenes_file, "memory://bucket/run", staging=staging, **OPTIONS)  # no --overwrite, no --resume

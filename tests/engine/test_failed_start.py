@@ -141,15 +141,19 @@ def test_a_run_left_running_before_its_first_shard_does_not_block_a_new_start(
         assert not (out / "shards").exists()
 
 
-def test_a_run_that_finished_a_shard_keeps_it_and_still_needs_resume(tmp_path: Path, scenes_file: Path) -> None:
-    out = tmp_path / "run"
-
+def _stopped_after_its_first_shard(scenes_file: Path, out: Path) -> dict[str, bytes]:
+    """A zstd run into `out` stopped once its first shard is finished: the files it keeps."""
     def stop_after_first(sidecar: dict[str, Any]) -> None:
         raise Stop
 
     with pytest.raises(Stop):
         generate(scenes_file, out, shard_format="zstd", on_shard=stop_after_first, **OPTIONS)
-    kept = _files(out)
+    return _files(out)
+
+
+def test_a_run_that_finished_a_shard_keeps_it_and_still_needs_resume(tmp_path: Path, scenes_file: Path) -> None:
+    out = tmp_path / "run"
+    kept = _stopped_after_its_first_shard(scenes_file, out)
     assert orjson.loads(kept["manifest.json"])["status"] == "running" and "shards/shard-00000.json" in kept
     with pytest.raises(RunExistsError, match="--resume"):
         generate(scenes_file, out, shard_format="zstd", **OPTIONS)
@@ -161,13 +165,7 @@ def test_a_run_that_finished_a_shard_keeps_it_and_still_needs_resume(tmp_path: P
 
 def test_a_resumed_run_whose_input_turns_out_damaged_keeps_its_manifest(tmp_path: Path, scenes_file: Path) -> None:
     out = tmp_path / "run"
-
-    def stop_after_first(sidecar: dict[str, Any]) -> None:
-        raise Stop
-
-    with pytest.raises(Stop):
-        generate(scenes_file, out, shard_format="zstd", on_shard=stop_after_first, **OPTIONS)
-    kept = _files(out)
+    kept = _stopped_after_its_first_shard(scenes_file, out)
 
     def scan(*args: Any, **kwargs: Any) -> Any:
         raise OSError(5, "Input/output error")

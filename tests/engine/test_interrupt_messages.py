@@ -9,12 +9,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.held_cli import stopped_when_held
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.generate import generate
 from veriscene.scene import write_scenes
@@ -50,24 +50,9 @@ def scenes_file(tmp_path: Path) -> Path:
     return path
 
 
-def _ctrl_c_default() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # (a background shell's child would ignore it)
-
-
 def _stopped_in_the_scan(tmp_path: Path, signum: int, *args: str) -> subprocess.CompletedProcess[str]:
     """`veriscene ARGS...` sent `signum` once its scan has begun."""
-    script, ready = tmp_path / "held_scan.py", tmp_path / "in-the-scan"
-    script.write_text(HELD_SCAN)
-    ready.unlink(missing_ok=True)
-    run = subprocess.Popen([sys.executable, str(script), str(ready), *args], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, preexec_fn=_ctrl_c_default, env=_env())
-    deadline = time.monotonic() + 60
-    while not ready.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert run.poll() is None, run.communicate()
-    run.send_signal(signum)
-    stdout, stderr = run.communicate(timeout=60)
-    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+    return stopped_when_held(tmp_path / "held_scan.py", HELD_SCAN, tmp_path / "in-the-scan", signum, *args)
 
 
 def _env() -> dict[str, str]:
