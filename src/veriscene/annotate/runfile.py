@@ -125,7 +125,7 @@ def _finish(partial: Path, out: Path, state: dict[str, Any], state_path: Path) -
     kind = compression_for_name(out)
     ready = partial if kind is None else out.with_name(f".{out.name}.tmp")
     if kind is not None:
-        with open(partial, "rb") as src, create_scene_file(ready, kind) as dst:
+        with open(partial, "rb") as src, create_scene_file(ready, kind, name=out.name) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     state.update(finished=True, out_bytes=ready.stat().st_size, out_sha256=file_sha256(ready))
     _save(state_path, state)

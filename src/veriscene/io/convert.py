@@ -158,7 +158,7 @@ def write_scene_file(scenes: Callable[[RejectReport], Iterable[Scene]], out: Pat
             stream = iter(scenes(report))  # in batches: numbers are written short a batch at a time
             batch = list(islice(stream, BATCH))
             out.parent.mkdir(parents=True, exist_ok=True)
-            with create_scene_file(tmp_name, compression_for_name(out)) as fh:  # by out's suffix
+            with create_scene_file(tmp_name, compression_for_name(out), name=out.name) as fh:  # by out's suffix
                 while batch:
                     for line in dumps_scenes(batch):
                         fh.write(line)

@@ -237,7 +237,7 @@ def split(
     temporary = [path.with_name(f".{path.name}.tmp") for path in targets.values()] + [rejects_tmp]
     try:
         for name, path in targets.items():
-            handles[name] = create_scene_file(path.with_name(f".{path.name}.tmp"), kind)
+            handles[name] = create_scene_file(path.with_name(f".{path.name}.tmp"), kind, name=path.name)
         with open(rejects_tmp, "wb") as rejects:
             for file in files:
                 _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary, placed)

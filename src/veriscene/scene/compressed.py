@@ -265,15 +265,38 @@ def unreadable(path: str | os.PathLike[str], exc: BaseException, what: str = "fi
     return f"cannot read {described} to its end ({exc}); is it complete?"  # (where, when `exc` has a Damage)
 
 
-def create_scene_file(path: str | os.PathLike[str], kind: str | None = None) -> IO[bytes]:
+class _GzipWriter(gzip.GzipFile):
+    """A gzip file written into a file it opened and closes: the name it records is the output's
+    (the one its temporary file is renamed to), and its time 0, so the same lines make the same
+    bytes whenever and under whatever temporary name they are written."""
+
+    def __init__(self, path: str | os.PathLike[str], name: str) -> None:
+        self._owned = open(path, "wb")
+        try:
+            super().__init__(filename=name, mode="wb", compresslevel=6, fileobj=self._owned, mtime=0)
+        except BaseException:
+            self._owned.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
+
+
+def create_scene_file(path: str | os.PathLike[str], kind: str | None = None, *,
+                      name: str | None = None) -> IO[bytes]:
     """Open `path` for writing JSONL bytes, compressed with `kind` (default: by the name of `path`);
-    missing folders above it are made, as the command line makes them."""
+    missing folders above it are made, as the command line makes them. `name`: the file name a
+    gzip header records (default: `path`'s), the output's when `path` is a temporary file renamed
+    to it; gzip files are written with time 0, so their bytes depend on their lines alone."""
     kind = compression_for_name(path) if kind is None else kind
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     if kind is None:
         return open(path, "wb")
     if kind == "gzip":
-        return gzip.open(path, "wb", compresslevel=6)  # type: ignore[return-value]  # a binary file
+        return _GzipWriter(path, name or Path(path).name)  # type: ignore[return-value]  # a binary file
     if kind == "bz2":
         return bz2.open(path, "wb")
     if kind == "xz":

@@ -310,7 +310,7 @@ def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:
     tmp = temporary_sibling(path)
     count = 0
     try:
-        with create_scene_file(tmp, compression_for_name(path)) as fh:
+        with create_scene_file(tmp, compression_for_name(path), name=path.name) as fh:
             scenes = iter(scenes)
             while batch := list(islice(scenes, BATCH)):
                 for k, scene in enumerate(batch):
