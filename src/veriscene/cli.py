@@ -234,18 +234,14 @@ def generate(
     except OSError as exc:  # the system's: a disk full, a file it may not read or write
         _fail(str(exc), code=1)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
-        from rich.markup import escape
-
-        from veriscene.console import err_console
+        from veriscene.console import say_stopped
 
         if remote.is_url(out):  # its staging folder; with --resume, the run at the URL stays (it may be
             # stopped while downloading it, before its manifest is here)
             kept = resume or kept_a_run(Path(staging or remote.default_staging(out)))
         else:
             kept = kept_a_run(remote.local_path(out))
-        message = interrupted_message(out, exc, kept=kept)
-        what, rest = message.split(":", 1)
-        err_console.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+        say_stopped(interrupted_message(out, exc, kept=kept))
         raise typer.Exit(exit_status(exc)) from None
     print_run_summary(summary)
     rejected = summary.rejects.get("rejected", 0)

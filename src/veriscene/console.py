@@ -23,6 +23,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def say_stopped(message: str, console: Console | None = None) -> None:
+    """Say on standard error (or `console`) what a command stopped by Ctrl-C or SIGTERM says,
+    "WHAT: what is kept and how to go on" (`engine.interrupts`), its head in yellow."""
+    what, rest = message.split(":", 1)
+    (console or err_console).print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+
+
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar with rate; yields `advance(n)`."""

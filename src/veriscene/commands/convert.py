@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veriscene.console import download_progress
+from veriscene.console import download_progress, say_stopped
 from veriscene.engine.fetch import fetch_file, fetch_input, fetch_options
 from veriscene.engine.remote import RemoteError, is_url
 from veriscene.engine.run_lock import RunLockedError
@@ -165,8 +165,7 @@ def interrupted(err: Console, out: Path) -> Iterator[None]:
         with terminate_raises():
             yield
     except KeyboardInterrupt as exc:
-        what, rest = nothing_written_message(str(out), exc).split(":", 1)
-        err.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+        say_stopped(nothing_written_message(str(out), exc), err)
         raise typer.Exit(exit_status(exc)) from None
 
 

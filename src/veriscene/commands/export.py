@@ -279,10 +279,9 @@ def register(app: typer.Typer) -> None:
         except (OSError, ValueError, TypeError, RemoteError) as exc:
             fail(str(exc), code=1)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
-            from veriscene.console import err_console
+            from veriscene.console import say_stopped
 
-            what, rest = export_stopped_message(str(target), exc).split(":", 1)
-            err_console.print(f"[yellow]{escape(what)}:[/yellow]{escape(rest)}", soft_wrap=True)
+            say_stopped(export_stopped_message(str(target), exc))
             raise typer.Exit(exit_status(exc)) from None
         print_summary(summary, console, checked=check_urls)
         if not summary.samples_written and summary.samples_skipped:  # as convert and generate: a failure

@@ -54,11 +54,11 @@ def execute(
     check: bool = True,
 ) -> Any:
     """Check and run a program; return its answer in JSON form (see `types.to_answer`)."""
-    types = check_program(program) if check else None
     ctx = scenes if isinstance(scenes, ExecutionContext) else ExecutionContext(scenes)
-    value = run_nodes(program, ctx)[-1]
-    out_type = types[-1] if types is not None else OPS[program[-1]["op"]].out
-    return to_answer(value, out_type)
+    if not check:
+        return answer_of(program, ctx)
+    types = check_program(program)
+    return to_answer(run_nodes(program, ctx)[-1], types[-1])
 
 
 def answer_of(program: Program, ctx: ExecutionContext) -> Any:
