@@ -29,6 +29,11 @@ to refuse another URL's run there, and is removed when the run made it and nothi
 Sample image paths in a run at a URL are absolute (as resolved on the machine that made the run),
 as are the input paths in its manifest: relative to the staging folder, they would mean nothing.
 
+One writer per URL: `prepare` takes the URL's lease (`engine.remote_lock`: an object made only
+if there is none, refreshed while the run lasts, removed as it ends), so a run on another machine,
+or with another staging folder, is refused while this one writes; `shard_done` and `publish`
+stop a run that lost it. The lease is not a run file: `listing` leaves it out.
+
 Credentials and endpoints are fsspec's: for S3 (`pip install 'veriscene[s3]'`, which brings
 s3fs) the usual AWS variables and files (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ...;
 `AWS_ENDPOINT_URL` for MinIO, Ceph or R2), or `storage_options` in Python
@@ -51,7 +56,8 @@ from typing import Any, Callable
 import orjson
 
 from veriscene.engine import converted
-from veriscene.engine.run_lock import is_lock_file
+from veriscene.engine.remote_lock import LEASE, Lease
+from veriscene.engine.run_lock import GENERATE, RunKind, is_lock_file
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError, default_staging, filesystem, is_url, local_path
 
 __all__ = [
@@ -93,7 +99,8 @@ class RemoteRun:
     ledger it began, `_take_back_ledger`)."""
 
     def __init__(self, url: str, staging: str | os.PathLike[str] | None = None,
-                 storage_options: dict[str, Any] | None = None, threads: int = 4) -> None:
+                 storage_options: dict[str, Any] | None = None, threads: int = 4,
+                 lease_seconds: float | None = None) -> None:
         self.url = url.rstrip("/")
         self.staging = Path(staging) if staging is not None else default_staging(self.url)
         self.fs, self.root = filesystem(self.url, storage_options)
@@ -104,6 +111,8 @@ class RemoteRun:
         self._started = False
         self._ledger_begun = False  # this object wrote the ledger anew (no upload of an earlier run in it)
         self.uploads = 0  # files uploaded by this object (for the run's note)
+        self.lease: Lease | None = None  # the URL's lease, once taken (`hold_lease`)
+        self._lease_seconds = lease_seconds  # its life unrefreshed (None: `remote_lock.lease_seconds()`)
 
     # ---- the URL -----------------------------------------------------------------------------
 
@@ -141,7 +150,8 @@ class RemoteRun:
             return {}
         found = self._call("cannot list", partial(self.fs.find, detail=True), self.root)
         root = self.root.rstrip("/") + "/"
-        return {p[len(root):]: int(info.get("size") or 0) for p, info in sorted(found.items()) if p.startswith(root)}
+        return {p[len(root):]: int(info.get("size") or 0) for p, info in sorted(found.items())
+                if p.startswith(root) and not _not_run_file(p[len(root):])}
 
     def clear(self) -> None:
         """Remove the run's files from the URL (its manifest, samples, rejects, vocabulary,
@@ -204,14 +214,17 @@ class RemoteRun:
         tmp.write_bytes(b"\n".join(lines) + b"\n")
         os.replace(tmp, self.staging / LEDGER)
 
-    def prepare(self, *, resume: bool, overwrite: bool) -> str:
+    def prepare(self, *, resume: bool, overwrite: bool, kind: RunKind = GENERATE) -> str:
         """Check the URL and the staging folder before a run; returns a note for the run.
 
-        Refuses a URL that holds a run unless resuming or overwriting; `overwrite` removes the
+        Takes the URL's lease (`hold_lease`: RunLockedError while another run writes the URL, as
+        `kind` says it, `--overwrite` or not). Refuses a URL that holds a run unless resuming or
+        overwriting; `overwrite` removes the
         run from the URL (the local run then replaces the staging folder's); resuming with a
         staging folder that holds no run downloads the run from the URL first."""
         remote = self.manifest()
         self.check_writable()
+        self.hold_lease(kind)  # before anything is written to the URL (or cleared from it)
         self.staging.mkdir(parents=True, exist_ok=True)
         if overwrite:
             self.clear()
@@ -230,6 +243,18 @@ class RemoteRun:
             return (f"the run was downloaded from {self.url} into {self.staging} ({fetched} files) to be resumed, "
                     "and is uploaded back as it goes")
         return f"the run is made in {self.staging} and uploaded to {self.url}"
+
+    def hold_lease(self, kind: RunKind = GENERATE) -> None:
+        """Take the URL's lease for this run (`remote_lock.Lease.acquire`), held until the
+        context ends; RunLockedError if another run holds it."""
+        if self.lease is None:
+            self.lease = Lease(self.fs, self.root, self.url, str(self.staging), self._lease_seconds)
+            self.lease.acquire(kind)
+
+    def check_lease(self) -> None:
+        """RunLockedError if this run lost its lease to another: it must not write any more."""
+        if self.lease is not None:
+            self.lease.check()
 
     def check_writable(self) -> None:
         """Write and remove a small object under the URL: no bucket, or no right to write, is said
@@ -321,6 +346,7 @@ class RemoteRun:
         from veriscene.engine.shards import shard_files
 
         self._check_failed()
+        self.check_lease()
         if not self._started:
             self._started = True
             self._pending.append(self._pool.submit(self._put_shard, [
@@ -339,11 +365,14 @@ class RemoteRun:
         remove from the URL the shards the staging folder no longer has (merged into
         samples.jsonl); returns the files uploaded in all."""
         self.wait()
+        self.check_lease()
         local = sorted((p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*")
                         if p.is_file() and p.name != LEDGER and not is_lock_file(p.name)
                         and not p.name.endswith(".tmp")),
                        key=_upload_order)
         for rel in local:
+            if rel == MANIFEST:
+                self.check_lease()  # the manifest says the run complete: only while the URL is this run's
             self._put(rel)
         kept = set(local)
         for rel in self.listing():
@@ -359,6 +388,8 @@ class RemoteRun:
             self.wait()
         finally:
             self._pool.shutdown(wait=True)
+            if self.lease is not None:  # after the uploads: none is under way once another run may start
+                self.lease.release()
 
     def __enter__(self) -> "RemoteRun":
         return self
@@ -380,6 +411,11 @@ class RemoteRun:
         folder would be refused ("holds the run of ..."), and the folder made for it not removed."""
         if self._ledger_begun and not self._uploaded and not (self.staging / MANIFEST).exists():
             (self.staging / LEDGER).unlink(missing_ok=True)
+
+
+def _not_run_file(rel: str) -> bool:
+    """Objects of the URL that are not the run's: the lease and write checks of a run under way."""
+    return rel == LEASE or rel.startswith(".veriscene-write-check-")
 
 
 def upload_run(run_dir: str | os.PathLike[str], url: str, storage_options: dict[str, Any] | None = None) -> int:

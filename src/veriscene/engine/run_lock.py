@@ -25,8 +25,9 @@ locked covers what is in it: a file or folder below it is not locked again (`dem
 its folder, `generate` converting its input into its own). Locks are per output: two commands
 writing two files of one folder do not stop each other.
 Where the system has no flock (Windows), nothing is locked; a file system that refuses locks
-(some network file systems) is warned of, and the run goes on unlocked. A URL is locked on this
-machine only (under `VERISCENE_STAGING`): two machines writing one URL are not stopped.
+(some network file systems) is warned of, and the run goes on unlocked. A URL is locked here on this
+machine only (under `VERISCENE_STAGING`); across machines (and staging folders) a run at a URL
+also holds a lease object at the URL (`engine.remote_lock`), where the store can make one.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def lock_file(path: Path, kind: RunKind, shown: str | None = None) -> None:
 def lock_url(url: str, kind: RunKind) -> None:
     """Lock the output at `url` on this machine: the name of its default staging folder
     (`url_paths.default_staging`), whatever staging folder the run is given, so two runs to one
-    URL from this machine are refused. Another machine's run is not seen."""
+    URL from this machine are refused. Another machine's run is seen by the URL's lease
+    (`engine.remote_lock`), not by this lock."""
     lock_file(default_staging(url), kind, shown=url.rstrip("/"))
 
 
