@@ -203,7 +203,9 @@ class ReadContext(ImageSizes):
         return text
 
     def attributes(self, raw: Any, field: str) -> list[str]:
-        """A list of attribute words, normalised; empty strings are dropped and counted."""
+        """A list of attribute words, normalised; empty strings are dropped and counted, and so is
+        a word the list gives again ("white", "White "): a scene holds it once. (The same word in
+        two lists of one object, two annotations agreeing, is not counted.)"""
         if raw is None:
             return []
         if not isinstance(raw, (list, tuple)):
@@ -219,6 +221,8 @@ class ReadContext(ImageSizes):
                 out.append(text)
             else:
                 self.repair("empty_attributes_dropped")
+        if len(out) > 1 and len(set(out)) < len(out):
+            self.repair("duplicate_attributes_merged", len(out) - len(set(out)))
         return out
 
     @staticmethod

@@ -22,8 +22,14 @@ tree". Visual Genome annotates the objects its workers wrote about, not every ob
 `objects` option says what may be taken from that (`_base.OBJECT_COVERAGES`; default "present":
 counts of the names an image annotates stand, the absence of any other name is unknown).
 Object ids are resolved within an image (an id an object lists in
-`merged_object_ids` names that object); an object that only
-appears embedded in an attribute or relationship entry (with its box and name) is added. Objects
+`merged_object_ids`, in objects.json or embedded in a relationship, names that object; v1.4
+rewrote the relationships of merged objects, so one linking an object to itself is dropped and
+counted); an object that only
+appears embedded in an attribute or relationship entry (with its box and name) is added. An
+object is read from the entry that first gives it (objects.json's, else the first attribute or
+relationship entry embedding it); an entry giving its id again with another name or a box more
+than `BOX_TOLERANCE` pixels off is counted (`conflicting_object_names_first_kept`,
+`conflicting_object_boxes_first_kept`): the files of a release do not always agree. Objects
 of one name whose boxes overlap by IoU >= 0.9 are merged (`merge_duplicates`, `DUPLICATE_IOU`):
 raw Visual Genome annotates many objects twice. Image
 sizes come from `image_data.json`, else the image header under `image_root`. A file may hold a
@@ -45,6 +51,7 @@ from veriscene.io.readers._base import (
     SceneParts,
     as_records,
     bad,
+    is_number,
     json_records,
     load_json,
     object_id,
@@ -62,6 +69,12 @@ Size = tuple[Any, Any] | str
 # work on Visual Genome (Xu et al. 2017 and the code built on it) merges them.
 DUPLICATE_IOU = 0.9
 _RECORD_KEYS = ("objects", "relationships", "attributes", "image_id", "id")
+# Two entries giving one object id whose box corners are at most this many pixels apart give the
+# same box (`_Given`): Visual Genome's coordinates are whole pixels, so 1 absorbs a corner rounded
+# the other way by a tool that converted [x, y, w, h] to corners and back (a difference of
+# rounding, not of annotation). Files that disagree do so by more: every box disagreement in the
+# real v1.2/v1.4 excerpts checked is of 2 to 229 px.
+BOX_TOLERANCE = 1.0
 
 
 def _id_of(record: dict[str, Any], keys: tuple[str, ...], field: str) -> str:
@@ -118,12 +131,157 @@ def _object_row(
     }
 
 
-def _add_embedded(parts: SceneParts, obj: Any, width: int, height: int, field: str) -> str:
-    """Id of an object embedded in an attribute/relationship entry, adding it when new."""
+class _Merges:
+    """The `merged_object_ids` that objects embedded in attribute and relationship entries list
+    (v1.4's relationships.json carries them, not only objects.json): id merged away -> the id of
+    the object it was merged into, and where that object is given (its dict and field)."""
+
+    def __init__(self, records: list[dict[str, Any]], ctx: ReadContext) -> None:
+        self.into: dict[str, str] = {}
+        self.merged: dict[str, list[str]] = {}  # object id -> the ids merged into it
+        self.given: dict[str, tuple[dict[str, Any], str]] = {}
+        for record in records:
+            for k, entry in enumerate(_list(record, "attributes")):
+                self._note(entry.get("attribute", entry) if isinstance(entry, dict) else entry, f"attributes[{k}]", ctx)
+            for k, rel in enumerate(_list(record, "relationships")):
+                for role in ("subject", "object"):
+                    if isinstance(rel, dict):
+                        self._note(rel.get(role), f"relationships[{k}].{role}", ctx)
+
+    def _note(self, obj: Any, field: str, ctx: ReadContext) -> None:
+        merged = obj.get("merged_object_ids") if isinstance(obj, dict) else None
+        if not isinstance(merged, list) or not merged:
+            return
+        try:
+            oid = _object_id(obj, field)
+            others = [object_id(other, f"{field}.merged_object_ids[{k}]") for k, other in enumerate(merged)]
+        except SceneValidationError as exc:
+            ctx.drop(exc, "object")
+            return
+        if _has_geometry(obj):
+            self.given.setdefault(oid, (obj, field))
+        for other in others:
+            if other != oid and other not in self.into:
+                self.into[other] = oid
+                self.merged.setdefault(oid, []).append(other)
+
+
+_Corners = tuple[float, float, float, float]
+_NUMBER_TYPES = frozenset((int, float))
+
+
+def _name_or_none(obj: dict[str, Any]) -> Any:
+    """An entry's raw name (`_raw_name`), None if it gives none; one it gives badly (an empty
+    list) is returned as the list, which no name equals."""
+    for key in ("names", "object_names"):
+        if key in obj:
+            names = obj[key]
+            return names[0] if isinstance(names, list) and names else names
+    return obj.get("name")
+
+
+def _xywh(obj: dict[str, Any]) -> tuple[Any, ...] | None:
+    """An entry's box as given, None if it gives none."""
+    try:
+        return obj["x"], obj["y"], obj["w"], obj["h"]
+    except KeyError:
+        return None
+
+
+def _corners(xywh: tuple[Any, ...]) -> _Corners | None:
+    """[x0, y0, x1, y1] of a box [x, y, w, h] as given (before clipping); None if it is not 4
+    finite numbers."""
+    x, y, w, h = xywh
+    if type(x) in _NUMBER_TYPES and type(y) in _NUMBER_TYPES and type(w) in _NUMBER_TYPES and type(h) in _NUMBER_TYPES:
+        try:
+            if math.isfinite(x + y + w + h):
+                return x, y, x + w, y + h
+        except OverflowError:  # an int past a float's range
+            pass
+    elif all(is_number(v) for v in xywh):  # a subclass of int or float: the long way
+        return float(x), float(y), float(x) + float(w), float(y) + float(h)
+    return None
+
+
+def _corners_apart(a: _Corners | None, b: _Corners | None) -> bool:
+    """Whether two boxes' corners are more than `BOX_TOLERANCE` px apart (a box that is not one is
+    apart from any)."""
+    if a is None or b is None:
+        return True
+    return (abs(a[0] - b[0]) > BOX_TOLERANCE or abs(a[1] - b[1]) > BOX_TOLERANCE
+            or abs(a[2] - b[2]) > BOX_TOLERANCE or abs(a[3] - b[3]) > BOX_TOLERANCE)
+
+
+class _Given:
+    """The entry each object of an image is read from (the first to give its id: objects.json's,
+    else the first attribute or relationship entry embedding it). An entry giving the id again with
+    another name, or a box more than `BOX_TOLERANCE` px off, does not change the object: it is
+    counted (repairs `conflicting_object_names_first_kept`, `conflicting_object_boxes_first_kept`,
+    one per such entry). Real files have them: v1.2 attributes.json and v1.4 relationships.json
+    call object 1060269 of image 3 "girl" and "woman", and give boxes tens of pixels apart."""
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        # object id -> (the entry it was read from, its raw name, its raw (x, y, w, h), its corners)
+        self.first: dict[str, tuple[dict[str, Any], Any, tuple[Any, ...] | None, _Corners | None]] = {}
+
+    def note(self, parts: SceneParts, oid: str, obj: dict[str, Any]) -> None:
+        if oid in parts and oid not in self.first:
+            xywh = _xywh(obj)
+            self.first[oid] = (obj, _name_or_none(obj), xywh, _corners(xywh) if xywh is not None else None)
+
+    def check(self, oid: str, obj: dict[str, Any]) -> None:
+        """Count what entry `obj` (giving object `oid` again) says otherwise. An id merged into
+        another object (an alias) is not that object's own, and has no entry here: its name and
+        box are its own. (Called for every repeat of an id: millions in Visual Genome.)"""
+        given = self.first.get(oid)
+        if given is None:
+            return
+        first, name, xywh, corners = given
+        if first is obj or first == obj:  # (one dict comparison, in C: most repeats are copies)
+            return
+        again = _name_or_none(obj)
+        if again is not None and again != name and self._name(again) != self._name(name):
+            self.ctx.repair("conflicting_object_names_first_kept")
+        box = _xywh(obj)
+        if box is not None and box != xywh and _corners_apart(corners, _corners(box)):
+            self.ctx.repair("conflicting_object_boxes_first_kept")
+
+    def _name(self, raw: Any) -> tuple[str, bool] | None:
+        """A raw name as the object would be named ("Man" is "man"; "trees", a group, is not
+        "tree"); None for one that is no name (which differs from any name)."""
+        try:
+            return self.ctx.name_and_group(raw, "names")
+        except SceneValidationError:
+            return None
+
+
+def _add_embedded(parts: SceneParts, obj: Any, width: int, height: int, field: str, merges: _Merges,
+                  given: _Given) -> str:
+    """Id of an object embedded in an attribute/relationship entry, adding it when new (else
+    counting what it says otherwise: `_Given`). An id merged into another object (`_Merges`) names
+    that object, added when new."""
     oid = _object_id(obj, field)
-    if oid not in parts and oid not in parts.dropped and _has_geometry(obj):
-        parts.add(oid, partial(_object_row, parts.ctx, obj, width, height, field), field)
+    if oid in parts or oid in parts.dropped:
+        given.check(oid, obj)
+        return oid
+    into = merges.into.get(oid)
+    if into is not None and into not in parts and into not in parts.dropped and into in merges.given:
+        survivor, survivor_field = merges.given[into]
+        _add_object(parts, into, survivor, width, height, survivor_field, merges, given)
+    if into is not None and into in parts:
+        parts.alias(oid, into)
+    elif _has_geometry(obj):
+        _add_object(parts, oid, obj, width, height, field, merges, given)
     return oid
+
+
+def _add_object(parts: SceneParts, oid: str, obj: dict[str, Any], width: int, height: int, field: str,
+                merges: _Merges, given: _Given) -> None:
+    parts.add(oid, partial(_object_row, parts.ctx, obj, width, height, field), field)
+    given.note(parts, oid, obj)
+    for other in merges.merged.get(oid, ()):
+        parts.alias(other, oid)
 
 
 def _list(record: dict[str, Any], key: str) -> list[Any]:
@@ -152,6 +310,7 @@ def _scene(
     candidates = [f"{image_id}.jpg", f"VG_100K/{image_id}.jpg", f"VG_100K_2/{image_id}.jpg"]
     width, height = ctx.image_size_of(width_raw, height_raw, candidates)
     parts = SceneParts(ctx)
+    given = _Given(ctx)
 
     for record in records:
         for k, obj in enumerate(_list(record, "objects")):
@@ -162,6 +321,7 @@ def _scene(
                 continue
             field = f"objects[{oid}]"
             parts.add(oid, partial(_object_row, ctx, obj, width, height, field), field)
+            given.note(parts, oid, obj)
     for record in records:  # ids merged into an object (v1.2+) name it, after every object's own id
         for obj in _list(record, "objects"):
             merged = obj.get("merged_object_ids") if isinstance(obj, dict) else None
@@ -173,12 +333,13 @@ def _scene(
                 except SceneValidationError as exc:
                     ctx.drop(exc, "object")
 
+    merges = _Merges(records, ctx)
     for record in records:
         for k, entry in enumerate(_list(record, "attributes")):
             field = f"attributes[{k}]"
             try:
                 inner = entry.get("attribute", entry) if isinstance(entry, dict) else entry
-                oid = _add_embedded(parts, inner, width, height, field)
+                oid = _add_embedded(parts, inner, width, height, field, merges, given)
                 if oid in parts.dropped:
                     continue
                 if oid not in parts:
@@ -199,13 +360,18 @@ def _scene(
                     if f"{role}_id" in rel:
                         ends.append(object_id(rel[f"{role}_id"], f"{field}.{role}_id"))
                     elif role in rel:
-                        ends.append(_add_embedded(parts, rel[role], width, height, f"{field}.{role}"))
+                        ends.append(_add_embedded(parts, rel[role], width, height, f"{field}.{role}", merges, given))
                     else:
                         raise bad(f"relationship lacks {role}_id (or an embedded {role})", field)
                 if "predicate" not in rel:
                     raise bad("relationship lacks predicate", field)
             except SceneValidationError as exc:
                 ctx.drop(exc, "relation")
+                continue
+            if ends[0] in parts and ends[1] in parts and parts.index[ends[0]] == parts.index[ends[1]]:
+                # v1.4 rewrote the relationships of merged objects to the surviving id: "walk sign
+                # says walk sign" once "walk" was merged into the sign says nothing of two objects
+                ctx.repair("relations_within_merged_object_dropped")
                 continue
             parts.relate(ends[0], rel["predicate"], ends[1], field)
 
