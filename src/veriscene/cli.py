@@ -69,12 +69,16 @@ def demo(
 ) -> None:
     """Render the built-in synthetic world, generate samples with every generator, export LLaVA
     JSON and verify everything (Python: veriscene.demo.pipeline.run_demo)."""
+    from veriscene.commands import said_when_stopped
     from veriscene.console import console, print_run_summary, print_verify_report, stage_progress
     from veriscene.demo.pipeline import run_demo
+    from veriscene.engine.interrupts import unfinished_message
 
     labels = {"render": "rendering scenes", "generate": "generating", "verify": "verifying"}
-    try:
-        with stage_progress(labels) as advance:
+    try:  # the demo owns its folder: the same command replaces what a stopped one wrote
+        with said_when_stopped(lambda exc: unfinished_message(
+                exc, f"the demo in {out} did not finish", "run the same command again to make it (it starts over, "
+                "replacing what the stopped one wrote)")), stage_progress(labels) as advance:
             result = run_demo(out, scenes=scenes, seed=seed, generators=generators, mode=mode, workers=workers,
                               progress=advance)
     except (KeyError, ValueError) as exc:
@@ -235,13 +239,19 @@ def generate(
         _fail(str(exc), code=1)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
         from veriscene.console import say_stopped
+        from veriscene.engine import converted
 
         if remote.is_url(out):  # its staging folder; with --resume, the run at the URL stays (it may be
             # stopped while downloading it, before its manifest is here)
-            kept = resume or kept_a_run(Path(staging or remote.default_staging(out)))
+            folder = Path(staging or remote.default_staging(out))
+            kept = resume or kept_a_run(folder)
         else:
-            kept = kept_a_run(remote.local_path(out))
-        say_stopped(interrupted_message(out, exc, kept=kept))
+            folder = remote.local_path(out)
+            kept = kept_a_run(folder)
+        converted_in = None  # a run taken back keeps its input's conversion for --resume (`converted.kept_or_taken_back`)
+        if converting and not kept and converted.kept(folder):
+            converted_in = str(folder) if remote.is_url(out) else out
+        say_stopped(interrupted_message(out, exc, kept=kept, converted_in=converted_in))
         raise typer.Exit(exit_status(exc)) from None
     print_run_summary(summary)
     rejected = summary.rejects.get("rejected", 0)
@@ -289,23 +299,28 @@ def verify(
     Mismatches in a run another release made say so (verify with that release); generators whose
     fingerprints in the manifest differ from this build's are noted, not failed (their questions
     may be worded otherwise)."""
-    from veriscene.commands import local_input
+    from veriscene.commands import local_input, said_when_stopped
     from veriscene.console import print_verify_report, progress_bar
+    from veriscene.engine.interrupts import unfinished_message
     from veriscene.engine.runfiles import sample_count
     from veriscene.errors import DataError
     from veriscene.verify import verify as run_verify
 
     run = local_input(path)
-    try:
-        with progress_bar("verifying", sample_count(run)) as advance:
-            report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend, address=address,
-                                plugins=plugins)
-    except DataError as exc:  # a scene file cut short or corrupt, a manifest unreadable: bad data, as a mismatch is
-        _fail(str(exc), code=1)
-    except (FileNotFoundError, ValueError, ImportError) as exc:  # ImportError: Ray not installed (MissingExtra)
-        _fail(str(exc))
-    except (RuntimeError, OSError) as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray
-        _fail(str(exc), code=1)  # out of reach, the system's (a file it may not read)
+    # outside the `try`: its typer.Exit is a RuntimeError, which the `try` would take for Ray's
+    with said_when_stopped(lambda exc: unfinished_message(
+            exc, f"the verification of {path} did not finish (it writes nothing)",
+            "run the same command again to verify it (it starts over)")):
+        try:
+            with progress_bar("verifying", sample_count(run)) as advance:
+                report = run_verify(run, scenes, progress=advance, workers=workers, backend=backend,
+                                    address=address, plugins=plugins)
+        except DataError as exc:  # a scene file cut short or corrupt, a manifest unreadable: bad data, as a mismatch is
+            _fail(str(exc), code=1)
+        except (FileNotFoundError, ValueError, ImportError) as exc:  # ImportError: Ray not installed (MissingExtra)
+            _fail(str(exc))
+        except (RuntimeError, OSError) as exc:  # the run's input at a URL that cannot be read (RemoteError), Ray
+            _fail(str(exc), code=1)  # out of reach, the system's (a file it may not read)
     print_verify_report(report)
     if not report.ok:
         raise typer.Exit(1)

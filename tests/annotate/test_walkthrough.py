@@ -124,7 +124,7 @@ def _ctrl_c_walkthrough(tmp_path: Path, interrupt_main: Callable[[], None]) -> N
     with StatusServer(answer) as server:
         stopped = CliRunner().invoke(app, [*command, "--base-url", server.url])
         assert stopped.exit_code == 130, (stopped.output, stopped.exception)
-        assert "interrupted:theimagesdonearekept" in "".join(stopped.output.split())
+        assert "interrupted(Ctrl-C):theimagesdonearekept" in "".join(stopped.output.split())
         assert "--resume" in stopped.output
         done = CliRunner().invoke(app, [*command, "--base-url", server.url, "--resume"])
     assert done.exit_code == 0, done.output

@@ -1,7 +1,10 @@
 """`veriscene annotate` stopped by Ctrl-C or SIGTERM, as a process: what it says is true of what
-it leaves. Before the first image is done, nothing is kept and the same command starts over;
-after, the images done are kept and --resume goes on. Before: SIGTERM ended the run with no word
-(status -15, its lock files left), and Ctrl-C before the first image spoke of images kept."""
+it leaves. Before the first image is done, nothing is kept (nor its empty partial file, notes and
+reject report, nor the folder made for them) and the same command starts over; after, the images
+done are kept and --resume goes on. Said as generate, convert and export say it ("interrupted
+(Ctrl-C): ..."). Before: SIGTERM ended the run with no word (status -15, its lock files left),
+Ctrl-C before the first image spoke of images kept, then said that none was kept while the run's
+.OUT.partial, .OUT.retry.jsonl and rejects.jsonl stayed; Ctrl-C was said "interrupted: ..."."""
 
 from __future__ import annotations
 
@@ -70,7 +73,7 @@ def _again(command: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(("signum", "status", "what"), [
-    (signal.SIGINT, 130, "interrupted"),
+    (signal.SIGINT, 130, "interrupted (Ctrl-C)"),
     (signal.SIGTERM, 143, "stopped by SIGTERM"),
 ])
 def test_stopped_before_the_first_image_it_says_nothing_is_kept_and_the_same_command_runs(
@@ -78,9 +81,9 @@ def test_stopped_before_the_first_image_it_says_nothing_is_kept_and_the_same_com
     stopped, command = _stopped_at_image(tmp_path, 0, signum)
     out = tmp_path / "run" / "s.jsonl"
     assert stopped.returncode == status, stopped.stderr
-    assert " ".join(stopped.stderr.split()) == (f"{what}: no image was done, so none is kept beside {out}; run the "
-                                                "same command again to start over")
-    assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".veriscene-lock")]
+    assert " ".join(stopped.stderr.split()) == (f"{what}: no image was done, and nothing of the run is kept beside "
+                                                f"{out}; run the same command again to start it over")
+    assert not out.parent.exists()  # made by the run for its files: gone with them, its locks too
     done = _again(command)
     assert done.returncode == 0, done.stderr
     assert len(out.read_text().splitlines()) == 3
@@ -92,7 +95,8 @@ def test_stopped_after_an_image_by_sigterm_it_says_the_images_done_are_kept_and_
     out = tmp_path / "run" / "s.jsonl"
     assert stopped.returncode == 143, stopped.stderr
     assert " ".join(stopped.stderr.split()) == (f"stopped by SIGTERM: the images done are kept beside {out}; run the "
-                                                "same command with --resume to go on from there")
+                                                "same command again with --resume to go on from them")
     done = _again(command, "--resume")
     assert done.returncode == 0, done.stderr
     assert len(out.read_text().splitlines()) == 3
+

@@ -121,17 +121,19 @@ def test_the_report_on_stdout_keeps_each_table_row_on_one_line(demo_run: Path, t
     assert result.stdout.count("| errors |") >= 2  # the header row whole
 
 
-def test_an_interrupted_run_says_how_to_resume(demo_run: Path, tmp_path: Path, monkeypatch) -> None:
+def test_a_run_interrupted_before_any_reply_says_none_is_kept(demo_run: Path, tmp_path: Path, monkeypatch) -> None:
+    # before: "the replies received are kept in OUT", of a run that had received none
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("veriscene.evaluate.evaluate", interrupted)
     replies = write_replies(tmp_path / "replies.jsonl", samples(demo_run))
-    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out",
-                                 str(tmp_path / "o")])
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out", str(out)],
+                           env={"COLUMNS": "300"})
     assert result.exit_code == 130
-    assert "interrupted: the replies received are kept" in result.stderr
-    assert "rerun the same command to resume" in result.stderr
+    assert " ".join(result.stderr.split()) == (f"interrupted (Ctrl-C): no reply was received, so none is kept in "
+                                               f"{out}; run the same command again to start over")
 
 
 def test_score_freeform_llm_without_a_url_is_one_error_line(demo_run: Path, tmp_path: Path) -> None:

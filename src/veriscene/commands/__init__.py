@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,3 +49,20 @@ def local_input(arg: str) -> Path:
         fail(str(exc))
     except RuntimeError as exc:  # RemoteError: no credentials, no network
         fail(str(exc), code=1)
+
+
+@contextmanager
+def said_when_stopped(message: Callable[[KeyboardInterrupt], str]) -> Iterator[None]:
+    """Ctrl-C, or SIGTERM (which raises as Ctrl-C does in the block, `engine.interrupts`), in the
+    block: say `message(exc)` (`console.say_stopped`: "WHAT: what is left; how to go on") and
+    exit 130 or 143, as a shell gives them. Before, Ctrl-C ended these commands with no word and
+    SIGTERM ended them as it found them (status -15): no cleanup, temporary files and locks left."""
+    from veriscene.console import say_stopped
+    from veriscene.engine.interrupts import exit_status, terminate_raises
+
+    try:
+        with terminate_raises():
+            yield
+    except KeyboardInterrupt as exc:
+        say_stopped(message(exc))
+        raise typer.Exit(exit_status(exc)) from None

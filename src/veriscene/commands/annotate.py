@@ -163,7 +163,8 @@ def register(app: typer.Typer) -> None:
         # RuntimeError: models that cannot load on a worker's device, or that fail on each first image
         # interrupted() outside exit_codes, which would take its typer.Exit (a RuntimeError) for a failure
         # an --out (or --rejects) that is a folder or below a file: a usage error, said before any work
-        with interrupted(err, out), exit_codes(err, usage=(IsADirectoryError, OutputError), failures=(RuntimeError,)):
+        with interrupted(err, out, rejects), \
+                exit_codes(err, usage=(IsADirectoryError, OutputError), failures=(RuntimeError,)):
             total = len(image_files(images)[1])
             kinds = [k.strip() for k in attribute_kinds.split(",") if k.strip()]
             with progress_bar("annotating", total) as advance:
@@ -220,27 +221,44 @@ def print_annotate_summary(console: Console, summary: ConvertSummary) -> None:
                       "the image, the stage at fault and why)")
 
 
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """A file's inode, size and modification time (None: no file): whether a run wrote it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 @contextmanager
-def interrupted(err: Console, out: Path) -> Iterator[None]:
+def interrupted(err: Console, out: Path, rejects: Path | None = None) -> Iterator[None]:
     """Ctrl-C, or SIGTERM (which raises as Ctrl-C does in the block, `engine.interrupts`): say
     what is kept and how to go on, exit 130 or 143 (as a shell would). The images done are kept
     when the run's state is beside `out` (saved after each image, `annotate.runfile`); without
-    it, no image was done, and the same command starts over (SIGTERM used to end the run with
-    no word, and Ctrl-C before the first image to speak of images kept)."""
+    it, no image was done, and what the run began beside `out` goes (its empty partial file and
+    server-failure notes, the reject report it began: `rejects`, default rejects.jsonl beside
+    `out`, when the run wrote it), and the folder it made for them: the same command starts over.
+    Before, those files stayed while the message said nothing was kept (SIGTERM before that
+    ended the run with no word, and Ctrl-C before the first image spoke of images kept)."""
+    from veriscene.annotate.retry import notes_file
     from veriscene.annotate.runfile import run_files
-    from veriscene.engine.interrupts import Terminated, exit_status, terminate_raises
+    from veriscene.console import say_stopped
+    from veriscene.engine.interrupts import annotate_stopped_message, exit_status, terminate_raises
 
+    report = rejects if rejects is not None else out.parent / "rejects.jsonl"
+    found, folder_made = _identity(report), not out.parent.exists()
     try:
         with terminate_raises():
             yield
     except KeyboardInterrupt as exc:
-        what = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
-        if run_files(out)[1].is_file():
-            err.print(f"[yellow]{what}:[/yellow] the images done are kept beside {escape(str(out))}; run the "
-                      "same command with --resume to go on from there", soft_wrap=True)
-        else:
-            err.print(f"[yellow]{what}:[/yellow] no image was done, so none is kept beside {escape(str(out))}; "
-                      "run the same command again to start over", soft_wrap=True)
+        partial, state = run_files(out)
+        kept = state.is_file()
+        if not kept:
+            for begun in (partial, notes_file(out), *((report,) if _identity(report) != found else ())):
+                begun.unlink(missing_ok=True)
+            if folder_made and out.parent.is_dir() and not any(out.parent.iterdir()):
+                out.parent.rmdir()
+        say_stopped(annotate_stopped_message(str(out), exc, kept), err)
         raise typer.Exit(exit_status(exc)) from None
 
 

@@ -54,8 +54,9 @@ def register(app: typer.Typer) -> None:
         from veriscene.card_splits import check_splits, image_overlap, parse_split_runs, split_facts
         from veriscene.card_text import card_data_files, render_card
 
-        from veriscene.commands import local_input
+        from veriscene.commands import local_input, said_when_stopped
         from veriscene.console import progress_bar
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.engine.runfiles import sample_count
 
         target = _card_path(out) if out is not None else None  # a wrong --out said before the samples are read
@@ -69,13 +70,18 @@ def register(app: typer.Typer) -> None:
         if scenes is not None and not verify:
             typer.echo("error: --scenes names the scenes to verify against: give it with --verify", err=True)
             raise typer.Exit(2)
+        read = "read and verified" if verify else "read"
+        stopped = (f"the card was not written (it is written once the run is {read})",
+                   "run the same command again to write it (it starts over)")
         try:
             path = local_input(run)
             count = sample_count(path)
-            with progress_bar("reading" if not verify else "reading, verifying",
-                              count * (2 if verify else 1) if count is not None else None) as advance:
+            with said_when_stopped(lambda exc: unfinished_message(exc, *stopped)), \
+                    progress_bar("reading" if not verify else "reading, verifying",
+                                 count * (2 if verify else 1) if count is not None else None) as advance:
                 facts = card_facts(path, scenes=scenes, verify=verify, workers=workers, progress=advance)
-            splits = split_facts({k: local_input(v) for k, v in others.items()}, verify=verify, workers=workers)
+            with said_when_stopped(lambda exc: unfinished_message(exc, *stopped)):
+                splits = split_facts({k: local_input(v) for k, v in others.items()}, verify=verify, workers=workers)
         except (FileNotFoundError, ValueError) as exc:
             from veriscene.commands import exit_code
 

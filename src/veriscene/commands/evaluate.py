@@ -67,6 +67,25 @@ def say_repeated(repeated: list[Any]) -> None:
         err_console.print(f"[yellow]repeated[/] {escape(ADVICE)}", soft_wrap=True, markup=True, highlight=False)
 
 
+def _replied(results: Path) -> bool:
+    """Whether an eval results file holds a reply (a record of another status than "error"), read
+    up to the first one: said at once when a run of millions of records is stopped."""
+    import orjson
+
+    try:
+        with open(results, "rb") as fh:
+            for line in fh:
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:  # a line cut short by the stop
+                    continue
+                if isinstance(record, dict) and record.get("status") != "error":
+                    return True
+    except OSError:  # no results file: no reply
+        return False
+    return False
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
@@ -137,7 +156,7 @@ def register(app: typer.Typer) -> None:
                        "extra_params": _params(param)}
         elif kind == "hf":
             options = {"batch_size": batch_size, "max_new_tokens": max_tokens, "generate_kwargs": _params(param) or None}
-        from veriscene.engine.interrupts import Terminated, exit_status, terminate_raises
+        from veriscene.engine.interrupts import exit_status, terminate_raises
 
         # SIGTERM stops the run as Ctrl-C does, said below, not with no word (`engine.interrupts`);
         # a --system other than the prompts' is refused before any request
@@ -155,10 +174,13 @@ def register(app: typer.Typer) -> None:
             from veriscene.engine.run_lock import RunLockedError
 
             _fail(str(exc), 2 if isinstance(exc, (NotADirectoryError, RunLockedError)) else 1)
-        except KeyboardInterrupt as exc:
-            # replies received so far are in the cache and results file; say how to go on
-            what = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
-            _fail(f"{what}: the replies received are kept in {out}; rerun the same command to resume", exit_status(exc))
+        except KeyboardInterrupt as exc:  # said as generate, convert and export say it (`engine.interrupts`)
+            from veriscene.console import say_stopped
+            from veriscene.engine.interrupts import eval_stopped_message
+
+            # each reply is in results.jsonl as it arrives (and in the cache): the same command goes on from them
+            say_stopped(eval_stopped_message(str(out), exc, kept=_replied(out / "results.jsonl")))
+            raise typer.Exit(exit_status(exc)) from None
         # soft_wrap: the Markdown report whole, its table rows unbroken when stdout is a file or pipe
         console.print((out / "report.md").read_text(encoding="utf-8"), markup=False, highlight=False,
                       soft_wrap=True)
@@ -197,12 +219,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Put several evaluation runs side by side (accuracy, CIs, parse failures, paired differences)
         (Python: veriscene.evaluate.compare)."""
+        from veriscene.commands import said_when_stopped
         from veriscene.console import console
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.evaluate import compare
         from veriscene.evaluate.compare import to_markdown
 
+        written = f", and nothing was written to {out} (compare.md and compare.html are written last)" if out else ""
         try:
-            result = compare(runs, out)
+            with said_when_stopped(lambda exc: unfinished_message(
+                    exc, f"the comparison did not finish{written}", "run the same command again (it starts over)")):
+                result = compare(runs, out)
         except (FileNotFoundError, ValueError) as exc:  # a malformed summary or results file (DataError): 1
             _fail(str(exc), exit_code(exc))
         console.print(to_markdown(result), markup=False, highlight=False, soft_wrap=True)
@@ -239,12 +266,15 @@ def register(app: typer.Typer) -> None:
         veriscene.evaluate.score_freeform)."""
         import orjson
 
+        from veriscene.commands import said_when_stopped
         from veriscene.console import console, err_console
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.evaluate import ModelConfigError, score_freeform
 
         check_choice("--matcher", matcher, MATCHERS)
         check_choice("--extractor", extractor, ("rules", "llm"))
         model = None
+        written = f", and nothing was written to {out} (it is written once every reply is scored)" if out else ""
         try:
             if extractor == "llm":
                 from veriscene.evaluate.adapters import load_model
@@ -252,8 +282,10 @@ def register(app: typer.Typer) -> None:
                 if not extractor_model:
                     _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
                 model = load_model(extractor_model, base_url=base_url)
-            report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
-                                    out=out, samples=samples)
+            with said_when_stopped(lambda exc: unfinished_message(
+                    exc, f"the scoring did not finish{written}", "run the same command again (it starts over)")):
+                report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
+                                        out=out, samples=samples)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(said(exc), exit_code(exc))  # bad data (DataError): 1
         except OSError as exc:  # an --out below a file (2), a disk full (1)

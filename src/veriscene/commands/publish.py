@@ -41,8 +41,9 @@ def register(app: typer.Typer) -> None:
         """Upload a folder holding a dataset card and its data to a Hugging Face Hub dataset repository,
         after checking that `datasets.load_dataset` would read it: the card is there, each split of its
         configs matches files, no `save_to_disk` state.json at the top (Python: veriscene.publish.publish)."""
-        from veriscene.commands import fail
+        from veriscene.commands import fail, said_when_stopped
         from veriscene.console import err_console
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.errors import MissingExtra
         from veriscene.publish import HubError, batched_upload, publish
 
@@ -50,11 +51,21 @@ def register(app: typer.Typer) -> None:
             import huggingface_hub  # noqa: F401
         except ImportError:  # it comes with `datasets`
             fail(str(MissingExtra("publish", "hf", "huggingface_hub")))
-        if not batched_upload():  # said before an upload that may take hours
+        batched = batched_upload()
+        if not batched:  # said before an upload that may take hours
             err_console.print(ONE_COMMIT, soft_wrap=True, markup=False, highlight=False)
+        if dry_run:
+            stopped = ("the dry run did not finish (nothing was sent)", "run the same command again")
+        elif batched:  # huggingface_hub's streamed pipeline: several commits, an upload run again goes on
+            stopped = (f"the upload to {repo_id} did not finish (the files it committed stay there)",
+                       "run the same command again to go on (the upload resumes)")
+        else:
+            stopped = (f"the upload to {repo_id} did not finish (the installed huggingface_hub sends the folder in "
+                       "one commit)", "run the same command again to upload it (it starts over)")
         try:
-            result = publish(folder, repo_id, private=private, token_env=token_env, message=message, dry_run=dry_run,
-                             revision=revision, create_pr=create_pr, replace=replace)
+            with said_when_stopped(lambda exc: unfinished_message(exc, *stopped)):
+                result = publish(folder, repo_id, private=private, token_env=token_env, message=message,
+                                 dry_run=dry_run, revision=revision, create_pr=create_pr, replace=replace)
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
         except HubError as exc:

@@ -36,12 +36,16 @@ def register(app: typer.Typer) -> None:
         """Split scene graphs into train / validation / test files with no image (or group) in two
         of them, by a hash of each image id: run `generate` on each file for held-out benchmarks
         (Python: veriscene.split)."""
-        from veriscene.commands import exit_code, fail
+        from veriscene.commands import exit_code, fail, said_when_stopped
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.engine.run_lock import RunLockedError
         from veriscene.io.split import split
 
-        try:
-            summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
+        try:  # its files are written through temporary names, removed when it is stopped (`io.split`)
+            with said_when_stopped(lambda exc: unfinished_message(
+                    exc, f"the split into {out} did not finish, and none of its files was written (they are "
+                    "written whole, at the end)", "run the same command again (it starts over)")):
+                summary = split(scenes, out, ratios=ratios, seed=seed, group_by=group_by, compress=compress)
         except (FileNotFoundError, ValueError, TypeError) as exc:  # bad data (DataError: a file cut short): 1
             fail(str(exc), exit_code(exc))
         except RunLockedError as exc:  # another split writing --out

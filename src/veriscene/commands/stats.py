@@ -100,8 +100,9 @@ def register(app: typer.Typer) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
         yes/no and multiple-choice balance, and per task how often a guess from the question text
         alone, or from a multiple choice's options alone, is right (Python: veriscene.stats.stats)."""
-        from veriscene.commands import fail, local_input
+        from veriscene.commands import fail, local_input, said_when_stopped
         from veriscene.console import progress_bar
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.engine.runfiles import sample_count
         from veriscene.stats import stats, write_chart
 
@@ -114,7 +115,10 @@ def register(app: typer.Typer) -> None:
                 fail(str(MissingExtra("the stats chart (--chart)", "stats", "matplotlib")))
         path = local_input(run)
         try:
-            with progress_bar("reading", sample_count(path)) as advance:
+            with said_when_stopped(lambda exc: unfinished_message(
+                    exc, f"the statistics of {run} did not finish, and nothing was written (the chart is drawn last)",
+                    "run the same command again (it starts over)")), \
+                    progress_bar("reading", sample_count(path)) as advance:
                 report = stats(path, progress=advance, workers=workers)
         except FileNotFoundError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
         --results, a model's replies and scores from `veriscene eval` (Python:
         veriscene.viewer.view, veriscene.viewer.write_html)."""
         from veriscene.console import console, err_console
-        from veriscene.commands import exit_code, local_input
+        from veriscene.commands import exit_code, local_input, said_when_stopped
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.viewer import Catalog, Filters, view, write_html
         from veriscene.viewer.listing import listing_href
 
@@ -69,9 +70,12 @@ def register(app: typer.Typer) -> None:
         try:
             chosen = Filters(task=task, family=family, mode=mode, image=image, text=text, outcome=outcome,
                              sort=sort, max_helpfulness=max_helpfulness, max_truthfulness=max_truthfulness)
-            if html is not None:
-                summary = write_html(run, html, scenes, count=count, limit=limit, results=results,
-                                     filters=chosen, freeform=freeform)
+            if html is not None:  # (served, Ctrl-C is how the viewer is stopped: quietly, below)
+                with said_when_stopped(lambda exc: unfinished_message(
+                        exc, f"the page was not written to {html} (it is written once every sample is drawn)",
+                        "run the same command again to write it (it starts over)")):
+                    summary = write_html(run, html, scenes, count=count, limit=limit, results=results,
+                                         filters=chosen, freeform=freeform)
                 console.print(f"wrote {summary.samples_written} of {summary.samples_matching} matching samples to "
                               f"{summary.out}", markup=False)
                 if summary.samples_matching == 0 and chosen.by_score and not summary.freeform_scores:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -22,6 +25,9 @@ from veriscene.engine.manifest import ResumeMismatchError, file_sha256, release_
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import LEVELS
 from veriscene.scene import archives
+
+if TYPE_CHECKING:
+    from veriscene.io.convert import ConvertSummary
 
 STAMP = "scenes.source.json"
 SCENES = "scenes.jsonl"  # the converted input, in the run folder
@@ -81,6 +87,40 @@ def _rejects_said(by_level: dict[str, int]) -> str:
     return f"{total} rejected: {', '.join(levels)}"
 
 
+def _converted(src: Path, out_dir: Path, fmt: str, *, strict: bool, source: str | None,
+               option_urls: dict[str, str] | None, options: dict[str, Any]) -> ConvertSummary:
+    """Convert `src` into `out_dir/scenes.jsonl`, its rejects into `out_dir/convert_rejects.jsonl`,
+    whole or not at all: the scenes through a temporary name (`io.convert`), the rejects too, put
+    in place once the conversion has read its input through. A conversion stopped part-way (Ctrl-C,
+    SIGTERM, an error, a reject with `strict`) leaves the folder's files as they were: an earlier
+    conversion there stays whole, its stamp with it, rather than beside half a reject report. One
+    that converted nothing (`nothing_converted`, which the run then raises) keeps its reject
+    report, which the error names, and no empty scene file of its own. The earlier stamp is set
+    aside meanwhile, so that no stamp stands beside scenes it does not describe."""
+    from veriscene.io.convert import convert
+
+    out, rejects, stamp = out_dir / SCENES, out_dir / REJECTS, out_dir / STAMP
+    pid = os.getpid()
+    tmp, aside = out_dir / f".{REJECTS}.{pid}.tmp", out_dir / f".{STAMP}.{pid}.tmp"  # hidden: not the user's
+    had_scenes = out.exists()
+    if stamp.exists():
+        os.replace(stamp, aside)
+    try:
+        done = convert(src, out, fmt, strict=strict, rejects=tmp, source=source, option_urls=option_urls,
+                       **options)
+        os.replace(tmp, rejects)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        if aside.exists():
+            os.replace(aside, stamp)
+        raise
+    aside.unlink(missing_ok=True)  # the new conversion's is written once it is described
+    done = replace(done, rejects=str(rejects))
+    if done.nothing_converted and not had_scenes:
+        out.unlink(missing_ok=True)  # the empty file it wrote: no scene to keep
+    return done
+
+
 def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, options: dict[str, Any],
                      version: str, reuse: bool, resuming: bool = False, source: str | None = None,
                      option_urls: dict[str, str] | None = None) -> tuple[Path, str]:
@@ -90,8 +130,6 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     conversion would replace the run's scenes. `source`: the URL `src` is the local copy of
     (recorded and said instead of the copy); `option_urls`: for an option holding a local copy, the
     URL it is of (`veriscene.engine.fetch.fetch_options`), recorded with the copy's fingerprint."""
-    from veriscene.io.convert import convert
-
     out, stamp = out_dir / SCENES, out_dir / STAMP
     key = _key(src, fmt, strict, options, version, source, option_urls)
     shown = source or src
@@ -114,9 +152,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
                 f"{stamp}); generate into a new folder, or pass --overwrite to start this one again")
         if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
-    stamp.unlink(missing_ok=True)
-    done = convert(src, out, fmt, strict=strict, rejects=out_dir / REJECTS, source=source,
-                   option_urls=option_urls, **options)
+    done = _converted(src, out_dir, fmt, strict=strict, source=source, option_urls=option_urls, options=options)
     if done.nothing_converted:  # a file cut short or not UTF-8, every record refused: no run of 0 samples
         raise SceneValidationError(done.nothing_converted)
     how = f"detected: {done.detection_reason}" if done.format_detected else "as given"
@@ -127,3 +163,42 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
     if key is not None:
         write_json(stamp, {"key": key, "output_sha256": file_sha256(out), "note": note})
     return out, note
+
+
+def held(out_dir: Path) -> dict[str, tuple[int, int, int]]:
+    """The conversion files `out_dir` holds (`FILES`), each by its inode, size and modification
+    time: what `kept_or_taken_back` tells the files a run wrote from those it found by."""
+    found = {}
+    for name in FILES:
+        try:
+            st = (out_dir / name).stat()
+        except OSError:
+            continue
+        found[name] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def kept(out_dir: Path) -> bool:
+    """Whether `out_dir` holds a finished conversion of a run's input (its stamp, written last),
+    which a run with `resume` reuses when the input and options are unchanged."""
+    return (out_dir / STAMP).is_file()
+
+
+@contextmanager
+def kept_or_taken_back(out_dir: Path, before: dict[str, tuple[int, int, int]]) -> Iterator[None]:
+    """Around a run that converted its input into `out_dir` (`before`: `held(out_dir)` before it
+    did): when the run fails and `out_dir` holds no run after (no manifest: it was taken back,
+    `run_folder.taken_back_unless_sharded`, or never written), the conversion files it wrote go
+    too, so the folder is left as it was found; but for a finished conversion (`kept`) when
+    Ctrl-C or SIGTERM stopped the run, which is kept for `resume` to reuse (as the interrupt's
+    message says, `engine.interrupts.interrupted_message`): the user stopped a run they mean to
+    run again, and a conversion can take minutes."""
+    try:
+        yield
+    except BaseException as exc:
+        if not (out_dir / "manifest.json").is_file():
+            made = [name for name, identity in held(out_dir).items() if before.get(name) != identity]
+            if made and not (isinstance(exc, KeyboardInterrupt) and kept(out_dir)):
+                for name in made:
+                    (out_dir / name).unlink(missing_ok=True)
+        raise

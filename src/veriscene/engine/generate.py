@@ -250,6 +250,7 @@ def generate(
     start = time.perf_counter()
     out_dir = remote.local_path(out)
     _check_out_path(out_dir)
+    found = converted.held(out_dir)  # what a conversion failing below leaves as it was (`kept_or_taken_back`)
     inputs = prepare_inputs(given, out_dir, from_format=from_format, reader_options=reader_options,
                             storage_options=storage_options, strict=strict, resume=resume, overwrite=overwrite,
                             version=_version())
@@ -296,8 +297,10 @@ def generate(
 
     # One Ray session for both passes (a no-op for the local backend). A run failing before it
     # finished a shard, in a folder that held no run, takes back what it wrote: the folder is left
-    # as it was (`taken_back_unless_sharded`, entered first so as to act once Ray is let go).
-    with taken_back_unless_sharded(out_dir, fresh=manifest is None), \
+    # as it was (`taken_back_unless_sharded`, entered first so as to act once Ray is let go), and
+    # so does the conversion of its input, unless kept for --resume after Ctrl-C or SIGTERM
+    # (`converted.kept_or_taken_back`, entered before, so as to act once the run is taken back).
+    with converted.kept_or_taken_back(out_dir, found), taken_back_unless_sharded(out_dir, fresh=manifest is None), \
             (ray_session(workers or 1, address) if backend == "ray" else nullcontext()) as ray:
         workers_write = False
         if ray is not None:
@@ -431,7 +434,7 @@ def _generate_remote(url: str, staging: str | os.PathLike[str] | None, storage_o
     with run:
         lock_url(url, _AT_URL)  # two runs to `url` from this machine, whatever their staging folders
         lock_folder(run.staging)  # before `prepare` clears or downloads into it
-        note = run.prepare(resume=resume, overwrite=overwrite)
+        note = run.prepare(resume=resume, overwrite=overwrite, kind=_AT_URL)  # the URL's lease, across machines
 
         def done(sidecar: dict[str, Any]) -> None:
             run.shard_done(sidecar, shard_format)

@@ -16,6 +16,7 @@ and its message says to run the same command again instead (`interrupted_message
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,17 +32,36 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+def _running_loop() -> Any:
+    """The asyncio event loop running in this thread (eval's and annotate's requests to a model's
+    server run in one), or None."""
+    asyncio = sys.modules.get("asyncio")  # not imported: no loop runs
+    return None if asyncio is None else asyncio._get_running_loop()
+
+
+def _terminated(signum: int) -> None:
+    raise Terminated(signum)
+
+
 @contextmanager
 def terminate_raises() -> Iterator[None]:
     """SIGTERM raises `Terminated` in the block (in the main thread; elsewhere, where Python takes
     no signal handler, nothing changes; nor where SIGTERM is ignored, as its parent chose); the
-    handler it had is put back after."""
+    handler it had is put back after. While an asyncio event loop runs (a model's server asked),
+    it is raised from a callback of the loop, as asyncio takes a KeyboardInterrupt: raised in the
+    loop's own code it could drop a task's wake-up, and closing the loop (`asyncio.run` cancels
+    its tasks and waits for them) then waited for ever (`eval` stopped by SIGTERM hung, at times,
+    until killed)."""
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
         yield
         return
 
     def stop(signum: int, frame: Any) -> None:
+        loop = _running_loop()
+        if loop is not None:  # raised from a callback of the loop's own, where asyncio takes it (see below)
+            loop.call_soon_threadsafe(_terminated, signum)
+            return
         raise Terminated(signum)
 
     before = signal.signal(signal.SIGTERM, stop)
@@ -62,12 +82,25 @@ def stopped_by(exc: KeyboardInterrupt) -> str:
     return "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted (Ctrl-C)"
 
 
-def interrupted_message(out: str, exc: KeyboardInterrupt, kept: bool = True) -> str:
+def interrupted_message(out: str, exc: KeyboardInterrupt, kept: bool = True, converted_in: str | None = None) -> str:
     """What a run stopped by `exc` says: what stopped it, what is kept and how to go on. `kept`:
     the run's folder holds a run to go on from (`kept_a_run`); else the run was stopped before
     it finished a shard and took back what it wrote, and the same command starts it over (with
-    --resume it would start over too, but saying so would promise something kept)."""
+    --resume it would start over too, but saying so would promise something kept).
+    `converted_in` (with `kept` False): the folder keeping the finished conversion of the run's
+    input (`generate --from`, `engine.converted.kept_or_taken_back`): `out`, or for a run at a
+    URL its staging folder; the same command with --resume starts the run over from it, and
+    without converts the input again."""
     what = stopped_by(exc)
+    if not kept and converted_in is not None:
+        from veriscene.engine.converted import FILES
+
+        files = ", ".join(FILES)
+        where = (f"in {out} but its input, converted ({files})" if converted_in == out else
+                 f"in {out}; its input, converted, is kept in its staging folder {converted_in} ({files})")
+        return (f"{what}: the run was stopped before it finished a shard, and nothing of it is kept {where}; run "
+                "the same command again with --resume to start it over from that conversion (without --resume, "
+                "the input is converted again)")
     if not kept:
         return (f"{what}: the run was stopped before it finished a shard, and nothing of it is kept in {out}; "
                 "run the same command again to start it over")
@@ -88,6 +121,36 @@ def export_stopped_message(out: str, exc: KeyboardInterrupt) -> str:
     the interrupt removes as it goes by)."""
     what = stopped_by(exc)
     return f"{what}: the export to {out} did not finish; run the same command again to make it (it starts over)"
+
+
+def annotate_stopped_message(out: str, exc: KeyboardInterrupt, kept: bool) -> str:
+    """What `annotate` says when `exc` stops it: `kept`, the images done are kept beside `out` (its
+    run state, saved after each image, `annotate.runfile`) and --resume goes on from them; else no
+    image was done, nothing of the run is left beside `out`, and the same command starts over."""
+    what = stopped_by(exc)
+    if kept:
+        return (f"{what}: the images done are kept beside {out}; run the same command again with --resume to go on "
+                "from them")
+    return (f"{what}: no image was done, and nothing of the run is kept beside {out}; run the same command again "
+            "to start it over")
+
+
+def eval_stopped_message(out: str, exc: KeyboardInterrupt, kept: bool) -> str:
+    """What `eval` says when `exc` stops it: `kept`, the replies received are kept in `out` (each
+    written to results.jsonl as it arrives), and the same command goes on from them (an evaluation
+    resumes by itself: no --resume); else no reply was received, and the same command starts over."""
+    what = stopped_by(exc)
+    if kept:
+        return (f"{what}: the replies received are kept in {out}; run the same command again to go on from them "
+                "(it resumes)")
+    return f"{what}: no reply was received, so none is kept in {out}; run the same command again to start over"
+
+
+def unfinished_message(exc: KeyboardInterrupt, unfinished: str, again: str) -> str:
+    """What a command that keeps nothing of a stopped run says (`verify`, `stats`, `card`, `split`,
+    `demo`, `publish`, `compare`, `score-freeform`, `view --html`): what stopped it, `unfinished`
+    (what did not finish, and what is, or is not, left) and `again` (how to go on)."""
+    return f"{stopped_by(exc)}: {unfinished}; {again}"
 
 
 def kept_a_run(folder: Path) -> bool:
