@@ -4,6 +4,7 @@ images of `generate --to`."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,48 @@ def test_generate_to_says_the_missing_images_as_export_does(tmp_path: Path, imag
     assert str(tmp_path / "in" / "images" / "demo-000000.png") in text
     exported = runner.invoke(app, ["export", str(tmp_path / "run"), "--to", "llava", "--out", str(tmp_path / "l.json")])
     assert "2 referenced image(s) not found (the export was written" in flat(exported.output)
+
+
+@pytest.mark.parametrize("signal_name, status", [("KeyboardInterrupt", 130), ("Terminated", 143)])
+def test_generate_to_stopped_in_its_export_says_the_run_is_complete(
+        tmp_path: Path, imageless_scenes: Path, monkeypatch: pytest.MonkeyPatch, signal_name: str, status: int) -> None:
+    from veriscene.engine.interrupts import Terminated
+
+    def stopped(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt() if signal_name == "KeyboardInterrupt" else Terminated(15)
+
+    monkeypatch.setattr("veriscene.io.export.export", stopped)
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["generate", str(imageless_scenes), "--out", str(out), "-g", "counting",
+                                 "--to", "llava"])
+    assert result.exit_code == status, result.output
+    said = "interrupted (Ctrl-C)" if status == 130 else "stopped by SIGTERM"
+    where = out / "export" / "llava"
+    assert (f"{said}: the run in {out} is complete, but its export to {where} did not finish; make it with: "
+            f"veriscene export {out} --to llava --out {where}") in flat(result.output)
+    assert "Traceback" not in result.output
+    assert (out / "samples.jsonl").is_file()  # the run itself is kept
+
+
+def test_generate_to_a_url_whose_upload_is_refused_exits_2_with_the_reason(
+        tmp_path: Path, imageless_scenes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriscene.engine import remote
+    from veriscene.engine.run_lock import RunLockedError
+
+    def refused(run_dir: Any, url: str, *args: Any, **kwargs: Any) -> int:
+        raise RunLockedError(f"{url} is being written by another veriscene run (pid 4242 on host-b)")
+
+    engine_generate = importlib.import_module("veriscene.engine.generate")  # the module, not the function
+    real_generate = engine_generate.generate
+
+    def local_generate(scenes: Any, out: Any, **kwargs: Any) -> Any:  # the run itself made locally
+        kwargs.pop("staging", None)
+        return real_generate(scenes, tmp_path / "staged", **kwargs)
+
+    monkeypatch.setattr(engine_generate, "generate", local_generate)
+    monkeypatch.setattr(remote, "upload_run", refused)
+    result = runner.invoke(app, ["generate", str(imageless_scenes), "--out", "s3://bucket/run", "-g", "counting",
+                                 "--to", "llava"])
+    assert result.exit_code == 2, result.output
+    assert "s3://bucket/run is being written by another veriscene run (pid 4242 on host-b)" in flat(result.output)
+    assert "Traceback" not in result.output

@@ -259,19 +259,28 @@ def generate(
         _fail(f"no scene read: all {rejected} scene record(s) of the input were rejected (the first are said "
               f"above; all in {summary.rejects.get('report')})", code=1)
     if to:
+        from veriscene.engine.interrupts import stopped_by
         from veriscene.io.export import export
 
         run_dir = Path(summary.run_dir)  # for a run at a URL, its staging folder
-        result = export(run_dir, run_dir / "export" / to, to=to)
-        where = str(run_dir / "export" / to)
-        if remote.is_url(out):
-            try:
-                remote.upload_run(run_dir, out)
-            except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)
-                _fail(str(exc))
-            except RuntimeError as exc:
-                _fail(str(exc), code=1)
-            where = f"{out.rstrip('/')}/export/{to}"
+        where = f"{out.rstrip('/')}/export/{to}" if remote.is_url(out) else str(run_dir / "export" / to)
+        try:  # the run is complete: a stop now loses only the export, which `veriscene export` makes
+            with terminate_raises():
+                result = export(run_dir, run_dir / "export" / to, to=to)
+                if remote.is_url(out):
+                    remote.upload_run(run_dir, out)
+        except KeyboardInterrupt as exc:
+            from veriscene.console import say_stopped
+
+            say_stopped(f"{stopped_by(exc)}: the run in {out} is complete, but its export to {where} did not finish; "
+                        f"make it with: veriscene export {out} --to {to} --out {where}")
+            raise typer.Exit(exit_status(exc)) from None
+        except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)
+            _fail(str(exc))
+        except RunExistsError as exc:  # another run writes the URL (RunLockedError), or replaced this one since
+            _fail(str(exc))
+        except RuntimeError as exc:
+            _fail(str(exc), code=1)
         console.print(f"exported {result.samples_written} samples to {where} ({to})", markup=False)
         from veriscene.commands.export import print_notes
 

@@ -23,6 +23,7 @@ from tests.engine.test_remote import _bucket, _local
 from veriscene import generate, verify
 from veriscene.cli import app
 from veriscene.engine import remote, remote_lock
+from veriscene.engine.manifest import RunExistsError
 from veriscene.engine.remote_lock import LEASE, LEASE_ENV
 from veriscene.engine.run_lock import RunLockedError
 
@@ -281,3 +282,91 @@ def test_a_store_refusing_conditional_writes_is_warned_of_and_the_run_goes_on(tm
         assert fs.exists("/m/plain/manifest.json") and not fs.exists("/m/plain/" + LEASE)
     finally:
         fs.rm("/m", recursive=True)
+
+
+# ---- the upload of a run made first (generate --to FORMAT --out URL), an export's lease ---------
+
+
+def _run_with_export(tmp_path, scenes_file, url: str, staging_name: str = "stage"):
+    """A run at `url` and its llava export in its staging folder, not uploaded yet: as
+    `generate --to llava --out URL` has them when it calls `upload_run` (after the run)."""
+    from veriscene.io.export import export
+
+    staging = tmp_path / staging_name
+    generate(scenes_file, url, staging=staging, **OPTIONS)
+    export(staging, staging / "export" / "llava", to="llava")
+    return staging
+
+
+def test_upload_run_is_refused_while_another_machine_holds_the_url(tmp_path, scenes_file, s3, staging_env) -> None:
+    _, client = s3
+    staging = _run_with_export(tmp_path, scenes_file, "s3://runs/up-held")
+    _write_lease(client, "up-held")  # another machine's run started there after this one ended
+    before = _bucket(client, "up-held")
+    with pytest.raises(RunLockedError, match=r"s3://runs/up-held is being written by another veriscene run \(pid "
+                                             r"4242 on machine-b.*Nothing was written"):
+        remote.upload_run(staging, "s3://runs/up-held")
+    assert _bucket(client, "up-held") == before  # no export uploaded; the other's lease kept
+
+
+@pytest.mark.parametrize("error", [None, Stop, KeyboardInterrupt])
+def test_upload_run_holds_the_lease_while_it_uploads_the_export(tmp_path, scenes_file, s3, staging_env, monkeypatch,
+                                                                error) -> None:
+    _, client = s3
+    prefix = f"up-busy-{error.__name__ if error else 'done'}"
+    url = f"s3://runs/{prefix}"
+    staging = _run_with_export(tmp_path, scenes_file, url)
+    put = remote.RemoteRun._put
+    seen: list[dict | None] = []
+    refusals: list[str] = []
+
+    def put_then_race(self, rel):
+        if rel.startswith("export/") and not seen:
+            seen.append(_lease(client, prefix))
+            staging_env("b")
+            with pytest.raises(RunLockedError) as refused:  # another machine's run, meanwhile
+                generate(scenes_file, url, staging=tmp_path / "second", overwrite=True, **OPTIONS)
+            refusals.append(str(refused.value))
+            if error is not None:
+                raise error
+        return put(self, rel)
+
+    monkeypatch.setattr(remote.RemoteRun, "_put", put_then_race)
+    if error is None:
+        assert remote.upload_run(staging, url) == 1
+    else:
+        with pytest.raises(error):
+            remote.upload_run(staging, url)
+    assert seen[0] is not None and seen[0]["kind"] == "upload" and seen[0]["pid"] == os.getpid()
+    assert "is being written by another veriscene upload run (pid" in refusals[0]
+    assert _lease(client, prefix) is None  # removed as it ended, done or not
+    if error is None:
+        assert _bucket(client, prefix) == _local(staging)  # the run and its export, byte for byte
+    assert not (tmp_path / "second").exists()
+
+
+def test_upload_run_refuses_a_url_another_run_replaced_since(tmp_path, scenes_file, s3, staging_env) -> None:
+    _, client = s3
+    staging = _run_with_export(tmp_path, scenes_file, "s3://runs/up-replaced")
+    staging_env("b")  # between the run and the upload of its export, another machine replaced it
+    generate(scenes_file, "s3://runs/up-replaced", staging=tmp_path / "other", overwrite=True,
+             **{**OPTIONS, "seed": 6})
+    theirs = _bucket(client, "up-replaced")
+    staging_env("a")
+    with pytest.raises(RunExistsError, match=r"s3://runs/up-replaced holds another run since the run of .* was "
+                                             r"uploaded there.*Nothing was uploaded"):
+        remote.upload_run(staging, "s3://runs/up-replaced")
+    assert _bucket(client, "up-replaced") == theirs
+
+
+def test_a_run_read_from_the_url_ignores_an_export_lease_in_it(tmp_path, scenes_file, s3, staging_env,
+                                                               monkeypatch) -> None:
+    _, client = s3
+    generate(scenes_file, "s3://runs/exp-lease-read", staging=tmp_path / "stage", **OPTIONS)
+    key = "exp-lease-read/export/" + remote_lock.lease_name("hf")  # an export to URL/export/hf under way
+    client.put_object(Bucket="runs", Key=key, Body=b"{}")
+    monkeypatch.setenv(remote.STAGING_ENV, str(tmp_path / "reader"))
+    assert verify("s3://runs/exp-lease-read").ok
+    copied = next((tmp_path / "reader").iterdir())
+    assert not (copied / "export").exists()
+    assert not any("lease" in rel for rel in remote.RemoteRun("s3://runs/exp-lease-read", tmp_path / "x").listing())

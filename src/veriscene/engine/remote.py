@@ -32,7 +32,10 @@ as are the input paths in its manifest: relative to the staging folder, they wou
 One writer per URL: `prepare` takes the URL's lease (`engine.remote_lock`: an object made only
 if there is none, refreshed while the run lasts, removed as it ends), so a run on another machine,
 or with another staging folder, is refused while this one writes; `shard_done` and `publish`
-stop a run that lost it. The lease is not a run file: `listing` leaves it out.
+stop a run that lost it. `upload_run` (a run made first, or `generate --to FORMAT --out URL`'s
+export, uploaded after the run) holds the lease too, and refuses a URL whose run was replaced
+since. The lease is not a run file: `listing` leaves it out, and an export's lease beside its
+output (``export/.veriscene-lease.hf.json``) too.
 
 Credentials and endpoints are fsspec's: for S3 (`pip install 'veriscene[s3]'`, which brings
 s3fs) the usual AWS variables and files (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ...;
@@ -56,13 +59,13 @@ from typing import Any, Callable
 import orjson
 
 from veriscene.engine import converted
-from veriscene.engine.remote_lock import LEASE, Lease
-from veriscene.engine.run_lock import GENERATE, RunKind, is_lock_file
+from veriscene.engine.remote_lock import Lease, is_lease
+from veriscene.engine.run_lock import GENERATE, RunKind, holding_locks, is_lock_file, lock_url
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError, default_staging, filesystem, is_url, local_path
 
 __all__ = [
     # defined here
-    "LEDGER", "MANIFEST", "RemoteRun", "upload_folder", "upload_run",
+    "LEDGER", "MANIFEST", "UPLOAD", "RemoteRun", "upload_folder", "upload_run",
     # moved to `url_paths`
     "STAGING_ENV", "RemoteError", "default_staging", "filesystem", "is_url", "local_path",
 ]
@@ -74,6 +77,7 @@ MANIFEST = "manifest.json"
 _RESUMABLE = (MANIFEST, "vocabulary.json", *converted.FILES)
 # What a run leaves at its URL besides its shards and exports: removed by `overwrite`
 _RUN_NAMES = (*_RESUMABLE, "samples.jsonl", "rejects.jsonl")
+UPLOAD = RunKind("upload", "an upload and another run to one URL would write over each other's files")
 
 
 def _fingerprint(path: Path) -> list[int]:
@@ -414,19 +418,49 @@ class RemoteRun:
 
 
 def _not_run_file(rel: str) -> bool:
-    """Objects of the URL that are not the run's: the lease and write checks of a run under way."""
-    return rel == LEASE or rel.startswith(".veriscene-write-check-")
+    """Objects of the URL that are not the run's: the leases and write checks of a run or an
+    export under way (the run's, at its root; an export's, beside it: ``export/.veriscene-lease.hf.json``)."""
+    name = rel.rsplit("/", 1)[-1]
+    return is_lease(name) or name.startswith(".veriscene-write-check-")
 
 
+@holding_locks  # the URL's lock on this machine, let go as it returns
 def upload_run(run_dir: str | os.PathLike[str], url: str, storage_options: dict[str, Any] | None = None) -> int:
     """Upload a finished local run folder to `url` (its manifest last); files the URL already has
-    from an earlier upload from this folder are skipped. Returns the files uploaded."""
+    from an earlier upload from this folder are skipped. Returns the files uploaded.
+
+    Holds the URL's lease (and its lock on this machine) while it uploads, as a run there does:
+    RunLockedError while another run or upload writes the URL. RunExistsError, nothing uploaded,
+    when the URL no longer holds the run this folder uploaded there (another run replaced or
+    removed it since: `generate --to FORMAT --out URL` uploads its export after the run)."""
     run = RemoteRun(url, run_dir, storage_options)
     with run:
         if not (run.staging / MANIFEST).is_file():
             raise FileNotFoundError(f"{run.staging} holds no run (manifest.json)")
+        lock_url(run.url, UPLOAD)
+        run.hold_lease(UPLOAD)
         run.load_ledger(adopt=True)
+        _check_same_run(run)
         return run.publish()
+
+
+def _check_same_run(run: RemoteRun) -> None:
+    """RunExistsError when the ledger says the staging folder's manifest, as it is, was uploaded
+    to the URL, and the URL's manifest is now another (or none): the files the ledger says are
+    there are another run's, or gone."""
+    uploaded = run._uploaded.get(MANIFEST)
+    local = run.staging / MANIFEST
+    if uploaded is None or uploaded != _fingerprint(local):
+        return  # never uploaded from here in this form: sent whole (a run adopted, or made anew)
+    there = run.manifest_bytes()
+    if there == local.read_bytes():
+        return
+    from veriscene.engine.manifest import RunExistsError
+
+    what = "holds another run" if there is not None else "holds no run (manifest.json) any more"
+    raise RunExistsError(f"{run.url} {what} since the run of {run.staging} was uploaded there: another run wrote "
+                         "there since. Nothing was uploaded; to upload this run anyway, remove "
+                         f"{run.staging / LEDGER} (every file is then sent) and upload it again")
 
 
 def upload_folder(folder: str | os.PathLike[str], url: str, storage_options: dict[str, Any] | None = None) -> list[str]:

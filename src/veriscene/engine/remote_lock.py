@@ -27,6 +27,13 @@ without being refreshed (`seconds`, `LEASE_ENV`, default `DEFAULT_SECONDS`).
 The lease is not a run file: `engine.remote` leaves it out of the URL's listing (so it is never
 downloaded, cleared, verified or resumed from), and it is never written in the staging folder.
 
+An output written whole to a URL (an export: a file, or the folder of an hf export) is leased
+*beside* it, as `engine.run_lock.lock_file` locks a local one (`Lease(..., beside=True)`): the
+object `lease_name(its name)` in the folder holding it (``s3://b/exports/.veriscene-lease.hf.json``
+for ``s3://b/exports/hf``), so that the lease is never part of what is exported, and two exports
+to two files of one folder do not stop each other. (An export folder at a bucket's root, which
+has no folder beside it, holds its lease in it while it is written.)
+
 Stores: S3 through s3fs (AWS S3, and S3-like stores that honour ``If-None-Match`` and ``If-Match``;
 one that answers them 501 gets no lease, warned; one that ignores them cannot be told apart)
 with compare-and-swap; ``memory://`` (one process) with exclusive create, refreshed by comparing
@@ -50,13 +57,25 @@ import orjson
 from veriscene.engine.run_lock import RunKind, RunLockedError, _locked_message
 from veriscene.engine.url_paths import STAGING_ENV, RemoteError
 
-__all__ = ["DEFAULT_SECONDS", "LEASE", "LEASE_ENV", "Lease", "lease_seconds", "supports_lease"]
+__all__ = ["DEFAULT_SECONDS", "LEASE", "LEASE_ENV", "Lease", "is_lease", "lease_name", "lease_seconds",
+           "supports_lease"]
 
 LEASE = ".veriscene-lease.json"
 LEASE_ENV = "VERISCENE_LEASE_SECONDS"
 DEFAULT_SECONDS = 120.0  # a killed run's URL is free again 2 minutes after its last refresh
 _ATTEMPTS = 8  # tries to make or take over the lease while others race for it
 _WARNED: set[str] = set()  # stores warned of (no lease there), once per process
+
+
+def lease_name(output: str) -> str:
+    """The name of the lease of the output named `output`, beside it: `.veriscene-lease.<output>.json`."""
+    return f"{LEASE.removesuffix('.json')}.{output}.json"
+
+
+def is_lease(name: str) -> bool:
+    """Whether the object name `name` (its last part) is a lease's: `LEASE`, or `lease_name(...)`."""
+    stem = LEASE.removesuffix(".json")
+    return name == LEASE or (name.startswith(stem + ".") and name.endswith(".json"))
 
 
 def lease_seconds() -> float:
@@ -156,11 +175,16 @@ def _alive(pid: int) -> bool:
 
 class Lease:
     """The lease of the run at `url` (`fs`, `root`: its file system and path), for the run staged
-    in `staging`. `acquire` before writing, `check` before each upload, `release` at the end."""
+    in `staging`. `acquire` before writing, `check` before each upload, `release` at the end.
+    `beside`: of the output `url` itself (a file or a folder an export writes whole), the object
+    `lease_name` beside it rather than `LEASE` in it."""
 
-    def __init__(self, fs: Any, root: str, url: str, staging: str, seconds: float | None = None) -> None:
+    def __init__(self, fs: Any, root: str, url: str, staging: str, seconds: float | None = None, *,
+                 beside: bool = False) -> None:
         self.fs, self.url, self.staging = fs, url, staging
-        self.path = f"{root}/{LEASE}"
+        folder, name = root.rsplit("/", 1) if beside and "/" in root.strip("/") else (root, None)
+        self.path = f"{folder}/{LEASE if name is None else lease_name(name)}"  # in fs
+        self.at = f"{url}/{LEASE}" if name is None else f"{url.rsplit('/', 1)[0]}/{lease_name(name)}"  # its URL
         self.seconds = lease_seconds() if seconds is None else seconds
         self.how = supports_lease(fs)
         self.held = False
@@ -233,7 +257,7 @@ class Lease:
                               f"{_who(holder)}", stacklevel=4)
                 self._hold()
                 return
-        raise RunLockedError(f"{self.url}: other runs keep making and taking its lease ({self.path}); "
+        raise RunLockedError(f"{self.url}: other runs keep making and taking its lease ({self.at}); "
                              "run this command again once they have ended. Nothing was written.")
 
     def _unleased(self, why: str) -> None:
@@ -307,8 +331,9 @@ class Lease:
         assert self._kind is not None
         message = _locked_message(self.url, holder, self._kind).removesuffix(" Nothing was written.")
         limit = _limit(holder, self.seconds)
-        return (f"{message} Its lease, {self.url}/{LEASE}, was refreshed {max(self._age(holder, info), 0):.0f} s "
-                f"ago; --overwrite does not override it. The lease of a run that ended without removing it "
+        overwrite = "; --overwrite does not override it" if self._kind.name == "generate" else ""  # (export: none)
+        return (f"{message} Its lease, {self.at}, was refreshed {max(self._age(holder, info), 0):.0f} s "
+                f"ago{overwrite}. The lease of a run that ended without removing it "
                 f"(killed by kill -9, its machine lost) is taken over {limit:g} s after its last refresh. "
                 "Nothing was written.")
 
@@ -355,9 +380,10 @@ class Lease:
 
     def _lose(self, found: tuple[bytes, dict[str, Any]] | None) -> None:
         who = "none holds it now" if found is None else f"now held by {_who(_parse(found[0]))}"
+        again = self._kind.again if self._kind is not None else ""  # generate's: "(with --resume ...)"
         self.lost = (f"{self.url}: this run's lease was taken over ({who}; it was not refreshed in time, the "
                      "machine or the network stalled), so it stopped before writing over another run's files; "
-                     "resume it with --resume once that run has ended")
+                     f"run this command again{again} once that run has ended")
 
     def check(self) -> None:
         """RunLockedError if this run lost its lease: it must not write to the URL any more."""

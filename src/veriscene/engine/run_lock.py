@@ -27,7 +27,8 @@ writing two files of one folder do not stop each other.
 Where the system has no flock (Windows), nothing is locked; a file system that refuses locks
 (some network file systems) is warned of, and the run goes on unlocked. A URL is locked here on this
 machine only (under `VERISCENE_STAGING`); across machines (and staging folders) a run at a URL
-also holds a lease object at the URL (`engine.remote_lock`), where the store can make one.
+(and `remote.upload_run`) also holds a lease object at the URL, and an export to a URL one beside
+it (`engine.remote_lock`), where the store can make one.
 """
 
 from __future__ import annotations

@@ -28,7 +28,11 @@ What an export writes (the file `out` names, the default file names in the folde
 folder of an hf or lmms_eval export) is locked while it runs (`engine.run_lock`): another export
 to it meanwhile is refused, before it reads a sample. Before, two exports to one file wrote into
 one temporary file: one ended with a traceback, the other exited 0 leaving a file that was the
-first's, or no valid JSON. An export to a URL locks the URL on this machine only.
+first's, or no valid JSON. An export to a URL is locked on this machine by the URL's name
+(`run_lock.lock_url`), and across machines by a lease beside it (`engine.remote_lock`,
+``s3://b/exports/.veriscene-lease.hf.json`` for ``--out s3://b/exports/hf``), taken before a
+sample is read and removed as the export ends; beside, not in it, so that no export folder holds
+or lists it.
 """
 
 from __future__ import annotations
@@ -235,7 +239,7 @@ def export(
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such run folder or samples file")
     if is_url(out):
-        lock_url(str(out), EXPORT)  # on this machine only
+        lock_url(str(out), EXPORT)  # on this machine; across machines, the lease `_export_to_url` holds
         return _export_to_url(source, str(out), to, image_root=image_root, embed_images=embed_images,
                               storage_options=storage_options, progress=progress, check_urls=check_urls,
                               allow_incomplete=allow_incomplete, instructions=instructions, reasoning=reasoning,
@@ -368,12 +372,15 @@ def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | 
                    storage_options: dict[str, Any] | None, progress: Callable[[int], None] | None,
                    allow_incomplete: bool, **options: Any) -> ExportSummary:
     """Export into a temporary local folder, then upload its files under `url` (a file's URL, or
-    a folder's, as for a local `out`). Image paths are absolute unless `image_root` is given."""
+    a folder's, as for a local `out`), holding the lease beside `url` from before the first sample
+    is read until the upload has ended (`remote_lock.Lease`, released however the export ends).
+    Image paths are absolute unless `image_root` is given."""
     from veriscene.engine.fetch import join_url, url_folder
     from veriscene.engine.remote import RemoteRun, filesystem, upload_folder
+    from veriscene.engine.remote_lock import Lease
 
     url = url.rstrip("/")
-    filesystem(url, storage_options, "exporting to")  # a store fsspec cannot write: said with the URL
+    fs, root = filesystem(url, storage_options, "exporting to")  # a store fsspec cannot write: said with the URL
     name = url.split("://", 1)[1].rsplit("/", 1)[-1]
     into_folder = not names_file(name, to)
     base = url if into_folder else url_folder(url)
@@ -382,9 +389,16 @@ def _export_to_url(source: Path, url: str, to: str, *, image_root: str | Path | 
     if image_root is None:  # paths relative to a temporary folder would mean nothing
         options["absolute_paths"] = True
     with tempfile.TemporaryDirectory(prefix="veriscene-export-") as tmp:
-        summary = export(source, Path(tmp) if into_folder else Path(tmp) / name, to, image_root=image_root,
-                         embed_images=embed_images, progress=progress, allow_incomplete=allow_incomplete, **options)
-        upload_folder(tmp, base, storage_options)
+        lease = Lease(fs, root, url, tmp, beside=True)
+        lease.acquire(EXPORT)  # RunLockedError while another export writes `url`
+        try:
+            summary = export(source, Path(tmp) if into_folder else Path(tmp) / name, to, image_root=image_root,
+                             embed_images=embed_images, progress=progress, allow_incomplete=allow_incomplete,
+                             **options)
+            lease.check()  # taken over meanwhile (this machine stalled): the URL is another export's now
+            upload_folder(tmp, base, storage_options)
+        finally:
+            lease.release()
         summary.files = [join_url(base, Path(f).relative_to(tmp).as_posix()) for f in summary.files]
         if summary.vocabulary_file is not None:
             summary.vocabulary_file = join_url(base, Path(summary.vocabulary_file).relative_to(tmp).as_posix())
