@@ -292,10 +292,14 @@ def card_path(out: str | os.PathLike[str]) -> Path:
 
 
 def save_card(text: str, out: str | os.PathLike[str]) -> Path:
-    """Write the card `text` to `card_path(out)` (making its folder); returns that path."""
+    """Write the card `text` to `card_path(out)` (making its folder); returns that path. Written
+    whole or not at all (`io.writers.files.AtomicTextFile`): a write that fails or is stopped
+    part-way leaves an earlier card there as it was, and no folder of its own."""
+    from veriscene.io.writers.files import AtomicTextFile, new_folders
+
     path = card_path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with new_folders(path), AtomicTextFile(path) as fh:
+        fh.write(text)
     return path
 
 

@@ -315,7 +315,7 @@ def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
     saying so without it. A `report` that is no StatsReport (a run's path: give `stats(run)`), or a
     `path` that is a folder or below a file, is refused before anything is drawn; missing folders
     above `path` are made."""
-    from veriscene.io.writers.files import check_file
+    from veriscene.io.writers.files import check_file, new_folders, written_whole
 
     if not isinstance(report, StatsReport):
         hint = f"stats({os.fspath(report)!r})" if isinstance(report, (str, os.PathLike)) else "stats(run)"
@@ -369,7 +369,12 @@ def write_chart(report: StatsReport, path: str | os.PathLike[str]) -> Path:
     ax.set_title("yes/no share and correct MC letter share (options:letter)")
     fig.tight_layout()
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100, format=None if out.suffix else "png")  # a name without one: PNG, and named as given
-    plt.close(fig)
+    try:
+        # whole or not at all (`written_whole`): an earlier chart stays as it was when the drawing
+        # fails or is stopped. The format by the name's suffix, as savefig infers it from a name
+        # (the temporary one has none of its own); a name without one: PNG, and named as given
+        with new_folders(out), written_whole(out) as tmp:
+            fig.savefig(tmp, dpi=100, format=out.suffix[1:] or "png")
+    finally:
+        plt.close(fig)
     return out

@@ -7,10 +7,14 @@ minutes), so a resumed run reuses the conversion when nothing it depends on chan
 file or folder an option names (the same way), the format, the options, `strict` and the
 veriscene version, recorded in `OUT/scenes.source.json` with the SHA-256 of the output. An
 option that is not a plain value (a Normalizer object) makes the conversion run again.
+
+A folder holding no run whose scenes.jsonl (or convert_rejects.jsonl) no conversion made is
+refused before anything is written (`check_ours`): the file may be the user's own.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -21,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from veriscene.engine.manifest import ResumeMismatchError, file_sha256, release_refusal, write_json
+from veriscene.engine.manifest import (
+    ResumeMismatchError,
+    RunExistsError,
+    file_sha256,
+    release_refusal,
+    write_json,
+)
 from veriscene.errors import SceneValidationError
 from veriscene.io.rejects import LEVELS
 from veriscene.scene import archives
@@ -121,24 +131,70 @@ def _converted(src: Path, out_dir: Path, fmt: str, *, strict: bool, source: str 
     return done
 
 
+_REJECT_FIELDS = frozenset(("file", "record", "field", "reason", "level"))  # `io.rejects.Reject`'s
+
+
+def _a_reject_report(path: Path) -> bool:
+    """Whether `path` reads as a conversion's reject report: empty (a conversion that rejected
+    nothing), or its first line one reject (`io.rejects.Reject`: exactly its fields, a known level)."""
+    with open(path, "rb") as fh:
+        first = fh.readline(1 << 16)
+    if not first:
+        return True  # a conversion that rejected nothing
+    try:
+        record = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(record, dict) and set(record) == _REJECT_FIELDS and record.get("level") in LEVELS
+
+
+def check_ours(out_dir: Path, earlier: Any, scenes_sha256: str | None) -> None:
+    """Refuse (RunExistsError, exit 2 in the CLI) a folder holding no run whose conversion files
+    are not a conversion's, before anything is written there: the conversion would replace them.
+    Its scenes.jsonl is one when the stamp (`earlier`, the stamp's content, None without one)
+    records its SHA-256 (`scenes_sha256`); its convert_rejects.jsonl when it lies beside such a
+    scene file, or reads as a reject report (`_a_reject_report`: a conversion that converted
+    nothing leaves one without a stamp)."""
+    stamped = isinstance(earlier, dict) and scenes_sha256 is not None and earlier.get("output_sha256") == scenes_sha256
+    foreign = []
+    scenes, rejects = out_dir / SCENES, out_dir / REJECTS
+    if scenes.is_file() and not stamped:
+        foreign.append(f"{scenes} ({STAMP} " + ("does not describe it" if isinstance(earlier, dict) else "is missing")
+                       + ")")
+    if rejects.is_file() and not stamped and not _a_reject_report(rejects):
+        foreign.append(f"{rejects} (no reject report of a conversion)")
+    if foreign:
+        it = "it" if len(foreign) == 1 else "them"
+        raise RunExistsError(
+            f"{out_dir} holds no run but {' and '.join(foreign)}: no conversion of a run's input made {it} there, so "
+            f"{it} may be your own, and converting the input would replace {it}. Give another --out (an empty or new "
+            f"folder), or pass --overwrite to replace {it}")
+
+
 def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, options: dict[str, Any],
-                     version: str, reuse: bool, resuming: bool = False, source: str | None = None,
-                     option_urls: dict[str, str] | None = None) -> tuple[Path, str]:
+                     version: str, reuse: bool, resuming: bool = False, overwrite: bool = False,
+                     source: str | None = None, option_urls: dict[str, str] | None = None) -> tuple[Path, str]:
     """(`OUT/scenes.jsonl`, a note for the summary): converted now, or, with `reuse`, the earlier
     conversion when nothing it depends on changed (see the module docstring). `resuming` (the
     folder holds a run to complete): a changed input raises ResumeMismatchError before the
-    conversion would replace the run's scenes. `source`: the URL `src` is the local copy of
-    (recorded and said instead of the copy); `option_urls`: for an option holding a local copy, the
-    URL it is of (`veriscene.engine.fetch.fetch_options`), recorded with the copy's fingerprint."""
+    conversion would replace the run's scenes. Neither `resuming` nor `overwrite` (the folder
+    holds no run): a scenes.jsonl or convert_rejects.jsonl there that no conversion made raises
+    RunExistsError before anything is written (`check_ours`). `source`: the URL `src` is the local
+    copy of (recorded and said instead of the copy); `option_urls`: for an option holding a local
+    copy, the URL it is of (`veriscene.engine.fetch.fetch_options`), recorded with the copy's
+    fingerprint."""
     out, stamp = out_dir / SCENES, out_dir / STAMP
-    key = _key(src, fmt, strict, options, version, source, option_urls)
-    shown = source or src
     earlier = None
     if stamp.is_file():
         try:
             earlier = orjson.loads(stamp.read_bytes())
         except orjson.JSONDecodeError:
             earlier = None
+    digest = functools.cache(lambda: file_sha256(out) if out.is_file() else None)  # read once at most: GBs maybe
+    if not resuming and not overwrite:
+        check_ours(out_dir, earlier, digest() if isinstance(earlier, dict) else None)
+    key = _key(src, fmt, strict, options, version, source, option_urls)
+    shown = source or src
     if isinstance(earlier, dict) and key is not None:
         made = earlier["key"].get("version") if isinstance(earlier.get("key"), dict) else version
         if resuming and made != version:  # before the conversion the new release would make
@@ -150,7 +206,7 @@ def converted_scenes(src: Path, out_dir: Path, fmt: str, *, strict: bool, option
             raise ResumeMismatchError(
                 f"{shown}, its format or the reader options changed since the run in {out_dir} began (see "
                 f"{stamp}); generate into a new folder, or pass --overwrite to start this one again")
-        if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == file_sha256(out):
+        if reuse and out.is_file() and earlier.get("key") == key and earlier.get("output_sha256") == digest():
             return out, f"{earlier['note']}; reused: the input and options are unchanged"
     done = _converted(src, out_dir, fmt, strict=strict, source=source, option_urls=option_urls, options=options)
     if done.nothing_converted:  # a file cut short or not UTF-8, every record refused: no run of 0 samples

@@ -123,7 +123,7 @@ def prepare_inputs(given: Sequence[str | os.PathLike[str]], out_dir: Path, *, fr
         options, option_urls = fetch.fetch_options(dict(reader_options or {}), storage_options)
         scenes_path, note = converted_scenes(scenes_path, out_dir, from_format, strict=strict, options=options,
                                              version=version, reuse=resume and not overwrite,
-                                             resuming=manifest is not None,
+                                             resuming=manifest is not None, overwrite=overwrite,
                                              source=sources.get(scenes_path.resolve()), option_urls=option_urls)
         notes.append(note)
         return PreparedInputs([scenes_path], sources, manifest, notes)

@@ -238,10 +238,16 @@ def compare(runs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str] 
               "notes": _notes(labels, files, summaries, [ids for ids, _, _ in results]) + id_notes,
               "id_conflicts": sorted(other)}
     if out is not None:
+        # (imported here: the writers' package is not for every compare)
+        from veriscene.io.writers.files import AtomicTextFile, new_folders
+
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "compare.md").write_text(to_markdown(result), encoding="utf-8")
-        (out / "compare.html").write_text(to_html(result, summaries), encoding="utf-8")
+        markdown, html_text = to_markdown(result), to_html(result, summaries)
+        # both whole, or (a write failing or stopped) neither: earlier ones left as they were
+        with new_folders(out / "compare.md"), AtomicTextFile(out / "compare.md") as md_file, \
+                AtomicTextFile(out / "compare.html") as html_file:
+            md_file.write(markdown)
+            html_file.write(html_text)
     return result
 
 

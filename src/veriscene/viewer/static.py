@@ -111,6 +111,8 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
     `Filters(outcome="wrong")` keeps the failures; `Filters(sort="truthfulness")` puts the
     free-form replies scoring lowest first, their scores read from the eval folder or from
     `freeform`, a `score-freeform --out` file)."""
+    from veriscene.io.writers.files import AtomicTextFile, new_folders
+
     catalog = Catalog.open(path, scenes, limit=limit, results=results, freeform=freeform)
     if catalog.scene_rows is not None:
         catalog.close()
@@ -128,10 +130,12 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
         if catalog.problems:
             problems += (f"<p class='bad'>{len(catalog.problems)} unreadable sample line(s) left out, first: line "
                         f"{catalog.problems[0].line}: {esc(catalog.problems[0].reason)}</p>")
+        text = page("veriscene samples", links.defs() + problems + "".join(cards), header=header)
         target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page("veriscene samples", links.defs() + problems + "".join(cards), header=header),
-                          encoding="utf-8")
+        # whole or not at all: a write failing or stopped part-way leaves an earlier page as it
+        # was, and no folder made for this one
+        with new_folders(target), AtomicTextFile(target) as fh:
+            fh.write(text)
         return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems),
                            catalog.results_note(), len(catalog.freeform))
     finally:

@@ -380,9 +380,17 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
         report.records.append({"id": rec.get("id", line_no), "image_id": item.image_ids[0],
                                "image_ids": list(item.image_ids), **score.to_dict()})
     if out is not None:
-        with open(out, "wb") as fh:
-            fh.writelines(orjson.dumps(r) + b"\n" for r in report.records)
+        _write_records(Path(out), report.records)
     return report
+
+
+def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
+    """One JSON line a record into `out`, whole or not at all (`io.writers.files.written_whole`): a
+    write failing or stopped part-way leaves an earlier file there as it was."""
+    from veriscene.io.writers.files import written_whole
+
+    with written_whole(out) as tmp, open(tmp, "wb") as fh:
+        fh.writelines(orjson.dumps(r) + b"\n" for r in records)
 
 
 def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
@@ -413,7 +421,6 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
         report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
                                "image_ids": list(r["image_ids"]), **s.to_dict()})
     if out is not None:
-        with open(out, "wb") as fh:
-            fh.writelines(orjson.dumps(rec) + b"\n" for rec in report.records)
+        _write_records(out, report.records)
     return {**report.summary(), "unscorable": sum(r["status"] == "not_scored" for r in records) - len(todo),
             **({"rejected_scene_examples": bad_scenes[:5]} if bad_scenes else {})}

@@ -1,14 +1,15 @@
 """Writing an export's files: JSON arrays and JSON Lines streamed into a temporary file renamed
-into place on success (`AtomicTextFile`, through a name of its own, `temporary_sibling`), and
-the file or folder an `out` names (`output_file`, `output_dir`), refused with OutputError before
-anything is written when it cannot be one.
+into place on success (`AtomicTextFile`, through a name of its own, `temporary_sibling`; a file
+a library writes by name: `written_whole`), and the file or folder an `out` names (`output_file`,
+`output_dir`), refused with OutputError before anything is written when it cannot be one.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ def temporary_sibling(path: Path) -> Path:
     processes writing one file each write a whole copy (the last renamed in place wins) rather
     than one file between them, as a fixed `<name>.tmp` made them. Made with the mode any new
     file gets (the umask's, not `tempfile.mkstemp`'s 0600, which the rename would keep). The
-    caller renames it into place, or removes it."""
+    caller renames it into place, or removes it. An OSError making it (no such folder, one above
+    that is a file, no permission) names `path`, the file meant, not the temporary name."""
     stem = path.name[:200]  # (room for the rest within a file system's 255 bytes a name)
     while True:
         tmp = path.with_name(f".{stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
@@ -35,6 +37,20 @@ def temporary_sibling(path: Path) -> Path:
                 return tmp
         except FileExistsError:  # (one in 4 billion)
             continue
+        except OSError as exc:
+            if exc.errno is None:
+                raise
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+
+
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """Rename the temporary sibling `tmp` onto `path`; an OSError (`path` a folder) names `path`."""
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
 
 
 class AtomicTextFile:
@@ -59,12 +75,48 @@ class AtomicTextFile:
         self._fh.write(text)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._fh.close()
         try:
+            self._fh.close()  # (a full disk may say so only here, as the last bytes are flushed)
             if exc_type is None:
-                os.replace(self._tmp, self.path)
+                _put_in_place(self._tmp, self.path)
         finally:
             self._tmp.unlink(missing_ok=True)  # gone already after a rename; else never left behind
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """Write `path` whole or not at all, as `AtomicTextFile` does, by a name: the block writes the
+    temporary sibling yielded (`temporary_sibling`; a library's save(name), a file opened "wb"),
+    renamed onto `path` once the block ends, removed when it raises (an error, a full disk,
+    Ctrl-C, SIGTERM raised as one), which leaves an existing `path` as it was."""
+    tmp = temporary_sibling(Path(path))
+    try:
+        yield tmp
+        _put_in_place(tmp, Path(path))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def new_folders(path: Path) -> Iterator[None]:
+    """Make the missing folders above the file `path`; when the block raises, remove again those
+    it made that are still empty (deepest first), so that a write stopped before its file is in
+    place leaves no empty folder of its own."""
+    made = []
+    for above in Path(path).parents:
+        if above.exists():
+            break
+        made.append(above)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another writer's file), or gone: kept as it is
+                break
+        raise
 
 
 def write_json_array(path: Path, rows: Iterable[Any]) -> None:
