@@ -11,6 +11,24 @@ import sys
 import time
 from pathlib import Path
 
+# The CLI in a process whose scan writes the file argv[1] and waits there (for the signal)
+HELD_SCAN = '''
+import importlib, sys, time
+from pathlib import Path
+
+generate = importlib.import_module("veriscene.engine.generate")
+real = generate.scan_scenes
+
+def held(*args, **kwargs):
+    Path(sys.argv[1]).write_text("in the scan")
+    time.sleep(60)
+    return real(*args, **kwargs)
+
+generate.scan_scenes = held
+from veriscene.cli import app
+app(sys.argv[2:], prog_name="veriscene")
+'''
+
 
 def _ctrl_c_default() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # (a background shell's child would ignore it)

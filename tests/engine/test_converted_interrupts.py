@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.held_cli import said, stopped_when_held
+from tests.held_cli import HELD_SCAN, said, stopped_when_held
 from veriscene import generate
 from veriscene.engine.converted import FILES, REJECTS, STAMP
 from veriscene.errors import SceneValidationError
@@ -43,23 +43,7 @@ from veriscene.cli import app
 app(sys.argv[2:], prog_name="veriscene")
 '''
 
-# ... or in the scan, the conversion done
-HELD_SCAN = '''
-import importlib, sys, time
-from pathlib import Path
-
-generate = importlib.import_module("veriscene.engine.generate")
-real = generate.scan_scenes
-
-def held(*args, **kwargs):
-    Path(sys.argv[1]).write_text("in the scan")
-    time.sleep(60)
-    return real(*args, **kwargs)
-
-generate.scan_scenes = held
-from veriscene.cli import app
-app(sys.argv[2:], prog_name="veriscene")
-'''
+# ... or in the scan, the conversion done: `held_cli.HELD_SCAN`
 
 
 def _coco(path: Path, name: str = "person") -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.held_cli import stopped_when_held
+from tests.held_cli import HELD_SCAN, stopped_when_held
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.generate import generate
 from veriscene.scene import write_scenes
@@ -23,24 +23,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="si
 
 OPTIONS: dict[str, Any] = {"generators": "counting", "shard_size": 4}  # 12 scenes: 3 shards
 ARGS = ["-g", "counting", "--shard-size", "4"]
-
-# The CLI in a process whose scan writes the file argv[1] and waits there (for the signal)
-HELD_SCAN = '''
-import importlib, sys, time
-from pathlib import Path
-
-generate = importlib.import_module("veriscene.engine.generate")
-real = generate.scan_scenes
-
-def held(*args, **kwargs):
-    Path(sys.argv[1]).write_text("in the scan")
-    time.sleep(60)
-    return real(*args, **kwargs)
-
-generate.scan_scenes = held
-from veriscene.cli import app
-app(sys.argv[2:], prog_name="veriscene")
-'''
 
 
 @pytest.fixture
