@@ -334,8 +334,8 @@ class Lease:
         overwrite = "; --overwrite does not override it" if self._kind.name == "generate" else ""  # (export: none)
         return (f"{message} Its lease, {self.at}, was refreshed {max(self._age(holder, info), 0):.0f} s "
                 f"ago{overwrite}. The lease of a run that ended without removing it "
-                f"(killed by kill -9, its machine lost) is taken over {limit:g} s after its last refresh. "
-                "Nothing was written.")
+                f"(killed by kill -9, its machine lost) is taken over {limit:g} s after its last refresh; if you "
+                f"know that run has ended, delete {self.at} and run this command again. Nothing was written.")
 
     # ---- holding it ----------------------------------------------------------------------------
 
