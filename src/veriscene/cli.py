@@ -259,28 +259,27 @@ def generate(
         _fail(f"no scene read: all {rejected} scene record(s) of the input were rejected (the first are said "
               f"above; all in {summary.rejects.get('report')})", code=1)
     if to:
-        from veriscene.engine.interrupts import stopped_by
+        from veriscene.commands import said_when_stopped
+        from veriscene.engine.interrupts import unfinished_message
         from veriscene.io.export import export
 
         run_dir = Path(summary.run_dir)  # for a run at a URL, its staging folder
         where = f"{out.rstrip('/')}/export/{to}" if remote.is_url(out) else str(run_dir / "export" / to)
-        try:  # the run is complete: a stop now loses only the export, which `veriscene export` makes
-            with terminate_raises():
+        # the run is complete: a stop now loses only the export, which `veriscene export` makes (outside
+        # the `try`, whose RuntimeError would take the typer.Exit it raises for a failure)
+        with said_when_stopped(lambda exc: unfinished_message(
+                exc, f"the run in {out} is complete, but its export to {where} did not finish",
+                f"make it with: veriscene export {out} --to {to} --out {where}")):
+            try:
                 result = export(run_dir, run_dir / "export" / to, to=to)
                 if remote.is_url(out):
                     remote.upload_run(run_dir, out)
-        except KeyboardInterrupt as exc:
-            from veriscene.console import say_stopped
-
-            say_stopped(f"{stopped_by(exc)}: the run in {out} is complete, but its export to {where} did not finish; "
-                        f"make it with: veriscene export {out} --to {to} --out {where}")
-            raise typer.Exit(exit_status(exc)) from None
-        except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)
-            _fail(str(exc))
-        except RunExistsError as exc:  # another run writes the URL (RunLockedError), or replaced this one since
-            _fail(str(exc))
-        except RuntimeError as exc:
-            _fail(str(exc), code=1)
+            except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)
+                _fail(str(exc))
+            except RunExistsError as exc:  # another run writes the URL (RunLockedError), or replaced this one since
+                _fail(str(exc))
+            except RuntimeError as exc:
+                _fail(str(exc), code=1)
         console.print(f"exported {result.samples_written} samples to {where} ({to})", markup=False)
         from veriscene.commands.export import print_notes
 

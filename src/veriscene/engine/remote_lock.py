@@ -108,6 +108,19 @@ def supports_lease(fs: Any) -> str | None:
     return None
 
 
+def _store_error(exc: BaseException) -> tuple[str, Any] | None:
+    """(error code, HTTP status) of the store's response behind `exc` (botocore's, which s3fs
+    raises from or wraps), or None when `exc` comes from no response."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return str(response.get("Error", {}).get("Code", "")), status
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _precondition_failed(exc: BaseException) -> bool:
     """Whether `exc` (as s3fs raises it) is a conditional write refused: the object exists
     (If-None-Match), is not the one expected (If-Match: 412), or another conditional write to it
@@ -115,27 +128,15 @@ def _precondition_failed(exc: BaseException) -> bool:
     store names the condition (AWS and moto do)."""
     if isinstance(exc, FileExistsError):
         return True
-    seen: BaseException | None = exc
-    while seen is not None:
-        response = getattr(seen, "response", None)
-        if isinstance(response, dict):
-            code = str(response.get("Error", {}).get("Code", ""))
-            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            return code in ("PreconditionFailed", "ConditionalRequestConflict", "412", "409") or status in (412, 409)
-        seen = seen.__cause__ or seen.__context__
-    return False
+    said = _store_error(exc)
+    return said is not None and (said[0] in ("PreconditionFailed", "ConditionalRequestConflict", "412", "409")
+                                 or said[1] in (412, 409))
 
 
 def _not_implemented(exc: BaseException) -> bool:
     """Whether `exc` is a store's 501 NotImplemented (S3-like stores without conditional writes)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        response = getattr(seen, "response", None)
-        if isinstance(response, dict):
-            return (response.get("Error", {}).get("Code") in ("NotImplemented", "501")
-                    or response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 501)
-        seen = seen.__cause__ or seen.__context__
-    return False
+    said = _store_error(exc)
+    return said is not None and (said[0] in ("NotImplemented", "501") or said[1] == 501)
 
 
 def _timestamp(info: dict[str, Any]) -> float | None:
@@ -249,9 +250,9 @@ class Lease:
                 continue
             data, info = found
             holder = _parse(data)
-            stale = self._stale(holder, info)
+            stale, age = self._stale(holder, info)
             if stale is None:
-                raise RunLockedError(self._refusal(holder, info))
+                raise RunLockedError(self._refusal(holder, age))
             if self._take_over(data, info):
                 warnings.warn(f"{self.url}: took over the lease of a run that is gone ({stale}): "
                               f"{_who(holder)}", stacklevel=4)
@@ -308,16 +309,17 @@ class Lease:
             self._etag = self.fs.info(self.path).get("ETag")
         self._refreshed = time.monotonic()
 
-    def _stale(self, holder: dict[str, Any], info: dict[str, Any]) -> str | None:
-        """Why the lease of `holder` is stale (None: its run is alive, as far as can be told)."""
+    def _stale(self, holder: dict[str, Any], info: dict[str, Any]) -> tuple[str | None, float]:
+        """Why the lease of `holder` is stale (None: its run is alive, as far as can be told), and
+        its age in seconds (`_age`; not measured, nan, when its process is known to have ended)."""
         if (holder.get("host") == socket.gethostname() and holder.get("boot") == _boot()
                 and isinstance(holder.get("pid"), int) and not _alive(holder["pid"])):
-            return f"its process {holder['pid']} on this machine has ended"
+            return f"its process {holder['pid']} on this machine has ended", float("nan")
         age = self._age(holder, info)
         limit = _limit(holder, self.seconds)
         if age > limit:
-            return f"not refreshed for {age:.0f} s, longer than its {limit:g} s"
-        return None
+            return f"not refreshed for {age:.0f} s, longer than its {limit:g} s", age
+        return None, age
 
     def _age(self, holder: dict[str, Any], info: dict[str, Any]) -> float:
         """Seconds since the lease was last written, on the store's clock where it has one."""
@@ -327,12 +329,12 @@ class Lease:
         refreshed = holder.get("refreshed")
         return time.time() - refreshed if isinstance(refreshed, (int, float)) else float("inf")
 
-    def _refusal(self, holder: dict[str, Any], info: dict[str, Any]) -> str:
+    def _refusal(self, holder: dict[str, Any], age: float) -> str:
         assert self._kind is not None
         message = _locked_message(self.url, holder, self._kind).removesuffix(" Nothing was written.")
         limit = _limit(holder, self.seconds)
         overwrite = "; --overwrite does not override it" if self._kind.name == "generate" else ""  # (export: none)
-        return (f"{message} Its lease, {self.at}, was refreshed {max(self._age(holder, info), 0):.0f} s "
+        return (f"{message} Its lease, {self.at}, was refreshed {max(age, 0):.0f} s "
                 f"ago{overwrite}. The lease of a run that ended without removing it "
                 f"(killed by kill -9, its machine lost) is taken over {limit:g} s after its last refresh; if you "
                 f"know that run has ended, delete {self.at} and run this command again. Nothing was written.")
