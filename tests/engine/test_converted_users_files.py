@@ -110,3 +110,22 @@ def test_the_cli_refuses_with_exit_status_2(tmp_path: Path) -> None:
     assert f"{out / SCENES} ({STAMP} is missing)" in said(result.output)
     assert "Give another --out (an empty or new folder), or pass --overwrite to replace it" in said(result.output)
     assert _files(out) == {SCENES: USERS}
+
+
+def test_a_conversion_that_converts_nothing_leaves_the_earlier_one_whole_and_ours(tmp_path: Path) -> None:
+    """An earlier conversion, then one of an input cut short: the earlier scene file stays, its stamp
+    with it, so the next run converts again (or reuses it) instead of refusing the folder's own file.
+    Before: the stamp was dropped, and the next run called the scene file the user's."""
+    from veriscene.errors import SceneValidationError
+
+    src, out = _coco(tmp_path / "instances.json"), tmp_path / "run"
+    _convert(src, out)
+    scenes, stamp = (out / SCENES).read_bytes(), (out / STAMP).read_bytes()
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(src.read_bytes()[: len(src.read_bytes()) // 2])
+    with pytest.raises(SceneValidationError, match=rf"no scene converted from .*cut.json: .*{SCENES} was left as it was"):
+        _convert(cut, out)
+    assert (out / SCENES).read_bytes() == scenes and (out / STAMP).read_bytes() == stamp
+    assert b'"level":"file"' in (out / REJECTS).read_bytes()  # the report the error names
+    assert "reused" in _convert(src, out, reuse=True)
+    assert "reused" not in _convert(src, out)

@@ -105,8 +105,9 @@ def _converted(src: Path, out_dir: Path, fmt: str, *, strict: bool, source: str 
     SIGTERM, an error, a reject with `strict`) leaves the folder's files as they were: an earlier
     conversion there stays whole, its stamp with it, rather than beside half a reject report. One
     that converted nothing (`nothing_converted`, which the run then raises) keeps its reject
-    report, which the error names, and no empty scene file of its own. The earlier stamp is set
-    aside meanwhile, so that no stamp stands beside scenes it does not describe."""
+    report, which the error names, and no empty scene file of its own; an earlier scene file
+    there stays, and so does its stamp. The earlier stamp is set aside meanwhile, so that no stamp
+    stands beside scenes it does not describe."""
     from veriscene.io.convert import convert
 
     out, rejects, stamp = out_dir / SCENES, out_dir / REJECTS, out_dir / STAMP
@@ -124,8 +125,10 @@ def _converted(src: Path, out_dir: Path, fmt: str, *, strict: bool, source: str 
         if aside.exists():
             os.replace(aside, stamp)
         raise
-    aside.unlink(missing_ok=True)  # the new conversion's is written once it is described
     done = replace(done, rejects=str(rejects))
+    if done.nothing_converted and done.output_kept and aside.exists():
+        os.replace(aside, stamp)  # the earlier scenes stay as they were, and so does what describes them
+    aside.unlink(missing_ok=True)  # the new conversion's is written once it is described
     if done.nothing_converted and not had_scenes:
         out.unlink(missing_ok=True)  # the empty file it wrote: no scene to keep
     return done
