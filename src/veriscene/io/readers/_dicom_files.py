@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from veriscene.errors import MissingExtra
+from veriscene.errors import MissingExtra, SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._windows import VolumeFacts, dicom_facts
 
@@ -50,12 +50,50 @@ def _header(path: Path) -> Any | None:
     return read_dicom_header(path)[0]
 
 
+# the first bytes of a DICOM data set stored without the 128-byte preamble and 'DICM' marker (older
+# exports, a structure set written by a planning system: pydicom's own rtstruct.dcm): the tag of its
+# first element, of group 0008 (identification) or 0002 (file meta), little or big endian
+_BARE_DATASET_STARTS = (b"\x08\x00", b"\x00\x08", b"\x02\x00", b"\x00\x02")
+
+
+def _bare_dataset(path: Path) -> bool:
+    """Whether `path` starts as a DICOM data set without preamble (`_BARE_DATASET_STARTS`)."""
+    with open(path, "rb") as fh:
+        head = fh.read(132)
+    return head[128:132] != b"DICM" and head[:2] in _BARE_DATASET_STARTS
+
+
+def read_dataset(path: Path, stop_before_pixels: bool = False) -> Any:
+    """`path` read by pydicom, a file without the DICOM preamble and marker too (a bare data set,
+    `_bare_dataset`: read with ``force``, and given the transfer syntax it was found to be written
+    in, which decoding its pixels needs). Raises pydicom's errors as `pydicom.dcmread` does."""
+    import pydicom
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+    except pydicom.errors.InvalidDicomError:
+        if not _bare_dataset(path):
+            raise
+    dataset = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
+    meta = getattr(dataset, "file_meta", None)
+    if meta is None or "TransferSyntaxUID" not in meta:
+        # (pydicom 3's original_encoding; pydicom 2 keeps the two flags on the data set)
+        implicit, little = getattr(dataset, "original_encoding", None) or (dataset.is_implicit_VR,
+                                                                           dataset.is_little_endian)
+        dataset.file_meta = meta if meta is not None else FileMetaDataset()
+        dataset.file_meta.TransferSyntaxUID = (ImplicitVRLittleEndian if implicit else
+                                               ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+    return dataset
+
+
 def read_dicom_header(path: Path) -> tuple[Any | None, str]:
     """(the DICOM header of `path`, pixels not read, "") or (None, why it is not one)."""
     import pydicom
 
     try:
-        header = pydicom.dcmread(path, stop_before_pixels=True)
+        header = read_dataset(path, stop_before_pixels=True)
     except (pydicom.errors.InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError,
             AttributeError, IndexError, OverflowError, NotImplementedError) as exc:
         # (pydicom meets a damaged header with any of these)
@@ -129,14 +167,40 @@ class DicomScan:
         return found
 
 
-def require_dicom(path: Path, fmt: str, kind: str) -> None:
-    """Refuse a file named as input that is not DICOM at all (pydicom cannot read its header),
-    naming it, before a reader's DICOM library fails on it with a traceback."""
+# the DICOM objects the readers read, by SOP class UID: the --from format that reads them
+DICOM_OBJECTS = {"1.2.840.10008.5.1.4.1.1.66.4": "dicom_seg", "1.2.840.10008.5.1.4.1.1.481.3": "dicom_rt"}
+
+
+def require_dicom(path: Path, fmt: str, kind: str, sop_class: str | None = None) -> None:
+    """Refuse a file named as input that is not DICOM at all (pydicom cannot read its header), or
+    not of `sop_class` (a CT image given as a structure set), naming it and what it is, before a
+    reader's DICOM library fails on it with a traceback or a misleading reason."""
     from veriscene.io.readers.detect import FormatDetectionError  # detect imports dicom_seg, which imports this module
 
-    if _header(path) is None:
-        raise FormatDetectionError(f"{path}: not a DICOM file (no readable DICOM header); --from {fmt} reads "
-                                   f"{kind} files, or a folder holding them")
+    header, why = read_dicom_header(path)
+    if header is None:
+        raise FormatDetectionError(f"{path}: not a DICOM file ({why.removeprefix('not a DICOM file: ')}); --from {fmt} "
+                                   f"reads {kind} files, or a folder holding them")
+    found = sop_class_of(header)
+    if sop_class is None or found == sop_class:
+        return
+    other = DICOM_OBJECTS.get(found)
+    raise FormatDetectionError(
+        f"{path}: {dicom_kind(header)} file, not one of the {kind} files --from {fmt} reads"
+        f"{f' (read it with --from {other})' if other else ''}; give the {kind} file, or a folder holding it")
+
+
+def sop_class_of(header: Any) -> str:
+    """The SOP class UID a DICOM header names (its data set's, else its file meta's), or ""."""
+    return str(header.get("SOPClassUID", "") or getattr(header, "file_meta", {}).get("MediaStorageSOPClassUID", ""))
+
+
+def dicom_kind(header: Any) -> str:
+    """What a DICOM file is, in words: "a DICOM CT Image Storage (Modality CT)"."""
+    from pydicom.uid import UID
+
+    modality = str(header.get("Modality", "") or "").strip()
+    return f"a DICOM {UID(sop_class_of(header)).name}{f' (Modality {modality})' if modality else ''}"
 
 
 def _has_dicm(path: Path) -> bool:
@@ -166,6 +230,12 @@ class Series(NamedTuple):
     volume: Any
     facts: VolumeFacts
     stored: Any = None  # _dicom_windows.StoredWindows
+    positions: np.ndarray | None = None  # (images, 3) each image's ImagePositionPatient (mm), single-frame images
+
+
+class SeriesNotFound(SceneValidationError):
+    """No image series, or several, of an object's frame of reference in the folder looked in
+    (`_series_volume`); a series found whose files are at fault raises a plain `SceneValidationError`."""
 
 
 def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
@@ -173,8 +243,6 @@ def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
     """The image series under `images` in this frame of reference (the one among `series`, the
     series a SEG or structure set says it was drawn on, when given, else the only one there);
     `stored`, to show it through its files' own windows too."""
-    import pydicom
-
     from veriscene.io.readers._dicom_windows import stored_windows  # (it imports this module)
 
     hd = _highdicom()
@@ -187,16 +255,66 @@ def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
     if series:
         found = {uid: paths for uid, paths in found.items() if uid in series} or found
     if not found:
-        raise bad(f"no image of frame of reference {frame_of_reference} under {images}", "images")
+        raise SeriesNotFound(f"no image of frame of reference {frame_of_reference} under {images}", field="images")
     if len(found) > 1:
         listed = ", ".join(f"{uid} ({len(paths)} files)" for uid, paths in sorted(found.items()))
-        raise bad(f"several image series of frame of reference {frame_of_reference} under {images}: {listed}; "
-                  "pass images=DIR holding only the one the segmentation was drawn on", "images")
-    (paths,) = found.values()
-    datasets = [pydicom.dcmread(p) for p in paths]
-    # values as stored, rescaled (HU for a CT): a MONOCHROME1 image's inversion is for display only
-    volume, facts = hd.get_volume_from_series(datasets, apply_presentation_lut=False), dicom_facts(datasets)
-    return Series(volume, facts, stored_windows(scan.ctx.report, datasets) if stored else None)
+        raise SeriesNotFound(f"several image series of frame of reference {frame_of_reference} under {images}: {listed}; "
+                             "pass images=DIR holding only the one the segmentation was drawn on", field="images")
+    ((uid, paths),) = found.items()
+    datasets = _series_datasets(paths, uid)
+    try:
+        # values as stored, rescaled (HU for a CT): a MONOCHROME1 image's inversion is for display only
+        volume = hd.get_volume_from_series(datasets, apply_presentation_lut=False)
+    except (ValueError, RuntimeError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise _series_fault(paths, datasets, uid, images, exc) from None
+    return Series(volume, dicom_facts(datasets), stored_windows(scan.ctx.report, datasets) if stored else None,
+                  _positions(datasets))
+
+
+def _positions(datasets: list[Any]) -> np.ndarray | None:
+    """(images, 3) the ImagePositionPatient of each image (mm), None unless every one has its own
+    (a multi-frame image keeps them per frame)."""
+    try:
+        found = [[float(v) for v in ds.ImagePositionPatient] for ds in datasets
+                 if int(ds.get("NumberOfFrames", 1) or 1) == 1]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return np.asarray(found, dtype=np.float64) if len(found) == len(datasets) and found else None
+
+
+_PYDICOM_ERRORS = (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, IndexError, RuntimeError,
+                   NotImplementedError)
+
+
+def _series_datasets(paths: list[Path], uid: str) -> list[Any]:
+    """The files of image series `uid` read whole; one that cannot be, or a second copy of an image
+    (one SOP Instance UID twice: a study exported twice into one folder), is named."""
+    datasets: list[Any] = []
+    seen: dict[str, Path] = {}
+    for p in paths:
+        try:
+            dataset = read_dataset(p)
+        except (*_PYDICOM_ERRORS, _invalid_dicom()) as exc:
+            raise bad(f"image {p} of series {uid} cannot be read ({type(exc).__name__}: {exc})"[:300], "images") from None
+        instance = str(dataset.get("SOPInstanceUID", "") or "")
+        if instance and instance in seen:
+            raise bad(f"{seen[instance]} and {p} are the same image of series {uid} (SOP Instance UID {instance}): "
+                      "keep one of them", "SOPInstanceUID")
+        seen[instance] = p
+        datasets.append(dataset)
+    return datasets
+
+
+def _series_fault(paths: list[Path], datasets: list[Any], uid: str, images: Path, exc: Exception) -> Exception:
+    """Why image series `uid` is not one volume: the first of its files whose pixels cannot be
+    decoded (cut short, a compression no installed plugin reads), else what highdicom says of the
+    series as a whole (slices missing or unevenly spaced, images of different sizes)."""
+    for p, dataset in zip(paths, datasets):
+        try:
+            _ = dataset.pixel_array  # decoded here only to find the file at fault
+        except _PYDICOM_ERRORS as error:
+            return bad(f"image {p} of series {uid}: its pixels cannot be read ({error})"[:300], "PixelData")
+    return bad(f"the image series {uid} under {images} ({len(paths)} files) is not one volume: {exc}"[:300], "images")
 
 
 def referenced_series(dataset: Any) -> set[str]:

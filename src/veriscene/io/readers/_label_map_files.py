@@ -186,6 +186,14 @@ def nifti_grid(img: Any, canonical: Any) -> Grid:
                 img.header)
 
 
+def _cifti_kind(img: Any) -> str:
+    """What a CIFTI-2 file holds, from its NIfTI intent ("ConnDense": a dense connectivity matrix)."""
+    try:
+        return f"intent {img.nifti_header.get_intent()[0]}, shape {tuple(img.shape)}"
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+        return f"shape {tuple(getattr(img, 'shape', ()))}"
+
+
 def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]:
     """(array, is_nifti, its `Grid` for NIfTI) of a label map (`labels`: 2D or 3D, integers) or
     of an image volume."""
@@ -196,6 +204,10 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]
         nibabel = _nibabel()
         try:
             img = nibabel.load(str(path))
+            if not isinstance(img, nibabel.spatialimages.SpatialImage):  # a CIFTI-2 file: no voxel grid to slice
+                raise bad(f"a CIFTI-2 file ({_cifti_kind(img)}), not a volume: "
+                          "its values lie on surface vertices and brain structures (grayordinates), not on a "
+                          "voxel grid to slice; give the NIfTI label volume (.nii, .nii.gz)", "pixels")
             canonical = nibabel.as_closest_canonical(img)
             array = np.asanyarray(canonical.dataobj)
         except nibabel.filebasedimages.ImageFileError as exc:
@@ -231,7 +243,45 @@ def load_array(path: Path, labels: bool) -> tuple[np.ndarray, bool, Grid | None]
         raise bad(f"the label map holds {array.dtype} values, not integer labels", "pixels")
     if array.dtype.kind == "i" and array.size and array.min() < 0:
         raise bad(f"the label map holds a negative label ({int(array.min())})", "pixels")
+    fault = _intensity_image_fault(array)
+    if fault is not None:
+        raise bad(fault, "pixels")
     return array, nifti, grid
+
+
+# An intensity image (an MR, a CT stored without rescale, a greyscale photo) given as a label map
+# would be read as hundreds of "structures" of one grey level each. A label map is regions of one
+# value: next to a labelled pixel, another labelled pixel almost always holds the same label (in
+# pydicom's and nibabel's test images, 98-99.9% of neighbouring non-zero pixels differ; in a map of
+# 1,000 or 5,000 parcels of a 64^3 volume, 20% and 34%).
+_DIFFERING_NEIGHBOURS = 0.8  # above this share of differing neighbours (and `_MANY_VALUES`): an image
+_MANY_VALUES = 64  # a map with no more values than this is taken as labels whatever its texture
+_SAMPLED_SLICES = 16  # slices of a volume looked at (evenly spaced along its last axis)
+
+
+def _intensity_image_fault(array: np.ndarray) -> str | None:
+    """Why `array` (a 2D map or a 3D volume of non-negative integers) is an intensity image rather
+    than a label map (`_DIFFERING_NEIGHBOURS`), or None; judged on up to `_SAMPLED_SLICES` slices."""
+    if array.ndim == 3:
+        picks = np.unique(np.linspace(0, array.shape[2] - 1, min(_SAMPLED_SLICES, array.shape[2])).round().astype(int))
+        planes = [array[:, :, k] for k in picks]
+    else:
+        planes = [array]
+    pairs = differing = 0
+    for cut in planes:
+        for a, b in ((cut[1:], cut[:-1]), (cut[:, 1:], cut[:, :-1])):  # neighbours down and across
+            both = (a != 0) & (b != 0)
+            pairs += int(np.count_nonzero(both))
+            differing += int(np.count_nonzero(both & (a != b)))
+    if pairs == 0 or differing <= _DIFFERING_NEIGHBOURS * pairs:
+        return None
+    values = len(np.unique(np.concatenate([cut[cut != 0] for cut in planes])))
+    if values <= _MANY_VALUES:
+        return None
+    return (f"an intensity image, not a label map: {values} different values in {len(planes)} "
+            f"slice{'s' if len(planes) > 1 else ''} looked at, and {100 * differing / pairs:.0f}% of neighbouring "
+            "labelled pixels differ in value (in a label map each structure is a region of one value); give its "
+            "segmentation, and this file as its image (images=...)")
 
 
 def plane(volume: np.ndarray, axis: int, k: int, radiological: bool) -> np.ndarray:

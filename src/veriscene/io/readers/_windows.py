@@ -17,8 +17,9 @@ the same organ's grey differs from slice to slice.
 
 A CT window applies to CT volumes only (`modality`): what the files say (a DICOM series' Modality,
 an MSD / nnU-Net `dataset.json`'s modality of channel 0, the words of a NIfTI header's descrip or
-intent_name), or where they say nothing, whether the volume holds air in Hounsfield units (a value
-at or below -500 HU: an MR's intensities do not go there). Another volume (an MR, a CT stored
+intent_name), or where they say nothing, whether the volume holds air in Hounsfield units (at
+least 0.5% of its values at or below -500 HU: an MR's intensities do not go there, but for a few
+voxels of a resampling's undershoot). Another volume (an MR, a CT stored
 without its rescale) keeps the percentile stretch, counted (``volumes_not_in_hounsfield_units``).
 What a slice's PNG was made with is its scene's ``meta["window"]``; the volume's modality and
 where it was found, ``meta["modality"]`` and ``meta["modality_from"]``.
@@ -38,6 +39,7 @@ from veriscene.errors import ReaderOptionError
 
 PERCENTILES = (0.5, 99.5)  # the `percentile` stretch's low and high percentiles of a slice
 HOUNSFIELD_AIR = -500.0  # a CT volume in HU holds air (-1000) below this; MR intensities do not go there
+AIR_SHARE = PERCENTILES[0] / 100.0  # ... in at least this share of its voxels (its 0.5th percentile is air)
 
 # name -> (width, level) in Hounsfield units
 WINDOWS: dict[str, tuple[float, float]] = {
@@ -220,13 +222,17 @@ def parse_window(value: str | None) -> Window:
 
 def volume_modality(volume: np.ndarray | None, facts: VolumeFacts = NO_FACTS) -> dict[str, Any]:
     """A volume's ``meta["modality"]`` and ``meta["modality_from"]``: what its files say
-    (`facts`), else "CT" from its values where it holds air in HU (a value at or below
-    `HOUNSFIELD_AIR`: "hounsfield_values"), else None (not said, and no HU). Empty without a volume."""
+    (`facts`), else "CT" from its values where it holds air in HU (at least `AIR_SHARE` of its
+    values at or below `HOUNSFIELD_AIR`: "hounsfield_values"), else None (not said, and no HU).
+    Empty without a volume."""
     if facts.modality is not None:
         return {"modality": facts.modality, "modality_from": facts.modality_from}
     if volume is None or volume.size == 0:
         return {}
-    in_hu = float(np.nanmin(volume)) <= HOUNSFIELD_AIR
+    # air is a share of a CT (outside the body, the lungs, the bowel), not a few voxels: an MR
+    # resampled with a spline (SPM's normalised T1, nibabel's anatomical.nii) undershoots to -610
+    # in 3 of its 33,825 voxels
+    in_hu = np.count_nonzero(volume <= HOUNSFIELD_AIR) >= AIR_SHARE * volume.size
     return {"modality": "CT" if in_hu else None, "modality_from": "hounsfield_values"}
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+from importlib.util import find_spec
 from pathlib import Path
 
 import orjson
 
+from veriscene.io.readers._dicom_files import dicom_kind, may_be_dicom, read_dicom_header
 from veriscene.io.readers._structure_files import SEGMENTATIONS
 from veriscene.io.readers.dicom_rt import is_dicom_rt
 from veriscene.io.readers.dicom_seg import is_dicom_seg
@@ -28,6 +30,10 @@ from veriscene.scene.compressed import (
 _PEEK = 1 << 20  # bytes
 _PEEK_READ = 1 << 16  # bytes decompressed per read of the peek
 _VG_FILES = ("scene_graphs.json", "objects.json", "attributes.json", "relationships.json")
+# what a DICOM image (a CT series) given as input is told to give instead
+DICOM_OBJECTS_READ = ("veriscene reads the annotations drawn on such images: DICOM Segmentation (SEG) files "
+                      "(--from dicom_seg) and RT Structure Sets (--from dicom_rt), with -r images=DIR naming the "
+                      "folder of their series")
 
 # (format, reason, keys that must all occur) in order of precedence: rarer, more specific keys first.
 _RULES: tuple[tuple[str, str, tuple[bytes, ...]], ...] = (
@@ -150,6 +156,12 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         if any(is_label_map(p) for p in path.iterdir()) and all(
                 p.name in LABEL_TABLE_FILES for p in path.glob("*.json")):
             return "label_map", "folder holds label maps (NIfTI, NumPy or image files) and no annotation JSON"
+        dicom = next(((p, h) for p in files if p.is_file() and may_be_dicom(p) and find_spec("pydicom") is not None
+                      for h in [read_dicom_header(p)[0]] if h is not None), None)
+        if dicom is not None:  # a CT series: images, no SEG or structure set among them
+            raise FormatDetectionError(f"{path}: a folder of DICOM files holding no Segmentation (SEG) or RT "
+                                       f"Structure Set (RTSTRUCT) ({dicom[0].name}: {dicom_kind(dicom[1])} file); "
+                                       f"{DICOM_OBJECTS_READ}")
         raise FormatDetectionError(_folder_of_files(path))
     if is_label_map(path):
         return "label_map", "a label map file (NIfTI, NumPy or image)"
@@ -157,6 +169,9 @@ def detect(path: str | os.PathLike[str]) -> tuple[str, str]:
         return "dicom_seg", "a DICOM Segmentation (SEG) file"
     if is_dicom_rt(path):
         return "dicom_rt", "a DICOM RT Structure Set (RTSTRUCT) file"
+    header = read_dicom_header(path)[0] if may_be_dicom(path) and find_spec("pydicom") is not None else None
+    if header is not None:  # a CT or MR image, a dose grid: no annotation to read
+        raise FormatDetectionError(f"{path}: {dicom_kind(header)} file, not annotations; {DICOM_OBJECTS_READ}")
     kind = data_compression(path)
     found = _by_name_or_content(path, plain_name(path) if kind else path.name)
     if found is None and kind is not None:

@@ -52,6 +52,7 @@ from veriscene.io.readers._dicom_files import (  # noqa: F401
     NAMED_DICOM,
     NOT_IMAGES,
     DicomScan,
+    SeriesNotFound,
     _canonical,
     _has_dicm,
     _header,
@@ -80,6 +81,11 @@ from veriscene.scene.model import Scene
 
 SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
 NAME_SOURCES = ("type", "label")
+# How far a SEG's geometry may be from its series' and still be placed on it voxel for voxel (in
+# cosines of directions, ratios of spacings, voxels of shift). highdicom's default, 1e-5, refused a
+# SEG over a real tilted MR series (nibabel's nicom 0.dcm, 1.dcm): slice spacings of 2.999958 and
+# 2.999916 mm, from positions rounded to the 16 characters of a DICOM decimal string.
+GEOMETRY_TOLERANCE = 1e-3
 
 
 def is_dicom_seg(path: Path) -> bool:
@@ -96,7 +102,7 @@ def find_segs(path: Path, scan: DicomScan) -> list[Path]:
     """SEG files: `path` itself, or those under the folder `path` (sorted); other DICOM files
     under it are counted as ``dicom_files_not_seg``, files that are not DICOM reported (`DicomScan`)."""
     if path.is_file():
-        require_dicom(path, "dicom_seg", "DICOM Segmentation (SEG)")
+        require_dicom(path, "dicom_seg", "DICOM Segmentation (SEG)", SEGMENTATION_STORAGE)
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
@@ -150,11 +156,16 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, sto
             found = _series_volume(scan, path.parent, str(seg.FrameOfReferenceUID), referenced_series(seg), stored)
             images = path.parent
             scan.ctx.report.count("series_found_beside_the_seg")
-        except SceneValidationError:
+        except SeriesNotFound:  # (a series found there whose files are at fault is a reject)
             scan.ctx.report.count("series_not_found")
     series = found.volume if found is not None else None
     if series is not None:
-        volume = volume.match_geometry(series)
+        try:
+            volume = volume.match_geometry(series, tol=GEOMETRY_TOLERANCE)
+        except RuntimeError as exc:  # another grid: resampled, or drawn on another series of the frame
+            raise bad(f"the SEG's voxel grid is not its series' under {images} (spacing {_mm(volume.spacing)} mm, "
+                      f"the series' {_mm(series.spacing)} mm; highdicom: {exc}); a SEG is read on the grid of the "
+                      "series it was drawn on", "images") from None
     array = np.asarray(volume.array)
     if array.ndim == 3:  # one segment: no channel axis
         array = array[..., None]
@@ -163,6 +174,10 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, sto
     return _Case(masks, raw_names, numbers, image, images if series is not None else None,
                  canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)),
                  found.facts if found is not None else NO_FACTS, found.stored if found is not None else None)
+
+
+def _mm(values: Any) -> str:
+    return " x ".join(f"{float(v):.4g}" for v in values)
 
 
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
