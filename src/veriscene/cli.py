@@ -173,6 +173,11 @@ def generate(
             _fail(f"--to: {exc.args[0]}")
         except ImportError as exc:  # the library the format writes with (MissingExtra): not after the run
             _fail(str(exc))
+        if to == "lmms_eval" and remote.is_url(out):  # as `export --out URL` refuses it, before the run
+            _fail("--to lmms_eval cannot go with an --out URL: the task folder's YAML files name its data files by "
+                  "absolute local path, which would mean nothing once uploaded. Generate to the URL without --to, "
+                  "then export the task folder on the machine that runs lmms-eval: veriscene export "
+                  f"{out} --to lmms_eval --out tasks/veriscene")
     from veriscene.engine.run_inputs import input_format
 
     try:
@@ -271,7 +276,10 @@ def generate(
                 exc, f"the run in {out} is complete, but its export to {where} did not finish",
                 f"make it with: veriscene export {out} --to {to} --out {where}")):
             try:
-                result = export(run_dir, run_dir / "export" / to, to=to)
+                # at a URL, the export's image paths are absolute, as the run's samples are and as
+                # `veriscene export RUN --out URL` writes them: relative to the staging folder they
+                # would mean nothing once uploaded
+                result = export(run_dir, run_dir / "export" / to, to=to, absolute_paths=remote.is_url(out))
                 if remote.is_url(out):
                     remote.upload_run(run_dir, out)
             except ImportError as exc:  # fsspec gone since the run started (RemotePackageMissing)

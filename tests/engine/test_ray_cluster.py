@@ -239,9 +239,30 @@ def test_an_unreachable_cluster_is_named_and_leaves_no_run(scenes_file, tmp_path
 
     monkeypatch.setattr(ray, "init", refuse)
     monkeypatch.setattr(ray_cluster, "_token_auth", lambda: None)
+    monkeypatch.setattr(ray_cluster, "probe_address", lambda cluster: None)  # Ray's own refusal, said
     with pytest.raises(RuntimeError, match=r"cannot connect to the Ray cluster at '10.9.9.9:6379' .*RAY_AUTH_TOKEN"):
         generate(scenes_file, tmp_path / "run", backend="ray", address="10.9.9.9:6379")
     assert not (tmp_path / "run" / "manifest.json").exists()  # nothing to resume or overwrite after it
+
+
+def test_a_port_nothing_listens_on_is_refused_at_once_not_after_rays_retries(scenes_file, tmp_path, monkeypatch) -> None:
+    """Ray's `ray.init(address=...)` retries a closed port for about 14 minutes; the run says at once
+    that nothing answers there, before Ray is asked."""
+    ray = pytest.importorskip("ray")
+    with socket.socket() as sock:  # a port of this machine that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    def never(*args, **kwargs):
+        raise AssertionError("ray.init was called for an address nothing listens on")
+
+    monkeypatch.setattr(ray, "init", never)
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(RuntimeError, match=rf"cannot connect to the Ray cluster at '{address}': nothing answers "
+                                               rf"at 127.0.0.1:{port} \(Connection refused\)"):
+            generate(scenes_file, tmp_path / "run", backend="ray", address=address)
+        assert not (tmp_path / "run" / "manifest.json").exists()
+    assert ray_cluster.probe_address("auto") is None  # not a host and port: left to Ray
 
 
 def test_workers_below_one_are_refused_before_anything_is_written(scenes_file, tmp_path) -> None:

@@ -52,6 +52,28 @@ def cluster_address(address: str | None) -> str | None:
     return None if chosen == "local" else chosen
 
 
+PROBE_SECONDS = 10.0  # a cluster's head answers a TCP connection at once; a firewall that drops it, by then
+
+
+def probe_address(cluster: str, timeout: float = PROBE_SECONDS) -> None:
+    """Raise RuntimeError naming `cluster` when nothing accepts a TCP connection at its host and
+    port (``HOST:PORT``, ``[IPV6]:PORT``, or ``ray://HOST:PORT``; other forms, such as ``auto``, are
+    left to Ray). Ray's own ``ray.init(address=...)`` retries a port nothing listens on for about
+    14 minutes (20 tries of some 40 s) before it gives up, which looked like a hang."""
+    host, sep, port = cluster.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit() or not host or "/" in host:
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__  # socket.timeout has no strerror
+        raise RuntimeError(
+            f"cannot connect to the Ray cluster at {cluster!r}: nothing answers at {host}:{port} ({reason}). "
+            f"Is it up (ray status --address {cluster})? Check the address, the port (ray start --head "
+            "--port) and that this machine may reach it") from None
+
+
 def _token_auth() -> None:
     """Send Ray's authentication token when one is at hand (``RAY_AUTH_TOKEN``,
     ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``) and ``RAY_AUTH_MODE`` is unset, as ``ray start``
@@ -87,6 +109,7 @@ def ray_session(workers: int, address: str | None) -> Iterator[Any]:
         ray.init(address="local", num_cpus=workers, ignore_reinit_error=True, log_to_driver=False,
                  include_dashboard=False, logging_level=logging.ERROR)
     else:
+        probe_address(cluster)  # before Ray's retries, which take minutes to fail
         _token_auth()
         try:
             ray.init(address=cluster, ignore_reinit_error=True, log_to_driver=False)
