@@ -45,7 +45,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from veriscene.answers import format_box, format_point, score_sample, to_pixels  # noqa: E402
+from veriscene.answers import format_box, format_point, score_sample  # noqa: E402
 from veriscene.answers.match import offered_points  # noqa: E402
 from veriscene.answers.rivals import as_rivals  # noqa: E402
 from veriscene.sample import OPTION_LETTERS  # noqa: E402

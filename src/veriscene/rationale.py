@@ -31,7 +31,7 @@ from veriscene.program import ExecutionContext, Obj, Objs, check_program, run_no
 from veriscene.program.ops_masks import object_index_at
 from veriscene.program.types import OBJECTS
 from veriscene.rationale_captions import caption_rationale, is_caption
-from veriscene.rationale_words import MAX_BOXES, _Set, _Words, unit  # MAX_BOXES: importable from here, as before
+from veriscene.rationale_words import _Set, _Words, unit  # MAX_BOXES: importable from here, as before
 from veriscene.scene.masks import BACKGROUND
 from veriscene.scene.model import Scene
 from veriscene.text import capitalise, counted, counted_plural, join_words, number_word, relation_modifier, relation_phrase
@@ -191,7 +191,6 @@ class _Sayer(_Words):
         """A set tested for existence on the way (a step "yes" or "no"): asked, then answered."""
         where, n = self.where(objs.image), len(objs.idx)
         if n == 0:
-            noun = join_words(list(words.members), "or") if words.members else counted_plural(words.noun()) + words.clause
             none = join_words(list(words.members), "or") if words.members else counted_plural(words.noun())
             return f"{where}is there any {unit(words)}? No, there are no {none} there."
         found = ""

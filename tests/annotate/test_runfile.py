@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from veriscene.annotate import annotate
-from veriscene.annotate.retry import notes_file
 from veriscene.annotate.runfile import run_files
 
 from .test_pipeline import draw_scene, fake_detector

@@ -13,7 +13,6 @@ import pytest
 pytest.importorskip("httpx")  # in the test extra: never skipped by `make test`
 
 from veriscene.annotate import VLMAttributes, VLMDetector, VLMRelations, annotate  # noqa: E402
-from veriscene.annotate.pipeline import SERVER_FAILED  # noqa: E402
 from veriscene.evaluate.adapters.base import ModelConfigError  # noqa: E402
 from veriscene.evaluate.adapters.openai_compat import OpenAIChatModel  # noqa: E402
 

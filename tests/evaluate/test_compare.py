@@ -130,7 +130,7 @@ def test_ids_naming_other_samples_in_another_data_set_are_not_paired(demo_run: P
     assert result["paired_vs_first"][0]["n"] == len((common - set(other)) & answered) < len(common & answered)
     id_notes = [n for n in result["notes"] if "sample id" in n]
     assert id_notes[0].startswith("replay:b.jsonl (b) against replay:a.jsonl (a): 3 sample id(s) name two different "
-                                  f"samples (")
+                                  "samples (")
     assert f"{demo_run.resolve()}, line " in id_notes[0] and "left out of the paired differences" in id_notes[0]
     assert id_notes[1] == ("replay:b.jsonl (b) and replay:a.jsonl (a) were generated from other scene files and share "
                            "1 sample id(s) with the same answer, paired as the same question about the same image id: "

@@ -19,7 +19,6 @@ from veriscene.scene.spellings import subjects_over_spellings
 from veriscene.text import (
     agreeing_relation_modifier,
     join_words,
-    plural,
     takes_plural_verb,
 )
 from veriscene.vocab import UNTYPED, attribute_type, on_register_attribute_types
