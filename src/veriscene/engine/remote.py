@@ -114,7 +114,7 @@ class RemoteRun:
         self._uploaded: dict[str, list[int]] = {}
         self._started = False
         self._ledger_begun = False  # this object wrote the ledger anew (no upload of an earlier run in it)
-        self.uploads = 0  # files uploaded by this object (for the run's note)
+        self._sent: set[str] = set()  # the files this object uploaded, each once however often (the run's note)
         self.lease: Lease | None = None  # the URL's lease, once taken (`hold_lease`)
         self._lease_seconds = lease_seconds  # its life unrefreshed (None: `remote_lock.lease_seconds()`)
 
@@ -318,7 +318,7 @@ class RemoteRun:
             raise
         with self._lock:
             self._record(rel, mark)
-            self.uploads += 1
+            self._sent.add(rel)
 
     def _put_options(self, size: int) -> dict[str, int]:
         """Upload options bounding memory: s3fs sends a large file in parts of 50 MiB, ten at a
@@ -386,6 +386,12 @@ class RemoteRun:
                     self._record(rel, None)
         self._save_ledger()  # compacted
         return self.uploads
+
+    @property
+    def uploads(self) -> int:
+        """How many files this object uploaded: a file sent again once changed (the manifest, at
+        each shard and at the end) counts once."""
+        return len(self._sent)
 
     def close(self) -> None:
         try:
