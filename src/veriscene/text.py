@@ -25,6 +25,7 @@ from veriscene.text_nouns import (
     PIECE_NOUNS,
     PIECE_UNIT,
     SAME_PLURAL,
+    TISSUE_UNITS,
     UNCOUNTABLE_NOUNS,
     UNIT_NOUNS,
     _import_inflect,  # named in the README (how inflect is imported)
@@ -64,7 +65,7 @@ from veriscene.text_predicates import (
 
 __all__ = [
     "COLLECTIVE_NOUNS", "FOOD_UNITS", "GROUP_NAMES", "GROUP_UNIT", "INITIALISMS", "KEEP_PLURAL", "LEADING_COPULAS", "MASS_NOUNS", "MASS_UNIT", "MEANINGLESS_PREDICATES",
-    "PIECE_NOUNS", "PIECE_UNIT", "SAME_PLURAL", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
+    "PIECE_NOUNS", "PIECE_UNIT", "SAME_PLURAL", "TISSUE_UNITS", "TRAILING_ARTICLES", "UNCOUNTABLE_NOUNS", "UNIT_NOUNS", "_import_inflect", "_unit_of",
     "agreeing_relation_modifier", "agreeing_relation_phrase", "capitalise", "counted", "counted_plural",
     "display_case",
     "has_subject_free_phrase", "inflect_engine", "is_action", "is_mass", "is_prepositional", "is_spatial",

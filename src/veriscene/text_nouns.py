@@ -31,13 +31,27 @@ UNIT_NOUNS: dict[str, str] = {
     "stairs": "flight", "blinds": "set", "clothes": "pile",
 }
 # Nouns whose plural is the word itself (besides the unit nouns), where inflect would add an -s.
-SAME_PLURAL = frozenset(["species", "series", "dice", "news", "suds", "chess", "tennis", *UNIT_NOUNS])
+SAME_PLURAL = frozenset(["species", "series", "dice", "news", "suds", "chess", "tennis", "biceps", "triceps",
+                         "quadriceps", *UNIT_NOUNS])
+# Names of one part of the body that end like plurals, as medical label tables name them (MSD's
+# "pancreas", TotalSegmentator's "iliopsoas"): inflect's singular would make "pancrea", "iliopsoa".
+ANATOMY_SINGULARS = frozenset(["pancreas", "iliopsoas", "psoas", "pons", "ascites"])
 # Words that end like plurals but name one thing, or that inflect's singular would mangle
 # ("atlas" -> "atla"); with `_SINGULAR_SUFFIXES` and words of three letters ending in -s ("bus",
 # "gas"), never read as plural (`singular_form`).
-KEEP_PLURAL = SAME_PLURAL | {"gas", "canvas", "lens", "atlas", "bias", "alias", "thermos", "chaos", "cosmos"}
+KEEP_PLURAL = SAME_PLURAL | ANATOMY_SINGULARS | {
+    "gas", "canvas", "lens", "atlas", "bias", "alias", "thermos", "chaos", "cosmos"}
 _SINGULAR_SUFFIXES = ("ss", "us", "is", "ics", "ous")
 
+# Tissues and body fluids, substances (`UNCOUNTABLE_NOUNS`): a structure of a medical label map ("white
+# matter", "cerebrospinal fluid", a glioma's "edema") is a region of it, bowel a loop ("two regions
+# of edema", "two loops of small bowel"; never "two edemas", "a white matter", "How many grey
+# matters?"). "tissue" is not among them: Visual Genome's tissues are paper.
+TISSUE_UNITS: dict[str, str] = {
+    **dict.fromkeys(["matter", "fluid", "edema", "oedema", "fat", "blood", "bile", "urine", "ascites", "parenchyma",
+                     "marrow", "necrosis", "atelectasis", "emphysema", "fibrosis"], "region"),
+    "bowel": "loop",
+}
 # Nouns of a substance, not counted: said without an article ("Is there grass in the image?") and,
 # when boxes of them are counted, counted in patches ("two patches of grass", "How many patches of
 # sky?"). Narrower than `MASS_NOUNS`: a wall, a road or a field is one thing, an area of it only
@@ -53,6 +67,7 @@ UNCOUNTABLE_NOUNS = frozenset([
     "honey", "soup", "pasta", "spaghetti", "cereal", "oatmeal", "yogurt", "cream", "ketchup", "mustard",
     "mayonnaise", "pepperoni", "ham", "sugar", "salt", "chocolate", "spinach", "celery", "garlic",
     "parsley", "dough", "skin", "bark", "rust", "paint",
+    *TISSUE_UNITS,
 ])
 # Substances of food (of `UNCOUNTABLE_NOUNS`) whose boxes are pieces or servings, not patches:
 # COCO's broccoli is florets ("two pieces of broccoli", never "two patches of broccoli"), a box of
@@ -63,6 +78,7 @@ FOOD_UNITS: dict[str, str] = {
     **dict.fromkeys(["rice", "pasta", "spaghetti", "cereal", "oatmeal", "yogurt", "soup", "coffee", "tea",
                      "milk", "juice", "wine", "beer"], "serving"),
 }
+_SUBSTANCE_UNITS = {**FOOD_UNITS, **TISSUE_UNITS}
 # Nouns of a kind of things, not of one thing, counted in pieces: Open Images' "Clothing",
 # "Footwear", "Food", "Sports equipment", "Luggage and bags" ("a piece of clothing", "two pieces of
 # sports equipment"; never "a clothing", "many clothings", "How many sports equipment?").
@@ -199,7 +215,7 @@ def _count_unit(word: str) -> str | None:
     if word in PIECE_NOUNS:
         return PIECE_UNIT
     if word in UNCOUNTABLE_NOUNS:
-        return FOOD_UNITS.get(word, MASS_UNIT)
+        return _SUBSTANCE_UNITS.get(word, MASS_UNIT)
     return GROUP_UNIT if singular_form(word) is not None else None
 
 
@@ -286,7 +302,13 @@ def is_mass(name: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _plural_word(word: str) -> str:
-    return inflect_engine().plural_noun(word) or word + "s"
+    """inflect's plural of one word, except: a word not ending in a letter takes -s (inflect
+    makes "3" "3S": "liver segment 3s"), and a word ending in -s to which inflect adds a bare -s
+    takes -es ("pancreas": "pancreases", not "pancreass")."""
+    if not word[-1:].isalpha():
+        return word + "s"
+    inflected = inflect_engine().plural_noun(word) or word + "s"
+    return word + "es" if word.endswith("s") and inflected == word + "s" else inflected
 
 
 def number_word(n: int) -> str:

@@ -59,3 +59,33 @@ def _asked_total(anchor: Scene, pool: ScenePool) -> list[str]:
     gen.group_sizes = (2,)  # type: ignore[misc]
     ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(0), VOCAB, pool)
     return [c.slots["objs"] for c in made(gen.propose(ctx))]
+
+
+# a brain MRI slice as a tissue segmentation labels it, with an MSD pancreas beside it
+BRAIN = Vocabulary(names=Counter({"white matter": 4, "grey matter": 4, "cerebrospinal fluid": 4, "edema": 2,
+                                  "pancreas": 1}),
+                   attributes=Counter(), predicates=Counter({"touching": 1}))
+
+
+def _brain_slice():
+    rows = [{"name": n, "box": [20 * k, 10, 20 * k + 15, 60], "attributes": []}
+            for k, n in enumerate(["white matter", "grey matter", "cerebrospinal fluid", "edema", "pancreas"])]
+    return make_scene(rows, image_id="brain")
+
+
+def test_tissues_are_never_counted_nor_given_an_article() -> None:
+    """The words of medical label tables: "How many white matters?", "Are there fewer edemas than
+    grey matters?", "a cerebrospinal fluid" were asked of brain MRI slices."""
+    scene = _brain_slice()
+    asked = {}
+    for seed in range(6):
+        for name in ("object.count.v1", "counting.compare.v1", "object.exists.v1", "scene_graph.caption.v1"):
+            asked.update(qa(scene, name, BRAIN, seed=seed))
+    questions = " ".join([*asked, *(str(a) for a in asked.values())])
+    for wrong in ("matters", "fluids", "edemas", "a white", "a grey", "a cerebrospinal", "an edema", "pancrea ",
+                  "pancreass"):
+        assert wrong not in questions, (wrong, asked)
+    assert asked["How many pancreases are there?"] == 1  # one organ is still counted
+    assert "Is there white matter in the image?" in asked
+    (caption,) = qa(scene, "scene_graph.caption.v1", BRAIN).values()
+    assert caption == "The image shows five objects: white matter, grey matter, cerebrospinal fluid, edema and a pancreas."

@@ -63,8 +63,24 @@ def test_structure_names() -> None:
     assert structure_name("kidney_left") == "left kidney"
     assert structure_name("Right Lung") == "Right Lung"
     assert structure_name("adrenal_gland_right") == "right adrenal gland"
-    assert structure_name("rib_left_3") == "left rib 3"  # TotalSegmentator's ribs
-    assert structure_name("vertebrae_L1") == "vertebrae L1"
+
+
+@pytest.mark.parametrize(("raw", "name"), [
+    # TotalSegmentator's ribs: the number after the side is the rib's, said as an ordinal
+    ("rib_left_3", "left third rib"), ("rib_right_12", "right twelfth rib"), ("rib_left_13", "left 13th rib"),
+    # and its vertebrae by level
+    ("vertebrae_L1", "first lumbar vertebra"), ("vertebrae_C7", "seventh cervical vertebra"),
+    ("vertebrae_T12", "twelfth thoracic vertebra"), ("vertebrae_S1", "first sacral vertebra"),
+    ("vertebra l5", "fifth lumbar vertebra"),
+    # other names ending in a number or a code are left as they are
+    ("liver_segment_4", "liver segment 4"), ("vertebrae_X1", "vertebrae X1"), ("rib_left_0", "left rib 0"),
+    ("lung_upper_lobe_left", "left lung upper lobe"),
+    # abbreviations written as words are spelt out (FreeSurfer's LUT)
+    ("CSF", "cerebrospinal fluid"), ("WM hypointensities", "white matter hypointensities"), ("IVC", "inferior vena cava"),
+    ("Left Lateral Ventricle", "Left Lateral Ventricle"),
+])
+def test_numbered_structures_are_said_as_anatomy_says_them(raw: str, name: str) -> None:
+    assert structure_name(raw) == name
 
 
 def test_itk_snap_file_as_written_by_the_tool(tmp_path: Path) -> None:

@@ -367,3 +367,20 @@ def test_a_nifti_names_its_labels_in_its_header(tmp_path: Path) -> None:
     table = write_json(tmp_path / "labels.json", {"1": "liver", "2": "spleen"})
     (s,), _ = read_all(tmp_path / "seg.nii.gz", "label_map", min_pixels=1, labels=table)
     assert s.names == ("liver", "spleen")  # a table given wins
+
+
+def test_structures_are_named_as_anatomy_says_them(tmp_path: Path) -> None:
+    """Label tables' names as the public sets write them become the words a radiologist uses:
+    no "pancrea" or "right iliopsoa" (singularised), no "left rib 3" or "vertebrae l1"."""
+    labels = np.zeros((40, 60), np.uint8)
+    for value, (cx, cy) in enumerate([(8, 8), (24, 8), (40, 8), (8, 28), (24, 28), (44, 28)], start=1):
+        labels[disc(labels.shape, cx, cy, 5)] = value
+    path = save_png(tmp_path / "maps" / "case1.png", labels)
+    write_json(tmp_path / "maps" / "dataset.json", {"labels": {
+        "background": 0, "pancreas": 1, "iliopsoas_right": 2, "rib_left_3": 3, "vertebrae_L1": 4, "white matter": 5,
+        "cerebrospinal fluid": 6}})
+    (s,), report = read_all(path, "label_map")
+    assert not report.entries
+    assert s.names == ("pancreas", "right iliopsoas", "left third rib", "first lumbar vertebra", "white matter",
+                       "cerebrospinal fluid")
+    assert s.meta["exhaustive"] == sorted(s.names)

@@ -16,7 +16,8 @@ The tables medical users have, told by suffix and first row:
   joined by underscores (Slicer) or hyphens (FreeSurfer: "Left-Cerebral-White-Matter").
 
 A bad row raises ValueError naming the file and row (or line). `structure_name` turns a table's
-name into the words questions use ("kidney_left" -> "left kidney").
+name into the words questions use ("kidney_left" -> "left kidney", "rib_left_3" -> "left third
+rib", "vertebrae_L1" -> "first lumbar vertebra").
 """
 
 from __future__ import annotations
@@ -278,14 +279,40 @@ def nifti_header_table(header: Any, where: str) -> dict[int, str]:
     return {}
 
 
+# TotalSegmentator's vertebrae ("vertebrae_L1"): the letter of a level is its region of the spine
+_SPINE_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
+_VERTEBRA = re.compile(r"^vertebrae?$", re.IGNORECASE)
+_LEVEL = re.compile(r"^([CTLS])(\d{1,2})$", re.IGNORECASE)
+# Abbreviations that label tables write as a word (FreeSurfer's "CSF", "WM-hypointensities"),
+# said in full: "Is there a csf?" and "wm hypointensities" are no English
+_ABBREVIATIONS = {"csf": "cerebrospinal fluid", "wm": "white matter", "gm": "grey matter",
+                  "ivc": "inferior vena cava", "svc": "superior vena cava"}
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth")
+
+
+def _ordinal(n: int) -> str:
+    """1 -> 'first', ..., 12 -> 'twelfth' (the ribs, the thoracic vertebrae), then '13th', '21st'."""
+    if 1 <= n <= len(_ORDINALS):
+        return _ORDINALS[n - 1]
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def structure_name(raw: str) -> str:
     """'kidney_left' -> 'left kidney', 'adrenal_gland_right' -> 'right adrenal gland': underscores
-    become spaces and a trailing side word moves to the front, also before a number
-    (TotalSegmentator's 'rib_left_3' -> 'left rib 3'); the reader's normaliser then lower-cases
-    and singularises."""
-    words = raw.replace("_", " ").split()
+    become spaces and a trailing side word moves to the front. A number after the side is the
+    structure's ordinal, said as an anatomist says it (TotalSegmentator's 'rib_left_3' -> 'left
+    third rib', never 'left rib 3', whose plural and article no English has), and a vertebra's
+    level too ('vertebrae_L1' -> 'first lumbar vertebra', 'vertebrae_C7' -> 'seventh cervical
+    vertebra'). The abbreviations of `_ABBREVIATIONS` are spelt out ('CSF' -> 'cerebrospinal
+    fluid'). The reader's normaliser then lower-cases and singularises."""
+    words = [_ABBREVIATIONS.get(word.lower(), word) for word in raw.replace("_", " ").split()]
     if len(words) > 1 and words[-1].lower() in _SIDES:
         words = [words[-1], *words[:-1]]
     elif len(words) > 2 and words[-2].lower() in _SIDES and words[-1].isdigit():
-        words = [words[-2], *words[:-2], words[-1]]
+        number = int(words[-1])  # (0 is no ordinal: kept after the noun)
+        words = [words[-2], _ordinal(number), *words[:-2]] if number else [words[-2], *words[:-2], words[-1]]
+    elif len(words) == 2 and _VERTEBRA.match(words[0]) and (level := _LEVEL.match(words[1])) and int(level[2]) > 0:
+        words = [_ordinal(int(level[2])), _SPINE_REGIONS[level[1].lower()], "vertebra"]
     return " ".join(words)
