@@ -9,11 +9,14 @@ from typing import Sequence
 import highdicom as hd
 import numpy as np
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sr.codedict import codes
+from pydicom.tag import Tag
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 ORGAN = codes.SCT.Organ
+CONTOUR_DATA = Tag(0x3006, 0x0050)
 
 
 def ct_series(out: Path, orientation: Sequence[float] = (1, 0, 0, 0, 1, 0), slices: int = 6, rows: int = 32,
@@ -92,9 +95,13 @@ def patient_point(ds: Dataset, col: float, row: float) -> list[float]:
 
 def write_rtstruct(out: Path, source: list[Dataset],
                    rois: list[tuple[str, dict[int, list[list[tuple[float, float]]]]]],
-                   geometric_type: str = "CLOSED_PLANAR") -> Path:
+                   geometric_type: str = "CLOSED_PLANAR", types: Sequence[str | None] | None = None,
+                   contour_data: dict[tuple[int, int], bytes] | None = None) -> Path:
     """An RT Structure Set over `source`: per ROI, its name and, per slice (index in `source`),
-    polygons of (column, row) pixel vertices, written in patient coordinates."""
+    polygons of (column, row) pixel vertices, written in patient coordinates. `types`: each ROI's
+    RTROIInterpretedType in an RTROIObservationsSequence (None: no observation of that ROI; no
+    `types`: no sequence). `contour_data`: the ContourData bytes written as they are, malformed
+    ones too (which pydicom refuses to build), of (ROI number from 1, contour index from 0)."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.481.3"
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -133,12 +140,23 @@ def write_rtstruct(out: Path, source: list[Dataset],
                 contour.ContourGeometricType = geometric_type
                 contour.NumberOfContourPoints = len(polygon)
                 contour.ContourData = [v for col, row in polygon for v in patient_point(source[k], col, row)]
+                raw = (contour_data or {}).get((number, len(item.ContourSequence)))
+                if raw is not None:
+                    contour[CONTOUR_DATA] = RawDataElement(CONTOUR_DATA, "DS", len(raw), raw, 0, False, True)
                 image_ref = Dataset()
                 image_ref.ReferencedSOPClassUID = source[k].SOPClassUID
                 image_ref.ReferencedSOPInstanceUID = source[k].SOPInstanceUID
                 contour.ContourImageSequence = [image_ref]
                 item.ContourSequence.append(contour)
         ds.ROIContourSequence.append(item)
+    if types is not None:
+        ds.RTROIObservationsSequence = []
+        for number, kind in enumerate(types, start=1):
+            if kind is not None:
+                observation = Dataset()
+                observation.ObservationNumber, observation.ReferencedROINumber = number, number
+                observation.RTROIInterpretedType, observation.ROIInterpreter = kind, ""
+                ds.RTROIObservationsSequence.append(observation)
     out.parent.mkdir(parents=True, exist_ok=True)
     pydicom.dcmwrite(out, ds, enforce_file_format=True)
     return out

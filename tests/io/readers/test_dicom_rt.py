@@ -14,7 +14,7 @@ pytest.importorskip("scipy")
 
 from tests.io.readers.dicom_builders import ct_series, write_rtstruct  # noqa: E402
 from veriscene.io.readers import detect, read  # noqa: E402
-from veriscene.io.readers.dicom_rt import fill_polygons, read_dicom_rt  # noqa: E402
+from veriscene.io.readers.dicom_rt import fill_polygons, planning_name, read_dicom_rt  # noqa: E402
 from veriscene.io.rejects import RejectReport  # noqa: E402
 from veriscene.scene.jsonl import scene_to_dict  # noqa: E402
 from veriscene.scene.masks import decode_mask  # noqa: E402
@@ -100,3 +100,125 @@ def test_generate_and_verify_end_to_end(plan: Path, tmp_path: Path) -> None:
                        reader_options={"slice_images": str(tmp_path / "slices")})
     report = veriscene.verify(tmp_path / "run")
     assert report.ok and report.verified > 10
+
+
+# ---- what each ROI is (RTROIObservationsSequence > RTROIInterpretedType) ----------------------
+
+BODY = [(1, 1), (38, 1), (38, 31), (1, 31)]  # around everything: the body outline
+COUCH = [(0, 29), (40, 29), (40, 32), (0, 32)]
+NODULES = [[(26, 2), (30, 2), (30, 6), (26, 6)], [(33, 10), (37, 10), (37, 14), (33, 14)]]  # two lesions, 16 pixels each
+
+
+@pytest.fixture(scope="module")
+def typed_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("rt_typed")
+    source = ct_series(root)
+    write_rtstruct(root / "rtstruct.dcm", source, [
+        ("BODY", {2: [BODY]}),
+        ("Liver", {2: [SQUARE]}),
+        ("Nodule", {2: NODULES}),  # a lesion name: one object per piece, ids "3.1" and "3.2"
+        ("Couch Surface", {2: [COUCH]}),
+        ("z_ring", {2: [HOLE]}),  # a planning helper by its name, typed as an organ
+        ("PTV_opt", {2: [KIDNEY]}),  # one by its name, typed as a target
+        ("Kidney_Left", {2: [KIDNEY]}),  # no observation: kept, of no type
+        ("Spinal cord PRV", {2: [HOLE]}),
+    ], types=["EXTERNAL", "ORGAN", "GTV", "SUPPORT", "ORGAN", "PTV", None, "AVOIDANCE"])
+    return root
+
+
+def test_body_outline_and_planning_structures_are_left_out_and_counted(typed_plan: Path) -> None:
+    (scene,), report = scenes_of(typed_plan / "rtstruct.dcm")
+    assert [o["name"] for o in scene["objects"]] == ["liver", "nodule", "nodule", "left kidney"]
+    assert scene["meta"]["object_ids"] == ["2", "3.1", "3.2", "7"]
+    assert scene["meta"]["rt_roi_types"] == ["ORGAN", "GTV", "GTV", ""]
+    assert scene["meta"]["rt_targets"] == [1, 2]
+    assert {k: v for k, v in report.repairs.items() if k.startswith("rt_rois")} == {
+        "rt_rois_left_out_body_outline": 1, "rt_rois_left_out_support": 1, "rt_rois_left_out_planning_name": 2,
+        "rt_rois_left_out_avoidance": 1}
+    assert report.entries == []
+
+
+def test_rois_all_keeps_every_roi_and_rois_may_list_types(typed_plan: Path) -> None:
+    (scene,), report = scenes_of(typed_plan / "rtstruct.dcm", rois="all")
+    assert len(scene["objects"]) == 9 and scene["meta"]["object_ids"][0] == "1"
+    assert scene["meta"]["rt_roi_types"] == ["EXTERNAL", "ORGAN", "GTV", "GTV", "SUPPORT", "ORGAN", "PTV", "",
+                                             "AVOIDANCE"]
+    assert scene["meta"]["rt_targets"] == [2, 3, 6]
+    assert not [k for k in report.repairs if k.startswith("rt_rois")]
+    (scene,), report = scenes_of(typed_plan / "rtstruct.dcm", rois="gtv, CTV,PTV")  # targets only, by their types
+    assert [o["name"] for o in scene["objects"]] == ["nodule", "nodule"]
+    assert report.repairs["rt_rois_left_out_organ"] == 1 and report.repairs["rt_rois_left_out_untyped"] == 1
+    (scene,), _ = scenes_of(typed_plan / "rtstruct.dcm", rois="anatomy,AVOIDANCE,EXTERNAL")
+    assert scene["objects"][0]["name"] == "body" and "rt_targets" in scene["meta"]
+    assert scene["meta"]["rt_roi_types"] == ["EXTERNAL", "ORGAN", "GTV", "GTV", "", "AVOIDANCE"]
+
+
+@pytest.mark.parametrize("name, helper", [
+    ("z_ring", True), ("zPTV_High_opt", True), ("_PTV", True), ("zz tmp", True), ("PTV_opt", True), ("Ring 2cm", True),
+    ("opt PTV", True), ("Zygoma_L", False), ("zygoma", False), ("OpticNerve_L", False), ("Optic Chiasm", False),
+    ("Liver", False), ("Spinal cord PRV", False), ("Stringer", False),
+])
+def test_planning_helper_names(name: str, helper: bool) -> None:
+    assert planning_name(name) is helper
+
+
+@pytest.mark.parametrize("value, message", [
+    ("organs", r"got 'organs' \(did you mean ORGAN\?\)"),
+    ("anatomy,EXTRNAL", r"did you mean EXTERNAL\?"),
+    ("", r"rois must be anatomy, all, or a comma-separated list"),
+    (True, r"got True"),
+])
+def test_rois_option_refuses_unknown_words(typed_plan: Path, value: object, message: str) -> None:
+    from veriscene.errors import ReaderOptionError
+
+    with pytest.raises(ReaderOptionError, match=message):
+        list(read_dicom_rt(typed_plan / "rtstruct.dcm", rois=value))  # type: ignore[arg-type]
+
+
+def test_a_structure_set_without_observations_is_read_whole_and_untyped(plan: Path) -> None:
+    scenes, report = scenes_of(plan / "rtstruct.dcm")
+    assert all("rt_roi_types" not in s["meta"] and "rt_targets" not in s["meta"] for s in scenes)
+    assert not [k for k in report.repairs if k.startswith("rt_rois")]
+    assert report.repairs["rt_structure_sets_without_roi_types"] == 1
+    # rois has nothing to choose by: every ROI is read
+    assert [[o["name"] for o in s["objects"]] for s in scenes_of(plan / "rtstruct.dcm", rois="ORGAN")[0]] == [
+        ["liver"], ["liver", "gtv"], ["liver", "left kidney"]]
+
+
+# ---- malformed ContourData: its ROI is a reject naming it, the other ROIs are read ---------------
+
+
+def _even(text: bytes) -> bytes:
+    return text if len(text) % 2 == 0 else text + b" "
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (_even(b"1\\2\\3\\4\\5\\6\\7"), "ContourData holds 7 values, not x, y, z triples"),
+    (_even(b"1\\2\\3\\4\\abc\\6\\7\\8\\9"), "ContourData value 4 is not a number: 'abc'"),
+    (_even(b"1\\2\\3\\4\\nan\\6\\7\\8\\9"), "ContourData value 4 is nan (not finite)"),
+    (_even(b"-10\\-20\\32.5\\0\\-20\\32.5\\0\\-10\\32.5"), "ContourData holds 3 points, NumberOfContourPoints says 4"),
+])
+def test_a_malformed_contour_rejects_its_roi_by_number_name_and_contour(tmp_path: Path, raw: bytes,
+                                                                        reason: str) -> None:
+    source = ct_series(tmp_path)
+    write_rtstruct(tmp_path / "rt.dcm", source, [
+        ("Liver", {1: [SQUARE], 2: [SQUARE]}),
+        ("Kidney_Left", {2: [KIDNEY]}),
+    ], types=["ORGAN", "ORGAN"], contour_data={(1, 1): raw})
+    scenes, report = scenes_of(tmp_path / "rt.dcm")
+    assert [[o["name"] for o in s["objects"]] for s in scenes] == [["left kidney"]]
+    (reject,) = report.entries
+    assert reject.level == "object" and reject.file == str(tmp_path / "rt.dcm") and reject.record == "ROI 1 (Liver)"
+    assert reject.field == "ROIContourSequence[0].ContourSequence[1].ContourData"
+    assert reject.reason.startswith("ROI 1 ('Liver'), contour 1 (from 0): ") and reason in reject.reason
+    # the liver is no longer annotated on the slice: its absence is not claimed
+    assert "liver" not in scenes[0]["meta"]["exhaustive"]
+
+
+def test_a_structure_set_whose_every_roi_is_malformed_is_a_reject(tmp_path: Path) -> None:
+    source = ct_series(tmp_path)
+    write_rtstruct(tmp_path / "rt.dcm", source, [("Liver", {1: [SQUARE]})], contour_data={(1, 0): b"1\\2\\3\\4 "})
+    scenes, report = scenes_of(tmp_path / "rt.dcm")
+    assert scenes == [] and [e.level for e in report.entries] == ["object", "file"]
+    assert report.entries[1].reason == ("no ROI with contours is left to read: 1 left out for a malformed contour "
+                                        "(each a reject of its own)")

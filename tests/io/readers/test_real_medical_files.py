@@ -95,7 +95,8 @@ def test_a_real_structure_set_without_preamble_is_read_and_filled_on_its_series(
     shutil.copy(pydicom_file("rtstruct.dcm"), tmp_path / "rtstruct.dcm")
     series_for_the_real_structure_set(tmp_path / "ct")
     assert detect(tmp_path / "rtstruct.dcm")[0] == "dicom_rt"
-    scenes, report = read_all(tmp_path / "rtstruct.dcm", "dicom_rt", images=tmp_path / "ct")
+    # its one contoured region is the body outline ("patient", EXTERNAL): read with rois=all
+    scenes, report = read_all(tmp_path / "rtstruct.dcm", "dicom_rt", images=tmp_path / "ct", rois="all")
     assert report.entries == []
     # the box -200..200 mm (x) by -150..150 mm (y) on 4 mm pixels from -256 mm: columns 14-113
     # (pixel centres on its left edge inside, on its right edge outside), rows 26.5-101.5: 27-101
@@ -107,13 +108,29 @@ def test_a_real_structure_set_without_preamble_is_read_and_filled_on_its_series(
         expected[27:102, 14:114] = True
         assert np.array_equal(decode_mask(scene.masks[0]).astype(bool), expected)
         assert scene.meta["pixel_size_mm"] == [4.0, 4.0]
+        assert scene.meta["rt_roi_types"] == ["EXTERNAL"] and scene.meta["rt_targets"] == []
     assert report.repairs["contours_not_closed_planar"] == 2  # the two isocentres, POINT contours
+
+
+def test_a_real_structure_set_holding_no_anatomy_is_a_reject_naming_what_was_left_out(tmp_path: Path) -> None:
+    """rtstruct.dcm's ROIs are the body outline ("patient", EXTERNAL) and two isocentres
+    (ISOCENTER): no anatomy, so by default no scene, and the reject says which and how to keep them."""
+    shutil.copy(pydicom_file("rtstruct.dcm"), tmp_path / "rtstruct.dcm")
+    series_for_the_real_structure_set(tmp_path / "ct")
+    scenes, report = read_all(tmp_path / "rtstruct.dcm", "dicom_rt", images=tmp_path / "ct")
+    assert scenes == []
+    (reject,) = report.entries
+    assert reject.level == "file" and reject.field == "RTROIInterpretedType"
+    assert "'patient' (ROI 1, EXTERNAL), 'Isocenter 1' (ROI 2, ISOCENTER)" in reject.reason
+    assert "-r rois=all" in reject.reason
+    assert report.repairs["rt_rois_left_out_body_outline"] == 1
+    assert report.repairs["rt_rois_left_out_isocenter"] == 2
 
 
 def test_a_real_structure_set_without_its_series_is_a_reject_naming_its_frame(tmp_path: Path) -> None:
     shutil.copy(pydicom_file("rtstruct.dcm"), tmp_path / "rtstruct.dcm")
     shutil.copy(pydicom_file("CT_small.dcm"), tmp_path / "CT_small.dcm")  # another frame of reference
-    scenes, report = read_all(tmp_path, "dicom_rt")
+    scenes, report = read_all(tmp_path, "dicom_rt", rois="all")
     assert scenes == []
     (reject,) = report.entries
     assert reject.file == str(tmp_path / "rtstruct.dcm") and reject.field == "images"

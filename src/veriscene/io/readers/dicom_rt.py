@@ -11,7 +11,28 @@ default: the folder holding the RTSTRUCT file, searched recursively for images o
 reference). A pixel belongs to a region when its centre lies inside the polygons of its plane by
 the even-odd rule, so a contour drawn inside another of the same ROI cuts a hole (a centre exactly
 on an outline counts on its left and top edges only). Contours that are
-not closed planar polygons (points, open lines) are skipped and counted.
+not closed planar polygons (points, open lines) are skipped and counted. A contour whose
+ContourData is malformed (not x, y, z triples, not numbers, not finite, fewer points than its
+NumberOfContourPoints) is a reject naming its ROI (number and name), the contour's index and the
+field, and its ROI is left out: a contour left out may be a hole or a piece of the region, whose
+mask would then be wrong on a plane that cannot be told. The other ROIs are read.
+
+What each ROI is, the structure set's RTROIObservationsSequence says (RTROIInterpretedType). By
+default (``rois="anatomy"``) the scenes hold anatomy: organs (ORGAN, organs at risk), anatomical
+cavities (CAVITY), target volumes (GTV, CTV, ITV, PTV: what a radiotherapy model is asked about;
+their objects are listed in ``meta["rt_targets"]``) and ROIs of no type or of a type DICOM does not
+define. Left out and counted are the body outline (EXTERNAL, often "BODY" or "External": an object
+beside the organs it holds) as ``rt_rois_left_out_body_outline``, and planning structures, which
+are no anatomy seen on the image, as ``rt_rois_left_out_<type>``: regions drawn to shape the dose
+(AVOIDANCE: organ-at-risk margins, rings, sparing shells; CONTROL, DOSE_REGION, TREATED_VOLUME,
+IRRAD_VOLUME, DOSE_MEASUREMENT), things on or in the patient (SUPPORT, the couch; FIXATION, BOLUS,
+MARKER, CONTRAST_AGENT, BRACHY_*) and points (ISOCENTER, REGISTRATION); so are ROIs named as
+planning helpers (`planning_name`: "z_ring", "_PTV", "PTV_opt"), as
+``rt_rois_left_out_planning_name``. ``rois="all"`` keeps every ROI; ``rois`` may also list the
+types to keep ("anatomy,AVOIDANCE", "GTV,CTV,PTV"). A structure set without
+RTROIObservationsSequence has every ROI read, whatever `rois` says (counted as
+``rt_structure_sets_without_roi_types``), and its scenes no types. Where the types are read,
+``meta["rt_roi_types"]`` holds each object's ("" where its ROI has none).
 
 The filled volume then goes the way of a SEG's: turned to the canonical orientation, one scene per
 slice holding a region along `axis`, shown radiologically (``meta["orientation"]``), one object
@@ -23,16 +44,19 @@ scipy: ``pip install veriscene[dicom]``.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import math
 import os
+import re
 from collections.abc import Iterator
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from veriscene.errors import ReaderOptionError
 from veriscene.io.readers._base import ReadContext, bad
 from veriscene.io.readers._label_map_files import canonical_voxel_mm
 from veriscene.io.readers._dicom_files import (
@@ -54,6 +78,71 @@ from veriscene.io.readers.label_map import Options, _count_option, _scipy, split
 from veriscene.scene.model import Scene
 
 RTSTRUCT_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
+
+# What an ROI is (RTROIObservationsSequence > RTROIInterpretedType): the defined terms of DICOM
+# PS3.3 C.8.8.8, and ITV, which planning systems write though DICOM does not define it
+TARGETS = ("GTV", "CTV", "ITV", "PTV")  # target volumes: kept, their objects in meta["rt_targets"]
+ANATOMY = ("ORGAN", "CAVITY", *TARGETS)  # kept by rois="anatomy", as ROIs of no or another type are
+BODY_OUTLINE = "EXTERNAL"
+PLANNING = ("AVOIDANCE", "BOLUS", "BRACHY_ACCESSORY", "BRACHY_CHANNEL", "BRACHY_CHNL_SHLD", "BRACHY_SRC_APP",
+            "CONTRAST_AGENT", "CONTROL", "DOSE_MEASUREMENT", "DOSE_REGION", "FIXATION", "IRRAD_VOLUME", "ISOCENTER",
+            "MARKER", "REGISTRATION", "SUPPORT", "TREATED_VOLUME")
+ROI_TYPES = (*ANATOMY, BODY_OUTLINE, *PLANNING)
+ROI_CHOICES = ("anatomy", "all")  # besides ROI_TYPES, the words of the `rois` option
+# ROI names of planning helpers whatever their type: AAPM TG-263's prefixes for structures not
+# used in evaluation ("_PTV", "z_ring", "zPTV_opt", "zz..."; "z" before a capital or digit, so
+# "zygoma" is not one), and the whole words "opt" and "ring" ("PTV_opt", "Ring 2cm"; not "OpticNerve")
+_HELPER_PREFIX = re.compile(r"_|[zZ][_\-\s.]|z[A-Z0-9]|[zZ]{2}")
+_HELPER_WORD = re.compile(r"(?:^|[^a-z])(?:opt|ring)(?:[^a-z]|$)")
+
+
+def planning_name(name: str) -> bool:
+    """Whether an ROI's name marks it as a planning helper (`_HELPER_PREFIX`, `_HELPER_WORD`)."""
+    name = name.strip()
+    return _HELPER_PREFIX.match(name) is not None or _HELPER_WORD.search(name.lower()) is not None
+
+
+@dataclass(frozen=True)
+class RoiChoice:
+    """The ROIs a structure set's scenes hold (the `rois` option): every one (`every`), or those
+    of the types in `types` (RTROIInterpretedType), with ROIs of no type or of a type DICOM does
+    not define when `untyped` (rois="anatomy"); planning helpers by name (`planning_name`) only
+    with `every`."""
+
+    types: frozenset[str] = frozenset(ANATOMY)
+    untyped: bool = True
+    every: bool = False
+
+    def left_out(self, kind: str, name: str) -> str | None:
+        """None for an ROI of type `kind` ("" for none) and name `name` kept, else the counter of
+        why it is left out."""
+        if self.every:
+            return None
+        if planning_name(name):
+            return "rt_rois_left_out_planning_name"
+        if kind in self.types or (self.untyped and kind not in ROI_TYPES):
+            return None
+        if kind == BODY_OUTLINE:
+            return "rt_rois_left_out_body_outline"
+        return "rt_rois_left_out_" + (re.sub(r"[^a-z0-9]+", "_", kind.lower()).strip("_") or "untyped")
+
+
+def parse_rois(value: object) -> RoiChoice:
+    """The `rois` option: "anatomy" (default), "all", or a comma-separated list of those and RT
+    ROI types (`ROI_TYPES`) kept besides ("anatomy,AVOIDANCE"; "GTV,CTV,PTV": targets only)."""
+    words = [w.strip() for w in str(value).split(",") if w.strip()] if isinstance(value, str) else []
+    unknown = [w for w in words if w.lower() not in ROI_CHOICES and w.upper() not in ROI_TYPES]
+    if not words or unknown:
+        close = [m for w in unknown[:1] for m in difflib.get_close_matches(w.upper(), [*ROI_TYPES, "ANATOMY", "ALL"],
+                                                                           n=1, cutoff=0.6)]
+        hint = f" (did you mean {close[0].lower() if close[0] in ('ANATOMY', 'ALL') else close[0]}?)" if close else ""
+        raise ReaderOptionError(f"rois must be anatomy, all, or a comma-separated list of them and RT ROI types "
+                                f"({', '.join(ROI_TYPES)}), got {value!r}{hint}", option="rois", value=value)
+    if any(w.lower() == "all" for w in words):
+        return RoiChoice(every=True)
+    anatomy = any(w.lower() == "anatomy" for w in words)
+    types = {w.upper() for w in words if w.lower() not in ROI_CHOICES} | (set(ANATOMY) if anatomy else set())
+    return RoiChoice(frozenset(types), untyped=anatomy)
 
 
 def is_dicom_rt(path: Path) -> bool:
@@ -120,29 +209,119 @@ def _image_shifts(series: Any, positions: np.ndarray | None) -> dict[int, np.nda
             if abs(c[1]) > 1e-9 or abs(c[2]) > 1e-9}
 
 
-def _read_case(scan: DicomScan, path: Path, images: Path, stored: bool = False) -> _Case:
+def _roi_types(rt: Any) -> dict[int, str] | None:
+    """ROI number -> its RTROIInterpretedType (upper case, "" for none), from the structure set's
+    RTROIObservationsSequence; None where it has none (its ROIs are then all read, untyped)."""
+    observations = rt.get("RTROIObservationsSequence")
+    if observations is None:
+        return None
+    types: dict[int, str] = {}
+    for item in observations:
+        number = item.get("ReferencedROINumber")
+        if number is not None and str(number).strip().lstrip("-").isdigit():
+            types.setdefault(int(number), str(item.get("RTROIInterpretedType", "") or "").strip().upper())
+    return types
+
+
+def contour_fault(contour: Any) -> tuple[np.ndarray, str]:
+    """((N, 3) float64 points of a contour's ContourData in mm, "") or (no points, what is wrong
+    with it, naming the field): values not x, y, z triples, not numbers, not finite, or fewer than
+    NumberOfContourPoints."""
+    none = np.zeros((0, 3))
+    try:
+        raw = contour.get("ContourData")
+    except (ValueError, TypeError, OverflowError) as exc:  # pydicom refusing a DS value (strict reading)
+        return none, f"ContourData cannot be read ({exc})"[:200]
+    values = [] if raw is None else [raw] if isinstance(raw, (str, bytes, int, float)) else list(raw)
+    try:
+        flat = np.asarray(values, dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        k, value = next((k, v) for k, v in enumerate(values) if not _is_float(v))
+        return none, f"ContourData value {k} is not a number: {str(value)[:40]!r}"
+    if len(flat) % 3:
+        return none, f"ContourData holds {len(flat)} values, not x, y, z triples"
+    if not np.isfinite(flat).all():
+        k = int(np.flatnonzero(~np.isfinite(flat))[0])
+        return none, f"ContourData value {k} is {float(flat[k])} (not finite)"
+    try:
+        declared = contour.get("NumberOfContourPoints")
+    except (ValueError, TypeError, OverflowError):  # a malformed count says nothing against the points
+        declared = None
+    if declared is not None and str(declared).strip().isdigit() and int(declared) > len(flat) // 3:
+        return none, (f"ContourData holds {len(flat) // 3} points, NumberOfContourPoints says {int(declared)} "
+                      "(cut short)")
+    return flat.reshape(-1, 3), ""
+
+
+def _is_float(value: Any) -> bool:
+    try:
+        float(value)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+def _read_case(scan: DicomScan, path: Path, images: Path, rois: RoiChoice, stored: bool = False) -> _RtCase:
     rt = read_dataset(path)
     names = _roi_names(rt)
+    types = _roi_types(rt)
+    ctx = scan.ctx
+    if types is None:
+        ctx.report.count("rt_structure_sets_without_roi_types")
+    # the ROIs read: (ROI number, its contours' points, each (N, 3) mm, closed planar ones only)
+    read: list[tuple[int, list[np.ndarray]]] = []
+    left_out: list[str] = []
+    contoured = skipped = malformed = 0
+    for item_index, item in enumerate(rt.get("ROIContourSequence") or []):
+        if not item.get("ContourSequence"):
+            continue
+        contoured += 1
+        number = int(item.ReferencedROINumber)
+        name = names.get(number, f"roi {number}")
+        kind = types.get(number, "") if types is not None else ""
+        why = rois.left_out(kind, name) if types is not None else None
+        if why is not None:
+            ctx.report.count(why)
+            left_out.append(f"{name!r} (ROI {number}, {kind or 'no type'})")
+            continue
+        polygons: list[np.ndarray] = []
+        for index, contour in enumerate(item.ContourSequence):
+            if str(contour.get("ContourGeometricType", "")).upper() != "CLOSED_PLANAR":
+                skipped += 1
+                continue
+            points, fault = contour_fault(contour)
+            if fault:  # the ROI is left out (module notes), named; the others are read
+                ctx.reject(f"ROI {number} ({name})",
+                           bad(f"ROI {number} ({name!r}), contour {index} (from 0): {fault}; the ROI is left out",
+                               f"ROIContourSequence[{item_index}].ContourSequence[{index}].ContourData"), "object")
+                malformed += 1
+                break
+            if len(points) < 3:
+                skipped += 1
+                continue
+            polygons.append(points)
+        else:
+            read.append((number, polygons))
+    ctx.report.count("contours_not_closed_planar", skipped)
+    if not contoured:
+        raise bad("the structure set has no contour", "ROIContourSequence")
+    if not read:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+        reasons = [(f"{shown} left out as no anatomy, by type or name (-r rois=all reads them; "
+                    "rois=anatomy,EXTERNAL lists types to keep)")] if left_out else []
+        if malformed:
+            reasons.append(f"{malformed} left out for a malformed contour (each a reject of its own)")
+        raise bad(f"no ROI with contours is left to read: {'; '.join(reasons)}",
+                  "RTROIInterpretedType" if left_out else "ContourData")
     found = _series_volume(scan, images, _frame_of_reference(rt), referenced_series(rt), stored)
     series = found.volume
     slices, rows, cols = series.spatial_shape
-    contoured = [item for item in rt.get("ROIContourSequence") or [] if item.get("ContourSequence")]
-    if not contoured:
-        raise bad("the structure set has no contour", "ROIContourSequence")
-    masks = np.zeros((slices, rows, cols, len(contoured)), dtype=bool)
+    masks = np.zeros((slices, rows, cols, len(read)), dtype=bool)
     shifts = _image_shifts(series, found.positions)
-    numbers, raw_names = [], {}
-    skipped = outside = 0
-    for channel, item in enumerate(contoured):
-        number = int(item.ReferencedROINumber)
-        numbers.append(number)
-        raw_names[channel] = names.get(number, f"roi {number}")
+    outside = 0
+    for channel, (number, contours) in enumerate(read):
         by_slice: dict[int, list[np.ndarray]] = {}
-        for contour in item.ContourSequence:
-            points = np.asarray(contour.get("ContourData") or [], dtype=np.float64).reshape(-1, 3)
-            if str(contour.get("ContourGeometricType", "")).upper() != "CLOSED_PLANAR" or len(points) < 3:
-                skipped += 1
-                continue
+        for points in contours:
             # (slice, row, column), fractional, on the pixel grid of slice k's own image (`_image_shifts`);
             # rounded so that a vertex on a pixel centre stays on it after the trip through patient
             # coordinates (the half-open rule decides edge pixels)
@@ -155,12 +334,42 @@ def _read_case(scan: DicomScan, path: Path, images: Path, stored: bool = False) 
             by_slice.setdefault(k, []).append(index[:, [2, 1]])  # (column, row) vertices
         for k, polygons in by_slice.items():
             masks[k, :, :, channel] = fill_polygons(polygons, rows, cols)
-    scan.ctx.report.count("contours_not_closed_planar", skipped)
-    scan.ctx.report.count("contours_off_the_series", outside)
+    ctx.report.count("contours_off_the_series", outside)
+    numbers = [number for number, _ in read]
     image = _canonical(np.asarray(series.array), series.affine)
-    return _Case(_canonical(masks, series.affine), raw_names, numbers, image, images,
-                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)), found.facts,
-                 found.stored)
+    return _RtCase(_canonical(masks, series.affine), {c: names.get(n, f"roi {n}") for c, n in enumerate(numbers)},
+                   numbers, image, images, canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)),
+                   found.facts, found.stored, types)
+
+
+@dataclass
+class _RtCase(_Case):
+    types: dict[int, str] | None = None  # ROI number -> RTROIInterpretedType (`_roi_types`), None: not given
+
+
+class _StructureSet:
+    """One RTSTRUCT file read for `case_scenes` (`load`), keeping what its ROIs are (`types`) to
+    give its scenes (`typed`)."""
+
+    def __init__(self, scan: DicomScan, path: Path, images: Path, rois: RoiChoice, stored: bool) -> None:
+        self.scan, self.path, self.images, self.rois, self.stored = scan, path, images, rois, stored
+        self.types: dict[int, str] | None = None
+
+    def load(self) -> _Case:
+        case = _read_case(self.scan, self.path, self.images, self.rois, self.stored)
+        self.types = case.types
+        return case
+
+    def typed(self, scene: Scene) -> Scene:
+        """`scene` with each object's RT ROI type (``meta["rt_roi_types"]``, by its object id,
+        "value" or "value.piece": `structure_scene`) and the target volumes among them
+        (``meta["rt_targets"]``), where the structure set gives types. The scene was made here
+        and is not yet given out: its meta is filled in place."""
+        if self.types is not None:
+            kinds = [self.types.get(int(oid.split(".")[0]), "") for oid in scene.meta["object_ids"]]
+            scene.meta["rt_roi_types"] = kinds
+            scene.meta["rt_targets"] = [i for i, kind in enumerate(kinds) if kind in TARGETS]
+        return scene
 
 
 def find_structure_sets(path: Path, scan: DicomScan) -> list[Path]:
@@ -189,14 +398,17 @@ def read_dicom_rt(
     slice_images: str | os.PathLike[str] | None = None,
     square_pixels: bool = True,
     window: str | None = None,
+    rois: str = "anatomy",
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from DICOM RT Structure Sets (module notes): one per slice holding a region.
     `images` is the folder of the series the contours were drawn on (default: the RTSTRUCT's
     folder), `components` the names counted by connected pieces ("auto", default: lesions; "none",
     "all"), `slice_images` the folder the series' slices are written to as PNG, `square_pixels`
-    and `window` as `read_label_map`'s."""
+    and `window` as `read_label_map`'s, `rois` the ROIs read by their RT ROI type ("anatomy",
+    default: no body outline or planning structure; "all"; or types, `parse_rois`)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
+    choice = parse_rois(rois)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
     window_used = parse_window(window)
     _scipy()
@@ -211,6 +423,7 @@ def read_dicom_rt(
     scan = DicomScan(ctx)
     for rt_path in find_structure_sets(root, scan):
         ctx.source = str(rt_path)
-        load = partial(_read_case, scan, rt_path, image_dir, window_used == STORED and out_dir is not None)
-        yield from case_scenes(ctx, opts, rt_path, load, "RTSTRUCT", axis, step, out_dir)
+        structure_set = _StructureSet(scan, rt_path, image_dir, choice, window_used == STORED and out_dir is not None)
+        for scene in case_scenes(ctx, opts, rt_path, structure_set.load, "RTSTRUCT", axis, step, out_dir):
+            yield structure_set.typed(scene)
     warn_unmatched(opts.split, str(path))
