@@ -588,3 +588,15 @@ def test_json_load() -> None:
     rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in
             ("clevr", "image_data", "provision")]
     assert [r[0] for r in rows] == ["clevr", "image_data", "provision"] and all(len(r) == 7 for r in rows)
+
+
+def test_reading_commands(cache: str) -> None:
+    """A row per command with its peak MiB, CPU and wall seconds at each size, and the ratios."""
+    commands = ["stats", "view-html-all", "score-freeform", "eval", "compare", "split"]
+    out = _run("reading_commands.py", "--sizes", "20", "40", "--base", "20", "--cache", cache,
+               "-g", "object.count.v1,scene_graph.caption.v1", "--commands", *commands)
+    rows = {r[0]: r for r in (line.split() for line in out.splitlines()) if r and r[0] in commands}
+    assert sorted(rows) == sorted(commands)
+    for command, row in rows.items():
+        figures = [float(v.replace(",", "")) for v in row[1:9]]  # MiB, CPU s, wall s at 20 and 40; the ratios
+        assert all(v > 0 for v in (figures[0], figures[3], figures[6])), (command, row)

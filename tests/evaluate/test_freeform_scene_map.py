@@ -150,3 +150,34 @@ def test_eval_counts_repeated_scenes_whenever_it_reads_scenes(demo_run: Path, tw
     assert alone["repeated_scenes"] == [] and "repeated_scenes" not in alone["freeform"]
     unread = evaluate(demo_run, f"replay:{replies}", tmp_path / "unread", scenes=[a, b], freeform="off").summary
     assert "repeated_scenes" not in unread  # no scene read, none counted
+
+
+def test_only_the_scenes_asked_for_are_kept(two_files) -> None:
+    """`keep`: every scene is read and checked and its repeats found, but only those ids' scenes
+    held; `each` sees the first scene of every id (a vocabulary of them all)."""
+    a, b, scenes = two_files
+    whole, repeated = load_scene_map([a, b])
+    seen: list[str] = []
+    kept, kept_repeated = load_scene_map([a, b], keep={scenes[3].image_id, "no-such-image"},
+                                         each=lambda scene: seen.append(scene.image_id))
+    assert list(kept) == [scenes[3].image_id] and kept[scenes[3].image_id].boxes.tolist() == scenes[3].boxes.tolist()
+    assert kept_repeated == repeated and len(repeated) == 1
+    assert seen == list(whole)  # the first scene of each id, once, in the order read
+
+
+def test_replies_are_scored_as_against_every_scene_held(demo_run: Path, tmp_path: Path) -> None:
+    """`score_freeform` holds the scenes of the images replied to only; its scores (which use the
+    words of every scene read) are those of scoring against all the scenes given in memory."""
+    every = list(read_scenes(demo_run / "scenes.jsonl"))
+    ids = [every[1].image_id, every[4].image_id]
+    replies = _caption_replies(demo_run, tmp_path / "replies.jsonl", ids)
+    replied = {n for s in every if s.image_id in ids for n in s.names}
+    elsewhere = sorted({n for s in every for n in s.names} - replied)
+    assert elsewhere  # a name only scenes not replied to have
+    (tmp_path / "replies.jsonl").write_bytes(replies.read_bytes() + orjson.dumps(
+        {"id": "x", "image_id": ids[0], "reply": f"There is a large {elsewhere[0]}."}) + b"\n")
+    from_file = score_freeform(replies, demo_run / "scenes.jsonl", matcher="lexical")
+    in_memory = score_freeform(replies, {s.image_id: s for s in every}, matcher="lexical")
+    assert from_file.records == in_memory.records and len(from_file.records) == 3
+    assert from_file.summary() == in_memory.summary()
+    assert any(elsewhere[0] in h for h in from_file.records[2]["hallucinations"])

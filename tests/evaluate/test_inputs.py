@@ -60,3 +60,22 @@ def test_the_command_refuses_a_merged_file_and_takes_a_repeated_one(demo_run: Pa
     summary = evaluate(twice / "samples.jsonl", f"replay:{replies}", tmp_path / "t", freeform="off", reports=False)
     n = len(samples(demo_run))
     assert summary.counts["selected"] == n and summary.counts["rejected_lines"] == n  # as before: rejected, counted
+
+
+def test_the_samples_of_some_ids_are_read_as_the_whole_file_reads_them(demo_run: Path, other_demo_run: Path,
+                                                                       tmp_path: Path) -> None:
+    """`load_samples(ids=...)` (what the scorers of replies read of a run) keeps only those ids'
+    records, the first of each as the whole file's reading keeps it, and their conflicts; the
+    other samples are not held (memory grows with the replies, not with the run)."""
+    path = merged(tmp_path, demo_run, other_demo_run)
+    lines = path.read_bytes().splitlines()
+    path.write_bytes(b"\n".join([b"{not json", *lines[:5], b'{"id": 3}', *lines[5:]]) + b"\n")
+    whole = load_samples(path)
+    conflicting = {c.id for c in whole.conflicts}
+    plain = [r["id"] for r in whole.records if r["id"] not in conflicting][::7]
+    ids = {*plain, *sorted(conflicting)[:2], "no-such-id", None}
+    some = load_samples(path, ids=ids)
+    assert some.records == [r for r in whole.records if r["id"] in ids]
+    assert len(some.records) == len(plain) + 2 < len(whole.records) / 5
+    assert some.conflicts == [c for c in whole.conflicts if c.id in ids] and len(some.conflicts) == 2
+    assert some.rejected == [] and len(whole.rejected) > 2  # the file's bad lines are eval's to tell

@@ -13,7 +13,7 @@ import difflib
 import fnmatch
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,9 +80,12 @@ def _problem(record: Any) -> str | None:
     return None
 
 
-def load_samples(path: str | os.PathLike[str]) -> SampleSet:
+def load_samples(path: str | os.PathLike[str], ids: Container[str | None] | None = None) -> SampleSet:
     """Valid records and rejected lines of a samples JSONL file (or a run folder holding one; at a
-    URL too, read through a local copy: `engine.fetch`)."""
+    URL too, read through a local copy: `engine.fetch`). With `ids`, only the records of those ids
+    (their repeats checked as the whole file's would be), the conflicts of those ids, and none of
+    the rejected lines: what the scorers of replies need of a run, in memory that grows with the
+    replies, not with the run."""
     path = readable(path)
     if not path.exists():
         raise FileNotFoundError(f"samples file {path} does not exist")
@@ -94,10 +97,13 @@ def load_samples(path: str | os.PathLike[str]) -> SampleSet:
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            rejected.append(Rejected(line_no, None, f"not valid JSON ({exc})"))
+            if ids is None:
+                rejected.append(Rejected(line_no, None, f"not valid JSON ({exc})"))
             continue
-        problem = _problem(record)
         sid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+        if ids is not None and (sid is None or sid not in ids):
+            continue  # (a record without a string id has a problem: it is no record of `ids`)
+        problem = _problem(record)
         if problem is None and sid in seen:
             first, key, answer = seen[sid]
             problem = f"duplicate sample id (first on line {first})"
@@ -105,7 +111,8 @@ def load_samples(path: str | os.PathLike[str]) -> SampleSet:
                 problem = f"sample id of another sample (line {first}, of another answer)"
                 conflicts.append(IdConflict(sid, f"line {first}", f"line {line_no}", answer, record["answer"]))
         if problem is not None:
-            rejected.append(Rejected(line_no, sid, problem))
+            if ids is None:
+                rejected.append(Rejected(line_no, sid, problem))
             continue
         seen[record["id"]] = (line_no, answer_key(record), record["answer"])
         records.append(record)

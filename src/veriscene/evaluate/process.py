@@ -44,7 +44,7 @@ def score_process(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
     except (FileNotFoundError, ValueError) as exc:
         return {"skipped": f"reasoning not scored: {exc}"}
     wanted = {r["id"] for r in pending}
-    samples = {s["id"]: s for s in load_samples(samples_path).records if s["id"] in wanted}
+    samples = {s["id"]: s for s in load_samples(samples_path, ids=wanted).records}
     lookup = SceneLookup(scene_files)
     rows: list[dict[str, Any]] = []
     unscorable = without_block = 0

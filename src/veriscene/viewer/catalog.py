@@ -9,6 +9,11 @@ A run folder that has not finished (still generating, or stopped) is read shard 
 shards finish, in order (`refresh`, called by the server before each page): the samples of shards
 0 to k-1 once each of them is whole. When the run completes, its samples are read again from its
 finished files (repeated samples are dropped at the end of a run, so they may leave the listing).
+
+A catalog opened for one page of chosen samples (`open(..., choose=(filters, count))`, as
+`write_html` opens it) holds only those: the first `count` samples the filters keep, and of each
+image they show the first sample showing it (whose image path is looked for first). Its memory
+does not grow with the run; the matching samples are counted, not kept.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -81,18 +86,23 @@ class Catalog:
         self.shards_read = 0  # of such a run: shards 0 to shards_read - 1
         self._lines_read = 0
         self._limit = DEFAULT_LIMIT
+        # opened for one page (`open(..., choose=)`): ((position in the run, index in `entries`) of
+        # each sample chosen, in run order; how many samples the filters keep)
+        self.chosen: tuple[list[tuple[int, int]], int] | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
              limit: int = DEFAULT_LIMIT, results: str | os.PathLike[str] | None = None,
-             freeform: str | os.PathLike[str] | None = None) -> "Catalog":
+             freeform: str | os.PathLike[str] | None = None,
+             choose: tuple[Filters, int] | None = None) -> "Catalog":
         """Read a run folder (its manifest names the scene files) or a samples file with `scenes`
         (a file, or a folder or pattern of them), or scene files alone (a scenes file, or a folder
         of them holding no run: `scene_rows`);
         with `results` (a `veriscene eval` output folder or its results.jsonl), each sample's reply
         and score, and the free-form replies' scores: `freeform` (a JSONL of `score-freeform --out`),
         else the eval folder's FREEFORM_FILE once written. At a URL, each is read through a local
-        copy (`engine.fetch`)."""
+        copy (`engine.fetch`). `choose=(filters, count)`: of a finished run without `results`,
+        keep only the first `count` samples the filters keep (`chosen`, module notes)."""
         if freeform is not None and results is None:
             raise ValueError(f"free-form scores ({freeform}) go with the evaluation results they score: give results "
                              "(--results EVAL_DIR) too")
@@ -117,6 +127,9 @@ class Catalog:
             if results is not None:
                 raise ValueError(f"{path}: the run has not finished; evaluation results go with a finished run")
             catalog._read_finished_shards()
+            return catalog
+        if choose is not None and results is None:
+            catalog._read_chosen(path, limit, *choose)
             return catalog
         catalog._read(sample_lines(path), limit)
         if results is not None:
@@ -279,9 +292,45 @@ class Catalog:
         return counts["correct"], counts["correct"] + counts["wrong"] + counts["parse_failed"]
 
     def _read(self, lines: Iterable[tuple[int, bytes]], limit: int) -> None:
+        self.entries.extend(self._entries(lines, limit, len(self.entries)))
+
+    def _read_chosen(self, path: Path, limit: int, filters: Filters, count: int) -> None:
+        """Of the first `limit` samples (0: all), the first `count` the filters keep and how many
+        they keep (`chosen`), and of each image those show the first sample showing it (a second
+        reading, up to the last sample chosen at most): `image_candidates` looks for its path first."""
+        chosen: list[tuple[int, Entry]] = []
+        matching = 0
+        for k, entry in enumerate(self._entries(sample_lines(path), limit)):
+            if filters.keep(entry):
+                matching += 1
+                if len(chosen) < count:
+                    chosen.append((k, entry))
+        wanted = {image_id for _, entry in chosen for image_id in entry.image_ids}
+        firsts: dict[str, tuple[int, Entry]] = {}
+        if wanted:
+            problems, truncated = len(self.problems), self.truncated  # told by the first reading
+            for k, entry in enumerate(self._entries(sample_lines(path), limit)):
+                for image_id in entry.image_ids:
+                    if image_id in wanted and image_id not in firsts:
+                        firsts[image_id] = (k, entry)
+                if len(firsts) == len(wanted) or k >= chosen[-1][0]:
+                    break
+            del self.problems[problems:]
+            self.truncated = truncated
+        at: dict[int, int] = {}  # position in the run -> index in `entries`
+        for k, entry in [*chosen, *sorted(firsts.values(), key=lambda ke: ke[0])]:
+            if k not in at:
+                at[k] = len(self.entries)
+                self.entries.append(entry)
+        self._by_image = {image_id: [at[k]] for image_id, (k, _) in firsts.items()}
+        self.chosen = ([(k, at[k]) for k, _ in chosen], matching)
+
+    def _entries(self, lines: Iterable[tuple[int, bytes]], limit: int, read: int = 0) -> Iterator[Entry]:
+        """The readable samples of `lines` (unreadable ones added to `problems`), until `limit`
+        samples are read in all (0: no limit), `read` of them before these lines."""
         strings: dict[str, str] = {}
         for number, line in lines:
-            if limit and len(self.entries) >= limit:
+            if limit and read >= limit:
                 self.truncated = True
                 break
             try:
@@ -299,7 +348,8 @@ class Catalog:
                 self.problems.append(Problem(number, "field 'program' must be a list of node objects "
                                                      "({'op', 'inputs', 'args'})"))
             else:
-                self.entries.append(Entry(number, line, record, strings))
+                read += 1
+                yield Entry(number, line, record, strings)
 
     # --- listing ------------------------------------------------------------------------------
 

@@ -113,18 +113,23 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
     `freeform`, a `score-freeform --out` file)."""
     from veriscene.io.writers.files import AtomicTextFile, new_folders
 
-    catalog = Catalog.open(path, scenes, limit=limit, results=results, freeform=freeform)
+    filters = filters or Filters()
+    # without results, only the samples on the page are kept (`Catalog.open(choose=)`), whatever the run's size
+    catalog = Catalog.open(path, scenes, limit=limit, results=results, freeform=freeform, choose=(filters, count))
     if catalog.scene_rows is not None:
         catalog.close()
         raise ValueError(f"{path} is a scenes file: the HTML export shows samples; serve it (`veriscene view "
                          f"{path}`, or view() in Python) to browse its scenes")
     try:
-        filters = filters or Filters()
-        chosen = catalog.select(filters)
+        if catalog.chosen is not None:  # (position in the run, index in `catalog.entries`) of each
+            shown, matching = catalog.chosen
+        else:
+            selected = catalog.select(filters)
+            shown, matching = [(k, k) for k in selected[:count]], len(selected)
         links = EmbeddedLinks(catalog, max_side)
-        cards = [f"<div id='sample-{k}'>{sample_card(catalog, k, links)}</div>" for k in chosen[:count]]
+        cards = [f"<div id='sample-{k}'>{sample_card(catalog, at, links)}</div>" for k, at in shown]
         kept = filters.given()
-        header = (f"<span id='top'>veriscene: {len(cards)} of {len(chosen):,} samples"
+        header = (f"<span id='top'>veriscene: {len(cards)} of {matching:,} samples"
                   f"{' (' + esc(kept) + ')' if kept else ''} from {esc(catalog.path)}</span>")
         problems = f"<p class='bad'>{esc(catalog.results_note())}</p>" if catalog.results_note() else ""
         if catalog.problems:
@@ -136,7 +141,7 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
         # was, and no folder made for this one
         with new_folders(target), AtomicTextFile(target) as fh:
             fh.write(text)
-        return HtmlSummary(target, len(cards), len(chosen), len(links.missing), len(catalog.problems),
+        return HtmlSummary(target, len(cards), matching, len(links.missing), len(catalog.problems),
                            catalog.results_note(), len(catalog.freeform))
     finally:
         catalog.close()

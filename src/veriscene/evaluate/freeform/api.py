@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from veriscene.evaluate.freeform.score import (
     Canonicaliser,
     ReplyScore,
     SceneFacts,
+    add_scene_words,
     lexicon_from_scenes,
     score_claims,
 )
@@ -285,8 +286,8 @@ def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path,
         samples = orjson.loads(run_file.read_bytes()).get("samples")
         if not samples or not Path(samples).exists():
             return {}
-    sample_set = load_samples(samples)
     asked = {rec.get("id") for _, rec, _, _ in items}
+    sample_set = load_samples(samples, ids=asked)  # the samples replied to only, not the whole run
     named = [c for c in sample_set.conflicts if c.id in asked]
     if named:
         lines = [str(line_no) for line_no, rec, _, _ in items if rec.get("id") in {c.id for c in named}]
@@ -359,8 +360,13 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
         raise FileNotFoundError(f"responses file {path} does not exist")
     items, rejected, by_program = _read_responses(path)
     bad_scenes: list[str] = []
-    scene_map, repeated = load_scene_map(scenes if scenes is not None else _run_scenes(samples, path), bad_scenes)
+    if isinstance(scenes, Iterable) and not isinstance(scenes, (str, os.PathLike, dict)):
+        scenes = list(scenes)  # (read twice when a region's scenes are read again: `_add_region_scenes`)
+    files = scenes if scenes is not None else _run_scenes(samples, path)
+    scene_map, repeated, lexicon = _replied_scenes(files, {i for _, _, images, _ in items for i in images}, bad_scenes)
     by_id = _samples_by_id(samples, path, items)
+    _add_region_scenes(scene_map, files, [by_id.get(rec["id"]) if isinstance(rec.get("id"), str) else None
+                                          for _, rec, _, _ in items])
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
     for line_no, rec, images, text in items:
         item = _response_item(rec, images, text, by_id, scene_map)
@@ -369,7 +375,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
         else:
             usable.append((line_no, rec, item))
     scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
-                                               matcher=matcher, model=model)
+                                               matcher=matcher, model=model, lexicon=lexicon)
     report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program,
                             repeated=repeated, rejected_scenes=bad_scenes)
     for (line_no, rec, item), score in zip(usable, scores):
@@ -382,6 +388,36 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     if out is not None:
         _write_records(Path(out), report.records)
     return report
+
+
+def _replied_scenes(scenes: ScenesArg, image_ids: set[str],
+                    bad_scenes: list[str]) -> tuple[dict[str, Scene], list[RepeatedScene], Lexicon]:
+    """(the scenes of these image ids, the scenes left out as repeats, the vocabulary of every
+    scene read: `lexicon_from_scenes` of them all): the other scenes are read, not held, so memory
+    grows with the replies, not with the scene files."""
+    lexicon = Lexicon()
+    scene_map, repeated = load_scene_map(scenes, bad_scenes, keep=image_ids,
+                                         each=lambda scene: add_scene_words(lexicon, scene))
+    return scene_map, repeated, lexicon
+
+
+def _add_region_scenes(scene_map: dict[str, Scene], scenes: ScenesArg,
+                       samples: Sequence[dict[str, Any] | None]) -> None:
+    """Add the scenes a region description's program runs on (`region_focus`: all of its
+    sample's images) that the replies do not name, read again from `scenes` (only when some are
+    missing: a reply names its sample's images)."""
+    wanted = {img["id"] for s in samples if s is not None and _region_focus_needed(s)
+              for img in s.get("images") or () if isinstance(img, dict) and isinstance(img.get("id"), str)}
+    if wanted - scene_map.keys() and not isinstance(scenes, dict):
+        found, _ = load_scene_map(scenes, [], keep=wanted - scene_map.keys())
+        scene_map.update(found)
+
+
+def _region_focus_needed(sample: dict[str, Any]) -> bool:
+    """Whether `region_focus` runs the sample's program (it describes an object of a region)."""
+    program = sample.get("program") or []
+    return isinstance(program, list) and any(isinstance(n, dict) and n.get("op") == "describe_object"
+                                             for n in program)
 
 
 def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
@@ -405,17 +441,19 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
     except FileNotFoundError as exc:
         return {"skipped": f"free-form replies not scored: {exc}"}
     bad_scenes: list[str] = []
-    scene_map, repeated = load_scene_map(scenes_path, bad_scenes)
+    replied = {i for r in records if r["status"] == "not_scored" for i in r["image_ids"] or ()}
+    scene_map, repeated, lexicon = _replied_scenes(scenes_path, replied, bad_scenes)
     pending = [r for r in records if r["status"] == "not_scored" and r["image_ids"]
                and all(i in scene_map for i in r["image_ids"])]
     wanted = {r["id"] for r in pending}
-    samples = {s["id"]: s for s in load_samples(samples_path).records if s["id"] in wanted}
+    samples = {s["id"]: s for s in load_samples(samples_path, ids=wanted).records}
+    _add_region_scenes(scene_map, scenes_path, [samples.get(r["id"]) for r in pending])
     todo: list[tuple[dict[str, Any], FreeformItem]] = []
     for r in pending:
         item = _sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", samples.get(r["id"]), scene_map)
         if not isinstance(item, str):
             todo.append((r, item))
-    scores, ext_name, match_name = score_texts([x for _, x in todo], scene_map, matcher=matcher)
+    scores, ext_name, match_name = score_texts([x for _, x in todo], scene_map, matcher=matcher, lexicon=lexicon)
     report = FreeformReport(extractor=ext_name, matcher=match_name, repeated=repeated, rejected_scenes=bad_scenes)
     for (r, _), s in zip(todo, scores):
         report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],

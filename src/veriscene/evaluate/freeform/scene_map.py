@@ -14,7 +14,7 @@ summary counts and CLI says the repeats whether free-form replies were scored or
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,15 +53,22 @@ ADVICE = ("the first scene of an image id is the one generate made samples from,
           "their own (convert -r id_prefix=NAME/) before generating")
 
 
-def _first_of_each(items: Iterable[tuple[str | None, str, T]],
-                   found: dict[str, T], origin: dict[str, str | None]) -> list[RepeatedScene]:
-    """Keep the first (file, image id, value) of each image id in `found`; the later ones returned."""
+def _first_of_each(items: Iterable[tuple[str | None, str, T]], found: dict[str, T],
+                   origin: dict[str, str | None], keep: Container[str] | None = None,
+                   each: Callable[[T], None] | None = None) -> list[RepeatedScene]:
+    """Keep the first (file, image id, value) of each image id in `found` (with `keep`, of those
+    ids only), calling `each` with every first value; the later ones returned. `origin`: every
+    image id read -> its file."""
     repeated = []
     for source, image_id, value in items:
-        if image_id in found:
+        if image_id in origin:
             repeated.append(RepeatedScene(image_id, origin[image_id], source))
-        else:
-            found[image_id], origin[image_id] = value, source
+            continue
+        origin[image_id] = source
+        if each is not None:
+            each(value)
+        if keep is None or image_id in keep:
+            found[image_id] = value
     return repeated
 
 
@@ -89,14 +96,21 @@ def repeated_in_files(files: str | os.PathLike[str] | Sequence[str | os.PathLike
     return repeated
 
 
-def load_scene_map(scenes: ScenesArg,
-                   rejected: list[str] | None = None) -> tuple[dict[str, Scene], list[RepeatedScene]]:
+def load_scene_map(scenes: ScenesArg, rejected: list[str] | None = None, *, keep: Container[str] | None = None,
+                   each: Callable[[Scene], None] | None = None) -> tuple[dict[str, Scene], list[RepeatedScene]]:
     """(image id -> Scene, the scenes left out for an image id given before) from scene files (a
     file, a folder, a glob pattern or a list of them: as `veriscene.read_scenes` reads them, in that
     order), scenes, or such a dict (taken as it is). A line of a file that is no valid scene raises
     SceneValidationError naming file, line and field; with `rejected` given, that message is
-    appended to it instead and reading goes on (a long run counts a bad record, never dies of it)."""
+    appended to it instead and reading goes on (a long run counts a bad record, never dies of it).
+    `keep`: hold only the scenes of these image ids (every scene is still read, checked and its
+    repeats found), so memory grows with the replies scored, not with the scene files; `each` is
+    called with the first scene of every image id read (a scorer's vocabulary of all of them).
+    A dict given is returned as it is (`each` called with its scenes)."""
     if isinstance(scenes, dict):
+        if each is not None:
+            for scene in scenes.values():
+                each(scene)
         return scenes, []
     if scenes is None or not isinstance(scenes, (str, os.PathLike, Iterable)):
         raise TypeError(f"scenes must be scene files (a file, a folder or a glob pattern, or a list of them), "
@@ -108,9 +122,9 @@ def load_scene_map(scenes: ScenesArg,
         repeated = []
         for file in scene_paths(items):  # FileNotFoundError / ValueError naming what is missing or given twice
             scenes_read = read_scenes(file, None if rejected is None else (lambda exc: rejected.append(str(exc))))
-            repeated += _first_of_each(((str(file), s.image_id, s) for s in scenes_read), found, origin)
+            repeated += _first_of_each(((str(file), s.image_id, s) for s in scenes_read), found, origin, keep, each)
         return found, repeated
-    return found, _first_of_each(((None, s.image_id, s) for s in items), found, origin)
+    return found, _first_of_each(((None, s.image_id, s) for s in items), found, origin, keep, each)
 
 
 def run_repeats(samples: str | os.PathLike[str], scenes: Any = None) -> list[RepeatedScene]:

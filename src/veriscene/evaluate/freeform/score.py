@@ -56,9 +56,14 @@ from veriscene.vocab import CONVERSE_PREDICATES, UNTYPED, attribute_type
 def lexicon_from_scenes(scenes: Iterable[Scene]) -> Lexicon:
     lex = Lexicon()
     for s in scenes:
-        lex.add(names=s.names, attributes=[a for attrs in s.attributes for a in attrs],
-                predicates=[p for _, p, _ in s.relations])
+        add_scene_words(lex, s)
     return lex
+
+
+def add_scene_words(lex: Lexicon, s: Scene) -> None:
+    """Add a scene's object names, attributes and predicates to `lex` (what `lexicon_from_scenes` adds)."""
+    lex.add(names=s.names, attributes=[a for attrs in s.attributes for a in attrs],
+            predicates=[p for _, p, _ in s.relations])
 
 
 @dataclass
