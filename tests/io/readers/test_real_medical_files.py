@@ -262,6 +262,33 @@ def test_slices_of_real_images_are_their_pixels(name: str, tmp_path: Path) -> No
     assert scene.meta["modality"] == ds.Modality
 
 
+def test_slices_of_a_real_image_in_jpeg_lossless_are_its_pixels(tmp_path: Path) -> None:
+    """JPEG Lossless (process 14, selection value 1), the compression most archives keep CT and MR
+    in: MR_small.dcm re-encoded by GDCM, which the `dicom` extra installs to decode it (pydicom's
+    own plugins and Pillow do not). Before, every image of such a series was a reject."""
+    gdcm = pytest.importorskip("gdcm")  # in the dicom extra: never skipped by `make test`
+    reader = gdcm.ImageReader()
+    reader.SetFileName(str(pydicom_file("MR_small.dcm")))
+    assert reader.Read()
+    change = gdcm.ImageChangeTransferSyntax()
+    change.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.JPEGLosslessProcess14_1))
+    change.SetInput(reader.GetImage())
+    assert change.Change()
+    writer = gdcm.ImageWriter()
+    writer.SetFileName(str(tmp_path / "MR_small_jpeg_lossless.dcm"))
+    writer.SetFile(reader.GetFile())
+    writer.SetImage(change.GetOutput())
+    assert writer.Write()
+    image = tmp_path / "MR_small_jpeg_lossless.dcm"
+    assert pydicom.dcmread(image).file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.70"
+    seg, block = seg_over(image, tmp_path / "run")
+    (scene,), report = read_all(seg, "dicom_seg", images=tmp_path / "run" / "series", slice_images=tmp_path / "png")
+    assert report.entries == []
+    original = pydicom.dcmread(pydicom_file("MR_small.dcm")).pixel_array.astype(np.float64)
+    assert np.array_equal(np.asarray(Image.open(scene.image)), PERCENTILE.to_8bit(original))
+    assert np.array_equal(decode_mask(scene.masks[0]).astype(bool), block)
+
+
 def test_a_seg_over_a_real_tilted_mr_series_is_placed_on_it(tmp_path: Path) -> None:
     """nibabel's nicom 0.dcm and 1.dcm: two slices 3 mm apart of a Siemens MR series tilted by
     0.3 degrees, each keeping its window (468, 1016). Its SEG's slice spacing (2.999958 mm) and
