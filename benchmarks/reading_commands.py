@@ -14,7 +14,7 @@ Each command runs as `veriscene ...` would (`veriscene.cli.app`), in a fresh pro
 after it; `--repeats` times, the commands alternated, the median printed. Measured: the peak RSS
 of the process or of its largest worker (MiB), its CPU seconds (user and system, workers
 included: on a machine others share this is steadier than the wall clock) and its wall seconds.
-Commands (`--commands`; by default all but `eval` and `compare`, see below): `verify` on 1 and 2 workers, `stats` on 1 and 2, `card`,
+Commands (`--commands`; by default all): `verify` on 1 and 2 workers, `stats` on 1 and 2, `card`,
 `export` to each format, `view --html` with the default `--limit` and with `--limit 0` (every
 sample read, one task shown), `eval --limit 1000` of a replay of the first 1,000 samples' stored
 answers (`--freeform off`), `compare` of that evaluation with a copy of it, `score-freeform` of
@@ -22,9 +22,9 @@ the first 1,000 captions' stored text against the run (`--samples RUN --matcher 
 `split` of the run's scene file. The replies are as many at every size: what grows is the run
 those two commands read. The demo scene graphs name image files that do not exist, so `eval`
 answers every request with an error before any reply is read (and exits 1, said after its row):
-what it measures is the reading of the run, which is what grows. `eval` holds every sample of the
-run parsed (about 8.5 KiB each: 6.9 GB for 821,566 samples), and so does the evaluation that
-`compare` compares (made once per size): ask for them by name, at sizes the machine's memory holds. `export-hf`'s peak RSS counts the pages of the Arrow file that
+what it measures is the reading of the run, which is what grows. `eval --limit` holds a few bytes
+of each sample of the run and the chosen samples parsed (before, every sample parsed: about 8.5 KiB
+each, 5.3 GB for 821,566 samples). `export-hf`'s peak RSS counts the pages of the Arrow file that
 `save_to_disk` maps and copies (file pages, not the process's own memory). The last columns
 divide the largest size's figures by the smallest's: memory that does not grow shows about 1.0,
 CPU time that grows with the run about the ratio of the sizes. No figure is checked: this prints
@@ -154,7 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--commands", nargs="+", choices=COMMANDS,
-                        default=[c for c in COMMANDS if c not in ("eval", "compare")])
+                        default=list(COMMANDS))
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--base", type=int, default=5000, help="distinct scenes, tiled to each size")
     parser.add_argument("-g", "--generators", default=None, help="generators of the runs (default: all)")

@@ -5,6 +5,13 @@ comes back as a `Rejected` entry (file, line, reason) that the runner writes to
 ``OUT/rejects.jsonl`` and counts in the summary. A repeated sample id is rejected too, since
 results are keyed by id; an id repeated with another answer is a different sample of the same id
 (two runs' samples merged: `veriscene.sample_ids`), which `evaluate` refuses, naming the ids.
+
+`evaluate` reads a run as a `SampleIndex` (`index_samples`): one streaming pass checks every line
+and keeps of each valid sample only where it is (its line number), its (family, task) and the
+hashes the repeated-id check needs (28 bytes a sample while reading, 12 after; a parsed sample
+takes about 8.5 KiB); the subset is chosen on the index, then only its samples are parsed
+(`SampleIndex.read`). Without --limit or --families every sample is evaluated, and kept parsed.
+`load_samples` (every record, or those of some ids) and `select` (on records) choose alike.
 """
 
 from __future__ import annotations
@@ -13,16 +20,17 @@ import difflib
 import fnmatch
 import os
 import random
-from collections.abc import Container, Sequence
+from array import array
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
-from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.engine.fetch import readable
-
+from veriscene.engine.runfiles import sample_lines, samples_root
 from veriscene.sample import ANSWER_TYPES
 from veriscene.sample_ids import ID_NOTE, IdConflict, answer_key, conflicts_message
 
@@ -48,15 +56,19 @@ class SampleSet:
 
     def check_ids(self) -> None:
         """Refuse a file in which one id names two samples of other answers (results are kept by id)."""
-        if self.conflicts:
-            raise ValueError(f"{self.path}: {conflicts_message(self.conflicts)}. Were the samples of runs over "
-                             f"data sets whose images share ids merged into one file? ({ID_NOTE}.) Evaluate each "
-                             "run's samples on its own (`veriscene compare` puts the evaluations side by side)")
+        _check_ids(self.path, self.conflicts)
 
     @property
     def image_root(self) -> Path:
         """Image paths in samples are relative to the run folder (or the samples file's folder)."""
         return samples_root(self.path)
+
+
+def _check_ids(path: Path, conflicts: list[IdConflict]) -> None:
+    if conflicts:
+        raise ValueError(f"{path}: {conflicts_message(conflicts)}. Were the samples of runs over "
+                         f"data sets whose images share ids merged into one file? ({ID_NOTE}.) Evaluate each "
+                         "run's samples on its own (`veriscene compare` puts the evaluations side by side)")
 
 
 def _problem(record: Any) -> str | None:
@@ -126,32 +138,194 @@ def _split(spec: str | Sequence[str] | None) -> list[str]:
     return [s.strip() for s in items if s.strip()]
 
 
+def _check_wanted(wanted: list[str], pairs: Sequence[tuple[Any, Any]]) -> None:
+    """KeyError for a wanted name no sample's family or task matches; `pairs`: the (family, task)
+    of the samples."""
+    known = sorted({f for f, _ in pairs} | {t for _, t in pairs})
+    for w in wanted:
+        if not any(fnmatch.fnmatchcase(k, w) for k in known):
+            close = difflib.get_close_matches(w, known, n=3)
+            # the families only: with every generator name too the list runs to a screenful
+            hint = (f"; did you mean {', '.join(close)}?" if close else
+                    f"; families here: {', '.join(sorted({f for f, _ in pairs}))} (or a generator "
+                    "name of them, e.g. counting.*)")
+            raise KeyError(f"no sample has family or generator {w!r}{hint}")
+
+
+def _matches(family: Any, task: Any, wanted: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(family, w) or fnmatch.fnmatchcase(task, w) for w in wanted)
+
+
+def _limited(count: int, limit: int | None, seed: int | None) -> slice | list[int]:
+    """Which of `count` samples (in file order) `limit` and `seed` keep: the first `limit`, or a
+    seeded random `limit` of them, as positions in file order."""
+    if limit is None:
+        return slice(None)
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+    if seed is not None and limit < count:
+        return sorted(random.Random(seed).sample(range(count), limit))
+    return slice(0, limit)
+
+
 def select(records: list[dict[str, Any]], *, limit: int | None = None,
            families: str | Sequence[str] | None = None, seed: int | None = None) -> list[dict[str, Any]]:
     """The subset to evaluate, in file order.
 
     `families`: comma-separated family names, generator names or globs ("counting,relation.*").
     `limit` with `seed`: a seeded random subset of that size; without seed: the first `limit`.
+    (`SampleIndex.choose` chooses the same samples of a run without holding them.)
     """
     wanted = _split(families)
     if wanted:
-        known = sorted({r["family"] for r in records} | {r["task"] for r in records})
-        for w in wanted:
-            if not any(fnmatch.fnmatchcase(k, w) for k in known):
-                close = difflib.get_close_matches(w, known, n=3)
-                # the families only: with every generator name too the list runs to a screenful
-                hint = (f"; did you mean {', '.join(close)}?" if close else
-                        f"; families here: {', '.join(sorted({r['family'] for r in records}))} (or a generator "
-                        "name of them, e.g. counting.*)")
-                raise KeyError(f"no sample has family or generator {w!r}{hint}")
-        records = [r for r in records
-                   if any(fnmatch.fnmatchcase(r["family"], w) or fnmatch.fnmatchcase(r["task"], w) for w in wanted)]
-    if limit is not None:
-        if limit < 0:
-            raise ValueError(f"limit must be >= 0, got {limit}")
-        if seed is not None and limit < len(records):
-            chosen = sorted(random.Random(seed).sample(range(len(records)), limit))
-            records = [records[i] for i in chosen]
+        _check_wanted(wanted, [(r["family"], r["task"]) for r in records])
+        records = [r for r in records if _matches(r["family"], r["task"], wanted)]
+    kept = _limited(len(records), limit, seed)
+    return records[kept] if isinstance(kept, slice) else [records[i] for i in kept]
+
+
+@dataclass(frozen=True)
+class SampleIndex:
+    """The valid samples of a run as `evaluate` chooses among them, without the samples: per
+    sample its line number (`lines`) and its (family, task) (`pairs[kinds[i]]`); the rejected
+    lines and repeated ids as `load_samples` finds them. `kept`: every sample parsed, when the
+    index was made to evaluate them all (`index_samples(keep=True)`), else None."""
+
+    path: Path
+    lines: np.ndarray  # int64 (N,): line number of each valid sample, in file order
+    kinds: np.ndarray  # int32 (N,): index in `pairs` of each sample's (family, task)
+    pairs: list[tuple[Any, Any]]
+    rejected: list[Rejected]
+    conflicts: list[IdConflict]
+    kept: list[dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def check_ids(self) -> None:
+        """Refuse a file in which one id names two samples of other answers (results are kept by id)."""
+        _check_ids(self.path, self.conflicts)
+
+    @property
+    def image_root(self) -> Path:
+        return samples_root(self.path)
+
+    def choose(self, *, limit: int | None = None, families: str | Sequence[str] | None = None,
+               seed: int | None = None) -> np.ndarray:
+        """Positions (int64, in file order) of the samples `select` would choose of the records."""
+        positions = np.arange(len(self), dtype=np.int64)
+        wanted = _split(families)
+        if wanted:
+            _check_wanted(wanted, [self.pairs[k] for k in np.unique(self.kinds)])
+            keep = np.array([_matches(f, t, wanted) for f, t in self.pairs], dtype=bool)
+            positions = positions[keep[self.kinds]]
+        kept = _limited(len(positions), limit, seed)
+        return positions[kept] if isinstance(kept, slice) else positions[np.array(kept, dtype=np.int64)]
+
+    def read(self, positions: np.ndarray) -> list[dict[str, Any]]:
+        """The samples at `positions` (in file order), parsed: only those lines are turned into
+        records (a second reading of the run, stopped at the last line wanted)."""
+        if self.kept is not None:
+            return [self.kept[p] for p in positions.tolist()]
+        records = [record for _, record in _parsed(self.path, self.lines[positions].tolist())]
+        if len(records) != len(positions):
+            raise ValueError(f"{self.path} changed while it was read: {len(positions) - len(records)} of the "
+                             "samples chosen are no longer on their lines; evaluate it again once it is written")
+        return records
+
+
+def _parsed(path: Path, lines: list[int]) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed record) of the sample lines numbered `lines` (ascending), the others
+    skipped unparsed; the reading stops at the last."""
+    if not lines:
+        return
+    k = 0
+    for line_no, line in sample_lines(path):
+        if line_no == lines[k]:
+            yield line_no, orjson.loads(line)
+            k += 1
+            if k == len(lines):
+                return
+
+
+def _id_hash(sample_id: str) -> int:
+    """64 bits of the id's str hash: equal ids hash alike in this process, an id of another hash is
+    another id (ids of one hash are told apart by `_repeats`)."""
+    return hash(sample_id) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def index_samples(path: str | os.PathLike[str], keep: bool = False) -> SampleIndex:
+    """A `SampleIndex` of a samples file or run folder (at a URL too, read through a local copy),
+    checked as `load_samples` checks it: the same rejected lines, repeated ids and conflicts.
+    `keep`: hold every valid sample parsed too (to evaluate them all: no second reading)."""
+    path = readable(path)
+    if not path.exists():
+        raise FileNotFoundError(f"samples file {path} does not exist")
+    rejected: list[Rejected] = []
+    id_hashes, lines, keys, kinds = array("Q"), array("q"), array("Q"), array("i")
+    kind_of: dict[tuple[Any, Any], int] = {}
+    kept: list[dict[str, Any]] | None = [] if keep else None
+    for line_no, line in sample_lines(path):
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            rejected.append(Rejected(line_no, None, f"not valid JSON ({exc})"))
+            continue
+        sid = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+        problem = _problem(record)
+        if problem is not None:
+            rejected.append(Rejected(line_no, sid, problem))
+            continue
+        id_hashes.append(_id_hash(record["id"]))
+        lines.append(line_no)
+        keys.append(int.from_bytes(answer_key(record), "little"))
+        kinds.append(kind_of.setdefault((record["family"], record["task"]), len(kind_of)))
+        if kept is not None:
+            kept.append(record)
+    dropped, conflicts = _repeats(path, np.frombuffer(id_hashes, dtype=np.uint64), lines, keys, rejected)
+    valid = np.ones(len(lines), dtype=bool)
+    valid[dropped] = False
+    if kept is not None and dropped:
+        kept = [r for r, ok in zip(kept, valid.tolist()) if ok]
+    return SampleIndex(path=path, lines=np.frombuffer(lines, dtype=np.int64)[valid].copy(),
+                       kinds=np.frombuffer(kinds, dtype=np.int32)[valid].copy(), pairs=list(kind_of),
+                       rejected=rejected, conflicts=conflicts, kept=kept)
+
+
+def _repeats(path: Path, id_hashes: np.ndarray, lines: Sequence[int], keys: Sequence[int],
+             rejected: list[Rejected]) -> tuple[list[int], list[IdConflict]]:
+    """The positions of valid samples repeating an earlier one's id, each added to `rejected` as
+    `load_samples` rejects it (`rejected` then sorted by line), and the conflicts among them (an
+    id repeated with another answer). Samples of one id hash are read again for their ids (two
+    ids may share a hash) and the answers the conflicts name."""
+    order = np.argsort(id_hashes, kind="stable")  # by hash, each hash's samples in file order
+    ranked = id_hashes[order]
+    same = ranked[1:] == ranked[:-1]
+    if not same.any():
+        return [], []
+    shared = np.zeros(len(order), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    positions = sorted(order[shared].tolist())
+    again = {line_no: (record["id"], record["answer"])
+             for line_no, record in _parsed(path, [lines[p] for p in positions])}
+    if len(again) != len(positions):
+        raise ValueError(f"{path} changed while it was read: samples of repeated ids are no longer on their lines")
+    first_of: dict[str, int] = {}
+    dropped: list[int] = []
+    conflicts: list[IdConflict] = []
+    for p in positions:
+        sid, answer = again[lines[p]]
+        first = first_of.setdefault(sid, p)
+        if first == p:
+            continue
+        dropped.append(p)
+        if keys[p] == keys[first]:
+            rejected.append(Rejected(lines[p], sid, f"duplicate sample id (first on line {lines[first]})"))
         else:
-            records = records[:limit]
-    return records
+            rejected.append(Rejected(lines[p], sid, f"sample id of another sample (line {lines[first]}, of another "
+                                                    "answer)"))
+            conflicts.append(IdConflict(sid, f"line {lines[first]}", f"line {lines[p]}", again[lines[first]][1],
+                                        answer))
+    rejected.sort(key=lambda r: r.line)
+    return dropped, conflicts

@@ -44,7 +44,7 @@ from veriscene.errors import DataError
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
-from veriscene.evaluate.inputs import load_samples, select
+from veriscene.evaluate.inputs import SampleIndex, index_samples
 from veriscene.evaluate.metrics import error_reasons, latency_stats, summarise
 from veriscene.evaluate.prompts import Prompt, PromptSet, check_prompts, load_prompts
 from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-exported, it was defined here)
@@ -88,12 +88,12 @@ class EvalSummary:
         return self.out / "results.jsonl"
 
 
-def _nothing_chosen(sample_set: Any, limit: int | None) -> ValueError:
+def _nothing_chosen(sample_set: SampleIndex, limit: int | None) -> ValueError:
     """Why no sample was chosen: an evaluation of nothing is refused, never reported as done (a
     DataError when every line of the file was rejected: bad data, `veriscene eval` exits 1)."""
     if limit == 0:
         return ValueError("--limit 0 selects no sample; leave --limit out to evaluate every sample")
-    if not sample_set.records:
+    if not len(sample_set):
         first = f" (line {sample_set.rejected[0].line}: {sample_set.rejected[0].reason})" if sample_set.rejected else ""
         return (DataError if sample_set.rejected else ValueError)(
             f"{sample_set.path} holds no sample to evaluate: {len(sample_set.rejected)} line(s) rejected{first}")
@@ -311,11 +311,15 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                   progress=progress, download_progress=download_progress, families=families, system=system,
                   cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url)
     out = Path(out)
-    sample_set = load_samples(samples)
+    # the run's samples checked in one pass that keeps a few bytes of each; only the chosen ones
+    # parsed (all of them when all are evaluated: then kept from that pass)
+    sample_set = index_samples(samples, keep=limit is None and families is None)
     sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both
-    chosen = select(sample_set.records, limit=limit, families=families, seed=seed)
-    if not chosen:
+    positions = sample_set.choose(limit=limit, families=families, seed=seed)
+    if not len(positions):
         raise _nothing_chosen(sample_set, limit)
+    chosen = sample_set.read(positions)
+    del positions
     prompt_set: PromptSet = load_prompts(prompts).with_given_system(system)  # ValueError: another system
     created = not out.exists()
     # made for the lock (RunLockedError while another run writes OUT), removed again if the run
@@ -439,7 +443,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     summary.update({
         "model": identity, "samples": str(sample_set.path), "veriscene_version": __version__,
         "selection": {"limit": limit, "families": families, "seed": seed, "selected": len(chosen),
-                      "in_file": len(sample_set.records)},
+                      "in_file": len(sample_set)},
         "counts": {"selected": len(chosen), "rejected_lines": len(sample_set.rejected),
                    "resumed": kept_before, "requests_sent": sent, "from_cache": counts["from_cache"],
                    "replies_read": read, "replies_file": identity.get("file") if replay else None,
