@@ -164,3 +164,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return scope
 
     return RayTogether(config, log)
+
+
+@pytest.fixture
+def memory() -> Any:
+    """fsspec's in-process store (`memory://`), standing for object storage; emptied after the test."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    yield fs
+    fs.store.clear()
+    fs.pseudo_dirs.clear()
+    fs.pseudo_dirs.append("")

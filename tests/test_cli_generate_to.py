@@ -4,7 +4,6 @@ RUN --out URL` have them), and a format that cannot go to a URL is refused befor
 
 from pathlib import Path
 
-import fsspec
 import orjson
 import pyarrow.parquet as pq
 import pytest
@@ -15,15 +14,6 @@ from veriscene.demo.world import iter_scene_graphs
 from veriscene.scene import write_scenes
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def memory():
-    fs = fsspec.filesystem("memory")
-    yield fs
-    fs.store.clear()
-    fs.pseudo_dirs.clear()
-    fs.pseudo_dirs.append("")
 
 
 @pytest.fixture

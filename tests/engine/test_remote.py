@@ -24,15 +24,6 @@ from veriscene.engine.manifest import RunExistsError
 from veriscene.scene import write_scenes
 
 
-@pytest.fixture
-def memory():
-    fs = fsspec.filesystem("memory")
-    yield fs
-    fs.store.clear()
-    fs.pseudo_dirs.clear()
-    fs.pseudo_dirs.append("")
-
-
 def _files(fs, root: str) -> dict[str, bytes]:
     root = root.rstrip("/") + "/"
     return {p[len(root):]: fs.cat_file(p) for p in fs.find(root)}
