@@ -129,8 +129,8 @@ from annotate.test_parallel import picky_detector
 from annotate.test_pipeline import gradient_depth, square_segmenter
 from veriscene.annotate import annotate
 
-def slow(image):
-    time.sleep(0.05)
+def slow(image):  # 0.1 s an image: slow enough that each kill finds the run unfinished on an idle machine too
+    time.sleep(0.1)
     return picky_detector(image)
 
 annotate({images!r}, {out!r}, detector=slow, segmenter=square_segmenter, depth=gradient_depth, resume=True,
