@@ -17,14 +17,15 @@ included: on a machine others share this is steadier than the wall clock) and it
 Commands (`--commands`; by default all): `verify` on 1 and 2 workers, `stats` on 1 and 2, `card`,
 `export` to each format, `view --html` with the default `--limit` and with `--limit 0` (every
 sample read, one task shown), `eval --limit 1000` of a replay of the first 1,000 samples' stored
-answers (`--freeform off`), `compare` of that evaluation with a copy of it, `score-freeform` of
+answers (`--freeform off`), `eval-all`: the same replay and `eval` of every sample, `compare` of that evaluation with a copy of it, `score-freeform` of
 the first 1,000 captions' stored text against the run (`--samples RUN --matcher lexical`), and
 `split` of the run's scene file. The replies are as many at every size: what grows is the run
 those two commands read. The demo scene graphs name image files that do not exist, so `eval`
 answers every request with an error before any reply is read (and exits 1, said after its row):
 what it measures is the reading of the run, which is what grows. `eval --limit` holds a few bytes
 of each sample of the run and the chosen samples parsed (before, every sample parsed: about 8.5 KiB
-each, 5.3 GB for 821,566 samples). `export-hf`'s peak RSS counts the pages of the Arrow file that
+each, 5.3 GB for 821,566 samples); `eval` of every sample holds a block of 4,096 samples and about
+30 bytes of each sample's record (before, every sample and record: 6.9 GB). `export-hf`'s peak RSS counts the pages of the Arrow file that
 `save_to_disk` maps and copies (file pages, not the process's own memory). The last columns
 divide the largest size's figures by the smallest's: memory that does not grow shows about 1.0,
 CPU time that grows with the run about the ratio of the sizes. No figure is checked: this prints
@@ -61,7 +62,7 @@ print(json.dumps({"wall": time.perf_counter() - t, "cpu": cpu, "peak_mb": peak_m
 
 EXPORTS = ("llava", "sharegpt", "jsonl", "parquet", "verl", "trl", "hf", "lmms_eval")
 COMMANDS = ("verify", "verify-2", "stats", "stats-2", "card", *(f"export-{f}" for f in EXPORTS), "view-html",
-            "view-html-all", "eval", "compare", "score-freeform", "split")
+            "view-html-all", "eval", "eval-all", "compare", "score-freeform", "split")
 
 
 REPLIES = 1000  # replies of `eval` and of `score-freeform`, at every size
@@ -110,6 +111,8 @@ def argv_of(command: str, run: Path, scenes: Path, out: Path) -> list[str]:
                           "--task", "object.count.v1"],
         "eval": ["eval", str(run), "--model", f"replay:{replies}", "--limit", str(REPLIES), "--out", str(out / "eval"),
                  "--freeform", "off"],
+        "eval-all": ["eval", str(run), "--model", f"replay:{replies}", "--out", str(out / "eval-all"),
+                     "--freeform", "off"],
         "compare": ["compare", str(out / "eval"), str(out / "eval-copy")],
         "score-freeform": ["score-freeform", str(captions), "--samples", str(run), "--matcher", "lexical",
                            "--out", str(out / "freeform.jsonl")],

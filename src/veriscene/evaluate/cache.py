@@ -67,10 +67,15 @@ class RequestCache:
         self.hits = 0
         self.writes = 0
 
-    def get(self, key: str, request_key_of: str) -> Completion | None:
-        """The cached reply for cache key `key`, as a completion for request `request_key_of`."""
+    def get(self, key: str, request_key_of: str, before: float | None = None) -> Completion | None:
+        """The cached reply for cache key `key`, as a completion for request `request_key_of`;
+        with `before` (a `time.time()`), only a reply cached before then."""
         with self._lock:
-            row = self._db.execute("SELECT text, info, latency_s FROM replies WHERE key = ?", (key,)).fetchone()
+            if before is None:
+                row = self._db.execute("SELECT text, info, latency_s FROM replies WHERE key = ?", (key,)).fetchone()
+            else:
+                row = self._db.execute("SELECT text, info, latency_s FROM replies WHERE key = ? AND created < ?",
+                                       (key, before)).fetchone()
         if row is None:
             return None
         self.hits += 1

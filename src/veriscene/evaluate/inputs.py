@@ -10,7 +10,8 @@ results are keyed by id; an id repeated with another answer is a different sampl
 and keeps of each valid sample only where it is (its line number), its (family, task) and the
 hashes the repeated-id check needs (28 bytes a sample while reading, 12 after; a parsed sample
 takes about 8.5 KiB); the subset is chosen on the index, then only its samples are parsed
-(`SampleIndex.read`). Without --limit or --families every sample is evaluated, and kept parsed.
+(`SampleIndex.read`), or, `SampleIndex.read_chunks`, a chunk at a time: `evaluate` holds a chunk
+of a few thousand samples parsed, however many it evaluates.
 `load_samples` (every record, or those of some ids) and `select` (on records) choose alike.
 """
 
@@ -233,19 +234,43 @@ class SampleIndex:
                              "samples chosen are no longer on their lines; evaluate it again once it is written")
         return records
 
+    def read_chunks(self, positions: np.ndarray, size: int) -> Iterator[list[dict[str, Any]]]:
+        """The samples at `positions` (in file order), parsed, `size` at a time: what `read` gives,
+        in one reading of the run, holding one chunk (the next is parsed once this one is let go)."""
+        if self.kept is not None:
+            for start in range(0, len(positions), size):
+                yield [self.kept[p] for p in positions[start:start + size].tolist()]
+            return
+        given = 0
+        chunk: list[dict[str, Any]] = []
+        for _, record in _parsed(self.path, self.lines[positions]):  # (an array: a list takes 36 bytes a line)
+            chunk.append(record)
+            if len(chunk) == size:
+                given += len(chunk)
+                yield chunk
+                chunk = []
+        given += len(chunk)
+        if given != len(positions):
+            raise ValueError(f"{self.path} changed while it was read: {len(positions) - given} of the "
+                             "samples chosen are no longer on their lines; evaluate it again once it is written")
+        if chunk:
+            yield chunk
 
-def _parsed(path: Path, lines: list[int]) -> Iterator[tuple[int, Any]]:
+
+def _parsed(path: Path, lines: Sequence[int] | np.ndarray) -> Iterator[tuple[int, Any]]:
     """(line number, parsed record) of the sample lines numbered `lines` (ascending), the others
     skipped unparsed; the reading stops at the last."""
-    if not lines:
+    if not len(lines):
         return
     k = 0
+    wanted = int(lines[0])
     for line_no, line in sample_lines(path):
-        if line_no == lines[k]:
+        if line_no == wanted:
             yield line_no, orjson.loads(line)
             k += 1
             if k == len(lines):
                 return
+            wanted = int(lines[k])
 
 
 def _id_hash(sample_id: str) -> int:

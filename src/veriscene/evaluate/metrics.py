@@ -75,28 +75,77 @@ class GroupStats:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
 
 
+# status codes of the columns the statistics are computed from (`tally.Tally`); another status is
+# counted in status_counts only
+STATUSES = ("scored", "parse_failed", "not_scored", "error")
+SCORED, PARSE_FAILED, NOT_SCORED, ERROR = range(4)
+_DRAWS = 2_000_000  # bootstrap indices drawn at a time (16 MB), the same draws as all at once
+
+
+def stats_of(status: npt.NDArray[Any], correct: npt.NDArray[Any], score: npt.NDArray[Any], *, name: str,
+             n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> GroupStats:
+    """`GroupStats` of one group's columns, in the order of the samples' ids: status codes
+    (`STATUSES`), correct (0/1) and score (each read only where the sample is answered)."""
+    answered = status <= PARSE_FAILED
+    values = correct[answered].astype(np.float64)
+    n = int(values.size)
+    parsed = status == SCORED
+    n_parsed = int(parsed.sum())
+    parse_failures = n - n_parsed
+    low, high = bootstrap_ci(values, n_boot=n_boot, confidence=confidence, seed=seed, name=name)
+    return GroupStats(
+        n=n,
+        correct=int(values.sum()),
+        accuracy=float(values.mean()) if n else math.nan,
+        ci_low=low,
+        ci_high=high,
+        accuracy_parsed=(int(correct[parsed].sum()) / n_parsed) if n_parsed else math.nan,
+        mean_score=float(np.mean(score[answered])) if n else math.nan,
+        parse_failures=parse_failures,
+        parse_failure_rate=parse_failures / n if n else math.nan,
+        errors=int((status == ERROR).sum()),
+        not_scored=int((status == NOT_SCORED).sum()),
+    )
+
+
+def columns_of(records: Sequence[Mapping[str, Any]]) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+    """(status codes, correct, score) of records, in their order."""
+    codes = {name: k for k, name in enumerate(STATUSES)}
+    status = np.array([codes.get(r["status"], len(STATUSES)) for r in records], dtype=np.int16)
+    answered = (status <= PARSE_FAILED).tolist()
+    correct = np.array([bool(r["correct"]) if a else False for r, a in zip(records, answered)], dtype=np.int8)
+    score = np.array([float(r["score"]) if a else 0.0 for r, a in zip(records, answered)], dtype=np.float64)
+    return status, correct, score
+
+
 def group_stats(records: Sequence[dict[str, Any]], *, name: str = "all", n_boot: int = 1000,
                 confidence: float = 0.95, seed: int = 0) -> GroupStats:
     ordered = sorted(records, key=lambda r: r["id"])
-    answered = [r for r in ordered if r["status"] in ANSWERED]
-    correct = np.array([bool(r["correct"]) for r in answered], dtype=np.float64)
-    parse_failures = sum(r["status"] == "parse_failed" for r in answered)
-    parsed = [r for r in answered if r["status"] == "scored"]
-    n = len(answered)
-    low, high = bootstrap_ci(correct, n_boot=n_boot, confidence=confidence, seed=seed, name=name)
-    return GroupStats(
-        n=n,
-        correct=int(correct.sum()),
-        accuracy=float(correct.mean()) if n else math.nan,
-        ci_low=low,
-        ci_high=high,
-        accuracy_parsed=(sum(bool(r["correct"]) for r in parsed) / len(parsed)) if parsed else math.nan,
-        mean_score=float(np.mean([float(r["score"]) for r in answered])) if n else math.nan,
-        parse_failures=parse_failures,
-        parse_failure_rate=parse_failures / n if n else math.nan,
-        errors=sum(r["status"] == "error" for r in ordered),
-        not_scored=sum(r["status"] == "not_scored" for r in ordered),
-    )
+    return stats_of(*columns_of(ordered), name=name, n_boot=n_boot, confidence=confidence, seed=seed)
+
+
+def macro_of(status: npt.NDArray[Any], correct: npt.NDArray[Any], groups: npt.NDArray[Any], names: Sequence[str],
+             field: str = "family", *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> dict[str, Any]:
+    """`macro_accuracy` of columns in the order of the samples' ids: status codes, correct, and
+    each sample's group as an index in `names`."""
+    answered = status <= PARSE_FAILED
+    present = sorted({names[g] for g in np.unique(groups[answered]).tolist()})
+    if not present:
+        return {"accuracy": None, "ci_low": None, "ci_high": None, "groups": 0}
+    rng = _rng(seed, f"macro:{field}")
+    means, boots = [], np.zeros(n_boot)
+    for name in present:
+        members = np.array([n == name for n in names], dtype=bool)
+        values = correct[answered & members[groups]].astype(np.float64)
+        means.append(values.mean())
+        rows = max(1, _DRAWS // values.size)  # bound memory: a family of 100,000 drew 10^8 indices at once
+        for start in range(0, n_boot, rows):
+            stop = min(n_boot, start + rows)
+            boots[start:stop] += values[rng.integers(0, values.size, size=(stop - start, values.size))].mean(axis=1)
+    boots /= len(present)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(boots, [alpha, 1 - alpha])
+    return {"accuracy": float(np.mean(means)), "ci_low": float(low), "ci_high": float(high), "groups": len(present)}
 
 
 def macro_accuracy(records: Sequence[dict[str, Any]], field: str = "family", *, n_boot: int = 1000,
@@ -104,22 +153,11 @@ def macro_accuracy(records: Sequence[dict[str, Any]], field: str = "family", *, 
     """Mean of the accuracies of the groups of `field` with an answered sample, each group weighted
     alike (the demo's families run from 11 to 93 samples in 600), with a stratified bootstrap
     interval: each group resampled within itself. {accuracy, ci_low, ci_high, groups}."""
-    by_group: dict[str, list[float]] = defaultdict(list)
-    for r in sorted(records, key=lambda r: r["id"]):
-        if r["status"] in ANSWERED:
-            by_group[str(r.get(field))].append(float(bool(r["correct"])))
-    if not by_group:
-        return {"accuracy": None, "ci_low": None, "ci_high": None, "groups": 0}
-    rng = _rng(seed, f"macro:{field}")
-    means, boots = [], np.zeros(n_boot)
-    for name in sorted(by_group):
-        values = np.array(by_group[name])
-        means.append(values.mean())
-        boots += values[rng.integers(0, values.size, size=(n_boot, values.size))].mean(axis=1)
-    boots /= len(by_group)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(boots, [alpha, 1 - alpha])
-    return {"accuracy": float(np.mean(means)), "ci_low": float(low), "ci_high": float(high), "groups": len(by_group)}
+    ordered = sorted(records, key=lambda r: r["id"])
+    status, correct, _ = columns_of(ordered)
+    names: dict[str, int] = {}
+    groups = np.array([names.setdefault(str(r.get(field)), len(names)) for r in ordered], dtype=np.int32)
+    return macro_of(status, correct, groups, list(names), field, n_boot=n_boot, confidence=confidence, seed=seed)
 
 
 def _order(key: str) -> tuple[int, int | str]:
@@ -137,10 +175,8 @@ def grouped(records: Iterable[dict[str, Any]], field: str, **kw: Any) -> dict[st
     return {k: group_stats(groups[k], name=f"{field}={k}", **kw) for k in sorted(groups, key=_order)}
 
 
-def latency_stats(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Percentiles (seconds) of the latency of replies received in a request (not from cache)."""
-    values = np.array([float(r["latency_s"]) for r in records
-                       if r.get("latency_s") is not None and not r.get("cached") and r["status"] != "error"])
+def latency_of(values: npt.NDArray[Any]) -> dict[str, Any]:
+    """Percentiles (seconds) of latencies (float64, in sample order)."""
     if values.size == 0:
         return {"n": 0}
     p50, p90, p95, p99 = np.percentile(values, [50, 90, 95, 99])
@@ -148,22 +184,27 @@ def latency_stats(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             "p95": float(p95), "p99": float(p99), "max": float(values.max())}
 
 
+def timed(record: Mapping[str, Any]) -> bool:
+    """Whether a record's latency counts: a reply received in a request (not from cache)."""
+    return record.get("latency_s") is not None and not record.get("cached") and record["status"] != "error"
+
+
+def latency_stats(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Percentiles (seconds) of the latency of replies received in a request (not from cache)."""
+    return latency_of(np.array([float(r["latency_s"]) for r in records if timed(r)]))
+
+
 def summarise(records: Sequence[dict[str, Any]], *, n_boot: int = 1000, confidence: float = 0.95,
               seed: int = 0) -> dict[str, Any]:
     """overall, by_task, by_family, by_answer_type, by_mode, by_steps (operations of the program),
-    by_images (images shown), latency and status counts."""
-    kw: dict[str, Any] = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
-    out: dict[str, Any] = {"overall": group_stats(records, name="all", **kw).to_dict()}
-    for field, key in GROUPINGS.items():
-        out[key] = {k: v.to_dict() for k, v in grouped(records, field, **kw).items()}
-    statuses: dict[str, int] = defaultdict(int)
+    by_images (images shown), latency and status counts (`tally.Tally` of the records)."""
+    from veriscene.evaluate.tally import Tally
+
+    tally = Tally()
     for r in records:
-        statuses[r["status"]] += 1
-    out["status_counts"] = dict(sorted(statuses.items()))
-    out["latency"] = latency_stats(records)
-    out["macro_by_family"] = macro_accuracy(records, "family", **kw)
-    out["bootstrap"] = {"resamples": n_boot, "confidence": confidence, "seed": seed}
-    return out
+        tally.add(r)
+    return tally.summary(n_boot=n_boot, confidence=confidence, seed=seed,
+                         ids_at=lambda positions: [records[p]["id"] for p in positions.tolist()])
 
 
 _SAMPLE_PREFIX = re.compile(r"^sample '[^']*': ")
@@ -172,13 +213,37 @@ _MISSING_IMAGE = re.compile(r"^image file (.+) does not exist$")
 MISSING_IMAGES = "image files do not exist"
 
 
-def error_reasons(records: Sequence[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
+class ErrorReasons:
+    """The errors of failed requests counted by reason as records come (`error_reasons`)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str | None, int] = {}  # reason (None: a missing image file) -> requests, first seen first
+        self._missing: str | None = None  # the first missing image file
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        if record["status"] != "error":
+            return
+        # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample; missing
+        # image files are one reason, with the first of them as example (a samples file copied
+        # without its images folder: one line, not one per image)
+        reason = _SAMPLE_PREFIX.sub("", " ".join(str(record.get("error")).split()))
+        missing = _MISSING_IMAGE.match(reason)
+        if missing and self._missing is None:
+            self._missing = missing.group(1)
+        key = None if missing else reason
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def top(self, top: int = 5) -> list[list[Any]]:
+        """The commonest, as [reason, count], commonest first (at most `top`)."""
+        counts: Counter[str] = Counter()
+        for key, n in self._counts.items():
+            counts[f"{MISSING_IMAGES} (e.g. {self._missing})" if key is None else key] += n
+        return [[reason, n] for reason, n in counts.most_common(top)]
+
+
+def error_reasons(records: Iterable[Mapping[str, Any]], top: int = 5) -> list[list[Any]]:
     """The commonest errors of failed requests, as [reason, count], commonest first (at most `top`)."""
-    # "sample 'ab12': image x.png does not exist": grouped by what failed, not by sample; missing
-    # image files are one reason, with the first of them as example (a samples file copied
-    # without its images folder: one line, not one per image)
-    reasons = [_SAMPLE_PREFIX.sub("", " ".join(str(r.get("error")).split())) for r in records if r["status"] == "error"]
-    missing = [m.group(1) for m in map(_MISSING_IMAGE.match, reasons) if m]
-    counts = Counter(f"{MISSING_IMAGES} (e.g. {missing[0]})" if _MISSING_IMAGE.match(reason) else reason
-                     for reason in reasons)
-    return [[reason, n] for reason, n in counts.most_common(top)]
+    reasons = ErrorReasons()
+    for r in records:
+        reasons.add(r)
+    return reasons.top(top)

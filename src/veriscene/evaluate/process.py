@@ -26,7 +26,7 @@ import orjson
 
 from veriscene.errors import ExecutionFailure, ProgramError
 
-_SCORED = ("scored", "parse_failed")
+PROCESS_SCORED = ("scored", "parse_failed")  # the statuses of the replies scored
 
 
 def score_process(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
@@ -36,7 +36,7 @@ def score_process(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
     from veriscene.rewards.process_score import process_targets, score_trace
     from veriscene.verify_scenes import SceneLookup, resolve_inputs
 
-    pending = [r for r in records if r["status"] in _SCORED and (r.get("steps") or 0) > 1]
+    pending = [r for r in records if r["status"] in PROCESS_SCORED and (r.get("steps") or 0) > 1]
     if not pending:
         return None
     try:

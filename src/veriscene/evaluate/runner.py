@@ -13,6 +13,13 @@ at most the line it was writing, cache or not; with the cache, that reply comes 
 so no reply received is ever asked again for the same model, parameters, prompt and images
 (requests in flight at the kill are sent again).
 
+Memory does not grow with the run: its samples are checked in one streaming pass that keeps 12
+bytes of each (`inputs.SampleIndex`), then the chosen ones are read, asked, scored and written a
+block of `stream.BLOCK` (4,096) at a time, in sample order; the summary is computed from about 30
+bytes of each record (`tally.Tally`), and an earlier run's records are found by id from 17 bytes
+a line (`results.PreviousResults`). (Before, every sample and every record was held: 8.9 GB for
+the 821,566 samples of 10,000 demo scenes.)
+
 OUT is locked while a run writes it (`engine.run_lock`): a second run into it (the command
 started twice, a notebook cell run again while the first still runs) is refused before it loads
 its model. Before, both ran every request, and could leave results.jsonl holding one model's
@@ -45,14 +52,15 @@ from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
 from veriscene.evaluate.cache import RequestCache, request_key
 from veriscene.evaluate.inputs import SampleIndex, index_samples
-from veriscene.evaluate.metrics import error_reasons, latency_stats, summarise
+from veriscene.evaluate.metrics import error_reasons, latency_stats  # noqa: F401  (error_reasons: re-exported)
 from veriscene.evaluate.prompts import Prompt, PromptSet, check_prompts, load_prompts
 from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-exported, it was defined here)
-    kept_records,
     make_record,
     program_steps,
 )
-from veriscene.evaluate.results import ResultsWriter, finalise, read_results
+from veriscene.evaluate.results import OrderedResults, PreviousResults, ResultsWriter, ids_on_lines, records_where
+from veriscene.evaluate.stream import SampleStream
+from veriscene.evaluate.tally import Tally
 from veriscene.scene.inputs import scene_paths
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -123,12 +131,14 @@ def run_settings(adapter: Model, prompt_set: PromptSet, started: float) -> dict[
     }
 
 
-def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> None:
+def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> PreviousResults | None:
     """Refuse an `out` holding another model's replies; record this run's model in `out/run.json`.
     A folder whose earlier run got no reply (stopped at its first request: a misspelt model
-    name, no server at the URL) holds nothing of that model and is taken over."""
+    name, no server at the URL) holds nothing of that model and is taken over. Returns the index
+    of the earlier run's results when it read them."""
     path = out / "run.json"
     current = {"model": identity, "samples": str(samples_path.resolve())}
+    results: PreviousResults | None = None
     if path.exists():
         try:
             previous = orjson.loads(path.read_bytes())
@@ -139,14 +149,15 @@ def _check_run_file(out: Path, identity: dict[str, Any], samples_path: Path) -> 
             raise ValueError(f"{path} is not a run file of veriscene eval ({problem}): remove it to go on in {out} "
                              "(run.json is written again, and the replies in results.jsonl are kept where they "
                              "answer this model's prompts), or use another --out folder")
-        replied = any(r.get("status") != "error" for r in read_results(out / "results.jsonl").values())
-        if previous.get("model") != identity and replied:
+        results = PreviousResults(out / "results.jsonl")
+        if previous.get("model") != identity and results.replied():
             raise ValueError(f"{out} holds results of another model or other parameters "
                              f"({_identity_change(previous.get('model'), identity)}). "
                              "Use another --out folder to evaluate another model or other parameters.")
         if previous.get("model") == identity:
-            return
+            return results
     path.write_bytes(orjson.dumps({**current, "veriscene_version": __version__}, option=orjson.OPT_INDENT_2))
+    return results
 
 
 def _identity_change(before: Any, now: dict[str, Any]) -> str:
@@ -173,19 +184,28 @@ def _identity_change(before: Any, now: dict[str, Any]) -> str:
     return said
 
 
-def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: int | None = None,
+def _with_images(blocks: Iterable[list[dict[str, Any]]], progress: Progress | None, chunk: int | None = None,
                  ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Path | Exception] | None]]:
-    """`todo` in parts, each with the local copies of the images it names by URL (None when no
-    sample names one: all of `todo` is one part). The next part's images download on a thread
-    while the caller answers this part; `progress` counts the downloads of all parts."""
-    urls = image_urls(todo)
-    if not urls:
-        yield todo, None
-        return
+    """The samples of `blocks` (the samples to ask, a block at a time) in parts, each with the
+    local copies of the images it names by URL: a block that names none is one part (with None),
+    one that does is cut in parts of `chunk` (`URL_CHUNK`) samples. The next part's images download
+    on a thread while the caller answers this part; each image once. `progress` counts the
+    downloads of all parts, of the images of the blocks read so far (all of them, on a run of one
+    block)."""
     size = chunk or URL_CHUNK
-    parts = [todo[i:i + size] for i in range(0, len(todo), size)]
     fetched: dict[str, Path | Exception] = {}
+    named: dict[str, None] = {}  # every image named by URL in the blocks read so far
     counted = [0]
+
+    def parts() -> Iterator[tuple[list[dict[str, Any]], bool]]:  # (part, whether it names images by URL)
+        for todo in blocks:
+            urls = image_urls(todo)
+            if not urls:
+                yield todo, False
+                continue
+            named.update(dict.fromkeys(urls))
+            for i in range(0, len(todo), size):
+                yield todo[i:i + size], True
 
     def download(part: list[dict[str, Any]]) -> dict[str, Path | Exception]:
         new = [url for url in image_urls(part) if url not in fetched]
@@ -194,22 +214,27 @@ def _with_images(todo: list[dict[str, Any]], progress: Progress | None, chunk: i
         def step(done: int, total: int) -> None:
             counted[0] = before + done
             if progress is not None:
-                progress(counted[0], len(urls))
+                progress(counted[0], len(named))
 
         found = fetch_files(new, progress=step) if new else {}
         fetched.update(found)  # (only this thread writes, and a part is read after its download)
         return fetched
 
+    stream = parts()
+    current = next(stream, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veriscene-images") as pool:
-        ahead: Future[dict[str, Path | Exception]] = pool.submit(download, parts[0])
+        ahead: Future[dict[str, Path | Exception]] | None = (
+            pool.submit(download, current[0]) if current is not None and current[1] else None)
         try:
-            for k, part in enumerate(parts):
-                ready = ahead.result()
-                if k + 1 < len(parts):
-                    ahead = pool.submit(download, parts[k + 1])
-                yield part, ready
+            while current is not None:
+                ready = ahead.result() if ahead is not None else None
+                following = next(stream, None)  # (the next block is read while this part is answered)
+                ahead = pool.submit(download, following[0]) if following is not None and following[1] else None
+                yield current[0], ready
+                current = following
         finally:
-            ahead.cancel()
+            if ahead is not None:
+                ahead.cancel()
 
 
 _FLAG_WORDS = ("", "true", "false", "yes", "no", "on", "off", "1", "0", "none")  # cache=: a flag meant, no file name
@@ -300,9 +325,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
     than a prompts file's "system" is refused, as `export --instructions` refuses it).
-    `progress(done, total)` is called as samples are scored. Images named by URL are downloaded
+    `progress(done, total)` is called as samples are scored (`done` counts the samples a resumed
+    run keeps from the earlier one as their block is read). Images named by URL are downloaded
     (16 at a time, into the downloads cache) a part of `URL_CHUNK` samples at a time, the next part
-    while the model answers this one, calling `download_progress(done, total)` over all of them.
+    while the model answers this one, calling `download_progress(done, total)` over all of them
+    (`total`: the images of the blocks read so far).
     Another run writing `out` meanwhile raises `engine.run_lock.RunLockedError` before the model
     loads, `out` untouched.
     """
@@ -311,15 +338,15 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                   progress=progress, download_progress=download_progress, families=families, system=system,
                   cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url)
     out = Path(out)
-    # the run's samples checked in one pass that keeps a few bytes of each; only the chosen ones
-    # parsed (all of them when all are evaluated: then kept from that pass)
-    sample_set = index_samples(samples, keep=limit is None and families is None)
+    # the run's samples checked in one pass that keeps a few bytes of each; the chosen ones then
+    # read, asked, scored and written a block at a time (`stream`): memory holds a block or two of
+    # samples and records, and a few bytes of each sample for the summary (`tally`)
+    sample_set = index_samples(samples)
     sample_set.check_ids()  # one id, two samples (two runs' samples merged): results by id cannot hold both
     positions = sample_set.choose(limit=limit, families=families, seed=seed)
     if not len(positions):
         raise _nothing_chosen(sample_set, limit)
-    chosen = sample_set.read(positions)
-    del positions
+    selected = len(positions)
     prompt_set: PromptSet = load_prompts(prompts).with_given_system(system)  # ValueError: another system
     created = not out.exists()
     # made for the lock (RunLockedError while another run writes OUT), removed again if the run
@@ -328,12 +355,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
     out.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
-    _check_run_file(out, identity, sample_set.path)
+    previous = _check_run_file(out, identity, sample_set.path)
     with open(out / "rejects.jsonl", "wb") as fh:
         fh.writelines(orjson.dumps(rej.to_dict(str(sample_set.path))) + b"\n" for rej in sample_set.rejected)
 
     results_path = out / "results.jsonl"
-    chosen_ids = [r["id"] for r in chosen]
     score_opts = dict(score_options or {})
     if score_opts.get("rivals") is None:
         # the run's own words (vocabulary.json of the run folder, or beside the samples file) compete
@@ -344,38 +370,38 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         score_opts["rivals"] = as_rivals(vocabulary) if vocabulary.is_file() else None
     else:
         score_opts["rivals"] = as_rivals(score_opts["rivals"])
-    records = kept_records(read_results(results_path), chosen, prompt_set, score_opts)
-    kept_before = sum(r["status"] != "error" for r in records.values())
-    todo = [s for s in chosen if s["id"] not in records or records[s["id"]]["status"] == "error"]
-    by_id = {s["id"]: s for s in todo}
+    if previous is None:
+        previous = PreviousResults(results_path)  # the earlier run's records, found by id as blocks are read
 
     cache_db: RequestCache | None = None
     if cache:
         cache_db = RequestCache(out / "requests.sqlite" if cache is True else Path(cache))
-    done = [len(chosen) - len(todo)]
     writer = ResultsWriter(results_path)
+    ordered = OrderedResults(results_path)  # the file as the run ends it, written block by block
+    stream = SampleStream(sample_set, positions, previous, prompt_set, score_opts, ordered, Tally())
     prompts_by_id: dict[str, Prompt] = {}
     keys: dict[str, str] = {}
-    counts = {"sent": 0, "from_cache": 0}
+    counts = {"sent": 0, "from_cache": 0, "answered": 0}
 
     def finish(completion: Completion, put: bool = True) -> None:
-        sample = by_id[completion.key]
-        if put and cache_db is not None and completion.key in keys:
-            cache_db.put(keys[completion.key], adapter.name, completion)
-        record = make_record(sample, prompts_by_id.get(completion.key), completion, score_opts)
-        records[completion.key] = record
+        sample = stream.sample(completion.key)
+        key = keys.pop(completion.key, None)
+        if put and cache_db is not None and key is not None:
+            cache_db.put(key, adapter.name, completion)
+        record = make_record(sample, prompts_by_id.pop(completion.key, None), completion, score_opts)
+        stream.add(record)
         writer.add(record)
-        done[0] += 1
+        counts["answered"] += 1
         if progress is not None:
-            progress(done[0], len(chosen))
+            progress(stream.skipped + counts["answered"], selected)
 
     image_root = sample_set.image_root.resolve()
     started = time.perf_counter()
     started_at = time.time()
     generate_wall = 0.0
-    stopped = False
+    stopped = ended = False
     try:
-        for chunk, fetched in _with_images(todo, download_progress):
+        for chunk, fetched in _with_images(stream.todo(), download_progress):
             misses: list[Request] = []
             for sample in chunk:
                 sid = sample["id"]
@@ -388,7 +414,12 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                 except (ValueError, FileNotFoundError) as exc:
                     finish(Completion(key=sid, text="", error=str(exc)), put=False)
                     continue
-                hit = cache_db.get(keys[sid], sid) if cache_db is not None else None
+                # a block of samples with no image at a URL is one part, asked after the blocks
+                # before it: a reply this run cached for another sample of the same prompt and
+                # images is not taken (the run asks as it did when every sample was one part)
+                hit = None
+                if cache_db is not None:
+                    hit = cache_db.get(keys[sid], sid, None if fetched is not None else started_at)
                 if hit is not None:
                     counts["from_cache"] += 1
                     finish(hit, put=False)
@@ -399,6 +430,9 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
             if misses:
                 adapter.generate(misses, finish)
             generate_wall += time.perf_counter() - generate_started
+            stream.asked(chunk)
+        stream.close()
+        ended = True
     except ModelConfigError:
         stopped = True  # the model cannot be used (404, 401, no server): the run stops at once
         raise
@@ -407,34 +441,43 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         if cache_db is not None:
             cache_db.close()
         adapter.close()
-        if stopped and created and not any(r["status"] != "error" for r in records.values()):
+        if not ended or stream.lost_count:
+            ordered.abort()  # a run stopped leaves results.jsonl in arrival order, as it was written
+        if stopped and created and not stream.replied:
             # stopped before any reply, in a folder made for it: leave nothing behind, as a
             # command refused before its first request does
             shutil.rmtree(out, ignore_errors=True)
-    lost = [sid for sid in chosen_ids if sid not in records]
-    if lost:  # an adapter broke its contract: never let that pass silently
-        raise RuntimeError(f"the model adapter returned no completion for {len(lost)} samples, e.g. {lost[:3]}")
-    finalise(results_path, chosen_ids, records)
+    if stream.lost_count:  # an adapter broke its contract: never let that pass silently
+        raise RuntimeError(f"the model adapter returned no completion for {stream.lost_count} samples, "
+                           f"e.g. {stream.lost}")
+    ordered.commit()
+    tally, stream_skipped, stream_attempts = stream.tally, stream.skipped, stream.attempts
 
-    ordered = [records[sid] for sid in chosen_ids]
     freeform_summary = None
-    if freeform != "off" and any(r["status"] == "not_scored" for r in ordered):
+    if freeform != "off" and tally.count("not_scored"):
         from veriscene.evaluate.freeform.api import score_records
 
-        freeform_summary = score_records(ordered, sample_set.path, scenes=scenes, matcher=freeform,
+        # the descriptions only (read back from the results file): all that free-form scoring reads
+        described = records_where(results_path, lambda r: r["status"] == "not_scored", b'"status":"not_scored"')
+        freeform_summary = score_records(described, sample_set.path, scenes=scenes, matcher=freeform,
                                          out=out / "freeform.jsonl")
+        del described
     process_summary = None
     if process:
-        from veriscene.evaluate.process import score_process
+        from veriscene.evaluate.process import PROCESS_SCORED, score_process
 
-        process_summary = score_process(ordered, sample_set.path, scenes=scenes, out=out / "process.jsonl")
+        # the replies scored by program of programs of more than one step: all that process scoring reads
+        stepped = records_where(results_path, lambda r: r["status"] in PROCESS_SCORED and (r.get("steps") or 0) > 1)
+        process_summary = score_process(stepped, sample_set.path, scenes=scenes, out=out / "process.jsonl")
+        del stepped
     repeated = None  # scenes left out for an image id given before, when scenes were read
     if freeform_summary is not None or process_summary is not None:
         from veriscene.evaluate.freeform.scene_map import run_repeats
 
         repeated = [r.to_dict() for r in run_repeats(sample_set.path, scenes)]
-    summary = summarise(ordered, n_boot=n_boot, confidence=confidence, seed=0)
-    errors = sum(r["status"] == "error" for r in ordered)
+    summary = tally.summary(n_boot=n_boot, confidence=confidence, seed=0,
+                            ids_at=lambda lines: ids_on_lines(results_path, lines))
+    errors = tally.count("error")
     # a replay model reads its replies from a file: no request is sent, nothing is timed
     replay = identity.get("adapter") == "replay"
     sent, read = (0, counts["sent"]) if replay else (counts["sent"], 0)
@@ -442,23 +485,22 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         summary["latency"] = latency_stats([])
     summary.update({
         "model": identity, "samples": str(sample_set.path), "veriscene_version": __version__,
-        "selection": {"limit": limit, "families": families, "seed": seed, "selected": len(chosen),
+        "selection": {"limit": limit, "families": families, "seed": seed, "selected": selected,
                       "in_file": len(sample_set)},
-        "counts": {"selected": len(chosen), "rejected_lines": len(sample_set.rejected),
-                   "resumed": kept_before, "requests_sent": sent, "from_cache": counts["from_cache"],
+        "counts": {"selected": selected, "rejected_lines": len(sample_set.rejected),
+                   "resumed": stream_skipped, "requests_sent": sent, "from_cache": counts["from_cache"],
                    "replies_read": read, "replies_file": identity.get("file") if replay else None,
                    "errors": errors, **summary["status_counts"],
                    # HTTP requests made, retries included (a request counted once in requests_sent)
-                   "attempts": sum(r.get("attempts") or 0 for sid, r in records.items() if sid in by_id),
+                   "attempts": stream_attempts,
                    # replies the server cut at the token limit: a reasoning model's answer may never come
-                   "cut_at_max_tokens": sum(r.get("finish_reason") == "length" for r in ordered),
-                   "cut_unparsed": sum(r.get("finish_reason") == "length" and r["status"] == "parse_failed"
-                                       for r in ordered)},
+                   "cut_at_max_tokens": tally.cut_at_max_tokens,
+                   "cut_unparsed": tally.cut_unparsed},
         "settings": run_settings(adapter, prompt_set, started_at),
         "throughput": {"wall_s": time.perf_counter() - started, "generate_wall_s": generate_wall,
                        "requests_per_s": sent / generate_wall if sent and generate_wall > 0 else None},
         "complete": errors == 0,
-        "error_reasons": error_reasons(ordered),
+        "error_reasons": tally.reasons.top(),
         "freeform": freeform_summary,
         **({"process": process_summary} if process else {}),
         **({"repeated_scenes": repeated} if repeated is not None else {}),
