@@ -243,3 +243,22 @@ def test_a_later_block_asks_what_an_earlier_block_asked(demo_run: Path, tmp_path
     (tmp_path / "out-50" / "results.jsonl").unlink()  # the replies only in the cache now
     again = evaluate(path, f"replay:{replies}", tmp_path / "out-50", freeform="off", reports=False)
     assert again.counts["from_cache"] == n
+
+
+def test_full_collections_are_rarer_while_the_run_goes_and_as_they_were_after(demo_run: Path, tmp_path: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+
+    def model(request: Any) -> str:
+        seen.append(gc.get_threshold())
+        return "yes"
+
+    with pytest.raises(Stop):
+        evaluate(demo_run, model, tmp_path / "stopped", freeform="off", cache=False,
+                 progress=lambda done, total: (_ for _ in ()).throw(Stop) if done == 5 else None)
+    assert gc.get_threshold() == before
+    evaluate(demo_run, model, tmp_path / "out", freeform="off", cache=False, limit=3)
+    assert gc.get_threshold() == before
+    assert seen[0] == (before[0], before[1], max(before[2], 1) * 100)

@@ -30,7 +30,8 @@ def _group(records: list[dict[str, Any]], name: str, **kw: Any) -> dict[str, Any
         accuracy_parsed=(sum(bool(r["correct"]) for r in parsed) / len(parsed)) if parsed else math.nan,
         mean_score=float(np.mean([float(r["score"]) for r in answered])) if n else math.nan,
         parse_failures=failures, parse_failure_rate=failures / n if n else math.nan,
-        errors=sum(r["status"] == "error" for r in ordered), not_scored=sum(r["status"] == "not_scored" for r in ordered),
+        errors=sum(r["status"] == "error" for r in ordered),
+        not_scored=sum(r["status"] == "not_scored" for r in ordered),
     ).to_dict()
 
 
