@@ -109,7 +109,7 @@ class Tally:
         """`metrics.summarise` of the records added: overall, by_task, by_family, by_answer_type,
         by_mode, by_steps, by_images, status_counts, latency, macro_by_family, bootstrap."""
         kw: dict[str, Any] = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
-        keys = np.frombuffer(bytes(self._keys), dtype=">u8").astype(np.uint64).reshape(len(self), 2)
+        keys = np.frombuffer(self._keys, dtype=">u8").astype(np.uint64).reshape(len(self), 2)
         order = id_order(keys, ids_at)
         status = np.frombuffer(self._status, dtype=np.int16)[order]
         correct = np.frombuffer(self._correct, dtype=np.int8)[order]
