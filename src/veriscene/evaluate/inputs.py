@@ -190,7 +190,7 @@ class SampleIndex:
     """The valid samples of a run as `evaluate` chooses among them, without the samples: per
     sample its line number (`lines`) and its (family, task) (`pairs[kinds[i]]`); the rejected
     lines and repeated ids as `load_samples` finds them. `kept`: every sample parsed, when the
-    index was made to evaluate them all (`index_samples(keep=True)`), else None."""
+    index was made with them (`index_samples(keep=True)`: no second reading), else None."""
 
     path: Path
     lines: np.ndarray  # int64 (N,): line number of each valid sample, in file order
@@ -282,7 +282,8 @@ def _id_hash(sample_id: str) -> int:
 def index_samples(path: str | os.PathLike[str], keep: bool = False) -> SampleIndex:
     """A `SampleIndex` of a samples file or run folder (at a URL too, read through a local copy),
     checked as `load_samples` checks it: the same rejected lines, repeated ids and conflicts.
-    `keep`: hold every valid sample parsed too (to evaluate them all: no second reading)."""
+    `keep`: hold every valid sample parsed too (no second reading; `evaluate` holds them not:
+    it reads the chosen ones again, a block at a time)."""
     path = readable(path)
     if not path.exists():
         raise FileNotFoundError(f"samples file {path} does not exist")
