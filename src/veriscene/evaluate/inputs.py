@@ -243,7 +243,7 @@ class SampleIndex:
             return
         given = 0
         chunk: list[dict[str, Any]] = []
-        for _, record in _parsed(self.path, self.lines[positions]):  # (an array: a list takes 36 bytes a line)
+        for _, record in _parsed(self.path, _LinesAt(self.lines, positions)):
             chunk.append(record)
             if len(chunk) == size:
                 given += len(chunk)
@@ -257,7 +257,21 @@ class SampleIndex:
             yield chunk
 
 
-def _parsed(path: Path, lines: Sequence[int] | np.ndarray) -> Iterator[tuple[int, Any]]:
+class _LinesAt:
+    """The line numbers of the samples at `positions`, looked up one at a time: neither a list of
+    them (36 bytes a line) nor an array copied (8)."""
+
+    def __init__(self, lines: np.ndarray, positions: np.ndarray) -> None:
+        self._lines, self._positions = lines, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, k: int) -> int:
+        return int(self._lines[self._positions[k]])
+
+
+def _parsed(path: Path, lines: Sequence[int] | np.ndarray | _LinesAt) -> Iterator[tuple[int, Any]]:
     """(line number, parsed record) of the sample lines numbered `lines` (ascending), the others
     skipped unparsed; the reading stops at the last."""
     if not len(lines):

@@ -104,13 +104,16 @@ class Tally:
         self.cut_at_max_tokens += cut
         self.cut_unparsed += cut and record["status"] == "parse_failed"
 
+    def _id_keys(self) -> npt.NDArray[np.uint64]:
+        """The keys as (N, 2) native uint64, whose order (high, then low) is the ids' order."""
+        return np.frombuffer(self._keys, dtype=">u8").astype(np.uint64).reshape(len(self), 2)
+
     def summary(self, *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
                 ids_at: IdsAt) -> dict[str, Any]:
         """`metrics.summarise` of the records added: overall, by_task, by_family, by_answer_type,
         by_mode, by_steps, by_images, status_counts, latency, macro_by_family, bootstrap."""
         kw: dict[str, Any] = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
-        keys = np.frombuffer(self._keys, dtype=">u8").astype(np.uint64).reshape(len(self), 2)
-        order = id_order(keys, ids_at)
+        order = id_order(self._id_keys(), ids_at)  # (the keys let go once sorted: 16 bytes a record)
         status = np.frombuffer(self._status, dtype=np.int16)[order]
         correct = np.frombuffer(self._correct, dtype=np.int8)[order]
         score = np.frombuffer(self._score, dtype=np.float64)[order]
