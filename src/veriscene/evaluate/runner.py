@@ -471,6 +471,9 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                            f"e.g. {stream.lost}")
     ordered.commit()
     tally, stream_skipped, stream_attempts = stream.tally, stream.skipped, stream.attempts
+    # the index and the choice let go before the summary (20 bytes a sample): what is left of them
+    samples_path, in_file, rejected_lines = sample_set.path, len(sample_set), len(sample_set.rejected)
+    del stream, sample_set, positions
 
     freeform_summary = None
     if freeform != "off" and tally.count("not_scored"):
@@ -478,7 +481,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
 
         # the descriptions only (read back from the results file): all that free-form scoring reads
         described = records_where(results_path, lambda r: r["status"] == "not_scored", b'"status":"not_scored"')
-        freeform_summary = score_records(described, sample_set.path, scenes=scenes, matcher=freeform,
+        freeform_summary = score_records(described, samples_path, scenes=scenes, matcher=freeform,
                                          out=out / "freeform.jsonl")
         del described
     process_summary = None
@@ -487,13 +490,13 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
 
         # the replies scored by program of programs of more than one step: all that process scoring reads
         stepped = records_where(results_path, lambda r: r["status"] in PROCESS_SCORED and (r.get("steps") or 0) > 1)
-        process_summary = score_process(stepped, sample_set.path, scenes=scenes, out=out / "process.jsonl")
+        process_summary = score_process(stepped, samples_path, scenes=scenes, out=out / "process.jsonl")
         del stepped
     repeated = None  # scenes left out for an image id given before, when scenes were read
     if freeform_summary is not None or process_summary is not None:
         from veriscene.evaluate.freeform.scene_map import run_repeats
 
-        repeated = [r.to_dict() for r in run_repeats(sample_set.path, scenes)]
+        repeated = [r.to_dict() for r in run_repeats(samples_path, scenes)]
     summary = tally.summary(n_boot=n_boot, confidence=confidence, seed=0,
                             ids_at=lambda lines: ids_on_lines(results_path, lines))
     errors = tally.count("error")
@@ -503,10 +506,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     if replay:
         summary["latency"] = latency_stats([])
     summary.update({
-        "model": identity, "samples": str(sample_set.path), "veriscene_version": __version__,
+        "model": identity, "samples": str(samples_path), "veriscene_version": __version__,
         "selection": {"limit": limit, "families": families, "seed": seed, "selected": selected,
-                      "in_file": len(sample_set)},
-        "counts": {"selected": selected, "rejected_lines": len(sample_set.rejected),
+                      "in_file": in_file},
+        "counts": {"selected": selected, "rejected_lines": rejected_lines,
                    "resumed": stream_skipped, "requests_sent": sent, "from_cache": counts["from_cache"],
                    "replies_read": read, "replies_file": identity.get("file") if replay else None,
                    "errors": errors, **summary["status_counts"],
