@@ -49,37 +49,9 @@ _FSYNC_EVERY_S = 1.0
 
 
 def read_results(path: Path) -> dict[str, dict[str, Any]]:
-    """id -> last record of an existing results file; a torn last line (killed mid-write) is cut off."""
-    if not path.exists():
-        return {}
-    data = path.read_bytes()
-    records: dict[str, dict[str, Any]] = {}
-    lines = data.split(b"\n")
-    complete, tail = lines[:-1], lines[-1]
-    for line_no, line in enumerate(complete, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            if line_no == len(complete):  # torn write followed by nothing else
-                _truncate(path, len(data) - len(line) - 1 - len(tail))
-                return records
-            raise DataError(f"{path}, line {line_no}: not valid JSON ({exc}); "
-                             "remove the line or start a new output folder") from None
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-            raise DataError(f"{path}, line {line_no}: field 'id' is missing")
-        records[record["id"]] = record
-    if tail.strip():
-        try:
-            record = orjson.loads(tail)
-        except orjson.JSONDecodeError:
-            _truncate(path, len(data) - len(tail))
-        else:
-            records[record["id"]] = record
-            with open(path, "ab") as fh:
-                fh.write(b"\n")
-    return records
+    """id -> last record of an existing results file; checked and mended as `_lines` does it (a
+    torn last line, killed mid-write, is cut off)."""
+    return {record["id"]: record for _, record in _lines(path)}
 
 
 def _truncate(path: Path, size: int) -> None:
@@ -157,7 +129,7 @@ def _id_hash(sample_id: str) -> int:
 class PreviousResults:
     """The records an earlier run left in a results file, found by id (`records_of`) without
     holding them: per line its id's hash (8 bytes), where it starts (8) and whether it is an
-    error (1). The file is checked and mended as `read_results` does it: a torn last line cut off,
+    error (1). The file is checked and mended as `_lines` does it: a torn last line cut off,
     a last line without its newline given one, any other line not JSON or without an id refused."""
 
     def __init__(self, path: Path) -> None:
@@ -223,7 +195,8 @@ def _line_at(fh: Any, offset: int) -> dict[str, Any]:
 
 def _lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     """(where the line starts, the record) of each record of a results file, read a line at a
-    time; checked and mended as `read_results` does it."""
+    time: a torn last line (killed mid-write) cut off, a last line without its newline given one,
+    any other line not JSON or without an id refused (DataError)."""
     if not path.exists():
         return
     bad: tuple[int, int, Exception] | None = None  # a line not JSON: (its number, where it starts, the error)
