@@ -82,19 +82,6 @@ class ResultsWriter:
         self._fh.close()
 
 
-def finalise(path: Path, order: list[str], records: dict[str, dict[str, Any]]) -> None:
-    """Rewrite the results file in sample order, one record per id (atomic replace)."""
-    ordered = OrderedResults(path)
-    try:
-        for sid in order:
-            if sid in records:
-                ordered.add(records[sid])
-    except BaseException:
-        ordered.abort()
-        raise
-    ordered.commit()
-
-
 class OrderedResults:
     """The results file as the run ends it, written as the run goes: one record per sample, in
     sample order, into ``results.jsonl.tmp``; `commit` puts it in place of the results file
