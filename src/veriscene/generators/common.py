@@ -47,9 +47,23 @@ class Later(Sequence[Any]):
 
 
 def uncountable_names(index: SceneIndex) -> frozenset[str]:
-    """The scene's names of a substance (`text.is_uncountable`: 'grass', 'sky'), which counting
-    questions leave out; computed once per scene index (generators test every object's name)."""
-    return index.memo(("uncountable names",), lambda: frozenset(n for n in index.by_name if is_uncountable(n)))
+    """The names counting questions leave out: the scene's names of a substance
+    (`text.is_uncountable`: 'grass', 'sky'), and those it holds at most one object of by
+    construction (`single_names`: 'How many livers?' asks whether there is one); computed once
+    per scene index (generators test every object's name)."""
+    return index.memo(("uncountable names",),
+                      lambda: frozenset(n for n in index.by_name if is_uncountable(n)) | single_names(index))
+
+
+def single_names(index: SceneIndex) -> frozenset[str]:
+    """The names, present or not, of which the scene holds at most one object by construction
+    (``scene.meta["single"]``: a medical slice's structures, one object each however many pieces
+    the slice cuts it into, `veriscene.io.readers._structures.structure_scene`); none on other
+    data. A list of anything but names is ignored (read from a scene file: nothing checks it)."""
+    listed = index.scene.meta.get("single")
+    if not isinstance(listed, (list, tuple)):
+        return frozenset()
+    return frozenset(n for n in listed if isinstance(n, str))
 
 
 def add_unique(builder: ProgramBuilder, referent: Referent) -> int:

@@ -81,6 +81,7 @@ def test_slices_objects_relations_and_images(study: tuple[Path, Path], tmp_path:
     # PixelSpacing [0.8, 0.7] is (between rows, between columns): pixels 0.7 mm wide, 0.8 tall
     assert meta["plane"] == "axial" and meta["pixel_size_mm"] == [0.7, 0.8]
     assert meta["exhaustive"] == ["left kidney", "lesion", "liver"]  # the SEG's segments, not all a CT shows
+    assert meta["single"] == ["left kidney", "liver"]  # one object each by construction; lesions split
     picture = np.asarray(Image.open(scenes[1]["image"]))
     assert picture.shape == (ROWS, COLS)
     bright = np.argwhere(picture == picture.max())

@@ -129,7 +129,9 @@ class CountTotal(_Total):
 
     def propose(self, ctx: GroupContext) -> Iterable[Batch]:  # type: ignore[override]
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
-        absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1) if not is_uncountable(n)]
+        uncountable = uncountable_names(ctx.index)  # (an absent name held once at most: a presence count)
+        absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1)
+                  if not is_uncountable(n) and n not in uncountable]
         return self._totals(ctx, [(name, ()) for name in names + absent])
 
 

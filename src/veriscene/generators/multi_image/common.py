@@ -140,7 +140,9 @@ def counted_in(pool: "ScenePool", names: Sequence[str]) -> Accept | None:
 def countable_names(index: SceneIndex) -> list[str]:
     """The anchor's names whose objects are all annotated (every name, on most data sets) and
     are things, not a substance (`text.is_uncountable`: "How many patches of sky in total?" counts
-    how boxes were drawn), sorted. Computed once per scene index (three generators ask): read-only."""
+    how boxes were drawn) nor held once at most by construction (`common.single_names`: livers
+    over slices count the slices showing one), sorted. Computed once per scene index (three
+    generators ask): read-only."""
 
     def compute() -> list[str]:
         exhaustive = index.exhaustive

@@ -53,8 +53,10 @@ class ObjectExists(Generator):
 class CountObjects(Generator):
     """How many X (or attributed X) are there? Includes absent names (answer 0). Never a
     substance (`text.is_uncountable`: sky, grass, water): its boxes are patches drawn however the
-    annotator chose, and "How many patches of sky?" has no answer in the image. The options are
-    the other counts it asks on the scene (`count_options`)."""
+    annotator chose, and "How many patches of sky?" has no answer in the image; nor a name the
+    scene holds once at most by construction (`common.single_names`: a medical slice's liver,
+    while its lesions are counted). The options are the other counts it asks on the scene
+    (`count_options`)."""
 
     answer_type = "int"
     description = "Number of objects of a name, optionally with an attribute."
@@ -78,7 +80,9 @@ class CountObjects(Generator):
             phrases.add((name, ()))
             for a in ctx.scene.attributes[i]:
                 phrases.add((name, (a,)))
-        absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 2) if not is_uncountable(n)]
+        # (an absent name held once at most: "How many spleens?" answered 0 asks presence too)
+        absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 2)
+                  if not is_uncountable(n) and n not in uncountable]
         phrases.update((n, ()) for n in absent[:1])
         phrases.update(_hard_zeros(ctx, phrases))
         having, by_name = ctx.index.having_attribute, ctx.index.by_name
@@ -146,7 +150,8 @@ _HOWS = ("greater", "less", "equal")
 class CompareCounts(Generator):
     """Are there more / fewer / as many X as Y? Pairs of names among at most
     `MAX_PAIRED_OBJECTS` of the scene's countable names (drawn at random when it has more; no
-    substance, `text.is_uncountable`: "Are there more patches of grass than cups?")."""
+    substance, `text.is_uncountable`: "Are there more patches of grass than cups?", nor a name
+    held once by construction, `common.single_names`)."""
 
     answer_type = "bool"
     description = "Compares the numbers of objects of two names."

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -70,8 +71,13 @@ class Split:
     seen: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def applies(self, name: str) -> bool:
+        """`covers`, the name kept as one asked about (a structure read)."""
         if self.names:
             self.seen.add(name)
+        return self.covers(name)
+
+    def covers(self, name: str) -> bool:
+        """Whether structures of `name` are split (nothing recorded: a label table's names too)."""
         return self.every or name in self.names or (self.lesions and is_lesion(name))
 
 
@@ -200,14 +206,23 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[Struct
     segmentation leaves out): ``meta["exhaustive"]`` lists the names complete in this slice, those
     annotated and those present, less a name with a piece under `min_pixels` left out (a sliver of
     the kidney is there, unannotated). Programs then say no spleen only where spleens are
-    annotated, and refuse "the largest object" or a caption of "every object"."""
+    annotated, and refuse "the largest object" or a caption of "every object".
+
+    ``meta["single"]`` lists the names, annotated or present, of which the slice holds at most one
+    object by construction: one structure (label value, segment, mask file) bears the name and it
+    is not split into pieces (`Split.covers`). "How many livers?" is answered 1 or 0 whatever the
+    image shows, a presence question dressed as counting: the counting generators leave these
+    names out (`veriscene.generators.common.uncountable_names`); lesions counted by their pieces,
+    and a name two structures bear, stay counted."""
     ndimage = _scipy()
     height, width = shape
     parts = SceneParts(ctx)
     masks: list[np.ndarray] = []
     incomplete: set[str] = set()
+    values: dict[str, set[int]] = {}  # the structures bearing each name present
     for value, raw, mask, numbered, in_volume in structures:
         name = ctx.name(structure_name(raw), f"labels[{value}]")
+        values.setdefault(name, set()).add(value)
         if numbered is not None:
             kept, small = _volume_pieces_here(numbered, opts.min_pixels)
             pieces = [(f"{value}" if in_volume == 1 else f"{value}.{n}", piece) for n, piece in kept]
@@ -232,8 +247,14 @@ def structure_scene(ctx: ReadContext, opts: Options, structures: Iterable[Struct
     ids = parts.ids
     for s, predicate, o in _relations(ndimage, masks, [r["box"] for r in parts.rows]):
         parts.relate(ids[s], predicate, ids[o], "relations")
-    complete = {ctx.normalizer.name(structure_name(raw)) for raw in annotated} | {r["name"] for r in parts.rows}
-    meta = {**meta, "exhaustive": sorted(n for n in complete - incomplete if n)}
+    # how many structures bear each name: the annotation's (one raw name per structure), else the
+    # slice's (a value no table names, "label 7")
+    bearers = Counter(ctx.normalizer.name(structure_name(raw)) for raw in annotated)
+    for name, held in values.items():
+        bearers.setdefault(name, len(held))
+    complete = set(bearers) | {r["name"] for r in parts.rows}
+    single = sorted(n for n, k in bearers.items() if n and k == 1 and not opts.split.covers(n))
+    meta = {**meta, "exhaustive": sorted(n for n in complete - incomplete if n), "single": single}
     return parts.scene(image_id, width, height, image=image, meta=meta)
 
 

@@ -37,9 +37,10 @@ RTROIObservationsSequence has every ROI read, whatever `rois` says (counted as
 The filled volume then goes the way of a SEG's: turned to the canonical orientation, one scene per
 slice holding a region along `axis`, shown radiologically (``meta["orientation"]``), one object
 per ROI present (named by its ROI name, normalised: "Kidney_Left" is "left kidney"), relations
-``touching`` and ``surrounded by`` from the pixels; `components`, `min_pixels`, `step` and
-`slice_images` as for `dicom_seg`. Needs pydicom, highdicom (the series as a volume), nibabel and
-scipy: ``pip install veriscene[dicom]``.
+``touching`` and ``surrounded by`` from the pixels; `components`, `min_pixels`, `step`,
+`slice_images` and ``meta["single"]`` (the ROIs' names held once by construction) as for
+`dicom_seg`. Needs pydicom, highdicom (the series as a volume), nibabel and scipy:
+``pip install veriscene[dicom]``.
 """
 
 from __future__ import annotations

@@ -17,8 +17,10 @@ one volume (highdicom's rules: parallel, evenly spaced frames).
 Objects: one per segment present in the slice, named by its coded property type with its modifiers
 ("left kidney"), or by its segment label with ``names="label"``; segments may overlap (a lesion in
 the liver), which a label map cannot hold. `components` and `min_pixels` split and filter as
-for label maps; relations ``touching`` and ``surrounded by`` are computed from the masks, for every
-pair (complete). Fractional segments are read as present where their value is at least 0.5.
+for label maps, and ``meta["single"]`` lists the names held once by construction as there (segments
+not split, no other bearing the name: counting questions leave them out); relations ``touching``
+and ``surrounded by`` are computed from the masks, for every pair (complete). Fractional
+segments are read as present where their value is at least 0.5.
 
 Images (`images`): the folder of the source series (every DICOM file there of the SEG's frame of
 reference, read as one volume by highdicom, in HU for a CT). With `slice_images` (a folder), each

@@ -43,7 +43,11 @@ volume holds one) and a lesion a slice cuts in two is one object of two parts th
 its 8-connected pieces. A listed name no structure has is refused before reading where the
 label table (or the mask files) name none of the list, else warned of once all is read
 (`_structures.check_components`, `warn_unmatched`). A piece's (or structure's) pixels on the slice under `min_pixels` are
-dropped (counted). Each object has its mask (COCO RLE) and tight box.
+dropped (counted). Each object has its mask (COCO RLE) and tight box. ``meta["single"]`` lists the
+names the slice holds at most one object of by construction (a structure not split, that no other
+label value shares: the liver, the spleen, absent or present); counting questions leave them out
+("How many livers?" would ask presence), lesions split into pieces stay counted
+(`_structures.structure_scene`).
 
 Relations, computed from the masks for every pair, so complete: ``touching`` (the masks meet:
 one pixel apart, 8-connected; both directions) and ``surrounded by`` (every pixel of A lies

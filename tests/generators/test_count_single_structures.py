@@ -1,0 +1,108 @@
+"""Counting questions on medical slices ask only about names whose count the image decides: a
+structure read as one object ("How many livers?", always 1 or 0 by construction, ``meta["single"]``)
+is asked about by presence questions only, lesions counted by their 3D pieces stay counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.generators.helpers import qa
+from tests.generators.test_multi_ops import made
+from tests.io.readers.reader_helpers import read_all, write_json
+from veriscene.engine.pool import ScenePool
+from veriscene.generators import Vocabulary, get_generator
+from veriscene.generators.base import GroupContext
+from veriscene.generators.multi_image.common import countable_names
+from veriscene.program import ExecutionContext, SceneIndex
+from veriscene.scene import Scene
+
+nib = pytest.importorskip("nibabel")
+pytest.importorskip("scipy")
+
+SHAPE = (30, 24, 6)  # x, y, z voxels of 0.8 mm
+# label values: the liver, the left kidney, a spleen no slice shows, liver tumours, kidney cysts
+TABLE = {"1": "liver", "2": "kidney_left", "3": "spleen", "5": "liver_tumour", "6": "kidney_cyst"}
+
+
+def _volume() -> np.ndarray:
+    """A liver holding two tumours (5) on slices 1-4, a left kidney holding three cysts (6) on
+    slices 1-4 (one ends at slice 2): slice 2 shows two tumours and three cysts."""
+    labels = np.zeros(SHAPE, np.uint8)
+    labels[1:14, 1:22, 1:5] = 1
+    labels[3:6, 3:7, 1:5] = 5
+    labels[8:12, 12:16, 1:5] = 5
+    labels[16:29, 1:22, 1:5] = 2
+    labels[18:22, 3:6, 1:5] = 6
+    labels[23:27, 3:6, 1:3] = 6
+    labels[18:22, 14:18, 1:5] = 6
+    return labels
+
+
+def _slices(tmp_path: Path, table: dict[str, str] = TABLE, **options: object) -> list[Scene]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(_volume(), np.diag([0.8, 0.8, 0.8, 1.0])), tmp_path / "case.nii.gz")
+    scenes, _ = read_all(tmp_path / "case.nii.gz", "label_map", labels=write_json(tmp_path / "t.json", table),
+                         **options)
+    return scenes
+
+
+def _slice(scenes: list[Scene], k: int) -> Scene:
+    (scene,) = [s for s in scenes if s.meta["slice"] == k]
+    return scene
+
+
+def test_the_reader_lists_the_structures_held_once(tmp_path: Path) -> None:
+    z2 = _slice(_slices(tmp_path), 2)
+    assert Counter(z2.names) == {"liver": 1, "left kidney": 1, "liver tumour": 2, "kidney cyst": 3}
+    # every unsplit structure of the table, the spleen (annotated, absent) too; lesions not
+    assert z2.meta["single"] == ["left kidney", "liver", "spleen"]
+    # every structure split: none held once by construction
+    assert _slice(_slices(tmp_path / "all", components="all"), 2).meta["single"] == []
+
+
+def test_object_count_asks_lesions_never_single_structures(tmp_path: Path) -> None:
+    z2 = _slice(_slices(tmp_path), 2)
+    vocab = Vocabulary.from_scenes([z2])
+    asked: dict[str, object] = {}
+    for seed in range(6):  # the absent names drawn (the spleen) are never counted either
+        asked.update(qa(z2, "object.count.v1", vocab, seed=seed))
+    assert asked == {"How many liver tumours are there?": 2, "How many kidney cysts are there?": 3}
+    # presence is still asked of the organs
+    exists = qa(z2, "object.exists.v1", vocab)
+    assert exists["Is there a liver in the image?"] is True
+
+
+def test_counts_compare_lesions_only(tmp_path: Path) -> None:
+    z2 = _slice(_slices(tmp_path), 2)
+    compared = qa(z2, "counting.compare.v1", Vocabulary.from_scenes([z2]))
+    assert compared and all("livers" not in q and "kidneys" not in q for q in compared), compared
+    assert compared["Are there more kidney cysts than liver tumours?"] is True
+
+
+def test_a_name_two_structures_bear_is_counted(tmp_path: Path) -> None:
+    """Two label values named "liver" (two liver segments): two objects, a real count."""
+    table = {**TABLE, "2": "liver"}
+    z2 = _slice(_slices(tmp_path, table), 2)
+    assert "liver" not in z2.meta["single"]
+    asked = qa(z2, "object.count.v1", Vocabulary.from_scenes([z2]))
+    assert asked["How many livers are there?"] == 2
+
+
+def test_multi_image_counts_skip_single_structures(tmp_path: Path) -> None:
+    anchor = _slice(_slices(tmp_path / "a"), 2)
+    assert countable_names(SceneIndex(anchor)) == ["kidney cyst", "liver tumour"]
+    others = _slices(tmp_path / "b")  # partners: another volume's slices (`engine.pool` groups a volume's)
+    pool = ScenePool.from_scenes(others)
+    vocab = Vocabulary.from_scenes([anchor, *others])
+    gen = get_generator("multi.count_total.v1")()
+    gen.group_sizes = (2,)  # type: ignore[misc]
+    asked = []
+    for seed in range(6):
+        ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed),
+                           vocab, pool)
+        asked += [cand.slots["objs"] for cand in made(gen.propose(ctx))]
+    assert asked and set(asked) <= {"kidney cysts", "liver tumours"}, asked
