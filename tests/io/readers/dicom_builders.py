@@ -75,9 +75,12 @@ def description(number: int, label: str, kind: object, modifier: object | None =
     return desc
 
 
-def write_seg(out: Path, source: list[Dataset], mask: np.ndarray, descriptions: list[object]) -> Path:
+def write_seg(out: Path, source: list[Dataset], mask: np.ndarray, descriptions: list[object],
+              segmentation_type: str = "BINARY") -> Path:
+    """A SEG over `source` of `mask` ((images, rows, columns), or a last axis of segments), BINARY
+    (1 bit a pixel) or FRACTIONAL (8 bits: `mask` of floats 0 to 1)."""
     seg = hd.seg.Segmentation(
-        source_images=source, pixel_array=mask, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        source_images=source, pixel_array=mask, segmentation_type=hd.seg.SegmentationTypeValues[segmentation_type],
         segment_descriptions=descriptions, series_instance_uid=generate_uid(), series_number=2,
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer="veriscene",
         manufacturer_model_name="test", software_versions="0", device_serial_number="1")

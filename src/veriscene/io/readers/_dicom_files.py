@@ -222,6 +222,17 @@ def _canonical(array: np.ndarray, affine_lps: np.ndarray) -> np.ndarray:
 NOT_IMAGES = ("SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "RTRECORD", "REG", "SR", "KO", "PR")
 
 
+# The largest tilt of a series' planes from the line its images' positions step along, in degrees:
+# a CT scanner's gantry tilts up to 30 degrees while its images' positions step along the table (z).
+# highdicom's default (its dot product within 1e-3 of 1: about 2.5 degrees) refused such series.
+# The volume is their images stacked as they are, its slices along the planes' normal 1 - cos(tilt)
+# apart from the positions' line: an axial slice is an image with its own pixels (a SEG's frames
+# and a structure set's contours are placed on it, `dicom_seg`, `dicom_rt`); a coronal or sagittal
+# slice across a tilted series is sheared by the tilt, as a viewer without tilt correction shows it.
+MAX_TILT_DEGREES = 30.0
+TILT_TOLERANCE = 1.0 - float(np.cos(np.radians(MAX_TILT_DEGREES)))  # highdicom's perpendicular_tol
+
+
 class Series(NamedTuple):
     """The image series a DICOM object was drawn on: highdicom's volume of it (in HU for a CT),
     what its files' headers say of it (`dicom_facts`), and with ``window=stored``, it shown
@@ -231,6 +242,21 @@ class Series(NamedTuple):
     facts: VolumeFacts
     stored: Any = None  # _dicom_windows.StoredWindows
     positions: np.ndarray | None = None  # (images, 3) each image's ImagePositionPatient (mm), single-frame images
+    instances: tuple[str, ...] = ()  # each image's SOPInstanceUID, in the order of `positions`
+
+    def slice_instances(self) -> list[str] | None:
+        """The SOPInstanceUID of the image of each slice of `volume`, in slice order; None where
+        the images are not one to a slice (multi-frame images, positions off the slices)."""
+        if self.positions is None or len(self.instances) != len(self.positions):
+            return None
+        at = np.asarray(self.volume.map_reference_to_indices(self.positions), dtype=np.float64)[:, 0]
+        slices = np.round(at).astype(int)
+        if np.abs(at - slices).max() > 0.01 or sorted(slices.tolist()) != list(range(self.volume.spatial_shape[0])):
+            return None
+        ordered = [""] * len(slices)
+        for k, uid in zip(slices.tolist(), self.instances):
+            ordered[k] = uid
+        return ordered
 
 
 class SeriesNotFound(SceneValidationError):
@@ -264,11 +290,11 @@ def _series_volume(scan: DicomScan, images: Path, frame_of_reference: str,
     datasets = _series_datasets(paths, uid)
     try:
         # values as stored, rescaled (HU for a CT): a MONOCHROME1 image's inversion is for display only
-        volume = hd.get_volume_from_series(datasets, apply_presentation_lut=False)
+        volume = hd.get_volume_from_series(datasets, apply_presentation_lut=False, perpendicular_tol=TILT_TOLERANCE)
     except (ValueError, RuntimeError, TypeError, KeyError, AttributeError, IndexError) as exc:
         raise _series_fault(paths, datasets, uid, images, exc) from None
     return Series(volume, dicom_facts(datasets), stored_windows(scan.ctx.report, datasets) if stored else None,
-                  _positions(datasets))
+                  _positions(datasets), tuple(str(ds.get("SOPInstanceUID", "") or "") for ds in datasets))
 
 
 def _positions(datasets: list[Any]) -> np.ndarray | None:

@@ -12,7 +12,10 @@ right on the image's left). Slices with no segment are skipped (counted).
 
 Inputs (`path`): a SEG file, or a folder searched recursively for SEG files (other DICOM files there,
 such as the source series, are passed over and counted). Each SEG's frame of reference must be
-one volume (highdicom's rules: parallel, evenly spaced frames).
+one volume (highdicom's rules: parallel, evenly spaced frames), its frames' positions stepping
+along their planes' normal or, as a CT gantry tilted up to 30 degrees steps them along z, off it
+(`_dicom_files.MAX_TILT_DEGREES`). A SEG in Explicit VR Big Endian (retired, in old archives) is
+read as its little endian twin (`_segread`).
 
 Objects: one per segment present in the slice, named by its coded property type with its modifiers
 ("left kidney"), or by its segment label with ``names="label"``; segments may overlap (a lesion in
@@ -26,16 +29,19 @@ Images (`images`): the folder of the source series (every DICOM file there of th
 reference, read as one volume by highdicom, in HU for a CT). With `slice_images` (a folder), each
 slice of it is written there as an 8-bit PNG (through `window`, as for label maps: a CT window
 where the series' Modality is CT, "stored" its WindowCenter / WindowWidth) and becomes the
-scene's image; the SEG's masks are placed into the series' geometry first, so a SEG covering part of the
-series lands on the right slices. Without `images`, the series is looked for beside the SEG (its
-folder, recursively: the series it names, counted as ``series_found_beside_the_seg``); where none is
-found, slices are those the SEG spans and scenes have no image (counted as ``series_not_found``;
-`meta` names the SEG file and slice).
+scene's image; the SEG's masks are placed into the series' geometry first, so a SEG covering part
+of the series lands on the right slices (over a tilted series, each frame on the image it names,
+counted as ``segs_placed_by_source_images``: the grids of the two differ by the tilt's shift).
+Without `images`, the series is looked for beside the SEG (its folder, recursively: the series it
+names, counted as ``series_found_beside_the_seg``); where none is found, slices are those the SEG
+spans and scenes have no image (counted as ``series_not_found``; `meta` names the SEG file and
+slice).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,7 +59,9 @@ from veriscene.io.readers._dicom_files import (  # noqa: F401
     DICOM_SUFFIXES,
     NAMED_DICOM,
     NOT_IMAGES,
+    TILT_TOLERANCE,
     DicomScan,
+    Series,
     SeriesNotFound,
     _canonical,
     _has_dicm,
@@ -62,6 +70,7 @@ from veriscene.io.readers._dicom_files import (  # noqa: F401
     _invalid_dicom,
     _series_volume,
     may_be_dicom,
+    read_dataset,
     read_dicom_header,
     referenced_series,
     require_dicom,
@@ -142,14 +151,50 @@ class _Case:
     stored: StoredWindows | None = None  # with window=stored, the series through its files' own windows
 
 
-def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, stored: bool = False) -> _Case:
+def _segread(path: Path) -> Any:
+    """highdicom's SEG of `path`. One in Explicit VR Big Endian (retired from DICOM in 2004, kept in
+    old archives), which highdicom refuses to parse, is written again little endian in memory
+    first: pydicom has read its elements' values, and its pixels, bits packed in bytes (BINARY) or
+    bytes (FRACTIONAL), read the same in either byte order (a SEG of this SOP class has no 16-bit
+    pixels; Label Map Segmentations, 16-bit, are another SOP class, not read here)."""
+    import pydicom
+    from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian
+
     hd = _highdicom()
-    seg = hd.seg.segread(str(path))
+    dataset = read_dataset(path)
+    if dataset.file_meta.get("TransferSyntaxUID") != ExplicitVRBigEndian:
+        return hd.seg.Segmentation.from_dataset(dataset, copy=False)
+    dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, dataset, implicit_vr=False, little_endian=True)
+    buffer.seek(0)
+    return hd.seg.Segmentation.from_dataset(pydicom.dcmread(buffer), copy=False)
+
+
+def _on_source_images(seg: Any, numbers: list[int], found: Series) -> np.ndarray | None:
+    """(slices, rows, columns, segments) the SEG's frames placed on the images of the series they
+    were drawn on, each by the image its frame names (DerivationImageSequence), in the series'
+    slices; None where the SEG names an image the series does not hold, or the series' images
+    are not one to a slice. For a series whose images are shifted in their planes from the
+    normal's line (a gantry tilt: positions stepping along z), where highdicom's match of the two
+    grids is off by the shift of the SEG's first frame (0.055 pixels a slice at 1 degree)."""
+    ordered = found.slice_instances()
+    named = {str(uids[-1]) for uids in seg.get_source_image_uids()}
+    if ordered is None or not named or not named <= set(ordered):
+        return None
+    # a slice none of whose images the SEG has a frame of is empty (SEGs leave empty frames out)
+    return np.asarray(seg.get_pixels_by_source_instance(ordered, segment_numbers=numbers, combine_segments=False,
+                                                         assert_missing_frames_are_empty=True))
+
+
+def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, stored: bool = False) -> _Case:
+    seg = _segread(path)
     numbers = list(seg.segment_numbers)
     if not numbers:
         raise bad("the SEG has no segment", "SegmentSequence")
     raw_names = {k: segment_name(seg.get_segment_description(n), names) for k, n in enumerate(numbers)}
-    volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
+    # frames of a tilted series step along z, off their normal (`_dicom_files.MAX_TILT_DEGREES`)
+    volume = seg.get_volume(segment_numbers=numbers, combine_segments=False, perpendicular_tol=TILT_TOLERANCE)
     found = None
     if images is not None:
         found = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg), stored)
@@ -161,20 +206,28 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, sto
         except SeriesNotFound:  # (a series found there whose files are at fault is a reject)
             scan.ctx.report.count("series_not_found")
     series = found.volume if found is not None else None
+    affine = volume.affine
+    array: np.ndarray | None = None
     if series is not None:
+        assert found is not None
         try:
             volume = volume.match_geometry(series, tol=GEOMETRY_TOLERANCE)
-        except RuntimeError as exc:  # another grid: resampled, or drawn on another series of the frame
-            raise bad(f"the SEG's voxel grid is not its series' under {images} (spacing {_mm(volume.spacing)} mm, "
-                      f"the series' {_mm(series.spacing)} mm; highdicom: {exc}); a SEG is read on the grid of the "
-                      "series it was drawn on", "images") from None
-    array = np.asarray(volume.array)
+        except RuntimeError as exc:  # a tilted series (placed image by image), or another grid
+            array = _on_source_images(seg, numbers, found)
+            if array is None:  # resampled, or drawn on another series of the frame
+                raise bad(f"the SEG's voxel grid is not its series' under {images} (spacing {_mm(volume.spacing)} mm, "
+                          f"the series' {_mm(series.spacing)} mm; highdicom: {exc}); a SEG is read on the grid of "
+                          "the series it was drawn on", "images") from None
+            scan.ctx.report.count("segs_placed_by_source_images")
+        affine = series.affine
+    if array is None:
+        array = np.asarray(volume.array)
     if array.ndim == 3:  # one segment: no channel axis
         array = array[..., None]
-    masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), volume.affine)
+    masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
     return _Case(masks, raw_names, numbers, image, images if series is not None else None,
-                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(volume.affine, dtype=np.float64)),
+                 canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(affine, dtype=np.float64)),
                  found.facts if found is not None else NO_FACTS, found.stored if found is not None else None)
 
 
