@@ -35,6 +35,10 @@ Conventions (the one internal convention; readers convert to it):
   of a medical volume: on a sagittal slice the image's left is the patient's front, on an axial
   one its top is (`veriscene.generators.runner.direction_note`). `meta["pixel_size_mm"]`
   (optional): one pixel's width and height in mm.
+- `meta["single"]` (optional): names of which the image holds at most one object by construction
+  (a medical slice's structures that are not split into pieces, present or annotated absent):
+  counting questions leave them out, since "How many livers?" would only ask whether there is one
+  (`veriscene.generators.common.uncountable_names`).
 
 A Scene is validated once, in ``__post_init__``; code downstream trusts it.
 """
