@@ -182,11 +182,12 @@ class StatsReport:
     def text_only(self, task: str) -> tuple[float, float, int] | None:
         """(text-only share right, constant-guess share right, samples counted) of a task's
         question-answer samples (see the module notes); None without any."""
-        texts = self.by_question.get(task)
+        tally = self.by_question.get(task)
+        texts = [answers for _, answers in tally.by_key()] if tally is not None else []
         if not texts:
             return None
         overall: Counter[str] = Counter()
-        for answers in texts.values():
+        for answers in texts:
             overall.update(answers)
         ranked = sorted(overall.items(), key=lambda an: (-an[1], an[0]))
         order = {a: k for k, (a, _) in enumerate(ranked)}
@@ -203,7 +204,7 @@ class StatsReport:
             return best
 
         total = sum(overall.values())
-        right = sum(n for answers in texts.values() for a, n in answers.items() if guess(answers, a) == a)
+        right = sum(n for answers in texts for a, n in answers.items() if guess(answers, a) == a)
         return right / total, overall[constant] / total, total
 
     def task_rows(self) -> list[dict[str, Any]]:

@@ -34,7 +34,9 @@ import zlib
 from collections import Counter
 from typing import Any, Sequence
 
-from veriscene.stats_bottomk import FIELD_BITS, FIELD_MASK, PackedCounts, unit
+import numpy as np
+
+from veriscene.stats_bottomk import FIELD_BITS, FIELD_MASK, Columns, PackedCounts, Texts, text_hash, unit
 
 MAX_OPTION_VALUES = 20_000  # option values kept per task (offered/right counts)
 MAX_OPTION_SETS = 20_000  # distinct option sets kept per task (for the guess)
@@ -82,23 +84,81 @@ def binomial_tail(right: int, n: int, p: float) -> float:
     return min(total, 1.0)
 
 
+class OptionValues(PackedCounts):
+    """Option text -> its packed counts (see `_OFFERED`); the rows: "key", "n" (the five counts)
+    and "text" (the option text, for `options_telling`)."""
+
+    def chunk(self, front: dict[str, int]) -> Columns:
+        counts = np.array([[packed >> FIELD_BITS * f & FIELD_MASK for f in range(4)] + [packed >> 4 * FIELD_BITS]
+                           for packed in front.values()], dtype=np.int64).reshape(-1, 5)
+        return {"key": np.fromiter(map(text_hash, front), dtype=np.uint64, count=len(front)), "n": counts,
+                "text": Texts.of(list(front))}
+
+
+class OptionSets(PackedCounts):
+    """Option set (its sorted option texts joined by `_SEP`) -> the questions of fold f whose
+    answer is its p-th option (field f * k + p); the rows: one per field counted, "sub" the field,
+    "n" its count, "k" the options, "values" their `text_hash`es and "ties" their `_tie`s (in the
+    set's order, padded with zeros to the widest set)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit, by_sub=True)
+
+    def chunk(self, front: dict[str, int]) -> Columns:
+        keys, slots, ns, ks, values, ties = [], [], [], [], [], []
+        known: dict[str, tuple[int, int]] = {}  # option text -> (text_hash, _tie): sets share options
+        for joined, packed in front.items():
+            h, parts = text_hash(joined), joined.split(_SEP)
+            for v in parts:
+                if v not in known:
+                    known[v] = text_hash(v), _tie(v)
+            hashes, crcs = [known[v][0] for v in parts], [known[v][1] for v in parts]
+            slot = 0
+            while packed:  # the set's counts field by field (mostly one question: one field)
+                n = packed & FIELD_MASK
+                if n:
+                    keys.append(h)
+                    slots.append(slot)
+                    ns.append(n)
+                    ks.append(len(parts))
+                    values.append(hashes)
+                    ties.append(crcs)
+                packed >>= FIELD_BITS
+                slot += 1
+        width = max(ks, default=0)
+        padded_values = np.zeros((len(keys), width), dtype=np.uint64)
+        padded_ties = np.zeros((len(keys), width), dtype=np.uint32)
+        for j, (hashes, crcs) in enumerate(zip(values, ties)):
+            padded_values[j, :len(hashes)] = hashes
+            padded_ties[j, :len(crcs)] = crcs
+        return {"key": np.array(keys, dtype=np.uint64), "sub": np.array(slots, dtype=np.uint32),
+                "n": np.array(ns, dtype=np.int64), "k": np.array(ks, dtype=np.uint32), "values": padded_values,
+                "ties": padded_ties}
+
+
+# a kept option value's counts: offered in fold 0, in fold 1, right in fold 0, in fold 1, chance (the
+# mean 1/k of the questions offering it), its text and its `_tie`
+ValueCounts = tuple[int, int, int, int, float, str, int]
+
+
 class TaskOptions:
     """One task's tallies of offered options (see the module notes)."""
 
     def __init__(self) -> None:
-        self.values = PackedCounts(MAX_OPTION_VALUES)  # option text -> its packed counts
-        self.sets = PackedCounts(MAX_OPTION_SETS)  # sorted option texts joined by _SEP -> packed counts
+        self.values = OptionValues(MAX_OPTION_VALUES)  # option text -> its packed counts
+        self.sets = OptionSets(MAX_OPTION_SETS)  # sorted option texts joined by _SEP -> packed counts
 
     def add(self, fold: int, choices: Sequence[str], answer: int) -> None:
         offered = _OFFERED[fold] + _CHANCE * (CHANCE_UNITS // len(choices))
         values = self.values
-        for k, value in enumerate(choices):  # (`PackedCounts.add` inlined for kept values: the hot path)
+        front = values.front  # (cleared when moved into the rows, never replaced)
+        for k, value in enumerate(choices):  # (`PackedCounts.add` inlined for values in the front: the hot path)
             increment = offered + _RIGHT[fold] if k == answer else offered
-            found = values.get(value)
+            found = front.get(value)
             if found is None:
                 values.add(value, increment)
             else:
-                values[value] = found + increment
+                front[value] = found + increment
         ordered = sorted(choices)
         self.sets.add(_SEP.join(ordered), 1 << FIELD_BITS * (fold * len(choices) + ordered.index(choices[answer])))
 
@@ -110,61 +170,64 @@ class TaskOptions:
         self.values.cut()
         self.sets.cut()
 
-    def counts(self) -> dict[str, tuple[int, int, int, int, float]]:
-        """Value -> (offered in fold 0, in fold 1, right in fold 0, in fold 1, chance): its chance
-        of being right is the mean 1/k of the questions offering it (both folds)."""
+    def counts(self) -> dict[int, ValueCounts]:
+        """Value (its `text_hash`) -> (offered in fold 0, in fold 1, right in fold 0, in fold 1,
+        chance, text, tie): its chance of being right is the mean 1/k of the questions offering it
+        (both folds)."""
+        self.values.cut()
+        rows = self.values.rows.kept
+        if rows is None:
+            return {}
         unpacked = {}
-        for value, packed in self.values.items():
-            o0, o1, r0, r1 = (packed & FIELD_MASK, packed >> FIELD_BITS & FIELD_MASK,
-                              packed >> 2 * FIELD_BITS & FIELD_MASK, packed >> 3 * FIELD_BITS & FIELD_MASK)
-            unpacked[value] = (o0, o1, r0, r1, (packed >> 4 * FIELD_BITS) / CHANCE_UNITS / (o0 + o1))
+        for key, (o0, o1, r0, r1, units), text in zip(rows["key"].tolist(), rows["n"].tolist(), rows["text"]):
+            unpacked[key] = (o0, o1, r0, r1, units / CHANCE_UNITS / (o0 + o1), text, _tie(text))
         return unpacked
 
     @staticmethod
-    def _ranks(counts: dict[str, tuple[int, int, int, int, float]], fold: int,
-               hashes: dict[str, int]) -> dict[str, tuple[float, int]]:
-        """Each value's rank from the answers of `fold`, best first: (-score, hash); the score
+    def _ranks(counts: dict[int, ValueCounts], fold: int) -> dict[int, tuple[float, int]]:
+        """Each value's rank from the answers of `fold`, best first: (-score, tie); the score
         is its rate if far enough from chance, else its chance (see the module notes)."""
         ranks = {}
-        for value, (*tally, chance) in counts.items():
+        for value, (*tally, chance, _, tie) in counts.items():
             n, hits = tally[fold], tally[2 + fold]
             steers = n and abs(hits - n * chance) >= SCORE_Z * math.sqrt(n * chance * (1 - chance))
             score = (hits + PRIOR_WEIGHT * chance) / (n + PRIOR_WEIGHT) if steers else chance
-            ranks[value] = (-score, hashes[value])
+            ranks[value] = (-score, tie)
         return ranks
 
-    def guess(self, counts: dict[str, tuple[int, int, int, int, float]]) -> tuple[float, float, int] | None:
+    def guess(self, counts: dict[int, ValueCounts]) -> tuple[float, float, int] | None:
         """(share of questions the options-alone guess gets right, mean chance 1/k, questions
         counted), cross-fitted, from the values' `counts()`; None without any question."""
-        hashes = {value: _tie(value) for value in counts}
-        ranks = (self._ranks(counts, 1, hashes), self._ranks(counts, 0, hashes))  # fold 0 by fold 1's answers, and back
+        ranks = (self._ranks(counts, 1), self._ranks(counts, 0))  # fold 0 by fold 1's answers, and back
         hits, total, sizes = 0, 0, Counter[int]()  # sizes: questions per number of options
-        for key, packed in self.sets.items():
-            values = key.split(_SEP)
-            k = len(values)
-            picks: list[str | None] = [None, None]
-            slot = 0
-            while packed:  # the set's counts field by field (mostly one question: one field)
-                n = packed & FIELD_MASK
-                if n:
-                    fold, position = divmod(slot, k)
-                    if picks[fold] is None:  # a value not kept (`MAX_OPTION_VALUES`) is ranked at chance
-                        rank = ranks[fold]
-                        picks[fold] = min(values, key=lambda v: rank.get(v) or (-1 / k, _tie(v)))
-                    hits += n * (values[position] == picks[fold])
-                    sizes[k] += n
-                    total += n
-                packed >>= FIELD_BITS
-                slot += 1
+        self.sets.cut()
+        rows = self.sets.rows.kept
+        if rows is None:
+            return None
+        slots, ns, ks = rows["sub"].tolist(), rows["n"].tolist(), rows["k"].tolist()
+        for _, start, end in self.sets.rows.groups():
+            k = ks[start]
+            values, ties = rows["values"][start, :k].tolist(), rows["ties"][start, :k].tolist()
+            picks: list[int | None] = [None, None]  # the position guessed, per fold
+            for j in range(start, end):
+                n = ns[j]
+                fold, position = divmod(slots[j], k)
+                pick = picks[fold]
+                if pick is None:  # a value not kept (`MAX_OPTION_VALUES`) is ranked at chance
+                    rank = ranks[fold]
+                    pick = picks[fold] = min(range(k), key=lambda p: rank.get(values[p]) or (-1 / k, ties[p]))
+                hits += n * (values[position] == values[pick])
+                sizes[k] += n
+                total += n
         chance = sum(n / k for k, n in sorted(sizes.items()))  # summed in one order: the same on any workers
         return (hits / total, chance / total, total) if total else None
 
     @staticmethod
-    def telling(counts: dict[str, tuple[int, int, int, int, float]]) -> list[dict[str, Any]]:
+    def telling(counts: dict[int, ValueCounts]) -> list[dict[str, Any]]:
         """The values offered in at least `TELLING_OFFERED` questions and right in them well above
         chance (binomial tail below `TELLING_P`), most telling first: at most `TELLING_SHOWN`."""
         found = []
-        for value, (o0, o1, r0, r1, chance) in counts.items():
+        for o0, o1, r0, r1, chance, value, _ in counts.values():
             offered, right = o0 + o1, r0 + r1
             if offered < TELLING_OFFERED or right <= chance * offered:
                 continue
