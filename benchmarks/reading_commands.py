@@ -17,7 +17,11 @@ included: on a machine others share this is steadier than the wall clock) and it
 Commands (`--commands`; by default all): `verify` on 1 and 2 workers, `stats` on 1 and 2, `card`,
 `export` to each format, `view --html` with the default `--limit` and with `--limit 0` (every
 sample read, one task shown), `eval --limit 1000` of a replay of the first 1,000 samples' stored
-answers (`--freeform off`), `eval-all`: the same replay and `eval` of every sample, `compare` of that evaluation with a copy of it, `score-freeform` of
+answers (`--freeform off`), `eval-all`: the same replay and `eval` of every sample,
+`eval-process`: `eval --process --limit 100000` replaying those samples' stored answers (the
+multi-step replies scored again by their steps), `eval-freeform`: `eval --freeform lexical` of
+every description (captions, region and multi-image descriptions) replaying its stored text,
+`compare` of that evaluation with a copy of it, `score-freeform` of
 the first 1,000 captions' stored text against the run (`--samples RUN --matcher lexical`), and
 `split` of the run's scene file. The replies are as many at every size: what grows is the run
 those two commands read. The demo scene graphs name image files that do not exist, so `eval`
@@ -62,10 +66,32 @@ print(json.dumps({"wall": time.perf_counter() - t, "cpu": cpu, "peak_mb": peak_m
 
 EXPORTS = ("llava", "sharegpt", "jsonl", "parquet", "verl", "trl", "hf", "lmms_eval")
 COMMANDS = ("verify", "verify-2", "stats", "stats-2", "card", *(f"export-{f}" for f in EXPORTS), "view-html",
-            "view-html-all", "eval", "eval-all", "compare", "score-freeform", "split")
+            "view-html-all", "eval", "eval-all", "eval-process", "eval-freeform", "compare", "score-freeform", "split")
 
 
 REPLIES = 1000  # replies of `eval` and of `score-freeform`, at every size
+STEPPED = 100_000  # samples `eval-process` asks (replied to with their stored answers: the multi-step ones scored)
+# the descriptions `eval-freeform` asks (replied to with their stored text, scored free-form)
+DESCRIPTIONS = "scene_graph.caption.v1,region.describe.v1,multi.compare_caption.v1"
+
+
+def answers_of(run: Path) -> Path:
+    """A replay of the stored answers of the first STEPPED samples and of every description (the
+    samples `eval-process` and `eval-freeform` ask), made from the run once (beside it)."""
+    import orjson
+
+    from veriscene.engine.runfiles import sample_lines
+    from veriscene.io.writers.text import answer_text
+
+    path = run.with_name(run.name + "-answers.jsonl")
+    if not path.exists():
+        described = set(DESCRIPTIONS.split(","))
+        with open(path, "wb") as fh:
+            for k, (_, line) in enumerate(sample_lines(run)):
+                sample = orjson.loads(line)
+                if k < STEPPED or sample["task"] in described:
+                    fh.write(orjson.dumps({"id": sample["id"], "reply": answer_text(sample)}) + b"\n")
+    return path
 
 
 def inputs_of(run: Path) -> tuple[Path, Path]:
@@ -113,6 +139,11 @@ def argv_of(command: str, run: Path, scenes: Path, out: Path) -> list[str]:
                  "--freeform", "off"],
         "eval-all": ["eval", str(run), "--model", f"replay:{replies}", "--out", str(out / "eval-all"),
                      "--freeform", "off"],
+        # the stored answers replayed, no request cache (its keys hash the image files the demo scenes lack)
+        "eval-process": ["eval", str(run), "--model", f"replay:{answers_of(run)}", "--limit", str(STEPPED),
+                         "--no-cache", "--out", str(out / "eval-process"), "--freeform", "off", "--process"],
+        "eval-freeform": ["eval", str(run), "--model", f"replay:{answers_of(run)}", "--families", DESCRIPTIONS,
+                          "--no-cache", "--out", str(out / "eval-freeform"), "--freeform", "lexical"],
         "compare": ["compare", str(out / "eval"), str(out / "eval-copy")],
         "score-freeform": ["score-freeform", str(captions), "--samples", str(run), "--matcher", "lexical",
                            "--out", str(out / "freeform.jsonl")],

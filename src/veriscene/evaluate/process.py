@@ -12,87 +12,147 @@ Writes `OUT/process.jsonl` (one line per scored reply: id, task, family, score, 
 precision, missed steps) and returns the summary `summary.json` holds under "process": mean F1,
 recall and precision over all such replies and per family, how many had no reasoning block,
 and how many could not be scored (scenes not found, a program that does not run on them).
+
+`evaluate` reads the replies back from its results file a block at a time with their samples
+(`replied.RepliedRecords`), writes each row as it is scored and keeps of the rows only counts and
+exact sums (`ProcessTally`): the means are those of `statistics.fmean` of every row's values, bit
+for bit. (Before, every such reply, its sample and its row were held: about 10 KiB a reply.)
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
+import math
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from veriscene.errors import ExecutionFailure, ProgramError
+from veriscene.evaluate.replied import ListedReplies, Replies
 
 PROCESS_SCORED = ("scored", "parse_failed")  # the statuses of the replies scored
+
+
+def is_stepped(record: dict[str, Any]) -> bool:
+    """Whether process scoring reads the record: a reply scored by program of more than one step."""
+    return record["status"] in PROCESS_SCORED and (record.get("steps") or 0) > 1
 
 
 def score_process(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
                   out: Path | None = None) -> dict[str, Any] | None:
     """The process summary of an evaluation's records (None when no reply has steps to state)."""
-    from veriscene.evaluate.inputs import load_samples
+    return score_stepped(ListedReplies([r for r in records if is_stepped(r)], samples_path), samples_path,
+                         scenes=scenes, out=out)
+
+
+def score_stepped(stepped: Replies, samples_path: Path, *, scenes: Any = None,
+                  out: Path | None = None) -> dict[str, Any] | None:
+    """`score_process` of the stepped records of `stepped` (`is_stepped`), scored a block at a
+    time and written to `out` row by row (whole or not at all); the summary from running sums
+    (`ProcessTally`), not from the rows."""
+    from veriscene.io.writers.files import written_whole
     from veriscene.rewards.process_score import process_targets, score_trace
     from veriscene.verify_scenes import SceneLookup, resolve_inputs
 
-    pending = [r for r in records if r["status"] in PROCESS_SCORED and (r.get("steps") or 0) > 1]
-    if not pending:
+    if not len(stepped):
         return None
     try:
         _, scene_files = resolve_inputs(samples_path, scenes)
     except (FileNotFoundError, ValueError) as exc:
         return {"skipped": f"reasoning not scored: {exc}"}
-    wanted = {r["id"] for r in pending}
-    samples = {s["id"]: s for s in load_samples(samples_path, ids=wanted).records}
+    tally = ProcessTally()
     lookup = SceneLookup(scene_files)
-    rows: list[dict[str, Any]] = []
-    unscorable = without_block = 0
     try:
-        for record in pending:
-            sample, ctx = samples.get(record["id"]), lookup.context(list(record["image_ids"]))
-            if sample is None or ctx is None:
-                unscorable += 1
-                continue
-            try:
-                targets = process_targets(sample, list(ctx.scenes))
-            except (ExecutionFailure, ProgramError):
-                unscorable += 1
-                continue
-            if not targets.steps:
-                continue
-            reply = record.get("reply") or ""
-            reasoning = record.get("reasoning")
-            text = f"<think>{reasoning}</think>{reply}" if reasoning else reply
-            without_block += not reasoning and "<think>" not in reply.lower()
-            scored = score_trace(text, targets)
-            rows.append({"id": record["id"], "task": record["task"], "family": record["family"],
-                         "score": scored.score, "recall": scored.recall, "precision": scored.precision,
-                         "missed": [s.text for s in targets.steps if s.node in scored.missed]})
+        with ExitStack() as files:  # (the file closed, then put in place)
+            fh = files.enter_context(open(files.enter_context(written_whole(out)), "wb")) if out is not None else None
+            for block in stepped.blocks():
+                for record, sample in block:
+                    ctx = lookup.context(list(record["image_ids"]))
+                    if sample is None or ctx is None:
+                        tally.unscorable += 1
+                        continue
+                    try:
+                        targets = process_targets(sample, list(ctx.scenes))
+                    except (ExecutionFailure, ProgramError):
+                        tally.unscorable += 1
+                        continue
+                    if not targets.steps:
+                        continue
+                    reply = record.get("reply") or ""
+                    reasoning = record.get("reasoning")
+                    text = f"<think>{reasoning}</think>{reply}" if reasoning else reply
+                    tally.without_block += not reasoning and "<think>" not in reply.lower()
+                    scored = score_trace(text, targets)
+                    row = {"id": record["id"], "task": record["task"], "family": record["family"],
+                           "score": scored.score, "recall": scored.recall, "precision": scored.precision,
+                           "missed": [s.text for s in targets.steps if s.node in scored.missed]}
+                    tally.add(row)
+                    if fh is not None:
+                        fh.write(orjson.dumps(row) + b"\n")
     finally:
         lookup.close()
-    if out is not None:
-        with open(out, "wb") as fh:
-            fh.writelines(orjson.dumps(row) + b"\n" for row in rows)
-    return _summary(rows, without_block, unscorable)
+    return tally.summary()
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return statistics.fmean(values) if values else None
+class ExactSum:
+    """The sum of floats added one at a time, exact: `value()` is `math.fsum` of every float added
+    (so `value() / n` is `statistics.fmean` of them, bit for bit), from a few floats whatever how
+    many were added. They are the sum's non-overlapping parts, each float added split into the
+    sum with one part and the rounding error of it (two-sum), errors that are zero dropped."""
+
+    def __init__(self) -> None:
+        self._parts: list[float] = []  # ascending magnitude, non-overlapping: their exact sum is the sum
+
+    def add(self, x: float) -> None:
+        kept = 0
+        for part in self._parts:
+            if abs(x) < abs(part):
+                x, part = part, x
+            total = x + part
+            error = part - (total - x)  # exact, as |x| >= |part|: total + error == x + part
+            if error:
+                self._parts[kept] = error
+                kept += 1
+            x = total
+        del self._parts[kept:]
+        self._parts.append(x)
+
+    def value(self) -> float:
+        return math.fsum(self._parts)
 
 
-def _summary(rows: Sequence[dict[str, Any]], without_block: int, unscorable: int) -> dict[str, Any]:
-    by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_family[row["family"]].append(row)
-    return {
-        "samples": len(rows), "score": _mean([r["score"] for r in rows]),
-        "recall": _mean([r["recall"] for r in rows]), "precision": _mean([r["precision"] for r in rows]),
-        "perfect": sum(r["score"] == 1.0 for r in rows), "without_reasoning_block": without_block,
-        "unscorable": unscorable,
-        "by_family": {family: {"samples": len(group), "score": _mean([r["score"] for r in group])}
-                      for family, group in sorted(by_family.items())},
-    }
+class ProcessTally:
+    """What the process summary needs of the rows, kept as they pass: counts and exact sums of
+    score, recall and precision, overall and per family."""
+
+    def __init__(self) -> None:
+        self.samples = self.perfect = self.without_block = self.unscorable = 0
+        self._sums = {key: ExactSum() for key in ("score", "recall", "precision")}
+        self._families: dict[str, tuple[list[int], ExactSum]] = {}  # family -> ([rows], sum of their scores)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.samples += 1
+        self.perfect += row["score"] == 1.0
+        for key, total in self._sums.items():
+            total.add(row[key])
+        count, score = self._families.setdefault(row["family"], ([0], ExactSum()))
+        count[0] += 1
+        score.add(row["score"])
+
+    def _mean(self, key: str) -> float | None:
+        return self._sums[key].value() / self.samples if self.samples else None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples, "score": self._mean("score"),
+            "recall": self._mean("recall"), "precision": self._mean("precision"),
+            "perfect": self.perfect, "without_reasoning_block": self.without_block,
+            "unscorable": self.unscorable,
+            "by_family": {family: {"samples": count[0], "score": score.value() / count[0]}
+                          for family, (count, score) in sorted(self._families.items())},
+        }
 
 
 def process_markdown(summary: dict[str, Any]) -> str:

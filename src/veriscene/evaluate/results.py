@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -237,18 +237,3 @@ def ids_on_lines(path: Path, lines: np.ndarray) -> list[str]:
                     break
                 wanted = int(lines[k])
     return ids
-
-
-def records_where(path: Path, keep: Callable[[dict[str, Any]], bool], hint: bytes | None = None,
-                  ) -> list[dict[str, Any]]:
-    """The records of a results file for which `keep` is true, in file order; `hint`: bytes every
-    such line holds (the others are passed over unparsed)."""
-    kept: list[dict[str, Any]] = []
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if hint is not None and hint not in raw:
-                continue
-            record = orjson.loads(raw)
-            if keep(record):
-                kept.append(record)
-    return kept

@@ -18,7 +18,9 @@ bytes of each (`inputs.SampleIndex`), then the chosen ones are read, asked, scor
 block of `stream.BLOCK` (4,096) at a time, in sample order; the summary is computed from about 30
 bytes of each record (`tally.Tally`), and an earlier run's records are found by id from 17 bytes
 a line (`results.PreviousResults`). (Before, every sample and every record was held: 8.9 GB for
-the 821,566 samples of 10,000 demo scenes.)
+the 821,566 samples of 10,000 demo scenes.) Free-form and process scoring read the records they
+score back from the results file a block at a time, with their samples (`replied.RepliedRecords`:
+16 bytes a record found), and keep of their scores only what their summaries need.
 
 OUT is locked while a run writes it (`engine.run_lock`): a second run into it (the command
 started twice, a notebook cell run again while the first still runs) is refused before it loads
@@ -60,7 +62,8 @@ from veriscene.evaluate.records import (  # noqa: F401  (program_steps: re-expor
     make_record,
     program_steps,
 )
-from veriscene.evaluate.results import OrderedResults, PreviousResults, ResultsWriter, ids_on_lines, records_where
+from veriscene.evaluate.replied import RepliedRecords
+from veriscene.evaluate.results import OrderedResults, PreviousResults, ResultsWriter, ids_on_lines
 from veriscene.evaluate.stream import SampleStream
 from veriscene.evaluate.tally import Tally
 from veriscene.scene.inputs import scene_paths
@@ -471,27 +474,31 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                            f"e.g. {stream.lost}")
     ordered.commit()
     tally, stream_skipped, stream_attempts = stream.tally, stream.skipped, stream.attempts
-    # the index and the choice let go before the summary (20 bytes a sample): what is left of them
     samples_path, in_file, rejected_lines = sample_set.path, len(sample_set), len(sample_set.rejected)
-    del stream, sample_set, positions
+    del stream
 
     freeform_summary = None
     if freeform != "off" and tally.count("not_scored"):
-        from veriscene.evaluate.freeform.api import score_records
+        from veriscene.evaluate.freeform.api import score_described
 
-        # the descriptions only (read back from the results file): all that free-form scoring reads
-        described = records_where(results_path, lambda r: r["status"] == "not_scored", b'"status":"not_scored"')
-        freeform_summary = score_records(described, samples_path, scenes=scenes, matcher=freeform,
-                                         out=out / "freeform.jsonl")
-        del described
+        # the descriptions (read back from the results file a block at a time with their samples):
+        # all that free-form scoring reads, and the image ids of them all
+        replied: set[str] = set()
+        described = RepliedRecords(results_path, sample_set, positions, lambda r: r["status"] == "not_scored",
+                                   b'"status":"not_scored"', lambda r: replied.update(r["image_ids"] or ()))
+        freeform_summary = score_described(described, replied, samples_path, scenes=scenes, matcher=freeform,
+                                           out=out / "freeform.jsonl")
+        del described, replied
     process_summary = None
     if process:
-        from veriscene.evaluate.process import PROCESS_SCORED, score_process
+        from veriscene.evaluate.process import is_stepped, score_stepped
 
         # the replies scored by program of programs of more than one step: all that process scoring reads
-        stepped = records_where(results_path, lambda r: r["status"] in PROCESS_SCORED and (r.get("steps") or 0) > 1)
-        process_summary = score_process(stepped, samples_path, scenes=scenes, out=out / "process.jsonl")
+        stepped = RepliedRecords(results_path, sample_set, positions, is_stepped)
+        process_summary = score_stepped(stepped, samples_path, scenes=scenes, out=out / "process.jsonl")
         del stepped
+    # the index and the choice let go before the summary (20 bytes a sample)
+    del sample_set, positions
     repeated = None  # scenes left out for an image id given before, when scenes were read
     if freeform_summary is not None or process_summary is not None:
         from veriscene.evaluate.freeform.scene_map import run_repeats

@@ -28,7 +28,9 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from array import array
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ from veriscene.evaluate.freeform.score import (
     score_claims,
 )
 from veriscene.evaluate.metrics import bootstrap_ci
+from veriscene.evaluate.replied import Replies
 from veriscene.program import ExecutionContext, run_nodes
 from veriscene.scene.model import Scene
 
@@ -82,6 +85,22 @@ def _as_item(item: FreeformItem | tuple[str | Sequence[str], str]) -> FreeformIt
     return FreeformItem((images,) if isinstance(images, str) else tuple(images), text)
 
 
+class FreeformTally:
+    """What the summary needs of scored replies, kept as they pass: each one's helpfulness, its
+    truthfulness when it has one (8 bytes each: the confidence intervals resample them all), and
+    the count of hallucinations."""
+
+    def __init__(self) -> None:
+        self.helpful, self.truthful = array("d"), array("d")
+        self.hallucinations = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.helpful.append(record["helpfulness"])
+        if record["truthfulness"] is not None:
+            self.truthful.append(record["truthfulness"])
+        self.hallucinations += len(record["hallucinations"])
+
+
 @dataclass
 class FreeformReport:
     extractor: str
@@ -94,22 +113,28 @@ class FreeformReport:
     repeated: list[RepeatedScene] = field(default_factory=list)
     rejected_scenes: list[str] = field(default_factory=list)  # scene lines not read: file, line, field: reason
 
-    def summary(self, n_boot: int = 1000) -> dict[str, Any]:
-        helpful = [r["helpfulness"] for r in self.records]
-        truthful = [r["truthfulness"] for r in self.records if r["truthfulness"] is not None]
+    def summary(self, n_boot: int = 1000, tally: FreeformTally | None = None) -> dict[str, Any]:
+        """The summary of `records`, or of the records `tally` counted (none kept in `records`)."""
+        if tally is None:
+            tally = FreeformTally()
+            for record in self.records:
+                tally.add(record)
+        helpful = np.frombuffer(tally.helpful, dtype=np.float64)
+        truthful = np.frombuffer(tally.truthful, dtype=np.float64)
         left_out = {} if self.scored_by_program is None else {"scored_by_program": self.scored_by_program}
         if self.repeated:
             left_out["repeated_scenes"] = len(self.repeated)
         if self.rejected_scenes:
             left_out["rejected_scenes"] = len(self.rejected_scenes)
         return {
-            "n": len(self.records), "extractor": self.extractor, "matcher": self.matcher,
-            "helpfulness": float(np.mean(helpful)) if helpful else None,
-            "helpfulness_ci": list(bootstrap_ci(helpful, n_boot=n_boot, name="helpfulness")) if helpful else None,
-            "truthfulness": float(np.mean(truthful)) if truthful else None,
-            "truthfulness_ci": list(bootstrap_ci(truthful, n_boot=n_boot, name="truthfulness")) if truthful else None,
-            "no_claims": len(self.records) - len(truthful),
-            "hallucinations": sum(len(r["hallucinations"]) for r in self.records),
+            "n": len(helpful), "extractor": self.extractor, "matcher": self.matcher,
+            "helpfulness": float(np.mean(helpful)) if len(helpful) else None,
+            "helpfulness_ci": list(bootstrap_ci(helpful, n_boot=n_boot, name="helpfulness")) if len(helpful) else None,
+            "truthfulness": float(np.mean(truthful)) if len(truthful) else None,
+            "truthfulness_ci": (list(bootstrap_ci(truthful, n_boot=n_boot, name="truthfulness")) if len(truthful)
+                                else None),
+            "no_claims": len(helpful) - len(truthful),
+            "hallucinations": tally.hallucinations,
             "rejected": len(self.rejected),
             **left_out,
         }
@@ -181,20 +206,34 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
     empty = [k for k, x in enumerate(todo) if not x.image_ids]
     if empty:
         raise ValueError(f"items {empty[:5]} name no image")
-    lex = lexicon or lexicon_from_scenes(scene_map.values())
-    ext = _extractor(extractor, lex, model)
-    match = make_matcher(matcher)
-    canon = Canonicaliser(lex, match)
-    texts = [answer_section(x.text) for x in todo]  # the answer block, not the think block before it
-    claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
-    cache: dict[str, SceneFacts] = {}
-    scores = []
-    for item, claims in zip(todo, claim_lists):
-        echoed = _question_words(item.question, lex)
-        kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
-        score = score_claims(kept, _facts_of(item, scene_map, cache), canon)
-        scores.append(score if claims is not None else replace(score, extracted=False))
-    return scores, ext.name, match.name
+    return _TextScorer(scene_map, extractor, matcher, model, lexicon).score(todo, scene_map)
+
+
+class _TextScorer:
+    """`score_texts` of items given a list at a time, with one extractor, matcher and memo of
+    words (`Canonicaliser`) for all: the scores of items given in several lists are those of
+    them all given at once."""
+
+    def __init__(self, scene_map: dict[str, Scene], extractor: Any = "rules", matcher: str | LexicalMatcher = "auto",
+                 model: Any = None, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or lexicon_from_scenes(scene_map.values())
+        self.extractor = _extractor(extractor, self.lexicon, model)
+        self.matcher = make_matcher(matcher)
+        self._canon = Canonicaliser(self.lexicon, self.matcher)
+
+    def score(self, todo: Sequence[FreeformItem], scene_map: dict[str, Scene]) -> tuple[list[ReplyScore], str, str]:
+        """(scores, extractor name, matcher name) of items whose images all have a scene in `scene_map`."""
+        ext = self.extractor
+        texts = [answer_section(x.text) for x in todo]  # the answer block, not the think block before it
+        claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
+        cache: dict[str, SceneFacts] = {}
+        scores = []
+        for item, claims in zip(todo, claim_lists):
+            echoed = _question_words(item.question, self.lexicon)
+            kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
+            score = score_claims(kept, _facts_of(item, scene_map, cache), self._canon)
+            scores.append(score if claims is not None else replace(score, extracted=False))
+        return scores, ext.name, self.matcher.name
 
 
 def region_focus(sample: dict[str, Any], scene_map: dict[str, Scene]) -> tuple[tuple[int, int], ...] | None:
@@ -431,9 +470,23 @@ def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
 
 def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
                   matcher: str = "auto", out: Path | None = None) -> dict[str, Any]:
-    """Free-form scores of an evaluation's `not_scored` records (used by `evaluate`): each against
-    all its images, a region description against the object in its region."""
-    from veriscene.evaluate.inputs import load_samples
+    """Free-form scores of an evaluation's `not_scored` records: each against all its images, a
+    region description against the object in its region."""
+    from veriscene.evaluate.replied import ListedReplies
+
+    described = [r for r in records if r["status"] == "not_scored"]
+    replied = {i for r in described for i in r["image_ids"] or ()}
+    return score_described(ListedReplies(described, samples_path), replied, samples_path, scenes=scenes,
+                           matcher=matcher, out=out)
+
+
+def score_described(described: Replies, replied: set[str], samples_path: Path, *, scenes: Any = None,
+                    matcher: str = "auto", out: Path | None = None) -> dict[str, Any]:
+    """`score_records` of `described` (`not_scored` records, each with its sample), scored a
+    block at a time and written to `out` line by line (whole or not at all); `replied`: the image
+    ids of them all (their scenes are read first, with the vocabulary of every scene). Used by
+    `evaluate`, which reads the records back from its results file (`replied.RepliedRecords`)."""
+    from veriscene.io.writers.files import written_whole
     from veriscene.verify import resolve_inputs
 
     try:
@@ -441,24 +494,31 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
     except FileNotFoundError as exc:
         return {"skipped": f"free-form replies not scored: {exc}"}
     bad_scenes: list[str] = []
-    replied = {i for r in records if r["status"] == "not_scored" for i in r["image_ids"] or ()}
     scene_map, repeated, lexicon = _replied_scenes(scenes_path, replied, bad_scenes)
-    pending = [r for r in records if r["status"] == "not_scored" and r["image_ids"]
-               and all(i in scene_map for i in r["image_ids"])]
-    wanted = {r["id"] for r in pending}
-    samples = {s["id"]: s for s in load_samples(samples_path, ids=wanted).records}
-    _add_region_scenes(scene_map, scenes_path, [samples.get(r["id"]) for r in pending])
-    todo: list[tuple[dict[str, Any], FreeformItem]] = []
-    for r in pending:
-        item = _sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", samples.get(r["id"]), scene_map)
-        if not isinstance(item, str):
-            todo.append((r, item))
-    scores, ext_name, match_name = score_texts([x for _, x in todo], scene_map, matcher=matcher, lexicon=lexicon)
-    report = FreeformReport(extractor=ext_name, matcher=match_name, repeated=repeated, rejected_scenes=bad_scenes)
-    for (r, _), s in zip(todo, scores):
-        report.records.append({"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
-                               "image_ids": list(r["image_ids"]), **s.to_dict()})
-    if out is not None:
-        _write_records(out, report.records)
-    return {**report.summary(), "unscorable": sum(r["status"] == "not_scored" for r in records) - len(todo),
+    scorer = _TextScorer(scene_map, matcher=matcher, lexicon=lexicon)
+    tally = FreeformTally()
+    scorable = 0
+    with ExitStack() as files:  # (the file closed, then put in place)
+        fh = files.enter_context(open(files.enter_context(written_whole(out)), "wb")) if out is not None else None
+        for block in described.blocks():
+            # (a scene a region description's program adds below is of no reply's image: no later
+            # block's records pass this test that would not have before it was added)
+            pending = [(r, s) for r, s in block if r["image_ids"] and all(i in scene_map for i in r["image_ids"])]
+            _add_region_scenes(scene_map, scenes_path, [s for _, s in pending])
+            todo: list[tuple[dict[str, Any], FreeformItem]] = []
+            for r, sample in pending:
+                item = _sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", sample, scene_map)
+                if not isinstance(item, str):
+                    todo.append((r, item))
+            scores, _, _ = scorer.score([x for _, x in todo], scene_map)
+            for (r, _), score in zip(todo, scores):
+                row = {"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
+                       "image_ids": list(r["image_ids"]), **score.to_dict()}
+                tally.add(row)
+                if fh is not None:
+                    fh.write(orjson.dumps(row) + b"\n")
+            scorable += len(todo)
+    report = FreeformReport(extractor=scorer.extractor.name, matcher=scorer.matcher.name, repeated=repeated,
+                            rejected_scenes=bad_scenes)
+    return {**report.summary(tally=tally), "unscorable": len(described) - scorable,
             **({"rejected_scene_examples": bad_scenes[:5]} if bad_scenes else {})}
