@@ -20,8 +20,7 @@ token limit.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -51,16 +50,12 @@ def id_order(keys: npt.NDArray[Any], ids_at: IdsAt) -> npt.NDArray[np.int64]:
     """Positions of records sorted by id (stable: records of one id in their order), from their
     keys ((N, 2) big-endian uint64); the ids of records of equal keys are read (`ids_at`)."""
     high, low = keys[:, 0], keys[:, 1]
-    order = np.lexsort((low, high)).astype(np.int64, copy=False)  # (intp: int64 already, not copied)
+    order = np.lexsort((low, high))
     if len(order) < 2:
-        return order
-    column = high[order]  # (one column sorted at a time: 8 bytes a record, not 16)
-    same = column[1:] == column[:-1]
-    column = low[order]
-    same &= column[1:] == column[:-1]
-    del column
+        return order.astype(np.int64)
+    same = (high[order][1:] == high[order][:-1]) & (low[order][1:] == low[order][:-1])
     if not same.any():
-        return order
+        return order.astype(np.int64)
     tied = np.zeros(len(order), dtype=bool)
     tied[1:] |= same
     tied[:-1] |= same
@@ -109,30 +104,16 @@ class Tally:
         self.cut_at_max_tokens += cut
         self.cut_unparsed += cut and record["status"] == "parse_failed"
 
-    @contextmanager
-    def _id_keys(self) -> Iterator[npt.NDArray[np.uint64]]:
-        """The keys as (N, 2) native uint64, whose order (high, then low) is the ids' order: the
-        key bytes themselves, turned to native byte order in place while the block runs and back
-        after it (a copy took 16 bytes a record: 131 MB at 8.2 M, at the sort; the summary's peak is
-        later, in the statistics of the columns in id order)."""
-        keys = np.frombuffer(self._keys, dtype=np.uint64).reshape(len(self), 2)
-        if np.little_endian:
-            keys.byteswap(inplace=True)
-        try:
-            yield keys
-        finally:
-            if np.little_endian:
-                keys.byteswap(inplace=True)
-            del keys  # (the bytearray grows again once no array views it)
+    def _id_keys(self) -> npt.NDArray[np.uint64]:
+        """The keys as (N, 2) native uint64, whose order (high, then low) is the ids' order."""
+        return np.frombuffer(self._keys, dtype=">u8").astype(np.uint64).reshape(len(self), 2)
 
     def summary(self, *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
                 ids_at: IdsAt) -> dict[str, Any]:
         """`metrics.summarise` of the records added: overall, by_task, by_family, by_answer_type,
         by_mode, by_steps, by_images, status_counts, latency, macro_by_family, bootstrap."""
         kw: dict[str, Any] = {"n_boot": n_boot, "confidence": confidence, "seed": seed}
-        with self._id_keys() as keys:
-            order = id_order(keys, ids_at)
-        del keys  # (no view of the key bytes kept: `add` may grow them again)
+        order = id_order(self._id_keys(), ids_at)  # (the keys let go once sorted: 16 bytes a record)
         status = np.frombuffer(self._status, dtype=np.int16)[order]
         correct = np.frombuffer(self._correct, dtype=np.int8)[order]
         score = np.frombuffer(self._score, dtype=np.float64)[order]
