@@ -19,8 +19,9 @@ answers and words, not with the number of samples) and reports:
   yes). Exact repeats only: a lower bound on what a model could learn from the text. Each task
   keeps at most `MAX_QUESTIONS` distinct question texts (memory stays bounded): those of the
   smallest hashes (a bottom-k sample, `veriscene.stats_bottomk`, the same whatever order the
-  samples come in, so partial reports merge exactly); samples of the other texts are left out
-  (`text_only_samples` says how many are in it);
+  samples come in, so partial reports merge exactly), as their hashes and answer counts, not
+  their text (nothing prints it); samples of the other texts are left out (`text_only_samples`
+  says how many are in it);
 - per task, how much the offered options alone tell of a multiple-choice answer: the share a guess
   from the option texts only gets right, cross-fitted, beside chance, and the options right far
   more often than chance when offered (`veriscene.stats_options`, bounded alike).

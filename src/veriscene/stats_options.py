@@ -24,7 +24,9 @@ Memory is bounded as for question texts: per task at most `MAX_OPTION_VALUES` op
 their offered and right counts per fold) and `MAX_OPTION_SETS` distinct option sets (with their
 right position per fold), each the bottom-k of their hashes (`veriscene.stats_bottomk`): tallies
 of parts of a run merge into the tally of the whole. Questions whose option set is not kept are
-left out of `options_alone` (`options_samples` says how many are in it).
+left out of `options_alone` (`options_samples` says how many are in it). Both are held as numpy
+rows of hashes (`OptionValues`, `OptionSets`): a value with its text (UTF-8 bytes), which
+`options_telling` prints; a set with its options' hashes and ties (CRC-32), not its text.
 """
 
 from __future__ import annotations
