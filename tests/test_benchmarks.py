@@ -600,3 +600,10 @@ def test_reading_commands(cache: str) -> None:
     for command, row in rows.items():
         figures = [float(v.replace(",", "")) for v in row[1:9]]  # MiB, CPU s, wall s at 20 and 40; the ratios
         assert all(v > 0 for v in (figures[0], figures[3], figures[6])), (command, row)
+
+
+def test_stats_worst_case() -> None:
+    """One task past every bound of stats' tallies: 20,000 of each kind kept (60,000 entries)."""
+    out = _run("stats_worst_case.py", "--tasks", "1")
+    assert re.match(r"60,000 samples, 60,000 entries kept: resident \d+ MiB before reading", out), out
+    assert re.search(r"the tallies held \d+ MiB \(\d+ bytes an entry\); [\d.]+ s CPU", out), out
