@@ -44,6 +44,7 @@ from veriscene.engine.options import check_path
 from veriscene.errors import ExecutionFailure
 from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
+from veriscene.evaluate.freeform.located import LocatedScenes
 from veriscene.evaluate.freeform.scene_map import ADVICE, RepeatedScene, ScenesArg, load_scene_map
 from veriscene.evaluate.freeform.score import (
     Canonicaliser,
@@ -445,11 +446,16 @@ def _add_region_scenes(scene_map: dict[str, Scene], scenes: ScenesArg,
     """Add the scenes a region description's program runs on (`region_focus`: all of its
     sample's images) that the replies do not name, read again from `scenes` (only when some are
     missing: a reply names its sample's images)."""
-    wanted = {img["id"] for s in samples if s is not None and _region_focus_needed(s)
-              for img in s.get("images") or () if isinstance(img, dict) and isinstance(img.get("id"), str)}
+    wanted = _region_images(samples)
     if wanted - scene_map.keys() and not isinstance(scenes, dict):
         found, _ = load_scene_map(scenes, [], keep=wanted - scene_map.keys())
         scene_map.update(found)
+
+
+def _region_images(samples: Sequence[dict[str, Any] | None]) -> set[str]:
+    """The images of the samples whose program `region_focus` runs (all of each one's images)."""
+    return {img["id"] for s in samples if s is not None and _region_focus_needed(s)
+            for img in s.get("images") or () if isinstance(img, dict) and isinstance(img.get("id"), str)}
 
 
 def _region_focus_needed(sample: dict[str, Any]) -> bool:
@@ -484,7 +490,8 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
                     matcher: str = "auto", out: Path | None = None) -> dict[str, Any]:
     """`score_records` of `described` (`not_scored` records, each with its sample), scored a
     block at a time and written to `out` line by line (whole or not at all); `replied`: the image
-    ids of them all (their scenes are read first, with the vocabulary of every scene). Used by
+    ids of them all (where their scenes start is found first, with the vocabulary of every scene:
+    `located.LocatedScenes`; a block's scenes are read again for it, not all held). Used by
     `evaluate`, which reads the records back from its results file (`replied.RepliedRecords`)."""
     from veriscene.io.writers.files import written_whole
     from veriscene.verify import resolve_inputs
@@ -494,17 +501,20 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
     except FileNotFoundError as exc:
         return {"skipped": f"free-form replies not scored: {exc}"}
     bad_scenes: list[str] = []
-    scene_map, repeated, lexicon = _replied_scenes(scenes_path, replied, bad_scenes)
-    scorer = _TextScorer(scene_map, matcher=matcher, lexicon=lexicon)
+    lexicon = Lexicon()  # of every scene read, as `_replied_scenes` makes it
+    located = LocatedScenes(scenes_path, replied, bad_scenes, lambda scene: add_scene_words(lexicon, scene))
+    scorer = _TextScorer({}, matcher=matcher, lexicon=lexicon)
     tally = FreeformTally()
     scorable = 0
     with ExitStack() as files:  # (the file closed, then put in place)
+        files.callback(located.close)
         fh = files.enter_context(open(files.enter_context(written_whole(out)), "wb")) if out is not None else None
         for block in described.blocks():
-            # (a scene a region description's program adds below is of no reply's image: no later
-            # block's records pass this test that would not have before it was added)
+            # the block's scenes only (`located`: the scenes `_replied_scenes` would hold), then
+            # those its region descriptions' programs run on that the replies do not name
+            scene_map = located.find(i for r, _ in block for i in r["image_ids"] or ())
             pending = [(r, s) for r, s in block if r["image_ids"] and all(i in scene_map for i in r["image_ids"])]
-            _add_region_scenes(scene_map, scenes_path, [s for _, s in pending])
+            scene_map.update(located.find(_region_images([s for _, s in pending]) - scene_map.keys(), search=True))
             todo: list[tuple[dict[str, Any], FreeformItem]] = []
             for r, sample in pending:
                 item = _sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", sample, scene_map)
@@ -518,7 +528,7 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
                 if fh is not None:
                     fh.write(orjson.dumps(row) + b"\n")
             scorable += len(todo)
-    report = FreeformReport(extractor=scorer.extractor.name, matcher=scorer.matcher.name, repeated=repeated,
+    report = FreeformReport(extractor=scorer.extractor.name, matcher=scorer.matcher.name, repeated=located.repeated,
                             rejected_scenes=bad_scenes)
     return {**report.summary(tally=tally), "unscorable": len(described) - scorable,
             **({"rejected_scene_examples": bad_scenes[:5]} if bad_scenes else {})}
