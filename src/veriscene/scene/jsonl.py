@@ -265,11 +265,18 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         for file in scene_paths(path):
             yield from read_scenes(file, on_error)
         return
-    source = str(path)
+    for scene, _, _ in scene_lines(path, on_error):
+        yield scene
+
+
+def scene_lines(path: str | os.PathLike[str], on_error: OnError | None = None) -> Iterator[tuple[Scene, bytes, int]]:
+    """(scene, its line, where the line starts in the file's bytes, decompressed) of each valid
+    scene of one file, as `read_scenes` reads them (a bad line raises, or goes to `on_error`)."""
+    source, offset = str(path), 0
     with read_errors(path), open_scene_file(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if lineno == 1:
-                line = line.removeprefix(BOM)  # written by some editors; not JSON
+        for lineno, raw in enumerate(fh, start=1):
+            start, offset = offset, offset + len(raw)
+            line = raw.removeprefix(BOM) if lineno == 1 else raw  # (a BOM: written by some editors; not JSON)
             if not line.strip():
                 continue
             try:
@@ -284,7 +291,7 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                     raise located from None
                 on_error(located)
                 continue
-            yield scene
+            yield scene, line, start
 
 
 def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:

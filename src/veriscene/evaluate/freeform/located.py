@@ -33,7 +33,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.evaluate.freeform.scene_map import RepeatedScene
 from veriscene.scene.compressed import compression, open_scene_file, read_errors
 from veriscene.scene.inputs import scene_paths
-from veriscene.scene.jsonl import BOM, scene_from_dict
+from veriscene.scene.jsonl import BOM, scene_from_dict, scene_lines
 from veriscene.scene.model import Scene
 
 LRU = 128  # scenes kept parsed past the block that read them
@@ -42,27 +42,9 @@ COPY = -1  # the file number of the temporary copy of compressed files' lines
 
 def _scene_lines(file: Path, rejected: list[str] | None) -> Iterator[tuple[Scene, bytes, int]]:
     """(scene, its line, where the line starts in the file's bytes, decompressed) of each valid
-    scene of `file`, as `read_scenes` reads it: a line that is no scene raises the
+    scene of `file` (`scene.jsonl.scene_lines`): a line that is no scene raises the
     SceneValidationError naming file, line and field, or, with `rejected`, is appended to it."""
-    source, offset = str(file), 0
-    with read_errors(file), open_scene_file(file) as fh:
-        for line_no, raw in enumerate(fh, start=1):
-            start, offset = offset, offset + len(raw)
-            line = raw.removeprefix(BOM) if line_no == 1 else raw
-            if not line.strip():
-                continue
-            try:
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise SceneValidationError(f"invalid JSON ({exc})") from None
-                scene = scene_from_dict(record)
-            except SceneValidationError as exc:
-                if rejected is None:
-                    raise exc.located(source, line_no) from None
-                rejected.append(str(exc.located(source, line_no)))
-                continue
-            yield scene, line, start
+    return scene_lines(file, None if rejected is None else (lambda error: rejected.append(str(error))))
 
 
 class LocatedScenes:
