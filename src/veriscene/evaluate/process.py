@@ -22,7 +22,6 @@ for bit. (Before, every such reply, its sample and its row were held: about 10 K
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import orjson
 
 from veriscene.errors import ExecutionFailure, ProgramError
-from veriscene.evaluate.replied import ListedReplies, Replies
+from veriscene.evaluate.replied import Replies
 
 PROCESS_SCORED = ("scored", "parse_failed")  # the statuses of the replies scored
 
@@ -40,18 +39,11 @@ def is_stepped(record: dict[str, Any]) -> bool:
     return record["status"] in PROCESS_SCORED and (record.get("steps") or 0) > 1
 
 
-def score_process(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
-                  out: Path | None = None) -> dict[str, Any] | None:
-    """The process summary of an evaluation's records (None when no reply has steps to state)."""
-    return score_stepped(ListedReplies([r for r in records if is_stepped(r)], samples_path), samples_path,
-                         scenes=scenes, out=out)
-
-
 def score_stepped(stepped: Replies, samples_path: Path, *, scenes: Any = None,
                   out: Path | None = None) -> dict[str, Any] | None:
-    """`score_process` of the stepped records of `stepped` (`is_stepped`), scored a block at a
-    time and written to `out` row by row (whole or not at all); the summary from running sums
-    (`ProcessTally`), not from the rows."""
+    """The process summary of the stepped records of `stepped` (`is_stepped`; None when none has
+    steps to state), scored a block at a time and written to `out` row by row (whole or not at
+    all); the summary from running sums (`ProcessTally`), not from the rows."""
     from veriscene.io.writers.files import written_whole
     from veriscene.rewards.process_score import process_targets, score_trace
     from veriscene.verify_scenes import SceneLookup, resolve_inputs
