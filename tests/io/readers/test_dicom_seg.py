@@ -294,3 +294,49 @@ def test_components_naming_no_segment_is_said_once_read(study: tuple[Path, Path]
                                          r"the structures read: left kidney, lesion, liver"):
         scenes, _ = scenes_of(seg, components="kidney")
     assert len(scenes) == 4
+
+
+def _without_the_file(scenes: list[dict]) -> list[dict]:
+    """Scenes with the parts naming their file (image ids, `meta["dicom_seg"]`) left out."""
+    return [{**s, "image_id": None, "image": None, "meta": {**s["meta"], "dicom_seg": None}} for s in scenes]
+
+
+@pytest.mark.parametrize("palette", [False, True])
+def test_a_label_map_segmentation_reads_as_its_binary_twin(tmp_path: Path, palette: bool) -> None:
+    """A Label Map Segmentation (SOP class 1.2.840.10008.5.1.4.1.1.66.7: one label a pixel, in grey
+    levels or through a palette) makes the scenes a BINARY SEG of the same, non-overlapping,
+    segments makes; before, it was refused as not a SEG."""
+    import highdicom as hd
+    import pydicom
+
+    source = ct_series(tmp_path / "ct")
+    one_hot = abdomen_mask()
+    one_hot[..., 0] &= ~one_hot[..., 1]  # a label map cannot hold the lesion inside the liver: cut out of it
+    labels = np.zeros(one_hot.shape[:3], dtype=np.uint8)
+    for k in range(one_hot.shape[-1]):
+        labels[one_hot[..., k]] = k + 1
+    descriptions = [description(k + 1, label, kind, mod) for k, (label, kind, mod) in enumerate(ABDOMEN)]
+    binary = write_seg(tmp_path / "binary" / "abdomen.dcm", source, one_hot, descriptions)
+    if palette:
+        lut = hd.PaletteColorLUTTransformation.from_colors(["black", "red", "yellow", "blue"])
+        seg = hd.seg.Segmentation(
+            source_images=source, pixel_array=labels, segmentation_type=hd.seg.SegmentationTypeValues.LABELMAP,
+            segment_descriptions=descriptions, series_instance_uid=pydicom.uid.generate_uid(), series_number=2,
+            sop_instance_uid=pydicom.uid.generate_uid(), instance_number=1, manufacturer="veriscene",
+            manufacturer_model_name="test", software_versions="0", device_serial_number="1",
+            palette_color_lut_transformation=lut)
+        label_map = tmp_path / "labels" / "abdomen.dcm"
+        label_map.parent.mkdir()
+        seg.save_as(label_map)
+    else:
+        label_map = write_seg(tmp_path / "labels" / "abdomen.dcm", source, labels, descriptions, "LABELMAP")
+    header = pydicom.dcmread(label_map, stop_before_pixels=True)
+    assert header.SOPClassUID == "1.2.840.10008.5.1.4.1.1.66.7"
+    assert header.PhotometricInterpretation == ("PALETTE COLOR" if palette else "MONOCHROME2")
+    assert detect(label_map)[0] == "dicom_seg" and detect(label_map.parent)[0] == "dicom_seg"
+    scenes, report = scenes_of(label_map, images=tmp_path / "ct")
+    twins, _ = scenes_of(binary, images=tmp_path / "ct")
+    assert report.entries == [] and len(scenes) == 4
+    assert [[o["name"] for o in s["objects"]] for s in scenes] == [
+        ["liver"], ["liver", "lesion"], ["liver", "lesion"], ["liver", "left kidney"]]
+    assert _without_the_file(scenes) == _without_the_file(twins)

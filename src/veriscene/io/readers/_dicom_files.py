@@ -168,13 +168,18 @@ class DicomScan:
 
 
 # the DICOM objects the readers read, by SOP class UID: the --from format that reads them
-DICOM_OBJECTS = {"1.2.840.10008.5.1.4.1.1.66.4": "dicom_seg", "1.2.840.10008.5.1.4.1.1.481.3": "dicom_rt"}
+SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"  # BINARY and FRACTIONAL segmentations
+# one label value a pixel, 8 or 16 bits, segments never overlapping (DICOM Supplement 243, 2024)
+LABEL_MAP_SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.7"
+SEG_CLASSES = (SEGMENTATION_STORAGE, LABEL_MAP_SEGMENTATION_STORAGE)
+DICOM_OBJECTS = {SEGMENTATION_STORAGE: "dicom_seg", LABEL_MAP_SEGMENTATION_STORAGE: "dicom_seg",
+                 "1.2.840.10008.5.1.4.1.1.481.3": "dicom_rt"}
 
 
-def require_dicom(path: Path, fmt: str, kind: str, sop_class: str | None = None) -> None:
+def require_dicom(path: Path, fmt: str, kind: str, sop_class: str | tuple[str, ...] | None = None) -> None:
     """Refuse a file named as input that is not DICOM at all (pydicom cannot read its header), or
-    not of `sop_class` (a CT image given as a structure set), naming it and what it is, before a
-    reader's DICOM library fails on it with a traceback or a misleading reason."""
+    not of `sop_class` (or one of them: a CT image given as a structure set), naming it and what
+    it is, before a reader's DICOM library fails on it with a traceback or a misleading reason."""
     from veriscene.io.readers.detect import FormatDetectionError  # detect imports dicom_seg, which imports this module
 
     header, why = read_dicom_header(path)
@@ -182,7 +187,7 @@ def require_dicom(path: Path, fmt: str, kind: str, sop_class: str | None = None)
         raise FormatDetectionError(f"{path}: not a DICOM file ({why.removeprefix('not a DICOM file: ')}); --from {fmt} "
                                    f"reads {kind} files, or a folder holding them")
     found = sop_class_of(header)
-    if sop_class is None or found == sop_class:
+    if sop_class is None or found in ((sop_class,) if isinstance(sop_class, str) else sop_class):
         return
     other = DICOM_OBJECTS.get(found)
     raise FormatDetectionError(

@@ -2,7 +2,9 @@
 
     veriscene convert seg.dcm --from dicom_seg -r images=ct_series/ -r slice_images=slices/ --out scenes.jsonl
 
-A DICOM SEG holds binary (or fractional) masks of numbered segments, each described by a label
+A DICOM SEG holds binary (or fractional) masks of numbered segments, or one label value a pixel (a
+Label Map Segmentation, a SOP class of its own since 2024, segments never overlapping, 8 or 16
+bits, greyscale or palette colour: read alike), each segment described by a label
 and a coded property type ("Liver", "Kidney" with a "Left" modifier), over frames that refer to
 positions in the patient. It is read with highdicom (``pip install veriscene[dicom]``) into a
 volume of segment masks, turned to the closest canonical (RAS+) orientation as NIfTI volumes are
@@ -59,6 +61,8 @@ from veriscene.io.readers._dicom_files import (  # noqa: F401
     DICOM_SUFFIXES,
     NAMED_DICOM,
     NOT_IMAGES,
+    SEG_CLASSES,
+    SEGMENTATION_STORAGE,
     TILT_TOLERANCE,
     DicomScan,
     Series,
@@ -90,7 +94,6 @@ from veriscene.io.readers._windows import NO_FACTS, STORED, VolumeFacts, parse_w
 from veriscene.io.readers.label_tables import structure_name
 from veriscene.scene.model import Scene
 
-SEGMENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
 NAME_SOURCES = ("type", "label")
 # How far a SEG's geometry may be from its series' and still be placed on it voxel for voxel (in
 # cosines of directions, ratios of spacings, voxels of shift). highdicom's default, 1e-5, refused a
@@ -106,18 +109,18 @@ def is_dicom_seg(path: Path) -> bool:
     if importlib.util.find_spec("pydicom") is None:  # cannot look inside: a DICOM file is taken for one
         return path.suffix.lower() in NAMED_DICOM and _has_dicm(path)
     header = _header(path)
-    return header is not None and str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE
+    return header is not None and str(header.get("SOPClassUID", "")) in SEG_CLASSES
 
 
 def find_segs(path: Path, scan: DicomScan) -> list[Path]:
     """SEG files: `path` itself, or those under the folder `path` (sorted); other DICOM files
     under it are counted as ``dicom_files_not_seg``, files that are not DICOM reported (`DicomScan`)."""
     if path.is_file():
-        require_dicom(path, "dicom_seg", "DICOM Segmentation (SEG)", SEGMENTATION_STORAGE)
+        require_dicom(path, "dicom_seg", "DICOM Segmentation (SEG)", SEG_CLASSES)
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
-    found = [p for p, header in scan.headers(path) if str(header.get("SOPClassUID", "")) == SEGMENTATION_STORAGE]
+    found = [p for p, header in scan.headers(path) if str(header.get("SOPClassUID", "")) in SEG_CLASSES]
     scan.ctx.report.count("dicom_files_not_seg", len(scan.headers(path)) - len(found))
     if not found:
         raise FileNotFoundError(f"{path}: no DICOM Segmentation (SEG) file found")
@@ -156,7 +159,8 @@ def _segread(path: Path) -> Any:
     old archives), which highdicom refuses to parse, is written again little endian in memory
     first: pydicom has read its elements' values, and its pixels, bits packed in bytes (BINARY) or
     bytes (FRACTIONAL), read the same in either byte order (a SEG of this SOP class has no 16-bit
-    pixels; Label Map Segmentations, 16-bit, are another SOP class, not read here)."""
+    pixels; Label Map Segmentations, 16-bit, are another SOP class, defined in 2024, long after big
+endian was retired)."""
     import pydicom
     from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian
 
