@@ -340,3 +340,24 @@ def test_a_label_map_segmentation_reads_as_its_binary_twin(tmp_path: Path, palet
     assert [[o["name"] for o in s["objects"]] for s in scenes] == [
         ["liver"], ["liver", "lesion"], ["liver", "lesion"], ["liver", "left kidney"]]
     assert _without_the_file(scenes) == _without_the_file(twins)
+
+
+def test_a_16_bit_label_map_keeps_every_segment(tmp_path: Path) -> None:
+    """300 segments, one 4 x 4 block each, 50 a slice: a label map of 16 bits a pixel. highdicom's
+    own split left segments 256-300 empty; all 300 are objects."""
+    import pydicom
+
+    source = ct_series(tmp_path / "ct")
+    labels = np.zeros((SLICES, ROWS, COLS), dtype=np.uint16)
+    for k in range(300):
+        block = k // SLICES
+        row, col = (block // 10) * 4, (block % 10) * 4
+        labels[k % SLICES, row:row + 4, col:col + 4] = k + 1
+    descriptions = [description(k + 1, f"Tumour {k + 1}", codes.SCT.Lesion) for k in range(300)]
+    seg = write_seg(tmp_path / "seg" / "many.dcm", source, labels, descriptions, "LABELMAP")
+    assert pydicom.dcmread(seg, stop_before_pixels=True).BitsAllocated == 16
+    scenes, report = scenes_of(seg, images=tmp_path / "ct", names="label", components="none")
+    assert report.entries == [] and [len(s["objects"]) for s in scenes] == [50] * SLICES
+    names = sorted(int(o["name"].split()[-1]) for s in scenes for o in s["objects"])
+    assert names == list(range(1, 301))
+    assert all(decode_mask(o["mask"]).sum() == 16 for s in scenes for o in s["objects"])

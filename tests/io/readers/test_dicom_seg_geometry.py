@@ -76,6 +76,17 @@ def test_a_seg_over_a_tilted_series_lands_on_the_images_it_was_drawn_on(degrees:
     assert scenes[0].meta["plane"] == "axial" and scenes[0].meta["pixel_size_mm"] == [0.7, 0.8]
 
 
+def test_a_label_map_seg_over_a_tilted_series_lands_on_its_images(tmp_path: Path) -> None:
+    """A Label Map Segmentation is placed image by image as a binary SEG is (its labels read whole,
+    then split: `dicom_seg._one_hot`)."""
+    mask = drawn()
+    seg = tilted_study(tmp_path, 5.0, mask, "LABELMAP")
+    scenes, report = read_all(seg, "dicom_seg", images=tmp_path / "ct", slice_images=tmp_path / "png",
+                              square_pixels=False)
+    assert report.entries == [] and report.repairs["segs_placed_by_source_images"] == 1
+    assert_on_their_images(scenes, mask)
+
+
 def test_a_seg_over_a_series_tilted_past_the_limit_is_refused_saying_why(tmp_path: Path) -> None:
     seg = tilted_study(tmp_path, 40.0, drawn())
     scenes, report = read_all(seg, "dicom_seg", images=tmp_path / "ct")

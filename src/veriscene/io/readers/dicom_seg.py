@@ -175,6 +175,18 @@ endian was retired)."""
     return hd.seg.Segmentation.from_dataset(pydicom.dcmread(buffer), copy=False)
 
 
+def _is_label_map(seg: Any) -> bool:
+    """Whether `seg` holds one label value a pixel (a Label Map Segmentation)."""
+    return str(getattr(seg, "SegmentationType", "")) == "LABELMAP"
+
+
+def _one_hot(labels: np.ndarray, numbers: list[int]) -> np.ndarray:
+    """(..., segments) bool of a label map's values, a channel per segment number. highdicom's own
+    split of a label map (`combine_segments=False`) leaves segments past 255 empty (highdicom
+    0.28: it works in 8 bits), so label maps are read whole and split here."""
+    return labels[..., None] == np.asarray(numbers, dtype=labels.dtype)[None]
+
+
 def _on_source_images(seg: Any, numbers: list[int], found: Series) -> np.ndarray | None:
     """(slices, rows, columns, segments) the SEG's frames placed on the images of the series they
     were drawn on, each by the image its frame names (DerivationImageSequence), in the series'
@@ -187,7 +199,8 @@ def _on_source_images(seg: Any, numbers: list[int], found: Series) -> np.ndarray
     if ordered is None or not named or not named <= set(ordered):
         return None
     # a slice none of whose images the SEG has a frame of is empty (SEGs leave empty frames out)
-    return np.asarray(seg.get_pixels_by_source_instance(ordered, segment_numbers=numbers, combine_segments=False,
+    return np.asarray(seg.get_pixels_by_source_instance(ordered, segment_numbers=numbers,
+                                                         combine_segments=_is_label_map(seg),
                                                          assert_missing_frames_are_empty=True))
 
 
@@ -198,7 +211,8 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, sto
         raise bad("the SEG has no segment", "SegmentSequence")
     raw_names = {k: segment_name(seg.get_segment_description(n), names) for k, n in enumerate(numbers)}
     # frames of a tilted series step along z, off their normal (`_dicom_files.MAX_TILT_DEGREES`)
-    volume = seg.get_volume(segment_numbers=numbers, combine_segments=False, perpendicular_tol=TILT_TOLERANCE)
+    label_map = _is_label_map(seg)  # (read as labels, split after: `_one_hot`)
+    volume = seg.get_volume(segment_numbers=numbers, combine_segments=label_map, perpendicular_tol=TILT_TOLERANCE)
     found = None
     if images is not None:
         found = _series_volume(scan, images, str(seg.FrameOfReferenceUID), referenced_series(seg), stored)
@@ -226,7 +240,9 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, sto
         affine = series.affine
     if array is None:
         array = np.asarray(volume.array)
-    if array.ndim == 3:  # one segment: no channel axis
+    if label_map:
+        array = _one_hot(array, numbers)
+    elif array.ndim == 3:  # one segment: no channel axis
         array = array[..., None]
     masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
