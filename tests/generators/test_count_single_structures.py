@@ -106,3 +106,25 @@ def test_multi_image_counts_skip_single_structures(tmp_path: Path) -> None:
                            vocab, pool)
         asked += [cand.slots["objs"] for cand in made(gen.propose(ctx))]
     assert asked and set(asked) <= {"kidney cysts", "liver tumours"}, asked
+
+
+def test_frequency_compares_lesions_with_countable_names_only(tmp_path: Path) -> None:
+    """"Which are there fewer of: liver tumours or livers?" is answered "liver" without the image
+    wherever a slice shows two tumours: a structure held once is never compared (nor counted)."""
+    z2 = _slice(_slices(tmp_path), 2)
+    asked = qa(z2, "object.frequency.v1", Vocabulary.from_scenes([z2]))
+    assert asked == {
+        "Which kind of object appears more often in the image: kidney cysts or liver tumours?": "kidney cyst",
+        "Which kind of object appears less often in the image: kidney cysts or liver tumours?": "liver tumour",
+    }
+
+
+def test_extreme_among_says_a_structure_held_once_in_the_singular(tmp_path: Path) -> None:
+    """"Among the livers and left kidneys, ...": a slice holds one liver; said "the liver"."""
+    z2 = _slice(_slices(tmp_path), 2)
+    asked = qa(z2, "object.extreme_among.v1", Vocabulary.from_scenes([z2]))
+    assert asked and not any(w in q for q in asked for w in ("livers", "kidneys")), asked
+    assert asked["Among the liver and left kidney, what is the leftmost object?"] == "left kidney"
+    # lesions, several on the slice, stay plural beside a structure said in the singular
+    assert asked["Among the kidney cysts and liver, what is the rightmost object?"] == "liver"
+    assert asked["Among the liver tumours and left kidney, what is the rightmost object?"] == "liver tumour"

@@ -268,3 +268,18 @@ def test_frequency_of_a_few_lists_in_python_matches_numpy(monkeypatch) -> None:
         assert found[0] == found[1], trial
         asked += bool(found[0][0])
     assert asked > 30  # most scenes ask some
+
+def test_frequency_never_lists_a_substance() -> None:
+    """"Which are there fewer of: shoes or patches of sky?" counts how the sky's boxes were drawn
+    (as object.count and counting.compare, a substance is never counted: `text.is_uncountable`)."""
+    from veriscene.scene.model import Scene
+
+    objects = [{"name": "sky", "box": [0, 0, 50, 20]}, {"name": "sky", "box": [50, 0, 100, 20]},
+               {"name": "shoe", "box": [10, 80, 15, 85]}, {"name": "shoe", "box": [20, 80, 25, 85]},
+               {"name": "shoe", "box": [30, 80, 35, 85]}, {"name": "man", "box": [10, 30, 40, 80]}]
+    scene = Scene.from_objects("vg", 100, 100, objects)
+    vocab = Vocabulary.from_scenes([scene])
+    assert qa(scene, "object.frequency.v1", vocab) == {
+        "Which kind of object appears more often in the image: men or shoes?": "shoe",
+        "Which kind of object appears less often in the image: men or shoes?": "man",
+    }

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import name_query, name_set_nodes, shuffled
+from veriscene.generators.common import name_query, name_set_nodes, shuffled, single_names, uncountable_names
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import FEW_LISTS, SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
 from veriscene.program.builder import ProgramBuilder
@@ -61,12 +61,13 @@ def name_lists(ctx: GenContext, max_names: int) -> list[tuple[str, ...]]:
     return name_table(ctx, max_names)[0]
 
 
-def name_table(ctx: GenContext, max_names: int, few: int = -1) -> tuple[list[tuple[str, ...]], np.ndarray | None]:
+def name_table(ctx: GenContext, max_names: int, few: int = -1,
+               names: Sequence[str] | None = None) -> tuple[list[tuple[str, ...]], np.ndarray | None]:
     """`name_lists`, and the same lists as a (lists, most names) array of positions among the
     present names in sorted order, shorter lists padded with the number of present names; None
     in place of the array where there are at most `few` lists (which callers go through in plain
-    Python: `FEW_LISTS`)."""
-    present = sorted(ctx.index.by_name)
+    Python: `FEW_LISTS`). `names`: the sorted present names to list, if not all of them."""
+    present = sorted(ctx.index.by_name) if names is None else list(names)
     n, rng = len(present), ctx.rng
     sizes = range(2, min(max_names, n) + 1)
     counts = [comb(n, k) for k in sizes]
@@ -146,7 +147,11 @@ class NameFrequency(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ListConfig = self.config  # type: ignore[assignment]
         by_name = ctx.index.by_name
-        lists, table = name_table(ctx, config.max_names, few=FEW_LISTS)
+        # never a substance ("patches of sky") nor a name held once by construction: "Which are
+        # there fewer of: lesions or livers?" is "liver" wherever two lesions show (`uncountable_names`)
+        left_out = uncountable_names(ctx.index)
+        countable = sorted(n for n in by_name if n not in left_out)
+        lists, table = name_table(ctx, config.max_names, few=FEW_LISTS, names=countable)
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
         if len(lists) <= FEW_LISTS:  # a few lists: each in plain Python (numpy's calls cost more)
@@ -165,7 +170,7 @@ class NameFrequency(Generator):
             # whether its largest and its smallest count are unique, and whose they are; padding
             # counts as -1 for the largest and as more than any count for the smallest
             assert table is not None  # made for more than FEW_LISTS lists
-            counts = np.array([len(by_name[n]) for n in sorted(by_name)] + [-1])[table.T]
+            counts = np.array([len(by_name[n]) for n in countable] + [-1])[table.T]
             for_least = np.where(counts < 0, len(ctx.scene) + 1, counts)
             most, least = counts == counts.max(axis=0), for_least == for_least.min(axis=0)
             # a list is asked both ways or not at all: asked "most" alone where its fewest tie
@@ -225,12 +230,13 @@ class ExtremeAmongNames(Generator):
         found = clear_extremes_among(ctx, lists, _WHICHES, config, table)
         answers = [names_of[member] for _, _, member in found]
         asked = [(lists[m], which, answer) for (m, which, _), answer in zip(found, answers)]
-        # many per scene, one or two used: phrased only if picked
-        yield Batch.of(answers, asked, self._make)
+        # many per scene, one or two used: phrased only if picked; a name held once by
+        # construction said in the singular ("Among the lesions and liver", not "livers")
+        yield Batch.of(answers, asked, partial(self._make, single_names(ctx.index)))
 
-    def _make(self, names: tuple[str, ...], which: str, answer: str) -> Candidate:
+    def _make(self, single: frozenset[str], names: tuple[str, ...], which: str, answer: str) -> Candidate:
         ext, ext_adv = _EXTREMES[which]
-        listed = join_words([plural(n) for n in names])
+        listed = join_words([n if n in single else plural(n) for n in names])
         return Candidate(None, {"list_and": listed, "ext": ext, "ext_adv": ext_adv}, expected=answer,
                          distractors=[n for n in names if n != answer], sides=which in SIDEWAYS,
                          vertical=which in UPRIGHT,
