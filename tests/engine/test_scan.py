@@ -273,3 +273,29 @@ def test_fields_no_reader_reads_are_counted_and_said(tmp_path) -> None:
     summary = generate(path, tmp_path / "run", seed=1)
     (note,) = [n for n in summary.notes if "does not read" in n]
     assert "'objects[].attribute' (4 objects)" in note and "'caption' (1 scene)" in note
+
+
+def test_medical_slices_of_an_earlier_release_are_counted_and_said(tmp_path) -> None:
+    """Slices a medical reader wrote before 0.22.0 lack meta["single"], so counting questions may
+    ask "How many livers?" of them: the scan counts them, over every chunk, and the run says to
+    convert again. Slices of this release (an empty list included) and other scenes are not counted."""
+    import orjson
+
+    from veriscene import generate
+
+    plain = tmp_path / "plain.jsonl"
+    write_scenes(iter_scene_graphs(12, seed=2), plain)
+    records = [orjson.loads(line) for line in plain.read_bytes().splitlines()]
+    for k, record in enumerate(records):
+        key = ("label_map", "dicom_seg", "dicom_rtstruct", None)[k % 4]
+        if key is not None:
+            record["meta"] = {**record.get("meta", {}), key: f"/data/case_{k}"}
+        if k in (0, 5):
+            record["meta"]["single"] = [] if k else ["liver"]
+    path = tmp_path / "slices.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    for chunk in (1 << 20, 2_000):
+        assert scan_scenes(path, chunk_bytes=chunk).unmarked_slices == 7  # 9 slices, 2 with meta["single"]
+    assert scan_scenes(plain).unmarked_slices == 0
+    (note,) = [n for n in generate(path, tmp_path / "run", seed=1).notes if "meta['single']" in n]
+    assert note.startswith("7 medical slice scene(s) lack meta['single']") and "convert the volumes again" in note

@@ -58,7 +58,7 @@ from veriscene.engine.run_inputs import (
 )
 from veriscene.engine.run_lock import GENERATE, RunKind, holding_locks, lock_folder, lock_url
 from veriscene.engine.scan import DEFAULT_POOL_SIZE, SCAN_CHUNK_BYTES, duplicate_lines, scan_scenes
-from veriscene.engine.scan_result import ignored_note
+from veriscene.engine.scan_result import ignored_note, unmarked_note
 from veriscene.engine.shard_pass import _merge, _ray_run, _tasks
 from veriscene.engine.source_digest import source_record
 from veriscene.engine.shards import (
@@ -320,6 +320,8 @@ def generate(
             counted(scan.scenes)
         if scan.ignored:
             summary.notes.append(ignored_note(scan.ignored))
+        if scan.unmarked_slices:
+            summary.notes.append(unmarked_note(scan.unmarked_slices))
         skip = duplicate_lines(scan)
         scan.id_hashes = array("Q")  # only needed for the line above: 8 bytes per scene freed
         vocabulary = scan.vocab.to_dict()  # the run spec holds it from here on: one copy in the driver

@@ -18,16 +18,17 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash
+from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash, unmarked_slice
 from veriscene.scene.jsonl import OBJECT_FIELDS, SCENE_FIELDS, loads_line
 
 SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see the docstring of `engine.scan`)
 _PIECE = 1 << 20  # bytes copied at a time from a compressed file to a chunk
 
 
-def _decode(line: bytes, ignored: Counter[str] | None = None) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
+def _decode(line: bytes, chunk: ChunkScan | None = None) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
     """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record;
-    the fields it holds that no part of veriscene reads are counted in `ignored`."""
+    the fields it holds that no part of veriscene reads are counted in `chunk.ignored`, a medical
+    slice of an earlier release in `chunk.unmarked_slices`."""
     try:
         record = loads_line(line)
     except orjson.JSONDecodeError:
@@ -35,8 +36,9 @@ def _decode(line: bytes, ignored: Counter[str] | None = None) -> tuple[str, tupl
     summary = _summary(record) if isinstance(record, dict) else None
     if summary is None:
         return None
-    if ignored is not None:
-        _count_ignored(record, ignored)
+    if chunk is not None:
+        _count_ignored(record, chunk.ignored)
+        chunk.unmarked_slices += unmarked_slice(record.get("meta"))
     return str(record.get("image_id")), summary
 
 
@@ -134,7 +136,7 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             number = len(chunk.starts)
             chunk.starts.append(line_start)
             chunk.id_hashes.append(0)
-            decoded = _decode(line, chunk.ignored)
+            decoded = _decode(line, chunk)
             if decoded is None:
                 chunk.undecodable += 1
                 continue

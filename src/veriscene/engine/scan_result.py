@@ -63,6 +63,24 @@ def scene_group(meta: object) -> str | None:
     return None
 
 
+# `meta` keys the medical readers write (the volume a slice is of); since 0.22.0 they also write
+# meta["single"], the names a slice holds once by construction, which counting questions leave out
+MEDICAL_KEYS = ("label_map", "dicom_seg", "dicom_rtstruct")
+
+
+def unmarked_slice(meta: object) -> bool:
+    """Whether a scene of this `meta` is a medical reader's slice without ``meta["single"]``
+    (converted by a release before 0.22.0: "How many livers?" may be asked of it)."""
+    return isinstance(meta, dict) and "single" not in meta and any(key in meta for key in MEDICAL_KEYS)
+
+
+def unmarked_note(count: int) -> str:
+    """The run's note on medical slices converted before `meta["single"]` existed."""
+    return (f"{count:,} medical slice scene(s) lack meta['single'] (converted by a release before 0.22.0): "
+            "counting questions may ask how many there are of a structure each slice holds once by "
+            "construction ('How many livers?'); convert the volumes again with this release")
+
+
 PoolCandidate = tuple[int, int, int]  # (hash, scene, byte offset); in a chunk's heap (-hash, -scene, offset)
 
 
@@ -79,6 +97,7 @@ class ChunkScan:
     pool: list[PoolCandidate] = field(default_factory=list)
     undecodable: int = 0
     ignored: Counter[str] = field(default_factory=Counter)  # fields no reader reads: records holding each
+    unmarked_slices: int = 0  # medical slices without meta["single"] (`unmarked_slice`)
 
 
 @dataclass
@@ -102,6 +121,8 @@ class ScanResult:
     # fields of the records that veriscene does not read ("objects[].attribute"): records (objects)
     # holding each, said in the run's notes (a misspelt field is dropped)
     ignored: Counter[str] = field(default_factory=Counter)
+    # slices of a medical reader of a release before 0.22.0 (`unmarked_slice`), said in the notes
+    unmarked_slices: int = 0
     spans: list[FileSpan] = field(default_factory=list)  # where each input file lies in the input
 
     def where(self, line_no: int) -> tuple[str, int]:
@@ -147,6 +168,7 @@ class ScanResult:
         self.scenes += len(chunk.starts)
         self.undecodable += chunk.undecodable
         self.ignored.update(chunk.ignored)
+        self.unmarked_slices += chunk.unmarked_slices
         self.vocab.merge(chunk.vocab)
         ours = ((h, first + k, offset) for h, k, offset in chunk.pool)
         return list(islice(heapq.merge(pool, ours), pool_size))  # both sorted
