@@ -128,3 +128,38 @@ def test_extreme_among_says_a_structure_held_once_in_the_singular(tmp_path: Path
     # lesions, several on the slice, stay plural beside a structure said in the singular
     assert asked["Among the kidney cysts and liver, what is the rightmost object?"] == "liver"
     assert asked["Among the liver tumours and left kidney, what is the rightmost object?"] == "liver tumour"
+
+
+def _touching_slice() -> Scene:
+    """A slice as the label-map reader makes it: 'touching' both ways between structures whose
+    pixels meet, and 'surrounded by' (beside 'touching') for a lesion inside the liver."""
+    objects = [("liver", [60, 50, 110, 100]), ("lesion", [80, 70, 90, 80]), ("spleen", [10, 60, 30, 90]),
+               ("stomach", [30, 70, 55, 95]), ("aorta", [45, 40, 52, 47])]
+    meeting = [(0, 1), (2, 3)]
+    relations = [(a, "touching", b) for x, y in meeting for a, b in ((x, y), (y, x))] + [(1, "surrounded by", 0)]
+    return Scene.from_objects("case_z7", 128, 128, [{"name": n, "box": b} for n, b in objects], sorted(relations),
+                              meta={"single": ["aorta", "liver", "spleen", "stomach"],
+                                    "exhaustive": ["aorta", "lesion", "liver", "spleen", "stomach"]})
+
+
+def test_relation_exists_asks_touching_both_ways() -> None:
+    """'Is the spleen touching the stomach?' was answered "yes" wherever asked (a pair touching is
+    the only kind with a relation, and 'touching' has no converse to ask "no"): pairs whose
+    pixels do not meet are asked too, and answered "no"."""
+    scene = _touching_slice()
+    asked = qa(scene, "relation.exists.v1", Vocabulary.from_scenes([scene]))
+    touching = {q: a for q, a in asked.items() if "touching" in q}
+    assert touching["Is the spleen touching the stomach?"] is True
+    assert touching["Is the spleen touching the aorta?"] is False
+    assert touching["Is the lesion touching the stomach?"] is False
+    assert "Is the lesion touching the liver?" in touching  # held: never a "no"
+    assert sorted(Counter(touching.values()).items()) == [(False, 16), (True, 4)]
+
+
+def test_relation_query_never_asks_a_forced_touching() -> None:
+    """'How is the spleen related to the stomach?' had one answer, 'touching', on every pair asked
+    ('surrounded by' never holds alone: a lesion inside the liver touches it too): not asked."""
+    scene = _touching_slice()
+    vocab = Vocabulary.from_scenes([scene])
+    assert qa(scene, "relation.query.v1", vocab) == {}
+    assert qa(scene, "relation.region.v1", vocab) == {}

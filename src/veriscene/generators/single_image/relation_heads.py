@@ -21,7 +21,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind, may_hold, options_like, sure_wrong
+from veriscene.generators.single_image.relations import _kind, forced_answer, may_hold, options_like, sure_wrong
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.generators.vocabulary_draws import name_kind
@@ -146,8 +146,8 @@ class RegionRelation(Generator):
         answers: list[str] = []
         asked: list[tuple[GenContext, ClearRegions, int, int, str, list[str]]] = []
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
-            if len(held) != 1 or s not in regions or o not in regions:
-                continue
+            if len(held) != 1 or s not in regions or o not in regions or forced_answer(ctx.vocab, held[0]):
+                continue  # (a forced answer: "touching" beside "surrounded by", which never holds alone)
             predicate = held[0]
             if not reader.could_hold(s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
                 continue  # another relation could be read into the image: ambiguous

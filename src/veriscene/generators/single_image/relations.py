@@ -58,6 +58,41 @@ def _by_key(predicates: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
+# Contacts a reader states of every pair of objects it holds for, read off the pixels (medical
+# label maps, DICOM SEG and RTSTRUCT: `io.readers._structures`), each with the predicate that
+# implies it: a structure surrounded by another touches it, and is said to (both are annotated).
+# "How is A related to B?" is then "touching" wherever asked (a pair surrounded holds two
+# predicates and is never asked): `forced_answer`.
+CONTACTS = {"touching": "surrounded by"}
+
+
+def forced_answer(vocab: Vocabulary, predicate: str) -> bool:
+    """Whether `predicate`, the one predicate of a pair, answers "how is A related to B?" on
+    every pair asked in the data set: a contact whose implying predicate the data set uses
+    (`CONTACTS`: only "touching" could be the answer; "surrounded by" never holds alone)."""
+    implied_by = CONTACTS.get(predicate)
+    return implied_by is not None and implied_by in vocab.predicate_set()
+
+
+def contacts_lacking(ctx: GenContext, refs: dict[int, Referent]) -> list[tuple[int, int, str]]:
+    """(a, b, contact) for each ordered pair of described objects that lacks a `CONTACTS`
+    predicate the data set uses, where relations are complete: "Is the spleen touching the
+    aorta?" is a "no" the image decides (else "touching", held both ways of every pair asked,
+    was answered "yes" wherever asked). None where relations are sparse or say no contact."""
+    known = ctx.vocab.predicate_set()
+    contacts = [p for p in CONTACTS if p in known]
+    if not contacts or ctx.index.sparse_relations:
+        return []
+    between = ctx.index.predicates_between
+    out = []
+    for a in sorted(refs):
+        for b in sorted(refs):
+            if a != b:
+                held = between.get((a, b), ())
+                out += [(a, b, p) for p in contacts if p not in held]
+    return out
+
+
 def _by_sense(vocab: Vocabulary) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """The vocabulary's predicates by each of their senses (`predicate_senses`) and by each class
     they may hold with (`compatible_predicate_senses`)."""
@@ -282,6 +317,9 @@ class RelationExists(Generator):
             answers += [True] * len(held) + [False] * len(negatives)
             asked += [(ref_s, ref_o, p, True, name) for p in held]
             asked += [(ref_s, ref_o, p, False, name) for p in negatives]
+        for s, o, p in contacts_lacking(ctx, refs):  # (medical slices: "touching" between structures)
+            answers.append(False)
+            asked.append((refs[s], refs[o], p, False, ctx.scene.names[s]))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(answers, asked, self._make)
 
@@ -325,7 +363,7 @@ class QueryRelation(Generator):
         answers: list[str] = []
         asked: list[tuple[Any, ...]] = []
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
-            if len(held) != 1 or s not in refs or o not in refs:
+            if len(held) != 1 or s not in refs or o not in refs or forced_answer(ctx.vocab, held[0]):
                 continue
             if not sole_direction(ctx.index, s, held[0], o):
                 continue  # "below", and also clearly "left of": either is right
