@@ -330,6 +330,21 @@ def overlapping_kinds(kind: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def naming_same(vocab: Vocabulary, answer: str) -> list[str]:
+    """The vocabulary's names that may name an object named `answer` (`overlapping_kinds` of its
+    `name_kind`: "man", "men", "person" beside "man"), `answer` among them: never a wrong option of
+    a question answered `answer`. Names grouped by kind once per vocabulary."""
+    by_kind: dict[str, list[str]] = vocab.view("names by kind", lambda: _names_by_kind(vocab.name_list()))
+    return [answer, *(n for k in sorted(overlapping_kinds(name_kind(answer))) for n in by_kind.get(k, ()) if n != answer)]
+
+
+def _names_by_kind(names: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for n in names:
+        out.setdefault(name_kind(n), []).append(n)
+    return out
+
+
 def likely_wrong_names(rng: np.random.Generator, vocab: Vocabulary, answer: str, k: int) -> list[str]:
     """Up to k names other than `answer` for a question answered by an object's name, drawn
     without replacement, each with the weight of its number of objects in the data set (how often

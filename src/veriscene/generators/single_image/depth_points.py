@@ -27,6 +27,7 @@ from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
 from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary_draws import naming_same
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import rows_of_pairs, true_rows
 from veriscene.scene.describe import Referent, referents
@@ -176,11 +177,12 @@ class DepthAnchor(Generator):
         yield Batch.of(answers, asked, _call)
 
     def _cover(self, ctx: GenContext, anchor: Referent, which: str, answer: str) -> Candidate:
-        """The one object overlapping `anchor` on the `which` side of it."""
+        """The one object overlapping `anchor` on the `which` side of it; options never a name
+        that may name it ("person" beside "man": `naming_same`)."""
         # {it}: the anchor again ("them" for a name plural in form: "the jeans")
         it = "them" if anchor.plural else "it"
         return Candidate(None, {"the_anchor": anchor.the, "it": it}, group=f"cover_{which}",
-                         expected=answer, distractors=Without(ctx.vocab.name_list(), (answer,)),
+                         expected=answer, distractors=Without(ctx.vocab.name_list(), naming_same(ctx.vocab, answer)),
                          build=partial(_cover_program, anchor, which))
 
     def _pair(self, anchor: Referent, first: Referent, second: Referent, which: str, answer: str,

@@ -27,6 +27,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator, G
 from veriscene.generators.common import name_query, name_set_nodes, shuffled, single_names, uncountable_names
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import FEW_LISTS, SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
+from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import counted_plural, join_words, plural, with_article
 
@@ -98,6 +99,27 @@ def name_table(ctx: GenContext, max_names: int, few: int = -1,
     return lists, table
 
 
+def apart(ctx: GenContext, lists: list[tuple[str, ...]],
+          table: np.ndarray | None) -> tuple[list[tuple[str, ...]], np.ndarray | None]:
+    """`lists` and `table`'s rows less those listing a name that may name an object another
+    present name names: "Which are there fewer of: men or people?", "Among the cars and people,
+    what is the leftmost object?" where the leftmost person is a man (men are people:
+    `overlapping_kinds`; "man" and "group of men": `name_kind`). Unchanged on a scene without
+    such names (found once per scene index)."""
+    alike = ctx.index.memo(("names naming alike",), lambda: _naming_alike(ctx.index.by_name))
+    if not alike:
+        return lists, table
+    keep = [m for m, names in enumerate(lists) if alike.isdisjoint(names)]
+    return [lists[m] for m in keep], (table[keep] if table is not None else None)
+
+
+def _naming_alike(names: Iterable[str]) -> frozenset[str]:
+    """The present names that may name an object another present name names."""
+    kinds = {n: name_kind(n) for n in names}
+    return frozenset(n for n, kind in kinds.items()
+                     if any(m != n and k in overlapping_kinds(kind) for m, k in kinds.items()))
+
+
 def _lowest_first(keys: np.ndarray, k: int) -> np.ndarray:
     """(rows, k) the positions of each row's k lowest values, lowest first, ties by position:
     `keys.argsort(axis=1, kind="stable")[:, :k]`, by k passes of `argmin` where the rows are long
@@ -151,7 +173,7 @@ class NameFrequency(Generator):
         # there fewer of: lesions or livers?" is "liver" wherever two lesions show (`uncountable_names`)
         left_out = uncountable_names(ctx.index)
         countable = sorted(n for n in by_name if n not in left_out)
-        lists, table = name_table(ctx, config.max_names, few=FEW_LISTS, names=countable)
+        lists, table = apart(ctx, *name_table(ctx, config.max_names, few=FEW_LISTS, names=countable))
         answers: list[str] = []
         asked: list[tuple[tuple[str, ...], str, str]] = []
         if len(lists) <= FEW_LISTS:  # a few lists: each in plain Python (numpy's calls cost more)
@@ -226,7 +248,7 @@ class ExtremeAmongNames(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         config: ExtremeAmongConfig = self.config  # type: ignore[assignment]
         names_of = ctx.scene.names
-        lists, table = name_table(ctx, config.max_names, few=FEW_LISTS)
+        lists, table = apart(ctx, *name_table(ctx, config.max_names, few=FEW_LISTS))
         found = clear_extremes_among(ctx, lists, _WHICHES, config, table)
         answers = [names_of[member] for _, _, member in found]
         asked = [(lists[m], which, answer) for (m, which, _), answer in zip(found, answers)]

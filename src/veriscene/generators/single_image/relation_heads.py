@@ -24,7 +24,7 @@ from veriscene.generators.single_image.attribute_regions import ClearRegions, cl
 from veriscene.generators.single_image.relations import _kind, forced_answer, may_hold, options_like, sure_wrong
 from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import Vocabulary, Without
-from veriscene.generators.vocabulary_draws import name_kind
+from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
@@ -93,10 +93,11 @@ class RelatedObject(Generator):
     def _wrong_names(self, ctx: GenContext, answer: str, answers: list[str]) -> list[str]:
         """Names of the scene's other answers first, then by the data set's object counts
         (`relation_options`); none of the answer's kind ('men' and 'group of men' beside 'man':
-        `name_kind`), one of each kind."""
-        kind = name_kind(answer)
+        `name_kind`) nor of one that may name its object ("person" beside "man":
+        `overlapping_kinds`), one of each kind."""
+        right = overlapping_kinds(name_kind(answer))
         return wrong_options(ctx.rng, self.config.num_choices - 1, Without(ctx.vocab.name_list(), (answer,)),
-                             lambda name: name_kind(name) != kind, ctx.vocab.names, vocab=ctx.vocab, key="names",
+                             lambda name: name_kind(name) not in right, ctx.vocab.names, vocab=ctx.vocab, key="names",
                              scene=scene_values(answers), kind=name_kind)
 
 

@@ -1,0 +1,67 @@
+"""Names that may name one object ("man" and "person": `vocabulary_draws.overlapping_kinds`;
+"man" and "group of men": `name_kind`) are never listed together nor offered as each other's
+wrong option: the leftmost man is a person, and men are counted among people."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tests.generators.helpers import offered, qa
+from veriscene.generators import Vocabulary
+from veriscene.generators.vocabulary_draws import naming_same
+from veriscene.scene import Scene
+
+# "person" is the commonest name of the data set: drawn first as a wrong option by weight
+PEOPLE_VOCAB = Vocabulary(
+    names=Counter({"person": 500, "man": 40, "woman": 30, "window": 20, "cup": 10, "car": 10, "dog": 5}),
+    attributes=Counter({"red": 3}),
+    predicates=Counter({"holding": 5, "near": 2}),
+)
+
+
+def _rows() -> list[dict[str, Any]]:
+    """Two men at the left, one person and three windows at the right; the left man holds a cup,
+    the right man overlaps the car in front of it."""
+    return [{"name": "man", "box": [10, 40, 40, 190], "depth": 0.3},
+            {"name": "man", "box": [60, 40, 90, 190], "depth": 0.2},
+            {"name": "person", "box": [300, 40, 330, 190], "depth": 0.4},
+            {"name": "cup", "box": [30, 90, 45, 105], "depth": 0.25},
+            {"name": "car", "box": [70, 120, 200, 190], "depth": 0.6},
+            *({"name": "window", "box": [150 + 40 * k, 10, 180 + 40 * k, 30], "depth": 0.9} for k in range(3))]
+
+
+def _street() -> Scene:
+    return Scene.from_objects("street", 400, 200, _rows(), [(0, "holding", 3)])
+
+
+def test_lists_never_name_people_or_men_where_both_are() -> None:
+    """Not "Which are there fewer of: men or people?", nor "Among the cars and people, what is
+    the leftmost object?" answered "car" beside a man further left (a man is a person)."""
+    scene = _street()
+    for task in ("object.frequency.v1", "object.extreme_among.v1"):
+        asked = qa(scene, task, PEOPLE_VOCAB)
+        assert asked, task  # windows, cups and cars: still asked
+        assert not [q for q in asked if any(w in q for w in ("men", "people"))], asked
+    frequency = qa(scene, "object.frequency.v1", PEOPLE_VOCAB)
+    assert frequency["Which kind of object appears more often in the image: windows or cars?"] == "window"
+    # a scene of men without people: men are listed
+    alone = Scene.from_objects("men", 400, 200, [o for o in _rows() if o["name"] != "person"])
+    assert "Which kind of object appears more often in the image: men or cups?" in qa(alone, "object.frequency.v1",
+                                                                                      PEOPLE_VOCAB)
+
+
+def test_a_man_is_never_offered_person_as_a_wrong_name() -> None:
+    scene = _street()
+    answers, wrong = offered(scene, "relation.subject.v1", PEOPLE_VOCAB)
+    assert "man" in answers  # "Which object is holding the cup?"
+    assert "person" not in wrong and wrong  # others are drawn
+    answers, wrong = offered(scene, "depth.anchor.v1", PEOPLE_VOCAB, keep=lambda cand: cand.group.startswith("cover"))
+    assert "man" in answers  # "Which object partly covers the car, nearer than it?"
+    assert "person" not in wrong and "man" not in wrong and "woman" in wrong
+
+
+def test_naming_same_lists_the_names_of_overlapping_kinds() -> None:
+    assert naming_same(PEOPLE_VOCAB, "man") == ["man", "person"]
+    assert set(naming_same(PEOPLE_VOCAB, "person")) == {"person", "man", "woman"}
+    assert naming_same(PEOPLE_VOCAB, "cup") == ["cup"]
