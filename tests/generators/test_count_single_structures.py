@@ -163,3 +163,13 @@ def test_relation_query_never_asks_a_forced_touching() -> None:
     vocab = Vocabulary.from_scenes([scene])
     assert qa(scene, "relation.query.v1", vocab) == {}
     assert qa(scene, "relation.region.v1", vocab) == {}
+
+
+def test_caption_says_each_contact_once() -> None:
+    """It said "The spleen is touching the stomach. The stomach is touching the spleen." and "The
+    lesion is surrounded by the liver. The lesion is touching the liver.\""""
+    from veriscene.scene.caption import scene_caption
+
+    assert scene_caption(_touching_slice()) == (
+        "The image shows a spleen, a stomach, an aorta, a liver and a lesion. "
+        "The spleen is touching the stomach. The lesion is surrounded by the liver.")

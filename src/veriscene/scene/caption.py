@@ -31,9 +31,17 @@ from veriscene.text_predicates import predicate_key
 from veriscene.vocab import CONVERSE_PREDICATES
 
 
+# A contact said of both objects ("touching": the medical readers state it both ways, from the
+# pixels) and the relation implying it ("surrounded by": a structure surrounded by another touches
+# it), as `generators.single_image.relations.CONTACTS`: each said once, the implying one if held.
+_SAID_BOTH_WAYS = frozenset({"touching"})
+_IMPLIED_BY = {"touching": "surrounded by"}
+
+
 def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | None = None) -> str:
     """A dense description: every object with its attributes, then up to `max_relations`
-    relations (one of each converse pair, one of a relation's spellings: `predicate_key`), in a
+    relations (one of each converse pair, one of a relation's spellings: `predicate_key`, no
+    contact beside the relation implying it: `_IMPLIED_BY`), in a
     deterministic order (left to right). Pass the
     scene's `index` to share its lookup tables."""
     index = index if index is not None else SceneIndex(scene)
@@ -76,9 +84,12 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     placed = placed_phrases(index, phrases)
     said: set[str] = set()
     for s, p, o in sorted(scene.relations, key=lambda r: (rank[r[0]], r[1], rank[r[2]])):
-        converse = CONVERSE_PREDICATES.get(p)
+        converse = CONVERSE_PREDICATES.get(p, p if p in _SAID_BOTH_WAYS else None)
         if converse is not None and (o, converse, s) in seen:
             continue
+        implying = _IMPLIED_BY.get(p)
+        if implying is not None and ((s, implying, o) in index.relation_set or (o, implying, s) in index.relation_set):
+            continue  # "The lesion is surrounded by the liver." says it touches the liver
         seen.add((s, p, o))
         spelled = (s, predicate_key(p), o)
         if spelled in stated:
