@@ -9,6 +9,7 @@ import numpy as np
 # (`OpenAnswerNotes` moved to `base`, beside `Generator`; importable from here as before)
 from veriscene.generators.base import OpenAnswerNotes  # noqa: F401
 from veriscene.generators.draws import Draws
+from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent
@@ -48,11 +49,35 @@ class Later(Sequence[Any]):
 
 def uncountable_names(index: SceneIndex) -> frozenset[str]:
     """The names counting questions leave out: the scene's names of a substance
-    (`text.is_uncountable`: 'grass', 'sky'), and those it holds at most one object of by
-    construction (`single_names`: 'How many livers?' asks whether there is one); computed once
-    per scene index (generators test every object's name)."""
+    (`text.is_uncountable`: 'grass', 'sky'), those it holds at most one object of by
+    construction (`single_names`: 'How many livers?' asks whether there is one), and those that
+    may name an object another of its names names (`naming_alike`: 'How many people?' beside two
+    men, 'How many trees?' beside a row of trees); computed once per scene index (generators test
+    every object's name)."""
     return index.memo(("uncountable names",),
-                      lambda: frozenset(n for n in index.by_name if is_uncountable(n)) | single_names(index))
+                      lambda: (frozenset(n for n in index.by_name if is_uncountable(n)) | single_names(index)
+                               | naming_alike(index)))
+
+
+def naming_alike(index: SceneIndex) -> frozenset[str]:
+    """The scene's names that may name an object another of its names names: 'man' and 'person'
+    (`vocabulary_draws.overlapping_kinds`: a man is a person), 'tree' and 'trees' (a row of trees:
+    `name_kind`). Their counts are not what the image shows (the people are more than the objects
+    named "person"), nor are they listed as if apart. Computed once per scene index."""
+    return index.memo(("names naming alike",), lambda: _naming_alike(index.by_name))
+
+
+def _naming_alike(names: Iterable[str]) -> frozenset[str]:
+    kinds = {n: name_kind(n) for n in names}
+    return frozenset(n for n, kind in kinds.items()
+                     if any(m != n and k in overlapping_kinds(kind) for m, k in kinds.items()))
+
+
+def alike_present(index: SceneIndex, name: str) -> bool:
+    """Whether a name the scene lacks may name one of its objects ("people" beside men: "How
+    many people?" is not 0)."""
+    right = overlapping_kinds(name_kind(name))
+    return any(name_kind(m) in right for m in index.by_name)
 
 
 def single_names(index: SceneIndex) -> frozenset[str]:

@@ -25,7 +25,7 @@ from functools import partial
 import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GroupContext
-from veriscene.generators.common import Later, sample_up_to, uncountable_names
+from veriscene.generators.common import Later, alike_present, sample_up_to, uncountable_names
 from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.multi_image.common import (
     SPARE,
@@ -131,7 +131,7 @@ class CountTotal(_Total):
         names = sample_up_to(ctx.rng, countable_names(ctx.index), self.max_candidates - 1)
         uncountable = uncountable_names(ctx.index)  # (an absent name held once at most: a presence count)
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 1)
-                  if not is_uncountable(n) and n not in uncountable]
+                  if not is_uncountable(n) and n not in uncountable and not alike_present(ctx.index, n)]
         return self._totals(ctx, [(name, ()) for name in names + absent])
 
 

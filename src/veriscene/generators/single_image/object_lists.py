@@ -24,10 +24,16 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
-from veriscene.generators.common import name_query, name_set_nodes, shuffled, single_names, uncountable_names
+from veriscene.generators.common import (
+    naming_alike,
+    name_query,
+    name_set_nodes,
+    shuffled,
+    single_names,
+    uncountable_names,
+)
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import FEW_LISTS, SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
-from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import counted_plural, join_words, plural, with_article
 
@@ -106,18 +112,11 @@ def apart(ctx: GenContext, lists: list[tuple[str, ...]],
     what is the leftmost object?" where the leftmost person is a man (men are people:
     `overlapping_kinds`; "man" and "group of men": `name_kind`). Unchanged on a scene without
     such names (found once per scene index)."""
-    alike = ctx.index.memo(("names naming alike",), lambda: _naming_alike(ctx.index.by_name))
+    alike = naming_alike(ctx.index)
     if not alike:
         return lists, table
     keep = [m for m, names in enumerate(lists) if alike.isdisjoint(names)]
     return [lists[m] for m in keep], (table[keep] if table is not None else None)
-
-
-def _naming_alike(names: Iterable[str]) -> frozenset[str]:
-    """The present names that may name an object another present name names."""
-    kinds = {n: name_kind(n) for n in names}
-    return frozenset(n for n, kind in kinds.items()
-                     if any(m != n and k in overlapping_kinds(kind) for m, k in kinds.items()))
 
 
 def _lowest_first(keys: np.ndarray, k: int) -> np.ndarray:

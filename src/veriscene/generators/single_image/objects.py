@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import (
     MAX_PAIRED_OBJECTS,
+    alike_present,
     name_query,
     name_set_nodes,
     sample_up_to,
@@ -82,7 +83,7 @@ class CountObjects(Generator):
                 phrases.add((name, (a,)))
         # (an absent name held once at most: "How many spleens?" answered 0 asks presence too)
         absent = [n for n in absent_sample(ctx.rng, ctx.vocab, ctx.index, 2)
-                  if not is_uncountable(n) and n not in uncountable]
+                  if not is_uncountable(n) and n not in uncountable and not alike_present(ctx.index, n)]
         phrases.update((n, ()) for n in absent[:1])
         phrases.update(_hard_zeros(ctx, phrases))
         having, by_name = ctx.index.having_attribute, ctx.index.by_name
