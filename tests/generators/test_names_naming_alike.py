@@ -93,3 +93,20 @@ def test_an_absent_name_is_not_counted_beside_one_naming_its_objects() -> None:
         asked.update(qa(men, "object.count.v1", PEOPLE_VOCAB, seed=seed))
     assert "How many men are there?" in asked and not [q for q in asked if "people" in q], asked
     assert any(a == 0 for a in asked.values())  # other absent names are still counted
+
+
+def test_a_name_that_may_name_a_present_object_is_never_asked_absent() -> None:
+    """"Is there a person in the image?" answered "no" beside two men (POPE-style probes draw the
+    commonest co-occurring absent name: "person")."""
+    men = Scene.from_objects("men", 400, 200, [o for o in _rows() if o["name"] != "person"])
+    cooccurring = Vocabulary(names=PEOPLE_VOCAB.names, attributes=PEOPLE_VOCAB.attributes,
+                             predicates=PEOPLE_VOCAB.predicates,
+                             cooccurrence={"man": Counter({"person": 90, "dog": 5, "woman": 3}),
+                                           "cup": Counter({"person": 20, "dog": 2})})
+    for task in ("object.absent.v1", "object.exists.v1"):
+        asked: dict[str, object] = {}
+        for seed in range(8):
+            asked.update(qa(men, task, cooccurring, seed=seed))
+        noes = sorted(q for q, a in asked.items() if a is False)
+        assert noes and not [q for q in noes if "person" in q], (task, noes)
+    assert qa(men, "object.absent.v1", cooccurring)["Is there a dog in the image?"] is False

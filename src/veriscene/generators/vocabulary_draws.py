@@ -95,13 +95,30 @@ def wrong_attributes(vocab: Vocabulary, kind: str, answer: str, own: Iterable[st
 def absent_names(vocab: Vocabulary, index: "SceneIndex") -> Sequence[str]:
     """The vocabulary's names that the scene has no object of, as a `Without` view; made once per
     scene index (several generators ask). On a scene that annotates only some names in full
-    (`SceneIndex.exhaustive`), only those: the absence of any other is unknown."""
+    (`SceneIndex.exhaustive`), only those: the absence of any other is unknown. Never one that
+    may name an object of the scene (`naming_present`: "person" beside a man)."""
     exhaustive = index.exhaustive
+    alike = naming_present(vocab, index)
     if exhaustive is not None:
         known, present = vocab.names, index.by_name
         return index.memo(("absent names", id(vocab)),
-                          lambda: sorted(n for n in exhaustive if n in known and n not in present))
-    return index.memo(("absent names", id(vocab)), lambda: Without(vocab.name_list(), index.by_name))
+                          lambda: sorted(n for n in exhaustive if n in known and n not in present and n not in alike))
+    return index.memo(("absent names", id(vocab)),
+                      lambda: Without(vocab.name_list(), [*index.by_name, *alike] if alike else index.by_name))
+
+
+def naming_present(vocab: Vocabulary, index: "SceneIndex") -> frozenset[str]:
+    """The vocabulary's names the scene has no object of that may name one of its objects
+    ("person" beside a man, "trees" beside a tree: `overlapping_kinds` of their `name_kind`):
+    "Is there a person in the image?" is not "no" beside a man. Once per scene index."""
+
+    def compute() -> frozenset[str]:
+        by_kind: dict[str, list[str]] = vocab.view("names by kind", lambda: _names_by_kind(vocab.name_list()))
+        present = index.by_name
+        kinds = {k for n in present for k in overlapping_kinds(name_kind(n))}
+        return frozenset(m for k in kinds for m in by_kind.get(k, ()) if m not in present)
+
+    return index.memo(("names naming present objects", id(vocab)), compute)
 
 
 def _absent_weight(images: int, scenes: int) -> float:
@@ -144,7 +161,7 @@ def absent_sample(rng: np.random.Generator, vocab: Vocabulary, index: "SceneInde
         weights = _weights(vocab, absent)
         return _weighted_draws(rng, absent, weights, list(accumulate(weights)), [], k)
     positions, weights, cum = vocab.view("absent weights", lambda: _name_weights(vocab))
-    excluded = sorted(positions[n] for n in index.by_name if n in positions)
+    excluded = sorted(positions[n] for n in (*index.by_name, *naming_present(vocab, index)) if n in positions)
     return _weighted_draws(rng, vocab.name_list(), weights, cum, excluded, k)
 
 
