@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from tests.generators.helpers import offered, qa
 from veriscene.generators import Vocabulary
 from veriscene.generators.vocabulary_draws import naming_same
@@ -110,3 +112,35 @@ def test_a_name_that_may_name_a_present_object_is_never_asked_absent() -> None:
         noes = sorted(q for q, a in asked.items() if a is False)
         assert noes and not [q for q in noes if "person" in q], (task, noes)
     assert qa(men, "object.absent.v1", cooccurring)["Is there a dog in the image?"] is False
+
+
+def test_multi_image_partners_never_hold_a_name_naming_the_one_asked() -> None:
+    """"Which image contains a man?" with a partner showing a person (maybe a man), "How many men
+    in the two images?" over a partner with people: partners hold no name that may name it."""
+    from tests.generators.test_multi_ops import made
+    from veriscene.engine.pool import ScenePool
+    from veriscene.generators import get_generator
+    from veriscene.generators.base import GroupContext
+    from veriscene.program import ExecutionContext, SceneIndex
+
+    box = [0, 0, 10, 10]
+    anchor = Scene.from_objects("anchor", 100, 100, [{"name": "man", "box": box}, {"name": "cup", "box": box}])
+    others = [Scene.from_objects("people", 100, 100, [{"name": "person", "box": box}, {"name": "cup", "box": box}]),
+              *(Scene.from_objects(f"plain{k}", 100, 100, [{"name": "cup", "box": box}, {"name": "dog", "box": box}])
+                for k in range(3))]
+    pool = ScenePool.from_scenes(others)
+    vocab = Vocabulary.from_scenes([anchor, *others])
+    seen: dict[str, set[str]] = {}
+    for task in ("multi.has_object.v1", "multi.lacks_object.v1", "multi.count_total.v1", "multi.count_images.v1",
+                 "multi.exists_all.v1", "multi.count_compare.v1"):
+        gen = get_generator(task)()
+        for seed in range(10):
+            ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(seed),
+                               vocab, pool)
+            for cand in made(gen.propose(ctx)):
+                asked = "man" if "man" in str(cand.slots) or " men" in str(cand.slots) else "other"
+                seen.setdefault(f"{task}:{asked}", set()).update(s.image_id for s in cand.scenes)
+    man_groups = {k: v for k, v in seen.items() if k.endswith(":man")}
+    assert man_groups, seen  # men are asked about
+    assert all("people" not in ids for ids in man_groups.values()), man_groups
+    assert any("people" in ids for k, ids in seen.items() if k.endswith(":other")), seen  # drawn for cups

@@ -74,10 +74,21 @@ def _naming_alike(names: Iterable[str]) -> frozenset[str]:
 
 
 def alike_present(index: SceneIndex, name: str) -> bool:
-    """Whether a name the scene lacks may name one of its objects ("people" beside men: "How
-    many people?" is not 0)."""
-    right = overlapping_kinds(name_kind(name))
-    return any(name_kind(m) in right for m in index.by_name)
+    """Whether another of the scene's names may name an object named `name`: "people" beside
+    men ("How many people?" is neither 0 nor the count of objects named "person")."""
+    by_kind = index.memo(("present names by kind",), lambda: _by_kind(index.by_name))
+    for kind in overlapping_kinds(name_kind(name)):
+        for m in by_kind.get(kind, ()):
+            if m != name:
+                return True
+    return False
+
+
+def _by_kind(names: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for n in names:
+        out.setdefault(name_kind(n), []).append(n)
+    return out
 
 
 def single_names(index: SceneIndex) -> frozenset[str]:

@@ -28,8 +28,9 @@ from veriscene.generators.base import Batch, Candidate, GroupContext
 from veriscene.generators.common import Later, alike_present, sample_up_to, uncountable_names
 from veriscene.generators.count_options import count_choices, wrong_counts
 from veriscene.generators.multi_image.common import (
-    SPARE,
     GroupGenerator,
+    SPARE,
+    alike_names,
     all_of,
     count_in,
     count_node,
@@ -69,7 +70,7 @@ class _Total(GroupGenerator):
         """The anchor and n - 1 partners, shuffled: partners that have objects of `name` (with
         `attributes`) half of the time, so that totals are not mostly the anchor's count."""
         n = self.group_size(ctx)
-        accept = counted_in(ctx.pool, (name,))
+        accept = counted_in(ctx.pool, (name,), alike_names(ctx, (name,)))
         if ctx.rng.random() >= 0.5:
             others = self.partners(ctx, n - 1, accept=accept)
         elif not attributes:
@@ -99,8 +100,9 @@ class _Total(GroupGenerator):
                 if total is None:
                     continue
                 for index in indexes:  # (a plain loop: 16 phrases and groups per anchor)
-                    if not index.nameable(name):
-                        break  # a crowd of the name ("people" boxed as one), or not all annotated
+                    if not index.nameable(name) or alike_present(index, name):
+                        break  # a crowd of the name ("people" boxed as one), or not all annotated;
+                        # or a name that may name its objects (a group drawn for another phrase)
                     total += count_in(index, name, attributes)
                 else:
                     totals.append(total)
@@ -210,7 +212,7 @@ class CountImagesWith(GroupGenerator):
             # where absences are not all known, "all of them" is asked only if the pool holds an
             # image known to lack the name: otherwise it would be the only answer ever given
             probe = need == 0 and ctx.index.exhaustive is not None
-            lacking = self.partners(ctx, 1 if probe else need, accept=missing(names=(name,)),
+            lacking = self.partners(ctx, 1 if probe else need, accept=missing(names=(name,), alike=alike_names(ctx, (name,))),
                                     exclude=[s.image_id for s in holders])
             if lacking is None:
                 continue

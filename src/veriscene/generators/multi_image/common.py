@@ -25,6 +25,7 @@ from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
 from veriscene.generators.common import shuffled as shuffled_list, uncountable_names
+from veriscene.generators.vocabulary_draws import naming_same
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.model import Scene
@@ -89,17 +90,29 @@ def holding(*, names: Sequence[str] = (), attributes: Sequence[str] = (), words:
     return test_meanings
 
 
-def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Accept:
+def alike_names(ctx: GroupContext, names: Sequence[str]) -> tuple[str, ...]:
+    """The data set's names, not among `names`, that may name an object one of `names` names
+    (`vocabulary_draws.naming_same`: "person" for "man"): a partner holding one neither lacks
+    the name for sure nor has a known count of it (`missing`, `counted`). Usually none."""
+    found = {m for n in names for m in naming_same(ctx.vocab, n)}
+    return tuple(sorted(found.difference(names)))
+
+
+def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = (), alike: Sequence[str] = ()) -> Accept:
     """Entry test: the scene is known to lack at least one of these names or attributes (by
     meaning, as `holding` and the programs read them: a scene with a "large" thing has a big
     one). Where a scene annotates only some names in full (`PoolEntry.complete`), it must
     annotate all of `names` in full: an unannotated fork might be red, so no "red fork" is not
     known either. Drawn partners then answer the programs, which refuse an absence that is not
     known; partners drawn without this test fail there, so groups would come mostly from
-    whatever needs no absence."""
+    whatever needs no absence. Nor may it hold a name of `alike` (`alike_names`: a scene with a
+    person is not known to lack a man)."""
     held = holding(names=names, attributes=attributes) if attributes else None
 
     def lacks(e: PoolEntry) -> bool:  # (names alone, the common case: one call per entry tested)
+        for m in alike:
+            if m in e.names:
+                return False
         if held is None:
             for n in names:
                 if n not in e.names:
@@ -117,11 +130,15 @@ def missing(*, names: Sequence[str] = (), attributes: Sequence[str] = ()) -> Acc
     return lacks
 
 
-def counted(*, names: Sequence[str]) -> Accept:
+def counted(*, names: Sequence[str], alike: Sequence[str] = ()) -> Accept:
     """Entry test: the scene annotates all of these names in full, so their counts are known
-    (always true on data sets that annotate every name in full, `PoolEntry.complete`)."""
+    (always true on data sets that annotate every name in full, `PoolEntry.complete`), and holds
+    none of `alike` (`alike_names`: the men of a scene with people are not all its people)."""
 
     def test(e: PoolEntry) -> bool:
+        for m in alike:
+            if m in e.names:
+                return False
         if e.complete is not None:
             for n in names:
                 if n not in e.complete:
@@ -131,10 +148,11 @@ def counted(*, names: Sequence[str]) -> Accept:
     return test
 
 
-def counted_in(pool: "ScenePool", names: Sequence[str]) -> Accept | None:
+def counted_in(pool: "ScenePool", names: Sequence[str], alike: Sequence[str] = ()) -> Accept | None:
     """`counted`, or None (accept all) where every pooled scene annotates every name in full
-    (`ScenePool.all_complete`): the same partners, with no test per entry drawn."""
-    return None if pool.all_complete else counted(names=names)
+    (`ScenePool.all_complete`) and no name is `alike`: the same partners, with no test per entry
+    drawn."""
+    return None if pool.all_complete and not alike else counted(names=names, alike=alike)
 
 
 def countable_names(index: SceneIndex) -> list[str]:

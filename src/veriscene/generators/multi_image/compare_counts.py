@@ -19,10 +19,11 @@ from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
+    alike_names,
     count_in,
+    count_node,
     countable_names,
     counted_in,
-    count_node,
     image_label,
     images_phrase,
     per_image,
@@ -48,7 +49,7 @@ class _ExtremeCount(GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         for name in sample_up_to(ctx.rng, countable_names(ctx.index), 2):
-            known = counted_in(ctx.pool, (name,))
+            known = counted_in(ctx.pool, (name,), alike_names(ctx, (name,)))
             for _ in range(self.redraws):
                 n = self.group_size(ctx)
                 others = self.partners(ctx, n - 1, accept=known, among=ctx.pool.with_name(name))
@@ -135,7 +136,7 @@ class CompareCountsAcross(GroupGenerator):
         for name in sample_up_to(ctx.rng, countable_names(ctx.index), 2):
             n = self.group_size(ctx)
             among = ctx.pool.with_name(name) if ctx.rng.random() < 0.5 else None
-            others = self.partners(ctx, n - 1, accept=counted_in(ctx.pool, (name,)), among=among)
+            others = self.partners(ctx, n - 1, accept=counted_in(ctx.pool, (name,), alike_names(ctx, (name,))), among=among)
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])

@@ -8,7 +8,7 @@ from functools import partial
 
 from veriscene.generators.base import Candidate, GroupContext
 from veriscene.generators.common import sample_up_to
-from veriscene.generators.multi_image.common import GroupGenerator, exists_node, folded, missing, shuffled
+from veriscene.generators.multi_image.common import GroupGenerator, alike_names, exists_node, folded, missing, shuffled
 from veriscene.generators.multi_image.sets import every_image
 from veriscene.generators.registry import register
 from veriscene.text import number_word, unit_phrase, with_article
@@ -38,7 +38,7 @@ class ExistsInAll(GroupGenerator):
             with_x = ctx.pool.with_name(name)
             n_yes, n_no = self.group_size(ctx), self.group_size(ctx)
             yes = self.partners(ctx, n_yes - 1, among=with_x)
-            lacking = self.partners(ctx, 1, accept=missing(names=(name,)))
+            lacking = self.partners(ctx, 1, accept=missing(names=(name,), alike=alike_names(ctx, (name,))))
             no = None if lacking is None else self.partners(ctx, n_no - 2, among=with_x,
                                                             exclude=[s.image_id for s in lacking])
             if yes is None or no is None or lacking is None:

@@ -18,6 +18,7 @@ from veriscene.generators.common import sample_up_to, shuffled as shuffled_list
 from veriscene.generators.multi_image.common import (
     Accept,
     GroupGenerator,
+    alike_names,
     count_in,
     exists_node,
     holding,
@@ -59,9 +60,9 @@ def present_or_absent(ctx: GroupContext, half: int) -> list[tuple[bool, str]]:
     return shuffled_list(ctx.rng, tasks)
 
 
-def _lacks(name: str) -> Accept:
-    """Entry test: no object of this name."""
-    return missing(names=(name,))
+def _lacks(ctx: GroupContext, name: str) -> Accept:
+    """Entry test: no object of this name, nor of one that may name it (`alike_names`)."""
+    return missing(names=(name,), alike=alike_names(ctx, (name,)))
 
 
 def _none(index: SceneIndex, name: str, attributes: tuple[str, ...]) -> bool:
@@ -89,14 +90,14 @@ class WhichHasObject(GroupGenerator):
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         for anchor_has, name in present_or_absent(ctx, self.max_candidates // 2):
             if anchor_has:  # the anchor is the only image with X
-                others = self.partners(ctx, self.group_size(ctx) - 1, accept=_lacks(name))
+                others = self.partners(ctx, self.group_size(ctx) - 1, accept=_lacks(ctx, name))
                 if others is not None:
                     yield self._candidate(shuffled(ctx, [ctx.scene, *others]), ctx.scene, name)
                 continue
             target = self.partners(ctx, 1, among=ctx.pool.with_name(name))
             if target is None:
                 continue
-            others = self.partners(ctx, self.group_size(ctx) - 2, accept=_lacks(name), exclude=[target[0].image_id])
+            others = self.partners(ctx, self.group_size(ctx) - 2, accept=_lacks(ctx, name), exclude=[target[0].image_id])
             if others is not None:
                 yield self._candidate(shuffled(ctx, [ctx.scene, target[0], *others]), target[0], name)
 
@@ -131,7 +132,7 @@ class WhichLacksObject(GroupGenerator):
                 if others is not None:
                     yield self._candidate(shuffled(ctx, [ctx.scene, *others]), ctx.scene, name)
                 continue
-            target = self.partners(ctx, 1, accept=_lacks(name))
+            target = self.partners(ctx, 1, accept=_lacks(ctx, name))
             if target is None:
                 continue
             others = self.partners(ctx, self.group_size(ctx) - 2, among=ctx.pool.with_name(name),
@@ -176,7 +177,7 @@ class WhichHasAttributed(GroupGenerator):
             others = self.negatives(
                 ctx, self.group_size(ctx) - 1, partial(_none, name=name, attributes=(attr,)),
                 hard=ctx.pool.with_name(name),
-                easy_accept=missing(names=(name,), attributes=(attr,)),
+                easy_accept=missing(names=(name,), attributes=(attr,), alike=alike_names(ctx, (name,))),
             )
             if others is None:
                 continue
@@ -214,7 +215,7 @@ class WhichHasRelation(GroupGenerator):
             others = self.negatives(
                 ctx, self.group_size(ctx) - 1, partial(clearly_not, subject=subj, predicate=pred, obj=obj),
                 hard=hard, hard_accept=holding(names=(obj,)),
-                easy_accept=missing(names=(subj, obj)),
+                easy_accept=missing(names=(subj, obj), alike=alike_names(ctx, (subj, obj))),
             )
             if others is None:
                 continue

@@ -38,6 +38,7 @@ from veriscene.generators.base import Candidate, GeneratorConfig, GroupContext, 
 from veriscene.generators.common import Later, sample_up_to
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
+    alike_names,
     chain,
     folded,
     holding,
@@ -325,7 +326,7 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
         cap = self.config.max_answer_items  # type: ignore[attr-defined]
         for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
             n = self.group_size(ctx)
-            others = self.partners(ctx, n - 1, accept=missing(names=(name,)))
+            others = self.partners(ctx, n - 1, accept=missing(names=(name,), alike=alike_names(ctx, (name,))))
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])
