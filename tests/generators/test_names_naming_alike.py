@@ -144,3 +144,16 @@ def test_multi_image_partners_never_hold_a_name_naming_the_one_asked() -> None:
     assert man_groups, seen  # men are asked about
     assert all("people" not in ids for ids in man_groups.values()), man_groups
     assert any("people" in ids for k, ids in seen.items() if k.endswith(":other")), seen  # drawn for cups
+
+
+def test_people_named_by_what_they_do_are_people() -> None:
+    """"Which object is riding the horse?" offered "person" beside the answer "rider"."""
+    vocab = Vocabulary(names=Counter({"person": 50, "rider": 5, "horse": 5, "fence": 3}),
+                       attributes=Counter(), predicates=Counter({"riding": 2}))
+    assert naming_same(vocab, "rider") == ["rider", "person"]
+    scene = Scene.from_objects("field", 300, 200, [{"name": "rider", "box": [90, 40, 140, 120]},
+                                                    {"name": "horse", "box": [60, 80, 180, 200]},
+                                                    {"name": "fence", "box": [0, 150, 300, 190]}],
+                               [(0, "riding", 1)])
+    answers, wrong = offered(scene, "relation.subject.v1", vocab, keep=lambda cand: cand.expected == "rider")
+    assert answers == {"rider"} and "person" not in wrong and wrong

@@ -326,7 +326,11 @@ NAME_SYNONYMS: tuple[tuple[str, ...], ...] = (
 )
 BROADER_NAMES: dict[str, tuple[str, ...]] = {
     "person": ("man", "woman", "boy", "girl", "child", "kid", "lady", "guy", "player", "baby", "skier",
-               "surfer", "skateboarder", "snowboarder"),
+               "surfer", "skateboarder", "snowboarder",
+               # people named by what they do (Visual Genome, GQA): "person" beside a rider
+               "rider", "biker", "cyclist", "pedestrian", "driver", "passenger", "batter", "catcher",
+               "umpire", "spectator", "tourist", "worker", "officer", "soldier", "student", "toddler",
+               "teenager", "adult", "tennis player", "baseball player", "soccer player"),
 }
 
 
