@@ -86,19 +86,31 @@ class RelatedObject(Generator):
         # "What are the jeans on?": the anchor is the subject of the "object" questions
         plural = plural_slots(the_anchor=anchor) if group == "object" else ()
         return Candidate(None, slots, group=group, expected=answer, plural=plural,
-                         distractors=self._wrong_names(ctx, answer, answers),
+                         distractors=self._wrong_names(ctx, anchor.index, answer, answers),
                          build=partial(_related_name_program, anchor, predicate, side))
 
 
-    def _wrong_names(self, ctx: GenContext, answer: str, answers: list[str]) -> list[str]:
+    def _wrong_names(self, ctx: GenContext, anchor: int, answer: str, answers: list[str]) -> list[str]:
         """Names of the scene's other answers first, then by the data set's object counts
         (`relation_options`); none of the answer's kind ('men' and 'group of men' beside 'man':
         `name_kind`) nor of one that may name its object ("person" beside "man":
-        `overlapping_kinds`), one of each kind."""
-        right = overlapping_kinds(name_kind(answer))
+        `overlapping_kinds`), one of each kind; none that may name only the anchor
+        (`_naming_only`)."""
+        right = overlapping_kinds(name_kind(answer)) | _naming_only(ctx.scene.names, anchor)
         return wrong_options(ctx.rng, self.config.num_choices - 1, Without(ctx.vocab.name_list(), (answer,)),
                              lambda name: name_kind(name) not in right, ctx.vocab.names, vocab=ctx.vocab, key="names",
                              scene=scene_values(answers), kind=name_kind)
+
+
+def _naming_only(names: Sequence[str], anchor: int) -> frozenset[str]:
+    """The name kinds (`name_kind`) that may name the anchor and no other object of the scene:
+    never the answer of a question about the anchor (an object is not related to itself), so a
+    wrong option of them is eliminated from the question alone ("What is near the triangle?
+    triangle": 191 of 475 demo multiple choices offered the anchor's name). Where the scene holds
+    another object the name may name ("the small star" beside a large one), it may be right and
+    stays: the reader must look whether that other one is the one related."""
+    others = {name_kind(n) for i, n in enumerate(names) if i != anchor}
+    return frozenset(k for k in overlapping_kinds(name_kind(names[anchor])) if not overlapping_kinds(k) & others)
 
 
 def _readable_only(vocab: Vocabulary) -> bool:
