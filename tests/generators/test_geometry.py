@@ -47,6 +47,19 @@ def test_size_compare_never_describes_by_size(street) -> None:
     assert sum(got.values()) == len(got) / 2
 
 
+@pytest.mark.parametrize("ground", ["road", "street", "sand", "brick wall"])
+def test_size_compare_leaves_substances_and_surfaces_out(ground: str) -> None:
+    """"Is the road smaller than the traffic light?" is answered by the names alone: a substance,
+    an area or a ground is never compared (Visual Genome- and GQA-shaped inputs asked road,
+    street, sand and tile against things); two things still are."""
+    scene = make_scene([{"name": ground, "box": [0, 50, 200, 100]}, {"name": "traffic light", "box": [10, 5, 20, 45]},
+                        {"name": "car", "box": [60, 10, 140, 45]}])
+    assert qa(scene, "size.compare.v1") == {"Is the traffic light larger than the car?": False,
+                                            "Is the traffic light smaller than the car?": True,
+                                            "Is the car larger than the traffic light?": True,
+                                            "Is the car smaller than the traffic light?": False}
+
+
 def test_dense_scenes_pair_up_a_bounded_random_subset() -> None:
     import re
 

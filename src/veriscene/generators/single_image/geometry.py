@@ -5,7 +5,9 @@
   side, so the answer is plain to see (the `relative_position` op fails when boxes overlap).
 - size.compare.v1: Is the A larger (smaller) than the B? Areas are visible mask areas when masks
   exist, else box areas, and must differ by a factor of at least `area_ratio`. Objects are never
-  described by their size attribute here ("Is the large circle larger than ...?").
+  described by their size attribute here ("Is the large circle larger than ...?"), nor compared
+  when named as a substance or a surface (`sized_thing`: "Is the road smaller than the traffic
+  light?" is answered by the names alone).
 
 Both pair up at most `common.MAX_PAIRED_OBJECTS` objects of a scene (drawn at random on denser
 scenes), so their cost per scene stays bounded.
@@ -14,7 +16,7 @@ scenes), so their cost per scene stays bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -25,6 +27,7 @@ from veriscene.generators.common import is_extreme_of_pair, paired_objects, refe
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import box_areas
 from veriscene.scene.describe import Referent, referents
+from veriscene.text import is_mass, is_uncountable
 
 _OPPOSITE = {"left": "right", "right": "left", "above": "below", "below": "above"}
 
@@ -107,7 +110,8 @@ class CompareSize(Generator):
         refs = referents(ctx.index, allow_relations=False, exclude_types=("size",))
         areas = ctx.index.area_list
         ratio = config.area_ratio
-        objects = paired_objects(ctx.rng, list(refs))
+        names = ctx.scene.names
+        objects = paired_objects(ctx.rng, [i for i in refs if sized_thing(names[i])])
         truths: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool]] = []
         for a, o, is_larger, is_smaller in clear_size_pairs(objects, areas, box_areas(ctx), ratio):
@@ -116,6 +120,23 @@ class CompareSize(Generator):
             asked += ((ref_a, ref_o, "largest", is_larger), (ref_a, ref_o, "smallest", is_smaller))
         # many per scene, one or two used: phrased only if picked
         yield Batch.of(truths, asked, _size_candidate)
+
+
+# Grounds and backdrops a scene stands on or against, not among `MASS_NOUNS` (`is_mass`): larger in
+# the image than any thing on them, as a prior knows ("Is the bicycle smaller than the street?").
+_GROUNDS = frozenset(["street", "sidewalk", "ocean", "lake", "beach", "shore", "hill", "hillside", "mountain",
+                      "mountains", "background"])
+
+
+@lru_cache(maxsize=65536)
+def sized_thing(name: str) -> bool:
+    """Whether objects of `name` are compared by size: not a substance (`is_uncountable`: 'sand',
+    'grass'), nor a name of an area as much as of a thing (`is_mass`: 'road', 'wall', 'field',
+    'tile'), nor a ground or backdrop (`_GROUNDS`: 'street', 'ocean'). Their boxes are patches or
+    spans of the view, not objects, and the names alone answer a comparison with a thing ("Is
+    the road smaller than the traffic light?"), as counting leaves substances out
+    (`common.uncountable_names`)."""
+    return not (is_uncountable(name) or is_mass(name) or name.rsplit(" ", 1)[-1] in _GROUNDS)
 
 
 # Up to this many objects, `clear_size_pairs` compares them in plain Python (numpy's calls cost
