@@ -65,6 +65,19 @@ def test_merged_stages_with_npy_masks_and_depth(tmp_path: Path) -> None:
     assert_round_trip(scenes, tmp_path)
 
 
+def test_attributes_and_relations_are_read_as_recorded_in_part(tmp_path: Path) -> None:
+    """ProVision's attributes and relations are models' outputs, some of what holds: scenes say so
+    (``meta["sparse"]``), as Visual Genome's, unless told otherwise; read as complete, "Is the lamp
+    behind the sofa? no" was asked of a lamp farther than the sofa."""
+    root = write_set(tmp_path)
+    np.save(root / "seg_masks" / "img1_mask.npy", masks())
+    (s,), _ = read_all(root, "provision")
+    assert s.meta["sparse"] == ["attributes", "relations"]
+    assert s.relations == ((0, "playing with", 1),)  # read as before
+    (s,), _ = read_all(root, "provision", sparse=False)
+    assert "sparse" not in s.meta
+
+
 def test_pickled_masks_need_allow_pickle(tmp_path: Path) -> None:
     from scipy import sparse
 

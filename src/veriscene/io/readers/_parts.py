@@ -19,9 +19,10 @@ if TYPE_CHECKING:  # annotations only: `_base` imports this module
 
 # Formats whose annotators recorded only some attributes and relations of an object (``meta["sparse"]``):
 # Visual Genome's crowd workers wrote what they noticed; GQA cleaned those graphs but did not fill
-# them in; Open Images annotated relationships (and "is" attributes) for some pairs only.
+# them in; Open Images annotated relationships (and "is" attributes) for some pairs only; ProVision's
+# came from models that give some of them (`provision`'s notes).
 SPARSE_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "visual_genome": SPARSE_KINDS, "gqa": SPARSE_KINDS, "open_images": SPARSE_KINDS,
+    "visual_genome": SPARSE_KINDS, "gqa": SPARSE_KINDS, "open_images": SPARSE_KINDS, "provision": SPARSE_KINDS,
 }
 
 

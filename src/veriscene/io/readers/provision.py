@@ -23,6 +23,18 @@ Depth maps are (H, W) arrays in 0-255 with larger = closer; each object's depth 
 over its mask (else its box), converted to the internal convention ``1 - v / 255`` (smaller =
 closer, in [0, 1]). The dense map is not converted: its path is kept in
 ``meta["source_depth_map"]`` with its encoding.
+
+Attributes and relations are read as recorded in part (``meta["sparse"]``, as for Visual Genome;
+``-r sparse=false`` reads them as complete). ProVision's stages are models' outputs: an attribute
+model gives the words it is confident of for each object, and a scene-graph model the relations
+it scores highest for some pairs, not every one that holds. A missing word or relation is then no
+evidence of absence, and read as complete it was taken for one: "Is the lamp behind the sofa?
+no" for a lamp farther than the sofa, "Which object is in front of the fence?" with a rider in
+front of it too, counts of the objects with an attribute. Sparse, programs never take an unrecorded
+one for absent (`veriscene.program.ops`): the price is fewer questions (none that needs relations
+in full, "no" only of a spatial relation the boxes rule out), the same stance as veriscene's own
+`annotate` takes of model-made colours and relations. Objects are taken as complete, as there:
+what the detector found is the data (its scores are kept in ``meta["det_scores"]``).
 """
 
 from __future__ import annotations
