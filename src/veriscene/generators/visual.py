@@ -10,9 +10,18 @@ Generous readings (boxes xyxy pixels, y down):
 - left of:  a lies mostly left of b: a.x1 <= b.x0 + `slack` * min(w_a, w_b), any vertical offset.
   right of / above / below likewise.
 - near: the boxes' gap is at most `near_frac` of the longer image side.
-- any other predicate ("in front of", "holding", ...): the annotation itself (the demo world
-  rejects scenes where those could be read either way; photos' annotations are all we have),
-  and "on top of" may also be read into an annotated "in front of".
+- in front of / behind, where objects have a depth (`DEPTH_ORDER`): the annotation, and any pair
+  whose order the image shows, unless depth puts the subject clearly on the wrong side (farther,
+  for "in front of", by `DEPTH_TIE` of the scene's depth range or more). The order shows where the
+  boxes overlap (one hides the other) and, where the depth was measured over a photo (a dense
+  depth map: perspective shows it too), where they share columns (one stands on the other's line
+  of sight, higher in the image when farther on the ground) or are near: the dog overlapping a
+  car and nearer is "in front of" it, the rider above a fence and nearer too, a lamp beside the
+  sofa and farther "behind" it. (The demo's flat shapes show depth by occlusion only, and its
+  annotation says every overlap: nothing is added there.)
+- any other predicate ("holding", ...): the annotation itself (the demo world rejects scenes
+  where those could be read either way; photos' annotations are all we have), and "on top of"
+  may also be read into an annotated "in front of".
 - a place ("on", "in", "behind", ...) is also read into an annotated posture or state at that
   place (Visual Genome's "standing on", "parked on", "hanging on": `implied_place`): the man
   standing on the sidewalk is on it, so "What is on the sidewalk?" has no one answer.
@@ -41,9 +50,14 @@ _LISTED = 64
 # Rows of gaps (`GenerousReader._gaps`) kept at most: a row per anchor of a scene of thousands of
 # objects, all kept, made an (N, N) table.
 _GAP_ROWS = 256
+# Predicates of depth order: whether they say their subject is the nearer of the pair.
+DEPTH_ORDER = {"in front of": True, "behind": False, "in back of": False, "at back of": False}
+# A difference in depth under this share of the scene's depth range tells no order (as
+# `depth.closer`'s `min_depth_gap`, under which a pair is not asked): either may be read.
+DEPTH_TIE = 0.05
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
-GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of")
-_READ_BEYOND = frozenset(GENEROUS_PREDICATES)
+GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of", "in front of", "behind")
+_READ_BEYOND = frozenset((*GENEROUS_PREDICATES, *DEPTH_ORDER))
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ class GenerousReader:
         # the relations a viewer reads as annotated: the annotated ones and those (the same set
         # where no predicate says a posture at a place, as in the demo)
         self._read = self.relations | placed if placed else self.relations
+        self._depth = _DepthOrder.of(index.scene)  # None: no depth
         # (place, anchor, side) -> the other objects of `placed`, for `_holders`
         self._placed_by: dict[tuple[str, int, str], list[int]] = {}
         for a, place, b in sorted(placed):
@@ -120,6 +135,10 @@ class GenerousReader:
             return could_read(boxes[a], boxes[b], predicate, *self._reading)
         if predicate == "on top of":
             return (a, "in front of", b) in self.relations
+        nearer = DEPTH_ORDER.get(predicate)
+        if nearer is not None and self._depth is not None:
+            front, back = (a, b) if nearer else (b, a)
+            return self._depth.shown(self._boxes[a], self._boxes[b], self._reading) and self._depth.may_lead(front, back)
         return False
 
     def other_reading(self, a: int, b: int, predicate: str, vocabulary: frozenset[str]) -> bool:
@@ -232,12 +251,60 @@ class GenerousReader:
         elif predicate == "on top of":
             table = self._incoming if subject else self._outgoing
             extra += table.get((anchor, "in front of"), ())
+        elif predicate in DEPTH_ORDER and self._depth is not None:
+            # x is the subject ("x in front of anchor") with `subject`: nearer if the predicate says so
+            x_front = DEPTH_ORDER[predicate] == subject
+            read = self._depth.shown_all(self._box_array, anchor, self._gaps(anchor), self._reading)
+            read &= self._depth.may_lead_all(anchor, x_front)
         extra += self._placed_by.get((predicate, anchor, "subject" if subject else "object"), ())
         return read, extra
 
     @cached_property
     def _box_array(self) -> np.ndarray:
         return np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
+
+
+class _DepthOrder:
+    """The depth order a viewer may read between a scene's objects (`DEPTH_ORDER`, module notes)."""
+
+    def __init__(self, depth: np.ndarray, dense: bool) -> None:
+        self.values: list[float] = depth.tolist()
+        self.array = np.asarray(self.values, dtype=np.float64)
+        self.tie = DEPTH_TIE * ((max(self.values) - min(self.values)) or 1.0)
+        self.dense = dense  # measured over a photo: the order shows between near boxes too
+
+    @classmethod
+    def of(cls, scene: Any) -> "_DepthOrder | None":
+        if scene.depth is None or not len(scene.depth):
+            return None
+        return cls(scene.depth, scene.depth_map is not None or "source_depth_map" in scene.meta)
+
+    def may_lead(self, front: int, back: int) -> bool:
+        """Whether `front` may be read nearer than `back`: not clearly farther (by `tie`)."""
+        return self.values[front] < self.values[back] + self.tie
+
+    def may_lead_all(self, anchor: int, x_front: bool) -> np.ndarray:
+        """(N,) `may_lead(x, anchor)` (x in front, `x_front`) or `may_lead(anchor, x)`."""
+        d = self.array
+        return d < d[anchor] + self.tie if x_front else d[anchor] < d + self.tie
+
+    def shown(self, a: list[float], b: list[float], reading: tuple[float, float, float]) -> bool:
+        """Whether boxes a and b show their order: they overlap, or, dense, they share columns
+        or are near (`reading`: `GenerousReader._reading`)."""
+        columns = min(a[2], b[2]) > max(a[0], b[0])
+        if columns and (self.dense or min(a[3], b[3]) > max(a[1], b[1])):
+            return True
+        return self.dense and could_read(a, b, "near", *reading)
+
+    def shown_all(self, boxes: np.ndarray, anchor: int, gaps: np.ndarray,
+                  reading: tuple[float, float, float]) -> np.ndarray:
+        """(N,) `shown` of each box with the anchor's, from the (N,) `gaps` to it."""
+        a = boxes[anchor]
+        columns = np.minimum(boxes[:, 2], a[2]) > np.maximum(boxes[:, 0], a[0])
+        if not self.dense:
+            return columns & (np.minimum(boxes[:, 3], a[3]) > np.maximum(boxes[:, 1], a[1]))
+        longer, _, near_frac = reading
+        return columns | (gaps <= near_frac * longer)
 
 
 # The directions across each direction: a pair may stand in one of these too (diagonally).
@@ -260,7 +327,7 @@ def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:
     touch; "on top of" beside "in front of"). Only the pair's annotated predicates and the
     generous ones can be read, so only those are asked."""
     reader = GenerousReader.of(index)
-    asked = (*index.predicates_between.get((s, o), ()), *GENEROUS_PREDICATES)
+    asked = dict.fromkeys((*index.predicates_between.get((s, o), ()), *GENEROUS_PREDICATES))  # (once each, in order)
     return tuple(p for p in asked if reader.could_hold(s, p, o))
 
 

@@ -10,7 +10,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
-from veriscene.generators.visual import readable_predicates, sole_direction
+from veriscene.generators.visual import DEPTH_ORDER, GenerousReader, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
@@ -277,7 +277,9 @@ class RelationExists(Generator):
     have (`plausible_negatives`; where relations are sparse, a spatial one the boxes rule out:
     another may hold, unannotated, but none where one of the pair has, wears or is part of the
     other: `owning`). Never one that may hold with an annotated one (`may_hold`: not "Is the cup
-    on top of the table?" answered "no" beside "on")."""
+    on top of the table?" answered "no" beside "on"), nor, where objects have a depth, an order
+    a viewer may read of it (`visual.DEPTH_ORDER`: not "Is the lamp behind the sofa?" answered
+    "no" of a lamp beside the sofa and farther, in a photo)."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -299,6 +301,9 @@ class RelationExists(Generator):
                 continue
             held_back = between.get((o, s), ())
             excluded = may_hold(ctx.vocab, held, held_back)
+            if ctx.scene.depth is not None:  # nor one depth may show ("Is the lamp behind the sofa? no", farther)
+                reader = GenerousReader.of(ctx.index)
+                excluded |= {p for p in DEPTH_ORDER if reader.could_hold(s, p, o)}
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in excluded]
             if not negatives:
