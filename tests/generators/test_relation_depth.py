@@ -1,6 +1,7 @@
 """Relation questions where objects have a depth: no wrong option and no "no" that depth shows
 may hold ("in front of" for a dog overlapping a car and nearer; "Is the lamp behind the sofa?
-no" of a lamp beside the sofa and farther, in a photo), as `visual.GenerousReader` reads it."""
+no" of a lamp beside the sofa and farther, in a photo), as `visual.GenerousReader` reads it; nor
+a "no" of a direction the boxes show."""
 
 from __future__ import annotations
 
@@ -78,3 +79,16 @@ def test_subject_not_asked_where_depth_shows_a_second_answer(dense: bool) -> Non
     scene = Scene.from_objects("field", 320, 240, rows, [(0, "in front of", 1), (2, "riding", 0)], **kw)
     got = qa(scene, "relation.subject.v1", VOCAB)
     assert ("Which object is in front of the fence?" in got) != dense, got
+
+
+def test_exists_asks_no_direction_the_boxes_show() -> None:
+    """Where relations are complete but a pair's direction is not annotated, the "no" drawn from
+    the scene's places is not one the boxes show: "Is the lamp to the right of the sofa? no" of
+    a lamp clearly right of it (drawn from a cat annotated right of the tv)."""
+    rows = [{"name": "sofa", "box": [20, 100, 220, 220]}, {"name": "lamp", "box": [230, 120, 260, 230]},
+            {"name": "tv", "box": [240, 10, 290, 60]}, {"name": "cat", "box": [295, 20, 315, 50]}]
+    scene = Scene.from_objects("room", 320, 240, rows, [(1, "next to", 0), (3, "right of", 2)])
+    for seed in range(6):
+        got = qa(scene, "relation.exists.v1", VOCAB, seed=seed)
+        assert got["Is the lamp next to the sofa?"] is True
+        assert "Is the lamp to the right of the sofa?" not in got, got

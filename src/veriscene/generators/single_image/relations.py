@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Container, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
-from veriscene.generators.visual import DEPTH_ORDER, GenerousReader, readable_predicates, sole_direction
+from veriscene.generators.visual import GenerousReader, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
@@ -241,7 +241,23 @@ class SeenPredicates:
         self.any_pair = sorted(p for p in anywhere if _any_pair(p))
 
 
-def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int, excluded: set[str],
+class _Barred:
+    """The predicates never a "no" from s to o: those that may hold with the pair's annotated ones
+    (`held`: `may_hold`) and those a viewer might read into the image (`GenerousReader.could_hold`:
+    a direction or "near" of the boxes, a depth order: "Is the lamp to the right of the sofa? no"
+    of a lamp clearly right of it, "Is the lamp behind the sofa? no" of one beside it and farther,
+    where relations are complete but not every reading is annotated), read only when asked."""
+
+    __slots__ = ("held", "reader", "s", "o")
+
+    def __init__(self, held: set[str], reader: GenerousReader, s: int, o: int) -> None:
+        self.held, self.reader, self.s, self.o = held, reader, s, o
+
+    def __contains__(self, predicate: object) -> bool:
+        return predicate in self.held or (isinstance(predicate, str) and self.reader.could_hold(self.s, predicate, self.o))
+
+
+def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int, excluded: Container[str],
                         owned: bool = False) -> list[str]:
     """Predicates for a "no" from s to o where relations are complete, sorted, none `excluded`:
     those the scene says of objects named as s and o are (the same pair of names, or one said of
@@ -257,7 +273,7 @@ def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int,
     said = seen.pair.get((a, b), set()) | crossed
     if owned:
         said = {p for p in said if not says_place(p)}
-    found = sorted(said - excluded)
+    found = sorted(p for p in said if p not in excluded)
     if owned:
         return found
     if not found:
@@ -266,7 +282,7 @@ def plausible_negatives(vocab: Vocabulary, seen: SeenPredicates, s: int, o: int,
         anywhere = vocab.view("any-pair predicates", lambda: [p for p in vocab.predicate_list() if _any_pair(p)])
         found = [p for p in anywhere if p not in excluded]
     if not found:  # a data set without places: one said of s's name, or of o's
-        found = sorted((seen.subject.get(a, set()) | seen.object.get(b, set())) - excluded)
+        found = sorted(p for p in seen.subject.get(a, set()) | seen.object.get(b, set()) if p not in excluded)
     return found
 
 
@@ -277,9 +293,9 @@ class RelationExists(Generator):
     have (`plausible_negatives`; where relations are sparse, a spatial one the boxes rule out:
     another may hold, unannotated, but none where one of the pair has, wears or is part of the
     other: `owning`). Never one that may hold with an annotated one (`may_hold`: not "Is the cup
-    on top of the table?" answered "no" beside "on"), nor, where objects have a depth, an order
-    a viewer may read of it (`visual.DEPTH_ORDER`: not "Is the lamp behind the sofa?" answered
-    "no" of a lamp beside the sofa and farther, in a photo)."""
+    on top of the table?" answered "no" beside "on"), nor one a viewer might read into the image
+    (`_Barred`: a direction or "near" of the boxes; where objects have a depth, an order it may
+    show: not "Is the lamp behind the sofa?" answered "no" of a lamp beside it and farther)."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -293,6 +309,7 @@ class RelationExists(Generator):
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         refs = referents(ctx.index, allow_relations=False)
         seen: SeenPredicates | None = None  # made when first needed (few pairs of most scenes lack a converse "no")
+        reader = GenerousReader.of(ctx.index)
         between = ctx.index.predicates_between
         answers: list[bool] = []
         asked: list[tuple[Referent, Referent, str, bool, str]] = []
@@ -300,10 +317,7 @@ class RelationExists(Generator):
             if s not in refs or o not in refs:
                 continue
             held_back = between.get((o, s), ())
-            excluded = may_hold(ctx.vocab, held, held_back)
-            if ctx.scene.depth is not None:  # nor one depth may show ("Is the lamp behind the sofa? no", farther)
-                reader = GenerousReader.of(ctx.index)
-                excluded |= {p for p in DEPTH_ORDER if reader.could_hold(s, p, o)}
+            excluded = _Barred(may_hold(ctx.vocab, held, held_back), reader, s, o)
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in excluded]
             if not negatives:
