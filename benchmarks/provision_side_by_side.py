@@ -19,7 +19,8 @@ with masks and depth (3-8 objects), and `--scene-graphs FILE` the first `--scene
 of any veriscene JSONL file, for example real Visual Genome, GQA or COCO annotations converted
 with `veriscene convert` (`--scenes 0`: all of them; scene graphs without objects are left out,
 as ProVision's mask generators fail on them). veriscene reads the folder with its `provision` reader
-(`from_format="provision"`, `allow_pickle=True`) and runs all its generators with its defaults
+(`from_format="provision"`, `allow_pickle=True`, `sparse=False`: the folder holds complete scene
+graphs) and runs all its generators with its defaults
 (one question-answer and one multiple-choice sample per candidate picked, 1 worker), and again
 with question-answer samples only ("vs qa-only", as ProVision's notebooks template). ProVision
 runs the single-image flow of its notebooks (`_provision_driver.py`: every single-image
@@ -56,7 +57,10 @@ import json, resource, sys, time
 from veriscene import generate
 folder, out, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 t = time.perf_counter()
-summary = generate(folder, out, mode=mode, from_format="provision", reader_options={"allow_pickle": True})
+# the folders are written from complete scene graphs: read as complete (the reader's default since
+# 0.23.0 is sparse, for models' outputs), as the rows recorded before were
+summary = generate(folder, out, mode=mode, from_format="provision",
+                   reader_options={"allow_pickle": True, "sparse": False})
 seconds = time.perf_counter() - t
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"images": summary.scenes, "samples": summary.samples, "seconds": seconds, "peak_mib": peak / 1024}))
