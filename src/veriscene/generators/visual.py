@@ -10,6 +10,9 @@ Generous readings (boxes xyxy pixels, y down):
 - left of:  a lies mostly left of b: a.x1 <= b.x0 + `slack` * min(w_a, w_b), any vertical offset.
   right of / above / below likewise.
 - near: the boxes' gap is at most `near_frac` of the longer image side.
+- a synonym of one of these (`vocab.PREDICATE_SYNONYM_CLASSES`: "next to", "beside", "by",
+  "close to" of near; "over" of above; "to the left of" of left of) is read where that is
+  (`read_as`): "next to" is neither a wrong option nor a "no" for a horse overlapping the fence.
 - in front of / behind, where objects have a depth (`DEPTH_ORDER`): the annotation, and any pair
   whose order the image shows, unless depth puts the subject clearly on the wrong side (farther,
   for "in front of", by `DEPTH_TIE` of the scene's depth range or more). The order shows where the
@@ -30,7 +33,7 @@ Generous readings (boxes xyxy pixels, y down):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,7 +41,7 @@ import numpy as np
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import DIRECTIONS as _DIRECTIONS
 from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK, could_read
-from veriscene.vocab import CONVERSE_PREDICATES, implied_place
+from veriscene.vocab import CONVERSE_PREDICATES, implied_place, predicate_class
 
 # Scenes of up to this many objects answer "only one" questions with `could_hold` in plain
 # Python, larger ones from `_holders` in numpy (the same answers; numpy's calls cost more than a
@@ -58,6 +61,34 @@ DEPTH_TIE = 0.05
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of", "in front of", "behind")
 _READ_BEYOND = frozenset((*GENEROUS_PREDICATES, *DEPTH_ORDER))
+# predicate -> the one of `_READ_BEYOND` it is read as, "" for none (`read_as`; a vocabulary's
+# predicates at most)
+_READ_AS: dict[str, str] = {}
+
+
+def read_as(predicate: str) -> str:
+    """The predicate of `_READ_BEYOND` that `predicate` is read as: itself, or the one naming its
+    synonym class (`vocab.predicate_class`: 'next to', 'beside', 'by', 'close to' -> near; 'over'
+    -> above; 'to the left of' -> left of; 'in back of' as itself, a depth order); "" for any
+    other ('on', 'holding': read as annotated). What "near" means may be read wherever "near" may."""
+    found = _READ_AS.get(predicate)
+    if found is None:
+        klass = predicate if predicate in _READ_BEYOND else predicate_class(predicate)
+        found = _READ_AS[predicate] = klass if klass in _READ_BEYOND else ""
+    return found
+
+
+@lru_cache(maxsize=8)
+def _read_in(vocabulary: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(reading, the vocabulary's predicates read as it: `read_as`) for each reading any has, in
+    `_READ_BEYOND`'s order of `GENEROUS_PREDICATES` first (made once per vocabulary)."""
+    by: dict[str, list[str]] = {}
+    for p in sorted(vocabulary):
+        reading = read_as(p)
+        if reading:
+            by.setdefault(reading, []).append(p)
+    order = [*GENEROUS_PREDICATES, *sorted(set(DEPTH_ORDER) - set(GENEROUS_PREDICATES))]
+    return tuple((r, tuple(by[r])) for r in order if r in by)
 
 
 @dataclass(frozen=True)
@@ -130,25 +161,34 @@ class GenerousReader:
             return False
         if (a, predicate, b) in self._read:
             return True
-        if predicate in READABLE:  # the directions and "near", read from the boxes
+        reading = _READ_AS.get(predicate)
+        if reading is None:
+            reading = read_as(predicate)  # ("next to" is read as "near")
+        if reading in READABLE:  # the directions and "near", read from the boxes
             boxes = self._boxes
-            return could_read(boxes[a], boxes[b], predicate, *self._reading)
-        if predicate == "on top of":
+            return could_read(boxes[a], boxes[b], reading, *self._reading)
+        if reading == "on top of":
             return (a, "in front of", b) in self.relations
-        nearer = DEPTH_ORDER.get(predicate)
+        nearer = DEPTH_ORDER.get(reading)
         if nearer is not None and self._depth is not None:
             front, back = (a, b) if nearer else (b, a)
             return self._depth.shown(self._boxes[a], self._boxes[b], self._reading) and self._depth.may_lead(front, back)
         return False
 
     def other_reading(self, a: int, b: int, predicate: str, vocabulary: frozenset[str]) -> bool:
-        """Whether some predicate of `vocabulary` other than `predicate` could be read from a to
-        b: the same as asking `could_hold` of each, but only the pair's annotated predicates and
-        the generous ones can answer yes, so the cost does not grow with the vocabulary."""
+        """Whether some predicate of `vocabulary` other than `predicate` and its synonyms (of its
+        class, `vocab.predicate_class`: "near" beside "next to" is one answer) could be read from
+        a to b: the same as asking `could_hold` of each, but only the pair's annotated predicates
+        and those read as a generous one (`read_as`) can answer yes, so the cost does not grow
+        with the vocabulary."""
         if a == b:
             return False
+        klass = predicate_class(predicate)
         annotated = self._between.get((a, b), ())
-        return any(p != predicate and p in vocabulary and self.could_hold(a, p, b) for p in (*annotated, *GENEROUS_PREDICATES))
+        if any(p in vocabulary and predicate_class(p) != klass for p in annotated):
+            return True  # (annotated: read)
+        return any(predicate_class(p) != klass and self.could_hold(a, p, b)
+                   for _, read in _read_in(vocabulary) for p in read)
 
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object (of `among`, default all) that could be read as
@@ -199,7 +239,7 @@ class GenerousReader:
         subject = side == "subject"
         table = self._incoming if subject else self._outgoing  # (anchor, predicate) -> the other side
         annotated = table.get((anchor, predicate), ())  # sorted
-        if predicate not in _READ_BEYOND and key not in self._placed_by and anchor not in annotated:
+        if not read_as(predicate) and key not in self._placed_by and anchor not in annotated:
             found = self._holding[key] = list(annotated)  # read as annotated only (most predicates)
             return found
         read, extra = self._readings(predicate, anchor, subject)
@@ -234,7 +274,8 @@ class GenerousReader:
         (`implied_place`). May hold the anchor itself."""
         read = None
         extra: list[int] = []
-        direction = _DIRECTIONS.get(predicate)
+        reading = read_as(predicate)  # ("next to" is read as "near")
+        direction = _DIRECTIONS.get(reading)
         if direction is not None:
             lo, hi, flip = direction
             boxes = self._box_array
@@ -245,15 +286,15 @@ class GenerousReader:
                 read = boxes[:, hi] <= boxes[anchor, lo] + self.readings.slack * side_len
             else:
                 read = boxes[anchor, hi] <= boxes[:, lo] + self.readings.slack * side_len
-        elif predicate == "near":
+        elif reading == "near":
             longer = max(self.scene.width, self.scene.height)
             read = self._gaps(anchor) <= self.readings.near_frac * longer
-        elif predicate == "on top of":
+        elif reading == "on top of":
             table = self._incoming if subject else self._outgoing
             extra += table.get((anchor, "in front of"), ())
-        elif predicate in DEPTH_ORDER and self._depth is not None:
+        elif reading in DEPTH_ORDER and self._depth is not None:
             # x is the subject ("x in front of anchor") with `subject`: nearer if the predicate says so
-            x_front = DEPTH_ORDER[predicate] == subject
+            x_front = DEPTH_ORDER[reading] == subject
             read = self._depth.shown_all(self._box_array, anchor, self._gaps(anchor), self._reading)
             read &= self._depth.may_lead_all(anchor, x_front)
         extra += self._placed_by.get((predicate, anchor, "subject" if subject else "object"), ())
