@@ -61,8 +61,9 @@ def test_a_reply_with_reasoning_is_scored_by_its_answer(demo_run, wrap) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("A red circle is to the left of a blue square.", {"circle", "circle is red", "square", "square is blue",
                                                        "red circle left of blue square"}),
+    # "there is no dog" claims the scene has none (helper-180: it stated nothing)
     ("There is no dog. The square is below the star and near the circle.",
-     {"square", "star", "circle", "square below star", "square near circle"}),
+     {"no dog", "square", "star", "circle", "square below star", "square near circle"}),
     ("The circle is beneath the star, which is above the square.",
      {"circle", "star", "square", "circle below star", "star above square"}),
     ("I see two tiny triangles.", {"triangle", "triangle is tiny", "2 x tiny triangle"}),

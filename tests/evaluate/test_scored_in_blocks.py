@@ -29,11 +29,12 @@ from veriscene.evaluate.replied import RepliedRecords
 
 # sha256 of (process.jsonl, freeform.jsonl), and the summary's "process" and "freeform", as 0.21.0
 # wrote them: every scene given (None), or the scenes without the second and with a line that is
-# no scene ("some")
+# no scene ("some"). freeform.jsonl's digests as of helper-180's free-form fixes (session 62: "exactly one
+# square" is now a count claim; the summaries are unchanged)
 REFERENCE: dict[str | None, dict[str, Any]] = {
     None: {
         "process.jsonl": "b77d2417c8e2d8c32751348556978a781dba6041eddb8dd0b8d7c783d09a6525",
-        "freeform.jsonl": "4a516dad73379c855a0625cfb98972d3bb77d1b5b2c0af9b3df60c5ec08899a0",
+        "freeform.jsonl": "3161190f92f4f82cffffa925547eb1b29aa5cd6c0c5797da5aa54a26e0e584e6",
         "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5564095541936352,
                      "helpfulness_ci": [0.3436538753964866, 0.7741745573544928], "matcher": "lexical", "n": 17,
                      "no_claims": 0, "rejected": 0, "truthfulness": 0.7647058823529411,
@@ -57,7 +58,7 @@ REFERENCE: dict[str | None, dict[str, Any]] = {
     },
     "some": {
         "process.jsonl": "a26123fa856e4372e41117433236214d070c111178d70b656b8072ab0ed64d52",
-        "freeform.jsonl": "16ac848fad8d50616d5f72990eab63d080a5a7d0a07ce041c49b1d24a90846e1",
+        "freeform.jsonl": "b3655347da34ba6bd97fb6814e3f7d90259b89767fc94be7040fd7f5c7c2c1e7",
         "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5275008372684397,
                      "helpfulness_ci": [0.2787187066078577, 0.7815178186827404], "matcher": "lexical", "n": 14,
                      "no_claims": 0, "rejected": 0,

@@ -18,8 +18,10 @@ after a determiner or an attribute (so "a purple pentagon" or "a dog" are caught
 scene graph may not support), unless it is a word that names no object ("a simple composition",
 "a detailed description": `NON_OBJECT_WORDS`). Attributes said of a mention with a verb ("the
 circle is red and shiny", "it looks small") are attribute claims like "the red circle".
-Negated mentions ("there is no dog", "the square is not red") state nothing. Relations link
-the mentions before a relation phrase to the mentions after it; "which" / "it" refer back.
+Negated mentions state nothing of the object ("the square is not red"), but "there is no dog",
+negated and qualified by no predicate, is an "absent" claim: false where a dog is annotated.
+Relations link the mention next to a relation phrase on each side ("and" lists, see `linking`);
+"which" refers back. "Both circles are small" is said of each circle ("every circle is small").
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
 from veriscene.evaluate.freeform.image_refs import ImageScope, split_by_image
+from veriscene.evaluate.freeform.linking import BACK_REFERENCES, COPULAS, clause_subjects, split_group
 
 # Relation phrases as people write them -> canonical predicate (longest phrases win).
 PREDICATE_PHRASES: dict[str, str] = {
@@ -68,7 +71,15 @@ NON_OBJECT_WORDS = frozenset({
     "central", "additional", "second", "third", "first", "last", "previous", "following",
     "given", "described", "shown", "specific", "particular", "certain",
     "unique", "common", "same", "such", "own", "nearby", "distant", "closest", "nearest", "farthest",
+    # settings, not objects ("a living room", "a kitchen with a fridge"), where the scene names none
+    "room", "kitchen", "bathroom", "bedroom", "office", "park", "city", "outdoors", "indoors", "setting",
+    "environment", "landscape", "interior", "day", "daytime", "night", "weather", "atmosphere",
+    # comparatives and places said of a part of the image ("the upper middle", "the far left")
+    "upper", "lower", "far", "smaller", "larger", "bigger", "taller", "shorter", "light",
 })
+# verbs a reply says of an object, never its head noun ("an office desk made of wood holds a laptop")
+VERBS = frozenset({"holds", "hold", "wears", "sits", "stands", "lies", "hangs", "leans", "rests", "watches",
+                   "plays", "walks", "runs", "sleeps", "eats", "drinks", "carries", "rides", "looks", "faces"})
 
 COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "element"})
 DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
@@ -83,9 +94,11 @@ STOPWORDS = frozenset({
     "nothing", "image", "what", "where", "other", "others", "same", "different", "i", "we", "you",
 }) | DETERMINERS
 NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither"})
-BACK_REFERENCES = frozenset({"which", "it", "that", "who", "this"})
-COPULAS = frozenset({"is", "are", "was", "were", "sits", "lies", "stands", "appears", "seems", "located",
-                     "positioned", "placed", "situated"})
+_POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
+_EVERY = frozenset({"both", "all", "every", "each"})
+_NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence"})
+_PRONOUNS = frozenset({"it", "them", "him", "her", "they", "its", "their"})
+_WHOLE_IMAGE = frozenset({"image", "picture", "photo", "scene"})  # "no dog in the image" is no qualifier
 # verbs that say an attribute of the mention before them: "the circle is red", "it looks small"
 ATTRIBUTE_VERBS = frozenset({"is", "are", "was", "were", "looks", "look", "appears", "appear", "seems", "seem"})
 # words allowed between such a verb and its attributes: "is also very small", "are both red"
@@ -99,6 +112,7 @@ class Mention:
     name: str
     attributes: tuple[str, ...] = ()
     count: int | None = None
+    every: bool = False  # "both circles", "all the squares": what is said of it holds of each
 
     @property
     def phrase(self) -> str:
@@ -107,7 +121,7 @@ class Mention:
 
 @dataclass(frozen=True)
 class Claim:
-    kind: str  # "entity" | "attribute" | "relation" | "count"
+    kind: str  # "entity" | "attribute" | "relation" | "count" | "absent" ("there is no dog")
     subject: Mention
     attribute: str | None = None
     predicate: str | None = None
@@ -125,9 +139,11 @@ class Claim:
         if self.kind == "entity":
             return self.subject.name
         if self.kind == "attribute":
-            return f"{self.subject.name} is {self.attribute}"
+            return f"{'every ' if self.subject.every else ''}{self.subject.name} is {self.attribute}"
         if self.kind == "count":
             return f"{self.count} x {self.subject.phrase}"
+        if self.kind == "absent":
+            return f"no {self.subject.name}"
         assert self.object is not None
         return f"{self.subject.phrase} {self.predicate} {self.object.phrase}"
 
@@ -195,12 +211,16 @@ class RuleExtractor:
 
     def _mention_at(self, tokens: Sequence[str], i: int) -> tuple[int, Mention | None, bool]:
         """(tokens used, mention or None, negated) for a noun phrase starting at i."""
-        j, count, determined, negated = i, None, False, False
+        j, count, determined, negated, every = i, None, False, False, False
         if tokens[j] in NEGATORS:
-            negated, j = True, j + 1
-        while j < len(tokens) and (tokens[j] in DETERMINERS or _number(tokens[j]) is not None):
+            # "no dog": a noun phrase, as after a determiner (not "no more", "no doubt")
+            negated, determined, j = True, tokens[j] == "no" and tokens[j + 1:j + 2] != ["more"], j + 1
+        while j < len(tokens) and (tokens[j] in DETERMINERS or tokens[j] in _EVERY or _number(tokens[j]) is not None):
+            every = every or tokens[j] in _EVERY
             n = _number(tokens[j])
-            count = n if n is not None and tokens[j] != "one" else count
+            # "one" counts after "is" / "only" ("there is one pillow"), not as a pronoun ("one of")
+            one_counts = j > 0 and tokens[j - 1] in ("is", "only", "exactly", "just")
+            count = n if n is not None and (tokens[j] != "one" or one_counts) else count
             determined, j = True, j + 1
         attributes: list[str] = []
         while j < len(tokens) and self._is_modifier(tokens, j):
@@ -215,11 +235,14 @@ class RuleExtractor:
         if j >= len(tokens) or not tokens[j].isalpha():
             return max(j - i, 1), None, negated
         for words in self._multiword_names:
-            if tuple(tokens[j:j + len(words)]) == words:
-                return j + len(words) - i, Mention(" ".join(words), tuple(attributes), count), negated
+            said = tokens[j:j + len(words)]
+            # "teddy bears", "traffic lights": the last word may be plural
+            if len(said) == len(words) and (*said[:-1], singular(said[-1])) in (words, (*words[:-1], singular(words[-1]))):
+                return j + len(words) - i, Mention(" ".join(words), tuple(attributes), count, every), negated
         head = tokens[j]
         known = self._is_name(head)
-        unknown_ok = (determined or attributes) and head not in STOPWORDS and self._predicate_at(tokens, j) is None
+        unknown_ok = ((determined or attributes) and head not in STOPWORDS and head not in VERBS and head not in _NOT_NOUNS
+                      and self._predicate_at(tokens, j) is None)
         if not known and not unknown_ok:
             return max(j - i, 1), None, negated
         name = singular(head)
@@ -227,11 +250,20 @@ class RuleExtractor:
             return j + 1 - i, None, negated
         if not known and (head in NON_OBJECT_WORDS or name in NON_OBJECT_WORDS):
             return j + 1 - i, None, negated
+        # "a light background", "the lower left", "this cozy living room": unknown words before a
+        # noun that names no object
+        k = j + 1
+        while not known and k < min(len(tokens), j + 3) and tokens[k].isalpha() and not self._is_name(tokens[k]):
+            if singular(tokens[k]) in GENERIC_NOUNS or tokens[k] in NON_OBJECT_WORDS:
+                return k + 1 - i, None, negated
+            if tokens[k] in STOPWORDS or self._predicate_at(tokens, k) is not None:
+                break
+            k += 1
         # "crimson circle": an unknown word right before a known name is an attribute of it
         if not known and j + 1 < len(tokens) and self._is_name(tokens[j + 1]):
             attributes.append(head)
             j, name = j + 1, singular(tokens[j + 1])
-        return j + 1 - i, Mention(name, tuple(attributes), count), negated
+        return j + 1 - i, Mention(name, tuple(attributes), count, every), negated
 
     def _adjective_at(self, tokens: Sequence[str], j: int) -> bool:
         """Whether tokens[j] is an attribute word before more of a noun phrase (not a name, not
@@ -246,6 +278,9 @@ class RuleExtractor:
             return False
         if normalize_phrase(tok) in self.lexicon.attributes:
             return True
+        if tok in _POSITIONS:  # "the right large square", "the left circle": which one, not a place
+            return j + 1 < len(tokens) and (self._is_name(tokens[j + 1])
+                                            or normalize_phrase(tokens[j + 1]) in self.lexicon.attributes)
         return tok in NON_OBJECT_WORDS and j + 1 < len(tokens) and tokens[j + 1].isalpha()
 
     def _attribute_list_at(self, tokens: Sequence[str], j: int) -> tuple[int, tuple[str, ...], bool]:
@@ -310,14 +345,21 @@ class RuleExtractor:
             used, mention, negated = self._mention_at(tokens, i)
             if mention is not None:
                 out.append(("mention", None if (negated or negated_clause) else mention))
+                if negated and not mention.attributes and mention.count is None:
+                    out.append(("neg", mention))  # "there is no dog": the scene says whether it is so
             elif tok in BACK_REFERENCES or tok in COPULAS:
                 out.append(("word", tok))
+            elif used > 1 or tok in _PRONOUNS or singular(tok) in GENERIC_NOUNS:
+                # a noun phrase naming no object ("the bottom", "it", "them"): what a predicate
+                # before it relates to, so the mentions after it are not
+                out.append(("blank", tok))
             i += used
         return out
 
     def _sentence(self, tokens: Sequence[str]) -> list[Claim]:
         elements = self._elements(tokens)
-        claims: list[Claim] = []
+        claims: list[Claim] = _absences(elements)
+        elements = [e for e in elements if e[0] != "neg"]
         last: Mention | None = None  # the mention an attribute verb speaks of
         for kind, value in elements:
             if kind == "mention":
@@ -335,10 +377,10 @@ class RuleExtractor:
                 groups.append([])
             else:
                 groups[-1].append((kind, value))
-        subjects = _mentions(groups[0])
+        subjects = clause_subjects(groups[0])
         for k, predicate in enumerate(predicates):
             following = groups[k + 1]
-            objects, next_subjects = _split_group(following, subjects)
+            objects, next_subjects = split_group(following, subjects, last=k + 1 == len(predicates))
             for s in subjects:
                 for o in objects:
                     if s is not None and o is not None:
@@ -363,23 +405,24 @@ def predicative_claims(m: Mention, attributes: Sequence[str]) -> list[Claim]:
     one, red or not); a mention named without any ("the circle is red") is some object of its name."""
     if m.name in COUNTABLE_GENERIC:
         return []
+    if m.every:  # "both circles are small": each circle (of the attributes it was named with)
+        return [Claim("attribute", Mention(m.name, m.attributes, every=True), attribute=a)
+                for a in attributes if a not in m.attributes]
     return [Claim("attribute", Mention(m.name, m.attributes or (a,)), attribute=a)
             for a in attributes if a not in m.attributes]
 
 
-def _mentions(group: Sequence[tuple[str, object]]) -> list[Mention | None]:
-    return [v for k, v in group if k == "mention"]  # type: ignore[misc]
-
-
-def _split_group(group: Sequence[tuple[str, object]], subjects: list[Mention | None]) -> tuple[list[Mention | None], list[Mention | None]]:
-    """Objects of the predicate before `group` and subjects of the predicate after it."""
-    mentions, mention_at = _mentions(group), [i for i, (k, _) in enumerate(group) if k == "mention"]
-    copula_at = [i for i, (k, v) in enumerate(group) if k == "word" and v in COPULAS]
-    # "A is left of B and C is above D": mentions followed by a copula start a new clause
-    for idx, i in enumerate(mention_at):
-        if idx > 0 and any(c > i for c in copula_at):
-            return mentions[:idx], mentions[idx:]
-    objects = mentions
-    if any(k == "word" and v in BACK_REFERENCES for k, v in group) and objects:
-        return objects, [objects[-1]]  # "..., which is above C"
-    return objects, subjects  # "A is below B and left of C"
+def _absences(elements: Sequence[tuple[str, object]]) -> list[Claim]:
+    """"absent" claims of negated mentions that no predicate qualifies: "there is no dog (in the
+    image)" says the scene has none; "there is no dog near the square" is left alone."""
+    out = []
+    for k, (kind, value) in enumerate(elements):
+        if kind != "neg":
+            continue
+        rest = elements[k + 1:]
+        end = next((n for n, (kd, _) in enumerate(rest) if kd == "sep"), len(rest))
+        qualified = [n for n, (kd, _) in enumerate(rest[:end]) if kd == "pred"
+                     and not (n + 1 < len(rest) and rest[n + 1][0] == "blank" and rest[n + 1][1] in _WHOLE_IMAGE)]
+        if not qualified:
+            out.append(Claim("absent", value))  # type: ignore[arg-type]
+    return out

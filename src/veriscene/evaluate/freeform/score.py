@@ -3,14 +3,18 @@
 For one reply and its image's scene graph:
 
     claims        extracted by an extractor (`claims.RuleExtractor` or `llm_claims.LLMExtractor`);
-                  their words mapped onto the vocabulary by a matcher (`embed`)
+                  their words mapped onto the vocabulary by a matcher (`embed`), names through
+                  their synonym class on both sides (`names`: "sofa" is couch)
     supported     entity: an object of that name exists; attribute: the object the mention
                   grounds to (same name, most of the mention's attributes) has it; count: the
                   number of objects with that name and all the attributes equals it (when a
                   crowd or stuff region is among them, at least that number plus one per
                   crowd region, a crowd being two instances or more and an area of stuff one
                   or more); relation:
-                  some grounded subject and object stand in that relation (or its converse)
+                  some grounded subject and object stand in that relation (or its converse),
+                  in any of the annotated predicate's senses ("parked on" is "on"); a direction
+                  or "near" not annotated is read from the boxes (`SceneFacts.verdict`); absent
+                  ("there is no dog"): no object of that name
     truthfulness  supported claims / claims (None when the reply states nothing checkable);
                   on a scene graph that annotates only some names in full (`meta["exhaustive"]`),
                   a claim about another name beyond what is annotated ("there is a fork" with no
@@ -49,8 +53,14 @@ from veriscene.evaluate.freeform.claims import (
     Mention,
 )
 from veriscene.evaluate.freeform.embed import LexicalMatcher
+from veriscene.evaluate.freeform.names import broader_of, covers, name_class
+from veriscene.scene.geometry import READABLE, could_read
 from veriscene.scene.model import Scene
-from veriscene.vocab import CONVERSE_PREDICATES, UNTYPED, attribute_type
+from veriscene.vocab import CONVERSE_PREDICATES, OVERLAPPING, UNTYPED, attribute_type, predicate_class, predicate_senses
+
+# (broader, narrower) attribute words: a "small" claim holds of a "tiny" object; a "tiny" claim of
+# a "small" one is left open
+_NARROWER = frozenset(OVERLAPPING)
 
 
 def lexicon_from_scenes(scenes: Iterable[Scene]) -> Lexicon:
@@ -82,6 +92,7 @@ class ReplyScore:
 
 
 def _relation_key(s: str, p: str, o: str) -> tuple[str, str, str]:
+    p = predicate_class(p)
     converse = CONVERSE_PREDICATES.get(p)
     if converse is None:
         return (s, p, o)
@@ -93,7 +104,10 @@ class SceneFacts:
     indexes), only about those objects (the object a region description describes)."""
 
     def __init__(self, scene: Scene, *, focus: Iterable[int] | None = None) -> None:
-        self.names = [normalize_phrase(n) for n in scene.names]
+        # names read through their synonym class ("sofa" is "couch"), on both sides (`Canonicaliser`)
+        self.names = [name_class(normalize_phrase(n)) for n in scene.names]
+        self.boxes = scene.boxes.tolist()  # (N, 4) xyxy pixels: directions and "near" read from them
+        self.longer_side = float(max(scene.width, scene.height))
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
         self.focus = None if focus is None else frozenset(focus)
         bad = sorted(i for i in self.focus or () if not 0 <= i < len(self.names))
@@ -106,15 +120,20 @@ class SceneFacts:
         self.regions = self.crowd | frozenset(scene.meta.get("stuff") or ())
         # names annotated in full (``meta["exhaustive"]``); None: all of them
         exhaustive = scene.meta.get("exhaustive")
-        self.exhaustive = None if exhaustive is None else frozenset(normalize_phrase(n) for n in exhaustive)
+        self.exhaustive = None if exhaustive is None else frozenset(name_class(normalize_phrase(n)) for n in exhaustive)
         sparse = scene.meta.get("sparse") or ()
-        self.sparse_attributes = "attributes" in sparse
-        self.sparse_relations = "relations" in sparse
+        # a scene graph that annotates no attribute (or no relation) at all, as COCO's, says nothing
+        # of them: "two wooden chairs" is open there, not false (directions and "near" are still
+        # read from the boxes)
+        self.sparse_attributes = "attributes" in sparse or not any(scene.attributes)
+        self.sparse_relations = "relations" in sparse or not scene.relations
         self.relations: set[tuple[int, str, int]] = set()
         for s, p, o in scene.relations:
-            self.relations.add((s, p, o))
-            if p in CONVERSE_PREDICATES:
-                self.relations.add((o, CONVERSE_PREDICATES[p], s))
+            # every sense of the annotated predicate: "parked on" is "on" too, "next to" is "near"
+            for sense in {p, predicate_class(p), *predicate_senses(p)}:
+                self.relations.add((s, sense, o))
+                if sense in CONVERSE_PREDICATES:
+                    self.relations.add((o, CONVERSE_PREDICATES[sense], s))
         self.tuples: dict[str, set[tuple[str, ...]]] = {
             "entity": {(self.names[i],) for i in self.pool},
             "attribute": {(self.names[i], a) for i in self.pool for a in self.attributes[i]},
@@ -123,14 +142,70 @@ class SceneFacts:
         }
 
     def verdict(self, c: Claim) -> bool | None:
-        """True (supported), False (hallucinated) or None (undetermined)."""
+        """True (supported), False (hallucinated) or None (undetermined). An attribute or a
+        relation of an object the scene graph leaves open ("the sofa is gray" where no sofa is
+        annotated and sofas are not annotated in full) is open too. A direction or "near" the
+        scene graph does not annotate is read from the boxes: held where the boxes stand apart
+        on that axis (the square at the top right is right of the star at the left, though
+        not in its row), open where a viewer might read it, false where the boxes rule it out."""
+        if c.kind in ("attribute", "relation") and any(
+                self._open_name(m) for m in (c.subject, c.object) if m is not None):
+            return None
+        if c.kind == "relation" and not self.supports(c):
+            read = self._read_from_boxes(c)
+            if read is not NotImplemented:
+                return read
+        if c.kind == "absent":  # open where an object of the name may be unannotated
+            return None if self._open_name(c.subject) and not self.supports(replace(c, kind="entity")) \
+                else not self.supports(replace(c, kind="entity"))
+        if c.kind in ("entity", "count") and self._narrower_only(c.subject.name):
+            return None
+        if c.kind == "attribute" and self._attribute_narrower(c):
+            return None
         return None if self.undetermined(c) else self.supports(c)
+
+    def _named(self, i: int, name: str) -> bool:
+        """Whether object i may be called `name` (its name, a broader one, or a generic noun)."""
+        return name in COUNTABLE_GENERIC or covers(name, self.names[i])
+
+    def _narrower_only(self, name: str) -> bool:
+        """Whether no object is called `name` but one is called by a broader name ("a man" where
+        the annotation says "person"): which one it is, is not known."""
+        return not any(self.names[i] == name for i in self.pool) and any(
+            self.names[i] in broader_of(name) for i in self.pool)
+
+    def _open_name(self, m: Mention) -> bool:
+        """Whether the scene graph leaves open whether an object of the mention's name is there."""
+        if m.name in COUNTABLE_GENERIC or any(self._named(i, m.name) for i in range(len(self.names))):
+            return self._narrower_only(m.name)
+        return self.undetermined(Claim("entity", Mention(m.name)))
+
+    def _attribute_narrower(self, c: Claim) -> bool:
+        """Whether the claimed attribute is narrower than one the object has ("tiny" of a small one)."""
+        cands = self.candidates(c.subject)
+        return bool(cands) and not self.supports(c) and any(
+            (a, str(c.attribute)) in _NARROWER for i in cands for a in self.attributes[i])
+
+    def _read_from_boxes(self, c: Claim) -> bool | None:
+        """A direction or "near" not annotated, read from the boxes (NotImplemented: another predicate)."""
+        predicate = predicate_class(str(c.predicate))
+        if predicate not in READABLE:
+            return NotImplemented
+        pairs = self._pairs(c)
+        if not pairs:
+            return NotImplemented
+        boxes, side = self.boxes, self.longer_side
+        if predicate != "near" and any(could_read(boxes[s], boxes[o], predicate, side, slack=0.0) for s, o in pairs):
+            return True
+        if any(could_read(boxes[s], boxes[o], predicate, side) for s, o in pairs):
+            return None
+        return False
 
     def candidates(self, m: Mention, *, anywhere: bool = False) -> list[int]:
         """Objects a mention may refer to: its name (any object for "object", "shape"), and among
         those the ones holding most of its attributes. Only the focus objects unless `anywhere`."""
         objects = range(len(self.names)) if anywhere else self.pool
-        pool = [i for i in objects if self.names[i] == m.name or m.name in COUNTABLE_GENERIC]
+        pool = [i for i in objects if self._named(i, m.name)]
         if not pool or not m.attributes:
             return pool
         matches = {i: len(set(m.attributes) & self.attributes[i]) for i in pool}
@@ -139,18 +214,25 @@ class SceneFacts:
 
     def supports(self, c: Claim) -> bool:
         if c.kind == "entity":
-            return any(self.names[i] == c.subject.name for i in self.pool)
-        if c.kind == "attribute":
-            cands = self.candidates(c.subject)
-            return bool(cands) and c.attribute in self.attributes[cands[0]]
+            return any(self._named(i, c.subject.name) for i in self.pool)
+        if c.kind == "attribute" and c.subject.every:  # "both circles are small": each of them
+            named = [i for i in self.pool if self._named(i, c.subject.name)
+                     and all(self._has(i, a) for a in c.subject.attributes)]
+            return bool(named) and all(self._has(i, str(c.attribute)) for i in named)
+        if c.kind == "attribute":  # of some object the mention may name ("red and yellow pillows": each)
+            return any(self._has(i, str(c.attribute)) for i in self.candidates(c.subject))
         if c.kind == "count":
             matching = [i for i in self.pool
-                        if (self.names[i] == c.subject.name or c.subject.name in COUNTABLE_GENERIC)
-                        and set(c.subject.attributes) <= self.attributes[i]]
+                        if self._named(i, c.subject.name) and all(self._has(i, a) for a in c.subject.attributes)]
             if not self.regions.isdisjoint(matching):  # only a lower bound is known (of no count, nothing holds)
                 return c.count is not None and c.count >= len(matching) + sum(1 for i in matching if i in self.crowd)
             return len(matching) == c.count
-        return any((s, c.predicate, o) in self.relations for s, o in self._pairs(c))
+        predicate = predicate_class(str(c.predicate))
+        return any((s, predicate, o) in self.relations for s, o in self._pairs(c))
+
+    def _has(self, i: int, attribute: str) -> bool:
+        """Whether object i has the attribute, or a narrower one ("small" of a tiny object)."""
+        return attribute in self.attributes[i] or any((attribute, a) in _NARROWER for a in self.attributes[i])
 
     def _pairs(self, c: Claim) -> list[tuple[int, int]]:
         """(subject, object) pairs a relation claim may be about: distinct objects, one of them
@@ -174,10 +256,10 @@ class SceneFacts:
         generic = name in COUNTABLE_GENERIC  # "three objects": any name, some not annotated in full
         if not generic and name in self.exhaustive:
             return False
-        if c.kind == "entity":
-            return not generic and name not in self.names
+        if c.kind == "entity":  # (a broader name is there when a narrower one is: "person" of a man)
+            return not generic and not any(covers(name, n) for n in self.names)
         annotated = sum(1 for i, n in enumerate(self.names)
-                        if (generic or n == name) and set(c.subject.attributes) <= self.attributes[i])
+                        if (generic or covers(name, n)) and set(c.subject.attributes) <= self.attributes[i])
         return c.count is not None and c.count >= annotated  # fewer than annotated is false
 
     def _sparse_open(self, c: Claim) -> bool:
@@ -200,7 +282,7 @@ class SceneFacts:
             # an untyped word may hold beside any annotated one; a colour only where none is annotated
             return kind == UNTYPED or not any(attribute_type(a) == kind for i in cands for a in self.attributes[i])
         if c.kind == "count" and c.subject.attributes and c.count is not None:
-            named = [i for i in self.pool if self.names[i] == c.subject.name or c.subject.name in COUNTABLE_GENERIC]
+            named = [i for i in self.pool if self._named(i, c.subject.name)]
             annotated = sum(1 for i in named if set(c.subject.attributes) <= self.attributes[i])
             return annotated < c.count <= len(named)
         return False
@@ -228,8 +310,11 @@ class Canonicaliser:
     def word(self, slot: str, term: str) -> str:
         key = (slot, term)
         if key not in self._memo:
-            if slot == "name" and normalize_phrase(term) in COUNTABLE_GENERIC:
-                self._memo[key] = normalize_phrase(term)
+            norm = normalize_phrase(term)
+            if slot == "name" and (norm in COUNTABLE_GENERIC or name_class(norm) != norm):
+                self._memo[key] = name_class(norm)  # a synonym is read as its class, never respelt
+            elif slot == "name":
+                self._memo[key] = name_class(self.matcher.canonical(term, self._slots[slot], self._known[slot]))
             elif slot == "predicate" and " ".join(term.lower().split()) in PREDICATE_PHRASES:
                 self._memo[key] = PREDICATE_PHRASES[" ".join(term.lower().split())]
             else:
@@ -237,7 +322,8 @@ class Canonicaliser:
         return self._memo[key]
 
     def mention(self, m: Mention) -> Mention:
-        return Mention(self.word("name", m.name), tuple(self.word("attribute", a) for a in m.attributes), m.count)
+        return Mention(self.word("name", m.name), tuple(self.word("attribute", a) for a in m.attributes), m.count,
+                       m.every)
 
     def claim(self, c: Claim) -> Claim:
         return replace(c, subject=self.mention(c.subject),
