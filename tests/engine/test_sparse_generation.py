@@ -46,6 +46,13 @@ def _vg(path: Path, images: int = 10) -> None:
             used.add((s, o))
             relations.append({"predicate": str(rng.choice(PREDICATES)), "subject_id": 100 * k + s,
                               "object_id": 100 * k + o})
+        # the table and the shirt (one of each) in the direction their boxes show, if they do
+        # (a "yes" of a direction stands only where the boxes show it: `visual.direction_shown`)
+        table, shirt = objects[7], objects[8]
+        box_t, box_s = [table["x"], 0, table["x"] + table["w"], 1], [shirt["x"], 0, shirt["x"] + shirt["w"], 1]
+        for p in ("left of", "right of"):
+            if (7, 8) not in used and (8, 7) not in used and could_read(box_t, box_s, p, 320, slack=0.0):
+                relations.append({"predicate": p, "subject_id": 100 * k + 7, "object_id": 100 * k + 8})
         records.append({"image_id": k + 1, "width": 320, "height": 240, "objects": objects,
                         "relationships": relations})
     path.write_text(json.dumps(records))
@@ -78,7 +85,9 @@ def _filled(scene: Scene, rng: np.random.Generator) -> Scene:
 
 
 def test_no_sample_takes_an_unannotated_attribute_or_relation_for_absent(tmp_path: Path) -> None:
-    _vg(tmp_path / "scene_graphs.json")
+    # (14 images: in 10, each relational referring expression had a second object shifted that
+    # way, which a viewer may read so too: `visual.may_read`)
+    _vg(tmp_path / "scene_graphs.json", 14)
     out, full = tmp_path / "run", tmp_path / "full"
     summary = generate(tmp_path / "scene_graphs.json", out, from_format="visual_genome", per_scene=2)
     report = verify(out)
@@ -124,4 +133,4 @@ def test_no_sample_takes_an_unannotated_attribute_or_relation_for_absent(tmp_pat
     # generators whose every question would take an unannotated attribute or relation for absent
     # are not run on such scenes
     for name in ("attribute.exists.v1", "attribute.count.v1", "scene_graph.multihop.v1", "multi.has_attributed.v1"):
-        assert summary.generator_stats.get(f"skipped_requirements:{name}", 0) == 10, name
+        assert summary.generator_stats.get(f"skipped_requirements:{name}", 0) == 14, name

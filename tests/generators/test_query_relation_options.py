@@ -30,10 +30,12 @@ def _pair(circle: Sequence[float], square: Sequence[float], predicate: str):
 
 
 @pytest.mark.parametrize(("circle", "square", "predicate", "options"), [
-    # overlapping boxes: "near" is as right as "behind"
-    ([50, 20, 90, 60], [60, 30, 100, 70], "behind", {"left of", "right of", "above", "below", "in front of", "on top of"}),
+    # overlapping boxes (the circle 5 px up and left: no direction): "near" is as right as "behind"
+    ([55, 25, 95, 65], [60, 30, 100, 70], "behind", {"left of", "right of", "above", "below", "in front of", "on top of"}),
     # in front of and overlapping: "on top of" and "near" may be read too
-    ([50, 20, 90, 60], [60, 30, 100, 70], "in front of", {"left of", "right of", "above", "below", "behind"}),
+    ([55, 25, 95, 65], [60, 30, 100, 70], "in front of", {"left of", "right of", "above", "below", "behind"}),
+    # the circle shifted 10 px up and left (a quarter of its side): "left of" and "above" may be read
+    ([50, 20, 90, 60], [60, 30, 100, 70], "behind", {"right of", "below", "in front of", "on top of"}),
     # left of with a 5 px gap (near: up to 16 px): "near" is right too
     ([10, 20, 50, 60], [55, 20, 95, 60], "left of", {"right of", "above", "below", "in front of", "behind", "on top of"}),
     # far apart: "near" is a fair wrong option
@@ -54,6 +56,9 @@ def test_options_are_never_readable_from_the_boxes(circle: list[float], square: 
     ("in front of", ("in front of", "near", "on top of")),
 ])
 def test_readable_predicates_are_the_annotated_and_the_generous_ones(predicate: str, readable: tuple[str, ...]) -> None:
-    scene = _pair([50, 20, 90, 60], [60, 30, 100, 70], predicate)
+    scene = _pair([55, 25, 95, 65], [60, 30, 100, 70], predicate)
     assert readable_predicates(SceneIndex(scene), 0, 1) == readable
     assert readable_predicates(SceneIndex(scene), 1, 0) == ("near",)  # the converse is not annotated
+    shifted = _pair([50, 20, 90, 60], [60, 30, 100, 70], predicate)  # a quarter of the side up and left
+    assert readable_predicates(SceneIndex(shifted), 0, 1) == (predicate, "left of", "above", *readable[1:])
+    assert readable_predicates(SceneIndex(shifted), 1, 0) == ("right of", "below", "near")

@@ -2,8 +2,8 @@
 
 `street` relations: large circle left of / near the square, square left of the triangle, small
 circle below the triangle (and converses). Answers must be unique also to a generous viewer:
-the large circle is also (unannotated) left of the triangle, and the small circle could be read
-as left of the triangle.
+the large circle is also (unannotated) left of the triangle, the small circle could be read
+as left of the triangle, and the square, a little lower than the triangle, below it.
 """
 
 from tests.conftest import make_scene
@@ -16,15 +16,16 @@ def test_relation_subject_and_object_queries(street) -> None:
         "Which object is near the large circle?": "square",
         "Which object is to the left of the square?": "circle",
         "Which object is near the square?": "circle",
-        "Which object is below the triangle?": "circle",
         "What is the large circle near?": "square",
         "What is the square near?": "circle",
         "What is the square to the right of?": "circle",
-        "What is the triangle above?": "circle",
     }
     # the square is the only *annotated* object left of the triangle, but the large circle is
     # plainly left of it too: never asked
     assert "Which object is to the left of the triangle?" not in got
+    # the small circle is the one annotated below the triangle, but the square beside it sits
+    # lower too (both edges, its centre 12.5 px lower: `visual.may_read`): never asked
+    assert "Which object is below the triangle?" not in got and "What is the triangle above?" not in got
 
 
 def test_relation_subject_options_never_correct(street) -> None:
@@ -34,12 +35,10 @@ def test_relation_subject_options_never_correct(street) -> None:
 
 def test_relation_between_regions(street) -> None:
     got = qa(street, "relation.region.v1")
-    assert got == {
-        "Where is the object in the region [0.300, 0.200, 0.500, 0.550] relative to the object in the region "
-        "[0.750, 0.100, 0.950, 0.400]?": "left of",
-        "Where is the object in the region [0.750, 0.100, 0.950, 0.400] relative to the object in the region "
-        "[0.300, 0.200, 0.500, 0.550]?": "right of",
-    }  # large circle/square: two relations (left of, near); small circle/triangle: also reads as "left of"
+    # large circle/square: two relations (left of, near); small circle/triangle: also reads as
+    # "left of"; square/triangle: the square sits a little lower, "below" may be read too (its
+    # region question would offer "below" as wrong: `visual.may_read`)
+    assert got == {}
     for cand, answer in candidates(street, "relation.region.v1"):
         assert cand.distractors and answer not in cand.distractors
 
@@ -48,7 +47,7 @@ def test_multihop_chains(street) -> None:
     got = qa(street, "scene_graph.multihop.v1")
     assert got["What color is the object the large circle is near?"] == "blue"
     assert got["What color is the object that is to the left of the square?"] == "red"
-    assert got["What size is the object that is below the triangle?"] == "small"
+    assert "What size is the object that is below the triangle?" not in got  # the square sits lower too
     assert got["What kind of object is the object the square is to the right of?"] == "circle"
     assert not any("to the left of the triangle" in q for q in got)  # not unique to a viewer
 

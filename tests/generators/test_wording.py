@@ -234,7 +234,8 @@ def test_relation_referent_of_a_plural_name_agrees() -> None:
 def _lamps() -> Scene:
     return make_scene([
         {"name": "lamp", "box": [10, 10, 30, 90], "attributes": ["tall", "white"]},
-        {"name": "lamp", "box": [150, 10, 170, 50], "attributes": ["short", "black"]},
+        # (apart from the couch: 10 px off, it was next to it too, as "near" reads: `visual.read_as`)
+        {"name": "lamp", "box": [175, 10, 195, 50], "attributes": ["short", "black"]},
         {"name": "couch", "box": [40, 50, 140, 90], "attributes": ["large"]},
     ], [(0, "next to", 2)])
 
@@ -267,7 +268,7 @@ def test_multihop_names_the_object_without_asking_which_object_is_the_object() -
 def _chairs() -> Scene:
     return make_scene([
         {"name": "chair", "box": [10, 10, 30, 90], "attributes": ["wooden", "shiny", "striped"]},
-        {"name": "chair", "box": [150, 10, 170, 50], "attributes": ["metal", "matte", "plain"]},
+        {"name": "chair", "box": [175, 10, 195, 50], "attributes": ["metal", "matte", "plain"]},  # (as `_lamps`)
         {"name": "table", "box": [40, 50, 140, 90], "attributes": ["large"]},
     ], [(0, "next to", 2)])
 

@@ -7,8 +7,12 @@ left of the square", "What is the relation between ...?") therefore also check a
 geometry-based reading: no other object (predicate) may plausibly fit.
 
 Generous readings (boxes xyxy pixels, y down):
-- left of:  a lies mostly left of b: a.x1 <= b.x0 + `slack` * min(w_a, w_b), any vertical offset.
-  right of / above / below likewise.
+- left of:  a lies mostly left of b: a.x1 <= b.x0 + `slack` * min(w_a, w_b), any vertical offset;
+  or a is shifted left of b: it reaches further left (a.x0 < b.x0), b further right (a.x1 <
+  b.x1), and a's centre lies left of b's by `slack` * min(w_a, w_b) or more (a plant overlapping
+  40% of a mug's width, its centre 35 px left of the mug's: `may_read`). right of / above /
+  below likewise. A "no" needs neither; a "yes" of an annotated direction needs the first, a
+  clear one (`direction_shown`): between them either answer may be disputed.
 - near: the boxes' gap is at most `near_frac` of the longer image side.
 - a synonym of one of these (`vocab.PREDICATE_SYNONYM_CLASSES`: "next to", "beside", "by",
   "close to" of near; "over" of above; "to the left of" of left of) is read where that is
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -53,6 +57,9 @@ _LISTED = 64
 # Rows of gaps (`GenerousReader._gaps`) kept at most: a row per anchor of a scene of thousands of
 # objects, all kept, made an (N, N) table.
 _GAP_ROWS = 256
+# A box shifted a direction's way from another may be read in that direction where its centre
+# lies that way by this share of the narrower side or more (`may_read`; both edges that way too)
+SHIFTED = 0.25
 # Predicates of depth order: whether they say their subject is the nearer of the pair.
 DEPTH_ORDER = {"in front of": True, "behind": False, "in back of": False, "at back of": False}
 # A difference in depth under this share of the scene's depth range tells no order (as
@@ -64,6 +71,24 @@ _READ_BEYOND = frozenset((*GENEROUS_PREDICATES, *DEPTH_ORDER))
 # predicate -> the one of `_READ_BEYOND` it is read as, "" for none (`read_as`; a vocabulary's
 # predicates at most)
 _READ_AS: dict[str, str] = {}
+
+
+def may_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_side: float,
+             slack: float = READING_SLACK, near_frac: float = NEAR_FRACTION) -> bool:
+    """Whether a viewer might say "a <predicate> b" of boxes a and b (xyxy pixels), for a
+    `READABLE` predicate: `could_read` (a mostly left of b, near), or for a direction a box
+    shifted that way (module notes: both edges further that way, the centre by `slack` of the
+    narrower side or more)."""
+    if could_read(a, b, predicate, longer_side, slack, near_frac):
+        return True
+    direction = _DIRECTIONS.get(predicate)
+    if direction is None:
+        return False
+    lo, hi, flip = direction
+    first, second = (b, a) if flip else (a, b)
+    side = min(a[hi] - a[lo], b[hi] - b[lo])
+    return (first[lo] < second[lo] and first[hi] < second[hi]
+            and (second[lo] + second[hi]) - (first[lo] + first[hi]) >= 2 * SHIFTED * side)
 
 
 def read_as(predicate: str) -> str:
@@ -166,7 +191,7 @@ class GenerousReader:
             reading = read_as(predicate)  # ("next to" is read as "near")
         if reading in READABLE:  # the directions and "near", read from the boxes
             boxes = self._boxes
-            return could_read(boxes[a], boxes[b], reading, *self._reading)
+            return may_read(boxes[a], boxes[b], reading, *self._reading)
         if reading == "on top of":
             return (a, "in front of", b) in self.relations
         nearer = DEPTH_ORDER.get(reading)
@@ -281,11 +306,16 @@ class GenerousReader:
             boxes = self._box_array
             extent = boxes[:, hi] - boxes[:, lo]
             side_len = np.minimum(extent, extent[anchor])  # min(x's, the anchor's)
-            # "first[hi] <= second[lo] + slack * side", first the subject (second if flipped)
+            # "first[hi] <= second[lo] + slack * side", or first shifted before second (`may_read`),
+            # first the subject (second if flipped)
+            x_lo, x_hi, a_lo, a_hi = boxes[:, lo], boxes[:, hi], boxes[anchor, lo], boxes[anchor, hi]
+            margin, shift = self.readings.slack * side_len, 2 * SHIFTED * side_len
             if subject != flip:  # x first
-                read = boxes[:, hi] <= boxes[anchor, lo] + self.readings.slack * side_len
+                read = x_hi <= a_lo + margin
+                read |= (x_lo < a_lo) & (x_hi < a_hi) & ((a_lo + a_hi) - (x_lo + x_hi) >= shift)
             else:
-                read = boxes[anchor, hi] <= boxes[:, lo] + self.readings.slack * side_len
+                read = a_hi <= x_lo + margin
+                read |= (a_lo < x_lo) & (a_hi < x_hi) & ((x_lo + x_hi) - (a_lo + a_hi) >= shift)
         elif reading == "near":
             longer = max(self.scene.width, self.scene.height)
             read = self._gaps(anchor) <= self.readings.near_frac * longer
@@ -355,11 +385,24 @@ _ACROSS = {"left of": ("above", "below"), "right of": ("above", "below"),
 
 def readable(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
     """Whether a viewer might say "a <predicate> b" of the boxes, for a direction ("left of",
-    ...; `could_read`); False for any other predicate."""
+    ...; `may_read`); False for any other predicate."""
     if predicate not in _DIRECTIONS:
         return False
     boxes = index.box_list
-    return could_read(boxes[a], boxes[b], predicate, max(index.scene.width, index.scene.height))
+    return may_read(boxes[a], boxes[b], predicate, max(index.scene.width, index.scene.height))
+
+
+def direction_shown(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
+    """Whether a "yes" to "a <predicate> b" stands as the boxes show it: for a predicate read as
+    a direction (`read_as`: 'left of', 'to the left of', 'over'), a lies mostly that way of b
+    (`could_read`: overlap along the axis at most `READING_SLACK` of the narrower side), not
+    merely shifted that way, nor the other way (an annotation said from the object's own side:
+    "the man's left"); True for any other predicate, which the boxes do not decide."""
+    direction = read_as(predicate)
+    if direction not in _DIRECTIONS:
+        return True
+    boxes = index.box_list
+    return could_read(boxes[a], boxes[b], direction, max(index.scene.width, index.scene.height))
 
 
 def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:
@@ -373,18 +416,20 @@ def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:
 
 
 def sole_direction(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
-    """Whether `predicate` is the only direction a viewer might read from a to b: always for a
-    predicate that is not a direction; for a direction, unless one across it may be read of the
-    boxes too (a pair annotated "below" that also lies clearly to the left: asked "where is a?",
-    "left of" is as right as "below"). `readable` of the two directions across, in one step."""
-    across = _ACROSS.get(predicate)
+    """Whether `predicate` is the only direction a viewer would answer "where is a?" with: always
+    for a predicate that is not a direction; for a direction, unless one across it holds as
+    clearly (a pair annotated "below" that also lies mostly to the left: "left of" is as right
+    as "below"; `could_read` of the two directions across, in one step)."""
+    across = _ACROSS.get(read_as(predicate))  # ('to the left of' as 'left of')
     if across is None:
         return True
     lo, hi, _ = _DIRECTIONS[across[0]]
     boxes = index.box_list
     box_a, box_b = boxes[a], boxes[b]
     slack = READING_SLACK * min(box_a[hi] - box_a[lo], box_b[hi] - box_b[lo])
-    # neither "a before b" nor "b before a" along the other axis (`could_read`)
+    # neither "a before b" nor "b before a" along the other axis (`could_read`: a second answer
+    # as clear as the annotated one; one merely shifted across, `may_read`, is no wrong option
+    # either: `readable_predicates`)
     return box_a[hi] > box_b[lo] + slack and box_b[hi] > box_a[lo] + slack
 
 

@@ -22,7 +22,7 @@ from veriscene.generators.regions import coord_meta
 from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
 from veriscene.generators.single_image.relations import _kind, forced_answer, may_hold, options_like, sure_wrong
-from veriscene.generators.visual import GenerousReader
+from veriscene.generators.visual import GenerousReader, direction_shown
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
@@ -62,6 +62,8 @@ class RelatedObject(Generator):
             subjects = subjects_over_spellings(ctx.index, anchor, predicate)
             if anchor not in refs or len(subjects) != 1 or not reader.only_subject(subjects[0], predicate, anchor):
                 continue
+            if not direction_shown(ctx.index, subjects[0], predicate, anchor):
+                continue  # "Which object is left of the lamp?" of an object the boxes do not show so
             answers.append(names_of[subjects[0]])
             asked.append((ctx, refs[anchor], predicate, subjects[0], "subject", answers))
         for (anchor, predicate), _ in sorted(ctx.index.outgoing.items()):
@@ -70,7 +72,7 @@ class RelatedObject(Generator):
             objects = objects_over_spellings(ctx.index, anchor, predicate)
             if len(objects) != 1:
                 continue
-            if not reader.only_object(objects[0], predicate, anchor):
+            if not reader.only_object(objects[0], predicate, anchor) or not direction_shown(ctx.index, anchor, predicate, objects[0]):
                 continue
             answers.append(names_of[objects[0]])
             asked.append((ctx, refs[anchor], predicate, objects[0], "object", answers))
@@ -162,8 +164,8 @@ class RegionRelation(Generator):
             if len(held) != 1 or s not in regions or o not in regions or forced_answer(ctx.vocab, held[0]):
                 continue  # (a forced answer: "touching" beside "surrounded by", which never holds alone)
             predicate = held[0]
-            if not reader.could_hold(s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
-                continue  # another relation could be read into the image: ambiguous
+            if not direction_shown(ctx.index, s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
+                continue  # a direction the boxes do not show clearly, or another relation could be read: ambiguous
             answers.append(predicate)
             asked.append((ctx, regions, s, o, predicate, answers))
         # phrased only if picked

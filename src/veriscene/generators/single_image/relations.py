@@ -10,7 +10,7 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
-from veriscene.generators.visual import GenerousReader, readable_predicates, sole_direction
+from veriscene.generators.visual import GenerousReader, direction_shown, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
@@ -295,7 +295,9 @@ class RelationExists(Generator):
     other: `owning`). Never one that may hold with an annotated one (`may_hold`: not "Is the cup
     on top of the table?" answered "no" beside "on"), nor one a viewer might read into the image
     (`_Barred`: a direction or "near" of the boxes; where objects have a depth, an order it may
-    show: not "Is the lamp behind the sofa?" answered "no" of a lamp beside it and farther)."""
+    show: not "Is the lamp behind the sofa?" answered "no" of a lamp beside it and farther; nor
+    "Is the plant to the left of the mug?" of a plant shifted left of it: `visual.may_read`). A
+    "yes" of an annotated direction only where the boxes show it clearly (`direction_shown`)."""
 
     answer_type = "bool"
     requires = ("relations",)
@@ -333,8 +335,10 @@ class RelationExists(Generator):
                     negatives = sample_up_to(ctx.rng, ruled, 1)
             ref_s, ref_o, name = refs[s], refs[o], ctx.scene.names[s]
             negatives = sorted(set(negatives))
-            answers += [True] * len(held) + [False] * len(negatives)
-            asked += [(ref_s, ref_o, p, True, name) for p in held]
+            # a "yes" of a direction only where the boxes show it clearly (`direction_shown`)
+            shown = [p for p in held if direction_shown(ctx.index, s, p, o)]
+            answers += [True] * len(shown) + [False] * len(negatives)
+            asked += [(ref_s, ref_o, p, True, name) for p in shown]
             asked += [(ref_s, ref_o, p, False, name) for p in negatives]
         for s, o, p in contacts_lacking(ctx, refs):  # (medical slices: "touching" between structures)
             answers.append(False)
@@ -357,7 +361,8 @@ class RelationExists(Generator):
 class QueryRelation(Generator):
     """What is the relation of A to B? Only pairs with exactly one predicate (the program fails
     otherwise) and, for a direction, none across it that a viewer might read of the boxes
-    (`sole_direction`: "below" and also clearly "left of" is not asked); options never include
+    (`sole_direction`: "below" and also clearly "left of" is not asked), and one the boxes show
+    clearly (`direction_shown`: not "left of" of a box merely shifted left); options never include
     another predicate that holds or may hold with it (`may_hold`: "next to" for "near", "on top
     of" for "on", "has" for "wearing"), nor one a viewer might read of the boxes (`readable_predicates`:
     a direction, "near", "on top of" an object it is in front of; where relations are sparse,
@@ -384,8 +389,8 @@ class QueryRelation(Generator):
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs or forced_answer(ctx.vocab, held[0]):
                 continue
-            if not sole_direction(ctx.index, s, held[0], o):
-                continue  # "below", and also clearly "left of": either is right
+            if not sole_direction(ctx.index, s, held[0], o) or not direction_shown(ctx.index, s, held[0], o):
+                continue  # "below", and also "left of": either is right; "left of" the boxes do not show
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
             answers.append(held[0])
