@@ -28,9 +28,10 @@ those two commands read. The demo scene graphs name image files that do not exis
 answers every request with an error before any reply is read (and exits 1, said after its row):
 what it measures is the reading of the run, which is what grows. `eval --limit` holds a few bytes
 of each sample of the run and the chosen samples parsed (before, every sample parsed: about 8.5 KiB
-each, 5.3 GB for 821,566 samples); `eval` of every sample holds a block of 4,096 samples and about
-30 bytes of each sample's record (before, every sample and record: 6.9 GB). `export-hf`'s peak RSS counts the pages of the Arrow file that
-`save_to_disk` maps and copies (file pages, not the process's own memory). The last columns
+each, 5.3 GB for 821,566 samples); `eval` of every sample holds a block of 4,096 samples and, for
+the summary, 6 bytes of each sample's record, 31 of an answered one (here every record is an
+error; before, every sample and record: 6.9 GB). `export-hf`'s peak RSS counts the pages of the
+Arrow file that `save_to_disk` maps and copies (file pages, not the process's own memory). The last columns
 divide the largest size's figures by the smallest's: memory that does not grow shows about 1.0,
 CPU time that grows with the run about the ratio of the sizes. No figure is checked: this prints
 what it measured.

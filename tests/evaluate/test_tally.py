@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from veriscene.evaluate import metrics
 from veriscene.evaluate.metrics import GROUPINGS, GroupStats, _order, _rng, bootstrap_ci, error_reasons, summarise
 from veriscene.evaluate.tally import Tally, id_order
 
@@ -86,7 +87,8 @@ def made_records(n: int, seed: int) -> list[dict[str, Any]]:
     for k in range(n):
         status = rng.choice(STATUSES)
         answered = status in ("scored", "parse_failed")
-        score = rng.choice([0.0, 1.0, rng.random()]) if status == "scored" else 0.0
+        # scores whose float sums depend on their order (a third, a tenth, values of 1e-13 beside 1)
+        score = rng.choice([0.0, 1.0, rng.random(), 0.1, 1 / 3, rng.random() * 1e-13]) if status == "scored" else 0.0
         records.append({
             "id": rng.choice(prefixes) + (f"{rng.getrandbits(40):x}" if rng.random() < 0.9 else ""),
             "task": rng.choice(["object.count.v1", "relation.exists.v1", "scene_graph.caption.v1"]),
@@ -101,12 +103,19 @@ def made_records(n: int, seed: int) -> list[dict[str, Any]]:
         })
     if n > 1:  # an id twice; an id and its prefix
         records += [dict(records[0]), dict(records[1], id=f"{records[1]['id']}\0")]
+    for k in range(1, n, 17):  # ids repeated (of records of other statuses and groups)
+        records[k]["id"] = records[rng.randrange(k)]["id"]
     rng.shuffle(records)
     return records
 
 
-@pytest.mark.parametrize(("n", "seed", "n_boot"), [(0, 0, 50), (1, 1, 50), (300, 2, 200), (2000, 3, 100)])
-def test_the_columns_give_the_summary_of_the_records(n: int, seed: int, n_boot: int) -> None:
+@pytest.mark.parametrize(("n", "seed", "n_boot", "draws"), [
+    (0, 0, 50, None), (1, 1, 50, None), (300, 2, 200, None), (2000, 3, 100, None),
+    (2000, 4, 30, 7), (2000, 5, 30, 250), (5000, 6, 20, 1000)])  # draws: bootstrap indices at a time
+def test_the_columns_give_the_summary_of_the_records(n: int, seed: int, n_boot: int, draws: int | None,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    if draws is not None:  # groups of more answered records than that: each resample drawn in pieces
+        monkeypatch.setattr(metrics, "_DRAWS", draws)
     records = made_records(n, seed) if n else []
     tally = Tally()
     for r in records:
@@ -120,15 +129,40 @@ def test_the_columns_give_the_summary_of_the_records(n: int, seed: int, n_boot: 
     assert tally.summary(n_boot=n_boot, confidence=0.9, seed=seed, ids_at=ids_at) == summarised_whole(
         records, n_boot=n_boot, confidence=0.9, seed=seed)
     assert summarise(records, n_boot=n_boot) == summarised_whole(records, n_boot=n_boot)
-    if n > 100:  # only the ids of records whose first 16 bytes are alike are read again
+    if n > 100:  # only the ids of answered records whose first 16 bytes are alike are read again
         assert 0 < len(asked) < len(records)
         assert tally.cut_at_max_tokens == sum(r["finish_reason"] == "length" for r in records)
+        # the mean scores are numpy's sums in id order: a sum in another order gives other bits
+        scores = [float(r["score"]) for r in sorted(records, key=lambda r: r["id"])
+                  if r["status"] in ("scored", "parse_failed")]
+        assert float(np.mean(scores)) != sum(scores) / len(scores)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_runs_of_equal_keys_are_sorted_by_their_ids(seed: int) -> None:
+    rng = random.Random(seed)
+    # 16-byte keys shared by many ids (a long common prefix), ids repeated, ids that are prefixes of others
+    ids = [rng.choice(["x" * 16, "x" * 15 + "é", "y" * 20, ""]) + rng.choice(["", "a", "b", "\0", "ab", "é"])
+           for _ in range(rng.randrange(2, 300))]
+    keys = np.frombuffer(b"".join(i.encode()[:16].ljust(16, b"\0") for i in ids), dtype=">u8").astype(np.uint64)
+    keys = keys.reshape(len(ids), 2)
+    asked: list[list[int]] = []
+
+    def ids_at(positions: np.ndarray) -> list[str]:
+        asked.append(positions.tolist())
+        return [ids[p] for p in positions.tolist()]
+
+    order = id_order(np.ascontiguousarray(keys[:, 0]), np.ascontiguousarray(keys[:, 1]), ids_at)
+    assert order.tolist() == sorted(range(len(ids)), key=ids.__getitem__)
+    assert all(a == sorted(a) for a in asked)  # (a results file is read forwards)
 
 
 def test_the_id_order_is_the_order_of_the_ids_as_text() -> None:
     ids = ["b", "a\0", "a", "é", "z" * 40, "z" * 40 + "a", "z" * 39, "\U0001F600", "\uffff", "A", "", "a", "ab" * 9]
     keys = np.frombuffer(b"".join(i.encode()[:16].ljust(16, b"\0") for i in ids), dtype=">u8").astype(np.uint64)
-    order = id_order(keys.reshape(len(ids), 2), lambda positions: [ids[p] for p in positions.tolist()])
+    keys = keys.reshape(len(ids), 2)
+    order = id_order(np.ascontiguousarray(keys[:, 0]), np.ascontiguousarray(keys[:, 1]),
+                     lambda positions: [ids[p] for p in positions.tolist()])
     assert order.tolist() == sorted(range(len(ids)), key=ids.__getitem__)
 
 

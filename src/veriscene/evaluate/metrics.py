@@ -22,7 +22,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -79,7 +79,75 @@ class GroupStats:
 # counted in status_counts only
 STATUSES = ("scored", "parse_failed", "not_scored", "error")
 SCORED, PARSE_FAILED, NOT_SCORED, ERROR = range(4)
-_DRAWS = 2_000_000  # bootstrap indices drawn at a time (16 MB), the same draws as all at once
+_DRAWS = 1 << 18  # bootstrap indices drawn at a time (2 MiB), the same draws as all at once
+
+
+def boot_means(correct: npt.NDArray[np.int8], rng: np.random.Generator,
+               n_boot: int) -> Iterator[tuple[int, int, npt.NDArray[np.float64]]]:
+    """The means of `n_boot` resamples of `correct` (int8, 0/1) as (first, stop, means of those
+    resamples): the draws of `rng.integers(0, n, size=(n_boot, n))`, made at most _DRAWS at a time
+    (numpy's generator gives the same numbers drawn in pieces as at once: tests/evaluate/test_metrics.py).
+    Each mean is (its count of 1s) / n: the correctly rounded quotient, as numpy's float64 mean
+    of those 0/1 values is (their sum is exact below 2^53), without a float64 copy of the values."""
+    n = correct.size
+    if n <= _DRAWS:
+        rows = _DRAWS // n
+        for start in range(0, n_boot, rows):
+            stop = min(n_boot, start + rows)
+            yield start, stop, correct[rng.integers(0, n, size=(stop - start, n))].sum(axis=1, dtype=np.int64) / n
+        return
+    for row in range(n_boot):  # a resample of more than _DRAWS values: its draws in pieces
+        hits = 0
+        for start in range(0, n, _DRAWS):
+            hits += int(correct[rng.integers(0, n, size=min(_DRAWS, n - start))].sum(dtype=np.int64))
+        yield row, row + 1, np.array([hits / n])
+
+
+def _ci_of(correct: npt.NDArray[np.int8], *, n_boot: int, confidence: float, seed: int,
+           name: str) -> tuple[float, float]:
+    """`bootstrap_ci` of 0/1 values (int8), the same interval bit for bit (`boot_means`)."""
+    if correct.size == 0:
+        return math.nan, math.nan
+    means = np.empty(n_boot)
+    for start, stop, chunk in boot_means(correct, _rng(seed, name), n_boot):
+        means[start:stop] = chunk
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def counts_of(status: npt.NDArray[Any], correct: npt.NDArray[Any], codes: int = len(STATUSES)) -> npt.NDArray[np.int64]:
+    """Samples counted by (status code, correct 0/1): (codes, 2); correct is read of answered
+    samples only."""
+    answered = status <= PARSE_FAILED
+    key = status.astype(np.int64) * 2 + (answered & (correct != 0))
+    return np.bincount(key, minlength=codes * 2).reshape(codes, 2)
+
+
+def stats_from(counts: npt.NDArray[Any], correct: npt.NDArray[np.int8], score: npt.NDArray[np.float64], *,
+               name: str, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> GroupStats:
+    """`GroupStats` of one group: its samples counted by (status code, correct) (`counts_of`), and
+    its answered samples' correct (int8, 0/1) and score (float64) in the order of their ids. The
+    counts give every figure but the interval and the mean score: an accuracy is correct / n, the
+    float64 mean of the 0/1 values as before (their sum is exact; both quotients correctly rounded);
+    the mean score is numpy's mean of the same float64 values in the same order, as before."""
+    n_parsed, failures = int(counts[SCORED].sum()), int(counts[PARSE_FAILED].sum())
+    n, right = n_parsed + failures, int(counts[SCORED, 1] + counts[PARSE_FAILED, 1])
+    assert correct.size == score.size == n, (name, correct.size, score.size, n)
+    low, high = _ci_of(correct, n_boot=n_boot, confidence=confidence, seed=seed, name=name)
+    return GroupStats(
+        n=n,
+        correct=right,
+        accuracy=right / n if n else math.nan,
+        ci_low=low,
+        ci_high=high,
+        accuracy_parsed=int(counts[SCORED, 1]) / n_parsed if n_parsed else math.nan,
+        mean_score=float(np.mean(score)) if n else math.nan,
+        parse_failures=failures,
+        parse_failure_rate=failures / n if n else math.nan,
+        errors=int(counts[ERROR].sum()),
+        not_scored=int(counts[NOT_SCORED].sum()),
+    )
 
 
 def stats_of(status: npt.NDArray[Any], correct: npt.NDArray[Any], score: npt.NDArray[Any], *, name: str,
@@ -87,25 +155,10 @@ def stats_of(status: npt.NDArray[Any], correct: npt.NDArray[Any], score: npt.NDA
     """`GroupStats` of one group's columns, in the order of the samples' ids: status codes
     (`STATUSES`), correct (0/1) and score (each read only where the sample is answered)."""
     answered = status <= PARSE_FAILED
-    values = correct[answered].astype(np.float64)
-    n = int(values.size)
-    parsed = status == SCORED
-    n_parsed = int(parsed.sum())
-    parse_failures = n - n_parsed
-    low, high = bootstrap_ci(values, n_boot=n_boot, confidence=confidence, seed=seed, name=name)
-    return GroupStats(
-        n=n,
-        correct=int(values.sum()),
-        accuracy=float(values.mean()) if n else math.nan,
-        ci_low=low,
-        ci_high=high,
-        accuracy_parsed=(int(correct[parsed].sum()) / n_parsed) if n_parsed else math.nan,
-        mean_score=float(np.mean(score[answered])) if n else math.nan,
-        parse_failures=parse_failures,
-        parse_failure_rate=parse_failures / n if n else math.nan,
-        errors=int((status == ERROR).sum()),
-        not_scored=int((status == NOT_SCORED).sum()),
-    )
+    codes = max(len(STATUSES), int(status.max()) + 1 if status.size else 0)
+    return stats_from(counts_of(status, correct, codes), correct[answered].astype(np.int8),
+                      np.asarray(score[answered], dtype=np.float64), name=name, n_boot=n_boot,
+                      confidence=confidence, seed=seed)
 
 
 def columns_of(records: Sequence[Mapping[str, Any]]) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
@@ -124,24 +177,20 @@ def group_stats(records: Sequence[dict[str, Any]], *, name: str = "all", n_boot:
     return stats_of(*columns_of(ordered), name=name, n_boot=n_boot, confidence=confidence, seed=seed)
 
 
-def macro_of(status: npt.NDArray[Any], correct: npt.NDArray[Any], groups: npt.NDArray[Any], names: Sequence[str],
-             field: str = "family", *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> dict[str, Any]:
-    """`macro_accuracy` of columns in the order of the samples' ids: status codes, correct, and
-    each sample's group as an index in `names`."""
-    answered = status <= PARSE_FAILED
-    present = sorted({names[g] for g in np.unique(groups[answered]).tolist()})
+def macro_of(correct: npt.NDArray[np.int8], groups: npt.NDArray[Any], names: Sequence[str], field: str = "family",
+             *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0) -> dict[str, Any]:
+    """`macro_accuracy` of the answered samples' columns in the order of their ids: correct (int8,
+    0/1) and each sample's group as an index in `names` (names alike are one group)."""
+    present = sorted({names[g] for g in np.unique(groups).tolist()})
     if not present:
         return {"accuracy": None, "ci_low": None, "ci_high": None, "groups": 0}
     rng = _rng(seed, f"macro:{field}")
     means, boots = [], np.zeros(n_boot)
     for name in present:
-        members = np.array([n == name for n in names], dtype=bool)
-        values = correct[answered & members[groups]].astype(np.float64)
-        means.append(values.mean())
-        rows = max(1, _DRAWS // values.size)  # bound memory: a family of 100,000 drew 10^8 indices at once
-        for start in range(0, n_boot, rows):
-            stop = min(n_boot, start + rows)
-            boots[start:stop] += values[rng.integers(0, values.size, size=(stop - start, values.size))].mean(axis=1)
+        values = correct[np.array([n == name for n in names], dtype=bool)[groups]]  # (the group's, in id order)
+        means.append(int(values.sum(dtype=np.int64)) / values.size)  # (the float64 mean of the 0/1 values)
+        for start, stop, chunk in boot_means(values, rng, n_boot):
+            boots[start:stop] += chunk
     boots /= len(present)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(boots, [alpha, 1 - alpha])
@@ -157,7 +206,9 @@ def macro_accuracy(records: Sequence[dict[str, Any]], field: str = "family", *, 
     status, correct, _ = columns_of(ordered)
     names: dict[str, int] = {}
     groups = np.array([names.setdefault(str(r.get(field)), len(names)) for r in ordered], dtype=np.int32)
-    return macro_of(status, correct, groups, list(names), field, n_boot=n_boot, confidence=confidence, seed=seed)
+    answered = status <= PARSE_FAILED
+    return macro_of(correct[answered], groups[answered], list(names), field, n_boot=n_boot, confidence=confidence,
+                    seed=seed)
 
 
 def _order(key: str) -> tuple[int, int | str]:
