@@ -149,6 +149,15 @@ def test_complete_scene_absence_and_coco_attributes() -> None:
     shapes = _shapes()
     assert _verdicts(shapes, "There is no hexagon.") == {"no hexagon": False}
     assert _verdicts(shapes, "There is no dog in this picture.") == {"no dog": True}
+    room = _living_room()
+    in_room = Scene.from_objects(room.image_id, room.width, room.height, [
+        {"name": n, "box": b.tolist()} for n, b in zip(room.names, room.boxes)], relations=[(0, "in", 1)])
+    assert _verdicts(in_room, "There is no cat in this picture.") == {"no cat": False}  # "in" a predicate there
+    # a negated mention that a verb or a relation qualifies is no absence ("no circle" was false)
+    assert _verdicts(shapes, "No circle is green.") == {}
+    assert _verdicts(shapes, "There is no circle near the square.") == {}
+    # "none of the circles is red" states nothing of a circle ("circle is red" was false)
+    assert _verdicts(shapes, "None of the circles is red.") == {}
     # a scene graph without any attribute (COCO) leaves them open; its names stay complete
     coco = Scene.from_objects("coco", 640, 480, [
         {"name": "chair", "box": [0, 0, 100, 100]}, {"name": "person", "box": [300, 0, 400, 300]}])

@@ -93,7 +93,7 @@ STOPWORDS = frozenset({
     "located", "positioned", "placed", "situated", "each", "all", "any", "not", "no", "none", "without",
     "nothing", "image", "what", "where", "other", "others", "same", "different", "i", "we", "you",
 }) | DETERMINERS
-NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither"})
+NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither", "none"})
 _POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
 _EVERY = frozenset({"both", "all", "every", "each"})
 _NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence"})
@@ -347,12 +347,12 @@ class RuleExtractor:
                 out.append(("mention", None if (negated or negated_clause) else mention))
                 if negated and not mention.attributes and mention.count is None:
                     out.append(("neg", mention))  # "there is no dog": the scene says whether it is so
-            elif tok in BACK_REFERENCES or tok in COPULAS:
+            elif (tok in BACK_REFERENCES or tok in COPULAS) and used == 1:
                 out.append(("word", tok))
             elif used > 1 or tok in _PRONOUNS or singular(tok) in GENERIC_NOUNS:
                 # a noun phrase naming no object ("the bottom", "it", "them"): what a predicate
                 # before it relates to, so the mentions after it are not
-                out.append(("blank", tok))
+                out.append(("blank", tokens[i + used - 1]))  # its head word
             i += used
         return out
 
@@ -413,16 +413,18 @@ def predicative_claims(m: Mention, attributes: Sequence[str]) -> list[Claim]:
 
 
 def _absences(elements: Sequence[tuple[str, object]]) -> list[Claim]:
-    """"absent" claims of negated mentions that no predicate qualifies: "there is no dog (in the
-    image)" says the scene has none; "there is no dog near the square" is left alone."""
+    """"absent" claims of negated mentions that nothing after them qualifies: "there is no dog (in
+    the image)" says the scene has none; "there is no dog near the square" and "no circle is
+    green" (a verb after it) are left alone."""
     out = []
     for k, (kind, value) in enumerate(elements):
         if kind != "neg":
             continue
         rest = elements[k + 1:]
         end = next((n for n, (kd, _) in enumerate(rest) if kd == "sep"), len(rest))
-        qualified = [n for n, (kd, _) in enumerate(rest[:end]) if kd == "pred"
-                     and not (n + 1 < len(rest) and rest[n + 1][0] == "blank" and rest[n + 1][1] in _WHOLE_IMAGE)]
+        qualified = [n for n, (kd, v) in enumerate(rest[:end]) if kd in ("attrs", "word") and v not in BACK_REFERENCES
+                     or kd == "pred" and not (n + 1 < len(rest) and rest[n + 1][0] == "blank"
+                                              and rest[n + 1][1] in _WHOLE_IMAGE)]
         if not qualified:
             out.append(Claim("absent", value))  # type: ignore[arg-type]
     return out
