@@ -24,8 +24,11 @@ def _vocab(names: Sequence[str], predicates: Sequence[str] = PREDICATES) -> Voca
 
 
 def _pair(subject: str, target: str, predicate: str, sparse: bool = False):
-    """subject at the top left of a 400 x 300 image, target far at the bottom right."""
-    rows = [{"name": subject, "box": [10, 10, 60, 60]}, {"name": target, "box": [300, 200, 390, 290]}]
+    """subject 40 px above target (400 x 300 image), within its columns: no direction but
+    "above" reads clearly, and not "near"; overlapping it for "near" and its synonyms (apart,
+    the direction the boxes show would answer "where is it?" as well: `open_rivals`)."""
+    box = [320, 180, 370, 230] if predicate in ("near", "next to") and not sparse else [320, 110, 370, 160]
+    rows = [{"name": subject, "box": box}, {"name": target, "box": [300, 200, 390, 290]}]
     return make_scene(rows, [(0, predicate, 1)], width=400, height=300,
                       meta={"sparse": ["relations"]} if sparse else {})
 
@@ -56,8 +59,10 @@ def test_relation_query_options_still_include_exclusive_predicates() -> None:
 
 
 def test_relation_query_offers_the_commonest_wording_of_a_class() -> None:
+    # (a data set without directions: "above" read clearly is no second answer to "behind")
     vocab = Vocabulary(names=Counter(["man", "table"]), attributes=Counter(),
-                       predicates=Counter(PREDICATES) + Counter({"next to": 5, "atop": 3}))
+                       predicates=Counter([p for p in PREDICATES if p not in ("above", "left of", "right of")])
+                       + Counter({"next to": 5, "atop": 3}))
     scene = _pair("man", "table", "behind")
     _, wrong = offered(scene, "relation.query.v1", vocab, seeds=range(80), keep=lambda c: c.slots["the_a"] == "the man")
     assert {"next to", "atop"} <= wrong

@@ -10,7 +10,14 @@ from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
-from veriscene.generators.visual import GenerousReader, direction_shown, readable_predicates, sole_direction
+from veriscene.generators.visual import (
+    DEPTH_ORDER,
+    GenerousReader,
+    direction_shown,
+    read_as,
+    readable_predicates,
+    sole_direction,
+)
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
@@ -197,6 +204,29 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
     return [p for p in ruled_out(index, s, o, vocab) if p not in same and _same_question(p, predicate, doing)]
 
 
+def open_rivals(index: SceneIndex, vocab: Vocabulary, s: int, o: int, predicate: str) -> list[str]:
+    """Readings besides the one annotated `predicate` that answer "how is s related to o?" as
+    well, so that an open question would accept one of two right answers: a depth order the
+    image may show (`GenerousReader`: "Where is the lamp relative to the sofa? next to" of a
+    lamp beside the sofa and farther, "behind" too) and a direction the boxes show clearly
+    (`direction_shown`: "near" of a lamp clearly right of the sofa), of a reading the data set
+    uses. Not one that may hold with the answer (`may_hold`: "above" beside "on"), nor "near",
+    which says less than any answer (said of any two objects close by), nor "on top of" read
+    into an annotated "in front of" (its wording in a flat picture). The options of a multiple
+    choice leave all readings out (`readable_predicates`); an open question has none."""
+    same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
+    used = vocab.view("readings used", lambda: frozenset(read_as(p) for p in vocab.predicate_list()))
+    klass = predicate_class(predicate)
+    rivals = []
+    for q in readable_predicates(index, s, o):
+        reading = read_as(q)
+        if (reading in used and reading not in ("near", "on top of") and q not in same
+                and predicate_class(q) != klass and _same_question(q, predicate, True)
+                and (reading in DEPTH_ORDER or direction_shown(index, s, q, o))):
+            rivals.append(q)
+    return rivals
+
+
 # Where any two objects may be, one beside the other: asked of any pair, a "no" about them is a
 # question a language prior cannot answer ("Is the sky behind the shirt?", not "Is the sky wearing
 # the shirt?")
@@ -366,7 +396,10 @@ class QueryRelation(Generator):
     another predicate that holds or may hold with it (`may_hold`: "next to" for "near", "on top
     of" for "on", "has" for "wearing"), nor one a viewer might read of the boxes (`readable_predicates`:
     a direction, "near", "on top of" an object it is in front of; where relations are sparse,
-    only predicates sure not to hold: `sure_wrong`)."""
+    only predicates sure not to hold: `sure_wrong`). Not asked where another reading answers as
+    well (`open_rivals`: "next to" of a lamp the image shows behind the sofa too): asked open,
+    the question would accept one of two right answers (the runner asks each candidate in both
+    modes)."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -391,6 +424,8 @@ class QueryRelation(Generator):
                 continue
             if not sole_direction(ctx.index, s, held[0], o) or not direction_shown(ctx.index, s, held[0], o):
                 continue  # "below", and also "left of": either is right; "left of" the boxes do not show
+            if open_rivals(ctx.index, ctx.vocab, s, o, held[0]):
+                continue  # "next to", and "behind" as the image shows: asked open, either is right
             # where relations are sparse, options only among those sure not to hold
             wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
             answers.append(held[0])
