@@ -61,6 +61,14 @@ def test_words_for_the_setting_or_a_verb_name_no_object(text: str) -> None:
     assert names <= {"circle", "square", "star"}
 
 
+def test_a_preposition_after_an_attribute_is_no_object() -> None:
+    lex = Lexicon()
+    lex.add(names=["dog", "grass"], attributes=["running"])
+    # "across" was an object that is running (a hallucination in a complete scene graph)
+    assert {c.text for c in RuleExtractor(lex).extract("A dog is running across the grass.")} == {
+        "dog", "dog is running", "grass"}
+
+
 def test_one_after_is_counts() -> None:
     assert "1 x circle" in _extract("There is one circle and one of the squares is red.")
     assert not any(t.endswith("x square") for t in _extract("One of the squares is red."))
@@ -132,6 +140,7 @@ def test_plural_names_of_two_words() -> None:
         {"name": "teddy bear", "box": [0, 0, 50, 50]}, {"name": "teddy bear", "box": [100, 0, 150, 50]},
         {"name": "potted plant", "box": [200, 0, 250, 90]}])
     # "teddy bears" was a "bear" that is "teddy" (both false); "plant" is COCO's "potted plant"
+    assert _verdicts(_shapes(), "A blue sphere.") == {"circle": True, "circle is blue": True}  # the demo's shading
     assert _verdicts(scene, "Two teddy bears and a plant.") == {
         "teddy bear": True, "2 x teddy bear": True, "plant": True}
 

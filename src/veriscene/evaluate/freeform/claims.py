@@ -79,7 +79,8 @@ NON_OBJECT_WORDS = frozenset({
 })
 # verbs a reply says of an object, never its head noun ("an office desk made of wood holds a laptop")
 VERBS = frozenset({"holds", "hold", "wears", "sits", "stands", "lies", "hangs", "leans", "rests", "watches",
-                   "plays", "walks", "runs", "sleeps", "eats", "drinks", "carries", "rides", "looks", "faces"})
+                   "plays", "walks", "runs", "sleeps", "eats", "drinks", "carries", "rides", "looks", "faces",
+                   "lets", "makes", "adds", "gives", "creates", "provides", "features", "depicts", "displays"})
 
 COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "element"})
 DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
@@ -96,7 +97,10 @@ STOPWORDS = frozenset({
 NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither", "none"})
 _POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
 _EVERY = frozenset({"both", "all", "every", "each"})
-_NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence"})
+_NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence",
+                        # prepositions after an attribute word ("is running across the grass")
+                        "across", "through", "along", "around", "toward", "towards", "past", "onto", "into",
+                        "against", "among", "between", "within", "throughout", "upon", "up", "down", "away"})
 _PRONOUNS = frozenset({"it", "them", "him", "her", "they", "its", "their"})
 _WHOLE_IMAGE = frozenset({"image", "picture", "photo", "scene"})  # "no dog in the image" is no qualifier
 # verbs that say an attribute of the mention before them: "the circle is red", "it looks small"
@@ -316,7 +320,7 @@ class RuleExtractor:
         tok = tokens[j]
         if tok in ("one", "ones"):
             return False
-        return tok.isalpha() and tok not in STOPWORDS and self._predicate_at(tokens, j) is None
+        return tok.isalpha() and tok not in STOPWORDS and tok not in _NOT_NOUNS and self._predicate_at(tokens, j) is None
 
     def _elements(self, tokens: Sequence[str]) -> list[tuple[str, object]]:
         out: list[tuple[str, object]] = []

@@ -22,6 +22,8 @@ _REPLY_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("airplane", "plane", "aeroplane", "jet"), ("bicycle", "bike"), ("motorcycle", "motorbike"),
     ("hair drier", "hair dryer"), ("laptop", "notebook computer"), ("refrigerator", "fridge"),
     ("monitor", "computer screen", "computer monitor"),
+    # the demo world's shiny circles are drawn shaded: models call them spheres
+    ("circle", "sphere", "orb"),
 )
 
 
