@@ -21,7 +21,7 @@ from veriscene.generators.visual import (
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import Referent, referents
-from veriscene.scene.geometry import READABLE
+from veriscene.scene.geometry import DIRECTIONS, READABLE
 from veriscene.text import agreeing_relation_phrase, relation_phrase
 from veriscene.text_predicates import predicate_key
 from veriscene.vocab import (
@@ -214,17 +214,17 @@ def open_rivals(index: SceneIndex, vocab: Vocabulary, s: int, o: int, predicate:
     which says less than any answer (said of any two objects close by), nor "on top of" read
     into an annotated "in front of" (its wording in a flat picture). The options of a multiple
     choice leave all readings out (`readable_predicates`); an open question has none."""
+    used: tuple[tuple[str, str], ...] = vocab.view("rival readings used", lambda: tuple(
+        (q, predicate_class(q)) for q in (*DIRECTIONS, *DEPTH_ORDER)
+        if q in {read_as(p) for p in vocab.predicate_list()}))  # (reading, its class)
+    if not used:
+        return []
     same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
-    used = vocab.view("readings used", lambda: frozenset(read_as(p) for p in vocab.predicate_list()))
     klass = predicate_class(predicate)
-    rivals = []
-    for q in readable_predicates(index, s, o):
-        reading = read_as(q)
-        if (reading in used and reading not in ("near", "on top of") and q not in same
-                and predicate_class(q) != klass and _same_question(q, predicate, True)
-                and (reading in DEPTH_ORDER or direction_shown(index, s, q, o))):
-            rivals.append(q)
-    return rivals
+    reader = GenerousReader.of(index)
+    # (the cheap tests first: the boxes and depth are read for a few pairs of a scene)
+    return [q for q, c in used if c != klass and q not in same and _same_question(q, predicate, True)
+            and (reader.could_hold(s, q, o) if q in DEPTH_ORDER else direction_shown(index, s, q, o))]
 
 
 # Where any two objects may be, one beside the other: asked of any pair, a "no" about them is a
