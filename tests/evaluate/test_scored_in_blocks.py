@@ -30,10 +30,12 @@ from veriscene.evaluate.replied import RepliedRecords
 # sha256 of (process.jsonl, freeform.jsonl), and the summary's "process" and "freeform", as 0.21.0
 # wrote them: every scene given (None), or the scenes without the second and with a line that is
 # no scene ("some"). freeform.jsonl's digests as of helper-180's free-form fixes (session 62: "exactly one
-# square" is now a count claim; the summaries are unchanged)
+# square" is now a count claim; the summaries are unchanged); process.jsonl's as of helper-178's
+# relation.subject options (session 62: the demo's relation.subject samples, and so their ids, changed;
+# the summaries are unchanged, and blocks of 1, 3 and all agree)
 REFERENCE: dict[str | None, dict[str, Any]] = {
     None: {
-        "process.jsonl": "b77d2417c8e2d8c32751348556978a781dba6041eddb8dd0b8d7c783d09a6525",
+        "process.jsonl": "934eae48d20f180524d701bcfb12c9f4fbdb72351ee87e760b19555146bf55f0",
         "freeform.jsonl": "3161190f92f4f82cffffa925547eb1b29aa5cd6c0c5797da5aa54a26e0e584e6",
         "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5564095541936352,
                      "helpfulness_ci": [0.3436538753964866, 0.7741745573544928], "matcher": "lexical", "n": 17,
@@ -57,7 +59,7 @@ REFERENCE: dict[str | None, dict[str, Any]] = {
                     "score": 0.42189054726368164, "unscorable": 0, "without_reasoning_block": 204},
     },
     "some": {
-        "process.jsonl": "a26123fa856e4372e41117433236214d070c111178d70b656b8072ab0ed64d52",
+        "process.jsonl": "a1f7f68a2063a0a014ae214923128874954af20f24bdeafadae89b5b9e5da188",
         "freeform.jsonl": "b3655347da34ba6bd97fb6814e3f7d90259b89767fc94be7040fd7f5c7c2c1e7",
         "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5275008372684397,
                      "helpfulness_ci": [0.2787187066078577, 0.7815178186827404], "matcher": "lexical", "n": 14,
