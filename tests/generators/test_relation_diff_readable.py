@@ -44,3 +44,29 @@ def test_options_are_never_readable_in_the_asked_image() -> None:
             assert "behind" not in cand.distractors
             assert "near" not in cand.distractors, cand.distractors
     assert asked
+
+
+# where the data set says "next to" and "beside" for "near": the asked image's overlapping pair
+# reads "near", so neither is a wrong option (the other image's "next to" is the answer there)
+APART_NEXT_TO = Scene.from_objects("N", 200, 100, [
+    {"name": "circle", "box": [10, 10, 40, 40], "attributes": []},
+    {"name": "square", "box": [60, 10, 100, 40], "attributes": []},
+], [(0, "next to", 1)])
+SYNONYM_VOCAB = Vocabulary(names=Counter({"circle": 2, "square": 2}), attributes=Counter({"red": 1}),
+                           predicates=Counter({"next to": 5, "beside": 4, "behind": 1, "in front of": 1,
+                                               "above": 1, "below": 1}))
+
+
+def test_options_leave_out_synonyms_of_a_reading() -> None:
+    gen = get_generator("multi.relation_diff.v1")()
+    gen.group_sizes = (2,)  # type: ignore[misc]
+    asked = 0
+    for seed in range(12):
+        ctx = GroupContext(APART_NEXT_TO, SceneIndex(APART_NEXT_TO), ExecutionContext(APART_NEXT_TO),
+                           np.random.default_rng(seed), SYNONYM_VOCAB, ScenePool.from_scenes([TOUCHING]))
+        for cand in gen.propose(ctx):
+            if cand.expected != "behind":
+                continue  # asked of the image where the boxes are apart
+            asked += 1
+            assert not {"next to", "beside"} & set(cand.distractors), cand.distractors
+    assert asked

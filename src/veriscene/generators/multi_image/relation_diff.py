@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -22,11 +22,12 @@ from veriscene.generators.registry import register
 from veriscene.generators.relation_options import wrong_options
 from veriscene.generators.single_image.relations import _kind, may_hold, options_like
 from veriscene.generators.visual import readable, readable_predicates, sole_direction
-from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import refer_by_attributes, shared_description
 from veriscene.text import predicate_key
+from veriscene.vocab import predicate_class
 
 
 def one_relation(a: str, b: str) -> bool:
@@ -41,7 +42,8 @@ def one_relation(a: str, b: str) -> bool:
 def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
                    partner: SceneIndex) -> tuple[tuple[str, ...], tuple[str, ...], str, int, int] | None:
     """For the anchor's pair (s, o), the first pair of objects of the same names in the partner
-    that stand in exactly one relation, not `predicate` nor a spelling of it (`one_relation`), with
+    that stand in exactly one relation, not `predicate` nor a spelling or synonym of it
+    (`one_relation`; `vocab.predicate_class`: "next to" and "beside" say one place), with
     shared descriptions of both: (description of s, description of o, the partner's predicate, its
     two objects), or None. A direction must be the only one a viewer reads in its image
     (`sole_direction`), and neither image's direction may be read in the other (a pair "left of"
@@ -53,6 +55,8 @@ def relation_match(anchor: SceneIndex, s: int, o: int, predicate: str,
             found = partner.predicates_between.get((s2, o2), ())
             if len(found) != 1 or one_relation(found[0], predicate):
                 continue
+            if predicate_class(found[0]) == predicate_class(predicate):
+                continue  # two words for one relation ("next to", "beside"; "on", "on top of")
             if (not sole_direction(partner, s2, found[0], o2) or readable(partner, s2, predicate, o2)
                     or readable(anchor, s, found[0], o)):
                 continue
@@ -117,14 +121,19 @@ class RelationDifference(GroupGenerator):
             if wording(before, doing=False) != group:
                 group = "verb"
             # options answer the question asked (places for "Where ...?"), never one that may hold
-            # with the answer (a spelling or a near-synonym: `may_hold`)
-            wrong = Without(options_like(ctx.vocab, after, doing=False), (*may_hold(ctx.vocab, (after,)), *seen))
+            # with the answer (a spelling or a near-synonym: `may_hold`) nor one a viewer may read
+            # in the asked image, in any wording ("next to" where "near" is read: compared by
+            # `predicate_class`, as relation.query does)
+            options = options_like(ctx.vocab, after, doing=False)
+            classes = {predicate_class(p) for p in seen}
+            read = _read_in_any_wording(ctx.vocab, after, seen, classes)
+            wrong = Without(options, (*may_hold(ctx.vocab, (after,)), *read))
             # the other image's predicate, alone: which of the two images is asked is drawn at
             # random (`_pair`), so each of the two is the answer half the time, whatever they are.
             # More options would tell: "left of" and "right of" are each over a quarter of the
             # answers (`relation_options`). One drawn by the data set's counts only where a viewer
             # might read the other image's predicate here too
-            first = [before] if before not in seen else []
+            first = [before] if predicate_class(before) not in classes else []
             distractors = wrong_options(ctx.rng, self.config.num_choices - 1, wrong, after.__ne__,
                                         ctx.vocab.predicates, vocab=ctx.vocab,
                                         key=("predicates answering", _kind(after), wording(after, doing=False), False),
@@ -134,6 +143,26 @@ class RelationDifference(GroupGenerator):
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
                             plural=plural_slots(a=names[s]),
                             build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
+
+
+def _read_in_any_wording(vocab: Vocabulary, answer: str, seen: Sequence[str],
+                         classes: Iterable[str]) -> Sequence[str]:
+    """The options of the question asking for `answer` (`options_like`, places) of `classes`, the
+    classes of the predicates `seen` (`vocab.predicate_class`: "next to", "beside" and "by" where
+    "near" is read), and `seen` themselves."""
+    if not seen:
+        return ()
+    by_class: dict[str, tuple[str, ...]] = vocab.view(
+        ("predicates answering by class", _kind(answer), wording(answer, doing=False)), lambda: _classes_of(
+            options_like(vocab, answer, doing=False)))
+    return (*seen, *(p for c in classes for p in by_class.get(c, ())))
+
+
+def _classes_of(predicates: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for p in predicates:
+        out.setdefault(predicate_class(p), []).append(p)
+    return {c: tuple(ps) for c, ps in out.items()}
 
 
 def _relation_program(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]], i: int,
