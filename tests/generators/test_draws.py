@@ -56,6 +56,27 @@ def test_mixed_draws_match_numpy(trial: int) -> None:
     assert ours.bit_generator.state == theirs.bit_generator.state
 
 
+def test_below_makes_the_draws_of_integers_of_one_bound() -> None:
+    """`below(n)`, the runner's draws, beside integers and numpy's other draws (`random` reads
+    64 bits, `shuffle` 32-bit words from PCG64's kept half word too)."""
+    r = random.Random(5)
+    ours, theirs = _pair(13)
+    for _ in range(600):
+        n = r.choice([1, 2, 3, 7, 1000, 2**31, 2**32 - 1, 2**32])
+        got = ours.below(n)
+        assert got == theirs.integers(n) and type(got) is int
+        kind = r.random()
+        if kind < 0.2:
+            assert ours.random() == theirs.random()
+        elif kind < 0.4:
+            assert ours.integers(n) == theirs.integers(n)
+        elif kind < 0.5:
+            a, b = list(range(6)), list(range(6))
+            ours.shuffle(a), theirs.shuffle(b)
+            assert a == b
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
 def test_one_value_is_a_python_int_and_other_calls_are_numpy_s() -> None:
     ours, theirs = _pair(7)
     assert type(ours.integers(5)) is int and type(ours.integers(2, 9)) is int

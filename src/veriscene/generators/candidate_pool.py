@@ -11,6 +11,7 @@ import orjson
 
 from veriscene.errors import ExecutionFailure
 from veriscene.generators.base import Batch, Candidate, Deferred, GenContext, Generator, one_by_one
+from veriscene.generators.draws import Draws
 from veriscene.program.executor import answer_of
 
 if TYPE_CHECKING:
@@ -169,12 +170,13 @@ class CandidatePool:
     def pick(self, k: int) -> list[tuple[Candidate, Any]]:
         """Up to k (candidate, answer) pairs with distinct answers, answer groups drawn uniformly."""
         rng = self.ctx.rng
+        draw = rng.below if isinstance(rng, Draws) else rng.integers  # (the runner's: a Draws)
         keys = sorted(self.groups)
         picked: list[tuple[Candidate, Any]] = []
         while len(picked) < k and keys:
-            slot = rng.integers(len(keys))
+            slot = draw(len(keys))
             members = self.groups[keys[slot]]
-            j = rng.integers(len(members))
+            j = draw(len(members))
             i = members[j]
             if self.answers[i] is _PENDING:
                 self.answers[i] = self._resolve(i)

@@ -249,7 +249,7 @@ class SceneRunner:
         """The sample of a picked candidate in `mode` (None, counted, when multiple choice finds no
         wrong option); `anchor_path`: the path written for the context's scene."""
         templates = gen.templates[cand.group]
-        t = int(ctx.rng.integers(len(templates)))
+        t = settings.rng.below(len(templates))  # (ctx.rng, the runner's own)
         template = agree(templates[t], cand.plural) if cand.plural else templates[t]
         slots = gen.mode_slots(cand.slots, mode) if settings.mode_slots else cand.slots
         # initialisms in capitals ("Is there a TV?"): slots hold names as annotated ('tv')
@@ -265,7 +265,7 @@ class SceneRunner:
             meta["image_size"] = [ctx.scene.width, ctx.scene.height]
         meta.update(cand.meta)
         if mode == "mc":
-            options = self._choices(gen, ctx, cand, answer)
+            options = self._choices(gen, ctx, cand, answer, settings.rng)
             if options is None:
                 self.stats[f"no_choices:{gen.name}"] += 1
                 return None
@@ -297,7 +297,8 @@ class SceneRunner:
             meta=meta,
         )
 
-    def _choices(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any) -> tuple[list[str], str] | None:
+    def _choices(self, gen: Generator, ctx: GenContext, cand: Candidate, answer: Any,
+                 rng: Draws) -> tuple[list[str], str] | None:
         """Options (up to `num_choices`) and the correct letter. Wrong options are taken in a
         random order of the distractors, skipping texts already taken or equal to the correct
         one, so only the distractors used are formatted."""
@@ -313,7 +314,7 @@ class SceneRunner:
                     break
         if not chosen:
             return None
-        position = int(ctx.rng.integers(len(chosen) + 1))  # correct option position: uniform
+        position = rng.below(len(chosen) + 1)  # correct option position: uniform (rng: ctx.rng)
         chosen.insert(position, correct)
         if gen.answer_type == "image_index":
             # "A. Image 1, B. Image 2, ...": read in image order; groups are shuffled, so the
