@@ -52,8 +52,12 @@ def _batch_groups(values: Sequence[Any], first: int,
     kinds = set(map(type, values))
     if len(kinds) == 1 and kinds <= {str, int, bool}:
         by_value: dict[Any, list[int]] = {}
-        for j, value in enumerate(values, first):
-            by_value.setdefault(value, []).append(j)
+        for j, value in enumerate(values, first):  # (no list made per value seen before)
+            members = by_value.get(value)
+            if members is None:
+                by_value[value] = [j]
+            else:
+                members.append(j)
         for value, members in by_value.items():
             yield _cached_key(value, cache), members
         return
@@ -174,9 +178,10 @@ class CandidatePool:
         keys = sorted(self.groups)
         picked: list[tuple[Candidate, Any]] = []
         while len(picked) < k and keys:
-            slot = draw(len(keys))
+            # (a range of one value draws nothing: the call is left out there)
+            slot = draw(len(keys)) if len(keys) > 1 else 0
             members = self.groups[keys[slot]]
-            j = draw(len(members))
+            j = draw(len(members)) if len(members) > 1 else 0
             i = members[j]
             if self.answers[i] is _PENDING:
                 self.answers[i] = self._resolve(i)
