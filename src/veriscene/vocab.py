@@ -328,6 +328,19 @@ _PREDICATE_CLASS_BY_KEY: dict[str, str] = {}  # predicate_key of a member -> its
 def predicate_class(predicate: str) -> str:
     """The class of a predicate's relation (`PREDICATE_SYNONYM_CLASSES`: 'next to' -> near, 'on top
     of' -> on), else its key itself (`text.predicate_key`: 'standing on', 'holds' -> holding)."""
+    found = _PREDICATE_CLASS_OF.get(predicate)  # (asked of a few predicates, many times a scene)
+    if found is None:
+        if len(_PREDICATE_CLASS_OF) >= _PREDICATE_CLASSES_KEPT:  # (free text of replies: unbounded)
+            _PREDICATE_CLASS_OF.clear()
+        found = _PREDICATE_CLASS_OF[predicate] = _predicate_class(predicate)
+    return found
+
+
+_PREDICATE_CLASS_OF: dict[str, str] = {}  # predicate -> `predicate_class`, kept
+_PREDICATE_CLASSES_KEPT = 1 << 16
+
+
+def _predicate_class(predicate: str) -> str:
     from veriscene.text_predicates import predicate_key  # imported here: text imports inflect
 
     if not _PREDICATE_CLASS_BY_KEY:

@@ -116,6 +116,19 @@ def _read_in(vocabulary: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], .
     return tuple((r, tuple(by[r])) for r in order if r in by)
 
 
+@lru_cache(maxsize=256)
+def _others_read_in(vocabulary: frozenset[str], klass: str) -> tuple[tuple[str, ...], ...]:
+    """The vocabulary's predicates read as each reading (`_read_in`), those of a class other than
+    `klass` (`vocab.predicate_class`), for the readings that have any (made once per vocabulary
+    and class: `GenerousReader.other_reading`)."""
+    out = []
+    for _, read in _read_in(vocabulary):
+        others = tuple(p for p in read if predicate_class(p) != klass)
+        if others:
+            out.append(others)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Readings:
     slack: float = READING_SLACK  # directional: overlap along the axis allowed, share of the narrower side
@@ -212,8 +225,13 @@ class GenerousReader:
         annotated = self._between.get((a, b), ())
         if any(p in vocabulary and predicate_class(p) != klass for p in annotated):
             return True  # (annotated: read)
-        return any(predicate_class(p) != klass and self.could_hold(a, p, b)
-                   for _, read in _read_in(vocabulary) for p in read)
+        relations = self._read
+        for first, *rest in _others_read_in(vocabulary, klass):
+            # `could_hold` of the first predicate of a reading reads the image for all of them
+            # ("next to", "beside" as "near"); the others differ only by their annotation
+            if self.could_hold(a, first, b) or any((a, p, b) in relations for p in rest):
+                return True
+        return False
 
     def only_subject(self, target: int, predicate: str, anchor: int, among: tuple[int, ...] | None = None) -> bool:
         """Whether `target` is the only object (of `among`, default all) that could be read as

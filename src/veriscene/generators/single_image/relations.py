@@ -214,17 +214,31 @@ def open_rivals(index: SceneIndex, vocab: Vocabulary, s: int, o: int, predicate:
     which says less than any answer (said of any two objects close by), nor "on top of" read
     into an annotated "in front of" (its wording in a flat picture). The options of a multiple
     choice leave all readings out (`readable_predicates`); an open question has none."""
-    used: tuple[tuple[str, str], ...] = vocab.view("rival readings used", lambda: tuple(
-        (q, predicate_class(q)) for q in (*DIRECTIONS, *DEPTH_ORDER)
-        if q in {read_as(p) for p in vocab.predicate_list()}))  # (reading, its class)
-    if not used:
+    rivals = _rivals_of(vocab, predicate)
+    if not rivals:
         return []
-    same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
-    klass = predicate_class(predicate)
     reader = GenerousReader.of(index)
-    # (the cheap tests first: the boxes and depth are read for a few pairs of a scene)
-    return [q for q, c in used if c != klass and q not in same and _same_question(q, predicate, True)
-            and (reader.could_hold(s, q, o) if q in DEPTH_ORDER else direction_shown(index, s, q, o))]
+    # (the boxes and depth first: read for a few pairs of a scene, seldom a rival)
+    shown = [q for q in rivals if (reader.could_hold(s, q, o) if q in DEPTH_ORDER else direction_shown(index, s, q, o))]
+    if not shown:
+        return shown
+    same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
+    return [q for q in shown if q not in same]
+
+
+def _rivals_of(vocab: Vocabulary, predicate: str) -> tuple[str, ...]:
+    """The readings the data set uses (directions, depth orders) that may rival `predicate` as the
+    answer of an open question, by the words alone: of another class, answering the same question
+    (made once per vocabulary and predicate; `open_rivals` reads the image)."""
+    table: dict[str, tuple[str, ...]] = vocab.view("rival readings", dict)
+    found = table.get(predicate)
+    if found is None:
+        used: tuple[tuple[str, str], ...] = vocab.view("rival readings used", lambda: tuple(
+            (q, predicate_class(q)) for q in (*DIRECTIONS, *DEPTH_ORDER)
+            if q in {read_as(p) for p in vocab.predicate_list()}))  # (reading, its class)
+        klass = predicate_class(predicate)
+        found = table[predicate] = tuple(q for q, c in used if c != klass and _same_question(q, predicate, True))
+    return found
 
 
 # Where any two objects may be, one beside the other: asked of any pair, a "no" about them is a
