@@ -16,6 +16,15 @@ Conventions (the one internal convention; readers convert to it):
   `neg_category_ids`). Without it, every name is (the usual assumption: COCO, CLEVR, synthetic
   scenes). With it, the count, absence and extremes of any other name are unknown, and programs
   refuse them (see `veriscene.program.ops`).
+- `meta["category_set"]` (optional): the id of a list of categories (a non-empty string; COCO's
+  reader writes how many and a digest of them, `io.readers._coco_categories.category_set`): the
+  image annotates every instance of those categories and nothing else (COCO, Objects365, COCO
+  panoptic). The categories are the names of the scenes that carry the same id: the list is not
+  repeated in every scene. Free-form scoring checks claims about them and leaves claims about
+  other names open ("a window" on a COCO image: neither true nor false; see
+  `veriscene.evaluate.freeform.score`). Programs and generators do not read it (they ask about
+  names of the run's scenes). Without it, every name is annotated in full; with
+  `meta["exhaustive"]`, that list decides.
 - `meta["stuff"]` (optional): indices of objects that are "stuff" regions, amorphous areas such as
   sky, grass or a merged region of trees (COCO panoptic's ``isthing: 0``). Programs treat them as
   they treat crowd regions: present, never counted or singled out; captions name them without a
@@ -238,6 +247,10 @@ class Scene:
         sparse = self.meta.get("sparse")
         if sparse is not None:
             self._check_sparse(sparse)
+        category_set = self.meta.get("category_set")
+        if category_set is not None and (not isinstance(category_set, str) or not category_set):
+            raise _bad(f"category_set must be a non-empty string (the id of a category list), got "
+                       f"{shown_value(category_set)}", "meta.category_set")
 
     @staticmethod
     def _relation(k: int, rel: Sequence[Any], n: int) -> tuple[int, str, int]:

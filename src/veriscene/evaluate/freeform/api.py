@@ -51,8 +51,10 @@ from veriscene.evaluate.freeform.score import (
     ReplyScore,
     SceneFacts,
     add_scene_words,
+    category_classes,
     lexicon_from_scenes,
     score_claims,
+    unseen_categories,
 )
 from veriscene.evaluate.metrics import bootstrap_ci
 from veriscene.evaluate.replied import Replies
@@ -177,17 +179,18 @@ def _echoes_question(c: Claim, words: frozenset[str]) -> bool:
     return singular(c.subject.name) in words or (c.object is not None and singular(c.object.name) in words)
 
 
-def _facts_of(item: FreeformItem, scene_map: dict[str, Scene],
-              cache: dict[str, SceneFacts]) -> list[SceneFacts]:
-    """The scene graphs an item is checked against: its images, restricted to its focus objects."""
+def _facts_of(item: FreeformItem, scene_map: dict[str, Scene], cache: dict[str, SceneFacts],
+              sets: dict[str, frozenset[str]]) -> list[SceneFacts]:
+    """The scene graphs an item is checked against: its images, restricted to its focus objects
+    (`sets`: the names of each category set, of every scene read: `category_classes`)."""
     out = []
     for k, image_id in enumerate(item.image_ids):
         focus = [obj for image, obj in item.focus if image == k]
         if item.focus:
-            out.append(SceneFacts(scene_map[image_id], focus=focus))
+            out.append(SceneFacts(scene_map[image_id], focus=focus, category_sets=sets))
             continue
         if image_id not in cache:
-            cache[image_id] = SceneFacts(scene_map[image_id])
+            cache[image_id] = SceneFacts(scene_map[image_id], category_sets=sets)
         out.append(cache[image_id])
     return out
 
@@ -218,6 +221,11 @@ class _TextScorer:
     def __init__(self, scene_map: dict[str, Scene], extractor: Any = "rules", matcher: str | LexicalMatcher = "auto",
                  model: Any = None, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or lexicon_from_scenes(scene_map.values())
+        # the categories of each category set (COCO's), from every scene read
+        self._category_sets = category_classes(self.lexicon)
+        unseen = unseen_categories(self.lexicon)
+        if unseen is not None:
+            warnings.warn(unseen, stacklevel=3)
         self.extractor = _extractor(extractor, self.lexicon, model)
         self.matcher = make_matcher(matcher)
         self._canon = Canonicaliser(self.lexicon, self.matcher)
@@ -232,7 +240,7 @@ class _TextScorer:
         for item, claims in zip(todo, claim_lists):
             echoed = _question_words(item.question, self.lexicon)
             kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
-            score = score_claims(kept, _facts_of(item, scene_map, cache), self._canon)
+            score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets), self._canon)
             scores.append(score if claims is not None else replace(score, extracted=False))
         return scores, ext.name, self.matcher.name
 

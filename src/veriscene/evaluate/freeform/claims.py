@@ -160,11 +160,15 @@ def _scope_text(scope: ImageScope) -> str:
 
 @dataclass
 class Lexicon:
-    """Known object names, attribute words and predicates (all normalised)."""
+    """Known object names, attribute words and predicates (all normalised); and, of scenes that
+    annotate a category list in full and nothing else (``meta["category_set"]``: COCO), the names
+    of each list's scenes as they give them (`score.add_scene_words`): the categories the scorer
+    takes as annotated in full on them (`score.category_classes`)."""
 
     names: set[str] = field(default_factory=set)
     attributes: set[str] = field(default_factory=lambda: {normalize_phrase(w) for w in vocab.ATTRIBUTE_TYPES})
     predicates: set[str] = field(default_factory=lambda: set(vocab.CONVERSE_PREDICATES) | {"on top of"})
+    category_sets: dict[str, set[str]] = field(default_factory=dict)  # category set id -> names
 
     def add(self, names: Iterable[str] = (), attributes: Iterable[str] = (), predicates: Iterable[str] = ()) -> None:
         self.names.update(normalize_phrase(n) for n in names)

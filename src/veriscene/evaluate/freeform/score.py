@@ -16,15 +16,19 @@ For one reply and its image's scene graph:
                   or "near" not annotated is read from the boxes (`SceneFacts.verdict`); absent
                   ("there is no dog"): no object of that name
     truthfulness  supported claims / claims (None when the reply states nothing checkable);
-                  on a scene graph that annotates only some names in full (`meta["exhaustive"]`),
-                  a claim about another name beyond what is annotated ("there is a fork" with no
-                  fork annotated) is undetermined: listed with `supported` None, counted in
-                  neither; so, on one that records attributes or relations only in part
-                  (`meta["sparse"]`, Visual Genome), is an attribute of a type the grounded
-                  objects have no annotated value of ("the car is red" of a car with no colour),
-                  a count of attributed objects above the annotated one and within the objects
-                  of the name, and a relation between existing objects that is not annotated
-                  (unless its opposite is: "left of" where "right of" is annotated)
+                  on a scene graph that annotates only some names in full (`meta["exhaustive"]`,
+                  or `meta["category_set"]`: COCO annotates its 80 categories, taken as the names
+                  of the input's scenes of that set, and nothing else), a claim about another
+                  name beyond what is annotated ("there is a fork" with no fork annotated, "a
+                  window" on COCO) is undetermined: listed with `supported` None, counted in
+                  neither (a narrower name of one annotated in full, "a man" where persons are,
+                  is checked: no person, no man); so, on one that records attributes or
+                  relations only in part (`meta["sparse"]`, Visual Genome), is an attribute of a
+                  type the grounded objects have no annotated value of ("the car is red" of a
+                  car with no colour), a count of attributed objects above the annotated one and
+                  within the objects of the name, and a relation between existing objects that
+                  is not annotated (unless its opposite is: "left of" where "right of" is
+                  annotated)
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
@@ -40,7 +44,7 @@ helpfulness counts their tuples only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,9 +75,36 @@ def lexicon_from_scenes(scenes: Iterable[Scene]) -> Lexicon:
 
 
 def add_scene_words(lex: Lexicon, s: Scene) -> None:
-    """Add a scene's object names, attributes and predicates to `lex` (what `lexicon_from_scenes` adds)."""
+    """Add a scene's object names, attributes and predicates to `lex` (what `lexicon_from_scenes`
+    adds); the names of a scene of a category set (``meta["category_set"]``) to that set's too."""
     lex.add(names=s.names, attributes=[a for attrs in s.attributes for a in attrs],
             predicates=[p for _, p, _ in s.relations])
+    category_set = s.meta.get("category_set")
+    if category_set is not None:
+        lex.category_sets.setdefault(category_set, set()).update(s.names)
+
+
+def category_classes(lex: Lexicon) -> dict[str, frozenset[str]]:
+    """category set id -> the names its scenes give (`Lexicon.category_sets`) read as
+    `SceneFacts` reads names (normalised, synonym class): what a scene of the set annotates in full."""
+    return {k: frozenset(name_class(normalize_phrase(n)) for n in names)
+            for k, names in lex.category_sets.items()}
+
+
+def unseen_categories(lex: Lexicon) -> str | None:
+    """What to say when the scenes read do not show every category of a set: claims about a
+    category no scene shows are left open, not checked. The number of categories is read from a
+    set id as COCO's reader writes it ("80:1c6d..."); another id is taken as complete."""
+    short = []
+    for k, names in sorted(lex.category_sets.items()):
+        head = k.partition(":")[0]
+        if head.isdigit() and len(names) < int(head):
+            short.append(f"{len(names)} of the {int(head)} categories of category set {k!r}")
+    if not short:
+        return None
+    return (f"the scenes read show {'; '.join(short)}: claims about a category no scene shows are left open, "
+            "not checked. Give the data set's whole converted scene file as the scenes (every scene is read "
+            "for its names, only the replied ones are held)")
 
 
 @dataclass
@@ -99,11 +130,29 @@ def _relation_key(s: str, p: str, o: str) -> tuple[str, str, str]:
     return min((s, p, o), (o, converse, s))
 
 
+def _in_full(scene: Scene, names: list[str], category_sets: Mapping[str, AbstractSet[str]] | None,
+             ) -> AbstractSet[str] | None:
+    """The names (classes) a scene annotates in full, None for all: ``meta["exhaustive"]``, else
+    the names of the scenes of its ``meta["category_set"]`` in `category_sets` (of the input's
+    scenes: `category_classes`; the scene's own `names` when its set is not there)."""
+    exhaustive = scene.meta.get("exhaustive")
+    if exhaustive is not None:
+        return frozenset(name_class(normalize_phrase(n)) for n in exhaustive)
+    category_set = scene.meta.get("category_set")
+    if category_set is None:
+        return None
+    found = (category_sets or {}).get(category_set)
+    return found if found is not None else frozenset(names)
+
+
 class SceneFacts:
     """A scene graph in normalised words, ready to check claims against; with `focus` (object
-    indexes), only about those objects (the object a region description describes)."""
+    indexes), only about those objects (the object a region description describes).
+    `category_sets`: the names of each category set's scenes (`category_classes`), the names a
+    scene of that set (``meta["category_set"]``) annotates in full."""
 
-    def __init__(self, scene: Scene, *, focus: Iterable[int] | None = None) -> None:
+    def __init__(self, scene: Scene, *, focus: Iterable[int] | None = None,
+                 category_sets: Mapping[str, AbstractSet[str]] | None = None) -> None:
         # names read through their synonym class ("sofa" is "couch"), on both sides (`Canonicaliser`)
         self.names = [name_class(normalize_phrase(n)) for n in scene.names]
         self.boxes = scene.boxes.tolist()  # (N, 4) xyxy pixels: directions and "near" read from them
@@ -118,9 +167,8 @@ class SceneFacts:
         # crowd regions are two instances or more, stuff regions (an area of them) one or more
         self.crowd = frozenset(scene.meta.get("crowd") or ())
         self.regions = self.crowd | frozenset(scene.meta.get("stuff") or ())
-        # names annotated in full (``meta["exhaustive"]``); None: all of them
-        exhaustive = scene.meta.get("exhaustive")
-        self.exhaustive = None if exhaustive is None else frozenset(name_class(normalize_phrase(n)) for n in exhaustive)
+        # names annotated in full (classes); None: all of them
+        self.exhaustive = _in_full(scene, self.names, category_sets)
         sparse = scene.meta.get("sparse") or ()
         # a scene graph that annotates no attribute (or no relation) at all, as COCO's, says nothing
         # of them: "two wooden chairs" is open there, not false (directions and "near" are still
@@ -254,7 +302,8 @@ class SceneFacts:
             return False  # the objects in a region are known: all the region holds
         name = c.subject.name
         generic = name in COUNTABLE_GENERIC  # "three objects": any name, some not annotated in full
-        if not generic and name in self.exhaustive:
+        # a name annotated in full, or narrower than one ("a man" where every person is annotated)
+        if not generic and (name in self.exhaustive or not self.exhaustive.isdisjoint(broader_of(name))):
             return False
         if c.kind == "entity":  # (a broader name is there when a narrower one is: "person" of a man)
             return not generic and not any(covers(name, n) for n in self.names)

@@ -1,10 +1,12 @@
 """COCO's categories as the reader takes them: names made plain for stuff classes (panoptic's
 'sky-other-merged', COCO-Stuff's 'wall-brick'), stuff told from things (`isthing`, or COCO-Stuff's
-classes by id and name), COCO-Stuff's merged class 183 "other" left out, and the categories an LVIS
-image annotates in full (`_exhaustive`). See `coco` for the format."""
+classes by id and name), COCO-Stuff's merged class 183 "other" left out, the categories an LVIS
+image annotates in full (`_exhaustive`), and the id of a file's category list (`category_set`). See
+`coco` for the format."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from typing import Any
 
@@ -157,3 +159,15 @@ def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: 
     kept = Counter(names)
     full = {name for name, n in kept.items() if n == wanted.get(name)} - listed["not_exhaustive_category_ids"]
     return sorted(full | (listed["neg_category_ids"] - set(kept)))
+
+
+def category_set(cats: dict[str, tuple[str, bool]]) -> str:
+    """The id of a file's categories, its scenes' ``meta["category_set"]``: how many names, and
+    the first 16 hex digits of the SHA-256 of them sorted, one a line ("80:1c6d..."). Files of one
+    data set share it (COCO's train and val instances), other category lists differ (COCO
+    panoptic's 133, Objects365's 365), so a scorer gathers each list's names apart from the
+    others' (`veriscene.evaluate.freeform.score`). The list itself is not written into every
+    scene: Objects365's 1.7 M scenes would carry 365 names each."""
+    names = sorted({name for name, _ in cats.values()})
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    return f"{len(names)}:{digest}"

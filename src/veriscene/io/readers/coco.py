@@ -29,11 +29,21 @@ annotation whatever the file's size (Objects365 or LVIS in COCO's layout). A pol
 vertex far outside its image is refused before pycocotools draws it (one such vertex would take
 gigabytes).
 
+COCO annotates every instance of its categories and nothing else (so do Objects365 and other
+detection sets in its layout): a window or a shelf in the picture is not annotated, whether there
+or not. Each scene says so by ``meta["category_set"]``, the id of the file's category list
+(`_coco_categories.category_set`: the list itself would weigh gigabytes over Objects365's 1.7 M
+scenes); free-form scoring leaves claims about other names open (neither true nor false) and
+checks those about the categories. Generators and programs do not read it: they ask about the
+names of the run's scenes, which are the categories when those scenes are of one such data set
+(a run mixing COCO with Visual Genome may still ask a COCO image "Is there a window?").
+
 LVIS files (COCO's layout, with per-image `neg_category_ids` and `not_exhaustive_category_ids`,
 and images named by `coco_url` only: their path becomes "train2017/000000391895.jpg")
 annotate only some categories in full on each image: ``meta["exhaustive"]`` lists them (the
-annotated categories not marked non-exhaustive, and those verified absent), and programs refuse
-the count, absence or uniqueness of any other (see `veriscene.scene.model.Scene`).
+annotated categories not marked non-exhaustive, and those verified absent; no
+``meta["category_set"]``: the list says more), and programs refuse the count, absence or
+uniqueness of any other (see `veriscene.scene.model.Scene`).
 
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
 of that scene are dropped and counted (``masks_dropped_partial``).
@@ -61,7 +71,8 @@ from veriscene.io.readers._base import (
 # the categories (stuff names, COCO-Stuff's classes, LVIS's categories in full), in a module of
 # their own (re-exported: callers import `stuff_name` and `COCO_STUFF_CLASSES` from here)
 from veriscene.io.readers._coco_categories import (
-    _LVIS_KEYS, _MERGED_THINGS, COCO_STUFF_CLASSES, _categories, _exhaustive, _merged_things, stuff_name,
+    _LVIS_KEYS, _MERGED_THINGS, COCO_STUFF_CLASSES, _categories, _exhaustive, _merged_things, category_set,
+    stuff_name,
 )
 # _numbers is re-exported: it was defined here
 from veriscene.io.readers._coco_masks import _numbers, _panoptic_ids, _rle_from_segmentation  # noqa: F401
@@ -188,6 +199,8 @@ def _scene(
         meta["stuff"] = stuff
     if _LVIS_KEYS[0] in image or _LVIS_KEYS[1] in image:
         meta["exhaustive"] = _exhaustive(image, anns, [r["name"] for r in parts.rows], cats)
+    else:  # every instance of the file's categories, nothing else (see the module docstring)
+        meta["category_set"] = opts["category_set"]
     return parts.scene(image_id, width, height, image=file_name, meta=meta)
 
 
@@ -233,6 +246,7 @@ def read_coco(
             "panoptic": panoptic,
             "panoptic_root": root if panoptic and root.is_dir() else None,
             "conflicts": conflicts,  # category ids listed twice with two names: why their annotations are refused
+            "category_set": category_set(cats),  # the id of the categories, in every scene's meta
         }
         if panoptic and panoptic_root is not None and not root.is_dir():
             raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
