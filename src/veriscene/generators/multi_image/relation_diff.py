@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -20,9 +20,9 @@ from veriscene.generators.multi_image.common import GroupGenerator, holding, ima
 from veriscene.generators.multi_image.differences import _described_node, _pair, _phrase
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import wrong_options
-from veriscene.generators.single_image.relations import _kind, may_hold, options_like
+from veriscene.generators.single_image.relations import _kind, may_hold, options_like, options_read
 from veriscene.generators.visual import readable, readable_predicates, sole_direction
-from veriscene.generators.vocabulary import Vocabulary, Without
+from veriscene.generators.vocabulary import Without
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
 from veriscene.scene.describe import refer_by_attributes, shared_description
@@ -126,7 +126,7 @@ class RelationDifference(GroupGenerator):
             # `predicate_class`, as relation.query does)
             options = options_like(ctx.vocab, after, doing=False)
             classes = {predicate_class(p) for p in seen}
-            read = _read_in_any_wording(ctx.vocab, after, seen, classes)
+            read = options_read(ctx.vocab, after, seen, classes)
             wrong = Without(options, (*may_hold(ctx.vocab, (after,)), *read))
             # the other image's predicate, alone: which of the two images is asked is drawn at
             # random (`_pair`), so each of the two is the answer half the time, whatever they are.
@@ -143,26 +143,6 @@ class RelationDifference(GroupGenerator):
             yield Candidate(None, slots, group=group, expected=after, distractors=distractors, scenes=scenes,
                             plural=plural_slots(a=names[s]),
                             build=partial(_relation_program, (names[s], subject), (names[o], target), i, j))
-
-
-def _read_in_any_wording(vocab: Vocabulary, answer: str, seen: Sequence[str],
-                         classes: Iterable[str]) -> Sequence[str]:
-    """The options of the question asking for `answer` (`options_like`, places) of `classes`, the
-    classes of the predicates `seen` (`vocab.predicate_class`: "next to", "beside" and "by" where
-    "near" is read), and `seen` themselves."""
-    if not seen:
-        return ()
-    by_class: dict[str, tuple[str, ...]] = vocab.view(
-        ("predicates answering by class", _kind(answer), wording(answer, doing=False)), lambda: _classes_of(
-            options_like(vocab, answer, doing=False)))
-    return (*seen, *(p for c in classes for p in by_class.get(c, ())))
-
-
-def _classes_of(predicates: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for p in predicates:
-        out.setdefault(predicate_class(p), []).append(p)
-    return {c: tuple(ps) for c, ps in out.items()}
 
 
 def _relation_program(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]], i: int,

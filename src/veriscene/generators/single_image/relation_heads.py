@@ -6,13 +6,15 @@
 
 Both need the answer to be the only visually plausible one: the asked object must be the only one
 a viewer could read the relation into (`visual.GenerousReader`), and a region pair is asked about
-only when exactly one predicate is annotated and no other predicate could be read into the image.
+only when exactly one predicate is annotated and no other reading answers as well, as
+relation.query asks (`open_rivals`: a direction as clear, a depth order the image shows); its
+options leave out every predicate a viewer may read of the pair ("near" beside "left of").
 """
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
@@ -21,8 +23,16 @@ from veriscene.generators.registry import register
 from veriscene.generators.regions import coord_meta
 from veriscene.generators.relation_options import scene_values, wrong_options
 from veriscene.generators.single_image.attribute_regions import ClearRegions, clear_regions, region_object_nodes
-from veriscene.generators.single_image.relations import _kind, forced_answer, may_hold, options_like, sure_wrong
-from veriscene.generators.visual import GenerousReader, direction_shown
+from veriscene.generators.single_image.relations import (
+    _kind,
+    forced_answer,
+    may_hold,
+    open_rivals,
+    options_like,
+    options_read,
+    sure_wrong,
+)
+from veriscene.generators.visual import GenerousReader, direction_shown, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
 from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
@@ -30,6 +40,7 @@ from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
 from veriscene.scene.spellings import objects_over_spellings, subjects_over_spellings
 from veriscene.text import has_subject_free_phrase, relation_phrase
+from veriscene.vocab import predicate_class
 
 
 @register("relation.subject.v1", family="relation")
@@ -116,10 +127,12 @@ def _naming_only(names: Sequence[str], anchor: int) -> frozenset[str]:
 
 
 def _readable_only(vocab: Vocabulary) -> bool:
-    """Whether a region question's answer can only be one of `READABLE` ("near" and the
+    """Whether a region question's answer is mostly one of `READABLE` ("near" and the
     directions): where the data set says all of them, any two boxes read as one (apart along an
-    axis: a direction; else near), so a pair whose one readable predicate is another is never
-    asked. Options drawn from the other predicates would never be right ("on", "behind")."""
+    axis: a direction; else near), so a pair annotated otherwise ("behind") is asked only where
+    what the boxes show says less (`open_rivals`). Options drawn by the data set's counts fill
+    from `READABLE` alone (drawn from the others, "on" was never right); the scene's other
+    answers are offered whatever they are."""
     return vocab.view("region answers readable only", lambda: all(p in vocab.predicates for p in READABLE))
 
 
@@ -141,7 +154,9 @@ def _region_relation_program(box_s: list[float], box_o: list[float]) -> list[dic
 @register("relation.region.v1", family="relation")
 class RegionRelation(Generator):
     """What is the relation of the object in [box 1] to the object in [box 2]? Only pairs with
-    one annotated predicate and no other predicate a viewer could read; options never hold."""
+    one annotated predicate, a direction only as the boxes show it alone (`direction_shown`,
+    `sole_direction`), and no other reading that answers as well (`open_rivals`; "near" says
+    less than any answer); options never hold nor may be read (`readable_predicates`)."""
 
     answer_type = "str"
     requires = ("relations",)
@@ -156,16 +171,16 @@ class RegionRelation(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         regions = clear_regions(ctx, self.config.box_format)
-        reader = GenerousReader.of(ctx.index)
-        vocab_set = ctx.vocab.predicate_set()
         answers: list[str] = []
         asked: list[tuple[GenContext, ClearRegions, int, int, str, list[str]]] = []
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in regions or o not in regions or forced_answer(ctx.vocab, held[0]):
                 continue  # (a forced answer: "touching" beside "surrounded by", which never holds alone)
             predicate = held[0]
-            if not direction_shown(ctx.index, s, predicate, o) or reader.other_reading(s, o, predicate, vocab_set):
-                continue  # a direction the boxes do not show clearly, or another relation could be read: ambiguous
+            if not direction_shown(ctx.index, s, predicate, o) or not sole_direction(ctx.index, s, predicate, o):
+                continue  # a direction the boxes do not show clearly, or another as clear across it
+            if open_rivals(ctx.index, ctx.vocab, s, o, predicate):
+                continue  # another reading answers as well ("behind" too, as the image shows): ambiguous
             answers.append(predicate)
             asked.append((ctx, regions, s, o, predicate, answers))
         # phrased only if picked
@@ -176,20 +191,27 @@ class RegionRelation(Generator):
         region_s, region_o = regions[s], regions[o]
         allowed: Sequence[str]
         key: tuple[Any, ...] | None = None
+        fits: Callable[[str], bool] | None = None  # (default: a scene's answer in `allowed`)
+        # never a predicate a viewer may read of the pair, in any wording ("near", "next to" of
+        # boxes close by beside the answer "left of": `readable_predicates`, `options_read`)
+        seen = readable_predicates(ctx.index, s, o)
+        read = options_read(ctx.vocab, predicate, seen, {predicate_class(p) for p in seen})
         if ctx.index.sparse_relations:  # any unannotated predicate may hold: only sure wrong ones
-            allowed = sure_wrong(ctx.index, s, o, predicate, ctx.vocab, doing=False)
-        else:  # the only readable predicate is `predicate`: every other one answering its question is wrong
-            allowed = Without(options_like(ctx.vocab, predicate, doing=False), may_hold(ctx.vocab, (predicate,)))
+            allowed = [p for p in sure_wrong(ctx.index, s, o, predicate, ctx.vocab, doing=False) if p not in read]
+        else:  # every other predicate answering its question is wrong, unless read or held with it
+            allowed = Without(options_like(ctx.vocab, predicate, doing=False), (*may_hold(ctx.vocab, (predicate,)), *read))
             key = ("predicates answering", _kind(predicate), wording(predicate, doing=False), False)
-            if _readable_only(ctx.vocab):  # fill only with predicates that can be an answer here
-                allowed, key = [p for p in READABLE if p in allowed], None
+            if _readable_only(ctx.vocab):  # fill only with predicates most often an answer here
+                # (the scene's other answers stay offered: "behind", asked beside a "near" that
+                # says less, is a wrong option of a pair clearly left of another)
+                fits, allowed, key = allowed.__contains__, [p for p in READABLE if p in allowed], None
         # the scene's other answers, each as often right as any (the runner draws one uniformly);
         # a wrong option drawn by the data set's counts only where the scene has no other: filled
         # to 4 options, "left of" (a third of the answers) would be right where offered far more
         # often than a quarter of the time (`relation_options`)
         distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
                                     ctx.vocab.predicates, vocab=ctx.vocab, key=key, scene=scene_values(answers),
-                                    fill_to=1)
+                                    fill_to=1, scene_fits=fits)
         return Candidate(None, {"r1": region_s[0], "r2": region_o[0]}, group=wording(predicate, doing=False),
                          expected=predicate, distractors=distractors,
                          meta=coord_meta(ctx.scene, self.config.box_format),

@@ -184,6 +184,26 @@ def distinct_options_like(vocab: Vocabulary, predicate: str, doing: bool = True)
     return vocab.view(("distinct predicates answering", _kind(predicate), wording(predicate, doing), doing), make)
 
 
+def options_read(vocab: Vocabulary, answer: str, seen: Sequence[str], classes: Iterable[str]) -> Sequence[str]:
+    """The options of the question asking for `answer` as a place (`options_like(doing=False)`)
+    of `classes`, the classes of the predicates `seen` (`vocab.predicate_class`: "next to",
+    "beside" and "by" where "near" is read), and `seen` themselves: none is a wrong option where
+    a viewer may read `seen` (`visual.readable_predicates`)."""
+    if not seen:
+        return ()
+    by_class: dict[str, tuple[str, ...]] = vocab.view(
+        ("predicates answering by class", _kind(answer), wording(answer, doing=False)), lambda: _classes_of(
+            options_like(vocab, answer, doing=False)))
+    return (*seen, *(p for c in classes for p in by_class.get(c, ())))
+
+
+def _classes_of(predicates: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for p in predicates:
+        out.setdefault(predicate_class(p), []).append(p)
+    return {c: tuple(ps) for c, ps in out.items()}
+
+
 def ruled_out(index: SceneIndex, s: int, o: int, vocab: Vocabulary) -> list[str]:
     """The data set's predicates sure not to hold from s to o where relations are sparse
     (``meta["sparse"]``), in `READABLE` order: the opposite of an annotated spatial one, and
