@@ -29,6 +29,7 @@ from veriscene.answers.coords import (
     parse_box_format,
     to_pixels,
 )
+from veriscene.generators.draws import Draws
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops_masks import scene_masks
 from veriscene.scene.box_grid import nearby_blocks
@@ -356,7 +357,9 @@ class PointSampler:
             return None
         x0, y0, crop = points.x0, points.y0, points.crop  # `inside`, looked up once
         rows, cols = crop.shape
-        scene, box_format, draw, point_at = self.scene, self.box_format, rng.integers, points.__getitem__
+        # (the runner's rng is a `Draws`: its `below` makes the same draw for less)
+        draw = rng.below if isinstance(rng, Draws) else rng.integers
+        scene, box_format, point_at = self.scene, self.box_format, points.__getitem__
         found: list[tuple[str, list[float]]] = []
         apart = max(min_distance, 1.0)
         hypot = math.hypot

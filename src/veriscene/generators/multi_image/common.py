@@ -25,6 +25,7 @@ from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
 from veriscene.generators.base import Candidate, GroupContext, MultiImageGenerator, capabilities
 from veriscene.generators.common import shuffled as shuffled_list, uncountable_names
+from veriscene.generators.draws import Draws
 from veriscene.generators.vocabulary_draws import naming_same
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
@@ -309,7 +310,9 @@ class GroupGenerator(MultiImageGenerator):
         return None if rest is None else found + rest
 
     def group_size(self, ctx: GroupContext) -> int:
-        return int(self.group_sizes[int(ctx.rng.integers(len(self.group_sizes)))])
+        rng = ctx.rng  # (the runner's is a `Draws`: its `below` makes the same draw for less)
+        n = len(self.group_sizes)
+        return int(self.group_sizes[rng.below(n) if isinstance(rng, Draws) else int(rng.integers(n))])
 
 
 def shuffled(ctx: GroupContext, scenes: Sequence[Scene]) -> tuple[Scene, ...]:
