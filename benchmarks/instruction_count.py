@@ -9,7 +9,8 @@
 On a shared machine the same run can take 1.8x longer from one minute to the next, so a 3% gain
 is invisible in timings. This script runs the generators (as `veriscene.generate` runs them on a
 shard, without reading and writing) under valgrind's callgrind, which counts the machine
-instructions executed: the count changes by about 0.1% between runs of the same code, whatever
+instructions executed: the count changes by about 0.05% between runs of the same code (one BLAS
+thread, set for the children below), whatever
 else the machine does. Instructions are not time (memory stalls and branch misses are left out),
 but for this interpreter-bound code they move with it; confirm a gain with timed runs side by side.
 
@@ -64,7 +65,10 @@ def counted(src: Path, path: Path, count: int, child_args: list[str] | None = No
             generators: str = "*") -> tuple[int, int, str]:
     """(instructions, samples, digest) of a child running `generators` over `count` scenes, with
     `src/` imported (`child_args`: the child's arguments in place of the generators' loop's)."""
-    env = dict(os.environ, PYTHONPATH=f"{src / 'src'}{os.pathsep}{HERE}", PYTHONHASHSEED="0")
+    # one BLAS thread: OpenBLAS's threads spin for a time-dependent while, which moved the count
+    # of one tree by up to 0.7% between runs (with one thread, 0.05%)
+    env = dict(os.environ, PYTHONPATH=f"{src / 'src'}{os.pathsep}{HERE}", PYTHONHASHSEED="0",
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, str(Path(__file__).resolve()),
          *(child_args or ["--child", str(path), str(count), generators])],
