@@ -62,7 +62,7 @@ def test_below_makes_the_draws_of_integers_of_one_bound() -> None:
     r = random.Random(5)
     ours, theirs = _pair(13)
     for _ in range(600):
-        n = r.choice([1, 2, 3, 7, 1000, 2**31, 2**32 - 1, 2**32])
+        n = r.choice([1, 2, 3, 7, 1000, 2**31, 2**32 - 1, 2**32, 2**32 + 1, 2**40])
         got = ours.below(n)
         assert got == theirs.integers(n) and type(got) is int
         kind = r.random()

@@ -123,8 +123,9 @@ class Draws(np.random.Generator):
 
     def below(self, n: int) -> int:
         """`int(integers(n))` for an int n >= 1: the same draw, without `integers`' arguments to
-        sort out (the runner's own draws, a few hundred per scene)."""
-        if n < 2:
+        sort out (the runner's own draws, a few hundred per scene). The bounded draw is written
+        out here as in `integers` (a call between them would cost what this saves)."""
+        if not 2 <= n <= 0x100000000:  # (one value, or past 32 bits: numpy's own way)
             return int(self.integers(n))
         next32, state = self._next32_of
         half = self._half
