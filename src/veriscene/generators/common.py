@@ -76,7 +76,7 @@ def _naming_alike(names: Iterable[str]) -> frozenset[str]:
 def alike_present(index: SceneIndex, name: str) -> bool:
     """Whether another of the scene's names may name an object named `name`: "people" beside
     men ("How many people?" is neither 0 nor the count of objects named "person")."""
-    by_kind = index.memo(("present names by kind",), lambda: _by_kind(index.by_name))
+    by_kind = index.memo(("present names by kind",), lambda: grouped_by(index.by_name, name_kind))
     for kind in overlapping_kinds(name_kind(name)):
         for m in by_kind.get(kind, ()):
             if m != name:
@@ -84,10 +84,11 @@ def alike_present(index: SceneIndex, name: str) -> bool:
     return False
 
 
-def _by_kind(names: Iterable[str]) -> dict[str, list[str]]:
+def grouped_by(items: Iterable[str], key: Callable[[str], str]) -> dict[str, list[str]]:
+    """key -> the items of that key, in their order (names by kind, predicates by spelling key)."""
     out: dict[str, list[str]] = {}
-    for n in names:
-        out.setdefault(name_kind(n), []).append(n)
+    for item in items:
+        out.setdefault(key(item), []).append(item)
     return out
 
 

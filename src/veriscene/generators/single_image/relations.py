@@ -7,7 +7,7 @@ from typing import Any, Callable, Container, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
-from veriscene.generators.common import referent_query, sample_up_to, wording
+from veriscene.generators.common import grouped_by, referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
 from veriscene.generators.visual import (
@@ -51,17 +51,10 @@ def spellings(vocab: Vocabulary, predicates: Iterable[str]) -> set[str]:
     'with', 'have' and 'has'; 'holding', 'hold' and 'holds'. One is never the "no" or the wrong
     option of another: "Does the bike hold the giraffe?" would be answered "no" beside "Is the
     bike holding the giraffe?" answered "yes"."""
-    by_key: dict[str, list[str]] = vocab.view("predicates by key", lambda: _by_key(vocab.predicate_list()))
+    by_key: dict[str, list[str]] = vocab.view("predicates by key", lambda: grouped_by(vocab.predicate_list(), predicate_key))
     out = set(predicates)
     for p in list(out):
         out.update(by_key.get(predicate_key(p), ()))
-    return out
-
-
-def _by_key(predicates: Iterable[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for p in predicates:
-        out.setdefault(predicate_key(p), []).append(p)
     return out
 
 
