@@ -94,7 +94,7 @@ def test_workers_die_with_a_driver_killed_with_sigkill(tmp_path, pool: str) -> N
     assert len(workers) == 2, "the workers did not start"
     proc.kill()
     proc.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a bound on the wait (loaded machines), not a timing check
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
