@@ -34,7 +34,14 @@ from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
 from veriscene.evaluate.freeform.image_refs import ImageScope, split_by_image
-from veriscene.evaluate.freeform.linking import BACK_REFERENCES, COPULAS, clause_subjects, split_group
+from veriscene.evaluate.freeform.linking import (
+    BACK_REFERENCES,
+    COPULAS,
+    clause_subjects,
+    inverted,
+    opens_clause,
+    split_group,
+)
 
 # Relation phrases as people write them -> canonical predicate (longest phrases win).
 PREDICATE_PHRASES: dict[str, str] = {
@@ -388,7 +395,12 @@ class RuleExtractor:
         subjects = clause_subjects(groups[0])
         for k, predicate in enumerate(predicates):
             following = groups[k + 1]
-            objects, next_subjects = split_group(following, subjects, last=k + 1 == len(predicates))
+            opens, first = opens_clause(groups[k], at_start=k == 0)
+            flipped = inverted(following, first) if opens else None  # "below the star is a triangle"
+            if flipped is not None:
+                objects, subjects, next_subjects = flipped
+            else:
+                objects, next_subjects = split_group(following, subjects, last=k + 1 == len(predicates))
             for s in subjects:
                 for o in objects:
                     if s is not None and o is not None:

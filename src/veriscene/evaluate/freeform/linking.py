@@ -8,6 +8,14 @@ when a plural copula follows it) to the mention right after it and those "and" j
 mention after a comma, or one that a copula or the next predicate follows, starts the next clause.
 So "a hexagon, a circle and a heart next to a cross" says the heart is near the cross, and "at the
 bottom there are two circles, a star and a square" links nothing (it linked every shape to "at").
+
+A relation phrase that opens a clause (the sentence, or what follows a comma or "and" after the
+last mention) may say its subject after the verb (`inverted`): "to the right of the hexagon is a
+circle", "behind the man there is a tree", "next to the bed stands a lamp" (the verb, not a
+copula, read as nothing between the two mentions), and at the start of a sentence after a comma,
+"next to the sofa, the cat sleeps on a blanket". The subject is then the mention after the
+object, with the list it starts ("on the counter there are a banana, an apple and a bowl"). (Before,
+"on the left is a star, and below the star is a triangle" said the star was below itself.)
 """
 
 from __future__ import annotations
@@ -60,10 +68,56 @@ def split_group(group: Sequence[tuple[str, object]], subjects: list[Mention | No
            and not (not last and k + 2 == len(group))):
         objects.append(group[k + 1][1])  # type: ignore[arg-type]
         k += 2
-    rest = group[k:]
+    return objects, _next_subjects(group[k:], objects, subjects)
+
+
+def _next_subjects(rest: Sequence[tuple[str, object]], objects: list[Mention | None],
+                   subjects: list[Mention | None]) -> list[Mention | None]:
+    """Subjects of the next predicate, of the elements `rest` after this predicate's objects."""
     if any(kd == "word" and v in BACK_REFERENCES for kd, v in rest) and objects and not _mentions(rest):
-        return objects, [objects[-1]]  # "..., which is above C"
+        return [objects[-1]]  # "..., which is above C"
     later = clause_subjects(rest)
     if later or _mentions(rest):
-        return objects, later  # "A is left of B and C is above D"
-    return objects, subjects  # "A is below B and left of C"
+        return later  # "A is left of B and C is above D"
+    return subjects  # "A is below B and left of C"
+
+
+def opens_clause(before: Sequence[tuple[str, object]], at_start: bool) -> tuple[bool, bool]:
+    """(whether a predicate opens a clause, whether it opens the sentence), of the elements
+    `before` it since the predicate before it (since the sentence's start: `at_start`): nothing
+    but separators since the start, or a separator after anything else ("..., and below
+    the star is ...", "a sink in it, and above the sink is ...")."""
+    if at_start and all(k == "sep" for k, _ in before):
+        return True, True
+    return bool(before) and before[-1][0] == "sep" and any(k != "sep" for k, _ in before), False
+
+
+def inverted(group: Sequence[tuple[str, object]], first: bool,
+             ) -> tuple[list[Mention | None], list[Mention | None], list[Mention | None]] | None:
+    """(objects, subjects, subjects of the next predicate) of a predicate that opens a clause and
+    says its subject after the verb, `group` being the elements after it; None when it does not.
+    Between the object (or the "and" list it starts) and the subject: a copula ("is", "stands"),
+    nothing (a verb that is no copula: "hangs"), or, opening the sentence (`first`), a comma or a
+    colon ("next to the sofa, the cat ...", "on the table: two plates ...")."""
+    if not group or group[0][0] != "mention" or group[0][1] is None:
+        return None
+    objects: list[Mention | None] = [group[0][1]]  # type: ignore[list-item]
+    k = 1
+    while k + 1 < len(group) and group[k] == ("sep", "and") and group[k + 1][0] == "mention":
+        objects.append(group[k + 1][1])  # type: ignore[arg-type]
+        k += 2
+    while k < len(group) and (group[k][0] == "word" and group[k][1] in COPULAS
+                              or first and group[k] in (("sep", ","), ("sep", ":"))):
+        k += 1
+    if k >= len(group) or group[k][0] != "mention" or group[k][1] is None:
+        return None
+    subjects: list[Mention | None] = [group[k][1]]  # type: ignore[list-item]
+    k += 1
+    # the list the subject starts: "a banana, a red apple and a green apple"; not a mention after a
+    # comma that a copula or a predicate follows ("..., a chair is by the window")
+    while k + 1 < len(group) and group[k] in (("sep", "and"), ("sep", ",")) and group[k + 1][0] == "mention":
+        if k + 2 < len(group) and group[k + 2][0] == "word" and group[k + 2][1] in COPULAS:
+            break
+        subjects.append(group[k + 1][1])  # type: ignore[arg-type]
+        k += 2
+    return objects, subjects, _next_subjects(group[k:], subjects, subjects)
