@@ -75,7 +75,16 @@ def _naming_alike(names: Iterable[str]) -> frozenset[str]:
 
 def alike_present(index: SceneIndex, name: str) -> bool:
     """Whether another of the scene's names may name an object named `name`: "people" beside
-    men ("How many people?" is neither 0 nor the count of objects named "person")."""
+    men ("How many people?" is neither 0 nor the count of objects named "person"). Once per
+    scene index and name (a partner's index is asked of each phrase counted over its groups)."""
+    known: dict[str, bool] = index.memo(("alike present",), dict)
+    found = known.get(name)
+    if found is None:
+        found = known[name] = _alike_present(index, name)
+    return found
+
+
+def _alike_present(index: SceneIndex, name: str) -> bool:
     by_kind = index.memo(("present names by kind",), lambda: grouped_by(index.by_name, name_kind))
     for kind in overlapping_kinds(name_kind(name)):
         for m in by_kind.get(kind, ()):
