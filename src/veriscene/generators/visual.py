@@ -38,13 +38,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from veriscene.program.context import SceneIndex
 from veriscene.scene.geometry import DIRECTIONS as _DIRECTIONS
 from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK, could_read
+# (defined beside `could_read`, where programs read them too: `SceneIndex.could_hold`)
+from veriscene.scene.geometry import SHIFTED as SHIFTED
+from veriscene.scene.geometry import may_read as may_read
 from veriscene.vocab import CONVERSE_PREDICATES, implied_place, predicate_class
 
 # Scenes of up to this many objects answer "only one" questions with `could_hold` in plain
@@ -57,9 +60,6 @@ _LISTED = 64
 # Rows of gaps (`GenerousReader._gaps`) kept at most: a row per anchor of a scene of thousands of
 # objects, all kept, made an (N, N) table.
 _GAP_ROWS = 256
-# A box shifted a direction's way from another may be read in that direction where its centre
-# lies that way by this share of the narrower side or more (`may_read`; both edges that way too)
-SHIFTED = 0.25
 # Predicates of depth order: whether they say their subject is the nearer of the pair.
 DEPTH_ORDER = {"in front of": True, "behind": False, "in back of": False, "at back of": False}
 # A difference in depth under this share of the scene's depth range tells no order (as
@@ -71,24 +71,6 @@ _READ_BEYOND = frozenset((*GENEROUS_PREDICATES, *DEPTH_ORDER))
 # predicate -> the one of `_READ_BEYOND` it is read as, "" for none (`read_as`; a vocabulary's
 # predicates at most)
 _READ_AS: dict[str, str] = {}
-
-
-def may_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_side: float,
-             slack: float = READING_SLACK, near_frac: float = NEAR_FRACTION) -> bool:
-    """Whether a viewer might say "a <predicate> b" of boxes a and b (xyxy pixels), for a
-    `READABLE` predicate: `could_read` (a mostly left of b, near), or for a direction a box
-    shifted that way (module notes: both edges further that way, the centre by `slack` of the
-    narrower side or more)."""
-    if could_read(a, b, predicate, longer_side, slack, near_frac):
-        return True
-    direction = _DIRECTIONS.get(predicate)
-    if direction is None:
-        return False
-    lo, hi, flip = direction
-    first, second = (b, a) if flip else (a, b)
-    side = min(a[hi] - a[lo], b[hi] - b[lo])
-    return (first[lo] < second[lo] and first[hi] < second[hi]
-            and (second[lo] + second[hi]) - (first[lo] + first[hi]) >= 2 * SHIFTED * side)
 
 
 def read_as(predicate: str) -> str:
@@ -402,12 +384,14 @@ _ACROSS = {"left of": ("above", "below"), "right of": ("above", "below"),
 
 
 def readable(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
-    """Whether a viewer might say "a <predicate> b" of the boxes, for a direction ("left of",
-    ...; `may_read`); False for any other predicate."""
-    if predicate not in _DIRECTIONS:
+    """Whether a viewer might say "a <predicate> b" of the boxes, for a predicate read as a
+    direction (`read_as`: "left of", "to the left of", "over"; `may_read`); False for any other
+    predicate."""
+    direction = read_as(predicate)
+    if direction not in _DIRECTIONS:
         return False
     boxes = index.box_list
-    return may_read(boxes[a], boxes[b], predicate, max(index.scene.width, index.scene.height))
+    return may_read(boxes[a], boxes[b], direction, max(index.scene.width, index.scene.height))
 
 
 def direction_shown(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
@@ -415,12 +399,9 @@ def direction_shown(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
     a direction (`read_as`: 'left of', 'to the left of', 'over'), a lies mostly that way of b
     (`could_read`: overlap along the axis at most `READING_SLACK` of the narrower side), not
     merely shifted that way, nor the other way (an annotation said from the object's own side:
-    "the man's left"); True for any other predicate, which the boxes do not decide."""
-    direction = read_as(predicate)
-    if direction not in _DIRECTIONS:
-        return True
-    boxes = index.box_list
-    return could_read(boxes[a], boxes[b], direction, max(index.scene.width, index.scene.height))
+    "the man's left"); True for any other predicate, which the boxes do not decide. The same as
+    `SceneIndex.shows`, which referring expressions read."""
+    return index.shows(a, predicate, b)
 
 
 def readable_predicates(index: SceneIndex, s: int, o: int) -> tuple[str, ...]:

@@ -14,17 +14,37 @@ import numpy as np
 
 from veriscene.scene.box_grid import nearby_blocks
 from veriscene.scene.geometry import (
-    READABLE, box_area, box_center, box_intersection_area, could_read, pair_intersection_area,
+    DIRECTIONS, READABLE, box_area, box_center, box_intersection_area, could_read, may_read, pair_intersection_area,
 )
 from veriscene.scene.masks import mask_area
 from veriscene.scene.model import Scene
-from veriscene.vocab import BROADER_WORDS
+from veriscene.vocab import BROADER_WORDS, predicate_class
 
 T = TypeVar("T")
 _NONE: frozenset[int] = frozenset()
 # Objects up to which `SceneIndex.overlap_pairs` measures the whole (N, N) table at once (a few
 # numpy calls; a scene of thousands is measured a block of nearby boxes at a time).
 _WHOLE_TABLE = 256
+
+
+# predicate -> its `geometric_reading` (kept: asked for every pair a relation op reads)
+_GEOMETRIC: dict[str, str] = {}
+_GEOMETRIC_KEPT = 1 << 16  # (predicates of programs read in: unbounded)
+
+
+def geometric_reading(predicate: str) -> str:
+    """The `READABLE` predicate ("left of", ..., "near") that `predicate` is read as from boxes:
+    itself, or its synonym class (`vocab.predicate_class`: 'to the left of' -> left of, 'over'
+    -> above, 'next to', 'beside', 'by' -> near); "" for one the boxes do not decide ('on',
+    'holding', 'behind'). Programs and generators read a predicate alike
+    (`generators.visual.read_as` of these)."""
+    found = _GEOMETRIC.get(predicate)
+    if found is None:
+        if len(_GEOMETRIC) >= _GEOMETRIC_KEPT:
+            _GEOMETRIC.clear()
+        klass = predicate if predicate in READABLE else predicate_class(predicate)
+        found = _GEOMETRIC[predicate] = klass if klass in READABLE else ""
+    return found
 
 
 def true_rows(table: np.ndarray) -> list[list[int]]:
@@ -86,14 +106,35 @@ class SceneIndex:
 
     def could_hold(self, a: int, predicate: str, b: int) -> bool:
         """Whether "a <predicate> b" may hold where relations are sparse: annotated, or for a
-        predicate with a geometric reading (`READABLE`: "left of", "near", ...), one a viewer
-        might read into the boxes; any other predicate may always hold, unannotated."""
+        predicate with a geometric reading (`geometric_reading`: "left of", "to the left of",
+        "near", "next to", ...), one a viewer might read into the boxes (`geometry.may_read`: a
+        box merely shifted left of another may be read left of it, as the generators read it:
+        `generators.visual.GenerousReader`); any other predicate may always hold, unannotated."""
         if a == b:
             return False
-        if predicate not in READABLE or (a, predicate, b) in self.relation_set:
+        reading = _GEOMETRIC.get(predicate)
+        if reading is None:
+            reading = geometric_reading(predicate)
+        if not reading or (a, predicate, b) in self.relation_set:
             return True
         boxes = self.box_list
-        return could_read(boxes[a], boxes[b], predicate, max(self.scene.width, self.scene.height))
+        return may_read(boxes[a], boxes[b], reading, max(self.scene.width, self.scene.height))
+
+    def shows(self, a: int, predicate: str, b: int) -> bool:
+        """Whether the boxes show "a <predicate> b" as a viewer would say it, for a predicate read
+        as a direction (`geometric_reading`: "left of", "to the left of", "over"): a lies mostly
+        that way of b (`could_read`: overlap along the axis at most `READING_SLACK` of the
+        narrower side), not merely shifted that way, nor the other way (an annotation said from
+        the object's own side: "the man's left"). True for any other predicate, which the boxes
+        do not decide. An object named or asked by a direction ("the circle to the left of the
+        square", "Is the circle left of the square? yes") needs it."""
+        reading = _GEOMETRIC.get(predicate)
+        if reading is None:
+            reading = geometric_reading(predicate)
+        if reading not in DIRECTIONS:
+            return True
+        boxes = self.box_list
+        return could_read(boxes[a], boxes[b], reading, max(self.scene.width, self.scene.height))
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),

@@ -23,8 +23,9 @@ non-empty `exists` is true. Sets built from complete ones stay complete (`inters
 Scenes that record attributes or relations only in part (``scene.meta["sparse"]``, e.g. Visual
 Genome) make sets that may miss objects as well: `filter_attribute` under sparse attributes
 (unless every object filtered has the attribute), `filter_relation` and `relate` under sparse
-relations (unless the predicate has a geometric reading, "left of" or "near", and no other
-object's box could be read into it: `SceneIndex.could_hold`). On such a scene no set becomes
+relations (unless the predicate has a geometric reading, "left of", "to the left of" or "near",
+and no other object's box could be read into it: `SceneIndex.could_hold`, which reads a box
+shifted left of another as left of it, as the generators do). On such a scene no set becomes
 complete again (`filter_name` and `intersect` above rely on the missing objects being unannotated
 ones). The ops that take an unannotated attribute or relation for absent fail there:
 `query_attributes` and `attribute_values` (all of an object's attributes, or all values of a set),
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 from typing import NoReturn, Sequence
 
-from veriscene.program.context import ExecutionContext
+from veriscene.program.context import ExecutionContext, geometric_reading
 from veriscene.program.registry import op
 from veriscene.program.types import (
     BOOL, BOX, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs,
@@ -344,9 +345,11 @@ def query_relations(ctx: ExecutionContext, a: Obj, b: Obj) -> tuple[str, ...]:
 
 @op("has_relation", inputs=[OBJECT, OBJECT], args=[str], out=BOOL)
 def has_relation(ctx: ExecutionContext, a: Obj, b: Obj, predicate: str) -> bool:
-    """Whether (a, predicate, b) holds. Where relations are sparse, false only when the opposite
-    predicate is annotated ("left of" when a is right of b) or the boxes rule the predicate out
-    (`SceneIndex.could_hold`), else it fails: it may hold."""
+    """Whether (a, predicate, b) holds. Where relations are sparse, false only when the boxes rule
+    the predicate out (`SceneIndex.could_hold`: "left of", "to the left of", "next to" of boxes
+    that no viewer would read so) or, for one the boxes do not decide, the opposite predicate is
+    annotated ("behind" when a is in front of b); else it fails: it may hold (a box shifted left
+    of another may be read left of it, whatever is annotated)."""
     if a.image != b.image:
         return False
     index = ctx.index(a.image)
@@ -355,7 +358,7 @@ def has_relation(ctx: ExecutionContext, a: Obj, b: Obj, predicate: str) -> bool:
         return True
     if index.sparse_relations and index.could_hold(a.index, predicate, b.index):
         opposite = CONVERSE_PREDICATES.get(predicate, predicate)
-        if opposite == predicate or (a.index, opposite, b.index) not in relations:
+        if opposite == predicate or (a.index, opposite, b.index) not in relations or geometric_reading(predicate):
             sparse(a.image, "relations", f"whether {predicate!r} does not hold")
     return False
 

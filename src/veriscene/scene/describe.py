@@ -13,8 +13,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any, Collection, Iterable, Sequence
 
-from veriscene.program.context import SceneIndex
-from veriscene.scene.geometry import READABLE
+from veriscene.program.context import SceneIndex, geometric_reading
 from veriscene.scene.spellings import subjects_over_spellings
 from veriscene.text import (
     agreeing_relation_modifier,
@@ -323,10 +322,12 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
     anchor described by name and attributes ("circle to the left of the red square", "man holding
     the cup"), or None if no such description selects it alone: no other object of the name
     stands in the predicate to the anchor, annotated or, for a predicate with a geometric reading
-    ("left of", "near": `READABLE`), as a viewer might read the boxes (`SceneIndex.could_hold`:
-    "the circle to the left of the square" beside a second circle left of it, unannotated, is
-    either); where relations are sparse, any other predicate may hold of any of them. Another
-    spelling of the predicate is the same relation (`spellings.spelled_alike`)."""
+    ("left of", "to the left of", "near", "next to": `geometric_reading`), as a viewer might read
+    the boxes (`SceneIndex.could_hold`: "the circle to the left of the square" beside a second
+    circle left of it or shifted left of it, unannotated, is either); where relations are sparse,
+    any other predicate may hold of any of them. A direction names i only where the boxes show
+    it (`SceneIndex.shows`). Another spelling of the predicate is the same relation
+    (`spellings.spelled_alike`)."""
     scene = index.scene
     name = scene.names[i]
     if not index.nameable(name):
@@ -338,9 +339,14 @@ def _refer_by_relation(index: SceneIndex, i: int, image: int) -> Referent | None
         if anchor is None:
             continue
         for p in predicates:
+            # a direction only as the boxes show it (`SceneIndex.shows`: not "the circle to the
+            # left of the square" of a circle merely shifted left of it, or annotated from the
+            # circle's own left)
+            if not index.shows(i, p, o):
+                continue
             # subjects named like i that may be read to stand in p to the anchor: must be i alone;
             # annotated in any spelling of p ("the man holding the cup" beside a man that "holds" it)
-            if not _only_holder(index, i, same_name, p, o, generous=sparse or p in READABLE):
+            if not _only_holder(index, i, same_name, p, o, generous=sparse or bool(geometric_reading(p))):
                 continue
             base = _attr_nodes(image, name, ())
             offset = len(base)

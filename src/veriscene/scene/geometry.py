@@ -68,7 +68,8 @@ def denormalise_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
 # Whether a viewer might say "a <predicate> b" of two boxes (xyxy, y down): a lies mostly left of
 # b for "left of" (its right edge at most `slack` of the narrower width past b's left edge), and
 # likewise for the other directions; "near": the boxes' gap is at most `near_frac` of the image's
-# longer side. A reading that fails rules the predicate out; one that holds only allows it.
+# longer side; `may_read` also reads a box shifted a direction's way. A reading that fails rules the
+# predicate out; one that holds only allows it.
 
 # predicate -> (low, high) box coordinates along its axis, and whether b comes first on it
 DIRECTIONS = {"left of": (0, 2, False), "right of": (0, 2, True), "above": (1, 3, False), "below": (1, 3, True)}
@@ -92,3 +93,27 @@ def could_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_si
     gx = max(b[0] - a[2], a[0] - b[2], 0.0)
     gy = max(b[1] - a[3], a[1] - b[3], 0.0)
     return math.hypot(gx, gy) <= near_fraction * longer_side
+
+
+# A box shifted a direction's way from another may be read in that direction where its centre
+# lies that way by this share of the narrower side or more (`may_read`; both edges that way too)
+SHIFTED = 0.25
+
+
+def may_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_side: float,
+             slack: float = READING_SLACK, near_fraction: float = NEAR_FRACTION) -> bool:
+    """Whether a viewer might say "a <predicate> b" of boxes a and b, for a `READABLE` predicate:
+    `could_read` (a mostly left of b, near), or for a direction a box shifted that way: both its
+    edges further that way and its centre by `SHIFTED` of the narrower side or more (a plant
+    overlapping 40% of a mug's width, its centre 35 px left of the mug's). A "no" needs neither;
+    a "yes" of a direction needs `could_read` (between them either answer may be disputed)."""
+    if could_read(a, b, predicate, longer_side, slack, near_fraction):
+        return True
+    direction = DIRECTIONS.get(predicate)
+    if direction is None:
+        return False
+    lo, hi, flip = direction
+    first, second = (b, a) if flip else (a, b)
+    side = min(a[hi] - a[lo], b[hi] - b[lo])
+    return (first[lo] < second[lo] and first[hi] < second[hi]
+            and (second[lo] + second[hi]) - (first[lo] + first[hi]) >= 2 * SHIFTED * side)

@@ -7,7 +7,9 @@
 A chain starts at an anchor described by its name and attributes, follows one or two relations
 (either direction: "the object that is left of X" or "the object X is holding") and asks for the
 name or an attribute of where it ends. Every hop must lead to exactly one object, also under a
-generous visual reading (`visual.GenerousReader`), and a chain never ends on its anchor.
+generous visual reading (`visual.GenerousReader`), a direction only as the boxes show it clearly
+(`SceneIndex.shows`: no hop "the object that is above the dog" to an object merely shifted up from
+it, or annotated from its own side), and a chain never ends on its anchor.
 
 A second hop taken from the subject's side would nest one clause inside another ("the object the
 object the zebra is lying on is next to", "the object the object that holds the cup is on"),
@@ -136,13 +138,14 @@ class MultiHop(OpenAnswerNotes, Generator):
         # as `subjects_over_spellings` and `objects_over_spellings` do then
         alone = {p for p in {p for _, p in incoming} if len(spelled_alike(index, p)) == 1}
         hops: dict[int, list[Hop]] = {}
+        # (a direction only as the boxes show it: `SceneIndex.shows`)
         for o, p in sorted(incoming):
             subjects = incoming[o, p] if p in alone else subjects_over_spellings(index, o, p)
-            if len(subjects) == 1 and reader.only_subject(subjects[0], p, o):
+            if len(subjects) == 1 and reader.only_subject(subjects[0], p, o) and index.shows(subjects[0], p, o):
                 hops.setdefault(o, []).append(Hop(p, "object", subjects[0]))
         for s, p in sorted(outgoing):
             objects = outgoing[s, p] if p in alone else objects_over_spellings(index, s, p)
-            if len(objects) == 1 and reader.only_object(objects[0], p, s):
+            if len(objects) == 1 and reader.only_object(objects[0], p, s) and index.shows(s, p, objects[0]):
                 hops.setdefault(s, []).append(Hop(p, "subject", objects[0]))
         return hops
 

@@ -3,7 +3,9 @@
 The target shares its name (and the attributes used) with at least one other object, so the
 relation is what singles it out. Among the objects matching the name and attributes, the target
 must be the only one annotated with the relation to the anchor *and* the only one a viewer could
-read it into (`visual.GenerousReader`). The anchor is described by name and attributes. The
+read it into (`visual.GenerousReader`), and a direction must be one the boxes show clearly
+(`SceneIndex.shows`: not "the man above the dog" of a man merely shifted up from it). The anchor
+is described by name and attributes. The
 answer is the target's box (absolute pixels), scored by IoU; options are other objects' boxes,
 those sharing the target's name first (the hardest confusions).
 """
@@ -24,7 +26,7 @@ from veriscene.generators.visual import GenerousReader
 from veriscene.scene.describe import (
     Referent, _attr_nodes, _matching, _relations_from, noun_phrase, refer_by_attributes,
 )
-from veriscene.scene.geometry import READABLE
+from veriscene.program.context import geometric_reading
 from veriscene.scene.model import Scene
 from veriscene.scene.spellings import subjects_over_spellings
 from veriscene.text import agreeing_relation_modifier, takes_plural_verb
@@ -40,8 +42,9 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
     relations = _relations_from(ctx.index, i)
     if not relations:
         return None
-    # where relations are sparse (``meta["sparse"]``), only predicates read from the boxes: the
-    # reader's check that no other object could hold one then makes the expression sure
+    # where relations are sparse (``meta["sparse"]``), only predicates read from the boxes ("left
+    # of", "next to": `geometric_reading`): the reader's check that no other object could hold
+    # one then makes the expression sure
     sparse = ctx.index.sparse_relations
     # (no attributes where they are sparse: "the red cup" may not be the only red cup)
     most = 0 if ctx.index.sparse_attributes else min(max_attributes, len(scene.attributes[i]))
@@ -57,7 +60,9 @@ def relational_referent(ctx: GenContext, reader: GenerousReader, i: int, max_att
                 if anchor is None:
                     continue
                 for p in predicates:
-                    if sparse and p not in READABLE:  # another may hold it, unannotated
+                    if sparse and not geometric_reading(p):  # another may hold it, unannotated
+                        continue
+                    if not ctx.index.shows(i, p, o):  # a direction the boxes do not show clearly
                         continue
                     # annotated in any spelling of p (`annotated_over_spellings`): i alone of the base
                     subjects = subjects_over_spellings(ctx.index, o, p)
