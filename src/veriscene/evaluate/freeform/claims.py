@@ -19,7 +19,10 @@ scene graph may not support), unless it is a word that names no object ("a simpl
 "a detailed description": `NON_OBJECT_WORDS`). Attributes said of a mention with a verb ("the
 circle is red and shiny", "it looks small") are attribute claims like "the red circle".
 Negated mentions state nothing of the object ("the square is not red"), but "there is no dog",
-negated and qualified by no predicate, is an "absent" claim: false where a dog is annotated.
+negated and qualified by no predicate, is an "absent" claim: false where a dog is annotated; so
+are "there isn't a dog" and "I don't see any dogs" (`NEGATED_VERBS`). A claim said with a hedge
+("there might be a dog", "possibly a dog") is kept, marked `hedged` ("maybe dog"); one the reply
+leaves undecided ("I can't tell whether there is a car") is none (`hedges`).
 Relations link the mention next to a relation phrase on each side ("and" lists, see `linking`);
 "which" refers back. "Both circles are small" is said of each circle ("every circle is small").
 """
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
+from veriscene.evaluate.freeform.hedges import PLAIN, hedging
 from veriscene.evaluate.freeform.image_refs import ImageScope, split_by_image
 from veriscene.evaluate.freeform.linking import (
     BACK_REFERENCES,
@@ -71,6 +75,7 @@ NON_OBJECT_WORDS = frozenset({
     "caption", "summary", "overview", "sense", "style", "appearance", "shade", "hue", "texture", "finish",
     "material", "relation", "relationship", "placement", "count", "amount", "difference", "similarity",
     "instance", "example", "word", "sentence", "question", "answer",
+    "breakdown", "rundown", "list", "depiction", "representation", "glimpse",  # "here's a breakdown of"
     "simple", "various", "different", "detailed", "colorful", "colourful", "geometric", "abstract", "similar",
     "identical", "distinct", "single", "whole", "overall", "main", "visible", "random", "clear", "neat",
     "basic", "solid", "bright", "dark", "vivid", "flat", "uniform", "empty", "blank", "entire",
@@ -90,6 +95,7 @@ VERBS = frozenset({"holds", "hold", "wears", "sits", "stands", "lies", "hangs", 
                    "lets", "makes", "adds", "gives", "creates", "provides", "features", "depicts", "displays"})
 
 COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "element"})
+DEFINITE = frozenset({"the", "this", "that", "these", "those", "its", "their", "both", "each", "every", "all"})
 DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
                          "multiple", "both", "another", "one", "its", "their"})
 STOPWORDS = frozenset({
@@ -102,6 +108,13 @@ STOPWORDS = frozenset({
     "nothing", "image", "what", "where", "other", "others", "same", "different", "i", "we", "you",
 }) | DETERMINERS
 NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither", "none"})
+# verbs said with "n't": what follows in the clause is negated ("there isn't a dog", "I don't see any cats")
+NEGATED_VERBS = frozenset({"isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "cannot",
+                           "couldn't", "haven't", "hasn't", "won't"})
+# words between such a verb (or "not") and the mention it says is absent: "don't see any", "isn't a single"
+_BEFORE_ABSENT = frozenset({"see", "find", "notice", "spot", "observe", "detect", "have", "has", "contain", "show",
+                            "include", "any", "a", "an", "single", "there", "be", "is", "are", "appear", "seem",
+                            "to", "visible", "not"})
 _POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
 _EVERY = frozenset({"both", "all", "every", "each"})
 _NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence",
@@ -124,10 +137,19 @@ class Mention:
     attributes: tuple[str, ...] = ()
     count: int | None = None
     every: bool = False  # "both circles", "all the squares": what is said of it holds of each
+    hedged: bool = field(default=False, compare=False)  # said with a hedge ("there might be a cup": `hedges`)
 
     @property
     def phrase(self) -> str:
         return " ".join([*self.attributes, self.name])
+
+
+@dataclass(frozen=True)
+class Said:
+    """Attributes said of a mention with a verb ("the circle is red", "it seems small")."""
+
+    attributes: tuple[str, ...]
+    hedged: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,10 +161,12 @@ class Claim:
     object: Mention | None = None
     count: int | None = None
     images: ImageScope | None = None  # the images the wording names; None: some image of the sample
+    hedged: bool = False  # said with a hedge ("there might be a dog"): weighs `hedges.HEDGED_WEIGHT`
 
     @property
     def text(self) -> str:
-        return self.statement + (f" [{_scope_text(self.images)}]" if self.images is not None else "")
+        return (("maybe " if self.hedged else "") + self.statement
+                + (f" [{_scope_text(self.images)}]" if self.images is not None else ""))
 
     @property
     def statement(self) -> str:
@@ -211,7 +235,8 @@ class RuleExtractor:
                 for claim in self._sentence(clause):
                     claim = replace(claim, images=scope)
                     claims.setdefault(f"{claim.kind}|{claim.text}", claim)
-        return list(claims.values())
+        # a claim said plainly somewhere is not hedged by being said with a hedge elsewhere too
+        return [c for c in claims.values() if not (c.hedged and f"{c.kind}|{replace(c, hedged=False).text}" in claims)]
 
     # -- one sentence: tokens -> elements (mentions, predicates, other words) -> claims --------
 
@@ -336,15 +361,19 @@ class RuleExtractor:
     def _elements(self, tokens: Sequence[str]) -> list[tuple[str, object]]:
         out: list[tuple[str, object]] = []
         i, negated_clause = 0, False
+        hedged, undecided = hedging(tokens)
+        absent_next = False  # after "isn't", "don't see any": the next plain mention is absent
         while i < len(tokens):
             tok = tokens[i]
             pred = self._predicate_at(tokens, i)
             if pred is not None and not (tok == "by" and not out):
+                absent_next = False  # "the square is not next to the circle": no absence
                 out.append(("pred", pred[1]))
                 i += pred[0]
                 continue
             if tok in (",", ";", ":") or tok in ("and", "while", "whereas", "but"):
                 negated_clause = False if tok not in ("and",) else negated_clause
+                absent_next = absent_next and tok == "and" and negated_clause
                 out.append(("sep", tok))
                 i += 1
                 continue
@@ -352,18 +381,33 @@ class RuleExtractor:
                 used, attributes, negated = self._attribute_list_at(tokens, i + 1)
                 if attributes:
                     out.append(("word", tok))
-                    out.append(("attrs", None if negated or negated_clause else attributes))
+                    said = None if negated or negated_clause or undecided[i] else Said(attributes, hedged[i] != PLAIN)
+                    out.append(("attrs", said))
                     i += 1 + used
                     continue
-            if tok in NEGATORS:
+            if tok in NEGATORS or tok in NEGATED_VERBS:
                 negated_clause = True
+                # "there isn't a dog", "I don't see any dogs", "there are not any cats"
+                absent_next = tok in NEGATED_VERBS or tok == "not"
+                if tok in NEGATED_VERBS:
+                    i += 1
+                    continue
             used, mention, negated = self._mention_at(tokens, i)
-            if mention is not None:
+            if mention is not None and undecided[i]:  # "I can't tell whether there is a car": nothing
+                out.append(("mention", None))
+            elif mention is not None:
+                # hedged, unless definite: "the man appears to be wearing a red wetsuit", "there
+                # might be a cup on the table" hedge the wetsuit and the cup, not the man or the table
+                mention = replace(mention, hedged=hedged[i] != PLAIN and tok not in DEFINITE)
                 out.append(("mention", None if (negated or negated_clause) else mention))
-                if negated and not mention.attributes and mention.count is None:
+                plain = not mention.attributes and mention.count is None
+                if plain and (negated or absent_next and tokens[i] not in NEGATORS):
                     out.append(("neg", mention))  # "there is no dog": the scene says whether it is so
+                absent_next = False
             elif (tok in BACK_REFERENCES or tok in COPULAS) and used == 1:
                 out.append(("word", tok))
+            elif absent_next and tok not in _BEFORE_ABSENT:
+                absent_next = False
             elif used > 1 or tok in _PRONOUNS or singular(tok) in GENERIC_NOUNS:
                 # a noun phrase naming no object ("the bottom", "it", "them"): what a predicate
                 # before it relates to, so the mentions after it are not
@@ -379,10 +423,10 @@ class RuleExtractor:
         for kind, value in elements:
             if kind == "mention":
                 last = value  # type: ignore[assignment]
-                if value is not None:
-                    claims.extend(mention_claims(value))  # type: ignore[arg-type]
-            elif kind == "attrs" and value is not None and last is not None:
-                claims.extend(predicative_claims(last, value))  # type: ignore[arg-type]
+                if isinstance(value, Mention):
+                    claims.extend(_hedged(mention_claims(value), value.hedged))
+            elif kind == "attrs" and isinstance(value, Said) and last is not None:
+                claims.extend(_hedged(predicative_claims(last, value.attributes), last.hedged or value.hedged))
         # groups of elements between predicates
         groups: list[list[tuple[str, object]]] = [[]]
         predicates: list[str] = []
@@ -404,9 +448,13 @@ class RuleExtractor:
             for s in subjects:
                 for o in objects:
                     if s is not None and o is not None:
-                        claims.append(Claim("relation", s, predicate=predicate, object=o))
+                        claims.append(Claim("relation", s, predicate=predicate, object=o, hedged=s.hedged or o.hedged))
             subjects = next_subjects
         return claims
+
+
+def _hedged(claims: list[Claim], hedged: bool) -> list[Claim]:
+    return [replace(c, hedged=True) for c in claims] if hedged else claims
 
 
 def mention_claims(m: Mention) -> list[Claim]:
@@ -445,6 +493,6 @@ def _absences(elements: Sequence[tuple[str, object]]) -> list[Claim]:
         qualified = [n for n, (kd, v) in enumerate(rest[:end]) if kd in ("attrs", "word") and v not in BACK_REFERENCES
                      or kd == "pred" and not (n + 1 < len(rest) and rest[n + 1][0] == "blank"
                                               and rest[n + 1][1] in _WHOLE_IMAGE)]
-        if not qualified:
-            out.append(Claim("absent", value))  # type: ignore[arg-type]
+        if not qualified and isinstance(value, Mention):
+            out.append(Claim("absent", value, hedged=value.hedged))
     return out

@@ -1,0 +1,106 @@
+"""Which words of a sentence a reply hedges or leaves undecided (`claims.RuleExtractor`).
+
+VLMs hedge: "there might be a cup on the table", "possibly a dog", "it looks like a cat", "the
+man appears to be wearing a red wetsuit"; and say what they cannot decide: "I can't tell whether
+there is a car", "I'm not sure if the lamp is on". Over the tokens of one sentence:
+
+    hedged      a claim said with a hedge is kept, marked hedged (`Claim.hedged`, its text
+                "maybe ..."), and weighs `HEDGED_WEIGHT` of a plain claim in truthfulness and
+                helpfulness: a hedged wrong claim is less bad than a confident one, a hedged
+                true claim less helpful (as graded judges of FaithScore or AMBER treat them).
+                A modal verb or a verb of seeming ("might", "may", "could", "appears to", "seems
+                to", "looks like", "I think"; not "looks red") hedges its whole clause, the words before it too ("a cup
+                might be on the table"); an adverb ("possibly", "maybe", "probably") the words
+                after it to the clause's end ("a circle, possibly next to a square": the square);
+                "hard to tell", "not sure", "unclear" without "whether" the whole sentence.
+                "The image appears to show ..." hedges nothing: it is how replies open.
+    undecided   the words after "whether", or "if" after a word of knowing ("can't tell if",
+                "not sure if"), to the clause's end, state nothing: no claim, and no absence
+                either ("I can't tell whether there is a car" is no "there is no car").
+
+A clause ends at a comma, a semicolon, a colon, or "but", "while", "whereas", "although", "though".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+HEDGED_WEIGHT = 0.5  # of a plain claim, in truthfulness and helpfulness
+PLAIN, LATER, HEDGED = 0, 1, 2  # a token's hedge (`hedging`)
+
+_CLAUSE_ENDS = frozenset({",", ";", ":", ".", "!", "?", "but", "while", "whereas", "although", "though", "however"})
+# hedge the words after them, to the clause's end
+_ADVERBS = frozenset({"maybe", "possibly", "perhaps", "probably", "likely", "presumably", "apparently",
+                      "seemingly", "supposedly", "potentially"})
+# hedge their whole clause
+_MODALS = frozenset({"might", "may", "could", "appears", "appear", "seems", "seem", "looks", "look"})
+_BELIEF = frozenset({"think", "believe", "guess", "suspect", "assume"})  # after "i": "I think there is a cat"
+_WHOLE_IMAGE = frozenset({"image", "picture", "photo", "photograph", "scene", "frame", "illustration", "drawing"})
+# "hard to tell", "difficult to say", "not sure", "unclear": the sentence is unsure
+_UNSURE = frozenset({"unclear", "uncertain", "unsure", "sure", "certain", "tell", "determine", "confirm"})
+_KNOWING = _UNSURE | frozenset({"know", "say", "see", "clear"})  # "can't tell if", "not sure if"
+
+
+def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) of each clause of the tokens (the ending word in neither)."""
+    out, start = [], 0
+    for i, tok in enumerate(tokens):
+        if tok in _CLAUSE_ENDS:
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(tokens)))
+    return out
+
+
+def _hedges_clause(tokens: Sequence[str], i: int) -> bool:
+    """Whether tokens[i] is a modal or a verb of seeming that hedges its clause."""
+    tok = tokens[i]
+    if tok in _BELIEF:
+        return i > 0 and tokens[i - 1] == "i"
+    if tok not in _MODALS:
+        return False
+    if tok in ("looks", "look"):  # "looks like a cat"; not "looks red" (how it looks), "look at the cat"
+        return tokens[i + 1:i + 2] == ["like"]
+    if tok in ("appears", "appear", "seems", "seem"):  # "appears to be", "seems like"; not "appears red"
+        # "the image appears to show": how replies open, no hedge
+        return tokens[i + 1:i + 2] in (["to"], ["like"]) and not (i > 0 and tokens[i - 1] in _WHOLE_IMAGE)
+    return True
+
+
+def _unsure(tokens: Sequence[str], i: int) -> bool:
+    """Whether tokens[i] says the sentence is unsure: "not sure", "hard to tell", "unclear"."""
+    tok = tokens[i]
+    if tok in ("unclear", "uncertain", "unsure"):
+        return True
+    if tok in ("sure", "certain"):
+        return i > 0 and tokens[i - 1] in ("not", "never", "isn't", "i'm", "am")
+    if tok in ("tell", "say", "determine", "confirm"):
+        return i > 1 and tokens[i - 1] == "to" and tokens[i - 2] in ("hard", "difficult", "impossible", "tricky")
+    return False
+
+
+def _undecided_from(tokens: Sequence[str], i: int) -> bool:
+    """Whether the words after tokens[i] are undecided: "whether", or "if" after a word of knowing."""
+    if tokens[i] == "whether":
+        return True
+    return tokens[i] == "if" and any(t in _KNOWING for t in tokens[max(0, i - 4):i])
+
+
+def hedging(tokens: Sequence[str]) -> tuple[list[int], list[bool]]:
+    """(hedge, undecided) of each token of one sentence (see the module docstring): hedge is
+    `PLAIN`, `HEDGED`, or `LATER` (hedged by a modal after it in its clause: "a cup might be
+    ...", where a definite mention, "the man appears to be ...", is not hedged: its object is)."""
+    hedge = [PLAIN] * len(tokens)
+    undecided = [False] * len(tokens)
+    if any(_unsure(tokens, i) for i in range(len(tokens))) and not any(t in ("whether", "if") for t in tokens):
+        return [HEDGED] * len(tokens), undecided
+    for start, end in _clauses(tokens):
+        for i in range(start, end):
+            if _hedges_clause(tokens, i):
+                hedge[start:i] = [max(h, LATER) if h != HEDGED else h for h in hedge[start:i]]
+                hedge[i:end] = [HEDGED] * (end - i)
+            elif tokens[i] in _ADVERBS:
+                hedge[i:end] = [HEDGED] * (end - i)
+            if _undecided_from(tokens, i):
+                undecided[i:end] = [True] * (end - i)
+    return hedge, undecided

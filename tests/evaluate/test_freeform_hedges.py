@@ -1,0 +1,91 @@
+"""Hedged and undecided claims (helper-185): "there might be a cup" is a hedged claim ("maybe
+cup"), "I can't tell whether there is a car" states nothing, and an absence said with "n't" ("I
+don't see any dogs") is an absence, not a dog."""
+
+from __future__ import annotations
+
+import pytest
+
+from veriscene.evaluate.freeform import Lexicon, RuleExtractor, score_texts
+from veriscene.evaluate.freeform.hedges import hedging
+from veriscene.scene.model import Scene
+
+
+def _extract(text: str) -> set[str]:
+    lex = Lexicon()
+    lex.add(names=["circle", "square", "cup", "table", "dog", "cat", "car", "man", "hat", "bed"], predicates=("on",))
+    return {c.text for c in RuleExtractor(lex).extract(text)}
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    # a modal hedges its clause, the indefinite mentions before it too; not a definite one
+    ("There might be a cup on the table.", {"maybe cup", "table", "maybe cup on table"}),
+    ("A cup may be on the table, and a dog is near the bed.",
+     {"maybe cup", "table", "maybe cup on table", "dog", "bed", "dog near bed"}),
+    ("The man appears to be wearing a red hat.", {"man", "maybe hat", "maybe hat is red"}),
+    ("It looks like a cat.", {"maybe cat"}),
+    ("I think there is a dog.", {"maybe dog"}),
+    # an adverb hedges what follows it in its clause
+    ("Possibly a dog.", {"maybe dog"}),
+    ("A circle, possibly next to a square.", {"circle", "maybe square", "maybe circle near square"}),
+    ("A dog and probably a cat.", {"dog", "maybe cat"}),
+    ("There might be no dog.", {"maybe no dog"}),
+    # a whole sentence said to be unsure
+    ("There is a cat on the bed, though it is hard to tell.", {"maybe cat", "bed", "maybe cat on bed"}),
+    # how replies open, and how a thing looks: no hedge
+    ("The image appears to show a red circle.", {"circle", "circle is red"}),
+    ("The circle looks red.", {"circle", "circle is red"}),
+    # said plainly elsewhere: plain
+    ("There might be a dog. There is a dog.", {"dog"}),
+])
+def test_hedged_claims(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    ("I can't tell whether there is a car.", set()),
+    ("I'm not sure whether there are three cups.", set()),
+    ("I can't tell if the dog is on the bed.", set()),
+    ("There is a cat, but it is unclear whether a dog is there.", {"cat"}),
+])
+def test_undecided_claims_state_nothing(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    ("There isn't a dog.", {"no dog"}),
+    ("I don't see any cats.", {"no cat"}),
+    ("There are not any cats or dogs.", {"no cat"}),
+    ("The picture doesn't contain a car.", {"no car"}),
+    # not an absence
+    ("The square is not next to the circle.", {"square"}),
+    ("The cat isn't sleeping on the bed.", {"cat"}),
+    ("There isn't a red car.", set()),
+])
+def test_absences_said_with_not(text: str, claims: set[str]) -> None:
+    assert _extract(text) == claims
+
+
+def test_hedging_marks_clauses() -> None:
+    tokens = ["a", "cup", "might", "be", "here", ",", "possibly", "a", "dog"]
+    hedge, undecided = hedging(tokens)
+    assert hedge == [1, 1, 2, 2, 2, 0, 2, 2, 2]
+    assert undecided == [False] * len(tokens)
+
+
+def _scene() -> Scene:
+    return Scene.from_objects("s", 400, 300, [
+        {"name": "dog", "box": [10, 10, 100, 100], "attributes": ["brown"]},
+        {"name": "bed", "box": [150, 100, 390, 290], "attributes": ["white"]},
+    ])
+
+
+def _score(text: str):  # type: ignore[no-untyped-def]
+    (score,), _, _ = score_texts([("s", text)], {"s": _scene()}, matcher="lexical")
+    return score
+
+
+def test_undecided_existence_is_no_hallucination() -> None:
+    assert _score("I can't tell whether there is a cat.").hallucinations == []
+    assert _score("I don't see any cats.").hallucinations == []  # "no cat": true
+    assert _score("I don't see any dogs.").hallucinations == ["no dog"]
