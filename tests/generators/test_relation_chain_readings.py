@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from tests.conftest import make_scene
 from tests.generators.helpers import candidates, qa
+from tests.generators.test_multi_ops import WORLD, made
+from veriscene.engine.pool import ScenePool
 from veriscene.errors import ExecutionFailure
-from veriscene.generators import Vocabulary
+from veriscene.generators import Vocabulary, get_generator
+from veriscene.generators.base import GroupContext
+from veriscene.generators.multi_image.select import clearly_not
 from veriscene.generators.visual import GenerousReader, direction_shown, readable
-from veriscene.program import ProgramBuilder, SceneIndex, execute
+from veriscene.program import ExecutionContext, ProgramBuilder, SceneIndex, execute
 from veriscene.program.context import geometric_reading
 from veriscene.scene.describe import refer
 from veriscene.scene.model import Scene
@@ -112,3 +117,26 @@ def test_no_object_is_named_by_a_direction_another_may_be_read_in() -> None:
     assert index.could_hold(1, "left of", 2) and not index.shows(1, "left of", 2)
     # a second circle right of the square leaves the first the only one
     assert refer(SceneIndex(_circles([0, 0, 40, 40], [150, 50, 190, 90])), 0) is not None
+
+
+def _pair(circle: list[float], predicate: str, image_id: str) -> Scene:
+    """A circle and a square (200 x 100 image), the circle annotated `predicate` the square."""
+    objects = [{"name": "circle", "box": circle}, {"name": "square", "box": SQUARE}]
+    return make_scene(objects, [(0, predicate, 1)], image_id=image_id)
+
+
+def test_which_image_has_a_relation_asks_only_directions_shown_and_clear_negatives() -> None:
+    def asked(anchor: Scene) -> list[str]:
+        partner = WORLD["C"]  # a square, no circle
+        ctx = GroupContext(anchor, SceneIndex(anchor), ExecutionContext(anchor), np.random.default_rng(0), VOCAB,
+                           ScenePool.from_scenes([partner]))
+        gen = get_generator("multi.has_relation.v1")()
+        gen.group_sizes = (2,)  # type: ignore[attr-defined]
+        return [c.slots["rel"] for c in made(gen.propose(ctx))]
+
+    assert asked(_pair([0, 0, 40, 40], "left of", "a")) == ["to the left of"]
+    assert asked(_pair([90, 0, 130, 40], "left of", "a")) == []  # over most of the square's width
+    # every circle annotated right of every square, but one shifted left of it: no clear negative
+    shifted = SceneIndex(_pair([60, 0, 110, 40], "right of", "b"))
+    assert not clearly_not(shifted, "circle", "left of", "square")
+    assert clearly_not(SceneIndex(_pair([150, 0, 190, 40], "right of", "c")), "circle", "left of", "square")

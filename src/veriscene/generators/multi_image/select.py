@@ -28,6 +28,7 @@ from veriscene.generators.multi_image.common import (
     which_image,
 )
 from veriscene.generators.registry import register
+from veriscene.generators.visual import GenerousReader
 from veriscene.generators.vocabulary import absent_sample
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
@@ -42,13 +43,17 @@ def clearly_not(index: SceneIndex, subject: str, predicate: str, obj: str) -> bo
     (subject, object) pair stands in the converse predicate ("every circle is right of every
     square" rules out "a circle left of a square"). A missing relation alone is not enough: scene
     graphs record "left of" only for clear cases, and a circle diagonally to the left of a square
-    reads as "left of" to many people."""
+    reads as "left of" to many people. Nor may a viewer read the predicate into any pair
+    (`GenerousReader.could_hold`: a circle annotated right of a square but shifted left of it)."""
     converse = CONVERSE_PREDICATES.get(predicate)
     subjects, objects = index.by_name.get(subject, ()), index.by_name.get(obj, ())
     if converse is None or converse == predicate or not subjects or not objects:
         return False
     rel = index.relation_set
-    return all((s, converse, o) in rel and (s, predicate, o) not in rel for s in subjects for o in objects if s != o)
+    if not all((s, converse, o) in rel and (s, predicate, o) not in rel for s in subjects for o in objects if s != o):
+        return False
+    could_hold = GenerousReader.of(index).could_hold
+    return not any(could_hold(s, predicate, o) for s in subjects for o in objects)
 
 
 def present_or_absent(ctx: GroupContext, half: int) -> list[tuple[bool, str]]:
@@ -188,9 +193,10 @@ class WhichHasAttributed(GroupGenerator):
 
 @register("multi.has_relation.v1", family="multi_select")
 class WhichHasRelation(GroupGenerator):
-    """In which image is there an A <predicate> a B? Only the anchor has such a pair. Partners lack
-    A or B, or (hard negatives, for predicates with a converse) have A and B with every pair in the
-    converse relation (see `clearly_not`)."""
+    """In which image is there an A <predicate> a B? Only the anchor has such a pair, a direction
+    one the boxes show (`SceneIndex.shows`). Partners lack A or B, or (hard negatives, for
+    predicates with a converse) have A and B with every pair in the converse relation and none a
+    viewer may read in the predicate (see `clearly_not`)."""
 
     answer_type = "image_index"
     in_order = True  # the group is shuffled: the answer position is uniform by construction
@@ -208,7 +214,11 @@ class WhichHasRelation(GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         names = ctx.scene.names
-        triples = sorted({(names[s], p, names[o]) for s, p, o in ctx.scene.relations if names[s] != names[o]})
+        # a direction only as the boxes show it (`SceneIndex.shows`: not "a man above a dog" of
+        # the one man annotated above a dog but merely shifted up from it)
+        shows = ctx.index.shows
+        triples = sorted({(names[s], p, names[o]) for s, p, o in ctx.scene.relations
+                          if names[s] != names[o] and shows(s, p, o)})
         for subj, pred, obj in sample_up_to(ctx.rng, triples, self.max_candidates):
             converse = CONVERSE_PREDICATES.get(pred)
             hard = ctx.pool.with_name(subj) if converse not in (None, pred) else None
