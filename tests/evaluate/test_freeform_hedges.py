@@ -89,3 +89,14 @@ def test_undecided_existence_is_no_hallucination() -> None:
     assert _score("I can't tell whether there is a cat.").hallucinations == []
     assert _score("I don't see any cats.").hallucinations == []  # "no cat": true
     assert _score("I don't see any dogs.").hallucinations == ["no dog"]
+
+
+def test_a_hedged_claim_weighs_half() -> None:
+    # a wrong claim hedged costs half a confident one: bed (true, 1) and cat (false, 1/2)
+    assert _score("There is a bed. There might be a cat.").truthfulness == pytest.approx(1 / 1.5)
+    assert _score("There is a bed. There is a cat.").truthfulness == pytest.approx(0.5)
+    assert _score("There is a bed. There might be a cat.").hallucinations == ["maybe cat"]
+    # a true claim hedged states half its tuple: 4 tuples (dog, bed, brown dog, white bed)
+    assert _score("There might be a bed.").helpfulness == pytest.approx(0.5 / 4)
+    assert _score("There is a bed.").helpfulness == pytest.approx(1 / 4)
+    assert _score("There might be a bed, and there is a bed.").helpfulness == pytest.approx(1 / 4)

@@ -33,6 +33,9 @@ For one reply and its image's scene graph:
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
     hallucinations  the text of every unsupported claim
+    hedges        a claim said with a hedge ("there might be a dog": "maybe dog", `hedges`) weighs
+                  HEDGED_WEIGHT (a half) of a plain one in truthfulness and in the helpfulness of
+                  the tuple it states; a hedged hallucination is listed with its "maybe"
 
 A reply about several images (a comparison caption) is checked against all of them: a claim its
 wording ties to images ("Image 2 has a square", "both images ...") must hold in each of those, an
@@ -57,6 +60,7 @@ from veriscene.evaluate.freeform.claims import (
     Mention,
 )
 from veriscene.evaluate.freeform.embed import LexicalMatcher
+from veriscene.evaluate.freeform.hedges import HEDGED_WEIGHT
 from veriscene.evaluate.freeform.names import broader_of, covers, name_class
 from veriscene.scene.geometry import READABLE, could_read
 from veriscene.scene.model import Scene
@@ -403,7 +407,9 @@ def check_claim(c: Claim, images: Sequence[SceneFacts]) -> tuple[bool | None, li
 def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: Canonicaliser) -> ReplyScore:
     """Scores of a reply's claims against the scene graphs of its sample's images (in order)."""
     checked: list[dict[str, Any]] = []
-    covered: dict[str, set[tuple[int, tuple[str, ...]]]] = {k: set() for k in images[0].tuples}
+    weights: list[float] = []  # of each checked claim: 1, or HEDGED_WEIGHT said with a hedge
+    # (image, tuple) -> the weight of the claim that states it (a plain claim's over a hedged one's)
+    covered: dict[str, dict[tuple[int, tuple[str, ...]], float]] = {k: {} for k in images[0].tuples}
     seen: set[str] = set()
     for raw in claims:
         c = canon.claim(raw)
@@ -412,19 +418,24 @@ def score_claims(claims: Sequence[Claim], images: Sequence[SceneFacts], canon: C
             continue
         seen.add(key)
         ok, holding = check_claim(c, images)
+        weight = HEDGED_WEIGHT if c.hedged else 1.0
         checked.append({"kind": c.kind, "text": c.text, "said": raw.text, "supported": ok})
+        weights.append(weight)
         for k in holding if ok else ():
             found = images[k].tuple_of(c)
             if found is not None and found[1] in images[k].tuples[found[0]]:
-                covered[found[0]].add((k, found[1]))
+                stated = covered[found[0]]
+                stated[(k, found[1])] = max(stated.get((k, found[1]), 0.0), weight)
     totals = {kind: sum(len(f.tuples[kind]) for f in images) for kind in covered}
-    total, hit = sum(totals.values()), sum(len(t) for t in covered.values())
-    decided = [c for c in checked if c["supported"] is not None]
-    supported = sum(c["supported"] for c in decided)
+    total, hit = sum(totals.values()), sum(sum(t.values()) for t in covered.values())
+    decided = [(c, w) for c, w in zip(checked, weights) if c["supported"] is not None]
+    # a hedged claim weighs HEDGED_WEIGHT: a hedged wrong claim costs less than a confident one
+    decided_weight = sum(w for _, w in decided)
+    supported = sum(w for c, w in decided if c["supported"])
     return ReplyScore(
         helpfulness=hit / total if total else 0.0,
-        truthfulness=supported / len(decided) if decided else None,
+        truthfulness=supported / decided_weight if decided else None,
         claims=checked,
-        hallucinations=[c["text"] for c in decided if not c["supported"]],
-        recall_by_kind={k: (len(covered[k]) / n if n else None) for k, n in totals.items()},
+        hallucinations=[c["text"] for c, _ in decided if not c["supported"]],
+        recall_by_kind={k: (sum(covered[k].values()) / n if n else None) for k, n in totals.items()},
     )
