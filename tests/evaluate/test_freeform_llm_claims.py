@@ -39,3 +39,11 @@ def test_no_json_object_is_none() -> None:
     assert parse_claims("There is a red cube.") is None
     assert parse_claims("{not json}") is None
     assert parse_claims("[1, 2]") is None
+
+
+def test_hedged_objects_and_relations_give_hedged_claims() -> None:
+    claims = parse_claims('{"objects": [{"name": "dog", "hedged": true}, {"name": "cat", "hedged": "yes"}],'
+                          ' "relations": [{"subject": {"name": "dog"}, "predicate": "near", "object": {"name": "cat"},'
+                          ' "hedged": true}]}')
+    assert claims is not None
+    assert [c.text for c in claims] == ["maybe dog", "cat", "maybe dog near cat"]

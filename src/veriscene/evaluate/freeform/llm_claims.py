@@ -8,12 +8,17 @@ counts neither as a perfect truthfulness nor as a helpfulness of 0.
     {"objects": [{"name": "circle", "attributes": ["red", "large"], "count": 2}],
      "relations": [{"subject": {"name": "circle", "attributes": ["red"]}, "predicate": "left of",
                     "object": {"name": "square", "attributes": []}}]}
+
+An object or a relation the description hedges ("there might be a dog") carries "hedged": true
+and gives hedged claims (`hedges`: they weigh half); what it leaves undecided ("I can't tell
+whether there is a car") is left out, as what it says is absent.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -24,10 +29,11 @@ from veriscene.evaluate.prompts import Prompt
 
 INSTRUCTION = """Extract every factual claim of the description below about the image.
 Return only JSON of this form:
-{"objects": [{"name": "<noun, singular>", "attributes": ["<adjective>", ...], "count": <integer or null>}],
+{"objects": [{"name": "<noun, singular>", "attributes": ["<adjective>", ...], "count": <integer or null>,
+              "hedged": <true if the description is unsure of it ("might", "possibly", "looks like")>}],
  "relations": [{"subject": {"name": "...", "attributes": [...]}, "predicate": "<e.g. left of, above, near>",
-                "object": {"name": "...", "attributes": [...]}}]}
-Leave out anything the description says is absent. Description:
+                "object": {"name": "...", "attributes": [...]}, "hedged": <true or false>}]}
+Leave out anything the description says is absent or cannot tell. Description:
 """
 
 
@@ -38,6 +44,10 @@ def _mention(data: Any) -> Mention | None:
     count = data.get("count")  # a whole number of at least 0 (`true` is no count, though Python's bool is an int)
     known = isinstance(count, int) and not isinstance(count, bool) and count >= 0
     return Mention(data["name"].strip().lower(), attrs, count if known else None)
+
+
+def _hedged(data: dict[str, Any]) -> bool:
+    return data.get("hedged") is True  # only JSON's true: "yes", 1 are no hedge
 
 
 def parse_claims(text: str) -> list[Claim] | None:
@@ -55,14 +65,14 @@ def parse_claims(text: str) -> list[Claim] | None:
     for obj in data.get("objects") or []:
         m = _mention(obj)
         if m is not None:
-            claims.extend(mention_claims(m))
+            claims.extend(replace(c, hedged=True) if _hedged(obj) else c for c in mention_claims(m))
     for rel in data.get("relations") or []:
         if not isinstance(rel, dict) or not isinstance(rel.get("predicate"), str):
             continue
         s, o = _mention(rel.get("subject")), _mention(rel.get("object"))
         if s is not None and o is not None:
             claims.append(Claim("relation", Mention(s.name, s.attributes), predicate=rel["predicate"].strip().lower(),
-                                object=Mention(o.name, o.attributes)))
+                                object=Mention(o.name, o.attributes), hedged=_hedged(rel)))
     return claims
 
 
