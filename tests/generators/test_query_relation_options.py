@@ -17,13 +17,14 @@ from tests.generators.helpers import offered
 from veriscene.generators import Vocabulary
 from veriscene.generators.single_image.relations import readable_predicates
 from veriscene.program import SceneIndex
+from veriscene.scene import Scene
 
 PREDICATES = ["left of", "right of", "above", "below", "near", "in front of", "behind", "on top of"]
 VOCAB = Vocabulary(names=Counter({"circle": 1, "square": 1}), attributes=Counter(),
                    predicates=Counter(PREDICATES))
 
 
-def _pair(circle: Sequence[float], square: Sequence[float], predicate: str):
+def _pair(circle: Sequence[float], square: Sequence[float], predicate: str) -> Scene:
     """A circle and a square (200 x 100 image), the circle annotated `predicate` the square."""
     return make_scene([{"name": "circle", "box": list(circle)}, {"name": "square", "box": list(square)}],
                       [(0, predicate, 1)])
@@ -34,8 +35,10 @@ def _pair(circle: Sequence[float], square: Sequence[float], predicate: str):
     ([55, 25, 95, 65], [60, 30, 100, 70], "behind", {"left of", "right of", "above", "below", "in front of", "on top of"}),
     # in front of and overlapping: "on top of" and "near" may be read too
     ([55, 25, 95, 65], [60, 30, 100, 70], "in front of", {"left of", "right of", "above", "below", "behind"}),
-    # the circle shifted 10 px up and left (a quarter of its side): "left of" and "above" may be read
-    ([50, 20, 90, 60], [60, 30, 100, 70], "behind", {"right of", "below", "in front of", "on top of"}),
+    # the circle shifted 10 px up and left (a quarter of its side): "left of" and "above" may be
+    # read, and their converses are left out with them (offered alone, "right of" and "below"
+    # left "behind" and "in front of" the one whole pair among the options: `_converses_left_out`)
+    ([50, 20, 90, 60], [60, 30, 100, 70], "behind", {"in front of", "on top of"}),
     # left of with a 5 px gap (near: up to 16 px): "near" is right too
     ([10, 20, 50, 60], [55, 20, 95, 60], "left of", {"right of", "above", "below", "in front of", "behind", "on top of"}),
     # far apart: "near" is a fair wrong option

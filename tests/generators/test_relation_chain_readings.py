@@ -1,7 +1,8 @@
 """Programs, referring expressions and chains read relations as the generators do: a box
 shifted a direction's way may be read that way (`geometry.may_read`), a synonym as its class
 ("to the left of", "next to": `context.geometric_reading`), and an object is named by a direction
-only where the boxes show it (`SceneIndex.shows`)."""
+only where the boxes show it (`SceneIndex.shows`). Last, `relation.query`'s options hold a
+converse pair whole or not at all."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_scene
-from tests.generators.helpers import candidates, qa
+from tests.generators.helpers import candidates, offered, qa
 from tests.generators.test_multi_ops import WORLD, made
 from veriscene.engine.pool import ScenePool
 from veriscene.errors import ExecutionFailure
@@ -140,3 +141,21 @@ def test_which_image_has_a_relation_asks_only_directions_shown_and_clear_negativ
     shifted = SceneIndex(_pair([60, 0, 110, 40], "right of", "b"))
     assert not clearly_not(shifted, "circle", "left of", "square")
     assert clearly_not(SceneIndex(_pair([150, 0, 190, 40], "right of", "c")), "circle", "left of", "square")
+
+
+def test_query_options_hold_a_converse_pair_whole_or_not_at_all() -> None:
+    # the circle above the square and shifted left of it ("left of" may be read: never offered);
+    # a star and a triangle side by side give the scene "left of" and "right of" answers
+    objects = [{"name": "circle", "box": [20, 0, 60, 30]}, {"name": "square", "box": [40, 50, 80, 90]},
+               {"name": "star", "box": [120, 10, 140, 30]}, {"name": "triangle", "box": [170, 10, 190, 30]}]
+    relations = [(0, "above", 1), (1, "below", 0), (2, "left of", 3), (3, "right of", 2)]
+    vocab = Vocabulary(names=Counter({"circle": 1, "square": 1, "star": 1, "triangle": 1}), attributes=Counter(),
+                       predicates=Counter({"left of": 2, "right of": 2, "above": 1, "below": 1}))
+    answers, wrong = offered(make_scene(objects, relations), "relation.query.v1", vocab, seeds=range(40),
+                             keep=lambda cand: cand.slots == {"the_a": "the circle", "the_b": "the square"})
+    # "right of" alone beside "above" and "below" told the answer was one of those two
+    assert answers == {"above"} and wrong == {"below"}
+    # the star's question keeps the whole vertical pair ("above" and "below" both offered)
+    _, wrong = offered(make_scene(objects, relations), "relation.query.v1", vocab, seeds=range(40),
+                       keep=lambda cand: cand.slots == {"the_a": "the star", "the_b": "the triangle"})
+    assert wrong == {"right of", "above", "below"}
