@@ -24,6 +24,7 @@ import orjson
 from veriscene.engine.scan import PoolEntry
 from veriscene.engine.scan_result import scene_group
 from veriscene.errors import SceneValidationError
+from veriscene.generators.vocabulary import Vocabulary
 from veriscene.program.context import SceneIndex
 from veriscene.scene.jsonl import scene_from_dict
 from veriscene.scene.model import Scene
@@ -71,16 +72,22 @@ class ScenePool:
         self._ids = [e.image_id for e in self.entries]  # by position (read on every entry tested)
 
     @classmethod
-    def from_scenes(cls, scenes: Iterable[Scene]) -> "ScenePool":
-        """A pool holding exactly these scenes (for tests and in-memory use)."""
+    def from_scenes(cls, scenes: Iterable[Scene], vocab: Vocabulary | None = None) -> "ScenePool":
+        """A pool holding exactly these scenes (for tests and in-memory use). `vocab`: the run's,
+        which knows the names of closed category lists (``meta["category_set"]``: a COCO scene
+        annotates its set's names in full and no other, `Vocabulary.closed_names`)."""
         from veriscene.scene.jsonl import dumps_scene
+
+        def complete(s: Scene) -> frozenset[str] | None:
+            if s.meta.get("exhaustive") is not None:
+                return frozenset(s.meta["exhaustive"])
+            set_id = s.meta.get("category_set")
+            return None if set_id is None or vocab is None else vocab.closed_names(set_id)
 
         return cls([
             PoolEntry(dumps_scene(s), s.image_id, tuple(sorted(set(s.names))),
                       tuple(sorted({a for attrs in s.attributes for a in attrs})),
-                      tuple(sorted({p for _, p, _ in s.relations})),
-                      None if s.meta.get("exhaustive") is None else frozenset(s.meta["exhaustive"]),
-                      group=scene_group(s.meta))
+                      tuple(sorted({p for _, p, _ in s.relations})), complete(s), group=scene_group(s.meta))
             for s in scenes
         ])
 

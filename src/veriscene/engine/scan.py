@@ -47,6 +47,7 @@ from typing import Callable, Iterator, Sequence
 import orjson
 
 from veriscene.engine.disk_space import writing
+from veriscene.generators.vocabulary import Vocabulary
 from veriscene.engine.scan_chunks import (
     _PIECE, SCAN_CHUNK_BYTES, _decode, _scan_task, _summary, chunk_bounds, copy_chunk, scan_chunk,
 )
@@ -76,9 +77,11 @@ _SPOOLED = (", a chunk of the compressed input that the scan copies into the tem
             "a folder on a disk with room to put them there)")
 
 
-def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -> list[PoolEntry]:
+def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int],
+                  vocab: Vocabulary | None = None) -> list[PoolEntry]:
     """The pooled scenes, read again at their offsets (they were readable when scanned), in the
-    order of `offsets`; the input is read in increasing order (a compressed file is a stream)."""
+    order of `offsets`; the input is read in increasing order (a compressed file is a stream).
+    `vocab`: the input's, which knows the names of its closed category lists (`_complete`)."""
     lines: dict[int, bytes] = {}
     starts = [span.start for span in spans]
     with open_scenes(paths, spans) as fh:
@@ -99,16 +102,22 @@ def _pool_entries(paths: list[str], spans: list[FileSpan], offsets: list[int]) -
         names, attrs, preds = summary
         meta = record.get("meta")
         entries.append(PoolEntry(line, str(record.get("image_id")), tuple(sorted(set(names))),
-                                 tuple(sorted(set(attrs))), tuple(sorted(set(preds))), _complete(meta), source,
+                                 tuple(sorted(set(attrs))), tuple(sorted(set(preds))), _complete(meta, vocab), source,
                                  scene_group(meta)))
     return entries
 
 
-def _complete(meta: object) -> frozenset[str] | None:
+def _complete(meta: object, vocab: Vocabulary | None = None) -> frozenset[str] | None:
     """The names a pooled scene annotates in full (`PoolEntry.complete`), from its record's
-    `meta`. A malformed list gives None: such a scene fails validation when parsed, and is never
+    `meta`: its ``meta["exhaustive"]``, else for a scene of a closed category list
+    (``meta["category_set"]``: COCO) the names of its set `vocab` knows, where they are not every
+    name of the input (`Vocabulary.closed_names`: a partner COCO image is never taken to lack a
+    window). A malformed list gives None: such a scene fails validation when parsed, and is never
     drawn."""
     listed = meta.get("exhaustive") if isinstance(meta, dict) else None
+    if listed is None and vocab is not None and isinstance(meta, dict):
+        set_id = meta.get("category_set")
+        return vocab.closed_names(set_id) if isinstance(set_id, str) and set_id else None
     if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
         return None
     return frozenset(listed)
@@ -186,5 +195,6 @@ def scan_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                 progress(min(done, total) - read, total)
             read = min(done, total)
         result.spans = spans
-        result.pool = _pool_entries(paths, spans, [offset for _, _, offset in pool])  # by hash, then scene
+        # by hash, then scene
+        result.pool = _pool_entries(paths, spans, [offset for _, _, offset in pool], result.vocab)
     return result

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from veriscene.category_sets import listed_categories
 from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash, unmarked_slice
 from veriscene.scene.jsonl import OBJECT_FIELDS, SCENE_FIELDS, loads_line
 
@@ -25,10 +26,11 @@ SCAN_CHUNK_BYTES = 64 << 20  # bytes of the file per scan task (see the docstrin
 _PIECE = 1 << 20  # bytes copied at a time from a compressed file to a chunk
 
 
-def _decode(line: bytes, chunk: ChunkScan | None = None) -> tuple[str, tuple[list[str], list[str], list[str]]] | None:
-    """(image id, `_summary`) of a raw scene line, or None if it is not a readable scene record;
-    the fields it holds that no part of veriscene reads are counted in `chunk.ignored`, a medical
-    slice of an earlier release in `chunk.unmarked_slices`."""
+def _decode(line: bytes,
+            chunk: ChunkScan | None = None) -> tuple[str, tuple[list[str], list[str], list[str]], Any] | None:
+    """(image id, `_summary`, meta) of a raw scene line, or None if it is not a readable scene
+    record; the fields it holds that no part of veriscene reads are counted in `chunk.ignored`, a
+    medical slice of an earlier release in `chunk.unmarked_slices`."""
     try:
         record = loads_line(line)
     except orjson.JSONDecodeError:
@@ -39,7 +41,26 @@ def _decode(line: bytes, chunk: ChunkScan | None = None) -> tuple[str, tuple[lis
     if chunk is not None:
         _count_ignored(record, chunk.ignored)
         chunk.unmarked_slices += unmarked_slice(record.get("meta"))
-    return str(record.get("image_id")), summary
+    return str(record.get("image_id")), summary, record.get("meta")
+
+
+# how the scan counts a category list it does not read (`ChunkScan.ignored`, said in the run's notes)
+BAD_CATEGORY_LIST = "meta.categories (not the list its meta.category_set names)"
+
+
+def _add_categories(chunk: ChunkScan, meta: Any, names: list[str]) -> None:
+    """Record the names of a scene of a closed category list (``meta["category_set"]``) as its
+    set's, with the list itself where the scene carries it (`veriscene.category_sets`); a list
+    that is not its set's is left out and counted (`BAD_CATEGORY_LIST`)."""
+    set_id = meta.get("category_set") if isinstance(meta, dict) else None
+    if not isinstance(set_id, str) or not set_id:
+        return
+    try:
+        listed = listed_categories(meta)
+    except ValueError:
+        chunk.ignored[BAD_CATEGORY_LIST] += 1
+        listed = None
+    chunk.vocab.add_categories(set_id, names if listed is None else (*names, *listed[1]))
 
 
 def _count_ignored(record: dict[str, Any], ignored: Counter[str]) -> None:
@@ -140,11 +161,13 @@ def scan_chunk(source: str | bytes, start: int, end: int, seed: int, pool_size: 
             if decoded is None:
                 chunk.undecodable += 1
                 continue
-            image_id, (names, attrs, preds) = decoded
+            image_id, (names, attrs, preds), meta = decoded
             chunk.id_hashes[number] = stable_hash(image_id) or 1
             if max_objects and len(names) > max_objects:  # one name per object (`_summary`)
                 continue
             chunk.vocab.add_names(names, attrs, preds)
+            if isinstance(meta, dict) and "category_set" in meta:
+                _add_categories(chunk, meta, names)
             if pool_size <= 0:
                 continue
             h = stable_hash(seed, image_id)

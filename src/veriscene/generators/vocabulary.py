@@ -28,6 +28,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
+from veriscene.category_sets import listed_categories
 from veriscene.scene.model import Scene
 from veriscene.vocab import (
     UNTYPED,
@@ -72,9 +73,37 @@ class Vocabulary:
     # name -> number of scenes holding it, and the number of scenes counted (`absent_sample`)
     images: Counter[str] = field(default_factory=Counter)
     scenes: int = 0
+    # closed category lists (`veriscene.category_sets`): set id -> the names known to be its
+    # categories (its list where a scene carries it, and the names of its scenes)
+    category_sets: dict[str, set[str]] = field(default_factory=dict)
 
     def add_scene(self, scene: Scene) -> None:
         self.add_names(scene.names, [a for attrs in scene.attributes for a in attrs], [p for _, p, _ in scene.relations])
+        set_id = scene.meta.get("category_set")
+        if set_id is not None:
+            try:
+                listed = listed_categories(scene.meta)
+            except ValueError as exc:
+                raise ValueError(f"scene {scene.image_id!r}: {exc}") from None
+            self.add_categories(set_id, scene.names if listed is None else (*scene.names, *listed[1]))
+
+    def add_categories(self, set_id: str, names: Iterable[str]) -> None:
+        """Record `names` as categories of the closed list `set_id` (a scene's
+        ``meta["category_set"]``): its own names, or the list its meta carries."""
+        self.__dict__.pop("_views", None)
+        self.category_sets.setdefault(set_id, set()).update(names)
+
+    def closed_names(self, set_id: str) -> frozenset[str] | None:
+        """The names a scene of category set `set_id` can tell the absence or count of (every
+        instance of a category is annotated, nothing else is): the set's names known here
+        (`category_sets`; none for a set not recorded). None where they hold every name of the
+        vocabulary, so that the set closes nothing a generator may ask (a run of COCO alone)."""
+
+        def compute() -> frozenset[str] | None:
+            names = frozenset(self.category_sets.get(set_id, ()))
+            return None if self.name_set() <= names else names
+
+        return self.view(("closed names", set_id), compute)
 
     def add_names(self, names: Sequence[str], attributes: Iterable[str], predicates: Iterable[str]) -> None:
         """Count one scene from its object names, attribute occurrences and relation predicates
@@ -108,6 +137,8 @@ class Vocabulary:
         self.predicates.update(other.predicates)
         self.images.update(other.images)
         self.scenes += other.scenes
+        for set_id, names in other.category_sets.items():
+            self.category_sets.setdefault(set_id, set()).update(names)
         for name, theirs in other.cooccurrence.items():
             row = self.cooccurrence.get(name)
             if row is None:
@@ -305,6 +336,9 @@ class Vocabulary:
             "cooccurrence": {a: dict(sorted(row.items())) for a, row in sorted(self.cooccurrence.items())},
             "images": dict(sorted(self.images.items())),
             "scenes": self.scenes,
+            # only where a scene is of a closed category list (a run without any writes what it did)
+            **({"category_sets": {k: sorted(v) for k, v in sorted(self.category_sets.items())}}
+               if self.category_sets else {}),
         }
 
     @classmethod
@@ -313,6 +347,7 @@ class Vocabulary:
             Counter(d.get("names", {})), Counter(d.get("attributes", {})), Counter(d.get("predicates", {})),
             {a: Counter(row) for a, row in d.get("cooccurrence", {}).items()},
             Counter(d.get("images", {})), int(d.get("scenes", 0)),
+            {k: set(v) for k, v in d.get("category_sets", {}).items()},
         )
 
 

@@ -92,12 +92,40 @@ def wrong_attributes(vocab: Vocabulary, kind: str, answer: str, own: Iterable[st
     return Without(vocab.attribute_choices(kind), excluded.union(own) if own else excluded)
 
 
+def closed_names(vocab: Vocabulary, index: "SceneIndex") -> frozenset[str] | None:
+    """The names whose absence or count a scene of a closed category list can tell (its
+    ``meta["category_set"]``: COCO annotates every instance of its 80 categories and nothing
+    else, so whether a window is there is unknown): its set's names the vocabulary knows
+    (`Vocabulary.closed_names`). None for any other scene, and where the set holds every name of
+    the vocabulary (a run of COCO alone asks what it asked)."""
+    set_id = index.scene.meta.get("category_set")
+    return None if set_id is None else vocab.closed_names(set_id)
+
+
+def known_in_full(vocab: Vocabulary, index: "SceneIndex") -> frozenset[str] | None:
+    """The names whose absence the scene can tell, None for every name: its
+    ``meta["exhaustive"]`` (`SceneIndex.exhaustive`), else its category set's (`closed_names`)."""
+    exhaustive = index.exhaustive
+    return exhaustive if exhaustive is not None else closed_names(vocab, index)
+
+
+def count_known(vocab: Vocabulary, index: "SceneIndex", name: str) -> bool:
+    """Whether the scene tells how many objects of `name` it shows, none included: the name is
+    annotated in full (`SceneIndex.complete`) and, on a scene of a closed category list, one of
+    its set's (`closed_names`: a COCO image's windows are not counted as none)."""
+    if not index.complete(name):
+        return False
+    closed = closed_names(vocab, index)
+    return closed is None or name in closed
+
+
 def absent_names(vocab: Vocabulary, index: "SceneIndex") -> Sequence[str]:
     """The vocabulary's names that the scene has no object of, as a `Without` view; made once per
     scene index (several generators ask). On a scene that annotates only some names in full
-    (`SceneIndex.exhaustive`), only those: the absence of any other is unknown. Never one that
-    may name an object of the scene (`naming_present`: "person" beside a man)."""
-    exhaustive = index.exhaustive
+    (`SceneIndex.exhaustive`, or a closed category list: `closed_names`), only those: the
+    absence of any other is unknown. Never one that may name an object of the scene
+    (`naming_present`: "person" beside a man)."""
+    exhaustive = known_in_full(vocab, index)
     alike = naming_present(vocab, index)
     if exhaustive is not None:
         known, present = vocab.names, index.by_name
@@ -156,7 +184,7 @@ def absent_sample(rng: np.random.Generator, vocab: Vocabulary, index: "SceneInde
     the whole run."""
     if k <= 0:
         return []
-    if index.exhaustive is not None:  # a short list of names known absent: weighed directly
+    if known_in_full(vocab, index) is not None:  # a short list of names known absent: weighed directly
         absent = absent_names(vocab, index)
         weights = _weights(vocab, absent)
         return _weighted_draws(rng, absent, weights, list(accumulate(weights)), [], k)

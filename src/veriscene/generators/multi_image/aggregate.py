@@ -44,6 +44,7 @@ from veriscene.generators.multi_image.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.generators.vocabulary import absent_sample
+from veriscene.generators.vocabulary_draws import count_known
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import noun_phrase
 from veriscene.scene.model import Scene
@@ -100,9 +101,10 @@ class _Total(GroupGenerator):
                 if total is None:
                     continue
                 for index in indexes:  # (a plain loop: 16 phrases and groups per anchor)
-                    if not index.nameable(name) or alike_present(index, name):
+                    if not (index.nameable(name) and count_known(ctx.vocab, index, name)) or alike_present(index, name):
                         break  # a crowd of the name ("people" boxed as one), or not all annotated;
-                        # or a name that may name its objects (a group drawn for another phrase)
+                        # or a name that may name its objects (a group drawn for another phrase);
+                        # or one a COCO image does not annotate (a group drawn for another phrase)
                     total += count_in(index, name, attributes)
                 else:
                     totals.append(total)

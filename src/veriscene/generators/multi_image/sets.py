@@ -39,7 +39,9 @@ from veriscene.generators.common import Later, sample_up_to
 from veriscene.generators.multi_image.common import (
     GroupGenerator,
     alike_names,
+    all_of,
     chain,
+    counted_in,
     folded,
     holding,
     image_label,
@@ -62,6 +64,7 @@ from veriscene.generators.multi_image.set_options import (
     set_distractors,
 )
 from veriscene.generators.vocabulary_draws import (
+    closed_names,
     likely_set_attributes,
     likely_set_names,
     likely_wrong_attributes,
@@ -124,9 +127,16 @@ class CommonObjects(GroupGenerator):
     }
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
+        # partners that annotate every name of the anchor in full: a COCO image without a window
+        # annotated may still show one (`counted_in`: none asked of a run without such images);
+        # and of an anchor of a closed category list (COCO), partners of its categories alone
+        full = counted_in(ctx.pool, sorted(ctx.index.by_name))
+        closed = closed_names(ctx.vocab, ctx.index)
+        if closed is not None:
+            full = all_of([full, lambda e: closed.issuperset(e.names)])
         for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
             n = self.group_size(ctx)
-            others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name))
+            others = self.partners(ctx, n - 1, among=ctx.pool.with_name(name), accept=full)
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])
@@ -324,9 +334,12 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         cap = self.config.max_answer_items  # type: ignore[attr-defined]
+        # partners that annotate every name of the anchor in full (see `CommonObjects`)
+        full = counted_in(ctx.pool, sorted(ctx.index.by_name))
         for name in sample_up_to(ctx.rng, sorted(ctx.index.by_name), 2):
             n = self.group_size(ctx)
-            others = self.partners(ctx, n - 1, accept=missing(names=(name,), alike=alike_names(ctx, (name,))))
+            lacking = missing(names=(name,), alike=alike_names(ctx, (name,)))
+            others = self.partners(ctx, n - 1, accept=lacking if full is None else all_of([lacking, full]))
             if others is None:
                 continue
             scenes = shuffled(ctx, [ctx.scene, *others])

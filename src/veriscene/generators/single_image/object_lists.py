@@ -34,7 +34,7 @@ from veriscene.generators.common import (
 )
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.spatial import FEW_LISTS, SIDEWAYS, UPRIGHT, SpatialConfig, clear_extremes_among
-from veriscene.generators.vocabulary_draws import naming_present
+from veriscene.generators.vocabulary_draws import known_in_full, naming_present
 from veriscene.program.builder import ProgramBuilder
 from veriscene.text import counted_plural, join_words, plural, with_article
 
@@ -290,11 +290,13 @@ class AbsentObjectProbe(Generator):
         present = sorted(ctx.index.by_name)
         # never a name that may name a present object: "Is there a person?" is not "no" beside a man
         alike = naming_present(ctx.vocab, ctx.index)
-        if ctx.index.exhaustive is None:
+        # the names whose absence the scene can tell: LVIS's exhaustive ones, a COCO image's
+        # categories (never "Is there a window?" of one, in a run mixing it with Visual Genome)
+        complete = known_in_full(ctx.vocab, ctx.index)
+        if complete is None:
             absent = ctx.vocab.cooccurring_absent(present, limit=config.adversarial + len(alike))
         else:  # only names annotated in full can be absent
-            complete = ctx.index.complete
-            absent = [n for n in ctx.vocab.cooccurring_absent(present) if complete(n)]
+            absent = [n for n in ctx.vocab.cooccurring_absent(present) if n in complete]
         absent = [n for n in absent if n not in alike][: config.adversarial]
         # "yes" names chosen as the "no" ones are, among the scene's (else the most typical
         # names of a scene would mostly be asked absent, and the question would tell the answer)

@@ -6,10 +6,10 @@ image annotates in full (`_exhaustive`), and the id of a file's category list (`
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from typing import Any
 
+from veriscene.category_sets import category_set_id
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad, object_id
 
@@ -163,11 +163,15 @@ def _exhaustive(image: dict[str, Any], anns: list[Any], names: list[str], cats: 
 
 def category_set(cats: dict[str, tuple[str, bool]]) -> str:
     """The id of a file's categories, its scenes' ``meta["category_set"]``: how many names, and
-    the first 16 hex digits of the SHA-256 of them sorted, one a line ("80:1c6d..."). Files of one
-    data set share it (COCO's train and val instances), other category lists differ (COCO
-    panoptic's 133, Objects365's 365), so a scorer gathers each list's names apart from the
-    others' (`veriscene.evaluate.freeform.score`). The list itself is not written into every
-    scene: Objects365's 1.7 M scenes would carry 365 names each."""
-    names = sorted({name for name, _ in cats.values()})
-    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-    return f"{len(names)}:{digest}"
+    the first 16 hex digits of the SHA-256 of them sorted, one a line ("80:1c6d...";
+    `veriscene.category_sets.category_set_id`). Files of one data set share it (COCO's train and
+    val instances), other category lists differ (COCO panoptic's 133, Objects365's 365), so a
+    scorer gathers each list's names apart from the others' (`veriscene.evaluate.freeform.score`).
+    The list itself is written into the first scene of the file only (`category_names`):
+    Objects365's 1.7 M scenes would carry 365 names each."""
+    return category_set_id(name for name, _ in cats.values())
+
+
+def category_names(cats: dict[str, tuple[str, bool]]) -> list[str]:
+    """A file's category names, sorted (``meta["categories"]`` of its first scene)."""
+    return sorted({name for name, _ in cats.values()})

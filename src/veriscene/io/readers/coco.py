@@ -32,11 +32,12 @@ gigabytes).
 COCO annotates every instance of its categories and nothing else (so do Objects365 and other
 detection sets in its layout): a window or a shelf in the picture is not annotated, whether there
 or not. Each scene says so by ``meta["category_set"]``, the id of the file's category list
-(`_coco_categories.category_set`: the list itself would weigh gigabytes over Objects365's 1.7 M
-scenes); free-form scoring leaves claims about other names open (neither true nor false) and
-checks those about the categories. Generators and programs do not read it: they ask about the
-names of the run's scenes, which are the categories when those scenes are of one such data set
-(a run mixing COCO with Visual Genome may still ask a COCO image "Is there a window?").
+(`_coco_categories.category_set`), and the first scene read from the file carries the list
+itself, ``meta["categories"]`` (sorted; in every scene it would weigh gigabytes over Objects365's
+1.7 M scenes; `veriscene.category_sets`). Generators ask such a scene about the absence or count
+of its set's names only (a run mixing COCO with Visual Genome never asks a COCO image "Is there
+a window?"), and free-form scoring leaves claims about other names open (neither true nor false)
+and checks those about the categories.
 
 LVIS files (COCO's layout, with per-image `neg_category_ids` and `not_exhaustive_category_ids`,
 and images named by `coco_url` only: their path becomes "train2017/000000391895.jpg")
@@ -71,8 +72,8 @@ from veriscene.io.readers._base import (
 # the categories (stuff names, COCO-Stuff's classes, LVIS's categories in full), in a module of
 # their own (re-exported: callers import `stuff_name` and `COCO_STUFF_CLASSES` from here)
 from veriscene.io.readers._coco_categories import (
-    _LVIS_KEYS, _MERGED_THINGS, COCO_STUFF_CLASSES, _categories, _exhaustive, _merged_things, category_set,
-    stuff_name,
+    _LVIS_KEYS, _MERGED_THINGS, COCO_STUFF_CLASSES, _categories, _exhaustive, _merged_things, category_names,
+    category_set, stuff_name,
 )
 # _numbers is re-exported: it was defined here
 from veriscene.io.readers._coco_masks import _numbers, _panoptic_ids, _rle_from_segmentation  # noqa: F401
@@ -201,6 +202,8 @@ def _scene(
         meta["exhaustive"] = _exhaustive(image, anns, [r["name"] for r in parts.rows], cats)
     else:  # every instance of the file's categories, nothing else (see the module docstring)
         meta["category_set"] = opts["category_set"]
+        if opts["list_pending"]:  # the list itself, in the file's first scene only
+            meta["categories"] = list(opts["categories"])
     return parts.scene(image_id, width, height, image=file_name, meta=meta)
 
 
@@ -247,6 +250,8 @@ def read_coco(
             "panoptic_root": root if panoptic and root.is_dir() else None,
             "conflicts": conflicts,  # category ids listed twice with two names: why their annotations are refused
             "category_set": category_set(cats),  # the id of the categories, in every scene's meta
+            "categories": category_names(cats),  # the categories, in the first scene's meta
+            "list_pending": True,  # no scene given yet has carried them
         }
         if panoptic and panoptic_root is not None and not root.is_dir():
             raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
@@ -263,6 +268,8 @@ def read_coco(
             indexed = by_image.pop(record)  # (position in the file, annotation)
             scene = ctx.scene(record, partial(_scene, ctx, image, indexed, cats, opts))
             if scene is not None:
+                if "categories" in scene.meta:
+                    opts["list_pending"] = False
                 yield scene
         for image_id, n in by_image.remaining():
             err = bad(f"{n} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
