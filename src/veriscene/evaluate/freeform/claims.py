@@ -117,6 +117,9 @@ _BEFORE_ABSENT = frozenset({"see", "find", "notice", "spot", "observe", "detect"
                             "to", "visible", "not"})
 _POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
 _EVERY = frozenset({"both", "all", "every", "each"})
+# after "the" and a number, words that pick some of the objects ("the two smaller circles")
+_SUBSET_WORDS = frozenset({"smaller", "larger", "bigger", "taller", "shorter", "upper", "lower", "remaining",
+                           "left", "right", "top", "bottom", "first", "last", "outer", "inner", "front", "back"})
 _NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence",
                         # prepositions after an attribute word ("is running across the grass")
                         "across", "through", "along", "around", "toward", "towards", "past", "onto", "into",
@@ -262,10 +265,13 @@ class RuleExtractor:
             one_counts = j > 0 and tokens[j - 1] in ("is", "only", "exactly", "just")
             count = n if n is not None and (tokens[j] != "one" or one_counts) else count
             determined, j = True, j + 1
+        definite = any(t in ("the", "these", "those") for t in tokens[i:j])
         attributes: list[str] = []
         while j < len(tokens) and self._is_modifier(tokens, j):
             if normalize_phrase(tokens[j]) in self.lexicon.attributes:
                 attributes.append(normalize_phrase(tokens[j]))
+            if definite and (tokens[j] in _SUBSET_WORDS or tokens[j].endswith("est") and len(tokens[j]) > 4):
+                count = None  # "the two smaller teddy bears", "the two largest": some of them, no count
             j += 1
             # coordinate adjectives, as captions say them: "a big, tall man"; "and" between words of
             # one type ("a black and white net", "a glass and metal table")
@@ -302,6 +308,7 @@ class RuleExtractor:
         # "crimson circle": an unknown word right before a known name is an attribute of it
         if not known and j + 1 < len(tokens) and self._is_name(tokens[j + 1]):
             attributes.append(head)
+            count = None if definite and (head in _SUBSET_WORDS or head.endswith("est")) else count
             j, name = j + 1, singular(tokens[j + 1])
         return j + 1 - i, Mention(name, tuple(attributes), count, every), negated
 
