@@ -61,6 +61,8 @@ def test_undecided_claims_state_nothing(text: str, claims: set[str]) -> None:
     ("The square is not next to the circle.", {"square"}),
     ("The cat isn't sleeping on the bed.", {"cat"}),
     ("There isn't a red car.", set()),
+    ("It isn't a square, it is a circle.", {"circle"}),  # what a thing is
+    ("The dog doesn't have a cat.", {"dog"}),  # whose it is
 ])
 def test_absences_said_with_not(text: str, claims: set[str]) -> None:
     assert _extract(text) == claims

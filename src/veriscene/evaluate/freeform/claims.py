@@ -112,9 +112,16 @@ NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither", "none"}
 NEGATED_VERBS = frozenset({"isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "cannot",
                            "couldn't", "haven't", "hasn't", "won't"})
 # words between such a verb (or "not") and the mention it says is absent: "don't see any", "isn't a single"
-_BEFORE_ABSENT = frozenset({"see", "find", "notice", "spot", "observe", "detect", "have", "has", "contain", "show",
-                            "include", "any", "a", "an", "single", "there", "be", "is", "are", "appear", "seem",
-                            "to", "visible", "not"})
+_SEEING = frozenset({"see", "find", "notice", "spot", "observe", "detect", "contain", "show", "include", "depict"})
+_BEFORE_ABSENT = _SEEING | frozenset({"any", "a", "an", "single", "there", "be", "is", "are", "to", "visible", "not"})
+
+
+def _says_absence(tokens: Sequence[str], i: int) -> bool:
+    """Whether the negation tokens[i] says the next plain mention is absent: "there isn't a dog",
+    "there are not any cats", "I don't see any dogs", "the image does not contain a car"; not
+    "it isn't a square" (what a thing is) or "the dog doesn't have a collar" (whose it is)."""
+    after_there = tokens[max(0, i - 2):i] in (["there", "is"], ["there", "are"]) or tokens[i - 1:i] == ["there"]
+    return after_there or (i + 1 < len(tokens) and tokens[i + 1] in _SEEING)
 _POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
 _EVERY = frozenset({"both", "all", "every", "each"})
 # after "the" and a number, words that pick some of the objects ("the two smaller circles")
@@ -394,8 +401,7 @@ class RuleExtractor:
                     continue
             if tok in NEGATORS or tok in NEGATED_VERBS:
                 negated_clause = True
-                # "there isn't a dog", "I don't see any dogs", "there are not any cats"
-                absent_next = tok in NEGATED_VERBS or tok == "not"
+                absent_next = _says_absence(tokens, i)
                 if tok in NEGATED_VERBS:
                     i += 1
                     continue
