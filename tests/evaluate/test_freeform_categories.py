@@ -1,11 +1,13 @@
 """Free-form scoring on scene graphs that annotate a closed list of categories and nothing else
 (COCO, Objects365: ``meta["category_set"]``): claims about the categories are checked, claims
 about other names ("a window") are open, neither true nor false (helper-181). The categories are
-the names of the input's scenes of the same set."""
+the file's list, which the first scene read from it carries (``meta["categories"]``), else the
+names of the input's scenes of the same set."""
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,7 @@ def coco(tmp_path: Path) -> dict[str, Scene]:
 
 def _score(scenes: dict[str, Scene], text: str, image: str = "1") -> ReplyScore:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the bus no scene shows (`test_a_category_no_scene_shows_is_open_and_said`)
+        warnings.simplefilter("ignore")  # (`test_without_the_list_a_category_no_scene_shows_is_open_and_said`)
         (score,), _, _ = score_texts([(image, text)], scenes, matcher="lexical")
     return score
 
@@ -77,12 +79,41 @@ def test_another_data_set_s_names_do_not_make_a_category(coco: dict[str, Scene])
     assert _verdicts(both, "A dog.", image="room") == {"dog": False}
 
 
-def test_a_category_no_scene_shows_is_open_and_said(coco: dict[str, Scene]) -> None:
-    """The scenes read give the categories: a bus, a category of the file that no scene shows,
-    is open (the number in the set id tells that one is missing, and a warning says so)."""
+def test_the_file_s_list_closes_a_category_no_scene_shows(coco: dict[str, Scene]) -> None:
+    """The first scene read from the file carries its category list (``meta["categories"]``): a
+    bus, a category of the file that no scene shows, is closed (false), and nothing is said; so
+    it is on a subset of the scenes that holds the first (helper-183)."""
+    assert coco["1"].meta["categories"] == ["bus", "cat", "chair", "dog", "person"]
+    assert "categories" not in coco["2"].meta
+    for scenes in (coco, {"1": coco["1"]}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            (score,), _, _ = score_texts([("1", "A bus and a cat.")], scenes, matcher="lexical")
+        assert {c["text"]: c["supported"] for c in score.claims} == {"bus": False, "cat": False}
+
+
+def _without_list(scenes: dict[str, Scene]) -> dict[str, Scene]:
+    return {k: replace(s, meta={m: v for m, v in s.meta.items() if m != "categories"}) for k, s in scenes.items()}
+
+
+def test_without_the_list_a_category_no_scene_shows_is_open_and_said(coco: dict[str, Scene]) -> None:
+    """Scenes converted before the list was written (or a subset without the file's first scene):
+    the scenes read give the categories, and a bus, which no scene shows, is open (the number in
+    the set id tells that one is missing, and a warning says so)."""
     with pytest.warns(UserWarning, match=r"4 of the 5 categories of category set '5:[0-9a-f]{16}'"):
-        (score,), _, _ = score_texts([("1", "A bus and a cat.")], coco, matcher="lexical")
+        (score,), _, _ = score_texts([("1", "A bus and a cat.")], _without_list(coco), matcher="lexical")
     assert {c["text"]: c["supported"] for c in score.claims} == {"bus": None, "cat": False}
+
+
+def test_a_list_that_is_not_the_set_s_is_not_read(coco: dict[str, Scene]) -> None:
+    """A list edited by hand (a name added) is not its set's: not read, and said; the scenes'
+    names give the categories, as without a list."""
+    edited = dict(coco)
+    edited["1"] = replace(coco["1"], meta={**coco["1"].meta, "categories": [*coco["1"].meta["categories"], "window"]})
+    with pytest.warns(UserWarning) as said:
+        (score,), _, _ = score_texts([("1", "A bus and a window.")], edited, matcher="lexical")
+    assert any("meta.categories: 6 names that are not the list of category set '5:" in str(w.message) for w in said)
+    assert {c["text"]: c["supported"] for c in score.claims} == {"bus": None, "window": None}
 
 
 def test_scenes_without_a_category_set_annotate_every_name() -> None:

@@ -17,7 +17,8 @@ For one reply and its image's scene graph:
                   ("there is no dog"): no object of that name
     truthfulness  supported claims / claims (None when the reply states nothing checkable);
                   on a scene graph that annotates only some names in full (`meta["exhaustive"]`,
-                  or `meta["category_set"]`: COCO annotates its 80 categories, taken as the names
+                  or `meta["category_set"]`: COCO annotates its 80 categories, read from the
+                  list a scene of the set carries, `meta["categories"]`, else taken as the names
                   of the input's scenes of that set, and nothing else), a claim about another
                   name beyond what is annotated ("there is a fork" with no fork annotated, "a
                   window" on COCO) is undetermined: listed with `supported` None, counted in
@@ -47,11 +48,13 @@ helpfulness counts their tuples only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veriscene.answers.normalize import normalize_phrase
+from veriscene.category_sets import listed_categories
 from veriscene.evaluate.freeform.claims import (
     COUNTABLE_GENERIC,
     PREDICATE_PHRASES,
@@ -80,12 +83,24 @@ def lexicon_from_scenes(scenes: Iterable[Scene]) -> Lexicon:
 
 def add_scene_words(lex: Lexicon, s: Scene) -> None:
     """Add a scene's object names, attributes and predicates to `lex` (what `lexicon_from_scenes`
-    adds); the names of a scene of a category set (``meta["category_set"]``) to that set's too."""
+    adds); the names of a scene of a category set (``meta["category_set"]``) to that set's too,
+    and the set's whole list where the scene carries it (``meta["categories"]``, the first scene
+    COCO's reader gives of a file: `veriscene.category_sets`), so that a category none of the
+    scenes read shows is still closed. A list that is not its set's is not read (a warning)."""
     lex.add(names=s.names, attributes=[a for attrs in s.attributes for a in attrs],
             predicates=[p for _, p, _ in s.relations])
     category_set = s.meta.get("category_set")
     if category_set is not None:
-        lex.category_sets.setdefault(category_set, set()).update(s.names)
+        names = lex.category_sets.setdefault(category_set, set())
+        names.update(s.names)
+        try:
+            listed = listed_categories(s.meta)
+        except ValueError as exc:
+            warnings.warn(f"scene {s.image_id!r}: {exc}; not read: the set's categories are the names of its scenes",
+                          stacklevel=2)
+            listed = None
+        if listed is not None:
+            names.update(listed[1])
 
 
 def category_classes(lex: Lexicon) -> dict[str, frozenset[str]]:
@@ -96,9 +111,11 @@ def category_classes(lex: Lexicon) -> dict[str, frozenset[str]]:
 
 
 def unseen_categories(lex: Lexicon) -> str | None:
-    """What to say when the scenes read do not show every category of a set: claims about a
-    category no scene shows are left open, not checked. The number of categories is read from a
-    set id as COCO's reader writes it ("80:1c6d..."); another id is taken as complete."""
+    """What to say when the scenes read do not show every category of a set (and none of them
+    carries the set's list, ``meta["categories"]``: scenes converted before 0.24, or a subset
+    without the file's first scene): claims about a category no scene shows are left open, not
+    checked. The number of categories is read from a set id as COCO's reader writes it
+    ("80:1c6d..."); another id is taken as complete."""
     short = []
     for k, names in sorted(lex.category_sets.items()):
         head = k.partition(":")[0]
