@@ -206,6 +206,20 @@ def test_vocabulary_size() -> None:
     assert rows[0][2] == rows[1][2]  # unused words change no sample count
 
 
+def test_relation_readings(tmp_path: Path) -> None:
+    """Every sample's relation ops judged against the generators' readings: none disputed on demo
+    scenes, with relations complete or marked recorded in part."""
+    from veriscene.demo.world import iter_scene_graphs
+    from veriscene.scene import write_scenes
+
+    scenes = tmp_path / "scenes.jsonl"
+    write_scenes(iter_scene_graphs(20, seed=0), scenes)
+    for sparse in ((), ("--sparse",)):
+        out = _run("relation_readings.py", str(scenes), "20", *sparse)
+        (row,) = _rows(out, "all")
+        assert int(row[1]) > 0 and row[2:] == ["0", "0", "0", "0"], out
+
+
 def test_vg_shaped(cache: str) -> None:
     out = _run("vg_shaped.py", "--scenes", "12", "--cache", cache, "-g", "object.*,counting.*")
     rows = _rows(out, "12")
