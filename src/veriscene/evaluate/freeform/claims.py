@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from veriscene import vocab
 from veriscene.answers.normalize import normalize_phrase, singular
 from veriscene.answers.numbers import SCALES, TENS, UNITS
-from veriscene.evaluate.freeform.hedges import PLAIN, hedging
+from veriscene.evaluate.freeform.hedges import BEFORE_ABSENT, NEGATED_VERBS, PLAIN, hedging, says_absence
 from veriscene.evaluate.freeform.image_refs import ImageScope, split_by_image
 from veriscene.evaluate.freeform.linking import (
     BACK_REFERENCES,
@@ -46,97 +46,26 @@ from veriscene.evaluate.freeform.linking import (
     opens_clause,
     split_group,
 )
+from veriscene.evaluate.freeform.words import (
+    ATTRIBUTE_VERBS,
+    COUNTABLE_GENERIC,
+    DEFINITE,
+    DEGREE_WORDS,
+    DETERMINERS,
+    EVERY,
+    GENERIC_NOUNS,
+    NEGATORS,
+    NON_OBJECT_WORDS,
+    NOT_NOUNS,
+    POSITIONS,
+    PREDICATE_PHRASES,
+    PRONOUNS,
+    STOPWORDS,
+    SUBSET_WORDS,
+    VERBS,
+    WHOLE_IMAGE,
+)
 
-# Relation phrases as people write them -> canonical predicate (longest phrases win).
-PREDICATE_PHRASES: dict[str, str] = {
-    "to the left of": "left of", "on the left of": "left of", "on the left side of": "left of",
-    "left of": "left of", "at the left of": "left of", "to the left side of": "left of",
-    "to the right of": "right of", "on the right of": "right of", "on the right side of": "right of",
-    "right of": "right of", "at the right of": "right of", "to the right side of": "right of",
-    "above": "above", "over": "above", "higher than": "above",
-    "below": "below", "under": "below", "beneath": "below", "underneath": "below", "lower than": "below",
-    "on top of": "on top of", "in front of": "in front of", "behind": "behind", "in back of": "behind",
-    "near": "near", "next to": "near", "close to": "near", "beside": "near", "by": "near",
-    "closer to the camera than": "in front of", "farther from the camera than": "behind",
-}
-GENERIC_NOUNS = frozenset({
-    "object", "shape", "thing", "item", "figure", "element", "one", "image", "picture", "photo", "scene",
-    "background", "foreground", "left", "right", "top", "bottom", "side", "middle", "center", "centre",
-    "corner", "edge", "total", "number", "color", "colour", "size", "variety", "mix", "group", "set",
-    "arrangement", "pair", "lot", "kind", "type", "way", "part", "view", "rest", "other", "another", "each",
-})
-# words that name no object, when they are not one of the scene's names: an unknown head noun among
-# them states nothing ("a simple composition", "a detailed description"), and such an adjective
-# before a head is skipped ("a simple red circle" is "a red circle")
-NON_OBJECT_WORDS = frozenset({
-    "composition", "description", "attribute", "detail", "collection", "assortment", "layout", "array",
-    "range", "selection", "mixture", "combination", "display", "scattering", "pattern", "space", "area",
-    "surface", "canvas", "region", "box", "location", "position", "distance", "order", "row", "column",
-    "caption", "summary", "overview", "sense", "style", "appearance", "shade", "hue", "texture", "finish",
-    "material", "relation", "relationship", "placement", "count", "amount", "difference", "similarity",
-    "instance", "example", "word", "sentence", "question", "answer",
-    "breakdown", "rundown", "list", "depiction", "representation", "glimpse",  # "here's a breakdown of"
-    "simple", "various", "different", "detailed", "colorful", "colourful", "geometric", "abstract", "similar",
-    "identical", "distinct", "single", "whole", "overall", "main", "visible", "random", "clear", "neat",
-    "basic", "solid", "bright", "dark", "vivid", "flat", "uniform", "empty", "blank", "entire",
-    "separate", "individual", "assorted", "mixed", "scattered", "remaining", "prominent", "notable",
-    "central", "additional", "second", "third", "first", "last", "previous", "following",
-    "given", "described", "shown", "specific", "particular", "certain",
-    "unique", "common", "same", "such", "own", "nearby", "distant", "closest", "nearest", "farthest",
-    # settings, not objects ("a living room", "a kitchen with a fridge"), where the scene names none
-    "room", "kitchen", "bathroom", "bedroom", "office", "park", "city", "outdoors", "indoors", "setting",
-    "environment", "landscape", "interior", "day", "daytime", "night", "weather", "atmosphere",
-    # comparatives and places said of a part of the image ("the upper middle", "the far left")
-    "upper", "lower", "far", "smaller", "larger", "bigger", "taller", "shorter", "light",
-})
-# verbs a reply says of an object, never its head noun ("an office desk made of wood holds a laptop")
-VERBS = frozenset({"holds", "hold", "wears", "sits", "stands", "lies", "hangs", "leans", "rests", "watches",
-                   "plays", "walks", "runs", "sleeps", "eats", "drinks", "carries", "rides", "looks", "faces",
-                   "lets", "makes", "adds", "gives", "creates", "provides", "features", "depicts", "displays"})
-
-COUNTABLE_GENERIC = frozenset({"object", "shape", "thing", "item", "figure", "element"})
-DEFINITE = frozenset({"the", "this", "that", "these", "those", "its", "their", "both", "each", "every", "all"})
-DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "some", "several", "many", "few",
-                         "multiple", "both", "another", "one", "its", "their"})
-STOPWORDS = frozenset({
-    "is", "are", "was", "were", "be", "been", "being", "and", "or", "but", "of", "in", "on", "at", "to",
-    "with", "as", "it", "its", "they", "them", "there", "here", "which", "that", "who", "while", "whereas",
-    "also", "too", "very", "quite", "slightly", "just", "only", "than", "from", "into", "has", "have", "had",
-    "shows", "show", "showing", "contains", "contain", "containing", "includes", "include", "including",
-    "see", "seen", "can", "appears", "appear", "seems", "looks", "sits", "sit", "lies", "lie", "stands",
-    "located", "positioned", "placed", "situated", "each", "all", "any", "not", "no", "none", "without",
-    "nothing", "image", "what", "where", "other", "others", "same", "different", "i", "we", "you",
-}) | DETERMINERS
-NEGATORS = frozenset({"no", "not", "without", "never", "nor", "neither", "none"})
-# verbs said with "n't": what follows in the clause is negated ("there isn't a dog", "I don't see any cats")
-NEGATED_VERBS = frozenset({"isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "cannot",
-                           "couldn't", "haven't", "hasn't", "won't"})
-# words between such a verb (or "not") and the mention it says is absent: "don't see any", "isn't a single"
-_SEEING = frozenset({"see", "find", "notice", "spot", "observe", "detect", "contain", "show", "include", "depict"})
-_BEFORE_ABSENT = _SEEING | frozenset({"any", "a", "an", "single", "there", "be", "is", "are", "to", "visible", "not"})
-
-
-def _says_absence(tokens: Sequence[str], i: int) -> bool:
-    """Whether the negation tokens[i] says the next plain mention is absent: "there isn't a dog",
-    "there are not any cats", "I don't see any dogs", "the image does not contain a car"; not
-    "it isn't a square" (what a thing is) or "the dog doesn't have a collar" (whose it is)."""
-    after_there = tokens[max(0, i - 2):i] in (["there", "is"], ["there", "are"]) or tokens[i - 1:i] == ["there"]
-    return after_there or (i + 1 < len(tokens) and tokens[i + 1] in _SEEING)
-_POSITIONS = frozenset({"left", "right", "top", "bottom", "middle", "leftmost", "rightmost", "topmost", "bottommost"})
-_EVERY = frozenset({"both", "all", "every", "each"})
-# after "the" and a number, words that pick some of the objects ("the two smaller circles")
-_SUBSET_WORDS = frozenset({"smaller", "larger", "bigger", "taller", "shorter", "upper", "lower", "remaining",
-                           "left", "right", "top", "bottom", "first", "last", "outer", "inner", "front", "back"})
-_NOT_NOUNS = frozenset({"longer", "doubt", "matter", "need", "way", "sure", "clear", "visible", "evidence",
-                        # prepositions after an attribute word ("is running across the grass")
-                        "across", "through", "along", "around", "toward", "towards", "past", "onto", "into",
-                        "against", "among", "between", "within", "throughout", "upon", "up", "down", "away"})
-_PRONOUNS = frozenset({"it", "them", "him", "her", "they", "its", "their"})
-_WHOLE_IMAGE = frozenset({"image", "picture", "photo", "scene"})  # "no dog in the image" is no qualifier
-# verbs that say an attribute of the mention before them: "the circle is red", "it looks small"
-ATTRIBUTE_VERBS = frozenset({"is", "are", "was", "were", "looks", "look", "appears", "appear", "seems", "seem"})
-# words allowed between such a verb and its attributes: "is also very small", "are both red"
-_DEGREE_WORDS = frozenset({"also", "very", "quite", "rather", "fairly", "both", "all", "mostly", "entirely"})
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 _NUMBER_WORDS = {**UNITS, **{k: v for k, v in TENS.items()}, "a dozen": 12, "dozen": 12}
 
@@ -265,8 +194,8 @@ class RuleExtractor:
         if tokens[j] in NEGATORS:
             # "no dog": a noun phrase, as after a determiner (not "no more", "no doubt")
             negated, determined, j = True, tokens[j] == "no" and tokens[j + 1:j + 2] != ["more"], j + 1
-        while j < len(tokens) and (tokens[j] in DETERMINERS or tokens[j] in _EVERY or _number(tokens[j]) is not None):
-            every = every or tokens[j] in _EVERY
+        while j < len(tokens) and (tokens[j] in DETERMINERS or tokens[j] in EVERY or _number(tokens[j]) is not None):
+            every = every or tokens[j] in EVERY
             n = _number(tokens[j])
             # "one" counts after "is" / "only" ("there is one pillow"), not as a pronoun ("one of")
             one_counts = j > 0 and tokens[j - 1] in ("is", "only", "exactly", "just")
@@ -277,7 +206,7 @@ class RuleExtractor:
         while j < len(tokens) and self._is_modifier(tokens, j):
             if normalize_phrase(tokens[j]) in self.lexicon.attributes:
                 attributes.append(normalize_phrase(tokens[j]))
-            if definite and (tokens[j] in _SUBSET_WORDS or tokens[j].endswith("est") and len(tokens[j]) > 4):
+            if definite and (tokens[j] in SUBSET_WORDS or tokens[j].endswith("est") and len(tokens[j]) > 4):
                 count = None  # "the two smaller teddy bears", "the two largest": some of them, no count
             j += 1
             # coordinate adjectives, as captions say them: "a big, tall man"; "and" between words of
@@ -294,7 +223,7 @@ class RuleExtractor:
                 return j + len(words) - i, Mention(" ".join(words), tuple(attributes), count, every), negated
         head = tokens[j]
         known = self._is_name(head)
-        unknown_ok = ((determined or attributes) and head not in STOPWORDS and head not in VERBS and head not in _NOT_NOUNS
+        unknown_ok = ((determined or attributes) and head not in STOPWORDS and head not in VERBS and head not in NOT_NOUNS
                       and self._predicate_at(tokens, j) is None)
         if not known and not unknown_ok:
             return max(j - i, 1), None, negated
@@ -315,7 +244,7 @@ class RuleExtractor:
         # "crimson circle": an unknown word right before a known name is an attribute of it
         if not known and j + 1 < len(tokens) and self._is_name(tokens[j + 1]):
             attributes.append(head)
-            count = None if definite and (head in _SUBSET_WORDS or head.endswith("est")) else count
+            count = None if definite and (head in SUBSET_WORDS or head.endswith("est")) else count
             j, name = j + 1, singular(tokens[j + 1])
         return j + 1 - i, Mention(name, tuple(attributes), count, every), negated
 
@@ -332,7 +261,7 @@ class RuleExtractor:
             return False
         if normalize_phrase(tok) in self.lexicon.attributes:
             return True
-        if tok in _POSITIONS:  # "the right large square", "the left circle": which one, not a place
+        if tok in POSITIONS:  # "the right large square", "the left circle": which one, not a place
             return j + 1 < len(tokens) and (self._is_name(tokens[j + 1])
                                             or normalize_phrase(tokens[j + 1]) in self.lexicon.attributes)
         return tok in NON_OBJECT_WORDS and j + 1 < len(tokens) and tokens[j + 1].isalpha()
@@ -345,7 +274,7 @@ class RuleExtractor:
         if j < len(tokens) and tokens[j] in ("not", "never"):
             negated, j = True, j + 1
         while j < len(tokens):
-            while j < len(tokens) and tokens[j] in _DEGREE_WORDS:
+            while j < len(tokens) and tokens[j] in DEGREE_WORDS:
                 j += 1
             if j >= len(tokens) or self._is_name(tokens[j]) or normalize_phrase(tokens[j]) not in self.lexicon.attributes:
                 break
@@ -362,7 +291,7 @@ class RuleExtractor:
         return j - start, tuple(attributes), negated
 
     def _continues_list(self, tokens: Sequence[str], k: int) -> bool:
-        while k < len(tokens) and tokens[k] in _DEGREE_WORDS:
+        while k < len(tokens) and tokens[k] in DEGREE_WORDS:
             k += 1
         return k < len(tokens) and not self._is_name(tokens[k]) and normalize_phrase(tokens[k]) in self.lexicon.attributes
 
@@ -370,7 +299,7 @@ class RuleExtractor:
         tok = tokens[j]
         if tok in ("one", "ones"):
             return False
-        return tok.isalpha() and tok not in STOPWORDS and tok not in _NOT_NOUNS and self._predicate_at(tokens, j) is None
+        return tok.isalpha() and tok not in STOPWORDS and tok not in NOT_NOUNS and self._predicate_at(tokens, j) is None
 
     def _elements(self, tokens: Sequence[str]) -> list[tuple[str, object]]:
         out: list[tuple[str, object]] = []
@@ -401,7 +330,7 @@ class RuleExtractor:
                     continue
             if tok in NEGATORS or tok in NEGATED_VERBS:
                 negated_clause = True
-                absent_next = _says_absence(tokens, i)
+                absent_next = says_absence(tokens, i)
                 if tok in NEGATED_VERBS:
                     i += 1
                     continue
@@ -419,9 +348,9 @@ class RuleExtractor:
                 absent_next = False
             elif (tok in BACK_REFERENCES or tok in COPULAS) and used == 1:
                 out.append(("word", tok))
-            elif absent_next and tok not in _BEFORE_ABSENT:
+            elif absent_next and tok not in BEFORE_ABSENT:
                 absent_next = False
-            elif used > 1 or tok in _PRONOUNS or singular(tok) in GENERIC_NOUNS:
+            elif used > 1 or tok in PRONOUNS or singular(tok) in GENERIC_NOUNS:
                 # a noun phrase naming no object ("the bottom", "it", "them"): what a predicate
                 # before it relates to, so the mentions after it are not
                 out.append(("blank", tokens[i + used - 1]))  # its head word
@@ -505,7 +434,7 @@ def _absences(elements: Sequence[tuple[str, object]]) -> list[Claim]:
         end = next((n for n, (kd, _) in enumerate(rest) if kd == "sep"), len(rest))
         qualified = [n for n, (kd, v) in enumerate(rest[:end]) if kd in ("attrs", "word") and v not in BACK_REFERENCES
                      or kd == "pred" and not (n + 1 < len(rest) and rest[n + 1][0] == "blank"
-                                              and rest[n + 1][1] in _WHOLE_IMAGE)]
+                                              and rest[n + 1][1] in WHOLE_IMAGE)]
         if not qualified and isinstance(value, Mention):
             out.append(Claim("absent", value, hedged=value.hedged))
     return out

@@ -19,6 +19,10 @@ there is a car", "I'm not sure if the lamp is on". Over the tokens of one senten
                 either ("I can't tell whether there is a car" is no "there is no car").
 
 A clause ends at a comma, a semicolon, a colon, or "but", "while", "whereas", "although", "though".
+
+Negations said with a verb (`says_absence`): "there isn't a dog", "there are not any cats", "I
+don't see any dogs", "the image does not contain a car" say the mention after them is absent (an
+"absent" claim); "it isn't a square" and "the dog doesn't have a collar" do not.
 """
 
 from __future__ import annotations
@@ -39,6 +43,22 @@ _WHOLE_IMAGE = frozenset({"image", "picture", "photo", "photograph", "scene", "f
 # "hard to tell", "difficult to say", "not sure", "unclear": the sentence is unsure
 _UNSURE = frozenset({"unclear", "uncertain", "unsure", "sure", "certain", "tell", "determine", "confirm"})
 _KNOWING = _UNSURE | frozenset({"know", "say", "see", "clear"})  # "can't tell if", "not sure if"
+
+
+# verbs said with "n't": what follows in the clause is negated ("there isn't a dog", "I don't see any cats")
+NEGATED_VERBS = frozenset({"isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "cannot",
+                           "couldn't", "haven't", "hasn't", "won't"})
+# words between such a verb (or "not") and the mention it says is absent: "don't see any", "isn't a single"
+SEEING = frozenset({"see", "find", "notice", "spot", "observe", "detect", "contain", "show", "include", "depict"})
+BEFORE_ABSENT = SEEING | frozenset({"any", "a", "an", "single", "there", "be", "is", "are", "to", "visible", "not"})
+
+
+def says_absence(tokens: Sequence[str], i: int) -> bool:
+    """Whether the negation tokens[i] says the next plain mention is absent: "there isn't a dog",
+    "there are not any cats", "I don't see any dogs", "the image does not contain a car"; not
+    "it isn't a square" (what a thing is) or "the dog doesn't have a collar" (whose it is)."""
+    after_there = tokens[max(0, i - 2):i] in (["there", "is"], ["there", "are"]) or tokens[i - 1:i] == ["there"]
+    return after_there or (i + 1 < len(tokens) and tokens[i + 1] in SEEING)
 
 
 def _clauses(tokens: Sequence[str]) -> list[tuple[int, int]]:
