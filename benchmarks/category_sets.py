@@ -14,14 +14,17 @@ generator over it as a shard does (`_runner.run_scenes`'s loop) and counts:
   mixes a COCO image with an open-vocabulary one, where the COCO image leaves the answer open:
   a name outside COCO's categories that every other image has ("Which kinds of objects appear in
   every image?": COCO's image may show it unannotated) or in the answer ("... in Image 1 and in
-  none of the others?").
+  none of the others?");
+- `set_options_open`: such samples with a wrong option that the COCO image leaves possibly right
+  (a name outside the categories added to the answer's set).
 
 It also prints the sample count and digest of the COCO-only file (pure COCO runs must not
 change). Usage: `python benchmarks/category_sets.py [--coco 300] [--vg 300] [--cache DIR]`.
 
-Before this change (7dc88ca; load ~4.5 on 2 cores, one run each): COCO only 12,642 samples,
-d57aeb63b36806e9; mixed: 300 of 300 COCO scenes asked, 2,736 samples asking, 515 set answers
-left open. After: the same COCO-only samples; mixed 0, 0 and 0 (32,216 samples, was 32,218).
+Before helper-183's change (ca7e4e0; load ~6 on 2 cores, one run each): COCO only 12,642
+samples, d57aeb63b36806e9; mixed: 300 of 300 COCO scenes asked, 2,736 samples asking, 515 set
+answers left open, 183 set questions with a wrong option that may be right. After: the same
+COCO-only samples; mixed 0, 0, 0 and 0 (32,161 samples, was 32,218).
 """
 
 from __future__ import annotations
@@ -85,6 +88,24 @@ def _set_open(program: list[dict[str, Any]], answer: Any, ids: list[str], closed
     return bool(shared if listed is None else shared & listed)
 
 
+def _option_open(program: list[dict[str, Any]], answer: Any, choices: list[str] | None, ids: list[str],
+                 closed: dict[str, bool], names_of: dict[str, frozenset[str]]) -> bool:
+    """Whether a wrong names-set option may be right: a name outside COCO's categories that every
+    open image has ("in every image"), or that no image but a COCO Image k has ("only in")."""
+    ops = [node["op"] for node in program]
+    k = int(program[0]["args"][0])  # the first image read: Image k of "only in"
+    for option in choices or ():
+        for w in option.split(", "):
+            if w in _COCO or w in answer or w == "none":
+                continue
+            if "set_difference" in ops:
+                if closed[ids[k]] and not any(w in names_of[i] for j, i in enumerate(ids) if j != k):
+                    return True
+            elif all(w in names_of[i] for i in ids if not closed[i]):
+                return True
+    return False
+
+
 def run(path: Path) -> dict[str, Any]:
     import orjson
 
@@ -103,7 +124,7 @@ def run(path: Path) -> dict[str, Any]:
     names_of = {s.image_id: frozenset(s.names) for s in scenes}
     asked: set[str] = set()
     by_task: dict[str, int] = {}
-    samples = asking = mixed_sets = 0
+    samples = asking = mixed_sets = open_options = 0
     digest = hashlib.blake2b(digest_size=8)
     start = time.process_time()
     with collector.paused():
@@ -125,8 +146,10 @@ def run(path: Path) -> dict[str, Any]:
                     by_task[sample.task] = by_task.get(sample.task, 0) + 1
                 if any(n["op"] in ("names_in", "names_among") for n in program) and len({closed[i] for i in ids}) > 1:
                     mixed_sets += _set_open(program, sample.answer, ids, closed, names_of)
+                    open_options += _option_open(program, sample.answer, sample.choices, ids, closed, names_of)
     return {"samples": samples, "digest": digest.hexdigest(), "coco_scenes_asked": len(asked),
-            "samples_asking": asking, "set_samples_unknown": mixed_sets, "by_task": dict(sorted(by_task.items())),
+            "samples_asking": asking, "set_samples_unknown": mixed_sets,
+            "set_options_open": open_options, "by_task": dict(sorted(by_task.items())),
             "cpu_s": round(time.process_time() - start, 1)}
 
 

@@ -72,6 +72,7 @@ from veriscene.generators.vocabulary_draws import (
 )
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import SceneIndex
+from veriscene.scene.model import Scene
 from veriscene.text import number_word, plural
 from veriscene.vocab import (
     UNTYPED,
@@ -152,7 +153,7 @@ class CommonObjects(GroupGenerator):
             near = [n for n in near if name_kind(n) not in answered]
             power = LONE_POWER if len(common) == 1 else MEMBER_POWER
             drawn = likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, common, among=near or None, power=power)
-            extra = [w for w in drawn if name_kind(w) not in answered]
+            extra = [w for w in drawn if name_kind(w) not in answered and _closed_on(ctx, scenes, w)]
             yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
                             distractors=self.other_answers(ctx, n, common, extra, self.config.num_choices - 1),
                             build=partial(folded, n, _names_node, "set_intersect"))
@@ -374,10 +375,23 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
             near = sorted(set(ctx.scene.names) & elsewhere)  # of other kinds than the answer's (above)
             answered = kinds_of(only)
             extra = [w for w in likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, only, among=near or None)
-                     if name_kind(w) not in answered]
+                     if name_kind(w) not in answered and _closed_on(ctx, scenes, w)]
             yield Candidate(None, slots, expected=only, scenes=scenes,
                             distractors=same_size_sets(ctx.rng, only, extra, self.config.num_choices - 1),
                             build=partial(_only_program, n, k))
+
+
+def _closed_on(ctx: GroupContext, scenes: Sequence[Scene], word: str) -> bool:
+    """Whether every image of the group of a closed category list (``meta["category_set"]``:
+    COCO) annotates `word` in full (`Vocabulary.closed_names`): a wrong set with "window" beside
+    a COCO image may be right. Always so in a run without such images, or of one such set alone."""
+    for scene in scenes:
+        set_id = scene.meta.get("category_set")
+        if set_id is not None:
+            closed = ctx.vocab.closed_names(set_id)
+            if closed is not None and word not in closed:
+                return False
+    return True
 
 
 def _only_program(n: int, k: int) -> list[dict[str, Any]]:
