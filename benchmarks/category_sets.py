@@ -57,7 +57,7 @@ def coco_scenes(cache: Path, n: int) -> Path:
 def mixed(cache: Path, coco: Path, vg: int) -> Path:
     """The COCO scenes followed by the first `vg` Visual Genome-shaped ones, in one file."""
     path = coco.parent / f"mixed-vg{vg}.jsonl"
-    with open(vg_shaped_scenes(cache, 1000), "rb") as fh:
+    with open(vg_shaped_scenes(cache, vg), "rb") as fh:  # (the first scenes of any larger such file)
         vg_lines = [line for line in fh if line.strip()][:vg]
     path.write_bytes(coco.read_bytes() + b"".join(vg_lines))
     return path
