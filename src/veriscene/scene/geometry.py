@@ -107,13 +107,13 @@ def may_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_side
     edges further that way and its centre by `SHIFTED` of the narrower side or more (a plant
     overlapping 40% of a mug's width, its centre 35 px left of the mug's). A "no" needs neither;
     a "yes" of a direction needs `could_read` (between them either answer may be disputed)."""
-    if could_read(a, b, predicate, longer_side, slack, near_fraction):
-        return True
     direction = DIRECTIONS.get(predicate)
-    if direction is None:
-        return False
+    if direction is None:  # "near" (a ValueError for a predicate without a reading)
+        return could_read(a, b, predicate, longer_side, slack, near_fraction)
     lo, hi, flip = direction
     first, second = (b, a) if flip else (a, b)
     side = min(a[hi] - a[lo], b[hi] - b[lo])
-    return (first[lo] < second[lo] and first[hi] < second[hi]
-            and (second[lo] + second[hi]) - (first[lo] + first[hi]) >= 2 * SHIFTED * side)
+    # `could_read` of a direction written out (read for most pairs asked), then the shift
+    return first[hi] <= second[lo] + slack * side or (
+        first[lo] < second[lo] and first[hi] < second[hi]
+        and (second[lo] + second[hi]) - (first[lo] + first[hi]) >= 2 * SHIFTED * side)
