@@ -226,3 +226,31 @@ def test_an_out_that_is_no_path_is_named(tmp_path: Path) -> None:
     with pytest.raises(TypeError) as info:  # before: os.fspath's "expected str, bytes or os.PathLike object"
         split(write_lines(tmp_path / "s.jsonl", [{"image_id": "a"}]), None)  # type: ignore[arg-type]
     assert str(info.value) == "out must be the folder receiving the split files, a str or a path; got None"
+
+
+def test_every_split_file_carries_the_category_list_of_its_sets(tmp_path: Path) -> None:
+    """A COCO file lists its categories in its first scene only (`veriscene.category_sets`): each
+    split file gets the list on the first scene of the set it holds, once, and a list that is not
+    its id's is not passed on."""
+    from veriscene.category_sets import category_set_id, listed_categories
+
+    names = ["bus", "cat", "person"]
+    good = category_set_id(names)
+    wrong = category_set_id(["bus", "dog"])
+    records: list[object] = [{"image_id": "c-0", "meta": {"category_set": good, "categories": names}}]
+    records += [{"image_id": f"c-{k}", "meta": {"category_set": good}} for k in range(1, 60)]
+    records += [{"image_id": "w-0", "meta": {"category_set": wrong, "categories": ["bus", "cat"]}}]
+    records += [{"image_id": f"w-{k}", "meta": {"category_set": wrong}} for k in range(1, 60)]
+    records += [{"image_id": f"vg-{k}", "meta": {"sparse": True}} for k in range(20)]
+    split(write_lines(tmp_path / "in.jsonl", records), tmp_path / "out", ratios="train=0.5,test=0.5")
+    for name in ("train", "test"):
+        lines = [orjson.loads(line) for line in (tmp_path / "out" / f"{name}.jsonl").read_bytes().splitlines()]
+        listed = [r for r in lines if "categories" in r["meta"]]
+        goods = [r for r in lines if r["meta"].get("category_set") == good]
+        assert goods and listed[0] is goods[0]  # the first scene of the set in this file
+        assert listed_categories(listed[0]["meta"]) == (good, tuple(names))
+        # the wrong list goes only where it was (as given: the scan counts and skips it)
+        assert all(r["image_id"] == "w-0" for r in listed[1:])
+        assert len([r for r in lines if r["image_id"].startswith("vg-")]) > 0
+    total = sum(len((tmp_path / "out" / f"{n}.jsonl").read_bytes().splitlines()) for n in ("train", "test"))
+    assert total == len(records)

@@ -18,7 +18,9 @@ straddle two splits; a record without that field is split by its image id, and c
 (`SplitSummary.ungrouped`).
 
 Records are copied as they are, except a relative `image` path, which is rewritten relative to
-the output folder (scene files name their images relative to their own folder). A line that is
+the output folder (scene files name their images relative to their own folder), and a closed
+category list (COCO's: ``meta["categories"]``, which the reader writes into a file's first scene
+only) added to the first scene of its set in each split file that would lack it. A line that is
 not a JSON object with an image id is not written to any split: it goes to `split_rejects.jsonl`
 with its file, line and reason, and is counted. Records are checked no further: `generate` does
 that. `split.json` records the inputs (paths and sha256), the seed, the ratios, `group_by` and
@@ -52,6 +54,7 @@ from typing import IO, Any, Mapping, Sequence
 import numpy as np
 import orjson
 
+from veriscene.category_sets import listed_categories
 from veriscene.engine.manifest import file_sha256, write_json
 from veriscene.engine.options import SEED_RANGE, check_int, check_path
 from veriscene.engine.scan import later_repeats, stable_hash
@@ -190,6 +193,39 @@ class _ImageIds:
 
 
 @holding_locks  # the output folder, locked until it returns (`engine.run_lock`)
+class _CategoryLists:
+    """Closed category lists (`veriscene.category_sets`) carried into every split file: a COCO file
+    gives its list (``meta["categories"]``) in its first scene only, so without this the split
+    holding that scene alone would know the set's categories, and generation and free-form
+    scoring of the other splits would fall back to the names their own scenes show. The first
+    scene of a set placed in a split file without the list gets it (once per split and set)."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list[str]] = {}  # set id -> its sorted names, as a scene listed them
+        self.given: dict[str, set[str]] = {}  # split name -> set ids whose list its file holds
+
+    def place(self, record: dict[str, Any], name: str) -> dict[str, Any] | None:
+        """`record` with its set's list added where the split file `name` lacks it; None when
+        it goes as it is. A list that is not its id's (`listed_categories`) is not passed on."""
+        meta = record.get("meta")
+        if not isinstance(meta, dict) or not isinstance(meta.get("category_set"), str):
+            return None
+        given = self.given.setdefault(name, set())
+        try:
+            listed = listed_categories(meta)
+        except ValueError:
+            listed = None
+        if listed is not None:
+            self.lists.setdefault(listed[0], list(listed[1]))
+            given.add(listed[0])
+            return None
+        set_id = meta["category_set"]
+        if set_id in given or set_id not in self.lists:
+            return None
+        given.add(set_id)
+        return {**record, "meta": {**meta, "categories": self.lists[set_id]}}
+
+
 def split(
     scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -233,6 +269,7 @@ def split(
     keys: dict[str, set[float]] = {name: set() for name in shares}  # group positions, with group_by
     handles: dict[str, IO[bytes]] = {}
     placed = _ImageIds()
+    lists = _CategoryLists()
     rejects_tmp = out_dir / f".{REJECTS_FILE}.tmp"
     temporary = [path.with_name(f".{path.name}.tmp") for path in targets.values()] + [rejects_tmp]
     try:
@@ -240,7 +277,7 @@ def split(
             handles[name] = create_scene_file(path.with_name(f".{path.name}.tmp"), kind, name=path.name)
         with open(rejects_tmp, "wb") as rejects:
             for file in files:
-                _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary, placed)
+                _split_file(file, out_dir, shares, seed, group_by, handles, keys, rejects, summary, placed, lists)
                 placed.end_file()
     except BaseException:  # a broken input, Ctrl-C: no half-written split file is left behind
         for fh in handles.values():
@@ -277,7 +314,7 @@ def _reject(rejects: IO[bytes], summary: SplitSummary, file: Path, line: int, fi
 
 def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, group_by: str | None,
                 handles: dict[str, IO[bytes]], keys: dict[str, set[float]], rejects: IO[bytes],
-                summary: SplitSummary, placed: _ImageIds) -> None:
+                summary: SplitSummary, placed: _ImageIds, lists: _CategoryLists) -> None:
     """Each line of one scene file to its split's file (see `split`)."""
     with read_errors(file), open_scene_file(file) as fh:
         for number, line in enumerate(fh, start=1):
@@ -305,7 +342,9 @@ def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, grou
             at = position(seed, key)
             name = choose(shares, at)
             rebased = _rebased(record, file.parent, out)
-            handles[name].write(line.rstrip(b"\r\n") + b"\n" if rebased is None else orjson.dumps(rebased) + b"\n")
+            listed = lists.place(record if rebased is None else rebased, name)
+            changed = rebased if listed is None else listed
+            handles[name].write(line.rstrip(b"\r\n") + b"\n" if changed is None else orjson.dumps(changed) + b"\n")
             summary.scenes[name] = summary.scenes.get(name, 0) + 1
             placed.add(image_id, number)
             if grouped:
