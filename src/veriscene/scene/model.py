@@ -17,14 +17,17 @@ Conventions (the one internal convention; readers convert to it):
   scenes). With it, the count, absence and extremes of any other name are unknown, and programs
   refuse them (see `veriscene.program.ops`).
 - `meta["category_set"]` (optional): the id of a list of categories (a non-empty string; COCO's
-  reader writes how many and a digest of them, `io.readers._coco_categories.category_set`): the
+  reader writes how many and a digest of them, `veriscene.category_sets.category_set_id`): the
   image annotates every instance of those categories and nothing else (COCO, Objects365, COCO
-  panoptic). The categories are the names of the scenes that carry the same id: the list is not
-  repeated in every scene. Free-form scoring checks claims about them and leaves claims about
-  other names open ("a window" on a COCO image: neither true nor false; see
-  `veriscene.evaluate.freeform.score`). Programs and generators do not read it (they ask about
-  names of the run's scenes). Without it, every name is annotated in full; with
-  `meta["exhaustive"]`, that list decides.
+  panoptic). `meta["categories"]` (optional, in the first scene of a file only, and of each
+  `split` file): the sorted list itself, read through `veriscene.category_sets.listed_categories`
+  (a list that is not its id's is not read: the scan counts it among the fields it does not
+  read, scoring warns); without a list, the categories are the names of the scenes that carry
+  the same id. Generators ask a scene of a set about the absence or count of its set's names
+  only (`generators.vocabulary_draws.closed_names`); free-form scoring checks claims about them
+  and leaves claims about other names open ("a window" on a COCO image: neither true nor false;
+  see `veriscene.evaluate.freeform.score`). Programs do not read it. Without it, every name is
+  annotated in full; with `meta["exhaustive"]`, that list decides.
 - `meta["stuff"]` (optional): indices of objects that are "stuff" regions, amorphous areas such as
   sky, grass or a merged region of trees (COCO panoptic's ``isthing: 0``). Programs treat them as
   they treat crowd regions: present, never counted or singled out; captions name them without a
