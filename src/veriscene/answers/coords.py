@@ -85,7 +85,9 @@ def order_box(box: Sequence[float]) -> list[float]:
     """Reorder corners so that x0 <= x1 and y0 <= y1 (models sometimes invert them)."""
     x0, y0, x1, y1 = box
     x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
-    return [min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)]
+    # min(x0, x1), ..., max(y0, y1) written out as the builtins compare (min(x, y): y if y < x
+    # else x; no call of them: every box shown is ordered)
+    return [x1 if x1 < x0 else x0, y1 if y1 < y0 else y0, x1 if x1 > x0 else x0, y1 if y1 > y0 else y0]
 
 
 def clip_pixels(values: Sequence[float], image_size: tuple[int, int] | None) -> list[float]:

@@ -79,8 +79,14 @@ _NORM1_SPEC = f".{NORM1_DECIMALS}f"
 
 
 def _norm1_text(v: float, side: float) -> str:
-    """One pixel coordinate as norm1 shows it (`side`: the image side, as check_image_size gives it)."""
-    return format(min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0), _NORM1_SPEC)
+    """One pixel coordinate as norm1 shows it (`side`: the image side, as check_image_size gives it):
+    ``min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0)``, each min and max
+    written out as the builtin compares (`max(x, y)`: y if y > x else x; four calls of the builtins
+    cost more than the rest, for every coordinate shown)."""
+    v = 0.0 if 0.0 > v else v
+    v = round((side if side < v else v) / side, NORM1_DECIMALS)
+    v = 0.0 if 0.0 > v else v
+    return format(1.0 if 1.0 < v else v, _NORM1_SPEC)
 
 
 def _shown_point_norm1(scene: Scene, p: Sequence[float]) -> tuple[str, list[float]]:
@@ -89,8 +95,12 @@ def _shown_point_norm1(scene: Scene, p: Sequence[float]) -> tuple[str, list[floa
     width, height = scene.width, scene.height
     side_x, side_y = float(round(float(width))), float(round(float(height)))  # as check_image_size
     text_x, text_y = _norm1_text(float(p[0]), side_x), _norm1_text(float(p[1]), side_y)
-    x, y = min(max(float(text_x) * side_x, 0.0), side_x), min(max(float(text_y) * side_y, 0.0), side_y)
-    return f"[{text_x}, {text_y}]", [round(min(x, width - 0.01), 2), round(min(y, height - 0.01), 2)]
+    # min(max(x, 0.0), side) and min(x, side - 0.01), written out as in `_norm1_text`
+    x, y = float(text_x) * side_x, float(text_y) * side_y
+    x, y = 0.0 if 0.0 > x else x, 0.0 if 0.0 > y else y
+    x, y = side_x if side_x < x else x, side_y if side_y < y else y
+    edge_x, edge_y = width - 0.01, height - 0.01
+    return f"[{text_x}, {text_y}]", [round(edge_x if edge_x < x else x, 2), round(edge_y if edge_y < y else y, 2)]
 
 
 def _round(values: np.ndarray, decimals: int) -> np.ndarray:

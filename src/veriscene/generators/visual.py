@@ -362,8 +362,10 @@ class _DepthOrder:
     def shown(self, a: list[float], b: list[float], reading: tuple[float, float, float]) -> bool:
         """Whether boxes a and b show their order: they overlap, or, dense, they share columns
         or are near (`reading`: `GenerousReader._reading`)."""
-        columns = min(a[2], b[2]) > max(a[0], b[0])
-        if columns and (self.dense or min(a[3], b[3]) > max(a[1], b[1])):
+        # min(a[2], b[2]) > max(a[0], b[0]), ...: min and max written out as the builtins compare
+        # (min(x, y): y if y < x else x; no calls: asked of every pair read in depth)
+        columns = (b[2] if b[2] < a[2] else a[2]) > (b[0] if b[0] > a[0] else a[0])
+        if columns and (self.dense or (b[3] if b[3] < a[3] else a[3]) > (b[1] if b[1] > a[1] else a[1])):
             return True
         return self.dense and could_read(a, b, "near", *reading)
 
@@ -425,7 +427,8 @@ def sole_direction(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
     lo, hi, _ = _DIRECTIONS[across[0]]
     boxes = index.box_list
     box_a, box_b = boxes[a], boxes[b]
-    slack = READING_SLACK * min(box_a[hi] - box_a[lo], box_b[hi] - box_b[lo])
+    side, other = box_a[hi] - box_a[lo], box_b[hi] - box_b[lo]
+    slack = READING_SLACK * (other if other < side else side)  # min(side, other), no call of the builtin
     # neither "a before b" nor "b before a" along the other axis (`could_read`: a second answer
     # as clear as the annotated one; one merely shifted across, `may_read`, is no wrong option
     # either: `readable_predicates`)

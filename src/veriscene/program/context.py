@@ -139,7 +139,8 @@ class SceneIndex:
         lo, hi, flip = direction
         boxes = self.box_list
         first, second = (boxes[b], boxes[a]) if flip else (boxes[a], boxes[b])
-        return first[hi] <= second[lo] + READING_SLACK * min(first[hi] - first[lo], second[hi] - second[lo])
+        side, other = first[hi] - first[lo], second[hi] - second[lo]
+        return first[hi] <= second[lo] + READING_SLACK * (other if other < side else side)  # min(side, other)
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A pure result derived from this scene (referring expressions, clear regions, ...),

@@ -112,7 +112,8 @@ def may_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_side
         return could_read(a, b, predicate, longer_side, slack, near_fraction)
     lo, hi, flip = direction
     first, second = (b, a) if flip else (a, b)
-    side = min(a[hi] - a[lo], b[hi] - b[lo])
+    side, other = a[hi] - a[lo], b[hi] - b[lo]
+    side = other if other < side else side  # min(side, other), without a call of the builtin
     # `could_read` of a direction written out (read for most pairs asked), then the shift
     return first[hi] <= second[lo] + slack * side or (
         first[lo] < second[lo] and first[hi] < second[hi]
