@@ -16,7 +16,14 @@ generator over it as a shard does (`_runner.run_scenes`'s loop) and counts:
   every image?": COCO's image may show it unannotated) or in the answer ("... in Image 1 and in
   none of the others?");
 - `set_options_open`: such samples with a wrong option that the COCO image leaves possibly right
-  (a name outside the categories added to the answer's set).
+  (a name outside the categories added to the answer's set);
+- `name_options_open`: samples over a COCO image whose answer is an object's name ("What object
+  is at the point ...?", "the object in the box ...": "a car") and whose options name something
+  outside COCO's categories that the run knows ("window": COCO cannot say it is not the one);
+- `every_object_asked`: samples over a COCO image whose answer takes its annotated objects for
+  every object it shows: an op over all of its objects unfiltered ("What is the leftmost object
+  in the image?": `extreme`, `count`, `names_in` of a `scene` node) or a caption giving a total
+  ("The image shows five objects: ..."). COCO annotates its 80 categories only.
 
 It also prints the sample count and digest of the COCO-only file (pure COCO runs must not
 change). Usage: `python benchmarks/category_sets.py [--coco 300] [--vg 300] [--cache DIR]`.
@@ -25,12 +32,19 @@ Before helper-183's change (ca7e4e0; load ~6 on 2 cores, one run each): COCO onl
 samples, d57aeb63b36806e9; mixed: 300 of 300 COCO scenes asked, 2,736 samples asking, 515 set
 answers left open, 183 set questions with a wrong option that may be right. After: the same
 COCO-only samples; mixed 0, 0, 0 and 0 (32,161 samples, was 32,218).
+
+Wrong options naming objects (helper-189; load ~3, one run each): on HEAD 74bce5b mixed
+`name_options_open` 523 (segmentation.point_object 296, spatial.extreme 164, region.describe
+63): "Name the object located at [...]: tv, shirt, name11966, man". After (drawn from the set's
+names on a COCO scene: `vocabulary_draws.option_names`) 0; mixed 32,161 samples still, digest
+ecc476099c5935fe -> 5c6c7e0efaaf561a (those samples' options); COCO only 12,642 d57aeb63b36806e9.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import sys
 import tempfile
 import time
@@ -106,6 +120,36 @@ def _option_open(program: list[dict[str, Any]], answer: Any, choices: list[str] 
     return False
 
 
+def _name_options_open(answer: Any, choices: list[str] | None, names: frozenset[str]) -> bool:
+    """Whether a question answered by an object's name (`names`: the run's; "a car" read as "car")
+    offers a name outside COCO's categories as wrong."""
+    if not choices or not isinstance(answer, str) or _bare(answer) not in names:
+        return False
+    return any(_bare(c) in names and _bare(c) not in _COCO for c in choices if c != answer)
+
+
+def _bare(phrase: str) -> str:  # "a car" -> "car", "an apple" -> "apple"
+    return phrase.split(" ", 1)[1] if phrase.startswith(("a ", "an ")) else phrase
+
+
+# ops that read every object of the set they are given (over a `scene` node: every object shown)
+_OVER_ALL = frozenset({"extreme", "count", "names_in", "exists"})
+_TOTAL = re.compile(r"^The image shows \w+ objects?:")
+
+
+def _every_object(program: list[dict[str, Any]], answer: Any, ids: list[str], closed: dict[str, bool]) -> bool:
+    """Whether the sample takes a COCO image's annotated objects for all it shows (see the module
+    docstring)."""
+    for node in program:
+        if node["op"] == "describe_scene" and closed[ids[int(node["args"][0])]] and _TOTAL.match(str(answer)):
+            return True
+        if node["op"] in _OVER_ALL and node.get("inputs"):
+            source = program[node["inputs"][0]]
+            if source["op"] == "scene" and closed[ids[int(source["args"][0])]]:
+                return True
+    return False
+
+
 def run(path: Path) -> dict[str, Any]:
     import orjson
 
@@ -122,8 +166,11 @@ def run(path: Path) -> dict[str, Any]:
     # image id -> whether the scene is of a category set; its names
     closed = {s.image_id: s.meta.get("category_set") is not None for s in scenes}
     names_of = {s.image_id: frozenset(s.names) for s in scenes}
+    run_names = frozenset(scan.vocab.names)
     asked: set[str] = set()
     by_task: dict[str, int] = {}
+    name_tasks: dict[str, int] = {}
+    every_tasks: dict[str, int] = {}
     samples = asking = mixed_sets = open_options = 0
     digest = hashlib.blake2b(digest_size=8)
     start = time.process_time()
@@ -147,9 +194,16 @@ def run(path: Path) -> dict[str, Any]:
                 if any(n["op"] in ("names_in", "names_among") for n in program) and len({closed[i] for i in ids}) > 1:
                     mixed_sets += _set_open(program, sample.answer, ids, closed, names_of)
                     open_options += _option_open(program, sample.answer, sample.choices, ids, closed, names_of)
+                if any(closed[i] for i in ids):
+                    if _name_options_open(sample.answer, sample.choices, run_names):
+                        name_tasks[sample.task] = name_tasks.get(sample.task, 0) + 1
+                    if _every_object(program, sample.answer, ids, closed):
+                        every_tasks[sample.task] = every_tasks.get(sample.task, 0) + 1
     return {"samples": samples, "digest": digest.hexdigest(), "coco_scenes_asked": len(asked),
             "samples_asking": asking, "set_samples_unknown": mixed_sets,
             "set_options_open": open_options, "by_task": dict(sorted(by_task.items())),
+            "name_options_open": sum(name_tasks.values()), "name_options_by_task": dict(sorted(name_tasks.items())),
+            "every_object_asked": sum(every_tasks.values()), "every_object_by_task": dict(sorted(every_tasks.items())),
             "cpu_s": round(time.process_time() - start, 1)}
 
 

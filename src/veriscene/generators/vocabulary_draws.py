@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from functools import lru_cache
 from itertools import accumulate
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence, overload
+from typing import TYPE_CHECKING, Hashable, Iterable, Iterator, Sequence, overload
 
 import numpy as np
 
@@ -107,6 +107,20 @@ def known_in_full(vocab: Vocabulary, index: "SceneIndex") -> frozenset[str] | No
     ``meta["exhaustive"]`` (`SceneIndex.exhaustive`), else its category set's (`closed_names`)."""
     exhaustive = index.exhaustive
     return exhaustive if exhaustive is not None else closed_names(vocab, index)
+
+
+def option_names(vocab: Vocabulary, index: "SceneIndex | None") -> tuple[Sequence[str], Hashable]:
+    """(the sorted names a wrong option naming one of the scene's objects is drawn from, the key
+    of that list among the vocabulary's views): the vocabulary's names (`name_list`, "names"),
+    but on a scene of a closed category list its set's names alone (`closed_names`; its
+    ("names", set id)): "window" is no wrong option of "What object is at the point ...?" on a
+    COCO image, which may show a window unannotated. The vocabulary's names where the set holds
+    every one of them (a run of COCO alone draws what it drew), and for `index` None."""
+    closed = None if index is None else closed_names(vocab, index)
+    if closed is None:
+        return vocab.name_list(), "names"
+    key = ("names", index.scene.meta["category_set"]) if index is not None else "names"
+    return vocab.view(key, lambda: sorted(n for n in closed if n in vocab.names)), key
 
 
 def count_known(vocab: Vocabulary, index: "SceneIndex", name: str) -> bool:
@@ -324,10 +338,9 @@ def _classes_left(weights: Sequence[float], classes: Sequence[str]) -> int:  # s
     return len({c for c, w in zip(classes, weights) if w})
 
 
-def _object_weights(vocab: Vocabulary) -> tuple[dict[str, int], list[float], list[float]]:
-    """(position of each name in `name_list`, its number of objects in the data set (at least 1),
-    the running sums)."""
-    names = vocab.name_list()
+def _object_weights(vocab: Vocabulary, names: Sequence[str]) -> tuple[dict[str, int], list[float], list[float]]:
+    """(position of each name of `names` (sorted), its number of objects in the data set (at
+    least 1), the running sums)."""
     weights = [float(max(vocab.names[n], 1)) for n in names]
     return {n: i for i, n in enumerate(names)}, weights, list(accumulate(weights))
 
@@ -394,16 +407,18 @@ def _names_by_kind(names: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def likely_wrong_names(rng: np.random.Generator, vocab: Vocabulary, answer: str, k: int) -> list[str]:
+def likely_wrong_names(rng: np.random.Generator, vocab: Vocabulary, answer: str, k: int,
+                       index: "SceneIndex | None" = None) -> list[str]:
     """Up to k names other than `answer` for a question answered by an object's name, drawn
     without replacement, each with the weight of its number of objects in the data set (how often
     a name is the answer of "What is the leftmost object?"), one per kind (`name_kind`) and none
-    that may name the answer's object (`overlapping_kinds`: not "person" beside "man"). The scene's other names may be drawn: its leftmost object is not
-    named by them."""
+    that may name the answer's object (`overlapping_kinds`: not "person" beside "man"). The
+    scene's other names may be drawn: its leftmost object is not named by them. Given the scene's
+    `index`, only names of its closed category list where it has one (`option_names`)."""
     if k <= 0:
         return []
-    positions, weights, cum = vocab.view("object weights", lambda: _object_weights(vocab))
-    names = vocab.name_list()
+    names, key = option_names(vocab, index)
+    positions, weights, cum = vocab.view(("object weights", key), lambda: _object_weights(vocab, names))
     excluded = [positions[answer]] if answer in positions else []
     right = overlapping_kinds(name_kind(answer))
     kinds: set[str] = set()

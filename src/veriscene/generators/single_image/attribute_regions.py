@@ -25,6 +25,7 @@ from veriscene.generators.registry import register
 from veriscene.generators.relation_options import wrong_options
 from veriscene.generators.regions import clear_regions_mask, coord_meta, shown_box, shown_boxes_norm1
 from veriscene.generators.vocabulary import Without
+from veriscene.generators.vocabulary_draws import option_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import adjective_order, noun_phrase
 from veriscene.scene.model import Scene
@@ -203,15 +204,17 @@ def name_options(ctx: GenContext, name: str, answer: str, box_format: str,
     attributes say what `same` says), or, where it has none, one name drawn by the data set's
     object counts (`relation_options.wrong_options`). Its other objects and three names drawn
     uniformly from the data set's offered "a person" (a seventh of the COCO-shaped answers)
-    too seldom as a wrong option: right 139 of the 321 times offered on 1,000 scenes."""
+    too seldom as a wrong option: right 139 of the 321 times offered on 1,000 scenes. On a scene
+    of a closed category list, names of its set alone (`option_names`: "a window" may be right
+    of a COCO image's box)."""
     scene = ctx.scene
     others = {with_article(noun_phrase(scene.names[j], scene.attributes[j])) for j in clear_regions(ctx, box_format)
               if scene.names[j] != name or not same(scene.attributes[j])}
     others.discard(answer)
     if others:
         return sorted(others)
-    drawn = wrong_options(ctx.rng, 1, Without(ctx.vocab.name_list(), (name,)), name.__ne__, ctx.vocab.names,
-                          vocab=ctx.vocab, key="names")
+    names, key = option_names(ctx.vocab, ctx.index)
+    drawn = wrong_options(ctx.rng, 1, Without(names, (name,)), name.__ne__, ctx.vocab.names, vocab=ctx.vocab, key=key)
     return [with_article(noun_phrase(n, ())) for n in drawn]
 
 
@@ -248,7 +251,8 @@ class DescribeRegion(OpenAnswerNotes, Generator):
         b = ProgramBuilder()
         b.add("describe_object", region_object_nodes(b, box))
         answer = with_article(noun_phrase(name, own))
-        names = sample_up_to(ctx.rng, ctx.vocab.name_list(), 3)  # drawn now, phrased when read
+        # drawn now, phrased when read; of its set's names alone on a scene of a closed category list
+        names = sample_up_to(ctx.rng, option_names(ctx.vocab, ctx.index)[0], 3)
 
         def options() -> list[str]:  # made only for multiple choice (`Later`)
             meaning = same_meaning(own)

@@ -27,7 +27,7 @@ from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
 from veriscene.generators.regions import PointSampler, coord_meta
 from veriscene.generators.vocabulary import Without
-from veriscene.generators.vocabulary_draws import naming_same
+from veriscene.generators.vocabulary_draws import naming_same, option_names
 from veriscene.program.builder import ProgramBuilder
 from veriscene.program.context import rows_of_pairs, true_rows
 from veriscene.scene.describe import Referent, referents
@@ -178,11 +178,13 @@ class DepthAnchor(Generator):
 
     def _cover(self, ctx: GenContext, anchor: Referent, which: str, answer: str) -> Candidate:
         """The one object overlapping `anchor` on the `which` side of it; options never a name
-        that may name it ("person" beside "man": `naming_same`)."""
+        that may name it ("person" beside "man": `naming_same`), and on a scene of a closed
+        category list only its set's names (`option_names`: a COCO image may show a window)."""
         # {it}: the anchor again ("them" for a name plural in form: "the jeans")
         it = "them" if anchor.plural else "it"
+        wrong = Without(option_names(ctx.vocab, ctx.index)[0], naming_same(ctx.vocab, answer))
         return Candidate(None, {"the_anchor": anchor.the, "it": it}, group=f"cover_{which}",
-                         expected=answer, distractors=Without(ctx.vocab.name_list(), naming_same(ctx.vocab, answer)),
+                         expected=answer, distractors=wrong,
                          build=partial(_cover_program, anchor, which))
 
     def _pair(self, anchor: Referent, first: Referent, second: Referent, which: str, answer: str,

@@ -186,7 +186,8 @@ class MultiHop(OpenAnswerNotes, Generator):
         if kind is None:
             name = ctx.scene.names[end]
             return Candidate(None, {**slots, "name_it": " Name the object."}, group="name" + then, expected=name,
-                             distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, self.config.num_choices - 1),
+                             distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, self.config.num_choices - 1,
+                                                            ctx.index),
                              meta=meta,
                              build=partial(_chain_program, ref, chain, "query_name"))
         attr = one_value(ctx.scene.attributes[end], kind)

@@ -34,7 +34,7 @@ from veriscene.generators.single_image.relations import (
 )
 from veriscene.generators.visual import GenerousReader, direction_shown, readable_predicates, sole_direction
 from veriscene.generators.vocabulary import Vocabulary, Without
-from veriscene.generators.vocabulary_draws import name_kind, overlapping_kinds
+from veriscene.generators.vocabulary_draws import name_kind, option_names, overlapping_kinds
 from veriscene.program.builder import ProgramBuilder
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.geometry import READABLE
@@ -108,10 +108,11 @@ class RelatedObject(Generator):
         (`relation_options`); none of the answer's kind ('men' and 'group of men' beside 'man':
         `name_kind`) nor of one that may name its object ("person" beside "man":
         `overlapping_kinds`), one of each kind; none that may name only the anchor
-        (`_naming_only`)."""
+        (`_naming_only`); on a scene of a closed category list, its set's names alone (`option_names`)."""
         right = overlapping_kinds(name_kind(answer)) | _naming_only(ctx.scene.names, anchor)
-        return wrong_options(ctx.rng, self.config.num_choices - 1, Without(ctx.vocab.name_list(), (answer,)),
-                             lambda name: name_kind(name) not in right, ctx.vocab.names, vocab=ctx.vocab, key="names",
+        names, key = option_names(ctx.vocab, ctx.index)
+        return wrong_options(ctx.rng, self.config.num_choices - 1, Without(names, (answer,)),
+                             lambda name: name_kind(name) not in right, ctx.vocab.names, vocab=ctx.vocab, key=key,
                              scene=scene_values(answers), kind=name_kind)
 
 

@@ -155,7 +155,8 @@ class PointObject(Generator):
             b.add("query_name", obj)
             name = ctx.scene.names[i]
             return Candidate(b.program, {"p": text}, group="name", expected=name,
-                             distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, config.num_choices - 1), meta=meta)
+                             distractors=likely_wrong_names(ctx.rng, ctx.vocab, name, config.num_choices - 1,
+                                                            ctx.index), meta=meta)
         assert attr is not None, "an attribute question has its answer"
         b.add("query_attribute", obj, args=[kind])
         wrong = likely_wrong_attributes(ctx.rng, ctx.vocab, kind, attr, config.num_choices - 1)

@@ -383,7 +383,8 @@ class SpatialExtreme(Generator):
     def _name_candidate(self, ctx: GenContext, which: str, answer: str) -> Candidate:
         ext, ext_adv = _PHRASES[which]
         return Candidate(None, {"ext": ext, "ext_adv": ext_adv}, group="name",
-                         distractors=likely_wrong_names(ctx.rng, ctx.vocab, answer, self.config.num_choices - 1),
+                         distractors=likely_wrong_names(ctx.rng, ctx.vocab, answer, self.config.num_choices - 1,
+                                                        ctx.index),
                          expected=answer, build=partial(_extreme_name_program, which), sides=which in SIDEWAYS,
                          vertical=which in UPRIGHT)
 
