@@ -95,7 +95,14 @@ def clip_pixels(values: Sequence[float], image_size: tuple[int, int] | None) -> 
     if image_size is None:
         return [max(float(v), 0.0) for v in values]
     w, h = image_size
-    return [min(max(float(v), 0.0), bound) for v, bound in zip(values, cycle((float(w), float(h))))]
+    out: list[float] = []
+    for v, bound in zip(values, cycle((float(w), float(h)))):
+        # min(max(v, 0.0), bound), written out as the builtins compare (min(x, y): y if y < x
+        # else x; no calls of them: every box and point shown is clipped)
+        v = float(v)
+        v = 0.0 if 0.0 > v else v
+        out.append(bound if bound < v else v)
+    return out
 
 
 def to_pixels(values: Sequence[float], box_format: str, image_size: Sequence[int] | None) -> list[float]:
@@ -121,7 +128,12 @@ def _from_pixels(values: Sequence[float], fmt: str, size: tuple[int, int] | None
     pixels = clip_pixels(order_box(values) if len(values) == 4 else values, size)
     scale = cycle(_scale(fmt, size))
     if fmt == "norm1":
-        return [min(max(round(v / s, NORM1_DECIMALS), 0.0), 1.0) for v, s in zip(pixels, scale)]
+        shown: list[float] = []
+        for v, s in zip(pixels, scale):  # min(max(round(v / s, NORM1_DECIMALS), 0.0), 1.0), as `clip_pixels`
+            v = round(v / s, NORM1_DECIMALS)
+            v = 0.0 if 0.0 > v else v
+            shown.append(1.0 if 1.0 < v else v)
+        return shown
     scaled = [v / s for v, s in zip(pixels, scale)]
     upper = (1000, 1000) if fmt == "norm1000" else size if size else (None, None)
     out: list[int] = []

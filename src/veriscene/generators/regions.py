@@ -72,7 +72,11 @@ def _shown_norm1(scene: Scene, box: Sequence[float]) -> tuple[str, list[float]]:
     sides = (float(round(float(scene.width))), float(round(float(scene.height)))) * 2  # as check_image_size
     shown = [_norm1_text(v, side) for v, side in zip(order_box([float(v) for v in box]), sides)]
     back = order_box([float(text) * side for text, side in zip(shown, sides)])
-    return "[" + ", ".join(shown) + "]", [round(min(max(v, 0.0), side), 2) for v, side in zip(back, sides)]
+    clipped: list[float] = []
+    for v, side in zip(back, sides):  # round(min(max(v, 0.0), side), 2), as `_norm1_text`
+        v = 0.0 if 0.0 > v else v
+        clipped.append(round(side if side < v else v, 2))
+    return "[" + ", ".join(shown) + "]", clipped
 
 
 _NORM1_SPEC = f".{NORM1_DECIMALS}f"

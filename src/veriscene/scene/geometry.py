@@ -90,8 +90,14 @@ def could_read(a: Sequence[float], b: Sequence[float], predicate: str, longer_si
         return first[hi] <= second[lo] + slack * side
     if predicate != "near":
         raise ValueError(f"{predicate!r} has no geometric reading (see READABLE)")
-    gx = max(b[0] - a[2], a[0] - b[2], 0.0)
-    gy = max(b[1] - a[3], a[1] - b[3], 0.0)
+    # max(b[0] - a[2], a[0] - b[2], 0.0), ... written out as the builtin compares (max(x, y): y
+    # if y > x else x; no calls: "near" is read of most pairs asked)
+    gx, other = b[0] - a[2], a[0] - b[2]
+    gx = other if other > gx else gx
+    gx = 0.0 if 0.0 > gx else gx
+    gy, other = b[1] - a[3], a[1] - b[3]
+    gy = other if other > gy else gy
+    gy = 0.0 if 0.0 > gy else gy
     return math.hypot(gx, gy) <= near_fraction * longer_side
 
 
