@@ -19,3 +19,6 @@ def test_category_sets_benchmark(tmp_path: Path) -> None:
     coco, mixed = ast.literal_eval(rows["coco only"]), ast.literal_eval(rows["mixed"])
     assert coco["samples"] > 0 and mixed["samples"] > coco["samples"]
     assert (mixed["coco_scenes_asked"], mixed["samples_asking"], mixed["set_samples_unknown"]) == (0, 0, 0)
+    # no option naming a non-COCO object on a COCO image, no question over every object it shows
+    # (helper-189)
+    assert (mixed["name_options_open"], mixed["every_object_asked"], coco["every_object_asked"]) == (0, 0, 0)

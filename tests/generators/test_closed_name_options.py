@@ -13,6 +13,7 @@ from tests.generators.test_closed_categories import CATEGORIES, OPEN, SET_ID, _r
 from veriscene.generators import Vocabulary
 from veriscene.generators.vocabulary_draws import likely_wrong_names, option_names
 from veriscene.program.context import SceneIndex
+from veriscene.sample import Sample
 
 
 def _vocabulary(coco: int, open_vocabulary: int) -> tuple[Vocabulary, list[SceneIndex]]:
@@ -54,3 +55,34 @@ def test_no_option_of_a_coco_scene_s_name_question_is_outside_its_categories(tmp
     assert {s.task for s in named} >= {"region.describe.v1"}
     offered = {c.removeprefix("a ").removeprefix("an ") for s in named for c in s.choices or ()}
     assert offered <= set(CATEGORIES), sorted(offered - set(CATEGORIES))
+
+
+# ---- questions over every object of an image -----------------------------------------------
+#
+# A COCO image annotates its categories only: its objects are not all it shows, so it is not asked
+# "What is the leftmost object in the image?", its caption gives no total ("The image shows five
+# objects: ..."), and "which kinds of objects appear in every image (in Image k alone)?" of a
+# group holding it lists the names asked about.
+
+
+def _over_every_object(sample: Sample) -> bool:
+    """Whether an op reads every object of one of the sample's images (a `scene` node's), or its
+    caption counts them."""
+    program = sample.program
+    for node in program:
+        if node["op"] in ("extreme", "count", "names_in", "exists") and node["inputs"]:
+            if program[node["inputs"][0]]["op"] == "scene":
+                return True
+    return sample.task == "scene_graph.caption.v1" and " objects:" in str(sample.answer)
+
+
+def test_no_coco_image_is_asked_about_every_object_it_shows(tmp_path: Path) -> None:
+    samples = _run(tmp_path, _scenes(12, 12))
+    over_coco = [s for s in samples if any(im["id"].startswith("coco-") for im in s.images)]
+    assert not [(s.task, s.question) for s in over_coco if _over_every_object(s)]
+    listed = {s.task for s in over_coco if s.template_id.startswith("listed")}
+    assert listed == {"multi.common_objects.v1", "multi.only_in.v1"}
+    assert any(s.task == "scene_graph.caption.v1" for s in over_coco)
+    # the open-vocabulary scenes (complete here: no ``meta["exhaustive"]``) are asked as before
+    alone = [s for s in samples if all(im["id"].startswith("vg-") for im in s.images)]
+    assert {"spatial.extreme.v1", "multi.common_objects.v1"} <= {s.task for s in alone if _over_every_object(s)}

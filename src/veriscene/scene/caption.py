@@ -55,9 +55,10 @@ def scene_caption(scene: Scene, max_relations: int = 12, index: SceneIndex | Non
     groups: dict[str, int] = {}
     for i in order:
         groups[phrases[i]] = groups.get(phrases[i], 0) + 1
-    if index.regions or index.exhaustive is not None:
-        # a crowd region is several instances ("many people"), a stuff region an area ("sky"), and
-        # a name not annotated exhaustively has at least its annotated instances: no total
+    if index.regions or index.exhaustive is not None or scene.meta.get("category_set") is not None:
+        # a crowd region is several instances ("many people"), a stuff region an area ("sky"), a
+        # name not annotated exhaustively has at least its annotated instances, and a scene of a
+        # closed category list (COCO) annotates none of the other objects it shows: no total
         crowds = {phrases[i] for i in index.crowd}
         stuff = {phrases[i] for i in index.stuff} - crowds
         partial = {phrases[i] for i, name in enumerate(scene.names) if not index.complete(name)}

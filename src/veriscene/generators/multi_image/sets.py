@@ -111,10 +111,24 @@ def _names_node(b: ProgramBuilder, image: int) -> int:
     return b.add("names_in", b.add("scene", args=[image]))
 
 
+def _among_node(words: tuple[str, ...], b: ProgramBuilder, image: int) -> int:
+    return b.add("names_among", b.add("scene", args=[image]), args=[list(words)])
+
+
+def _closed_group(scenes: Sequence[Scene]) -> bool:
+    """Whether a group holds a scene of a closed category list (COCO: ``meta["category_set"]``),
+    which may show a window, a tree or the sky unannotated: "which kinds of objects appear in
+    every image?" (or in Image k alone) has answers no list of its objects holds, so such a group
+    is asked of a few listed names."""
+    return any(scene.meta.get("category_set") is not None for scene in scenes)
+
+
 @register("multi.common_objects.v1", family="multi_aggregate")
-class CommonObjects(GroupGenerator):
+class CommonObjects(OpenAnswerNotes, GroupGenerator):
     """Which kinds of objects appear in every image? Partners come from `with_name(X)` for an
-    anchor name X, so the answer holds at least X."""
+    anchor name X, so the answer holds at least X. A group with a scene of a closed category
+    list (`_closed_group`) is asked which of a few listed names appear in every image (group
+    "listed", as `OnlyIn` lists names)."""
 
     answer_type = "str_set"
     Config = SetConfig
@@ -124,8 +138,15 @@ class CommonObjects(GroupGenerator):
             "Which kinds of objects appear in {every_image}?",
             "What kinds of objects do the {n} images have in common?",
             "List the object types that are present in each of the {n} images.",
-        )
+        ),
+        "listed": (
+            # the answer may be none of them: said in open questions (see `OnlyIn`)
+            "Which of these appear in {every_image}: {listed}?{none_do}",
+            "Of {listed}, which do the {n} images all contain?{none}",
+            "Which of {listed} are present in each of the {n} images?{none_are}",
+        ),
     }
+    open_notes = ("none_do", "none", "none_are")
 
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         # partners that annotate every name of the anchor in full: a COCO image without a window
@@ -151,12 +172,36 @@ class CommonObjects(GroupGenerator):
             # not "man, men": a near name of an answer's kind is neither right nor wrong added
             answered = kinds_of(common)
             near = [n for n in near if name_kind(n) not in answered]
+            if _closed_group(scenes):
+                listed = self._listed(ctx, n, scenes, common, near)
+                if listed is not None:
+                    yield listed
+                continue
             power = LONE_POWER if len(common) == 1 else MEMBER_POWER
             drawn = likely_set_names(ctx.rng, ctx.vocab, EXTRA_WORDS, common, among=near or None, power=power)
             extra = [w for w in drawn if name_kind(w) not in answered and _closed_on(ctx, scenes, w)]
             yield Candidate(None, {"n": number_word(n), "every_image": every_image(n)}, expected=common, scenes=scenes,
                             distractors=self.other_answers(ctx, n, common, extra, self.config.num_choices - 1),
                             build=partial(folded, n, _names_node, "set_intersect"))
+
+    def _listed(self, ctx: GroupContext, n: int, scenes: tuple[Scene, ...], common: list[str],
+                near: Sequence[str]) -> Candidate | None:
+        """Which of a few names appear in every image: the answer's names and names of some
+        images but not all (none a closed image may show unannotated: `_closed_on`), their
+        number drawn as `listed_names` draws it; None where fewer than two names are left."""
+        near = [w for w in near if _closed_on(ctx, scenes, w)]
+        cap = self.config.max_answer_items  # type: ignore[attr-defined]
+        words, answer = listed_names(ctx.rng, common, near, (), min(cap, LISTED_NAMES))
+        if len(words) < 2:
+            return None
+        wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
+        if answer and none_offered(ctx.rng, len(words), len(near), self.config.num_choices):
+            wrong = [[], *wrong[:self.config.num_choices - 2]]  # "none" as often wrong as right
+        slots = {"n": number_word(n), "every_image": every_image(n), "listed": ", ".join(words),
+                 "none_do": " Answer none if none do.", "none": " Answer none if none.",
+                 "none_are": " Answer none if none are."}
+        return Candidate(None, slots, group="listed", expected=answer, scenes=scenes, distractors=wrong,
+                         build=partial(folded, n, partial(_among_node, tuple(words)), "set_intersect"))
 
     def other_answers(self, ctx: GroupContext, n: int, common: list[str], extra: Sequence[str],
                       k: int) -> Sequence[list[str]]:
@@ -350,7 +395,9 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
             slots = {"img": image_label(k), "n": number_word(n),
                      "in_no_other": "not in the other image" if n == 2 else "in none of the other images",
                      "no_other_contains": "the other image does not" if n == 2 else "no other image contains"}
-            if len(only) > cap:
+            # a group with a scene of a closed category list lists names too (`_closed_group`)
+            closed = _closed_group(scenes)
+            if len(only) > cap or closed:
                 # the other names listed no more frequent than the answers may be (the data set's
                 # scenes holding them): "man", in many images, was listed and never right (0 of 66)
                 seen = ctx.vocab.images
@@ -358,8 +405,8 @@ class OnlyIn(OpenAnswerNotes, GroupGenerator):
                 shared = [w for w in sorted(set(ctx.scene.names) & elsewhere) if seen[w] <= top]
                 foreign = [w for w in sorted(elsewhere - set(ctx.scene.names)) if seen[w] <= top]
                 words, answer = listed_names(ctx.rng, only, shared, foreign, min(cap, LISTED_NAMES))
-                if only_kinds_disputed(answer, elsewhere):
-                    continue
+                if only_kinds_disputed(answer, elsewhere) or (closed and len(words) < 2):
+                    continue  # (a closed group of one name to list: its answer is that name, always)
                 wrong = set_distractors(ctx.rng, answer, [w for w in words if w not in answer])
                 if answer and none_offered(ctx.rng, len(words), len(shared) + len(foreign), self.config.num_choices):
                     # "none" a wrong option as often as it is right (offered only where it was

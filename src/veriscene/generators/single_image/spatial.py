@@ -362,8 +362,12 @@ class SpatialExtreme(Generator):
         clear_everyone = dict(_clear_winners(ctx, everyone, _PHRASES, config))
         clear_groups = [dict(_clear_winners(ctx, members, _PHRASES, config)) for _, members in groups]
         # many per scene, one or two used: phrased only if picked
-        # "What is the leftmost object?" of an image of one kind: the name alone answers it
-        kinds_shown = len(ctx.index.by_name) >= 2
+        # "What is the leftmost object?" of an image of one kind: the name alone answers it; nor of
+        # a scene of a closed category list (COCO: ``meta["category_set"]``), which annotates
+        # none of the window, tree or sky that may be leftmost (`object.extreme_among` asks
+        # "Among the cars and people, ...?"). Where objects are annotated in part
+        # (``meta["exhaustive"]``) the program fails: the set of all objects is incomplete.
+        kinds_shown = len(ctx.index.by_name) >= 2 and ctx.scene.meta.get("category_set") is None
         for which in _PHRASES:
             if kinds_shown and which in clear_everyone:
                 answer = ctx.scene.names[clear_everyone[which]]
