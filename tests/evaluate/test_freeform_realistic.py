@@ -170,5 +170,8 @@ def test_complete_scene_absence_and_coco_attributes() -> None:
     # a scene graph without any attribute (COCO) leaves them open; its names stay complete
     coco = Scene.from_objects("coco", 640, 480, [
         {"name": "chair", "box": [0, 0, 100, 100]}, {"name": "person", "box": [300, 0, 400, 300]}])
+    # "on" is a relation on any scene: the man's is open (he is the person or not), the one of a
+    # dog there is not is false ("near a dog" is said of the man, as "A is below B and left of C")
     assert _verdicts(coco, "A man sits on a wooden chair near a dog.") == {
-        "man": None, "chair": True, "chair is wood": None, "dog": False, "wood chair near dog": False}
+        "man": None, "chair": True, "chair is wood": None, "dog": False, "man on wood chair": None,
+        "man near dog": False}

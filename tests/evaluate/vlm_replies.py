@@ -255,7 +255,9 @@ REPLIES: tuple[Reply, ...] = (
     _r("coco7-false", "coco", "7", "llava",
        "Two birds are flying above a wooden bench. A man sits on the bench, and next to him a bicycle is parked. "
        "A red car is parked on the left, and there are three dogs playing on the grass.",
-       {"dog", "3 x dog"}, held_out=True, note="no dog"),
+       {"dog", "3 x dog", "dog on grass"}, held_out=True,
+       note="no dog; 'dog on grass' added by helper-188 once 'on' was read on COCO: the relation of an absent "
+            "object is false, as 'maybe teddy bear on chair' (coco1-long), though the grass is open"),
     _r("coco4-md", "coco", "4", "gpt4o",
        "The main subject is a red **stop sign** mounted on a pole. In the bottom left corner, part of a car is "
        "visible. No people or traffic lights appear in the frame.",

@@ -45,6 +45,7 @@ from veriscene.errors import ExecutionFailure
 from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
 from veriscene.evaluate.freeform.located import LocatedScenes
+from veriscene.evaluate.freeform.names import synset_classes
 from veriscene.evaluate.freeform.scene_map import ADVICE, RepeatedScene, ScenesArg, load_scene_map
 from veriscene.evaluate.freeform.score import (
     Canonicaliser,
@@ -180,17 +181,18 @@ def _echoes_question(c: Claim, words: frozenset[str]) -> bool:
 
 
 def _facts_of(item: FreeformItem, scene_map: dict[str, Scene], cache: dict[str, SceneFacts],
-              sets: dict[str, frozenset[str]]) -> list[SceneFacts]:
+              sets: dict[str, frozenset[str]], synonyms: dict[str, str]) -> list[SceneFacts]:
     """The scene graphs an item is checked against: its images, restricted to its focus objects
-    (`sets`: the names of each category set, of every scene read: `category_classes`)."""
+    (`sets`: the names of each category set, of every scene read: `category_classes`; `synonyms`:
+    names read as one, `synset_classes`)."""
     out = []
     for k, image_id in enumerate(item.image_ids):
         focus = [obj for image, obj in item.focus if image == k]
         if item.focus:
-            out.append(SceneFacts(scene_map[image_id], focus=focus, category_sets=sets))
+            out.append(SceneFacts(scene_map[image_id], focus=focus, category_sets=sets, synonyms=synonyms))
             continue
         if image_id not in cache:
-            cache[image_id] = SceneFacts(scene_map[image_id], category_sets=sets)
+            cache[image_id] = SceneFacts(scene_map[image_id], category_sets=sets, synonyms=synonyms)
         out.append(cache[image_id])
     return out
 
@@ -221,14 +223,16 @@ class _TextScorer:
     def __init__(self, scene_map: dict[str, Scene], extractor: Any = "rules", matcher: str | LexicalMatcher = "auto",
                  model: Any = None, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or lexicon_from_scenes(scene_map.values())
-        # the categories of each category set (COCO's), from every scene read
-        self._category_sets = category_classes(self.lexicon)
+        # names sharing a WordNet synset (Visual Genome's), read as one; the categories of each
+        # category set (COCO's), from every scene read
+        self._synonyms = synset_classes(self.lexicon.synsets)
+        self._category_sets = category_classes(self.lexicon, self._synonyms)
         unseen = unseen_categories(self.lexicon)
         if unseen is not None:
             warnings.warn(unseen, stacklevel=3)
         self.extractor = _extractor(extractor, self.lexicon, model)
         self.matcher = make_matcher(matcher)
-        self._canon = Canonicaliser(self.lexicon, self.matcher)
+        self._canon = Canonicaliser(self.lexicon, self.matcher, self._synonyms)
 
     def score(self, todo: Sequence[FreeformItem], scene_map: dict[str, Scene]) -> tuple[list[ReplyScore], str, str]:
         """(scores, extractor name, matcher name) of items whose images all have a scene in `scene_map`."""
@@ -240,7 +244,7 @@ class _TextScorer:
         for item, claims in zip(todo, claim_lists):
             echoed = _question_words(item.question, self.lexicon)
             kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
-            score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets), self._canon)
+            score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets, self._synonyms), self._canon)
             scores.append(score if claims is not None else replace(score, extracted=False))
         return scores, ext.name, self.matcher.name
 

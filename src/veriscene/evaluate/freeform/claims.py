@@ -12,7 +12,8 @@ scorer can ground "the small red circle" to one object before checking its relat
 images its wording ties it to ("Image 2 has a square": `image_refs`), if any.
 
 `RuleExtractor` reads English with a lexicon of object names, attribute words and relation
-phrases (the scene file's vocabulary, `veriscene.vocab` and common synonyms). A noun phrase is an
+phrases (the scene file's vocabulary, `veriscene.vocab` and common synonyms; places such as "on"
+on any scene, `SPATIAL_PREDICATES`). A noun phrase is an
 optional determiner or number, attribute words, and a head noun: a known name, or any other word
 after a determiner or an attribute (so "a purple pentagon" or "a dog" are caught as entities the
 scene graph may not support), unless it is a word that names no object ("a simple composition",
@@ -30,6 +31,7 @@ Relations link the mention next to a relation phrase on each side ("and" lists, 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -128,6 +130,12 @@ def _scope_text(scope: ImageScope) -> str:
     return "image " + ", ".join(str(i + 1) for i in scope.images)
 
 
+# Places every lexicon reads as relation phrases, beside the directions and "near" (`vocab`'s
+# converse predicates; "under", "next to", "beside" are `PREDICATE_PHRASES`): "a teddy bear on a
+# chair" is a relation on any scene, one whose scenes annotate no relation (COCO) too
+SPATIAL_PREDICATES = ("on", "on top of")
+
+
 @dataclass
 class Lexicon:
     """Known object names, attribute words and predicates (all normalised); and, of scenes that
@@ -137,8 +145,11 @@ class Lexicon:
 
     names: set[str] = field(default_factory=set)
     attributes: set[str] = field(default_factory=lambda: {normalize_phrase(w) for w in vocab.ATTRIBUTE_TYPES})
-    predicates: set[str] = field(default_factory=lambda: set(vocab.CONVERSE_PREDICATES) | {"on top of"})
+    predicates: set[str] = field(default_factory=lambda: set(vocab.CONVERSE_PREDICATES) | set(SPATIAL_PREDICATES))
     category_sets: dict[str, set[str]] = field(default_factory=dict)  # category set id -> names
+    # object name -> how many of its objects each WordNet synset id was given (``meta["synsets"]``,
+    # Visual Genome's): names sharing one are read as one (`names.synset_classes`)
+    synsets: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, names: Iterable[str] = (), attributes: Iterable[str] = (), predicates: Iterable[str] = ()) -> None:
         self.names.update(normalize_phrase(n) for n in names)
@@ -350,7 +361,7 @@ class RuleExtractor:
                 out.append(("word", tok))
             elif absent_next and tok not in BEFORE_ABSENT:
                 absent_next = False
-            elif used > 1 or tok in PRONOUNS or singular(tok) in GENERIC_NOUNS:
+            elif used > 1 or tok in PRONOUNS or singular(tok) in GENERIC_NOUNS and tok not in VERBS:
                 # a noun phrase naming no object ("the bottom", "it", "them"): what a predicate
                 # before it relates to, so the mentions after it are not
                 out.append(("blank", tokens[i + used - 1]))  # its head word

@@ -17,10 +17,20 @@ broader word after COCO's own supercategories and the words people use over them
 covers car, bus, ...; "animal", "furniture", "fruit", "kid"), whose narrower words ("puppy" of a
 dog, "sneaker" of a shoe) are then left open where the broader one is annotated. Never a word
 for a different thing that looks alike ("ball" for the demo's circle, "cup" for a mug).
+
+    synset_classes  of the input's scenes that keep WordNet synsets (Visual Genome's reader writes
+                    ``meta["synsets"]``, one per object): one-word names sharing a synset, read as
+                    one name ("tshirt" and "shirt" both shirt.n.01). Not a name of several words
+                    other than the synset's own ("tennis player" is player.n.01 by its head
+                    noun: a narrower name, not a synonym), not a name whose objects are given
+                    two synsets as often, not a name under or over another (`covers`: "man" and
+                    "person" stay a narrower and a broader name whatever the synsets say)
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 
 from veriscene.generators.vocabulary_draws import BROADER_NAMES, NAME_SYNONYMS
@@ -93,3 +103,46 @@ def covers(broad: str, name: str) -> bool:
 def broader_of(name: str) -> frozenset[str]:
     """The broader names over `name` ("man" -> person)."""
     return frozenset(b for b, narrow in _broader().items() if name in narrow)
+
+
+def _lemma(synset: str) -> str | None:
+    """The name a noun synset id gives ("teddy_bear.n.01" -> "teddy bear"); None for another."""
+    word, _, rest = synset.lower().partition(".")
+    return word.replace("_", " ") if word and rest.partition(".")[0] == "n" else None
+
+
+def synset_classes(synsets: Mapping[str, Counter[str]]) -> dict[str, str]:
+    """name class -> the class it is read as, of names sharing a synset (see the module docstring);
+    `synsets`: (normalised) object name -> how many objects of that name each synset id was given
+    (`claims.Lexicon.synsets`). Only the names it merges are keys."""
+    synset_of: dict[str, str] = {}  # name class -> its names' synset (one: a class given two is left)
+    weight: dict[str, int] = {}  # name class -> objects
+    left: set[str] = set()
+    for name, counts in sorted(synsets.items()):
+        top = counts.most_common(2)
+        lemma = _lemma(top[0][0]) if top else None
+        if lemma is None or len(top) == 2 and top[0][1] == top[1][1] or " " in name and name != lemma:
+            continue
+        cls = name_class(name)
+        if synset_of.setdefault(cls, top[0][0]) != top[0][0]:
+            left.add(cls)
+        weight[cls] = weight.get(cls, 0) + sum(counts.values())
+    groups: dict[str, list[str]] = {}
+    for cls, synset in synset_of.items():
+        if cls not in left:
+            groups.setdefault(synset, []).append(cls)
+    out: dict[str, str] = {}
+    for synset, members in groups.items():
+        if len(members) < 2:
+            continue
+        own = name_class(str(_lemma(synset)))  # the synset's own name where a scene uses it, else the most used
+        head = own if own in members else min(members, key=lambda c: (-weight[c], c))
+        out.update((c, head) for c in members if c != head and not covers(head, c) and not covers(c, head))
+    return out
+
+
+def read_name(name: str, synonyms: Mapping[str, str] | None = None) -> str:
+    """The name a (normalised) object name is read as in scoring: its class (`name_class`), read
+    through the input's `synonyms` (`synset_classes`) when given."""
+    cls = name_class(name)
+    return synonyms.get(cls, cls) if synonyms else cls

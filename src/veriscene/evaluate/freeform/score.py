@@ -4,7 +4,8 @@ For one reply and its image's scene graph:
 
     claims        extracted by an extractor (`claims.RuleExtractor` or `llm_claims.LLMExtractor`);
                   their words mapped onto the vocabulary by a matcher (`embed`), names through
-                  their synonym class on both sides (`names`: "sofa" is couch)
+                  their synonym class on both sides (`names`: "sofa" is couch; names of the
+                  input's scenes sharing a WordNet synset, `names.synset_classes`)
     supported     entity: an object of that name exists; attribute: the object the mention
                   grounds to (same name, most of the mention's attributes) has it; count: the
                   number of objects with that name and all the attributes equals it (when a
@@ -27,9 +28,13 @@ For one reply and its image's scene graph:
                   relations only in part (`meta["sparse"]`, Visual Genome), is an attribute of a
                   type the grounded objects have no annotated value of ("the car is red" of a
                   car with no colour), a count of attributed objects above the annotated one and
-                  within the objects of the name, and a relation between existing objects that
-                  is not annotated (unless its opposite is: "left of" where "right of" is
-                  annotated)
+                  within the objects of the name that may have the attributes unannotated (no
+                  annotated word rules them out: "two red buses" of a red and a white bus is
+                  false), and a relation between existing objects that is not annotated (unless
+                  its opposite is: "left of" where "right of" is annotated). A relation of an
+                  object the scene graph says is not there is false ("a teddy bear on a chair"
+                  where teddy bears are annotated in full and none is), of one it leaves open
+                  open, "a man" where persons are annotated included
     helpfulness   scene-graph tuples stated by a supported claim / all scene-graph tuples, where
                   tuples are (name), (name, attribute) and (name, predicate, name), a relation
                   and its converse counting once
@@ -49,6 +54,7 @@ helpfulness counts their tuples only.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -64,10 +70,18 @@ from veriscene.evaluate.freeform.claims import (
 )
 from veriscene.evaluate.freeform.embed import LexicalMatcher
 from veriscene.evaluate.freeform.hedges import HEDGED_WEIGHT
-from veriscene.evaluate.freeform.names import broader_of, covers, name_class
+from veriscene.evaluate.freeform.names import broader_of, covers, name_class, read_name
 from veriscene.scene.geometry import READABLE, could_read
 from veriscene.scene.model import Scene
-from veriscene.vocab import CONVERSE_PREDICATES, OVERLAPPING, UNTYPED, attribute_type, predicate_class, predicate_senses
+from veriscene.vocab import (
+    CONVERSE_PREDICATES,
+    OVERLAPPING,
+    UNTYPED,
+    attribute_type,
+    exclusive,
+    predicate_class,
+    predicate_senses,
+)
 
 # (broader, narrower) attribute words: a "small" claim holds of a "tiny" object; a "tiny" claim of
 # a "small" one is left open
@@ -89,6 +103,11 @@ def add_scene_words(lex: Lexicon, s: Scene) -> None:
     scenes read shows is still closed. A list that is not its set's is not read (a warning)."""
     lex.add(names=s.names, attributes=[a for attrs in s.attributes for a in attrs],
             predicates=[p for _, p, _ in s.relations])
+    synsets = s.meta.get("synsets")
+    if isinstance(synsets, list) and len(synsets) == len(s.names):  # (one per object, or None)
+        for name, synset in zip(s.names, synsets):
+            if isinstance(synset, str) and synset:
+                lex.synsets.setdefault(normalize_phrase(name), Counter())[synset] += 1
     category_set = s.meta.get("category_set")
     if category_set is not None:
         names = lex.category_sets.setdefault(category_set, set())
@@ -103,10 +122,11 @@ def add_scene_words(lex: Lexicon, s: Scene) -> None:
             names.update(listed[1])
 
 
-def category_classes(lex: Lexicon) -> dict[str, frozenset[str]]:
+def category_classes(lex: Lexicon, synonyms: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
     """category set id -> the names its scenes give (`Lexicon.category_sets`) read as
-    `SceneFacts` reads names (normalised, synonym class): what a scene of the set annotates in full."""
-    return {k: frozenset(name_class(normalize_phrase(n)) for n in names)
+    `SceneFacts` reads names (normalised, synonym class, through `synonyms`: `names.synset_classes`):
+    what a scene of the set annotates in full."""
+    return {k: frozenset(read_name(normalize_phrase(n), synonyms) for n in names)
             for k, names in lex.category_sets.items()}
 
 
@@ -152,13 +172,13 @@ def _relation_key(s: str, p: str, o: str) -> tuple[str, str, str]:
 
 
 def _in_full(scene: Scene, names: list[str], category_sets: Mapping[str, AbstractSet[str]] | None,
-             ) -> AbstractSet[str] | None:
+             synonyms: Mapping[str, str] | None = None) -> AbstractSet[str] | None:
     """The names (classes) a scene annotates in full, None for all: ``meta["exhaustive"]``, else
     the names of the scenes of its ``meta["category_set"]`` in `category_sets` (of the input's
     scenes: `category_classes`; the scene's own `names` when its set is not there)."""
     exhaustive = scene.meta.get("exhaustive")
     if exhaustive is not None:
-        return frozenset(name_class(normalize_phrase(n)) for n in exhaustive)
+        return frozenset(read_name(normalize_phrase(n), synonyms) for n in exhaustive)
     category_set = scene.meta.get("category_set")
     if category_set is None:
         return None
@@ -170,12 +190,14 @@ class SceneFacts:
     """A scene graph in normalised words, ready to check claims against; with `focus` (object
     indexes), only about those objects (the object a region description describes).
     `category_sets`: the names of each category set's scenes (`category_classes`), the names a
-    scene of that set (``meta["category_set"]``) annotates in full."""
+    scene of that set (``meta["category_set"]``) annotates in full. `synonyms`: names of the
+    input's scenes read as one (`names.synset_classes`), read so on both sides too."""
 
     def __init__(self, scene: Scene, *, focus: Iterable[int] | None = None,
-                 category_sets: Mapping[str, AbstractSet[str]] | None = None) -> None:
+                 category_sets: Mapping[str, AbstractSet[str]] | None = None,
+                 synonyms: Mapping[str, str] | None = None) -> None:
         # names read through their synonym class ("sofa" is "couch"), on both sides (`Canonicaliser`)
-        self.names = [name_class(normalize_phrase(n)) for n in scene.names]
+        self.names = [read_name(normalize_phrase(n), synonyms) for n in scene.names]
         self.boxes = scene.boxes.tolist()  # (N, 4) xyxy pixels: directions and "near" read from them
         self.longer_side = float(max(scene.width, scene.height))
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
@@ -189,7 +211,7 @@ class SceneFacts:
         self.crowd = frozenset(scene.meta.get("crowd") or ())
         self.regions = self.crowd | frozenset(scene.meta.get("stuff") or ())
         # names annotated in full (classes); None: all of them
-        self.exhaustive = _in_full(scene, self.names, category_sets)
+        self.exhaustive = _in_full(scene, self.names, category_sets, synonyms)
         sparse = scene.meta.get("sparse") or ()
         # a scene graph that annotates no attribute (or no relation) at all, as COCO's, says nothing
         # of them: "two wooden chairs" is open there, not false (directions and "near" are still
@@ -217,8 +239,10 @@ class SceneFacts:
         scene graph does not annotate is read from the boxes: held where the boxes stand apart
         on that axis (the square at the top right is right of the star at the left, though
         not in its row), open where a viewer might read it, false where the boxes rule it out."""
-        if c.kind in ("attribute", "relation") and any(
-                self._open_name(m) for m in (c.subject, c.object) if m is not None):
+        mentions = [m for m in (c.subject, c.object) if m is not None]
+        if c.kind == "relation" and any(self._absent(m) for m in mentions):
+            return False  # "a teddy bear on a chair" where no teddy bear is (nor may be)
+        if c.kind in ("attribute", "relation") and any(self._open_name(m) for m in mentions):
             return None
         if c.kind == "relation" and not self.supports(c):
             read = self._read_from_boxes(c)
@@ -244,10 +268,18 @@ class SceneFacts:
             self.names[i] in broader_of(name) for i in self.pool)
 
     def _open_name(self, m: Mention) -> bool:
-        """Whether the scene graph leaves open whether an object of the mention's name is there."""
+        """Whether the scene graph leaves open whether an object of the mention's name is there,
+        or which one it is ("a man" where persons are annotated: what is said of him is open)."""
+        if self._narrower_only(m.name):
+            return True
         if m.name in COUNTABLE_GENERIC or any(self._named(i, m.name) for i in range(len(self.names))):
-            return self._narrower_only(m.name)
+            return False
         return self.undetermined(Claim("entity", Mention(m.name)))
+
+    def _absent(self, m: Mention) -> bool:
+        """Whether no object of the mention's name is there, and the scene graph says so."""
+        return (m.name not in COUNTABLE_GENERIC and not any(self._named(i, m.name) for i in range(len(self.names)))
+                and not self._open_name(m))
 
     def _attribute_narrower(self, c: Claim) -> bool:
         """Whether the claimed attribute is narrower than one the object has ("tiny" of a small one)."""
@@ -352,10 +384,27 @@ class SceneFacts:
             # an untyped word may hold beside any annotated one; a colour only where none is annotated
             return kind == UNTYPED or not any(attribute_type(a) == kind for i in cands for a in self.attributes[i])
         if c.kind == "count" and c.subject.attributes and c.count is not None:
+            # open between the objects annotated with the attributes and those that may have
+            # them: "two blue pillows" of a red and a yellow pillow is false, of two without a colour open
             named = [i for i in self.pool if self._named(i, c.subject.name)]
-            annotated = sum(1 for i in named if set(c.subject.attributes) <= self.attributes[i])
-            return annotated < c.count <= len(named)
+            held = sum(1 for i in named if all(self._has(i, a) for a in c.subject.attributes))
+            possible = sum(1 for i in named if all(self._may_have(i, a, c.subject.attributes)
+                                                   for a in c.subject.attributes))
+            return held < c.count <= possible
         return False
+
+    def _may_have(self, i: int, attribute: str, said: Sequence[str]) -> bool:
+        """Whether object i may have the attribute where attributes are sparse: it has it, or no
+        annotated word of i rules it out (`vocab.exclusive`: a white bus is not red; a word of
+        no known type, a size of another sub-kind or a narrower colour does not), or i is
+        annotated with another word of its type said together with it ("red and white buses"
+        of a bus annotated red: two-coloured things are often annotated with one colour)."""
+        if self._has(i, attribute):
+            return True
+        kind = attribute_type(attribute)
+        if any(a != attribute and attribute_type(a) == kind and self._has(i, a) for a in said):
+            return True
+        return not any(exclusive(attribute, a) for a in self.attributes[i])
 
     def tuple_of(self, c: Claim) -> tuple[str, tuple[str, ...]] | None:
         if c.kind == "entity":
@@ -370,8 +419,9 @@ class SceneFacts:
 class Canonicaliser:
     """Maps every word of a claim onto the lexicon with a matcher (memoised per word)."""
 
-    def __init__(self, lexicon: Lexicon, matcher: LexicalMatcher) -> None:
+    def __init__(self, lexicon: Lexicon, matcher: LexicalMatcher, synonyms: Mapping[str, str] | None = None) -> None:
         self.matcher = matcher
+        self._synonyms = synonyms  # names of the input's scenes read as one (`names.synset_classes`)
         self._slots = {"name": sorted(lexicon.names), "attribute": sorted(lexicon.attributes),
                        "predicate": sorted(lexicon.predicates)}
         self._known = {k: frozenset(v) for k, v in self._slots.items()}
@@ -382,9 +432,10 @@ class Canonicaliser:
         if key not in self._memo:
             norm = normalize_phrase(term)
             if slot == "name" and (norm in COUNTABLE_GENERIC or name_class(norm) != norm):
-                self._memo[key] = name_class(norm)  # a synonym is read as its class, never respelt
+                self._memo[key] = read_name(norm, self._synonyms)  # a synonym is read as its class, never respelt
             elif slot == "name":
-                self._memo[key] = name_class(self.matcher.canonical(term, self._slots[slot], self._known[slot]))
+                found = self.matcher.canonical(term, self._slots[slot], self._known[slot])
+                self._memo[key] = read_name(found, self._synonyms)
             elif slot == "predicate" and " ".join(term.lower().split()) in PREDICATE_PHRASES:
                 self._memo[key] = PREDICATE_PHRASES[" ".join(term.lower().split())]
             else:
