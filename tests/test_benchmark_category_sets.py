@@ -21,4 +21,5 @@ def test_category_sets_benchmark(tmp_path: Path) -> None:
     assert (mixed["coco_scenes_asked"], mixed["samples_asking"], mixed["set_samples_unknown"]) == (0, 0, 0)
     # no option naming a non-COCO object on a COCO image, no question over every object it shows
     # (helper-189)
-    assert (mixed["name_options_open"], mixed["every_object_asked"], coco["every_object_asked"]) == (0, 0, 0)
+    assert (mixed["name_options_open"], mixed["every_object_asked"], coco["every_object_asked"],
+            mixed["group_captions_open"]) == (0, 0, 0, 0)

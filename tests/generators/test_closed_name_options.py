@@ -86,3 +86,14 @@ def test_no_coco_image_is_asked_about_every_object_it_shows(tmp_path: Path) -> N
     # the open-vocabulary scenes (complete here: no ``meta["exhaustive"]``) are asked as before
     alone = [s for s in samples if all(im["id"].startswith("vg-") for im in s.images)]
     assert {"spatial.extreme.v1", "multi.common_objects.v1"} <= {s.task for s in alone if _over_every_object(s)}
+
+
+def test_no_group_description_says_a_coco_image_lacks_a_name_outside_its_categories(tmp_path: Path) -> None:
+    """"Only Image 2 contains a window." beside a COCO Image 1 would say it has none: a group
+    described holds no name outside the categories where it holds a COCO image."""
+    scenes = _scenes(12, 12)
+    names = {s.image_id: set(s.names) for s in scenes}
+    described = [s for s in _run(tmp_path, scenes) if s.task == "multi.compare_caption.v1"]
+    with_coco = [s for s in described if any(im["id"].startswith("coco-") for im in s.images)]
+    assert with_coco and len(described) > len(with_coco)
+    assert not [s.answer for s in with_coco if set().union(*(names[im["id"]] for im in s.images)) - set(CATEGORIES)]

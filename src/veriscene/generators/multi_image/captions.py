@@ -7,11 +7,13 @@ other answer and scored by free-form matching in evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from veriscene.generators.base import Candidate, GroupContext
-from veriscene.generators.multi_image.common import GroupGenerator, shuffled
+from veriscene.generators.multi_image.common import Accept, GroupGenerator, all_of, counted_in, shuffled
 from veriscene.generators.registry import register
+from veriscene.generators.vocabulary_draws import closed_names
+from veriscene.scene.model import Scene
 from veriscene.text import number_word
 
 
@@ -19,7 +21,10 @@ from veriscene.text import number_word
 class CompareCaption(GroupGenerator):
     """Describe what the images have in common and how they differ. Partners are drawn uniformly
     among pooled scenes sharing at least one object kind with the anchor (else there is little to
-    compare)."""
+    compare). A group with a scene of a closed category list (COCO: ``meta["category_set"]``)
+    holds no name outside its set: "Only Image 2 contains a window." would say that a COCO Image
+    1 has none (`_told_in_full`); such an anchor's partners are of its categories alone, and
+    partners annotate the anchor's names in full (a COCO partner: they are its categories)."""
 
     answer_type = "text"
     modes = ("caption",)
@@ -36,8 +41,29 @@ class CompareCaption(GroupGenerator):
     def propose(self, ctx: GroupContext) -> Iterable[Candidate]:  # type: ignore[override]
         n = self.group_size(ctx)
         mine = set(ctx.scene.names)
-        others = self.partners(ctx, n - 1, accept=lambda e: not mine.isdisjoint(e.names))
+        shares: Accept = lambda e: not mine.isdisjoint(e.names)  # noqa: E731
+        closed = closed_names(ctx.vocab, ctx.index)
+        of_set: Accept | None = None if closed is None else (lambda e: closed.issuperset(e.names))
+        # (counted_in: None where every pooled scene annotates every name in full)
+        accept = all_of([shares, counted_in(ctx.pool, sorted(mine)), of_set])
+        others = self.partners(ctx, n - 1, accept=accept)
         if others is None:
             return
         scenes = shuffled(ctx, [ctx.scene, *others])
+        if not _told_in_full(ctx, scenes):
+            return
         yield Candidate([{"op": "describe_images", "inputs": [], "args": []}], {"n": number_word(n)}, scenes=scenes)
+
+
+def _told_in_full(ctx: GroupContext, scenes: Sequence[Scene]) -> bool:
+    """Whether every image of the group of a closed category list annotates every name of the
+    group in full (`Vocabulary.closed_names`; always so in a run without such images or of one
+    such set alone)."""
+    names = frozenset(n for scene in scenes for n in scene.names)
+    for scene in scenes:
+        set_id = scene.meta.get("category_set")
+        if set_id is not None:
+            closed = ctx.vocab.closed_names(set_id)
+            if closed is not None and not closed.issuperset(names):
+                return False
+    return True
