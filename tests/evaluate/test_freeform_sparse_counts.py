@@ -57,3 +57,26 @@ def test_two_coloured_objects(attributes: list[list[str]], verdict: bool | None)
 def test_a_red_and_a_white_bus_are_not_two_red_buses() -> None:
     # GQA's street (helper-185's fixture): one red bus, one white; "two red buses" was open
     assert _count([["double decker", "red"], ["white"]], "Two red buses drive down the road.", name="bus") is False
+
+
+def _attribute(attributes: list[list[str]], text: str, name: str = "pillow") -> dict[str, bool | None]:
+    objects = [{"name": name, "box": [10.0 + 60 * k, 10.0, 60.0 + 60 * k, 60.0], "attributes": a}
+               for k, a in enumerate(attributes)]
+    scene = Scene.from_objects("room", 300, 100, objects, meta=SPARSE)
+    (score,), _, _ = score_texts([("room", text)], {"room": scene}, matcher="lexical")
+    return {c["text"]: c["supported"] for c in score.claims if c["kind"] == "attribute"}
+
+
+@pytest.mark.parametrize(("attributes", "text", "expected"), [
+    # an attribute is read as a count is: open where some object it may be could have it
+    ([["red"], []], "The pillow is blue.", {"pillow is blue": None}),  # the one with no colour (was false)
+    ([["tall"]], "The man is big.", {"man is big": None}),  # a height is no ruling on bigness (was false)
+    ([["red"]], "A red and white bus.", {"bus is red": True, "bus is white": None}),  # (white was false)
+    ([["blue"]], "A red and white bus.", {"bus is red": False, "bus is white": False}),
+    ([["red"], ["yellow"]], "The pillow is blue.", {"pillow is blue": False}),
+    ([["white"]], "The bus is red.", {"bus is red": False}),
+])
+def test_attribute_of_an_object_that_may_have_it(attributes: list[list[str]], text: str,
+                                                 expected: dict[str, bool | None]) -> None:
+    name = "man" if "man" in text else "bus" if "bus" in text else "pillow"
+    assert _attribute(attributes, text, name=name) == expected

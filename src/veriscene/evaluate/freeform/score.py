@@ -25,11 +25,12 @@ For one reply and its image's scene graph:
                   window" on COCO) is undetermined: listed with `supported` None, counted in
                   neither (a narrower name of one annotated in full, "a man" where persons are,
                   is checked: no person, no man); so, on one that records attributes or
-                  relations only in part (`meta["sparse"]`, Visual Genome), is an attribute of a
-                  type the grounded objects have no annotated value of ("the car is red" of a
-                  car with no colour), a count of attributed objects above the annotated one and
-                  within the objects of the name that may have the attributes unannotated (no
-                  annotated word rules them out: "two red buses" of a red and a white bus is
+                  relations only in part (`meta["sparse"]`, Visual Genome), is an attribute
+                  that a grounded object may have unannotated, no annotated word of it ruling
+                  it out (`vocab.exclusive`: "the car is red" of a car with no colour or of a
+                  "red and white car" annotated white; not of a white car), a count of
+                  attributed objects above the annotated one and within the objects of the name
+                  that may have the attributes so ("two red buses" of a red and a white bus is
                   false), and a relation between existing objects that is not annotated (unless
                   its opposite is: "left of" where "right of" is annotated). A relation of an
                   object the scene graph says is not there is false ("a teddy bear on a chair"
@@ -76,7 +77,6 @@ from veriscene.scene.model import Scene
 from veriscene.vocab import (
     CONVERSE_PREDICATES,
     OVERLAPPING,
-    UNTYPED,
     attribute_type,
     exclusive,
     predicate_class,
@@ -380,9 +380,8 @@ class SceneFacts:
             cands = self.candidates(c.subject)
             if not cands or self.supports(c):
                 return False
-            kind = attribute_type(str(c.attribute))
-            # an untyped word may hold beside any annotated one; a colour only where none is annotated
-            return kind == UNTYPED or not any(attribute_type(a) == kind for i in cands for a in self.attributes[i])
+            said = (*c.subject.attributes, str(c.attribute))
+            return any(self._may_have(i, str(c.attribute), said) for i in cands)
         if c.kind == "count" and c.subject.attributes and c.count is not None:
             # open between the objects annotated with the attributes and those that may have
             # them: "two blue pillows" of a red and a yellow pillow is false, of two without a colour open
