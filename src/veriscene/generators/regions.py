@@ -84,13 +84,13 @@ _NORM1_SPEC = f".{NORM1_DECIMALS}f"
 
 def _norm1_text(v: float, side: float) -> str:
     """One pixel coordinate as norm1 shows it (`side`: the image side, as check_image_size gives it):
-    ``min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0)``, each min and max
-    written out as the builtin compares (`max(x, y)`: y if y > x else x; four calls of the builtins
-    cost more than the rest, for every coordinate shown)."""
+    the text of ``min(max(round(min(max(v, 0.0), side) / side, NORM1_DECIMALS), 0.0), 1.0)``,
+    without calls of the builtins (for every coordinate shown). min and max are written out as
+    they compare (`max(x, y)`: y if y > x else x); the share clipped to [0, side] / side is in
+    [0, 1] already, where its rounding stays; and `format` rounds it to NORM1_DECIMALS as `round`
+    does (both correctly rounded from the same double, exact ties to even): the same text."""
     v = 0.0 if 0.0 > v else v
-    v = round((side if side < v else v) / side, NORM1_DECIMALS)
-    v = 0.0 if 0.0 > v else v
-    return format(1.0 if 1.0 < v else v, _NORM1_SPEC)
+    return format((side if side < v else v) / side, _NORM1_SPEC)
 
 
 def _shown_point_norm1(scene: Scene, p: Sequence[float]) -> tuple[str, list[float]]:

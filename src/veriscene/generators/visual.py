@@ -117,6 +117,10 @@ class Readings:
     near_frac: float = NEAR_FRACTION  # "near": gap <= this * longer image side
 
 
+_DEFAULT_READINGS = Readings()
+_DEFAULT_KEY = "generous reader"  # `GenerousReader.of`'s memo key for `_DEFAULT_READINGS`
+
+
 class GenerousReader:
     """Generous readings of predicates between the objects of one scene."""
 
@@ -151,9 +155,12 @@ class GenerousReader:
             self._placed_by.setdefault((place, a, "object"), []).append(b)
 
     @classmethod
-    def of(cls, index: SceneIndex, readings: Readings = Readings()) -> "GenerousReader":
+    def of(cls, index: SceneIndex, readings: Readings = _DEFAULT_READINGS) -> "GenerousReader":
         """The reader of a scene index, shared by the generators that ask (made once per index)."""
-        return index.memo(("generous reader", readings), lambda: cls(index, readings))
+        # (the default readings under a key of their own: a key holding them hashes the frozen
+        # dataclass by a call of its own __hash__, asked 24 times a demo scene)
+        key = _DEFAULT_KEY if readings is _DEFAULT_READINGS else ("generous reader", readings)
+        return index.memo(key, lambda: cls(index, readings))
 
     @cached_property
     def _boxes(self) -> list[list[float]]:
@@ -421,7 +428,8 @@ def sole_direction(index: SceneIndex, a: int, predicate: str, b: int) -> bool:
     for a predicate that is not a direction; for a direction, unless one across it holds as
     clearly (a pair annotated "below" that also lies mostly to the left: "left of" is as right
     as "below"; `could_read` of the two directions across, in one step)."""
-    across = _ACROSS.get(read_as(predicate))  # ('to the left of' as 'left of')
+    reading = _READ_AS.get(predicate)
+    across = _ACROSS.get(reading if reading is not None else read_as(predicate))  # ('to the left of' as 'left of')
     if across is None:
         return True
     lo, hi, _ = _DIRECTIONS[across[0]]
