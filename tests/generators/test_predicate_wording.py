@@ -15,7 +15,8 @@ from typing import Any, Sequence
 import pytest
 
 from tests.conftest import make_scene
-from tests.generators.helpers import candidates, offered, qa
+from tests.generators.helpers import candidates, qa
+from tests.generators.query_options import query_options
 from veriscene.generators import Vocabulary
 from veriscene.scene import Scene
 from veriscene.scene.describe import scene_caption
@@ -103,9 +104,9 @@ def test_relation_query_options_answer_the_same_question(predicate: str, options
     # when the man is above it; place them apart vertically for "above"
     rows = [{"name": "man", "box": [40, 0, 60, 10]}, {"name": "cup", "box": [40, 50, 60, 60]}]
     scene = make_scene(rows, [(0, predicate, 1)], width=100, height=60)
-    # the scene's one answer: one wrong option drawn a question (`relation_options`), any of these
-    answers, wrong = offered(scene, "relation.query.v1", _vocab(["man", "cup"], _MIXED))
-    assert answers == {predicate} and wrong == options
+    vocab = _vocab(["man", "cup"], _MIXED)
+    assert {answer for _, answer in candidates(scene, "relation.query.v1", vocab)} == {predicate}
+    assert query_options(scene, vocab) == options  # (asked open: the scene's one answer)
 
 
 def test_options_where_relations_are_sparse_answer_the_same_question() -> None:
@@ -168,5 +169,6 @@ def test_a_spelling_of_a_held_predicate_is_never_its_no() -> None:
 def test_a_spelling_of_the_answer_is_never_a_wrong_option(predicate: str, vocabulary: list[str]) -> None:
     rows = [{"name": "man", "box": [40, 0, 60, 10]}, {"name": "hat", "box": [40, 50, 60, 60]}]
     scene = make_scene(rows, [(0, predicate, 1)], width=100, height=60)
-    (cand, answer), = candidates(scene, "relation.query.v1", _vocab(["man", "hat"], vocabulary))
-    assert answer == predicate and list(cand.distractors) == [vocabulary[-1]]
+    vocab = _vocab(["man", "hat"], vocabulary)
+    (cand, answer), = candidates(scene, "relation.query.v1", vocab)
+    assert answer == predicate and query_options(scene, vocab) == {vocabulary[-1]}

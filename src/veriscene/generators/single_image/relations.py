@@ -9,6 +9,7 @@ from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import grouped_by, referent_query, sample_up_to, wording
 from veriscene.generators.registry import register
+from veriscene.generators.option_blocks import Allocation, allocate, draw
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
 from veriscene.generators.visual import (
     DEPTH_ORDER,
@@ -414,16 +415,55 @@ class RelationExists(Generator):
                          build=partial(referent_query, (a, b), "has_relation", (predicate,)))
 
 
-def _converses_left_out(readable: Iterable[str], answer: str) -> list[str]:
-    """The converses of the wrong options left out as readable ("right of" where "left of" may be
-    read of a pair answered "above"), but the answer's: offered alone, the other would leave the
-    answer's converse pair the only whole one among the options ("above", "below", "right of":
-    "above" or "below" right in 92% of 292 demo questions of three options, and a guess that sees
-    only the options right in 39.2% against a chance of 33.9%). A pair is then offered whole or
-    not at all, and the answer's is no longer told apart."""
-    klass = predicate_class(answer)  # (`readable` holds the answer's own class: it is read too)
-    return [c for p in readable if read_as(p) in DIRECTIONS and (c := CONVERSE_PREDICATES.get(p, p)) != p
-            and predicate_class(p) != klass and predicate_class(c) != klass]
+def wrong_option_test(vocab: Vocabulary, index: SceneIndex, s: int, o: int, predicate: str) -> Callable[[str], bool]:
+    """The test of a value as a wrong option of "how is s related to o?" (answer `predicate`, the
+    pair's one predicate, relations complete): it answers the same question, is of another class
+    (`distinct_options_like`: "near" and "next to" are one; any spelling of an allowed class), may
+    not hold with the answer (`may_hold`: "on top of" beside "on", "under" where o is on s) and is
+    not a reading a viewer may make of the pair, in any wording (`readable_predicates`: "next to"
+    where "near" is read). The converse, which holds from o to s, is a good hard negative."""
+    options, kept = distinct_options_like(vocab, predicate)
+    readable = [kept[c] for c in {predicate_class(p) for p in readable_predicates(index, s, o)} if c in kept]
+    allowed = Without(options, (*may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ())), *readable))
+    same = by_class(allowed, kept, predicate_class, partial(_same_question, predicate=predicate, doing=True))
+    klass = predicate_class(predicate)
+    return lambda value: predicate_class(value) != klass and same(value)
+
+
+class _SceneOptions:
+    """The option sets of a scene's "how is A related to B?" questions, drawn so that the options
+    alone never tell the answer (`option_blocks`): each set holds answers of the scene only, each
+    of its values as often right where it is offered, and each wrong option passes the pair's
+    `wrong_option_test`. Made when a question of the scene is first phrased (one or two of its
+    candidates), once for all of them: `asked` lists (s, o, answer) in the order of the batch."""
+
+    def __init__(self, ctx: GenContext, asked: list[tuple[int, int, str]], size: int) -> None:
+        self.ctx, self.asked, self.size = ctx, asked, size
+        self._made: tuple[list[str], list[tuple[int, int]], Allocation] | None = None
+
+    def _make(self) -> tuple[list[str], list[tuple[int, int]], Allocation]:
+        vocab, index = self.ctx.vocab, self.ctx.index
+        values = sorted({p for _, _, p in self.asked})
+        at = {v: x for x, v in enumerate(values)}
+        safe: list[list[int]] = [[] for _ in values]
+        where: list[tuple[int, int]] = []  # candidate i -> (its value, its place among the value's)
+        for s, o, predicate in self.asked:
+            fits = wrong_option_test(vocab, index, s, o, predicate)
+            mask = sum(1 << at[v] for v in values if fits(v))
+            x = at[predicate]
+            where.append((x, len(safe[x])))
+            safe[x].append(mask)
+        return values, where, allocate(safe, self.size)
+
+    def wrong(self, i: int, u: float) -> list[str]:
+        """The wrong options of candidate i (in `asked`) by a uniform number u in [0, 1): none
+        where it takes no set for that u (asked open only)."""
+        if self._made is None:
+            self._made = self._make()
+        values, where, allocation = self._made
+        x, j = where[i]
+        mask = draw(allocation[x][j], u)
+        return [v for y, v in enumerate(values) if mask >> y & 1 and y != x]
 
 
 @register("relation.query.v1", family="relation")
@@ -434,8 +474,10 @@ class QueryRelation(Generator):
     clearly (`direction_shown`: not "left of" of a box merely shifted left); options never include
     another predicate that holds or may hold with it (`may_hold`: "next to" for "near", "on top
     of" for "on", "has" for "wearing"), nor one a viewer might read of the boxes (`readable_predicates`:
-    a direction, "near", "on top of" an object it is in front of; where relations are sparse,
-    only predicates sure not to hold: `sure_wrong`). Not asked where another reading answers as
+    a direction, "near", "on top of" an object it is in front of). The options are other answers
+    of the scene, in sets each of whose values is as often right where the set is offered
+    (`_SceneOptions`, `option_blocks`): a pair that takes none is asked open only. Where relations
+    are sparse, only predicates sure not to hold (`sure_wrong`). Not asked where another reading answers as
     well (`open_rivals`: "next to" of a lamp the image shows behind the sofa too): asked open,
     the question would accept one of two right answers (the runner asks each candidate in both
     modes)."""
@@ -456,8 +498,12 @@ class QueryRelation(Generator):
 
     def propose(self, ctx: GenContext) -> Iterable[Batch]:
         refs = referents(ctx.index, allow_relations=False)
+        sparse = ctx.index.sparse_relations
         answers: list[str] = []
         asked: list[tuple[Any, ...]] = []
+        pairs: list[tuple[int, int, str]] = []
+        # the scene's option sets, drawn among its answers (where relations are complete)
+        options = None if sparse else _SceneOptions(ctx, pairs, max(self.config.num_choices, 2))
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs or forced_answer(ctx.vocab, held[0]):
                 continue
@@ -465,46 +511,38 @@ class QueryRelation(Generator):
                 continue  # "below", and also "left of": either is right; "left of" the boxes do not show
             if open_rivals(ctx.index, ctx.vocab, s, o, held[0]):
                 continue  # "next to", and "behind" as the image shows: asked open, either is right
-            # where relations are sparse, options only among those sure not to hold
-            wrong = sure_wrong(ctx.index, s, o, held[0], ctx.vocab) if ctx.index.sparse_relations else None
             answers.append(held[0])
-            asked.append((ctx, refs[s], refs[o], held[0], answers, wrong, partial(readable_predicates, ctx.index, s, o),
-                          ctx.index.predicates_between.get((o, s), ())))
+            if options is not None:
+                asked.append((ctx, refs[s], refs[o], held[0], options, len(pairs)))
+                pairs.append((s, o, held[0]))
+            else:  # where relations are sparse, options only among those sure not to hold
+                asked.append((ctx, refs[s], refs[o], held[0], answers, sure_wrong(ctx.index, s, o, held[0], ctx.vocab),
+                              partial(readable_predicates, ctx.index, s, o)))
         # many per scene, one or two used: phrased only if picked
-        yield Batch.of(answers, asked, self._make)
+        yield Batch.of(answers, asked, self._make if options is not None else self._make_sparse)
 
-    def _make(self, ctx: GenContext, a: Referent, b: Referent, predicate: str, answers: list[str],
-              wrong: list[str] | None = None, seen: Callable[[], tuple[str, ...]] = tuple,
-              held_back: Sequence[str] = ()) -> Candidate:
-        vocab = ctx.vocab
+    def _make(self, ctx: GenContext, a: Referent, b: Referent, predicate: str, options: _SceneOptions,
+              i: int) -> Candidate:
+        # one draw whatever the mode (a pick's draws do not depend on its mode); none: a pair
+        # that takes no option set of its scene is asked open only
+        return self._candidate(a, b, predicate, options.wrong(i, float(ctx.rng.random())))
+
+    def _make_sparse(self, ctx: GenContext, a: Referent, b: Referent, predicate: str, answers: list[str],
+                     wrong: list[str], seen: Callable[[], tuple[str, ...]]) -> Candidate:
+        # Any unannotated predicate may hold: options only among those the boxes rule out
+        # (`sure_wrong`), none a viewer may read, the scene's answers first, one drawn by the data
+        # set's counts only where the scene has no other (`relation_options`)
+        readable = seen()
+        allowed = [p for p in wrong if p not in readable]
+        distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
+                                    ctx.vocab.predicates, scene=scene_values(answers), kind=predicate_class,
+                                    fill_to=1)
+        return self._candidate(a, b, predicate, distractors)
+
+    def _candidate(self, a: Referent, b: Referent, predicate: str, distractors: list[str]) -> Candidate:
         group = wording(predicate)
         if group == "doing" and " " in predicate:
             group = "doing_with"  # options stay those of "doing": every action answers it
-        allowed: Sequence[str]
-        readable: Sequence[str]
-        key: tuple[str | bool, ...] | None = None
-        fits = None
-        if wrong is not None:
-            readable = seen()
-            allowed = [p for p in wrong if p not in readable]
-        else:
-            # Distractors that answer the same question, one a class (`distinct_options_like`),
-            # and neither may hold with the answer (`may_hold`: "on top of" beside "on") nor be
-            # read from A to B, in any wording ("next to" where "near" is read) (the converse,
-            # which holds from B to A, is a good hard negative).
-            options, kept = distinct_options_like(vocab, predicate)
-            readable = [kept[c] for c in {predicate_class(p) for p in seen()} if c in kept]
-            allowed = Without(options, (*may_hold(vocab, (predicate,), held_back), *readable,
-                                        *_converses_left_out(readable, predicate)))
-            key = ("distinct predicates answering", _kind(predicate), wording(predicate), True)
-            fits = by_class(allowed, kept, predicate_class, partial(_same_question, predicate=predicate, doing=True))
-        # the scene's other answers as spelled, one a class, each as often right as any (the runner
-        # draws one uniformly); one drawn by the data set's counts only where the scene has no
-        # other: filled to 4, "left of" (a quarter of the answers) was right where offered more
-        # often than a quarter of the time (`relation_options`)
-        distractors = wrong_options(ctx.rng, self.config.num_choices - 1, allowed, predicate.__ne__,
-                                    vocab.predicates, vocab=vocab, key=key, scene=scene_values(answers),
-                                    kind=predicate_class, fill_to=1, scene_fits=fits)
         return Candidate(None, {"the_a": a.the, "the_b": b.the}, group=group, expected=predicate,
                          plural=plural_slots(the_a=a),
                          distractors=distractors, build=partial(referent_query, (a, b), "query_relation"))
