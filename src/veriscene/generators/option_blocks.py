@@ -95,23 +95,42 @@ def _share(safe: Sequence[Sequence[int]], values: list[int], size: int, out: All
     """Share out the candidates of `values` by weight (`allocate`), sets of `size` values first."""
     weight = {x: [1.0] * len(safe[x]) for x in values}
     reach = {x: _any_of(safe[x]) for x in values}  # values safe for some candidate of x
-    for k in range(min(size, len(values)), 1, -1):
-        sets = [(mask, members) for members in combinations(values, k)
-                if _within(mask := sum(1 << x for x in members), members, reach)]
+    n = len(values)
+    for k in range(n if n < size else size, 1, -1):  # min(size, n) (ints), no call of the builtin
+        sets: list[tuple[int, tuple[int, ...]]] = []
+        for members in combinations(values, k):
+            mask = 0
+            for x in members:
+                mask |= 1 << x
+            # each member's other values safe for some candidate of it (a cheap test that leaves
+            # out most sets before their weights are summed)
+            for x in members:
+                if mask & ~(1 << x) & ~reach[x]:
+                    break
+            else:
+                sets.append((mask, members))
         while True:
             best: tuple[float, int, tuple[int, ...], list[float]] | None = None
+            live: list[tuple[int, tuple[int, ...]]] = []  # the sets that can still take weight, in order
             for mask, members in sets:
-                caps = []
+                caps: list[float] = []
+                t = 0.0  # min(caps), written out (the first of equal ones, as min keeps)
                 for x in members:
                     others = mask & ~(1 << x)
-                    cap = sum(w for w, s in zip(weight[x], safe[x]) if others & ~s == 0) / len(safe[x])
+                    # (a list summed: the same additions in the same order as of a generator)
+                    cap = sum([w for w, s in zip(weight[x], safe[x]) if others & ~s == 0]) / len(safe[x])
                     if cap <= _TINY:
                         break
+                    if not caps or cap < t:
+                        t = cap
                     caps.append(cap)
                 else:
-                    t = min(caps)
+                    live.append((mask, members))
                     if best is None or t > best[0]:
                         best = (t, mask, members, caps)
+            # weights only fall (each taken share is positive), and so does each sum of them in
+            # the same order (rounding is monotone): a set left out once never takes weight again
+            sets = live
             if best is None:
                 break
             t, mask, members, caps = best
@@ -122,12 +141,6 @@ def _share(safe: Sequence[Sequence[int]], values: list[int], size: int, out: All
                         taken = weight[x][j] * t / cap
                         out[x][j].append((mask, taken))
                         weight[x][j] -= taken
-
-
-def _within(mask: int, members: tuple[int, ...], reach: dict[int, int]) -> bool:
-    """Whether each member's other values are safe for some candidate of it (a cheap test that
-    leaves out most sets before their weights are summed)."""
-    return all(mask & ~(1 << x) & ~reach[x] == 0 for x in members)
 
 
 def draw(offered: Sequence[tuple[int, float]], u: float) -> int:

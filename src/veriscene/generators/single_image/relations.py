@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from typing import Any, Callable, Container, Iterable, Sequence
+from typing import AbstractSet, Any, Callable, Container, Iterable, Sequence
 
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
@@ -13,6 +13,7 @@ from veriscene.generators.option_blocks import Allocation, allocate, draw
 from veriscene.generators.relation_options import by_class, scene_values, wrong_options
 from veriscene.generators.visual import (
     DEPTH_ORDER,
+    GENEROUS_PREDICATES,
     GenerousReader,
     direction_shown,
     read_as,
@@ -146,6 +147,24 @@ def may_hold(vocab: Vocabulary, held: Iterable[str], held_back: Iterable[str] = 
     return out
 
 
+# Entries kept by `_may_hold_of` per vocabulary before it starts afresh (keys are the predicates
+# of a pair both ways: few on any data set, bounded all the same)
+_MAY_HOLD_KEPT = 4096
+
+
+def _may_hold_of(vocab: Vocabulary, held: tuple[str, ...], held_back: tuple[str, ...] = ()) -> frozenset[str]:
+    """`may_hold(vocab, held, held_back)`, made once per vocabulary and arguments: asked of every
+    pair by `relation.exists`, `open_rivals` and the option sets of `relation.query`."""
+    table: dict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[str]] = vocab.view("may hold, kept", dict)
+    key = (held, held_back)
+    found = table.get(key)
+    if found is None:
+        if len(table) >= _MAY_HOLD_KEPT:
+            table.clear()
+        found = table[key] = frozenset(may_hold(vocab, held, held_back))
+    return found
+
+
 def _same_question(p: str, predicate: str, doing: bool) -> bool:
     """Whether `p` answers the question that asks for `predicate`: of its phrasing (`_kind`) and
     its question form (`wording`): options of "Where is A relative to B?" are places, those of
@@ -214,7 +233,7 @@ def sure_wrong(index: SceneIndex, s: int, o: int, predicate: str, vocab: Vocabul
     unannotated predicate may hold, so only those `ruled_out` that answer the same question
     (`_same_question`; none for an action: only places are ruled out) and may not hold with the
     pair's annotated ones (`may_hold`: not "above" for "on", "near" for "next to")."""
-    same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
+    same = _may_hold_of(vocab, (predicate,), index.predicates_between.get((o, s), ()))
     return [p for p in ruled_out(index, s, o, vocab) if p not in same and _same_question(p, predicate, doing)]
 
 
@@ -236,7 +255,7 @@ def open_rivals(index: SceneIndex, vocab: Vocabulary, s: int, o: int, predicate:
     shown = [q for q in rivals if (reader.could_hold(s, q, o) if q in DEPTH_ORDER else direction_shown(index, s, q, o))]
     if not shown:
         return shown
-    same = may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ()))
+    same = _may_hold_of(vocab, (predicate,), index.predicates_between.get((o, s), ()))
     return [q for q in shown if q not in same]
 
 
@@ -308,7 +327,7 @@ class _Barred:
 
     __slots__ = ("held", "reader", "s", "o")
 
-    def __init__(self, held: set[str], reader: GenerousReader, s: int, o: int) -> None:
+    def __init__(self, held: AbstractSet[str], reader: GenerousReader, s: int, o: int) -> None:
         self.held, self.reader, self.s, self.o = held, reader, s, o
 
     def __contains__(self, predicate: object) -> bool:
@@ -377,7 +396,7 @@ class RelationExists(Generator):
             if s not in refs or o not in refs:
                 continue
             held_back = between.get((o, s), ())
-            excluded = _Barred(may_hold(ctx.vocab, held, held_back), reader, s, o)
+            excluded = _Barred(_may_hold_of(ctx.vocab, held, held_back), reader, s, o)
             negatives = [CONVERSE_PREDICATES[p] for p in held if p in CONVERSE_PREDICATES]
             negatives = [p for p in negatives if p not in excluded]
             if not negatives:
@@ -424,10 +443,53 @@ def wrong_option_test(vocab: Vocabulary, index: SceneIndex, s: int, o: int, pred
     where "near" is read). The converse, which holds from o to s, is a good hard negative."""
     options, kept = distinct_options_like(vocab, predicate)
     readable = [kept[c] for c in {predicate_class(p) for p in readable_predicates(index, s, o)} if c in kept]
-    allowed = Without(options, (*may_hold(vocab, (predicate,), index.predicates_between.get((o, s), ())), *readable))
+    allowed = Without(options, (*_may_hold_of(vocab, (predicate,), index.predicates_between.get((o, s), ())), *readable))
     same = by_class(allowed, kept, predicate_class, partial(_same_question, predicate=predicate, doing=True))
     klass = predicate_class(predicate)
     return lambda value: predicate_class(value) != klass and same(value)
+
+
+@lru_cache(maxsize=1024)
+def _generous_of_class(klass: str) -> tuple[str, ...]:
+    """The predicates of `GENEROUS_PREDICATES` of class `klass` (`vocab.predicate_class`)."""
+    return tuple(p for p in GENEROUS_PREDICATES if predicate_class(p) == klass)
+
+
+def _reads_class(reader: GenerousReader, annotated: Sequence[str], s: int, o: int, klass: str) -> bool:
+    """Whether a viewer may read from s to o a predicate of class `klass` (`vocab.predicate_class`):
+    whether `klass` is among the classes of `readable_predicates` (the pair's `annotated`
+    predicates and the generous ones that `reader.could_hold`), asking only those of the class."""
+    for p in annotated:  # (loops, not any() of generators: asked ~30 times a demo scene)
+        if predicate_class(p) == klass and reader.could_hold(s, p, o):
+            return True
+    for p in _generous_of_class(klass):
+        if reader.could_hold(s, p, o):
+            return True
+    return False
+
+
+def _wrong_spellings(vocab: Vocabulary, predicate: str) -> dict[str, str]:
+    """value -> `_wrong_spelling(vocab, predicate, value)`, filled as asked (made once per
+    vocabulary and predicate; do not modify)."""
+    table: dict[str, dict[str, str]] = vocab.view("wrong option spellings", dict)
+    found = table.get(predicate)
+    if found is None:
+        found = table[predicate] = {}
+    return found
+
+
+def _wrong_spelling(vocab: Vocabulary, predicate: str, value: str) -> str:
+    """The part of `wrong_option_test` that reads the words alone: the spelling kept of `value`'s
+    class (`distinct_options_like`) where `value` is of another class than `predicate` and answers
+    its question, else "". `value` passes the test of a pair where that spelling is not among
+    those that may hold with the answer (`may_hold`) and its class not among the pair's readings
+    (`readable_predicates`: the spellings `wrong_option_test` leaves out are those kept of the
+    classes read, one class each)."""
+    kept = distinct_options_like(vocab, predicate)[1]
+    klass = predicate_class(value)
+    if klass == predicate_class(predicate) or not _same_question(value, predicate, True):
+        return ""
+    return kept.get(klass, "")
 
 
 class _SceneOptions:
@@ -442,18 +504,44 @@ class _SceneOptions:
         self._made: tuple[list[str], list[tuple[int, int]], Allocation] | None = None
 
     def _make(self) -> tuple[list[str], list[tuple[int, int]], Allocation]:
+        values, where, safe = self.masks()
+        return values, where, allocate(safe, self.size)
+
+    def masks(self) -> tuple[list[str], list[tuple[int, int]], list[list[int]]]:
+        """The scene's answers (sorted), each candidate's (value, place among the value's) and,
+        per value and candidate, the mask of the values that pass its `wrong_option_test`."""
         vocab, index = self.ctx.vocab, self.ctx.index
         values = sorted({p for _, _, p in self.asked})
         at = {v: x for x, v in enumerate(values)}
         safe: list[list[int]] = [[] for _ in values]
         where: list[tuple[int, int]] = []  # candidate i -> (its value, its place among the value's)
+        between = index.predicates_between
+        reader = GenerousReader.of(index)
         for s, o, predicate in self.asked:
-            fits = wrong_option_test(vocab, index, s, o, predicate)
-            mask = sum(1 << at[v] for v in values if fits(v))
+            # `wrong_option_test` of each value, written out (the same masks): the tests of the
+            # words alone made once per vocabulary (`_wrong_spellings`), `may_hold` once per
+            # predicate and pair's converse, a reading of the pair only of a class a value left
+            # to test has (`_reads_class`; none on a scene of one answer)
+            mask = 0
+            if len(values) > 1:
+                spellings_of = _wrong_spellings(vocab, predicate)
+                held = _may_hold_of(vocab, (predicate,), between.get((o, s), ()))
+                read: dict[str, bool] = {}  # class -> whether a viewer may read one of it of the pair
+                for y, v in enumerate(values):
+                    spelled = spellings_of.get(v)
+                    if spelled is None:
+                        spelled = spellings_of[v] = _wrong_spelling(vocab, predicate, v)
+                    if spelled and spelled not in held:
+                        klass = predicate_class(v)
+                        seen = read.get(klass)
+                        if seen is None:
+                            seen = read[klass] = _reads_class(reader, between.get((s, o), ()), s, o, klass)
+                        if not seen:
+                            mask |= 1 << y
             x = at[predicate]
             where.append((x, len(safe[x])))
             safe[x].append(mask)
-        return values, where, allocate(safe, self.size)
+        return values, where, safe
 
     def wrong(self, i: int, u: float) -> list[str]:
         """The wrong options of candidate i (in `asked`) by a uniform number u in [0, 1): none
@@ -503,7 +591,8 @@ class QueryRelation(Generator):
         asked: list[tuple[Any, ...]] = []
         pairs: list[tuple[int, int, str]] = []
         # the scene's option sets, drawn among its answers (where relations are complete)
-        options = None if sparse else _SceneOptions(ctx, pairs, max(self.config.num_choices, 2))
+        choices = self.config.num_choices  # (at least 2: max of two ints, written out)
+        options = None if sparse else _SceneOptions(ctx, pairs, 2 if 2 > choices else choices)
         for (s, o), held in sorted(ctx.index.predicates_between.items()):
             if len(held) != 1 or s not in refs or o not in refs or forced_answer(ctx.vocab, held[0]):
                 continue
