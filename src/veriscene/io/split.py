@@ -192,7 +192,6 @@ class _ImageIds:
         return len(found), [f"{where(k)} repeats the image id of {where(first)}" for k, first in found[:listed]]
 
 
-@holding_locks  # the output folder, locked until it returns (`engine.run_lock`)
 class _CategoryLists:
     """Closed category lists (`veriscene.category_sets`) carried into every split file: a COCO file
     gives its list (``meta["categories"]``) in its first scene only, so without this the split
@@ -226,6 +225,7 @@ class _CategoryLists:
         return {**record, "meta": {**meta, "categories": self.lists[set_id]}}
 
 
+@holding_locks  # the output folder, locked until it returns (`engine.run_lock`)
 def split(
     scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
