@@ -35,7 +35,7 @@ from veriscene.evaluate.replied import RepliedRecords
 # the summaries are unchanged, and blocks of 1, 3 and all agree)
 REFERENCE: dict[str | None, dict[str, Any]] = {
     None: {
-        "process.jsonl": "c77bc20febbb65fb77e92c5b8f7f2dd0d42c26a5b4f801c862b8a3f969594bcc",
+        "process.jsonl": "fc823317408928af5c9a2215db0d312dc03efead0467251d6fb5ed36317c5229",
         "freeform.jsonl": "3161190f92f4f82cffffa925547eb1b29aa5cd6c0c5797da5aa54a26e0e584e6",
         "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5564095541936352,
                      "helpfulness_ci": [0.3436538753964866, 0.7741745573544928], "matcher": "lexical", "n": 17,
@@ -59,7 +59,7 @@ REFERENCE: dict[str | None, dict[str, Any]] = {
                     "score": 0.42189054726368164, "unscorable": 0, "without_reasoning_block": 204},
     },
     "some": {
-        "process.jsonl": "e2d982d534bdcd0dd8ca4e44f3a3da073efb404df43bf87b09642961e963a12d",
+        "process.jsonl": "0039879648a9fc051d0e7e98ad6dd0b99450af20bae5bd851d18740071b0d547",
         "freeform.jsonl": "b3655347da34ba6bd97fb6814e3f7d90259b89767fc94be7040fd7f5c7c2c1e7",
         "freeform": {"extractor": "rules", "hallucinations": 16, "helpfulness": 0.5275008372684397,
                      "helpfulness_ci": [0.2787187066078577, 0.7815178186827404], "matcher": "lexical", "n": 14,
