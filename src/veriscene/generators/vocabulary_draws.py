@@ -117,9 +117,9 @@ def option_names(vocab: Vocabulary, index: "SceneIndex | None") -> tuple[Sequenc
     COCO image, which may show a window unannotated. The vocabulary's names where the set holds
     every one of them (a run of COCO alone draws what it drew), and for `index` None."""
     closed = None if index is None else closed_names(vocab, index)
-    if closed is None:
+    if index is None or closed is None:
         return vocab.name_list(), "names"
-    key = ("names", index.scene.meta["category_set"]) if index is not None else "names"
+    key = ("names", index.scene.meta["category_set"])
     return vocab.view(key, lambda: sorted(n for n in closed if n in vocab.names)), key
 
 
