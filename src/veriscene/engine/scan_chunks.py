@@ -18,7 +18,6 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from veriscene.category_sets import listed_categories
 from veriscene.engine.scan_result import ChunkScan, PoolCandidate, stable_hash, unmarked_slice
 from veriscene.scene.jsonl import OBJECT_FIELDS, SCENE_FIELDS, loads_line
 
@@ -49,18 +48,11 @@ BAD_CATEGORY_LIST = "meta.categories (not the list its meta.category_set names)"
 
 
 def _add_categories(chunk: ChunkScan, meta: Any, names: list[str]) -> None:
-    """Record the names of a scene of a closed category list (``meta["category_set"]``) as its
-    set's, with the list itself where the scene carries it (`veriscene.category_sets`); a list
-    that is not its set's is left out and counted (`BAD_CATEGORY_LIST`)."""
-    set_id = meta.get("category_set") if isinstance(meta, dict) else None
-    if not isinstance(set_id, str) or not set_id:
-        return
-    try:
-        listed = listed_categories(meta)
-    except ValueError:
+    """Record the names of a scene of a closed category list as its set's
+    (`Vocabulary.add_set_scene`); a list that is not its set's is left out and counted
+    (`BAD_CATEGORY_LIST`)."""
+    if not chunk.vocab.add_set_scene(meta, names):
         chunk.ignored[BAD_CATEGORY_LIST] += 1
-        listed = None
-    chunk.vocab.add_categories(set_id, names if listed is None else (*names, *listed[1]))
 
 
 def _count_ignored(record: dict[str, Any], ignored: Counter[str]) -> None:

@@ -79,13 +79,26 @@ class Vocabulary:
 
     def add_scene(self, scene: Scene) -> None:
         self.add_names(scene.names, [a for attrs in scene.attributes for a in attrs], [p for _, p, _ in scene.relations])
-        set_id = scene.meta.get("category_set")
-        if set_id is not None:
+        if not self.add_set_scene(scene.meta, scene.names):
             try:
-                listed = listed_categories(scene.meta)
-            except ValueError as exc:
+                listed_categories(scene.meta)
+            except ValueError as exc:  # what is wrong with its list, and whose it is
                 raise ValueError(f"scene {scene.image_id!r}: {exc}") from None
-            self.add_categories(set_id, scene.names if listed is None else (*scene.names, *listed[1]))
+
+    def add_set_scene(self, meta: Any, names: Sequence[str]) -> bool:
+        """Record the names of a scene of a closed category list (``meta["category_set"]``) as
+        its set's, with the list itself where its meta carries one (`veriscene.category_sets`).
+        False where that list is not its set's: left out (the scan counts it)."""
+        set_id = meta.get("category_set") if isinstance(meta, dict) else None
+        if not isinstance(set_id, str) or not set_id:
+            return True
+        try:
+            listed = listed_categories(meta)
+        except ValueError:
+            self.add_categories(set_id, names)
+            return False
+        self.add_categories(set_id, names if listed is None else (*names, *listed[1]))
+        return True
 
     def add_categories(self, set_id: str, names: Iterable[str]) -> None:
         """Record `names` as categories of the closed list `set_id` (a scene's
