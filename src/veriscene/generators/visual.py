@@ -43,8 +43,13 @@ from typing import Any
 import numpy as np
 
 from veriscene.program.context import SceneIndex
+
+# the depth order (`DEPTH_ORDER`, `DEPTH_TIE`: module notes), which free-form scoring reads too
+from veriscene.scene.depth_order import DEPTH_ORDER as DEPTH_ORDER
+from veriscene.scene.depth_order import DEPTH_TIE as DEPTH_TIE
+from veriscene.scene.depth_order import DepthOrder as _DepthOrder
 from veriscene.scene.geometry import DIRECTIONS as _DIRECTIONS
-from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK, could_read
+from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK
 # (defined beside `could_read`, where programs read them too: `SceneIndex.could_hold`)
 from veriscene.scene.geometry import SHIFTED as SHIFTED
 from veriscene.scene.geometry import may_read as may_read
@@ -60,11 +65,6 @@ _LISTED = 64
 # Rows of gaps (`GenerousReader._gaps`) kept at most: a row per anchor of a scene of thousands of
 # objects, all kept, made an (N, N) table.
 _GAP_ROWS = 256
-# Predicates of depth order: whether they say their subject is the nearer of the pair.
-DEPTH_ORDER = {"in front of": True, "behind": False, "in back of": False, "at back of": False}
-# A difference in depth under this share of the scene's depth range tells no order (as
-# `depth.closer`'s `min_depth_gap`, under which a pair is not asked): either may be read.
-DEPTH_TIE = 0.05
 # The predicates `could_hold` may read into a pair without an annotation of that predicate.
 GENEROUS_PREDICATES = (*_DIRECTIONS, "near", "on top of", "in front of", "behind")
 _READ_BEYOND = frozenset((*GENEROUS_PREDICATES, *DEPTH_ORDER))
@@ -340,51 +340,6 @@ class GenerousReader:
     @cached_property
     def _box_array(self) -> np.ndarray:
         return np.asarray(self.scene.boxes, dtype=np.float64).reshape(-1, 4)
-
-
-class _DepthOrder:
-    """The depth order a viewer may read between a scene's objects (`DEPTH_ORDER`, module notes)."""
-
-    def __init__(self, depth: np.ndarray, dense: bool) -> None:
-        self.values: list[float] = depth.tolist()
-        self.array = np.asarray(self.values, dtype=np.float64)
-        self.tie = DEPTH_TIE * ((max(self.values) - min(self.values)) or 1.0)
-        self.dense = dense  # measured over a photo: the order shows between near boxes too
-
-    @classmethod
-    def of(cls, scene: Any) -> "_DepthOrder | None":
-        if scene.depth is None or not len(scene.depth):
-            return None
-        return cls(scene.depth, scene.depth_map is not None or "source_depth_map" in scene.meta)
-
-    def may_lead(self, front: int, back: int) -> bool:
-        """Whether `front` may be read nearer than `back`: not clearly farther (by `tie`)."""
-        return self.values[front] < self.values[back] + self.tie
-
-    def may_lead_all(self, anchor: int, x_front: bool) -> np.ndarray:
-        """(N,) `may_lead(x, anchor)` (x in front, `x_front`) or `may_lead(anchor, x)`."""
-        d = self.array
-        return d < d[anchor] + self.tie if x_front else d[anchor] < d + self.tie
-
-    def shown(self, a: list[float], b: list[float], reading: tuple[float, float, float]) -> bool:
-        """Whether boxes a and b show their order: they overlap, or, dense, they share columns
-        or are near (`reading`: `GenerousReader._reading`)."""
-        # min(a[2], b[2]) > max(a[0], b[0]), ...: min and max written out as the builtins compare
-        # (min(x, y): y if y < x else x; no calls: asked of every pair read in depth)
-        columns = (b[2] if b[2] < a[2] else a[2]) > (b[0] if b[0] > a[0] else a[0])
-        if columns and (self.dense or (b[3] if b[3] < a[3] else a[3]) > (b[1] if b[1] > a[1] else a[1])):
-            return True
-        return self.dense and could_read(a, b, "near", *reading)
-
-    def shown_all(self, boxes: np.ndarray, anchor: int, gaps: np.ndarray,
-                  reading: tuple[float, float, float]) -> np.ndarray:
-        """(N,) `shown` of each box with the anchor's, from the (N,) `gaps` to it."""
-        a = boxes[anchor]
-        columns = np.minimum(boxes[:, 2], a[2]) > np.maximum(boxes[:, 0], a[0])
-        if not self.dense:
-            return columns & (np.minimum(boxes[:, 3], a[3]) > np.maximum(boxes[:, 1], a[1]))
-        longer, _, near_frac = reading
-        return columns | (gaps <= near_frac * longer)
 
 
 # The directions across each direction: a pair may stand in one of these too (diagonally).
