@@ -233,7 +233,8 @@ NOT_IMAGES = ("SEG", "RTSTRUCT", "RTDOSE", "RTPLAN", "RTRECORD", "REG", "SR", "K
 # The volume is their images stacked as they are, its slices along the planes' normal 1 - cos(tilt)
 # apart from the positions' line: an axial slice is an image with its own pixels (a SEG's frames
 # and a structure set's contours are placed on it, `dicom_seg`, `dicom_rt`); a coronal or sagittal
-# slice across a tilted series is sheared by the tilt, as a viewer without tilt correction shows it.
+# slice across a tilted series would be sheared by the tilt, and is taken from the volume resampled
+# onto the grid of its true slice normal (`_dicom_tilt`, reader option ``tilt``, default "correct").
 MAX_TILT_DEGREES = 30.0
 TILT_TOLERANCE = 1.0 - float(np.cos(np.radians(MAX_TILT_DEGREES)))  # highdicom's perpendicular_tol
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from veriscene.io.readers._dicom_files import _RAS_OF_LPS, _canonical, _highdicom, _nibabel_orientations
+from veriscene.io.readers._dicom_files import TILT_TOLERANCE, _RAS_OF_LPS, _canonical, _highdicom, _nibabel_orientations
 from veriscene.io.readers._windows import Window, _first_number
 
 VOI_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")  # DICOM's VOI LUT Functions (PS3.3 C.11.2.1.3)
@@ -114,8 +114,9 @@ def stored_windows(report: Any, datasets: Sequence[Any]) -> StoredWindows | None
             report.count("dicom_files_without_stored_window")
     hd = _highdicom()
     try:
+        # (a series tilted as a CT gantry tilts is one volume, as `_series_volume` reads it)
         volume = hd.get_volume_from_series(datasets, dtype=np.float32, apply_voi_transform=True,
-                                           voi_output_range=(0.0, 1.0))
+                                           voi_output_range=(0.0, 1.0), perpendicular_tol=TILT_TOLERANCE)
     except (ValueError, RuntimeError, IndexError, TypeError, KeyError, AttributeError, NotImplementedError):
         report.count("stored_windows_not_applied")
         return None

@@ -38,9 +38,9 @@ The filled volume then goes the way of a SEG's: turned to the canonical orientat
 slice holding a region along `axis`, shown radiologically (``meta["orientation"]``), one object
 per ROI present (named by its ROI name, normalised: "Kidney_Left" is "left kidney"), relations
 ``touching`` and ``surrounded by`` from the pixels; `components`, `min_pixels`, `step`,
-`slice_images` and ``meta["single"]`` (the ROIs' names held once by construction) as for
-`dicom_seg`. Needs pydicom, highdicom (the series as a volume), nibabel and scipy:
-``pip install veriscene[dicom]``.
+`slice_images`, ``meta["single"]`` (the ROIs' names held once by construction) and `tilt` (a
+tilted series' slices across its images unsheared: `_dicom_tilt`) as for `dicom_seg`. Needs
+pydicom, highdicom (the series as a volume), nibabel and scipy: ``pip install veriscene[dicom]``.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ from veriscene.io.readers._dicom_files import (
     referenced_series,
     require_dicom,
 )
+from veriscene.io.readers._dicom_tilt import CORRECT, parse_tilt, volume_tilt
 from veriscene.io.readers.dicom_seg import _Case, case_scenes
 from veriscene.io.readers._windows import STORED, parse_window
 from veriscene.io.readers._structures import warn_unmatched
@@ -340,7 +341,7 @@ def _read_case(scan: DicomScan, path: Path, images: Path, rois: RoiChoice, store
     image = _canonical(np.asarray(series.array), series.affine)
     return _RtCase(_canonical(masks, series.affine), {c: names.get(n, f"roi {n}") for c, n in enumerate(numbers)},
                    numbers, image, images, canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(series.affine, dtype=np.float64)),
-                   found.facts, found.stored, types)
+                   found.facts, found.stored, volume_tilt(series, found.positions), types)
 
 
 @dataclass
@@ -400,6 +401,7 @@ def read_dicom_rt(
     square_pixels: bool = True,
     window: str | None = None,
     rois: str = "anatomy",
+    tilt: str = CORRECT,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from DICOM RT Structure Sets (module notes): one per slice holding a region.
@@ -407,11 +409,13 @@ def read_dicom_rt(
     folder), `components` the names counted by connected pieces ("auto", default: lesions; "none",
     "all"), `slice_images` the folder the series' slices are written to as PNG, `square_pixels`
     and `window` as `read_label_map`'s, `rois` the ROIs read by their RT ROI type ("anatomy",
-    default: no body outline or planning structure; "all"; or types, `parse_rois`)."""
+    default: no body outline or planning structure; "all"; or types, `parse_rois`), `tilt` "correct"
+    (default) or "keep" a tilted series' slices across its images (`_dicom_tilt`)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     choice = parse_rois(rois)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
     window_used = parse_window(window)
+    tilt_mode = parse_tilt(tilt)
     _scipy()
     _highdicom()
     ctx = ReadContext(path, "dicom_rt", **options)
@@ -425,6 +429,6 @@ def read_dicom_rt(
     for rt_path in find_structure_sets(root, scan):
         ctx.source = str(rt_path)
         structure_set = _StructureSet(scan, rt_path, image_dir, choice, window_used == STORED and out_dir is not None)
-        for scene in case_scenes(ctx, opts, rt_path, structure_set.load, "RTSTRUCT", axis, step, out_dir):
+        for scene in case_scenes(ctx, opts, rt_path, structure_set.load, "RTSTRUCT", axis, step, out_dir, tilt_mode):
             yield structure_set.typed(scene)
     warn_unmatched(opts.split, str(path))

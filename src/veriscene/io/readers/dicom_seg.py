@@ -16,7 +16,11 @@ Inputs (`path`): a SEG file, or a folder searched recursively for SEG files (oth
 such as the source series, are passed over and counted). Each SEG's frame of reference must be
 one volume (highdicom's rules: parallel, evenly spaced frames), its frames' positions stepping
 along their planes' normal or, as a CT gantry tilted up to 30 degrees steps them along z, off it
-(`_dicom_files.MAX_TILT_DEGREES`). A SEG in Explicit VR Big Endian (retired, in old archives) is
+(`_dicom_files.MAX_TILT_DEGREES`). Slices across the images of such a tilted series (coronal and
+sagittal for an axial one) come from the volume resampled onto the grid of its true slice normal,
+unsheared (``tilt="correct"``, the default; ``meta["tilt_corrected_degrees"]``), or as stored,
+sheared by the tilt (``tilt="keep"``: ``meta["tilt_kept_degrees"]``); slices in the images' own
+plane are the images (`_dicom_tilt`). A SEG in Explicit VR Big Endian (retired, in old archives) is
 read as its little endian twin (`_segread`).
 
 Objects: one per segment present in the slice, named by its coded property type with its modifiers
@@ -46,7 +50,7 @@ import importlib.util
 import io
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -89,6 +93,7 @@ from veriscene.io.readers.label_map import (
     structure_scene,
 )
 from veriscene.io.readers._structures import Structure, splits, volume_pieces, warn_unmatched
+from veriscene.io.readers._dicom_tilt import CORRECT, Tilt, frame_positions, parse_tilt, volume_tilt
 from veriscene.io.readers._dicom_windows import StoredWindows
 from veriscene.io.readers._windows import NO_FACTS, STORED, VolumeFacts, parse_window, volume_modality, volume_window
 from veriscene.io.readers.label_tables import structure_name
@@ -152,6 +157,7 @@ class _Case:
     voxel_mm: tuple[float, ...] | None = None  # voxel size along the canonical axes
     facts: VolumeFacts = NO_FACTS  # the series' Modality and stored window (`dicom_facts`)
     stored: StoredWindows | None = None  # with window=stored, the series through its files' own windows
+    tilt: Tilt | None = None  # how its images lie off the volume's grid (`_dicom_tilt`), None: on it
 
 
 def _segread(path: Path) -> Any:
@@ -246,18 +252,44 @@ def _read_case(scan: DicomScan, path: Path, images: Path | None, names: str, sto
         array = array[..., None]
     masks = _canonical(array >= (0.5 if array.dtype.kind == "f" else 1), affine)
     image = _canonical(np.asarray(series.array), series.affine) if series is not None else None
+    # the masks lie on the series' grid where it was found, else on the SEG's own
+    tilt = volume_tilt(series, found.positions) if found is not None else volume_tilt(volume, frame_positions(seg))
     return _Case(masks, raw_names, numbers, image, images if series is not None else None,
                  canonical_voxel_mm(_RAS_OF_LPS @ np.asarray(affine, dtype=np.float64)),
-                 found.facts if found is not None else NO_FACTS, found.stored if found is not None else None)
+                 found.facts if found is not None else NO_FACTS, found.stored if found is not None else None, tilt)
 
 
 def _mm(values: Any) -> str:
     return " x ".join(f"{float(v):.4g}" for v in values)
 
 
+def untilted(report: Any, case: _Case, axis: int, mode: str, pictures: bool) -> tuple[_Case, dict[str, float]]:
+    """(`case` for slices along `axis`, what its slices' meta says of its tilt). A tilted series'
+    slices across its images (`_dicom_tilt`) come from its volume resampled onto the grid of its
+    true slice normal (`mode` "correct": counted as ``tilted_series_corrected``, ``meta
+    ["tilt_corrected_degrees"]``; its image volumes too where `pictures` are made of them, else
+    dropped), or sheared as stored ("keep": ``meta["tilt_kept_degrees"]``); slices along its
+    images, and series that are not tilted, are the volume as it is."""
+    tilt = case.tilt
+    if tilt is None or axis == tilt.own_axis:
+        return case, {}
+    degrees = round(tilt.degrees, 2)
+    if mode != CORRECT or not tilt.straight:
+        report.count("tilted_series_kept" if tilt.straight else "tilted_series_uneven_kept")
+        return case, {"tilt_kept_degrees": degrees}
+    report.count("tilted_series_corrected")
+    image = case.image if pictures else None
+    stored = case.stored if pictures else None
+    return replace(case, masks=tilt.resample(case.masks, nearest=True),
+                   image=tilt.resample(image, False, float(image.min())) if image is not None else None,
+                   stored=replace(stored, shown=tilt.resample(stored.shown, False)) if stored is not None else None,
+                   ), {"tilt_corrected_degrees": degrees}
+
+
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
-                axis: int, step: int, slice_images: Path | None) -> Iterator[Scene]:
-    """The slice scenes of one DICOM object (`kind`: "SEG", "RTSTRUCT") whose masks `load` reads."""
+                axis: int, step: int, slice_images: Path | None, tilt: str = CORRECT) -> Iterator[Scene]:
+    """The slice scenes of one DICOM object (`kind`: "SEG", "RTSTRUCT") whose masks `load` reads;
+    a tilted series' slices across its images corrected or not by `tilt` (`untilted`)."""
     try:
         case = load()
     except SceneValidationError as exc:
@@ -273,6 +305,9 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
     window = volume_window(ctx.report, opts.window, case.image if slice_images is not None and stored is None
                            else None, case.facts)
     modality = volume_modality(case.image, case.facts) if case.image is not None else {}
+    # (the window and modality above are the stored images', whose values resampling does not add to)
+    case, tilt_meta = untilted(ctx.report, case, axis, tilt, slice_images is not None)
+    stored = case.stored if slice_images is not None else None
     # lesions: each segment split into its 3D pieces, numbered in the volume (`_structures`)
     pieces = {c: volume_pieces(case.masks[..., c]) for c in range(case.masks.shape[-1]) if splits(ctx, opts, case.names[c])}
     present = set(np.flatnonzero(np.any(case.masks, axis=tuple(a for a in range(4) if a != axis))).tolist())
@@ -281,7 +316,8 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         if k not in present:
             empty += 1
             continue
-        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm), **modality}
+        meta: dict[str, Any] = {f"dicom_{kind.lower()}": str(path), **slice_meta(axis, k, case.voxel_mm), **modality,
+                                **tilt_meta}
         cut = plane(case.masks, axis, k, True)  # (rows, columns, structures)
         if pieces:  # 1 in a mask, or for one split into pieces, its piece's number
             cut = cut.astype(np.result_type(*(p.numbers.dtype for p in pieces.values())))
@@ -324,18 +360,21 @@ def read_dicom_seg(
     slice_images: str | os.PathLike[str] | None = None,
     square_pixels: bool = True,
     window: str | None = None,
+    tilt: str = CORRECT,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from DICOM SEG files (module notes): one per slice holding a segment.
     `images` is the folder of the source series, `names` "type" (coded property type) or "label"
     (segment label), `components` the names counted by connected pieces ("auto", default: lesions;
     "none", "all"), `slice_images` the folder the series' PNG slices go to, `square_pixels` and
-    `window` as `read_label_map`'s."""
+    `window` as `read_label_map`'s, `tilt` "correct" (default) or "keep" a tilted series' slices
+    across its images (`_dicom_tilt`)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2) % 3
     if names not in NAME_SOURCES:
         raise ReaderOptionError(f"names must be one of {NAME_SOURCES}, got {names!r}", option="names", value=names)
     window_used = parse_window(window)
+    tilt_mode = parse_tilt(tilt)
     _scipy()
     _highdicom()
     ctx = ReadContext(path, "dicom_seg", **options)
@@ -348,5 +387,5 @@ def read_dicom_seg(
     for seg_path in find_segs(Path(path), scan):
         ctx.source = str(seg_path)
         load = partial(_read_case, scan, seg_path, image_dir, names, window_used == STORED and out_dir is not None)
-        yield from case_scenes(ctx, opts, seg_path, load, "SEG", axis, step, out_dir)
+        yield from case_scenes(ctx, opts, seg_path, load, "SEG", axis, step, out_dir, tilt_mode)
     warn_unmatched(opts.split, str(path))
