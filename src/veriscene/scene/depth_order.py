@@ -37,7 +37,7 @@ class DepthOrder:
         self.dense = dense  # measured over a photo: the order shows between near boxes too
 
     @classmethod
-    def of(cls, scene: Any) -> "DepthOrder | None":
+    def of(cls, scene: Any) -> DepthOrder | None:
         """The order of a `Scene`'s depth; None for a scene without depth."""
         if scene.depth is None or not len(scene.depth):
             return None

@@ -26,6 +26,13 @@ are "there isn't a dog" and "I don't see any dogs" (`NEGATED_VERBS`). A claim sa
 leaves undecided ("I can't tell whether there is a car") is none (`hedges`).
 Relations link the mention next to a relation phrase on each side ("and" lists, see `linking`);
 "which" refers back. "Both circles are small" is said of each circle ("every circle is small").
+A relation phrase right after another's object ("a man on a motorcycle next to a bus") may be said
+of that object or of the subject: the claim names both ("man or motorcycle near bus",
+`Claim.alternatives`), and in a chain every noun before it ("a cup on a table beside a chair near
+the window": "cup, table or chair near window"); the scorer takes the reading most favourable to
+the reply (`score.SceneFacts.verdict`). A comma, "and" or a verb between them says it of the
+subject alone ("a man on a motorcycle, next to a bus"; "A is below B and left of C"; "the cup
+on the table is next to the chair").
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from veriscene.evaluate.freeform.linking import (
     BACK_REFERENCES,
     COPULAS,
     clause_subjects,
+    attachable,
     inverted,
     opens_clause,
     split_group,
@@ -103,6 +111,9 @@ class Claim:
     count: int | None = None
     images: ImageScope | None = None  # the images the wording names; None: some image of the sample
     hedged: bool = False  # said with a hedge ("there might be a dog"): weighs `hedges.HEDGED_WEIGHT`
+    # a relation a reader may say of other nouns than `subject` too ("a man on a motorcycle next
+    # to a bus": the motorcycle; `attachable`): those mentions, in the order said
+    alternatives: tuple[Mention, ...] = ()
 
     @property
     def text(self) -> str:
@@ -121,7 +132,15 @@ class Claim:
         if self.kind == "absent":
             return f"no {self.subject.name}"
         assert self.object is not None
-        return f"{self.subject.phrase} {self.predicate} {self.object.phrase}"
+        said = [self.subject.phrase, *(m.phrase for m in self.alternatives)]
+        subject = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} or {said[-1]}"  # "A, B or C"
+        return f"{subject} {self.predicate} {self.object.phrase}"
+
+    def readings(self) -> list[Claim]:
+        """The claim as said of each noun it may be said of (itself when there is one)."""
+        if not self.alternatives:
+            return [self]
+        return [replace(self, subject=m, alternatives=()) for m in (self.subject, *self.alternatives)]
 
 
 def _scope_text(scope: ImageScope) -> str:
@@ -390,18 +409,25 @@ class RuleExtractor:
             else:
                 groups[-1].append((kind, value))
         subjects = clause_subjects(groups[0])
+        chain: list[Mention] = []  # the nouns besides the subjects the next relation may be said of
         for k, predicate in enumerate(predicates):
             following = groups[k + 1]
             opens, first = opens_clause(groups[k], at_start=k == 0)
             flipped = inverted(following, first) if opens else None  # "below the star is a triangle"
+            final = k + 1 == len(predicates)
             if flipped is not None:
                 objects, subjects, next_subjects = flipped
+                chain = []
             else:
-                objects, next_subjects = split_group(following, subjects, last=k + 1 == len(predicates))
+                objects, next_subjects = split_group(following, subjects, last=final)
             for s in subjects:
                 for o in objects:
                     if s is not None and o is not None:
-                        claims.append(Claim("relation", s, predicate=predicate, object=o, hedged=s.hedged or o.hedged))
+                        alternatives = tuple(dict.fromkeys(m for m in chain if m != s))
+                        claims.append(Claim("relation", s, predicate=predicate, object=o, hedged=s.hedged or o.hedged,
+                                            alternatives=alternatives))
+            trailing = attachable(following, last=final or flipped is not None)
+            chain = [*chain, *trailing] if trailing else []
             subjects = next_subjects
         return claims
 

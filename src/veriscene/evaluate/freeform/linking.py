@@ -8,6 +8,8 @@ when a plural copula follows it) to the mention right after it and those "and" j
 mention after a comma, or one that a copula or the next predicate follows, starts the next clause.
 So "a hexagon, a circle and a heart next to a cross" says the heart is near the cross, and "at the
 bottom there are two circles, a star and a square" links nothing (it linked every shape to "at").
+A predicate right after another's object, nothing between, may be said of that object as well as
+of the subject (`attachable`: "a man on a motorcycle next to a bus").
 
 A relation phrase that opens a clause (the sentence, or what follows a comma or "and" after the
 last mention) may say its subject after the verb (`inverted`): "to the right of the hexagon is a
@@ -80,6 +82,18 @@ def _next_subjects(rest: Sequence[tuple[str, object]], objects: list[Mention | N
     if later or _mentions(rest):
         return later  # "A is left of B and C is above D"
     return subjects  # "A is below B and left of C"
+
+
+def attachable(group: Sequence[tuple[str, object]], last: bool) -> list[Mention]:
+    """The object of a predicate that the next predicate may be said of too, `group` being the
+    elements between them: that object alone, nothing after it ("a man on a motorcycle next to a
+    bus": the motorcycle may be the one next to the bus); none where a comma, "and", a copula or
+    anything else comes between ("a man on a motorcycle, next to a bus", "A is below B and left of
+    C", "the cup on the table is next to the chair": the subject's), or no predicate follows
+    (`last`)."""
+    if last or len(group) != 1 or group[0][0] != "mention" or group[0][1] is None:
+        return []
+    return [group[0][1]]  # type: ignore[list-item]
 
 
 def opens_clause(before: Sequence[tuple[str, object]], at_start: bool) -> tuple[bool, bool]:

@@ -14,8 +14,12 @@ For one reply and its image's scene graph:
                   or more); relation:
                   some grounded subject and object stand in that relation (or its converse),
                   in any of the annotated predicate's senses ("parked on" is "on"); a direction
-                  or "near" not annotated is read from the boxes (`SceneFacts.verdict`); absent
-                  ("there is no dog"): no object of that name
+                  or "near" not annotated is read from the boxes (`SceneFacts.verdict`), "in
+                  front of" / "behind" from the depth where the scene has it, as the generators
+                  read it (`veriscene.scene.depth_order`); a relation a reader may say of
+                  several nouns ("a man on a motorcycle next to a bus") holds if one reading
+                  does, is open if one is, false only if each is; absent ("there is no dog"):
+                  no object of that name
     truthfulness  supported claims / claims (None when the reply states nothing checkable);
                   on a scene graph that annotates only some names in full (`meta["exhaustive"]`,
                   or `meta["category_set"]`: COCO annotates its 80 categories, read from the
@@ -72,7 +76,8 @@ from veriscene.evaluate.freeform.claims import (
 from veriscene.evaluate.freeform.embed import LexicalMatcher
 from veriscene.evaluate.freeform.hedges import HEDGED_WEIGHT
 from veriscene.evaluate.freeform.names import broader_of, covers, name_class, read_name
-from veriscene.scene.geometry import READABLE, could_read
+from veriscene.scene.depth_order import DEPTH_ORDER, DepthOrder
+from veriscene.scene.geometry import NEAR_FRACTION, READABLE, READING_SLACK, could_read
 from veriscene.scene.model import Scene
 from veriscene.vocab import (
     CONVERSE_PREDICATES,
@@ -200,6 +205,8 @@ class SceneFacts:
         self.names = [read_name(normalize_phrase(n), synonyms) for n in scene.names]
         self.boxes = scene.boxes.tolist()  # (N, 4) xyxy pixels: directions and "near" read from them
         self.longer_side = float(max(scene.width, scene.height))
+        # "in front of" / "behind" read as the generators read them (None: the scene has no depth)
+        self.depth = DepthOrder.of(scene)
         self.attributes = [frozenset(normalize_phrase(a) for a in attrs) for attrs in scene.attributes]
         self.focus = None if focus is None else frozenset(focus)
         bad = sorted(i for i in self.focus or () if not 0 <= i < len(self.names))
@@ -238,7 +245,14 @@ class SceneFacts:
         annotated and sofas are not annotated in full) is open too. A direction or "near" the
         scene graph does not annotate is read from the boxes: held where the boxes stand apart
         on that axis (the square at the top right is right of the star at the left, though
-        not in its row), open where a viewer might read it, false where the boxes rule it out."""
+        not in its row), open where a viewer might read it, false where the boxes rule it out;
+        "in front of" and "behind" from the depth, where the scene has it (`_read_in_depth`).
+        A relation a reader may say of several nouns ("a man on a motorcycle next to a bus":
+        `Claim.alternatives`) takes the reading most favourable to the reply: true if one
+        holds, open if one is open, false only when each is false."""
+        if c.alternatives:
+            verdicts = [self.verdict(r) for r in c.readings()]
+            return True if True in verdicts else None if None in verdicts else False
         mentions = [m for m in (c.subject, c.object) if m is not None]
         if c.kind == "relation" and any(self._absent(m) for m in mentions):
             return False  # "a teddy bear on a chair" where no teddy bear is (nor may be)
@@ -246,6 +260,8 @@ class SceneFacts:
             return None
         if c.kind == "relation" and not self.supports(c):
             read = self._read_from_boxes(c)
+            if read is NotImplemented:
+                read = self._read_in_depth(c)
             if read is not NotImplemented:
                 return read
         if c.kind == "absent":  # open where an object of the name may be unannotated
@@ -301,6 +317,37 @@ class SceneFacts:
         if any(could_read(boxes[s], boxes[o], predicate, side) for s, o in pairs):
             return None
         return False
+
+    def _read_in_depth(self, c: Claim) -> bool | None:
+        """ "A in front of B" / "A behind B" not annotated, read from the depth as the generators
+        read it (`veriscene.scene.depth_order`; NotImplemented: another predicate, or no depth):
+        of a pair whose boxes show their order (they overlap; with a dense depth map, they share
+        columns or are near), held where A is on the said side by `DEPTH_TIE` of the scene's
+        depth range or more, false where it is so on the other side (or the other order is
+        annotated); open where the order does not show or the depths are too close to tell.
+        Some pair holding holds, some open is open."""
+        predicate = predicate_class(str(c.predicate))
+        nearer = DEPTH_ORDER.get(predicate)
+        if nearer is None or self.depth is None:
+            return NotImplemented
+        pairs = self._pairs(c)
+        if not pairs:
+            return NotImplemented
+        depth, boxes = self.depth, self.boxes
+        reading = (self.longer_side, READING_SLACK, NEAR_FRACTION)  # `could_read`'s, as the generators'
+        opposite = "behind" if nearer else "in front of"  # "s in front of o" rules out "s behind o"
+        found: bool | None = False
+        for s, o in pairs:
+            if (s, opposite, o) in self.relations:
+                continue  # (annotated the other way: false of this pair)
+            front, back = (s, o) if nearer else (o, s)
+            if not depth.shown(boxes[s], boxes[o], reading):
+                found = None  # the order does not show
+            elif depth.clearly_leads(front, back):
+                return True
+            elif not depth.clearly_leads(back, front):
+                found = None  # too close to tell
+        return found
 
     def candidates(self, m: Mention, *, anywhere: bool = False) -> list[int]:
         """Objects a mention may refer to: its name (any object for "object", "shape"), and among
@@ -406,6 +453,8 @@ class SceneFacts:
         return not any(exclusive(attribute, a) for a in self.attributes[i])
 
     def tuple_of(self, c: Claim) -> tuple[str, tuple[str, ...]] | None:
+        if c.alternatives:  # the tuple of the first reading that holds
+            c = next((r for r in c.readings() if self.verdict(r)), c.readings()[0])
         if c.kind == "entity":
             return "entity", (c.subject.name,)
         if c.kind == "attribute":
@@ -449,7 +498,8 @@ class Canonicaliser:
         return replace(c, subject=self.mention(c.subject),
                        attribute=self.word("attribute", c.attribute) if c.attribute else None,
                        predicate=self.word("predicate", c.predicate) if c.predicate else None,
-                       object=self.mention(c.object) if c.object else None)
+                       object=self.mention(c.object) if c.object else None,
+                       alternatives=tuple(self.mention(m) for m in c.alternatives))
 
 
 def check_claim(c: Claim, images: Sequence[SceneFacts]) -> tuple[bool | None, list[int]]:
