@@ -21,72 +21,51 @@ later ones are reported in `repeated` (`scene_map`).
 
 Writes (with `out`) one JSON line per reply: id, image_id (the first), image_ids, helpfulness,
 truthfulness, hallucinations, recall_by_kind and every claim with its verdict.
+
+This module holds the public functions and their report (`FreeformReport`, `FreeformTally`); a
+RESPONSES file is read by `responses`, and replies are scored a list at a time by
+`scorer.TextScorer`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from array import array
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
-from veriscene.answers.extract import answer_section
-from veriscene.answers.normalize import singular
-from veriscene.engine.options import check_path
-from veriscene.errors import ExecutionFailure
-from veriscene.evaluate.freeform.claims import Claim, Lexicon, RuleExtractor
-from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
+from veriscene.evaluate.freeform.embed import LexicalMatcher
+from veriscene.evaluate.freeform.lexicon import Lexicon, add_scene_words
 from veriscene.evaluate.freeform.located import LocatedScenes
-from veriscene.evaluate.freeform.names import synset_classes
+from veriscene.evaluate.freeform.responses import (  # noqa: F401  (the fields and PROGRAM_SCORED: re-exported)
+    PROGRAM_SCORED,
+    QUESTION_FIELDS,
+    TEXT_FIELDS,
+    check_arguments,
+    read_responses,
+    response_item,
+    run_scenes,
+    samples_by_id,
+)
 from veriscene.evaluate.freeform.scene_map import ADVICE, RepeatedScene, ScenesArg, load_scene_map
-from veriscene.evaluate.freeform.score import (
-    Canonicaliser,
-    ReplyScore,
-    SceneFacts,
-    add_scene_words,
-    category_classes,
-    lexicon_from_scenes,
-    score_claims,
-    unseen_categories,
+from veriscene.evaluate.freeform.score import ReplyScore
+from veriscene.evaluate.freeform.scorer import (  # noqa: F401  (region_focus: re-exported)
+    FreeformItem,
+    TextScorer,
+    as_item,
+    region_focus,
+    sample_item,
 )
 from veriscene.evaluate.metrics import bootstrap_ci
 from veriscene.evaluate.replied import Replies
-from veriscene.program import ExecutionContext, run_nodes
 from veriscene.scene.model import Scene
-
-TEXT_FIELDS = ("response", "reply", "output", "text", "caption")
-QUESTION_FIELDS = ("question", "prompt")
-_WORD_RE = re.compile(r"[a-z]+")
-
-
-@dataclass(frozen=True)
-class FreeformItem:
-    """One reply to score: its sample's images in order, the reply, the question (its words
-    outside the scene vocabulary are not claims) and the objects the question is about,
-    (image index, object index) pairs (empty: the whole images)."""
-
-    image_ids: tuple[str, ...]
-    text: str
-    question: str = ""
-    focus: tuple[tuple[int, int], ...] = ()
-
-
-def _as_item(item: FreeformItem | tuple[str | Sequence[str], str]) -> FreeformItem:
-    """A `FreeformItem`, or an (image id or image ids, text) pair."""
-    if isinstance(item, FreeformItem):
-        return item
-    if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
-        raise TypeError(f"an item to score is a FreeformItem or an (image id or image ids, text) pair, got {item!r}")
-    images, text = item
-    return FreeformItem((images,) if isinstance(images, str) else tuple(images), text)
 
 
 class FreeformTally:
@@ -153,50 +132,6 @@ def _load_scenes(scenes: ScenesArg) -> dict[str, Scene]:
     return scene_map
 
 
-def _extractor(kind: Any, lexicon: Lexicon, model: Any = None) -> Any:
-    if kind == "rules":
-        return RuleExtractor(lexicon)
-    if kind == "llm":
-        if model is None:
-            raise ValueError("the llm claim extractor needs a model: --extractor-model openai:NAME --base-url URL")
-        from veriscene.evaluate.adapters import load_model
-        from veriscene.evaluate.freeform.llm_claims import LLMExtractor
-
-        return LLMExtractor(model if not isinstance(model, (tuple, list)) else load_model(model[0], **model[1]))
-    if hasattr(kind, "extract") or hasattr(kind, "extract_many"):
-        return kind
-    raise ValueError(f"unknown claim extractor {kind!r}; expected rules or llm")
-
-
-def _question_words(question: str, lexicon: Lexicon) -> frozenset[str]:
-    """Words of a question outside the scene vocabulary, singular: a reply repeating them
-    ("a detailed description of the objects") states nothing by them."""
-    words = {singular(w) for w in _WORD_RE.findall(question.lower())}
-    return frozenset(w for w in words if w not in lexicon.names and w not in lexicon.attributes)
-
-
-def _echoes_question(c: Claim, words: frozenset[str]) -> bool:
-    """Whether a claim is about a word taken from the question rather than from the scene."""
-    return singular(c.subject.name) in words or (c.object is not None and singular(c.object.name) in words)
-
-
-def _facts_of(item: FreeformItem, scene_map: dict[str, Scene], cache: dict[str, SceneFacts],
-              sets: dict[str, frozenset[str]], synonyms: dict[str, str]) -> list[SceneFacts]:
-    """The scene graphs an item is checked against: its images, restricted to its focus objects
-    (`sets`: the names of each category set, of every scene read: `category_classes`; `synonyms`:
-    names read as one, `synset_classes`)."""
-    out = []
-    for k, image_id in enumerate(item.image_ids):
-        focus = [obj for image, obj in item.focus if image == k]
-        if item.focus:
-            out.append(SceneFacts(scene_map[image_id], focus=focus, category_sets=sets, synonyms=synonyms))
-            continue
-        if image_id not in cache:
-            cache[image_id] = SceneFacts(scene_map[image_id], category_sets=sets, synonyms=synonyms)
-        out.append(cache[image_id])
-    return out
-
-
 def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]], scenes: Any, *,
                 extractor: Any = "rules", matcher: str | LexicalMatcher = "auto", model: Any = None,
                 lexicon: Lexicon | None = None) -> tuple[list[ReplyScore], str, str]:
@@ -204,7 +139,7 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
     name, matcher name). Every image id must have a scene graph (KeyError naming it otherwise)."""
     if isinstance(items, (str, bytes)):  # else scored letter by letter
         raise TypeError(f"items must be a list of FreeformItems or (image id, text) pairs, got the text {items!r}")
-    todo = [_as_item(x) for x in items]  # before the scenes are read: a bad item is said at once
+    todo = [as_item(x) for x in items]  # before the scenes are read: a bad item is said at once
     scene_map = _load_scenes(scenes)
     missing = sorted({i for x in todo for i in x.image_ids if i not in scene_map})
     if missing:
@@ -212,191 +147,7 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
     empty = [k for k, x in enumerate(todo) if not x.image_ids]
     if empty:
         raise ValueError(f"items {empty[:5]} name no image")
-    return _TextScorer(scene_map, extractor, matcher, model, lexicon).score(todo, scene_map)
-
-
-class _TextScorer:
-    """`score_texts` of items given a list at a time, with one extractor, matcher and memo of
-    words (`Canonicaliser`) for all: the scores of items given in several lists are those of
-    them all given at once."""
-
-    def __init__(self, scene_map: dict[str, Scene], extractor: Any = "rules", matcher: str | LexicalMatcher = "auto",
-                 model: Any = None, lexicon: Lexicon | None = None) -> None:
-        self.lexicon = lexicon or lexicon_from_scenes(scene_map.values())
-        # names sharing a WordNet synset (Visual Genome's), read as one; the categories of each
-        # category set (COCO's), from every scene read
-        self._synonyms = synset_classes(self.lexicon.synsets)
-        self._category_sets = category_classes(self.lexicon, self._synonyms)
-        unseen = unseen_categories(self.lexicon)
-        if unseen is not None:
-            warnings.warn(unseen, stacklevel=3)
-        self.extractor = _extractor(extractor, self.lexicon, model)
-        self.matcher = make_matcher(matcher)
-        self._canon = Canonicaliser(self.lexicon, self.matcher, self._synonyms)
-
-    def score(self, todo: Sequence[FreeformItem], scene_map: dict[str, Scene]) -> tuple[list[ReplyScore], str, str]:
-        """(scores, extractor name, matcher name) of items whose images all have a scene in `scene_map`."""
-        ext = self.extractor
-        texts = [answer_section(x.text) for x in todo]  # the answer block, not the think block before it
-        claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
-        cache: dict[str, SceneFacts] = {}
-        scores = []
-        for item, claims in zip(todo, claim_lists):
-            echoed = _question_words(item.question, self.lexicon)
-            kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
-            score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets, self._synonyms), self._canon)
-            scores.append(score if claims is not None else replace(score, extracted=False))
-        return scores, ext.name, self.matcher.name
-
-
-def region_focus(sample: dict[str, Any], scene_map: dict[str, Scene]) -> tuple[tuple[int, int], ...] | None:
-    """(image index, object index) of every object a `describe_object` node of the sample's
-    program describes (the object in a region description's region); () when the program has no
-    such node; None when it does not run on these scene graphs."""
-    program = sample.get("program") or []
-    if not any(isinstance(n, dict) and n.get("op") == "describe_object" for n in program):
-        return ()
-    try:
-        ctx = ExecutionContext([scene_map[img["id"]] for img in sample["images"]])
-        values = run_nodes(program, ctx)
-    except (ExecutionFailure, KeyError, IndexError, TypeError, ValueError):
-        return None
-    return tuple((values[n["inputs"][0]].image, values[n["inputs"][0]].index)
-                 for n in program if n["op"] == "describe_object")
-
-
-def _sample_item(image_ids: Sequence[str], text: str, question: str, sample: dict[str, Any] | None,
-                 scene_map: dict[str, Scene]) -> FreeformItem | str:
-    """The item to score for a reply to `sample`, or why it cannot be scored."""
-    focus: tuple[tuple[int, int], ...] | None = ()
-    if sample is not None:
-        focus = region_focus(sample, scene_map)
-        question = sample.get("question") or question
-    if focus is None:
-        return "its sample's program names no object on these scene graphs: the region is unknown"
-    return FreeformItem(tuple(image_ids), text, question, focus)
-
-
-def _image_ids(rec: dict[str, Any]) -> list[str]:
-    """A response line's image ids, in order: "image_ids", else "image_id", else "images"."""
-    if isinstance(rec.get("image_ids"), list):
-        return [str(i) for i in rec["image_ids"] if i]
-    if rec.get("image_id"):
-        return [str(rec["image_id"])]
-    images = rec.get("images")
-    return [str(i["id"]) for i in images if isinstance(i, dict) and i.get("id")] if isinstance(images, list) else []
-
-
-# the statuses of an evaluation's results.jsonl whose reply is an answer `eval` scored by program
-PROGRAM_SCORED = ("scored", "parse_failed")
-
-
-def _read_responses(path: Path) -> tuple[list[tuple[int, dict[str, Any], list[str], str]], list[dict[str, Any]], int]:
-    """(replies to score, rejected lines, lines that are answers an evaluation scored by program)."""
-    items, rejected, by_program = [], [], 0
-    with open(path, "rb") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                rejected.append({"line": line_no, "reason": f"not valid JSON ({exc})"})
-                continue
-            if not isinstance(rec, dict):
-                rejected.append({"line": line_no, "reason": "expected a JSON object"})
-                continue
-            if rec.get("status") == "error":
-                rejected.append({"line": line_no, "id": rec.get("id"), "reason": "the request failed: no reply"})
-                continue
-            if rec.get("status") in PROGRAM_SCORED:  # an answer, not a description: scoring it would count its "claims"
-                by_program += 1
-                continue
-            text = next((rec[f] for f in TEXT_FIELDS if isinstance(rec.get(f), str)), None)
-            images = _image_ids(rec)
-            if text is None or not images:
-                what = "a text field " + "/".join(TEXT_FIELDS) if text is None else "field 'image_id'"
-                rejected.append({"line": line_no, "id": rec.get("id"), "reason": f"missing {what}"})
-                continue
-            items.append((line_no, rec, images, text))
-    return items, rejected, by_program
-
-
-def _samples_by_id(samples: str | os.PathLike[str] | None, responses: Path,
-                   items: Sequence[tuple[int, dict[str, Any], list[str], str]]) -> dict[str, dict[str, Any]]:
-    """Samples by id from `samples`, else from the evaluation run the responses file belongs to
-    (its run.json names the samples); {} when there are none. A ValueError, naming them, when
-    a reply's id names two samples of other answers there (two runs' samples merged into one
-    file: `veriscene.sample_ids`): which of them the reply answers cannot be told."""
-    from veriscene.evaluate.inputs import load_samples
-    from veriscene.sample_ids import ID_NOTE, conflicts_message
-
-    if samples is None:
-        run_file = responses.parent / "run.json"
-        if not run_file.exists():
-            return {}
-        samples = orjson.loads(run_file.read_bytes()).get("samples")
-        if not samples or not Path(samples).exists():
-            return {}
-    asked = {rec.get("id") for _, rec, _, _ in items}
-    sample_set = load_samples(samples, ids=asked)  # the samples replied to only, not the whole run
-    named = [c for c in sample_set.conflicts if c.id in asked]
-    if named:
-        lines = [str(line_no) for line_no, rec, _, _ in items if rec.get("id") in {c.id for c in named}]
-        raise ValueError(f"{sample_set.path}: {conflicts_message(named)}, and the replies of {responses} on lines "
-                         f"{', '.join(lines[:5])}{' ...' if len(lines) > 5 else ''} answer them: which sample each "
-                         f"answers cannot be told ({ID_NOTE}). Give the samples file of the one run the replies "
-                         "answer (--samples FILE)")
-    return {s["id"]: s for s in sample_set.records}
-
-
-def _response_item(rec: dict[str, Any], images: list[str], text: str, samples: dict[str, dict[str, Any]],
-                   scene_map: dict[str, Scene]) -> FreeformItem | str:
-    """The item to score for a response line, or why it cannot be scored."""
-    unknown = [i for i in images if i not in scene_map]
-    if unknown:
-        return f"no scene graph for image {unknown[0]!r}"
-    sample_id = rec.get("id")
-    sample = samples.get(sample_id) if isinstance(sample_id, str) else None
-    if sample is None and str(rec.get("task", "")).startswith("region."):
-        return "a region description is scored against its region: give the samples file (--samples FILE)"
-    question = next((rec[f] for f in QUESTION_FIELDS if isinstance(rec.get(f), str)), "")
-    return _sample_item(images, text, question, sample, scene_map)
-
-
-def _run_scenes(samples: str | os.PathLike[str] | None, responses: Path) -> list[Path]:
-    """The scene files of the run whose samples the replies answer (`samples`, else the samples
-    an evaluation run's run.json names), from that run's manifest; FileNotFoundError, saying to
-    give them, when there is no such run."""
-    from veriscene.verify import resolve_inputs
-
-    if samples is None:
-        run_file = responses.parent / "run.json"
-        if run_file.exists():
-            samples = orjson.loads(run_file.read_bytes()).get("samples")
-    if not samples:
-        raise FileNotFoundError(f"no scene graphs given for {responses}, and it is no evaluation run's results file "
-                                "(no run.json beside it naming the samples): give them with --scenes FILE "
-                                "(Python: scenes=...)")
-    try:
-        return resolve_inputs(samples, None)[1]
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"{exc}; give the scene graphs of {responses} with --scenes FILE (Python: "
-                                "scenes=...)") from None
-
-
-def _check_arguments(responses: Any, out: Any, samples: Any, extractor: Any, matcher: Any) -> None:
-    """Refuse, before any file is read, a path that is none (`out=3` wrote to file descriptor 3)
-    and an extractor or matcher name that is none of those known."""
-    check_path("responses", responses, "the responses file (JSONL of id and reply)")
-    if out is not None:
-        check_path("out", out, "the file to write the scores to")
-    if samples is not None:
-        check_path("samples", samples, "the samples file the replies answer")
-    if isinstance(extractor, str) and extractor not in ("rules", "llm"):
-        raise ValueError(f"unknown claim extractor {extractor!r}; expected rules or llm")
-    if isinstance(matcher, str) and matcher not in ("auto", "minilm", "lexical"):
-        raise ValueError(f"unknown matcher {matcher!r}; expected auto, minilm or lexical")
+    return TextScorer(scene_map, extractor, matcher, model, lexicon).score(todo, scene_map)
 
 
 def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, extractor: Any = "rules",
@@ -406,22 +157,22 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     """Score every reply of a RESPONSES file against SCENES (see the module docstring). Without
     `scenes`, the scene files of the run whose samples the replies answer (`samples`, or those an
     evaluation run's run.json names), as its manifest records them."""
-    _check_arguments(responses, out, samples, extractor, matcher)
+    check_arguments(responses, out, samples, extractor, matcher)
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
-    items, rejected, by_program = _read_responses(path)
+    items, rejected, by_program = read_responses(path)
     bad_scenes: list[str] = []
     if isinstance(scenes, Iterable) and not isinstance(scenes, (str, os.PathLike, dict)):
         scenes = list(scenes)  # (read twice when a region's scenes are read again: `_add_region_scenes`)
-    files = scenes if scenes is not None else _run_scenes(samples, path)
+    files = scenes if scenes is not None else run_scenes(samples, path)
     scene_map, repeated, lexicon = _replied_scenes(files, {i for _, _, images, _ in items for i in images}, bad_scenes)
-    by_id = _samples_by_id(samples, path, items)
+    by_id = samples_by_id(samples, path, items)
     _add_region_scenes(scene_map, files, [by_id.get(rec["id"]) if isinstance(rec.get("id"), str) else None
                                           for _, rec, _, _ in items])
     usable: list[tuple[int, dict[str, Any], FreeformItem]] = []
     for line_no, rec, images, text in items:
-        item = _response_item(rec, images, text, by_id, scene_map)
+        item = response_item(rec, images, text, by_id, scene_map)
         if isinstance(item, str):
             rejected.append({"line": line_no, "id": rec.get("id"), "reason": item})
         else:
@@ -515,7 +266,7 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
     bad_scenes: list[str] = []
     lexicon = Lexicon()  # of every scene read, as `_replied_scenes` makes it
     located = LocatedScenes(scenes_path, replied, bad_scenes, lambda scene: add_scene_words(lexicon, scene))
-    scorer = _TextScorer({}, matcher=matcher, lexicon=lexicon)
+    scorer = TextScorer({}, matcher=matcher, lexicon=lexicon)
     tally = FreeformTally()
     scorable = 0
     with ExitStack() as files:  # (the file closed, then put in place)
@@ -529,7 +280,7 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
             scene_map.update(located.find(_region_images([s for _, s in pending]) - scene_map.keys(), search=True))
             todo: list[tuple[dict[str, Any], FreeformItem]] = []
             for r, sample in pending:
-                item = _sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", sample, scene_map)
+                item = sample_item(r["image_ids"], r["reply"] or "", r.get("prompt") or "", sample, scene_map)
                 if not isinstance(item, str):
                     todo.append((r, item))
             scores, _, _ = scorer.score([x for _, x in todo], scene_map)

@@ -30,7 +30,7 @@ A relation phrase right after another's object ("a man on a motorcycle next to a
 of that object or of the subject: the claim names both ("man or motorcycle near bus",
 `Claim.alternatives`), and in a chain every noun before it ("a cup on a table beside a chair near
 the window": "cup, table or chair near window"); the scorer takes the reading most favourable to
-the reply (`score.SceneFacts.verdict`). A comma, "and" or a verb between them says it of the
+the reply (`facts.SceneFacts.verdict`). A comma, "and" or a verb between them says it of the
 subject alone ("a man on a motorcycle, next to a bus"; "A is below B and left of C"; "the cup
 on the table is next to the chair").
 """
@@ -38,59 +38,43 @@ on the table is next to the chair").
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from veriscene import vocab
-from veriscene.answers.normalize import normalize_phrase, singular
-from veriscene.answers.numbers import SCALES, TENS, UNITS
-from veriscene.evaluate.freeform.hedges import BEFORE_ABSENT, NEGATED_VERBS, PLAIN, hedging, says_absence
-from veriscene.evaluate.freeform.image_refs import ImageScope, split_by_image
+from veriscene.answers.normalize import singular
+from veriscene.evaluate.freeform.claim_model import Claim, Mention
+from veriscene.evaluate.freeform.hedges import (
+    BEFORE_ABSENT,
+    NEGATED_VERBS,
+    PLAIN,
+    hedging,
+    says_absence,
+)
+from veriscene.evaluate.freeform.image_refs import split_by_image
+from veriscene.evaluate.freeform.lexicon import SPATIAL_PREDICATES, Lexicon  # noqa: F401  (re-exported: defined here before)
 from veriscene.evaluate.freeform.linking import (
     BACK_REFERENCES,
     COPULAS,
-    clause_subjects,
     attachable,
+    clause_subjects,
     inverted,
     opens_clause,
     split_group,
 )
-from veriscene.evaluate.freeform.words import (
+from veriscene.evaluate.freeform.phrases import PhraseGrammar
+from veriscene.evaluate.freeform.words import (  # noqa: F401  (PREDICATE_PHRASES: re-exported)
     ATTRIBUTE_VERBS,
     COUNTABLE_GENERIC,
     DEFINITE,
-    DEGREE_WORDS,
-    DETERMINERS,
-    EVERY,
     GENERIC_NOUNS,
     NEGATORS,
-    NON_OBJECT_WORDS,
-    NOT_NOUNS,
-    POSITIONS,
     PREDICATE_PHRASES,
     PRONOUNS,
-    STOPWORDS,
-    SUBSET_WORDS,
     VERBS,
     WHOLE_IMAGE,
 )
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
-_NUMBER_WORDS = {**UNITS, **{k: v for k, v in TENS.items()}, "a dozen": 12, "dozen": 12}
-
-
-@dataclass(frozen=True)
-class Mention:
-    name: str
-    attributes: tuple[str, ...] = ()
-    count: int | None = None
-    every: bool = False  # "both circles", "all the squares": what is said of it holds of each
-    hedged: bool = field(default=False, compare=False)  # said with a hedge ("there might be a cup": `hedges`)
-
-    @property
-    def phrase(self) -> str:
-        return " ".join([*self.attributes, self.name])
 
 
 @dataclass(frozen=True)
@@ -101,101 +85,11 @@ class Said:
     hedged: bool = False
 
 
-@dataclass(frozen=True)
-class Claim:
-    kind: str  # "entity" | "attribute" | "relation" | "count" | "absent" ("there is no dog")
-    subject: Mention
-    attribute: str | None = None
-    predicate: str | None = None
-    object: Mention | None = None
-    count: int | None = None
-    images: ImageScope | None = None  # the images the wording names; None: some image of the sample
-    hedged: bool = False  # said with a hedge ("there might be a dog"): weighs `hedges.HEDGED_WEIGHT`
-    # a relation a reader may say of other nouns than `subject` too ("a man on a motorcycle next
-    # to a bus": the motorcycle; `attachable`): those mentions, in the order said
-    alternatives: tuple[Mention, ...] = ()
-
-    @property
-    def text(self) -> str:
-        return (("maybe " if self.hedged else "") + self.statement
-                + (f" [{_scope_text(self.images)}]" if self.images is not None else ""))
-
-    @property
-    def statement(self) -> str:
-        """The claim without the images it is tied to."""
-        if self.kind == "entity":
-            return self.subject.name
-        if self.kind == "attribute":
-            return f"{'every ' if self.subject.every else ''}{self.subject.name} is {self.attribute}"
-        if self.kind == "count":
-            return f"{self.count} x {self.subject.phrase}"
-        if self.kind == "absent":
-            return f"no {self.subject.name}"
-        assert self.object is not None
-        said = [self.subject.phrase, *(m.phrase for m in self.alternatives)]
-        subject = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} or {said[-1]}"  # "A, B or C"
-        return f"{subject} {self.predicate} {self.object.phrase}"
-
-    def readings(self) -> list[Claim]:
-        """The claim as said of each noun it may be said of (itself when there is one)."""
-        if not self.alternatives:
-            return [self]
-        return [replace(self, subject=m, alternatives=()) for m in (self.subject, *self.alternatives)]
-
-
-def _scope_text(scope: ImageScope) -> str:
-    if scope.every:
-        return "every image"
-    return "image " + ", ".join(str(i + 1) for i in scope.images)
-
-
-# Places every lexicon reads as relation phrases, beside the directions and "near" (`vocab`'s
-# converse predicates; "under", "next to", "beside" are `PREDICATE_PHRASES`): "a teddy bear on a
-# chair" is a relation on any scene, one whose scenes annotate no relation (COCO) too
-SPATIAL_PREDICATES = ("on", "on top of")
-
-
-@dataclass
-class Lexicon:
-    """Known object names, attribute words and predicates (all normalised); and, of scenes that
-    annotate a category list in full and nothing else (``meta["category_set"]``: COCO), the names
-    of each list's scenes as they give them (`score.add_scene_words`): the categories the scorer
-    takes as annotated in full on them (`score.category_classes`)."""
-
-    names: set[str] = field(default_factory=set)
-    attributes: set[str] = field(default_factory=lambda: {normalize_phrase(w) for w in vocab.ATTRIBUTE_TYPES})
-    predicates: set[str] = field(default_factory=lambda: set(vocab.CONVERSE_PREDICATES) | set(SPATIAL_PREDICATES))
-    category_sets: dict[str, set[str]] = field(default_factory=dict)  # category set id -> names
-    # object name -> how many of its objects each WordNet synset id was given (``meta["synsets"]``,
-    # Visual Genome's): names sharing one are read as one (`names.synset_classes`)
-    synsets: dict[str, Counter[str]] = field(default_factory=dict)
-
-    def add(self, names: Iterable[str] = (), attributes: Iterable[str] = (), predicates: Iterable[str] = ()) -> None:
-        self.names.update(normalize_phrase(n) for n in names)
-        self.attributes.update(normalize_phrase(a) for a in attributes)
-        self.predicates.update(predicates)
-
-    def phrase_table(self) -> list[tuple[tuple[str, ...], str]]:
-        table = dict(PREDICATE_PHRASES)
-        table.update({p: p for p in self.predicates})
-        return sorted(((tuple(k.split()), v) for k, v in table.items()), key=lambda kv: -len(kv[0]))
-
-
-def _number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    return _NUMBER_WORDS.get(token) if token not in SCALES else None
-
-
-class RuleExtractor:
-    """Claims from English text with a `Lexicon` (see the module docstring)."""
+class RuleExtractor(PhraseGrammar):
+    """Claims from English text with a `Lexicon` (see the module docstring); its phrases read by
+    `phrases.PhraseGrammar`."""
 
     name = "rules"
-
-    def __init__(self, lexicon: Lexicon) -> None:
-        self.lexicon = lexicon
-        self._phrases = lexicon.phrase_table()
-        self._multiword_names = sorted((tuple(n.split()) for n in lexicon.names if " " in n), key=len, reverse=True)
 
     def extract(self, text: str) -> list[Claim]:
         claims: dict[str, Claim] = {}
@@ -208,129 +102,6 @@ class RuleExtractor:
         return [c for c in claims.values() if not (c.hedged and f"{c.kind}|{replace(c, hedged=False).text}" in claims)]
 
     # -- one sentence: tokens -> elements (mentions, predicates, other words) -> claims --------
-
-    def _predicate_at(self, tokens: Sequence[str], i: int) -> tuple[int, str] | None:
-        for words, canonical in self._phrases:
-            if tuple(tokens[i:i + len(words)]) == words:
-                return len(words), canonical
-        return None
-
-    def _is_name(self, token: str) -> bool:
-        return singular(token) in self.lexicon.names or token in self.lexicon.names
-
-    def _mention_at(self, tokens: Sequence[str], i: int) -> tuple[int, Mention | None, bool]:
-        """(tokens used, mention or None, negated) for a noun phrase starting at i."""
-        j, count, determined, negated, every = i, None, False, False, False
-        if tokens[j] in NEGATORS:
-            # "no dog": a noun phrase, as after a determiner (not "no more", "no doubt")
-            negated, determined, j = True, tokens[j] == "no" and tokens[j + 1:j + 2] != ["more"], j + 1
-        while j < len(tokens) and (tokens[j] in DETERMINERS or tokens[j] in EVERY or _number(tokens[j]) is not None):
-            every = every or tokens[j] in EVERY
-            n = _number(tokens[j])
-            # "one" counts after "is" / "only" ("there is one pillow"), not as a pronoun ("one of")
-            one_counts = j > 0 and tokens[j - 1] in ("is", "only", "exactly", "just")
-            count = n if n is not None and (tokens[j] != "one" or one_counts) else count
-            determined, j = True, j + 1
-        definite = any(t in ("the", "these", "those") for t in tokens[i:j])
-        attributes: list[str] = []
-        while j < len(tokens) and self._is_modifier(tokens, j):
-            if normalize_phrase(tokens[j]) in self.lexicon.attributes:
-                attributes.append(normalize_phrase(tokens[j]))
-            if definite and (tokens[j] in SUBSET_WORDS or tokens[j].endswith("est") and len(tokens[j]) > 4):
-                count = None  # "the two smaller teddy bears", "the two largest": some of them, no count
-            j += 1
-            # coordinate adjectives, as captions say them: "a big, tall man"; "and" between words of
-            # one type ("a black and white net", "a glass and metal table")
-            if (attributes and j + 2 < len(tokens) and tokens[j] in (",", "and") and self._adjective_at(tokens, j + 1)
-                    and (tokens[j] == "," or vocab.attribute_type(tokens[j + 1]) == vocab.attribute_type(attributes[-1]))):
-                j += 1
-        if j >= len(tokens) or not tokens[j].isalpha():
-            return max(j - i, 1), None, negated
-        for words in self._multiword_names:
-            said = tokens[j:j + len(words)]
-            # "teddy bears", "traffic lights": the last word may be plural
-            if len(said) == len(words) and (*said[:-1], singular(said[-1])) in (words, (*words[:-1], singular(words[-1]))):
-                return j + len(words) - i, Mention(" ".join(words), tuple(attributes), count, every), negated
-        head = tokens[j]
-        known = self._is_name(head)
-        unknown_ok = ((determined or attributes) and head not in STOPWORDS and head not in VERBS and head not in NOT_NOUNS
-                      and self._predicate_at(tokens, j) is None)
-        if not known and not unknown_ok:
-            return max(j - i, 1), None, negated
-        name = singular(head)
-        if name in GENERIC_NOUNS and not (name in COUNTABLE_GENERIC and (count is not None or attributes)):
-            return j + 1 - i, None, negated
-        if not known and (head in NON_OBJECT_WORDS or name in NON_OBJECT_WORDS):
-            return j + 1 - i, None, negated
-        # "a light background", "the lower left", "this cozy living room": unknown words before a
-        # noun that names no object
-        k = j + 1
-        while not known and k < min(len(tokens), j + 3) and tokens[k].isalpha() and not self._is_name(tokens[k]):
-            if singular(tokens[k]) in GENERIC_NOUNS or tokens[k] in NON_OBJECT_WORDS:
-                return k + 1 - i, None, negated
-            if tokens[k] in STOPWORDS or self._predicate_at(tokens, k) is not None:
-                break
-            k += 1
-        # "crimson circle": an unknown word right before a known name is an attribute of it
-        if not known and j + 1 < len(tokens) and self._is_name(tokens[j + 1]):
-            attributes.append(head)
-            count = None if definite and (head in SUBSET_WORDS or head.endswith("est")) else count
-            j, name = j + 1, singular(tokens[j + 1])
-        return j + 1 - i, Mention(name, tuple(attributes), count, every), negated
-
-    def _adjective_at(self, tokens: Sequence[str], j: int) -> bool:
-        """Whether tokens[j] is an attribute word before more of a noun phrase (not a name, not
-        the phrase's end): the word after a comma or "and" that goes on with the adjectives."""
-        return (not self._is_name(tokens[j]) and normalize_phrase(tokens[j]) in self.lexicon.attributes
-                and tokens[j + 1].isalpha() and tokens[j + 1] != "and")
-
-    def _is_modifier(self, tokens: Sequence[str], j: int) -> bool:
-        """Whether tokens[j] is an attribute word or a non-object adjective before a head noun."""
-        tok = tokens[j]
-        if self._is_name(tok):
-            return False
-        if normalize_phrase(tok) in self.lexicon.attributes:
-            return True
-        if tok in POSITIONS:  # "the right large square", "the left circle": which one, not a place
-            return j + 1 < len(tokens) and (self._is_name(tokens[j + 1])
-                                            or normalize_phrase(tokens[j + 1]) in self.lexicon.attributes)
-        return tok in NON_OBJECT_WORDS and j + 1 < len(tokens) and tokens[j + 1].isalpha()
-
-    def _attribute_list_at(self, tokens: Sequence[str], j: int) -> tuple[int, tuple[str, ...], bool]:
-        """(tokens used, attributes, negated) said by the words after an attribute verb at j - 1:
-        "[not] [very] red(, | and) [also] shiny"; nothing when the words go on to a noun ("are
-        red circles": a noun phrase, read as a mention)."""
-        start, negated, attributes = j, False, []
-        if j < len(tokens) and tokens[j] in ("not", "never"):
-            negated, j = True, j + 1
-        while j < len(tokens):
-            while j < len(tokens) and tokens[j] in DEGREE_WORDS:
-                j += 1
-            if j >= len(tokens) or self._is_name(tokens[j]) or normalize_phrase(tokens[j]) not in self.lexicon.attributes:
-                break
-            attributes.append(normalize_phrase(tokens[j]))
-            j += 1
-            k = j + (j < len(tokens) and tokens[j] == ",") + (j + 1 < len(tokens) and tokens[j:j + 2] == [",", "and"])
-            k = k + 1 if k == j and j < len(tokens) and tokens[j] == "and" else k
-            if k > j and k < len(tokens) and self._continues_list(tokens, k):
-                j = k
-            else:
-                break
-        if not attributes or (j < len(tokens) and self._starts_noun(tokens, j)):
-            return 0, (), False
-        return j - start, tuple(attributes), negated
-
-    def _continues_list(self, tokens: Sequence[str], k: int) -> bool:
-        while k < len(tokens) and tokens[k] in DEGREE_WORDS:
-            k += 1
-        return k < len(tokens) and not self._is_name(tokens[k]) and normalize_phrase(tokens[k]) in self.lexicon.attributes
-
-    def _starts_noun(self, tokens: Sequence[str], j: int) -> bool:
-        tok = tokens[j]
-        if tok in ("one", "ones"):
-            return False
-        return tok.isalpha() and tok not in STOPWORDS and tok not in NOT_NOUNS and self._predicate_at(tokens, j) is None
-
     def _elements(self, tokens: Sequence[str]) -> list[tuple[str, object]]:
         out: list[tuple[str, object]] = []
         i, negated_clause = 0, False
