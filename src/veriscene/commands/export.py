@@ -302,6 +302,14 @@ def _instructions_error(to: str, instructions: bool, prompts: Path | None, syste
     return None
 
 
+def _close(given: str, known: tuple[str, ...]) -> str:
+    """"; did you mean 'llava'?" for a name close to a known one, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(given, known, n=2)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
 def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: bool,
                 image_root: Path | None, embed_images: bool = False, turns: int = 1,
                 check_urls: bool = False) -> str | None:
@@ -309,10 +317,10 @@ def usage_error(to: str, out: str | None, mc_style: str | None, absolute_paths: 
     from veriscene.engine.remote import is_url
     from veriscene.io.writers import EMBEDDING_FORMATS
 
-    if to not in FORMATS:
-        return f"unknown format {to!r}; choose one of {', '.join(FORMATS)}"
+    if to not in FORMATS:  # "lava": did you mean 'llava'?, as `generate --to` and `export(to=)` say
+        return f"unknown format {to!r}{_close(to, FORMATS)}; choose one of {', '.join(FORMATS)}"
     if mc_style is not None and mc_style not in MC_STYLES:
-        return f"unknown --mc-style {mc_style!r}; choose one of {', '.join(MC_STYLES)}"
+        return f"unknown --mc-style {mc_style!r}{_close(mc_style, MC_STYLES)}; choose one of {', '.join(MC_STYLES)}"
     if mc_style is not None and to in NO_TEXT_TARGETS:
         return f"--mc-style does not apply to {to}: its targets are scored by program, not compared as text"
     if embed_images and to not in EMBEDDING_FORMATS:
