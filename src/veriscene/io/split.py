@@ -157,6 +157,15 @@ def _image_id(record: Any) -> str | None:
     return image_id if isinstance(image_id, str) and image_id else None
 
 
+def _no_image_id(record: Any) -> str:
+    """Why a record has no place in a split; a sample record (`generate`'s output) says what to split instead."""
+    reason = "no image_id (a non-empty string or an integer): cannot be placed in a split"
+    if isinstance(record, dict) and "question" in record and "program" in record:
+        reason += ("; it is a sample (it has a question and a program), not a scene graph: split the scene "
+                   "file the samples are made from, then run `generate` on each split")
+    return reason
+
+
 def _rebased(record: dict[str, Any], source_dir: Path, out: Path) -> dict[str, Any] | None:
     """The record with a relative image path rewritten relative to `out`; None when it needs none."""
     image = record.get("image")
@@ -329,8 +338,7 @@ def _split_file(file: Path, out: Path, shares: dict[str, float], seed: int, grou
                 continue
             image_id = _image_id(record)
             if image_id is None:
-                _reject(rejects, summary, file, number, "image_id",
-                        "no image_id (a non-empty string or an integer): cannot be placed in a split")
+                _reject(rejects, summary, file, number, "image_id", _no_image_id(record))
                 continue
             key, grouped = image_id, False
             if group_by is not None:
