@@ -110,7 +110,9 @@ def check_sample(sample: Any) -> None:
     missing = [k for k in REQUIRED_FIELDS if k not in sample]
     if missing:
         named = f"sample {sample['id']}: " if isinstance(sample.get("id"), str) else ""
-        raise ValueError(f"{named}missing fields {missing}")
+        scene = ("; it is a scene graph (it has image_id and objects), not a sample: make samples of it with "
+                 "`veriscene generate SCENES --out RUN`, then export RUN") if "image_id" in sample and "objects" in sample else ""
+        raise ValueError(f"{named}missing fields {missing}{scene}")
     if not isinstance(sample["images"], list):
         raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
     choices = sample.get("choices")
