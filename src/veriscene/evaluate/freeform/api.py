@@ -183,8 +183,9 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
                             repeated=repeated, rejected_scenes=bad_scenes)
     for (line_no, rec, item), score in zip(usable, scores):
         if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
+            why = f": {score.unread}" if score.unread else ""
             report.rejected.append({"line": line_no, "id": rec.get("id"),
-                                    "reason": "the claim extractor gave no readable answer"})
+                                    "reason": f"the claim extractor gave no readable answer{why}"})
             continue
         report.records.append({"id": rec.get("id", line_no), "image_id": item.image_ids[0],
                                "image_ids": list(item.image_ids), **score.to_dict()})

@@ -1,6 +1,7 @@
 """What a free-form reply states, as an extractor gives it and the scorer checks it: a `Claim`
 of one of five kinds about `Mention`s (a name plus every attribute said with it), tied to the
-images its wording names, if any. The kinds and how they are read: `claims`."""
+images its wording names, if any. The kinds and how they are read: `claims`. An extractor that
+cannot read a reply's claims gives None for it, or `Unread` saying why."""
 
 from __future__ import annotations
 
@@ -68,3 +69,12 @@ def _scope_text(scope: ImageScope) -> str:
     if scope.every:
         return "every image"
     return "image " + ", ".join(str(i + 1) for i in scope.images)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """An extractor's answer for a reply that gives no claims, and why (the field of the model's
+    JSON at fault: `llm_claims.parse_claims`). The reply is rejected with the reason, never
+    scored as one without claims."""
+
+    reason: str

@@ -86,6 +86,7 @@ class ReplyScore:
     hallucinations: list[str]
     recall_by_kind: dict[str, float | None] = field(default_factory=dict)
     extracted: bool = True  # False: the claim extractor gave no readable answer (nothing was checked)
+    unread: str | None = None  # why, where the extractor said (`claim_model.Unread`)
 
     def to_dict(self) -> dict[str, Any]:
         return {"helpfulness": self.helpfulness, "truthfulness": self.truthfulness,

@@ -14,7 +14,7 @@ from typing import Any
 from veriscene.answers.extract import answer_section
 from veriscene.answers.normalize import singular
 from veriscene.errors import ExecutionFailure
-from veriscene.evaluate.freeform.claim_model import Claim
+from veriscene.evaluate.freeform.claim_model import Claim, Unread
 from veriscene.evaluate.freeform.claims import RuleExtractor
 from veriscene.evaluate.freeform.embed import LexicalMatcher, make_matcher
 from veriscene.evaluate.freeform.facts import SceneFacts
@@ -124,11 +124,14 @@ class TextScorer:
         claim_lists = ext.extract_many(texts) if hasattr(ext, "extract_many") else [ext.extract(t) for t in texts]
         cache: dict[str, SceneFacts] = {}
         scores = []
-        for item, claims in zip(todo, claim_lists):
+        for item, given in zip(todo, claim_lists):
+            # None or `Unread`: the extractor gave no readable answer (`Unread`: it says why)
+            claims = None if isinstance(given, Unread) else given
             echoed = _question_words(item.question, self.lexicon)
             kept = [c for c in claims or [] if not _echoes_question(c, echoed)]
             score = score_claims(kept, _facts_of(item, scene_map, cache, self._category_sets, self._synonyms), self._canon)
-            scores.append(score if claims is not None else replace(score, extracted=False))
+            unread = given.reason if isinstance(given, Unread) else None
+            scores.append(score if claims is not None else replace(score, extracted=False, unread=unread))
         return scores, ext.name, self.matcher.name
 
 
