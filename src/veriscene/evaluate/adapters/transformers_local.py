@@ -72,6 +72,12 @@ class TransformersModel(Model):
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         folder = Path(path)
+        if not folder.is_dir():  # a wrong path, or a Hub name (hf:Qwen/Qwen2-VL-2B-Instruct): not "no config.json"
+            hub_name = not folder.is_absolute() and not path.startswith(".") and path.count("/") == 1
+            fetch = (f": fetch a Hub model first, `hf download {path} --local-dir models/{folder.name}`, then give "
+                     f"hf:models/{folder.name}") if hub_name else ""
+            raise ModelConfigError(f"hf:{path}: no such folder (hf: takes a local model folder holding config.json "
+                                   f"and the weights; nothing is downloaded{fetch})")
         if not (folder / "config.json").exists():
             raise ModelConfigError(f"hf:{path}: no config.json in that folder (a local model folder is needed; "
                                    "nothing is downloaded)")
