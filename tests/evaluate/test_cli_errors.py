@@ -151,7 +151,7 @@ def test_score_freeform_keeps_stdout_json_and_fails_when_nothing_is_scored(demo_
     assert result.exit_code == 1
     assert orjson.loads(result.stdout)["rejected"] == 12  # one JSON document, the skipped lines elsewhere
     assert f"skipped {replies}, line 1: missing field 'image_id'" in result.stderr
-    assert "skipped and 2 more lines" in result.stderr
+    assert "\nskipped 2 more lines\n" in result.stderr  # not "skipped and 2 more lines"
     assert result.stderr.endswith(f"error: no reply of {replies} could be scored: all 12 lines skipped\n")
 
 

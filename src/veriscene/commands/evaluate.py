@@ -300,7 +300,7 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"[yellow]skipped scene[/] {escape(message)}", soft_wrap=True, markup=True,
                               highlight=False)
         if len(report.rejected_scenes) > 10:
-            err_console.print(f"[yellow]skipped scene[/] and {len(report.rejected_scenes) - 10} more lines",
+            err_console.print(f"[yellow]skipped[/] {len(report.rejected_scenes) - 10} more scene lines",
                               highlight=False)
         if report.scored_by_program:
             err_console.print(f"[yellow]left out[/] {report.scored_by_program} lines of {escape(str(responses))}: "
@@ -312,6 +312,6 @@ def register(app: typer.Typer) -> None:
                               f"{escape(str(r['reason']))}", soft_wrap=True,
                               markup=True, highlight=False)
         if len(report.rejected) > 10:
-            err_console.print(f"[yellow]skipped[/] and {len(report.rejected) - 10} more lines", highlight=False)
+            err_console.print(f"[yellow]skipped[/] {len(report.rejected) - 10} more lines", highlight=False)
         if report.rejected and not report.records:
             _fail(f"no reply of {responses} could be scored: all {len(report.rejected)} lines skipped", 1)
