@@ -32,9 +32,14 @@ def exit_code(exc: BaseException) -> int:
 
 
 def said(exc: BaseException) -> str:
-    """An error's message: a KeyError's without the quotes its str adds; any other's str (not its
-    first argument: an OSError's is its errno, a UnicodeDecodeError's its encoding)."""
-    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    """An error's message: a KeyError's without the quotes its str adds; an OSError naming a file
+    as "FILE: reason" (not "[Errno 2] reason: 'FILE'"); any other's str (not its first argument: an
+    OSError's is its errno, a UnicodeDecodeError's its encoding)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror and exc.filename2 is None:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
 
 
 def local_input(arg: str) -> Path:
