@@ -14,13 +14,18 @@ Who reads them:
   scenes (a file converted before the list was written, or a subset without its first scene);
 - generators ask a scene of a set about the absence or count of a name only if it is one of
   those (`vocabulary_draws.closed_names`; a run of one such data set alone is unchanged);
-- free-form scoring leaves claims about other names open (`evaluate.freeform.score`).
+- free-form scoring leaves claims about other names open (`evaluate.freeform.score`);
+- programs take the set's names as the scene's ``meta["exhaustive"]`` (`names_in_full`,
+  `program.context.SceneIndex.in_full`): `filter_name` of another name gives a set that may
+  miss objects, whose absence or count fails as unknown (`veriscene.program.ops`). Generation
+  gives them the run's `Vocabulary.category_sets`; `verify` collects the lists from the scene
+  files it reads and the run's vocabulary.json (`record_set_names`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 
@@ -50,3 +55,43 @@ def listed_categories(meta: Mapping[str, Any]) -> tuple[str, tuple[str, ...]] | 
         raise ValueError(f"meta.categories: {len(listed)} names that are not the list of category set {set_id!r} "
                          f"(its id is {category_set_id(listed)!r})")
     return set_id, tuple(listed)
+
+
+def record_set_names(sets: dict[str, set[str]], meta: Any, names: Iterable[str]) -> bool:
+    """Add to `sets` (set id -> names) the names of a scene of a closed category list (its
+    ``meta["category_set"]``) with the list its meta carries, as the scan records them
+    (`Vocabulary.add_set_scene`): `verify` collects a run's lists so in its pass over the scene
+    files. Nothing for a scene of no set; False where its list is not its set's (left out, its
+    own names kept)."""
+    set_id = meta.get("category_set") if isinstance(meta, dict) else None
+    if not isinstance(set_id, str) or not set_id:
+        return True
+    found = sets.setdefault(set_id, set())
+    found.update(names)
+    try:
+        listed = listed_categories(meta)
+    except ValueError:
+        return False
+    if listed is not None:
+        found.update(listed[1])
+    return True
+
+
+def names_in_full(set_id: str, meta: Mapping[str, Any], names: Iterable[str],
+                  categories: Mapping[str, Collection[str]] | None) -> frozenset[str]:
+    """The names a scene of closed category list `set_id` (its ``meta["category_set"]``)
+    annotates in full, for programs (`program.context.SceneIndex.in_full`). Its set's names from `categories` (set id -> names: the run's `Vocabulary.category_sets`,
+    or what `verify` collects from the scene files) where they hold the set; else the list the
+    scene carries (``meta["categories"]``, `listed_categories`; one that is not its set's is not
+    read, as the scan reads none); else none beyond its own. Always with the scene's own
+    `names`: a name the image annotates is a category of its set. Without a list, absences of
+    names the scene does not show are unknown (fewer answers, never a wrong one)."""
+    known = categories.get(set_id) if categories else None
+    if known is None:
+        try:
+            listed = listed_categories(meta)
+        except ValueError:
+            listed = None
+        known = () if listed is None else listed[1]
+    found = frozenset(known)  # (the same object where `known` is one)
+    return found if found.issuperset(names) else found.union(names)

@@ -32,7 +32,8 @@ from veriscene.engine.manifest import (
 from veriscene.scene.model import Scene
 # finding the scenes, in a module of its own (re-exported: callers import it from here)
 from veriscene.verify_scenes import (
-    SCENE_CACHE, ParsedScenes, SceneIndex, SceneLookup, _parse, _scenes_from_manifest, resolve_inputs, run_version,
+    SCENE_CACHE, ParsedScenes, SceneIndex, SceneLookup, _parse, _scenes_from_manifest, merged_categories,
+    resolve_inputs, run_categories, run_version,
 )
 
 __all__ = [
@@ -244,7 +245,8 @@ def verify(
         report.made_by, report.wording_changed = run_version(samples_path), wording_changed(samples_path)
         report.code_changed = code_changed(samples_path)
         return report
-    lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache))
+    # programs read the closed category lists (COCO) of the scene files and the run's vocabulary
+    lookup = SceneLookup(scenes_path, parsed=ParsedScenes(cache), categories=run_categories(samples_path))
     report, stopped = VerifyReport(files=files, made_by=run_version(samples_path),
                                    wording_changed=wording_changed(samples_path),
                                    code_changed=code_changed(samples_path)), list[Problem]()
@@ -317,14 +319,16 @@ def code_changed(samples_path: Path) -> list[str]:
 
 
 def verify_chunk(lines: list[tuple[int, bytes]], scenes: dict[str, list[bytes]],
-                 cache: int = SCENE_CACHE, plugins: tuple[str, ...] = ()) -> VerifyReport:
+                 cache: int = SCENE_CACHE, plugins: tuple[str, ...] = (),
+                 categories: dict[str, list[str]] | None = None) -> VerifyReport:
     """The report on these sample lines ((line number, line) pairs), their scenes given as the
     lines of each image id (`SceneIndex.lines`): what a worker of a parallel `verify` does. The
     worker keeps the last `cache` scenes it parsed from chunk to chunk, and imports `plugins`
-    (`load_plugins`) once."""
+    (`load_plugins`) once. `categories`: the closed category lists of the run (set id -> names:
+    `SceneIndex.categories` and `run_categories`), which programs read on scenes of one."""
     load_plugins(plugins)
     _WORKER_SCENES.size = max(_WORKER_SCENES.size, cache)
-    lookup = SceneLookup.of_lines(scenes, parsed=_WORKER_SCENES)
+    lookup = SceneLookup.of_lines(scenes, parsed=_WORKER_SCENES, categories=categories)
     report = VerifyReport()
     for line_no, line in lines:
         report.samples += 1
@@ -344,17 +348,18 @@ def _image_ids(line: bytes) -> list[str]:
 
 
 def _chunks(samples: Iterator[tuple[int, bytes]], index: SceneIndex, size: int, cache: int,
-            plugins: tuple[str, ...]) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]], int,
-                                                        tuple[str, ...]]]:
+            plugins: tuple[str, ...], categories: dict[str, list[str]]
+            ) -> Iterator[tuple[list[tuple[int, bytes]], dict[str, list[bytes]], int, tuple[str, ...],
+                                dict[str, list[str]]]]:
     """`verify_chunk`'s arguments: the sample lines `size` at a time, each chunk with the lines of
-    the scenes it names."""
+    the scenes it names (and the run's category lists: a few KB)."""
     while chunk := list(islice(samples, size)):
         scenes: dict[str, list[bytes]] = {}
         for _, line in chunk:
             for image_id in _image_ids(line):
                 if image_id not in scenes:
                     scenes[image_id] = index.lines(image_id)
-        yield chunk, scenes, cache, plugins
+        yield chunk, scenes, cache, plugins, categories
 
 
 def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Callable[[int], None] | None,
@@ -365,7 +370,8 @@ def _verify_parallel(samples_path: Path, scenes_path: list[Path], progress: Call
     index = SceneIndex(scenes_path)
     report, stopped = VerifyReport(files=files), list[Problem]()
     try:
-        chunks = _chunks(_readable_lines(samples_path, files, stopped), index, chunk_size, cache, plugins)
+        categories = {k: sorted(v) for k, v in merged_categories(index.categories, run_categories(samples_path)).items()}
+        chunks = _chunks(_readable_lines(samples_path, files, stopped), index, chunk_size, cache, plugins, categories)
         for part in ordered_map(verify_chunk, chunks, backend=backend, workers=workers, address=address):
             report.samples += part.samples
             report.verified += part.verified

@@ -13,11 +13,12 @@ import tempfile
 from array import array
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import orjson
 
+from veriscene.category_sets import record_set_names
 from veriscene.engine import fetch
 from veriscene.engine.manifest import input_file, scene_inputs
 from veriscene.engine.scan import stable_hash
@@ -74,11 +75,38 @@ def resolve_inputs(path: str | os.PathLike[str],
     return path, scene_paths(fetch.fetch_scenes(scene_items(scenes))[0])  # TypeError for a number
 
 
+def merged_categories(*parts: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """set id -> the union of the names the parts give it."""
+    found: dict[str, set[str]] = {}
+    for part in parts:
+        for set_id, names in part.items():
+            found.setdefault(set_id, set()).update(names)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def run_categories(samples_path: Path) -> dict[str, list[str]]:
+    """The closed category lists of the run holding `samples_path` (a run folder, or a samples
+    file beside its files): the ``category_sets`` of its vocabulary.json, which `generate`
+    gave its programs; none without a readable one. Any name there is a category of its set (a
+    name of one of its scenes, or of the list a scene carried), so adding them to what the
+    scene files give can only let a program answer what it answered when the run was made."""
+    run_dir = samples_path if samples_path.is_dir() else samples_path.parent
+    try:
+        sets = orjson.loads((run_dir / "vocabulary.json").read_bytes()).get("category_sets")
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return {}
+    if not isinstance(sets, dict):
+        return {}
+    return {k: [n for n in v if isinstance(n, str)] for k, v in sets.items() if isinstance(k, str) and isinstance(v, list)}
+
+
 class SceneIndex:
     """image id -> the lines of its scene, by seeking into the scene files.
 
     One pass records a 64-bit hash of every image id with its line offset (16 bytes per scene), so
-    scenes are found without the data set held in memory.
+    scenes are found without the data set held in memory. The same pass collects the names of
+    closed category lists (`categories`: set id -> names, as the scan of `generate` records them,
+    `category_sets.record_set_names`), which programs read on scenes of one (COCO).
     """
 
     def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> None:
@@ -86,6 +114,8 @@ class SceneIndex:
         self._paths = paths
         hashes, offsets = array("Q"), array("q")
         offset = 0
+        # set id -> the names of its scenes and the list a scene carries (``meta["category_set"]``)
+        self.categories: dict[str, set[str]] = {}
         # a compressed file cannot be seeked in, nor several read as one: their lines are copied
         # to a temporary file as read
         copy = tempfile.TemporaryFile() if len(paths) > 1 or compression(paths[0]) is not None else None
@@ -101,6 +131,11 @@ class SceneIndex:
                 if isinstance(record, dict) and "image_id" in record:
                     hashes.append(stable_hash(str(record["image_id"])))
                     offsets.append(start)
+                    meta = record.get("meta")
+                    if isinstance(meta, dict) and meta.get("category_set") is not None:
+                        objects = record.get("objects")
+                        names = [o.get("name") for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
+                        record_set_names(self.categories, meta, [n for n in names if isinstance(n, str)])
         order = np.argsort(np.frombuffer(hashes, dtype=np.uint64), kind="stable") if hashes else np.empty(0, np.int64)
         self._hashes = np.frombuffer(hashes, dtype=np.uint64)[order] if hashes else np.empty(0, np.uint64)
         self._offsets = np.frombuffer(offsets, dtype=np.int64)[order] if offsets else np.empty(0, np.int64)
@@ -187,12 +222,17 @@ class SceneLookup:
     """image ids -> an execution context over their scenes, parsed from the lines of a
     `SceneIndex` (the scene files), or from lines given (`of_lines`: a chunk's scenes, sent to a
     worker with it); the last `cache_size` contexts are kept (a scene's samples are together), and
-    the scenes parsed last (`parsed`)."""
+    the scenes parsed last (`parsed`). `categories`: names of closed category lists (set id ->
+    names) for the contexts (`ExecutionContext`), besides those the scene files give
+    (`SceneIndex.categories`): a run's vocabulary.json (`run_categories`), or a worker's share."""
 
     def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
                  cache_size: int = 64, *, lines: Callable[[str], list[bytes]] | None = None,
-                 parsed: ParsedScenes | None = None) -> None:
+                 parsed: ParsedScenes | None = None, categories: Mapping[str, Iterable[str]] | None = None) -> None:
         self._index = SceneIndex(path) if path is not None else None
+        # set id -> names, for the scenes of a closed category list (`SceneIndex.in_full` of programs)
+        self.categories: dict[str, frozenset[str]] = merged_categories(
+            self._index.categories if self._index is not None else {}, categories or {})
         self._lines = self._index.lines if self._index is not None else (lines or (lambda image_id: []))
         self._cache: OrderedDict[str, ExecutionContext | None] = OrderedDict()
         self._cache_size = cache_size
@@ -200,8 +240,10 @@ class SceneLookup:
 
     @classmethod
     def of_lines(cls, scenes: dict[str, list[bytes]], cache_size: int = 64,
-                 parsed: ParsedScenes | None = None) -> "SceneLookup":
-        return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []), parsed=parsed)
+                 parsed: ParsedScenes | None = None,
+                 categories: Mapping[str, Iterable[str]] | None = None) -> "SceneLookup":
+        return cls(cache_size=cache_size, lines=lambda image_id: scenes.get(image_id, []), parsed=parsed,
+                   categories=categories)
 
     def context(self, image_ids: list[str]) -> ExecutionContext | None:
         """An execution context over these images (None if one is missing or invalid)."""
@@ -210,7 +252,8 @@ class SceneLookup:
             self._cache.move_to_end(key)
             return self._cache[key]
         scenes = [self._parsed.find(i, self._lines(i)) for i in image_ids]
-        ctx = ExecutionContext([s for s in scenes if s is not None]) if all(s is not None for s in scenes) else None
+        ctx = (ExecutionContext([s for s in scenes if s is not None], categories=self.categories)
+               if all(s is not None for s in scenes) else None)
         self._cache[key] = ctx
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

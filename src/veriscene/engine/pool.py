@@ -16,7 +16,7 @@ holds those annotated with the word itself, for generators whose answers list an
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -49,8 +49,12 @@ def _postings(entries: Sequence[PoolEntry], key: Callable[[PoolEntry], Iterable[
 
 
 class ScenePool:
-    def __init__(self, entries: Sequence[PoolEntry]) -> None:
+    def __init__(self, entries: Sequence[PoolEntry], categories: Mapping[str, Collection[str]] | None = None) -> None:
+        """`categories`: the names of the run's closed category lists (set id -> names, its
+        `Vocabulary.category_sets`), for the lookup tables of pooled scenes of one (COCO:
+        `program.context.SceneIndex.in_full`)."""
         self.entries = list(entries)
+        self.categories = categories
         self.by_name = _postings(self.entries, lambda e: e.names)
         self.by_attribute = _postings(self.entries, lambda e: e.attributes)
         self.by_predicate = _postings(self.entries, lambda e: e.predicates)
@@ -89,7 +93,7 @@ class ScenePool:
                       tuple(sorted({a for attrs in s.attributes for a in attrs})),
                       tuple(sorted({p for _, p, _ in s.relations})), complete(s), group=scene_group(s.meta))
             for s in scenes
-        ])
+        ], None if vocab is None else vocab.category_sets)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -111,7 +115,7 @@ class ScenePool:
             scene = None
         self._cache[i] = scene
         if scene is not None:
-            self._indexes[scene.image_id] = SceneIndex(scene)
+            self._indexes[scene.image_id] = SceneIndex(scene, self.categories)
         if len(self._cache) > _CACHE_SIZE:
             _, evicted = self._cache.popitem(last=False)
             if evicted is not None:
@@ -122,7 +126,7 @@ class ScenePool:
         """Lookup tables of a scene: shared while a pooled scene stays cached (programs and
         generators then build them once), new for any other scene."""
         found = self._indexes.get(scene.image_id)
-        return found if found is not None and found.scene is scene else SceneIndex(scene)
+        return found if found is not None and found.scene is scene else SceneIndex(scene, self.categories)
 
     def draw(
         self,

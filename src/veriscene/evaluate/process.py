@@ -66,7 +66,7 @@ def score_stepped(stepped: Replies, samples_path: Path, *, scenes: Any = None,
                         tally.unscorable += 1
                         continue
                     try:
-                        targets = process_targets(sample, list(ctx.scenes))
+                        targets = process_targets(sample, ctx)  # (with the scene files' category lists)
                     except (ExecutionFailure, ProgramError):
                         tally.unscorable += 1
                         continue

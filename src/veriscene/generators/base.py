@@ -129,7 +129,7 @@ class GenContext:
 
     def group_context(self, scenes: Sequence[Scene]) -> ExecutionContext:
         """An execution context over a candidate's own scenes (multi-image groups)."""
-        return ExecutionContext(scenes)
+        return ExecutionContext(scenes, categories=self.vocab.category_sets)
 
 
 @dataclass

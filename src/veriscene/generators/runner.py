@@ -148,6 +148,9 @@ class SceneRunner:
         self.seed = seed
         self.modes = tuple(modes)
         self.pool = pool  # partner images for multi-image generators (skipped without a pool)
+        if pool is not None and pool.categories is None:
+            # its scenes' lookup tables read the run's closed category lists (`ScenePool.categories`)
+            pool.categories = vocab.category_sets
         self.image_path = image_path  # where a scene's image is, as written in samples
         self.mixture = mixture  # per-scene budget split by weights (else each generator's per_scene)
         self.stats: Counter[str] = Counter()
@@ -161,7 +164,9 @@ class SceneRunner:
             else None)
 
     def run(self, scene: Scene, image_path: str | None = None) -> list[Sample]:
-        exec_ctx = ExecutionContext(scene)
+        # programs take a scene of a closed category list (COCO) to annotate its set's names in
+        # full, as the run's vocabulary knows them (`SceneIndex.in_full`)
+        exec_ctx = ExecutionContext(scene, categories=self.vocab.category_sets)
         index = exec_ctx.index(0)  # one set of lookup tables for generators and programs
         scene_seed = derive_seed(self.seed, scene.image_id)
         seed_start = f"({scene_seed!r}, ".encode("utf-8")  # of repr((scene_seed, name)), see `_ask`

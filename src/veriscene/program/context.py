@@ -8,10 +8,11 @@ lookups, areas, centres) are computed once. The scenes themselves are never modi
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Callable, Hashable, Sequence, TypeVar
+from typing import Any, Callable, Collection, Hashable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
+from veriscene.category_sets import names_in_full
 from veriscene.scene.box_grid import nearby_blocks
 from veriscene.scene.geometry import (
     DIRECTIONS, READABLE, READING_SLACK, box_area, box_center, box_intersection_area, may_read, pair_intersection_area,
@@ -66,9 +67,11 @@ def rows_of_pairs(n: int, i: np.ndarray, j: np.ndarray) -> list[list[int]]:
 
 
 class SceneIndex:
-    """Lookup tables of one scene."""
+    """Lookup tables of one scene. `categories`: the names of closed category lists (set id ->
+    names; `veriscene.category_sets`), for a scene of one (``meta["category_set"]``, COCO): its
+    set's names are the names it annotates in full (`in_full`)."""
 
-    def __init__(self, scene: Scene) -> None:
+    def __init__(self, scene: Scene, categories: Mapping[str, Collection[str]] | None = None) -> None:
         self.scene = scene
         self.n = len(scene)
         self._memo: dict[Hashable, Any] = {}
@@ -88,6 +91,17 @@ class SceneIndex:
         exhaustive = meta.get("exhaustive")
         # names of which every instance is annotated (``scene.meta["exhaustive"]``); None: all
         self.exhaustive: frozenset[str] | None = None if exhaustive is None else frozenset(exhaustive)
+        # names of which the programs take every instance to be annotated (`complete`); None: all.
+        # `exhaustive`, and on a scene of a closed category list (``meta["category_set"]``: COCO
+        # annotates its 80 categories, no window) its set's names (`category_sets.names_in_full`:
+        # from `categories`, else the list the scene carries, else the scene's own names), within
+        # `exhaustive` where both are given. Generators read `exhaustive` (and the run's
+        # vocabulary) themselves: for them the two differ on set scenes alone.
+        self.in_full = self.exhaustive
+        set_id = meta.get("category_set")
+        if set_id is not None:
+            closed = names_in_full(set_id, meta, scene.names, categories)
+            self.in_full = closed if self.exhaustive is None else closed & self.exhaustive
         sparse = meta.get("sparse") or ()
         # attributes / relations recorded only in part (``scene.meta["sparse"]``): one not
         # annotated may hold, so sets filtered by them may miss objects (see `veriscene.program.ops`)
@@ -96,8 +110,9 @@ class SceneIndex:
         self.sparse: bool = self.sparse_attributes or self.sparse_relations
 
     def complete(self, name: str) -> bool:
-        """Whether every instance of `name` in the image is annotated (`exhaustive`)."""
-        return self.exhaustive is None or name in self.exhaustive
+        """Whether every instance of `name` in the image is annotated (`in_full`: its
+        `exhaustive`, or its closed category list)."""
+        return self.in_full is None or name in self.in_full
 
     def nameable(self, name: str) -> bool:
         """Whether an object of `name` may be singled out by its name ("the person"): not beside
@@ -301,9 +316,13 @@ class SceneIndex:
 class ExecutionContext:
     """The scenes a program runs on (index 0 for single-image programs)."""
 
-    def __init__(self, scenes: Scene | Sequence[Scene], indexes: Sequence[SceneIndex | None] | None = None) -> None:
+    def __init__(self, scenes: Scene | Sequence[Scene], indexes: Sequence[SceneIndex | None] | None = None,
+                 categories: Mapping[str, Collection[str]] | None = None) -> None:
         """`indexes`: lookup tables already built for these scenes (one per scene, None where
-        there is none yet), so contexts over the same scenes share them."""
+        there is none yet), so contexts over the same scenes share them. `categories`: the names
+        of closed category lists (set id -> names, `SceneIndex`), for the indexes made here:
+        without them a scene of a list (COCO) is taken to annotate in full the list it carries
+        (``meta["categories"]``), else its own names only (`category_sets.names_in_full`)."""
         self.scenes: tuple[Scene, ...] = (scenes,) if isinstance(scenes, Scene) else tuple(scenes)
         if not self.scenes:
             raise ValueError("a program needs at least one scene")
@@ -316,10 +335,12 @@ class ExecutionContext:
                 raise ValueError("indexes must be one per scene, each built on that scene")
         # each scene's lookup tables, made now where not given (their tables are built lazily,
         # so an index costs little until used); the hot ops read this list (`index` is the same)
-        self.indexes: list[SceneIndex] = [SceneIndex(s) if x is None else x for x, s in zip(indexes, self.scenes)]
-        # whether any scene has crowd or stuff regions (`SceneIndex.regions`), and whether any
-        # annotates only some names exhaustively (`SceneIndex.exhaustive`): ops check them only then
-        self.has_regions = self.partial = False
+        self.indexes: list[SceneIndex] = [SceneIndex(s, categories) if x is None else x
+                                          for x, s in zip(indexes, self.scenes)]
+        # whether any scene has crowd or stuff regions (`SceneIndex.regions`), whether any
+        # annotates only some names exhaustively (`SceneIndex.exhaustive`), and whether any is of
+        # a closed category list (``meta["category_set"]``): ops check them only then
+        self.has_regions = self.partial = self.closed = False
         for s in self.scenes:
             meta = s.meta
             if meta:
@@ -327,6 +348,8 @@ class ExecutionContext:
                     self.has_regions = True
                 if meta.get("exhaustive") is not None:
                     self.partial = True
+                if meta.get("category_set") is not None:
+                    self.closed = True
 
     @classmethod
     def of_indexes(cls, indexes: Sequence[SceneIndex]) -> "ExecutionContext":
@@ -336,12 +359,14 @@ class ExecutionContext:
         ctx = cls.__new__(cls)
         ctx.scenes = tuple([x.scene for x in indexes])
         ctx.indexes = list(indexes)
-        ctx.has_regions = ctx.partial = False
-        for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`
+        ctx.has_regions = ctx.partial = ctx.closed = False
+        for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`, a set
             if x.regions:
                 ctx.has_regions = True
             if x.exhaustive is not None:
                 ctx.partial = True
+            if x.in_full is not x.exhaustive:  # (the same object but on a scene of a category set)
+                ctx.closed = True
         return ctx
 
     def index(self, image: int) -> SceneIndex:

@@ -10,7 +10,7 @@ from veriscene.program.checker import check_program
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import _Fail
 from veriscene.program.registry import OP_FUNCTIONS, OPS
-from veriscene.program.types import ANSWER_TYPE_OF, to_answer
+from veriscene.program.types import ANSWER_TYPE_OF, OpenAnswer, to_answer
 from veriscene.scene.model import Scene
 
 Program = Sequence[Mapping[str, Any]]
@@ -58,14 +58,20 @@ def execute(
     if not check:
         return answer_of(program, ctx)
     types = check_program(program)
-    return to_answer(run_nodes(program, ctx)[-1], types[-1])
+    try:
+        return to_answer(run_nodes(program, ctx)[-1], types[-1])
+    except OpenAnswer as exc:
+        raise ExecutionFailure(len(program) - 1, program[-1]["op"], str(exc)) from None
 
 
 def answer_of(program: Program, ctx: ExecutionContext) -> Any:
     """`execute(program, ctx, check=False)`: the answer of a program its caller built (so typed
     already) on a context it made, without `execute`'s sorting out of arguments (the runner runs
     one per sample)."""
-    return to_answer(run_nodes(program, ctx)[-1], OPS[program[-1]["op"]].out)
+    try:
+        return to_answer(run_nodes(program, ctx)[-1], OPS[program[-1]["op"]].out)
+    except OpenAnswer as exc:  # a set of words that open ones may change (`types.OpenNames`)
+        raise ExecutionFailure(len(program) - 1, program[-1]["op"], str(exc)) from None
 
 
 def answer_type(program: Program) -> str:

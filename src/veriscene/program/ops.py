@@ -20,6 +20,22 @@ name outside the list, unless the set filtered was complete. On such a set `coun
 non-empty `exists` is true. Sets built from complete ones stay complete (`intersect` needs one,
 `union` and `filter_relation` both, `difference` the first).
 
+Scenes of a closed category list (``scene.meta["category_set"]``: COCO, Objects365, COCO
+panoptic annotate every instance of their categories and nothing else) are such scenes, whose
+list is the set's names (`SceneIndex.in_full`, `veriscene.category_sets.names_in_full`): on a
+COCO image `filter_name` "window" gives a set that may miss objects, so its `exists` and `count`
+fail as unknown, while "dog" is counted as before. The names come from the context
+(`ExecutionContext(..., categories={set id: names})`: generation passes its run's
+`Vocabulary.category_sets`, `verify` the lists of the scene files and the run's vocabulary.json),
+else from the list the scene carries (``meta["categories"]``, in the first scene of a COCO file),
+else from the names the scene itself shows (a name it annotates is one of its set's): fewer
+answers then, never a wrong one. `names_among` over every object of such an image leaves the
+listed names outside its list open (`types.OpenNames`: "window" may be there); the set ops
+(`set_union`, `set_intersect`, `set_difference`) carry them, and an answer they could change fails
+("Which of window, dog are only in Image 2?" is known where Image 1, of Visual Genome, shows a
+window). `describe_images` of a group holding such a scene fails unless every name of the group
+is one of each such scene's.
+
 Scenes that record attributes or relations only in part (``scene.meta["sparse"]``, e.g. Visual
 Genome) make sets that may miss objects as well: `filter_attribute` under sparse attributes
 (unless every object filtered has the attribute), `filter_relation` and `relate` under sparse
@@ -85,7 +101,8 @@ def no_region(ctx: ExecutionContext, image: int, idx: tuple[int, ...] | list[int
 def incomplete(objs: Objs, what: str) -> NoReturn:
     """Fail: `what` of a set that may miss objects is unknown (call it when ``not objs.complete``)."""
     fail(f"{what} is unknown: image {objs.image} does not annotate every object this set describes "
-         "(a name outside its meta.exhaustive, or an attribute or relation its meta.sparse leaves open)")
+         "(a name outside its meta.exhaustive or its category list, meta.category_set, or an attribute or "
+         "relation its meta.sparse leaves open)")
 
 
 def sparse(image: int, kind: str, what: str) -> NoReturn:
@@ -110,7 +127,7 @@ def scene(ctx: ExecutionContext, image: int) -> Objs:
     index = ctx.indexes[image]
     found = index.selections.get(image)
     if found is None:
-        found = index.selections[image] = Objs(image, index.all, index.exhaustive is None)
+        found = index.selections[image] = Objs(image, index.all, index.in_full is None)
     return found
 
 
@@ -176,7 +193,7 @@ def relate(ctx: ExecutionContext, obj: Obj, predicate: str, side: str) -> Objs:
     index = ctx.index(obj.image)
     table = index.outgoing if side == "subject" else index.incoming
     found = table.get((obj.index, predicate), ())
-    complete = index.exhaustive is None
+    complete = index.in_full is None
     if complete and index.sparse_relations:  # as in `filter_relation`: no other object could hold it
         hold, o = index.could_hold, obj.index
         complete = not any(hold(o, predicate, x) if side == "subject" else hold(x, predicate, o)

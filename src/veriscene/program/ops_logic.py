@@ -5,9 +5,20 @@ values, of attribute words up to synonyms (`same_attribute`) and of objects."""
 from __future__ import annotations
 
 from veriscene.program.context import ExecutionContext
-from veriscene.program.ops import COMPARISONS, _same_image, no_region, sparse
+from veriscene.program.ops import COMPARISONS, _same_image, fail, no_region, sparse
 from veriscene.program.registry import op
-from veriscene.program.types import ANY, BOOL, INT, OBJECT, OBJECTS, STR, Obj, Objs
+from veriscene.program.types import (
+    ANY,
+    BOOL,
+    INT,
+    OBJECT,
+    OBJECTS,
+    STR,
+    Obj,
+    Objs,
+    OpenNames,
+    open_words,
+)
 from veriscene.vocab import attribute_class
 
 
@@ -72,7 +83,11 @@ def not_(ctx: ExecutionContext, a: bool) -> bool:
 
 @op("equal", inputs=[ANY, ANY], out=BOOL)
 def equal(ctx: ExecutionContext, a: object, b: object) -> bool:
-    """Equality of two values of the same type."""
+    """Equality of two values of the same type (fails on a set of words that may hold more:
+    `OpenNames`)."""
+    if a.__class__ is OpenNames or b.__class__ is OpenNames:
+        fail("whether the sets are equal is unknown: an image of a closed category list (meta.category_set) "
+             f"may show {sorted(open_words(a) | open_words(b))[:3]}, unannotated")
     return a == b
 
 

@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterable
 from veriscene.program.context import ExecutionContext
 from veriscene.program.ops import fail, incomplete, sparse
 from veriscene.program.registry import op
-from veriscene.program.types import BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs
+from veriscene.program.types import (
+    BOOL, IMAGE, INT, OBJECT, OBJECTS, STR, STR_SET, TEXT, Obj, Objs, OpenNames, open_words,
+)
 from veriscene.text import capitalise, counted, is_mass, join_words, number_word, plural, region_noun, unit_phrase
 from veriscene.vocab import UNTYPED, attribute_class, attribute_type
 
@@ -57,20 +59,36 @@ def attribute_values(ctx: ExecutionContext, objs: Objs, kind: str) -> tuple[str,
 @op("set_intersect", inputs=[STR_SET, STR_SET], out=STR_SET)
 def set_intersect(ctx: ExecutionContext, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """Words in both sets (chain it for more than two images)."""
+    if a.__class__ is OpenNames or b.__class__ is OpenNames:  # words that may be in both stay open
+        sure = set(a) & set(b)
+        return _open(sure, (set(a) | open_words(a)) & (set(b) | open_words(b)))
     return tuple(sorted(set(a) & set(b)))
 
 
 @op("set_union", inputs=[STR_SET, STR_SET], out=STR_SET)
 def set_union(ctx: ExecutionContext, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """Words in either set."""
+    if a.__class__ is OpenNames or b.__class__ is OpenNames:
+        sure = set(a) | set(b)
+        return _open(sure, open_words(a) | open_words(b))
     return tuple(sorted(set(a) | set(b)))
 
 
 @op("set_difference", inputs=[STR_SET, STR_SET], out=STR_SET)
 def set_difference(ctx: ExecutionContext, a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """Words of the first set not in the second."""
+    if a.__class__ is OpenNames or b.__class__ is OpenNames:  # a word that may be in the second is not sure
+        sure = set(a) - set(b) - open_words(b)
+        return _open(sure, (set(a) | open_words(a)) - set(b))
     drop = set(b)
     return tuple(w for w in a if w not in drop)
+
+
+def _open(sure: set[str], maybe: Iterable[str]) -> tuple[str, ...]:
+    """The set of words `sure`, sorted, with the words of `maybe` not among them left open
+    (`OpenNames`; a plain tuple where none is)."""
+    unknown = frozenset(maybe).difference(sure)
+    return OpenNames(sorted(sure), unknown) if unknown else tuple(sorted(sure))
 
 
 # ---- integers ----------------------------------------------------------------------------------
@@ -179,6 +197,20 @@ def _caption_kinds(names: Iterable[str]) -> dict[str, list[str]]:
     return {same[0]: same for same in kinds.values()}
 
 
+def _within_sets(ctx: ExecutionContext) -> None:
+    """Fail unless every name of the group is annotated in full in every image
+    (`SceneIndex.complete`): an image of a closed category list (COCO) cannot say it has no
+    window."""
+    for i, index in enumerate(ctx.indexes):
+        if index.in_full is None:
+            continue
+        for other in ctx.indexes:
+            for name in other.by_name:
+                if not index.complete(name):
+                    fail(f"what the images hold is unknown: image {i} does not annotate {name!r} "
+                         "(not one of its category list, meta.category_set)")
+
+
 @op("describe_images", inputs=[], out=TEXT)
 def describe_images(ctx: ExecutionContext) -> str:
     """What all images of the group have in common and how they differ, object kind by object kind:
@@ -189,6 +221,8 @@ def describe_images(ctx: ExecutionContext) -> str:
     stuff region: "Every image contains sky.")."""
     if ctx.partial:  # "Only Image 2 contains a cup" would claim that the others have none
         fail("what the images hold is unknown: an image does not annotate every name in full (meta.exhaustive)")
+    if ctx.closed:  # a COCO image with a window beside it: it may show one, unannotated
+        _within_sets(ctx)
     n = len(ctx.scenes)
     every = "Both images contain" if n == 2 else "Every image contains"
     by_name: dict[str, list[int]] = {}

@@ -6,7 +6,8 @@ Objects and Object values carry the image they belong to, so the same ops serve 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Self
 
 # Type names used in op signatures and by the checker.
 OBJECTS = "Objects"  # a set of objects of one image
@@ -49,6 +50,36 @@ class Objs(NamedTuple):
     complete: bool = True
 
 
+class OpenNames(tuple):  # type: ignore[type-arg]
+    """A set of words (STR_SET) some more of which may belong to it, unknown: `names_among` over an
+    image of a closed category list (COCO) asked of a name outside it ("window"). The tuple
+    holds the words known to belong (sorted), `open` those that may (disjoint from them).
+    The set ops carry both (`ops_multi.set_union`, ...); a program whose answer is such a set
+    with `open` words has no answer (`to_answer`: OpenAnswer; `execute` fails), and `equal` of one fails: only an answer
+    that no open word can change is given ("Which of car, window are only in Image 2?" where
+    Image 1, of Visual Genome, shows a window)."""
+
+    open: frozenset[str]
+
+    def __new__(cls, sure: Iterable[str], open_words: frozenset[str]) -> Self:
+        made = super().__new__(cls, sure)
+        made.open = open_words
+        return made
+
+    def __getnewargs__(self) -> tuple[tuple[str, ...], frozenset[str]]:
+        return tuple(self), self.open  # (pickled as made)
+
+
+class OpenAnswer(ValueError):
+    """A program's answer is a set of words with words left open (`OpenNames`): unknown."""
+
+
+def open_words(value: Any) -> frozenset[str]:
+    """The words that may belong to a STR_SET value besides its own (`OpenNames.open`; none for a
+    plain tuple)."""
+    return value.open if value.__class__ is OpenNames else frozenset()
+
+
 class Obj(NamedTuple):
     """One object: image index and object index."""
 
@@ -57,7 +88,9 @@ class Obj(NamedTuple):
 
 
 def to_answer(value: Any, type_name: str) -> Any:
-    """Convert an executor value to its JSON answer form (the sample's `answer`)."""
+    """Convert an executor value to its JSON answer form (the sample's `answer`). OpenAnswer (a
+    ValueError; `execute` and `answer_of` raise it as ExecutionFailure) for a set of words that
+    words left open may change (`OpenNames`)."""
     if type_name == BOOL:
         return bool(value)
     if type_name in (INT, IMAGE):
@@ -67,6 +100,9 @@ def to_answer(value: Any, type_name: str) -> Any:
     if type_name in (STR, TEXT):
         return str(value)
     if type_name == STR_SET:
+        if value.__class__ is OpenNames:
+            raise OpenAnswer("the answer is unknown: an image of a closed category list (meta.category_set) may "
+                             f"show {sorted(value.open)[:3]}, unannotated")
         return sorted(value)
     if type_name in (BOX, POINT):
         return [round(float(v), 2) for v in value]

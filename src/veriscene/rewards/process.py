@@ -238,8 +238,10 @@ def sample_record(sample: Any) -> Mapping[str, Any]:
     return record
 
 
-def sample_steps(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *, select: str = "key") -> list[Step]:
-    """`program_steps` for a sample record, in its box convention (`sample_box_format`, image_size)."""
+def sample_steps(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | ExecutionContext, *,
+                 select: str = "key") -> list[Step]:
+    """`program_steps` for a sample record, in its box convention (`sample_box_format`, image_size);
+    `scenes` its Scenes, or an ExecutionContext over them (`program_steps`)."""
     sample = sample_record(sample)
     meta = sample.get("meta") or {}
     return program_steps(sample["program"], scenes, box_format=sample_box_format(sample),

@@ -18,6 +18,7 @@ import orjson
 
 from veriscene.engine.runfiles import sample_lines
 from veriscene.errors import ExecutionFailure, ProgramError
+from veriscene.program.context import ExecutionContext
 from veriscene.rewards.process import SELECTIONS
 from veriscene.rewards.process_score import process_targets
 from veriscene.verify_scenes import ParsedScenes, SceneIndex, resolve_inputs
@@ -53,7 +54,9 @@ def process_column(run_dir: PathLike, scenes: PathLike | Sequence[PathLike] | No
                 column[sample["id"]] = None
                 continue
             try:
-                targets = process_targets(sample, found, select=select)  # type: ignore[arg-type]
+                # the scene files' closed category lists (COCO), as `verify` reads them
+                ctx = ExecutionContext(found, categories=index.categories)  # type: ignore[arg-type]
+                targets = process_targets(sample, ctx, select=select)
             except (ExecutionFailure, ProgramError):
                 column.unscored.append(sample["id"])
                 column[sample["id"]] = None

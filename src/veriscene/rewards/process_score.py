@@ -44,6 +44,7 @@ from veriscene.answers.normalize import find_phrases, normalize_phrase
 from veriscene.answers.numbers import find_numbers
 from veriscene.answers.options import check_flag, check_names, check_tolerances
 from veriscene.answers.spatial import find_boxes
+from veriscene.program.context import ExecutionContext
 from veriscene.rewards.process import Step, sample_box_format, sample_record, sample_steps, scene_list
 from veriscene.rewards.tags import think_text
 from veriscene.rewards.completions import check_completions, completion_text
@@ -90,15 +91,18 @@ class ProcessTargets:
                    image_sizes=tuple((int(w), int(h)) for w, h in d.get("image_sizes") or ()))
 
 
-def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene], *,
+def process_targets(sample: Mapping[str, Any], scenes: Scene | Sequence[Scene] | ExecutionContext, *,
                     select: str = "key") -> ProcessTargets:
-    """The targets of a sample (see `veriscene.rewards.process.sample_steps`)."""
+    """The targets of a sample (see `veriscene.rewards.process.sample_steps`). `scenes` may be an
+    ExecutionContext over them: one that knows the run's closed category lists (COCO,
+    `ExecutionContext(..., categories=...)`), as `verify` and generation run the program."""
     sample = sample_record(sample)
-    shown = scene_list(scenes)
+    ctx = scenes if isinstance(scenes, ExecutionContext) else None
+    shown = list(ctx.scenes) if ctx is not None else scene_list(scenes)
     meta = sample.get("meta") or {}
     size = meta.get("image_size") or [shown[0].width, shown[0].height]
     return ProcessTargets(
-        steps=tuple(sample_steps(sample, shown, select=select)),
+        steps=tuple(sample_steps(sample, ctx if ctx is not None else shown, select=select)),
         names=tuple(sorted({n for s in shown for n in s.names})),
         attributes=tuple(sorted({a for s in shown for attrs in s.attributes for a in attrs})),
         box_format=sample_box_format(sample), image_size=(int(size[0]), int(size[1])),

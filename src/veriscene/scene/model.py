@@ -26,8 +26,9 @@ Conventions (the one internal convention; readers convert to it):
   the same id. Generators ask a scene of a set about the absence or count of its set's names
   only (`generators.vocabulary_draws.closed_names`); free-form scoring checks claims about them
   and leaves claims about other names open ("a window" on a COCO image: neither true nor false;
-  see `veriscene.evaluate.freeform.score`). Programs do not read it. Without it, every name is
-  annotated in full; with `meta["exhaustive"]`, that list decides.
+  see `veriscene.evaluate.freeform.score`). Programs take the set's names as annotated in full
+  and refuse the absence or count of any other (`veriscene.program.ops`). Without it, every name
+  is annotated in full; with `meta["exhaustive"]`, that list decides (for programs: within the set's).
 - `meta["stuff"]` (optional): indices of objects that are "stuff" regions, amorphous areas such as
   sky, grass or a merged region of trees (COCO panoptic's ``isthing: 0``). Programs treat them as
   they treat crowd regions: present, never counted or singled out; captions name them without a

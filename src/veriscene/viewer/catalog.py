@@ -431,7 +431,10 @@ class Catalog:
             missing = [i for i, s in zip(entry.image_ids, scenes) if s is None]
             return scenes, Trace([], failure=f"scene(s) not in {self.scenes_label(short=True)}: {', '.join(missing)}")
         try:
-            values = run_nodes(record["program"], ExecutionContext([s for s in scenes if s is not None]))
+            # the scene files' closed category lists (COCO), as `verify` reads them (`scene` made the lookup)
+            categories = self._lookup.categories if self._lookup is not None else None
+            values = run_nodes(record["program"], ExecutionContext([s for s in scenes if s is not None],
+                                                                   categories=categories))
         except ExecutionFailure as exc:
             return scenes, Trace([], failure=str(exc))
         except (ProgramError, KeyError, TypeError, IndexError, ValueError) as exc:
