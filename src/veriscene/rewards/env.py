@@ -46,26 +46,31 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import orjson
 
-from veriscene.engine.runfiles import sample_lines, samples_root
-from veriscene.engine.fetch import fetch_file, fetch_files, image_urls, readable
-from veriscene.engine.remote import is_url
-from gymnasium import spaces
-
 from veriscene.answers import parse_box_format, score_sample, to_pixels
-from veriscene.answers.options import check_scoring_options
-from veriscene.engine.options import check_int, check_path
 from veriscene.answers.coords import resolve_format
+from veriscene.answers.options import check_scoring_options
 from veriscene.answers.rivals import VOCABULARY_FILE
 from veriscene.answers.spatial import find_boxes
+from veriscene.engine.fetch import fetch_file, fetch_files, image_urls, readable
+from veriscene.engine.options import check_int, check_path
+from veriscene.engine.remote import is_url
+from veriscene.engine.runfiles import sample_lines, samples_root
+from veriscene.errors import MissingExtra
 from veriscene.rewards.completions import completion_text
 from veriscene.rewards.truth import load_vocabulary
 from veriscene.rewards.views import FITS, View, fit_view, image_size_of, load_rgb
 from veriscene.sample import ANSWER_TYPES
 from veriscene.sample_ids import ID_NOTE, answer_key, short_answer
+
+try:  # the `rl` extra: without it, say which extra to install (not "No module named 'gymnasium'")
+    import gymnasium as gym
+    from gymnasium import spaces
+except ImportError as exc:
+    raise MissingExtra("the Gymnasium environment (veriscene.rewards.env, veriscene/VQA-v0)", "rl",
+                       "gymnasium") from exc
 
 ENV_ID = "veriscene/VQA-v0"
 _BASE_CHARSET = frozenset(string.printable) - {"\x0b", "\x0c"}

@@ -30,12 +30,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import orjson
 from PIL import Image
 
+from veriscene.errors import MissingExtra
 from veriscene.io.writers.common import write_json_lines
+
+try:  # the `rl` extra, as for the environment itself
+    import gymnasium as gym
+except ImportError as exc:
+    raise MissingExtra("recording episodes (veriscene.rewards.trajectories)", "rl", "gymnasium") from exc
 
 
 def _jsonable(value: Any) -> Any:
