@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             str | None,
             typer.Option(
-                "--out",
+                "--out", "-o",  # as every other command that writes takes it
                 help="Output file or folder, or its URL (s3://bucket/exports/train.parquet: written here, then "
                 "uploaded; image paths absolute unless --image-root) [default: RUN_DIR/export/FORMAT].",
             ),

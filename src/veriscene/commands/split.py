@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
                                                     "files, folders (their *.jsonl files, compressed or not) or "
                                                     "quoted glob patterns, read as one input, in order, as "
                                                     "generate reads them.")],
-        out: Annotated[Path, typer.Option("--out", help="Folder receiving NAME.jsonl per split, split.json "
+        out: Annotated[Path, typer.Option("--out", "-o", help="Folder receiving NAME.jsonl per split, split.json "
                                           "(inputs, seed, ratios, counts) and split_rejects.jsonl.")],
         ratios: Annotated[str, typer.Option("--ratios", help="Split names and shares, adding up to 1, e.g. "
                                             "train=0.8,val=0.1,test=0.1.")] = "train=0.9,test=0.1",
