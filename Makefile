@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo_out
 
-.PHONY: demo test typecheck install venv clean bench
+.PHONY: demo test typecheck lint install venv clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,18 +35,22 @@ demo: $(VENV)/.installed-core
 # The package's type hints are checked first (mypy, configured in pyproject.toml: the package
 # ships py.typed). Then two test workers (pytest-xdist) by default, the cores CI has; Ray's tests
 # stay together on one of them (tests/conftest.py). `make test TEST_WORKERS=0` runs the suite in
-# one process; `make typecheck` runs mypy alone.
+# one process; `make typecheck` runs mypy alone, `make lint` ruff.
 TEST_WORKERS ?= 2
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/python -m mypy
+
+# pyflakes' and pycodestyle's error rules over the package, tests and benchmarks ([tool.ruff.lint])
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check --quiet src tests benchmarks
 
 # The sources are byte-compiled first: with PYTHONDONTWRITEBYTECODE set (as on this project's machines),
 # every process the tests start (CLI runs, benchmark scripts, Ray's and the pools' workers, the
 # valgrind children) would otherwise compile each veriscene module it imports again, about half
 # the instructions of a short one. Hash-checked .pyc files (git-ignored): a source edited since is
 # compiled anew, never read stale.
-test: typecheck
+test: typecheck lint
 	$(BIN)/python -m compileall -q --invalidation-mode checked-hash src tests benchmarks
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 

@@ -49,8 +49,12 @@ import random
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
+
+if TYPE_CHECKING:
+    from veriscene.scene.model import Scene
 
 PEOPLE = ("man", "woman", "person", "boy", "girl", "player", "skier", "child")
 ANIMALS = ("dog", "horse", "giraffe", "zebra", "elephant", "cat", "bird", "cow")

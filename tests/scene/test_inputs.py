@@ -215,14 +215,14 @@ def test_a_folder_or_pattern_leaves_out_veriscenes_reject_reports_and_names_them
 
     (tmp_path / "part-0.jsonl").write_bytes(b'{"image_id": "a"}\n')
     (tmp_path / report).write_bytes(b'{"file": "x.jsonl", "record": 1, "field": "objects", "reason": "missing"}\n')
-    for given in (tmp_path, str(tmp_path / "*.jsonl*"), [tmp_path]):
-        found = input_files(given)
+    for named in (tmp_path, str(tmp_path / "*.jsonl*"), [tmp_path]):
+        found = input_files(named)
         assert found.paths == [tmp_path / "part-0.jsonl"]
         assert found.left_out == [(tmp_path / report, "a reject report")]
         assert found.notes() == [f"left out of the input: {tmp_path / report} (a reject report): veriscene writes "
                                  "such files beside scene files, and they hold no scenes (give one by its own name "
                                  "to read it as scenes)"]
-        assert scene_paths(given) == [tmp_path / "part-0.jsonl"]
+        assert scene_paths(named) == [tmp_path / "part-0.jsonl"]
     # named on its own, it is read
     assert scene_paths(tmp_path / report) == [tmp_path / report]
     assert input_files([tmp_path / "part-0.jsonl", tmp_path / report]).left_out == []

@@ -206,7 +206,7 @@ def set_reader(syn: Mapping[str, str], vocabulary: Sequence[str] | None,
             return ParseResult(value=[])  # "none", "There are no unique objects", "No colors are shared."
         items: set[str] = set()
         for k, raw in enumerate(_SET_SPLIT_RE.split(body)):
-            if (denial := _DENIED_ITEM_RE.match(strip_edges(_BULLET_RE.sub("", raw)))) is not None:
+            if _DENIED_ITEM_RE.match(strip_edges(_BULLET_RE.sub("", raw))) is not None:
                 if k == 0:  # "Not brown, large and matte.": the whole list is denied
                     return ParseResult.fail(f"the reply says what the answer is not ({raw.strip()[:40]!r})")
                 continue  # "small, gray and matte, not shiny": the denied item is no item

@@ -235,16 +235,16 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     counts = {"sent": 0, "from_cache": 0, "answered": 0}
 
     def finish(completion: Completion, put: bool = True) -> None:
-        sample = stream.sample(completion.key)
+        sample = stream.sample(completion.key)  # noqa: F821 (deleted after the loop)
         key = keys.pop(completion.key, None)
         if put and cache_db is not None and key is not None:
             cache_db.put(key, adapter.name, completion)
         record = make_record(sample, prompts_by_id.pop(completion.key, None), completion, score_opts)
-        stream.add(record)
+        stream.add(record)  # noqa: F821 (deleted after the loop)
         writer.add(record)
         counts["answered"] += 1
         if progress is not None:
-            progress(stream.skipped + counts["answered"], selected)
+            progress(stream.skipped + counts["answered"], selected)  # noqa: F821 (deleted after the loop)
 
     image_root = sample_set.image_root.resolve()
     started = time.perf_counter()
@@ -306,7 +306,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     ordered.commit()
     tally, stream_skipped, stream_attempts = stream.tally, stream.skipped, stream.attempts
     samples_path, in_file, rejected_lines = sample_set.path, len(sample_set), len(sample_set.rejected)
-    del stream
+    del stream  # its blocks freed before the summary (`finish` above is not called after this)
 
     freeform_summary = None
     if freeform != "off" and tally.count("not_scored"):

@@ -31,7 +31,7 @@ import orjson
 
 from veriscene.errors import SceneValidationError
 from veriscene.evaluate.freeform.scene_map import RepeatedScene
-from veriscene.scene.compressed import compression, open_scene_file, read_errors
+from veriscene.scene.compressed import compression
 from veriscene.scene.inputs import scene_paths
 from veriscene.scene.jsonl import BOM, scene_from_dict, scene_lines
 from veriscene.scene.model import Scene
