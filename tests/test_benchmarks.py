@@ -40,11 +40,13 @@ def test_engine_scale(cache: str) -> None:
     rows = _rows(out, "60")
     assert [r[1] for r in rows] == ["1", "2"]  # workers
     assert rows[0][2] == rows[1][2] and int(rows[0][2]) > 0  # same samples for 1 and 2 workers
+    # one `--per-scene` value (the generators' own): its rows say so, and no fit follows
+    assert [r[-1] for r in rows] == ["default", "default"] and "ms per scene fixed" not in out
 
 
 def test_engine_scale_per_scene(cache: str) -> None:
     """Several `--per-scene` values: a row each (more samples at more per scene), then the fit of
-    a scene's cost as a fixed part and a part per sample."""
+    a scene's cost as a fixed part and a part per sample (with one value, no fit: test_engine_scale)."""
     out = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
                "-g", "object.count.v1", "--per-scene", "1", "3")
     rows = _rows(out, "60")
@@ -52,9 +54,7 @@ def test_engine_scale_per_scene(cache: str) -> None:
     fit = re.search(r"^fit, 60 scenes, 1 worker\(s\): (-?[\d.]+) ms per scene fixed, (-?[\d.]+) us per sample "
                     r"\((-?\d+)% fixed at ([\d.]+) samples per scene", out, re.MULTILINE)
     assert fit is not None and float(fit.group(4)) == round(int(rows[0][2]) / 60, 1)
-    default = _run("engine_scale.py", "--sizes", "60", "--workers", "1", "--base", "30", "--cache", cache,
-                   "-g", "object.count.v1")
-    assert _rows(default, "60")[0][-1] == "default" and "ms per scene fixed" not in default
+    # (the run with the default `--per-scene`, no fit line, is test_engine_scale's)
 
 
 def test_engine_scale_on_a_scene_file(cache: str, tmp_path: Path) -> None:
