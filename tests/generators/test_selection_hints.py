@@ -1,0 +1,68 @@
+"""What `-g` / `generators=` says of a selection matching no generator: close families, names and
+globs, and how generators of your own are loaded when the run was given no plugin."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from veriscene.cli import app
+from veriscene.generators import plugins as plugins_module
+from veriscene.generators.registry import GENERATORS, select_generators
+
+SCENE = '{"image_id": "a", "width": 10, "height": 10, "objects": []}\n'
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored() -> Iterator[None]:
+    """A plugin registered here is forgotten after the test (as tests/generators/test_plugins.py)."""
+    select_generators()
+    generators, loaded, modules = dict(GENERATORS), dict(plugins_module._LOADED), set(sys.modules)
+    yield
+    GENERATORS.clear()
+    GENERATORS.update(generators)
+    plugins_module._LOADED.clear()
+    plugins_module._LOADED.update(loaded)
+    for name in set(sys.modules) - modules:
+        if name.startswith("veriscene_plugin_"):
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize("pattern, message", [
+    # a family first: "counting" selects object.count.v1 and counting.compare.v1 (was: "did you
+    # mean counting.compare.v1?", the family's one generator named after it)
+    ("countng", "unknown generator or family 'countng'; did you mean counting (family of 2 generators), "
+                "grounding (family of 2 generators), counting.compare.v1?"),
+    ("segmentaton", "unknown generator or family 'segmentaton'; did you mean segmentation (family of 3 generators), "
+                    "segmentation.same_object.v1, segmentation.point_object.v1?"),
+    ("object.cont.v1", "unknown generator or family 'object.cont.v1'; did you mean object.count.v1, "
+                       "object.absent.v1, object.exists.v1?"),
+    # a glob: its literal head corrected, one glob per set of generators it selects
+    ("countng.*", "unknown generator or family 'countng.*'; did you mean counting.*, grounding.*?"),
+    ("mult.*", "unknown generator or family 'mult.*'; did you mean multi.*?"),
+    ("*cuont*", "unknown generator or family '*cuont*'"),
+])
+def test_unknown_selection_suggests_families_names_and_globs(pattern: str, message: str) -> None:
+    with pytest.raises(KeyError) as caught:
+        select_generators(f"object.count.v1, {pattern}")
+    assert caught.value.args[0] == message
+
+
+def test_every_suggested_glob_selects_generators() -> None:
+    with pytest.raises(KeyError) as caught:
+        select_generators("multi_*")
+    suggested = caught.value.args[0].split("did you mean ")[1].rstrip("?").split(", ")
+    assert suggested[0] == "multi.*"
+    assert all(select_generators(glob) for glob in suggested)
+
+
+def test_cli_suggests_the_family(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_text(SCENE)
+    result = CliRunner().invoke(app, ["generate", str(tmp_path / "s.jsonl"), "--out", str(tmp_path / "o"),
+                                      "-g", "countng"])
+    assert result.exit_code == 2
+    assert "did you mean counting (family of 2 generators)," in " ".join(result.output.split())
