@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import veriscene
 from veriscene.cli import app
 from veriscene.generators import plugins as plugins_module
 from veriscene.generators.registry import GENERATORS, select_generators
+from veriscene.engine.options import NO_PLUGINS_HINT
 
 SCENE = '{"image_id": "a", "width": 10, "height": 10, "objects": []}\n'
 
@@ -66,3 +68,28 @@ def test_cli_suggests_the_family(tmp_path: Path) -> None:
                                       "-g", "countng"])
     assert result.exit_code == 2
     assert "did you mean counting (family of 2 generators)," in " ".join(result.output.split())
+
+
+def test_a_run_without_plugins_says_how_to_load_them(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_text(SCENE)
+    with pytest.raises(KeyError) as caught:
+        veriscene.generate(tmp_path / "s.jsonl", tmp_path / "o", generators="example")
+    assert caught.value.args[0] == f"unknown generator or family 'example'; {NO_PLUGINS_HINT}"
+    assert NO_PLUGINS_HINT == ("no plugin was given: generators of your own need --plugins FILE.py|MODULE "
+                               "(Python: plugins=)")
+    assert not (tmp_path / "o").exists()
+    result = CliRunner().invoke(app, ["generate", str(tmp_path / "s.jsonl"), "--out", str(tmp_path / "o"),
+                                      "-g", "example"])
+    assert result.exit_code == 2
+    assert "--plugins FILE.py|MODULE" in " ".join(result.output.split())
+
+
+def test_a_run_given_a_plugin_only_suggests(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_text(SCENE)
+    plugin = tmp_path / "gen_h198.py"
+    plugin.write_text(Path(__file__).parents[2].joinpath("examples", "my_generators.py").read_text()
+                      .replace('"example', '"h198example'))
+    with pytest.raises(KeyError) as caught:
+        veriscene.generate(tmp_path / "s.jsonl", tmp_path / "o", generators="h198exampel", plugins=[plugin])
+    assert "no plugin was given" not in caught.value.args[0]
+    assert "did you mean h198example" in caught.value.args[0]

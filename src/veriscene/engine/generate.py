@@ -232,7 +232,7 @@ def generate(
                              ("scan_progress(bytes, total_bytes)", scan_progress), ("on_shard(sidecar)", on_shard)):
         check_callback(called, function)  # a number was called only once the run had started
     loaded = load_plugins(plugins)
-    mix, modes, instances = _selection(generators, mode, per_scene, mixture, out)
+    mix, modes, instances = _selection(generators, mode, per_scene, mixture, out, plugins_given=bool(loaded))
     if remote.is_url(out):
         return _generate_remote(
             str(out), staging, storage_options, scenes, seed=seed, generators=generators, mode=mode,

@@ -148,17 +148,23 @@ Selection = tuple[Mixture | None, tuple[str, ...], list[Generator]]  # (mixture,
 
 
 def _selection(generators: str | None, mode: str | Sequence[str] | None, per_scene: int | None,
-               mixture: str | os.PathLike[str] | Mixture | None, out: str | os.PathLike[str] | None = None) -> Selection:
+               mixture: str | os.PathLike[str] | Mixture | None, out: str | os.PathLike[str] | None = None,
+               plugins_given: bool = True) -> Selection:
     """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
     and the modes itself, so `generators` or `mode` with it is refused. An unknown generator's
-    KeyError names the plugins the run in `out` was made with, when not loaded now."""
+    KeyError names the plugins the run in `out` was made with, when not loaded now, or else, for a
+    run given no plugin (`plugins_given` False), says how generators of your own are loaded."""
     try:
         return _chosen(generators, mode, per_scene, mixture)
     except KeyError as exc:
-        hint = _plugins_hint(out)
+        hint = _plugins_hint(out) or ("" if plugins_given else NO_PLUGINS_HINT)
         if not hint:
             raise
         raise KeyError(f"{exc.args[0] if exc.args else exc}; {hint}") from None
+
+
+# `-g example` with examples/my_generators.py left out said only "unknown generator 'example'"
+NO_PLUGINS_HINT = "no plugin was given: generators of your own need --plugins FILE.py|MODULE (Python: plugins=)"
 
 
 def _plugins_hint(out: str | os.PathLike[str] | None) -> str:
