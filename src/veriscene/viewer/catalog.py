@@ -89,6 +89,9 @@ class Catalog:
         # opened for one page (`open(..., choose=)`): ((position in the run, index in `entries`) of
         # each sample chosen, in run order; how many samples the filters keep)
         self.chosen: tuple[list[tuple[int, int]], int] | None = None
+        # (family, task) of every sample read, kept or not: a filter naming none of them, nor any
+        # generator's, is a misspelling (`viewer.filter_names`)
+        self.names_read: set[tuple[str, str]] = set()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
@@ -349,7 +352,9 @@ class Catalog:
                                                      "({'op', 'inputs', 'args'})"))
             else:
                 read += 1
-                yield Entry(number, line, record, strings)
+                entry = Entry(number, line, record, strings)
+                self.names_read.add((entry.family, entry.task))
+                yield entry
 
     # --- listing ------------------------------------------------------------------------------
 

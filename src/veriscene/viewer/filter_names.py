@@ -1,0 +1,55 @@
+"""Task and family filters naming nothing: a misspelling, said as an error with the close names.
+
+`veriscene view RUN --family segmentaton --html x.html` wrote an empty page and exited 0. A name
+is known when a sample read has it, the run's manifest records a generator of it (samples past
+`--limit`), or a generator registered here has it (built-in or a plugin loaded): a known family
+the run has no sample of ("--family depth" of a run made with `-g counting`) stays a note.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from veriscene.engine.manifest import read_manifest
+from veriscene.errors import DataError
+from veriscene.viewer.entries import Filters
+
+
+def run_names(path: Path, names_read: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(family, task) of the samples read and of the generators the run's manifest records (the
+    run folder `path`, or the folder of a samples file `path`); an unreadable manifest adds none."""
+    names = set(names_read)
+    folder = path if path.is_dir() else path.parent
+    try:
+        manifest = read_manifest(folder) or {}
+    except (DataError, OSError):
+        return names
+    generators = manifest.get("config", {}).get("generators")
+    if isinstance(generators, dict):
+        names |= {(str(g.get("family", "")), str(name)) for name, g in generators.items() if isinstance(g, dict)}
+    return names
+
+
+def unknown_filter(filters: Filters, path: Path, names_read: set[tuple[str, str]]) -> str | None:
+    """The error to stop on for a task or family filter that names no family (task) of the run
+    nor of any registered generator, with the close names; None when each names one."""
+    from veriscene.generators.registry import select_generators  # (imports the generators: only here)
+
+    in_run = run_names(path, names_read)
+    registered = {(cls.family, cls.name) for cls in select_generators()}
+    for field, given, at in (("family", filters.family, 0), ("task", filters.task, 1)):
+        if not given or any(pair[at] == given for pair in in_run | registered):
+            continue
+        here = sorted({pair[at] for pair in in_run})
+        known = here + sorted({pair[at] for pair in registered} - set(here))  # the run's first
+        close = difflib.get_close_matches(given, known, n=3, cutoff=0.6)
+        if close:
+            hint = f"did you mean {', '.join(repr(c) for c in close)}?"
+        elif at == 0:
+            hint = f"the run's families: {', '.join(here) or 'none read'}"
+        else:  # the tasks would run to a screenful
+            hint = f"the run has {len(here)} tasks, e.g. {', '.join(here[:5]) or 'none read'}"
+        return (f"no {field} {given!r} in {path} nor among veriscene's generators; {hint} "
+                "(`veriscene stats RUN` lists the run's tasks, families and modes)")
+    return None
