@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import make_scene
 from veriscene.answers.coords import format_box, format_point, to_pixels
-from veriscene.generators.regions import shown_box, shown_point
+from veriscene.generators.regions import box_text, point_text, shown_box, shown_point
 
 
 def _general_box(scene, box, box_format):  # the steps shown_box took before its norm1 path
@@ -44,6 +44,28 @@ def test_norm1_fast_path_matches_the_general_steps(size: tuple[int, int]) -> Non
         assert shown_point(scene, p, "norm1") == _general_point(scene, p, "norm1")
         box = [_value(r, w), _value(r, h), _value(r, w), _value(r, h)]  # corners in any order
         assert shown_box(scene, box, "norm1") == _general_box(scene, box, "norm1")
+
+
+@pytest.mark.parametrize("size", [(200, 100), (640, 480), (1024, 768), (333, 999), (1, 1), (4000, 3)])
+def test_option_texts_are_format_box_and_format_point(size: tuple[int, int]) -> None:
+    # box_text / point_text: the options of grounding and point questions, written in norm1 by
+    # the steps of shown_box; in any format the text format_box / format_point give
+    w, h = size
+    scene = make_scene([{"name": "a", "box": [0, 0, 1, 1]}], width=w, height=h)
+    r = random.Random(w * 31 + h)
+    specials = [float("inf"), float("-inf"), float("nan"), 1e300, -1e300]
+    for _ in range(3000):
+        box = [_value(r, w), _value(r, h), _value(r, w), _value(r, h)]  # corners in any order
+        for fmt in ("norm1", "norm1000", "pixel"):
+            assert box_text(scene, box, fmt) == format_box(box, (w, h), fmt)
+            assert point_text(scene, box[:2], fmt) == format_point(box[:2], (w, h), fmt)
+        odd = [r.choice(specials), *box[1:]]  # past the image or no number: clipped alike
+        assert box_text(scene, odd, "norm1") == format_box(odd, (w, h), "norm1")
+        assert point_text(scene, odd[:2], "norm1") == format_point(odd[:2], (w, h), "norm1")
+    with pytest.raises(ValueError, match="4 coordinates"):
+        box_text(scene, [1, 2], "norm1")
+    with pytest.raises(ValueError, match="2 coordinates"):
+        point_text(scene, [1, 2, 3], "norm1")
 
 
 def test_other_formats_and_bad_lengths_take_the_general_path() -> None:

@@ -63,14 +63,37 @@ def shown_point(scene: Scene, p: Sequence[float], box_format: str) -> tuple[str,
     return text, [round(min(x, scene.width - 0.01), 2), round(min(y, scene.height - 0.01), 2)]
 
 
+def box_text(scene: Scene, box: Sequence[float], box_format: str) -> str:
+    """`format_box(box, (scene.width, scene.height), box_format)`: in "norm1" the text of
+    `_shown_norm1` (the same arithmetic, a third of the instructions: the options of every
+    grounding question are boxes)."""
+    if box_format == "norm1" and len(box) == 4:
+        return "[" + ", ".join(_norm1_box_texts(scene, box)[1]) + "]"
+    return format_box(box, (scene.width, scene.height), box_format)
+
+
+def point_text(scene: Scene, p: Sequence[float], box_format: str) -> str:
+    """`format_point(p, (scene.width, scene.height), box_format)`: in "norm1" the text of
+    `_shown_point_norm1` (the same arithmetic: the options of point questions)."""
+    if box_format == "norm1" and len(p) == 2:
+        return "[" + _norm1_text(float(p[0]), float(round(float(scene.width)))) + ", " + _norm1_text(
+            float(p[1]), float(round(float(scene.height)))) + "]"
+    return format_point(p, (scene.width, scene.height), box_format)
+
+
+def _norm1_box_texts(scene: Scene, box: Sequence[float]) -> tuple[tuple[float, ...], list[str]]:
+    """(the image sides as check_image_size gives them, x y x y; each of the box's values as
+    norm1 shows it): `format_box`'s steps for "norm1" (corners ordered, clipped to the image,
+    divided by its side, rounded to `NORM1_DECIMALS` and clipped to [0, 1])."""
+    sides = (float(round(float(scene.width))), float(round(float(scene.height)))) * 2
+    return sides, [_norm1_text(v, side) for v, side in zip(order_box([float(v) for v in box]), sides)]
+
+
 def _shown_norm1(scene: Scene, box: Sequence[float]) -> tuple[str, list[float]]:
     """`shown_box` in the default "norm1" format (the hot path of questions that show regions):
     the steps of `format_box` and `to_pixels` written out for it, the same arithmetic in the same
-    order (corners ordered, clipped to the image, divided by its side, rounded to
-    `NORM1_DECIMALS` and clipped to [0, 1]; the text read back, multiplied, ordered, clipped,
-    rounded to 0.01)."""
-    sides = (float(round(float(scene.width))), float(round(float(scene.height)))) * 2  # as check_image_size
-    shown = [_norm1_text(v, side) for v, side in zip(order_box([float(v) for v in box]), sides)]
+    order (`_norm1_box_texts`; the text read back, multiplied, ordered, clipped, rounded to 0.01)."""
+    sides, shown = _norm1_box_texts(scene, box)
     back = order_box([float(text) * side for text, side in zip(shown, sides)])
     clipped: list[float] = []
     for v, side in zip(back, sides):  # round(min(max(v, 0.0), side), 2), as `_norm1_text`

@@ -21,11 +21,10 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from veriscene.answers.coords import format_point
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import add_unique
 from veriscene.generators.registry import register
-from veriscene.generators.regions import PointSampler, coord_meta
+from veriscene.generators.regions import PointSampler, coord_meta, point_text
 from veriscene.generators.vocabulary import Without
 from veriscene.generators.vocabulary_draws import naming_same, option_names
 from veriscene.program.builder import ProgramBuilder
@@ -114,7 +113,7 @@ class CloserPoint(Generator):
                          meta=coord_meta(ctx.scene, self.config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
-        return format_point(value, (scene.width, scene.height), self.config.box_format)
+        return point_text(scene, value, self.config.box_format)
 
 
 @register("depth.anchor.v1", family="depth")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Iterable
 
-from veriscene.answers.coords import format_box
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator
 from veriscene.generators.common import referent_query
-from veriscene.generators.regions import rounded_boxes
+from veriscene.generators.regions import box_text, rounded_boxes
 from veriscene.generators.registry import register
 from veriscene.scene.describe import Referent, referents
 from veriscene.scene.model import Scene
@@ -69,4 +68,4 @@ class GroundObject(BoxFormatNote, Generator):
                          build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
-        return format_box(value, (scene.width, scene.height), self.config.box_format)
+        return box_text(scene, value, self.config.box_format)

@@ -16,10 +16,10 @@ from functools import partial
 from itertools import combinations, islice
 from typing import Any, Iterable
 
-from veriscene.answers.coords import format_box
 from veriscene.generators.agreement import plural_slots
 from veriscene.generators.base import Candidate, Deferred, GenContext, Generator
 from veriscene.generators.common import referent_query
+from veriscene.generators.regions import box_text
 from veriscene.generators.registry import register
 from veriscene.generators.single_image.grounding import FORMAT_NOTES, BoxFormatNote
 from veriscene.generators.visual import GenerousReader
@@ -121,4 +121,4 @@ class GroundRelationalExpression(BoxFormatNote, Generator):
                          build=partial(referent_query, (ref,), "query_box"))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
-        return format_box(value, (scene.width, scene.height), self.config.box_format)
+        return box_text(scene, value, self.config.box_format)

@@ -16,11 +16,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
-from veriscene.answers.coords import format_point
 from veriscene.generators.base import Batch, Candidate, GenContext, Generator, GeneratorConfig
 from veriscene.generators.common import sample_up_to
 from veriscene.generators.registry import register
-from veriscene.generators.regions import PointSampler, coord_meta
+from veriscene.generators.regions import PointSampler, coord_meta, point_text
 from veriscene.generators.single_image.attributes import asked_values
 from veriscene.generators.vocabulary_draws import likely_wrong_attributes, likely_wrong_names
 from veriscene.program.builder import ProgramBuilder
@@ -80,7 +79,7 @@ class _PointPair(Generator):
                          meta=coord_meta(ctx.scene, config.box_format))
 
     def choice_text(self, value: Any, scene: Scene) -> str:
-        return format_point(value, (scene.width, scene.height), self.config.box_format)
+        return point_text(scene, value, self.config.box_format)
 
 
 @register("segmentation.same_object.v1", family="segmentation")
