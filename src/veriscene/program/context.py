@@ -337,10 +337,9 @@ class ExecutionContext:
         # so an index costs little until used); the hot ops read this list (`index` is the same)
         self.indexes: list[SceneIndex] = [SceneIndex(s, categories) if x is None else x
                                           for x, s in zip(indexes, self.scenes)]
-        # whether any scene has crowd or stuff regions (`SceneIndex.regions`), whether any
-        # annotates only some names exhaustively (`SceneIndex.exhaustive`), and whether any is of
-        # a closed category list (``meta["category_set"]``): ops check them only then
-        self.has_regions = self.partial = self.closed = False
+        # whether any scene has crowd or stuff regions (`SceneIndex.regions`), and whether any
+        # annotates only some names exhaustively (`SceneIndex.exhaustive`): ops check them only then
+        self.has_regions = self.partial = False
         for s in self.scenes:
             meta = s.meta
             if meta:
@@ -348,8 +347,6 @@ class ExecutionContext:
                     self.has_regions = True
                 if meta.get("exhaustive") is not None:
                     self.partial = True
-                if meta.get("category_set") is not None:
-                    self.closed = True
 
     @classmethod
     def of_indexes(cls, indexes: Sequence[SceneIndex]) -> "ExecutionContext":
@@ -359,15 +356,20 @@ class ExecutionContext:
         ctx = cls.__new__(cls)
         ctx.scenes = tuple([x.scene for x in indexes])
         ctx.indexes = list(indexes)
-        ctx.has_regions = ctx.partial = ctx.closed = False
-        for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`, a set
+        ctx.has_regions = ctx.partial = False
+        for x in indexes:  # as `__init__` reads the scenes' meta: crowd or stuff, `exhaustive`
             if x.regions:
                 ctx.has_regions = True
             if x.exhaustive is not None:
                 ctx.partial = True
-            if x.in_full is not x.exhaustive:  # (the same object but on a scene of a category set)
-                ctx.closed = True
         return ctx
+
+    @property
+    def closed(self) -> bool:
+        """Whether any scene is of a closed category list (``meta["category_set"]``: its
+        `SceneIndex.in_full` is not its `exhaustive`). Worked out when asked: only
+        `describe_images` asks, and contexts are made per candidate."""
+        return any(x.in_full is not x.exhaustive for x in self.indexes)
 
     def index(self, image: int) -> SceneIndex:
         return self.indexes[image]
