@@ -325,10 +325,12 @@ def test_annotations_read_as_scenes_are_named_with_the_way_to_convert_them(tmp_p
             "categories": [{"id": 1, "name": "cat"}]}
     packed = tmp_path / "instances_val.json.gz"
     packed.write_bytes(gzip.compress(orjson.dumps(coco)))
-    summary = generate(packed, tmp_path / "run", seed=1)
-    assert summary.scenes == 0 and summary.rejects["rejected"] == 1
-    assert summary.notes == [f"{packed}: no scene was read from it as veriscene JSONL; it looks like coco annotations "
-                             "(COCO key 'categories' (gzip-compressed)): pass --from auto (or --from coco) to convert it"]
+    with pytest.raises(ValueError) as refused:  # before the run (tests/engine/test_input_format_first.py)
+        generate(packed, tmp_path / "run", seed=1)
+    assert str(refused.value) == (f"{packed}: not veriscene scene JSONL; it looks like coco annotations (COCO key "
+                                  "'categories' (gzip-compressed)): pass --from auto (or --from coco) to convert it "
+                                  "(Python: from_format=)")
+    assert not (tmp_path / "run").exists()
     converted = generate(packed, tmp_path / "converted", seed=1, from_format="auto")
     assert converted.scenes == 1 and not any("looks like" in note for note in converted.notes)
 

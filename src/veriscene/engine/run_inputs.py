@@ -129,6 +129,7 @@ def prepare_inputs(given: Sequence[str | os.PathLike[str]], out_dir: Path, *, fr
         return PreparedInputs([scenes_path], sources, manifest, notes)
     found = input_files(given)  # the input checked before the folder is touched
     paths = found.paths
+    _refuse_other_formats([Path(item) for item in given if Path(item).is_file()][:FORMAT_CHECKS])
     notes += _folder_notes(given, paths, [path for path, _ in found.left_out])
     notes += found.notes()
     manifest = _prepare_folder(out_dir, resume, overwrite)
@@ -178,6 +179,56 @@ def _format_notes(paths: list[Path]) -> list[str]:
             notes.append(f"{path}: no scene was read from it as veriscene JSONL; it looks like {fmt} annotations "
                          f"({reason}): pass --from auto (or --from {fmt}) to convert it")
     return notes
+
+
+# Files named on their own whose format is checked before a run starts (`_refuse_other_formats`):
+# the first few, as a shell's `*.jsonl` may name thousands of shards
+FORMAT_CHECKS = 5
+
+
+def _refuse_other_formats(files: list[Path]) -> None:
+    """ValueError for a file whose first line is no veriscene scene (at most `_FIRST_LINE` bytes
+    read) and that detection finds to be annotations of another format: `veriscene generate
+    instances_val2017.json` stops at once with the hint, instead of a run that rejects its one
+    record and gives the hint after empty tables (exit 1). A file that only fails to parse is
+    left to the run, which reports its bad records."""
+    from veriscene.io.readers.detect import FormatDetectionError, detect
+
+    for path in files:
+        if not_scenes(path) is not None or _starts_with_scene(path):
+            continue
+        try:
+            fmt, reason = detect(path)
+        except (FormatDetectionError, OSError, ValueError):
+            continue
+        if fmt != "veriscene_jsonl":
+            raise ValueError(f"{path}: not veriscene scene JSONL; it looks like {fmt} annotations ({reason}): "
+                             f"pass --from auto (or --from {fmt}) to convert it (Python: from_format=)")
+
+
+_FIRST_LINE = 1 << 20  # bytes: a longer first line (a COCO file is one line of JSON) is no scene
+
+
+def _starts_with_scene(path: Path) -> bool:
+    """Whether the first non-blank line of a (compressed) file is a JSON object with image_id
+    and objects; True when it cannot be read here (the run says why)."""
+    import orjson
+
+    from veriscene.scene.compressed import READ_ERRORS, open_data_file
+
+    try:
+        with open_data_file(path) as fh:
+            line = b""
+            while not line.strip():
+                line = fh.readline(_FIRST_LINE)
+                if not line or not line.endswith(b"\n") and len(line) >= _FIRST_LINE:
+                    break
+        record = orjson.loads(line.removeprefix(b"\xef\xbb\xbf")) if line.strip() else None
+    except orjson.JSONDecodeError:
+        return False
+    except (*READ_ERRORS, ValueError):
+        return True
+    return isinstance(record, dict) and "image_id" in record and "objects" in record
 
 
 def _inputs_config(paths: list[Path], out_dir: Path, absolute: bool = False,
