@@ -28,7 +28,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
-from veriscene.category_sets import listed_categories
+from veriscene.category_sets import listed_categories, record_set_names
 from veriscene.scene.model import Scene
 from veriscene.vocab import (
     UNTYPED,
@@ -89,16 +89,10 @@ class Vocabulary:
         """Record the names of a scene of a closed category list (``meta["category_set"]``) as
         its set's, with the list itself where its meta carries one (`veriscene.category_sets`).
         False where that list is not its set's: left out (the scan counts it)."""
-        set_id = meta.get("category_set") if isinstance(meta, dict) else None
-        if not isinstance(set_id, str) or not set_id:
+        if not isinstance(meta, dict) or not meta.get("category_set"):
             return True
-        try:
-            listed = listed_categories(meta)
-        except ValueError:
-            self.add_categories(set_id, names)
-            return False
-        self.add_categories(set_id, names if listed is None else (*names, *listed[1]))
-        return True
+        self.__dict__.pop("_views", None)
+        return record_set_names(self.category_sets, meta, names)
 
     def add_categories(self, set_id: str, names: Iterable[str]) -> None:
         """Record `names` as categories of the closed list `set_id` (a scene's
