@@ -164,21 +164,27 @@ def _folder_notes(given: Sequence[str | os.PathLike[str]], paths: list[Path], le
 def _format_notes(paths: list[Path]) -> list[str]:
     """For a run that read no scene from its input: a note for each file (of the first few) that
     looks like annotations of another format, saying to convert it (`--from auto`)."""
-    from veriscene.io.readers.detect import FormatDetectionError, detect
-
     notes = []
     for path in paths[:5]:
         if (what := not_scenes(path)) is not None:  # named on its own: read, and all of it rejected
             notes.append(f"{path}: no scene was read from it: it is {what} veriscene wrote, not a scene file")
-            continue
-        try:
-            fmt, reason = detect(path)
-        except (FormatDetectionError, OSError, ValueError):
-            continue
-        if fmt != "veriscene_jsonl":
+        elif (found := _other_format(path)) is not None:
+            fmt, reason = found
             notes.append(f"{path}: no scene was read from it as veriscene JSONL; it looks like {fmt} annotations "
                          f"({reason}): pass --from auto (or --from {fmt}) to convert it")
     return notes
+
+
+def _other_format(path: Path) -> tuple[str, str] | None:
+    """(format, why) where detection finds `path` to be annotations of a format other than
+    veriscene's scene JSONL; None where it finds scenes or cannot tell."""
+    from veriscene.io.readers.detect import FormatDetectionError, detect
+
+    try:
+        fmt, reason = detect(path)
+    except (FormatDetectionError, OSError, ValueError):
+        return None
+    return None if fmt == "veriscene_jsonl" else (fmt, reason)
 
 
 # Files named on their own whose format is checked before a run starts (`_refuse_other_formats`):
@@ -192,16 +198,11 @@ def _refuse_other_formats(files: list[Path]) -> None:
     instances_val2017.json` stops at once with the hint, instead of a run that rejects its one
     record and gives the hint after empty tables (exit 1). A file that only fails to parse is
     left to the run, which reports its bad records."""
-    from veriscene.io.readers.detect import FormatDetectionError, detect
-
     for path in files:
         if not_scenes(path) is not None or _starts_with_scene(path):
             continue
-        try:
-            fmt, reason = detect(path)
-        except (FormatDetectionError, OSError, ValueError):
-            continue
-        if fmt != "veriscene_jsonl":
+        if (found := _other_format(path)) is not None:
+            fmt, reason = found
             raise ValueError(f"{path}: not veriscene scene JSONL; it looks like {fmt} annotations ({reason}): "
                              f"pass --from auto (or --from {fmt}) to convert it (Python: from_format=)")
 
