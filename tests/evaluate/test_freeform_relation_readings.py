@@ -10,6 +10,7 @@ import warnings
 import pytest
 
 from tests.evaluate.vlm_relation_replies import REPLIES, SCENES, Reply
+from tests.evaluate.vlm_replies import scored
 from veriscene.evaluate.freeform import Lexicon, ReplyScore, RuleExtractor, score_texts
 from veriscene.generators.visual import GenerousReader
 from veriscene.program.context import SceneIndex
@@ -178,14 +179,7 @@ def test_free_form_and_generators_read_depth_alike() -> None:
 # -- a careful judge's reading of 15 replies (`vlm_relation_replies`) -------------------------------
 
 def _scored() -> list[tuple[Reply, ReplyScore]]:
-    out: list[tuple[Reply, ReplyScore]] = []
-    for dataset, path in SCENES.items():
-        replies = [r for r in REPLIES if r.dataset == dataset]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # COCO categories no fixture scene shows
-            scores, _, _ = score_texts([(r.image, r.text) for r in replies], path, matcher="lexical")
-        out += zip(replies, scores)
-    return out
+    return scored(REPLIES, SCENES)
 
 
 def test_the_fixture_is_fifteen_replies_over_both_kinds_of_scene() -> None:

@@ -10,21 +10,12 @@ change that lowers one says so here."""
 
 from __future__ import annotations
 
-import warnings
-
-from tests.evaluate.vlm_replies import REPLIES, SCENES, Reply
-from veriscene.evaluate.freeform import ReplyScore, score_texts
+from tests.evaluate.vlm_replies import REPLIES, SCENES, Reply, scored
+from veriscene.evaluate.freeform import ReplyScore
 
 
 def _scored() -> list[tuple[Reply, ReplyScore]]:
-    out: list[tuple[Reply, ReplyScore]] = []
-    for dataset, path in SCENES.items():
-        replies = [r for r in REPLIES if r.dataset == dataset]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # COCO categories no fixture scene shows
-            scores, _, _ = score_texts([(r.image, r.text) for r in replies], path, matcher="lexical")
-        out += zip(replies, scores)
-    return out
+    return scored(REPLIES, SCENES)
 
 
 def test_the_fixture_is_forty_replies_fifteen_held_out() -> None:

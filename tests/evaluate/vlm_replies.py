@@ -14,8 +14,12 @@ The replies marked `held_out` were not looked at while the scorer was changed.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from veriscene.evaluate.freeform import ReplyScore, score_texts
 
 DATA = Path(__file__).parent / "data" / "freeform_vlm"
 SCENES = {"demo": DATA / "demo.jsonl", "vg": DATA / "vg.jsonl", "gqa": DATA / "gqa.jsonl", "coco": DATA / "coco.jsonl"}
@@ -263,3 +267,16 @@ REPLIES: tuple[Reply, ...] = (
        "visible. No people or traffic lights appear in the frame.",
        note="all true or open"),
 )
+
+
+def scored(replies: Sequence[Reply], scenes: Mapping[str, Path]) -> list[tuple[Reply, ReplyScore]]:
+    """Each reply with its lexical score, the replies of each data set scored against its scenes
+    (`scenes`: data set -> scene file)."""
+    out: list[tuple[Reply, ReplyScore]] = []
+    for dataset, path in scenes.items():
+        mine = [r for r in replies if r.dataset == dataset]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # COCO categories no fixture scene shows
+            scores, _, _ = score_texts([(r.image, r.text) for r in mine], path, matcher="lexical")
+        out += zip(mine, scores)
+    return out
