@@ -153,11 +153,13 @@ def _selection(generators: str | None, mode: str | Sequence[str] | None, per_sce
     """(the mixture, the modes, the generator instances) of a run; a mixture sets the generators
     and the modes itself, so `generators` or `mode` with it is refused. An unknown generator's
     KeyError names the plugins the run in `out` was made with, when not loaded now, or else, for a
-    run given no plugin (`plugins_given` False), says how generators of your own are loaded."""
+    run given no plugin (`plugins_given` False) and a name close to none (a typo'd "relaton.*"
+    gets the did-you-mean alone), says how generators of your own are loaded."""
     try:
         return _chosen(generators, mode, per_scene, mixture)
     except KeyError as exc:
-        hint = _plugins_hint(out) or ("" if plugins_given else NO_PLUGINS_HINT)
+        suggested = bool(getattr(exc, "suggestions", None))  # (registry.UnknownGenerator's close names)
+        hint = _plugins_hint(out) or ("" if plugins_given or suggested else NO_PLUGINS_HINT)
         if not hint:
             raise
         raise KeyError(f"{exc.args[0] if exc.args else exc}; {hint}") from None

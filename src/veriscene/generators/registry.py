@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from typing import Callable, TypeVar
 
 from veriscene.generators.base import Generator
@@ -45,52 +46,82 @@ def get_generator(name: str) -> type[Generator]:
     except KeyError:
         close = difflib.get_close_matches(name, GENERATORS, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown generator '{name}'{hint}") from None
+        raise UnknownGenerator(f"unknown generator '{name}'{hint}", close) from None
+
+
+class UnknownGenerator(KeyError):
+    """A generator name, family or glob that selects nothing; `suggestions`: the close names or
+    globs the message offers (empty: none close, so the name may be a plugin's not loaded)."""
+
+    def __init__(self, message: str, suggestions: list[str]) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+
+
+def _matches(name: str, family: str, pattern: str) -> bool:
+    """Whether a pattern selects the generator `name` of `family`: a glob over either ("multi_*"
+    selects the multi_compare, multi_aggregate, ... families; "multi.*" their generators)."""
+    return fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(family, pattern)
 
 
 def select_generators(patterns: str | None = None) -> list[type[Generator]]:
     """Generators whose name or family matches any comma-separated glob pattern (all if None),
-    sorted by name. A pattern matching nothing raises KeyError with close matches."""
+    sorted by name. A pattern matching nothing raises UnknownGenerator (a KeyError) with close
+    matches."""
     _load_builtin()
     if not patterns:
         return [GENERATORS[n] for n in sorted(GENERATORS)]
     chosen: dict[str, type[Generator]] = {}
     for pattern in (p.strip() for p in patterns.split(",") if p.strip()):
-        hits = [n for n, g in GENERATORS.items() if fnmatch.fnmatch(n, pattern) or g.family == pattern]
+        hits = [n for n, g in GENERATORS.items() if _matches(n, g.family, pattern)]
         if not hits:
             close = _close_selections(pattern)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise KeyError(f"unknown generator or family '{pattern}'{hint}")
+            if not any(c in pattern for c in _GLOB_CHARS):
+                raise UnknownGenerator(f"unknown generator or family '{pattern}'{hint}", close)
+            listed = hint or "; `veriscene generators` lists the names and families"
+            raise UnknownGenerator(f"no generator name or family matches the glob '{pattern}'{listed}", close)
         chosen.update({n: GENERATORS[n] for n in hits})
     return [chosen[n] for n in sorted(chosen)]
 
 
 _GLOB_CHARS = "*?["
+_GLOB_PART = re.compile(r"(\*|\?|\[[^\]]*\])")  # a glob's wildcards, between its literal parts
 
 
 def _close_selections(pattern: str) -> list[str]:
     """Up to 3 selections close to `pattern`, which matched no generator, closest first: families
     ("counting (family of 2 generators)": "countng" meant the family, not its one generator named
-    "counting.compare.v1") beside generator names; for a glob ("countng.*", "multi_*"), the glob
-    with its literal head corrected ("counting.*", "multi.*"), kept only when it selects something."""
+    "counting.compare.v1") beside generator names; for a glob, the glob with one literal part
+    corrected, kept only when it selects something: its head against the starts of names and
+    families ("countng.*" -> "counting.*", "mult_c*" -> "multi_c*"), a later part against the
+    words of names and families ("*cuont*" -> "*count*")."""
     families: dict[str, int] = {}
     for cls in GENERATORS.values():
         families[cls.family] = families.get(cls.family, 0) + 1
-    cut = min((pattern.find(c) for c in _GLOB_CHARS if c in pattern), default=-1)
-    if cut < 0:
+    parts = _GLOB_PART.split(pattern)  # literal parts at even positions, wildcards at odd ones
+    if len(parts) == 1:
         labels = {n: n for n in GENERATORS} | {f: f"{f} (family of {k} generators)" if k > 1 else
                                                f"{f} (family of 1 generator)" for f, k in families.items()}
         return [labels[c] for c in difflib.get_close_matches(pattern, list(labels), n=3, cutoff=0.5)]
-    head, tail = pattern[:cut], pattern[cut:]
-    if not head:  # "*cuont*": no literal head to correct
-        return []
-    # heads a name can start with: its first len(head) characters, or its part up to any dot
-    heads = {n[:len(head)] for n in GENERATORS} | {n[:i + 1] for n in GENERATORS for i, c in enumerate(n) if c == "."}
+    selectable = [*GENERATORS, *families]
+    # heads a name or family can start with: its first characters (one fewer or more than given:
+    # a letter left out or typed twice), or its part up to a dot (as many dots as given, or one:
+    # "relaton.*" -> "relation.*", not "relation.query.*")
+    dots = max(1, parts[0].count("."))
+    heads = sorted({n[:len(parts[0]) + d] for n in selectable for d in (-1, 0, 1)}
+                   | {n[:i + 1] for n in selectable for i, c in enumerate(n) if c == "." and n[:i].count(".") < dots})
+    words = sorted({w for n in selectable for w in re.split(r"[._]", n) if w} | set(selectable))
     found: dict[frozenset[str], str] = {}  # the generators a glob selects -> the first glob selecting them
-    for near in difflib.get_close_matches(head, sorted(heads), n=10, cutoff=0.6):
-        hits = frozenset(n for n in GENERATORS if fnmatch.fnmatch(n, near + tail))
-        if hits and hits not in found:
-            found[hits] = near + tail
+    for at in range(0, len(parts), 2):
+        given = parts[at]
+        if len(given) < 2 or given in (".", "_"):
+            continue
+        for near in difflib.get_close_matches(given, heads if at == 0 else words, n=10, cutoff=0.6):
+            glob = "".join(parts[:at] + [near] + parts[at + 1:])
+            hits = frozenset(n for n, g in GENERATORS.items() if _matches(n, g.family, glob))
+            if hits and hits not in found:
+                found[hits] = glob
     return list(found.values())[:3]
 
 
