@@ -15,6 +15,11 @@ from veriscene.commands import exit_code, fail as _fail, said
 # same as `evaluate.runner`'s, which `evaluate` checks (not imported: the CLI starts without numpy)
 MATCHERS = ("auto", "minilm", "lexical")
 FREEFORM_CHOICES = (*MATCHERS, "off")
+EXTRACTORS = ("rules", "llm")  # `evaluate.freeform.api.EXTRACTORS` (not imported, as MATCHERS)
+# the claim extractor's options, the same in eval and score-freeform ({url}: the option of its server)
+EXTRACTOR_HELP = ("How the claims of free-form replies are read: rules, or llm (an OpenAI-compatible model: "
+                  "--extractor-model and {url}).")
+EXTRACTOR_MODEL_HELP = "openai:NAME, the model of --extractor llm."
 
 
 def check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
@@ -133,6 +138,10 @@ def register(app: typer.Typer) -> None:
         process: bool = typer.Option(False, "--process", help="Also score the reasoning of multi-step replies "
                                      "against their programs' intermediate steps (process F1, as process_reward "
                                      "scores; OUT/process.jsonl), from the same scenes as --freeform."),
+        extractor: str = typer.Option("rules", "--extractor", help=EXTRACTOR_HELP.format(url="--extractor-base-url")),
+        extractor_model: str | None = typer.Option(None, "--extractor-model", help=EXTRACTOR_MODEL_HELP),
+        extractor_base_url: str | None = typer.Option(None, "--extractor-base-url", help="OpenAI-compatible "
+                                                      "server of --extractor-model (default: --base-url)."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -143,6 +152,9 @@ def register(app: typer.Typer) -> None:
         from veriscene.commands import local_input
 
         check_choice("--freeform", freeform, FREEFORM_CHOICES)
+        check_choice("--extractor", extractor, EXTRACTORS)
+        if extractor == "llm" and freeform == "off":
+            _fail("--extractor llm reads the claims of free-form replies, which --freeform off leaves unscored")
         if seed is not None and limit is None:
             err_console.print(f"[yellow]warning[/] --seed {seed} without --limit draws nothing: every sample "
                               "selected is evaluated (--limit N --seed S draws N of them)", soft_wrap=True,
@@ -165,7 +177,8 @@ def register(app: typer.Typer) -> None:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
                                   prompts=prompts, system=system, cache=False if no_cache else (cache or True),
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
-                                  freeform=freeform, process=process,
+                                  freeform=freeform, process=process, extractor=extractor,
+                                  extractor_model=extractor_model, extractor_base_url=extractor_base_url,
                                   progress=partial(shown, "evaluating"),
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
@@ -254,10 +267,8 @@ def register(app: typer.Typer) -> None:
         matcher: str = typer.Option("auto", "--matcher", help="How words outside the scene vocabulary are mapped "
                                     "onto it: minilm (all-MiniLM-L6-v2; the ml extra), lexical (spellings and "
                                     "synonyms) or auto (minilm when installed, else lexical)."),
-        extractor: str = typer.Option("rules", "--extractor", help="How claims are read from a reply: rules, or llm "
-                                      "(an OpenAI-compatible model: --extractor-model and --base-url)."),
-        extractor_model: str | None = typer.Option(None, "--extractor-model", help="openai:NAME, the model of "
-                                                   "--extractor llm."),
+        extractor: str = typer.Option("rules", "--extractor", help=EXTRACTOR_HELP.format(url="--base-url")),
+        extractor_model: str | None = typer.Option(None, "--extractor-model", help=EXTRACTOR_MODEL_HELP),
         base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server of the extractor model, "
                                             "e.g. http://localhost:8000/v1."),
     ) -> None:
@@ -272,16 +283,13 @@ def register(app: typer.Typer) -> None:
         from veriscene.evaluate import ModelConfigError, score_freeform
 
         check_choice("--matcher", matcher, MATCHERS)
-        check_choice("--extractor", extractor, ("rules", "llm"))
-        model = None
+        check_choice("--extractor", extractor, EXTRACTORS)
         written = f", and nothing was written to {out} (it is written once every reply is scored)" if out else ""
         try:
-            if extractor == "llm":
-                from veriscene.evaluate.adapters import load_model
+            from veriscene.evaluate.freeform.api import extractor_model as claims_model
 
-                if not extractor_model:
-                    _fail("--extractor llm needs --extractor-model openai:NAME and --base-url")
-                model = load_model(extractor_model, base_url=base_url)
+            # the same check and loading as eval's (`evaluate(extractor=, extractor_model=)`)
+            model = claims_model(extractor, extractor_model, base_url)
             with said_when_stopped(lambda exc: unfinished_message(
                     exc, f"the scoring did not finish{written}", "run the same command again (it starts over)")):
                 report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,

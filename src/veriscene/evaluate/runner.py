@@ -159,7 +159,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
              scenes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
              freeform: str = "auto", n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
-             download_progress: Progress | None = None, process: bool = False) -> EvalSummary:
+             download_progress: Progress | None = None, process: bool = False, extractor: str = "rules",
+             extractor_model: str | Model | None = None, extractor_base_url: str | None = None) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE", a Model, or a Python function
     ``fn(request) -> str``, wrapped in a `FunctionModel` whose identity holds a fingerprint of the
     function's code) on a samples file.
@@ -172,6 +173,11 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     them free-form replies are only stored. An image id two scenes give is read from the first (as
     generate made the samples from it); the later ones are listed in the summary's
     "repeated_scenes" (`freeform.scene_map`).
+    `extractor`: how the claims of free-form replies are read, "rules" or "llm": an
+    OpenAI-compatible model, `extractor_model` ("openai:NAME" at `extractor_base_url`, by default
+    `base_url`, or a Model), as `score_freeform` reads them (`freeform.api.extractor_model`);
+    checked before any request. A reply whose claims it cannot read is counted in the summary's
+    freeform "unread", not scored.
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
@@ -188,6 +194,18 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                   model_options=model_options, score_options=score_options, reports=reports, process=process,
                   progress=progress, download_progress=download_progress, families=families, system=system,
                   cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url)
+    if extractor_base_url is not None and not isinstance(extractor_base_url, str):
+        raise TypeError(f"extractor_base_url must be the claim extractor's server URL (a str) or None, "
+                        f"got {extractor_base_url!r}")
+    if extractor == "llm" and freeform == "off":
+        raise ValueError("extractor='llm' reads the claims of free-form replies, which freeform='off' leaves "
+                         "unscored: give a matcher (auto, minilm, lexical) or leave the extractor out")
+    from veriscene.evaluate.freeform.api import extractor_model as _extractor_model
+
+    # the claim extractor's model made (not asked) now: a missing URL or a misspelt spec said before any request
+    claims_model = _extractor_model(extractor, extractor_model, extractor_base_url or base_url,
+                                    url_option="--extractor-base-url (or --base-url)",
+                                    python="extractor_model=, extractor_base_url=")
     out = Path(out)
     # the run's samples checked in one pass that keeps a few bytes of each; the chosen ones then
     # read, asked, scored and written a block at a time (`stream`): memory holds a block or two of
@@ -318,8 +336,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
         described = RepliedRecords(results_path, sample_set, positions, lambda r: r["status"] == "not_scored",
                                    b'"status":"not_scored"', lambda r: replied.update(r["image_ids"] or ()))
         freeform_summary = score_described(described, replied, samples_path, scenes=scenes, matcher=freeform,
-                                           out=out / "freeform.jsonl")
+                                           out=out / "freeform.jsonl", extractor=extractor, model=claims_model)
         del described, replied
+    if claims_model is not None and claims_model is not extractor_model:
+        claims_model.close()  # (made here from its spec; a Model given stays the caller's)
     process_summary = None
     if process:
         from veriscene.evaluate.process import is_stepped, score_stepped

@@ -238,8 +238,40 @@ def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
         fh.writelines(orjson.dumps(r) + b"\n" for r in records)
 
 
+EXTRACTORS = ("rules", "llm")  # the claim extractors by name (`scorer._extractor`)
+
+
+def extractor_model(extractor: Any, model: Any, base_url: str | None, *, url_option: str = "--base-url",
+                    python: str = "model=load_model('openai:NAME', base_url=URL)") -> Any:
+    """The model the claim extractor `extractor` asks, checked before any reply is scored: for
+    "llm", `model` ("openai:NAME", loaded with `base_url`, or a Model); None for "rules" (a model
+    given with it is refused: it would go unused) and for an extractor object of one's own. Used
+    by `score-freeform` and by `eval` (`evaluate(extractor=, extractor_model=)`); `url_option`
+    names the option of the server, `python` the parameters, in the messages."""
+    from veriscene.evaluate.adapters import ModelConfigError, load_model
+
+    if isinstance(extractor, str) and extractor not in EXTRACTORS:
+        raise ValueError(f"unknown claim extractor {extractor!r}; expected {' or '.join(EXTRACTORS)}")
+    if not isinstance(extractor, str) and not hasattr(extractor, "extract") and not hasattr(extractor, "extract_many"):
+        raise TypeError(f"extractor must be 'rules', 'llm' or an object with extract(text) or extract_many(texts), "
+                        f"got {extractor!r}")
+    if extractor != "llm":
+        if model is not None and extractor == "rules":
+            raise ValueError(f"--extractor-model is the model of --extractor llm: give both, or neither for the "
+                             f"rules (Python: extractor='llm', {python})")
+        return None
+    if model is None:
+        raise ValueError(f"--extractor llm needs --extractor-model openai:NAME and {url_option} URL (Python: "
+                         f"{python})")
+    if isinstance(model, str) and model.startswith("openai:") and not base_url:
+        raise ModelConfigError(f"--extractor-model {model} needs its server: {url_option} URL, e.g. "
+                               f"http://localhost:8000/v1 (Python: {python})")
+    return load_model(model, base_url=base_url)
+
+
 def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
-                  matcher: str = "auto", out: Path | None = None) -> dict[str, Any]:
+                  matcher: str = "auto", out: Path | None = None, extractor: Any = "rules",
+                  model: Any = None) -> dict[str, Any]:
     """Free-form scores of an evaluation's `not_scored` records: each against all its images, a
     region description against the object in its region."""
     from veriscene.evaluate.replied import ListedReplies
@@ -247,16 +279,20 @@ def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scen
     described = [r for r in records if r["status"] == "not_scored"]
     replied = {i for r in described for i in r["image_ids"] or ()}
     return score_described(ListedReplies(described, samples_path), replied, samples_path, scenes=scenes,
-                           matcher=matcher, out=out)
+                           matcher=matcher, out=out, extractor=extractor, model=model)
 
 
 def score_described(described: Replies, replied: set[str], samples_path: Path, *, scenes: Any = None,
-                    matcher: str = "auto", out: Path | None = None) -> dict[str, Any]:
+                    matcher: str = "auto", out: Path | None = None, extractor: Any = "rules",
+                    model: Any = None) -> dict[str, Any]:
     """`score_records` of `described` (`not_scored` records, each with its sample), scored a
     block at a time and written to `out` line by line (whole or not at all); `replied`: the image
     ids of them all (where their scenes start is found first, with the vocabulary of every scene:
     `located.LocatedScenes`; a block's scenes are read again for it, not all held). Used by
-    `evaluate`, which reads the records back from its results file (`replied.RepliedRecords`)."""
+    `evaluate`, which reads the records back from its results file (`replied.RepliedRecords`).
+    `extractor` and `model` as `score_freeform` takes them; a reply whose claims the extractor
+    could not read is counted in "unread" (with the first reasons in "unread_examples"), not
+    scored: neither a truthfulness of 1 nor a helpfulness of 0."""
     from veriscene.io.writers.files import written_whole
     from veriscene.verify import resolve_inputs
 
@@ -267,9 +303,10 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
     bad_scenes: list[str] = []
     lexicon = Lexicon()  # of every scene read, as `_replied_scenes` makes it
     located = LocatedScenes(scenes_path, replied, bad_scenes, lambda scene: add_scene_words(lexicon, scene))
-    scorer = TextScorer({}, matcher=matcher, lexicon=lexicon)
+    scorer = TextScorer({}, extractor, matcher=matcher, model=model, lexicon=lexicon)
     tally = FreeformTally()
     scorable = 0
+    unread: list[str] = []  # the ids (and reasons) of replies whose claims could not be read
     with ExitStack() as files:  # (the file closed, then put in place)
         files.callback(located.close)
         fh = files.enter_context(open(files.enter_context(written_whole(out)), "wb")) if out is not None else None
@@ -286,6 +323,9 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
                     todo.append((r, item))
             scores, _, _ = scorer.score([x for _, x in todo], scene_map)
             for (r, _), score in zip(todo, scores):
+                if not score.extracted:  # (the llm extractor's answer unreadable: as score_freeform skips it)
+                    unread.append(f"{r['id']}: {score.unread or 'the claim extractor gave no readable answer'}")
+                    continue
                 row = {"id": r["id"], "task": r["task"], "image_id": r["image_ids"][0],
                        "image_ids": list(r["image_ids"]), **score.to_dict()}
                 tally.add(row)
@@ -295,4 +335,7 @@ def score_described(described: Replies, replied: set[str], samples_path: Path, *
     report = FreeformReport(extractor=scorer.extractor.name, matcher=scorer.matcher.name, repeated=located.repeated,
                             rejected_scenes=bad_scenes)
     return {**report.summary(tally=tally), "unscorable": len(described) - scorable,
+            **({"unread": len(unread), "unread_examples": unread[:5]} if unread else {}),
+            **({"extractor_model": scorer.extractor.model.identity()} if hasattr(scorer.extractor, "model")
+               and hasattr(scorer.extractor.model, "identity") else {}),
             **({"rejected_scene_examples": bad_scenes[:5]} if bad_scenes else {})}
