@@ -100,8 +100,11 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--out", "-o",  # as every other command that writes takes it
-                help="Output file or folder, or its URL (s3://bucket/exports/train.parquet: written here, then "
-                "uploaded; image paths absolute unless --image-root) [default: RUN_DIR/export/FORMAT].",
+                help="Output file of the format's suffix (.json: llava, sharegpt; .parquet: parquet, verl, trl; "
+                ".jsonl: jsonl, trl), or a folder receiving its default file name (hf and lmms_eval: always a "
+                "folder; another data suffix, e.g. --to parquet --out e.json, is refused), or its URL "
+                "(s3://bucket/exports/train.parquet: written here, then uploaded; image paths absolute unless "
+                "--image-root) [default: RUN_DIR/export/FORMAT].",
             ),
         ] = None,
         image_root: Annotated[

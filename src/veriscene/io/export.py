@@ -146,6 +146,31 @@ def run_files(source: Path) -> tuple[Path, set[Path]]:
     return root.resolve(), files
 
 
+# suffixes of data files: an --out ending in one that is not the format's own is a mistake
+# ('--to parquet --out e.json' wrote the folder e.json/ holding samples.parquet), not a folder's
+# name; another dot ('out/v1.0') still names a folder
+DATA_SUFFIXES = (".json", ".jsonl", ".parquet", ".yaml", ".yml", ".csv", ".tsv", ".arrow", ".txt", ".zip")
+
+
+def check_out_suffix(out: str | os.PathLike[str], to: str) -> None:
+    """OutputError when `out` ends in a data file's suffix (`DATA_SUFFIXES`) that a `to` export
+    does not write, and is no folder already: every format treats `out` alike, the file it names
+    with one of its own suffixes (`writers.names_file`), else a folder it writes into; the
+    message says both."""
+    name = str(out).rstrip("/").rsplit("/", 1)[-1]
+    suffix = Path(name).suffix.lower()
+    if suffix not in DATA_SUFFIXES or names_file(name, to) or (not is_url(out) and Path(out).is_dir()):
+        return
+    stem = str(out).rstrip("/")[:-len(suffix)]
+    own, article = LAYOUTS[to].suffixes, "an" if to in ("hf", "lmms_eval") else "a"
+    if not own:  # hf, lmms_eval
+        raise OutputError(f"{out}: {article} {to} export writes a folder of its own, not a {suffix} file: give a "
+                          f"folder (e.g. --out {stem})")
+    raise OutputError(f"{out}: {article} {to} export writes a {' or '.join(own)} file or a folder, not a {suffix} "
+                      f"file: give --out {stem}{own[0]} (the file) or --out {stem} (a folder, which receives "
+                      f"{' or '.join(LAYOUTS[to].names)})")
+
+
 def check_not_run_files(source: Path, out: Path, to: str) -> None:
     """RunFileError when exporting `source` to `out` would write over one of the run's files (a
     folder format: into the run folder itself, or a folder holding it)."""
@@ -222,6 +247,7 @@ def export(
     get_writer(to)  # KeyError, with close matches
     check_path("run_dir", run_dir, "a run folder or a samples file or its URL")
     check_path("out", out, "the file or folder to write or its URL")
+    check_out_suffix(out, to)  # '--to parquet --out e.json': refused, not a folder e.json/
     check_flags(embed_images=embed_images, check_urls=check_urls, allow_incomplete=allow_incomplete,
                 instructions=instructions, reasoning=reasoning)
     check_callback("progress(n)", progress)
