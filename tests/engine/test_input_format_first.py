@@ -52,16 +52,17 @@ def test_a_scene_file_with_a_bad_first_record_is_still_run(tmp_path: Path) -> No
     assert summary.scenes == 1 and summary.rejects["rejected"] == 1
 
 
-def test_past_the_first_files_named_the_run_still_says_it(tmp_path: Path) -> None:
-    """Of thousands of files named by a shell's `*`, the first few are checked; a later one is
-    left to the run, which rejects its record, as before."""
-    from veriscene.engine.run_inputs import FORMAT_CHECKS
-
+def test_past_the_first_files_named_the_run_is_refused_too(tmp_path: Path) -> None:
+    """Every file is checked (helper-201): a sixth file of another format was left to the run,
+    which rejected its record ("missing required field 'objects'") without the hint."""
     good = []
-    for k in range(FORMAT_CHECKS):
+    for k in range(5):
         good.append(tmp_path / f"s{k}.jsonl")
         good[-1].write_bytes(orjson.dumps({**SCENE, "image_id": f"a{k}"}) + b"\n")
     coco = tmp_path / "instances.json"
     coco.write_bytes(orjson.dumps(COCO))
-    summary = veriscene.generate([*good, coco], tmp_path / "run", generators="object.count.v1")
-    assert summary.rejects["rejected"] == 1 and summary.scenes == FORMAT_CHECKS
+    with pytest.raises(ValueError) as refused:
+        veriscene.generate([*good, coco], tmp_path / "run", generators="object.count.v1")
+    assert str(refused.value).startswith(f"1 of the 6 input files is not veriscene scene JSONL: {coco} looks like "
+                                         "coco annotations (COCO key 'categories').")
+    assert not (tmp_path / "run").exists()
