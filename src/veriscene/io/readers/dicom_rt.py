@@ -71,6 +71,7 @@ from veriscene.io.readers._dicom_files import (
     read_dataset,
     referenced_series,
     require_dicom,
+    sop_class_of,
 )
 from veriscene.io.readers._dicom_tilt import CORRECT, parse_tilt, volume_tilt
 from veriscene.io.readers.dicom_seg import _Case, case_scenes
@@ -152,7 +153,7 @@ def is_dicom_rt(path: Path) -> bool:
     if not path.is_file() or not may_be_dicom(path) or importlib.util.find_spec("pydicom") is None:
         return False
     header = _header(path)
-    return header is not None and str(header.get("SOPClassUID", "")) == RTSTRUCT_STORAGE
+    return header is not None and sop_class_of(header) == RTSTRUCT_STORAGE
 
 
 def fill_polygons(polygons: list[np.ndarray], rows: int, cols: int) -> np.ndarray:
@@ -265,6 +266,8 @@ def _is_float(value: Any) -> bool:
 
 def _read_case(scan: DicomScan, path: Path, images: Path, rois: RoiChoice, stored: bool = False) -> _RtCase:
     rt = read_dataset(path)
+    if "SOPClassUID" not in rt:  # found by its file meta: the data set after it is gone
+        raise bad("its data set has no SOPClassUID (is the file cut short?)", "SOPClassUID")
     names = _roi_names(rt)
     types = _roi_types(rt)
     ctx = scan.ctx
@@ -382,7 +385,9 @@ def find_structure_sets(path: Path, scan: DicomScan) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
-    found = [p for p, header in scan.headers(path) if str(header.get("SOPClassUID", "")) == RTSTRUCT_STORAGE]
+    # by the data set's class, else the file meta's: a structure set cut short before its
+    # SOPClassUID is read (and rejected, naming it), not counted among the other DICOM files
+    found = [p for p, header in scan.headers(path) if sop_class_of(header) == RTSTRUCT_STORAGE]
     scan.ctx.report.count("dicom_files_not_rtstruct", len(scan.headers(path)) - len(found))
     if not found:
         raise FileNotFoundError(f"{path}: no DICOM RT Structure Set (RTSTRUCT) file found")

@@ -49,6 +49,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -82,6 +83,7 @@ from veriscene.io.readers._dicom_files import (  # noqa: F401
     read_dicom_header,
     referenced_series,
     require_dicom,
+    sop_class_of,
 )
 from veriscene.io.readers._label_map_files import canonical_voxel_mm, count_skipped, slice_meta, slice_png, squared_slice
 from veriscene.io.readers.label_map import (
@@ -114,7 +116,7 @@ def is_dicom_seg(path: Path) -> bool:
     if importlib.util.find_spec("pydicom") is None:  # cannot look inside: a DICOM file is taken for one
         return path.suffix.lower() in NAMED_DICOM and _has_dicm(path)
     header = _header(path)
-    return header is not None and str(header.get("SOPClassUID", "")) in SEG_CLASSES
+    return header is not None and sop_class_of(header) in SEG_CLASSES
 
 
 def find_segs(path: Path, scan: DicomScan) -> list[Path]:
@@ -125,7 +127,9 @@ def find_segs(path: Path, scan: DicomScan) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
-    found = [p for p, header in scan.headers(path) if str(header.get("SOPClassUID", "")) in SEG_CLASSES]
+    # by the data set's class, else the file meta's: a SEG cut short before its SOPClassUID is read
+    # (and rejected, naming it), not counted among the files that are not SEG
+    found = [p for p, header in scan.headers(path) if sop_class_of(header) in SEG_CLASSES]
     scan.ctx.report.count("dicom_files_not_seg", len(scan.headers(path)) - len(found))
     if not found:
         raise FileNotFoundError(f"{path}: no DICOM Segmentation (SEG) file found")
@@ -286,6 +290,16 @@ def untilted(report: Any, case: _Case, axis: int, mode: str, pictures: bool) -> 
                    ), {"tilt_corrected_degrees": degrees}
 
 
+def _dicom_fault(exc: Exception) -> str:
+    """What went wrong reading a DICOM object, in words: a data set lacking an element pydicom was
+    asked for ("'FileDataset' object has no attribute 'SOPClassUID'") is said to lack it, which is
+    what a file cut short after its header looks like."""
+    missing = re.search(r"Dataset' object has no attribute '(\w+)'", str(exc)) if isinstance(exc, AttributeError) else None
+    if missing:
+        return f"its data set has no {missing.group(1)} (is the file cut short?)"
+    return str(exc)
+
+
 def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], _Case], kind: str,
                 axis: int, step: int, slice_images: Path | None, tilt: str = CORRECT) -> Iterator[Scene]:
     """The slice scenes of one DICOM object (`kind`: "SEG", "RTSTRUCT") whose masks `load` reads;
@@ -297,7 +311,7 @@ def case_scenes(ctx: ReadContext, opts: Options, path: Path, load: Callable[[], 
         return
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError, IndexError,
             _invalid_dicom()) as exc:
-        ctx.file_error(bad(f"cannot read the DICOM {kind}: {exc}"[:300]), str(path))
+        ctx.file_error(bad(f"cannot read the DICOM {kind}: {_dicom_fault(exc)}"[:300]), str(path))
         return
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     # window=stored on a series whose files keep windows: each slice through its file's (`_dicom_windows`)
