@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         from veriscene.commands import exit_code, local_input, said_when_stopped
         from veriscene.engine.interrupts import unfinished_message
         from veriscene.viewer import Catalog, Filters, view, write_html
-        from veriscene.viewer.filter_names import unknown_filter
+        from veriscene.viewer.filter_names import filter_error
         from veriscene.viewer.listing import listing_href
 
         run = str(local_input(run))
@@ -97,10 +97,9 @@ def register(app: typer.Typer) -> None:
 
             # served, the filters given open the list they keep (its address is printed)
             def ready(url: str, catalog: Catalog) -> None:
-                if catalog.scene_rows is None and not chosen.empty and not catalog.select(chosen):
-                    unknown = unknown_filter(chosen, catalog.path, catalog.names_read)
-                    if unknown is not None:  # a misspelt family or task: stop before serving (view closes the server)
-                        raise ValueError(unknown)
+                unknown = filter_error(catalog, chosen)  # as the server answers such a query
+                if unknown is not None:  # a misspelt family or task: stop before serving (view closes the server)
+                    raise ValueError(unknown)
                 more = " (the first; raise --limit)" if catalog.truncated else ""
                 what = (f"{len(catalog.scene_rows):,} scenes" if catalog.scene_rows is not None
                         else f"{len(catalog.entries):,} samples")

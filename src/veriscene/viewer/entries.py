@@ -7,7 +7,8 @@ Re-exported by `veriscene.viewer.catalog`.
 
 from __future__ import annotations
 
-from collections.abc import Container
+import difflib
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,16 @@ class Filters:
     sort: str = ""  # "helpfulness" or "truthfulness": lowest first, ties in run order ("": run order)
 
     def __post_init__(self) -> None:
-        if self.mode and self.mode not in MODES:  # a misspelt mode would match nothing, unsaid
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        # a misspelt mode would match nothing, unsaid; said (with the name meant) on the command
+        # line and by the server alike, as `filter_names` says a misspelt task or family
+        if self.mode and self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}{_meant(self.mode, MODES)}")
         if self.outcome and self.outcome not in (*OUTCOMES, "incorrect"):
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)} or incorrect (wrong or parse_failed), "
-                             f"got {self.outcome!r}")
+                             f"got {self.outcome!r}{_meant(self.outcome, (*OUTCOMES, 'incorrect'))}")
         if self.sort and self.sort not in SCORES:
-            raise ValueError(f"sort must be {' or '.join(SCORES)} (free-form scores, lowest first), got {self.sort!r}")
+            raise ValueError(f"sort must be {' or '.join(SCORES)} (free-form scores, lowest first), got "
+                             f"{self.sort!r}{_meant(self.sort, SCORES)}")
         for name in ("max_helpfulness", "max_truthfulness"):
             setattr(self, name, score_limit(name, getattr(self, name)))
 
@@ -131,6 +135,12 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not self.given()
+
+
+def _meant(given: str, known: Sequence[str]) -> str:
+    """"; did you mean 'caption'?" for a value close to a known one, else ""."""
+    close = [k for k in known if k.startswith(given)][:1] or difflib.get_close_matches(given, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def score_limit(name: str, value: float | str | None) -> float | None:

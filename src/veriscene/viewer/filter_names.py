@@ -4,16 +4,22 @@
 is known when a sample read has it, the run's manifest records a generator of it (samples past
 `--limit`), or a generator registered here has it (built-in or a plugin loaded): a known family
 the run has no sample of ("--family depth" of a run made with `-g counting`) stays a note.
+`filter_error` is asked by `view --html` (`write_html`), `view` served before it serves, and
+the server of each list's query (`?family=...`): the same words wherever a filter is given.
 """
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from veriscene.engine.manifest import read_manifest
 from veriscene.errors import DataError
 from veriscene.viewer.entries import Filters
+
+if TYPE_CHECKING:
+    from veriscene.viewer.catalog import Catalog
 
 
 def run_names(path: Path, names_read: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -53,3 +59,12 @@ def unknown_filter(filters: Filters, path: Path, names_read: set[tuple[str, str]
         return (f"no {field} {given!r} in {path} nor among veriscene's generators; {hint} "
                 "(`veriscene stats RUN` lists the run's tasks, families and modes)")
     return None
+
+
+def filter_error(catalog: Catalog, filters: Filters) -> str | None:
+    """`unknown_filter` of the filters a listing of `catalog` is given (None for the scenes of
+    scene files opened alone, and when no task or family is given). A name it finds unknown is in
+    no sample read (those are known), so no sample can match: no listing is needed to tell."""
+    if catalog.scene_rows is not None or not (filters.task or filters.family):
+        return None
+    return unknown_filter(filters, catalog.path, catalog.names_read)

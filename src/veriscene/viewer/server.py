@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
 from veriscene.viewer.entries import score_limit
+from veriscene.viewer.filter_names import filter_error
 from veriscene.viewer.images import MIME_TYPES, mask_overlay, thumbnail
 from veriscene.viewer.pages import PALETTE, listing_href, listing_page, page, esc, sample_page, scene_page
 
@@ -104,15 +105,23 @@ def _handler(catalog: Catalog) -> type[BaseHTTPRequestHandler]:
                 pass  # the browser went away
 
         def _filters(self, query: dict[str, str]) -> Filters | None:
+            """The query's filters; None, with the page saying why, for a value none can match
+            (a mode, outcome or sort not known; a task or family of no sample nor generator:
+            `filter_error`, as `veriscene view --family` says it)."""
             try:
-                return Filters(task=query.get("task", ""), family=query.get("family", ""), mode=query.get("mode", ""),
-                               image=query.get("image", ""), text=query.get("text", ""),
-                               outcome=query.get("outcome", ""), sort=query.get("sort", ""),
-                               max_helpfulness=score_limit("max_helpfulness", query.get("max_helpfulness")),
-                               max_truthfulness=score_limit("max_truthfulness", query.get("max_truthfulness")))
+                filters = Filters(task=query.get("task", ""), family=query.get("family", ""),
+                                  mode=query.get("mode", ""), image=query.get("image", ""), text=query.get("text", ""),
+                                  outcome=query.get("outcome", ""), sort=query.get("sort", ""),
+                                  max_helpfulness=score_limit("max_helpfulness", query.get("max_helpfulness")),
+                                  max_truthfulness=score_limit("max_truthfulness", query.get("max_truthfulness")))
             except ValueError as exc:
                 self._not_found(str(exc))
                 return None
+            unknown = filter_error(catalog, filters)
+            if unknown is not None:  # (was: an empty list, unsaid)
+                self._not_found(unknown)
+                return None
+            return filters
 
         def _listing(self, query: dict[str, str]) -> None:
             filters = self._filters(query)

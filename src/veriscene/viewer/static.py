@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from veriscene.viewer.catalog import DEFAULT_LIMIT, Catalog, Filters
-from veriscene.viewer.filter_names import unknown_filter
+from veriscene.viewer.filter_names import filter_error
 from veriscene.viewer.images import data_uri, mask_overlay, thumbnail
 from veriscene.viewer.pages import PALETTE, STYLE, esc, page, sample_card
 
@@ -127,7 +127,7 @@ def write_html(path: str | os.PathLike[str], out: str | os.PathLike[str], scenes
         else:
             selected = catalog.select(filters)
             shown, matching = [(k, k) for k in selected[:count]], len(selected)
-        unknown = unknown_filter(filters, catalog.path, catalog.names_read) if matching == 0 else None
+        unknown = filter_error(catalog, filters) if matching == 0 else None
         if unknown is not None:  # a misspelt family or task, not a run without such samples
             raise ValueError(unknown)
         links = EmbeddedLinks(catalog, max_side)
