@@ -16,14 +16,16 @@ object shown by its box, its relations and attributes stay.
 
 Label ids (/m/...) become names through the class-description tables: `class_names` (one path
 or several), else the files in the same folder whose names contain "class-descriptions" or
-"attributes-description". Without a table, the label id itself is the name.
+"attributes-description". Without a table, the label id itself is the name; so it is for a label id
+the tables given or found lack, whose ids are counted (`label_ids_not_in_class_table`, each id
+once): the questions then say "/m/0xyz", and the summary says how many ids the tables lack.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,26 @@ def _load_names(paths: Sequence[Path]) -> dict[str, str]:
     return names
 
 
+NOT_IN_TABLE = "label_ids_not_in_class_table"
+
+
+def _namer(names: dict[str, str], ctx: ReadContext) -> Callable[[str], str]:
+    """A label id's name from the class tables; a label id they lack is its own name, and counted
+    once (`NOT_IN_TABLE`: how many ids the tables lack) when there is a table (without one, every
+    label is named so: said above)."""
+    lacking: set[str] = set()
+
+    def name_of(label: str) -> str:
+        name = names.get(label)
+        if name is None:
+            if names and label not in lacking:
+                lacking.add(label)
+                ctx.report.count(NOT_IN_TABLE)
+            return label
+        return name
+    return name_of
+
+
 def _table_paths(folder: Path, class_names: Any) -> list[Path]:
     if class_names is None:
         return [p for p in data_files(folder, ".csv") if any(h in p.name for h in _TABLE_HINTS)]
@@ -83,7 +105,7 @@ def _box(ctx: ReadContext, row: dict[str, str], k: str, width: int, height: int,
 
 
 def _scene(
-    ctx: ReadContext, image_id: str, rows: list[tuple[int, dict[str, str]]], names: dict[str, str]
+    ctx: ReadContext, image_id: str, rows: list[tuple[int, dict[str, str]]], name_of: Callable[[str], str]
 ) -> Scene:
     width, height = ctx.image_size_of(None, None, [f"{image_id}.jpg", f"{image_id}.png"])
     parts = SceneParts(ctx)
@@ -93,7 +115,7 @@ def _scene(
         box = _box(ctx, row, k, width, height, field)
         oid = f"{label}@" + ",".join(f"{v:.2f}" for v in box)
         if oid not in parts:
-            parts.add(oid, lambda: {"name": ctx.name(names.get(label, label), f"{field}.LabelName{k}"),
+            parts.add(oid, lambda: {"name": ctx.name(name_of(label), f"{field}.LabelName{k}"),
                                     "box": box, "attributes": []}, field)
         return oid
 
@@ -107,7 +129,7 @@ def _scene(
             if relation == "is":
                 label = row.get("LabelName2") or ""
                 target = parts.rows[parts.index[subject]]
-                target["attributes"] += ctx.attributes([names.get(label, label)], f"{field}.LabelName2")
+                target["attributes"] += ctx.attributes([name_of(label)], f"{field}.LabelName2")
                 continue
             obj = end(row, "2", field)
         except SceneValidationError as exc:
@@ -138,7 +160,7 @@ def read_open_images(
         ctx.file_error(bad(unreadable(path, exc)))
         return
     if is_boxes_header(header):
-        yield from read_boxes(path, ctx, lambda label: names.get(label, label), labels=labels,
+        yield from read_boxes(path, ctx, _namer(names, ctx), labels=labels,
                               relationships=relationships, relationship_columns=COLUMNS)
         return
     if labels is not None or relationships is not None:
@@ -170,8 +192,9 @@ def read_open_images(
             if not data_error(exc):
                 raise  # the system's error (a disk), not the data's
             ctx.file_error(bad(f"{unreadable(path, exc)} (it stops after line {reader.line_num})"))
+    name_of = _namer(names, ctx)
     for image_id in list(grouped):
         rows = grouped.pop(image_id)
-        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, rows, names))
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, rows, name_of))
         if scene is not None:
             yield scene

@@ -158,8 +158,12 @@ def _scene(ctx: ReadContext, image_id: str, merged: _Merged, opts: dict[str, Any
     candidates = [data_path, Path(data_path).name] if data_path else []
     width, height = ctx.image_size_of(ann.get("width"), ann.get("height"), candidates)
     labels, boxes = ann.get("labels"), ann.get("bboxes")
-    if not isinstance(labels, list) or not isinstance(boxes, list):
-        raise bad("labels and bboxes (detection stage) must both be lists", "labels")
+    if "labels" not in ann and "bboxes" not in ann:
+        raise bad("no labels or bboxes: no detection stage file holds this image", "labels")
+    if not isinstance(labels, list) or not isinstance(boxes, list):  # (named in the file giving the other: `_field_file`)
+        wrong = "bboxes" if isinstance(labels, list) else "labels"
+        said = "it is missing" if wrong not in ann else f"got {type(ann[wrong]).__name__}"
+        raise bad(f"{wrong} (detection stage) must be a list; {said}", wrong)
     n = len(labels)
     if len(boxes) != n:
         raise bad(f"bboxes has {len(boxes)} entries but labels has {n}", "bboxes")
@@ -353,6 +357,9 @@ def _merge(files: list[Path], ctx: ReadContext) -> dict[str, _Merged]:
     return merged
 
 
+_DETECTION = {"labels": "bboxes", "bboxes": "labels"}  # the detection stage's two parallel lists
+
+
 def _field_file(merged: _Merged) -> Callable[[str | None], str | None]:
     """The stage file holding a field of a merged image (`ReadContext.scene`'s `where`): the
     file that gave its key (``objects[3].bbox``: bboxes), else the first file holding the image."""
@@ -367,6 +374,8 @@ def _field_file(merged: _Merged) -> Callable[[str | None], str | None]:
             key = {"label": "labels", "bbox": "bboxes"}.get(field.rsplit(".", 1)[-1], "attributes")  # type: ignore[union-attr]
         if key == "attributes" and key not in origin:
             key = "annotations"  # the attribute stage's own name for them
+        if key in _DETECTION and key not in origin:  # missing: in the file giving its partner
+            key = _DETECTION[key]
         return origin.get(key, files[0] if files else None)
 
     return where

@@ -1,7 +1,9 @@
 """veriscene JSONL, the core format (see `veriscene.scene.jsonl`): read line by line, unchanged.
 
 Names are not normalised again and boxes are not clipped: a file in the core format is expected
-to satisfy the data model already, so a line that does not is rejected, not repaired. The one
+to satisfy the data model already, so a line that does not is rejected, not repaired; that
+includes masks whose RLE counts do not add up to the image (which `read_scenes` leaves to the
+first pixel lookup, so that `generate` pays for them only when a generator looks). The one
 option that changes a scene is `sparse`, when given: it sets (or, false, removes) each scene's
 ``meta["sparse"]``.
 """
@@ -18,6 +20,7 @@ from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
 from veriscene.scene.compressed import CompressedFileError, jsonl_files
 from veriscene.scene.jsonl import read_scenes
+from veriscene.scene.masks import check_counts
 from veriscene.scene.model import Scene
 
 
@@ -49,6 +52,12 @@ def _file_scenes(ctx: ReadContext, file: Path, on_error: Any, seen: set[str]) ->
                     f"duplicate image id {scene.image_id!r} (an earlier line has it)", field="image_id"
                 ))
                 continue
+            if scene.masks is not None:
+                try:  # the runs of every mask add up to its frame: read once here, not first at a lookup
+                    check_counts(scene.masks, scene.height, scene.width)
+                except SceneValidationError as exc:
+                    ctx.reject(scene.image_id, exc)
+                    continue
             seen.add(scene.image_id)
             if ctx.sparse_given and scene.meta.get("sparse", []) != ctx.sparse:
                 meta = {k: v for k, v in scene.meta.items() if k != "sparse"}

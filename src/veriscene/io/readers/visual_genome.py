@@ -295,12 +295,14 @@ def _list(record: dict[str, Any], key: str) -> list[Any]:
 
 def _scene(
     ctx: ReadContext, image_id: str, records: list[dict[str, Any]], sizes: dict[str, Size],
-    merge_iou: float | None,
+    merge_iou: float | None, sizes_file: str | None = None,
 ) -> Scene:
     first = records[0]
     size = sizes.get(image_id, (first.get("width"), first.get("height")))
+    # a size image_data.json gives (`sizes_file`) is at fault there, not in the scene's file
+    listed = sizes_file if image_id in sizes else None
     if isinstance(size, str):
-        raise bad(size, "width")
+        raise bad(size, "width").located(listed)
     if sizes and image_id not in sizes and size == (None, None) and ctx.image_root is None and ctx.image_size is None:
         raise bad(f"image size missing: image {image_id} is not listed in image_data.json (which gives the other "
                   "images' sizes) and its record has no width/height; pass image_root=DIR (--image-root, reads the "
@@ -308,7 +310,10 @@ def _scene(
                   "width")
     width_raw, height_raw = size
     candidates = [f"{image_id}.jpg", f"VG_100K/{image_id}.jpg", f"VG_100K_2/{image_id}.jpg"]
-    width, height = ctx.image_size_of(width_raw, height_raw, candidates)
+    try:
+        width, height = ctx.image_size_of(width_raw, height_raw, candidates)
+    except SceneValidationError as exc:
+        raise exc.located(listed) from None
     parts = SceneParts(ctx)
     given = _Given(ctx)
 
@@ -528,11 +533,13 @@ def read_visual_genome(
     archives.require(path)  # on disk, or a file inside a zip archive (vg.zip/scene_graphs.json)
     files, found_image_data = _layout(path)
     ctx = ReadContext(path, "visual_genome", objects=objects, **options)
-    sizes = _sizes(Path(image_data) if image_data is not None else found_image_data, ctx)
+    sizes_path = Path(image_data) if image_data is not None else found_image_data
+    sizes = _sizes(sizes_path, ctx)
 
     where = partial(_file_of, {role: str(file) for role, file in files.items()})
     for image_id, records, source in _joined(list(files.values()), ctx):
         ctx.source = source
-        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, records, sizes, merge_iou), where)
+        scene = ctx.scene(image_id, partial(_scene, ctx, image_id, records, sizes, merge_iou,
+                                            str(sizes_path) if sizes_path is not None else None), where)
         if scene is not None:
             yield scene
