@@ -56,6 +56,10 @@ PLUGINS_HELP = ("A Python file (my_generators.py) or an importable module of gen
                 "refuses a changed plugin.")
 
 
+# -g of generate and demo: globs match family names as well as generator names
+GENERATORS_HELP = ("Comma-separated generator names, families, or globs over either (object.*, multi_*, counting); "
+                   "`veriscene generators` lists them.")
+
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo_out"), "--out", "-o", help="Output folder."),
@@ -63,7 +67,7 @@ def demo(
     seed: int = typer.Option(0, "--seed", min=0, max=2**64 - 1, help="Run seed, 0 to 2^64-1 (the synthetic "
                              "world's random generator takes no negative seed): the same seed gives byte-identical "
                              "output."),
-    generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
+    generators: Optional[str] = typer.Option(None, "--generators", "-g", help=GENERATORS_HELP),
     mode: str = typer.Option("both", "--mode", help="qa, mc or both."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for generation."),
 ) -> None:
@@ -113,7 +117,7 @@ def generate(
     seed: int = typer.Option(0, "--seed", help="Run seed: any 64-bit integer, signed or not (-2^63 to 2^64-1; "
                              "each is hashed with the scene ids, so -1 and 2^64-1 are different runs). The same "
                              "seed and input give the same samples."),
-    generators: Optional[str] = typer.Option(None, "--generators", "-g", help="Comma-separated names, globs or families."),
+    generators: Optional[str] = typer.Option(None, "--generators", "-g", help=GENERATORS_HELP),
     mode: Optional[str] = typer.Option(None, "--mode", help="qa, mc or both (default both; captions always run)."),
     mixture: Optional[Path] = typer.Option(None, "--mixture", help="Mixture YAML: generator weights, per-scene budget, modes "
                                            "(see examples/mixture.yaml); in place of --generators and --mode."),
@@ -144,7 +148,8 @@ def generate(
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted run in OUT (same options and input)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a run already in OUT (its files, shards/, "
                                    "export/, README.md, stats.png), or write into a folder holding other files."),
-    to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl, jsonl, lmms_eval)."),
+    to: Optional[str] = typer.Option(None, "--to", help="Also export to a trainer format (llava, sharegpt, parquet, hf, trl, verl, jsonl, lmms_eval), into "
+                                      "OUT/export/FORMAT."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad scene record."),
     reader_option: Optional[list[str]] = typer.Option(None, "--reader-option", "-r", metavar="KEY=VALUE",
                                                       help="With --from FORMAT: " + READER_OPTION_HELP),

@@ -103,9 +103,9 @@ def register(app: typer.Typer) -> None:
         base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
         api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key."),
         concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, help="Requests in flight (openai)."),
-        timeout: float = typer.Option(120.0, "--timeout", help="Per-request timeout in seconds (openai)."),
+        timeout: float = typer.Option(120.0, "--timeout", min=0.001, help="Per-request timeout in seconds (openai)."),
         max_retries: int = typer.Option(6, "--max-retries", min=0, help="Retries on 429, 5xx, timeouts, connection errors (openai)."),
-        max_tokens: int = typer.Option(512, "--max-tokens", help="Most tokens a reply may have (openai, hf)."),
+        max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Most tokens a reply may have (openai, hf)."),
         temperature: float = typer.Option(0.0, "--temperature", help="Sampling temperature (openai; for hf: --param do_sample=true --param "
                                        "temperature=T)."),
         param: list[str] = typer.Option([], "--param", help="Extra generation parameter KEY=VALUE, VALUE read as JSON "

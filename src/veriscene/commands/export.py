@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 ".jsonl: jsonl, trl), or a folder receiving its default file name (hf and lmms_eval: always a "
                 "folder; another data suffix, e.g. --to parquet --out e.json, is refused), or its URL "
                 "(s3://bucket/exports/train.parquet: written here, then uploaded; image paths absolute unless "
-                "--image-root) [default: RUN_DIR/export/FORMAT].",
+                "--image-root). Default: RUN_DIR/export/FORMAT.",  # ("[default: ...]" was read as rich markup, and dropped)
             ),
         ] = None,
         image_root: Annotated[

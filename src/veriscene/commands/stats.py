@@ -83,6 +83,18 @@ def print_options(console: "Console", rows: list[dict[str, Any]]) -> None:
                       + (f" ({escape(said)})" if said else ""), soft_wrap=True)
 
 
+def no_samples_read(run: str, path: Path, unreadable: int, first: str | None) -> str:
+    """The error of a stats run that read no sample, every line left out: a scene file given
+    (`veriscene stats scenes.jsonl`) is said to be one, with the command that makes samples of it."""
+    from veriscene.engine.run_inputs import _starts_with_scene
+
+    said = f"no sample of {run} could be read: all {unreadable} line(s) left out (first: {first})"
+    if path.is_file() and _starts_with_scene(path):
+        said += (f"; it holds scene graphs (image_id, objects), not samples: `veriscene generate {run} --out RUN` "
+                 "makes samples of them, `veriscene view` shows them")
+    return f"{said}; nothing written"
+
+
 def register(app: typer.Typer) -> None:
     """Add the `stats` command to `app`."""
 
@@ -129,6 +141,8 @@ def register(app: typer.Typer) -> None:
         data = report.to_dict()
         if report.first_unreadable:  # "FILE, line N: reason"
             data["first_unreadable"] = report.first_unreadable
+        if not data["samples"] and data["unreadable"]:  # (was: empty tables, a chart of nothing, exit 0)
+            fail(no_samples_read(run, path, data["unreadable"], report.first_unreadable), 1)
         png = None
         if chart is not False:
             folder = path if path.is_dir() else path.parent
