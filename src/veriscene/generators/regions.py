@@ -310,36 +310,51 @@ class _GridPoints:
     """The (M, 2) points of `_interior_points` without the array: the points of the grid of the
     shown coordinates (`_ShownAxis` x and y) on the interior crop (x0, y0, crop) of `_interior`,
     counted per grid row, the k-th (row-major, as np.nonzero orders them) made when read, as
-    [x, y] (floats, pixels: (first + j) * step, the value numpy's arange(...) * step holds)."""
+    [x, y] (floats, pixels: (first + j) * step, the value numpy's arange(...) * step holds).
+
+    A row's points are found in the crop's bytes (`held`: its pixels row-major, one 0/1 byte
+    each) by `bytes.find` of its runs of held pixels: the grid columns on crop columns c0 ..
+    c1-1 are grid columns before[c0] .. before[c1]-1 (the grid's columns grow with the crop's).
+    numpy calls per row drawn (a row's pixels of the grid columns, their nonzero) cost ten times
+    as many instructions, and most rows are drawn once."""
 
     def __init__(self, x0: int, y0: int, crop: np.ndarray, x_axis: _ShownAxis, y_axis: _ShownAxis) -> None:
         self.x0, self.y0, self.crop = x0, y0, crop
+        self.width = crop.shape[1]
+        self.held = crop.tobytes()  # (rows * width,) 0/1 bytes, row-major (the crop may be a view)
         self.step_x, self.step_y = x_axis.step, y_axis.step
         self.first_x, cols = x_axis.on(x0, crop.shape[1])  # the crop column of each grid column
         self.first_y, rows = y_axis.on(y0, crop.shape[0])
         per_col = np.bincount(cols, minlength=crop.shape[1])  # grid columns on each crop column
+        # grid columns on crop columns before c, for c = 0 .. width
+        self.before = [0, *per_col.cumsum().tolist()]
         # points on each grid row: a float product goes to BLAS (exact: sums of small integers),
         # an integer one to numpy's own loop, five times slower on a demo object
         per_row = (crop @ per_col.astype(np.float64)).astype(np.int64)[rows]
         self.ends = per_row.cumsum().tolist()
         self.n = self.ends[-1] if self.ends else 0
-        self._cols = cols
-        # crop row -> its grid columns on the interior (the grid rows on one pixel share them),
-        # found for the rows drawn (a few per object; the whole (rows, grid columns) table cost
-        # more than they do)
-        self._hits: dict[int, list[int]] = {}
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, k: int) -> list[float]:
-        g = bisect.bisect_right(self.ends, k)
+        ends = self.ends
+        g = bisect.bisect_right(ends, k)
         y = (self.first_y + g) * self.step_y
-        row = int(y) - self.y0  # as `_ShownAxis.on` gives it
-        hits = self._hits.get(row)
-        if hits is None:
-            hits = self._hits[row] = self.crop[row][self._cols].nonzero()[0].tolist()
-        return [(self.first_x + hits[k - (self.ends[g - 1] if g else 0)]) * self.step_x, y]
+        if g:
+            k -= ends[g - 1]  # the k-th point of grid row g (it has more than k)
+        held, before = self.held, self.before
+        start = (int(y) - self.y0) * self.width  # the crop row, as `_ShownAxis.on` gives it
+        at, stop = start, start + self.width
+        while True:  # the row's runs of held pixels, left to right
+            c0 = held.find(1, at, stop)
+            at = held.find(0, c0, stop)
+            if at < 0:
+                at = stop
+            first = before[c0 - start]
+            if k < before[at - start] - first:
+                return [(self.first_x + first + k) * self.step_x, y]
+            k -= before[at - start] - first
 
 
 def _shown_axes(exec_ctx: ExecutionContext, box_format: str) -> tuple[_ShownAxis, _ShownAxis]:
@@ -392,8 +407,9 @@ class PointSampler:
         n = len(points)
         if n == 0:
             return None
-        x0, y0, crop = points.x0, points.y0, points.crop  # `inside`, looked up once
-        rows, cols = crop.shape
+        # `inside`, looked up once: in the crop's bytes (a numpy item costs ten times as much)
+        x0, y0, held = points.x0, points.y0, points.held
+        rows, cols = points.crop.shape
         # (the runner's rng is a `Draws`: its `below` makes the same draw for less)
         draw = rng.below if isinstance(rng, Draws) else rng.integers
         scene, box_format, point_at = self.scene, self.box_format, points.__getitem__
@@ -406,7 +422,7 @@ class PointSampler:
                 continue  # cheap test before formatting (the shown point differs by rounding)
             text, p = shown_point(scene, (x, y), box_format)
             r, c = int(p[1]) - y0, int(p[0]) - x0
-            if not (0 <= r < rows and 0 <= c < cols and crop[r, c]) or (
+            if not (0 <= r < rows and 0 <= c < cols and held[r * cols + c]) or (
                     found and _near(p[0], p[1], found, apart, hypot)):
                 continue  # off the interior once shown (as `inside`), or too close once shown
             found.append((text, p))
