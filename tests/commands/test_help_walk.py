@@ -56,3 +56,13 @@ def test_stats_of_a_scene_file_says_so_and_writes_no_chart(tmp_path: Path) -> No
                          f"`veriscene generate {scenes} --out RUN` makes samples of them, `veriscene view` shows "
                          "them; nothing written")
     assert not (tmp_path / "stats.png").exists()
+
+
+def test_card_of_a_scene_file_says_so_and_writes_no_card(tmp_path: Path) -> None:
+    scenes = tmp_path / "scenes.jsonl"
+    scenes.write_text("".join(SCENE % k for k in range(2)))
+    code, said = _run("card", str(scenes), "-o", str(tmp_path / "c.md"))
+    assert code == 1  # was 0, a card of 0 samples
+    assert said.startswith(f"error: no sample of {scenes} could be read: all 2 line(s) left out")
+    assert "it holds scene graphs (image_id, objects), not samples" in said
+    assert not (tmp_path / "c.md").exists()

@@ -71,3 +71,16 @@ def said_when_stopped(message: Callable[[KeyboardInterrupt], str]) -> Iterator[N
     except KeyboardInterrupt as exc:
         say_stopped(message(exc))
         raise typer.Exit(exit_status(exc)) from None
+
+
+def no_samples_read(run: str, path: Path, unreadable: int, first: str | None) -> str:
+    """The error of `stats` or `card` when no sample was read, every line left out: a scene file
+    given (`veriscene stats scenes.jsonl`) is said to be one, with the command that makes samples
+    of it (they printed empty tables, or wrote a card of 0 samples, and exited 0)."""
+    from veriscene.engine.run_inputs import _starts_with_scene
+
+    said = f"no sample of {run} could be read: all {unreadable} line(s) left out (first: {first})"
+    if path.is_file() and _starts_with_scene(path):
+        said += (f"; it holds scene graphs (image_id, objects), not samples: `veriscene generate {run} --out RUN` "
+                 "makes samples of them, `veriscene view` shows them")
+    return f"{said}; nothing written"

@@ -87,6 +87,10 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exit_code(exc)) from None  # bad data (DataError): 1
+        if not facts.report.samples and facts.report.unreadable:
+            from veriscene.commands import fail, no_samples_read
+
+            fail(no_samples_read(run, path, facts.report.unreadable, facts.report.first_unreadable), 1)
         target = target if target is not None else facts.run_dir / "README.md"
         try:
             path = save_card(render_card(facts, name=name, license=license, data_files=globs,

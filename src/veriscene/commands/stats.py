@@ -83,18 +83,6 @@ def print_options(console: "Console", rows: list[dict[str, Any]]) -> None:
                       + (f" ({escape(said)})" if said else ""), soft_wrap=True)
 
 
-def no_samples_read(run: str, path: Path, unreadable: int, first: str | None) -> str:
-    """The error of a stats run that read no sample, every line left out: a scene file given
-    (`veriscene stats scenes.jsonl`) is said to be one, with the command that makes samples of it."""
-    from veriscene.engine.run_inputs import _starts_with_scene
-
-    said = f"no sample of {run} could be read: all {unreadable} line(s) left out (first: {first})"
-    if path.is_file() and _starts_with_scene(path):
-        said += (f"; it holds scene graphs (image_id, objects), not samples: `veriscene generate {run} --out RUN` "
-                 "makes samples of them, `veriscene view` shows them")
-    return f"{said}; nothing written"
-
-
 def register(app: typer.Typer) -> None:
     """Add the `stats` command to `app`."""
 
@@ -112,7 +100,7 @@ def register(app: typer.Typer) -> None:
         """Counts per task, family and mode, answer distributions, question length and vocabulary,
         yes/no and multiple-choice balance, and per task how often a guess from the question text
         alone, or from a multiple choice's options alone, is right (Python: veriscene.stats.stats)."""
-        from veriscene.commands import fail, local_input, said_when_stopped
+        from veriscene.commands import fail, local_input, no_samples_read, said_when_stopped
         from veriscene.console import progress_bar
         from veriscene.engine.interrupts import unfinished_message
         from veriscene.engine.runfiles import sample_count
