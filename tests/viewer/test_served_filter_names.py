@@ -68,3 +68,17 @@ def test_close_values_of_the_other_filters_are_named() -> None:
         with pytest.raises(ValueError) as caught:
             Filters(**given)
         assert str(caught.value).endswith(f"; did you mean {meant}?")
+
+
+def test_a_known_family_without_samples_is_noted_on_the_list(demo: Path, tmp_path: Path) -> None:
+    import veriscene
+
+    counting = tmp_path / "counting"
+    veriscene.generate(demo / "scenes.jsonl", counting, generators="counting")
+    with serving(Catalog.open(counting)) as base:
+        status, _, page = get(f"{base}/?family=depth")  # a family of veriscene's, not of this run
+        assert status == 200
+        assert _said(page) == ("No sample matches the filters given: `veriscene stats RUN` lists the run's tasks, "
+                               "families and modes.")
+        status, _, page = get(f"{base}/")
+        assert b"No sample matches" not in page

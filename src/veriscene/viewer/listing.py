@@ -179,7 +179,11 @@ def listing_page(catalog: Catalog, filters: Filters, links: Links, page_no: int 
         rows.append(f"<tr><td><a href='{esc(links.sample(k, filters))}'>{e.line}</a></td><td>{esc(r['task'])}</td>"
                     f"<td>{esc(e.mode)}</td><td class='q'>{esc(question)}</td><td class='a'>{esc(_listed_answer(r))}</td>"
                     f"{reply}<td class='ids'>{images}</td></tr>")
-    body = (_summary(catalog) + _no_scores(catalog, filters) + form
+    # as `veriscene view --html` notes it: a known task or family the run has no sample of (an
+    # unknown one is answered before, `filter_names.filter_error`)
+    none = ("<p class='bad'>No sample matches the filters given: `veriscene stats RUN` lists the run's tasks, "
+            "families and modes.</p>" if not chosen and not filters.empty and not filters.by_score else "")
+    body = (_summary(catalog) + _no_scores(catalog, filters) + none + form
             + _pager(links, filters, page_no, pages, len(chosen), "samples")
             + "<table><tr><th>line</th><th>task</th><th>mode</th><th>question</th><th>answer</th>"
             + ("<th>model's reply</th>" if catalog.results_path is not None else "")
