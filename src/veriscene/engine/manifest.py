@@ -76,6 +76,13 @@ def config_key(config: dict[str, Any]) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def as_recorded(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as manifest.json records it (JSON: tuples become lists), what a resumed run's
+    config is compared with: a mixture's modes are a tuple in the run, a list in the manifest."""
+    recorded: dict[str, Any] = orjson.loads(orjson.dumps(config))
+    return recorded
+
+
 FINGERPRINT_CHARS = 16  # hex digits of a generator's fingerprint
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # in the repr of an object, different in every process
 
@@ -250,6 +257,7 @@ def check_resume(manifest: dict[str, Any], config: dict[str, Any], out_dir: Path
     differs is refused too, saying which code changed."""
     changed = changed_fingerprints(recorded_fingerprints(manifest), fingerprints or {})
     code = changed_source(recorded_source(manifest), source or {})
+    config = as_recorded(config)  # compared as JSON: the manifest holds no tuple
     stored = manifest.get("config")
     if stored == config:
         if changed:
