@@ -51,7 +51,7 @@ from veriscene.engine.options import (
     DEFAULT_MAX_SCENE_OBJECTS, SEED_RANGE, _check_options, _mixture_config, _selection, check_callback, check_flags,
     check_int, check_path, check_scene_limit, scene_object_limit,
 )
-from veriscene.engine.repeats import SharedIds, drop_repeats
+from veriscene.engine.repeats import SharedIds, drop_repeats, kept_repeats
 from veriscene.engine.run_folder import _check_out_path, _finished, taken_back_unless_sharded
 from veriscene.engine.run_inputs import (
     _format_notes, _input_file, _inputs_config, _said_with_urls, _urls, prepare_inputs,
@@ -350,6 +350,7 @@ def generate(
 
         def finish(sidecar: dict[str, Any]) -> None:
             summary.merge_counts(sidecar["counts"])
+            summary.repeats_dropped += kept_repeats(sidecar)  # dropped before the run was killed and resumed
             shared.add(sidecar["index"], SharedRows.from_json(sidecar.get("shared")))
             entries[sidecar["index"]] = {k: sidecar[k] for k in SHARD_ENTRY}
 
@@ -383,7 +384,7 @@ def generate(
             if on_shard is not None:
                 on_shard(sidecar)
 
-    repeats = drop_repeats(shards_dir, entries, shared, shard_format, summary)
+    repeats = summary.repeats_dropped + drop_repeats(shards_dir, entries, shared, shard_format, summary)
     _merge(out_dir, shards_dir, n_shards, shard_format)
     rejected = sum(s["rejected"] for s in entries.values())
     summary.rejects = {"rejected": rejected, "report": str(out_dir / "rejects.jsonl")}

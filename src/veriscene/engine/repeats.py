@@ -12,7 +12,8 @@ id hash) in memory, in transit and in the sidecar (`shards.SharedRows`).
 Before the merge the driver finds, in shard order, the ids seen before and rewrites the rare shard
 holding such a later occurrence without it (file and sidecar, atomically, the sidecar last); the
 run's counts are corrected. Rare, deterministic, and safe to repeat: a run killed here and resumed
-reaches the same result.
+reaches the same result, its count of repeats dropped included (each rewritten sidecar records
+its own).
 """
 
 from __future__ import annotations
@@ -69,10 +70,17 @@ def _without(source: Iterator[bytes], drop: set[int], tallies: tuple[RunSummary,
             yield line
 
 
+def kept_repeats(sidecar: dict[str, Any]) -> int:
+    """The repeats already dropped from a finished shard (by `drop_repeats` in an earlier go of
+    the run): 0 for a shard as its worker wrote it."""
+    return int(sidecar.get("repeats_dropped", 0))
+
+
 def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: SharedIds, fmt: str,
                  summary: RunSummary) -> int:
     """Rewrite the shards holding repeats without them; update `entries`, `shared` and `summary`.
-    Returns the number of samples dropped. A shard is streamed line by line into a temporary file,
+    Returns the number of samples dropped now (not those a resumed run's kept shards had dropped
+    already: `kept_repeats`). A shard is streamed line by line into a temporary file,
     so the driver holds one line at a time, not the shard."""
     dropped = 0
     for index, lines in shared.repeated_lines().items():
@@ -91,7 +99,10 @@ def drop_repeats(shards_dir: Path, entries: dict[int, dict[str, Any]], shared: S
                 left.hashes.append(h)
         first, last = sidecar["lines"]
         output = ShardOutput(index, b"", [], counts.counts(), first, last, shared=left)
-        written = write_sidecar(shards_dir, output, sidecar["rejected"], sha256)  # the sidecar last
+        # the sidecar last; it counts what was dropped from the shard, so a run killed after this
+        # rewrite and resumed (the shard kept, its repeats gone) counts them still (`kept_repeats`)
+        written = write_sidecar(shards_dir, output, sidecar["rejected"], sha256,
+                                kept_repeats(sidecar) + len(lines))
         entries[index] = {k: written[k] for k in SHARD_ENTRY}
         shared.add(index, left)
         dropped += len(lines)

@@ -383,11 +383,13 @@ def write_shard(shards_dir: Path, output: ShardOutput, fmt: str) -> dict[str, An
     return write_sidecar(shards_dir, output, rejected, hashlib.sha256(payload).hexdigest())
 
 
-def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: str) -> dict[str, Any]:
+def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: str,
+                  repeats_dropped: int = 0) -> dict[str, Any]:
     """Write the sidecar that marks a shard finished (after its files); returns its content. It
     holds the run's config key (`output.key`), so that only a run of the same configuration takes
     the shard as done; an output without one (`engine.repeats` rewriting a finished shard) keeps
-    the key of the sidecar it replaces."""
+    the key of the sidecar it replaces, and records the samples it dropped (`repeats_dropped`,
+    only when some were): a run resumed past the rewrite counts them without dropping them again."""
     sidecar = {
         "index": output.index,
         "key": output.key or _stored_key(sidecar_path(shards_dir, output.index)),
@@ -399,6 +401,8 @@ def write_sidecar(shards_dir: Path, output: ShardOutput, rejected: int, sha256: 
         "counts": output.counts,
         "shared": output.shared.to_json(),
     }
+    if repeats_dropped:
+        sidecar["repeats_dropped"] = repeats_dropped
     _atomic_write(sidecar_path(shards_dir, output.index), orjson.dumps(sidecar))
     return sidecar
 
