@@ -49,6 +49,7 @@ from typing import Any
 import orjson
 
 from veriscene.answers.coords import parse_box_format
+from veriscene.answers.options import close_name
 from veriscene.engine.remote import is_url
 from veriscene.sample import ANSWER_TYPES
 
@@ -75,6 +76,17 @@ BUILTIN_PROMPTS: dict[str, dict[str, Any]] = {
     "reasoning": {"request": REASONING_REQUEST},
 }
 INSTRUCTION_KEYS = ("mc", *ANSWER_TYPES)
+
+
+def _meant(unknown: list[str], known: list[str] | tuple[str, ...]) -> str:
+    """"; did you mean 'template'?" for the unknown names close to a known one ('templat'), by
+    `answers.options.close_name`; "" when none is."""
+    close = [(name, meant) for name in unknown if (meant := close_name(name, list(known))) is not None]
+    if not close:
+        return ""
+    said = (f"{meant!r} for {name!r}" if len(unknown) > 1 else repr(meant) for name, meant in close)
+    return f"; did you mean {', '.join(said)}?"
+
 
 # A question that already tells the model how to answer gets no second instruction.
 _ALREADY_INSTRUCTED = re.compile(
@@ -120,7 +132,8 @@ class PromptSet:
             raise TypeError(f"prompt always_instruct must be true or false, got {self.always_instruct!r}")
         unknown = sorted(set(self.instructions) - set(INSTRUCTION_KEYS))
         if unknown:
-            raise ValueError(f"unknown prompt instruction keys {unknown}; allowed: {list(INSTRUCTION_KEYS)}")
+            raise ValueError(f"unknown prompt instruction keys {unknown}{_meant(unknown, INSTRUCTION_KEYS)}; allowed: "
+                             f"{list(INSTRUCTION_KEYS)}")
         if "{question}" not in self.template:
             raise ValueError(f"prompt template {self.template!r} must contain {{question}}")
 
@@ -129,7 +142,8 @@ class PromptSet:
         allowed = {"instructions", "template", "system", "always_instruct", "request"}
         extra = sorted(set(data) - allowed)
         if extra:
-            raise ValueError(f"{source}: unknown fields {extra}; allowed: {sorted(allowed)}")
+            raise ValueError(f"{source}: unknown fields {extra}{_meant(extra, sorted(allowed))}; allowed: "
+                             f"{sorted(allowed)}")
         merged = dict(DEFAULT_INSTRUCTIONS)
         instructions = data.get("instructions") or {}
         if not isinstance(instructions, Mapping):
