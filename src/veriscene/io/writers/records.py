@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 
 import orjson
 
+from veriscene.answers.options import close_name
+from veriscene.sample import ANSWER_TYPES
+
 MAX_LISTED = 10  # missing images / errors listed by name in a summary
 REQUIRED_FIELDS = ("id", "task", "images", "question", "answer", "answer_type")
 # the question as generated, kept beside a "question" an export gave its instruction
@@ -115,6 +118,12 @@ def check_sample(sample: Any) -> None:
         raise ValueError(f"{named}missing fields {missing}{scene}")
     if not isinstance(sample["images"], list):
         raise TypeError(f"sample {sample['id']}: field 'images' must be a list")
+    kind = sample["answer_type"]
+    if kind not in ANSWER_TYPES:  # (every writer renders or scores the answer by it: none can write it)
+        meant = close_name(str(kind), ANSWER_TYPES) if isinstance(kind, str) else None
+        hint = f" (did you mean {meant!r}?)" if meant else ""
+        raise ValueError(f"sample {sample['id']}: field 'answer_type': unknown answer_type {kind!r}{hint}; expected "
+                         f"one of {', '.join(ANSWER_TYPES)}")
     choices = sample.get("choices")
     if choices is not None and (not isinstance(choices, list) or not all(isinstance(c, str) for c in choices)):
         # a string would be written as a list of its characters
