@@ -134,6 +134,30 @@ def test_crops_of_runs_are_pycocotools_decodes() -> None:
     assert runs.size > 4096 and (crop_of_runs(runs, 90, 3, 5, 107, 80) == speckled[5:80, 3:107]).all()
 
 
+def test_box_of_runs_is_the_crop_of_the_tight_box() -> None:
+    """`box_of_runs` cuts only the first and last runs: on a mask's tight box (toBbox, as
+    SceneMasks reads it) it is `crop_of_runs` there, the pixels pycocotools decodes: masks on the
+    frame's edges and corners, full, empty, speckled (more runs than the parities kept)."""
+    from veriscene.scene.masks import box_of_runs
+
+    rng = np.random.default_rng(7)
+    h, w = 17, 13
+    masks = _random_masks(rng, 20, h, w) + [np.ones((h, w), bool), np.zeros((h, w), bool)]
+    for corner in ((0, 0), (h - 1, w - 1), (0, w - 1), (h - 1, 0)):
+        masks.append(np.zeros((h, w), bool))
+        masks[-1][corner] = True
+    masks += [rng.random((h, w)) < 0.5, rng.random((90, 110)) < 0.5]
+    for mask in masks:
+        rle = encode_mask(mask)
+        (runs,) = mask_runs([rle["counts"]], *mask.shape)
+        x0, y0, x1, y1 = SceneMasks([rle], mask.shape[1], mask.shape[0]).boxes[0]
+        crop = box_of_runs(runs, mask.shape[0], mask.shape[1], x0, y0, x1, y1)
+        assert crop.shape == (y1 - y0, x1 - x0) and (crop == mask[y0:y1, x0:x1]).all()
+        assert (crop == crop_of_runs(runs, mask.shape[0], x0, y0, x1, y1)).all()
+        assert crop.sum() == mask.sum()  # the tight box holds every pixel
+    assert runs.size > 4096
+
+
 def test_counts_that_would_overrun_the_frame_are_refused_before_decoding() -> None:
     """pycocotools writes a mask's runs without checking them against the frame: a malformed RLE
     could corrupt memory and kill the process. Every mask's counts are read first."""
