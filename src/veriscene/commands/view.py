@@ -26,9 +26,11 @@ def register(app: typer.Typer) -> None:
         html: Optional[Path] = typer.Option(None, "--html", help="Write one self-contained HTML file of samples "
                                             "instead of serving."),
         count: int = typer.Option(100, "--count", min=1, help="With --html: samples on the page."),
-        task: str = typer.Option("", "--task", help="Only this generator (e.g. object.count.v1): with --html, the "
-                                                        "samples written; served, the list whose address is printed."),
-        family: str = typer.Option("", "--family", help="Only this family (as --task)."),
+        task: str = typer.Option("", "--task", help="Only this generator, or the generators a quoted glob matches "
+                                                        "(object.count.v1, 'object.*'): with --html, the samples "
+                                                        "written; served, the list whose address is printed."),
+        family: str = typer.Option("", "--family", help="Only this family, or those a quoted glob matches "
+                                                        "(counting, 'multi_*') (as --task)."),
         mode: str = typer.Option("", "--mode", help="Only this mode: qa, mc, caption (as --task)."),
         image: str = typer.Option("", "--image", help="Only samples showing this image id (as --task)."),
         text: str = typer.Option("", "--text", help="Only questions containing these words (as --task)."),

@@ -8,6 +8,7 @@ Re-exported by `veriscene.viewer.catalog`.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,8 @@ SCORES = ("helpfulness", "truthfulness")
 
 @dataclass
 class Filters:
-    """Which samples a listing shows: exact task, family, mode and image id; a case-insensitive
+    """Which samples a listing shows: task and family, a name or a glob of names ("object.*",
+    "multi_*", as `generate -g` takes them: `name_matches`); exact mode and image id; a case-insensitive
     substring of the question; with evaluation results, an outcome; with free-form scores, a
     largest helpfulness or truthfulness (0 to 1) and a sort by one of them, worst first. A
     score filter or sort keeps only the samples that have that score (a reply without claims
@@ -109,8 +111,8 @@ class Filters:
         """Whether the listing shows `entry`; `scores`: its free-form scores, if it has some."""
         return ((not self.outcome or entry.outcome == self.outcome
                  or (self.outcome == "incorrect" and entry.outcome in ("wrong", "parse_failed")))
-                and (not self.task or entry.task == self.task)
-                and (not self.family or entry.family == self.family)
+                and (not self.task or name_matches(entry.task, self.task))
+                and (not self.family or name_matches(entry.family, self.family))
                 and (not self.mode or entry.mode == self.mode)
                 and (not self.image or self.image in entry.image_ids)
                 and (not self.text or self.text.lower() in entry.question.lower())
@@ -135,6 +137,20 @@ class Filters:
     @property
     def empty(self) -> bool:
         return not self.given()
+
+
+GLOB_CHARS = "*?["  # a task or family filter holding one is a glob (`generators.registry`'s)
+
+
+def is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in GLOB_CHARS)
+
+
+def name_matches(name: str, pattern: str) -> bool:
+    """Whether a task or family filter `pattern` keeps `name`: the name itself, or a glob matching
+    it as `generate -g` matches a generator's name or family (`fnmatch.fnmatch`, as
+    `generators.registry` does: "count*" keeps counting, "object.*" the object.* tasks)."""
+    return name == pattern or (is_glob(pattern) and fnmatch.fnmatch(name, pattern))
 
 
 def _meant(given: str, known: Sequence[str]) -> str:

@@ -1,4 +1,6 @@
 """Task and family filters naming nothing: a misspelling, said as an error with the close names.
+A filter may be a glob ("object.*", "multi_*": `entries.name_matches`); one matching nothing gets
+the corrected globs `generate -g` offers (`_close_globs`).
 
 `veriscene view RUN --family segmentaton --html x.html` wrote an empty page and exited 0. A name
 is known when a sample read has it, the run's manifest records a generator of it (samples past
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from veriscene.engine.manifest import read_manifest
 from veriscene.errors import DataError
-from veriscene.viewer.entries import Filters
+from veriscene.viewer.entries import Filters, is_glob, name_matches
 
 if TYPE_CHECKING:
     from veriscene.viewer.catalog import Catalog
@@ -45,20 +47,41 @@ def unknown_filter(filters: Filters, path: Path, names_read: set[tuple[str, str]
     in_run = run_names(path, names_read)
     registered = {(cls.family, cls.name) for cls in select_generators()}
     for field, given, at in (("family", filters.family, 0), ("task", filters.task, 1)):
-        if not given or any(pair[at] == given for pair in in_run | registered):
+        if not given or any(name_matches(pair[at], given) for pair in in_run | registered):
             continue
         here = sorted({pair[at] for pair in in_run})
         known = here + sorted({pair[at] for pair in registered} - set(here))  # the run's first
-        close = difflib.get_close_matches(given, known, n=3, cutoff=0.6)
+        if is_glob(given):
+            close = _close_globs(given, known)
+            what = f"no {field} of {path} nor of veriscene's generators matches the glob {given!r}"
+        else:
+            close = difflib.get_close_matches(given, known, n=3, cutoff=0.6)
+            what = f"no {field} {given!r} in {path} nor among veriscene's generators"
+        other, others = ("task", "tasks") if at == 0 else ("family", "families")
         if close:
             hint = f"did you mean {', '.join(repr(c) for c in close)}?"
+        elif any(name_matches(pair[1 - at], given) for pair in in_run | registered):  # '--family object.*'
+            hint = f"{given!r} names {others}: filter by {other} instead"
         elif at == 0:
             hint = f"the run's families: {', '.join(here) or 'none read'}"
         else:  # the tasks would run to a screenful
             hint = f"the run has {len(here)} tasks, e.g. {', '.join(here[:5]) or 'none read'}"
-        return (f"no {field} {given!r} in {path} nor among veriscene's generators; {hint} "
-                "(`veriscene stats RUN` lists the run's tasks, families and modes)")
+        return f"{what}; {hint} (`veriscene stats RUN` lists the run's tasks, families and modes)"
     return None
+
+
+def _close_globs(glob: str, known: list[str]) -> list[str]:
+    """Up to 3 globs close to `glob`, which matches none of the `known` names (tasks, or
+    families): those `generate -g` offers for it (`registry.UnknownGenerator.suggestions`: the
+    glob with one literal part corrected, "mult_c*" -> "multi_c*", "*cuont*" -> "*count*") that
+    match one of them."""
+    from veriscene.generators.registry import UnknownGenerator, select_generators
+
+    try:
+        select_generators(glob)
+    except UnknownGenerator as exc:
+        return [c for c in exc.suggestions if any(name_matches(name, c) for name in known)][:3]
+    return []  # it selects generators by the other name (a family's glob given as a task)
 
 
 def filter_error(catalog: Catalog, filters: Filters) -> str | None:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from veriscene.answers.coords import format_box, format_point
 from veriscene.viewer.catalog import FREEFORM_FILE, Catalog, Filters
-from veriscene.viewer.entries import SCORES
+from veriscene.viewer.entries import SCORES, is_glob, name_matches
 from veriscene.viewer.markup import _OUTCOME_CLASS, Links, _json, esc, page
 
 PER_PAGE = 100  # samples (or scenes) on a listing page
@@ -19,6 +19,9 @@ PER_PAGE = 100  # samples (or scenes) on a listing page
 
 def _options(name: str, plural: str, counts: dict[str, int], chosen: str) -> str:
     opts = [f"<option value=''>all {plural}</option>"]
+    if chosen and chosen not in counts and is_glob(chosen):  # a glob ("object.*"): kept chosen when the form is sent again
+        n = sum(k for value, k in counts.items() if name_matches(value, chosen))
+        opts.append(f"<option value='{esc(chosen)}' selected>{esc(chosen)} ({n})</option>")
     for value, n in sorted(counts.items()):
         sel = " selected" if value == chosen else ""
         opts.append(f"<option value='{esc(value)}'{sel}>{esc(value or '(none)')} ({n})</option>")
