@@ -126,8 +126,8 @@ def register(app: typer.Typer) -> None:
                                            "export --instructions refuses it)."),
         cache: Path | None = typer.Option(None, "--cache", help="Request cache file, to share between runs (default: "
                                       "OUT/requests.sqlite)."),
-        no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: replies are neither stored in nor "
-                                     "read from one."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: replies (and --extractor "
+                                     "llm's extractions) are neither stored in nor read from one."),
         scenes: list[Path] | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring and "
                                                  "--process: a file, or a folder or quoted glob pattern of them; "
                                                  "repeatable, an image id of two files read from the first's scene, "
@@ -271,6 +271,10 @@ def register(app: typer.Typer) -> None:
         extractor_model: str | None = typer.Option(None, "--extractor-model", help=EXTRACTOR_MODEL_HELP),
         base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server of the extractor model, "
                                             "e.g. http://localhost:8000/v1."),
+        cache: Path | None = typer.Option(None, "--cache", help="Request cache file of --extractor llm: a reply's "
+                                          "claims once extracted are not asked again (default: requests.sqlite "
+                                          "beside RESPONSES, an eval run's own for its results.jsonl)."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: every extraction is asked."),
     ) -> None:
         """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs,
         printed as one JSON summary; skipped lines are listed on stderr (Python:
@@ -293,7 +297,7 @@ def register(app: typer.Typer) -> None:
             with said_when_stopped(lambda exc: unfinished_message(
                     exc, f"the scoring did not finish{written}", "run the same command again (it starts over)")):
                 report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
-                                        out=out, samples=samples)
+                                        out=out, samples=samples, cache=False if no_cache else (cache or True))
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(said(exc), exit_code(exc))  # bad data (DataError): 1
         except OSError as exc:  # an --out below a file (2), a disk full (1)

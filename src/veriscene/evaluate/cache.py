@@ -24,6 +24,8 @@ import orjson
 
 from veriscene.evaluate.adapters.base import Completion, Request, image_hash
 
+CACHE_FILE = "requests.sqlite"  # an evaluation run's cache, in its folder (OUT/requests.sqlite)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
     key TEXT PRIMARY KEY,

@@ -52,7 +52,7 @@ from veriscene.engine.run_lock import RunKind, holding_locks, lock_folder
 from veriscene.errors import DataError
 from veriscene.evaluate.adapters import Model, ModelConfigError, load_model
 from veriscene.evaluate.adapters.base import Completion, Request
-from veriscene.evaluate.cache import RequestCache, request_key
+from veriscene.evaluate.cache import CACHE_FILE, RequestCache, request_key
 from veriscene.evaluate.fetch_ahead import URL_CHUNK, Progress, with_images
 from veriscene.evaluate.inputs import SampleIndex, index_samples
 from veriscene.evaluate.metrics import error_reasons, latency_stats  # noqa: F401  (error_reasons: re-exported)
@@ -176,8 +176,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     `extractor`: how the claims of free-form replies are read, "rules" or "llm": an
     OpenAI-compatible model, `extractor_model` ("openai:NAME" at `extractor_base_url`, by default
     `base_url`, or a Model), as `score_freeform` reads them (`freeform.api.extractor_model`);
-    checked before any request. A reply whose claims it cannot read is counted in the summary's
-    freeform "unread", not scored.
+    checked before any request. It is asked through the run's request cache (`cache`;
+    `cached_model`): a resumed or repeated run sends no extraction already answered (the summary's
+    freeform "extractor_requests" counts those sent and those from the cache). A reply whose claims it cannot read is counted in the
+    summary's freeform "unread", not scored.
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
@@ -244,7 +246,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
 
     cache_db: RequestCache | None = None
     if cache:
-        cache_db = RequestCache(out / "requests.sqlite" if cache is True else Path(cache))
+        cache_db = RequestCache(out / CACHE_FILE if cache is True else Path(cache))
     writer = ResultsWriter(results_path)
     ordered = OrderedResults(results_path)  # the file as the run ends it, written block by block
     stream = SampleStream(sample_set, positions, previous, prompt_set, score_opts, ordered, Tally())
@@ -328,15 +330,23 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
 
     freeform_summary = None
     if freeform != "off" and tally.count("not_scored"):
-        from veriscene.evaluate.freeform.api import score_described
+        from veriscene.evaluate.freeform.api import extractor_cache, score_described
 
         # the descriptions (read back from the results file a block at a time with their samples):
         # all that free-form scoring reads, and the image ids of them all
         replied: set[str] = set()
         described = RepliedRecords(results_path, sample_set, positions, lambda r: r["status"] == "not_scored",
                                    b'"status":"not_scored"', lambda r: replied.update(r["image_ids"] or ()))
-        freeform_summary = score_described(described, replied, samples_path, scenes=scenes, matcher=freeform,
-                                           out=out / "freeform.jsonl", extractor=extractor, model=claims_model)
+        # the llm extractor asked through the run's request cache: a resumed run asks no extraction again
+        asked = extractor_cache(extractor, claims_model, cache, out / CACHE_FILE)
+        try:
+            freeform_summary = score_described(described, replied, samples_path, scenes=scenes, matcher=freeform,
+                                               out=out / "freeform.jsonl", extractor=extractor, model=asked)
+        finally:
+            if asked is not claims_model:
+                asked.close()  # the cache
+        if asked is not claims_model and "skipped" not in freeform_summary:
+            freeform_summary["extractor_requests"] = asked.counts()
         del described, replied
     if claims_model is not None and claims_model is not extractor_model:
         claims_model.close()  # (made here from its spec; a Model given stays the caller's)

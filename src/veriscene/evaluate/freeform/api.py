@@ -63,6 +63,7 @@ from veriscene.evaluate.freeform.scorer import (  # noqa: F401  (region_focus: r
     region_focus,
     sample_item,
 )
+from veriscene.evaluate.cache import CACHE_FILE
 from veriscene.evaluate.metrics import bootstrap_ci
 from veriscene.evaluate.replied import Replies
 from veriscene.scene.model import Scene
@@ -95,6 +96,8 @@ class FreeformReport:
     # scenes left out for an image id an earlier scene file gave (`scene_map.load_scene_map`)
     repeated: list[RepeatedScene] = field(default_factory=list)
     rejected_scenes: list[str] = field(default_factory=list)  # scene lines not read: file, line, field: reason
+    # the llm extractor's requests through the request cache: {"sent": n, "from_cache": n} (None: no cache)
+    extractor_requests: dict[str, int] | None = None
 
     def summary(self, n_boot: int = 1000, tally: FreeformTally | None = None) -> dict[str, Any]:
         """The summary of `records`, or of the records `tally` counted (none kept in `records`)."""
@@ -109,6 +112,7 @@ class FreeformReport:
             left_out["repeated_scenes"] = len(self.repeated)
         if self.rejected_scenes:
             left_out["rejected_scenes"] = len(self.rejected_scenes)
+        asked = {} if self.extractor_requests is None else {"extractor_requests": self.extractor_requests}
         return {
             "n": len(helpful), "extractor": self.extractor, "matcher": self.matcher,
             "helpfulness": float(np.mean(helpful)) if len(helpful) else None,
@@ -119,7 +123,7 @@ class FreeformReport:
             "no_claims": len(helpful) - len(truthful),
             "hallucinations": tally.hallucinations,
             "rejected": len(self.rejected),
-            **left_out,
+            **left_out, **asked,
         }
 
 
@@ -153,11 +157,17 @@ def score_texts(items: Sequence[FreeformItem | tuple[str | Sequence[str], str]],
 def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, extractor: Any = "rules",
                    matcher: str | LexicalMatcher = "auto", model: Any = None,
                    out: str | os.PathLike[str] | None = None,
-                   samples: str | os.PathLike[str] | None = None) -> FreeformReport:
+                   samples: str | os.PathLike[str] | None = None,
+                   cache: bool | str | os.PathLike[str] = True) -> FreeformReport:
     """Score every reply of a RESPONSES file against SCENES (see the module docstring). Without
     `scenes`, the scene files of the run whose samples the replies answer (`samples`, or those an
-    evaluation run's run.json names), as its manifest records them."""
+    evaluation run's run.json names), as its manifest records them. The llm extractor's `model`
+    (a Model) is asked through the request cache `cache` (`cached_model`): True, requests.sqlite
+    beside RESPONSES (an evaluation run's own, for its results.jsonl); a path; False, none. A
+    reply's claims once extracted are not asked again; the summary counts "extractor_requests"."""
     check_arguments(responses, out, samples, extractor, matcher)
+    if not isinstance(cache, (bool, str, os.PathLike)):
+        raise TypeError(f"cache must be True, False or the path of the request cache file, got {cache!r}")
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
@@ -177,10 +187,16 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
             rejected.append({"line": line_no, "id": rec.get("id"), "reason": item})
         else:
             usable.append((line_no, rec, item))
-    scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
-                                               matcher=matcher, model=model, lexicon=lexicon)
+    asked = extractor_cache(extractor, model, cache, path.parent / CACHE_FILE)
+    try:
+        scores, ext_name, match_name = score_texts([x for _, _, x in usable], scene_map, extractor=extractor,
+                                                   matcher=matcher, model=asked, lexicon=lexicon)
+    finally:
+        if asked is not model:
+            asked.close()  # the cache (the model is the caller's)
     report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program,
-                            repeated=repeated, rejected_scenes=bad_scenes)
+                            repeated=repeated, rejected_scenes=bad_scenes,
+                            extractor_requests=asked.counts() if asked is not model else None)
     for (line_no, rec, item), score in zip(usable, scores):
         if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
             why = f": {score.unread}" if score.unread else ""
@@ -239,6 +255,17 @@ def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
 
 
 EXTRACTORS = ("rules", "llm")  # the claim extractors by name (`scorer._extractor`)
+
+
+def extractor_cache(extractor: Any, model: Any, cache: bool | str | os.PathLike[str] | None, default: Path) -> Any:
+    """The llm extractor's `model` asked through the request cache (`cached_model.CachedModel`:
+    `default` for `cache=True`, or the path given), or `model` as it is (no cache, another
+    extractor, or a model spec rather than a Model)."""
+    from veriscene.evaluate.cached_model import cached
+
+    if extractor != "llm" or not cache:
+        return model
+    return cached(model, default if cache is True else Path(cache))
 
 
 def extractor_model(extractor: Any, model: Any, base_url: str | None, *, url_option: str = "--base-url",
