@@ -111,6 +111,7 @@ def _converted(src: Path, out_dir: Path, fmt: str, *, strict: bool, source: str 
     from veriscene.io.convert import convert
 
     out, rejects, stamp = out_dir / SCENES, out_dir / REJECTS, out_dir / STAMP
+    left_by_the_dead(out_dir)
     pid = os.getpid()
     tmp, aside = out_dir / f".{REJECTS}.{pid}.tmp", out_dir / f".{STAMP}.{pid}.tmp"  # hidden: not the user's
     had_scenes = out.exists()
@@ -132,6 +133,33 @@ def _converted(src: Path, out_dir: Path, fmt: str, *, strict: bool, source: str 
     if done.nothing_converted and not had_scenes:
         out.unlink(missing_ok=True)  # the empty file it wrote: no scene to keep
     return done
+
+
+def left_by_the_dead(out_dir: Path) -> list[Path]:
+    """Remove (and return) the hidden temporaries of conversions killed part-way (kill -9, a lost
+    machine) in `out_dir`: `.scenes.jsonl.PID.tmp` (a partial scene file, as large as the part
+    converted), `.convert_rejects.jsonl.PID.tmp` and `.scenes.source.json.PID.tmp` (a stamp set
+    aside, describing scenes that may since be replaced) of a process no longer running here. The
+    run folder's lock keeps another live conversion out of it; a live process's are left alone."""
+    removed = []
+    for name in FILES:
+        for tmp in out_dir.glob(f".{name}.*.tmp"):
+            pid = tmp.name[len(name) + 2 : -len(".tmp")]
+            if pid.isdigit() and not _running(int(pid)):
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (one of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (PermissionError: another user's)
+        return True
+    return True
 
 
 _REJECT_FIELDS = frozenset(("file", "record", "field", "reason", "level"))  # `io.rejects.Reject`'s
