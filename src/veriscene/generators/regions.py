@@ -294,12 +294,21 @@ def _interior(exec_ctx: ExecutionContext, i: int, margin_px: int) -> tuple[int, 
     def compute() -> tuple[int, int, np.ndarray]:
         scene = exec_ctx.scene(0)
         masks = scene_masks(exec_ctx, 0)
-        x0, y0, x1, y1 = (int(v) for v in scene.boxes[i])
+        x0, y0, x1, y1 = (int(v) for v in scene.boxes[i].tolist())  # (float32 -> float exactly)
         a, b, c, d = masks.boxes[i]
         # outside the box = not i, outside its mask's own box too: the crop is where both meet
-        # (the same interior, framed by fewer pixels); it starts margin_px in from their corner
-        x0, y0 = max(x0, a), max(y0, b)
-        x1, y1 = max(min(x1 + 1, scene.width, c), x0), max(min(y1 + 1, scene.height, d), y0)
+        # (the same interior, framed by fewer pixels); it starts margin_px in from their corner.
+        # max(x0, a), max(min(x1 + 1, width, c), x0) and the same for y, written out as the
+        # builtins compare (ints; a call of min or max costs more than the crop's arithmetic)
+        x0, y0 = a if a > x0 else x0, b if b > y0 else y0
+        x1, width = x1 + 1, scene.width
+        x1 = width if width < x1 else x1
+        x1 = c if c < x1 else x1
+        x1 = x0 if x0 > x1 else x1
+        y1, height = y1 + 1, scene.height
+        y1 = height if height < y1 else y1
+        y1 = d if d < y1 else y1
+        y1 = y0 if y0 > y1 else y1
         crop = _eroded(masks.alone(i, x0, y0, x1, y1), margin_px)
         return x0 + margin_px, y0 + margin_px, crop
 
