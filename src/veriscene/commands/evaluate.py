@@ -20,6 +20,7 @@ EXTRACTORS = ("rules", "llm")  # `evaluate.freeform.api.EXTRACTORS` (not importe
 EXTRACTOR_HELP = ("How the claims of free-form replies are read: rules, or llm (an OpenAI-compatible model: "
                   "--extractor-model and {url}).")
 EXTRACTOR_MODEL_HELP = "openai:NAME, the model of --extractor llm."
+EXTRACTOR_KEY_HELP = "Environment variable holding --extractor-model's API key{default}."
 
 
 def check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
@@ -142,6 +143,9 @@ def register(app: typer.Typer) -> None:
         extractor_model: str | None = typer.Option(None, "--extractor-model", help=EXTRACTOR_MODEL_HELP),
         extractor_base_url: str | None = typer.Option(None, "--extractor-base-url", help="OpenAI-compatible "
                                                       "server of --extractor-model (default: --base-url)."),
+        extractor_api_key_env: str | None = typer.Option(None, "--extractor-api-key-env", help=EXTRACTOR_KEY_HELP.format(
+            default=" (default: --api-key-env when the extractor's server is the model's, i.e. no or the same "
+                    "--extractor-base-url; else OPENAI_API_KEY)")),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -179,6 +183,9 @@ def register(app: typer.Typer) -> None:
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
                                   freeform=freeform, process=process, extractor=extractor,
                                   extractor_model=extractor_model, extractor_base_url=extractor_base_url,
+                                  # (the model's key at its server, whatever the model: --api-key-env goes to openai only)
+                                  extractor_api_key_env=extractor_api_key_env or (
+                                      api_key_env if extractor_base_url in (None, base_url) else None),
                                   progress=partial(shown, "evaluating"),
                                   download_progress=partial(shown, "downloading images"))
         except (ModelConfigError, FileNotFoundError, ValueError, KeyError, ImportError) as exc:
@@ -275,6 +282,8 @@ def register(app: typer.Typer) -> None:
                                           "claims once extracted are not asked again (default: requests.sqlite "
                                           "beside RESPONSES, an eval run's own for its results.jsonl)."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: every extraction is asked."),
+        extractor_api_key_env: str = typer.Option("OPENAI_API_KEY", "--extractor-api-key-env",
+                                                  help=EXTRACTOR_KEY_HELP.format(default="")),
     ) -> None:
         """Helpfulness, truthfulness and hallucinated claims of free-form replies against scene graphs,
         printed as one JSON summary; skipped lines are listed on stderr (Python:
@@ -293,7 +302,7 @@ def register(app: typer.Typer) -> None:
             from veriscene.evaluate.freeform.api import extractor_model as claims_model
 
             # the same check and loading as eval's (`evaluate(extractor=, extractor_model=)`)
-            model = claims_model(extractor, extractor_model, base_url)
+            model = claims_model(extractor, extractor_model, base_url, api_key_env=extractor_api_key_env)
             with said_when_stopped(lambda exc: unfinished_message(
                     exc, f"the scoring did not finish{written}", "run the same command again (it starts over)")):
                 report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,

@@ -160,7 +160,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
              freeform: str = "auto", n_boot: int = 1000,
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
              download_progress: Progress | None = None, process: bool = False, extractor: str = "rules",
-             extractor_model: str | Model | None = None, extractor_base_url: str | None = None) -> EvalSummary:
+             extractor_model: str | Model | None = None, extractor_base_url: str | None = None,
+             extractor_api_key_env: str | None = None) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE", a Model, or a Python function
     ``fn(request) -> str``, wrapped in a `FunctionModel` whose identity holds a fingerprint of the
     function's code) on a samples file.
@@ -176,7 +177,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     `extractor`: how the claims of free-form replies are read, "rules" or "llm": an
     OpenAI-compatible model, `extractor_model` ("openai:NAME" at `extractor_base_url`, by default
     `base_url`, or a Model), as `score_freeform` reads them (`freeform.api.extractor_model`);
-    checked before any request. It is asked through the run's request cache (`cache`;
+    checked before any request. Its API key is read from the environment variable
+    `extractor_api_key_env`; by default, at the evaluated model's server (no `extractor_base_url`,
+    or the same), from the model's (`model_options["api_key_env"]`), elsewhere from OPENAI_API_KEY.
+    It is asked through the run's request cache (`cache`;
     `cached_model`): a resumed or repeated run sends no extraction already answered (the summary's
     freeform "extractor_requests" counts those sent and those from the cache). A reply whose claims it cannot read is counted in the
     summary's freeform "unread", not scored.
@@ -199,15 +203,21 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     if extractor_base_url is not None and not isinstance(extractor_base_url, str):
         raise TypeError(f"extractor_base_url must be the claim extractor's server URL (a str) or None, "
                         f"got {extractor_base_url!r}")
+    if extractor_api_key_env is not None and (not isinstance(extractor_api_key_env, str) or not extractor_api_key_env):
+        raise TypeError(f"extractor_api_key_env must be the name of the environment variable holding the claim "
+                        f"extractor's API key (a str) or None, got {extractor_api_key_env!r}")
     if extractor == "llm" and freeform == "off":
         raise ValueError("extractor='llm' reads the claims of free-form replies, which freeform='off' leaves "
                          "unscored: give a matcher (auto, minilm, lexical) or leave the extractor out")
     from veriscene.evaluate.freeform.api import extractor_model as _extractor_model
 
     # the claim extractor's model made (not asked) now: a missing URL or a misspelt spec said before any request
+    # its API key: the evaluated model's at the same server, else OPENAI_API_KEY (`extractor_model`'s default)
+    same_server = extractor_base_url is None or extractor_base_url == base_url
+    claims_key_env = extractor_api_key_env or ((model_options or {}).get("api_key_env") if same_server else None)
     claims_model = _extractor_model(extractor, extractor_model, extractor_base_url or base_url,
                                     url_option="--extractor-base-url (or --base-url)",
-                                    python="extractor_model=, extractor_base_url=")
+                                    python="extractor_model=, extractor_base_url=", api_key_env=claims_key_env)
     out = Path(out)
     # the run's samples checked in one pass that keeps a few bytes of each; the chosen ones then
     # read, asked, scored and written a block at a time (`stream`): memory holds a block or two of

@@ -269,9 +269,11 @@ def extractor_cache(extractor: Any, model: Any, cache: bool | str | os.PathLike[
 
 
 def extractor_model(extractor: Any, model: Any, base_url: str | None, *, url_option: str = "--base-url",
-                    python: str = "model=load_model('openai:NAME', base_url=URL)") -> Any:
+                    python: str = "model=load_model('openai:NAME', base_url=URL)",
+                    api_key_env: str | None = None) -> Any:
     """The model the claim extractor `extractor` asks, checked before any reply is scored: for
-    "llm", `model` ("openai:NAME", loaded with `base_url`, or a Model); None for "rules" (a model
+    "llm", `model` ("openai:NAME", loaded with `base_url` and the API key of the environment
+    variable `api_key_env`, OPENAI_API_KEY by default; or a Model); None for "rules" (a model
     given with it is refused: it would go unused) and for an extractor object of one's own. Used
     by `score-freeform` and by `eval` (`evaluate(extractor=, extractor_model=)`); `url_option`
     names the option of the server, `python` the parameters, in the messages."""
@@ -293,7 +295,8 @@ def extractor_model(extractor: Any, model: Any, base_url: str | None, *, url_opt
     if isinstance(model, str) and model.startswith("openai:") and not base_url:
         raise ModelConfigError(f"--extractor-model {model} needs its server: {url_option} URL, e.g. "
                                f"http://localhost:8000/v1 (Python: {python})")
-    return load_model(model, base_url=base_url)
+    keyed = isinstance(model, str) and model.startswith("openai:") and api_key_env is not None
+    return load_model(model, base_url=base_url, **({"api_key_env": api_key_env} if keyed else {}))
 
 
 def score_records(records: Sequence[dict[str, Any]], samples_path: Path, *, scenes: Any = None,
