@@ -419,14 +419,14 @@ class PointSampler:
         # `inside`, looked up once: in the crop's bytes (a numpy item costs ten times as much)
         x0, y0, held = points.x0, points.y0, points.held
         rows, cols = points.crop.shape
-        # (the runner's rng is a `Draws`: its `below` makes the same draw for less)
-        draw = rng.below if isinstance(rng, Draws) else rng.integers
+        # (the runner's rng is a `Draws`: its `below` makes the same draw for less, an int)
+        draw = rng.below if isinstance(rng, Draws) else lambda n: int(rng.integers(n))
         scene, box_format, point_at = self.scene, self.box_format, points.__getitem__
         found: list[tuple[str, list[float]]] = []
         apart = max(min_distance, 1.0)
         hypot = math.hypot
         for _ in range(8 * k):  # one draw per try, whatever the try finds (the draws stay the same)
-            x, y = point_at(int(draw(n)))
+            x, y = point_at(draw(n))
             if found and _near(x, y, found, apart, hypot):
                 continue  # cheap test before formatting (the shown point differs by rounding)
             text, p = shown_point(scene, (x, y), box_format)
