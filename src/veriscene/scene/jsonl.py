@@ -265,13 +265,28 @@ def read_scenes(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         for file in scene_paths(path):
             yield from read_scenes(file, on_error)
         return
-    for scene, _, _ in scene_lines(path, on_error):
+    for scene, _, _, _ in _file_lines(path, on_error):
         yield scene
 
 
 def scene_lines(path: str | os.PathLike[str], on_error: OnError | None = None) -> Iterator[tuple[Scene, bytes, int]]:
     """(scene, its line, where the line starts in the file's bytes, decompressed) of each valid
     scene of one file, as `read_scenes` reads them (a bad line raises, or goes to `on_error`)."""
+    for scene, line, start, _ in _file_lines(path, on_error):
+        yield scene, line, start
+
+
+def numbered_scenes(path: str | os.PathLike[str], on_error: OnError | None = None) -> Iterator[tuple[Scene, int]]:
+    """(scene, its line number, from 1) of each valid scene of one file, as `read_scenes` reads
+    them: what a reader's own rejects of a valid scene (an image id twice) name, as a bad line's
+    name its number."""
+    for scene, _, _, lineno in _file_lines(path, on_error):
+        yield scene, lineno
+
+
+def _file_lines(path: str | os.PathLike[str], on_error: OnError | None) -> Iterator[tuple[Scene, bytes, int, int]]:
+    """(scene, its line, where the line starts in the decompressed bytes, its line number) of
+    each valid scene of one file; a bad line raises, or goes to `on_error`."""
     source, offset = str(path), 0
     with read_errors(path), open_scene_file(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -291,7 +306,7 @@ def scene_lines(path: str | os.PathLike[str], on_error: OnError | None = None) -
                     raise located from None
                 on_error(located)
                 continue
-            yield scene, line, start
+            yield scene, line, start, lineno
 
 
 def write_scenes(scenes: Iterable[Scene], path: str | os.PathLike[str]) -> int:

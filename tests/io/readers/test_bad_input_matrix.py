@@ -263,15 +263,15 @@ BREAKAGES: dict[str, Breakage] = {
     "jsonl/relation to no object": Breakage("veriscene_jsonl", _changed(_jsonl, lambda d: d["scenes.jsonl"][1].__setitem__(
         "relations", [[0, "on", 9]])), 2, ("scenes.jsonl", 2, "relations[0].object", "scene"), "", "scenes.jsonl"),
     "jsonl/image id twice": Breakage("veriscene_jsonl", _changed(_jsonl, lambda d: d["scenes.jsonl"].append(d["scenes.jsonl"][2])),
-                                     3, ("scenes.jsonl", "3", "image_id", "scene"), "duplicate image id '3'", "scenes.jsonl"),
+                                     3, ("scenes.jsonl", 4, "image_id", "scene"), "duplicate image id '3' (line 3 has it)", "scenes.jsonl"),
     # a mask's runs past its frame: read on by `read_scenes` (checked at the first pixel lookup),
     # so convert used to write it as it was, said nowhere
     "jsonl/RLE runs short": Breakage("veriscene_jsonl", _changed(_jsonl, _jsonl_obj("mask", {"size": [20, 30], "counts": [0, 10, 400]}, 0)),
-                                     2, ("scenes.jsonl", "1", "objects[0].mask.counts", "scene"),
+                                     2, ("scenes.jsonl", 1, "objects[0].mask.counts", "scene"),
                                      "the runs add up to 410 pixels, not 20x30", "scenes.jsonl"),
     "jsonl/compressed RLE past its frame": Breakage(
         "veriscene_jsonl", _changed(_jsonl, _jsonl_obj("mask", {"size": [20, 30], "counts": "0T3d?0T3"}, 0)), 2,
-        ("scenes.jsonl", "1", "objects[0].mask.counts", "scene"), "mask cannot be decoded", "scenes.jsonl"),
+        ("scenes.jsonl", 1, "objects[0].mask.counts", "scene"), "mask cannot be decoded", "scenes.jsonl"),
 }
 
 

@@ -25,7 +25,7 @@ def test_reads_lines_and_reports_bad_ones(tmp_path: Path) -> None:
     scenes, report = read_all(path, "jsonl")
     assert [s.image_id for s in scenes] == ["a", "d"]
     assert scenes[0].names == ("Cup",)  # the core format is read as is, not normalised
-    assert [e.record for e in report.entries] == [2, 3, "a", 5]
+    assert [e.record for e in report.entries] == [2, 3, 4, 5]  # line numbers, the duplicate's too
     assert report.entries[1].field == "objects[0].box"  # outside the image: rejected, not clipped
     with pytest.raises(SceneValidationError, match="line 2"):
         list(read(path, "jsonl", strict=True))

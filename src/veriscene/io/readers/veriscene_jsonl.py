@@ -19,7 +19,7 @@ from typing import Any
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext
 from veriscene.scene.compressed import CompressedFileError, jsonl_files
-from veriscene.scene.jsonl import read_scenes
+from veriscene.scene.jsonl import numbered_scenes
 from veriscene.scene.masks import check_counts
 from veriscene.scene.model import Scene
 
@@ -36,29 +36,32 @@ def read_veriscene_jsonl(path: str | os.PathLike[str], **options: Any) -> Iterat
     def on_error(error: SceneValidationError) -> None:
         ctx.reject(error.record if error.record is not None else "?", error)
 
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, int]] = {}  # image id -> (file, line) of the scene that has it
     for file in files:
         ctx.source = str(file)
         yield from _file_scenes(ctx, file, on_error, seen)
 
 
-def _file_scenes(ctx: ReadContext, file: Path, on_error: Any, seen: set[str]) -> Iterator[Scene]:
-    """The scenes of one file. A compressed file cut short or corrupt is a file reject after the
-    scenes before its fault, and the folder's other files are read on."""
+def _file_scenes(ctx: ReadContext, file: Path, on_error: Any, seen: dict[str, tuple[str, int]]) -> Iterator[Scene]:
+    """The scenes of one file. A scene refused here (an image id twice, a mask's runs) is named by
+    its line number, as a line `read_scenes` refuses is. A compressed file cut short or corrupt is
+    a file reject after the scenes before its fault, and the folder's other files are read on."""
     try:
-        for scene in read_scenes(file, on_error=None if ctx.strict else on_error):
-            if scene.image_id in seen:
-                ctx.reject(scene.image_id, SceneValidationError(
-                    f"duplicate image id {scene.image_id!r} (an earlier line has it)", field="image_id"
+        for scene, lineno in numbered_scenes(file, on_error=None if ctx.strict else on_error):
+            first = seen.get(scene.image_id)
+            if first is not None:
+                where = f"line {first[1]}" if first[0] == str(file) else f"line {first[1]} of {first[0]}"
+                ctx.reject(lineno, SceneValidationError(
+                    f"duplicate image id {scene.image_id!r} ({where} has it)", field="image_id"
                 ))
                 continue
             if scene.masks is not None:
                 try:  # the runs of every mask add up to its frame: read once here, not first at a lookup
                     check_counts(scene.masks, scene.height, scene.width)
                 except SceneValidationError as exc:
-                    ctx.reject(scene.image_id, exc)
+                    ctx.reject(lineno, exc)
                     continue
-            seen.add(scene.image_id)
+            seen[scene.image_id] = (str(file), lineno)
             if ctx.sparse_given and scene.meta.get("sparse", []) != ctx.sparse:
                 meta = {k: v for k, v in scene.meta.items() if k != "sparse"}
                 if ctx.sparse:
