@@ -297,6 +297,9 @@ def register(app: typer.Typer) -> None:
 
         check_choice("--matcher", matcher, MATCHERS)
         check_choice("--extractor", extractor, EXTRACTORS)
+        if cache is not None and extractor != "llm":  # the rules ask no model: a cache would go unused, said nowhere
+            _fail(f"--cache is the request cache of --extractor llm (its claim extractions); the {extractor} "
+                  "extractor asks no model: give --extractor llm with it, or leave --cache out")
         written = f", and nothing was written to {out} (it is written once every reply is scored)" if out else ""
         try:
             from veriscene.evaluate.freeform.api import extractor_model as claims_model
