@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,23 @@ def _params(items: list[str]) -> dict[str, Any]:
         except orjson.JSONDecodeError:
             out[key] = value
     return out
+
+
+def cache_fault(cache: Path) -> str | None:
+    """Why the request cache file `cache` cannot be made or written, or None: its folder (or the
+    nearest that exists) a file, or not writable (its permissions, a read-only mount), or the file
+    itself not writable. SQLite says only "unable to open database file" of these, which
+    `RequestCache` words as a file to remove."""
+    folder = cache.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if cache.exists() and not os.access(cache, os.R_OK | os.W_OK):
+        return f"{cache} cannot be written"
+    if not os.access(folder, os.W_OK | os.X_OK):  # (SQLite writes its -wal and -shm files beside the cache)
+        return f"the folder {folder} cannot be written"
+    return None
 
 
 def _failed_requests(summary: dict[str, Any]) -> str:
@@ -300,6 +318,16 @@ def register(app: typer.Typer) -> None:
         if cache is not None and extractor != "llm":  # the rules ask no model: a cache would go unused, said nowhere
             _fail(f"--cache is the request cache of --extractor llm (its claim extractions); the {extractor} "
                   "extractor asks no model: give --extractor llm with it, or leave --cache out")
+        if extractor == "llm" and not no_cache and responses.is_file():
+            from veriscene.evaluate.cache import CACHE_FILE
+
+            fault = cache_fault(cache or responses.parent / CACHE_FILE)
+            if fault is not None and cache is None:
+                _fail(f"--extractor llm keeps its claim extractions in a request cache, by default {CACHE_FILE} "
+                      f"beside RESPONSES ({responses.parent / CACHE_FILE}), and {fault}: pass --cache FILE in a "
+                      "folder that can be written, or --no-cache")
+            if fault is not None:
+                _fail(f"--cache {cache}: {fault}: pass another --cache FILE, or --no-cache")
         written = f", and nothing was written to {out} (it is written once every reply is scored)" if out else ""
         try:
             from veriscene.evaluate.freeform.api import extractor_model as claims_model
