@@ -47,7 +47,9 @@ annotated categories not marked non-exhaustive, and those verified absent; no
 uniqueness of any other (see `veriscene.scene.model.Scene`).
 
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
-of that scene are dropped and counted (``masks_dropped_partial``).
+of that scene are dropped and counted (``masks_dropped_partial``). Those scenes, and the polygons
+of fewer than three points left out (``degenerate_polygons_dropped``), are named, the first few,
+in a warning once the file is read (`_coco_masks.MaskNotes`).
 
 A reject names an annotation by its position in the file's ``annotations`` list and its id, as
 ``annotations[0] (id 10).bbox`` (a panoptic segment: ``annotations[0].segments_info[2] (id 7)``),
@@ -76,7 +78,9 @@ from veriscene.io.readers._coco_categories import (
     category_set, stuff_name,
 )
 # _numbers is re-exported: it was defined here
-from veriscene.io.readers._coco_masks import _numbers, _panoptic_ids, _rle_from_segmentation  # noqa: F401
+from veriscene.io.readers._coco_masks import (  # noqa: F401
+    DEGENERATE, PARTIAL, MaskNotes, _numbers, _panoptic_ids, _rle_from_segmentation,
+)
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
 from veriscene.scene.compressed import plain_name
@@ -136,6 +140,11 @@ def _scene(
         anns = segments
     parts = SceneParts(ctx)
     crowd, stuff = [], []
+    notes: MaskNotes = opts["notes"]
+
+    def degenerate(where: str, points: int) -> None:
+        ctx.repair(DEGENERATE)
+        notes.note(DEGENERATE, f"{where} ({points} point{'' if points == 1 else 's'})")
 
     def row(ann: Any, field: str) -> dict[str, Any]:
         if not isinstance(ann, dict):
@@ -153,7 +162,7 @@ def _scene(
             mask = encode_mask(binary)
         elif opts["masks"] and not opts["panoptic"]:
             mask = _rle_from_segmentation(ann.get("segmentation"), height, width, field + ".segmentation",
-                                          partial(ctx.repair, "degenerate_polygons_dropped"))
+                                          degenerate)
         bbox = ann.get("bbox")
         if bbox is None and mask is not None:
             x, y, w, h = mask_utils.toBbox({"size": mask["size"], "counts": mask["counts"].encode()}).tolist()
@@ -161,7 +170,7 @@ def _scene(
         out["box"] = ctx.box_xywh(bbox, width, height, field + ".bbox")
         if mask is not None:
             out["mask"] = mask
-        out["_crowd"], out["_stuff"] = _iscrowd(ann, field), not isthing
+        out["_crowd"], out["_stuff"], out["_field"] = _iscrowd(ann, field), not isthing, field
         return out
 
     for k, ann in enumerate(anns):
@@ -187,10 +196,14 @@ def _scene(
 
     with_mask = sum("mask" in r for r in parts.rows)
     if 0 < with_mask < len(parts.rows):
+        without = [r["_field"] for r in parts.rows if "mask" not in r]
         for r in parts.rows:
             r.pop("mask", None)
-        ctx.repair("masks_dropped_partial")
+        ctx.repair(PARTIAL)
+        shown = ", ".join(without[:3]) + (f" and {len(without) - 3} more" if len(without) > 3 else "")
+        notes.note(PARTIAL, f"{len(without)} of {len(parts.rows)} objects without a mask: {shown}")
     for i, r in enumerate(parts.rows):
+        del r["_field"]
         if r.pop("_crowd"):
             crowd.append(i)
         if r.pop("_stuff"):
@@ -242,6 +255,7 @@ def read_coco(
         cats, conflicts = _categories({"categories": categories}, ctx)
         # default: panoptic_val2017/ beside panoptic_val2017.json (or .json.gz, ...)
         root = Path(panoptic_root) if panoptic_root is not None else path.parent / Path(plain_name(path)).stem
+        notes = MaskNotes()  # polygons and masks left out, named in a warning once the file is read
         opts = {
             "merged_things": isinstance(categories, list) and any(map(_merged_things, categories)),
             "masks": masks,
@@ -252,6 +266,7 @@ def read_coco(
             "category_set": category_set(cats),  # the id of the categories, in every scene's meta
             "categories": category_names(cats),  # the categories, in the first scene's meta
             "list_pending": True,  # no scene given yet has carried them
+            "notes": notes,
         }
         if panoptic and panoptic_root is not None and not root.is_dir():
             raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
@@ -267,6 +282,7 @@ def read_coco(
                 continue
             indexed = by_image.pop(record)  # (position in the file, annotation)
             scene = ctx.scene(record, partial(_scene, ctx, image, indexed, cats, opts))
+            notes.kept(record if scene is not None else None)
             if scene is not None:
                 if "categories" in scene.meta:
                     opts["list_pending"] = False
@@ -274,6 +290,7 @@ def read_coco(
         for image_id, n in by_image.remaining():
             err = bad(f"{n} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
             ctx.reject(image_id, err, level="object")
+        notes.warn(str(path))
     finally:
         images.close()
         by_image.close()
