@@ -45,6 +45,8 @@ CLI_ONLY: dict[str, dict[str, str]] = {
     "score-freeform": {
         "extractor_model": "model=veriscene.evaluate.load_model(name, base_url=...)",
         "base_url": "load_model(name, base_url=...)",
+        "extractor_api_key_env": "load_model(name, base_url=..., api_key_env=...)",
+        "no_cache": "cache=False",
     },
     "convert": {"reader_option": "KEY=VALUE pairs of the reader options, given as keyword arguments"},
 }
