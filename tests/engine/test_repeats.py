@@ -6,10 +6,9 @@ import pytest
 from veriscene import generate, verify
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.runfiles import iter_sample_lines
-from veriscene.generators import Candidate
-from veriscene.generators.base import MultiImageGenerator
-from veriscene.generators.registry import GENERATORS, register
 from veriscene.scene import write_scenes
+
+from .same_pair import registered_same_pair
 
 
 @pytest.fixture
@@ -19,22 +18,7 @@ def same_question_generator(monkeypatch):
     only in workers forked from this process."""
     monkeypatch.setenv("VERISCENE_START_METHOD", "fork")
 
-    @register("test.same_pair.v1", family="test")
-    class SamePair(MultiImageGenerator):
-        answer_type = "int"
-        group_sizes = (2,)
-        modes = ("qa",)
-        templates = {"default": ("How many objects are in the first image?",)}
-
-        def propose(self, ctx):
-            partners = ctx.pool.draw(ctx.rng, 1, exclude_ids=[ctx.scene.image_id])
-            if partners:
-                group = tuple(sorted([ctx.scene, partners[0]], key=lambda s: s.image_id))
-                program = [{"op": "scene", "inputs": [], "args": [0]}, {"op": "count", "inputs": [0], "args": []}]
-                yield Candidate(program, {}, scenes=group)
-
-    yield SamePair.name
-    del GENERATORS[SamePair.name]
+    yield from registered_same_pair("test.same_pair.v1")
 
 
 @pytest.mark.parametrize("shard_size,shard_format,workers", [(1, "jsonl", 1), (2, "jsonl", 1), (1, "zstd", 2), (2, "parquet", 1)])

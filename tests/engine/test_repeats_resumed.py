@@ -9,10 +9,9 @@ import pytest
 from veriscene import generate
 from veriscene.demo.world import iter_scene_graphs
 from veriscene.engine.runfiles import iter_sample_lines
-from veriscene.generators import Candidate
-from veriscene.generators.base import MultiImageGenerator
-from veriscene.generators.registry import GENERATORS, register
 from veriscene.scene import write_scenes
+
+from .same_pair import registered_same_pair
 
 
 class _Killed(BaseException):
@@ -23,23 +22,7 @@ class _Killed(BaseException):
 def same_pair():
     """Each anchor draws its one partner and asks about the pair in image-id order with one
     template: both anchors of a pair make the same sample (one is dropped as a repeat)."""
-
-    @register("test.same_pair_resumed.v1", family="test")
-    class SamePair(MultiImageGenerator):
-        answer_type = "int"
-        group_sizes = (2,)
-        modes = ("qa",)
-        templates = {"default": ("How many objects are in the first image?",)}
-
-        def propose(self, ctx):
-            partners = ctx.pool.draw(ctx.rng, 1, exclude_ids=[ctx.scene.image_id])
-            if partners:
-                group = tuple(sorted([ctx.scene, partners[0]], key=lambda s: s.image_id))
-                program = [{"op": "scene", "inputs": [], "args": [0]}, {"op": "count", "inputs": [0], "args": []}]
-                yield Candidate(program, {}, scenes=group)
-
-    yield SamePair.name
-    del GENERATORS[SamePair.name]
+    yield from registered_same_pair("test.same_pair_resumed.v1")
 
 
 def _manifest(out):

@@ -12,19 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from veriscene.cli import app
-from veriscene.demo.pipeline import run_demo
 from veriscene.viewer import Catalog
 
+from .conftest import STATS
 from .test_viewer import get, serving
-
-STATS = "(`veriscene stats RUN` lists the run's tasks, families and modes)"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("served-names")
-    run_demo(out, scenes=3, seed=2)
-    return out
 
 
 def _said(page: bytes) -> str:
