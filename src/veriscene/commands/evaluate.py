@@ -315,9 +315,12 @@ def register(app: typer.Typer) -> None:
 
         check_choice("--matcher", matcher, MATCHERS)
         check_choice("--extractor", extractor, EXTRACTORS)
-        if cache is not None and extractor != "llm":  # the rules ask no model: a cache would go unused, said nowhere
-            _fail(f"--cache is the request cache of --extractor llm (its claim extractions); the {extractor} "
-                  "extractor asks no model: give --extractor llm with it, or leave --cache out")
+        from veriscene.evaluate.freeform.api import check_cache
+
+        try:  # the rules ask no model: a --cache FILE would go unused, said nowhere (Python: the same message)
+            check_cache(extractor, True if cache is None else cache)
+        except ValueError as exc:
+            _fail(str(exc))
         if extractor == "llm" and not no_cache and responses.is_file():
             from veriscene.evaluate.cache import CACHE_FILE
 

@@ -166,8 +166,7 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
     beside RESPONSES (an evaluation run's own, for its results.jsonl); a path; False, none. A
     reply's claims once extracted are not asked again; the summary counts "extractor_requests"."""
     check_arguments(responses, out, samples, extractor, matcher)
-    if not isinstance(cache, (bool, str, os.PathLike)):
-        raise TypeError(f"cache must be True, False or the path of the request cache file, got {cache!r}")
+    check_cache(extractor, cache)
     path = Path(responses)
     if not path.exists():
         raise FileNotFoundError(f"responses file {path} does not exist")
@@ -255,6 +254,24 @@ def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
 
 
 EXTRACTORS = ("rules", "llm")  # the claim extractors by name (`scorer._extractor`)
+
+
+def check_cache(extractor: Any, cache: Any) -> None:
+    """Refuse, before any file is read, a `cache` that is not True, False or a path (TypeError),
+    and a path with an extractor other than "llm" (ValueError): only the llm extractor's model is
+    asked through the request cache (`extractor_cache`), so the file would be neither made nor read,
+    and said nowhere. True (the default) and False are taken with any extractor (nothing to turn
+    on or off). `score_freeform` and the score-freeform command (its --cache FILE) check here: one
+    message for both, naming the option and the argument."""
+    if not isinstance(cache, (bool, str, os.PathLike)):
+        raise TypeError(f"cache must be True, False or the path of the request cache file, got {cache!r}")
+    if isinstance(cache, bool) or extractor == "llm":
+        return
+    what = (f"the {extractor} extractor asks no model" if isinstance(extractor, str)
+            else f"an extractor of one's own ({type(extractor).__name__}) is not asked through it")
+    raise ValueError(f"--cache is the request cache of --extractor llm (its claim extractions); {what}: give "
+                     f"--extractor llm with it, or leave --cache out (Python: cache={os.fspath(cache)!r} is that "
+                     "of extractor='llm'; leave cache out, or give cache=False)")
 
 
 def extractor_cache(extractor: Any, model: Any, cache: bool | str | os.PathLike[str] | None, default: Path) -> Any:
