@@ -49,6 +49,15 @@ def _params(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def cache_option(cache: Path | None, no_cache: bool) -> bool | Path:
+    """The `cache=` of --cache FILE and --no-cache (eval, score-freeform): the file, False, or True
+    (the default cache) for neither; both given exit 2 (--no-cache won, the file said nowhere)."""
+    if cache is not None and no_cache:
+        _fail(f"--cache and --no-cache contradict each other (--cache {cache}): give --cache FILE to use that "
+              "request cache, or --no-cache to use none")
+    return False if no_cache else (cache or True)
+
+
 def cache_fault(cache: Path) -> str | None:
     """Why the request cache file `cache` cannot be made or written, or None: its folder (or the
     nearest that exists) a file, or not writable (its permissions, a read-only mount), or the file
@@ -175,6 +184,7 @@ def register(app: typer.Typer) -> None:
 
         check_choice("--freeform", freeform, FREEFORM_CHOICES)
         check_choice("--extractor", extractor, EXTRACTORS)
+        cached = cache_option(cache, no_cache)
         if extractor == "llm" and freeform == "off":
             _fail("--extractor llm reads the claims of free-form replies, which --freeform off leaves unscored")
         if seed is not None and limit is None:
@@ -197,7 +207,7 @@ def register(app: typer.Typer) -> None:
         try:
             with terminate_raises(), stage_bars() as shown:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
-                                  prompts=prompts, system=system, cache=False if no_cache else (cache or True),
+                                  prompts=prompts, system=system, cache=cached,
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
                                   freeform=freeform, process=process, extractor=extractor,
                                   extractor_model=extractor_model, extractor_base_url=extractor_base_url,
@@ -315,10 +325,11 @@ def register(app: typer.Typer) -> None:
 
         check_choice("--matcher", matcher, MATCHERS)
         check_choice("--extractor", extractor, EXTRACTORS)
+        cached = cache_option(cache, no_cache)
         from veriscene.evaluate.freeform.api import check_cache
 
         try:  # the rules ask no model: a --cache FILE would go unused, said nowhere (Python: the same message)
-            check_cache(extractor, True if cache is None else cache)
+            check_cache(extractor, cached)
         except ValueError as exc:
             _fail(str(exc))
         if extractor == "llm" and not no_cache and responses.is_file():
@@ -340,7 +351,7 @@ def register(app: typer.Typer) -> None:
             with said_when_stopped(lambda exc: unfinished_message(
                     exc, f"the scoring did not finish{written}", "run the same command again (it starts over)")):
                 report = score_freeform(responses, scenes or None, extractor=extractor, matcher=matcher, model=model,
-                                        out=out, samples=samples, cache=False if no_cache else (cache or True))
+                                        out=out, samples=samples, cache=cached)
         except (FileNotFoundError, ValueError, KeyError, ModelConfigError, ImportError) as exc:
             _fail(said(exc), exit_code(exc))  # bad data (DataError): 1
         except OSError as exc:  # an --out below a file (2), a disk full (1)
