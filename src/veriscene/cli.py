@@ -35,7 +35,8 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 
     from veriscene.console import err_console
 
-    err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
+    # soft_wrap: not broken at the terminal's width (a path, an "(id 10)" whole, to copy), as `fail` prints errors
+    err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
 
 
 @app.callback()
