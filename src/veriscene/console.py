@@ -220,7 +220,7 @@ def print_run_summary(summary: RunSummary, title: str = "Generated samples") -> 
                          "(--max-scene-objects)")
         if failed:
             said.append(f"{failed} time(s) a generator failed on a scene (its samples of that scene dropped)")
-        console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {escape(str(report))}")
+        console.print(f"[yellow]{'; '.join(said)}[/]; all listed in {escape(str(report))}", soft_wrap=True)
         for line in _first_lines(report, 5):
             console.print(f"  {line}", emoji=False, markup=False)
 
@@ -317,11 +317,11 @@ def print_verify_report(report: VerifyReport, max_listed: int = 20) -> None:
         console.print(f"[yellow]note: the run was made by veriscene {report.made_by} and verified with "
                       f"{__version__}; where an operation or phrasing changed between them the programs "
                       f"compute other answers (to check the data as made, verify with veriscene "
-                      f"{report.made_by})[/]")
+                      f"{report.made_by})[/]", soft_wrap=True)
     if report.wording_changed:
         console.print(f"[yellow]note: {escape(wording_said(report.wording_changed))}: their samples' questions "
                       "may be worded otherwise than this build words them; the answers were checked by program "
-                      "all the same[/]")
+                      "all the same[/]", soft_wrap=True)
     if report.code_changed:
         console.print(f"[yellow]note: {escape(source_said(report.code_changed))}: the run's questions may be worded "
-                      "otherwise than this code words them; the answers were checked by program all the same[/]")
+                      "otherwise than this code words them; the answers were checked by program all the same[/]", soft_wrap=True)

@@ -143,13 +143,13 @@ def exit_codes(err: Console, usage: tuple[type[BaseException], ...] = (),
         yield
     except usage_errors as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        err.print(f"[red]error:[/red] {escape(str(text))}")
+        err.print(f"[red]error:[/red] {escape(str(text))}", soft_wrap=True)
         raise typer.Exit(2) from None
     except SceneValidationError as exc:
-        err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}")
+        err.print(f"[red]rejected (--strict):[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except failure_errors as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -173,12 +173,12 @@ def print_summary(console: Console, summary: ConvertSummary, command: str = "con
     """The summary table of a conversion (or annotation), and where its rejects are."""
     console.print(summary_table(summary, command))
     for warning in summary.warnings:
-        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}", soft_wrap=True)
     for fault in summary.file_faults:
-        console.print(f"[yellow]file rejected[/yellow]: {escape(fault)}")
+        console.print(f"[yellow]file rejected[/yellow]: {escape(fault)}", soft_wrap=True)
     if summary.rejected:
         console.print(f"[yellow]{summary.rejected} reject(s)[/yellow]: see {escape(summary.rejects)} "
-                      "(file, record, field, reason)")
+                      "(file, record, field, reason)", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -245,5 +245,5 @@ def register(app: typer.Typer) -> None:
             summary = convert(input, out, from_format, strict=strict, rejects=rejects, **options)
         print_summary(console, summary)
         if summary.nothing_converted is not None:
-            err.print(f"[red]error:[/red] {escape(summary.nothing_converted)}")
+            err.print(f"[red]error:[/red] {escape(summary.nothing_converted)}", soft_wrap=True)
             raise typer.Exit(1)

@@ -69,9 +69,9 @@ def print_notes(summary: ExportSummary, console: Console) -> None:
     one line (`veriscene generate --to`): warnings, the skipped samples listed and how many more,
     the missing images."""
     for warning in summary.warnings:
-        console.print(f"[bold red]warning[/bold red]: {escape(warning)}")
+        console.print(f"[bold red]warning[/bold red]: {escape(warning)}", soft_wrap=True)
     for reason in summary.errors:
-        console.print(f"[yellow]skipped[/yellow] {escape(reason)}")
+        console.print(f"[yellow]skipped[/yellow] {escape(reason)}", soft_wrap=True)
     unlisted = summary.samples_skipped - len(summary.errors)
     if summary.errors and unlisted > 0:  # the summary lists the first MAX_LISTED reasons only
         console.print(f"[yellow]skipped[/yellow] ... and {unlisted} more sample(s)")
