@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from veriscene.io.readers._base import bad, parse_json
+from veriscene.io.readers._dicom_tilt import MIN_SHIFT_PIXELS, Tilt
 from veriscene.errors import DataError, MissingExtra, ReaderOptionError, SceneValidationError
 from veriscene.io.readers._windows import NO_FACTS, PERCENTILE, VolumeFacts, Window, nifti_facts
 from veriscene.io.readers.label_tables import LABEL_TABLE_FILES
@@ -184,6 +185,85 @@ class Grid(NamedTuple):
 def nifti_grid(img: Any, canonical: Any) -> Grid:
     return Grid(tuple(float(z) for z in canonical.header.get_zooms()[:3]), np.asarray(img.affine, dtype=np.float64),
                 img.header)
+
+
+# ---- sheared affines ------------------------------------------------------------------------
+# A NIfTI whose affine's columns are not square to each other: a CT series of tilted gantry (or an
+# oblique stack) converted without tilt correction (dcm2niix -y n, older versions) stores its images
+# as they are, its slice axis stepping off their normal. Its slices across the images (coronal,
+# sagittal of an axial series) are sheared as `_dicom_tilt` says of a DICOM series; the same
+# correction applies (reader option ``tilt``) where the shear is that one: the file's two in-plane
+# axes square to each other, the slice axis (the header's slice_dim, else the third) leaning by at
+# most `MAX_TILT_DEGREES`. Any other shear (the images' own axes skewed, or a lean no gantry
+# makes) is kept, counted and warned of per file: nothing is guessed.
+MAX_TILT_DEGREES = 30.0  # as `_dicom_files.MAX_TILT_DEGREES`: a gantry tilts no further
+
+
+class Shear(NamedTuple):
+    """How a NIfTI volume's voxels lie off a square grid (`affine_shear`): `tilt` in canonical
+    indices (its `straight` False where it is not corrected, `why`), and the voxel size in mm
+    along the canonical axes of the corrected grid (the slice axis' is the step along the true
+    normal: the stored step times cos(tilt))."""
+
+    tilt: Tilt
+    true_mm: tuple[float, ...]
+    why: str | None = None  # why it is not corrected; None: it can be
+    every_plane: bool = False  # the images' own axes skewed: every plane is sheared, theirs too
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> float:
+    """Degrees between vectors u and v off square (0: perpendicular)."""
+    cosine = abs(float(u @ v)) / float(np.linalg.norm(u) * np.linalg.norm(v))
+    return float(np.degrees(np.arcsin(min(1.0, cosine))))
+
+
+def affine_shear(grid: Grid, canonical_shape: tuple[int, ...]) -> Shear | None:
+    """The shear of a NIfTI volume on `grid`, read turned canonical (`canonical_shape`, 3 axes):
+    None where its voxels lie within `MIN_SHIFT_PIXELS` of a square grid (first to last voxel,
+    along each axis)."""
+    from nibabel import orientations
+
+    matrix = np.asarray(grid.affine, dtype=np.float64)[:3, :3]  # (3, 3): the file's voxel axes in mm (columns)
+    ornt = orientations.io_orientation(grid.affine)  # (3, 2): file axis -> (canonical axis, flip)
+    shape = tuple(int(canonical_shape[int(ornt[source, 0])]) for source in range(3))  # the file's
+    slice_dim = _slice_dim(grid.header)
+    own = slice_dim if slice_dim is not None else 2
+    a, b = (axis for axis in range(3) if axis != own)
+    ca, cb, cs = matrix[:, a], matrix[:, b], matrix[:, own]
+    # in pixels, how far the images' axes run off square across the image, and the stack across its slices
+    skew = max(abs(float(ca @ cb)) / float(ca @ ca) * (shape[b] - 1), abs(float(ca @ cb)) / float(cb @ cb) * (shape[a] - 1))
+    step = np.array([float(cs @ ca) / float(ca @ ca), float(cs @ cb) / float(cb @ cb)])  # file pixels a slice
+    lean = float(np.abs(step).max()) * (shape[own] - 1)
+    if skew < MIN_SHIFT_PIXELS and lean < MIN_SHIFT_PIXELS:
+        return None
+    normal = np.cross(ca, cb)
+    true_step = normal * float(cs @ normal) / float(normal @ normal)  # the slice axis' part along the normal
+    to_source = orientations.inv_ornt_aff(ornt, shape)  # canonical index -> file index
+    shear = np.eye(4)  # stored file index -> where it truly lies on the square grid (file axes a, b, normal)
+    shear[a, own], shear[b, own] = step
+    to_true = np.linalg.inv(to_source) @ shear @ to_source
+    degrees = 90.0 - _angle(cs, normal)  # the slice axis' lean off the images' normal
+    true_mm = [0.0, 0.0, 0.0]
+    for source, size in enumerate(np.linalg.norm(matrix, axis=0)):
+        true_mm[int(ornt[source, 0])] = float(np.linalg.norm(true_step)) if source == own else float(size)
+    own_canonical = int(ornt[own, 0])
+    if skew >= MIN_SHIFT_PIXELS:
+        skewed = _angle(ca, cb)
+        return Shear(Tilt(max(degrees, skewed), to_true, own_canonical, straight=False), tuple(true_mm),
+                     f"the images' own axes are {skewed:.1f} degrees off square", every_plane=True)
+    if degrees > MAX_TILT_DEGREES:
+        return Shear(Tilt(degrees, to_true, own_canonical, straight=False), tuple(true_mm),
+                     f"its slices lean more than a gantry tilts ({MAX_TILT_DEGREES:g} degrees)")
+    return Shear(Tilt(degrees, to_true, own_canonical), tuple(true_mm))
+
+
+def _slice_dim(header: Any) -> int | None:
+    """The file's slice axis as its NIfTI header's dim_info says (0, 1, 2), or None."""
+    try:
+        found = header.get_dim_info()[2]
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return None
+    return int(found) if found in (0, 1, 2) else None
 
 
 def _cifti_kind(img: Any) -> str:

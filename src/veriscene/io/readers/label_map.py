@@ -32,6 +32,15 @@ sagittal slice's left is the patient's front, an axial slice's top too: the note
 pixels that are not square (coronal, of 5 mm CT slices) is resampled to square ones unless
 ``square_pixels=False`` (`_label_map_files.squared_slice`). NumPy volumes are sliced as stored; pass
 ``orientation="radiological"`` for those, or 2D maps (chest radiographs), shown that way.
+A NIfTI of sheared affine (a CT series of tilted gantry converted without tilt correction: its
+slice axis leaning off its images' normal, `_label_map_files.affine_shear`) has its slices across
+the images (coronal, sagittal of an axial series) resampled unsheared as a tilted DICOM series'
+are (``tilt="correct"``, the default: ``meta["tilt_corrected_degrees"]``, counted as
+``tilted_series_corrected``; `_dicom_tilt`), or read sheared as stored (``tilt="keep"``:
+``meta["tilt_kept_degrees"]``, ``tilted_series_kept``). A shear that is no such tilt (the images'
+own axes skewed, a lean past 30 degrees) is kept sheared, warned of per file and counted
+(``sheared_affines_not_corrected``, ``meta["tilt_kept_degrees"]``). Slices in the images' own
+plane, and volumes of square affines (oblique or not), are read as they are.
 
 Objects: one object per label value present in the scene (its mask may have several pieces: a
 liver cut in two by the slice is one liver), except for structures whose instances are counted:
@@ -68,23 +77,25 @@ Reading needs scipy (connected pieces, filled outlines): ``pip install veriscene
 from __future__ import annotations
 
 import os
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from veriscene.errors import ReaderOptionError, SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
+from veriscene.io.readers._dicom_tilt import CORRECT, parse_tilt
 from veriscene.io.readers._images import read_header, upright_array
 # the files and their arrays, and the scenes of structures, in modules of their own (re-exported:
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
-    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, _stem, _suffix, _write_slice, count_skipped, find_cases,
-    image_volume, is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
+    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, Grid, _stem, _suffix, _write_slice, affine_shear,
+    count_skipped, find_cases, image_volume, is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
 )
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
@@ -170,8 +181,48 @@ def _fit_to_image(ctx: ReadContext, case: Case, labels: np.ndarray) -> np.ndarra
               "image").located(str(case.label))
 
 
+class _Untilted(NamedTuple):
+    """A NIfTI volume's labels and image for slices along one axis (`_untilted`)."""
+
+    labels: np.ndarray
+    volume: np.ndarray | None
+    voxel_mm: tuple[float, ...] | None
+    meta: dict[str, float]  # what its slices' meta says of its shear
+    stored: bool  # its slices are the file's (`Grid.stored_slice`): not resampled
+
+
+def _untilted(ctx: ReadContext, case: Case, grid: Grid | None, axis: int, mode: str, labels: np.ndarray,
+              volume: np.ndarray | None) -> _Untilted:
+    """`labels` (and its image `volume`) for slices along `axis`. A NIfTI of sheared affine
+    (`_label_map_files.affine_shear`: a tilted series converted uncorrected) has its slices across
+    its images resampled onto the square grid of their true normal as a DICOM series' are
+    (`_dicom_tilt`; `mode` "correct": counted as ``tilted_series_corrected``, ``meta
+    ["tilt_corrected_degrees"]``, its voxel along the normal the true step), or kept sheared ("keep":
+    ``tilted_series_kept``, ``meta["tilt_kept_degrees"]``). A shear no tilt correction undoes is
+    kept, counted as ``sheared_affines_not_corrected`` and warned of per file. Slices along the
+    images, and volumes of square affines, are read as they are."""
+    shear = affine_shear(grid, labels.shape) if grid is not None else None
+    as_is = _Untilted(labels, volume, grid.voxel_mm if grid is not None else None, {}, True)
+    if shear is None or (axis == shear.tilt.own_axis and not shear.every_plane):
+        return as_is
+    degrees = round(shear.tilt.degrees, 2)
+    if shear.why is not None:
+        ctx.report.count("sheared_affines_not_corrected")
+        warnings.warn(f"{case.label}: sheared affine, {degrees:g} degrees, not corrected: {shear.why}; its slices "
+                      "along this axis are read as stored, sheared (counted as sheared_affines_not_corrected; "
+                      "meta tilt_kept_degrees)", stacklevel=4)
+        return as_is._replace(meta={"tilt_kept_degrees": degrees})
+    if mode != CORRECT:
+        ctx.report.count("tilted_series_kept")
+        return as_is._replace(meta={"tilt_kept_degrees": degrees})
+    ctx.report.count("tilted_series_corrected")
+    return _Untilted(shear.tilt.resample(labels, nearest=True),
+                     shear.tilt.resample(volume, False, float(volume.min())) if volume is not None else None,
+                     shear.true_mm, {"tilt_corrected_degrees": degrees}, False)
+
+
 def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
-                 slice_images: Path | None, orientation: str | None) -> Iterator[Scene]:
+                 slice_images: Path | None, orientation: str | None, tilt: str = CORRECT) -> Iterator[Scene]:
     if case.fault is not None:
         ctx.reject(case.name, bad(case.fault, "training"), "file")
         return
@@ -224,6 +275,9 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         ctx.report.count("image_volumes_not_sliced")
     window = volume_window(ctx.report, opts.window, volume, facts)
     modality = volume_modality(volume, facts)
+    # (the window and modality above are the stored image's, whose values resampling does not add to)
+    untilted = _untilted(ctx, case, grid, axis, tilt, labels, volume)
+    labels, volume = untilted.labels, untilted.volume
     pieces = _label_pieces(ctx, opts, labels)
     in_volume = {value: p.count for value, p in pieces.items()}
     present = set(np.flatnonzero(np.any(labels != 0, axis=tuple(a for a in range(3) if a != axis))).tolist())
@@ -235,7 +289,9 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         meta = {"label_map": str(case.label), "axis": axis, "slice": k}
         if nifti:  # canonical: its plane is known
             assert grid is not None
-            meta.update(slice_meta(axis, k, grid.voxel_mm, grid.stored_slice(axis, k, labels.shape[axis])))
+            meta.update(slice_meta(axis, k, untilted.voxel_mm,
+                                   grid.stored_slice(axis, k, labels.shape[axis]) if untilted.stored else None))
+            meta.update(untilted.meta)
         elif orientation == RADIOLOGICAL:
             meta["orientation"] = RADIOLOGICAL
         if case.image is not None:
@@ -281,6 +337,7 @@ def read_label_map(
     structure_files: bool = False,
     square_pixels: bool = True,
     window: str | None = None,
+    tilt: str = CORRECT,
     **options: Any,
 ) -> Iterator[Scene]:
     """Stream scenes from medical label maps (module notes): 2D maps, 3D volumes sliced along
@@ -293,13 +350,16 @@ def read_label_map(
     `square_pixels` false to keep a slice of pixels that are not square (coronal slices of thick CT
     slices) on its voxel grid instead of resampling it to square pixels, `window` how slices of
     the image volume become PNGs: "percentile" (default), a CT window ("soft_tissue", "lung",
-    "bone", "brain"), "WIDTH,LEVEL" in HU or "stored" (the files' own) (`_windows`)."""
+    "bone", "brain"), "WIDTH,LEVEL" in HU or "stored" (the files' own) (`_windows`), `tilt`
+    "correct" (default) or "keep" the slices across the images of a NIfTI of sheared affine (a
+    tilted series converted uncorrected: `_untilted`)."""
     min_pixels, step = _count_option("min_pixels", min_pixels), _count_option("step", step)
     axis = _count_option("axis", axis, low=-3, high=2)
     if orientation not in (None, RADIOLOGICAL):
         raise ReaderOptionError(f"orientation must be {RADIOLOGICAL!r} (or not given), got {orientation!r}",
                                 option="orientation", value=orientation)
     window_used = parse_window(window)
+    tilt = parse_tilt(tilt)
     _scipy()
     cases, found_table = find_cases(path, images, structure_files)
     table_path = Path(labels) if labels is not None else found_table
@@ -313,5 +373,5 @@ def read_label_map(
     out_dir = Path(slice_images) if slice_images is not None else None
     for case in cases:
         ctx.source = str(case.label)
-        yield from _case_scenes(ctx, opts, case, axis, step, out_dir, orientation)
+        yield from _case_scenes(ctx, opts, case, axis, step, out_dir, orientation, tilt)
     warn_unmatched(opts.split, str(path))
