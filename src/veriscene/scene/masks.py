@@ -30,27 +30,17 @@ def encode_mask(binary: np.ndarray) -> dict[str, Any]:
 
 # A character of compressed counts (a byte, '0'..'o' for 0..63 once '0' is taken off) -> its 5-bit
 # group as a digit of its number (base 32, lowest first), read as a signed group in a number's
-# last character (below 32 once less '0': no continuation bit), whose bit 4 is the number's sign
+# last character (below 32 once less '0': no continuation bit), whose bit 4 is the number's sign;
+# and the digits' place values (a number has at most 7 groups)
 _GROUP = np.array([v - 32 if v >= 16 else v for v in range(-48, 208)], dtype=np.int64)
-# A byte -> its kind: 0 for a number's last character ('0'..'O'), 'a' for one before it ('P'..'o'),
-# '!' for a byte that is no character of compressed counts
-_KIND = bytes(0 if 48 <= v < 80 else 97 if 80 <= v < 112 else 33 for v in range(256))
-# A number of k + 1 characters (k 'a' then its last, 0; at most 7 characters) -> each character's
-# place as a shift of its group (0, 5, 10, ...), by `bytes.replace`, longest first: a shorter
-# pattern meets only numbers of its own length once the longer ones are replaced (a number of
-# one character stays 0)
-_SHIFTS = [(b"a" * k + b"\x00", bytes(range(0, 5 * k + 1, 5))) for k in range(6, 0, -1)]
+_POW32 = 32 ** np.arange(7, dtype=np.int64)
 
 
 def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[np.ndarray], tuple[int, str] | None]:
     """Each mask's runs (int64, background first, column by column as pycocotools lays them),
     and None; or no runs and the first mask whose counts do not describe a (height, width) mask,
     with why. Compressed counts (COCO's string) are read in one pass over all the masks'
-    characters, as pycocotools reads them.
-
-    An array call costs 4-30 k instructions whatever its size (a scene's masks hold some 700
-    characters), `bytes.translate`, `find` and `replace` about 2-6 k: the characters are checked
-    and their numbers delimited with bytes methods, and the runs made by some 20 array calls."""
+    characters, as pycocotools reads them."""
     total = height * width
     strings: list[str] = []
     at: list[int] = []
@@ -71,67 +61,47 @@ def _read_counts(counts: Sequence[Any], height: int, width: int) -> tuple[list[n
             return [], (i, f"counts must be a string (compressed RLE) or a list of ints, got {type(c).__name__}")
     if not strings:
         return [np.asarray(c, np.int64) for c in counts], None
-    joined = "".join(strings).encode("ascii")
     mask_ends = list(accumulate(map(len, strings)))  # where each mask's characters end
-    kinds = joined.translate(_KIND)
-    if 33 in kinds:
-        return [], (at[bisect_right(mask_ends, kinds.index(33))], "compressed counts hold a character outside '0'..'o'")
-    for k, end in enumerate(mask_ends):
-        if kinds[end - 1]:
-            return [], (at[k], "compressed counts end inside a number")
-    long = b"aaaa" in kinds  # a number of 5 characters or more (none in frames below 2^19 pixels)
-    if long and b"a" * 7 in kinds:  # its eighth 5-bit group would pass 64 bits
-        return [], (at[bisect_right(mask_ends, kinds.find(b"a" * 7))], "compressed counts hold a number too large")
-    # The numbers are laid two to a row, each mask's from a row's first place: a number 0 (the
-    # character '0') after a mask of an odd count; a row of 0 before the first mask (the sums
-    # before it) and one after the last (each mask's pixels are summed up to a place past
-    # it). Run m = number m + run m-2 for m > 2: a mask's odd runs are the running sums of its
-    # odd numbers (a row's second), its even runs from the third on those of its even numbers
-    # (a row's first) from the third; so its first number is set aside and taken as 0, the rows'
-    # running sums made once over all the masks, and each mask's less those of the row before it.
-    chars, marks = [b"00"], [b"\x00\x00"]  # (characters, kinds)
-    firsts: list[int] = []  # each mask's first number
-    sizes: list[int] = []  # each mask's count of numbers
-    place, start = 2, 0  # (a place among the numbers; a character of `joined`)
-    for end in mask_ends:
-        size = kinds.count(0, start, end)
-        firsts.append(place)
-        sizes.append(size)
-        chars.append(joined[start:end])
-        marks.append(kinds[start:end])
-        if size & 1:
-            chars.append(b"0")
-            marks.append(b"\x00")
-            size += 1
-        place += size
-        start = end
-    chars.append(b"00")
-    marks.append(b"\x00\x00")
-    kinds = b"".join(marks)
-    for pattern, shifts in _SHIFTS if long else _SHIFTS[3:]:
-        kinds = kinds.replace(pattern, shifts)
-    shift = np.frombuffer(kinds, np.uint8)
-    # each character's group in its place (a number's last may be negative: numpy shifts int64
-    # as two's complement), summed per number from each number's first character (shift 0)
-    number = np.add.reduceat(_GROUP.take(np.frombuffer(b"".join(chars), np.uint8)) << shift, (shift == 0).nonzero()[0])
-    at_first = np.array(firsts)
-    alone = number[at_first]
-    number[at_first] = 0
-    sums = number.reshape(-1, 2).cumsum(0)  # (rows, 2): the running sums of both places
-    rows = [f // 2 for f in firsts] + [place // 2 + 1]  # each mask's first row; then the rows' count
-    before = [0] + [r - 1 for r in rows[1:-1]]  # the row whose sums each mask's rows are less (0: all 0)
-    sums -= sums[before].repeat([b - a for a, b in zip([0, *rows[1:-1]], rows[1:])], 0)
-    runs = sums.reshape(-1)
-    runs[at_first] = alone
-    # each mask's pixels (the sums between a mask's end and the next mask's first are left out)
-    pixels = np.add.reduceat(runs, [i for f, n in zip(firsts, sizes) for i in (f, f + n)]).tolist()[::2]
-    if runs.min() < 0 or pixels.count(total) != len(pixels):  # (a pad is 0 or a copy of its mask's run)
-        for k, (f, n) in enumerate(zip(firsts, sizes)):
-            if runs[f : f + n].min() < 0:
-                return [], (at[k], "compressed counts hold a negative run")
-            if pixels[k] != total:
-                return [], (at[k], f"the runs add up to {pixels[k]} pixels, not {height}x{width}")
-    compressed = iter([runs[f : f + n] for f, n in zip(firsts, sizes)])
+    raw = np.frombuffer("".join(strings).encode("ascii"), np.uint8)
+    # (numpy's methods and ufuncs, not its functions of the same name: those add a Python call each)
+    if raw.min() < 48 or raw.max() > 111:
+        first = int(((raw < 48) | (raw > 111)).argmax())
+        return [], (at[bisect_right(mask_ends, first)], "compressed counts hold a character outside '0'..'o'")
+    last = raw < 80  # a number's last character: no continuation bit (0x20 of the character less '0')
+    if not last[[end - 1 for end in mask_ends]].all():
+        k = next(k for k, end in enumerate(mask_ends) if not last[end - 1])
+        return [], (at[k], "compressed counts end inside a number")
+    ends = last.nonzero()[0]  # each number's last character
+    starts = np.empty_like(ends)
+    starts[0], starts[1:] = 0, ends[:-1] + 1
+    sizes = ends - starts + 1
+    if sizes.max() > 7:  # its eighth 5-bit group would pass 64 bits
+        first = int(starts[int((sizes > 7).argmax())]) + 7
+        return [], (at[bisect_right(mask_ends, first)], "compressed counts hold a number too large")
+    digit = np.arange(raw.size) - starts.repeat(sizes)  # 5-bit group within its number
+    number = np.add.reduceat(_GROUP[raw] * _POW32[digit], starts)
+    firsts = ends.searchsorted([0, *mask_ends[:-1]])  # each mask's first number (every mask has one)
+    bounds = [*firsts.tolist(), number.size]
+    first_of = firsts.repeat([b - a for a, b in zip(bounds, bounds[1:])])  # of each number: its mask's first
+    # run m = number m + run m-2 for m > 2: a mask's odd runs are the running sums of its odd
+    # numbers, its even runs from the third on those of its even numbers from the third (the
+    # first run alone). One running sum per parity over all the masks, less its value at the
+    # mask's first number (which adds nothing to either: the masks before it)
+    odd = ((np.arange(number.size) - first_of) & 1).astype(bool)
+    odd_numbers = np.where(odd, number, 0)
+    even_numbers = number - odd_numbers
+    even_numbers[firsts] = 0
+    odd_sums, even_sums = odd_numbers.cumsum(), even_numbers.cumsum()
+    runs = np.where(odd, odd_sums - odd_sums[first_of], even_sums - even_sums[first_of])
+    runs[firsts] = number[firsts]
+    pixels = np.add.reduceat(runs, firsts)
+    if runs.min() < 0 or (pixels != total).any():
+        negative = np.logical_or.reduceat(runs < 0, firsts)
+        k = int((negative | (pixels != total)).argmax())
+        if negative[k]:
+            return [], (at[k], "compressed counts hold a negative run")
+        return [], (at[k], f"the runs add up to {int(pixels[k])} pixels, not {height}x{width}")
+    compressed = iter([runs[a:b] for a, b in zip(bounds, bounds[1:])])
     return [np.asarray(c, np.int64) if isinstance(c, list) else next(compressed) for c in counts], None
 
 
