@@ -10,18 +10,13 @@ from typer.testing import CliRunner
 
 from veriscene.cli import app
 
+from .one_reply import one_reply
+
 runner = CliRunner()
 
 
-def _inputs(tmp_path: Path) -> tuple[Path, Path]:
-    responses, scenes = tmp_path / "replies.jsonl", tmp_path / "scenes.jsonl"
-    responses.write_text('{"response": "a cup", "image_id": "1"}\n')
-    scenes.write_text('{"image_id": "1", "width": 10, "height": 10, "objects": [{"name": "cup", "box": [0, 0, 5, 5]}]}\n')
-    return responses, scenes
-
-
 def test_score_freeform_refuses_cache_and_no_cache(tmp_path: Path) -> None:
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     cache = tmp_path / "c.sqlite"
     result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), "--matcher", "lexical",
                                  "--extractor", "llm", "--extractor-model", "openai:claims",
@@ -33,7 +28,7 @@ def test_score_freeform_refuses_cache_and_no_cache(tmp_path: Path) -> None:
 
 
 def test_score_freeform_no_cache_alone_still_scores(tmp_path: Path) -> None:
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), "--matcher", "lexical",
                                  "--no-cache"])
     assert result.exit_code == 0, result.output

@@ -12,19 +12,14 @@ from typer.testing import CliRunner
 from veriscene.cli import app
 from veriscene.evaluate import score_freeform
 
+from .one_reply import one_reply
+
 runner = CliRunner()
-
-
-def _inputs(tmp_path: Path) -> tuple[Path, Path]:
-    responses, scenes = tmp_path / "replies.jsonl", tmp_path / "scenes.jsonl"
-    responses.write_text('{"response": "a cup", "image_id": "1"}\n')
-    scenes.write_text('{"image_id": "1", "width": 10, "height": 10, "objects": [{"name": "cup", "box": [0, 0, 5, 5]}]}\n')
-    return responses, scenes
 
 
 @pytest.mark.parametrize("as_path", [str, Path])
 def test_a_cache_file_with_the_rules_is_refused_in_python(tmp_path: Path, as_path: type) -> None:
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     cache = tmp_path / "x.sqlite"
     with pytest.raises(ValueError) as caught:
         score_freeform(responses, scenes, matcher="lexical", extractor="rules", cache=as_path(cache))
@@ -40,7 +35,7 @@ def test_a_cache_file_with_an_extractor_of_ones_own_is_refused(tmp_path: Path) -
         def extract(self, text: str) -> list[object]:
             return []
 
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     with pytest.raises(ValueError, match=r"an extractor of one's own \(Mine\) is not asked through it"):
         score_freeform(responses, scenes, matcher="lexical", extractor=Mine(), cache=tmp_path / "x.sqlite")
 
@@ -48,14 +43,14 @@ def test_a_cache_file_with_an_extractor_of_ones_own_is_refused(tmp_path: Path) -
 @pytest.mark.parametrize("cache", [True, False])
 def test_cache_on_or_off_with_the_rules_scores(tmp_path: Path, cache: bool) -> None:
     # nothing to turn on or off: scored as without it, and no cache file made
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     report = score_freeform(responses, scenes, matcher="lexical", cache=cache)
     assert report.summary()["n"] == 1 and report.extractor_requests is None
     assert not (tmp_path / "requests.sqlite").exists()
 
 
 def test_the_command_says_the_same_message(tmp_path: Path) -> None:
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     cache = tmp_path / "x.sqlite"
     with pytest.raises(ValueError) as caught:
         score_freeform(responses, scenes, matcher="lexical", cache=cache)

@@ -12,18 +12,13 @@ from typer.testing import CliRunner
 
 from veriscene.cli import app
 
+from .one_reply import one_reply
+
 runner = CliRunner()
 
 
-def _inputs(tmp_path: Path) -> tuple[Path, Path]:
-    responses, scenes = tmp_path / "replies.jsonl", tmp_path / "scenes.jsonl"
-    responses.write_text('{"response": "a cup", "image_id": "1"}\n')
-    scenes.write_text('{"image_id": "1", "width": 10, "height": 10, "objects": [{"name": "cup", "box": [0, 0, 5, 5]}]}\n')
-    return responses, scenes
-
-
 def test_cache_with_the_rules_is_refused(tmp_path: Path) -> None:
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     cache = tmp_path / "c.sqlite"
     result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), "--matcher", "lexical",
                                  "--cache", str(cache)])
@@ -35,7 +30,7 @@ def test_cache_with_the_rules_is_refused(tmp_path: Path) -> None:
 
 def test_no_cache_with_the_rules_scores(tmp_path: Path) -> None:
     # nothing to turn off, and nothing lost: scored as without it
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), "--matcher", "lexical",
                                  "--no-cache"])
     assert result.exit_code == 0, result.output
@@ -54,7 +49,7 @@ def test_the_default_cache_in_a_folder_that_cannot_be_written(tmp_path: Path, mo
     # (a read-only bind mount gives the same message: see helper-205's report)
     import os
 
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     real_access = os.access
 
     def access(path: object, mode: int, **kw: object) -> bool:
@@ -72,7 +67,7 @@ def test_the_default_cache_in_a_folder_that_cannot_be_written(tmp_path: Path, mo
 
 
 def test_a_cache_below_a_file(tmp_path: Path) -> None:
-    responses, scenes = _inputs(tmp_path)
+    responses, scenes = one_reply(tmp_path)
     result = runner.invoke(app, ["score-freeform", str(responses), "--scenes", str(scenes), *LLM,
                                  "--cache", str(scenes / "c.sqlite")])
     assert result.exit_code == 2, result.output

@@ -15,9 +15,11 @@ from veriscene.engine.manifest import ResumeMismatchError
 from veriscene.generators import plugins as plugins_module
 from veriscene.generators.catalog import generator_catalog
 from veriscene.generators.plugins import load_plugins, plugin_sources, plugin_specs, plugins_config
-from veriscene.generators.registry import GENERATORS, select_generators
+from veriscene.generators.registry import GENERATORS
 from veriscene.scene.jsonl import write_scenes
 from veriscene.demo.world import iter_scene_graphs
+
+from .registry_state import registry_restored
 
 from typer.testing import CliRunner
 
@@ -47,16 +49,8 @@ class Total(Generator):
 @pytest.fixture(autouse=True)
 def _registry_restored():
     """Each test's plugins are forgotten after it: the registry, the loaded plugins, the modules."""
-    select_generators()  # the built-in ones registered first: they are kept
-    generators, loaded, modules = dict(GENERATORS), dict(plugins_module._LOADED), set(sys.modules)
-    yield
-    GENERATORS.clear()
-    GENERATORS.update(generators)
-    plugins_module._LOADED.clear()
-    plugins_module._LOADED.update(loaded)
-    for name in set(sys.modules) - modules:
-        if name.startswith("veriscene_plugin_") or name.startswith("myplugin"):
-            del sys.modules[name]
+    with registry_restored("myplugin"):
+        yield
 
 
 def _plugin(folder: Path, name: str, file: str = "my_generators.py") -> Path:

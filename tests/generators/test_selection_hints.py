@@ -3,7 +3,6 @@ globs, and how generators of your own are loaded when the run was given no plugi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,10 @@ from typer.testing import CliRunner
 
 import veriscene
 from veriscene.cli import app
-from veriscene.generators import plugins as plugins_module
-from veriscene.generators.registry import GENERATORS, select_generators
+from veriscene.generators.registry import select_generators
 from veriscene.engine.options import NO_PLUGINS_HINT
+
+from .registry_state import registry_restored
 
 SCENE = '{"image_id": "a", "width": 10, "height": 10, "objects": []}\n'
 
@@ -22,16 +22,8 @@ SCENE = '{"image_id": "a", "width": 10, "height": 10, "objects": []}\n'
 @pytest.fixture(autouse=True)
 def _registry_restored() -> Iterator[None]:
     """A plugin registered here is forgotten after the test (as tests/generators/test_plugins.py)."""
-    select_generators()
-    generators, loaded, modules = dict(GENERATORS), dict(plugins_module._LOADED), set(sys.modules)
-    yield
-    GENERATORS.clear()
-    GENERATORS.update(generators)
-    plugins_module._LOADED.clear()
-    plugins_module._LOADED.update(loaded)
-    for name in set(sys.modules) - modules:
-        if name.startswith("veriscene_plugin_"):
-            del sys.modules[name]
+    with registry_restored():
+        yield
 
 
 @pytest.mark.parametrize("pattern, message", [
