@@ -41,6 +41,7 @@ CLI_ONLY: dict[str, dict[str, str]] = {
         "param": "model_options['extra_params'] (a server), model_options['generate_kwargs'] (transformers)",
         "batch_size": "model_options['batch_size'] (transformers)",
         "no_cache": "cache=False",
+        "no_extractor_cache": "extractor_cache=False",
     },
     "score-freeform": {
         "extractor_model": "model=veriscene.evaluate.load_model(name, base_url=...)",

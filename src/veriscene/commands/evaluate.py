@@ -49,12 +49,14 @@ def _params(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def cache_option(cache: Path | None, no_cache: bool) -> bool | Path:
-    """The `cache=` of --cache FILE and --no-cache (eval, score-freeform): the file, False, or True
-    (the default cache) for neither; both given exit 2 (--no-cache won, the file said nowhere)."""
+def cache_option(cache: Path | None, no_cache: bool, option: str = "--cache") -> bool | Path:
+    """The `cache=` of --cache FILE and --no-cache (eval, score-freeform; `option` "--extractor-cache":
+    eval's --extractor-cache FILE and --no-extractor-cache): the file, False, or True (the default
+    cache) for neither; both given exit 2 (--no-cache won, the file said nowhere)."""
+    no = "--no-" + option.removeprefix("--")
     if cache is not None and no_cache:
-        _fail(f"--cache and --no-cache contradict each other (--cache {cache}): give --cache FILE to use that "
-              "request cache, or --no-cache to use none")
+        _fail(f"{option} and {no} contradict each other ({option} {cache}): give {option} FILE to use that "
+              f"request cache, or {no} to use none")
     return False if no_cache else (cache or True)
 
 
@@ -119,6 +121,23 @@ def _replied(results: Path) -> bool:
     return False
 
 
+def _check_extractor_cache(extractor: str, cache: Path | None) -> None:
+    """eval's --extractor-cache FILE: refused (exit 2) with the rules, which ask no model (the file
+    neither made nor read, said nowhere), and where it cannot be written: said before the model
+    is asked, not once its every reply is in."""
+    from veriscene.evaluate.freeform.api import check_cache
+
+    if cache is None:
+        return
+    try:
+        check_cache(extractor, cache, option="--extractor-cache", python="extractor_cache")
+    except ValueError as exc:
+        _fail(str(exc))
+    fault = cache_fault(cache)
+    if fault is not None:
+        _fail(f"--extractor-cache {cache}: {fault}: pass another --extractor-cache FILE, or --no-extractor-cache")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
@@ -155,7 +174,8 @@ def register(app: typer.Typer) -> None:
         cache: Path | None = typer.Option(None, "--cache", help="Request cache file, to share between runs (default: "
                                       "OUT/requests.sqlite)."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Use no request cache: replies (and --extractor "
-                                     "llm's extractions) are neither stored in nor read from one."),
+                                     "llm's extractions, unless --extractor-cache FILE) are neither stored in nor "
+                                     "read from one."),
         scenes: list[Path] | None = typer.Option(None, "--scenes", help="Scene graphs for free-form scoring and "
                                                  "--process: a file, or a folder or quoted glob pattern of them; "
                                                  "repeatable, an image id of two files read from the first's scene, "
@@ -173,6 +193,12 @@ def register(app: typer.Typer) -> None:
         extractor_api_key_env: str | None = typer.Option(None, "--extractor-api-key-env", help=EXTRACTOR_KEY_HELP.format(
             default=" (default: --api-key-env when the extractor's server is the model's, i.e. no or the same "
                     "--extractor-base-url; else OPENAI_API_KEY)")),
+        extractor_cache: Path | None = typer.Option(None, "--extractor-cache", help="Request cache file of "
+                                                    "--extractor llm's claim extractions (default: the model's, "
+                                                    "--cache FILE or OUT/requests.sqlite; none with --no-cache)."),
+        no_extractor_cache: bool = typer.Option(False, "--no-extractor-cache", help="Ask --extractor llm every "
+                                                "extraction again (the model's replies still kept in, and read "
+                                                "from, the request cache)."),
     ) -> None:
         """Run a model on samples, score every reply by program, write results and reports (Python:
         veriscene.evaluate.evaluate)."""
@@ -185,8 +211,12 @@ def register(app: typer.Typer) -> None:
         check_choice("--freeform", freeform, FREEFORM_CHOICES)
         check_choice("--extractor", extractor, EXTRACTORS)
         cached = cache_option(cache, no_cache)
+        # None: the model's cache (`evaluate(extractor_cache=None)`)
+        claims_cached = (None if extractor_cache is None and not no_extractor_cache
+                         else cache_option(extractor_cache, no_extractor_cache, "--extractor-cache"))
         if extractor == "llm" and freeform == "off":
             _fail("--extractor llm reads the claims of free-form replies, which --freeform off leaves unscored")
+        _check_extractor_cache(extractor, extractor_cache)
         if seed is not None and limit is None:
             err_console.print(f"[yellow]warning[/] --seed {seed} without --limit draws nothing: every sample "
                               "selected is evaluated (--limit N --seed S draws N of them)", soft_wrap=True,
@@ -207,7 +237,7 @@ def register(app: typer.Typer) -> None:
         try:
             with terminate_raises(), stage_bars() as shown:
                 result = evaluate(samples_path, model, out, base_url=base_url, limit=limit, families=families, seed=seed,
-                                  prompts=prompts, system=system, cache=cached,
+                                  prompts=prompts, system=system, cache=cached, extractor_cache=claims_cached,
                                   model_options=options, scenes=[str(p) for p in scenes] if scenes else None,
                                   freeform=freeform, process=process, extractor=extractor,
                                   extractor_model=extractor_model, extractor_base_url=extractor_base_url,

@@ -32,7 +32,7 @@ def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int |
                   scenes: Any, model_options: Any = None, score_options: Any = None, reports: Any = True,
                   process: Any = False, progress: Any = None, download_progress: Any = None, families: Any = None,
                   system: Any = None, cache: Any = True, samples: Any, out: Any, prompts: Any = None,
-                  base_url: Any = None) -> None:
+                  base_url: Any = None, extractor_cache: Any = None) -> None:
     """Refuse bad `evaluate` options before any sample is read or request made (the CLI's checks,
     and those of the values only the end of a run used to meet: `n_boot`, `confidence`; text
     where a mapping or a flag goes, a callback that is no function; a scoring option that
@@ -67,6 +67,10 @@ def check_options(*, freeform: str, n_boot: int, confidence: float, limit: int |
     if not isinstance(cache, (bool, str, os.PathLike)) or (isinstance(cache, str)
                                                             and cache.strip().lower() in _FLAG_WORDS):
         raise TypeError(f"cache must be True, False or the path of the request cache file, got {cache!r}")
+    if extractor_cache is not None and (not isinstance(extractor_cache, (bool, str, os.PathLike)) or (
+            isinstance(extractor_cache, str) and extractor_cache.strip().lower() in _FLAG_WORDS)):
+        raise TypeError(f"extractor_cache must be None (the run's cache), True, False or the path of the claim "
+                        f"extractor's request cache file, got {extractor_cache!r}")
     check_flags(reports=reports, process=process)
     check_callback("progress(done, total)", progress)
     check_callback("download_progress(done, total)", download_progress)

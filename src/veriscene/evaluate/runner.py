@@ -161,7 +161,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
              confidence: float = 0.95, progress: Progress | None = None, reports: bool = True,
              download_progress: Progress | None = None, process: bool = False, extractor: str = "rules",
              extractor_model: str | Model | None = None, extractor_base_url: str | None = None,
-             extractor_api_key_env: str | None = None) -> EvalSummary:
+             extractor_api_key_env: str | None = None,
+             extractor_cache: bool | str | os.PathLike[str] | None = None) -> EvalSummary:
     """Evaluate `model` ("openai:NAME", "hf:PATH", "replay:FILE", a Model, or a Python function
     ``fn(request) -> str``, wrapped in a `FunctionModel` whose identity holds a fingerprint of the
     function's code) on a samples file.
@@ -180,10 +181,13 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     checked before any request. Its API key is read from the environment variable
     `extractor_api_key_env`; by default, at the evaluated model's server (no `extractor_base_url`,
     or the same), from the model's (`model_options["api_key_env"]`), elsewhere from OPENAI_API_KEY.
-    It is asked through the run's request cache (`cache`;
-    `cached_model`): a resumed or repeated run sends no extraction already answered (the summary's
-    freeform "extractor_requests" counts those sent and those from the cache). A reply whose claims it cannot read is counted in the
-    summary's freeform "unread", not scored.
+    It is asked through a request cache (`cached_model`), `extractor_cache`: None (the default),
+    the run's (`cache`: OUT/requests.sqlite, the file given, or none for False); True, the
+    run's file, OUT/requests.sqlite with cache=False; False, none (every extraction asked again,
+    the model's replies still cached); a path, that file. A resumed or repeated run sends no
+    extraction already answered (the summary's freeform "extractor_requests" counts those sent and
+    those from the cache, "extractor_cache" names its file). A reply whose claims it cannot read is
+    counted in the summary's freeform "unread", not scored.
     `process`: score the reasoning of multi-step replies against their programs' intermediate
     steps (`evaluate.process`: OUT/process.jsonl, summary "process"), from the same scenes.
     `system`: the system message sent before every question (None: the prompts' own; another
@@ -199,7 +203,8 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     check_options(freeform=freeform, n_boot=n_boot, confidence=confidence, limit=limit, seed=seed, scenes=scenes,
                   model_options=model_options, score_options=score_options, reports=reports, process=process,
                   progress=progress, download_progress=download_progress, families=families, system=system,
-                  cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url)
+                  cache=cache, samples=samples, out=out, prompts=prompts, base_url=base_url,
+                  extractor_cache=extractor_cache)
     if extractor_base_url is not None and not isinstance(extractor_base_url, str):
         raise TypeError(f"extractor_base_url must be the claim extractor's server URL (a str) or None, "
                         f"got {extractor_base_url!r}")
@@ -209,7 +214,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     if extractor == "llm" and freeform == "off":
         raise ValueError("extractor='llm' reads the claims of free-form replies, which freeform='off' leaves "
                          "unscored: give a matcher (auto, minilm, lexical) or leave the extractor out")
-    from veriscene.evaluate.freeform.api import extractor_model as _extractor_model
+    from veriscene.evaluate.freeform.api import check_cache, extractor_model as _extractor_model
+
+    if extractor_cache is not None:  # a path with the rules: neither made nor read, said nowhere
+        check_cache(extractor, extractor_cache, option="--extractor-cache", python="extractor_cache")
 
     # the claim extractor's model made (not asked) now: a missing URL or a misspelt spec said before any request
     # its API key: the evaluated model's at the same server, else OPENAI_API_KEY (`extractor_model`'s default)
@@ -340,15 +348,17 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
 
     freeform_summary = None
     if freeform != "off" and tally.count("not_scored"):
-        from veriscene.evaluate.freeform.api import extractor_cache, score_described
+        from veriscene.evaluate.freeform.api import extractor_cache as cached_extractor, score_described
 
         # the descriptions (read back from the results file a block at a time with their samples):
         # all that free-form scoring reads, and the image ids of them all
         replied: set[str] = set()
         described = RepliedRecords(results_path, sample_set, positions, lambda r: r["status"] == "not_scored",
                                    b'"status":"not_scored"', lambda r: replied.update(r["image_ids"] or ()))
-        # the llm extractor asked through the run's request cache: a resumed run asks no extraction again
-        asked = extractor_cache(extractor, claims_model, cache, out / CACHE_FILE)
+        # the llm extractor asked through the run's request cache (or its own, `extractor_cache`): a
+        # resumed run asks no extraction again
+        own = extractor_cache is not None and not (extractor_cache is True and not isinstance(cache, bool))
+        asked = cached_extractor(extractor, claims_model, extractor_cache if own else cache, out / CACHE_FILE)
         try:
             freeform_summary = score_described(described, replied, samples_path, scenes=scenes, matcher=freeform,
                                                out=out / "freeform.jsonl", extractor=extractor, model=asked)
@@ -357,6 +367,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
                 asked.close()  # the cache
         if asked is not claims_model and "skipped" not in freeform_summary:
             freeform_summary["extractor_requests"] = asked.counts()
+            freeform_summary["extractor_cache"] = str(asked.cache.path)
         del described, replied
     if claims_model is not None and claims_model is not extractor_model:
         claims_model.close()  # (made here from its spec; a Model given stays the caller's)

@@ -98,6 +98,7 @@ class FreeformReport:
     rejected_scenes: list[str] = field(default_factory=list)  # scene lines not read: file, line, field: reason
     # the llm extractor's requests through the request cache: {"sent": n, "from_cache": n} (None: no cache)
     extractor_requests: dict[str, int] | None = None
+    extractor_cache: str | None = None  # that cache's file (None: no cache)
 
     def summary(self, n_boot: int = 1000, tally: FreeformTally | None = None) -> dict[str, Any]:
         """The summary of `records`, or of the records `tally` counted (none kept in `records`)."""
@@ -112,7 +113,8 @@ class FreeformReport:
             left_out["repeated_scenes"] = len(self.repeated)
         if self.rejected_scenes:
             left_out["rejected_scenes"] = len(self.rejected_scenes)
-        asked = {} if self.extractor_requests is None else {"extractor_requests": self.extractor_requests}
+        asked = {} if self.extractor_requests is None else {"extractor_requests": self.extractor_requests,
+                                                            "extractor_cache": self.extractor_cache}
         return {
             "n": len(helpful), "extractor": self.extractor, "matcher": self.matcher,
             "helpfulness": float(np.mean(helpful)) if len(helpful) else None,
@@ -195,7 +197,8 @@ def score_freeform(responses: str | os.PathLike[str], scenes: Any = None, *, ext
             asked.close()  # the cache (the model is the caller's)
     report = FreeformReport(extractor=ext_name, matcher=match_name, rejected=rejected, scored_by_program=by_program,
                             repeated=repeated, rejected_scenes=bad_scenes,
-                            extractor_requests=asked.counts() if asked is not model else None)
+                            extractor_requests=asked.counts() if asked is not model else None,
+                            extractor_cache=str(asked.cache.path) if asked is not model else None)
     for (line_no, rec, item), score in zip(usable, scores):
         if not score.extracted:  # a failed extraction is no reply without claims: never a helpfulness of 0
             why = f": {score.unread}" if score.unread else ""
@@ -256,22 +259,23 @@ def _write_records(out: Path, records: Sequence[dict[str, Any]]) -> None:
 EXTRACTORS = ("rules", "llm")  # the claim extractors by name (`scorer._extractor`)
 
 
-def check_cache(extractor: Any, cache: Any) -> None:
+def check_cache(extractor: Any, cache: Any, *, option: str = "--cache", python: str = "cache") -> None:
     """Refuse, before any file is read, a `cache` that is not True, False or a path (TypeError),
     and a path with an extractor other than "llm" (ValueError): only the llm extractor's model is
     asked through the request cache (`extractor_cache`), so the file would be neither made nor read,
     and said nowhere. True (the default) and False are taken with any extractor (nothing to turn
-    on or off). `score_freeform` and the score-freeform command (its --cache FILE) check here: one
-    message for both, naming the option and the argument."""
+    on or off). `score_freeform` and the score-freeform command (its --cache FILE) check here, and
+    eval's --extractor-cache FILE (`option`, `python`: the option and the argument the message names):
+    one message for the command and its function."""
     if not isinstance(cache, (bool, str, os.PathLike)):
-        raise TypeError(f"cache must be True, False or the path of the request cache file, got {cache!r}")
+        raise TypeError(f"{python} must be True, False or the path of the request cache file, got {cache!r}")
     if isinstance(cache, bool) or extractor == "llm":
         return
     what = (f"the {extractor} extractor asks no model" if isinstance(extractor, str)
             else f"an extractor of one's own ({type(extractor).__name__}) is not asked through it")
-    raise ValueError(f"--cache is the request cache of --extractor llm (its claim extractions); {what}: give "
-                     f"--extractor llm with it, or leave --cache out (Python: cache={os.fspath(cache)!r} is that "
-                     "of extractor='llm'; leave cache out, or give cache=False)")
+    raise ValueError(f"{option} is the request cache of --extractor llm (its claim extractions); {what}: give "
+                     f"--extractor llm with it, or leave {option} out (Python: {python}={os.fspath(cache)!r} is "
+                     f"that of extractor='llm'; leave {python} out, or give {python}=False)")
 
 
 def extractor_cache(extractor: Any, model: Any, cache: bool | str | os.PathLike[str] | None, default: Path) -> Any:
