@@ -2,8 +2,12 @@
 
 A reject is one JSON line ``{"file", "record", "field", "reason", "level"}`` where `level` says
 what was refused: a whole ``file`` (e.g. truncated JSON), a ``scene`` (one image), or, when a reader
-is asked to keep the rest of a scene, one ``object``, ``attribute`` entry or ``relation``. Repairs (boxes clipped to the
-image, masks transposed, ...) are not rejects: they are only counted, by kind.
+is asked to keep the rest of a scene, one ``object``, ``attribute`` entry or ``relation``; or a
+``mask`` left out of a scene that is kept (a COCO polygon of one or two points, which outlines
+nothing: its object keeps its other polygons and its box; the masks of a scene some of whose objects
+have none). A ``mask`` entry never stops a strict run: strict stops at the first record refused,
+and that record is kept. Repairs (boxes clipped to the image, masks transposed, ...) are not
+rejects: they are only counted, by kind.
 
 Nothing vanishes silently: a reader either yields a valid scene or reports why it did not.
 """
@@ -20,7 +24,9 @@ import orjson
 
 from veriscene.errors import SceneValidationError
 
-LEVELS = ("file", "scene", "object", "attribute", "relation")
+LEVELS = ("file", "scene", "object", "attribute", "relation", "mask")
+# levels of a part left out of a record that is kept: reported and counted, never raised in strict mode
+KEPT_RECORD_LEVELS = frozenset(("mask",))
 
 
 @dataclass(frozen=True)

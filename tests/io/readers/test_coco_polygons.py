@@ -66,24 +66,28 @@ def _one_image(tmp_path: Path, segmentations: list) -> Path:
 SQUARE = [2, 2, 12, 2, 12, 8, 2, 8]
 
 
-@pytest.mark.parametrize("extra", [[], [1, 1, 3, 3], [4, 4]])
-def test_polygon_of_under_three_points_is_left_out_and_counted(tmp_path: Path, extra: list) -> None:
-    with pytest.warns(UserWarning, match=r"1 polygon\(s\) of fewer than 3 points left out"):
-        (scene,), report = read_all(_one_image(tmp_path, [[SQUARE, extra]]), "coco")
+@pytest.mark.parametrize(("extra", "said"), [([], None), ([1, 1, 3, 3], "polygon of 2 points left out"),
+                                             ([4, 4], "polygon of 1 point left out")])
+def test_polygon_of_under_three_points_is_left_out_and_reported(tmp_path: Path, extra: list, said: str | None) -> None:
+    (scene,), report = read_all(_one_image(tmp_path, [[SQUARE, extra]]), "coco")
     (plain,), _ = read_all(_one_image(tmp_path, [[SQUARE]]), "coco")
     assert scene.masks == plain.masks and scene.masks is not None
-    assert report.total == 0 and report.repairs["degenerate_polygons_dropped"] == 1
+    if said is None:  # an empty one: nothing left out, counted
+        assert report.total == 0 and report.repairs["empty_polygons_dropped"] == 1
+    else:
+        (entry,) = report.entries
+        assert (entry.record, entry.field, entry.level) == ("1", "annotations[0] (id 9).segmentation[1]", "mask")
+        assert entry.reason.startswith(said) and not report.repairs
 
 
 def test_box_only_export_with_empty_polygons_keeps_every_object_without_masks(tmp_path: Path) -> None:
-    # `"segmentation": [[]]` on every annotation, as some box-only exporters write it
-    with pytest.warns(UserWarning, match=r"2 polygon\(s\) of fewer than 3 points"):
-        scenes, report = read_all(_one_image(tmp_path, [[[]], [[]]]), "coco")
+    # `"segmentation": [[]]` on every annotation, as some box-only exporters write it: no reject
+    scenes, report = read_all(_one_image(tmp_path, [[[]], [[]]]), "coco")
     (scene,) = scenes
     assert len(scene) == 2 and scene.masks is None and report.total == 0
-    assert report.repairs["degenerate_polygons_dropped"] == 2
+    assert report.repairs["empty_polygons_dropped"] == 2
     # one object with a mask beside one without: the scene's masks go, as for "segmentation": []
-    with (pytest.warns(UserWarning, match=r"1 scene\(s\) whose masks were dropped"),
-          pytest.warns(UserWarning, match=r"1 polygon\(s\) of fewer than 3 points")):
-        (scene,), report = read_all(_one_image(tmp_path, [[SQUARE], [[]]]), "coco")
-    assert len(scene) == 2 and scene.masks is None and report.repairs["masks_dropped_partial"] == 1
+    (scene,), report = read_all(_one_image(tmp_path, [[SQUARE], [[]]]), "coco")
+    assert len(scene) == 2 and scene.masks is None
+    (entry,) = report.entries
+    assert (entry.field, entry.level) == ("annotations[1] (id 10).segmentation", "mask")

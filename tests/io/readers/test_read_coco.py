@@ -73,10 +73,11 @@ def test_polygons_rle_and_crowd(tmp_path: Path) -> None:
 
 def test_empty_segmentation_drops_masks_of_that_scene(tmp_path: Path) -> None:
     path = write_json(tmp_path / "c.json", coco([ann(1, 18, [3, 2, 6, 4], square_rle()), ann(2, 1, [0, 0, 5, 5], [])]))
-    with pytest.warns(UserWarning, match=r"masks were dropped.*annotations\[1\] \(id 2\)"):
-        scenes, report = read_all(path, "coco")
+    scenes, report = read_all(path, "coco")
     assert scenes[0].masks is None and len(scenes[0]) == 2
-    assert report.repairs["masks_dropped_partial"] == 1
+    (entry,) = report.entries
+    assert (entry.record, entry.field, entry.level) == ("1", "annotations[1] (id 2).segmentation", "mask")
+    assert "as 1 of them have none (annotations[1] (id 2))" in entry.reason
     scenes, _ = read_all(path, "coco", masks=False)
     assert scenes[0].masks is None
 

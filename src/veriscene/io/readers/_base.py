@@ -29,7 +29,7 @@ from veriscene.io.readers._parts import (
     sparse_kinds,
 )
 from veriscene.io.readers._sizes import IMAGE_NOT_FOUND, ImageSizes, header_size
-from veriscene.io.rejects import RejectReport, writable
+from veriscene.io.rejects import KEPT_RECORD_LEVELS, RejectReport, writable
 from veriscene.scene.model import Scene
 
 __all__ = [
@@ -114,12 +114,14 @@ class ReadContext(ImageSizes):
         self._where: Callable[[str | None], str | None] | None = None  # see `scene`
         self._seen: set[str] = set()
         self._pending: Counter[str] = Counter()
+        # parts left out of the record being read, (located error, level): reported if it is kept
+        self._left_out: list[tuple[SceneValidationError, str]] = []
 
     # ---- error handling --------------------------------------------------------------------
 
     def _fail(self, error: SceneValidationError, level: str) -> None:
         error = _writable(error)
-        if self.strict:
+        if self.strict and level not in KEPT_RECORD_LEVELS:  # a part left out of a record kept: reported
             raise error
         self.report.add(error, level)
 
@@ -134,6 +136,7 @@ class ReadContext(ImageSizes):
         its rejects name that file rather than the input (None: the input)."""
         self.record = record
         self._pending.clear()
+        self._left_out.clear()
         self._where = where
         try:
             scene = build()
@@ -151,6 +154,9 @@ class ReadContext(ImageSizes):
         self._seen.add(scene.image_id)
         for kind, n in self._pending.items():
             self.report.count(kind, n)
+        for error, level in self._left_out:
+            self._fail(error, level)
+        self._left_out.clear()
         return scene
 
     def reject(self, record: str | int, error: SceneValidationError, level: str = "scene") -> None:
@@ -169,6 +175,14 @@ class ReadContext(ImageSizes):
         """`error` placed in the record being read: its file (`scene(where=...)`) and record."""
         source = self._where(error.field) if self._where is not None and error.source is None else None
         return error.located(source or self.source, self.record)
+
+    def left_out(self, error: SceneValidationError, level: str = "mask") -> None:
+        """A part of the record being read is left out and the record kept (a COCO polygon of
+        fewer than three points: its object keeps its other polygons and its box): a reject entry
+        of `level` (`KEPT_RECORD_LEVELS`) naming the record and the part's field, written once the
+        scene is accepted, as repairs are (a scene rejected says why itself); never raised, even
+        in strict mode, which stops at the first record refused."""
+        self._left_out.append((self._located(error), level))
 
     def repair(self, kind: str, n: int = 1) -> None:
         """Count a repair; committed only if the scene is accepted."""

@@ -1,16 +1,15 @@
 """COCO masks: a segmentation (polygons, uncompressed or compressed RLE) checked and turned to a
 compressed RLE with text counts (`_rle_from_segmentation`, through pycocotools), and a panoptic
 PNG's segment ids (`_panoptic_ids`: R + 256 G + 256^2 B). Bad input is a `bad(...)` error naming
-the field (``annotations[0] (id 10).segmentation[1]``). What is left out without a reject (a
-polygon of fewer than three points, the masks of a scene some of whose objects have none) is
-counted in the report's repairs and named, the first few, in one warning per file (`MaskNotes`).
+the field (``annotations[0] (id 10).segmentation[1]``). A polygon of fewer than three points
+is left out and its annotation kept: the reader reports it (`coco._scene`: a reject entry of level
+"mask" for one of one or two points; an empty one, ``[[]]`` as box-only exporters write, is
+counted as `EMPTY`).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,42 +23,7 @@ from veriscene.scene.masks import bad_counts
 # pycocotools counts a mask's pixels in 32 bits: the runs of a larger frame wrap around (a wrong
 # mask, said nowhere), and drawing a polygon in one can write past its buffers and kill the process
 MAX_MASK_PIXELS = 2**32 - 1
-DEGENERATE, PARTIAL = "degenerate_polygons_dropped", "masks_dropped_partial"  # the report's repair kinds
-NAMED = 5  # of each kind, those named in the warning; the others are counted
-
-
-class MaskNotes:
-    """The polygons left out and the scenes whose masks were dropped, in the scenes kept: the first
-    `NAMED` of each kind named (image, annotation and field), all counted, said in one warning
-    once the file is read (the command's error output: ``warning: ...``). The counts equal the
-    report's repairs of the file: a scene rejected counts neither."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[str, str]] = []  # (kind, what) of the scene being read
-        self.named: dict[str, list[str]] = {DEGENERATE: [], PARTIAL: []}
-        self.counts: Counter[str] = Counter()
-
-    def note(self, kind: str, what: str) -> None:
-        self.pending.append((kind, what))
-
-    def kept(self, image_id: str | None) -> None:
-        """The scene being read was kept (None: rejected): its notes count."""
-        for kind, what in self.pending if image_id is not None else ():
-            self.counts[kind] += 1
-            if len(self.named[kind]) < NAMED:
-                self.named[kind].append(f"image {image_id}, {what}")
-        self.pending.clear()
-
-    def warn(self, source: str) -> None:
-        said = {DEGENERATE: "polygon(s) of fewer than 3 points left out (they outline nothing)",
-                PARTIAL: "scene(s) whose masks were dropped, as some of their objects have none (a scene holds "
-                         "masks for all its objects or none)"}
-        for kind, named in self.named.items():
-            if named:
-                n = self.counts[kind]
-                more = f"; and {n - len(named)} more" if n > len(named) else ""
-                warnings.warn(f"{source}: {n} {said[kind]}, counted as {kind}: {'; '.join(named)}{more}",
-                              stacklevel=3)
+EMPTY = "empty_polygons_dropped"  # the report's repair kind of a polygon of no point ([] in [[]])
 
 
 def _numbers(values: list[Any]) -> bool:
@@ -81,7 +45,8 @@ def _rle_from_segmentation(seg: Any, height: int, width: int, field: str,
     """COCO segmentation (polygons / RLE) -> compressed RLE with str counts, or None when empty.
     A polygon of fewer than three points (none: ``[[]]``, as box-only exporters write; or two,
     which COCO itself has a few of) outlines nothing: it is left out and `degenerate(its field,
-    its points)` told of it, and a segmentation of only such polygons is none."""
+    its points)` told of it (the caller reports it), and a segmentation of only such polygons is
+    none."""
     if seg is None or (isinstance(seg, (list, dict)) and not seg):
         return None
     if height * width > MAX_MASK_PIXELS:

@@ -47,9 +47,12 @@ annotated categories not marked non-exhaustive, and those verified absent; no
 uniqueness of any other (see `veriscene.scene.model.Scene`).
 
 A scene holds masks for all its objects or none: if some objects have no segmentation, the masks
-of that scene are dropped and counted (``masks_dropped_partial``). Those scenes, and the polygons
-of fewer than three points left out (``degenerate_polygons_dropped``), are named, the first few,
-in a warning once the file is read (`_coco_masks.MaskNotes`).
+of that scene are dropped, and a reject entry of level "mask" names the scene and the first
+object without one (the scene is kept, with its boxes). A polygon of one or two points outlines
+nothing: it is left out, its annotation kept with its other polygons and its box, and a "mask"
+entry names it (``annotations[0] (id 10).segmentation[1]``); an empty one (``[[]]``, as box-only
+exporters write for "no mask") is only counted (``empty_polygons_dropped``). Neither stops a strict
+run, which stops at records refused; a scene rejected reports neither.
 
 A reject names an annotation by its position in the file's ``annotations`` list and its id, as
 ``annotations[0] (id 10).bbox`` (a panoptic segment: ``annotations[0].segments_info[2] (id 7)``),
@@ -79,7 +82,7 @@ from veriscene.io.readers._coco_categories import (
 )
 # _numbers is re-exported: it was defined here
 from veriscene.io.readers._coco_masks import (  # noqa: F401
-    DEGENERATE, PARTIAL, MaskNotes, _numbers, _panoptic_ids, _rle_from_segmentation,
+    EMPTY, _numbers, _panoptic_ids, _rle_from_segmentation,
 )
 from veriscene.io.readers._json import Element, JsonStreamError, stream_json, top_level
 from veriscene.io.readers._spool import GroupedSpool, Spool
@@ -140,11 +143,13 @@ def _scene(
         anns = segments
     parts = SceneParts(ctx)
     crowd, stuff = [], []
-    notes: MaskNotes = opts["notes"]
 
     def degenerate(where: str, points: int) -> None:
-        ctx.repair(DEGENERATE)
-        notes.note(DEGENERATE, f"{where} ({points} point{'' if points == 1 else 's'})")
+        if not points:  # [[]]: a box-only exporter's "no mask", nothing left out
+            ctx.repair(EMPTY)
+            return
+        ctx.left_out(bad(f"polygon of {points} point{'' if points == 1 else 's'} left out: fewer than 3 outline "
+                         "nothing (the annotation is kept, with its box and any other polygon)", where))
 
     def row(ann: Any, field: str) -> dict[str, Any]:
         if not isinstance(ann, dict):
@@ -199,9 +204,10 @@ def _scene(
         without = [r["_field"] for r in parts.rows if "mask" not in r]
         for r in parts.rows:
             r.pop("mask", None)
-        ctx.repair(PARTIAL)
         shown = ", ".join(without[:3]) + (f" and {len(without) - 3} more" if len(without) > 3 else "")
-        notes.note(PARTIAL, f"{len(without)} of {len(parts.rows)} objects without a mask: {shown}")
+        ctx.left_out(bad(f"the masks of this scene's {len(parts.rows)} objects are dropped, as {len(without)} of them "
+                         f"have none ({shown}): a scene holds masks for all its objects or none (the scene is kept, "
+                         "with its boxes)"[:500], without[0] + ".segmentation"))
     for i, r in enumerate(parts.rows):
         del r["_field"]
         if r.pop("_crowd"):
@@ -255,7 +261,6 @@ def read_coco(
         cats, conflicts = _categories({"categories": categories}, ctx)
         # default: panoptic_val2017/ beside panoptic_val2017.json (or .json.gz, ...)
         root = Path(panoptic_root) if panoptic_root is not None else path.parent / Path(plain_name(path)).stem
-        notes = MaskNotes()  # polygons and masks left out, named in a warning once the file is read
         opts = {
             "merged_things": isinstance(categories, list) and any(map(_merged_things, categories)),
             "masks": masks,
@@ -266,7 +271,6 @@ def read_coco(
             "category_set": category_set(cats),  # the id of the categories, in every scene's meta
             "categories": category_names(cats),  # the categories, in the first scene's meta
             "list_pending": True,  # no scene given yet has carried them
-            "notes": notes,
         }
         if panoptic and panoptic_root is not None and not root.is_dir():
             raise FileNotFoundError(f"{root}: panoptic PNG folder not found")
@@ -282,7 +286,6 @@ def read_coco(
                 continue
             indexed = by_image.pop(record)  # (position in the file, annotation)
             scene = ctx.scene(record, partial(_scene, ctx, image, indexed, cats, opts))
-            notes.kept(record if scene is not None else None)
             if scene is not None:
                 if "categories" in scene.meta:
                     opts["list_pending"] = False
@@ -290,7 +293,6 @@ def read_coco(
         for image_id, n in by_image.remaining():
             err = bad(f"{n} annotation(s) refer to image id {image_id}, which is not in 'images'", "image_id")
             ctx.reject(image_id, err, level="object")
-        notes.warn(str(path))
     finally:
         images.close()
         by_image.close()

@@ -63,8 +63,9 @@ def _scene(ctx: ReadContext, image_id: str, record: Any) -> Scene:
     )
     objects = record.get("objects")
     if objects is None:
-        if "objects" in record:  # an explicit null: read as no objects, but counted
-            ctx.repair("null_objects_read_as_none")
+        # an explicit null, or no key at all, is read as no objects, and counted: GQA writes the key
+        # in every scene graph (`{}` for none), so either is a writer's failure or another layout
+        ctx.repair("null_objects_read_as_none" if "objects" in record else "missing_objects_read_as_none")
         objects = {}
     if not isinstance(objects, dict):
         raise bad(f"objects must be a JSON object {{objId: object}}, got {type(objects).__name__}", "objects")
