@@ -84,3 +84,19 @@ def test_display_names_that_are_no_object_names_are_made_plain(tmp_path: Path) -
     (tmp_path / "oidv6-attributes-description.csv").write_text("/m/leather,(made of)Leather\n")
     (s,), _ = read_all(path, "open_images", image_size=(200, 100))
     assert s.names == ("luggage", "man") and s.attributes[0] == ("leather",)
+
+
+def test_the_relations_and_attributes_of_an_object_dropped_are_counted(tmp_path: Path) -> None:
+    """An object dropped (`drop_bad_parts`: an empty LabelName1) is reported once, at the row
+    that gives it; each row relating it, or giving it an "is" attribute, is counted
+    (`relations_dropped_with_object`, `attributes_dropped_with_object`), not refused again as a
+    "duplicate object id" nor lost unsaid (helper-210)."""
+    path = write_csv(tmp_path, ["img1,,/m/guitar,0.1,0.5,0.2,0.9,0.4,0.8,0.5,0.7,plays",
+                                "img1,,/m/chair,0.1,0.5,0.2,0.9,0.0,0.3,0.6,1.0,on",
+                                "img1,,/m/wooden,0.1,0.5,0.2,0.9,0.1,0.5,0.2,0.9,is",
+                                "img1,/m/man,/m/chair,0.5,0.9,0.1,0.9,0.0,0.3,0.6,1.0,on"])
+    (scene,), report = read_all(path, "open_images", image_size=(200, 100), drop_bad_parts=True)
+    assert scene.names == ("man", "chair") and scene.relations == ((0, "on", 1),)
+    assert [(e.record, e.field, e.level) for e in report.entries] == [("img1", "line 2.LabelName1", "object")]
+    assert report.repairs["relations_dropped_with_object"] == 2
+    assert report.repairs["attributes_dropped_with_object"] == 1

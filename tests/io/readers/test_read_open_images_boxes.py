@@ -219,3 +219,19 @@ def test_a_depiction_is_left_out_and_its_class_is_not_complete(tmp_path: Path) -
     assert list(scene.names) == ["dog", "chair"] and scene.relations == ((0, "near", 1),)
     assert scene.meta["exhaustive"] == ["chair"]
     assert report.repairs["depictions_left_out"] == 1 and report.repairs["relations_of_depictions_left_out"] == 1
+
+
+def test_the_relations_and_attributes_of_a_relationship_object_dropped_are_counted(tmp_path: Path) -> None:
+    """An object only the relationship file gives, dropped (`drop_bad_parts`: an empty LabelName1),
+    is reported once under that file; its other rows are counted (`relations_dropped_with_object`,
+    `attributes_dropped_with_object`), not lost unsaid (helper-210)."""
+    f = files(tmp_path, relations=["a1,,/m/guitar,0.5,0.9,0.1,0.9,0.4,0.8,0.5,0.7,plays",
+                                   "a1,,/m/guitar,0.5,0.9,0.1,0.9,0.4,0.8,0.5,0.7,holds",
+                                   "a1,,/m/wooden,0.5,0.9,0.1,0.9,0.5,0.9,0.1,0.9,is"])
+    scenes, report = read_all(f["boxes"], "open_images", image_size=(200, 100), relationships=f["relationships"],
+                              drop_bad_parts=True)
+    assert scenes[0].relations == ()
+    assert [(e.file, e.record, e.field, e.level) for e in report.entries] == [
+        (str(f["relationships"]), "a1", "line 2.LabelName", "object")]
+    assert report.repairs["relations_dropped_with_object"] == 2
+    assert report.repairs["attributes_dropped_with_object"] == 1

@@ -354,3 +354,21 @@ def test_image_ids_past_64_bits_in_image_data_are_read_exactly(tmp_path: Path) -
     scenes, report = read_all(path, "visual_genome")
     assert [(s.image_id, s.width, s.height) for s in scenes] == [("18446744073709551616", 120, 80), ("1", 100, 100)]
     assert report.total == 0
+
+
+def test_the_attributes_of_an_object_dropped_are_counted(tmp_path: Path) -> None:
+    """An object dropped (`drop_bad_parts`) takes its attributes.json entries with it: its words are
+    counted (`attributes_dropped_with_object`), as its relations are, not lost unsaid (helper-210)."""
+    write_json(tmp_path / "image_data.json", IMAGE_DATA)
+    write_json(tmp_path / "objects.json", [
+        {"image_id": 1, "objects": [vg_obj(10, "shirt", w=-5), vg_obj(11, "man", 0, 0, 50, 90)]}])
+    write_json(tmp_path / "attributes.json", [
+        {"image_id": 1, "attributes": [{**vg_obj(10, "shirt", w=-5), "attributes": ["white", "striped"]},
+                                       {**vg_obj(11, "man", 0, 0, 50, 90), "attributes": ["tall"]}]}])
+    write_json(tmp_path / "relationships.json", [
+        {"image_id": 1, "relationships": [{"predicate": "wears", "subject_id": 11, "object_id": 10}]}])
+    (scene,), report = read_all(tmp_path, "visual_genome", drop_bad_parts=True)
+    assert scene.names == ("man",) and scene.attributes == (("tall",),)
+    assert [(e.record, e.field, e.level) for e in report.entries] == [("1", "objects[10].box", "object")]
+    assert report.repairs["attributes_dropped_with_object"] == 2
+    assert report.repairs["relations_dropped_with_object"] == 1

@@ -114,7 +114,7 @@ def _scene(
         label = row.get(f"LabelName{k}") or ""
         box = _box(ctx, row, k, width, height, field)
         oid = f"{label}@" + ",".join(f"{v:.2f}" for v in box)
-        if oid not in parts:
+        if oid not in parts and oid not in parts.dropped:  # one dropped is reported once, at its first row
             parts.add(oid, lambda: {"name": ctx.name(name_of(label), f"{field}.LabelName{k}"),
                                     "box": box, "attributes": []}, field)
         return oid
@@ -124,8 +124,9 @@ def _scene(
         try:
             subject = end(row, "1", field)
             relation = (row.get("RelationshipLabel") or "").strip()
-            if subject not in parts:
-                continue  # dropped: already reported
+            if subject not in parts:  # dropped (reported): what this row says of it goes with it, counted
+                ctx.repair("attributes_dropped_with_object" if relation == "is" else "relations_dropped_with_object")
+                continue
             if relation == "is":
                 label = row.get("LabelName2") or ""
                 target = parts.rows[parts.index[subject]]

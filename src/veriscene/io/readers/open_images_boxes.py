@@ -180,9 +180,10 @@ def _scene(ctx: ReadContext, image_id: str, boxes: Rows, labels: Rows, relations
             if subject is None:
                 ctx.report.count(DEPICTION_RELATIONS_LEFT_OUT)
                 continue
-            if subject not in parts:
-                continue
             relation = (row.get("RelationshipLabel") or "").strip()
+            if subject not in parts:  # dropped (reported): what this row says of it goes with it, counted
+                ctx.repair("attributes_dropped_with_object" if relation == "is" else "relations_dropped_with_object")
+                continue
             if relation == "is":
                 target = parts.rows[parts.index[subject]]
                 value = (row.get("LabelName2") or "").strip()

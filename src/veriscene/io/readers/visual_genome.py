@@ -345,7 +345,9 @@ def _scene(
             try:
                 inner = entry.get("attribute", entry) if isinstance(entry, dict) else entry
                 oid = _add_embedded(parts, inner, width, height, field, merges, given)
-                if oid in parts.dropped:
+                if oid in parts.dropped:  # its words go with it (the object's drop is reported), counted
+                    words = inner.get("attributes")
+                    ctx.repair("attributes_dropped_with_object", len(words) if isinstance(words, list) else 1)
                     continue
                 if oid not in parts:
                     raise bad(f"attributes refer to object id {oid!r}, which this image does not have", field)
