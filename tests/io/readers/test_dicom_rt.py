@@ -222,3 +222,38 @@ def test_a_structure_set_whose_every_roi_is_malformed_is_a_reject(tmp_path: Path
     assert scenes == [] and [e.level for e in report.entries] == ["object", "file"]
     assert report.entries[1].reason == ("no ROI with contours is left to read: 1 left out for a malformed contour "
                                         "(each a reject of its own)")
+
+
+# ---- a contour left out of an ROI that is read: a reject of level "mask" (helper-210) ---------------
+
+
+def test_a_contour_of_two_points_is_a_mask_reject_and_its_roi_is_read(tmp_path: Path) -> None:
+    # before: counted with the POINT markers as contours_not_closed_planar, named nowhere
+    source = ct_series(tmp_path)
+    write_rtstruct(tmp_path / "rt.dcm", source, [("Liver", {1: [SQUARE], 2: [SQUARE, [(5, 5), (24, 5)]]})])
+    scenes, report = scenes_of(tmp_path / "rt.dcm")
+    assert [[o["name"] for o in s["objects"]] for s in scenes] == [["liver"], ["liver"]]
+    (entry,) = report.entries
+    assert (entry.file, entry.record, entry.field, entry.level) == (
+        str(tmp_path / "rt.dcm"), "ROI 1 (Liver)", "ROIContourSequence[0].ContourSequence[2].ContourData", "mask")
+    assert entry.reason.startswith("ROI 1 ('Liver'), contour 2 (from 0): 2 points, fewer than 3 outline nothing")
+    assert "contours_not_closed_planar" not in report.repairs
+    # strict stops at records refused: the ROI is read, the contour reported
+    scenes, report = scenes_of(tmp_path / "rt.dcm", strict=True)
+    assert len(scenes) == 2 and [e.level for e in report.entries] == ["mask"]
+
+
+def test_a_contour_off_the_series_is_a_mask_reject(tmp_path: Path) -> None:
+    # before: counted as contours_off_the_series only
+    from tests.io.readers.dicom_builders import patient_point
+
+    source = ct_series(tmp_path)
+    far = [v for col, row in SQUARE for v in patient_point(source[1], col, row)[:2] + [999.5]]
+    raw = _even("\\".join(f"{v:g}" for v in far).encode())
+    write_rtstruct(tmp_path / "rt.dcm", source, [("Liver", {1: [SQUARE], 2: [SQUARE]})], contour_data={(1, 1): raw})
+    scenes, report = scenes_of(tmp_path / "rt.dcm")
+    assert [[o["name"] for o in s["objects"]] for s in scenes] == [["liver"]]
+    (entry,) = report.entries
+    assert (entry.record, entry.field, entry.level) == (
+        "ROI 1 (Liver)", "ROIContourSequence[0].ContourSequence[1].ContourData", "mask")
+    assert "off the image series" in entry.reason and "contours_off_the_series" not in report.repairs

@@ -11,7 +11,10 @@ default: the folder holding the RTSTRUCT file, searched recursively for images o
 reference). A pixel belongs to a region when its centre lies inside the polygons of its plane by
 the even-odd rule, so a contour drawn inside another of the same ROI cuts a hole (a centre exactly
 on an outline counts on its left and top edges only). Contours that are
-not closed planar polygons (points, open lines) are skipped and counted. A contour whose
+not closed planar polygons (points, open lines) are skipped and counted. A closed planar contour
+of fewer than three points (it outlines nothing), or off the image series (beyond its slices, or
+not in one of its planes), is left out and its ROI read: a reject of level "mask" naming the ROI,
+the contour's index and the field, which a strict run reports and goes past. A contour whose
 ContourData is malformed (not x, y, z triples, not numbers, not finite, fewer points than its
 NumberOfContourPoints) is a reject naming its ROI (number and name), the contour's index and the
 field, and its ROI is left out: a contour left out may be a hole or a piece of the region, whose
@@ -273,8 +276,9 @@ def _read_case(scan: DicomScan, path: Path, images: Path, rois: RoiChoice, store
     ctx = scan.ctx
     if types is None:
         ctx.report.count("rt_structure_sets_without_roi_types")
-    # the ROIs read: (ROI number, its contours' points, each (N, 3) mm, closed planar ones only)
-    read: list[tuple[int, list[np.ndarray]]] = []
+    # the ROIs read: (ROI number, its contours: (index in the ROI's ContourSequence, field, points
+    # (N, 3) mm), closed planar ones only)
+    read: list[tuple[int, list[tuple[int, str, np.ndarray]]]] = []
     left_out: list[str] = []
     contoured = skipped = malformed = 0
     for item_index, item in enumerate(rt.get("ROIContourSequence") or []):
@@ -289,22 +293,26 @@ def _read_case(scan: DicomScan, path: Path, images: Path, rois: RoiChoice, store
             ctx.report.count(why)
             left_out.append(f"{name!r} (ROI {number}, {kind or 'no type'})")
             continue
-        polygons: list[np.ndarray] = []
+        polygons: list[tuple[int, str, np.ndarray]] = []
         for index, contour in enumerate(item.ContourSequence):
             if str(contour.get("ContourGeometricType", "")).upper() != "CLOSED_PLANAR":
                 skipped += 1
                 continue
             points, fault = contour_fault(contour)
+            field = f"ROIContourSequence[{item_index}].ContourSequence[{index}].ContourData"
             if fault:  # the ROI is left out (module notes), named; the others are read
                 ctx.reject(f"ROI {number} ({name})",
                            bad(f"ROI {number} ({name!r}), contour {index} (from 0): {fault}; the ROI is left out",
-                               f"ROIContourSequence[{item_index}].ContourSequence[{index}].ContourData"), "object")
+                               field), "object")
                 malformed += 1
                 break
-            if len(points) < 3:
-                skipped += 1
+            if len(points) < 3:  # outlines nothing: left out, its ROI read (a "mask" reject: never stops strict)
+                ctx.reject(f"ROI {number} ({name})",
+                           bad(f"ROI {number} ({name!r}), contour {index} (from 0): {len(points)} point"
+                               f"{'' if len(points) == 1 else 's'}, fewer than 3 outline nothing; the contour is "
+                               "left out, the ROI's others read", field), "mask")
                 continue
-            polygons.append(points)
+            polygons.append((index, field, points))
         else:
             read.append((number, polygons))
     ctx.report.count("contours_not_closed_planar", skipped)
@@ -323,23 +331,27 @@ def _read_case(scan: DicomScan, path: Path, images: Path, rois: RoiChoice, store
     slices, rows, cols = series.spatial_shape
     masks = np.zeros((slices, rows, cols, len(read)), dtype=bool)
     shifts = _image_shifts(series, found.positions)
-    outside = 0
     for channel, (number, contours) in enumerate(read):
         by_slice: dict[int, list[np.ndarray]] = {}
-        for points in contours:
+        for contour_index, field, points in contours:
             # (slice, row, column), fractional, on the pixel grid of slice k's own image (`_image_shifts`);
             # rounded so that a vertex on a pixel centre stays on it after the trip through patient
             # coordinates (the half-open rule decides edge pixels)
             index = series.map_reference_to_indices(points)
             k = int(round(float(np.median(index[:, 0]))))
-            if not 0 <= k < slices or np.ptp(index[:, 0]) > 0.5:
-                outside += 1  # off the series, or not in one of its planes
+            if not 0 <= k < slices or np.ptp(index[:, 0]) > 0.5:  # left out, its ROI read: named
+                name = names.get(number, f"roi {number}")
+                where = (f"its points lie {np.ptp(index[:, 0]):.2g} slices apart, not in one image plane"
+                         if 0 <= k < slices else f"it lies at slice {k} of a series of {slices}")
+                ctx.reject(f"ROI {number} ({name})",
+                           bad(f"ROI {number} ({name!r}), contour {contour_index} (from 0) is off "
+                               f"the image series: {where}; the contour is left out, the ROI's others read", field),
+                           "mask")
                 continue
             index = np.round(index - shifts.get(k, 0.0), 6)
             by_slice.setdefault(k, []).append(index[:, [2, 1]])  # (column, row) vertices
-        for k, polygons in by_slice.items():
-            masks[k, :, :, channel] = fill_polygons(polygons, rows, cols)
-    ctx.report.count("contours_off_the_series", outside)
+        for k, outlines in by_slice.items():
+            masks[k, :, :, channel] = fill_polygons(outlines, rows, cols)
     numbers = [number for number, _ in read]
     image = _canonical(np.asarray(series.array), series.affine)
     return _RtCase(_canonical(masks, series.affine), {c: names.get(n, f"roi {n}") for c, n in enumerate(numbers)},
