@@ -91,9 +91,12 @@ class Tilt:
         offset = np.zeros(3 + len(channels))
         offset[:3] = to_stored[:3, 3]
         source = volume.view(np.uint8) if volume.dtype == np.bool_ else volume
+        # nearest: "grid-constant", a point within half a voxel past the volume's edge takes the edge
+        # voxel ("constant" took it as outside: a structure at the edge of the field of view lost a
+        # third of its voxels on a 20-degree tilt; a shear moves each image whole, so none is lost)
         out = ndimage.affine_transform(source, matrix, offset, output_shape=(*shape, *channels),
                                        output=source.dtype if nearest else np.float32, order=0 if nearest else 1,
-                                       mode="constant", cval=cval, prefilter=False)
+                                       mode="grid-constant" if nearest else "constant", cval=cval, prefilter=False)
         return out.view(np.bool_) if volume.dtype == np.bool_ else out
 
 

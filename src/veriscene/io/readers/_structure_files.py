@@ -16,9 +16,16 @@ A case is read one mask at a time, each kept as its voxels' box only (an organ f
 of a CT: a case of 117 masks stays small), then sliced as a label map volume is (`label_map`):
 canonical orientation, radiological view, one scene per slice holding a structure. Masks may
 overlap (a lesion mask inside the liver's), each keeping its own pixels as DICOM segments do.
-A mask on another grid than the case's first (shape or affine), or holding a value other than 0
-and 1 (a label map of several structures: read it without this), is a file reject; an empty mask
-is counted (``empty_masks``).
+A case of sheared affine (a tilted CT converted uncorrected) has its slices across the images
+corrected, or kept (``tilt``), as a label map file's (`_nifti_tilt`): each mask's box resampled,
+the same voxels as the whole volume's; said once per case.
+
+The masks of a case share one grid: the shape and affine (within 1e-3) most of them have. A mask
+on another is a file reject naming the field that differs (``shape``, ``affine``); where no grid
+has more masks than another, the case is rejected whole (the folder: nothing says which grid is
+the CT's). A mask holding a value other than 0 and 1 (a label map of several structures: read it
+without this) is a file reject too; a rejected mask's structure is not taken as annotated (no
+slice says it is absent). An empty mask is counted (``empty_masks``).
 """
 
 from __future__ import annotations
@@ -26,19 +33,21 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from veriscene.errors import SceneValidationError
 from veriscene.io.readers._base import ReadContext, bad
+from veriscene.io.readers._dicom_tilt import CORRECT
 from veriscene.io.readers._label_map_files import (
     Case, Grid, _nibabel, _stem, _suffix, count_skipped, image_volume, nifti_grid, plane, slice_meta, slice_png,
     squared_slice,
 )
+from veriscene.io.readers._nifti_tilt import tilt_plan, untilted_box
 from veriscene.io.readers._structures import Options, Structure, VolumePieces, splits, structure_scene, volume_pieces
 from veriscene.io.readers._windows import NO_FACTS, VolumeFacts, volume_modality, volume_window
 from veriscene.scene.model import Scene
@@ -99,25 +108,85 @@ def _binary(path: Path, data: np.ndarray) -> np.ndarray:
     return inside
 
 
-def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, ...] | None, Grid | None]:
-    """The case's non-empty masks, cropped to their boxes, with the canonical shape and `Grid` of
-    the masks read; a mask that cannot be read or lies on another grid is reported and left out."""
-    nibabel = _nibabel()
-    masks: list[_Mask] = []
-    grid: tuple[Path, tuple[int, ...], np.ndarray] | None = None
-    shape: tuple[int, ...] | None = None
-    voxels: Grid | None = None
+class _Header(NamedTuple):
+    number: int  # the file's place in the case, from 1
+    path: Path
+    img: Any  # nibabel's image: its header read, its voxels not yet
+    shape: tuple[int, ...]  # as stored, 3 axes
+    affine: np.ndarray  # (4, 4)
+
+
+def _describe(header: _Header) -> str:
+    return f"shape {header.shape}, affine {np.round(header.affine, 3).tolist()}"
+
+
+def _grid_fault(header: _Header, grid: list[_Header], masks: int) -> SceneValidationError:
+    """A mask off the case's grid (`grid`: the masks sharing it, most of the case's `masks`),
+    naming the field that differs: its shape, else its affine (how far, mm)."""
+    first = grid[0]
+    shared = f"the grid of {len(grid)} of the case's {masks} masks: the masks of one case must share one grid"
+    if header.shape != first.shape:
+        return bad(f"the mask's shape {header.shape} is not that of {first.path.name} (shape {first.shape}), "
+                   f"{shared}", "shape")
+    off = float(np.abs(header.affine - first.affine).max())
+    return bad(f"the mask's affine {np.round(header.affine, 3).tolist()} is not that of {first.path.name} (affine "
+               f"{np.round(first.affine, 3).tolist()}; up to {off:.3g} mm apart), {shared}", "affine")
+
+
+def _case_grid(ctx: ReadContext, case: Case, nibabel: Any) -> list[_Header]:
+    """The headers of the case's masks on its grid: the grid (shape and affine, within 1e-3) most
+    of its readable masks share; a mask on another is a file reject naming the field that differs
+    (`_grid_fault`), left out. No grid shared by more masks than any other (two masks, two
+    grids): nothing says which is the CT's, so the case is rejected (the folder, naming a mask of
+    each grid) and none is read."""
+    headers: list[_Header] = []
     for number, path in enumerate(case.structures, 1):
         try:
             img = nibabel.load(str(path))
-            header_shape = tuple(int(n) for n in img.shape[:3])
-            if grid is None:
-                grid = (path, header_shape, img.affine)
-            elif header_shape != grid[1] or not np.allclose(img.affine, grid[2], atol=1e-3):
-                raise bad(f"the mask's grid (shape {header_shape}, affine {np.round(img.affine, 3).tolist()}) is not "
-                          f"that of {grid[0].name} (shape {grid[1]}, affine {np.round(grid[2], 3).tolist()}): "
-                          "the masks of one case must share one grid", "pixels")
-            canonical = nibabel.as_closest_canonical(img)
+        except (OSError, ValueError, EOFError, zlib.error, nibabel.filebasedimages.ImageFileError) as exc:
+            ctx.file_error(bad(f"cannot read the mask: {exc}"[:300]), str(path))
+            continue
+        headers.append(_Header(number, path, img, tuple(int(n) for n in img.shape[:3]),
+                               np.asarray(img.affine, dtype=np.float64)))
+    grids: list[list[_Header]] = []
+    for header in headers:
+        same = next((g for g in grids if header.shape == g[0].shape
+                     and np.allclose(header.affine, g[0].affine, atol=1e-3)), None)
+        if same is None:
+            grids.append([header])
+        else:
+            same.append(header)
+    if len(grids) <= 1:
+        return headers
+    grids.sort(key=len, reverse=True)  # (stable: among grids of as many masks, the first file's first)
+    if len(grids[0]) == len(grids[1]):
+        tied = [g for g in grids if len(g) == len(grids[0])]
+        field = "shape" if len({g[0].shape for g in tied}) > 1 else "affine"
+        each = "; ".join(f"{g[0].path.name} ({_describe(g[0])})" for g in tied)
+        ctx.file_error(bad(f"the masks lie on {len(grids)} grids, none shared by more masks than another "
+                           f"({len(grids[0])} each): {each}; the masks of one case must share one grid, and "
+                           "which is the CT's is not guessed: none of the case is read", field), str(case.label))
+        return []
+    for other in grids[1:]:
+        for header in other:
+            ctx.file_error(_grid_fault(header, grids[0], len(headers)), str(header.path))
+    return sorted(grids[0], key=lambda h: h.number)
+
+
+def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, ...] | None, Grid | None, list[str]]:
+    """The case's non-empty masks, cropped to their boxes, with the canonical shape and `Grid` of
+    the masks read and the names of the masks read (empty ones too: annotated, absent); a mask
+    that cannot be read or lies off the case's grid (`_case_grid`) is reported and left out, its
+    structure not taken as annotated."""
+    nibabel = _nibabel()
+    masks: list[_Mask] = []
+    shape: tuple[int, ...] | None = None
+    voxels: Grid | None = None
+    read: list[str] = []
+    for header in _case_grid(ctx, case, nibabel):
+        path = header.path
+        try:
+            canonical = nibabel.as_closest_canonical(header.img)
             inside = _binary(path, np.asanyarray(canonical.dataobj))
         except SceneValidationError as exc:
             ctx.file_error(exc, str(path))
@@ -126,14 +195,15 @@ def _load_masks(ctx: ReadContext, case: Case) -> tuple[list[_Mask], tuple[int, .
             ctx.file_error(bad(f"cannot read the mask: {exc}"[:300]), str(path))
             continue
         shape = inside.shape
-        voxels = nifti_grid(img, canonical)
+        voxels = nifti_grid(header.img, canonical)
+        read.append(_stem(path))
         spans = [np.flatnonzero(inside.any(axis=tuple(b for b in range(3) if b != a))) for a in range(3)]
         if not spans[0].size:
             ctx.report.count("empty_masks")
             continue
         box = tuple(slice(int(s[0]), int(s[-1]) + 1) for s in spans)
-        masks.append(_Mask(number, _stem(path), tuple(b.start for b in box), np.ascontiguousarray(inside[box])))
-    return masks, shape, voxels
+        masks.append(_Mask(header.number, _stem(path), tuple(b.start for b in box), np.ascontiguousarray(inside[box])))
+    return masks, shape, voxels, read
 
 
 def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
@@ -147,9 +217,9 @@ def _cut(mask: _Mask, shape: tuple[int, ...], axis: int, k: int) -> np.ndarray:
 
 
 def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
-                          slice_images: Path | None) -> Iterator[Scene]:
+                          slice_images: Path | None, tilt: str = CORRECT) -> Iterator[Scene]:
     """The slice scenes of one case of mask files (module notes)."""
-    masks, shape, grid = _load_masks(ctx, case)
+    masks, shape, grid, read = _load_masks(ctx, case)
     if shape is None or grid is None:
         return  # every mask was reported
     volume: np.ndarray | None = None
@@ -160,6 +230,15 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             return
     window = volume_window(ctx.report, opts.window, volume, facts)
     modality = volume_modality(volume, facts)
+    # (the window and modality above are the stored image's, whose values resampling does not add to)
+    how = tilt_plan(ctx, case.label, grid, shape, axis, tilt)  # a sheared affine: as a label map file's
+    if how.shear is not None:
+        untilt = how.shear.tilt
+        masks = [replace(m, start=at, voxels=voxels) for m in masks
+                 for at, voxels in [untilted_box(untilt, shape, m.start, m.voxels)]]
+        if volume is not None:
+            volume = untilt.resample(volume, False, float(volume.min()))
+        shape = untilt.grid(shape)[1]
     # lesions: each mask split into its 3D pieces, numbered in the volume (`_structures`)
     pieces: dict[int, VolumePieces] = {m.number: volume_pieces(m.voxels, m.start) for m in masks
                                        if splits(ctx, opts, m.name)}
@@ -171,7 +250,9 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
             empty += 1
             continue
         meta: dict[str, Any] = {"label_map": str(case.label),
-                                **slice_meta(axis, k, grid.voxel_mm, grid.stored_slice(axis, k, shape[axis]))}
+                                **slice_meta(axis, k, how.voxel_mm,
+                                             grid.stored_slice(axis, k, shape[axis]) if how.stored else None),
+                                **how.meta}
         if case.image is not None:
             meta["image_volume"] = str(case.image)
         meta.update(modality)
@@ -191,7 +272,7 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
                                 pieces[m.number].count if m.number in pieces else 0) for c, m in enumerate(here))
         scene = ctx.scene(f"{case.label.name}[{'xyz'[axis]}={k}]",
                           partial(structure_scene, ctx, opts, structures, cut.shape[:2], image_id, image, meta,
-                                  [_stem(p) for p in case.structures]))
+                                  read))
         if scene is not None:
             if image is None:
                 ctx.report.count("scenes_without_image")

@@ -33,14 +33,15 @@ pixels that are not square (coronal, of 5 mm CT slices) is resampled to square o
 ``square_pixels=False`` (`_label_map_files.squared_slice`). NumPy volumes are sliced as stored; pass
 ``orientation="radiological"`` for those, or 2D maps (chest radiographs), shown that way.
 A NIfTI of sheared affine (a CT series of tilted gantry converted without tilt correction: its
-slice axis leaning off its images' normal, `_label_map_files.affine_shear`) has its slices across
-the images (coronal, sagittal of an axial series) resampled unsheared as a tilted DICOM series'
-are (``tilt="correct"``, the default: ``meta["tilt_corrected_degrees"]``, counted as
+slice axis leaning off its images' normal, `_label_map_files.affine_shear`), a label map file or a
+folder of one mask file per structure alike (`_nifti_tilt`), has its slices across the images
+(coronal, sagittal of an axial series) resampled unsheared as a tilted DICOM series' are
+(``tilt="correct"``, the default: ``meta["tilt_corrected_degrees"]``, counted as
 ``tilted_series_corrected``; `_dicom_tilt`), or read sheared as stored (``tilt="keep"``:
 ``meta["tilt_kept_degrees"]``, ``tilted_series_kept``). A shear that is no such tilt (the images'
-own axes skewed, a lean past 30 degrees) is kept sheared, warned of per file and counted
-(``sheared_affines_not_corrected``, ``meta["tilt_kept_degrees"]``). Slices in the images' own
-plane, and volumes of square affines (oblique or not), are read as they are.
+own axes skewed, a lean past 30 degrees) is kept sheared, warned of per file (or folder) and
+counted (``sheared_affines_not_corrected``, ``meta["tilt_kept_degrees"]``). Slices in the images'
+own plane, and volumes of square affines (oblique or not), are read as they are.
 
 Objects: one object per label value present in the scene (its mask may have several pieces: a
 liver cut in two by the slice is one liver), except for structures whose instances are counted:
@@ -77,7 +78,6 @@ Reading needs scipy (connected pieces, filled outlines): ``pip install veriscene
 from __future__ import annotations
 
 import os
-import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -94,9 +94,10 @@ from veriscene.io.readers._images import read_header, upright_array
 # the files and their arrays, and the scenes of structures, in modules of their own (re-exported:
 # the DICOM readers and `detect` import them from here)
 from veriscene.io.readers._label_map_files import (
-    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, Grid, _stem, _suffix, _write_slice, affine_shear,
-    count_skipped, find_cases, image_volume, is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
+    IMAGE_SUFFIXES, LABEL_MAP_SUFFIXES, VOLUME_SUFFIXES, Case, Grid, _stem, _suffix, _write_slice, count_skipped,
+    find_cases, image_volume, is_label_map, load_array, plane, slice_meta, slice_png, squared_slice,
 )
+from veriscene.io.readers._nifti_tilt import tilt_plan
 from veriscene.io.readers._structure_files import structure_file_scenes
 from veriscene.io.readers._structures import (
     SURROUNDED, TOUCHING, Options, Split, Structure, VolumePieces, _count_option, _scipy, check_components,
@@ -199,26 +200,16 @@ def _untilted(ctx: ReadContext, case: Case, grid: Grid | None, axis: int, mode: 
     (`_dicom_tilt`; `mode` "correct": counted as ``tilted_series_corrected``, ``meta
     ["tilt_corrected_degrees"]``, its voxel along the normal the true step), or kept sheared ("keep":
     ``tilted_series_kept``, ``meta["tilt_kept_degrees"]``). A shear no tilt correction undoes is
-    kept, counted as ``sheared_affines_not_corrected`` and warned of per file. Slices along the
-    images, and volumes of square affines, are read as they are."""
-    shear = affine_shear(grid, labels.shape) if grid is not None else None
-    as_is = _Untilted(labels, volume, grid.voxel_mm if grid is not None else None, {}, True)
-    if shear is None or (axis == shear.tilt.own_axis and not shear.every_plane):
-        return as_is
-    degrees = round(shear.tilt.degrees, 2)
-    if shear.why is not None:
-        ctx.report.count("sheared_affines_not_corrected")
-        warnings.warn(f"{case.label}: sheared affine, {degrees:g} degrees, not corrected: {shear.why}; its slices "
-                      "along this axis are read as stored, sheared (counted as sheared_affines_not_corrected; "
-                      "meta tilt_kept_degrees)", stacklevel=4)
-        return as_is._replace(meta={"tilt_kept_degrees": degrees})
-    if mode != CORRECT:
-        ctx.report.count("tilted_series_kept")
-        return as_is._replace(meta={"tilt_kept_degrees": degrees})
-    ctx.report.count("tilted_series_corrected")
-    return _Untilted(shear.tilt.resample(labels, nearest=True),
-                     shear.tilt.resample(volume, False, float(volume.min())) if volume is not None else None,
-                     shear.true_mm, {"tilt_corrected_degrees": degrees}, False)
+    kept, counted as ``sheared_affines_not_corrected`` and warned of per file (`_nifti_tilt.tilt_plan`,
+    as for a folder of mask files). Slices along the images, and volumes of square affines, are
+    read as they are."""
+    how = tilt_plan(ctx, case.label, grid, labels.shape, axis, mode)
+    if how.shear is None:
+        return _Untilted(labels, volume, how.voxel_mm, how.meta, True)
+    tilt = how.shear.tilt
+    return _Untilted(tilt.resample(labels, nearest=True),
+                     tilt.resample(volume, False, float(volume.min())) if volume is not None else None,
+                     how.voxel_mm, how.meta, False)
 
 
 def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: int,
@@ -227,7 +218,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
         ctx.reject(case.name, bad(case.fault, "training"), "file")
         return
     if case.structures:
-        yield from structure_file_scenes(ctx, opts, case, axis, step, slice_images)
+        yield from structure_file_scenes(ctx, opts, case, axis, step, slice_images, tilt)
         return
     try:
         labels, nifti, grid = load_array(case.label, labels=True)
