@@ -226,3 +226,19 @@ def test_masks_on_two_grids_of_as_many_masks_reject_the_case(tmp_path: Path) -> 
     assert entry.reason.startswith("the masks lie on 2 grids, none shared by more masks than another (2 each): "
                                    "a.nii.gz (shape (48, 44, 12), affine [[0.8, 0.0, 0.855, 0.0], ")
     assert "; c.nii.gz (shape (48, 44, 12), affine [[0.8, 0.0, 0.0, 0.0], " in entry.reason
+
+
+@pytest.mark.parametrize("segments", [1, 3, 40])  # one volume; DICOM SEG's segments, packed 32 to a word
+def test_tilt_resampling_keeps_every_voxel_of_masks_at_the_edge(segments: int) -> None:
+    """`Tilt.resample` by nearest neighbour (label maps, mask folders, DICOM SEG masks) keeps the
+    voxels of the volume's edge columns: a shear moves each image whole."""
+    from veriscene.io.readers._dicom_tilt import Tilt
+
+    to_true = np.eye(4)
+    to_true[0, 2] = np.tan(np.radians(20)) * 2.5 / 0.8  # x shifts by 1.07 voxels a slice
+    rng = np.random.default_rng(0)
+    masks = np.zeros((20, 6, 8, segments), bool)
+    masks[[0, 19]] = rng.random((2, 6, 8, segments)) < 0.7  # the first and last columns
+    out = Tilt(20.0, to_true, own_axis=2).resample(masks if segments > 1 else masks[..., 0], nearest=True)
+    kept = out.reshape(-1, segments).sum(axis=0) if segments > 1 else np.array([out.sum()])
+    assert kept.tolist() == masks.reshape(-1, segments).sum(axis=0).tolist()
