@@ -36,6 +36,13 @@ def retry_advice(summary: dict[str, Any]) -> str:
     reasons = [str(reason) for reason, _ in summary.get("error_reasons") or []]
     replay = (summary.get("model") or {}).get("adapter") == "replay"
     if replay and reasons and all(reason.startswith("no reply in ") for reason in reasons):
+        counts = summary.get("counts") or {}
+        if not counts.get("replies_read", 1) and not counts.get("resumed") and not counts.get("from_cache"):
+            # not one sample answered: the file's ids are another samples file's (or an older version's)
+            return ("the replies file answers none of the samples selected: its ids are not those of "
+                    f"{summary.get('samples')} (replies to another samples file, or samples made again since, "
+                    "with new ids?); they are left out of the accuracy. Replay the replies to these samples, "
+                    "in a new --out")
         return ("the replies file has no reply for these samples; they are left out of the accuracy. Evaluate "
                 "the samples it answers (--families, --limit), or add their replies and use a new --out")
     if reasons and all(reason.startswith("image files do not exist") for reason in reasons):

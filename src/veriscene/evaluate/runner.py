@@ -243,6 +243,7 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     lock_folder(out, EVAL)
     adapter = load_model(model, base_url=base_url, **dict(model_options or {}))
     identity = adapter.identity()
+    found_before = getattr(adapter, "found", 0)  # (a ReplayModel given may have answered an earlier run)
     out.mkdir(parents=True, exist_ok=True)  # (where nothing is locked: Windows)
     previous = check_run_file(out, identity, sample_set.path)
     with open(out / "rejects.jsonl", "wb") as fh:
@@ -389,9 +390,10 @@ def evaluate(samples: str | os.PathLike[str], model: str | Model | Callable[[Req
     summary = tally.summary(n_boot=n_boot, confidence=confidence, seed=0,
                             ids_at=lambda lines: ids_on_lines(results_path, lines))
     errors = tally.count("error")
-    # a replay model reads its replies from a file: no request is sent, nothing is timed
+    # a replay model reads its replies from a file: no request is sent, nothing is timed; the
+    # replies read are those the file had (before, every sample looked for, found or not)
     replay = identity.get("adapter") == "replay"
-    sent, read = (0, counts["sent"]) if replay else (counts["sent"], 0)
+    sent, read = (0, getattr(adapter, "found", counts["sent"]) - found_before) if replay else (counts["sent"], 0)
     if replay:
         summary["latency"] = latency_stats([])
     summary.update({

@@ -31,9 +31,26 @@ from veriscene.evaluate.adapters.base import Completion, Model, ModelConfigError
 REPLY_FIELDS = ("reply", "response", "output", "text")
 
 
+def _json_type(value: Any) -> str:
+    """A JSON value's kind as a replies file's author wrote it: "null", "a number (3)", "a list"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    return "a list" if isinstance(value, list) else "an object"
+
+
 def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
-    """sample id -> reply text from a JSONL file; a bad line raises `DataError` with file and line
-    (bad data: `veriscene eval` exits 1), a missing file `ModelConfigError` (exit 2)."""
+    """sample id -> reply text from a JSONL file; a bad line raises `DataError` with file, line and
+    field (bad data: `veriscene eval` exits 1), a missing file `ModelConfigError` (exit 2).
+
+    A line of status "error" (an earlier run's failed request, whose results record has "reply":
+    "") is no reply: its sample is asked of the file again and gets "no reply in FILE", not an empty
+    reply scored as a wrong answer. A reply that is no string (3, null, a list) and an id given two
+    other replies (two models' files joined) are refused, naming the lines; the same reply twice is
+    taken once."""
     path = Path(path)
     if not path.exists():
         raise ModelConfigError(f"replay file {path} does not exist")
@@ -48,13 +65,39 @@ def read_replies(path: str | os.PathLike[str]) -> dict[str, str]:
                 raise DataError(f"{path}, line {line_no}: not valid JSON ({exc})") from None
             if not isinstance(record, dict) or "id" not in record:
                 raise DataError(f"{path}, line {line_no}: field 'id' is missing")
-            field = next((f for f in REPLY_FIELDS if isinstance(record.get(f), str)), None)
+            sid = record["id"]
+            if not isinstance(sid, str) or not sid:
+                what = "empty" if sid == "" else _json_type(sid)
+                raise DataError(f"{path}, line {line_no}: field 'id' is {what}, not a sample id (the string of "
+                                "the sample's \"id\")")
+            if record.get("status") == "error":
+                continue  # a failed request of an earlier run has no reply to replay
+            field = next((f for f in REPLY_FIELDS if f in record), None)
             if field is None:
-                if record.get("status") == "error":
-                    continue  # a failed request of an earlier run has no reply to replay
-                raise DataError(f"{path}, line {line_no}: no string field among {list(REPLY_FIELDS)}")
-            replies[str(record["id"])] = record[field]
+                raise DataError(f"{path}, line {line_no}: no reply: give the reply text in one of the fields "
+                                f"{list(REPLY_FIELDS)}")
+            text = record[field]
+            if not isinstance(text, str):
+                raise DataError(f"{path}, line {line_no}: field {field!r} is {_json_type(text)}, not the reply's "
+                                "text: write it as a JSON string (\"3\", \"yes\"), or leave the sample's line out "
+                                "(it is then counted as an error, no reply)")
+            if sid in replies and replies[sid] != text:
+                raise DataError(f"{path}, line {line_no}: sample {sid} has another reply on line "
+                                f"{_first_line(path, sid)}: a replies file holds one reply a sample (two files "
+                                "joined?); keep one of the lines")
+            replies[sid] = text
     return replies
+
+
+def _first_line(path: Path, sid: str) -> int:
+    """The number of the first line of `path` giving sample `sid` a reply (read again only to name
+    it in an error: no line number is held per reply)."""
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            record = orjson.loads(line) if line.strip() else None
+            if isinstance(record, dict) and record.get("id") == sid and record.get("status") != "error":
+                return line_no
+    raise AssertionError(f"{sid} is on no line of {path}")  # (it was read from one)
 
 
 def file_sha256(path: Path) -> str:
@@ -73,6 +116,7 @@ class ReplayModel(Model):
         self.sha256 = file_sha256(self.path)
         self.name = name or f"replay:{self.path.name}"
         self.params: dict[str, Any] = {}
+        self.found = 0  # requests the file had a reply for (the others: "no reply in FILE")
 
     def identity(self) -> dict[str, Any]:
         return {"adapter": "replay", "model": self.name, "file": str(self.path.resolve()), "sha256": self.sha256}
@@ -80,6 +124,7 @@ class ReplayModel(Model):
     def generate(self, requests: Sequence[Request], on_done: OnDone) -> None:
         for r in requests:
             if r.key in self.replies:
+                self.found += 1
                 on_done(Completion(key=r.key, text=self.replies[r.key], latency_s=0.0))
             else:
                 # the same words for every sample (the record names it), so that failures group by reason

@@ -1,0 +1,95 @@
+"""`--model replay:FILE` as users write FILE: an earlier run's results.jsonl with failed requests,
+ids given twice, replies that are no text, ids of another samples file (helper-211)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from veriscene.cli import app
+from veriscene.errors import DataError
+from veriscene.evaluate import evaluate
+from veriscene.evaluate.adapters.replay import read_replies
+
+from .conftest import planned_reply, samples
+
+runner = CliRunner()
+
+
+def _write(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+def _statuses(out: Path) -> Counter[str]:
+    return Counter(orjson.loads(line)["status"] for line in (out / "results.jsonl").read_bytes().splitlines())
+
+
+def test_an_earlier_runs_failed_requests_are_no_replies(demo_run: Path, tmp_path: Path) -> None:
+    # a replies file without the first 5 samples: their records in results.jsonl are errors, "reply": ""
+    replies = _write(tmp_path / "part.jsonl", [{"id": s["id"], "reply": planned_reply(s)}
+                                              for s in samples(demo_run)[5:]])
+    first = evaluate(demo_run, f"replay:{replies}", tmp_path / "first", freeform="off", reports=False)
+    assert first.counts["errors"] == 5 and first.counts["replies_read"] == len(samples(demo_run)) - 5
+    # the first run's results replayed: the same 5 errors, not 5 empty replies scored as wrong answers
+    again = evaluate(demo_run, f"replay:{tmp_path / 'first' / 'results.jsonl'}", tmp_path / "again", freeform="off",
+                     reports=False)
+    assert _statuses(tmp_path / "again") == _statuses(tmp_path / "first")
+    assert again.accuracy == first.accuracy and again.counts["errors"] == 5
+
+
+def test_an_id_given_two_replies_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path / "r.jsonl", [{"id": "a", "reply": "yes"}, {"id": "b", "reply": "no"},
+                                         {"id": "a", "reply": "yes"},  # the same reply again: taken once
+                                         {"id": "b", "reply": "yes"}])
+    with pytest.raises(DataError, match=r"r\.jsonl, line 4: sample b has another reply on line 2: a replies file "
+                                        r"holds one reply a sample \(two files joined\?\)"):
+        read_replies(path)
+    assert read_replies(_write(tmp_path / "ok.jsonl", [{"id": "a", "reply": "yes"}] * 2)) == {"a": "yes"}
+
+
+@pytest.mark.parametrize(("value", "said"), [(3, "a number (3)"), (2.5, "a number (2.5)"), (None, "null"),
+                                             (["a", "b"], "a list"), (True, "a boolean (true)"),
+                                             ({"text": "a"}, "an object")])
+def test_a_reply_that_is_no_text_is_refused_by_its_type(tmp_path: Path, value: object, said: str) -> None:
+    path = _write(tmp_path / "r.jsonl", [{"id": "a", "reply": "yes"}, {"id": "b", "response": value}])
+    with pytest.raises(DataError) as caught:
+        read_replies(path)
+    assert str(caught.value) == (f"{path}, line 2: field 'response' is {said}, not the reply's text: write it as a "
+                                 "JSON string (\"3\", \"yes\"), or leave the sample's line out (it is then counted "
+                                 "as an error, no reply)")
+
+
+@pytest.mark.parametrize(("value", "said"), [(7, "a number (7)"), (None, "null"), ("", "empty")])
+def test_an_id_that_is_no_sample_id_is_refused(tmp_path: Path, value: object, said: str) -> None:
+    path = _write(tmp_path / "r.jsonl", [{"id": value, "reply": "yes"}])
+    with pytest.raises(DataError, match=rf"line 1: field 'id' is {said.replace('(', '[(]').replace(')', '[)]')}, "
+                                        "not a sample id"):
+        read_replies(path)
+
+
+def test_a_file_of_another_samples_file_is_said_so(demo_run: Path, tmp_path: Path) -> None:
+    replies = _write(tmp_path / "other.jsonl", [{"id": "x" + s["id"], "reply": "yes"} for s in samples(demo_run)])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["eval", str(demo_run), "--model", f"replay:{replies}", "--out", str(out),
+                                 "--freeform", "off"])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert (f"the replies file answers none of the samples selected: its ids are not those of {demo_run} (replies "
+            "to another samples file, or samples made again since, with new ids?)") in said, said
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert summary["counts"]["replies_read"] == 0  # (before: every sample looked for, as if read)
+
+
+def test_replies_read_are_this_runs_with_a_replay_model_given_twice(demo_run: Path, tmp_path: Path) -> None:
+    from veriscene.evaluate.adapters.replay import ReplayModel
+
+    model = ReplayModel(_write(tmp_path / "r.jsonl", [{"id": s["id"], "reply": planned_reply(s)}
+                                                       for s in samples(demo_run)[:4]]))
+    for out in ("a", "b"):
+        result = evaluate(demo_run, model, tmp_path / out, limit=6, freeform="off", cache=False, reports=False)
+        assert (result.counts["replies_read"], result.counts["errors"]) == (4, 2)
