@@ -242,3 +242,36 @@ def test_tilt_resampling_keeps_every_voxel_of_masks_at_the_edge(segments: int) -
     out = Tilt(20.0, to_true, own_axis=2).resample(masks if segments > 1 else masks[..., 0], nearest=True)
     kept = out.reshape(-1, segments).sum(axis=0) if segments > 1 else np.array([out.sum()])
     assert kept.tolist() == masks.reshape(-1, segments).sum(axis=0).tolist()
+
+
+@pytest.mark.parametrize("layout", ["folder", "file"])
+def test_an_image_volume_on_another_shear_than_its_labels_is_refused(tmp_path: Path, layout: str) -> None:
+    """A tilted series' segmentation with the series tilt-corrected (square affine, the same voxel
+    count: dcm2niix -y y), or the other way round: their voxels do not lie alike, and correcting
+    the image by the labels' tilt misplaced it (it was read). The image is refused as a shape
+    apart is; square labels and a square image of another affine read as they always did."""
+    case = folder(tmp_path / "s0001", affine(20), ct=True)
+    ct = case / "ct.nii.gz"
+    path = label_map(case, affine(20)) if layout == "file" else case
+    extra = {"images": ct} if layout == "file" else {}
+    corrected = tmp_path / "ct_Tilt_1.nii.gz"
+    nib.save(nib.Nifti1Image(np.asanyarray(nib.load(str(ct)).dataobj), affine(0)), str(corrected))
+    ct.replace(tmp_path / "ct_tilted.nii.gz")
+    corrected.replace(ct)
+    scenes, report = read_all(path, "label_map", axis=1, slice_images=tmp_path / "png", **extra)
+    assert scenes == []
+    [entry] = report.entries
+    assert (Path(str(entry.file)), entry.field) == (ct, "image")
+    assert entry.reason.startswith("the image volume's affine (square: [[0.8, 0.0, 0.0, 0.0], ")
+    assert f"is not that of {'the label map' if layout == 'file' else 'the masks'} (sheared, 20.0 degrees: " \
+           "[[0.8, 0.0, 0.855, 0.0], " in entry.reason
+    # square both, 2 mm apart: one voxel grid, as before
+    square = folder(tmp_path / "s0002", affine(0), ct=True)
+    moved = affine(0)
+    moved[0, 3] = 2.0
+    nib.save(nib.Nifti1Image(np.asanyarray(nib.load(str(square / "ct.nii.gz")).dataobj), moved),
+             str(square / "ct.nii.gz"))
+    path = label_map(square, affine(0)) if layout == "file" else square
+    extra = {"images": square / "ct.nii.gz"} if layout == "file" else {}
+    scenes, report = read_all(path, "label_map", axis=1, slice_images=tmp_path / "png", **extra)
+    assert scenes and not report.entries and all(s.image is not None for s in scenes)

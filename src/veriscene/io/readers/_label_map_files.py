@@ -441,12 +441,34 @@ def squared_slice(meta: dict[str, Any], cut: np.ndarray,
     return squared, (_resample(picture.astype(np.float64), size, nearest=False) if picture is not None else None)
 
 
-def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str,
-                 channel: str | None = None) -> tuple[np.ndarray | None, bool, VolumeFacts]:
+def _sheared_apart(labels: Grid, image: Grid, shape: tuple[int, ...], of: str) -> str | None:
+    """Why an image volume on `image` is not on the grid of the labels (`of`) on `labels`, both of
+    canonical `shape`, where either is sheared (`affine_shear`): a tilted series and its copy
+    tilt-corrected (dcm2niix -y y resamples it on the same voxel count) hold different voxels,
+    and the labels' correction would misplace the image's. None where their affines agree (1e-3),
+    or both are square (taken as one voxel grid, as they always were)."""
+    if np.allclose(labels.affine, image.affine, atol=1e-3):
+        return None
+    theirs, its = affine_shear(labels, shape), affine_shear(image, shape)
+    if theirs is None and its is None:
+        return None
+
+    def said(shear: Shear | None, affine: np.ndarray) -> str:
+        how = "square" if shear is None else f"sheared, {shear.tilt.degrees:.1f} degrees"
+        return f"{how}: {np.round(affine, 3).tolist()}"
+
+    return (f"the image volume's affine ({said(its, image.affine)}) is not that of {of} ({said(theirs, labels.affine)}): "
+            "one of them tilt-corrected and the other not? Their voxels do not lie alike; give the image these "
+            "were drawn on")
+
+
+def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str, channel: str | None = None,
+                 labels: Grid | None = None) -> tuple[np.ndarray | None, bool, VolumeFacts]:
     """(the image volume at `image`, True, what its file says of it: `nifti_facts`, with
     `channel` a dataset.json's name of its first channel); or (None, False, no facts) once it is
-    reported (`ctx.file_error`) as unreadable, or of another shape than `of` ("the masks", "the
-    label map") has."""
+    reported (`ctx.file_error`) as unreadable, of another shape than `of` ("the masks", "the
+    label map") has, or, given the labels' `Grid`, on another affine where either is sheared
+    (`_sheared_apart`)."""
     try:
         volume, _, grid = load_array(image, labels=False)
     except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
@@ -455,6 +477,10 @@ def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str,
     if volume.shape != tuple(shape):
         ctx.file_error(bad(f"the image volume has shape {volume.shape}, {of} {tuple(shape)}: they must be of one "
                            "voxel grid (is it the image these were drawn on?)", "image"), str(image))
+        return None, False, NO_FACTS
+    apart = _sheared_apart(labels, grid, tuple(shape), of) if labels is not None and grid is not None else None
+    if apart is not None:
+        ctx.file_error(bad(apart, "image"), str(image))
         return None, False, NO_FACTS
     if grid is not None:
         return volume, True, nifti_facts(grid.header, channel)

@@ -225,7 +225,7 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
     volume: np.ndarray | None = None
     facts: VolumeFacts = NO_FACTS
     if case.image is not None and slice_images is not None:
-        volume, usable, facts = image_volume(ctx, case.image, shape, "the masks")
+        volume, usable, facts = image_volume(ctx, case.image, shape, "the masks", labels=grid)
         if not usable:
             return
     window = volume_window(ctx.report, opts.window, volume, facts)

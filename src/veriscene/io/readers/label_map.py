@@ -259,7 +259,7 @@ def _case_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int, step: i
     volume: np.ndarray | None = None
     facts: VolumeFacts = NO_FACTS
     if case.image is not None and slice_images is not None:
-        volume, usable, facts = image_volume(ctx, case.image, labels.shape, "the label map", case.channel)
+        volume, usable, facts = image_volume(ctx, case.image, labels.shape, "the label map", case.channel, grid)
         if not usable:
             return
     elif case.image is not None:  # named in meta["image_volume"]; its slices become images only with slice_images
