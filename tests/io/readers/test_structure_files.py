@@ -143,3 +143,27 @@ def test_components_naming_no_mask_file_is_refused(tmp_path: Path) -> None:
         read_all(case, "label_map", components="kidney")
     scenes, _ = read_all(case, "label_map", components="left kidney")
     assert scenes
+
+
+def test_a_mask_of_pieces_apart_is_absent_between_them_not_dropped(tmp_path: Path) -> None:
+    """A mask of two pieces (slices 1 and 3, none in 2) is absent from slice 2, as a label map's
+    value is: still annotated there ("Is there a kidney cyst?" no), no piece said dropped, and a
+    slice holding nothing else is empty, not one of slivers. (Slices within the mask's span were
+    taken as holding it: an empty mask counted as a piece under min_pixels.)"""
+    cyst, liver = np.zeros(SHAPE, np.uint8), np.zeros(SHAPE, np.uint8)
+    cyst[2:5, 2:5, [1, 3]] = 1
+    liver[6:11, 3:8, 0:3] = 1  # slices 0-2: slice 3 holds the cyst alone
+    for name, mask in [("kidney_cyst", cyst), ("liver", liver)]:
+        save(tmp_path / "s0001" / "segmentations" / f"{name}.nii.gz", mask)
+    scenes, report = read_all(tmp_path / "s0001", "label_map", min_pixels=1, components="none")
+    assert [(s.meta["slice"], s.names) for s in scenes] == [(0, ("liver",)), (1, ("kidney cyst", "liver")),
+                                                            (2, ("liver",)), (3, ("kidney cyst",))]
+    assert all(s.meta["exhaustive"] == ["kidney cyst", "liver"] for s in scenes)
+    assert "small_pieces_dropped" not in report.repairs and "slices_below_min_pixels" not in report.repairs
+    assert report.repairs["empty_slices_skipped"] == 1  # slice 4
+
+    only_cyst = tmp_path / "s0002" / "segmentations"
+    save(only_cyst / "kidney_cyst.nii.gz", cyst)
+    scenes, report = read_all(only_cyst.parent, "label_map", min_pixels=1, components="none")
+    assert [s.meta["slice"] for s in scenes] == [1, 3]
+    assert report.repairs["empty_slices_skipped"] == 3 and "slices_below_min_pixels" not in report.repairs

@@ -242,7 +242,10 @@ def structure_file_scenes(ctx: ReadContext, opts: Options, case: Case, axis: int
     # lesions: each mask split into its 3D pieces, numbered in the volume (`_structures`)
     pieces: dict[int, VolumePieces] = {m.number: volume_pieces(m.voxels, m.start) for m in masks
                                        if splits(ctx, opts, m.name)}
-    spans = [range(m.start[axis], m.start[axis] + m.voxels.shape[axis]) for m in masks]
+    # the slices each mask has voxels in (a mask of two pieces, slices 1-2 and 6-7, is in none of
+    # 3-5: there it is absent, not a piece under min_pixels)
+    spans = [set((np.flatnonzero(m.voxels.any(axis=tuple(b for b in range(3) if b != axis))) + m.start[axis]).tolist())
+             for m in masks]
     empty = small = 0
     for k in range(0, shape[axis], step):
         here = [m for m, span in zip(masks, spans) if k in span]
