@@ -245,27 +245,32 @@ def test_tilt_resampling_keeps_every_voxel_of_masks_at_the_edge(segments: int) -
 
 
 @pytest.mark.parametrize("layout", ["folder", "file"])
-def test_an_image_volume_on_another_shear_than_its_labels_is_refused(tmp_path: Path, layout: str) -> None:
-    """A tilted series' segmentation with the series tilt-corrected (square affine, the same voxel
-    count: dcm2niix -y y), or the other way round: their voxels do not lie alike, and correcting
-    the image by the labels' tilt misplaced it (it was read). The image is refused as a shape
-    apart is; square labels and a square image of another affine read as they always did."""
+def test_an_image_volume_on_another_shear_than_its_labels_is_said(tmp_path: Path, layout: str) -> None:
+    """Labels and their image of one shape are one voxel grid, as always; where their affines
+    differ and either is sheared (a tilted CT and a segmentation written square by a tool that
+    keeps no shear, or the other way round) the labels' affine rules how both are cut: said per
+    image and counted (it passed unsaid). Square labels with a square image of another affine
+    read as they always did, unsaid."""
     case = folder(tmp_path / "s0001", affine(20), ct=True)
     ct = case / "ct.nii.gz"
+    before, _ = read(label_map(case, affine(20)) if layout == "file" else case, 1, slice_images=tmp_path / "a",
+                     **({"images": ct} if layout == "file" else {}))
+    nib.save(nib.Nifti1Image(np.asanyarray(nib.load(str(ct)).dataobj), affine(0)), str(ct))  # the image square
     path = label_map(case, affine(20)) if layout == "file" else case
     extra = {"images": ct} if layout == "file" else {}
-    corrected = tmp_path / "ct_Tilt_1.nii.gz"
-    nib.save(nib.Nifti1Image(np.asanyarray(nib.load(str(ct)).dataobj), affine(0)), str(corrected))
-    ct.replace(tmp_path / "ct_tilted.nii.gz")
-    corrected.replace(ct)
-    scenes, report = read_all(path, "label_map", axis=1, slice_images=tmp_path / "png", **extra)
-    assert scenes == []
-    [entry] = report.entries
-    assert (Path(str(entry.file)), entry.field) == (ct, "image")
-    assert entry.reason.startswith("the image volume's affine (square: [[0.8, 0.0, 0.0, 0.0], ")
-    assert f"is not that of {'the label map' if layout == 'file' else 'the masks'} (sheared, 20.0 degrees: " \
-           "[[0.8, 0.0, 0.855, 0.0], " in entry.reason
-    # square both, 2 mm apart: one voxel grid, as before
+    with pytest.warns(UserWarning, match=r"ct\.nii\.gz: the image volume's affine \(square: \[\[0\.8, 0\.0, 0\.0, 0\.0\], "
+                                         rf".* is not that of {'the label map' if layout == 'file' else 'the masks'} "
+                                         r"\(sheared, 20\.0 degrees: \[\[0\.8, 0\.0, 0\.855, 0\.0\], .*: its voxels are "
+                                         r"taken as the labels'"):
+        scenes, report = read(path, 1, slice_images=tmp_path / "b", **extra)
+    assert report.repairs["image_affines_unlike_labels"] == 1 and report.repairs["tilted_series_corrected"] == 1
+    # the image corrected by the labels' tilt, as it was
+    assert [scene_to_dict(s)["objects"] for s in scenes] == [scene_to_dict(s)["objects"] for s in before]
+    for a, b in zip(scenes, before):
+        assert a.image is not None and b.image is not None
+        with Image.open(a.image) as png_a, Image.open(b.image) as png_b:
+            assert np.array_equal(np.asarray(png_a), np.asarray(png_b))
+    # square both, 2 mm apart: one voxel grid, unsaid
     square = folder(tmp_path / "s0002", affine(0), ct=True)
     moved = affine(0)
     moved[0, 3] = 2.0
@@ -273,5 +278,5 @@ def test_an_image_volume_on_another_shear_than_its_labels_is_refused(tmp_path: P
              str(square / "ct.nii.gz"))
     path = label_map(square, affine(0)) if layout == "file" else square
     extra = {"images": square / "ct.nii.gz"} if layout == "file" else {}
-    scenes, report = read_all(path, "label_map", axis=1, slice_images=tmp_path / "png", **extra)
-    assert scenes and not report.entries and all(s.image is not None for s in scenes)
+    scenes, report = read(path, 1, slice_images=tmp_path / "c", **extra)
+    assert scenes and all(s.image is not None for s in scenes) and "image_affines_unlike_labels" not in report.repairs

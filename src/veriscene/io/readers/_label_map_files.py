@@ -5,6 +5,7 @@ image volume written as PNGs (`_write_slice`). See `label_map` for the formats."
 from __future__ import annotations
 
 import os
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -442,11 +443,12 @@ def squared_slice(meta: dict[str, Any], cut: np.ndarray,
 
 
 def _sheared_apart(labels: Grid, image: Grid, shape: tuple[int, ...], of: str) -> str | None:
-    """Why an image volume on `image` is not on the grid of the labels (`of`) on `labels`, both of
-    canonical `shape`, where either is sheared (`affine_shear`): a tilted series and its copy
-    tilt-corrected (dcm2niix -y y resamples it on the same voxel count) hold different voxels,
-    and the labels' correction would misplace the image's. None where their affines agree (1e-3),
-    or both are square (taken as one voxel grid, as they always were)."""
+    """What to say of an image volume on `image` whose affine is not that of the labels (`of`) on
+    `labels`, both of canonical `shape` (one voxel count: one voxel grid, as always taken), where
+    either is sheared (`affine_shear`); None where their affines agree (1e-3) or both are square.
+    The usual cause: one of them written by a tool that keeps no shear (ITK's NIfTI writer, as
+    nnU-Net's predictions are: a square affine on the sheared image's voxels), or one tilt-corrected
+    onto as many voxels (then their voxels differ: nothing here can tell)."""
     if np.allclose(labels.affine, image.affine, atol=1e-3):
         return None
     theirs, its = affine_shear(labels, shape), affine_shear(image, shape)
@@ -458,17 +460,19 @@ def _sheared_apart(labels: Grid, image: Grid, shape: tuple[int, ...], of: str) -
         return f"{how}: {np.round(affine, 3).tolist()}"
 
     return (f"the image volume's affine ({said(its, image.affine)}) is not that of {of} ({said(theirs, labels.affine)}): "
-            "one of them tilt-corrected and the other not? Their voxels do not lie alike; give the image these "
-            "were drawn on")
+            "its voxels are taken as the labels' (the same shape), and the labels' affine rules how both are sliced "
+            "(a tilt corrected or kept); counted as image_affines_unlike_labels. One written by a tool that keeps "
+            "no shear (ITK's NIfTI writer: nnU-Net's predictions)? Give the labels the image's affine to have its "
+            "tilt corrected")
 
 
 def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str, channel: str | None = None,
                  labels: Grid | None = None) -> tuple[np.ndarray | None, bool, VolumeFacts]:
     """(the image volume at `image`, True, what its file says of it: `nifti_facts`, with
     `channel` a dataset.json's name of its first channel); or (None, False, no facts) once it is
-    reported (`ctx.file_error`) as unreadable, of another shape than `of` ("the masks", "the
-    label map") has, or, given the labels' `Grid`, on another affine where either is sheared
-    (`_sheared_apart`)."""
+    reported (`ctx.file_error`) as unreadable, or of another shape than `of` ("the masks", "the
+    label map") has. Given the labels' `Grid`, an image of another affine where either is sheared
+    is read as theirs, counted (``image_affines_unlike_labels``) and warned of (`_sheared_apart`)."""
     try:
         volume, _, grid = load_array(image, labels=False)
     except (SceneValidationError, OSError, ValueError, EOFError, zlib.error) as exc:
@@ -480,8 +484,8 @@ def image_volume(ctx: Any, image: Path, shape: tuple[int, ...], of: str, channel
         return None, False, NO_FACTS
     apart = _sheared_apart(labels, grid, tuple(shape), of) if labels is not None and grid is not None else None
     if apart is not None:
-        ctx.file_error(bad(apart, "image"), str(image))
-        return None, False, NO_FACTS
+        ctx.report.count("image_affines_unlike_labels")
+        warnings.warn(f"{image}: {apart}", stacklevel=4)
     if grid is not None:
         return volume, True, nifti_facts(grid.header, channel)
     return volume, True, nifti_facts({}, channel)
